@@ -1,0 +1,137 @@
+"""Settings: embedded defaults, an optional settings file, then environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+DEFAULTS_FILE = CONFIG_DIR / "defaults.toml"
+ENV_PREFIX = "HUB_"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot be used; the message is one line saying why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    key_store: Path
+    session_idle_minutes: int
+    service_name: str
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"settings file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"settings file {path} is not valid TOML: {e}") from None
+    section = data.get("hub", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"settings file {path}: [hub] must be a table")
+    return section
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from the defaults, the file named by HUB_CONFIG, the environment and
+    ``overrides`` (in that order, later wins), with empty values filled in."""
+    environ = dict(os.environ if environ is None else environ)
+    raw: dict[str, object] = _read_toml(DEFAULTS_FILE)
+    if environ.get("HUB_CONFIG"):
+        raw.update(_read_toml(Path(environ["HUB_CONFIG"])))
+    names = {f.name for f in fields(Settings)}
+    unknown = set(raw) - names
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    for name in names:
+        if ENV_PREFIX + name.upper() in environ:
+            raw[name] = environ[ENV_PREFIX + name.upper()]
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    return _complete(raw)
+
+
+def _complete(raw: dict[str, object]) -> Settings:
+    environment = str(raw.get("environment") or "development")
+    if environment not in ("development", "production"):
+        raise ConfigError(f"environment must be development or production, not {environment!r}")
+    instance = Path(str(raw.get("instance_path") or Path.cwd() / "instance")).resolve()
+    try:
+        idle = int(str(raw.get("session_idle_minutes", 30)))
+    except ValueError:
+        raise ConfigError("session_idle_minutes must be a whole number of minutes") from None
+    if not 1 <= idle <= 24 * 60:
+        raise ConfigError("session_idle_minutes must be between 1 and 1440")
+    settings = Settings(
+        environment=environment,
+        instance_path=instance,
+        database_url=str(raw.get("database_url") or ""),
+        secret_key=str(raw.get("secret_key") or ""),
+        key_store=Path(str(raw.get("key_store") or instance / "keyring.json")),
+        session_idle_minutes=idle,
+        service_name=str(raw.get("service_name") or "ASB partnership hub"),
+    )
+    if settings.production:
+        check_production(settings)
+        return settings
+    return _development_defaults(settings)
+
+
+def _development_defaults(settings: Settings) -> Settings:
+    """Fill in the SQLite file and a generated secret kept in the instance folder."""
+    database_url = settings.database_url or f"sqlite:///{settings.instance_path / 'hub.sqlite3'}"
+    secret_key = settings.secret_key
+    if not secret_key:
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        secret_file = settings.instance_path / "secret_key"
+        if not secret_file.exists():
+            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        secret_key = secret_file.read_text().strip()
+    return replace(settings, database_url=database_url, secret_key=secret_key)
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse production settings that are missing or insecure, with a one-line reason."""
+    if not settings.secret_key:
+        raise ConfigError("production needs a secret key: set HUB_SECRET_KEY")
+    if len(settings.secret_key) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"the secret key must be at least {MIN_SECRET_LENGTH} characters")
+    dev_secret = settings.instance_path / "secret_key"
+    if dev_secret.exists() and dev_secret.read_text().strip() == settings.secret_key:
+        raise ConfigError("the secret key is the generated development secret: set a new one")
+    if not settings.database_url:
+        raise ConfigError("production needs a database: set HUB_DATABASE_URL")
+    if settings.database_url.startswith("sqlite"):
+        raise ConfigError("production needs PostgreSQL, not SQLite: set HUB_DATABASE_URL")
+    check_key_store(settings.key_store)
+
+
+def check_key_store(path: Path) -> None:
+    """The key store must be a regular file readable by its owner only."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ConfigError(
+            f"key store {path} does not exist: create it with `hub keys init`"
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise ConfigError(f"key store {path} is not a regular file")
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(f"key store {path} can be read by other users: chmod 600 it")

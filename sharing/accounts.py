@@ -1,0 +1,212 @@
+"""Local accounts: argon2id passwords, TOTP second factor, lock-out after failures."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing.models import Agency, User, UserRole
+from sharing.models.base import utcnow
+from sharing.vocabulary import Role
+
+#: argon2id with the library's defaults (RFC 9106 "second recommended option").
+_hasher = PasswordHasher()
+#: Verified against when the e-mail is unknown, so both paths take the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+MAX_FAILED_SIGN_INS = 5
+LOCKOUT = timedelta(minutes=15)
+TOTP_ISSUER = "Partnership hub"
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message says why."""
+
+
+class SignInOutcome(Enum):
+    OK = "ok"
+    BAD_CREDENTIALS = "bad_credentials"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    outcome: SignInOutcome
+    user: User | None = None
+    locked_until: datetime | None = None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_rules(password: str) -> str | None:
+    """Why ``password`` is not acceptable, or None when it is."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+    if len(set(password)) < 5:
+        return "Password must not repeat the same few characters"
+    return None
+
+
+def hash_password(password: str) -> str:
+    problem = check_password_rules(password)
+    if problem:
+        raise AccountError(problem)
+    return _hasher.hash(password)
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    session: Session,
+    *,
+    agency: Agency,
+    email: str,
+    display_name: str,
+    roles: set[Role],
+    password: str,
+    team: str | None = None,
+    totp_secret: str | None = None,
+) -> User:
+    """Create an active local account; roles are checked against the known list."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError("Enter an e-mail address in the correct format, like name@example.org")
+    if not roles:
+        raise AccountError("Give the user at least one role")
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise AccountError(f"A user with the e-mail address {email} already exists")
+    user = User(
+        agency=agency,
+        email=email,
+        display_name=display_name.strip(),
+        team=team,
+        password_hash=hash_password(password),
+        session_token=secrets.token_hex(16),
+        totp_secret=totp_secret,
+        role_grants=[UserRole(role=r) for r in sorted(roles)],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(
+    session: Session, email: str, password: str, now: datetime | None = None
+) -> SignInResult:
+    """Check an e-mail and password, counting failures and locking out repeated ones.
+
+    An unknown e-mail and a wrong password give the same answer.
+    """
+    now = now or utcnow()
+    user = find_user(session, email)
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        return SignInResult(SignInOutcome.BAD_CREDENTIALS)
+    if user.locked_until and user.locked_until > now:
+        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+    if not _verify(user.password_hash, password):
+        user.failed_sign_ins += 1
+        if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+            user.locked_until = now + LOCKOUT
+            user.failed_sign_ins = 0
+            session.flush()
+            return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+        session.flush()
+        return SignInResult(SignInOutcome.BAD_CREDENTIALS)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    session.flush()
+    return SignInResult(SignInOutcome.OK, user=user)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def record_sign_in(session: Session, user: User, now: datetime | None = None) -> None:
+    user.last_sign_in_at = now or utcnow()
+    session.flush()
+
+
+def reset_password(session: Session, user: User, new_password: str) -> None:
+    """Set a new password, end the user's other sessions and lift any lock-out."""
+    user.password_hash = hash_password(new_password)
+    user.session_token = secrets.token_hex(16)
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    session.flush()
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+
+
+def check_totp(
+    secret: str, code: str, now: datetime | None = None, last_step: int | None = None
+) -> int | None:
+    """The time step a six-digit ``code`` matches (allowing one step of clock drift),
+    or None when it is wrong or was already used."""
+    code = code.replace(" ", "").strip()
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    at = now or utcnow()
+    step_now = int(at.timestamp()) // totp.interval
+    for step in (step_now, step_now - 1, step_now + 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def confirm_second_factor(
+    session: Session, user: User, code: str, now: datetime | None = None
+) -> bool:
+    """Accept a TOTP code for a user with a second factor, refusing replays."""
+    if not user.totp_secret:
+        return False
+    step = check_totp(user.totp_secret, code, now, user.totp_last_step)
+    if step is None:
+        return False
+    user.totp_last_step = step
+    session.flush()
+    return True
+
+
+def enrol_second_factor(
+    session: Session, user: User, secret: str, code: str, now: datetime | None = None
+) -> bool:
+    """Set up TOTP for ``user`` once they prove their authenticator shows ``code``."""
+    step = check_totp(secret, code, now)
+    if step is None:
+        return False
+    user.totp_secret = secret
+    user.totp_last_step = step
+    session.flush()
+    return True

@@ -1,0 +1,348 @@
+"""Recording casework: opening cases, adding incidents and actions, closing cases.
+
+Each function checks its input again (the web forms check first, for the user), asks
+``sharing.access`` whether the actor may act, writes, and flushes. The caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing.access import Act, Actor, decide
+from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
+from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
+from sharing.models.base import utcnow
+from sharing.sealing import seal
+from sharing.vocabulary import (
+    ActionKind,
+    CaseCategory,
+    CaseStatus,
+    ClosureReason,
+    PartyRole,
+    Priority,
+    ProtectedCharacteristic,
+    Triage,
+)
+
+#: Longest free text accepted in one field.
+MAX_TEXT = 5000
+MAX_LINE = 200
+#: Incidents may be dated at most this far ahead of the server clock (clock skew).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+EARLIEST_INCIDENT = datetime(1990, 1, 1, tzinfo=UTC)
+#: Cases are reviewed at least monthly (procedure 3.11).
+REVIEW_INTERVAL = timedelta(days=28)
+
+
+class CaseworkError(ValueError):
+    """Input the core refuses; ``field`` names the form field it is about."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class NotFound(LookupError):
+    """The case does not exist, or the actor may not know that it does."""
+
+
+class NotAllowed(PermissionError):
+    """The actor may see the case but not do this to it."""
+
+
+@dataclass
+class PersonInput:
+    role: PartyRole
+    family_name: str = ""
+    given_names: str = ""
+    date_of_birth: date | None = None
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    postcode: str = ""
+    support_needs: str = ""
+    contact_preferences: str = ""
+    prefix: str = ""  # form field prefix for error messages, e.g. "victim-"
+
+
+@dataclass
+class CaseInput:
+    category: CaseCategory
+    priority: Priority
+    triage: Triage
+    summary: str
+    officer_id: int | None = None
+    hate_motivated: bool = False
+    protected_characteristic: ProtectedCharacteristic | None = None
+    ward_id: int | None = None
+    address: str = ""
+    postcode: str = ""
+    uprn: str = ""
+    parties: list[PersonInput] = field(default_factory=list)
+
+
+@dataclass
+class IncidentInput:
+    occurred_at: datetime
+    description: str
+    place: str = ""
+    reported_by_id: int | None = None
+    received_by_agency_id: int | None = None
+    reported_to_police: bool = False
+    crime_reference: str = ""
+    hate_related: bool = False
+
+
+@dataclass
+class ActionInput:
+    kind: ActionKind
+    description: str
+    owner_agency_id: int | None = None
+    owner_user_id: int | None = None
+    due_on: date | None = None
+
+
+def _text(field_name: str, value: str, *, limit: int = MAX_TEXT, required: str = "") -> str:
+    value = value.strip()
+    if required and not value:
+        raise CaseworkError(field_name, required)
+    if len(value) > limit:
+        raise CaseworkError(
+            field_name, f"Must be {limit:,} characters or fewer (you entered {len(value):,})"
+        )
+    return value
+
+
+def get_case(session: Session, actor: Actor, case_id: int, act: Act = Act.VIEW) -> Case:
+    """The case, if the actor may ``act`` on it; otherwise NotFound (if they may not
+    even see it) or NotAllowed."""
+    case = session.get(Case, case_id)
+    if case is None or not decide(actor, case, Act.VIEW).allowed:
+        raise NotFound(case_id)
+    if act is not Act.VIEW and not decide(actor, case, act).allowed:
+        raise NotAllowed(decide(actor, case, act).reason)
+    return case
+
+
+def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | None = None) -> Case:
+    """Open a case owned by the actor's agency, with its parties."""
+    if not actor.works_cases:
+        raise NotAllowed("your roles do not include casework")
+    now = now or utcnow()
+    agency = session.get(Agency, actor.agency_id)
+    assert agency is not None  # noqa: S101 - a signed-in user always has an agency
+    officer_id = data.officer_id or actor.user_id
+    officer = session.get(User, officer_id)
+    if officer is None or officer.agency_id != agency.id or not officer.active:
+        raise CaseworkError("officer_id", "Choose a case officer from your agency")
+    if data.ward_id is not None:
+        ward = session.get(Ward, data.ward_id)
+        if ward is None or ward.area_id != agency.area_id:
+            raise CaseworkError("ward_id", "Choose a ward in your area")
+    if data.hate_motivated and data.protected_characteristic is None:
+        raise CaseworkError(
+            "protected_characteristic",
+            "Select the protected characteristic the hate incident is about",
+        )
+    case = Case(
+        reference=_next_reference(session, agency, now),
+        agency_id=agency.id,
+        officer_id=officer_id,
+        created_by_id=actor.user_id,
+        category=data.category,
+        priority=data.priority,
+        triage=data.triage,
+        hate_motivated=data.hate_motivated,
+        protected_characteristic=data.protected_characteristic if data.hate_motivated else None,
+        status=CaseStatus.ACTIVE,
+        opened_at=now,
+        review_due_on=(now + REVIEW_INTERVAL).date(),
+        ward_id=data.ward_id,
+    )
+    seal(case, "summary", _text("summary", data.summary, required="Describe the problem"))
+    seal(case, "address", _text("address", data.address, limit=MAX_LINE * 3))
+    seal(case, "postcode", _postcode("postcode", data.postcode))
+    seal(case, "uprn", _uprn("uprn", data.uprn))
+    session.add(case)
+    for party in data.parties:
+        add_party(session, actor, case, party, now=now)
+    session.flush()
+    return case
+
+
+def _next_reference(session: Session, agency: Agency, now: datetime) -> str:
+    prefix = f"{agency.case_prefix}-{now.year}-"
+    count = session.scalar(
+        select(func.count()).select_from(Case).where(Case.reference.like(prefix + "%"))
+    )
+    return f"{prefix}{(count or 0) + 1:05d}"
+
+
+def _postcode(field_name: str, value: str) -> str | None:
+    if not value.strip():
+        return None
+    postcode = normalise_postcode(value)
+    if postcode is None:
+        raise CaseworkError(field_name, "Enter a real postcode, like NG1 5AB")
+    return postcode
+
+
+def _uprn(field_name: str, value: str) -> str | None:
+    if not value.strip():
+        return None
+    uprn = normalise_uprn(value)
+    if uprn is None:
+        raise CaseworkError(field_name, "A UPRN is a number of up to 12 digits")
+    return uprn
+
+
+def add_party(
+    session: Session, actor: Actor, case: Case, data: PersonInput, now: datetime | None = None
+) -> CaseParty:
+    """Record a new person on the case in the given role."""
+    p = data.prefix
+    family = _text(p + "family_name", data.family_name, limit=MAX_LINE)
+    given = _text(p + "given_names", data.given_names, limit=MAX_LINE)
+    if not family and not given:
+        raise CaseworkError(p + "family_name", "Enter the person's name, or leave the section out")
+    if data.date_of_birth and data.date_of_birth > (now or utcnow()).date():
+        raise CaseworkError(p + "date_of_birth", "Date of birth must be in the past")
+    phone = None
+    if data.phone.strip():
+        phone = normalise_phone(data.phone)
+        if phone is None:
+            raise CaseworkError(p + "phone", "Enter a phone number, like 07700 900 982")
+    email = _text(p + "email", data.email, limit=254)
+    if email and "@" not in email:
+        raise CaseworkError(
+            p + "email", "Enter an e-mail address in the correct format, like name@example.org"
+        )
+    person = Person(agency_id=case.agency_id)
+    seal(person, "family_name", family)
+    seal(person, "given_names", given)
+    seal(person, "date_of_birth", data.date_of_birth.isoformat() if data.date_of_birth else None)
+    seal(person, "phone", phone)
+    seal(person, "email", email)
+    seal(person, "address", _text(p + "address", data.address, limit=MAX_LINE * 3))
+    seal(person, "postcode", _postcode(p + "postcode", data.postcode))
+    seal(person, "support_needs", _text(p + "support_needs", data.support_needs))
+    seal(
+        person,
+        "contact_preferences",
+        _text(p + "contact_preferences", data.contact_preferences, limit=1000),
+    )
+    party = CaseParty(case=case, person=person, role=data.role)
+    session.add(party)
+    return party
+
+
+def add_incident(
+    session: Session, actor: Actor, case_id: int, data: IncidentInput, now: datetime | None = None
+) -> Incident:
+    """Record an incident on a case the actor works."""
+    case = get_case(session, actor, case_id, Act.RECORD)
+    now = now or utcnow()
+    if data.occurred_at.tzinfo is None:
+        raise CaseworkError("occurred_at", "Enter the date and time the incident happened")
+    if data.occurred_at > now + FUTURE_TOLERANCE:
+        raise CaseworkError("occurred_at", "The date of the incident must be today or in the past")
+    if data.occurred_at < EARLIEST_INCIDENT:
+        raise CaseworkError("occurred_at", "The date of the incident must be after 1 January 1990")
+    if data.reported_by_id is not None and data.reported_by_id not in {
+        p.person_id for p in case.parties
+    }:
+        raise CaseworkError("reported_by_id", "Choose who reported it from the people on the case")
+    received_by = data.received_by_agency_id or actor.agency_id
+    agency = session.get(Agency, received_by)
+    if agency is None or agency.area_id != case.agency.area_id:
+        raise CaseworkError("received_by_agency_id", "Choose an agency in the partnership")
+    incident = Incident(
+        case=case,
+        occurred_at=data.occurred_at,
+        recorded_at=now,
+        recorded_by_id=actor.user_id,
+        reported_by_id=data.reported_by_id,
+        received_by_agency_id=received_by,
+        reported_to_police=data.reported_to_police,
+        hate_related=data.hate_related,
+    )
+    seal(
+        incident,
+        "description",
+        _text("description", data.description, required="Describe what happened"),
+    )
+    seal(incident, "place", _text("place", data.place, limit=MAX_LINE))
+    crime_reference = _text("crime_reference", data.crime_reference, limit=40)
+    if crime_reference and not data.reported_to_police:
+        raise CaseworkError(
+            "crime_reference",
+            "A crime reference is only given for incidents reported to the police",
+        )
+    seal(incident, "crime_reference", crime_reference)
+    session.add(incident)
+    if case.status is CaseStatus.INACTIVE:
+        case.status = CaseStatus.ACTIVE
+    session.flush()
+    return incident
+
+
+def add_action(
+    session: Session, actor: Actor, case_id: int, data: ActionInput, now: datetime | None = None
+) -> Action:
+    """Record an action or intervention on a case, owned by a partner agency."""
+    case = get_case(session, actor, case_id, Act.RECORD)
+    today = (now or utcnow()).date()
+    owner_agency_id = data.owner_agency_id or actor.agency_id
+    agency = session.get(Agency, owner_agency_id)
+    if agency is None or agency.area_id != case.agency.area_id:
+        raise CaseworkError("owner_agency_id", "Choose an agency in the partnership")
+    if data.owner_user_id is not None:
+        owner = session.get(User, data.owner_user_id)
+        if owner is None or owner.agency_id != owner_agency_id:
+            raise CaseworkError(
+                "owner_user_id", "Choose a person from the agency that owns the action"
+            )
+    if data.due_on is not None and not (today <= data.due_on <= today + timedelta(days=730)):
+        raise CaseworkError("due_on", "The due date must be today or later, and within two years")
+    action = Action(
+        case=case,
+        kind=data.kind,
+        owner_agency_id=owner_agency_id,
+        owner_user_id=data.owner_user_id,
+        due_on=data.due_on,
+        created_by_id=actor.user_id,
+    )
+    seal(
+        action,
+        "description",
+        _text("description", data.description, required="Describe the action"),
+    )
+    session.add(action)
+    session.flush()
+    return action
+
+
+def close_case(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    reason: ClosureReason,
+    note: str = "",
+    now: datetime | None = None,
+) -> Case:
+    """Close a case with one of the procedure's reasons."""
+    case = get_case(session, actor, case_id, Act.CLOSE)
+    if case.status is CaseStatus.CLOSED:
+        raise CaseworkError("reason", "This case is already closed")
+    case.status = CaseStatus.CLOSED
+    case.closure_reason = reason
+    case.closed_at = now or utcnow()
+    case.review_due_on = None
+    seal(case, "closure_note", _text("note", note, limit=2000))
+    session.flush()
+    return case

@@ -1,0 +1,342 @@
+"""The one path by which case data leaves the core.
+
+``disclose_case`` decides (``sharing.access``), then unseals only the values whose data
+category the decision allows, and returns them with the basis of each. Lists and counts
+carry no sealed values at all. No page, export or API reads sealed columns any other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from sharing.access import Act, Actor, Decision, decide, visible_agency_ids
+from sharing.casework import NotFound
+from sharing.models import Action, Case, CaseParty, Incident, User
+from sharing.sealing import unseal
+from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class PersonView:
+    person_id: int
+    role: str
+    name: str | None
+    date_of_birth: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    postcode: str | None
+    contact_preferences: str | None
+    support_needs: str | None
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    id: int
+    occurred_at: datetime
+    recorded_at: datetime
+    recorded_by: str
+    received_by: str
+    reported_by: str | None
+    reported_to_police: bool
+    hate_related: bool
+    place: str | None
+    description: str | None
+    crime_reference: str | None
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: int
+    kind: str
+    status: str
+    owner_agency: str
+    owner_user: str | None
+    due_on: date | None
+    description: str | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What the actor may see of one case, with the decision that allowed it."""
+
+    id: int
+    reference: str
+    agency: str
+    officer: str
+    category: CaseCategory
+    priority: Priority
+    triage: str
+    hate_motivated: bool
+    protected_characteristic: str | None
+    status: CaseStatus
+    closure_reason: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+    review_due_on: date | None
+    ward: str | None
+    address: str | None
+    postcode: str | None
+    uprn: str | None
+    summary: str | None
+    closure_note: str | None
+    decision: Decision
+    may_record: bool
+    parties: list[PersonView] = field(default_factory=list)
+    incidents: list[IncidentView] = field(default_factory=list)
+    actions: list[ActionView] = field(default_factory=list)
+
+
+def _reveal(decision: Decision, record: object, column: str) -> str | None:
+    category = record.__table__.c[column].info["category"]  # type: ignore[attr-defined]
+    return unseal(record, column) if decision.allows(category) else None  # type: ignore[arg-type]
+
+
+def _name(decision: Decision, person: object) -> str | None:
+    parts = [_reveal(decision, person, "given_names"), _reveal(decision, person, "family_name")]
+    return " ".join(p for p in parts if p) or None
+
+
+def disclose_case(
+    session: Session, actor: Actor, case_id: int, today: date | None = None
+) -> CaseView:
+    """Everything the actor may see of a case; NotFound if they may not see it at all."""
+    case = session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(
+            selectinload(Case.parties).selectinload(CaseParty.person),
+            selectinload(Case.incidents).selectinload(Incident.received_by),
+            selectinload(Case.incidents).selectinload(Incident.recorded_by),
+            selectinload(Case.actions).selectinload(Action.owner_agency),
+            selectinload(Case.actions).selectinload(Action.owner_user),
+        )
+    )
+    if case is None:
+        raise NotFound(case_id)
+    decision = decide(actor, case, Act.VIEW)
+    if not decision.allowed:
+        raise NotFound(case_id)
+    today = today or date.today()
+    names = {p.person_id: _name(decision, p.person) for p in case.parties}
+    return CaseView(
+        id=case.id,
+        reference=case.reference,
+        agency=case.agency.name,
+        officer=case.officer.display_name,
+        category=case.category,
+        priority=case.priority,
+        triage=case.triage.label,
+        hate_motivated=case.hate_motivated,
+        protected_characteristic=(
+            case.protected_characteristic.label if case.protected_characteristic else None
+        ),
+        status=case.status,
+        closure_reason=case.closure_reason.label if case.closure_reason else None,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
+        review_due_on=case.review_due_on,
+        ward=case.ward.name if case.ward else None,
+        address=_reveal(decision, case, "address"),
+        postcode=_reveal(decision, case, "postcode"),
+        uprn=_reveal(decision, case, "uprn"),
+        summary=_reveal(decision, case, "summary"),
+        closure_note=_reveal(decision, case, "closure_note"),
+        decision=decision,
+        may_record=case.status is not CaseStatus.CLOSED and decide(actor, case, Act.RECORD).allowed,
+        parties=[
+            PersonView(
+                person_id=p.person_id,
+                role=p.role.label,
+                name=names[p.person_id],
+                date_of_birth=_reveal(decision, p.person, "date_of_birth"),
+                phone=_reveal(decision, p.person, "phone"),
+                email=_reveal(decision, p.person, "email"),
+                address=_reveal(decision, p.person, "address"),
+                postcode=_reveal(decision, p.person, "postcode"),
+                contact_preferences=_reveal(decision, p.person, "contact_preferences"),
+                support_needs=_reveal(decision, p.person, "support_needs"),
+            )
+            for p in case.parties
+        ],
+        incidents=[
+            IncidentView(
+                id=i.id,
+                occurred_at=i.occurred_at,
+                recorded_at=i.recorded_at,
+                recorded_by=i.recorded_by.display_name,
+                received_by=i.received_by.name,
+                reported_by=names.get(i.reported_by_id) if i.reported_by_id else None,
+                reported_to_police=i.reported_to_police,
+                hate_related=i.hate_related,
+                place=_reveal(decision, i, "place"),
+                description=_reveal(decision, i, "description"),
+                crime_reference=_reveal(decision, i, "crime_reference"),
+            )
+            for i in sorted(case.incidents, key=lambda i: i.occurred_at, reverse=True)
+        ],
+        actions=[
+            ActionView(
+                id=a.id,
+                kind=a.kind.label,
+                status=a.status.label,
+                owner_agency=a.owner_agency.name,
+                owner_user=a.owner_user.display_name if a.owner_user else None,
+                due_on=a.due_on,
+                description=_reveal(decision, a, "description"),
+                overdue=a.due_on is not None and a.due_on < today and a.status.value == "open",
+            )
+            for a in case.actions
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: CaseStatus | None = None
+    priority: Priority | None = None
+    category: CaseCategory | None = None
+    officer_id: int | None = None
+    ward_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case in a list: identifiers and plain fields only, never sealed values."""
+
+    id: int
+    reference: str
+    category: CaseCategory
+    priority: Priority
+    status: CaseStatus
+    hate_motivated: bool
+    officer: str
+    ward: str | None
+    opened_at: datetime
+    review_due_on: date | None
+    last_incident_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _visible_cases(actor: Actor) -> Select[Case]:
+    return select(Case).where(Case.agency_id.in_(visible_agency_ids(actor)))
+
+
+def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int = 1) -> CasePage:
+    """One page of the cases the actor may see, newest first, filtered."""
+    query = _visible_cases(actor)
+    for column, value in (
+        (Case.status, filters.status),
+        (Case.priority, filters.priority),
+        (Case.category, filters.category),
+        (Case.officer_id, filters.officer_id),
+        (Case.ward_id, filters.ward_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    return CasePage(_rows(session, query, page), total, page, pages)
+
+
+def _rows(
+    session: Session,
+    query: Select[Case],
+    page: int,
+    size: int = PAGE_SIZE,
+    order: tuple[object, ...] = (Case.opened_at.desc(), Case.id.desc()),
+) -> list[CaseRow]:
+    last_incident = (
+        select(Incident.case_id, func.max(Incident.occurred_at).label("last_at"))
+        .group_by(Incident.case_id)
+        .subquery()
+    )
+    ordered = (
+        query.add_columns(last_incident.c.last_at)
+        .outerjoin(last_incident, last_incident.c.case_id == Case.id)
+        .options(selectinload(Case.officer), selectinload(Case.ward))
+        .order_by(*order)  # type: ignore[arg-type]
+        .limit(size)
+        .offset((page - 1) * size)
+    )
+    return [
+        CaseRow(
+            id=case.id,
+            reference=case.reference,
+            category=case.category,
+            priority=case.priority,
+            status=case.status,
+            hate_motivated=case.hate_motivated,
+            officer=case.officer.display_name,
+            ward=case.ward.name if case.ward else None,
+            opened_at=case.opened_at,
+            review_due_on=case.review_due_on,
+            last_incident_at=_as_utc(last_at),
+        )
+        for case, last_at in session.execute(ordered)
+    ]
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    my_cases: list[CaseRow]
+    reviews_due: list[CaseRow]
+    open_by_priority: dict[Priority, int]
+    scope: str
+
+
+def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
+    """The officer's home page: their open cases, reviews due, and open cases by priority."""
+    mine = _visible_cases(actor).where(
+        Case.officer_id == actor.user_id, Case.status != CaseStatus.CLOSED
+    )
+    due = mine.where(Case.review_due_on <= today)
+    scope_query = _visible_cases(actor).where(Case.status != CaseStatus.CLOSED)
+    scope = "your agency's open cases"
+    if not actor.has(Role.MANAGER):
+        scope_query = scope_query.where(Case.officer_id == actor.user_id)
+        scope = "your open cases"
+    open_cases = scope_query.subquery()
+    counts: dict[Priority, int] = dict(
+        session.execute(
+            select(open_cases.c.priority, func.count()).group_by(open_cases.c.priority)
+        ).all()
+    )
+    return HomeSummary(
+        my_cases=_rows(session, mine, 1, size=10),
+        reviews_due=_rows(session, due, 1, size=10, order=(Case.review_due_on, Case.id)),
+        open_by_priority={p: counts.get(p, 0) for p in Priority},
+        scope=scope,
+    )
+
+
+def officers(session: Session, actor: Actor) -> list[User]:
+    """Case officers of the actor's agency, for filters and assignment."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.agency_id == actor.agency_id, User.active)
+            .order_by(User.display_name)
+        )
+    )

@@ -1,0 +1,39 @@
+"""Checking and normalising the formats of values people type: postcodes, UPRNs, phones."""
+
+from __future__ import annotations
+
+import re
+
+#: UK postcode without its space: outward code then inward code (BS 7666).
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+_PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()-]+$")
+
+
+def normalise_postcode(value: str) -> str | None:
+    """``value`` as an upper-case postcode with one space, or None if it is not one."""
+    match = _POSTCODE.match(re.sub(r"\s+", "", value.upper()))
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
+def normalise_uprn(value: str) -> str | None:
+    """A UPRN (1 to 12 digits, leading zeros dropped), or None if ``value`` is not one."""
+    digits = value.strip()
+    if not digits.isdigit() or len(digits) > 12 or int(digits) == 0:
+        return None
+    return str(int(digits))
+
+
+def normalise_phone(value: str) -> str | None:
+    """A phone number as digits: UK numbers in national form (``07700900123``), others
+    as ``+`` and the international digits; None if ``value`` is not a phone number."""
+    text = value.strip()
+    if not _PHONE_ALLOWED.match(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+44"):
+        digits = "0" + digits[2:]
+    elif text.startswith("+"):
+        return "+" + digits if 8 <= len(digits) <= 15 else None
+    if digits.startswith("0") and len(digits) in (10, 11):
+        return digits
+    return None

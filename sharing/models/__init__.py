@@ -1,0 +1,23 @@
+"""The hub's data model, split by aggregate."""
+
+from sharing.models.agencies import Agency, Area, Ward
+from sharing.models.base import Base
+from sharing.models.cases import Action, Case, CaseParty, Incident
+from sharing.models.locks import LockRequest
+from sharing.models.persons import Person
+from sharing.models.users import User, UserRole
+
+__all__ = [
+    "Action",
+    "Agency",
+    "Area",
+    "Base",
+    "Case",
+    "CaseParty",
+    "Incident",
+    "LockRequest",
+    "Person",
+    "User",
+    "UserRole",
+    "Ward",
+]

@@ -1,0 +1,76 @@
+"""Declarative base, naming convention, and the column kinds the models share."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Enum, LargeBinary, MetaData, String, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+#: Stable constraint names, so Alembic migrations name the same thing on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def personal(category: str, **kwargs: Any) -> Any:
+    """A column holding one personal-data value, sealed (see ``sharing.sealing``).
+
+    The stored value is an opaque byte string in a versioned format; the plain value is
+    only ever read or written through ``sharing.sealing``. ``category`` names the data
+    category the value belongs to (identity, contact, location, narrative, risk,
+    vulnerability, offending, actions, outcome), which is what sharing decisions are made on.
+    """
+    return mapped_column(
+        LargeBinary, nullable=True, info={"personal": True, "category": category}, **kwargs
+    )
+
+
+def enum_column(enum: type[Any], name: str, **kwargs: Any) -> Any:
+    """A string column restricted to an enum's values by a named CHECK constraint."""
+    return mapped_column(
+        Enum(
+            enum,
+            name=name,
+            native_enum=False,
+            create_constraint=True,
+            length=40,
+            values_callable=lambda e: [m.value for m in e],
+            validate_strings=True,
+        ),
+        **kwargs,
+    )
+
+
+__all__ = ["Base", "UTCDateTime", "String", "enum_column", "personal", "utcnow"]

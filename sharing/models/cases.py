@@ -1,0 +1,159 @@
+"""Cases and what happens on them: parties, incidents, actions and interventions.
+
+Plain columns hold what statistics and work queues need (identifiers, agency, category,
+priority, status, dates, ward); everything that identifies or describes a person is a
+sealed column (``personal``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sharing.models.agencies import Agency, Ward
+from sharing.models.base import Base, UTCDateTime, enum_column, personal, utcnow
+from sharing.models.persons import Person
+from sharing.models.users import User
+from sharing.vocabulary import (
+    ActionKind,
+    ActionStatus,
+    CaseCategory,
+    CaseStatus,
+    ClosureReason,
+    PartyRole,
+    Priority,
+    ProtectedCharacteristic,
+    Triage,
+)
+
+
+class Case(Base):
+    """One ASB problem owned by one agency."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The owning agency's reference, e.g. ``NGH-2026-00042``; not personal data.
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    #: The case officer who owns the case within the agency.
+    officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    category: Mapped[CaseCategory] = enum_column(CaseCategory, "case_category")
+    priority: Mapped[Priority] = enum_column(Priority, "priority")
+    triage: Mapped[Triage] = enum_column(Triage, "triage")
+    hate_motivated: Mapped[bool] = mapped_column(default=False)
+    #: The protected characteristic a hate-motivated case is about.
+    protected_characteristic: Mapped[ProtectedCharacteristic | None] = enum_column(
+        ProtectedCharacteristic, "protected_characteristic", nullable=True
+    )
+    status: Mapped[CaseStatus] = enum_column(CaseStatus, "case_status", default=CaseStatus.ACTIVE)
+    closure_reason: Mapped[ClosureReason | None] = enum_column(
+        ClosureReason, "closure_reason", nullable=True
+    )
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the case is next due for review (at least monthly, procedure 3.11).
+    review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Set when the case is erased; its sealed values are then unreadable.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: Where the ASB happens: address lines without the postcode.
+    address: Mapped[bytes | None] = personal("location")
+    postcode: Mapped[bytes | None] = personal("location")
+    #: Unique Property Reference Number of the address, when known.
+    uprn: Mapped[bytes | None] = personal("location")
+    #: What the problem is, in the officer's words.
+    summary: Mapped[bytes | None] = personal("narrative")
+    #: Why the case was closed, beyond the listed reason.
+    closure_note: Mapped[bytes | None] = personal("outcome")
+
+    agency: Mapped[Agency] = relationship()
+    officer: Mapped[User] = relationship(foreign_keys=[officer_id])
+    ward: Mapped[Ward | None] = relationship()
+    parties: Mapped[list[CaseParty]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseParty.id"
+    )
+    incidents: Mapped[list[Incident]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Incident.occurred_at"
+    )
+    actions: Mapped[list[Action]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Action.id"
+    )
+
+
+class CaseParty(Base):
+    """A person's part in a case: victim, reporter, witness or reported person."""
+
+    __tablename__ = "case_parties"
+    __table_args__ = (UniqueConstraint("case_id", "person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    role: Mapped[PartyRole] = enum_column(PartyRole, "party_role")
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+    person: Mapped[Person] = relationship()
+
+
+class Incident(Base):
+    """One reported occurrence; what the Community Trigger threshold counts."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    #: When the behaviour happened.
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: Who reported it; None for an anonymous report or something staff saw themselves.
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    #: The agency the report was made to (may differ from the case's owner).
+    received_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    reported_to_police: Mapped[bool] = mapped_column(default=False)
+    hate_related: Mapped[bool] = mapped_column(default=False)
+
+    #: Where it happened.
+    place: Mapped[bytes | None] = personal("location")
+    #: What happened, in the reporter's or officer's words.
+    description: Mapped[bytes | None] = personal("narrative")
+    #: Police crime reference number, when reported as a crime.
+    crime_reference: Mapped[bytes | None] = personal("offending")
+
+    case: Mapped[Case] = relationship(back_populates="incidents")
+    reported_by: Mapped[Person | None] = relationship()
+    received_by: Mapped[Agency] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+
+class Action(Base):
+    """An action or intervention on a case, owned by an agency, with a due date."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ActionKind] = enum_column(ActionKind, "action_kind")
+    status: Mapped[ActionStatus] = enum_column(
+        ActionStatus, "action_status", default=ActionStatus.OPEN
+    )
+    owner_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    #: The person in the owning agency responsible, when one is named.
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    #: What is to be done, and any notes on it.
+    description: Mapped[bytes | None] = personal("actions")
+
+    case: Mapped[Case] = relationship(back_populates="actions")
+    owner_agency: Mapped[Agency] = relationship()
+    owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id])

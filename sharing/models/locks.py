@@ -1,0 +1,35 @@
+"""Requests to lock a case to its case officer and manager (procedure 3.7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sharing.models.base import Base, UTCDateTime, enum_column, personal, utcnow
+from sharing.models.cases import Case
+from sharing.models.users import User
+from sharing.vocabulary import LockReason, LockStatus
+
+
+class LockRequest(Base):
+    """A case officer's request to lock a case, decided by their manager."""
+
+    __tablename__ = "lock_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[LockReason] = enum_column(LockReason, "lock_reason")
+    status: Mapped[LockStatus] = enum_column(
+        LockStatus, "lock_status", default=LockStatus.REQUESTED
+    )
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The requester's explanation.
+    note: Mapped[bytes | None] = personal("narrative")
+
+    case: Mapped[Case] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])

@@ -1,0 +1,47 @@
+"""People a case is about: victims, reporters, witnesses and reported persons.
+
+Every identifying value is a sealed column (``personal``); only ``sharing.sealing`` reads
+or writes them. A person record belongs to the agency that recorded it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sharing.models.agencies import Agency
+from sharing.models.base import Base, UTCDateTime, personal, utcnow
+
+
+class Person(Base):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The agency that recorded this person and controls the record.
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when the record is erased; its sealed values are then unreadable.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: Family name (surname).
+    family_name: Mapped[bytes | None] = personal("identity")
+    #: Given names.
+    given_names: Mapped[bytes | None] = personal("identity")
+    #: Date of birth, ISO 8601 (YYYY-MM-DD).
+    date_of_birth: Mapped[bytes | None] = personal("identity")
+    #: Telephone number as given.
+    phone: Mapped[bytes | None] = personal("contact")
+    #: E-mail address as given.
+    email: Mapped[bytes | None] = personal("contact")
+    #: Postal address lines, newline separated, without the postcode.
+    address: Mapped[bytes | None] = personal("location")
+    #: Postcode of the address.
+    postcode: Mapped[bytes | None] = personal("location")
+    #: How the person wants to be contacted, and any reasonable adjustments.
+    contact_preferences: Mapped[bytes | None] = personal("contact")
+    #: Vulnerability and support needs (special category data).
+    support_needs: Mapped[bytes | None] = personal("vulnerability")
+
+    agency: Mapped[Agency] = relationship()

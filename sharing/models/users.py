@@ -1,0 +1,67 @@
+"""People who sign in to the hub: staff of a partner agency holding one or more roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sharing.models.agencies import Agency
+from sharing.models.base import Base, UTCDateTime, enum_column, utcnow
+from sharing.vocabulary import ROLES_REQUIRING_SECOND_FACTOR, Role
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    #: Work e-mail address, stored lower-case; the sign-in name.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: Name shown to colleagues and partners (staff, not case data).
+    display_name: Mapped[str] = mapped_column(String(120))
+    #: Team within the agency (e.g. "North neighbourhood team"), for team case lists.
+    team: Mapped[str | None] = mapped_column(String(120))
+    #: argon2id hash of the password, in PHC string format.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: Base32 TOTP secret once a second factor is set up; None before.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The last TOTP time step accepted, so a code cannot be replayed.
+    totp_last_step: Mapped[int | None]
+    #: Changes whenever the password changes, ending every other session of this user.
+    session_token: Mapped[str] = mapped_column(String(64))
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = relationship()
+    role_grants: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(grant.role for grant in self.role_grants)
+
+    def has_role(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def second_factor_required(self) -> bool:
+        return self.has_role(*ROLES_REQUIRING_SECOND_FACTOR)
+
+
+class UserRole(Base):
+    """One hub role held by a user, within the user's own agency."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[Role] = enum_column(Role, "role")
+
+    user: Mapped[User] = relationship(back_populates="role_grants")

@@ -1,0 +1,194 @@
+"""The users' words: the fixed lists the hub records against, each with its label.
+
+Values are stored in the database; labels are what people read. Changing a value needs a
+migration; changing a label does not.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Labelled(StrEnum):
+    """A string enum whose members carry a human label."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> Labelled:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs in declaration order, for forms and filters."""
+        return [(m.value, m.label) for m in cls]
+
+
+class AgencyType(Labelled):
+    LANDLORD = "landlord", "Social landlord"
+    POLICE = "police", "Police"
+    ENVIRONMENTAL_HEALTH = "environmental_health", "Environmental health"
+    COMMUNITY_SAFETY = "community_safety", "Council community safety"
+    ADULT_SAFEGUARDING = "adult_safeguarding", "Adult safeguarding"
+    CHILDRENS_SAFEGUARDING = "childrens_safeguarding", "Children's safeguarding"
+    HEALTH = "health", "Health"
+    OTHER = "other", "Other"
+
+
+class Role(Labelled):
+    CASE_OFFICER = "case_officer", "Case officer"
+    MANAGER = "manager", "Manager"
+    PARTNER_VIEWER = "partner_viewer", "Partner viewer"
+    CONFERENCE_CHAIR = "conference_chair", "Conference chair or coordinator"
+    TRIGGER_LEAD = "trigger_lead", "Community Trigger lead"
+    ANALYST = "analyst", "Analyst"
+    DPO = "dpo", "Data protection officer"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+#: Roles that must use a second factor at every sign-in.
+ROLES_REQUIRING_SECOND_FACTOR = frozenset({Role.MANAGER, Role.DPO, Role.ADMINISTRATOR})
+
+
+class PartyRole(Labelled):
+    VICTIM = "victim", "Victim"
+    REPORTER = "reporter", "Reporter"
+    WITNESS = "witness", "Witness"
+    REPORTED = "reported", "Reported person"
+
+
+class CaseCategory(Labelled):
+    NOISE = "noise", "Noise"
+    VERBAL_ABUSE = "verbal_abuse", "Verbal abuse, harassment or intimidation"
+    PHYSICAL_VIOLENCE = "physical_violence", "Physical violence"
+    DRUGS = "drugs", "Drugs or substance misuse"
+    ALCOHOL = "alcohol", "Alcohol related"
+    DAMAGE = "damage", "Vandalism and damage to property"
+    LITTER = "litter", "Litter, rubbish and fly-tipping"
+    VEHICLES = "vehicles", "Vehicle nuisance"
+    ANIMALS = "animals", "Pets and animal nuisance"
+    COMMUNAL_AREAS = "communal_areas", "Misuse of communal areas"
+    NEIGHBOUR_DISPUTE = "neighbour_dispute", "Neighbour dispute"
+    CRIMINAL = "criminal", "Criminal behaviour"
+    OTHER = "other", "Other"
+
+
+class Priority(Labelled):
+    """Harm-centred priority (ASB & hate incident procedure, 3.5)."""
+
+    RED_URGENT = "red_urgent", "Red: urgent"
+    RED_HIGH = "red_high", "Red: high risk"
+    AMBER = "amber", "Amber"
+
+
+class Triage(Labelled):
+    """How a report is categorised on receipt (ASB procedure, 3.0)."""
+
+    ADVICE_ONLY = "advice_only", "Advice only"
+    LOW_LEVEL = "low_level", "Low level or low risk"
+    SERIOUS = "serious", "Serious or high risk"
+
+
+class ProtectedCharacteristic(Labelled):
+    """The nine protected characteristics of the Equality Act 2010."""
+
+    AGE = "age", "Age"
+    DISABILITY = "disability", "Disability"
+    GENDER_REASSIGNMENT = "gender_reassignment", "Gender reassignment"
+    MARRIAGE = "marriage", "Marriage and civil partnership"
+    PREGNANCY = "pregnancy", "Pregnancy and maternity"
+    RACE = "race", "Race"
+    RELIGION = "religion", "Religion or belief"
+    SEX = "sex", "Sex"
+    SEXUAL_ORIENTATION = "sexual_orientation", "Sexual orientation"
+
+
+class CaseStatus(Labelled):
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Inactive"
+    CLOSED = "closed", "Closed"
+
+
+class ClosureReason(Labelled):
+    """Why a case is closed (ASB & hate incident procedure, 3.13 and 3.6)."""
+
+    RESOLVED = "resolved", "The ASB has been resolved"
+    IMPROVED = "improved", "Significant improvement; monitored by the housing team"
+    INTERVENTIONS_SUCCESSFUL = (
+        "interventions_successful",
+        "Interventions have been successful in improving the behaviour",
+    )
+    NO_CONTACT = "no_contact", "The reporter has made no further contact"
+    NO_REPORTS_28_DAYS = "no_reports_28_days", "There have been no reports of ASB for 28 days"
+    MEDIATION_DECLINED = (
+        "mediation_declined",
+        "The reporter is unwilling to consider mediation where it is recommended",
+    )
+    NO_BREACH = "no_breach", "Unable to determine a breach of tenancy by the person reported"
+    EVIDENCE_INSUFFICIENT = (
+        "evidence_insufficient",
+        "Evidence (witnesses, interviews) does not support the claims made",
+    )
+    NOT_ENGAGING = "not_engaging", "The reporter has not engaged with the investigation"
+
+
+class ActionKind(Labelled):
+    """Actions and interventions: the national benchmark list (HouseMark 2012/13) and
+    the tools of the ASB, Crime and Policing Act 2014."""
+
+    PERPETRATOR_VISIT = "perpetrator_visit", "Perpetrator visit or interview"
+    WARNING_LETTER = "warning_letter", "Warning letter"
+    EARLY_INTERVENTION_HOUSING = (
+        "early_intervention_housing",
+        "Other early intervention by housing management staff",
+    )
+    EARLY_INTERVENTION_OTHER = (
+        "early_intervention_other",
+        "Other early intervention, enforcement or supportive action",
+    )
+    REFERRAL_OTHER_AGENCY = "referral_other_agency", "Referral to an agency other than the police"
+    REFERRAL_POLICE = "referral_police", "Referral to police"
+    MEDIATION = "mediation", "Mediation"
+    GOOD_NEIGHBOUR_AGREEMENT = "good_neighbour_agreement", "Good neighbour agreement"
+    ABC = "abc", "Acceptable behaviour contract (ABC)"
+    FAMILY_INTERVENTION = "family_intervention", "Family intervention project"
+    SUPPORT_REFERRAL = "support_referral", "Referral for support (tenancy sustainment)"
+    SAFEGUARDING_REFERRAL = "safeguarding_referral", "Safeguarding referral"
+    VICTIM_SUPPORT = "victim_support", "Victim support or target hardening"
+    COMMUNITY_PROTECTION_NOTICE = "community_protection_notice", "Community protection notice"
+    NOTICE_SEEKING_POSSESSION = "notice_seeking_possession", "Notice seeking possession"
+    INJUNCTION = "injunction", "Civil injunction"
+    CLOSURE_ORDER = "closure_order", "Closure order"
+    MANAGEMENT_TRANSFER = "management_transfer", "Management transfer"
+    OTHER_LEGAL = "other_legal", "Other legal action"
+    EVICTION = "eviction", "Eviction"
+    SURRENDER = "surrender", "Surrender of property"
+    OTHER = "other", "Other action"
+
+
+class ActionStatus(Labelled):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class LockReason(Labelled):
+    """Why a case is locked (ASB & hate incident procedure, 3.7)."""
+
+    EMPLOYEE_REPORTED = (
+        "employee_reported",
+        "The reported person is an employee or linked to an employee",
+    )
+    EMPLOYEE_REPORTER = (
+        "employee_reporter",
+        "The reporter is an employee with a personal connection",
+    )
+    SENSITIVE = "sensitive", "The case is particularly sensitive"
+
+
+class LockStatus(Labelled):
+    REQUESTED = "requested", "Requested, awaiting the manager"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"

@@ -1,0 +1,5 @@
+"""Shared fixtures: databases (SQLite and a real PostgreSQL server), the app, users."""
+
+pytest_plugins = [
+    "tests.fixtures.databases",
+]
