@@ -72,6 +72,14 @@ class Decision:
     def allows(self, category: str) -> bool:
         return category in self.categories
 
+    def bases_for(self, *categories: str) -> dict[str, list[str]]:
+        """Basis → the given categories it allows, for "why you can see this"."""
+        grouped: dict[str, list[str]] = {}
+        for category in categories:
+            if category in self.categories:
+                grouped.setdefault(self.categories[category], []).append(category)
+        return grouped
+
 
 def decide(actor: Actor, case: Case, act: Act = Act.VIEW) -> Decision:
     """Decide whether ``actor`` may do ``act`` to ``case`` and which categories they see."""

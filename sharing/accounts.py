@@ -118,23 +118,33 @@ def authenticate(
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
         return SignInResult(SignInOutcome.BAD_CREDENTIALS)
-    if user.locked_until and user.locked_until > now:
+    if is_locked(user, now):
         return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
     if not _verify(user.password_hash, password):
-        user.failed_sign_ins += 1
-        if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-            user.locked_until = now + LOCKOUT
-            user.failed_sign_ins = 0
-            session.flush()
-            return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
-        session.flush()
-        return SignInResult(SignInOutcome.BAD_CREDENTIALS)
+        return record_failure(session, user, now)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.failed_sign_ins = 0
     user.locked_until = None
     session.flush()
     return SignInResult(SignInOutcome.OK, user=user)
+
+
+def record_failure(session: Session, user: User, now: datetime | None = None) -> SignInResult:
+    """Count a failed password or code; the fifth in a row locks the account."""
+    now = now or utcnow()
+    user.failed_sign_ins += 1
+    if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+        user.locked_until = now + LOCKOUT
+        user.failed_sign_ins = 0
+        session.flush()
+        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+    session.flush()
+    return SignInResult(SignInOutcome.BAD_CREDENTIALS)
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -1,0 +1,151 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import traceback
+from datetime import timedelta
+
+from flask import Flask, g, render_template, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from hub import account, auth, cases, health, home
+from hub.auth.users import SignedInUser
+from hub.config import Settings, load_settings
+from hub.database import db, init_database
+from hub.guard import check_request
+from hub.templating import register_filters
+from sharing.models import User
+
+log = logging.getLogger(__name__)
+
+_ERROR_PAGES = {
+    400: ("Sorry, there is a problem with that request", ["Go back and try again."]),
+    403: (
+        "You do not have access to this page",
+        ["Your roles in the hub do not include this. Ask your manager if you think they should."],
+    ),
+    404: (
+        "Page not found",
+        [
+            "If you typed the web address, check it is correct.",
+            "If you followed a link to a case, it may not exist or may not be shared with your agency.",
+        ],
+    ),
+    405: ("Sorry, there is a problem with that request", ["Go back and try again."]),
+    500: (
+        "Sorry, there is a problem with the service",
+        ["Nothing you were submitting was saved. Try again later."],
+    ),
+}
+
+
+def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
+    """Build the hub from ``settings`` (default: loaded from config and environment)."""
+    settings = settings or load_settings(**overrides)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        HUB_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SERVICE_NAME=settings.service_name,
+        SESSION_COOKIE_NAME="hub_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        REMEMBER_COOKIE_SECURE=settings.production,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which idles out
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("hub"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    register_filters(app)
+    init_database(app, settings.database_url)
+    CSRFProtect(app)
+    _init_login(app)
+    for blueprint in (auth.bp, health.bp, home.bp, cases.bp, account.bp):
+        app.register_blueprint(blueprint)
+    app.before_request(lambda: check_request(settings.session_idle_minutes))
+    app.before_request(_new_nonce)
+    app.after_request(_security_headers)
+    app.context_processor(
+        lambda: {"cspNonce": g.get("csp_nonce", ""), "csp_nonce": lambda: g.get("csp_nonce", "")}
+    )
+    _register_errors(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    manager = LoginManager(app)
+    manager.session_protection = "strong"
+
+    @manager.user_loader
+    def load_user(session_id: str) -> SignedInUser | None:
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db().get(User, int(user_id))
+        if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+            return None
+        return SignedInUser(user)
+
+
+def _new_nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def _security_headers(response: Response) -> Response:
+    nonce = g.get("csp_nonce", "")
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e: CSRFError) -> tuple[str, int]:
+        return render_template(
+            "errors/error.html",
+            title="Your form could not be submitted",
+            paragraphs=[
+                "The page was out of date or the form was missing its security token, so "
+                "nothing was saved. Go back, reload the page and try again.",
+            ],
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> tuple[str, int]:
+        code = e.code or 500
+        title, paragraphs = _ERROR_PAGES.get(code, (e.name, [e.description or ""]))
+        return render_template("errors/error.html", title=title, paragraphs=paragraphs), code
+
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception) -> tuple[str, int]:
+        # The exception type, route and code locations only: messages may carry personal data.
+        where = "".join(traceback.format_tb(e.__traceback__)[-4:])
+        log.error("unhandled %s on %s\n%s", type(e).__name__, _path_template(), where)
+        title, paragraphs = _ERROR_PAGES[500]
+        return render_template("errors/error.html", title=title, paragraphs=paragraphs), 500
+
+
+def _path_template() -> str:
+    return request.url_rule.rule if request.url_rule else "(no route)"

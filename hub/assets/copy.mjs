@@ -1,0 +1,11 @@
+// Copies GOV.UK Frontend's script and assets (images only: no GDS Transport font files)
+// into hub/static/govuk/, where the hub serves them.
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+
+const from = "node_modules/govuk-frontend/dist/govuk";
+const to = "hub/static/govuk";
+rmSync(to, { recursive: true, force: true });
+mkdirSync(`${to}/assets`, { recursive: true });
+cpSync(`${from}/govuk-frontend.min.js`, `${to}/govuk-frontend.min.js`);
+cpSync(`${from}/assets/images`, `${to}/assets/images`, { recursive: true });
+console.log(`copied GOV.UK Frontend script and images to ${to}`);

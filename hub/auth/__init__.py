@@ -1,0 +1,3 @@
+from hub.auth.views import bp
+
+__all__ = ["bp"]

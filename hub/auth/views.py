@@ -1,0 +1,163 @@
+"""Signing in (password, then a TOTP code where set up or required) and out."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import segno
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from hub.auth.forms import CodeForm, SignInForm
+from hub.auth.users import SignedInUser
+from hub.database import db
+from hub.guard import safe_next
+from hub.templating import uk_datetime
+from sharing import accounts
+from sharing.accounts import SignInOutcome
+from sharing.models import User
+
+bp = Blueprint("auth", __name__)
+
+#: How long the second step may wait after the password step.
+PENDING_FOR = timedelta(minutes=5)
+BAD_CREDENTIALS = "Enter a correct e-mail address and password"
+
+
+def _locked_message(until: datetime | None) -> str:
+    return (
+        "Your account is locked because of too many failed attempts to sign in. "
+        f"Try again after {uk_datetime(until)}, or ask your agency's administrator to reset your password."
+    )
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        result = accounts.authenticate(db(), form.email.data or "", form.password.data or "")
+        db().commit()  # failed attempts count even though the page shows an error
+        if result.outcome is SignInOutcome.OK and result.user is not None:
+            return _after_password(result.user)
+        message = (
+            _locked_message(result.locked_until)
+            if result.outcome is SignInOutcome.LOCKED
+            else BAD_CREDENTIALS
+        )
+        form.email.errors = [message]
+        form.password.data = ""
+    return render_template("auth/sign_in.html", form=form, title="Sign in")
+
+
+def _after_password(user: User) -> Response:
+    next_page = safe_next(request.args.get("next"))
+    session.clear()
+    session["pending"] = {
+        "user": SignedInUser(user).get_id(),
+        "at": datetime.now(UTC).timestamp(),
+        "next": next_page,
+    }
+    if user.totp_secret:
+        return redirect(url_for("auth.second_factor"))
+    if user.second_factor_required:
+        session["pending"]["secret"] = accounts.new_totp_secret()
+        return redirect(url_for("auth.set_up_second_factor"))
+    return _complete_sign_in(user)
+
+
+def _pending_user() -> User | None:
+    """The user who has given their password and is now on the second step."""
+    pending = session.get("pending")
+    if not pending:
+        return None
+    if datetime.now(UTC).timestamp() - pending["at"] > PENDING_FOR.total_seconds():
+        session.pop("pending")
+        flash("You took too long to enter the security code. Sign in again.", "expired")
+        return None
+    user_id, _, token = pending["user"].partition(":")
+    user = db().get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def _complete_sign_in(user: User) -> Response:
+    next_page = session.get("pending", {}).get("next") or url_for("home.home")
+    session.clear()
+    login_user(SignedInUser(user))
+    session["seen"] = datetime.now(UTC).timestamp()
+    accounts.record_sign_in(db(), user)
+    return redirect(safe_next(next_page))
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+def second_factor() -> Response | str:
+    user = _pending_user()
+    if user is None or not user.totp_secret:
+        return redirect(url_for("auth.sign_in"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if accounts.is_locked(user):
+            form.code.errors = [_locked_message(user.locked_until)]
+        elif accounts.confirm_second_factor(db(), user, form.code.data or ""):
+            return _complete_sign_in(user)
+        else:
+            result = accounts.record_failure(db(), user)
+            db().commit()
+            if result.outcome is SignInOutcome.LOCKED:
+                session.pop("pending", None)
+                form.code.errors = [_locked_message(result.locked_until)]
+            else:
+                form.code.errors = [
+                    "The security code is not correct or has already been used. Enter the newest code from your app"
+                ]
+        form.code.data = ""
+    return render_template("auth/code.html", form=form, title="Enter your security code")
+
+
+@bp.route("/sign-in/set-up-code", methods=["GET", "POST"])
+def set_up_second_factor() -> Response | str:
+    user = _pending_user()
+    secret = session.get("pending", {}).get("secret")
+    if user is None or user.totp_secret or not secret:
+        return redirect(url_for("auth.sign_in"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if accounts.enrol_second_factor(db(), user, secret, form.code.data or ""):
+            flash(
+                "Your authenticator app is set up. You will need a code from it each time you sign in.",
+                "success",
+            )
+            return _complete_sign_in(user)
+        form.code.errors = [
+            "The security code is not correct. Check the time on your phone is right and enter the newest code"
+        ]
+        form.code.data = ""
+    return render_template(
+        "auth/set_up_code.html",
+        form=form,
+        title="Set up your authenticator app",
+        secret=secret,
+        qr=qr_data_uri(accounts.totp_uri(user, secret)),
+        required=True,
+    )
+
+
+def qr_data_uri(uri: str) -> str:
+    """The otpauth URI as an SVG QR code, ready for an <img> source."""
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=5, dark="#0b0c0c", light="#ffffff", omitsize=False
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out() -> Response:
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))

@@ -1,0 +1,3 @@
+from hub.cases.views import bp
+
+__all__ = ["bp"]

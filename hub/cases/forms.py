@@ -1,0 +1,172 @@
+"""Forms for the case journey. Limits mirror ``sharing.casework``, which checks again."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    Form,
+    FormField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from hub.forms import ChoiceField, DateInputField, EnumSelectField, HubForm
+from sharing.casework import MAX_LINE, MAX_TEXT
+from sharing.vocabulary import (
+    ActionKind,
+    CaseCategory,
+    CaseStatus,
+    ClosureReason,
+    PartyRole,
+    Priority,
+    ProtectedCharacteristic,
+    Triage,
+)
+
+
+def _max(limit: int, what: str) -> Length:
+    return Length(max=limit, message=f"{what} must be {limit:,} characters or fewer")
+
+
+class PersonForm(Form):
+    """A person on a new case (a sub-form: its fields are named ``<section>-<field>``)."""
+
+    given_names = StringField("First names", validators=[_max(MAX_LINE, "First names")])
+    family_name = StringField("Last name", validators=[_max(MAX_LINE, "Last name")])
+    date_of_birth = DateInputField("Date of birth")
+    phone = StringField("Phone number", validators=[_max(40, "Phone number")])
+    email = StringField(
+        "E-mail address",
+        validators=[
+            Optional(),
+            Regexp(
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                message="Enter an e-mail address in the correct format, like name@example.org",
+            ),
+            _max(254, "E-mail address"),
+        ],
+    )
+    address = TextAreaField("Address", validators=[_max(MAX_LINE * 3, "Address")])
+    postcode = StringField("Postcode", validators=[_max(10, "Postcode")])
+    support_needs = TextAreaField(
+        "Vulnerability and support needs",
+        validators=[_max(MAX_TEXT, "Vulnerability and support needs")],
+    )
+    contact_preferences = TextAreaField(
+        "How to contact them, and any reasonable adjustments",
+        validators=[_max(1000, "Contact preferences")],
+    )
+
+    def is_empty(self) -> bool:
+        return not any(
+            (f.data.strip() if isinstance(f.data, str) else f.data)
+            for f in self
+            if f.name != "csrf_token"
+        ) and not any(getattr(self.date_of_birth, "parts", {}).values())
+
+
+class NewCaseForm(HubForm):
+    category = EnumSelectField(
+        "Category",
+        CaseCategory,
+        blank="Choose a category",
+        validators=[InputRequired("Choose the category of ASB")],
+    )
+    priority = EnumSelectField(
+        "Priority", Priority, validators=[InputRequired("Choose the priority")]
+    )
+    triage = EnumSelectField(
+        "How serious is the report?",
+        Triage,
+        validators=[InputRequired("Choose how serious the report is")],
+    )
+    hate_motivated = BooleanField("The behaviour is motivated by hate")
+    protected_characteristic = EnumSelectField(
+        "Protected characteristic", ProtectedCharacteristic, blank="Not hate-motivated"
+    )
+    summary = TextAreaField(
+        "What is happening?",
+        validators=[DataRequired("Describe the problem"), _max(MAX_TEXT, "The description")],
+    )
+    address = TextAreaField(
+        "Where is it happening?", validators=[_max(MAX_LINE * 3, "The location")]
+    )
+    postcode = StringField("Postcode", validators=[_max(10, "Postcode")])
+    uprn = StringField(
+        "UPRN (unique property reference number), if known", validators=[_max(12, "UPRN")]
+    )
+    ward_id = ChoiceField("Ward")
+    officer_id = ChoiceField("Case officer")
+    first_party_role = EnumSelectField(
+        "Is the person below the victim or the reporter?",
+        PartyRole,
+        validators=[InputRequired("Choose whether the person is the victim or the reporter")],
+    )
+    first_party = FormField(PersonForm, label="Victim or reporter", separator="-")
+    reported = FormField(PersonForm, label="Reported person", separator="-")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_party_role.choices = [
+            (r.value, r.label) for r in (PartyRole.VICTIM, PartyRole.REPORTER)
+        ]
+
+
+class FilterForm(HubForm):
+    """The case list's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    status = EnumSelectField("Status", CaseStatus, blank="Any status", validators=[Optional()])
+    priority = EnumSelectField("Priority", Priority, blank="Any priority", validators=[Optional()])
+    category = EnumSelectField(
+        "Category", CaseCategory, blank="Any category", validators=[Optional()]
+    )
+    officer = ChoiceField("Case officer")
+    ward = ChoiceField("Ward")
+
+
+class IncidentForm(HubForm):
+    occurred_at = DateInputField(
+        "When did it happen?",
+        with_time=True,
+        validators=[InputRequired("Enter the date and time the incident happened")],
+    )
+    description = TextAreaField(
+        "What happened?",
+        validators=[DataRequired("Describe what happened"), _max(MAX_TEXT, "The description")],
+    )
+    place = StringField("Where did it happen?", validators=[_max(MAX_LINE, "The place")])
+    reported_by = ChoiceField("Who reported it?")
+    received_by = ChoiceField("Which agency received the report?")
+    reported_to_police = BooleanField("This was reported to the police")
+    crime_reference = StringField(
+        "Crime reference number", validators=[_max(40, "The crime reference")]
+    )
+    hate_related = BooleanField("This incident was motivated by hate")
+
+
+class ActionForm(HubForm):
+    kind = EnumSelectField(
+        "Action or intervention",
+        ActionKind,
+        blank="Choose an action",
+        validators=[InputRequired("Choose the action or intervention")],
+    )
+    description = TextAreaField(
+        "What is to be done?",
+        validators=[DataRequired("Describe the action"), _max(MAX_TEXT, "The description")],
+    )
+    owner_agency = ChoiceField("Agency responsible")
+    due_on = DateInputField("Due date")
+
+
+class CloseForm(HubForm):
+    reason = EnumSelectField(
+        "Why are you closing the case?",
+        ClosureReason,
+        validators=[InputRequired("Choose why you are closing the case")],
+    )
+    note = TextAreaField("Anything else the record should say", validators=[_max(2000, "The note")])

@@ -1,0 +1,249 @@
+"""The case journey: list, open, view, record incidents and actions, close."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from hub.cases.forms import ActionForm, CloseForm, FilterForm, IncidentForm, NewCaseForm, PersonForm
+from hub.database import db
+from hub.forms import HubForm
+from hub.guard import require_roles
+from sharing import casework, disclosure
+from sharing.access import Act
+from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing.models import Agency, Ward
+from sharing.vocabulary import PartyRole
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+require_roles(bp, "case_officer", "manager")
+
+
+def _wards() -> list[tuple[str, str]]:
+    area_id = current_user.agency.area_id
+    return [
+        (str(w.id), w.name)
+        for w in db().scalars(select(Ward).where(Ward.area_id == area_id).order_by(Ward.name))
+    ]
+
+
+def _agencies() -> list[tuple[str, str]]:
+    area_id = current_user.agency.area_id
+    return [
+        (str(a.id), a.name)
+        for a in db().scalars(select(Agency).where(Agency.area_id == area_id).order_by(Agency.name))
+    ]
+
+
+def _officers() -> list[tuple[str, str]]:
+    return [(str(u.id), u.display_name) for u in disclosure.officers(db(), current_user.actor)]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _refused(form: HubForm, error: CaseworkError) -> None:
+    """Show the core's refusal on the field it names (or the first field)."""
+    field = form.field_by_name(error.field) or next(iter(form))
+    field.errors = [*field.errors, error.message]  # type: ignore[list-item]
+
+
+@bp.route("")
+def case_list() -> tuple[str, int]:
+    form = FilterForm(request.args)
+    form.officer.choices = [("", "Any officer"), *_officers()]
+    form.ward.choices = [("", "Any ward"), *_wards()]
+    valid = form.validate()
+    filters = (
+        disclosure.CaseFilters(
+            status=form.status.data,
+            priority=form.priority.data,
+            category=form.category.data,
+            officer_id=_int(form.officer.data),
+            ward_id=_int(form.ward.data),
+        )
+        if valid
+        else disclosure.CaseFilters()
+    )
+    page = disclosure.list_cases(
+        db(), current_user.actor, filters, page=_int(request.args.get("page")) or 1
+    )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "cases/list.html", title="Cases", form=form, page=page, args=args
+    ), 200 if valid else 400
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Response | tuple[str, int]:
+    form = NewCaseForm()
+    form.ward_id.choices = [("", "Choose a ward"), *_wards()]
+    form.officer_id.choices = _officers()
+    if request.method == "GET":
+        form.officer_id.data = str(current_user.id)
+        form.first_party_role.data = PartyRole.VICTIM
+    if form.validate_on_submit():
+        try:
+            case = casework.open_case(db(), current_user.actor, _case_input(form))
+        except CaseworkError as e:
+            _refused(form, e)
+        else:
+            flash(f"Case {case.reference} opened.", "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("cases/new.html", title="Open a new case", form=form), status
+
+
+def _case_input(form: NewCaseForm) -> casework.CaseInput:
+    parties = [
+        _person(
+            form.first_party.form, form.first_party_role.data or PartyRole.VICTIM, "first_party-"
+        )
+    ]
+    if not form.reported.form.is_empty():
+        parties.append(_person(form.reported.form, PartyRole.REPORTED, "reported-"))
+    return casework.CaseInput(
+        category=form.category.data,
+        priority=form.priority.data,
+        triage=form.triage.data,
+        summary=form.summary.data or "",
+        officer_id=_int(form.officer_id.data),
+        hate_motivated=bool(form.hate_motivated.data),
+        protected_characteristic=form.protected_characteristic.data,
+        ward_id=_int(form.ward_id.data),
+        address=form.address.data or "",
+        postcode=form.postcode.data or "",
+        uprn=form.uprn.data or "",
+        parties=[p for p in parties if p is not None],
+    )
+
+
+def _person(form: PersonForm, role: PartyRole, prefix: str) -> casework.PersonInput | None:
+    if form.is_empty() and role is not PartyRole.REPORTED:
+        return None
+    return casework.PersonInput(
+        role=role,
+        prefix=prefix,
+        family_name=form.family_name.data or "",
+        given_names=form.given_names.data or "",
+        date_of_birth=form.date_of_birth.data,
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+        address=form.address.data or "",
+        postcode=form.postcode.data or "",
+        support_needs=form.support_needs.data or "",
+        contact_preferences=form.contact_preferences.data or "",
+    )
+
+
+@bp.route("/<int:case_id>")
+def show(case_id: int) -> str:
+    try:
+        view = disclosure.disclose_case(db(), current_user.actor, case_id, today=date.today())
+    except NotFound:
+        abort(404)
+    return render_template("cases/show.html", title=f"Case {view.reference}", case=view)
+
+
+def _case_for(case_id: int, act: Act) -> disclosure.CaseView:
+    """The case the user is about to record on: 404 if unseen, 403 if not theirs to work."""
+    try:
+        casework.get_case(db(), current_user.actor, case_id, act)
+        view = disclosure.disclose_case(db(), current_user.actor, case_id)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    if not view.may_record:
+        abort(403)
+    return view
+
+
+@bp.route("/<int:case_id>/incidents/new", methods=["GET", "POST"])
+def add_incident(case_id: int) -> Response | tuple[str, int]:
+    case = _case_for(case_id, Act.RECORD)
+    form = IncidentForm()
+    form.reported_by.choices = [("", "Not known, anonymous or seen by staff")] + [
+        (str(p.person_id), f"{p.name or 'Name not recorded'} ({p.role.lower()})")
+        for p in case.parties
+    ]
+    form.received_by.choices = _agencies()
+    if request.method == "GET":
+        form.received_by.data = str(current_user.agency_id)
+    if form.validate_on_submit():
+        data = casework.IncidentInput(
+            occurred_at=form.occurred_at.data,
+            description=form.description.data or "",
+            place=form.place.data or "",
+            reported_by_id=_int(form.reported_by.data),
+            received_by_agency_id=_int(form.received_by.data),
+            reported_to_police=bool(form.reported_to_police.data),
+            crime_reference=form.crime_reference.data or "",
+            hate_related=bool(form.hate_related.data),
+        )
+        try:
+            casework.add_incident(db(), current_user.actor, case_id, data)
+        except CaseworkError as e:
+            _refused(form, e)
+        else:
+            flash("Incident added to the timeline.", "success")
+            return redirect(url_for("cases.show", case_id=case_id, _anchor="incidents"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "cases/incident.html", title=f"Add an incident to {case.reference}", form=form, case=case
+    ), status
+
+
+@bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
+def add_action(case_id: int) -> Response | tuple[str, int]:
+    case = _case_for(case_id, Act.RECORD)
+    form = ActionForm()
+    form.owner_agency.choices = _agencies()
+    if request.method == "GET":
+        form.owner_agency.data = str(current_user.agency_id)
+    if form.validate_on_submit():
+        data = casework.ActionInput(
+            kind=form.kind.data,
+            description=form.description.data or "",
+            owner_agency_id=_int(form.owner_agency.data),
+            due_on=form.due_on.data,
+        )
+        try:
+            casework.add_action(db(), current_user.actor, case_id, data)
+        except CaseworkError as e:
+            _refused(form, e)
+        else:
+            flash("Action added.", "success")
+            return redirect(url_for("cases.show", case_id=case_id, _anchor="actions"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "cases/action.html", title=f"Add an action to {case.reference}", form=form, case=case
+    ), status
+
+
+@bp.route("/<int:case_id>/close", methods=["GET", "POST"])
+def close(case_id: int) -> Response | tuple[str, int]:
+    case = _case_for(case_id, Act.CLOSE)
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            casework.close_case(
+                db(), current_user.actor, case_id, form.reason.data, form.note.data or ""
+            )
+        except CaseworkError as e:
+            _refused(form, e)
+        else:
+            flash(
+                f"Case {case.reference} closed. Tell the reporter and the reported person why.",
+                "success",
+            )
+            return redirect(url_for("cases.show", case_id=case_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "cases/close.html", title=f"Close case {case.reference}", form=form, case=case
+    ), status

@@ -1,0 +1,161 @@
+"""The ``hub`` command: Flask's commands (``run``, ``routes``, ``shell``) plus the hub's own."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub import migrate
+from hub.app import create_app
+from hub.config import ConfigError
+from hub.database import engine
+from sharing import accounts
+from sharing.db import make_session_factory
+from sharing.models import Agency
+from sharing.vocabulary import Role
+
+
+def _create_app() -> Flask:
+    try:
+        return create_app()
+    except ConfigError as e:
+        click.echo(f"hub: cannot start: {e}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """The partnership hub."""
+
+
+def _session() -> Session:
+    return make_session_factory(engine())()
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations to the configured database."""
+    migrate.upgrade(engine(), revision)
+    click.echo(f"Database is at migration {revision}.")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does.")
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    config = migrate.alembic_config(engine().url.render_as_string(hide_password=False))
+    command.revision(config, message=message, autogenerate=True)
+
+
+@main.command("demo")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing if the database already has a partnership."
+)
+@click.option("--seed", default=2026, show_default=True, help="Seed for the generated data.")
+def demo(if_empty: bool, seed: int) -> None:
+    """Build the fictional demo partnership (development only)."""
+    from datetime import date
+
+    from sharing.demo import DemoError, build_demo
+
+    if current_app.config["HUB_SETTINGS"].production:
+        raise click.ClickException("the demo partnership is never built in production")
+    with _session() as session:
+        if if_empty and session.scalar(select(func.count()).select_from(Agency)):
+            click.echo("The database already has a partnership; not building the demo.")
+            return
+        try:
+            summary = build_demo(session, today=date.today(), seed=seed)
+        except DemoError as e:
+            raise click.ClickException(str(e)) from None
+        session.commit()
+    click.echo(
+        f"Demo partnership built: {summary.agencies} agencies, {summary.users} users, "
+        f"{summary.cases} cases, {summary.incidents} incidents. Sign-ins are listed in README.md."
+    )
+
+
+@main.group()
+def users() -> None:
+    """Local user accounts."""
+
+
+def _read_password(prompt: bool) -> str:
+    if prompt and sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users.command("create")
+@click.option("--agency", "agency_code", required=True, help="Agency code, e.g. northgate-homes.")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
+)
+@click.option("--team", default=None)
+def users_create(
+    agency_code: str, email: str, display_name: str, roles: tuple[str, ...], team: str | None
+) -> None:
+    """Create a local account. The password is asked for (or read from standard input)."""
+    with _session() as session:
+        agency = session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            raise click.ClickException(f"no agency with the code {agency_code!r}")
+        try:
+            user = accounts.create_user(
+                session,
+                agency=agency,
+                email=email,
+                display_name=display_name,
+                roles={Role(r) for r in roles},
+                password=_read_password(prompt=True),
+                team=team,
+            )
+        except accounts.AccountError as e:
+            raise click.ClickException(str(e)) from None
+        session.commit()
+        note = (
+            " They will set up an authenticator app at first sign-in."
+            if user.second_factor_required
+            else ""
+        )
+        click.echo(f"Created user {user.id} ({user.email}).{note}")
+
+
+@users.command("reset-password")
+@click.argument("email")
+@click.option("--reset-second-factor", is_flag=True, help="Also remove their authenticator app.")
+def users_reset_password(email: str, reset_second_factor: bool) -> None:
+    """Set a new password, lift any lock-out and end the user's sessions."""
+    with _session() as session:
+        user = accounts.find_user(session, email)
+        if user is None:
+            raise click.ClickException("no user with that e-mail address")
+        try:
+            accounts.reset_password(session, user, _read_password(prompt=True))
+        except accounts.AccountError as e:
+            raise click.ClickException(str(e)) from None
+        if reset_second_factor:
+            user.totp_secret = None
+            user.totp_last_step = None
+        session.commit()
+        click.echo(f"Password reset for user {user.id}; their other sessions have ended.")

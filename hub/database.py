@@ -1,0 +1,48 @@
+"""One database session per request, committed once when the request succeeds."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from sharing.db import make_engine, make_session_factory
+
+
+def init_database(app: Flask, url: str) -> None:
+    engine = make_engine(url, pool_pre_ping=True)
+    app.extensions["hub.engine"] = engine
+    app.extensions["hub.sessions"] = make_session_factory(engine)
+    app.after_request(_commit_or_roll_back)
+    app.teardown_appcontext(_close)
+
+
+def engine() -> Engine:
+    return current_app.extensions["hub.engine"]  # type: ignore[no-any-return]
+
+
+def db() -> Session:
+    """This request's session."""
+    if "db" not in g:
+        factory: sessionmaker[Session] = current_app.extensions["hub.sessions"]
+        g.db = factory()
+    return g.db  # type: ignore[no-any-return]
+
+
+def _commit_or_roll_back(response: Response) -> Response:
+    """Commit what a successful request did; anything answered with an error status
+    (a refused form, a denial, a failure) changes nothing."""
+    session: Session | None = g.get("db")
+    if session is not None:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    return response
+
+
+def _close(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db", None)
+    if session is not None:
+        session.rollback()
+        session.close()

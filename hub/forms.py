@@ -1,0 +1,176 @@
+"""Form pieces shared by the hub's pages: GOV.UK date inputs and the error summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, FormField
+from wtforms.validators import ValidationError
+
+from hub.templating import UK
+
+_PARTS = ("day", "month", "year")
+
+
+class HubForm(FlaskForm):
+    """A form that can list its errors for the GOV.UK error summary."""
+
+    def error_summary(self) -> list[dict[str, str]]:
+        """Every field's errors, in page order, each linking to its field."""
+        return [
+            {"text": message, "href": _anchor(field)}
+            for field in leaf_fields(self)
+            for message in field.errors
+            if isinstance(message, str)
+        ]
+
+    def field_by_name(self, name: str) -> Field | None:
+        """A field by its full name (``victim-family_name`` for a sub-form's field)."""
+        return next((f for f in leaf_fields(self) if f.name == name), None)
+
+
+def leaf_fields(form: Any) -> list[Field]:
+    """The form's fields, with sub-forms' fields in place of the sub-forms."""
+    fields: list[Field] = []
+    for field in form:
+        if isinstance(field, FormField):
+            fields.extend(leaf_fields(field.form))
+        else:
+            fields.append(field)
+    return fields
+
+
+def _anchor(field: Field) -> str:
+    """Where the error summary links: the first box of a date, else the field itself
+    (the first radio of a group has the group's id)."""
+    if isinstance(field, DateInputField):
+        return f"#{field.id}-{field.first_part}"
+    return f"#{field.id}"
+
+
+class DateInputField(Field):
+    """The GOV.UK date input: day, month and year boxes (``name-day`` and so on),
+    optionally with hour and minute in UK time (given as UTC). Keeps what the user typed
+    for re-display."""
+
+    def __init__(
+        self, label: str = "", validators: Any = None, *, with_time: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.with_time = with_time
+        self.parts: dict[str, str] = {}
+        self.bad_parts: set[str] = set()
+        self._problem: str | None = None
+
+    @property
+    def part_names(self) -> tuple[str, ...]:
+        return _PARTS + (("hour", "minute") if self.with_time else ())
+
+    @property
+    def first_part(self) -> str:
+        return next(iter(sorted(self.bad_parts, key=self.part_names.index)), "day")
+
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        self.process_errors = []
+        self.data = data if isinstance(data, date) else None
+        if formdata is None or not any(f"{self.name}-{p}" in formdata for p in self.part_names):
+            if isinstance(self.data, date):
+                self.parts = {
+                    "day": str(self.data.day),
+                    "month": str(self.data.month),
+                    "year": str(self.data.year),
+                }
+            return
+        self.parts = {p: formdata.get(f"{self.name}-{p}", "").strip()[:8] for p in self.part_names}
+        self.raw_data = [" ".join(self.parts.values())] if any(self.parts.values()) else []
+        self.data, self._problem = self._parse()
+
+    def _parse(self) -> tuple[date | datetime | None, str | None]:
+        label = self.label.text
+        missing = [p for p in self.part_names if not self.parts.get(p)]
+        if len(missing) == len(self.part_names):
+            return None, None
+        if missing:
+            self.bad_parts = set(missing)
+            return None, f"{label} must include a {' and '.join(missing)}"
+        if not all(self.parts[p].isdigit() for p in self.part_names):
+            self.bad_parts = {p for p in self.part_names if not self.parts[p].isdigit()}
+            return None, f"{label} must be a real date, in numbers"
+        n = {p: int(self.parts[p]) for p in self.part_names}
+        if len(self.parts["year"]) != 4:
+            self.bad_parts = {"year"}
+            return None, "Year must include 4 numbers"
+        try:
+            if self.with_time:
+                local = datetime(n["year"], n["month"], n["day"], n["hour"], n["minute"], tzinfo=UK)
+                return local.astimezone(UTC), None
+            return date(n["year"], n["month"], n["day"]), None
+        except ValueError:
+            self.bad_parts = set(self.part_names)
+            return None, f"{label} must be a real date" + (" and time" if self.with_time else "")
+
+    def pre_validate(self, form: Any) -> None:
+        if self._problem:
+            raise ValidationError(self._problem)
+
+    def post_validate(self, form: Any, validation_stopped: bool) -> None:
+        if self.errors and not self.bad_parts:
+            self.bad_parts = set(self.part_names)
+
+
+class _ChoiceBase(Field):
+    """A select or radios whose options are (value, label) pairs. Rendering is done by
+    the GOV.UK macros in ``_fields.html``, so WTForms' option objects are not needed."""
+
+    def __init__(
+        self,
+        label: str,
+        validators: Any = None,
+        choices: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.choices: list[tuple[str, str]] = choices or []
+
+
+class EnumSelectField(_ChoiceBase):
+    """A select or radios over a vocabulary enum, giving the enum member as data."""
+
+    def __init__(
+        self,
+        label: str,
+        enum: type[Any],
+        validators: Any = None,
+        blank: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        choices = ([("", blank)] if blank is not None else []) + enum.choices()
+        super().__init__(label, validators, choices=choices, **kwargs)
+        self.enum = enum
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        value = valuelist[0] if valuelist else ""
+        try:
+            self.data = self.enum(value) if value else None
+        except ValueError:
+            self.data = None
+            raise ValueError(f"Choose {self.label.text.lower()} from the list") from None
+
+    def _value(self) -> str:
+        return self.data.value if self.data is not None else ""
+
+
+class ChoiceField(_ChoiceBase):
+    """A select whose choices are set by the view; a value not offered is refused plainly."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist else ""
+
+    def pre_validate(self, form: Any) -> None:
+        if (self.data or "") not in {value for value, _label in self.choices}:
+            raise ValidationError(f"Choose {self.label.text.lower()} from the list")
+
+    def _value(self) -> str:
+        return self.data or ""

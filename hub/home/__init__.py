@@ -1,0 +1,20 @@
+"""The home page: my cases, reviews due and open cases by priority."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from hub.database import db
+from sharing.disclosure import home_summary
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+def home() -> str:
+    actor = current_user.actor
+    summary = home_summary(db(), actor, date.today()) if actor.works_cases else None
+    return render_template("home/home.html", title="Home", summary=summary)

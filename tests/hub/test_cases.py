@@ -1,0 +1,338 @@
+"""The case journey through the pages: open, view, record, close; and bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.templating import UK
+from sharing.models import Action, Case, Incident, Person
+from tests.fixtures.app import csrf_token
+
+
+def _new_case_form(**overrides: str) -> dict[str, str]:
+    form = {
+        "category": "noise",
+        "priority": "red_high",
+        "triage": "serious",
+        "summary": "Repeated shouting and banging through the night",
+        "address": "Flat 2, 10 Mill Lane",
+        "postcode": "ts1 4ab",
+        "uprn": "100012345678",
+        "ward_id": "",
+        "first_party_role": "victim",
+        "first_party-given_names": "Ruth",
+        "first_party-family_name": "Okonkwo-Testcase",
+        "first_party-date_of_birth-day": "3",
+        "first_party-date_of_birth-month": "4",
+        "first_party-date_of_birth-year": "1950",
+        "first_party-phone": "07700 900 321",
+        "first_party-support_needs": "Uses a wheelchair",
+    }
+    form.update(overrides)
+    return form
+
+
+def _count(db_session: Session, model: type) -> int:
+    db_session.expire_all()
+    return db_session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_officer_opens_a_case_and_sees_it_with_its_people(as_user, create_user, db_session) -> None:
+    officer = create_user("case_officer")
+    client = as_user(user=officer)
+    data = _new_case_form(officer_id=str(officer.id), csrf_token=csrf_token(client, "/cases/new"))
+    response = client.post("/cases/new", data=data)
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Case TH-" in page
+    assert "Ruth Okonkwo-Testcase" in page
+    assert "3 April 1950" not in page  # stored ISO, shown as given
+    assert "TS1 4AB" in page  # postcode normalised
+    assert "Uses a wheelchair" in page
+    assert "Why you can see this" in page
+    assert "Your agency&#39;s own case" in page
+
+
+def test_a_refused_form_keeps_what_was_typed_and_saves_nothing(
+    as_user, create_user, db_session
+) -> None:
+    officer = create_user("case_officer")
+    client = as_user(user=officer)
+    data = _new_case_form(
+        officer_id=str(officer.id),
+        postcode="not a postcode",
+        **{"first_party-date_of_birth-month": "13"},
+        csrf_token=csrf_token(client, "/cases/new"),
+    )
+    response = client.post("/cases/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem" in page
+    assert "Date of birth must be a real date" in page
+    assert "Repeated shouting and banging through the night" in page  # kept
+    assert 'value="Okonkwo-Testcase"' in page
+    assert _count(db_session, Case) == 0
+    assert _count(db_session, Person) == 0
+
+
+def test_bad_postcode_found_by_the_core_is_shown_on_its_field(
+    as_user, create_user, db_session
+) -> None:
+    officer = create_user("case_officer")
+    client = as_user(user=officer)
+    data = _new_case_form(
+        officer_id=str(officer.id), postcode="ZZZ", csrf_token=csrf_token(client, "/cases/new")
+    )
+    page = client.post("/cases/new", data=data).get_data(as_text=True)
+    assert "Enter a real postcode, like NG1 5AB" in page
+    assert 'href="#postcode"' in page
+    assert _count(db_session, Case) == 0
+
+
+def test_over_long_text_is_refused_with_its_limit(as_user, create_user, db_session) -> None:
+    officer = create_user("case_officer")
+    client = as_user(user=officer)
+    data = _new_case_form(
+        officer_id=str(officer.id), summary="x" * 5001, csrf_token=csrf_token(client, "/cases/new")
+    )
+    page = client.post("/cases/new", data=data).get_data(as_text=True)
+    assert "The description must be 5,000 characters or fewer" in page
+    assert _count(db_session, Case) == 0
+
+
+def test_forged_officer_from_another_agency_is_refused(
+    as_user, create_user, partnership, db_session
+) -> None:
+    officer = create_user("case_officer")
+    police = create_user("case_officer", agency=partnership.police)
+    client = as_user(user=officer)
+    data = _new_case_form(officer_id=str(police.id), csrf_token=csrf_token(client, "/cases/new"))
+    page = client.post("/cases/new", data=data).get_data(as_text=True)
+    assert "Choose case officer from the list" in page
+    assert _count(db_session, Case) == 0
+
+
+def _incident(client, case_id: int, when: datetime, **overrides: str):
+    when = when.astimezone(UK)  # the form is in UK time
+    data = {
+        "occurred_at-day": str(when.day),
+        "occurred_at-month": str(when.month),
+        "occurred_at-year": str(when.year),
+        "occurred_at-hour": str(when.hour),
+        "occurred_at-minute": str(when.minute),
+        "description": "Music at full volume until 3am; the victim could not sleep",
+        "place": "Stairwell",
+        "reported_by": "",
+        "received_by": overrides.pop("received_by", ""),
+        "csrf_token": csrf_token(client, f"/cases/{case_id}/incidents/new"),
+    }
+    data.update(overrides)
+    return client.post(f"/cases/{case_id}/incidents/new", data=data)
+
+
+def test_officer_adds_an_incident_and_sees_it_on_the_timeline(
+    as_user, create_user, create_case, partnership
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    when = datetime.now(UTC) - timedelta(days=1)
+    response = _incident(
+        client,
+        case.id,
+        when,
+        received_by=str(partnership.police.id),
+        reported_to_police="y",
+        crime_reference="TP/1234/26",
+    )
+    assert response.status_code == 302
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Music at full volume until 3am" in page
+    assert "Testshire Police" in page
+    assert "crime reference TP/1234/26" in page
+    assert "Incidents (1)" in page
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        (
+            datetime.now(UTC) + timedelta(days=2),
+            "The date of the incident must be today or in the past",
+        ),
+        (datetime(1985, 1, 1, tzinfo=UTC), "The date of the incident must be after 1 January 1990"),
+    ],
+)
+def test_incident_dates_outside_the_allowed_range_are_refused(
+    as_user, create_user, create_case, db_session, when, message
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    response = _incident(client, case.id, when, received_by=str(officer.agency_id))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert _count(db_session, Incident) == 0
+
+
+def test_impossible_incident_date_is_refused(as_user, create_user, create_case, db_session) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    response = _incident(
+        client,
+        case.id,
+        datetime(2026, 1, 1, tzinfo=UTC),
+        received_by=str(officer.agency_id),
+        **{"occurred_at-day": "31", "occurred_at-month": "2"},
+    )
+    page = response.get_data(as_text=True)
+    assert "When did it happen? must be a real date and time" in page
+    assert 'value="31"' in page
+    assert _count(db_session, Incident) == 0
+
+
+def test_crime_reference_without_police_report_is_refused(
+    as_user, create_user, create_case, db_session
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    response = _incident(
+        client,
+        case.id,
+        datetime.now(UTC) - timedelta(hours=2),
+        received_by=str(officer.agency_id),
+        crime_reference="ABC/1",
+    )
+    assert "only given for incidents reported to the police" in response.get_data(as_text=True)
+    assert _count(db_session, Incident) == 0
+
+
+def test_officer_adds_an_action_owned_by_a_partner(
+    as_user, create_user, create_case, partnership
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    due = datetime.now(UTC).date() + timedelta(days=14)
+    response = client.post(
+        f"/cases/{case.id}/actions/new",
+        data={
+            "kind": "warning_letter",
+            "description": "Send a first warning letter about noise",
+            "owner_agency": str(partnership.police.id),
+            "due_on-day": str(due.day),
+            "due_on-month": str(due.month),
+            "due_on-year": str(due.year),
+            "csrf_token": csrf_token(client, f"/cases/{case.id}/actions/new"),
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Warning letter" in page
+    assert "Send a first warning letter about noise" in page
+
+
+def test_action_with_a_past_due_date_is_refused(
+    as_user, create_user, create_case, db_session
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    response = client.post(
+        f"/cases/{case.id}/actions/new",
+        data={
+            "kind": "mediation",
+            "description": "Refer to mediation",
+            "owner_agency": str(officer.agency_id),
+            "due_on-day": "1",
+            "due_on-month": "1",
+            "due_on-year": "2020",
+            "csrf_token": csrf_token(client, f"/cases/{case.id}/actions/new"),
+        },
+    )
+    assert "The due date must be today or later" in response.get_data(as_text=True)
+    assert _count(db_session, Action) == 0
+
+
+def test_close_case_with_a_reason_then_no_more_recording(as_user, create_user, create_case) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    no_reason = client.post(
+        f"/cases/{case.id}/close",
+        data={"csrf_token": csrf_token(client, f"/cases/{case.id}/close")},
+    )
+    assert "Choose why you are closing the case" in no_reason.get_data(as_text=True)
+    closed = client.post(
+        f"/cases/{case.id}/close",
+        data={
+            "reason": "no_reports_28_days",
+            "note": "Quiet since the visit",
+            "csrf_token": csrf_token(client, f"/cases/{case.id}/close"),
+        },
+    )
+    assert closed.status_code == 302
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "There have been no reports of ASB for 28 days" in page
+    assert "Add an incident" not in page
+    assert client.get(f"/cases/{case.id}/incidents/new").status_code == 403
+
+
+def test_case_of_another_agency_is_not_found(
+    as_user, create_user, create_case, partnership
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    police = as_user("manager", agency=partnership.police)
+    for path in (f"/cases/{case.id}", f"/cases/{case.id}/incidents/new", f"/cases/{case.id}/close"):
+        response = police.get(path)
+        assert response.status_code == 404, path
+        assert "Page not found" in response.get_data(as_text=True)
+    assert case.reference not in police.get("/cases").get_data(as_text=True)
+
+
+def test_case_that_does_not_exist_is_not_found(as_user) -> None:
+    assert as_user("case_officer").get("/cases/999999").status_code == 404
+
+
+def test_case_list_filters_and_pages(as_user, create_user, create_case) -> None:
+    officer = create_user("case_officer")
+    for n in range(30):
+        create_case(
+            officer, priority="red_urgent" if n % 3 == 0 else "amber", summary=f"Case number {n}"
+        )
+    client = as_user(user=officer)
+    page = client.get("/cases").get_data(as_text=True)
+    assert "30 cases (page 1 of 2)" in page
+    assert "30 cases (page 2 of 2)" in client.get("/cases?page=2").get_data(as_text=True)
+    urgent = client.get("/cases?priority=red_urgent").get_data(as_text=True)
+    assert "10 cases" in urgent
+    assert "Amber</strong>" not in urgent
+
+
+def test_case_list_with_a_forged_filter_value_says_what_is_wrong(as_user) -> None:
+    response = as_user("case_officer").get("/cases?priority=purple&officer=abc")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Choose priority from the list" in page
+    assert "Choose case officer from the list" in page
+
+
+def test_home_shows_my_cases_reviews_due_and_counts_by_priority(
+    as_user, create_user, create_case, db_session
+) -> None:
+    officer = create_user("case_officer")
+    due = create_case(officer, priority="red_urgent")
+    create_case(officer)
+    due.review_due_on = datetime.now(UTC).date() - timedelta(days=1)
+    db_session.commit()
+    page = as_user(user=officer).get("/").get_data(as_text=True)
+    assert "Your cases due for review" in page
+    assert due.reference in page
+    assert "Counting your open cases" in page

@@ -1,0 +1,161 @@
+"""The ``hub`` command line: migrations, users, the demo partnership."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, inspect, select
+
+from hub.cli import main
+from sharing import accounts
+from sharing.db import make_engine, make_session_factory
+from sharing.models import Agency, Area, User
+from sharing.vocabulary import AgencyType
+
+
+@pytest.fixture
+def hub_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("HUB_DATABASE_URL", url)
+    monkeypatch.setenv("HUB_SECRET_KEY", secrets.token_urlsafe(32))
+    monkeypatch.delenv("HUB_CONFIG", raising=False)
+    monkeypatch.delenv("HUB_ENVIRONMENT", raising=False)
+    return url
+
+
+def hub(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def _with_agency(url: str) -> None:
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        area = Area(code="cli", name="Cli area")
+        session.add(
+            Agency(
+                code="cli-homes",
+                name="Cli Homes",
+                type=AgencyType.LANDLORD,
+                area=area,
+                case_prefix="CH",
+            )
+        )
+        session.commit()
+    engine.dispose()
+
+
+def test_db_upgrade_creates_the_schema(hub_env: str) -> None:
+    result = hub("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    engine = make_engine(hub_env)
+    assert {"cases", "incidents", "users", "alembic_version"} <= set(
+        inspect(engine).get_table_names()
+    )
+    engine.dispose()
+
+
+def test_users_create_and_reset_password(hub_env: str) -> None:
+    hub("db", "upgrade")
+    _with_agency(hub_env)
+    created = hub(
+        "users",
+        "create",
+        "--agency",
+        "cli-homes",
+        "--email",
+        "Officer@Cli.Example",
+        "--name",
+        "Olu Officer",
+        "--role",
+        "case_officer",
+        "--role",
+        "manager",
+        input="a-long-enough-password\n",
+    )
+    assert created.exit_code == 0, created.output
+    assert "authenticator app at first sign-in" in created.output
+    reset = hub("users", "reset-password", "officer@cli.example", input="another-long-password\n")
+    assert reset.exit_code == 0, reset.output
+    engine = make_engine(hub_env)
+    with make_session_factory(engine)() as session:
+        user = session.scalar(select(User))
+        assert user.email == "officer@cli.example"
+        assert {r.value for r in user.roles} == {"case_officer", "manager"}
+        assert (
+            accounts.authenticate(session, user.email, "another-long-password").outcome
+            is accounts.SignInOutcome.OK
+        )
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "password", "message"),
+    [
+        (["--agency", "nowhere"], "a-long-enough-password", "no agency with the code 'nowhere'"),
+        (["--agency", "cli-homes"], "short", "at least 12 characters"),
+    ],
+)
+def test_users_create_refuses_bad_input_and_stores_nothing(
+    hub_env: str, args, password: str, message: str
+) -> None:
+    hub("db", "upgrade")
+    _with_agency(hub_env)
+    result = hub(
+        "users",
+        "create",
+        *args,
+        "--email",
+        "x@cli.example",
+        "--name",
+        "X",
+        "--role",
+        "case_officer",
+        input=password + "\n",
+    )
+    assert result.exit_code != 0
+    assert message in result.output
+    engine = make_engine(hub_env)
+    with make_session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 0
+    engine.dispose()
+
+
+def test_users_create_rejects_an_unknown_role(hub_env: str) -> None:
+    result = hub(
+        "users",
+        "create",
+        "--agency",
+        "a",
+        "--email",
+        "x@cli.example",
+        "--name",
+        "X",
+        "--role",
+        "superuser",
+    )
+    assert result.exit_code == 2
+    assert "superuser" in result.output
+
+
+def test_reset_password_for_unknown_user_says_so(hub_env: str) -> None:
+    hub("db", "upgrade")
+    result = hub("users", "reset-password", "ghost@cli.example", input="a-long-enough-password\n")
+    assert result.exit_code == 1
+    assert "no user with that e-mail address" in result.output
+
+
+def test_production_without_a_secret_refuses_to_start_with_one_line(
+    hub_env: str, monkeypatch
+) -> None:
+    monkeypatch.setenv("HUB_ENVIRONMENT", "production")
+    monkeypatch.delenv("HUB_SECRET_KEY")
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert (
+        result.output.strip()
+        == "hub: cannot start: production needs a secret key: set HUB_SECRET_KEY"
+    )

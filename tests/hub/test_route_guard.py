@@ -1,0 +1,88 @@
+"""Every route needs a signed-in user, except sign-in, static files and the health check."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from hub.guard import PUBLIC_ENDPOINTS
+
+
+def _urls(app: Flask) -> list[tuple[str, str, str]]:
+    urls = []
+    for rule in app.url_map.iter_rules():
+        args = {name: 1 for name in rule.arguments}
+        if rule.endpoint == "static":
+            args = {"filename": "hub.css"}
+        path = rule.build(args, append_unknown=False)[1]  # type: ignore[index]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            urls.append((rule.endpoint, method, path))
+    return urls
+
+
+def test_every_route_but_the_public_ones_redirects_to_sign_in(app: Flask) -> None:
+    client = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False  # reach the guard, not the CSRF check
+    checked = 0
+    for endpoint, method, path in _urls(app):
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        response = client.open(path, method=method)
+        assert response.status_code == 302, (
+            f"{method} {path} answered {response.status_code} without sign-in"
+        )
+        assert response.location.startswith("/sign-in"), (
+            f"{method} {path} went to {response.location}"
+        )
+        checked += 1
+    assert checked >= 10
+
+
+def test_public_endpoints_are_only_sign_in_static_and_health(app: Flask) -> None:
+    assert {e for e in PUBLIC_ENDPOINTS} == {
+        "static",
+        "auth.sign_in",
+        "auth.second_factor",
+        "auth.set_up_second_factor",
+        "health.health",
+    }
+    registered = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert registered >= PUBLIC_ENDPOINTS
+
+
+def test_health_check_answers_without_sign_in_and_shows_no_data(app: Flask) -> None:
+    response = app.test_client().get("/health")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_second_factor_pages_without_a_password_step_go_back_to_sign_in(app: Flask) -> None:
+    client = app.test_client()
+    for path in ("/sign-in/code", "/sign-in/set-up-code"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.location.endswith("/sign-in")
+
+
+@pytest.mark.parametrize("path", ["/cases", "/cases/new"])
+def test_roles_without_casework_are_refused_case_pages(as_user, path: str) -> None:
+    for role in (
+        "partner_viewer",
+        "analyst",
+        "dpo",
+        "administrator",
+        "conference_chair",
+        "trigger_lead",
+    ):
+        response = as_user(role).get(path)
+        assert response.status_code == 403, role
+        assert "You do not have access to this page" in response.get_data(as_text=True)
+
+
+def test_unknown_role_name_in_a_guard_fails_at_start_up() -> None:
+    from flask import Blueprint
+
+    from hub.guard import require_roles
+
+    with pytest.raises(ValueError, match="casework_officer"):
+        require_roles(Blueprint("x", __name__), "casework_officer")

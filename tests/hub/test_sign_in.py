@@ -1,0 +1,232 @@
+"""Signing in and out: passwords, second factor, lock-out, idle timeout, CSRF."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyotp
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from hub.app import create_app
+from hub.config import load_settings
+from sharing import accounts
+from sharing.models import User
+from tests.fixtures.app import PASSWORD, csrf_token, sign_in
+
+
+def _post_sign_in(client, email: str, password: str):
+    return client.post(
+        "/sign-in",
+        data={"email": email, "password": password, "csrf_token": csrf_token(client, "/sign-in")},
+    )
+
+
+def test_case_officer_signs_in_with_a_password_and_lands_on_home(app: Flask, create_user) -> None:
+    user = create_user("case_officer")
+    client = app.test_client()
+    response = _post_sign_in(client, user.email, PASSWORD)
+    assert response.status_code == 302
+    assert response.location == "/"
+    assert f"Hello, {user.display_name}" in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(app: Flask, create_user) -> None:
+    user = create_user("case_officer")
+    client = app.test_client()
+    wrong = _post_sign_in(client, user.email, "not-the-password-at-all").get_data(as_text=True)
+    unknown = _post_sign_in(client, "nobody@test.example", PASSWORD).get_data(as_text=True)
+    for page in (wrong, unknown):
+        assert "Enter a correct e-mail address and password" in page
+        assert "There is a problem" in page
+    assert client.get("/").status_code == 302
+
+
+def test_empty_fields_are_named_in_the_error_summary(app: Flask) -> None:
+    client = app.test_client()
+    page = _post_sign_in(client, "", "").get_data(as_text=True)
+    assert "Enter your e-mail address" in page
+    assert "Enter your password" in page
+    assert 'href="#email"' in page
+
+
+def test_five_failures_lock_the_account_even_against_the_right_password(
+    app: Flask, create_user, db_session: Session
+) -> None:
+    user = create_user("case_officer")
+    client = app.test_client()
+    for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
+        assert "Enter a correct" in _post_sign_in(
+            client, user.email, "wrong-password-123"
+        ).get_data(as_text=True)
+    page = _post_sign_in(client, user.email, "wrong-password-123").get_data(as_text=True)
+    assert "Your account is locked" in page
+    page = _post_sign_in(client, user.email, PASSWORD).get_data(as_text=True)
+    assert "Your account is locked" in page
+    assert client.get("/").status_code == 302
+    db_session.expire_all()
+    assert db_session.get(User, user.id).locked_until is not None
+
+
+def test_lock_out_ends_after_its_time(db_session: Session, create_user) -> None:
+    user = create_user("case_officer")
+    now = datetime.now(UTC)
+    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+        accounts.authenticate(db_session, user.email, "wrong-password-123", now=now)
+    assert (
+        accounts.authenticate(db_session, user.email, PASSWORD, now=now).outcome
+        is accounts.SignInOutcome.LOCKED
+    )
+    later = now + accounts.LOCKOUT + timedelta(seconds=1)
+    assert (
+        accounts.authenticate(db_session, user.email, PASSWORD, now=later).outcome
+        is accounts.SignInOutcome.OK
+    )
+
+
+def test_manager_without_an_authenticator_must_set_one_up_before_getting_in(
+    app: Flask, create_user
+) -> None:
+    user = create_user("manager", totp=False)
+    client = app.test_client()
+    response = _post_sign_in(client, user.email, PASSWORD)
+    assert response.location.endswith("/sign-in/set-up-code")
+    assert client.get("/").status_code == 302  # not signed in yet
+    page = client.get("/sign-in/set-up-code").get_data(as_text=True)
+    assert "Set up your authenticator app" in page
+    with client.session_transaction() as s:
+        secret = s["pending"]["secret"]
+    token = csrf_token(client, "/sign-in/set-up-code")
+    wrong = client.post("/sign-in/set-up-code", data={"code": "000000", "csrf_token": token})
+    assert "The security code is not correct" in wrong.get_data(as_text=True)
+    right = client.post(
+        "/sign-in/set-up-code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token}
+    )
+    assert right.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_second_factor_code_is_checked_and_cannot_be_replayed(app: Flask, create_user) -> None:
+    user = create_user("dpo")
+    first = app.test_client()
+    assert _post_sign_in(first, user.email, PASSWORD).location.endswith("/sign-in/code")
+    token = csrf_token(first, "/sign-in/code")
+    assert "not correct" in first.post(
+        "/sign-in/code", data={"code": "12345x", "csrf_token": token}
+    ).get_data(as_text=True)
+    code = pyotp.TOTP(user.totp_secret).now()
+    assert first.post("/sign-in/code", data={"code": code, "csrf_token": token}).status_code == 302
+    second = app.test_client()
+    _post_sign_in(second, user.email, PASSWORD)
+    replay = second.post(
+        "/sign-in/code", data={"code": code, "csrf_token": csrf_token(second, "/sign-in/code")}
+    )
+    assert "already been used" in replay.get_data(as_text=True)
+    assert second.get("/").status_code == 302
+
+
+def test_idle_session_is_signed_out_and_a_post_changes_nothing(
+    app: Flask, create_user, create_case, db_session
+) -> None:
+    user = create_user("case_officer")
+    case = create_case(user)
+    client = app.test_client()
+    sign_in(client, user)
+    token = csrf_token(client, f"/cases/{case.id}/close")
+    with client.session_transaction() as s:
+        s["seen"] = s["seen"] - 31 * 60
+    response = client.post(
+        f"/cases/{case.id}/close", data={"reason": "resolved", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert response.location.startswith("/sign-in")
+    assert "signed out because you had not used the hub for 30 minutes" in client.get(
+        "/sign-in"
+    ).get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(type(case), case.id).status.value == "active"
+
+
+def test_form_without_csrf_token_is_refused_and_nothing_changes(
+    as_user, create_user, create_case, db_session
+) -> None:
+    user = create_user("case_officer")
+    case = create_case(user)
+    client = as_user(user=user)
+    response = client.post(f"/cases/{case.id}/close", data={"reason": "resolved"})
+    assert response.status_code == 400
+    assert "Your form could not be submitted" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(type(case), case.id).status.value == "active"
+
+
+def test_sign_out_ends_the_session(as_user) -> None:
+    client = as_user("case_officer")
+    token = csrf_token(client, "/")
+    assert client.post("/sign-out", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_password_reset_ends_existing_sessions(as_user, create_user, db_session: Session) -> None:
+    user = create_user("case_officer")
+    client = as_user(user=user)
+    assert client.get("/").status_code == 200
+    accounts.reset_password(db_session, user, "a-brand-new-password-99")
+    db_session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_next_page_is_followed_only_within_the_site(app: Flask, create_user) -> None:
+    user = create_user("case_officer")
+    client = app.test_client()
+    assert client.get("/cases").location == "/sign-in?next=/cases"
+    token = csrf_token(client, "/sign-in")
+    ok = client.post(
+        "/sign-in?next=/cases",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+    )
+    assert ok.location == "/cases"
+    other = app.test_client()
+    token = csrf_token(other, "/sign-in")
+    evil = other.post(
+        "/sign-in?next=//evil.example/",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+    )
+    assert evil.location == "/"
+
+
+def test_cookies_are_secure_outside_development(tmp_path: Path) -> None:
+    key_store = tmp_path / "keyring.json"
+    key_store.write_text("{}")
+    key_store.chmod(0o600)
+    settings = load_settings(
+        environ={},
+        environment="production",
+        instance_path=str(tmp_path),
+        database_url="postgresql+psycopg://hub@127.0.0.1:1/hub",
+        secret_key=secrets.token_urlsafe(40),
+        key_store=str(key_store),
+    )
+    app = create_app(settings)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    app.extensions["hub.engine"].dispose()
+
+
+def test_development_cookies_are_http_only_and_same_site(app: Flask, create_user) -> None:
+    user = create_user("case_officer")
+    client = app.test_client()
+    response = _post_sign_in(client, user.email, PASSWORD)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize("password", ["short", "aaaaaaaaaaaaaaaa", "x" * 300])
+def test_weak_passwords_are_refused_with_a_reason(password: str) -> None:
+    with pytest.raises(accounts.AccountError):
+        accounts.hash_password(password)
