@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import click
+from alembic import command
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 from sqlalchemy import func, select
@@ -16,6 +18,7 @@ from hub.config import ConfigError
 from hub.database import engine
 from sharing import accounts
 from sharing.db import make_session_factory
+from sharing.demo import DemoError, build_demo
 from sharing.models import Agency
 from sharing.vocabulary import Role
 
@@ -54,8 +57,6 @@ def db_upgrade(revision: str) -> None:
 @click.option("-m", "--message", required=True, help="What the migration does.")
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
-    from alembic import command
-
     config = migrate.alembic_config(engine().url.render_as_string(hide_password=False))
     command.revision(config, message=message, autogenerate=True)
 
@@ -67,10 +68,6 @@ def db_revision(message: str) -> None:
 @click.option("--seed", default=2026, show_default=True, help="Seed for the generated data.")
 def demo(if_empty: bool, seed: int) -> None:
     """Build the fictional demo partnership (development only)."""
-    from datetime import date
-
-    from sharing.demo import DemoError, build_demo
-
     if current_app.config["HUB_SETTINGS"].production:
         raise click.ClickException("the demo partnership is never built in production")
     with _session() as session:

@@ -45,6 +45,11 @@ def _read_toml(path: Path) -> dict[str, object]:
     section = data.get("hub", {})
     if not isinstance(section, dict):
         raise ConfigError(f"settings file {path}: [hub] must be a table")
+    outside = sorted(set(data) - {"hub"})
+    if outside:
+        raise ConfigError(
+            f"settings file {path}: put settings in the [hub] table, not {', '.join(outside)}"
+        )
     return section
 
 
@@ -56,13 +61,13 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
     if environ.get("HUB_CONFIG"):
         raw.update(_read_toml(Path(environ["HUB_CONFIG"])))
     names = {f.name for f in fields(Settings)}
-    unknown = set(raw) - names
-    if unknown:
-        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     for name in names:
         if ENV_PREFIX + name.upper() in environ:
             raw[name] = environ[ENV_PREFIX + name.upper()]
     raw.update({k: v for k, v in overrides.items() if v is not None})
+    unknown = set(raw) - names
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     return _complete(raw)
 
 
@@ -94,17 +99,35 @@ def _complete(raw: dict[str, object]) -> Settings:
 
 def _development_defaults(settings: Settings) -> Settings:
     """Fill in the SQLite file and a generated secret kept in the instance folder."""
-    database_url = settings.database_url or f"sqlite:///{settings.instance_path / 'hub.sqlite3'}"
-    secret_key = settings.secret_key
-    if not secret_key:
+    database_url = settings.database_url
+    if not database_url:
         settings.instance_path.mkdir(parents=True, exist_ok=True)
-        secret_file = settings.instance_path / "secret_key"
-        if not secret_file.exists():
-            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        database_url = f"sqlite:///{settings.instance_path / 'hub.sqlite3'}"
+    secret_key = settings.secret_key or _development_secret(settings.instance_path)
+    return replace(settings, database_url=database_url, secret_key=secret_key)
+
+
+def _development_secret(instance_path: Path) -> str:
+    """The secret in ``instance_path/secret_key``, generated (mode 0600) the first time.
+
+    The file appears complete or not at all, so processes starting together agree on it."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    secret_file = instance_path / "secret_key"
+    if not secret_file.exists():
+        partial = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(48))
-        secret_key = secret_file.read_text().strip()
-    return replace(settings, database_url=database_url, secret_key=secret_key)
+            os.link(partial, secret_file)  # never replaces a secret another process made
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
+    secret_key = secret_file.read_text().strip()
+    if not secret_key:
+        raise ConfigError(f"the development secret file {secret_file} is empty: delete it")
+    return secret_key
 
 
 def check_production(settings: Settings) -> None:
@@ -113,8 +136,11 @@ def check_production(settings: Settings) -> None:
         raise ConfigError("production needs a secret key: set HUB_SECRET_KEY")
     if len(settings.secret_key) < MIN_SECRET_LENGTH:
         raise ConfigError(f"the secret key must be at least {MIN_SECRET_LENGTH} characters")
-    dev_secret = settings.instance_path / "secret_key"
-    if dev_secret.exists() and dev_secret.read_text().strip() == settings.secret_key:
+    try:
+        dev_secret = (settings.instance_path / "secret_key").read_text().strip()
+    except OSError:  # no development secret here (or not ours to read)
+        dev_secret = ""
+    if dev_secret and secrets.compare_digest(dev_secret.encode(), settings.secret_key.encode()):
         raise ConfigError("the secret key is the generated development secret: set a new one")
     if not settings.database_url:
         raise ConfigError("production needs a database: set HUB_DATABASE_URL")
@@ -131,6 +157,8 @@ def check_key_store(path: Path) -> None:
         raise ConfigError(
             f"key store {path} does not exist: create it with `hub keys init`"
         ) from None
+    except OSError as e:
+        raise ConfigError(f"key store {path} cannot be checked: {e.strerror}") from None
     if not stat.S_ISREG(mode):
         raise ConfigError(f"key store {path} is not a regular file")
     if mode & (stat.S_IRWXG | stat.S_IRWXO):

@@ -210,7 +210,8 @@ def add_party(
     given = _text(p + "given_names", data.given_names, limit=MAX_LINE)
     if not family and not given:
         raise CaseworkError(p + "family_name", "Enter the person's name, or leave the section out")
-    if data.date_of_birth and data.date_of_birth > (now or utcnow()).date():
+    now = now or utcnow()
+    if data.date_of_birth and data.date_of_birth > now.date():
         raise CaseworkError(p + "date_of_birth", "Date of birth must be in the past")
     phone = None
     if data.phone.strip():
@@ -222,7 +223,7 @@ def add_party(
         raise CaseworkError(
             p + "email", "Enter an e-mail address in the correct format, like name@example.org"
         )
-    person = Person(agency_id=case.agency_id)
+    person = Person(agency_id=case.agency_id, created_at=now)
     seal(person, "family_name", family)
     seal(person, "given_names", given)
     seal(person, "date_of_birth", data.date_of_birth.isoformat() if data.date_of_birth else None)
@@ -296,7 +297,8 @@ def add_action(
 ) -> Action:
     """Record an action or intervention on a case, owned by a partner agency."""
     case = get_case(session, actor, case_id, Act.RECORD)
-    today = (now or utcnow()).date()
+    now = now or utcnow()
+    today = now.date()
     owner_agency_id = data.owner_agency_id or actor.agency_id
     agency = session.get(Agency, owner_agency_id)
     if agency is None or agency.area_id != case.agency.area_id:
@@ -316,6 +318,7 @@ def add_action(
         owner_user_id=data.owner_user_id,
         due_on=data.due_on,
         created_by_id=actor.user_id,
+        created_at=now,
     )
     seal(
         action,

@@ -9,12 +9,17 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
+
+from sharing.db import make_session_factory
+from sharing.demo import build_demo
+from tests.fixtures.app import make_app
 
 CHROMIUM = os.environ.get("HUB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,9 +63,20 @@ class LiveServer:
         self.thread.join()
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[LiveServer]:
-    with LiveServer(app) as server:
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The hub on a migrated SQLite database holding the demo partnership."""
+    app = make_app(tmp_path_factory.mktemp("browser"))
+    with make_session_factory(app.extensions["hub.engine"])() as session:
+        build_demo(session, today=date.today())
+        session.commit()
+    yield app
+    app.extensions["hub.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_app: Flask) -> Iterator[LiveServer]:
+    with LiveServer(demo_app) as server:
         yield server
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, inspect, select
 from hub.cli import main
 from sharing import accounts
 from sharing.db import make_engine, make_session_factory
+from sharing.demo import DEMO_PASSWORD, accounts_markdown
 from sharing.models import Agency, Area, User
 from sharing.vocabulary import AgencyType
 
@@ -159,3 +160,34 @@ def test_production_without_a_secret_refuses_to_start_with_one_line(
         result.output.strip()
         == "hub: cannot start: production needs a secret key: set HUB_SECRET_KEY"
     )
+
+
+def test_demo_builds_once_and_if_empty_leaves_an_existing_partnership_alone(hub_env: str) -> None:
+    hub("db", "upgrade")
+    built = hub("demo")
+    assert built.exit_code == 0, built.output
+    assert "Demo partnership built:" in built.output
+    again = hub("demo", "--if-empty")
+    assert again.exit_code == 0
+    assert "not building the demo" in again.output
+    refused = hub("demo")
+    assert refused.exit_code == 1
+    assert "empty database" in refused.output
+
+
+def test_demo_is_never_built_in_production(hub_env: str, tmp_path: Path, monkeypatch) -> None:
+    key_store = tmp_path / "keyring.json"
+    key_store.write_text("{}")
+    key_store.chmod(0o600)
+    monkeypatch.setenv("HUB_ENVIRONMENT", "production")
+    monkeypatch.setenv("HUB_DATABASE_URL", "postgresql+psycopg://hub@127.0.0.1:1/hub")
+    monkeypatch.setenv("HUB_KEY_STORE", str(key_store))
+    result = hub("demo")
+    assert result.exit_code == 1
+    assert "never built in production" in result.output
+
+
+def test_readme_lists_every_demo_sign_in() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert accounts_markdown().strip() in readme
+    assert f"`{DEMO_PASSWORD}`" in readme

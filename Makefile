@@ -1,0 +1,45 @@
+# Partnership hub: `make` alone lists the targets.
+
+.DEFAULT_GOAL := help
+.PHONY: help setup test lint run clean distclean
+
+VENV := .venv
+# Extra pytest arguments, e.g. make test PYTEST_ARGS="-k migrations -x"
+PYTEST_ARGS ?=
+# On CI (CI=true) leave no .pytest_cache behind; locally keep it for --lf and --ff.
+PYTEST_FLAGS ?= $(if $(filter true 1 yes,$(CI)),-p no:cacheprovider)
+# .ci/run names a file here to learn pytest's own exit status (make's is always 2).
+HUB_PYTEST_STATUS_FILE ?=
+
+help: ## List the targets
+	@echo "usage: make <target>"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
+
+setup: ## Install Chromium, .venv and node_modules, and build the assets (safe to repeat)
+	@bash .ci/setup
+
+test: setup ## Run the tests (SQLite and a throwaway PostgreSQL; PYTEST_ARGS="..." to choose)
+	@status=0; $(VENV)/bin/pytest $(PYTEST_FLAGS) $(PYTEST_ARGS) || status=$$?; \
+	if [ -n "$(HUB_PYTEST_STATUS_FILE)" ]; then echo $$status > "$(HUB_PYTEST_STATUS_FILE)"; fi; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$status
+
+lint: ## Check the code with ruff and mypy
+	@bash .ci/setup python
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+run: setup ## Migrate the development database, add demo data if empty, and serve the hub
+	$(VENV)/bin/hub db upgrade
+	$(VENV)/bin/hub demo --if-empty
+	$(VENV)/bin/hub run
+
+clean: ## Remove caches and built assets (keeps .venv, node_modules and instance/)
+	rm -rf .pytest_cache .ruff_cache .mypy_cache .hypothesis build dist *.egg-info
+	rm -rf hub/static/hub.css hub/static/govuk
+	find . \( -path ./.venv -o -path ./node_modules -o -path ./.git \) -prune -o \
+		-type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean ## Also remove .venv and node_modules (instance/ is still kept)
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,287 @@
+"""Writing the demo partnership into an empty database.
+
+The area, agencies and staff are written directly; cases go through the casework
+services (``open_case``, ``add_incident``, ``add_action``, ``close_case``) as their own
+case officers, with ``now`` taken from the plan. What the services stamp with the real
+clock or a random token (creation times, password salt, session token) is then set to
+values derived from the plan and the seed, so the same seed and day give the same
+database, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.low_level import hash_secret
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing.access import Actor
+from sharing.accounts import create_user
+from sharing.casework import (
+    ActionInput,
+    CaseInput,
+    IncidentInput,
+    PersonInput,
+    add_action,
+    add_incident,
+    close_case,
+    open_case,
+)
+from sharing.demo.partnership import (
+    AGENCIES,
+    AREA_CODE,
+    AREA_HOMES,
+    AREA_NAME,
+    DEMO_PASSWORD,
+    DEMO_SEED,
+    WARD_NAMES,
+    needs_second_factor,
+    totp_secret_for,
+)
+from sharing.demo.plan import ActionPlan, CasePlan, IncidentPlan, PartyPlan, repeat_victim_count
+from sharing.demo.planner import Planner
+from sharing.demo.timeline import start_of
+from sharing.models import (
+    Action,
+    Agency,
+    Area,
+    Case,
+    Incident,
+    LockRequest,
+    Person,
+    User,
+    Ward,
+)
+from sharing.models.base import Base
+from sharing.sealing import seal
+from sharing.vocabulary import ActionStatus, CaseStatus, LockStatus
+
+
+class DemoError(RuntimeError):
+    """The demo cannot be built here; the message says why."""
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What a demo build wrote."""
+
+    agencies: int
+    users: int
+    cases: int
+    incidents: int
+    actions: int
+    persons: int
+    lock_requests: int
+    #: People who are victims in cases of two or more agencies.
+    repeat_victims: int
+
+
+def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoSummary:
+    """Build the fictional Northshire partnership, its staff and a year of casework.
+
+    The same ``seed`` and ``today`` always give the same data. Everything happened before
+    the start of ``today`` (UTC). Flushes but does not commit. Raises ``DemoError`` if the
+    database already holds a partnership.
+    """
+    if session.scalar(select(func.count()).select_from(Agency)) or session.scalar(
+        select(func.count()).select_from(Area)
+    ):
+        raise DemoError("the database already has a partnership; the demo needs an empty database")
+    plans = Planner(random.Random(seed), today).plan()
+    writer = _Writer(session, seed, start_of(today))
+    writer.partnership()
+    for plan in plans:
+        writer.case(plan)
+    session.flush()
+    return DemoSummary(
+        agencies=_count(session, Agency),
+        users=_count(session, User),
+        cases=_count(session, Case),
+        incidents=_count(session, Incident),
+        actions=_count(session, Action),
+        persons=_count(session, Person),
+        lock_requests=_count(session, LockRequest),
+        repeat_victims=repeat_victim_count(plans),
+    )
+
+
+def _count(session: Session, model: type[Base]) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def demo_password_hash(seed: int = DEMO_SEED) -> str:
+    """The argon2id hash of ``DEMO_PASSWORD`` with a salt derived from ``seed``.
+
+    Shared by every demo account: their password is the same and published anyway, and
+    one hash keeps the build fast and reproducible.
+    """
+    hasher = PasswordHasher()
+    salt = hashlib.sha256(f"northshire-demo-salt:{seed}".encode()).digest()[: hasher.salt_len]
+    return hash_secret(
+        DEMO_PASSWORD.encode(),
+        salt,
+        time_cost=hasher.time_cost,
+        memory_cost=hasher.memory_cost,
+        parallelism=hasher.parallelism,
+        hash_len=hasher.hash_len,
+        type=hasher.type,
+    ).decode("ascii")
+
+
+class _Writer:
+    def __init__(self, session: Session, seed: int, clock: datetime) -> None:
+        self.session = session
+        self.seed = seed
+        self.clock = clock
+        self.agency_ids: dict[str, int] = {}
+        self.users: dict[str, User] = {}
+        self.actors: dict[str, Actor] = {}
+        self.ward_ids: list[int] = []
+
+    def partnership(self) -> None:
+        """The area, its wards, the agencies and their staff."""
+        session = self.session
+        area = Area(code=AREA_CODE, name=AREA_NAME, homes=AREA_HOMES)
+        wards = [Ward(area=area, name=name) for name in WARD_NAMES]
+        session.add_all([area, *wards])
+        agencies = [
+            Agency(
+                code=spec.code,
+                name=spec.name,
+                type=spec.type,
+                area=area,
+                case_prefix=spec.case_prefix,
+            )
+            for spec in AGENCIES
+        ]
+        session.add_all(agencies)
+        session.flush()
+        self.ward_ids = [ward.id for ward in wards]
+        self.agency_ids = {agency.code: agency.id for agency in agencies}
+        self._staff(agencies)
+
+    def _staff(self, agencies: list[Agency]) -> None:
+        password_hash = demo_password_hash(self.seed)
+        joined = self.clock - timedelta(days=400)
+        for agency, spec in zip(agencies, AGENCIES, strict=True):
+            for staff in spec.staff:
+                email = spec.email_of(staff)
+                user = create_user(
+                    self.session,
+                    agency=agency,
+                    email=email,
+                    display_name=staff.display_name,
+                    roles=set(staff.roles),
+                    password_hash=password_hash,
+                    team=staff.team,
+                    now=joined + timedelta(minutes=len(self.users)),
+                    totp_secret=totp_secret_for(email, self.seed)
+                    if needs_second_factor(staff)
+                    else None,
+                )
+                self.users[email] = user
+                self.actors[email] = Actor.of(user)
+
+    def case(self, plan: CasePlan) -> None:
+        """Open, work and (if planned) close or mark for locking one case."""
+        actor = self.actors[plan.officer]
+        data = CaseInput(
+            category=plan.category,
+            priority=plan.priority,
+            triage=plan.triage,
+            summary=plan.summary,
+            hate_motivated=plan.hate is not None,
+            protected_characteristic=plan.hate,
+            ward_id=self.ward_ids[plan.address.ward_index],
+            address=plan.address.lines,
+            postcode=plan.address.postcode,
+            uprn=plan.address.uprn,
+            parties=[_person_input(party) for party in plan.parties],
+        )
+        case = open_case(self.session, actor, data, now=plan.opened_at)
+        for party in case.parties:
+            party.person.created_at = plan.opened_at
+        person_ids = [party.person_id for party in case.parties]
+        for incident in plan.incidents:
+            self._incident(actor, case, incident, person_ids)
+        for action in plan.actions:
+            self._action(actor, case, action)
+        if plan.closure_reason is not None:
+            close_case(
+                self.session,
+                actor,
+                case.id,
+                plan.closure_reason,
+                plan.closure_note,
+                now=plan.closed_at,
+            )
+        elif plan.status is CaseStatus.INACTIVE:
+            case.status = CaseStatus.INACTIVE
+        if plan.lock is not None:
+            lock = LockRequest(
+                case=case,
+                reason=plan.lock.reason,
+                status=LockStatus.REQUESTED,
+                requested_by_id=actor.user_id,
+                requested_at=plan.lock.requested_at,
+            )
+            seal(lock, "note", plan.lock.note)
+            self.session.add(lock)
+        case.review_due_on = plan.review_due_on
+        # Set last, so the real clock (the column's onupdate) never has the final word.
+        case.updated_at = plan.updated_at
+
+    def _incident(
+        self, actor: Actor, case: Case, plan: IncidentPlan, person_ids: list[int]
+    ) -> None:
+        reported_by = None if plan.reported_by is None else person_ids[plan.reported_by]
+        data = IncidentInput(
+            occurred_at=plan.occurred_at,
+            description=plan.description,
+            place=plan.place,
+            reported_by_id=reported_by,
+            received_by_agency_id=self.agency_ids[plan.received_by],
+            reported_to_police=plan.reported_to_police,
+            crime_reference=plan.crime_reference,
+            hate_related=plan.hate_related,
+        )
+        add_incident(self.session, actor, case.id, data, now=plan.recorded_at)
+
+    def _action(self, actor: Actor, case: Case, plan: ActionPlan) -> None:
+        is_open = plan.status is ActionStatus.OPEN
+        owner = self.users[plan.owner_email].id if plan.owner_email else None
+        data = ActionInput(
+            kind=plan.kind,
+            description=plan.description,
+            owner_agency_id=self.agency_ids[plan.owner_agency],
+            owner_user_id=owner,
+            # add_action accepts only due dates from today on; past ones are set below.
+            due_on=plan.due_on if is_open else None,
+        )
+        action = add_action(self.session, actor, case.id, data, now=self.clock)
+        action.created_at = plan.created_at
+        if not is_open:
+            action.status = plan.status
+            action.due_on = plan.due_on
+            action.completed_on = plan.completed_on
+
+
+def _person_input(party: PartyPlan) -> PersonInput:
+    person, address = party.resident, party.address
+    return PersonInput(
+        role=party.role,
+        family_name=person.family_name,
+        given_names=person.given_names,
+        date_of_birth=person.date_of_birth if party.dob_known else None,
+        phone=person.phone if party.contact_known else "",
+        email=person.email if party.contact_known else "",
+        address=address.lines if address else "",
+        postcode=address.postcode if address else "",
+        support_needs=party.support_needs,
+        contact_preferences=party.contact_preferences,
+    )

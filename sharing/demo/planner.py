@@ -1,0 +1,222 @@
+"""Planning the demo's cases: who, where, what, and what happened since."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from sharing.demo import mix, notes, phrases, places
+from sharing.demo.names import Resident, ResidentMaker
+from sharing.demo.partnership import AGENCIES, AgencySpec
+from sharing.demo.places import Address
+from sharing.demo.plan import CasePlan, LockPlan, PartyPlan
+from sharing.demo.timeline import Timeline, officers_of, start_of
+from sharing.vocabulary import (
+    AgencyType,
+    CaseCategory,
+    CaseStatus,
+    ClosureReason,
+    LockReason,
+    PartyRole,
+    ProtectedCharacteristic,
+)
+
+#: People who are victims in cases of more than one agency.
+REPEAT_VICTIMS = 8
+#: Chance that a case in a hate category is hate motivated (about 4% of all cases).
+HATE_CHANCE = 0.12
+#: Cases marked for locking: one per landlord, each for a different reason.
+LOCKS: tuple[tuple[str, LockReason], ...] = (
+    ("larkmoor-ha", LockReason.EMPLOYEE_REPORTED),
+    ("northshire-homes", LockReason.SENSITIVE),
+    ("wealdbrook-ht", LockReason.EMPLOYEE_REPORTER),
+)
+
+
+@dataclass(frozen=True)
+class Victim:
+    """A victim known before their case is planned (one reported to several agencies)."""
+
+    resident: Resident
+    home: Address
+    support_needs: str
+
+
+class Planner:
+    """Plans every case of the partnership from one random generator."""
+
+    def __init__(self, rng: random.Random, today: date) -> None:
+        self.rng = rng
+        self.today = today
+        #: The demo's "now": the start of ``today``; everything planned happened before it.
+        self.clock = start_of(today)
+        self.residents = ResidentMaker(rng, today)
+        self.timeline = Timeline(rng, today)
+
+    def plan(self) -> list[CasePlan]:
+        """Every case, in the order they were opened."""
+        known = self._repeat_victims()
+        plans: list[CasePlan] = []
+        for agency in AGENCIES:
+            queue = known.get(agency.code, [])
+            for index in range(agency.case_count):
+                plans.append(self._case(agency, queue[index] if index < len(queue) else None))
+        plans = self._with_locks(plans)
+        return sorted(plans, key=lambda plan: plan.opened_at)
+
+    def _repeat_victims(self) -> dict[str, list[Victim]]:
+        """Victims each reported to their landlord and one or two other agencies."""
+        rng = self.rng
+        landlords = [a for a in AGENCIES if a.type is AgencyType.LANDLORD]
+        others = [a.code for a in AGENCIES if a.case_count and a.type is not AgencyType.LANDLORD]
+        by_agency: dict[str, list[Victim]] = {}
+        for _ in range(REPEAT_VICTIMS):
+            landlord = rng.choices(landlords, [a.case_count for a in landlords])[0]
+            victim = Victim(
+                resident=self.residents.make(30, 86, email_chance=0.4),
+                home=places.home(rng, flat_chance=0.5),
+                support_needs=rng.choice(notes.SUPPORT_NEEDS) if rng.random() < 0.8 else "",
+            )
+            for code in [landlord.code, *rng.sample(others, rng.randint(1, 2))]:
+                by_agency.setdefault(code, []).append(victim)
+        return by_agency
+
+    def _case(self, agency: AgencySpec, victim: Victim | None) -> CasePlan:
+        rng = self.rng
+        officer = rng.choice(officers_of(agency))
+        opened_at = self.timeline.opening()
+        category = mix.pick(rng, mix.CATEGORY_MIX[agency.type])
+        hate = self._hate(category)
+        serious = hate is not None or category in mix.SERIOUS_CATEGORIES
+        priority = mix.pick(rng, mix.SERIOUS_PRIORITY_MIX if serious else mix.PRIORITY_MIX)
+        address = self._address(agency, category, victim)
+        parties = self._parties(agency, category, hate, address, victim)
+        course = self.timeline.course(opened_at)
+        incidents = self.timeline.incidents(agency, category, hate, parties, opened_at, course)
+        actions = self.timeline.actions(agency, officer, opened_at, course)
+        reason = self._closure_reason() if course.status is CaseStatus.CLOSED else None
+        return CasePlan(
+            agency=agency.code,
+            officer=agency.email_of(officer),
+            opened_at=opened_at,
+            category=category,
+            priority=priority,
+            triage=mix.pick(rng, mix.TRIAGE_BY_PRIORITY[priority]),
+            hate=hate,
+            address=address,
+            summary=phrases.summary(rng, category, hate),
+            parties=parties,
+            incidents=incidents,
+            actions=actions,
+            status=course.status,
+            closure_reason=reason,
+            closure_note=notes.CLOSURE_NOTES[reason] if reason else "",
+            closed_at=course.closed_at,
+            review_due_on=self.timeline.review_due(course.status, opened_at),
+        )
+
+    def _hate(self, category: CaseCategory) -> ProtectedCharacteristic | None:
+        if category in mix.HATE_CATEGORIES and self.rng.random() < HATE_CHANCE:
+            return mix.pick(self.rng, phrases.HATE_MIX)
+        return None
+
+    def _address(
+        self, agency: AgencySpec, category: CaseCategory, victim: Victim | None
+    ) -> Address:
+        rng = self.rng
+        if victim is not None:
+            return victim.home
+        if category in mix.PUBLIC_PLACE_CATEGORIES and rng.random() < 0.5:
+            return places.public_place(rng)
+        flats = 0.55 if agency.type is AgencyType.LANDLORD else 0.3
+        return places.home(rng, flat_chance=flats)
+
+    def _parties(
+        self,
+        agency: AgencySpec,
+        category: CaseCategory,
+        hate: ProtectedCharacteristic | None,
+        address: Address,
+        victim: Victim | None,
+    ) -> tuple[PartyPlan, ...]:
+        rng = self.rng
+        parties: list[PartyPlan] = []
+        if not address.uprn:
+            # A public place: a passer-by or nearby resident reports it; no named victim.
+            nearby = places.neighbour(rng, address)
+            parties.append(PartyPlan(PartyRole.REPORTER, self.residents.make(20, 80), nearby))
+        else:
+            main = self._victim(hate, address, victim)
+            parties.append(main)
+            if main.support_needs and rng.random() < 0.4:
+                parties.append(self._on_behalf())
+        if address.uprn and rng.random() < 0.2:
+            neighbour = places.neighbour(rng, address)
+            parties.append(PartyPlan(PartyRole.WITNESS, self.residents.make(20, 80), neighbour))
+        faceless = category in mix.FACELESS_CATEGORIES
+        if rng.random() < (0.4 if faceless else 0.85):
+            parties.append(self._reported(address))
+        return tuple(parties)
+
+    def _victim(
+        self, hate: ProtectedCharacteristic | None, address: Address, victim: Victim | None
+    ) -> PartyPlan:
+        rng = self.rng
+        if victim is not None:
+            resident, needs = victim.resident, victim.support_needs
+        else:
+            resident = self.residents.make(18, 88)
+            needs = rng.choice(notes.SUPPORT_NEEDS) if rng.random() < 0.18 else ""
+        if hate is ProtectedCharacteristic.DISABILITY:
+            needs = "Learning disability; support worker attends visits."
+        preferences = rng.choice(notes.CONTACT_PREFERENCES) if rng.random() < 0.25 else ""
+        return PartyPlan(
+            PartyRole.VICTIM,
+            resident,
+            address,
+            contact_known=rng.random() < 0.95,
+            support_needs=needs,
+            contact_preferences=preferences,
+        )
+
+    def _on_behalf(self) -> PartyPlan:
+        """Someone reporting for a vulnerable victim: family or a support worker."""
+        resident = self.residents.make(25, 65, email_chance=0.7)
+        note = self.rng.choice(notes.REPORTER_ON_BEHALF)
+        return PartyPlan(
+            PartyRole.REPORTER, resident, places.home(self.rng), contact_preferences=note
+        )
+
+    def _reported(self, address: Address) -> PartyPlan:
+        rng = self.rng
+        return PartyPlan(
+            PartyRole.REPORTED,
+            self.residents.make(16, 65, email_chance=0.15),
+            places.neighbour(rng, address),
+            dob_known=rng.random() < 0.7,
+            contact_known=rng.random() < 0.4,
+        )
+
+    def _closure_reason(self) -> ClosureReason:
+        return mix.pick(self.rng, mix.CLOSURE_MIX)
+
+    def _with_locks(self, plans: list[CasePlan]) -> list[CasePlan]:
+        """Mark one active case with a reported person per landlord for locking."""
+        for code, reason in LOCKS:
+            eligible = [
+                index
+                for index, plan in enumerate(plans)
+                if plan.agency == code
+                and plan.status is CaseStatus.ACTIVE
+                and plan.hate is None
+                and any(party.role is PartyRole.REPORTED for party in plan.parties)
+            ]
+            index = self.rng.choice(eligible)
+            plan = plans[index]
+            requested = max(plan.updated_at, self.clock - timedelta(days=self.rng.randint(1, 6)))
+            requested += timedelta(minutes=self.rng.randint(30, 300))
+            requested = min(requested, self.clock - timedelta(minutes=1))
+            lock = LockPlan(reason, notes.LOCK_NOTES[reason], requested)
+            plans[index] = replace(plan, lock=lock)
+        return plans

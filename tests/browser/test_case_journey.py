@@ -1,0 +1,70 @@
+"""In Chromium: a demo case officer signs in, opens a case, adds an incident and sees it
+on the timeline; a demo manager signs in with a security code."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyotp
+import pytest
+from playwright.sync_api import Page, expect
+
+from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from sharing.vocabulary import Role
+
+pytestmark = pytest.mark.browser
+
+
+def _account(role: Role, *, totp: bool):
+    return next(a for a in DEMO_ACCOUNTS if role.label in a.roles and bool(a.totp_secret) == totp)
+
+
+def test_officer_adds_an_incident_and_sees_it_on_the_timeline(live_server, page: Page) -> None:
+    officer = _account(Role.CASE_OFFICER, totp=False)
+    page.goto(f"{live_server.url}/cases")
+    expect(page).to_have_url(f"{live_server.url}/sign-in?next=/cases")
+    page.get_by_label("E-mail address").fill(officer.email)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
+
+    page.get_by_label("Status").select_option("active")
+    page.get_by_role("button", name="Apply filters").click()
+    page.locator("table.govuk-table tbody tr a").first.click()
+    reference = page.get_by_role("heading", level=1).inner_text()
+    assert reference.startswith("Case ")
+
+    page.get_by_role("button", name="Add an incident").click()
+    page.get_by_role("button", name="Add incident").click()  # empty: refused, nothing saved
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Describe what happened")
+
+    today = date.today()
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("Hour").fill("0")
+    page.get_by_label("Minute").fill("5")
+    page.get_by_label("What happened?").fill("Browser test: bins set alight outside block C")
+    page.get_by_label("Where did it happen?").fill("Bin store")
+    page.get_by_role("button", name="Add incident").click()
+
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Incident added to the timeline"
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text(reference)
+    first = page.locator(".hub-timeline__item").first
+    expect(first).to_contain_text("Browser test: bins set alight outside block C")
+    expect(first).to_contain_text("Bin store")
+
+
+def test_manager_signs_in_with_a_security_code(live_server, page: Page) -> None:
+    manager = _account(Role.MANAGER, totp=True)
+    page.goto(f"{live_server.url}/sign-in")
+    page.get_by_label("E-mail address").fill(manager.email)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
+    page.get_by_label("Security code").fill(pyotp.TOTP(manager.totp_secret).now())
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello,")
+    expect(page.get_by_text("Counting your agency's open cases")).to_be_visible()

@@ -1,0 +1,240 @@
+"""The casework services on both databases: what an officer records is what they get back,
+bad input changes nothing, and other agencies cannot reach the case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from sharing import accounts, casework, disclosure
+from sharing.access import Actor
+from sharing.db import make_session_factory
+from sharing.models import Agency, Area, Case, Incident, Person, Ward
+from sharing.vocabulary import (
+    ActionKind,
+    AgencyType,
+    CaseCategory,
+    CaseStatus,
+    ClosureReason,
+    PartyRole,
+    Priority,
+    ProtectedCharacteristic,
+    Role,
+    Triage,
+)
+
+NOW = datetime(2026, 6, 1, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def session(migrated_engine: Engine) -> Iterator[Session]:
+    with make_session_factory(migrated_engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def officers(session: Session) -> tuple[Actor, Actor, Ward]:
+    area = Area(code="db", name="Db area")
+    ward = Ward(area=area, name="Riverside")
+    homes = Agency(
+        code="db-homes", name="Db Homes", type=AgencyType.LANDLORD, area=area, case_prefix="DH"
+    )
+    police = Agency(
+        code="db-police", name="Db Police", type=AgencyType.POLICE, area=area, case_prefix="DP"
+    )
+    session.add_all([area, ward, homes, police])
+    session.flush()
+    hash_ = accounts.hash_password("a-long-enough-password")
+    landlord_officer = accounts.create_user(
+        session,
+        agency=homes,
+        email="o@db.example",
+        display_name="O",
+        roles={Role.CASE_OFFICER},
+        password_hash=hash_,
+    )
+    police_manager = accounts.create_user(
+        session,
+        agency=police,
+        email="m@db.example",
+        display_name="M",
+        roles={Role.MANAGER},
+        password_hash=hash_,
+    )
+    session.commit()
+    return Actor.of(landlord_officer), Actor.of(police_manager), ward
+
+
+def _open(session: Session, actor: Actor, ward: Ward, **overrides: object) -> Case:
+    data = casework.CaseInput(
+        category=CaseCategory.VERBAL_ABUSE,
+        priority=Priority.RED_HIGH,
+        triage=Triage.SERIOUS,
+        summary="Racist abuse shouted at the victim's door",
+        hate_motivated=True,
+        protected_characteristic=ProtectedCharacteristic.RACE,
+        ward_id=ward.id,
+        address="14 Quay Street",
+        postcode="db1 2xy",
+        uprn="000100023",
+        parties=[
+            casework.PersonInput(
+                role=PartyRole.VICTIM,
+                given_names="Zainab",
+                family_name="Dbtest",
+                date_of_birth=date(1961, 2, 3),
+                phone="+44 7700 900555",
+            ),
+            casework.PersonInput(
+                role=PartyRole.REPORTED, family_name="Unknown-male", prefix="reported-"
+            ),
+        ],
+    )
+    for key, value in overrides.items():
+        setattr(data, key, value)
+    case = casework.open_case(session, actor, data, now=NOW)
+    session.commit()
+    return case
+
+
+def test_an_opened_case_reads_back_with_everything_recorded(session, officers) -> None:
+    officer, _police, ward = officers
+    case = _open(session, officer, ward)
+    casework.add_incident(
+        session,
+        officer,
+        case.id,
+        casework.IncidentInput(
+            occurred_at=NOW - timedelta(days=2),
+            description="Abuse at the door",
+            place="Front door",
+            reported_to_police=True,
+            crime_reference="DP/1/26",
+            hate_related=True,
+        ),
+        now=NOW,
+    )
+    casework.add_action(
+        session,
+        officer,
+        case.id,
+        casework.ActionInput(
+            kind=ActionKind.REFERRAL_POLICE, description="Pass to police", due_on=date(2026, 6, 8)
+        ),
+        now=NOW,
+    )
+    session.commit()
+    session.expire_all()
+    view = disclosure.disclose_case(session, officer, case.id, today=date(2026, 6, 10))
+    assert view.reference == "DH-2026-00001"
+    assert view.postcode == "DB1 2XY"
+    assert view.uprn == "100023"
+    assert view.ward == "Riverside"
+    assert view.protected_characteristic == "Race"
+    assert [p.name for p in view.parties] == ["Zainab Dbtest", "Unknown-male"]
+    assert view.parties[0].phone == "07700900555"
+    assert view.parties[0].date_of_birth == "1961-02-03"
+    assert view.incidents[0].crime_reference == "DP/1/26"
+    assert view.incidents[0].occurred_at == NOW - timedelta(days=2)
+    assert view.actions[0].overdue is True
+    assert view.review_due_on == date(2026, 6, 29)
+
+
+def test_refused_input_leaves_nothing_half_written(session, officers) -> None:
+    officer, _police, ward = officers
+    bad_second_person = [
+        casework.PersonInput(role=PartyRole.VICTIM, family_name="Fine"),
+        casework.PersonInput(
+            role=PartyRole.REPORTED, family_name="Bad", postcode="nonsense", prefix="reported-"
+        ),
+    ]
+    with pytest.raises(casework.CaseworkError) as refused:
+        _open(session, officer, ward, parties=bad_second_person)
+    assert refused.value.field == "reported-postcode"
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Case)) == 0
+    assert session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_future_incident_is_refused(session, officers) -> None:
+    officer, _police, ward = officers
+    case = _open(session, officer, ward)
+    with pytest.raises(casework.CaseworkError, match="today or in the past"):
+        casework.add_incident(
+            session,
+            officer,
+            case.id,
+            casework.IncidentInput(occurred_at=NOW + timedelta(hours=1), description="x"),
+            now=NOW,
+        )
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Incident)) == 0
+
+
+def test_another_agency_cannot_see_list_or_record_on_the_case(session, officers) -> None:
+    officer, police, ward = officers
+    case = _open(session, officer, ward)
+    with pytest.raises(casework.NotFound):
+        disclosure.disclose_case(session, police, case.id)
+    with pytest.raises(casework.NotFound):
+        casework.add_incident(
+            session,
+            police,
+            case.id,
+            casework.IncidentInput(occurred_at=NOW, description="x"),
+            now=NOW,
+        )
+    assert disclosure.list_cases(session, police, disclosure.CaseFilters()).total == 0
+    assert disclosure.list_cases(session, officer, disclosure.CaseFilters()).total == 1
+
+
+def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None:
+    officer, _police, ward = officers
+    case = _open(session, officer, ward)
+    casework.close_case(
+        session, officer, case.id, ClosureReason.NO_REPORTS_28_DAYS, "Quiet", now=NOW
+    )
+    session.commit()
+    view = disclosure.disclose_case(session, officer, case.id)
+    assert view.status is CaseStatus.CLOSED
+    assert view.review_due_on is None
+    assert view.closure_note == "Quiet"
+    assert view.may_record is False
+    with pytest.raises(casework.CaseworkError, match="already closed"):
+        casework.close_case(session, officer, case.id, ClosureReason.RESOLVED, now=NOW)
+
+
+def test_list_filters_pages_and_home_counts(session, officers) -> None:
+    officer, _police, ward = officers
+    for n in range(30):
+        _open(
+            session,
+            officer,
+            ward,
+            priority=Priority.AMBER if n % 2 else Priority.RED_URGENT,
+            ward_id=None if n % 3 else ward.id,
+        )
+    everything = disclosure.list_cases(session, officer, disclosure.CaseFilters(), page=2)
+    assert (everything.total, everything.pages, everything.page, len(everything.rows)) == (
+        30,
+        2,
+        2,
+        5,
+    )
+    in_ward = disclosure.list_cases(session, officer, disclosure.CaseFilters(ward_id=ward.id))
+    assert in_ward.total == 10
+    urgent = disclosure.list_cases(
+        session, officer, disclosure.CaseFilters(priority=Priority.RED_URGENT)
+    )
+    assert urgent.total == 15
+    home = disclosure.home_summary(session, officer, date(2026, 7, 1))
+    assert home.open_by_priority == {
+        Priority.RED_URGENT: 15,
+        Priority.RED_HIGH: 0,
+        Priority.AMBER: 15,
+    }
+    assert len(home.reviews_due) == 10  # the first ten of thirty, all due on 29 June

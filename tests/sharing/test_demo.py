@@ -1,0 +1,316 @@
+"""The Northshire demo partnership: complete enough to try every role, and reproducible."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from sharing.accounts import check_password_rules
+from sharing.db import make_engine
+from sharing.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DemoError,
+    DemoSummary,
+    accounts_markdown,
+    build_demo,
+    demo_accounts,
+)
+from sharing.demo.planner import Planner
+from sharing.formats import normalise_postcode
+from sharing.models import (
+    Action,
+    Agency,
+    Area,
+    Base,
+    Case,
+    CaseParty,
+    Incident,
+    LockRequest,
+    Person,
+    User,
+)
+from sharing.sealing import unseal
+from sharing.vocabulary import (
+    ActionStatus,
+    AgencyType,
+    CaseStatus,
+    LockReason,
+    LockStatus,
+    PartyRole,
+    Role,
+)
+
+TODAY = date(2026, 3, 14)
+START_OF_TODAY = datetime(2026, 3, 14, tzinfo=UTC)
+
+
+def _empty_engine() -> Engine:
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[Session, DemoSummary]]:
+    engine = _empty_engine()
+    session = Session(engine)
+    summary = build_demo(session, today=TODAY)
+    yield session, summary
+    session.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def session(demo: tuple[Session, DemoSummary]) -> Session:
+    return demo[0]
+
+
+@pytest.fixture
+def summary(demo: tuple[Session, DemoSummary]) -> DemoSummary:
+    return demo[1]
+
+
+#: Columns that are random on purpose: a session token must not be guessable from the seed.
+_RANDOM_COLUMNS = {("users", "session_token")}
+
+
+def _all_rows(session: Session) -> dict[str, list[tuple[object, ...]]]:
+    return {
+        table.name: [
+            tuple(row)
+            for row in session.execute(
+                select(
+                    *(c for c in table.c if (table.name, c.name) not in _RANDOM_COLUMNS)
+                ).order_by(*table.primary_key.columns)
+            )
+        ]
+        for table in Base.metadata.sorted_tables
+    }
+
+
+def test_demo_has_a_year_of_casework_across_the_casework_agencies(session, summary):
+    cases = session.scalars(select(Case)).all()
+    assert len(cases) >= 300
+    assert summary.cases == len(cases)
+    owners = {case.agency.type for case in cases}
+    assert owners == {
+        AgencyType.LANDLORD,
+        AgencyType.POLICE,
+        AgencyType.ENVIRONMENTAL_HEALTH,
+        AgencyType.COMMUNITY_SAFETY,
+    }
+    landlord_cases = sum(1 for case in cases if case.agency.type is AgencyType.LANDLORD)
+    assert landlord_cases > len(cases) / 2
+
+
+def test_every_case_is_opened_and_owned_by_a_case_officer_of_its_agency(session):
+    for case in session.scalars(select(Case)):
+        assert case.officer.agency_id == case.agency_id
+        assert Role.CASE_OFFICER in case.officer.roles
+        assert case.created_by_id == case.officer_id
+        assert case.reference.startswith(case.agency.case_prefix + "-")
+
+
+def test_partnership_has_the_agencies_of_the_design(session):
+    area = session.scalars(select(Area)).one()
+    assert 50_000 <= (area.homes or 0) <= 70_000
+    assert len(area.wards) >= 8
+    agencies = session.scalars(select(Agency)).all()
+    types = [agency.type for agency in agencies]
+    assert types.count(AgencyType.LANDLORD) >= 2
+    for needed in AgencyType:
+        if needed is not AgencyType.OTHER:
+            assert needed in types
+    assert len({agency.case_prefix for agency in agencies}) == len(agencies)
+
+
+def test_every_role_is_held_by_a_demo_user(session):
+    held = {role for user in session.scalars(select(User)) for role in user.roles}
+    assert held == set(Role)
+
+
+def test_data_protection_officers_sit_in_two_agencies_or_more(session):
+    dpos = [user for user in session.scalars(select(User)) if user.has_role(Role.DPO)]
+    assert len({user.agency_id for user in dpos}) >= 2
+
+
+def test_totp_secrets_are_set_exactly_for_users_needing_a_second_factor(session):
+    for user in session.scalars(select(User)):
+        if user.second_factor_required:
+            assert user.totp_secret is not None
+            assert re.fullmatch(r"[A-Z2-7]{32}", user.totp_secret)
+        else:
+            assert user.totp_secret is None
+
+
+def test_demo_accounts_match_the_users_built(session):
+    users = {user.email: user for user in session.scalars(select(User))}
+    assert sorted(users) == sorted(account.email for account in DEMO_ACCOUNTS)
+    for account in DEMO_ACCOUNTS:
+        user = users[account.email]
+        assert account.email.endswith(".example")
+        assert account.totp_secret == user.totp_secret
+        assert account.display_name == user.display_name
+        assert account.agency_name == user.agency.name
+        assert set(account.roles) == {role.label for role in user.roles}
+
+
+def test_demo_password_is_valid_and_signs_every_account_in(session):
+    assert check_password_rules(DEMO_PASSWORD) is None
+    hashes = {user.password_hash for user in session.scalars(select(User))}
+    assert all(PasswordHasher().verify(h, DEMO_PASSWORD) for h in hashes)
+
+
+def test_accounts_markdown_lists_every_account_in_a_table():
+    table = accounts_markdown()
+    lines = table.strip().splitlines()
+    assert lines[0] == "| Agency | Role(s) | Sign-in e-mail | TOTP secret |"
+    assert len(lines) == 2 + len(DEMO_ACCOUNTS)
+    for account in DEMO_ACCOUNTS:
+        assert f"`{account.email}`" in table
+        if account.totp_secret:
+            assert account.totp_secret in table
+
+
+def test_totp_secrets_follow_the_seed():
+    other = {account.email: account.totp_secret for account in demo_accounts(seed=7)}
+    for account in DEMO_ACCOUNTS:
+        if account.totp_secret:
+            assert other[account.email] not in (None, account.totp_secret)
+
+
+def test_cases_are_marked_for_locking_by_their_case_officers(session, summary):
+    requests = session.scalars(select(LockRequest)).all()
+    assert summary.lock_requests == len(requests) >= 2
+    assert all(request.status is LockStatus.REQUESTED for request in requests)
+    assert {LockReason.EMPLOYEE_REPORTED, LockReason.SENSITIVE} <= {r.reason for r in requests}
+    for request in requests:
+        assert request.requested_by_id == request.case.officer_id
+        assert unseal(request, "note")
+        assert request.case.opened_at <= request.requested_at < START_OF_TODAY
+
+
+def test_a_victim_is_known_to_more_than_one_agency(session, summary):
+    agencies: dict[tuple[str | None, ...], set[int]] = defaultdict(set)
+    victims = session.scalars(select(CaseParty).where(CaseParty.role == PartyRole.VICTIM))
+    for party in victims:
+        person = party.person
+        key = tuple(unseal(person, c) for c in ("given_names", "family_name", "date_of_birth"))
+        agencies[key].add(party.case.agency_id)
+    repeat = [key for key, owners in agencies.items() if len(owners) >= 2]
+    assert repeat
+    assert summary.repeat_victims == len(repeat)
+
+
+def test_each_person_belongs_to_the_agency_that_recorded_them(session, summary):
+    parties = session.scalars(select(CaseParty)).all()
+    assert all(party.person.agency_id == party.case.agency_id for party in parties)
+    assert summary.persons == session.scalar(select(func.count()).select_from(Person))
+
+
+def test_hate_motivated_cases_name_a_protected_characteristic(session):
+    cases = session.scalars(select(Case)).all()
+    hate = [case for case in cases if case.hate_motivated]
+    assert 0.01 * len(cases) <= len(hate) <= 0.1 * len(cases)
+    assert all(case.protected_characteristic is not None for case in hate)
+    assert all(case.protected_characteristic is None for case in cases if not case.hate_motivated)
+    assert any(incident.hate_related for case in hate for incident in case.incidents)
+
+
+def test_incidents_fall_in_the_year_before_today_and_never_in_the_future(session, summary):
+    incidents = session.scalars(select(Incident)).all()
+    assert summary.incidents == len(incidents)
+    earliest = START_OF_TODAY - timedelta(days=380)
+    for incident in incidents:
+        assert earliest <= incident.occurred_at < START_OF_TODAY
+        assert incident.occurred_at <= incident.recorded_at < START_OF_TODAY
+        assert incident.case.opened_at <= incident.recorded_at
+        if unseal(incident, "crime_reference"):
+            assert incident.reported_to_police
+
+
+def test_cases_have_one_to_eight_incidents_and_at_most_four_actions(session):
+    for case in session.scalars(select(Case)):
+        assert 1 <= len(case.incidents) <= 8
+        assert len(case.actions) <= 4
+
+
+def test_reports_reach_agencies_other_than_the_owner(session):
+    incidents = session.scalars(select(Incident)).all()
+    assert any(incident.received_by_agency_id != incident.case.agency_id for incident in incidents)
+    assert any(
+        incident.reported_to_police and unseal(incident, "crime_reference")
+        for incident in incidents
+    )
+
+
+def test_open_actions_fall_due_within_sixty_days_and_done_ones_in_the_past(session, summary):
+    actions = session.scalars(select(Action)).all()
+    assert summary.actions == len(actions)
+    assert any(action.owner_agency_id != action.case.agency_id for action in actions)
+    for action in actions:
+        assert action.case.opened_at <= action.created_at < START_OF_TODAY
+        if action.status is ActionStatus.OPEN:
+            assert action.due_on is not None
+            assert TODAY <= action.due_on <= TODAY + timedelta(days=60)
+        if action.status is ActionStatus.DONE:
+            assert action.completed_on is not None
+            assert action.completed_on < TODAY
+
+
+def test_cases_are_mostly_active_some_closed_and_some_reviews_overdue(session):
+    cases = session.scalars(select(Case)).all()
+    by_status = {status: [c for c in cases if c.status is status] for status in CaseStatus}
+    assert len(by_status[CaseStatus.ACTIVE]) > len(cases) / 2
+    assert by_status[CaseStatus.INACTIVE]
+    for case in by_status[CaseStatus.CLOSED]:
+        assert case.closure_reason is not None
+        assert case.closed_at is not None
+        assert case.closed_at < START_OF_TODAY
+        assert case.review_due_on is None
+    due = [c.review_due_on for c in by_status[CaseStatus.ACTIVE] if c.review_due_on]
+    assert any(day < TODAY for day in due)
+    assert any(day > TODAY for day in due)
+
+
+def test_addresses_and_contact_details_are_invented_but_well_formed(session):
+    for case in session.scalars(select(Case)):
+        postcode = unseal(case, "postcode")
+        assert postcode is not None
+        assert postcode.startswith("NX")
+        assert normalise_postcode(postcode) == postcode
+        uprn = unseal(case, "uprn")
+        assert uprn is None or uprn.isdigit()
+    for person in session.scalars(select(Person)):
+        phone = unseal(person, "phone")
+        assert phone is None or re.fullmatch(r"07700900\d{3}", phone)
+        email = unseal(person, "email")
+        assert email is None or email.endswith(".example")
+
+
+def test_the_same_seed_and_day_build_the_same_database(session):
+    engine = _empty_engine()
+    with Session(engine) as again:
+        build_demo(again, today=TODAY)
+        assert _all_rows(again) == _all_rows(session)
+    engine.dispose()
+
+
+def test_another_seed_plans_other_cases():
+    first = Planner(random.Random(2026), TODAY).plan()
+    second = Planner(random.Random(2027), TODAY).plan()
+    assert [p.summary for p in first] != [p.summary for p in second]
+
+
+def test_a_second_build_into_the_same_database_is_refused(session):
+    with pytest.raises(DemoError, match="already has a partnership"):
+        build_demo(session, today=TODAY)

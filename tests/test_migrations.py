@@ -1,0 +1,96 @@
+"""The migrations build exactly the schema of the models, on SQLite and on PostgreSQL; they
+go down to nothing and up again; and they form one numbered line of history."""
+
+from __future__ import annotations
+
+import re
+from pprint import pformat
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from hub.migrate import MIGRATIONS, alembic_config, downgrade, upgrade
+from sharing.models import Base
+
+VERSIONS = MIGRATIONS / "versions"
+FILE_NAME = re.compile(r"^(?P<number>\d{4})_[a-z0-9_]+\.py$")
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def differences_from_models(engine: Engine) -> list[Any]:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+
+def current_heads(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def assert_matches_models(engine: Engine) -> None:
+    diff = differences_from_models(engine)
+    assert not diff, (
+        f"the migrations leave {engine.dialect.name} different from sharing.models "
+        f"(write a migration for these):\n{pformat(diff, width=100)}"
+    )
+
+
+def test_migrations_build_the_schema_of_the_models(migrated_engine: Engine) -> None:
+    assert current_heads(migrated_engine) == set(script_directory().get_heads())
+    assert_matches_models(migrated_engine)
+
+
+def test_downgrade_to_base_then_upgrade_again(migrated_engine: Engine) -> None:
+    downgrade(migrated_engine, "base")
+    assert current_heads(migrated_engine) == set()
+    leftover = set(inspect(migrated_engine).get_table_names()) - {"alembic_version"}
+    assert not leftover, f"downgrading to base left tables behind: {sorted(leftover)}"
+
+    upgrade(migrated_engine)
+    assert current_heads(migrated_engine) == set(script_directory().get_heads())
+    assert_matches_models(migrated_engine)
+
+
+def test_migration_files_are_numbered() -> None:
+    names = sorted(
+        p.name for p in VERSIONS.iterdir() if p.is_file() and p.suffix not in (".pyc", ".pyo")
+    )
+    assert names, f"no migrations in {VERSIONS}"
+    misnamed = [name for name in names if not FILE_NAME.match(name)]
+    assert not misnamed, f"migration files must be named NNNN_what_it_does.py: {misnamed}"
+
+
+def test_migrations_form_one_line_in_file_order() -> None:
+    script = script_directory()
+    assert len(script.get_bases()) == 1, f"more than one base revision: {script.get_bases()}"
+    assert len(script.get_heads()) == 1, (
+        f"more than one head revision (merge or renumber): {script.get_heads()}"
+    )
+
+    # walk_revisions goes from the head down to the base.
+    history = list(reversed(list(script.walk_revisions("base", "heads"))))
+    for revision in history:
+        assert not revision.is_merge_point, f"{revision.revision} merges branches"
+        assert not revision.is_branch_point, f"{revision.revision} starts a branch"
+        assert not revision.branch_labels, f"{revision.revision} has branch labels"
+        assert not revision.dependencies, f"{revision.revision} depends on another branch"
+
+    files = [revision.path.rsplit("/", 1)[-1] for revision in history]
+    on_disk = sorted(p.name for p in VERSIONS.glob("*.py"))
+    assert sorted(files) == on_disk, "every file in migrations/versions must be in the history"
+
+    numbers = []
+    for name in files:
+        match = FILE_NAME.match(name)
+        assert match, f"migration file {name} is not named NNNN_what_it_does.py"
+        numbers.append(int(match["number"]))
+    assert numbers == list(range(1, len(files) + 1)), (
+        f"migration files must be numbered 0001, 0002, ... in the order of the history: {files}"
+    )
