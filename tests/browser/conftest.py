@@ -21,6 +21,7 @@ from sharing.db import make_session_factory
 from sharing.demo import build_demo
 from tests.fixtures.app import make_app
 
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("HUB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -85,4 +86,14 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context()
     page = context.new_page()
     yield page
+    context.close()
+
+
+@pytest.fixture
+def axe_page(browser: Browser) -> Iterator[Page]:
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run `make setup` (npm ci)")
+    # axe is injected as a script, which the hub's Content-Security-Policy rightly forbids.
+    context = browser.new_context(bypass_csp=True)
+    yield context.new_page()
     context.close()

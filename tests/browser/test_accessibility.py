@@ -1,0 +1,71 @@
+"""WCAG 2.2 AA checks with axe-core on the main pages, as a user meets them (including
+pages showing validation errors). The Public Sector Bodies Accessibility Regulations apply
+to the hub's users."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import Page
+
+from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from sharing.vocabulary import Role
+from tests.browser.conftest import AXE
+
+pytestmark = pytest.mark.browser
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def violations(page: Page) -> list[str]:
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate(f"axe.run(document, {{runOnly: {json.dumps(WCAG_TAGS)}}})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+
+
+def test_main_pages_have_no_wcag_violations(live_server, axe_page: Page) -> None:
+    page, url = axe_page, live_server.url
+    officer = next(
+        a for a in DEMO_ACCOUNTS if Role.CASE_OFFICER.label in a.roles and not a.totp_secret
+    )
+    found: dict[str, list[str]] = {}
+
+    page.goto(f"{url}/sign-in")
+    found["sign in"] = violations(page)
+    page.get_by_role("button", name="Sign in").click()
+    found["sign in with errors"] = violations(page)
+
+    page.get_by_label("E-mail address").fill(officer.email)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    found["home"] = violations(page)
+
+    page.goto(f"{url}/cases")
+    found["case list"] = violations(page)
+    page.locator("table.govuk-table tbody tr a").first.click()
+    found["case"] = violations(page)
+    case_url = page.url
+
+    page.goto(f"{case_url}/incidents/new")
+    page.get_by_role("button", name="Add incident").click()
+    found["incident with errors"] = violations(page)
+
+    page.goto(f"{case_url}/actions/new")
+    found["action"] = violations(page)
+
+    page.goto(f"{url}/cases/new")
+    page.get_by_role("button", name="Open case").click()
+    found["new case with errors"] = violations(page)
+
+    page.goto(f"{url}/account")
+    found["account"] = violations(page)
+
+    page.goto(f"{url}/cases/999999")
+    found["not found"] = violations(page)
+
+    assert {name: v for name, v in found.items() if v} == {}
