@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import segno
@@ -125,6 +126,14 @@ def set_up_second_factor() -> Response | str:
     secret = session.get("pending", {}).get("secret")
     if user is None or user.totp_secret or not secret:
         return redirect(url_for("auth.sign_in"))
+    return set_up_authenticator(user, secret, required=True, then=lambda: _complete_sign_in(user))
+
+
+def set_up_authenticator(
+    user: User, secret: str, *, required: bool, then: Callable[[], Response]
+) -> Response | str:
+    """The set-up page: show the secret as a QR code and key; once the user's app shows a
+    matching code, keep the secret and carry on with ``then``."""
     form = CodeForm()
     if form.validate_on_submit():
         if accounts.enrol_second_factor(db(), user, secret, form.code.data or ""):
@@ -132,7 +141,7 @@ def set_up_second_factor() -> Response | str:
                 "Your authenticator app is set up. You will need a code from it each time you sign in.",
                 "success",
             )
-            return _complete_sign_in(user)
+            return then()
         form.code.errors = [
             "The security code is not correct. Check the time on your phone is right and enter the newest code"
         ]
@@ -143,7 +152,7 @@ def set_up_second_factor() -> Response | str:
         title="Set up your authenticator app",
         secret=secret,
         qr=qr_data_uri(accounts.totp_uri(user, secret)),
-        required=True,
+        required=required,
     )
 
 

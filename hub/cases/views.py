@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -175,28 +176,28 @@ def add_incident(case_id: int) -> Response | tuple[str, int]:
     form.received_by.choices = _agencies()
     if request.method == "GET":
         form.received_by.data = str(current_user.agency_id)
-    if form.validate_on_submit():
-        data = casework.IncidentInput(
-            occurred_at=form.occurred_at.data,
-            description=form.description.data or "",
-            place=form.place.data or "",
-            reported_by_id=_int(form.reported_by.data),
-            received_by_agency_id=_int(form.received_by.data),
-            reported_to_police=bool(form.reported_to_police.data),
-            crime_reference=form.crime_reference.data or "",
-            hate_related=bool(form.hate_related.data),
-        )
-        try:
-            casework.add_incident(db(), current_user.actor, case_id, data)
-        except CaseworkError as e:
-            _refused(form, e)
-        else:
-            flash("Incident added to the timeline.", "success")
-            return redirect(url_for("cases.show", case_id=case_id, _anchor="incidents"))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "cases/incident.html", title=f"Add an incident to {case.reference}", form=form, case=case
-    ), status
+    return _record(
+        case,
+        form,
+        lambda: casework.add_incident(db(), current_user.actor, case.id, _incident_input(form)),
+        template="cases/incident.html",
+        title=f"Add an incident to {case.reference}",
+        done="Incident added to the timeline.",
+        anchor="incidents",
+    )
+
+
+def _incident_input(form: IncidentForm) -> casework.IncidentInput:
+    return casework.IncidentInput(
+        occurred_at=form.occurred_at.data,
+        description=form.description.data or "",
+        place=form.place.data or "",
+        reported_by_id=_int(form.reported_by.data),
+        received_by_agency_id=_int(form.received_by.data),
+        reported_to_police=bool(form.reported_to_police.data),
+        crime_reference=form.crime_reference.data or "",
+        hate_related=bool(form.hate_related.data),
+    )
 
 
 @bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
@@ -206,44 +207,62 @@ def add_action(case_id: int) -> Response | tuple[str, int]:
     form.owner_agency.choices = _agencies()
     if request.method == "GET":
         form.owner_agency.data = str(current_user.agency_id)
-    if form.validate_on_submit():
-        data = casework.ActionInput(
-            kind=form.kind.data,
-            description=form.description.data or "",
-            owner_agency_id=_int(form.owner_agency.data),
-            due_on=form.due_on.data,
-        )
-        try:
-            casework.add_action(db(), current_user.actor, case_id, data)
-        except CaseworkError as e:
-            _refused(form, e)
-        else:
-            flash("Action added.", "success")
-            return redirect(url_for("cases.show", case_id=case_id, _anchor="actions"))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "cases/action.html", title=f"Add an action to {case.reference}", form=form, case=case
-    ), status
+    return _record(
+        case,
+        form,
+        lambda: casework.add_action(db(), current_user.actor, case.id, _action_input(form)),
+        template="cases/action.html",
+        title=f"Add an action to {case.reference}",
+        done="Action added.",
+        anchor="actions",
+    )
+
+
+def _action_input(form: ActionForm) -> casework.ActionInput:
+    return casework.ActionInput(
+        kind=form.kind.data,
+        description=form.description.data or "",
+        owner_agency_id=_int(form.owner_agency.data),
+        due_on=form.due_on.data,
+    )
 
 
 @bp.route("/<int:case_id>/close", methods=["GET", "POST"])
 def close(case_id: int) -> Response | tuple[str, int]:
     case = _case_for(case_id, Act.CLOSE)
     form = CloseForm()
+    return _record(
+        case,
+        form,
+        lambda: casework.close_case(
+            db(), current_user.actor, case.id, form.reason.data, form.note.data or ""
+        ),
+        template="cases/close.html",
+        title=f"Close case {case.reference}",
+        done=f"Case {case.reference} closed. Tell the reporter and the reported person why.",
+    )
+
+
+def _record(
+    case: disclosure.CaseView,
+    form: HubForm,
+    record: Callable[[], object],
+    *,
+    template: str,
+    title: str,
+    done: str,
+    anchor: str | None = None,
+) -> Response | tuple[str, int]:
+    """Show the form; once it is valid, ``record`` it through the core and go back to the
+    case. A refusal (by the form or the core) shows the page again with status 400, which
+    rolls the request back."""
     if form.validate_on_submit():
         try:
-            casework.close_case(
-                db(), current_user.actor, case_id, form.reason.data, form.note.data or ""
-            )
+            record()
         except CaseworkError as e:
             _refused(form, e)
         else:
-            flash(
-                f"Case {case.reference} closed. Tell the reporter and the reported person why.",
-                "success",
-            )
-            return redirect(url_for("cases.show", case_id=case_id))
+            flash(done, "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor=anchor))
     status = 400 if request.method == "POST" else 200
-    return render_template(
-        "cases/close.html", title=f"Close case {case.reference}", form=form, case=case
-    ), status
+    return render_template(template, title=title, form=form, case=case), status

@@ -230,3 +230,18 @@ def test_development_cookies_are_http_only_and_same_site(app: Flask, create_user
 def test_weak_passwords_are_refused_with_a_reason(password: str) -> None:
     with pytest.raises(accounts.AccountError):
         accounts.hash_password(password)
+
+
+def test_case_officer_may_choose_to_set_up_an_authenticator(as_user, create_user, app: Flask) -> None:
+    user = create_user("case_officer")
+    client = as_user(user=user)
+    assert "Not set up (optional for your roles)" in client.get("/account").get_data(as_text=True)
+    client.get("/account/second-factor")
+    with client.session_transaction() as s:
+        secret = s["new_totp_secret"]
+    token = csrf_token(client, "/account/second-factor")
+    done = client.post("/account/second-factor", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    assert done.location == "/account"
+    assert "Your authenticator app is set up" in client.get("/account").get_data(as_text=True)
+    fresh = app.test_client()
+    assert _post_sign_in(fresh, user.email, PASSWORD).location.endswith("/sign-in/code")
