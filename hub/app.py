@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     register_filters(app)
-    init_database(app, settings.database_url)
+    init_database(app, settings)
     CSRFProtect(app)
     _init_login(app)
     for blueprint in (auth.bp, health.bp, home.bp, cases.bp, account.bp):

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from hub import migrate
 from hub.app import create_app
 from hub.config import ConfigError
-from hub.database import engine
+from hub.database import engine, new_session
 from sharing import accounts
-from sharing.db import make_session_factory
 from sharing.demo import DemoError, build_demo
+from sharing.keys import KeyringError
 from sharing.models import Agency
 from sharing.vocabulary import Role
 
@@ -26,7 +26,7 @@ from sharing.vocabulary import Role
 def _create_app() -> Flask:
     try:
         return create_app()
-    except ConfigError as e:
+    except (ConfigError, KeyringError) as e:
         click.echo(f"hub: cannot start: {e}", err=True)
         sys.exit(2)
 
@@ -37,7 +37,7 @@ def main() -> None:
 
 
 def _session() -> Session:
-    return make_session_factory(engine())()
+    return new_session()
 
 
 @main.group()

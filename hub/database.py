@@ -6,15 +6,34 @@ from flask import Flask, Response, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.config import Settings
+from sharing.blind_index import index_lengths
 from sharing.db import make_engine, make_session_factory
+from sharing.keys import LocalKeyring
 
 
-def init_database(app: Flask, url: str) -> None:
-    engine = make_engine(url, pool_pre_ping=True)
+def init_database(app: Flask, settings: Settings) -> None:
+    engine = make_engine(settings.database_url, pool_pre_ping=True)
+    keys = open_key_store(settings)
     app.extensions["hub.engine"] = engine
-    app.extensions["hub.sessions"] = make_session_factory(engine)
+    app.extensions["hub.keys"] = keys
+    app.extensions["hub.sessions"] = make_session_factory(engine, keys)
     app.after_request(_commit_or_roll_back)
     app.teardown_appcontext(_close)
+
+
+def open_key_store(settings: Settings) -> LocalKeyring:
+    """The key store; in development it is made on first run (like the development
+    secret), in production it must already exist (``hub keys init``)."""
+    if not settings.production and not settings.key_store.exists():
+        LocalKeyring.create(settings.key_store, index_lengths())
+    return LocalKeyring(settings.key_store)
+
+
+def new_session() -> Session:
+    """A session outside any request (commands), sealing with the app's key store."""
+    factory: sessionmaker[Session] = current_app.extensions["hub.sessions"]
+    return factory()
 
 
 def engine() -> Engine:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharing import blind_index
 from sharing.access import Act, Actor, decide
 from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
 from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
@@ -164,11 +165,13 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
         review_due_on=(now + REVIEW_INTERVAL).date(),
         ward_id=data.ward_id,
     )
+    session.add(case)
     seal(case, "summary", _text("summary", data.summary, required="Describe the problem"))
     seal(case, "address", _text("address", data.address, limit=MAX_LINE * 3))
-    seal(case, "postcode", _postcode("postcode", data.postcode))
-    seal(case, "uprn", _uprn("uprn", data.uprn))
-    session.add(case)
+    postcode, uprn = _postcode("postcode", data.postcode), _uprn("uprn", data.uprn)
+    seal(case, "postcode", postcode)
+    seal(case, "uprn", uprn)
+    blind_index.index_case(session, case, postcode=postcode, uprn=uprn)
     for party in data.parties:
         add_party(session, actor, case, party, now=now)
     session.flush()
@@ -224,18 +227,28 @@ def add_party(
             p + "email", "Enter an e-mail address in the correct format, like name@example.org"
         )
     person = Person(agency_id=case.agency_id, created_at=now)
+    session.add(person)
     seal(person, "family_name", family)
     seal(person, "given_names", given)
     seal(person, "date_of_birth", data.date_of_birth.isoformat() if data.date_of_birth else None)
     seal(person, "phone", phone)
     seal(person, "email", email)
     seal(person, "address", _text(p + "address", data.address, limit=MAX_LINE * 3))
-    seal(person, "postcode", _postcode(p + "postcode", data.postcode))
+    postcode = _postcode(p + "postcode", data.postcode)
+    seal(person, "postcode", postcode)
     seal(person, "support_needs", _text(p + "support_needs", data.support_needs))
     seal(
         person,
         "contact_preferences",
         _text(p + "contact_preferences", data.contact_preferences, limit=1000),
+    )
+    blind_index.index_person(
+        session,
+        person,
+        family_name=family,
+        date_of_birth=data.date_of_birth,
+        postcode=postcode,
+        phone=phone,
     )
     party = CaseParty(case=case, person=person, role=data.role)
     session.add(party)
@@ -272,6 +285,7 @@ def add_incident(
         reported_to_police=data.reported_to_police,
         hate_related=data.hate_related,
     )
+    session.add(incident)
     seal(
         incident,
         "description",
@@ -285,7 +299,6 @@ def add_incident(
             "A crime reference is only given for incidents reported to the police",
         )
     seal(incident, "crime_reference", crime_reference)
-    session.add(incident)
     if case.status is CaseStatus.INACTIVE:
         case.status = CaseStatus.ACTIVE
     session.flush()
@@ -320,12 +333,12 @@ def add_action(
         created_by_id=actor.user_id,
         created_at=now,
     )
+    session.add(action)
     seal(
         action,
         "description",
         _text("description", data.description, required="Describe the action"),
     )
-    session.add(action)
     session.flush()
     return action
 

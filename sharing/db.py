@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from sharing.keys import KeyProvider
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; on SQLite, foreign keys on and a busy timeout."""
@@ -25,5 +27,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, keys: KeyProvider | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine`` that seal and unseal personal values with ``keys``."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info={"keys": keys} if keys else None)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from sharing.access import Act, Actor, Decision, decide, visible_agency_ids
 from sharing.casework import NotFound
 from sharing.models import Action, Case, CaseParty, Incident, User
-from sharing.sealing import unseal
+from sharing.sealing import ErasedValue, SealedValueError, load_data_keys, unseal
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
 PAGE_SIZE = 25
@@ -26,6 +26,7 @@ PAGE_SIZE = 25
 class PersonView:
     person_id: int
     role: str
+    erased: bool
     name: str | None
     date_of_birth: str | None
     phone: str | None
@@ -89,14 +90,29 @@ class CaseView:
     closure_note: str | None
     decision: Decision
     may_record: bool
+    erased: bool
     parties: list[PersonView] = field(default_factory=list)
     incidents: list[IncidentView] = field(default_factory=list)
     actions: list[ActionView] = field(default_factory=list)
 
 
+#: Shown in place of a value whose record was erased (its data key destroyed).
+ERASED = "Erased"
+#: Shown in place of a value that failed its integrity check (the failure is logged).
+UNREADABLE = "Could not be read: this value failed its integrity check"
+
+
 def _reveal(decision: Decision, record: object, column: str) -> str | None:
+    """The value if the decision allows its category; None if not."""
     category = record.__table__.c[column].info["category"]  # type: ignore[attr-defined]
-    return unseal(record, column) if decision.allows(category) else None  # type: ignore[arg-type]
+    if not decision.allows(category):
+        return None
+    try:
+        return unseal(record, column)  # type: ignore[arg-type]
+    except ErasedValue:
+        return ERASED
+    except SealedValueError:
+        return UNREADABLE
 
 
 def _name(decision: Decision, person: object) -> str | None:
@@ -125,6 +141,9 @@ def disclose_case(
     if not decision.allowed:
         raise NotFound(case_id)
     today = today or date.today()
+    load_data_keys(
+        session, {k for k in [case.data_key_id, *(p.person.data_key_id for p in case.parties)] if k}
+    )
     names = {p.person_id: _name(decision, p.person) for p in case.parties}
     return CaseView(
         id=case.id,
@@ -151,10 +170,12 @@ def disclose_case(
         closure_note=_reveal(decision, case, "closure_note"),
         decision=decision,
         may_record=case.status is not CaseStatus.CLOSED and decide(actor, case, Act.RECORD).allowed,
+        erased=case.erased_at is not None,
         parties=[
             PersonView(
                 person_id=p.person_id,
                 role=p.role.label,
+                erased=p.person.erased_at is not None,
                 name=names[p.person_id],
                 date_of_birth=_reveal(decision, p.person, "date_of_birth"),
                 phone=_reveal(decision, p.person, "phone"),

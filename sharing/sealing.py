@@ -1,28 +1,59 @@
 """The one way personal values are written to and read from sealed columns.
 
-A sealed column stores an opaque, versioned byte string: the first byte names the format.
+Each case and each person has its own AES-256 data key, stored wrapped by a
+key-encryption key from the key provider (``sharing.keys``). A sealed value is::
 
-- ``0x00``: unencrypted UTF-8. The format of the foundation release, before field-level
-  encryption; kept readable so that the encryption release can re-seal existing rows in
-  place with a data migration.
+    0x01 | data key id (8 bytes, big-endian) | nonce (12 bytes) | AES-256-GCM ciphertext and tag
 
-Later formats (authenticated encryption bound to table, column, row and key version) are
-added here without changing any model or caller: callers only ever use ``seal`` and
-``unseal`` with the record and the column name.
+with associated data binding it to its table, column, row and data key, so a value
+copied to another row or column, or altered, fails to decrypt (``IntegrityFailure``).
+The first byte names the format, so the algorithm can change later; format 0x00
+(unencrypted, before this release) is refused.
+
+Incidents, actions and lock requests are sealed under their case's key; a record names
+the record whose key it uses with its ``sealed_under`` property. Destroying a data key
+(``destroy_data_key``) erases every value sealed under it, backups included.
+
+The session carries the key provider (``session.info["keys"]``, set by
+``sharing.db.make_session_factory``) and caches the data keys it has unwrapped for the
+length of the session only, so an erasure in one process is never undone by a cache in
+another.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+import logging
+import secrets
+import struct
+from typing import Any
 
-FORMAT_PLAIN = 0x00
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, Session, object_session
+
+from sharing.keys import KeyProvider, KeyringError
+from sharing.models.base import utcnow
+from sharing.models.keys import DataKey
+
+log = logging.getLogger(__name__)
+
+FORMAT_AES_GCM = 0x01
+_HEADER = struct.Struct(">BQ")
+_NONCE = 12
 
 
 class SealedValueError(ValueError):
-    """A sealed value that cannot be read: unknown format or damaged bytes.
+    """A sealed value that cannot be read. The message names the table, column and row,
+    never the value."""
 
-    The message names the table, column and row, never the value.
-    """
+
+class IntegrityFailure(SealedValueError):
+    """The value was altered, or moved from another row or column."""
+
+
+class ErasedValue(SealedValueError):
+    """The value's data key was destroyed: the record was erased."""
 
 
 def is_personal(record: DeclarativeBase, column: str) -> bool:
@@ -36,27 +67,135 @@ def personal_columns(model: type[DeclarativeBase]) -> dict[str, str]:
     return {c.name: c.info["category"] for c in table.c if c.info.get("personal")}
 
 
+def provider_of(session: Session) -> KeyProvider:
+    try:
+        return session.info["keys"]  # type: ignore[no-any-return]
+    except KeyError:
+        raise KeyringError("this database session has no key store") from None
+
+
+def _session(record: DeclarativeBase) -> Session:
+    session = object_session(record)
+    if session is None:
+        raise SealedValueError(f"{type(record).__name__} must be added to a session before sealing")
+    return session
+
+
+def _where(record: DeclarativeBase, column: str) -> str:
+    return f"{record.__class__.__tablename__}.{column} row {getattr(record, 'id', '?')}"
+
+
+def _associated_data(record: DeclarativeBase, column: str, key_id: int) -> bytes:
+    table = record.__class__.__tablename__
+    return f"hub-sealed-v1|{table}|{column}|{record.id}|{key_id}".encode()  # type: ignore[attr-defined]
+
+
+def _wrap_context(key_id: int, kek_version: int) -> bytes:
+    return f"hub-data-key-v1|{key_id}|{kek_version}".encode()
+
+
+def _cache(session: Session) -> dict[int, bytes]:
+    return session.info.setdefault("data_keys", {})  # type: ignore[no-any-return]
+
+
+def data_key_for(session: Session, owner: Any) -> tuple[int, bytes]:
+    """The data key of ``owner`` (a case or a person), made on first use."""
+    if owner.data_key is None:
+        key = secrets.token_bytes(32)
+        provider = provider_of(session)
+        record = DataKey(kek_version=provider.active_version(), wrapped=b"")
+        session.add(record)
+        session.flush()
+        record.wrapped = provider.wrap(
+            record.kek_version, key, _wrap_context(record.id, record.kek_version)
+        )
+        owner.data_key = record
+        _cache(session)[record.id] = key
+        return record.id, key
+    return owner.data_key.id, unwrap(session, owner.data_key)
+
+
+def unwrap(session: Session, record: DataKey) -> bytes:
+    cache = _cache(session)
+    if record.id not in cache:
+        if record.wrapped is None:
+            raise ErasedValue(f"data key {record.id} was destroyed")
+        cache[record.id] = provider_of(session).unwrap(
+            record.kek_version, record.wrapped, _wrap_context(record.id, record.kek_version)
+        )
+    return cache[record.id]
+
+
+def load_data_keys(session: Session, key_ids: set[int]) -> None:
+    """Unwrap many data keys at once (one query), e.g. before showing a list."""
+    missing = key_ids - set(_cache(session))
+    if missing:
+        for record in session.scalars(select(DataKey).where(DataKey.id.in_(missing))):
+            if record.wrapped is not None:
+                unwrap(session, record)
+
+
 def seal(record: DeclarativeBase, column: str, value: str | None) -> None:
-    """Store ``value`` in the sealed ``column`` of ``record`` (None or "" clears it)."""
+    """Encrypt ``value`` into the sealed ``column`` of ``record`` (None or "" clears it)."""
     if not is_personal(record, column):
         raise AttributeError(f"{type(record).__name__}.{column} is not a sealed column")
     if value is None or value == "":
         setattr(record, column, None)
         return
-    setattr(record, column, bytes([FORMAT_PLAIN]) + value.encode("utf-8"))
+    session = _session(record)
+    if record.id is None:  # type: ignore[attr-defined]
+        session.flush()  # the row's id is part of the associated data
+    key_id, key = data_key_for(session, record.sealed_under)  # type: ignore[attr-defined]
+    nonce = secrets.token_bytes(_NONCE)
+    ciphertext = AESGCM(key).encrypt(
+        nonce, value.encode("utf-8"), _associated_data(record, column, key_id)
+    )
+    setattr(record, column, _HEADER.pack(FORMAT_AES_GCM, key_id) + nonce + ciphertext)
 
 
 def unseal(record: DeclarativeBase, column: str) -> str | None:
-    """The plain value of the sealed ``column`` of ``record``, or None when empty."""
+    """The plain value of the sealed ``column`` of ``record``, or None when empty.
+
+    Raises ErasedValue for an erased record, IntegrityFailure for an altered or moved
+    value (logged, without the value), SealedValueError for an unknown format.
+    """
     if not is_personal(record, column):
         raise AttributeError(f"{type(record).__name__}.{column} is not a sealed column")
     blob: bytes | None = getattr(record, column)
     if blob is None:
         return None
-    where = f"{record.__class__.__tablename__}.{column} row {getattr(record, 'id', '?')}"
-    if not blob or blob[0] != FORMAT_PLAIN:
-        raise SealedValueError(f"unreadable sealed value in {where}: unknown format")
+    if len(blob) < _HEADER.size + _NONCE + 16 or blob[0] != FORMAT_AES_GCM:
+        raise SealedValueError(
+            f"unreadable sealed value in {_where(record, column)}: unknown format"
+        )
+    _format, key_id = _HEADER.unpack_from(blob)
+    owner = record.sealed_under  # type: ignore[attr-defined]
+    if owner.data_key_id != key_id:
+        _integrity(record, column, "sealed under another record's key")
+    session = _session(record)
+    key = unwrap(session, owner.data_key)
+    nonce = blob[_HEADER.size : _HEADER.size + _NONCE]
     try:
-        return bytes(blob[1:]).decode("utf-8")
-    except UnicodeDecodeError:
-        raise SealedValueError(f"unreadable sealed value in {where}: damaged") from None
+        plain = AESGCM(key).decrypt(
+            nonce, blob[_HEADER.size + _NONCE :], _associated_data(record, column, key_id)
+        )
+    except InvalidTag:
+        _integrity(record, column, "altered, or moved from another row or column")
+    return plain.decode("utf-8")
+
+
+def _integrity(record: DeclarativeBase, column: str, what: str) -> None:
+    message = f"integrity check failed for {_where(record, column)}: {what}"
+    log.error(message)
+    raise IntegrityFailure(message)
+
+
+def destroy_data_key(session: Session, owner: Any) -> None:
+    """Crypto-shred: destroy ``owner``'s data key so nothing sealed under it can be read."""
+    record: DataKey | None = owner.data_key
+    if record is None:
+        return
+    record.wrapped = None
+    record.destroyed_at = utcnow()
+    _cache(session).pop(record.id, None)
+    session.flush()

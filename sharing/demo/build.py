@@ -230,8 +230,8 @@ class _Writer:
                 requested_by_id=actor.user_id,
                 requested_at=plan.lock.requested_at,
             )
-            seal(lock, "note", plan.lock.note)
             self.session.add(lock)
+            seal(lock, "note", plan.lock.note)
         case.review_due_on = plan.review_due_on
         # Set last, so the real clock (the column's onupdate) never has the final word.
         case.updated_at = plan.updated_at

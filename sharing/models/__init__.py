@@ -3,6 +3,7 @@
 from sharing.models.agencies import Agency, Area, Ward
 from sharing.models.base import Base
 from sharing.models.cases import Action, Case, CaseParty, Incident
+from sharing.models.keys import BlindIndex, DataKey
 from sharing.models.locks import LockRequest
 from sharing.models.persons import Person
 from sharing.models.users import User, UserRole
@@ -12,8 +13,10 @@ __all__ = [
     "Agency",
     "Area",
     "Base",
+    "BlindIndex",
     "Case",
     "CaseParty",
+    "DataKey",
     "Incident",
     "LockRequest",
     "Person",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.agencies import Agency, Ward
 from sharing.models.base import Base, UTCDateTime, enum_column, personal, utcnow
+from sharing.models.keys import DataKey
 from sharing.models.persons import Person
 from sharing.models.users import User
 from sharing.vocabulary import (
@@ -61,6 +62,9 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: Set when the case is erased; its sealed values are then unreadable.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The key this case's values (and its incidents', actions' and lock requests') are
+    #: sealed under (``sharing.sealing``).
+    data_key_id: Mapped[int | None] = mapped_column(ForeignKey("data_keys.id"))
 
     #: Where the ASB happens: address lines without the postcode.
     address: Mapped[bytes | None] = personal("location")
@@ -73,6 +77,7 @@ class Case(Base):
     closure_note: Mapped[bytes | None] = personal("outcome")
 
     agency: Mapped[Agency] = relationship()
+    data_key: Mapped[DataKey | None] = relationship()
     officer: Mapped[User] = relationship(foreign_keys=[officer_id])
     ward: Mapped[Ward | None] = relationship()
     parties: Mapped[list[CaseParty]] = relationship(
@@ -84,6 +89,11 @@ class Case(Base):
     actions: Mapped[list[Action]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Action.id"
     )
+
+    @property
+    def sealed_under(self) -> Case:
+        """The record whose data key seals this one's values."""
+        return self
 
 
 class CaseParty(Base):
@@ -131,6 +141,10 @@ class Incident(Base):
     received_by: Mapped[Agency] = relationship()
     recorded_by: Mapped[User] = relationship()
 
+    @property
+    def sealed_under(self) -> Case:
+        return self.case
+
 
 class Action(Base):
     """An action or intervention on a case, owned by an agency, with a due date."""
@@ -157,3 +171,7 @@ class Action(Base):
     case: Mapped[Case] = relationship(back_populates="actions")
     owner_agency: Mapped[Agency] = relationship()
     owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id])
+
+    @property
+    def sealed_under(self) -> Case:
+        return self.case

@@ -33,3 +33,7 @@ class LockRequest(Base):
 
     case: Mapped[Case] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+
+    @property
+    def sealed_under(self) -> Case:
+        return self.case

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.agencies import Agency
 from sharing.models.base import Base, UTCDateTime, personal, utcnow
+from sharing.models.keys import DataKey
 
 
 class Person(Base):
@@ -24,6 +25,8 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Set when the record is erased; its sealed values are then unreadable.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The key this person's values are sealed under (``sharing.sealing``).
+    data_key_id: Mapped[int | None] = mapped_column(ForeignKey("data_keys.id"))
 
     #: Family name (surname).
     family_name: Mapped[bytes | None] = personal("identity")
@@ -45,3 +48,9 @@ class Person(Base):
     support_needs: Mapped[bytes | None] = personal("vulnerability")
 
     agency: Mapped[Agency] = relationship()
+    data_key: Mapped[DataKey | None] = relationship()
+
+    @property
+    def sealed_under(self) -> Person:
+        """The record whose data key seals this one's values."""
+        return self

@@ -17,7 +17,6 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from sharing.db import make_session_factory
 from sharing.demo import build_demo
 from tests.fixtures.app import make_app
 
@@ -68,7 +67,7 @@ class LiveServer:
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The hub on a migrated SQLite database holding the demo partnership."""
     app = make_app(tmp_path_factory.mktemp("browser"))
-    with make_session_factory(app.extensions["hub.engine"])() as session:
+    with app.extensions["hub.sessions"]() as session:
         build_demo(session, today=date.today())
         session.commit()
     yield app

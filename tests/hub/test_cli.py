@@ -175,10 +175,8 @@ def test_demo_builds_once_and_if_empty_leaves_an_existing_partnership_alone(hub_
     assert "empty database" in refused.output
 
 
-def test_demo_is_never_built_in_production(hub_env: str, tmp_path: Path, monkeypatch) -> None:
-    key_store = tmp_path / "keyring.json"
-    key_store.write_text("{}")
-    key_store.chmod(0o600)
+def test_demo_is_never_built_in_production(hub_env: str, keys, monkeypatch) -> None:
+    key_store = keys.path
     monkeypatch.setenv("HUB_ENVIRONMENT", "production")
     monkeypatch.setenv("HUB_DATABASE_URL", "postgresql+psycopg://hub@127.0.0.1:1/hub")
     monkeypatch.setenv("HUB_KEY_STORE", str(key_store))

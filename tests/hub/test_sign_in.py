@@ -198,10 +198,8 @@ def test_next_page_is_followed_only_within_the_site(app: Flask, create_user) -> 
     assert evil.location == "/"
 
 
-def test_cookies_are_secure_outside_development(tmp_path: Path) -> None:
-    key_store = tmp_path / "keyring.json"
-    key_store.write_text("{}")
-    key_store.chmod(0o600)
+def test_cookies_are_secure_outside_development(tmp_path: Path, keys) -> None:
+    key_store = keys.path
     settings = load_settings(
         environ={},
         environment="production",
@@ -232,7 +230,9 @@ def test_weak_passwords_are_refused_with_a_reason(password: str) -> None:
         accounts.hash_password(password)
 
 
-def test_case_officer_may_choose_to_set_up_an_authenticator(as_user, create_user, app: Flask) -> None:
+def test_case_officer_may_choose_to_set_up_an_authenticator(
+    as_user, create_user, app: Flask
+) -> None:
     user = create_user("case_officer")
     client = as_user(user=user)
     assert "Not set up (optional for your roles)" in client.get("/account").get_data(as_text=True)
@@ -240,7 +240,9 @@ def test_case_officer_may_choose_to_set_up_an_authenticator(as_user, create_user
     with client.session_transaction() as s:
         secret = s["new_totp_secret"]
     token = csrf_token(client, "/account/second-factor")
-    done = client.post("/account/second-factor", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    done = client.post(
+        "/account/second-factor", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token}
+    )
     assert done.location == "/account"
     assert "Your authenticator app is set up" in client.get("/account").get_data(as_text=True)
     fresh = app.test_client()

@@ -31,8 +31,8 @@ NOW = datetime(2026, 6, 1, 10, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def session(migrated_engine: Engine) -> Iterator[Session]:
-    with make_session_factory(migrated_engine)() as session:
+def session(migrated_engine: Engine, keys) -> Iterator[Session]:
+    with make_session_factory(migrated_engine, keys)() as session:
         yield session
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from sharing.accounts import check_password_rules
-from sharing.db import make_engine
+from sharing.blind_index import index_lengths
+from sharing.db import make_engine, make_session_factory
 from sharing.demo import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -26,6 +27,7 @@ from sharing.demo import (
 )
 from sharing.demo.planner import Planner
 from sharing.formats import normalise_postcode
+from sharing.keys import LocalKeyring
 from sharing.models import (
     Action,
     Agency,
@@ -38,7 +40,7 @@ from sharing.models import (
     Person,
     User,
 )
-from sharing.sealing import unseal
+from sharing.sealing import personal_columns, unseal
 from sharing.vocabulary import (
     ActionStatus,
     AgencyType,
@@ -59,10 +61,14 @@ def _empty_engine() -> Engine:
     return engine
 
 
+def _keys(tmp_path_factory: pytest.TempPathFactory) -> LocalKeyring:
+    return LocalKeyring.create(tmp_path_factory.mktemp("keys") / "keyring.json", index_lengths())
+
+
 @pytest.fixture(scope="module")
-def demo() -> Iterator[tuple[Session, DemoSummary]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Session, DemoSummary]]:
     engine = _empty_engine()
-    session = Session(engine)
+    session = make_session_factory(engine, _keys(tmp_path_factory))()
     summary = build_demo(session, today=TODAY)
     yield session, summary
     session.close()
@@ -79,22 +85,41 @@ def summary(demo: tuple[Session, DemoSummary]) -> DemoSummary:
     return demo[1]
 
 
-#: Columns that are random on purpose: a session token must not be guessable from the seed.
-_RANDOM_COLUMNS = {("users", "session_token")}
+#: Columns that are random on purpose: a session token must not be guessable from the
+#: seed, keys are made when they are made, and the keyed hashes of blind indexes differ
+#: with every key store.
+_RANDOM_COLUMNS = {
+    ("users", "session_token"),
+    ("data_keys", "wrapped"),
+    ("data_keys", "created_at"),
+    ("blind_indexes", "value"),
+}
 
 
 def _all_rows(session: Session) -> dict[str, list[tuple[object, ...]]]:
-    return {
-        table.name: [
-            tuple(row)
-            for row in session.execute(
-                select(
-                    *(c for c in table.c if (table.name, c.name) not in _RANDOM_COLUMNS)
-                ).order_by(*table.primary_key.columns)
-            )
+    """Every row of every table, with sealed values decrypted (their ciphertexts differ
+    from build to build, as they must: random data keys and nonces)."""
+    rows: dict[str, list[tuple[object, ...]]] = {}
+    for table in Base.metadata.sorted_tables:
+        model = next((m.class_ for m in Base.registry.mappers if m.local_table is table), None)
+        sealed = set(personal_columns(model)) if model is not None else set()
+        plain = [
+            c
+            for c in table.c
+            if (table.name, c.name) not in _RANDOM_COLUMNS and c.name not in sealed
         ]
-        for table in Base.metadata.sorted_tables
-    }
+        if not sealed:
+            rows[table.name] = [
+                tuple(r)
+                for r in session.execute(select(*plain).order_by(*table.primary_key.columns))
+            ]
+            continue
+        records = session.scalars(select(model).order_by(*table.primary_key.columns))
+        rows[table.name] = [
+            (*(getattr(r, c.key) for c in plain), *(unseal(r, c) for c in sorted(sealed)))
+            for r in records
+        ]
+    return rows
 
 
 def test_demo_has_a_year_of_casework_across_the_casework_agencies(session, summary):
@@ -297,9 +322,9 @@ def test_addresses_and_contact_details_are_invented_but_well_formed(session):
         assert email is None or email.endswith(".example")
 
 
-def test_the_same_seed_and_day_build_the_same_database(session):
+def test_the_same_seed_and_day_build_the_same_database(session, tmp_path_factory):
     engine = _empty_engine()
-    with Session(engine) as again:
+    with make_session_factory(engine, _keys(tmp_path_factory))() as again:
         build_demo(again, today=TODAY)
         assert _all_rows(again) == _all_rows(session)
     engine.dispose()

@@ -1,42 +1,202 @@
-"""Sealed personal columns: the one way values are stored and read."""
+"""Field-level encryption: AES-256-GCM under per-record data keys, bound to table, column,
+row and key; integrity failures named without the data; erasure by destroying keys."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
-from hypothesis import given
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from sharing import accounts
 from sharing.access import CATEGORIES
-from sharing.models import Action, Case, Incident, LockRequest, Person
-from sharing.sealing import SealedValueError, personal_columns, seal, unseal
+from sharing.blind_index import index_lengths
+from sharing.db import make_engine, make_session_factory
+from sharing.keys import KeyringError, LocalKeyring
+from sharing.models import Action, Agency, Area, Base, Case, DataKey, Incident, LockRequest, Person
+from sharing.sealing import (
+    ErasedValue,
+    IntegrityFailure,
+    SealedValueError,
+    destroy_data_key,
+    personal_columns,
+    seal,
+    unseal,
+)
+from sharing.vocabulary import AgencyType, Role
 
 
-@given(st.text(min_size=1, max_size=500))
-def test_a_sealed_value_reads_back_exactly(value: str) -> None:
-    person = Person(id=7)
-    seal(person, "family_name", value)
+@pytest.fixture
+def session(keys: LocalKeyring) -> Iterator[Session]:
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with make_session_factory(engine, keys)() as session:
+        area = Area(code="s", name="S")
+        agency = Agency(code="s", name="S", type=AgencyType.LANDLORD, area=area, case_prefix="S")
+        session.add(agency)
+        accounts.create_user(
+            session,
+            agency=agency,
+            email="s@s.example",
+            display_name="S",
+            roles={Role.CASE_OFFICER},
+            password_hash="unused",
+        )
+        yield session
+    engine.dispose()
+
+
+def _person(session: Session, **values: str) -> Person:
+    person = Person(agency_id=1)
+    session.add(person)
+    for column, value in values.items():
+        seal(person, column, value)
+    session.flush()
+    return person
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(min_size=1, max_size=300))
+def test_a_sealed_value_reads_back_exactly_and_is_not_stored_in_plain(
+    session: Session, value: str
+) -> None:
+    person = _person(session, family_name=value)
     assert unseal(person, "family_name") == value
+    assert person.family_name[0] == 0x01
+    if len(value.encode()) >= 4:
+        assert value.encode() not in person.family_name
 
 
-def test_empty_values_are_stored_as_nothing() -> None:
-    person = Person(id=7)
-    seal(person, "phone", "")
-    assert person.phone is None
-    assert unseal(person, "phone") is None
+def test_the_same_value_seals_differently_each_time(session: Session) -> None:
+    first, second = _person(session, family_name="Smith"), _person(session, family_name="Smith")
+    again = first.family_name
+    seal(first, "family_name", "Smith")
+    assert len({first.family_name, second.family_name, again}) == 3
+    assert first.data_key_id != second.data_key_id  # a data key per person
 
 
-def test_only_sealed_columns_can_be_sealed() -> None:
+def test_incidents_are_sealed_under_their_cases_key(session: Session) -> None:
+    case = Case(
+        reference="S-1",
+        agency_id=1,
+        officer_id=1,
+        created_by_id=1,
+        category="noise",
+        priority="amber",
+        triage="low_level",
+    )
+    session.add(case)
+    seal(case, "summary", "Noise")
+    incident = Incident(
+        case=case, occurred_at=datetime.now(UTC), recorded_by_id=1, received_by_agency_id=1
+    )
+    session.add(incident)
+    seal(incident, "description", "Music")
+    assert int.from_bytes(incident.description[1:9], "big") == case.data_key_id
+
+
+def test_a_value_moved_to_another_row_fails_its_integrity_check(session: Session, caplog) -> None:
+    victim, other = (
+        _person(session, family_name="Secretname"),
+        _person(session, family_name="Other"),
+    )
+    other.family_name = victim.family_name
+    other.data_key_id = victim.data_key_id  # even with the right key, the row is bound
+    other.data_key = victim.data_key
+    with caplog.at_level(logging.ERROR), pytest.raises(IntegrityFailure) as failure:
+        unseal(other, "family_name")
+    assert f"persons.family_name row {other.id}" in str(failure.value)
+    assert "Secretname" not in str(failure.value) + caplog.text
+    assert "integrity check failed" in caplog.text
+
+
+def test_a_value_moved_to_another_column_fails_its_integrity_check(session: Session) -> None:
+    person = _person(session, family_name="Jones", given_names="Ann")
+    person.given_names = person.family_name
+    with pytest.raises(IntegrityFailure, match="persons.given_names"):
+        unseal(person, "given_names")
+
+
+def test_an_altered_value_fails_its_integrity_check(session: Session) -> None:
+    person = _person(session, phone="07700900123")
+    damaged = bytearray(person.phone)
+    damaged[-1] ^= 0x01
+    person.phone = bytes(damaged)
+    with pytest.raises(IntegrityFailure):
+        unseal(person, "phone")
+
+
+def test_a_value_from_an_unknown_key_is_refused_clearly(session: Session) -> None:
+    person = _person(session, family_name="Brown")
+    person.family_name = person.family_name[:1] + (999).to_bytes(8, "big") + person.family_name[9:]
+    with pytest.raises(IntegrityFailure, match="sealed under another record's key"):
+        unseal(person, "family_name")
+
+
+def test_unencrypted_values_from_before_encryption_are_refused(session: Session) -> None:
+    person = _person(session)
+    person.family_name = b"\x00Plain"
+    with pytest.raises(SealedValueError, match="unknown format"):
+        unseal(person, "family_name")
+
+
+def test_only_sealed_columns_can_be_sealed(session: Session) -> None:
     with pytest.raises(AttributeError, match="not a sealed column"):
         seal(Case(id=1), "reference", "X")
 
 
-def test_damaged_value_fails_with_where_but_not_what() -> None:
-    person = Person(id=42)
-    person.family_name = b"\x09Secret-Surname"
-    with pytest.raises(SealedValueError) as caught:
+def test_a_record_outside_a_session_cannot_be_sealed() -> None:
+    with pytest.raises(SealedValueError, match="added to a session"):
+        seal(Person(), "family_name", "X")
+
+
+def test_a_wrong_key_store_is_named_as_such(session: Session, tmp_path: Path) -> None:
+    person = _person(session, family_name="Green")
+    session.info["keys"] = LocalKeyring.create(tmp_path / "other.json", index_lengths())
+    session.info.pop("data_keys")
+    with pytest.raises(KeyringError, match="does not match this database"):
         unseal(person, "family_name")
-    assert "persons.family_name row 42" in str(caught.value)
-    assert "Secret" not in str(caught.value)
+
+
+def test_erasure_makes_the_value_unrecoverable_even_with_the_key_store(
+    session: Session, keys: LocalKeyring
+) -> None:
+    person = _person(session, family_name="Erasedname", phone="07700900999")
+    ciphertext = person.family_name
+    _person(session, family_name="Survivor")
+    destroy_data_key(session, person)
+    session.commit()
+    session.info.pop("data_keys", None)
+    with pytest.raises(ErasedValue):
+        unseal(person, "family_name")
+    # Everything left: the ciphertext, every remaining wrapped key, every key-encryption key.
+    for record in session.scalars(select(DataKey).where(DataKey.wrapped.is_not(None))):
+        for version in keys.versions():
+            try:
+                data_key = keys.unwrap(
+                    version,
+                    record.wrapped,
+                    f"hub-data-key-v1|{record.id}|{record.kek_version}".encode(),
+                )
+            except KeyringError:
+                continue
+            with pytest.raises(InvalidTag):
+                AESGCM(data_key).decrypt(ciphertext[9:21], ciphertext[21:], None)
+            with pytest.raises(InvalidTag):
+                AESGCM(data_key).decrypt(
+                    ciphertext[9:21],
+                    ciphertext[21:],
+                    f"hub-sealed-v1|persons|family_name|{person.id}|{record.id}".encode(),
+                )
+    assert session.get(DataKey, person.data_key_id).wrapped is None
 
 
 def test_every_personal_column_names_a_known_category() -> None:
@@ -45,3 +205,33 @@ def test_every_personal_column_names_a_known_category() -> None:
             assert category in CATEGORIES, f"{model.__name__}.{column}"
     assert personal_columns(Person)["support_needs"] == "vulnerability"
     assert personal_columns(Incident)["crime_reference"] == "offending"
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda p: p.unlink(), "does not exist: create it with `hub keys init`"),
+        (lambda p: p.chmod(0o644), "can be read by other users: chmod 600 it"),
+        (lambda p: p.write_text("{not json"), "is damaged"),
+        (
+            lambda p: p.write_text(
+                '{"format": 1, "active": 3, "versions": {}, "index": {"key": "", "bits": {}}}'
+            ),
+            "is damaged",
+        ),
+    ],
+)
+def test_a_missing_loose_or_corrupt_key_store_is_refused_with_one_line(
+    keys: LocalKeyring, damage, message: str
+) -> None:
+    damage(keys.path)
+    with pytest.raises(KeyringError) as refused:
+        LocalKeyring(keys.path)
+    assert message in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_key_store_is_never_overwritten(keys: LocalKeyring) -> None:
+    with pytest.raises(KeyringError, match="never overwritten"):
+        LocalKeyring.create(keys.path, index_lengths())
+    assert keys.path.stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,181 @@
+"""Blind indexes: exact search on encrypted values without decrypting every row.
+
+For each searchable field the hub stores the first *n* bits of
+HMAC-SHA256(field key, normalised value), where each field's key is derived from the key
+store's index root key with HKDF-SHA256 (so one field's index says nothing about
+another's). A search computes the same hash, fetches the rows in that bucket, decrypts
+them and keeps only exact matches: the hash only narrows the search, it never decides it.
+
+Sizing rule (the CipherSweet approach): an index must be short enough that each bucket
+holds several *different* values, so that an index alone never pins down a value, and
+long enough that a search decrypts few rows. For a field with about D distinct values,
+
+    bits = clamp(floor(log2(D / K)), 8, 32)    with K = 4 distinct values per bucket.
+
+D is estimated from the number of persons the partnership expects to hold, P (``hub keys
+init --expected-persons``, default 1,000,000), as in ``distinct_values``. With P = 1,000,000:
+surname 13 bits (8,192 buckets of about 6 surnames, ~120 rows each), surname and date of
+birth 17, postcode 12, phone 17, UPRN 15. The lengths are fixed in the key store when it
+is made: changing them means rebuilding every index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
+from sharing.keys import KeyProvider
+from sharing.models import BlindIndex, Case, Person
+from sharing.sealing import provider_of
+
+FIELDS = ("surname", "surname_dob", "postcode", "phone", "uprn")
+#: Distinct values per bucket the sizing rule aims for.
+VALUES_PER_BUCKET = 4
+
+
+def distinct_values(persons: int) -> dict[str, int]:
+    """Estimated distinct values of each field for a partnership holding ``persons``."""
+    return {
+        "surname": min(persons, 50_000),  # a district's surnames; the UK has ~500,000
+        "surname_dob": persons,  # close to one per person
+        "postcode": min(persons, 25_000),  # a district's postcodes
+        "phone": persons,
+        "uprn": min(persons, 250_000),  # addressable properties in a large district
+    }
+
+
+def index_lengths(expected_persons: int = 1_000_000) -> dict[str, int]:
+    """The sizing rule: bits per field for the expected number of persons."""
+    if expected_persons < 1:
+        raise ValueError("expected persons must be at least 1")
+    return {
+        field: max(8, min(32, math.floor(math.log2(max(distinct / VALUES_PER_BUCKET, 1)))))
+        for field, distinct in distinct_values(expected_persons).items()
+    }
+
+
+def normalise_name(value: str) -> str | None:
+    """Case, accents' composed forms, spaces and curly apostrophes made uniform."""
+    text = unicodedata.normalize("NFKC", value).casefold().replace("\u2019", "'")
+    text = re.sub(r"\s+", " ", text).strip()
+    return text or None
+
+
+def surname_dob(family_name: str, date_of_birth: date | str) -> str | None:
+    name = normalise_name(family_name)
+    dob = date_of_birth.isoformat() if isinstance(date_of_birth, date) else date_of_birth
+    return f"{name}|{dob}" if name and dob else None
+
+
+_NORMALISE = {
+    "surname": normalise_name,
+    "postcode": normalise_postcode,
+    "phone": normalise_phone,
+    "uprn": normalise_uprn,
+}
+
+
+def normalise(field: str, value: str) -> str | None:
+    """``value`` as its field's index sees it, or None if it is not a valid value."""
+    if field == "surname_dob":
+        name, _, dob = value.rpartition("|")
+        return surname_dob(name, dob)
+    return _NORMALISE[field](value)
+
+
+def _field_key(provider: KeyProvider, field: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=f"hub-blind-index-v1|{field}".encode()
+    ).derive(provider.index_root_key())
+
+
+def bucket(provider: KeyProvider, field: str, normalised: str) -> int:
+    """The index value (the first ``bits`` bits of the keyed hash) of a normalised value."""
+    bits = provider.index_bits()[field]
+    digest = hmac.new(
+        _field_key(provider, field), normalised.encode("utf-8"), hashlib.sha256
+    ).digest()
+    return int.from_bytes(digest[:8], "big") >> (64 - bits)
+
+
+def index_person(
+    session: Session,
+    person: Person,
+    *,
+    family_name: str | None,
+    date_of_birth: date | None,
+    postcode: str | None,
+    phone: str | None,
+) -> None:
+    """Replace the person's index entries with ones for these (plain) values."""
+    terms = {
+        "surname": normalise_name(family_name) if family_name else None,
+        "surname_dob": surname_dob(family_name, date_of_birth)
+        if family_name and date_of_birth
+        else None,
+        "postcode": normalise_postcode(postcode) if postcode else None,
+        "phone": normalise_phone(phone) if phone else None,
+    }
+    _replace(
+        session,
+        BlindIndex.person_id == person.id,
+        terms,
+        agency_id=person.agency_id,
+        person_id=person.id,
+    )
+
+
+def index_case(session: Session, case: Case, *, postcode: str | None, uprn: str | None) -> None:
+    """Replace the case location's index entries."""
+    terms = {
+        "postcode": normalise_postcode(postcode) if postcode else None,
+        "uprn": normalise_uprn(uprn) if uprn else None,
+    }
+    _replace(
+        session, BlindIndex.case_id == case.id, terms, agency_id=case.agency_id, case_id=case.id
+    )
+
+
+def _replace(session: Session, owner: object, terms: dict[str, str | None], **columns: int) -> None:
+    session.flush()
+    session.execute(delete(BlindIndex).where(owner))  # type: ignore[arg-type]
+    provider = provider_of(session)
+    session.add_all(
+        BlindIndex(field=field, value=bucket(provider, field, value), **columns)
+        for field, value in terms.items()
+        if value
+    )
+
+
+def remove(session: Session, *, person_id: int | None = None, case_id: int | None = None) -> None:
+    """Drop a record's index entries (on erasure)."""
+    if person_id is not None:
+        session.execute(delete(BlindIndex).where(BlindIndex.person_id == person_id))
+    if case_id is not None:
+        session.execute(delete(BlindIndex).where(BlindIndex.case_id == case_id))
+
+
+def candidates(
+    session: Session, field: str, normalised: str, agency_ids: Iterable[int]
+) -> tuple[list[int], list[int]]:
+    """Person ids and case ids in the bucket of ``normalised``, within ``agency_ids``.
+    Candidates only: the caller decrypts and compares before showing anything."""
+    rows = session.execute(
+        select(BlindIndex.person_id, BlindIndex.case_id).where(
+            BlindIndex.field == field,
+            BlindIndex.value == bucket(provider_of(session), field, normalised),
+            BlindIndex.agency_id.in_(list(agency_ids)),
+        )
+    ).all()
+    return [p for p, _ in rows if p is not None], [c for _, c in rows if c is not None]

@@ -1,0 +1,235 @@
+"""Key-encryption keys and the providers that hold them.
+
+Personal values are encrypted with a data key per case and per person (``sharing.sealing``);
+data keys are stored wrapped by a key-encryption key (KEK) that never leaves its provider.
+``KeyProvider`` is the interface; ``LocalKeyring`` keeps versioned KEKs in a file made by
+``hub keys init``. An external KMS or Vault transit engine implements the same interface
+(wrap and unwrap happen inside the service; the hub only ever holds wrapped data keys).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import stat
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEYRING_FORMAT = 1
+
+
+class KeyringError(RuntimeError):
+    """The key store cannot be used; the message says why in one line, with no key material."""
+
+
+class KeyProvider(Protocol):
+    """Where key-encryption keys live. Implementations never reveal a KEK itself."""
+
+    def active_version(self) -> int:
+        """The KEK version new data keys are wrapped with."""
+        ...
+
+    def versions(self) -> list[int]:
+        """Every KEK version still held (active and not yet retired)."""
+        ...
+
+    def wrap(self, version: int, data_key: bytes, context: bytes) -> bytes:
+        """``data_key`` encrypted under KEK ``version``, bound to ``context``."""
+        ...
+
+    def unwrap(self, version: int, wrapped: bytes, context: bytes) -> bytes:
+        """The data key, or KeyringError if the version is unknown or the wrap was altered."""
+        ...
+
+    def index_root_key(self) -> bytes:
+        """Root of the per-field blind-index keys. Never rotated: indexes depend on it."""
+        ...
+
+    def index_bits(self) -> dict[str, int]:
+        """Length in bits of each field's blind index, fixed when the key store is made."""
+        ...
+
+    def add_version(self) -> int:
+        """Make a new KEK version and make it active; returns its number."""
+        ...
+
+    def retire(self, version: int) -> None:
+        """Destroy KEK ``version`` (only once no data key is wrapped with it)."""
+        ...
+
+
+@dataclass
+class _Version:
+    key: bytes
+    created: str
+
+
+class LocalKeyring:
+    """Versioned KEKs in a JSON file readable by its owner only (mode 0600).
+
+    Writes go to a temporary file that replaces the old one, so an interrupted write never
+    leaves a damaged key store.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._versions: dict[int, _Version] = {}
+        self._active = 0
+        self._index_key = b""
+        self._index_bits: dict[str, int] = {}
+        self._load()
+
+    @classmethod
+    def create(cls, path: Path, index_bits: dict[str, int]) -> LocalKeyring:
+        """Make a new key store with KEK version 1 and the blind-index lengths (from
+        ``sharing.blind_index.index_lengths``); refuses to overwrite one."""
+        if path.exists():
+            raise KeyringError(f"key store {path} already exists; it is never overwritten")
+        if not all(8 <= bits <= 32 for bits in index_bits.values()):
+            raise KeyringError("blind index lengths must be between 8 and 32 bits")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document = {
+            "format": KEYRING_FORMAT,
+            "active": 1,
+            "versions": {"1": _new_version()},
+            "index": {"key": _b64(secrets.token_bytes(32)), "bits": index_bits},
+        }
+        _write(path, document)
+        return cls(path)
+
+    def _load(self) -> None:
+        try:
+            mode = self.path.stat().st_mode
+        except FileNotFoundError:
+            raise KeyringError(
+                f"key store {self.path} does not exist: create it with `hub keys init`"
+            ) from None
+        except OSError as e:
+            raise KeyringError(f"key store {self.path} cannot be read ({e.strerror})") from None
+        if not stat.S_ISREG(mode):
+            raise KeyringError(f"key store {self.path} is not a regular file")
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise KeyringError(f"key store {self.path} can be read by other users: chmod 600 it")
+        try:
+            document = json.loads(self.path.read_text())
+            if document["format"] != KEYRING_FORMAT:
+                raise KeyringError(
+                    f"key store {self.path} has format {document['format']}, not {KEYRING_FORMAT}"
+                )
+            self._versions = {
+                int(v): _Version(_unb64(entry["key"], 32), entry["created"])
+                for v, entry in document["versions"].items()
+            }
+            self._active = int(document["active"])
+            self._index_key = _unb64(document["index"]["key"], 32)
+            self._index_bits = {str(f): int(b) for f, b in document["index"]["bits"].items()}
+        except KeyringError:
+            raise
+        except (ValueError, KeyError, TypeError) as e:
+            raise KeyringError(
+                f"key store {self.path} is damaged ({type(e).__name__}): restore it from backup"
+            ) from None
+        if self._active not in self._versions:
+            raise KeyringError(
+                f"key store {self.path} is damaged: its active version {self._active} is missing"
+            )
+
+    def _save(self) -> None:
+        _write(
+            self.path,
+            {
+                "format": KEYRING_FORMAT,
+                "active": self._active,
+                "versions": {
+                    str(v): {"key": _b64(k.key), "created": k.created}
+                    for v, k in self._versions.items()
+                },
+                "index": {"key": _b64(self._index_key), "bits": self._index_bits},
+            },
+        )
+
+    def active_version(self) -> int:
+        return self._active
+
+    def versions(self) -> list[int]:
+        return sorted(self._versions)
+
+    def wrap(self, version: int, data_key: bytes, context: bytes) -> bytes:
+        nonce = secrets.token_bytes(12)
+        return nonce + AESGCM(self._kek(version)).encrypt(nonce, data_key, context)
+
+    def unwrap(self, version: int, wrapped: bytes, context: bytes) -> bytes:
+        try:
+            return AESGCM(self._kek(version)).decrypt(wrapped[:12], wrapped[12:], context)
+        except InvalidTag:
+            raise KeyringError(
+                f"a data key wrapped with key version {version} cannot be unwrapped: "
+                "the key store does not match this database, or the wrapped key was altered"
+            ) from None
+
+    def _kek(self, version: int) -> bytes:
+        try:
+            return self._versions[version].key
+        except KeyError:
+            raise KeyringError(f"key version {version} is not in key store {self.path}") from None
+
+    def index_root_key(self) -> bytes:
+        return self._index_key
+
+    def index_bits(self) -> dict[str, int]:
+        return dict(self._index_bits)
+
+    def add_version(self) -> int:
+        version = max(self._versions) + 1
+        self._versions[version] = _Version(
+            secrets.token_bytes(32), datetime.now(UTC).isoformat(timespec="seconds")
+        )
+        self._active = version
+        self._save()
+        return version
+
+    def retire(self, version: int) -> None:
+        if version == self._active:
+            raise KeyringError("the active key version cannot be retired")
+        self._versions.pop(version, None)
+        self._save()
+
+
+def _new_version() -> dict[str, str]:
+    return {
+        "key": _b64(secrets.token_bytes(32)),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str, length: int) -> bytes:
+    data = base64.b64decode(text, validate=True)
+    if len(data) != length:
+        raise ValueError(f"a key must be {length} bytes")
+    return data
+
+
+def _write(path: Path, document: dict[str, object]) -> None:
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".keyring-")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(document, f, indent=2)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
