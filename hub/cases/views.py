@@ -18,6 +18,7 @@ from sharing import casework, disclosure
 from sharing.access import Act
 from sharing.casework import CaseworkError, NotAllowed, NotFound
 from sharing.models import Agency, Ward
+from sharing.search import SearchError, SearchHit, SearchQuery, search
 from sharing.vocabulary import PartyRole
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -88,6 +89,11 @@ def new() -> Response | tuple[str, int]:
     if request.method == "GET":
         form.officer_id.data = str(current_user.id)
         form.first_party_role.data = PartyRole.VICTIM
+    if "check_known" in request.form:
+        known, problem = _already_known(form.first_party.form)
+        return render_template(
+            "cases/new.html", title="Open a new case", form=form, known=known, known_problem=problem
+        ), 200
     if form.validate_on_submit():
         try:
             case = casework.open_case(db(), current_user.actor, _case_input(form))
@@ -98,6 +104,38 @@ def new() -> Response | tuple[str, int]:
             return redirect(url_for("cases.show", case_id=case.id))
     status = 400 if request.method == "POST" else 200
     return render_template("cases/new.html", title="Open a new case", form=form), status
+
+
+def _already_known(person: PersonForm) -> tuple[list[SearchHit], str]:
+    """Cases of the user's agency that already hold this person (by surname and date of
+    birth, or surname alone, and by phone and postcode), without saving anything."""
+    queries = []
+    if person.family_name.data:
+        kind = "surname_dob" if person.date_of_birth.data else "surname"
+        queries.append(
+            SearchQuery(
+                kind, surname=person.family_name.data, date_of_birth=person.date_of_birth.data
+            )
+        )
+    if person.phone.data:
+        queries.append(SearchQuery("phone", phone=person.phone.data))
+    if person.postcode.data:
+        queries.append(SearchQuery("postcode", postcode=person.postcode.data))
+    if not queries:
+        return (
+            [],
+            "Enter the person's last name, phone number or postcode to check whether they are already known",
+        )
+    hits: dict[tuple[int, str], SearchHit] = {}
+    problems = []
+    for query in queries:
+        try:
+            hits.update(
+                ((h.case_id, h.matched), h) for h in search(db(), current_user.actor, query)
+            )
+        except SearchError as e:
+            problems.append(e.message)
+    return sorted(hits.values(), key=lambda h: h.reference), ". ".join(problems)
 
 
 def _case_input(form: NewCaseForm) -> casework.CaseInput:

@@ -108,7 +108,7 @@ class CaseParty(Base):
     role: Mapped[PartyRole] = enum_column(PartyRole, "party_role")
 
     case: Mapped[Case] = relationship(back_populates="parties")
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person] = relationship(back_populates="parties")
 
 
 class Incident(Base):

@@ -7,6 +7,7 @@ or writes them. A person record belongs to the agency that recorded it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sharing.models.agencies import Agency
 from sharing.models.base import Base, UTCDateTime, personal, utcnow
 from sharing.models.keys import DataKey
+
+if TYPE_CHECKING:
+    from sharing.models.cases import CaseParty
 
 
 class Person(Base):
@@ -49,6 +53,8 @@ class Person(Base):
 
     agency: Mapped[Agency] = relationship()
     data_key: Mapped[DataKey | None] = relationship()
+    #: The cases this person is on, and in which part.
+    parties: Mapped[list[CaseParty]] = relationship(back_populates="person", viewonly=True)
 
     @property
     def sealed_under(self) -> Person:

@@ -1,0 +1,194 @@
+"""Exact search on encrypted values: by surname, surname and date of birth, postcode,
+phone number or UPRN.
+
+The blind index (``sharing.blind_index``) gives candidate records in the searched value's
+bucket, within the agencies whose cases the user may see; each candidate is decrypted and
+compared with the normalised search value, and only exact matches are returned. Results
+name cases (through ``sharing.disclosure``'s rules), never more than the user may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from sharing import blind_index
+from sharing.access import Act, Actor, decide, visible_agency_ids
+from sharing.models import Case, CaseParty, Person
+from sharing.sealing import SealedValueError, load_data_keys, unseal
+from sharing.vocabulary import CaseCategory, CaseStatus, Priority
+
+KINDS = {
+    "surname": "Surname",
+    "surname_dob": "Surname and date of birth",
+    "postcode": "Postcode",
+    "phone": "Phone number",
+    "uprn": "UPRN",
+}
+MIN_SURNAME = 2
+MAX_RESULTS = 200
+
+
+class SearchError(ValueError):
+    """Search input that cannot be searched for; ``field`` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    kind: str
+    surname: str = ""
+    date_of_birth: date | None = None
+    postcode: str = ""
+    phone: str = ""
+    uprn: str = ""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A case that holds the searched value, and where."""
+
+    case_id: int
+    reference: str
+    category: CaseCategory
+    priority: Priority
+    status: CaseStatus
+    agency: str
+    #: What matched, e.g. "Victim: Ruth Okonkwo" or "Location of the case".
+    matched: str
+
+
+def search_term(query: SearchQuery) -> tuple[str, str]:
+    """The index field and normalised value to search for, or SearchError saying what
+    is wrong with the input."""
+    if query.kind not in KINDS:
+        raise SearchError("kind", "Choose what to search by")
+    if query.kind in ("surname", "surname_dob"):
+        name = blind_index.normalise_name(query.surname) or ""
+        if not name:
+            raise SearchError("surname", "Enter a surname")
+        if len(name) < MIN_SURNAME:
+            raise SearchError(
+                "surname",
+                f"Enter at least {MIN_SURNAME} letters of the surname: search finds exact surnames only",
+            )
+        if query.kind == "surname":
+            return "surname", name
+        if query.date_of_birth is None:
+            raise SearchError("date_of_birth", "Enter a date of birth")
+        return "surname_dob", f"{name}|{query.date_of_birth.isoformat()}"
+    raw = getattr(query, query.kind).strip()
+    if not raw:
+        raise SearchError(
+            query.kind, f"Enter a {KINDS[query.kind].lower() if query.kind != 'uprn' else 'UPRN'}"
+        )
+    value = blind_index.normalise(query.kind, raw)
+    if value is None:
+        raise SearchError(query.kind, _FORMAT_HELP[query.kind])
+    return query.kind, value
+
+
+_FORMAT_HELP = {
+    "postcode": "Enter a real postcode, like NG1 5AB",
+    "phone": "Enter a phone number, like 07700 900 982 or +44 7700 900 982",
+    "uprn": "A UPRN is a number of up to 12 digits",
+}
+
+
+def search(session: Session, actor: Actor, query: SearchQuery) -> list[SearchHit]:
+    """Cases the actor may see that hold exactly the searched value."""
+    field, value = search_term(query)
+    agencies = visible_agency_ids(actor)
+    if not agencies:
+        return []
+    person_ids, case_ids = blind_index.candidates(session, field, value, agencies)
+    hits: dict[tuple[int, str], SearchHit] = {}
+    for person in _people(session, person_ids):
+        if _person_matches(person, field, value):
+            for party in person.parties:
+                _add(hits, actor, party.case, f"{party.role.label}: {_name(person)}")
+    for case in _cases(session, case_ids):
+        if _case_matches(case, field, value):
+            _add(hits, actor, case, "Location of the case")
+    return sorted(hits.values(), key=lambda h: (h.reference, h.matched))[:MAX_RESULTS]
+
+
+def _people(session: Session, ids: list[int]) -> list[Person]:
+    if not ids:
+        return []
+    people = list(
+        session.scalars(
+            select(Person)
+            .where(Person.id.in_(ids), Person.erased_at.is_(None))
+            .options(
+                selectinload(Person.parties).selectinload(CaseParty.case).selectinload(Case.agency)
+            )
+        )
+    )
+    load_data_keys(session, {p.data_key_id for p in people if p.data_key_id})
+    return people
+
+
+def _cases(session: Session, ids: list[int]) -> list[Case]:
+    if not ids:
+        return []
+    cases = list(
+        session.scalars(
+            select(Case)
+            .where(Case.id.in_(ids), Case.erased_at.is_(None))
+            .options(selectinload(Case.agency))
+        )
+    )
+    load_data_keys(session, {c.data_key_id for c in cases if c.data_key_id})
+    return cases
+
+
+def _read(record: object, column: str) -> str | None:
+    try:
+        return unseal(record, column)  # type: ignore[arg-type]
+    except SealedValueError:
+        return None  # erased or failing its integrity check (logged): never a match
+
+
+def _person_matches(person: Person, field: str, value: str) -> bool:
+    if field in ("surname", "surname_dob"):
+        family = _read(person, "family_name")
+        if field == "surname":
+            return family is not None and blind_index.normalise_name(family) == value
+        dob = _read(person, "date_of_birth")
+        return (
+            family is not None and dob is not None and blind_index.surname_dob(family, dob) == value
+        )
+    stored = _read(person, field)
+    return stored is not None and blind_index.normalise(field, stored) == value
+
+
+def _case_matches(case: Case, field: str, value: str) -> bool:
+    stored = _read(case, field)
+    return stored is not None and blind_index.normalise(field, stored) == value
+
+
+def _name(person: Person) -> str:
+    parts = [_read(person, "given_names"), _read(person, "family_name")]
+    return " ".join(p for p in parts if p) or "name not recorded"
+
+
+def _add(hits: dict[tuple[int, str], SearchHit], actor: Actor, case: Case, matched: str) -> None:
+    if not decide(actor, case, Act.VIEW).allowed:
+        return
+    hits[(case.id, matched)] = SearchHit(
+        case_id=case.id,
+        reference=case.reference,
+        category=case.category,
+        priority=case.priority,
+        status=case.status,
+        agency=case.agency.name,
+        matched=matched,
+    )

@@ -1,0 +1,70 @@
+"""The search page and the "is this person already known?" check on a new case."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from sharing.models import Case
+from tests.fixtures.app import csrf_token
+
+
+def test_officer_finds_a_case_by_surname(as_user, create_user, create_case) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)  # victim Amelia Testperson, phone 07700 900111
+    client = as_user(user=officer)
+    assert 'value="surname" checked' in client.get("/search").get_data(as_text=True)
+    page = client.get("/search?kind=surname&surname=TESTPERSON").get_data(as_text=True)
+    assert "1 match" in page
+    assert case.reference in page
+    assert "Victim: Amelia Testperson" in page
+    by_phone = client.get("/search?kind=phone&phone=07700+900+111").get_data(as_text=True)
+    assert case.reference in by_phone
+
+
+def test_search_with_bad_input_names_the_field(as_user) -> None:
+    client = as_user("case_officer")
+    response = client.get("/search?kind=postcode&postcode=nonsense")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Enter a real postcode, like NG1 5AB" in page
+    assert 'href="#postcode"' in page
+    too_short = client.get("/search?kind=surname&surname=a").get_data(as_text=True)
+    assert "Enter at least 2 letters of the surname" in too_short
+
+
+def test_search_finds_nothing_of_other_agencies(
+    as_user, create_user, create_case, partnership
+) -> None:
+    create_case(create_user("case_officer"))
+    police = as_user("case_officer", agency=partnership.police)
+    page = police.get("/search?kind=surname&surname=Testperson").get_data(as_text=True)
+    assert "No matches" in page
+
+
+def test_new_case_form_checks_if_the_person_is_already_known_without_saving(
+    as_user, create_user, create_case, db_session
+) -> None:
+    officer = create_user("case_officer")
+    known = create_case(officer)
+    client = as_user(user=officer)
+    data = {
+        "csrf_token": csrf_token(client, "/cases/new"),
+        "check_known": "y",
+        "first_party-family_name": "testperson",
+        "first_party-phone": "",
+        "summary": "Half-typed summary",
+    }
+    response = client.post("/cases/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Already known to your agency" in page
+    assert known.reference in page
+    assert "Half-typed summary" in page  # what was typed is kept
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(Case)) == 1
+    unknown = client.post("/cases/new", data={**data, "first_party-family_name": "Nobody-Known"})
+    assert "Not known to your agency" in unknown.get_data(as_text=True)
+    nothing = client.post("/cases/new", data={**data, "first_party-family_name": ""})
+    assert "Enter the person&#39;s last name, phone number or postcode" in nothing.get_data(
+        as_text=True
+    )

@@ -1,0 +1,177 @@
+"""Exact search on encrypted values, on both databases: what an officer can find, and
+what they cannot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from sharing import accounts, casework
+from sharing.access import Actor
+from sharing.blind_index import index_lengths
+from sharing.db import make_session_factory
+from sharing.models import Agency, Area, BlindIndex
+from sharing.search import SearchError, SearchQuery, search
+from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
+
+NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def session(migrated_engine: Engine, keys) -> Iterator[Session]:
+    with make_session_factory(migrated_engine, keys)() as session:
+        yield session
+
+
+@pytest.fixture
+def officers(session: Session) -> tuple[Actor, Actor]:
+    area = Area(code="q", name="Q")
+    homes = Agency(
+        code="q-homes", name="Q Homes", type=AgencyType.LANDLORD, area=area, case_prefix="QH"
+    )
+    police = Agency(
+        code="q-police", name="Q Police", type=AgencyType.POLICE, area=area, case_prefix="QP"
+    )
+    session.add_all([homes, police])
+    session.flush()
+    made = [
+        accounts.create_user(
+            session,
+            agency=a,
+            email=f"{a.code}@q.example",
+            display_name=a.code,
+            roles={Role.CASE_OFFICER},
+            password_hash="x",
+        )
+        for a in (homes, police)
+    ]
+    session.commit()
+    return Actor.of(made[0]), Actor.of(made[1])
+
+
+def _case(
+    session: Session,
+    actor: Actor,
+    *people: casework.PersonInput,
+    postcode: str = "",
+    uprn: str = "",
+) -> str:
+    case = casework.open_case(
+        session,
+        actor,
+        casework.CaseInput(
+            category=CaseCategory.NOISE,
+            priority=Priority.AMBER,
+            triage=Triage.LOW_LEVEL,
+            summary="Noise",
+            postcode=postcode,
+            uprn=uprn,
+            parties=list(people),
+        ),
+        now=NOW,
+    )
+    session.commit()
+    return case.reference
+
+
+def _victim(
+    family: str, given: str = "Sam", dob: date | None = None, phone: str = "", postcode: str = ""
+) -> casework.PersonInput:
+    return casework.PersonInput(
+        role=PartyRole.VICTIM,
+        family_name=family,
+        given_names=given,
+        date_of_birth=dob,
+        phone=phone,
+        postcode=postcode,
+    )
+
+
+def test_surname_search_finds_exact_surnames_in_any_case_or_spacing(session, officers) -> None:
+    officer, _ = officers
+    ref = _case(session, officer, _victim("O'Brien"))
+    _case(session, officer, _victim("OBrien"))
+    _case(session, officer, _victim("Brien"))
+    hits = search(session, officer, SearchQuery("surname", surname="  o'brien "))
+    assert [(h.reference, h.matched) for h in hits] == [(ref, "Victim: Sam O'Brien")]
+
+
+def test_surname_and_date_of_birth_tells_namesakes_apart(session, officers) -> None:
+    officer, _ = officers
+    first = _case(session, officer, _victim("Patel", "Asha", date(1980, 1, 2)))
+    _case(session, officer, _victim("Patel", "Ravi", date(1990, 5, 6)))
+    assert len(search(session, officer, SearchQuery("surname", surname="Patel"))) == 2
+    hits = search(
+        session,
+        officer,
+        SearchQuery("surname_dob", surname="patel", date_of_birth=date(1980, 1, 2)),
+    )
+    assert [h.reference for h in hits] == [first]
+
+
+def test_phone_and_postcode_match_however_they_are_typed(session, officers) -> None:
+    officer, _ = officers
+    ref = _case(
+        session,
+        officer,
+        _victim("Ng", phone="07700 900 444", postcode="QA1 2BC"),
+        postcode="qa1 9zz",
+        uprn="1234",
+    )
+    assert [
+        h.reference for h in search(session, officer, SearchQuery("phone", phone="+44 7700 900444"))
+    ] == [ref]
+    by_postcode = search(session, officer, SearchQuery("postcode", postcode="qa12bc"))
+    assert [(h.reference, h.matched) for h in by_postcode] == [(ref, "Victim: Sam Ng")]
+    location = search(session, officer, SearchQuery("postcode", postcode="QA1 9ZZ"))
+    assert [(h.reference, h.matched) for h in location] == [(ref, "Location of the case")]
+    assert [h.reference for h in search(session, officer, SearchQuery("uprn", uprn="0001234"))] == [
+        ref
+    ]
+
+
+def test_another_agency_finds_nothing_of_ours(session, officers) -> None:
+    officer, police = officers
+    _case(session, officer, _victim("Kowalski", phone="07700900777"))
+    assert search(session, police, SearchQuery("surname", surname="Kowalski")) == []
+    assert search(session, police, SearchQuery("phone", phone="07700900777")) == []
+
+
+def test_buckets_hold_other_values_that_are_never_shown(session, officers, keys) -> None:
+    """Index collisions are expected by design; the decrypt-and-compare step drops them."""
+    officer, _ = officers
+    bits = index_lengths()["surname"]
+    assert keys.index_bits()["surname"] == bits
+    _case(session, officer, _victim("Alpha"), _victim("Beta"))
+    # Force a collision: give Beta's surname index Alpha's value.
+    alpha, beta = session.scalars(
+        select(BlindIndex).where(BlindIndex.field == "surname").order_by(BlindIndex.id)
+    ).all()
+    beta.value = alpha.value
+    session.commit()
+    hits = search(session, officer, SearchQuery("surname", surname="Alpha"))
+    assert [h.matched for h in hits] == ["Victim: Sam Alpha"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (SearchQuery("surname", surname=""), "surname", "Enter a surname"),
+        (SearchQuery("surname", surname="x"), "surname", "Enter at least 2 letters"),
+        (SearchQuery("surname_dob", surname="Smith"), "date_of_birth", "Enter a date of birth"),
+        (SearchQuery("postcode", postcode="not a postcode"), "postcode", "Enter a real postcode"),
+        (SearchQuery("phone", phone="12"), "phone", "Enter a phone number"),
+        (SearchQuery("uprn", uprn="12ab"), "uprn", "A UPRN is a number"),
+        (SearchQuery("colour"), "kind", "Choose what to search by"),
+    ],
+)
+def test_bad_search_input_says_what_is_wrong(session, officers, query, field, message) -> None:
+    officer, _ = officers
+    with pytest.raises(SearchError) as refused:
+        search(session, officer, query)
+    assert refused.value.field == field
+    assert message in refused.value.message
