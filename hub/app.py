@@ -20,6 +20,7 @@ from hub.config import Settings, load_settings
 from hub.database import db, init_database
 from hub.guard import check_request
 from hub.templating import register_filters
+from sharing.keys import KeyringError
 from sharing.models import User
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,20 @@ def _register_errors(app: Flask) -> None:
                 "nothing was saved. Go back, reload the page and try again.",
             ],
         ), 400
+
+    @app.errorhandler(KeyringError)
+    def key_store_error(e: KeyringError) -> tuple[str, int]:
+        log.error(
+            "key store error on %s: %s", _path_template(), e
+        )  # names files and versions, no data
+        return render_template(
+            "errors/error.html",
+            title="Sorry, the hub cannot read case records at the moment",
+            paragraphs=[
+                "Its encryption key store does not match its database or cannot be read. "
+                "Nothing you were submitting was saved. Tell your hub administrator.",
+            ],
+        ), 500
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> tuple[str, int]:

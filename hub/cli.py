@@ -14,12 +14,17 @@ from sqlalchemy.orm import Session
 
 from hub import migrate
 from hub.app import create_app
-from hub.config import ConfigError
+from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
 from sharing import accounts
+from sharing.access import Actor
+from sharing.blind_index import index_lengths
+from sharing.casework import NotAllowed, NotFound
 from sharing.demo import DemoError, build_demo
-from sharing.keys import KeyringError
-from sharing.models import Agency
+from sharing.erasure import erase_case
+from sharing.keys import KeyringError, LocalKeyring
+from sharing.models import Agency, Case
+from sharing.rotation import key_status, rotate
 from sharing.vocabulary import Role
 
 
@@ -156,3 +161,115 @@ def users_reset_password(email: str, reset_second_factor: bool) -> None:
             user.totp_last_step = None
         session.commit()
         click.echo(f"Password reset for user {user.id}; their other sessions have ended.")
+
+
+@main.group()
+def keys() -> None:
+    """Encryption keys: the key store, its versions, rotation."""
+
+
+@keys.command("init", with_appcontext=False)
+@click.option(
+    "--expected-persons",
+    default=1_000_000,
+    show_default=True,
+    help="Sizes the blind indexes (see sharing/blind_index.py).",
+)
+def keys_init(expected_persons: int) -> None:
+    """Create the key store named by the settings (mode 0600). Never overwrites one."""
+    try:
+        settings = load_settings(verify=False)
+        store = LocalKeyring.create(settings.key_store, index_lengths(expected_persons))
+    except (ConfigError, KeyringError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(
+        f"Created key store {store.path} with key version 1. Back it up apart from the database backups."
+    )
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """Key versions and how many data keys each one wraps."""
+    provider = current_app.extensions["hub.keys"]
+    with _session() as session:
+        status = key_status(session, provider)
+    for version, count in status.wrapping.items():
+        held = "held" if version in provider.versions() else "MISSING from the key store"
+        marker = " (active)" if version == status.active else ""
+        click.echo(f"version {version}{marker}: wraps {count} data keys; {held}")
+    click.echo(f"destroyed data keys (erased records): {status.destroyed}")
+    if status.pending:
+        click.echo(
+            f"{status.pending} data keys still wait for the active version: run `hub keys rotate` to finish"
+        )
+
+
+@keys.command("rotate")
+@click.option(
+    "--batch-size", default=500, show_default=True, help="Data keys rewrapped per transaction."
+)
+@click.option(
+    "--pause",
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait between batches, to spare the database.",
+)
+def keys_rotate(batch_size: int, pause: float) -> None:
+    """Add a key version and rewrap every data key with it, online; resumes if interrupted."""
+    provider = current_app.extensions["hub.keys"]
+
+    def progress(done: int, left: int) -> None:
+        click.echo(f"rewrapped {done} data keys, {left} to go", err=False)
+
+    report = rotate(
+        current_app.extensions["hub.sessions"],
+        provider,
+        batch_size=batch_size,
+        pause=pause,
+        progress=progress,
+    )
+    started = "Resumed the rotation to" if report.resumed else "Rotated to"
+    retired = ", ".join(str(v) for v in report.retired) or "none"
+    click.echo(
+        f"{started} key version {report.version}: {report.rewrapped} data keys rewrapped; retired versions: {retired}."
+    )
+
+
+@main.group()
+def erase() -> None:
+    """Erase records by destroying their keys (cannot be undone)."""
+
+
+def _manager(session: Session, email: str) -> Actor:
+    user = accounts.find_user(session, email)
+    if user is None:
+        raise click.ClickException("no user with that e-mail address")
+    return Actor.of(user)
+
+
+@erase.command("case")
+@click.argument("reference")
+@click.option(
+    "--by",
+    "manager_email",
+    required=True,
+    help="E-mail of the owning agency's manager deciding the erasure.",
+)
+@click.option("--with-people", is_flag=True, help="Also erase the people who are on no other case.")
+@click.confirmation_option(prompt="Erasing cannot be undone. Continue?")
+def erase_case_command(reference: str, manager_email: str, with_people: bool) -> None:
+    """Erase a case (for example at the end of its retention period)."""
+    with _session() as session:
+        case_id = session.scalar(select(Case.id).where(Case.reference == reference))
+        try:
+            if case_id is None:
+                raise NotFound(reference)
+            case = erase_case(
+                session, _manager(session, manager_email), case_id, with_people=with_people
+            )
+        except NotFound:
+            raise click.ClickException(f"no case {reference} in the manager's agency") from None
+        except NotAllowed as e:
+            raise click.ClickException(str(e)) from None
+        session.commit()
+        click.echo(f"Case {case.reference} erased.")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing.access import Act, Actor, Decision, decide, visible_agency_ids
 from sharing.casework import NotFound
-from sharing.models import Action, Case, CaseParty, Incident, User
+from sharing.models import Action, Case, CaseParty, Incident, Person, User
 from sharing.sealing import ErasedValue, SealedValueError, load_data_keys, unseal
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
@@ -115,7 +115,9 @@ def _reveal(decision: Decision, record: object, column: str) -> str | None:
         return UNREADABLE
 
 
-def _name(decision: Decision, person: object) -> str | None:
+def _name(decision: Decision, person: Person) -> str | None:
+    if person.erased_at is not None and decision.allows("identity"):
+        return ERASED
     parts = [_reveal(decision, person, "given_names"), _reveal(decision, person, "family_name")]
     return " ".join(p for p in parts if p) or None
 

@@ -85,6 +85,7 @@ class LocalKeyring:
         self._active = 0
         self._index_key = b""
         self._index_bits: dict[str, int] = {}
+        self._loaded_at = -1
         self._load()
 
     @classmethod
@@ -105,9 +106,20 @@ class LocalKeyring:
         _write(path, document)
         return cls(path)
 
+    def _refresh(self) -> None:
+        """Re-read the file if another process (``hub keys rotate``) changed it, so every
+        process sees new and retired versions without a restart."""
+        try:
+            changed = self.path.stat().st_mtime_ns != self._loaded_at
+        except OSError:
+            changed = True
+        if changed:
+            self._load()
+
     def _load(self) -> None:
         try:
-            mode = self.path.stat().st_mode
+            status = self.path.stat()
+            mode = status.st_mode
         except FileNotFoundError:
             raise KeyringError(
                 f"key store {self.path} does not exist: create it with `hub keys init`"
@@ -143,6 +155,7 @@ class LocalKeyring:
             )
 
     def _save(self) -> None:
+        self._loaded_at = -1
         _write(
             self.path,
             {
@@ -157,9 +170,11 @@ class LocalKeyring:
         )
 
     def active_version(self) -> int:
+        self._refresh()
         return self._active
 
     def versions(self) -> list[int]:
+        self._refresh()
         return sorted(self._versions)
 
     def wrap(self, version: int, data_key: bytes, context: bytes) -> bytes:
@@ -176,6 +191,8 @@ class LocalKeyring:
             ) from None
 
     def _kek(self, version: int) -> bytes:
+        if version not in self._versions:
+            self._refresh()
         try:
             return self._versions[version].key
         except KeyError:
@@ -188,6 +205,7 @@ class LocalKeyring:
         return dict(self._index_bits)
 
     def add_version(self) -> int:
+        self._refresh()
         version = max(self._versions) + 1
         self._versions[version] = _Version(
             secrets.token_bytes(32), datetime.now(UTC).isoformat(timespec="seconds")
@@ -197,6 +215,7 @@ class LocalKeyring:
         return version
 
     def retire(self, version: int) -> None:
+        self._refresh()
         if version == self._active:
             raise KeyringError("the active key version cannot be retired")
         self._versions.pop(version, None)

@@ -90,7 +90,8 @@ def _associated_data(record: DeclarativeBase, column: str, key_id: int) -> bytes
     return f"hub-sealed-v1|{table}|{column}|{record.id}|{key_id}".encode()  # type: ignore[attr-defined]
 
 
-def _wrap_context(key_id: int, kek_version: int) -> bytes:
+def wrap_context(key_id: int, kek_version: int) -> bytes:
+    """What a wrapped data key is bound to: its own id and the KEK version wrapping it."""
     return f"hub-data-key-v1|{key_id}|{kek_version}".encode()
 
 
@@ -107,7 +108,7 @@ def data_key_for(session: Session, owner: Any) -> tuple[int, bytes]:
         session.add(record)
         session.flush()
         record.wrapped = provider.wrap(
-            record.kek_version, key, _wrap_context(record.id, record.kek_version)
+            record.kek_version, key, wrap_context(record.id, record.kek_version)
         )
         owner.data_key = record
         _cache(session)[record.id] = key
@@ -121,7 +122,7 @@ def unwrap(session: Session, record: DataKey) -> bytes:
         if record.wrapped is None:
             raise ErasedValue(f"data key {record.id} was destroyed")
         cache[record.id] = provider_of(session).unwrap(
-            record.kek_version, record.wrapped, _wrap_context(record.id, record.kek_version)
+            record.kek_version, record.wrapped, wrap_context(record.id, record.kek_version)
         )
     return cache[record.id]
 

@@ -170,3 +170,11 @@ class CloseForm(HubForm):
         validators=[InputRequired("Choose why you are closing the case")],
     )
     note = TextAreaField("Anything else the record should say", validators=[_max(2000, "The note")])
+
+
+class EraseForm(HubForm):
+    reference = StringField(
+        "Type the case reference to confirm",
+        validators=[DataRequired("Type the case reference to confirm")],
+    )
+    with_people = BooleanField("Also erase the people on this case who are on no other case")

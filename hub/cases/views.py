@@ -10,11 +10,19 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hub.cases.forms import ActionForm, CloseForm, FilterForm, IncidentForm, NewCaseForm, PersonForm
+from hub.cases.forms import (
+    ActionForm,
+    CloseForm,
+    EraseForm,
+    FilterForm,
+    IncidentForm,
+    NewCaseForm,
+    PersonForm,
+)
 from hub.database import db
 from hub.forms import HubForm
 from hub.guard import require_roles
-from sharing import casework, disclosure
+from sharing import casework, disclosure, erasure
 from sharing.access import Act
 from sharing.casework import CaseworkError, NotAllowed, NotFound
 from sharing.models import Agency, Ward
@@ -304,3 +312,33 @@ def _record(
             return redirect(url_for("cases.show", case_id=case.id, _anchor=anchor))
     status = 400 if request.method == "POST" else 200
     return render_template(template, title=title, form=form, case=case), status
+
+
+@bp.route("/<int:case_id>/erase", methods=["GET", "POST"])
+def erase(case_id: int) -> Response | tuple[str, int]:
+    """Erase a case by destroying its key: for the owning agency's managers only."""
+    try:
+        case = disclosure.disclose_case(db(), current_user.actor, case_id)
+    except NotFound:
+        abort(404)
+    if not current_user.has_role("manager") or case.erased:
+        abort(403)
+    form = EraseForm()
+    if form.validate_on_submit():
+        if (form.reference.data or "").strip().upper() != case.reference:
+            form.reference.errors = [
+                f"Type the reference {case.reference} exactly, to show this is the case to erase"
+            ]
+        else:
+            erasure.erase_case(
+                db(), current_user.actor, case_id, with_people=bool(form.with_people.data)
+            )
+            flash(
+                f"Case {case.reference} erased. Its personal data can no longer be read by anyone.",
+                "success",
+            )
+            return redirect(url_for("cases.show", case_id=case_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "cases/erase.html", title=f"Erase case {case.reference}", form=form, case=case
+    ), status

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import pytest
@@ -15,21 +14,7 @@ from sharing.db import make_engine, make_session_factory
 from sharing.demo import DEMO_PASSWORD, accounts_markdown
 from sharing.models import Agency, Area, User
 from sharing.vocabulary import AgencyType
-
-
-@pytest.fixture
-def hub_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("HUB_DATABASE_URL", url)
-    monkeypatch.setenv("HUB_SECRET_KEY", secrets.token_urlsafe(32))
-    monkeypatch.delenv("HUB_CONFIG", raising=False)
-    monkeypatch.delenv("HUB_ENVIRONMENT", raising=False)
-    return url
-
-
-def hub(*args: str, input: str | None = None):
-    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+from tests.fixtures.cli import hub
 
 
 def _with_agency(url: str) -> None:

@@ -1,0 +1,70 @@
+"""Erasing records by crypto-shredding: destroy the data key, keep the ciphertext.
+
+An erased case or person keeps its non-personal fields (agency, category, priority,
+status, dates, ward) for statistics; every sealed value under its key, in the live
+database and in every backup, can never be read again. Blind-index entries go too, so
+an erased record cannot be found by search. Erasure is the owning agency's manager's
+decision (retention, or a successful erasure request) and cannot be undone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from sharing import blind_index
+from sharing.access import Actor
+from sharing.casework import NotAllowed, NotFound
+from sharing.models import Case, Person
+from sharing.models.base import utcnow
+from sharing.sealing import destroy_data_key
+from sharing.vocabulary import Role
+
+
+def _may_erase(actor: Actor, agency_id: int) -> None:
+    if actor.agency_id != agency_id or not actor.has(Role.MANAGER):
+        raise NotAllowed("only a manager of the owning agency may erase its records")
+
+
+def erase_case(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    with_people: bool = False,
+    now: datetime | None = None,
+) -> Case:
+    """Erase a case: its own values and those of its incidents, actions and lock requests.
+    The people on it are records of their own; ``with_people`` erases those who are on
+    no other case (the others stay, for their other cases)."""
+    case = session.get(Case, case_id)
+    if case is None or case.agency_id != actor.agency_id:
+        raise NotFound(case_id)
+    _may_erase(actor, case.agency_id)
+    if case.erased_at is None:
+        destroy_data_key(session, case)
+        blind_index.remove(session, case_id=case.id)
+        case.erased_at = now or utcnow()
+        session.flush()
+    if with_people:
+        for party in case.parties:
+            if {p.case_id for p in party.person.parties} == {case.id}:
+                erase_person(session, actor, party.person_id, now=now)
+    return case
+
+
+def erase_person(
+    session: Session, actor: Actor, person_id: int, now: datetime | None = None
+) -> Person:
+    """Erase a person record of the actor's agency."""
+    person = session.get(Person, person_id)
+    if person is None or person.agency_id != actor.agency_id:
+        raise NotFound(person_id)
+    _may_erase(actor, person.agency_id)
+    if person.erased_at is None:
+        destroy_data_key(session, person)
+        blind_index.remove(session, person_id=person.id)
+        person.erased_at = now or utcnow()
+        session.flush()
+    return person

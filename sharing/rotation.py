@@ -1,0 +1,123 @@
+"""Key-encryption key rotation: a new KEK version, and every data key rewrapped with it.
+
+Online and resumable: data keys are rewrapped in batches, each committed on its own, and
+every key records the KEK version that wraps it, so reads work throughout (both versions
+are held until the end) and a rotation that was interrupted simply carries on when run
+again. An old version is retired (destroyed) only once no data key uses it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sharing.keys import KeyProvider
+from sharing.models import DataKey
+from sharing.sealing import wrap_context
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    active: int
+    #: KEK version → number of live data keys it wraps (every held version is listed).
+    wrapping: dict[int, int]
+    destroyed: int
+
+    @property
+    def pending(self) -> int:
+        """Live data keys not yet wrapped with the active version."""
+        return sum(n for v, n in self.wrapping.items() if v != self.active)
+
+
+def key_status(session: Session, provider: KeyProvider) -> KeyStatus:
+    counts = dict(
+        session.execute(
+            select(DataKey.kek_version, func.count())
+            .where(DataKey.wrapped.is_not(None))
+            .group_by(DataKey.kek_version)
+        ).all()
+    )
+    destroyed = (
+        session.scalar(select(func.count()).select_from(DataKey).where(DataKey.wrapped.is_(None)))
+        or 0
+    )
+    return KeyStatus(
+        active=provider.active_version(),
+        wrapping={v: counts.get(v, 0) for v in sorted(set(provider.versions()) | set(counts))},
+        destroyed=destroyed,
+    )
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    version: int
+    resumed: bool
+    rewrapped: int
+    retired: list[int]
+
+
+def rotate(
+    sessions: sessionmaker[Session],
+    provider: KeyProvider,
+    *,
+    batch_size: int = 500,
+    pause: float = 0.0,
+    progress: Callable[[int, int], None] = lambda done, left: None,
+) -> RotationReport:
+    """Rewrap every data key with a new KEK version, or finish an interrupted rotation.
+
+    ``progress(rewrapped so far, left)`` is called after each committed batch.
+    """
+    if batch_size < 1:
+        raise ValueError("batch size must be at least 1")
+    with sessions() as session:
+        resumed = key_status(session, provider).pending > 0
+    version = provider.active_version() if resumed else provider.add_version()
+    done = 0
+    while True:
+        with sessions() as session:
+            batch = list(
+                session.scalars(
+                    select(DataKey)
+                    .where(DataKey.kek_version != version)
+                    .order_by(DataKey.id)
+                    .limit(batch_size)
+                )
+            )
+            if not batch:
+                break
+            for record in batch:
+                if record.wrapped is not None:
+                    key = provider.unwrap(
+                        record.kek_version,
+                        record.wrapped,
+                        wrap_context(record.id, record.kek_version),
+                    )
+                    record.wrapped = provider.wrap(version, key, wrap_context(record.id, version))
+                record.kek_version = version
+            session.commit()
+            done += len(batch)
+            left = (
+                session.scalar(
+                    select(func.count()).select_from(DataKey).where(DataKey.kek_version != version)
+                )
+                or 0
+            )
+        progress(done, left)
+        if pause:
+            time.sleep(pause)
+    retired = _retire_unused(sessions, provider)
+    return RotationReport(version=version, resumed=resumed, rewrapped=done, retired=retired)
+
+
+def _retire_unused(sessions: sessionmaker[Session], provider: KeyProvider) -> list[int]:
+    with sessions() as session:
+        used = set(session.scalars(select(DataKey.kek_version).distinct()))
+    retired = [v for v in provider.versions() if v != provider.active_version() and v not in used]
+    for version in retired:
+        provider.retire(version)
+    return retired

@@ -1,0 +1,77 @@
+"""Encryption as users meet it: erasing a case, and a damaged value on a page."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from sharing.blind_index import index_lengths
+from sharing.keys import LocalKeyring
+from sharing.models import Person
+from tests.fixtures.app import csrf_token
+
+
+def test_manager_erases_a_case_after_typing_its_reference(
+    as_user, create_user, create_case
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    officer_client = as_user(user=officer)
+    assert "Erase this case" not in officer_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert officer_client.get(f"/cases/{case.id}/erase").status_code == 403
+    manager = as_user("manager")
+    token = csrf_token(manager, f"/cases/{case.id}/erase")
+    wrong = manager.post(
+        f"/cases/{case.id}/erase", data={"reference": "TH-0000", "csrf_token": token}
+    )
+    assert wrong.status_code == 400
+    assert f"Type the reference {case.reference} exactly" in wrong.get_data(as_text=True)
+    assert "Loud music" in officer_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    done = manager.post(
+        f"/cases/{case.id}/erase",
+        data={"reference": case.reference.lower(), "with_people": "y", "csrf_token": token},
+    )
+    assert done.status_code == 302
+    page = officer_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "This case was erased" in page
+    assert "Loud music" not in page
+    assert "Amelia" not in page
+    assert "Noise" in page  # the category stays for statistics
+    assert "Add an incident" not in page
+
+
+def test_a_damaged_value_is_shown_as_unreadable_and_logged_without_the_data(
+    as_user, create_user, create_case, db_session, caplog
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    person = db_session.scalar(select(Person))
+    damaged = bytearray(person.support_needs)
+    damaged[-3] ^= 0xFF
+    person.support_needs = bytes(damaged)
+    db_session.commit()
+    with caplog.at_level(logging.ERROR):
+        response = as_user(user=officer).get(f"/cases/{case.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Could not be read: this value failed its integrity check" in page
+    assert "Amelia Testperson" in page  # the rest of the page still shows
+    assert f"persons.support_needs row {person.id}" in caplog.text
+    assert "anxiety" not in caplog.text
+
+
+def test_a_key_store_that_does_not_match_the_database_gives_a_clear_page(
+    app, as_user, create_user, create_case, tmp_path
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    other = LocalKeyring.create(tmp_path / "someone-elses.json", index_lengths())
+    app.extensions["hub.sessions"].kw["info"]["keys"] = other
+    response = client.get(f"/cases/{case.id}")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "the hub cannot read case records" in page
+    assert "Tell your hub administrator" in page
+    assert "Loud music" not in page

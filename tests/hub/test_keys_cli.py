@@ -1,0 +1,139 @@
+"""``hub keys`` and ``hub erase``: the key store, rotation killed mid-way and resumed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from sharing import accounts, casework, disclosure
+from sharing.access import Actor
+from sharing.db import make_engine, make_session_factory
+from sharing.keys import LocalKeyring
+from sharing.models import Agency, Area, Case
+from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
+from tests.fixtures.cli import hub
+
+HUB = str(Path(sys.executable).parent / "hub")
+
+
+@pytest.fixture
+def populated(hub_env: str, tmp_path: Path) -> tuple[str, Path, list[int]]:
+    """A migrated database with 40 cases (80 data keys), and its key store."""
+    assert hub("db", "upgrade").exit_code == 0
+    key_store = tmp_path / "instance" / "keyring.json"
+    engine = make_engine(hub_env)
+    with make_session_factory(engine, LocalKeyring(key_store))() as session:
+        agency = Agency(
+            code="k",
+            name="K Homes",
+            type=AgencyType.LANDLORD,
+            area=Area(code="k", name="K"),
+            case_prefix="KH",
+        )
+        session.add(agency)
+        officer = accounts.create_user(
+            session,
+            agency=agency,
+            email="k@k.example",
+            display_name="K",
+            roles={Role.CASE_OFFICER, Role.MANAGER},
+            password_hash="x",
+        )
+        actor = Actor.of(officer)
+        for i in range(40):
+            casework.open_case(
+                session,
+                actor,
+                casework.CaseInput(
+                    category=CaseCategory.NOISE,
+                    priority=Priority.AMBER,
+                    triage=Triage.LOW_LEVEL,
+                    summary=f"Case {i}",
+                    parties=[casework.PersonInput(role=PartyRole.VICTIM, family_name=f"Person{i}")],
+                ),
+                now=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        session.commit()
+        ids = list(session.scalars(select(Case.id).order_by(Case.id)))
+    engine.dispose()
+    return hub_env, key_store, ids
+
+
+def _summaries(url: str, key_store: Path, ids: list[int]) -> list[str | None]:
+    engine = make_engine(url)
+    with make_session_factory(engine, LocalKeyring(key_store))() as session:
+        actor = Actor(user_id=1, agency_id=1, roles=frozenset({Role.MANAGER}))
+        found = [disclosure.disclose_case(session, actor, i).summary for i in ids]
+    engine.dispose()
+    return found
+
+
+def test_rotation_killed_mid_way_resumes_when_run_again(populated) -> None:
+    url, key_store, ids = populated
+    before = _summaries(url, key_store, ids)
+    process = subprocess.Popen(
+        [HUB, "keys", "rotate", "--batch-size", "10", "--pause", "0.5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ.copy(),
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    assert first.startswith("rewrapped 10 data keys, 70 to go"), first
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stdout.close()
+    assert _summaries(url, key_store, ids) == before  # reads work mid-rotation
+    status = hub("keys", "status")
+    assert "version 1: wraps 70 data keys" in status.output
+    assert "version 2 (active): wraps 10 data keys" in status.output
+    assert "70 data keys still wait for the active version" in status.output
+    resumed = hub("keys", "rotate", "--batch-size", "25")
+    assert resumed.exit_code == 0, resumed.output
+    assert (
+        "Resumed the rotation to key version 2: 70 data keys rewrapped; retired versions: 1."
+        in resumed.output
+    )
+    assert _summaries(url, key_store, ids) == before
+    assert "version 2 (active): wraps 80 data keys; held" in hub("keys", "status").output
+    assert LocalKeyring(key_store).versions() == [2]
+
+
+def test_keys_init_makes_a_private_key_store_and_never_overwrites(
+    hub_env: str, tmp_path: Path
+) -> None:
+    made = hub("keys", "init", "--expected-persons", "50000")
+    assert made.exit_code == 0, made.output
+    path = tmp_path / "instance" / "keyring.json"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert LocalKeyring(path).index_bits()["surname"] == 13
+    again = hub("keys", "init")
+    assert again.exit_code == 1
+    assert "already exists; it is never overwritten" in again.output
+
+
+def test_a_loose_key_store_stops_the_hub_with_one_line(hub_env: str, tmp_path: Path) -> None:
+    hub("keys", "init")
+    (tmp_path / "instance" / "keyring.json").chmod(0o644)
+    result = hub("keys", "status")
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("can be read by other users: chmod 600 it")
+
+
+def test_erase_case_from_the_command_line(populated) -> None:
+    url, key_store, ids = populated
+    refused = hub("erase", "case", "KH-2026-00001", "--by", "nobody@k.example", "--yes")
+    assert "no user with that e-mail address" in refused.output
+    done = hub("erase", "case", "KH-2026-00001", "--by", "k@k.example", "--with-people", "--yes")
+    assert done.exit_code == 0, done.output
+    assert _summaries(url, key_store, ids[:2]) == [disclosure.ERASED, "Case 1"]
+    missing = hub("erase", "case", "KH-2099-00001", "--by", "k@k.example", "--yes")
+    assert "no case KH-2099-00001" in missing.output

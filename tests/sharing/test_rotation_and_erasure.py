@@ -1,0 +1,164 @@
+"""Key rotation (online, resumable, retiring old versions) and erasure by crypto-shredding."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sharing import accounts, casework, disclosure
+from sharing.access import Actor
+from sharing.casework import NotAllowed
+from sharing.db import make_session_factory
+from sharing.erasure import erase_case, erase_person
+from sharing.keys import LocalKeyring
+from sharing.models import Agency, Area, BlindIndex, DataKey, Person
+from sharing.rotation import key_status, rotate
+from sharing.search import SearchQuery, search
+from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
+
+NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sessions(migrated_engine: Engine, keys: LocalKeyring) -> sessionmaker[Session]:
+    return make_session_factory(migrated_engine, keys)
+
+
+@pytest.fixture
+def staff(sessions) -> tuple[Actor, Actor]:
+    with sessions() as session:
+        area = Area(code="r", name="R")
+        agency = Agency(
+            code="r", name="R Homes", type=AgencyType.LANDLORD, area=area, case_prefix="RH"
+        )
+        session.add(agency)
+        made = [
+            accounts.create_user(
+                session,
+                agency=agency,
+                email=f"{r}@r.example",
+                display_name=r,
+                roles={Role(r)},
+                password_hash="x",
+            )
+            for r in ("case_officer", "manager")
+        ]
+        session.commit()
+        return Actor.of(made[0]), Actor.of(made[1])
+
+
+def _cases(sessions, officer: Actor, n: int, surname: str = "Rotate") -> list[int]:
+    ids = []
+    with sessions() as session:
+        for i in range(n):
+            case = casework.open_case(
+                session,
+                officer,
+                casework.CaseInput(
+                    category=CaseCategory.NOISE,
+                    priority=Priority.AMBER,
+                    triage=Triage.LOW_LEVEL,
+                    summary=f"Summary {i}",
+                    parties=[
+                        casework.PersonInput(
+                            role=PartyRole.VICTIM, family_name=surname, given_names=f"N{i}"
+                        )
+                    ],
+                ),
+                now=NOW,
+            )
+            ids.append(case.id)
+        session.commit()
+    return ids
+
+
+def _summaries(sessions, officer: Actor, ids: list[int]) -> list[str | None]:
+    with sessions() as session:
+        return [disclosure.disclose_case(session, officer, i).summary for i in ids]
+
+
+def test_rotation_rewraps_every_key_and_retires_the_old_version(sessions, staff, keys) -> None:
+    officer, _ = staff
+    ids = _cases(sessions, officer, 7)
+    before = _summaries(sessions, officer, ids)
+    seen: list[tuple[int, int]] = []
+    report = rotate(
+        sessions, keys, batch_size=4, progress=lambda done, left: seen.append((done, left))
+    )
+    assert (report.version, report.resumed, report.rewrapped, report.retired) == (2, False, 14, [1])
+    assert seen == [(4, 10), (8, 6), (12, 2), (14, 0)]
+    assert keys.versions() == [2]
+    assert LocalKeyring(keys.path).versions() == [2]  # on disk too
+    assert _summaries(sessions, officer, ids) == before
+    with sessions() as session:
+        assert key_status(session, keys).wrapping == {2: 14}
+
+
+def test_an_interrupted_rotation_resumes_and_reads_work_throughout(sessions, staff, keys) -> None:
+    officer, _ = staff
+    ids = _cases(sessions, officer, 5)
+    before = _summaries(sessions, officer, ids)
+
+    class Interrupted(Exception):
+        pass
+
+    def stop_after_first_batch(done: int, left: int) -> None:
+        assert _summaries(sessions, officer, ids) == before  # mid-rotation reads
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        rotate(sessions, keys, batch_size=3, progress=stop_after_first_batch)
+    with sessions() as session:
+        status = key_status(session, keys)
+    assert (status.active, status.wrapping, status.pending) == (2, {1: 7, 2: 3}, 7)
+    assert keys.versions() == [1, 2]  # nothing retired while keys still need it
+    report = rotate(sessions, keys, batch_size=3)
+    assert (report.version, report.resumed, report.rewrapped, report.retired) == (2, True, 7, [1])
+    assert _summaries(sessions, officer, ids) == before
+
+
+def test_a_manager_erases_a_case_and_its_only_people(sessions, staff) -> None:
+    officer, manager = staff
+    erased_id, kept_id = _cases(sessions, officer, 2, surname="Shredded")
+    with sessions() as session:
+        with pytest.raises(NotAllowed):
+            erase_case(session, officer, erased_id)
+        erase_case(session, manager, erased_id, with_people=True)
+        session.commit()
+    with sessions() as session:
+        view = disclosure.disclose_case(session, officer, erased_id)
+        assert view.erased
+        assert view.summary == disclosure.ERASED
+        assert view.parties[0].name == disclosure.ERASED
+        assert view.category is CaseCategory.NOISE  # plain fields kept for statistics
+        assert disclosure.disclose_case(session, officer, kept_id).summary == "Summary 1"
+        hits = search(session, officer, SearchQuery("surname", surname="Shredded"))
+        assert [h.case_id for h in hits] == [kept_id]
+        assert (
+            session.scalar(
+                select(func.count()).select_from(BlindIndex).where(BlindIndex.case_id == erased_id)
+            )
+            == 0
+        )
+        assert (
+            session.scalar(
+                select(func.count()).select_from(DataKey).where(DataKey.wrapped.is_(None))
+            )
+            == 2
+        )
+
+
+def test_erasing_a_person_leaves_their_cases(sessions, staff) -> None:
+    officer, manager = staff
+    (case_id,) = _cases(sessions, officer, 1)
+    with sessions() as session:
+        person_id = session.scalar(select(Person.id))
+        erase_person(session, manager, person_id)
+        session.commit()
+        view = disclosure.disclose_case(session, officer, case_id)
+        assert view.summary == "Summary 0"
+        assert view.parties[0].erased
+        assert view.parties[0].name == disclosure.ERASED
