@@ -62,6 +62,11 @@ def test_main_pages_have_no_wcag_violations(live_server, axe_page: Page) -> None
     page.get_by_role("button", name="Open case").click()
     found["new case with errors"] = violations(page)
 
+    page.goto(f"{url}/search?kind=surname&surname=x")
+    found["search with errors"] = violations(page)
+    page.goto(f"{url}/search?kind=postcode&postcode=NX1+1AB")
+    found["search results"] = violations(page)
+
     page.goto(f"{url}/account")
     found["account"] = violations(page)
 

@@ -235,3 +235,11 @@ def test_a_key_store_is_never_overwritten(keys: LocalKeyring) -> None:
     with pytest.raises(KeyringError, match="never overwritten"):
         LocalKeyring.create(keys.path, index_lengths())
     assert keys.path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_data_key_wrapped_by_an_unknown_key_version_is_named(session: Session) -> None:
+    person = _person(session, family_name="White")
+    person.data_key.kek_version = 99
+    session.info.pop("data_keys")
+    with pytest.raises(KeyringError, match="key version 99 is not in key store"):
+        unseal(person, "family_name")
