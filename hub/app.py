@@ -14,7 +14,19 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from hub import account, auth, cases, health, home, search
+from hub import (
+    account,
+    alerts,
+    auth,
+    cases,
+    emergency,
+    health,
+    home,
+    locks,
+    protocols,
+    search,
+    shares,
+)
 from hub.auth.users import SignedInUser
 from hub.config import Settings, load_settings
 from hub.database import db, init_database
@@ -75,7 +87,20 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     init_database(app, settings)
     CSRFProtect(app)
     _init_login(app)
-    for blueprint in (auth.bp, health.bp, home.bp, cases.bp, search.bp, account.bp):
+    blueprints = (
+        auth,
+        health,
+        home,
+        cases,
+        shares,
+        locks,
+        emergency,
+        protocols,
+        alerts,
+        search,
+        account,
+    )
+    for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
     app.before_request(lambda: check_request(settings.session_idle_minutes))
     app.before_request(_new_nonce)

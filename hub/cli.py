@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 from alembic import command
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hub import migrate
 from hub.app import create_app
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
-from sharing import accounts
+from sharing import accounts, protocol_records
 from sharing.access import Actor
 from sharing.blind_index import index_lengths
-from sharing.casework import NotAllowed, NotFound
+from sharing.casework import CaseworkError, NotAllowed, NotFound
 from sharing.demo import DemoError, build_demo
 from sharing.erasure import erase_case
 from sharing.keys import KeyringError, LocalKeyring
 from sharing.models import Agency, Case
+from sharing.protocols import ProtocolInvalid, check_file
 from sharing.rotation import key_status, rotate
-from sharing.vocabulary import Role
+from sharing.vocabulary import AgencyType, Role
 
 
 def _create_app() -> Flask:
@@ -240,7 +243,7 @@ def erase() -> None:
     """Erase records by destroying their keys (cannot be undone)."""
 
 
-def _manager(session: Session, email: str) -> Actor:
+def _actor(session: Session, email: str) -> Actor:
     user = accounts.find_user(session, email)
     if user is None:
         raise click.ClickException("no user with that e-mail address")
@@ -265,7 +268,7 @@ def erase_case_command(reference: str, manager_email: str, with_people: bool) ->
             if case_id is None:
                 raise NotFound(reference)
             case = erase_case(
-                session, _manager(session, manager_email), case_id, with_people=with_people
+                session, _actor(session, manager_email), case_id, with_people=with_people
             )
         except NotFound:
             raise click.ClickException(f"no case {reference} in the manager's agency") from None
@@ -273,3 +276,74 @@ def erase_case_command(reference: str, manager_email: str, with_people: bool) ->
             raise click.ClickException(str(e)) from None
         session.commit()
         click.echo(f"Case {case.reference} erased.")
+
+
+@main.group()
+def protocols() -> None:
+    """Information sharing protocols."""
+
+
+@protocols.command("check", with_appcontext=False)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def protocols_check(files: tuple[Path, ...]) -> None:
+    """Check protocol files; print every problem with file, line, field and what is allowed.
+
+    Agency codes are checked against the configured database when it can be reached."""
+    agencies = _known_agencies()
+    problems = [p for path in files for p in check_file(path, known_agencies=agencies)]
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.ClickException(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
+        )
+    click.echo(
+        f"{len(files)} file(s) checked: no problems"
+        + ("" if agencies else " (agency codes not checked: no database)")
+    )
+
+
+def _known_agencies() -> dict[str, AgencyType] | None:
+    try:
+        app = create_app()
+    except (ConfigError, KeyringError):
+        return None
+    with app.app_context(), new_session() as session:
+        try:
+            return {a.code: a.type for a in session.scalars(select(Agency))} or None
+        except SQLAlchemyError:
+            return None
+
+
+@protocols.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--by", "dpo_email", required=True, help="E-mail of the data protection officer importing it."
+)
+def protocols_import(file: Path, dpo_email: str) -> None:
+    """Import a protocol file as a draft, for each party's signatory to sign in the hub."""
+    with _session() as session:
+        actor = _actor(session, dpo_email)
+        try:
+            record = protocol_records.import_protocol(
+                session, actor, file.read_text(), source=str(file)
+            )
+        except ProtocolInvalid as e:
+            for problem in e.problems:
+                click.echo(str(problem))
+            raise click.ClickException("the file was not imported") from None
+        except (NotAllowed, CaseworkError) as e:
+            raise click.ClickException(str(e)) from None
+        session.commit()
+        click.echo(
+            f"Imported {record.key} version {record.version} as a draft: each party's signatory signs it in the hub."
+        )
+
+
+@protocols.command("sweep")
+def protocols_sweep() -> None:
+    """Expire protocols past their end date and tell DPOs of reviews due (run daily)."""
+    with _session() as session:
+        expired, due = protocol_records.sweep(session, date.today())
+        session.commit()
+    click.echo(f"{len(expired)} protocol(s) expired; {len(due)} review(s) newly notified to DPOs.")

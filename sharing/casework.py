@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import blind_index
-from sharing.access import Act, Actor, decide
+from sharing.access import Act, Actor
 from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
+from sharing.gate import decide_case
 from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
 from sharing.models.base import utcnow
 from sharing.sealing import seal
@@ -53,7 +54,15 @@ class NotFound(LookupError):
 
 
 class NotAllowed(PermissionError):
-    """The actor may see the case but not do this to it."""
+    """The actor may know the case exists but not do this to it."""
+
+
+class PurposeRequired(NotAllowed):
+    """A partner must say why they are opening the case: one of ``purposes``."""
+
+    def __init__(self, purposes: list[str]) -> None:
+        super().__init__("state the purpose of your access")
+        self.purposes = purposes
 
 
 @dataclass
@@ -121,12 +130,15 @@ def _text(field_name: str, value: str, *, limit: int = MAX_TEXT, required: str =
 
 def get_case(session: Session, actor: Actor, case_id: int, act: Act = Act.VIEW) -> Case:
     """The case, if the actor may ``act`` on it; otherwise NotFound (if they may not
-    even see it) or NotAllowed."""
+    even know it exists) or NotAllowed."""
     case = session.get(Case, case_id)
-    if case is None or not decide(actor, case, Act.VIEW).allowed:
+    if case is None:
         raise NotFound(case_id)
-    if act is not Act.VIEW and not decide(actor, case, act).allowed:
-        raise NotAllowed(decide(actor, case, act).reason)
+    decision = decide_case(session, actor, case, act)
+    if not decision.allowed:
+        if decision.hidden:
+            raise NotFound(case_id)
+        raise NotAllowed(decision.reason)
     return case
 
 

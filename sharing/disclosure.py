@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from sharing.access import Act, Actor, Decision, decide, visible_agency_ids
-from sharing.casework import NotFound
-from sharing.models import Action, Case, CaseParty, Incident, Person, User
+from sharing.access import Act, Actor, Decision
+from sharing.casework import NotAllowed, NotFound, PurposeRequired
+from sharing.gate import decide_case, share_facts
+from sharing.models import Action, Case, CaseParty, Incident, LockMember, Person, User
 from sharing.sealing import ErasedValue, SealedValueError, load_data_keys, unseal
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
@@ -123,9 +124,17 @@ def _name(decision: Decision, person: Person) -> str | None:
 
 
 def disclose_case(
-    session: Session, actor: Actor, case_id: int, today: date | None = None
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    today: date | None = None,
+    purpose: str | None = None,
 ) -> CaseView:
-    """Everything the actor may see of a case; NotFound if they may not see it at all."""
+    """Everything the actor may see of a case, for the stated ``purpose`` (partners).
+
+    NotFound if they may not know it exists; PurposeRequired when a partner holding a
+    share has not said why; NotAllowed for a purpose nothing allows them.
+    """
     case = session.scalar(
         select(Case)
         .where(Case.id == case_id)
@@ -139,9 +148,16 @@ def disclose_case(
     )
     if case is None:
         raise NotFound(case_id)
-    decision = decide(actor, case, Act.VIEW)
+    decision = decide_case(session, actor, case, Act.VIEW, purpose)
     if not decision.allowed:
-        raise NotFound(case_id)
+        if decision.hidden:
+            raise NotFound(case_id)
+        if purpose is None:
+            live = [
+                s for s in share_facts(session, case.id, actor.agency_id) if s.live(date.today())
+            ]
+            raise PurposeRequired(sorted({s.purpose for s in live}))
+        raise NotAllowed(decision.reason)
     today = today or date.today()
     load_data_keys(
         session, {k for k in [case.data_key_id, *(p.person.data_key_id for p in case.parties)] if k}
@@ -171,7 +187,9 @@ def disclose_case(
         summary=_reveal(decision, case, "summary"),
         closure_note=_reveal(decision, case, "closure_note"),
         decision=decision,
-        may_record=case.status is not CaseStatus.CLOSED and decide(actor, case, Act.RECORD).allowed,
+        may_record=decision.own_agency
+        and case.status is not CaseStatus.CLOSED
+        and case.erased_at is None,
         erased=case.erased_at is not None,
         parties=[
             PersonView(
@@ -256,7 +274,16 @@ class CasePage:
 
 
 def _visible_cases(actor: Actor) -> Select[Case]:
-    return select(Case).where(Case.agency_id.in_(visible_agency_ids(actor)))
+    """The owning agency's cases the actor works: a manager's whole agency, a case
+    officer's own and team's; locked cases only for their lock members."""
+    if not actor.works_cases:
+        return select(Case).where(false())
+    query = select(Case).where(Case.agency_id == actor.agency_id)
+    if not actor.has(Role.MANAGER):
+        team = select(User.id).where(User.agency_id == actor.agency_id, User.team == actor.team)
+        query = query.where(or_(Case.officer_id == actor.user_id, Case.officer_id.in_(team)))
+    members = select(LockMember.case_id).where(LockMember.user_id == actor.user_id)
+    return query.where(or_(Case.locked.is_(False), Case.id.in_(members)))
 
 
 def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int = 1) -> CasePage:

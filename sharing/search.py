@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import blind_index
-from sharing.access import Act, Actor, decide, visible_agency_ids
+from sharing.access import Act, Actor
+from sharing.gate import decide_case
 from sharing.models import Case, CaseParty, Person
 from sharing.sealing import SealedValueError, load_data_keys, unseal
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
@@ -105,18 +106,17 @@ _FORMAT_HELP = {
 def search(session: Session, actor: Actor, query: SearchQuery) -> list[SearchHit]:
     """Cases the actor may see that hold exactly the searched value."""
     field, value = search_term(query)
-    agencies = visible_agency_ids(actor)
-    if not agencies:
+    if not actor.works_cases:
         return []
-    person_ids, case_ids = blind_index.candidates(session, field, value, agencies)
+    person_ids, case_ids = blind_index.candidates(session, field, value, [actor.agency_id])
     hits: dict[tuple[int, str], SearchHit] = {}
     for person in _people(session, person_ids):
         if _person_matches(person, field, value):
             for party in person.parties:
-                _add(hits, actor, party.case, f"{party.role.label}: {_name(person)}")
+                _add(session, hits, actor, party.case, f"{party.role.label}: {_name(person)}")
     for case in _cases(session, case_ids):
         if _case_matches(case, field, value):
-            _add(hits, actor, case, "Location of the case")
+            _add(session, hits, actor, case, "Location of the case")
     return sorted(hits.values(), key=lambda h: (h.reference, h.matched))[:MAX_RESULTS]
 
 
@@ -180,8 +180,11 @@ def _name(person: Person) -> str:
     return " ".join(p for p in parts if p) or "name not recorded"
 
 
-def _add(hits: dict[tuple[int, str], SearchHit], actor: Actor, case: Case, matched: str) -> None:
-    if not decide(actor, case, Act.VIEW).allowed:
+def _add(
+    session: Session, hits: dict[tuple[int, str], SearchHit], actor: Actor, case: Case, matched: str
+) -> None:
+    """Keep a hit only on a case the actor may see (locks and team rules apply)."""
+    if not decide_case(session, actor, case, Act.VIEW).allowed:
         return
     hits[(case.id, matched)] = SearchHit(
         case_id=case.id,

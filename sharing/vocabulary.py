@@ -192,3 +192,28 @@ class LockStatus(Labelled):
     REQUESTED = "requested", "Requested, awaiting the manager"
     APPROVED = "approved", "Approved"
     REFUSED = "refused", "Refused"
+
+
+class ProtocolStatus(Labelled):
+    """Where a protocol version is in its life (DESIGN.md §3)."""
+
+    DRAFT = "draft", "Draft"
+    AWAITING_SIGNATURES = "awaiting_signatures", "Awaiting signatures"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    SUPERSEDED = "superseded", "Superseded"
+    EXPIRED = "expired", "Expired"
+
+
+class ShareOrigin(Labelled):
+    """What created a share."""
+
+    MANUAL = "manual", "Shared by the case owner"
+    CONFERENCE = "conference", "Case conference"
+    TRIGGER = "trigger", "Community Trigger review"
+
+
+class AlertKind(Labelled):
+    BREAK_GLASS = "break_glass", "Emergency (break-glass) access"
+    PROTOCOL_REVIEW = "protocol_review", "Protocol review due"
+    LOCK_REQUEST = "lock_request", "Lock request to decide"

@@ -22,15 +22,22 @@ from hub.cases.forms import (
 from hub.database import db
 from hub.forms import HubForm
 from hub.guard import require_roles
-from sharing import casework, disclosure, erasure
+from sharing import casework, disclosure, erasure, shares
 from sharing.access import Act
-from sharing.casework import CaseworkError, NotAllowed, NotFound
-from sharing.models import Agency, Ward
+from sharing.casework import CaseworkError, NotAllowed, NotFound, PurposeRequired
+from sharing.models import Agency, Case, LockRequest, Ward
 from sharing.search import SearchError, SearchHit, SearchQuery, search
-from sharing.vocabulary import PartyRole
+from sharing.vocabulary import LockStatus, PartyRole
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-require_roles(bp, "case_officer", "manager")
+#: Roles that may ever see case content: own agency caseworkers, and partners through
+#: protocols and shares (each case still goes through the access decision).
+require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead")
+
+
+def _casework_only() -> None:
+    if not current_user.actor.works_cases:
+        abort(403)
 
 
 def _wards() -> list[tuple[str, str]]:
@@ -65,6 +72,7 @@ def _refused(form: HubForm, error: CaseworkError) -> None:
 
 @bp.route("")
 def case_list() -> tuple[str, int]:
+    _casework_only()
     form = FilterForm(request.args)
     form.officer.choices = [("", "Any officer"), *_officers()]
     form.ward.choices = [("", "Any ward"), *_wards()]
@@ -91,6 +99,7 @@ def case_list() -> tuple[str, int]:
 
 @bp.route("/new", methods=["GET", "POST"])
 def new() -> Response | tuple[str, int]:
+    _casework_only()
     form = NewCaseForm()
     form.ward_id.choices = [("", "Choose a ward"), *_wards()]
     form.officer_id.choices = _officers()
@@ -189,12 +198,55 @@ def _person(form: PersonForm, role: PartyRole, prefix: str) -> casework.PersonIn
 
 
 @bp.route("/<int:case_id>")
-def show(case_id: int) -> str:
+def show(case_id: int) -> str | tuple[str, int]:
+    """The case, as much of it as the user may see. Partners say why they open it: the
+    purpose is part of the address (from "shared with your agency"), never hidden."""
+    purpose = request.args.get("purpose") or None
     try:
-        view = disclosure.disclose_case(db(), current_user.actor, case_id, today=date.today())
+        view = disclosure.disclose_case(
+            db(), current_user.actor, case_id, today=date.today(), purpose=purpose
+        )
     except NotFound:
         abort(404)
-    return render_template("cases/show.html", title=f"Case {view.reference}", case=view)
+    except PurposeRequired as e:
+        return render_template(
+            "cases/purpose.html",
+            title="Why are you opening this case?",
+            case_id=case_id,
+            purposes=e.purposes,
+        )
+    except NotAllowed as e:
+        return render_template(
+            "errors/error.html",
+            title="You cannot open this case for that purpose",
+            paragraphs=[
+                f"The hub refused because {e}.",
+                "Open it from the cases shared with your agency.",
+            ],
+        ), 403
+    owner_extras = _owner_extras(view) if view.decision.own_agency else {}
+    return render_template(
+        "cases/show.html",
+        title=f"Case {view.reference}",
+        case=view,
+        purpose=purpose,
+        **owner_extras,
+    )
+
+
+def _owner_extras(view: disclosure.CaseView) -> dict[str, object]:
+    """Shares and lock state, for the owning agency only."""
+    case = db().get(Case, view.id)
+    assert case is not None  # noqa: S101 - disclosed a moment ago
+    return {
+        "shares": shares.case_shares(db(), case, date.today()),
+        "locked": case.locked,
+        "lock_pending": db().scalar(
+            select(LockRequest).where(
+                LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
+            )
+        ),
+    }
 
 
 def _case_for(case_id: int, act: Act) -> disclosure.CaseView:

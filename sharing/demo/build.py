@@ -32,6 +32,7 @@ from sharing.casework import (
     close_case,
     open_case,
 )
+from sharing.demo.agreements import share_cases, sign_protocols
 from sharing.demo.partnership import (
     AGENCIES,
     AREA_CODE,
@@ -79,6 +80,8 @@ class DemoSummary:
     lock_requests: int
     #: People who are victims in cases of two or more agencies.
     repeat_victims: int
+    #: Cases shared with partner agencies under the ASB case management protocol.
+    shares: int = 0
 
 
 def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoSummary:
@@ -98,6 +101,8 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     for plan in plans:
         writer.case(plan)
     session.flush()
+    sign_protocols(session, start_of(today))
+    shared = share_cases(session, start_of(today))
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),
@@ -107,6 +112,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
         persons=_count(session, Person),
         lock_requests=_count(session, LockRequest),
         repeat_victims=repeat_victim_count(plans),
+        shares=shared,
     )
 
 

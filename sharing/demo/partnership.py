@@ -178,7 +178,10 @@ AGENCIES: tuple[AgencySpec, ...] = (
         case_prefix="NAS",
         domain="northshire-council.example",
         case_count=0,
-        staff=(_staff("Deborah", "Quayle", "Adult safeguarding lead", PV),),
+        staff=(
+            _staff("Deborah", "Quayle", "Adult safeguarding lead", PV),
+            _staff("Olivia", "Brennan", "Head of adult safeguarding", MGR),
+        ),
     ),
     AgencySpec(
         code="northshire-children",
@@ -188,7 +191,10 @@ AGENCIES: tuple[AgencySpec, ...] = (
         case_prefix="NCSG",
         domain="northshire-council.example",
         case_count=0,
-        staff=(_staff("Femi", "Adeyemi", "Children's safeguarding lead", PV),),
+        staff=(
+            _staff("Femi", "Adeyemi", "Children's safeguarding lead", PV),
+            _staff("Marcus", "Achebe", "Head of children's safeguarding", MGR),
+        ),
     ),
     AgencySpec(
         code="northshire-icb",
@@ -198,7 +204,10 @@ AGENCIES: tuple[AgencySpec, ...] = (
         case_prefix="NICB",
         domain="northshire-icb.example",
         case_count=0,
-        staff=(_staff("Harriet", "Lomax", "Safeguarding adults lead", PV),),
+        staff=(
+            _staff("Harriet", "Lomax", "Safeguarding adults lead", PV),
+            _staff("Priti", "Varma", "Designated nurse for safeguarding", MGR),
+        ),
     ),
 )
 

@@ -3,12 +3,20 @@
 from sharing.models.agencies import Agency, Area, Ward
 from sharing.models.base import Base
 from sharing.models.cases import Action, Case, CaseParty, Incident
+from sharing.models.emergency import Alert, BreakGlass
 from sharing.models.keys import BlindIndex, DataKey
-from sharing.models.locks import LockRequest
+from sharing.models.locks import LockMember, LockRequest
 from sharing.models.persons import Person
+from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.users import User, UserRole
 
 __all__ = [
+    "Alert",
+    "BreakGlass",
+    "LockMember",
+    "ProtocolRecord",
+    "ProtocolSignature",
+    "Share",
     "Action",
     "Agency",
     "Area",

@@ -62,6 +62,9 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: Set when the case is erased; its sealed values are then unreadable.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Locked: visible only to its lock members (``sharing.models.locks``); everyone else
+    #: is told it does not exist.
+    locked: Mapped[bool] = mapped_column(default=False, index=True)
     #: The key this case's values (and its incidents', actions' and lock requests') are
     #: sealed under (``sharing.sealing``).
     data_key_id: Mapped[int | None] = mapped_column(ForeignKey("data_keys.id"))

@@ -1,10 +1,11 @@
-"""Requests to lock a case to its case officer and manager (procedure 3.7)."""
+"""Locking a case to its case officer, manager and named users (procedure 3.7): requests,
+decided by a manager who is not the requester, and the users a lock lets in."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.base import Base, UTCDateTime, enum_column, personal, utcnow
@@ -14,12 +15,14 @@ from sharing.vocabulary import LockReason, LockStatus
 
 
 class LockRequest(Base):
-    """A case officer's request to lock a case, decided by their manager."""
+    """A case officer's request to lock (or unlock) a case, decided by their manager."""
 
     __tablename__ = "lock_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    #: True for a request to lift a lock.
+    unlock: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[LockReason] = enum_column(LockReason, "lock_reason")
     status: Mapped[LockStatus] = enum_column(
         LockStatus, "lock_status", default=LockStatus.REQUESTED
@@ -37,3 +40,19 @@ class LockRequest(Base):
     @property
     def sealed_under(self) -> Case:
         return self.case
+
+
+class LockMember(Base):
+    """A user a locked case stays visible to: its case officer, the approving manager, and
+    anyone that manager names."""
+
+    __tablename__ = "lock_members"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    named_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from sharing.models import Person, User
+from sharing.models import Case, CaseParty, Person, User
 from tests.test_no_leaks import leaked, personal_values
 
 
@@ -20,10 +20,12 @@ def test_error_pages_and_logs_show_no_personal_values(live_server, demo_app, pag
     )
     with demo_app.extensions["hub.sessions"]() as session:
         values = personal_values(session)
-        agency_id = session.scalar(select(User.agency_id).where(User.email == officer.email))
+        officer_id = session.scalar(select(User.id).where(User.email == officer.email))
         person = session.scalar(
             select(Person)
-            .where(Person.agency_id == agency_id, Person.support_needs.is_not(None))
+            .join(CaseParty, CaseParty.person_id == Person.id)
+            .join(Case, Case.id == CaseParty.case_id)
+            .where(Case.officer_id == officer_id, Person.support_needs.is_not(None))
             .limit(1)
         )
         case_id = person.parties[0].case_id

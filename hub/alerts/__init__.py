@@ -1,0 +1,42 @@
+"""Alerts: what the hub asks managers and DPOs to look at (break-glass, reviews, locks)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from hub.database import db
+from hub.guard import require_roles
+from sharing.models import Alert
+from sharing.models.base import utcnow
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+require_roles(bp, "manager", "dpo")
+
+
+def open_alerts() -> list[Alert]:
+    return list(
+        db().scalars(
+            select(Alert)
+            .where(
+                Alert.agency_id == current_user.agency_id,
+                Alert.role.in_(current_user.roles),
+                Alert.dismissed_at.is_(None),
+            )
+            .order_by(Alert.created_at.desc())
+        )
+    )
+
+
+@bp.route("")
+def index() -> str:
+    return render_template("alerts/index.html", title="Alerts", alerts=open_alerts())
+
+
+@bp.route("/<int:alert_id>/dismiss", methods=["POST"])
+def dismiss(alert_id: int) -> Response:
+    alert = next((a for a in open_alerts() if a.id == alert_id), None) or abort(404)
+    alert.dismissed_at = utcnow()
+    return redirect(url_for("alerts.index"))

@@ -1,0 +1,133 @@
+"""Locking cases: the case officer asks, another manager of the agency decides."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import SelectMultipleField, TextAreaField
+from wtforms.validators import Length
+
+from hub.database import db
+from hub.forms import EnumSelectField, HubForm
+from hub.guard import require_roles
+from sharing import disclosure, locks
+from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing.models import Case, User
+from sharing.sealing import SealedValueError, unseal
+from sharing.vocabulary import LockReason
+
+bp = Blueprint("locks", __name__)
+require_roles(bp, "case_officer", "manager")
+
+
+class LockRequestForm(HubForm):
+    reason = EnumSelectField("Why should the case be locked?", LockReason)
+    note = TextAreaField(
+        "Explain the request for your manager",
+        validators=[Length(max=2000, message="The explanation must be 2,000 characters or fewer")],
+    )
+
+
+class DecisionForm(HubForm):
+    members = SelectMultipleField(
+        "Also let in (besides the case officer and you)", coerce=int, validate_choice=False
+    )
+    note = TextAreaField("Note")
+
+
+@bp.route("/cases/<int:case_id>/lock", methods=["GET", "POST"])
+def request_lock(case_id: int) -> Response | tuple[str, int]:
+    try:
+        case = disclosure.disclose_case(db(), current_user.actor, case_id)
+    except NotFound:
+        abort(404)
+    if not case.may_record:
+        abort(403)
+    locked = bool(db().scalar(select(Case.locked).where(Case.id == case_id)))
+    form = LockRequestForm()
+    if form.validate_on_submit():
+        try:
+            locks.request_lock(
+                db(),
+                current_user.actor,
+                case_id,
+                form.reason.data,
+                form.note.data or "",
+                unlock=locked,
+            )
+        except CaseworkError as e:
+            field = form.note if e.field == "note" else form.reason
+            field.errors = [*field.errors, e.message]  # type: ignore[list-item]
+        else:
+            flash(
+                "Request sent to your agency's managers. Another manager must decide it.", "success"
+            )
+            return redirect(url_for("cases.show", case_id=case_id))
+    status = 400 if request.method == "POST" else 200
+    title = f"Ask to {'unlock' if locked else 'lock'} case {case.reference}"
+    return render_template(
+        "locks/request.html", title=title, form=form, case=case, unlock=locked
+    ), status
+
+
+@bp.route("/locks")
+def pending() -> str:
+    requests = locks.pending_requests(db(), current_user.actor)
+    notes = {}
+    for item in requests:
+        try:
+            notes[item.id] = unseal(item, "note")
+        except SealedValueError:
+            notes[item.id] = "Could not be read"
+    return render_template(
+        "locks/pending.html", title="Lock requests", requests=requests, notes=notes
+    )
+
+
+@bp.route("/locks/<int:request_id>", methods=["GET", "POST"])
+def decide(request_id: int) -> Response | tuple[str, int]:
+    item = next(
+        (r for r in locks.pending_requests(db(), current_user.actor) if r.id == request_id), None
+    )
+    if item is None:
+        abort(404)
+    form = DecisionForm()
+    colleagues = db().scalars(
+        select(User)
+        .where(User.agency_id == current_user.agency_id, User.active)
+        .order_by(User.display_name)
+    )
+    form.members.choices = [
+        (u.id, u.display_name)
+        for u in colleagues
+        if u.id not in (current_user.id, item.case.officer_id)
+    ]
+    if form.validate_on_submit():
+        approve = request.form.get("decision") == "approve"
+        try:
+            locks.decide_lock(
+                db(),
+                current_user.actor,
+                request_id,
+                approve=approve,
+                members=form.members.data or [],
+            )
+        except NotAllowed as e:
+            form.note.errors = [str(e).capitalize()]  # type: ignore[assignment]
+        except CaseworkError as e:
+            form.note.errors = [e.message]  # type: ignore[assignment]
+        else:
+            flash(
+                f"Request {'approved' if approve else 'refused'} for case {item.case.reference}.",
+                "success",
+            )
+            return redirect(url_for("locks.pending"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "locks/decide.html",
+        title=f"Decide the request for case {item.case.reference}",
+        form=form,
+        item=item,
+    ), status

@@ -1,0 +1,120 @@
+"""Break-glass: time-limited emergency access (risk to life) to a case that is not locked,
+under an emergency protocol clause, with a stated reason; the owning agency's managers
+and data protection officers are alerted, and a manager reviews every use afterwards."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.access import Actor
+from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing.gate import policy
+from sharing.models import Agency, Alert, BreakGlass, Case, User
+from sharing.models.base import utcnow
+from sharing.sealing import seal
+from sharing.vocabulary import AlertKind, Role
+
+DEFAULT_HOURS = 4
+MIN_REASON = 20
+
+
+def break_glass(
+    session: Session,
+    actor: Actor,
+    reference: str,
+    reason: str,
+    *,
+    hours: int = DEFAULT_HOURS,
+    now: datetime | None = None,
+) -> BreakGlass:
+    """Open emergency access to the case with ``reference``."""
+    now = now or utcnow()
+    if len(reason.strip()) < MIN_REASON:
+        raise CaseworkError(
+            "reason",
+            f"Say what the risk to life is and why you need the case now (at least {MIN_REASON} characters)",
+        )
+    case = session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
+    if case is None or case.locked or case.erased_at is not None:
+        raise NotFound(reference)  # a locked case is not to be confirmed to exist
+    if case.agency_id == actor.agency_id:
+        raise CaseworkError(
+            "reference", "This is your own agency's case: open it from your case list"
+        )
+    grant = next(
+        (
+            g
+            for g in policy(session).emergency_grants(actor.agency_id)
+            if g.applies(actor.roles, case.priority, now.date())
+        ),
+        None,
+    )
+    if grant is None:
+        raise NotAllowed("no emergency clause of an active protocol covers your agency and role")
+    glass = BreakGlass(
+        case=case,
+        user_id=actor.user_id,
+        protocol_id=grant.protocol_id,
+        clause=grant.clause,
+        started_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    session.add(glass)
+    seal(glass, "reason", reason.strip())
+    session.flush()
+    user = session.get(User, actor.user_id)
+    agency = session.get(Agency, actor.agency_id)
+    message = (
+        f"Emergency access to case {case.reference} by {user.display_name if user else 'a user'} "
+        f"({agency.name if agency else 'a partner'}) until {glass.expires_at:%d %b %Y %H:%M} UTC: review it"
+    )
+    for role in (Role.MANAGER, Role.DPO):
+        session.add(
+            Alert(
+                agency_id=case.agency_id,
+                role=role,
+                kind=AlertKind.BREAK_GLASS,
+                message=message,
+                case_id=case.id,
+                break_glass_id=glass.id,
+            )
+        )
+    session.flush()
+    return glass
+
+
+def review(
+    session: Session, actor: Actor, glass_id: int, note: str, now: datetime | None = None
+) -> BreakGlass:
+    """A manager of the owning agency records their review of an emergency access."""
+    glass = session.get(BreakGlass, glass_id)
+    if glass is None or glass.case.agency_id != actor.agency_id:
+        raise NotFound(glass_id)
+    if not actor.has(Role.MANAGER):
+        raise NotAllowed("only a manager of the owning agency reviews emergency access")
+    if glass.reviewed_at is not None:
+        raise CaseworkError("note", "This emergency access has already been reviewed")
+    if len(note.strip()) < 10:
+        raise CaseworkError("note", "Record what the review found (at least 10 characters)")
+    glass.reviewed_at = now or utcnow()
+    glass.reviewed_by_id = actor.user_id
+    seal(glass, "review_note", note.strip())
+    session.flush()
+    return glass
+
+
+def to_review(session: Session, actor: Actor) -> list[BreakGlass]:
+    """Emergency accesses to the actor's agency's cases still waiting for review."""
+    if not actor.has(Role.MANAGER, Role.DPO):
+        return []
+    return list(
+        session.scalars(
+            select(BreakGlass)
+            .join(Case, Case.id == BreakGlass.case_id)
+            .where(Case.agency_id == actor.agency_id, BreakGlass.reviewed_at.is_(None))
+            .order_by(BreakGlass.started_at)
+        )
+    )

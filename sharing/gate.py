@@ -1,0 +1,114 @@
+"""Access decisions against the database: gathers the facts ``sharing.access.decide``
+needs (the case, its lock, shares and break-glass, the active protocols) and asks it.
+
+The compiled policy is cached per database and rebuilt when any protocol changes status
+(``ProtocolRecord.changed_at``), so suspending a protocol stops its access at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing.access import Act, Actor, BreakGlassFacts, CaseFacts, Decision, ShareFacts, decide
+from sharing.models import Agency, BreakGlass, Case, LockMember, ProtocolRecord, Share, User
+from sharing.models.base import utcnow
+from sharing.policy import AgencyRef, Policy
+from sharing.protocols import parse_protocol
+from sharing.vocabulary import ProtocolStatus
+
+_lock = threading.Lock()
+_policies: dict[int, tuple[tuple[object, ...], Policy]] = {}
+
+
+def policy(session: Session) -> Policy:
+    """The active protocols, compiled; rebuilt only when a protocol has changed."""
+    stamp = tuple(
+        session.execute(
+            select(func.max(ProtocolRecord.changed_at), func.count(ProtocolRecord.id))
+        ).one()
+    )
+    stamp += (session.scalar(select(func.count(Agency.id))),)
+    key = id(session.get_bind().engine)
+    with _lock:
+        cached = _policies.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    active = session.scalars(
+        select(ProtocolRecord).where(ProtocolRecord.status == ProtocolStatus.ACTIVE)
+    ).all()
+    agencies = [AgencyRef(a.id, a.code, a.type) for a in session.scalars(select(Agency))]
+    compiled = Policy.compile(
+        ((r.id, parse_protocol(r.source, source=f"{r.key} v{r.version}")) for r in active), agencies
+    )
+    with _lock:
+        _policies[key] = (stamp, compiled)
+    return compiled
+
+
+def case_facts(session: Session, case: Case) -> CaseFacts:
+    members: frozenset[int] = frozenset()
+    if case.locked:
+        members = frozenset(
+            session.scalars(select(LockMember.user_id).where(LockMember.case_id == case.id))
+        )
+    officer_team = session.scalar(select(User.team).where(User.id == case.officer_id))
+    return CaseFacts(
+        id=case.id,
+        agency_id=case.agency_id,
+        officer_id=case.officer_id,
+        officer_team=officer_team,
+        priority=case.priority,
+        locked=case.locked,
+        lock_members=members,
+        erased=case.erased_at is not None,
+        closed=case.status.value == "closed",
+    )
+
+
+def share_facts(session: Session, case_id: int, agency_id: int | None = None) -> list[ShareFacts]:
+    query = select(Share).where(Share.case_id == case_id)
+    if agency_id is not None:
+        query = query.where(Share.agency_id == agency_id)
+    return [
+        ShareFacts(s.id, s.agency_id, s.protocol_id, s.purpose, s.until, s.revoked_at is not None)
+        for s in session.scalars(query)
+    ]
+
+
+def break_glass_facts(session: Session, case_id: int, user_id: int) -> list[BreakGlassFacts]:
+    return [
+        BreakGlassFacts(b.id, b.user_id, b.protocol_id, b.clause, b.expires_at)
+        for b in session.scalars(
+            select(BreakGlass).where(BreakGlass.case_id == case_id, BreakGlass.user_id == user_id)
+        )
+    ]
+
+
+def decide_case(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    act: Act = Act.VIEW,
+    purpose: str | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """The decision for ``actor`` on ``case``, from the database's current state."""
+    facts = case_facts(session, case)
+    if facts.agency_id == actor.agency_id or (
+        facts.locked and actor.user_id not in facts.lock_members
+    ):
+        return decide(actor, facts, act, purpose, now=now or utcnow())
+    return decide(
+        actor,
+        facts,
+        act,
+        purpose,
+        policy=policy(session),
+        shares=share_facts(session, case.id, actor.agency_id),
+        break_glass=break_glass_facts(session, case.id, actor.user_id),
+        now=now or utcnow(),
+    )

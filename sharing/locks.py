@@ -1,0 +1,124 @@
+"""Locking a case (procedure 3.7): the case officer asks, a manager of the agency who is
+not the requester decides; a locked case exists only for its lock members. Unlocking
+follows the same two-person rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from sharing.access import Act, Actor
+from sharing.casework import CaseworkError, NotAllowed, NotFound, get_case
+from sharing.models import Alert, Case, LockMember, LockRequest, User
+from sharing.models.base import utcnow
+from sharing.sealing import seal
+from sharing.vocabulary import AlertKind, LockReason, LockStatus, Role
+
+
+def request_lock(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    reason: LockReason | None,
+    note: str,
+    *,
+    unlock: bool = False,
+) -> LockRequest:
+    """The case officer asks for the case to be locked (with a reason) or unlocked."""
+    case = get_case(session, actor, case_id, Act.RECORD)
+    if case.locked != unlock:
+        raise CaseworkError(
+            "reason", "This case is already unlocked" if unlock else "This case is already locked"
+        )
+    if not unlock and reason is None:
+        raise CaseworkError("reason", "Choose why the case should be locked")
+    if len(note.strip()) < 10:
+        raise CaseworkError("note", "Explain the request for your manager (at least 10 characters)")
+    pending = session.scalar(
+        select(LockRequest).where(
+            LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
+        )
+    )
+    if pending is not None:
+        raise CaseworkError("reason", "A request for this case is already waiting for a manager")
+    request = LockRequest(
+        case=case,
+        reason=reason or LockReason.SENSITIVE,
+        unlock=unlock,
+        requested_by_id=actor.user_id,
+    )
+    session.add(request)
+    seal(request, "note", note.strip())
+    session.add(
+        Alert(
+            agency_id=case.agency_id,
+            role=Role.MANAGER,
+            kind=AlertKind.LOCK_REQUEST,
+            message=f"{'Unlock' if unlock else 'Lock'} requested for case {case.reference}",
+            case_id=case.id,
+        )
+    )
+    session.flush()
+    return request
+
+
+def decide_lock(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    *,
+    approve: bool,
+    members: Sequence[int] = (),
+    now: datetime | None = None,
+) -> LockRequest:
+    """A manager of the agency, not the requester, approves or refuses. An approved lock
+    lets in the case officer, the approving manager and the users they name."""
+    request = session.get(LockRequest, request_id)
+    if request is None or request.case.agency_id != actor.agency_id:
+        raise NotFound(request_id)
+    if not actor.has(Role.MANAGER):
+        raise NotAllowed("only a manager decides lock requests")
+    if request.requested_by_id == actor.user_id:
+        raise NotAllowed(
+            "a lock must be decided by a manager other than the person who asked for it"
+        )
+    if request.status is not LockStatus.REQUESTED:
+        raise CaseworkError("decision", "This request has already been decided")
+    request.status = LockStatus.APPROVED if approve else LockStatus.REFUSED
+    request.decided_by_id = actor.user_id
+    request.decided_at = now or utcnow()
+    if approve:
+        _apply(session, actor, request.case, request.unlock, members)
+    session.flush()
+    return request
+
+
+def _apply(
+    session: Session, actor: Actor, case: Case, unlock: bool, members: Sequence[int]
+) -> None:
+    session.execute(delete(LockMember).where(LockMember.case_id == case.id))
+    case.locked = not unlock
+    if unlock:
+        return
+    for user_id in dict.fromkeys([case.officer_id, actor.user_id, *members]):
+        user = session.get(User, user_id)
+        if user is None or user.agency_id != case.agency_id:
+            raise CaseworkError("members", "Name only people of your own agency")
+        session.add(LockMember(case_id=case.id, user_id=user_id, named_by_id=actor.user_id))
+
+
+def pending_requests(session: Session, actor: Actor) -> list[LockRequest]:
+    """Lock and unlock requests waiting for a manager of the actor's agency."""
+    if not actor.has(Role.MANAGER):
+        return []
+    return list(
+        session.scalars(
+            select(LockRequest)
+            .join(Case, Case.id == LockRequest.case_id)
+            .where(Case.agency_id == actor.agency_id, LockRequest.status == LockStatus.REQUESTED)
+            .order_by(LockRequest.requested_at)
+        )
+    )

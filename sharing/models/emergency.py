@@ -1,0 +1,70 @@
+"""Break-glass access in an emergency, and the alerts the hub raises for people to act on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sharing.models.agencies import Agency
+from sharing.models.base import Base, UTCDateTime, enum_column, personal, utcnow
+from sharing.models.cases import Case
+from sharing.models.protocols import ProtocolRecord
+from sharing.models.users import User
+from sharing.vocabulary import AlertKind, Role
+
+
+class BreakGlass(Base):
+    """Time-limited emergency access (risk to life) to a case that is not locked, under an
+    emergency protocol clause; reviewed afterwards by the owning agency's manager."""
+
+    __tablename__ = "break_glass"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
+    #: The emergency clause of that protocol.
+    clause: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The user's stated reason (may describe the people at risk).
+    reason: Mapped[bytes | None] = personal("narrative")
+    #: The reviewing manager's conclusion.
+    review_note: Mapped[bytes | None] = personal("narrative")
+
+    case: Mapped[Case] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    protocol: Mapped[ProtocolRecord] = relationship()
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+    @property
+    def sealed_under(self) -> Case:
+        return self.case
+
+
+class Alert(Base):
+    """Something the hub asks the people holding a role in an agency to look at. Holds
+    identifiers and category names, never personal data."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    #: Who in the agency should act: managers or DPOs.
+    role: Mapped[Role] = enum_column(Role, "alert_role")
+    kind: Mapped[AlertKind] = enum_column(AlertKind, "alert_kind")
+    #: What happened, in words with no personal data (references and agency names only).
+    message: Mapped[str] = mapped_column(String(400))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    break_glass_id: Mapped[int | None] = mapped_column(
+        ForeignKey("break_glass.id", ondelete="CASCADE")
+    )
+    protocol_id: Mapped[int | None] = mapped_column(ForeignKey("protocols.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = relationship()

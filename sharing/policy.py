@@ -1,0 +1,134 @@
+"""The active protocols, compiled for fast access decisions.
+
+A ``Policy`` holds every clause of every active protocol version as ``Grant``s, indexed
+by receiving agency and purpose, with agency-type selectors already expanded to the
+agencies of that type. It is rebuilt when any protocol's status changes (``changed_at``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sharing.protocols import Clause, ProtocolDocument
+from sharing.vocabulary import AgencyType, Priority, Role
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One clause of one active protocol version, as a decision uses it."""
+
+    protocol_id: int
+    protocol_key: str
+    version: int
+    clause: str
+    purpose: str
+    roles: frozenset[Role]
+    categories: frozenset[str]
+    requires_share: bool
+    priorities: frozenset[Priority] | None
+    emergency: bool
+    start: date
+    end: date
+
+    def applies(self, roles: frozenset[Role], priority: Priority, today: date) -> bool:
+        return (
+            self.start <= today <= self.end
+            and not self.roles.isdisjoint(roles)
+            and (self.priorities is None or priority in self.priorities)
+        )
+
+    @property
+    def basis(self) -> str:
+        return f"Protocol {self.protocol_key} version {self.version}, clause {self.clause}, purpose {self.purpose}"
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    id: int
+    code: str
+    type: AgencyType
+
+
+class Policy:
+    """Grants by (receiving agency id, purpose), and emergency grants by agency id."""
+
+    def __init__(
+        self,
+        grants: Mapping[tuple[int, str], tuple[Grant, ...]],
+        emergency: Mapping[int, tuple[Grant, ...]],
+    ):
+        self._grants = dict(grants)
+        self._emergency = dict(emergency)
+
+    @classmethod
+    def empty(cls) -> Policy:
+        return cls({}, {})
+
+    @classmethod
+    def compile(
+        cls, active: Iterable[tuple[int, ProtocolDocument]], agencies: Iterable[AgencyRef]
+    ) -> Policy:
+        """From (protocol record id, parsed document) of each active version."""
+        agencies = list(agencies)
+        by_code = {a.code: a.id for a in agencies}
+        by_type: dict[AgencyType, list[int]] = defaultdict(list)
+        for agency in agencies:
+            by_type[agency.type].append(agency.id)
+        grants: dict[tuple[int, str], list[Grant]] = defaultdict(list)
+        emergency: dict[int, list[Grant]] = defaultdict(list)
+        for record_id, document in active:
+            for clause in document.clauses:
+                grant = _grant(record_id, document, clause)
+                for agency_id in _recipients(clause.recipients, by_code, by_type):
+                    (
+                        emergency[agency_id]
+                        if grant.emergency
+                        else grants[(agency_id, grant.purpose)]
+                    ).append(grant)
+        return cls(
+            {k: tuple(v) for k, v in grants.items()}, {k: tuple(v) for k, v in emergency.items()}
+        )
+
+    def grants(self, agency_id: int, purpose: str) -> tuple[Grant, ...]:
+        return self._grants.get((agency_id, purpose), ())
+
+    def emergency_grants(self, agency_id: int) -> tuple[Grant, ...]:
+        return self._emergency.get(agency_id, ())
+
+    def purposes_for(self, agency_id: int) -> set[str]:
+        return {purpose for (agency, purpose) in self._grants if agency == agency_id}
+
+
+def _grant(record_id: int, document: ProtocolDocument, clause: Clause) -> Grant:
+    return Grant(
+        protocol_id=record_id,
+        protocol_key=document.id,
+        version=document.version,
+        clause=clause.id,
+        purpose=clause.purpose,
+        roles=frozenset(clause.roles),
+        categories=frozenset(clause.categories),
+        requires_share=clause.requires_share,
+        priorities=frozenset(clause.priorities) if clause.priorities is not None else None,
+        emergency=clause.emergency,
+        start=document.start,
+        end=document.end,
+    )
+
+
+_AGENCY_TYPES = {t.value: t for t in AgencyType}
+
+
+def _recipients(
+    selectors: Iterable[str], by_code: Mapping[str, int], by_type: Mapping[AgencyType, list[int]]
+) -> set[int]:
+    found: set[int] = set()
+    for selector in selectors:
+        if selector.startswith("type:"):
+            found.update(by_type.get(_AGENCY_TYPES[selector.removeprefix("type:")], []))
+        elif selector in by_code:
+            found.add(by_code[selector])
+    return found

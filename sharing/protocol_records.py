@@ -1,0 +1,230 @@
+"""Protocols in the hub: import as a draft, signature by each party's signatory, active
+once every party has signed, suspended, superseded by a new version, expired at the end
+date; the DPOs are told when a review falls due; and the impact of a new version.
+
+Only a valid file is ever imported (``sharing.protocols.parse_protocol``); the record keeps
+the file exactly as signed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing.access import Actor
+from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing.models import Agency, Alert, ProtocolRecord, ProtocolSignature
+from sharing.models.base import utcnow
+from sharing.policy import AgencyRef, Policy
+from sharing.protocols import ProtocolDocument, parse_protocol
+from sharing.vocabulary import AlertKind, ProtocolStatus, Role
+
+#: Roles that manage protocols in the hub (import, suspend).
+PROTOCOL_ADMINS = (Role.DPO,)
+
+
+def known_agencies(session: Session) -> dict[str, object]:
+    return {a.code: a.type for a in session.scalars(select(Agency))}
+
+
+def document(record: ProtocolRecord) -> ProtocolDocument:
+    return parse_protocol(record.source, source=f"{record.key} v{record.version}")
+
+
+def import_protocol(
+    session: Session, actor: Actor, text: str, source: str, now: datetime | None = None
+) -> ProtocolRecord:
+    """Import a valid protocol file as a draft (ProtocolInvalid lists every problem)."""
+    if not actor.has(*PROTOCOL_ADMINS):
+        raise NotAllowed("only data protection officers import protocols")
+    parsed = parse_protocol(text, source=source, known_agencies=known_agencies(session))  # type: ignore[arg-type]
+    latest = session.scalar(
+        select(func.max(ProtocolRecord.version)).where(ProtocolRecord.key == parsed.id)
+    )
+    if latest is not None and parsed.version <= latest:
+        raise CaseworkError(
+            "file",
+            f"{parsed.id} version {parsed.version} is not newer than version {latest}, already in the hub",
+        )
+    record = ProtocolRecord(
+        key=parsed.id,
+        version=parsed.version,
+        title=parsed.title,
+        source=text,
+        status=ProtocolStatus.DRAFT,
+        start_on=parsed.start,
+        end_on=parsed.end,
+        review_on=parsed.review,
+        imported_by_id=actor.user_id,
+        imported_at=now or utcnow(),
+        changed_at=now or utcnow(),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def party_agencies(session: Session, record: ProtocolRecord) -> dict[int, Role]:
+    """Every agency that must sign, with the role its signatory must hold."""
+    agencies = list(session.scalars(select(Agency)))
+    signers: dict[int, Role] = {}
+    for party in document(record).parties:
+        for agency in agencies:
+            if agency.code == party.agency or (
+                party.agency_type is not None and agency.type is party.agency_type
+            ):
+                signers[agency.id] = party.signatory_role
+    return signers
+
+
+def sign(
+    session: Session, actor: Actor, protocol_id: int, now: datetime | None = None
+) -> ProtocolRecord:
+    """The actor signs for their agency; the last signature activates the protocol."""
+    record = session.get(ProtocolRecord, protocol_id)
+    if record is None:
+        raise NotFound(protocol_id)
+    if record.status not in (ProtocolStatus.DRAFT, ProtocolStatus.AWAITING_SIGNATURES):
+        raise CaseworkError(
+            "sign", f"This protocol is {record.status.label.lower()}: it can no longer be signed"
+        )
+    signers = party_agencies(session, record)
+    if actor.agency_id not in signers:
+        raise NotAllowed("your agency is not a party to this protocol")
+    if not actor.has(signers[actor.agency_id]):
+        raise NotAllowed(
+            f"your agency's signatory for this protocol is its {signers[actor.agency_id].label.lower()}"
+        )
+    if any(s.agency_id == actor.agency_id for s in record.signatures):
+        raise CaseworkError("sign", "Your agency has already signed this protocol")
+    now = now or utcnow()
+    record.signatures.append(
+        ProtocolSignature(agency_id=actor.agency_id, signed_by_id=actor.user_id, signed_at=now)
+    )
+    record.status = ProtocolStatus.AWAITING_SIGNATURES
+    record.changed_at = now
+    if {s.agency_id for s in record.signatures} >= set(signers):
+        _activate(session, record, now)
+    session.flush()
+    return record
+
+
+def _activate(session: Session, record: ProtocolRecord, now: datetime) -> None:
+    for older in session.scalars(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == record.key,
+            ProtocolRecord.status == ProtocolStatus.ACTIVE,
+            ProtocolRecord.id != record.id,
+        )
+    ):
+        older.status = ProtocolStatus.SUPERSEDED
+        older.superseded_by_id = record.id
+        older.changed_at = now
+    record.status = ProtocolStatus.ACTIVE
+    record.activated_at = now
+
+
+def suspend(
+    session: Session, actor: Actor, protocol_id: int, now: datetime | None = None
+) -> ProtocolRecord:
+    """A party's DPO suspends an active protocol: its access stops at once."""
+    record = session.get(ProtocolRecord, protocol_id)
+    if record is None:
+        raise NotFound(protocol_id)
+    if not actor.has(Role.DPO) or actor.agency_id not in party_agencies(session, record):
+        raise NotAllowed("only the data protection officer of a party agency suspends a protocol")
+    if record.status is not ProtocolStatus.ACTIVE:
+        raise CaseworkError(
+            "suspend",
+            f"Only an active protocol can be suspended; this one is {record.status.label.lower()}",
+        )
+    record.status = ProtocolStatus.SUSPENDED
+    record.changed_at = now or utcnow()
+    session.flush()
+    return record
+
+
+def sweep(
+    session: Session, today: date, now: datetime | None = None
+) -> tuple[list[ProtocolRecord], list[ProtocolRecord]]:
+    """Expire active protocols past their end date, and tell the parties' DPOs of reviews
+    that have fallen due (once each). Returns (expired, reviews notified)."""
+    now = now or utcnow()
+    expired = list(
+        session.scalars(
+            select(ProtocolRecord).where(
+                ProtocolRecord.status == ProtocolStatus.ACTIVE, ProtocolRecord.end_on < today
+            )
+        )
+    )
+    for record in expired:
+        record.status = ProtocolStatus.EXPIRED
+        record.changed_at = now
+    due = list(
+        session.scalars(
+            select(ProtocolRecord).where(
+                ProtocolRecord.status == ProtocolStatus.ACTIVE,
+                ProtocolRecord.review_on <= today,
+                ProtocolRecord.review_notified_at.is_(None),
+            )
+        )
+    )
+    for record in due:
+        record.review_notified_at = now
+        for agency_id in party_agencies(session, record):
+            session.add(
+                Alert(
+                    agency_id=agency_id,
+                    role=Role.DPO,
+                    kind=AlertKind.PROTOCOL_REVIEW,
+                    message=f"{record.title} (version {record.version}) was due for review on {record.review_on:%d %B %Y}",
+                    protocol_id=record.id,
+                )
+            )
+    session.flush()
+    return expired, due
+
+
+@dataclass(frozen=True)
+class ImpactRow:
+    agency: str
+    role: str
+    purpose: str
+    gained: tuple[str, ...]
+    lost: tuple[str, ...]
+
+
+def impact(session: Session, record: ProtocolRecord) -> list[ImpactRow]:
+    """What activating ``record`` changes against the version now active: which agencies
+    and roles gain or lose which categories for which purposes."""
+    current = session.scalar(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == record.key, ProtocolRecord.status == ProtocolStatus.ACTIVE
+        )
+    )
+    agencies = [AgencyRef(a.id, a.code, a.type) for a in session.scalars(select(Agency))]
+    names = {a.id: a.name for a in session.scalars(select(Agency))}
+    before = _reach(Policy.compile([(0, document(current))] if current else [], agencies), agencies)
+    after = _reach(Policy.compile([(0, document(record))], agencies), agencies)
+    rows = []
+    for key in sorted(set(before) | set(after)):
+        gained = tuple(sorted(after.get(key, set()) - before.get(key, set())))
+        lost = tuple(sorted(before.get(key, set()) - after.get(key, set())))
+        if gained or lost:
+            agency_id, role, purpose = key
+            rows.append(ImpactRow(names[agency_id], role.label, purpose, gained, lost))
+    return rows
+
+
+def _reach(policy: Policy, agencies: list[AgencyRef]) -> dict[tuple[int, Role, str], set[str]]:
+    reach: dict[tuple[int, Role, str], set[str]] = {}
+    for agency in agencies:
+        grants = [g for p in policy.purposes_for(agency.id) for g in policy.grants(agency.id, p)]
+        grants += list(policy.emergency_grants(agency.id))
+        for grant in grants:
+            for role in grant.roles:
+                reach.setdefault((agency.id, role, grant.purpose), set()).update(grant.categories)
+    return reach
