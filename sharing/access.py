@@ -90,9 +90,13 @@ class CaseFacts:
 
 @dataclass(frozen=True)
 class ShareFacts:
+    """A share of the case. It names a protocol, not a version: when a new version of the
+    protocol supersedes the one it was made under, the share carries on under the new
+    version's clauses."""
+
     id: int
     agency_id: int
-    protocol_id: int
+    protocol_key: str
     purpose: str
     until: date
     revoked: bool = False
@@ -208,7 +212,7 @@ def _partner(
             continue
         if grant.requires_share:
             share = next(
-                (s for s in mine if s.protocol_id == grant.protocol_id and s.purpose == purpose),
+                (s for s in mine if s.protocol_key == grant.protocol_key and s.purpose == purpose),
                 None,
             )
             if share is None:

@@ -280,8 +280,12 @@ def _visible_cases(actor: Actor) -> Select[Case]:
         return select(Case).where(false())
     query = select(Case).where(Case.agency_id == actor.agency_id)
     if not actor.has(Role.MANAGER):
-        team = select(User.id).where(User.agency_id == actor.agency_id, User.team == actor.team)
-        query = query.where(or_(Case.officer_id == actor.user_id, Case.officer_id.in_(team)))
+        mine = Case.officer_id == actor.user_id
+        if actor.team is None:
+            query = query.where(mine)
+        else:
+            team = select(User.id).where(User.agency_id == actor.agency_id, User.team == actor.team)
+            query = query.where(or_(mine, Case.officer_id.in_(team)))
     members = select(LockMember.case_id).where(LockMember.user_id == actor.user_id)
     return query.where(or_(Case.locked.is_(False), Case.id.in_(members)))
 

@@ -70,12 +70,16 @@ def case_facts(session: Session, case: Case) -> CaseFacts:
 
 
 def share_facts(session: Session, case_id: int, agency_id: int | None = None) -> list[ShareFacts]:
-    query = select(Share).where(Share.case_id == case_id)
+    query = (
+        select(Share, ProtocolRecord.key)
+        .join(ProtocolRecord, ProtocolRecord.id == Share.protocol_id)
+        .where(Share.case_id == case_id)
+    )
     if agency_id is not None:
         query = query.where(Share.agency_id == agency_id)
     return [
-        ShareFacts(s.id, s.agency_id, s.protocol_id, s.purpose, s.until, s.revoked_at is not None)
-        for s in session.scalars(query)
+        ShareFacts(s.id, s.agency_id, key, s.purpose, s.until, s.revoked_at is not None)
+        for s, key in session.execute(query)
     ]
 
 

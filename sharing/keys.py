@@ -85,7 +85,8 @@ class LocalKeyring:
         self._active = 0
         self._index_key = b""
         self._index_bits: dict[str, int] = {}
-        self._loaded_at = -1
+        #: What the file looked like when last read (``_stamp``); None: read it again.
+        self._loaded_at: tuple[int, int, int, int] | None = None
         self._load()
 
     @classmethod
@@ -110,7 +111,7 @@ class LocalKeyring:
         """Re-read the file if another process (``hub keys rotate``) changed it, so every
         process sees new and retired versions without a restart."""
         try:
-            changed = self.path.stat().st_mtime_ns != self._loaded_at
+            changed = _stamp(self.path.stat()) != self._loaded_at
         except OSError:
             changed = True
         if changed:
@@ -153,9 +154,10 @@ class LocalKeyring:
             raise KeyringError(
                 f"key store {self.path} is damaged: its active version {self._active} is missing"
             )
+        self._loaded_at = _stamp(status)
 
     def _save(self) -> None:
-        self._loaded_at = -1
+        self._loaded_at = None
         _write(
             self.path,
             {
@@ -220,6 +222,12 @@ class LocalKeyring:
             raise KeyringError("the active key version cannot be retired")
         self._versions.pop(version, None)
         self._save()
+
+
+def _stamp(status: os.stat_result) -> tuple[int, int, int, int]:
+    """Changes whenever the key store is replaced (``_write`` makes a new file), written to
+    or has its mode changed (inode, size, modification and change times)."""
+    return (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
 def _new_version() -> dict[str, str]:

@@ -23,6 +23,7 @@ another.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import struct
 from typing import Any
@@ -41,6 +42,15 @@ log = logging.getLogger(__name__)
 FORMAT_AES_GCM = 0x01
 _HEADER = struct.Struct(">BQ")
 _NONCE = 12
+_CIPHERTEXT_AT = _HEADER.size + _NONCE
+_SHORTEST = _CIPHERTEXT_AT + 16  # the GCM tag
+#: ``session.info`` key of the session's AESGCM objects: data key id → (key, AESGCM(key)).
+#: Only a memo of the ``data_keys`` cache: an entry counts only while that cache holds the
+#: very same key object, so whatever empties that cache empties this one too.
+_CIPHERS = "data_key_ciphers"
+#: Mapped class → {sealed column → the start of its associated data}. Tables never change
+#: while the process runs, so this is worked out once per class.
+_AD_PREFIXES: dict[type, dict[str, bytes]] = {}
 
 
 class SealedValueError(ValueError):
@@ -57,8 +67,21 @@ class ErasedValue(SealedValueError):
 
 
 def is_personal(record: DeclarativeBase, column: str) -> bool:
-    table = record.__class__.__table__
-    return column in table.c and bool(table.c[column].info.get("personal"))
+    return column in _ad_prefixes(record.__class__)
+
+
+def _ad_prefixes(model: type) -> dict[str, bytes]:
+    """Sealed column → ``hub-sealed-v1|<table>|<column>|`` for a mapped class."""
+    prefixes = _AD_PREFIXES.get(model)
+    if prefixes is None:
+        table = model.__table__  # type: ignore[attr-defined]
+        prefixes = {
+            key: f"hub-sealed-v1|{model.__tablename__}|{key}|".encode()  # type: ignore[attr-defined]
+            for key, column in table.c.items()
+            if column.info.get("personal")
+        }
+        _AD_PREFIXES[model] = prefixes
+    return prefixes
 
 
 def personal_columns(model: type[DeclarativeBase]) -> dict[str, str]:
@@ -85,9 +108,9 @@ def _where(record: DeclarativeBase, column: str) -> str:
     return f"{record.__class__.__tablename__}.{column} row {getattr(record, 'id', '?')}"
 
 
-def _associated_data(record: DeclarativeBase, column: str, key_id: int) -> bytes:
-    table = record.__class__.__tablename__
-    return f"hub-sealed-v1|{table}|{column}|{record.id}|{key_id}".encode()  # type: ignore[attr-defined]
+def _associated_data(prefix: bytes, row_id: int, key_id: int) -> bytes:
+    """``hub-sealed-v1|<table>|<column>|<row id>|<data key id>``, from the column's prefix."""
+    return prefix + f"{row_id}|{key_id}".encode()
 
 
 def wrap_context(key_id: int, kek_version: int) -> bytes:
@@ -97,6 +120,41 @@ def wrap_context(key_id: int, kek_version: int) -> bytes:
 
 def _cache(session: Session) -> dict[int, bytes]:
     return session.info.setdefault("data_keys", {})  # type: ignore[no-any-return]
+
+
+def _cipher(session: Session, key_id: int, key: bytes) -> AESGCM:
+    """AESGCM of data key ``key_id`` (``key``, from the session's cache), made once a session."""
+    ciphers: dict[int, tuple[bytes, AESGCM]] = session.info.setdefault(_CIPHERS, {})
+    entry = ciphers.get(key_id)
+    if entry is None or entry[0] is not key:
+        entry = ciphers[key_id] = (key, AESGCM(key))
+    return entry[1]
+
+
+def _cached_cipher(session: Session, key_id: int) -> AESGCM | None:
+    """The AESGCM of data key ``key_id`` if this session has already unwrapped it."""
+    info = session.info
+    cache: dict[int, bytes] | None = info.get("data_keys")
+    key = cache.get(key_id) if cache is not None else None
+    if key is None:
+        return None
+    ciphers: dict[int, tuple[bytes, AESGCM]] | None = info.get(_CIPHERS)
+    entry = ciphers.get(key_id) if ciphers is not None else None
+    if entry is not None and entry[0] is key:
+        return entry[1]
+    return _cipher(session, key_id, key)
+
+
+def _owner_cipher(session: Session, owner: Any) -> tuple[int, AESGCM]:
+    """``data_key_for``, as the key's id and AESGCM, without loading the owner's DataKey
+    record when the session has already unwrapped its key."""
+    key_id: int | None = owner.data_key_id
+    if key_id is not None:
+        cipher = _cached_cipher(session, key_id)
+        if cipher is not None:
+            return key_id, cipher
+    key_id, key = data_key_for(session, owner)
+    return key_id, _cipher(session, key_id, key)
 
 
 def data_key_for(session: Session, owner: Any) -> tuple[int, bytes]:
@@ -138,18 +196,21 @@ def load_data_keys(session: Session, key_ids: set[int]) -> None:
 
 def seal(record: DeclarativeBase, column: str, value: str | None) -> None:
     """Encrypt ``value`` into the sealed ``column`` of ``record`` (None or "" clears it)."""
-    if not is_personal(record, column):
+    prefix = _ad_prefixes(record.__class__).get(column)
+    if prefix is None:
         raise AttributeError(f"{type(record).__name__}.{column} is not a sealed column")
     if value is None or value == "":
         setattr(record, column, None)
         return
     session = _session(record)
-    if record.id is None:  # type: ignore[attr-defined]
+    row_id = record.id  # type: ignore[attr-defined]
+    if row_id is None:
         session.flush()  # the row's id is part of the associated data
-    key_id, key = data_key_for(session, record.sealed_under)  # type: ignore[attr-defined]
-    nonce = secrets.token_bytes(_NONCE)
-    ciphertext = AESGCM(key).encrypt(
-        nonce, value.encode("utf-8"), _associated_data(record, column, key_id)
+        row_id = record.id  # type: ignore[attr-defined]
+    key_id, cipher = _owner_cipher(session, record.sealed_under)  # type: ignore[attr-defined]
+    nonce = os.urandom(_NONCE)  # what secrets.token_bytes does, without two calls around it
+    ciphertext = cipher.encrypt(
+        nonce, value.encode("utf-8"), _associated_data(prefix, row_id, key_id)
     )
     setattr(record, column, _HEADER.pack(FORMAT_AES_GCM, key_id) + nonce + ciphertext)
 
@@ -160,12 +221,13 @@ def unseal(record: DeclarativeBase, column: str) -> str | None:
     Raises ErasedValue for an erased record, IntegrityFailure for an altered or moved
     value (logged, without the value), SealedValueError for an unknown format.
     """
-    if not is_personal(record, column):
+    prefix = _ad_prefixes(record.__class__).get(column)
+    if prefix is None:
         raise AttributeError(f"{type(record).__name__}.{column} is not a sealed column")
     blob: bytes | None = getattr(record, column)
     if blob is None:
         return None
-    if len(blob) < _HEADER.size + _NONCE + 16 or blob[0] != FORMAT_AES_GCM:
+    if len(blob) < _SHORTEST or blob[0] != FORMAT_AES_GCM:
         raise SealedValueError(
             f"unreadable sealed value in {_where(record, column)}: unknown format"
         )
@@ -174,11 +236,17 @@ def unseal(record: DeclarativeBase, column: str) -> str | None:
     if owner.data_key_id != key_id:
         _integrity(record, column, "sealed under another record's key")
     session = _session(record)
-    key = unwrap(session, owner.data_key)
-    nonce = blob[_HEADER.size : _HEADER.size + _NONCE]
+    # The owner's data_key_id is key_id (checked above): a key this session has unwrapped
+    # needs no DataKey record, which would otherwise be loaded (a query) once per owner.
+    cipher = _cached_cipher(session, key_id)
+    if cipher is None:
+        data_key = owner.data_key
+        cipher = _cipher(session, data_key.id, unwrap(session, data_key))
     try:
-        plain = AESGCM(key).decrypt(
-            nonce, blob[_HEADER.size + _NONCE :], _associated_data(record, column, key_id)
+        plain = cipher.decrypt(
+            blob[_HEADER.size : _CIPHERTEXT_AT],
+            blob[_CIPHERTEXT_AT:],
+            _associated_data(prefix, record.id, key_id),  # type: ignore[attr-defined]
         )
     except InvalidTag:
         _integrity(record, column, "altered, or moved from another row or column")
@@ -199,4 +267,5 @@ def destroy_data_key(session: Session, owner: Any) -> None:
     record.wrapped = None
     record.destroyed_at = utcnow()
     _cache(session).pop(record.id, None)
+    session.info.get(_CIPHERS, {}).pop(record.id, None)
     session.flush()

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.app",
     "tests.fixtures.cli",
+    "tests.fixtures.demo",
 ]

@@ -32,8 +32,8 @@ def grants(draw: st.DrawFn, *, emergency: bool = False, live: bool | None = None
         else TODAY - timedelta(days=draw(st.integers(1, 30)))
     )
     return Grant(
-        protocol_id=draw(st.integers(1, 3)),
-        protocol_key="p",
+        protocol_id=(n := draw(st.integers(1, 3))),
+        protocol_key=f"p{n}",
         version=1,
         clause=draw(st.sampled_from(["1", "2", "3"])),
         purpose="emergency" if emergency else draw(st.sampled_from(PURPOSES)),
@@ -86,7 +86,7 @@ share_lists = st.lists(
         ShareFacts,
         id=st.integers(1, 99),
         agency_id=st.sampled_from(AGENCIES),
-        protocol_id=st.integers(1, 3),
+        protocol_key=st.sampled_from(["p1", "p2", "p3"]),
         purpose=st.sampled_from(PURPOSES),
         until=st.dates(TODAY - timedelta(days=10), TODAY + timedelta(days=60)),
         revoked=st.booleans(),
@@ -125,7 +125,7 @@ def _allowed_by_clauses(
             if g.requires_share and not any(
                 s.agency_id == actor.agency_id
                 and s.live(TODAY)
-                and s.protocol_id == g.protocol_id
+                and s.protocol_key == g.protocol_key
                 and s.purpose == purpose
                 for s in shares
             ):
@@ -246,15 +246,15 @@ def test_a_share_past_its_date_or_revoked_gives_nothing() -> None:
     policy = Policy({(2, "asb_case_management"): (grant,)}, {})
     actor = Actor(1, 2, frozenset({Role.CASE_OFFICER}))
     case = CaseFacts(1, 1, 9, None, Priority.AMBER)
-    live = ShareFacts(5, 2, 1, "asb_case_management", TODAY)
+    live = ShareFacts(5, 2, "p", "asb_case_management", TODAY)
     assert decide(
         actor, case, Act.VIEW, "asb_case_management", policy=policy, shares=[live], now=NOW
     ).categories == {
         "identity": "Protocol p version 1, clause 1, purpose asb_case_management; share 5 until 2026-06-15"
     }
     for dead in (
-        ShareFacts(5, 2, 1, "asb_case_management", TODAY - timedelta(days=1)),
-        ShareFacts(5, 2, 1, "asb_case_management", TODAY, revoked=True),
+        ShareFacts(5, 2, "p", "asb_case_management", TODAY - timedelta(days=1)),
+        ShareFacts(5, 2, "p", "asb_case_management", TODAY, revoked=True),
     ):
         assert not decide(
             actor, case, Act.VIEW, "asb_case_management", policy=policy, shares=[dead], now=NOW

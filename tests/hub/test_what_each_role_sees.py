@@ -1,0 +1,98 @@
+"""Every demo user of every agency opens every case page they can reach, the case list,
+search and "shared with us": no page shows a value from a category its decision did not
+allow, and every other case answers "not found"."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.access import Actor
+from sharing.gate import decide_case, share_facts
+from sharing.models import Case, User
+from sharing.sealing import SealedValueError, personal_columns, unseal
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_client
+
+CONTENT_ROLES = (
+    Role.CASE_OFFICER,
+    Role.MANAGER,
+    Role.PARTNER_VIEWER,
+    Role.CONFERENCE_CHAIR,
+    Role.TRIGGER_LEAD,
+)
+
+#: Values shorter than this can turn up in a page by coincidence ("Noise", "Flat 2").
+MIN_LENGTH = 8
+
+
+def _values_by_category(session: Session, case: Case) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    records = [case, *case.incidents, *case.actions, *(p.person for p in case.parties)]
+    for record in records:
+        for column, category in personal_columns(type(record)).items():
+            try:
+                value = unseal(record, column)
+            except SealedValueError:
+                continue
+            if value and len(value) >= MIN_LENGTH:
+                found.setdefault(category, set()).add(value)
+    return found
+
+
+def test_no_page_shows_a_category_its_decision_did_not_allow(demo_hub) -> None:
+    rng = random.Random(7)
+    checked_pages = 0
+    with demo_hub.extensions["hub.sessions"]() as session:
+        cases = session.scalars(select(Case).order_by(Case.id)).all()
+        values = {case.id: _values_by_category(session, case) for case in cases}
+        users = session.scalars(select(User).order_by(User.id)).all()
+        for user in users:
+            actor = Actor.of(user)
+            client = demo_client(demo_hub, user)
+            hidden = []
+            for case in cases:
+                purposes = [None] + sorted(
+                    {
+                        s.purpose
+                        for s in share_facts(session, case.id, user.agency_id)
+                        if s.live(date.today())
+                    }
+                )
+                for purpose in purposes:
+                    decision = decide_case(session, actor, case, purpose=purpose)
+                    if not decision.allowed:
+                        if decision.hidden and purpose is None:
+                            hidden.append(case.id)
+                        continue
+                    query = f"?purpose={purpose}" if purpose else ""
+                    response = client.get(f"/cases/{case.id}{query}")
+                    assert response.status_code == 200, (user.email, case.reference, purpose)
+                    page = response.get_data(as_text=True)
+                    checked_pages += 1
+                    for category, texts in values[case.id].items():
+                        if decision.allows(category):
+                            continue
+                        shown = [t for t in texts if t in page]
+                        assert not shown, (
+                            f"{user.email} saw {category} of {case.reference} ({purpose}): {shown}"
+                        )
+            # Roles that never see case content are refused the case pages as a whole (403).
+            expected = 404 if user.has_role(*CONTENT_ROLES) else 403
+            for case_id in rng.sample(hidden, min(15, len(hidden))):
+                assert client.get(f"/cases/{case_id}").status_code == expected, (
+                    user.email,
+                    case_id,
+                )
+            for path in ("/", "/cases", "/shared", "/search?kind=postcode&postcode=NX1+1AA"):
+                page = client.get(path).get_data(as_text=True)
+                for case in cases:
+                    if case.reference in page:
+                        assert decide_case(session, actor, case).allowed or any(
+                            s.live(date.today())
+                            for s in share_facts(session, case.id, user.agency_id)
+                        ), f"{user.email} saw {case.reference} listed on {path}"
+    assert checked_pages > 300

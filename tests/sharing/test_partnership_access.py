@@ -1,0 +1,375 @@
+"""Protocols, shares, locks and break-glass working together on the demo partnership."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from sharing import disclosure, emergency, locks, protocol_records, shares
+from sharing.casework import CaseworkError, NotAllowed, NotFound, PurposeRequired
+from sharing.demo.agreements import PROTOCOLS
+from sharing.gate import decide_case
+from sharing.models import Agency, Alert, Case, ProtocolRecord, Share
+from sharing.protocols import ProtocolInvalid
+from sharing.sealing import unseal
+from sharing.search import SearchQuery, search
+from sharing.vocabulary import AlertKind, CaseStatus, LockReason, Priority, ProtocolStatus, Role
+from tests.fixtures.demo import demo_actor
+
+PURPOSE = "asb_case_management"
+
+
+def _shared_case(session, partner: str = "northshire-police") -> tuple[Case, Share]:
+    share = session.scalar(
+        select(Share)
+        .join(Case, Case.id == Share.case_id)
+        .where(Share.revoked_at.is_(None), Case.locked.is_(False), Share.agency.has(code=partner))
+        .order_by(Share.id)
+    )
+    assert share is not None
+    return session.get(Case, share.case_id), share
+
+
+def test_the_demo_protocols_are_active_and_signed_by_every_party(demo_session) -> None:
+    records = demo_session.scalars(select(ProtocolRecord)).all()
+    assert {r.key for r in records} == {
+        "northshire-asb-case-management",
+        "northshire-case-conference",
+        "northshire-community-trigger",
+        "northshire-emergency",
+    }
+    for record in records:
+        assert record.status is ProtocolStatus.ACTIVE
+        assert {s.agency_id for s in record.signatures} == set(
+            protocol_records.party_agencies(demo_session, record)
+        )
+
+
+def test_police_see_a_shared_case_for_its_purpose_with_the_clause_that_allows_each_part(
+    demo_session,
+) -> None:
+    case, share = _shared_case(demo_session)
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    view = disclosure.disclose_case(demo_session, police, case.id, purpose=PURPOSE)
+    assert view.decision.allows("offending")
+    assert not view.decision.allows("vulnerability")  # not in the police clause
+    assert all(p.support_needs is None for p in view.parties)
+    basis = view.decision.categories["identity"]
+    assert "northshire-asb-case-management version 1" in basis
+    assert f"share {share.id}" in basis
+    assert not view.may_record
+
+
+def test_a_partner_must_state_a_purpose_and_a_forged_one_is_refused(demo_session) -> None:
+    case, _ = _shared_case(demo_session)
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    with pytest.raises(PurposeRequired) as asked:
+        disclosure.disclose_case(demo_session, police, case.id)
+    assert asked.value.purposes == [PURPOSE]
+    with pytest.raises(NotAllowed):
+        disclosure.disclose_case(demo_session, police, case.id, purpose="case_conference")
+
+
+def test_roles_the_protocol_does_not_name_and_unshared_agencies_see_nothing(demo_session) -> None:
+    case, _ = _shared_case(demo_session)
+    analyst = demo_actor(demo_session, "northshire-police", Role.ANALYST)
+    assert not decide_case(demo_session, analyst, case, purpose=PURPOSE).allowed
+    adults = demo_actor(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    with pytest.raises(NotFound):
+        disclosure.disclose_case(demo_session, adults, case.id, purpose=PURPOSE)
+
+
+def _owner_of(session, case: Case):
+    return next(
+        a
+        for n in range(6)
+        if (a := demo_actor(session, case.agency.code, Role.CASE_OFFICER, n)).user_id
+        == case.officer_id
+    )
+
+
+def _agency(session, code: str) -> Agency:
+    return session.scalar(select(Agency).where(Agency.code == code))
+
+
+def test_sharing_refuses_non_parties_and_dates_past_the_protocol(demo_session) -> None:
+    case, _ = _shared_case(demo_session)
+    officer = _owner_of(demo_session, case)
+    asb = demo_session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == "northshire-asb-case-management")
+    )
+    adults = _agency(demo_session, "northshire-adults")
+    with pytest.raises(CaseworkError, match="is not a party that may receive case data"):
+        shares.share_case(
+            demo_session,
+            officer,
+            case.id,
+            agency_id=adults.id,
+            protocol_id=asb.id,
+            purpose=PURPOSE,
+            until=date.today(),
+        )
+    police = _agency(demo_session, "northshire-police")
+    with pytest.raises(CaseworkError, match="cannot outlast the protocol"):
+        shares.share_case(
+            demo_session,
+            officer,
+            case.id,
+            agency_id=police.id,
+            protocol_id=asb.id,
+            purpose=PURPOSE,
+            until=asb.end_on + timedelta(days=1),
+        )
+    with pytest.raises(CaseworkError, match="until today or later"):
+        shares.share_case(
+            demo_session,
+            officer,
+            case.id,
+            agency_id=police.id,
+            protocol_id=asb.id,
+            purpose=PURPOSE,
+            until=date.today() - timedelta(days=1),
+        )
+    demo_session.rollback()
+
+
+def test_revoking_a_share_ends_the_partners_access(demo_session) -> None:
+    case, share = _shared_case(demo_session, "northshire-csp")
+    council = demo_actor(demo_session, "northshire-csp", Role.CASE_OFFICER)
+    assert decide_case(demo_session, council, case, purpose=PURPOSE).allowed
+    shares.revoke_share(demo_session, _owner_of(demo_session, case), share.id)
+    assert not decide_case(demo_session, council, case, purpose=PURPOSE).allowed
+    assert case.reference not in {
+        r.case_reference for r in shares.shared_with(demo_session, council, date.today())
+    }
+    demo_session.rollback()
+
+
+def test_a_lock_needs_a_second_person_and_then_hides_the_case_from_everyone_else(
+    demo_session,
+) -> None:
+    case, _ = _shared_case(demo_session)
+    officer = _owner_of(demo_session, case)
+    manager = demo_actor(demo_session, case.agency.code, Role.MANAGER)
+    request = locks.request_lock(
+        demo_session,
+        officer,
+        case.id,
+        LockReason.SENSITIVE,
+        "Reported person is a neighbour of our staff member",
+    )
+    with pytest.raises(NotAllowed, match="only a manager decides"):
+        locks.decide_lock(demo_session, officer, request.id, approve=True)
+    locks.decide_lock(demo_session, manager, request.id, approve=True)
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    dpo = demo_actor(demo_session, case.agency.code, Role.DPO)
+    for outsider, purpose in ((police, PURPOSE), (dpo, None)):
+        decision = decide_case(demo_session, outsider, case, purpose=purpose)
+        assert not decision.allowed
+        assert decision.hidden
+    assert decide_case(demo_session, officer, case).allowed
+    assert decide_case(demo_session, manager, case).allowed
+    assert case.reference not in {
+        r.case_reference for r in shares.shared_with(demo_session, police, date.today())
+    }
+    with pytest.raises(NotFound):
+        emergency.break_glass(
+            demo_session, police, case.reference, "Threat to kill made against the victim tonight"
+        )
+    with pytest.raises(NotAllowed, match="locked case cannot be shared"):
+        shares.share_case(
+            demo_session,
+            officer,
+            case.id,
+            agency_id=_agency(demo_session, "northshire-eh").id,
+            protocol_id=1,
+            purpose=PURPOSE,
+            until=date.today(),
+        )
+    demo_session.rollback()
+
+
+def test_a_manager_cannot_approve_their_own_lock_request(demo_session) -> None:
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.locked.is_(False),
+            Case.status == CaseStatus.ACTIVE,
+            Case.agency.has(code="northshire-homes"),
+        )
+        .order_by(Case.id)
+    )
+    manager = demo_actor(demo_session, "northshire-homes", Role.MANAGER)
+    request = locks.request_lock(
+        demo_session,
+        manager,
+        case.id,
+        LockReason.EMPLOYEE_REPORTED,
+        "Reported person is a member of staff",
+    )
+    with pytest.raises(NotAllowed, match="other than the person who asked"):
+        locks.decide_lock(demo_session, manager, request.id, approve=True)
+    demo_session.rollback()
+
+
+def test_break_glass_gives_the_emergency_categories_for_four_hours_and_alerts_the_owner(
+    demo_session,
+) -> None:
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.locked.is_(False),
+            Case.priority == Priority.RED_URGENT,
+            ~Case.id.in_(select(Share.case_id)),
+        )
+        .order_by(Case.id)
+    )
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    assert not decide_case(demo_session, police, case).allowed
+    with pytest.raises(CaseworkError, match="risk to life"):
+        emergency.break_glass(demo_session, police, case.reference, "urgent")
+    glass = emergency.break_glass(
+        demo_session,
+        police,
+        case.reference,
+        "Victim reported a threat to burn the house down tonight",
+    )
+    decision = decide_case(demo_session, police, case)
+    assert decision.allowed
+    assert decision.break_glass == glass.id
+    assert set(decision.categories) <= {"identity", "contact", "location", "risk", "vulnerability"}
+    later = datetime.now(UTC) + timedelta(hours=4, minutes=1)
+    assert not decide_case(demo_session, police, case, now=later).allowed
+    alerts = demo_session.scalars(select(Alert).where(Alert.break_glass_id == glass.id)).all()
+    assert {(a.agency_id, a.role, a.kind) for a in alerts} == {
+        (case.agency_id, Role.MANAGER, AlertKind.BREAK_GLASS),
+        (case.agency_id, Role.DPO, AlertKind.BREAK_GLASS),
+    }
+    manager = demo_actor(demo_session, case.agency.code, Role.MANAGER)
+    assert glass in emergency.to_review(demo_session, manager)
+    emergency.review(demo_session, manager, glass.id, "Justified: fire service and police attended")
+    assert glass not in emergency.to_review(demo_session, manager)
+    demo_session.rollback()
+
+
+def test_an_invalid_protocol_is_never_imported(demo_session) -> None:
+    dpo = demo_actor(demo_session, "northshire-police", Role.DPO)
+    with pytest.raises(ProtocolInvalid):
+        protocol_records.import_protocol(
+            demo_session, dpo, "this is = not [toml", source="bad.toml"
+        )
+    officer = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    good = (
+        (PROTOCOLS / "northshire-asb-case-management.toml")
+        .read_text()
+        .replace("version = 1", "version = 2")
+    )
+    with pytest.raises(NotAllowed, match="data protection officers"):
+        protocol_records.import_protocol(demo_session, officer, good, source="v2")
+    with pytest.raises(CaseworkError, match="not newer than version 1"):
+        protocol_records.import_protocol(
+            demo_session, dpo, good.replace("version = 2", "version = 1"), source="v1 again"
+        )
+    demo_session.rollback()
+
+
+def test_a_new_version_shows_its_impact_and_supersedes_the_old_once_signed(demo_session) -> None:
+    case, share = _shared_case(demo_session)
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    assert decide_case(demo_session, police, case, purpose=PURPOSE).allows("offending")
+    text = (PROTOCOLS / "northshire-asb-case-management.toml").read_text()
+    v2 = text.replace("version = 1", "version = 2").replace(
+        '"narrative", "risk", "offending"', '"narrative", "risk"'
+    )
+    assert v2 != text.replace("version = 1", "version = 2"), (
+        "the police clause changed shape: update this test"
+    )
+    dpo = demo_actor(demo_session, "northshire-police", Role.DPO)
+    record = protocol_records.import_protocol(demo_session, dpo, v2, source="v2")
+    changes = protocol_records.impact(demo_session, record)
+    assert any(row.agency == "Northshire Police" and "offending" in row.lost for row in changes)
+    with pytest.raises(NotAllowed, match="not a party"):
+        protocol_records.sign(
+            demo_session, demo_actor(demo_session, "northshire-adults", Role.MANAGER), record.id
+        )
+    with pytest.raises(NotAllowed, match="signatory"):
+        protocol_records.sign(demo_session, police, record.id)
+    for agency_id, role in protocol_records.party_agencies(demo_session, record).items():
+        code = demo_session.get(Agency, agency_id).code
+        protocol_records.sign(demo_session, demo_actor(demo_session, code, role), record.id)
+    assert record.status is ProtocolStatus.ACTIVE
+    old = demo_session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == record.key, ProtocolRecord.version == 1)
+    )
+    assert old.status is ProtocolStatus.SUPERSEDED
+    decision = decide_case(demo_session, police, case, purpose=PURPOSE)
+    assert decision.allowed
+    assert not decision.allows("offending")
+    assert "version 2" in decision.categories["identity"]
+    demo_session.rollback()
+
+
+def test_suspending_a_protocol_stops_its_access_at_once(demo_session) -> None:
+    case, _ = _shared_case(demo_session)
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    asb = demo_session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == "northshire-asb-case-management")
+    )
+    with pytest.raises(NotAllowed):
+        protocol_records.suspend(demo_session, police, asb.id)
+    protocol_records.suspend(
+        demo_session, demo_actor(demo_session, "northshire-police", Role.DPO), asb.id
+    )
+    assert not decide_case(demo_session, police, case, purpose=PURPOSE).allowed
+    with pytest.raises(CaseworkError, match="share only under an active protocol"):
+        shares.share_case(
+            demo_session,
+            _owner_of(demo_session, case),
+            case.id,
+            agency_id=_agency(demo_session, "northshire-eh").id,
+            protocol_id=asb.id,
+            purpose=PURPOSE,
+            until=date.today(),
+        )
+    demo_session.rollback()
+
+
+def test_the_sweep_expires_protocols_and_tells_dpos_of_reviews(demo_session) -> None:
+    asb = demo_session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == "northshire-asb-case-management")
+    )
+    expired, due = protocol_records.sweep(demo_session, asb.review_on)
+    assert expired == []
+    assert asb in due
+    dpo_alerts = demo_session.scalars(select(Alert).where(Alert.protocol_id == asb.id)).all()
+    assert {a.role for a in dpo_alerts} == {Role.DPO}
+    assert len(dpo_alerts) == len(protocol_records.party_agencies(demo_session, asb))
+    assert protocol_records.sweep(demo_session, asb.review_on)[1] == []  # told once
+    expired, _ = protocol_records.sweep(demo_session, asb.end_on + timedelta(days=1))
+    assert asb in expired
+    assert asb.status is ProtocolStatus.EXPIRED
+    demo_session.rollback()
+
+
+def test_search_never_finds_a_locked_case_for_non_members(demo_session) -> None:
+    case, _ = _shared_case(demo_session)
+    officer = _owner_of(demo_session, case)
+    manager = demo_actor(demo_session, case.agency.code, Role.MANAGER)
+    request = locks.request_lock(
+        demo_session, officer, case.id, LockReason.SENSITIVE, "Sensitive: the victim works for us"
+    )
+    locks.decide_lock(demo_session, manager, request.id, approve=True)
+    surname = next(unseal(p.person, "family_name") for p in case.parties if p.person.family_name)
+    other_manager_view = search(
+        demo_session,
+        demo_actor(demo_session, case.agency.code, Role.MANAGER),
+        SearchQuery("surname", surname=surname),
+    )
+    assert case.reference in {
+        h.reference for h in other_manager_view
+    }  # the approving manager is a member
+    dpo = demo_actor(demo_session, case.agency.code, Role.DPO)
+    assert search(demo_session, dpo, SearchQuery("surname", surname=surname)) == []
+    demo_session.rollback()
