@@ -118,8 +118,8 @@ AGENCIES: tuple[AgencySpec, ...] = (
         domain="wealdbrook-ht.example",
         case_count=30,
         staff=(
-            _staff("Fiona", "Ashdown", "Neighbourhood officer", CO),
-            _staff("Kwame", "Asante", "Neighbourhood officer", CO),
+            _staff("Fiona", "Ashdown", "Neighbourhood officer", CO, team="Neighbourhood team"),
+            _staff("Kwame", "Asante", "Neighbourhood officer", CO, team="Neighbourhood team"),
             _staff("Joanne", "Pilbeam", "Housing services manager", MGR),
         ),
     ),

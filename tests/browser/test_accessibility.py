@@ -74,3 +74,44 @@ def test_main_pages_have_no_wcag_violations(live_server, axe_page: Page) -> None
     found["not found"] = violations(page)
 
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def _sign_in(page: Page, url: str, email: str) -> None:
+    page.goto(f"{url}/sign-in")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_partner_and_sharing_pages_have_no_wcag_violations(live_server, axe_page: Page) -> None:
+    page, url = axe_page, live_server.url
+    police = next(a for a in DEMO_ACCOUNTS if a.agency_name == "Northshire Police" and a.roles == ("Case officer",))
+    found: dict[str, list[str]] = {}
+    _sign_in(page, url, police.email)
+    page.goto(f"{url}/shared")
+    found["shared with us"] = violations(page)
+    shared = page.locator("table.govuk-table tbody tr a").first.get_attribute("href")
+    page.goto(url + shared.split("?")[0])
+    found["purpose chooser"] = violations(page)
+    page.goto(url + shared)
+    found["partner case page"] = violations(page)
+    page.goto(f"{url}/emergency")
+    page.get_by_role("button", name="Open the case in an emergency").click()
+    found["emergency with errors"] = violations(page)
+    page.goto(f"{url}/protocols")
+    found["protocols"] = violations(page)
+    page.locator("table.govuk-table tbody tr a").first.click()
+    found["protocol"] = violations(page)
+
+    axe_page.context.clear_cookies()
+    officer = next(a for a in DEMO_ACCOUNTS if a.agency_name == "Larkmoor Housing Association" and a.roles == ("Case officer",))
+    _sign_in(page, url, officer.email)
+    page.goto(f"{url}/cases")
+    page.locator("table.govuk-table tbody tr a").first.click()
+    case_url = page.url
+    page.goto(f"{case_url}/shares/new")
+    page.get_by_role("button", name="Share case").click()
+    found["share with errors"] = violations(page)
+    page.goto(f"{case_url}/lock")
+    found["lock request"] = violations(page)
+    assert {name: v for name, v in found.items() if v} == {}

@@ -1,0 +1,240 @@
+"""The sharing, locking, emergency and protocol pages as users meet them (demo partnership)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from sharing.models import Case, LockRequest, ProtocolRecord, Share, User
+from sharing.vocabulary import Priority, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+PURPOSE = "asb_case_management"
+
+
+def _live_share(session, partner: str = "northshire-police") -> Share:
+    return session.scalar(
+        select(Share)
+        .join(Case, Case.id == Share.case_id)
+        .where(Share.revoked_at.is_(None), Case.locked.is_(False), Share.agency.has(code=partner))
+        .order_by(Share.id)
+    )
+
+
+def test_police_open_a_shared_case_from_shared_with_us_and_see_only_their_categories(
+    demo_hub, demo_session
+) -> None:
+    share = _live_share(demo_session)
+    case = demo_session.get(Case, share.case_id)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    listing = police.get("/shared").get_data(as_text=True)
+    assert case.reference in listing
+    assert f"/cases/{case.id}?purpose={PURPOSE}" in listing
+    chooser = police.get(f"/cases/{case.id}")
+    assert chooser.status_code == 200
+    assert "Why are you opening this case?" in chooser.get_data(as_text=True)
+    page = police.get(f"/cases/{case.id}?purpose={PURPOSE}").get_data(as_text=True)
+    assert f"Case {case.reference}" in page
+    assert "Shared with your agency for" in page
+    assert "Not shared with your agency" in page  # vulnerability is not in the police clause
+    assert "Protocol northshire-asb-case-management version 1, clause" in page
+    assert "Add an incident" not in page
+    assert "Sharing</h2>" not in page  # partners do not see the owner's share list
+    forged = police.get(f"/cases/{case.id}?purpose=trigger_review")
+    assert forged.status_code == 403
+    assert "You cannot open this case for that purpose" in forged.get_data(as_text=True)
+    assert (
+        police.get(f"/cases/{case.id}/incidents/new").status_code == 403
+    )  # they hold a share: refused, not hidden
+
+
+def test_the_owner_shares_and_revokes_from_the_case_page(demo_hub, demo_session) -> None:
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.priority == Priority.AMBER,
+            Case.locked.is_(False),
+            Case.status == "active",
+            Case.agency.has(code="larkmoor-ha"),
+            ~Case.id.in_(select(Share.case_id)),
+        )
+        .order_by(Case.id)
+    )
+    officer = demo_session.get(User, case.officer_id)
+    client = demo_client(demo_hub, officer)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "This case is not shared with any partner agency." in page
+    form_path = f"/cases/{case.id}/shares/new"
+    asb = demo_session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == "northshire-asb-case-management")
+    )
+    eh = demo_session.scalar(
+        select(User.agency_id).where(
+            User.email.like("%northshire-council.example"), User.display_name == "Owen Prothero"
+        )
+    )
+    token = csrf_token(client, form_path)
+    until = date.today() + timedelta(days=30)
+    bad = client.post(
+        form_path,
+        data={
+            "agency": str(eh),
+            "protocol_purpose": f"{asb.id}:{PURPOSE}",
+            "until-day": "1",
+            "until-month": "1",
+            "until-year": "2020",
+            "csrf_token": token,
+        },
+    )
+    assert bad.status_code == 400
+    assert "The share must last until today or later" in bad.get_data(as_text=True)
+    done = client.post(
+        form_path,
+        data={
+            "agency": str(eh),
+            "protocol_purpose": f"{asb.id}:{PURPOSE}",
+            "until-day": str(until.day),
+            "until-month": str(until.month),
+            "until-year": str(until.year),
+            "csrf_token": token,
+        },
+    )
+    assert done.status_code == 302
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Northshire Council Environmental Health" in page
+    assert "Live" in page
+    share = demo_session.scalar(select(Share).where(Share.case_id == case.id))
+    assert (
+        client.post(
+            f"/shares/{share.id}/revoke",
+            data={"csrf_token": csrf_token(client, f"/cases/{case.id}")},
+        ).status_code
+        == 302
+    )
+    assert "Revoked" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_a_lock_requested_on_the_case_page_is_decided_by_another_manager(
+    demo_hub, demo_session
+) -> None:
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.status == "active", Case.locked.is_(False), Case.agency.has(code="wealdbrook-ht")
+        )
+        .order_by(Case.id.desc())
+    )
+    officer = demo_session.get(User, case.officer_id)
+    client = demo_client(demo_hub, officer)
+    colleague = next(
+        u
+        for u in demo_session.scalars(select(User).where(User.agency_id == officer.agency_id))
+        if u.team == officer.team and u.id != officer.id
+    )
+    teammate = demo_client(demo_hub, colleague)
+    assert teammate.get(f"/cases/{case.id}").status_code == 200
+    path = f"/cases/{case.id}/lock"
+    token = csrf_token(client, path)
+    short = client.post(path, data={"reason": "sensitive", "note": "short", "csrf_token": token})
+    assert "at least 10 characters" in short.get_data(as_text=True)
+    assert (
+        client.post(
+            path,
+            data={
+                "reason": "sensitive",
+                "note": "The victim is a relative of a housing officer",
+                "csrf_token": token,
+            },
+        ).status_code
+        == 302
+    )
+    assert "waiting for a manager" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    manager = demo_client(demo_hub, demo_user(demo_session, "wealdbrook-ht", Role.MANAGER))
+    queue = manager.get("/locks").get_data(as_text=True)
+    assert case.reference in queue
+    assert "The victim is a relative of a housing officer" in queue
+    request_id = demo_session.scalar(select(LockRequest.id).where(LockRequest.case_id == case.id))
+    decided = manager.post(
+        f"/locks/{request_id}",
+        data={"decision": "approve", "csrf_token": csrf_token(manager, f"/locks/{request_id}")},
+    )
+    assert decided.status_code == 302
+    dpo = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.DPO))
+    del dpo
+    other_manager_agency = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER)
+    )
+    assert other_manager_agency.get(f"/cases/{case.id}").status_code == 404
+    assert "Locked" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_emergency_access_from_its_page(demo_hub, demo_session) -> None:
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.locked.is_(False),
+            Case.agency.has(code="northshire-homes"),
+            ~Case.id.in_(select(Share.case_id)),
+        )
+        .order_by(Case.id)
+    )
+    police = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER, 1)
+    )
+    assert police.get(f"/cases/{case.id}").status_code == 404
+    token = csrf_token(police, "/emergency")
+    unknown = police.post(
+        "/emergency",
+        data={
+            "reference": "NOPE-1",
+            "reason": "A threat to kill was made an hour ago",
+            "csrf_token": token,
+        },
+    )
+    assert "No case with that reference can be opened in an emergency" in unknown.get_data(
+        as_text=True
+    )
+    opened = police.post(
+        "/emergency",
+        data={
+            "reference": case.reference.lower(),
+            "reason": "A threat to kill was made an hour ago",
+            "csrf_token": token,
+        },
+    )
+    assert opened.status_code == 302
+    page = police.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "You are using <strong>emergency access</strong>" in page
+    assert "Emergency access until" in page
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    assert case.reference in manager.get("/alerts").get_data(as_text=True)
+    assert case.reference in manager.get("/emergency/reviews").get_data(as_text=True)
+
+
+def test_protocol_pages_show_clauses_and_signatures_and_refuse_a_bad_file(
+    demo_hub, demo_session
+) -> None:
+    officer = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER))
+    index = officer.get("/protocols").get_data(as_text=True)
+    assert "Northshire ASB case management information sharing protocol" in index
+    asb = demo_session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == "northshire-asb-case-management")
+    )
+    page = officer.get(f"/protocols/{asb.id}").get_data(as_text=True)
+    assert "Only when shared" in page
+    assert "Signatures" in page
+    assert officer.get("/protocols/import").status_code == 403
+    dpo = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.DPO))
+    refused = dpo.post(
+        "/protocols/import",
+        data={
+            "text": "id = 'x'\nversion = 0\n",
+            "csrf_token": csrf_token(dpo, "/protocols/import"),
+        },
+    )
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "nothing was imported" in text
+    assert "version" in text
