@@ -85,7 +85,11 @@ def _sign_in(page: Page, url: str, email: str) -> None:
 
 def test_partner_and_sharing_pages_have_no_wcag_violations(live_server, axe_page: Page) -> None:
     page, url = axe_page, live_server.url
-    police = next(a for a in DEMO_ACCOUNTS if a.agency_name == "Northshire Police" and a.roles == ("Case officer",))
+    police = next(
+        a
+        for a in DEMO_ACCOUNTS
+        if a.agency_name == "Northshire Police" and a.roles == ("Case officer",)
+    )
     found: dict[str, list[str]] = {}
     _sign_in(page, url, police.email)
     page.goto(f"{url}/shared")
@@ -104,7 +108,11 @@ def test_partner_and_sharing_pages_have_no_wcag_violations(live_server, axe_page
     found["protocol"] = violations(page)
 
     axe_page.context.clear_cookies()
-    officer = next(a for a in DEMO_ACCOUNTS if a.agency_name == "Larkmoor Housing Association" and a.roles == ("Case officer",))
+    officer = next(
+        a
+        for a in DEMO_ACCOUNTS
+        if a.agency_name == "Larkmoor Housing Association" and a.roles == ("Case officer",)
+    )
     _sign_in(page, url, officer.email)
     page.goto(f"{url}/cases")
     page.locator("table.govuk-table tbody tr a").first.click()

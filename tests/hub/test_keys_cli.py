@@ -137,3 +137,22 @@ def test_erase_case_from_the_command_line(populated) -> None:
     assert _summaries(url, key_store, ids[:2]) == [disclosure.ERASED, "Case 1"]
     missing = hub("erase", "case", "KH-2099-00001", "--by", "k@k.example", "--yes")
     assert "no case KH-2099-00001" in missing.output
+
+
+def test_protocols_check_prints_every_problem_and_fails(hub_env: str, tmp_path: Path) -> None:
+    shipped = sorted(str(p) for p in (Path(__file__).parents[2] / "protocols").glob("*.toml"))
+    ok = hub("protocols", "check", *shipped)
+    assert ok.exit_code == 0, ok.output
+    assert "4 file(s) checked: no problems" in ok.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "Bad Id"\ntitle = "x"\nversion = 0\n')
+    result = hub("protocols", "check", str(bad))
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith(str(bad))]
+    assert any(":1: id:" in line for line in lines)
+    assert any(":3: version:" in line for line in lines)
+    not_toml = tmp_path / "not.toml"
+    not_toml.write_text("this is [not toml")
+    refused = hub("protocols", "check", str(not_toml))
+    assert refused.exit_code == 1
+    assert "TOML" in refused.output
