@@ -28,6 +28,7 @@ class Settings:
     key_store: Path
     session_idle_minutes: int
     service_name: str
+    break_glass_hours: int = 4
 
     @property
     def production(self) -> bool:
@@ -86,6 +87,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         raise ConfigError("session_idle_minutes must be a whole number of minutes") from None
     if not 1 <= idle <= 24 * 60:
         raise ConfigError("session_idle_minutes must be between 1 and 1440")
+    hours = _whole_number(raw, "break_glass_hours", 4, 1, 24)
     settings = Settings(
         environment=environment,
         instance_path=instance,
@@ -93,6 +95,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         secret_key=str(raw.get("secret_key") or ""),
         key_store=Path(str(raw.get("key_store") or instance / "keyring.json")),
         session_idle_minutes=idle,
+        break_glass_hours=hours,
         service_name=str(raw.get("service_name") or "ASB partnership hub"),
     )
     if settings.production:
@@ -100,6 +103,16 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
             check_production(settings)
         return settings
     return _development_defaults(settings)
+
+
+def _whole_number(raw: dict[str, object], name: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(str(raw.get(name, default)))
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}")
+    return value
 
 
 def _development_defaults(settings: Settings) -> Settings:

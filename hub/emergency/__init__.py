@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
@@ -51,7 +51,11 @@ def break_glass() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             glass = emergency.break_glass(
-                db(), current_user.actor, form.reference.data or "", form.reason.data or ""
+                db(),
+                current_user.actor,
+                form.reference.data or "",
+                form.reason.data or "",
+                hours=_hours(),
             )
         except NotFound:
             form.reference.errors = [
@@ -69,8 +73,12 @@ def break_glass() -> Response | tuple[str, int]:
             return redirect(url_for("cases.show", case_id=glass.case_id))
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "emergency/break_glass.html", title="Emergency access", form=form
+        "emergency/break_glass.html", title="Emergency access", form=form, hours=_hours()
     ), status
+
+
+def _hours() -> int:
+    return int(current_app.config["HUB_SETTINGS"].break_glass_hours)
 
 
 @bp.route("/reviews")
