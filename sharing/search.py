@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import blind_index
-from sharing.access import Act, Actor
-from sharing.gate import decide_case
+from sharing.access import Actor
+from sharing.gate import visible_own_cases
 from sharing.models import Case, CaseParty, Person
 from sharing.sealing import SealedValueError, load_data_keys, unseal
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
@@ -103,37 +103,73 @@ _FORMAT_HELP = {
 }
 
 
-def search(session: Session, actor: Actor, query: SearchQuery) -> list[SearchHit]:
-    """Cases the actor may see that hold exactly the searched value."""
+@dataclass(frozen=True)
+class SearchOutcome:
+    hits: list[SearchHit]
+    #: More than MAX_RESULTS matches: the user should narrow the search.
+    truncated: bool = False
+
+
+#: Candidates are loaded and compared in batches of this many, stopping once enough match.
+BATCH = 500
+
+
+def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
+    """Cases the actor may see that hold exactly the searched value (at most MAX_RESULTS,
+    sorted by case reference; ``truncated`` says when there were more)."""
     field, value = search_term(query)
     if not actor.works_cases:
-        return []
+        return SearchOutcome([])
     person_ids, case_ids = blind_index.candidates(session, field, value, [actor.agency_id])
     hits: dict[tuple[int, str], SearchHit] = {}
-    for person in _people(session, person_ids):
-        if _person_matches(person, field, value):
-            for party in person.parties:
-                _add(session, hits, actor, party.case, f"{party.role.label}: {_name(person)}")
-    for case in _cases(session, case_ids):
-        if _case_matches(case, field, value):
-            _add(session, hits, actor, case, "Location of the case")
-    return sorted(hits.values(), key=lambda h: (h.reference, h.matched))[:MAX_RESULTS]
+    for batch in _batches(sorted(person_ids)):
+        matched = [p for p in _people(session, batch) if _person_matches(p, field, value)]
+        parties = _parties(session, [p.id for p in matched])
+        visible = visible_own_cases(session, actor, {party.case_id for party in parties})
+        names = {p.id: _name(p) for p in matched}
+        for party in parties:
+            if party.case_id in visible:
+                _add(hits, party.case, f"{party.role.label}: {names[party.person_id]}")
+        if len(hits) > MAX_RESULTS:
+            break
+    if len(hits) <= MAX_RESULTS:
+        for batch in _batches(sorted(case_ids)):
+            matched_cases = [c for c in _cases(session, batch) if _case_matches(c, field, value)]
+            visible = visible_own_cases(session, actor, {c.id for c in matched_cases})
+            for case in matched_cases:
+                if case.id in visible:
+                    _add(hits, case, "Location of the case")
+            if len(hits) > MAX_RESULTS:
+                break
+    ordered = sorted(hits.values(), key=lambda h: (h.reference, h.matched))
+    return SearchOutcome(ordered[:MAX_RESULTS], truncated=len(ordered) > MAX_RESULTS)
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
 
 
 def _people(session: Session, ids: list[int]) -> list[Person]:
     if not ids:
         return []
     people = list(
-        session.scalars(
-            select(Person)
-            .where(Person.id.in_(ids), Person.erased_at.is_(None))
-            .options(
-                selectinload(Person.parties).selectinload(CaseParty.case).selectinload(Case.agency)
-            )
-        )
+        session.scalars(select(Person).where(Person.id.in_(ids), Person.erased_at.is_(None)))
     )
     load_data_keys(session, {p.data_key_id for p in people if p.data_key_id})
     return people
+
+
+def _parties(session: Session, person_ids: list[int]) -> list[CaseParty]:
+    if not person_ids:
+        return []
+    return list(
+        session.scalars(
+            select(CaseParty)
+            .where(CaseParty.person_id.in_(person_ids))
+            .options(selectinload(CaseParty.case).selectinload(Case.agency))
+            .order_by(CaseParty.id)
+        )
+    )
 
 
 def _cases(session: Session, ids: list[int]) -> list[Case]:
@@ -180,12 +216,7 @@ def _name(person: Person) -> str:
     return " ".join(p for p in parts if p) or "name not recorded"
 
 
-def _add(
-    session: Session, hits: dict[tuple[int, str], SearchHit], actor: Actor, case: Case, matched: str
-) -> None:
-    """Keep a hit only on a case the actor may see (locks and team rules apply)."""
-    if not decide_case(session, actor, case, Act.VIEW).allowed:
-        return
+def _add(hits: dict[tuple[int, str], SearchHit], case: Case, matched: str) -> None:
     hits[(case.id, matched)] = SearchHit(
         case_id=case.id,
         reference=case.reference,

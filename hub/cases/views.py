@@ -148,7 +148,7 @@ def _already_known(person: PersonForm) -> tuple[list[SearchHit], str]:
     for query in queries:
         try:
             hits.update(
-                ((h.case_id, h.matched), h) for h in search(db(), current_user.actor, query)
+                ((h.case_id, h.matched), h) for h in search(db(), current_user.actor, query).hits
             )
         except SearchError as e:
             problems.append(e.message)

@@ -43,12 +43,18 @@ def search_page() -> tuple[str, int]:
     form = SearchForm(request.args)
     if not request.args:
         form.kind.data = "surname"
-    hits = None
+    outcome = None
     if request.args and form.validate():
         try:
-            hits = search(db(), current_user.actor, query_of(form))
+            outcome = search(db(), current_user.actor, query_of(form))
         except SearchError as e:
             field = form.field_by_name(e.field) or form.kind
             field.errors = [*field.errors, e.message]  # type: ignore[list-item]
     status = 400 if form.errors else 200
-    return render_template("search/search.html", title="Search", form=form, hits=hits), status
+    return render_template(
+        "search/search.html",
+        title="Search",
+        form=form,
+        hits=outcome.hits if outcome else None,
+        truncated=outcome.truncated if outcome else False,
+    ), status

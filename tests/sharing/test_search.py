@@ -21,6 +21,11 @@ from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Ro
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
 
+def find(*args: object) -> list:
+    """The hits of a search (the tests here look at hits, not truncation)."""
+    return search(*args).hits  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def session(migrated_engine: Engine, keys) -> Iterator[Session]:
     with make_session_factory(migrated_engine, keys)() as session:
@@ -96,7 +101,7 @@ def test_surname_search_finds_exact_surnames_in_any_case_or_spacing(session, off
     ref = _case(session, officer, _victim("O'Brien"))
     _case(session, officer, _victim("OBrien"))
     _case(session, officer, _victim("Brien"))
-    hits = search(session, officer, SearchQuery("surname", surname="  o'brien "))
+    hits = find(session, officer, SearchQuery("surname", surname="  o'brien "))
     assert [(h.reference, h.matched) for h in hits] == [(ref, "Victim: Sam O'Brien")]
 
 
@@ -104,8 +109,8 @@ def test_surname_and_date_of_birth_tells_namesakes_apart(session, officers) -> N
     officer, _ = officers
     first = _case(session, officer, _victim("Patel", "Asha", date(1980, 1, 2)))
     _case(session, officer, _victim("Patel", "Ravi", date(1990, 5, 6)))
-    assert len(search(session, officer, SearchQuery("surname", surname="Patel"))) == 2
-    hits = search(
+    assert len(find(session, officer, SearchQuery("surname", surname="Patel"))) == 2
+    hits = find(
         session,
         officer,
         SearchQuery("surname_dob", surname="patel", date_of_birth=date(1980, 1, 2)),
@@ -123,13 +128,13 @@ def test_phone_and_postcode_match_however_they_are_typed(session, officers) -> N
         uprn="1234",
     )
     assert [
-        h.reference for h in search(session, officer, SearchQuery("phone", phone="+44 7700 900444"))
+        h.reference for h in find(session, officer, SearchQuery("phone", phone="+44 7700 900444"))
     ] == [ref]
-    by_postcode = search(session, officer, SearchQuery("postcode", postcode="qa12bc"))
+    by_postcode = find(session, officer, SearchQuery("postcode", postcode="qa12bc"))
     assert [(h.reference, h.matched) for h in by_postcode] == [(ref, "Victim: Sam Ng")]
-    location = search(session, officer, SearchQuery("postcode", postcode="QA1 9ZZ"))
+    location = find(session, officer, SearchQuery("postcode", postcode="QA1 9ZZ"))
     assert [(h.reference, h.matched) for h in location] == [(ref, "Location of the case")]
-    assert [h.reference for h in search(session, officer, SearchQuery("uprn", uprn="0001234"))] == [
+    assert [h.reference for h in find(session, officer, SearchQuery("uprn", uprn="0001234"))] == [
         ref
     ]
 
@@ -137,8 +142,8 @@ def test_phone_and_postcode_match_however_they_are_typed(session, officers) -> N
 def test_another_agency_finds_nothing_of_ours(session, officers) -> None:
     officer, police = officers
     _case(session, officer, _victim("Kowalski", phone="07700900777"))
-    assert search(session, police, SearchQuery("surname", surname="Kowalski")) == []
-    assert search(session, police, SearchQuery("phone", phone="07700900777")) == []
+    assert find(session, police, SearchQuery("surname", surname="Kowalski")) == []
+    assert find(session, police, SearchQuery("phone", phone="07700900777")) == []
 
 
 def test_buckets_hold_other_values_that_are_never_shown(session, officers, keys) -> None:
@@ -153,7 +158,7 @@ def test_buckets_hold_other_values_that_are_never_shown(session, officers, keys)
     ).all()
     beta.value = alpha.value
     session.commit()
-    hits = search(session, officer, SearchQuery("surname", surname="Alpha"))
+    hits = find(session, officer, SearchQuery("surname", surname="Alpha"))
     assert [h.matched for h in hits] == ["Victim: Sam Alpha"]
 
 
@@ -172,6 +177,23 @@ def test_buckets_hold_other_values_that_are_never_shown(session, officers, keys)
 def test_bad_search_input_says_what_is_wrong(session, officers, query, field, message) -> None:
     officer, _ = officers
     with pytest.raises(SearchError) as refused:
-        search(session, officer, query)
+        find(session, officer, query)
     assert refused.value.field == field
     assert message in refused.value.message
+
+
+def test_too_many_matches_are_cut_and_the_user_asked_to_narrow(
+    session, officers, monkeypatch
+) -> None:
+    officer, _ = officers
+    for given in ("Ann", "Bea", "Cy", "Di"):
+        _case(session, officer, _victim("Common", given))
+    monkeypatch.setattr("sharing.search.MAX_RESULTS", 2)
+    monkeypatch.setattr("sharing.search.BATCH", 1)
+    outcome = search(session, officer, SearchQuery("surname", surname="Common"))
+    assert outcome.truncated
+    assert len(outcome.hits) == 2
+    monkeypatch.setattr("sharing.search.MAX_RESULTS", 10)
+    everyone = search(session, officer, SearchQuery("surname", surname="Common"))
+    assert not everyone.truncated
+    assert len(everyone.hits) == 4
