@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import blind_index
 from sharing.access import Actor
 from sharing.gate import visible_own_cases
-from sharing.models import Case, CaseParty, Person
+from sharing.models import Agency, Case, CaseParty, Person
 from sharing.sealing import SealedValueError, load_data_keys, unseal
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
 
@@ -124,12 +125,20 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
     hits: dict[tuple[int, str], SearchHit] = {}
     for batch in _batches(sorted(person_ids)):
         matched = [p for p in _people(session, batch) if _person_matches(p, field, value)]
-        parties = _parties(session, [p.id for p in matched])
-        visible = visible_own_cases(session, actor, {party.case_id for party in parties})
+        rows = _parties(session, [p.id for p in matched])
+        visible = visible_own_cases(session, actor, {row.case_id for row in rows})
         names = {p.id: _name(p) for p in matched}
-        for party in parties:
-            if party.case_id in visible:
-                _add(hits, party.case, f"{party.role.label}: {names[party.person_id]}")
+        for row in rows:
+            if row.case_id in visible:
+                hits[(row.case_id, f"{row.role.label}: {names[row.person_id]}")] = SearchHit(
+                    case_id=row.case_id,
+                    reference=row.reference,
+                    category=row.category,
+                    priority=row.priority,
+                    status=row.status,
+                    agency=row.agency,
+                    matched=f"{row.role.label}: {names[row.person_id]}",
+                )
         if len(hits) > MAX_RESULTS:
             break
     if len(hits) <= MAX_RESULTS:
@@ -159,14 +168,25 @@ def _people(session: Session, ids: list[int]) -> list[Person]:
     return people
 
 
-def _parties(session: Session, person_ids: list[int]) -> list[CaseParty]:
+def _parties(session: Session, person_ids: list[int]) -> list[Row[Any]]:
+    """Where the matched people appear: plain columns only (no ORM objects to build)."""
     if not person_ids:
         return []
     return list(
-        session.scalars(
-            select(CaseParty)
-            .where(CaseParty.person_id.in_(person_ids))
-            .options(selectinload(CaseParty.case).selectinload(Case.agency))
+        session.execute(
+            select(
+                CaseParty.case_id,
+                CaseParty.person_id,
+                CaseParty.role,
+                Case.reference,
+                Case.category,
+                Case.priority,
+                Case.status,
+                Agency.name.label("agency"),
+            )
+            .join(Case, Case.id == CaseParty.case_id)
+            .join(Agency, Agency.id == Case.agency_id)
+            .where(CaseParty.person_id.in_(person_ids), Case.erased_at.is_(None))
             .order_by(CaseParty.id)
         )
     )
