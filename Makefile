@@ -1,7 +1,7 @@
 # Partnership hub: `make` alone lists the targets.
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test lint run clean distclean
+.PHONY: help setup test lint run bench clean distclean
 
 VENV := .venv
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k migrations -x"
@@ -34,6 +34,11 @@ run: setup ## Migrate the development database, add demo data if empty, and serv
 	$(VENV)/bin/hub db upgrade
 	$(VENV)/bin/hub demo --if-empty
 	$(VENV)/bin/hub run
+
+bench: setup ## Run the benchmarks (encryption, access decisions, case list); figures, not tests
+	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
+	$(VENV)/bin/python -m tests.benchmarks.bench_encryption
+	$(VENV)/bin/python -m tests.benchmarks.bench_access
 
 clean: ## Remove caches and built assets (keeps .venv, node_modules and instance/)
 	rm -rf .pytest_cache .ruff_cache .mypy_cache .hypothesis build dist *.egg-info

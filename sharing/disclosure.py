@@ -315,18 +315,26 @@ def _rows(
     size: int = PAGE_SIZE,
     order: tuple[object, ...] = (Case.opened_at.desc(), Case.id.desc()),
 ) -> list[CaseRow]:
-    last_incident = (
-        select(Incident.case_id, func.max(Incident.occurred_at).label("last_at"))
-        .group_by(Incident.case_id)
-        .subquery()
-    )
-    ordered = (
-        query.add_columns(last_incident.c.last_at)
-        .outerjoin(last_incident, last_incident.c.case_id == Case.id)
-        .options(selectinload(Case.officer), selectinload(Case.ward))
+    # The page's case ids first (read from the list index), then the last incident of
+    # those cases only: never a scan of every incident before the LIMIT.
+    page_ids = (
+        query.with_only_columns(Case.id)
         .order_by(*order)  # type: ignore[arg-type]
         .limit(size)
         .offset((page - 1) * size)
+        .subquery()
+    )
+    last_incident = (
+        select(func.max(Incident.occurred_at))
+        .where(Incident.case_id == Case.id)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    ordered = (
+        select(Case, last_incident)
+        .join(page_ids, page_ids.c.id == Case.id)
+        .options(selectinload(Case.officer), selectinload(Case.ward))
+        .order_by(*order)  # type: ignore[arg-type]
     )
     return [
         CaseRow(
