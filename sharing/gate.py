@@ -139,8 +139,11 @@ def visible_own_cases(
             Case.status,
         )
         .join(User, User.id == Case.officer_id)
-        .where(Case.id.in_(ids), Case.agency_id == actor.agency_id)
+        .where(Case.id.in_(ids))
     ).all()
+    # Filtered here, not in SQL: with an agency condition SQLite may read the agency's whole
+    # case list index instead of looking the few ids up.
+    rows = [r for r in rows if r.agency_id == actor.agency_id]
     locked = [r.id for r in rows if r.locked]
     members: dict[int, set[int]] = {}
     if locked:

@@ -187,11 +187,20 @@ def unwrap(session: Session, record: DataKey) -> bytes:
 
 def load_data_keys(session: Session, key_ids: set[int]) -> None:
     """Unwrap many data keys at once (one query), e.g. before showing a list."""
-    missing = key_ids - set(_cache(session))
-    if missing:
-        for record in session.scalars(select(DataKey).where(DataKey.id.in_(missing))):
-            if record.wrapped is not None:
-                unwrap(session, record)
+    cache = _cache(session)
+    missing = key_ids - set(cache)
+    if not missing:
+        return
+    provider = provider_of(session)
+    # Plain rows, not DataKey objects: a search may unwrap hundreds of keys at once.
+    rows = session.execute(
+        select(DataKey.id, DataKey.kek_version, DataKey.wrapped).where(
+            DataKey.id.in_(missing), DataKey.wrapped.is_not(None)
+        )
+    )
+    for key_id, kek_version, wrapped in rows:
+        if wrapped is not None:
+            cache[key_id] = provider.unwrap(kek_version, wrapped, wrap_context(key_id, kek_version))
 
 
 def seal(record: DeclarativeBase, column: str, value: str | None) -> None:

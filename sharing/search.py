@@ -31,7 +31,7 @@ KINDS = {
     "uprn": "UPRN",
 }
 MIN_SURNAME = 2
-MAX_RESULTS = 200
+MAX_RESULTS = 50
 
 
 class SearchError(ValueError):
