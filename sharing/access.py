@@ -25,20 +25,7 @@ from enum import StrEnum
 
 from sharing.models import User
 from sharing.policy import Policy
-from sharing.vocabulary import Priority, Role
-
-#: The data categories a case's values fall into (DESIGN.md §3, "Case summary").
-CATEGORIES: tuple[str, ...] = (
-    "identity",
-    "contact",
-    "location",
-    "narrative",
-    "risk",
-    "vulnerability",
-    "offending",
-    "actions",
-    "outcome",
-)
+from sharing.vocabulary import CATEGORIES, Priority, Role
 
 #: Roles that work their own agency's cases.
 CASEWORK_ROLES = frozenset({Role.CASE_OFFICER, Role.MANAGER})

@@ -8,6 +8,20 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+#: The data categories a case summary is divided into (DESIGN.md §3, "Case summary"):
+#: what protocols grant and access decisions allow, category by category.
+CATEGORIES: tuple[str, ...] = (
+    "identity",
+    "contact",
+    "location",
+    "narrative",
+    "risk",
+    "vulnerability",
+    "offending",
+    "actions",
+    "outcome",
+)
+
 
 class Labelled(StrEnum):
     """A string enum whose members carry a human label."""

@@ -249,7 +249,7 @@ def _owner_extras(view: disclosure.CaseView) -> dict[str, object]:
     }
 
 
-def _case_for(case_id: int, act: Act) -> disclosure.CaseView:
+def case_to_work_on(case_id: int, act: Act = Act.RECORD) -> disclosure.CaseView:
     """The case the user is about to record on: 404 if unseen, 403 if not theirs to work."""
     try:
         casework.get_case(db(), current_user.actor, case_id, act)
@@ -265,7 +265,7 @@ def _case_for(case_id: int, act: Act) -> disclosure.CaseView:
 
 @bp.route("/<int:case_id>/incidents/new", methods=["GET", "POST"])
 def add_incident(case_id: int) -> Response | tuple[str, int]:
-    case = _case_for(case_id, Act.RECORD)
+    case = case_to_work_on(case_id, Act.RECORD)
     form = IncidentForm()
     form.reported_by.choices = [("", "Not known, anonymous or seen by staff")] + [
         (str(p.person_id), f"{p.name or 'Name not recorded'} ({p.role.lower()})")
@@ -300,7 +300,7 @@ def _incident_input(form: IncidentForm) -> casework.IncidentInput:
 
 @bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
 def add_action(case_id: int) -> Response | tuple[str, int]:
-    case = _case_for(case_id, Act.RECORD)
+    case = case_to_work_on(case_id, Act.RECORD)
     form = ActionForm()
     form.owner_agency.choices = _agencies()
     if request.method == "GET":
@@ -327,7 +327,7 @@ def _action_input(form: ActionForm) -> casework.ActionInput:
 
 @bp.route("/<int:case_id>/close", methods=["GET", "POST"])
 def close(case_id: int) -> Response | tuple[str, int]:
-    case = _case_for(case_id, Act.CLOSE)
+    case = case_to_work_on(case_id, Act.CLOSE)
     form = CloseForm()
     return _record(
         case,

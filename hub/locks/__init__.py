@@ -9,11 +9,12 @@ from werkzeug.wrappers import Response
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import Length
 
+from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import EnumSelectField, HubForm
 from hub.guard import require_roles
-from sharing import disclosure, locks
-from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing import locks
+from sharing.casework import CaseworkError, NotAllowed
 from sharing.models import Case, User
 from sharing.sealing import SealedValueError, unseal
 from sharing.vocabulary import LockReason
@@ -39,12 +40,7 @@ class DecisionForm(HubForm):
 
 @bp.route("/cases/<int:case_id>/lock", methods=["GET", "POST"])
 def request_lock(case_id: int) -> Response | tuple[str, int]:
-    try:
-        case = disclosure.disclose_case(db(), current_user.actor, case_id)
-    except NotFound:
-        abort(404)
-    if not case.may_record:
-        abort(403)
+    case = case_to_work_on(case_id)
     locked = bool(db().scalar(select(Case.locked).where(Case.id == case_id)))
     form = LockRequestForm()
     if form.validate_on_submit():

@@ -9,10 +9,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
-from sharing import disclosure, protocol_records, shares
+from sharing import protocol_records, shares
 from sharing.casework import CaseworkError, NotAllowed, NotFound
 from sharing.models import Agency, ProtocolRecord
 from sharing.vocabulary import ProtocolStatus
@@ -52,12 +53,7 @@ def _options() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 @bp.route("/cases/<int:case_id>/shares/new", methods=["GET", "POST"])
 def new(case_id: int) -> Response | tuple[str, int]:
-    try:
-        case = disclosure.disclose_case(db(), current_user.actor, case_id)
-    except NotFound:
-        abort(404)
-    if not case.may_record:
-        abort(403)
+    case = case_to_work_on(case_id)
     form = ShareForm()
     form.agency.choices, form.protocol_purpose.choices = _options()
     form.agency.choices.insert(0, ("", "Choose an agency"))

@@ -7,11 +7,12 @@ the database: the hub imports, signs and activates the documents.
 """
 
 from sharing.protocols.checker import check_file, check_text, parse_protocol
-from sharing.protocols.lawful import CATEGORIES, EMERGENCY_PURPOSE
+from sharing.protocols.lawful import EMERGENCY_PURPOSE
 from sharing.protocols.loader import load_directory
 from sharing.protocols.model import TYPE_PREFIX, Clause, Party, ProtocolDocument, Purpose
 from sharing.protocols.problems import Problem, ProtocolInvalid
 from sharing.protocols.writer import render_protocol
+from sharing.vocabulary import CATEGORIES
 
 __all__ = [
     "CATEGORIES",

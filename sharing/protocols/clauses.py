@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 
 from sharing.protocols.fields import Reader, Table, did_you_mean, one_of, path_of
 from sharing.protocols.lawful import (
-    CATEGORIES,
     CRIMINAL_OFFENCE,
     EMERGENCY_PURPOSE,
     RECIPIENT_ROLES,
@@ -16,7 +15,7 @@ from sharing.protocols.lawful import (
 )
 from sharing.protocols.model import Clause, Purpose
 from sharing.protocols.purposes import PURPOSE_ID
-from sharing.vocabulary import Priority, Role
+from sharing.vocabulary import CATEGORIES, Priority, Role
 
 CLAUSE_KEYS = (
     "id",

@@ -10,20 +10,6 @@ from collections.abc import Mapping
 
 from sharing.vocabulary import Role
 
-#: The data categories a case summary is divided into (DESIGN.md §3). The same list as
-#: ``sharing.access.CATEGORIES``, kept here so this package imports nothing that imports it.
-CATEGORIES: tuple[str, ...] = (
-    "identity",
-    "contact",
-    "location",
-    "narrative",
-    "risk",
-    "vulnerability",
-    "offending",
-    "actions",
-    "outcome",
-)
-
 #: Special category data (UK GDPR Article 9): needs an Article 9 condition.
 SPECIAL_CATEGORY = "vulnerability"
 #: Criminal offence data (UK GDPR Article 10): needs an Article 10 condition.

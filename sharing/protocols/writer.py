@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sharing.protocols.lawful import CATEGORIES
 from sharing.protocols.model import Clause, Party, ProtocolDocument, Purpose
-from sharing.vocabulary import Priority, Role
+from sharing.vocabulary import CATEGORIES, Priority, Role
 
 _ESCAPES = {
     '"': '\\"',
