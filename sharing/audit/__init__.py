@@ -1,0 +1,1 @@
+"""The verifiable audit log (issue 5): so far, its Merkle tree."""
