@@ -262,6 +262,48 @@ def unseal(record: DeclarativeBase, column: str) -> str | None:
     return plain.decode("utf-8")
 
 
+def open_sealed(
+    session: Session, model: type, column: str, row_id: int, key_id: int | None, blob: bytes | None
+) -> str | None:
+    """``unseal`` for a value read as a plain row (``model``'s ``column`` of row ``row_id``,
+    whose record is sealed under data key ``key_id``): for reading many rows without
+    building an object for each. The same checks, the same errors."""
+    prefix = _ad_prefixes(model).get(column)
+    if prefix is None:
+        raise AttributeError(f"{model.__name__}.{column} is not a sealed column")
+    if blob is None:
+        return None
+    where = f"{model.__tablename__}.{column} row {row_id}"  # type: ignore[attr-defined]
+    if len(blob) < _SHORTEST or blob[0] != FORMAT_AES_GCM:
+        raise SealedValueError(f"unreadable sealed value in {where}: unknown format")
+    _format, sealed_with = _HEADER.unpack_from(blob)
+    if key_id != sealed_with:
+        log.error("integrity check failed for %s: sealed under another record's key", where)
+        raise IntegrityFailure(
+            f"integrity check failed for {where}: sealed under another record's key"
+        )
+    cipher = _cached_cipher(session, sealed_with)
+    if cipher is None:
+        record = session.get(DataKey, sealed_with)
+        if record is None:
+            raise SealedValueError(f"unreadable sealed value in {where}: its data key is missing")
+        cipher = _cipher(session, sealed_with, unwrap(session, record))
+    try:
+        plain = cipher.decrypt(
+            blob[_HEADER.size : _CIPHERTEXT_AT],
+            blob[_CIPHERTEXT_AT:],
+            _associated_data(prefix, row_id, sealed_with),
+        )
+    except InvalidTag:
+        log.error(
+            "integrity check failed for %s: altered, or moved from another row or column", where
+        )
+        raise IntegrityFailure(
+            f"integrity check failed for {where}: altered, or moved from another row or column"
+        ) from None
+    return plain.decode("utf-8")
+
+
 def _integrity(record: DeclarativeBase, column: str, what: str) -> None:
     message = f"integrity check failed for {_where(record, column)}: {what}"
     log.error(message)

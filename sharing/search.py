@@ -14,13 +14,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from sharing import blind_index
 from sharing.access import Actor
 from sharing.gate import visible_own_cases
 from sharing.models import Agency, Case, CaseParty, Person
-from sharing.sealing import SealedValueError, load_data_keys, unseal
+from sharing.sealing import SealedValueError, load_data_keys, open_sealed
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
 
 KINDS = {
@@ -124,26 +124,20 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
     person_ids, case_ids = blind_index.candidates(session, field, value, [actor.agency_id])
     hits: dict[tuple[int, str], SearchHit] = {}
     for batch in _batches(sorted(person_ids)):
-        matched = [p for p in _people(session, batch) if _person_matches(p, field, value)]
+        matched = [p for p in _people(session, batch) if _person_matches(session, p, field, value)]
         rows = _parties(session, [p.id for p in matched])
         visible = visible_own_cases(session, actor, {row.case_id for row in rows})
-        names = {p.id: _name(p) for p in matched}
+        names = {p.id: _name(session, p) for p in matched}
         for row in rows:
             if row.case_id in visible:
-                hits[(row.case_id, f"{row.role.label}: {names[row.person_id]}")] = SearchHit(
-                    case_id=row.case_id,
-                    reference=row.reference,
-                    category=row.category,
-                    priority=row.priority,
-                    status=row.status,
-                    agency=row.agency,
-                    matched=f"{row.role.label}: {names[row.person_id]}",
-                )
+                _add(hits, row, f"{row.role.label}: {names[row.person_id]}")
         if len(hits) > MAX_RESULTS:
             break
     if len(hits) <= MAX_RESULTS:
         for batch in _batches(sorted(case_ids)):
-            matched_cases = [c for c in _cases(session, batch) if _case_matches(c, field, value)]
+            matched_cases = [
+                c for c in _cases(session, batch) if _matches(session, Case, c, field, value)
+            ]
             visible = visible_own_cases(session, actor, {c.id for c in matched_cases})
             for case in matched_cases:
                 if case.id in visible:
@@ -158,11 +152,20 @@ def _batches(ids: list[int]) -> list[list[int]]:
     return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
 
 
-def _people(session: Session, ids: list[int]) -> list[Person]:
+#: The sealed person columns a search reads (never the others).
+_SEARCHED = ("family_name", "given_names", "date_of_birth", "phone", "postcode")
+
+
+def _people(session: Session, ids: list[int]) -> list[Row[Any]]:
+    """Candidate people as plain rows (a search may read hundreds)."""
     if not ids:
         return []
     people = list(
-        session.scalars(select(Person).where(Person.id.in_(ids), Person.erased_at.is_(None)))
+        session.execute(
+            select(Person.id, Person.data_key_id, *(getattr(Person, c) for c in _SEARCHED)).where(
+                Person.id.in_(ids), Person.erased_at.is_(None)
+            )
+        )
     )
     load_data_keys(session, {p.data_key_id for p in people if p.data_key_id})
     return people
@@ -192,57 +195,71 @@ def _parties(session: Session, person_ids: list[int]) -> list[Row[Any]]:
     )
 
 
-def _cases(session: Session, ids: list[int]) -> list[Case]:
+def _cases(session: Session, ids: list[int]) -> list[Row[Any]]:
+    """Candidate case locations as plain rows."""
     if not ids:
         return []
-    cases = list(
-        session.scalars(
-            select(Case)
+    cases: list[Row[Any]] = list(
+        session.execute(
+            select(
+                Case.id,
+                Case.data_key_id,
+                Case.postcode,
+                Case.uprn,
+                Case.id.label("case_id"),
+                Case.reference,
+                Case.category,
+                Case.priority,
+                Case.status,
+                Agency.name.label("agency"),
+            )
+            .join(Agency, Agency.id == Case.agency_id)
             .where(Case.id.in_(ids), Case.erased_at.is_(None))
-            .options(selectinload(Case.agency))
         )
     )
     load_data_keys(session, {c.data_key_id for c in cases if c.data_key_id})
     return cases
 
 
-def _read(record: object, column: str) -> str | None:
+def _read(session: Session, model: type, row: Row[Any], column: str) -> str | None:
     try:
-        return unseal(record, column)  # type: ignore[arg-type]
+        return open_sealed(session, model, column, row.id, row.data_key_id, getattr(row, column))
     except SealedValueError:
         return None  # erased or failing its integrity check (logged): never a match
 
 
-def _person_matches(person: Person, field: str, value: str) -> bool:
+def _person_matches(session: Session, person: Row[Any], field: str, value: str) -> bool:
     if field in ("surname", "surname_dob"):
-        family = _read(person, "family_name")
+        family = _read(session, Person, person, "family_name")
         if field == "surname":
             return family is not None and blind_index.normalise_name(family) == value
-        dob = _read(person, "date_of_birth")
+        dob = _read(session, Person, person, "date_of_birth")
         return (
             family is not None and dob is not None and blind_index.surname_dob(family, dob) == value
         )
-    stored = _read(person, field)
+    return _matches(session, Person, person, field, value)
+
+
+def _matches(session: Session, model: type, row: Row[Any], field: str, value: str) -> bool:
+    stored = _read(session, model, row, field)
     return stored is not None and blind_index.normalise(field, stored) == value
 
 
-def _case_matches(case: Case, field: str, value: str) -> bool:
-    stored = _read(case, field)
-    return stored is not None and blind_index.normalise(field, stored) == value
-
-
-def _name(person: Person) -> str:
-    parts = [_read(person, "given_names"), _read(person, "family_name")]
+def _name(session: Session, person: Row[Any]) -> str:
+    parts = [
+        _read(session, Person, person, "given_names"),
+        _read(session, Person, person, "family_name"),
+    ]
     return " ".join(p for p in parts if p) or "name not recorded"
 
 
-def _add(hits: dict[tuple[int, str], SearchHit], case: Case, matched: str) -> None:
-    hits[(case.id, matched)] = SearchHit(
-        case_id=case.id,
-        reference=case.reference,
-        category=case.category,
-        priority=case.priority,
-        status=case.status,
-        agency=case.agency.name,
+def _add(hits: dict[tuple[int, str], SearchHit], row: Row[Any], matched: str) -> None:
+    hits[(row.case_id, matched)] = SearchHit(
+        case_id=row.case_id,
+        reference=row.reference,
+        category=row.category,
+        priority=row.priority,
+        status=row.status,
+        agency=row.agency,
         matched=matched,
     )
