@@ -1,6 +1,7 @@
 """The hub's data model, split by aggregate."""
 
 from sharing.models.agencies import Agency, Area, Ward
+from sharing.models.audit import AuditEntry, AuditTree
 from sharing.models.base import Base
 from sharing.models.cases import Action, Case, CaseParty, Incident
 from sharing.models.emergency import Alert, BreakGlass
@@ -11,6 +12,8 @@ from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.users import User, UserRole
 
 __all__ = [
+    "AuditEntry",
+    "AuditTree",
     "Alert",
     "BreakGlass",
     "LockMember",
