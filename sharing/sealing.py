@@ -26,7 +26,7 @@ import logging
 import os
 import secrets
 import struct
-from typing import Any
+from typing import Any, NoReturn
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -102,10 +102,6 @@ def _session(record: DeclarativeBase) -> Session:
     if session is None:
         raise SealedValueError(f"{type(record).__name__} must be added to a session before sealing")
     return session
-
-
-def _where(record: DeclarativeBase, column: str) -> str:
-    return f"{record.__class__.__tablename__}.{column} row {getattr(record, 'id', '?')}"
 
 
 def _associated_data(prefix: bytes, row_id: int, key_id: int) -> bytes:
@@ -230,44 +226,22 @@ def unseal(record: DeclarativeBase, column: str) -> str | None:
     Raises ErasedValue for an erased record, IntegrityFailure for an altered or moved
     value (logged, without the value), SealedValueError for an unknown format.
     """
-    prefix = _ad_prefixes(record.__class__).get(column)
-    if prefix is None:
+    if column not in _ad_prefixes(record.__class__):
         raise AttributeError(f"{type(record).__name__}.{column} is not a sealed column")
     blob: bytes | None = getattr(record, column)
     if blob is None:
         return None
-    if len(blob) < _SHORTEST or blob[0] != FORMAT_AES_GCM:
-        raise SealedValueError(
-            f"unreadable sealed value in {_where(record, column)}: unknown format"
-        )
-    _format, key_id = _HEADER.unpack_from(blob)
-    owner = record.sealed_under  # type: ignore[attr-defined]
-    if owner.data_key_id != key_id:
-        _integrity(record, column, "sealed under another record's key")
-    session = _session(record)
-    # The owner's data_key_id is key_id (checked above): a key this session has unwrapped
-    # needs no DataKey record, which would otherwise be loaded (a query) once per owner.
-    cipher = _cached_cipher(session, key_id)
-    if cipher is None:
-        data_key = owner.data_key
-        cipher = _cipher(session, data_key.id, unwrap(session, data_key))
-    try:
-        plain = cipher.decrypt(
-            blob[_HEADER.size : _CIPHERTEXT_AT],
-            blob[_CIPHERTEXT_AT:],
-            _associated_data(prefix, record.id, key_id),  # type: ignore[attr-defined]
-        )
-    except InvalidTag:
-        _integrity(record, column, "altered, or moved from another row or column")
-    return plain.decode("utf-8")
+    row_id: int = record.id  # type: ignore[attr-defined]
+    key_id: int | None = record.sealed_under.data_key_id  # type: ignore[attr-defined]
+    return open_sealed(_session(record), record.__class__, column, row_id, key_id, blob)
 
 
 def open_sealed(
     session: Session, model: type, column: str, row_id: int, key_id: int | None, blob: bytes | None
 ) -> str | None:
-    """``unseal`` for a value read as a plain row (``model``'s ``column`` of row ``row_id``,
-    whose record is sealed under data key ``key_id``): for reading many rows without
-    building an object for each. The same checks, the same errors."""
+    """The plain value of ``model``'s sealed ``column`` in row ``row_id``, whose record is
+    sealed under data key ``key_id``. ``unseal`` reads a record's value through it; a
+    search calls it on plain rows, so as not to build an object for each candidate."""
     prefix = _ad_prefixes(model).get(column)
     if prefix is None:
         raise AttributeError(f"{model.__name__}.{column} is not a sealed column")
@@ -278,10 +252,8 @@ def open_sealed(
         raise SealedValueError(f"unreadable sealed value in {where}: unknown format")
     _format, sealed_with = _HEADER.unpack_from(blob)
     if key_id != sealed_with:
-        log.error("integrity check failed for %s: sealed under another record's key", where)
-        raise IntegrityFailure(
-            f"integrity check failed for {where}: sealed under another record's key"
-        )
+        _integrity(where, "sealed under another record's key")
+    # A key this session has unwrapped needs no DataKey record (a query per owner).
     cipher = _cached_cipher(session, sealed_with)
     if cipher is None:
         record = session.get(DataKey, sealed_with)
@@ -295,17 +267,12 @@ def open_sealed(
             _associated_data(prefix, row_id, sealed_with),
         )
     except InvalidTag:
-        log.error(
-            "integrity check failed for %s: altered, or moved from another row or column", where
-        )
-        raise IntegrityFailure(
-            f"integrity check failed for {where}: altered, or moved from another row or column"
-        ) from None
+        _integrity(where, "altered, or moved from another row or column")
     return plain.decode("utf-8")
 
 
-def _integrity(record: DeclarativeBase, column: str, what: str) -> None:
-    message = f"integrity check failed for {_where(record, column)}: {what}"
+def _integrity(where: str, what: str) -> NoReturn:
+    message = f"integrity check failed for {where}: {what}"
     log.error(message)
     raise IntegrityFailure(message)
 
