@@ -13,7 +13,8 @@ from hub.forms import HubForm
 from hub.guard import require_roles
 from sharing import emergency
 from sharing.casework import CaseworkError, NotAllowed, NotFound
-from sharing.sealing import SealedValueError, unseal
+from sharing.disclosure import readable
+from sharing.models import BreakGlass
 
 bp = Blueprint("emergency", __name__, url_prefix="/emergency")
 require_roles(
@@ -92,14 +93,8 @@ def reviews() -> str:
     )
 
 
-def _reasons(items: list) -> dict[int, str]:  # type: ignore[type-arg]
-    reasons = {}
-    for item in items:
-        try:
-            reasons[item.id] = unseal(item, "reason") or ""
-        except SealedValueError:
-            reasons[item.id] = "Could not be read"
-    return reasons
+def _reasons(items: list[BreakGlass]) -> dict[int, str]:
+    return {item.id: readable(item, "reason") or "" for item in items}
 
 
 @bp.route("/reviews/<int:glass_id>", methods=["GET", "POST"])

@@ -15,8 +15,8 @@ from hub.forms import EnumSelectField, HubForm
 from hub.guard import require_roles
 from sharing import locks
 from sharing.casework import CaseworkError, NotAllowed
+from sharing.disclosure import readable
 from sharing.models import Case, User
-from sharing.sealing import SealedValueError, unseal
 from sharing.vocabulary import LockReason
 
 bp = Blueprint("locks", __name__)
@@ -71,12 +71,7 @@ def request_lock(case_id: int) -> Response | tuple[str, int]:
 @bp.route("/locks")
 def pending() -> str:
     requests = locks.pending_requests(db(), current_user.actor)
-    notes = {}
-    for item in requests:
-        try:
-            notes[item.id] = unseal(item, "note")
-        except SealedValueError:
-            notes[item.id] = "Could not be read"
+    notes = {item.id: readable(item, "note") for item in requests}
     return render_template(
         "locks/pending.html", title="Lock requests", requests=requests, notes=notes
     )
