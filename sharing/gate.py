@@ -51,23 +51,49 @@ def policy(session: Session) -> Policy:
 
 
 def case_facts(session: Session, case: Case) -> CaseFacts:
-    members: frozenset[int] = frozenset()
-    if case.locked:
-        members = frozenset(
-            session.scalars(select(LockMember.user_id).where(LockMember.case_id == case.id))
+    return facts_of(session, {case.id})[case.id]
+
+
+def facts_of(session: Session, case_ids: Iterable[int]) -> dict[int, CaseFacts]:
+    """What decisions need to know about these cases, in two queries however many."""
+    ids = set(case_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Case.id,
+            Case.agency_id,
+            Case.officer_id,
+            User.team,
+            Case.priority,
+            Case.locked,
+            Case.erased_at,
+            Case.status,
         )
-    officer_team = session.scalar(select(User.team).where(User.id == case.officer_id))
-    return CaseFacts(
-        id=case.id,
-        agency_id=case.agency_id,
-        officer_id=case.officer_id,
-        officer_team=officer_team,
-        priority=case.priority,
-        locked=case.locked,
-        lock_members=members,
-        erased=case.erased_at is not None,
-        closed=case.status.value == "closed",
-    )
+        .join(User, User.id == Case.officer_id)
+        .where(Case.id.in_(ids))
+    ).all()
+    members: dict[int, set[int]] = {}
+    locked = [r.id for r in rows if r.locked]
+    if locked:
+        for case_id, user_id in session.execute(
+            select(LockMember.case_id, LockMember.user_id).where(LockMember.case_id.in_(locked))
+        ):
+            members.setdefault(case_id, set()).add(user_id)
+    return {
+        r.id: CaseFacts(
+            id=r.id,
+            agency_id=r.agency_id,
+            officer_id=r.officer_id,
+            officer_team=r.team,
+            priority=r.priority,
+            locked=r.locked,
+            lock_members=frozenset(members.get(r.id, ())),
+            erased=r.erased_at is not None,
+            closed=r.status.value == "closed",
+        )
+        for r in rows
+    }
 
 
 def share_facts(session: Session, case_id: int, agency_id: int | None = None) -> list[ShareFacts]:
@@ -123,51 +149,12 @@ def visible_own_cases(
     session: Session, actor: Actor, case_ids: Iterable[int], now: datetime | None = None
 ) -> set[int]:
     """Which of these cases of the actor's own agency the actor may see, decided for all of
-    them with two queries (search and lists check many cases at once)."""
-    ids = set(case_ids)
-    if not ids:
-        return set()
-    rows = session.execute(
-        select(
-            Case.id,
-            Case.agency_id,
-            Case.officer_id,
-            User.team,
-            Case.priority,
-            Case.locked,
-            Case.erased_at,
-            Case.status,
-        )
-        .join(User, User.id == Case.officer_id)
-        .where(Case.id.in_(ids))
-    ).all()
-    # Filtered here, not in SQL: with an agency condition SQLite may read the agency's whole
-    # case list index instead of looking the few ids up.
-    rows = [r for r in rows if r.agency_id == actor.agency_id]
-    locked = [r.id for r in rows if r.locked]
-    members: dict[int, set[int]] = {}
-    if locked:
-        for case_id, user_id in session.execute(
-            select(LockMember.case_id, LockMember.user_id).where(LockMember.case_id.in_(locked))
-        ):
-            members.setdefault(case_id, set()).add(user_id)
+    them at once (search checks many cases)."""
     when = now or utcnow()
     return {
-        r.id
-        for r in rows
-        if decide(
-            actor,
-            CaseFacts(
-                id=r.id,
-                agency_id=r.agency_id,
-                officer_id=r.officer_id,
-                officer_team=r.team,
-                priority=r.priority,
-                locked=r.locked,
-                lock_members=frozenset(members.get(r.id, ())),
-                erased=r.erased_at is not None,
-                closed=r.status.value == "closed",
-            ),
-            now=when,
-        ).allowed
+        case_id
+        for case_id, facts in facts_of(session, case_ids).items()
+        # The agency is checked here, not in SQL: with an agency condition SQLite may read
+        # the agency's whole case list index instead of looking the few ids up.
+        if facts.agency_id == actor.agency_id and decide(actor, facts, now=when).allowed
     }
