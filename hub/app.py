@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from hub import (
     account,
     alerts,
+    audit,
     auth,
     cases,
     emergency,
@@ -32,6 +33,7 @@ from hub.config import Settings, load_settings
 from hub.database import db, init_database
 from hub.guard import check_request
 from hub.templating import register_filters
+from sharing.audit.acts import AuditUnavailable
 from sharing.keys import KeyringError
 from sharing.models import User
 
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         alerts,
         search,
         account,
+        audit,
     )
     for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
@@ -171,6 +174,21 @@ def _register_errors(app: Flask) -> None:
                 "Nothing you were submitting was saved. Tell your hub administrator.",
             ],
         ), 500
+
+    @app.errorhandler(AuditUnavailable)
+    def audit_unavailable(_e: AuditUnavailable) -> tuple[str, int]:
+        log.error("audit log could not be written on %s: the act was refused", _path_template())
+        if "db" in g:
+            g.db.rollback()  # the page itself still reads the database (the signed-in user)
+        return render_template(
+            "errors/error.html",
+            title="Sorry, the hub could not record this in its audit log",
+            paragraphs=[
+                "Every look at a case and every change is recorded in the audit log. The hub "
+                "could not record this one, so it has not shown or saved anything.",
+                "Try again in a few minutes. If it keeps happening, tell your hub administrator.",
+            ],
+        ), 503
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> tuple[str, int]:

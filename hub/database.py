@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 from flask import Flask, Response, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import Settings
+from sharing.audit import acts
 from sharing.blind_index import index_lengths
 from sharing.db import make_engine, make_session_factory
 from sharing.keys import LocalKeyring
+
+log = logging.getLogger(__name__)
 
 
 def init_database(app: Flask, settings: Settings) -> None:
@@ -45,18 +51,32 @@ def db() -> Session:
     if "db" not in g:
         factory: sessionmaker[Session] = current_app.extensions["hub.sessions"]
         g.db = factory()
+        g.db.info[acts.REQUEST_ID] = request_id()
     return g.db  # type: ignore[no-any-return]
+
+
+def request_id() -> str:
+    """This request's id: in its audit entries and its response's X-Request-Id header."""
+    if "request_id" not in g:
+        g.request_id = secrets.token_hex(8)
+    return g.request_id  # type: ignore[no-any-return]
 
 
 def _commit_or_roll_back(response: Response) -> Response:
     """Commit what a successful request did; anything answered with an error status
-    (a refused form, a denial, a failure) changes nothing."""
+    (a refused form, a denial, a failure) changes nothing but the audit log's record
+    of the refusal."""
     session: Session | None = g.get("db")
     if session is not None:
         if response.status_code < 400:
             session.commit()
         else:
-            session.rollback()
+            try:
+                acts.roll_back_keeping_refusals(session)
+            except acts.AuditUnavailable:
+                log.error("the audit entry of a refusal could not be written")
+    if "request_id" in g:
+        response.headers["X-Request-Id"] = g.request_id
     return response
 
 

@@ -13,6 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharing.access import Actor
+from sharing.audit import acts
 from sharing.models import Agency, User, UserRole
 from sharing.models.base import utcnow
 from sharing.vocabulary import Role
@@ -123,8 +125,11 @@ def authenticate(
     user = find_user(session, email)
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
+        # The e-mail address typed is not recorded: it may be anyone's, or a password.
+        _failed(session, None, "no active account has that e-mail address")
         return SignInResult(SignInOutcome.BAD_CREDENTIALS)
     if is_locked(user, now):
+        _failed(session, user, "account locked after repeated failures")
         return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
     if not _verify(user.password_hash, password):
         return record_failure(session, user, now)
@@ -136,7 +141,9 @@ def authenticate(
     return SignInResult(SignInOutcome.OK, user=user)
 
 
-def record_failure(session: Session, user: User, now: datetime | None = None) -> SignInResult:
+def record_failure(
+    session: Session, user: User, now: datetime | None = None, *, what: str = "password"
+) -> SignInResult:
     """Count a failed password or code; the fifth in a row locks the account."""
     now = now or utcnow()
     user.failed_sign_ins += 1
@@ -144,9 +151,23 @@ def record_failure(session: Session, user: User, now: datetime | None = None) ->
         user.locked_until = now + LOCKOUT
         user.failed_sign_ins = 0
         session.flush()
+        _failed(session, user, f"wrong {what}; account locked for {LOCKOUT.seconds // 60} minutes")
         return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
     session.flush()
+    _failed(session, user, f"wrong {what}")
     return SignInResult(SignInOutcome.BAD_CREDENTIALS)
+
+
+def _failed(session: Session, user: User | None, why: str) -> None:
+    acts.record(
+        session,
+        acts.Action.SIGN_IN_FAILED,
+        outcome=acts.Outcome.REFUSED,
+        user_id=user.id if user else None,
+        agency_id=user.agency_id if user else None,
+        subject=acts.Subject("user", user.id) if user else None,
+        basis=why,
+    )
 
 
 def is_locked(user: User, now: datetime | None = None) -> bool:
@@ -160,9 +181,24 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def record_sign_in(session: Session, user: User, now: datetime | None = None) -> None:
+def record_sign_in(
+    session: Session, user: User, now: datetime | None = None, *, method: str = "password"
+) -> None:
     user.last_sign_in_at = now or utcnow()
     session.flush()
+    acts.record(
+        session,
+        acts.Action.SIGN_IN,
+        actor=Actor.of(user),
+        subject=acts.Subject("user", user.id),
+        basis=method,
+    )
+
+
+def record_sign_out(session: Session, actor: Actor) -> None:
+    acts.record(
+        session, acts.Action.SIGN_OUT, actor=actor, subject=acts.Subject("user", actor.user_id)
+    )
 
 
 def reset_password(session: Session, user: User, new_password: str) -> None:
@@ -172,6 +208,12 @@ def reset_password(session: Session, user: User, new_password: str) -> None:
     user.failed_sign_ins = 0
     user.locked_until = None
     session.flush()
+    acts.record(
+        session,
+        acts.Action.PASSWORD_RESET,
+        subject=acts.Subject("user", user.id),
+        basis="other sessions ended",
+    )
 
 
 def new_totp_secret() -> str:

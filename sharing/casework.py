@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from sharing import blind_index
 from sharing.access import Act, Actor
+from sharing.audit import acts
 from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
 from sharing.gate import decide_case
 from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
@@ -132,20 +133,25 @@ def get_case(session: Session, actor: Actor, case_id: int, act: Act = Act.VIEW) 
     """The case, if the actor may ``act`` on it; otherwise NotFound (if they may not
     even know it exists) or NotAllowed."""
     case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(case_id)
-    decision = decide_case(session, actor, case, act)
-    if not decision.allowed:
-        if decision.hidden:
+    decision = decide_case(session, actor, case, act) if case else None
+    if case is None or decision is None or not decision.allowed:
+        action = acts.Action.CASE_VIEW if act is Act.VIEW else acts.Action.CASE_RECORD
+        reason = decision.reason if decision else "no such case"
+        acts.refuse(
+            session, action, actor=actor, subject=acts.Subject("case", case_id), reason=reason
+        )
+        if case is None or decision is None or decision.hidden:
             raise NotFound(case_id)
-        raise NotAllowed(decision.reason)
+        raise NotAllowed(reason)
     return case
 
 
 def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | None = None) -> Case:
     """Open a case owned by the actor's agency, with its parties."""
     if not actor.works_cases:
-        raise NotAllowed("your roles do not include casework")
+        reason = "your roles do not include casework"
+        acts.refuse(session, acts.Action.CASE_OPEN, actor=actor, reason=reason)
+        raise NotAllowed(reason)
     now = now or utcnow()
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - a signed-in user always has an agency
@@ -187,6 +193,7 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
     for party in data.parties:
         add_party(session, actor, case, party, now=now)
     session.flush()
+    acts.record(session, acts.Action.CASE_OPEN, actor=actor, subject=acts.Subject("case", case.id))
     return case
 
 
@@ -314,7 +321,18 @@ def add_incident(
     if case.status is CaseStatus.INACTIVE:
         case.status = CaseStatus.ACTIVE
     session.flush()
+    _recorded(session, actor, case, f"incident {incident.id}")
     return incident
+
+
+def _recorded(session: Session, actor: Actor, case: Case, what: str) -> None:
+    acts.record(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=actor,
+        subject=acts.Subject("case", case.id),
+        basis=what,
+    )
 
 
 def add_action(
@@ -352,6 +370,7 @@ def add_action(
         _text("description", data.description, required="Describe the action"),
     )
     session.flush()
+    _recorded(session, actor, case, f"action {action.id}")
     return action
 
 
@@ -373,4 +392,11 @@ def close_case(
     case.review_due_on = None
     seal(case, "closure_note", _text("note", note, limit=2000))
     session.flush()
+    acts.record(
+        session,
+        acts.Action.CASE_CLOSE,
+        actor=actor,
+        subject=acts.Subject("case", case.id),
+        basis=f"reason {reason.value}",
+    )
     return case

@@ -14,6 +14,7 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.access import Act, Actor, Decision
+from sharing.audit import acts
 from sharing.casework import NotAllowed, NotFound, PurposeRequired
 from sharing.gate import decide_case, share_facts
 from sharing.models import Action, Case, CaseParty, Incident, LockMember, Person, User
@@ -153,10 +154,27 @@ def disclose_case(
             selectinload(Case.actions).selectinload(Action.owner_user),
         )
     )
+    subject = acts.Subject("case", case_id)
     if case is None:
+        acts.refuse(
+            session,
+            acts.Action.CASE_VIEW,
+            actor=actor,
+            subject=subject,
+            purpose=purpose,
+            reason="no such case",
+        )
         raise NotFound(case_id)
     decision = decide_case(session, actor, case, Act.VIEW, purpose)
     if not decision.allowed:
+        acts.refuse(
+            session,
+            acts.Action.CASE_VIEW,
+            actor=actor,
+            subject=subject,
+            purpose=purpose,
+            reason=decision.reason,
+        )
         if decision.hidden:
             raise NotFound(case_id)
         if purpose is None:
@@ -165,6 +183,14 @@ def disclose_case(
             ]
             raise PurposeRequired(sorted({s.purpose for s in live}))
         raise NotAllowed(decision.reason)
+    acts.record(
+        session,
+        acts.Action.CASE_VIEW,
+        actor=actor,
+        subject=subject,
+        purpose=purpose,
+        basis=acts.disclosed(decision),
+    )
     today = today or date.today()
     load_data_keys(
         session, {k for k in [case.data_key_id, *(p.person.data_key_id for p in case.parties)] if k}

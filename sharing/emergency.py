@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing.access import Actor
+from sharing.audit import acts
 from sharing.casework import CaseworkError, NotAllowed, NotFound
 from sharing.gate import policy
 from sharing.models import Agency, Alert, BreakGlass, Case, User
@@ -39,7 +40,15 @@ def break_glass(
         )
     case = session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
     if case is None or case.locked or case.erased_at is not None:
-        raise NotFound(reference)  # a locked case is not to be confirmed to exist
+        # A locked case is not to be confirmed to exist. The typed reference is not
+        # recorded: it may not be a reference at all.
+        acts.refuse(
+            session,
+            acts.Action.BREAK_GLASS,
+            actor=actor,
+            reason="no such case open to emergency access",
+        )
+        raise NotFound(reference)
     if case.agency_id == actor.agency_id:
         raise CaseworkError(
             "reference", "This is your own agency's case: open it from your case list"
@@ -53,7 +62,15 @@ def break_glass(
         None,
     )
     if grant is None:
-        raise NotAllowed("no emergency clause of an active protocol covers your agency and role")
+        refusal = "no emergency clause of an active protocol covers your agency and role"
+        acts.refuse(
+            session,
+            acts.Action.BREAK_GLASS,
+            actor=actor,
+            subject=acts.Subject("case", case.id),
+            reason=refusal,
+        )
+        raise NotAllowed(refusal)
     glass = BreakGlass(
         case=case,
         user_id=actor.user_id,
@@ -83,6 +100,16 @@ def break_glass(
             )
         )
     session.flush()
+    acts.record(
+        session,
+        acts.Action.BREAK_GLASS,
+        actor=actor,
+        subject=acts.Subject("case", case.id),
+        basis=(
+            f"emergency access {glass.id} until {glass.expires_at.isoformat(timespec='minutes')}: "
+            f"{grant.basis}"
+        ),
+    )
     return glass
 
 
@@ -91,10 +118,24 @@ def review(
 ) -> BreakGlass:
     """A manager of the owning agency records their review of an emergency access."""
     glass = session.get(BreakGlass, glass_id)
-    if glass is None or glass.case.agency_id != actor.agency_id:
-        raise NotFound(glass_id)
-    if not actor.has(Role.MANAGER):
-        raise NotAllowed("only a manager of the owning agency reviews emergency access")
+    mine = glass is not None and glass.case.agency_id == actor.agency_id
+    if not mine or not actor.has(Role.MANAGER):
+        refusal = (
+            "only a manager of the owning agency reviews emergency access"
+            if mine
+            else "no such emergency access to your agency's cases"
+        )
+        acts.refuse(
+            session,
+            acts.Action.BREAK_GLASS_REVIEW,
+            actor=actor,
+            subject=acts.Subject("break_glass", glass_id),
+            reason=refusal,
+        )
+        if not mine:
+            raise NotFound(glass_id)
+        raise NotAllowed(refusal)
+    assert glass is not None  # noqa: S101 - refused above when missing
     if glass.reviewed_at is not None:
         raise CaseworkError("note", "This emergency access has already been reviewed")
     if len(note.strip()) < 10:
@@ -103,6 +144,13 @@ def review(
     glass.reviewed_by_id = actor.user_id
     seal(glass, "review_note", note.strip())
     session.flush()
+    acts.record(
+        session,
+        acts.Action.BREAK_GLASS_REVIEW,
+        actor=actor,
+        subject=acts.Subject("case", glass.case_id),
+        basis=f"emergency access {glass.id} by user {glass.user_id}",
+    )
     return glass
 
 
@@ -110,7 +158,7 @@ def to_review(session: Session, actor: Actor) -> list[BreakGlass]:
     """Emergency accesses to the actor's agency's cases still waiting for review."""
     if not actor.has(Role.MANAGER, Role.DPO):
         return []
-    return list(
+    waiting = list(
         session.scalars(
             select(BreakGlass)
             .join(Case, Case.id == BreakGlass.case_id)
@@ -118,3 +166,14 @@ def to_review(session: Session, actor: Actor) -> list[BreakGlass]:
             .order_by(BreakGlass.started_at)
         )
     )
+    acts.record(
+        session,
+        acts.Action.BREAK_GLASS_LIST_VIEW,
+        actor=actor,
+        subject=acts.Subject("break_glass"),
+        basis=(
+            f"emergency accesses {acts.ids([g.id for g in waiting])}; "
+            f"cases {acts.ids(sorted({g.case_id for g in waiting}))}"
+        ),
+    )
+    return waiting

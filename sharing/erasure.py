@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from sharing import blind_index
 from sharing.access import Actor
+from sharing.audit import acts
 from sharing.casework import NotAllowed, NotFound
 from sharing.models import Case, Person
 from sharing.models.base import utcnow
@@ -22,9 +23,22 @@ from sharing.sealing import destroy_data_key
 from sharing.vocabulary import Role
 
 
-def _may_erase(actor: Actor, agency_id: int) -> None:
-    if actor.agency_id != agency_id or not actor.has(Role.MANAGER):
-        raise NotAllowed("only a manager of the owning agency may erase its records")
+def _may_erase(
+    session: Session,
+    actor: Actor,
+    action: acts.Action,
+    subject: acts.Subject,
+    agency_id: int | None,
+) -> None:
+    if agency_id != actor.agency_id:
+        acts.refuse(
+            session, action, actor=actor, subject=subject, reason="no such record in your agency"
+        )
+        raise NotFound(subject.id)
+    if not actor.has(Role.MANAGER):
+        reason = "only a manager of the owning agency may erase its records"
+        acts.refuse(session, action, actor=actor, subject=subject, reason=reason)
+        raise NotAllowed(reason)
 
 
 def erase_case(
@@ -39,14 +53,21 @@ def erase_case(
     The people on it are records of their own; ``with_people`` erases those who are on
     no other case (the others stay, for their other cases)."""
     case = session.get(Case, case_id)
-    if case is None or case.agency_id != actor.agency_id:
-        raise NotFound(case_id)
-    _may_erase(actor, case.agency_id)
+    subject = acts.Subject("case", case_id)
+    _may_erase(session, actor, acts.Action.CASE_ERASE, subject, case.agency_id if case else None)
+    assert case is not None  # noqa: S101 - refused above when missing
     if case.erased_at is None:
         destroy_data_key(session, case)
         blind_index.remove(session, case_id=case.id)
         case.erased_at = now or utcnow()
         session.flush()
+        acts.record(
+            session,
+            acts.Action.CASE_ERASE,
+            actor=actor,
+            subject=subject,
+            basis="data key destroyed",
+        )
     if with_people:
         for party in case.parties:
             if {p.case_id for p in party.person.parties} == {case.id}:
@@ -59,12 +80,21 @@ def erase_person(
 ) -> Person:
     """Erase a person record of the actor's agency."""
     person = session.get(Person, person_id)
-    if person is None or person.agency_id != actor.agency_id:
-        raise NotFound(person_id)
-    _may_erase(actor, person.agency_id)
+    subject = acts.Subject("person", person_id)
+    _may_erase(
+        session, actor, acts.Action.PERSON_ERASE, subject, person.agency_id if person else None
+    )
+    assert person is not None  # noqa: S101 - refused above when missing
     if person.erased_at is None:
         destroy_data_key(session, person)
         blind_index.remove(session, person_id=person.id)
         person.erased_at = now or utcnow()
         session.flush()
+        acts.record(
+            session,
+            acts.Action.PERSON_ERASE,
+            actor=actor,
+            subject=subject,
+            basis="data key destroyed",
+        )
     return person

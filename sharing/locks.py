@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sharing.access import Act, Actor
+from sharing.audit import acts
 from sharing.casework import CaseworkError, NotAllowed, NotFound, get_case
 from sharing.models import Alert, Case, LockMember, LockRequest, User
 from sharing.models.base import utcnow
@@ -62,6 +63,13 @@ def request_lock(
         )
     )
     session.flush()
+    acts.record(
+        session,
+        acts.Action.UNLOCK_REQUEST if unlock else acts.Action.LOCK_REQUEST,
+        actor=actor,
+        subject=acts.Subject("case", case.id),
+        basis=f"request {request.id}" + ("" if unlock else f", reason {request.reason.value}"),
+    )
     return request
 
 
@@ -77,14 +85,20 @@ def decide_lock(
     """A manager of the agency, not the requester, approves or refuses. An approved lock
     lets in the case officer, the approving manager and the users they name."""
     request = session.get(LockRequest, request_id)
+    subject = acts.Subject("lock_request", request_id)
+    refusal = None
     if request is None or request.case.agency_id != actor.agency_id:
-        raise NotFound(request_id)
-    if not actor.has(Role.MANAGER):
-        raise NotAllowed("only a manager decides lock requests")
-    if request.requested_by_id == actor.user_id:
-        raise NotAllowed(
-            "a lock must be decided by a manager other than the person who asked for it"
-        )
+        refusal = "no such request in your agency"
+    elif not actor.has(Role.MANAGER):
+        refusal = "only a manager decides lock requests"
+    elif request.requested_by_id == actor.user_id:
+        refusal = "a lock must be decided by a manager other than the person who asked for it"
+    if refusal is not None:
+        acts.refuse(session, acts.Action.LOCK_DECIDE, actor=actor, subject=subject, reason=refusal)
+        if request is None or request.case.agency_id != actor.agency_id:
+            raise NotFound(request_id)
+        raise NotAllowed(refusal)
+    assert request is not None  # noqa: S101 - refused above when missing
     if request.status is not LockStatus.REQUESTED:
         raise CaseworkError("decision", "This request has already been decided")
     request.status = LockStatus.APPROVED if approve else LockStatus.REFUSED
@@ -93,6 +107,20 @@ def decide_lock(
     if approve:
         _apply(session, actor, request.case, request.unlock, members)
     session.flush()
+    members_now = sorted(
+        session.scalars(select(LockMember.user_id).where(LockMember.case_id == request.case_id))
+    )
+    acts.record(
+        session,
+        acts.Action.LOCK_DECIDE,
+        actor=actor,
+        subject=acts.Subject("case", request.case_id),
+        basis=(
+            f"{'unlock' if request.unlock else 'lock'} request {request.id} "
+            f"{request.status.value}"
+            + (f"; named users {acts.ids(members_now)}" if approve and not request.unlock else "")
+        ),
+    )
     return request
 
 
@@ -114,7 +142,7 @@ def pending_requests(session: Session, actor: Actor) -> list[LockRequest]:
     """Lock and unlock requests waiting for a manager of the actor's agency."""
     if not actor.has(Role.MANAGER):
         return []
-    return list(
+    requests = list(
         session.scalars(
             select(LockRequest)
             .join(Case, Case.id == LockRequest.case_id)
@@ -122,3 +150,11 @@ def pending_requests(session: Session, actor: Actor) -> list[LockRequest]:
             .order_by(LockRequest.requested_at)
         )
     )
+    acts.record(
+        session,
+        acts.Action.LOCK_REQUESTS_VIEW,
+        actor=actor,
+        subject=acts.Subject("lock_requests"),
+        basis=f"requests {acts.ids([r.id for r in requests])}; cases {acts.ids(sorted({r.case_id for r in requests}))}",
+    )
+    return requests

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing.access import Actor
+from sharing.audit import acts
 from sharing.casework import CaseworkError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, ProtocolRecord, ProtocolSignature
 from sharing.models.base import utcnow
@@ -39,7 +40,9 @@ def import_protocol(
 ) -> ProtocolRecord:
     """Import a valid protocol file as a draft (ProtocolInvalid lists every problem)."""
     if not actor.has(*PROTOCOL_ADMINS):
-        raise NotAllowed("only data protection officers import protocols")
+        refusal = "only data protection officers import protocols"
+        acts.refuse(session, acts.Action.PROTOCOL_IMPORT, actor=actor, reason=refusal)
+        raise NotAllowed(refusal)
     parsed = parse_protocol(text, source=source, known_agencies=known_agencies(session))  # type: ignore[arg-type]
     latest = session.scalar(
         select(func.max(ProtocolRecord.version)).where(ProtocolRecord.key == parsed.id)
@@ -64,7 +67,29 @@ def import_protocol(
     )
     session.add(record)
     session.flush()
+    _audit(session, actor, acts.Action.PROTOCOL_IMPORT, record, "imported as a draft")
     return record
+
+
+def _audit(
+    session: Session, actor: Actor | None, action: acts.Action, record: ProtocolRecord, what: str
+) -> None:
+    acts.record(
+        session,
+        action,
+        actor=actor,
+        subject=acts.Subject("protocol", record.id),
+        basis=f"{record.key} version {record.version}: {what}",
+    )
+
+
+def _refuse(
+    session: Session, actor: Actor, action: acts.Action, protocol_id: int, reason: str
+) -> NotAllowed:
+    acts.refuse(
+        session, action, actor=actor, subject=acts.Subject("protocol", protocol_id), reason=reason
+    )
+    return NotAllowed(reason)
 
 
 def party_agencies(session: Session, record: ProtocolRecord) -> dict[int, Role]:
@@ -93,10 +118,20 @@ def sign(
         )
     signers = party_agencies(session, record)
     if actor.agency_id not in signers:
-        raise NotAllowed("your agency is not a party to this protocol")
+        raise _refuse(
+            session,
+            actor,
+            acts.Action.PROTOCOL_SIGN,
+            protocol_id,
+            "your agency is not a party to this protocol",
+        )
     if not actor.has(signers[actor.agency_id]):
-        raise NotAllowed(
-            f"your agency's signatory for this protocol is its {signers[actor.agency_id].label.lower()}"
+        raise _refuse(
+            session,
+            actor,
+            acts.Action.PROTOCOL_SIGN,
+            protocol_id,
+            f"your agency's signatory for this protocol is its {signers[actor.agency_id].label.lower()}",
         )
     if any(s.agency_id == actor.agency_id for s in record.signatures):
         raise CaseworkError("sign", "Your agency has already signed this protocol")
@@ -106,13 +141,16 @@ def sign(
     )
     record.status = ProtocolStatus.AWAITING_SIGNATURES
     record.changed_at = now
+    _audit(
+        session, actor, acts.Action.PROTOCOL_SIGN, record, f"signed for agency {actor.agency_id}"
+    )
     if {s.agency_id for s in record.signatures} >= set(signers):
-        _activate(session, record, now)
+        _activate(session, actor, record, now)
     session.flush()
     return record
 
 
-def _activate(session: Session, record: ProtocolRecord, now: datetime) -> None:
+def _activate(session: Session, actor: Actor, record: ProtocolRecord, now: datetime) -> None:
     for older in session.scalars(
         select(ProtocolRecord).where(
             ProtocolRecord.key == record.key,
@@ -123,8 +161,16 @@ def _activate(session: Session, record: ProtocolRecord, now: datetime) -> None:
         older.status = ProtocolStatus.SUPERSEDED
         older.superseded_by_id = record.id
         older.changed_at = now
+        _audit(
+            session,
+            actor,
+            acts.Action.PROTOCOL_STATUS,
+            older,
+            f"superseded by version {record.version}",
+        )
     record.status = ProtocolStatus.ACTIVE
     record.activated_at = now
+    _audit(session, actor, acts.Action.PROTOCOL_STATUS, record, "active: every party has signed")
 
 
 def suspend(
@@ -135,7 +181,13 @@ def suspend(
     if record is None:
         raise NotFound(protocol_id)
     if not actor.has(Role.DPO) or actor.agency_id not in party_agencies(session, record):
-        raise NotAllowed("only the data protection officer of a party agency suspends a protocol")
+        raise _refuse(
+            session,
+            actor,
+            acts.Action.PROTOCOL_STATUS,
+            protocol_id,
+            "only the data protection officer of a party agency suspends a protocol",
+        )
     if record.status is not ProtocolStatus.ACTIVE:
         raise CaseworkError(
             "suspend",
@@ -144,6 +196,7 @@ def suspend(
     record.status = ProtocolStatus.SUSPENDED
     record.changed_at = now or utcnow()
     session.flush()
+    _audit(session, actor, acts.Action.PROTOCOL_STATUS, record, "suspended")
     return record
 
 
@@ -163,6 +216,9 @@ def sweep(
     for record in expired:
         record.status = ProtocolStatus.EXPIRED
         record.changed_at = now
+        _audit(
+            session, None, acts.Action.PROTOCOL_STATUS, record, f"expired (ended {record.end_on})"
+        )
     due = list(
         session.scalars(
             select(ProtocolRecord).where(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sharing.audit import acts
 from sharing.keys import KeyProvider
 from sharing.models import DataKey
 from sharing.sealing import wrap_context
@@ -77,6 +78,8 @@ def rotate(
     with sessions() as session:
         resumed = key_status(session, provider).pending > 0
     version = provider.active_version() if resumed else provider.add_version()
+    with sessions() as session:
+        _audit(session, f"{'resumed' if resumed else 'started'}: rewrapping with version {version}")
     done = 0
     while True:
         with sessions() as session:
@@ -111,7 +114,19 @@ def rotate(
         if pause:
             time.sleep(pause)
     retired = _retire_unused(sessions, provider)
+    with sessions() as session:
+        _audit(
+            session,
+            f"finished: {done} data keys rewrapped with version {version}; "
+            f"versions retired {acts.ids(retired)}",
+        )
     return RotationReport(version=version, resumed=resumed, rewrapped=done, retired=retired)
+
+
+def _audit(session: Session, what: str) -> None:
+    """Rotation is run by an administrator at the console: the entry names no user."""
+    acts.record(session, acts.Action.KEYS_ROTATE, subject=acts.Subject("key_store"), basis=what)
+    session.commit()
 
 
 def _retire_unused(sessions: sessionmaker[Session], provider: KeyProvider) -> list[int]:

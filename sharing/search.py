@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sharing import blind_index
 from sharing.access import Actor
+from sharing.audit import acts
 from sharing.gate import visible_own_cases
 from sharing.models import Agency, Case, CaseParty, Person
 from sharing.sealing import SealedValueError, load_data_keys, open_sealed
@@ -65,6 +66,8 @@ class SearchHit:
     agency: str
     #: What matched, e.g. "Victim: Ruth Okonkwo" or "Location of the case".
     matched: str
+    #: The person whose name is shown (None when the case's location matched).
+    person_id: int | None = None
 
 
 def search_term(query: SearchQuery) -> tuple[str, str]:
@@ -120,6 +123,9 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
     sorted by case reference; ``truncated`` says when there were more)."""
     field, value = search_term(query)
     if not actor.works_cases:
+        acts.refuse(
+            session, acts.Action.SEARCH, actor=actor, reason="your roles do not include casework"
+        )
         return SearchOutcome([])
     person_ids, case_ids = blind_index.candidates(session, field, value, [actor.agency_id])
     hits: dict[tuple[int, str], SearchHit] = {}
@@ -130,7 +136,7 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
         names = {p.id: _name(session, p) for p in matched}
         for row in rows:
             if row.case_id in visible:
-                _add(hits, row, f"{row.role.label}: {names[row.person_id]}")
+                _add(hits, row, f"{row.role.label}: {names[row.person_id]}", row.person_id)
         if len(hits) > MAX_RESULTS:
             break
     if len(hits) <= MAX_RESULTS:
@@ -145,7 +151,40 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
             if len(hits) > MAX_RESULTS:
                 break
     ordered = sorted(hits.values(), key=lambda h: (h.reference, h.matched))
-    return SearchOutcome(ordered[:MAX_RESULTS], truncated=len(ordered) > MAX_RESULTS)
+    outcome = SearchOutcome(ordered[:MAX_RESULTS], truncated=len(ordered) > MAX_RESULTS)
+    _audit(session, actor, field, outcome)
+    return outcome
+
+
+def _audit(session: Session, actor: Actor, field: str, outcome: SearchOutcome) -> None:
+    """The search's entry: what kind of value was searched and what was shown (never the
+    value itself). A search whose entry cannot be written shows nothing."""
+    cases = sorted({h.case_id for h in outcome.hits})
+    people = sorted({h.person_id for h in outcome.hits if h.person_id is not None})
+    acts.record(
+        session,
+        acts.Action.SEARCH,
+        actor=actor,
+        subject=acts.Subject("search"),
+        basis=(
+            f"by {field}: {len(outcome.hits)} shown{' (more not shown)' if outcome.truncated else ''}"
+            f"; cases {acts.ids(cases)}; persons {acts.ids(people)}"
+        ),
+    )
+
+
+def people_matching(
+    session: Session, field: str, value: str, agency_ids: list[int], limit: int
+) -> list[Row[Any]]:
+    """People of ``agency_ids`` (not erased) holding exactly the searched value, as plain
+    rows with their searched columns still sealed; at most ``limit``, by id."""
+    person_ids, _ = blind_index.candidates(session, field, value, agency_ids)
+    matched: list[Row[Any]] = []
+    for batch in _batches(sorted(person_ids)):
+        matched += [p for p in _people(session, batch) if _person_matches(session, p, field, value)]
+        if len(matched) >= limit:
+            break
+    return matched[:limit]
 
 
 def _batches(ids: list[int]) -> list[list[int]]:
@@ -253,7 +292,12 @@ def _name(session: Session, person: Row[Any]) -> str:
     return " ".join(p for p in parts if p) or "name not recorded"
 
 
-def _add(hits: dict[tuple[int, str], SearchHit], row: Row[Any], matched: str) -> None:
+def _add(
+    hits: dict[tuple[int, str], SearchHit],
+    row: Row[Any],
+    matched: str,
+    person_id: int | None = None,
+) -> None:
     hits[(row.case_id, matched)] = SearchHit(
         case_id=row.case_id,
         reference=row.reference,
@@ -262,4 +306,5 @@ def _add(hits: dict[tuple[int, str], SearchHit], row: Row[Any], matched: str) ->
         status=row.status,
         agency=row.agency,
         matched=matched,
+        person_id=person_id,
     )

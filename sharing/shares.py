@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.access import Act, Actor
+from sharing.audit import acts
 from sharing.casework import CaseworkError, NotAllowed, get_case
 from sharing.gate import policy
 from sharing.models import Agency, Case, ProtocolRecord, Share
@@ -35,7 +36,15 @@ def share_case(
     case = get_case(session, actor, case_id, Act.RECORD)
     today = (now or utcnow()).date()
     if case.locked:
-        raise NotAllowed("a locked case cannot be shared: it is restricted to its named users")
+        reason = "a locked case cannot be shared: it is restricted to its named users"
+        acts.refuse(
+            session,
+            acts.Action.SHARE,
+            actor=actor,
+            subject=acts.Subject("case", case.id),
+            reason=reason,
+        )
+        raise NotAllowed(reason)
     agency = session.get(Agency, agency_id)
     if agency is None or agency.id == case.agency_id or agency.area_id != case.agency.area_id:
         raise CaseworkError("agency_id", "Choose a partner agency to share with")
@@ -76,6 +85,17 @@ def share_case(
     )
     session.add(share)
     session.flush()
+    acts.record(
+        session,
+        acts.Action.SHARE,
+        actor=actor,
+        subject=acts.Subject("case", case.id),
+        purpose=purpose,
+        basis=(
+            f"share {share.id} with agency {agency.id} under protocol {protocol.key} "
+            f"version {protocol.version} until {until.isoformat()} ({origin.value})"
+        ),
+    )
     return share
 
 
@@ -91,6 +111,14 @@ def revoke_share(
         share.revoked_at = now or utcnow()
         share.revoked_by_id = actor.user_id
         session.flush()
+        acts.record(
+            session,
+            acts.Action.SHARE_REVOKE,
+            actor=actor,
+            subject=acts.Subject("case", share.case_id),
+            purpose=share.purpose,
+            basis=f"share {share.id} with agency {share.agency_id}",
+        )
     return share
 
 

@@ -91,7 +91,9 @@ def _complete_sign_in(user: User) -> Response:
     session.clear()
     login_user(SignedInUser(user))
     session["seen"] = datetime.now(UTC).timestamp()
-    accounts.record_sign_in(db(), user)
+    accounts.record_sign_in(
+        db(), user, method="password and security code" if user.totp_secret else "password"
+    )
     return redirect(safe_next(next_page))
 
 
@@ -107,7 +109,7 @@ def second_factor() -> Response | str:
         elif accounts.confirm_second_factor(db(), user, form.code.data or ""):
             return _complete_sign_in(user)
         else:
-            result = accounts.record_failure(db(), user)
+            result = accounts.record_failure(db(), user, what="security code")
             db().commit()
             if result.outcome is SignInOutcome.LOCKED:
                 session.pop("pending", None)
@@ -166,6 +168,9 @@ def qr_data_uri(uri: str) -> str:
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> Response:
+    if current_user.is_authenticated:
+        accounts.record_sign_out(db(), current_user.actor)
+        db().commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

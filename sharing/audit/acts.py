@@ -1,0 +1,203 @@
+"""Recording the hub's acts in the audit log: who did what to which object, why, and
+whether it was allowed.
+
+Every act the core performs for a person — a case view with the categories disclosed and
+their basis, a search, a share, a lock, a break-glass, a protocol change, a sign-in, a
+denial — calls ``record`` in the act's own transaction. If the entry cannot be written,
+``record`` raises ``AuditUnavailable`` and the act does not happen: a read whose entry
+cannot be written is refused.
+
+A refusal changes nothing, so the request that met it is rolled back; its entry must
+survive that. ``refuse`` writes the entry and remembers it on the session, and
+``roll_back_keeping_refusals`` rolls back and writes the refusals again in a fresh
+transaction.
+
+Entries hold identifiers, category names and the basis of a decision, never personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from sharing.access import Actor, Decision
+from sharing.audit.log import append
+from sharing.models.audit import AuditEntry
+from sharing.protocols.purposes import PURPOSE_ID
+from sharing.vocabulary import CATEGORIES, Labelled
+
+#: Where a request's id is kept on its session, so entries can name the request.
+REQUEST_ID = "audit.request_id"
+_REFUSALS = "audit.refusals"
+#: Recorded in place of a stated purpose that is not a purpose id.
+NOT_A_PURPOSE = "(not a purpose)"
+
+
+class Outcome(Labelled):
+    ALLOWED = "allowed", "Allowed"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"
+
+
+class Action(Labelled):
+    """What an entry records. The value is stored; the label is for the DPO's pages."""
+
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in.failed", "Failed to sign in"
+    SIGN_OUT = "sign_out", "Signed out"
+    PASSWORD_RESET = "password.reset", "Password reset"
+    CASE_VIEW = "case.view", "Viewed a case"
+    CASE_OPEN = "case.open", "Opened a case"
+    CASE_RECORD = "case.record", "Recorded on a case"
+    CASE_CLOSE = "case.close", "Closed a case"
+    CASE_ERASE = "case.erase", "Erased a case"
+    PERSON_ERASE = "person.erase", "Erased a person"
+    SEARCH = "search", "Searched for a person"
+    SHARE = "share.create", "Shared a case"
+    SHARE_REVOKE = "share.revoke", "Revoked a share"
+    LOCK_REQUEST = "lock.request", "Asked to lock a case"
+    UNLOCK_REQUEST = "unlock.request", "Asked to unlock a case"
+    LOCK_DECIDE = "lock.decide", "Decided a lock request"
+    LOCK_REQUESTS_VIEW = "lock.requests_view", "Viewed lock requests"
+    BREAK_GLASS = "break_glass", "Used emergency access"
+    BREAK_GLASS_REVIEW = "break_glass.review", "Reviewed an emergency access"
+    BREAK_GLASS_LIST_VIEW = "break_glass.list_view", "Viewed emergency accesses to review"
+    PROTOCOL_IMPORT = "protocol.import", "Imported a protocol"
+    PROTOCOL_SIGN = "protocol.sign", "Signed a protocol"
+    PROTOCOL_STATUS = "protocol.status", "Changed a protocol's status"
+    KEYS_ROTATE = "keys.rotate", "Rotated the key-encryption key"
+    AUDIT_SEARCH = "audit.search", "Searched the audit log"
+    AUDIT_EXPORT = "audit.export", "Exported the audit log"
+    AUDIT_CHECKPOINT = "audit.checkpoint", "Made an audit checkpoint"
+    AUDIT_COSIGN = "audit.cosign", "Co-signed an audit checkpoint"
+    SUBJECT_ACCESS_SEARCH = "subject_access.search", "Looked for a subject access requester"
+    SUBJECT_ACCESS = "subject_access.report", "Compiled a subject access report"
+
+
+class AuditUnavailable(RuntimeError):
+    """The audit log could not be written, so the act it would record was not done."""
+
+    def __init__(self) -> None:
+        super().__init__("the audit log could not be written")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The object of an act: its type and id (never a name or other personal value)."""
+
+    type: str
+    id: int | str | None = None
+
+
+def record(
+    session: Session,
+    action: Action,
+    *,
+    actor: Actor | None = None,
+    outcome: Outcome = Outcome.ALLOWED,
+    subject: Subject | None = None,
+    purpose: str | None = None,
+    basis: str | None = None,
+    user_id: int | None = None,
+    agency_id: int | None = None,
+) -> AuditEntry:
+    """Write the entry for an act in the session's transaction (flushed, not committed).
+
+    ``user_id`` and ``agency_id`` name the actor when there is no ``Actor`` yet (a sign-in).
+    Raises ``AuditUnavailable`` when the entry cannot be written; the caller's transaction
+    must then be rolled back, and the act not done.
+    """
+    try:
+        return append(
+            session,
+            action=action.value,
+            outcome=outcome.value,
+            actor_user_id=actor.user_id if actor else user_id,
+            actor_agency_id=actor.agency_id if actor else agency_id,
+            actor_roles=",".join(sorted(r.value for r in actor.roles)) if actor else "",
+            object_type=subject.type if subject else None,
+            object_id=subject.id if subject else None,
+            purpose=_purpose(purpose),
+            basis=_fit(basis),
+            request_id=session.info.get(REQUEST_ID),
+        )
+    except SQLAlchemyError as error:
+        raise AuditUnavailable() from error
+
+
+#: The longest basis an entry holds (the column's length).
+MAX_BASIS = 1000
+
+
+def _fit(basis: str | None) -> str | None:
+    """A basis cut to the column's length, saying so, rather than an act refused for it."""
+    if basis is None or len(basis) <= MAX_BASIS:
+        return basis
+    return basis[: MAX_BASIS - 12] + " (cut short)"
+
+
+def _purpose(purpose: str | None) -> str | None:
+    """A stated purpose as a protocol purpose id; anything else (it arrives in an address,
+    so it could be any text) is recorded as not one, never as typed."""
+    if purpose is None or (len(purpose) <= 60 and PURPOSE_ID.fullmatch(purpose)):
+        return purpose
+    return NOT_A_PURPOSE
+
+
+def refuse(
+    session: Session,
+    action: Action,
+    *,
+    actor: Actor | None = None,
+    subject: Subject | None = None,
+    purpose: str | None = None,
+    reason: str,
+) -> AuditEntry:
+    """Record a refused act; the entry outlives the rollback of the refused request."""
+    fields = {"actor": actor, "subject": subject, "purpose": purpose, "basis": reason}
+    session.info.setdefault(_REFUSALS, []).append((action, fields))
+    return record(session, action, outcome=Outcome.REFUSED, **fields)  # type: ignore[arg-type]
+
+
+def roll_back_keeping_refusals(session: Session) -> None:
+    """Roll back the session's transaction, then commit the refusals it recorded."""
+    refusals = session.info.pop(_REFUSALS, [])
+    session.rollback()
+    if not refusals:
+        return
+    try:
+        for action, fields in refusals:
+            record(session, action, outcome=Outcome.REFUSED, **fields)
+        session.commit()
+    except (AuditUnavailable, SQLAlchemyError) as error:
+        session.rollback()
+        raise AuditUnavailable() from error
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed_refusals(session: Session) -> None:
+    session.info.pop(_REFUSALS, None)
+
+
+def ids(values: list[int]) -> str:
+    """Identifiers for an entry's basis, e.g. ``12,15,40`` (``none`` when empty)."""
+    return ",".join(map(str, values)) or "none"
+
+
+def listed(basis: str | None, kind: str) -> set[int]:
+    """The identifiers a basis lists under ``kind``: ``listed("...; cases 3,4; ...",
+    "cases")`` is ``{3, 4}`` (the reverse of writing ``f"{kind} {ids(...)}"``)."""
+    for part in (basis or "").split("; "):
+        label, _, values = part.partition(" ")
+        if label == kind:
+            return {int(v) for v in values.split(",") if v.isdigit()}
+    return set()
+
+
+def disclosed(decision: Decision) -> str:
+    """The basis of a disclosure: each basis with the categories it allows, in order."""
+    grouped = decision.bases_for(*CATEGORIES)
+    return " | ".join(f"{','.join(categories)}: {basis}" for basis, categories in grouped.items())

@@ -1,0 +1,310 @@
+"""Reading the audit log, for data protection officers: who did what, to which record,
+when and why — identifiers and bases only, never case content.
+
+A DPO sees the entries that concern their own agency as a controller: acts by its users,
+acts on its cases and people, and protocol changes. Every search of the log is itself an
+entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, String, and_, cast, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from sharing.access import Actor
+from sharing.audit import acts
+from sharing.casework import NotAllowed
+from sharing.models import Agency, AuditEntry, BreakGlass, Case, CaseParty, Person, User
+from sharing.vocabulary import Role
+
+PAGE_SIZE = 50
+#: Days are UK days on the page; entries are stored in UTC.
+_UK = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    user_id: int | None = None
+    agency_id: int | None = None
+    case_id: int | None = None
+    person_id: int | None = None
+    action: acts.Action | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def describe(self) -> str:
+        """The filters as identifiers, for the entry that records the search."""
+        parts = [
+            f"{name} {value}"
+            for name, value in (
+                ("user", self.user_id),
+                ("agency", self.agency_id),
+                ("case", self.case_id),
+                ("person", self.person_id),
+                ("action", self.action.value if self.action else None),
+                ("from", self.since.isoformat() if self.since else None),
+                ("to", self.until.isoformat() if self.until else None),
+            )
+            if value is not None
+        ]
+        return "; ".join(parts) or "no filters"
+
+
+@dataclass(frozen=True)
+class LogRow:
+    seq: int
+    at: datetime
+    user: str
+    agency: str
+    roles: str
+    action: str
+    outcome: str
+    object_type: str | None
+    object_id: str | None
+    #: The case's reference when the object is a case (an identifier, not personal data).
+    case_reference: str | None
+    purpose: str | None
+    basis: str | None
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class LogPage:
+    rows: list[LogRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _require_dpo(session: Session, actor: Actor, action: acts.Action) -> None:
+    if not actor.has(Role.DPO):
+        reason = "only data protection officers read the audit log"
+        acts.refuse(session, action, actor=actor, reason=reason)
+        raise NotAllowed(reason)
+
+
+def _ids(ids: Iterable[int]) -> list[str]:
+    return [str(i) for i in ids]
+
+
+def _listing(session: Session, kind: str, wanted: set[int]) -> list[int]:
+    """Entries whose basis lists one of ``wanted`` under ``kind`` (searches name the cases
+    and people they showed). The LIKE narrows; the parse decides."""
+    if not wanted:
+        return []
+    conditions = [AuditEntry.basis.like(f"%{i}%") for i in wanted]
+    candidates = session.execute(
+        select(AuditEntry.seq, AuditEntry.basis).where(
+            AuditEntry.basis.like(f"%; {kind} %"), or_(*conditions)
+        )
+    )
+    return [seq for seq, basis in candidates if acts.listed(basis, kind) & wanted]
+
+
+def _concerning_cases(session: Session, case_ids: set[int]) -> ColumnElement[bool]:
+    if not case_ids:
+        return false()
+    return or_(
+        and_(AuditEntry.object_type == "case", AuditEntry.object_id.in_(_ids(case_ids))),
+        AuditEntry.seq.in_(_listing(session, "cases", case_ids)),
+    )
+
+
+def concerning_person(session: Session, person_id: int) -> ColumnElement[bool]:
+    """Entries about a person: their record, the cases they are on, and the searches that
+    showed them."""
+    cases = set(session.scalars(select(CaseParty.case_id).where(CaseParty.person_id == person_id)))
+    return or_(
+        and_(AuditEntry.object_type == "person", AuditEntry.object_id == str(person_id)),
+        _concerning_cases(session, cases),
+        AuditEntry.seq.in_(_listing(session, "persons", {person_id})),
+    )
+
+
+def _scope(agency_id: int) -> ColumnElement[bool]:
+    """What concerns one agency as a controller."""
+    own_cases = select(cast(Case.id, String)).where(Case.agency_id == agency_id)
+    own_people = select(cast(Person.id, String)).where(Person.agency_id == agency_id)
+    return or_(
+        AuditEntry.actor_agency_id == agency_id,
+        and_(AuditEntry.object_type == "case", AuditEntry.object_id.in_(own_cases)),
+        and_(AuditEntry.object_type == "person", AuditEntry.object_id.in_(own_people)),
+        AuditEntry.object_type == "protocol",
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=_UK)
+
+
+def search_log(
+    session: Session, actor: Actor, filters: LogFilters, page: int = 1, *, size: int = PAGE_SIZE
+) -> LogPage:
+    """One page of the entries concerning the DPO's agency that match, newest first."""
+    _require_dpo(session, actor, acts.Action.AUDIT_SEARCH)
+    conditions: list[ColumnElement[bool]] = [_scope(actor.agency_id)]
+    if filters.user_id is not None:
+        conditions.append(AuditEntry.actor_user_id == filters.user_id)
+    if filters.agency_id is not None:
+        conditions.append(AuditEntry.actor_agency_id == filters.agency_id)
+    if filters.action is not None:
+        conditions.append(AuditEntry.action == filters.action.value)
+    if filters.since is not None:
+        conditions.append(AuditEntry.at >= _day_start(filters.since))
+    if filters.until is not None:
+        conditions.append(AuditEntry.at < _day_start(filters.until + timedelta(days=1)))
+    if filters.case_id is not None:
+        conditions.append(_concerning_cases(session, {filters.case_id}))
+    if filters.person_id is not None:
+        conditions.append(concerning_person(session, filters.person_id))
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
+    entries = list(
+        session.scalars(
+            select(AuditEntry)
+            .where(*conditions)
+            .order_by(AuditEntry.seq.desc())
+            .limit(size)
+            .offset((page - 1) * size)
+        )
+    )
+    acts.record(
+        session,
+        acts.Action.AUDIT_SEARCH,
+        actor=actor,
+        subject=acts.Subject("audit_log"),
+        basis=f"{filters.describe()}: {total} entries",
+    )
+    return LogPage(rows(session, entries), total, page, pages)
+
+
+def rows(session: Session, entries: list[AuditEntry]) -> list[LogRow]:
+    """Entries as a reader sees them: names of users and agencies, labels of actions."""
+    users = {
+        u.id: u
+        for u in session.scalars(
+            select(User).where(User.id.in_({e.actor_user_id for e in entries if e.actor_user_id}))
+        )
+    }
+    agencies: dict[int, str] = {
+        id_: name
+        for id_, name in session.execute(
+            select(Agency.id, Agency.name).where(
+                Agency.id.in_({e.actor_agency_id for e in entries if e.actor_agency_id})
+            )
+        )
+    }
+    case_ids = {int(e.object_id) for e in entries if e.object_type == "case" and e.object_id}
+    references: dict[int, str] = {
+        id_: reference
+        for id_, reference in session.execute(
+            select(Case.id, Case.reference).where(Case.id.in_(case_ids))
+        )
+    }
+    labels = {a.value: a.label for a in acts.Action}
+    return [
+        LogRow(
+            seq=e.seq,
+            at=e.at,
+            user=users[e.actor_user_id].display_name if e.actor_user_id in users else "",
+            agency=agencies.get(e.actor_agency_id, "") if e.actor_agency_id else "",
+            roles=", ".join(r.replace("_", " ") for r in e.actor_roles.split(",") if r),
+            action=labels.get(e.action, e.action),
+            outcome=e.outcome,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            case_reference=(
+                references.get(int(e.object_id))
+                if e.object_type == "case" and e.object_id
+                else None
+            ),
+            purpose=e.purpose,
+            basis=e.basis,
+            request_id=e.request_id,
+        )
+        for e in entries
+    ]
+
+
+@dataclass(frozen=True)
+class EmergencyAccessRow:
+    id: int
+    case_id: int
+    case_reference: str
+    user: str
+    agency: str
+    protocol: str
+    clause: str
+    started_at: datetime
+    expires_at: datetime
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    #: Case views the user made under this emergency access, from the log.
+    views: int
+
+
+def emergency_accesses(
+    session: Session, actor: Actor, since: date, until: date
+) -> list[EmergencyAccessRow]:
+    """Every emergency access to the DPO's agency's cases that started in the period, with
+    its review and how many times the case was opened under it (newest first)."""
+    _require_dpo(session, actor, acts.Action.BREAK_GLASS_LIST_VIEW)
+    accesses = list(
+        session.scalars(
+            select(BreakGlass)
+            .join(Case, Case.id == BreakGlass.case_id)
+            .where(
+                Case.agency_id == actor.agency_id,
+                BreakGlass.started_at >= _day_start(since),
+                BreakGlass.started_at < _day_start(until + timedelta(days=1)),
+            )
+            .order_by(BreakGlass.started_at.desc())
+        )
+    )
+    result = []
+    for glass in accesses:
+        views = session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(
+                AuditEntry.action == acts.Action.CASE_VIEW.value,
+                AuditEntry.outcome == acts.Outcome.ALLOWED.value,
+                AuditEntry.actor_user_id == glass.user_id,
+                AuditEntry.object_type == "case",
+                AuditEntry.object_id == str(glass.case_id),
+                AuditEntry.at >= glass.started_at,
+                AuditEntry.at <= glass.expires_at,
+                AuditEntry.basis.like("%Emergency access%"),
+            )
+        )
+        result.append(
+            EmergencyAccessRow(
+                id=glass.id,
+                case_id=glass.case_id,
+                case_reference=glass.case.reference,
+                user=glass.user.display_name,
+                agency=glass.user.agency.name,
+                protocol=f"{glass.protocol.title} (version {glass.protocol.version})",
+                clause=glass.clause,
+                started_at=glass.started_at,
+                expires_at=glass.expires_at,
+                reviewed_at=glass.reviewed_at,
+                reviewed_by=glass.reviewed_by.display_name if glass.reviewed_by else None,
+                views=views or 0,
+            )
+        )
+    acts.record(
+        session,
+        acts.Action.BREAK_GLASS_LIST_VIEW,
+        actor=actor,
+        subject=acts.Subject("break_glass"),
+        basis=f"from {since.isoformat()} to {until.isoformat()}: emergency accesses "
+        f"{acts.ids([r.id for r in result])}",
+    )
+    return result

@@ -1,0 +1,281 @@
+"""Subject access: everything the hub holds about a person for their agency, and every
+access to it — compiled by that agency's data protection officer.
+
+A DPO sees the audit log, not case content. Compiling a subject access report is the one
+exception, and an explicit act: it is recorded under the purpose "subject access request"
+before anything is decrypted, like every other disclosure (``sharing.disclosure``). It
+covers the person's record and the cases of the DPO's agency they are on. A locked case is
+named but not opened: its content is for its named users to review for the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from sharing.access import Actor
+from sharing.audit import acts
+from sharing.audit.trail import LogRow, concerning_person, rows
+from sharing.casework import NotAllowed, NotFound
+from sharing.disclosure import ERASED, readable
+from sharing.models import Action, AuditEntry, Case, CaseParty, Incident, Person, Share
+from sharing.models.base import utcnow
+from sharing.sealing import load_data_keys
+from sharing.search import SearchQuery, people_matching, search_term
+from sharing.vocabulary import Role
+
+#: The purpose every subject access act is recorded under.
+PURPOSE = "subject_access_request"
+#: Identifying a requester needs more than a surname.
+KINDS = {
+    "surname_dob": "Surname and date of birth",
+    "postcode": "Postcode",
+    "phone": "Phone number",
+}
+MAX_CANDIDATES = 20
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person who may be the requester, with enough to tell them apart."""
+
+    person_id: int
+    name: str
+    date_of_birth: str | None
+    postcode: str | None
+    cases: list[str]
+
+
+def _require_dpo(session: Session, actor: Actor, action: acts.Action) -> None:
+    if not actor.has(Role.DPO):
+        reason = "only data protection officers compile subject access reports"
+        acts.refuse(session, action, actor=actor, purpose=PURPOSE, reason=reason)
+        raise NotAllowed(reason)
+
+
+def find_people(session: Session, actor: Actor, query: SearchQuery) -> list[Candidate]:
+    """People of the DPO's agency matching the requester's details exactly
+    (SearchError, naming the field, for details that cannot be searched)."""
+    field, value = search_term(query)
+    _require_dpo(session, actor, acts.Action.SUBJECT_ACCESS_SEARCH)
+    matched = people_matching(session, field, value, [actor.agency_id], MAX_CANDIDATES)
+    people = list(
+        session.scalars(
+            select(Person)
+            .where(Person.id.in_([p.id for p in matched]))
+            .options(selectinload(Person.parties).selectinload(CaseParty.case))
+            .order_by(Person.id)
+        )
+    )
+    acts.record(
+        session,
+        acts.Action.SUBJECT_ACCESS_SEARCH,
+        actor=actor,
+        subject=acts.Subject("search"),
+        purpose=PURPOSE,
+        basis=f"by {field}: {len(people)} found; persons {acts.ids([p.id for p in people])}",
+    )
+    return [
+        Candidate(
+            person_id=p.id,
+            name=_name(p),
+            date_of_birth=readable(p, "date_of_birth"),
+            postcode=readable(p, "postcode"),
+            cases=sorted(party.case.reference for party in p.parties),
+        )
+        for p in people
+    ]
+
+
+def _name(person: Person) -> str:
+    parts = [readable(person, "given_names"), readable(person, "family_name")]
+    return " ".join(p for p in parts if p) or "Name not recorded"
+
+
+@dataclass(frozen=True)
+class IncidentEntry:
+    occurred_at: datetime
+    place: str | None
+    description: str | None
+    reported_by_them: bool
+
+
+@dataclass(frozen=True)
+class ActionEntry:
+    kind: str
+    status: str
+    owner_agency: str
+    due_on: date | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class ShareEntry:
+    agency: str
+    protocol: str
+    purpose: str
+    shared_at: datetime
+    until: date
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CaseSection:
+    reference: str
+    role: str
+    category: str
+    status: str
+    opened_at: datetime
+    closed_at: datetime | None
+    erased: bool
+    #: Content withheld: the case is locked to its named users.
+    locked: bool
+    summary: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    incidents: list[IncidentEntry] | None = None
+    actions: list[ActionEntry] | None = None
+    shares: list[ShareEntry] | None = None
+
+
+@dataclass(frozen=True)
+class SubjectAccessReport:
+    person_id: int
+    agency: str
+    compiled_at: datetime
+    erased: bool
+    #: (label, value) of the person's own record, in order.
+    details: list[tuple[str, str | None]]
+    cases: list[CaseSection]
+    #: Every audit entry about the person, their record or their cases, oldest first.
+    accesses: list[LogRow]
+
+
+_DETAILS = (
+    ("Given names", "given_names"),
+    ("Family name", "family_name"),
+    ("Date of birth", "date_of_birth"),
+    ("Phone", "phone"),
+    ("E-mail", "email"),
+    ("Address", "address"),
+    ("Postcode", "postcode"),
+    ("Contact preferences", "contact_preferences"),
+    ("Support needs", "support_needs"),
+)
+
+
+def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAccessReport:
+    """The report for a person of the DPO's agency. NotFound for anyone else's."""
+    _require_dpo(session, actor, acts.Action.SUBJECT_ACCESS)
+    person = session.get(Person, person_id)
+    subject = acts.Subject("person", person_id)
+    if person is None or person.agency_id != actor.agency_id:
+        acts.refuse(
+            session,
+            acts.Action.SUBJECT_ACCESS,
+            actor=actor,
+            subject=subject,
+            purpose=PURPOSE,
+            reason="no such person in your agency's records",
+        )
+        raise NotFound(person_id)
+    parties = list(
+        session.scalars(
+            select(CaseParty)
+            .where(CaseParty.person_id == person_id)
+            .options(selectinload(CaseParty.case))
+            .order_by(CaseParty.case_id)
+        )
+    )
+    # The log is read before this report's own entry is written: the report shows the
+    # accesses before it, and its own entry is the next one.
+    entries = list(
+        session.scalars(
+            select(AuditEntry).where(concerning_person(session, person_id)).order_by(AuditEntry.seq)
+        )
+    )
+    own = [p for p in parties if p.case.agency_id == actor.agency_id]
+    acts.record(
+        session,
+        acts.Action.SUBJECT_ACCESS,
+        actor=actor,
+        subject=subject,
+        purpose=PURPOSE,
+        basis=(
+            f"person record and cases {acts.ids([p.case_id for p in own if not p.case.locked])}; "
+            f"locked cases named only {acts.ids([p.case_id for p in own if p.case.locked])}"
+        ),
+    )
+    load_data_keys(
+        session, {k for k in [person.data_key_id, *(p.case.data_key_id for p in own)] if k}
+    )
+    erased = person.erased_at is not None
+    return SubjectAccessReport(
+        person_id=person.id,
+        agency=person.agency.name,
+        compiled_at=utcnow(),
+        erased=erased,
+        details=[(label, ERASED if erased else readable(person, c)) for label, c in _DETAILS],
+        cases=[_section(session, party) for party in own],
+        accesses=rows(session, entries),
+    )
+
+
+def _section(session: Session, party: CaseParty) -> CaseSection:
+    case: Case = party.case
+    heading = CaseSection(
+        reference=case.reference,
+        role=party.role.label,
+        category=case.category.label,
+        status=case.status.label,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
+        erased=case.erased_at is not None,
+        locked=case.locked,
+    )
+    if case.locked:
+        return heading
+    incidents = session.scalars(
+        select(Incident).where(Incident.case_id == case.id).order_by(Incident.occurred_at)
+    )
+    actions = session.scalars(select(Action).where(Action.case_id == case.id).order_by(Action.id))
+    shares = session.scalars(select(Share).where(Share.case_id == case.id).order_by(Share.id))
+    return replace(
+        heading,
+        summary=readable(case, "summary"),
+        address=readable(case, "address"),
+        postcode=readable(case, "postcode"),
+        incidents=[
+            IncidentEntry(
+                occurred_at=i.occurred_at,
+                place=readable(i, "place"),
+                description=readable(i, "description"),
+                reported_by_them=i.reported_by_id == party.person_id,
+            )
+            for i in incidents
+        ],
+        actions=[
+            ActionEntry(
+                kind=a.kind.label,
+                status=a.status.label,
+                owner_agency=a.owner_agency.name,
+                due_on=a.due_on,
+                description=readable(a, "description"),
+            )
+            for a in actions
+        ],
+        shares=[
+            ShareEntry(
+                agency=s.agency.name,
+                protocol=f"{s.protocol.title} (version {s.protocol.version})",
+                purpose=s.purpose,
+                shared_at=s.created_at,
+                until=s.until,
+                revoked_at=s.revoked_at,
+            )
+            for s in shares
+        ],
+    )
