@@ -15,6 +15,7 @@ from sharing.gate import decide_case, share_facts
 from sharing.models import Case, User
 from sharing.sealing import SealedValueError, personal_columns, unseal
 from sharing.vocabulary import Role
+from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client
 
 CONTENT_ROLES = (
@@ -87,8 +88,17 @@ def test_no_page_shows_a_category_its_decision_did_not_allow(demo_hub) -> None:
                     user.email,
                     case_id,
                 )
-            for path in ("/", "/cases", "/shared", "/search?kind=postcode&postcode=NX1+1AA"):
-                page = client.get(path).get_data(as_text=True)
+            pages = {path: client.get(path) for path in ("/", "/cases", "/shared")}
+            pages["/search"] = client.post(
+                "/search",
+                data={
+                    "csrf_token": csrf_token(client, "/"),
+                    "kind": "postcode",
+                    "postcode": "NX1 1AA",
+                },
+            )
+            for path, response in pages.items():
+                page = response.get_data(as_text=True)
                 for case in cases:
                     if case.reference in page:
                         assert decide_case(session, actor, case).allowed or any(
