@@ -1,0 +1,205 @@
+"""The data protection officer's pages: the audit log searched by user, agency, case, person,
+action and date; emergency accesses with their reviews; the subject access report."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing import emergency
+from sharing.models import AuditEntry, Case, User
+from sharing.sealing import unseal
+from sharing.vocabulary import Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_actor, demo_client, demo_user
+
+
+@pytest.fixture(scope="module")
+def dpo_users(demo_hub: Flask) -> dict[str, int]:
+    with demo_hub.extensions["hub.sessions"]() as session:
+        return {a: demo_user(session, a, Role.DPO).id for a in ("larkmoor-ha", "northshire-police")}
+
+
+@pytest.fixture(scope="module")
+def dpos(demo_hub: Flask, dpo_users: dict[str, int]) -> dict[str, FlaskClient]:
+    """The DPOs, signed in once for the module (a TOTP code cannot be used twice)."""
+    with demo_hub.extensions["hub.sessions"]() as session:
+        return {a: demo_client(demo_hub, session.get(User, i)) for a, i in dpo_users.items()}
+
+
+def _case_with_a_dated_victim(session: Session) -> Case:
+    for case in session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code="larkmoor-ha"), Case.locked.is_(False), Case.erased_at.is_(None)
+        )
+        .order_by(Case.id)
+    ):
+        if any(unseal(p.person, "date_of_birth") for p in case.parties):
+            return case
+    raise AssertionError("the demo has no larkmoor case with a dated person")
+
+
+def _last(session: Session) -> AuditEntry:
+    session.expire_all()
+    return session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+
+
+def test_only_dpos_reach_the_audit_pages(demo_hub, demo_session, dpos) -> None:
+    for role in (Role.CASE_OFFICER, Role.MANAGER):
+        client = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", role))
+        for path in ("/audit", "/audit/emergency-access", "/audit/subject-access"):
+            assert client.get(path).status_code == 403, (role, path)
+        assert client.get("/audit/subject-access/1").status_code == 403
+    dpo = dpos["larkmoor-ha"]
+    assert dpo.get("/cases").status_code == 403  # the log, not case content
+    assert 'href="/audit"' in dpo.get("/").get_data(as_text=True)
+
+
+def test_the_dpo_finds_who_opened_a_case_and_why_and_their_search_is_recorded(
+    demo_hub, demo_session, dpos, dpo_users
+) -> None:
+    case = _case_with_a_dated_victim(demo_session)
+    officer = demo_session.get(User, case.officer_id)
+    demo_client(demo_hub, officer).get(f"/cases/{case.id}")
+    dpo_user = demo_session.get(User, dpo_users["larkmoor-ha"])
+    dpo = dpos["larkmoor-ha"]
+    page = dpo.get(f"/audit?case={case.reference.lower()}&action=case.view").get_data(as_text=True)
+    assert f"Case {case.reference}" in page
+    assert officer.display_name in page
+    assert "Viewed a case" in page
+    assert "Your agency&#39;s own case" in page
+    assert unseal(case, "summary") not in page
+    entry = _last(demo_session)
+    assert (entry.action, entry.actor_user_id) == ("audit.search", dpo_user.id)
+    assert entry.basis.startswith(f"case {case.id}; action case.view:")
+    by_user = dpo.get(f"/audit?user={officer.id}").get_data(as_text=True)
+    assert "Signed in" in by_user
+    today = date.today()
+    dated = dpo.get(
+        f"/audit?since-day={today.day}&since-month={today.month}&since-year={today.year}"
+        f"&until-day={today.day}&until-month={today.month}&until-year={today.year}"
+    )
+    assert dated.status_code == 200
+    assert "Searched the audit log" in dated.get_data(as_text=True)
+
+
+def test_the_dpo_sees_only_what_concerns_their_agency(demo_hub, demo_session, dpos) -> None:
+    police_case = demo_session.scalar(
+        select(Case).where(Case.agency.has(code="northshire-police")).order_by(Case.id)
+    )
+    if police_case is not None:
+        demo_client(demo_hub, demo_session.get(User, police_case.officer_id)).get(
+            f"/cases/{police_case.id}"
+        )
+    police_officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    dpo = dpos["larkmoor-ha"]
+    page = dpo.get(f"/audit?user={police_officer.id}&action=sign_in").get_data(as_text=True)
+    assert "No entries found" in page
+
+
+def test_bad_log_filters_are_named(dpos) -> None:
+    dpo = dpos["larkmoor-ha"]
+    unknown = dpo.get("/audit?case=LHA-1999-99999")
+    assert unknown.status_code == 400
+    assert "No case has the reference LHA-1999-99999" in unknown.get_data(as_text=True)
+    backwards = dpo.get(
+        "/audit?since-day=2&since-month=11&since-year=2026&until-day=1&until-month=11&until-year=2026"
+    )
+    assert backwards.status_code == 400
+    assert "must be the same as or after the" in backwards.get_data(as_text=True)
+    assert dpo.get("/audit?action=nonsense").status_code == 400
+    assert dpo.get("/audit?since-day=31&since-month=2&since-year=2026").status_code == 400
+
+
+def test_a_subject_access_report_holds_their_data_and_every_access_to_it(
+    demo_hub, demo_session, dpos, dpo_users
+) -> None:
+    case = _case_with_a_dated_victim(demo_session)
+    person = next(p.person for p in case.parties if unseal(p.person, "date_of_birth"))
+    family, dob = unseal(person, "family_name"), date.fromisoformat(unseal(person, "date_of_birth"))
+    officer = demo_session.get(User, case.officer_id)
+    demo_client(demo_hub, officer).get(f"/cases/{case.id}")
+    dpo = dpos["larkmoor-ha"]
+    found = dpo.post(
+        "/audit/subject-access",
+        data={
+            "csrf_token": csrf_token(dpo, "/audit/subject-access"),
+            "kind": "surname_dob",
+            "surname": family,
+            "date_of_birth-day": str(dob.day),
+            "date_of_birth-month": str(dob.month),
+            "date_of_birth-year": str(dob.year),
+        },
+    ).get_data(as_text=True)
+    assert f"/audit/subject-access/{person.id}" in found
+    assert case.reference in found
+    assert _last(demo_session).action == "subject_access.search"
+    report = dpo.get(f"/audit/subject-access/{person.id}").get_data(as_text=True)
+    assert "Subject access report" in report
+    assert family in report
+    assert f"Case {case.reference}" in report
+    assert unseal(case.incidents[0], "description").split("\n")[0][:40] in report
+    assert officer.display_name in report  # who opened their case
+    entry = _last(demo_session)
+    assert (entry.action, entry.purpose, entry.object_type, entry.object_id) == (
+        "subject_access.report",
+        "subject_access_request",
+        "person",
+        str(person.id),
+    )
+    other_dpo = dpos["northshire-police"]
+    assert other_dpo.get(f"/audit/subject-access/{person.id}").status_code == 404
+    refused = _last(demo_session)
+    assert (refused.action, refused.outcome) == ("subject_access.report", "refused")
+
+
+def test_subject_access_search_refuses_what_cannot_identify_a_requester(
+    demo_hub, demo_session, dpos, dpo_users
+) -> None:
+    dpo = dpos["larkmoor-ha"]
+    token = csrf_token(dpo, "/audit/subject-access")
+    before = demo_session.scalar(select(func.count()).select_from(AuditEntry))
+    surname_only = dpo.post(
+        "/audit/subject-access", data={"csrf_token": token, "kind": "surname", "surname": "Smith"}
+    )
+    assert surname_only.status_code == 400
+    assert "Choose search by from the list" in surname_only.get_data(as_text=True)
+    bad_postcode = dpo.post(
+        "/audit/subject-access", data={"csrf_token": token, "kind": "postcode", "postcode": "ZZ"}
+    )
+    assert bad_postcode.status_code == 400
+    assert "Enter a real postcode" in bad_postcode.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+def test_the_dpo_reviews_emergency_access_with_how_often_the_case_was_opened(
+    demo_hub, demo_session, dpos, dpo_users
+) -> None:
+    case = demo_session.scalar(
+        select(Case)
+        .where(Case.agency.has(code="larkmoor-ha"), Case.locked.is_(False))
+        .order_by(Case.id.desc())
+    )
+    police = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    emergency.break_glass(
+        demo_session,
+        demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER),
+        case.reference,
+        "A threat to life was reported tonight by a neighbour",
+    )
+    demo_session.commit()
+    assert demo_client(demo_hub, police).get(f"/cases/{case.id}").status_code == 200
+    dpo = dpos["larkmoor-ha"]
+    page = dpo.get("/audit/emergency-access").get_data(as_text=True)
+    assert case.reference in page
+    assert police.display_name in page
+    assert "Waiting for review" in page
+    row = page.split(case.reference, 2)[-1]
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">1</td>' in row
