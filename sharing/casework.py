@@ -19,7 +19,7 @@ from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
 from sharing.gate import decide_case
 from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
 from sharing.models.base import utcnow
-from sharing.sealing import seal
+from sharing.sealing import seal, seal_many
 from sharing.vocabulary import (
     ActionKind,
     CaseCategory,
@@ -183,12 +183,11 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
         review_due_on=(now + REVIEW_INTERVAL).date(),
         ward_id=data.ward_id,
     )
-    session.add(case)
-    seal(case, "summary", _text("summary", data.summary, required="Describe the problem"))
-    seal(case, "address", _text("address", data.address, limit=MAX_LINE * 3))
+    summary = _text("summary", data.summary, required="Describe the problem")
+    address = _text("address", data.address, limit=MAX_LINE * 3)
     postcode, uprn = _postcode("postcode", data.postcode), _uprn("uprn", data.uprn)
-    seal(case, "postcode", postcode)
-    seal(case, "uprn", uprn)
+    session.add(case)
+    seal_many(case, {"summary": summary, "address": address, "postcode": postcode, "uprn": uprn})
     blind_index.index_case(session, case, postcode=postcode, uprn=uprn)
     for party in data.parties:
         add_party(session, actor, case, party, now=now)
@@ -245,21 +244,25 @@ def add_party(
         raise CaseworkError(
             p + "email", "Enter an e-mail address in the correct format, like name@example.org"
         )
+    address = _text(p + "address", data.address, limit=MAX_LINE * 3)
+    postcode = _postcode(p + "postcode", data.postcode)
+    support_needs = _text(p + "support_needs", data.support_needs)
+    contact_preferences = _text(p + "contact_preferences", data.contact_preferences, limit=1000)
     person = Person(agency_id=case.agency_id, created_at=now)
     session.add(person)
-    seal(person, "family_name", family)
-    seal(person, "given_names", given)
-    seal(person, "date_of_birth", data.date_of_birth.isoformat() if data.date_of_birth else None)
-    seal(person, "phone", phone)
-    seal(person, "email", email)
-    seal(person, "address", _text(p + "address", data.address, limit=MAX_LINE * 3))
-    postcode = _postcode(p + "postcode", data.postcode)
-    seal(person, "postcode", postcode)
-    seal(person, "support_needs", _text(p + "support_needs", data.support_needs))
-    seal(
+    seal_many(
         person,
-        "contact_preferences",
-        _text(p + "contact_preferences", data.contact_preferences, limit=1000),
+        {
+            "family_name": family,
+            "given_names": given,
+            "date_of_birth": data.date_of_birth.isoformat() if data.date_of_birth else None,
+            "phone": phone,
+            "email": email,
+            "address": address,
+            "postcode": postcode,
+            "support_needs": support_needs,
+            "contact_preferences": contact_preferences,
+        },
     )
     blind_index.index_person(
         session,

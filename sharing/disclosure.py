@@ -18,7 +18,7 @@ from sharing.audit import acts
 from sharing.casework import NotAllowed, NotFound, PurposeRequired
 from sharing.gate import decide_case, share_facts
 from sharing.models import Action, Case, CaseParty, Incident, LockMember, Person, User
-from sharing.sealing import ErasedValue, SealedValueError, load_data_keys, unseal
+from sharing.sealing import ErasedValue, SealedValueError, load_data_keys, unseal, unseal_many
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
 PAGE_SIZE = 25
@@ -104,12 +104,22 @@ ERASED = "Erased"
 UNREADABLE = "Could not be read: this value failed its integrity check"
 
 
-def _reveal(decision: Decision, record: object, column: str) -> str | None:
-    """The value if the decision allows its category; None if not."""
-    category = record.__table__.c[column].info["category"]  # type: ignore[attr-defined]
-    if not decision.allows(category):
-        return None
-    return readable(record, column)
+def _reveal_many(
+    decision: Decision, record: object, columns: tuple[str, ...]
+) -> dict[str, str | None]:
+    """The values of ``columns`` the decision allows (None for the others), read together
+    under the record's key; a value that cannot be read is shown as erased or unreadable,
+    on its own."""
+    table = record.__table__  # type: ignore[attr-defined]
+    allowed = [c for c in columns if decision.allows(table.c[c].info["category"])]
+    values: dict[str, str | None] = dict.fromkeys(columns)
+    try:
+        values.update(unseal_many(record, allowed))  # type: ignore[arg-type]
+    except ErasedValue:
+        values.update(dict.fromkeys(allowed, ERASED))
+    except SealedValueError:
+        values.update({c: readable(record, c) for c in allowed})
+    return values
 
 
 def readable(record: object, column: str) -> str | None:
@@ -124,10 +134,24 @@ def readable(record: object, column: str) -> str | None:
         return UNREADABLE
 
 
-def _name(decision: Decision, person: Person) -> str | None:
+#: What a case page shows of each person on the case (as the decision allows).
+_PERSON_COLUMNS = (
+    "given_names",
+    "family_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "address",
+    "postcode",
+    "contact_preferences",
+    "support_needs",
+)
+
+
+def _name(decision: Decision, person: Person, values: dict[str, str | None]) -> str | None:
     if person.erased_at is not None and decision.allows("identity"):
         return ERASED
-    parts = [_reveal(decision, person, "given_names"), _reveal(decision, person, "family_name")]
+    parts = [values["given_names"], values["family_name"]]
     return " ".join(p for p in parts if p) or None
 
 
@@ -195,7 +219,9 @@ def disclose_case(
     load_data_keys(
         session, {k for k in [case.data_key_id, *(p.person.data_key_id for p in case.parties)] if k}
     )
-    names = {p.person_id: _name(decision, p.person) for p in case.parties}
+    people = {p.person_id: _reveal_many(decision, p.person, _PERSON_COLUMNS) for p in case.parties}
+    names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in case.parties}
+    own = _reveal_many(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
     return CaseView(
         id=case.id,
         reference=case.reference,
@@ -214,11 +240,11 @@ def disclose_case(
         closed_at=case.closed_at,
         review_due_on=case.review_due_on,
         ward=case.ward.name if case.ward else None,
-        address=_reveal(decision, case, "address"),
-        postcode=_reveal(decision, case, "postcode"),
-        uprn=_reveal(decision, case, "uprn"),
-        summary=_reveal(decision, case, "summary"),
-        closure_note=_reveal(decision, case, "closure_note"),
+        address=own["address"],
+        postcode=own["postcode"],
+        uprn=own["uprn"],
+        summary=own["summary"],
+        closure_note=own["closure_note"],
         decision=decision,
         may_record=decision.own_agency
         and case.status is not CaseStatus.CLOSED
@@ -230,13 +256,13 @@ def disclose_case(
                 role=p.role.label,
                 erased=p.person.erased_at is not None,
                 name=names[p.person_id],
-                date_of_birth=_reveal(decision, p.person, "date_of_birth"),
-                phone=_reveal(decision, p.person, "phone"),
-                email=_reveal(decision, p.person, "email"),
-                address=_reveal(decision, p.person, "address"),
-                postcode=_reveal(decision, p.person, "postcode"),
-                contact_preferences=_reveal(decision, p.person, "contact_preferences"),
-                support_needs=_reveal(decision, p.person, "support_needs"),
+                date_of_birth=people[p.person_id]["date_of_birth"],
+                phone=people[p.person_id]["phone"],
+                email=people[p.person_id]["email"],
+                address=people[p.person_id]["address"],
+                postcode=people[p.person_id]["postcode"],
+                contact_preferences=people[p.person_id]["contact_preferences"],
+                support_needs=people[p.person_id]["support_needs"],
             )
             for p in case.parties
         ],
@@ -250,9 +276,7 @@ def disclose_case(
                 reported_by=names.get(i.reported_by_id) if i.reported_by_id else None,
                 reported_to_police=i.reported_to_police,
                 hate_related=i.hate_related,
-                place=_reveal(decision, i, "place"),
-                description=_reveal(decision, i, "description"),
-                crime_reference=_reveal(decision, i, "crime_reference"),
+                **_reveal_many(decision, i, ("place", "description", "crime_reference")),
             )
             for i in sorted(case.incidents, key=lambda i: i.occurred_at, reverse=True)
         ],
@@ -264,7 +288,7 @@ def disclose_case(
                 owner_agency=a.owner_agency.name,
                 owner_user=a.owner_user.display_name if a.owner_user else None,
                 due_on=a.due_on,
-                description=_reveal(decision, a, "description"),
+                **_reveal_many(decision, a, ("description",)),
                 overdue=a.due_on is not None and a.due_on < today and a.status.value == "open",
             )
             for a in case.actions

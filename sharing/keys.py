@@ -15,7 +15,7 @@ import os
 import secrets
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -70,6 +70,8 @@ class KeyProvider(Protocol):
 class _Version:
     key: bytes
     created: str
+    #: The key's AESGCM, made once (making one costs more than using it).
+    aead: AESGCM | None = field(default=None, repr=False, compare=False)
 
 
 class LocalKeyring:
@@ -181,16 +183,23 @@ class LocalKeyring:
 
     def wrap(self, version: int, data_key: bytes, context: bytes) -> bytes:
         nonce = secrets.token_bytes(12)
-        return nonce + AESGCM(self._kek(version)).encrypt(nonce, data_key, context)
+        return nonce + self._aead(version).encrypt(nonce, data_key, context)
 
     def unwrap(self, version: int, wrapped: bytes, context: bytes) -> bytes:
         try:
-            return AESGCM(self._kek(version)).decrypt(wrapped[:12], wrapped[12:], context)
+            return self._aead(version).decrypt(wrapped[:12], wrapped[12:], context)
         except InvalidTag:
             raise KeyringError(
                 f"a data key wrapped with key version {version} cannot be unwrapped: "
                 "the key store does not match this database, or the wrapped key was altered"
             ) from None
+
+    def _aead(self, version: int) -> AESGCM:
+        self._kek(version)  # refreshes the versions, or names the missing one
+        held = self._versions[version]
+        if held.aead is None:
+            held.aead = AESGCM(held.key)
+        return held.aead
 
     def _kek(self, version: int) -> bytes:
         if version not in self._versions:

@@ -26,6 +26,7 @@ import logging
 import os
 import secrets
 import struct
+from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
 from cryptography.exceptions import InvalidTag
@@ -220,6 +221,108 @@ def seal(record: DeclarativeBase, column: str, value: str | None) -> None:
     setattr(record, column, _HEADER.pack(FORMAT_AES_GCM, key_id) + nonce + ciphertext)
 
 
+def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None:
+    """``seal`` several columns of one record, finding its data key once (what a form that
+    records a person or a case does)."""
+    prefixes = _ad_prefixes(record.__class__)
+    for column in values:
+        if column not in prefixes:
+            raise AttributeError(f"{type(record).__name__}.{column} is not a sealed column")
+    if not any(values.values()):
+        for column in values:
+            setattr(record, column, None)
+        return
+    session = _session(record)
+    row_id = record.id  # type: ignore[attr-defined]
+    if row_id is None:
+        session.flush()  # the row's id is part of the associated data
+        row_id = record.id  # type: ignore[attr-defined]
+    key_id, cipher = _owner_cipher(session, record.sealed_under)  # type: ignore[attr-defined]
+    header = _HEADER.pack(FORMAT_AES_GCM, key_id)
+    suffix = f"{row_id}|{key_id}".encode()
+    encrypt, urandom = cipher.encrypt, os.urandom
+    for column, value in values.items():
+        if value is None or value == "":
+            setattr(record, column, None)
+            continue
+        nonce = urandom(_NONCE)
+        sealed = encrypt(nonce, value.encode("utf-8"), prefixes[column] + suffix)
+        setattr(record, column, header + nonce + sealed)
+
+
+def unseal_many(record: DeclarativeBase, columns: Iterable[str]) -> dict[str, str | None]:
+    """``unseal`` several columns of one record, finding its data key once: column → plain
+    value or None. Raises as ``unseal`` does for the first column that cannot be read.
+
+    Every value is checked as ``unseal`` checks it (format, data key, associated data);
+    the work common to a record's values (its session, key and row) is done once."""
+    model = record.__class__
+    prefixes = _ad_prefixes(model)
+    loaded = record.__dict__  # loaded column values, without the ORM's attribute events
+    row_id: int = record.id  # type: ignore[attr-defined]
+    key_id: int | None = record.sealed_under.data_key_id  # type: ignore[attr-defined]
+    values: dict[str, str | None] = {}
+    decrypt = None
+    header = suffix = b""
+    for column in columns:
+        prefix = prefixes.get(column)
+        if prefix is None:
+            raise AttributeError(f"{model.__name__}.{column} is not a sealed column")
+        blob = loaded[column] if column in loaded else getattr(record, column)
+        if blob is None:
+            values[column] = None
+            continue
+        if decrypt is None:
+            if key_id is None:
+                _check_header(model, column, row_id, key_id, blob)
+            header = _HEADER.pack(FORMAT_AES_GCM, key_id)
+            suffix = f"{row_id}|{key_id}".encode()
+            decrypt = _opening_cipher(_session(record), model, column, row_id, key_id).decrypt
+        if len(blob) < _SHORTEST or blob[: _HEADER.size] != header:
+            _check_header(model, column, row_id, key_id, blob)
+        try:
+            plain = decrypt(
+                blob[_HEADER.size : _CIPHERTEXT_AT], blob[_CIPHERTEXT_AT:], prefix + suffix
+            )
+        except InvalidTag:
+            _integrity(
+                _where(model, column, row_id), "altered, or moved from another row or column"
+            )
+        values[column] = plain.decode("utf-8")
+    return values
+
+
+def _check_header(
+    model: type, column: str, row_id: int, key_id: int | None, blob: bytes
+) -> NoReturn:
+    """Why a value's header is not the one expected: its format or its data key."""
+    if len(blob) < _SHORTEST or blob[0] != FORMAT_AES_GCM:
+        raise SealedValueError(
+            f"unreadable sealed value in {_where(model, column, row_id)}: unknown format"
+        )
+    _integrity(_where(model, column, row_id), "sealed under another record's key")
+
+
+def _where(model: type, column: str, row_id: int) -> str:
+    """Where a value is, for messages: table, column and row, never the value."""
+    return f"{model.__tablename__}.{column} row {row_id}"  # type: ignore[attr-defined]
+
+
+def _opening_cipher(session: Session, model: type, column: str, row_id: int, key_id: int) -> AESGCM:
+    """The AESGCM of data key ``key_id``: from the session's cache, or unwrapped now
+    (ErasedValue for a destroyed key)."""
+    # A key this session has unwrapped needs no DataKey record (a query per owner).
+    cipher = _cached_cipher(session, key_id)
+    if cipher is None:
+        record = session.get(DataKey, key_id)
+        if record is None:
+            raise SealedValueError(
+                f"unreadable sealed value in {_where(model, column, row_id)}: its data key is missing"
+            )
+        cipher = _cipher(session, key_id, unwrap(session, record))
+    return cipher
+
+
 def unseal(record: DeclarativeBase, column: str) -> str | None:
     """The plain value of the sealed ``column`` of ``record``, or None when empty.
 
@@ -247,19 +350,14 @@ def open_sealed(
         raise AttributeError(f"{model.__name__}.{column} is not a sealed column")
     if blob is None:
         return None
-    where = f"{model.__tablename__}.{column} row {row_id}"  # type: ignore[attr-defined]
     if len(blob) < _SHORTEST or blob[0] != FORMAT_AES_GCM:
-        raise SealedValueError(f"unreadable sealed value in {where}: unknown format")
+        raise SealedValueError(
+            f"unreadable sealed value in {_where(model, column, row_id)}: unknown format"
+        )
     _format, sealed_with = _HEADER.unpack_from(blob)
     if key_id != sealed_with:
-        _integrity(where, "sealed under another record's key")
-    # A key this session has unwrapped needs no DataKey record (a query per owner).
-    cipher = _cached_cipher(session, sealed_with)
-    if cipher is None:
-        record = session.get(DataKey, sealed_with)
-        if record is None:
-            raise SealedValueError(f"unreadable sealed value in {where}: its data key is missing")
-        cipher = _cipher(session, sealed_with, unwrap(session, record))
+        _integrity(_where(model, column, row_id), "sealed under another record's key")
+    cipher = _opening_cipher(session, model, column, row_id, sealed_with)
     try:
         plain = cipher.decrypt(
             blob[_HEADER.size : _CIPHERTEXT_AT],
@@ -267,7 +365,7 @@ def open_sealed(
             _associated_data(prefix, row_id, sealed_with),
         )
     except InvalidTag:
-        _integrity(where, "altered, or moved from another row or column")
+        _integrity(_where(model, column, row_id), "altered, or moved from another row or column")
     return plain.decode("utf-8")
 
 

@@ -9,6 +9,7 @@ name cases (through ``sharing.disclosure``'s rules), never more than the user ma
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -114,8 +115,10 @@ class SearchOutcome:
     truncated: bool = False
 
 
-#: Candidates are loaded and compared in batches of this many, stopping once enough match.
-BATCH = 500
+#: Candidates are loaded and compared in batches, stopping once enough match: the first
+#: batch holds FIRST_BATCH, and each next one four times more, up to BATCH.
+FIRST_BATCH = 200
+BATCH = 3200
 
 
 def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
@@ -130,10 +133,14 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
     person_ids, case_ids = blind_index.candidates(session, field, value, [actor.agency_id])
     hits: dict[tuple[int, str], SearchHit] = {}
     for batch in _batches(sorted(person_ids)):
-        matched = [p for p in _people(session, batch) if _person_matches(session, p, field, value)]
-        rows = _parties(session, [p.id for p in matched])
+        matched = [
+            p.id
+            for p in _people(session, batch, field)
+            if _person_matches(session, p, field, value)
+        ]
+        rows = _parties(session, matched)
         visible = visible_own_cases(session, actor, {row.case_id for row in rows})
-        names = {p.id: _name(session, p) for p in matched}
+        names = _names(session, [p for p in matched if p in {r.person_id for r in rows}])
         for row in rows:
             if row.case_id in visible:
                 _add(hits, row, f"{row.role.label}: {names[row.person_id]}", row.person_id)
@@ -181,33 +188,63 @@ def people_matching(
     person_ids, _ = blind_index.candidates(session, field, value, agency_ids)
     matched: list[Row[Any]] = []
     for batch in _batches(sorted(person_ids)):
-        matched += [p for p in _people(session, batch) if _person_matches(session, p, field, value)]
+        matched += [
+            p for p in _people(session, batch, field) if _person_matches(session, p, field, value)
+        ]
         if len(matched) >= limit:
             break
     return matched[:limit]
 
 
-def _batches(ids: list[int]) -> list[list[int]]:
-    return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+def _batches(ids: list[int]) -> Iterator[list[int]]:
+    """``ids`` in batches that start small and grow: a search for a common value finds
+    enough matches in its first candidates, one for a rare value reads few batches."""
+    size, start = FIRST_BATCH, 0
+    while start < len(ids):
+        yield ids[start : start + size]
+        start += size
+        size = min(size * 4, BATCH)
 
 
-#: The sealed person columns a search reads (never the others).
-_SEARCHED = ("family_name", "given_names", "date_of_birth", "phone", "postcode")
+#: The sealed person columns a search by each field compares (and reads no others).
+_COMPARED = {
+    "surname": ("family_name",),
+    "surname_dob": ("family_name", "date_of_birth"),
+    "postcode": ("postcode",),
+    "phone": ("phone",),
+    "uprn": (),
+}
 
 
-def _people(session: Session, ids: list[int]) -> list[Row[Any]]:
-    """Candidate people as plain rows (a search may read hundreds)."""
-    if not ids:
+def _people(session: Session, ids: list[int], field: str) -> list[Row[Any]]:
+    """Candidate people as plain rows (a search may read hundreds), with only the sealed
+    columns the search compares."""
+    columns = _COMPARED[field]
+    if not ids or not columns:
         return []
     people = list(
         session.execute(
-            select(Person.id, Person.data_key_id, *(getattr(Person, c) for c in _SEARCHED)).where(
+            select(Person.id, Person.data_key_id, *(getattr(Person, c) for c in columns)).where(
                 Person.id.in_(ids), Person.erased_at.is_(None)
             )
         )
     )
     load_data_keys(session, {p.data_key_id for p in people if p.data_key_id})
     return people
+
+
+def _names(session: Session, ids: list[int]) -> dict[int, str]:
+    """The names of the people a search shows (matched, on a case the user may see)."""
+    if not ids:
+        return {}
+    people: list[Row[Any]] = list(
+        session.execute(
+            select(Person.id, Person.data_key_id, Person.given_names, Person.family_name).where(
+                Person.id.in_(ids)
+            )
+        )
+    )
+    return {p.id: _name(session, p) for p in people}
 
 
 def _parties(session: Session, person_ids: list[int]) -> list[Row[Any]]:
