@@ -18,12 +18,14 @@ from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
 from sharing.gate import decide_case
 from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
 from sharing.models.base import utcnow
+from sharing.risk.escalation import escalate
 from sharing.sealing import seal
 from sharing.vocabulary import (
     ActionKind,
     CaseCategory,
     CaseStatus,
     ClosureReason,
+    EscalationReason,
     PartyRole,
     Priority,
     ProtectedCharacteristic,
@@ -175,6 +177,8 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
         status=CaseStatus.ACTIVE,
         opened_at=now,
         review_due_on=(now + REVIEW_INTERVAL).date(),
+        # Red cases are risk assessed at the outset (ASB & hate incident procedure 3.4).
+        risk_review_due_on=now.date() if data.priority is not Priority.AMBER else None,
         ward_id=data.ward_id,
     )
     session.add(case)
@@ -187,6 +191,8 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
     for party in data.parties:
         add_party(session, actor, case, party, now=now)
     session.flush()
+    if case.hate_motivated:
+        escalate(session, case, EscalationReason.HATE_INCIDENT, now=now)
     return case
 
 
@@ -314,6 +320,10 @@ def add_incident(
     if case.status is CaseStatus.INACTIVE:
         case.status = CaseStatus.ACTIVE
     session.flush()
+    if incident.hate_related:
+        escalate(
+            session, case, EscalationReason.HATE_INCIDENT, incident_id=incident.id, now=now
+        )
     return incident
 
 
@@ -371,6 +381,7 @@ def close_case(
     case.closure_reason = reason
     case.closed_at = now or utcnow()
     case.review_due_on = None
+    case.risk_review_due_on = None
     seal(case, "closure_note", _text("note", note, limit=2000))
     session.flush()
     return case
