@@ -321,9 +321,7 @@ def add_incident(
         case.status = CaseStatus.ACTIVE
     session.flush()
     if incident.hate_related:
-        escalate(
-            session, case, EscalationReason.HATE_INCIDENT, incident_id=incident.id, now=now
-        )
+        escalate(session, case, EscalationReason.HATE_INCIDENT, incident_id=incident.id, now=now)
     return incident
 
 
