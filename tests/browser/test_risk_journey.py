@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from sharing.demo import DEMO_PASSWORD
 from sharing.models import Case, Escalation, Share, User
+from sharing.risk.assessments import latest
 from sharing.risk.matrix import shipped
-from sharing.vocabulary import PartyRole, Role
+from sharing.vocabulary import PartyRole, RiskBand, Role
 from tests.browser.test_accessibility import violations
 
 pytestmark = pytest.mark.browser
@@ -35,7 +36,10 @@ def _shared_case(app: Flask) -> tuple[int, str, str, str]:
             .order_by(Share.id.desc())
         ):
             case = session.get(Case, share.case_id)
-            if any(p.role is PartyRole.VICTIM for p in case.parties):
+            victim = next((p.person_id for p in case.parties if p.role is PartyRole.VICTIM), None)
+            before = latest(session, case.id, victim) if victim else None
+            # A victim not already at high risk, so that a high assessment alerts partners.
+            if victim and (before is None or before.band is not RiskBand.HIGH):
                 police = next(
                     u
                     for u in session.scalars(select(User).where(User.agency_id == share.agency_id))

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from sharing.models import Alert, Case, CaseParty, Escalation, RiskAssessment, Share, TriageChange
+from sharing.risk.assessments import latest as latest_assessment
 from sharing.risk.matrix import shipped
-from sharing.vocabulary import AlertKind, PartyRole, Priority, Role
+from sharing.vocabulary import AlertKind, PartyRole, Priority, RiskBand, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 
@@ -25,7 +26,8 @@ LOWEST = {f"answer-{q.id}": min(q.options, key=lambda o: o.score).value for q in
 
 
 def _shared_with_police(session) -> Case:
-    """A red case of a landlord, shared with the police, with a victim and no lock."""
+    """A case of a landlord shared with the police, with a victim and no lock, whose
+    victim is not already at high risk (so a high assessment is a rise)."""
     shares = session.scalars(
         select(Share)
         .join(Case, Case.id == Share.case_id)
@@ -39,9 +41,14 @@ def _shared_with_police(session) -> Case:
     )
     for share in shares:
         case = session.get(Case, share.case_id)
-        if any(p.role is PartyRole.VICTIM for p in case.parties):
+        if any(p.role is PartyRole.VICTIM for p in case.parties) and not _high(session, case):
             return case
     raise AssertionError("the demo has no shared case with a victim")
+
+
+def _high(session, case: Case) -> bool:
+    latest = latest_assessment(session, case.id, _victim(case))
+    return latest is not None and latest.band is RiskBand.HIGH
 
 
 def _victim(case: Case) -> int:

@@ -412,15 +412,21 @@ def test_locked_cases_alert_no_partner(demo_session) -> None:
             LockMember(case_id=case.id, user_id=officer.user_id, named_by_id=officer.user_id)
         )
         demo_session.flush()
-        before = _rows(demo_session, Alert)
-        record_assessment(
-            demo_session,
-            officer,
-            case.id,
-            AssessmentInput(_victim(case), AssessmentStage.REVIEW, 1, dict(HIGHEST)),
-            matrices=MATRICES,
+        for n, answers in enumerate((LOWEST, HIGHEST)):
+            before = _rows(demo_session, Alert)
+            record_assessment(
+                demo_session,
+                officer,
+                case.id,
+                AssessmentInput(_victim(case), AssessmentStage.REVIEW, 1, dict(answers)),
+                matrices=MATRICES,
+                now=datetime.now(UTC) + timedelta(minutes=n),
+            )
+        escalation = demo_session.scalar(
+            select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id.desc())
         )
-        assert _rows(demo_session, Alert) == before
+        assert escalation.reason is EscalationReason.HIGH_RISK  # the officer is prompted
+        assert _rows(demo_session, Alert) == before  # no partner is told
     finally:
         demo_session.rollback()
 

@@ -51,15 +51,36 @@ def _write(tmp_path: Path, text: str, name: str = "ram-v1.toml") -> Path:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        (('from = 11', 'from = 0'), "bands: each band must start above the one before it"),
+        (("from = 11", "from = 0"), "bands: each band must start above the one before it"),
         (('band = "high"', 'band = "severe"'), "bands[2].band: must be one of low, medium, high"),
-        (('score = 4 },', 'score = -4 },'), "questions[0].options[0].score: must be a whole number of 0 or more"),
-        (('number = 2\n', 'number = 3\n'), "questions: must be numbered 1, 2, 3"),
-        (('id = "getting_worse"', 'id = "likely_to_progress"'), "question id likely_to_progress is used twice"),
-        (('section = "support"\ncategory = "vulnerability"', 'section = "support"\ncategory = "medical"'), "questions[10].category: unknown data category"),
-        (('{ value = "weekly"', '{ value = "daily"'), "questions[0].options: the value daily is used twice"),
-        (('scale_max = 32', 'scale_max = 32\ncolour = "red"'), "colour: unknown key"),
-        (('section = "history"\ntext = "Do you feel threatened?"', 'section = "past"\ntext = "Do you feel threatened?"'), "questions[3].section: must be one of history, vulnerability, support"),
+        (
+            ("score = 4 },", "score = -4 },"),
+            "questions[0].options[0].score: must be a whole number of 0 or more",
+        ),
+        (("number = 2\n", "number = 3\n"), "questions: must be numbered 1, 2, 3"),
+        (
+            ('id = "getting_worse"', 'id = "likely_to_progress"'),
+            "question id likely_to_progress is used twice",
+        ),
+        (
+            (
+                'section = "support"\ncategory = "vulnerability"',
+                'section = "support"\ncategory = "medical"',
+            ),
+            "questions[10].category: unknown data category",
+        ),
+        (
+            ('{ value = "weekly"', '{ value = "daily"'),
+            "questions[0].options: the value daily is used twice",
+        ),
+        (("scale_max = 32", 'scale_max = 32\ncolour = "red"'), "colour: unknown key"),
+        (
+            (
+                'section = "history"\ntext = "Do you feel threatened?"',
+                'section = "past"\ntext = "Do you feel threatened?"',
+            ),
+            "questions[3].section: must be one of history, vulnerability, support",
+        ),
     ],
 )
 def test_a_file_with_a_problem_is_refused_naming_the_file_and_field(
