@@ -25,6 +25,7 @@ from hub import (
     home,
     locks,
     protocols,
+    risk,
     search,
     shares,
 )
@@ -36,6 +37,7 @@ from hub.templating import register_filters
 from sharing.audit.acts import AuditUnavailable
 from sharing.keys import KeyringError
 from sharing.models import User
+from sharing.risk.matrix import load_matrices
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,9 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.jinja_env.lstrip_blocks = True
     register_filters(app)
     init_database(app, settings)
+    # The Risk Assessment Matrix files are checked now: a file with a problem stops the
+    # hub starting, with the file and the problem named (MatrixError).
+    app.extensions["hub.risk_matrices"] = load_matrices()
     CSRFProtect(app)
     _init_login(app)
     blueprints = (
@@ -95,6 +100,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         home,
         cases,
         shares,
+        risk,
         locks,
         emergency,
         protocols,

@@ -29,6 +29,7 @@ class Settings:
     session_idle_minutes: int
     service_name: str
     break_glass_hours: int = 4
+    risk_review_days: int = 28
 
     @property
     def production(self) -> bool:
@@ -88,6 +89,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
     if not 1 <= idle <= 24 * 60:
         raise ConfigError("session_idle_minutes must be between 1 and 1440")
     hours = _whole_number(raw, "break_glass_hours", 4, 1, 24)
+    risk_review_days = _whole_number(raw, "risk_review_days", 28, 1, 365)
     settings = Settings(
         environment=environment,
         instance_path=instance,
@@ -96,6 +98,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         key_store=Path(str(raw.get("key_store") or instance / "keyring.json")),
         session_idle_minutes=idle,
         break_glass_hours=hours,
+        risk_review_days=risk_review_days,
         service_name=str(raw.get("service_name") or "ASB partnership hub"),
     )
     if settings.production:

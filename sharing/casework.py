@@ -19,12 +19,14 @@ from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
 from sharing.gate import decide_case
 from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
 from sharing.models.base import utcnow
+from sharing.risk.escalation import escalate
 from sharing.sealing import seal, seal_many
 from sharing.vocabulary import (
     ActionKind,
     CaseCategory,
     CaseStatus,
     ClosureReason,
+    EscalationReason,
     PartyRole,
     Priority,
     ProtectedCharacteristic,
@@ -181,6 +183,8 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
         status=CaseStatus.ACTIVE,
         opened_at=now,
         review_due_on=(now + REVIEW_INTERVAL).date(),
+        # Red cases are risk assessed at the outset (ASB & hate incident procedure 3.4).
+        risk_review_due_on=now.date() if data.priority is not Priority.AMBER else None,
         ward_id=data.ward_id,
     )
     summary = _text("summary", data.summary, required="Describe the problem")
@@ -193,6 +197,8 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
         add_party(session, actor, case, party, now=now)
     session.flush()
     acts.record(session, acts.Action.CASE_OPEN, actor=actor, subject=acts.Subject("case", case.id))
+    if case.hate_motivated:
+        escalate(session, case, EscalationReason.HATE_INCIDENT, now=now)
     return case
 
 
@@ -325,6 +331,8 @@ def add_incident(
         case.status = CaseStatus.ACTIVE
     session.flush()
     _recorded(session, actor, case, f"incident {incident.id}")
+    if incident.hate_related:
+        escalate(session, case, EscalationReason.HATE_INCIDENT, incident_id=incident.id, now=now)
     return incident
 
 
@@ -393,6 +401,7 @@ def close_case(
     case.closure_reason = reason
     case.closed_at = now or utcnow()
     case.review_due_on = None
+    case.risk_review_due_on = None
     seal(case, "closure_note", _text("note", note, limit=2000))
     session.flush()
     acts.record(

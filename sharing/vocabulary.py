@@ -231,3 +231,34 @@ class AlertKind(Labelled):
     BREAK_GLASS = "break_glass", "Emergency (break-glass) access"
     PROTOCOL_REVIEW = "protocol_review", "Protocol review due"
     LOCK_REQUEST = "lock_request", "Lock request to decide"
+    RISK_ESCALATION = "risk_escalation", "Shared case escalated"
+
+
+class RiskBand(Labelled):
+    """The Risk Assessment Matrix's bands (their cut-offs are in the matrix's data file)."""
+
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+    @property
+    def rank(self) -> int:
+        return list(RiskBand).index(self)
+
+
+class AssessmentStage(Labelled):
+    """When in the case a risk assessment is made: at the outset, then at each stage
+    (CIH "How to... manage ASB cases effectively": reviewed at each stage)."""
+
+    INITIAL = "initial", "First assessment, when the case is opened"
+    REVIEW = "review", "Regular review"
+    CHANGE = "change", "Review after a change (new incidents, priority or circumstances)"
+    CLOSURE = "closure", "Before closing the case"
+
+
+class EscalationReason(Labelled):
+    """Why the case officer is prompted to consider a case conference, a safeguarding
+    referral and sharing with the police."""
+
+    HIGH_RISK = "high_risk", "A risk assessment rose to high"
+    HATE_INCIDENT = "hate_incident", "A hate incident was recorded"

@@ -1,6 +1,7 @@
 """A stolen database file, backup or dump yields no personal data: the demo partnership's
-names, phone numbers, e-mail addresses, postcodes, addresses and incident texts appear in
-neither the raw SQLite file nor a pg_dump, nor in the logs or pages of errors."""
+names, phone numbers, e-mail addresses, postcodes, addresses, incident texts and risk
+assessment answers, reasons and support needs appear in neither the raw SQLite file nor a
+pg_dump, nor in the logs or pages of errors."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from sharing.db import make_session_factory
 from sharing.demo import build_demo
-from sharing.models import Case, Incident, Person
+from sharing.models import Case, Escalation, Incident, Person, RiskAssessment, TriageChange
 from sharing.sealing import unseal
 
 #: Shorter strings turn up by chance in ciphertext (a 5-byte string in ~1 in 10^12 places).
@@ -44,6 +45,20 @@ def personal_values(session: Session) -> set[str]:
         }
     for incident in session.scalars(select(Incident)):
         values |= {unseal(incident, "description") or "", unseal(incident, "place") or ""}
+    for assessment in session.scalars(select(RiskAssessment)):
+        values |= {
+            unseal(assessment, column) or ""
+            for column in (
+                "risk_answers",
+                "vulnerability_answers",
+                "adjustment_reason",
+                "support_needs",
+            )
+        }
+    for change in session.scalars(select(TriageChange)):
+        values.add(unseal(change, "reason") or "")
+    for escalation in session.scalars(select(Escalation)):
+        values.add(unseal(escalation, "decision_note") or "")
     return {v for v in values if len(v.encode()) >= MIN_LENGTH}
 
 
@@ -61,6 +76,7 @@ def test_no_personal_value_is_stored_in_plain(
         values = personal_values(session)
     assert len(values) > 1500
     assert any("07700900" in v for v in values)  # phones are among them
+    assert any('"how_affected"' in v for v in values)  # vulnerability answers too
     url = migrated_engine.url
     migrated_engine.dispose()  # checkpoints SQLite's write-ahead log into the file
     if url.get_backend_name() == "sqlite":

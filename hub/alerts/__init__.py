@@ -1,4 +1,5 @@
-"""Alerts: what the hub asks managers and DPOs to look at (break-glass, reviews, locks)."""
+"""Alerts: what the hub asks people to look at: managers and DPOs (break-glass, protocol
+reviews, locks), and partners' staff when a case shared with them is escalated."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from sharing.models import Alert
 from sharing.models.base import utcnow
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
-require_roles(bp, "manager", "dpo")
+require_roles(
+    bp, "manager", "dpo", "case_officer", "partner_viewer", "conference_chair", "trigger_lead"
+)
 
 
 def open_alerts() -> list[Alert]:

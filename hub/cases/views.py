@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -26,6 +26,8 @@ from sharing import casework, disclosure, erasure, shares
 from sharing.access import Act
 from sharing.casework import CaseworkError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Agency, Case, LockRequest, Ward
+from sharing.risk.disclose import case_risk
+from sharing.risk.known import known_to_others
 from sharing.search import SearchError, SearchHit, SearchQuery, search
 from sharing.vocabulary import LockStatus, PartyRole
 
@@ -225,11 +227,15 @@ def show(case_id: int) -> str | tuple[str, int]:
             ],
         ), 403
     owner_extras = _owner_extras(view) if view.decision.own_agency else {}
+    risk = case_risk(
+        db(), current_user.actor, case_id, current_app.extensions["hub.risk_matrices"], purpose
+    )
     return render_template(
         "cases/show.html",
         title=f"Case {view.reference}",
         case=view,
         purpose=purpose,
+        risk=risk,
         **owner_extras,
     )
 
@@ -239,6 +245,7 @@ def _owner_extras(view: disclosure.CaseView) -> dict[str, object]:
     case = db().get(Case, view.id)
     assert case is not None  # noqa: S101 - disclosed a moment ago
     return {
+        "known_to": known_to_others(db(), current_user.actor, case.id),
         "shares": shares.case_shares(db(), case, date.today()),
         "locked": case.locked,
         "lock_pending": db().scalar(

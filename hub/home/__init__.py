@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from hub.database import db
 from sharing.disclosure import home_summary
+from sharing.risk.disclose import risk_reviews_due
 
 bp = Blueprint("home", __name__)
 
@@ -17,4 +18,5 @@ bp = Blueprint("home", __name__)
 def home() -> str:
     actor = current_user.actor
     summary = home_summary(db(), actor, date.today()) if actor.works_cases else None
-    return render_template("home/home.html", title="Home", summary=summary)
+    risk_due = risk_reviews_due(db(), actor, date.today()) if actor.works_cases else []
+    return render_template("home/home.html", title="Home", summary=summary, risk_due=risk_due)

@@ -73,6 +73,12 @@ class Action(Labelled):
     AUDIT_EXPORT = "audit.export", "Exported the audit log"
     AUDIT_CHECKPOINT = "audit.checkpoint", "Made an audit checkpoint"
     AUDIT_COSIGN = "audit.cosign", "Co-signed an audit checkpoint"
+    RISK_RECORD = "risk.record", "Recorded a risk assessment"
+    RISK_VIEW = "risk.view", "Viewed risk assessments"
+    SHARED_RISK_LIST = "shared.list", "Viewed risk shared with their agency"
+    TRIAGE_CHANGE = "triage.change", "Changed a case's triage"
+    ESCALATION_DECIDE = "escalation.decide", "Decided on an escalation prompt"
+    KNOWN_CHECK = "known.check", "Checked who else knows a case's people"
     SUBJECT_ACCESS_SEARCH = "subject_access.search", "Looked for a subject access requester"
     SUBJECT_ACCESS = "subject_access.report", "Compiled a subject access report"
 

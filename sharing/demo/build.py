@@ -46,6 +46,7 @@ from sharing.demo.partnership import (
 )
 from sharing.demo.plan import ActionPlan, CasePlan, IncidentPlan, PartyPlan, repeat_victim_count
 from sharing.demo.planner import Planner
+from sharing.demo.risk import assess_cases
 from sharing.demo.timeline import start_of
 from sharing.models import (
     Action,
@@ -82,6 +83,9 @@ class DemoSummary:
     repeat_victims: int
     #: Cases shared with partner agencies under the ASB case management protocol.
     shares: int = 0
+    #: Risk Assessment Matrix assessments, and changes of triage, on open cases.
+    risk_assessments: int = 0
+    triage_changes: int = 0
 
 
 def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoSummary:
@@ -101,6 +105,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     for plan in plans:
         writer.case(plan)
     session.flush()
+    risk = assess_cases(session, start_of(today), seed)
     sign_protocols(session, start_of(today))
     shared = share_cases(session, start_of(today))
     return DemoSummary(
@@ -113,6 +118,8 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
         lock_requests=_count(session, LockRequest),
         repeat_victims=repeat_victim_count(plans),
         shares=shared,
+        risk_assessments=risk.assessments,
+        triage_changes=risk.triage_changes,
     )
 
 

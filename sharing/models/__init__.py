@@ -9,6 +9,7 @@ from sharing.models.keys import BlindIndex, DataKey
 from sharing.models.locks import LockMember, LockRequest
 from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
+from sharing.models.risk import Escalation, RiskAssessment, TriageChange
 from sharing.models.users import User, UserRole
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "LockMember",
     "ProtocolRecord",
     "ProtocolSignature",
+    "RiskAssessment",
+    "TriageChange",
     "Share",
     "Action",
     "Agency",
@@ -28,6 +31,7 @@ __all__ = [
     "Case",
     "CaseParty",
     "DataKey",
+    "Escalation",
     "Incident",
     "LockRequest",
     "Person",

@@ -73,6 +73,9 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the case is next due for review (at least monthly, procedure 3.11).
     review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: When the victims' and witnesses' risk assessments are next due: at the outset of a
+    #: red case, a set interval after each assessment, and at every change of priority.
+    risk_review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -38,6 +38,8 @@ from sharing.models import (
     Incident,
     LockRequest,
     Person,
+    RiskAssessment,
+    TriageChange,
     User,
 )
 from sharing.sealing import personal_columns, unseal
@@ -344,3 +346,22 @@ def test_another_seed_plans_other_cases():
 def test_a_second_build_into_the_same_database_is_refused(session):
     with pytest.raises(DemoError, match="already has a partnership"):
         build_demo(session, today=TODAY)
+
+
+def test_victims_are_risk_assessed_in_every_band_some_more_than_once(session, summary):
+    assessments = session.scalars(select(RiskAssessment)).all()
+    assert summary.risk_assessments == len(assessments) > 100
+    assert {a.band.value for a in assessments} == {"low", "medium", "high"}
+    assert any(a.adjusted and unseal(a, "adjustment_reason") for a in assessments)
+    per_person: dict[tuple[int, int], list] = defaultdict(list)
+    for a in sorted(assessments, key=lambda a: a.assessed_at):
+        per_person[(a.case_id, a.person_id)].append(a.score)
+    repeated = [scores for scores in per_person.values() if len(scores) > 1]
+    assert any(s[-1] > s[-2] for s in repeated)  # rising
+    assert any(s[-1] < s[-2] for s in repeated)  # falling
+    assert all(a.assessed_at < START_OF_TODAY for a in assessments)
+    assert summary.triage_changes == len(session.scalars(select(TriageChange)).all()) > 0
+    open_cases = session.scalars(select(Case).where(Case.status != CaseStatus.CLOSED)).all()
+    due = [c.risk_review_due_on for c in open_cases if c.risk_review_due_on]
+    assert any(day <= TODAY for day in due)
+    assert any(day > TODAY for day in due)

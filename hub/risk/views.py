@@ -1,0 +1,206 @@
+"""Risk pages: assess a victim or witness with the Risk Assessment Matrix, change a case's
+triage, record a decision on an escalation, and the risk shared with my agency."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from hub.cases.views import case_to_work_on
+from hub.database import db
+from hub.guard import require_roles
+from hub.risk.forms import (
+    ANSWER,
+    STEPS,
+    AssessmentDraft,
+    ConsiderationForm,
+    TriageForm,
+    field_of,
+    step_of,
+)
+from sharing.casework import CaseworkError
+from sharing.disclosure import CaseView
+from sharing.models import Case
+from sharing.risk import assessments, disclose
+from sharing.risk.matrix import Matrices, Matrix
+from sharing.vocabulary import AssessmentStage, RiskBand
+
+bp = Blueprint("risk", __name__)
+require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead")
+
+
+def matrices() -> Matrices:
+    return current_app.extensions["hub.risk_matrices"]  # type: ignore[no-any-return]
+
+
+def review_days() -> int:
+    return int(current_app.config["HUB_SETTINGS"].risk_review_days)
+
+
+@bp.route("/cases/<int:case_id>/risk/new", methods=["GET", "POST"])
+def assess(case_id: int) -> Response | tuple[str, int]:
+    """The assessment, a page per step; what was answered travels in the form."""
+    case = case_to_work_on(case_id)
+    matrix = matrices().current
+    record = db().get(Case, case.id)
+    assert record is not None  # noqa: S101 - just checked
+    people = disclose.assessable_people(db(), record, case.decision)
+    if request.method == "GET":
+        draft = AssessmentDraft({"version": str(matrix.version)})
+        if request.args.get("person", "").isdigit():
+            draft.values["person_id"] = request.args["person"]
+        return _step(case, matrix, people, draft, "person"), 200
+    draft = AssessmentDraft.from_form(request.form, matrix)
+    step = request.form.get("step", "person")
+    step = step if step in STEPS else "person"
+    goto = request.form.get("goto", "")
+    if goto in STEPS:
+        return _step(case, matrix, people, draft, goto), 200
+    data = draft.to_input()
+    _, problems = assessments.check_assessment(record, data, matrices())
+    here = [
+        (f, m)
+        for f, m in problems
+        if f == "version" or step == "check" or step_of(field_of(f), matrix) == step
+    ]
+    if here:
+        return _step(case, matrix, people, draft, step, here), 400
+    if step != "check":
+        return _step(case, matrix, people, draft, STEPS[STEPS.index(step) + 1]), 200
+    try:
+        saved = assessments.record_assessment(
+            db(), current_user.actor, case.id, data, matrices=matrices(), review_days=review_days()
+        )
+    except assessments.AssessmentError as e:
+        return _step(case, matrix, people, draft, "check", e.problems), 400
+    except CaseworkError as e:
+        return _step(case, matrix, people, draft, "check", [(e.field, e.message)]), 400
+    message = f"Risk assessment saved: {saved.band.label.lower()} risk (score {saved.score})."
+    if saved.band is RiskBand.HIGH:
+        message += (
+            " Consider a case conference, a safeguarding referral and sharing with the police."
+        )
+    flash(message, "success")
+    return redirect(url_for("cases.show", case_id=case.id, _anchor="risk"))
+
+
+def _step(
+    case: CaseView,
+    matrix: Matrix,
+    people: list[tuple[int, str]],
+    draft: AssessmentDraft,
+    step: str,
+    problems: list[tuple[str, str]] | None = None,
+) -> str:
+    errors = {field_of(f): m for f, m in reversed(problems or [])}
+    summary = [{"text": m, "href": f"#{field_of(f)}"} for f, m in problems or []]
+    shown = _fields_on(step, matrix)
+    data = draft.to_input()
+    score = band = None
+    if step in ("band", "check") and not matrix.problems(data.answers):
+        score = matrix.score(data.answers)
+        band = matrix.band_for(score)
+    return render_template(
+        "risk/assess.html",
+        title=f"Risk assessment: {_step_title(step)}",
+        case=case,
+        matrix=matrix,
+        people=people,
+        draft=draft,
+        step=step,
+        steps=STEPS,
+        hidden=draft.hidden(shown),
+        errors=errors,
+        summary=summary,
+        score=score,
+        score_band=band,
+        person_label=dict((str(p), label) for p, label in people).get(draft.get("person_id")),
+        stages=AssessmentStage.choices(),
+        bands=list(RiskBand),
+        answer_prefix=ANSWER,
+    )
+
+
+def _fields_on(step: str, matrix: Matrix) -> set[str]:
+    if step == "person":
+        return {"person_id", "stage"}
+    if step == "band":
+        return {"band", "adjustment_reason", "support_needs"}
+    if step == "check":
+        return set()
+    return {ANSWER + q.id for q in matrix.in_section(step)}
+
+
+def _step_title(step: str) -> str:
+    return {
+        "person": "who and when",
+        "band": "score and band",
+        "check": "check your answers",
+    }.get(step, step)
+
+
+@bp.route("/cases/<int:case_id>/triage", methods=["GET", "POST"])
+def triage(case_id: int) -> Response | tuple[str, int]:
+    case = case_to_work_on(case_id)
+    form = TriageForm()
+    if request.method == "GET":
+        form.priority.data = case.priority
+        record = db().get(Case, case.id)
+        form.triage.data = record.triage if record else None
+    if form.validate_on_submit():
+        try:
+            assessments.change_triage(
+                db(),
+                current_user.actor,
+                case.id,
+                priority=form.priority.data,
+                triage=form.triage.data,
+                reason=form.reason.data or "",
+            )
+        except CaseworkError as e:
+            target = form.field_by_name(e.field) or form.priority
+            target.errors = [*target.errors, e.message]  # type: ignore[list-item]
+        else:
+            flash(
+                "Triage changed. The risk assessments are due for review if the priority changed.",
+                "success",
+            )
+            return redirect(url_for("cases.show", case_id=case.id, _anchor="risk"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "risk/triage.html", title=f"Change the triage of {case.reference}", form=form, case=case
+    ), status
+
+
+@bp.route("/cases/<int:case_id>/escalations/<int:escalation_id>", methods=["GET", "POST"])
+def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
+    case = case_to_work_on(case_id)
+    form = ConsiderationForm()
+    if form.validate_on_submit():
+        try:
+            assessments.record_consideration(
+                db(), current_user.actor, case.id, escalation_id, form.note.data or ""
+            )
+        except CaseworkError as e:
+            if e.field == "escalation":
+                abort(404)
+            form.note.errors = [*form.note.errors, e.message]  # type: ignore[list-item]
+        else:
+            flash("Decision recorded.", "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor="risk"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "risk/consider.html", title=f"Escalation on {case.reference}", form=form, case=case
+    ), status
+
+
+@bp.route("/risk/shared")
+def shared() -> str:
+    """Victims whose risk assessments partners share with my agency, highest risk first."""
+    rows = disclose.shared_risk(db(), current_user.actor, matrices(), date.today())
+    return render_template(
+        "risk/shared.html", title="Risk assessments shared with your agency", rows=rows
+    )

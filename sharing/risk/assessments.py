@@ -1,0 +1,275 @@
+"""Recording Risk Assessment Matrix assessments on a case, changes of its harm-centred
+triage, and the officer's decision on an escalation prompt.
+
+Each function checks everything before writing anything, asks ``sharing.access`` whether
+the actor may record on the case, writes the act and its audit entry, and flushes; the
+caller commits. A refusal names the field it is about.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.access import Act, Actor
+from sharing.audit import acts
+from sharing.casework import CaseworkError, get_case
+from sharing.models import Case, Escalation, RiskAssessment, TriageChange
+from sharing.models.base import utcnow
+from sharing.risk.acts import audit
+from sharing.risk.escalation import escalate
+from sharing.risk.matrix import Matrices, Matrix
+from sharing.sealing import seal
+from sharing.vocabulary import (
+    AssessmentStage,
+    EscalationReason,
+    PartyRole,
+    Priority,
+    RiskBand,
+    Triage,
+)
+
+#: Days from one assessment to the next review, unless the settings say otherwise.
+DEFAULT_REVIEW_DAYS = 28
+#: Who on a case may be assessed: the matrix is for victims, witnesses and complainants.
+ASSESSED_ROLES = frozenset({PartyRole.VICTIM, PartyRole.WITNESS, PartyRole.REPORTER})
+MAX_REASON = 2000
+
+
+class AssessmentError(CaseworkError):
+    """Every problem with an assessment, as (field, message); the first is the error's."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(*problems[0])
+        self.problems = problems
+
+
+@dataclass
+class AssessmentInput:
+    person_id: int | None
+    stage: AssessmentStage | None
+    #: The matrix version the answers were given to (carried by the form).
+    matrix_version: int | None
+    answers: dict[str, str] = field(default_factory=dict)
+    #: The officer's band, if they move it from the score's; None keeps the score's.
+    band: RiskBand | None = None
+    adjustment_reason: str = ""
+    support_needs: str = ""
+
+
+def assessable(case: Case) -> dict[int, PartyRole]:
+    """Person id → part, for the people on a case who may be assessed."""
+    found: dict[int, PartyRole] = {}
+    for party in case.parties:
+        if party.role in ASSESSED_ROLES:
+            found.setdefault(party.person_id, party.role)
+    return found
+
+
+def check_assessment(
+    case: Case, data: AssessmentInput, matrices: Matrices
+) -> tuple[Matrix, list[tuple[str, str]]]:
+    """The matrix the answers are for, and every problem with the input (none: valid)."""
+    matrix = matrices.current
+    problems: list[tuple[str, str]] = []
+    if data.person_id is None or data.person_id not in assessable(case):
+        problems.append(
+            ("person_id", "Choose the victim, witness or reporter on this case to assess")
+        )
+    if data.stage is None:
+        problems.append(("stage", "Choose the stage of the case this assessment is for"))
+    if data.matrix_version != matrix.version:
+        problems.append(
+            (
+                "version",
+                f"The Risk Assessment Matrix has changed to version {matrix.version} since "
+                f"these answers were given (to version {data.matrix_version}): answer the "
+                "questions again",
+            )
+        )
+        return matrix, problems
+    problems += matrix.problems(data.answers)
+    if not problems:
+        score_band = matrix.band_for(matrix.score(data.answers))
+        reason = data.adjustment_reason.strip()
+        if data.band is not None and data.band is not score_band and not reason:
+            problems.append(
+                (
+                    "adjustment_reason",
+                    f"Give the reason for changing the band from {score_band.label.lower()} "
+                    f"(from the score) to {data.band.label.lower()}",
+                )
+            )
+    for name, value in (
+        ("adjustment_reason", data.adjustment_reason),
+        ("support_needs", data.support_needs),
+    ):
+        if len(value.strip()) > MAX_REASON:
+            problems.append((name, f"Must be {MAX_REASON:,} characters or fewer"))
+    return matrix, problems
+
+
+def latest(session: Session, case_id: int, person_id: int) -> RiskAssessment | None:
+    return session.scalar(
+        select(RiskAssessment)
+        .where(RiskAssessment.case_id == case_id, RiskAssessment.person_id == person_id)
+        .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
+        .limit(1)
+    )
+
+
+def record_assessment(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    data: AssessmentInput,
+    *,
+    matrices: Matrices,
+    review_days: int = DEFAULT_REVIEW_DAYS,
+    now: datetime | None = None,
+) -> RiskAssessment:
+    """Record an assessment of a person on a case the actor works, set the next review,
+    and escalate when it rises to high. AssessmentError lists every problem, before
+    anything is written."""
+    case = get_case(session, actor, case_id, Act.RECORD)
+    matrix, problems = check_assessment(case, data, matrices)
+    if problems:
+        raise AssessmentError(problems)
+    assert data.person_id is not None  # noqa: S101 - checked above
+    assert data.stage is not None  # noqa: S101 - checked above
+    now = now or utcnow()
+    previous = latest(session, case.id, data.person_id)
+    score = matrix.score(data.answers)
+    score_band = matrix.band_for(score)
+    band = data.band or score_band
+    assessment = RiskAssessment(
+        case=case,
+        person_id=data.person_id,
+        matrix_key=matrix.key,
+        matrix_version=matrix.version,
+        stage=data.stage,
+        score=score,
+        score_band=score_band,
+        band=band,
+        assessed_at=now,
+        assessed_by_id=actor.user_id,
+    )
+    session.add(assessment)
+    for column, category in (("risk_answers", "risk"), ("vulnerability_answers", "vulnerability")):
+        answers = {q.id: data.answers[q.id] for q in matrix.questions if q.category == category}
+        seal(assessment, column, json.dumps(answers, sort_keys=True) if answers else None)
+    seal(
+        assessment,
+        "adjustment_reason",
+        data.adjustment_reason.strip() if band is not score_band else None,
+    )
+    seal(assessment, "support_needs", data.support_needs.strip())
+    case.risk_review_due_on = (now + timedelta(days=review_days)).date()
+    audit(
+        session,
+        actor,
+        acts.Action.RISK_RECORD,
+        object_type="case",
+        object_id=case.id,
+        basis=f"assessment {assessment.id} of person {assessment.person_id}; own agency; "
+        "categories risk, vulnerability",
+    )
+    if band is RiskBand.HIGH and (previous is None or previous.band is not RiskBand.HIGH):
+        escalate(session, case, EscalationReason.HIGH_RISK, assessment_id=assessment.id, now=now)
+    session.flush()
+    return assessment
+
+
+def change_triage(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    priority: Priority | None,
+    triage: Triage | None,
+    reason: str,
+    now: datetime | None = None,
+) -> TriageChange:
+    """Change a case's harm-centred priority or triage, recording who, when and why. A
+    change of priority makes the risk assessments due for review at once."""
+    case = get_case(session, actor, case_id, Act.RECORD)
+    if priority is None:
+        raise CaseworkError("priority", "Choose the priority")
+    if triage is None:
+        raise CaseworkError("triage", "Choose how serious the report is")
+    if priority is case.priority and triage is case.triage:
+        raise CaseworkError(
+            "priority", "Change the priority or how serious the report is, or go back to the case"
+        )
+    text = reason.strip()
+    if not text:
+        raise CaseworkError("reason", "Say why you are changing the triage")
+    if len(text) > MAX_REASON:
+        raise CaseworkError("reason", f"The reason must be {MAX_REASON:,} characters or fewer")
+    now = now or utcnow()
+    change = TriageChange(
+        case=case,
+        changed_at=now,
+        changed_by_id=actor.user_id,
+        priority_from=case.priority,
+        priority_to=priority,
+        triage_from=case.triage,
+        triage_to=triage,
+    )
+    session.add(change)
+    seal(change, "reason", text)
+    if priority is not case.priority:
+        case.risk_review_due_on = now.date()
+    case.priority, case.triage = priority, triage
+    audit(
+        session,
+        actor,
+        acts.Action.TRIAGE_CHANGE,
+        object_type="case",
+        object_id=case.id,
+        basis=f"triage change {change.id}; own agency; categories risk",
+    )
+    session.flush()
+    return change
+
+
+def record_consideration(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    escalation_id: int,
+    note: str,
+    now: datetime | None = None,
+) -> Escalation:
+    """The officer records what they decided on an escalation prompt."""
+    case = get_case(session, actor, case_id, Act.RECORD)
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None or escalation.case_id != case.id:
+        raise CaseworkError("escalation", "That prompt is not on this case")
+    if escalation.considered_at is not None:
+        raise CaseworkError("note", "A decision on this prompt has already been recorded")
+    text = note.strip()
+    if not text:
+        raise CaseworkError(
+            "note",
+            "Say what you decided about a case conference, a safeguarding referral and sharing with the police",
+        )
+    if len(text) > MAX_REASON:
+        raise CaseworkError("note", f"The note must be {MAX_REASON:,} characters or fewer")
+    escalation.considered_at = now or utcnow()
+    escalation.considered_by_id = actor.user_id
+    seal(escalation, "decision_note", text)
+    audit(
+        session,
+        actor,
+        acts.Action.ESCALATION_DECIDE,
+        object_type="case",
+        object_id=case.id,
+        basis=f"escalation {escalation.id}; own agency; categories actions",
+    )
+    session.flush()
+    return escalation

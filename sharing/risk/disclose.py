@@ -1,0 +1,408 @@
+"""What a user may see of risk: a case's assessments, triage history and escalations, and
+the victims whose risk is shared with their agency.
+
+Like ``sharing.disclosure``: decide first (``sharing.gate``), then unseal only the values
+whose category the decision allows, and audit the act in its transaction. Bands, scores
+and dates are plain columns, but they are shown only when the decision allows "risk".
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from sharing.access import Act, Actor, Decision
+from sharing.audit import acts
+from sharing.disclosure import _visible_cases, readable
+from sharing.gate import decide_case
+from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
+from sharing.risk.acts import audit
+from sharing.risk.matrix import Matrices
+from sharing.sealing import load_data_keys
+from sharing.shares import ShareRow, shared_with
+from sharing.vocabulary import CaseStatus, Priority, RiskBand
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    number: int
+    section: str
+    question: str
+    answer: str
+    score: int
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    id: int
+    assessed_at: datetime
+    assessed_by: str
+    stage: str
+    matrix_version: int
+    score: int
+    score_band: RiskBand
+    band: RiskBand
+    adjusted: bool
+    adjustment_reason: str | None
+    support_needs: str | None
+    #: The answers the decision allows, in question order (others left out).
+    answers: tuple[AnswerView, ...] = ()
+    #: Some answers were left out: their category is not shared with the user.
+    answers_withheld: bool = False
+
+
+@dataclass(frozen=True)
+class PersonRisk:
+    person_id: int
+    role: str
+    #: The person's name when the decision allows identity; None otherwise.
+    name: str | None
+    #: Newest first.
+    history: tuple[AssessmentView, ...]
+
+    @property
+    def latest(self) -> AssessmentView:
+        return self.history[0]
+
+    @property
+    def trend(self) -> str:
+        """Rising, falling or steady since the assessment before; "first" for one."""
+        if len(self.history) < 2:
+            return "first assessment"
+        now, before = self.history[0], self.history[1]
+        if now.band.rank != before.band.rank:
+            return "rising" if now.band.rank > before.band.rank else "falling"
+        if now.score != before.score:
+            return "rising" if now.score > before.score else "falling"
+        return "steady"
+
+
+@dataclass(frozen=True)
+class TriageChangeView:
+    changed_at: datetime
+    changed_by: str
+    priority_from: Priority
+    priority_to: Priority
+    triage_from: str
+    triage_to: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    id: int
+    reason: str
+    raised_at: datetime
+    considered_at: datetime | None
+    considered_by: str | None
+    decision_note: str | None
+
+
+@dataclass(frozen=True)
+class CaseRisk:
+    """What the user may see of a case's risk."""
+
+    decision: Decision
+    #: The decision allows "risk": bands, scores, history and support needs.
+    shown: bool
+    people: tuple[PersonRisk, ...] = ()
+    risk_review_due_on: date | None = None
+    triage_changes: tuple[TriageChangeView, ...] = ()
+    escalations: tuple[EscalationView, ...] = ()
+
+    @property
+    def highest(self) -> RiskBand | None:
+        bands = [p.latest.band for p in self.people]
+        return max(bands, key=lambda b: b.rank) if bands else None
+
+    @property
+    def open_escalations(self) -> list[EscalationView]:
+        return [e for e in self.escalations if e.considered_at is None]
+
+
+def _assessment_view(
+    assessment: RiskAssessment, decision: Decision, matrices: Matrices
+) -> AssessmentView:
+    matrix = matrices.version(assessment.matrix_version)
+    answers: dict[str, str] = {}
+    withheld = False
+    for column, category in (("risk_answers", "risk"), ("vulnerability_answers", "vulnerability")):
+        if not decision.allows(category):
+            withheld = withheld or getattr(assessment, column) is not None
+            continue
+        value = readable(assessment, column)
+        if value and value.startswith("{"):
+            answers.update(json.loads(value))
+    shown: list[AnswerView] = []
+    for question in matrix.questions if matrix else ():
+        option = question.option(answers.get(question.id, ""))
+        if option is not None:
+            shown.append(
+                AnswerView(
+                    question.number, question.section, question.text, option.label, option.score
+                )
+            )
+    return AssessmentView(
+        id=assessment.id,
+        assessed_at=assessment.assessed_at,
+        assessed_by=assessment.assessed_by.display_name,
+        stage=assessment.stage.label,
+        matrix_version=assessment.matrix_version,
+        score=assessment.score,
+        score_band=assessment.score_band,
+        band=assessment.band,
+        adjusted=assessment.adjusted,
+        adjustment_reason=readable(assessment, "adjustment_reason"),
+        support_needs=readable(assessment, "support_needs"),
+        answers=tuple(shown),
+        answers_withheld=withheld,
+    )
+
+
+def _name(person: Person, decision: Decision) -> str | None:
+    if not decision.allows("identity"):
+        return None
+    parts = [readable(person, "given_names"), readable(person, "family_name")]
+    return " ".join(p for p in parts if p) or None
+
+
+def _people(
+    session: Session, case: Case, decision: Decision, matrices: Matrices
+) -> tuple[PersonRisk, ...]:
+    assessments = session.scalars(
+        select(RiskAssessment)
+        .where(RiskAssessment.case_id == case.id)
+        .options(selectinload(RiskAssessment.assessed_by), selectinload(RiskAssessment.person))
+        .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
+    ).all()
+    by_person: dict[int, list[RiskAssessment]] = defaultdict(list)
+    for assessment in assessments:
+        by_person[assessment.person_id].append(assessment)
+    roles = {p.person_id: p.role.label for p in case.parties}
+    load_data_keys(
+        session,
+        {k for k in [case.data_key_id, *(a.person.data_key_id for a in assessments)] if k},
+    )
+    return tuple(
+        PersonRisk(
+            person_id=person_id,
+            role=roles.get(person_id, "Person"),
+            name=_name(found[0].person, decision),
+            history=tuple(_assessment_view(a, decision, matrices) for a in found),
+        )
+        for person_id, found in by_person.items()
+    )
+
+
+def case_risk(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    matrices: Matrices,
+    purpose: str | None = None,
+) -> CaseRisk:
+    """The risk section of a case page, for a user the case page has already let in."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return CaseRisk(Decision(False), shown=False)
+    decision = decide_case(session, actor, case, Act.VIEW, purpose)
+    if not decision.allowed or not decision.allows("risk"):
+        return CaseRisk(decision, shown=False)
+    people = _people(session, case, decision, matrices)
+    changes = session.scalars(
+        select(TriageChange)
+        .where(TriageChange.case_id == case.id)
+        .options(selectinload(TriageChange.changed_by))
+        .order_by(TriageChange.changed_at.desc())
+    ).all()
+    escalations = (
+        session.scalars(
+            select(Escalation)
+            .where(Escalation.case_id == case.id)
+            .options(selectinload(Escalation.considered_by))
+            .order_by(Escalation.raised_at.desc())
+        ).all()
+        if decision.own_agency
+        else []
+    )
+    categories = sorted(c for c in ("risk", "vulnerability", "identity") if decision.allows(c))
+    audit(
+        session,
+        actor,
+        acts.Action.RISK_VIEW,
+        object_type="case",
+        object_id=case.id,
+        purpose=purpose,
+        basis=_basis(decision, categories),
+    )
+    return CaseRisk(
+        decision=decision,
+        shown=True,
+        people=people,
+        risk_review_due_on=case.risk_review_due_on,
+        triage_changes=tuple(
+            TriageChangeView(
+                changed_at=c.changed_at,
+                changed_by=c.changed_by.display_name,
+                priority_from=c.priority_from,
+                priority_to=c.priority_to,
+                triage_from=c.triage_from.label,
+                triage_to=c.triage_to.label,
+                reason=readable(c, "reason"),
+            )
+            for c in changes
+        ),
+        escalations=tuple(
+            EscalationView(
+                id=e.id,
+                reason=e.reason.label,
+                raised_at=e.raised_at,
+                considered_at=e.considered_at,
+                considered_by=e.considered_by.display_name if e.considered_by else None,
+                decision_note=readable(e, "decision_note") if decision.allows("actions") else None,
+            )
+            for e in escalations
+        ),
+    )
+
+
+def _basis(decision: Decision, categories: list[str]) -> str:
+    if decision.own_agency:
+        return "own agency; categories " + ", ".join(categories)
+    bases = decision.bases_for(*categories)
+    return "; ".join(f"{basis} ({', '.join(cats)})" for basis, cats in bases.items())
+
+
+@dataclass(frozen=True)
+class SharedRisk:
+    """One victim (or witness) whose risk assessment is shared with the user's agency."""
+
+    case_id: int
+    case_reference: str
+    priority: Priority
+    share: ShareRow
+    person: PersonRisk
+    #: Categories of this case the user may see, each with its basis.
+    categories: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sees_vulnerability(self) -> bool:
+        return "vulnerability" in self.categories
+
+
+def shared_risk(
+    session: Session, actor: Actor, matrices: Matrices, today: date
+) -> list[SharedRisk]:
+    """Victims whose risk assessments are shared with the actor's agency under a live
+    share of an active protocol, highest risk first, each with only what the decision
+    allows. Locked and erased cases never appear (``shared_with`` leaves them out)."""
+    rows: list[SharedRisk] = []
+    seen: set[int] = set()
+    listed: list[tuple[int, list[str]]] = []
+    for share in shared_with(session, actor, today):
+        if share.case_id in seen:
+            continue
+        case = session.get(Case, share.case_id)
+        if case is None or case.status is CaseStatus.CLOSED:
+            continue
+        decision = decide_case(session, actor, case, Act.VIEW, share.purpose)
+        if not decision.allowed or not decision.allows("risk"):
+            continue
+        seen.add(case.id)
+        people = _people(session, case, decision, matrices)
+        categories = sorted(c for c in ("risk", "vulnerability", "identity") if decision.allows(c))
+        if people:
+            listed.append((case.id, categories))
+        rows += [
+            SharedRisk(
+                case.id,
+                case.reference,
+                case.priority,
+                share,
+                person,
+                {c: decision.categories[c] for c in categories},
+            )
+            for person in people
+        ]
+    audit(
+        session,
+        actor,
+        acts.Action.SHARED_RISK_LIST,
+        object_type="agency",
+        object_id=actor.agency_id,
+        basis="; ".join(
+            [
+                f"risk assessments shared; cases {acts.ids([case_id for case_id, _ in listed])}",
+                *(f"case {case_id}: {','.join(shown)}" for case_id, shown in listed),
+            ]
+        ),
+    )
+    return sorted(
+        rows,
+        key=lambda r: (-r.person.latest.band.rank, -r.person.latest.score, r.case_reference),
+    )
+
+
+@dataclass(frozen=True)
+class RiskReviewDue:
+    case_id: int
+    reference: str
+    priority: Priority
+    due_on: date
+    #: The highest latest band on the case; None when nobody is assessed yet.
+    band: RiskBand | None
+
+
+def risk_reviews_due(session: Session, actor: Actor, today: date) -> list[RiskReviewDue]:
+    """The actor's own open cases whose risk assessments are due, soonest first."""
+    query = (
+        _visible_cases(actor)
+        .where(
+            Case.officer_id == actor.user_id,
+            Case.status != CaseStatus.CLOSED,
+            Case.risk_review_due_on <= today,
+        )
+        .order_by(Case.risk_review_due_on, Case.id)
+        .limit(20)
+    )
+    cases = session.scalars(query).all()
+    bands: dict[int, RiskBand] = {}
+    if cases:
+        latest_rows = session.execute(
+            select(RiskAssessment.case_id, RiskAssessment.person_id, RiskAssessment.band)
+            .where(RiskAssessment.case_id.in_([c.id for c in cases]))
+            .order_by(RiskAssessment.assessed_at, RiskAssessment.id)
+        ).all()
+        latest: dict[tuple[int, int], RiskBand] = {}
+        for case_id, person_id, band in latest_rows:
+            latest[(case_id, person_id)] = band
+        for (case_id, _), band in latest.items():
+            if case_id not in bands or band.rank > bands[case_id].rank:
+                bands[case_id] = band
+    return [
+        RiskReviewDue(c.id, c.reference, c.priority, c.risk_review_due_on or today, bands.get(c.id))
+        for c in cases
+    ]
+
+
+def assessable_people(session: Session, case: Case, decision: Decision) -> list[tuple[int, str]]:
+    """(person id, "Name (victim)") for the people of a case the owner may assess."""
+    parties = session.scalars(
+        select(CaseParty)
+        .where(CaseParty.case_id == case.id)
+        .options(selectinload(CaseParty.person))
+        .order_by(CaseParty.id)
+    ).all()
+    return [
+        (
+            p.person_id,
+            f"{_name(p.person, decision) or 'Name not recorded'} ({p.role.label.lower()})",
+        )
+        for p in parties
+        if p.role.value != "reported"
+    ]

@@ -1,0 +1,102 @@
+"""Escalation: when an assessment rises to high or a hate incident is recorded, the case
+officer is prompted to consider a case conference, a safeguarding referral and sharing
+with the police, and every partner agency with a live share of the case is alerted.
+
+Alerts name the case reference and the owning agency only, never personal data nor the
+band (a partner may not be allowed to see risk).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.gate import policy
+from sharing.models import Agency, Alert, Case, Escalation, ProtocolRecord, Share
+from sharing.models.base import utcnow
+from sharing.vocabulary import AlertKind, EscalationReason, Role
+
+#: What the officer is asked to consider, in the order the page shows it.
+CONSIDER = (
+    "holding a case conference with the partner agencies",
+    "making a safeguarding referral",
+    "sharing the case with the police",
+)
+
+
+def escalate(
+    session: Session,
+    case: Case,
+    reason: EscalationReason,
+    *,
+    assessment_id: int | None = None,
+    incident_id: int | None = None,
+    now: datetime | None = None,
+) -> Escalation:
+    """Prompt the case officer, and alert every partner with a live share of the case."""
+    now = now or utcnow()
+    escalation = Escalation(
+        case_id=case.id,
+        reason=reason,
+        raised_at=now,
+        assessment_id=assessment_id,
+        incident_id=incident_id,
+    )
+    session.add(escalation)
+    owner = session.get(Agency, case.agency_id)
+    for agency_id, roles in partners_to_alert(session, case, now).items():
+        for role in sorted(roles):
+            session.add(
+                Alert(
+                    agency_id=agency_id,
+                    role=role,
+                    kind=AlertKind.RISK_ESCALATION,
+                    message=(
+                        f"Case {case.reference}, shared with your agency by "
+                        f"{owner.name if owner else 'a partner'}, was escalated on "
+                        f"{now:%d %B %Y}: its officer is considering a case conference and "
+                        "a safeguarding referral. Open it from the cases shared with you."
+                    ),
+                    case_id=case.id,
+                    created_at=now,
+                )
+            )
+    session.flush()
+    return escalation
+
+
+def partners_to_alert(session: Session, case: Case, now: datetime) -> dict[int, set[Role]]:
+    """Agencies with a live share of the case under an active protocol, each with the
+    roles the protocol's clauses give case data to for the share's purpose."""
+    if case.locked:
+        return {}
+    today = now.date()
+    compiled = policy(session)
+    found: dict[int, set[Role]] = {}
+    rows = session.execute(
+        select(Share.agency_id, Share.purpose, ProtocolRecord.key)
+        .join(ProtocolRecord, ProtocolRecord.id == Share.protocol_id)
+        .where(
+            Share.case_id == case.id,
+            Share.revoked_at.is_(None),
+            Share.until >= today,
+        )
+    )
+    for agency_id, purpose, key in rows:
+        for grant in compiled.grants(agency_id, purpose):
+            if grant.protocol_key == key and grant.start <= today <= grant.end:
+                found.setdefault(agency_id, set()).update(grant.roles)
+    return found
+
+
+def open_escalations(session: Session, case_id: int) -> list[Escalation]:
+    """The prompts on a case its officer has not yet recorded a decision on."""
+    return list(
+        session.scalars(
+            select(Escalation)
+            .where(Escalation.case_id == case_id, Escalation.considered_at.is_(None))
+            .order_by(Escalation.raised_at)
+        )
+    )

@@ -1,0 +1,155 @@
+""" "Also known to": whether a case's victims or its address match records other agencies
+hold, found by blind index and confirmed by decrypting the candidates inside the core.
+
+The owning agency's officer sees only the flag, the other agency and the role to contact,
+never the other record, unless a live share already lets them open the other case (then
+they get its reference and the share's purpose). Records on locked or erased cases never
+produce a flag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import blind_index
+from sharing.access import Act, Actor
+from sharing.audit import acts
+from sharing.casework import get_case
+from sharing.gate import decide_case, share_facts
+from sharing.models import Agency, Case, CaseParty, Person, User
+from sharing.models.base import utcnow
+from sharing.risk.acts import audit
+from sharing.sealing import SealedValueError, unseal
+from sharing.vocabulary import PartyRole, Role
+
+#: People on a case whose records are matched against other agencies'.
+MATCHED_ROLES = frozenset({PartyRole.VICTIM, PartyRole.REPORTER, PartyRole.WITNESS})
+
+
+@dataclass(frozen=True)
+class KnownTo:
+    agency: str
+    #: Whom to contact there, by role (never a record's content).
+    contact_role: str
+    #: What matched: "a victim", "the address" (no values).
+    matched: tuple[str, ...]
+    #: Cases of that agency a live share already lets the user open: (id, reference, purpose).
+    shared: tuple[tuple[int, str, str], ...] = ()
+
+
+def _read(record: Person | Case, column: str) -> str | None:
+    try:
+        return unseal(record, column)
+    except SealedValueError:
+        return None
+
+
+def _person_terms(person: Person) -> list[tuple[str, str]]:
+    family = _read(person, "family_name")
+    dob = _read(person, "date_of_birth")
+    phone = _read(person, "phone")
+    terms = []
+    if family and dob:
+        value = blind_index.surname_dob(family, dob)
+        if value:
+            terms.append(("surname_dob", value))
+    if phone:
+        normalised = blind_index.normalise("phone", phone)
+        if normalised:
+            terms.append(("phone", normalised))
+    return terms
+
+
+def _matches(record: Person | Case, field: str, value: str) -> bool:
+    if field == "surname_dob":
+        family, dob = _read(record, "family_name"), _read(record, "date_of_birth")
+        return bool(family and dob) and blind_index.surname_dob(family or "", dob or "") == value
+    stored = _read(record, field)
+    return stored is not None and blind_index.normalise(field, stored) == value
+
+
+def known_to_others(session: Session, actor: Actor, case_id: int) -> list[KnownTo]:
+    """Other agencies holding records that match this case's victims or address; for
+    the owning agency's users only (anyone else gets an empty list)."""
+    case = get_case(session, actor, case_id, Act.VIEW)
+    if case.agency_id != actor.agency_id:
+        return []
+    others = [
+        a.id
+        for a in session.scalars(select(Agency).where(Agency.area_id == case.agency.area_id))
+        if a.id != case.agency_id
+    ]
+    found: dict[int, set[str]] = {}  # matched case id -> what matched
+    for party in case.parties:
+        if party.role not in MATCHED_ROLES:
+            continue
+        for field, value in _person_terms(party.person):
+            person_ids, _ = blind_index.candidates(session, field, value, others)
+            for person in session.scalars(select(Person).where(Person.id.in_(person_ids))):
+                if person.erased_at is None and _matches(person, field, value):
+                    for other_case in _cases_of(session, person.id):
+                        found.setdefault(other_case, set()).add(f"a {party.role.label.lower()}")
+    uprn = _read(case, "uprn")
+    if uprn:
+        _, case_ids = blind_index.candidates(session, "uprn", uprn, others)
+        for other in session.scalars(select(Case).where(Case.id.in_(case_ids))):
+            if _matches(other, "uprn", uprn):
+                found.setdefault(other.id, set()).add("the address")
+    flags = _flags(session, actor, found)
+    audit(
+        session,
+        actor,
+        acts.Action.KNOWN_CHECK,
+        object_type="case",
+        object_id=case.id,
+        basis="matched agencies " + (", ".join(sorted(f.agency for f in flags)) or "none"),
+    )
+    return flags
+
+
+def _cases_of(session: Session, person_id: int) -> list[int]:
+    return list(session.scalars(select(CaseParty.case_id).where(CaseParty.person_id == person_id)))
+
+
+def _flags(session: Session, actor: Actor, found: dict[int, set[str]]) -> list[KnownTo]:
+    """One flag per agency; locked and erased cases are left out before anything else."""
+    by_agency: dict[int, tuple[set[str], list[tuple[int, str, str]], set[str]]] = {}
+    now = utcnow()
+    for other in session.scalars(select(Case).where(Case.id.in_(found))):
+        if other.locked or other.erased_at is not None:
+            continue
+        matched, shared, contacts = by_agency.setdefault(other.agency_id, (set(), [], set()))
+        matched.update(found[other.id])
+        contacts.add(_contact_role(session, other))
+        for share in share_facts(session, other.id, actor.agency_id):
+            if (
+                share.live(now.date())
+                and decide_case(session, actor, other, Act.VIEW, share.purpose, now=now).allowed
+            ):
+                shared.append((other.id, other.reference, share.purpose))
+                break
+    agencies = {
+        a.id: a.name for a in session.scalars(select(Agency).where(Agency.id.in_(by_agency)))
+    }
+    return sorted(
+        (
+            KnownTo(
+                agency=agencies[agency_id],
+                contact_role=", ".join(sorted(contacts)),
+                matched=tuple(sorted(matched)),
+                shared=tuple(sorted(shared)),
+            )
+            for agency_id, (matched, shared, contacts) in by_agency.items()
+        ),
+        key=lambda k: k.agency,
+    )
+
+
+def _contact_role(session: Session, case: Case) -> str:
+    officer = session.get(User, case.officer_id)
+    if officer is not None and Role.CASE_OFFICER in officer.roles:
+        return Role.CASE_OFFICER.label.lower()
+    return Role.MANAGER.label.lower()

@@ -1,0 +1,297 @@
+"""Risk pages as users meet them on the demo partnership: the assessment journey with its
+refusals, the case page's risk section, triage changes, escalation prompts, the risk
+shared with a partner, "also known to", reviews due on the home page, and who may reach
+which page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from sharing.models import Alert, Case, CaseParty, Escalation, RiskAssessment, Share, TriageChange
+from sharing.risk.assessments import latest as latest_assessment
+from sharing.risk.matrix import shipped
+from sharing.vocabulary import AlertKind, PartyRole, Priority, RiskBand, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+PURPOSE = "asb_case_management"
+MATRIX = shipped().current
+#: Answers scoring the most on every question: high risk.
+HIGHEST = {f"answer-{q.id}": max(q.options, key=lambda o: o.score).value for q in MATRIX.questions}
+#: Answers scoring nothing: low risk.
+LOWEST = {f"answer-{q.id}": min(q.options, key=lambda o: o.score).value for q in MATRIX.questions}
+
+
+def _shared_with_police(session) -> Case:
+    """A case of a landlord shared with the police, with a victim and no lock, whose
+    victim is not already at high risk (so a high assessment is a rise)."""
+    shares = session.scalars(
+        select(Share)
+        .join(Case, Case.id == Share.case_id)
+        .where(
+            Share.revoked_at.is_(None),
+            Case.locked.is_(False),
+            Case.status == "active",
+            Share.agency.has(code="northshire-police"),
+        )
+        .order_by(Share.id)
+    )
+    for share in shares:
+        case = session.get(Case, share.case_id)
+        if any(p.role is PartyRole.VICTIM for p in case.parties) and not _high(session, case):
+            return case
+    raise AssertionError("the demo has no shared case with a victim")
+
+
+def _high(session, case: Case) -> bool:
+    latest = latest_assessment(session, case.id, _victim(case))
+    return latest is not None and latest.band is RiskBand.HIGH
+
+
+def _victim(case: Case) -> int:
+    return next(p.person_id for p in case.parties if p.role is PartyRole.VICTIM)
+
+
+def _post(client, path: str, data: dict[str, str]):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
+
+
+def _assessments(session, case_id: int) -> int:
+    session.expire_all()
+    return session.scalar(
+        select(func.count()).select_from(RiskAssessment).where(RiskAssessment.case_id == case_id)
+    )
+
+
+def test_officer_assesses_a_victim_page_by_page_and_a_police_officer_sees_the_band(
+    demo_hub, demo_session
+) -> None:
+    case = _shared_with_police(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/risk/new"
+    first = officer.get(path)
+    assert first.status_code == 200
+    assert "Who are you assessing?" in first.get_data(as_text=True)
+    base = {"version": str(MATRIX.version), "csrf_token": csrf_token(officer, path)}
+
+    nobody = officer.post(path, data={**base, "step": "person"})
+    assert nobody.status_code == 400
+    assert "Choose the victim, witness or reporter on this case to assess" in nobody.get_data(
+        as_text=True
+    )
+
+    who = {"person_id": str(_victim(case)), "stage": "review"}
+    history = officer.post(path, data={**base, **who, "step": "person"})
+    assert history.status_code == 200
+    assert '<h1 class="govuk-heading-l">History</h1>' in history.get_data(as_text=True)
+
+    unanswered = officer.post(path, data={**base, **who, "step": "history"})
+    assert unanswered.status_code == 400
+    text = unanswered.get_data(as_text=True)
+    assert "There is a problem" in text
+    assert "Answer question 1: Other than this occasion" in text
+    assert 'href="#answer-frequency"' in text
+
+    answers = {**who, **HIGHEST}
+    band = officer.post(path, data={**base, **answers, "step": "support"})
+    assert "Score <strong>40</strong>" in band.get_data(as_text=True)
+
+    no_reason = officer.post(path, data={**base, **answers, "band": "medium", "step": "band"})
+    assert no_reason.status_code == 400
+    assert "Give the reason for changing the band from high (from the score) to medium" in (
+        no_reason.get_data(as_text=True)
+    )
+
+    check = officer.post(
+        path, data={**base, **answers, "support_needs": "Panic alarm", "step": "band"}
+    )
+    page = check.get_data(as_text=True)
+    assert "Check your answers before saving the assessment" in page
+    assert "Every day (scores 4)" in page
+    before = _assessments(demo_session, case.id)
+    saved = officer.post(
+        path, data={**base, **answers, "support_needs": "Panic alarm", "step": "check"}
+    )
+    assert saved.status_code == 302
+    assert _assessments(demo_session, case.id) == before + 1
+
+    shown = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "High risk" in shown
+    assert (
+        "Consider a case conference, a safeguarding referral and sharing with the police" in shown
+    )
+    assert "Panic alarm" in shown
+
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    listing = police.get("/risk/shared").get_data(as_text=True)
+    row = listing[
+        listing.index(f"Case {case.reference}") - 600 : listing.index(f"Case {case.reference}")
+        + 1500
+    ]
+    assert "High risk" in row
+    assert "Panic alarm" in row  # support needs: "risk", in the police clause
+    assert "Not shared with your agency" in row  # vulnerability answers are not
+    assert case.agency.name in row
+    assert "Northshire ASB case management information sharing protocol (version 1)" in row
+    alerts = police.get("/alerts").get_data(as_text=True)
+    assert case.reference in alerts
+    partner_page = police.get(f"/cases/{case.id}?purpose={PURPOSE}").get_data(as_text=True)
+    assert "High risk" in partner_page
+    assert "Vulnerability answers: not shared with your agency." in partner_page
+    assert "Extremely affected" not in partner_page  # a vulnerability answer
+
+
+def test_answers_from_an_old_version_or_with_an_unknown_option_are_refused_and_nothing_saved(
+    demo_hub, demo_session
+) -> None:
+    case = _shared_with_police(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/risk/new"
+    before = _assessments(demo_session, case.id)
+    who = {"person_id": str(_victim(case)), "stage": "review", "step": "check"}
+    old = _post(officer, path, {**who, **LOWEST, "version": str(MATRIX.version - 1)})
+    assert old.status_code == 400
+    assert f"The Risk Assessment Matrix has changed to version {MATRIX.version}" in old.get_data(
+        as_text=True
+    )
+    unknown = _post(
+        officer,
+        path,
+        {**who, **LOWEST, "version": str(MATRIX.version), "answer-frequency": "hourly"},
+    )
+    assert unknown.status_code == 400
+    assert "that answer is not in version 1 of the matrix" in unknown.get_data(as_text=True)
+    stranger = _post(officer, path, {**who, **LOWEST, "version": "1", "person_id": "999999"})
+    assert stranger.status_code == 400
+    assert "Choose the victim, witness or reporter on this case" in stranger.get_data(as_text=True)
+    assert _assessments(demo_session, case.id) == before
+
+
+def test_triage_change_is_recorded_with_who_and_why_and_makes_a_review_due(
+    demo_hub, demo_session
+) -> None:
+    case = demo_session.scalar(
+        select(Case)
+        .where(Case.priority == Priority.AMBER, Case.status == "active", Case.locked.is_(False))
+        .order_by(Case.id)
+    )
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/triage"
+    no_reason = _post(officer, path, {"priority": "red_high", "triage": "serious"})
+    assert no_reason.status_code == 400
+    assert "Say why you are changing the triage" in no_reason.get_data(as_text=True)
+    done = _post(
+        officer,
+        path,
+        {"priority": "red_high", "triage": "serious", "reason": "Threats made at the door"},
+    )
+    assert done.status_code == 302
+    demo_session.expire_all()
+    change = demo_session.scalar(select(TriageChange).where(TriageChange.case_id == case.id))
+    assert change.changed_by_id == case.officer_id
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Threats made at the door" in page
+    assert "Red: high risk, serious or high risk" in page
+    home = officer.get("/").get_data(as_text=True)
+    assert case.reference in home[home.index("Risk assessment reviews due") :]
+
+
+def test_the_officer_records_a_decision_on_an_escalation(demo_hub, demo_session) -> None:
+    escalation = demo_session.scalar(
+        select(Escalation)
+        .join(Case, Case.id == Escalation.case_id)
+        .where(Escalation.considered_at.is_(None), Case.status == "active", Case.locked.is_(False))
+        .order_by(Escalation.id)
+    )
+    case = demo_session.get(Case, escalation.case_id)
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/escalations/{escalation.id}"
+    assert "Record what you decided" in officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    empty = _post(officer, path, {"note": " "})
+    assert empty.status_code == 400
+    done = _post(officer, path, {"note": "Conference requested for Tuesday"})
+    assert done.status_code == 302
+    assert _post(officer, f"/cases/{case.id}/escalations/999999", {"note": "x"}).status_code == 404
+
+
+def test_known_to_other_agencies_shows_the_flag_not_the_record(demo_hub, demo_session) -> None:
+    pages = []
+    for case in demo_session.scalars(
+        select(Case)
+        .where(Case.locked.is_(False), Case.agency.has(code="larkmoor-ha"))
+        .order_by(Case.id)
+    ):
+        officer = demo_client(demo_hub, case.officer)
+        page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+        if "Also known to:" in page:
+            pages.append(page)
+            break
+    assert pages, "no Larkmoor case is known to another agency in the demo"
+    flag = re.search(r"Also known to: <strong>([^<]+)</strong>, ([a-z ]+) \(matched on", pages[0])
+    assert flag
+    assert flag.group(1) != "Larkmoor Housing Association"
+
+
+@pytest.mark.parametrize("role", ["analyst", "dpo", "administrator"])
+def test_roles_without_case_content_are_refused_risk_pages(as_user, role: str) -> None:
+    client = as_user(role)
+    for path in ("/risk/shared", "/cases/1/risk/new", "/cases/1/triage", "/cases/1/escalations/1"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_partners_cannot_assess_or_change_triage_on_a_case_they_do_not_own(
+    demo_hub, demo_session
+) -> None:
+    case = _shared_with_police(demo_session)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert police.get(f"/cases/{case.id}/risk/new").status_code == 403  # shared: refused
+    assert police.get(f"/cases/{case.id}/triage").status_code == 403
+    eh = demo_client(demo_hub, demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER))
+    unshared = demo_session.scalar(
+        select(Case)
+        .where(~Case.id.in_(select(Share.case_id).where(Share.agency.has(code="northshire-eh"))))
+        .where(Case.agency.has(code="larkmoor-ha"))
+        .order_by(Case.id)
+    )
+    assert eh.get(f"/cases/{unshared.id}/risk/new").status_code == 404
+
+
+def test_locked_cases_never_appear_in_shared_risk(demo_hub, demo_session) -> None:
+    locked = demo_session.scalars(select(Case).where(Case.locked.is_(True))).all()
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    listing = police.get("/risk/shared").get_data(as_text=True)
+    for case in locked:
+        assert case.reference not in listing
+
+
+def test_partners_with_a_live_share_are_alerted_of_a_hate_incident(demo_hub, demo_session) -> None:
+    case = _shared_with_police(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/incidents/new"
+    before = demo_session.scalar(
+        select(func.count()).select_from(Alert).where(Alert.kind == AlertKind.RISK_ESCALATION)
+    )
+    response = _post(
+        officer,
+        path,
+        {
+            "occurred_at-day": "1",
+            "occurred_at-month": "1",
+            "occurred_at-year": "2025",
+            "occurred_at-hour": "10",
+            "occurred_at-minute": "0",
+            "description": "Racist graffiti on the door",
+            "received_by": str(case.agency_id),
+            "hate_related": "y",
+        },
+    )
+    assert response.status_code == 302
+    demo_session.expire_all()
+    after = demo_session.scalar(
+        select(func.count()).select_from(Alert).where(Alert.kind == AlertKind.RISK_ESCALATION)
+    )
+    assert after > before
+    assert demo_session.scalar(select(CaseParty).where(CaseParty.case_id == case.id)) is not None

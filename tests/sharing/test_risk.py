@@ -1,0 +1,456 @@
+"""Risk assessments, triage changes, escalations, shared risk and "also known to" in the
+core: stored and read back on SQLite and PostgreSQL, bad input refused with nothing
+written, and what each partner may see of shared risk (demo partnership)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from sharing import casework
+from sharing.access import Actor
+from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing.db import make_session_factory
+from sharing.demo import build_demo
+from sharing.models import (
+    Alert,
+    AuditEntry,
+    Case,
+    Escalation,
+    LockMember,
+    Person,
+    RiskAssessment,
+    Share,
+    TriageChange,
+    User,
+)
+from sharing.risk import disclose, known
+from sharing.risk.assessments import (
+    AssessmentError,
+    AssessmentInput,
+    change_triage,
+    record_assessment,
+)
+from sharing.risk.matrix import shipped
+from sharing.sealing import unseal
+from sharing.vocabulary import (
+    AlertKind,
+    AssessmentStage,
+    EscalationReason,
+    PartyRole,
+    Priority,
+    RiskBand,
+    Role,
+    Triage,
+)
+from tests.fixtures.demo import demo_actor
+
+MATRICES = shipped()
+MATRIX = MATRICES.current
+HIGHEST = {q.id: max(q.options, key=lambda o: o.score).value for q in MATRIX.questions}
+LOWEST = {q.id: min(q.options, key=lambda o: o.score).value for q in MATRIX.questions}
+TODAY = date(2026, 11, 1)
+
+
+def _police_shared_case(session: Session) -> Case:
+    for share in session.scalars(
+        select(Share)
+        .join(Case, Case.id == Share.case_id)
+        .where(
+            Share.agency.has(code="northshire-police"),
+            Share.revoked_at.is_(None),
+            Case.locked.is_(False),
+            Case.status == "active",
+        )
+        .order_by(Share.id)
+    ):
+        case = session.get(Case, share.case_id)
+        if any(p.role is PartyRole.VICTIM for p in case.parties):
+            return case
+    raise AssertionError("no shared case with a victim")
+
+
+def _victim(case: Case) -> int:
+    return next(p.person_id for p in case.parties if p.role is PartyRole.VICTIM)
+
+
+def _rows(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _officer(session: Session, case: Case) -> Actor:
+    return Actor.of(session.get(User, case.officer_id))
+
+
+def test_assessments_triage_and_escalations_are_stored_sealed_and_read_back(
+    migrated_engine: Engine, keys
+) -> None:
+    factory = make_session_factory(migrated_engine, keys)
+    with factory() as session:
+        build_demo(session, today=TODAY)
+        session.commit()
+        case = _police_shared_case(session)
+        officer = _officer(session, case)
+        now = datetime.now(UTC)
+        first = record_assessment(
+            session,
+            officer,
+            case.id,
+            AssessmentInput(_victim(case), AssessmentStage.REVIEW, MATRIX.version, dict(LOWEST)),
+            matrices=MATRICES,
+            review_days=14,
+            now=now,
+        )
+        assert (first.score, first.band) == (0, RiskBand.LOW)
+        second = record_assessment(
+            session,
+            officer,
+            case.id,
+            AssessmentInput(
+                _victim(case),
+                AssessmentStage.CHANGE,
+                MATRIX.version,
+                dict(HIGHEST),
+                support_needs="Panic alarm fitted",
+            ),
+            matrices=MATRICES,
+            review_days=14,
+            now=now + timedelta(minutes=1),
+        )
+        change = change_triage(
+            session,
+            officer,
+            case.id,
+            priority=Priority.RED_URGENT
+            if case.priority is not Priority.RED_URGENT
+            else Priority.RED_HIGH,
+            triage=Triage.SERIOUS,
+            reason="Threat to burn the door",
+            now=now + timedelta(minutes=2),
+        )
+        session.commit()
+        ids = (case.id, second.id, change.id)
+
+    with factory() as session:
+        case_id, second_id, change_id = ids
+        stored = session.get(RiskAssessment, second_id)
+        assert (stored.score, stored.score_band, stored.band) == (40, RiskBand.HIGH, RiskBand.HIGH)
+        assert stored.vulnerability_answers is not None
+        assert b"how_affected" not in stored.vulnerability_answers  # sealed
+        assert '"how_affected": "extremely"' in unseal(stored, "vulnerability_answers")
+        assert '"health"' in unseal(stored, "vulnerability_answers")  # health: special category
+        assert '"frequency": "daily"' in unseal(stored, "risk_answers")
+        assert unseal(stored, "support_needs") == "Panic alarm fitted"
+        assert unseal(session.get(TriageChange, change_id), "reason") == "Threat to burn the door"
+        case = session.get(Case, case_id)
+        assert case.risk_review_due_on == datetime.now(UTC).date()  # priority changed: due now
+        escalation = session.scalar(
+            select(Escalation).where(
+                Escalation.case_id == case_id, Escalation.assessment_id == second_id
+            )
+        )
+        assert escalation.reason is EscalationReason.HIGH_RISK
+        alerts = session.scalars(
+            select(Alert).where(Alert.case_id == case_id, Alert.kind == AlertKind.RISK_ESCALATION)
+        ).all()
+        assert {a.agency.code for a in alerts} >= {"northshire-police"}
+        assert {a.role for a in alerts if a.agency.code == "northshire-police"} == {
+            Role.CASE_OFFICER,
+            Role.MANAGER,
+        }
+        assert all("Panic" not in a.message and "high" not in a.message for a in alerts)
+        actions = session.scalars(select(AuditEntry.action)).all()
+        assert actions.count("risk.record") >= 2
+        assert "triage.change" in actions
+
+
+def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
+    migrated_engine: Engine, keys
+) -> None:
+    with make_session_factory(migrated_engine, keys)() as session:
+        build_demo(session, today=TODAY)
+        session.commit()
+        case = _police_shared_case(session)
+        officer = _officer(session, case)
+        victim = _victim(case)
+        before = (
+            _rows(session, RiskAssessment),
+            _rows(session, Escalation),
+            _rows(session, AuditEntry),
+        )
+        stranger = session.scalar(
+            select(Person.id).where(~Person.id.in_([p.person_id for p in case.parties]))
+        )
+        one_missing = {k: v for k, v in HIGHEST.items() if k != "health"}
+        bad = [
+            (
+                AssessmentInput(victim, AssessmentStage.REVIEW, 1, one_missing),
+                "health",
+                "Answer question 11",
+            ),
+            (
+                AssessmentInput(
+                    victim, AssessmentStage.REVIEW, 1, {**HIGHEST, "frequency": "hourly"}
+                ),
+                "frequency",
+                "not in version 1 of the matrix",
+            ),
+            (
+                AssessmentInput(
+                    victim, AssessmentStage.REVIEW, 1, dict(HIGHEST), band=RiskBand.LOW
+                ),
+                "adjustment_reason",
+                "Give the reason for changing the band from high (from the score) to low",
+            ),
+            (
+                AssessmentInput(stranger, AssessmentStage.REVIEW, 1, dict(HIGHEST)),
+                "person_id",
+                "Choose the victim, witness or reporter on this case",
+            ),
+            (
+                AssessmentInput(victim, AssessmentStage.REVIEW, 0, dict(HIGHEST)),
+                "version",
+                "has changed to version 1 since these answers were given",
+            ),
+            (
+                AssessmentInput(victim, None, 1, dict(HIGHEST)),
+                "stage",
+                "Choose the stage of the case",
+            ),
+        ]
+        for data, field, message in bad:
+            with pytest.raises(AssessmentError) as refused:
+                record_assessment(session, officer, case.id, data, matrices=MATRICES)
+            assert refused.value.field == field
+            assert message in refused.value.message
+        with pytest.raises(CaseworkError, match="Say why you are changing the triage"):
+            change_triage(
+                session,
+                officer,
+                case.id,
+                priority=Priority.AMBER,
+                triage=Triage.LOW_LEVEL,
+                reason=" ",
+            )
+        assert (
+            _rows(session, RiskAssessment),
+            _rows(session, Escalation),
+            _rows(session, AuditEntry),
+        ) == before
+
+
+def test_only_the_owning_agency_records_risk(demo_session) -> None:
+    case = _police_shared_case(demo_session)
+    data = AssessmentInput(_victim(case), AssessmentStage.REVIEW, 1, dict(LOWEST))
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    with pytest.raises(NotAllowed):
+        record_assessment(demo_session, police, case.id, data, matrices=MATRICES)
+    eh = demo_actor(demo_session, "northshire-eh", Role.CASE_OFFICER)
+    unshared = demo_session.scalar(
+        select(Case).where(~Case.id.in_(select(Share.case_id))).order_by(Case.id)
+    )
+    with pytest.raises(NotFound):
+        record_assessment(demo_session, eh, unshared.id, data, matrices=MATRICES)
+    demo_session.rollback()
+
+
+def _shared_rows(session, agency: str, role: Role) -> list[disclose.SharedRisk]:
+    actor = demo_actor(session, agency, role)
+    rows = disclose.shared_risk(session, actor, MATRICES, date.today())
+    session.rollback()
+    return rows
+
+
+def test_police_see_band_and_support_needs_but_not_vulnerability_answers(demo_session) -> None:
+    rows = _shared_rows(demo_session, "northshire-police", Role.CASE_OFFICER)
+    assert rows
+    bands = [(r.person.latest.band.rank, r.person.latest.score) for r in rows]
+    assert bands == sorted(bands, reverse=True)  # highest risk first
+    assert {r.person.latest.band for r in rows} >= {RiskBand.HIGH, RiskBand.MEDIUM}
+    for row in rows:
+        assert not row.sees_vulnerability
+        assert all(a.section != "vulnerability" for a in row.person.latest.answers)
+        assert all(a.number != 11 for a in row.person.latest.answers)  # health
+        assert row.person.latest.answers_withheld
+        assert row.share.owner_agency
+        assert row.share.shared_by
+        assert row.share.protocol
+        assert "clause 4.2" in row.categories["risk"]
+    assert any(r.person.latest.support_needs for r in rows)
+
+
+def test_council_managers_see_vulnerability_answers_on_red_cases_only(demo_session) -> None:
+    manager_rows = _shared_rows(demo_session, "northshire-csp", Role.MANAGER)
+    officer_rows = _shared_rows(demo_session, "northshire-csp", Role.CASE_OFFICER)
+    assert manager_rows
+    assert all(r.sees_vulnerability == (r.priority is not Priority.AMBER) for r in manager_rows)
+    assert any(a.section == "vulnerability" for r in manager_rows for a in r.person.latest.answers)
+    assert not any(r.sees_vulnerability for r in officer_rows)
+
+
+def test_agencies_without_a_share_and_roles_without_a_clause_see_no_shared_risk(
+    demo_session,
+) -> None:
+    assert _shared_rows(demo_session, "northshire-icb", Role.PARTNER_VIEWER) == []
+    assert _shared_rows(demo_session, "northshire-police", Role.ANALYST) == []
+
+
+def test_a_locked_case_leaves_shared_risk_and_never_raises_the_known_flag(demo_session) -> None:
+    case = _police_shared_case(demo_session)
+    rows = _shared_rows(demo_session, "northshire-police", Role.CASE_OFFICER)
+    assert case.id in {r.case_id for r in rows}
+    case.locked = True
+    demo_session.flush()
+    try:
+        rows = disclose.shared_risk(
+            demo_session,
+            demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER),
+            MATRICES,
+            date.today(),
+        )
+        assert case.id not in {r.case_id for r in rows}
+    finally:
+        demo_session.rollback()
+
+
+def test_a_new_case_for_a_victim_known_elsewhere_shows_the_agency_not_the_record(
+    demo_session,
+) -> None:
+    other = _police_shared_case(demo_session)  # a landlord's case, with a victim
+    victim = demo_session.get(Person, _victim(other))
+    family, given = unseal(victim, "family_name"), unseal(victim, "given_names")
+    dob = unseal(victim, "date_of_birth")
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    try:
+        new = casework.open_case(
+            demo_session,
+            police,
+            casework.CaseInput(
+                category=other.category,
+                priority=Priority.RED_HIGH,
+                triage=Triage.SERIOUS,
+                summary="Reported at the front counter",
+                parties=[
+                    casework.PersonInput(
+                        role=PartyRole.VICTIM,
+                        family_name=family,
+                        given_names=given,
+                        date_of_birth=date.fromisoformat(dob) if dob else None,
+                    )
+                ],
+            ),
+        )
+        assert new.risk_review_due_on is not None  # red: assessed at the outset
+        flags = known.known_to_others(demo_session, police, new.id)
+        owner = next(f for f in flags if f.agency == other.agency.name)
+        assert "a victim" in owner.matched
+        assert owner.contact_role in ("case officer", "manager")
+        # The police hold a share of that case: they may open it, so they are told which.
+        assert (other.id, other.reference, "asb_case_management") in owner.shared
+        text = repr(flags)
+        assert family not in text
+        assert unseal(other, "summary") not in text
+
+        other.locked = True
+        demo_session.flush()
+        assert other.agency.name not in {
+            f.agency for f in known.known_to_others(demo_session, police, new.id)
+        }
+        # Anyone but the owning agency gets nothing (the case is hidden from them).
+        landlord = _officer(demo_session, other)
+        with pytest.raises(NotFound):
+            known.known_to_others(demo_session, landlord, new.id)
+    finally:
+        demo_session.rollback()
+
+
+def test_a_hate_incident_prompts_the_officer_and_alerts_partners_with_a_live_share(
+    demo_session,
+) -> None:
+    case = _police_shared_case(demo_session)
+    officer = _officer(demo_session, case)
+    try:
+        casework.add_incident(
+            demo_session,
+            officer,
+            case.id,
+            casework.IncidentInput(
+                occurred_at=datetime.now(UTC) - timedelta(hours=1),
+                description="Abuse shouted about the victim's religion",
+                hate_related=True,
+            ),
+        )
+        escalation = demo_session.scalar(
+            select(Escalation)
+            .where(Escalation.case_id == case.id, Escalation.incident_id.is_not(None))
+            .order_by(Escalation.id.desc())
+        )
+        assert escalation.reason is EscalationReason.HATE_INCIDENT
+        assert escalation.considered_at is None
+        police_alerts = demo_session.scalars(
+            select(Alert).where(
+                Alert.case_id == case.id,
+                Alert.kind == AlertKind.RISK_ESCALATION,
+                Alert.agency.has(code="northshire-police"),
+            )
+        ).all()
+        assert police_alerts
+        assert all("religion" not in a.message for a in police_alerts)
+    finally:
+        demo_session.rollback()
+
+
+def test_locked_cases_alert_no_partner(demo_session) -> None:
+    case = _police_shared_case(demo_session)
+    officer = _officer(demo_session, case)
+    try:
+        case.locked = True
+        demo_session.add(
+            LockMember(case_id=case.id, user_id=officer.user_id, named_by_id=officer.user_id)
+        )
+        demo_session.flush()
+        for n, answers in enumerate((LOWEST, HIGHEST)):
+            before = _rows(demo_session, Alert)
+            record_assessment(
+                demo_session,
+                officer,
+                case.id,
+                AssessmentInput(_victim(case), AssessmentStage.REVIEW, 1, dict(answers)),
+                matrices=MATRICES,
+                now=datetime.now(UTC) + timedelta(minutes=n),
+            )
+        escalation = demo_session.scalar(
+            select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id.desc())
+        )
+        assert escalation.reason is EscalationReason.HIGH_RISK  # the officer is prompted
+        assert _rows(demo_session, Alert) == before  # no partner is told
+    finally:
+        demo_session.rollback()
+
+
+def test_case_risk_shows_history_and_trend_newest_first(demo_session) -> None:
+    case = _police_shared_case(demo_session)
+    officer = _officer(demo_session, case)
+    try:
+        for n, answers in enumerate((LOWEST, HIGHEST)):
+            record_assessment(
+                demo_session,
+                officer,
+                case.id,
+                AssessmentInput(_victim(case), AssessmentStage.REVIEW, 1, dict(answers)),
+                matrices=MATRICES,
+                now=datetime.now(UTC) + timedelta(minutes=n),
+            )
+        risk = disclose.case_risk(demo_session, officer, case.id, MATRICES)
+        person = next(p for p in risk.people if p.person_id == _victim(case))
+        assert person.latest.score == 40
+        assert person.history[1].score == 0
+        assert person.trend == "rising"
+        assert risk.highest is RiskBand.HIGH
+        assert len(person.latest.answers) == 14
+        assert any(e.considered_at is None for e in risk.escalations)
+    finally:
+        demo_session.rollback()
