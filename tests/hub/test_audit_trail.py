@@ -98,7 +98,10 @@ def test_a_partner_view_names_protocol_clause_share_and_purpose(demo_hub, demo_s
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     before = _last_seq(demo_session)
     assert police.get(f"/cases/{share.case_id}?purpose={PURPOSE}").status_code == 200
-    [entry] = _entries_since(demo_session, before)
+    entries = _entries_since(demo_session, before)
+    [entry] = [e for e in entries if e.action == Action.CASE_VIEW]
+    [risk] = [e for e in entries if e.action == Action.RISK_VIEW]  # its risk section, decided alike
+    assert (risk.object_id, risk.purpose) == (str(share.case_id), PURPOSE)
     assert entry.purpose == PURPOSE
     assert "Protocol northshire-asb-case-management version 1, clause" in entry.basis
     assert f"share {share.id} until" in entry.basis
