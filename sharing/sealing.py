@@ -52,6 +52,8 @@ _CIPHERS = "data_key_ciphers"
 #: Mapped class → {sealed column → the start of its associated data}. Tables never change
 #: while the process runs, so this is worked out once per class.
 _AD_PREFIXES: dict[type, dict[str, bytes]] = {}
+#: Marks a column whose value is not loaded on its instance.
+_MISSING: Any = object()
 
 
 class SealedValueError(ValueError):
@@ -233,7 +235,7 @@ def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None
             setattr(record, column, None)
         return
     session = _session(record)
-    row_id = record.id  # type: ignore[attr-defined]
+    row_id = record.__dict__.get("id")
     if row_id is None:
         session.flush()  # the row's id is part of the associated data
         row_id = record.id  # type: ignore[attr-defined]
@@ -242,53 +244,66 @@ def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None
     suffix = f"{row_id}|{key_id}".encode()
     encrypt, urandom = cipher.encrypt, os.urandom
     for column, value in values.items():
-        if value is None or value == "":
+        if not value:
             setattr(record, column, None)
             continue
         nonce = urandom(_NONCE)
-        sealed = encrypt(nonce, value.encode("utf-8"), prefixes[column] + suffix)
-        setattr(record, column, header + nonce + sealed)
+        setattr(
+            record,
+            column,
+            header + nonce + encrypt(nonce, value.encode(), prefixes[column] + suffix),
+        )
 
 
 def unseal_many(record: DeclarativeBase, columns: Iterable[str]) -> dict[str, str | None]:
     """``unseal`` several columns of one record, finding its data key once: column → plain
     value or None. Raises as ``unseal`` does for the first column that cannot be read.
 
-    Every value is checked as ``unseal`` checks it (format, data key, associated data);
-    the work common to a record's values (its session, key and row) is done once."""
+    Every value is checked as ``unseal`` checks it: its format byte here, and its column,
+    row and data key by the decryption itself (the associated data names them), after
+    which ``_check_header`` says why a value failed. The work common to a record's values (its session, key and
+    row) is done once, and loaded values are read without the ORM's attribute events."""
     model = record.__class__
     prefixes = _ad_prefixes(model)
-    loaded = record.__dict__  # loaded column values, without the ORM's attribute events
-    row_id: int = record.id  # type: ignore[attr-defined]
-    key_id: int | None = record.sealed_under.data_key_id  # type: ignore[attr-defined]
+    loaded = record.__dict__
+    # Loaded values from the instance's dict, others through the ORM (a .get() default
+    # would load them always).
+    row_id: int = loaded["id"] if "id" in loaded else record.id  # type: ignore[attr-defined]  # noqa: SIM401
+    owner = record.sealed_under  # type: ignore[attr-defined]
+    owned = owner.__dict__
+    key_id: int | None = owned["data_key_id"] if "data_key_id" in owned else owner.data_key_id  # noqa: SIM401
     values: dict[str, str | None] = {}
     decrypt = None
-    header = suffix = b""
+    suffix = b""
+    nonce_at, ciphertext_at, missing = _HEADER.size, _CIPHERTEXT_AT, _MISSING
     for column in columns:
         prefix = prefixes.get(column)
         if prefix is None:
             raise AttributeError(f"{model.__name__}.{column} is not a sealed column")
-        blob = loaded[column] if column in loaded else getattr(record, column)
+        blob = loaded.get(column, missing)
+        if blob is missing:
+            blob = getattr(record, column)
         if blob is None:
             values[column] = None
             continue
+        if blob[0] != FORMAT_AES_GCM:
+            _check_header(model, column, row_id, key_id, blob)
         if decrypt is None:
             if key_id is None:
                 _check_header(model, column, row_id, key_id, blob)
-            header = _HEADER.pack(FORMAT_AES_GCM, key_id)
-            suffix = f"{row_id}|{key_id}".encode()
             decrypt = _opening_cipher(_session(record), model, column, row_id, key_id).decrypt
-        if len(blob) < _SHORTEST or blob[: _HEADER.size] != header:
-            _check_header(model, column, row_id, key_id, blob)
+            suffix = f"{row_id}|{key_id}".encode()
         try:
-            plain = decrypt(
-                blob[_HEADER.size : _CIPHERTEXT_AT], blob[_CIPHERTEXT_AT:], prefix + suffix
-            )
-        except InvalidTag:
+            # A value sealed under another key fails here: the associated data names the
+            # key, so only this record's key opens it.
+            plain = decrypt(blob[nonce_at:ciphertext_at], blob[ciphertext_at:], prefix + suffix)
+        except (InvalidTag, ValueError):
+            if len(blob) < _SHORTEST or blob[:nonce_at] != _HEADER.pack(FORMAT_AES_GCM, key_id):
+                _check_header(model, column, row_id, key_id, blob)
             _integrity(
                 _where(model, column, row_id), "altered, or moved from another row or column"
             )
-        values[column] = plain.decode("utf-8")
+        values[column] = plain.decode()
     return values
 
 
