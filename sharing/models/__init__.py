@@ -1,7 +1,13 @@
 """The hub's data model, split by aggregate."""
 
 from sharing.models.agencies import Agency, Area, Ward
-from sharing.models.audit import AuditEntry, AuditTree
+from sharing.models.audit import (
+    AuditAgencyKey,
+    AuditCheckpoint,
+    AuditCosignature,
+    AuditEntry,
+    AuditTree,
+)
 from sharing.models.base import Base
 from sharing.models.cases import Action, Case, CaseParty, Incident
 from sharing.models.emergency import Alert, BreakGlass
@@ -12,6 +18,9 @@ from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.users import User, UserRole
 
 __all__ = [
+    "AuditAgencyKey",
+    "AuditCheckpoint",
+    "AuditCosignature",
     "AuditEntry",
     "AuditTree",
     "Alert",

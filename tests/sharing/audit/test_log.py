@@ -10,7 +10,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from sharing.audit.log import append, canonical, verify
-from sharing.audit.merkle import EMPTY_ROOT, inclusion_proof, leaf_hash, root, verify_inclusion
+from sharing.audit.merkle import (
+    EMPTY_ROOT,
+    Frontier,
+    inclusion_proof,
+    leaf_hash,
+    root,
+    verify_inclusion,
+)
 from sharing.db import make_session_factory
 from sharing.models import AuditEntry
 
@@ -93,6 +100,10 @@ def test_an_inserted_entry_with_its_own_leaf_is_found_by_the_tree_head(session) 
         seq=5, at=entries[0].at, action="case.view", outcome="allowed", actor_roles=""
     )
     forged.leaf = leaf_hash(canonical(forged))
+    frontier = Frontier()
+    for entry in entries:
+        frontier.append(entry.leaf)
+    forged.subtrees = b"".join(frontier.append(forged.leaf))
     session.add(forged)
     session.commit()
     result = verify(session)
