@@ -28,6 +28,7 @@ from hub import (
     shares,
 )
 from hub.auth.users import SignedInUser
+from hub.checkpoint_schedule import init_checkpoint_schedule
 from hub.config import Settings, load_settings
 from hub.database import db, init_database
 from hub.guard import check_request
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.jinja_env.lstrip_blocks = True
     register_filters(app)
     init_database(app, settings)
+    init_checkpoint_schedule(app, settings)
     CSRFProtect(app)
     _init_login(app)
     blueprints = (
