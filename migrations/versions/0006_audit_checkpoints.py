@@ -1,6 +1,6 @@
 """Audit checkpoints: signed tree heads, partner agencies' keys and co-signatures; each
 entry keeps the hashes of the subtrees its leaf completes. Entries already logged are
-rehashed in the length-prefixed canonical form (see sharing.audit.log).
+rehashed in the JSON-array canonical form (see sharing.audit.log).
 
 Revision ID: 0006
 Revises: 0005
@@ -10,6 +10,7 @@ Create Date: 2026-11-22 20:45:04.610734
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -129,7 +130,7 @@ def _rehash_entries() -> None:
         values = list(row)
         at: datetime = values[1]
         values[1] = at.isoformat(" ", "microseconds")
-        text = "".join("-" if v is None else f"{len(str(v))}:{v}" for v in values)
+        text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
         leaf = hashlib.sha256(b"\x00" + text.encode()).digest()
         stack.append(leaf)
         made = b""

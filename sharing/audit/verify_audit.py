@@ -18,8 +18,8 @@ and reports the co-signatures that verify. ``keygen`` makes an agency's Ed25519 
 the hub (``hub audit cosign``). Exit status 0: all good; 1: a problem, said in one line.
 
 Formats (the same as ``sharing.audit``): RFC 9162 hashes (leaf SHA-256(0x00 || entry),
-node SHA-256(0x01 || left || right)); an entry's canonical form is its fields in order,
-each as its length in characters, ":" and its text, a missing field as "-"; checkpoints
+node SHA-256(0x01 || left || right)); an entry's canonical form is the compact JSON array
+of its fields in order (json.dumps with ensure_ascii=False, separators "," and ":"); checkpoints
 are C2SP signed notes (c2sp.org/tlog-checkpoint) signed with Ed25519.
 """
 
@@ -75,15 +75,8 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
-    parts = []
-    for name in FIELDS:
-        value = entry.get(name)
-        if value is None:
-            parts.append("-")
-        else:
-            text = str(value)
-            parts.append(f"{len(text)}:{text}")
-    return "".join(parts).encode()
+    values = [entry.get(name) for name in FIELDS]
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def verify_inclusion(
