@@ -310,7 +310,6 @@ def verify(
     checkpoints = list(
         session.scalars(
             select(AuditCheckpoint)
-            .where(AuditCheckpoint.size <= size)
             .options(
                 selectinload(AuditCheckpoint.cosignatures).joinedload(AuditCosignature.agency_key)
             )
@@ -360,6 +359,14 @@ def verify(
                 due = next(waiting, None)
     if n < size:
         return result(n, f"entry {n} is missing (the tree head says there are {size})")
+    now_size = session.scalar(select(AuditTree.size).where(AuditTree.id == _TREE)) or 0
+    if due is not None and due.size > now_size:  # not merely a checkpoint made meanwhile
+        return result(
+            n,
+            f"checkpoint {due.id} covers {due.size} entries but the log has {now_size}: "
+            f"entries from {now_size} were removed",
+            due.id,
+        )
     if (fold(stack) if stack else EMPTY_ROOT) != head_root:
         return result(None, f"the tree head (size {size}) does not match the {n} entries")
     return _beyond_the_head(session, result)

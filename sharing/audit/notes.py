@@ -78,7 +78,7 @@ def verifier_key(name: str, public_key: bytes) -> str:
 
 def parse_verifier_key(text: str) -> tuple[str, bytes]:
     """(name, 32-byte public key) from ``name+keyid+base64(0x01 || key)``."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)
     if len(parts) != 3 or not valid_name(parts[0]):
         raise NoteError("a verifier key reads <name>+<key ID>+<base64 key>")
     name, hex_id, encoded = parts

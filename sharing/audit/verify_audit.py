@@ -167,7 +167,7 @@ def read_public_key(text: str, what: str) -> tuple[str | None, bytes]:
         if not isinstance(key, Ed25519PublicKey):
             raise Problem(f"{what} is not an Ed25519 public key")
         return None, key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    parts = text.split("+")
+    parts = text.split("+", 2)
     if len(parts) != 3 or not parts[0]:
         raise Problem(f"{what} is neither a PEM public key nor a <name>+<id>+<key> verifier key")
     raw = unb64(parts[2], what)
