@@ -32,7 +32,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.audit import notes
@@ -116,27 +127,71 @@ def canonical_sql(dialect: str) -> ColumnElement[str]:
     return joined + literal("]", Text)
 
 
-def _tree(session: Session) -> AuditTree:
-    tree = session.scalar(select(AuditTree).where(AuditTree.id == _TREE).with_for_update())
-    if tree is None:
-        tree = AuditTree(id=_TREE, size=0, frontier=b"", root=EMPTY_ROOT)
-        session.add(tree)
-        session.flush()
-    return tree
+@dataclass(frozen=True)
+class TreeHead:
+    """The tree so far, as its row holds it."""
+
+    size: int
+    #: The frontier's hashes, 32 bytes each, largest subtree first.
+    frontier: bytes
+    root: bytes
 
 
-def locked_tree(session: Session) -> AuditTree:
-    """The tree row, locked until the transaction ends (appends wait meanwhile)."""
-    return _tree(session)
+_TREES: Table = AuditTree.__table__  # type: ignore[assignment]
 
 
-def _frontier(tree: AuditTree) -> Frontier:
+#: Locks and reads the tree row in one statement: an UPDATE that changes nothing,
+#: RETURNING the row, which takes the write lock on SQLite as well as the row lock on
+#: PostgreSQL. Statements are built once: appending is on every act's path.
+_LOCK = (
+    _TREES.update()
+    .where(_TREES.c.id == _TREE)
+    .values(size=_TREES.c.size)
+    .returning(_TREES.c.size, _TREES.c.frontier, _TREES.c.root)
+)
+_STORE = (
+    _TREES.update()
+    .where(_TREES.c.id == _TREE)
+    .values(
+        size=bindparam("new_size"), frontier=bindparam("new_frontier"), root=bindparam("new_root")
+    )
+)
+_FIRST = insert(_TREES).values(id=_TREE, size=0, frontier=b"", root=EMPTY_ROOT)
+
+
+def locked_tree(session: Session) -> TreeHead:
+    """The tree head, its row locked until the transaction ends (appends wait meanwhile).
+
+    The row is read and written with plain statements, not as an ORM object, so that no
+    session ever holds a stale copy of it."""
+    connection = session.connection()
+    row = connection.execute(_LOCK).first()
+    if row is None:  # the first entry ever; another writer may be making the row too
+        try:
+            with session.begin_nested():
+                session.connection().execute(_FIRST)
+        except IntegrityError:
+            pass
+        row = session.connection().execute(_LOCK).first()
+        if row is None:
+            raise RuntimeError("the audit tree row cannot be made")
+    return TreeHead(row.size, row.frontier, row.root)
+
+
+def _frontier(tree: TreeHead) -> Frontier:
     hashes = [tree.frontier[i : i + _HASH] for i in range(0, len(tree.frontier), _HASH)]
     return Frontier(tree.size, hashes)
 
 
-def _store(tree: AuditTree, frontier: Frontier) -> None:
-    tree.size, tree.frontier, tree.root = frontier.size, b"".join(frontier.hashes), frontier.root()
+def _store(session: Session, frontier: Frontier) -> None:
+    session.connection().execute(
+        _STORE,
+        {
+            "new_size": frontier.size,
+            "new_frontier": b"".join(frontier.hashes),
+            "new_root": frontier.root(),
+        },
+    )
 
 
 def _values(
@@ -194,7 +249,7 @@ def append(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Add an entry to the log in the session's transaction (flushed, not committed)."""
-    tree = _tree(session)
+    tree = locked_tree(session)
     values = _values(
         tree.size,
         action=action,
@@ -211,7 +266,7 @@ def append(
     )
     frontier = _frontier(tree)
     _seal(frontier, values)
-    _store(tree, frontier)
+    _store(session, frontier)
     entry = AuditEntry(**values)
     session.add(entry)
     session.flush()
@@ -222,8 +277,7 @@ def append_many(session: Session, acts: Iterable[Mapping[str, Any]], chunk: int 
     """Add many entries at once (``append``'s keyword arguments, one mapping per act),
     with bulk inserts; the same leaves, subtrees and tree as appending them one by one.
     For loading and benchmarks; returns the number added."""
-    tree = _tree(session)
-    frontier = _frontier(tree)
+    frontier = _frontier(locked_tree(session))
     added = 0
     for rows in _chunks(acts, chunk):
         values = []
@@ -233,7 +287,7 @@ def append_many(session: Session, acts: Iterable[Mapping[str, Any]], chunk: int 
             values.append(row)
         session.execute(insert(AuditEntry), values)
         added += len(values)
-    _store(tree, frontier)
+    _store(session, frontier)
     session.flush()
     return added
 

@@ -92,11 +92,12 @@ def print_machine() -> None:
 
 def bench_append(appends: int, folder: Path) -> None:
     say()
-    say(f"1. Appending an entry, one transaction each, {appends:,} per contender, SQLite file")
+    say(
+        f"1. Appending an entry against a plain insert of the same row, {appends:,} each, SQLite file"
+    )
     engine = make_engine(f"sqlite:///{folder / 'append.sqlite3'}")
     upgrade(engine)
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    times: dict[str, list[float]] = {"plain insert": [], "append": []}
     next_plain = [10_000_000]  # plain rows live far above the log's own sequence numbers
 
     def plain(session: Session, i: int) -> None:
@@ -109,41 +110,50 @@ def bench_append(appends: int, folder: Path) -> None:
         row.subtrees = b""
         next_plain[0] += 1
         session.add(row)
-        session.commit()
+        session.flush()
 
     def logged(session: Session, i: int) -> None:
         append(session, **act(i, start))
-        session.commit()
 
     contenders: dict[str, Callable[[Session, int], None]] = {
         "plain insert": plain,
         "append": logged,
     }
-    with Session(engine) as session:
-        for run in contenders.values():  # warm up
-            for i in range(200):
-                run(session, i)
-        settle()
-        rounds = 10
-        for r in range(rounds):  # interleaved, so drift in the machine hits both alike
-            for name, run in contenders.items():
-                count = appends // rounds
-                t0 = time.perf_counter_ns()
-                for i in range(count):
-                    run(session, r * count + i)
-                times[name].append((time.perf_counter_ns() - t0) / count / 1000)
+    rounds = 10
+    for commit_each, mode in (
+        (True, "one transaction per entry"),
+        (False, "flushed, committed per 500"),
+    ):
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        with Session(engine) as session:
+            for run in contenders.values():  # warm up
+                for i in range(200):
+                    run(session, i)
+                session.commit()
+            settle()
+            for r in range(rounds):  # interleaved, so drift in the machine hits both alike
+                for name, run in contenders.items():
+                    count = appends // rounds
+                    t0 = time.perf_counter_ns()
+                    for i in range(count):
+                        run(session, r * count + i)
+                        if commit_each or i % 500 == 499:
+                            session.commit()
+                    session.commit()
+                    times[name].append((time.perf_counter_ns() - t0) / count / 1000)
+        plain_us, append_us = (statistics.median(times[name]) for name in contenders)
+        ratio = append_us / plain_us
+        mark = verdict(ratio <= APPEND_TARGET_RATIO) if commit_each else "(info)"
+        say(f"   {mode}:")
+        say(
+            f"      plain insert of the same row  {plain_us:8.1f} us per entry (median of {rounds} rounds)"
+        )
+        say(f"      append (tree locked, grown)   {append_us:8.1f} us per entry")
+        say(f"      ratio {ratio:.2f}  {mark}")
     engine.dispose()
-    plain_us, append_us = (
-        statistics.median(times["plain insert"]),
-        statistics.median(times["append"]),
-    )
-    ratio = append_us / plain_us
     say(
-        f"   plain insert of the same row + commit  {plain_us:8.1f} us per entry (median of {rounds} rounds)"
-    )
-    say(f"   append (tree locked and grown) + commit {append_us:8.1f} us per entry")
-    say(
-        f"   ratio {ratio:.2f}  {verdict(ratio <= APPEND_TARGET_RATIO)} (target at most {APPEND_TARGET_RATIO})  ({load()})"
+        f"   target: ratio at most {APPEND_TARGET_RATIO} for an entry in its act's transaction "
+        f"(the first figure; the second shows the statements alone)  ({load()})"
     )
 
 
