@@ -38,7 +38,7 @@ _FIELDS = (
 _entries = sa.table(
     "audit_entries",
     sa.column("seq", sa.Integer()),
-    sa.column("at", sa.DateTime()),
+    sa.column("at", sa.String()),  # SQLite's stored text as it is; PostgreSQL's timestamp
     *(sa.column(name, sa.String()) for name in _FIELDS[4:]),
     sa.column("actor_user_id", sa.Integer()),
     sa.column("actor_agency_id", sa.Integer()),
@@ -128,8 +128,8 @@ def _rehash_entries() -> None:
     updates = []
     for row in bind.execute(sa.select(*columns).order_by(_entries.c.seq)):
         values = list(row)
-        at: datetime = values[1]
-        values[1] = at.isoformat(" ", "microseconds")
+        at: str | datetime = values[1]
+        values[1] = at if isinstance(at, str) else at.isoformat(" ", "microseconds")
         text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
         leaf = hashlib.sha256(b"\x00" + text.encode()).digest()
         stack.append(leaf)
