@@ -147,6 +147,12 @@ def unb64(text: object, what: str) -> bytes:
         raise Problem(f"{what} is not base64") from None
 
 
+def check_name(name: str) -> str:
+    if not name or not all(33 <= ord(c) < 127 and c != "+" for c in name):
+        raise Problem(f"the key name {name!r} must be printable ASCII without spaces or '+'")
+    return name
+
+
 def key_id(name: str, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n\x01" + public_key).digest()[:4]
 
@@ -361,6 +367,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 
 
 def cosign(args: argparse.Namespace) -> str:
+    check_name(args.name)
     key = load_private_key(args.key)
     try:
         note = args.checkpoint.read_text(encoding="utf-8")
@@ -389,6 +396,7 @@ def cosign(args: argparse.Namespace) -> str:
 
 
 def keygen(args: argparse.Namespace) -> str:
+    check_name(args.name)
     out: Path = args.out
     public_file = out.with_name(out.name + ".pub")
     if out.exists() or public_file.exists():

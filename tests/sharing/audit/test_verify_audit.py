@@ -215,6 +215,7 @@ def test_a_dpo_makes_a_key_and_co_signs_offline(files: Files) -> None:
     assert "verifier key: police-dpo+" in made.stdout
     again = files.run("keygen", "--out", files.folder / "dpo.pem", "--name", "police-dpo")
     _fails_with(again, "already exists")
+    _fails_with(files.run("keygen", "--out", files.folder / "x.pem", "--name", "a b"), "key name")
     note = files.folder / "checkpoint.txt"
     note.write_text(files.checkpoint_note)
     signed = files.run(
