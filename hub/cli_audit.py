@@ -19,7 +19,8 @@ from hub.database import new_session
 from sharing import accounts
 from sharing.audit import checkpoints, notes, proofs
 from sharing.audit.export import ExportError, build_export
-from sharing.audit.log import locked_tree, verify
+from sharing.audit.log import verify
+from sharing.audit.tree import locked_tree
 from sharing.keys import KeyProvider
 from sharing.models import Agency
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.audit import notes
-from sharing.audit.log import locked_tree
+from sharing.audit.tree import locked_tree
 from sharing.keys import KeyProvider
 from sharing.models import Agency, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditCosignature

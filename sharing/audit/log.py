@@ -34,26 +34,22 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Table,
     Text,
-    bindparam,
     cast,
     func,
     insert,
     literal,
     select,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.audit import notes
 from sharing.audit.merkle import EMPTY_ROOT, Frontier, fold, leaf_hash
 from sharing.audit.stream import entry_batches
+from sharing.audit.tree import TREE, frontier_of, locked_tree, store
 from sharing.models.audit import AuditCheckpoint, AuditCosignature, AuditEntry, AuditTree
 from sharing.models.base import utcnow
 
-_TREE = 1
-_HASH = 32
 #: An entry's fields in canonical order.
 FIELDS = (
     "seq",
@@ -127,73 +123,6 @@ def canonical_sql(dialect: str) -> ColumnElement[str]:
     return joined + literal("]", Text)
 
 
-@dataclass(frozen=True)
-class TreeHead:
-    """The tree so far, as its row holds it."""
-
-    size: int
-    #: The frontier's hashes, 32 bytes each, largest subtree first.
-    frontier: bytes
-    root: bytes
-
-
-_TREES: Table = AuditTree.__table__  # type: ignore[assignment]
-
-
-#: Locks and reads the tree row in one statement: an UPDATE that changes nothing,
-#: RETURNING the row, which takes the write lock on SQLite as well as the row lock on
-#: PostgreSQL. Statements are built once: appending is on every act's path.
-_LOCK = (
-    _TREES.update()
-    .where(_TREES.c.id == _TREE)
-    .values(size=_TREES.c.size)
-    .returning(_TREES.c.size, _TREES.c.frontier, _TREES.c.root)
-)
-_STORE = (
-    _TREES.update()
-    .where(_TREES.c.id == _TREE)
-    .values(
-        size=bindparam("new_size"), frontier=bindparam("new_frontier"), root=bindparam("new_root")
-    )
-)
-_FIRST = insert(_TREES).values(id=_TREE, size=0, frontier=b"", root=EMPTY_ROOT)
-
-
-def locked_tree(session: Session) -> TreeHead:
-    """The tree head, its row locked until the transaction ends (appends wait meanwhile).
-
-    The row is read and written with plain statements, not as an ORM object, so that no
-    session ever holds a stale copy of it."""
-    connection = session.connection()
-    row = connection.execute(_LOCK).first()
-    if row is None:  # the first entry ever; another writer may be making the row too
-        try:
-            with session.begin_nested():
-                session.connection().execute(_FIRST)
-        except IntegrityError:
-            pass
-        row = session.connection().execute(_LOCK).first()
-        if row is None:
-            raise RuntimeError("the audit tree row cannot be made")
-    return TreeHead(row.size, row.frontier, row.root)
-
-
-def _frontier(tree: TreeHead) -> Frontier:
-    hashes = [tree.frontier[i : i + _HASH] for i in range(0, len(tree.frontier), _HASH)]
-    return Frontier(tree.size, hashes)
-
-
-def _store(session: Session, frontier: Frontier) -> None:
-    session.connection().execute(
-        _STORE,
-        {
-            "new_size": frontier.size,
-            "new_frontier": b"".join(frontier.hashes),
-            "new_root": frontier.root(),
-        },
-    )
-
-
 def _values(
     seq: int,
     *,
@@ -264,9 +193,9 @@ def append(
         request_id=request_id,
         at=at,
     )
-    frontier = _frontier(tree)
+    frontier = frontier_of(tree)
     _seal(frontier, values)
-    _store(session, frontier)
+    store(session, frontier)
     entry = AuditEntry(**values)
     session.add(entry)
     session.flush()
@@ -277,7 +206,7 @@ def append_many(session: Session, acts: Iterable[Mapping[str, Any]], chunk: int 
     """Add many entries at once (``append``'s keyword arguments, one mapping per act),
     with bulk inserts; the same leaves, subtrees and tree as appending them one by one.
     For loading and benchmarks; returns the number added."""
-    frontier = _frontier(locked_tree(session))
+    frontier = frontier_of(locked_tree(session))
     added = 0
     for rows in _chunks(acts, chunk):
         values = []
@@ -287,7 +216,7 @@ def append_many(session: Session, acts: Iterable[Mapping[str, Any]], chunk: int 
             values.append(row)
         session.execute(insert(AuditEntry), values)
         added += len(values)
-    _store(session, frontier)
+    store(session, frontier)
     session.flush()
     return added
 
@@ -358,7 +287,7 @@ def verify(
     found at the end. Verify what is committed: the entries are read on another connection.
     """
     tree = session.execute(
-        select(AuditTree.size, AuditTree.root).where(AuditTree.id == _TREE)
+        select(AuditTree.size, AuditTree.root).where(AuditTree.id == TREE)
     ).first()
     size, head_root = (tree.size, tree.root) if tree else (0, EMPTY_ROOT)
     checkpoints = list(
@@ -413,7 +342,7 @@ def verify(
                 due = next(waiting, None)
     if n < size:
         return result(n, f"entry {n} is missing (the tree head says there are {size})")
-    now_size = session.scalar(select(AuditTree.size).where(AuditTree.id == _TREE)) or 0
+    now_size = session.scalar(select(AuditTree.size).where(AuditTree.id == TREE)) or 0
     if due is not None and due.size > now_size:  # not merely a checkpoint made meanwhile
         return result(
             n,
@@ -431,7 +360,7 @@ def _beyond_the_head(session: Session, result: Callable[..., Verification]) -> V
     last, size = session.execute(
         select(
             select(func.max(AuditEntry.seq)).scalar_subquery(),
-            select(AuditTree.size).where(AuditTree.id == _TREE).scalar_subquery(),
+            select(AuditTree.size).where(AuditTree.id == TREE).scalar_subquery(),
         )
     ).one()
     if last is not None and last >= (size or 0):
