@@ -1,9 +1,10 @@
-"""Reading the whole log for verification, in batches keyed on ``seq``.
+"""Reading the whole log for verification, in batches of consecutive ``seq``.
 
 The database does the heavy part of reading an entry (writing its canonical form) inside
-SQLite or PostgreSQL, where Python's lock is released; so batches are read by a thread of
-their own, on a connection of its own, while the caller hashes the batch before. With an
-in-memory SQLite database or a session bound to one connection they are read in turn.
+SQLite or PostgreSQL, where Python's lock is released; so batches are read ahead by
+``READERS`` threads with connections of their own (with two, one reads batches 0, 2, 4 ...
+and the other 1, 3, 5 ...), while the caller hashes the batch before. With an in-memory SQLite database or a session bound to
+one connection they are read in turn on the session's connection.
 """
 
 from __future__ import annotations
@@ -20,59 +21,60 @@ from sqlalchemy.orm import Session
 from sharing.models.audit import AuditEntry
 
 Batch = Sequence[Row[Any]]
+#: Reading threads: one keeps a 2-core machine's second core busy; more need more cores.
+READERS = 1
 
 
-def _read(
-    connection: Connection | Session, columns: Sequence[Any], below: int, batch: int
-) -> Iterator[Batch]:
-    last = -1
-    while True:
-        rows = connection.execute(
-            select(AuditEntry.seq, *columns)
-            .where(AuditEntry.seq > last, AuditEntry.seq < below)
-            .order_by(AuditEntry.seq)
-            .limit(batch)
-        ).all()
-        yield rows
-        if not rows:
-            return
-        last = rows[-1][0]
+def _batch(connection: Connection | Session, columns: Sequence[Any], start: int, end: int) -> Batch:
+    return connection.execute(
+        select(AuditEntry.seq, *columns)
+        .where(AuditEntry.seq >= start, AuditEntry.seq < end)
+        .order_by(AuditEntry.seq)
+    ).all()
 
 
 def entry_batches(
     session: Session, columns: Sequence[Any], below: int, batch: int
 ) -> Iterator[Batch]:
-    """Rows (seq, *columns) of the entries with seq < ``below``, in order, in batches."""
+    """Rows (seq, *columns) of the entries with seq < ``below``, in order, in batches
+    (a batch of entries that are missing is skipped: the caller sees the gap in seq)."""
+    starts = range(0, below, batch)
     bind = session.get_bind()
     if not isinstance(bind, Engine) or bind.url.database in (None, "", ":memory:"):
-        yield from (rows for rows in _read(session, columns, below, batch) if rows)
+        for start in starts:
+            yield _batch(session, columns, start, min(start + batch, below))
         return
-    queue: Queue[Batch | BaseException] = Queue(maxsize=2)
+    queues: list[Queue[Batch | BaseException]] = [Queue(maxsize=2) for _ in range(READERS)]
     stop = threading.Event()
 
-    def produce() -> None:
+    def read(reader: int) -> None:
         try:
             with bind.connect() as connection:
-                for rows in _read(connection, columns, below, batch):
-                    queue.put(rows)
+                for start in starts[reader::READERS]:
                     if stop.is_set():
                         return
-        except BaseException as e:  # handed to the reader, raised there
-            queue.put(e)
+                    queues[reader].put(
+                        _batch(connection, columns, start, min(start + batch, below))
+                    )
+        except BaseException as e:  # handed to the caller, raised there
+            queues[reader].put(e)
 
-    thread = threading.Thread(target=produce, name="audit-verify-reader", daemon=True)
-    thread.start()
+    threads = [
+        threading.Thread(target=read, args=(r,), name=f"audit-verify-reader-{r}", daemon=True)
+        for r in range(min(READERS, len(starts)))
+    ]
+    for thread in threads:
+        thread.start()
     try:
-        while True:
-            item = queue.get()
+        for number in range(len(starts)):
+            item = queues[number % READERS].get()
             if isinstance(item, BaseException):
                 raise item
-            if not item:
-                return
             yield item
     finally:
         stop.set()
-        while thread.is_alive():  # let a blocked put finish, then the thread ends
-            with contextlib.suppress(Empty):
-                queue.get(timeout=0.05)
-        thread.join()
+        for reader, thread in enumerate(threads):
+            while thread.is_alive():  # let a blocked put finish, then the thread ends
+                with contextlib.suppress(Empty):
+                    queues[reader].get(timeout=0.05)
+            thread.join()

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from sharing.audit import stream
 from sharing.audit.log import (
     FIELDS,
     append,
@@ -239,3 +240,18 @@ def test_append_many_makes_the_same_log_as_appending_one_by_one(session) -> None
     result = verify(session)
     assert result.ok
     assert result.root == root(one_by_one)
+
+
+@pytest.mark.parametrize("readers", [1, 2, 3])
+def test_verify_reads_ahead_in_order_with_any_number_of_readers(
+    session, monkeypatch: pytest.MonkeyPatch, readers: int
+) -> None:
+    monkeypatch.setattr(stream, "READERS", readers)
+    _log(session, 50)
+    assert verify(session, batch=4).ok
+    session.execute(text("DELETE FROM audit_entries WHERE seq BETWEEN 8 AND 19"))
+    session.execute(text("UPDATE audit_entries SET basis = 'x' WHERE seq = 30"))
+    session.commit()
+    result = verify(session, batch=4)
+    assert (result.first_bad, result.size) == (8, 8)
+    assert "entry 8 is missing (the next one is 20)" in result.problem
