@@ -311,3 +311,20 @@ def test_the_verifier_checks_proofs_as_the_hub_makes_them(n: int, data: st.DataO
     assert verify_audit.verify_consistency(old, n, merkle.root(leaves[:old]), head, proof)
     assert verify_audit.leaf_hash(b"e") == merkle.leaf_hash(b"e")
     assert verify_audit.verifier_key("a", b"k" * 32) == notes.verifier_key("a", b"k" * 32)
+
+
+def test_a_dpo_trusts_their_own_copy_of_a_partners_key(files: Files, tmp_path: Path) -> None:
+    impostor = tmp_path / "impostor.vkey"
+    impostor.write_text(
+        notes.verifier_key(
+            "police-dpo",
+            Ed25519PrivateKey.generate()
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw),
+        )
+    )
+    done = files.run(
+        "verify", "--public-key", files.public_key, "--cosigner-key", impostor, files.export
+    )
+    assert done.returncode == 0, done.stderr
+    assert "co-signatures: none" in done.stdout  # the line in the export is not by that key
