@@ -317,29 +317,35 @@ def verify(
             n, head, first_bad, problem, bad, checked, public_key is not None, dict(cosigned)
         )
 
+    push, pop = stack.append, stack.pop
+    due_size = due.size if due is not None else -1
     for rows in entry_batches(session, columns, size, batch):
-        for seq, leaf, subtrees, canonical_text in rows:  # type: ignore[misc]
+        for seq, leaf, subtrees, canonical_text in rows:  # type: ignore[misc]  # hot loop
             if seq != n:
                 return result(n, f"entry {n} is missing (the next one is {seq})")
             if sha256(b"\x00" + canonical_text.encode()).digest() != leaf:
                 return result(n, f"entry {n} was altered: it no longer matches its leaf")
-            stack.append(leaf)
-            made = b""
-            carry = n
-            while carry & 1:
-                right = stack.pop()
-                made += (merged := sha256(b"\x01" + stack.pop() + right).digest())
-                stack.append(merged)
-                carry >>= 1
-            if subtrees != made:
+            push(leaf)
+            if n & 1:
+                made = b""
+                carry = n
+                while carry & 1:
+                    right = pop()
+                    made += (merged := sha256(b"\x01" + pop() + right).digest())
+                    push(merged)
+                    carry >>= 1
+                if subtrees != made:
+                    return result(n, f"entry {n} has wrong stored subtree hashes")
+            elif subtrees:
                 return result(n, f"entry {n} has wrong stored subtree hashes")
             n += 1
-            while due is not None and due.size == n:
+            while n == due_size and due is not None:
                 problem = checkpoint_problem(due, fold(stack), public_key, cosigned)
                 if problem:
                     return result(None, problem, due.id)
                 checked += 1
                 due = next(waiting, None)
+                due_size = due.size if due is not None else -1
     if n < size:
         return result(n, f"entry {n} is missing (the tree head says there are {size})")
     now_size = session.scalar(select(AuditTree.size).where(AuditTree.id == TREE)) or 0

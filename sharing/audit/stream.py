@@ -20,17 +20,27 @@ from sqlalchemy.orm import Session
 
 from sharing.models.audit import AuditEntry
 
-Batch = Sequence[Row[Any]]
+Batch = Sequence[Row[Any] | tuple[Any, ...]]
 #: Reading threads: one keeps a 2-core machine's second core busy; more need more cores.
 READERS = 1
 
 
 def _batch(connection: Connection | Session, columns: Sequence[Any], start: int, end: int) -> Batch:
-    return connection.execute(
+    query = (
         select(AuditEntry.seq, *columns)
         .where(AuditEntry.seq >= start, AuditEntry.seq < end)
         .order_by(AuditEntry.seq)
-    ).all()
+    )
+    if isinstance(connection, Session):
+        return connection.execute(query).all()
+    # A reader's own connection: straight to the driver, plain tuples (a third faster).
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def entry_batches(
