@@ -30,6 +30,7 @@ from hub import (
     shares,
 )
 from hub.auth.users import SignedInUser
+from hub.checkpoint_schedule import init_checkpoint_schedule
 from hub.config import Settings, load_settings
 from hub.database import db, init_database
 from hub.guard import check_request
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     # The Risk Assessment Matrix files are checked now: a file with a problem stops the
     # hub starting, with the file and the problem named (MatrixError).
     app.extensions["hub.risk_matrices"] = load_matrices()
+    init_checkpoint_schedule(app, settings)
     CSRFProtect(app)
     _init_login(app)
     blueprints = (

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hub import migrate
 from hub.app import create_app
+from hub.cli_audit import audit
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
 from sharing import accounts, protocol_records
@@ -46,6 +47,9 @@ def main() -> None:
 
 def _session() -> Session:
     return new_session()
+
+
+main.add_command(audit)
 
 
 @main.group()

@@ -30,6 +30,10 @@ class Settings:
     service_name: str
     break_glass_hours: int = 4
     risk_review_days: int = 28
+    #: The audit log's name in its signed checkpoints (never changes once the log exists).
+    audit_origin: str = ""
+    #: Make a checkpoint after a request when the latest is older than this (0: never).
+    audit_checkpoint_minutes: int = 15
 
     @property
     def production(self) -> bool:
@@ -90,6 +94,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         raise ConfigError("session_idle_minutes must be between 1 and 1440")
     hours = _whole_number(raw, "break_glass_hours", 4, 1, 24)
     risk_review_days = _whole_number(raw, "risk_review_days", 28, 1, 365)
+    service_name = str(raw.get("service_name") or "ASB partnership hub")
     settings = Settings(
         environment=environment,
         instance_path=instance,
@@ -99,13 +104,29 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         session_idle_minutes=idle,
         break_glass_hours=hours,
         risk_review_days=risk_review_days,
-        service_name=str(raw.get("service_name") or "ASB partnership hub"),
+        service_name=service_name,
+        audit_origin=_audit_origin(raw, service_name),
+        audit_checkpoint_minutes=_whole_number(raw, "audit_checkpoint_minutes", 15, 0, 24 * 60),
     )
     if settings.production:
         if verify:
             check_production(settings)
         return settings
     return _development_defaults(settings)
+
+
+def _audit_origin(raw: dict[str, object], service_name: str) -> str:
+    """The configured origin, else one made from the service name (``asb-partnership-hub/
+    audit``); printable ASCII without spaces or plus signs (a signed-note key name)."""
+    origin = str(raw.get("audit_origin") or "")
+    if not origin:
+        slug = "-".join(
+            "".join(c if c.isascii() and c.isalnum() else " " for c in service_name.lower()).split()
+        )
+        return f"{slug or 'hub'}/audit"
+    if not all(33 <= ord(c) < 127 and c != "+" for c in origin):
+        raise ConfigError("audit_origin must be printable ASCII without spaces or plus signs")
+    return origin
 
 
 def _whole_number(raw: dict[str, object], name: str, default: int, low: int, high: int) -> int:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from sharing.access import Act, Actor, BreakGlassFacts, CaseFacts, Decision, ShareFacts, decide
@@ -71,7 +71,8 @@ def facts_of(session: Session, case_ids: Iterable[int]) -> dict[int, CaseFacts]:
             Case.status,
         )
         .join(User, User.id == Case.officer_id)
-        .where(Case.id.in_(ids))
+        .where(Case.id.in_(bindparam("ids", expanding=True))),
+        {"ids": list(ids)},
     ).all()
     members: dict[int, set[int]] = {}
     locked = [r.id for r in rows if r.locked]

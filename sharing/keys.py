@@ -2,6 +2,9 @@
 
 Personal values are encrypted with a data key per case and per person (``sharing.sealing``);
 data keys are stored wrapped by a key-encryption key (KEK) that never leaves its provider.
+The provider also holds the hub's Ed25519 checkpoint key, which signs the audit log's tree
+heads (``sharing.audit.checkpoints``): it lives here, not in the database, so that whoever
+can change the database cannot sign a rewritten history.
 ``KeyProvider`` is the interface; ``LocalKeyring`` keeps versioned KEKs in a file made by
 ``hub keys init``. An external KMS or Vault transit engine implements the same interface
 (wrap and unwrap happen inside the service; the hub only ever holds wrapped data keys).
@@ -10,6 +13,7 @@ data keys are stored wrapped by a key-encryption key (KEK) that never leaves its
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
@@ -21,7 +25,9 @@ from pathlib import Path
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 KEYRING_FORMAT = 1
 
@@ -65,6 +71,14 @@ class KeyProvider(Protocol):
         """Destroy KEK ``version`` (only once no data key is wrapped with it)."""
         ...
 
+    def sign_checkpoint(self, message: bytes) -> bytes:
+        """The Ed25519 signature of an audit checkpoint's note text by the hub's key."""
+        ...
+
+    def checkpoint_public_key(self) -> bytes:
+        """The hub's checkpoint public key (32 bytes, RFC 8032), for partners to verify."""
+        ...
+
 
 @dataclass
 class _Version:
@@ -87,6 +101,9 @@ class LocalKeyring:
         self._active = 0
         self._index_key = b""
         self._index_bits: dict[str, int] = {}
+        #: The Ed25519 checkpoint key's 32-byte seed (empty: not made yet, see _checkpoint_key).
+        self._checkpoint_seed = b""
+        self._checkpoint_created = ""
         #: What the file looked like when last read (``_stamp``); None: read it again.
         self._loaded_at: tuple[int, int, int, int] | None = None
         self._load()
@@ -105,6 +122,7 @@ class LocalKeyring:
             "active": 1,
             "versions": {"1": _new_version()},
             "index": {"key": _b64(secrets.token_bytes(32)), "bits": index_bits},
+            "checkpoint": _new_checkpoint_key(),
         }
         _write(path, document)
         return cls(path)
@@ -146,6 +164,9 @@ class LocalKeyring:
             self._active = int(document["active"])
             self._index_key = _unb64(document["index"]["key"], 32)
             self._index_bits = {str(f): int(b) for f, b in document["index"]["bits"].items()}
+            checkpoint = document.get("checkpoint")
+            self._checkpoint_seed = _unb64(checkpoint["key"], 32) if checkpoint else b""
+            self._checkpoint_created = str(checkpoint["created"]) if checkpoint else ""
         except KeyringError:
             raise
         except (ValueError, KeyError, TypeError) as e:
@@ -170,6 +191,16 @@ class LocalKeyring:
                     for v, k in self._versions.items()
                 },
                 "index": {"key": _b64(self._index_key), "bits": self._index_bits},
+                **(
+                    {
+                        "checkpoint": {
+                            "key": _b64(self._checkpoint_seed),
+                            "created": self._checkpoint_created,
+                        }
+                    }
+                    if self._checkpoint_seed
+                    else {}
+                ),
             },
         )
 
@@ -216,21 +247,70 @@ class LocalKeyring:
         return dict(self._index_bits)
 
     def add_version(self) -> int:
-        self._refresh()
-        version = max(self._versions) + 1
-        self._versions[version] = _Version(
-            secrets.token_bytes(32), datetime.now(UTC).isoformat(timespec="seconds")
-        )
-        self._active = version
-        self._save()
+        with _locked(self.path):
+            self._load()
+            version = max(self._versions) + 1
+            self._versions[version] = _Version(
+                secrets.token_bytes(32), datetime.now(UTC).isoformat(timespec="seconds")
+            )
+            self._active = version
+            self._save()
         return version
 
     def retire(self, version: int) -> None:
+        with _locked(self.path):
+            self._load()
+            if version == self._active:
+                raise KeyringError("the active key version cannot be retired")
+            self._versions.pop(version, None)
+            self._save()
+
+    def sign_checkpoint(self, message: bytes) -> bytes:
+        return self._checkpoint_key().sign(message)
+
+    def checkpoint_public_key(self) -> bytes:
+        return self._checkpoint_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    def _checkpoint_key(self) -> Ed25519PrivateKey:
+        """The checkpoint key; a key store made before checkpoints existed gets one the
+        first time it is needed, under a lock so that processes starting together agree
+        and nothing else in the file changes."""
         self._refresh()
-        if version == self._active:
-            raise KeyringError("the active key version cannot be retired")
-        self._versions.pop(version, None)
-        self._save()
+        if not self._checkpoint_seed:
+            with _locked(self.path):
+                self._load()
+                if not self._checkpoint_seed:
+                    made = _new_checkpoint_key()
+                    self._checkpoint_seed, self._checkpoint_created = (
+                        _unb64(made["key"], 32),
+                        made["created"],
+                    )
+                    self._save()
+                    self._load()
+        return Ed25519PrivateKey.from_private_bytes(self._checkpoint_seed)
+
+
+class _locked:
+    """An exclusive lock on ``<key store>.lock`` (mode 0600) for a read-change-write."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.with_name(path.name + ".lock")
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc: object) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def _new_checkpoint_key() -> dict[str, str]:
+    return {
+        "key": _b64(secrets.token_bytes(32)),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _stamp(status: os.stat_result) -> tuple[int, int, int, int]:

@@ -31,7 +31,7 @@ from typing import Any, NoReturn
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import DeclarativeBase, Session, object_session
 
 from sharing.keys import KeyProvider, KeyringError
@@ -194,8 +194,9 @@ def load_data_keys(session: Session, key_ids: set[int]) -> None:
     # Plain rows, not DataKey objects: a search may unwrap hundreds of keys at once.
     rows = session.execute(
         select(DataKey.id, DataKey.kek_version, DataKey.wrapped).where(
-            DataKey.id.in_(missing), DataKey.wrapped.is_not(None)
-        )
+            DataKey.id.in_(bindparam("ids", expanding=True)), DataKey.wrapped.is_not(None)
+        ),
+        {"ids": list(missing)},
     )
     for key_id, kek_version, wrapped in rows:
         if wrapped is not None:

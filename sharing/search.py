@@ -9,12 +9,12 @@ name cases (through ``sharing.disclosure``'s rules), never more than the user ma
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from sharing import blind_index
@@ -117,7 +117,7 @@ class SearchOutcome:
 
 #: Candidates are loaded and compared in batches, stopping once enough match: the first
 #: batch holds FIRST_BATCH, and each next one four times more, up to BATCH.
-FIRST_BATCH = 200
+FIRST_BATCH = 64
 BATCH = 3200
 
 
@@ -130,9 +130,13 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
             session, acts.Action.SEARCH, actor=actor, reason="your roles do not include casework"
         )
         return SearchOutcome([])
-    person_ids, case_ids = blind_index.candidates(session, field, value, [actor.agency_id])
-    hits: dict[tuple[int, str], SearchHit] = {}
-    for batch in _batches(sorted(person_ids)):
+    case_ids: list[int] = []
+    people = _people_first(
+        blind_index.stream_candidates(session, field, value, [actor.agency_id]), case_ids
+    )
+    # (case, person) → the row to show; person None for the case's own location
+    found: dict[tuple[int, int | None], Row[Any]] = {}
+    for batch in _batches(people):
         matched = [
             p.id
             for p in _people(session, batch, field)
@@ -140,25 +144,31 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
         ]
         rows = _parties(session, matched)
         visible = visible_own_cases(session, actor, {row.case_id for row in rows})
-        names = _names(session, [p for p in matched if p in {r.person_id for r in rows}])
-        for row in rows:
-            if row.case_id in visible:
-                _add(hits, row, f"{row.role.label}: {names[row.person_id]}", row.person_id)
-        if len(hits) > MAX_RESULTS:
+        found.update({(r.case_id, r.person_id): r for r in rows if r.case_id in visible})
+        if len(found) > MAX_RESULTS:
             break
-    if len(hits) <= MAX_RESULTS:
-        for batch in _batches(sorted(case_ids)):
+    else:  # every candidate read: the cases' own locations are known too
+        for batch in _batches(case_ids):
             matched_cases = [
                 c for c in _cases(session, batch) if _matches(session, Case, c, field, value)
             ]
             visible = visible_own_cases(session, actor, {c.id for c in matched_cases})
-            for case in matched_cases:
-                if case.id in visible:
-                    _add(hits, case, "Location of the case")
-            if len(hits) > MAX_RESULTS:
+            found.update({(c.id, None): c for c in matched_cases if c.id in visible})
+            if len(found) > MAX_RESULTS:
                 break
-    ordered = sorted(hits.values(), key=lambda h: (h.reference, h.matched))
-    outcome = SearchOutcome(ordered[:MAX_RESULTS], truncated=len(ordered) > MAX_RESULTS)
+    # Names are read only for what is shown.
+    shown = sorted(
+        found.items(),
+        key=lambda item: (item[1].reference, item[0][1] is None, item[0][1] or 0),
+    )
+    names = _names(session, [person for (_, person), _ in shown[:MAX_RESULTS] if person])
+    ordered = [
+        _hit(row, f"{row.role.label}: {names[person]}", person)
+        if person
+        else _hit(row, "Location of the case")
+        for (_, person), row in shown[:MAX_RESULTS]
+    ]
+    outcome = SearchOutcome(ordered, truncated=len(shown) > MAX_RESULTS)
     _audit(session, actor, field, outcome)
     return outcome
 
@@ -185,9 +195,9 @@ def people_matching(
 ) -> list[Row[Any]]:
     """People of ``agency_ids`` (not erased) holding exactly the searched value, as plain
     rows with their searched columns still sealed; at most ``limit``, by id."""
-    person_ids, _ = blind_index.candidates(session, field, value, agency_ids)
+    people = _people_first(blind_index.stream_candidates(session, field, value, agency_ids), [])
     matched: list[Row[Any]] = []
-    for batch in _batches(sorted(person_ids)):
+    for batch in _batches(people):
         matched += [
             p for p in _people(session, batch, field) if _person_matches(session, p, field, value)
         ]
@@ -196,14 +206,30 @@ def people_matching(
     return matched[:limit]
 
 
-def _batches(ids: list[int]) -> Iterator[list[int]]:
+def _people_first(
+    candidates: Iterable[tuple[int | None, int | None]], case_ids: list[int]
+) -> Iterator[int]:
+    """The candidate people, as the index gives them; the candidate cases are kept in
+    ``case_ids`` on the way, for when every person has been read."""
+    for person_id, case_id in candidates:
+        if person_id is not None:
+            yield person_id
+        elif case_id is not None:
+            case_ids.append(case_id)
+
+
+def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
     """``ids`` in batches that start small and grow: a search for a common value finds
-    enough matches in its first candidates, one for a rare value reads few batches."""
-    size, start = FIRST_BATCH, 0
-    while start < len(ids):
-        yield ids[start : start + size]
-        start += size
-        size = min(size * 4, BATCH)
+    enough matches in its first candidates, one for a rare value reads few batches. Only
+    what a batch needs is read from ``ids``."""
+    size, batch = FIRST_BATCH, []
+    for id_ in ids:
+        batch.append(id_)
+        if len(batch) == size:
+            yield batch
+            batch, size = [], min(size * 4, BATCH)
+    if batch:
+        yield batch
 
 
 #: The sealed person columns a search by each field compares (and reads no others).
@@ -225,8 +251,9 @@ def _people(session: Session, ids: list[int], field: str) -> list[Row[Any]]:
     people = list(
         session.execute(
             select(Person.id, Person.data_key_id, *(getattr(Person, c) for c in columns)).where(
-                Person.id.in_(ids), Person.erased_at.is_(None)
-            )
+                Person.id.in_(bindparam("ids", expanding=True)), Person.erased_at.is_(None)
+            ),
+            {"ids": ids},
         )
     )
     load_data_keys(session, {p.data_key_id for p in people if p.data_key_id})
@@ -240,8 +267,9 @@ def _names(session: Session, ids: list[int]) -> dict[int, str]:
     people: list[Row[Any]] = list(
         session.execute(
             select(Person.id, Person.data_key_id, Person.given_names, Person.family_name).where(
-                Person.id.in_(ids)
-            )
+                Person.id.in_(bindparam("ids", expanding=True))
+            ),
+            {"ids": ids},
         )
     )
     return {p.id: _name(session, p) for p in people}
@@ -265,8 +293,12 @@ def _parties(session: Session, person_ids: list[int]) -> list[Row[Any]]:
             )
             .join(Case, Case.id == CaseParty.case_id)
             .join(Agency, Agency.id == Case.agency_id)
-            .where(CaseParty.person_id.in_(person_ids), Case.erased_at.is_(None))
-            .order_by(CaseParty.id)
+            .where(
+                CaseParty.person_id.in_(bindparam("ids", expanding=True)),
+                Case.erased_at.is_(None),
+            )
+            .order_by(CaseParty.id),
+            {"ids": person_ids},
         )
     )
 
@@ -290,7 +322,8 @@ def _cases(session: Session, ids: list[int]) -> list[Row[Any]]:
                 Agency.name.label("agency"),
             )
             .join(Agency, Agency.id == Case.agency_id)
-            .where(Case.id.in_(ids), Case.erased_at.is_(None))
+            .where(Case.id.in_(bindparam("ids", expanding=True)), Case.erased_at.is_(None)),
+            {"ids": ids},
         )
     )
     load_data_keys(session, {c.data_key_id for c in cases if c.data_key_id})
@@ -329,13 +362,8 @@ def _name(session: Session, person: Row[Any]) -> str:
     return " ".join(p for p in parts if p) or "name not recorded"
 
 
-def _add(
-    hits: dict[tuple[int, str], SearchHit],
-    row: Row[Any],
-    matched: str,
-    person_id: int | None = None,
-) -> None:
-    hits[(row.case_id, matched)] = SearchHit(
+def _hit(row: Row[Any], matched: str, person_id: int | None = None) -> SearchHit:
+    return SearchHit(
         case_id=row.case_id,
         reference=row.reference,
         category=row.category,

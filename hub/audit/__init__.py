@@ -6,20 +6,33 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import StringField
-from wtforms.validators import Optional
+from sqlalchemy.orm import selectinload
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, EnumSelectField, HubForm
 from hub.guard import require_roles
 from hub.search import SearchForm, query_of
 from sharing import subject_access
-from sharing.audit import acts, trail
+from sharing.audit import acts, checkpoints, notes, trail
 from sharing.casework import NotFound
+from sharing.keys import KeyProvider
 from sharing.models import Agency, Case, User
+from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
 from sharing.search import SearchError
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -153,3 +166,162 @@ def subject_report(person_id: int) -> str:
     return render_template(
         "audit/subject_report.html", title="Subject access report", report=report
     )
+
+
+# -- Checkpoints and co-signing ---------------------------------------------------------
+
+#: Checkpoints listed on the page, newest first.
+CHECKPOINTS_SHOWN = 20
+
+
+class CheckpointForm(HubForm):
+    """ "Make a checkpoint now": a button, with its CSRF token."""
+
+
+class RegisterKeyForm(HubForm):
+    public_key = TextAreaField(
+        "Your agency's public key",
+        validators=[DataRequired("Paste your agency's public key")],
+    )
+    name = StringField("Name on its signatures", validators=[Optional(), Length(max=100)])
+
+
+class CosignForm(HubForm):
+    agency_key = ChoiceField("Your agency's key")
+    signature = TextAreaField(
+        "Signature",
+        validators=[DataRequired("Paste the signature line that verify_audit.py cosign printed")],
+    )
+
+
+def _provider() -> KeyProvider:
+    return current_app.extensions["hub.keys"]  # type: ignore[no-any-return]
+
+
+def _origin() -> str:
+    return str(current_app.config["HUB_SETTINGS"].audit_origin)
+
+
+def _my_keys() -> list[AuditAgencyKey]:
+    return list(
+        db().scalars(
+            select(AuditAgencyKey)
+            .where(
+                AuditAgencyKey.agency_id == current_user.agency_id,
+                AuditAgencyKey.revoked_at.is_(None),
+            )
+            .order_by(AuditAgencyKey.id)
+        )
+    )
+
+
+@bp.route("/checkpoints", methods=["GET", "POST"])
+def checkpoint_list() -> Response | str:
+    form = CheckpointForm()
+    if form.validate_on_submit():
+        made = checkpoints.make_checkpoint(db(), _provider(), _origin(), actor=current_user.actor)
+        flash(
+            f"Checkpoint {made.id} signed: the log's first {made.size:,} entries."
+            if made
+            else "The log is empty: there is nothing to sign yet.",
+            "success",
+        )
+        return redirect(url_for("audit.checkpoint_list"))
+    recent = list(
+        db().scalars(
+            select(AuditCheckpoint)
+            .where(AuditCheckpoint.origin == _origin())
+            .options(selectinload(AuditCheckpoint.cosignatures))
+            .order_by(AuditCheckpoint.id.desc())
+            .limit(CHECKPOINTS_SHOWN)
+        )
+    )
+    keys = _my_keys()
+    mine = {k.id for k in keys}
+    agencies = {a.id: a.name for a in db().scalars(select(Agency))}
+    return render_template(
+        "audit/checkpoints.html",
+        title="Checkpoints and co-signing",
+        form=form,
+        checkpoints=recent,
+        keys=keys,
+        cosigned={c.id for c in recent if any(s.agency_key_id in mine for s in c.cosignatures)},
+        agencies=agencies,
+        hub_key=notes.verifier_key(_origin(), _provider().checkpoint_public_key()),
+    )
+
+
+@bp.route("/checkpoints/<int:checkpoint_id>/note")
+def checkpoint_note(checkpoint_id: int) -> Response:
+    """The checkpoint's note text, to co-sign offline with ``verify_audit.py cosign``."""
+    try:
+        checkpoint = checkpoints.get(db(), checkpoint_id)
+    except checkpoints.CheckpointError:
+        abort(404)
+    return Response(
+        checkpoints.signed_note(checkpoint),
+        mimetype="text/plain",
+        headers={"Content-Disposition": f"attachment; filename=checkpoint-{checkpoint.id}.txt"},
+    )
+
+
+@bp.route("/checkpoints/keys", methods=["GET", "POST"])
+def register_key() -> Response | tuple[str, int]:
+    form = RegisterKeyForm()
+    if form.validate_on_submit():
+        try:
+            name, public_key = notes.read_public_key(form.public_key.data or "")
+            if form.name.data and name and form.name.data != name:
+                raise notes.NoteError(f"the key is named {name}, not {form.name.data}")
+            agency = db().get(Agency, current_user.agency_id)
+            assert agency is not None  # noqa: S101 - a signed-in user has an agency
+            key = checkpoints.register_agency_key(
+                db(),
+                agency=agency,
+                public_key=public_key,
+                name=form.name.data or name or agency.code,
+                registered_by=db().get(User, current_user.id),
+            )
+        except (notes.NoteError, checkpoints.CheckpointError) as e:
+            form.public_key.errors = [str(e)[:1].upper() + str(e)[1:]]  # type: ignore[assignment]
+        else:
+            flash(f"Key {key.name} registered for {agency.name}.", "success")
+            return redirect(url_for("audit.checkpoint_list"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "audit/register_key.html", title="Register your agency's key", form=form
+    ), status
+
+
+@bp.route("/checkpoints/<int:checkpoint_id>/cosign", methods=["GET", "POST"])
+def cosign(checkpoint_id: int) -> Response | tuple[str, int]:
+    try:
+        checkpoint = checkpoints.get(db(), checkpoint_id)
+    except checkpoints.CheckpointError:
+        abort(404)
+    keys = _my_keys()
+    if not keys:
+        flash("Register your agency's key before you co-sign.", "important")
+        return redirect(url_for("audit.register_key"))
+    form = CosignForm()
+    form.agency_key.choices = [(str(k.id), k.name) for k in keys]
+    if request.method == "GET":
+        form.agency_key.data = str(keys[0].id)
+    if form.validate_on_submit():
+        key = next(k for k in keys if str(k.id) == form.agency_key.data)
+        try:
+            signature = checkpoints.signature_from(form.signature.data or "", key)
+            checkpoints.cosign(db(), checkpoint.id, key.id, signature, actor=current_user.actor)
+        except checkpoints.CheckpointError as e:
+            form.signature.errors = [str(e)[:1].upper() + str(e)[1:]]  # type: ignore[assignment]
+        else:
+            flash(f"Checkpoint {checkpoint.id} co-signed with {key.name}.", "success")
+            return redirect(url_for("audit.checkpoint_list"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "audit/cosign.html",
+        title=f"Co-sign checkpoint {checkpoint.id}",
+        form=form,
+        checkpoint=checkpoint,
+        note=checkpoints.text_of(checkpoint),
+    ), status

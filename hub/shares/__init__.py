@@ -62,9 +62,13 @@ def new(case_id: int) -> Response | tuple[str, int]:
         form.until.process(None, date.today() + timedelta(days=90))
     if form.validate_on_submit():
         protocol_id, _, purpose = (form.protocol_purpose.data or "").partition(":")
+        if not (form.agency.data or "").isdigit():
+            form.agency.errors = ["Choose the agency to share the case with"]
+        if not protocol_id.isdigit():
+            form.protocol_purpose.errors = ["Choose the protocol and purpose of the share"]
         if form.until.data is None:
             form.until.errors = ["Enter the date the share ends"]
-        else:
+        if not form.errors:
             try:
                 shares.share_case(
                     db(),

@@ -2,7 +2,7 @@
 prompts, when a case's risk review is due, and the alert partners get on an escalation.
 
 Revision ID: 0007
-Revises: 0005 (0006 is being written alongside; the chain is joined when both land)
+Revises: 0006
 Create Date: 2026-11-22 20:46:06.533093
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

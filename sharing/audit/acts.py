@@ -73,6 +73,8 @@ class Action(Labelled):
     AUDIT_EXPORT = "audit.export", "Exported the audit log"
     AUDIT_CHECKPOINT = "audit.checkpoint", "Made an audit checkpoint"
     AUDIT_COSIGN = "audit.cosign", "Co-signed an audit checkpoint"
+    AUDIT_KEY_REGISTER = "audit.key_register", "Registered an agency's co-signing key"
+    AUDIT_KEY_REVOKE = "audit.key_revoke", "Revoked an agency's co-signing key"
     RISK_RECORD = "risk.record", "Recorded a risk assessment"
     RISK_VIEW = "risk.view", "Viewed risk assessments"
     SHARED_RISK_LIST = "shared.list", "Viewed risk shared with their agency"

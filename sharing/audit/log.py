@@ -2,64 +2,164 @@
 
 ``append`` adds an entry and grows the Merkle tree in the caller's transaction, so an act
 and its entry are committed together or not at all; the tree row is locked for the
-append, so concurrent writers take sequence numbers one at a time, without gaps.
-``verify`` recomputes every leaf from the entries and the tree from the leaves, and names
-the first entry that does not fit.
+append, so concurrent writers take sequence numbers one at a time, without gaps. Each
+entry row also keeps the hashes of the perfect subtrees its leaf completes (``subtrees``),
+so that proofs read O(log n) rows (``sharing.audit.proofs``) and never reread the leaves.
+
+``verify`` recomputes every leaf from the entries, the tree from the leaves, the stored
+subtree hashes, and every checkpoint's root, signature and co-signatures; it names the
+first entry or checkpoint that does not fit.
+
+The canonical form of an entry (what its leaf hashes) is the compact JSON array of its
+twelve fields in ``FIELDS`` order, UTF-8 encoded, as Python writes it with
+``json.dumps(values, ensure_ascii=False, separators=(",", ":"))``: numbers in decimal,
+text as JSON strings (``"`` and ``\\`` escaped, control characters as ``\\n`` or ``\\u00XX``,
+everything else as itself), ``null`` for a missing value, the time as the text
+``"YYYY-MM-DD HH:MM:SS.ffffff"`` in UTC. JSON is unambiguous, so no two different entries
+share a canonical form, and databases write the same text in C while streaming
+(``canonical_sql``: SQLite's ``json_array``, PostgreSQL's ``to_json``), which is what lets
+``verify`` check hundreds of thousands of entries a second in Python.
+``sharing/audit/verify_audit.py`` writes the same form from an export.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.orm import Session, selectinload
 
-from sharing.audit.merkle import EMPTY_ROOT, Frontier, leaf_hash
-from sharing.models.audit import AuditEntry, AuditTree
+from sharing.audit import notes
+from sharing.audit.merkle import EMPTY_ROOT, Frontier, fold, leaf_hash
+from sharing.audit.stream import entry_batches
+from sharing.audit.tree import TREE, frontier_of, locked_tree, store
+from sharing.models.audit import AuditCheckpoint, AuditCosignature, AuditEntry, AuditTree
 from sharing.models.base import utcnow
 
-_TREE = 1
-_HASH = 32
+#: An entry's fields in canonical order.
+FIELDS = (
+    "seq",
+    "at",
+    "actor_user_id",
+    "actor_agency_id",
+    "actor_roles",
+    "action",
+    "object_type",
+    "object_id",
+    "purpose",
+    "basis",
+    "outcome",
+    "request_id",
+)
+Value = str | int | None
+
+
+def at_text(at: datetime) -> str:
+    """An entry's time as the canonical form writes it (UTC, microseconds)."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def canonical_values(values: Sequence[Value]) -> bytes:
+    """The canonical form of an entry's field values, given in ``FIELDS`` order."""
+    return _JSON.encode(list(values)).encode()
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(value: object) -> str | None:
+    """Text as the database stores it (a str enum's value, not its name)."""
+    if value is None:
+        return None
+    return str.__str__(value) if isinstance(value, str) else str(value)
+
+
+def entry_values(entry: AuditEntry) -> list[Value]:
+    """An entry's field values in ``FIELDS`` order, its time as text."""
+    values: list[Value] = [getattr(entry, name) for name in FIELDS]
+    values[1] = at_text(entry.at)
+    return values
 
 
 def canonical(entry: AuditEntry) -> bytes:
-    """The bytes an entry's leaf hashes: sorted-key JSON of every field but the leaf."""
-    return json.dumps(
-        {
-            "seq": entry.seq,
-            "at": entry.at.isoformat(timespec="microseconds"),
-            "actor": {
-                "user": entry.actor_user_id,
-                "agency": entry.actor_agency_id,
-                "roles": entry.actor_roles,
-            },
-            "action": entry.action,
-            "object": {"type": entry.object_type, "id": entry.object_id},
-            "purpose": entry.purpose,
-            "basis": entry.basis,
-            "outcome": entry.outcome,
-            "request": entry.request_id,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=True,
-    ).encode("ascii")
+    """The bytes an entry's leaf hashes (see the module's docstring)."""
+    return canonical_values(entry_values(entry))
 
 
-def _tree(session: Session) -> AuditTree:
-    tree = session.scalar(select(AuditTree).where(AuditTree.id == _TREE).with_for_update())
-    if tree is None:
-        tree = AuditTree(id=_TREE, size=0, frontier=b"", root=EMPTY_ROOT)
-        session.add(tree)
-        session.flush()
-    return tree
+_NUMBERS = frozenset({"seq", "actor_user_id", "actor_agency_id"})
 
 
-def _frontier(tree: AuditTree) -> Frontier:
-    hashes = [tree.frontier[i : i + _HASH] for i in range(0, len(tree.frontier), _HASH)]
-    return Frontier(tree.size, hashes)
+def canonical_sql(dialect: str) -> ColumnElement[str]:
+    """An SQL expression giving each entry's canonical form as text, on ``dialect``."""
+    columns = [getattr(AuditEntry, name) for name in FIELDS]
+    if dialect != "postgresql":  # SQLite keeps the time as the canonical text already
+        return func.json_array(*columns, type_=Text)
+    pieces: list[ColumnElement[str]] = []
+    for name, column in zip(FIELDS, columns, strict=True):
+        if name == "at":
+            text = cast(func.to_json(func.to_char(column, "YYYY-MM-DD HH24:MI:SS.US")), Text)
+        elif name in _NUMBERS:
+            text = cast(column, Text)
+        else:
+            text = cast(func.to_json(column), Text)
+        pieces.append(func.coalesce(text, literal("null", Text)))
+    joined: ColumnElement[str] = literal("[", Text) + pieces[0]
+    for piece in pieces[1:]:
+        joined = joined + literal(",", Text) + piece
+    return joined + literal("]", Text)
+
+
+def _values(
+    seq: int,
+    *,
+    action: str,
+    outcome: str,
+    actor_user_id: int | None = None,
+    actor_agency_id: int | None = None,
+    actor_roles: str = "",
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    purpose: str | None = None,
+    basis: str | None = None,
+    request_id: str | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "at": at or utcnow(),
+        "actor_user_id": None if actor_user_id is None else int(actor_user_id),
+        "actor_agency_id": None if actor_agency_id is None else int(actor_agency_id),
+        "actor_roles": _text(actor_roles) or "",
+        "action": _text(action),
+        "object_type": _text(object_type),
+        "object_id": _text(object_id),
+        "purpose": _text(purpose),
+        "basis": _text(basis),
+        "outcome": _text(outcome),
+        "request_id": _text(request_id),
+    }
+
+
+def _seal(frontier: Frontier, values: dict[str, Any]) -> None:
+    """Add an entry's leaf to the tree; record its leaf and the subtrees it completes."""
+    ordered: list[Value] = [values[name] for name in FIELDS]
+    ordered[1] = at_text(values["at"])
+    values["leaf"] = leaf_hash(canonical_values(ordered))
+    values["subtrees"] = b"".join(frontier.append(values["leaf"]))
 
 
 def append(
@@ -78,82 +178,201 @@ def append(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Add an entry to the log in the session's transaction (flushed, not committed)."""
-    tree = _tree(session)
-    entry = AuditEntry(
-        seq=tree.size,
-        at=at or utcnow(),
+    tree = locked_tree(session)
+    values = _values(
+        tree.size,
+        action=action,
+        outcome=outcome,
         actor_user_id=actor_user_id,
         actor_agency_id=actor_agency_id,
         actor_roles=actor_roles,
-        action=action,
         object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
+        object_id=object_id,
         purpose=purpose,
         basis=basis,
-        outcome=outcome,
         request_id=request_id,
+        at=at,
     )
-    entry.leaf = leaf_hash(canonical(entry))
-    frontier = _frontier(tree)
-    frontier.append(entry.leaf)
-    tree.size, tree.frontier, tree.root = frontier.size, b"".join(frontier.hashes), frontier.root()
+    frontier = frontier_of(tree)
+    _seal(frontier, values)
+    store(session, frontier)
+    entry = AuditEntry(**values)
     session.add(entry)
     session.flush()
     return entry
+
+
+def append_many(session: Session, acts: Iterable[Mapping[str, Any]], chunk: int = 10_000) -> int:
+    """Add many entries at once (``append``'s keyword arguments, one mapping per act),
+    with bulk inserts; the same leaves, subtrees and tree as appending them one by one.
+    For loading and benchmarks; returns the number added."""
+    frontier = frontier_of(locked_tree(session))
+    added = 0
+    for rows in _chunks(acts, chunk):
+        values = []
+        for act in rows:
+            row = _values(frontier.size, **act)
+            _seal(frontier, row)
+            values.append(row)
+        session.execute(insert(AuditEntry), values)
+        added += len(values)
+    store(session, frontier)
+    session.flush()
+    return added
+
+
+def _chunks(items: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    chunk: list[Mapping[str, Any]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 @dataclass(frozen=True)
 class Verification:
     size: int
     root: bytes
-    #: The first entry that does not fit (None when the log is whole).
+    #: The first entry that does not fit (None when the entries are whole).
     first_bad: int | None = None
     problem: str = ""
+    #: The first checkpoint (its id) that does not match the entries or its signatures.
+    bad_checkpoint: int | None = None
+    #: Checkpoints found to match the entries (and their signatures, when checked).
+    checkpoints: int = 0
+    #: Whether the hub's signatures on checkpoints were checked (a public key was given).
+    signatures_checked: bool = False
+    #: Co-signatures that verify, counted by agency key name.
+    cosignatures: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.first_bad is None and not self.problem
+        return self.first_bad is None and self.bad_checkpoint is None and not self.problem
 
 
-def verify(session: Session, batch: int = 10_000) -> Verification:
-    """Recompute every leaf and the tree; compare with what the log says of itself."""
-    frontier = Frontier()
-    expected = 0
-    last_seq = -1
-    while True:
-        entries = session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.seq > last_seq)
-            .order_by(AuditEntry.seq)
-            .limit(batch)
-        ).all()
-        if not entries:
-            break
-        for entry in entries:
-            if entry.seq != expected:
-                return Verification(
-                    frontier.size,
-                    frontier.root(),
-                    expected,
-                    f"entry {expected} is missing (the next one is {entry.seq})",
-                )
-            if leaf_hash(canonical(entry)) != entry.leaf:
-                return Verification(
-                    frontier.size,
-                    frontier.root(),
-                    entry.seq,
-                    f"entry {entry.seq} was altered: it no longer matches its leaf",
-                )
-            frontier.append(entry.leaf)
-            expected += 1
-            last_seq = entry.seq
-        session.expunge_all()
-    tree = session.scalar(select(AuditTree).where(AuditTree.id == _TREE))
-    if tree is not None and (tree.size != frontier.size or tree.root != frontier.root()):
-        return Verification(
-            frontier.size,
-            frontier.root(),
-            None,
-            f"the tree head (size {tree.size}) does not match the {frontier.size} entries",
+def checkpoint_problem(
+    checkpoint: AuditCheckpoint, root: bytes, public_key: bytes | None, cosigned: Counter[str]
+) -> str:
+    """What is wrong with a checkpoint whose size's recomputed root is ``root`` ("" if
+    nothing); its verified co-signatures are counted in ``cosigned``."""
+    where = f"checkpoint {checkpoint.id} (size {checkpoint.size})"
+    if checkpoint.root != root:
+        return f"{where} does not match the entries: its root is not the one recomputed"
+    message = notes.checkpoint_text(checkpoint.origin, checkpoint.size, checkpoint.root).encode()
+    if public_key is not None:
+        if checkpoint.key_id != notes.key_id(checkpoint.origin, public_key):
+            return f"{where} was signed by another key (key ID {checkpoint.key_id.hex()}), not the hub's"
+        if not notes.signs(public_key, message, checkpoint.signature):
+            return f"{where}: the hub's signature does not verify"
+    for cosignature in checkpoint.cosignatures:
+        key = cosignature.agency_key
+        if not notes.signs(key.public_key, message, cosignature.signature):
+            return f"{where}: the co-signature of {key.name} does not verify"
+        cosigned[key.name] += 1
+    return ""
+
+
+def verify(
+    session: Session, batch: int = 20_000, *, public_key: bytes | None = None
+) -> Verification:
+    """Recompute every leaf, stored subtree and root from the entries, check every
+    checkpoint against them (and its hub signature, with the hub's ``public_key``), and
+    compare with the tree head; stop at the first thing that does not fit.
+
+    The tree head is read first and the entries it covers are checked, so entries appended
+    meanwhile are no trouble; entries beyond the head with no append to show for them are
+    found at the end. Verify what is committed: the entries are read on another connection.
+    """
+    tree = session.execute(
+        select(AuditTree.size, AuditTree.root).where(AuditTree.id == TREE)
+    ).first()
+    size, head_root = (tree.size, tree.root) if tree else (0, EMPTY_ROOT)
+    checkpoints = list(
+        session.scalars(
+            select(AuditCheckpoint)
+            .options(
+                selectinload(AuditCheckpoint.cosignatures).joinedload(AuditCosignature.agency_key)
+            )
+            .order_by(AuditCheckpoint.size, AuditCheckpoint.id)
         )
-    return Verification(frontier.size, frontier.root())
+    )
+    cosigned: Counter[str] = Counter()
+    checked = 0
+    waiting = iter(checkpoints)
+    due = next(waiting, None)
+    text = canonical_sql(session.get_bind().dialect.name)
+    columns = [AuditEntry.leaf, AuditEntry.subtrees, text]
+    sha256 = hashlib.sha256
+    stack: list[bytes] = []
+    n = 0
+
+    def result(
+        first_bad: int | None = None, problem: str = "", bad: int | None = None
+    ) -> Verification:
+        head = fold(stack) if stack else EMPTY_ROOT
+        return Verification(
+            n, head, first_bad, problem, bad, checked, public_key is not None, dict(cosigned)
+        )
+
+    push, pop = stack.append, stack.pop
+    due_size = due.size if due is not None else -1
+    for rows in entry_batches(session, columns, size, batch):
+        for seq, leaf, subtrees, canonical_text in rows:  # type: ignore[misc]  # hot loop
+            if seq != n:
+                return result(n, f"entry {n} is missing (the next one is {seq})")
+            if sha256(b"\x00" + canonical_text.encode()).digest() != leaf:
+                return result(n, f"entry {n} was altered: it no longer matches its leaf")
+            push(leaf)
+            if n & 1:
+                made = b""
+                carry = n
+                while carry & 1:
+                    right = pop()
+                    made += (merged := sha256(b"\x01" + pop() + right).digest())
+                    push(merged)
+                    carry >>= 1
+                if subtrees != made:
+                    return result(n, f"entry {n} has wrong stored subtree hashes")
+            elif subtrees:
+                return result(n, f"entry {n} has wrong stored subtree hashes")
+            n += 1
+            while n == due_size and due is not None:
+                problem = checkpoint_problem(due, fold(stack), public_key, cosigned)
+                if problem:
+                    return result(None, problem, due.id)
+                checked += 1
+                due = next(waiting, None)
+                due_size = due.size if due is not None else -1
+    if n < size:
+        return result(n, f"entry {n} is missing (the tree head says there are {size})")
+    now_size = session.scalar(select(AuditTree.size).where(AuditTree.id == TREE)) or 0
+    if due is not None and due.size > now_size:  # not merely a checkpoint made meanwhile
+        return result(
+            n,
+            f"checkpoint {due.id} covers {due.size} entries but the log has {now_size}: "
+            f"entries from {now_size} were removed",
+            due.id,
+        )
+    if (fold(stack) if stack else EMPTY_ROOT) != head_root:
+        return result(None, f"the tree head (size {size}) does not match the {n} entries")
+    return _beyond_the_head(session, result)
+
+
+def _beyond_the_head(session: Session, result: Callable[..., Verification]) -> Verification:
+    """Entries past the tree head that no append put there (one statement, one snapshot)."""
+    last, size = session.execute(
+        select(
+            select(func.max(AuditEntry.seq)).scalar_subquery(),
+            select(AuditTree.size).where(AuditTree.id == TREE).scalar_subquery(),
+        )
+    ).one()
+    if last is not None and last >= (size or 0):
+        return result(
+            size or 0,
+            f"entry {size or 0} is beyond the tree head (size {size or 0}): "
+            "it was added without growing the tree",
+        )
+    return result()

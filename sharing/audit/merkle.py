@@ -47,16 +47,24 @@ class Frontier:
         self.size = size
         self.hashes = list(hashes)
 
-    def append(self, leaf: bytes) -> None:
-        """Add a leaf hash: merge equal-sized subtrees, as binary addition carries."""
+    def append(self, leaf: bytes) -> list[bytes]:
+        """Add a leaf hash: merge equal-sized subtrees, as binary addition carries.
+
+        Returns the perfect subtrees this leaf completes, smallest first: with the leaf at
+        index i, the subtree of 2**j leaves ending at i for j = 1 .. (trailing zeros of i+1).
+        """
         self.hashes.append(leaf)
+        completed: list[bytes] = []
         size = self.size
         while size & 1:
             right = self.hashes.pop()
             left = self.hashes.pop()
-            self.hashes.append(node_hash(left, right))
+            merged = node_hash(left, right)
+            self.hashes.append(merged)
+            completed.append(merged)
             size >>= 1
         self.size += 1
+        return completed
 
     def root(self) -> bytes:
         if not self.hashes:
@@ -65,6 +73,53 @@ class Frontier:
         for subtree in reversed(self.hashes[:-1]):
             head = node_hash(subtree, head)
         return head
+
+
+def perfect_subtrees(start: int, end: int) -> list[tuple[int, int]]:
+    """The range [start, end) of a tree as perfect subtrees (start, height), largest first.
+
+    Every range that RFC 9162's recursion hashes (MTH of D[start:end]) starts at a multiple
+    of its first subtree's size, so its hash is these subtrees folded from the right:
+    node(s0, node(s1, ... s_last)).
+    """
+    pieces = []
+    while start < end:
+        height = (end - start).bit_length() - 1
+        if start % (1 << height):
+            raise ValueError(f"range [{start}, {end}) is not a subtree of the log's tree")
+        pieces.append((start, height))
+        start += 1 << height
+    return pieces
+
+
+def fold(hashes: Sequence[bytes]) -> bytes:
+    """The hash of consecutive perfect subtrees, largest first (see ``perfect_subtrees``)."""
+    head = hashes[-1]
+    for subtree in reversed(hashes[:-1]):
+        head = node_hash(subtree, head)
+    return head
+
+
+def inclusion_ranges(index: int, size: int, start: int = 0) -> list[tuple[int, int]]:
+    """The ranges whose hashes make PATH(index, D[start:start+size]), in proof order."""
+    if size == 1:
+        return []
+    k = _split(size)
+    if index < k:
+        return [*inclusion_ranges(index, k, start), (start + k, start + size)]
+    return [*inclusion_ranges(index - k, size - k, start + k), (start, start + k)]
+
+
+def consistency_ranges(
+    old_size: int, size: int, start: int = 0, complete: bool = True
+) -> list[tuple[int, int]]:
+    """The ranges whose hashes make PROOF(old_size, D[start:start+size]), in proof order."""
+    if old_size == size:
+        return [] if complete else [(start, start + size)]
+    k = _split(size)
+    if old_size <= k:
+        return [*consistency_ranges(old_size, k, start, complete), (start + k, start + size)]
+    return [*consistency_ranges(old_size - k, size - k, start + k, False), (start, start + k)]
 
 
 def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:

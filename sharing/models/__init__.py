@@ -1,7 +1,13 @@
 """The hub's data model, split by aggregate."""
 
 from sharing.models.agencies import Agency, Area, Ward
-from sharing.models.audit import AuditEntry, AuditTree
+from sharing.models.audit import (
+    AuditAgencyKey,
+    AuditCheckpoint,
+    AuditCosignature,
+    AuditEntry,
+    AuditTree,
+)
 from sharing.models.base import Base
 from sharing.models.cases import Action, Case, CaseParty, Incident
 from sharing.models.emergency import Alert, BreakGlass
@@ -13,6 +19,9 @@ from sharing.models.risk import Escalation, RiskAssessment, TriageChange
 from sharing.models.users import User, UserRole
 
 __all__ = [
+    "AuditAgencyKey",
+    "AuditCheckpoint",
+    "AuditCosignature",
     "AuditEntry",
     "AuditTree",
     "Alert",

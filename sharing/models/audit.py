@@ -1,11 +1,12 @@
-"""The audit log's entries and the state of its Merkle tree."""
+"""The audit log's entries, the state of its Merkle tree, its signed checkpoints, and the
+partner agencies' keys and co-signatures."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.base import Base, UTCDateTime
 
@@ -34,6 +35,9 @@ class AuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(40))
     #: SHA-256(0x00 || canonical entry): the entry's leaf in the tree.
     leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
+    #: Hashes of the perfect subtrees this leaf completes, 32 bytes each, heights 1, 2, ...
+    #: (as many as trailing zeros of seq + 1; empty for even seq): proofs read them.
+    subtrees: Mapped[bytes] = mapped_column(LargeBinary, default=b"", server_default=text("''"))
 
 
 class AuditTree(Base):
@@ -46,3 +50,63 @@ class AuditTree(Base):
     #: The frontier's hashes, 32 bytes each, largest subtree first.
     frontier: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditCheckpoint(Base):
+    """A tree head signed by the hub's checkpoint key (a C2SP signed note: origin, size,
+    root). The key itself lives in the key store, never in the database."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (UniqueConstraint("origin", "size"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The log's name, first line of the note and name of the hub's signing key.
+    origin: Mapped[str] = mapped_column(String(200))
+    #: Number of entries covered (entries 0 .. size - 1).
+    size: Mapped[int]
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The signed-note key ID of the hub key that signed (SHA-256(name, 0x0A, 0x01, key)[:4]).
+    key_id: Mapped[bytes] = mapped_column(LargeBinary(4))
+    #: Ed25519 signature of the note text.
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+    cosignatures: Mapped[list[AuditCosignature]] = relationship(
+        back_populates="checkpoint", order_by="AuditCosignature.id"
+    )
+
+
+class AuditAgencyKey(Base):
+    """A partner agency's Ed25519 public key for co-signing checkpoints (its DPO holds the
+    private key, outside the hub)."""
+
+    __tablename__ = "audit_agency_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    #: The signed-note key name on its signature lines, e.g. ``northshire-police``.
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    #: The signed-note key ID (SHA-256(name, 0x0A, 0x01, public key)[:4]).
+    key_id: Mapped[bytes] = mapped_column(LargeBinary(4))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: When the agency withdrew the key; older co-signatures still verify.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditCosignature(Base):
+    """A partner agency's signature over a checkpoint's exact note text."""
+
+    __tablename__ = "audit_cosignatures"
+    __table_args__ = (UniqueConstraint("checkpoint_id", "agency_key_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_checkpoints.id"))
+    agency_key_id: Mapped[int] = mapped_column(ForeignKey("audit_agency_keys.id"))
+    #: Ed25519 signature of the checkpoint's note text by the agency key.
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    checkpoint: Mapped[AuditCheckpoint] = relationship(back_populates="cosignatures")
+    agency_key: Mapped[AuditAgencyKey] = relationship()

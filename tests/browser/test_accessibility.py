@@ -160,4 +160,10 @@ def test_the_dpo_pages_have_no_wcag_violations(live_server, axe_page: Page) -> N
     found["subject access with errors"] = violations(page)
     page.goto(f"{url}/audit/subject-access/1")
     found["subject access report"] = violations(page)
+    page.goto(f"{url}/audit/checkpoints")
+    page.get_by_role("button", name="Make a checkpoint now").click()
+    found["checkpoints"] = violations(page)
+    page.goto(f"{url}/audit/checkpoints/keys")
+    page.get_by_role("button", name="Register key").click()
+    found["register key with errors"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}

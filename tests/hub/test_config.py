@@ -232,6 +232,7 @@ def test_production_with_everything_right_loads(
         key_store=key_store,
         session_idle_minutes=30,
         service_name="ASB partnership hub",
+        audit_origin="asb-partnership-hub/audit",
     )
     assert settings.production
     assert not instance.exists(), "production must not generate anything"
@@ -364,3 +365,27 @@ def test_production_follows_a_symlinked_key_store(
     assert load_settings({**production, "HUB_KEY_STORE": str(link)}).key_store == link
     key_store.chmod(0o644)
     assert "chmod 600" in refusal({**production, "HUB_KEY_STORE": str(link)})
+
+
+def test_the_audit_origin_is_made_from_the_service_name_unless_set(
+    development: dict[str, str],
+) -> None:
+    named = load_settings({**development, "HUB_SERVICE_NAME": "Northshire ASB Hub (pilot)"})
+    assert named.audit_origin == "northshire-asb-hub-pilot/audit"
+    chosen = load_settings({**development, "HUB_AUDIT_ORIGIN": "northshire.example/asb-audit"})
+    assert chosen.audit_origin == "northshire.example/asb-audit"
+
+
+@pytest.mark.parametrize("origin", ["my hub", "a+b", "caf\u00e9/audit"])
+def test_an_audit_origin_that_cannot_name_a_key_is_refused(
+    development: dict[str, str], origin: str
+) -> None:
+    with pytest.raises(ConfigError, match="audit_origin must be printable ASCII"):
+        load_settings({**development, "HUB_AUDIT_ORIGIN": origin})
+
+
+def test_audit_checkpoint_minutes_is_a_whole_number_in_range(
+    development: dict[str, str],
+) -> None:
+    with pytest.raises(ConfigError, match="audit_checkpoint_minutes must be between 0 and 1440"):
+        load_settings({**development, "HUB_AUDIT_CHECKPOINT_MINUTES": "9999"})

@@ -3,6 +3,7 @@ action and date; emergency accesses with their reviews; the subject access repor
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -12,7 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import emergency
-from sharing.models import AuditEntry, Case, User
+from sharing.audit import verify_audit
+from sharing.models import Agency, AuditEntry, Case, User
+from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
 from sharing.sealing import unseal
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
@@ -203,3 +206,101 @@ def test_the_dpo_reviews_emergency_access_with_how_often_the_case_was_opened(
     assert "Waiting for review" in page
     row = page.split(case.reference, 2)[-1]
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">1</td>' in row
+
+
+def test_a_dpo_makes_a_checkpoint_registers_a_key_and_co_signs_it_from_the_pages(
+    demo_hub, demo_session, dpos, tmp_path, capsys
+) -> None:
+    """The whole co-signing round on the web: the signature is made offline with the
+    standalone verifier and the agency's private key, as a DPO would."""
+    dpo = dpos["northshire-police"]
+    page = dpo.get("/audit/checkpoints").get_data(as_text=True)
+    assert "Make a checkpoint now" in page
+    made = dpo.post(
+        "/audit/checkpoints", data={"csrf_token": csrf_token(dpo, "/audit/checkpoints")}
+    )
+    assert made.status_code == 302
+    checkpoint = demo_session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()))
+    assert _last(demo_session).action == "audit.checkpoint"
+    assert dpo.get(f"/audit/checkpoints/{checkpoint.id}/cosign").status_code == 302  # no key yet
+
+    assert (
+        verify_audit.main(["keygen", "--out", str(tmp_path / "dpo.pem"), "--name", "police-dpo"])
+        == 0
+    )
+    capsys.readouterr()
+    public = (tmp_path / "dpo.pem.pub").read_text()
+    register = "/audit/checkpoints/keys"
+    bad = dpo.post(
+        register, data={"csrf_token": csrf_token(dpo, register), "public_key": "nonsense"}
+    )
+    assert bad.status_code == 400
+    assert "There is a problem" in bad.get_data(as_text=True)
+    registered = dpo.post(
+        register,
+        data={"csrf_token": csrf_token(dpo, register), "public_key": public, "name": "police-dpo"},
+    )
+    assert registered.status_code == 302
+    assert _last(demo_session).action == "audit.key_register"
+
+    note = dpo.get(f"/audit/checkpoints/{checkpoint.id}/note")
+    assert note.headers["Content-Disposition"].startswith("attachment")
+    (tmp_path / "checkpoint.txt").write_bytes(note.data)
+    assert (
+        verify_audit.main(
+            [
+                "cosign",
+                "--key",
+                str(tmp_path / "dpo.pem"),
+                "--name",
+                "police-dpo",
+                str(tmp_path / "checkpoint.txt"),
+            ]
+        )
+        == 0
+    )
+    line = capsys.readouterr().out.strip()
+    form = f"/audit/checkpoints/{checkpoint.id}/cosign"
+    demo_session.rollback()  # a fresh read of what the pages wrote
+    key_id = demo_session.scalar(
+        select(AuditAgencyKey.id)
+        .join(Agency, Agency.id == AuditAgencyKey.agency_id)
+        .where(Agency.code == "northshire-police")
+    )
+    other_checkpoint_line = verify_audit_line_for_other_text(tmp_path, capsys)
+    refused = dpo.post(
+        form,
+        data={
+            "csrf_token": csrf_token(dpo, form),
+            "agency_key": str(key_id),
+            "signature": other_checkpoint_line,
+        },
+    )
+    assert refused.status_code == 400
+    assert "nothing was stored" in refused.get_data(as_text=True), re.findall(
+        r'govuk-error-message">(.*?)</p>', refused.get_data(as_text=True), re.S
+    )
+    cosigned = dpo.post(
+        form,
+        data={"csrf_token": csrf_token(dpo, form), "agency_key": str(key_id), "signature": line},
+    )
+    assert cosigned.status_code == 302
+    assert _last(demo_session).action == "audit.cosign"
+    listing = dpo.get("/audit/checkpoints").get_data(as_text=True)
+    assert (
+        "Northshire Police"
+        in listing.split(f'<td class="govuk-table__cell">{checkpoint.id}</td>', 1)[1]
+    )
+
+
+def verify_audit_line_for_other_text(tmp_path, capsys) -> str:
+    """A real signature line by the same key, over another checkpoint's text."""
+    other = tmp_path / "other.txt"
+    other.write_text("northshire-hub/audit\n1\n" + "A" * 43 + "=\n")
+    assert (
+        verify_audit.main(
+            ["cosign", "--key", str(tmp_path / "dpo.pem"), "--name", "police-dpo", str(other)]
+        )
+        == 0
+    )
+    return capsys.readouterr().out.strip()

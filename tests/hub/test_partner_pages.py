@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sharing.models import Case, LockRequest, ProtocolRecord, Share, User
 from sharing.vocabulary import Priority, Role
@@ -238,3 +238,25 @@ def test_protocol_pages_show_clauses_and_signatures_and_refuse_a_bad_file(
     text = refused.get_data(as_text=True)
     assert "nothing was imported" in text
     assert "version" in text
+
+
+def test_a_share_form_sent_empty_names_each_missing_answer(demo_hub, demo_session) -> None:
+    case = demo_session.scalar(
+        select(Case)
+        .where(Case.agency.has(code="larkmoor-ha"), Case.locked.is_(False), Case.status == "active")
+        .order_by(Case.id)
+    )
+    client = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = f"/cases/{case.id}/shares/new"
+    before = demo_session.scalar(select(func.count()).select_from(Share))
+    response = client.post(
+        path,
+        data={"csrf_token": csrf_token(client, path), "agency": "", "protocol_purpose": ""},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Choose the agency to share the case with" in page
+    assert "Choose the protocol and purpose of the share" in page
+    assert "Enter the date the share ends" in page
+    demo_session.expire_all()
+    assert demo_session.scalar(select(func.count()).select_from(Share)) == before

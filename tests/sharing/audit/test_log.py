@@ -3,42 +3,37 @@ the entries found and named."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from sharing.audit.log import append, canonical, verify
-from sharing.audit.merkle import EMPTY_ROOT, inclusion_proof, leaf_hash, root, verify_inclusion
-from sharing.db import make_session_factory
+from sharing.audit import stream
+from sharing.audit.log import (
+    FIELDS,
+    append,
+    append_many,
+    at_text,
+    canonical,
+    canonical_sql,
+    canonical_values,
+    verify,
+)
+from sharing.audit.merkle import (
+    EMPTY_ROOT,
+    Frontier,
+    inclusion_proof,
+    leaf_hash,
+    root,
+    verify_inclusion,
+)
 from sharing.models import AuditEntry
-
-
-@pytest.fixture
-def session(migrated_engine: Engine) -> Iterator[Session]:
-    with make_session_factory(migrated_engine)() as session:
-        yield session
+from tests.sharing.audit.conftest import write_log
 
 
 def _log(session: Session, n: int) -> list[AuditEntry]:
-    entries = [
-        append(
-            session,
-            action="case.view",
-            outcome="allowed",
-            actor_user_id=7,
-            actor_agency_id=2,
-            actor_roles="case_officer",
-            object_type="case",
-            object_id=100 + i,
-            purpose="asb_case_management",
-            basis="identity, location: protocol p v1 clause 4.1",
-        )
-        for i in range(n)
-    ]
-    session.commit()
-    return entries
+    return write_log(session, n)
 
 
 def test_an_empty_log_verifies(session) -> None:
@@ -93,8 +88,170 @@ def test_an_inserted_entry_with_its_own_leaf_is_found_by_the_tree_head(session) 
         seq=5, at=entries[0].at, action="case.view", outcome="allowed", actor_roles=""
     )
     forged.leaf = leaf_hash(canonical(forged))
+    frontier = Frontier()
+    for entry in entries:
+        frontier.append(entry.leaf)
+    forged.subtrees = b"".join(frontier.append(forged.leaf))
     session.add(forged)
     session.commit()
     result = verify(session)
-    assert not result.ok
-    assert "does not match the 6 entries" in result.problem
+    assert (result.ok, result.first_bad) == (False, 5)
+    assert "entry 5 is beyond the tree head" in result.problem
+
+
+def test_awkward_text_is_hashed_the_same_by_python_and_by_the_database(session) -> None:
+    """The database writes the canonical form in SQL while verifying; it must be the very
+    text Python hashed when appending, whatever the entry holds."""
+    awkward = [
+        'quote " backslash \\ slash /',
+        "accents é, euro €, emoji 😀, Welsh ŵ ŷ",
+        "line\nbreak, tab\t, bell \x07, unit \x1f, delete \x7f, separator \u2028",
+        "",
+        "null",
+        "[1,2]",
+    ]
+    for i, value in enumerate(awkward):
+        append(
+            session,
+            action="case.view",
+            outcome="allowed",
+            basis=value,
+            purpose=value[:60] or None,
+            object_id=value[:40] or None,
+            request_id=str(i),
+            actor_user_id=-5,
+            actor_roles=value,
+        )
+    session.commit()
+    result = verify(session)
+    assert result.ok, result.problem
+    texts = session.scalars(
+        select(canonical_sql(session.get_bind().dialect.name)).order_by(AuditEntry.seq)
+    ).all()
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert [t.encode() for t in texts] == [canonical(e) for e in entries]
+
+
+def test_canonical_form_is_the_compact_json_array_of_the_fields_in_order(session) -> None:
+    entry = append(
+        session,
+        action="share.create",
+        outcome="allowed",
+        actor_user_id=3,
+        object_id=9,
+        at=datetime(2026, 3, 1, 12, 0, 0, 5, tzinfo=UTC),
+    )
+    assert canonical(entry) == (
+        b'[0,"2026-03-01 12:00:00.000005",3,null,"","share.create",null,"9",null,null,'
+        b'"allowed",null]'
+    )
+    assert FIELDS[0] == "seq"
+    assert len(FIELDS) == 12
+
+
+@pytest.mark.parametrize(
+    ("tamper", "first_bad", "problem"),
+    [
+        ("UPDATE audit_entries SET subtrees = leaf WHERE seq = 5", 5, "wrong stored subtree"),
+        ("UPDATE audit_entries SET leaf = subtrees WHERE seq = 3", 3, "entry 3 was altered"),
+        ("UPDATE audit_entries SET actor_user_id = NULL WHERE seq = 2", 2, "entry 2 was altered"),
+        ("UPDATE audit_entries SET basis = NULL WHERE seq = 8", 8, "entry 8 was altered"),
+    ],
+)
+def test_changed_leaves_or_stored_subtrees_are_named(
+    session, tamper: str, first_bad: int, problem: str
+) -> None:
+    _log(session, 9)
+    session.execute(text(tamper))
+    session.commit()
+    result = verify(session)
+    assert (result.ok, result.first_bad) == (False, first_bad)
+    assert problem in result.problem
+
+
+def test_two_entries_swapped_with_their_leaves_are_found_at_the_first(session) -> None:
+    _log(session, 8)
+    columns = [c.name for c in AuditEntry.__table__.columns if c.name != "seq"]
+    rows = {
+        seq: session.execute(
+            select(*[getattr(AuditEntry, c) for c in columns]).where(AuditEntry.seq == seq)
+        ).one()
+        for seq in (2, 6)
+    }
+    for seq, other in ((2, 6), (6, 2)):
+        session.execute(
+            AuditEntry.__table__.update()
+            .where(AuditEntry.seq == seq)
+            .values(dict(zip(columns, rows[other], strict=True)))
+        )
+    session.commit()
+    result = verify(session)
+    assert (result.ok, result.first_bad) == (False, 2)
+    assert "entry 2 was altered" in result.problem
+
+
+def test_an_entry_slipped_into_the_middle_is_found_where_it_was_put(session) -> None:
+    entries = _log(session, 6)
+    session.execute(text("UPDATE audit_entries SET seq = seq + 100 WHERE seq >= 3"))
+    session.execute(text("UPDATE audit_entries SET seq = seq - 99 WHERE seq >= 100"))
+    session.expunge_all()
+    forged = AuditEntry(
+        seq=3, at=entries[0].at, action="case.view", outcome="allowed", actor_roles="", subtrees=b""
+    )
+    forged.leaf = leaf_hash(canonical(forged))
+    session.add(forged)
+    session.commit()
+    result = verify(session)
+    assert (result.ok, result.first_bad) == (False, 3)
+
+
+def test_append_many_makes_the_same_log_as_appending_one_by_one(session) -> None:
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    acts = [
+        {"action": "case.view", "outcome": "allowed", "object_id": i, "at": at} for i in range(37)
+    ]
+    for act in acts[:5]:
+        append(session, **act)
+    append_many(session, acts[5:], chunk=8)
+    session.commit()
+    one_by_one = [
+        leaf_hash(
+            canonical_values(
+                [
+                    i,
+                    at_text(at),
+                    None,
+                    None,
+                    "",
+                    "case.view",
+                    None,
+                    str(i),
+                    None,
+                    None,
+                    "allowed",
+                    None,
+                ]
+            )
+        )
+        for i in range(37)
+    ]
+    leaves = session.scalars(select(AuditEntry.leaf).order_by(AuditEntry.seq)).all()
+    assert leaves == one_by_one
+    result = verify(session)
+    assert result.ok
+    assert result.root == root(one_by_one)
+
+
+@pytest.mark.parametrize("readers", [1, 2, 3])
+def test_verify_reads_ahead_in_order_with_any_number_of_readers(
+    session, monkeypatch: pytest.MonkeyPatch, readers: int
+) -> None:
+    monkeypatch.setattr(stream, "READERS", readers)
+    _log(session, 50)
+    assert verify(session, batch=4).ok
+    session.execute(text("DELETE FROM audit_entries WHERE seq BETWEEN 8 AND 19"))
+    session.execute(text("UPDATE audit_entries SET basis = 'x' WHERE seq = 30"))
+    session.commit()
+    result = verify(session, batch=4)
+    assert (result.first_bad, result.size) == (8, 8)
+    assert "entry 8 is missing (the next one is 20)" in result.problem

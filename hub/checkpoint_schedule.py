@@ -1,0 +1,61 @@
+"""Checkpoints on a schedule: after a request, when the latest is older than
+``audit_checkpoint_minutes``, sign a new one in a session of its own.
+
+It runs at the end of the request, after the request's own commit, so it never changes
+what the request did; a failure is logged by its type alone and tried again a minute later.
+``hub audit checkpoint`` (from cron or a systemd timer) covers quiet periods.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.config import Settings
+from sharing.audit import checkpoints
+from sharing.keys import KeyProvider
+from sharing.models.base import utcnow
+
+log = logging.getLogger(__name__)
+RETRY_SECONDS = 60
+
+
+def init_checkpoint_schedule(app: Flask, settings: Settings) -> None:
+    if not settings.audit_checkpoint_minutes:
+        return
+    every = timedelta(minutes=settings.audit_checkpoint_minutes)
+    due = [0.0]  # time.monotonic() when this process next looks
+
+    def after_request(_error: BaseException | None) -> None:
+        if time.monotonic() < due[0]:
+            return
+        sessions: sessionmaker[Session] = app.extensions["hub.sessions"]
+        try:
+            wait = _checkpoint_if_due(
+                sessions, app.extensions["hub.keys"], settings.audit_origin, every
+            )
+        except Exception as e:  # never break a request over a checkpoint
+            log.warning("audit checkpoint not made: %s", type(e).__name__)
+            wait = RETRY_SECONDS
+        due[0] = time.monotonic() + wait
+
+    app.teardown_request(after_request)
+
+
+def _checkpoint_if_due(
+    sessions: sessionmaker[Session], provider: KeyProvider, origin: str, every: timedelta
+) -> float:
+    """Make a checkpoint if the latest is older than ``every``; seconds until the next look."""
+    with sessions() as session:
+        latest = checkpoints.latest(session, origin)
+        if latest is not None:
+            age = utcnow() - latest.created_at
+            if age < every:
+                return (every - age).total_seconds()
+        checkpoints.make_checkpoint(session, provider, origin)
+        session.commit()
+    return every.total_seconds()

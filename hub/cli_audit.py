@@ -1,0 +1,318 @@
+"""``hub audit``: verify the log, sign checkpoints, export, prove, and co-sign."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.database import new_session
+from sharing import accounts
+from sharing.audit import acts, checkpoints, notes, proofs
+from sharing.audit.export import ExportError, build_export
+from sharing.audit.log import verify
+from sharing.audit.tree import locked_tree
+from sharing.keys import KeyProvider
+from sharing.models import Agency
+from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
+
+
+def _provider() -> KeyProvider:
+    return current_app.extensions["hub.keys"]  # type: ignore[no-any-return]
+
+
+def _origin() -> str:
+    return str(current_app.config["HUB_SETTINGS"].audit_origin)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"hub audit: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(cls=AppGroup)
+def audit() -> None:
+    """The audit log: verification, checkpoints, exports, proofs, co-signatures."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the log from its entries and check every checkpoint and signature."""
+    with new_session() as session:
+        result = verify(session, public_key=_provider().checkpoint_public_key())
+    click.echo(f"Entries: {result.size}; root {notes.b64(result.root)}")
+    click.echo(f"Checkpoints matching the entries, signed by the hub's key: {result.checkpoints}")
+    cosigned = ", ".join(f"{name} {n}" for name, n in sorted(result.cosignatures.items()))
+    click.echo(f"Co-signatures that verify: {cosigned or 'none'}")
+    if not result.ok:
+        _fail(f"FAILED: {result.problem}")
+    click.echo("OK: the audit log is whole.")
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of the log now (nothing new if it has not grown). Run it from cron
+    or a systemd timer, e.g. every 15 minutes, so quiet periods are covered too."""
+    with new_session() as session:
+        checkpoint = checkpoints.make_checkpoint(session, _provider(), _origin())
+        if checkpoint is None:
+            click.echo("The audit log is empty: no checkpoint made.")
+            return
+        session.commit()
+        click.echo(f"Checkpoint {checkpoint.id} (size {checkpoint.size}):", err=True)
+        click.echo(checkpoints.signed_note(checkpoint), nl=False)
+
+
+@audit.command("show")
+@click.argument("checkpoint_id", type=int, required=False)
+def audit_show(checkpoint_id: int | None) -> None:
+    """Print a checkpoint as a signed note (default: the latest), e.g. for a DPO to co-sign."""
+    with new_session() as session:
+        try:
+            if checkpoint_id is None:
+                latest = checkpoints.latest(session, _origin())
+                if latest is None:
+                    _fail("there is no checkpoint yet: make one with `hub audit checkpoint`")
+                checkpoint_id = latest.id
+            checkpoint = checkpoints.get(session, checkpoint_id)
+        except checkpoints.CheckpointError as e:
+            _fail(str(e))
+        click.echo(checkpoints.signed_note(checkpoint), nl=False)
+
+
+@audit.command("public-key")
+@click.option("--pem", is_flag=True, help="PEM instead of the signed-note verifier key.")
+def audit_public_key(pem: bool) -> None:
+    """Print the hub's checkpoint public key, for partners and verify_audit.py."""
+    raw = _provider().checkpoint_public_key()
+    if pem:
+        key = Ed25519PublicKey.from_public_bytes(raw)
+        text = key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        click.echo(text.decode(), nl=False)
+    else:
+        click.echo(notes.verifier_key(_origin(), raw))
+
+
+@audit.command("export")
+@click.option("--from", "first", type=int, required=True, help="First entry (seq).")
+@click.option("--to", "last", type=int, required=True, help="Last entry (seq), included.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def audit_export(first: int, last: int, out: Path) -> None:
+    """Write entries FROM to TO with checkpoints and proofs, for verify_audit.py. Signs a
+    checkpoint first if none covers the range yet."""
+    with new_session() as session:
+        try:
+            size = locked_tree(session).size
+            if 0 <= last < size:
+                checkpoints.make_checkpoint(session, _provider(), _origin())
+            session.commit()
+            document = build_export(
+                session, _provider().checkpoint_public_key(), _origin(), first, last
+            )
+            acts.record(
+                session,
+                acts.Action.AUDIT_EXPORT,
+                subject=acts.Subject("audit_log"),
+                basis=f"entries {first} to {last}",
+            )
+            session.commit()
+        except ExportError as e:
+            _fail(str(e))
+    try:
+        out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    except OSError as e:
+        _fail(f"cannot write {out} ({e.strerror})")
+    click.echo(
+        f"Wrote entries {first} to {last} with {len(document['checkpoints'])} checkpoint(s) to {out}."
+    )
+
+
+@audit.command("proof")
+@click.argument("seq", type=int)
+@click.option("--checkpoint", "checkpoint_id", type=int, help="Default: the latest.")
+def audit_proof(seq: int, checkpoint_id: int | None) -> None:
+    """Print the inclusion proof of entry SEQ in a checkpoint's tree (JSON)."""
+    with new_session() as session:
+        checkpoint = _checkpoint(session, checkpoint_id)
+        try:
+            proof = proofs.inclusion(session, seq, checkpoint.size)
+        except proofs.ProofError as e:
+            _fail(f"no inclusion proof for entry {seq}: {e}")
+        _print_proof("inclusion", checkpoint, proof, entry=seq)
+
+
+@audit.command("consistency")
+@click.argument("old_id", type=int)
+@click.argument("new_id", type=int)
+def audit_consistency(old_id: int, new_id: int) -> None:
+    """Print the consistency proof between checkpoints OLD_ID and NEW_ID (JSON)."""
+    with new_session() as session:
+        old, new = _checkpoint(session, old_id), _checkpoint(session, new_id)
+        try:
+            proof = proofs.consistency(session, old.size, new.size)
+        except proofs.ProofError as e:
+            _fail(f"no consistency proof from checkpoint {old_id} to {new_id}: {e}")
+        _print_proof("consistency", new, proof, old_size=old.size, old_root=notes.b64(old.root))
+
+
+def _checkpoint(session: Session, checkpoint_id: int | None) -> AuditCheckpoint:
+    try:
+        if checkpoint_id is not None:
+            return checkpoints.get(session, checkpoint_id)
+    except checkpoints.CheckpointError as e:
+        _fail(str(e))
+    latest = checkpoints.latest(session, _origin())
+    if latest is None:
+        _fail("there is no checkpoint yet: make one with `hub audit checkpoint`")
+    return latest
+
+
+def _print_proof(
+    kind: str, checkpoint: AuditCheckpoint, proof: list[bytes], **more: object
+) -> None:
+    click.echo(
+        json.dumps(
+            {
+                "kind": kind,
+                **more,
+                "size": checkpoint.size,
+                "root": notes.b64(checkpoint.root),
+                "checkpoint": checkpoint.id,
+                "proof": [notes.b64(h) for h in proof],
+            },
+            indent=1,
+        )
+    )
+
+
+@audit.group("keys")
+def audit_keys() -> None:
+    """Partner agencies' public keys for co-signing checkpoints."""
+
+
+def _read_public_key(text: str) -> tuple[str | None, bytes]:
+    try:
+        return notes.read_public_key(text)
+    except notes.NoteError as e:
+        _fail(f"the public key file: {e}")
+
+
+@audit_keys.command("register")
+@click.option("--agency", "agency_code", required=True, help="Agency code, e.g. northshire-police.")
+@click.option(
+    "--public-key",
+    "key_file",
+    required=True,
+    type=click.File("r", encoding="utf-8"),
+    help="PEM, or the verifier key printed by verify_audit.py keygen.",
+)
+@click.option("--name", help="The key's name on signature lines (default: from the key or agency).")
+@click.option(
+    "--by", "email", required=True, help="E-mail of the agency's DPO or an administrator."
+)
+def audit_keys_register(
+    agency_code: str, key_file: click.utils.LazyFile, name: str | None, email: str
+) -> None:
+    """Register an agency's Ed25519 public key for co-signing checkpoints."""
+    try:
+        text = key_file.read()
+    except UnicodeDecodeError:
+        _fail("the public key file is not text")
+    key_name, public_key = _read_public_key(text)
+    if name and key_name and name != key_name:
+        _fail(f"the verifier key is named {key_name!r}, not {name!r}")
+    with new_session() as session:
+        agency = session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            _fail(f"no agency with the code {agency_code!r}")
+        user = accounts.find_user(session, email)
+        if user is None:
+            _fail("no user with that e-mail address")
+        try:
+            key = checkpoints.register_agency_key(
+                session,
+                agency=agency,
+                public_key=public_key,
+                name=name or key_name or agency.code,
+                registered_by=user,
+            )
+        except checkpoints.CheckpointError as e:
+            _fail(str(e))
+        session.commit()
+        click.echo(
+            f"Registered agency key {key.id}: {notes.verifier_key(key.name, key.public_key)}"
+        )
+
+
+@audit_keys.command("list")
+def audit_keys_list() -> None:
+    """Agency keys, with the number of checkpoints each has co-signed."""
+    with new_session() as session:
+        rows = session.execute(
+            select(AuditAgencyKey, Agency.code)
+            .join(Agency, Agency.id == AuditAgencyKey.agency_id)
+            .order_by(AuditAgencyKey.id)
+        ).all()
+        if not rows:
+            click.echo("No agency keys registered.")
+        for key, code in rows:
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            click.echo(
+                f"{key.id}  {code}  {notes.verifier_key(key.name, key.public_key)}  "
+                f"registered {key.registered_at:%Y-%m-%d}  {state}"
+            )
+
+
+@audit_keys.command("revoke")
+@click.argument("agency_key_id", type=int)
+def audit_keys_revoke(agency_key_id: int) -> None:
+    """Stop accepting co-signatures by a key (those it made still verify)."""
+    with new_session() as session:
+        try:
+            key = checkpoints.revoke_agency_key(session, agency_key_id)
+        except checkpoints.CheckpointError as e:
+            _fail(str(e))
+        session.commit()
+        click.echo(f"Agency key {key.id} ({key.name}) revoked.")
+
+
+@audit.command("cosign")
+@click.argument("checkpoint_id", type=int)
+@click.option("--agency-key", "agency_key_id", type=int, required=True)
+@click.option(
+    "--signature",
+    "signature_file",
+    required=True,
+    type=click.File("r", encoding="utf-8"),
+    help="The line printed by verify_audit.py cosign (or base64), in a file or - for stdin.",
+)
+def audit_cosign(
+    checkpoint_id: int, agency_key_id: int, signature_file: click.utils.LazyFile
+) -> None:
+    """Store an agency's co-signature of a checkpoint, after checking it."""
+    try:
+        text = signature_file.read()
+    except UnicodeDecodeError:
+        _fail("the signature file is not text")
+    with new_session() as session:
+        key = session.get(AuditAgencyKey, agency_key_id)
+        if key is None:
+            _fail(f"there is no agency key {agency_key_id}")
+        try:
+            signature = checkpoints.signature_from(text, key)
+            checkpoints.cosign(session, checkpoint_id, agency_key_id, signature)
+        except checkpoints.CheckpointError as e:
+            _fail(str(e))
+        session.commit()
+        click.echo(f"Checkpoint {checkpoint_id} co-signed by {key.name}.")

@@ -1,0 +1,129 @@
+"""Exports of the audit log that a partner can check with nothing but the hub's public key.
+
+An export (JSON, ``FORMAT``) holds a range of entries with every field in canonical form,
+the checkpoints that cover the range as signed notes (hub signature and co-signatures),
+a consistency proof from each of those checkpoints to the next, and, for each entry, an
+inclusion proof against the last checkpoint. ``sharing/audit/verify_audit.py`` checks it.
+
+Checkpoints included: those made while the range was written (first < size <= last + 1),
+the first one after it, and the latest, so that a DPO can see the range sealed and carried
+forward to today without receiving every checkpoint ever made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from sharing.audit import notes, proofs
+from sharing.audit.checkpoints import signed_note
+from sharing.audit.log import FIELDS, at_text
+from sharing.models import Agency
+from sharing.models.audit import (
+    AuditAgencyKey,
+    AuditCheckpoint,
+    AuditCosignature,
+    AuditEntry,
+    AuditTree,
+)
+
+FORMAT = "partnership-hub-audit-export/1"
+
+
+class ExportError(ValueError):
+    """The range cannot be exported; the message says why."""
+
+
+def build_export(
+    session: Session, public_key: bytes, origin: str, first: int, last: int
+) -> dict[str, Any]:
+    """The export of entries ``first`` to ``last`` (inclusive) for the log ``origin``."""
+    size = session.scalar(select(AuditTree.size)) or 0
+    if size == 0:
+        raise ExportError("the audit log is empty: there is nothing to export")
+    if not 0 <= first <= last:
+        raise ExportError(f"the range {first} to {last} is empty or negative")
+    if last >= size:
+        raise ExportError(f"there is no entry {last}: the log has entries 0 to {size - 1}")
+    checkpoints = _covering(session, origin, first, last)
+    head = checkpoints[-1]
+    inclusion = proofs.inclusions(session, range(first, last + 1), head.size)
+    return {
+        "format": FORMAT,
+        "origin": origin,
+        "public_key": notes.verifier_key(origin, public_key),
+        "range": {"first": first, "last": last},
+        "fields": list(FIELDS),
+        "entries": [
+            {**values, "proof": [notes.b64(h) for h in inclusion[values["seq"]]]}
+            for values in _entries(session, first, last)
+        ],
+        "checkpoints": [
+            {
+                "id": checkpoint.id,
+                "created_at": checkpoint.created_at.isoformat(timespec="seconds"),
+                "note": signed_note(checkpoint),
+                "consistency": (
+                    None
+                    if previous is None
+                    else [
+                        notes.b64(h)
+                        for h in proofs.consistency(session, previous.size, checkpoint.size)
+                    ]
+                ),
+            }
+            for previous, checkpoint in zip([None, *checkpoints[:-1]], checkpoints, strict=True)
+        ],
+        "cosigners": _cosigners(session),
+    }
+
+
+def _covering(session: Session, origin: str, first: int, last: int) -> list[AuditCheckpoint]:
+    query = (
+        select(AuditCheckpoint)
+        .where(AuditCheckpoint.origin == origin, AuditCheckpoint.size > first)
+        .options(selectinload(AuditCheckpoint.cosignatures).joinedload(AuditCosignature.agency_key))
+        .order_by(AuditCheckpoint.size)
+    )
+    found = list(session.scalars(query))
+    after = [c for c in found if c.size > last + 1]
+    chosen = [c for c in found if c.size <= last + 1] + after[:1] + after[-1:]
+    chosen = sorted({c.id: c for c in chosen}.values(), key=lambda c: c.size)
+    if not chosen or chosen[-1].size <= last:
+        raise ExportError(
+            f"no checkpoint covers entry {last} yet: make one with `hub audit checkpoint`"
+        )
+    return chosen
+
+
+def _entries(session: Session, first: int, last: int) -> list[dict[str, Any]]:
+    columns = [getattr(AuditEntry, name) for name in FIELDS]
+    rows = session.execute(
+        select(*columns).where(AuditEntry.seq.between(first, last)).order_by(AuditEntry.seq)
+    )
+    found = []
+    for row in rows:
+        values = dict(zip(FIELDS, row, strict=True))
+        values["at"] = at_text(values["at"])
+        found.append(values)
+    return found
+
+
+def _cosigners(session: Session) -> list[dict[str, Any]]:
+    """The agency keys registered in the hub (a DPO may trust their own copies instead)."""
+    rows = session.execute(
+        select(AuditAgencyKey, Agency.code)
+        .join(Agency, Agency.id == AuditAgencyKey.agency_id)
+        .order_by(AuditAgencyKey.id)
+    )
+    return [
+        {
+            "name": key.name,
+            "agency": code,
+            "key": notes.verifier_key(key.name, key.public_key),
+            "revoked": key.revoked_at is not None,
+        }
+        for key, code in rows
+    ]

@@ -1,0 +1,243 @@
+"""``hub audit``: verify, checkpoint, show, public-key, export, proofs, agency keys and
+co-signing; bad input gets one clear line and exit status 1, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from sqlalchemy import text
+
+from sharing import accounts
+from sharing.audit import verify_audit
+from sharing.db import make_engine, make_session_factory
+from sharing.models import Agency, Area
+from sharing.vocabulary import AgencyType, Role
+from tests.fixtures.cli import hub
+from tests.sharing.audit.conftest import write_log
+
+
+@pytest.fixture
+def logged(hub_env: str) -> str:
+    """A migrated database with a police DPO and 12 audit entries."""
+    assert hub("db", "upgrade").exit_code == 0
+    engine = make_engine(hub_env)
+    with make_session_factory(engine)() as session:
+        police = Agency(
+            code="police",
+            name="Testshire Police",
+            type=AgencyType.POLICE,
+            area=Area(code="t", name="Testshire"),
+            case_prefix="TP",
+        )
+        accounts.create_user(
+            session,
+            agency=police,
+            email="dpo@police.example",
+            display_name="DPO",
+            roles={Role.DPO},
+            password_hash="x",
+        )
+        session.commit()
+        write_log(session, 12)
+    engine.dispose()
+    return hub_env
+
+
+def _tamper(url: str, statement: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+def _refused(result: Result, message: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert message in result.output
+
+
+def test_verify_checkpoint_show_and_public_key(logged: str) -> None:
+    verified = hub("audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "Entries: 12;" in verified.output
+    assert "OK: the audit log is whole." in verified.output
+    made = hub("audit", "checkpoint")
+    assert made.exit_code == 0, made.output
+    assert "asb-partnership-hub/audit\n12\n" in made.output
+    assert "\n\n\u2014 asb-partnership-hub/audit " in made.output
+    assert hub("audit", "show", "1").output in made.output
+    assert (
+        "Checkpoints matching the entries, signed by the hub's key: 1"
+        in hub("audit", "verify").output
+    )
+    key = hub("audit", "public-key").output.strip()
+    assert key.startswith("asb-partnership-hub/audit+")
+    assert hub("audit", "public-key", "--pem").output.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_a_tampered_entry_fails_verify_and_is_named(logged: str) -> None:
+    _tamper(logged, "UPDATE audit_entries SET outcome = 'refused' WHERE seq = 4")
+    _refused(hub("audit", "verify"), "FAILED: entry 4 was altered")
+
+
+def test_export_checked_by_the_standalone_verifier(logged: str, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "export.json"
+    done = hub("audit", "export", "--from", "2", "--to", "9", "--out", str(out))
+    assert done.exit_code == 0, done.output
+    assert "Wrote entries 2 to 9 with 1 checkpoint(s)" in done.output
+    key = tmp_path / "hub.pub"
+    key.write_text(hub("audit", "public-key").output)
+    assert verify_audit.main(["verify", "--public-key", str(key), str(out)]) == 0
+    assert "OK: entries 2 to 9" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "message"),
+    [
+        ("5", "3", "the range 5 to 3 is empty"),
+        ("0", "12", "there is no entry 12: the log has entries 0 to 11"),
+        ("-1", "3", "the range -1 to 3 is empty or negative"),
+    ],
+)
+def test_export_of_a_bad_range_says_what_is_wrong(logged, tmp_path, first, last, message) -> None:
+    out = tmp_path / "x.json"
+    _refused(hub("audit", "export", "--from", first, "--to", last, "--out", str(out)), message)
+    assert not out.exists()
+
+
+def test_proofs_and_proofs_of_what_does_not_exist(logged: str) -> None:
+    hub("audit", "checkpoint")
+    proof = json.loads(hub("audit", "proof", "5").output)
+    assert (proof["kind"], proof["entry"], proof["size"], len(proof["proof"])) == (
+        "inclusion",
+        5,
+        12,
+        4,
+    )
+    _refused(
+        hub("audit", "proof", "12"),
+        "no inclusion proof for entry 12: no entry 12 in the tree of size 12",
+    )
+    _refused(hub("audit", "proof", "3", "--checkpoint", "7"), "there is no checkpoint 7")
+    engine = make_engine(logged)
+    with make_session_factory(engine)() as session:
+        write_log(session, 3)
+    engine.dispose()
+    hub("audit", "checkpoint")
+    consistency = json.loads(hub("audit", "consistency", "1", "2").output)
+    assert (consistency["old_size"], consistency["size"]) == (12, 15)
+    _refused(hub("audit", "consistency", "2", "9"), "there is no checkpoint 9")
+
+
+def test_no_checkpoint_yet_is_said_plainly(hub_env: str) -> None:
+    hub("db", "upgrade")
+    assert "The audit log is empty: no checkpoint made." in hub("audit", "checkpoint").output
+    _refused(hub("audit", "show"), "there is no checkpoint yet")
+    _refused(hub("audit", "proof", "0"), "there is no checkpoint yet")
+
+
+def test_an_agency_registers_its_key_and_co_signs(logged: str, tmp_path: Path, capsys) -> None:
+    assert (
+        verify_audit.main(["keygen", "--out", str(tmp_path / "dpo.pem"), "--name", "police-dpo"])
+        == 0
+    )
+    capsys.readouterr()
+    registered = hub(
+        "audit",
+        "keys",
+        "register",
+        "--agency",
+        "police",
+        "--public-key",
+        str(tmp_path / "dpo.pem.pub"),
+        "--name",
+        "police-dpo",
+        "--by",
+        "dpo@police.example",
+    )
+    assert registered.exit_code == 0, registered.output
+    assert "Registered agency key 1: police-dpo+" in registered.output
+    assert "police-dpo+" in hub("audit", "keys", "list").output
+    note = tmp_path / "checkpoint.txt"
+    note.write_text(hub("audit", "checkpoint").output.split(":\n", 1)[-1])
+    key = tmp_path / "hub.pub"
+    key.write_text(hub("audit", "public-key").output)
+    assert (
+        verify_audit.main(
+            [
+                "cosign",
+                "--key",
+                str(tmp_path / "dpo.pem"),
+                "--name",
+                "police-dpo",
+                "--public-key",
+                str(key),
+                str(note),
+            ]
+        )
+        == 0
+    )
+    line = capsys.readouterr().out
+    cosigned = hub("audit", "cosign", "1", "--agency-key", "1", "--signature", "-", input=line)
+    assert cosigned.exit_code == 0, cosigned.output
+    assert "Checkpoint 1 co-signed by police-dpo." in cosigned.output
+    assert "Co-signatures that verify: police-dpo 1" in hub("audit", "verify").output
+    assert "\u2014 police-dpo " in hub("audit", "show", "1").output
+    _refused(
+        hub("audit", "cosign", "1", "--agency-key", "1", "--signature", "-", input=line),
+        "already co-signed by police-dpo",
+    )
+
+
+def test_bad_keys_and_signatures_are_refused_with_the_reason(
+    logged: str, tmp_path: Path, capsys
+) -> None:
+    hub("audit", "checkpoint")
+    verify_audit.main(["keygen", "--out", str(tmp_path / "a.pem"), "--name", "police-dpo"])
+    verify_audit.main(["keygen", "--out", str(tmp_path / "b.pem"), "--name", "police-dpo"])
+    capsys.readouterr()
+    garbage = tmp_path / "garbage.pub"
+    garbage.write_text("hello")
+    register = ["audit", "keys", "register", "--agency", "police", "--by", "dpo@police.example"]
+    _refused(hub(*register, "--public-key", str(garbage)), "a verifier key reads")
+    _refused(
+        hub(
+            "audit",
+            "keys",
+            "register",
+            "--agency",
+            "nowhere",
+            "--by",
+            "dpo@police.example",
+            "--public-key",
+            str(tmp_path / "a.pem.pub"),
+        ),
+        "no agency with the code 'nowhere'",
+    )
+    assert hub(*register, "--public-key", str(tmp_path / "a.pem.pub")).exit_code == 0
+    _refused(hub(*register, "--public-key", str(tmp_path / "a.pem.pub")), "already registered")
+    note = tmp_path / "note.txt"
+    note.write_text(hub("audit", "show", "1").output)
+    verify_audit.main(
+        ["cosign", "--key", str(tmp_path / "b.pem"), "--name", "police-dpo", str(note)]
+    )
+    wrong = capsys.readouterr().out
+    _refused(
+        hub("audit", "cosign", "1", "--agency-key", "1", "--signature", "-", input=wrong),
+        "is by police-dpo (key ID",
+    )
+    _refused(
+        hub("audit", "cosign", "1", "--agency-key", "1", "--signature", "-", input="A" * 86 + "=="),
+        "nothing was stored",
+    )
+    _refused(
+        hub("audit", "cosign", "1", "--agency-key", "1", "--signature", "-", input="not base64!"),
+        "the signature is not base64",
+    )
+    _refused(
+        hub("audit", "cosign", "1", "--agency-key", "5", "--signature", "-", input="x"),
+        "there is no agency key 5",
+    )

@@ -1,0 +1,55 @@
+"""Fixtures of the audit tests: a session on each database, a key store, a small log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from sharing.audit.log import append
+from sharing.blind_index import index_lengths
+from sharing.db import make_session_factory
+from sharing.keys import LocalKeyring
+from sharing.models import AuditEntry
+
+ORIGIN = "testshire.example/audit"
+
+
+@pytest.fixture
+def session(migrated_engine: Engine) -> Iterator[Session]:
+    with make_session_factory(migrated_engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def keyring(tmp_path: Path) -> LocalKeyring:
+    return LocalKeyring.create(tmp_path / "audit-keyring.json", index_lengths())
+
+
+def write_log(session: Session, n: int) -> list[AuditEntry]:
+    """``n`` entries as the hub writes them (identifiers and category names), committed."""
+    entries = [
+        append(
+            session,
+            action="case.view",
+            outcome="allowed",
+            actor_user_id=7,
+            actor_agency_id=2,
+            actor_roles="case_officer",
+            object_type="case",
+            object_id=100 + i,
+            purpose="asb_case_management",
+            basis="identity, location: protocol p v1 clause 4.1",
+        )
+        for i in range(n)
+    ]
+    session.commit()
+    return entries
+
+
+@pytest.fixture
+def log(session: Session) -> Callable[[int], list[AuditEntry]]:
+    return lambda n: write_log(session, n)
