@@ -1270,7 +1270,7 @@ def bench_search(persons: int, queries: int, seed: int, rebuild: bool) -> None:
     engine.dispose()
 
     say(
-        f"   {'':36} {'p50':>7} {'p95':>7} {'max':>7}  (ms)   candidates decrypted p50/p95, hits p50"
+        f"   {'':36} {'p50':>7} {'p95':>7} {'max':>7}  (ms)   candidates in the bucket p50/p95 (a search reads them until enough match), hits p50"
     )
     for kind in figures:
         p95 = percentile(kind.ms, 0.95)
