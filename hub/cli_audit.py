@@ -10,28 +10,18 @@ from typing import NoReturn
 import click
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.database import new_session
+from hub.database import audit_origin, key_store, new_session
 from sharing import accounts
 from sharing.audit import acts, checkpoints, notes, proofs
 from sharing.audit.export import ExportError, build_export
 from sharing.audit.log import verify
 from sharing.audit.tree import locked_tree
-from sharing.keys import KeyProvider
 from sharing.models import Agency
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
-
-
-def _provider() -> KeyProvider:
-    return current_app.extensions["hub.keys"]  # type: ignore[no-any-return]
-
-
-def _origin() -> str:
-    return str(current_app.config["HUB_SETTINGS"].audit_origin)
 
 
 def _fail(message: str) -> NoReturn:
@@ -48,7 +38,7 @@ def audit() -> None:
 def audit_verify() -> None:
     """Recompute the log from its entries and check every checkpoint and signature."""
     with new_session() as session:
-        result = verify(session, public_key=_provider().checkpoint_public_key())
+        result = verify(session, public_key=key_store().checkpoint_public_key())
     click.echo(f"Entries: {result.size}; root {notes.b64(result.root)}")
     click.echo(f"Checkpoints matching the entries, signed by the hub's key: {result.checkpoints}")
     cosigned = ", ".join(f"{name} {n}" for name, n in sorted(result.cosignatures.items()))
@@ -63,7 +53,7 @@ def audit_checkpoint() -> None:
     """Sign a checkpoint of the log now (nothing new if it has not grown). Run it from cron
     or a systemd timer, e.g. every 15 minutes, so quiet periods are covered too."""
     with new_session() as session:
-        checkpoint = checkpoints.make_checkpoint(session, _provider(), _origin())
+        checkpoint = checkpoints.make_checkpoint(session, key_store(), audit_origin())
         if checkpoint is None:
             click.echo("The audit log is empty: no checkpoint made.")
             return
@@ -79,7 +69,7 @@ def audit_show(checkpoint_id: int | None) -> None:
     with new_session() as session:
         try:
             if checkpoint_id is None:
-                latest = checkpoints.latest(session, _origin())
+                latest = checkpoints.latest(session, audit_origin())
                 if latest is None:
                     _fail("there is no checkpoint yet: make one with `hub audit checkpoint`")
                 checkpoint_id = latest.id
@@ -93,7 +83,7 @@ def audit_show(checkpoint_id: int | None) -> None:
 @click.option("--pem", is_flag=True, help="PEM instead of the signed-note verifier key.")
 def audit_public_key(pem: bool) -> None:
     """Print the hub's checkpoint public key, for partners and verify_audit.py."""
-    raw = _provider().checkpoint_public_key()
+    raw = key_store().checkpoint_public_key()
     if pem:
         key = Ed25519PublicKey.from_public_bytes(raw)
         text = key.public_bytes(
@@ -101,7 +91,7 @@ def audit_public_key(pem: bool) -> None:
         )
         click.echo(text.decode(), nl=False)
     else:
-        click.echo(notes.verifier_key(_origin(), raw))
+        click.echo(notes.verifier_key(audit_origin(), raw))
 
 
 @audit.command("export")
@@ -115,10 +105,10 @@ def audit_export(first: int, last: int, out: Path) -> None:
         try:
             size = locked_tree(session).size
             if 0 <= last < size:
-                checkpoints.make_checkpoint(session, _provider(), _origin())
+                checkpoints.make_checkpoint(session, key_store(), audit_origin())
             session.commit()
             document = build_export(
-                session, _provider().checkpoint_public_key(), _origin(), first, last
+                session, key_store().checkpoint_public_key(), audit_origin(), first, last
             )
             acts.record(
                 session,
@@ -172,7 +162,7 @@ def _checkpoint(session: Session, checkpoint_id: int | None) -> AuditCheckpoint:
             return checkpoints.get(session, checkpoint_id)
     except checkpoints.CheckpointError as e:
         _fail(str(e))
-    latest = checkpoints.latest(session, _origin())
+    latest = checkpoints.latest(session, audit_origin())
     if latest is None:
         _fail("there is no checkpoint yet: make one with `hub audit checkpoint`")
     return latest

@@ -13,7 +13,7 @@ from hub.config import Settings
 from sharing.audit import acts
 from sharing.blind_index import index_lengths
 from sharing.db import make_engine, make_session_factory
-from sharing.keys import LocalKeyring
+from sharing.keys import KeyProvider, LocalKeyring
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,16 @@ def new_session() -> Session:
     """A session outside any request (commands), sealing with the app's key store."""
     factory: sessionmaker[Session] = current_app.extensions["hub.sessions"]
     return factory()
+
+
+def key_store() -> KeyProvider:
+    """The app's key store (data keys' wrapping, blind indexes, the checkpoint key)."""
+    return current_app.extensions["hub.keys"]  # type: ignore[no-any-return]
+
+
+def audit_origin() -> str:
+    """The audit log's name in its signed checkpoints."""
+    return str(current_app.config["HUB_SETTINGS"].audit_origin)
 
 
 def engine() -> Engine:

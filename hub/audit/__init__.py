@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,14 +22,13 @@ from sqlalchemy.orm import selectinload
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from hub.database import db
+from hub.database import audit_origin, db, key_store
 from hub.forms import ChoiceField, DateInputField, EnumSelectField, HubForm
 from hub.guard import require_roles
 from hub.search import SearchForm, query_of
 from sharing import subject_access
 from sharing.audit import acts, checkpoints, notes, trail
 from sharing.casework import NotFound
-from sharing.keys import KeyProvider
 from sharing.models import Agency, Case, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
 from sharing.search import SearchError
@@ -194,14 +192,6 @@ class CosignForm(HubForm):
     )
 
 
-def _provider() -> KeyProvider:
-    return current_app.extensions["hub.keys"]  # type: ignore[no-any-return]
-
-
-def _origin() -> str:
-    return str(current_app.config["HUB_SETTINGS"].audit_origin)
-
-
 def _my_keys() -> list[AuditAgencyKey]:
     return list(
         db().scalars(
@@ -219,7 +209,9 @@ def _my_keys() -> list[AuditAgencyKey]:
 def checkpoint_list() -> Response | str:
     form = CheckpointForm()
     if form.validate_on_submit():
-        made = checkpoints.make_checkpoint(db(), _provider(), _origin(), actor=current_user.actor)
+        made = checkpoints.make_checkpoint(
+            db(), key_store(), audit_origin(), actor=current_user.actor
+        )
         flash(
             f"Checkpoint {made.id} signed: the log's first {made.size:,} entries."
             if made
@@ -230,7 +222,7 @@ def checkpoint_list() -> Response | str:
     recent = list(
         db().scalars(
             select(AuditCheckpoint)
-            .where(AuditCheckpoint.origin == _origin())
+            .where(AuditCheckpoint.origin == audit_origin())
             .options(selectinload(AuditCheckpoint.cosignatures))
             .order_by(AuditCheckpoint.id.desc())
             .limit(CHECKPOINTS_SHOWN)
@@ -247,7 +239,7 @@ def checkpoint_list() -> Response | str:
         keys=keys,
         cosigned={c.id for c in recent if any(s.agency_key_id in mine for s in c.cosignatures)},
         agencies=agencies,
-        hub_key=notes.verifier_key(_origin(), _provider().checkpoint_public_key()),
+        hub_key=notes.verifier_key(audit_origin(), key_store().checkpoint_public_key()),
     )
 
 
