@@ -42,6 +42,17 @@ def leaf_fields(form: Any) -> list[Field]:
     return fields
 
 
+def whole_number(value: str | None) -> int | None:
+    """A chosen id or page number from a form or address: its digits as a number, else None."""
+    return int(value) if value and value.isdigit() else None
+
+
+def as_sentence(error: Exception) -> str:
+    """A core refusal ("the key is ...") as a field's error message ("The key is ...")."""
+    text = str(error)
+    return text[:1].upper() + text[1:]
+
+
 def _anchor(field: Field) -> str:
     """Where the error summary links: the first box of a date, else the field itself
     (the first radio of a group has the group's id)."""

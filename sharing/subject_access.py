@@ -18,14 +18,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing.access import Actor
 from sharing.audit import acts
-from sharing.audit.trail import LogRow, concerning_person, rows
-from sharing.casework import NotAllowed, NotFound
+from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
+from sharing.casework import NotFound
 from sharing.disclosure import ERASED, readable
 from sharing.models import Action, AuditEntry, Case, CaseParty, Incident, Person, Share
 from sharing.models.base import utcnow
 from sharing.sealing import load_data_keys
 from sharing.search import SearchQuery, people_matching, search_term
-from sharing.vocabulary import Role
 
 #: The purpose every subject access act is recorded under.
 PURPOSE = "subject_access_request"
@@ -50,10 +49,13 @@ class Candidate:
 
 
 def _require_dpo(session: Session, actor: Actor, action: acts.Action) -> None:
-    if not actor.has(Role.DPO):
-        reason = "only data protection officers compile subject access reports"
-        acts.refuse(session, action, actor=actor, purpose=PURPOSE, reason=reason)
-        raise NotAllowed(reason)
+    require_dpo(
+        session,
+        actor,
+        action,
+        "only data protection officers compile subject access reports",
+        purpose=PURPOSE,
+    )
 
 
 def find_people(session: Session, actor: Actor, query: SearchQuery) -> list[Candidate]:

@@ -23,7 +23,14 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from hub.database import audit_origin, db, key_store
-from hub.forms import ChoiceField, DateInputField, EnumSelectField, HubForm
+from hub.forms import (
+    ChoiceField,
+    DateInputField,
+    EnumSelectField,
+    HubForm,
+    as_sentence,
+    whole_number,
+)
 from hub.guard import require_roles
 from hub.search import SearchForm, query_of
 from sharing import subject_access
@@ -52,10 +59,6 @@ class LogFilterForm(HubForm):
     action = EnumSelectField("Action", acts.Action, blank="Any action", validators=[Optional()])
     since = DateInputField("From", validators=[Optional()])
     until = DateInputField("To", validators=[Optional()])
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _area_agencies() -> list[Agency]:
@@ -94,10 +97,10 @@ def log() -> tuple[str, int]:
         valid = False
     filters = (
         trail.LogFilters(
-            user_id=_int(form.user.data),
-            agency_id=_int(form.agency.data),
+            user_id=whole_number(form.user.data),
+            agency_id=whole_number(form.agency.data),
             case_id=case_id,
-            person_id=_int(request.args.get("person")),
+            person_id=whole_number(request.args.get("person")),
             action=form.action.data,
             since=form.since.data,
             until=form.until.data,
@@ -106,7 +109,7 @@ def log() -> tuple[str, int]:
         else trail.LogFilters()
     )
     page = trail.search_log(
-        db(), current_user.actor, filters, page=_int(request.args.get("page")) or 1
+        db(), current_user.actor, filters, page=whole_number(request.args.get("page")) or 1
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
@@ -275,7 +278,7 @@ def register_key() -> Response | tuple[str, int]:
                 registered_by=db().get(User, current_user.id),
             )
         except (notes.NoteError, checkpoints.CheckpointError) as e:
-            form.public_key.errors = [str(e)[:1].upper() + str(e)[1:]]  # type: ignore[assignment]
+            form.public_key.errors = [as_sentence(e)]  # type: ignore[assignment]
         else:
             flash(f"Key {key.name} registered for {agency.name}.", "success")
             return redirect(url_for("audit.checkpoint_list"))
@@ -305,7 +308,7 @@ def cosign(checkpoint_id: int) -> Response | tuple[str, int]:
             signature = checkpoints.signature_from(form.signature.data or "", key)
             checkpoints.cosign(db(), checkpoint.id, key.id, signature, actor=current_user.actor)
         except checkpoints.CheckpointError as e:
-            form.signature.errors = [str(e)[:1].upper() + str(e)[1:]]  # type: ignore[assignment]
+            form.signature.errors = [as_sentence(e)]  # type: ignore[assignment]
         else:
             flash(f"Checkpoint {checkpoint.id} co-signed with {key.name}.", "success")
             return redirect(url_for("audit.checkpoint_list"))

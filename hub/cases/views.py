@@ -20,7 +20,7 @@ from hub.cases.forms import (
     PersonForm,
 )
 from hub.database import db
-from hub.forms import HubForm
+from hub.forms import HubForm, whole_number
 from hub.guard import require_roles
 from sharing import casework, disclosure, erasure, shares
 from sharing.access import Act
@@ -62,10 +62,6 @@ def _officers() -> list[tuple[str, str]]:
     return [(str(u.id), u.display_name) for u in disclosure.officers(db(), current_user.actor)]
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def _refused(form: HubForm, error: CaseworkError) -> None:
     """Show the core's refusal on the field it names (or the first field)."""
     field = form.field_by_name(error.field) or next(iter(form))
@@ -84,14 +80,14 @@ def case_list() -> tuple[str, int]:
             status=form.status.data,
             priority=form.priority.data,
             category=form.category.data,
-            officer_id=_int(form.officer.data),
-            ward_id=_int(form.ward.data),
+            officer_id=whole_number(form.officer.data),
+            ward_id=whole_number(form.ward.data),
         )
         if valid
         else disclosure.CaseFilters()
     )
     page = disclosure.list_cases(
-        db(), current_user.actor, filters, page=_int(request.args.get("page")) or 1
+        db(), current_user.actor, filters, page=whole_number(request.args.get("page")) or 1
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
@@ -170,10 +166,10 @@ def _case_input(form: NewCaseForm) -> casework.CaseInput:
         priority=form.priority.data,
         triage=form.triage.data,
         summary=form.summary.data or "",
-        officer_id=_int(form.officer_id.data),
+        officer_id=whole_number(form.officer_id.data),
         hate_motivated=bool(form.hate_motivated.data),
         protected_characteristic=form.protected_characteristic.data,
-        ward_id=_int(form.ward_id.data),
+        ward_id=whole_number(form.ward_id.data),
         address=form.address.data or "",
         postcode=form.postcode.data or "",
         uprn=form.uprn.data or "",
@@ -297,8 +293,8 @@ def _incident_input(form: IncidentForm) -> casework.IncidentInput:
         occurred_at=form.occurred_at.data,
         description=form.description.data or "",
         place=form.place.data or "",
-        reported_by_id=_int(form.reported_by.data),
-        received_by_agency_id=_int(form.received_by.data),
+        reported_by_id=whole_number(form.reported_by.data),
+        received_by_agency_id=whole_number(form.received_by.data),
         reported_to_police=bool(form.reported_to_police.data),
         crime_reference=form.crime_reference.data or "",
         hate_related=bool(form.hate_related.data),
@@ -327,7 +323,7 @@ def _action_input(form: ActionForm) -> casework.ActionInput:
     return casework.ActionInput(
         kind=form.kind.data,
         description=form.description.data or "",
-        owner_agency_id=_int(form.owner_agency.data),
+        owner_agency_id=whole_number(form.owner_agency.data),
         due_on=form.due_on.data,
     )
 

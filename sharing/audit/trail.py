@@ -81,10 +81,16 @@ class LogPage:
     pages: int
 
 
-def _require_dpo(session: Session, actor: Actor, action: acts.Action) -> None:
+def require_dpo(
+    session: Session,
+    actor: Actor,
+    action: acts.Action,
+    reason: str = "only data protection officers read the audit log",
+    purpose: str | None = None,
+) -> None:
+    """Refuse, recording why, anyone but a data protection officer."""
     if not actor.has(Role.DPO):
-        reason = "only data protection officers read the audit log"
-        acts.refuse(session, action, actor=actor, reason=reason)
+        acts.refuse(session, action, actor=actor, purpose=purpose, reason=reason)
         raise NotAllowed(reason)
 
 
@@ -146,7 +152,7 @@ def search_log(
     session: Session, actor: Actor, filters: LogFilters, page: int = 1, *, size: int = PAGE_SIZE
 ) -> LogPage:
     """One page of the entries concerning the DPO's agency that match, newest first."""
-    _require_dpo(session, actor, acts.Action.AUDIT_SEARCH)
+    require_dpo(session, actor, acts.Action.AUDIT_SEARCH)
     conditions: list[ColumnElement[bool]] = [_scope(actor.agency_id)]
     if filters.user_id is not None:
         conditions.append(AuditEntry.actor_user_id == filters.user_id)
@@ -254,7 +260,7 @@ def emergency_accesses(
 ) -> list[EmergencyAccessRow]:
     """Every emergency access to the DPO's agency's cases that started in the period, with
     its review and how many times the case was opened under it (newest first)."""
-    _require_dpo(session, actor, acts.Action.BREAK_GLASS_LIST_VIEW)
+    require_dpo(session, actor, acts.Action.BREAK_GLASS_LIST_VIEW)
     accesses = list(
         session.scalars(
             select(BreakGlass)
