@@ -18,22 +18,24 @@ everything else as itself), ``null`` for a missing value, the time as the text
 ``"YYYY-MM-DD HH:MM:SS.ffffff"`` in UTC. JSON is unambiguous, so no two different entries
 share a canonical form, and databases write the same text in C while streaming
 (``canonical_sql``: SQLite's ``json_array``, PostgreSQL's ``to_json``), which is what lets
-``verify`` check hundreds of thousands of entries a second in Python.
+``verify`` check hundreds of thousands of entries a second in Python; it checks the log in
+stretches, side by side in processes of their own (``sharing.audit.stretches``).
 ``sharing/audit/verify_audit.py`` writes the same form from an export.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Engine,
     Text,
     cast,
     func,
@@ -44,8 +46,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.audit import notes
-from sharing.audit.merkle import EMPTY_ROOT, Frontier, fold, leaf_hash
-from sharing.audit.stream import entry_batches
+from sharing.audit.merkle import EMPTY_ROOT, Frontier, fold, leaf_hash, node_hash
+from sharing.audit.stretches import (
+    Checked,
+    Stretch,
+    in_order,
+    in_turn,
+    process_pool,
+    stretches_of,
+    workers,
+)
 from sharing.audit.tree import TREE, frontier_of, locked_tree, store
 from sharing.models.audit import AuditCheckpoint, AuditCosignature, AuditEntry, AuditTree
 from sharing.models.base import utcnow
@@ -275,8 +285,16 @@ def checkpoint_problem(
     return ""
 
 
+#: Entries per stretch checked at once (``sharing.audit.stretches``): a power of two.
+STRETCH = 1 << 16
+
+
 def verify(
-    session: Session, batch: int = 20_000, *, public_key: bytes | None = None
+    session: Session,
+    *,
+    public_key: bytes | None = None,
+    stretch: int | None = None,
+    processes: int | None = None,
 ) -> Verification:
     """Recompute every leaf, stored subtree and root from the entries, check every
     checkpoint against them (and its hub signature, with the hub's ``public_key``), and
@@ -284,7 +302,9 @@ def verify(
 
     The tree head is read first and the entries it covers are checked, so entries appended
     meanwhile are no trouble; entries beyond the head with no append to show for them are
-    found at the end. Verify what is committed: the entries are read on another connection.
+    found at the end. Verify what is committed: the entries are read on other connections,
+    ``stretch`` entries at a time (default ``STRETCH``), in up to ``processes`` processes
+    (default: one per core).
     """
     tree = session.execute(
         select(AuditTree.size, AuditTree.root).where(AuditTree.id == TREE)
@@ -303,66 +323,143 @@ def verify(
     checked = 0
     waiting = iter(checkpoints)
     due = next(waiting, None)
-    text = canonical_sql(session.get_bind().dialect.name)
-    columns = [AuditEntry.leaf, AuditEntry.subtrees, text]
-    sha256 = hashlib.sha256
-    stack: list[bytes] = []
-    n = 0
+    #: The perfect subtrees of the whole stretches so far, largest first.
+    top: list[bytes] = []
 
     def result(
-        first_bad: int | None = None, problem: str = "", bad: int | None = None
+        n: int,
+        first_bad: int | None = None,
+        problem: str = "",
+        bad: int | None = None,
+        inside: Sequence[bytes] = (),
     ) -> Verification:
-        head = fold(stack) if stack else EMPTY_ROOT
+        """The outcome with ``n`` entries checked, ``inside`` the subtrees past ``top``."""
+        hashes = [*top, *inside]
         return Verification(
-            n, head, first_bad, problem, bad, checked, public_key is not None, dict(cosigned)
+            n,
+            fold(hashes) if hashes else EMPTY_ROOT,
+            first_bad,
+            problem,
+            bad,
+            checked,
+            public_key is not None,
+            dict(cosigned),
         )
 
-    push, pop = stack.append, stack.pop
-    due_size = due.size if due is not None else -1
-    for rows in entry_batches(session, columns, size, batch):
-        for seq, leaf, subtrees, canonical_text in rows:  # type: ignore[misc]  # hot loop
-            if seq != n:
-                return result(n, f"entry {n} is missing (the next one is {seq})")
-            if sha256(b"\x00" + canonical_text.encode()).digest() != leaf:
-                return result(n, f"entry {n} was altered: it no longer matches its leaf")
-            push(leaf)
-            if n & 1:
-                made = b""
-                carry = n
-                while carry & 1:
-                    right = pop()
-                    made += (merged := sha256(b"\x01" + pop() + right).digest())
-                    push(merged)
-                    carry >>= 1
-                if subtrees != made:
-                    return result(n, f"entry {n} has wrong stored subtree hashes")
-            elif subtrees:
-                return result(n, f"entry {n} has wrong stored subtree hashes")
-            n += 1
-            while n == due_size and due is not None:
-                problem = checkpoint_problem(due, fold(stack), public_key, cosigned)
-                if problem:
-                    return result(None, problem, due.id)
-                checked += 1
-                due = next(waiting, None)
-                due_size = due.size if due is not None else -1
-    if n < size:
-        return result(n, f"entry {n} is missing (the tree head says there are {size})")
+    def check_due(n: int, inside: Sequence[bytes] = ()) -> Verification | None:
+        """Check the checkpoints of ``n`` entries; the outcome if one does not fit."""
+        nonlocal due, checked
+        while due is not None and due.size == n:
+            hashes = [*top, *inside]
+            root = fold(hashes) if hashes else EMPTY_ROOT
+            if problem := checkpoint_problem(due, root, public_key, cosigned):
+                return result(n, None, problem, due.id, inside)
+            checked += 1
+            due = next(waiting, None)
+        return None
+
+    n = 0
+    if failed := check_due(0):
+        return failed
+    stretch = stretch or STRETCH
+    plan = _stretches(session, size, stretch, sorted({c.size for c in checkpoints}))
+    with _checking(session, plan, processes) as checks:
+        for part, found in checks:
+            for at, inside in found.at_checkpoints.items():
+                if at < part.end and (failed := check_due(at, inside)):
+                    return failed
+            if found.first_bad is not None:
+                n = found.first_bad
+                return result(n, n, found.problem, None, found.subtrees)
+            if found.missing_from is not None:
+                n = found.missing_from
+                return result(n, n, _missing(session, n, size), None, found.subtrees)
+            n = part.end
+            if part.end - part.start < stretch:  # the last, not a whole stretch
+                top.extend(found.subtrees)
+            elif not _join(top, found.subtrees[0], part.start // stretch, found.above):
+                return result(n - 1, n - 1, f"entry {n - 1} has wrong stored subtree hashes")
+            if failed := check_due(n):
+                return failed
     now_size = session.scalar(select(AuditTree.size).where(AuditTree.id == TREE)) or 0
     if due is not None and due.size > now_size:  # not merely a checkpoint made meanwhile
         return result(
+            n,
             n,
             f"checkpoint {due.id} covers {due.size} entries but the log has {now_size}: "
             f"entries from {now_size} were removed",
             due.id,
         )
-    if (fold(stack) if stack else EMPTY_ROOT) != head_root:
-        return result(None, f"the tree head (size {size}) does not match the {n} entries")
-    return _beyond_the_head(session, result)
+    if (fold(top) if top else EMPTY_ROOT) != head_root:
+        return result(n, None, f"the tree head (size {size}) does not match the {n} entries")
+    return _beyond_the_head(session, n, result)
 
 
-def _beyond_the_head(session: Session, result: Callable[..., Verification]) -> Verification:
-    """Entries past the tree head that no append put there (one statement, one snapshot)."""
+def _stretches(
+    session: Session, size: int, stretch: int, checkpoint_sizes: Sequence[int]
+) -> list[Stretch]:
+    """The stretches of a log of ``size`` entries, each with its query."""
+    dialect = session.get_bind().dialect
+    columns = (AuditEntry.seq, AuditEntry.leaf, AuditEntry.subtrees, canonical_sql(dialect.name))
+    plan = []
+    for start, end in stretches_of(size, stretch):
+        query = (
+            select(*columns)
+            .where(AuditEntry.seq >= start, AuditEntry.seq < end)
+            .order_by(AuditEntry.seq)
+        )
+        sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        sizes = tuple(s for s in checkpoint_sizes if start < s <= end)
+        plan.append(Stretch(start, end, stretch, sql, sizes))
+    return plan
+
+
+@contextmanager
+def _checking(
+    session: Session, plan: Sequence[Stretch], processes: int | None
+) -> Iterator[Iterator[tuple[Stretch, Checked]]]:
+    """The stretches of ``plan`` with their checks, in order: checked in other processes
+    when there are several and the database is a server or a file; else in turn, on a
+    connection of their own (on the session's own for an in-memory database)."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or bind.url.database in (None, "", ":memory:"):
+        yield in_turn(session.connection().connection, plan)
+        return
+    count = min(processes or workers(), len(plan))
+    with process_pool(count) as pool:
+        if pool is not None:
+            yield in_order(pool, bind.url.render_as_string(hide_password=False), plan)
+        else:
+            with closing(bind.raw_connection()) as connection:
+                yield in_turn(connection, plan)
+
+
+def _join(top: list[bytes], root: bytes, index: int, stored: bytes) -> bool:
+    """Add the root of whole stretch ``index`` to ``top``, merging it as far as it goes;
+    whether the merged hashes are those its last entry ``stored`` above the stretch."""
+    made = b""
+    top.append(root)
+    while index & 1:
+        right = top.pop()
+        made += (merged := node_hash(top.pop(), right))
+        top.append(merged)
+        index >>= 1
+    return made == stored
+
+
+def _missing(session: Session, n: int, size: int) -> str:
+    """Entry ``n`` is missing: how to say so, naming the next one there is."""
+    after = session.scalar(
+        select(func.min(AuditEntry.seq)).where(AuditEntry.seq >= n, AuditEntry.seq < size)
+    )
+    if after is None:
+        return f"entry {n} is missing (the tree head says there are {size})"
+    return f"entry {n} is missing (the next one is {after})"
+
+
+def _beyond_the_head(session: Session, n: int, result: Callable[..., Verification]) -> Verification:
+    """Entries past the tree head that no append put there (one statement, one snapshot);
+    ``n`` entries were checked."""
     last, size = session.execute(
         select(
             select(func.max(AuditEntry.seq)).scalar_subquery(),
@@ -371,8 +468,9 @@ def _beyond_the_head(session: Session, result: Callable[..., Verification]) -> V
     ).one()
     if last is not None and last >= (size or 0):
         return result(
+            n,
             size or 0,
             f"entry {size or 0} is beyond the tree head (size {size or 0}): "
             "it was added without growing the tree",
         )
-    return result()
+    return result(n)

@@ -12,13 +12,21 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from sharing import accounts
-from sharing.audit import checkpoints, notes
+from sharing.audit import checkpoints, log, notes
 from sharing.audit.checkpoints import CheckpointError, cosign, make_checkpoint
 from sharing.audit.log import verify
 from sharing.keys import LocalKeyring
 from sharing.models import Agency, Area, AuditCheckpoint, AuditCosignature, User
 from sharing.vocabulary import AgencyType, Role
 from tests.sharing.audit.conftest import ORIGIN, write_log
+
+
+@pytest.fixture(autouse=True, params=["whole", "in stretches of 4"])
+def stretches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test verifies the log in one piece, then in stretches of 4 checked in other
+    processes (``sharing.audit.stretches``), which must find the same."""
+    if request.param != "whole":
+        monkeypatch.setattr(log, "STRETCH", 4)
 
 
 def _raw(key: Ed25519PrivateKey) -> bytes:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from sharing.audit import stream
+from sharing.audit import log
 from sharing.audit.log import (
     FIELDS,
     append,
@@ -30,6 +30,14 @@ from sharing.audit.merkle import (
 )
 from sharing.models import AuditEntry
 from tests.sharing.audit.conftest import write_log
+
+
+@pytest.fixture(autouse=True, params=["whole", "in stretches of 4"])
+def stretches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test verifies the log in one piece, then in stretches of 4 checked in other
+    processes (``sharing.audit.stretches``), which must find the same."""
+    if request.param != "whole":
+        monkeypatch.setattr(log, "STRETCH", 4)
 
 
 def _log(session: Session, n: int) -> list[AuditEntry]:
@@ -169,6 +177,23 @@ def test_changed_leaves_or_stored_subtrees_are_named(
     assert problem in result.problem
 
 
+@pytest.mark.parametrize("height", [1, 2, 3])
+def test_a_wrong_stored_hash_at_any_height_is_named(session, height: int) -> None:
+    """Entry 7 completes subtrees of 2, 4 and 8 leaves: in stretches of 4 the last lies
+    above its stretch and is checked where the stretches are joined."""
+    _log(session, 12)
+    entry = session.get(AuditEntry, 7)
+    assert entry is not None
+    assert len(entry.subtrees) == 3 * 32
+    wrong = bytearray(entry.subtrees)
+    wrong[(height - 1) * 32] ^= 1
+    entry.subtrees = bytes(wrong)
+    session.commit()
+    result = verify(session)
+    assert (result.ok, result.first_bad) == (False, 7)
+    assert "entry 7 has wrong stored subtree hashes" in result.problem
+
+
 def test_two_entries_swapped_with_their_leaves_are_found_at_the_first(session) -> None:
     _log(session, 8)
     columns = [c.name for c in AuditEntry.__table__.columns if c.name != "seq"]
@@ -242,16 +267,17 @@ def test_append_many_makes_the_same_log_as_appending_one_by_one(session) -> None
     assert result.root == root(one_by_one)
 
 
-@pytest.mark.parametrize("readers", [1, 2, 3])
-def test_verify_reads_ahead_in_order_with_any_number_of_readers(
-    session, monkeypatch: pytest.MonkeyPatch, readers: int
+@pytest.mark.parametrize(("stretch", "processes"), [(4, 1), (4, 2), (8, 3), (1, 2), (64, 2)])
+def test_verify_checks_stretches_in_order_in_any_number_of_processes(
+    session, stretch: int, processes: int
 ) -> None:
-    monkeypatch.setattr(stream, "READERS", readers)
     _log(session, 50)
-    assert verify(session, batch=4).ok
+    whole = verify(session, stretch=stretch, processes=processes)
+    assert whole.ok
+    assert (whole.size, whole.root) == (50, verify(session).root)
     session.execute(text("DELETE FROM audit_entries WHERE seq BETWEEN 8 AND 19"))
     session.execute(text("UPDATE audit_entries SET basis = 'x' WHERE seq = 30"))
     session.commit()
-    result = verify(session, batch=4)
+    result = verify(session, stretch=stretch, processes=processes)
     assert (result.first_bad, result.size) == (8, 8)
     assert "entry 8 is missing (the next one is 20)" in result.problem
