@@ -15,9 +15,9 @@ the record whose key it uses with its ``sealed_under`` property. Destroying a da
 (``destroy_data_key``) erases every value sealed under it, backups included.
 
 The session carries the key provider (``session.info["keys"]``, set by
-``sharing.db.make_session_factory``) and caches the data keys it has unwrapped for the
-length of the session only, so an erasure in one process is never undone by a cache in
-another.
+``sharing.db.make_session_factory``) and caches the data keys it has unwrapped, as
+AESGCM objects, for the length of the session only (``session.info["data_keys"]``), so an
+erasure in one process is never undone by a cache in another.
 """
 
 from __future__ import annotations
@@ -45,13 +45,13 @@ _HEADER = struct.Struct(">BQ")
 _NONCE = 12
 _CIPHERTEXT_AT = _HEADER.size + _NONCE
 _SHORTEST = _CIPHERTEXT_AT + 16  # the GCM tag
-#: ``session.info`` key of the session's AESGCM objects: data key id → (key, AESGCM(key)).
-#: Only a memo of the ``data_keys`` cache: an entry counts only while that cache holds the
-#: very same key object, so whatever empties that cache empties this one too.
-_CIPHERS = "data_key_ciphers"
+_NONCE_BYTES = slice(_HEADER.size, _CIPHERTEXT_AT)
+_CIPHERTEXT_BYTES = slice(_CIPHERTEXT_AT, None)
 #: Mapped class → {sealed column → the start of its associated data}. Tables never change
 #: while the process runs, so this is worked out once per class.
 _AD_PREFIXES: dict[type, dict[str, bytes]] = {}
+#: ``session.info`` key of the session's unwrapped data keys (``_cache``).
+_KEYS = "data_keys"
 #: Marks a column whose value is not loaded on its instance.
 _MISSING: Any = object()
 
@@ -117,47 +117,32 @@ def wrap_context(key_id: int, kek_version: int) -> bytes:
     return f"hub-data-key-v1|{key_id}|{kek_version}".encode()
 
 
-def _cache(session: Session) -> dict[int, bytes]:
-    return session.info.setdefault("data_keys", {})  # type: ignore[no-any-return]
+def _cache(session: Session) -> dict[int, AESGCM]:
+    """The session's unwrapped data keys: data key id → AESGCM of the key."""
+    return session.info.setdefault(_KEYS, {})  # type: ignore[no-any-return]
 
 
-def _cipher(session: Session, key_id: int, key: bytes) -> AESGCM:
-    """AESGCM of data key ``key_id`` (``key``, from the session's cache), made once a session."""
-    ciphers: dict[int, tuple[bytes, AESGCM]] = session.info.setdefault(_CIPHERS, {})
-    entry = ciphers.get(key_id)
-    if entry is None or entry[0] is not key:
-        entry = ciphers[key_id] = (key, AESGCM(key))
-    return entry[1]
-
-
-def _cached_cipher(session: Session, key_id: int) -> AESGCM | None:
+def _cached(session: Session, key_id: int) -> AESGCM | None:
     """The AESGCM of data key ``key_id`` if this session has already unwrapped it."""
-    info = session.info
-    cache: dict[int, bytes] | None = info.get("data_keys")
-    key = cache.get(key_id) if cache is not None else None
-    if key is None:
-        return None
-    ciphers: dict[int, tuple[bytes, AESGCM]] | None = info.get(_CIPHERS)
-    entry = ciphers.get(key_id) if ciphers is not None else None
-    if entry is not None and entry[0] is key:
-        return entry[1]
-    return _cipher(session, key_id, key)
+    cache: dict[int, AESGCM] | None = session.info.get(_KEYS)
+    return cache.get(key_id) if cache is not None else None
 
 
 def _owner_cipher(session: Session, owner: Any) -> tuple[int, AESGCM]:
-    """``data_key_for``, as the key's id and AESGCM, without loading the owner's DataKey
-    record when the session has already unwrapped its key."""
-    key_id: int | None = owner.data_key_id
+    """``data_key_for``, without loading the owner's DataKey record when the session has
+    already unwrapped its key."""
+    owned = owner.__dict__
+    key_id: int | None = owned["data_key_id"] if "data_key_id" in owned else owner.data_key_id  # noqa: SIM401
     if key_id is not None:
-        cipher = _cached_cipher(session, key_id)
+        cipher = _cached(session, key_id)
         if cipher is not None:
             return key_id, cipher
-    key_id, key = data_key_for(session, owner)
-    return key_id, _cipher(session, key_id, key)
+    return data_key_for(session, owner)
 
 
-def data_key_for(session: Session, owner: Any) -> tuple[int, bytes]:
-    """The data key of ``owner`` (a case or a person), made on first use."""
+def data_key_for(session: Session, owner: Any) -> tuple[int, AESGCM]:
+    """The id and AESGCM of the data key of ``owner`` (a case or a person), made on first
+    use."""
     if owner.data_key is None:
         key = secrets.token_bytes(32)
         provider = provider_of(session)
@@ -168,18 +153,21 @@ def data_key_for(session: Session, owner: Any) -> tuple[int, bytes]:
             record.kek_version, key, wrap_context(record.id, record.kek_version)
         )
         owner.data_key = record
-        _cache(session)[record.id] = key
-        return record.id, key
+        cipher = _cache(session)[record.id] = AESGCM(key)
+        return record.id, cipher
     return owner.data_key.id, unwrap(session, owner.data_key)
 
 
-def unwrap(session: Session, record: DataKey) -> bytes:
+def unwrap(session: Session, record: DataKey) -> AESGCM:
+    """The AESGCM of the data key ``record``, unwrapped once a session."""
     cache = _cache(session)
     if record.id not in cache:
         if record.wrapped is None:
             raise ErasedValue(f"data key {record.id} was destroyed")
-        cache[record.id] = provider_of(session).unwrap(
-            record.kek_version, record.wrapped, wrap_context(record.id, record.kek_version)
+        cache[record.id] = AESGCM(
+            provider_of(session).unwrap(
+                record.kek_version, record.wrapped, wrap_context(record.id, record.kek_version)
+            )
         )
     return cache[record.id]
 
@@ -200,28 +188,14 @@ def load_data_keys(session: Session, key_ids: set[int]) -> None:
     )
     for key_id, kek_version, wrapped in rows:
         if wrapped is not None:
-            cache[key_id] = provider.unwrap(kek_version, wrapped, wrap_context(key_id, kek_version))
+            cache[key_id] = AESGCM(
+                provider.unwrap(kek_version, wrapped, wrap_context(key_id, kek_version))
+            )
 
 
 def seal(record: DeclarativeBase, column: str, value: str | None) -> None:
     """Encrypt ``value`` into the sealed ``column`` of ``record`` (None or "" clears it)."""
-    prefix = _ad_prefixes(record.__class__).get(column)
-    if prefix is None:
-        raise AttributeError(f"{type(record).__name__}.{column} is not a sealed column")
-    if value is None or value == "":
-        setattr(record, column, None)
-        return
-    session = _session(record)
-    row_id = record.id  # type: ignore[attr-defined]
-    if row_id is None:
-        session.flush()  # the row's id is part of the associated data
-        row_id = record.id  # type: ignore[attr-defined]
-    key_id, cipher = _owner_cipher(session, record.sealed_under)  # type: ignore[attr-defined]
-    nonce = os.urandom(_NONCE)  # what secrets.token_bytes does, without two calls around it
-    ciphertext = cipher.encrypt(
-        nonce, value.encode("utf-8"), _associated_data(prefix, row_id, key_id)
-    )
-    setattr(record, column, _HEADER.pack(FORMAT_AES_GCM, key_id) + nonce + ciphertext)
+    seal_many(record, {column: value})
 
 
 def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None:
@@ -243,12 +217,18 @@ def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None
     key_id, cipher = _owner_cipher(session, record.sealed_under)  # type: ignore[attr-defined]
     header = _HEADER.pack(FORMAT_AES_GCM, key_id)
     suffix = f"{row_id}|{key_id}".encode()
-    encrypt, urandom = cipher.encrypt, os.urandom
+    encrypt = cipher.encrypt
+    # Every value's nonce at once: one call for random bytes is a third of sealing a field.
+    # Fresh from the operating system each time, never kept, so no two processes (a
+    # server's forked workers) can ever share one.
+    nonces = os.urandom(_NONCE * len(values))
+    at = 0
     for column, value in values.items():
         if not value:
             setattr(record, column, None)
             continue
-        nonce = urandom(_NONCE)
+        nonce = nonces[at : at + _NONCE]
+        at += _NONCE
         setattr(
             record,
             column,
@@ -260,10 +240,11 @@ def unseal_many(record: DeclarativeBase, columns: Iterable[str]) -> dict[str, st
     """``unseal`` several columns of one record, finding its data key once: column → plain
     value or None. Raises as ``unseal`` does for the first column that cannot be read.
 
-    Every value is checked as ``unseal`` checks it: its format byte here, and its column,
-    row and data key by the decryption itself (the associated data names them), after
-    which ``_check_header`` says why a value failed. The work common to a record's values (its session, key and
-    row) is done once, and loaded values are read without the ORM's attribute events."""
+    Every value's header must name the format and the record's data key
+    (``_check_header`` says which is wrong); its column, row and data key are then checked
+    by the decryption itself (the associated data names them). The work common to a
+    record's values (its session, key and row) is done once, and loaded values are read
+    without the ORM's attribute events."""
     model = record.__class__
     prefixes = _ad_prefixes(model)
     loaded = record.__dict__
@@ -275,8 +256,8 @@ def unseal_many(record: DeclarativeBase, columns: Iterable[str]) -> dict[str, st
     key_id: int | None = owned["data_key_id"] if "data_key_id" in owned else owner.data_key_id  # noqa: SIM401
     values: dict[str, str | None] = {}
     decrypt = None
-    suffix = b""
-    nonce_at, ciphertext_at, missing = _HEADER.size, _CIPHERTEXT_AT, _MISSING
+    suffix = header = b""
+    nonce, ciphertext, missing = _NONCE_BYTES, _CIPHERTEXT_BYTES, _MISSING
     for column in columns:
         prefix = prefixes.get(column)
         if prefix is None:
@@ -287,20 +268,17 @@ def unseal_many(record: DeclarativeBase, columns: Iterable[str]) -> dict[str, st
         if blob is None:
             values[column] = None
             continue
-        if blob[0] != FORMAT_AES_GCM:
-            _check_header(model, column, row_id, key_id, blob)
         if decrypt is None:
             if key_id is None:
                 _check_header(model, column, row_id, key_id, blob)
             decrypt = _opening_cipher(_session(record), model, column, row_id, key_id).decrypt
             suffix = f"{row_id}|{key_id}".encode()
+            header = _HEADER.pack(FORMAT_AES_GCM, key_id)
+        if not blob.startswith(header):  # the format, and this record's key
+            _check_header(model, column, row_id, key_id, blob)
         try:
-            # A value sealed under another key fails here: the associated data names the
-            # key, so only this record's key opens it.
-            plain = decrypt(blob[nonce_at:ciphertext_at], blob[ciphertext_at:], prefix + suffix)
+            plain = decrypt(blob[nonce], blob[ciphertext], prefix + suffix)
         except (InvalidTag, ValueError):
-            if len(blob) < _SHORTEST or blob[:nonce_at] != _HEADER.pack(FORMAT_AES_GCM, key_id):
-                _check_header(model, column, row_id, key_id, blob)
             _integrity(
                 _where(model, column, row_id), "altered, or moved from another row or column"
             )
@@ -328,14 +306,14 @@ def _opening_cipher(session: Session, model: type, column: str, row_id: int, key
     """The AESGCM of data key ``key_id``: from the session's cache, or unwrapped now
     (ErasedValue for a destroyed key)."""
     # A key this session has unwrapped needs no DataKey record (a query per owner).
-    cipher = _cached_cipher(session, key_id)
+    cipher = _cached(session, key_id)
     if cipher is None:
         record = session.get(DataKey, key_id)
         if record is None:
             raise SealedValueError(
                 f"unreadable sealed value in {_where(model, column, row_id)}: its data key is missing"
             )
-        cipher = _cipher(session, key_id, unwrap(session, record))
+        cipher = unwrap(session, record)
     return cipher
 
 
@@ -345,14 +323,7 @@ def unseal(record: DeclarativeBase, column: str) -> str | None:
     Raises ErasedValue for an erased record, IntegrityFailure for an altered or moved
     value (logged, without the value), SealedValueError for an unknown format.
     """
-    if column not in _ad_prefixes(record.__class__):
-        raise AttributeError(f"{type(record).__name__}.{column} is not a sealed column")
-    blob: bytes | None = getattr(record, column)
-    if blob is None:
-        return None
-    row_id: int = record.id  # type: ignore[attr-defined]
-    key_id: int | None = record.sealed_under.data_key_id  # type: ignore[attr-defined]
-    return open_sealed(_session(record), record.__class__, column, row_id, key_id, blob)
+    return unseal_many(record, (column,))[column]
 
 
 def open_sealed(
@@ -399,5 +370,4 @@ def destroy_data_key(session: Session, owner: Any) -> None:
     record.wrapped = None
     record.destroyed_at = utcnow()
     _cache(session).pop(record.id, None)
-    session.info.get(_CIPHERS, {}).pop(record.id, None)
     session.flush()
