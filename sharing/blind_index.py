@@ -26,7 +26,7 @@ import hmac
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 
 from cryptography.hazmat.primitives import hashes
@@ -168,30 +168,6 @@ def remove(session: Session, *, person_id: int | None = None, case_id: int | Non
         session.execute(delete(BlindIndex).where(BlindIndex.person_id == person_id))
     if case_id is not None:
         session.execute(delete(BlindIndex).where(BlindIndex.case_id == case_id))
-
-
-def stream_candidates(
-    session: Session, field: str, normalised: str, agency_ids: Iterable[int]
-) -> Iterator[tuple[int | None, int | None]]:
-    """(person id, case id) of each entry in the bucket of ``normalised`` within
-    ``agency_ids``, read from the index as they are wanted: a search that has found enough
-    stops reading a bucket of thousands. Candidates only, as for ``candidates``."""
-    agencies = set(agency_ids)
-    rows = session.execute(
-        select(BlindIndex.person_id, BlindIndex.case_id, BlindIndex.agency_id)
-        .where(
-            BlindIndex.field == field,
-            BlindIndex.value == bucket(provider_of(session), field, normalised),
-        )
-        .execution_options(yield_per=STREAM_ROWS)
-    )
-    for person_id, case_id, agency_id in rows:
-        if agency_id in agencies:
-            yield person_id, case_id
-
-
-#: Index rows fetched at a time by ``stream_candidates``.
-STREAM_ROWS = 200
 
 
 def candidates(

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sharing.keys import KeyProvider
 
 
+#: How much of an SQLite file is read through a memory map (SQLite's own ceiling is 2 GiB).
+MMAP_BYTES = 2**31 - 2**16
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; on SQLite, foreign keys on and a busy timeout."""
     if url.startswith("sqlite"):
@@ -24,6 +28,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Read pages straight from the file's memory map rather than copying each one in with
+    # a system call: lookups by id across a large file (a search's candidates) take half
+    # the time. Address space only; the operating system's page cache holds the pages.
+    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cursor.close()
 
 

@@ -188,9 +188,19 @@ def load_data_keys(session: Session, key_ids: set[int]) -> None:
     )
     for key_id, kek_version, wrapped in rows:
         if wrapped is not None:
-            cache[key_id] = AESGCM(
-                provider.unwrap(kek_version, wrapped, wrap_context(key_id, kek_version))
-            )
+            cache[key_id] = _unwrapped(provider, key_id, kek_version, wrapped)
+
+
+def adopt_data_key(session: Session, key_id: int, kek_version: int, wrapped: bytes) -> None:
+    """Unwrap a data key read with the record it opens (a search reads each candidate's
+    wrapped key with it), unless the session holds it already."""
+    cache = _cache(session)
+    if key_id not in cache:
+        cache[key_id] = _unwrapped(provider_of(session), key_id, kek_version, wrapped)
+
+
+def _unwrapped(provider: KeyProvider, key_id: int, kek_version: int, wrapped: bytes) -> AESGCM:
+    return AESGCM(provider.unwrap(kek_version, wrapped, wrap_context(key_id, kek_version)))
 
 
 def seal(record: DeclarativeBase, column: str, value: str | None) -> None:

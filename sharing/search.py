@@ -9,20 +9,22 @@ name cases (through ``sharing.disclosure``'s rules), never more than the user ma
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import itertools
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Result, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from sharing import blind_index
 from sharing.access import Actor
 from sharing.audit import acts
 from sharing.gate import visible_own_cases
-from sharing.models import Agency, Case, CaseParty, Person
-from sharing.sealing import SealedValueError, load_data_keys, open_sealed
+from sharing.models import Agency, BlindIndex, Case, CaseParty, DataKey, Person
+from sharing.sealing import SealedValueError, adopt_data_key, open_sealed, provider_of
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
 
 KINDS = {
@@ -34,6 +36,7 @@ KINDS = {
 }
 MIN_SURNAME = 2
 MAX_RESULTS = 50
+T = TypeVar("T")
 
 
 class SearchError(ValueError):
@@ -115,8 +118,9 @@ class SearchOutcome:
     truncated: bool = False
 
 
-#: Candidates are loaded and compared in batches, stopping once enough match: the first
-#: batch holds FIRST_BATCH, and each next one four times more, up to BATCH.
+#: Matches are placed on their cases in batches, stopping once enough are shown: the
+#: first batch holds FIRST_BATCH (more than MAX_RESULTS, so a common value needs one), and
+#: each next one four times more, up to BATCH.
 FIRST_BATCH = 64
 BATCH = 3200
 
@@ -130,32 +134,23 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
             session, acts.Action.SEARCH, actor=actor, reason="your roles do not include casework"
         )
         return SearchOutcome([])
-    case_ids: list[int] = []
-    people = _people_first(
-        blind_index.stream_candidates(session, field, value, [actor.agency_id]), case_ids
-    )
+    agencies = [actor.agency_id]
     # (case, person) → the row to show; person None for the case's own location
     found: dict[tuple[int, int | None], Row[Any]] = {}
-    for batch in _batches(people):
-        matched = [
-            p.id
-            for p in _people(session, batch, field)
-            if _person_matches(session, p, field, value)
-        ]
-        rows = _parties(session, matched)
-        visible = visible_own_cases(session, actor, {row.case_id for row in rows})
-        found.update({(r.case_id, r.person_id): r for r in rows if r.case_id in visible})
-        if len(found) > MAX_RESULTS:
-            break
-    else:  # every candidate read: the cases' own locations are known too
-        for batch in _batches(case_ids):
-            matched_cases = [
-                c for c in _cases(session, batch) if _matches(session, Case, c, field, value)
-            ]
-            visible = visible_own_cases(session, actor, {c.id for c in matched_cases})
-            found.update({(c.id, None): c for c in matched_cases if c.id in visible})
+    with closing(_matching_people(session, field, value, agencies)) as people:
+        for batch in _batches(person.id for person in people):
+            rows = _parties(session, batch)
+            visible = visible_own_cases(session, actor, {row.case_id for row in rows})
+            found.update({(r.case_id, r.person_id): r for r in rows if r.case_id in visible})
             if len(found) > MAX_RESULTS:
                 break
+        else:  # every candidate read: the cases' own locations are known too
+            with closing(_matching_cases(session, field, value, agencies)) as cases:
+                for matched_cases in _batches(cases):
+                    visible = visible_own_cases(session, actor, {c.id for c in matched_cases})
+                    found.update({(c.id, None): c for c in matched_cases if c.id in visible})
+                    if len(found) > MAX_RESULTS:
+                        break
     # Names are read only for what is shown.
     shown = sorted(
         found.items(),
@@ -194,37 +189,18 @@ def people_matching(
     session: Session, field: str, value: str, agency_ids: list[int], limit: int
 ) -> list[Row[Any]]:
     """People of ``agency_ids`` (not erased) holding exactly the searched value, as plain
-    rows with their searched columns still sealed; at most ``limit``, by id."""
-    people = _people_first(blind_index.stream_candidates(session, field, value, agency_ids), [])
-    matched: list[Row[Any]] = []
-    for batch in _batches(people):
-        matched += [
-            p for p in _people(session, batch, field) if _person_matches(session, p, field, value)
-        ]
-        if len(matched) >= limit:
-            break
-    return matched[:limit]
+    rows with their searched columns still sealed; at most ``limit``, in the index's order."""
+    with closing(_matching_people(session, field, value, agency_ids)) as people:
+        return list(itertools.islice(people, limit))
 
 
-def _people_first(
-    candidates: Iterable[tuple[int | None, int | None]], case_ids: list[int]
-) -> Iterator[int]:
-    """The candidate people, as the index gives them; the candidate cases are kept in
-    ``case_ids`` on the way, for when every person has been read."""
-    for person_id, case_id in candidates:
-        if person_id is not None:
-            yield person_id
-        elif case_id is not None:
-            case_ids.append(case_id)
-
-
-def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
-    """``ids`` in batches that start small and grow: a search for a common value finds
-    enough matches in its first candidates, one for a rare value reads few batches. Only
-    what a batch needs is read from ``ids``."""
+def _batches(items: Iterable[T]) -> Iterator[list[T]]:
+    """``items`` in batches that start small and grow: a search for a common value finds
+    enough in its first batch, one for a rare value has few. Only what a batch needs is
+    read from ``items``."""
     size, batch = FIRST_BATCH, []
-    for id_ in ids:
-        batch.append(id_)
+    for item in items:
+        batch.append(item)
         if len(batch) == size:
             yield batch
             batch, size = [], min(size * 4, BATCH)
@@ -240,24 +216,142 @@ _COMPARED = {
     "phone": ("phone",),
     "uprn": (),
 }
+#: Rows of the index's bucket fetched at a time: a search that has found enough stops
+#: reading a bucket of thousands.
+STREAM_ROWS = 200
 
 
-def _people(session: Session, ids: list[int], field: str) -> list[Row[Any]]:
-    """Candidate people as plain rows (a search may read hundreds), with only the sealed
-    columns the search compares."""
+def _matching_people(
+    session: Session, field: str, value: str, agency_ids: Iterable[int]
+) -> Generator[Row[Any], None, None]:
+    """The people of ``agency_ids`` (not erased) in the index's bucket for ``value`` who
+    hold it exactly, read as they are wanted: plain rows, with only the sealed columns the
+    search compares and each one's wrapped data key, in one statement."""
     columns = _COMPARED[field]
-    if not ids or not columns:
-        return []
-    people = list(
-        session.execute(
-            select(Person.id, Person.data_key_id, *(getattr(Person, c) for c in columns)).where(
-                Person.id.in_(bindparam("ids", expanding=True)), Person.erased_at.is_(None)
-            ),
-            {"ids": ids},
+    if not columns:
+        return
+    agencies = set(agency_ids)
+    # The agencies are filtered here rather than in SQL: given both conditions, SQLite's
+    # planner picks the agency index, which reads every index entry of the agency
+    # (millions in a large partnership) instead of the few hundred in the bucket.
+    # On the session's connection, as Core: plain rows, without the ORM's loading.
+    rows: Result[Any] = session.connection().execute(
+        select(
+            BlindIndex.agency_id,
+            Person.id,
+            Person.data_key_id,
+            DataKey.kek_version,
+            DataKey.wrapped,
+            *(getattr(Person, c) for c in columns),
         )
+        .select_from(BlindIndex)
+        .join(Person, Person.id == BlindIndex.person_id)
+        .join(DataKey, DataKey.id == Person.data_key_id)
+        .where(
+            BlindIndex.field == field,
+            BlindIndex.value == blind_index.bucket(provider_of(session), field, value),
+            Person.erased_at.is_(None),
+            DataKey.wrapped.is_not(None),
+        )
+        .execution_options(yield_per=STREAM_ROWS)
     )
-    load_data_keys(session, {p.data_key_id for p in people if p.data_key_id})
-    return people
+    matches = _Comparison(session, field, value)
+    try:
+        for row in rows:
+            if row.agency_id in agencies and matches.person(row):
+                yield row
+    finally:
+        rows.close()
+
+
+def _matching_cases(
+    session: Session, field: str, value: str, agency_ids: Iterable[int]
+) -> Generator[Row[Any], None, None]:
+    """The cases of ``agency_ids`` (not erased) whose own location holds ``value``
+    exactly, as ``_matching_people`` reads people."""
+    if field not in ("postcode", "uprn"):
+        return
+    agencies = set(agency_ids)
+    rows: Result[Any] = session.connection().execute(
+        select(
+            BlindIndex.agency_id,
+            Case.id,
+            Case.data_key_id,
+            DataKey.kek_version,
+            DataKey.wrapped,
+            Case.postcode,
+            Case.uprn,
+            Case.id.label("case_id"),
+            Case.reference,
+            Case.category,
+            Case.priority,
+            Case.status,
+            Agency.name.label("agency"),
+        )
+        .select_from(BlindIndex)
+        .join(Case, Case.id == BlindIndex.case_id)
+        .join(DataKey, DataKey.id == Case.data_key_id)
+        .join(Agency, Agency.id == Case.agency_id)
+        .where(
+            BlindIndex.field == field,
+            BlindIndex.value == blind_index.bucket(provider_of(session), field, value),
+            Case.erased_at.is_(None),
+            DataKey.wrapped.is_not(None),
+        )
+        .execution_options(yield_per=STREAM_ROWS)
+    )
+    matches = _Comparison(session, field, value)
+    try:
+        for row in rows:
+            if row.agency_id in agencies and matches.case(row):
+                yield row
+    finally:
+        rows.close()
+
+
+class _Comparison:
+    """Whether a candidate row holds the searched value: its data key unwrapped from the
+    row, its sealed value opened and normalised (each distinct value once a search: a
+    bucket holds few values, most of them many times)."""
+
+    def __init__(self, session: Session, field: str, value: str) -> None:
+        self.session, self.field, self.value = session, field, value
+        self.normalised: dict[Any, str | None] = {}
+
+    def person(self, row: Row[Any]) -> bool:
+        adopt_data_key(self.session, row.data_key_id, row.kek_version, row.wrapped)
+        if self.field not in ("surname", "surname_dob"):
+            return self._holds(Person, row)
+        family = _read(self.session, Person, row, "family_name")
+        if family is None:
+            return False
+        if self.field == "surname":
+            return self._normalise(family, blind_index.normalise_name) == self.value
+        dob = _read(self.session, Person, row, "date_of_birth")
+        if dob is None:
+            return False
+        return self._normalise((family, dob), _surname_dob) == self.value
+
+    def case(self, row: Row[Any]) -> bool:
+        adopt_data_key(self.session, row.data_key_id, row.kek_version, row.wrapped)
+        return self._holds(Case, row)
+
+    def _holds(self, model: type, row: Row[Any]) -> bool:
+        stored = _read(self.session, model, row, self.field)
+        if stored is None:
+            return False
+        field = self.field
+        return self._normalise(stored, lambda v: blind_index.normalise(field, v)) == self.value
+
+    def _normalise(self, stored: Any, normalise: Callable[[Any], str | None]) -> str | None:
+        known = self.normalised
+        if stored not in known:
+            known[stored] = normalise(stored)
+        return known[stored]
+
+
+def _surname_dob(pair: tuple[str, str]) -> str | None:
+    return blind_index.surname_dob(*pair)
 
 
 def _names(session: Session, ids: list[int]) -> dict[int, str]:
@@ -303,55 +397,11 @@ def _parties(session: Session, person_ids: list[int]) -> list[Row[Any]]:
     )
 
 
-def _cases(session: Session, ids: list[int]) -> list[Row[Any]]:
-    """Candidate case locations as plain rows."""
-    if not ids:
-        return []
-    cases: list[Row[Any]] = list(
-        session.execute(
-            select(
-                Case.id,
-                Case.data_key_id,
-                Case.postcode,
-                Case.uprn,
-                Case.id.label("case_id"),
-                Case.reference,
-                Case.category,
-                Case.priority,
-                Case.status,
-                Agency.name.label("agency"),
-            )
-            .join(Agency, Agency.id == Case.agency_id)
-            .where(Case.id.in_(bindparam("ids", expanding=True)), Case.erased_at.is_(None)),
-            {"ids": ids},
-        )
-    )
-    load_data_keys(session, {c.data_key_id for c in cases if c.data_key_id})
-    return cases
-
-
 def _read(session: Session, model: type, row: Row[Any], column: str) -> str | None:
     try:
         return open_sealed(session, model, column, row.id, row.data_key_id, getattr(row, column))
     except SealedValueError:
         return None  # erased or failing its integrity check (logged): never a match
-
-
-def _person_matches(session: Session, person: Row[Any], field: str, value: str) -> bool:
-    if field in ("surname", "surname_dob"):
-        family = _read(session, Person, person, "family_name")
-        if field == "surname":
-            return family is not None and blind_index.normalise_name(family) == value
-        dob = _read(session, Person, person, "date_of_birth")
-        return (
-            family is not None and dob is not None and blind_index.surname_dob(family, dob) == value
-        )
-    return _matches(session, Person, person, field, value)
-
-
-def _matches(session: Session, model: type, row: Row[Any], field: str, value: str) -> bool:
-    stored = _read(session, model, row, field)
-    return stored is not None and blind_index.normalise(field, stored) == value
 
 
 def _name(session: Session, person: Row[Any]) -> str:

@@ -3,6 +3,7 @@ what they cannot."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
@@ -14,7 +15,7 @@ from sharing import accounts, casework
 from sharing.access import Actor
 from sharing.blind_index import index_lengths
 from sharing.db import make_session_factory
-from sharing.models import Agency, Area, BlindIndex
+from sharing.models import Agency, Area, BlindIndex, Person
 from sharing.search import SearchError, SearchQuery, search
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 
@@ -197,3 +198,36 @@ def test_too_many_matches_are_cut_and_the_user_asked_to_narrow(
     everyone = search(session, officer, SearchQuery("surname", surname="Common"))
     assert not everyone.truncated
     assert len(everyone.hits) == 4
+
+
+def test_a_bucket_read_a_row_at_a_time_finds_the_same(session, officers, monkeypatch) -> None:
+    """The bucket is streamed (on PostgreSQL a server-side cursor) while each batch of
+    matches is placed on its cases by other statements on the same connection."""
+    officer, _ = officers
+    for given in ("Ann", "Bea", "Cy", "Di", "Ed"):
+        _case(session, officer, _victim("Stream", given, postcode="LS1 4AP"), postcode="LS1 4AP")
+    whole = find(session, officer, SearchQuery("postcode", postcode="LS1 4AP"))
+    monkeypatch.setattr("sharing.search.STREAM_ROWS", 1)
+    monkeypatch.setattr("sharing.search.FIRST_BATCH", 1)
+    one_by_one = find(session, officer, SearchQuery("postcode", postcode="ls14ap"))
+    assert one_by_one == whole
+    assert sorted(h.matched for h in whole) == [
+        "Location of the case",
+    ] * 5 + [f"Victim: {given} Stream" for given in ("Ann", "Bea", "Cy", "Di", "Ed")]
+
+
+def test_a_moved_value_in_the_bucket_is_never_shown_and_is_logged_without_it(
+    session, officers, caplog
+) -> None:
+    officer, _ = officers
+    _case(session, officer, _victim("Moved", "Ann"), _victim("Moved", "Bea"))
+    ann, bea = session.scalars(
+        select(Person).where(Person.given_names.is_not(None)).order_by(Person.id)
+    ).all()
+    bea.family_name = ann.family_name  # Ann's sealed surname copied onto Bea's row
+    session.commit()
+    with caplog.at_level(logging.ERROR):
+        hits = find(session, officer, SearchQuery("surname", surname="Moved"))
+    assert [h.matched for h in hits] == ["Victim: Ann Moved"]
+    assert f"persons.family_name row {bea.id}" in caplog.text
+    assert "Moved" not in caplog.text
