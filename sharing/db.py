@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sharing.keys import KeyProvider
 
-
 #: How much of an SQLite file is read through a memory map (SQLite's own ceiling is 2 GiB).
 MMAP_BYTES = 2**31 - 2**16
 
