@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Result, Row, bindparam, select
+from sqlalchemy import Result, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from sharing import blind_index
@@ -230,38 +230,10 @@ def _matching_people(
     columns = _COMPARED[field]
     if not columns:
         return
-    agencies = set(agency_ids)
-    # The agencies are filtered here rather than in SQL: given both conditions, SQLite's
-    # planner picks the agency index, which reads every index entry of the agency
-    # (millions in a large partnership) instead of the few hundred in the bucket.
-    # On the session's connection, as Core: plain rows, without the ORM's loading.
-    rows: Result[Any] = session.connection().execute(
-        select(
-            BlindIndex.agency_id,
-            Person.id,
-            Person.data_key_id,
-            DataKey.kek_version,
-            DataKey.wrapped,
-            *(getattr(Person, c) for c in columns),
-        )
-        .select_from(BlindIndex)
-        .join(Person, Person.id == BlindIndex.person_id)
-        .join(DataKey, DataKey.id == Person.data_key_id)
-        .where(
-            BlindIndex.field == field,
-            BlindIndex.value == blind_index.bucket(provider_of(session), field, value),
-            Person.erased_at.is_(None),
-            DataKey.wrapped.is_not(None),
-        )
-        .execution_options(yield_per=STREAM_ROWS)
+    query = _in_bucket(session, Person, BlindIndex.person_id, field, value).add_columns(
+        *(getattr(Person, c) for c in columns)
     )
-    matches = _Comparison(session, field, value)
-    try:
-        for row in rows:
-            if row.agency_id in agencies and matches.person(row):
-                yield row
-    finally:
-        rows.close()
+    yield from _holding(session, query, agency_ids, _Comparison(session, field, value).person)
 
 
 def _matching_cases(
@@ -271,14 +243,9 @@ def _matching_cases(
     exactly, as ``_matching_people`` reads people."""
     if field not in ("postcode", "uprn"):
         return
-    agencies = set(agency_ids)
-    rows: Result[Any] = session.connection().execute(
-        select(
-            BlindIndex.agency_id,
-            Case.id,
-            Case.data_key_id,
-            DataKey.kek_version,
-            DataKey.wrapped,
+    query = (
+        _in_bucket(session, Case, BlindIndex.case_id, field, value)
+        .add_columns(
             Case.postcode,
             Case.uprn,
             Case.id.label("case_id"),
@@ -288,22 +255,46 @@ def _matching_cases(
             Case.status,
             Agency.name.label("agency"),
         )
-        .select_from(BlindIndex)
-        .join(Case, Case.id == BlindIndex.case_id)
-        .join(DataKey, DataKey.id == Case.data_key_id)
         .join(Agency, Agency.id == Case.agency_id)
+    )
+    yield from _holding(session, query, agency_ids, _Comparison(session, field, value).case)
+
+
+def _in_bucket(session: Session, model: Any, entry_of: Any, field: str, value: str) -> Select[Any]:
+    """The records of ``model`` (not erased) whose index entries (``entry_of`` names the
+    record) are in the bucket of ``value``, each with its agency and wrapped data key."""
+    return (
+        select(
+            BlindIndex.agency_id, model.id, model.data_key_id, DataKey.kek_version, DataKey.wrapped
+        )
+        .select_from(BlindIndex)
+        .join(model, model.id == entry_of)
+        .join(DataKey, DataKey.id == model.data_key_id)
         .where(
             BlindIndex.field == field,
             BlindIndex.value == blind_index.bucket(provider_of(session), field, value),
-            Case.erased_at.is_(None),
+            model.erased_at.is_(None),
             DataKey.wrapped.is_not(None),
         )
-        .execution_options(yield_per=STREAM_ROWS)
     )
-    matches = _Comparison(session, field, value)
+
+
+def _holding(
+    session: Session,
+    query: Select[Any],
+    agency_ids: Iterable[int],
+    holds: Callable[[Row[Any]], bool],
+) -> Generator[Row[Any], None, None]:
+    """The rows of ``query`` of ``agency_ids`` that ``holds``, fetched as they are wanted."""
+    # The agencies are filtered here rather than in SQL: given both conditions, SQLite's
+    # planner picks the agency index, which reads every index entry of the agency
+    # (millions in a large partnership) instead of the few hundred in the bucket.
+    agencies = set(agency_ids)
+    # On the session's connection, as Core: plain rows, without the ORM's loading.
+    rows: Result[Any] = session.connection().execute(query.execution_options(yield_per=STREAM_ROWS))
     try:
         for row in rows:
-            if row.agency_id in agencies and matches.case(row):
+            if row.agency_id in agencies and holds(row):
                 yield row
     finally:
         rows.close()
