@@ -216,6 +216,8 @@ _COMPARED = {
     "phone": ("phone",),
     "uprn": (),
 }
+#: What a hit shows of its case (``_hit``), with the case joined to its agency.
+_SHOWN = (Case.reference, Case.category, Case.priority, Case.status, Agency.name.label("agency"))
 #: Rows of the index's bucket fetched at a time: a search that has found enough stops
 #: reading a bucket of thousands.
 STREAM_ROWS = 200
@@ -245,16 +247,7 @@ def _matching_cases(
         return
     query = (
         _in_bucket(session, Case, BlindIndex.case_id, field, value)
-        .add_columns(
-            Case.postcode,
-            Case.uprn,
-            Case.id.label("case_id"),
-            Case.reference,
-            Case.category,
-            Case.priority,
-            Case.status,
-            Agency.name.label("agency"),
-        )
+        .add_columns(Case.postcode, Case.uprn, Case.id.label("case_id"), *_SHOWN)
         .join(Agency, Agency.id == Case.agency_id)
     )
     yield from _holding(session, query, agency_ids, _Comparison(session, field, value).case)
@@ -366,16 +359,7 @@ def _parties(session: Session, person_ids: list[int]) -> list[Row[Any]]:
         return []
     return list(
         session.execute(
-            select(
-                CaseParty.case_id,
-                CaseParty.person_id,
-                CaseParty.role,
-                Case.reference,
-                Case.category,
-                Case.priority,
-                Case.status,
-                Agency.name.label("agency"),
-            )
+            select(CaseParty.case_id, CaseParty.person_id, CaseParty.role, *_SHOWN)
             .join(Case, Case.id == CaseParty.case_id)
             .join(Agency, Agency.id == Case.agency_id)
             .where(
