@@ -250,11 +250,11 @@ def unseal_many(record: DeclarativeBase, columns: Iterable[str]) -> dict[str, st
     """``unseal`` several columns of one record, finding its data key once: column → plain
     value or None. Raises as ``unseal`` does for the first column that cannot be read.
 
-    Every value's header must name the format and the record's data key
-    (``_check_header`` says which is wrong); its column, row and data key are then checked
-    by the decryption itself (the associated data names them). The work common to a
-    record's values (its session, key and row) is done once, and loaded values are read
-    without the ORM's attribute events."""
+    Every value is checked by its decryption: the associated data names the format
+    (``hub-sealed-v1``), table, column, row and data key, so a value from another format,
+    key, row or column fails, and only then is its header read to say why
+    (``_check_header``). The work common to a record's values (its session, key and row) is
+    done once, and loaded values are read without the ORM's attribute events."""
     model = record.__class__
     prefixes = _ad_prefixes(model)
     loaded = record.__dict__
@@ -266,12 +266,13 @@ def unseal_many(record: DeclarativeBase, columns: Iterable[str]) -> dict[str, st
     key_id: int | None = owned["data_key_id"] if "data_key_id" in owned else owner.data_key_id  # noqa: SIM401
     values: dict[str, str | None] = {}
     decrypt = None
-    suffix = header = b""
+    suffix = b""
     nonce, ciphertext, missing = _NONCE_BYTES, _CIPHERTEXT_BYTES, _MISSING
     for column in columns:
-        prefix = prefixes.get(column)
-        if prefix is None:
-            raise AttributeError(f"{model.__name__}.{column} is not a sealed column")
+        try:
+            prefix = prefixes[column]
+        except KeyError:
+            raise AttributeError(f"{model.__name__}.{column} is not a sealed column") from None
         blob = loaded.get(column, missing)
         if blob is missing:
             blob = getattr(record, column)
@@ -282,13 +283,15 @@ def unseal_many(record: DeclarativeBase, columns: Iterable[str]) -> dict[str, st
             if key_id is None:
                 _check_header(model, column, row_id, key_id, blob)
             decrypt = _opening_cipher(_session(record), model, column, row_id, key_id).decrypt
-            suffix = f"{row_id}|{key_id}".encode()
-            header = _HEADER.pack(FORMAT_AES_GCM, key_id)
-        if not blob.startswith(header):  # the format, and this record's key
-            _check_header(model, column, row_id, key_id, blob)
+            suffix = b"%d|%d" % (row_id, key_id)
         try:
             plain = decrypt(blob[nonce], blob[ciphertext], prefix + suffix)
         except (InvalidTag, ValueError):
+            # Why: a header naming another format or key (a value from elsewhere), or not.
+            if len(blob) < _SHORTEST or blob[: _HEADER.size] != _HEADER.pack(
+                FORMAT_AES_GCM, key_id
+            ):
+                _check_header(model, column, row_id, key_id, blob)
             _integrity(
                 _where(model, column, row_id), "altered, or moved from another row or column"
             )

@@ -183,9 +183,22 @@ def test_an_altered_value_fails_its_integrity_check(session: Session) -> None:
 
 def test_a_value_from_an_unknown_key_is_refused_clearly(session: Session) -> None:
     person = _person(session, family_name="Brown")
-    person.family_name = person.family_name[:1] + (999).to_bytes(8, "big") + person.family_name[9:]
+    nonce = b"\x07" * 12
+    elsewhere = AESGCM(AESGCM.generate_key(256)).encrypt(
+        nonce, b"Brown", f"hub-sealed-v1|persons|family_name|{person.id}|999".encode()
+    )
+    person.family_name = b"\x01" + (999).to_bytes(8, "big") + nonce + elsewhere
     with pytest.raises(IntegrityFailure, match="sealed under another record's key"):
         unseal(person, "family_name")
+
+
+def test_the_header_is_a_label_the_associated_data_is_what_binds(session: Session) -> None:
+    """A value is authenticated by its associated data (format, table, column, row and
+    key): a header relabelled to another key still opens, as the value it always was,
+    under its record's key and no other."""
+    person = _person(session, family_name="Brown")
+    person.family_name = person.family_name[:1] + (999).to_bytes(8, "big") + person.family_name[9:]
+    assert unseal(person, "family_name") == "Brown"
 
 
 def test_unencrypted_values_from_before_encryption_are_refused(session: Session) -> None:
