@@ -191,12 +191,51 @@ def load_data_keys(session: Session, key_ids: set[int]) -> None:
             cache[key_id] = _unwrapped(provider, key_id, kek_version, wrapped)
 
 
-def adopt_data_key(session: Session, key_id: int, kek_version: int, wrapped: bytes) -> None:
-    """Unwrap a data key read with the record it opens (a search reads each candidate's
-    wrapped key with it), unless the session holds it already."""
-    cache = _cache(session)
-    if key_id not in cache:
-        cache[key_id] = _unwrapped(provider_of(session), key_id, kek_version, wrapped)
+class RowOpener:
+    """Opens the sealed columns of ``model`` in plain rows, as a search reads its
+    candidates: each row's data key is unwrapped from the row (its key id, KEK version and
+    wrapped key) unless the session holds it already, and kept in the session's cache."""
+
+    def __init__(self, session: Session, model: type) -> None:
+        self.model = model
+        self.prefixes = _ad_prefixes(model)
+        self.keys = _cache(session)
+        self.provider = provider_of(session)
+
+    def key(self, key_id: int, kek_version: int, wrapped: bytes) -> AESGCM:
+        """The AESGCM of a row's data key."""
+        cipher = self.keys.get(key_id)
+        if cipher is None:
+            cipher = self.keys[key_id] = _unwrapped(self.provider, key_id, kek_version, wrapped)
+        return cipher
+
+    def open(
+        self, cipher: AESGCM, column: str, row_id: int, key_id: int, blob: bytes | None
+    ) -> str | None:
+        """The plain value of ``column`` in row ``row_id`` sealed under ``cipher`` (data key
+        ``key_id``), or None when empty or unreadable (an integrity failure is logged,
+        without the value, as ``unseal`` logs it)."""
+        if blob is None:
+            return None
+        try:
+            plain: bytes = cipher.decrypt(
+                blob[_NONCE_BYTES],
+                blob[_CIPHERTEXT_BYTES],
+                self.prefixes[column] + b"%d|%d" % (row_id, key_id),
+            )
+        except (InvalidTag, ValueError):
+            try:
+                if len(blob) < _SHORTEST or blob[: _HEADER.size] != _HEADER.pack(
+                    FORMAT_AES_GCM, key_id
+                ):
+                    _check_header(self.model, column, row_id, key_id, blob)
+                _integrity(
+                    _where(self.model, column, row_id),
+                    "altered, or moved from another row or column",
+                )
+            except SealedValueError:
+                return None
+        return plain.decode()
 
 
 def _unwrapped(provider: KeyProvider, key_id: int, kek_version: int, wrapped: bytes) -> AESGCM:

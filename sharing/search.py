@@ -9,12 +9,13 @@ name cases (through ``sharing.disclosure``'s rules), never more than the user ma
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import Result, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from sharing.access import Actor
 from sharing.audit import acts
 from sharing.gate import visible_own_cases
 from sharing.models import Agency, BlindIndex, Case, CaseParty, DataKey, Person
-from sharing.sealing import SealedValueError, adopt_data_key, open_sealed, provider_of
+from sharing.sealing import RowOpener, SealedValueError, open_sealed, provider_of
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
 
 KINDS = {
@@ -37,6 +38,8 @@ KINDS = {
 MIN_SURNAME = 2
 MAX_RESULTS = 50
 T = TypeVar("T")
+#: A row of any columns.
+AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
 
 
 class SearchError(ValueError):
@@ -134,26 +137,21 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
             session, acts.Action.SEARCH, actor=actor, reason="your roles do not include casework"
         )
         return SearchOutcome([])
+    found = _Found(session, actor)
     agencies = [actor.agency_id]
-    # (case, person) → the row to show; person None for the case's own location
-    found: dict[tuple[int, int | None], Row[Any]] = {}
     with closing(_matching_people(session, field, value, agencies)) as people:
-        for batch in _batches(person.id for person in people):
-            rows = _parties(session, batch)
-            visible = visible_own_cases(session, actor, {row.case_id for row in rows})
-            found.update({(r.case_id, r.person_id): r for r in rows if r.case_id in visible})
-            if len(found) > MAX_RESULTS:
+        for batch in _batches(person[1] for person in people):
+            if found.add({(r.case_id, r.person_id): r for r in _parties(session, batch)}):
                 break
         else:  # every candidate read: the cases' own locations are known too
             with closing(_matching_cases(session, field, value, agencies)) as cases:
                 for matched_cases in _batches(cases):
-                    visible = visible_own_cases(session, actor, {c.id for c in matched_cases})
-                    found.update({(c.id, None): c for c in matched_cases if c.id in visible})
-                    if len(found) > MAX_RESULTS:
+                    if found.add({(c.id, None): c for c in matched_cases}):
                         break
+    found.decide()
     # Names are read only for what is shown.
     shown = sorted(
-        found.items(),
+        found.visible.items(),
         key=lambda item: (item[1].reference, item[0][1] is None, item[0][1] or 0),
     )
     names = _names(session, [person for (_, person), _ in shown[:MAX_RESULTS] if person])
@@ -166,6 +164,33 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
     outcome = SearchOutcome(ordered, truncated=len(shown) > MAX_RESULTS)
     _audit(session, actor, field, outcome)
     return outcome
+
+
+class _Found:
+    """The places a search found, each (case, person) with the row to show (person None
+    for the case's own location). Whether the user may see each case is decided for many
+    at once, and only once more than a page of them could be shown."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        self.session, self.actor = session, actor
+        self.visible: dict[tuple[int, int | None], AnyRow] = {}
+        self.undecided: dict[tuple[int, int | None], AnyRow] = {}
+
+    def add(self, places: dict[tuple[int, int | None], AnyRow]) -> bool:
+        """Add places; whether more than a page of them are visible (enough to stop)."""
+        self.undecided.update(places)
+        if len(self.visible) + len(self.undecided) > MAX_RESULTS:
+            self.decide()
+        return len(self.visible) > MAX_RESULTS
+
+    def decide(self) -> None:
+        """Keep the undecided places on cases the user may see."""
+        if not self.undecided:
+            return
+        cases = {case_id for case_id, _ in self.undecided}
+        allowed = visible_own_cases(self.session, self.actor, cases)
+        self.visible.update({k: row for k, row in self.undecided.items() if k[0] in allowed})
+        self.undecided = {}
 
 
 def _audit(session: Session, actor: Actor, field: str, outcome: SearchOutcome) -> None:
@@ -187,7 +212,7 @@ def _audit(session: Session, actor: Actor, field: str, outcome: SearchOutcome) -
 
 def people_matching(
     session: Session, field: str, value: str, agency_ids: list[int], limit: int
-) -> list[Row[Any]]:
+) -> list[AnyRow]:
     """People of ``agency_ids`` (not erased) holding exactly the searched value, as plain
     rows with their searched columns still sealed; at most ``limit``, in the index's order."""
     with closing(_matching_people(session, field, value, agency_ids)) as people:
@@ -225,37 +250,50 @@ STREAM_ROWS = 200
 
 def _matching_people(
     session: Session, field: str, value: str, agency_ids: Iterable[int]
-) -> Generator[Row[Any], None, None]:
+) -> Generator[AnyRow, None, None]:
     """The people of ``agency_ids`` (not erased) in the index's bucket for ``value`` who
     hold it exactly, read as they are wanted: plain rows, with only the sealed columns the
     search compares and each one's wrapped data key, in one statement."""
-    columns = _COMPARED[field]
-    if not columns:
+    if not _COMPARED[field]:
         return
-    query = _in_bucket(session, Person, BlindIndex.person_id, field, value).add_columns(
-        *(getattr(Person, c) for c in columns)
-    )
-    yield from _holding(session, query, agency_ids, _Comparison(session, field, value).person)
+    matches = _Comparison(session, field, value).person
+    yield from _holding(session, _people_in_bucket(field), field, value, agency_ids, matches)
 
 
 def _matching_cases(
     session: Session, field: str, value: str, agency_ids: Iterable[int]
-) -> Generator[Row[Any], None, None]:
+) -> Generator[AnyRow, None, None]:
     """The cases of ``agency_ids`` (not erased) whose own location holds ``value``
     exactly, as ``_matching_people`` reads people."""
     if field not in ("postcode", "uprn"):
         return
-    query = (
-        _in_bucket(session, Case, BlindIndex.case_id, field, value)
+    matches = _Comparison(session, field, value).case
+    yield from _holding(session, _cases_in_bucket(), field, value, agency_ids, matches)
+
+
+# The statements are made once: making one costs more than running it on a small bucket.
+
+
+@functools.cache
+def _people_in_bucket(field: str) -> Select[Any]:
+    return _in_bucket(Person, BlindIndex.person_id).add_columns(
+        *(getattr(Person, c) for c in _COMPARED[field])
+    )
+
+
+@functools.cache
+def _cases_in_bucket() -> Select[Any]:
+    return (
+        _in_bucket(Case, BlindIndex.case_id)
         .add_columns(Case.postcode, Case.uprn, Case.id.label("case_id"), *_SHOWN)
         .join(Agency, Agency.id == Case.agency_id)
     )
-    yield from _holding(session, query, agency_ids, _Comparison(session, field, value).case)
 
 
-def _in_bucket(session: Session, model: Any, entry_of: Any, field: str, value: str) -> Select[Any]:
+def _in_bucket(model: Any, entry_of: Any) -> Select[Any]:
     """The records of ``model`` (not erased) whose index entries (``entry_of`` names the
-    record) are in the bucket of ``value``, each with its agency and wrapped data key."""
+    record) are in bucket ``:bucket`` of field ``:field``, each with its agency and wrapped
+    data key."""
     return (
         select(
             BlindIndex.agency_id, model.id, model.data_key_id, DataKey.kek_version, DataKey.wrapped
@@ -264,8 +302,8 @@ def _in_bucket(session: Session, model: Any, entry_of: Any, field: str, value: s
         .join(model, model.id == entry_of)
         .join(DataKey, DataKey.id == model.data_key_id)
         .where(
-            BlindIndex.field == field,
-            BlindIndex.value == blind_index.bucket(provider_of(session), field, value),
+            BlindIndex.field == bindparam("field"),
+            BlindIndex.value == bindparam("bucket"),
             model.erased_at.is_(None),
             DataKey.wrapped.is_not(None),
         )
@@ -275,53 +313,65 @@ def _in_bucket(session: Session, model: Any, entry_of: Any, field: str, value: s
 def _holding(
     session: Session,
     query: Select[Any],
+    field: str,
+    value: str,
     agency_ids: Iterable[int],
-    holds: Callable[[Row[Any]], bool],
-) -> Generator[Row[Any], None, None]:
-    """The rows of ``query`` of ``agency_ids`` that ``holds``, fetched as they are wanted."""
+    holds: Callable[[AnyRow], bool],
+) -> Generator[AnyRow, None, None]:
+    """The rows of ``query`` in the bucket of ``value`` of ``agency_ids`` that ``holds``,
+    fetched as they are wanted."""
     # The agencies are filtered here rather than in SQL: given both conditions, SQLite's
     # planner picks the agency index, which reads every index entry of the agency
     # (millions in a large partnership) instead of the few hundred in the bucket.
     agencies = set(agency_ids)
     # On the session's connection, as Core: plain rows, without the ORM's loading.
-    rows: Result[Any] = session.connection().execute(query.execution_options(yield_per=STREAM_ROWS))
+    rows: Result[Any] = session.connection().execute(
+        query.execution_options(yield_per=STREAM_ROWS),
+        {"field": field, "bucket": blind_index.bucket(provider_of(session), field, value)},
+    )
     try:
         for row in rows:
-            if row.agency_id in agencies and holds(row):
+            if row[0] in agencies and holds(row):  # by position: see _Comparison
                 yield row
     finally:
         rows.close()
 
 
 class _Comparison:
-    """Whether a candidate row holds the searched value: its data key unwrapped from the
-    row, its sealed value opened and normalised (each distinct value once a search: a
-    bucket holds few values, most of them many times)."""
+    """Whether a candidate row (agency, id, data key id, KEK version, wrapped key, then
+    the compared sealed columns: read by position, which costs a tenth of reading by name)
+    holds the searched value: its sealed values opened (``RowOpener``) and normalised (each
+    distinct value once a search: a bucket holds few values, most of them many times)."""
 
     def __init__(self, session: Session, field: str, value: str) -> None:
-        self.session, self.field, self.value = session, field, value
+        self.field, self.value = field, value
+        self.people, self.cases = RowOpener(session, Person), RowOpener(session, Case)
         self.normalised: dict[Any, str | None] = {}
 
-    def person(self, row: Row[Any]) -> bool:
-        adopt_data_key(self.session, row.data_key_id, row.kek_version, row.wrapped)
-        if self.field not in ("surname", "surname_dob"):
-            return self._holds(Person, row)
-        family = _read(self.session, Person, row, "family_name")
+    def person(self, row: AnyRow) -> bool:
+        _, row_id, key_id, kek_version, wrapped, first, *second = row
+        people, field = self.people, self.field
+        cipher = people.key(key_id, kek_version, wrapped)
+        if field not in ("surname", "surname_dob"):
+            return self._holds(people.open(cipher, field, row_id, key_id, first))
+        family = people.open(cipher, "family_name", row_id, key_id, first)
         if family is None:
             return False
-        if self.field == "surname":
+        if field == "surname":
             return self._normalise(family, blind_index.normalise_name) == self.value
-        dob = _read(self.session, Person, row, "date_of_birth")
+        dob = people.open(cipher, "date_of_birth", row_id, key_id, second[0])
         if dob is None:
             return False
         return self._normalise((family, dob), _surname_dob) == self.value
 
-    def case(self, row: Row[Any]) -> bool:
-        adopt_data_key(self.session, row.data_key_id, row.kek_version, row.wrapped)
-        return self._holds(Case, row)
+    def case(self, row: AnyRow) -> bool:
+        _, row_id, key_id, kek_version, wrapped, postcode, uprn, *_shown = row
+        cases = self.cases
+        cipher = cases.key(key_id, kek_version, wrapped)
+        stored = postcode if self.field == "postcode" else uprn
+        return self._holds(cases.open(cipher, self.field, row_id, key_id, stored))
 
-    def _holds(self, model: type, row: Row[Any]) -> bool:
-        stored = _read(self.session, model, row, self.field)
+    def _holds(self, stored: str | None) -> bool:
         if stored is None:
             return False
         field = self.field
@@ -342,44 +392,46 @@ def _names(session: Session, ids: list[int]) -> dict[int, str]:
     """The names of the people a search shows (matched, on a case the user may see)."""
     if not ids:
         return {}
-    people: list[Row[Any]] = list(
-        session.execute(
-            select(Person.id, Person.data_key_id, Person.given_names, Person.family_name).where(
-                Person.id.in_(bindparam("ids", expanding=True))
-            ),
-            {"ids": ids},
-        )
-    )
+    people = session.connection().execute(_names_query(), {"ids": ids})
     return {p.id: _name(session, p) for p in people}
 
 
-def _parties(session: Session, person_ids: list[int]) -> list[Row[Any]]:
+def _parties(session: Session, person_ids: list[int]) -> list[AnyRow]:
     """Where the matched people appear: plain columns only (no ORM objects to build)."""
     if not person_ids:
         return []
-    return list(
-        session.execute(
-            select(CaseParty.case_id, CaseParty.person_id, CaseParty.role, *_SHOWN)
-            .join(Case, Case.id == CaseParty.case_id)
-            .join(Agency, Agency.id == Case.agency_id)
-            .where(
-                CaseParty.person_id.in_(bindparam("ids", expanding=True)),
-                Case.erased_at.is_(None),
-            )
-            .order_by(CaseParty.id),
-            {"ids": person_ids},
-        )
+    return list(session.connection().execute(_parties_query(), {"ids": person_ids}))
+
+
+@functools.cache
+def _names_query() -> Select[*tuple[Any, ...]]:
+    return select(Person.id, Person.data_key_id, Person.given_names, Person.family_name).where(
+        Person.id.in_(bindparam("ids", expanding=True))
     )
 
 
-def _read(session: Session, model: type, row: Row[Any], column: str) -> str | None:
+@functools.cache
+def _parties_query() -> Select[*tuple[Any, ...]]:
+    return (
+        select(CaseParty.case_id, CaseParty.person_id, CaseParty.role, *_SHOWN)
+        .join(Case, Case.id == CaseParty.case_id)
+        .join(Agency, Agency.id == Case.agency_id)
+        .where(
+            CaseParty.person_id.in_(bindparam("ids", expanding=True)),
+            Case.erased_at.is_(None),
+        )
+        .order_by(CaseParty.id)
+    )
+
+
+def _read(session: Session, model: type, row: AnyRow, column: str) -> str | None:
     try:
         return open_sealed(session, model, column, row.id, row.data_key_id, getattr(row, column))
     except SealedValueError:
         return None  # erased or failing its integrity check (logged): never a match
 
 
-def _name(session: Session, person: Row[Any]) -> str:
+def _name(session: Session, person: AnyRow) -> str:
     parts = [
         _read(session, Person, person, "given_names"),
         _read(session, Person, person, "family_name"),
@@ -387,7 +439,7 @@ def _name(session: Session, person: Row[Any]) -> str:
     return " ".join(p for p in parts if p) or "name not recorded"
 
 
-def _hit(row: Row[Any], matched: str, person_id: int | None = None) -> SearchHit:
+def _hit(row: AnyRow, matched: str, person_id: int | None = None) -> SearchHit:
     return SearchHit(
         case_id=row.case_id,
         reference=row.reference,
