@@ -107,11 +107,6 @@ def _session(record: DeclarativeBase) -> Session:
     return session
 
 
-def _associated_data(prefix: bytes, row_id: int, key_id: int) -> bytes:
-    """``hub-sealed-v1|<table>|<column>|<row id>|<data key id>``, from the column's prefix."""
-    return prefix + f"{row_id}|{key_id}".encode()
-
-
 def wrap_context(key_id: int, kek_version: int) -> bytes:
     """What a wrapped data key is bound to: its own id and the KEK version wrapping it."""
     return f"hub-data-key-v1|{key_id}|{kek_version}".encode()
@@ -164,10 +159,8 @@ def unwrap(session: Session, record: DataKey) -> AESGCM:
     if record.id not in cache:
         if record.wrapped is None:
             raise ErasedValue(f"data key {record.id} was destroyed")
-        cache[record.id] = AESGCM(
-            provider_of(session).unwrap(
-                record.kek_version, record.wrapped, wrap_context(record.id, record.kek_version)
-            )
+        cache[record.id] = _unwrapped(
+            provider_of(session), record.id, record.kek_version, record.wrapped
         )
     return cache[record.id]
 
@@ -225,14 +218,7 @@ class RowOpener:
             )
         except (InvalidTag, ValueError):
             try:
-                if len(blob) < _SHORTEST or blob[: _HEADER.size] != _HEADER.pack(
-                    FORMAT_AES_GCM, key_id
-                ):
-                    _check_header(self.model, column, row_id, key_id, blob)
-                _integrity(
-                    _where(self.model, column, row_id),
-                    "altered, or moved from another row or column",
-                )
+                _failed(self.model, column, row_id, key_id, blob)
             except SealedValueError:
                 return None
         return plain.decode()
@@ -326,16 +312,21 @@ def unseal_many(record: DeclarativeBase, columns: Iterable[str]) -> dict[str, st
         try:
             plain = decrypt(blob[nonce], blob[ciphertext], prefix + suffix)
         except (InvalidTag, ValueError):
-            # Why: a header naming another format or key (a value from elsewhere), or not.
-            if len(blob) < _SHORTEST or blob[: _HEADER.size] != _HEADER.pack(
-                FORMAT_AES_GCM, key_id
-            ):
-                _check_header(model, column, row_id, key_id, blob)
-            _integrity(
-                _where(model, column, row_id), "altered, or moved from another row or column"
-            )
+            _failed(model, column, row_id, key_id, blob)
         values[column] = plain.decode()
     return values
+
+
+def _failed(model: type, column: str, row_id: int, key_id: int | None, blob: bytes) -> NoReturn:
+    """Say why a value failed its decryption: a header naming another format or key (a
+    value from elsewhere), or else altered or moved."""
+    if (
+        key_id is None
+        or len(blob) < _SHORTEST
+        or blob[: _HEADER.size] != _HEADER.pack(FORMAT_AES_GCM, key_id)
+    ):
+        _check_header(model, column, row_id, key_id, blob)
+    _integrity(_where(model, column, row_id), "altered, or moved from another row or column")
 
 
 def _check_header(
@@ -376,36 +367,6 @@ def unseal(record: DeclarativeBase, column: str) -> str | None:
     value (logged, without the value), SealedValueError for an unknown format.
     """
     return unseal_many(record, (column,))[column]
-
-
-def open_sealed(
-    session: Session, model: type, column: str, row_id: int, key_id: int | None, blob: bytes | None
-) -> str | None:
-    """The plain value of ``model``'s sealed ``column`` in row ``row_id``, whose record is
-    sealed under data key ``key_id``. ``unseal`` reads a record's value through it; a
-    search calls it on plain rows, so as not to build an object for each candidate."""
-    prefix = _ad_prefixes(model).get(column)
-    if prefix is None:
-        raise AttributeError(f"{model.__name__}.{column} is not a sealed column")
-    if blob is None:
-        return None
-    if len(blob) < _SHORTEST or blob[0] != FORMAT_AES_GCM:
-        raise SealedValueError(
-            f"unreadable sealed value in {_where(model, column, row_id)}: unknown format"
-        )
-    _format, sealed_with = _HEADER.unpack_from(blob)
-    if key_id != sealed_with:
-        _integrity(_where(model, column, row_id), "sealed under another record's key")
-    cipher = _opening_cipher(session, model, column, row_id, sealed_with)
-    try:
-        plain = cipher.decrypt(
-            blob[_HEADER.size : _CIPHERTEXT_AT],
-            blob[_CIPHERTEXT_AT:],
-            _associated_data(prefix, row_id, sealed_with),
-        )
-    except InvalidTag:
-        _integrity(_where(model, column, row_id), "altered, or moved from another row or column")
-    return plain.decode("utf-8")
 
 
 def _integrity(where: str, what: str) -> NoReturn:

@@ -25,7 +25,7 @@ from sharing.access import Actor
 from sharing.audit import acts
 from sharing.gate import visible_own_cases
 from sharing.models import Agency, BlindIndex, Case, CaseParty, DataKey, Person
-from sharing.sealing import RowOpener, SealedValueError, open_sealed, provider_of
+from sharing.sealing import RowOpener, provider_of
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
 
 KINDS = {
@@ -392,8 +392,18 @@ def _names(session: Session, ids: list[int]) -> dict[int, str]:
     """The names of the people a search shows (matched, on a case the user may see)."""
     if not ids:
         return {}
-    people = session.connection().execute(_names_query(), {"ids": ids})
-    return {p.id: _name(session, p) for p in people}
+    people = RowOpener(session, Person)
+    names = {}
+    for row_id, key_id, kek_version, wrapped, given, family in session.connection().execute(
+        _names_query(), {"ids": ids}
+    ):
+        cipher = people.key(key_id, kek_version, wrapped)
+        parts = [
+            people.open(cipher, "given_names", row_id, key_id, given),
+            people.open(cipher, "family_name", row_id, key_id, family),
+        ]
+        names[row_id] = " ".join(p for p in parts if p) or "name not recorded"
+    return names
 
 
 def _parties(session: Session, person_ids: list[int]) -> list[AnyRow]:
@@ -405,8 +415,17 @@ def _parties(session: Session, person_ids: list[int]) -> list[AnyRow]:
 
 @functools.cache
 def _names_query() -> Select[*tuple[Any, ...]]:
-    return select(Person.id, Person.data_key_id, Person.given_names, Person.family_name).where(
-        Person.id.in_(bindparam("ids", expanding=True))
+    return (
+        select(
+            Person.id,
+            Person.data_key_id,
+            DataKey.kek_version,
+            DataKey.wrapped,
+            Person.given_names,
+            Person.family_name,
+        )
+        .join(DataKey, DataKey.id == Person.data_key_id)
+        .where(Person.id.in_(bindparam("ids", expanding=True)), DataKey.wrapped.is_not(None))
     )
 
 
@@ -422,21 +441,6 @@ def _parties_query() -> Select[*tuple[Any, ...]]:
         )
         .order_by(CaseParty.id)
     )
-
-
-def _read(session: Session, model: type, row: AnyRow, column: str) -> str | None:
-    try:
-        return open_sealed(session, model, column, row.id, row.data_key_id, getattr(row, column))
-    except SealedValueError:
-        return None  # erased or failing its integrity check (logged): never a match
-
-
-def _name(session: Session, person: AnyRow) -> str:
-    parts = [
-        _read(session, Person, person, "given_names"),
-        _read(session, Person, person, "family_name"),
-    ]
-    return " ".join(p for p in parts if p) or "name not recorded"
 
 
 def _hit(row: AnyRow, matched: str, person_id: int | None = None) -> SearchHit:
