@@ -52,8 +52,6 @@ _CIPHERTEXT_BYTES = slice(_CIPHERTEXT_AT, None)
 _AD_PREFIXES: dict[type, dict[str, bytes]] = {}
 #: ``session.info`` key of the session's unwrapped data keys (``_cache``).
 _KEYS = "data_keys"
-#: Marks a column whose value is not loaded on its instance.
-_MISSING: Any = object()
 
 
 class SealedValueError(ValueError):
@@ -292,14 +290,15 @@ def unseal_many(record: DeclarativeBase, columns: Iterable[str]) -> dict[str, st
     values: dict[str, str | None] = {}
     decrypt = None
     suffix = b""
-    nonce, ciphertext, missing = _NONCE_BYTES, _CIPHERTEXT_BYTES, _MISSING
+    nonce, ciphertext = _NONCE_BYTES, _CIPHERTEXT_BYTES
     for column in columns:
         try:
             prefix = prefixes[column]
         except KeyError:
             raise AttributeError(f"{model.__name__}.{column} is not a sealed column") from None
-        blob = loaded.get(column, missing)
-        if blob is missing:
+        try:
+            blob = loaded[column]
+        except KeyError:  # not loaded: through the ORM
             blob = getattr(record, column)
         if blob is None:
             values[column] = None
