@@ -326,6 +326,11 @@ def verify(
     #: The perfect subtrees of the whole stretches so far, largest first.
     top: list[bytes] = []
 
+    def head(inside: Sequence[bytes] = ()) -> bytes:
+        """The root of the entries so far: ``top``, then the subtrees ``inside`` a stretch."""
+        hashes = [*top, *inside]
+        return fold(hashes) if hashes else EMPTY_ROOT
+
     def result(
         n: int,
         first_bad: int | None = None,
@@ -334,10 +339,9 @@ def verify(
         inside: Sequence[bytes] = (),
     ) -> Verification:
         """The outcome with ``n`` entries checked, ``inside`` the subtrees past ``top``."""
-        hashes = [*top, *inside]
         return Verification(
             n,
-            fold(hashes) if hashes else EMPTY_ROOT,
+            head(inside),
             first_bad,
             problem,
             bad,
@@ -350,9 +354,7 @@ def verify(
         """Check the checkpoints of ``n`` entries; the outcome if one does not fit."""
         nonlocal due, checked
         while due is not None and due.size == n:
-            hashes = [*top, *inside]
-            root = fold(hashes) if hashes else EMPTY_ROOT
-            if problem := checkpoint_problem(due, root, public_key, cosigned):
+            if problem := checkpoint_problem(due, head(inside), public_key, cosigned):
                 return result(n, None, problem, due.id, inside)
             checked += 1
             due = next(waiting, None)
@@ -390,7 +392,7 @@ def verify(
             f"entries from {now_size} were removed",
             due.id,
         )
-    if (fold(top) if top else EMPTY_ROOT) != head_root:
+    if head() != head_root:
         return result(n, None, f"the tree head (size {size}) does not match the {n} entries")
     return _beyond_the_head(session, n, result)
 
