@@ -7,6 +7,7 @@ carry no sealed values at all. No page, export or API reads sealed columns any o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -18,7 +19,14 @@ from sharing.audit import acts
 from sharing.casework import NotAllowed, NotFound, PurposeRequired
 from sharing.gate import decide_case, share_facts
 from sharing.models import Action, Case, CaseParty, Incident, LockMember, Person, User
-from sharing.sealing import ErasedValue, SealedValueError, load_data_keys, unseal, unseal_many
+from sharing.sealing import (
+    ErasedValue,
+    SealedValueError,
+    load_data_keys,
+    unseal,
+    unseal_many,
+    unseal_records,
+)
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
 PAGE_SIZE = 25
@@ -122,6 +130,23 @@ def _reveal_many(
     return values
 
 
+def _reveal_rows(
+    decision: Decision, records: Sequence[object], columns: tuple[str, ...]
+) -> list[dict[str, str | None]]:
+    """``_reveal_many`` for each of several records of one table (a case's people,
+    incidents or actions), read together; when any value cannot be read, each record is
+    read on its own, so that only that record's values show as erased or unreadable."""
+    if not records:
+        return []
+    table = records[0].__table__  # type: ignore[attr-defined]
+    allowed = [c for c in columns if decision.allows(table.c[c].info["category"])]
+    try:
+        opened = unseal_records(records, allowed)  # type: ignore[arg-type]
+    except SealedValueError:
+        return [_reveal_many(decision, record, columns) for record in records]
+    return [dict.fromkeys(columns) | values for values in opened]
+
+
 def readable(record: object, column: str) -> str | None:
     """A sealed value for someone already entitled to it (the owning agency's managers'
     queues of lock requests and emergency accesses), with an erased or damaged value
@@ -219,7 +244,17 @@ def disclose_case(
     load_data_keys(
         session, {k for k in [case.data_key_id, *(p.person.data_key_id for p in case.parties)] if k}
     )
-    people = {p.person_id: _reveal_many(decision, p.person, _PERSON_COLUMNS) for p in case.parties}
+    parties = case.parties
+    people = dict(
+        zip(
+            (p.person_id for p in parties),
+            _reveal_rows(decision, [p.person for p in parties], _PERSON_COLUMNS),
+            strict=True,
+        )
+    )
+    incidents = sorted(case.incidents, key=lambda i: i.occurred_at, reverse=True)
+    incident_values = _reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
+    action_values = _reveal_rows(decision, case.actions, ("description",))
     names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in case.parties}
     own = _reveal_many(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
     return CaseView(
@@ -276,9 +311,9 @@ def disclose_case(
                 reported_by=names.get(i.reported_by_id) if i.reported_by_id else None,
                 reported_to_police=i.reported_to_police,
                 hate_related=i.hate_related,
-                **_reveal_many(decision, i, ("place", "description", "crime_reference")),
+                **values,
             )
-            for i in sorted(case.incidents, key=lambda i: i.occurred_at, reverse=True)
+            for i, values in zip(incidents, incident_values, strict=True)
         ],
         actions=[
             ActionView(
@@ -288,10 +323,10 @@ def disclose_case(
                 owner_agency=a.owner_agency.name,
                 owner_user=a.owner_user.display_name if a.owner_user else None,
                 due_on=a.due_on,
-                **_reveal_many(decision, a, ("description",)),
+                **values,
                 overdue=a.due_on is not None and a.due_on < today and a.status.value == "open",
             )
-            for a in case.actions
+            for a, values in zip(case.actions, action_values, strict=True)
         ],
     )
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from sharing import casework
+from sharing.access import Actor
 from sharing.blind_index import index_lengths
 from sharing.keys import LocalKeyring
-from sharing.models import Person
+from sharing.models import Incident, Person
 from tests.fixtures.app import csrf_token
 
 
@@ -59,6 +62,38 @@ def test_a_damaged_value_is_shown_as_unreadable_and_logged_without_the_data(
     assert "Amelia Testperson" in page  # the rest of the page still shows
     assert f"persons.support_needs row {person.id}" in caplog.text
     assert "anxiety" not in caplog.text
+
+
+def test_a_damaged_incident_among_others_is_the_only_one_shown_as_unreadable(
+    as_user, create_user, create_case, db_session, caplog
+) -> None:
+    """A case page reads its incidents together; one that fails its check is shown as
+    unreadable on its own, and every other incident still shows."""
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    now = datetime.now(UTC)
+    for hours, text in ((3, "Shouting on the stairs"), (2, "Door kicked"), (1, "Bins set alight")):
+        casework.add_incident(
+            db_session,
+            Actor.of(officer),
+            case.id,
+            casework.IncidentInput(occurred_at=now - timedelta(hours=hours), description=text),
+        )
+    db_session.commit()
+    kicked = db_session.scalar(
+        select(Incident).where(Incident.occurred_at == now - timedelta(hours=2))
+    )
+    damaged = bytearray(kicked.description)
+    damaged[-1] ^= 0x01
+    kicked.description = bytes(damaged)
+    db_session.commit()
+    with caplog.at_level(logging.ERROR):
+        page = as_user(user=officer).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Shouting on the stairs" in page
+    assert "Bins set alight" in page
+    assert "Door kicked" not in page
+    assert page.count("Could not be read: this value failed its integrity check") == 1
+    assert f"incidents.description row {kicked.id}" in caplog.text
 
 
 def test_a_key_store_that_does_not_match_the_database_gives_a_clear_page(

@@ -32,6 +32,7 @@ from sharing.sealing import (
     seal_many,
     unseal,
     unseal_many,
+    unseal_records,
 )
 from sharing.vocabulary import AgencyType, Role
 
@@ -101,6 +102,11 @@ def test_sealing_a_records_fields_together_is_sealing_them_one_by_one(
     assert unseal_many(together, _PERSON_FIELDS) == expected
     assert {c: unseal(together, c) for c in _PERSON_FIELDS} == expected
     assert unseal_many(alone, _PERSON_FIELDS) == expected
+    # the same, with the values to load and the keys to unwrap again
+    session.expire_all()
+    session.info.pop("data_keys", None)
+    assert unseal_many(together, _PERSON_FIELDS) == expected
+    assert unseal_many(alone, _PERSON_FIELDS[::-1]) == expected
 
 
 def test_reading_fields_together_still_checks_each_ones_integrity(session: Session) -> None:
@@ -120,6 +126,27 @@ def test_reading_fields_together_still_checks_each_ones_integrity(session: Sessi
     destroy_data_key(session, person)
     with pytest.raises(ErasedValue):
         unseal_many(person, ["family_name"])
+
+
+def test_records_read_together_are_read_as_each_alone(session: Session) -> None:
+    """unseal_records (a page's list) gives what unseal_many gives for each record, whether
+    its values are loaded, its key unwrapped, or neither; and stops at a damaged value,
+    naming its row."""
+    people = [
+        _person(session, family_name=f"Name{n}", phone=f"0770090{n:04d}" if n % 2 else "")
+        for n in range(6)
+    ]
+    expected = [unseal_many(p, ["family_name", "phone"]) for p in people]
+    assert expected[1] == {"family_name": "Name1", "phone": "07700900001"}
+    assert expected[2]["phone"] is None
+    assert unseal_records(people, ["family_name", "phone"]) == expected
+    session.expire(people[1])  # values to load
+    session.info["data_keys"].pop(people[3].data_key_id)  # a key to unwrap
+    assert unseal_records(people, ["family_name", "phone"]) == expected
+    assert unseal_records([], ["family_name"]) == []
+    people[4].family_name = people[5].family_name
+    with pytest.raises(IntegrityFailure, match=f"persons.family_name row {people[4].id}"):
+        unseal_records(people, ["family_name", "phone"])
 
 
 def test_the_same_value_seals_differently_each_time(session: Session) -> None:
@@ -216,6 +243,13 @@ def test_only_sealed_columns_can_be_sealed(session: Session) -> None:
 def test_a_record_outside_a_session_cannot_be_sealed() -> None:
     with pytest.raises(SealedValueError, match="added to a session"):
         seal(Person(), "family_name", "X")
+
+
+def test_a_record_taken_out_of_its_session_cannot_be_read(session: Session) -> None:
+    person = _person(session, family_name="Grey")
+    session.expunge(person)
+    with pytest.raises(SealedValueError, match="added to a session"):
+        unseal_many(person, ["family_name"])
 
 
 def test_a_wrong_key_store_is_named_as_such(session: Session, tmp_path: Path) -> None:
