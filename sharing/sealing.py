@@ -249,7 +249,7 @@ def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None
         row_id = record.id  # type: ignore[attr-defined]
     key_id, cipher = _owner_cipher(session, record.sealed_under)  # type: ignore[attr-defined]
     header = _HEADER.pack(FORMAT_AES_GCM, key_id)
-    suffix = f"{row_id}|{key_id}".encode()
+    suffix = b"%d|%d" % (row_id, key_id)
     encrypt = cipher.encrypt
     # Every value's nonce at once: one call for random bytes is a third of sealing a field.
     # Fresh from the operating system each time, never kept, so no two processes (a
