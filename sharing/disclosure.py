@@ -118,8 +118,7 @@ def _reveal_many(
     """The values of ``columns`` the decision allows (None for the others), read together
     under the record's key; a value that cannot be read is shown as erased or unreadable,
     on its own."""
-    table = record.__table__  # type: ignore[attr-defined]
-    allowed = [c for c in columns if decision.allows(table.c[c].info["category"])]
+    allowed = _allowed(decision, record, columns)
     values: dict[str, str | None] = dict.fromkeys(columns)
     try:
         values.update(unseal_many(record, allowed))  # type: ignore[arg-type]
@@ -138,13 +137,17 @@ def _reveal_rows(
     read on its own, so that only that record's values show as erased or unreadable."""
     if not records:
         return []
-    table = records[0].__table__  # type: ignore[attr-defined]
-    allowed = [c for c in columns if decision.allows(table.c[c].info["category"])]
     try:
-        opened = unseal_records(records, allowed)  # type: ignore[arg-type]
+        opened = unseal_records(records, _allowed(decision, records[0], columns))  # type: ignore[arg-type]
     except SealedValueError:
         return [_reveal_many(decision, record, columns) for record in records]
     return [dict.fromkeys(columns) | values for values in opened]
+
+
+def _allowed(decision: Decision, record: object, columns: tuple[str, ...]) -> list[str]:
+    """Those of ``columns`` (of ``record``'s table) whose category the decision allows."""
+    table = record.__table__  # type: ignore[attr-defined]
+    return [c for c in columns if decision.allows(table.c[c].info["category"])]
 
 
 def readable(record: object, column: str) -> str | None:
@@ -255,7 +258,7 @@ def disclose_case(
     incidents = sorted(case.incidents, key=lambda i: i.occurred_at, reverse=True)
     incident_values = _reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
     action_values = _reveal_rows(decision, case.actions, ("description",))
-    names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in case.parties}
+    names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in parties}
     own = _reveal_many(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
     return CaseView(
         id=case.id,
