@@ -145,8 +145,8 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
                 break
         else:  # every candidate read: the cases' own locations are known too
             with closing(_matching_cases(session, field, value, agencies)) as cases:
-                for matched_cases in _batches(cases):
-                    if found.add({(c.id, None): c for c in matched_cases}):
+                for batch in _batches(case[1] for case in cases):
+                    if found.add({(c.case_id, None): c for c in _cases_shown(session, batch)}):
                         break
     found.decide()
     # Names are read only for what is shown.
@@ -283,11 +283,7 @@ def _people_in_bucket(field: str) -> Select[Any]:
 
 @functools.cache
 def _cases_in_bucket() -> Select[Any]:
-    return (
-        _in_bucket(Case, BlindIndex.case_id)
-        .add_columns(Case.postcode, Case.uprn, Case.id.label("case_id"), *_SHOWN)
-        .join(Agency, Agency.id == Case.agency_id)
-    )
+    return _in_bucket(Case, BlindIndex.case_id).add_columns(Case.postcode, Case.uprn)
 
 
 def _in_bucket(model: Any, entry_of: Any) -> Select[Any]:
@@ -365,7 +361,7 @@ class _Comparison:
         return self._normalise((family, dob), _surname_dob) == self.value
 
     def case(self, row: AnyRow) -> bool:
-        _, row_id, key_id, kek_version, wrapped, postcode, uprn, *_shown = row
+        _, row_id, key_id, kek_version, wrapped, postcode, uprn = row
         cases = self.cases
         cipher = cases.key(key_id, kek_version, wrapped)
         stored = postcode if self.field == "postcode" else uprn
@@ -411,6 +407,21 @@ def _parties(session: Session, person_ids: list[int]) -> list[AnyRow]:
     if not person_ids:
         return []
     return list(session.connection().execute(_parties_query(), {"ids": person_ids}))
+
+
+def _cases_shown(session: Session, case_ids: list[int]) -> list[AnyRow]:
+    """What a hit shows of each matched case (read for matches only, not for every
+    candidate in the bucket)."""
+    return list(session.connection().execute(_cases_shown_query(), {"ids": case_ids}))
+
+
+@functools.cache
+def _cases_shown_query() -> Select[*tuple[Any, ...]]:
+    return (
+        select(Case.id.label("case_id"), *_SHOWN)
+        .join(Agency, Agency.id == Case.agency_id)
+        .where(Case.id.in_(bindparam("ids", expanding=True)))
+    )
 
 
 @functools.cache
