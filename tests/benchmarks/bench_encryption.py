@@ -772,7 +772,7 @@ def _sign_in(client: FlaskClient, email: str) -> None:
 
 
 @contextmanager
-def plain_disclosure(plaintext: Plaintext) -> Iterator[None]:
+def plaintext_copy(plaintext: Plaintext) -> Iterator[None]:
     """Make the hub read the plain values captured when the case was made instead of
     decrypting, in this process only: every module's ``unseal``, ``unseal_many`` and
     ``unseal_records`` read the captured values, and ``load_data_keys`` loads nothing (a
@@ -860,7 +860,7 @@ def bench_page(requests: int) -> PageFigures:
         # Warm up both, and check both pages show the same values.
         pages = {}
         for mode in ("sealed", "plain"):
-            with plain_disclosure(plaintext) if mode == "plain" else _nothing():
+            with plaintext_copy(plaintext) if mode == "plain" else _nothing():
                 for _ in range(20):
                     pages[mode] = fetch()[1]
         for value in ("Okonkwo", "Brierley", "NX4 2AB", "07700900982", "until 3am"):
@@ -871,7 +871,7 @@ def bench_page(requests: int) -> PageFigures:
             order = ("sealed", "plain") if round_ % 2 == 0 else ("plain", "sealed")
             for mode in order:
                 times = figures.plain_ms if mode == "plain" else figures.sealed_ms
-                with plain_disclosure(plaintext) if mode == "plain" else _nothing():
+                with plaintext_copy(plaintext) if mode == "plain" else _nothing():
                     for _ in range(batch):
                         times.append(fetch()[0])
     finally:

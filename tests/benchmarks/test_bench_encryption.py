@@ -27,7 +27,7 @@ def test_the_case_page_benchmark_compares_the_same_page_with_and_without_decrypt
 
 def test_the_plaintext_copy_replaces_every_way_to_decrypt_and_puts_them_back() -> None:
     real = (disclosure.unseal_records, known.unseal, sealing.unseal_many)
-    with bench_encryption.plain_disclosure({}):
+    with bench_encryption.plaintext_copy({}):
         assert disclosure.unseal_records is not real[0]
         assert known.unseal is not real[1]
         assert sealing.unseal_many is not real[2]
