@@ -36,7 +36,7 @@ from hub.database import db, init_database
 from hub.guard import check_request
 from hub.templating import register_filters
 from sharing.audit.acts import AuditUnavailable
-from sharing.keys import KeyringError
+from sharing.crypto.keys import KeyringError
 from sharing.models import User
 from sharing.risk.matrix import load_matrices
 

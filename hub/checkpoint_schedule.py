@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import Settings
 from sharing.audit import checkpoints
-from sharing.keys import KeyProvider
+from sharing.crypto.keys import KeyProvider
 from sharing.models.base import utcnow
 
 log = logging.getLogger(__name__)

@@ -19,16 +19,17 @@ from hub.app import create_app
 from hub.cli_audit import audit
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
-from sharing import accounts, protocol_records
-from sharing.access import Actor
-from sharing.blind_index import index_lengths
-from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing import accounts
+from sharing.access.decide import Actor
+from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
+from sharing.cases.erasure import erase_case
+from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.keys import KeyringError, LocalKeyring
+from sharing.crypto.rotation import key_status, rotate
 from sharing.demo import DemoError, build_demo
-from sharing.erasure import erase_case
-from sharing.keys import KeyringError, LocalKeyring
 from sharing.models import Agency, Case
 from sharing.protocols import ProtocolInvalid, check_file
-from sharing.rotation import key_status, rotate
+from sharing.protocols import records as protocol_records
 from sharing.vocabulary import AgencyType, Role
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import Settings
 from sharing.audit import acts
-from sharing.blind_index import index_lengths
+from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.keys import KeyProvider, LocalKeyring
 from sharing.db import make_engine, make_session_factory
-from sharing.keys import KeyProvider, LocalKeyring
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.models import Agency, User, UserRole
 from sharing.models.base import utcnow

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from sharing.keys import KeyProvider
+from sharing.crypto.keys import KeyProvider
 
 #: How much of an SQLite file is read through a memory map (SQLite's own ceiling is 2 GiB).
 MMAP_BYTES = 2**31 - 2**16

@@ -12,10 +12,10 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
 from sharing.demo import build_demo
 from sharing.models import Case, Escalation, Incident, Person, RiskAssessment, TriageChange
-from sharing.sealing import unseal
 
 #: Shorter strings turn up by chance in ciphertext (a 5-byte string in ~1 in 10^12 places).
 MIN_LENGTH = 6

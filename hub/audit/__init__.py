@@ -33,12 +33,11 @@ from hub.forms import (
 )
 from hub.guard import require_roles
 from hub.search import SearchForm, query_of
-from sharing import subject_access
-from sharing.audit import acts, checkpoints, notes, trail
-from sharing.casework import NotFound
+from sharing.audit import acts, checkpoints, notes, subject_access, trail
+from sharing.cases.casework import NotFound
+from sharing.cases.search import SearchError
 from sharing.models import Agency, Case, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
-from sharing.search import SearchError
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 require_roles(bp, "dpo")

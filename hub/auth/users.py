@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.models import User
 
 

@@ -1,4 +1,4 @@
-"""Forms for the case journey. Limits mirror ``sharing.casework``, which checks again."""
+"""Forms for the case journey. Limits mirror ``sharing.cases.casework``, which checks again."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from hub.forms import ChoiceField, DateInputField, EnumSelectField, HubForm
-from sharing.casework import MAX_LINE, MAX_TEXT
+from sharing.cases.casework import MAX_LINE, MAX_TEXT
 from sharing.vocabulary import (
     ActionKind,
     CaseCategory,

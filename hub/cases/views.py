@@ -22,13 +22,14 @@ from hub.cases.forms import (
 from hub.database import db
 from hub.forms import HubForm, whole_number
 from hub.guard import require_roles
-from sharing import casework, disclosure, erasure, shares
-from sharing.access import Act
-from sharing.casework import CaseworkError, NotAllowed, NotFound, PurposeRequired
+from sharing.access.decide import Act
+from sharing.cases import casework, erasure, shares
+from sharing.cases import pages as disclosure
+from sharing.cases.casework import CaseworkError, NotAllowed, NotFound, PurposeRequired
+from sharing.cases.search import SearchError, SearchHit, SearchQuery, search
 from sharing.models import Agency, Case, LockRequest, Ward
 from sharing.risk.disclose import case_risk
 from sharing.risk.known import known_to_others
-from sharing.search import SearchError, SearchHit, SearchQuery, search
 from sharing.vocabulary import LockStatus, PartyRole
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")

@@ -11,9 +11,9 @@ from wtforms.validators import DataRequired, Length
 from hub.database import db
 from hub.forms import HubForm
 from hub.guard import require_roles
-from sharing import emergency
-from sharing.casework import CaseworkError, NotAllowed, NotFound
-from sharing.disclosure import readable
+from sharing.cases import emergency
+from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
+from sharing.cases.pages import readable
 from sharing.models import BreakGlass
 
 bp = Blueprint("emergency", __name__, url_prefix="/emergency")

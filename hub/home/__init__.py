@@ -8,7 +8,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from hub.database import db
-from sharing.disclosure import home_summary
+from sharing.cases.pages import home_summary
 from sharing.risk.disclose import risk_reviews_due
 
 bp = Blueprint("home", __name__)

@@ -13,9 +13,9 @@ from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import EnumSelectField, HubForm
 from hub.guard import require_roles
-from sharing import locks
-from sharing.casework import CaseworkError, NotAllowed
-from sharing.disclosure import readable
+from sharing.cases import locks
+from sharing.cases.casework import CaseworkError, NotAllowed
+from sharing.cases.pages import readable
 from sharing.models import Case, User
 from sharing.vocabulary import LockReason
 

@@ -14,10 +14,10 @@ from wtforms.validators import DataRequired, Length
 from hub.database import db
 from hub.forms import HubForm
 from hub.guard import require_roles
-from sharing import protocol_records
-from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
 from sharing.models import Agency, ProtocolRecord
 from sharing.protocols import ProtocolInvalid
+from sharing.protocols import records as protocol_records
 
 bp = Blueprint("protocols", __name__, url_prefix="/protocols")
 require_roles(

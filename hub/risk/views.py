@@ -21,8 +21,8 @@ from hub.risk.forms import (
     field_of,
     step_of,
 )
-from sharing.casework import CaseworkError
-from sharing.disclosure import CaseView
+from sharing.cases.casework import CaseworkError
+from sharing.cases.pages import CaseView
 from sharing.models import Case
 from sharing.risk import assessments, disclose
 from sharing.risk.matrix import Matrices, Matrix

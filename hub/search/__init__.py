@@ -9,7 +9,7 @@ from wtforms import StringField
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
-from sharing.search import KINDS, SearchError, SearchQuery, search
+from sharing.cases.search import KINDS, SearchError, SearchQuery, search
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 require_roles(bp, "case_officer", "manager")

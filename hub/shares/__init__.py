@@ -13,9 +13,10 @@ from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
-from sharing import protocol_records, shares
-from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing.cases import shares
+from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
 from sharing.models import Agency, ProtocolRecord
+from sharing.protocols import records as protocol_records
 from sharing.vocabulary import ProtocolStatus
 
 bp = Blueprint("shares", __name__)

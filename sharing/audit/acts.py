@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from sharing.access import Actor, Decision
+from sharing.access.decide import Actor, Decision
 from sharing.audit.log import append
 from sharing.models.audit import AuditEntry
 from sharing.protocols.purposes import PURPOSE_ID

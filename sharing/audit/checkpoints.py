@@ -16,10 +16,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.audit import acts, notes
 from sharing.audit.tree import locked_tree
-from sharing.keys import KeyProvider
+from sharing.crypto.keys import KeyProvider
 from sharing.models import Agency, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditCosignature
 from sharing.models.base import utcnow

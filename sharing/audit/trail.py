@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, String, and_, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.casework import NotAllowed
+from sharing.cases.casework import NotAllowed
 from sharing.models import Agency, AuditEntry, BreakGlass, Case, CaseParty, Person, User
 from sharing.vocabulary import Role
 

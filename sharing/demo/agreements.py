@@ -9,9 +9,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import protocol_records, shares
-from sharing.access import Actor
+from sharing.access.decide import Actor
+from sharing.cases import shares
 from sharing.models import Agency, Case, ProtocolRecord, User
+from sharing.protocols import records as protocol_records
 from sharing.vocabulary import AgencyType, CaseStatus, Priority, ProtocolStatus, Role
 
 #: The partnership's protocol files, shipped in the repository.

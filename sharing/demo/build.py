@@ -20,9 +20,9 @@ from argon2.low_level import hash_secret
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.accounts import create_user
-from sharing.casework import (
+from sharing.cases.casework import (
     ActionInput,
     CaseInput,
     IncidentInput,
@@ -32,6 +32,7 @@ from sharing.casework import (
     close_case,
     open_case,
 )
+from sharing.crypto.sealing import seal
 from sharing.demo.agreements import share_cases, sign_protocols
 from sharing.demo.partnership import (
     AGENCIES,
@@ -60,7 +61,6 @@ from sharing.models import (
     Ward,
 )
 from sharing.models.base import Base
-from sharing.sealing import seal
 from sharing.vocabulary import ActionStatus, CaseStatus, LockStatus
 
 

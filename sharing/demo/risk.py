@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.models import Case, Escalation, User
 from sharing.risk.assessments import (
     AssessmentInput,

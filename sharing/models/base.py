@@ -45,10 +45,10 @@ def utcnow() -> datetime:
 
 
 def personal(category: str, **kwargs: Any) -> Any:
-    """A column holding one personal-data value, sealed (see ``sharing.sealing``).
+    """A column holding one personal-data value, sealed (see ``sharing.crypto.sealing``).
 
     The stored value is an opaque byte string in a versioned format; the plain value is
-    only ever read or written through ``sharing.sealing``. ``category`` names the data
+    only ever read or written through ``sharing.crypto.sealing``. ``category`` names the data
     category the value belongs to (identity, contact, location, narrative, risk,
     vulnerability, offending, actions, outcome), which is what sharing decisions are made on.
     """

@@ -85,7 +85,7 @@ class Case(Base):
     #: is told it does not exist.
     locked: Mapped[bool] = mapped_column(default=False, index=True)
     #: The key this case's values (and its incidents', actions' and lock requests') are
-    #: sealed under (``sharing.sealing``).
+    #: sealed under (``sharing.crypto.sealing``).
     data_key_id: Mapped[int | None] = mapped_column(ForeignKey("data_keys.id"))
 
     #: Where the ASB happens: address lines without the postcode.

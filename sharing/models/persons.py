@@ -1,6 +1,6 @@
 """People a case is about: victims, reporters, witnesses and reported persons.
 
-Every identifying value is a sealed column (``personal``); only ``sharing.sealing`` reads
+Every identifying value is a sealed column (``personal``); only ``sharing.crypto.sealing`` reads
 or writes them. A person record belongs to the agency that recorded it.
 """
 
@@ -29,7 +29,7 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Set when the record is erased; its sealed values are then unreadable.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: The key this person's values are sealed under (``sharing.sealing``).
+    #: The key this person's values are sealed under (``sharing.crypto.sealing``).
     data_key_id: Mapped[int | None] = mapped_column(ForeignKey("data_keys.id"))
 
     #: Family name (surname).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.audit import acts
 
 

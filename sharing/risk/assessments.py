@@ -1,7 +1,7 @@
 """Recording Risk Assessment Matrix assessments on a case, changes of its harm-centred
 triage, and the officer's decision on an escalation prompt.
 
-Each function checks everything before writing anything, asks ``sharing.access`` whether
+Each function checks everything before writing anything, asks ``sharing.access.decide`` whether
 the actor may record on the case, writes the act and its audit entry, and flushes; the
 caller commits. A refusal names the field it is about.
 """
@@ -15,15 +15,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.access import Act, Actor
+from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.casework import CaseworkError, get_case
+from sharing.cases.casework import CaseworkError, get_case
+from sharing.crypto.sealing import seal
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
 from sharing.models.base import utcnow
 from sharing.risk.acts import audit
 from sharing.risk.escalation import escalate
 from sharing.risk.matrix import Matrices, Matrix
-from sharing.sealing import seal
 from sharing.vocabulary import (
     AssessmentStage,
     EscalationReason,

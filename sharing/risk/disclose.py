@@ -1,7 +1,7 @@
 """What a user may see of risk: a case's assessments, triage history and escalations, and
 the victims whose risk is shared with their agency.
 
-Like ``sharing.disclosure``: decide first (``sharing.gate``), then unseal only the values
+Like ``sharing.cases.pages``: decide first (``sharing.access.facts``), then unseal only the values
 whose category the decision allows, and audit the act in its transaction. Bands, scores
 and dates are plain columns, but they are shown only when the decision allows "risk".
 """
@@ -16,15 +16,15 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from sharing.access import Act, Actor, Decision
+from sharing.access.decide import Act, Actor, Decision
+from sharing.access.facts import decide_case
 from sharing.audit import acts
-from sharing.disclosure import _visible_cases, readable
-from sharing.gate import decide_case
+from sharing.cases.pages import _visible_cases, readable
+from sharing.cases.shares import ShareRow, shared_with
+from sharing.crypto.sealing import load_data_keys
 from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
 from sharing.risk.acts import audit
 from sharing.risk.matrix import Matrices
-from sharing.sealing import load_data_keys
-from sharing.shares import ShareRow, shared_with
 from sharing.vocabulary import CaseStatus, Priority, RiskBand
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.gate import policy
+from sharing.access.facts import policy
 from sharing.models import Agency, Alert, Case, Escalation, ProtocolRecord, Share
 from sharing.models.base import utcnow
 from sharing.vocabulary import AlertKind, EscalationReason, Role

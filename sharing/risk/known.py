@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import blind_index
-from sharing.access import Act, Actor
+from sharing.access.decide import Act, Actor
+from sharing.access.facts import decide_case, share_facts
 from sharing.audit import acts
-from sharing.casework import get_case
-from sharing.gate import decide_case, share_facts
+from sharing.cases.casework import get_case
+from sharing.crypto import blind_index
+from sharing.crypto.sealing import SealedValueError, unseal
 from sharing.models import Agency, Case, CaseParty, Person, User
 from sharing.models.base import utcnow
 from sharing.risk.acts import audit
-from sharing.sealing import SealedValueError, unseal
 from sharing.vocabulary import PartyRole, Role
 
 #: People on a case whose records are matched against other agencies'.

@@ -1,4 +1,4 @@
-"""What access decisions cost: sharing.access.decide against pycasbin, and the case list.
+"""What access decisions cost: sharing.access.decide.decide against pycasbin, and the case list.
 
 Run by hand (pytest never collects it), from the repository root::
 
@@ -7,7 +7,7 @@ Run by hand (pytest never collects it), from the repository root::
 Two measurements, each printed with PASS or MISS against its target (it never fails on
 time; see README.md here):
 
-1. sharing.access.decide for a partnership of 12 agencies, 6 protocols and 100,000 cases
+1. sharing.access.decide.decide for a partnership of 12 agencies, 6 protocols and 100,000 cases
    with shares, on a realistic mix of requests: per-decision latency (p50/p99) and
    throughput, against pycasbin enforcing an equivalent model in the same run (the
    answers are compared: the agreement rate is printed);
@@ -48,12 +48,21 @@ from sqlalchemy.orm import Session
 from hub.app import create_app
 from hub.config import load_settings
 from hub.migrate import alembic_config, upgrade
-from sharing import accounts, disclosure
-from sharing.access import CATEGORIES, Act, Actor, BreakGlassFacts, CaseFacts, ShareFacts, decide
+from sharing import accounts
+from sharing.access.decide import (
+    CATEGORIES,
+    Act,
+    Actor,
+    BreakGlassFacts,
+    CaseFacts,
+    ShareFacts,
+    decide,
+)
+from sharing.cases import pages as disclosure
 from sharing.db import make_engine, make_session_factory
 from sharing.models import Agency, Area, Case, Incident, LockMember, User, Ward
-from sharing.policy import AgencyRef, Policy
 from sharing.protocols import ProtocolDocument, parse_protocol
+from sharing.protocols.policy import AgencyRef, Policy
 from sharing.vocabulary import (
     AgencyType,
     CaseCategory,
@@ -431,7 +440,7 @@ def staff_list() -> list[Staff]:
 
 @dataclass
 class World:
-    """The partnership in memory: what sharing.gate would load for each request."""
+    """The partnership in memory: what sharing.access.facts would load for each request."""
 
     documents: list[ProtocolDocument]
     policy: Policy
@@ -526,7 +535,7 @@ class Request:
     actor: Actor
     case: CaseFacts
     purpose: str | None
-    #: What sharing.gate passes: the case's shares to the actor's agency.
+    #: What sharing.access.facts passes: the case's shares to the actor's agency.
     shares: tuple[ShareFacts, ...]
     break_glass: tuple[BreakGlassFacts, ...]
 
@@ -629,7 +638,7 @@ def make_requests(world: World, count: int, rng: random.Random) -> list[Request]
         actor = member.actor()
         made.append(Request(kind, actor, case, purpose, own_shares(case, actor.agency_id), ()))
     # Break-glass is the partnership's state, as the shares are: every request of that user
-    # for that case sees it (as sharing.gate would load it), not only the one that made it.
+    # for that case sees it (as sharing.access.facts would load it), not only the one that made it.
     return [
         replace(r, break_glass=tuple(glass_by.get((r.actor.user_id, r.case.id), ()))) for r in made
     ]
@@ -946,7 +955,7 @@ def report_decide(f: DecideFigures) -> None:
         f"   {'µs per call (timer overhead ' + format(f.timer_ns, '.0f') + ' ns included)':52} "
         f"{'p50':>8} {'p90':>8} {'p99':>8} {'p99.9':>8} {'max':>9} {'per second':>12}"
     )
-    say(_latency_row("sharing.access.decide: one full decision", f.ours_ns, f.ours_rate))
+    say(_latency_row("sharing.access.decide.decide: one full decision", f.ours_ns, f.ours_rate))
     for label, c in f.casbin.items():
         say(f"   pycasbin {label} ({c.requests:,} requests):")
         say(_latency_row("  one category (1 enforce call)", c.per_call_ns, c.calls_per_s))
@@ -1189,7 +1198,7 @@ def list_database(case_count: int, seed: int, rebuild: bool) -> ListDatabase:
 
 @contextmanager
 def page_size(size: int) -> Iterator[None]:
-    """The case list at ``size`` cases a page (sharing.disclosure's is 25), in this
+    """The case list at ``size`` cases a page (sharing.cases.pages's is 25), in this
     process only: its PAGE_SIZE, and the size list_cases gives _rows (whose default was
     fixed when the module was imported)."""
     original_size, original_rows = disclosure.PAGE_SIZE, disclosure._rows

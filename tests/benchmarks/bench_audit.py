@@ -44,9 +44,9 @@ from sharing.audit import checkpoints, proofs
 from sharing.audit.log import FIELDS, append, append_many, at_text, canonical_values, verify
 from sharing.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
 from sharing.audit.stretches import workers
-from sharing.blind_index import index_lengths
+from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine
-from sharing.keys import LocalKeyring
 from sharing.models import AuditEntry
 from sharing.models.audit import AuditCheckpoint
 from tests.benchmarks.common import cpu_model, load, percentile, say, settle, verdict, version_of

@@ -11,7 +11,7 @@ PASS or MISS against its target (it never fails on time; see README.md here):
    sqlalchemy-utils' StringEncryptedType with AesGcmEngine;
 2. GET /cases/<id> of a case with 20 sealed values, against the same page with decryption
    replaced by a lookup of the plain values;
-3. sharing.search.search at --search-persons persons on SQLite (the database is cached
+3. sharing.cases.search.search at --search-persons persons on SQLite (the database is cached
    under .tmp/, keyed by size and schema).
 """
 
@@ -52,16 +52,29 @@ from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefa
 from hub.app import create_app
 from hub.config import load_settings
 from hub.migrate import alembic_config, upgrade
-from sharing import accounts, blind_index, casework, sealing
-from sharing.access import Actor
-from sharing.blind_index import bucket, index_lengths, normalise_name, surname_dob
+from sharing import accounts
+from sharing.access.decide import Actor
+from sharing.cases import casework
+from sharing.cases.search import SearchQuery, search, search_term
+from sharing.crypto import blind_index, sealing
+from sharing.crypto.blind_index import bucket, index_lengths, normalise_name, surname_dob
+from sharing.crypto.keys import LocalKeyring
+from sharing.crypto.sealing import (
+    FORMAT_AES_GCM,
+    load_data_keys,
+    personal_columns,
+    seal,
+    seal_many,
+    unseal,
+    unseal_records,
+    wrap_context,
+)
 from sharing.db import make_engine, make_session_factory
 from sharing.demo.names import EMAIL_DOMAINS, FAMILY_NAMES, GIVEN_NAMES
 from sharing.demo.notes import ACTION_DESCRIPTIONS, SUPPORT_NEEDS
 from sharing.demo.phrases import SUMMARIES
 from sharing.demo.places import INWARD_LETTERS, STREET_KINDS, STREET_STEMS
 from sharing.formats import normalise_phone, normalise_postcode
-from sharing.keys import LocalKeyring
 from sharing.models import (
     Agency,
     Area,
@@ -74,17 +87,6 @@ from sharing.models import (
     User,
     Ward,
 )
-from sharing.sealing import (
-    FORMAT_AES_GCM,
-    load_data_keys,
-    personal_columns,
-    seal,
-    seal_many,
-    unseal,
-    unseal_records,
-    wrap_context,
-)
-from sharing.search import SearchQuery, search, search_term
 from sharing.vocabulary import (
     ActionKind,
     AgencyType,
@@ -635,7 +637,7 @@ Plaintext = dict[tuple[str, int, str], str | None]
 
 
 def _build_case(factory: sessionmaker[Session]) -> tuple[int, str, Plaintext, int]:
-    """A case with 20 sealed values under 4 data keys, made through sharing.casework;
+    """A case with 20 sealed values under 4 data keys, made through sharing.cases.casework;
     returns its id, the officer's e-mail, every sealed value in plain, and the key count."""
     now = datetime.now(UTC)
     with factory() as session:
@@ -930,7 +932,7 @@ class SearchDatabase:
 def _seal_fast(
     aead: AESGCM, key_id: int, table: str, column: str, row_id: int, value: str
 ) -> bytes:
-    """What sharing.sealing.seal stores (format 0x01), without an ORM object. Checked
+    """What sharing.crypto.sealing.seal stores (format 0x01), without an ORM object. Checked
     against the real unseal after every build."""
     nonce = os.urandom(12)
     ad = f"hub-sealed-v1|{table}|{column}|{row_id}|{key_id}".encode()
@@ -985,7 +987,7 @@ class BulkTable:
 
 class SearchRows:
     """Rows for the bulk build: persons and cases with their data keys, sealed values,
-    parties and blind indexes, as sharing.casework would write them."""
+    parties and blind indexes, as sharing.cases.casework would write them."""
 
     def __init__(
         self,
@@ -1217,8 +1219,8 @@ def search_database(persons: int, seed: int, rebuild: bool) -> SearchDatabase:
 
 
 def _check_search_database(engine: Engine, keys: LocalKeyring, meta: dict[str, Any]) -> None:
-    """The fast path's values read back through the real sharing.sealing.unseal, and the
-    blind indexes find them through sharing.blind_index."""
+    """The fast path's values read back through the real sharing.crypto.sealing.unseal, and the
+    blind indexes find them through sharing.crypto.blind_index."""
     with make_session_factory(engine, keys)() as session:
         for entry in meta["sample"][:50]:
             person = session.get(Person, entry["person_id"])
@@ -1304,7 +1306,7 @@ def _queries(
 def _candidates_plan(
     engine: Engine, factory: sessionmaker[Session], actor: Actor, meta: dict[str, Any]
 ) -> str:
-    """SQLite's plan for the blind-index query that sharing.search really sends."""
+    """SQLite's plan for the blind-index query that sharing.cases.search really sends."""
     sent: list[tuple[str, Any]] = []
 
     def remember(
@@ -1328,7 +1330,7 @@ def _candidates_plan(
 
 
 def bench_search(persons: int, queries: int, seed: int, rebuild: bool) -> None:
-    """Part 3: sharing.search.search on the cached database of ``persons`` persons."""
+    """Part 3: sharing.cases.search.search on the cached database of ``persons`` persons."""
     started = time.monotonic()
     say()
     say(f"3. Blind-index search at {persons:,} persons on SQLite")

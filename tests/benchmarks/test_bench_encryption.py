@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from sharing import disclosure, sealing
+from sharing.cases import pages as disclosure
+from sharing.crypto import sealing
 from sharing.risk import known
 from tests.benchmarks import bench_encryption
 

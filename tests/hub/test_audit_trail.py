@@ -13,13 +13,14 @@ from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from sharing import emergency, erasure, locks, protocol_records, shares
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.audit.acts import Action
 from sharing.audit.log import canonical, verify
+from sharing.cases import emergency, erasure, locks, shares
+from sharing.crypto.rotation import rotate
+from sharing.crypto.sealing import unseal
 from sharing.models import AuditEntry, Case, Incident, LockRequest, ProtocolRecord, Share, User
-from sharing.rotation import rotate
-from sharing.sealing import unseal
+from sharing.protocols import records as protocol_records
 from sharing.vocabulary import LockReason, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_actor, demo_client, demo_user

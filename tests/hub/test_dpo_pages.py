@@ -12,11 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing import emergency
 from sharing.audit import verify_audit
+from sharing.cases import emergency
+from sharing.crypto.sealing import unseal
 from sharing.models import Agency, AuditEntry, Case, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
-from sharing.sealing import unseal
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_actor, demo_client, demo_user

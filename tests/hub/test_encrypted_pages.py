@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from sharing import casework
-from sharing.access import Actor
-from sharing.blind_index import index_lengths
-from sharing.keys import LocalKeyring
+from sharing.access.decide import Actor
+from sharing.cases import casework
+from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.keys import LocalKeyring
 from sharing.models import Incident, Person
 from tests.fixtures.app import csrf_token
 

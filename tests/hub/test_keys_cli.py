@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sharing import accounts, casework, disclosure
-from sharing.access import Actor
+from sharing import accounts
+from sharing.access.decide import Actor
+from sharing.cases import casework
+from sharing.cases import pages as disclosure
+from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine, make_session_factory
-from sharing.keys import LocalKeyring
 from sharing.models import Agency, Area, Case
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 from tests.fixtures.cli import hub

@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.access import Actor
-from sharing.gate import decide_case, share_facts
+from sharing.access.decide import Actor
+from sharing.access.facts import decide_case, share_facts
+from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
 from sharing.models import Case, User
-from sharing.sealing import SealedValueError, personal_columns, unseal
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client

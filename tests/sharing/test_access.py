@@ -8,8 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sharing.access import CATEGORIES, Act, Actor, BreakGlassFacts, CaseFacts, ShareFacts, decide
-from sharing.policy import Grant, Policy
+from sharing.access.decide import (
+    CATEGORIES,
+    Act,
+    Actor,
+    BreakGlassFacts,
+    CaseFacts,
+    ShareFacts,
+    decide,
+)
+from sharing.protocols.policy import Grant, Policy
 from sharing.vocabulary import Priority, Role
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

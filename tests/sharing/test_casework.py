@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sharing import accounts, casework, disclosure
-from sharing.access import Actor
+from sharing import accounts
+from sharing.access.decide import Actor
+from sharing.cases import casework
+from sharing.cases import pages as disclosure
 from sharing.db import make_session_factory
 from sharing.models import Agency, Area, Case, Incident, Person, Ward
 from sharing.vocabulary import (

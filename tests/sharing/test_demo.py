@@ -14,7 +14,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from sharing.accounts import check_password_rules
-from sharing.blind_index import index_lengths
+from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.keys import LocalKeyring
+from sharing.crypto.sealing import personal_columns, unseal
 from sharing.db import make_engine, make_session_factory
 from sharing.demo import (
     DEMO_ACCOUNTS,
@@ -27,7 +29,6 @@ from sharing.demo import (
 )
 from sharing.demo.planner import Planner
 from sharing.formats import normalise_postcode
-from sharing.keys import LocalKeyring
 from sharing.models import (
     Action,
     Agency,
@@ -42,7 +43,6 @@ from sharing.models import (
     TriageChange,
     User,
 )
-from sharing.sealing import personal_columns, unseal
 from sharing.vocabulary import (
     ActionStatus,
     AgencyType,

@@ -7,14 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from sharing import disclosure, emergency, locks, protocol_records, shares
-from sharing.casework import CaseworkError, NotAllowed, NotFound, PurposeRequired
+from sharing.access.facts import decide_case
+from sharing.cases import emergency, locks, shares
+from sharing.cases import pages as disclosure
+from sharing.cases.casework import CaseworkError, NotAllowed, NotFound, PurposeRequired
+from sharing.cases.search import SearchQuery, search
+from sharing.crypto.sealing import unseal
 from sharing.demo.agreements import PROTOCOLS
-from sharing.gate import decide_case
 from sharing.models import Agency, Alert, Case, ProtocolRecord, Share, User
 from sharing.protocols import ProtocolInvalid
-from sharing.sealing import unseal
-from sharing.search import SearchQuery, search
+from sharing.protocols import records as protocol_records
 from sharing.vocabulary import AlertKind, CaseStatus, LockReason, Priority, ProtocolStatus, Role
 from tests.fixtures.demo import demo_actor
 

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sharing import casework
-from sharing.access import Actor
-from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing.access.decide import Actor
+from sharing.cases import casework
+from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
+from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
 from sharing.demo import build_demo
 from sharing.models import (
@@ -35,7 +36,6 @@ from sharing.risk.assessments import (
     record_assessment,
 )
 from sharing.risk.matrix import shipped
-from sharing.sealing import unseal
 from sharing.vocabulary import (
     AlertKind,
     AssessmentStage,

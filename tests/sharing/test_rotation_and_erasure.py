@@ -8,15 +8,17 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sharing import accounts, casework, disclosure
-from sharing.access import Actor
-from sharing.casework import NotAllowed
+from sharing import accounts
+from sharing.access.decide import Actor
+from sharing.cases import casework
+from sharing.cases import pages as disclosure
+from sharing.cases.casework import NotAllowed
+from sharing.cases.erasure import erase_case, erase_person
+from sharing.cases.search import SearchQuery, search
+from sharing.crypto.keys import LocalKeyring
+from sharing.crypto.rotation import key_status, rotate
 from sharing.db import make_session_factory
-from sharing.erasure import erase_case, erase_person
-from sharing.keys import LocalKeyring
 from sharing.models import Agency, Area, BlindIndex, DataKey, Person
-from sharing.rotation import key_status, rotate
-from sharing.search import SearchQuery, search
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)

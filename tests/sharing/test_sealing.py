@@ -17,12 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import accounts
-from sharing.access import CATEGORIES
-from sharing.blind_index import index_lengths
-from sharing.db import make_engine, make_session_factory
-from sharing.keys import KeyringError, LocalKeyring
-from sharing.models import Action, Agency, Area, Base, Case, DataKey, Incident, LockRequest, Person
-from sharing.sealing import (
+from sharing.access.decide import CATEGORIES
+from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.keys import KeyringError, LocalKeyring
+from sharing.crypto.sealing import (
     ErasedValue,
     IntegrityFailure,
     SealedValueError,
@@ -34,6 +32,8 @@ from sharing.sealing import (
     unseal_many,
     unseal_records,
 )
+from sharing.db import make_engine, make_session_factory
+from sharing.models import Action, Agency, Area, Base, Case, DataKey, Incident, LockRequest, Person
 from sharing.vocabulary import AgencyType, Role
 
 

@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sharing import accounts, casework
-from sharing.access import Actor
-from sharing.blind_index import index_lengths
+from sharing import accounts
+from sharing.access.decide import Actor
+from sharing.cases import casework
+from sharing.cases.search import SearchError, SearchQuery, search
+from sharing.crypto.blind_index import index_lengths
 from sharing.db import make_session_factory
 from sharing.models import Agency, Area, BlindIndex, Person
-from sharing.search import SearchError, SearchQuery, search
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -189,12 +190,12 @@ def test_too_many_matches_are_cut_and_the_user_asked_to_narrow(
     officer, _ = officers
     for given in ("Ann", "Bea", "Cy", "Di"):
         _case(session, officer, _victim("Common", given))
-    monkeypatch.setattr("sharing.search.MAX_RESULTS", 2)
-    monkeypatch.setattr("sharing.search.BATCH", 1)
+    monkeypatch.setattr("sharing.cases.search.MAX_RESULTS", 2)
+    monkeypatch.setattr("sharing.cases.search.BATCH", 1)
     outcome = search(session, officer, SearchQuery("surname", surname="Common"))
     assert outcome.truncated
     assert len(outcome.hits) == 2
-    monkeypatch.setattr("sharing.search.MAX_RESULTS", 10)
+    monkeypatch.setattr("sharing.cases.search.MAX_RESULTS", 10)
     everyone = search(session, officer, SearchQuery("surname", surname="Common"))
     assert not everyone.truncated
     assert len(everyone.hits) == 4
@@ -207,8 +208,8 @@ def test_a_bucket_read_a_row_at_a_time_finds_the_same(session, officers, monkeyp
     for given in ("Ann", "Bea", "Cy", "Di", "Ed"):
         _case(session, officer, _victim("Stream", given, postcode="LS1 4AP"), postcode="LS1 4AP")
     whole = find(session, officer, SearchQuery("postcode", postcode="LS1 4AP"))
-    monkeypatch.setattr("sharing.search.STREAM_ROWS", 1)
-    monkeypatch.setattr("sharing.search.FIRST_BATCH", 1)
+    monkeypatch.setattr("sharing.cases.search.STREAM_ROWS", 1)
+    monkeypatch.setattr("sharing.cases.search.FIRST_BATCH", 1)
     one_by_one = find(session, officer, SearchQuery("postcode", postcode="ls14ap"))
     assert one_by_one == whole
     assert sorted(h.matched for h in whole) == [

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sharing.audit.log import append
-from sharing.blind_index import index_lengths
+from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
-from sharing.keys import LocalKeyring
 from sharing.models import AuditEntry
 
 ORIGIN = "testshire.example/audit"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from sharing.keys import LocalKeyring
+from sharing.crypto.keys import LocalKeyring
 
 
 def test_a_new_key_store_holds_a_checkpoint_key_that_signs(keyring: LocalKeyring) -> None:

@@ -15,7 +15,7 @@ from sharing import accounts
 from sharing.audit import checkpoints, log, notes
 from sharing.audit.checkpoints import CheckpointError, cosign, make_checkpoint
 from sharing.audit.log import verify
-from sharing.keys import LocalKeyring
+from sharing.crypto.keys import LocalKeyring
 from sharing.models import Agency, Area, AuditCheckpoint, AuditCosignature, User
 from sharing.vocabulary import AgencyType, Role
 from tests.sharing.audit.conftest import ORIGIN, write_log

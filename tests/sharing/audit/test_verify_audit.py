@@ -28,9 +28,9 @@ from hub.migrate import upgrade
 from sharing.audit import checkpoints, merkle, notes, verify_audit
 from sharing.audit.export import build_export
 from sharing.audit.log import append, canonical, entry_values
-from sharing.blind_index import index_lengths
+from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine
-from sharing.keys import LocalKeyring
 from tests.sharing.audit.conftest import ORIGIN, write_log
 from tests.sharing.audit.test_checkpoints import _agency_with_dpo
 

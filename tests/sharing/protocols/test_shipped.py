@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import sharing.access
+import sharing.access.decide
 from sharing.protocols import (
     CATEGORIES,
     EMERGENCY_PURPOSE,
@@ -116,7 +116,7 @@ def test_emergency_protocol_has_one_break_glass_clause_without_a_share() -> None
 
 
 def test_protocol_categories_are_the_hubs_categories() -> None:
-    assert CATEGORIES == sharing.access.CATEGORIES
+    assert CATEGORIES == sharing.access.decide.CATEGORIES
 
 
 def test_the_readme_example_is_a_valid_protocol() -> None:

@@ -13,13 +13,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import blind_index
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.casework import NotAllowed, NotFound
+from sharing.cases.casework import NotAllowed, NotFound
+from sharing.crypto import blind_index
+from sharing.crypto.sealing import destroy_data_key
 from sharing.models import Case, Person
 from sharing.models.base import utcnow
-from sharing.sealing import destroy_data_key
 from sharing.vocabulary import Role
 
 

@@ -10,12 +10,12 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sharing.access import Act, Actor
+from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.casework import CaseworkError, NotAllowed, NotFound, get_case
+from sharing.cases.casework import CaseworkError, NotAllowed, NotFound, get_case
+from sharing.crypto.sealing import seal
 from sharing.models import Alert, Case, LockMember, LockRequest, User
 from sharing.models.base import utcnow
-from sharing.sealing import seal
 from sharing.vocabulary import AlertKind, LockReason, LockStatus, Role
 
 

@@ -1,6 +1,6 @@
 """Key-encryption keys and the providers that hold them.
 
-Personal values are encrypted with a data key per case and per person (``sharing.sealing``);
+Personal values are encrypted with a data key per case and per person (``sharing.crypto.sealing``);
 data keys are stored wrapped by a key-encryption key (KEK) that never leaves its provider.
 The provider also holds the hub's Ed25519 checkpoint key, which signs the audit log's tree
 heads (``sharing.audit.checkpoints``): it lives here, not in the database, so that whoever
@@ -111,7 +111,7 @@ class LocalKeyring:
     @classmethod
     def create(cls, path: Path, index_bits: dict[str, int]) -> LocalKeyring:
         """Make a new key store with KEK version 1 and the blind-index lengths (from
-        ``sharing.blind_index.index_lengths``); refuses to overwrite one."""
+        ``sharing.crypto.blind_index.index_lengths``); refuses to overwrite one."""
         if path.exists():
             raise KeyringError(f"key store {path} already exists; it is never overwritten")
         if not all(8 <= bits <= 32 for bits in index_bits.values()):

@@ -3,7 +3,7 @@ access to it — compiled by that agency's data protection officer.
 
 A DPO sees the audit log, not case content. Compiling a subject access report is the one
 exception, and an explicit act: it is recorded under the purpose "subject access request"
-before anything is decrypted, like every other disclosure (``sharing.disclosure``). It
+before anything is decrypted, like every other disclosure (``sharing.cases.pages``). It
 covers the person's record and the cases of the DPO's agency they are on. A locked case is
 named but not opened: its content is for its named users to review for the request.
 """
@@ -16,15 +16,15 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
-from sharing.casework import NotFound
-from sharing.disclosure import ERASED, readable
+from sharing.cases.casework import NotFound
+from sharing.cases.pages import ERASED, readable
+from sharing.cases.search import SearchQuery, people_matching, search_term
+from sharing.crypto.sealing import load_data_keys
 from sharing.models import Action, AuditEntry, Case, CaseParty, Incident, Person, Share
 from sharing.models.base import utcnow
-from sharing.sealing import load_data_keys
-from sharing.search import SearchQuery, people_matching, search_term
 
 #: The purpose every subject access act is recorded under.
 PURPOSE = "subject_access_request"

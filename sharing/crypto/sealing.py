@@ -1,7 +1,7 @@
 """The one way personal values are written to and read from sealed columns.
 
 Each case and each person has its own AES-256 data key, stored wrapped by a
-key-encryption key from the key provider (``sharing.keys``). A sealed value is::
+key-encryption key from the key provider (``sharing.crypto.keys``). A sealed value is::
 
     0x01 | data key id (8 bytes, big-endian) | nonce (12 bytes) | AES-256-GCM ciphertext and tag
 
@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import DeclarativeBase, Session, object_session
 
-from sharing.keys import KeyProvider, KeyringError
+from sharing.crypto.keys import KeyProvider, KeyringError
 from sharing.models.base import utcnow
 from sharing.models.keys import DataKey
 

@@ -14,13 +14,13 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing.access import Actor
+from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.casework import CaseworkError, NotAllowed, NotFound
+from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, ProtocolRecord, ProtocolSignature
 from sharing.models.base import utcnow
-from sharing.policy import AgencyRef, Policy
 from sharing.protocols import ProtocolDocument, parse_protocol
+from sharing.protocols.policy import AgencyRef, Policy
 from sharing.vocabulary import AlertKind, ProtocolStatus, Role
 
 #: Roles that manage protocols in the hub (import, suspend).

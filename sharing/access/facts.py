@@ -1,4 +1,4 @@
-"""Access decisions against the database: gathers the facts ``sharing.access.decide``
+"""Access decisions against the database: gathers the facts ``sharing.access.decide.decide``
 needs (the case, its lock, shares and break-glass, the active protocols) and asks it.
 
 The compiled policy is cached per database and rebuilt when any protocol changes status
@@ -16,11 +16,19 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from sharing.access import Act, Actor, BreakGlassFacts, CaseFacts, Decision, ShareFacts, decide
+from sharing.access.decide import (
+    Act,
+    Actor,
+    BreakGlassFacts,
+    CaseFacts,
+    Decision,
+    ShareFacts,
+    decide,
+)
 from sharing.models import Agency, BreakGlass, Case, LockMember, ProtocolRecord, Share, User
 from sharing.models.base import utcnow
-from sharing.policy import AgencyRef, Policy
 from sharing.protocols import parse_protocol
+from sharing.protocols.policy import AgencyRef, Policy
 from sharing.vocabulary import CaseStatus, ProtocolStatus
 
 _lock = threading.Lock()

@@ -34,10 +34,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sharing.crypto.keys import KeyProvider
+from sharing.crypto.sealing import provider_of
 from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
-from sharing.keys import KeyProvider
 from sharing.models import BlindIndex, Case, Person
-from sharing.sealing import provider_of
 
 FIELDS = ("surname", "surname_dob", "postcode", "phone", "uprn")
 #: Distinct values per bucket the sizing rule aims for.

@@ -1,6 +1,6 @@
 """The one path by which case data leaves the core.
 
-``disclose_case`` decides (``sharing.access``), then unseals only the values whose data
+``disclose_case`` decides (``sharing.access.decide``), then unseals only the values whose data
 category the decision allows, and returns them with the basis of each. Lists and counts
 carry no sealed values at all. No page, export or API reads sealed columns any other way.
 """
@@ -14,12 +14,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from sharing.access import Act, Actor, Decision
+from sharing.access.decide import Act, Actor, Decision
+from sharing.access.facts import decide_case, share_facts
 from sharing.audit import acts
-from sharing.casework import NotAllowed, NotFound, PurposeRequired
-from sharing.gate import decide_case, share_facts
-from sharing.models import Action, Case, CaseParty, Incident, LockMember, Person, User
-from sharing.sealing import (
+from sharing.cases.casework import NotAllowed, NotFound, PurposeRequired
+from sharing.crypto.sealing import (
     ErasedValue,
     SealedValueError,
     load_data_keys,
@@ -27,6 +26,7 @@ from sharing.sealing import (
     unseal_many,
     unseal_records,
 )
+from sharing.models import Action, Case, CaseParty, Incident, LockMember, Person, User
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
 PAGE_SIZE = 25

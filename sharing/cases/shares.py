@@ -9,10 +9,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from sharing.access import Act, Actor
+from sharing.access.decide import Act, Actor
+from sharing.access.facts import policy
 from sharing.audit import acts
-from sharing.casework import CaseworkError, NotAllowed, get_case
-from sharing.gate import policy
+from sharing.cases.casework import CaseworkError, NotAllowed, get_case
 from sharing.models import Agency, Case, ProtocolRecord, Share
 from sharing.models.base import utcnow
 from sharing.vocabulary import ProtocolStatus, ShareOrigin

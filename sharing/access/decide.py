@@ -1,8 +1,8 @@
 """Access decisions: who may see or work which case, which data categories, and why.
 
 Deny by default. ``decide`` is a pure function of the actor, facts about the case, the
-stated purpose, the active protocols (``sharing.policy``), the case's shares and any
-break-glass, so it is fast and testable on its own; ``sharing.gate`` gathers those facts
+stated purpose, the active protocols (``sharing.protocols.policy``), the case's shares and any
+break-glass, so it is fast and testable on its own; ``sharing.access.facts`` gathers those facts
 from the database. Every allowed category names its basis: own agency and role, or
 protocol, version, clause, purpose and share, or break-glass.
 
@@ -24,7 +24,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sharing.models import User
-from sharing.policy import Policy
+from sharing.protocols.policy import Policy
 from sharing.vocabulary import CATEGORIES, Priority, Role
 
 #: Roles that work their own agency's cases.

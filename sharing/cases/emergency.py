@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.access import Actor
+from sharing.access.decide import Actor
+from sharing.access.facts import policy
 from sharing.audit import acts
-from sharing.casework import CaseworkError, NotAllowed, NotFound
-from sharing.gate import policy
+from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
+from sharing.crypto.sealing import seal
 from sharing.models import Agency, Alert, BreakGlass, Case, User
 from sharing.models.base import utcnow
-from sharing.sealing import seal
 from sharing.vocabulary import AlertKind, Role
 
 DEFAULT_HOURS = 4

@@ -1,10 +1,10 @@
 """Exact search on encrypted values: by surname, surname and date of birth, postcode,
 phone number or UPRN.
 
-The blind index (``sharing.blind_index``) gives candidate records in the searched value's
+The blind index (``sharing.crypto.blind_index``) gives candidate records in the searched value's
 bucket, within the agencies whose cases the user may see; each candidate is decrypted and
 compared with the normalised search value, and only exact matches are returned. Results
-name cases (through ``sharing.disclosure``'s rules), never more than the user may see.
+name cases (through ``sharing.cases.pages``'s rules), never more than the user may see.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import Any, TypeAlias, TypeVar
 from sqlalchemy import Result, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from sharing import blind_index
-from sharing.access import Actor
+from sharing.access.decide import Actor
+from sharing.access.facts import visible_own_cases
 from sharing.audit import acts
-from sharing.gate import visible_own_cases
+from sharing.crypto import blind_index
+from sharing.crypto.sealing import RowOpener, provider_of
 from sharing.models import Agency, BlindIndex, Case, CaseParty, DataKey, Person
-from sharing.sealing import RowOpener, provider_of
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
 
 KINDS = {

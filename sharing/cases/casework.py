@@ -1,7 +1,7 @@
 """Recording casework: opening cases, adding incidents and actions, closing cases.
 
 Each function checks its input again (the web forms check first, for the user), asks
-``sharing.access`` whether the actor may act, writes, and flushes. The caller commits.
+``sharing.access.decide`` whether the actor may act, writes, and flushes. The caller commits.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing import blind_index
-from sharing.access import Act, Actor
+from sharing.access.decide import Act, Actor
+from sharing.access.facts import decide_case
 from sharing.audit import acts
+from sharing.crypto import blind_index
+from sharing.crypto.sealing import seal, seal_many
 from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
-from sharing.gate import decide_case
 from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
 from sharing.models.base import utcnow
 from sharing.risk.escalation import escalate
-from sharing.sealing import seal, seal_many
 from sharing.vocabulary import (
     ActionKind,
     CaseCategory,

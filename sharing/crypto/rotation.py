@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing.audit import acts
-from sharing.keys import KeyProvider
+from sharing.crypto.keys import KeyProvider
+from sharing.crypto.sealing import wrap_context
 from sharing.models import DataKey
-from sharing.sealing import wrap_context
 
 
 @dataclass(frozen=True)

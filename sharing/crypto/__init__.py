@@ -1,0 +1,1 @@
+"""Keys and providers, sealing values, blind indexes, rotation."""
