@@ -21,12 +21,12 @@ from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
 from sharing import accounts
 from sharing.access.decide import Actor
-from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
 from sharing.cases.erasure import erase_case
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import KeyringError, LocalKeyring
 from sharing.crypto.rotation import key_status, rotate
 from sharing.demo import DemoError, build_demo
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Case
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
@@ -337,7 +337,7 @@ def protocols_import(file: Path, dpo_email: str) -> None:
             for problem in e.problems:
                 click.echo(str(problem))
             raise click.ClickException("the file was not imported") from None
-        except (NotAllowed, CaseworkError) as e:
+        except (NotAllowed, InputError) as e:
             raise click.ClickException(str(e)) from None
         session.commit()
         click.echo(

@@ -34,8 +34,7 @@ from hub.forms import (
 from hub.guard import require_roles
 from hub.search import SearchForm, query_of
 from sharing.audit import acts, checkpoints, notes, subject_access, trail
-from sharing.cases.casework import NotFound
-from sharing.cases.search import SearchError
+from sharing.errors import InputError, NotFound
 from sharing.models import Agency, Case, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
 
@@ -145,7 +144,7 @@ def find_subject() -> tuple[str, int]:
     if form.validate_on_submit():
         try:
             candidates = subject_access.find_people(db(), current_user.actor, query_of(form))
-        except SearchError as e:
+        except InputError as e:
             field = form.field_by_name(e.field) or form.kind
             field.errors = [*field.errors, e.message]  # type: ignore[list-item]
     status = 400 if form.errors else 200

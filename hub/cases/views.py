@@ -25,8 +25,8 @@ from hub.guard import require_roles
 from sharing.access.decide import Act
 from sharing.cases import casework, erasure, shares
 from sharing.cases import pages as disclosure
-from sharing.cases.casework import CaseworkError, NotAllowed, NotFound, PurposeRequired
-from sharing.cases.search import SearchError, SearchHit, SearchQuery, search
+from sharing.cases.search import SearchHit, SearchQuery, search
+from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Agency, Case, LockRequest, Ward
 from sharing.risk.disclose import case_risk
 from sharing.risk.known import known_to_others
@@ -63,7 +63,7 @@ def _officers() -> list[tuple[str, str]]:
     return [(str(u.id), u.display_name) for u in disclosure.officers(db(), current_user.actor)]
 
 
-def _refused(form: HubForm, error: CaseworkError) -> None:
+def _refused(form: HubForm, error: InputError) -> None:
     """Show the core's refusal on the field it names (or the first field)."""
     field = form.field_by_name(error.field) or next(iter(form))
     field.errors = [*field.errors, error.message]  # type: ignore[list-item]
@@ -113,7 +113,7 @@ def new() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             case = casework.open_case(db(), current_user.actor, _case_input(form))
-        except CaseworkError as e:
+        except InputError as e:
             _refused(form, e)
         else:
             flash(f"Case {case.reference} opened.", "success")
@@ -149,7 +149,7 @@ def _already_known(person: PersonForm) -> tuple[list[SearchHit], str]:
             hits.update(
                 ((h.case_id, h.matched), h) for h in search(db(), current_user.actor, query).hits
             )
-        except SearchError as e:
+        except InputError as e:
             problems.append(e.message)
     return sorted(hits.values(), key=lambda h: h.reference), ". ".join(problems)
 
@@ -361,7 +361,7 @@ def _record(
     if form.validate_on_submit():
         try:
             record()
-        except CaseworkError as e:
+        except InputError as e:
             _refused(form, e)
         else:
             flash(done, "success")

@@ -12,8 +12,8 @@ from hub.database import db
 from hub.forms import HubForm
 from hub.guard import require_roles
 from sharing.cases import emergency
-from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
 from sharing.cases.pages import readable
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import BreakGlass
 
 bp = Blueprint("emergency", __name__, url_prefix="/emergency")
@@ -64,7 +64,7 @@ def break_glass() -> Response | tuple[str, int]:
             ]
         except NotAllowed as e:
             form.reference.errors = [f"Emergency access refused: {e}"]
-        except CaseworkError as e:
+        except InputError as e:
             (form.reason if e.field == "reason" else form.reference).errors = [e.message]
         else:
             flash(
@@ -110,7 +110,7 @@ def review(glass_id: int) -> Response | tuple[str, int]:
             emergency.review(db(), current_user.actor, glass_id, form.note.data or "")
         except NotAllowed as e:
             form.note.errors = [str(e).capitalize()]  # type: ignore[assignment]
-        except CaseworkError as e:
+        except InputError as e:
             form.note.errors = [e.message]  # type: ignore[assignment]
         else:
             flash("Review recorded.", "success")

@@ -14,8 +14,8 @@ from hub.database import db
 from hub.forms import EnumSelectField, HubForm
 from hub.guard import require_roles
 from sharing.cases import locks
-from sharing.cases.casework import CaseworkError, NotAllowed
 from sharing.cases.pages import readable
+from sharing.errors import InputError, NotAllowed
 from sharing.models import Case, User
 from sharing.vocabulary import LockReason
 
@@ -53,7 +53,7 @@ def request_lock(case_id: int) -> Response | tuple[str, int]:
                 form.note.data or "",
                 unlock=locked,
             )
-        except CaseworkError as e:
+        except InputError as e:
             field = form.note if e.field == "note" else form.reason
             field.errors = [*field.errors, e.message]  # type: ignore[list-item]
         else:
@@ -107,7 +107,7 @@ def decide(request_id: int) -> Response | tuple[str, int]:
             )
         except NotAllowed as e:
             form.note.errors = [str(e).capitalize()]  # type: ignore[assignment]
-        except CaseworkError as e:
+        except InputError as e:
             form.note.errors = [e.message]  # type: ignore[assignment]
         else:
             flash(

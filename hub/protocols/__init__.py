@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 from hub.database import db
 from hub.forms import HubForm
 from hub.guard import require_roles
-from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, ProtocolRecord
 from sharing.protocols import ProtocolInvalid
 from sharing.protocols import records as protocol_records
@@ -94,8 +94,8 @@ def _act(protocol_id: int, act, done: str) -> Response | tuple[str, int]:  # typ
         record = act(db(), current_user.actor, protocol_id)
     except NotFound:
         abort(404)
-    except (NotAllowed, CaseworkError) as e:
-        message = e.message if isinstance(e, CaseworkError) else f"You cannot do this: {e}"
+    except (NotAllowed, InputError) as e:
+        message = e.message if isinstance(e, InputError) else f"You cannot do this: {e}"
         return render_template(
             "errors/error.html", title="That could not be done", paragraphs=[message]
         ), 403
@@ -127,7 +127,7 @@ def import_protocol() -> Response | tuple[str, int]:
             form.text.errors = [
                 f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}: nothing was imported"
             ]
-        except CaseworkError as e:
+        except InputError as e:
             form.text.errors = [e.message]
         else:
             flash("Imported as a draft. Each party's signatory now signs it here.", "success")

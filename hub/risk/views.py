@@ -21,8 +21,8 @@ from hub.risk.forms import (
     field_of,
     step_of,
 )
-from sharing.cases.casework import CaseworkError
 from sharing.cases.pages import CaseView
+from sharing.errors import InputError
 from sharing.models import Case
 from sharing.risk import assessments, disclose
 from sharing.risk.matrix import Matrices, Matrix
@@ -76,7 +76,7 @@ def assess(case_id: int) -> Response | tuple[str, int]:
         )
     except assessments.AssessmentError as e:
         return _step(case, matrix, people, draft, "check", e.problems), 400
-    except CaseworkError as e:
+    except InputError as e:
         return _step(case, matrix, people, draft, "check", [(e.field, e.message)]), 400
     message = f"Risk assessment saved: {saved.band.label.lower()} risk (score {saved.score})."
     if saved.band is RiskBand.HIGH:
@@ -160,7 +160,7 @@ def triage(case_id: int) -> Response | tuple[str, int]:
                 triage=form.triage.data,
                 reason=form.reason.data or "",
             )
-        except CaseworkError as e:
+        except InputError as e:
             target = form.field_by_name(e.field) or form.priority
             target.errors = [*target.errors, e.message]  # type: ignore[list-item]
         else:
@@ -184,7 +184,7 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
             assessments.record_consideration(
                 db(), current_user.actor, case.id, escalation_id, form.note.data or ""
             )
-        except CaseworkError as e:
+        except InputError as e:
             if e.field == "escalation":
                 abort(404)
             form.note.errors = [*form.note.errors, e.message]  # type: ignore[list-item]

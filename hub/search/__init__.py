@@ -9,7 +9,8 @@ from wtforms import StringField
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
-from sharing.cases.search import KINDS, SearchError, SearchQuery, search
+from sharing.cases.search import KINDS, SearchQuery, search
+from sharing.errors import InputError
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 require_roles(bp, "case_officer", "manager")
@@ -47,7 +48,7 @@ def search_page() -> tuple[str, int]:
     if form.validate_on_submit():
         try:
             outcome = search(db(), current_user.actor, query_of(form))
-        except SearchError as e:
+        except InputError as e:
             field = form.field_by_name(e.field) or form.kind
             field.errors = [*field.errors, e.message]  # type: ignore[list-item]
     status = 400 if form.errors else 200

@@ -14,7 +14,7 @@ from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
 from sharing.cases import shares
-from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, ProtocolRecord
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import ProtocolStatus
@@ -80,7 +80,7 @@ def new(case_id: int) -> Response | tuple[str, int]:
                     purpose=purpose,
                     until=form.until.data,
                 )
-            except CaseworkError as e:
+            except InputError as e:
                 field = {
                     "agency_id": form.agency,
                     "protocol_id": form.protocol_purpose,
@@ -104,7 +104,7 @@ def new(case_id: int) -> Response | tuple[str, int]:
 def revoke(share_id: int) -> Response:
     try:
         share = shares.revoke_share(db(), current_user.actor, share_id)
-    except (CaseworkError, NotFound):
+    except (InputError, NotFound):
         abort(404)
     except NotAllowed:
         abort(403)

@@ -164,7 +164,7 @@ def _values(
     }
 
 
-def _seal(frontier: Frontier, values: dict[str, Any]) -> None:
+def _add_leaf(frontier: Frontier, values: dict[str, Any]) -> None:
     """Add an entry's leaf to the tree; record its leaf and the subtrees it completes."""
     ordered: list[Value] = [values[name] for name in FIELDS]
     ordered[1] = at_text(values["at"])
@@ -204,7 +204,7 @@ def append(
         at=at,
     )
     frontier = frontier_of(tree)
-    _seal(frontier, values)
+    _add_leaf(frontier, values)
     store(session, frontier)
     entry = AuditEntry(**values)
     session.add(entry)
@@ -222,7 +222,7 @@ def append_many(session: Session, acts: Iterable[Mapping[str, Any]], chunk: int 
         values = []
         for act in rows:
             row = _values(frontier.size, **act)
-            _seal(frontier, row)
+            _add_leaf(frontier, row)
             values.append(row)
         session.execute(insert(AuditEntry), values)
         added += len(values)

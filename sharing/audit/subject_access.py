@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, selectinload
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
-from sharing.cases.casework import NotFound
 from sharing.cases.pages import ERASED, readable
 from sharing.cases.search import SearchQuery, people_matching, search_term
 from sharing.crypto.sealing import load_data_keys
+from sharing.errors import NotFound
 from sharing.models import Action, AuditEntry, Case, CaseParty, Incident, Person, Share
 from sharing.models.base import utcnow
 
@@ -60,7 +60,7 @@ def _require_dpo(session: Session, actor: Actor, action: acts.Action) -> None:
 
 def find_people(session: Session, actor: Actor, query: SearchQuery) -> list[Candidate]:
     """People of the DPO's agency matching the requester's details exactly
-    (SearchError, naming the field, for details that cannot be searched)."""
+    (InputError, naming the field, for details that cannot be searched)."""
     field, value = search_term(query)
     _require_dpo(session, actor, acts.Action.SUBJECT_ACCESS_SEARCH)
     matched = people_matching(session, field, value, [actor.agency_id], MAX_CANDIDATES)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.cases.casework import NotAllowed
+from sharing.errors import NotAllowed
 from sharing.models import Agency, AuditEntry, BreakGlass, Case, CaseParty, Person, User
 from sharing.vocabulary import Role
 

@@ -17,6 +17,7 @@ from sharing.access.facts import decide_case
 from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal, seal_many
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
 from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
 from sharing.models.base import utcnow
@@ -41,31 +42,6 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 EARLIEST_INCIDENT = datetime(1990, 1, 1, tzinfo=UTC)
 #: Cases are reviewed at least monthly (procedure 3.11).
 REVIEW_INTERVAL = timedelta(days=28)
-
-
-class CaseworkError(ValueError):
-    """Input the core refuses; ``field`` names the form field it is about."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-class NotFound(LookupError):
-    """The case does not exist, or the actor may not know that it does."""
-
-
-class NotAllowed(PermissionError):
-    """The actor may know the case exists but not do this to it."""
-
-
-class PurposeRequired(NotAllowed):
-    """A partner must say why they are opening the case: one of ``purposes``."""
-
-    def __init__(self, purposes: list[str]) -> None:
-        super().__init__("state the purpose of your access")
-        self.purposes = purposes
 
 
 @dataclass
@@ -123,9 +99,9 @@ class ActionInput:
 def _text(field_name: str, value: str, *, limit: int = MAX_TEXT, required: str = "") -> str:
     value = value.strip()
     if required and not value:
-        raise CaseworkError(field_name, required)
+        raise InputError(field_name, required)
     if len(value) > limit:
-        raise CaseworkError(
+        raise InputError(
             field_name, f"Must be {limit:,} characters or fewer (you entered {len(value):,})"
         )
     return value
@@ -160,13 +136,13 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
     officer_id = data.officer_id or actor.user_id
     officer = session.get(User, officer_id)
     if officer is None or officer.agency_id != agency.id or not officer.active:
-        raise CaseworkError("officer_id", "Choose a case officer from your agency")
+        raise InputError("officer_id", "Choose a case officer from your agency")
     if data.ward_id is not None:
         ward = session.get(Ward, data.ward_id)
         if ward is None or ward.area_id != agency.area_id:
-            raise CaseworkError("ward_id", "Choose a ward in your area")
+            raise InputError("ward_id", "Choose a ward in your area")
     if data.hate_motivated and data.protected_characteristic is None:
-        raise CaseworkError(
+        raise InputError(
             "protected_characteristic",
             "Select the protected characteristic the hate incident is about",
         )
@@ -215,7 +191,7 @@ def _postcode(field_name: str, value: str) -> str | None:
         return None
     postcode = normalise_postcode(value)
     if postcode is None:
-        raise CaseworkError(field_name, "Enter a real postcode, like NG1 5AB")
+        raise InputError(field_name, "Enter a real postcode, like NG1 5AB")
     return postcode
 
 
@@ -224,7 +200,7 @@ def _uprn(field_name: str, value: str) -> str | None:
         return None
     uprn = normalise_uprn(value)
     if uprn is None:
-        raise CaseworkError(field_name, "A UPRN is a number of up to 12 digits")
+        raise InputError(field_name, "A UPRN is a number of up to 12 digits")
     return uprn
 
 
@@ -236,18 +212,18 @@ def add_party(
     family = _text(p + "family_name", data.family_name, limit=MAX_LINE)
     given = _text(p + "given_names", data.given_names, limit=MAX_LINE)
     if not family and not given:
-        raise CaseworkError(p + "family_name", "Enter the person's name, or leave the section out")
+        raise InputError(p + "family_name", "Enter the person's name, or leave the section out")
     now = now or utcnow()
     if data.date_of_birth and data.date_of_birth > now.date():
-        raise CaseworkError(p + "date_of_birth", "Date of birth must be in the past")
+        raise InputError(p + "date_of_birth", "Date of birth must be in the past")
     phone = None
     if data.phone.strip():
         phone = normalise_phone(data.phone)
         if phone is None:
-            raise CaseworkError(p + "phone", "Enter a phone number, like 07700 900 982")
+            raise InputError(p + "phone", "Enter a phone number, like 07700 900 982")
     email = _text(p + "email", data.email, limit=254)
     if email and "@" not in email:
-        raise CaseworkError(
+        raise InputError(
             p + "email", "Enter an e-mail address in the correct format, like name@example.org"
         )
     address = _text(p + "address", data.address, limit=MAX_LINE * 3)
@@ -290,19 +266,19 @@ def add_incident(
     case = get_case(session, actor, case_id, Act.RECORD)
     now = now or utcnow()
     if data.occurred_at.tzinfo is None:
-        raise CaseworkError("occurred_at", "Enter the date and time the incident happened")
+        raise InputError("occurred_at", "Enter the date and time the incident happened")
     if data.occurred_at > now + FUTURE_TOLERANCE:
-        raise CaseworkError("occurred_at", "The date of the incident must be today or in the past")
+        raise InputError("occurred_at", "The date of the incident must be today or in the past")
     if data.occurred_at < EARLIEST_INCIDENT:
-        raise CaseworkError("occurred_at", "The date of the incident must be after 1 January 1990")
+        raise InputError("occurred_at", "The date of the incident must be after 1 January 1990")
     if data.reported_by_id is not None and data.reported_by_id not in {
         p.person_id for p in case.parties
     }:
-        raise CaseworkError("reported_by_id", "Choose who reported it from the people on the case")
+        raise InputError("reported_by_id", "Choose who reported it from the people on the case")
     received_by = data.received_by_agency_id or actor.agency_id
     agency = session.get(Agency, received_by)
     if agency is None or agency.area_id != case.agency.area_id:
-        raise CaseworkError("received_by_agency_id", "Choose an agency in the partnership")
+        raise InputError("received_by_agency_id", "Choose an agency in the partnership")
     incident = Incident(
         case=case,
         occurred_at=data.occurred_at,
@@ -322,7 +298,7 @@ def add_incident(
     seal(incident, "place", _text("place", data.place, limit=MAX_LINE))
     crime_reference = _text("crime_reference", data.crime_reference, limit=40)
     if crime_reference and not data.reported_to_police:
-        raise CaseworkError(
+        raise InputError(
             "crime_reference",
             "A crime reference is only given for incidents reported to the police",
         )
@@ -356,15 +332,15 @@ def add_action(
     owner_agency_id = data.owner_agency_id or actor.agency_id
     agency = session.get(Agency, owner_agency_id)
     if agency is None or agency.area_id != case.agency.area_id:
-        raise CaseworkError("owner_agency_id", "Choose an agency in the partnership")
+        raise InputError("owner_agency_id", "Choose an agency in the partnership")
     if data.owner_user_id is not None:
         owner = session.get(User, data.owner_user_id)
         if owner is None or owner.agency_id != owner_agency_id:
-            raise CaseworkError(
+            raise InputError(
                 "owner_user_id", "Choose a person from the agency that owns the action"
             )
     if data.due_on is not None and not (today <= data.due_on <= today + timedelta(days=730)):
-        raise CaseworkError("due_on", "The due date must be today or later, and within two years")
+        raise InputError("due_on", "The due date must be today or later, and within two years")
     action = Action(
         case=case,
         kind=data.kind,
@@ -396,7 +372,7 @@ def close_case(
     """Close a case with one of the procedure's reasons."""
     case = get_case(session, actor, case_id, Act.CLOSE)
     if case.status is CaseStatus.CLOSED:
-        raise CaseworkError("reason", "This case is already closed")
+        raise InputError("reason", "This case is already closed")
     case.status = CaseStatus.CLOSED
     case.closure_reason = reason
     case.closed_at = now or utcnow()

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from sharing.access.decide import Actor
 from sharing.access.facts import policy
 from sharing.audit import acts
-from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
 from sharing.crypto.sealing import seal
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, BreakGlass, Case, User
 from sharing.models.base import utcnow
 from sharing.vocabulary import AlertKind, Role
@@ -34,7 +34,7 @@ def break_glass(
     """Open emergency access to the case with ``reference``."""
     now = now or utcnow()
     if len(reason.strip()) < MIN_REASON:
-        raise CaseworkError(
+        raise InputError(
             "reason",
             f"Say what the risk to life is and why you need the case now (at least {MIN_REASON} characters)",
         )
@@ -50,7 +50,7 @@ def break_glass(
         )
         raise NotFound(reference)
     if case.agency_id == actor.agency_id:
-        raise CaseworkError(
+        raise InputError(
             "reference", "This is your own agency's case: open it from your case list"
         )
     grant = next(
@@ -137,9 +137,9 @@ def review(
         raise NotAllowed(refusal)
     assert glass is not None  # noqa: S101 - refused above when missing
     if glass.reviewed_at is not None:
-        raise CaseworkError("note", "This emergency access has already been reviewed")
+        raise InputError("note", "This emergency access has already been reviewed")
     if len(note.strip()) < 10:
-        raise CaseworkError("note", "Record what the review found (at least 10 characters)")
+        raise InputError("note", "Record what the review found (at least 10 characters)")
     glass.reviewed_at = now or utcnow()
     glass.reviewed_by_id = actor.user_id
     seal(glass, "review_note", note.strip())

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.cases.casework import NotAllowed, NotFound
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import destroy_data_key
+from sharing.errors import NotAllowed, NotFound
 from sharing.models import Case, Person
 from sharing.models.base import utcnow
 from sharing.vocabulary import Role

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases.casework import CaseworkError, NotAllowed, NotFound, get_case
+from sharing.cases.casework import get_case
 from sharing.crypto.sealing import seal
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Alert, Case, LockMember, LockRequest, User
 from sharing.models.base import utcnow
 from sharing.vocabulary import AlertKind, LockReason, LockStatus, Role
@@ -31,20 +32,20 @@ def request_lock(
     """The case officer asks for the case to be locked (with a reason) or unlocked."""
     case = get_case(session, actor, case_id, Act.RECORD)
     if case.locked != unlock:
-        raise CaseworkError(
+        raise InputError(
             "reason", "This case is already unlocked" if unlock else "This case is already locked"
         )
     if not unlock and reason is None:
-        raise CaseworkError("reason", "Choose why the case should be locked")
+        raise InputError("reason", "Choose why the case should be locked")
     if len(note.strip()) < 10:
-        raise CaseworkError("note", "Explain the request for your manager (at least 10 characters)")
+        raise InputError("note", "Explain the request for your manager (at least 10 characters)")
     pending = session.scalar(
         select(LockRequest).where(
             LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
         )
     )
     if pending is not None:
-        raise CaseworkError("reason", "A request for this case is already waiting for a manager")
+        raise InputError("reason", "A request for this case is already waiting for a manager")
     request = LockRequest(
         case=case,
         reason=reason or LockReason.SENSITIVE,
@@ -100,7 +101,7 @@ def decide_lock(
         raise NotAllowed(refusal)
     assert request is not None  # noqa: S101 - refused above when missing
     if request.status is not LockStatus.REQUESTED:
-        raise CaseworkError("decision", "This request has already been decided")
+        raise InputError("decision", "This request has already been decided")
     request.status = LockStatus.APPROVED if approve else LockStatus.REFUSED
     request.decided_by_id = actor.user_id
     request.decided_at = now or utcnow()
@@ -134,7 +135,7 @@ def _apply(
     for user_id in dict.fromkeys([case.officer_id, actor.user_id, *members]):
         user = session.get(User, user_id)
         if user is None or user.agency_id != case.agency_id:
-            raise CaseworkError("members", "Name only people of your own agency")
+            raise InputError("members", "Name only people of your own agency")
         session.add(LockMember(case_id=case.id, user_id=user_id, named_by_id=actor.user_id))
 
 

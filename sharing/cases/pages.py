@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, selectinload
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import decide_case, share_facts
 from sharing.audit import acts
-from sharing.cases.casework import NotAllowed, NotFound, PurposeRequired
 from sharing.crypto.sealing import (
     ErasedValue,
     SealedValueError,
@@ -26,6 +25,7 @@ from sharing.crypto.sealing import (
     unseal_many,
     unseal_records,
 )
+from sharing.errors import NotAllowed, NotFound, PurposeRequired
 from sharing.models import Action, Case, CaseParty, Incident, LockMember, Person, User
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 

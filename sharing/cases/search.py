@@ -25,6 +25,7 @@ from sharing.access.facts import visible_own_cases
 from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import RowOpener, provider_of
+from sharing.errors import InputError
 from sharing.models import Agency, BlindIndex, Case, CaseParty, DataKey, Person
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
 
@@ -40,15 +41,6 @@ MAX_RESULTS = 50
 T = TypeVar("T")
 #: A row of any columns.
 AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
-
-
-class SearchError(ValueError):
-    """Search input that cannot be searched for; ``field`` names the form field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -78,32 +70,32 @@ class SearchHit:
 
 
 def search_term(query: SearchQuery) -> tuple[str, str]:
-    """The index field and normalised value to search for, or SearchError saying what
+    """The index field and normalised value to search for, or InputError saying what
     is wrong with the input."""
     if query.kind not in KINDS:
-        raise SearchError("kind", "Choose what to search by")
+        raise InputError("kind", "Choose what to search by")
     if query.kind in ("surname", "surname_dob"):
         name = blind_index.normalise_name(query.surname) or ""
         if not name:
-            raise SearchError("surname", "Enter a surname")
+            raise InputError("surname", "Enter a surname")
         if len(name) < MIN_SURNAME:
-            raise SearchError(
+            raise InputError(
                 "surname",
                 f"Enter at least {MIN_SURNAME} letters of the surname: search finds exact surnames only",
             )
         if query.kind == "surname":
             return "surname", name
         if query.date_of_birth is None:
-            raise SearchError("date_of_birth", "Enter a date of birth")
+            raise InputError("date_of_birth", "Enter a date of birth")
         return "surname_dob", f"{name}|{query.date_of_birth.isoformat()}"
     raw = getattr(query, query.kind).strip()
     if not raw:
-        raise SearchError(
+        raise InputError(
             query.kind, f"Enter a {KINDS[query.kind].lower() if query.kind != 'uprn' else 'UPRN'}"
         )
     value = blind_index.normalise(query.kind, raw)
     if value is None:
-        raise SearchError(query.kind, _FORMAT_HELP[query.kind])
+        raise InputError(query.kind, _FORMAT_HELP[query.kind])
     return query.kind, value
 
 

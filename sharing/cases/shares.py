@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import policy
 from sharing.audit import acts
-from sharing.cases.casework import CaseworkError, NotAllowed, get_case
+from sharing.cases.casework import get_case
+from sharing.errors import InputError, NotAllowed
 from sharing.models import Agency, Case, ProtocolRecord, Share
 from sharing.models.base import utcnow
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
@@ -47,29 +48,29 @@ def share_case(
         raise NotAllowed(reason)
     agency = session.get(Agency, agency_id)
     if agency is None or agency.id == case.agency_id or agency.area_id != case.agency.area_id:
-        raise CaseworkError("agency_id", "Choose a partner agency to share with")
+        raise InputError("agency_id", "Choose a partner agency to share with")
     protocol = session.get(ProtocolRecord, protocol_id)
     if protocol is None:
-        raise CaseworkError("protocol_id", "Choose a protocol")
+        raise InputError("protocol_id", "Choose a protocol")
     if (
         protocol.status is not ProtocolStatus.ACTIVE
         or not protocol.start_on <= today <= protocol.end_on
     ):
         state = "has expired" if today > protocol.end_on else f"is {protocol.status.label.lower()}"
-        raise CaseworkError(
+        raise InputError(
             "protocol_id",
             f"{protocol.title} (version {protocol.version}) {state}: share only under an active protocol",
         )
     grants = [g for g in policy(session).grants(agency.id, purpose) if g.protocol_id == protocol.id]
     if not grants:
-        raise CaseworkError(
+        raise InputError(
             "agency_id",
             f"{agency.name} is not a party that may receive case data for {purpose} under {protocol.title}",
         )
     if until < today:
-        raise CaseworkError("until", "The share must last until today or later")
+        raise InputError("until", "The share must last until today or later")
     if until > protocol.end_on:
-        raise CaseworkError(
+        raise InputError(
             "until",
             f"The share cannot outlast the protocol, which ends on {protocol.end_on.isoformat()}",
         )
@@ -105,7 +106,7 @@ def revoke_share(
     """End a share at once (its access stops with it)."""
     share = session.get(Share, share_id)
     if share is None:
-        raise CaseworkError("share", "That share does not exist")
+        raise InputError("share", "That share does not exist")
     get_case(session, actor, share.case_id, Act.RECORD)
     if share.revoked_at is None:
         share.revoked_at = now or utcnow()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, ProtocolRecord, ProtocolSignature
 from sharing.models.base import utcnow
 from sharing.protocols import ProtocolDocument, parse_protocol
@@ -48,7 +48,7 @@ def import_protocol(
         select(func.max(ProtocolRecord.version)).where(ProtocolRecord.key == parsed.id)
     )
     if latest is not None and parsed.version <= latest:
-        raise CaseworkError(
+        raise InputError(
             "file",
             f"{parsed.id} version {parsed.version} is not newer than version {latest}, already in the hub",
         )
@@ -113,7 +113,7 @@ def sign(
     if record is None:
         raise NotFound(protocol_id)
     if record.status not in (ProtocolStatus.DRAFT, ProtocolStatus.AWAITING_SIGNATURES):
-        raise CaseworkError(
+        raise InputError(
             "sign", f"This protocol is {record.status.label.lower()}: it can no longer be signed"
         )
     signers = party_agencies(session, record)
@@ -134,7 +134,7 @@ def sign(
             f"your agency's signatory for this protocol is its {signers[actor.agency_id].label.lower()}",
         )
     if any(s.agency_id == actor.agency_id for s in record.signatures):
-        raise CaseworkError("sign", "Your agency has already signed this protocol")
+        raise InputError("sign", "Your agency has already signed this protocol")
     now = now or utcnow()
     record.signatures.append(
         ProtocolSignature(agency_id=actor.agency_id, signed_by_id=actor.user_id, signed_at=now)
@@ -189,7 +189,7 @@ def suspend(
             "only the data protection officer of a party agency suspends a protocol",
         )
     if record.status is not ProtocolStatus.ACTIVE:
-        raise CaseworkError(
+        raise InputError(
             "suspend",
             f"Only an active protocol can be suspended; this one is {record.status.label.lower()}",
         )

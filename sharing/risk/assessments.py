@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases.casework import CaseworkError, get_case
+from sharing.cases.casework import get_case
 from sharing.crypto.sealing import seal
+from sharing.errors import InputError
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
 from sharing.models.base import utcnow
 from sharing.risk.acts import audit
@@ -40,7 +41,7 @@ ASSESSED_ROLES = frozenset({PartyRole.VICTIM, PartyRole.WITNESS, PartyRole.REPOR
 MAX_REASON = 2000
 
 
-class AssessmentError(CaseworkError):
+class AssessmentError(InputError):
     """Every problem with an assessment, as (field, message); the first is the error's."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
@@ -198,18 +199,18 @@ def change_triage(
     change of priority makes the risk assessments due for review at once."""
     case = get_case(session, actor, case_id, Act.RECORD)
     if priority is None:
-        raise CaseworkError("priority", "Choose the priority")
+        raise InputError("priority", "Choose the priority")
     if triage is None:
-        raise CaseworkError("triage", "Choose how serious the report is")
+        raise InputError("triage", "Choose how serious the report is")
     if priority is case.priority and triage is case.triage:
-        raise CaseworkError(
+        raise InputError(
             "priority", "Change the priority or how serious the report is, or go back to the case"
         )
     text = reason.strip()
     if not text:
-        raise CaseworkError("reason", "Say why you are changing the triage")
+        raise InputError("reason", "Say why you are changing the triage")
     if len(text) > MAX_REASON:
-        raise CaseworkError("reason", f"The reason must be {MAX_REASON:,} characters or fewer")
+        raise InputError("reason", f"The reason must be {MAX_REASON:,} characters or fewer")
     now = now or utcnow()
     change = TriageChange(
         case=case,
@@ -249,17 +250,17 @@ def record_consideration(
     case = get_case(session, actor, case_id, Act.RECORD)
     escalation = session.get(Escalation, escalation_id)
     if escalation is None or escalation.case_id != case.id:
-        raise CaseworkError("escalation", "That prompt is not on this case")
+        raise InputError("escalation", "That prompt is not on this case")
     if escalation.considered_at is not None:
-        raise CaseworkError("note", "A decision on this prompt has already been recorded")
+        raise InputError("note", "A decision on this prompt has already been recorded")
     text = note.strip()
     if not text:
-        raise CaseworkError(
+        raise InputError(
             "note",
             "Say what you decided about a case conference, a safeguarding referral and sharing with the police",
         )
     if len(text) > MAX_REASON:
-        raise CaseworkError("note", f"The note must be {MAX_REASON:,} characters or fewer")
+        raise InputError("note", f"The note must be {MAX_REASON:,} characters or fewer")
     escalation.considered_at = now or utcnow()
     escalation.considered_by_id = actor.user_id
     seal(escalation, "decision_note", text)

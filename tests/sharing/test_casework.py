@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sharing import accounts
+from sharing import accounts, errors
 from sharing.access.decide import Actor
 from sharing.cases import casework
 from sharing.cases import pages as disclosure
@@ -154,7 +154,7 @@ def test_refused_input_leaves_nothing_half_written(session, officers) -> None:
             role=PartyRole.REPORTED, family_name="Bad", postcode="nonsense", prefix="reported-"
         ),
     ]
-    with pytest.raises(casework.CaseworkError) as refused:
+    with pytest.raises(errors.InputError) as refused:
         _open(session, officer, ward, parties=bad_second_person)
     assert refused.value.field == "reported-postcode"
     session.rollback()
@@ -165,7 +165,7 @@ def test_refused_input_leaves_nothing_half_written(session, officers) -> None:
 def test_future_incident_is_refused(session, officers) -> None:
     officer, _police, ward = officers
     case = _open(session, officer, ward)
-    with pytest.raises(casework.CaseworkError, match="today or in the past"):
+    with pytest.raises(errors.InputError, match="today or in the past"):
         casework.add_incident(
             session,
             officer,
@@ -180,9 +180,9 @@ def test_future_incident_is_refused(session, officers) -> None:
 def test_another_agency_cannot_see_list_or_record_on_the_case(session, officers) -> None:
     officer, police, ward = officers
     case = _open(session, officer, ward)
-    with pytest.raises(casework.NotFound):
+    with pytest.raises(errors.NotFound):
         disclosure.disclose_case(session, police, case.id)
-    with pytest.raises(casework.NotFound):
+    with pytest.raises(errors.NotFound):
         casework.add_incident(
             session,
             police,
@@ -206,7 +206,7 @@ def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None
     assert view.review_due_on is None
     assert view.closure_note == "Quiet"
     assert view.may_record is False
-    with pytest.raises(casework.CaseworkError, match="already closed"):
+    with pytest.raises(errors.InputError, match="already closed"):
         casework.close_case(session, officer, case.id, ClosureReason.RESOLVED, now=NOW)
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sharing.access.facts import decide_case
 from sharing.cases import emergency, locks, shares
 from sharing.cases import pages as disclosure
-from sharing.cases.casework import CaseworkError, NotAllowed, NotFound, PurposeRequired
 from sharing.cases.search import SearchQuery, search
 from sharing.crypto.sealing import unseal
 from sharing.demo.agreements import PROTOCOLS
+from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Agency, Alert, Case, ProtocolRecord, Share, User
 from sharing.protocols import ProtocolInvalid
 from sharing.protocols import records as protocol_records
@@ -116,7 +116,7 @@ def test_sharing_refuses_non_parties_and_dates_past_the_protocol(demo_session) -
         select(ProtocolRecord).where(ProtocolRecord.key == "northshire-asb-case-management")
     )
     adults = _agency(demo_session, "northshire-adults")
-    with pytest.raises(CaseworkError, match="is not a party that may receive case data"):
+    with pytest.raises(InputError, match="is not a party that may receive case data"):
         shares.share_case(
             demo_session,
             officer,
@@ -127,7 +127,7 @@ def test_sharing_refuses_non_parties_and_dates_past_the_protocol(demo_session) -
             until=date.today(),
         )
     police = _agency(demo_session, "northshire-police")
-    with pytest.raises(CaseworkError, match="cannot outlast the protocol"):
+    with pytest.raises(InputError, match="cannot outlast the protocol"):
         shares.share_case(
             demo_session,
             officer,
@@ -137,7 +137,7 @@ def test_sharing_refuses_non_parties_and_dates_past_the_protocol(demo_session) -
             purpose=PURPOSE,
             until=asb.end_on + timedelta(days=1),
         )
-    with pytest.raises(CaseworkError, match="until today or later"):
+    with pytest.raises(InputError, match="until today or later"):
         shares.share_case(
             demo_session,
             officer,
@@ -244,7 +244,7 @@ def test_break_glass_gives_the_emergency_categories_for_four_hours_and_alerts_th
         .order_by(Case.id)
     )
     assert not decide_case(demo_session, police, case).allowed
-    with pytest.raises(CaseworkError, match="risk to life"):
+    with pytest.raises(InputError, match="risk to life"):
         emergency.break_glass(demo_session, police, case.reference, "urgent")
     glass = emergency.break_glass(
         demo_session,
@@ -284,7 +284,7 @@ def test_an_invalid_protocol_is_never_imported(demo_session) -> None:
     )
     with pytest.raises(NotAllowed, match="data protection officers"):
         protocol_records.import_protocol(demo_session, officer, good, source="v2")
-    with pytest.raises(CaseworkError, match="not newer than version 1"):
+    with pytest.raises(InputError, match="not newer than version 1"):
         protocol_records.import_protocol(
             demo_session, dpo, good.replace("version = 2", "version = 1"), source="v1 again"
         )
@@ -339,7 +339,7 @@ def test_suspending_a_protocol_stops_its_access_at_once(demo_session) -> None:
         demo_session, demo_actor(demo_session, "northshire-police", Role.DPO), asb.id
     )
     assert not decide_case(demo_session, police, case, purpose=PURPOSE).allowed
-    with pytest.raises(CaseworkError, match="share only under an active protocol"):
+    with pytest.raises(InputError, match="share only under an active protocol"):
         shares.share_case(
             demo_session,
             _owner_of(demo_session, case),

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
 from sharing.cases import casework
-from sharing.cases.casework import CaseworkError, NotAllowed, NotFound
 from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
 from sharing.demo import build_demo
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import (
     Alert,
     AuditEntry,
@@ -226,7 +226,7 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
                 record_assessment(session, officer, case.id, data, matrices=MATRICES)
             assert refused.value.field == field
             assert message in refused.value.message
-        with pytest.raises(CaseworkError, match="Say why you are changing the triage"):
+        with pytest.raises(InputError, match="Say why you are changing the triage"):
             change_triage(
                 session,
                 officer,

@@ -12,12 +12,12 @@ from sharing import accounts
 from sharing.access.decide import Actor
 from sharing.cases import casework
 from sharing.cases import pages as disclosure
-from sharing.cases.casework import NotAllowed
 from sharing.cases.erasure import erase_case, erase_person
 from sharing.cases.search import SearchQuery, search
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.rotation import key_status, rotate
 from sharing.db import make_session_factory
+from sharing.errors import NotAllowed
 from sharing.models import Agency, Area, BlindIndex, DataKey, Person
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 

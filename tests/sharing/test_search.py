@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from sharing import accounts
 from sharing.access.decide import Actor
 from sharing.cases import casework
-from sharing.cases.search import SearchError, SearchQuery, search
+from sharing.cases.search import SearchQuery, search
 from sharing.crypto.blind_index import index_lengths
 from sharing.db import make_session_factory
+from sharing.errors import InputError
 from sharing.models import Agency, Area, BlindIndex, Person
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 
@@ -178,7 +179,7 @@ def test_buckets_hold_other_values_that_are_never_shown(session, officers, keys)
 )
 def test_bad_search_input_says_what_is_wrong(session, officers, query, field, message) -> None:
     officer, _ = officers
-    with pytest.raises(SearchError) as refused:
+    with pytest.raises(InputError) as refused:
         find(session, officer, query)
     assert refused.value.field == field
     assert message in refused.value.message

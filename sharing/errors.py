@@ -1,0 +1,32 @@
+"""What the core refuses, as exceptions every part of it raises and the web layer shows.
+
+``NotFound`` before ``NotAllowed`` where existence itself is sensitive: a locked case, or
+another agency's case that nothing shares with the actor, is "not found"."""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """Input the core refuses; ``field`` names the form field it is about, ``message``
+    says what is wrong in the user's words."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class NotFound(LookupError):
+    """The record does not exist, or the actor may not know that it does."""
+
+
+class NotAllowed(PermissionError):
+    """The actor may know the record exists but not do this to it."""
+
+
+class PurposeRequired(NotAllowed):
+    """A partner must say why they are opening the case: one of ``purposes``."""
+
+    def __init__(self, purposes: list[str]) -> None:
+        super().__init__("state the purpose of your access")
+        self.purposes = purposes
