@@ -16,9 +16,9 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import Settings
+from sharing import clock
 from sharing.audit import checkpoints
 from sharing.crypto.keys import KeyProvider
-from sharing.models.base import utcnow
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 60
@@ -53,7 +53,7 @@ def _checkpoint_if_due(
     with sessions() as session:
         latest = checkpoints.latest(session, origin)
         if latest is not None:
-            age = utcnow() - latest.created_at
+            age = clock.now() - latest.created_at
             if age < every:
                 return (every - age).total_seconds()
         checkpoints.make_checkpoint(session, provider, origin)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -19,7 +18,7 @@ from hub.app import create_app
 from hub.cli_audit import audit
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
-from sharing import accounts
+from sharing import accounts, clock
 from sharing.access.decide import Actor
 from sharing.cases.erasure import erase_case
 from sharing.crypto.blind_index import index_lengths
@@ -88,7 +87,7 @@ def demo(if_empty: bool, seed: int) -> None:
             click.echo("The database already has a partnership; not building the demo.")
             return
         try:
-            summary = build_demo(session, today=date.today(), seed=seed)
+            summary = build_demo(session, today=clock.today(), seed=seed)
         except DemoError as e:
             raise click.ClickException(str(e)) from None
         session.commit()
@@ -349,6 +348,6 @@ def protocols_import(file: Path, dpo_email: str) -> None:
 def protocols_sweep() -> None:
     """Expire protocols past their end date and tell DPOs of reviews due (run daily)."""
     with _session() as session:
-        expired, due = protocol_records.sweep(session, date.today())
+        expired, due = protocol_records.sweep(session, clock.today())
         session.commit()
     click.echo(f"{len(expired)} protocol(s) expired; {len(due)} review(s) newly notified to DPOs.")

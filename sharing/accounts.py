@@ -13,10 +13,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.models import Agency, User, UserRole
-from sharing.models.base import utcnow
 from sharing.vocabulary import Role
 
 #: argon2id with the library's defaults (RFC 9106 "second recommended option").
@@ -106,7 +106,7 @@ def create_user(
         password_hash=password_hash or hash_password(password or ""),
         session_token=secrets.token_hex(16),
         totp_secret=totp_secret,
-        created_at=now or utcnow(),
+        created_at=now or clock.now(),
         role_grants=[UserRole(role=r) for r in sorted(roles)],
     )
     session.add(user)
@@ -121,7 +121,7 @@ def authenticate(
 
     An unknown e-mail and a wrong password give the same answer.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     user = find_user(session, email)
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
@@ -145,7 +145,7 @@ def record_failure(
     session: Session, user: User, now: datetime | None = None, *, what: str = "password"
 ) -> SignInResult:
     """Count a failed password or code; the fifth in a row locks the account."""
-    now = now or utcnow()
+    now = now or clock.now()
     user.failed_sign_ins += 1
     if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
         user.locked_until = now + LOCKOUT
@@ -171,7 +171,7 @@ def _failed(session: Session, user: User | None, why: str) -> None:
 
 
 def is_locked(user: User, now: datetime | None = None) -> bool:
-    return user.locked_until is not None and user.locked_until > (now or utcnow())
+    return user.locked_until is not None and user.locked_until > (now or clock.now())
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -184,7 +184,7 @@ def _verify(password_hash: str, password: str) -> bool:
 def record_sign_in(
     session: Session, user: User, now: datetime | None = None, *, method: str = "password"
 ) -> None:
-    user.last_sign_in_at = now or utcnow()
+    user.last_sign_in_at = now or clock.now()
     session.flush()
     acts.record(
         session,
@@ -233,7 +233,7 @@ def check_totp(
     if not (len(code) == 6 and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
-    at = now or utcnow()
+    at = now or clock.now()
     step_now = int(at.timestamp()) // totp.interval
     for step in (step_now, step_now - 1, step_now + 1):
         if last_step is not None and step <= last_step:

@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 
 from hub.database import db
 from hub.guard import require_roles
+from sharing import clock
 from sharing.models import Alert
-from sharing.models.base import utcnow
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 require_roles(
@@ -41,5 +41,5 @@ def index() -> str:
 @bp.route("/<int:alert_id>/dismiss", methods=["POST"])
 def dismiss(alert_id: int) -> Response:
     alert = next((a for a in open_alerts() if a.id == alert_id), None) or abort(404)
-    alert.dismissed_at = utcnow()
+    alert.dismissed_at = clock.now()
     return redirect(url_for("alerts.index"))

@@ -4,7 +4,7 @@ report, which is itself recorded."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -33,6 +33,7 @@ from hub.forms import (
 )
 from hub.guard import require_roles
 from hub.search import SearchForm, query_of
+from sharing import clock
 from sharing.audit import acts, checkpoints, notes, subject_access, trail
 from sharing.errors import InputError, NotFound
 from sharing.models import Agency, Case, User
@@ -122,7 +123,7 @@ def log() -> tuple[str, int]:
 
 @bp.route("/emergency-access")
 def emergency_access() -> str:
-    until = date.today()
+    until = clock.today()
     since = until - REVIEW_PERIOD
     rows = trail.emergency_accesses(db(), current_user.actor, since, until)
     return render_template(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -22,6 +21,7 @@ from hub.cases.forms import (
 from hub.database import db
 from hub.forms import HubForm, whole_number
 from hub.guard import require_roles
+from sharing import clock
 from sharing.access.decide import Act
 from sharing.cases import casework, erasure, shares
 from sharing.cases import pages as disclosure
@@ -203,7 +203,7 @@ def show(case_id: int) -> str | tuple[str, int]:
     purpose = request.args.get("purpose") or None
     try:
         view = disclosure.disclose_case(
-            db(), current_user.actor, case_id, today=date.today(), purpose=purpose
+            db(), current_user.actor, case_id, today=clock.today(), purpose=purpose
         )
     except NotFound:
         abort(404)
@@ -243,7 +243,7 @@ def _owner_extras(view: disclosure.CaseView) -> dict[str, object]:
     assert case is not None  # noqa: S101 - disclosed a moment ago
     return {
         "known_to": known_to_others(db(), current_user.actor, case.id),
-        "shares": shares.case_shares(db(), case, date.today()),
+        "shares": shares.case_shares(db(), case, clock.today()),
         "locked": case.locked,
         "lock_pending": db().scalar(
             select(LockRequest).where(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template
 from flask_login import current_user
 
 from hub.database import db
+from sharing import clock
 from sharing.cases.pages import home_summary
 from sharing.risk.disclose import risk_reviews_due
 
@@ -17,6 +16,6 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 def home() -> str:
     actor = current_user.actor
-    summary = home_summary(db(), actor, date.today()) if actor.works_cases else None
-    risk_due = risk_reviews_due(db(), actor, date.today()) if actor.works_cases else []
+    summary = home_summary(db(), actor, clock.today()) if actor.works_cases else None
+    risk_due = risk_reviews_due(db(), actor, clock.today()) if actor.works_cases else []
     return render_template("home/home.html", title="Home", summary=summary, risk_due=risk_due)

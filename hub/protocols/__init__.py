@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 from hub.database import db
 from hub.forms import HubForm
 from hub.guard import require_roles
+from sharing import clock
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, ProtocolRecord
 from sharing.protocols import ProtocolInvalid
@@ -47,7 +46,7 @@ class ImportForm(HubForm):
 
 @bp.route("")
 def index() -> str:
-    protocol_records.sweep(db(), date.today())
+    protocol_records.sweep(db(), clock.today())
     records = db().scalars(
         select(ProtocolRecord).order_by(ProtocolRecord.key, ProtocolRecord.version.desc())
     )

@@ -3,8 +3,6 @@ triage, record a decision on an escalation, and the risk shared with my agency."
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -21,6 +19,7 @@ from hub.risk.forms import (
     field_of,
     step_of,
 )
+from sharing import clock
 from sharing.cases.pages import CaseView
 from sharing.errors import InputError
 from sharing.models import Case
@@ -200,7 +199,7 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
 @bp.route("/risk/shared")
 def shared() -> str:
     """Victims whose risk assessments partners share with my agency, highest risk first."""
-    rows = disclose.shared_risk(db(), current_user.actor, matrices(), date.today())
+    rows = disclose.shared_risk(db(), current_user.actor, matrices(), clock.today())
     return render_template(
         "risk/shared.html", title="Risk assessments shared with your agency", rows=rows
     )

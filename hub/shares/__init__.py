@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,6 +13,7 @@ from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
+from sharing import clock
 from sharing.cases import shares
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, ProtocolRecord
@@ -60,7 +61,7 @@ def new(case_id: int) -> Response | tuple[str, int]:
     form.agency.choices.insert(0, ("", "Choose an agency"))
     form.protocol_purpose.choices.insert(0, ("", "Choose a protocol and purpose"))
     if request.method == "GET":
-        form.until.process(None, date.today() + timedelta(days=90))
+        form.until.process(None, clock.today() + timedelta(days=90))
     if form.validate_on_submit():
         protocol_id, _, purpose = (form.protocol_purpose.data or "").partition(":")
         if not (form.agency.data or "").isdigit():
@@ -114,5 +115,5 @@ def revoke(share_id: int) -> Response:
 
 @bp.route("/shared")
 def shared_with_me() -> str:
-    rows = shares.shared_with(db(), current_user.actor, date.today())
+    rows = shares.shared_with(db(), current_user.actor, clock.today())
     return render_template("shares/shared.html", title="Shared with your agency", rows=rows)

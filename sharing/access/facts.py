@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.decide import (
     Act,
     Actor,
@@ -26,7 +27,6 @@ from sharing.access.decide import (
     decide,
 )
 from sharing.models import Agency, BreakGlass, Case, LockMember, ProtocolRecord, Share, User
-from sharing.models.base import utcnow
 from sharing.protocols import parse_protocol
 from sharing.protocols.policy import AgencyRef, Policy
 from sharing.vocabulary import CaseStatus, ProtocolStatus
@@ -150,7 +150,7 @@ def decide_case(
     if facts.agency_id == actor.agency_id or (
         facts.locked and actor.user_id not in facts.lock_members
     ):
-        return decide(actor, facts, act, purpose, now=now or utcnow())
+        return decide(actor, facts, act, purpose, now=now or clock.now())
     return decide(
         actor,
         facts,
@@ -159,7 +159,7 @@ def decide_case(
         policy=policy(session),
         shares=share_facts(session, case.id, actor.agency_id),
         break_glass=break_glass_facts(session, case.id, actor.user_id),
-        now=now or utcnow(),
+        now=now or clock.now(),
     )
 
 
@@ -168,7 +168,7 @@ def visible_own_cases(
 ) -> set[int]:
     """Which of these cases of the actor's own agency the actor may see, decided for all of
     them at once (search checks many cases)."""
-    when = now or utcnow()
+    when = now or clock.now()
     return {
         case_id
         for case_id, facts in facts_of(session, case_ids).items()

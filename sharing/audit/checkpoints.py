@@ -16,13 +16,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts, notes
 from sharing.audit.tree import locked_tree
 from sharing.crypto.keys import KeyProvider
 from sharing.models import Agency, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditCosignature
-from sharing.models.base import utcnow
 from sharing.vocabulary import Role
 
 
@@ -65,7 +65,7 @@ def make_checkpoint(
         origin=origin,
         size=tree.size,
         root=tree.root,
-        created_at=now or utcnow(),
+        created_at=now or clock.now(),
         key_id=notes.key_id(origin, public_key),
         signature=provider.sign_checkpoint(text.encode()),
     )
@@ -141,7 +141,7 @@ def register_agency_key(
         name=name,
         public_key=public_key,
         key_id=notes.key_id(name, public_key),
-        registered_at=utcnow(),
+        registered_at=clock.now(),
         registered_by_user_id=registered_by.id if registered_by else None,
     )
     session.add(key)
@@ -203,7 +203,7 @@ def cosign(
             f"(size {checkpoint.size}): nothing was stored"
         )
     cosignature = AuditCosignature(
-        checkpoint_id=checkpoint.id, agency_key_id=key.id, signature=signature, at=utcnow()
+        checkpoint_id=checkpoint.id, agency_key_id=key.id, signature=signature, at=clock.now()
     )
     session.add(cosignature)
     session.flush()
@@ -224,7 +224,7 @@ def revoke_agency_key(session: Session, agency_key_id: int) -> AuditAgencyKey:
     if key is None:
         raise CheckpointError(f"there is no agency key {agency_key_id}")
     if key.revoked_at is None:
-        key.revoked_at = utcnow()
+        key.revoked_at = clock.now()
         session.flush()
         acts.record(
             session,

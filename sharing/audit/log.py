@@ -45,6 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
+from sharing import clock
 from sharing.audit import notes
 from sharing.audit.merkle import EMPTY_ROOT, Frontier, fold, leaf_hash, node_hash
 from sharing.audit.stretches import (
@@ -58,7 +59,6 @@ from sharing.audit.stretches import (
 )
 from sharing.audit.tree import TREE, frontier_of, locked_tree, store
 from sharing.models.audit import AuditCheckpoint, AuditCosignature, AuditEntry, AuditTree
-from sharing.models.base import utcnow
 
 #: An entry's fields in canonical order.
 FIELDS = (
@@ -150,7 +150,7 @@ def _values(
 ) -> dict[str, Any]:
     return {
         "seq": seq,
-        "at": at or utcnow(),
+        "at": at or clock.now(),
         "actor_user_id": None if actor_user_id is None else int(actor_user_id),
         "actor_agency_id": None if actor_agency_id is None else int(actor_agency_id),
         "actor_roles": _text(actor_roles) or "",

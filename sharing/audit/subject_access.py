@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
@@ -24,7 +25,6 @@ from sharing.cases.search import SearchQuery, people_matching, search_term
 from sharing.crypto.sealing import load_data_keys
 from sharing.errors import NotFound
 from sharing.models import Action, AuditEntry, Case, CaseParty, Incident, Person, Share
-from sharing.models.base import utcnow
 
 #: The purpose every subject access act is recorded under.
 PURPOSE = "subject_access_request"
@@ -218,7 +218,7 @@ def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAcc
     return SubjectAccessReport(
         person_id=person.id,
         agency=person.agency.name,
-        compiled_at=utcnow(),
+        compiled_at=clock.now(),
         erased=erased,
         details=[(label, ERASED if erased else readable(person, c)) for label, c in _DETAILS],
         cases=[_section(session, party) for party in own],

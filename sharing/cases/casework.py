@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import decide_case
 from sharing.audit import acts
@@ -20,7 +21,6 @@ from sharing.crypto.sealing import seal, seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
 from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
-from sharing.models.base import utcnow
 from sharing.risk.escalation import escalate
 from sharing.vocabulary import (
     ActionKind,
@@ -130,7 +130,7 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
         reason = "your roles do not include casework"
         acts.refuse(session, acts.Action.CASE_OPEN, actor=actor, reason=reason)
         raise NotAllowed(reason)
-    now = now or utcnow()
+    now = now or clock.now()
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - a signed-in user always has an agency
     officer_id = data.officer_id or actor.user_id
@@ -213,7 +213,7 @@ def add_party(
     given = _text(p + "given_names", data.given_names, limit=MAX_LINE)
     if not family and not given:
         raise InputError(p + "family_name", "Enter the person's name, or leave the section out")
-    now = now or utcnow()
+    now = now or clock.now()
     if data.date_of_birth and data.date_of_birth > now.date():
         raise InputError(p + "date_of_birth", "Date of birth must be in the past")
     phone = None
@@ -264,7 +264,7 @@ def add_incident(
 ) -> Incident:
     """Record an incident on a case the actor works."""
     case = get_case(session, actor, case_id, Act.RECORD)
-    now = now or utcnow()
+    now = now or clock.now()
     if data.occurred_at.tzinfo is None:
         raise InputError("occurred_at", "Enter the date and time the incident happened")
     if data.occurred_at > now + FUTURE_TOLERANCE:
@@ -327,7 +327,7 @@ def add_action(
 ) -> Action:
     """Record an action or intervention on a case, owned by a partner agency."""
     case = get_case(session, actor, case_id, Act.RECORD)
-    now = now or utcnow()
+    now = now or clock.now()
     today = now.date()
     owner_agency_id = data.owner_agency_id or actor.agency_id
     agency = session.get(Agency, owner_agency_id)
@@ -375,7 +375,7 @@ def close_case(
         raise InputError("reason", "This case is already closed")
     case.status = CaseStatus.CLOSED
     case.closure_reason = reason
-    case.closed_at = now or utcnow()
+    case.closed_at = now or clock.now()
     case.review_due_on = None
     case.risk_review_due_on = None
     seal(case, "closure_note", _text("note", note, limit=2000))

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.decide import Actor
 from sharing.access.facts import policy
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, BreakGlass, Case, User
-from sharing.models.base import utcnow
 from sharing.vocabulary import AlertKind, Role
 
 DEFAULT_HOURS = 4
@@ -32,7 +32,7 @@ def break_glass(
     now: datetime | None = None,
 ) -> BreakGlass:
     """Open emergency access to the case with ``reference``."""
-    now = now or utcnow()
+    now = now or clock.now()
     if len(reason.strip()) < MIN_REASON:
         raise InputError(
             "reason",
@@ -140,7 +140,7 @@ def review(
         raise InputError("note", "This emergency access has already been reviewed")
     if len(note.strip()) < 10:
         raise InputError("note", "Record what the review found (at least 10 characters)")
-    glass.reviewed_at = now or utcnow()
+    glass.reviewed_at = now or clock.now()
     glass.reviewed_by_id = actor.user_id
     seal(glass, "review_note", note.strip())
     session.flush()

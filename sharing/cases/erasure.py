@@ -13,13 +13,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import destroy_data_key
 from sharing.errors import NotAllowed, NotFound
 from sharing.models import Case, Person
-from sharing.models.base import utcnow
 from sharing.vocabulary import Role
 
 
@@ -59,7 +59,7 @@ def erase_case(
     if case.erased_at is None:
         destroy_data_key(session, case)
         blind_index.remove(session, case_id=case.id)
-        case.erased_at = now or utcnow()
+        case.erased_at = now or clock.now()
         session.flush()
         acts.record(
             session,
@@ -88,7 +88,7 @@ def erase_person(
     if person.erased_at is None:
         destroy_data_key(session, person)
         blind_index.remove(session, person_id=person.id)
-        person.erased_at = now or utcnow()
+        person.erased_at = now or clock.now()
         session.flush()
         acts.record(
             session,

@@ -10,13 +10,13 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases.casework import get_case
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Alert, Case, LockMember, LockRequest, User
-from sharing.models.base import utcnow
 from sharing.vocabulary import AlertKind, LockReason, LockStatus, Role
 
 
@@ -104,7 +104,7 @@ def decide_lock(
         raise InputError("decision", "This request has already been decided")
     request.status = LockStatus.APPROVED if approve else LockStatus.REFUSED
     request.decided_by_id = actor.user_id
-    request.decided_at = now or utcnow()
+    request.decided_at = now or clock.now()
     if approve:
         _apply(session, actor, request.case, request.unlock, members)
     session.flush()

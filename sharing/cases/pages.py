@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from sharing import clock
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import decide_case, share_facts
 from sharing.audit import acts
@@ -231,7 +232,7 @@ def disclose_case(
             raise NotFound(case_id)
         if purpose is None:
             live = [
-                s for s in share_facts(session, case.id, actor.agency_id) if s.live(date.today())
+                s for s in share_facts(session, case.id, actor.agency_id) if s.live(clock.today())
             ]
             raise PurposeRequired(sorted({s.purpose for s in live}))
         raise NotAllowed(decision.reason)
@@ -243,7 +244,7 @@ def disclose_case(
         purpose=purpose,
         basis=acts.disclosed(decision),
     )
-    today = today or date.today()
+    today = today or clock.today()
     load_data_keys(
         session, {k for k in [case.data_key_id, *(p.person.data_key_id for p in case.parties)] if k}
     )

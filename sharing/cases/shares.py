@@ -9,13 +9,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from sharing import clock
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import policy
 from sharing.audit import acts
 from sharing.cases.casework import get_case
 from sharing.errors import InputError, NotAllowed
 from sharing.models import Agency, Case, ProtocolRecord, Share
-from sharing.models.base import utcnow
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
 
 
@@ -35,7 +35,7 @@ def share_case(
     protocol that is not active, to an agency the protocol gives nothing for the purpose,
     past the protocol's end, or for a locked case."""
     case = get_case(session, actor, case_id, Act.RECORD)
-    today = (now or utcnow()).date()
+    today = (now or clock.now()).date()
     if case.locked:
         reason = "a locked case cannot be shared: it is restricted to its named users"
         acts.refuse(
@@ -82,7 +82,7 @@ def share_case(
         until=until,
         origin=origin,
         created_by_id=actor.user_id,
-        created_at=now or utcnow(),
+        created_at=now or clock.now(),
     )
     session.add(share)
     session.flush()
@@ -109,7 +109,7 @@ def revoke_share(
         raise InputError("share", "That share does not exist")
     get_case(session, actor, share.case_id, Act.RECORD)
     if share.revoked_at is None:
-        share.revoked_at = now or utcnow()
+        share.revoked_at = now or clock.now()
         share.revoked_by_id = actor.user_id
         session.flush()
         acts.record(

@@ -34,8 +34,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import DeclarativeBase, Session, object_session
 
+from sharing import clock
 from sharing.crypto.keys import KeyProvider, KeyringError
-from sharing.models.base import utcnow
 from sharing.models.keys import DataKey
 
 log = logging.getLogger(__name__)
@@ -415,6 +415,6 @@ def destroy_data_key(session: Session, owner: Any) -> None:
     if record is None:
         return
     record.wrapped = None
-    record.destroyed_at = utcnow()
+    record.destroyed_at = clock.now()
     _cache(session).pop(record.id, None)
     session.flush()

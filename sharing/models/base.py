@@ -40,10 +40,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def personal(category: str, **kwargs: Any) -> Any:
     """A column holding one personal-data value, sealed (see ``sharing.crypto.sealing``).
 
@@ -73,4 +69,4 @@ def enum_column(enum: type[Any], name: str, **kwargs: Any) -> Any:
     )
 
 
-__all__ = ["Base", "UTCDateTime", "String", "enum_column", "personal", "utcnow"]
+__all__ = ["Base", "UTCDateTime", "String", "enum_column", "personal"]

@@ -12,8 +12,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sharing import clock
 from sharing.models.agencies import Agency, Ward
-from sharing.models.base import Base, UTCDateTime, enum_column, personal, utcnow
+from sharing.models.base import Base, UTCDateTime, enum_column, personal
 from sharing.models.keys import DataKey
 from sharing.models.persons import Person
 from sharing.models.users import User
@@ -69,7 +70,7 @@ class Case(Base):
     closure_reason: Mapped[ClosureReason | None] = enum_column(
         ClosureReason, "closure_reason", nullable=True
     )
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the case is next due for review (at least monthly, procedure 3.11).
     review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -78,7 +79,7 @@ class Case(Base):
     risk_review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
     #: Set when the case is erased; its sealed values are then unreadable.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Locked: visible only to its lock members (``sharing.models.locks``); everyone else
@@ -142,7 +143,7 @@ class Incident(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     #: When the behaviour happened.
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: Who reported it; None for an anonymous report or something staff saw themselves.
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
@@ -184,7 +185,7 @@ class Action(Base):
     owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     due_on: Mapped[date | None] = mapped_column(Date)
     completed_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     #: What is to be done, and any notes on it.

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sharing import clock
 from sharing.models.agencies import Agency
-from sharing.models.base import Base, UTCDateTime, enum_column, personal, utcnow
+from sharing.models.base import Base, UTCDateTime, enum_column, personal
 from sharing.models.cases import Case
 from sharing.models.protocols import ProtocolRecord
 from sharing.models.users import User
@@ -27,7 +28,7 @@ class BreakGlass(Base):
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
     #: The emergency clause of that protocol.
     clause: Mapped[str] = mapped_column(String(40))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -64,7 +65,7 @@ class Alert(Base):
         ForeignKey("break_glass.id", ondelete="CASCADE")
     )
     protocol_id: Mapped[int | None] = mapped_column(ForeignKey("protocols.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency] = relationship()

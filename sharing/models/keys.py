@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sharing.models.base import Base, UTCDateTime, utcnow
+from sharing import clock
+from sharing.models.base import Base, UTCDateTime
 
 
 class DataKey(Base):
@@ -24,7 +25,7 @@ class DataKey(Base):
     kek_version: Mapped[int] = mapped_column(index=True)
     #: The AES-256 data key encrypted under that KEK; None once destroyed.
     wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

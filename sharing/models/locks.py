@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sharing.models.base import Base, UTCDateTime, enum_column, personal, utcnow
+from sharing import clock
+from sharing.models.base import Base, UTCDateTime, enum_column, personal
 from sharing.models.cases import Case
 from sharing.models.users import User
 from sharing.vocabulary import LockReason, LockStatus
@@ -28,7 +29,7 @@ class LockRequest(Base):
         LockStatus, "lock_status", default=LockStatus.REQUESTED
     )
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The requester's explanation.
@@ -53,6 +54,6 @@ class LockMember(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     named_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sharing import clock
 from sharing.models.agencies import Agency
-from sharing.models.base import Base, UTCDateTime, personal, utcnow
+from sharing.models.base import Base, UTCDateTime, personal
 from sharing.models.keys import DataKey
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The agency that recorded this person and controls the record.
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     #: Set when the record is erased; its sealed values are then unreadable.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The key this person's values are sealed under (``sharing.crypto.sealing``).

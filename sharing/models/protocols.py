@@ -8,8 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sharing import clock
 from sharing.models.agencies import Agency
-from sharing.models.base import Base, UTCDateTime, enum_column, utcnow
+from sharing.models.base import Base, UTCDateTime, enum_column
 from sharing.models.users import User
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
 
@@ -33,11 +34,11 @@ class ProtocolRecord(Base):
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date] = mapped_column(Date)
     review_on: Mapped[date] = mapped_column(Date)
-    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the status last changed: access decisions reload the protocols after it.
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     #: The version that replaced this one.
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("protocols.id"))
     #: When the DPOs were told the review date had passed.
@@ -62,7 +63,7 @@ class ProtocolSignature(Base):
     )
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     protocol: Mapped[ProtocolRecord] = relationship(back_populates="signatures")
     agency: Mapped[Agency] = relationship()
@@ -88,7 +89,7 @@ class Share(Base):
         ShareOrigin, "share_origin", default=ShareOrigin.MANUAL
     )
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

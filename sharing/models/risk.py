@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sharing.models.base import Base, UTCDateTime, enum_column, personal, utcnow
+from sharing import clock
+from sharing.models.base import Base, UTCDateTime, enum_column, personal
 from sharing.models.cases import Case, Incident
 from sharing.models.persons import Person
 from sharing.models.users import User
@@ -38,7 +39,7 @@ class RiskAssessment(Base):
     score_band: Mapped[RiskBand] = enum_column(RiskBand, "risk_score_band")
     #: The band the officer settled on: the score's band, or another with a reason.
     band: Mapped[RiskBand] = enum_column(RiskBand, "risk_band")
-    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     assessed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     #: Answers to the "risk" questions (history, support), JSON {question id: option}.
@@ -70,7 +71,7 @@ class TriageChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     priority_from: Mapped[Priority] = enum_column(Priority, "priority_from")
     priority_to: Mapped[Priority] = enum_column(Priority, "priority_to")
@@ -97,7 +98,7 @@ class Escalation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     reason: Mapped[EscalationReason] = enum_column(EscalationReason, "escalation_reason")
-    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     #: The assessment that rose to high, or the hate incident, that raised it.
     assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("risk_assessments.id", ondelete="CASCADE")

@@ -14,11 +14,11 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, ProtocolRecord, ProtocolSignature
-from sharing.models.base import utcnow
 from sharing.protocols import ProtocolDocument, parse_protocol
 from sharing.protocols.policy import AgencyRef, Policy
 from sharing.vocabulary import AlertKind, ProtocolStatus, Role
@@ -62,8 +62,8 @@ def import_protocol(
         end_on=parsed.end,
         review_on=parsed.review,
         imported_by_id=actor.user_id,
-        imported_at=now or utcnow(),
-        changed_at=now or utcnow(),
+        imported_at=now or clock.now(),
+        changed_at=now or clock.now(),
     )
     session.add(record)
     session.flush()
@@ -135,7 +135,7 @@ def sign(
         )
     if any(s.agency_id == actor.agency_id for s in record.signatures):
         raise InputError("sign", "Your agency has already signed this protocol")
-    now = now or utcnow()
+    now = now or clock.now()
     record.signatures.append(
         ProtocolSignature(agency_id=actor.agency_id, signed_by_id=actor.user_id, signed_at=now)
     )
@@ -194,7 +194,7 @@ def suspend(
             f"Only an active protocol can be suspended; this one is {record.status.label.lower()}",
         )
     record.status = ProtocolStatus.SUSPENDED
-    record.changed_at = now or utcnow()
+    record.changed_at = now or clock.now()
     session.flush()
     _audit(session, actor, acts.Action.PROTOCOL_STATUS, record, "suspended")
     return record
@@ -205,7 +205,7 @@ def sweep(
 ) -> tuple[list[ProtocolRecord], list[ProtocolRecord]]:
     """Expire active protocols past their end date, and tell the parties' DPOs of reviews
     that have fallen due (once each). Returns (expired, reviews notified)."""
-    now = now or utcnow()
+    now = now or clock.now()
     expired = list(
         session.scalars(
             select(ProtocolRecord).where(

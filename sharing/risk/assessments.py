@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases.casework import get_case
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
-from sharing.models.base import utcnow
 from sharing.risk.acts import audit
 from sharing.risk.escalation import escalate
 from sharing.risk.matrix import Matrices, Matrix
@@ -142,7 +142,7 @@ def record_assessment(
         raise AssessmentError(problems)
     assert data.person_id is not None  # noqa: S101 - checked above
     assert data.stage is not None  # noqa: S101 - checked above
-    now = now or utcnow()
+    now = now or clock.now()
     previous = latest(session, case.id, data.person_id)
     score = matrix.score(data.answers)
     score_band = matrix.band_for(score)
@@ -211,7 +211,7 @@ def change_triage(
         raise InputError("reason", "Say why you are changing the triage")
     if len(text) > MAX_REASON:
         raise InputError("reason", f"The reason must be {MAX_REASON:,} characters or fewer")
-    now = now or utcnow()
+    now = now or clock.now()
     change = TriageChange(
         case=case,
         changed_at=now,
@@ -261,7 +261,7 @@ def record_consideration(
         )
     if len(text) > MAX_REASON:
         raise InputError("note", f"The note must be {MAX_REASON:,} characters or fewer")
-    escalation.considered_at = now or utcnow()
+    escalation.considered_at = now or clock.now()
     escalation.considered_by_id = actor.user_id
     seal(escalation, "decision_note", text)
     audit(

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.facts import policy
 from sharing.models import Agency, Alert, Case, Escalation, ProtocolRecord, Share
-from sharing.models.base import utcnow
 from sharing.vocabulary import AlertKind, EscalationReason, Role
 
 #: What the officer is asked to consider, in the order the page shows it.
@@ -36,7 +36,7 @@ def escalate(
     now: datetime | None = None,
 ) -> Escalation:
     """Prompt the case officer, and alert every partner with a live share of the case."""
-    now = now or utcnow()
+    now = now or clock.now()
     escalation = Escalation(
         case_id=case.id,
         reason=reason,

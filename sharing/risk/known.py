@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import decide_case, share_facts
 from sharing.audit import acts
@@ -21,7 +22,6 @@ from sharing.cases.casework import get_case
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import SealedValueError, unseal
 from sharing.models import Agency, Case, CaseParty, Person, User
-from sharing.models.base import utcnow
 from sharing.risk.acts import audit
 from sharing.vocabulary import PartyRole, Role
 
@@ -117,7 +117,7 @@ def _cases_of(session: Session, person_id: int) -> list[int]:
 def _flags(session: Session, actor: Actor, found: dict[int, set[str]]) -> list[KnownTo]:
     """One flag per agency; locked and erased cases are left out before anything else."""
     by_agency: dict[int, tuple[set[str], list[tuple[int, str, str]], set[str]]] = {}
-    now = utcnow()
+    now = clock.now()
     for other in session.scalars(select(Case).where(Case.id.in_(found))):
         if other.locked or other.erased_at is not None:
             continue
