@@ -19,7 +19,8 @@ from hub.cli_audit import audit
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
 from sharing import accounts, clock
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.cases.erasure import erase_case
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import KeyringError, LocalKeyring
@@ -271,9 +272,8 @@ def erase_case_command(reference: str, manager_email: str, with_people: bool) ->
         try:
             if case_id is None:
                 raise NotFound(reference)
-            case = erase_case(
-                session, _actor(session, manager_email), case_id, with_people=with_people
-            )
+            authorised = authorise(session, _actor(session, manager_email), case_id, Act.ERASE)
+            case = erase_case(session, authorised, with_people=with_people)
         except NotFound:
             raise click.ClickException(f"no case {reference} in the manager's agency") from None
         except NotAllowed as e:

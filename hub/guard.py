@@ -13,6 +13,10 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
+from hub.database import db
+from sharing.access.authorise import AuthorisedCase, authorise
+from sharing.access.decide import Act
+from sharing.errors import NotAllowed, NotFound
 from sharing.vocabulary import Role
 
 #: Endpoints anyone may reach: sign-in steps, static files and the health check.
@@ -74,3 +78,17 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("home.home")
+
+
+def authorised_case(
+    case_id: int, act: Act = Act.VIEW, purpose: str | None = None
+) -> AuthorisedCase:
+    """The case with the decision that lets the signed-in user do ``act`` to it, decided
+    once for the request: 404 when they may not know it exists, 403 when they may not do
+    this to it. (A partner with no stated purpose is the case page's to ask.)"""
+    try:
+        return authorise(db(), current_user.actor, case_id, act, purpose)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)

@@ -20,17 +20,14 @@ from hub.cases.forms import (
 )
 from hub.database import db
 from hub.forms import HubForm, whole_number
-from hub.guard import require_roles
-from sharing import clock
+from hub.guard import authorised_case, require_roles
+from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
-from sharing.cases import casework, erasure, shares
-from sharing.cases import pages as disclosure
+from sharing.cases import casework, erasure, listing, pages
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
-from sharing.models import Agency, Case, LockRequest, Ward
-from sharing.risk.disclose import case_risk
-from sharing.risk.known import known_to_others
-from sharing.vocabulary import LockStatus, PartyRole
+from sharing.models import Agency, Ward
+from sharing.vocabulary import PartyRole
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 #: Roles that may ever see case content: own agency caseworkers, and partners through
@@ -60,7 +57,7 @@ def _agencies() -> list[tuple[str, str]]:
 
 
 def _officers() -> list[tuple[str, str]]:
-    return [(str(u.id), u.display_name) for u in disclosure.officers(db(), current_user.actor)]
+    return [(str(u.id), u.display_name) for u in listing.officers(db(), current_user.actor)]
 
 
 def _refused(form: HubForm, error: InputError) -> None:
@@ -77,7 +74,7 @@ def case_list() -> tuple[str, int]:
     form.ward.choices = [("", "Any ward"), *_wards()]
     valid = form.validate()
     filters = (
-        disclosure.CaseFilters(
+        listing.CaseFilters(
             status=form.status.data,
             priority=form.priority.data,
             category=form.category.data,
@@ -85,9 +82,9 @@ def case_list() -> tuple[str, int]:
             ward_id=whole_number(form.ward.data),
         )
         if valid
-        else disclosure.CaseFilters()
+        else listing.CaseFilters()
     )
-    page = disclosure.list_cases(
+    page = listing.list_cases(
         db(), current_user.actor, filters, page=whole_number(request.args.get("page")) or 1
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -202,9 +199,7 @@ def show(case_id: int) -> str | tuple[str, int]:
     purpose is part of the address (from "shared with your agency"), never hidden."""
     purpose = request.args.get("purpose") or None
     try:
-        view = disclosure.disclose_case(
-            db(), current_user.actor, case_id, today=clock.today(), purpose=purpose
-        )
+        authorised = authorise(db(), current_user.actor, case_id, Act.VIEW, purpose)
     except NotFound:
         abort(404)
     except PurposeRequired as e:
@@ -223,57 +218,33 @@ def show(case_id: int) -> str | tuple[str, int]:
                 "Open it from the cases shared with your agency.",
             ],
         ), 403
-    owner_extras = _owner_extras(view) if view.decision.own_agency else {}
-    risk = case_risk(
-        db(), current_user.actor, case_id, current_app.extensions["hub.risk_matrices"], purpose
-    )
+    page = pages.case_page(db(), authorised, current_app.extensions["hub.risk_matrices"])
     return render_template(
         "cases/show.html",
-        title=f"Case {view.reference}",
-        case=view,
+        title=f"Case {page.view.reference}",
+        case=page.view,
         purpose=purpose,
-        risk=risk,
-        **owner_extras,
+        risk=page.risk,
+        known_to=page.known_to,
+        shares=page.shares,
+        locked=page.locked,
+        lock_pending=page.lock_pending,
     )
 
 
-def _owner_extras(view: disclosure.CaseView) -> dict[str, object]:
-    """Shares and lock state, for the owning agency only."""
-    case = db().get(Case, view.id)
-    assert case is not None  # noqa: S101 - disclosed a moment ago
-    return {
-        "known_to": known_to_others(db(), current_user.actor, case.id),
-        "shares": shares.case_shares(db(), case, clock.today()),
-        "locked": case.locked,
-        "lock_pending": db().scalar(
-            select(LockRequest).where(
-                LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
-            )
-        ),
-    }
-
-
-def case_to_work_on(case_id: int, act: Act = Act.RECORD) -> disclosure.CaseView:
-    """The case the user is about to record on: 404 if unseen, 403 if not theirs to work."""
-    try:
-        casework.get_case(db(), current_user.actor, case_id, act)
-        view = disclosure.disclose_case(db(), current_user.actor, case_id)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    if not view.may_record:
-        abort(403)
-    return view
+def case_to_work_on(case_id: int, act: Act, form: str) -> tuple[AuthorisedCase, pages.CaseHeading]:
+    """The case the user is about to do ``act`` to, with what its form shows of it: 404 if
+    unseen, 403 if not theirs to do."""
+    authorised = authorised_case(case_id, act)
+    return authorised, pages.case_heading(db(), authorised, form)
 
 
 @bp.route("/<int:case_id>/incidents/new", methods=["GET", "POST"])
 def add_incident(case_id: int) -> Response | tuple[str, int]:
-    case = case_to_work_on(case_id, Act.RECORD)
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "incident form")
     form = IncidentForm()
     form.reported_by.choices = [("", "Not known, anonymous or seen by staff")] + [
-        (str(p.person_id), f"{p.name or 'Name not recorded'} ({p.role.lower()})")
-        for p in case.parties
+        (str(person_id), label) for person_id, label in case.people
     ]
     form.received_by.choices = _agencies()
     if request.method == "GET":
@@ -281,7 +252,7 @@ def add_incident(case_id: int) -> Response | tuple[str, int]:
     return _record(
         case,
         form,
-        lambda: casework.add_incident(db(), current_user.actor, case.id, _incident_input(form)),
+        lambda: casework.add_incident(db(), authorised, _incident_input(form)),
         template="cases/incident.html",
         title=f"Add an incident to {case.reference}",
         done="Incident added to the timeline.",
@@ -304,7 +275,7 @@ def _incident_input(form: IncidentForm) -> casework.IncidentInput:
 
 @bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
 def add_action(case_id: int) -> Response | tuple[str, int]:
-    case = case_to_work_on(case_id, Act.RECORD)
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "action form")
     form = ActionForm()
     form.owner_agency.choices = _agencies()
     if request.method == "GET":
@@ -312,7 +283,7 @@ def add_action(case_id: int) -> Response | tuple[str, int]:
     return _record(
         case,
         form,
-        lambda: casework.add_action(db(), current_user.actor, case.id, _action_input(form)),
+        lambda: casework.add_action(db(), authorised, _action_input(form)),
         template="cases/action.html",
         title=f"Add an action to {case.reference}",
         done="Action added.",
@@ -331,14 +302,12 @@ def _action_input(form: ActionForm) -> casework.ActionInput:
 
 @bp.route("/<int:case_id>/close", methods=["GET", "POST"])
 def close(case_id: int) -> Response | tuple[str, int]:
-    case = case_to_work_on(case_id, Act.CLOSE)
+    authorised, case = case_to_work_on(case_id, Act.CLOSE, "close form")
     form = CloseForm()
     return _record(
         case,
         form,
-        lambda: casework.close_case(
-            db(), current_user.actor, case.id, form.reason.data, form.note.data or ""
-        ),
+        lambda: casework.close_case(db(), authorised, form.reason.data, form.note.data or ""),
         template="cases/close.html",
         title=f"Close case {case.reference}",
         done=f"Case {case.reference} closed. Tell the reporter and the reported person why.",
@@ -346,7 +315,7 @@ def close(case_id: int) -> Response | tuple[str, int]:
 
 
 def _record(
-    case: disclosure.CaseView,
+    case: pages.CaseHeading,
     form: HubForm,
     record: Callable[[], object],
     *,
@@ -372,12 +341,10 @@ def _record(
 
 @bp.route("/<int:case_id>/erase", methods=["GET", "POST"])
 def erase(case_id: int) -> Response | tuple[str, int]:
-    """Erase a case by destroying its key: for the owning agency's managers only."""
-    try:
-        case = disclosure.disclose_case(db(), current_user.actor, case_id)
-    except NotFound:
-        abort(404)
-    if not current_user.has_role("manager") or case.erased:
+    """Erase a case by destroying its key: for the owning agency's managers who may see it."""
+    authorised = authorised_case(case_id, Act.ERASE)
+    case = authorised.case
+    if case.erased_at is not None:
         abort(403)
     form = EraseForm()
     if form.validate_on_submit():
@@ -386,9 +353,7 @@ def erase(case_id: int) -> Response | tuple[str, int]:
                 f"Type the reference {case.reference} exactly, to show this is the case to erase"
             ]
         else:
-            erasure.erase_case(
-                db(), current_user.actor, case_id, with_people=bool(form.with_people.data)
-            )
+            erasure.erase_case(db(), authorised, with_people=bool(form.with_people.data))
             flash(
                 f"Case {case.reference} erased. Its personal data can no longer be read by anyone.",
                 "success",

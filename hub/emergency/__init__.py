@@ -12,9 +12,7 @@ from hub.database import db
 from hub.forms import HubForm
 from hub.guard import require_roles
 from sharing.cases import emergency
-from sharing.cases.pages import readable
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.models import BreakGlass
 
 bp = Blueprint("emergency", __name__, url_prefix="/emergency")
 require_roles(
@@ -84,26 +82,23 @@ def _hours() -> int:
 
 @bp.route("/reviews")
 def reviews() -> str:
-    items = emergency.to_review(db(), current_user.actor)
+    waiting = emergency.to_review(db(), current_user.actor)
     return render_template(
         "emergency/reviews.html",
         title="Emergency access to review",
-        items=items,
-        reasons=_reasons(items),
+        items=[w.glass for w in waiting],
+        reasons={w.glass.id: w.reason or "" for w in waiting},
     )
-
-
-def _reasons(items: list[BreakGlass]) -> dict[int, str]:
-    return {item.id: readable(item, "reason") or "" for item in items}
 
 
 @bp.route("/reviews/<int:glass_id>", methods=["GET", "POST"])
 def review(glass_id: int) -> Response | tuple[str, int]:
-    item = next(
-        (i for i in emergency.to_review(db(), current_user.actor) if i.id == glass_id), None
+    waiting = next(
+        (w for w in emergency.to_review(db(), current_user.actor) if w.glass.id == glass_id), None
     )
-    if item is None:
+    if waiting is None:
         abort(404)
+    item = waiting.glass
     form = ReviewForm()
     if form.validate_on_submit():
         try:
@@ -121,5 +116,5 @@ def review(glass_id: int) -> Response | tuple[str, int]:
         title="Review emergency access",
         form=form,
         item=item,
-        reason=_reasons([item])[item.id],
+        reason=waiting.reason or "",
     ), status

@@ -13,10 +13,10 @@ from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import EnumSelectField, HubForm
 from hub.guard import require_roles
+from sharing.access.decide import Act
 from sharing.cases import locks
-from sharing.cases.pages import readable
 from sharing.errors import InputError, NotAllowed
-from sharing.models import Case, User
+from sharing.models import User
 from sharing.vocabulary import LockReason
 
 bp = Blueprint("locks", __name__)
@@ -40,15 +40,14 @@ class DecisionForm(HubForm):
 
 @bp.route("/cases/<int:case_id>/lock", methods=["GET", "POST"])
 def request_lock(case_id: int) -> Response | tuple[str, int]:
-    case = case_to_work_on(case_id)
-    locked = bool(db().scalar(select(Case.locked).where(Case.id == case_id)))
+    authorised, case = case_to_work_on(case_id, Act.REQUEST_LOCK, "lock request form")
+    locked = authorised.case.locked
     form = LockRequestForm()
     if form.validate_on_submit():
         try:
             locks.request_lock(
                 db(),
-                current_user.actor,
-                case_id,
+                authorised,
                 form.reason.data,
                 form.note.data or "",
                 unlock=locked,
@@ -70,8 +69,9 @@ def request_lock(case_id: int) -> Response | tuple[str, int]:
 
 @bp.route("/locks")
 def pending() -> str:
-    requests = locks.pending_requests(db(), current_user.actor)
-    notes = {item.id: readable(item, "note") for item in requests}
+    pending = locks.pending_requests(db(), current_user.actor)
+    requests = [p.request for p in pending]
+    notes = {p.request.id: p.note for p in pending}
     return render_template(
         "locks/pending.html", title="Lock requests", requests=requests, notes=notes
     )
@@ -80,7 +80,12 @@ def pending() -> str:
 @bp.route("/locks/<int:request_id>", methods=["GET", "POST"])
 def decide(request_id: int) -> Response | tuple[str, int]:
     item = next(
-        (r for r in locks.pending_requests(db(), current_user.actor) if r.id == request_id), None
+        (
+            p.request
+            for p in locks.pending_requests(db(), current_user.actor)
+            if p.request.id == request_id
+        ),
+        None,
     )
     if item is None:
         abort(404)

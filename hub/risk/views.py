@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
-from hub.guard import require_roles
+from hub.guard import authorised_case, require_roles
 from hub.risk.forms import (
     ANSWER,
     STEPS,
@@ -20,9 +20,9 @@ from hub.risk.forms import (
     step_of,
 )
 from sharing import clock
-from sharing.cases.pages import CaseView
+from sharing.access.decide import Act
+from sharing.cases.pages import CaseHeading
 from sharing.errors import InputError
-from sharing.models import Case
 from sharing.risk import assessments, disclose
 from sharing.risk.matrix import Matrices, Matrix
 from sharing.vocabulary import AssessmentStage, RiskBand
@@ -42,11 +42,14 @@ def review_days() -> int:
 @bp.route("/cases/<int:case_id>/risk/new", methods=["GET", "POST"])
 def assess(case_id: int) -> Response | tuple[str, int]:
     """The assessment, a page per step; what was answered travels in the form."""
-    case = case_to_work_on(case_id)
+    authorised, case = case_to_work_on(case_id, Act.ASSESS_RISK, "risk assessment form")
     matrix = matrices().current
-    record = db().get(Case, case.id)
-    assert record is not None  # noqa: S101 - just checked
-    people = disclose.assessable_people(db(), record, case.decision)
+    record = authorised.case
+    people = [
+        (person_id, label)
+        for person_id, label in case.people
+        if not label.endswith("(reported person)")
+    ]
     if request.method == "GET":
         draft = AssessmentDraft({"version": str(matrix.version)})
         if request.args.get("person", "").isdigit():
@@ -71,7 +74,7 @@ def assess(case_id: int) -> Response | tuple[str, int]:
         return _step(case, matrix, people, draft, STEPS[STEPS.index(step) + 1]), 200
     try:
         saved = assessments.record_assessment(
-            db(), current_user.actor, case.id, data, matrices=matrices(), review_days=review_days()
+            db(), authorised, data, matrices=matrices(), review_days=review_days()
         )
     except assessments.AssessmentError as e:
         return _step(case, matrix, people, draft, "check", e.problems), 400
@@ -87,7 +90,7 @@ def assess(case_id: int) -> Response | tuple[str, int]:
 
 
 def _step(
-    case: CaseView,
+    case: CaseHeading,
     matrix: Matrix,
     people: list[tuple[int, str]],
     draft: AssessmentDraft,
@@ -143,18 +146,17 @@ def _step_title(step: str) -> str:
 
 @bp.route("/cases/<int:case_id>/triage", methods=["GET", "POST"])
 def triage(case_id: int) -> Response | tuple[str, int]:
-    case = case_to_work_on(case_id)
+    authorised = authorised_case(case_id, Act.ASSESS_RISK)
+    case = authorised.case
     form = TriageForm()
     if request.method == "GET":
         form.priority.data = case.priority
-        record = db().get(Case, case.id)
-        form.triage.data = record.triage if record else None
+        form.triage.data = case.triage
     if form.validate_on_submit():
         try:
             assessments.change_triage(
                 db(),
-                current_user.actor,
-                case.id,
+                authorised,
                 priority=form.priority.data,
                 triage=form.triage.data,
                 reason=form.reason.data or "",
@@ -176,13 +178,12 @@ def triage(case_id: int) -> Response | tuple[str, int]:
 
 @bp.route("/cases/<int:case_id>/escalations/<int:escalation_id>", methods=["GET", "POST"])
 def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
-    case = case_to_work_on(case_id)
+    authorised = authorised_case(case_id, Act.ASSESS_RISK)
+    case = authorised.case
     form = ConsiderationForm()
     if form.validate_on_submit():
         try:
-            assessments.record_consideration(
-                db(), current_user.actor, case.id, escalation_id, form.note.data or ""
-            )
+            assessments.record_consideration(db(), authorised, escalation_id, form.note.data or "")
         except InputError as e:
             if e.field == "escalation":
                 abort(404)

@@ -14,6 +14,7 @@ from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
 from sharing import clock
+from sharing.access.decide import Act
 from sharing.cases import shares
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, ProtocolRecord
@@ -55,7 +56,7 @@ def _options() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 @bp.route("/cases/<int:case_id>/shares/new", methods=["GET", "POST"])
 def new(case_id: int) -> Response | tuple[str, int]:
-    case = case_to_work_on(case_id)
+    authorised, case = case_to_work_on(case_id, Act.SHARE, "share form")
     form = ShareForm()
     form.agency.choices, form.protocol_purpose.choices = _options()
     form.agency.choices.insert(0, ("", "Choose an agency"))
@@ -74,8 +75,7 @@ def new(case_id: int) -> Response | tuple[str, int]:
             try:
                 shares.share_case(
                     db(),
-                    current_user.actor,
-                    case_id,
+                    authorised,
                     agency_id=int(form.agency.data),
                     protocol_id=int(protocol_id),
                     purpose=purpose,
@@ -115,5 +115,5 @@ def revoke(share_id: int) -> Response:
 
 @bp.route("/shared")
 def shared_with_me() -> str:
-    rows = shares.shared_with(db(), current_user.actor, clock.today())
+    rows = shares.shared_with(db(), current_user.actor)
     return render_template("shares/shared.html", title="Shared with your agency", rows=rows)

@@ -1,19 +1,23 @@
-"""Access decisions: who may see or work which case, which data categories, and why.
+"""Access decisions: who may do which act to which case, which data categories they see,
+and why.
 
-Deny by default. ``decide`` is a pure function of the actor, facts about the case, the
-stated purpose, the active protocols (``sharing.protocols.policy``), the case's shares and any
-break-glass, so it is fast and testable on its own; ``sharing.access.facts`` gathers those facts
-from the database. Every allowed category names its basis: own agency and role, or
-protocol, version, clause, purpose and share, or break-glass.
+Deny by default. ``decide`` is a pure function of the actor, facts about the case, the act,
+the stated purpose, the active protocols (``sharing.protocols.policy``), the case's shares
+and any break-glass, so it is fast and testable on its own; ``sharing.access.authorise``
+gathers those facts from the database and asks it. Every allowed category names its basis:
+own agency and role, or protocol, version, clause, purpose and share, or break-glass.
 
-The rules, in order:
+Each act's rules are a row of ``RULES``; the rules themselves live in
+``sharing.access.scope``, which also gives them as SQL for lists, counts and searches. In
+order:
 1. A locked case exists only for its lock members; for anyone else it is "not found".
-2. The owning agency: managers see all its cases; case officers their own cases and their
-   team's; they may record on them. Other roles of the owning agency see nothing.
-3. A partner agency sees, for a stated purpose, the categories that active protocol
-   clauses give its roles for that purpose — through a live share of the case when the
-   clause requires one, and only for the case priorities a clause names.
-4. Break-glass: while an emergency access is live, the emergency clause's categories.
+2. The owning agency: the roles the act names; whole-agency roles (managers) on all its
+   cases, case officers on their own and their team's; some acts need an open case, or one
+   not erased, or not locked.
+3. A partner agency views, for a stated purpose, the categories that active protocol
+   clauses give its roles for that purpose, through a live share where the clause needs one.
+4. Break-glass: while an emergency access is live, the emergency clause's categories; and
+   the act of opening one, under an emergency clause that applies.
 """
 
 from __future__ import annotations
@@ -23,12 +27,28 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sharing.models import User
+from sharing import clock
+from sharing.access.facts import Actor, BreakGlassFacts, CaseFacts, ShareFacts
+from sharing.access.scope import CaseState, Emergency, Lock, OwnAgency, Partner
 from sharing.protocols.policy import Policy
-from sharing.vocabulary import CATEGORIES, Priority, Role
+from sharing.vocabulary import CATEGORIES, Role
+
+__all__ = [
+    "RULES",
+    "Act",
+    "ActRule",
+    "Actor",
+    "BreakGlassFacts",
+    "CaseFacts",
+    "Decision",
+    "ShareFacts",
+    "decide",
+    "decide_subject_access",
+]
 
 #: Roles that work their own agency's cases.
 CASEWORK_ROLES = frozenset({Role.CASE_OFFICER, Role.MANAGER})
+MANAGERS = frozenset({Role.MANAGER})
 
 
 class Act(StrEnum):
@@ -37,73 +57,62 @@ class Act(StrEnum):
     VIEW = "view"
     RECORD = "record"  # add incidents, actions, parties; change status
     CLOSE = "close"
+    ASSESS_RISK = "assess_risk"
+    SHARE = "share"
+    REVOKE_SHARE = "revoke_share"
+    REQUEST_LOCK = "request_lock"  # to lock, or to unlock
+    DECIDE_LOCK = "decide_lock"
+    ERASE = "erase"
+    BREAK_GLASS = "break_glass"
+    SEE_BREAK_GLASS = "see_break_glass"  # the emergency accesses waiting for review
+    REVIEW_BREAK_GLASS = "review_break_glass"
 
 
 @dataclass(frozen=True)
-class Actor:
-    """The signed-in user as the core sees them: who, which agency and team, which roles."""
+class ActRule:
+    """Who may do an act, and to which cases."""
 
-    user_id: int
-    agency_id: int
-    roles: frozenset[Role]
-    team: str | None = None
-
-    @classmethod
-    def of(cls, user: User) -> Actor:
-        return cls(user_id=user.id, agency_id=user.agency_id, roles=user.roles, team=user.team)
-
-    def has(self, *roles: Role) -> bool:
-        return not self.roles.isdisjoint(roles)
-
-    @property
-    def works_cases(self) -> bool:
-        return self.has(*CASEWORK_ROLES)
+    #: Roles of the owning agency that may do it (see ``scope.OwnAgency``).
+    owner_roles: frozenset[Role]
+    #: What the refusal says to anyone else of the owning agency.
+    refusal: str
+    #: Refused on a closed case.
+    open_only: bool = False
+    #: Refused on an erased case.
+    live_only: bool = False
+    #: Refused on a locked case, even for its lock members.
+    unlocked_only: bool = False
+    #: Partner agencies may do it through protocol clauses for a purpose, or break-glass.
+    partners: bool = False
 
 
-@dataclass(frozen=True)
-class CaseFacts:
-    """What a decision needs to know about a case (no personal data)."""
-
-    id: int
-    agency_id: int
-    officer_id: int
-    officer_team: str | None
-    priority: Priority
-    locked: bool = False
-    lock_members: frozenset[int] = frozenset()
-    erased: bool = False
-    closed: bool = False
-
-
-@dataclass(frozen=True)
-class ShareFacts:
-    """A share of the case. It names a protocol, not a version: when a new version of the
-    protocol supersedes the one it was made under, the share carries on under the new
-    version's clauses."""
-
-    id: int
-    agency_id: int
-    protocol_key: str
-    purpose: str
-    until: date
-    revoked: bool = False
-
-    def live(self, today: date) -> bool:
-        return not self.revoked and today <= self.until
-
-
-@dataclass(frozen=True)
-class BreakGlassFacts:
-    id: int
-    user_id: int
-    protocol_id: int
-    clause: str
-    expires_at: datetime
+_CASEWORK = "case officers work their own and their team's cases; managers all their agency's"
+RULES: dict[Act, ActRule] = {
+    Act.VIEW: ActRule(CASEWORK_ROLES, _CASEWORK, partners=True),
+    Act.RECORD: ActRule(CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True),
+    Act.CLOSE: ActRule(CASEWORK_ROLES, _CASEWORK, live_only=True),
+    Act.ASSESS_RISK: ActRule(CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True),
+    Act.SHARE: ActRule(
+        CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True, unlocked_only=True
+    ),
+    Act.REVOKE_SHARE: ActRule(CASEWORK_ROLES, _CASEWORK),
+    Act.REQUEST_LOCK: ActRule(CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True),
+    Act.DECIDE_LOCK: ActRule(MANAGERS, "only a manager decides lock requests"),
+    Act.ERASE: ActRule(MANAGERS, "only a manager of the owning agency may erase its records"),
+    Act.BREAK_GLASS: ActRule(frozenset(), "this is your own agency's case", partners=True),
+    Act.SEE_BREAK_GLASS: ActRule(
+        frozenset({Role.MANAGER, Role.DPO}),
+        "only managers and data protection officers of the owning agency see emergency access",
+    ),
+    Act.REVIEW_BREAK_GLASS: ActRule(
+        MANAGERS, "only a manager of the owning agency reviews emergency access"
+    ),
+}
 
 
 @dataclass(frozen=True)
 class Decision:
-    """The answer to "may this actor do this to this case?", with its reasons."""
+    """The answer to "may this actor do this act to this case?", with its reasons."""
 
     allowed: bool
     #: Data categories the actor may see, each with the basis that allows it.
@@ -112,11 +121,16 @@ class Decision:
     reason: str = ""
     #: The refusal should say "not found": the actor may not know the case exists.
     hidden: bool = False
-    #: The owning agency's own access (may record and close).
+    #: The owning agency's own access.
     own_agency: bool = False
     #: Shares that contributed (ids), for "why you can see this" and the audit log.
     shares: tuple[int, ...] = ()
     break_glass: int | None = None
+    #: For opening break-glass: the emergency clause (protocol record id, clause id).
+    emergency_clause: tuple[int, str] | None = None
+    #: Purposes the actor's live shares of the case serve (to ask which one, when none
+    #: was stated).
+    purposes: tuple[str, ...] = ()
 
     def allows(self, category: str) -> bool:
         return category in self.categories
@@ -130,8 +144,8 @@ class Decision:
         return grouped
 
 
-def _deny(reason: str, hidden: bool = True) -> Decision:
-    return Decision(False, reason=reason, hidden=hidden)
+def _deny(reason: str, hidden: bool = True, purposes: tuple[str, ...] = ()) -> Decision:
+    return Decision(False, reason=reason, hidden=hidden, purposes=purposes)
 
 
 def decide(
@@ -146,39 +160,54 @@ def decide(
     now: datetime,
 ) -> Decision:
     """Decide whether ``actor`` may do ``act`` to the case, and which categories they see."""
-    if case.locked and actor.user_id not in case.lock_members:
+    if not Lock.holds(actor, case):
         return _deny("the case is locked")
+    rule = RULES[act]
     if case.agency_id == actor.agency_id:
-        return _own_agency(actor, case, act)
-    today = now.date()
-    if act is not Act.VIEW:
-        shared = any(s.agency_id == actor.agency_id and s.live(today) for s in shares)
-        return _deny("only the owning agency records on a case", hidden=not shared)
+        return _own_agency(actor, case, rule)
+    today = clock.day_of(now)
+    live = tuple(
+        sorted({s.purpose for s in shares if s.agency_id == actor.agency_id and s.live(today)})
+    )
+    if case.erased:
+        return _deny("the case has been erased")
     policy = policy or Policy.empty()
-    decision = _partner(actor, case, purpose, policy, shares, today)
-    glass = _break_glass(actor, case, policy, break_glass, now)
-    if glass is not None:
-        categories = {**glass.categories, **decision.categories}
-        return Decision(True, categories, shares=decision.shares, break_glass=glass.break_glass)
-    return decision
+    if act is Act.BREAK_GLASS:
+        return _opening_break_glass(actor, case, policy, today)
+    if not rule.partners:
+        return _deny("only the owning agency does this to a case", hidden=not live)
+    decision = _partner(actor, case, purpose, policy, shares, today, live)
+    glass = Emergency.holds(actor, case, policy, break_glass, now)
+    if glass is None:
+        return decision
+    grant, live_glass = glass
+    basis = f"Emergency access until {live_glass.expires_at:%H:%M} UTC: {grant.basis}"
+    categories = {**dict.fromkeys(sorted(grant.categories), basis), **decision.categories}
+    return Decision(True, categories, shares=decision.shares, break_glass=live_glass.id)
 
 
-def _own_agency(actor: Actor, case: CaseFacts, act: Act) -> Decision:
-    if not actor.works_cases:
-        return _deny("your roles do not include casework")
-    if (
-        not actor.has(Role.MANAGER)
-        and case.officer_id != actor.user_id
-        and (actor.team is None or case.officer_team != actor.team)
-    ):
-        return _deny("case officers see their own and their team's cases")
-    if act is not Act.VIEW and case.erased:
-        return _deny("the case has been erased", hidden=False)
-    if act is Act.RECORD and case.closed:
-        return _deny("the case is closed", hidden=False)
-    held = ", ".join(sorted(r.label.lower() for r in actor.roles & CASEWORK_ROLES))
+def _own_agency(actor: Actor, case: CaseFacts, rule: ActRule) -> Decision:
+    if not OwnAgency.holds(actor, case, rule.owner_roles):
+        # The case is hidden from whoever may not view it; anyone who may is told why
+        # (and an act for partners alone, break-glass, says so).
+        return _deny(
+            rule.refusal if actor.roles & rule.owner_roles else _no_role(rule),
+            hidden=bool(rule.owner_roles) and not OwnAgency.holds(actor, case, CASEWORK_ROLES),
+        )
+    refusal = CaseState.refusal(case, rule.open_only, rule.live_only)
+    if refusal is None and rule.unlocked_only and case.locked:
+        refusal = "a locked case cannot be shared: it is restricted to its named users"
+    if refusal is not None:
+        return _deny(refusal, hidden=False)
+    held = ", ".join(sorted(r.label.lower() for r in actor.roles & rule.owner_roles))
     basis = f"Your agency's own case ({held})"
     return Decision(True, categories=dict.fromkeys(CATEGORIES, basis), own_agency=True)
+
+
+def _no_role(rule: ActRule) -> str:
+    if rule.owner_roles == CASEWORK_ROLES:
+        return "your roles do not include casework"
+    return rule.refusal
 
 
 def _partner(
@@ -188,54 +217,46 @@ def _partner(
     policy: Policy,
     shares: Sequence[ShareFacts],
     today: date,
+    live: tuple[str, ...],
 ) -> Decision:
-    mine = [s for s in shares if s.agency_id == actor.agency_id and s.live(today)]
     if purpose is None:
-        return _deny("no purpose was stated for partner access", hidden=not mine)
-    categories: dict[str, str] = {}
-    used: list[int] = []
-    for grant in policy.grants(actor.agency_id, purpose):
-        if not grant.applies(actor.roles, case.priority, today):
-            continue
-        if grant.requires_share:
-            share = next(
-                (s for s in mine if s.protocol_key == grant.protocol_key and s.purpose == purpose),
-                None,
-            )
-            if share is None:
-                continue
-            basis = f"{grant.basis}; share {share.id} until {share.until.isoformat()}"
-            used.append(share.id)
-        else:
-            basis = grant.basis
-        for category in sorted(grant.categories):
-            categories.setdefault(category, basis)
-    if not categories:
+        return _deny("no purpose was stated for partner access", hidden=not live, purposes=live)
+    given = Partner.holds(actor, case, purpose, policy, shares, today)
+    if not given:
         return _deny(
             f"no active protocol clause gives your agency and roles this case for {purpose}",
-            hidden=not mine,
+            hidden=not live,
+            purposes=live,
         )
+    categories: dict[str, str] = {}
+    used: list[int] = []
+    for category, (grant, share) in given.items():
+        if share is None:
+            categories[category] = grant.basis
+        else:
+            categories[category] = f"{grant.basis}; share {share.id} until {share.until.isoformat()}"
+            used.append(share.id)
     return Decision(True, categories, shares=tuple(dict.fromkeys(used)))
 
 
-def _break_glass(
-    actor: Actor,
-    case: CaseFacts,
-    policy: Policy,
-    break_glass: Sequence[BreakGlassFacts],
-    now: datetime,
-) -> Decision | None:
-    live = next((b for b in break_glass if b.user_id == actor.user_id and b.expires_at > now), None)
-    if live is None:
-        return None
-    for grant in policy.emergency_grants(actor.agency_id):
-        if (
-            grant.protocol_id == live.protocol_id
-            and grant.clause == live.clause
-            and grant.applies(actor.roles, case.priority, now.date())
-        ):
-            basis = f"Emergency access until {live.expires_at:%H:%M} UTC: {grant.basis}"
-            return Decision(
-                True, dict.fromkeys(sorted(grant.categories), basis), break_glass=live.id
-            )
-    return None
+def _opening_break_glass(actor: Actor, case: CaseFacts, policy: Policy, today: date) -> Decision:
+    grant = Emergency.opening(actor, case, policy, today)
+    if grant is None:
+        return _deny(
+            "no emergency clause of an active protocol covers your agency and role", hidden=False
+        )
+    return Decision(
+        True,
+        dict.fromkeys(sorted(grant.categories), grant.basis),
+        emergency_clause=(grant.protocol_id, grant.clause),
+    )
+
+
+def decide_subject_access(actor: Actor) -> Decision:
+    """A data protection officer compiling a subject access report sees every category of
+    the person's records in their own agency (a decision of its own kind: the report is
+    audited under the purpose "subject access request", not as a case view)."""
+    if not actor.has(Role.DPO):
+        return _deny("only data protection officers compile subject access reports", hidden=False)
+    basis = "Subject access request compiled by the data protection officer"
+    return Decision(True, dict.fromkeys(CATEGORIES, basis), own_agency=True)

@@ -1,5 +1,6 @@
-"""Access decisions against the database: gathers the facts ``sharing.access.decide.decide``
-needs (the case, its lock, shares and break-glass, the active protocols) and asks it.
+"""The facts an access decision is made on, and gathering them from the database: the
+actor, the case (its owner, officer, team, priority, lock, state), its shares with the
+actor's agency, the actor's break-glass, and the active protocols compiled (``policy``).
 
 The compiled policy is cached per database and rebuilt when any protocol changes status
 (``ProtocolRecord.changed_at``), so suspending a protocol stops its access at once.
@@ -7,32 +8,83 @@ The compiled policy is cached per database and rebuilt when any protocol changes
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing import clock
-from sharing.access.decide import (
-    Act,
-    Actor,
-    BreakGlassFacts,
-    CaseFacts,
-    Decision,
-    ShareFacts,
-    decide,
-)
 from sharing.models import Agency, BreakGlass, Case, LockMember, ProtocolRecord, Share, User
 from sharing.protocols import parse_protocol
 from sharing.protocols.policy import AgencyRef, Policy
-from sharing.vocabulary import CaseStatus, ProtocolStatus
+from sharing.vocabulary import CaseStatus, Priority, ProtocolStatus, Role
 
 _lock = threading.Lock()
 _policies: dict[int, tuple[tuple[object, ...], Policy]] = {}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user as the core sees them: who, which agency and team, which roles."""
+
+    user_id: int
+    agency_id: int
+    roles: frozenset[Role]
+    team: str | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user_id=user.id, agency_id=user.agency_id, roles=user.roles, team=user.team)
+
+    def has(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def works_cases(self) -> bool:
+        return self.has(Role.CASE_OFFICER, Role.MANAGER)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a decision needs to know about a case (no personal data)."""
+
+    id: int
+    agency_id: int
+    officer_id: int
+    officer_team: str | None
+    priority: Priority
+    locked: bool = False
+    lock_members: frozenset[int] = frozenset()
+    erased: bool = False
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class ShareFacts:
+    """A share of the case. It names a protocol, not a version: when a new version of the
+    protocol supersedes the one it was made under, the share carries on under the new
+    version's clauses."""
+
+    id: int
+    agency_id: int
+    protocol_key: str
+    purpose: str
+    until: date
+    revoked: bool = False
+
+    def live(self, today: date) -> bool:
+        return not self.revoked and today <= self.until
+
+
+@dataclass(frozen=True)
+class BreakGlassFacts:
+    id: int
+    user_id: int
+    protocol_id: int
+    clause: str
+    expires_at: datetime
 
 
 def policy(session: Session) -> Policy:
@@ -60,45 +112,12 @@ def policy(session: Session) -> Policy:
     return compiled
 
 
-def case_facts(session: Session, case: Case) -> CaseFacts:
-    return facts_of(session, {case.id})[case.id]
-
-
 def facts_of(session: Session, case_ids: Iterable[int]) -> dict[int, CaseFacts]:
     """What decisions need to know about these cases, in two queries however many."""
     ids = set(case_ids)
     if not ids:
         return {}
-    # Rows read by position: by name cost more than the query itself for the hundred
-    # cases a search decides at once.
-    rows = session.execute(_facts_query(), {"ids": list(ids)}).all()
-    members: dict[int, set[int]] = {}
-    locked = [row[0] for row in rows if row[5]]
-    if locked:
-        for case_id, user_id in session.execute(
-            select(LockMember.case_id, LockMember.user_id).where(LockMember.case_id.in_(locked))
-        ):
-            members.setdefault(case_id, set()).add(user_id)
-    return {
-        case_id: CaseFacts(
-            id=case_id,
-            agency_id=agency_id,
-            officer_id=officer_id,
-            officer_team=team,
-            priority=priority,
-            locked=is_locked,
-            lock_members=frozenset(members.get(case_id, ())),
-            erased=erased_at is not None,
-            closed=status is CaseStatus.CLOSED,
-        )
-        for case_id, agency_id, officer_id, team, priority, is_locked, erased_at, status in rows
-    }
-
-
-@functools.cache
-def _facts_query() -> Select[*tuple[Any, ...]]:
-    """The plain facts of cases ``:ids``, with their officer's team (made once)."""
-    return (
+    rows = session.execute(
         select(
             Case.id,
             Case.agency_id,
@@ -110,18 +129,38 @@ def _facts_query() -> Select[*tuple[Any, ...]]:
             Case.status,
         )
         .join(User, User.id == Case.officer_id)
-        .where(Case.id.in_(bindparam("ids", expanding=True)))
-    )
+        .where(Case.id.in_(ids))
+    ).all()
+    locked = [row.id for row in rows if row.locked]
+    members: dict[int, set[int]] = {}
+    if locked:
+        for case_id, user_id in session.execute(
+            select(LockMember.case_id, LockMember.user_id).where(LockMember.case_id.in_(locked))
+        ):
+            members.setdefault(case_id, set()).add(user_id)
+    return {
+        row.id: CaseFacts(
+            id=row.id,
+            agency_id=row.agency_id,
+            officer_id=row.officer_id,
+            officer_team=row.team,
+            priority=row.priority,
+            locked=row.locked,
+            lock_members=frozenset(members.get(row.id, ())),
+            erased=row.erased_at is not None,
+            closed=row.status is CaseStatus.CLOSED,
+        )
+        for row in rows
+    }
 
 
-def share_facts(session: Session, case_id: int, agency_id: int | None = None) -> list[ShareFacts]:
+def share_facts(session: Session, case_id: int, agency_id: int) -> list[ShareFacts]:
+    """The shares of a case with one agency, live or not."""
     query = (
         select(Share, ProtocolRecord.key)
         .join(ProtocolRecord, ProtocolRecord.id == Share.protocol_id)
-        .where(Share.case_id == case_id)
+        .where(Share.case_id == case_id, Share.agency_id == agency_id)
     )
-    if agency_id is not None:
-        query = query.where(Share.agency_id == agency_id)
     return [
         ShareFacts(s.id, s.agency_id, key, s.purpose, s.until, s.revoked_at is not None)
         for s, key in session.execute(query)
@@ -129,50 +168,10 @@ def share_facts(session: Session, case_id: int, agency_id: int | None = None) ->
 
 
 def break_glass_facts(session: Session, case_id: int, user_id: int) -> list[BreakGlassFacts]:
+    """A user's emergency accesses to a case, live or not."""
     return [
         BreakGlassFacts(b.id, b.user_id, b.protocol_id, b.clause, b.expires_at)
         for b in session.scalars(
             select(BreakGlass).where(BreakGlass.case_id == case_id, BreakGlass.user_id == user_id)
         )
     ]
-
-
-def decide_case(
-    session: Session,
-    actor: Actor,
-    case: Case,
-    act: Act = Act.VIEW,
-    purpose: str | None = None,
-    now: datetime | None = None,
-) -> Decision:
-    """The decision for ``actor`` on ``case``, from the database's current state."""
-    facts = case_facts(session, case)
-    if facts.agency_id == actor.agency_id or (
-        facts.locked and actor.user_id not in facts.lock_members
-    ):
-        return decide(actor, facts, act, purpose, now=now or clock.now())
-    return decide(
-        actor,
-        facts,
-        act,
-        purpose,
-        policy=policy(session),
-        shares=share_facts(session, case.id, actor.agency_id),
-        break_glass=break_glass_facts(session, case.id, actor.user_id),
-        now=now or clock.now(),
-    )
-
-
-def visible_own_cases(
-    session: Session, actor: Actor, case_ids: Iterable[int], now: datetime | None = None
-) -> set[int]:
-    """Which of these cases of the actor's own agency the actor may see, decided for all of
-    them at once (search checks many cases)."""
-    when = now or clock.now()
-    return {
-        case_id
-        for case_id, facts in facts_of(session, case_ids).items()
-        # The agency is checked here, not in SQL: with an agency condition SQLite may read
-        # the agency's whole case list index instead of looking the few ids up.
-        if facts.agency_id == actor.agency_id and decide(actor, facts, now=when).allowed
-    }

@@ -17,12 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
-from sharing.access.decide import Actor
+from sharing.access.decide import Actor, Decision, decide_subject_access
+from sharing.access.reveal import ERASED, load_data_keys, reveal
 from sharing.audit import acts
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
-from sharing.cases.pages import ERASED, readable
 from sharing.cases.search import SearchQuery, people_matching, search_term
-from sharing.crypto.sealing import load_data_keys
 from sharing.errors import NotFound
 from sharing.models import Action, AuditEntry, Case, CaseParty, Incident, Person, Share
 
@@ -80,20 +79,21 @@ def find_people(session: Session, actor: Actor, query: SearchQuery) -> list[Cand
         purpose=PURPOSE,
         basis=f"by {field}: {len(people)} found; persons {acts.ids([p.id for p in people])}",
     )
+    decision = decide_subject_access(actor)
     return [
         Candidate(
             person_id=p.id,
-            name=_name(p),
-            date_of_birth=readable(p, "date_of_birth"),
-            postcode=readable(p, "postcode"),
+            name=_name(decision, p),
+            date_of_birth=_read(decision, p, "date_of_birth"),
+            postcode=_read(decision, p, "postcode"),
             cases=sorted(party.case.reference for party in p.parties),
         )
         for p in people
     ]
 
 
-def _name(person: Person) -> str:
-    parts = [readable(person, "given_names"), readable(person, "family_name")]
+def _name(decision: Decision, person: Person) -> str:
+    parts = [_read(decision, person, "given_names"), _read(decision, person, "family_name")]
     return " ".join(p for p in parts if p) or "Name not recorded"
 
 
@@ -215,18 +215,19 @@ def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAcc
         session, {k for k in [person.data_key_id, *(p.case.data_key_id for p in own)] if k}
     )
     erased = person.erased_at is not None
+    decision = decide_subject_access(actor)
     return SubjectAccessReport(
         person_id=person.id,
         agency=person.agency.name,
         compiled_at=clock.now(),
         erased=erased,
-        details=[(label, ERASED if erased else readable(person, c)) for label, c in _DETAILS],
-        cases=[_section(session, party) for party in own],
+        details=[(label, ERASED if erased else _read(decision, person, c)) for label, c in _DETAILS],
+        cases=[_section(session, party, decision) for party in own],
         accesses=rows(session, entries),
     )
 
 
-def _section(session: Session, party: CaseParty) -> CaseSection:
+def _section(session: Session, party: CaseParty, decision: Decision) -> CaseSection:
     case: Case = party.case
     heading = CaseSection(
         reference=case.reference,
@@ -247,14 +248,14 @@ def _section(session: Session, party: CaseParty) -> CaseSection:
     shares = session.scalars(select(Share).where(Share.case_id == case.id).order_by(Share.id))
     return replace(
         heading,
-        summary=readable(case, "summary"),
-        address=readable(case, "address"),
-        postcode=readable(case, "postcode"),
+        summary=_read(decision, case, "summary"),
+        address=_read(decision, case, "address"),
+        postcode=_read(decision, case, "postcode"),
         incidents=[
             IncidentEntry(
                 occurred_at=i.occurred_at,
-                place=readable(i, "place"),
-                description=readable(i, "description"),
+                place=_read(decision, i, "place"),
+                description=_read(decision, i, "description"),
                 reported_by_them=i.reported_by_id == party.person_id,
             )
             for i in incidents
@@ -265,7 +266,7 @@ def _section(session: Session, party: CaseParty) -> CaseSection:
                 status=a.status.label,
                 owner_agency=a.owner_agency.name,
                 due_on=a.due_on,
-                description=readable(a, "description"),
+                description=_read(decision, a, "description"),
             )
             for a in actions
         ],
@@ -281,3 +282,7 @@ def _section(session: Session, party: CaseParty) -> CaseSection:
             for s in shares
         ],
     )
+
+
+def _read(decision: Decision, record: object, column: str) -> str | None:
+    return reveal(decision, record, (column,))[column]  # type: ignore[arg-type]

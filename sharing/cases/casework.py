@@ -9,18 +9,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act, Actor
-from sharing.access.facts import decide_case
 from sharing.audit import acts
+from sharing.cases.listing import may_own_cases
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal, seal_many
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import InputError, NotAllowed
 from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
-from sharing.models import Action, Agency, Case, CaseParty, Incident, Person, User, Ward
+from sharing.models import (
+    Action,
+    Agency,
+    Case,
+    CaseParty,
+    CaseReferenceCounter,
+    Incident,
+    Person,
+    User,
+    Ward,
+)
 from sharing.risk.escalation import escalate
 from sharing.vocabulary import (
     ActionKind,
@@ -107,23 +120,6 @@ def _text(field_name: str, value: str, *, limit: int = MAX_TEXT, required: str =
     return value
 
 
-def get_case(session: Session, actor: Actor, case_id: int, act: Act = Act.VIEW) -> Case:
-    """The case, if the actor may ``act`` on it; otherwise NotFound (if they may not
-    even know it exists) or NotAllowed."""
-    case = session.get(Case, case_id)
-    decision = decide_case(session, actor, case, act) if case else None
-    if case is None or decision is None or not decision.allowed:
-        action = acts.Action.CASE_VIEW if act is Act.VIEW else acts.Action.CASE_RECORD
-        reason = decision.reason if decision else "no such case"
-        acts.refuse(
-            session, action, actor=actor, subject=acts.Subject("case", case_id), reason=reason
-        )
-        if case is None or decision is None or decision.hidden:
-            raise NotFound(case_id)
-        raise NotAllowed(reason)
-    return case
-
-
 def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | None = None) -> Case:
     """Open a case owned by the actor's agency, with its parties."""
     if not actor.works_cases:
@@ -135,8 +131,8 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
     assert agency is not None  # noqa: S101 - a signed-in user always has an agency
     officer_id = data.officer_id or actor.user_id
     officer = session.get(User, officer_id)
-    if officer is None or officer.agency_id != agency.id or not officer.active:
-        raise InputError("officer_id", "Choose a case officer from your agency")
+    if officer is None or officer.agency_id != agency.id or not may_own_cases(officer):
+        raise InputError("officer_id", "Choose a case officer or manager from your agency")
     if data.ward_id is not None:
         ward = session.get(Ward, data.ward_id)
         if ward is None or ward.area_id != agency.area_id:
@@ -179,11 +175,21 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
 
 
 def _next_reference(session: Session, agency: Agency, now: datetime) -> str:
-    prefix = f"{agency.case_prefix}-{now.year}-"
-    count = session.scalar(
-        select(func.count()).select_from(Case).where(Case.reference.like(prefix + "%"))
+    """The agency's next case reference for the year, e.g. ``NGH-2026-00013``: taken from
+    its counter row under the row's write lock, so concurrent opens never share one."""
+    counter = CaseReferenceCounter.__table__
+    assert isinstance(counter, Table)  # noqa: S101 - a mapped class's table
+    insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(counter)
+    session.execute(
+        insert.values(agency_id=agency.id, year=now.year, last=0).on_conflict_do_nothing()
     )
-    return f"{prefix}{(count or 0) + 1:05d}"
+    number = session.execute(
+        update(counter)
+        .where(counter.c.agency_id == agency.id, counter.c.year == now.year)
+        .values(last=counter.c.last + 1)
+        .returning(counter.c.last)
+    ).scalar_one()
+    return f"{agency.case_prefix}-{now.year}-{number:05d}"
 
 
 def _postcode(field_name: str, value: str) -> str | None:
@@ -260,10 +266,11 @@ def add_party(
 
 
 def add_incident(
-    session: Session, actor: Actor, case_id: int, data: IncidentInput, now: datetime | None = None
+    session: Session, authorised: AuthorisedCase, data: IncidentInput, now: datetime | None = None
 ) -> Incident:
-    """Record an incident on a case the actor works."""
-    case = get_case(session, actor, case_id, Act.RECORD)
+    """Record an incident on a case the actor works (authorised for ``Act.RECORD``)."""
+    _require(authorised, Act.RECORD)
+    case, actor = authorised.case, authorised.actor
     now = now or clock.now()
     if data.occurred_at.tzinfo is None:
         raise InputError("occurred_at", "Enter the date and time the incident happened")
@@ -312,6 +319,12 @@ def add_incident(
     return incident
 
 
+def _require(authorised: AuthorisedCase, act: Act) -> None:
+    """Refuse a case authorised for another act (a programming error, not a user's)."""
+    if authorised.act is not act:
+        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not {act.value}")
+
+
 def _recorded(session: Session, actor: Actor, case: Case, what: str) -> None:
     acts.record(
         session,
@@ -323,10 +336,12 @@ def _recorded(session: Session, actor: Actor, case: Case, what: str) -> None:
 
 
 def add_action(
-    session: Session, actor: Actor, case_id: int, data: ActionInput, now: datetime | None = None
+    session: Session, authorised: AuthorisedCase, data: ActionInput, now: datetime | None = None
 ) -> Action:
-    """Record an action or intervention on a case, owned by a partner agency."""
-    case = get_case(session, actor, case_id, Act.RECORD)
+    """Record an action or intervention on a case, owned by a partner agency (authorised
+    for ``Act.RECORD``)."""
+    _require(authorised, Act.RECORD)
+    case, actor = authorised.case, authorised.actor
     now = now or clock.now()
     today = now.date()
     owner_agency_id = data.owner_agency_id or actor.agency_id
@@ -363,14 +378,14 @@ def add_action(
 
 def close_case(
     session: Session,
-    actor: Actor,
-    case_id: int,
+    authorised: AuthorisedCase,
     reason: ClosureReason,
     note: str = "",
     now: datetime | None = None,
 ) -> Case:
-    """Close a case with one of the procedure's reasons."""
-    case = get_case(session, actor, case_id, Act.CLOSE)
+    """Close a case with one of the procedure's reasons (authorised for ``Act.CLOSE``)."""
+    _require(authorised, Act.CLOSE)
+    case, actor = authorised.case, authorised.actor
     if case.status is CaseStatus.CLOSED:
         raise InputError("reason", "This case is already closed")
     case.status = CaseStatus.CLOSED

@@ -4,14 +4,17 @@ and data protection officers are alerted, and a manager reviews every use afterw
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.decide import Actor
-from sharing.access.facts import policy
+from sharing.access.authorise import authorise, own_cases_where
+from sharing.access.decide import RULES, Act, Actor, decide
+from sharing.access.facts import facts_of, policy
+from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotAllowed, NotFound
@@ -38,10 +41,9 @@ def break_glass(
             "reason",
             f"Say what the risk to life is and why you need the case now (at least {MIN_REASON} characters)",
         )
-    case = session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
-    if case is None or case.locked or case.erased_at is not None:
-        # A locked case is not to be confirmed to exist. The typed reference is not
-        # recorded: it may not be a reference at all.
+    case_id = session.scalar(select(Case.id).where(Case.reference == reference.strip().upper()))
+    if case_id is None:
+        # The typed reference is not recorded: it may not be a reference at all.
         acts.refuse(
             session,
             acts.Action.BREAK_GLASS,
@@ -49,28 +51,21 @@ def break_glass(
             reason="no such case open to emergency access",
         )
         raise NotFound(reference)
-    if case.agency_id == actor.agency_id:
-        raise InputError(
-            "reference", "This is your own agency's case: open it from your case list"
-        )
+    try:
+        authorised = authorise(session, actor, case_id, Act.BREAK_GLASS)
+    except NotAllowed as refusal:
+        if str(refusal) == RULES[Act.BREAK_GLASS].refusal:
+            raise InputError(
+                "reference", "This is your own agency's case: open it from your case list"
+            ) from None
+        raise
+    case, clause = authorised.case, authorised.decision.emergency_clause
+    assert clause is not None  # noqa: S101 - an allowed break-glass names its clause
     grant = next(
-        (
-            g
-            for g in policy(session).emergency_grants(actor.agency_id)
-            if g.applies(actor.roles, case.priority, now.date())
-        ),
-        None,
+        g
+        for g in policy(session).emergency_grants(actor.agency_id)
+        if (g.protocol_id, g.clause) == clause
     )
-    if grant is None:
-        refusal = "no emergency clause of an active protocol covers your agency and role"
-        acts.refuse(
-            session,
-            acts.Action.BREAK_GLASS,
-            actor=actor,
-            subject=acts.Subject("case", case.id),
-            reason=refusal,
-        )
-        raise NotAllowed(refusal)
     glass = BreakGlass(
         case=case,
         user_id=actor.user_id,
@@ -118,24 +113,16 @@ def review(
 ) -> BreakGlass:
     """A manager of the owning agency records their review of an emergency access."""
     glass = session.get(BreakGlass, glass_id)
-    mine = glass is not None and glass.case.agency_id == actor.agency_id
-    if not mine or not actor.has(Role.MANAGER):
-        refusal = (
-            "only a manager of the owning agency reviews emergency access"
-            if mine
-            else "no such emergency access to your agency's cases"
-        )
+    if glass is None:
         acts.refuse(
             session,
             acts.Action.BREAK_GLASS_REVIEW,
             actor=actor,
             subject=acts.Subject("break_glass", glass_id),
-            reason=refusal,
+            reason="no such emergency access to your agency's cases",
         )
-        if not mine:
-            raise NotFound(glass_id)
-        raise NotAllowed(refusal)
-    assert glass is not None  # noqa: S101 - refused above when missing
+        raise NotFound(glass_id)
+    authorise(session, actor, glass.case_id, Act.REVIEW_BREAK_GLASS)
     if glass.reviewed_at is not None:
         raise InputError("note", "This emergency access has already been reviewed")
     if len(note.strip()) < 10:
@@ -154,18 +141,36 @@ def review(
     return glass
 
 
-def to_review(session: Session, actor: Actor) -> list[BreakGlass]:
-    """Emergency accesses to the actor's agency's cases still waiting for review."""
-    if not actor.has(Role.MANAGER, Role.DPO):
-        return []
+@dataclass(frozen=True)
+class WaitingReview:
+    """An emergency access waiting for review, with the reason its user gave."""
+
+    glass: BreakGlass
+    reason: str | None
+
+
+def to_review(session: Session, actor: Actor) -> list[WaitingReview]:
+    """Emergency accesses to the actor's agency's cases still waiting for review, with
+    their reasons (for the agency's managers and data protection officers)."""
     waiting = list(
         session.scalars(
             select(BreakGlass)
             .join(Case, Case.id == BreakGlass.case_id)
-            .where(Case.agency_id == actor.agency_id, BreakGlass.reviewed_at.is_(None))
+            .where(own_cases_where(actor, Act.SEE_BREAK_GLASS), BreakGlass.reviewed_at.is_(None))
             .order_by(BreakGlass.started_at)
         )
     )
+    now = clock.now()
+    facts = facts_of(session, {g.case_id for g in waiting})
+    items = [
+        WaitingReview(
+            g,
+            reveal(decide(actor, facts[g.case_id], Act.SEE_BREAK_GLASS, now=now), g, ("reason",))[
+                "reason"
+            ],
+        )
+        for g in waiting
+    ]
     acts.record(
         session,
         acts.Action.BREAK_GLASS_LIST_VIEW,
@@ -176,4 +181,4 @@ def to_review(session: Session, actor: Actor) -> list[BreakGlass]:
             f"cases {acts.ids(sorted({g.case_id for g in waiting}))}"
         ),
     )
-    return waiting
+    return items

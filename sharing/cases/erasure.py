@@ -14,48 +14,29 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.decide import Actor
+from sharing.access.authorise import AuthorisedCase, authorise
+from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import destroy_data_key
 from sharing.errors import NotAllowed, NotFound
 from sharing.models import Case, Person
-from sharing.vocabulary import Role
-
-
-def _may_erase(
-    session: Session,
-    actor: Actor,
-    action: acts.Action,
-    subject: acts.Subject,
-    agency_id: int | None,
-) -> None:
-    if agency_id != actor.agency_id:
-        acts.refuse(
-            session, action, actor=actor, subject=subject, reason="no such record in your agency"
-        )
-        raise NotFound(subject.id)
-    if not actor.has(Role.MANAGER):
-        reason = "only a manager of the owning agency may erase its records"
-        acts.refuse(session, action, actor=actor, subject=subject, reason=reason)
-        raise NotAllowed(reason)
 
 
 def erase_case(
     session: Session,
-    actor: Actor,
-    case_id: int,
+    authorised: AuthorisedCase,
     *,
     with_people: bool = False,
     now: datetime | None = None,
 ) -> Case:
-    """Erase a case: its own values and those of its incidents, actions and lock requests.
-    The people on it are records of their own; ``with_people`` erases those who are on
-    no other case (the others stay, for their other cases)."""
-    case = session.get(Case, case_id)
-    subject = acts.Subject("case", case_id)
-    _may_erase(session, actor, acts.Action.CASE_ERASE, subject, case.agency_id if case else None)
-    assert case is not None  # noqa: S101 - refused above when missing
+    """Erase a case (authorised for ``Act.ERASE``): its own values and those of its
+    incidents, actions and lock requests. The people on it are records of their own;
+    ``with_people`` erases those who are on no other case (the others stay, for their
+    other cases)."""
+    if authorised.act is not Act.ERASE:
+        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not erasure")
+    case, actor = authorised.case, authorised.actor
     if case.erased_at is None:
         destroy_data_key(session, case)
         blind_index.remove(session, case_id=case.id)
@@ -65,7 +46,7 @@ def erase_case(
             session,
             acts.Action.CASE_ERASE,
             actor=actor,
-            subject=subject,
+            subject=authorised.subject,
             basis="data key destroyed",
         )
     if with_people:
@@ -78,13 +59,22 @@ def erase_case(
 def erase_person(
     session: Session, actor: Actor, person_id: int, now: datetime | None = None
 ) -> Person:
-    """Erase a person record of the actor's agency."""
+    """Erase a person record of the actor's agency: the actor must be allowed to erase
+    every case the person is on (so a person on a locked case is erased only by its lock
+    members)."""
     person = session.get(Person, person_id)
+    if person is None or person.agency_id != actor.agency_id or not person.parties:
+        acts.refuse(
+            session,
+            acts.Action.PERSON_ERASE,
+            actor=actor,
+            subject=acts.Subject("person", person_id),
+            reason="no such record in your agency",
+        )
+        raise NotFound(person_id)
+    for party in person.parties:
+        authorise(session, actor, party.case_id, Act.ERASE)
     subject = acts.Subject("person", person_id)
-    _may_erase(
-        session, actor, acts.Action.PERSON_ERASE, subject, person.agency_id if person else None
-    )
-    assert person is not None  # noqa: S101 - refused above when missing
     if person.erased_at is None:
         destroy_data_key(session, person)
         blind_index.remove(session, person_id=person.id)

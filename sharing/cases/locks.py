@@ -5,15 +5,18 @@ follows the same two-person rule."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.decide import Act, Actor
+from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
+from sharing.access.decide import Act, Actor, decide
+from sharing.access.facts import facts_of
+from sharing.access.reveal import reveal
 from sharing.audit import acts
-from sharing.cases.casework import get_case
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Alert, Case, LockMember, LockRequest, User
@@ -22,15 +25,17 @@ from sharing.vocabulary import AlertKind, LockReason, LockStatus, Role
 
 def request_lock(
     session: Session,
-    actor: Actor,
-    case_id: int,
+    authorised: AuthorisedCase,
     reason: LockReason | None,
     note: str,
     *,
     unlock: bool = False,
 ) -> LockRequest:
-    """The case officer asks for the case to be locked (with a reason) or unlocked."""
-    case = get_case(session, actor, case_id, Act.RECORD)
+    """The case officer asks for the case to be locked (with a reason) or unlocked
+    (authorised for ``Act.REQUEST_LOCK``)."""
+    if authorised.act is not Act.REQUEST_LOCK:
+        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not a lock request")
+    case, actor = authorised.case, authorised.actor
     if case.locked != unlock:
         raise InputError(
             "reason", "This case is already unlocked" if unlock else "This case is already locked"
@@ -86,20 +91,26 @@ def decide_lock(
     """A manager of the agency, not the requester, approves or refuses. An approved lock
     lets in the case officer, the approving manager and the users they name."""
     request = session.get(LockRequest, request_id)
-    subject = acts.Subject("lock_request", request_id)
-    refusal = None
-    if request is None or request.case.agency_id != actor.agency_id:
-        refusal = "no such request in your agency"
-    elif not actor.has(Role.MANAGER):
-        refusal = "only a manager decides lock requests"
-    elif request.requested_by_id == actor.user_id:
+    if request is None:
+        acts.refuse(
+            session,
+            acts.Action.LOCK_DECIDE,
+            actor=actor,
+            subject=acts.Subject("lock_request", request_id),
+            reason="no such request",
+        )
+        raise NotFound(request_id)
+    authorise(session, actor, request.case_id, Act.DECIDE_LOCK)
+    if request.requested_by_id == actor.user_id:
         refusal = "a lock must be decided by a manager other than the person who asked for it"
-    if refusal is not None:
-        acts.refuse(session, acts.Action.LOCK_DECIDE, actor=actor, subject=subject, reason=refusal)
-        if request is None or request.case.agency_id != actor.agency_id:
-            raise NotFound(request_id)
+        acts.refuse(
+            session,
+            acts.Action.LOCK_DECIDE,
+            actor=actor,
+            subject=acts.Subject("lock_request", request_id),
+            reason=refusal,
+        )
         raise NotAllowed(refusal)
-    assert request is not None  # noqa: S101 - refused above when missing
     if request.status is not LockStatus.REQUESTED:
         raise InputError("decision", "This request has already been decided")
     request.status = LockStatus.APPROVED if approve else LockStatus.REFUSED
@@ -139,18 +150,37 @@ def _apply(
         session.add(LockMember(case_id=case.id, user_id=user_id, named_by_id=actor.user_id))
 
 
-def pending_requests(session: Session, actor: Actor) -> list[LockRequest]:
-    """Lock and unlock requests waiting for a manager of the actor's agency."""
-    if not actor.has(Role.MANAGER):
-        return []
+@dataclass(frozen=True)
+class PendingRequest:
+    """A lock or unlock request waiting for a manager, with the requester's note."""
+
+    request: LockRequest
+    note: str | None
+
+
+def pending_requests(session: Session, actor: Actor) -> list[PendingRequest]:
+    """Lock and unlock requests waiting for a manager of the actor's agency who may decide
+    them (an unlock request only for the locked case's members), with their notes; the
+    queue's view is recorded."""
     requests = list(
         session.scalars(
             select(LockRequest)
             .join(Case, Case.id == LockRequest.case_id)
-            .where(Case.agency_id == actor.agency_id, LockRequest.status == LockStatus.REQUESTED)
+            .where(
+                own_cases_where(actor, Act.DECIDE_LOCK), LockRequest.status == LockStatus.REQUESTED
+            )
             .order_by(LockRequest.requested_at)
         )
     )
+    now = clock.now()
+    facts = facts_of(session, {r.case_id for r in requests})
+    pending = [
+        PendingRequest(
+            r,
+            reveal(decide(actor, facts[r.case_id], Act.DECIDE_LOCK, now=now), r, ("note",))["note"],
+        )
+        for r in requests
+    ]
     acts.record(
         session,
         acts.Action.LOCK_REQUESTS_VIEW,
@@ -158,4 +188,4 @@ def pending_requests(session: Session, actor: Actor) -> list[LockRequest]:
         subject=acts.Subject("lock_requests"),
         basis=f"requests {acts.ids([r.id for r in requests])}; cases {acts.ids(sorted({r.case_id for r in requests}))}",
     )
-    return requests
+    return pending

@@ -1,36 +1,31 @@
-"""The one path by which case data leaves the core.
+"""Case pages: everything an actor may see of one case, read through the reveal bound to
+the decision that let them in (``sharing.access.reveal``), and the page view recorded as
+one audit entry naming each category and section it showed.
 
-``disclose_case`` decides (``sharing.access.decide``), then unseals only the values whose data
-category the decision allows, and returns them with the basis of each. Lists and counts
-carry no sealed values at all. No page, export or API reads sealed columns any other way.
+``case_view`` is what the case page and its forms show of the case itself;
+``case_page`` adds the sections (risk, "also known to", shares, the lock) and records the
+view. Both take an ``AuthorisedCase``: nothing here decides again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
+from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor, Decision
-from sharing.access.facts import decide_case, share_facts
+from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
-from sharing.crypto.sealing import (
-    ErasedValue,
-    SealedValueError,
-    load_data_keys,
-    unseal,
-    unseal_many,
-    unseal_records,
-)
-from sharing.errors import NotAllowed, NotFound, PurposeRequired
-from sharing.models import Action, Case, CaseParty, Incident, LockMember, Person, User
-from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
-
-PAGE_SIZE = 25
+from sharing.cases.shares import ShareRow, case_shares
+from sharing.models import Action, Case, CaseParty, Incident, LockRequest, Person
+from sharing.risk.disclose import CaseRisk, case_risk
+from sharing.risk.known import KnownTo, known_to_others
+from sharing.risk.matrix import Matrices
+from sharing.vocabulary import CaseCategory, CaseStatus, LockStatus, Priority
 
 
 @dataclass(frozen=True)
@@ -107,61 +102,6 @@ class CaseView:
     actions: list[ActionView] = field(default_factory=list)
 
 
-#: Shown in place of a value whose record was erased (its data key destroyed).
-ERASED = "Erased"
-#: Shown in place of a value that failed its integrity check (the failure is logged).
-UNREADABLE = "Could not be read: this value failed its integrity check"
-
-
-def _reveal_many(
-    decision: Decision, record: object, columns: tuple[str, ...]
-) -> dict[str, str | None]:
-    """The values of ``columns`` the decision allows (None for the others), read together
-    under the record's key; a value that cannot be read is shown as erased or unreadable,
-    on its own."""
-    allowed = _allowed(decision, record, columns)
-    values: dict[str, str | None] = dict.fromkeys(columns)
-    try:
-        values.update(unseal_many(record, allowed))  # type: ignore[arg-type]
-    except ErasedValue:
-        values.update(dict.fromkeys(allowed, ERASED))
-    except SealedValueError:
-        values.update({c: readable(record, c) for c in allowed})
-    return values
-
-
-def _reveal_rows(
-    decision: Decision, records: Sequence[object], columns: tuple[str, ...]
-) -> list[dict[str, str | None]]:
-    """``_reveal_many`` for each of several records of one table (a case's people,
-    incidents or actions), read together; when any value cannot be read, each record is
-    read on its own, so that only that record's values show as erased or unreadable."""
-    if not records:
-        return []
-    try:
-        opened = unseal_records(records, _allowed(decision, records[0], columns))  # type: ignore[arg-type]
-    except SealedValueError:
-        return [_reveal_many(decision, record, columns) for record in records]
-    return [dict.fromkeys(columns) | values for values in opened]
-
-
-def _allowed(decision: Decision, record: object, columns: tuple[str, ...]) -> list[str]:
-    """Those of ``columns`` (of ``record``'s table) whose category the decision allows."""
-    table = record.__table__  # type: ignore[attr-defined]
-    return [c for c in columns if decision.allows(table.c[c].info["category"])]
-
-
-def readable(record: object, column: str) -> str | None:
-    """A sealed value for someone already entitled to it (the owning agency's managers'
-    queues of lock requests and emergency accesses), with an erased or damaged value
-    shown as such rather than failing the page."""
-    try:
-        return unseal(record, column)  # type: ignore[arg-type]
-    except ErasedValue:
-        return ERASED
-    except SealedValueError:
-        return UNREADABLE
-
 
 #: What a case page shows of each person on the case (as the decision allows).
 _PERSON_COLUMNS = (
@@ -184,18 +124,8 @@ def _name(decision: Decision, person: Person, values: dict[str, str | None]) -> 
     return " ".join(p for p in parts if p) or None
 
 
-def disclose_case(
-    session: Session,
-    actor: Actor,
-    case_id: int,
-    today: date | None = None,
-    purpose: str | None = None,
-) -> CaseView:
-    """Everything the actor may see of a case, for the stated ``purpose`` (partners).
-
-    NotFound if they may not know it exists; PurposeRequired when a partner holding a
-    share has not said why; NotAllowed for a purpose nothing allows them.
-    """
+def _loaded(session: Session, case_id: int) -> Case:
+    """The case with everything its page lists, loaded in a few queries."""
     case = session.scalar(
         select(Case)
         .where(Case.id == case_id)
@@ -206,45 +136,18 @@ def disclose_case(
             selectinload(Case.actions).selectinload(Action.owner_agency),
             selectinload(Case.actions).selectinload(Action.owner_user),
         )
+        .execution_options(populate_existing=True)
     )
-    subject = acts.Subject("case", case_id)
-    if case is None:
-        acts.refuse(
-            session,
-            acts.Action.CASE_VIEW,
-            actor=actor,
-            subject=subject,
-            purpose=purpose,
-            reason="no such case",
-        )
-        raise NotFound(case_id)
-    decision = decide_case(session, actor, case, Act.VIEW, purpose)
-    if not decision.allowed:
-        acts.refuse(
-            session,
-            acts.Action.CASE_VIEW,
-            actor=actor,
-            subject=subject,
-            purpose=purpose,
-            reason=decision.reason,
-        )
-        if decision.hidden:
-            raise NotFound(case_id)
-        if purpose is None:
-            live = [
-                s for s in share_facts(session, case.id, actor.agency_id) if s.live(clock.today())
-            ]
-            raise PurposeRequired(sorted({s.purpose for s in live}))
-        raise NotAllowed(decision.reason)
-    acts.record(
-        session,
-        acts.Action.CASE_VIEW,
-        actor=actor,
-        subject=subject,
-        purpose=purpose,
-        basis=acts.disclosed(decision),
-    )
-    today = today or clock.today()
+    assert case is not None  # noqa: S101 - authorised a moment ago, in this transaction
+    return case
+
+
+def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
+    """Everything the authorised actor may see of the case itself (no audit entry: the
+    page that shows it records one, ``case_page`` or a form's ``record_form_view``)."""
+    decision = authorised.decision
+    case = _loaded(session, authorised.id)
+    today = clock.today()
     load_data_keys(
         session, {k for k in [case.data_key_id, *(p.person.data_key_id for p in case.parties)] if k}
     )
@@ -252,15 +155,15 @@ def disclose_case(
     people = dict(
         zip(
             (p.person_id for p in parties),
-            _reveal_rows(decision, [p.person for p in parties], _PERSON_COLUMNS),
+            reveal_rows(decision, [p.person for p in parties], _PERSON_COLUMNS),
             strict=True,
         )
     )
     incidents = sorted(case.incidents, key=lambda i: i.occurred_at, reverse=True)
-    incident_values = _reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
-    action_values = _reveal_rows(decision, case.actions, ("description",))
+    incident_values = reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
+    action_values = reveal_rows(decision, case.actions, ("description",))
     names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in parties}
-    own = _reveal_many(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
+    own = reveal(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
     return CaseView(
         id=case.id,
         reference=case.reference,
@@ -335,166 +238,112 @@ def disclose_case(
     )
 
 
-@dataclass(frozen=True)
-class CaseFilters:
-    status: CaseStatus | None = None
-    priority: Priority | None = None
-    category: CaseCategory | None = None
-    officer_id: int | None = None
-    ward_id: int | None = None
-
-
-@dataclass(frozen=True)
-class CaseRow:
-    """A case in a list: identifiers and plain fields only, never sealed values."""
-
-    id: int
-    reference: str
-    category: CaseCategory
-    priority: Priority
-    status: CaseStatus
-    hate_motivated: bool
-    officer: str
-    ward: str | None
-    opened_at: datetime
-    review_due_on: date | None
-    last_incident_at: datetime | None
 
 
 @dataclass(frozen=True)
 class CasePage:
-    rows: list[CaseRow]
-    total: int
-    page: int
-    pages: int
+    """A case page: the case as the actor may see it, and its sections."""
+
+    view: CaseView
+    risk: CaseRisk
+    #: The owning agency's sections (None for partners).
+    known_to: list[KnownTo] | None = None
+    shares: list[ShareRow] | None = None
+    locked: bool = False
+    #: The lock or unlock request waiting for a manager, if any.
+    lock_pending: LockRequest | None = None
 
 
-def _visible_cases(actor: Actor) -> Select[Case]:
-    """The owning agency's cases the actor works: a manager's whole agency, a case
-    officer's own and team's; locked cases only for their lock members."""
-    if not actor.works_cases:
-        return select(Case).where(false())
-    query = select(Case).where(Case.agency_id == actor.agency_id)
-    if not actor.has(Role.MANAGER):
-        mine = Case.officer_id == actor.user_id
-        if actor.team is None:
-            query = query.where(mine)
-        else:
-            team = select(User.id).where(User.agency_id == actor.agency_id, User.team == actor.team)
-            query = query.where(or_(mine, Case.officer_id.in_(team)))
-    members = select(LockMember.case_id).where(LockMember.user_id == actor.user_id)
-    return query.where(or_(Case.locked.is_(False), Case.id.in_(members)))
-
-
-def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int = 1) -> CasePage:
-    """One page of the cases the actor may see, newest first, filtered."""
-    query = _visible_cases(actor)
-    for column, value in (
-        (Case.status, filters.status),
-        (Case.priority, filters.priority),
-        (Case.category, filters.category),
-        (Case.officer_id, filters.officer_id),
-        (Case.ward_id, filters.ward_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    return CasePage(_rows(session, query, page), total, page, pages)
-
-
-def _rows(
-    session: Session,
-    query: Select[Case],
-    page: int,
-    size: int = PAGE_SIZE,
-    order: tuple[object, ...] = (Case.opened_at.desc(), Case.id.desc()),
-) -> list[CaseRow]:
-    # The page's case ids first (read from the list index), then the last incident of
-    # those cases only: never a scan of every incident before the LIMIT.
-    page_ids = (
-        query.with_only_columns(Case.id)
-        .order_by(*order)  # type: ignore[arg-type]
-        .limit(size)
-        .offset((page - 1) * size)
-        .subquery()
-    )
-    last_incident = (
-        select(func.max(Incident.occurred_at))
-        .where(Incident.case_id == Case.id)
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    ordered = (
-        select(Case, last_incident)
-        .join(page_ids, page_ids.c.id == Case.id)
-        .options(selectinload(Case.officer), selectinload(Case.ward))
-        .order_by(*order)  # type: ignore[arg-type]
-    )
-    return [
-        CaseRow(
-            id=case.id,
-            reference=case.reference,
-            category=case.category,
-            priority=case.priority,
-            status=case.status,
-            hate_motivated=case.hate_motivated,
-            officer=case.officer.display_name,
-            ward=case.ward.name if case.ward else None,
-            opened_at=case.opened_at,
-            review_due_on=case.review_due_on,
-            last_incident_at=_as_utc(last_at),
+def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) -> CasePage:
+    """The case page, recorded as one audit entry: the categories disclosed with their
+    basis, and the sections shown."""
+    view = case_view(session, authorised)
+    risk = case_risk(session, authorised, matrices)
+    sections = ["details", "people", "incidents", "actions"]
+    if risk.shown:
+        sections.append("risk")
+    page = CasePage(view, risk)
+    if authorised.decision.own_agency:
+        case = authorised.case
+        page = CasePage(
+            view,
+            risk,
+            known_to=known_to_others(session, authorised),
+            shares=case_shares(session, case),
+            locked=case.locked,
+            lock_pending=session.scalar(
+                select(LockRequest).where(
+                    LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
+                )
+            ),
         )
-        for case, last_at in session.execute(ordered)
-    ]
+        sections += ["known to others", "shares"]
+    record_view(session, authorised, sections)
+    return page
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+def record_view(session: Session, authorised: AuthorisedCase, sections: list[str]) -> None:
+    """The one audit entry of a page that shows the case: its sections, and the categories
+    disclosed with the basis of each."""
+    acts.record(
+        session,
+        acts.Action.CASE_VIEW,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        purpose=authorised.purpose,
+        basis=f"sections {', '.join(sections)} | {acts.disclosed(authorised.decision)}",
+    )
 
 
 @dataclass(frozen=True)
-class HomeSummary:
-    my_cases: list[CaseRow]
-    reviews_due: list[CaseRow]
-    open_by_priority: dict[Priority, int]
-    scope: str
+class CaseHeading:
+    """What a form on a case shows of it: its reference, and the names of its people."""
+
+    id: int
+    reference: str
+    priority: Priority
+    #: (person id, "Name (role)") in the order they were added.
+    people: list[tuple[int, str]]
 
 
-def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
-    """The officer's home page: their open cases, reviews due, and open cases by priority."""
-    mine = _visible_cases(actor).where(
-        Case.officer_id == actor.user_id, Case.status != CaseStatus.CLOSED
+def case_heading(session: Session, authorised: AuthorisedCase, form: str) -> CaseHeading:
+    """The reference and people's names a form shows, recorded as one view of the case's
+    identity category (the form's name is its section)."""
+    case = authorised.case
+    parties = session.scalars(
+        select(CaseParty)
+        .where(CaseParty.case_id == case.id)
+        .options(selectinload(CaseParty.person))
+        .order_by(CaseParty.id)
+    ).all()
+    names = reveal_rows(
+        authorised.decision, [p.person for p in parties], ("given_names", "family_name")
     )
-    due = mine.where(Case.review_due_on <= today)
-    scope_query = _visible_cases(actor).where(Case.status != CaseStatus.CLOSED)
-    scope = "your agency's open cases"
-    if not actor.has(Role.MANAGER):
-        scope_query = scope_query.where(Case.officer_id == actor.user_id)
-        scope = "your open cases"
-    open_cases = scope_query.subquery()
-    counts: dict[Priority, int] = dict(
-        session.execute(
-            select(open_cases.c.priority, func.count()).group_by(open_cases.c.priority)
-        ).all()
-    )
-    return HomeSummary(
-        my_cases=_rows(session, mine, 1, size=10),
-        reviews_due=_rows(session, due, 1, size=10, order=(Case.review_due_on, Case.id)),
-        open_by_priority={p: counts.get(p, 0) for p in Priority},
-        scope=scope,
-    )
-
-
-def officers(session: Session, actor: Actor) -> list[User]:
-    """Case officers of the actor's agency, for filters and assignment."""
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.agency_id == actor.agency_id, User.active)
-            .order_by(User.display_name)
+    people = [
+        (
+            p.person_id,
+            f"{_name(authorised.decision, p.person, values) or 'Name not recorded'} "
+            f"({p.role.label.lower()})",
         )
-    )
+        for p, values in zip(parties, names, strict=True)
+    ]
+    if people and authorised.decision.allows("identity"):
+        acts.record(
+            session,
+            acts.Action.CASE_VIEW,
+            actor=authorised.actor,
+            subject=authorised.subject,
+            basis=f"sections {form} | identity: {authorised.decision.categories['identity']}",
+        )
+    return CaseHeading(case.id, case.reference, case.priority, people)
+
+
+def disclose_case(
+    session: Session, actor: Actor, case_id: int, purpose: str | None = None
+) -> CaseView:
+    """The case itself as the actor may see it for ``purpose`` (what an export or a test
+    reads), decided once and recorded as one view."""
+    authorised = authorise(session, actor, case_id, Act.VIEW, purpose)
+    view = case_view(session, authorised)
+    record_view(session, authorised, ["details", "people", "incidents", "actions"])
+    return view

@@ -20,11 +20,13 @@ from typing import Any, TypeAlias, TypeVar
 from sqlalchemy import Result, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from sharing.access.decide import Actor
-from sharing.access.facts import visible_own_cases
+from sharing.access.authorise import visible_cases
+from sharing.access.decide import Actor, Decision
+from sharing.access.reveal import Comparison
+from sharing.access.reveal import names as reveal_names
 from sharing.audit import acts
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import RowOpener, provider_of
+from sharing.crypto.sealing import provider_of
 from sharing.errors import InputError
 from sharing.models import Agency, BlindIndex, Case, CaseParty, DataKey, Person
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
@@ -146,7 +148,10 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
         found.visible.items(),
         key=lambda item: (item[1].reference, item[0][1] is None, item[0][1] or 0),
     )
-    names = _names(session, [person for (_, person), _ in shown[:MAX_RESULTS] if person])
+    names = reveal_names(
+        session,
+        {person: found.decisions[case] for (case, person), _ in shown[:MAX_RESULTS] if person},
+    )
     ordered = [
         _hit(row, f"{row.role.label}: {names[person]}", person)
         if person
@@ -166,6 +171,7 @@ class _Found:
     def __init__(self, session: Session, actor: Actor) -> None:
         self.session, self.actor = session, actor
         self.visible: dict[tuple[int, int | None], AnyRow] = {}
+        self.decisions: dict[int, Decision] = {}
         self.undecided: dict[tuple[int, int | None], AnyRow] = {}
 
     def add(self, places: dict[tuple[int, int | None], AnyRow]) -> bool:
@@ -180,7 +186,8 @@ class _Found:
         if not self.undecided:
             return
         cases = {case_id for case_id, _ in self.undecided}
-        allowed = visible_own_cases(self.session, self.actor, cases)
+        allowed = visible_cases(self.session, self.actor, cases)
+        self.decisions.update(allowed)
         self.visible.update({k: row for k, row in self.undecided.items() if k[0] in allowed})
         self.undecided = {}
 
@@ -248,7 +255,7 @@ def _matching_people(
     search compares and each one's wrapped data key, in one statement."""
     if not _COMPARED[field]:
         return
-    matches = _Comparison(session, field, value).person
+    matches = Comparison(session, field, value).person
     yield from _holding(session, _people_in_bucket(field), field, value, agency_ids, matches)
 
 
@@ -259,7 +266,7 @@ def _matching_cases(
     exactly, as ``_matching_people`` reads people."""
     if field not in ("postcode", "uprn"):
         return
-    matches = _Comparison(session, field, value).case
+    matches = Comparison(session, field, value).case
     yield from _holding(session, _cases_in_bucket(), field, value, agency_ids, matches)
 
 
@@ -325,75 +332,6 @@ def _holding(
         rows.close()
 
 
-class _Comparison:
-    """Whether a candidate row (agency, id, data key id, KEK version, wrapped key, then
-    the compared sealed columns: read by position, which costs a tenth of reading by name)
-    holds the searched value: its sealed values opened (``RowOpener``) and normalised (each
-    distinct value once a search: a bucket holds few values, most of them many times)."""
-
-    def __init__(self, session: Session, field: str, value: str) -> None:
-        self.field, self.value = field, value
-        self.people, self.cases = RowOpener(session, Person), RowOpener(session, Case)
-        self.normalised: dict[Any, str | None] = {}
-
-    def person(self, row: AnyRow) -> bool:
-        _, row_id, key_id, kek_version, wrapped, first, *second = row
-        people, field = self.people, self.field
-        cipher = people.key(key_id, kek_version, wrapped)
-        if field not in ("surname", "surname_dob"):
-            return self._holds(people.open(cipher, field, row_id, key_id, first))
-        family = people.open(cipher, "family_name", row_id, key_id, first)
-        if family is None:
-            return False
-        if field == "surname":
-            return self._normalise(family, blind_index.normalise_name) == self.value
-        dob = people.open(cipher, "date_of_birth", row_id, key_id, second[0])
-        if dob is None:
-            return False
-        return self._normalise((family, dob), _surname_dob) == self.value
-
-    def case(self, row: AnyRow) -> bool:
-        _, row_id, key_id, kek_version, wrapped, postcode, uprn = row
-        cases = self.cases
-        cipher = cases.key(key_id, kek_version, wrapped)
-        stored = postcode if self.field == "postcode" else uprn
-        return self._holds(cases.open(cipher, self.field, row_id, key_id, stored))
-
-    def _holds(self, stored: str | None) -> bool:
-        if stored is None:
-            return False
-        field = self.field
-        return self._normalise(stored, lambda v: blind_index.normalise(field, v)) == self.value
-
-    def _normalise(self, stored: Any, normalise: Callable[[Any], str | None]) -> str | None:
-        known = self.normalised
-        if stored not in known:
-            known[stored] = normalise(stored)
-        return known[stored]
-
-
-def _surname_dob(pair: tuple[str, str]) -> str | None:
-    return blind_index.surname_dob(*pair)
-
-
-def _names(session: Session, ids: list[int]) -> dict[int, str]:
-    """The names of the people a search shows (matched, on a case the user may see)."""
-    if not ids:
-        return {}
-    people = RowOpener(session, Person)
-    names = {}
-    for row_id, key_id, kek_version, wrapped, given, family in session.connection().execute(
-        _names_query(), {"ids": ids}
-    ):
-        cipher = people.key(key_id, kek_version, wrapped)
-        parts = [
-            people.open(cipher, "given_names", row_id, key_id, given),
-            people.open(cipher, "family_name", row_id, key_id, family),
-        ]
-        names[row_id] = " ".join(p for p in parts if p) or "name not recorded"
-    return names
-
-
 def _parties(session: Session, person_ids: list[int]) -> list[AnyRow]:
     """Where the matched people appear: plain columns only (no ORM objects to build)."""
     if not person_ids:
@@ -413,22 +351,6 @@ def _cases_shown_query() -> Select[*tuple[Any, ...]]:
         select(Case.id.label("case_id"), *_SHOWN)
         .join(Agency, Agency.id == Case.agency_id)
         .where(Case.id.in_(bindparam("ids", expanding=True)))
-    )
-
-
-@functools.cache
-def _names_query() -> Select[*tuple[Any, ...]]:
-    return (
-        select(
-            Person.id,
-            Person.data_key_id,
-            DataKey.kek_version,
-            DataKey.wrapped,
-            Person.given_names,
-            Person.family_name,
-        )
-        .join(DataKey, DataKey.id == Person.data_key_id)
-        .where(Person.id.in_(bindparam("ids", expanding=True)), DataKey.wrapped.is_not(None))
     )
 
 

@@ -10,19 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
+from sharing.access.authorise import AuthorisedCase, authorise, shared_cases_where
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import policy
 from sharing.audit import acts
-from sharing.cases.casework import get_case
-from sharing.errors import InputError, NotAllowed
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Case, ProtocolRecord, Share
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
 
 
 def share_case(
     session: Session,
-    actor: Actor,
-    case_id: int,
+    authorised: AuthorisedCase,
     *,
     agency_id: int,
     protocol_id: int,
@@ -31,21 +30,13 @@ def share_case(
     origin: ShareOrigin = ShareOrigin.MANUAL,
     now: datetime | None = None,
 ) -> Share:
-    """The owning agency shares a case. Refused, with the field and reason, under a
-    protocol that is not active, to an agency the protocol gives nothing for the purpose,
-    past the protocol's end, or for a locked case."""
-    case = get_case(session, actor, case_id, Act.RECORD)
-    today = (now or clock.now()).date()
-    if case.locked:
-        reason = "a locked case cannot be shared: it is restricted to its named users"
-        acts.refuse(
-            session,
-            acts.Action.SHARE,
-            actor=actor,
-            subject=acts.Subject("case", case.id),
-            reason=reason,
-        )
-        raise NotAllowed(reason)
+    """The owning agency shares a case (authorised for ``Act.SHARE``: a locked case cannot
+    be). Refused, with the field and reason, under a protocol that is not active, to an
+    agency the protocol gives nothing for the purpose, or past the protocol's end."""
+    if authorised.act is not Act.SHARE:
+        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not sharing")
+    case, actor = authorised.case, authorised.actor
+    today = clock.day_of(now or clock.now())
     agency = session.get(Agency, agency_id)
     if agency is None or agency.id == case.agency_id or agency.area_id != case.agency.area_id:
         raise InputError("agency_id", "Choose a partner agency to share with")
@@ -106,8 +97,8 @@ def revoke_share(
     """End a share at once (its access stops with it)."""
     share = session.get(Share, share_id)
     if share is None:
-        raise InputError("share", "That share does not exist")
-    get_case(session, actor, share.case_id, Act.RECORD)
+        raise NotFound(share_id)
+    authorise(session, actor, share.case_id, Act.REVOKE_SHARE)
     if share.revoked_at is None:
         share.revoked_at = now or clock.now()
         share.revoked_by_id = actor.user_id
@@ -155,14 +146,12 @@ def _row(share: Share, case: Case, today: date) -> ShareRow:
         shared_by=share.created_by.display_name,
         shared_at=share.created_at,
         origin=share.origin.label,
-        live=share.revoked_at is None
-        and today <= share.until
-        and share.protocol.status is ProtocolStatus.ACTIVE,
+        live=share.revoked_at is None and today <= share.until,
         revoked_at=share.revoked_at,
     )
 
 
-def case_shares(session: Session, case: Case, today: date) -> list[ShareRow]:
+def case_shares(session: Session, case: Case) -> list[ShareRow]:
     """Every share of a case, newest first (for its owning agency)."""
     shares = session.scalars(
         select(Share)
@@ -172,31 +161,32 @@ def case_shares(session: Session, case: Case, today: date) -> list[ShareRow]:
         )
         .order_by(Share.created_at.desc())
     )
-    return [_row(s, case, today) for s in shares]
+    return [_row(s, case, clock.today()) for s in shares]
 
 
-def shared_with(session: Session, actor: Actor, today: date) -> list[ShareRow]:
-    """Live shares with the actor's agency, newest first; locked cases never appear."""
-    shares = session.scalars(
-        select(Share)
-        .join(Case, Case.id == Share.case_id)
-        .where(
-            Share.agency_id == actor.agency_id,
-            Share.revoked_at.is_(None),
-            Share.until >= today,
-            Case.locked.is_(False),
-            Case.erased_at.is_(None),
-        )
-        .options(
-            selectinload(Share.agency), selectinload(Share.protocol), selectinload(Share.created_by)
-        )
-        .order_by(Share.created_at.desc())
-    )
+def shared_with(session: Session, actor: Actor) -> list[ShareRow]:
+    """The live shares with the actor's agency through which the actor may open a case,
+    newest first: exactly the cases ``decide`` lets them view for the share's purpose
+    (never a locked or erased case, nor one their roles are given nothing of)."""
+    today = clock.today()
     rows = []
-    for share in shares:
-        case = session.get(Case, share.case_id)
-        if case is not None:
-            row = _row(share, case, today)
-            if row.live:
-                rows.append(row)
-    return rows
+    for purpose in sorted(policy(session).purposes_for(actor.agency_id)):
+        shares = session.scalars(
+            select(Share)
+            .join(Case, Case.id == Share.case_id)
+            .where(
+                shared_cases_where(session, actor, purpose),
+                Share.agency_id == actor.agency_id,
+                Share.purpose == purpose,
+                Share.revoked_at.is_(None),
+                Share.until >= today,
+            )
+            .options(
+                selectinload(Share.agency),
+                selectinload(Share.protocol),
+                selectinload(Share.created_by),
+                selectinload(Share.case).selectinload(Case.agency),
+            )
+        )
+        rows += [_row(share, share.case, today) for share in shares]
+    return sorted(rows, key=lambda r: (r.shared_at, r.id), reverse=True)

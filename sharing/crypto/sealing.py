@@ -124,8 +124,7 @@ def _cached(session: Session, key_id: int) -> AESGCM | None:
 def _owner_cipher(session: Session, owner: Any) -> tuple[int, AESGCM]:
     """``data_key_for``, without loading the owner's DataKey record when the session has
     already unwrapped its key."""
-    owned = owner.__dict__
-    key_id: int | None = owned["data_key_id"] if "data_key_id" in owned else owner.data_key_id  # noqa: SIM401
+    key_id: int | None = owner.data_key_id
     if key_id is not None:
         cipher = _cached(session, key_id)
         if cipher is not None:
@@ -243,7 +242,7 @@ def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None
             setattr(record, column, None)
         return
     session = _session(record)
-    row_id = record.__dict__.get("id")
+    row_id = record.id  # type: ignore[attr-defined]
     if row_id is None:
         session.flush()  # the row's id is part of the associated data
         row_id = record.id  # type: ignore[attr-defined]
@@ -272,58 +271,24 @@ def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None
 def unseal_many(record: DeclarativeBase, columns: Collection[str]) -> dict[str, str | None]:
     """``unseal`` several columns of one record, finding its data key once: column → plain
     value or None. Raises as ``unseal`` does for the first column that cannot be read."""
-    return unseal_records((record,), columns)[0]
+    return _unseal_record(record, columns)
 
 
 def unseal_records(
     records: Sequence[DeclarativeBase], columns: Collection[str]
 ) -> list[dict[str, str | None]]:
-    """``unseal_many`` for each of several records of one session, as a page lists them (a
-    case's people, incidents or actions): for each record, column → plain value or None.
-    Raises as ``unseal`` does for the first value that cannot be read.
-
-    Every value is checked by its decryption: the associated data names the format
-    (``hub-sealed-v1``), table, column, row and data key, so a value from another format,
-    key, row or column fails.
-
-    A page reads records whose values are loaded and whose keys the session holds, so that
-    case runs first, in one loop that touches nothing but each instance's dict and the
-    session's key cache: the ORM's attribute events, and finding the session and the model's
-    associated data for every record, were a third of the cost of a record's fields.
-    Anything else (a value or key not loaded, an unknown column, a value that fails) is read
-    again by ``_unseal_loading``, which loads, unwraps and says why a value cannot be read."""
-    if not records:
-        return []
-    session = object_session(records[0])
-    keys: dict[int, AESGCM] = session.info.get(_KEYS, {}) if session is not None else {}
-    nonce, ciphertext = _NONCE_BYTES, _CIPHERTEXT_BYTES
-    opened: list[dict[str, str | None]] = []
-    for record in records:
-        loaded = record.__dict__
-        try:
-            prefixes = _AD_PREFIXES[record.__class__]
-            row_id: int = loaded["id"]
-            key_id: int = record.sealed_under.__dict__["data_key_id"]  # type: ignore[attr-defined]
-            decrypt = keys[key_id].decrypt
-            suffix = b"%d|%d" % (row_id, key_id)
-            values: dict[str, str | None] = {}
-            for column in columns:
-                blob = loaded[column]
-                values[column] = (
-                    None
-                    if blob is None
-                    else decrypt(blob[nonce], blob[ciphertext], prefixes[column] + suffix).decode()
-                )
-        except (KeyError, AttributeError, TypeError, ValueError, InvalidTag):
-            values = _unseal_loading(record, columns)
-        opened.append(values)
-    return opened
+    """``unseal_many`` for each of several records, as a page lists them (a case's people,
+    incidents or actions): for each record, column → plain value or None. Raises as
+    ``unseal`` does for the first value that cannot be read."""
+    return [_unseal_record(record, columns) for record in records]
 
 
-def _unseal_loading(record: DeclarativeBase, columns: Collection[str]) -> dict[str, str | None]:
-    """``unseal_many`` for any record: values not loaded are read through the ORM, a data
-    key the session does not hold is unwrapped, and a value that fails its decryption has
-    its header read to say why (``_failed``)."""
+def _unseal_record(record: DeclarativeBase, columns: Collection[str]) -> dict[str, str | None]:
+    """The plain values of ``columns`` of one record. Every value is checked by its
+    decryption: the associated data names the format (``hub-sealed-v1``), table, column,
+    row and data key, so a value from another format, key, row or column fails; its header
+    is then read to say why (``_failed``). A data key the session does not hold yet is
+    unwrapped (``ErasedValue`` for a destroyed one)."""
     model = record.__class__
     prefixes = _ad_prefixes(model)
     row_id: int = record.id  # type: ignore[attr-defined]

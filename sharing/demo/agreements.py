@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.cases import shares
 from sharing.models import Agency, Case, ProtocolRecord, User
 from sharing.protocols import records as protocol_records
@@ -78,8 +79,7 @@ def share_cases(session: Session, now: datetime) -> int:
         for code in partners:
             shares.share_case(
                 session,
-                Actor.of(officer),
-                case.id,
+                authorise(session, Actor.of(officer), case.id, Act.SHARE),
                 agency_id=agencies[code].id,
                 protocol_id=protocol.id,
                 purpose="asb_case_management",

@@ -20,7 +20,8 @@ from argon2.low_level import hash_secret
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.accounts import create_user
 from sharing.cases.casework import (
     ActionInput,
@@ -227,8 +228,7 @@ class _Writer:
         if plan.closure_reason is not None:
             close_case(
                 self.session,
-                actor,
-                case.id,
+                authorise(self.session, actor, case.id, Act.CLOSE),
                 plan.closure_reason,
                 plan.closure_note,
                 now=plan.closed_at,
@@ -263,7 +263,7 @@ class _Writer:
             crime_reference=plan.crime_reference,
             hate_related=plan.hate_related,
         )
-        add_incident(self.session, actor, case.id, data, now=plan.recorded_at)
+        add_incident(self.session, authorise(self.session, actor, case.id, Act.RECORD), data, now=plan.recorded_at)
 
     def _action(self, actor: Actor, case: Case, plan: ActionPlan) -> None:
         is_open = plan.status is ActionStatus.OPEN
@@ -276,7 +276,7 @@ class _Writer:
             # add_action accepts only due dates from today on; past ones are set below.
             due_on=plan.due_on if is_open else None,
         )
-        action = add_action(self.session, actor, case.id, data, now=self.clock)
+        action = add_action(self.session, authorise(self.session, actor, case.id, Act.RECORD), data, now=self.clock)
         action.created_at = plan.created_at
         if not is_open:
             action.status = plan.status

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.models import Case, Escalation, User
 from sharing.risk.assessments import (
     AssessmentInput,
@@ -129,8 +130,7 @@ def _assess(
         if n == 1 and case.priority is Priority.AMBER and level + drift > 0.55:
             change_triage(
                 session,
-                actor,
-                case.id,
+                authorise(session, actor, case.id, Act.ASSESS_RISK),
                 priority=Priority.RED_HIGH,
                 triage=Triage.SERIOUS,
                 reason=rng.choice(TRIAGE_REASONS),
@@ -146,8 +146,7 @@ def _assess(
             reason = rng.choice(ADJUSTMENT_REASONS)
         record_assessment(
             session,
-            actor,
-            case.id,
+            authorise(session, actor, case.id, Act.ASSESS_RISK),
             AssessmentInput(
                 person_id=person_id,
                 stage=AssessmentStage.INITIAL
@@ -184,8 +183,7 @@ def _consider_older_escalations(session: Session, rng: random.Random, clock: dat
         assert officer is not None  # noqa: S101
         record_consideration(
             session,
-            Actor.of(officer),
-            case.id,
+            authorise(session, Actor.of(officer), case.id, Act.ASSESS_RISK),
             escalation.id,
             rng.choice(CONSIDERED_NOTES),
             now=escalation.raised_at + timedelta(days=rng.randint(1, 5)),

@@ -1,6 +1,6 @@
 """The hub's data model, split by aggregate."""
 
-from sharing.models.agencies import Agency, Area, Ward
+from sharing.models.agencies import Agency, Area, CaseReferenceCounter, Ward
 from sharing.models.audit import (
     AuditAgencyKey,
     AuditCheckpoint,
@@ -39,6 +39,7 @@ __all__ = [
     "BlindIndex",
     "Case",
     "CaseParty",
+    "CaseReferenceCounter",
     "DataKey",
     "Escalation",
     "Incident",

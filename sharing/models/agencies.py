@@ -53,3 +53,16 @@ class Agency(Base):
     case_prefix: Mapped[str] = mapped_column(String(8), unique=True)
 
     area: Mapped[Area] = relationship(back_populates="agencies")
+
+
+class CaseReferenceCounter(Base):
+    """The last case reference number an agency gave in a year: references are numbered
+    by taking the next one from this row, under its write lock, so two cases opened at
+    once never get the same reference."""
+
+    __tablename__ = "case_reference_counters"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: The number of the latest reference given, e.g. 12 for ``NGH-2026-00012``.
+    last: Mapped[int]

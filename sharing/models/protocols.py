@@ -4,6 +4,7 @@ and its signatures; shares of cases made under them."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,9 @@ from sharing.models.agencies import Agency
 from sharing.models.base import Base, UTCDateTime, enum_column
 from sharing.models.users import User
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
+
+if TYPE_CHECKING:
+    from sharing.models.cases import Case
 
 
 class ProtocolRecord(Base):
@@ -93,6 +97,7 @@ class Share(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    case: Mapped[Case] = relationship()
     agency: Mapped[Agency] = relationship()
     protocol: Mapped[ProtocolRecord] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.decide import Act, Actor
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases.casework import get_case
 from sharing.crypto.sealing import seal
-from sharing.errors import InputError
+from sharing.errors import InputError, NotAllowed
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
 from sharing.risk.acts import audit
 from sharing.risk.escalation import escalate
@@ -125,8 +125,7 @@ def latest(session: Session, case_id: int, person_id: int) -> RiskAssessment | N
 
 def record_assessment(
     session: Session,
-    actor: Actor,
-    case_id: int,
+    authorised: AuthorisedCase,
     data: AssessmentInput,
     *,
     matrices: Matrices,
@@ -136,7 +135,9 @@ def record_assessment(
     """Record an assessment of a person on a case the actor works, set the next review,
     and escalate when it rises to high. AssessmentError lists every problem, before
     anything is written."""
-    case = get_case(session, actor, case_id, Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    if authorised.act is not Act.ASSESS_RISK:
+        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not risk")
     matrix, problems = check_assessment(case, data, matrices)
     if problems:
         raise AssessmentError(problems)
@@ -187,8 +188,7 @@ def record_assessment(
 
 def change_triage(
     session: Session,
-    actor: Actor,
-    case_id: int,
+    authorised: AuthorisedCase,
     *,
     priority: Priority | None,
     triage: Triage | None,
@@ -197,7 +197,9 @@ def change_triage(
 ) -> TriageChange:
     """Change a case's harm-centred priority or triage, recording who, when and why. A
     change of priority makes the risk assessments due for review at once."""
-    case = get_case(session, actor, case_id, Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    if authorised.act is not Act.ASSESS_RISK:
+        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not risk")
     if priority is None:
         raise InputError("priority", "Choose the priority")
     if triage is None:
@@ -240,14 +242,15 @@ def change_triage(
 
 def record_consideration(
     session: Session,
-    actor: Actor,
-    case_id: int,
+    authorised: AuthorisedCase,
     escalation_id: int,
     note: str,
     now: datetime | None = None,
 ) -> Escalation:
     """The officer records what they decided on an escalation prompt."""
-    case = get_case(session, actor, case_id, Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    if authorised.act is not Act.ASSESS_RISK:
+        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not risk")
     escalation = session.get(Escalation, escalation_id)
     if escalation is None or escalation.case_id != case.id:
         raise InputError("escalation", "That prompt is not on this case")

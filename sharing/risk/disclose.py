@@ -1,9 +1,10 @@
 """What a user may see of risk: a case's assessments, triage history and escalations, and
 the victims whose risk is shared with their agency.
 
-Like ``sharing.cases.pages``: decide first (``sharing.access.facts``), then unseal only the values
-whose category the decision allows, and audit the act in its transaction. Bands, scores
-and dates are plain columns, but they are shown only when the decision allows "risk".
+Like ``sharing.cases.pages``: each takes the decision that let the actor in and opens only
+the values whose category it allows (``sharing.access.reveal``). Bands, scores and dates
+are plain columns, but they are shown only when the decision allows "risk". The risk
+section of a case page is recorded in the page's own audit entry.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from sharing.access.authorise import AuthorisedCase, decide_case, own_cases_where
 from sharing.access.decide import Act, Actor, Decision
-from sharing.access.facts import decide_case
+from sharing.access.facts import facts_of
+from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
-from sharing.cases.pages import _visible_cases, readable
 from sharing.cases.shares import ShareRow, shared_with
-from sharing.crypto.sealing import load_data_keys
 from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
 from sharing.risk.acts import audit
 from sharing.risk.matrix import Matrices
@@ -135,7 +136,7 @@ def _assessment_view(
         if not decision.allows(category):
             withheld = withheld or getattr(assessment, column) is not None
             continue
-        value = readable(assessment, column)
+        value = reveal(decision, assessment, (column,))[column]
         if value and value.startswith("{"):
             answers.update(json.loads(value))
     shown: list[AnswerView] = []
@@ -157,8 +158,8 @@ def _assessment_view(
         score_band=assessment.score_band,
         band=assessment.band,
         adjusted=assessment.adjusted,
-        adjustment_reason=readable(assessment, "adjustment_reason"),
-        support_needs=readable(assessment, "support_needs"),
+        adjustment_reason=reveal(decision, assessment, ("adjustment_reason",))["adjustment_reason"],
+        support_needs=reveal(decision, assessment, ("support_needs",))["support_needs"],
         answers=tuple(shown),
         answers_withheld=withheld,
     )
@@ -167,7 +168,10 @@ def _assessment_view(
 def _name(person: Person, decision: Decision) -> str | None:
     if not decision.allows("identity"):
         return None
-    parts = [readable(person, "given_names"), readable(person, "family_name")]
+    parts = [
+        reveal(decision, person, ("given_names",))["given_names"],
+        reveal(decision, person, ("family_name",))["family_name"],
+    ]
     return " ".join(p for p in parts if p) or None
 
 
@@ -199,19 +203,10 @@ def _people(
     )
 
 
-def case_risk(
-    session: Session,
-    actor: Actor,
-    case_id: int,
-    matrices: Matrices,
-    purpose: str | None = None,
-) -> CaseRisk:
-    """The risk section of a case page, for a user the case page has already let in."""
-    case = session.get(Case, case_id)
-    if case is None:
-        return CaseRisk(Decision(False), shown=False)
-    decision = decide_case(session, actor, case, Act.VIEW, purpose)
-    if not decision.allowed or not decision.allows("risk"):
+def case_risk(session: Session, authorised: AuthorisedCase, matrices: Matrices) -> CaseRisk:
+    """The risk section of a case page, as the decision that let the actor in allows."""
+    case, decision = authorised.case, authorised.decision
+    if not decision.allows("risk"):
         return CaseRisk(decision, shown=False)
     people = _people(session, case, decision, matrices)
     changes = session.scalars(
@@ -230,16 +225,6 @@ def case_risk(
         if decision.own_agency
         else []
     )
-    categories = sorted(c for c in ("risk", "vulnerability", "identity") if decision.allows(c))
-    audit(
-        session,
-        actor,
-        acts.Action.RISK_VIEW,
-        object_type="case",
-        object_id=case.id,
-        purpose=purpose,
-        basis=_basis(decision, categories),
-    )
     return CaseRisk(
         decision=decision,
         shown=True,
@@ -253,7 +238,7 @@ def case_risk(
                 priority_to=c.priority_to,
                 triage_from=c.triage_from.label,
                 triage_to=c.triage_to.label,
-                reason=readable(c, "reason"),
+                reason=reveal(decision, c, ("reason",))["reason"],
             )
             for c in changes
         ),
@@ -264,18 +249,11 @@ def case_risk(
                 raised_at=e.raised_at,
                 considered_at=e.considered_at,
                 considered_by=e.considered_by.display_name if e.considered_by else None,
-                decision_note=readable(e, "decision_note") if decision.allows("actions") else None,
+                decision_note=reveal(decision, e, ("decision_note",))["decision_note"],
             )
             for e in escalations
         ),
     )
-
-
-def _basis(decision: Decision, categories: list[str]) -> str:
-    if decision.own_agency:
-        return "own agency; categories " + ", ".join(categories)
-    bases = decision.bases_for(*categories)
-    return "; ".join(f"{basis} ({', '.join(cats)})" for basis, cats in bases.items())
 
 
 @dataclass(frozen=True)
@@ -304,13 +282,15 @@ def shared_risk(
     rows: list[SharedRisk] = []
     seen: set[int] = set()
     listed: list[tuple[int, list[str]]] = []
-    for share in shared_with(session, actor, today):
+    for share in shared_with(session, actor):
         if share.case_id in seen:
             continue
         case = session.get(Case, share.case_id)
         if case is None or case.status is CaseStatus.CLOSED:
             continue
-        decision = decide_case(session, actor, case, Act.VIEW, share.purpose)
+        decision = decide_case(
+            session, actor, facts_of(session, [case.id])[case.id], Act.VIEW, share.purpose
+        )
         if not decision.allowed or not decision.allows("risk"):
             continue
         seen.add(case.id)
@@ -361,8 +341,9 @@ class RiskReviewDue:
 def risk_reviews_due(session: Session, actor: Actor, today: date) -> list[RiskReviewDue]:
     """The actor's own open cases whose risk assessments are due, soonest first."""
     query = (
-        _visible_cases(actor)
+        select(Case)
         .where(
+            own_cases_where(actor),
             Case.officer_id == actor.user_id,
             Case.status != CaseStatus.CLOSED,
             Case.risk_review_due_on <= today,

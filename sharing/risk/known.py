@@ -15,14 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.access.authorise import AuthorisedCase, decide_case
 from sharing.access.decide import Act, Actor
-from sharing.access.facts import decide_case, share_facts
-from sharing.audit import acts
-from sharing.cases.casework import get_case
+from sharing.access.facts import facts_of, share_facts
+from sharing.access.reveal import holds, reveal
+from sharing.access.scope import Lock
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import SealedValueError, unseal
 from sharing.models import Agency, Case, CaseParty, Person, User
-from sharing.risk.acts import audit
 from sharing.vocabulary import PartyRole, Role
 
 #: People on a case whose records are matched against other agencies'.
@@ -40,17 +39,9 @@ class KnownTo:
     shared: tuple[tuple[int, str, str], ...] = ()
 
 
-def _read(record: Person | Case, column: str) -> str | None:
-    try:
-        return unseal(record, column)
-    except SealedValueError:
-        return None
-
-
-def _person_terms(person: Person) -> list[tuple[str, str]]:
-    family = _read(person, "family_name")
-    dob = _read(person, "date_of_birth")
-    phone = _read(person, "phone")
+def _person_terms(authorised: AuthorisedCase, person: Person) -> list[tuple[str, str]]:
+    values = reveal(authorised.decision, person, ("family_name", "date_of_birth", "phone"))
+    family, dob, phone = values["family_name"], values["date_of_birth"], values["phone"]
     terms = []
     if family and dob:
         value = blind_index.surname_dob(family, dob)
@@ -63,19 +54,12 @@ def _person_terms(person: Person) -> list[tuple[str, str]]:
     return terms
 
 
-def _matches(record: Person | Case, field: str, value: str) -> bool:
-    if field == "surname_dob":
-        family, dob = _read(record, "family_name"), _read(record, "date_of_birth")
-        return bool(family and dob) and blind_index.surname_dob(family or "", dob or "") == value
-    stored = _read(record, field)
-    return stored is not None and blind_index.normalise(field, stored) == value
-
-
-def known_to_others(session: Session, actor: Actor, case_id: int) -> list[KnownTo]:
+def known_to_others(session: Session, authorised: AuthorisedCase) -> list[KnownTo]:
     """Other agencies holding records that match this case's victims or address; for
-    the owning agency's users only (anyone else gets an empty list)."""
-    case = get_case(session, actor, case_id, Act.VIEW)
-    if case.agency_id != actor.agency_id:
+    the owning agency's users only (anyone else gets an empty list). The case page that
+    shows them records the check in its own audit entry."""
+    case = authorised.case
+    if not authorised.decision.own_agency:
         return []
     others = [
         a.id
@@ -86,28 +70,19 @@ def known_to_others(session: Session, actor: Actor, case_id: int) -> list[KnownT
     for party in case.parties:
         if party.role not in MATCHED_ROLES:
             continue
-        for field, value in _person_terms(party.person):
+        for field, value in _person_terms(authorised, party.person):
             person_ids, _ = blind_index.candidates(session, field, value, others)
             for person in session.scalars(select(Person).where(Person.id.in_(person_ids))):
-                if person.erased_at is None and _matches(person, field, value):
+                if person.erased_at is None and holds(person, field, value):
                     for other_case in _cases_of(session, person.id):
                         found.setdefault(other_case, set()).add(f"a {party.role.label.lower()}")
-    uprn = _read(case, "uprn")
+    uprn = reveal(authorised.decision, case, ("uprn",))["uprn"]
     if uprn:
         _, case_ids = blind_index.candidates(session, "uprn", uprn, others)
         for other in session.scalars(select(Case).where(Case.id.in_(case_ids))):
-            if _matches(other, "uprn", uprn):
+            if holds(other, "uprn", uprn):
                 found.setdefault(other.id, set()).add("the address")
-    flags = _flags(session, actor, found)
-    audit(
-        session,
-        actor,
-        acts.Action.KNOWN_CHECK,
-        object_type="case",
-        object_id=case.id,
-        basis="matched agencies " + (", ".join(sorted(f.agency for f in flags)) or "none"),
-    )
-    return flags
+    return _flags(session, authorised.actor, found)
 
 
 def _cases_of(session: Session, person_id: int) -> list[int]:
@@ -118,16 +93,19 @@ def _flags(session: Session, actor: Actor, found: dict[int, set[str]]) -> list[K
     """One flag per agency; locked and erased cases are left out before anything else."""
     by_agency: dict[int, tuple[set[str], list[tuple[int, str, str]], set[str]]] = {}
     now = clock.now()
+    facts = facts_of(session, found)
     for other in session.scalars(select(Case).where(Case.id.in_(found))):
-        if other.locked or other.erased_at is not None:
+        if other.erased_at is not None or not Lock.holds(actor, facts[other.id]):
             continue
         matched, shared, contacts = by_agency.setdefault(other.agency_id, (set(), [], set()))
         matched.update(found[other.id])
         contacts.add(_contact_role(session, other))
         for share in share_facts(session, other.id, actor.agency_id):
             if (
-                share.live(now.date())
-                and decide_case(session, actor, other, Act.VIEW, share.purpose, now=now).allowed
+                share.live(clock.day_of(now))
+                and decide_case(
+                    session, actor, facts[other.id], Act.VIEW, share.purpose, now=now
+                ).allowed
             ):
                 shared.append((other.id, other.reference, share.purpose))
                 break

@@ -58,6 +58,7 @@ from sharing.access.decide import (
     ShareFacts,
     decide,
 )
+from sharing.cases import listing
 from sharing.cases import pages as disclosure
 from sharing.db import make_engine, make_session_factory
 from sharing.models import Agency, Area, Case, Incident, LockMember, User, Ward
@@ -1201,16 +1202,16 @@ def page_size(size: int) -> Iterator[None]:
     """The case list at ``size`` cases a page (sharing.cases.pages's is 25), in this
     process only: its PAGE_SIZE, and the size list_cases gives _rows (whose default was
     fixed when the module was imported)."""
-    original_size, original_rows = disclosure.PAGE_SIZE, disclosure._rows
+    original_size, original_rows = listing.PAGE_SIZE, disclosure._rows
 
     def rows(session: Session, query: Any, page: int, size: int = size, **kwargs: Any) -> Any:
         return original_rows(session, query, page, size, **kwargs)
 
-    disclosure.PAGE_SIZE, disclosure._rows = size, rows  # type: ignore[assignment]
+    listing.PAGE_SIZE, disclosure._rows = size, rows  # type: ignore[assignment]
     try:
         yield
     finally:
-        disclosure.PAGE_SIZE, disclosure._rows = original_size, original_rows  # type: ignore[assignment]
+        listing.PAGE_SIZE, disclosure._rows = original_size, original_rows  # type: ignore[assignment]
 
 
 @dataclass
@@ -1218,7 +1219,7 @@ class Variant:
     label: str
     who: str  # "manager" or "officer"
     #: (query string without page, CaseFilters) for the n-th request
-    filters: Callable[[int], tuple[dict[str, str], disclosure.CaseFilters]]
+    filters: Callable[[int], tuple[dict[str, str], listing.CaseFilters]]
     page: int
     direct_ms: list[float] = field(default_factory=list)
     page_ms: list[float] = field(default_factory=list)
@@ -1263,7 +1264,7 @@ def _plans(engine: Engine, factory: Any, actor: Actor) -> list[tuple[str, str]]:
     event.listen(engine, "before_cursor_execute", remember)
     try:
         with factory() as session:
-            disclosure.list_cases(session, actor, disclosure.CaseFilters(), page=1)
+            listing.list_cases(session, actor, listing.CaseFilters(), page=1)
     finally:
         event.remove(engine, "before_cursor_execute", remember)
     plans = []
@@ -1320,12 +1321,12 @@ def bench_list(case_count: int, requests: int, seed: int, rebuild: bool) -> None
         _sign_in(clients["officer"], meta["officer"]["email"], None)
         priorities = list(Priority)
 
-        def none(_: int) -> tuple[dict[str, str], disclosure.CaseFilters]:
-            return {}, disclosure.CaseFilters()
+        def none(_: int) -> tuple[dict[str, str], listing.CaseFilters]:
+            return {}, listing.CaseFilters()
 
-        def by_priority(n: int) -> tuple[dict[str, str], disclosure.CaseFilters]:
+        def by_priority(n: int) -> tuple[dict[str, str], listing.CaseFilters]:
             priority = priorities[n % len(priorities)]
-            return {"priority": priority.value}, disclosure.CaseFilters(priority=priority)
+            return {"priority": priority.value}, listing.CaseFilters(priority=priority)
 
         deep = int(meta["agency_cases"] * 0.8) // LIST_PAGE_SIZE
         variants = [
@@ -1347,7 +1348,7 @@ def bench_list(case_count: int, requests: int, seed: int, rebuild: bool) -> None
                     args, filters = variant.filters(n)
                     with factory() as session:
                         t0 = now_ns()
-                        page = disclosure.list_cases(session, actor, filters, page=variant.page)
+                        page = listing.list_cases(session, actor, filters, page=variant.page)
                         elapsed = (now_ns() - t0) / 1e6
                     if len(page.rows) != min(LIST_PAGE_SIZE, page.total):
                         raise RuntimeError(f"{variant.label}: {len(page.rows)} rows on a page")

@@ -53,7 +53,8 @@ from hub.app import create_app
 from hub.config import load_settings
 from hub.migrate import alembic_config, upgrade
 from sharing import accounts
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.cases.search import SearchQuery, search, search_term
 from sharing.crypto import blind_index, sealing
@@ -698,8 +699,7 @@ def _build_case(factory: sessionmaker[Session]) -> tuple[int, str, Plaintext, in
         ):
             casework.add_incident(
                 session,
-                actor,
-                case.id,
+                authorise(session, actor, case.id, Act.RECORD),
                 casework.IncidentInput(
                     occurred_at=now - timedelta(days=days, hours=2),
                     description=description,
@@ -714,8 +714,7 @@ def _build_case(factory: sessionmaker[Session]) -> tuple[int, str, Plaintext, in
         ):
             casework.add_action(
                 session,
-                actor,
-                case.id,
+                authorise(session, actor, case.id, Act.RECORD),
                 casework.ActionInput(
                     kind=kind,
                     description=ACTION_DESCRIPTIONS[kind],

@@ -13,7 +13,8 @@ from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.audit.acts import Action
 from sharing.audit.log import canonical, verify
 from sharing.cases import emergency, erasure, locks, shares
@@ -57,7 +58,7 @@ def _a_locked_case(session: Session) -> Case:
         .order_by(Case.id.desc())
     ).first()
     officer = Actor.of(session.get(User, case.officer_id))
-    request = locks.request_lock(session, officer, case.id, LockReason.SENSITIVE, "Staff member")
+    request = locks.request_lock(session, authorise(session, officer, case.id, Act.REQUEST_LOCK), LockReason.SENSITIVE, "Staff member")
     manager = demo_actor(session, "larkmoor-ha", Role.MANAGER)
     locks.decide_lock(session, manager, request.id, approve=True)
     session.commit()
@@ -261,8 +262,7 @@ def _every_kind_of_act(app: Flask, session: Session) -> None:
     police = session.scalar(select(User).where(User.agency.has(code="northshire-police")))
     share = shares.share_case(
         session,
-        officer,
-        owner.id,
+        authorise(session, officer, owner.id, Act.SHARE),
         agency_id=police.agency_id,
         protocol_id=protocol.id,
         purpose=PURPOSE,
@@ -270,10 +270,10 @@ def _every_kind_of_act(app: Flask, session: Session) -> None:
     )
     shares.revoke_share(session, officer, share.id)
     request = locks.request_lock(
-        session, officer, owner.id, LockReason.SENSITIVE, "Victim is a member of staff"
+        session, authorise(session, officer, owner.id, Act.REQUEST_LOCK), LockReason.SENSITIVE, "Victim is a member of staff"
     )
     locks.decide_lock(session, manager, request.id, approve=True)
-    unlock = locks.request_lock(session, officer, owner.id, None, "No longer needed", unlock=True)
+    unlock = locks.request_lock(session, authorise(session, officer, owner.id, Act.REQUEST_LOCK), None, "No longer needed", unlock=True)
     locks.decide_lock(session, manager, unlock.id, approve=False)
     session.commit()
     other = _own_case(session, "wealdbrook-ht")
@@ -289,7 +289,7 @@ def _every_kind_of_act(app: Flask, session: Session) -> None:
         glass.id,
         "Justified: the threat was real and immediate",
     )
-    erasure.erase_case(session, manager, owner.id, with_people=True)
+    erasure.erase_case(session, authorise(session, manager, owner.id, Act.ERASE), with_people=True)
     session.commit()
     dpo = demo_actor(session, "northshire-police", Role.DPO)
     protocol_records.suspend(session, dpo, protocol.id)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
@@ -75,8 +76,7 @@ def test_a_damaged_incident_among_others_is_the_only_one_shown_as_unreadable(
     for hours, text in ((3, "Shouting on the stairs"), (2, "Door kicked"), (1, "Bins set alight")):
         casework.add_incident(
             db_session,
-            Actor.of(officer),
-            case.id,
+            authorise(db_session, Actor.of(officer), case.id, Act.RECORD),
             casework.IncidentInput(occurred_at=now - timedelta(hours=hours), description=text),
         )
     db_session.commit()

@@ -10,8 +10,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing.access.authorise import decide_case
 from sharing.access.decide import Actor
-from sharing.access.facts import decide_case, share_facts
+from sharing.access.facts import share_facts
 from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
 from sharing.models import Case, User
 from sharing.vocabulary import Role

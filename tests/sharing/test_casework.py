@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sharing import accounts, errors
-from sharing.access.decide import Actor
-from sharing.cases import casework
+from sharing import accounts, clock, errors
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import casework, listing
 from sharing.cases import pages as disclosure
 from sharing.db import make_session_factory
 from sharing.models import Agency, Area, Case, Incident, Person, Ward
@@ -108,8 +109,7 @@ def test_an_opened_case_reads_back_with_everything_recorded(session, officers) -
     case = _open(session, officer, ward)
     casework.add_incident(
         session,
-        officer,
-        case.id,
+        authorise(session, officer, case.id, Act.RECORD),
         casework.IncidentInput(
             occurred_at=NOW - timedelta(days=2),
             description="Abuse at the door",
@@ -122,8 +122,7 @@ def test_an_opened_case_reads_back_with_everything_recorded(session, officers) -
     )
     casework.add_action(
         session,
-        officer,
-        case.id,
+        authorise(session, officer, case.id, Act.RECORD),
         casework.ActionInput(
             kind=ActionKind.REFERRAL_POLICE, description="Pass to police", due_on=date(2026, 6, 8)
         ),
@@ -131,7 +130,8 @@ def test_an_opened_case_reads_back_with_everything_recorded(session, officers) -
     )
     session.commit()
     session.expire_all()
-    view = disclosure.disclose_case(session, officer, case.id, today=date(2026, 6, 10))
+    with clock.pinned(datetime(2026, 6, 10, 9, tzinfo=UTC)):
+        view = disclosure.disclose_case(session, officer, case.id)
     assert view.reference == "DH-2026-00001"
     assert view.postcode == "DB1 2XY"
     assert view.uprn == "100023"
@@ -168,8 +168,7 @@ def test_future_incident_is_refused(session, officers) -> None:
     with pytest.raises(errors.InputError, match="today or in the past"):
         casework.add_incident(
             session,
-            officer,
-            case.id,
+            authorise(session, officer, case.id, Act.RECORD),
             casework.IncidentInput(occurred_at=NOW + timedelta(hours=1), description="x"),
             now=NOW,
         )
@@ -185,20 +184,19 @@ def test_another_agency_cannot_see_list_or_record_on_the_case(session, officers)
     with pytest.raises(errors.NotFound):
         casework.add_incident(
             session,
-            police,
-            case.id,
+            authorise(session, police, case.id, Act.RECORD),
             casework.IncidentInput(occurred_at=NOW, description="x"),
             now=NOW,
         )
-    assert disclosure.list_cases(session, police, disclosure.CaseFilters()).total == 0
-    assert disclosure.list_cases(session, officer, disclosure.CaseFilters()).total == 1
+    assert listing.list_cases(session, police, listing.CaseFilters()).total == 0
+    assert listing.list_cases(session, officer, listing.CaseFilters()).total == 1
 
 
 def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None:
     officer, _police, ward = officers
     case = _open(session, officer, ward)
     casework.close_case(
-        session, officer, case.id, ClosureReason.NO_REPORTS_28_DAYS, "Quiet", now=NOW
+        session, authorise(session, officer, case.id, Act.CLOSE), ClosureReason.NO_REPORTS_28_DAYS, "Quiet", now=NOW
     )
     session.commit()
     view = disclosure.disclose_case(session, officer, case.id)
@@ -207,7 +205,7 @@ def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None
     assert view.closure_note == "Quiet"
     assert view.may_record is False
     with pytest.raises(errors.InputError, match="already closed"):
-        casework.close_case(session, officer, case.id, ClosureReason.RESOLVED, now=NOW)
+        casework.close_case(session, authorise(session, officer, case.id, Act.CLOSE), ClosureReason.RESOLVED, now=NOW)
 
 
 def test_list_filters_pages_and_home_counts(session, officers) -> None:
@@ -220,20 +218,20 @@ def test_list_filters_pages_and_home_counts(session, officers) -> None:
             priority=Priority.AMBER if n % 2 else Priority.RED_URGENT,
             ward_id=None if n % 3 else ward.id,
         )
-    everything = disclosure.list_cases(session, officer, disclosure.CaseFilters(), page=2)
+    everything = listing.list_cases(session, officer, listing.CaseFilters(), page=2)
     assert (everything.total, everything.pages, everything.page, len(everything.rows)) == (
         30,
         2,
         2,
         5,
     )
-    in_ward = disclosure.list_cases(session, officer, disclosure.CaseFilters(ward_id=ward.id))
+    in_ward = listing.list_cases(session, officer, listing.CaseFilters(ward_id=ward.id))
     assert in_ward.total == 10
-    urgent = disclosure.list_cases(
-        session, officer, disclosure.CaseFilters(priority=Priority.RED_URGENT)
+    urgent = listing.list_cases(
+        session, officer, listing.CaseFilters(priority=Priority.RED_URGENT)
     )
     assert urgent.total == 15
-    home = disclosure.home_summary(session, officer, date(2026, 7, 1))
+    home = listing.home_summary(session, officer, date(2026, 7, 1))
     assert home.open_by_priority == {
         Priority.RED_URGENT: 15,
         Priority.RED_HIGH: 0,

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
@@ -97,8 +98,7 @@ def test_assessments_triage_and_escalations_are_stored_sealed_and_read_back(
         now = datetime.now(UTC)
         first = record_assessment(
             session,
-            officer,
-            case.id,
+            authorise(session, officer, case.id, Act.ASSESS_RISK),
             AssessmentInput(_victim(case), AssessmentStage.REVIEW, MATRIX.version, dict(LOWEST)),
             matrices=MATRICES,
             review_days=14,
@@ -107,8 +107,7 @@ def test_assessments_triage_and_escalations_are_stored_sealed_and_read_back(
         assert (first.score, first.band) == (0, RiskBand.LOW)
         second = record_assessment(
             session,
-            officer,
-            case.id,
+            authorise(session, officer, case.id, Act.ASSESS_RISK),
             AssessmentInput(
                 _victim(case),
                 AssessmentStage.CHANGE,
@@ -122,8 +121,7 @@ def test_assessments_triage_and_escalations_are_stored_sealed_and_read_back(
         )
         change = change_triage(
             session,
-            officer,
-            case.id,
+            authorise(session, officer, case.id, Act.ASSESS_RISK),
             priority=Priority.RED_URGENT
             if case.priority is not Priority.RED_URGENT
             else Priority.RED_HIGH,
@@ -223,14 +221,13 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
         ]
         for data, field, message in bad:
             with pytest.raises(AssessmentError) as refused:
-                record_assessment(session, officer, case.id, data, matrices=MATRICES)
+                record_assessment(session, authorise(session, officer, case.id, Act.ASSESS_RISK), data, matrices=MATRICES)
             assert refused.value.field == field
             assert message in refused.value.message
         with pytest.raises(InputError, match="Say why you are changing the triage"):
             change_triage(
                 session,
-                officer,
-                case.id,
+                authorise(session, officer, case.id, Act.ASSESS_RISK),
                 priority=Priority.AMBER,
                 triage=Triage.LOW_LEVEL,
                 reason=" ",
@@ -247,13 +244,13 @@ def test_only_the_owning_agency_records_risk(demo_session) -> None:
     data = AssessmentInput(_victim(case), AssessmentStage.REVIEW, 1, dict(LOWEST))
     police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
     with pytest.raises(NotAllowed):
-        record_assessment(demo_session, police, case.id, data, matrices=MATRICES)
+        record_assessment(demo_session, authorise(demo_session, police, case.id, Act.ASSESS_RISK), data, matrices=MATRICES)
     eh = demo_actor(demo_session, "northshire-eh", Role.CASE_OFFICER)
     unshared = demo_session.scalar(
         select(Case).where(~Case.id.in_(select(Share.case_id))).order_by(Case.id)
     )
     with pytest.raises(NotFound):
-        record_assessment(demo_session, eh, unshared.id, data, matrices=MATRICES)
+        record_assessment(demo_session, authorise(demo_session, eh, unshared.id, Act.ASSESS_RISK), data, matrices=MATRICES)
     demo_session.rollback()
 
 
@@ -344,7 +341,7 @@ def test_a_new_case_for_a_victim_known_elsewhere_shows_the_agency_not_the_record
             ),
         )
         assert new.risk_review_due_on is not None  # red: assessed at the outset
-        flags = known.known_to_others(demo_session, police, new.id)
+        flags = known.known_to_others(demo_session, authorise(demo_session, police, new.id, Act.VIEW))
         owner = next(f for f in flags if f.agency == other.agency.name)
         assert "a victim" in owner.matched
         assert owner.contact_role in ("case officer", "manager")
@@ -357,12 +354,12 @@ def test_a_new_case_for_a_victim_known_elsewhere_shows_the_agency_not_the_record
         other.locked = True
         demo_session.flush()
         assert other.agency.name not in {
-            f.agency for f in known.known_to_others(demo_session, police, new.id)
+            f.agency for f in known.known_to_others(demo_session, authorise(demo_session, police, new.id, Act.VIEW))
         }
         # Anyone but the owning agency gets nothing (the case is hidden from them).
         landlord = _officer(demo_session, other)
         with pytest.raises(NotFound):
-            known.known_to_others(demo_session, landlord, new.id)
+            known.known_to_others(demo_session, authorise(demo_session, landlord, new.id, Act.VIEW))
     finally:
         demo_session.rollback()
 
@@ -375,8 +372,7 @@ def test_a_hate_incident_prompts_the_officer_and_alerts_partners_with_a_live_sha
     try:
         casework.add_incident(
             demo_session,
-            officer,
-            case.id,
+            authorise(demo_session, officer, case.id, Act.RECORD),
             casework.IncidentInput(
                 occurred_at=datetime.now(UTC) - timedelta(hours=1),
                 description="Abuse shouted about the victim's religion",
@@ -416,8 +412,7 @@ def test_locked_cases_alert_no_partner(demo_session) -> None:
             before = _rows(demo_session, Alert)
             record_assessment(
                 demo_session,
-                officer,
-                case.id,
+                authorise(demo_session, officer, case.id, Act.ASSESS_RISK),
                 AssessmentInput(_victim(case), AssessmentStage.REVIEW, 1, dict(answers)),
                 matrices=MATRICES,
                 now=datetime.now(UTC) + timedelta(minutes=n),
@@ -438,13 +433,12 @@ def test_case_risk_shows_history_and_trend_newest_first(demo_session) -> None:
         for n, answers in enumerate((LOWEST, HIGHEST)):
             record_assessment(
                 demo_session,
-                officer,
-                case.id,
+                authorise(demo_session, officer, case.id, Act.ASSESS_RISK),
                 AssessmentInput(_victim(case), AssessmentStage.REVIEW, 1, dict(answers)),
                 matrices=MATRICES,
                 now=datetime.now(UTC) + timedelta(minutes=n),
             )
-        risk = disclose.case_risk(demo_session, officer, case.id, MATRICES)
+        risk = disclose.case_risk(demo_session, authorise(demo_session, officer, case.id, Act.VIEW), MATRICES)
         person = next(p for p in risk.people if p.person_id == _victim(case))
         assert person.latest.score == 40
         assert person.history[1].score == 0

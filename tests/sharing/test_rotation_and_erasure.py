@@ -9,7 +9,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing import accounts
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.cases import pages as disclosure
 from sharing.cases.erasure import erase_case, erase_person
@@ -132,8 +133,8 @@ def test_a_manager_erases_a_case_and_its_only_people(sessions, staff) -> None:
     erased_id, kept_id = _cases(sessions, officer, 2, surname="Shredded")
     with sessions() as session:
         with pytest.raises(NotAllowed):
-            erase_case(session, officer, erased_id)
-        erase_case(session, manager, erased_id, with_people=True)
+            erase_case(session, authorise(session, officer, erased_id, Act.ERASE))
+        erase_case(session, authorise(session, manager, erased_id, Act.ERASE), with_people=True)
         session.commit()
     with sessions() as session:
         view = disclosure.disclose_case(session, officer, erased_id)

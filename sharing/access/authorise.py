@@ -1,0 +1,182 @@
+"""The guarded loader: a case with the decision that lets the actor act on it, decided once
+a request, with every refusal audited.
+
+``authorise`` reads the case and the facts a decision needs, asks ``decide``, and either
+returns an ``AuthorisedCase`` — what core operations, case pages and their sections take,
+so nothing decides again — or refuses: ``NotFound`` when the actor may not know the case
+exists (404 before 403), ``PurposeRequired`` when a partner holding a share has not said
+why, ``NotAllowed`` otherwise. ``visible_cases`` and ``cases_where`` give the same rules
+for many cases at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import RULES, Act, Actor, Decision, decide
+from sharing.access.facts import (
+    CaseFacts,
+    break_glass_facts,
+    facts_of,
+    policy,
+    share_facts,
+)
+from sharing.access.scope import CaseState, Emergency, Lock, OwnAgency, Partner
+from sharing.audit import acts
+from sharing.errors import NotAllowed, NotFound, PurposeRequired
+from sharing.models import Case
+
+#: The audit action a refusal of each act is recorded under.
+REFUSED_AS = {
+    Act.VIEW: acts.Action.CASE_VIEW,
+    Act.RECORD: acts.Action.CASE_RECORD,
+    Act.CLOSE: acts.Action.CASE_CLOSE,
+    Act.ASSESS_RISK: acts.Action.RISK_RECORD,
+    Act.SHARE: acts.Action.SHARE,
+    Act.REVOKE_SHARE: acts.Action.SHARE_REVOKE,
+    Act.REQUEST_LOCK: acts.Action.LOCK_REQUEST,
+    Act.DECIDE_LOCK: acts.Action.LOCK_DECIDE,
+    Act.ERASE: acts.Action.CASE_ERASE,
+    Act.BREAK_GLASS: acts.Action.BREAK_GLASS,
+    Act.SEE_BREAK_GLASS: acts.Action.BREAK_GLASS_LIST_VIEW,
+    Act.REVIEW_BREAK_GLASS: acts.Action.BREAK_GLASS_REVIEW,
+}
+
+
+@dataclass(frozen=True)
+class AuthorisedCase:
+    """A case the actor may do ``act`` to, with the decision that allows it."""
+
+    case: Case
+    decision: Decision
+    actor: Actor
+    act: Act
+    purpose: str | None = None
+
+    @property
+    def id(self) -> int:
+        return self.case.id
+
+    @property
+    def subject(self) -> acts.Subject:
+        return acts.Subject("case", self.case.id)
+
+
+def decide_case(
+    session: Session,
+    actor: Actor,
+    case: Case | CaseFacts,
+    act: Act = Act.VIEW,
+    purpose: str | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """The decision for ``actor`` on the case (or its facts), from the database's current
+    state."""
+    facts = case if isinstance(case, CaseFacts) else facts_of(session, [case.id])[case.id]
+    return decide(
+        actor,
+        facts,
+        act,
+        purpose,
+        policy=policy(session),
+        shares=share_facts(session, facts.id, actor.agency_id),
+        break_glass=break_glass_facts(session, facts.id, actor.user_id),
+        now=now or clock.now(),
+    )
+
+
+def authorise(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    act: Act = Act.VIEW,
+    purpose: str | None = None,
+) -> AuthorisedCase:
+    """The case, if the actor may do ``act`` to it (for ``purpose``, a partner); every
+    refusal is recorded in the audit log under the act's action."""
+    facts = facts_of(session, [case_id]).get(case_id)
+    decision = decide_case(session, actor, facts, act, purpose) if facts else None
+    case = session.get(Case, case_id) if decision is not None and decision.allowed else None
+    if decision is None or case is None or not decision.allowed:
+        reason = decision.reason if decision else "no such case"
+        acts.refuse(
+            session,
+            REFUSED_AS[act],
+            actor=actor,
+            subject=acts.Subject("case", case_id),
+            purpose=purpose,
+            reason=reason,
+        )
+        if decision is None or decision.hidden:
+            raise NotFound(case_id)
+        if act is Act.VIEW and purpose is None and decision.purposes:
+            raise PurposeRequired(list(decision.purposes))
+        raise NotAllowed(decision.reason)
+    return AuthorisedCase(case, decision, actor, act, purpose)
+
+
+def visible_cases(
+    session: Session, actor: Actor, case_ids: Iterable[int], act: Act = Act.VIEW
+) -> dict[int, Decision]:
+    """Those of these cases of the actor's own agency the actor may do ``act`` to, each
+    with its decision, decided for all of them at once (a search checks many cases)."""
+    now = clock.now()
+    decisions = {
+        case_id: decide(actor, facts, act, now=now)
+        for case_id, facts in facts_of(session, case_ids).items()
+        if facts.agency_id == actor.agency_id
+    }
+    return {case_id: d for case_id, d in decisions.items() if d.allowed}
+
+
+def own_cases_where(actor: Actor, act: Act = Act.VIEW) -> ColumnElement[bool]:
+    """The owning agency's cases ``decide`` lets the actor do ``act`` to, as SQL."""
+    rule = RULES[act]
+    conditions = [
+        Lock.where(actor),
+        OwnAgency.where(actor, rule.owner_roles),
+        CaseState.where(rule.open_only, rule.live_only),
+    ]
+    if rule.unlocked_only:
+        conditions.append(Case.locked.is_(False))
+    return and_(*conditions)
+
+
+def shared_cases_where(
+    session: Session, actor: Actor, purpose: str | None = None, now: datetime | None = None
+) -> ColumnElement[bool]:
+    """Other agencies' cases the actor may view through protocol clauses (for
+    ``purpose``, or for any purpose), as SQL."""
+    today = clock.day_of(now or clock.now())
+    compiled = policy(session)
+    partner = (
+        Partner.where_any(actor, compiled, today)
+        if purpose is None
+        else Partner.where(actor, purpose, compiled, today)
+    )
+    return and_(Lock.where(actor), partner)
+
+
+def emergency_cases_where(
+    session: Session, actor: Actor, now: datetime | None = None
+) -> ColumnElement[bool]:
+    """Other agencies' cases the actor may view through a live break-glass, as SQL."""
+    return and_(Lock.where(actor), Emergency.where(actor, policy(session), now or clock.now()))
+
+
+def cases_where(
+    session: Session, actor: Actor, purpose: str | None = None, now: datetime | None = None
+) -> ColumnElement[bool]:
+    """Every case the actor may view (own agency, protocol clauses for ``purpose`` or any
+    purpose, break-glass), as SQL."""
+    return or_(
+        own_cases_where(actor),
+        shared_cases_where(session, actor, purpose, now),
+        emergency_cases_where(session, actor, now),
+    )

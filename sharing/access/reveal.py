@@ -1,0 +1,189 @@
+"""The only way a value leaves its sealed column: a reveal bound to a decision.
+
+``reveal`` and ``reveal_rows`` open only the columns whose data category the decision
+allows (the others come back as None), and show a value that cannot be read as erased or
+unreadable rather than failing the page. ``Comparison`` and ``holds`` answer whether a
+sealed value equals a searched one without letting the value out (search, "also known
+to"). ``names`` opens the names of people a search shows, under each one's decision.
+
+No other module of the hub imports the sealing functions that decrypt; a test holds every
+module of ``sharing`` and ``hub`` to that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select
+from sqlalchemy.orm import DeclarativeBase, Session
+
+from sharing.access.decide import Decision
+from sharing.crypto import blind_index
+from sharing.crypto.sealing import (
+    ErasedValue,
+    RowOpener,
+    SealedValueError,
+    load_data_keys,
+    unseal_many,
+    unseal_records,
+)
+from sharing.models import Case, DataKey, Person
+
+__all__ = [
+    "ERASED",
+    "UNREADABLE",
+    "Comparison",
+    "holds",
+    "load_data_keys",
+    "names",
+    "reveal",
+    "reveal_rows",
+]
+
+#: Shown in place of a value whose record was erased (its data key destroyed).
+ERASED = "Erased"
+#: Shown in place of a value that failed its integrity check (the failure is logged).
+UNREADABLE = "Could not be read: this value failed its integrity check"
+
+
+def allowed_columns(
+    decision: Decision, record: DeclarativeBase, columns: Iterable[str]
+) -> list[str]:
+    """Those of ``columns`` (of ``record``'s table) whose category the decision allows."""
+    table = record.__table__
+    return [c for c in columns if decision.allows(table.c[c].info["category"])]
+
+
+def reveal(
+    decision: Decision, record: DeclarativeBase, columns: Sequence[str]
+) -> dict[str, str | None]:
+    """The values of ``columns`` the decision allows (None for the others), read together
+    under the record's key; a value that cannot be read is shown as erased or unreadable,
+    on its own."""
+    allowed = allowed_columns(decision, record, columns) if decision.allowed else []
+    values: dict[str, str | None] = dict.fromkeys(columns)
+    try:
+        values.update(unseal_many(record, allowed))
+    except ErasedValue:
+        values.update(dict.fromkeys(allowed, ERASED))
+    except SealedValueError:
+        values.update({c: _one(record, c) for c in allowed})
+    return values
+
+
+def _one(record: DeclarativeBase, column: str) -> str | None:
+    try:
+        return unseal_many(record, (column,))[column]
+    except ErasedValue:
+        return ERASED
+    except SealedValueError:
+        return UNREADABLE
+
+
+def reveal_rows(
+    decision: Decision, records: Sequence[DeclarativeBase], columns: Sequence[str]
+) -> list[dict[str, str | None]]:
+    """``reveal`` for each of several records of one table (a case's people, incidents or
+    actions), read together; when any value cannot be read, each record is read on its
+    own, so that only that record's values show as erased or unreadable."""
+    if not records:
+        return []
+    allowed = allowed_columns(decision, records[0], columns) if decision.allowed else []
+    try:
+        opened = unseal_records(records, allowed)
+    except SealedValueError:
+        return [reveal(decision, record, columns) for record in records]
+    return [dict.fromkeys(columns) | values for values in opened]
+
+
+def holds(record: Person | Case, field: str, value: str) -> bool:
+    """Whether ``record``'s sealed ``field`` (or surname and date of birth, for
+    "surname_dob") normalises to ``value``; an unreadable value holds nothing."""
+    columns = ("family_name", "date_of_birth") if field == "surname_dob" else (field,)
+    try:
+        stored = unseal_many(record, columns)
+    except SealedValueError:
+        return False
+    if field == "surname_dob":
+        family, dob = stored["family_name"], stored["date_of_birth"]
+        return bool(family and dob) and blind_index.surname_dob(family or "", dob or "") == value
+    single = stored[field]
+    return single is not None and blind_index.normalise(field, single) == value
+
+
+class Comparison:
+    """Whether a search's candidate (a plain row with its ``id``, ``data_key_id``,
+    ``kek_version``, ``wrapped`` key and the compared sealed columns, by name) holds the
+    searched value: its sealed values opened and normalised (each distinct value once a
+    search: a bucket holds few values, most of them many times). Only the answer leaves."""
+
+    def __init__(self, session: Session, field: str, value: str) -> None:
+        self.field, self.value = field, value
+        self.people, self.cases = RowOpener(session, Person), RowOpener(session, Case)
+        self.normalised: dict[Any, str | None] = {}
+
+    def person(self, row: Row[Any]) -> bool:
+        if self.field not in ("surname", "surname_dob"):
+            return self._holds(self._open(self.people, row, self.field))
+        family = self._open(self.people, row, "family_name")
+        if family is None:
+            return False
+        if self.field == "surname":
+            return self._normalise(family, blind_index.normalise_name) == self.value
+        dob = self._open(self.people, row, "date_of_birth")
+        return dob is not None and self._normalise((family, dob), _surname_dob) == self.value
+
+    def case(self, row: Row[Any]) -> bool:
+        return self._holds(self._open(self.cases, row, self.field))
+
+    @staticmethod
+    def _open(opener: RowOpener, row: Row[Any], column: str) -> str | None:
+        cipher = opener.key(row.data_key_id, row.kek_version, row.wrapped)
+        return opener.open(cipher, column, row.id, row.data_key_id, getattr(row, column))
+
+    def _holds(self, stored: str | None) -> bool:
+        if stored is None:
+            return False
+        field = self.field
+        return self._normalise(stored, lambda v: blind_index.normalise(field, v)) == self.value
+
+    def _normalise(self, stored: Any, normalise: Callable[[Any], str | None]) -> str | None:
+        known = self.normalised
+        if stored not in known:
+            known[stored] = normalise(stored)
+        return known[stored]
+
+
+def _surname_dob(pair: tuple[str, str]) -> str | None:
+    return blind_index.surname_dob(*pair)
+
+
+def names(session: Session, decisions: Mapping[int, Decision]) -> dict[int, str]:
+    """The names of people (person id → decision on the case they are shown on), for those
+    whose decision allows identity; "name not recorded" for a person with none."""
+    ids = [person for person, decision in decisions.items() if decision.allows("identity")]
+    if not ids:
+        return {}
+    people = RowOpener(session, Person)
+    found = {}
+    query = (
+        select(
+            Person.id,
+            Person.data_key_id,
+            DataKey.kek_version,
+            DataKey.wrapped,
+            Person.given_names,
+            Person.family_name,
+        )
+        .join(DataKey, DataKey.id == Person.data_key_id)
+        .where(Person.id.in_(bindparam("ids", expanding=True)), DataKey.wrapped.is_not(None))
+    )
+    for row in session.execute(query, {"ids": ids}):
+        cipher = people.key(row.data_key_id, row.kek_version, row.wrapped)
+        parts = [
+            people.open(cipher, "given_names", row.id, row.data_key_id, row.given_names),
+            people.open(cipher, "family_name", row.id, row.data_key_id, row.family_name),
+        ]
+        found[row.id] = " ".join(p for p in parts if p) or "name not recorded"
+    return found

@@ -1,0 +1,172 @@
+"""Lists of cases and the counts a home page shows: identifiers and plain fields only,
+never sealed values, of exactly the cases the access rules let the actor see
+(``sharing.access.authorise.own_cases_where``, the same rules ``decide`` applies)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from sharing.access.authorise import own_cases_where
+from sharing.access.decide import CASEWORK_ROLES, Actor
+from sharing.models import Case, Incident, User
+from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: CaseStatus | None = None
+    priority: Priority | None = None
+    category: CaseCategory | None = None
+    officer_id: int | None = None
+    ward_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case in a list: identifiers and plain fields only, never sealed values."""
+
+    id: int
+    reference: str
+    category: CaseCategory
+    priority: Priority
+    status: CaseStatus
+    hate_motivated: bool
+    officer: str
+    ward: str | None
+    opened_at: datetime
+    review_due_on: date | None
+    last_incident_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    pages: int
+
+
+def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int = 1) -> CasePage:
+    """One page of the cases the actor may see, newest first, filtered."""
+    query = select(Case).where(own_cases_where(actor))
+    for column, value in (
+        (Case.status, filters.status),
+        (Case.priority, filters.priority),
+        (Case.category, filters.category),
+        (Case.officer_id, filters.officer_id),
+        (Case.ward_id, filters.ward_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    return CasePage(_rows(session, query, page), total, page, pages)
+
+
+def _rows(
+    session: Session,
+    query: Select[Case],
+    page: int,
+    size: int = PAGE_SIZE,
+    order: tuple[object, ...] = (Case.opened_at.desc(), Case.id.desc()),
+) -> list[CaseRow]:
+    # The page's case ids first (read from the list index), then the last incident of
+    # those cases only: never a scan of every incident before the LIMIT.
+    page_ids = (
+        query.with_only_columns(Case.id)
+        .order_by(*order)  # type: ignore[arg-type]
+        .limit(size)
+        .offset((page - 1) * size)
+        .subquery()
+    )
+    last_incident = (
+        select(func.max(Incident.occurred_at))
+        .where(Incident.case_id == Case.id)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    ordered = (
+        select(Case, last_incident)
+        .join(page_ids, page_ids.c.id == Case.id)
+        .options(selectinload(Case.officer), selectinload(Case.ward))
+        .order_by(*order)  # type: ignore[arg-type]
+    )
+    return [
+        CaseRow(
+            id=case.id,
+            reference=case.reference,
+            category=case.category,
+            priority=case.priority,
+            status=case.status,
+            hate_motivated=case.hate_motivated,
+            officer=case.officer.display_name,
+            ward=case.ward.name if case.ward else None,
+            opened_at=case.opened_at,
+            review_due_on=case.review_due_on,
+            last_incident_at=_as_utc(last_at),
+        )
+        for case, last_at in session.execute(ordered)
+    ]
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    my_cases: list[CaseRow]
+    reviews_due: list[CaseRow]
+    open_by_priority: dict[Priority, int]
+    scope: str
+
+
+def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
+    """The officer's home page: their open cases, reviews due, and open cases by priority."""
+    mine = select(Case).where(
+        own_cases_where(actor),
+        Case.officer_id == actor.user_id, Case.status != CaseStatus.CLOSED
+    )
+    due = mine.where(Case.review_due_on <= today)
+    scope_query = select(Case).where(own_cases_where(actor), Case.status != CaseStatus.CLOSED)
+    scope = "your agency's open cases"
+    if not actor.has(Role.MANAGER):
+        scope_query = scope_query.where(Case.officer_id == actor.user_id)
+        scope = "your open cases"
+    open_cases = scope_query.subquery()
+    counts: dict[Priority, int] = dict(
+        session.execute(
+            select(open_cases.c.priority, func.count()).group_by(open_cases.c.priority)
+        ).all()
+    )
+    return HomeSummary(
+        my_cases=_rows(session, mine, 1, size=10),
+        reviews_due=_rows(session, due, 1, size=10, order=(Case.review_due_on, Case.id)),
+        open_by_priority={p: counts.get(p, 0) for p in Priority},
+        scope=scope,
+    )
+
+
+def officers(session: Session, actor: Actor) -> list[User]:
+    """The active users of the actor's agency who may own a case (case officers and
+    managers), for filters and assignment."""
+    users = session.scalars(
+        select(User)
+        .where(User.agency_id == actor.agency_id, User.active)
+        .order_by(User.display_name)
+    )
+    return [u for u in users if may_own_cases(u)]
+
+
+def may_own_cases(user: User) -> bool:
+    """Whether a user may be a case's officer: an active case officer or manager."""
+    return user.active and not user.roles.isdisjoint(CASEWORK_ROLES)
