@@ -291,7 +291,7 @@ def record_view(session: Session, authorised: AuthorisedCase, sections: list[str
         actor=authorised.actor,
         subject=authorised.subject,
         purpose=authorised.purpose,
-        basis=f"sections {', '.join(sections)} | {acts.disclosed(authorised.decision)}",
+        basis=f"{acts.disclosed(authorised.decision)} | sections {', '.join(sections)}",
     )
 
 
@@ -333,7 +333,7 @@ def case_heading(session: Session, authorised: AuthorisedCase, form: str) -> Cas
             acts.Action.CASE_VIEW,
             actor=authorised.actor,
             subject=authorised.subject,
-            basis=f"sections {form} | identity: {authorised.decision.categories['identity']}",
+            basis=f"identity: {authorised.decision.categories['identity']} | sections {form}",
         )
     return CaseHeading(case.id, case.reference, case.priority, people)
 
