@@ -777,7 +777,7 @@ def plaintext_copy(plaintext: Plaintext) -> Iterator[None]:
     """Make the hub read the plain values captured when the case was made instead of
     decrypting, in this process only: every module's ``unseal``, ``unseal_many`` and
     ``unseal_records`` read the captured values, and ``load_data_keys`` loads nothing (a
-    plaintext copy has no keys). The ways left to decrypt (``_unseal_loading``,
+    plaintext copy has no keys). The ways left to decrypt (``_opening_cipher``,
     ``RowOpener.open``) fail, so a page that still decrypted would stop the benchmark."""
 
     def plain_unseal(record: DeclarativeBase, column: str) -> str | None:
@@ -809,7 +809,7 @@ def plaintext_copy(plaintext: Plaintext) -> Iterator[None]:
         "load_data_keys": no_keys,
     }
     replaced: list[tuple[object, str, object]] = [
-        (sealing, "_unseal_loading", sealing._unseal_loading),
+        (sealing, "_opening_cipher", sealing._opening_cipher),
         (sealing.RowOpener, "open", sealing.RowOpener.open),
     ]
     for module in list(sys.modules.values()):
@@ -818,7 +818,7 @@ def plaintext_copy(plaintext: Plaintext) -> Iterator[None]:
         for name in by_name:
             if getattr(module, name, None) is getattr(sealing, name):
                 replaced.append((module, name, getattr(module, name)))
-    stand_ins = {"_unseal_loading": decrypts, "open": decrypts, **by_name}
+    stand_ins = {"_opening_cipher": decrypts, "open": decrypts, **by_name}
     for owner, name, _ in replaced:
         setattr(owner, name, stand_ins[name])
     try:

@@ -7,9 +7,8 @@ import random
 
 import pytest
 
-from sharing.cases import pages as disclosure
+from sharing.access import reveal
 from sharing.crypto import sealing
-from sharing.risk import known
 from tests.benchmarks import bench_encryption
 
 
@@ -27,14 +26,14 @@ def test_the_case_page_benchmark_compares_the_same_page_with_and_without_decrypt
 
 
 def test_the_plaintext_copy_replaces_every_way_to_decrypt_and_puts_them_back() -> None:
-    real = (disclosure.unseal_records, known.unseal, sealing.unseal_many)
+    real = (reveal.unseal_records, reveal.unseal_many, sealing.unseal_many)
     with bench_encryption.plaintext_copy({}):
-        assert disclosure.unseal_records is not real[0]
-        assert known.unseal is not real[1]
+        assert reveal.unseal_records is not real[0]
+        assert reveal.unseal_many is not real[1]
         assert sealing.unseal_many is not real[2]
         with pytest.raises(RuntimeError, match="decrypted a value"):
-            sealing._unseal_loading(None, ["family_name"])  # type: ignore[arg-type]
-    assert (disclosure.unseal_records, known.unseal, sealing.unseal_many) == real
+            sealing._opening_cipher(None, None, "family_name", 1, 1)  # type: ignore[arg-type]
+    assert (reveal.unseal_records, reveal.unseal_many, sealing.unseal_many) == real
 
 
 def test_the_field_benchmark_reads_back_what_it_sealed() -> None:
