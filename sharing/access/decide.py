@@ -98,7 +98,9 @@ RULES: dict[Act, ActRule] = {
     Act.REVOKE_SHARE: ActRule(CASEWORK_ROLES, _CASEWORK),
     Act.REQUEST_LOCK: ActRule(CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True),
     Act.DECIDE_LOCK: ActRule(MANAGERS, "only a manager decides lock requests"),
-    Act.ERASE: ActRule(MANAGERS, "only a manager of the owning agency may erase its records"),
+    Act.ERASE: ActRule(
+        MANAGERS, "only a manager of the owning agency may erase its records", live_only=True
+    ),
     Act.BREAK_GLASS: ActRule(frozenset(), "this is your own agency's case", partners=True),
     Act.SEE_BREAK_GLASS: ActRule(
         frozenset({Role.MANAGER, Role.DPO}),

@@ -79,6 +79,31 @@ def test_a_refused_form_keeps_what_was_typed_and_saves_nothing(
     assert _count(db_session, Person) == 0
 
 
+def test_only_case_officers_and_managers_are_offered_or_taken_as_a_cases_officer(
+    as_user, create_user, db_session
+) -> None:
+    # Finding 7 of the access review: every active user was offered, and choosing the DPO
+    # opened a case nobody could then find ("opened", then "Page not found").
+    manager = create_user("manager")
+    dpo = create_user("dpo")
+    admin = create_user("administrator")
+    officer = create_user("case_officer")
+    client = as_user(user=manager)
+    form = client.get("/cases/new").get_data(as_text=True)
+    assert f'value="{officer.id}"' in form
+    assert f'value="{manager.id}"' in form
+    assert dpo.display_name not in form
+    assert admin.display_name not in form
+    for not_an_officer in (dpo, admin):
+        data = _new_case_form(
+            officer_id=str(not_an_officer.id), csrf_token=csrf_token(client, "/cases/new")
+        )
+        response = client.post("/cases/new", data=data)
+        assert response.status_code == 400
+        assert 'href="#officer_id"' in response.get_data(as_text=True)
+    assert _count(db_session, Case) == 0
+
+
 def test_bad_postcode_found_by_the_core_is_shown_on_its_field(
     as_user, create_user, db_session
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -213,6 +214,46 @@ def test_emergency_access_from_its_page(demo_hub, demo_session) -> None:
     assert case.reference in manager.get("/emergency/reviews").get_data(as_text=True)
 
 
+def test_a_partner_manager_never_reaches_the_erase_form_of_another_agencys_case(
+    demo_hub, demo_session
+) -> None:
+    # Finding 1 of the access review: the erase page checked only the manager role, so a
+    # partner's manager with break-glass saw the form, and a live share gave a 500.
+    shared = demo_session.get(Case, _live_share(demo_session).case_id)
+    unshared = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.locked.is_(False),
+            Case.agency.has(code="northshire-homes"),
+            ~Case.id.in_(select(Share.case_id)),
+        )
+        .order_by(Case.id.desc())
+    )
+    manager = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    police = demo_client(demo_hub, manager)
+    token = csrf_token(police, "/emergency")
+    opened = police.post(
+        "/emergency",
+        data={
+            "reference": unshared.reference,
+            "reason": "A threat to kill was made an hour ago",
+            "csrf_token": token,
+        },
+    )
+    assert opened.status_code == 302
+    assert police.get(f"/cases/{unshared.id}").status_code == 200  # emergency access works
+    erase_data = {"reference": unshared.reference, "csrf_token": token}
+    for case, status in ((unshared, 404), (shared, 403)):
+        erase_data["reference"] = case.reference
+        page = police.get(f"/cases/{case.id}/erase")
+        assert page.status_code == status
+        assert "Erase case" not in page.get_data(as_text=True)
+        assert police.post(f"/cases/{case.id}/erase", data=erase_data).status_code == status
+    demo_session.expire_all()
+    assert demo_session.get(Case, unshared.id).erased_at is None
+    assert demo_session.get(Case, shared.id).erased_at is None
+
+
 def test_protocol_pages_show_clauses_and_signatures_and_refuse_a_bad_file(
     demo_hub, demo_session
 ) -> None:
@@ -260,3 +301,24 @@ def test_a_share_form_sent_empty_names_each_missing_answer(demo_hub, demo_sessio
     assert "Enter the date the share ends" in page
     demo_session.expire_all()
     assert demo_session.scalar(select(func.count()).select_from(Share)) == before
+
+
+def test_partner_roles_are_listed_only_the_shared_cases_they_can_open_and_home_counts_them(
+    demo_hub, demo_session
+) -> None:
+    # Finding 8 of the access review: the CSP coordinator and the Community Trigger lead
+    # saw 26 cases in "Shared with us" that each refused to open, while home said none.
+    for role in (Role.CONFERENCE_CHAIR, Role.TRIGGER_LEAD, Role.MANAGER):
+        user = demo_user(demo_session, "northshire-csp", role)
+        client = demo_client(demo_hub, user)
+        listing = client.get("/shared").get_data(as_text=True)
+        links = sorted(set(re.findall(r'href="(/cases/\d+\?purpose=\w+)"', listing)))
+        for link in links:
+            assert client.get(link).status_code == 200, (role, link)
+        cases = {link.split("?")[0] for link in links}
+        home = client.get("/").get_data(as_text=True)
+        if cases:
+            counted = "case is" if len(cases) == 1 else "cases are"
+            assert f"{len(cases)} {counted} shared with you" in home, role
+        else:
+            assert "No cases are shared with you" in home, role

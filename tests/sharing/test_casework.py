@@ -3,6 +3,7 @@ bad input changes nothing, and other agencies cannot reach the case."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -162,6 +163,26 @@ def test_refused_input_leaves_nothing_half_written(session, officers) -> None:
     assert session.scalar(select(func.count()).select_from(Person)) == 0
 
 
+def test_a_case_officer_must_be_a_case_officer_or_manager_of_the_agency(session, officers) -> None:
+    officer, police_manager, ward = officers
+    dpo = accounts.create_user(
+        session,
+        agency=session.get_one(Agency, officer.agency_id),
+        email="dpo@db.example",
+        display_name="D",
+        roles={Role.DPO},
+        password_hash="not used",
+    )
+    session.commit()
+    assert [u.id for u in listing.officers(session, officer)] == [officer.user_id]
+    for not_an_officer in (dpo.id, police_manager.user_id):
+        with pytest.raises(errors.InputError) as refused:
+            _open(session, officer, ward, officer_id=not_an_officer)
+        assert refused.value.field == "officer_id"
+        session.rollback()
+    assert session.scalar(select(func.count()).select_from(Case)) == 0
+
+
 def test_future_incident_is_refused(session, officers) -> None:
     officer, _police, ward = officers
     case = _open(session, officer, ward)
@@ -196,7 +217,11 @@ def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None
     officer, _police, ward = officers
     case = _open(session, officer, ward)
     casework.close_case(
-        session, authorise(session, officer, case.id, Act.CLOSE), ClosureReason.NO_REPORTS_28_DAYS, "Quiet", now=NOW
+        session,
+        authorise(session, officer, case.id, Act.CLOSE),
+        ClosureReason.NO_REPORTS_28_DAYS,
+        "Quiet",
+        now=NOW,
     )
     session.commit()
     view = disclosure.disclose_case(session, officer, case.id)
@@ -205,7 +230,12 @@ def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None
     assert view.closure_note == "Quiet"
     assert view.may_record is False
     with pytest.raises(errors.InputError, match="already closed"):
-        casework.close_case(session, authorise(session, officer, case.id, Act.CLOSE), ClosureReason.RESOLVED, now=NOW)
+        casework.close_case(
+            session,
+            authorise(session, officer, case.id, Act.CLOSE),
+            ClosureReason.RESOLVED,
+            now=NOW,
+        )
 
 
 def test_list_filters_pages_and_home_counts(session, officers) -> None:
@@ -227,9 +257,7 @@ def test_list_filters_pages_and_home_counts(session, officers) -> None:
     )
     in_ward = listing.list_cases(session, officer, listing.CaseFilters(ward_id=ward.id))
     assert in_ward.total == 10
-    urgent = listing.list_cases(
-        session, officer, listing.CaseFilters(priority=Priority.RED_URGENT)
-    )
+    urgent = listing.list_cases(session, officer, listing.CaseFilters(priority=Priority.RED_URGENT))
     assert urgent.total == 15
     home = listing.home_summary(session, officer, date(2026, 7, 1))
     assert home.open_by_priority == {
@@ -238,3 +266,33 @@ def test_list_filters_pages_and_home_counts(session, officers) -> None:
         Priority.AMBER: 15,
     }
     assert len(home.reviews_due) == 10  # the first ten of thirty, all due on 29 June
+
+
+def test_cases_opened_at_the_same_moment_get_different_references(
+    migrated_engine: Engine, keys, session, officers
+) -> None:
+    # Finding 6 of the access review: references were "count of cases + 1", so two
+    # officers opening cases at once got the same one (a unique violation, a 500).
+    officer, _police, ward = officers
+    sessions = make_session_factory(migrated_engine, keys)
+    start = threading.Barrier(4)
+    references: list[str] = []
+    failures: list[BaseException] = []
+
+    def open_three() -> None:
+        try:
+            with sessions() as mine:
+                start.wait(timeout=30)
+                for _ in range(3):
+                    references.append(_open(mine, officer, mine.get_one(Ward, ward.id)).reference)
+        except BaseException as failure:  # noqa: BLE001 - reported by the assertion below
+            failures.append(failure)
+
+    threads = [threading.Thread(target=open_three) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    assert len(references) == len(set(references)) == 12
+    assert sorted(references) == [f"DH-{NOW.year}-{n:05d}" for n in range(1, 13)]

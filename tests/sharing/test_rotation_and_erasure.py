@@ -18,8 +18,8 @@ from sharing.cases.search import SearchQuery, search
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.rotation import key_status, rotate
 from sharing.db import make_session_factory
-from sharing.errors import NotAllowed
-from sharing.models import Agency, Area, BlindIndex, DataKey, Person
+from sharing.errors import NotAllowed, NotFound
+from sharing.models import Agency, Area, BlindIndex, Case, DataKey, LockMember, Person
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
@@ -157,6 +157,28 @@ def test_a_manager_erases_a_case_and_its_only_people(sessions, staff) -> None:
             )
             == 2
         )
+
+
+def test_a_manager_not_named_on_a_locked_case_cannot_erase_it(sessions, staff) -> None:
+    # Finding 1 of the access review: erasure asked only "manager of the owning agency?",
+    # so a manager for whom the locked case does not exist could destroy its key.
+    officer, manager = staff
+    (case_id,) = _cases(sessions, officer, 1)
+    with sessions() as session:
+        case = session.get_one(Case, case_id)
+        case.locked = True
+        session.add(
+            LockMember(case_id=case_id, user_id=officer.user_id, named_by_id=officer.user_id)
+        )
+        session.commit()
+    with sessions() as session:
+        with pytest.raises(NotFound):
+            authorise(session, manager, case_id, Act.ERASE)
+        session.commit()
+    with sessions() as session:
+        assert session.scalar(select(func.count()).where(DataKey.wrapped.is_(None))) == 0
+        assert session.get_one(Case, case_id).erased_at is None
+        assert disclosure.disclose_case(session, officer, case_id).summary == "Summary 0"
 
 
 def test_erasing_a_person_leaves_their_cases(sessions, staff) -> None:
