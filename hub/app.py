@@ -33,7 +33,7 @@ from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
 from hub.config import Settings, load_settings
 from hub.database import db, init_database
-from hub.guard import check_request
+from hub.guard import check_declared, check_request
 from hub.templating import register_filters
 from sharing.audit.acts import AuditUnavailable
 from sharing.crypto.keys import KeyringError
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     )
     for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
+    check_declared(app)
     app.before_request(lambda: check_request(settings.session_idle_minutes))
     app.before_request(_new_nonce)
     app.after_request(_security_headers)

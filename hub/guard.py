@@ -1,15 +1,18 @@
 """The one place where requests are let in: signed in, not idle, with the right roles.
 
 Every endpoint needs a signed-in user unless it is listed in ``PUBLIC_ENDPOINTS``.
-Blueprints declare the roles they serve with ``require_roles`` at registration;
-unknown role names are refused when the app starts, not at request time.
+Every blueprint declares who it serves, once, beside its creation: ``require_roles`` for
+the roles it serves, or ``for_every_role`` for pages any signed-in user has (home, their
+account, signing in and out). The app refuses to start with a blueprint that declares
+neither (``check_declared``), and unknown role names are refused when the app starts,
+not at request time.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -31,14 +34,40 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 
 
+#: Blueprint name → the roles it serves.
+_AUDIENCES: dict[str, frozenset[Role]] = {}
+
+
 def require_roles(blueprint: Blueprint, *roles: str) -> None:
     """Let only users holding one of ``roles`` into ``blueprint``'s pages (403 otherwise)."""
     allowed = frozenset(Role(r) for r in roles)  # ValueError at start-up for a typo
+    _AUDIENCES[blueprint.name] = allowed
 
     @blueprint.before_request
     def _check_roles() -> None:
         if not current_user.has_role(*allowed):
             abort(403)
+
+
+def for_every_role(blueprint: Blueprint) -> None:
+    """Declare that ``blueprint``'s pages are for every signed-in user, whatever their
+    roles (sign-in itself is still required unless an endpoint is public)."""
+    _AUDIENCES[blueprint.name] = frozenset(Role)
+
+
+def audience(blueprint_name: str) -> frozenset[Role] | None:
+    """The roles a blueprint serves, or None if it declared nothing."""
+    return _AUDIENCES.get(blueprint_name)
+
+
+def check_declared(app: Flask) -> None:
+    """Refuse to start an app with a blueprint that has not declared who it serves."""
+    undeclared = sorted(name for name in app.blueprints if name not in _AUDIENCES)
+    if undeclared:
+        raise RuntimeError(
+            "blueprints that do not declare who they serve (require_roles or "
+            f"for_every_role in hub.guard): {', '.join(undeclared)}"
+        )
 
 
 def check_request(idle_minutes: int) -> Response | None:

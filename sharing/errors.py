@@ -21,7 +21,12 @@ class NotFound(LookupError):
 
 
 class NotAllowed(PermissionError):
-    """The actor may know the record exists but not do this to it."""
+    """The actor may know the record exists but not do this to it; ``own_agency`` says
+    the record is their own agency's (an act for partners alone, such as break-glass)."""
+
+    def __init__(self, message: str, *, own_agency: bool = False) -> None:
+        super().__init__(message)
+        self.own_agency = own_agency
 
 
 class PurposeRequired(NotAllowed):

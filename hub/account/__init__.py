@@ -7,9 +7,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub.auth.views import set_up_authenticator
+from hub.guard import for_every_role
 from sharing import accounts
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+for_every_role(bp)
 
 
 @bp.route("")

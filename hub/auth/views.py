@@ -14,13 +14,14 @@ from werkzeug.wrappers import Response
 from hub.auth.forms import CodeForm, SignInForm
 from hub.auth.users import SignedInUser
 from hub.database import db
-from hub.guard import safe_next
+from hub.guard import for_every_role, safe_next
 from hub.templating import uk_datetime
 from sharing import accounts
 from sharing.accounts import SignInOutcome
 from sharing.models import User
 
 bp = Blueprint("auth", __name__)
+for_every_role(bp)  # its sign-in steps are public (PUBLIC_ENDPOINTS)
 
 #: How long the second step may wait after the password step.
 PENDING_FOR = timedelta(minutes=5)

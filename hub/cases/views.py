@@ -344,6 +344,8 @@ def erase(case_id: int) -> Response | tuple[str, int]:
     """Erase a case by destroying its key: for the owning agency's managers who may see it."""
     authorised = authorised_case(case_id, Act.ERASE)
     case = authorised.case
+    if case.erased_at is not None:  # erasing again would change nothing
+        abort(403)
     form = EraseForm()
     if form.validate_on_submit():
         if (form.reference.data or "").strip().upper() != case.reference:

@@ -8,8 +8,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from hub.database import db
+from hub.guard import for_every_role
 
 bp = Blueprint("health", __name__)
+for_every_role(bp)  # public: PUBLIC_ENDPOINTS
 
 
 @bp.route("/health")

@@ -6,12 +6,14 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from hub.database import db
+from hub.guard import for_every_role
 from sharing import clock
 from sharing.cases.listing import home_summary
 from sharing.cases.shares import shared_with
 from sharing.risk.disclose import risk_reviews_due
 
 bp = Blueprint("home", __name__)
+for_every_role(bp)
 
 
 @bp.route("/")

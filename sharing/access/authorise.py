@@ -67,18 +67,23 @@ class AuthorisedCase:
     def subject(self) -> acts.Subject:
         return acts.Subject("case", self.case.id)
 
+    def require(self, act: Act) -> None:
+        """Refuse an operation given a case authorised for another act (a programming
+        error that would otherwise let a view's decision stand for a different act)."""
+        if self.act is not act:
+            raise NotAllowed(f"the case was authorised for {self.act.value}, not {act.value}")
+
 
 def decide_case(
     session: Session,
     actor: Actor,
-    case: Case | CaseFacts,
+    facts: CaseFacts,
     act: Act = Act.VIEW,
     purpose: str | None = None,
     now: datetime | None = None,
 ) -> Decision:
-    """The decision for ``actor`` on the case (or its facts), from the database's current
-    state."""
-    facts = case if isinstance(case, CaseFacts) else facts_of(session, [case.id])[case.id]
+    """The decision for ``actor`` on the case with these facts, with its shares, the
+    actor's break-glass and the active protocols as the database holds them now."""
     return decide(
         actor,
         facts,
@@ -117,7 +122,7 @@ def authorise(
             raise NotFound(case_id)
         if act is Act.VIEW and purpose is None and decision.purposes:
             raise PurposeRequired(list(decision.purposes))
-        raise NotAllowed(decision.reason)
+        raise NotAllowed(decision.reason, own_agency=decision.own_agency)
     return AuthorisedCase(case, decision, actor, act, purpose)
 
 

@@ -98,9 +98,7 @@ RULES: dict[Act, ActRule] = {
     Act.REVOKE_SHARE: ActRule(CASEWORK_ROLES, _CASEWORK),
     Act.REQUEST_LOCK: ActRule(CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True),
     Act.DECIDE_LOCK: ActRule(MANAGERS, "only a manager decides lock requests"),
-    Act.ERASE: ActRule(
-        MANAGERS, "only a manager of the owning agency may erase its records", live_only=True
-    ),
+    Act.ERASE: ActRule(MANAGERS, "only a manager of the owning agency may erase its records"),
     Act.BREAK_GLASS: ActRule(frozenset(), "this is your own agency's case", partners=True),
     Act.SEE_BREAK_GLASS: ActRule(
         frozenset({Role.MANAGER, Role.DPO}),
@@ -123,7 +121,7 @@ class Decision:
     reason: str = ""
     #: The refusal should say "not found": the actor may not know the case exists.
     hidden: bool = False
-    #: The owning agency's own access.
+    #: The actor is of the owning agency (allowed: their agency's own access).
     own_agency: bool = False
     #: Shares that contributed (ids), for "why you can see this" and the audit log.
     shares: tuple[int, ...] = ()
@@ -146,8 +144,10 @@ class Decision:
         return grouped
 
 
-def _deny(reason: str, hidden: bool = True, purposes: tuple[str, ...] = ()) -> Decision:
-    return Decision(False, reason=reason, hidden=hidden, purposes=purposes)
+def _deny(
+    reason: str, hidden: bool = True, purposes: tuple[str, ...] = (), own_agency: bool = False
+) -> Decision:
+    return Decision(False, reason=reason, hidden=hidden, purposes=purposes, own_agency=own_agency)
 
 
 def decide(
@@ -195,12 +195,13 @@ def _own_agency(actor: Actor, case: CaseFacts, rule: ActRule) -> Decision:
         return _deny(
             rule.refusal if actor.roles & rule.owner_roles else _no_role(rule),
             hidden=bool(rule.owner_roles) and not OwnAgency.holds(actor, case, CASEWORK_ROLES),
+            own_agency=True,
         )
     refusal = CaseState.refusal(case, rule.open_only, rule.live_only)
     if refusal is None and rule.unlocked_only and case.locked:
         refusal = "a locked case cannot be shared: it is restricted to its named users"
     if refusal is not None:
-        return _deny(refusal, hidden=False)
+        return _deny(refusal, hidden=False, own_agency=True)
     held = ", ".join(sorted(r.label.lower() for r in actor.roles & rule.owner_roles))
     basis = f"Your agency's own case ({held})"
     return Decision(True, categories=dict.fromkeys(CATEGORIES, basis), own_agency=True)

@@ -269,7 +269,7 @@ def add_incident(
     session: Session, authorised: AuthorisedCase, data: IncidentInput, now: datetime | None = None
 ) -> Incident:
     """Record an incident on a case the actor works (authorised for ``Act.RECORD``)."""
-    _require(authorised, Act.RECORD)
+    authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
     if data.occurred_at.tzinfo is None:
@@ -319,12 +319,6 @@ def add_incident(
     return incident
 
 
-def _require(authorised: AuthorisedCase, act: Act) -> None:
-    """Refuse a case authorised for another act (a programming error, not a user's)."""
-    if authorised.act is not act:
-        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not {act.value}")
-
-
 def _recorded(session: Session, actor: Actor, case: Case, what: str) -> None:
     acts.record(
         session,
@@ -340,7 +334,7 @@ def add_action(
 ) -> Action:
     """Record an action or intervention on a case, owned by a partner agency (authorised
     for ``Act.RECORD``)."""
-    _require(authorised, Act.RECORD)
+    authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
     today = now.date()
@@ -384,7 +378,7 @@ def close_case(
     now: datetime | None = None,
 ) -> Case:
     """Close a case with one of the procedure's reasons (authorised for ``Act.CLOSE``)."""
-    _require(authorised, Act.CLOSE)
+    authorised.require(Act.CLOSE)
     case, actor = authorised.case, authorised.actor
     if case.status is CaseStatus.CLOSED:
         raise InputError("reason", "This case is already closed")

@@ -19,7 +19,7 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import destroy_data_key
-from sharing.errors import NotAllowed, NotFound
+from sharing.errors import NotFound
 from sharing.models import Case, Person
 
 
@@ -34,8 +34,7 @@ def erase_case(
     incidents, actions and lock requests. The people on it are records of their own;
     ``with_people`` erases those who are on no other case (the others stay, for their
     other cases)."""
-    if authorised.act is not Act.ERASE:
-        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not erasure")
+    authorised.require(Act.ERASE)
     case, actor = authorised.case, authorised.actor
     if case.erased_at is None:
         destroy_data_key(session, case)

@@ -33,8 +33,7 @@ def request_lock(
 ) -> LockRequest:
     """The case officer asks for the case to be locked (with a reason) or unlocked
     (authorised for ``Act.REQUEST_LOCK``)."""
-    if authorised.act is not Act.REQUEST_LOCK:
-        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not a lock request")
+    authorised.require(Act.REQUEST_LOCK)
     case, actor = authorised.case, authorised.actor
     if case.locked != unlock:
         raise InputError(

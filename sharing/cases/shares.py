@@ -14,7 +14,7 @@ from sharing.access.authorise import AuthorisedCase, authorise, shared_cases_whe
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import policy
 from sharing.audit import acts
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import InputError, NotFound
 from sharing.models import Agency, Case, ProtocolRecord, Share
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
 
@@ -33,8 +33,7 @@ def share_case(
     """The owning agency shares a case (authorised for ``Act.SHARE``: a locked case cannot
     be). Refused, with the field and reason, under a protocol that is not active, to an
     agency the protocol gives nothing for the purpose, or past the protocol's end."""
-    if authorised.act is not Act.SHARE:
-        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not sharing")
+    authorised.require(Act.SHARE)
     case, actor = authorised.case, authorised.actor
     today = clock.day_of(now or clock.now())
     agency = session.get(Agency, agency_id)

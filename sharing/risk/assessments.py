@@ -20,7 +20,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
-from sharing.errors import InputError, NotAllowed
+from sharing.errors import InputError
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
 from sharing.risk.acts import audit
 from sharing.risk.escalation import escalate
@@ -136,8 +136,7 @@ def record_assessment(
     and escalate when it rises to high. AssessmentError lists every problem, before
     anything is written."""
     case, actor = authorised.case, authorised.actor
-    if authorised.act is not Act.ASSESS_RISK:
-        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not risk")
+    authorised.require(Act.ASSESS_RISK)
     matrix, problems = check_assessment(case, data, matrices)
     if problems:
         raise AssessmentError(problems)
@@ -198,8 +197,7 @@ def change_triage(
     """Change a case's harm-centred priority or triage, recording who, when and why. A
     change of priority makes the risk assessments due for review at once."""
     case, actor = authorised.case, authorised.actor
-    if authorised.act is not Act.ASSESS_RISK:
-        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not risk")
+    authorised.require(Act.ASSESS_RISK)
     if priority is None:
         raise InputError("priority", "Choose the priority")
     if triage is None:
@@ -249,8 +247,7 @@ def record_consideration(
 ) -> Escalation:
     """The officer records what they decided on an escalation prompt."""
     case, actor = authorised.case, authorised.actor
-    if authorised.act is not Act.ASSESS_RISK:
-        raise NotAllowed(f"the case was authorised for {authorised.act.value}, not risk")
+    authorised.require(Act.ASSESS_RISK)
     escalation = session.get(Escalation, escalation_id)
     if escalation is None or escalation.case_id != case.id:
         raise InputError("escalation", "That prompt is not on this case")

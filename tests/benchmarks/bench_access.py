@@ -59,7 +59,6 @@ from sharing.access.decide import (
     decide,
 )
 from sharing.cases import listing
-from sharing.cases import pages as disclosure
 from sharing.db import make_engine, make_session_factory
 from sharing.models import Agency, Area, Case, Incident, LockMember, User, Ward
 from sharing.protocols import ProtocolDocument, parse_protocol
@@ -1199,19 +1198,19 @@ def list_database(case_count: int, seed: int, rebuild: bool) -> ListDatabase:
 
 @contextmanager
 def page_size(size: int) -> Iterator[None]:
-    """The case list at ``size`` cases a page (sharing.cases.pages's is 25), in this
+    """The case list at ``size`` cases a page (sharing.cases.listing's is 25), in this
     process only: its PAGE_SIZE, and the size list_cases gives _rows (whose default was
     fixed when the module was imported)."""
-    original_size, original_rows = listing.PAGE_SIZE, disclosure._rows
+    original_size, original_rows = listing.PAGE_SIZE, listing._rows
 
     def rows(session: Session, query: Any, page: int, size: int = size, **kwargs: Any) -> Any:
         return original_rows(session, query, page, size, **kwargs)
 
-    listing.PAGE_SIZE, disclosure._rows = size, rows  # type: ignore[assignment]
+    listing.PAGE_SIZE, listing._rows = size, rows  # type: ignore[assignment]
     try:
         yield
     finally:
-        listing.PAGE_SIZE, disclosure._rows = original_size, original_rows  # type: ignore[assignment]
+        listing.PAGE_SIZE, listing._rows = original_size, original_rows  # type: ignore[assignment]
 
 
 @dataclass

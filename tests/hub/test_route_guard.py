@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 
-from hub.guard import PUBLIC_ENDPOINTS
+from hub.guard import PUBLIC_ENDPOINTS, audience, check_declared
+from sharing.vocabulary import Role
 
 
 def _urls(app: Flask) -> list[tuple[str, str, str]]:
@@ -86,3 +87,43 @@ def test_unknown_role_name_in_a_guard_fails_at_start_up() -> None:
 
     with pytest.raises(ValueError, match="casework_officer"):
         require_roles(Blueprint("x", __name__), "casework_officer")
+
+
+def test_every_blueprint_declares_who_it_serves(app: Flask) -> None:
+    # GOV.UK Notify's route test is the model: a new blueprint that forgets its guard
+    # fails here (and the app refuses to start), rather than serving everyone.
+    undeclared = [name for name in app.blueprints if audience(name) is None]
+    assert undeclared == []
+    assert {name for name in app.blueprints if audience(name) == frozenset(Role)} == {
+        "auth",
+        "health",
+        "home",
+        "account",
+        "protocols",
+    }
+
+
+def test_an_app_with_an_undeclared_blueprint_refuses_to_start(app: Flask) -> None:
+    forgot = Blueprint("forgot_its_guard", __name__)
+    forgot.add_url_rule("/forgot", "page", lambda: "served to everyone")
+    app.register_blueprint(forgot)
+    with pytest.raises(RuntimeError, match="forgot_its_guard"):
+        check_declared(app)
+
+
+def test_every_route_of_a_blueprint_refuses_the_roles_it_does_not_serve(
+    app: Flask, as_user
+) -> None:
+    clients = {role: as_user(role) for role in Role}
+    app.config["WTF_CSRF_ENABLED"] = False  # reach the guard, not the CSRF check
+    checked = 0
+    for endpoint, method, path in _urls(app):
+        blueprint = endpoint.split(".")[0]
+        served = audience(blueprint)
+        if endpoint in PUBLIC_ENDPOINTS or served is None:
+            continue
+        for role in set(Role) - served:
+            response = clients[role].open(path, method=method)
+            assert response.status_code == 403, f"{role} {method} {path}: {response.status_code}"
+            checked += 1
+    assert checked >= 40

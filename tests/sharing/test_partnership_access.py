@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from sharing.access.authorise import authorise, decide_case
 from sharing.access.decide import Act
+from sharing.access.facts import facts_of
 from sharing.cases import emergency, locks, shares
 from sharing.cases import pages as disclosure
 from sharing.cases.search import SearchQuery, search
@@ -91,7 +92,9 @@ def test_a_partner_must_state_a_purpose_and_a_forged_one_is_refused(demo_session
 def test_roles_the_protocol_does_not_name_and_unshared_agencies_see_nothing(demo_session) -> None:
     case, _ = _shared_case(demo_session)
     analyst = demo_actor(demo_session, "northshire-police", Role.ANALYST)
-    assert not decide_case(demo_session, analyst, case, purpose=PURPOSE).allowed
+    assert not decide_case(
+        demo_session, analyst, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
+    ).allowed
     adults = demo_actor(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
     with pytest.raises(NotFound):
         disclosure.disclose_case(demo_session, adults, case.id, purpose=PURPOSE)
@@ -151,9 +154,13 @@ def test_sharing_refuses_non_parties_and_dates_past_the_protocol(demo_session) -
 def test_revoking_a_share_ends_the_partners_access(demo_session) -> None:
     case, share = _shared_case(demo_session, "northshire-csp")
     council = demo_actor(demo_session, "northshire-csp", Role.CASE_OFFICER)
-    assert decide_case(demo_session, council, case, purpose=PURPOSE).allowed
+    assert decide_case(
+        demo_session, council, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
+    ).allowed
     shares.revoke_share(demo_session, _owner_of(demo_session, case), share.id)
-    assert not decide_case(demo_session, council, case, purpose=PURPOSE).allowed
+    assert not decide_case(
+        demo_session, council, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
+    ).allowed
     assert case.reference not in {
         r.case_reference for r in shares.shared_with(demo_session, council)
     }
@@ -178,11 +185,13 @@ def test_a_lock_needs_a_second_person_and_then_hides_the_case_from_everyone_else
     police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
     dpo = demo_actor(demo_session, case.agency.code, Role.DPO)
     for outsider, purpose in ((police, PURPOSE), (dpo, None)):
-        decision = decide_case(demo_session, outsider, case, purpose=purpose)
+        decision = decide_case(
+            demo_session, outsider, facts_of(demo_session, [case.id])[case.id], purpose=purpose
+        )
         assert not decision.allowed
         assert decision.hidden
-    assert decide_case(demo_session, officer, case).allowed
-    assert decide_case(demo_session, manager, case).allowed
+    assert decide_case(demo_session, officer, facts_of(demo_session, [case.id])[case.id]).allowed
+    assert decide_case(demo_session, manager, facts_of(demo_session, [case.id])[case.id]).allowed
     assert case.reference not in {
         r.case_reference for r in shares.shared_with(demo_session, police)
     }
@@ -238,7 +247,7 @@ def test_break_glass_gives_the_emergency_categories_for_four_hours_and_alerts_th
         )
         .order_by(Case.id)
     )
-    assert not decide_case(demo_session, police, case).allowed
+    assert not decide_case(demo_session, police, facts_of(demo_session, [case.id])[case.id]).allowed
     with pytest.raises(InputError, match="risk to life"):
         emergency.break_glass(demo_session, police, case.reference, "urgent")
     glass = emergency.break_glass(
@@ -247,12 +256,14 @@ def test_break_glass_gives_the_emergency_categories_for_four_hours_and_alerts_th
         case.reference,
         "Victim reported a threat to burn the house down tonight",
     )
-    decision = decide_case(demo_session, police, case)
+    decision = decide_case(demo_session, police, facts_of(demo_session, [case.id])[case.id])
     assert decision.allowed
     assert decision.break_glass == glass.id
     assert set(decision.categories) <= {"identity", "contact", "location", "risk", "vulnerability"}
     later = datetime.now(UTC) + timedelta(hours=4, minutes=1)
-    assert not decide_case(demo_session, police, case, now=later).allowed
+    assert not decide_case(
+        demo_session, police, facts_of(demo_session, [case.id])[case.id], now=later
+    ).allowed
     alerts = demo_session.scalars(select(Alert).where(Alert.break_glass_id == glass.id)).all()
     assert {(a.agency_id, a.role, a.kind) for a in alerts} == {
         (case.agency_id, Role.MANAGER, AlertKind.BREAK_GLASS),
@@ -289,7 +300,9 @@ def test_an_invalid_protocol_is_never_imported(demo_session) -> None:
 def test_a_new_version_shows_its_impact_and_supersedes_the_old_once_signed(demo_session) -> None:
     case, share = _shared_case(demo_session)
     police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
-    assert decide_case(demo_session, police, case, purpose=PURPOSE).allows("offending")
+    assert decide_case(
+        demo_session, police, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
+    ).allows("offending")
     text = (PROTOCOLS / "northshire-asb-case-management.toml").read_text()
     v2 = text.replace("version = 1", "version = 2").replace(
         '"narrative", "risk", "offending"', '"narrative", "risk"'
@@ -315,7 +328,9 @@ def test_a_new_version_shows_its_impact_and_supersedes_the_old_once_signed(demo_
         select(ProtocolRecord).where(ProtocolRecord.key == record.key, ProtocolRecord.version == 1)
     )
     assert old.status is ProtocolStatus.SUPERSEDED
-    decision = decide_case(demo_session, police, case, purpose=PURPOSE)
+    decision = decide_case(
+        demo_session, police, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
+    )
     assert decision.allowed
     assert not decision.allows("offending")
     assert "version 2" in decision.categories["identity"]
@@ -333,7 +348,9 @@ def test_suspending_a_protocol_stops_its_access_at_once(demo_session) -> None:
     protocol_records.suspend(
         demo_session, demo_actor(demo_session, "northshire-police", Role.DPO), asb.id
     )
-    assert not decide_case(demo_session, police, case, purpose=PURPOSE).allowed
+    assert not decide_case(
+        demo_session, police, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
+    ).allowed
     with pytest.raises(InputError, match="share only under an active protocol"):
         shares.share_case(
             demo_session,
@@ -368,7 +385,10 @@ def test_search_never_finds_a_locked_case_for_non_members(demo_session) -> None:
     officer = _owner_of(demo_session, case)
     manager = demo_actor(demo_session, case.agency.code, Role.MANAGER)
     request = locks.request_lock(
-        demo_session, authorise(demo_session, officer, case.id, Act.REQUEST_LOCK), LockReason.SENSITIVE, "Sensitive: the victim works for us"
+        demo_session,
+        authorise(demo_session, officer, case.id, Act.REQUEST_LOCK),
+        LockReason.SENSITIVE,
+        "Sensitive: the victim works for us",
     )
     locks.decide_lock(demo_session, manager, request.id, approve=True)
     surname = next(unseal(p.person, "family_name") for p in case.parties if p.person.family_name)
