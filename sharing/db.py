@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing.crypto.keys import KeyProvider
@@ -37,3 +38,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_session_factory(engine: Engine, keys: KeyProvider | None = None) -> sessionmaker[Session]:
     """Sessions on ``engine`` that seal and unseal personal values with ``keys``."""
     return sessionmaker(bind=engine, expire_on_commit=False, info={"keys": keys} if keys else None)
+
+
+def reachable(session: Session) -> bool:
+    """Whether the database answers a trivial query (for the health check)."""
+    try:
+        session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True

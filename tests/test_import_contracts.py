@@ -83,3 +83,25 @@ def test_the_core_never_imports_the_web_application() -> None:
         for name, tree in _modules("sharing")
     }
     assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def _blueprint_module(name: str) -> bool:
+    """A module of one of hub's blueprint packages (hub/cases/, hub/audit/, ...)."""
+    parts = name.split(".")
+    return len(parts) >= 2 and (ROOT / "hub" / parts[1]).is_dir()
+
+
+def test_no_view_builds_a_query() -> None:
+    # A blueprint asks the core (sharing) for what it shows; it never queries the
+    # database itself, so every read goes through the core's rules.
+    offenders = {
+        name: [
+            f"line {line}: {module}"
+            for module, _, line in _imports(tree)
+            if module.split(".")[0] == "sqlalchemy"
+        ]
+        for name, tree in _modules("hub")
+        if _blueprint_module(name)
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
+    assert sum(_blueprint_module(name) for name, _ in _modules("hub")) >= 13

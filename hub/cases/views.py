@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hub.cases.forms import (
@@ -21,12 +20,12 @@ from hub.cases.forms import (
 from hub.database import db
 from hub.forms import HubForm, whole_number
 from hub.guard import authorised_case, require_roles
+from sharing import directory
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
 from sharing.cases import casework, erasure, listing, pages
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
-from sharing.models import Agency, Ward
 from sharing.vocabulary import PartyRole
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -41,19 +40,11 @@ def _casework_only() -> None:
 
 
 def _wards() -> list[tuple[str, str]]:
-    area_id = current_user.agency.area_id
-    return [
-        (str(w.id), w.name)
-        for w in db().scalars(select(Ward).where(Ward.area_id == area_id).order_by(Ward.name))
-    ]
+    return [(str(w.id), w.name) for w in directory.wards(db(), current_user.agency.area_id)]
 
 
 def _agencies() -> list[tuple[str, str]]:
-    area_id = current_user.agency.area_id
-    return [
-        (str(a.id), a.name)
-        for a in db().scalars(select(Agency).where(Agency.area_id == area_id).order_by(Agency.name))
-    ]
+    return [(str(a.id), a.name) for a in directory.agencies(db(), current_user.agency.area_id)]
 
 
 def _officers() -> list[tuple[str, str]]:

@@ -237,7 +237,9 @@ def _partner(
         if share is None:
             categories[category] = grant.basis
         else:
-            categories[category] = f"{grant.basis}; share {share.id} until {share.until.isoformat()}"
+            categories[category] = (
+                f"{grant.basis}; share {share.id} until {share.until.isoformat()}"
+            )
             used.append(share.id)
     return Decision(True, categories, shares=tuple(dict.fromkeys(used)))
 

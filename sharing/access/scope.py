@@ -156,9 +156,7 @@ class Partner:
             options.append(condition)
         if not options:
             return false()
-        return and_(
-            Case.agency_id != actor.agency_id, Case.erased_at.is_(None), or_(*options)
-        )
+        return and_(Case.agency_id != actor.agency_id, Case.erased_at.is_(None), or_(*options))
 
     @staticmethod
     def where_any(actor: Actor, policy: Policy, today: date) -> ColumnElement[bool]:

@@ -37,6 +37,30 @@ def latest(session: Session, origin: str | None = None) -> AuditCheckpoint | Non
     return session.scalar(query)
 
 
+def recent(session: Session, origin: str, limit: int) -> list[AuditCheckpoint]:
+    """The latest ``limit`` checkpoints of the log, newest first, with co-signatures."""
+    return list(
+        session.scalars(
+            select(AuditCheckpoint)
+            .where(AuditCheckpoint.origin == origin)
+            .options(selectinload(AuditCheckpoint.cosignatures))
+            .order_by(AuditCheckpoint.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def agency_keys(session: Session, agency_id: int) -> list[AuditAgencyKey]:
+    """An agency's keys for co-signing that are not revoked, oldest first."""
+    return list(
+        session.scalars(
+            select(AuditAgencyKey)
+            .where(AuditAgencyKey.agency_id == agency_id, AuditAgencyKey.revoked_at.is_(None))
+            .order_by(AuditAgencyKey.id)
+        )
+    )
+
+
 def make_checkpoint(
     session: Session,
     provider: KeyProvider,

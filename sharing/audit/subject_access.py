@@ -221,7 +221,9 @@ def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAcc
         agency=person.agency.name,
         compiled_at=clock.now(),
         erased=erased,
-        details=[(label, ERASED if erased else _read(decision, person, c)) for label, c in _DETAILS],
+        details=[
+            (label, ERASED if erased else _read(decision, person, c)) for label, c in _DETAILS
+        ],
         cases=[_section(session, party, decision) for party in own],
         accesses=rows(session, entries),
     )

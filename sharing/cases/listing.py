@@ -133,8 +133,7 @@ class HomeSummary:
 def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
     """The officer's home page: their open cases, reviews due, and open cases by priority."""
     mine = select(Case).where(
-        own_cases_where(actor),
-        Case.officer_id == actor.user_id, Case.status != CaseStatus.CLOSED
+        own_cases_where(actor), Case.officer_id == actor.user_id, Case.status != CaseStatus.CLOSED
     )
     due = mine.where(Case.review_due_on <= today)
     scope_query = select(Case).where(own_cases_where(actor), Case.status != CaseStatus.CLOSED)

@@ -102,7 +102,6 @@ class CaseView:
     actions: list[ActionView] = field(default_factory=list)
 
 
-
 #: What a case page shows of each person on the case (as the decision allows).
 _PERSON_COLUMNS = (
     "given_names",
@@ -236,8 +235,6 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
             for a, values in zip(case.actions, action_values, strict=True)
         ],
     )
-
-
 
 
 @dataclass(frozen=True)

@@ -263,7 +263,12 @@ class _Writer:
             crime_reference=plan.crime_reference,
             hate_related=plan.hate_related,
         )
-        add_incident(self.session, authorise(self.session, actor, case.id, Act.RECORD), data, now=plan.recorded_at)
+        add_incident(
+            self.session,
+            authorise(self.session, actor, case.id, Act.RECORD),
+            data,
+            now=plan.recorded_at,
+        )
 
     def _action(self, actor: Actor, case: Case, plan: ActionPlan) -> None:
         is_open = plan.status is ActionStatus.OPEN
@@ -276,7 +281,9 @@ class _Writer:
             # add_action accepts only due dates from today on; past ones are set below.
             due_on=plan.due_on if is_open else None,
         )
-        action = add_action(self.session, authorise(self.session, actor, case.id, Act.RECORD), data, now=self.clock)
+        action = add_action(
+            self.session, authorise(self.session, actor, case.id, Act.RECORD), data, now=self.clock
+        )
         action.created_at = plan.created_at
         if not is_open:
             action.status = plan.status

@@ -19,7 +19,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, ProtocolRecord, ProtocolSignature
-from sharing.protocols import ProtocolDocument, parse_protocol
+from sharing.protocols import ProtocolDocument, Purpose, parse_protocol
 from sharing.protocols.policy import AgencyRef, Policy
 from sharing.vocabulary import AlertKind, ProtocolStatus, Role
 
@@ -33,6 +33,34 @@ def known_agencies(session: Session) -> dict[str, object]:
 
 def document(record: ProtocolRecord) -> ProtocolDocument:
     return parse_protocol(record.source, source=f"{record.key} v{record.version}")
+
+
+def get(session: Session, protocol_id: int) -> ProtocolRecord | None:
+    return session.get(ProtocolRecord, protocol_id)
+
+
+def every_version(session: Session) -> list[ProtocolRecord]:
+    """Every protocol record, by key, newest version first."""
+    return list(
+        session.scalars(
+            select(ProtocolRecord).order_by(ProtocolRecord.key, ProtocolRecord.version.desc())
+        )
+    )
+
+
+def shareable_purposes(session: Session) -> list[tuple[ProtocolRecord, Purpose]]:
+    """The purposes a case may be shared for: each active protocol's purposes that one of
+    its clauses serves through a share (not the emergency purpose), by protocol title."""
+    found = []
+    for record in session.scalars(
+        select(ProtocolRecord)
+        .where(ProtocolRecord.status == ProtocolStatus.ACTIVE)
+        .order_by(ProtocolRecord.title)
+    ):
+        parsed = document(record)
+        shareable = {c.purpose for c in parsed.clauses if not c.emergency}
+        found += [(record, p) for p in parsed.purposes if p.id in shareable]
+    return found
 
 
 def import_protocol(

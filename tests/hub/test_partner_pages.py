@@ -219,7 +219,7 @@ def test_a_partner_manager_never_reaches_the_erase_form_of_another_agencys_case(
 ) -> None:
     # Finding 1 of the access review: the erase page checked only the manager role, so a
     # partner's manager with break-glass saw the form, and a live share gave a 500.
-    shared = demo_session.get(Case, _live_share(demo_session).case_id)
+    shared = demo_session.get(Case, _live_share(demo_session, "northshire-eh").case_id)
     unshared = demo_session.scalar(
         select(Case)
         .where(
@@ -229,10 +229,10 @@ def test_a_partner_manager_never_reaches_the_erase_form_of_another_agencys_case(
         )
         .order_by(Case.id.desc())
     )
-    manager = demo_user(demo_session, "northshire-police", Role.MANAGER)
-    police = demo_client(demo_hub, manager)
-    token = csrf_token(police, "/emergency")
-    opened = police.post(
+    manager = demo_user(demo_session, "northshire-eh", Role.MANAGER)
+    partner = demo_client(demo_hub, manager)
+    token = csrf_token(partner, "/emergency")
+    opened = partner.post(
         "/emergency",
         data={
             "reference": unshared.reference,
@@ -241,14 +241,14 @@ def test_a_partner_manager_never_reaches_the_erase_form_of_another_agencys_case(
         },
     )
     assert opened.status_code == 302
-    assert police.get(f"/cases/{unshared.id}").status_code == 200  # emergency access works
+    assert partner.get(f"/cases/{unshared.id}").status_code == 200  # emergency access works
     erase_data = {"reference": unshared.reference, "csrf_token": token}
     for case, status in ((unshared, 404), (shared, 403)):
         erase_data["reference"] = case.reference
-        page = police.get(f"/cases/{case.id}/erase")
+        page = partner.get(f"/cases/{case.id}/erase")
         assert page.status_code == status
         assert "Erase case" not in page.get_data(as_text=True)
-        assert police.post(f"/cases/{case.id}/erase", data=erase_data).status_code == status
+        assert partner.post(f"/cases/{case.id}/erase", data=erase_data).status_code == status
     demo_session.expire_all()
     assert demo_session.get(Case, unshared.id).erased_at is None
     assert demo_session.get(Case, shared.id).erased_at is None

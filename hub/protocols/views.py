@@ -1,0 +1,134 @@
+"""Protocols: read them, import a new version (DPOs), see its impact, sign, suspend."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from hub.database import db
+from hub.forms import HubForm
+from hub.guard import require_roles
+from sharing import clock, directory
+from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.protocols import ProtocolInvalid
+from sharing.protocols import records as protocol_records
+
+bp = Blueprint("protocols", __name__, url_prefix="/protocols")
+require_roles(
+    bp,
+    *(
+        "case_officer",
+        "manager",
+        "partner_viewer",
+        "conference_chair",
+        "trigger_lead",
+        "analyst",
+        "dpo",
+        "administrator",
+    ),
+)
+
+
+class ImportForm(HubForm):
+    text = TextAreaField(
+        "Protocol file (TOML)",
+        validators=[
+            DataRequired("Paste the protocol file"),
+            Length(max=200_000, message="The file must be 200,000 characters or fewer"),
+        ],
+    )
+
+
+@bp.route("")
+def index() -> str:
+    protocol_records.sweep(db(), clock.today())
+    return render_template(
+        "protocols/index.html",
+        title="Information sharing protocols",
+        records=protocol_records.every_version(db()),
+    )
+
+
+@bp.route("/<int:protocol_id>")
+def show(protocol_id: int) -> str:
+    record = protocol_records.get(db(), protocol_id) or abort(404)
+    signers = protocol_records.party_agencies(db(), record)
+    agencies = directory.agencies_by_id(db(), signers)
+    signed = {s.agency_id: s for s in record.signatures}
+    return render_template(
+        "protocols/show.html",
+        title=record.title,
+        record=record,
+        document=protocol_records.document(record),
+        signers=[(agencies[a], role, signed.get(a)) for a, role in signers.items()],
+        impact=protocol_records.impact(db(), record)
+        if record.status.value in ("draft", "awaiting_signatures")
+        else None,
+        may_sign=current_user.agency_id in signers
+        and current_user.has_role(signers[current_user.agency_id])
+        and current_user.agency_id not in signed,
+    )
+
+
+@bp.route("/<int:protocol_id>/sign", methods=["POST"])
+def sign(protocol_id: int) -> Response | tuple[str, int]:
+    return _act(protocol_id, protocol_records.sign, "Signed for {agency}.")
+
+
+@bp.route("/<int:protocol_id>/suspend", methods=["POST"])
+def suspend(protocol_id: int) -> Response | tuple[str, int]:
+    return _act(
+        protocol_id, protocol_records.suspend, "Protocol suspended: access under it has stopped."
+    )
+
+
+def _act(protocol_id: int, act, done: str) -> Response | tuple[str, int]:  # type: ignore[no-untyped-def]
+    try:
+        record = act(db(), current_user.actor, protocol_id)
+    except NotFound:
+        abort(404)
+    except (NotAllowed, InputError) as e:
+        message = e.message if isinstance(e, InputError) else f"You cannot do this: {e}"
+        return render_template(
+            "errors/error.html", title="That could not be done", paragraphs=[message]
+        ), 403
+    flash(
+        done.format(agency=current_user.agency.name)
+        + (
+            " Every party has signed: the protocol is now active."
+            if record.status.value == "active" and act is protocol_records.sign
+            else ""
+        ),
+        "success",
+    )
+    return redirect(url_for("protocols.show", protocol_id=protocol_id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_protocol() -> Response | tuple[str, int]:
+    if not current_user.has_role("dpo"):
+        abort(403)
+    form = ImportForm()
+    problems = []
+    if form.validate_on_submit():
+        try:
+            record = protocol_records.import_protocol(
+                db(), current_user.actor, form.text.data or "", source="pasted file"
+            )
+        except ProtocolInvalid as e:
+            problems = [str(p) for p in e.problems]
+            form.text.errors = [
+                f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}: nothing was imported"
+            ]
+        except InputError as e:
+            form.text.errors = [e.message]
+        else:
+            flash("Imported as a draft. Each party's signatory now signs it here.", "success")
+            return redirect(url_for("protocols.show", protocol_id=record.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "protocols/import.html", title="Import a protocol", form=form, problems=problems
+    ), status

@@ -1,0 +1,61 @@
+"""Search for people and places on encrypted records: exact matches only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from wtforms import StringField
+
+from hub.database import db
+from hub.forms import ChoiceField, DateInputField, HubForm
+from hub.guard import require_roles
+from sharing.cases.search import KINDS, SearchQuery, search
+from sharing.errors import InputError
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+require_roles(bp, "case_officer", "manager")
+
+
+class SearchForm(HubForm):
+    """What to search for. Posted, so that a name or phone number never appears in an
+    address (browser history, server logs)."""
+
+    kind = ChoiceField("Search by", choices=list(KINDS.items()))
+    surname = StringField("Surname")
+    date_of_birth = DateInputField("Date of birth")
+    postcode = StringField("Postcode")
+    phone = StringField("Phone number")
+    uprn = StringField("UPRN")
+
+
+def query_of(form: SearchForm) -> SearchQuery:
+    return SearchQuery(
+        kind=form.kind.data or "",
+        surname=form.surname.data or "",
+        date_of_birth=form.date_of_birth.data,
+        postcode=form.postcode.data or "",
+        phone=form.phone.data or "",
+        uprn=form.uprn.data or "",
+    )
+
+
+@bp.route("", methods=["GET", "POST"])
+def search_page() -> tuple[str, int]:
+    form = SearchForm()
+    if request.method == "GET":
+        form.kind.data = "surname"
+    outcome = None
+    if form.validate_on_submit():
+        try:
+            outcome = search(db(), current_user.actor, query_of(form))
+        except InputError as e:
+            field = form.field_by_name(e.field) or form.kind
+            field.errors = [*field.errors, e.message]  # type: ignore[list-item]
+    status = 400 if form.errors else 200
+    return render_template(
+        "search/search.html",
+        title="Search",
+        form=form,
+        hits=outcome.hits if outcome else None,
+        truncated=outcome.truncated if outcome else False,
+    ), status

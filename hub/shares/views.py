@@ -1,0 +1,103 @@
+"""Sharing cases with partner agencies under protocols, and what is shared with mine."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from hub.cases.views import case_to_work_on
+from hub.database import db
+from hub.forms import ChoiceField, DateInputField, HubForm
+from hub.guard import require_roles
+from sharing import clock, directory
+from sharing.access.decide import Act
+from sharing.cases import shares
+from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.protocols import records as protocol_records
+
+bp = Blueprint("shares", __name__)
+require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead")
+
+
+class ShareForm(HubForm):
+    agency = ChoiceField("Share with")
+    protocol_purpose = ChoiceField("Under which protocol, and for what purpose?")
+    until = DateInputField("Share until")
+
+
+def _options() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Partner agencies of the area, and (protocol, purpose) pairs of active protocols."""
+    agencies = directory.agencies(db(), current_user.agency.area_id, besides=current_user.agency_id)
+    purposes = [
+        (f"{record.id}:{purpose.id}", f"{record.title} (version {record.version}): {purpose.title}")
+        for record, purpose in protocol_records.shareable_purposes(db())
+    ]
+    return [(str(a.id), a.name) for a in agencies], purposes
+
+
+@bp.route("/cases/<int:case_id>/shares/new", methods=["GET", "POST"])
+def new(case_id: int) -> Response | tuple[str, int]:
+    authorised, case = case_to_work_on(case_id, Act.SHARE, "share form")
+    form = ShareForm()
+    form.agency.choices, form.protocol_purpose.choices = _options()
+    form.agency.choices.insert(0, ("", "Choose an agency"))
+    form.protocol_purpose.choices.insert(0, ("", "Choose a protocol and purpose"))
+    if request.method == "GET":
+        form.until.process(None, clock.today() + timedelta(days=90))
+    if form.validate_on_submit():
+        protocol_id, _, purpose = (form.protocol_purpose.data or "").partition(":")
+        if not (form.agency.data or "").isdigit():
+            form.agency.errors = ["Choose the agency to share the case with"]
+        if not protocol_id.isdigit():
+            form.protocol_purpose.errors = ["Choose the protocol and purpose of the share"]
+        if form.until.data is None:
+            form.until.errors = ["Enter the date the share ends"]
+        if not form.errors:
+            try:
+                shares.share_case(
+                    db(),
+                    authorised,
+                    agency_id=int(form.agency.data),
+                    protocol_id=int(protocol_id),
+                    purpose=purpose,
+                    until=form.until.data,
+                )
+            except InputError as e:
+                field = {
+                    "agency_id": form.agency,
+                    "protocol_id": form.protocol_purpose,
+                    "until": form.until,
+                }.get(e.field, form.agency)
+                field.errors = [*field.errors, e.message]  # type: ignore[list-item]
+            except NotAllowed as e:
+                form.agency.errors = [*form.agency.errors, f"This case cannot be shared: {e}"]  # type: ignore[list-item]
+            else:
+                flash(
+                    "Case shared. The partner agency can now open it for that purpose.", "success"
+                )
+                return redirect(url_for("cases.show", case_id=case_id, _anchor="sharing"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "shares/new.html", title=f"Share case {case.reference}", form=form, case=case
+    ), status
+
+
+@bp.route("/shares/<int:share_id>/revoke", methods=["POST"])
+def revoke(share_id: int) -> Response:
+    try:
+        share = shares.revoke_share(db(), current_user.actor, share_id)
+    except (InputError, NotFound):
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    flash("Share revoked. The partner agency can no longer open the case through it.", "success")
+    return redirect(url_for("cases.show", case_id=share.case_id, _anchor="sharing"))
+
+
+@bp.route("/shared")
+def shared_with_me() -> str:
+    rows = shares.shared_with(db(), current_user.actor)
+    return render_template("shares/shared.html", title="Shared with your agency", rows=rows)

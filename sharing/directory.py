@@ -1,0 +1,60 @@
+"""Who and where the partnership is, for forms and filters: its agencies, wards and users,
+and which case a reference names. Names and ids only, never case data, so nothing here
+needs an access decision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.access.facts import Actor
+from sharing.models import Agency, Case, User, Ward
+
+
+def agencies(session: Session, area_id: int, *, besides: int | None = None) -> list[Agency]:
+    """The agencies of an area by name (without the agency ``besides``)."""
+    query = select(Agency).where(Agency.area_id == area_id).order_by(Agency.name)
+    if besides is not None:
+        query = query.where(Agency.id != besides)
+    return list(session.scalars(query))
+
+
+def agencies_by_id(session: Session, ids: Iterable[int] | None = None) -> dict[int, Agency]:
+    """Agencies by id: these ones, or every agency."""
+    query = select(Agency)
+    if ids is not None:
+        query = query.where(Agency.id.in_(list(ids)))
+    return {agency.id: agency for agency in session.scalars(query)}
+
+
+def wards(session: Session, area_id: int) -> list[Ward]:
+    """The wards of an area by name."""
+    return list(session.scalars(select(Ward).where(Ward.area_id == area_id).order_by(Ward.name)))
+
+
+def users_of(session: Session, agency_ids: Iterable[int]) -> list[User]:
+    """The users of these agencies by name (active or not: a log names both)."""
+    return list(
+        session.scalars(
+            select(User).where(User.agency_id.in_(list(agency_ids))).order_by(User.display_name)
+        )
+    )
+
+
+def colleagues(session: Session, actor: Actor) -> list[User]:
+    """The active users of the actor's agency by name, the actor among them."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.agency_id == actor.agency_id, User.active)
+            .order_by(User.display_name)
+        )
+    )
+
+
+def case_id(session: Session, reference: str) -> int | None:
+    """The id of the case with this reference (as typed: spaces and case ignored), or
+    None. Knowing an id grants nothing: every use of the case is still decided."""
+    return session.scalar(select(Case.id).where(Case.reference == reference.strip().upper()))
