@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sharing import clock
 from sharing.access.decide import (
     CATEGORIES,
     Act,
@@ -270,3 +271,53 @@ def test_a_share_past_its_date_or_revoked_gives_nothing() -> None:
     forged = decide(actor, case, Act.VIEW, "case_conference", policy=policy, shares=[live], now=NOW)
     assert not forged.allowed
     assert not forged.hidden  # they hold a share: told it is refused, not that it does not exist
+
+
+def test_a_share_lasts_until_midnight_in_london_in_summer_and_in_winter() -> None:
+    # Finding 5 of the access review: decisions measured a share's last day in UTC and
+    # pages in the server's local time, so for an hour after midnight in British Summer
+    # Time a share was live by one and over by the other. Both now ask sharing.clock.
+    grant = Grant(
+        1,
+        "p",
+        1,
+        "1",
+        "asb_case_management",
+        frozenset({Role.CASE_OFFICER}),
+        frozenset({"identity"}),
+        True,
+        None,
+        False,
+        date(2026, 1, 1),
+        date(2027, 1, 1),
+    )
+    policy = Policy({(2, "asb_case_management"): (grant,)}, {})
+    actor = Actor(1, 2, frozenset({Role.CASE_OFFICER}))
+    case = CaseFacts(1, 1, 9, None, Priority.AMBER)
+    for until, last_live, first_over in (
+        # 5 June ends at 23:00 UTC (midnight BST); 5 January at midnight UTC (GMT)
+        (
+            date(2026, 6, 5),
+            datetime(2026, 6, 5, 22, 59, tzinfo=UTC),
+            datetime(2026, 6, 5, 23, 0, tzinfo=UTC),
+        ),
+        (
+            date(2026, 1, 5),
+            datetime(2026, 1, 5, 23, 59, tzinfo=UTC),
+            datetime(2026, 1, 6, 0, 0, tzinfo=UTC),
+        ),
+    ):
+        share = ShareFacts(5, 2, "p", "asb_case_management", until)
+        for moment, live in ((last_live, True), (first_over, False)):
+            decision = decide(
+                actor,
+                case,
+                Act.VIEW,
+                "asb_case_management",
+                policy=policy,
+                shares=[share],
+                now=moment,
+            )
+            with clock.pinned(moment):
+                assert share.live(clock.today()) is live
+            assert decision.allowed is live, moment
