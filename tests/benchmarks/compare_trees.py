@@ -1,9 +1,14 @@
 """The case page and the case list of two trees of the hub, side by side in one run.
 
-Run by hand from the repository root, with a worktree of the older commit::
+Run by hand from the repository root, with a worktree of each commit (the new tree defaults
+to this one, but a working tree someone is editing can break mid-run: pin a commit)::
 
-    git worktree add /tmp/hub-old-main 7e15127
-    .venv/bin/python -m tests.benchmarks.compare_trees --old /tmp/hub-old-main [--rounds N]
+    git worktree add --detach /tmp/hub-old-main 7e15127
+    git worktree add --detach /tmp/hub-new-main HEAD
+    ln -s "$PWD/hub/static" /tmp/hub-old-main/hub/static    # built assets, not in git
+    ln -s "$PWD/hub/static" /tmp/hub-new-main/hub/static
+    .venv/bin/python -m tests.benchmarks.compare_trees --old /tmp/hub-old-main \
+        --new /tmp/hub-new-main [--rounds N]
 
 Each tree is measured by its own benchmark scripts, in a subprocess whose working directory
 and PYTHONPATH are that tree (so ``sharing``, ``hub`` and ``tests.benchmarks`` are its own):
@@ -87,10 +92,21 @@ print(json.dumps(out))
 """
 
 
-def run_tree(tree: Path, page_requests: int, list_requests: int, cases: int, seed: int) -> dict[str, list[float]]:
+def run_tree(
+    tree: Path, page_requests: int, list_requests: int, cases: int, seed: int
+) -> dict[str, list[float]]:
     """One subprocess of ``tree``: its figures (milliseconds) by measure."""
     done = subprocess.run(
-        [sys.executable, "-c", SNIPPET, str(tree), str(page_requests), str(list_requests), str(cases), str(seed)],
+        [
+            sys.executable,
+            "-c",
+            SNIPPET,
+            str(tree),
+            str(page_requests),
+            str(list_requests),
+            str(cases),
+            str(seed),
+        ],
         cwd=tree,
         env={**os.environ, "PYTHONPATH": str(tree)},
         capture_output=True,
@@ -113,7 +129,8 @@ def describe(tree: Path) -> str:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    return f"{head[:72]}{' (+ changes not committed)' if dirty else ''}"
+    head = head if len(head) <= 80 else head[:79] + "…"
+    return f"{head}{' (+ changes not committed)' if dirty else ''}"
 
 
 def short(label: str) -> str:
@@ -129,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new", type=Path, default=ROOT, help="the newer tree (this one)")
     parser.add_argument("--rounds", type=int, default=8, help="rounds, each tree once a round (8)")
     parser.add_argument(
-        "--page-requests", type=int, default=200, help="case page requests a round, per variant (200)"
+        "--page-requests",
+        type=int,
+        default=200,
+        help="case page requests a round, per variant (200)",
     )
     parser.add_argument(
         "--list-requests", type=int, default=40, help="case list requests a round, per variant (40)"
@@ -138,11 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
     trees = {"old": args.old.resolve(), "new": args.new.resolve()}
+    for tree in trees.values():
+        if not (tree / "hub" / "static" / "govuk").is_dir():
+            raise SystemExit(f"{tree}/hub/static has no built assets: link this tree's there")
     started = time.monotonic()
     say("Case page and case list, two trees side by side")
     say(f"  CPU            {cpu_model()} ({os.cpu_count()} logical CPUs), {platform.machine()}")
-    say(f"  Python         {platform.python_version()}, SQLAlchemy {version_of('SQLAlchemy')}, "
-        f"Flask {version_of('Flask')}, SQLite {sqlite3.sqlite_version}")
+    say(
+        f"  Python         {platform.python_version()}, SQLAlchemy {version_of('SQLAlchemy')}, "
+        f"Flask {version_of('Flask')}, SQLite {sqlite3.sqlite_version}"
+    )
     for name, tree in trees.items():
         say(f"  {name:14} {tree}: {describe(tree)}")
     say(f"  started        {datetime.now(UTC).isoformat(timespec='seconds')}, {load()}")
@@ -155,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     for round_ in range(args.rounds):
         order = ("old", "new") if round_ % 2 == 0 else ("new", "old")
         this_round = {
-            name: run_tree(trees[name], args.page_requests, args.list_requests, args.cases, args.seed)
+            name: run_tree(
+                trees[name], args.page_requests, args.list_requests, args.cases, args.seed
+            )
             for name in order
         }
         for name, figures in this_round.items():
@@ -168,21 +195,25 @@ def main(argv: list[str] | None = None) -> int:
                     / percentile(this_round["old"][measure], 0.5)
                 )
         page = "case page, GET /cases/<id>"
-        say(f"  round {round_ + 1}/{args.rounds} ({' then '.join(order)}): case page p50 "
+        say(
+            f"  round {round_ + 1}/{args.rounds} ({' then '.join(order)}): case page p50 "
             f"old {percentile(this_round['old'][page], 0.5):.2f} ms, "
-            f"new {percentile(this_round['new'][page], 0.5):.2f} ms; {load()}")
+            f"new {percentile(this_round['new'][page], 0.5):.2f} ms; {load()}"
+        )
 
     say()
-    say(f"  {'ms, all rounds pooled':64} {'old p50':>8} {'new p50':>8} {'new/old':>8} "
-        f"{'rounds':>11} {'old p95':>8} {'new p95':>8}")
+    say(
+        f"  {'ms, all rounds pooled':72} {'old p50':>8} {'new p50':>8} {'new/old':>8} "
+        f"{'rounds':>11} {'old p95':>8} {'new p95':>8}"
+    )
     for measure, old in samples["old"].items():
         new = samples["new"].get(measure)
         if new is None:
-            say(f"  {short(measure):64} {percentile(old, 0.5):8.2f}  (not in the new tree)")
+            say(f"  {short(measure):72} {percentile(old, 0.5):8.2f}  (not in the new tree)")
             continue
         per_round = ratios[measure]
         say(
-            f"  {short(measure):64} {percentile(old, 0.5):8.2f} {percentile(new, 0.5):8.2f} "
+            f"  {short(measure):72} {percentile(old, 0.5):8.2f} {percentile(new, 0.5):8.2f} "
             f"{percentile(new, 0.5) / percentile(old, 0.5):8.2f} "
             f"{min(per_round):5.2f}-{max(per_round):<5.2f} "
             f"{percentile(old, 0.95):8.2f} {percentile(new, 0.95):8.2f}"
