@@ -143,9 +143,10 @@ def visible_cases(
 def own_cases_where(actor: Actor, act: Act = Act.VIEW) -> ColumnElement[bool]:
     """The owning agency's cases ``decide`` lets the actor do ``act`` to, as SQL."""
     rule = RULES[act]
+    # the most selective condition first: SQLite tests them in the order written
     conditions = [
-        Lock.where(actor),
         OwnAgency.where(actor, rule.owner_roles),
+        Lock.where(actor),
         CaseState.where(rule.open_only, rule.live_only),
     ]
     if rule.unlocked_only:

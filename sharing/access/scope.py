@@ -92,7 +92,7 @@ class CaseState:
             conditions.append(Case.erased_at.is_(None))
         if open_only:
             conditions.append(Case.status != CaseStatus.CLOSED)
-        return and_(true(), *conditions)
+        return and_(*conditions) if conditions else true()
 
 
 def _priority_where(grant: Grant) -> ColumnElement[bool]:
