@@ -9,6 +9,8 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from sharing.accounts import MINIMUM, RECOMMENDED, HashingCost
+
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULTS_FILE = CONFIG_DIR / "defaults.toml"
 ENV_PREFIX = "HUB_"
@@ -34,10 +36,22 @@ class Settings:
     audit_origin: str = ""
     #: Make a checkpoint after a request when the latest is older than this (0: never).
     audit_checkpoint_minutes: int = 15
+    #: argon2id cost of new password hashes: passes, memory in KiB, lanes.
+    password_hash_time_cost: int = RECOMMENDED.time_cost
+    password_hash_memory_kib: int = RECOMMENDED.memory_kib
+    password_hash_parallelism: int = RECOMMENDED.parallelism
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def hashing_cost(self) -> HashingCost:
+        return HashingCost(
+            self.password_hash_time_cost,
+            self.password_hash_memory_kib,
+            self.password_hash_parallelism,
+        )
 
 
 def _read_toml(path: Path) -> dict[str, object]:
@@ -107,6 +121,15 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         service_name=service_name,
         audit_origin=_audit_origin(raw, service_name),
         audit_checkpoint_minutes=_whole_number(raw, "audit_checkpoint_minutes", 15, 0, 24 * 60),
+        password_hash_time_cost=_whole_number(
+            raw, "password_hash_time_cost", RECOMMENDED.time_cost, 1, 100
+        ),
+        password_hash_memory_kib=_whole_number(
+            raw, "password_hash_memory_kib", RECOMMENDED.memory_kib, 8, 4 * 1024 * 1024
+        ),
+        password_hash_parallelism=_whole_number(
+            raw, "password_hash_parallelism", RECOMMENDED.parallelism, 1, 64
+        ),
     )
     if settings.production:
         if verify:
@@ -189,6 +212,11 @@ def check_production(settings: Settings) -> None:
     if settings.database_url.startswith("sqlite"):
         raise ConfigError("production needs PostgreSQL, not SQLite: set HUB_DATABASE_URL")
     check_key_store(settings.key_store)
+    if not settings.hashing_cost.at_least(MINIMUM):
+        raise ConfigError(
+            "password hashing is too cheap for production: password_hash_time_cost must be at "
+            f"least {MINIMUM.time_cost} and password_hash_memory_kib at least {MINIMUM.memory_kib}"
+        )
 
 
 def check_key_store(path: Path) -> None:

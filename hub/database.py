@@ -23,7 +23,7 @@ def init_database(app: Flask, settings: Settings) -> None:
     keys = open_key_store(settings)
     app.extensions["hub.engine"] = engine
     app.extensions["hub.keys"] = keys
-    app.extensions["hub.sessions"] = make_session_factory(engine, keys)
+    app.extensions["hub.sessions"] = make_session_factory(engine, keys, settings.hashing_cost)
     app.after_request(_commit_or_roll_back)
     app.teardown_appcontext(_close)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,10 +20,45 @@ from sharing.audit import acts
 from sharing.models import Agency, User, UserRole
 from sharing.vocabulary import Role
 
-#: argon2id with the library's defaults (RFC 9106 "second recommended option").
-_hasher = PasswordHasher()
-#: Verified against when the e-mail is unknown, so both paths take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+@dataclass(frozen=True)
+class HashingCost:
+    """The cost of argon2id password hashes: passes, memory (KiB) and lanes. Sessions
+    carry the configured cost (``sharing.db.make_session_factory``); a hash made at
+    another cost is verified at its own, and rehashed at the session's on sign-in."""
+
+    time_cost: int = 3
+    memory_kib: int = 65536
+    parallelism: int = 4
+
+    def at_least(self, floor: HashingCost) -> bool:
+        return self.time_cost >= floor.time_cost and self.memory_kib >= floor.memory_kib
+
+
+#: RFC 9106's second recommended option (argon2-cffi's defaults): the hub's default.
+RECOMMENDED = HashingCost()
+#: OWASP's minimum for argon2id (19 MiB, 2 passes): production refuses anything weaker.
+MINIMUM = HashingCost(time_cost=2, memory_kib=19456, parallelism=1)
+
+
+@functools.cache
+def _hasher(cost: HashingCost) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism
+    )
+
+
+@functools.cache
+def _dummy_hash(cost: HashingCost) -> str:
+    """Verified against when the e-mail is unknown, so both paths take the same time."""
+    return _hasher(cost).hash(secrets.token_urlsafe(16))
+
+
+def hashing_cost(session: Session) -> HashingCost:
+    """The password hashing cost the session was made with (the recommended one unless
+    configured)."""
+    cost = session.info.get("hashing_cost")
+    return cost if isinstance(cost, HashingCost) else RECOMMENDED
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -63,11 +99,11 @@ def check_password_rules(password: str) -> str | None:
     return None
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, cost: HashingCost = RECOMMENDED) -> str:
     problem = check_password_rules(password)
     if problem:
         raise AccountError(problem)
-    return _hasher.hash(password)
+    return _hasher(cost).hash(password)
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -103,7 +139,7 @@ def create_user(
         email=email,
         display_name=display_name.strip(),
         team=team,
-        password_hash=password_hash or hash_password(password or ""),
+        password_hash=password_hash or hash_password(password or "", hashing_cost(session)),
         session_token=secrets.token_hex(16),
         totp_secret=totp_secret,
         created_at=now or clock.now(),
@@ -124,7 +160,7 @@ def authenticate(
     now = now or clock.now()
     user = find_user(session, email)
     if user is None or not user.active:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(hashing_cost(session)), password)
         # The e-mail address typed is not recorded: it may be anyone's, or a password.
         _failed(session, None, "no active account has that e-mail address")
         return SignInResult(SignInOutcome.BAD_CREDENTIALS)
@@ -133,8 +169,9 @@ def authenticate(
         return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
     if not _verify(user.password_hash, password):
         return record_failure(session, user, now)
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    hasher = _hasher(hashing_cost(session))
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     user.failed_sign_ins = 0
     user.locked_until = None
     session.flush()
@@ -176,7 +213,7 @@ def is_locked(user: User, now: datetime | None = None) -> bool:
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher(RECOMMENDED).verify(password_hash, password)  # at the hash's own cost
     except (VerificationError, InvalidHashError):
         return False
 
@@ -203,7 +240,7 @@ def record_sign_out(session: Session, actor: Actor) -> None:
 
 def reset_password(session: Session, user: User, new_password: str) -> None:
     """Set a new password, end the user's other sessions and lift any lock-out."""
-    user.password_hash = hash_password(new_password)
+    user.password_hash = hash_password(new_password, hashing_cost(session))
     user.session_token = secrets.token_hex(16)
     user.failed_sign_ins = 0
     user.locked_until = None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing.crypto.keys import KeyProvider
+
+if TYPE_CHECKING:
+    from sharing.accounts import HashingCost
 
 #: How much of an SQLite file is read through a memory map (SQLite's own ceiling is 2 GiB).
 MMAP_BYTES = 2**31 - 2**16
@@ -35,9 +38,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine, keys: KeyProvider | None = None) -> sessionmaker[Session]:
-    """Sessions on ``engine`` that seal and unseal personal values with ``keys``."""
-    return sessionmaker(bind=engine, expire_on_commit=False, info={"keys": keys} if keys else None)
+def make_session_factory(
+    engine: Engine, keys: KeyProvider | None = None, hashing: HashingCost | None = None
+) -> sessionmaker[Session]:
+    """Sessions on ``engine`` that seal and unseal personal values with ``keys`` and hash
+    passwords at the ``hashing`` cost (``sharing.accounts.RECOMMENDED`` if not given)."""
+    info: dict[str, object] = {}
+    if keys:
+        info["keys"] = keys
+    if hashing:
+        info["hashing_cost"] = hashing
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info or None)
 
 
 def reachable(session: Session) -> bool:

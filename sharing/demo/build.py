@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.accounts import create_user
+from sharing.accounts import RECOMMENDED, HashingCost, create_user, hashing_cost
 from sharing.cases.casework import (
     ActionInput,
     CaseInput,
@@ -128,8 +128,9 @@ def _count(session: Session, model: type[Base]) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def demo_password_hash(seed: int = DEMO_SEED) -> str:
-    """The argon2id hash of ``DEMO_PASSWORD`` with a salt derived from ``seed``.
+def demo_password_hash(seed: int = DEMO_SEED, cost: HashingCost = RECOMMENDED) -> str:
+    """The argon2id hash of ``DEMO_PASSWORD`` at ``cost``, with a salt derived from
+    ``seed``.
 
     Shared by every demo account: their password is the same and published anyway, and
     one hash keeps the build fast and reproducible.
@@ -139,9 +140,9 @@ def demo_password_hash(seed: int = DEMO_SEED) -> str:
     return hash_secret(
         DEMO_PASSWORD.encode(),
         salt,
-        time_cost=hasher.time_cost,
-        memory_cost=hasher.memory_cost,
-        parallelism=hasher.parallelism,
+        time_cost=cost.time_cost,
+        memory_cost=cost.memory_kib,
+        parallelism=cost.parallelism,
         hash_len=hasher.hash_len,
         type=hasher.type,
     ).decode("ascii")
@@ -180,7 +181,7 @@ class _Writer:
         self._staff(agencies)
 
     def _staff(self, agencies: list[Agency]) -> None:
-        password_hash = demo_password_hash(self.seed)
+        password_hash = demo_password_hash(self.seed, hashing_cost(self.session))
         joined = self.clock - timedelta(days=400)
         for agency, spec in zip(agencies, AGENCIES, strict=True):
             for staff in spec.staff:

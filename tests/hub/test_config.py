@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import make_url
 
 from hub.config import CONFIG_DIR, MIN_SECRET_LENGTH, ConfigError, Settings, load_settings
+from sharing import accounts
 
 EXAMPLE_PRODUCTION_FILE = CONFIG_DIR / "production.example.toml"
 POSTGRES_URL = "postgresql+psycopg://hub@db.internal:5432/hub"
@@ -389,3 +390,43 @@ def test_audit_checkpoint_minutes_is_a_whole_number_in_range(
 ) -> None:
     with pytest.raises(ConfigError, match="audit_checkpoint_minutes must be between 0 and 1440"):
         load_settings({**development, "HUB_AUDIT_CHECKPOINT_MINUTES": "9999"})
+
+
+# -- password hashing --------------------------------------------------------------------
+
+
+def test_passwords_are_hashed_at_rfc_9106s_recommended_cost_by_default(
+    development: dict[str, str],
+) -> None:
+    # What the README promises: argon2id, 3 passes over 64 MiB in 4 lanes (RFC 9106's
+    # second recommended option). The tests themselves choose a cheaper cost by settings.
+    cost = load_settings(development).hashing_cost
+    assert (cost.time_cost, cost.memory_kib, cost.parallelism) == (3, 65536, 4)
+    made = accounts.hash_password("a-long-enough-password", cost)
+    assert made.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_the_hashing_cost_is_a_setting(development: dict[str, str]) -> None:
+    settings = load_settings(
+        {
+            **development,
+            "HUB_PASSWORD_HASH_TIME_COST": "4",
+            "HUB_PASSWORD_HASH_MEMORY_KIB": "131072",
+        }
+    )
+    assert settings.hashing_cost == accounts.HashingCost(4, 131072, 4)
+    assert "password_hash_memory_kib must be a whole number" in refusal(
+        development, password_hash_memory_kib="lots"
+    )
+    assert "password_hash_time_cost must be between 1 and 100" in refusal(
+        development, password_hash_time_cost=0
+    )
+
+
+def test_production_refuses_password_hashing_below_owasps_minimum(
+    production: dict[str, str],
+) -> None:
+    for cheap in ({"HUB_PASSWORD_HASH_TIME_COST": "1"}, {"HUB_PASSWORD_HASH_MEMORY_KIB": "8192"}):
+        assert "password hashing is too cheap for production" in refusal({**production, **cheap})
+    minimum = {"HUB_PASSWORD_HASH_TIME_COST": "2", "HUB_PASSWORD_HASH_MEMORY_KIB": "19456"}
+    assert load_settings({**production, **minimum}).hashing_cost.at_least(accounts.MINIMUM)

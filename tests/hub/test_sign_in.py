@@ -247,3 +247,15 @@ def test_case_officer_may_choose_to_set_up_an_authenticator(
     assert "Your authenticator app is set up" in client.get("/account").get_data(as_text=True)
     fresh = app.test_client()
     assert _post_sign_in(fresh, user.email, PASSWORD).location.endswith("/sign-in/code")
+
+
+def test_a_password_hashed_at_another_cost_is_rehashed_at_the_configured_one(
+    app: Flask, create_user, db_session
+) -> None:
+    user = create_user("case_officer")
+    user.password_hash = accounts.hash_password(PASSWORD, accounts.HashingCost(1, 128, 1))
+    db_session.commit()
+    response = _post_sign_in(app.test_client(), user.email, PASSWORD)
+    assert response.status_code == 302
+    db_session.refresh(user)
+    assert user.password_hash.startswith("$argon2id$v=19$m=64,t=1,p=1$")  # the tests' setting

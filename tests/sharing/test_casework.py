@@ -32,11 +32,12 @@ from sharing.vocabulary import (
 )
 
 NOW = datetime(2026, 6, 1, 10, 30, tzinfo=UTC)
+TEST_COST = accounts.HashingCost(time_cost=1, memory_kib=64, parallelism=1)
 
 
 @pytest.fixture
 def session(migrated_engine: Engine, keys) -> Iterator[Session]:
-    with make_session_factory(migrated_engine, keys)() as session:
+    with make_session_factory(migrated_engine, keys, TEST_COST)() as session:
         yield session
 
 
@@ -52,7 +53,7 @@ def officers(session: Session) -> tuple[Actor, Actor, Ward]:
     )
     session.add_all([area, ward, homes, police])
     session.flush()
-    hash_ = accounts.hash_password("a-long-enough-password")
+    hash_ = accounts.hash_password("a-long-enough-password", TEST_COST)
     landlord_officer = accounts.create_user(
         session,
         agency=homes,
