@@ -20,10 +20,11 @@ from sharing.audit.log import canonical, verify
 from sharing.cases import emergency, erasure, locks, shares
 from sharing.crypto.rotation import rotate
 from sharing.crypto.sealing import unseal
+from sharing.demo import DEMO_PASSWORD
 from sharing.models import AuditEntry, Case, Incident, LockRequest, ProtocolRecord, Share, User
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import LockReason, Role
-from tests.fixtures.app import csrf_token
+from tests.fixtures.app import csrf_token, sign_in_through_pages
 from tests.fixtures.demo import demo_actor, demo_client, demo_user
 from tests.test_no_leaks import leaked, personal_values
 
@@ -196,7 +197,8 @@ def test_sign_ins_and_failures_are_recorded_without_the_address_typed(
                 "csrf_token": csrf_token(client, "/sign-in"),
             },
         )
-    signed_in = demo_client(demo_hub, user)
+    signed_in = demo_hub.test_client()
+    sign_in_through_pages(signed_in, user, password=DEMO_PASSWORD)
     signed_in.post("/sign-out", data={"csrf_token": csrf_token(signed_in, "/")})
     entries = _entries_since(demo_session, before)
     assert [(e.action, e.outcome, e.actor_user_id, e.basis) for e in entries] == [
