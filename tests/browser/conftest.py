@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from sharing.demo import build_demo
-from tests.fixtures.app import make_app
+from tests.fixtures.demo import demo_copy
 
 AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("HUB_CHROMIUM", "/usr/bin/chromium")
@@ -64,12 +62,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The hub on a migrated SQLite database holding the demo partnership."""
-    app = make_app(tmp_path_factory.mktemp("browser"))
-    with app.extensions["hub.sessions"]() as session:
-        build_demo(session, today=date.today())
-        session.commit()
+def demo_app(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The hub on a copy of the demo partnership built for this test run."""
+    app = demo_copy(demo_files, tmp_path_factory.mktemp("browser"))
     yield app
     app.extensions["hub.engine"].dispose()
 
