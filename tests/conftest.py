@@ -1,4 +1,11 @@
-"""Shared fixtures: databases (SQLite and a real PostgreSQL server), the app, users."""
+"""Shared fixtures: databases (SQLite and a real PostgreSQL server), the app, users; and
+the --exhaustive option."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
 
 pytest_plugins = [
     "tests.fixtures.databases",
@@ -6,3 +13,22 @@ pytest_plugins = [
     "tests.fixtures.cli",
     "tests.fixtures.demo",
 ]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--exhaustive",
+        action="store_true",
+        help="also run the full forms of sampled tests (marked exhaustive); on by default in CI",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the tests marked exhaustive unless --exhaustive (or CI=true) asks for
+    them: they are deselected, and pytest says how many, never skipped."""
+    if config.getoption("--exhaustive") or os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        return
+    left_out = [item for item in items if item.get_closest_marker("exhaustive")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("exhaustive")]

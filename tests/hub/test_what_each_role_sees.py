@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from sharing.access.authorise import decide_case
 from sharing.access.decide import Actor
 from sharing.access.facts import facts_of, share_facts
 from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
-from sharing.models import Case, User
+from sharing.models import BreakGlass, Case, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client
@@ -45,9 +46,31 @@ def _values_by_category(session: Session, case: Case) -> dict[str, set[str]]:
     return found
 
 
-def test_no_page_shows_a_category_its_decision_did_not_allow(demo_hub) -> None:
+def _kind(session: Session, case: Case, user: User, today: date) -> str:
+    """Which kind of case this is for this user: the kinds a sample must cover."""
+    if case.erased_at is not None:
+        return "erased"
+    if case.locked:
+        return "locked"
+    if case.agency_id == user.agency_id:
+        return "own"
+    if any(s.live(today) for s in share_facts(session, case.id, user.agency_id)):
+        return "shared"
+    if session.scalar(
+        select(BreakGlass.id).where(BreakGlass.case_id == case.id, BreakGlass.user_id == user.id)
+    ):
+        return "break-glass"
+    return "other agency's"
+
+
+def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
+    """Every demo user opens the case pages of their sample of cases (all of them without
+    ``sample_per_kind``) for every purpose they hold, and the list, search and "shared
+    with us" pages; no page shows a value from a category its decision did not allow.
+    Returns the number of case pages checked."""
     rng = random.Random(7)
     checked_pages = 0
+    today = date.today()
     with demo_hub.extensions["hub.sessions"]() as session:
         cases = session.scalars(select(Case).order_by(Case.id)).all()
         values = {case.id: _values_by_category(session, case) for case in cases}
@@ -55,13 +78,23 @@ def test_no_page_shows_a_category_its_decision_did_not_allow(demo_hub) -> None:
         for user in users:
             actor = Actor.of(user)
             client = demo_client(demo_hub, user)
+            chosen = list(cases)
+            if sample_per_kind is not None:
+                by_kind: dict[str, list[Case]] = {}
+                for case in cases:
+                    by_kind.setdefault(_kind(session, case, user, today), []).append(case)
+                chosen = [
+                    case
+                    for kind in sorted(by_kind)
+                    for case in rng.sample(by_kind[kind], min(sample_per_kind, len(by_kind[kind])))
+                ]
             hidden = []
-            for case in cases:
+            for case in chosen:
                 purposes = [None] + sorted(
                     {
                         s.purpose
                         for s in share_facts(session, case.id, user.agency_id)
-                        if s.live(date.today())
+                        if s.live(today)
                     }
                 )
                 for purpose in purposes:
@@ -107,7 +140,20 @@ def test_no_page_shows_a_category_its_decision_did_not_allow(demo_hub) -> None:
                         assert decide_case(
                             session, actor, facts_of(session, [case.id])[case.id]
                         ).allowed or any(
-                            s.live(date.today())
-                            for s in share_facts(session, case.id, user.agency_id)
+                            s.live(today) for s in share_facts(session, case.id, user.agency_id)
                         ), f"{user.email} saw {case.reference} listed on {path}"
-    assert checked_pages > 300
+    return checked_pages
+
+
+def test_no_page_shows_a_category_its_decision_did_not_allow_in_a_sample_of_every_kind(
+    demo_hub,
+) -> None:
+    # Every user, every listing page, and for each user up to three cases of each kind
+    # (own, shared, other agency's, locked, erased, break-glass); --exhaustive (and CI)
+    # also runs the same checks on every case.
+    assert _check_every_page(demo_hub, sample_per_kind=3) > 50
+
+
+@pytest.mark.exhaustive
+def test_no_page_shows_a_category_its_decision_did_not_allow(demo_hub) -> None:
+    assert _check_every_page(demo_hub, sample_per_kind=None) > 300
