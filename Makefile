@@ -6,6 +6,9 @@
 VENV := .venv
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k migrations -x"
 PYTEST_ARGS ?=
+# Spread the tests over the machine's cores, a whole file to a worker (tests in a file
+# may build on each other, as the audit trail's last test does); PYTEST_XDIST= runs serially.
+PYTEST_XDIST ?= -n auto --dist loadfile
 # On CI (CI=true) leave no .pytest_cache behind; locally keep it for --lf and --ff.
 PYTEST_FLAGS ?= $(if $(filter true 1 yes,$(CI)),-p no:cacheprovider)
 # .ci/run names a file here to learn pytest's own exit status (make's is always 2).
@@ -20,7 +23,7 @@ setup: ## Install Chromium, .venv and node_modules, and build the assets (safe t
 	@bash .ci/setup
 
 test: setup ## Run the tests (SQLite and a throwaway PostgreSQL; PYTEST_ARGS="..." to choose)
-	@status=0; $(VENV)/bin/pytest $(PYTEST_FLAGS) $(PYTEST_ARGS) || status=$$?; \
+	@status=0; $(VENV)/bin/pytest $(PYTEST_XDIST) $(PYTEST_FLAGS) $(PYTEST_ARGS) || status=$$?; \
 	if [ -n "$(HUB_PYTEST_STATUS_FILE)" ]; then echo $$status > "$(HUB_PYTEST_STATUS_FILE)"; fi; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
