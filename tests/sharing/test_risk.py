@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import casework
+from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
-from sharing.demo import build_demo
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import (
     Alert,
@@ -53,7 +53,6 @@ MATRICES = shipped()
 MATRIX = MATRICES.current
 HIGHEST = {q.id: max(q.options, key=lambda o: o.score).value for q in MATRIX.questions}
 LOWEST = {q.id: min(q.options, key=lambda o: o.score).value for q in MATRIX.questions}
-TODAY = date(2026, 11, 1)
 
 
 def _police_shared_case(session: Session) -> Case:
@@ -87,12 +86,10 @@ def _officer(session: Session, case: Case) -> Actor:
 
 
 def test_assessments_triage_and_escalations_are_stored_sealed_and_read_back(
-    migrated_engine: Engine, keys
+    demo_database: tuple[Engine, LocalKeyring],
 ) -> None:
-    factory = make_session_factory(migrated_engine, keys)
+    factory = make_session_factory(*demo_database)
     with factory() as session:
-        build_demo(session, today=TODAY)
-        session.commit()
         case = _police_shared_case(session)
         officer = _officer(session, case)
         now = datetime.now(UTC)
@@ -166,11 +163,9 @@ def test_assessments_triage_and_escalations_are_stored_sealed_and_read_back(
 
 
 def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
-    migrated_engine: Engine, keys
+    demo_database: tuple[Engine, LocalKeyring],
 ) -> None:
-    with make_session_factory(migrated_engine, keys)() as session:
-        build_demo(session, today=TODAY)
-        session.commit()
+    with make_session_factory(*demo_database)() as session:
         case = _police_shared_case(session)
         officer = _officer(session, case)
         victim = _victim(case)
