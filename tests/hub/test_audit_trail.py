@@ -23,7 +23,7 @@ from sharing.crypto.sealing import unseal
 from sharing.demo import DEMO_PASSWORD
 from sharing.models import AuditEntry, Case, Incident, LockRequest, ProtocolRecord, Share, User
 from sharing.protocols import records as protocol_records
-from sharing.vocabulary import LockReason, Role
+from sharing.vocabulary import CaseStatus, LockReason, Role
 from tests.fixtures.app import csrf_token, sign_in_through_pages
 from tests.fixtures.demo import demo_actor, demo_client, demo_user
 from tests.test_no_leaks import leaked, personal_values
@@ -43,9 +43,15 @@ def _last_seq(session: Session) -> int:
 
 
 def _own_case(session: Session, agency: str = "larkmoor-ha") -> Case:
+    """An open case of the agency that its officer can work on (share, lock, record)."""
     return session.scalar(
         select(Case)
-        .where(Case.locked.is_(False), Case.erased_at.is_(None), Case.agency.has(code=agency))
+        .where(
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.status != CaseStatus.CLOSED,
+            Case.agency.has(code=agency),
+        )
         .order_by(Case.id)
     )
 
