@@ -1,7 +1,7 @@
 # Partnership hub: `make` alone lists the targets.
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test lint run bench clean distclean
+.PHONY: help setup test test-dates lint run bench clean distclean
 
 VENV := .venv
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k migrations -x"
@@ -27,6 +27,12 @@ test: setup ## Run the tests (SQLite and a throwaway PostgreSQL; PYTEST_ARGS="..
 	if [ -n "$(HUB_PYTEST_STATUS_FILE)" ]; then echo $$status > "$(HUB_PYTEST_STATUS_FILE)"; fi; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
+
+test-dates: setup ## Run the tests with the clock at 23 November, across a BST change night and on 29 February
+	@for moment in "2026-11-23 12:00:00" "2027-03-28 00:58:00" "2028-02-29 12:00:00"; do \
+		echo "make test-dates: the clock starts at $$moment UTC"; \
+		faketime -f "@$$moment" $(VENV)/bin/pytest $(PYTEST_XDIST) $(PYTEST_FLAGS) $(PYTEST_ARGS) || exit $$?; \
+	done
 
 lint: ## Check the code with ruff and mypy
 	@bash .ci/setup python
