@@ -237,24 +237,35 @@ def test_partners_never_record_on_a_case(actor, case, policy, shares) -> None:
         ).allowed
 
 
+#: One clause of protocol "p" giving agency 2's case officers identity through a share,
+#: in force through 2026; a case officer of agency 2; a case of agency 1.
+SHARE_CLAUSE = Policy(
+    {
+        (2, "asb_case_management"): (
+            Grant(
+                1,
+                "p",
+                1,
+                "1",
+                "asb_case_management",
+                frozenset({Role.CASE_OFFICER}),
+                frozenset({"identity"}),
+                True,
+                None,
+                False,
+                date(2026, 1, 1),
+                date(2027, 1, 1),
+            ),
+        )
+    },
+    {},
+)
+PARTNER_OFFICER = Actor(1, 2, frozenset({Role.CASE_OFFICER}))
+AGENCY_1_CASE = CaseFacts(1, 1, 9, None, Priority.AMBER)
+
+
 def test_a_share_past_its_date_or_revoked_gives_nothing() -> None:
-    grant = Grant(
-        1,
-        "p",
-        1,
-        "1",
-        "asb_case_management",
-        frozenset({Role.CASE_OFFICER}),
-        frozenset({"identity"}),
-        True,
-        None,
-        False,
-        date(2026, 1, 1),
-        date(2027, 1, 1),
-    )
-    policy = Policy({(2, "asb_case_management"): (grant,)}, {})
-    actor = Actor(1, 2, frozenset({Role.CASE_OFFICER}))
-    case = CaseFacts(1, 1, 9, None, Priority.AMBER)
+    policy, actor, case = SHARE_CLAUSE, PARTNER_OFFICER, AGENCY_1_CASE
     live = ShareFacts(5, 2, "p", "asb_case_management", TODAY)
     assert decide(
         actor, case, Act.VIEW, "asb_case_management", policy=policy, shares=[live], now=NOW
@@ -277,23 +288,7 @@ def test_a_share_lasts_until_midnight_in_london_in_summer_and_in_winter() -> Non
     # Finding 5 of the access review: decisions measured a share's last day in UTC and
     # pages in the server's local time, so for an hour after midnight in British Summer
     # Time a share was live by one and over by the other. Both now ask sharing.clock.
-    grant = Grant(
-        1,
-        "p",
-        1,
-        "1",
-        "asb_case_management",
-        frozenset({Role.CASE_OFFICER}),
-        frozenset({"identity"}),
-        True,
-        None,
-        False,
-        date(2026, 1, 1),
-        date(2027, 1, 1),
-    )
-    policy = Policy({(2, "asb_case_management"): (grant,)}, {})
-    actor = Actor(1, 2, frozenset({Role.CASE_OFFICER}))
-    case = CaseFacts(1, 1, 9, None, Priority.AMBER)
+    policy, actor, case = SHARE_CLAUSE, PARTNER_OFFICER, AGENCY_1_CASE
     for until, last_live, first_over in (
         # 5 June ends at 23:00 UTC (midnight BST); 5 January at midnight UTC (GMT)
         (
