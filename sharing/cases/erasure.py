@@ -37,17 +37,8 @@ def erase_case(
     authorised.require(Act.ERASE)
     case, actor = authorised.case, authorised.actor
     if case.erased_at is None:
-        destroy_data_key(session, case)
         blind_index.remove(session, case_id=case.id)
-        case.erased_at = now or clock.now()
-        session.flush()
-        acts.record(
-            session,
-            acts.Action.CASE_ERASE,
-            actor=actor,
-            subject=authorised.subject,
-            basis="data key destroyed",
-        )
+        _shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
     if with_people:
         for party in case.parties:
             if {p.case_id for p in party.person.parties} == {case.id}:
@@ -73,17 +64,24 @@ def erase_person(
         raise NotFound(person_id)
     for party in person.parties:
         authorise(session, actor, party.case_id, Act.ERASE)
-    subject = acts.Subject("person", person_id)
     if person.erased_at is None:
-        destroy_data_key(session, person)
         blind_index.remove(session, person_id=person.id)
-        person.erased_at = now or clock.now()
-        session.flush()
-        acts.record(
-            session,
-            acts.Action.PERSON_ERASE,
-            actor=actor,
-            subject=subject,
-            basis="data key destroyed",
+        _shred(
+            session, person, actor, acts.Action.PERSON_ERASE, acts.Subject("person", person_id), now
         )
     return person
+
+
+def _shred(
+    session: Session,
+    record: Case | Person,
+    actor: Actor,
+    action: acts.Action,
+    subject: acts.Subject,
+    now: datetime | None,
+) -> None:
+    """Destroy the record's data key, mark it erased and record the erasure."""
+    destroy_data_key(session, record)
+    record.erased_at = now or clock.now()
+    session.flush()
+    acts.record(session, action, actor=actor, subject=subject, basis="data key destroyed")
