@@ -24,6 +24,7 @@ from hub import (
     health,
     home,
     locks,
+    people,
     protocols,
     risk,
     search,
@@ -35,9 +36,9 @@ from hub.config import Settings, load_settings
 from hub.database import db, init_database
 from hub.guard import check_declared, check_request
 from hub.templating import register_filters
+from sharing import sign_in_sessions
 from sharing.audit.acts import AuditUnavailable
 from sharing.crypto.keys import KeyringError
-from sharing.models import User
 from sharing.risk.matrix import load_matrices
 
 log = logging.getLogger(__name__)
@@ -109,12 +110,13 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         alerts,
         search,
         account,
+        people,
         audit,
     )
     for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
     check_declared(app)
-    app.before_request(lambda: check_request(settings.session_idle_minutes))
+    app.before_request(check_request)
     app.before_request(_new_nonce)
     app.after_request(_security_headers)
     app.context_processor(
@@ -128,15 +130,15 @@ def _init_login(app: Flask) -> None:
     manager = LoginManager(app)
     manager.session_protection = "strong"
 
+    idle = timedelta(minutes=app.config["HUB_SETTINGS"].session_idle_minutes)
+
     @manager.user_loader
-    def load_user(session_id: str) -> SignedInUser | None:
-        user_id, _, token = session_id.partition(":")
-        if not user_id.isdigit():
+    def load_user(session_key: str) -> SignedInUser | None:
+        resumed = sign_in_sessions.resume(db(), session_key, idle)
+        if resumed.user is None:
+            g.session_ended = resumed.ended  # the guard tells the user why
             return None
-        user = db().get(User, int(user_id))
-        if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
-            return None
-        return SignedInUser(user)
+        return SignedInUser(resumed.user, session_key)
 
 
 def _new_nonce() -> None:

@@ -18,7 +18,7 @@ from hub.app import create_app
 from hub.cli_audit import audit
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
-from sharing import accounts, clock
+from sharing import accounts, clock, sign_in_sessions
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.erasure import erase_case
@@ -27,10 +27,10 @@ from sharing.crypto.keys import KeyringError, LocalKeyring
 from sharing.crypto.rotation import key_status, rotate
 from sharing.demo import DemoError, build_demo
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.models import Agency, Case
+from sharing.models import Agency, Case, User
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
-from sharing.vocabulary import AgencyType, Role
+from sharing.vocabulary import AgencyType, Role, SessionEnd
 
 
 def _create_app() -> Flask:
@@ -157,18 +157,55 @@ def users_create(
 def users_reset_password(email: str, reset_second_factor: bool) -> None:
     """Set a new password, lift any lock-out and end the user's sessions."""
     with _session() as session:
-        user = accounts.find_user(session, email)
-        if user is None:
-            raise click.ClickException("no user with that e-mail address")
+        user = _user(session, email)
         try:
             accounts.reset_password(session, user, _read_password(prompt=True))
         except accounts.AccountError as e:
             raise click.ClickException(str(e)) from None
         if reset_second_factor:
-            user.totp_secret = None
-            user.totp_last_step = None
+            accounts.reset_second_factor(session, user)
         session.commit()
-        click.echo(f"Password reset for user {user.id}; their other sessions have ended.")
+        click.echo(f"Password reset for user {user.id}; their sessions have ended.")
+
+
+def _user(session: Session, email: str) -> User:
+    user = accounts.find_user(session, email)
+    if user is None:
+        raise click.ClickException("no user with that e-mail address")
+    return user
+
+
+@users.command("sign-out")
+@click.argument("email")
+def users_sign_out(email: str) -> None:
+    """End every session of the user at once (they can sign in again)."""
+    with _session() as session:
+        user = _user(session, email)
+        ended = sign_in_sessions.end_all(session, user, SessionEnd.ENDED_BY_MANAGER)
+        session.commit()
+        click.echo(f"Ended {ended} sessions of user {user.id}.")
+
+
+@users.command("disable")
+@click.argument("email")
+def users_disable(email: str) -> None:
+    """Disable an account: its sessions end at once and it cannot sign in."""
+    with _session() as session:
+        user = _user(session, email)
+        accounts.set_active(session, user, False)
+        session.commit()
+        click.echo(f"User {user.id} is disabled; their sessions have ended.")
+
+
+@users.command("enable")
+@click.argument("email")
+def users_enable(email: str) -> None:
+    """Let a disabled account sign in again."""
+    with _session() as session:
+        user = _user(session, email)
+        accounts.set_active(session, user, True)
+        session.commit()
+        click.echo(f"User {user.id} can sign in again.")
 
 
 @main.group()

@@ -10,17 +10,28 @@ not at request time.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub.database import db
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
 from sharing.errors import NotAllowed, NotFound
-from sharing.vocabulary import Role
+from sharing.vocabulary import Role, SessionEnd
 
 #: Endpoints anyone may reach: sign-in steps, static files and the health check.
 PUBLIC_ENDPOINTS = frozenset(
@@ -70,29 +81,30 @@ def check_declared(app: Flask) -> None:
         )
 
 
-def check_request(idle_minutes: int) -> Response | None:
-    """Before every request: sign-in required, and the idle timeout enforced."""
+def check_request() -> Response | None:
+    """Before every request: sign-in required. Sessions live on the server, which ends
+    idle ones (``sharing.sign_in_sessions``); a user whose session has ended is told why."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if request.endpoint is None:
         abort(404)
-    if not current_user.is_authenticated:
-        if session.get("seen"):
-            session.clear()
-            flash("Your session has expired. Sign in again.", "expired")
-        return redirect(url_for("auth.sign_in", next=_local_next()))
-    now = datetime.now(UTC).timestamp()
-    if now - float(session.get("seen", now)) > idle_minutes * 60:
-        logout_user()
+    if current_user.is_authenticated:
+        return None
+    ended: SessionEnd | None = g.get("session_ended")
+    if ended is not None:
         session.clear()
-        flash(
-            f"You were signed out because you had not used the hub for {idle_minutes} minutes. "
-            "Nothing you were submitting was saved. Sign in again.",
-            "expired",
+        flash(_ended_message(ended), "expired")
+    return redirect(url_for("auth.sign_in", next=_local_next()))
+
+
+def _ended_message(ended: SessionEnd) -> str:
+    if ended is SessionEnd.IDLE:
+        minutes = current_app.config["HUB_SETTINGS"].session_idle_minutes
+        return (
+            f"You were signed out because you had not used the hub for {minutes} minutes. "
+            "Nothing you were submitting was saved. Sign in again."
         )
-        return redirect(url_for("auth.sign_in", next=_local_next()))
-    session["seen"] = now
-    return None
+    return f"{ended.label} Nothing you were submitting was saved. Sign in again."
 
 
 def _local_next() -> str | None:
@@ -103,9 +115,17 @@ def _local_next() -> str | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only a path on this site is followed after sign-in: no scheme, no host, and no
+    whitespace, control characters or backslashes (browsers strip the first two and read
+    a backslash as a slash: ``/<tab>/evil.example`` would leave the site)."""
+    if (
+        target
+        and target.startswith("/")
+        and not any(c.isspace() or not c.isprintable() or c == "\\" for c in target)
+    ):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and not parts.path.startswith("//"):
+            return target
     return url_for("home.home")
 
 

@@ -14,11 +14,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.audit import acts
+from sharing.errors import NotFound
 from sharing.models import Agency, User, UserRole
-from sharing.vocabulary import Role
+from sharing.vocabulary import Role, SessionEnd
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def hashing_cost(session: Session) -> HashingCost:
     configured)."""
     cost = session.info.get("hashing_cost")
     return cost if isinstance(cost, HashingCost) else RECOMMENDED
+
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -218,39 +220,43 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def record_sign_in(
-    session: Session, user: User, now: datetime | None = None, *, method: str = "password"
-) -> None:
-    user.last_sign_in_at = now or clock.now()
-    session.flush()
-    acts.record(
-        session,
-        acts.Action.SIGN_IN,
-        actor=Actor.of(user),
-        subject=acts.Subject("user", user.id),
-        basis=method,
-    )
-
-
-def record_sign_out(session: Session, actor: Actor) -> None:
-    acts.record(
-        session, acts.Action.SIGN_OUT, actor=actor, subject=acts.Subject("user", actor.user_id)
-    )
-
-
 def reset_password(session: Session, user: User, new_password: str) -> None:
-    """Set a new password, end the user's other sessions and lift any lock-out."""
+    """Set a new password, end the user's sessions and lift any lock-out."""
     user.password_hash = hash_password(new_password, hashing_cost(session))
     user.session_token = secrets.token_hex(16)
     user.failed_sign_ins = 0
     user.locked_until = None
     session.flush()
+    acts.record(session, acts.Action.PASSWORD_RESET, subject=acts.Subject("user", user.id))
+    sign_in_sessions.end_all(session, user, SessionEnd.PASSWORD_RESET)
+
+
+def reset_second_factor(session: Session, user: User) -> None:
+    """Remove the user's authenticator app (they set one up again at their next sign-in if
+    their roles need one) and end their sessions."""
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.session_token = secrets.token_hex(16)
+    session.flush()
+    acts.record(session, acts.Action.SECOND_FACTOR_RESET, subject=acts.Subject("user", user.id))
+    sign_in_sessions.end_all(session, user, SessionEnd.SECOND_FACTOR_RESET)
+
+
+def set_active(session: Session, user: User, active: bool, *, by: Actor | None = None) -> None:
+    """Disable an account (its sessions end at once and it cannot sign in) or enable it
+    again; ``by`` is the manager or administrator, None for a command-line operator."""
+    if user.active == active:
+        return
+    user.active = active
+    session.flush()
     acts.record(
         session,
-        acts.Action.PASSWORD_RESET,
+        acts.Action.ACCOUNT_ENABLE if active else acts.Action.ACCOUNT_DISABLE,
+        actor=by,
         subject=acts.Subject("user", user.id),
-        basis="other sessions ended",
     )
+    if not active:
+        sign_in_sessions.end_all(session, user, SessionEnd.ACCOUNT_DISABLED, by=by)
 
 
 def new_totp_secret() -> str:
@@ -305,3 +311,17 @@ def enrol_second_factor(
     user.totp_last_step = step
     session.flush()
     return True
+
+
+#: Roles that look after their agency's accounts: see who is signed in, sign a user out
+#: everywhere, disable and enable accounts.
+ACCOUNT_KEEPERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+
+
+def agency_account(session: Session, actor: Actor, user_id: int) -> User:
+    """A user of the actor's own agency, for a manager or administrator to look after;
+    ``NotFound`` for anyone else's (or anyone without those roles)."""
+    user = session.get(User, user_id)
+    if not actor.has(*ACCOUNT_KEEPERS) or user is None or user.agency_id != actor.agency_id:
+        raise NotFound(user_id)
+    return user

@@ -62,6 +62,27 @@ class Role(Labelled):
     ADMINISTRATOR = "administrator", "Administrator"
 
 
+class SessionEnd(Labelled):
+    """Why a signed-in session ended; the page the user lands on says so."""
+
+    SIGNED_OUT = "signed_out", "You have signed out."
+    IDLE = "idle", "You were signed out because you had not used the hub for a while."
+    SIGNED_OUT_EVERYWHERE = (
+        "signed_out_everywhere",
+        "You were signed out because you chose to sign out everywhere.",
+    )
+    ENDED_BY_MANAGER = (
+        "ended_by_manager",
+        "You were signed out by your agency's manager or administrator.",
+    )
+    PASSWORD_RESET = "password_reset", "You were signed out because your password was reset."
+    SECOND_FACTOR_RESET = (
+        "second_factor_reset",
+        "You were signed out because your authenticator app was reset.",
+    )
+    ACCOUNT_DISABLED = "account_disabled", "You were signed out because your account was disabled."
+
+
 #: Roles that must use a second factor at every sign-in.
 ROLES_REQUIRING_SECOND_FACTOR = frozenset({Role.MANAGER, Role.DPO, Role.ADMINISTRATOR})
 

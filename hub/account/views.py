@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
-from flask_login import current_user
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from hub.auth.views import set_up_authenticator
+from hub.database import db
 from hub.guard import for_every_role
-from sharing import accounts
+from sharing import accounts, sign_in_sessions
+from sharing.vocabulary import SessionEnd
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 for_every_role(bp)
@@ -16,7 +20,29 @@ for_every_role(bp)
 
 @bp.route("")
 def account() -> str:
-    return render_template("account/account.html", title="Your account")
+    idle_minutes = current_app.config["HUB_SETTINGS"].session_idle_minutes
+    live = sign_in_sessions.live_counts(
+        db(), [current_user.id], timedelta(minutes=idle_minutes)
+    ).get(current_user.id, 0)
+    return render_template(
+        "account/account.html",
+        title="Your account",
+        live_sessions=live,
+        idle_minutes=idle_minutes,
+    )
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+def sign_out_everywhere() -> Response:
+    """End every session of the signed-in user, this one included."""
+    sign_in_sessions.end_all(
+        db(), current_user.user, SessionEnd.SIGNED_OUT_EVERYWHERE, by=current_user.actor
+    )
+    db().commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out on every device and browser.", "success")
+    return redirect(url_for("auth.sign_in"))
 
 
 @bp.route("/second-factor", methods=["GET", "POST"])

@@ -9,18 +9,20 @@ from sharing.models import User
 
 
 class SignedInUser:
-    """Wraps a ``User`` for Flask-Login; the session id includes the user's session
-    token, so a password reset ends every other session."""
+    """Wraps a ``User`` for Flask-Login, with the key of their session on the server
+    (``sharing.sign_in_sessions``): Flask-Login keeps the key in the session cookie as the
+    user's id, and each request finds the user through it."""
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, session_key: str) -> None:
         self.user = user
+        self.session_key = session_key
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.session_token}"
+        return self.session_key
 
     @property
     def actor(self) -> Actor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import segno
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -16,7 +16,7 @@ from hub.auth.users import SignedInUser
 from hub.database import db
 from hub.guard import for_every_role, safe_next
 from hub.templating import uk_datetime
-from sharing import accounts
+from sharing import accounts, clock, sign_in_sessions
 from sharing.accounts import SignInOutcome
 from sharing.models import User
 
@@ -59,8 +59,9 @@ def _after_password(user: User) -> Response:
     next_page = safe_next(request.args.get("next"))
     session.clear()
     session["pending"] = {
-        "user": SignedInUser(user).get_id(),
-        "at": datetime.now(UTC).timestamp(),
+        "user": user.id,
+        "token": user.session_token,
+        "at": clock.now().timestamp(),
         "next": next_page,
     }
     if user.totp_secret:
@@ -76,26 +77,26 @@ def _pending_user() -> User | None:
     pending = session.get("pending")
     if not pending:
         return None
-    if datetime.now(UTC).timestamp() - pending["at"] > PENDING_FOR.total_seconds():
+    if clock.now().timestamp() - pending["at"] > PENDING_FOR.total_seconds():
         session.pop("pending")
         flash("You took too long to enter the security code. Sign in again.", "expired")
         return None
-    user_id, _, token = pending["user"].partition(":")
-    user = db().get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
+    user = db().get(User, pending["user"])
+    if user is None or not user.active or user.session_token != pending["token"]:
         return None
     return user
 
 
 def _complete_sign_in(user: User) -> Response:
-    next_page = session.get("pending", {}).get("next") or url_for("home.home")
+    """One act: the session is started and recorded (committed) before the browser is
+    signed in, so a sign-in is either recorded or not done."""
+    next_page = safe_next(session.get("pending", {}).get("next"))
+    method = "password and security code" if user.totp_secret else "password"
+    key = sign_in_sessions.start(db(), user, method=method)
+    db().commit()
     session.clear()
-    login_user(SignedInUser(user))
-    session["seen"] = datetime.now(UTC).timestamp()
-    accounts.record_sign_in(
-        db(), user, method="password and security code" if user.totp_secret else "password"
-    )
-    return redirect(safe_next(next_page))
+    login_user(SignedInUser(user, key))
+    return redirect(next_page)
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -170,7 +171,7 @@ def qr_data_uri(uri: str) -> str:
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> Response:
     if current_user.is_authenticated:
-        accounts.record_sign_out(db(), current_user.actor)
+        sign_in_sessions.sign_out(db(), current_user.session_key, current_user.actor)
         db().commit()
     logout_user()
     session.clear()

@@ -16,7 +16,7 @@ from sharing.models.locks import LockMember, LockRequest
 from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.risk import Escalation, RiskAssessment, TriageChange
-from sharing.models.users import User, UserRole
+from sharing.models.users import SignInSession, User, UserRole
 
 __all__ = [
     "AuditAgencyKey",
@@ -32,6 +32,7 @@ __all__ = [
     "RiskAssessment",
     "TriageChange",
     "Share",
+    "SignInSession",
     "Action",
     "Agency",
     "Area",

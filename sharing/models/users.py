@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing import clock
 from sharing.models.agencies import Agency
 from sharing.models.base import Base, UTCDateTime, enum_column
-from sharing.vocabulary import ROLES_REQUIRING_SECOND_FACTOR, Role
+from sharing.vocabulary import ROLES_REQUIRING_SECOND_FACTOR, Role, SessionEnd
 
 
 class User(Base):
@@ -30,7 +30,8 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     #: The last TOTP time step accepted, so a code cannot be replayed.
     totp_last_step: Mapped[int | None]
-    #: Changes whenever the password changes, ending every other session of this user.
+    #: Changes whenever the password changes, so a sign-in half done (password given, code
+    #: not yet) cannot be finished with the old password.
     session_token: Mapped[str] = mapped_column(String(64))
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -66,3 +67,24 @@ class UserRole(Base):
     role: Mapped[Role] = enum_column(Role, "role")
 
     user: Mapped[User] = relationship(back_populates="role_grants")
+
+
+class SignInSession(Base):
+    """One signed-in session, held on the server: the browser's cookie carries only its
+    key, so ending the row here ends the session wherever the cookie has been copied.
+    The key itself is never stored, only its SHA-256."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    #: How the user signed in ("password", "password and security code").
+    method: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The last request, to the minute: the idle limit counts from here.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_why: Mapped[SessionEnd | None] = enum_column(SessionEnd, "session_end", nullable=True)
+
+    user: Mapped[User] = relationship()

@@ -5,12 +5,10 @@ refused."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
@@ -24,7 +22,7 @@ from sharing.demo import DEMO_PASSWORD
 from sharing.models import AuditEntry, Case, Incident, LockRequest, ProtocolRecord, Share, User
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import CaseStatus, LockReason, Role
-from tests.fixtures.app import csrf_token, sign_in_through_pages
+from tests.fixtures.app import audit_log_failing, csrf_token, sign_in_through_pages
 from tests.fixtures.demo import demo_actor, demo_client, demo_user
 from tests.test_no_leaks import leaked, personal_values
 
@@ -65,7 +63,12 @@ def _a_locked_case(session: Session) -> Case:
         .order_by(Case.id.desc())
     ).first()
     officer = Actor.of(session.get(User, case.officer_id))
-    request = locks.request_lock(session, authorise(session, officer, case.id, Act.REQUEST_LOCK), LockReason.SENSITIVE, "Staff member")
+    request = locks.request_lock(
+        session,
+        authorise(session, officer, case.id, Act.REQUEST_LOCK),
+        LockReason.SENSITIVE,
+        "Staff member",
+    )
     manager = demo_actor(session, "larkmoor-ha", Role.MANAGER)
     locks.decide_lock(session, manager, request.id, approve=True)
     session.commit()
@@ -218,24 +221,6 @@ def test_sign_ins_and_failures_are_recorded_without_the_address_typed(
     assert user.email not in text_of_log
 
 
-@contextmanager
-def _audit_log_failing(app: Flask) -> Iterator[None]:
-    """The database refuses new audit entries (as a full disk or a broken table would)."""
-    engine = app.extensions["hub.engine"]
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "CREATE TRIGGER audit_unavailable BEFORE INSERT ON audit_entries "
-                "BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END"
-            )
-        )
-    try:
-        yield
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text("DROP TRIGGER audit_unavailable"))
-
-
 def test_a_read_or_a_change_whose_entry_cannot_be_written_is_refused(
     demo_hub, demo_session
 ) -> None:
@@ -246,7 +231,7 @@ def test_a_read_or_a_change_whose_entry_cannot_be_written_is_refused(
     incidents = demo_session.scalar(select(func.count()).where(Incident.case_id == case.id))
     form_path = f"/cases/{case.id}/incidents/new"
     token = csrf_token(client, form_path)
-    with _audit_log_failing(demo_hub):
+    with audit_log_failing(demo_hub):
         response = client.get(f"/cases/{case.id}")
         page = response.get_data(as_text=True)
         assert response.status_code == 503
@@ -293,10 +278,19 @@ def _every_kind_of_act(app: Flask, session: Session) -> None:
     )
     shares.revoke_share(session, officer, share.id)
     request = locks.request_lock(
-        session, authorise(session, officer, owner.id, Act.REQUEST_LOCK), LockReason.SENSITIVE, "Victim is a member of staff"
+        session,
+        authorise(session, officer, owner.id, Act.REQUEST_LOCK),
+        LockReason.SENSITIVE,
+        "Victim is a member of staff",
     )
     locks.decide_lock(session, manager, request.id, approve=True)
-    unlock = locks.request_lock(session, authorise(session, officer, owner.id, Act.REQUEST_LOCK), None, "No longer needed", unlock=True)
+    unlock = locks.request_lock(
+        session,
+        authorise(session, officer, owner.id, Act.REQUEST_LOCK),
+        None,
+        "No longer needed",
+        unlock=True,
+    )
     locks.decide_lock(session, manager, unlock.id, approve=False)
     session.commit()
     other = _own_case(session, "wealdbrook-ht")

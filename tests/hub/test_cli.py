@@ -9,11 +9,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, inspect, select
 
 from hub.cli import main
-from sharing import accounts
+from sharing import accounts, sign_in_sessions
 from sharing.db import make_engine, make_session_factory
 from sharing.demo import DEMO_PASSWORD, accounts_markdown
 from sharing.models import Agency, Area, User
-from sharing.vocabulary import AgencyType
+from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.cli import hub
 
 
@@ -76,6 +76,38 @@ def test_users_create_and_reset_password(hub_env: str) -> None:
             is accounts.SignInOutcome.OK
         )
     engine.dispose()
+
+
+def test_users_sign_out_disable_and_enable(hub_env: str) -> None:
+    hub("db", "upgrade")
+    _with_agency(hub_env)
+    engine = make_engine(hub_env)
+    with make_session_factory(engine)() as session:
+        agency = session.scalar(select(Agency))
+        user = accounts.create_user(
+            session,
+            agency=agency,
+            email="officer@cli.example",
+            display_name="Olu Officer",
+            roles={Role.CASE_OFFICER},
+            password="a-long-enough-password",
+        )
+        for _ in range(2):
+            sign_in_sessions.start(session, user, method="password")
+        session.commit()
+    signed_out = hub("users", "sign-out", "officer@cli.example")
+    assert signed_out.exit_code == 0, signed_out.output
+    assert "Ended 2 sessions" in signed_out.output
+    assert hub("users", "disable", "officer@cli.example").exit_code == 0
+    with make_session_factory(engine)() as session:
+        refused = accounts.authenticate(session, "officer@cli.example", "a-long-enough-password")
+        assert refused.outcome is accounts.SignInOutcome.BAD_CREDENTIALS
+    assert hub("users", "enable", "officer@cli.example").exit_code == 0
+    with make_session_factory(engine)() as session:
+        allowed = accounts.authenticate(session, "officer@cli.example", "a-long-enough-password")
+        assert allowed.outcome is accounts.SignInOutcome.OK
+    engine.dispose()
+    assert "no user with that e-mail address" in hub("users", "disable", "ghost@x.example").output
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,14 @@ from pathlib import Path
 import pyotp
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.app import create_app
 from hub.config import load_settings
-from sharing import accounts
-from sharing.models import User
-from tests.fixtures.app import PASSWORD, csrf_token, sign_in
+from sharing import accounts, clock
+from sharing.models import AuditEntry, User
+from tests.fixtures.app import PASSWORD, audit_log_failing, csrf_token, sign_in
 
 
 def _post_sign_in(client, email: str, password: str):
@@ -136,11 +137,10 @@ def test_idle_session_is_signed_out_and_a_post_changes_nothing(
     client = app.test_client()
     sign_in(client, user)
     token = csrf_token(client, f"/cases/{case.id}/close")
-    with client.session_transaction() as s:
-        s["seen"] = s["seen"] - 31 * 60
-    response = client.post(
-        f"/cases/{case.id}/close", data={"reason": "resolved", "csrf_token": token}
-    )
+    with clock.pinned(clock.now() + timedelta(minutes=31)):
+        response = client.post(
+            f"/cases/{case.id}/close", data={"reason": "resolved", "csrf_token": token}
+        )
     assert response.status_code == 302
     assert response.location.startswith("/sign-in")
     assert "signed out because you had not used the hub for 30 minutes" in client.get(
@@ -148,6 +148,16 @@ def test_idle_session_is_signed_out_and_a_post_changes_nothing(
     ).get_data(as_text=True)
     db_session.expire_all()
     assert db_session.get(type(case), case.id).status.value == "active"
+
+
+def test_a_session_in_use_stays_signed_in_past_the_idle_limit(app: Flask, create_user) -> None:
+    user = create_user("case_officer")
+    client = app.test_client()
+    sign_in(client, user)
+    start = clock.now()
+    for minutes in (20, 40, 60):  # a request every 20 minutes, against a limit of 30
+        with clock.pinned(start + timedelta(minutes=minutes)):
+            assert client.get("/").status_code == 200, minutes
 
 
 def test_form_without_csrf_token_is_refused_and_nothing_changes(
@@ -163,20 +173,92 @@ def test_form_without_csrf_token_is_refused_and_nothing_changes(
     assert db_session.get(type(case), case.id).status.value == "active"
 
 
-def test_sign_out_ends_the_session(as_user) -> None:
+def _copy_of_cookie(app: Flask, client) -> object:
+    """A second browser holding a copy of ``client``'s session cookie, as someone who
+    took the cookie would."""
+    thief = app.test_client()
+    thief.set_cookie("hub_session", client.get_cookie("hub_session").value)
+    return thief
+
+
+def test_sign_out_ends_the_session_even_for_a_copy_of_its_cookie(app: Flask, as_user) -> None:
     client = as_user("case_officer")
-    token = csrf_token(client, "/")
-    assert client.post("/sign-out", data={"csrf_token": token}).status_code == 302
+    copy = _copy_of_cookie(app, client)
+    assert copy.get("/").status_code == 200
+    assert client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")}).status_code == 302
     assert client.get("/").status_code == 302
+    refused = copy.get("/cases")
+    assert refused.status_code == 302
+    assert refused.location.startswith("/sign-in")
 
 
-def test_password_reset_ends_existing_sessions(as_user, create_user, db_session: Session) -> None:
+def test_signing_out_in_one_browser_leaves_the_users_other_browsers_signed_in(
+    app: Flask, create_user
+) -> None:
+    user = create_user("case_officer")
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop, user)
+    sign_in(phone, user)
+    laptop.post("/sign-out", data={"csrf_token": csrf_token(laptop, "/")})
+    assert laptop.get("/").status_code == 302
+    assert phone.get("/").status_code == 200
+
+
+def test_password_reset_ends_existing_sessions(
+    app: Flask, as_user, create_user, db_session: Session
+) -> None:
     user = create_user("case_officer")
     client = as_user(user=user)
+    copy = _copy_of_cookie(app, client)
     assert client.get("/").status_code == 200
     accounts.reset_password(db_session, user, "a-brand-new-password-99")
     db_session.commit()
     assert client.get("/").status_code == 302
+    assert copy.get("/").status_code == 302
+    assert "your password was reset" in client.get("/sign-in").get_data(as_text=True)
+
+
+def test_resetting_the_authenticator_app_ends_existing_sessions(
+    as_user, create_user, db_session: Session
+) -> None:
+    user = create_user("manager")
+    client = as_user(user=user)
+    assert client.get("/").status_code == 200
+    accounts.reset_second_factor(db_session, user)
+    db_session.commit()
+    assert client.get("/").status_code == 302
+    assert user.totp_secret is None
+
+
+def test_disabling_an_account_ends_its_sessions_and_it_cannot_sign_in(
+    app: Flask, as_user, create_user, db_session: Session
+) -> None:
+    user = create_user("case_officer")
+    client = as_user(user=user)
+    accounts.set_active(db_session, user, False)
+    db_session.commit()
+    assert client.get("/").status_code == 302
+    assert "your account was disabled" in client.get("/sign-in").get_data(as_text=True)
+    page = _post_sign_in(app.test_client(), user.email, PASSWORD).get_data(as_text=True)
+    assert "Enter a correct e-mail address and password" in page
+    accounts.set_active(db_session, user, True)
+    db_session.commit()
+    assert _post_sign_in(app.test_client(), user.email, PASSWORD).status_code == 302
+
+
+def test_a_user_signs_out_everywhere_from_their_account_page(app: Flask, create_user) -> None:
+    user = create_user("case_officer")
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop, user)
+    sign_in(phone, user)
+    assert "2 devices or browsers" in laptop.get("/account").get_data(as_text=True)
+    response = laptop.post(
+        "/account/sign-out-everywhere", data={"csrf_token": csrf_token(laptop, "/account")}
+    )
+    assert response.status_code == 302
+    assert response.location.startswith("/sign-in")
+    assert laptop.get("/").status_code == 302
+    assert phone.get("/").status_code == 302
 
 
 def test_next_page_is_followed_only_within_the_site(app: Flask, create_user) -> None:
@@ -189,13 +271,61 @@ def test_next_page_is_followed_only_within_the_site(app: Flask, create_user) -> 
         data={"email": user.email, "password": PASSWORD, "csrf_token": token},
     )
     assert ok.location == "/cases"
-    other = app.test_client()
-    token = csrf_token(other, "/sign-in")
-    evil = other.post(
-        "/sign-in?next=//evil.example/",
-        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+
+
+@pytest.mark.parametrize(
+    "next_page",
+    [
+        "//evil.example/",
+        "/%09/evil.example",  # browsers strip the tab: //evil.example
+        "/%0A/evil.example",
+        "/%0D%0A/evil.example",
+        "/%5C/evil.example",  # a backslash reads as a slash
+        "/%00/evil.example",
+        "https://evil.example/",
+        "/%E3%80%80/evil.example",  # an ideographic space
+    ],
+)
+def test_a_next_page_off_the_site_is_not_followed_and_the_sign_in_is_recorded(
+    app: Flask, create_user, db_session: Session, next_page: str
+) -> None:
+    user = create_user("case_officer")
+    client = app.test_client()
+    response = client.post(
+        f"/sign-in?next={next_page}",
+        data={
+            "email": user.email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client, "/sign-in"),
+        },
     )
-    assert evil.location == "/"
+    assert response.status_code == 302
+    assert response.location == "/"
+    assert client.get("/cases").status_code == 200
+    db_session.expire_all()
+    assert db_session.get(User, user.id).last_sign_in_at is not None
+    recorded = db_session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "sign_in", AuditEntry.actor_user_id == user.id
+        )
+    ).all()
+    assert len(recorded) == 1
+
+
+def test_a_sign_in_that_cannot_be_recorded_is_not_done(
+    app: Flask, create_user, db_session: Session
+) -> None:
+    user = create_user("case_officer")
+    client = app.test_client()
+    token = csrf_token(client, "/sign-in")
+    with audit_log_failing(app):
+        response = client.post(
+            "/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+        )
+    assert response.status_code == 503
+    assert client.get("/cases").status_code == 302
+    db_session.expire_all()
+    assert db_session.get(User, user.id).last_sign_in_at is None
 
 
 def test_cookies_are_secure_outside_development(tmp_path: Path, keys) -> None:
@@ -259,3 +389,67 @@ def test_a_password_hashed_at_another_cost_is_rehashed_at_the_configured_one(
     assert response.status_code == 302
     db_session.refresh(user)
     assert user.password_hash.startswith("$argon2id$v=19$m=64,t=1,p=1$")  # the tests' setting
+
+
+def test_a_manager_signs_a_user_out_everywhere_and_the_log_says_who(
+    app: Flask, as_user, create_user, db_session: Session
+) -> None:
+    officer = create_user("case_officer")
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop, officer)
+    sign_in(phone, officer)
+    manager = as_user("manager")
+    people = manager.get("/people").get_data(as_text=True)
+    assert officer.display_name in people
+    assert "On 2 devices or browsers" in people
+    response = manager.post(
+        f"/people/{officer.id}/sign-out", data={"csrf_token": csrf_token(manager, "/people")}
+    )
+    assert response.status_code == 302
+    assert "is signed out everywhere (2 sessions ended)" in manager.get("/people").get_data(
+        as_text=True
+    )
+    assert laptop.get("/").status_code == 302
+    assert phone.get("/").status_code == 302
+    assert "signed out by your agency" in laptop.get(
+        "/sign-in"
+    ).get_data(as_text=True)
+    entry = db_session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "sessions.end")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+    assert (entry.object_id, entry.actor_roles) == (str(officer.id), "manager")
+    assert officer.display_name not in (entry.basis or "")
+
+
+def test_an_administrator_disables_and_enables_an_account_but_not_their_own(
+    app: Flask, as_user, create_user
+) -> None:
+    officer = create_user("case_officer")
+    officer_client = as_user(user=officer)
+    admin_user = create_user("administrator")
+    admin = as_user(user=admin_user)
+    token = csrf_token(admin, "/people")
+    admin.post(f"/people/{officer.id}/disable", data={"csrf_token": token})
+    assert officer_client.get("/").status_code == 302
+    assert _post_sign_in(app.test_client(), officer.email, PASSWORD).status_code == 200
+    assert "Disabled" in admin.get("/people").get_data(as_text=True)
+    admin.post(f"/people/{officer.id}/enable", data={"csrf_token": token})
+    assert _post_sign_in(app.test_client(), officer.email, PASSWORD).status_code == 302
+    refused = admin.post(f"/people/{admin_user.id}/disable", data={"csrf_token": token})
+    assert refused.status_code == 302
+    assert "You cannot disable your own account" in admin.get("/people").get_data(as_text=True)
+    assert admin.get("/").status_code == 200
+
+
+def test_a_manager_cannot_reach_another_agencys_accounts(as_user, create_user, partnership) -> None:
+    police_officer = create_user("case_officer", agency=partnership.police)
+    police_client = as_user(user=police_officer)
+    manager = as_user("manager")
+    token = csrf_token(manager, "/people")
+    assert police_officer.display_name not in manager.get("/people").get_data(as_text=True)
+    for action in ("sign-out", "disable", "enable"):
+        response = manager.post(f"/people/{police_officer.id}/{action}", data={"csrf_token": token})
+        assert response.status_code == 404, action
+    assert police_client.get("/").status_code == 200

@@ -216,7 +216,12 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
         ]
         for data, field, message in bad:
             with pytest.raises(AssessmentError) as refused:
-                record_assessment(session, authorise(session, officer, case.id, Act.ASSESS_RISK), data, matrices=MATRICES)
+                record_assessment(
+                    session,
+                    authorise(session, officer, case.id, Act.ASSESS_RISK),
+                    data,
+                    matrices=MATRICES,
+                )
             assert refused.value.field == field
             assert message in refused.value.message
         with pytest.raises(InputError, match="Say why you are changing the triage"):
@@ -239,13 +244,23 @@ def test_only_the_owning_agency_records_risk(demo_session) -> None:
     data = AssessmentInput(_victim(case), AssessmentStage.REVIEW, 1, dict(LOWEST))
     police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
     with pytest.raises(NotAllowed):
-        record_assessment(demo_session, authorise(demo_session, police, case.id, Act.ASSESS_RISK), data, matrices=MATRICES)
+        record_assessment(
+            demo_session,
+            authorise(demo_session, police, case.id, Act.ASSESS_RISK),
+            data,
+            matrices=MATRICES,
+        )
     eh = demo_actor(demo_session, "northshire-eh", Role.CASE_OFFICER)
     unshared = demo_session.scalar(
         select(Case).where(~Case.id.in_(select(Share.case_id))).order_by(Case.id)
     )
     with pytest.raises(NotFound):
-        record_assessment(demo_session, authorise(demo_session, eh, unshared.id, Act.ASSESS_RISK), data, matrices=MATRICES)
+        record_assessment(
+            demo_session,
+            authorise(demo_session, eh, unshared.id, Act.ASSESS_RISK),
+            data,
+            matrices=MATRICES,
+        )
     demo_session.rollback()
 
 
@@ -336,7 +351,9 @@ def test_a_new_case_for_a_victim_known_elsewhere_shows_the_agency_not_the_record
             ),
         )
         assert new.risk_review_due_on is not None  # red: assessed at the outset
-        flags = known.known_to_others(demo_session, authorise(demo_session, police, new.id, Act.VIEW))
+        flags = known.known_to_others(
+            demo_session, authorise(demo_session, police, new.id, Act.VIEW)
+        )
         owner = next(f for f in flags if f.agency == other.agency.name)
         assert "a victim" in owner.matched
         assert owner.contact_role in ("case officer", "manager")
@@ -349,7 +366,10 @@ def test_a_new_case_for_a_victim_known_elsewhere_shows_the_agency_not_the_record
         other.locked = True
         demo_session.flush()
         assert other.agency.name not in {
-            f.agency for f in known.known_to_others(demo_session, authorise(demo_session, police, new.id, Act.VIEW))
+            f.agency
+            for f in known.known_to_others(
+                demo_session, authorise(demo_session, police, new.id, Act.VIEW)
+            )
         }
         # Anyone but the owning agency gets nothing (the case is hidden from them).
         landlord = _officer(demo_session, other)
@@ -433,7 +453,9 @@ def test_case_risk_shows_history_and_trend_newest_first(demo_session) -> None:
                 matrices=MATRICES,
                 now=datetime.now(UTC) + timedelta(minutes=n),
             )
-        risk = disclose.case_risk(demo_session, authorise(demo_session, officer, case.id, Act.VIEW), MATRICES)
+        risk = disclose.case_risk(
+            demo_session, authorise(demo_session, officer, case.id, Act.VIEW), MATRICES
+        )
         person = next(p for p in risk.people if p.person_id == _victim(case))
         assert person.latest.score == 40
         assert person.history[1].score == 0

@@ -1,0 +1,72 @@
+"""The agency's people, for its managers and administrators: who holds which roles, who
+is signed in where, and the buttons that end a user's sessions or disable their account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from hub.database import db
+from hub.guard import require_roles
+from sharing import accounts, directory, sign_in_sessions
+from sharing.errors import NotFound
+from sharing.models import User
+from sharing.vocabulary import SessionEnd
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+require_roles(bp, "manager", "administrator")
+
+
+def _idle() -> timedelta:
+    return timedelta(minutes=current_app.config["HUB_SETTINGS"].session_idle_minutes)
+
+
+def _account(user_id: int) -> User:
+    try:
+        return accounts.agency_account(db(), current_user.actor, user_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("")
+def index() -> str:
+    users = directory.users_of(db(), [current_user.agency_id])
+    live = sign_in_sessions.live_counts(db(), [u.id for u in users], _idle())
+    return render_template(
+        "people/index.html",
+        title=f"People in {current_user.agency.name}",
+        users=users,
+        live=live,
+    )
+
+
+@bp.route("/<int:user_id>/sign-out", methods=["POST"])
+def sign_out(user_id: int) -> Response:
+    user = _account(user_id)
+    ended = sign_in_sessions.end_all(db(), user, SessionEnd.ENDED_BY_MANAGER, by=current_user.actor)
+    flash(f"{user.display_name} is signed out everywhere ({ended} sessions ended).", "success")
+    return redirect(url_for("people.index"))
+
+
+@bp.route("/<int:user_id>/disable", methods=["POST"])
+def disable(user_id: int) -> Response:
+    user = _account(user_id)
+    if user.id == current_user.id:
+        flash("You cannot disable your own account. Ask another manager or administrator.", "error")
+    else:
+        accounts.set_active(db(), user, False, by=current_user.actor)
+        flash(
+            f"{user.display_name}'s account is disabled and their sessions have ended.", "success"
+        )
+    return redirect(url_for("people.index"))
+
+
+@bp.route("/<int:user_id>/enable", methods=["POST"])
+def enable(user_id: int) -> Response:
+    user = _account(user_id)
+    accounts.set_active(db(), user, True, by=current_user.actor)
+    flash(f"{user.display_name} can sign in again.", "success")
+    return redirect(url_for("people.index"))
