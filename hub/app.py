@@ -6,12 +6,14 @@ import logging
 import secrets
 import traceback
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, g, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 from hub import (
@@ -39,6 +41,7 @@ from hub.templating import register_filters
 from sharing import sign_in_sessions
 from sharing.audit.acts import AuditUnavailable
 from sharing.crypto.keys import KeyringError
+from sharing.models.base import MAX_ID
 from sharing.risk.matrix import load_matrices
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     """Build the hub from ``settings`` (default: loaded from config and environment)."""
     settings = settings or load_settings(**overrides)
     app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         HUB_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
@@ -119,11 +123,22 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.before_request(check_request)
     app.before_request(_new_nonce)
     app.after_request(_security_headers)
+    if settings.production:
+        app.after_request(_strict_transport_security)
     app.context_processor(
         lambda: {"cspNonce": g.get("csp_nonce", ""), "csp_nonce": lambda: g.get("csp_nonce", "")}
     )
     _register_errors(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in the hub's addresses: a row's id, so a number larger than any id
+    (``MAX_ID``) matches no route and is "not found", as a missing row is."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _init_login(app: Flask) -> None:
@@ -155,8 +170,15 @@ def _security_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if response.mimetype == "text/html":
         response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _strict_transport_security(response: Response) -> Response:
+    """Production is served over https only: browsers are told to keep to it for a year."""
+    response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response
 
 

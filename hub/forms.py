@@ -10,6 +10,7 @@ from wtforms import Field, FormField
 from wtforms.validators import ValidationError
 
 from hub.templating import UK
+from sharing.models.base import MAX_ID
 
 _PARTS = ("day", "month", "year")
 
@@ -43,8 +44,12 @@ def leaf_fields(form: Any) -> list[Field]:
 
 
 def whole_number(value: str | None) -> int | None:
-    """A chosen id or page number from a form or address: its digits as a number, else None."""
-    return int(value) if value and value.isdigit() else None
+    """A chosen id or page number from a form or address: its digits as a number, else
+    None (also for a number too large to be an id: it names nothing)."""
+    if not value or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 def as_sentence(error: Exception) -> str:

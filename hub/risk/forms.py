@@ -10,7 +10,7 @@ from typing import TypeVar
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from hub.forms import EnumSelectField, HubForm
+from hub.forms import EnumSelectField, HubForm, whole_number
 from sharing.risk.assessments import MAX_REASON, AssessmentInput
 from sharing.risk.matrix import Matrix
 from sharing.vocabulary import AssessmentStage, Priority, RiskBand, Triage
@@ -46,12 +46,10 @@ class AssessmentDraft:
         return sorted((k, v) for k, v in self.values.items() if k not in shown and v)
 
     def to_input(self) -> AssessmentInput:
-        person = self.get("person_id")
-        version = self.get("version")
         return AssessmentInput(
-            person_id=int(person) if person.isdigit() else None,
+            person_id=whole_number(self.get("person_id")),
             stage=_member(AssessmentStage, self.get("stage")),
-            matrix_version=int(version) if version.isdigit() else None,
+            matrix_version=whole_number(self.get("version")),
             answers={
                 k.removeprefix(ANSWER): v
                 for k, v in self.values.items()

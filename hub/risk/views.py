@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
+from hub.forms import whole_number
 from hub.guard import authorised_case, require_roles
 from hub.risk.forms import (
     ANSWER,
@@ -52,7 +53,7 @@ def assess(case_id: int) -> Response | tuple[str, int]:
     ]
     if request.method == "GET":
         draft = AssessmentDraft({"version": str(matrix.version)})
-        if request.args.get("person", "").isdigit():
+        if whole_number(request.args.get("person")) is not None:
             draft.values["person_id"] = request.args["person"]
         return _step(case, matrix, people, draft, "person"), 200
     draft = AssessmentDraft.from_form(request.form, matrix)

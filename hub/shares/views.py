@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm
+from hub.forms import ChoiceField, DateInputField, HubForm, whole_number
 from hub.guard import require_roles
 from sharing import clock, directory
 from sharing.access.decide import Act
@@ -49,9 +49,10 @@ def new(case_id: int) -> Response | tuple[str, int]:
         form.until.process(None, clock.today() + timedelta(days=90))
     if form.validate_on_submit():
         protocol_id, _, purpose = (form.protocol_purpose.data or "").partition(":")
-        if not (form.agency.data or "").isdigit():
+        agency_id, protocol = whole_number(form.agency.data), whole_number(protocol_id)
+        if agency_id is None:
             form.agency.errors = ["Choose the agency to share the case with"]
-        if not protocol_id.isdigit():
+        if protocol is None:
             form.protocol_purpose.errors = ["Choose the protocol and purpose of the share"]
         if form.until.data is None:
             form.until.errors = ["Enter the date the share ends"]
@@ -60,8 +61,8 @@ def new(case_id: int) -> Response | tuple[str, int]:
                 shares.share_case(
                     db(),
                     authorised,
-                    agency_id=int(form.agency.data),
-                    protocol_id=int(protocol_id),
+                    agency_id=agency_id,
+                    protocol_id=protocol,
                     purpose=purpose,
                     until=form.until.data,
                 )

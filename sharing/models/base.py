@@ -10,6 +10,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 #: Stable constraint names, so Alembic migrations name the same thing on every database.
+#: The largest id a row can have: ids are 32-bit integers on PostgreSQL. A larger number
+#: from an address or a form names no row and is treated as not found.
+MAX_ID = 2**31 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -69,4 +73,4 @@ def enum_column(enum: type[Any], name: str, **kwargs: Any) -> Any:
     )
 
 
-__all__ = ["Base", "UTCDateTime", "String", "enum_column", "personal"]
+__all__ = ["MAX_ID", "Base", "UTCDateTime", "String", "enum_column", "personal"]

@@ -411,9 +411,7 @@ def test_a_manager_signs_a_user_out_everywhere_and_the_log_says_who(
     )
     assert laptop.get("/").status_code == 302
     assert phone.get("/").status_code == 302
-    assert "signed out by your agency" in laptop.get(
-        "/sign-in"
-    ).get_data(as_text=True)
+    assert "signed out by your agency" in laptop.get("/sign-in").get_data(as_text=True)
     entry = db_session.scalars(
         select(AuditEntry)
         .where(AuditEntry.action == "sessions.end")
