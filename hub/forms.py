@@ -10,13 +10,23 @@ from wtforms import Field, FormField
 from wtforms.validators import ValidationError
 
 from hub.templating import UK
+from sharing.formats import CONTROL_CHARACTERS, has_control_characters
 from sharing.models.base import MAX_ID
 
 _PARTS = ("day", "month", "year")
 
 
 class HubForm(FlaskForm):
-    """A form that can list its errors for the GOV.UK error summary."""
+    """A form that can list its errors for the GOV.UK error summary, and that refuses
+    control characters (other than tab and new lines) in every text it is given."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in leaf_fields(self):
+            if isinstance(field.data, str) and has_control_characters(field.data):
+                field.errors = [*field.errors, f"{field.label.text} {CONTROL_CHARACTERS}"]
+                valid = False
+        return valid
 
     def error_summary(self) -> list[dict[str, str]]:
         """Every field's errors, in page order, each linking to its field."""

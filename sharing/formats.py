@@ -1,12 +1,28 @@
-"""Checking and normalising the formats of values people type: postcodes, UPRNs, phones."""
+"""Checking and normalising the formats of values people type: postcodes, UPRNs, phones,
+and the characters any text may hold."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: UK postcode without its space: outward code then inward code (BS 7666).
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()-]+$")
+
+
+#: Control characters text may hold: tab, and new lines as browsers send them (CR LF).
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+CONTROL_CHARACTERS = (
+    "must not contain control characters (such as a null byte or an escape): "
+    "remove them or type the text again"
+)
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a control character other than a tab or a new line: a null
+    byte, an escape, a bell... which no one types, and which break exports and letters."""
+    return any(unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS for c in text)
 
 
 def normalise_postcode(value: str) -> str | None:

@@ -22,7 +22,13 @@ from sharing.cases.listing import may_own_cases
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal, seal_many
 from sharing.errors import InputError, NotAllowed
-from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
+from sharing.formats import (
+    CONTROL_CHARACTERS,
+    has_control_characters,
+    normalise_phone,
+    normalise_postcode,
+    normalise_uprn,
+)
 from sharing.models import (
     Action,
     Agency,
@@ -117,6 +123,8 @@ def _text(field_name: str, value: str, *, limit: int = MAX_TEXT, required: str =
         raise InputError(
             field_name, f"Must be {limit:,} characters or fewer (you entered {len(value):,})"
         )
+    if has_control_characters(value):
+        raise InputError(field_name, f"The text {CONTROL_CHARACTERS}")
     return value
 
 

@@ -21,6 +21,7 @@ from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError
+from sharing.formats import CONTROL_CHARACTERS, has_control_characters
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
 from sharing.risk.acts import audit
 from sharing.risk.escalation import escalate
@@ -111,6 +112,8 @@ def check_assessment(
     ):
         if len(value.strip()) > MAX_REASON:
             problems.append((name, f"Must be {MAX_REASON:,} characters or fewer"))
+        if has_control_characters(value):
+            problems.append((name, f"The text {CONTROL_CHARACTERS}"))
     return matrix, problems
 
 

@@ -309,6 +309,53 @@ def test_close_case_with_a_reason_then_no_more_recording(as_user, create_user, c
     assert client.get(f"/cases/{case.id}/incidents/new").status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("field", "control"),
+    [
+        ("description", "\x00"),
+        ("description", "\x1b[31m"),
+        ("place", "\x07"),
+        ("description", "\x85"),
+    ],
+)
+def test_control_characters_in_text_are_refused_with_a_field_error_and_nothing_stored(
+    as_user, create_user, create_case, partnership, db_session: Session, field: str, control: str
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    when = datetime.now(UTC) - timedelta(days=1)
+    response = _incident(
+        client,
+        case.id,
+        when,
+        received_by=str(partnership.landlord.id),
+        **{field: f"Shouting at the door{control} again"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "must not contain control characters" in page
+    assert f'href="#{field}"' in page
+    assert _count(db_session, Incident) == 0
+
+
+def test_tabs_and_new_lines_are_kept_in_text(
+    as_user, create_user, create_case, partnership, db_session: Session
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    response = _incident(
+        client,
+        case.id,
+        datetime.now(UTC) - timedelta(days=1),
+        received_by=str(partnership.landlord.id),
+        description="First line\r\nSecond line\twith a tab",
+    )
+    assert response.status_code == 302
+    assert _count(db_session, Incident) == 1
+
+
 def test_case_of_another_agency_is_not_found(
     as_user, create_user, create_case, partnership
 ) -> None:

@@ -198,6 +198,25 @@ def test_future_incident_is_refused(session, officers) -> None:
     assert session.scalar(select(func.count()).select_from(Incident)) == 0
 
 
+def test_a_control_character_in_any_text_is_refused_by_the_core(session, officers) -> None:
+    officer, _police, ward = officers
+    with pytest.raises(errors.InputError, match="control characters") as refused:
+        _open(session, officer, ward, summary="Noise\x00 from the flat above")
+    assert refused.value.field == "summary"
+    session.rollback()
+    case = _open(session, officer, ward)
+    with pytest.raises(errors.InputError, match="control characters") as refused:
+        casework.add_incident(
+            session,
+            authorise(session, officer, case.id, Act.RECORD),
+            casework.IncidentInput(occurred_at=NOW - timedelta(hours=1), description="a\x1bb"),
+            now=NOW,
+        )
+    assert refused.value.field == "description"
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Incident)) == 0
+
+
 def test_another_agency_cannot_see_list_or_record_on_the_case(session, officers) -> None:
     officer, police, ward = officers
     case = _open(session, officer, ward)

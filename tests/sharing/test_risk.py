@@ -213,6 +213,13 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
                 "stage",
                 "Choose the stage of the case",
             ),
+            (
+                AssessmentInput(
+                    victim, AssessmentStage.REVIEW, 1, dict(HIGHEST), support_needs="Deaf\x00"
+                ),
+                "support_needs",
+                "must not contain control characters",
+            ),
         ]
         for data, field, message in bad:
             with pytest.raises(AssessmentError) as refused:
