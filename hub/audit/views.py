@@ -71,7 +71,7 @@ def log() -> tuple[str, int]:
     case_id = None
     reference = (form.case.data or "").strip().upper()
     if valid and reference:
-        case_id = directory.case_id(db(), reference)
+        case_id = trail.case_in_log(db(), current_user.actor, reference)
         if case_id is None:
             form.case.errors = [f"No case has the reference {reference}"]  # type: ignore[assignment]
             valid = False

@@ -220,6 +220,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         shares=page.shares,
         locked=page.locked,
         lock_pending=page.lock_pending,
+        refused_attempts=page.refused_attempts,
     )
 
 

@@ -109,7 +109,9 @@ def authorise(
     decision = decide_case(session, actor, facts, act, purpose) if facts else None
     case = session.get(Case, case_id) if decision is not None and decision.allowed else None
     if decision is None or case is None or not decision.allowed:
-        reason = decision.reason if decision else "no such case"
+        reason = decision.reason if decision else acts.NO_SUCH_CASE
+        if facts and decision and decision.hidden and facts.agency_id != actor.agency_id:
+            reason = acts.not_found_to_requester(reason)
         acts.refuse(
             session,
             REFUSED_AS[act],

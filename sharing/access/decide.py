@@ -144,6 +144,11 @@ class Decision:
         return grouped
 
 
+#: The reason a locked case is refused to anyone outside its lock (lock members are shown
+#: these refusals on the case page).
+LOCKED = "the case is locked"
+
+
 def _deny(
     reason: str, hidden: bool = True, purposes: tuple[str, ...] = (), own_agency: bool = False
 ) -> Decision:
@@ -163,7 +168,7 @@ def decide(
 ) -> Decision:
     """Decide whether ``actor`` may do ``act`` to the case, and which categories they see."""
     if not Lock.holds(actor, case):
-        return _deny("the case is locked")
+        return _deny(LOCKED)
     rule = RULES[act]
     if case.agency_id == actor.agency_id:
         return _own_agency(actor, case, rule)

@@ -34,6 +34,22 @@ REQUEST_ID = "audit.request_id"
 _REFUSALS = "audit.refusals"
 #: Recorded in place of a stated purpose that is not a purpose id.
 NOT_A_PURPOSE = "(not a purpose)"
+#: The basis of a refused request for a case that does not exist.
+NO_SUCH_CASE = "no such case"
+#: Begins the basis of a refusal the requester was answered "not found" for, on another
+#: agency's case they may not know exists: the owning agency's DPO reads the reason; the
+#: requester's DPO reads it as a request for a case that does not exist (``NO_SUCH_CASE``).
+NOT_FOUND_TO_REQUESTER = "not found for the requester: "
+
+
+def not_found_to_requester(reason: str) -> str:
+    """The basis of a refusal answered "not found" on another agency's case."""
+    return NOT_FOUND_TO_REQUESTER + reason
+
+
+def answered_not_found(basis: str | None) -> bool:
+    """Whether an entry's basis is a refusal answered "not found" on another agency's case."""
+    return bool(basis) and basis.startswith(NOT_FOUND_TO_REQUESTER)  # type: ignore[union-attr]
 
 
 class Outcome(Labelled):

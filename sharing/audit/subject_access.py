@@ -225,7 +225,7 @@ def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAcc
             (label, ERASED if erased else _read(decision, person, c)) for label, c in _DETAILS
         ],
         cases=[_section(session, party, decision) for party in own],
-        accesses=rows(session, entries),
+        accesses=rows(session, entries, actor.agency_id),
     )
 
 

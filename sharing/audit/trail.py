@@ -148,6 +148,34 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=_UK)
 
 
+def case_in_log(session: Session, actor: Actor, reference: str) -> int | None:
+    """The case a DPO may filter their log by: one of their own agency's, or one their log
+    already names (an act of their agency's users on it that was not answered "not
+    found"). None for any other case, exactly as for a reference no case has."""
+    found = session.execute(
+        select(Case.id, Case.agency_id).where(Case.reference == reference.strip().upper())
+    ).first()
+    if found is None:
+        return None
+    case_id, agency_id = found
+    if agency_id == actor.agency_id:
+        return case_id
+    named = session.scalar(
+        select(AuditEntry.seq)
+        .where(
+            AuditEntry.actor_agency_id == actor.agency_id,
+            AuditEntry.object_type == "case",
+            AuditEntry.object_id == str(case_id),
+            or_(
+                AuditEntry.basis.is_(None),
+                ~AuditEntry.basis.startswith(acts.NOT_FOUND_TO_REQUESTER, autoescape=True),
+            ),
+        )
+        .limit(1)
+    )
+    return case_id if named is not None else None
+
+
 def search_log(
     session: Session, actor: Actor, filters: LogFilters, page: int = 1, *, size: int = PAGE_SIZE
 ) -> LogPage:
@@ -187,11 +215,13 @@ def search_log(
         subject=acts.Subject("audit_log"),
         basis=f"{filters.describe()}: {total} entries",
     )
-    return LogPage(rows(session, entries), total, page, pages)
+    return LogPage(rows(session, entries, actor.agency_id), total, page, pages)
 
 
-def rows(session: Session, entries: list[AuditEntry]) -> list[LogRow]:
-    """Entries as a reader sees them: names of users and agencies, labels of actions."""
+def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> list[LogRow]:
+    """Entries as a DPO of ``reader_agency_id`` sees them: names of users and agencies,
+    labels of actions. A refusal answered "not found" on another agency's case reads, to
+    every agency but the owner, exactly as a request for a case that does not exist."""
     users = {
         u.id: u
         for u in session.scalars(
@@ -207,35 +237,38 @@ def rows(session: Session, entries: list[AuditEntry]) -> list[LogRow]:
         )
     }
     case_ids = {int(e.object_id) for e in entries if e.object_type == "case" and e.object_id}
-    references: dict[int, str] = {
-        id_: reference
-        for id_, reference in session.execute(
-            select(Case.id, Case.reference).where(Case.id.in_(case_ids))
+    cases: dict[int, tuple[str, int]] = {
+        id_: (reference, agency_id)
+        for id_, reference, agency_id in session.execute(
+            select(Case.id, Case.reference, Case.agency_id).where(Case.id.in_(case_ids))
         )
     }
+
     labels = {a.value: a.label for a in acts.Action}
-    return [
-        LogRow(
-            seq=e.seq,
-            at=e.at,
-            user=users[e.actor_user_id].display_name if e.actor_user_id in users else "",
-            agency=agencies.get(e.actor_agency_id, "") if e.actor_agency_id else "",
-            roles=", ".join(r.replace("_", " ") for r in e.actor_roles.split(",") if r),
-            action=labels.get(e.action, e.action),
-            outcome=e.outcome,
-            object_type=e.object_type,
-            object_id=e.object_id,
-            case_reference=(
-                references.get(int(e.object_id))
-                if e.object_type == "case" and e.object_id
-                else None
-            ),
-            purpose=e.purpose,
-            basis=e.basis,
-            request_id=e.request_id,
+    shown = []
+    for e in entries:
+        case = cases.get(int(e.object_id)) if e.object_type == "case" and e.object_id else None
+        as_if_no_case = (
+            case is not None and acts.answered_not_found(e.basis) and case[1] != reader_agency_id
         )
-        for e in entries
-    ]
+        shown.append(
+            LogRow(
+                seq=e.seq,
+                at=e.at,
+                user=users[e.actor_user_id].display_name if e.actor_user_id in users else "",
+                agency=agencies.get(e.actor_agency_id, "") if e.actor_agency_id else "",
+                roles=", ".join(r.replace("_", " ") for r in e.actor_roles.split(",") if r),
+                action=labels.get(e.action, e.action),
+                outcome=e.outcome,
+                object_type=e.object_type,
+                object_id=e.object_id,
+                case_reference=case[0] if case and not as_if_no_case else None,
+                purpose=e.purpose,
+                basis=acts.NO_SUCH_CASE if as_if_no_case else e.basis,
+                request_id=e.request_id,
+            )
+        )
+    return shown
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
-from sharing.access.decide import Act, Actor, decide
+from sharing.access.decide import LOCKED, Act, Actor, decide
 from sharing.access.facts import facts_of
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.models import Alert, Case, LockMember, LockRequest, User
+from sharing.models import Agency, Alert, AuditEntry, Case, LockMember, LockRequest, User
 from sharing.vocabulary import AlertKind, LockReason, LockStatus, Role
 
 
@@ -188,3 +188,41 @@ def pending_requests(session: Session, actor: Actor) -> list[PendingRequest]:
         basis=f"requests {acts.ids([r.id for r in requests])}; cases {acts.ids(sorted({r.case_id for r in requests}))}",
     )
     return pending
+
+
+@dataclass(frozen=True)
+class RefusedAttempt:
+    """Someone outside a case's lock asked for it and was refused (staff names only)."""
+
+    at: datetime
+    user: str
+    agency: str
+    action: str
+
+
+#: The refused attempts a locked case's page lists, newest first.
+ATTEMPTS_SHOWN = 20
+
+
+def refused_attempts(session: Session, authorised: AuthorisedCase) -> list[RefusedAttempt]:
+    """For the lock members on a locked case's page: the newest requests for the case
+    refused because it is locked, from the audit log. The requesters were told the case
+    does not exist, and their own agency's DPO reads it so."""
+    entries = session.execute(
+        select(AuditEntry.at, User.display_name, Agency.name, AuditEntry.action)
+        .outerjoin(User, User.id == AuditEntry.actor_user_id)
+        .outerjoin(Agency, Agency.id == AuditEntry.actor_agency_id)
+        .where(
+            AuditEntry.object_type == "case",
+            AuditEntry.object_id == str(authorised.case.id),
+            AuditEntry.outcome == acts.Outcome.REFUSED.value,
+            AuditEntry.basis.endswith(LOCKED, autoescape=True),
+        )
+        .order_by(AuditEntry.seq.desc())
+        .limit(ATTEMPTS_SHOWN)
+    )
+    labels = {a.value: a.label for a in acts.Action}
+    return [
+        RefusedAttempt(at, user or "", agency or "", labels.get(action, action))
+        for at, user, agency, action in entries
+    ]

@@ -20,6 +20,7 @@ from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
+from sharing.cases.locks import RefusedAttempt, refused_attempts
 from sharing.cases.shares import ShareRow, case_shares
 from sharing.models import Action, Case, CaseParty, Incident, LockRequest, Person
 from sharing.risk.disclose import CaseRisk, case_risk
@@ -249,6 +250,8 @@ class CasePage:
     locked: bool = False
     #: The lock or unlock request waiting for a manager, if any.
     lock_pending: LockRequest | None = None
+    #: On a locked case: requests for it refused because of the lock.
+    refused_attempts: list[RefusedAttempt] | None = None
 
 
 def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) -> CasePage:
@@ -273,8 +276,11 @@ def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) 
                     LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
                 )
             ),
+            refused_attempts=refused_attempts(session, authorised) if case.locked else None,
         )
         sections += ["known to others", "shares"]
+        if case.locked:
+            sections.append("refused attempts")
     record_view(session, authorised, sections)
     return page
 

@@ -23,7 +23,7 @@ from sharing.models import AuditEntry, Case, Incident, LockRequest, ProtocolReco
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import CaseStatus, LockReason, Role
 from tests.fixtures.app import audit_log_failing, csrf_token, sign_in_through_pages
-from tests.fixtures.demo import demo_actor, demo_client, demo_user
+from tests.fixtures.demo import demo_actor, demo_client, demo_user, lock_demo_case
 from tests.test_no_leaks import leaked, personal_values
 
 PURPOSE = "asb_case_management"
@@ -52,27 +52,6 @@ def _own_case(session: Session, agency: str = "larkmoor-ha") -> Case:
         )
         .order_by(Case.id)
     )
-
-
-def _a_locked_case(session: Session) -> Case:
-    """A case of the demo, locked by its officer's request and a manager's approval."""
-    case = session.scalars(
-        select(Case)
-        .where(Case.agency.has(code="larkmoor-ha"), Case.locked.is_(False))
-        .where(~Case.id.in_(select(LockRequest.case_id)))
-        .order_by(Case.id.desc())
-    ).first()
-    officer = Actor.of(session.get(User, case.officer_id))
-    request = locks.request_lock(
-        session,
-        authorise(session, officer, case.id, Act.REQUEST_LOCK),
-        LockReason.SENSITIVE,
-        "Staff member",
-    )
-    manager = demo_actor(session, "larkmoor-ha", Role.MANAGER)
-    locks.decide_lock(session, manager, request.id, approve=True)
-    session.commit()
-    return case
 
 
 def test_a_case_page_view_writes_exactly_one_audit_entry_naming_its_sections(
@@ -147,7 +126,7 @@ def test_refusals_are_recorded_though_the_refused_request_changes_nothing(
         )
         .order_by(Case.id)
     )
-    locked = _a_locked_case(demo_session)
+    locked = lock_demo_case(demo_session)
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     before = _last_seq(demo_session)
     assert police.get(f"/cases/{unshared.id}?purpose={PURPOSE}").status_code == 404
@@ -161,7 +140,7 @@ def test_refusals_are_recorded_though_the_refused_request_changes_nothing(
         ("case.view", "refused", "99999999"),
         ("case.view", "refused", str(unshared.id)),
     ]
-    assert entries[1].basis == "the case is locked"
+    assert entries[1].basis == "not found for the requester: the case is locked"
     assert entries[2].basis == "no such case"
     assert entries[3].purpose == "(not a purpose)"  # what was typed is never recorded
 

@@ -19,7 +19,7 @@ from sharing.models import Agency, AuditEntry, Case, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_actor, demo_client, demo_user
+from tests.fixtures.demo import demo_actor, demo_client, demo_user, lock_demo_case
 
 
 @pytest.fixture(scope="module")
@@ -304,3 +304,62 @@ def verify_audit_line_for_other_text(tmp_path, capsys) -> str:
         == 0
     )
     return capsys.readouterr().out.strip()
+
+
+def _cells(row: str, case_id: int) -> list[str]:
+    """A log row's cells, with the case id asked for taken out."""
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    return [cell.replace(str(case_id), "(id)") for cell in cells]
+
+
+def _log_rows(page: str) -> list[str]:
+    return re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", page, re.S)
+
+
+def test_another_agencys_locked_case_reads_as_no_such_case_in_the_requesters_log(
+    demo_hub, demo_session, dpos
+) -> None:
+    locked = lock_demo_case(demo_session)
+    missing_id = demo_session.scalar(select(func.max(Case.id))) + 1000
+    police_officer = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    )
+    assert police_officer.get(f"/cases/{locked.id}").status_code == 404
+    assert police_officer.get(f"/cases/{missing_id}").status_code == 404
+
+    police_log = dpos["northshire-police"].get("/audit?action=case.view")
+    page = police_log.get_data(as_text=True)
+    assert "the case is locked" not in page
+    as_locked = next(r for r in _log_rows(page) if f"Case {locked.id}<" in r)
+    as_missing = next(r for r in _log_rows(page) if f"Case {missing_id}<" in r)
+    assert locked.reference not in as_locked
+    assert "no such case" in as_locked
+    # Everything but the entry's number, its time and the id asked for is the same.
+    assert _cells(as_locked, locked.id)[2:] == _cells(as_missing, missing_id)[2:]
+
+    # The owning agency's DPO reads why, and who asked.
+    owner_log = dpos["larkmoor-ha"].get(f"/audit?case={locked.reference}").get_data(as_text=True)
+    assert "not found for the requester: the case is locked" in owner_log
+    assert "Northshire Police" in owner_log
+
+
+def test_the_log_filter_does_not_confirm_another_agencys_hidden_case(
+    demo_hub, demo_session, dpos
+) -> None:
+    locked = lock_demo_case(demo_session)
+    police_dpo = dpos["northshire-police"]
+    hidden = police_dpo.get(f"/audit?case={locked.reference}")
+    unknown = police_dpo.get("/audit?case=LHA-1999-99999")
+    assert hidden.status_code == unknown.status_code == 400
+    assert f"No case has the reference {locked.reference}" in hidden.get_data(as_text=True)
+    assert dpos["larkmoor-ha"].get(f"/audit?case={locked.reference}").status_code == 200
+
+
+def test_lock_members_see_the_refused_attempts_on_the_case_page(demo_hub, demo_session) -> None:
+    locked = lock_demo_case(demo_session)
+    police_user = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    demo_client(demo_hub, police_user).get(f"/cases/{locked.id}")
+    member = demo_session.get(User, locked.officer_id)
+    page = demo_client(demo_hub, member).get(f"/cases/{locked.id}").get_data(as_text=True)
+    assert "Refused attempts to open this case" in page
+    assert f"{police_user.display_name}, Northshire Police" in page
