@@ -42,6 +42,13 @@ NO_SUCH_CASE = "no such case"
 NOT_FOUND_TO_REQUESTER = "not found for the requester: "
 
 
+def begun_by_reference(action: str) -> bool:
+    """Whether an act starts from a typed case reference rather than a case's address (a
+    reference that names no case is refused with no subject: what was typed is never
+    recorded)."""
+    return action == Action.BREAK_GLASS.value
+
+
 def not_found_to_requester(reason: str) -> str:
     """The basis of a refusal answered "not found" on another agency's case."""
     return NOT_FOUND_TO_REQUESTER + reason

@@ -251,6 +251,9 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
         as_if_no_case = (
             case is not None and acts.answered_not_found(e.basis) and case[1] != reader_agency_id
         )
+        # Shown as a refusal of a case that does not exist would be recorded: with the id
+        # asked for, or, for an act begun from a typed reference, with no subject at all.
+        no_subject = as_if_no_case and acts.begun_by_reference(e.action)
         shown.append(
             LogRow(
                 seq=e.seq,
@@ -260,8 +263,8 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
                 roles=", ".join(r.replace("_", " ") for r in e.actor_roles.split(",") if r),
                 action=labels.get(e.action, e.action),
                 outcome=e.outcome,
-                object_type=e.object_type,
-                object_id=e.object_id,
+                object_type=None if no_subject else e.object_type,
+                object_id=None if no_subject else e.object_id,
                 case_reference=case[0] if case and not as_if_no_case else None,
                 purpose=e.purpose,
                 basis=acts.NO_SUCH_CASE if as_if_no_case else e.basis,

@@ -48,7 +48,7 @@ def break_glass(
             session,
             acts.Action.BREAK_GLASS,
             actor=actor,
-            reason="no such case open to emergency access",
+            reason=acts.NO_SUCH_CASE,
         )
         raise NotFound(reference)
     try:

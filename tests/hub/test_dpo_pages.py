@@ -313,7 +313,8 @@ def _cells(row: str, case_id: int) -> list[str]:
 
 
 def _log_rows(page: str) -> list[str]:
-    return re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", page, re.S)
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", page, re.S)
+    return [row for row in rows if "<td" in row]  # not the heading
 
 
 def test_another_agencys_locked_case_reads_as_no_such_case_in_the_requesters_log(
@@ -363,3 +364,26 @@ def test_lock_members_see_the_refused_attempts_on_the_case_page(demo_hub, demo_s
     page = demo_client(demo_hub, member).get(f"/cases/{locked.id}").get_data(as_text=True)
     assert "Refused attempts to open this case" in page
     assert f"{police_user.display_name}, Northshire Police" in page
+
+
+def test_emergency_access_to_a_locked_case_reads_as_an_unknown_reference_in_the_requesters_log(
+    demo_hub, demo_session, dpos
+) -> None:
+    locked = lock_demo_case(demo_session)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    token = csrf_token(police, "/emergency")
+    for reference in (locked.reference, "LHA-1999-99999"):
+        page = police.post(
+            "/emergency",
+            data={
+                "reference": reference,
+                "reason": "A threat to kill was made an hour ago",
+                "csrf_token": token,
+            },
+        ).get_data(as_text=True)
+        assert "No case with that reference can be opened in an emergency" in page
+    log = dpos["northshire-police"].get("/audit?action=break_glass").get_data(as_text=True)
+    as_locked, as_unknown = (_cells(row, locked.id)[2:] for row in _log_rows(log)[:2])
+    assert as_locked == as_unknown
+    assert "no such case" in " ".join(as_locked)
+    assert locked.reference not in log
