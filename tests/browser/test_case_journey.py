@@ -3,12 +3,11 @@ on the timeline; a demo manager signs in with a security code."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
+from sharing import clock
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from sharing.vocabulary import Role
 
@@ -38,7 +37,7 @@ def test_officer_adds_an_incident_and_sees_it_on_the_timeline(live_server, page:
     page.get_by_role("button", name="Add incident").click()  # empty: refused, nothing saved
     expect(page.locator(".govuk-error-summary")).to_contain_text("Describe what happened")
 
-    today = date.today()
+    today = clock.today()
     page.get_by_label("Day").fill(str(today.day))
     page.get_by_label("Month").fill(str(today.month))
     page.get_by_label("Year").fill(str(today.year))

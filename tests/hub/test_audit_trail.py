@@ -5,12 +5,13 @@ refused."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit.acts import Action
@@ -94,7 +95,7 @@ def test_a_partner_view_names_protocol_clause_share_and_purpose(demo_hub, demo_s
         .join(Case, Case.id == Share.case_id)
         .where(
             Share.revoked_at.is_(None),
-            Share.until >= date.today(),
+            Share.until >= clock.today(),
             Case.locked.is_(False),
             Share.agency.has(code="northshire-police"),
         )
@@ -253,7 +254,7 @@ def _every_kind_of_act(app: Flask, session: Session) -> None:
         agency_id=police.agency_id,
         protocol_id=protocol.id,
         purpose=PURPOSE,
-        until=date.today() + timedelta(days=10),
+        until=clock.today() + timedelta(days=10),
     )
     shares.revoke_share(session, officer, share.id)
     request = locks.request_lock(

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.audit import verify_audit
 from sharing.cases import emergency
 from sharing.crypto.sealing import unseal
@@ -83,7 +84,7 @@ def test_the_dpo_finds_who_opened_a_case_and_why_and_their_search_is_recorded(
     assert entry.basis.startswith(f"case {case.id}; action case.view:")
     by_user = dpo.get(f"/audit?user={officer.id}").get_data(as_text=True)
     assert "Signed in" in by_user
-    today = date.today()
+    today = clock.today()
     dated = dpo.get(
         f"/audit?since-day={today.day}&since-month={today.month}&since-year={today.year}"
         f"&until-day={today.day}&until-month={today.month}&until-year={today.year}"

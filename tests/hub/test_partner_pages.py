@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from sharing import clock
 from sharing.models import Case, LockRequest, ProtocolRecord, Share, User
 from sharing.vocabulary import Priority, Role
 from tests.fixtures.app import csrf_token
@@ -77,7 +78,7 @@ def test_the_owner_shares_and_revokes_from_the_case_page(demo_hub, demo_session)
         )
     )
     token = csrf_token(client, form_path)
-    until = date.today() + timedelta(days=30)
+    until = clock.today() + timedelta(days=30)
     bad = client.post(
         form_path,
         data={

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.authorise import decide_case
 from sharing.access.decide import Actor
 from sharing.access.facts import facts_of, share_facts
@@ -70,7 +71,7 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
     Returns the number of case pages checked."""
     rng = random.Random(7)
     checked_pages = 0
-    today = date.today()
+    today = clock.today()
     with demo_hub.extensions["hub.sessions"]() as session:
         cases = session.scalars(select(Case).order_by(Case.id)).all()
         values = {case.id: _values_by_category(session, case) for case in cases}

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import casework
@@ -273,7 +274,7 @@ def test_only_the_owning_agency_records_risk(demo_session) -> None:
 
 def _shared_rows(session, agency: str, role: Role) -> list[disclose.SharedRisk]:
     actor = demo_actor(session, agency, role)
-    rows = disclose.shared_risk(session, actor, MATRICES, date.today())
+    rows = disclose.shared_risk(session, actor, MATRICES, clock.today())
     session.rollback()
     return rows
 
@@ -323,7 +324,7 @@ def test_a_locked_case_leaves_shared_risk_and_never_raises_the_known_flag(demo_s
             demo_session,
             demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER),
             MATRICES,
-            date.today(),
+            clock.today(),
         )
         assert case.id not in {r.case_id for r in rows}
     finally:
