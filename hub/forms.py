@@ -200,3 +200,19 @@ class ChoiceField(_ChoiceBase):
 
     def _value(self) -> str:
         return self.data or ""
+
+
+class ChoicesField(_ChoiceBase):
+    """Checkboxes whose choices are set by the view; gives the values ticked, and refuses
+    a value not offered."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = list(dict.fromkeys(valuelist))
+
+    def pre_validate(self, form: Any) -> None:
+        offered = {value for value, _label in self.choices}
+        if any(value not in offered for value in self.data or []):
+            raise ValidationError(f"Choose {self.label.text.lower()} from the list")
+
+    def _value(self) -> str:
+        return ",".join(self.data or [])

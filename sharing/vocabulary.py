@@ -277,6 +277,14 @@ class AssessmentStage(Labelled):
     CLOSURE = "closure", "Before closing the case"
 
 
+class ConferenceStatus(Labelled):
+    """Where a case conference is."""
+
+    PLANNED = "planned", "Planned"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class EscalationReason(Labelled):
     """Why the case officer is prompted to consider a case conference, a safeguarding
     referral and sharing with the police."""

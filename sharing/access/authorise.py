@@ -39,6 +39,7 @@ REFUSED_AS = {
     Act.CLOSE: acts.Action.CASE_CLOSE,
     Act.ASSESS_RISK: acts.Action.RISK_RECORD,
     Act.SHARE: acts.Action.SHARE,
+    Act.CONVENE: acts.Action.CONFERENCE_CONVENE,
     Act.REVOKE_SHARE: acts.Action.SHARE_REVOKE,
     Act.REQUEST_LOCK: acts.Action.LOCK_REQUEST,
     Act.DECIDE_LOCK: acts.Action.LOCK_DECIDE,
@@ -67,11 +68,13 @@ class AuthorisedCase:
     def subject(self) -> acts.Subject:
         return acts.Subject("case", self.case.id)
 
-    def require(self, act: Act) -> None:
-        """Refuse an operation given a case authorised for another act (a programming
-        error that would otherwise let a view's decision stand for a different act)."""
-        if self.act is not act:
-            raise NotAllowed(f"the case was authorised for {self.act.value}, not {act.value}")
+    def require(self, *acts: Act) -> None:
+        """Refuse an operation given a case authorised for another act than ``acts`` (a
+        programming error that would otherwise let a view's decision stand for a
+        different act)."""
+        if self.act not in acts:
+            wanted = " or ".join(a.value for a in acts)
+            raise NotAllowed(f"the case was authorised for {self.act.value}, not {wanted}")
 
 
 def decide_case(

@@ -59,6 +59,7 @@ class Act(StrEnum):
     CLOSE = "close"
     ASSESS_RISK = "assess_risk"
     SHARE = "share"
+    CONVENE = "convene"  # a case conference: shares the case with each agency invited
     REVOKE_SHARE = "revoke_share"
     REQUEST_LOCK = "request_lock"  # to lock, or to unlock
     DECIDE_LOCK = "decide_lock"
@@ -93,6 +94,9 @@ RULES: dict[Act, ActRule] = {
     Act.CLOSE: ActRule(CASEWORK_ROLES, _CASEWORK, live_only=True),
     Act.ASSESS_RISK: ActRule(CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True),
     Act.SHARE: ActRule(
+        CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True, unlocked_only=True
+    ),
+    Act.CONVENE: ActRule(
         CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True, unlocked_only=True
     ),
     Act.REVOKE_SHARE: ActRule(CASEWORK_ROLES, _CASEWORK),

@@ -30,10 +30,10 @@ def share_case(
     origin: ShareOrigin = ShareOrigin.MANUAL,
     now: datetime | None = None,
 ) -> Share:
-    """The owning agency shares a case (authorised for ``Act.SHARE``: a locked case cannot
-    be). Refused, with the field and reason, under a protocol that is not active, to an
+    """The owning agency shares a case (authorised for ``Act.SHARE``, or ``Act.CONVENE``
+    for a conference's invitations: a locked case cannot be). Refused, with the field and reason, under a protocol that is not active, to an
     agency the protocol gives nothing for the purpose, or past the protocol's end."""
-    authorised.require(Act.SHARE)
+    authorised.require(Act.SHARE, Act.CONVENE)
     case, actor = authorised.case, authorised.actor
     today = clock.day_of(now or clock.now())
     agency = session.get(Agency, agency_id)

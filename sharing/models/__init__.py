@@ -13,6 +13,7 @@ from sharing.models.cases import Action, Case, CaseParty, Incident
 from sharing.models.emergency import Alert, BreakGlass
 from sharing.models.keys import BlindIndex, DataKey
 from sharing.models.locks import LockMember, LockRequest
+from sharing.models.meetings import Conference, ConferenceAttendee, ConferenceInvitation
 from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.risk import Escalation, RiskAssessment, TriageChange
@@ -41,6 +42,9 @@ __all__ = [
     "Case",
     "CaseParty",
     "CaseReferenceCounter",
+    "Conference",
+    "ConferenceAttendee",
+    "ConferenceInvitation",
     "DataKey",
     "Escalation",
     "Incident",

@@ -1,0 +1,1 @@
+"""Case conferences and partnership meetings."""

@@ -1,0 +1,480 @@
+"""Case conferences (DESIGN.md §3): the case's owning agency convenes a multi-agency meeting
+about a case; each agency invited gets a share of the case under the conference's
+protocol and purpose, lasting until a number of days after the meeting; withdrawing an
+invitation revokes its share. Attendees read the conference, like the case, through the
+one decision and reveal: the convening agency as the case's owner, an invited agency
+through its share for the conference's purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import AuthorisedCase, authorise, decide_case
+from sharing.access.decide import Act, Actor, Decision
+from sharing.access.facts import facts_of, policy
+from sharing.access.reveal import load_data_keys, reveal
+from sharing.audit import acts
+from sharing.cases import shares
+from sharing.crypto.sealing import seal_many
+from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import CONTROL_CHARACTERS, has_control_characters
+from sharing.models import (
+    Agency,
+    Case,
+    Conference,
+    ConferenceAttendee,
+    ConferenceInvitation,
+    Escalation,
+    User,
+)
+from sharing.protocols.records import shareable_purposes
+from sharing.vocabulary import ConferenceStatus, Role, ShareOrigin
+
+MAX_QUESTION = 500
+MAX_AGENDA = 5_000
+MAX_PLACE = 200
+MAX_LINK = 500
+#: How far ahead a conference may be convened.
+FURTHEST_AHEAD = timedelta(days=366)
+#: Roles that may chair a conference.
+CHAIRS = frozenset({Role.CONFERENCE_CHAIR, Role.MANAGER})
+
+
+@dataclass(frozen=True)
+class ConferenceInput:
+    """What the convenor gives: the question, when and where, the chair, the protocol and
+    purpose, the agencies invited and the people expected."""
+
+    question: str
+    starts_at: datetime | None
+    protocol_id: int | None
+    purpose: str
+    agency_ids: Sequence[int]
+    chair_id: int | None
+    place: str = ""
+    video_link: str = ""
+    agenda: str = ""
+    attendee_ids: Sequence[int] = ()
+    #: The escalation prompt this answers, if convened from one.
+    escalation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Invitable:
+    """An agency and whether the conference's protocol lets it be invited, with why not."""
+
+    agency: Agency
+    refusal: str | None = None
+
+
+def _text(name: str, value: str, limit: int, required: str = "") -> str:
+    value = value.strip()
+    if required and not value:
+        raise InputError(name, required)
+    if len(value) > limit:
+        raise InputError(
+            name, f"Must be {limit:,} characters or fewer (you entered {len(value):,})"
+        )
+    if has_control_characters(value):
+        raise InputError(name, f"The text {CONTROL_CHARACTERS}")
+    return value
+
+
+def invitable(
+    session: Session, case: Case, protocol_id: int | None, purpose: str
+) -> list[Invitable]:
+    """Every other agency of the case's area, each with the reason it cannot be invited
+    under this protocol and purpose, if it cannot (the form says why)."""
+    compiled = policy(session)
+    agencies = session.scalars(
+        select(Agency)
+        .where(Agency.area_id == case.agency.area_id, Agency.id != case.agency_id)
+        .order_by(Agency.name)
+    )
+    found = []
+    for agency in agencies:
+        granted = any(g.protocol_id == protocol_id for g in compiled.grants(agency.id, purpose))
+        found.append(
+            Invitable(
+                agency,
+                None
+                if granted
+                else f"{agency.name} is not a party to an active case conference protocol "
+                "that gives it case data for this purpose",
+            )
+        )
+    return found
+
+
+def chairs(session: Session, area_id: int) -> list[User]:
+    """Active users of the area's agencies who may chair (conference chairs, managers)."""
+    users = session.scalars(
+        select(User)
+        .join(Agency, Agency.id == User.agency_id)
+        .where(Agency.area_id == area_id, User.active)
+        .order_by(User.display_name)
+    )
+    return [u for u in users if u.has_role(*CHAIRS)]
+
+
+def possible_attendees(session: Session, area_id: int) -> list[User]:
+    """Active users of the area's agencies, by agency and name, to name as attendees."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Agency, Agency.id == User.agency_id)
+            .where(Agency.area_id == area_id, User.active)
+            .order_by(Agency.name, User.display_name)
+        )
+    )
+
+
+def convene(
+    session: Session,
+    authorised: AuthorisedCase,
+    data: ConferenceInput,
+    *,
+    share_days: int,
+    now: datetime | None = None,
+) -> Conference:
+    """Convene a conference on the case (authorised for ``Act.CONVENE``): each invited
+    agency gets a share for the conference's purpose until ``share_days`` after it.
+    Refused with the field and the reason, before anything is written, for a question
+    missing or too long, a time past or too far ahead, no place or link, a chair who may
+    not chair, an agency the protocol does not cover, or an attendee of an agency not at
+    the table."""
+    authorised.require(Act.CONVENE)
+    try:
+        return _convene(session, authorised, data, share_days, now or clock.now())
+    except InputError as refused:
+        refuse_input(session, authorised, [refused.field])
+        raise
+
+
+def refuse_input(session: Session, authorised: AuthorisedCase, fields: Sequence[str]) -> None:
+    """Record a conference refused for its input (the fields named, never their values)."""
+    acts.refuse(
+        session,
+        acts.Action.CONFERENCE_CONVENE,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        reason=f"refused input: {', '.join(fields)}",
+    )
+
+
+def _convene(
+    session: Session,
+    authorised: AuthorisedCase,
+    data: ConferenceInput,
+    share_days: int,
+    now: datetime,
+) -> Conference:
+    case, actor = authorised.case, authorised.actor
+    question = _text("question", data.question, MAX_QUESTION, "Enter the question to decide")
+    agenda = _text("agenda", data.agenda, MAX_AGENDA)
+    place = _text("place", data.place, MAX_PLACE)
+    link = _text("video_link", data.video_link, MAX_LINK)
+    if data.starts_at is None:
+        raise InputError("starts_at", "Enter the date and time of the conference")
+    if data.starts_at <= now:
+        raise InputError("starts_at", "The conference must be in the future")
+    if data.starts_at > now + FURTHEST_AHEAD:
+        raise InputError("starts_at", "The conference must be within a year from today")
+    if not place and not link:
+        raise InputError("place", "Enter where the conference meets, or a video link")
+    if link and not link.startswith("https://"):
+        raise InputError("video_link", "Enter a video link starting https://")
+    protocols = {(r.id, p.id): r for r, p in shareable_purposes(session)}
+    protocol = protocols.get((data.protocol_id or 0, data.purpose))
+    if protocol is None:
+        raise InputError("protocol_purpose", "Choose an active protocol and purpose")
+    if not data.agency_ids:
+        raise InputError("agency_ids", "Invite at least one partner agency")
+    options = {o.agency.id: o for o in invitable(session, case, protocol.id, data.purpose)}
+    for agency_id in data.agency_ids:
+        option = options.get(agency_id)
+        if option is None:
+            raise InputError("agency_ids", "Choose partner agencies of the partnership")
+        if option.refusal:
+            raise InputError("agency_ids", option.refusal)
+    at_the_table = {case.agency_id, *data.agency_ids}
+    chair = session.get(User, data.chair_id) if data.chair_id else None
+    if chair is None or not chair.active or chair.agency.area_id != case.agency.area_id:
+        raise InputError("chair_id", "Choose the chair")
+    if not chair.has_role(*CHAIRS):
+        raise InputError("chair_id", f"{chair.display_name} is not a conference chair or manager")
+    attendees = [session.get(User, i) for i in dict.fromkeys(data.attendee_ids)]
+    for user in attendees:
+        if user is None or not user.active or user.agency_id not in at_the_table:
+            raise InputError(
+                "attendee_ids",
+                "Choose attendees from your agency and the agencies invited",
+            )
+    escalation = _escalation(session, case, data.escalation_id)
+
+    conference = Conference(
+        case=case,
+        protocol_id=protocol.id,
+        purpose=data.purpose,
+        starts_at=data.starts_at,
+        place=place or None,
+        video_link=link or None,
+        chair_id=chair.id,
+        status=ConferenceStatus.PLANNED,
+        share_days=share_days,
+        convened_by_id=actor.user_id,
+        convened_at=now,
+        escalation_id=escalation.id if escalation else None,
+    )
+    session.add(conference)
+    seal_many(conference, {"question": question, "agenda": agenda or None})
+    session.flush()
+    until = clock.day_of(data.starts_at) + timedelta(days=share_days)
+    for agency_id in dict.fromkeys(data.agency_ids):
+        share = shares.share_case(
+            session,
+            authorised,
+            agency_id=agency_id,
+            protocol_id=protocol.id,
+            purpose=data.purpose,
+            until=min(until, protocol.end_on),
+            origin=ShareOrigin.CONFERENCE,
+            now=now,
+        )
+        session.add(
+            ConferenceInvitation(
+                conference=conference, agency_id=agency_id, share_id=share.id, invited_at=now
+            )
+        )
+    for user in attendees:
+        session.add(ConferenceAttendee(conference=conference, user_id=user.id))  # type: ignore[union-attr]
+    if escalation is not None:
+        escalation.considered_at = now
+        escalation.considered_by_id = actor.user_id
+        seal_many(
+            escalation,
+            {"decision_note": f"Case conference convened for {data.starts_at:%d %B %Y}."},
+        )
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.CONFERENCE_CONVENE,
+        actor=actor,
+        subject=authorised.subject,
+        purpose=data.purpose,
+        basis=(
+            f"conference {conference.id} under protocol {protocol.key} version "
+            f"{protocol.version}; agencies {acts.ids(sorted(set(data.agency_ids)))}"
+            + (f"; escalation {escalation.id} acted on" if escalation else "")
+        ),
+    )
+    return conference
+
+
+def _escalation(session: Session, case: Case, escalation_id: int | None) -> Escalation | None:
+    if escalation_id is None:
+        return None
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None or escalation.case_id != case.id:
+        raise InputError("escalation_id", "That prompt is not on this case")
+    return escalation if escalation.considered_at is None else None
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    id: int
+    agency: str
+    agency_id: int
+    share_until: date
+    withdrawn: bool
+
+
+@dataclass(frozen=True)
+class ConferencePage:
+    """A conference as one attendee's agency may see it."""
+
+    id: int
+    case_id: int
+    case_reference: str
+    #: Whether the reader's agency convened it (and may change it).
+    convening: bool
+    purpose: str
+    protocol: str
+    starts_at: datetime
+    place: str | None
+    video_link: str | None
+    chair: str
+    status: ConferenceStatus
+    convened_by: str
+    question: str | None
+    agenda: str | None
+    invitations: list[InvitationRow]
+    attendees: list[str]
+    #: Why the reader sees the question and agenda (the basis of the narrative category).
+    basis: str | None = None
+    escalation_acted_on: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _authorised(session: Session, actor: Actor, conference: Conference) -> AuthorisedCase:
+    """The case of the conference, for the reader: the owning agency's own decision, or an
+    invited agency's through its share for the conference's purpose."""
+    purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
+    invited = {i.agency_id for i in conference.invitations if i.withdrawn_at is None}
+    if purpose is not None and actor.agency_id not in invited:
+        acts.refuse(
+            session,
+            acts.Action.CONFERENCE_VIEW,
+            actor=actor,
+            subject=acts.Subject("conference", conference.id),
+            reason="the agency is not invited",
+        )
+        raise NotFound(conference.id)
+    return authorise(session, actor, conference.case_id, Act.VIEW, purpose)
+
+
+def conference_page(session: Session, actor: Actor, conference_id: int) -> ConferencePage:
+    """The conference as the actor may see it, recorded as one audit entry; ``NotFound``
+    for anyone whose agency neither convened it nor is invited (or may not see its case)."""
+    conference = session.get(Conference, conference_id)
+    if conference is None:
+        acts.refuse(
+            session,
+            acts.Action.CONFERENCE_VIEW,
+            actor=actor,
+            subject=acts.Subject("conference", conference_id),
+            reason="no such conference",
+        )
+        raise NotFound(conference_id)
+    authorised = _authorised(session, actor, conference)
+    decision: Decision = authorised.decision
+    load_data_keys(session, {conference.case.data_key_id})
+    opened = reveal(decision, conference, ["question", "agenda"])
+    acts.record(
+        session,
+        acts.Action.CONFERENCE_VIEW,
+        actor=actor,
+        subject=acts.Subject("conference", conference.id),
+        purpose=authorised.purpose,
+        basis=f"case {conference.case_id}; {acts.disclosed(decision)}",
+    )
+    return ConferencePage(
+        id=conference.id,
+        case_id=conference.case_id,
+        case_reference=conference.case.reference,
+        convening=decision.own_agency,
+        purpose=conference.purpose,
+        protocol=f"{conference.protocol.title} (version {conference.protocol.version})",
+        starts_at=conference.starts_at,
+        place=conference.place,
+        video_link=conference.video_link,
+        chair=f"{conference.chair.display_name}, {conference.chair.agency.name}",
+        status=conference.status,
+        convened_by=f"{conference.convened_by.display_name}, {conference.convened_by.agency.name}",
+        question=opened["question"],
+        agenda=opened["agenda"],
+        invitations=[
+            InvitationRow(
+                id=i.id,
+                agency=i.agency.name,
+                agency_id=i.agency_id,
+                share_until=i.share.until,
+                withdrawn=i.withdrawn_at is not None or i.share.revoked_at is not None,
+            )
+            for i in conference.invitations
+        ],
+        attendees=[f"{a.user.display_name}, {a.user.agency.name}" for a in conference.attendees],
+        basis=decision.categories.get("narrative"),
+        escalation_acted_on=conference.escalation_id is not None,
+    )
+
+
+def withdraw_invitation(
+    session: Session, actor: Actor, conference_id: int, invitation_id: int
+) -> ConferenceInvitation:
+    """The convening agency withdraws an agency's invitation; its share ends at once."""
+    conference = session.get(Conference, conference_id)
+    invitation = session.get(ConferenceInvitation, invitation_id)
+    if conference is None or invitation is None or invitation.conference_id != conference.id:
+        raise NotFound(invitation_id)
+    authorise(session, actor, conference.case_id, Act.REVOKE_SHARE)
+    if conference.case.agency_id != actor.agency_id:
+        raise NotAllowed("only the convening agency withdraws invitations")
+    if invitation.withdrawn_at is None:
+        now = clock.now()
+        invitation.withdrawn_at = now
+        invitation.withdrawn_by_id = actor.user_id
+        shares.revoke_share(session, actor, invitation.share_id, now=now)
+        acts.record(
+            session,
+            acts.Action.CONFERENCE_WITHDRAW,
+            actor=actor,
+            subject=acts.Subject("conference", conference.id),
+            basis=f"agency {invitation.agency_id}; share {invitation.share_id} revoked",
+        )
+    return invitation
+
+
+@dataclass(frozen=True)
+class ConferenceRow:
+    id: int
+    case_id: int
+    case_reference: str
+    starts_at: datetime
+    convening_agency: str
+    where: str
+    status: ConferenceStatus
+
+
+def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[ConferenceRow]:
+    """Conferences from ``since`` that the actor's agency convened or is invited to (with
+    the invitation standing), soonest first; each one the actor may see the case of."""
+    invited = select(ConferenceInvitation.conference_id).where(
+        ConferenceInvitation.agency_id == actor.agency_id,
+        ConferenceInvitation.withdrawn_at.is_(None),
+    )
+    found = session.scalars(
+        select(Conference)
+        .join(Case, Case.id == Conference.case_id)
+        .where(
+            Conference.starts_at >= since,
+            (Case.agency_id == actor.agency_id) | Conference.id.in_(invited),
+        )
+        .order_by(Conference.starts_at)
+    )
+    rows = []
+    for conference in found:
+        try:
+            _ = _decide_quietly(session, actor, conference)
+        except (NotFound, NotAllowed):
+            continue
+        rows.append(
+            ConferenceRow(
+                id=conference.id,
+                case_id=conference.case_id,
+                case_reference=conference.case.reference,
+                starts_at=conference.starts_at,
+                convening_agency=conference.case.agency.name,
+                where=conference.place or "Video call",
+                status=conference.status,
+            )
+        )
+    return rows
+
+
+def _decide_quietly(session: Session, actor: Actor, conference: Conference) -> Decision:
+    """Whether the actor may see the conference's case, without recording a refusal (a
+    list leaves out what its reader may not see, as case lists do)."""
+    facts = facts_of(session, [conference.case_id]).get(conference.case_id)
+    purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
+    decision = decide_case(session, actor, facts, Act.VIEW, purpose) if facts else None
+    if decision is None or not decision.allowed:
+        raise NotFound(conference.id)
+    return decision

@@ -1,0 +1,101 @@
+"""Case conferences: a multi-agency meeting about a case, the agencies invited to it (each
+invitation a share of the case under the conference's protocol and purpose) and its
+named attendees."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sharing.models.agencies import Agency
+from sharing.models.base import Base, UTCDateTime, enum_column, personal
+from sharing.models.cases import Case
+from sharing.models.protocols import ProtocolRecord, Share
+from sharing.models.users import User
+from sharing.vocabulary import ConferenceStatus
+
+
+class Conference(Base):
+    """A case conference, convened by the case's owning agency."""
+
+    __tablename__ = "conferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    #: The protocol and purpose the conference runs under (its invitations' shares).
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
+    purpose: Mapped[str] = mapped_column(String(60))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Where it meets (a room, an office): staff premises, not personal data.
+    place: Mapped[str | None] = mapped_column(String(200))
+    video_link: Mapped[str | None] = mapped_column(String(500))
+    chair_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[ConferenceStatus] = enum_column(
+        ConferenceStatus, "conference_status", default=ConferenceStatus.PLANNED
+    )
+    #: Days after the meeting its invitations' shares last.
+    share_days: Mapped[int]
+    convened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    convened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The escalation prompt it was convened from, if any.
+    escalation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalations.id", ondelete="SET NULL")
+    )
+
+    #: The question the conference is to decide, and its agenda (they name the people).
+    question: Mapped[bytes | None] = personal("narrative")
+    agenda: Mapped[bytes | None] = personal("narrative")
+
+    case: Mapped[Case] = relationship()
+    protocol: Mapped[ProtocolRecord] = relationship()
+    chair: Mapped[User] = relationship(foreign_keys=[chair_id])
+    convened_by: Mapped[User] = relationship(foreign_keys=[convened_by_id])
+    invitations: Mapped[list[ConferenceInvitation]] = relationship(
+        back_populates="conference", order_by="ConferenceInvitation.id"
+    )
+    attendees: Mapped[list[ConferenceAttendee]] = relationship(
+        back_populates="conference", order_by="ConferenceAttendee.id"
+    )
+
+    @property
+    def sealed_under(self) -> Case:
+        return self.case
+
+
+class ConferenceInvitation(Base):
+    """An agency invited to a conference, and the share the invitation created."""
+
+    __tablename__ = "conference_invitations"
+    __table_args__ = (UniqueConstraint("conference_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    share_id: Mapped[int] = mapped_column(ForeignKey("shares.id"))
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    conference: Mapped[Conference] = relationship(back_populates="invitations")
+    agency: Mapped[Agency] = relationship()
+    share: Mapped[Share] = relationship()
+
+
+class ConferenceAttendee(Base):
+    """A named person expected at a conference (of the convening or an invited agency)."""
+
+    __tablename__ = "conference_attendees"
+    __table_args__ = (UniqueConstraint("conference_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    conference: Mapped[Conference] = relationship(back_populates="attendees")
+    user: Mapped[User] = relationship()

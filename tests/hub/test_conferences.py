@@ -1,0 +1,283 @@
+"""Case conferences as their users meet them (demo partnership): a landlord officer
+convenes one on a case, inviting partner agencies; each invitation is a share for the
+conference's purpose; the invited agencies open the conference; bad input is refused with
+its field, nothing written and the refusal audited."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.templating import UK
+from sharing import clock
+from sharing.models import (
+    Agency,
+    AuditEntry,
+    Case,
+    Conference,
+    Escalation,
+    LockMember,
+    ProtocolRecord,
+    Share,
+    User,
+)
+from sharing.vocabulary import AgencyType, CaseStatus, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
+
+PURPOSE = "case_conference"
+QUESTION = "Agree the action plan, and whether to seek a civil injunction"
+
+
+def _open_case(session: Session) -> Case:
+    return session.scalar(
+        select(Case)
+        .where(
+            Case.agency.has(code="larkmoor-ha"),
+            Case.status == CaseStatus.ACTIVE,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id)
+    )
+
+
+def _agency(session: Session, code: str) -> Agency:
+    return session.scalar(select(Agency).where(Agency.code == code))
+
+
+def _protocol_purpose(session: Session) -> str:
+    protocol = session.scalar(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == "northshire-case-conference", ProtocolRecord.status == "active"
+        )
+    )
+    return f"{protocol.id}:{PURPOSE}"
+
+
+def _form(
+    client: FlaskClient, session: Session, case: Case, *, when: datetime | None = None, **overrides
+) -> dict[str, object]:
+    when = (when or clock.now() + timedelta(days=7)).astimezone(UK)
+    chair = demo_user(session, "larkmoor-ha", Role.MANAGER)
+    data: dict[str, object] = {
+        "csrf_token": csrf_token(client, f"/cases/{case.id}/conferences/new"),
+        "question": QUESTION,
+        "starts_at-day": str(when.day),
+        "starts_at-month": str(when.month),
+        "starts_at-year": str(when.year),
+        "starts_at-hour": "10",
+        "starts_at-minute": "30",
+        "place": "Civic Centre, committee room 2",
+        "protocol_purpose": _protocol_purpose(session),
+        "agencies": [
+            str(_agency(session, "northshire-police").id),
+            str(_agency(session, "northshire-adults").id),
+        ],
+        "chair": str(chair.id),
+        "agenda": "1. Incidents since the last review\n2. Risk\n3. Actions",
+    }
+    data.update(overrides)
+    return data
+
+
+def _counts(session: Session) -> tuple[int, int]:
+    session.expire_all()
+    return (
+        session.scalar(select(func.count()).select_from(Conference)),
+        session.scalar(select(func.count()).select_from(Share)),
+    )
+
+
+def _officer_client(app: Flask, session: Session, case: Case) -> FlaskClient:
+    return demo_client(app, session.get(User, case.officer_id))
+
+
+def test_an_officer_convenes_a_conference_and_the_invited_agencies_open_it(
+    demo_hub, demo_session
+) -> None:
+    case = _open_case(demo_session)
+    officer = _officer_client(demo_hub, demo_session, case)
+    assert "Convene a case conference" in officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    response = officer.post(
+        f"/cases/{case.id}/conferences/new", data=_form(officer, demo_session, case)
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    conference_path = response.location
+    page = officer.get(conference_path).get_data(as_text=True)
+    assert QUESTION in page
+    assert "Northshire Police" in page
+    assert "Withdraw" in page
+
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).order_by(Conference.id.desc()))
+    assert {i.agency.code for i in conference.invitations} == {
+        "northshire-police",
+        "northshire-adults",
+    }
+    for invitation in conference.invitations:
+        share = invitation.share
+        assert (share.purpose, share.origin.value) == (PURPOSE, "conference")
+        assert share.until == clock.day_of(conference.starts_at) + timedelta(days=28)
+
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    listing = police.get("/conferences").get_data(as_text=True)
+    assert case.reference in listing
+    police_page = police.get(conference_path).get_data(as_text=True)
+    assert QUESTION in police_page
+    assert "Why you can see this: Protocol northshire-case-conference version 1, clause 5.1" in (
+        police_page
+    )
+    assert "Withdraw" not in police_page
+    assert police.get(f"/cases/{case.id}?purpose={PURPOSE}").status_code == 200
+
+    eh = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER)
+    )  # not invited
+    assert eh.get(conference_path).status_code == 404
+    assert case.reference not in eh.get("/conferences").get_data(as_text=True)
+
+
+def test_withdrawing_an_invitation_ends_that_agencys_access(demo_hub, demo_session) -> None:
+    case = _open_case(demo_session)
+    officer = _officer_client(demo_hub, demo_session, case)
+    path = officer.post(
+        f"/cases/{case.id}/conferences/new", data=_form(officer, demo_session, case)
+    ).location
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).order_by(Conference.id.desc()))
+    police_invitation = next(
+        i for i in conference.invitations if i.agency.code == "northshire-police"
+    )
+    withdrawn = officer.post(
+        f"{path}/invitations/{police_invitation.id}/withdraw",
+        data={"csrf_token": csrf_token(officer, path)},
+    )
+    assert withdrawn.status_code == 302
+    assert "invitation withdrawn" in officer.get(path).get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(Share, police_invitation.share_id).revoked_at is not None
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    assert police.get(path).status_code == 404
+
+
+def test_convening_from_an_escalation_prompt_records_it_as_acted_on(demo_hub, demo_session) -> None:
+    escalation = demo_session.scalar(
+        select(Escalation)
+        .join(Case, Case.id == Escalation.case_id)
+        .where(
+            Escalation.considered_at.is_(None),
+            Case.locked.is_(False),
+            Case.status == CaseStatus.ACTIVE,
+            Case.agency.has(type=AgencyType.LANDLORD),
+        )
+        .order_by(Escalation.id)
+    )
+    assert escalation is not None, "the demo has no open escalation prompt on a landlord case"
+    case = escalation.case
+    officer = _officer_client(demo_hub, demo_session, case)
+    case_page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    link = f"/cases/{case.id}/conferences/new?escalation={escalation.id}"
+    assert link in case_page
+    response = officer.post(link, data=_form(officer, demo_session, case))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(Escalation, escalation.id).considered_at is not None
+
+
+def test_an_agency_not_party_to_the_protocol_cannot_be_invited(demo_hub, demo_session) -> None:
+    case = _open_case(demo_session)
+    outsider = Agency(
+        code="northshire-fire",
+        name="Northshire Fire and Rescue",
+        type=AgencyType.OTHER,
+        area_id=case.agency.area_id,
+        case_prefix="NFR",
+    )
+    demo_session.add(outsider)
+    demo_session.commit()
+    officer = _officer_client(demo_hub, demo_session, case)
+    form_page = officer.get(f"/cases/{case.id}/conferences/new").get_data(as_text=True)
+    assert "Northshire Fire and Rescue is not a party to an active case conference protocol" in (
+        form_page
+    )
+    before = _counts(demo_session)
+    refused = officer.post(
+        f"/cases/{case.id}/conferences/new",
+        data=_form(officer, demo_session, case, agencies=[str(outsider.id)]),
+    )
+    assert refused.status_code == 400
+    assert "is not a party to an active case conference protocol" in refused.get_data(as_text=True)
+    assert _counts(demo_session) == before
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"when": "past"}, "The conference must be in the future"),
+        ({"question": ""}, "Enter the question to decide"),
+        ({"question": "x" * 501}, "Must be 500 characters or fewer"),
+        ({"question": "Agree\x00 the plan"}, "must not contain control characters"),
+        ({"place": ""}, "Enter where the conference meets, or a video link"),
+        ({"video_link": "http://meet.example/abc"}, "Enter a video link starting https://"),
+        ({"agencies": []}, "Invite at least one partner agency"),
+        ({"chair": ""}, "Choose the chair"),
+        ({"protocol_purpose": ""}, "Choose an active protocol and purpose"),
+    ],
+    ids=[
+        "past",
+        "no-question",
+        "long-question",
+        "nul",
+        "nowhere",
+        "http",
+        "nobody",
+        "chair",
+        "protocol",
+    ],
+)
+def test_bad_input_is_refused_with_its_field_nothing_written_and_the_refusal_audited(
+    demo_hub, demo_session, overrides: dict[str, object], message: str
+) -> None:
+    case = _open_case(demo_session)
+    officer = _officer_client(demo_hub, demo_session, case)
+    when = clock.now() - timedelta(days=1) if overrides.pop("when", None) == "past" else None
+    before = _counts(demo_session)
+    last = demo_session.scalar(select(func.max(AuditEntry.seq)))
+    refused = officer.post(
+        f"/cases/{case.id}/conferences/new",
+        data=_form(officer, demo_session, case, when=when, **overrides),
+    )
+    assert refused.status_code == 400
+    assert message in refused.get_data(as_text=True)
+    assert _counts(demo_session) == before
+    entries = demo_session.scalars(select(AuditEntry).where(AuditEntry.seq > last)).all()
+    if "Choose" not in message or "protocol" in message:  # the form's own checks stop first
+        assert [(e.action, e.outcome) for e in entries][-1:] == [("conference.convene", "refused")]
+
+
+def test_a_locked_case_cannot_have_a_conference(demo_hub, demo_session) -> None:
+    locked = lock_demo_case(demo_session)
+    member = demo_client(demo_hub, demo_session.get(User, locked.officer_id))
+    assert member.get(f"/cases/{locked.id}/conferences/new").status_code == 403
+    colleague = demo_session.scalar(
+        select(User)
+        .where(
+            User.agency_id == locked.agency_id,
+            User.id != locked.officer_id,
+            User.id.not_in(select(LockMember.user_id).where(LockMember.case_id == locked.id)),
+            User.role_grants.any(role=Role.CASE_OFFICER),
+        )
+        .order_by(User.id)
+    )
+    assert (
+        demo_client(demo_hub, colleague).get(f"/cases/{locked.id}/conferences/new").status_code
+        == 404
+    )
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    assert police.get(f"/cases/{locked.id}/conferences/new").status_code == 404
