@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from hub import (
     account,
+    actions,
     alerts,
     audit,
     auth,
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         health,
         home,
         cases,
+        actions,
         shares,
         conferences,
         risk,

@@ -85,6 +85,8 @@ class Action(Labelled):
     SEARCH = "search", "Searched for a person"
     SHARE = "share.create", "Shared a case"
     SHARE_REVOKE = "share.revoke", "Revoked a share"
+    ACTIONS_LIST = "actions.list", "Listed the actions for an agency"
+    ACTION_CLOSE = "action.close", "Marked an action done or cancelled"
     CONFERENCE_CONVENE = "conference.convene", "Convened a case conference"
     CONFERENCE_VIEW = "conference.view", "Viewed a case conference"
     CONFERENCE_WITHDRAW = "conference.withdraw", "Withdrew a conference invitation"

@@ -345,7 +345,7 @@ def add_action(
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
-    today = now.date()
+    today = clock.day_of(now)
     owner_agency_id = data.owner_agency_id or actor.agency_id
     agency = session.get(Agency, owner_agency_id)
     if agency is None or agency.area_id != case.agency.area_id:

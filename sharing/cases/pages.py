@@ -69,6 +69,8 @@ class ActionView:
     due_on: date | None
     description: str | None
     overdue: bool
+    #: What was done, or why it was cancelled.
+    outcome_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
     )
     incidents = sorted(case.incidents, key=lambda i: i.occurred_at, reverse=True)
     incident_values = reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
-    action_values = reveal_rows(decision, case.actions, ("description",))
+    action_values = reveal_rows(decision, case.actions, ("description", "outcome_note"))
     names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in parties}
     own = reveal(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
     return CaseView(

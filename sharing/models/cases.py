@@ -187,13 +187,19 @@ class Action(Base):
     completed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: Who marked it done or cancelled, and when.
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: What is to be done, and any notes on it.
     description: Mapped[bytes | None] = personal("actions")
+    #: What was done (when done), or why it was cancelled.
+    outcome_note: Mapped[bytes | None] = personal("actions")
 
     case: Mapped[Case] = relationship(back_populates="actions")
     owner_agency: Mapped[Agency] = relationship()
     owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
 
     @property
     def sealed_under(self) -> Case:

@@ -72,7 +72,7 @@ def partners_to_alert(session: Session, case: Case, now: datetime) -> dict[int, 
     roles the protocol's clauses give case data to for the share's purpose."""
     if case.locked:
         return {}
-    today = now.date()
+    today = clock.day_of(now)
     compiled = policy(session)
     found: dict[int, set[Role]] = {}
     rows = session.execute(

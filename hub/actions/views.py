@@ -1,0 +1,72 @@
+"""The actions my agency owns, on its own cases and on partners' cases, and marking one
+done (with what was done) or cancelled (with why)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import TextAreaField
+
+from hub.database import db
+from hub.forms import HubForm
+from hub.guard import require_roles
+from sharing.cases import agency_actions
+from sharing.errors import InputError, NotAllowed, NotFound
+
+bp = Blueprint("actions", __name__, url_prefix="/actions")
+require_roles(bp, "case_officer", "manager")
+
+
+class CloseActionForm(HubForm):
+    note = TextAreaField("What was done?")
+
+
+@bp.route("")
+def index() -> str:
+    rows = agency_actions.actions_for_agency(db(), current_user.actor)
+    return render_template(
+        "actions/index.html", title=f"Actions for {current_user.agency.name}", rows=rows
+    )
+
+
+@bp.route("/<int:action_id>/done", methods=["GET", "POST"])
+def done(action_id: int) -> Response | tuple[str, int]:
+    return _close(action_id, done=True)
+
+
+@bp.route("/<int:action_id>/cancel", methods=["GET", "POST"])
+def cancel(action_id: int) -> Response | tuple[str, int]:
+    return _close(action_id, done=False)
+
+
+def _close(action_id: int, *, done: bool) -> Response | tuple[str, int]:
+    try:
+        action = agency_actions.closable(db(), current_user.actor, action_id)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    form = CloseActionForm()
+    form.note.label.text = "What was done?" if done else "Why is it cancelled?"
+    if form.validate_on_submit():
+        try:
+            agency_actions.close_action(
+                db(), current_user.actor, action_id, done=done, note=form.note.data or ""
+            )
+        except InputError as e:
+            form.note.errors = [*form.note.errors, e.message]
+        else:
+            flash("Action marked done." if done else "Action cancelled.", "success")
+            if action.case.agency_id == current_user.agency_id:
+                return redirect(url_for("cases.show", case_id=action.case_id, _anchor="actions"))
+            return redirect(url_for("actions.index"))
+    return render_template(
+        "actions/close.html",
+        title="Mark an action done" if done else "Cancel an action",
+        form=form,
+        done=done,
+        kind=action.kind.label,
+        due_on=action.due_on,
+        case_agency=action.case.agency.name,
+    ), 400 if request.method == "POST" else 200

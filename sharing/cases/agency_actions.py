@@ -1,0 +1,205 @@
+"""Actions an agency owns, on its own cases and on partners' cases: the "actions for my
+agency" list, and marking an action done (with what was done) or cancelled (with why).
+
+An action owned by a partner agency is that agency's to do, so its staff may close it and
+see its kind, due date and the case's agency and officer; what the action says, and the
+case itself, they see only as their decision on the case allows (their own agency's case,
+or a live share whose clause gives them the "actions" category). A locked or erased case's
+actions are never listed, and answer "not found".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from sharing import clock
+from sharing.access.authorise import authorise, decide_case
+from sharing.access.decide import Act, Actor, Decision
+from sharing.access.facts import facts_of, share_facts
+from sharing.access.reveal import load_data_keys, reveal
+from sharing.access.scope import Lock
+from sharing.audit import acts
+from sharing.crypto.sealing import seal
+from sharing.errors import InputError, NotFound
+from sharing.formats import CONTROL_CHARACTERS, has_control_characters
+from sharing.models import Action, Case
+from sharing.vocabulary import ActionStatus, Role
+
+#: Roles of the owning agency that close its actions on partners' cases.
+ACTION_ROLES = frozenset({Role.CASE_OFFICER, Role.MANAGER})
+MAX_NOTE = 2_000
+
+
+@dataclass(frozen=True)
+class AgencyAction:
+    """One action for the agency, as the reader may see it."""
+
+    id: int
+    kind: str
+    due_on: date | None
+    overdue: bool
+    owner_user: str | None
+    case_agency: str
+    #: The case officer to contact about it (a member of staff).
+    case_officer: str
+    #: The case's reference and the purpose to open it for, when the reader may open it.
+    case_id: int | None
+    case_reference: str | None
+    purpose: str | None
+    #: What is to be done, when the reader's decision gives them the "actions" category,
+    #: and the basis it does.
+    description: str | None
+    basis: str | None
+
+
+def _decision(session: Session, actor: Actor, case: Case) -> tuple[Decision | None, str | None]:
+    """The reader's best decision on the case: their own agency's, or the first live
+    share's purpose that gives them the actions (else any that lets them open it)."""
+    facts = facts_of(session, [case.id]).get(case.id)
+    if facts is None:
+        return None, None
+    if case.agency_id == actor.agency_id:
+        decision = decide_case(session, actor, facts, Act.VIEW)
+        return (decision, None) if decision.allowed else (None, None)
+    today = clock.today()
+    purposes = sorted(
+        {s.purpose for s in share_facts(session, case.id, actor.agency_id) if s.live(today)}
+    )
+    allowed = []
+    for purpose in purposes:
+        decision = decide_case(session, actor, facts, Act.VIEW, purpose)
+        if decision.allowed:
+            allowed.append((decision, purpose))
+    best = next((d for d in allowed if d[0].allows("actions")), allowed[0] if allowed else None)
+    return best if best else (None, None)
+
+
+def actions_for_agency(session: Session, actor: Actor) -> list[AgencyAction]:
+    """The open actions the actor's agency owns, soonest due first (undated last),
+    recorded as one audit entry naming the actions and the cases whose actions it showed."""
+    today = clock.today()
+    actions = list(
+        session.scalars(
+            select(Action)
+            .join(Case, Case.id == Action.case_id)
+            .where(
+                Action.owner_agency_id == actor.agency_id,
+                Action.status == ActionStatus.OPEN,
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+            )
+            .options(selectinload(Action.case).selectinload(Case.agency))
+            .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+        )
+    )
+    load_data_keys(session, {a.case.data_key_id for a in actions})
+    rows, shown_cases = [], set()
+    for action in actions:
+        case = action.case
+        decision, purpose = _decision(session, actor, case)
+        description = basis = None
+        if decision is not None and decision.allows("actions"):
+            description = reveal(decision, action, ["description"])["description"]
+            basis = decision.categories["actions"]
+            shown_cases.add(case.id)
+        rows.append(
+            AgencyAction(
+                id=action.id,
+                kind=action.kind.label,
+                due_on=action.due_on,
+                overdue=action.due_on is not None and action.due_on < today,
+                owner_user=action.owner_user.display_name if action.owner_user else None,
+                case_agency=case.agency.name,
+                case_officer=case.officer.display_name,
+                case_id=case.id if decision else None,
+                case_reference=case.reference if decision else None,
+                purpose=purpose,
+                description=description,
+                basis=basis,
+            )
+        )
+    acts.record(
+        session,
+        acts.Action.ACTIONS_LIST,
+        actor=actor,
+        subject=acts.Subject("agency", actor.agency_id),
+        basis=(f"actions {acts.ids([r.id for r in rows])}; cases {acts.ids(sorted(shown_cases))}"),
+    )
+    return rows
+
+
+def close_action(
+    session: Session,
+    actor: Actor,
+    action_id: int,
+    *,
+    done: bool,
+    note: str,
+    now: datetime | None = None,
+) -> Action:
+    """Mark an action done (``note``: what was done) or cancelled (``note``: why). The
+    case's own agency may close any action on its case (as a record on it); the agency
+    that owns the action may close it on a partner's case. ``NotFound`` for anyone else,
+    and for an action on a locked case outside its lock or on an erased case."""
+    now = now or clock.now()
+    action = closable(session, actor, action_id)
+    case = action.case
+    if action.status is not ActionStatus.OPEN:
+        raise InputError("note", f"This action is already {action.status.label.lower()}")
+    text = note.strip()
+    if not text:
+        raise InputError("note", "Say what was done" if done else "Say why the action is cancelled")
+    if len(text) > MAX_NOTE:
+        raise InputError("note", f"Must be {MAX_NOTE:,} characters or fewer")
+    if has_control_characters(text):
+        raise InputError("note", f"The text {CONTROL_CHARACTERS}")
+    action.status = ActionStatus.DONE if done else ActionStatus.CANCELLED
+    action.completed_on = clock.day_of(now) if done else None
+    action.closed_at = now
+    action.closed_by_id = actor.user_id
+    seal(action, "outcome_note", text)
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.ACTION_CLOSE,
+        actor=actor,
+        subject=acts.Subject("case", case.id),
+        basis=f"action {action.id} {action.status.value}; owned by agency {action.owner_agency_id}",
+    )
+    return action
+
+
+def closable(session: Session, actor: Actor, action_id: int) -> Action:
+    """The action, if the actor may mark it done or cancelled: an action on their own
+    agency's case (decided as a record on the case), or one their agency owns on a
+    partner's case. ``NotFound`` (recorded) otherwise."""
+    action = session.get(Action, action_id)
+    own_case = action is not None and action.case.agency_id == actor.agency_id
+    if action is None or not (own_case or _owns(session, actor, action)):
+        # The same entry whether the action does not exist or is not theirs to know of.
+        acts.refuse(
+            session,
+            acts.Action.ACTION_CLOSE,
+            actor=actor,
+            subject=acts.Subject("action", action_id),
+            reason="no such action",
+        )
+        raise NotFound(action_id)
+    if own_case:
+        authorise(session, actor, action.case_id, Act.RECORD)  # refused and recorded there
+    return action
+
+
+def _owns(session: Session, actor: Actor, action: Action) -> bool:
+    """Whether the actor's agency owns this action, on a case the actor may know of (not
+    erased; not locked unless they are in the lock), and the actor works actions."""
+    if action.owner_agency_id != actor.agency_id:
+        return False
+    if not actor.has(*ACTION_ROLES):
+        return False
+    facts = facts_of(session, [action.case_id]).get(action.case_id)
+    return facts is not None and not facts.erased and Lock.holds(actor, facts)

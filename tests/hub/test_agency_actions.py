@@ -1,0 +1,182 @@
+"""Actions for my agency (demo partnership): the police see the actions landlords gave
+them, read what an action says only where a share gives them the case's actions, mark
+one done, and the landlord's case shows it; nobody else can close it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import casework
+from sharing.models import Action, Agency, AuditEntry, Case, Share, User
+from sharing.vocabulary import ActionKind, ActionStatus, AgencyType, CaseStatus, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
+
+
+def _police_actions(session: Session) -> list[Action]:
+    return list(
+        session.scalars(
+            select(Action)
+            .join(Case, Case.id == Action.case_id)
+            .where(
+                Action.owner_agency.has(code="northshire-police"),
+                Action.status == ActionStatus.OPEN,
+                Case.agency.has(type=AgencyType.LANDLORD),
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+            )
+            .order_by(Action.id)
+        )
+    )
+
+
+def _give_the_police_an_action(session: Session, *, shared: bool) -> Action:
+    """A landlord officer gives the police an action on an open case of theirs, shared
+    with the police or not."""
+    live = select(Share.case_id).where(
+        Share.agency.has(code="northshire-police"),
+        Share.revoked_at.is_(None),
+        Share.until >= clock.today(),
+    )
+    case = session.scalar(
+        select(Case)
+        .where(
+            Case.agency.has(code="larkmoor-ha"),
+            Case.status == CaseStatus.ACTIVE,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.id.in_(live) if shared else Case.id.not_in(live),
+        )
+        .order_by(Case.id)
+    )
+    officer = Actor.of(session.get(User, case.officer_id))
+    police = session.scalar(select(Agency).where(Agency.code == "northshire-police"))
+    action = casework.add_action(
+        session,
+        authorise(session, officer, case.id, Act.RECORD),
+        casework.ActionInput(
+            kind=ActionKind.PERPETRATOR_VISIT,
+            description=f"Joint visit to the household about the noise ({'shared' if shared else 'not shared'})",
+            owner_agency_id=police.id,
+            due_on=clock.today() + timedelta(days=7),
+        ),
+    )
+    session.commit()
+    return action
+
+
+def _shared_with_police(session: Session, case_id: int) -> bool:
+    today = clock.today()
+    return any(
+        s.revoked_at is None and s.until >= today
+        for s in session.scalars(
+            select(Share).where(
+                Share.case_id == case_id, Share.agency.has(code="northshire-police")
+            )
+        )
+    )
+
+
+def test_the_police_see_the_actions_landlords_gave_them(demo_hub, demo_session) -> None:
+    given = [_give_the_police_an_action(demo_session, shared=s) for s in (True, False)]
+    actions = _police_actions(demo_session)
+    assert set(given) <= set(actions)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    page = police.get("/actions").get_data(as_text=True)
+    for action in actions:
+        assert f"/actions/{action.id}/done" in page
+    unshared = [a for a in actions if not _shared_with_police(demo_session, a.case_id)]
+    shared = [a for a in actions if _shared_with_police(demo_session, a.case_id)]
+    for action in unshared:
+        assert action.case.reference not in page
+    assert "What it says is not shared with your agency" in page or not unshared
+    if shared:
+        assert shared[0].case.reference in page
+        assert "Why you can see this: Protocol" in page
+    entry = demo_session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "actions.list")
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert entry.basis.startswith("actions ")
+
+
+def test_the_police_mark_an_action_done_and_the_landlords_case_shows_it(
+    demo_hub, demo_session
+) -> None:
+    action = _give_the_police_an_action(demo_session, shared=True)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    path = f"/actions/{action.id}/done"
+    token = csrf_token(police, path)
+    empty = police.post(path, data={"csrf_token": token, "note": "  "})
+    assert empty.status_code == 400
+    assert "Say what was done" in empty.get_data(as_text=True)
+    done = police.post(
+        path, data={"csrf_token": token, "note": "Patrol visited on Friday evening; no disorder"}
+    )
+    assert done.status_code == 302
+    assert f"/actions/{action.id}/done" not in police.get("/actions").get_data(as_text=True)
+    demo_session.expire_all()
+    closed = demo_session.get(Action, action.id)
+    assert closed.status is ActionStatus.DONE
+    assert closed.completed_on == clock.today()
+    landlord = demo_client(demo_hub, demo_session.get(User, action.case.officer_id))
+    case_page = landlord.get(f"/cases/{action.case_id}").get_data(as_text=True)
+    assert "Patrol visited on Friday evening; no disorder" in case_page
+    again = police.post(path, data={"csrf_token": token, "note": "Twice"})
+    assert again.status_code == 400
+    assert "This action is already done" in again.get_data(as_text=True)
+
+
+def test_no_one_else_can_close_an_agencys_action(demo_hub, demo_session) -> None:
+    action = _give_the_police_an_action(demo_session, shared=True)
+    eh = demo_client(demo_hub, demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER))
+    for path in (
+        f"/actions/{action.id}/done",
+        f"/actions/{action.id}/cancel",
+        "/actions/2147483647/done",
+    ):
+        assert eh.get(path).status_code == 404, path
+    viewer = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-police", Role.DPO)
+    )
+    assert viewer.get("/actions").status_code == 403
+
+
+def test_the_case_officer_cancels_an_action_on_their_own_case_with_a_reason(
+    demo_hub, demo_session
+) -> None:
+    action = _give_the_police_an_action(demo_session, shared=False)
+    officer = demo_client(demo_hub, demo_session.get(User, action.case.officer_id))
+    path = f"/actions/{action.id}/cancel"
+    response = officer.post(
+        path, data={"csrf_token": csrf_token(officer, path), "note": "The police did it already"}
+    )
+    assert response.status_code == 302
+    assert response.location.endswith(f"/cases/{action.case_id}#actions")
+    demo_session.expire_all()
+    assert demo_session.get(Action, action.id).status is ActionStatus.CANCELLED
+
+
+def test_actions_on_a_locked_case_are_not_listed_or_closable_by_partners(
+    demo_hub, demo_session
+) -> None:
+    locked = lock_demo_case(demo_session)
+    police_user = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    action = Action(
+        case_id=locked.id,
+        kind=ActionKind.PERPETRATOR_VISIT,
+        owner_agency_id=police_user.agency_id,
+        created_by_id=locked.officer_id,
+    )
+    demo_session.add(action)
+    demo_session.commit()
+    police = demo_client(demo_hub, police_user)
+    assert f"/actions/{action.id}/done" not in police.get("/actions").get_data(as_text=True)
+    assert police.get(f"/actions/{action.id}/done").status_code == 404
