@@ -18,7 +18,7 @@ from hub.guard import require_roles
 from sharing import clock
 from sharing.access.decide import Act
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.meetings import conferences
+from sharing.meetings import conferences, requests
 from sharing.protocols.records import shareable_purposes
 
 bp = Blueprint("conferences", __name__)
@@ -163,6 +163,55 @@ def withdraw(conference_id: int, invitation_id: int) -> Response:
         "success",
     )
     return redirect(url_for("conferences.show", conference_id=conference_id))
+
+
+class AnswerForm(HubForm):
+    known = ChoiceField("Is the case, or anyone on it, known to your agency?")
+    incidents_note = TextAreaField(requests.PARTS["incidents_note"][0] + " (optional)")
+    risk_note = TextAreaField(requests.PARTS["risk_note"][0] + " (optional)")
+    actions_note = TextAreaField(requests.PARTS["actions_note"][0] + " (optional)")
+    concerns_note = TextAreaField(requests.PARTS["concerns_note"][0] + " (optional)")
+
+
+@bp.route("/conferences/<int:conference_id>/requests/<int:request_id>", methods=["GET", "POST"])
+def answer(conference_id: int, request_id: int) -> Response | tuple[str, int]:
+    try:
+        request_ = requests.request_for(db(), current_user.actor, request_id)
+    except NotFound:
+        abort(404)
+    if request_.conference_id != conference_id:
+        abort(404)
+    form = AnswerForm()
+    form.known.choices = [("yes", "Yes"), ("no", "No")]
+    if form.validate_on_submit():
+        data = requests.AnswerInput(
+            known=form.known.data == "yes",
+            incidents_note=form.incidents_note.data or "",
+            risk_note=form.risk_note.data or "",
+            actions_note=form.actions_note.data or "",
+            concerns_note=form.concerns_note.data or "",
+        )
+        try:
+            requests.answer(db(), current_user.actor, request_id, data)
+        except NotFound:
+            abort(404)
+        except InputError as e:
+            field = getattr(form, e.field, form.known)
+            field.errors = [*field.errors, e.message]
+        else:
+            flash(
+                "Answer sent. The conference's attendees see it as their protocol allows.",
+                "success",
+            )
+            return redirect(url_for("conferences.show", conference_id=conference_id))
+    return render_template(
+        "conferences/answer.html",
+        title="Answer the information request",
+        form=form,
+        conference_id=conference_id,
+        due_on=request_.due_on,
+        starts_at=request_.conference.starts_at,
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/conferences")

@@ -10,6 +10,7 @@ from hub.guard import for_every_role
 from sharing import clock
 from sharing.cases.listing import home_summary
 from sharing.cases.shares import shared_with
+from sharing.meetings import requests
 from sharing.risk.disclose import risk_reviews_due
 
 bp = Blueprint("home", __name__)
@@ -22,10 +23,15 @@ def home() -> str:
     summary = home_summary(db(), actor, clock.today()) if actor.works_cases else None
     risk_due = risk_reviews_due(db(), actor, clock.today()) if actor.works_cases else []
     shared_count = len({row.case_id for row in shared_with(db(), actor)})
+    to_answer, overdue = (
+        requests.waiting(db(), actor) if actor.has(*requests.ANSWERING_ROLES) else ([], [])
+    )
     return render_template(
         "home/home.html",
         title="Home",
         summary=summary,
         risk_due=risk_due,
         shared_count=shared_count,
+        to_answer=to_answer,
+        overdue_requests=overdue,
     )

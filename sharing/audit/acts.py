@@ -89,6 +89,7 @@ class Action(Labelled):
     ACTION_CLOSE = "action.close", "Marked an action done or cancelled"
     CONFERENCE_CONVENE = "conference.convene", "Convened a case conference"
     CONFERENCE_VIEW = "conference.view", "Viewed a case conference"
+    INFORMATION_ANSWER = "information.answer", "Answered a conference information request"
     CONFERENCE_WITHDRAW = "conference.withdraw", "Withdrew a conference invitation"
     LOCK_REQUEST = "lock.request", "Asked to lock a case"
     UNLOCK_REQUEST = "unlock.request", "Asked to unlock a case"

@@ -25,6 +25,7 @@ from sharing.cases import shares
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters
+from sharing.meetings import requests
 from sharing.models import (
     Agency,
     Case,
@@ -248,11 +249,11 @@ def _convene(
             origin=ShareOrigin.CONFERENCE,
             now=now,
         )
-        session.add(
-            ConferenceInvitation(
-                conference=conference, agency_id=agency_id, share_id=share.id, invited_at=now
-            )
+        invitation = ConferenceInvitation(
+            conference=conference, agency_id=agency_id, share_id=share.id, invited_at=now
         )
+        session.add(invitation)
+        requests.ask(session, conference, invitation)
     for user in attendees:
         session.add(ConferenceAttendee(conference=conference, user_id=user.id))  # type: ignore[union-attr]
     if escalation is not None:
@@ -320,7 +321,10 @@ class ConferencePage:
     #: Why the reader sees the question and agenda (the basis of the narrative category).
     basis: str | None = None
     escalation_acted_on: bool = False
-    notes: list[str] = field(default_factory=list)
+    #: The information requests and their answers, as the reader may see them.
+    requests: list[requests.RequestRow] = field(default_factory=list)
+    #: The reader's agency's request still to answer, if any.
+    to_answer: int | None = None
 
 
 def _authorised(session: Session, actor: Actor, conference: Conference) -> AuthorisedCase:
@@ -357,13 +361,17 @@ def conference_page(session: Session, actor: Actor, conference_id: int) -> Confe
     decision: Decision = authorised.decision
     load_data_keys(session, {conference.case.data_key_id})
     opened = reveal(decision, conference, ["question", "agenda"])
+    answers = requests.rows(session, conference, decision)
     acts.record(
         session,
         acts.Action.CONFERENCE_VIEW,
         actor=actor,
         subject=acts.Subject("conference", conference.id),
         purpose=authorised.purpose,
-        basis=f"case {conference.case_id}; {acts.disclosed(decision)}",
+        basis=(
+            f"case {conference.case_id}; {acts.disclosed(decision)}; answers "
+            f"{acts.ids([r.id for r in answers if r.answered_at])}"
+        ),
     )
     return ConferencePage(
         id=conference.id,
@@ -393,6 +401,11 @@ def conference_page(session: Session, actor: Actor, conference_id: int) -> Confe
         attendees=[f"{a.user.display_name}, {a.user.agency.name}" for a in conference.attendees],
         basis=decision.categories.get("narrative"),
         escalation_acted_on=conference.escalation_id is not None,
+        requests=answers,
+        to_answer=next(
+            (r.id for r in answers if r.agency_id == actor.agency_id and not r.answered_at),
+            None,
+        ),
     )
 
 

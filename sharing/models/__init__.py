@@ -13,7 +13,12 @@ from sharing.models.cases import Action, Case, CaseParty, Incident
 from sharing.models.emergency import Alert, BreakGlass
 from sharing.models.keys import BlindIndex, DataKey
 from sharing.models.locks import LockMember, LockRequest
-from sharing.models.meetings import Conference, ConferenceAttendee, ConferenceInvitation
+from sharing.models.meetings import (
+    Conference,
+    ConferenceAttendee,
+    ConferenceInvitation,
+    InformationRequest,
+)
 from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.risk import Escalation, RiskAssessment, TriageChange
@@ -48,6 +53,7 @@ __all__ = [
     "DataKey",
     "Escalation",
     "Incident",
+    "InformationRequest",
     "LockRequest",
     "Person",
     "User",

@@ -4,9 +4,9 @@ named attendees."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.agencies import Agency
@@ -58,6 +58,9 @@ class Conference(Base):
     attendees: Mapped[list[ConferenceAttendee]] = relationship(
         back_populates="conference", order_by="ConferenceAttendee.id"
     )
+    requests: Mapped[list[InformationRequest]] = relationship(
+        back_populates="conference", order_by="InformationRequest.id"
+    )
 
     @property
     def sealed_under(self) -> Case:
@@ -83,6 +86,39 @@ class ConferenceInvitation(Base):
     conference: Mapped[Conference] = relationship(back_populates="invitations")
     agency: Mapped[Agency] = relationship()
     share: Mapped[Share] = relationship()
+
+
+class InformationRequest(Base):
+    """What the convenor asks an invited agency before the conference, and its answer:
+    each part sealed under the case, under its data category."""
+
+    __tablename__ = "information_requests"
+    __table_args__ = (UniqueConstraint("conference_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_on: Mapped[date] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Whether the case or its people are known to the agency (not personal data alone).
+    known: Mapped[bool | None]
+
+    incidents_note: Mapped[bytes | None] = personal("narrative")
+    risk_note: Mapped[bytes | None] = personal("risk")
+    actions_note: Mapped[bytes | None] = personal("actions")
+    concerns_note: Mapped[bytes | None] = personal("narrative")
+
+    conference: Mapped[Conference] = relationship(back_populates="requests")
+    agency: Mapped[Agency] = relationship()
+    answered_by: Mapped[User | None] = relationship()
+
+    @property
+    def sealed_under(self) -> Case:
+        return self.conference.case
 
 
 class ConferenceAttendee(Base):

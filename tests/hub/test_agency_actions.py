@@ -143,9 +143,7 @@ def test_no_one_else_can_close_an_agencys_action(demo_hub, demo_session) -> None
         "/actions/2147483647/done",
     ):
         assert eh.get(path).status_code == 404, path
-    viewer = demo_client(
-        demo_hub, demo_user(demo_session, "northshire-police", Role.DPO)
-    )
+    viewer = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.DPO))
     assert viewer.get("/actions").status_code == 403
 
 

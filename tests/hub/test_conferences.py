@@ -281,3 +281,75 @@ def test_a_locked_case_cannot_have_a_conference(demo_hub, demo_session) -> None:
     )
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
     assert police.get(f"/cases/{locked.id}/conferences/new").status_code == 404
+
+
+def _convened(app: Flask, session: Session) -> tuple[Conference, FlaskClient]:
+    case = _open_case(session)
+    officer = _officer_client(app, session, case)
+    response = officer.post(f"/cases/{case.id}/conferences/new", data=_form(officer, session, case))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    return session.scalar(select(Conference).order_by(Conference.id.desc())), officer
+
+
+def test_invited_agencies_answer_what_they_hold_and_attendees_see_it_by_their_clauses(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    assert {r.agency.code for r in conference.requests} == {
+        "northshire-police",
+        "northshire-adults",
+    }
+    police_request = next(r for r in conference.requests if r.agency.code == "northshire-police")
+    assert police_request.due_on == clock.day_of(conference.starts_at) - timedelta(days=2)
+
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert "Conference information requests to answer" in police.get("/").get_data(as_text=True)
+    path = f"/conferences/{conference.id}/requests/{police_request.id}"
+    token = csrf_token(police, path)
+    missing = police.post(path, data={"csrf_token": token, "known": "yes"})
+    assert missing.status_code == 400
+    assert "Say what your agency holds" in missing.get_data(as_text=True)
+    answered = police.post(
+        path,
+        data={
+            "csrf_token": token,
+            "known": "yes",
+            "incidents_note": "Three calls about shouting in the stairwell since October",
+            "risk_note": "Reported person has a caution for criminal damage",
+            "actions_note": "Neighbourhood team patrols on Friday evenings",
+        },
+    )
+    assert answered.status_code == 302, answered.get_data(as_text=True)
+    again = police.post(path, data={"csrf_token": token, "known": "no"})
+    assert again.status_code == 400
+    assert "already answered" in again.get_data(as_text=True)
+
+    page = officer.get(f"/conferences/{conference.id}").get_data(as_text=True)
+    assert "Three calls about shouting in the stairwell since October" in page
+    assert "Reported person has a caution for criminal damage" in page
+    adults = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    )
+    adults_page = adults.get(f"/conferences/{conference.id}").get_data(as_text=True)
+    assert "Three calls about shouting in the stairwell since October" in adults_page
+    entry = demo_session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "information.answer")
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert "stairwell" not in (entry.basis or "")
+
+    eh = demo_client(demo_hub, demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER))
+    assert eh.get(path).status_code == 404
+    assert eh.post(path, data={"csrf_token": csrf_token(eh, "/"), "known": "no"}).status_code == 404
+
+
+def test_the_convenor_sees_overdue_requests_on_their_home_page(demo_hub, demo_session) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    for request in conference.requests:
+        request.due_on = clock.today() - timedelta(days=1)
+    demo_session.commit()
+    home = officer.get("/").get_data(as_text=True)
+    assert "Information requests overdue for your conferences" in home
+    assert "Northshire Police" in home

@@ -1,0 +1,230 @@
+"""Information requests before a case conference: each agency invited is asked what it
+holds about the case ("known to you? incidents, risk, current actions, concerns"); its
+staff answer in the hub; the answer is sealed under the case, each part under its data
+category, and shown to the attendees as their decisions on the case allow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor, Decision
+from sharing.access.reveal import reveal
+from sharing.audit import acts
+from sharing.crypto.sealing import seal_many
+from sharing.errors import InputError, NotFound
+from sharing.formats import CONTROL_CHARACTERS, has_control_characters
+from sharing.models import Case, Conference, ConferenceInvitation, InformationRequest
+from sharing.vocabulary import Role
+
+#: Days before the conference its information requests are due.
+DUE_BEFORE = timedelta(days=2)
+MAX_PART = 2_000
+#: The parts of an answer, each with its label and the data category it is sealed under.
+PARTS: dict[str, tuple[str, str]] = {
+    "incidents_note": ("Incidents and reports you hold", "narrative"),
+    "risk_note": ("Risk and vulnerability you know of", "risk"),
+    "actions_note": ("Your current actions or involvement", "actions"),
+    "concerns_note": ("Concerns for the conference", "narrative"),
+}
+#: Roles of an invited agency that answer its requests.
+ANSWERING_ROLES = frozenset(
+    {Role.CASE_OFFICER, Role.MANAGER, Role.PARTNER_VIEWER, Role.CONFERENCE_CHAIR}
+)
+
+
+def due_on(starts_at: datetime, today: date) -> date:
+    """When a request is due: two days before the conference, and never before today."""
+    return max(clock.day_of(starts_at) - DUE_BEFORE, today)
+
+
+def ask(session: Session, conference: Conference, invitation: ConferenceInvitation) -> None:
+    """Ask an invited agency what it holds (when the conference is convened)."""
+    session.add(
+        InformationRequest(
+            conference=conference,
+            agency_id=invitation.agency_id,
+            asked_at=conference.convened_at,
+            due_on=due_on(conference.starts_at, clock.day_of(conference.convened_at)),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    known: bool | None
+    incidents_note: str = ""
+    risk_note: str = ""
+    actions_note: str = ""
+    concerns_note: str = ""
+
+
+def answer(
+    session: Session, actor: Actor, request_id: int, data: AnswerInput, now: datetime | None = None
+) -> InformationRequest:
+    """The invited agency answers its request (once; its staff who work cases or attend
+    conferences). ``NotFound`` for anyone else, or when the invitation was withdrawn."""
+    now = now or clock.now()
+    request = session.get(InformationRequest, request_id)
+    invitation = (
+        session.scalar(
+            select(ConferenceInvitation).where(
+                ConferenceInvitation.conference_id == request.conference_id,
+                ConferenceInvitation.agency_id == request.agency_id,
+            )
+        )
+        if request is not None
+        else None
+    )
+    if (
+        request is None
+        or request.agency_id != actor.agency_id
+        or not actor.has(*ANSWERING_ROLES)
+        or invitation is None
+        or invitation.withdrawn_at is not None
+        or request.conference.case.locked
+        or request.conference.case.erased_at is not None
+    ):
+        acts.refuse(
+            session,
+            acts.Action.INFORMATION_ANSWER,
+            actor=actor,
+            subject=acts.Subject("information_request", request_id),
+            reason="no such request for the agency",
+        )
+        raise NotFound(request_id)
+    if request.answered_at is not None:
+        raise InputError("known", "Your agency has already answered this request")
+    if data.known is None:
+        raise InputError("known", "Say whether the case or its people are known to your agency")
+    parts = {}
+    for name in PARTS:
+        text = getattr(data, name).strip()
+        if len(text) > MAX_PART:
+            raise InputError(name, f"Must be {MAX_PART:,} characters or fewer")
+        if has_control_characters(text):
+            raise InputError(name, f"The text {CONTROL_CHARACTERS}")
+        parts[name] = text or None
+    if data.known and not any(parts.values()):
+        raise InputError("incidents_note", "Say what your agency holds")
+    request.known = data.known
+    request.answered_at = now
+    request.answered_by_id = actor.user_id
+    seal_many(request, parts)
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.INFORMATION_ANSWER,
+        actor=actor,
+        subject=acts.Subject("case", request.conference.case_id),
+        basis=f"conference {request.conference_id}; request {request.id}; "
+        f"parts {','.join(sorted(n for n, v in parts.items() if v)) or 'none'}",
+    )
+    return request
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """A request and its answer as a reader may see it."""
+
+    id: int
+    agency: str
+    agency_id: int
+    due_on: date
+    overdue: bool
+    answered_at: datetime | None
+    answered_by: str | None
+    known: bool | None
+    #: (label, text or None when the reader's decision withholds that part's category).
+    parts: list[tuple[str, str | None]]
+
+
+def rows(session: Session, conference: Conference, decision: Decision) -> list[RequestRow]:
+    """The conference's requests with their answers, each part revealed under the
+    reader's decision on the case (the caller has authorised the reader and records the
+    page's audit entry)."""
+    today = clock.today()
+    found = []
+    for request in conference.requests:
+        opened = reveal(decision, request, list(PARTS)) if request.answered_at else {}
+        found.append(
+            RequestRow(
+                id=request.id,
+                agency=request.agency.name,
+                agency_id=request.agency_id,
+                due_on=request.due_on,
+                overdue=request.answered_at is None and request.due_on < today,
+                answered_at=request.answered_at,
+                answered_by=request.answered_by.display_name if request.answered_by else None,
+                known=request.known,
+                parts=[(label, opened.get(name)) for name, (label, _category) in PARTS.items()],
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class WaitingRequest:
+    id: int
+    conference_id: int
+    agency: str
+    due_on: date
+    overdue: bool
+    starts_at: datetime
+
+
+def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[WaitingRequest]]:
+    """For the home page: requests the actor's agency has still to answer, and overdue
+    requests of conferences the actor's agency convened (soonest due first). Locked and
+    erased cases' conferences are left out."""
+    today = clock.today()
+    base = (
+        select(InformationRequest)
+        .join(Conference, Conference.id == InformationRequest.conference_id)
+        .join(Case, Case.id == Conference.case_id)
+        .where(
+            InformationRequest.answered_at.is_(None),
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Conference.starts_at >= clock.now(),
+        )
+        .order_by(InformationRequest.due_on, InformationRequest.id)
+    )
+    live = select(ConferenceInvitation.conference_id).where(
+        ConferenceInvitation.agency_id == actor.agency_id,
+        ConferenceInvitation.withdrawn_at.is_(None),
+    )
+    to_answer = session.scalars(
+        base.where(
+            InformationRequest.agency_id == actor.agency_id,
+            InformationRequest.conference_id.in_(live),
+        )
+    )
+    overdue = session.scalars(
+        base.where(Case.agency_id == actor.agency_id, InformationRequest.due_on < today)
+    )
+
+    def row(request: InformationRequest) -> WaitingRequest:
+        return WaitingRequest(
+            id=request.id,
+            conference_id=request.conference_id,
+            agency=request.agency.name,
+            due_on=request.due_on,
+            overdue=request.due_on < today,
+            starts_at=request.conference.starts_at,
+        )
+
+    return [row(r) for r in to_answer], [row(r) for r in overdue]
+
+
+def request_for(session: Session, actor: Actor, request_id: int) -> InformationRequest:
+    """The request, if it is the actor's agency's to answer (for the answer form)."""
+    request = session.get(InformationRequest, request_id)
+    if request is None or request.agency_id != actor.agency_id:
+        raise NotFound(request_id)
+    return request
