@@ -5,11 +5,13 @@ to the hub's users."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pyotp
 import pytest
 from playwright.sync_api import Page
 
+from sharing import clock
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from sharing.vocabulary import Role
 from tests.browser.conftest import AXE
@@ -166,4 +168,75 @@ def test_the_dpo_pages_have_no_wcag_violations(live_server, axe_page: Page) -> N
     page.goto(f"{url}/audit/checkpoints/keys")
     page.get_by_role("button", name="Register key").click()
     found["register key with errors"] = violations(page)
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_conference_actions_and_people_pages_have_no_wcag_violations(
+    live_server, axe_page: Page
+) -> None:
+    """A landlord officer convenes a case conference (first with errors), opens it, the
+    conferences list and their agency's actions; a police officer answers the
+    conference's information request (first with errors); a manager opens People."""
+    page, url = axe_page, live_server.url
+    officer = next(
+        a
+        for a in DEMO_ACCOUNTS
+        if a.agency_name == "Larkmoor Housing Association" and a.roles == ("Case officer",)
+    )
+    found: dict[str, list[str]] = {}
+    _sign_in(page, url, officer.email)
+    page.goto(f"{url}/cases?status=active")
+    page.locator("table.govuk-table tbody tr a").first.click()
+    case_url = page.url
+    page.goto(f"{case_url}/conferences/new")
+    found["convene"] = violations(page)
+    page.get_by_role("button", name="Convene the conference").click()
+    found["convene with errors"] = violations(page)
+    when = clock.today() + timedelta(days=7)
+    page.get_by_label("What is the conference to decide?").fill("Agree the action plan")
+    page.locator("#starts_at-day").fill(str(when.day))
+    page.locator("#starts_at-month").fill(str(when.month))
+    page.locator("#starts_at-year").fill(str(when.year))
+    page.locator("#starts_at-hour").fill("10")
+    page.locator("#starts_at-minute").fill("30")
+    page.get_by_label("Where it meets").fill("Civic Centre, committee room 2")
+    page.get_by_label("Northshire Police", exact=True).check()
+    page.get_by_label("Chair").select_option(index=1)
+    page.get_by_role("button", name="Convene the conference").click()
+    found["conference"] = violations(page)
+    conference_url = page.url
+    page.goto(f"{url}/conferences")
+    found["conferences"] = violations(page)
+    page.goto(f"{url}/actions")
+    found["actions"] = violations(page)
+    done_link = page.locator("a[href$='/done']").first
+    if done_link.count():
+        done_link.click()
+        page.get_by_role("button", name="Mark done").click()
+        found["action done with errors"] = violations(page)
+
+    axe_page.context.clear_cookies()
+    police = next(
+        a
+        for a in DEMO_ACCOUNTS
+        if a.agency_name == "Northshire Police" and a.roles == ("Case officer",)
+    )
+    _sign_in(page, url, police.email)
+    page.goto(conference_url)
+    found["conference as the police"] = violations(page)
+    page.get_by_role("link", name="Answer for your agency").click()
+    page.get_by_role("button", name="Send the answer").click()
+    found["information request with errors"] = violations(page)
+
+    axe_page.context.clear_cookies()
+    manager = next(
+        a
+        for a in DEMO_ACCOUNTS
+        if a.agency_name == "Larkmoor Housing Association" and Role.MANAGER.label in a.roles
+    )
+    _sign_in(page, url, manager.email)
+    page.get_by_label("Security code").fill(pyotp.TOTP(manager.totp_secret).now())
+    page.get_by_role("button", name="Continue").click()
+    page.goto(f"{url}/people")
+    found["people"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
