@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from sharing.errors import InputError
+
 #: UK postcode without its space: outward code then inward code (BS 7666).
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()-]+$")
@@ -23,6 +25,22 @@ def has_control_characters(text: str) -> bool:
     """Whether ``text`` holds a control character other than a tab or a new line: a null
     byte, an escape, a bell... which no one types, and which break exports and letters."""
     return any(unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS for c in text)
+
+
+def checked_text(field: str, value: str, *, limit: int, required: str = "") -> str:
+    """``value`` without surrounding space, or ``InputError`` at ``field``: empty when
+    ``required`` (which says what to enter), longer than ``limit``, or holding control
+    characters."""
+    value = value.strip()
+    if required and not value:
+        raise InputError(field, required)
+    if len(value) > limit:
+        raise InputError(
+            field, f"Must be {limit:,} characters or fewer (you entered {len(value):,})"
+        )
+    if has_control_characters(value):
+        raise InputError(field, f"The text {CONTROL_CHARACTERS}")
+    return value
 
 
 def normalise_postcode(value: str) -> str | None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
-from sharing.access.authorise import authorise, decide_case
+from sharing.access.authorise import authorise, decision_on
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import facts_of, share_facts
 from sharing.access.reveal import load_data_keys, reveal
@@ -25,7 +25,7 @@ from sharing.access.scope import Lock
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotFound
-from sharing.formats import CONTROL_CHARACTERS, has_control_characters
+from sharing.formats import checked_text
 from sharing.models import Action, Case
 from sharing.vocabulary import ActionStatus, Role
 
@@ -59,21 +59,17 @@ class AgencyAction:
 def _decision(session: Session, actor: Actor, case: Case) -> tuple[Decision | None, str | None]:
     """The reader's best decision on the case: their own agency's, or the first live
     share's purpose that gives them the actions (else any that lets them open it)."""
-    facts = facts_of(session, [case.id]).get(case.id)
-    if facts is None:
-        return None, None
     if case.agency_id == actor.agency_id:
-        decision = decide_case(session, actor, facts, Act.VIEW)
-        return (decision, None) if decision.allowed else (None, None)
+        decision = decision_on(session, actor, case.id)
+        return (decision, None) if decision is not None and decision.allowed else (None, None)
     today = clock.today()
-    purposes = sorted(
-        {s.purpose for s in share_facts(session, case.id, actor.agency_id) if s.live(today)}
-    )
-    allowed = []
-    for purpose in purposes:
-        decision = decide_case(session, actor, facts, Act.VIEW, purpose)
-        if decision.allowed:
-            allowed.append((decision, purpose))
+    shares = share_facts(session, case.id, actor.agency_id)
+    allowed = [
+        (decision, purpose)
+        for purpose in sorted({s.purpose for s in shares if s.live(today)})
+        if (decision := decision_on(session, actor, case.id, Act.VIEW, purpose)) is not None
+        and decision.allowed
+    ]
     best = next((d for d in allowed if d[0].allows("actions")), allowed[0] if allowed else None)
     return best if best else (None, None)
 
@@ -150,13 +146,12 @@ def close_action(
     case = action.case
     if action.status is not ActionStatus.OPEN:
         raise InputError("note", f"This action is already {action.status.label.lower()}")
-    text = note.strip()
-    if not text:
-        raise InputError("note", "Say what was done" if done else "Say why the action is cancelled")
-    if len(text) > MAX_NOTE:
-        raise InputError("note", f"Must be {MAX_NOTE:,} characters or fewer")
-    if has_control_characters(text):
-        raise InputError("note", f"The text {CONTROL_CHARACTERS}")
+    text = checked_text(
+        "note",
+        note,
+        limit=MAX_NOTE,
+        required="Say what was done" if done else "Say why the action is cancelled",
+    )
     action.status = ActionStatus.DONE if done else ActionStatus.CANCELLED
     action.completed_on = clock.day_of(now) if done else None
     action.closed_at = now

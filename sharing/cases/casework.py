@@ -23,8 +23,7 @@ from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal, seal_many
 from sharing.errors import InputError, NotAllowed
 from sharing.formats import (
-    CONTROL_CHARACTERS,
-    has_control_characters,
+    checked_text,
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
@@ -116,16 +115,7 @@ class ActionInput:
 
 
 def _text(field_name: str, value: str, *, limit: int = MAX_TEXT, required: str = "") -> str:
-    value = value.strip()
-    if required and not value:
-        raise InputError(field_name, required)
-    if len(value) > limit:
-        raise InputError(
-            field_name, f"Must be {limit:,} characters or fewer (you entered {len(value):,})"
-        )
-    if has_control_characters(value):
-        raise InputError(field_name, f"The text {CONTROL_CHARACTERS}")
-    return value
+    return checked_text(field_name, value, limit=limit, required=required)
 
 
 def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | None = None) -> Case:

@@ -16,15 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.authorise import AuthorisedCase, authorise, decide_case
+from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act, Actor, Decision
-from sharing.access.facts import facts_of, policy
+from sharing.access.facts import policy
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
 from sharing.cases import shares
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.formats import CONTROL_CHARACTERS, has_control_characters
+from sharing.formats import checked_text
 from sharing.meetings import requests
 from sharing.models import (
     Agency,
@@ -73,19 +73,6 @@ class Invitable:
 
     agency: Agency
     refusal: str | None = None
-
-
-def _text(name: str, value: str, limit: int, required: str = "") -> str:
-    value = value.strip()
-    if required and not value:
-        raise InputError(name, required)
-    if len(value) > limit:
-        raise InputError(
-            name, f"Must be {limit:,} characters or fewer (you entered {len(value):,})"
-        )
-    if has_control_characters(value):
-        raise InputError(name, f"The text {CONTROL_CHARACTERS}")
-    return value
 
 
 def invitable(
@@ -178,10 +165,12 @@ def _convene(
     now: datetime,
 ) -> Conference:
     case, actor = authorised.case, authorised.actor
-    question = _text("question", data.question, MAX_QUESTION, "Enter the question to decide")
-    agenda = _text("agenda", data.agenda, MAX_AGENDA)
-    place = _text("place", data.place, MAX_PLACE)
-    link = _text("video_link", data.video_link, MAX_LINK)
+    question = checked_text(
+        "question", data.question, limit=MAX_QUESTION, required="Enter the question to decide"
+    )
+    agenda = checked_text("agenda", data.agenda, limit=MAX_AGENDA)
+    place = checked_text("place", data.place, limit=MAX_PLACE)
+    link = checked_text("video_link", data.video_link, limit=MAX_LINK)
     if data.starts_at is None:
         raise InputError("starts_at", "Enter the date and time of the conference")
     if data.starts_at <= now:
@@ -464,9 +453,9 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
     )
     rows = []
     for conference in found:
-        try:
-            _ = _decide_quietly(session, actor, conference)
-        except (NotFound, NotAllowed):
+        purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
+        decision = decision_on(session, actor, conference.case_id, Act.VIEW, purpose)
+        if decision is None or not decision.allowed:
             continue
         rows.append(
             ConferenceRow(
@@ -480,14 +469,3 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
             )
         )
     return rows
-
-
-def _decide_quietly(session: Session, actor: Actor, conference: Conference) -> Decision:
-    """Whether the actor may see the conference's case, without recording a refusal (a
-    list leaves out what its reader may not see, as case lists do)."""
-    facts = facts_of(session, [conference.case_id]).get(conference.case_id)
-    purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
-    decision = decide_case(session, actor, facts, Act.VIEW, purpose) if facts else None
-    if decision is None or not decision.allowed:
-        raise NotFound(conference.id)
-    return decision

@@ -18,7 +18,7 @@ from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotFound
-from sharing.formats import CONTROL_CHARACTERS, has_control_characters
+from sharing.formats import checked_text
 from sharing.models import Case, Conference, ConferenceInvitation, InformationRequest
 from sharing.vocabulary import Role
 
@@ -104,12 +104,7 @@ def answer(
         raise InputError("known", "Say whether the case or its people are known to your agency")
     parts = {}
     for name in PARTS:
-        text = getattr(data, name).strip()
-        if len(text) > MAX_PART:
-            raise InputError(name, f"Must be {MAX_PART:,} characters or fewer")
-        if has_control_characters(text):
-            raise InputError(name, f"The text {CONTROL_CHARACTERS}")
-        parts[name] = text or None
+        parts[name] = checked_text(name, getattr(data, name), limit=MAX_PART) or None
     if data.known and not any(parts.values()):
         raise InputError("incidents_note", "Say what your agency holds")
     request.known = data.known
