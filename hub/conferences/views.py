@@ -11,12 +11,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 
+from hub.cases.forms import ActionForm
 from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm, whole_number
 from hub.guard import require_roles
 from sharing import clock
 from sharing.access.decide import Act
+from sharing.cases import casework
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.meetings import conferences, requests
 from sharing.protocols.records import shareable_purposes
@@ -211,6 +213,52 @@ def answer(conference_id: int, request_id: int) -> Response | tuple[str, int]:
         conference_id=conference_id,
         due_on=request_.due_on,
         starts_at=request_.conference.starts_at,
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/conferences/<int:conference_id>/actions/new", methods=["GET", "POST"])
+def add_action(conference_id: int) -> Response | tuple[str, int]:
+    try:
+        page = conferences.conference_page(db(), current_user.actor, conference_id)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    if not page.convening:
+        abort(403)
+    form = ActionForm()
+    table = [(str(i.agency_id), i.agency) for i in page.invitations if not i.withdrawn]
+    form.owner_agency.choices = [(str(current_user.agency_id), current_user.agency.name), *table]
+    if request.method == "GET":
+        form.owner_agency.data = str(current_user.agency_id)
+    if form.validate_on_submit():
+        data = casework.ActionInput(
+            kind=form.kind.data,
+            description=form.description.data or "",
+            owner_agency_id=whole_number(form.owner_agency.data),
+            due_on=form.due_on.data,
+        )
+        try:
+            conferences.add_action(db(), current_user.actor, conference_id, data)
+        except NotFound:
+            abort(404)
+        except NotAllowed:
+            abort(403)
+        except InputError as e:
+            field = {"owner_agency_id": form.owner_agency, "due_on": form.due_on}.get(
+                e.field, form.description
+            )
+            field.errors = [*field.errors, e.message]
+        else:
+            flash("Action added to the conference's plan and to the case.", "success")
+            return redirect(
+                url_for("conferences.show", conference_id=conference_id, _anchor="actions")
+            )
+    return render_template(
+        "conferences/action.html",
+        title="Add an action agreed at the conference",
+        form=form,
+        page=page,
     ), 400 if request.method == "POST" else 200
 
 

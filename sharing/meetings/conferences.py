@@ -19,14 +19,15 @@ from sharing import clock
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import policy
-from sharing.access.reveal import load_data_keys, reveal
+from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
-from sharing.cases import shares
+from sharing.cases import casework, shares
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.meetings import requests
 from sharing.models import (
+    Action,
     Agency,
     Case,
     Conference,
@@ -277,6 +278,59 @@ def _escalation(session: Session, case: Case, escalation_id: int | None) -> Esca
     return escalation if escalation.considered_at is None else None
 
 
+def at_the_table(conference: Conference) -> set[int]:
+    """The agencies at a conference: the convening agency and those whose invitation
+    stands."""
+    return {conference.case.agency_id} | {
+        i.agency_id for i in conference.invitations if i.withdrawn_at is None
+    }
+
+
+def add_action(
+    session: Session,
+    actor: Actor,
+    conference_id: int,
+    data: casework.ActionInput,
+    now: datetime | None = None,
+) -> Action:
+    """An action agreed at the conference, owned by an agency at the table, written to
+    the case (the convening agency records it, as any record on its case)."""
+    conference = session.get(Conference, conference_id)
+    if conference is None:
+        raise NotFound(conference_id)
+    authorised = authorise(session, actor, conference.case_id, Act.RECORD)
+    owner = data.owner_agency_id or actor.agency_id
+    if owner not in at_the_table(conference):
+        agency = session.get(Agency, owner)
+        name = agency.name if agency else "That agency"
+        acts.refuse(
+            session,
+            acts.Action.CASE_RECORD,
+            actor=actor,
+            subject=authorised.subject,
+            reason=f"refused input: owner_agency_id (agency not at conference {conference.id})",
+        )
+        raise InputError(
+            "owner_agency_id",
+            f"{name} is not invited to this conference: invite it, or choose an agency at the table",
+        )
+    action = casework.add_action(session, authorised, data, now=now)
+    action.conference_id = conference.id
+    session.flush()
+    return action
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """An action the conference agreed, as the reader may see it."""
+
+    kind: str
+    owner_agency: str
+    due_on: date | None
+    status: str
+    description: str | None
+
+
 @dataclass(frozen=True)
 class InvitationRow:
     id: int
@@ -314,6 +368,8 @@ class ConferencePage:
     requests: list[requests.RequestRow] = field(default_factory=list)
     #: The reader's agency's request still to answer, if any.
     to_answer: int | None = None
+    #: The actions the conference agreed.
+    actions: list[ActionLine] = field(default_factory=list)
 
 
 def _authorised(session: Session, actor: Actor, conference: Conference) -> AuthorisedCase:
@@ -351,6 +407,11 @@ def conference_page(session: Session, actor: Actor, conference_id: int) -> Confe
     load_data_keys(session, {conference.case.data_key_id})
     opened = reveal(decision, conference, ["question", "agenda"])
     answers = requests.rows(session, conference, decision)
+    agreed = list(
+        session.scalars(
+            select(Action).where(Action.conference_id == conference.id).order_by(Action.id)
+        )
+    )
     acts.record(
         session,
         acts.Action.CONFERENCE_VIEW,
@@ -359,7 +420,8 @@ def conference_page(session: Session, actor: Actor, conference_id: int) -> Confe
         purpose=authorised.purpose,
         basis=(
             f"case {conference.case_id}; {acts.disclosed(decision)}; answers "
-            f"{acts.ids([r.id for r in answers if r.answered_at])}"
+            f"{acts.ids([r.id for r in answers if r.answered_at])}; "
+            f"actions {acts.ids([a.id for a in agreed])}"
         ),
     )
     return ConferencePage(
@@ -395,6 +457,18 @@ def conference_page(session: Session, actor: Actor, conference_id: int) -> Confe
             (r.id for r in answers if r.agency_id == actor.agency_id and not r.answered_at),
             None,
         ),
+        actions=[
+            ActionLine(
+                kind=a.kind.label,
+                owner_agency=a.owner_agency.name,
+                due_on=a.due_on,
+                status=a.status.label,
+                description=opened["description"],
+            )
+            for a, opened in zip(
+                agreed, reveal_rows(decision, agreed, ("description",)), strict=True
+            )
+        ],
     )
 
 

@@ -187,6 +187,10 @@ class Action(Base):
     completed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: The case conference that agreed it, if one did.
+    conference_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conferences.id", ondelete="SET NULL")
+    )
     #: Who marked it done or cancelled, and when.
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 
 from hub.templating import UK
 from sharing import clock
+from sharing.access.decide import Actor
+from sharing.audit import acts
+from sharing.cases import casework
+from sharing.errors import InputError
+from sharing.meetings import conferences
 from sharing.models import (
+    Action,
     Agency,
     AuditEntry,
     Case,
@@ -26,7 +32,7 @@ from sharing.models import (
     Share,
     User,
 )
-from sharing.vocabulary import AgencyType, CaseStatus, Role
+from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
 
@@ -353,3 +359,73 @@ def test_the_convenor_sees_overdue_requests_on_their_home_page(demo_hub, demo_se
     home = officer.get("/").get_data(as_text=True)
     assert "Information requests overdue for your conferences" in home
     assert "Northshire Police" in home
+
+
+def test_actions_agreed_at_the_conference_go_to_the_case_and_the_agency_at_the_table(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    police = _agency(demo_session, "northshire-police")
+    path = f"/conferences/{conference.id}/actions/new"
+    due = clock.today() + timedelta(days=14)
+    added = officer.post(
+        path,
+        data={
+            "csrf_token": csrf_token(officer, path),
+            "kind": "perpetrator_visit",
+            "description": "Joint visit to the household with the neighbourhood officer",
+            "owner_agency": str(police.id),
+            "due_on-day": str(due.day),
+            "due_on-month": str(due.month),
+            "due_on-year": str(due.year),
+        },
+    )
+    assert added.status_code == 302, added.get_data(as_text=True)
+    page = officer.get(f"/conferences/{conference.id}").get_data(as_text=True)
+    assert "Joint visit to the household with the neighbourhood officer" in page
+    case_page = officer.get(f"/cases/{conference.case_id}").get_data(as_text=True)
+    assert "Joint visit to the household with the neighbourhood officer" in case_page
+    police_client = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    )
+    actions = police_client.get("/actions").get_data(as_text=True)
+    assert "Joint visit to the household with the neighbourhood officer" in actions
+    assert police_client.get(path).status_code == 403  # only the convening agency adds
+
+
+def test_an_action_for_an_agency_not_at_the_table_is_refused_and_audited(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    eh = _agency(demo_session, "northshire-eh")
+    path = f"/conferences/{conference.id}/actions/new"
+    refused = officer.post(
+        path,
+        data={
+            "csrf_token": csrf_token(officer, path),
+            "kind": "perpetrator_visit",
+            "description": "Noise monitoring",
+            "owner_agency": str(eh.id),
+        },
+    )
+    assert refused.status_code == 400
+    assert "Choose agency responsible from the list" in refused.get_data(as_text=True)
+    case = demo_session.get(Case, conference.case_id)
+    actor = Actor.of(demo_session.get(User, case.officer_id))
+    before = demo_session.scalar(select(func.count()).select_from(Action))
+    with pytest.raises(InputError, match="Northshire Council Environmental Health is not invited"):
+        conferences.add_action(
+            demo_session,
+            actor,
+            conference.id,
+            casework.ActionInput(
+                kind=ActionKind.PERPETRATOR_VISIT,
+                description="Noise monitoring",
+                owner_agency_id=eh.id,
+            ),
+        )
+    acts.roll_back_keeping_refusals(demo_session)
+    assert demo_session.scalar(select(func.count()).select_from(Action)) == before
+    last = demo_session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+    assert (last.action, last.outcome) == ("case.record", "refused")
+    assert "owner_agency_id" in last.basis
