@@ -17,6 +17,8 @@ from sharing.db import make_session_factory
 from sharing.models import Case, Escalation, Incident, Person, RiskAssessment, TriageChange
 from tests.fixtures.demo import BUILD_LOG, postgres_build_log
 
+pytestmark = pytest.mark.long
+
 #: Shorter strings turn up by chance in ciphertext (a 5-byte string in ~1 in 10^12 places).
 MIN_LENGTH = 6
 

@@ -16,7 +16,7 @@ from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from sharing.vocabulary import Role
 from tests.browser.conftest import AXE
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

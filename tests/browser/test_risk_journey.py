@@ -16,7 +16,7 @@ from sharing.risk.matrix import shipped
 from sharing.vocabulary import PartyRole, RiskBand, Role
 from tests.browser.test_accessibility import violations
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 MATRIX = shipped().current
 

@@ -16,6 +16,8 @@ from sharing.models import Agency, Area, User
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.cli import hub
 
+pytestmark = pytest.mark.long
+
 
 def _with_agency(url: str) -> None:
     engine = make_engine(url)

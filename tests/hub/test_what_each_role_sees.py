@@ -21,6 +21,8 @@ from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client
 
+pytestmark = pytest.mark.long
+
 CONTENT_ROLES = (
     Role.CASE_OFFICER,
     Role.MANAGER,

@@ -53,6 +53,8 @@ from sharing.vocabulary import (
     Role,
 )
 
+pytestmark = pytest.mark.long
+
 TODAY = date(2026, 3, 14)
 START_OF_TODAY = datetime(2026, 3, 14, tzinfo=UTC)
 

@@ -50,6 +50,8 @@ from sharing.vocabulary import (
 )
 from tests.fixtures.demo import demo_actor
 
+pytestmark = pytest.mark.long
+
 MATRICES = shipped()
 MATRIX = MATRICES.current
 HIGHEST = {q.id: max(q.options, key=lambda o: o.score).value for q in MATRIX.questions}

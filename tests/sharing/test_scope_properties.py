@@ -55,6 +55,8 @@ from sharing.vocabulary import (
     Triage,
 )
 
+pytestmark = pytest.mark.long
+
 NOW = datetime(2026, 10, 27, 23, 30, tzinfo=UTC)  # after midnight in London: 28 October
 TODAY = clock.day_of(NOW)
 PURPOSES = ("asb_case_management", "case_conference", "trigger_review")

@@ -14,6 +14,8 @@ from sharing.audit.log import append, verify
 from sharing.db import make_engine, make_session_factory
 from sharing.models import AuditEntry
 
+pytestmark = pytest.mark.long
+
 WRITERS = 8
 EACH = 1_000
 
