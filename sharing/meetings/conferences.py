@@ -37,7 +37,7 @@ from sharing.models import (
     User,
 )
 from sharing.protocols.records import shareable_purposes
-from sharing.vocabulary import ConferenceStatus, Role, ShareOrigin
+from sharing.vocabulary import ActionStatus, ConferenceStatus, Role, ShareOrigin
 
 MAX_QUESTION = 500
 MAX_AGENDA = 5_000
@@ -329,6 +329,7 @@ class ActionLine:
     due_on: date | None
     status: str
     description: str | None
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -464,6 +465,9 @@ def conference_page(session: Session, actor: Actor, conference_id: int) -> Confe
                 due_on=a.due_on,
                 status=a.status.label,
                 description=opened["description"],
+                overdue=a.status is ActionStatus.OPEN
+                and a.due_on is not None
+                and a.due_on < clock.today(),
             )
             for a, opened in zip(
                 agreed, reveal_rows(decision, agreed, ("description",)), strict=True

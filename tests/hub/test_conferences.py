@@ -391,6 +391,11 @@ def test_actions_agreed_at_the_conference_go_to_the_case_and_the_agency_at_the_t
     actions = police_client.get("/actions").get_data(as_text=True)
     assert "Joint visit to the household with the neighbourhood officer" in actions
     assert police_client.get(path).status_code == 403  # only the convening agency adds
+    demo_session.expire_all()
+    agreed = demo_session.scalar(select(Action).where(Action.conference_id == conference.id))
+    agreed.due_on = clock.today() - timedelta(days=1)
+    demo_session.commit()
+    assert "Overdue" in officer.get(f"/conferences/{conference.id}").get_data(as_text=True)
 
 
 def test_an_action_for_an_agency_not_at_the_table_is_refused_and_audited(
