@@ -175,7 +175,7 @@ def _security_headers(response: Response) -> Response:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    if response.mimetype == "text/html":
+    if request.endpoint != "static":  # pages, PDFs and errors: nothing kept in a cache
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -100,7 +100,7 @@ def sign_out(session: Session, key: str, actor: Actor) -> None:
 def end_all(session: Session, user: User, why: SessionEnd, *, by: Actor | None = None) -> int:
     """End every live session of ``user`` at once; how many there were. Recorded as ``by``'s
     act (the user's own, or an administrator's; None for a command-line operator)."""
-    ended = session.execute(
+    ended: int = session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         update(SignInSession)
         .where(SignInSession.user_id == user.id, SignInSession.ended_why.is_(None))
         .values(ended_at=clock.now(), ended_why=why)

@@ -285,6 +285,36 @@ class ConferenceStatus(Labelled):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class Attendance(Labelled):
+    """Whether a person expected at a conference came."""
+
+    PRESENT = "present", "Present"
+    APOLOGIES = "apologies", "Sent apologies"
+    DEPUTY = "deputy", "Sent a deputy"
+    ABSENT = "absent", "Did not attend"
+
+
+class MinutesStatus(Labelled):
+    """Where a conference's minutes are: written by the convening agency (draft), sent to
+    the attendees (circulated), then agreed by the chair, read-only from then on."""
+
+    DRAFT = "draft", "Draft"
+    CIRCULATED = "circulated", "Circulated for comment"
+    AGREED = "agreed", "Agreed"
+
+
+class DecisionKind(Labelled):
+    """What a conference decided (003 §3.11–3.12: legal action is decided at a case
+    review meeting, with the wider partnership's part)."""
+
+    LEGAL_ACTION = "legal_action", "Take legal action"
+    CONTINUE = "continue", "Continue with the action plan"
+    REFER = "refer", "Refer to another agency or service"
+    PARTNERSHIP = "partnership", "Ask the wider partnership to act"
+    CLOSE = "close", "Close the case"
+    OTHER = "other", "Other decision"
+
+
 class EscalationReason(Labelled):
     """Why the case officer is prompted to consider a case conference, a safeguarding
     referral and sharing with the police."""

@@ -4,6 +4,7 @@ list shows what my agency convened or is invited to."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,12 +17,15 @@ from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm, whole_number
 from hub.guard import require_roles
+from hub.pdf import render_pdf
 from sharing import clock
 from sharing.access.decide import Act
 from sharing.cases import casework
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.meetings import conferences, requests
+from sharing.meetings import conferences, minutes, packs, requests
+from sharing.models import Conference, ConferenceDecision
 from sharing.protocols.records import shareable_purposes
+from sharing.vocabulary import Attendance, DecisionKind, MinutesStatus
 
 bp = Blueprint("conferences", __name__)
 require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair")
@@ -272,4 +276,304 @@ def index() -> str:
         title="Case conferences",
         upcoming=[r for r in rows if r.starts_at >= now],
         recent=[r for r in rows if r.starts_at < now],
+    )
+
+
+def _meeting_page(conference_id: int) -> conferences.ConferencePage:
+    """The conference, for a form of its meeting (recorded as one view)."""
+    try:
+        return conferences.conference_page(db(), current_user.actor, conference_id)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+
+
+def _unwritable(page: conferences.ConferencePage) -> Response | None:
+    """For a form of the meeting opened (GET) when the reader may not change its minutes
+    now: back to the conference, saying why. A form sent (POST) goes to the core, which
+    refuses it with the reason and records the refusal."""
+    meeting = page.meeting
+    if request.method == "POST" or (meeting is not None and meeting.may_write):
+        return None
+    if not (page.convening or page.chairing):
+        abort(403)
+    if meeting is not None and meeting.status is MinutesStatus.AGREED:
+        flash("The minutes are agreed, so they can no longer be changed.", "error")
+    elif meeting is not None and meeting.status is MinutesStatus.CIRCULATED:
+        flash("The minutes are circulated: only the chair may amend them now.", "error")
+    else:
+        flash("Minutes are written once the conference has begun.", "error")
+    return redirect(url_for("conferences.show", conference_id=page.id, _anchor="meeting"))
+
+
+def _place_error(form: HubForm, error: InputError, fallback: str) -> None:
+    field = form.field_by_name(error.field) or getattr(form, fallback)
+    field.errors = [*field.errors, error.message]
+
+
+def _attendance_form(choices: minutes.AttendanceChoices) -> HubForm:
+    """A form with a choice of attendance (and a deputy) for each person expected, and
+    the others of the agencies at the table who came."""
+
+    class AttendanceForm(HubForm):
+        also_present = ChoicesField("Also present (optional)")
+
+    marks = [("", "Choose")] + [(m.value, m.label) for m in Attendance]
+    for attendee in choices.expected:
+        name = attendee.user.display_name
+        setattr(AttendanceForm, f"attendance_{attendee.id}", ChoiceField(f"Did {name} attend?"))
+        setattr(AttendanceForm, f"deputy_{attendee.id}", ChoiceField(f"Who came for {name}?"))
+    form = AttendanceForm()
+    for attendee in choices.expected:
+        getattr(form, f"attendance_{attendee.id}").choices = marks[1:]
+        getattr(form, f"deputy_{attendee.id}").choices = [("", "No deputy")] + [
+            (str(u.id), u.display_name)
+            for u in choices.deputies.get(attendee.user.agency_id, [])
+            if u.id != attendee.user_id
+        ]
+        if request.method == "GET" and attendee.attendance is not None:
+            getattr(form, f"attendance_{attendee.id}").data = attendee.attendance.value
+            getattr(form, f"deputy_{attendee.id}").data = str(attendee.deputy_id or "")
+    form.also_present.choices = [
+        (str(u.id), f"{u.display_name}, {u.agency.name}") for u in choices.others
+    ]
+    return form
+
+
+@bp.route("/conferences/<int:conference_id>/attendance", methods=["GET", "POST"])
+def attendance(conference_id: int) -> Response | tuple[str, int]:
+    page = _meeting_page(conference_id)
+    if (back := _unwritable(page)) is not None:
+        return back
+    conference = db().get(Conference, conference_id)
+    choices = minutes.attendance_choices(db(), conference)
+    form = _attendance_form(choices)
+    if form.validate_on_submit():
+        marks = {
+            a.id: minutes.Mark(
+                Attendance(getattr(form, f"attendance_{a.id}").data),
+                whole_number(getattr(form, f"deputy_{a.id}").data),
+            )
+            for a in choices.expected
+        }
+        try:
+            minutes.record_attendance(
+                db(),
+                current_user.actor,
+                conference_id,
+                marks,
+                [int(u) for u in form.also_present.data or []],
+            )
+        except NotAllowed:
+            abort(403)
+        except InputError as e:
+            _place_error(form, e, "also_present")
+        else:
+            flash("Attendance recorded.", "success")
+            return redirect(
+                url_for("conferences.show", conference_id=conference_id, _anchor="meeting")
+            )
+    return render_template(
+        "conferences/attendance.html",
+        title="Record who attended",
+        form=form,
+        page=page,
+        expected=choices.expected,
+    ), 400 if request.method == "POST" else 200
+
+
+class MinuteForm(HubForm):
+    heading = StringField("Agenda item")
+    discussion = TextAreaField("What was discussed and agreed")
+
+
+@bp.route("/conferences/<int:conference_id>/minutes/new", methods=["GET", "POST"])
+@bp.route("/conferences/<int:conference_id>/minutes/<int:item_id>", methods=["GET", "POST"])
+def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[str, int]:
+    page = _meeting_page(conference_id)
+    if (back := _unwritable(page)) is not None:
+        return back
+    existing = None
+    if item_id is not None:
+        existing = next((m for m in page.meeting.minutes if m.id == item_id), None)
+        if existing is None:
+            abort(404)
+    form = MinuteForm()
+    if request.method == "GET" and existing is not None:
+        form.heading.data, form.discussion.data = existing.heading, existing.discussion
+    if form.validate_on_submit():
+        try:
+            minutes.save_minute(
+                db(),
+                current_user.actor,
+                conference_id,
+                form.heading.data or "",
+                form.discussion.data or "",
+                item_id=item_id,
+            )
+        except NotAllowed:
+            abort(403)
+        except InputError as e:
+            _place_error(form, e, "discussion")
+        else:
+            flash("Minute saved." if item_id else "Minute added.", "success")
+            return redirect(
+                url_for("conferences.show", conference_id=conference_id, _anchor="minutes")
+            )
+    return render_template(
+        "conferences/minute.html",
+        title="Amend the minute" if item_id else "Add the minute of an agenda item",
+        form=form,
+        page=page,
+    ), 400 if request.method == "POST" else 200
+
+
+class DecisionForm(HubForm):
+    kind = ChoiceField("What did the conference decide?")
+    decision = TextAreaField("The decision")
+    tool = ChoiceField("Legal tool (for legal action)")
+    acting_agency = ChoiceField("Agency that acts")
+    proportionality = TextAreaField("Why this is the most proportionate intervention")
+    evidence = TextAreaField("Evidence available")
+    vulnerability = TextAreaField(
+        "Vulnerabilities of the people involved, and how the plan takes account of them"
+    )
+    dissenting_agency = ChoiceField("Agency that dissented (optional)")
+    dissent = TextAreaField("The dissenting view (optional)")
+
+
+_DECISION_FIELDS = {
+    "acting_agency_id": "acting_agency",
+    "dissenting_agency_id": "dissenting_agency",
+}
+
+
+@bp.route("/conferences/<int:conference_id>/decisions/new", methods=["GET", "POST"])
+@bp.route("/conferences/<int:conference_id>/decisions/<int:decision_id>", methods=["GET", "POST"])
+def decision(conference_id: int, decision_id: int | None = None) -> Response | tuple[str, int]:
+    page = _meeting_page(conference_id)
+    if (back := _unwritable(page)) is not None:
+        return back
+    existing = None
+    if decision_id is not None:
+        existing = next((d for d in page.meeting.decisions if d.id == decision_id), None)
+        if existing is None:
+            abort(404)
+    form = DecisionForm()
+    table = [(str(page.convening_agency_id), page.convening_agency)] + [
+        (str(i.agency_id), i.agency) for i in page.invitations if not i.withdrawn
+    ]
+    form.kind.choices = [("", "Choose")] + DecisionKind.choices()
+    form.tool.choices = [("", "Not legal action")] + [
+        (t.value, t.label) for t in minutes.LEGAL_TOOLS
+    ]
+    form.acting_agency.choices = [("", "No agency named")] + table
+    form.dissenting_agency.choices = [("", "No dissent")] + table
+    if request.method == "GET" and existing is not None:
+        record = db().get(ConferenceDecision, existing.id)
+        form.kind.data = record.kind.value
+        form.tool.data = record.tool.value if record.tool else ""
+        form.acting_agency.data = str(record.acting_agency_id or "")
+        form.dissenting_agency.data = str(record.dissenting_agency_id or "")
+        for name in ("decision", "proportionality", "evidence", "vulnerability", "dissent"):
+            getattr(form, name).data = getattr(existing, name)
+    if form.validate_on_submit():
+        data = minutes.DecisionInput(
+            kind=form.kind.data or "",
+            decision=form.decision.data or "",
+            tool=form.tool.data or "",
+            acting_agency_id=whole_number(form.acting_agency.data),
+            proportionality=form.proportionality.data or "",
+            evidence=form.evidence.data or "",
+            vulnerability=form.vulnerability.data or "",
+            dissenting_agency_id=whole_number(form.dissenting_agency.data),
+            dissent=form.dissent.data or "",
+        )
+        try:
+            minutes.save_decision(db(), current_user.actor, conference_id, data, decision_id)
+        except NotAllowed:
+            abort(403)
+        except InputError as e:
+            field = form.field_by_name(_DECISION_FIELDS.get(e.field, e.field)) or form.decision
+            field.errors = [*field.errors, e.message]
+        else:
+            flash("Decision saved." if decision_id else "Decision recorded.", "success")
+            return redirect(
+                url_for("conferences.show", conference_id=conference_id, _anchor="decisions")
+            )
+    return render_template(
+        "conferences/decision.html",
+        title="Amend the decision" if decision_id else "Record a decision of the conference",
+        form=form,
+        page=page,
+        vulnerability_shown=page.decision.allows("vulnerability"),
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/conferences/<int:conference_id>/minutes/circulate", methods=["POST"])
+def circulate(conference_id: int) -> Response:
+    return _minutes_step(conference_id, minutes.circulate, "Minutes circulated to the attendees.")
+
+
+@bp.route("/conferences/<int:conference_id>/minutes/agree", methods=["POST"])
+def agree(conference_id: int) -> Response:
+    return _minutes_step(
+        conference_id, minutes.agree, "Minutes agreed. They can no longer be changed."
+    )
+
+
+def _minutes_step(conference_id: int, step: Callable[..., object], done: str) -> Response:
+    try:
+        step(db(), current_user.actor, conference_id)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    except InputError as e:
+        flash(e.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("conferences.show", conference_id=conference_id, _anchor="meeting"))
+
+
+def _pack(conference_id: int, form: str) -> packs.Pack:
+    try:
+        return packs.conference_pack(
+            db(),
+            current_user.actor,
+            conference_id,
+            current_app.extensions["hub.risk_matrices"],
+            form=form,
+        )
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+
+
+@bp.route("/conferences/<int:conference_id>/pack")
+def pack(conference_id: int) -> str:
+    found = _pack(conference_id, "page")
+    return render_template(
+        "conferences/pack.html",
+        title=f"Conference pack: case {found.conference.case_reference}",
+        pack=found,
+    )
+
+
+@bp.route("/conferences/<int:conference_id>/pack.pdf")
+def pack_pdf(conference_id: int) -> Response:
+    found = _pack(conference_id, "pdf")
+    html = render_template(
+        "conferences/pack_pdf.html",
+        title=f"Conference pack: case {found.conference.case_reference}",
+        pack=found,
+    )
+    return Response(
+        render_pdf(html),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="conference-{conference_id}-pack.pdf"'
+        },
     )

@@ -26,7 +26,7 @@ import logging
 import os
 import secrets
 import struct
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from cryptography.exceptions import InvalidTag
@@ -162,10 +162,11 @@ def unwrap(session: Session, record: DataKey) -> AESGCM:
     return cache[record.id]
 
 
-def load_data_keys(session: Session, key_ids: set[int]) -> None:
-    """Unwrap many data keys at once (one query), e.g. before showing a list."""
+def load_data_keys(session: Session, key_ids: Iterable[int | None]) -> None:
+    """Unwrap many data keys at once (one query), e.g. before showing a list; ``None``
+    (a record whose key was destroyed by erasure) is passed over."""
     cache = _cache(session)
-    missing = key_ids - set(cache)
+    missing = {k for k in key_ids if k is not None} - set(cache)
     if not missing:
         return
     provider = provider_of(session)

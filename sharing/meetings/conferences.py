@@ -25,7 +25,7 @@ from sharing.cases import casework, shares
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
-from sharing.meetings import requests
+from sharing.meetings import minutes, requests
 from sharing.models import (
     Action,
     Agency,
@@ -201,6 +201,12 @@ def _convene(
         raise InputError("chair_id", "Choose the chair")
     if not chair.has_role(*CHAIRS):
         raise InputError("chair_id", f"{chair.display_name} is not a conference chair or manager")
+    if chair.agency_id not in at_the_table:
+        raise InputError(
+            "chair_id",
+            f"{chair.display_name} is from {chair.agency.name}: invite it, or choose a chair "
+            "from an agency at the table",
+        )
     attendees = [session.get(User, i) for i in dict.fromkeys(data.attendee_ids)]
     for user in attendees:
         if user is None or not user.active or user.agency_id not in at_the_table:
@@ -278,14 +284,6 @@ def _escalation(session: Session, case: Case, escalation_id: int | None) -> Esca
     return escalation if escalation.considered_at is None else None
 
 
-def at_the_table(conference: Conference) -> set[int]:
-    """The agencies at a conference: the convening agency and those whose invitation
-    stands."""
-    return {conference.case.agency_id} | {
-        i.agency_id for i in conference.invitations if i.withdrawn_at is None
-    }
-
-
 def add_action(
     session: Session,
     actor: Actor,
@@ -300,7 +298,7 @@ def add_action(
         raise NotFound(conference_id)
     authorised = authorise(session, actor, conference.case_id, Act.RECORD)
     owner = data.owner_agency_id or actor.agency_id
-    if owner not in at_the_table(conference):
+    if owner not in conference.at_the_table:
         agency = session.get(Agency, owner)
         name = agency.name if agency else "That agency"
         acts.refuse(
@@ -324,11 +322,13 @@ def add_action(
 class ActionLine:
     """An action the conference agreed, as the reader may see it."""
 
+    id: int
     kind: str
     owner_agency: str
     due_on: date | None
     status: str
     description: str | None
+    outcome_note: str | None = None
     overdue: bool = False
 
 
@@ -350,6 +350,8 @@ class ConferencePage:
     case_reference: str
     #: Whether the reader's agency convened it (and may change it).
     convening: bool
+    convening_agency_id: int
+    convening_agency: str
     purpose: str
     protocol: str
     starts_at: datetime
@@ -362,6 +364,8 @@ class ConferencePage:
     agenda: str | None
     invitations: list[InvitationRow]
     attendees: list[str]
+    #: The decision the reader saw it under.
+    decision: Decision
     #: Why the reader sees the question and agenda (the basis of the narrative category).
     basis: str | None = None
     escalation_acted_on: bool = False
@@ -371,9 +375,19 @@ class ConferencePage:
     to_answer: int | None = None
     #: The actions the conference agreed.
     actions: list[ActionLine] = field(default_factory=list)
+    #: The meeting: attendance, minutes and decisions, as the reader may see them.
+    meeting: minutes.Meeting | None = None
+    #: The reader is the conference's chair.
+    chairing: bool = False
+
+    @property
+    def action_ids(self) -> list[int]:
+        return [a.id for a in self.actions]
 
 
-def _authorised(session: Session, actor: Actor, conference: Conference) -> AuthorisedCase:
+def _authorised(
+    session: Session, actor: Actor, conference: Conference, action: acts.Action
+) -> AuthorisedCase:
     """The case of the conference, for the reader: the owning agency's own decision, or an
     invited agency's through its share for the conference's purpose."""
     purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
@@ -381,7 +395,7 @@ def _authorised(session: Session, actor: Actor, conference: Conference) -> Autho
     if purpose is not None and actor.agency_id not in invited:
         acts.refuse(
             session,
-            acts.Action.CONFERENCE_VIEW,
+            action,
             actor=actor,
             subject=acts.Subject("conference", conference.id),
             reason="the agency is not invited",
@@ -390,20 +404,59 @@ def _authorised(session: Session, actor: Actor, conference: Conference) -> Autho
     return authorise(session, actor, conference.case_id, Act.VIEW, purpose)
 
 
-def conference_page(session: Session, actor: Actor, conference_id: int) -> ConferencePage:
-    """The conference as the actor may see it, recorded as one audit entry; ``NotFound``
-    for anyone whose agency neither convened it nor is invited (or may not see its case)."""
+def opened(
+    session: Session, actor: Actor, conference_id: int, action: acts.Action
+) -> tuple[Conference, AuthorisedCase]:
+    """The conference and its case authorised for the reader (see ``_authorised``); a
+    conference that does not exist is refused as ``action`` and ``NotFound``."""
     conference = session.get(Conference, conference_id)
     if conference is None:
         acts.refuse(
             session,
-            acts.Action.CONFERENCE_VIEW,
+            action,
             actor=actor,
             subject=acts.Subject("conference", conference_id),
             reason="no such conference",
         )
         raise NotFound(conference_id)
-    authorised = _authorised(session, actor, conference)
+    return conference, _authorised(session, actor, conference, action)
+
+
+def conference_page(session: Session, actor: Actor, conference_id: int) -> ConferencePage:
+    """The conference as the actor may see it, recorded as one audit entry; ``NotFound``
+    for anyone whose agency neither convened it nor is invited (or may not see its case)."""
+    conference, authorised = opened(session, actor, conference_id, acts.Action.CONFERENCE_VIEW)
+    page = read_conference(session, authorised, conference)
+    acts.record(
+        session,
+        acts.Action.CONFERENCE_VIEW,
+        actor=actor,
+        subject=acts.Subject("conference", conference.id),
+        purpose=authorised.purpose,
+        basis=f"case {conference.case_id}; {disclosed(page)}",
+    )
+    return page
+
+
+def disclosed(page: ConferencePage) -> str:
+    """What a conference page disclosed, for its audit entry: the categories with their
+    bases, and the answers, actions, minutes and decisions shown."""
+    meeting = page.meeting
+    return (
+        f"{acts.disclosed(page.decision)}; answers "
+        f"{acts.ids([r.id for r in page.requests if r.answered_at])}; "
+        f"actions {acts.ids(page.action_ids)}; "
+        f"minutes {acts.ids(meeting.minute_ids if meeting else [])}; "
+        f"decisions {acts.ids(meeting.decision_ids if meeting else [])}"
+    )
+
+
+def read_conference(
+    session: Session, authorised: AuthorisedCase, conference: Conference
+) -> ConferencePage:
+    """The conference as the authorised reader may see it (no audit entry: the page or
+    pack that shows it records one)."""
+    actor = authorised.actor
     decision: Decision = authorised.decision
     load_data_keys(session, {conference.case.data_key_id})
     opened = reveal(decision, conference, ["question", "agenda"])
@@ -413,23 +466,13 @@ def conference_page(session: Session, actor: Actor, conference_id: int) -> Confe
             select(Action).where(Action.conference_id == conference.id).order_by(Action.id)
         )
     )
-    acts.record(
-        session,
-        acts.Action.CONFERENCE_VIEW,
-        actor=actor,
-        subject=acts.Subject("conference", conference.id),
-        purpose=authorised.purpose,
-        basis=(
-            f"case {conference.case_id}; {acts.disclosed(decision)}; answers "
-            f"{acts.ids([r.id for r in answers if r.answered_at])}; "
-            f"actions {acts.ids([a.id for a in agreed])}"
-        ),
-    )
     return ConferencePage(
         id=conference.id,
         case_id=conference.case_id,
         case_reference=conference.case.reference,
         convening=decision.own_agency,
+        convening_agency_id=conference.case.agency_id,
+        convening_agency=conference.case.agency.name,
         purpose=conference.purpose,
         protocol=f"{conference.protocol.title} (version {conference.protocol.version})",
         starts_at=conference.starts_at,
@@ -460,19 +503,24 @@ def conference_page(session: Session, actor: Actor, conference_id: int) -> Confe
         ),
         actions=[
             ActionLine(
+                id=a.id,
                 kind=a.kind.label,
                 owner_agency=a.owner_agency.name,
                 due_on=a.due_on,
                 status=a.status.label,
                 description=opened["description"],
+                outcome_note=opened["outcome_note"],
                 overdue=a.status is ActionStatus.OPEN
                 and a.due_on is not None
                 and a.due_on < clock.today(),
             )
             for a, opened in zip(
-                agreed, reveal_rows(decision, agreed, ("description",)), strict=True
+                agreed, reveal_rows(decision, agreed, ("description", "outcome_note")), strict=True
             )
         ],
+        meeting=minutes.meeting(conference, actor, decision),
+        chairing=minutes.is_chair(actor, conference),
+        decision=decision,
     )
 
 

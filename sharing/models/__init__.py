@@ -16,8 +16,10 @@ from sharing.models.locks import LockMember, LockRequest
 from sharing.models.meetings import (
     Conference,
     ConferenceAttendee,
+    ConferenceDecision,
     ConferenceInvitation,
     InformationRequest,
+    MinuteItem,
 )
 from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
@@ -31,6 +33,8 @@ __all__ = [
     "AuditEntry",
     "AuditTree",
     "Alert",
+    "ConferenceDecision",
+    "MinuteItem",
     "BreakGlass",
     "LockMember",
     "ProtocolRecord",

@@ -14,7 +14,13 @@ from sharing.models.base import Base, UTCDateTime, enum_column, personal
 from sharing.models.cases import Case
 from sharing.models.protocols import ProtocolRecord, Share
 from sharing.models.users import User
-from sharing.vocabulary import ConferenceStatus
+from sharing.vocabulary import (
+    ActionKind,
+    Attendance,
+    ConferenceStatus,
+    DecisionKind,
+    MinutesStatus,
+)
 
 
 class Conference(Base):
@@ -44,6 +50,14 @@ class Conference(Base):
         ForeignKey("escalations.id", ondelete="SET NULL")
     )
 
+    #: Where its minutes are (None until the first is written), and who agreed them.
+    minutes_status: Mapped[MinutesStatus | None] = enum_column(
+        MinutesStatus, "minutes_status", nullable=True
+    )
+    minutes_circulated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    minutes_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    minutes_agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
     #: The question the conference is to decide, and its agenda (they name the people).
     question: Mapped[bytes | None] = personal("narrative")
     agenda: Mapped[bytes | None] = personal("narrative")
@@ -52,6 +66,7 @@ class Conference(Base):
     protocol: Mapped[ProtocolRecord] = relationship()
     chair: Mapped[User] = relationship(foreign_keys=[chair_id])
     convened_by: Mapped[User] = relationship(foreign_keys=[convened_by_id])
+    minutes_agreed_by: Mapped[User | None] = relationship(foreign_keys=[minutes_agreed_by_id])
     invitations: Mapped[list[ConferenceInvitation]] = relationship(
         back_populates="conference", order_by="ConferenceInvitation.id"
     )
@@ -61,10 +76,24 @@ class Conference(Base):
     requests: Mapped[list[InformationRequest]] = relationship(
         back_populates="conference", order_by="InformationRequest.id"
     )
+    minutes: Mapped[list[MinuteItem]] = relationship(
+        back_populates="conference", order_by="MinuteItem.id"
+    )
+    decisions: Mapped[list[ConferenceDecision]] = relationship(
+        back_populates="conference", order_by="ConferenceDecision.id"
+    )
 
     @property
     def sealed_under(self) -> Case:
         return self.case
+
+    @property
+    def at_the_table(self) -> set[int]:
+        """The agencies at the conference: the convening agency and those whose invitation
+        stands."""
+        return {self.case.agency_id} | {
+            i.agency_id for i in self.invitations if i.withdrawn_at is None
+        }
 
 
 class ConferenceInvitation(Base):
@@ -132,6 +161,69 @@ class ConferenceAttendee(Base):
         ForeignKey("conferences.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: Whether they came (None until the attendance is recorded), and who came instead.
+    attendance: Mapped[Attendance | None] = enum_column(Attendance, "attendance", nullable=True)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     conference: Mapped[Conference] = relationship(back_populates="attendees")
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    deputy: Mapped[User | None] = relationship(foreign_keys=[deputy_id])
+
+
+class MinuteItem(Base):
+    """The minute of one agenda item: its heading and what was discussed, sealed under
+    the case (they name the people)."""
+
+    __tablename__ = "conference_minutes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    heading: Mapped[bytes | None] = personal("narrative")
+    discussion: Mapped[bytes | None] = personal("narrative")
+
+    conference: Mapped[Conference] = relationship(back_populates="minutes")
+    written_by: Mapped[User] = relationship()
+
+    @property
+    def sealed_under(self) -> Case:
+        return self.conference.case
+
+
+class ConferenceDecision(Base):
+    """A decision of the conference: what, which tool and which agency acts (for legal
+    action), the proportionality, evidence and vulnerability considerations (003 §3.12),
+    and any dissent, each sealed under its data category."""
+
+    __tablename__ = "conference_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DecisionKind] = enum_column(DecisionKind, "decision_kind")
+    #: For legal action: the tool (one of the legal action kinds).
+    tool: Mapped[ActionKind | None] = enum_column(ActionKind, "action_kind", nullable=True)
+    acting_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    dissenting_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    decision: Mapped[bytes | None] = personal("narrative")
+    proportionality: Mapped[bytes | None] = personal("narrative")
+    evidence: Mapped[bytes | None] = personal("narrative")
+    vulnerability: Mapped[bytes | None] = personal("vulnerability")
+    dissent: Mapped[bytes | None] = personal("narrative")
+
+    conference: Mapped[Conference] = relationship(back_populates="decisions")
+    acting_agency: Mapped[Agency | None] = relationship(foreign_keys=[acting_agency_id])
+    dissenting_agency: Mapped[Agency | None] = relationship(foreign_keys=[dissenting_agency_id])
+    written_by: Mapped[User] = relationship()
+
+    @property
+    def sealed_under(self) -> Case:
+        return self.conference.case

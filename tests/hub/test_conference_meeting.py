@@ -1,0 +1,350 @@
+"""The meeting of a case conference and its packs, as their users meet them (demo
+partnership): the convening officer records who came, the minutes and the decisions, and
+circulates them; the chair agrees them and from then on nobody can change them; each
+attendee reads a pack (on the page and as a PDF) holding exactly what their agency's
+clauses allow; every refusal is clear, writes nothing and is audited."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.crypto.sealing import unseal
+from sharing.models import (
+    AuditEntry,
+    Conference,
+    ConferenceDecision,
+    MinuteItem,
+    User,
+)
+from sharing.vocabulary import MinutesStatus, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+from tests.hub.test_conferences import _agency, _convened
+
+DISCUSSION = "The victim reported twelve incidents since the last review; patrols reduced them"
+DECISION = "Apply for a civil injunction against the reported person"
+PROPORTIONALITY = "Warnings and an acceptable behaviour contract did not stop the behaviour"
+VULNERABILITY = (
+    "The victim has a learning disability; the reported person has support from a key worker"
+)
+
+
+def _held(app: Flask, session: Session) -> tuple[Conference, FlaskClient]:
+    """A conference convened on a Larkmoor case, inviting the police and adult
+    safeguarding, that began an hour ago; and the convening officer's client."""
+    conference, officer = _convened(app, session)
+    conference.starts_at = clock.now() - timedelta(hours=1)
+    session.commit()
+    return conference, officer
+
+
+def _chair(app: Flask, session: Session, conference: Conference) -> FlaskClient:
+    return demo_client(app, session.get(User, conference.chair_id))
+
+
+def _post(client: FlaskClient, path: str, **data: object):
+    return client.post(path, data={"csrf_token": csrf_token(client, "/"), **data})
+
+
+def _legal_action(session: Session, **overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "kind": "legal_action",
+        "decision": DECISION,
+        "tool": "injunction",
+        "acting_agency": str(_agency(session, "larkmoor-ha").id),
+        "proportionality": PROPORTIONALITY,
+        "evidence": "Diary sheets, two witness statements and noise recordings",
+        "vulnerability": VULNERABILITY,
+        "dissenting_agency": "",
+        "dissent": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def _entries(session: Session, action: str) -> list[AuditEntry]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)
+        )
+    )
+
+
+def _counts(session: Session) -> tuple[int, int]:
+    session.expire_all()
+    return (
+        session.scalar(select(func.count()).select_from(MinuteItem)),
+        session.scalar(select(func.count()).select_from(ConferenceDecision)),
+    )
+
+
+def test_minutes_are_drafted_circulated_agreed_by_the_chair_and_then_read_only(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    base = f"/conferences/{conference.id}"
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+
+    attendee = conference.attendees[0] if conference.attendees else None
+    marks = {f"attendance_{attendee.id}": "present"} if attendee else {}
+    police_officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    recorded = _post(officer, f"{base}/attendance", also_present=str(police_officer.id), **marks)
+    assert recorded.status_code == 302, recorded.get_data(as_text=True)
+    added = _post(
+        officer,
+        f"{base}/minutes/new",
+        heading="1. Incidents since the review",
+        discussion=DISCUSSION,
+    )
+    assert added.status_code == 302, added.get_data(as_text=True)
+    decided = _post(officer, f"{base}/decisions/new", **_legal_action(demo_session))
+    assert decided.status_code == 302, decided.get_data(as_text=True)
+
+    # A draft is for its writers: the police see that minutes are being written, not them.
+    draft = police.get(base).get_data(as_text=True)
+    assert DISCUSSION not in draft
+    assert "You will see them when they are circulated" in draft
+    assert DISCUSSION in officer.get(base).get_data(as_text=True)
+
+    demo_session.expire_all()
+    item = demo_session.scalar(select(MinuteItem).where(MinuteItem.conference_id == conference.id))
+    assert item.discussion != DISCUSSION.encode()  # sealed under the case
+    assert unseal(item, "discussion") == DISCUSSION
+
+    assert _post(officer, f"{base}/minutes/circulate").status_code == 302
+    circulated = police.get(base).get_data(as_text=True)
+    assert DISCUSSION in circulated
+    assert DECISION in circulated
+    assert "Civil injunction" in circulated
+    # Vulnerability is special category data: clause 5.1 does not give it to the police.
+    assert VULNERABILITY not in circulated
+    adults = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    )
+    assert VULNERABILITY in adults.get(base).get_data(as_text=True)
+
+    # Circulated minutes: only the chair may amend them now.
+    refused = _post(
+        officer, f"{base}/minutes/{item.id}", heading="1. Incidents", discussion="Changed"
+    )
+    assert refused.status_code == 400
+    assert "only the chair may amend them now" in refused.get_data(as_text=True)
+    opened = officer.get(f"{base}/minutes/{item.id}", follow_redirects=True).get_data(as_text=True)
+    assert "only the chair may amend them now" in opened
+    chair = _chair(demo_hub, demo_session, conference)
+    assert _post(police, f"{base}/minutes/agree").status_code == 403
+    amended = _post(
+        chair,
+        f"{base}/minutes/{item.id}",
+        heading="1. Incidents since the review",
+        discussion=DISCUSSION + ". Amended by the chair.",
+    )
+    assert amended.status_code == 302, amended.get_data(as_text=True)
+    assert _post(chair, f"{base}/minutes/agree").status_code == 302
+    demo_session.expire_all()
+    assert conference.minutes_status is MinutesStatus.AGREED
+    assert conference.minutes_agreed_by_id == conference.chair_id
+    page = police.get(base).get_data(as_text=True)
+    assert "Amended by the chair" in page
+    assert "Agreed" in page
+
+    # Agreed minutes are read-only for everyone, the chair too: refused, nothing written,
+    # the refusal audited.
+    before = _counts(demo_session)
+    refusals = len(_entries(demo_session, "minutes.record"))
+    for client in (chair, officer):
+        _post(client, f"{base}/minutes/{item.id}", heading="Rewritten", discussion="Rewritten")
+        _post(client, f"{base}/minutes/new", heading="Another", discussion="Another item")
+        _post(client, f"{base}/decisions/new", **_legal_action(demo_session))
+    assert _counts(demo_session) == before
+    demo_session.expire_all()
+    assert unseal(demo_session.get(MinuteItem, item.id), "discussion").endswith(
+        "Amended by the chair."
+    )
+    entries = _entries(demo_session, "minutes.record")[refusals:]
+    assert len(entries) == 6
+    assert all(
+        e.outcome == "refused" and e.basis == "refused input: minutes agreed" for e in entries
+    )
+    form = chair.get(f"{base}/minutes/{item.id}", follow_redirects=True).get_data(as_text=True)
+    assert "The minutes are agreed, so they can no longer be changed" in form
+    for entry in _entries(demo_session, "minutes.record") + _entries(demo_session, "minutes.agree"):
+        assert "injunction" not in (entry.basis or "").lower()
+        assert DISCUSSION[:20] not in (entry.basis or "")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"tool": ""}, "tool", "Choose the legal tool"),
+        ({"acting_agency": ""}, "acting_agency", "Choose the agency that takes the action"),
+        ({"proportionality": " "}, "proportionality", "most proportionate intervention"),
+        ({"vulnerability": ""}, "vulnerability", "Record the vulnerabilities"),
+        ({"decision": "x" * 5_001}, "decision", "5,000 characters or fewer"),
+        ({"kind": "continue"}, "tool", "only for a decision to take legal action"),
+        ({"dissenting_agency": "", "dissent": "Police disagree"}, "dissenting_agency", "dissented"),
+    ],
+)
+def test_a_decision_missing_what_legal_action_needs_is_refused_with_its_field(
+    demo_hub, demo_session, overrides, field, message
+) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    before = _counts(demo_session)
+    refusals = len(_entries(demo_session, "minutes.record"))
+    response = _post(
+        officer,
+        f"/conferences/{conference.id}/decisions/new",
+        **_legal_action(demo_session, **overrides),
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert f'href="#{field}"' in page
+    assert _counts(demo_session) == before
+    refused = _entries(demo_session, "minutes.record")[refusals:]
+    assert [e.outcome for e in refused] == ["refused"]
+
+
+def test_an_agency_not_at_the_table_cannot_act_or_dissent(demo_hub, demo_session) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    before = _counts(demo_session)
+    eh = str(_agency(demo_session, "northshire-eh").id)
+    for overrides in ({"acting_agency": eh}, {"dissenting_agency": eh, "dissent": "No"}):
+        response = _post(
+            officer,
+            f"/conferences/{conference.id}/decisions/new",
+            **_legal_action(demo_session, **overrides),
+        )
+        assert response.status_code == 400
+        assert "Choose" in response.get_data(as_text=True)
+    assert _counts(demo_session) == before
+
+
+def test_minutes_wait_for_the_meeting_and_only_its_writers_write_them(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)  # a week ahead
+    base = f"/conferences/{conference.id}"
+    before = _counts(demo_session)
+    early = _post(officer, f"{base}/minutes/new", heading="1. Incidents", discussion=DISCUSSION)
+    assert early.status_code == 400
+    assert "Minutes are written once the conference has begun" in early.get_data(as_text=True)
+    assert _counts(demo_session) == before
+    assert "Record who attended" not in officer.get(base).get_data(as_text=True)
+
+    conference.starts_at = clock.now() - timedelta(minutes=5)
+    demo_session.commit()
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    assert police.get(f"{base}/minutes/new").status_code == 403
+    assert _post(police, f"{base}/minutes/new", heading="x", discussion="y").status_code == 403
+    assert _post(police, f"{base}/minutes/circulate").status_code == 403
+    eh = demo_client(demo_hub, demo_user(demo_session, "northshire-eh", Role.MANAGER))
+    assert eh.get(f"{base}/attendance").status_code == 404
+    # Nothing to circulate yet: said plainly.
+    _post(officer, f"{base}/minutes/circulate")
+    assert "Add the minute of at least one agenda item" in officer.get(base).get_data(as_text=True)
+    assert _counts(demo_session) == before
+
+
+def test_a_deputy_comes_from_the_same_agency(demo_hub, demo_session) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    police_manager = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    adults = demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    response = _post(
+        officer, f"/conferences/{conference.id}/attendance", also_present=str(adults.id)
+    )
+    assert response.status_code == 302
+    demo_session.expire_all()
+    attendee = next(a for a in conference.attendees if a.user_id == adults.id)
+    wrong = _post(
+        officer,
+        f"/conferences/{conference.id}/attendance",
+        **{f"attendance_{attendee.id}": "deputy", f"deputy_{attendee.id}": str(police_manager.id)},
+    )
+    assert wrong.status_code == 400
+    assert "Choose" in wrong.get_data(as_text=True)
+
+
+def _pdf_pages(response) -> list[str]:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    return [page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages]
+
+
+def test_each_attendee_reads_a_pack_of_exactly_what_their_clauses_allow(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    case = conference.case
+    victim = next(p.person for p in case.parties if p.role.value == "victim")
+    name = " ".join(v for v in (unseal(victim, "given_names"), unseal(victim, "family_name")) if v)
+    support = unseal(victim, "support_needs")
+    base = f"/conferences/{conference.id}"
+    police_user = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    adults_user = demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    packs = {}
+    for user in (police_user, adults_user):
+        client = demo_client(demo_hub, user)
+        page = client.get(f"{base}/pack")
+        assert page.status_code == 200
+        packs[user.agency.code] = page.get_data(as_text=True)
+    police, adults = packs["northshire-police"], packs["northshire-adults"]
+    assert name in police  # identity: clause 5.1 for both
+    assert name in adults
+    assert "clause 5.1" in police
+    assert "clause 5.2" in adults
+    assert "clause 5.2" not in police
+    if support:
+        assert support in adults  # vulnerability: clause 5.2 alone
+        assert support not in police
+    assert "Not shared with your agency for this conference: vulnerability" in police
+    assert "offending" in adults.split("Not shared with your agency for this conference:")[1][:200]
+
+    # The PDF holds the same pack, marked and named on every page; one entry per read.
+    before = len(_entries(demo_session, "conference.pack"))
+    pages = _pdf_pages(demo_client(demo_hub, adults_user).get(f"{base}/pack.pdf"))
+    assert len(pages) >= 2
+    for text in pages:
+        assert "OFFICIAL-SENSITIVE" in text
+        assert f"Prepared for {adults_user.display_name}" in text
+    whole = " ".join("\n".join(pages).split())  # the PDF wraps lines in table cells
+    assert name in whole
+    assert "clause 5.2" in whole
+    entries = _entries(demo_session, "conference.pack")[before:]
+    assert len(entries) == 1
+    assert entries[0].actor_user_id == adults_user.id
+    assert "; pdf; " in entries[0].basis
+    assert "vulnerability" in entries[0].basis
+    assert name not in entries[0].basis
+
+    # An agency not at the table has no pack: refused and recorded.
+    eh = demo_client(demo_hub, demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER))
+    assert eh.get(f"{base}/pack").status_code == 404
+    assert eh.get(f"{base}/pack.pdf").status_code == 404
+    assert _entries(demo_session, "conference.pack")[-1].outcome == "refused"
+
+
+def test_a_pack_never_fetches_anything_outside_itself(demo_hub, demo_session) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    base = f"/conferences/{conference.id}"
+    hostile = (
+        '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
+    )
+    assert (
+        _post(officer, f"{base}/minutes/new", heading=hostile, discussion=hostile).status_code
+        == 302
+    )
+    pages = _pdf_pages(officer.get(f"{base}/pack.pdf"))
+    assert "file:///etc/passwd" in "\n".join(pages)  # shown as the text it is
+    assert "root:" not in "\n".join(pages)
