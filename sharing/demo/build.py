@@ -35,6 +35,7 @@ from sharing.cases.casework import (
 )
 from sharing.crypto.sealing import seal
 from sharing.demo.agreements import share_cases, sign_protocols
+from sharing.demo.conferences import hold_conferences
 from sharing.demo.partnership import (
     AGENCIES,
     AREA_CODE,
@@ -87,6 +88,8 @@ class DemoSummary:
     #: Risk Assessment Matrix assessments, and changes of triage, on open cases.
     risk_assessments: int = 0
     triage_changes: int = 0
+    #: Case conferences: one held with agreed minutes and an action plan, one to come.
+    conferences: int = 0
 
 
 def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoSummary:
@@ -109,6 +112,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     risk = assess_cases(session, start_of(today), seed)
     sign_protocols(session, start_of(today))
     shared = share_cases(session, start_of(today))
+    held = hold_conferences(session, today)
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),
@@ -121,6 +125,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
         shares=shared,
         risk_assessments=risk.assessments,
         triage_changes=risk.triage_changes,
+        conferences=held,
     )
 
 

@@ -1,6 +1,7 @@
 """Every demo user of every agency opens every case page they can reach, the case list,
-search and "shared with us": no page shows a value from a category its decision did not
-allow, and every other case answers "not found"."""
+search, "shared with us", the conferences and actions lists, and every conference page and
+pack: no page shows a value from a category its decision did not allow, and every other
+case or conference answers "not found"."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sharing.access.authorise import decide_case
 from sharing.access.decide import Actor
 from sharing.access.facts import facts_of, share_facts
 from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
-from sharing.models import BreakGlass, Case, User
+from sharing.models import BreakGlass, Case, Conference, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client
@@ -30,6 +31,9 @@ CONTENT_ROLES = (
     Role.CONFERENCE_CHAIR,
     Role.TRIGGER_LEAD,
 )
+
+#: Roles that take part in conferences (the conferences pages' roles).
+CONFERENCE_ROLES = (Role.CASE_OFFICER, Role.MANAGER, Role.PARTNER_VIEWER, Role.CONFERENCE_CHAIR)
 
 #: Values shorter than this can turn up in a page by coincidence ("Noise", "Flat 2").
 MIN_LENGTH = 8
@@ -47,6 +51,58 @@ def _values_by_category(session: Session, case: Case) -> dict[str, set[str]]:
             if value and len(value) >= MIN_LENGTH:
                 found.setdefault(category, set()).add(value)
     return found
+
+
+def _conference_values(conference: Conference) -> dict[str, set[str]]:
+    """The sealed values of a conference (its question and agenda, the answers, minutes
+    and decisions) by category."""
+    found: dict[str, set[str]] = {}
+    records = [conference, *conference.requests, *conference.minutes, *conference.decisions]
+    for record in records:
+        for column, category in personal_columns(type(record)).items():
+            value = unseal(record, column)
+            if value and len(value) >= MIN_LENGTH:
+                found.setdefault(category, set()).add(value)
+    return found
+
+
+def _check_conferences(
+    session: Session, client, user: User, values: dict[int, dict[str, set[str]]]
+) -> int:
+    """The user opens every conference's page and pack: those of their agency's
+    conferences and those it is invited to show only what the decision for the
+    conference's purpose allows; the rest answer "not found" (403 for roles that never
+    see case content). Returns the number of pages checked."""
+    checked = 0
+    actor = Actor.of(user)
+    for conference in session.scalars(select(Conference).order_by(Conference.id)):
+        own = conference.case.agency_id == user.agency_id
+        at_table = user.agency_id in conference.at_the_table
+        purpose = None if own else conference.purpose
+        decision = decide_case(
+            session,
+            actor,
+            facts_of(session, [conference.case_id])[conference.case_id],
+            purpose=purpose,
+        )
+        shown_to = decision.allowed and at_table and user.has_role(*CONFERENCE_ROLES)
+        expected = 200 if shown_to else (404 if user.has_role(*CONFERENCE_ROLES) else 403)
+        allowed_values = {**values[conference.case_id]}
+        for category, texts in _conference_values(conference).items():
+            allowed_values[category] = allowed_values.get(category, set()) | texts
+        for path in (f"/conferences/{conference.id}", f"/conferences/{conference.id}/pack"):
+            response = client.get(path)
+            assert response.status_code == expected, (user.email, path)
+            if response.status_code != 200:
+                continue
+            checked += 1
+            page = response.get_data(as_text=True)
+            for category, texts in allowed_values.items():
+                if decision.allows(category):
+                    continue
+                shown = [t for t in texts if t in page]
+                assert not shown, f"{user.email} saw {category} on {path}: {shown}"
+    return checked
 
 
 def _kind(session: Session, case: Case, user: User, today: date) -> str:
@@ -127,7 +183,11 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
                     user.email,
                     case_id,
                 )
-            pages = {path: client.get(path) for path in ("/", "/cases", "/shared")}
+            checked_pages += _check_conferences(session, client, user, values)
+            pages = {
+                path: client.get(path)
+                for path in ("/", "/cases", "/shared", "/conferences", "/actions")
+            }
             pages["/search"] = client.post(
                 "/search",
                 data={

@@ -36,6 +36,7 @@ from sharing.models import (
     Base,
     Case,
     CaseParty,
+    Conference,
     Incident,
     LockRequest,
     Person,
@@ -46,9 +47,11 @@ from sharing.models import (
 from sharing.vocabulary import (
     ActionStatus,
     AgencyType,
+    Attendance,
     CaseStatus,
     LockReason,
     LockStatus,
+    MinutesStatus,
     PartyRole,
     Role,
 )
@@ -276,7 +279,8 @@ def test_incidents_fall_in_the_year_before_today_and_never_in_the_future(session
 def test_cases_have_one_to_eight_incidents_and_at_most_four_actions(session):
     for case in session.scalars(select(Case)):
         assert 1 <= len(case.incidents) <= 8
-        assert len(case.actions) <= 4
+        # The case officer's own plan; a conference's action plan comes on top.
+        assert len([a for a in case.actions if a.conference_id is None]) <= 4
 
 
 def test_reports_reach_agencies_other_than_the_owner(session):
@@ -293,6 +297,8 @@ def test_open_actions_fall_due_within_sixty_days_and_done_ones_in_the_past(sessi
     assert summary.actions == len(actions)
     assert any(action.owner_agency_id != action.case.agency_id for action in actions)
     for action in actions:
+        if action.conference_id is not None:
+            continue  # a conference's plan, with one action overdue (the next test)
         assert action.case.opened_at <= action.created_at < START_OF_TODAY
         if action.status is ActionStatus.OPEN:
             assert action.due_on is not None
@@ -300,6 +306,28 @@ def test_open_actions_fall_due_within_sixty_days_and_done_ones_in_the_past(sessi
         if action.status is ActionStatus.DONE:
             assert action.completed_on is not None
             assert action.completed_on < TODAY
+
+
+def test_one_conference_was_held_and_minuted_and_one_is_to_come(session, summary):
+    conferences = session.scalars(select(Conference).order_by(Conference.starts_at)).all()
+    assert summary.conferences == len(conferences) == 2
+    held, upcoming = conferences
+    assert held.starts_at < START_OF_TODAY < upcoming.starts_at
+    assert held.minutes_status is MinutesStatus.AGREED
+    assert held.minutes_agreed_by_id == held.chair_id
+    assert len(held.minutes) == 3
+    assert [d.kind.value for d in held.decisions] == ["legal_action"]
+    assert unseal(held.decisions[0], "vulnerability")
+    assert {a.attendance for a in held.attendees} == {Attendance.PRESENT, Attendance.APOLOGIES}
+    assert [r.answered_at is not None for r in held.requests].count(True) == 2
+    plan = session.scalars(select(Action).where(Action.conference_id == held.id)).all()
+    assert {a.status for a in plan} == {ActionStatus.DONE, ActionStatus.OPEN}
+    assert any(a.status is ActionStatus.OPEN and a.due_on < TODAY for a in plan)  # overdue
+    assert any(a.owner_agency.type is AgencyType.POLICE for a in plan)
+    for invitation in held.invitations:
+        assert invitation.share.until > TODAY  # attendees can still read it
+    assert upcoming.minutes_status is None
+    assert not any(r.answered_at for r in upcoming.requests)
 
 
 def test_cases_are_mostly_active_some_closed_and_some_reviews_overdue(session):

@@ -1,0 +1,293 @@
+"""The demo partnership's case conferences: one held twelve days ago on a red Northshire
+Homes case, with answered and unanswered information requests, attendance, agreed minutes,
+a decision to seek an injunction, and an action plan with an action done, one overdue and
+one still to come; and one convened for next week, its requests waiting for answers.
+
+Each step goes through the conference services as the person who took it, with the
+partnership's clock held at the moment it happened, so every decision is made as it was
+then (shares, due dates) and the same day always builds the same conferences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import agency_actions
+from sharing.cases.casework import ActionInput
+from sharing.meetings import conferences, minutes, requests
+from sharing.models import Action, Agency, Case, Conference, ProtocolRecord, User
+from sharing.vocabulary import (
+    ActionKind,
+    Attendance,
+    CaseStatus,
+    Priority,
+    ProtocolStatus,
+    Role,
+)
+
+PURPOSE = "case_conference"
+#: How many days after a conference its invitations' shares last (the hub's default).
+SHARE_DAYS = 28
+
+
+@contextmanager
+def _at(moment: datetime) -> Iterator[datetime]:
+    """The partnership's clock held at ``moment`` while a step of the story happens."""
+    with clock.pinned(moment) as now:
+        yield now
+
+
+def _user(session: Session, agency_code: str, role: Role) -> User:
+    users = session.scalars(
+        select(User)
+        .join(Agency, Agency.id == User.agency_id)
+        .where(Agency.code == agency_code)
+        .order_by(User.id)
+    )
+    return next(u for u in users if role in u.roles)
+
+
+def _agency_id(session: Session, code: str) -> int:
+    return session.scalars(select(Agency.id).where(Agency.code == code)).one()
+
+
+def _red_cases(session: Session) -> list[Case]:
+    """Northshire Homes' open red cases that are neither locked nor erased, oldest first."""
+    return list(
+        session.scalars(
+            select(Case)
+            .join(Agency, Agency.id == Case.agency_id)
+            .where(
+                Agency.code == "northshire-homes",
+                Case.status != CaseStatus.CLOSED,
+                Case.priority.in_([Priority.RED_URGENT, Priority.RED_HIGH]),
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+            )
+            .order_by(Case.id)
+        )
+    )
+
+
+def _at_hour(day: date, hour: int) -> datetime:
+    """``hour`` o'clock on ``day`` in England, as a UTC moment."""
+    return datetime.combine(day, time(hour), clock.PARTNERSHIP_ZONE).astimezone(UTC)
+
+
+def hold_conferences(session: Session, today: date) -> int:
+    """Convene, hold and minute the demo's conferences; how many there are."""
+    protocol = session.scalar(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == "northshire-case-conference",
+            ProtocolRecord.status == ProtocolStatus.ACTIVE,
+        )
+    )
+    cases = _red_cases(session)
+    if protocol is None or len(cases) < 2:
+        return 0
+    _held(session, protocol.id, cases[0], today)
+    _upcoming(session, protocol.id, cases[1], today)
+    return 2
+
+
+def _convene(
+    session: Session,
+    protocol_id: int,
+    case: Case,
+    *,
+    convened_at: datetime,
+    starts_at: datetime,
+    agencies: list[str],
+    chair: User,
+    attendees: list[User],
+    question: str,
+    agenda: str,
+) -> Conference:
+    officer = Actor.of(case.officer)
+    with _at(convened_at) as now:
+        return conferences.convene(
+            session,
+            authorise(session, officer, case.id, Act.CONVENE),
+            conferences.ConferenceInput(
+                question=question,
+                starts_at=starts_at,
+                protocol_id=protocol_id,
+                purpose=PURPOSE,
+                agency_ids=[_agency_id(session, code) for code in agencies],
+                chair_id=chair.id,
+                place="Northshire Civic Centre, committee room 2",
+                agenda=agenda,
+                attendee_ids=[u.id for u in attendees],
+            ),
+            share_days=SHARE_DAYS,
+            now=now,
+        )
+
+
+def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
+    chair = _user(session, "northshire-homes", Role.CONFERENCE_CHAIR)
+    sergeant = _user(session, "northshire-police", Role.MANAGER)
+    pcso = _user(session, "northshire-police", Role.CASE_OFFICER)
+    adults = _user(session, "northshire-adults", Role.PARTNER_VIEWER)
+    csp = _user(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    held_on = today - timedelta(days=12)
+    conference = _convene(
+        session,
+        protocol_id,
+        case,
+        convened_at=_at_hour(held_on - timedelta(days=18), 11),
+        starts_at=_at_hour(held_on, 10),
+        agencies=["northshire-police", "northshire-adults", "northshire-csp"],
+        chair=chair,
+        attendees=[case.officer, sergeant, adults, csp],
+        question="Agree a multi-agency action plan, and whether to seek a civil injunction",
+        agenda="1. Incidents since the last review\n2. Risk to the victim\n3. Legal options\n"
+        "4. Action plan",
+    )
+    by_agency = {r.agency_id: r for r in conference.requests}
+    with _at(_at_hour(held_on - timedelta(days=4), 15)) as now:
+        requests.answer(
+            session,
+            Actor.of(pcso),
+            by_agency[pcso.agency_id].id,
+            requests.AnswerInput(
+                known=True,
+                incidents_note="Four calls to 101 about shouting and threats on the landing "
+                "since the summer; one attendance by the neighbourhood team.",
+                risk_note="The reported person was cautioned for criminal damage in 2024.",
+                actions_note="Extra patrols on Friday and Saturday evenings.",
+            ),
+            now=now,
+        )
+        requests.answer(
+            session,
+            Actor.of(adults),
+            by_agency[adults.agency_id].id,
+            requests.AnswerInput(
+                known=True,
+                concerns_note="Known to adult social care: the victim has a care package "
+                "and lives alone. Worried about isolation if the abuse goes on.",
+            ),
+            now=now,
+        )
+    officer, chair_actor = Actor.of(case.officer), Actor.of(chair)
+    with _at(_at_hour(held_on, 12)) as now:
+        marks = {
+            a.id: minutes.Mark(
+                Attendance.APOLOGIES if a.user_id == adults.id else Attendance.PRESENT
+            )
+            for a in conference.attendees
+        }
+        minutes.record_attendance(session, officer, conference.id, marks, now=now)
+        for heading, discussion in (
+            (
+                "1. Incidents since the last review",
+                "The officer summarised the diary sheets: abuse on the landing most evenings "
+                "and two threats to damage the victim's door. Police confirmed four calls.",
+            ),
+            (
+                "2. Risk to the victim",
+                "The victim's risk assessment is high and rising. Adult safeguarding (by "
+                "apology, in writing) asked that contact goes through the victim's carer.",
+            ),
+            (
+                "3. Legal options",
+                "A warning letter and an acceptable behaviour contract have not stopped the "
+                "behaviour. The conference agreed to seek a civil injunction.",
+            ),
+        ):
+            minutes.save_minute(session, officer, conference.id, heading, discussion, now=now)
+        minutes.save_decision(
+            session,
+            officer,
+            conference.id,
+            minutes.DecisionInput(
+                kind="legal_action",
+                decision="Northshire Homes applies for a civil injunction under Part 1 of "
+                "the 2014 Act, with a power of arrest for the threats.",
+                tool=ActionKind.INJUNCTION.value,
+                acting_agency_id=case.agency_id,
+                proportionality="Early interventions were tried and failed; an injunction "
+                "protects the victim without ending the reported person's tenancy.",
+                evidence="Diary sheets, four police logs and the officer's own visit notes.",
+                vulnerability="The victim is elderly and lives alone with a care package; "
+                "the reported person has no known support needs.",
+            ),
+            now=now,
+        )
+        plan = [
+            (
+                ActionKind.EARLY_INTERVENTION_OTHER,
+                "Neighbourhood patrols on Friday and Saturday evenings for four weeks",
+                sergeant.agency_id,
+                3,
+            ),
+            (
+                ActionKind.INJUNCTION,
+                "Instruct solicitors and apply for the injunction",
+                case.agency_id,
+                7,
+            ),
+            (
+                ActionKind.SAFEGUARDING_REFERRAL,
+                "Review the victim's care package and contact arrangements",
+                adults.agency_id,
+                30,
+            ),
+        ]
+        for kind, description, agency_id, days in plan:
+            conferences.add_action(
+                session,
+                officer,
+                conference.id,
+                ActionInput(
+                    kind=kind,
+                    description=description,
+                    owner_agency_id=agency_id,
+                    due_on=held_on + timedelta(days=days),
+                ),
+                now=now,
+            )
+    with _at(_at_hour(held_on + timedelta(days=2), 9)) as now:
+        minutes.circulate(session, officer, conference.id, now=now)
+    with _at(_at_hour(held_on + timedelta(days=5), 16)) as now:
+        minutes.agree(session, chair_actor, conference.id, now=now)
+        patrols = session.scalars(
+            select(Action).where(
+                Action.conference_id == conference.id,
+                Action.owner_agency_id == sergeant.agency_id,
+            )
+        ).one()
+        agency_actions.close_action(
+            session,
+            Actor.of(sergeant),
+            patrols.id,
+            done=True,
+            note="Patrols done on eight evenings; no incidents seen while officers were there.",
+            now=now,
+        )
+
+
+def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> None:
+    chair = _user(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    _convene(
+        session,
+        protocol_id,
+        case,
+        convened_at=_at_hour(today - timedelta(days=3), 14),
+        starts_at=_at_hour(today + timedelta(days=6), 14),
+        agencies=["northshire-police", "northshire-csp", "northshire-eh"],
+        chair=chair,
+        attendees=[case.officer, _user(session, "northshire-police", Role.CASE_OFFICER)],
+        question="Is the partnership's response working, and should the case go to the "
+        "ASB problem-solving group?",
+        agenda="1. What each agency holds\n2. Risk\n3. Options and action plan",
+    )
