@@ -1,4 +1,5 @@
-"""Template filters: dates and times as GOV.UK writes them, in UK time."""
+"""Template filters: dates and times as GOV.UK writes them, in UK time; text as a CSS
+string (the PDF pack's page margins)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from markupsafe import Markup
 
 UK = ZoneInfo("Europe/London")
 
@@ -28,6 +30,14 @@ def uk_datetime(value: datetime | None) -> str:
     return f"{uk_date(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
+def css_string(value: str) -> Markup:
+    """``value`` as a quoted CSS string, for a stylesheet inside a page: every character
+    that could end the string, the rule or the style element is written as a CSS escape."""
+    escaped = "".join(ch if ch.isalnum() or ch in " ,.-'():" else f"\\{ord(ch):x} " for ch in value)
+    return Markup(f'"{escaped}"')  # noqa: S704 - all but " ,.-'():", letters, digits escaped
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
+    app.jinja_env.filters["css_string"] = css_string

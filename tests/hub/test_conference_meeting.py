@@ -7,6 +7,7 @@ clauses allow; every refusal is clear, writes nothing and is audited."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.templating import css_string
 from sharing import clock
 from sharing.crypto.sealing import unseal
 from sharing.models import (
@@ -348,3 +350,16 @@ def test_a_pack_never_fetches_anything_outside_itself(demo_hub, demo_session) ->
     pages = _pdf_pages(officer.get(f"{base}/pack.pdf"))
     assert "file:///etc/passwd" in "\n".join(pages)  # shown as the text it is
     assert "root:" not in "\n".join(pages)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['Jo "O\\Brien"', "</style><script>alert(1)</script>", "Ana; } body { display: none", "Zoë\nÑ"],
+)
+def test_a_name_in_the_pdf_margins_cannot_end_its_string_or_style(name) -> None:
+    written = str(css_string(name))
+    inner = written[1:-1]
+    assert written[0] == written[-1] == '"'
+    assert not set(inner.replace("\\", "")) & set('"<>;{}\n')  # each an escape
+    decoded = re.sub(r"\\([0-9a-f]+) ", lambda m: chr(int(m.group(1), 16)), inner)
+    assert decoded == name

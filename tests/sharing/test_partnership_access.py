@@ -16,7 +16,7 @@ from sharing.cases.search import SearchQuery, search
 from sharing.crypto.sealing import unseal
 from sharing.demo.agreements import PROTOCOLS
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
-from sharing.models import Agency, Alert, Case, ProtocolRecord, Share, User
+from sharing.models import Agency, Alert, Case, Conference, ProtocolRecord, Share, User
 from sharing.protocols import ProtocolInvalid
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import AlertKind, CaseStatus, LockReason, Priority, ProtocolStatus, Role
@@ -33,13 +33,20 @@ def find(*args: object) -> list:
 def _shared_case(
     session, partner: str = "northshire-police", *, owner_has: Role | None = None
 ) -> tuple[Case, Share]:
-    """The first live share with ``partner`` of an unlocked case, of an agency with a user
-    holding ``owner_has`` if given (the demo is laid out from today's date, so which case
-    comes first changes from day to day)."""
+    """The first live share with ``partner`` for ASB case management of an unlocked case
+    with no conference (whose invitations share it for another purpose too), of an agency
+    with a user holding ``owner_has`` if given (the demo is laid out from today's date, so
+    which case comes first changes from day to day)."""
     for share in session.scalars(
         select(Share)
         .join(Case, Case.id == Share.case_id)
-        .where(Share.revoked_at.is_(None), Case.locked.is_(False), Share.agency.has(code=partner))
+        .where(
+            Share.revoked_at.is_(None),
+            Share.purpose == PURPOSE,
+            Case.locked.is_(False),
+            Share.agency.has(code=partner),
+            Case.id.not_in(select(Conference.case_id)),
+        )
         .order_by(Share.id)
     ):
         case = session.get(Case, share.case_id)

@@ -22,6 +22,7 @@ from sharing.models import (
     Alert,
     AuditEntry,
     Case,
+    Conference,
     Escalation,
     LockMember,
     Person,
@@ -64,9 +65,11 @@ def _police_shared_case(session: Session) -> Case:
         .join(Case, Case.id == Share.case_id)
         .where(
             Share.agency.has(code="northshire-police"),
+            Share.purpose == "asb_case_management",
             Share.revoked_at.is_(None),
             Case.locked.is_(False),
             Case.status == "active",
+            Case.id.not_in(select(Conference.case_id)),  # shared for one purpose only
         )
         .order_by(Share.id)
     ):
