@@ -43,6 +43,19 @@ def users_of(session: Session, agency_ids: Iterable[int]) -> list[User]:
     )
 
 
+def people(session: Session, area_id: int) -> list[User]:
+    """The active users of an area's agencies, by agency and name (to name as an action's
+    owner or a conference's attendee)."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Agency, Agency.id == User.agency_id)
+            .where(Agency.area_id == area_id, User.active)
+            .order_by(Agency.name, User.display_name)
+        )
+    )
+
+
 def colleagues(session: Session, actor: Actor) -> list[User]:
     """The active users of the actor's agency by name, the actor among them."""
     return list(

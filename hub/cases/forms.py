@@ -160,6 +160,7 @@ class ActionForm(HubForm):
         validators=[DataRequired("Describe the action"), _max(MAX_TEXT, "The description")],
     )
     owner_agency = ChoiceField("Agency responsible")
+    owner_user = ChoiceField("Named person (optional)")
     due_on = DateInputField("Due date")
 
 

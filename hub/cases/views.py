@@ -26,6 +26,7 @@ from sharing.access.decide import Act
 from sharing.cases import casework, erasure, listing, pages
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
+from sharing.models import Conference
 from sharing.vocabulary import PartyRole
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -52,8 +53,13 @@ def _officers() -> list[tuple[str, str]]:
 
 
 def _refused(form: HubForm, error: InputError) -> None:
-    """Show the core's refusal on the field it names (or the first field)."""
-    field = form.field_by_name(error.field) or next(iter(form))
+    """Show the core's refusal on the field it names (``owner_agency_id`` is the form's
+    ``owner_agency``), or on the first field."""
+    field = (
+        form.field_by_name(error.field)
+        or form.field_by_name(error.field.removesuffix("_id"))
+        or next(iter(form))
+    )
     field.errors = [*field.errors, error.message]  # type: ignore[list-item]
 
 
@@ -265,11 +271,24 @@ def _incident_input(form: IncidentForm) -> casework.IncidentInput:
     )
 
 
+def action_form(owners: list[tuple[str, str]]) -> ActionForm:
+    """The action form, its owners ``owners`` (agency id, name) and the named people of
+    those agencies to choose from."""
+    form = ActionForm()
+    form.owner_agency.choices = owners
+    agency_ids = {int(value) for value, _ in owners}
+    form.owner_user.choices = [("", "No one named")] + [
+        (str(u.id), f"{u.display_name}, {u.agency.name}")
+        for u in directory.people(db(), current_user.agency.area_id)
+        if u.agency_id in agency_ids
+    ]
+    return form
+
+
 @bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
 def add_action(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.RECORD, "action form")
-    form = ActionForm()
-    form.owner_agency.choices = _agencies()
+    form = action_form(_agencies())
     if request.method == "GET":
         form.owner_agency.data = str(current_user.agency_id)
     return _record(
@@ -288,7 +307,43 @@ def _action_input(form: ActionForm) -> casework.ActionInput:
         kind=form.kind.data,
         description=form.description.data or "",
         owner_agency_id=whole_number(form.owner_agency.data),
+        owner_user_id=whole_number(form.owner_user.data),
         due_on=form.due_on.data,
+    )
+
+
+@bp.route("/<int:case_id>/actions/<int:action_id>", methods=["GET", "POST"])
+def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
+    """Change an open action: what, who owns it, by when. An action a conference agreed
+    stays with an agency at its table."""
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "action form")
+    try:
+        action, description = pages.action_to_change(db(), authorised, action_id)
+    except NotFound:
+        abort(404)
+    except InputError as e:  # done or cancelled: nothing to change
+        flash(f"{e.message}, so it can no longer be changed.", "error")
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="actions"))
+    conference = db().get(Conference, action.conference_id) if action.conference_id else None
+    table = conference.at_the_table if conference else None
+    owners = [o for o in _agencies() if table is None or int(o[0]) in table]
+    form = action_form(owners)
+    if request.method == "GET":
+        form.kind.data = action.kind
+        form.description.data = description
+        form.owner_agency.data = str(action.owner_agency_id)
+        form.owner_user.data = str(action.owner_user_id or "")
+        form.due_on.data = action.due_on
+    return _record(
+        case,
+        form,
+        lambda: casework.change_action(
+            db(), authorised, action_id, _action_input(form), at_the_table=table
+        ),
+        template="cases/action.html",
+        title=f"Change an action on {case.reference}",
+        done="Action changed.",
+        anchor="actions",
     )
 
 

@@ -12,13 +12,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 
-from hub.cases.forms import ActionForm
-from hub.cases.views import case_to_work_on
+from hub.cases.views import action_form, case_to_work_on
 from hub.database import db
 from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm, whole_number
 from hub.guard import require_roles
 from hub.pdf import render_pdf
-from sharing import clock
+from sharing import clock, directory
 from sharing.access.decide import Act
 from sharing.cases import casework
 from sharing.errors import InputError, NotAllowed, NotFound
@@ -87,7 +86,7 @@ def convene(case_id: int) -> Response | tuple[str, int]:
     form.chair.choices = [("", "Choose the chair")] + [
         (str(u.id), f"{u.display_name}, {u.agency.name}") for u in chairs
     ]
-    people = conferences.possible_attendees(db(), record.agency.area_id)
+    people = directory.people(db(), record.agency.area_id)
     form.attendees.choices = [(str(u.id), f"{u.display_name}, {u.agency.name}") for u in people]
     escalation_id = whole_number(request.args.get("escalation"))
     recorded = False  # whether the core has recorded a refusal of this attempt
@@ -230,9 +229,8 @@ def add_action(conference_id: int) -> Response | tuple[str, int]:
         abort(403)
     if not page.convening:
         abort(403)
-    form = ActionForm()
     table = [(str(i.agency_id), i.agency) for i in page.invitations if not i.withdrawn]
-    form.owner_agency.choices = [(str(current_user.agency_id), current_user.agency.name), *table]
+    form = action_form([(str(current_user.agency_id), current_user.agency.name), *table])
     if request.method == "GET":
         form.owner_agency.data = str(current_user.agency_id)
     if form.validate_on_submit():
@@ -240,6 +238,7 @@ def add_action(conference_id: int) -> Response | tuple[str, int]:
             kind=form.kind.data,
             description=form.description.data or "",
             owner_agency_id=whole_number(form.owner_agency.data),
+            owner_user_id=whole_number(form.owner_user.data),
             due_on=form.due_on.data,
         )
         try:
@@ -249,9 +248,11 @@ def add_action(conference_id: int) -> Response | tuple[str, int]:
         except NotAllowed:
             abort(403)
         except InputError as e:
-            field = {"owner_agency_id": form.owner_agency, "due_on": form.due_on}.get(
-                e.field, form.description
-            )
+            field = {
+                "owner_agency_id": form.owner_agency,
+                "owner_user_id": form.owner_user,
+                "due_on": form.due_on,
+            }.get(e.field, form.description)
             field.errors = [*field.errors, e.message]
         else:
             flash("Action added to the conference's plan and to the case.", "success")

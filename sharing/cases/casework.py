@@ -21,7 +21,7 @@ from sharing.audit import acts
 from sharing.cases.listing import may_own_cases
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal, seal_many
-from sharing.errors import InputError, NotAllowed
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import (
     checked_text,
     normalise_phone,
@@ -42,6 +42,7 @@ from sharing.models import (
 from sharing.risk.escalation import escalate
 from sharing.vocabulary import (
     ActionKind,
+    ActionStatus,
     CaseCategory,
     CaseStatus,
     ClosureReason,
@@ -327,6 +328,29 @@ def _recorded(session: Session, actor: Actor, case: Case, what: str) -> None:
     )
 
 
+def _checked_owner(
+    session: Session, case: Case, data: ActionInput, default_agency_id: int
+) -> tuple[int, int | None]:
+    """The owning agency (of the case's area) and named person (of that agency) of an
+    action, or ``InputError`` at the field that is wrong."""
+    owner_agency_id = data.owner_agency_id or default_agency_id
+    agency = session.get(Agency, owner_agency_id)
+    if agency is None or agency.area_id != case.agency.area_id:
+        raise InputError("owner_agency_id", "Choose an agency in the partnership")
+    if data.owner_user_id is not None:
+        owner = session.get(User, data.owner_user_id)
+        if owner is None or not owner.active or owner.agency_id != owner_agency_id:
+            raise InputError(
+                "owner_user_id", "Choose a person from the agency that owns the action"
+            )
+    return owner_agency_id, data.owner_user_id
+
+
+def _check_due(due_on: date | None, today: date) -> None:
+    if due_on is not None and not (today <= due_on <= today + timedelta(days=730)):
+        raise InputError("due_on", "The due date must be today or later, and within two years")
+
+
 def add_action(
     session: Session, authorised: AuthorisedCase, data: ActionInput, now: datetime | None = None
 ) -> Action:
@@ -335,24 +359,13 @@ def add_action(
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
-    today = clock.day_of(now)
-    owner_agency_id = data.owner_agency_id or actor.agency_id
-    agency = session.get(Agency, owner_agency_id)
-    if agency is None or agency.area_id != case.agency.area_id:
-        raise InputError("owner_agency_id", "Choose an agency in the partnership")
-    if data.owner_user_id is not None:
-        owner = session.get(User, data.owner_user_id)
-        if owner is None or owner.agency_id != owner_agency_id:
-            raise InputError(
-                "owner_user_id", "Choose a person from the agency that owns the action"
-            )
-    if data.due_on is not None and not (today <= data.due_on <= today + timedelta(days=730)):
-        raise InputError("due_on", "The due date must be today or later, and within two years")
+    owner_agency_id, owner_user_id = _checked_owner(session, case, data, actor.agency_id)
+    _check_due(data.due_on, clock.day_of(now))
     action = Action(
         case=case,
         kind=data.kind,
         owner_agency_id=owner_agency_id,
-        owner_user_id=data.owner_user_id,
+        owner_user_id=owner_user_id,
         due_on=data.due_on,
         created_by_id=actor.user_id,
         created_at=now,
@@ -365,6 +378,52 @@ def add_action(
     )
     session.flush()
     _recorded(session, actor, case, f"action {action.id}")
+    return action
+
+
+def open_action(session: Session, authorised: AuthorisedCase, action_id: int) -> Action:
+    """An open action of the authorised case (``NotFound`` for any other)."""
+    action = session.get(Action, action_id)
+    if action is None or action.case_id != authorised.id:
+        raise NotFound(action_id)
+    if action.status is not ActionStatus.OPEN:
+        raise InputError("description", f"This action is already {action.status.label.lower()}")
+    return action
+
+
+def change_action(
+    session: Session,
+    authorised: AuthorisedCase,
+    action_id: int,
+    data: ActionInput,
+    *,
+    at_the_table: set[int] | None = None,
+    now: datetime | None = None,
+) -> Action:
+    """Change an open action of the case (authorised for ``Act.RECORD``): what, who owns
+    it and by when. An action a conference agreed stays with an agency at its table
+    (``at_the_table``); a due date already passed may stay as it is, a new one must be
+    from today on."""
+    authorised.require(Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    now = now or clock.now()
+    action = open_action(session, authorised, action_id)
+    owner_agency_id, owner_user_id = _checked_owner(session, case, data, action.owner_agency_id)
+    if at_the_table is not None and owner_agency_id not in at_the_table:
+        raise InputError(
+            "owner_agency_id",
+            "The conference agreed this action: choose an agency at the conference",
+        )
+    if data.due_on != action.due_on:
+        _check_due(data.due_on, clock.day_of(now))
+    description = _text("description", data.description, required="Describe the action")
+    action.kind = data.kind
+    action.owner_agency_id = owner_agency_id
+    action.owner_user_id = owner_user_id
+    action.due_on = data.due_on
+    seal(action, "description", description)
+    session.flush()
+    _recorded(session, actor, case, f"action {action.id} changed")
     return action
 
 

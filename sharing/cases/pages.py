@@ -20,6 +20,7 @@ from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
+from sharing.cases.casework import open_action
 from sharing.cases.locks import RefusedAttempt, refused_attempts
 from sharing.cases.shares import ShareRow, case_shares
 from sharing.models import Action, Case, CaseParty, Incident, LockRequest, Person
@@ -341,6 +342,25 @@ def case_heading(session: Session, authorised: AuthorisedCase, form: str) -> Cas
             basis=f"identity: {authorised.decision.categories['identity']} | sections {form}",
         )
     return CaseHeading(case.id, case.reference, case.priority, people)
+
+
+def action_to_change(
+    session: Session, authorised: AuthorisedCase, action_id: int
+) -> tuple[Action, str | None]:
+    """An open action of the case and its description, for the form that changes it
+    (recorded as one view of the actions category, the form its section)."""
+    action = open_action(session, authorised, action_id)
+    load_data_keys(session, {authorised.case.data_key_id})
+    description = reveal(authorised.decision, action, ["description"])["description"]
+    acts.record(
+        session,
+        acts.Action.CASE_VIEW,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        basis=f"actions: {authorised.decision.categories.get('actions')} "
+        f"| sections action {action.id} form",
+    )
+    return action, description
 
 
 def disclose_case(

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, directory
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import policy
@@ -104,25 +104,7 @@ def invitable(
 
 def chairs(session: Session, area_id: int) -> list[User]:
     """Active users of the area's agencies who may chair (conference chairs, managers)."""
-    users = session.scalars(
-        select(User)
-        .join(Agency, Agency.id == User.agency_id)
-        .where(Agency.area_id == area_id, User.active)
-        .order_by(User.display_name)
-    )
-    return [u for u in users if u.has_role(*CHAIRS)]
-
-
-def possible_attendees(session: Session, area_id: int) -> list[User]:
-    """Active users of the area's agencies, by agency and name, to name as attendees."""
-    return list(
-        session.scalars(
-            select(User)
-            .join(Agency, Agency.id == User.agency_id)
-            .where(Agency.area_id == area_id, User.active)
-            .order_by(Agency.name, User.display_name)
-        )
-    )
+    return [u for u in directory.people(session, area_id) if u.has_role(*CHAIRS)]
 
 
 def convene(

@@ -178,3 +178,107 @@ def test_actions_on_a_locked_case_are_not_listed_or_closable_by_partners(
     police = demo_client(demo_hub, police_user)
     assert f"/actions/{action.id}/done" not in police.get("/actions").get_data(as_text=True)
     assert police.get(f"/actions/{action.id}/done").status_code == 404
+
+
+def _change(client, case_id: int, action_id: int, **fields: object):
+    path = f"/cases/{case_id}/actions/{action_id}"
+    return client.post(path, data={"csrf_token": csrf_token(client, path), **fields})
+
+
+def test_the_case_officer_changes_an_action_and_its_new_owner_sees_it(
+    demo_hub, demo_session
+) -> None:
+    action = _give_the_police_an_action(demo_session, shared=True)
+    case = action.case
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    form = officer.get(f"/cases/{case.id}/actions/{action.id}").get_data(as_text=True)
+    assert "Change the action" in form
+    due = clock.today() + timedelta(days=10)
+    changed = _change(
+        officer,
+        case.id,
+        action.id,
+        kind="referral_police",
+        description="Check the CCTV from the block's entrance for Friday night",
+        owner_agency=str(pcso.agency_id),
+        owner_user=str(pcso.id),
+        **{"due_on-day": due.day, "due_on-month": due.month, "due_on-year": due.year},
+    )
+    assert changed.status_code == 302, changed.get_data(as_text=True)
+    demo_session.expire_all()
+    assert (action.kind, action.owner_user_id, action.due_on) == (
+        ActionKind.REFERRAL_POLICE,
+        pcso.id,
+        due,
+    )
+    assert "Check the CCTV" in officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    police = demo_client(demo_hub, pcso)
+    assert "Check the CCTV" in police.get("/actions").get_data(as_text=True)
+    entry = demo_session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "case.record").order_by(AuditEntry.seq.desc())
+    )
+    assert entry.basis == f"action {action.id} changed"
+
+    # A person of another agency, a past date, a partner: each refused, nothing changed.
+    eh = demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER)
+    past = clock.today() - timedelta(days=3)
+    for fields, message in (
+        ({"owner_user": str(eh.id)}, "Choose a person from the agency that owns the action"),
+        (
+            {"due_on-day": past.day, "due_on-month": past.month, "due_on-year": past.year},
+            "The due date must be today or later",
+        ),
+    ):
+        data = {
+            "kind": "referral_police",
+            "description": "Changed again",
+            "owner_agency": str(pcso.agency_id),
+            "owner_user": str(pcso.id),
+            "due_on-day": due.day,
+            "due_on-month": due.month,
+            "due_on-year": due.year,
+            **fields,
+        }
+        refused = _change(officer, case.id, action.id, **data)
+        assert refused.status_code == 400
+        assert message in refused.get_data(as_text=True)
+    demo_session.expire_all()
+    assert action.due_on == due
+    assert police.get(f"/cases/{case.id}/actions/{action.id}").status_code in (403, 404)
+
+
+def test_a_conference_action_stays_at_the_table_and_a_done_one_cannot_change(
+    demo_hub, demo_session
+) -> None:
+    action = demo_session.scalar(
+        select(Action)
+        .where(Action.conference_id.is_not(None), Action.status == ActionStatus.OPEN)
+        .order_by(Action.id)
+    )
+    case = action.case
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    eh = demo_session.scalar(select(Agency).where(Agency.code == "northshire-eh"))
+    form = officer.get(f"/cases/{case.id}/actions/{action.id}").get_data(as_text=True)
+    assert "Northshire Council Environmental Health" not in form  # not at the table
+    refused = _change(
+        officer,
+        case.id,
+        action.id,
+        kind=action.kind.value,
+        description="Given to environmental health",
+        owner_agency=str(eh.id),
+    )
+    assert refused.status_code == 400
+    demo_session.expire_all()
+    assert action.owner_agency_id != eh.id
+
+    done = demo_session.scalar(
+        select(Action)
+        .where(Action.conference_id.is_not(None), Action.status == ActionStatus.DONE)
+        .order_by(Action.id)
+    )
+    page = officer.get(f"/cases/{done.case_id}/actions/{done.id}", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "This action is already done, so it can no longer be changed" in page
