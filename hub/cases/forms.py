@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from hub.forms import ChoiceField, DateInputField, EnumSelectField, HubForm
+from hub.forms import ChoiceField, ChoicesField, DateInputField, EnumSelectField, HubForm
 from sharing.cases.casework import MAX_LINE, MAX_TEXT
 from sharing.vocabulary import (
     ActionKind,
@@ -179,3 +179,10 @@ class EraseForm(HubForm):
         validators=[DataRequired("Type the case reference to confirm")],
     )
     with_people = BooleanField("Also erase the people on this case who are on no other case")
+
+
+class LetterForm(HubForm):
+    person = ChoiceField("Who is the letter for?")
+    actions = ChoicesField("What we will do: the actions to include")
+    asks = TextAreaField("What we ask of you")
+    keeping_in_touch = TextAreaField("How we will keep in touch")

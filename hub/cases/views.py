@@ -14,16 +14,18 @@ from hub.cases.forms import (
     EraseForm,
     FilterForm,
     IncidentForm,
+    LetterForm,
     NewCaseForm,
     PersonForm,
 )
 from hub.database import db
 from hub.forms import HubForm, whole_number
 from hub.guard import authorised_case, require_roles
+from hub.pdf import render_pdf
 from sharing import directory
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
-from sharing.cases import casework, erasure, listing, pages
+from sharing.cases import casework, erasure, letters, listing, pages
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Conference
@@ -345,6 +347,59 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
         done="Action changed.",
         anchor="actions",
     )
+
+
+@bp.route("/<int:case_id>/letter", methods=["GET", "POST"])
+def letter(case_id: int) -> Response | tuple[str, int]:
+    """The complainant's action plan letter: the officer chooses who it is for and the
+    actions it lists, says what we ask of them and how we keep in touch, and gets the
+    letter to print, on the page or as a PDF."""
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "letter form")
+    form = LetterForm()
+    people = letters.addressees(db(), authorised)
+    plan = letters.planned_actions(db(), authorised)
+    form.person.choices = [(str(a.person_id), a.label) for a in people]
+    form.actions.choices = [
+        (str(p.id), f"{p.kind}, {p.owner}: {p.description or 'not recorded'}") for p in plan
+    ]
+    if request.method == "GET":
+        form.person.data = form.person.choices[0][0] if people else ""
+        form.actions.data = [value for value, _ in form.actions.choices]
+        form.asks.data = letters.USUAL_ASKS
+        form.keeping_in_touch.data = (
+            f"{authorised.case.officer.display_name} will phone you every two weeks, and "
+            "after every incident you report, at the times you told us suit you."
+        )
+    if form.validate_on_submit():
+        data = letters.LetterInput(
+            person_id=whole_number(form.person.data),
+            action_ids=[int(a) for a in form.actions.data or []],
+            asks=form.asks.data or "",
+            keeping_in_touch=form.keeping_in_touch.data or "",
+        )
+        try:
+            made = letters.complainant_letter(db(), authorised, data)
+        except InputError as e:
+            _refused(form, e)
+        else:
+            title = f"Action plan letter, case {case.reference}"
+            if request.form.get("as") == "pdf":
+                html = render_template("cases/letter_pdf.html", title=title, letter=made)
+                return Response(
+                    render_pdf(html),
+                    mimetype="application/pdf",
+                    headers={
+                        "Content-Disposition": f'attachment; filename="{case.reference}-letter.pdf"'
+                    },
+                )
+            return render_template("cases/letter.html", title=title, letter=made, case=case), 200
+    return render_template(
+        "cases/letter_form.html",
+        title=f"Action plan letter for case {case.reference}",
+        form=form,
+        case=case,
+        nobody=not people,
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/<int:case_id>/close", methods=["GET", "POST"])

@@ -210,6 +210,10 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     page.get_by_role("button", name="Convene the conference").click()
     found["conference"] = violations(page)
     conference_url = page.url
+    page.goto(f"{case_url}/letter")
+    found["letter form"] = violations(page)
+    page.get_by_role("button", name="Show the letter").click()
+    found["letter"] = violations(page)
     page.goto(f"{url}/conferences")
     found["conferences"] = violations(page)
     page.goto(f"{url}/actions")

@@ -4,8 +4,10 @@ one done, and the landlord's case shows it; nobody else can close it."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import casework
+from sharing.crypto.sealing import unseal
 from sharing.models import Action, Agency, AuditEntry, Case, Share, User
 from sharing.vocabulary import ActionKind, ActionStatus, AgencyType, CaseStatus, Role
 from tests.fixtures.app import csrf_token
@@ -282,3 +285,51 @@ def test_a_conference_action_stays_at_the_table_and_a_done_one_cannot_change(
         as_text=True
     )
     assert "This action is already done, so it can no longer be changed" in page
+
+
+def test_the_officer_prints_the_complainants_action_plan_letter(demo_hub, demo_session) -> None:
+    action = _give_the_police_an_action(demo_session, shared=True)
+    case = action.case
+    victim = next(p.person for p in case.parties if p.role.value in ("victim", "reporter"))
+    name = " ".join(v for v in (unseal(victim, "given_names"), unseal(victim, "family_name")) if v)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = f"/cases/{case.id}/letter"
+    form = officer.get(path).get_data(as_text=True)
+    assert "Keep a diary of what happens" in form  # the procedure's usual asks, to edit
+    data = {
+        "csrf_token": csrf_token(officer, path),
+        "person": str(victim.id),
+        "actions": [str(action.id)],
+        "asks": "Keep the diary sheets and ring us after each incident",
+        "keeping_in_touch": "I will phone you every Tuesday afternoon",
+    }
+    letter = officer.post(path, data=data).get_data(as_text=True)
+    assert name in letter
+    assert "Joint visit to the household about the noise (shared)" in letter
+    assert "I will phone you every Tuesday afternoon" in letter
+    assert "Signed:" in letter
+    entry = demo_session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "case.view").order_by(AuditEntry.seq.desc())
+    )
+    assert "complainant letter" in entry.basis
+    assert f"actions {action.id}" in entry.basis
+    assert name not in entry.basis
+
+    pdf = officer.post(path, data={**data, "as": "pdf"})
+    assert pdf.mimetype == "application/pdf"
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split()
+    )
+    assert name in text
+    assert "I will phone you every Tuesday afternoon" in text
+
+    # Bad input: someone not on the case, nothing about keeping in touch; a partner.
+    for fields, message in (
+        ({"person": "999999"}, "Choose who is the letter for? from the list"),
+        ({"keeping_in_touch": "  "}, "Say how and how often you will keep in touch"),
+    ):
+        refused = officer.post(path, data={**data, **fields})
+        assert refused.status_code == 400
+        assert message.split(" from")[0] in refused.get_data(as_text=True)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert police.get(path).status_code in (403, 404)

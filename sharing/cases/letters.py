@@ -1,0 +1,167 @@
+"""The complainant's action plan letter (CIH guidance, 000: "a realistic action plan,
+with clear timescales and agreed communication methods ... give them a copy"; 003 §3.8):
+what we will do (the open actions the officer chooses), what we ask of them, and how we
+keep in touch, addressed to a victim or reporter on the case, to print and sign.
+
+Only the case's own agency writes it, on an open case; making one is recorded as one view
+of the case naming the person and the actions it showed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Act
+from sharing.access.reveal import load_data_keys, reveal, reveal_rows
+from sharing.audit import acts
+from sharing.errors import InputError
+from sharing.formats import checked_text
+from sharing.models import Action, CaseParty
+from sharing.vocabulary import ActionStatus, PartyRole
+
+MAX_PART = 2_000
+#: Who a letter may be addressed to.
+ADDRESSEES = (PartyRole.VICTIM, PartyRole.REPORTER)
+#: What the procedures ask of a complainant, offered as the starting text.
+USUAL_ASKS = (
+    "Keep a diary of what happens, with dates and times, on the diary sheets we gave you. "
+    "Report new incidents to us as soon as you can, and to the police on 101, or 999 if "
+    "you are in danger. Tell us if anything changes, or if you no longer want us to act."
+)
+
+
+@dataclass(frozen=True)
+class Addressee:
+    person_id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    id: int
+    kind: str
+    owner: str
+    due_on: date | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class LetterInput:
+    person_id: int | None
+    action_ids: Sequence[int]
+    asks: str
+    keeping_in_touch: str
+
+
+@dataclass(frozen=True)
+class Letter:
+    agency: str
+    officer: str
+    reference: str
+    dated: date
+    name: str | None
+    address: str | None
+    postcode: str | None
+    we_will: list[PlannedAction]
+    asks: str
+    keeping_in_touch: str
+    review_due_on: date | None
+
+
+def addressees(session: Session, authorised: AuthorisedCase) -> list[Addressee]:
+    """The victims and reporters on the case, by name where the decision allows."""
+    parties = session.scalars(
+        select(CaseParty)
+        .where(CaseParty.case_id == authorised.id, CaseParty.role.in_(ADDRESSEES))
+        .order_by(CaseParty.id)
+    ).all()
+    load_data_keys(session, [p.person.data_key_id for p in parties])
+    names = reveal_rows(
+        authorised.decision, [p.person for p in parties], ("given_names", "family_name")
+    )
+    return [
+        Addressee(
+            p.person_id,
+            f"{' '.join(v for v in values.values() if v) or 'Name not recorded'} "
+            f"({p.role.label.lower()})",
+        )
+        for p, values in zip(parties, names, strict=True)
+    ]
+
+
+def planned_actions(session: Session, authorised: AuthorisedCase) -> list[PlannedAction]:
+    """The case's open actions, soonest due first, as the officer may choose them."""
+    actions = session.scalars(
+        select(Action)
+        .where(Action.case_id == authorised.id, Action.status == ActionStatus.OPEN)
+        .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+    ).all()
+    load_data_keys(session, [authorised.case.data_key_id])
+    texts = reveal_rows(authorised.decision, actions, ("description",))
+    return [
+        PlannedAction(a.id, a.kind.label, a.owner_agency.name, a.due_on, t["description"])
+        for a, t in zip(actions, texts, strict=True)
+    ]
+
+
+def complainant_letter(session: Session, authorised: AuthorisedCase, data: LetterInput) -> Letter:
+    """The letter for a victim or reporter on the case (authorised for ``Act.RECORD``):
+    refused with its field for anyone else, an action not open on the case, or what we
+    ask and how we keep in touch missing or too long; recorded as one view."""
+    authorised.require(Act.RECORD)
+    case = authorised.case
+    party = session.scalar(
+        select(CaseParty).where(
+            CaseParty.case_id == case.id,
+            CaseParty.person_id == (data.person_id or 0),
+            CaseParty.role.in_(ADDRESSEES),
+        )
+    )
+    if party is None:
+        raise InputError("person", "Choose the victim or reporter the letter is for")
+    plan = {p.id: p for p in planned_actions(session, authorised)}
+    if any(i not in plan for i in data.action_ids):
+        raise InputError("actions", "Choose open actions of this case")
+    asks = checked_text("asks", data.asks, limit=MAX_PART, required="Say what you ask of them")
+    keeping_in_touch = checked_text(
+        "keeping_in_touch",
+        data.keeping_in_touch,
+        limit=MAX_PART,
+        required="Say how and how often you will keep in touch",
+    )
+    person = party.person
+    load_data_keys(session, [person.data_key_id])
+    values = reveal(
+        authorised.decision, person, ("given_names", "family_name", "address", "postcode")
+    )
+    chosen = [plan[i] for i in plan if i in set(data.action_ids)]
+    acts.record(
+        session,
+        acts.Action.CASE_VIEW,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        basis=(
+            f"{acts.disclosed(authorised.decision)} | sections complainant letter; "
+            f"person {person.id}; actions {acts.ids([a.id for a in chosen])}"
+        ),
+    )
+    return Letter(
+        agency=case.agency.name,
+        officer=case.officer.display_name,
+        reference=case.reference,
+        dated=clock.today(),
+        name=" ".join(v for v in (values["given_names"], values["family_name"]) if v) or None,
+        address=values["address"],
+        postcode=values["postcode"],
+        we_will=chosen,
+        asks=asks,
+        keeping_in_touch=keeping_in_touch,
+        review_due_on=case.review_due_on,
+    )
