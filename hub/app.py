@@ -39,6 +39,7 @@ from hub.checkpoint_schedule import init_checkpoint_schedule
 from hub.config import Settings, load_settings
 from hub.database import db, init_database
 from hub.guard import check_declared, check_request
+from hub.notices import init_notices
 from hub.templating import register_filters
 from sharing import sign_in_sessions
 from sharing.audit.acts import AuditUnavailable
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     # hub starting, with the file and the problem named (MatrixError).
     app.extensions["hub.risk_matrices"] = load_matrices()
     init_checkpoint_schedule(app, settings)
+    init_notices(app, settings)
     CSRFProtect(app)
     _init_login(app)
     blueprints = (

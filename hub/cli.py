@@ -14,11 +14,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hub import migrate
+from hub import notices as hub_notices
 from hub.app import create_app
 from hub.cli_audit import audit
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
 from sharing import accounts, clock, sign_in_sessions
+from sharing import notices as sharing_notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.erasure import erase_case
@@ -206,6 +208,44 @@ def users_enable(email: str) -> None:
         accounts.set_active(session, user, True)
         session.commit()
         click.echo(f"User {user.id} can sign in again.")
+
+
+@main.group()
+def notices() -> None:
+    """Notices by e-mail (conference invitations, requests, minutes, actions due)."""
+
+
+@notices.command("send")
+def notices_send() -> None:
+    """Send the notices waiting (run from a timer: those queued by a page go at once)."""
+    _send_waiting()
+
+
+def _send_waiting() -> None:
+    sent, failed = hub_notices.deliver_pending(
+        current_app.extensions["hub.sessions"], current_app.config["HUB_SETTINGS"]
+    )
+    click.echo(f"Sent {sent} notices; {failed} failed (tried again next time).")
+    if failed:
+        raise SystemExit(1)
+
+
+@notices.command("due")
+@click.option(
+    "--days",
+    default=2,
+    show_default=True,
+    type=click.IntRange(0, 60),
+    help="Tell owners of open actions due within this many days.",
+)
+def notices_due(days: int) -> None:
+    """Queue a notice for each open action falling due (once per action and person), then
+    send what is waiting. Run daily."""
+    with _session() as session:
+        queued = sharing_notices.actions_due(session, within_days=days)
+        session.commit()
+    click.echo(f"Queued {queued} notices of actions due.")
+    _send_waiting()
 
 
 @main.group()

@@ -6,7 +6,7 @@ import os
 import secrets
 import stat
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from sharing.accounts import MINIMUM, RECOMMENDED, HashingCost
@@ -19,6 +19,47 @@ MIN_SECRET_LENGTH = 32
 
 class ConfigError(RuntimeError):
     """The settings cannot be used; the message is one line saying why."""
+
+
+MAIL_TRANSPORTS = ("smtp", "file", "log", "none")
+#: The settings (file keys; HUB_ and the upper-case name in the environment) for notices.
+MAIL_KEYS = (
+    "mail_transport",
+    "mail_from",
+    "base_url",
+    "mail_folder",
+    "smtp_host",
+    "smtp_port",
+    "smtp_starttls",
+    "smtp_username",
+    "smtp_password",
+    "smtp_password_file",
+)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where notices go: an SMTP server, ``.eml`` files in ``folder`` (development and the
+    demo), the log (a line per notice, no address), or nowhere."""
+
+    transport: str = "file"
+    sender: str = "hub@localhost"
+    base_url: str = "http://127.0.0.1:5000"
+    folder: Path = Path("instance/mail")
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    #: A file holding the password, read when a message is sent (so it can be rotated).
+    smtp_password_file: Path | None = None
+
+    def password(self) -> str:
+        """The SMTP password: from the environment, else from its file (``OSError`` if
+        the file cannot be read)."""
+        if self.smtp_password or self.smtp_password_file is None:
+            return self.smtp_password
+        return self.smtp_password_file.read_text().strip()
 
 
 @dataclass(frozen=True)
@@ -42,6 +83,9 @@ class Settings:
     password_hash_time_cost: int = RECOMMENDED.time_cost
     password_hash_memory_kib: int = RECOMMENDED.memory_kib
     password_hash_parallelism: int = RECOMMENDED.parallelism
+    #: Notices by e-mail: how they go ("smtp", "file", "log" or "none"), from whom, and the
+    #: hub's address for their links.
+    mail: MailSettings = field(default_factory=lambda: MailSettings())
 
     @property
     def production(self) -> bool:
@@ -86,7 +130,7 @@ def load_settings(
     raw: dict[str, object] = _read_toml(DEFAULTS_FILE)
     if environ.get("HUB_CONFIG"):
         raw.update(_read_toml(Path(environ["HUB_CONFIG"])))
-    names = {f.name for f in fields(Settings)}
+    names = {f.name for f in fields(Settings)} - {"mail"} | set(MAIL_KEYS)
     for name in names:
         if ENV_PREFIX + name.upper() in environ:
             raw[name] = environ[ENV_PREFIX + name.upper()]
@@ -133,6 +177,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         password_hash_parallelism=_whole_number(
             raw, "password_hash_parallelism", RECOMMENDED.parallelism, 1, 64
         ),
+        mail=_mail(raw, instance),
     )
     if settings.production:
         if verify:
@@ -153,6 +198,35 @@ def _audit_origin(raw: dict[str, object], service_name: str) -> str:
     if not all(33 <= ord(c) < 127 and c != "+" for c in origin):
         raise ConfigError("audit_origin must be printable ASCII without spaces or plus signs")
     return origin
+
+
+def _mail(raw: dict[str, object], instance: Path) -> MailSettings:
+    transport = str(raw.get("mail_transport") or "file")
+    if transport not in MAIL_TRANSPORTS:
+        raise ConfigError(f"mail_transport must be one of {', '.join(MAIL_TRANSPORTS)}")
+    base_url = str(raw.get("base_url") or "http://127.0.0.1:5000").rstrip("/")
+    if not base_url.startswith(("https://", "http://")):
+        raise ConfigError("base_url must start with https:// (or http:// in development)")
+    sender = str(raw.get("mail_from") or "hub@localhost")
+    if "@" not in sender or any(c.isspace() for c in sender):
+        raise ConfigError("mail_from must be an e-mail address")
+    starttls = str(raw.get("smtp_starttls", False)).lower()
+    if starttls not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError("smtp_starttls must be true or false")
+    return MailSettings(
+        transport=transport,
+        sender=sender,
+        base_url=base_url,
+        folder=Path(str(raw.get("mail_folder") or instance / "mail")),
+        smtp_host=str(raw.get("smtp_host") or "localhost"),
+        smtp_port=_whole_number(raw, "smtp_port", 25, 1, 65535),
+        smtp_starttls=starttls in ("true", "1", "yes"),
+        smtp_username=str(raw.get("smtp_username") or ""),
+        smtp_password=str(raw.get("smtp_password") or ""),
+        smtp_password_file=Path(str(raw["smtp_password_file"]))
+        if raw.get("smtp_password_file")
+        else None,
+    )
 
 
 def _whole_number(raw: dict[str, object], name: str, default: int, low: int, high: int) -> int:
@@ -215,6 +289,8 @@ def check_production(settings: Settings) -> None:
     if settings.database_url.startswith("sqlite"):
         raise ConfigError("production needs PostgreSQL, not SQLite: set HUB_DATABASE_URL")
     check_key_store(settings.key_store)
+    if settings.mail.transport == "smtp" and not settings.mail.base_url.startswith("https://"):
+        raise ConfigError("production needs the hub's https:// address in base_url for notices")
     if not settings.hashing_cost.at_least(MINIMUM):
         raise ConfigError(
             "password hashing is too cheap for production: password_hash_time_cost must be at "

@@ -315,6 +315,16 @@ class DecisionKind(Labelled):
     OTHER = "other", "Other decision"
 
 
+class NoticeKind(Labelled):
+    """What a notice by e-mail tells someone (its subject line)."""
+
+    INVITATION = "invitation", "You are invited to a case conference"
+    INFORMATION_REQUEST = "information_request", "A case conference asks what your agency holds"
+    MINUTES_CIRCULATED = "minutes_circulated", "Case conference minutes to read"
+    MINUTES_AGREED = "minutes_agreed", "Case conference minutes agreed"
+    ACTION_DUE = "action_due", "An action falls due"
+
+
 class EscalationReason(Labelled):
     """Why the case officer is prompted to consider a case conference, a safeguarding
     referral and sharing with the police."""

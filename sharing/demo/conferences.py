@@ -17,13 +17,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import agency_actions
 from sharing.cases.casework import ActionInput
 from sharing.meetings import conferences, minutes, requests
-from sharing.models import Action, Agency, Case, Conference, ProtocolRecord, User
+from sharing.models import Action, Agency, Case, Conference, Notice, ProtocolRecord, User
 from sharing.vocabulary import (
     ActionKind,
     Attendance,
@@ -95,6 +95,10 @@ def hold_conferences(session: Session, today: date) -> int:
         return 0
     _held(session, protocol.id, cases[0], today)
     _upcoming(session, protocol.id, cases[1], today)
+    session.flush()
+    # The notices of this history went when it happened: nothing waits to be sent.
+    for notice in session.scalars(select(Notice).where(Notice.sent_at.is_(None))):
+        notices.sent(notice, notice.created_at)
     return 2
 
 

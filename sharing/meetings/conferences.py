@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, directory
+from sharing import clock, directory, notices
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import policy
@@ -242,6 +242,7 @@ def _convene(
             {"decision_note": f"Case conference convened for {data.starts_at:%d %B %Y}."},
         )
     session.flush()
+    notices.conference_convened(session, conference, now)
     acts.record(
         session,
         acts.Action.CONFERENCE_CONVENE,

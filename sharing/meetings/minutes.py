@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import reveal_rows
@@ -39,6 +39,7 @@ from sharing.vocabulary import (
     ConferenceStatus,
     DecisionKind,
     MinutesStatus,
+    NoticeKind,
 )
 
 MAX_HEADING = 200
@@ -414,6 +415,7 @@ def circulate(
     conference.minutes_status = MinutesStatus.CIRCULATED
     conference.minutes_circulated_at = now
     session.flush()
+    notices.minutes_ready(session, conference, NoticeKind.MINUTES_CIRCULATED, actor.user_id, now)
     acts.record(
         session,
         acts.Action.MINUTES_CIRCULATE,
@@ -442,6 +444,7 @@ def agree(
     conference.minutes_agreed_at = now
     conference.minutes_agreed_by_id = actor.user_id
     session.flush()
+    notices.minutes_ready(session, conference, NoticeKind.MINUTES_AGREED, actor.user_id, now)
     acts.record(
         session,
         acts.Action.MINUTES_AGREE,

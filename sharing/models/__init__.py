@@ -21,6 +21,7 @@ from sharing.models.meetings import (
     InformationRequest,
     MinuteItem,
 )
+from sharing.models.notices import Notice
 from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.risk import Escalation, RiskAssessment, TriageChange
@@ -35,6 +36,7 @@ __all__ = [
     "Alert",
     "ConferenceDecision",
     "MinuteItem",
+    "Notice",
     "BreakGlass",
     "LockMember",
     "ProtocolRecord",

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
-from hub.config import CONFIG_DIR, MIN_SECRET_LENGTH, ConfigError, Settings, load_settings
+from hub.config import (
+    CONFIG_DIR,
+    MIN_SECRET_LENGTH,
+    ConfigError,
+    MailSettings,
+    Settings,
+    load_settings,
+)
 from sharing import accounts
 
 EXAMPLE_PRODUCTION_FILE = CONFIG_DIR / "production.example.toml"
@@ -234,6 +241,7 @@ def test_production_with_everything_right_loads(
         session_idle_minutes=30,
         service_name="ASB partnership hub",
         audit_origin="asb-partnership-hub/audit",
+        mail=MailSettings(folder=instance.resolve() / "mail"),
     )
     assert settings.production
     assert not instance.exists(), "production must not generate anything"

@@ -1,0 +1,152 @@
+"""Sending notices by e-mail: each queued notice (``sharing.notices``) becomes a short
+message naming what it is about, the case reference and a link into the hub, sent over
+SMTP, written to a file (development and the demo) or logged, as ``mail_transport`` says.
+
+Notices queued by a request are sent once its response has gone (so a slow mail server
+never slows a page), in a session of their own; ``hub notices send`` sends any left
+waiting. A failure is recorded on the notice by its type alone and tried again next time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from flask import Flask, Response, g
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.config import MailSettings, Settings
+from hub.templating import uk_date, uk_datetime
+from sharing import clock, notices
+from sharing.models import Notice
+from sharing.vocabulary import NoticeKind
+
+log = logging.getLogger(__name__)
+SMTP_TIMEOUT_SECONDS = 15
+
+_WHAT = {
+    NoticeKind.INVITATION: "You are invited to a case conference on case {reference}{when}.",
+    NoticeKind.INFORMATION_REQUEST: (
+        "A case conference on case {reference}{when} asks what your agency holds about "
+        "the case. Please answer in the hub before the conference."
+    ),
+    NoticeKind.MINUTES_CIRCULATED: (
+        "The minutes of the case conference on case {reference}{when} are circulated for "
+        "you to read."
+    ),
+    NoticeKind.MINUTES_AGREED: (
+        "The chair has agreed the minutes of the case conference on case {reference}{when}."
+    ),
+    NoticeKind.ACTION_DUE: "An action for your agency on case {reference} is due{due}.",
+}
+
+
+def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessage:
+    """The message for a notice: the reference and a link, nothing personal."""
+    when = f", on {uk_datetime(notice.about)}" if notice.about else ""
+    due = f" on {uk_date(notice.about)}" if notice.about else ""
+    message = EmailMessage()
+    message["Subject"] = f"{notice.kind.label}: case {notice.reference}"
+    message["From"] = mail.sender
+    message["To"] = notice.user.email
+    message["Date"] = format_datetime(clock.now())
+    message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2])
+    message.set_content(
+        f"{_WHAT[notice.kind].format(reference=notice.reference, when=when, due=due)}\n\n"
+        f"Open it in the hub (you will be asked to sign in):\n{mail.base_url}{notice.path}\n\n"
+        f"This message holds no personal data: the case is in the hub only.\n"
+        f"{service_name}\n"
+    )
+    return message
+
+
+class _Transport:
+    """Sends messages one way or another; ``smtp`` keeps one connection for a batch."""
+
+    def __init__(self, mail: MailSettings) -> None:
+        self.mail = mail
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, notice: Notice, message: EmailMessage) -> None:
+        if self.mail.transport == "smtp":
+            if self.smtp is None:
+                self.smtp = smtplib.SMTP(
+                    self.mail.smtp_host, self.mail.smtp_port, timeout=SMTP_TIMEOUT_SECONDS
+                )
+                if self.mail.smtp_starttls:
+                    self.smtp.starttls()
+                if self.mail.smtp_username:
+                    self.smtp.login(self.mail.smtp_username, self.mail.password())
+            self.smtp.send_message(message)
+        elif self.mail.transport == "file":
+            self.mail.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path = self.mail.folder / f"notice-{notice.id:08d}.eml"
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(bytes(message))
+        elif self.mail.transport == "log":
+            log.info("notice %s (%s) for user %s", notice.id, notice.kind.value, notice.user_id)
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+
+
+@contextmanager
+def _transport(mail: MailSettings) -> Iterator[_Transport]:
+    transport = _Transport(mail)
+    try:
+        yield transport
+    finally:
+        transport.close()
+
+
+def deliver_pending(sessions: sessionmaker[Session], settings: Settings) -> tuple[int, int]:
+    """Send every notice waiting; (sent, failed). Each result is committed as it comes,
+    so a notice is never sent twice after a crash half way."""
+    sent = failed = 0
+    if settings.mail.transport == "none":
+        return sent, failed
+    with sessions() as session, _transport(settings.mail) as transport:
+        for notice in notices.pending(session):
+            try:
+                transport.send(notice, compose(notice, settings.mail, settings.service_name))
+            except (OSError, smtplib.SMTPException) as e:
+                notices.failed(notice, type(e).__name__)
+                log.warning("notice %s not sent: %s", notice.id, type(e).__name__)
+                failed += 1
+                if isinstance(e, (OSError, smtplib.SMTPServerDisconnected)):
+                    session.commit()
+                    break  # the server is not there: the rest wait for the next try
+            else:
+                notices.sent(notice)
+                sent += 1
+            session.commit()
+    return sent, failed
+
+
+def init_notices(app: Flask, settings: Settings) -> None:
+    """Send the notices a request queued once its response has gone."""
+
+    def after_request(response: Response) -> Response:
+        session: Session | None = g.get("db")
+        if session is not None and session.info.get(notices.QUEUED) and response.status_code < 400:
+            response.call_on_close(lambda: _deliver_quietly(app, settings))
+        return response
+
+    app.after_request(after_request)
+
+
+def _deliver_quietly(app: Flask, settings: Settings) -> None:
+    try:
+        deliver_pending(app.extensions["hub.sessions"], settings)
+    except Exception as e:  # never let a notice break the server; the CLI tries again
+        log.warning("notices not sent: %s", type(e).__name__)

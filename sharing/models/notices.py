@@ -1,0 +1,36 @@
+"""Notices waiting to be sent, and sent: one per person and thing to tell them about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sharing.models.base import Base, UTCDateTime, enum_column
+from sharing.models.users import User
+from sharing.vocabulary import NoticeKind
+
+
+class Notice(Base):
+    """A notice for one user: what kind, the case reference and the hub page it links to
+    (never personal data), and when it was sent."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("kind", "user_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[NoticeKind] = enum_column(NoticeKind, "notice_kind")
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The case reference and the hub page (e.g. /conferences/12) the notice is about.
+    reference: Mapped[str] = mapped_column(String(40))
+    path: Mapped[str] = mapped_column(String(200))
+    #: When the conference meets or the action falls due, if the notice names a moment.
+    about: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: Why the last attempt failed: the exception's type alone.
+    failed_why: Mapped[str | None] = mapped_column(String(80))
+
+    user: Mapped[User] = relationship()

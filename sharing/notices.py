@@ -1,0 +1,163 @@
+"""Notices by e-mail, queued in the same transaction as the act they tell of: a
+conference's invitation and information requests, its circulated and agreed minutes, and
+actions falling due. A notice names what it is about, the case reference and a page of the
+hub; never personal data (the reader signs in to see the case). The web layer delivers
+queued notices after the request that queued them (``QUEUED`` in the session's info), and
+``hub notices send`` delivers any still waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.models import Action, Conference, Notice, User
+from sharing.vocabulary import ActionStatus, NoticeKind, Role
+
+#: Set in a session's info when it queued notices, for the web layer to deliver them.
+QUEUED = "hub.notices_queued"
+#: Attempts before a notice is left for an operator to look at.
+MAX_ATTEMPTS = 5
+
+
+def queue(
+    session: Session,
+    kind: NoticeKind,
+    users: Iterable[User],
+    *,
+    reference: str,
+    path: str,
+    about: datetime | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Queue a notice of ``kind`` about ``path`` for each active user not already told;
+    how many were queued."""
+    told = set(
+        session.scalars(select(Notice.user_id).where(Notice.kind == kind, Notice.path == path))
+    )
+    queued = 0
+    for user in {u.id: u for u in users}.values():
+        if not user.active or user.id in told:
+            continue
+        session.add(
+            Notice(
+                kind=kind,
+                user_id=user.id,
+                reference=reference,
+                path=path,
+                about=about,
+                created_at=now or clock.now(),
+            )
+        )
+        queued += 1
+    if queued:
+        session.info[QUEUED] = True
+    return queued
+
+
+def _managers(session: Session, agency_id: int) -> list[User]:
+    users = session.scalars(select(User).where(User.agency_id == agency_id, User.active))
+    return [u for u in users if Role.MANAGER in u.roles]
+
+
+def conference_convened(session: Session, conference: Conference, now: datetime) -> None:
+    """Tell the people expected and the chair they are invited (not the convenor), and
+    each agency invited what it is asked: its people expected, else its managers."""
+    path = f"/conferences/{conference.id}"
+    reference = conference.case.reference
+    expected = [a.user for a in conference.attendees]
+    queue(
+        session,
+        NoticeKind.INVITATION,
+        [u for u in [*expected, conference.chair] if u.id != conference.convened_by_id],
+        reference=reference,
+        path=path,
+        about=conference.starts_at,
+        now=now,
+    )
+    for request in conference.requests:
+        answerers = [u for u in expected if u.agency_id == request.agency_id]
+        queue(
+            session,
+            NoticeKind.INFORMATION_REQUEST,
+            answerers or _managers(session, request.agency_id),
+            reference=reference,
+            path=f"{path}/requests/{request.id}",
+            about=conference.starts_at,
+            now=now,
+        )
+
+
+def minutes_ready(
+    session: Session, conference: Conference, kind: NoticeKind, by: int, now: datetime
+) -> None:
+    """Tell the attendees, the chair and the convenor (not ``by``, who did it) that the
+    minutes are circulated or agreed."""
+    people = [a.user for a in conference.attendees] + [conference.chair, conference.convened_by]
+    queue(
+        session,
+        kind,
+        [u for u in people if u.id != by],
+        reference=conference.case.reference,
+        path=f"/conferences/{conference.id}",
+        about=conference.starts_at,
+        now=now,
+    )
+
+
+def actions_due(session: Session, *, within_days: int, today: date | None = None) -> int:
+    """Queue a notice for each open action due from today to ``within_days`` ahead: to
+    its named owner, else the owning agency's managers; once per action and person."""
+    today = today or clock.today()
+    due = session.scalars(
+        select(Action)
+        .where(
+            Action.status == ActionStatus.OPEN,
+            Action.due_on >= today,
+            Action.due_on <= today + timedelta(days=within_days),
+        )
+        .order_by(Action.id)
+    ).all()
+    queued = 0
+    for action in due:
+        owners = (
+            [action.owner_user] if action.owner_user else _managers(session, action.owner_agency_id)
+        )
+        queued += queue(
+            session,
+            NoticeKind.ACTION_DUE,
+            owners,
+            reference=action.case.reference,
+            path=f"/actions#action-{action.id}",
+            about=datetime.combine(action.due_on, time(9), clock.PARTNERSHIP_ZONE),
+        )
+    return queued
+
+
+def pending(session: Session, limit: int = 200) -> list[Notice]:
+    """Notices not yet sent and not given up on, oldest first."""
+    return list(
+        session.scalars(
+            select(Notice)
+            .where(Notice.sent_at.is_(None), Notice.attempts < MAX_ATTEMPTS)
+            .order_by(Notice.id)
+            .limit(limit)
+        )
+    )
+
+
+def sent(notice: Notice, now: datetime | None = None) -> None:
+    notice.sent_at = now or clock.now()
+    notice.attempts += 1
+    notice.failed_why = None
+
+
+def failed(notice: Notice, why: str) -> None:
+    """Record a failed attempt by the failure's type alone (never a message that might
+    quote an address)."""
+    notice.attempts += 1
+    notice.failed_why = why[:80]
