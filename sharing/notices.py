@@ -133,7 +133,7 @@ def actions_due(session: Session, *, within_days: int, today: date | None = None
             owners,
             reference=action.case.reference,
             path=f"/actions#action-{action.id}",
-            about=datetime.combine(action.due_on, time(9), clock.PARTNERSHIP_ZONE),
+            about=datetime.combine(action.due_on or today, time(9), clock.PARTNERSHIP_ZONE),
         )
     return queued
 

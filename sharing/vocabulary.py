@@ -315,6 +315,21 @@ class DecisionKind(Labelled):
     OTHER = "other", "Other decision"
 
 
+class ReferralKind(Labelled):
+    """Where a case officer refers someone on the case."""
+
+    HATE_SERVICE = "hate_service", "The hate incident support service"
+
+
+class ReferralOutcome(Labelled):
+    """What became of a referral."""
+
+    ACCEPTED = "accepted", "Accepted: the service is supporting them"
+    DECLINED_BY_PERSON = "declined_by_person", "They did not want the support"
+    NOT_ACCEPTED = "not_accepted", "The service did not take it on"
+    NO_CONTACT = "no_contact", "The service could not reach them"
+
+
 class NoticeKind(Labelled):
     """What a notice by e-mail tells someone (its subject line)."""
 

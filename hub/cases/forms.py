@@ -186,3 +186,13 @@ class LetterForm(HubForm):
     actions = ChoicesField("What we will do: the actions to include")
     asks = TextAreaField("What we ask of you")
     keeping_in_touch = TextAreaField("How we will keep in touch")
+
+
+class ReferralForm(HubForm):
+    person = ChoiceField("Who did you refer?")
+    reason = TextAreaField("Why, and what support they asked for")
+
+
+class ReferralOutcomeForm(HubForm):
+    outcome = ChoiceField("What became of the referral?")
+    note = TextAreaField("Anything the record should say (optional)")

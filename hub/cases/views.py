@@ -17,6 +17,8 @@ from hub.cases.forms import (
     LetterForm,
     NewCaseForm,
     PersonForm,
+    ReferralForm,
+    ReferralOutcomeForm,
 )
 from hub.database import db
 from hub.forms import HubForm, whole_number
@@ -25,11 +27,11 @@ from hub.pdf import render_pdf
 from sharing import directory
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
-from sharing.cases import casework, erasure, letters, listing, pages
+from sharing.cases import casework, erasure, letters, listing, pages, referrals
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Conference
-from sharing.vocabulary import PartyRole
+from sharing.vocabulary import PartyRole, ReferralKind, ReferralOutcome
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 #: Roles that may ever see case content: own agency caseworkers, and partners through
@@ -229,6 +231,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         locked=page.locked,
         lock_pending=page.lock_pending,
         refused_attempts=page.refused_attempts,
+        hate=page.hate,
     )
 
 
@@ -400,6 +403,60 @@ def letter(case_id: int) -> Response | tuple[str, int]:
         case=case,
         nobody=not people,
     ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:case_id>/referrals/new", methods=["GET", "POST"])
+def refer(case_id: int) -> Response | tuple[str, int]:
+    """Record a referral to the hate incident support service (procedure 3.5)."""
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "referral form")
+    form = ReferralForm()
+    form.person.choices = [
+        (str(i), label) for i, label in referrals.people_to_refer(db(), authorised)
+    ]
+    return _record(
+        case,
+        form,
+        lambda: referrals.refer(
+            db(),
+            authorised,
+            ReferralKind.HATE_SERVICE,
+            whole_number(form.person.data),
+            form.reason.data or "",
+        ),
+        template="cases/referral.html",
+        title=f"Refer to the hate incident support service: case {case.reference}",
+        done="Referral recorded. Record its outcome when the service tells you.",
+        anchor="hate-pathway",
+    )
+
+
+@bp.route("/<int:case_id>/referrals/<int:referral_id>", methods=["GET", "POST"])
+def referral_outcome(case_id: int, referral_id: int) -> Response | tuple[str, int]:
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "referral outcome form")
+    form = ReferralOutcomeForm()
+    form.outcome.choices = ReferralOutcome.choices()
+
+    def record() -> object:
+        try:
+            return referrals.record_outcome(
+                db(),
+                authorised,
+                referral_id,
+                next((o for o in ReferralOutcome if o.value == form.outcome.data), None),
+                form.note.data or "",
+            )
+        except NotFound:
+            abort(404)
+
+    return _record(
+        case,
+        form,
+        record,
+        template="cases/referral_outcome.html",
+        title=f"Outcome of the referral: case {case.reference}",
+        done="Outcome recorded.",
+        anchor="hate-pathway",
+    )
 
 
 @bp.route("/<int:case_id>/close", methods=["GET", "POST"])

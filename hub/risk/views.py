@@ -26,7 +26,7 @@ from sharing.cases.pages import CaseHeading
 from sharing.errors import InputError
 from sharing.risk import assessments, disclose
 from sharing.risk.matrix import Matrices, Matrix
-from sharing.vocabulary import AssessmentStage, RiskBand
+from sharing.vocabulary import AssessmentStage, Priority, RiskBand
 
 bp = Blueprint("risk", __name__)
 require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead")
@@ -151,7 +151,8 @@ def triage(case_id: int) -> Response | tuple[str, int]:
     case = authorised.case
     form = TriageForm()
     if request.method == "GET":
-        form.priority.data = case.priority
+        proposed = request.args.get("priority")  # e.g. priority 1 by the hate pathway
+        form.priority.data = next((p for p in Priority if p.value == proposed), case.priority)
         form.triage.data = case.triage
     if form.validate_on_submit():
         try:

@@ -47,6 +47,8 @@ def new(case_id: int) -> Response | tuple[str, int]:
     form.protocol_purpose.choices.insert(0, ("", "Choose a protocol and purpose"))
     if request.method == "GET":
         form.until.process(None, clock.today() + timedelta(days=90))
+        if request.args.get("agency") in {value for value, _ in form.agency.choices}:
+            form.agency.data = request.args["agency"]  # proposed, e.g. by the hate pathway
     if form.validate_on_submit():
         protocol_id, _, purpose = (form.protocol_purpose.data or "").partition(":")
         agency_id, protocol = whole_number(form.agency.data), whole_number(protocol_id)

@@ -22,6 +22,7 @@ from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases.casework import open_action
 from sharing.cases.locks import RefusedAttempt, refused_attempts
+from sharing.cases.referrals import HatePathway, hate_pathway
 from sharing.cases.shares import ShareRow, case_shares
 from sharing.models import Action, Case, CaseParty, Incident, LockRequest, Person
 from sharing.risk.disclose import CaseRisk, case_risk
@@ -255,6 +256,8 @@ class CasePage:
     lock_pending: LockRequest | None = None
     #: On a locked case: requests for it refused because of the lock.
     refused_attempts: list[RefusedAttempt] | None = None
+    #: On a hate case: the procedure's pathway and its referrals.
+    hate: HatePathway | None = None
 
 
 def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) -> CasePage:
@@ -280,8 +283,11 @@ def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) 
                 )
             ),
             refused_attempts=refused_attempts(session, authorised) if case.locked else None,
+            hate=hate_pathway(session, authorised),
         )
         sections += ["known to others", "shares"]
+        if page.hate is not None:
+            sections.append("hate pathway")
         if case.locked:
             sections.append("refused attempts")
     record_view(session, authorised, sections)

@@ -24,6 +24,7 @@ from sharing.models.meetings import (
 from sharing.models.notices import Notice
 from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
+from sharing.models.referrals import Referral
 from sharing.models.risk import Escalation, RiskAssessment, TriageChange
 from sharing.models.users import SignInSession, User, UserRole
 
@@ -37,6 +38,7 @@ __all__ = [
     "ConferenceDecision",
     "MinuteItem",
     "Notice",
+    "Referral",
     "BreakGlass",
     "LockMember",
     "ProtocolRecord",

@@ -10,9 +10,11 @@ from datetime import timedelta
 import pyotp
 import pytest
 from playwright.sync_api import Page
+from sqlalchemy import select
 
 from sharing import clock
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from sharing.models import Case
 from sharing.vocabulary import Role
 from tests.browser.conftest import AXE
 
@@ -172,7 +174,7 @@ def test_the_dpo_pages_have_no_wcag_violations(live_server, axe_page: Page) -> N
 
 
 def test_conference_actions_and_people_pages_have_no_wcag_violations(
-    live_server, axe_page: Page
+    live_server, demo_app, axe_page: Page
 ) -> None:
     """A landlord officer convenes a case conference (first with errors), opens it, the
     conferences list and their agency's actions; a police officer answers the
@@ -214,6 +216,23 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     found["letter form"] = violations(page)
     page.get_by_role("button", name="Show the letter").click()
     found["letter"] = violations(page)
+    with demo_app.extensions["hub.sessions"]() as session:
+        hate_case = session.scalar(
+            select(Case)
+            .where(Case.hate_motivated, Case.locked.is_(False), Case.status == "active")
+            .where(Case.agency.has(type="landlord"))
+            .order_by(Case.id)
+        )
+        hate_officer = hate_case.officer.email
+    axe_page.context.clear_cookies()
+    _sign_in(page, url, hate_officer)
+    page.goto(f"{url}/cases/{hate_case.id}")
+    found["case with the hate pathway"] = violations(page)
+    page.goto(f"{url}/cases/{hate_case.id}/referrals/new")
+    page.get_by_role("button", name="Record the referral").click()
+    found["referral with errors"] = violations(page)
+    axe_page.context.clear_cookies()
+    _sign_in(page, url, officer.email)
     page.goto(f"{url}/conferences")
     found["conferences"] = violations(page)
     page.goto(f"{url}/actions")
