@@ -128,9 +128,7 @@ def hate_pathway(session: Session, authorised: AuthorisedCase) -> HatePathway | 
         .limit(1)
     )
     reported = session.scalar(
-        select(Incident.id)
-        .where(Incident.case_id == case.id, Incident.reported_to_police)
-        .limit(1)
+        select(Incident.id).where(Incident.case_id == case.id, Incident.reported_to_police).limit(1)
     )
     return HatePathway(
         priority_one=case.priority is Priority.RED_URGENT,

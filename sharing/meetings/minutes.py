@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -110,6 +111,22 @@ def writer(
     if convening:
         return authorise(session, actor, conference.case_id, Act.RECORD)
     return authorise(session, actor, conference.case_id, Act.VIEW, conference.purpose)
+
+
+Part = TypeVar("Part", MinuteItem, ConferenceDecision)
+
+
+def _part(
+    session: Session, model: type[Part], part_id: int | None, conference: Conference
+) -> Part | None:
+    """The minute or decision ``part_id`` of this conference to amend (None for a new one);
+    ``NotFound`` for one of another conference."""
+    if part_id is None:
+        return None
+    part = session.get(model, part_id)
+    if part is None or part.conference_id != conference.id:
+        raise NotFound(part_id)
+    return part
 
 
 def _begin(conference: Conference) -> None:
@@ -251,11 +268,7 @@ def save_minute(
     now = now or clock.now()
     conference = _conference(session, actor, conference_id)
     authorised = writer(session, actor, conference, now=now)
-    item = None
-    if item_id is not None:
-        item = session.get(MinuteItem, item_id)
-        if item is None or item.conference_id != conference.id:
-            raise NotFound(item_id)
+    item = _part(session, MinuteItem, item_id, conference)
     try:
         values = {
             "heading": checked_text(
@@ -369,11 +382,7 @@ def save_decision(
     now = now or clock.now()
     conference = _conference(session, actor, conference_id)
     authorised = writer(session, actor, conference, now=now)
-    record = None
-    if decision_id is not None:
-        record = session.get(ConferenceDecision, decision_id)
-        if record is None or record.conference_id != conference.id:
-            raise NotFound(decision_id)
+    record = _part(session, ConferenceDecision, decision_id, conference)
     try:
         checked = _checked_decision(conference, data)
     except InputError as refused:
