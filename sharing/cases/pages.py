@@ -9,6 +9,7 @@ view. Both take an ``AuthorisedCase``: nothing here decides again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -28,7 +29,7 @@ from sharing.models import Action, Case, CaseParty, Incident, LockRequest, Perso
 from sharing.risk.disclose import CaseRisk, case_risk
 from sharing.risk.known import KnownTo, known_to_others
 from sharing.risk.matrix import Matrices
-from sharing.vocabulary import CaseCategory, CaseStatus, LockStatus, Priority
+from sharing.vocabulary import ActionStatus, CaseCategory, CaseStatus, LockStatus, Priority
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,6 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
     )
     incidents = sorted(case.incidents, key=lambda i: i.occurred_at, reverse=True)
     incident_values = reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
-    action_values = reveal_rows(decision, case.actions, ("description", "outcome_note"))
     names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in parties}
     own = reveal(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
     return CaseView(
@@ -226,20 +226,28 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
             )
             for i, values in zip(incidents, incident_values, strict=True)
         ],
-        actions=[
-            ActionView(
-                id=a.id,
-                kind=a.kind.label,
-                status=a.status.label,
-                owner_agency=a.owner_agency.name,
-                owner_user=a.owner_user.display_name if a.owner_user else None,
-                due_on=a.due_on,
-                **values,
-                overdue=a.due_on is not None and a.due_on < today and a.status.value == "open",
-            )
-            for a, values in zip(case.actions, action_values, strict=True)
-        ],
+        actions=action_views(decision, case.actions, today),
     )
+
+
+def action_views(decision: Decision, actions: Sequence[Action], today: date) -> list[ActionView]:
+    """Actions as the decision lets the reader see them (what is to be done and its
+    outcome under "actions"), open ones past their due date flagged overdue."""
+    return [
+        ActionView(
+            id=a.id,
+            kind=a.kind.label,
+            status=a.status.label,
+            owner_agency=a.owner_agency.name,
+            owner_user=a.owner_user.display_name if a.owner_user else None,
+            due_on=a.due_on,
+            **values,
+            overdue=a.due_on is not None and a.due_on < today and a.status is ActionStatus.OPEN,
+        )
+        for a, values in zip(
+            actions, reveal_rows(decision, actions, ("description", "outcome_note")), strict=True
+        )
+    ]
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from sharing import clock, directory, notices
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import policy
-from sharing.access.reveal import load_data_keys, reveal, reveal_rows
+from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
 from sharing.cases import casework, shares
+from sharing.cases.pages import ActionView, action_views
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
@@ -37,7 +38,7 @@ from sharing.models import (
     User,
 )
 from sharing.protocols.records import shareable_purposes
-from sharing.vocabulary import ActionStatus, ConferenceStatus, Role, ShareOrigin
+from sharing.vocabulary import ConferenceStatus, Role, ShareOrigin
 
 MAX_QUESTION = 500
 MAX_AGENDA = 5_000
@@ -302,20 +303,6 @@ def add_action(
 
 
 @dataclass(frozen=True)
-class ActionLine:
-    """An action the conference agreed, as the reader may see it."""
-
-    id: int
-    kind: str
-    owner_agency: str
-    due_on: date | None
-    status: str
-    description: str | None
-    outcome_note: str | None = None
-    overdue: bool = False
-
-
-@dataclass(frozen=True)
 class InvitationRow:
     id: int
     agency: str
@@ -357,7 +344,7 @@ class ConferencePage:
     #: The reader's agency's request still to answer, if any.
     to_answer: int | None = None
     #: The actions the conference agreed.
-    actions: list[ActionLine] = field(default_factory=list)
+    actions: list[ActionView] = field(default_factory=list)
     #: The meeting: attendance, minutes and decisions, as the reader may see them.
     meeting: minutes.Meeting | None = None
     #: The reader is the conference's chair.
@@ -484,23 +471,7 @@ def read_conference(
             (r.id for r in answers if r.agency_id == actor.agency_id and not r.answered_at),
             None,
         ),
-        actions=[
-            ActionLine(
-                id=a.id,
-                kind=a.kind.label,
-                owner_agency=a.owner_agency.name,
-                due_on=a.due_on,
-                status=a.status.label,
-                description=opened["description"],
-                outcome_note=opened["outcome_note"],
-                overdue=a.status is ActionStatus.OPEN
-                and a.due_on is not None
-                and a.due_on < clock.today(),
-            )
-            for a, opened in zip(
-                agreed, reveal_rows(decision, agreed, ("description", "outcome_note")), strict=True
-            )
-        ],
+        actions=action_views(decision, agreed, clock.today()),
         meeting=minutes.meeting(conference, actor, decision),
         chairing=minutes.is_chair(actor, conference),
         decision=decision,
