@@ -102,12 +102,17 @@ class DateInputField(Field):
         self.process_errors = []
         self.data = data if isinstance(data, date) else None
         if formdata is None or not any(f"{self.name}-{p}" in formdata for p in self.part_names):
-            if isinstance(self.data, date):
+            shown = self.data
+            if isinstance(shown, datetime):
+                shown = shown.astimezone(UK)
+            if isinstance(shown, date):
                 self.parts = {
-                    "day": str(self.data.day),
-                    "month": str(self.data.month),
-                    "year": str(self.data.year),
+                    "day": str(shown.day),
+                    "month": str(shown.month),
+                    "year": str(shown.year),
                 }
+            if isinstance(shown, datetime) and self.with_time:
+                self.parts |= {"hour": str(shown.hour), "minute": f"{shown.minute:02d}"}
             return
         self.parts = {p: formdata.get(f"{self.name}-{p}", "").strip()[:8] for p in self.part_names}
         self.raw_data = [" ".join(self.parts.values())] if any(self.parts.values()) else []

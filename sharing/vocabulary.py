@@ -294,6 +294,15 @@ class Attendance(Labelled):
     ABSENT = "absent", "Did not attend"
 
 
+class Cadence(Labelled):
+    """How often a partnership meeting sits."""
+
+    WEEKLY = "weekly", "Weekly"
+    FORTNIGHTLY = "fortnightly", "Every two weeks"
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+
+
 class MinutesStatus(Labelled):
     """Where a conference's minutes are: written by the convening agency (draft), sent to
     the attendees (circulated), then agreed by the chair, read-only from then on."""

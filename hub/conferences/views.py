@@ -59,7 +59,16 @@ _FIELDS = {
 }
 
 
-def _chosen(value: str | None) -> tuple[int | None, str]:
+def protocol_choices() -> list[tuple[str, str]]:
+    """Each active protocol's shareable purposes, as "protocol id:purpose" choices."""
+    return [
+        (f"{r.id}:{p.id}", f"{r.title} (version {r.version}): {p.title}")
+        for r, p in shareable_purposes(db())
+    ]
+
+
+def chosen_protocol(value: str | None) -> tuple[int | None, str]:
+    """The protocol id and purpose of a choice from ``protocol_choices``."""
     protocol_id, _, purpose = (value or "").partition(":")
     return whole_number(protocol_id), purpose
 
@@ -69,16 +78,13 @@ def convene(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.CONVENE, "conference form")
     record = authorised.case
     form = ConveneForm()
-    purposes = [
-        (f"{r.id}:{p.id}", f"{r.title} (version {r.version}): {p.title}")
-        for r, p in shareable_purposes(db())
-    ]
+    purposes = protocol_choices()
     form.protocol_purpose.choices = [("", "Choose a protocol and purpose"), *purposes]
     if request.method == "GET":
         form.protocol_purpose.data = next(
             (v for v, _ in purposes if v.endswith(f":{CONFERENCE_PURPOSE}")), ""
         )
-    protocol_id, purpose = _chosen(form.protocol_purpose.data)
+    protocol_id, purpose = chosen_protocol(form.protocol_purpose.data)
     options = conferences.invitable(db(), record, protocol_id, purpose)
     form.agencies.choices = [(str(o.agency.id), o.agency.name) for o in options]
     refusals = {str(o.agency.id): o.refusal for o in options if o.refusal}

@@ -3,6 +3,11 @@ Homes case, with answered and unanswered information requests, attendance, agree
 a decision to seek an injunction, and an action plan with an action done, one overdue and
 one still to come; and one convened for next week, its requests waiting for answers.
 
+And its partnership meeting: the monthly ASB problem-solving group, set up by community
+safety and chaired by its conference chair, which sat 26 days ago on one case (minutes
+agreed, its action done) and sits next within the month on two cases brought by
+Northshire Homes and Larkmoor.
+
 Each step goes through the conference services as the person who took it, with the
 partnership's clock held at the moment it happened, so every decision is made as it was
 then (shares, due dates) and the same day always builds the same conferences.
@@ -22,7 +27,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import agency_actions
 from sharing.cases.casework import ActionInput
-from sharing.meetings import conferences, minutes, requests
+from sharing.meetings import conferences, minutes, requests, series
 from sharing.models import Action, Agency, Case, Conference, Notice, ProtocolRecord, User
 from sharing.vocabulary import (
     ActionKind,
@@ -77,13 +82,29 @@ def _red_cases(session: Session) -> list[Case]:
     )
 
 
+def _larkmoor(session: Session) -> Case:
+    """Larkmoor's oldest open case that is neither locked nor erased."""
+    return session.scalars(
+        select(Case)
+        .join(Agency, Agency.id == Case.agency_id)
+        .where(
+            Agency.code == "larkmoor-ha",
+            Case.status != CaseStatus.CLOSED,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id)
+    ).first()
+
+
 def _at_hour(day: date, hour: int) -> datetime:
     """``hour`` o'clock on ``day`` in England, as a UTC moment."""
     return datetime.combine(day, time(hour), clock.PARTNERSHIP_ZONE).astimezone(UTC)
 
 
 def hold_conferences(session: Session, today: date) -> int:
-    """Convene, hold and minute the demo's conferences; how many there are."""
+    """Convene, hold and minute the demo's conferences, and hold its partnership meeting;
+    how many conferences there are (those on the meeting's agenda among them)."""
     protocol = session.scalar(
         select(ProtocolRecord).where(
             ProtocolRecord.key == "northshire-case-conference",
@@ -95,11 +116,15 @@ def hold_conferences(session: Session, today: date) -> int:
         return 0
     _held(session, protocol.id, cases[0], today)
     _upcoming(session, protocol.id, cases[1], today)
+    if len(cases) > 3:
+        _problem_solving_group(
+            session, protocol.id, cases[2], [cases[3], _larkmoor(session)], today
+        )
     session.flush()
     # The notices of this history went when it happened: nothing waits to be sent.
     for notice in session.scalars(select(Notice).where(Notice.sent_at.is_(None))):
         notices.sent(notice, notice.created_at)
-    return 2
+    return len(session.scalars(select(Conference.id)).all())
 
 
 def _convene(
@@ -295,3 +320,106 @@ def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> No
         "ASB problem-solving group?",
         agenda="1. What each agency holds\n2. Risk\n3. Options and action plan",
     )
+
+
+def _problem_solving_group(
+    session: Session, protocol_id: int, earlier: Case, to_come: list[Case | None], today: date
+) -> None:
+    """The monthly problem-solving group: set up 40 days ago, it sat 26 days ago on
+    ``earlier`` (minutes agreed, the environmental health action done) and sits next on
+    ``to_come``."""
+    organiser = Actor.of(_user(session, "northshire-csp", Role.MANAGER))
+    chair = _user(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    sergeant = _user(session, "northshire-police", Role.MANAGER)
+    noise = _user(session, "northshire-eh", Role.CASE_OFFICER)
+    homes = _user(session, "northshire-homes", Role.MANAGER)
+    sat_on = today - timedelta(days=26)
+    with _at(_at_hour(today - timedelta(days=40), 10)) as now:
+        group = series.set_up(
+            session,
+            organiser,
+            series.SeriesInput(
+                name="Northshire ASB problem-solving group",
+                cadence="monthly",
+                protocol_id=protocol_id,
+                purpose=PURPOSE,
+                chair_id=chair.id,
+                member_ids=[sergeant.id, noise.id, homes.id],
+                first_at=_at_hour(sat_on, 10),
+                place="Northshire Police Station, briefing room",
+            ),
+            now=now,
+        )
+    first = group.sittings[0]
+    conference = _bring(
+        session,
+        earlier,
+        first.id,
+        _at_hour(sat_on - timedelta(days=7), 15),
+        "Noise and visitors at all hours: agree a joint plan with environmental health",
+    )
+    chair_actor = Actor.of(chair)
+    with _at(_at_hour(sat_on, 12)) as now:
+        marks = {a.id: minutes.Mark(Attendance.PRESENT) for a in conference.attendees}
+        minutes.record_attendance(session, chair_actor, conference.id, marks, now=now)
+        minutes.save_minute(
+            session,
+            chair_actor,
+            conference.id,
+            "Joint plan",
+            "Environmental health to install noise monitoring equipment; the landlord to "
+            "visit with the police neighbourhood team.",
+            now=now,
+        )
+        action = conferences.add_action(
+            session,
+            Actor.of(earlier.officer),
+            conference.id,
+            ActionInput(
+                kind=ActionKind.EARLY_INTERVENTION_OTHER,
+                description="Install noise monitoring equipment for two weeks",
+                owner_agency_id=noise.agency_id,
+                due_on=sat_on + timedelta(days=14),
+            ),
+            now=now,
+        )
+        minutes.circulate(session, chair_actor, conference.id, now=now)
+    with _at(_at_hour(sat_on + timedelta(days=3), 10)) as now:
+        minutes.agree(session, chair_actor, conference.id, now=now)
+    with _at(_at_hour(sat_on + timedelta(days=13), 16)) as now:
+        agency_actions.close_action(
+            session,
+            Actor.of(noise),
+            action.id,
+            done=True,
+            note="Monitoring recorded amplified music after 11pm on five nights.",
+            now=now,
+        )
+    with _at(_at_hour(today - timedelta(days=20), 9)) as now:
+        following = series.schedule(
+            session, organiser, group.id, series.next_sitting(group, after=now), now=now
+        )
+    for case in to_come:
+        if case is not None:
+            _bring(
+                session,
+                case,
+                following.id,
+                _at_hour(today - timedelta(days=2), 11),
+                "Persistent ASB with several agencies involved: agree who leads and a joint plan",
+            )
+
+
+def _bring(
+    session: Session, case: Case, sitting_id: int, moment: datetime, question: str
+) -> Conference:
+    officer = Actor.of(case.officer)
+    with _at(moment) as now:
+        return series.bring_case(
+            session,
+            authorise(session, officer, case.id, Act.CONVENE),
+            sitting_id,
+            question,
+            share_days=SHARE_DAYS,
+            now=now,
+        )

@@ -312,6 +312,15 @@ class InvitationRow:
 
 
 @dataclass(frozen=True)
+class SittingLink:
+    """The partnership meeting's sitting a conference is on the agenda of."""
+
+    series_id: int
+    sitting_id: int
+    series_name: str
+
+
+@dataclass(frozen=True)
 class ConferencePage:
     """A conference as one attendee's agency may see it."""
 
@@ -349,6 +358,8 @@ class ConferencePage:
     meeting: minutes.Meeting | None = None
     #: The reader is the conference's chair.
     chairing: bool = False
+    #: The partnership meeting's sitting it is on the agenda of, if any.
+    sitting: SittingLink | None = None
 
     @property
     def action_ids(self) -> list[int]:
@@ -474,6 +485,13 @@ def read_conference(
         actions=action_views(decision, agreed, clock.today()),
         meeting=minutes.meeting(conference, actor, decision),
         chairing=minutes.is_chair(actor, conference),
+        sitting=(
+            SittingLink(
+                conference.sitting.series_id, conference.sitting_id, conference.sitting.series.name
+            )
+            if conference.sitting is not None and conference.sitting_id is not None
+            else None
+        ),
         decision=decision,
     )
 
@@ -502,6 +520,18 @@ def withdraw_invitation(
             basis=f"agency {invitation.agency_id}; share {invitation.share_id} revoked",
         )
     return invitation
+
+
+def visible(session: Session, actor: Actor, conference: Conference) -> bool:
+    """Whether the actor may open the conference: the owning agency's staff who may see
+    the case, or an invited agency's through the invitation's share (no audit entry: a
+    listing names the conference, the page records the view)."""
+    own = conference.case.agency_id == actor.agency_id
+    if not own and actor.agency_id not in conference.at_the_table:
+        return False
+    purpose = None if own else conference.purpose
+    decision = decision_on(session, actor, conference.case_id, Act.VIEW, purpose)
+    return decision is not None and decision.allowed
 
 
 @dataclass(frozen=True)
@@ -533,9 +563,7 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
     )
     rows = []
     for conference in found:
-        purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
-        decision = decision_on(session, actor, conference.case_id, Act.VIEW, purpose)
-        if decision is None or not decision.allowed:
+        if not visible(session, actor, conference):
             continue
         rows.append(
             ConferenceRow(

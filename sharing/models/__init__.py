@@ -19,7 +19,10 @@ from sharing.models.meetings import (
     ConferenceDecision,
     ConferenceInvitation,
     InformationRequest,
+    MeetingSeries,
+    MeetingSitting,
     MinuteItem,
+    SeriesMember,
 )
 from sharing.models.notices import Notice
 from sharing.models.persons import Person
@@ -36,6 +39,9 @@ __all__ = [
     "AuditTree",
     "Alert",
     "ConferenceDecision",
+    "MeetingSeries",
+    "MeetingSitting",
+    "SeriesMember",
     "MinuteItem",
     "Notice",
     "Referral",

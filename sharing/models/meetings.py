@@ -1,6 +1,7 @@
 """Case conferences: a multi-agency meeting about a case, the agencies invited to it (each
 invitation a share of the case under the conference's protocol and purpose) and its
-named attendees."""
+named attendees; and partnership meetings: a standing group that sits regularly, each
+case on a sitting's agenda brought as a conference of its own."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sharing.models.agencies import Agency
+from sharing.models.agencies import Agency, Area
 from sharing.models.base import Base, UTCDateTime, enum_column, personal
 from sharing.models.cases import Case
 from sharing.models.protocols import ProtocolRecord, Share
@@ -17,6 +18,7 @@ from sharing.models.users import User
 from sharing.vocabulary import (
     ActionKind,
     Attendance,
+    Cadence,
     ConferenceStatus,
     DecisionKind,
     MinutesStatus,
@@ -49,6 +51,8 @@ class Conference(Base):
     escalation_id: Mapped[int | None] = mapped_column(
         ForeignKey("escalations.id", ondelete="SET NULL")
     )
+    #: The partnership meeting's sitting it is on the agenda of, if any.
+    sitting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_sittings.id"), index=True)
 
     #: Where its minutes are (None until the first is written), and who agreed them.
     minutes_status: Mapped[MinutesStatus | None] = enum_column(
@@ -82,6 +86,7 @@ class Conference(Base):
     decisions: Mapped[list[ConferenceDecision]] = relationship(
         back_populates="conference", order_by="ConferenceDecision.id"
     )
+    sitting: Mapped[MeetingSitting | None] = relationship(back_populates="conferences")
 
     @property
     def sealed_under(self) -> Case:
@@ -227,3 +232,75 @@ class ConferenceDecision(Base):
     @property
     def sealed_under(self) -> Case:
         return self.conference.case
+
+
+class MeetingSeries(Base):
+    """A partnership meeting (an ASB problem-solving group, a CSP tasking meeting): set up
+    by an agency of the area, chaired, sitting regularly, with standing members. Its name,
+    dates and members are about the partnership's staff, never the people on its cases."""
+
+    __tablename__ = "meeting_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    #: The agency that set it up (its chairs and managers schedule sittings).
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    cadence: Mapped[Cadence] = enum_column(Cadence, "cadence")
+    #: The protocol and purpose each case on its agenda is shared under.
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
+    purpose: Mapped[str] = mapped_column(String(60))
+    chair_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    place: Mapped[str | None] = mapped_column(String(200))
+    video_link: Mapped[str | None] = mapped_column(String(500))
+    set_up_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    set_up_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    area: Mapped[Area] = relationship()
+    agency: Mapped[Agency] = relationship()
+    protocol: Mapped[ProtocolRecord] = relationship()
+    chair: Mapped[User] = relationship(foreign_keys=[chair_id])
+    members: Mapped[list[SeriesMember]] = relationship(
+        back_populates="series", order_by="SeriesMember.id"
+    )
+    sittings: Mapped[list[MeetingSitting]] = relationship(
+        back_populates="series", order_by="MeetingSitting.starts_at"
+    )
+
+
+class SeriesMember(Base):
+    """A standing member of a partnership meeting: invited, with their agency, to every
+    case brought to it."""
+
+    __tablename__ = "meeting_series_members"
+    __table_args__ = (UniqueConstraint("series_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_series.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    series: Mapped[MeetingSeries] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class MeetingSitting(Base):
+    """One sitting of a partnership meeting; each case on its agenda is a conference."""
+
+    __tablename__ = "meeting_sittings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_series.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str | None] = mapped_column(String(200))
+    video_link: Mapped[str | None] = mapped_column(String(500))
+    scheduled_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    series: Mapped[MeetingSeries] = relationship(back_populates="sittings")
+    conferences: Mapped[list[Conference]] = relationship(
+        back_populates="sitting", order_by="Conference.id"
+    )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from sharing import clock
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from sharing.models import Case
+from sharing.models import Case, MeetingSeries
 from sharing.vocabulary import Role
 from tests.browser.conftest import AXE
 
@@ -269,4 +269,48 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     page.get_by_role("button", name="Continue").click()
     page.goto(f"{url}/people")
     found["people"] = violations(page)
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_partnership_meeting_pages_have_no_wcag_violations(
+    live_server, demo_app, axe_page: Page
+) -> None:
+    """The demo problem-solving group's chair opens the meetings, sets one up (first with
+    errors), opens the group and its sittings and schedules one (with errors); a landlord
+    officer opens the form that brings a case to a sitting (with errors)."""
+    page, url = axe_page, live_server.url
+    with demo_app.extensions["hub.sessions"]() as session:
+        group = session.scalars(select(MeetingSeries).order_by(MeetingSeries.id)).first()
+        chair_email = group.chair.email
+        sittings = [s.id for s in group.sittings]
+        case = group.sittings[-1].conferences[0].case
+        case_id, officer_email = case.id, case.officer.email
+    chair = next(a for a in DEMO_ACCOUNTS if a.email == chair_email)
+    found: dict[str, list[str]] = {}
+    _sign_in(page, url, chair.email)
+    if chair.totp_secret:
+        page.get_by_label("Security code").fill(pyotp.TOTP(chair.totp_secret).now())
+        page.get_by_role("button", name="Continue").click()
+    page.goto(f"{url}/meetings")
+    found["meetings"] = violations(page)
+    page.goto(f"{url}/meetings/new")
+    found["set up"] = violations(page)
+    page.get_by_role("button", name="Set up the meeting").click()
+    found["set up with errors"] = violations(page)
+    page.goto(f"{url}/meetings/{group.id}")
+    found["meeting"] = violations(page)
+    for sitting_id in sittings:
+        page.goto(f"{url}/meetings/{group.id}/sittings/{sitting_id}")
+        found[f"sitting {sitting_id}"] = violations(page)
+    page.goto(f"{url}/meetings/{group.id}/sittings/new")
+    found["schedule"] = violations(page)
+    page.locator("#starts_at-year").fill("2001")
+    page.get_by_role("button", name="Schedule the sitting").click()
+    found["schedule with errors"] = violations(page)
+    axe_page.context.clear_cookies()
+    _sign_in(page, url, officer_email)
+    page.goto(f"{url}/cases/{case_id}/meetings/bring")
+    found["bring"] = violations(page)
+    page.get_by_role("button", name="Bring the case to the meeting").click()
+    found["bring with errors"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}

@@ -41,6 +41,7 @@ QUESTION = "Agree the action plan, and whether to seek a civil injunction"
 
 
 def _open_case(session: Session) -> Case:
+    """Larkmoor's first active case that no demo conference is about."""
     return session.scalar(
         select(Case)
         .where(
@@ -48,6 +49,7 @@ def _open_case(session: Session) -> Case:
             Case.status == CaseStatus.ACTIVE,
             Case.locked.is_(False),
             Case.erased_at.is_(None),
+            Case.id.not_in(select(Conference.case_id)),
         )
         .order_by(Case.id)
     )

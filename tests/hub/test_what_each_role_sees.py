@@ -1,6 +1,6 @@
 """Every demo user of every agency opens every case page they can reach, the case list,
-search, "shared with us", the conferences and actions lists, and every conference page and
-pack: no page shows a value from a category its decision did not allow, and every other
+search, "shared with us", the conferences, actions and meetings lists, every conference page
+and pack, and every partnership meeting and sitting: no page shows a value from a category its decision did not allow, and every other
 case or conference answers "not found"."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from sharing.access.authorise import decide_case
 from sharing.access.decide import Actor
 from sharing.access.facts import facts_of, share_facts
 from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
-from sharing.models import BreakGlass, Case, Conference, User
+from sharing.meetings import conferences
+from sharing.models import BreakGlass, Case, Conference, MeetingSeries, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client
@@ -105,6 +106,30 @@ def _check_conferences(
     return checked
 
 
+def _check_meetings(session: Session, client, user: User) -> int:
+    """The user opens every partnership meeting and sitting: people of the conference
+    roles see them, each sitting listing only the cases whose conference their agency may
+    open; other roles are refused (403). Returns the number of pages checked."""
+    checked = 0
+    actor = Actor.of(user)
+    expected = 200 if user.has_role(*CONFERENCE_ROLES) else 403
+    for group in session.scalars(select(MeetingSeries).order_by(MeetingSeries.id)):
+        paths = [f"/meetings/{group.id}"]
+        paths += [f"/meetings/{group.id}/sittings/{s.id}" for s in group.sittings]
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == expected, (user.email, path)
+            if response.status_code != 200:
+                continue
+            checked += 1
+            page = response.get_data(as_text=True)
+            for sitting in group.sittings:
+                for conference in sitting.conferences:
+                    if not conferences.visible(session, actor, conference):
+                        assert conference.case.reference not in page, (user.email, path)
+    return checked
+
+
 def _kind(session: Session, case: Case, user: User, today: date) -> str:
     """Which kind of case this is for this user: the kinds a sample must cover."""
     if case.erased_at is not None:
@@ -184,9 +209,10 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
                     case_id,
                 )
             checked_pages += _check_conferences(session, client, user, values)
+            checked_pages += _check_meetings(session, client, user)
             pages = {
                 path: client.get(path)
-                for path in ("/", "/cases", "/shared", "/conferences", "/actions")
+                for path in ("/", "/cases", "/shared", "/conferences", "/actions", "/meetings")
             }
             pages["/search"] = client.post(
                 "/search",

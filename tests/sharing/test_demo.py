@@ -39,6 +39,7 @@ from sharing.models import (
     Conference,
     Incident,
     LockRequest,
+    MeetingSeries,
     Person,
     RiskAssessment,
     TriageChange,
@@ -309,8 +310,10 @@ def test_open_actions_fall_due_within_sixty_days_and_done_ones_in_the_past(sessi
 
 
 def test_one_conference_was_held_and_minuted_and_one_is_to_come(session, summary):
-    conferences = session.scalars(select(Conference).order_by(Conference.starts_at)).all()
-    assert summary.conferences == len(conferences) == 2
+    every = session.scalars(select(Conference).order_by(Conference.starts_at)).all()
+    assert summary.conferences == len(every)
+    conferences = [c for c in every if c.sitting_id is None]
+    assert len(conferences) == 2
     held, upcoming = conferences
     assert held.starts_at < START_OF_TODAY < upcoming.starts_at
     assert held.minutes_status is MinutesStatus.AGREED
@@ -328,6 +331,26 @@ def test_one_conference_was_held_and_minuted_and_one_is_to_come(session, summary
         assert invitation.share.until > TODAY  # attendees can still read it
     assert upcoming.minutes_status is None
     assert not any(r.answered_at for r in upcoming.requests)
+
+
+def test_the_problem_solving_group_sat_on_one_case_and_sits_next_on_two(session):
+    [group] = session.scalars(select(MeetingSeries)).all()
+    past, *to_come = group.sittings
+    assert past.starts_at < START_OF_TODAY
+    [earlier] = past.conferences
+    assert earlier.minutes_status is MinutesStatus.AGREED
+    plan = session.scalars(select(Action).where(Action.conference_id == earlier.id)).all()
+    assert [a.status for a in plan] == [ActionStatus.DONE]
+    [following] = to_come
+    assert following.starts_at > START_OF_TODAY
+    brought = {c.case.agency.code for c in following.conferences}
+    assert brought == {"northshire-homes", "larkmoor-ha"}
+    members = {m.user.agency_id for m in group.members}
+    for conference in [earlier, *following.conferences]:
+        assert conference.chair_id == group.chair_id
+        assert {i.agency_id for i in conference.invitations} == members - {
+            conference.case.agency_id
+        }
 
 
 def test_cases_are_mostly_active_some_closed_and_some_reviews_overdue(session):

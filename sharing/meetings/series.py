@@ -1,0 +1,565 @@
+"""Partnership meetings (DESIGN.md §3): a standing group of the area, such as the monthly
+ASB problem-solving group or a CSP tasking meeting, with a chair, standing members and
+regular sittings. A case's owning agency brings the case to a sitting: that convenes a
+case conference on it for the sitting's date and place, chaired by the group's chair,
+inviting the members' agencies (each invitation a share under the group's protocol and
+purpose) and expecting the members. Packs, minutes, decisions and actions are then the
+conference's own, per case.
+
+The group itself (its name, dates and members) is about the partnership's staff, so
+anyone at an agency of the area sees it; each case on a sitting's agenda is listed only to
+readers whose agency may open that case's conference.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock, directory
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Act, Actor
+from sharing.access.facts import policy
+from sharing.audit import acts
+from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import checked_text
+from sharing.meetings import conferences
+from sharing.models import Agency, Conference, MeetingSeries, MeetingSitting, SeriesMember, User
+from sharing.protocols.records import shareable_purposes
+from sharing.vocabulary import Cadence, ConferenceStatus, MinutesStatus, Role
+
+MAX_NAME = 120
+#: Roles that set up a partnership meeting and schedule its sittings.
+ORGANISERS = frozenset({Role.MANAGER, Role.CONFERENCE_CHAIR})
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    """What the organiser gives: the group's name, how often it sits, the protocol and
+    purpose its cases are shared under, its chair and standing members, where it usually
+    meets and its first sitting."""
+
+    name: str
+    cadence: str
+    protocol_id: int | None
+    purpose: str
+    chair_id: int | None
+    member_ids: Sequence[int]
+    first_at: datetime | None
+    place: str = ""
+    video_link: str = ""
+
+
+def _organiser(actor: Actor) -> None:
+    if not actor.has(*ORGANISERS):
+        raise NotAllowed("only managers and conference chairs set up partnership meetings")
+
+
+def _when_and_where(
+    starts_at: datetime | None, place: str, video_link: str, now: datetime
+) -> tuple[str, str]:
+    """The sitting's place and link, checked like a conference's (``InputError`` names
+    the field): in the future, within a year, somewhere to meet."""
+    place = checked_text("place", place, limit=conferences.MAX_PLACE)
+    link = checked_text("video_link", video_link, limit=conferences.MAX_LINK)
+    if starts_at is None:
+        raise InputError("starts_at", "Enter the date and time of the sitting")
+    if starts_at <= now:
+        raise InputError("starts_at", "The sitting must be in the future")
+    if starts_at > now + conferences.FURTHEST_AHEAD:
+        raise InputError("starts_at", "The sitting must be within a year from today")
+    if not place and not link:
+        raise InputError("place", "Enter where it meets, or a video link")
+    if link and not link.startswith("https://"):
+        raise InputError("video_link", "Enter a video link starting https://")
+    return place, link
+
+
+def members_eligible(
+    session: Session, area_id: int, protocol_id: int | None, purpose: str
+) -> list[tuple[User, str | None]]:
+    """The active people of the area, each with why they cannot be a standing member
+    under this protocol and purpose (their agency is not a party to it), if they cannot."""
+    compiled = policy(session)
+    parties: dict[int, bool] = {}
+    found = []
+    for user in directory.people(session, area_id):
+        if user.agency_id not in parties:
+            parties[user.agency_id] = any(
+                g.protocol_id == protocol_id for g in compiled.grants(user.agency_id, purpose)
+            )
+        found.append(
+            (
+                user,
+                None
+                if parties[user.agency_id]
+                else f"{user.agency.name} is not a party to that protocol for this purpose",
+            )
+        )
+    return found
+
+
+def set_up(
+    session: Session, actor: Actor, data: SeriesInput, *, now: datetime | None = None
+) -> MeetingSeries:
+    """Set up a partnership meeting of the actor's area, with its first sitting. Refused
+    with the field and the reason, before anything is written (and the refusal recorded),
+    for a name missing or too long, a cadence or protocol not offered, a chair who may not
+    chair, a member whose agency is not a party to the protocol, or a first sitting not in
+    the coming year or with nowhere to meet."""
+    _organiser(actor)
+    now = now or clock.now()
+    try:
+        series = _set_up(session, actor, data, now)
+    except InputError as refused:
+        acts.refuse(
+            session,
+            acts.Action.MEETING_SET_UP,
+            actor=actor,
+            subject=acts.Subject("meeting_series"),
+            reason=f"refused input: {refused.field}",
+        )
+        raise
+    acts.record(
+        session,
+        acts.Action.MEETING_SET_UP,
+        actor=actor,
+        subject=acts.Subject("meeting_series", series.id),
+        purpose=series.purpose,
+        basis=(
+            f"protocol {series.protocol.key} version {series.protocol.version}; members "
+            f"{acts.ids(sorted(m.user_id for m in series.members))}; sitting "
+            f"{series.sittings[0].id}"
+        ),
+    )
+    return series
+
+
+def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) -> MeetingSeries:
+    agency = session.get(Agency, actor.agency_id)
+    if agency is None:
+        raise NotAllowed("the actor's agency is not of the partnership")
+    name = checked_text("name", data.name, limit=MAX_NAME, required="Enter the meeting's name")
+    try:
+        cadence = Cadence(data.cadence)
+    except ValueError:
+        raise InputError("cadence", "Choose how often it meets") from None
+    protocols = {(r.id, p.id): r for r, p in shareable_purposes(session)}
+    protocol = protocols.get((data.protocol_id or 0, data.purpose))
+    if protocol is None:
+        raise InputError("protocol_purpose", "Choose an active protocol and purpose")
+    eligible = {
+        u.id: (u, why)
+        for u, why in members_eligible(session, agency.area_id, protocol.id, data.purpose)
+    }
+    chair, why = eligible.get(data.chair_id or 0, (None, None))
+    if chair is None:
+        raise InputError("chair_id", "Choose the chair")
+    if not chair.has_role(*conferences.CHAIRS):
+        raise InputError("chair_id", f"{chair.display_name} is not a conference chair or manager")
+    if why:
+        raise InputError("chair_id", why)
+    members = []
+    for user_id in dict.fromkeys([chair.id, *data.member_ids]):
+        user, why = eligible.get(user_id, (None, None))
+        if user is None:
+            raise InputError("member_ids", "Choose standing members from the partnership")
+        if why:
+            raise InputError("member_ids", f"{user.display_name} cannot be a member: {why}")
+        members.append(user)
+    if len({m.agency_id for m in members}) < 2:
+        raise InputError("member_ids", "Choose standing members from at least two agencies")
+    place, link = _when_and_where(data.first_at, data.place, data.video_link, now)
+    series = MeetingSeries(
+        area_id=agency.area_id,
+        agency_id=agency.id,
+        name=name,
+        cadence=cadence,
+        protocol_id=protocol.id,
+        purpose=data.purpose,
+        chair_id=chair.id,
+        place=place or None,
+        video_link=link or None,
+        set_up_by_id=actor.user_id,
+        set_up_at=now,
+    )
+    session.add(series)
+    for member in members:
+        session.add(SeriesMember(series=series, user_id=member.id))
+    session.add(
+        MeetingSitting(
+            series=series,
+            starts_at=data.first_at,
+            place=series.place,
+            video_link=series.video_link,
+            scheduled_by_id=actor.user_id,
+            scheduled_at=now,
+        )
+    )
+    session.flush()
+    session.refresh(series)
+    return series
+
+
+def _series(session: Session, actor: Actor, series_id: int) -> MeetingSeries:
+    """The series, if it is of the actor's area; else ``NotFound``."""
+    series = session.get(MeetingSeries, series_id)
+    agency = session.get(Agency, actor.agency_id)
+    if series is None or agency is None or series.area_id != agency.area_id:
+        raise NotFound(series_id)
+    return series
+
+
+def may_schedule(actor: Actor, series: MeetingSeries) -> bool:
+    """The chair, and the organising agency's managers and conference chairs."""
+    return actor.user_id == series.chair_id or (
+        actor.agency_id == series.agency_id and actor.has(*ORGANISERS)
+    )
+
+
+def schedule(
+    session: Session,
+    actor: Actor,
+    series_id: int,
+    starts_at: datetime | None,
+    *,
+    place: str = "",
+    video_link: str = "",
+    now: datetime | None = None,
+) -> MeetingSitting:
+    """A further sitting of the meeting (by its chair or its organising agency's managers
+    and chairs); its place and link default to the meeting's own."""
+    series = _series(session, actor, series_id)
+    if not may_schedule(actor, series):
+        acts.refuse(
+            session,
+            acts.Action.MEETING_SCHEDULE,
+            actor=actor,
+            subject=acts.Subject("meeting_series", series.id),
+            reason="not the chair or the organising agency",
+        )
+        raise NotAllowed("only the chair and the organising agency schedule sittings")
+    now = now or clock.now()
+    try:
+        if not place and not video_link:
+            place, video_link = series.place or "", series.video_link or ""
+        place, link = _when_and_where(starts_at, place, video_link, now)
+        if any(s.starts_at == starts_at for s in series.sittings):
+            raise InputError("starts_at", "The meeting already sits then")
+    except InputError as refused:
+        acts.refuse(
+            session,
+            acts.Action.MEETING_SCHEDULE,
+            actor=actor,
+            subject=acts.Subject("meeting_series", series.id),
+            reason=f"refused input: {refused.field}",
+        )
+        raise
+    sitting = MeetingSitting(
+        series=series,
+        starts_at=starts_at,
+        place=place or None,
+        video_link=link or None,
+        scheduled_by_id=actor.user_id,
+        scheduled_at=now,
+    )
+    session.add(sitting)
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.MEETING_SCHEDULE,
+        actor=actor,
+        subject=acts.Subject("meeting_series", series.id),
+        basis=f"sitting {sitting.id}",
+    )
+    return sitting
+
+
+def next_sitting(series: MeetingSeries, *, after: datetime | None = None) -> datetime:
+    """When the meeting would next sit by its cadence: a week or two after its last
+    sitting, or the same weekday of the month (the second Tuesday stays the second
+    Tuesday; a fifth becomes the last) one or three months on; then on, until after
+    ``after`` (default now)."""
+    after = after or clock.now()
+    last = series.sittings[-1].starts_at if series.sittings else after
+    proposed = _step(last, series.cadence)
+    while proposed <= after:
+        proposed = _step(proposed, series.cadence)
+    return proposed
+
+
+def _step(moment: datetime, cadence: Cadence) -> datetime:
+    if cadence is Cadence.WEEKLY:
+        return moment + timedelta(days=7)
+    if cadence is Cadence.FORTNIGHTLY:
+        return moment + timedelta(days=14)
+    months = 1 if cadence is Cadence.MONTHLY else 3
+    year, month = divmod(moment.month - 1 + months, 12)
+    year, month = moment.year + year, month + 1
+    nth = (moment.day - 1) // 7
+    weekdays = [
+        week[moment.weekday()]
+        for week in calendar.monthcalendar(year, month)
+        if week[moment.weekday()]
+    ]
+    day = weekdays[min(nth, len(weekdays) - 1)]
+    return moment.replace(year=year, month=month, day=day)
+
+
+def bring_case(
+    session: Session,
+    authorised: AuthorisedCase,
+    sitting_id: int | None,
+    question: str,
+    *,
+    agenda: str = "",
+    share_days: int,
+    now: datetime | None = None,
+) -> Conference:
+    """Bring the case (authorised for ``Act.CONVENE``) to a sitting of a partnership
+    meeting: a conference on it at the sitting's time and place, chaired by the meeting's
+    chair, inviting its members' agencies and expecting its members and the actor.
+    Refused, with the reason and nothing written, for a sitting of another area, one
+    past, one the case is already on, or a meeting with no partner agency among its
+    members."""
+    authorised.require(Act.CONVENE)
+    case, actor = authorised.case, authorised.actor
+    now = now or clock.now()
+    sitting = session.get(MeetingSitting, sitting_id) if sitting_id else None
+    try:
+        if sitting is None or sitting.series.area_id != case.agency.area_id:
+            raise InputError("sitting_id", "Choose a sitting of one of the partnership's meetings")
+        if sitting.starts_at <= now:
+            raise InputError("sitting_id", "That sitting has taken place: choose one to come")
+        if any(c.case_id == case.id for c in sitting.conferences):
+            raise InputError("sitting_id", "The case is already on that sitting's agenda")
+        series = sitting.series
+        partners = [
+            a
+            for a in dict.fromkeys(m.user.agency_id for m in series.members)
+            if a != case.agency_id
+        ]
+        if not partners:
+            raise InputError(
+                "sitting_id",
+                f"No other agency is a member of {series.name}: convene a case conference instead",
+            )
+    except InputError as refused:
+        conferences.refuse_input(session, authorised, [refused.field])
+        raise
+    data = conferences.ConferenceInput(
+        question=question,
+        starts_at=sitting.starts_at,
+        protocol_id=series.protocol_id,
+        purpose=series.purpose,
+        agency_ids=partners,
+        chair_id=series.chair_id,
+        place=sitting.place or "",
+        video_link=sitting.video_link or "",
+        agenda=agenda,
+        attendee_ids=[actor.user_id, *(m.user_id for m in series.members)],
+    )
+    conference = conferences.convene(session, authorised, data, share_days=share_days, now=now)
+    conference.sitting_id = sitting.id
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.MEETING_BRING,
+        actor=actor,
+        subject=acts.Subject("meeting_sitting", sitting.id),
+        purpose=series.purpose,
+        basis=f"case {case.id}; conference {conference.id}",
+    )
+    return conference
+
+
+@dataclass(frozen=True)
+class SittingRow:
+    id: int
+    starts_at: datetime
+    where: str
+    #: Cases on its agenda the reader's agency may open, and the others.
+    cases: int
+    others: int
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    id: int
+    name: str
+    cadence: str
+    chair: str
+    organiser: str
+    next_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AgendaCase:
+    """A case on a sitting's agenda, as its conference (the reader may open it)."""
+
+    conference_id: int
+    case_id: int
+    case_reference: str
+    brought_by: str
+    status: ConferenceStatus
+    minutes: MinutesStatus | None
+
+
+@dataclass(frozen=True)
+class SeriesPage:
+    id: int
+    name: str
+    cadence: str
+    chair: str
+    organiser: str
+    protocol: str
+    purpose: str
+    place: str | None
+    video_link: str | None
+    members: list[str]
+    upcoming: list[SittingRow]
+    past: list[SittingRow]
+    may_schedule: bool
+    #: When it would next sit by its cadence (proposed on the form).
+    proposed: datetime
+
+
+@dataclass(frozen=True)
+class SittingPage:
+    id: int
+    series_id: int
+    series_name: str
+    starts_at: datetime
+    place: str | None
+    video_link: str | None
+    chair: str
+    members: list[str]
+    agenda: list[AgendaCase]
+    #: Cases on the agenda the reader's agency may not open (a count, nothing more).
+    others: int
+    taken_place: bool
+
+
+def series_for(session: Session, actor: Actor) -> list[SeriesRow]:
+    """The partnership meetings of the actor's area, by name, with when each next sits."""
+    agency = session.get(Agency, actor.agency_id)
+    if agency is None:
+        return []
+    now = clock.now()
+    rows = []
+    for series in session.scalars(
+        select(MeetingSeries)
+        .where(MeetingSeries.area_id == agency.area_id)
+        .order_by(MeetingSeries.name)
+    ):
+        upcoming = [s.starts_at for s in series.sittings if s.starts_at >= now]
+        rows.append(
+            SeriesRow(
+                id=series.id,
+                name=series.name,
+                cadence=series.cadence.label,
+                chair=_person(series.chair),
+                organiser=series.agency.name,
+                next_at=upcoming[0] if upcoming else None,
+            )
+        )
+    return rows
+
+
+def _person(user: User) -> str:
+    return f"{user.display_name}, {user.agency.name}"
+
+
+def _open_on_agenda(
+    session: Session, actor: Actor, sitting: MeetingSitting
+) -> tuple[list[Conference], int]:
+    """The conferences on the sitting's agenda the reader may open, and how many others."""
+    shown = [c for c in sitting.conferences if conferences.visible(session, actor, c)]
+    return shown, len(sitting.conferences) - len(shown)
+
+
+def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
+    """The meeting as the reader sees it: its members and sittings, each sitting with how
+    many of its cases the reader's agency may open; ``NotFound`` outside its area."""
+    series = _series(session, actor, series_id)
+    now = clock.now()
+    rows = []
+    for sitting in series.sittings:
+        shown, others = _open_on_agenda(session, actor, sitting)
+        rows.append(
+            SittingRow(
+                id=sitting.id,
+                starts_at=sitting.starts_at,
+                where=sitting.place or "Video call",
+                cases=len(shown),
+                others=others,
+            )
+        )
+    purposes = {p.id: p.title for r, p in shareable_purposes(session) if r.id == series.protocol_id}
+    return SeriesPage(
+        id=series.id,
+        name=series.name,
+        cadence=series.cadence.label,
+        chair=_person(series.chair),
+        organiser=series.agency.name,
+        protocol=f"{series.protocol.title} (version {series.protocol.version})",
+        purpose=purposes.get(series.purpose, series.purpose),
+        place=series.place,
+        video_link=series.video_link,
+        members=[_person(m.user) for m in series.members],
+        upcoming=[r for r in rows if r.starts_at >= now],
+        past=[r for r in rows if r.starts_at < now][::-1],
+        may_schedule=may_schedule(actor, series),
+        proposed=next_sitting(series, after=now),
+    )
+
+
+def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int) -> SittingPage:
+    """One sitting: when and where, its members, and the cases on its agenda the reader's
+    agency may open (each by reference, linking to its conference); others only counted."""
+    series = _series(session, actor, series_id)
+    sitting = session.get(MeetingSitting, sitting_id)
+    if sitting is None or sitting.series_id != series.id:
+        raise NotFound(sitting_id)
+    shown, others = _open_on_agenda(session, actor, sitting)
+    return SittingPage(
+        id=sitting.id,
+        series_id=series.id,
+        series_name=series.name,
+        starts_at=sitting.starts_at,
+        place=sitting.place,
+        video_link=sitting.video_link,
+        chair=_person(series.chair),
+        members=[_person(m.user) for m in series.members],
+        agenda=[
+            AgendaCase(
+                conference_id=c.id,
+                case_id=c.case_id,
+                case_reference=c.case.reference,
+                brought_by=c.case.agency.name,
+                status=c.status,
+                minutes=c.minutes_status,
+            )
+            for c in shown
+        ],
+        others=others,
+        taken_place=sitting.starts_at < clock.now(),
+    )
+
+
+def sittings_to_bring(session: Session, case_area_id: int) -> list[MeetingSitting]:
+    """The sittings to come of the area's partnership meetings, soonest first (to bring a
+    case to)."""
+    return list(
+        session.scalars(
+            select(MeetingSitting)
+            .join(MeetingSeries, MeetingSeries.id == MeetingSitting.series_id)
+            .where(MeetingSeries.area_id == case_area_id, MeetingSitting.starts_at > clock.now())
+            .order_by(MeetingSitting.starts_at)
+        )
+    )

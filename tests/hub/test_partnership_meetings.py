@@ -1,0 +1,428 @@
+"""Partnership meetings as their users meet them (demo partnership): community safety sets
+up the ASB problem-solving group with standing members from several agencies; its chair
+schedules the next sitting on the date its cadence proposes; a landlord officer brings a
+case to a sitting, which convenes the case's conference for it with the members'
+agencies invited; each reader's sitting page lists only the cases their agency may open.
+Bad input is refused with its field and reason, nothing written, the refusal audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.templating import UK
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.errors import InputError
+from sharing.meetings import conferences, series
+from sharing.models import (
+    AuditEntry,
+    Case,
+    Conference,
+    MeetingSeries,
+    MeetingSitting,
+    ProtocolRecord,
+    User,
+)
+from sharing.vocabulary import Cadence, CaseStatus, MinutesStatus, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+GROUP = "Northshire ASB problem-solving group"
+QUESTION = "Agree who leads on the household and a joint plan with the police"
+
+
+def _protocol_purpose(session: Session, key: str, purpose: str) -> str:
+    protocol = session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == key, ProtocolRecord.status == "active")
+    )
+    return f"{protocol.id}:{purpose}"
+
+
+def _when(days: int) -> dict[str, str]:
+    moment = (clock.now() + timedelta(days=days)).astimezone(UK)
+    return {
+        "first_at-day": str(moment.day),
+        "first_at-month": str(moment.month),
+        "first_at-year": str(moment.year),
+        "first_at-hour": "14",
+        "first_at-minute": "00",
+    }
+
+
+def _set_up_form(client: FlaskClient, session: Session, **overrides: object) -> dict[str, object]:
+    chair = demo_user(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    data: dict[str, object] = {
+        "csrf_token": csrf_token(client, "/meetings/new"),
+        "name": "Northshire CSP tasking meeting",
+        "cadence": "fortnightly",
+        "protocol_purpose": _protocol_purpose(
+            session, "northshire-case-conference", "case_conference"
+        ),
+        "chair": str(chair.id),
+        "members": [
+            str(demo_user(session, "northshire-police", Role.MANAGER).id),
+            str(demo_user(session, "wealdbrook-ht", Role.MANAGER).id),
+        ],
+        "place": "Civic Centre, committee room 1",
+        **_when(10),
+    }
+    data.update(overrides)
+    return data
+
+
+def _group(session: Session) -> MeetingSeries:
+    return session.scalar(select(MeetingSeries).where(MeetingSeries.name == GROUP))
+
+
+def _entries(session: Session, action: str) -> list[AuditEntry]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)
+        )
+    )
+
+
+def _series_count(session: Session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(MeetingSeries))
+
+
+def test_community_safety_sets_up_a_meeting_with_members_of_several_agencies(
+    demo_hub, demo_session
+) -> None:
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.MANAGER))
+    listing = manager.get("/meetings").get_data(as_text=True)
+    assert GROUP in listing
+    assert "Set up a partnership meeting" in listing
+    before = _series_count(demo_session)
+    response = manager.post("/meetings/new", data=_set_up_form(manager, demo_session))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = manager.get(response.location).get_data(as_text=True)
+    assert "Northshire CSP tasking meeting" in page
+    assert "Every two weeks" in page
+    assert "Wealdbrook" in page
+    assert "Northshire Police" in page
+    assert "Coming up" in page
+    assert _series_count(demo_session) == before + 1
+    made = demo_session.scalar(
+        select(MeetingSeries).where(MeetingSeries.name == "Northshire CSP tasking meeting")
+    )
+    # The chair is a standing member even when not ticked.
+    assert made.chair_id in {m.user_id for m in made.members}
+    entry = _entries(demo_session, "meeting.set_up")[-1]
+    assert entry.object_id == str(made.id)
+    assert "Northshire CSP tasking meeting" not in (entry.basis or "")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"name": "  "}, "name", "Enter the meeting"),
+        ({"name": "x" * 121}, "name", "120 characters or fewer"),
+        ({"cadence": "yearly"}, "cadence", "Choose how often it meets"),
+        ({"chair": ""}, "chair", "Choose the chair"),
+        (
+            {"members": []},
+            "members",
+            "at least two agencies",
+        ),
+        ({"place": ""}, "place", "Enter where it meets, or a video link"),
+        ({"video_link": "http://meet.example/x"}, "video_link", "starting https://"),
+    ],
+)
+def test_a_meeting_with_bad_input_is_refused_with_its_field_and_nothing_is_written(
+    demo_hub, demo_session, overrides, field, message
+) -> None:
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.MANAGER))
+    before = _series_count(demo_session)
+    form = _set_up_form(manager, demo_session)
+    form.update(overrides)
+    if field == "members":
+        # Only the chair (community safety) and another community safety member.
+        form["members"] = [str(demo_user(demo_session, "northshire-csp", Role.MANAGER).id)]
+    response = manager.post("/meetings/new", data=form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert f'href="#{field}' in page  # the error summary links to the field
+    assert _series_count(demo_session) == before
+
+
+def test_a_member_whose_agency_is_not_a_party_to_the_protocol_is_refused_and_audited(
+    demo_hub, demo_session
+) -> None:
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.MANAGER))
+    adults = demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    refused_before = len(
+        [e for e in _entries(demo_session, "meeting.set_up") if e.outcome == "refused"]
+    )
+    before = _series_count(demo_session)
+    form = _set_up_form(
+        manager,
+        demo_session,
+        # The ASB case management protocol has no safeguarding party.
+        protocol_purpose=_protocol_purpose(
+            demo_session, "northshire-asb-case-management", "asb_case_management"
+        ),
+    )
+    form["members"] = [*form["members"], str(adults.id)]
+    response = manager.post("/meetings/new", data=form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Northshire Adult Safeguarding is not a party to that protocol" in page
+    assert _series_count(demo_session) == before
+    refused = [e for e in _entries(demo_session, "meeting.set_up") if e.outcome == "refused"]
+    assert len(refused) == refused_before + 1
+    assert refused[-1].basis == "refused input: member_ids"
+
+
+def test_only_managers_and_conference_chairs_set_up_meetings(demo_hub, demo_session) -> None:
+    officer = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER))
+    assert officer.get("/meetings").status_code == 200
+    assert "Set up a partnership meeting" not in officer.get("/meetings").get_data(as_text=True)
+    assert officer.get("/meetings/new").status_code == 403
+    before = _series_count(demo_session)
+    response = officer.post("/meetings/new", data=_set_up_form(officer, demo_session))
+    assert response.status_code == 403
+    assert _series_count(demo_session) == before
+    dpo = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.DPO))
+    assert dpo.get("/meetings").status_code == 403
+
+
+def test_the_chair_schedules_the_sitting_the_cadence_proposes_and_others_may_not(
+    demo_hub, demo_session
+) -> None:
+    group = _group(demo_session)
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    form = chair.get(f"/meetings/{group.id}/sittings/new").get_data(as_text=True)
+    proposed = series.next_sitting(group).astimezone(UK)
+    assert f'value="{proposed.day}"' in form
+    assert f'value="{proposed:%M}"' in form
+    sittings = len(group.sittings)
+    data = {
+        "csrf_token": csrf_token(chair, f"/meetings/{group.id}/sittings/new"),
+        "starts_at-day": str(proposed.day),
+        "starts_at-month": str(proposed.month),
+        "starts_at-year": str(proposed.year),
+        "starts_at-hour": str(proposed.hour),
+        "starts_at-minute": str(proposed.minute),
+        "place": "",
+        "video_link": "",
+    }
+    response = chair.post(f"/meetings/{group.id}/sittings/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    demo_session.expire_all()
+    assert len(group.sittings) == sittings + 1
+    assert group.sittings[-1].place == group.place  # its usual place
+    # The same time again is refused, saying why.
+    again = chair.post(f"/meetings/{group.id}/sittings/new", data=data)
+    assert again.status_code == 400
+    assert "The meeting already sits then" in again.get_data(as_text=True)
+    past = chair.post(
+        f"/meetings/{group.id}/sittings/new",
+        data={**data, "starts_at-year": str(proposed.year - 1)},
+    )
+    assert "The sitting must be in the future" in past.get_data(as_text=True)
+    demo_session.expire_all()
+    assert len(group.sittings) == sittings + 1
+    # A standing member who is neither the chair nor of the organising agency may not.
+    sergeant = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    assert sergeant.get(f"/meetings/{group.id}/sittings/new").status_code == 403
+    refused = sergeant.post(
+        f"/meetings/{group.id}/sittings/new",
+        data={**data, "csrf_token": csrf_token(sergeant, "/"), "starts_at-hour": "9"},
+    )
+    assert refused.status_code == 403
+    assert _entries(demo_session, "meeting.schedule")[-1].outcome == "refused"
+
+
+def _to_come(session: Session) -> MeetingSitting:
+    group = _group(session)
+    return next(s for s in group.sittings if s.starts_at > clock.now())
+
+
+def _homes_case(session: Session, sitting: MeetingSitting) -> Case:
+    """A Northshire Homes case not yet on the sitting's agenda."""
+    taken = {c.case_id for c in sitting.conferences}
+    return next(
+        case
+        for case in session.scalars(
+            select(Case)
+            .where(
+                Case.agency.has(code="northshire-homes"),
+                Case.status == CaseStatus.ACTIVE,
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+            )
+            .order_by(Case.id)
+        )
+        if case.id not in taken
+    )
+
+
+def _bring(client: FlaskClient, case: Case, sitting_id: object, question: str = QUESTION):
+    path = f"/cases/{case.id}/meetings/bring"
+    return client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client, path),
+            "sitting": str(sitting_id),
+            "question": question,
+            "agenda": "",
+        },
+    )
+
+
+def test_an_officer_brings_a_case_to_a_sitting_and_the_members_agencies_are_invited(
+    demo_hub, demo_session
+) -> None:
+    sitting = _to_come(demo_session)
+    case = _homes_case(demo_session, sitting)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    assert "Bring to a partnership meeting" in officer.get(f"/cases/{case.id}").get_data(
+        as_text=True
+    )
+    form = officer.get(f"/cases/{case.id}/meetings/bring").get_data(as_text=True)
+    assert GROUP in form
+    response = _bring(officer, case, sitting.id)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    demo_session.expire_all()
+    conference = demo_session.scalar(
+        select(Conference).where(Conference.case_id == case.id, Conference.sitting_id == sitting.id)
+    )
+    group = sitting.series
+    assert conference.starts_at == sitting.starts_at
+    assert conference.chair_id == group.chair_id
+    members = {m.user_id for m in group.members}
+    assert {a.user_id for a in conference.attendees} == members | {case.officer_id}
+    member_agencies = {m.user.agency_id for m in group.members} - {case.agency_id}
+    assert {i.agency_id for i in conference.invitations} == member_agencies
+    assert all(i.share.purpose == group.purpose for i in conference.invitations)
+    page = officer.get(response.location).get_data(as_text=True)
+    assert GROUP in page  # "On the agenda of"
+    entry = _entries(demo_session, "meeting.bring")[-1]
+    assert entry.object_type == "meeting_sitting"
+    assert entry.object_id == str(sitting.id)
+    assert QUESTION not in (entry.basis or "")
+    # A standing member's agency sees it on the sitting, and opens its conference.
+    sergeant = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    listed = sergeant.get(f"/meetings/{group.id}/sittings/{sitting.id}").get_data(as_text=True)
+    assert case.reference in listed
+    assert sergeant.get(f"/conferences/{conference.id}").status_code == 200
+    # Bringing it again to the same sitting is refused, and recorded.
+    again = _bring(officer, case, sitting.id)
+    assert again.status_code == 400
+    assert "already on that sitting" in again.get_data(as_text=True)
+    last = _entries(demo_session, "conference.convene")[-1]
+    assert last.outcome == "refused"
+    assert last.basis == "refused input: sitting_id"
+
+
+def test_a_sitting_lists_to_each_agency_only_the_cases_it_may_open(demo_hub, demo_session) -> None:
+    sitting = _to_come(demo_session)
+    group = sitting.series
+    on_agenda = list(sitting.conferences)
+    assert {c.case.agency.code for c in on_agenda} >= {"larkmoor-ha", "northshire-homes"}
+    larkmoor = demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER)
+    page = (
+        demo_client(demo_hub, larkmoor)
+        .get(f"/meetings/{group.id}/sittings/{sitting.id}")
+        .get_data(as_text=True)
+    )
+    actor = Actor.of(larkmoor)
+    hidden = [c for c in on_agenda if not conferences.visible(demo_session, actor, c)]
+    assert hidden
+    for conference in on_agenda:
+        assert (conference.case.reference in page) == (conference not in hidden)
+    assert f"{len(hidden)} case" in page
+    assert "not shared with your agency" in page
+
+
+def test_a_past_sitting_shows_its_agreed_minutes_and_cannot_take_a_case(
+    demo_hub, demo_session
+) -> None:
+    group = _group(demo_session)
+    past = group.sittings[0]
+    assert past.starts_at < clock.now()
+    [conference] = past.conferences
+    assert conference.minutes_status is MinutesStatus.AGREED
+    sergeant = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    page = sergeant.get(f"/meetings/{group.id}/sittings/{past.id}").get_data(as_text=True)
+    assert "Agreed" in page
+    case = _homes_case(demo_session, past)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    before = demo_session.scalar(select(func.count()).select_from(Conference))
+    # The form offers only sittings to come; the core refuses a past one all the same.
+    response = _bring(officer, case, past.id)
+    assert response.status_code == 400
+    assert "Choose the sitting to bring it to from the list" in response.get_data(as_text=True)
+    authorised = authorise(demo_session, Actor.of(case.officer), case.id, Act.CONVENE)
+    for sitting_id, message in (
+        (past.id, "That sitting has taken place"),
+        (999_999, "Choose a sitting of one of the partnership"),
+    ):
+        with pytest.raises(InputError, match=message):
+            series.bring_case(demo_session, authorised, sitting_id, QUESTION, share_days=28)
+    demo_session.rollback()
+    demo_session.expire_all()
+    assert demo_session.scalar(select(func.count()).select_from(Conference)) == before
+
+
+def test_only_the_owning_agency_brings_its_case(demo_hub, demo_session) -> None:
+    sitting = _to_come(demo_session)
+    case = _homes_case(demo_session, sitting)
+    sergeant = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    assert sergeant.get(f"/cases/{case.id}/meetings/bring").status_code in (403, 404)
+    assert _bring(sergeant, case, sitting.id).status_code in (403, 404)
+
+
+def test_a_meeting_of_another_area_or_none_answers_not_found(demo_hub, demo_session) -> None:
+    officer = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER))
+    assert officer.get("/meetings/999999").status_code == 404
+    group = _group(demo_session)
+    assert officer.get(f"/meetings/{group.id}/sittings/999999").status_code == 404
+
+
+def _series(cadence: Cadence, last: datetime) -> MeetingSeries:
+    return MeetingSeries(
+        cadence=cadence, sittings=[MeetingSitting(starts_at=last.replace(tzinfo=UTC))]
+    )
+
+
+@pytest.mark.parametrize(
+    ("cadence", "last", "expected"),
+    [
+        (Cadence.WEEKLY, datetime(2027, 1, 5, 10), datetime(2027, 1, 12, 10)),
+        (Cadence.FORTNIGHTLY, datetime(2027, 1, 5, 10), datetime(2027, 1, 19, 10)),
+        # The second Tuesday stays the second Tuesday.
+        (Cadence.MONTHLY, datetime(2027, 1, 12, 10), datetime(2027, 2, 9, 10)),
+        # A fifth Friday becomes the last Friday of a month with four.
+        (Cadence.MONTHLY, datetime(2027, 1, 29, 10), datetime(2027, 2, 26, 10)),
+        # Across the year's end, and three months on.
+        (Cadence.MONTHLY, datetime(2027, 12, 1, 10), datetime(2028, 1, 5, 10)),
+        (Cadence.QUARTERLY, datetime(2027, 1, 12, 10), datetime(2027, 4, 13, 10)),
+    ],
+)
+def test_the_next_sitting_follows_the_cadence(cadence, last, expected) -> None:
+    after = datetime(2026, 1, 1, tzinfo=UTC)
+    assert series.next_sitting(_series(cadence, last), after=after) == expected.replace(tzinfo=UTC)
+
+
+def test_the_next_sitting_is_after_today_when_sittings_were_missed() -> None:
+    group = _series(Cadence.WEEKLY, datetime(2027, 1, 5, 10))
+    after = datetime(2027, 2, 1, tzinfo=UTC)
+    assert series.next_sitting(group, after=after) == datetime(2027, 2, 2, 10, tzinfo=UTC)
+
+
+def test_demo_group_sits_with_cases_of_two_landlords(demo_session: Session) -> None:
+    group = _group(demo_session)
+    assert group.cadence is Cadence.MONTHLY
+    assert len({m.user.agency_id for m in group.members}) >= 3
+    assert len(group.sittings) >= 2
