@@ -246,6 +246,7 @@ class ShareOrigin(Labelled):
     MANUAL = "manual", "Shared by the case owner"
     CONFERENCE = "conference", "Case conference"
     TRIGGER = "trigger", "Community Trigger review"
+    REFERRAL = "referral", "Safeguarding referral"
 
 
 class AlertKind(Labelled):
@@ -328,6 +329,16 @@ class ReferralKind(Labelled):
     """Where a case officer refers someone on the case."""
 
     HATE_SERVICE = "hate_service", "The hate incident support service"
+    ADULT_SAFEGUARDING = "adult_safeguarding", "Adult safeguarding (Care Act 2014, s.42)"
+    CHILDRENS_SAFEGUARDING = (
+        "childrens_safeguarding",
+        "Children's safeguarding (Children Act 1989, ss.17 and 47)",
+    )
+
+    @property
+    def safeguarding(self) -> bool:
+        """A referral to a safeguarding team in the hub (it shares the case with it)."""
+        return self is not ReferralKind.HATE_SERVICE
 
 
 class ReferralOutcome(Labelled):
@@ -337,6 +348,9 @@ class ReferralOutcome(Labelled):
     DECLINED_BY_PERSON = "declined_by_person", "They did not want the support"
     NOT_ACCEPTED = "not_accepted", "The service did not take it on"
     NO_CONTACT = "no_contact", "The service could not reach them"
+    ENQUIRY = "enquiry", "Accepted: a safeguarding enquiry or assessment is under way"
+    ADVICE = "advice", "Threshold not met: advice and information given"
+    REFERRED_ON = "referred_on", "Passed to another service (such as early help)"
 
 
 class NoticeKind(Labelled):

@@ -193,6 +193,12 @@ class ReferralForm(HubForm):
     reason = TextAreaField("Why, and what support they asked for")
 
 
+class SafeguardingForm(HubForm):
+    kind = ChoiceField("Which safeguarding team?")
+    person = ChoiceField("Who are you worried about?")
+    reason = TextAreaField("What you are worried about, and what they know of the referral")
+
+
 class ReferralOutcomeForm(HubForm):
     outcome = ChoiceField("What became of the referral?")
     note = TextAreaField("Anything the record should say (optional)")

@@ -19,6 +19,7 @@ from hub.cases.forms import (
     PersonForm,
     ReferralForm,
     ReferralOutcomeForm,
+    SafeguardingForm,
 )
 from hub.database import db
 from hub.forms import HubForm, whole_number
@@ -30,8 +31,8 @@ from sharing.access.decide import Act
 from sharing.cases import casework, erasure, letters, listing, pages, referrals
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
-from sharing.models import Conference
-from sharing.vocabulary import PartyRole, ReferralKind, ReferralOutcome
+from sharing.models import Conference, Referral
+from sharing.vocabulary import PartyRole, ReferralKind
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 #: Roles that may ever see case content: own agency caseworkers, and partners through
@@ -232,6 +233,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         lock_pending=page.lock_pending,
         refused_attempts=page.refused_attempts,
         hate=page.hate,
+        safeguarding=page.safeguarding,
     )
 
 
@@ -430,11 +432,65 @@ def refer(case_id: int) -> Response | tuple[str, int]:
     )
 
 
+@bp.route("/<int:case_id>/safeguarding/new", methods=["GET", "POST"])
+def refer_to_safeguarding(case_id: int) -> Response | tuple[str, int]:
+    """Refer someone on the case to the adult or children's safeguarding team: the case is
+    shared with the team under the safeguarding referral protocol."""
+    authorised, case = case_to_work_on(case_id, Act.SHARE, "safeguarding referral form")
+    teams = referrals.safeguarding_teams(db(), authorised.case)
+    form = SafeguardingForm()
+    form.kind.choices = [(t.kind.value, t.kind.label) for t in teams]
+    form.person.choices = [
+        (str(i), label) for i, label in referrals.people_to_refer(db(), authorised)
+    ]
+    hints = {
+        t.kind.value: t.refusal
+        or f"Shares the case with {t.agency.name} for "
+        f"{referrals.REFERRAL_SHARE_DAYS} days under {t.protocol.title}"
+        for t in teams
+        if t.refusal or (t.agency and t.protocol)
+    }
+
+    def record() -> object:
+        try:
+            return referrals.refer_to_safeguarding(
+                db(),
+                authorised,
+                next((k for k in ReferralKind if k.value == form.kind.data), None),
+                whole_number(form.person.data),
+                form.reason.data or "",
+            )
+        except NotAllowed as e:
+            raise InputError("kind", f"The case cannot be shared: {e}") from None
+
+    return _record(
+        case,
+        form,
+        record,
+        template="cases/safeguarding.html",
+        title=f"Safeguarding referral: case {case.reference}",
+        done="Referral made. The safeguarding team can now open the case, and records the "
+        "outcome on the referral.",
+        anchor="safeguarding",
+        hints=hints,
+    )
+
+
 @bp.route("/<int:case_id>/referrals/<int:referral_id>", methods=["GET", "POST"])
 def referral_outcome(case_id: int, referral_id: int) -> Response | tuple[str, int]:
-    authorised, case = case_to_work_on(case_id, Act.RECORD, "referral outcome form")
+    """Record what became of a referral: the case's own agency, or (opening the case for
+    the referral) the safeguarding team it went to."""
+    purpose = request.args.get("purpose") or None
+    if purpose is None:
+        authorised, case = case_to_work_on(case_id, Act.RECORD, "referral outcome form")
+    else:
+        authorised = authorised_case(case_id, Act.VIEW, purpose)
+        case = pages.case_heading(db(), authorised, "referral outcome form")
+    referral = db().get(Referral, referral_id)
+    if referral is None or referral.case_id != case_id:
+        abort(404)
     form = ReferralOutcomeForm()
-    form.outcome.choices = ReferralOutcome.choices()
+    form.outcome.choices = [(o.value, o.label) for o in referrals.OUTCOMES[referral.kind]]
 
     def record() -> object:
         try:
@@ -442,11 +498,16 @@ def referral_outcome(case_id: int, referral_id: int) -> Response | tuple[str, in
                 db(),
                 authorised,
                 referral_id,
-                next((o for o in ReferralOutcome if o.value == form.outcome.data), None),
+                next(
+                    (o for o in referrals.OUTCOMES[referral.kind] if o.value == form.outcome.data),
+                    None,
+                ),
                 form.note.data or "",
             )
         except NotFound:
             abort(404)
+        except NotAllowed:
+            abort(403)
 
     return _record(
         case,
@@ -455,7 +516,8 @@ def referral_outcome(case_id: int, referral_id: int) -> Response | tuple[str, in
         template="cases/referral_outcome.html",
         title=f"Outcome of the referral: case {case.reference}",
         done="Outcome recorded.",
-        anchor="hate-pathway",
+        anchor="safeguarding" if referral.kind.safeguarding else "hate-pathway",
+        purpose=purpose,
     )
 
 
@@ -482,10 +544,12 @@ def _record(
     title: str,
     done: str,
     anchor: str | None = None,
+    purpose: str | None = None,
+    **context: object,
 ) -> Response | tuple[str, int]:
     """Show the form; once it is valid, ``record`` it through the core and go back to the
-    case. A refusal (by the form or the core) shows the page again with status 400, which
-    rolls the request back."""
+    case (opened for ``purpose``, for a partner). A refusal (by the form or the core) shows
+    the page again with status 400, which rolls the request back."""
     if form.validate_on_submit():
         try:
             record()
@@ -493,9 +557,11 @@ def _record(
             _refused(form, e)
         else:
             flash(done, "success")
-            return redirect(url_for("cases.show", case_id=case.id, _anchor=anchor))
+            return redirect(url_for("cases.show", case_id=case.id, purpose=purpose, _anchor=anchor))
     status = 400 if request.method == "POST" else 200
-    return render_template(template, title=title, form=form, case=case), status
+    return render_template(
+        template, title=title, form=form, case=case, purpose=purpose, **context
+    ), status
 
 
 @bp.route("/<int:case_id>/erase", methods=["GET", "POST"])

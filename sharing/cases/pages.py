@@ -23,7 +23,7 @@ from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases.casework import open_action
 from sharing.cases.locks import RefusedAttempt, refused_attempts
-from sharing.cases.referrals import HatePathway, hate_pathway
+from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
 from sharing.cases.shares import ShareRow, case_shares
 from sharing.models import Action, Case, CaseParty, Incident, LockRequest, Person
 from sharing.risk.disclose import CaseRisk, case_risk
@@ -266,6 +266,8 @@ class CasePage:
     refused_attempts: list[RefusedAttempt] | None = None
     #: On a hate case: the procedure's pathway and its referrals.
     hate: HatePathway | None = None
+    #: The safeguarding referrals the reader may see (None: the section is not theirs).
+    safeguarding: list[ReferralLine] | None = None
 
 
 def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) -> CasePage:
@@ -276,7 +278,10 @@ def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) 
     sections = ["details", "people", "incidents", "actions"]
     if risk.shown:
         sections.append("risk")
-    page = CasePage(view, risk)
+    safeguarding = safeguarding_referrals(session, authorised)
+    if safeguarding is not None:
+        sections.append("safeguarding referrals")
+    page = CasePage(view, risk, safeguarding=safeguarding)
     if authorised.decision.own_agency:
         case = authorised.case
         page = CasePage(
@@ -292,6 +297,7 @@ def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) 
             ),
             refused_attempts=refused_attempts(session, authorised) if case.locked else None,
             hate=hate_pathway(session, authorised),
+            safeguarding=safeguarding,
         )
         sections += ["known to others", "shares"]
         if page.hate is not None:

@@ -6,12 +6,19 @@ the Police are aware. We may also make a referral to SARI [the local hate incide
 support service]." ``hate_pathway`` says where a case stands on those three steps, for
 the case page to propose what is left; ``refer`` and ``record_outcome`` make and track the
 referral. Each is a record on the case by its own agency (``Act.RECORD``), audited.
+
+A safeguarding referral (an adult with care and support needs at risk of abuse or
+neglect, Care Act 2014 s.42; a child in need or at risk, Children Act 1989 ss.17 and 47)
+goes to the area's adult or children's safeguarding team in the hub:
+``refer_to_safeguarding`` shares the case with the team under the safeguarding referral
+protocol's clause (authorised for ``Act.SHARE``), and the team records the outcome on the
+referral through that share.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,27 +26,63 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
+from sharing.access.facts import policy
 from sharing.access.reveal import load_data_keys, reveal_rows
 from sharing.audit import acts
+from sharing.cases import shares
 from sharing.crypto.sealing import seal_many
-from sharing.errors import InputError, NotFound
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
-from sharing.models import Agency, CaseParty, Incident, Referral, Share
+from sharing.models import Agency, Case, CaseParty, Incident, ProtocolRecord, Referral, Share
+from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import (
     AgencyType,
     PartyRole,
     Priority,
     ReferralKind,
     ReferralOutcome,
+    ShareOrigin,
 )
 
 MAX_NOTE = 2_000
+#: The purpose a safeguarding referral shares the case for (the safeguarding referral
+#: protocol's).
+SAFEGUARDING_PURPOSE = "safeguarding_referral"
+#: How long the safeguarding team may open the case after a referral (unless the owning
+#: agency ends the share sooner, or the protocol ends first).
+REFERRAL_SHARE_DAYS = 90
+#: The safeguarding team each kind of safeguarding referral goes to.
+TEAMS = {
+    ReferralKind.ADULT_SAFEGUARDING: AgencyType.ADULT_SAFEGUARDING,
+    ReferralKind.CHILDRENS_SAFEGUARDING: AgencyType.CHILDRENS_SAFEGUARDING,
+}
+_SAFEGUARDING_OUTCOMES = (
+    ReferralOutcome.ENQUIRY,
+    ReferralOutcome.ADVICE,
+    ReferralOutcome.REFERRED_ON,
+    ReferralOutcome.DECLINED_BY_PERSON,
+)
+#: What may become of each kind of referral.
+OUTCOMES = {
+    ReferralKind.HATE_SERVICE: (
+        ReferralOutcome.ACCEPTED,
+        ReferralOutcome.DECLINED_BY_PERSON,
+        ReferralOutcome.NOT_ACCEPTED,
+        ReferralOutcome.NO_CONTACT,
+    ),
+    ReferralKind.ADULT_SAFEGUARDING: _SAFEGUARDING_OUTCOMES,
+    ReferralKind.CHILDRENS_SAFEGUARDING: _SAFEGUARDING_OUTCOMES,
+}
 
 
 @dataclass(frozen=True)
 class ReferralLine:
     id: int
     kind: str
+    #: The agency in the hub it went to (a safeguarding team), if any.
+    agency: str | None
+    #: Whether the reader may record its outcome now.
+    may_record_outcome: bool
     person: str | None
     referred_at: datetime
     referred_by: str
@@ -73,12 +116,18 @@ def _recorded(session: Session, authorised: AuthorisedCase, what: str) -> None:
     )
 
 
-def referral_lines(session: Session, authorised: AuthorisedCase) -> list[ReferralLine]:
-    """The case's referrals, newest first, as the decision allows."""
+def referral_lines(
+    session: Session, authorised: AuthorisedCase, kinds: tuple[ReferralKind, ...] = ()
+) -> list[ReferralLine]:
+    """The case's referrals (of ``kinds``, or all), newest first, as the decision allows:
+    all of them for its own agency, only those made to their agency for a partner."""
+    query = select(Referral).where(Referral.case_id == authorised.id)
+    if kinds:
+        query = query.where(Referral.kind.in_(kinds))
+    if not authorised.decision.own_agency:
+        query = query.where(Referral.agency_id == authorised.actor.agency_id)
     referrals = session.scalars(
-        select(Referral)
-        .where(Referral.case_id == authorised.id)
-        .order_by(Referral.referred_at.desc(), Referral.id.desc())
+        query.order_by(Referral.referred_at.desc(), Referral.id.desc())
     ).all()
     decision = authorised.decision
     load_data_keys(
@@ -90,6 +139,8 @@ def referral_lines(session: Session, authorised: AuthorisedCase) -> list[Referra
         ReferralLine(
             id=r.id,
             kind=r.kind.label,
+            agency=r.agency.name if r.agency else None,
+            may_record_outcome=r.outcome is None and _may_record_outcome(authorised, r),
             person=" ".join(v for v in name.values() if v) or None,
             referred_at=r.referred_at,
             referred_by=r.referred_by.display_name,
@@ -134,11 +185,146 @@ def hate_pathway(session: Session, authorised: AuthorisedCase) -> HatePathway | 
         priority_one=case.priority is Priority.RED_URGENT,
         police_aware=shared is not None or reported is not None,
         police_agency_id=police,
-        referrals=[
-            line
-            for line in referral_lines(session, authorised)
-            if line.kind == ReferralKind.HATE_SERVICE.label
-        ],
+        referrals=referral_lines(session, authorised, (ReferralKind.HATE_SERVICE,)),
+    )
+
+
+def safeguarding_referrals(
+    session: Session, authorised: AuthorisedCase
+) -> list[ReferralLine] | None:
+    """The case's safeguarding referrals: all of them for its own agency; for a safeguarding
+    team opening the case for a referral, those made to it; None for anyone else (no audit
+    entry: the case page records its view)."""
+    if not (authorised.decision.own_agency or authorised.purpose == SAFEGUARDING_PURPOSE):
+        return None
+    return referral_lines(session, authorised, tuple(TEAMS))
+
+
+@dataclass(frozen=True)
+class Team:
+    """A safeguarding team a case may be referred to, or why it cannot be."""
+
+    kind: ReferralKind
+    agency: Agency | None
+    protocol: ProtocolRecord | None
+    refusal: str | None = None
+
+
+def safeguarding_teams(session: Session, case: Case) -> list[Team]:
+    """The area's adult and children's safeguarding teams, each with the active protocol
+    whose clause gives it the case for a safeguarding referral, or why there is none."""
+    protocols = [r for r, p in shareable_purposes(session) if p.id == SAFEGUARDING_PURPOSE]
+    compiled = policy(session)
+    teams = []
+    for kind, agency_type in TEAMS.items():
+        agency = session.scalar(
+            select(Agency)
+            .where(Agency.area_id == case.agency.area_id, Agency.type == agency_type)
+            .order_by(Agency.id)
+        )
+        if agency is None:
+            teams.append(
+                Team(
+                    kind,
+                    None,
+                    None,
+                    f"The partnership has no {agency_type.label.lower()} team in the hub",
+                )
+            )
+            continue
+        granted = {g.protocol_id for g in compiled.grants(agency.id, SAFEGUARDING_PURPOSE)}
+        protocol = next((r for r in protocols if r.id in granted), None)
+        teams.append(
+            Team(
+                kind,
+                agency,
+                protocol,
+                None
+                if protocol is not None
+                else f"{agency.name} is not a party to an active safeguarding referral protocol",
+            )
+        )
+    return teams
+
+
+def refer_to_safeguarding(
+    session: Session,
+    authorised: AuthorisedCase,
+    kind: ReferralKind | None,
+    person_id: int | None,
+    reason: str,
+    now: datetime | None = None,
+) -> Referral:
+    """Refer a person on the case to the area's adult or children's safeguarding team
+    (authorised for ``Act.SHARE``): the case is shared with the team under the safeguarding
+    referral protocol for ``REFERRAL_SHARE_DAYS``, and the referral names the team and the
+    share. Refused with its field and reason, nothing written and the refusal recorded,
+    for no team chosen, a team no active protocol covers, a person not on the case, or no
+    reason."""
+    authorised.require(Act.SHARE)
+    now = now or clock.now()
+    try:
+        team = next(
+            (t for t in safeguarding_teams(session, authorised.case) if t.kind is kind), None
+        )
+        if team is None:
+            raise InputError("kind", "Choose adult or children's safeguarding")
+        if team.refusal or team.agency is None or team.protocol is None:
+            raise InputError("kind", team.refusal or "That team cannot receive referrals")
+        if person_id not in {p for p, _ in people_to_refer(session, authorised)}:
+            raise InputError("person", "Choose the person you are referring")
+        text = checked_text(
+            "reason", reason, limit=MAX_NOTE, required="Say why you are worried about them"
+        )
+    except InputError as refused:
+        acts.refuse(
+            session,
+            acts.Action.CASE_RECORD,
+            actor=authorised.actor,
+            subject=authorised.subject,
+            reason=f"refused input: safeguarding referral {refused.field}",
+        )
+        raise
+    until = clock.day_of(now) + timedelta(days=REFERRAL_SHARE_DAYS)
+    share = shares.share_case(
+        session,
+        authorised,
+        agency_id=team.agency.id,
+        protocol_id=team.protocol.id,
+        purpose=SAFEGUARDING_PURPOSE,
+        until=min(until, team.protocol.end_on),
+        origin=ShareOrigin.REFERRAL,
+        now=now,
+    )
+    referral = Referral(
+        case_id=authorised.id,
+        kind=team.kind,
+        person_id=person_id,
+        referred_by_id=authorised.actor.user_id,
+        referred_at=now,
+        agency_id=team.agency.id,
+        share_id=share.id,
+    )
+    session.add(referral)
+    session.flush()
+    seal_many(referral, {"reason": text})
+    session.flush()
+    _recorded(
+        session,
+        authorised,
+        f"referral {referral.id} ({team.kind.value}) to agency {team.agency.id}; share {share.id}",
+    )
+    return referral
+
+
+def _may_record_outcome(authorised: AuthorisedCase, referral: Referral) -> bool:
+    """The referring agency's officers and managers, or the team the referral went to
+    (opening the case for the referral)."""
+    if authorised.decision.own_agency:
+        return authorised.actor.works_cases
+    return (
+        referral.agency_id == authorised.actor.agency_id
+        and authorised.purpose == SAFEGUARDING_PURPOSE
     )
 
 
@@ -203,14 +389,20 @@ def record_outcome(
     note: str = "",
     now: datetime | None = None,
 ) -> Referral:
-    """Record what became of a referral of the case (once), with a note."""
-    authorised.require(Act.RECORD)
+    """Record what became of a referral of the case (once), with a note: by its own
+    agency (authorised for ``Act.RECORD``), or by the safeguarding team it went to
+    (authorised to view the case for the referral). The outcome must be one for its kind
+    (``OUTCOMES``)."""
     referral = session.get(Referral, referral_id)
     if referral is None or referral.case_id != authorised.id:
         raise NotFound(referral_id)
+    if authorised.decision.own_agency:
+        authorised.require(Act.RECORD)
+    elif not _may_record_outcome(authorised, referral):
+        raise NotAllowed("only the referring agency or the team referred to records the outcome")
     if referral.outcome is not None:
         raise InputError("outcome", "The outcome of this referral is already recorded")
-    if outcome is None:
+    if outcome is None or outcome not in OUTCOMES[referral.kind]:
         raise InputError("outcome", "Choose what became of the referral")
     text = checked_text("note", note, limit=MAX_NOTE)
     referral.outcome = outcome

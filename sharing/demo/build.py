@@ -49,6 +49,7 @@ from sharing.demo.partnership import (
 )
 from sharing.demo.plan import ActionPlan, CasePlan, IncidentPlan, PartyPlan, repeat_victim_count
 from sharing.demo.planner import Planner
+from sharing.demo.referrals import refer_to_safeguarding
 from sharing.demo.risk import assess_cases
 from sharing.demo.timeline import start_of
 from sharing.models import (
@@ -88,8 +89,11 @@ class DemoSummary:
     #: Risk Assessment Matrix assessments, and changes of triage, on open cases.
     risk_assessments: int = 0
     triage_changes: int = 0
-    #: Case conferences: one held with agreed minutes and an action plan, one to come.
+    #: Case conferences: one held with agreed minutes and an action plan, one to come,
+    #: and those on the problem-solving group's agenda.
     conferences: int = 0
+    #: Referrals to adult safeguarding (one with its outcome, one waiting).
+    safeguarding_referrals: int = 0
 
 
 def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoSummary:
@@ -113,6 +117,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     sign_protocols(session, start_of(today))
     shared = share_cases(session, start_of(today))
     held = hold_conferences(session, today)
+    referred = refer_to_safeguarding(session, today)
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),
@@ -126,6 +131,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
         risk_assessments=risk.assessments,
         triage_changes=risk.triage_changes,
         conferences=held,
+        safeguarding_referrals=referred,
     )
 
 

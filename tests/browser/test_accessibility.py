@@ -13,8 +13,9 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from sharing import clock
+from sharing.cases.referrals import SAFEGUARDING_PURPOSE
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from sharing.models import Case, MeetingSeries
+from sharing.models import Case, MeetingSeries, Referral
 from sharing.vocabulary import Role
 from tests.browser.conftest import AXE
 
@@ -277,7 +278,9 @@ def test_partnership_meeting_pages_have_no_wcag_violations(
 ) -> None:
     """The demo problem-solving group's chair opens the meetings, sets one up (first with
     errors), opens the group and its sittings and schedules one (with errors); a landlord
-    officer opens the form that brings a case to a sitting (with errors)."""
+    officer opens the forms that bring a case to a sitting and refer someone to
+    safeguarding (with errors); the adult safeguarding team opens a case referred to it
+    and the form for the referral's outcome (with errors)."""
     page, url = axe_page, live_server.url
     with demo_app.extensions["hub.sessions"]() as session:
         group = session.scalars(select(MeetingSeries).order_by(MeetingSeries.id)).first()
@@ -285,6 +288,11 @@ def test_partnership_meeting_pages_have_no_wcag_violations(
         sittings = [s.id for s in group.sittings]
         case = group.sittings[-1].conferences[0].case
         case_id, officer_email = case.id, case.officer.email
+        waiting = session.scalars(
+            select(Referral).where(Referral.agency_id.is_not(None), Referral.outcome.is_(None))
+        ).first()
+        referred_case, team = waiting.case_id, waiting.agency.name
+    lead_email = next(a.email for a in DEMO_ACCOUNTS if a.agency_name == team and not a.totp_secret)
     chair = next(a for a in DEMO_ACCOUNTS if a.email == chair_email)
     found: dict[str, list[str]] = {}
     _sign_in(page, url, chair.email)
@@ -313,4 +321,15 @@ def test_partnership_meeting_pages_have_no_wcag_violations(
     found["bring"] = violations(page)
     page.get_by_role("button", name="Bring the case to the meeting").click()
     found["bring with errors"] = violations(page)
+    page.goto(f"{url}/cases/{case_id}/safeguarding/new")
+    found["safeguarding referral"] = violations(page)
+    page.get_by_role("button", name="Make the referral").click()
+    found["safeguarding referral with errors"] = violations(page)
+    axe_page.context.clear_cookies()
+    _sign_in(page, url, lead_email)
+    page.goto(f"{url}/cases/{referred_case}?purpose={SAFEGUARDING_PURPOSE}")
+    found["case opened by the safeguarding team"] = violations(page)
+    page.get_by_role("link", name="Record the outcome").first.click()
+    page.get_by_role("button", name="Record the outcome").click()
+    found["referral outcome with errors"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}

@@ -18,7 +18,7 @@ from sharing.access.decide import Actor
 from sharing.access.facts import facts_of, share_facts
 from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
 from sharing.meetings import conferences
-from sharing.models import BreakGlass, Case, Conference, MeetingSeries, User
+from sharing.models import BreakGlass, Case, Conference, MeetingSeries, Referral, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client
@@ -42,7 +42,14 @@ MIN_LENGTH = 8
 
 def _values_by_category(session: Session, case: Case) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    records = [case, *case.incidents, *case.actions, *(p.person for p in case.parties)]
+    referrals = session.scalars(select(Referral).where(Referral.case_id == case.id))
+    records = [
+        case,
+        *case.incidents,
+        *case.actions,
+        *(p.person for p in case.parties),
+        *referrals,
+    ]
     for record in records:
         for column, category in personal_columns(type(record)).items():
             try:

@@ -170,7 +170,7 @@ def test_command_checks_files_and_exits_non_zero_on_problems(
 ) -> None:
     malformed = Path(__file__).parent / "malformed"
     assert main(["check", "--demo-agencies", *map(str, sorted(SHIPPED.glob("*.toml")))]) == 0
-    assert capsys.readouterr().out.count(": OK") == 4
+    assert capsys.readouterr().out.count(": OK") == 5
     status = main(
         ["check", str(malformed / "40_many_problems.toml"), str(malformed / "01_not_toml.toml")]
     )

@@ -27,6 +27,7 @@ NAMES = [
     "northshire-case-conference",
     "northshire-community-trigger",
     "northshire-emergency",
+    "northshire-safeguarding-referral",
 ]
 
 
@@ -90,6 +91,19 @@ def test_asb_case_management_gives_vulnerability_only_to_community_safety_manage
     }
     police = document.clauses_for("northshire-police", AgencyType.POLICE)
     assert "offending" in {c for clause in police for c in clause.categories}
+
+
+def test_a_safeguarding_referral_gives_vulnerability_only_to_the_safeguarding_teams() -> None:
+    document = _load("northshire-safeguarding-referral")
+    (purpose,) = document.purposes
+    assert purpose.id == "safeguarding_referral"
+    assert "18" in purpose.schedule1
+    assert purpose.statutory_power is not None
+    assert "s.42 Care Act 2014" in purpose.statutory_power
+    assert all(c.requires_share for c in document.clauses)
+    receiving = {r for c in document.clauses for r in c.recipients}
+    assert receiving == {"northshire-adults", "northshire-children"}
+    assert "offending" not in {cat for c in document.clauses for cat in c.categories}
 
 
 def test_community_trigger_relies_on_the_2014_act() -> None:

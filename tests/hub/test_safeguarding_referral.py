@@ -1,0 +1,262 @@
+"""Safeguarding referrals as their users meet them (demo partnership): a landlord officer
+refers a victim to adult safeguarding, which shares the case with the team under the
+safeguarding referral protocol's clause; the team opens the case for the referral, sees
+why, and records the outcome, which the officer then sees; nobody else records it; bad
+input is refused with its field, nothing written, the refusal audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.cases.referrals import REFERRAL_SHARE_DAYS, SAFEGUARDING_PURPOSE
+from sharing.models import AuditEntry, Case, ProtocolRecord, Referral, Share, User
+from sharing.vocabulary import (
+    CaseStatus,
+    ProtocolStatus,
+    ReferralKind,
+    ReferralOutcome,
+    Role,
+    ShareOrigin,
+)
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
+
+WORRY = "Has a learning disability and is being pressured to let strangers use the flat"
+
+
+def _case(session: Session) -> Case:
+    """A Wealdbrook case with a victim on it that no one has referred yet."""
+    return next(
+        case
+        for case in session.scalars(
+            select(Case)
+            .where(
+                Case.agency.has(code="wealdbrook-ht"),
+                Case.status == CaseStatus.ACTIVE,
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+                Case.id.not_in(select(Referral.case_id)),
+            )
+            .order_by(Case.id)
+        )
+        if any(p.role.value == "victim" for p in case.parties)
+    )
+
+
+def _victim_id(case: Case) -> int:
+    return next(p.person_id for p in case.parties if p.role.value == "victim")
+
+
+def _refer(client: FlaskClient, case: Case, **overrides: object):
+    path = f"/cases/{case.id}/safeguarding/new"
+    data: dict[str, object] = {
+        "csrf_token": csrf_token(client, path),
+        "kind": ReferralKind.ADULT_SAFEGUARDING.value,
+        "person": str(_victim_id(case)),
+        "reason": WORRY,
+    }
+    data.update(overrides)
+    return client.post(path, data=data)
+
+
+def _counts(session: Session, case: Case) -> tuple[int, int]:
+    session.expire_all()
+    return (
+        session.scalar(
+            select(func.count()).select_from(Referral).where(Referral.case_id == case.id)
+        ),
+        session.scalar(select(func.count()).select_from(Share).where(Share.case_id == case.id)),
+    )
+
+
+def _entries(session: Session, case: Case) -> list[AuditEntry]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "case", AuditEntry.object_id == str(case.id))
+            .order_by(AuditEntry.seq)
+        )
+    )
+
+
+def test_an_officer_refers_a_victim_and_the_team_records_the_outcome(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Refer someone to adult or children" in page
+    form = officer.get(f"/cases/{case.id}/safeguarding/new").get_data(as_text=True)
+    assert "Shares the case with Northshire Adult Safeguarding for 90 days" in form
+    response = _refer(officer, case)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    demo_session.expire_all()
+    [referral] = demo_session.scalars(select(Referral).where(Referral.case_id == case.id)).all()
+    assert referral.agency.code == "northshire-adults"
+    share = referral.share
+    assert share.origin is ShareOrigin.REFERRAL
+    assert share.purpose == SAFEGUARDING_PURPOSE
+    assert share.until == clock.today() + timedelta(days=REFERRAL_SHARE_DAYS)
+    entry = _entries(demo_session, case)[-1]
+    assert entry.basis == (
+        f"referral {referral.id} (adult_safeguarding) to agency {referral.agency_id}; "
+        f"share {share.id}"
+    )
+    case_page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Waiting for the safeguarding team" in case_page
+    assert "Safeguarding referral" in case_page  # the share's origin, in the shares list
+
+    # The team opens the case for the referral: it sees why, and records the outcome.
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER))
+    shared = lead.get("/shared").get_data(as_text=True)
+    assert case.reference in shared
+    seen = lead.get(f"/cases/{case.id}?purpose={SAFEGUARDING_PURPOSE}").get_data(as_text=True)
+    assert WORRY in seen
+    assert "northshire-safeguarding-referral version 1, clause 6.1" in seen
+    outcome_path = f"/cases/{case.id}/referrals/{referral.id}?purpose={SAFEGUARDING_PURPOSE}"
+    assert outcome_path in seen
+    form = lead.get(outcome_path).get_data(as_text=True)
+    assert ReferralOutcome.ENQUIRY.label in form
+    assert ReferralOutcome.ACCEPTED.label not in form  # the hate service's outcomes
+    wrong = lead.post(
+        outcome_path,
+        data={"csrf_token": csrf_token(lead, "/"), "outcome": "accepted", "note": ""},
+    )
+    assert wrong.status_code == 400
+    done = lead.post(
+        outcome_path,
+        data={
+            "csrf_token": csrf_token(lead, "/"),
+            "outcome": ReferralOutcome.ENQUIRY.value,
+            "note": "Section 42 enquiry opened",
+        },
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert f"purpose={SAFEGUARDING_PURPOSE}" in done.location
+    demo_session.expire_all()
+    assert referral.outcome is ReferralOutcome.ENQUIRY
+    assert (
+        referral.outcome_by_id
+        == demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER).id
+    )
+    assert "Section 42 enquiry opened" in officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    again = lead.post(
+        outcome_path,
+        data={"csrf_token": csrf_token(lead, "/"), "outcome": "advice", "note": ""},
+    )
+    assert again.status_code == 400
+    assert "already recorded" in again.get_data(as_text=True)
+
+
+def test_only_the_team_referred_to_records_the_outcome(demo_hub, demo_session) -> None:
+    referral = demo_session.scalars(
+        select(Referral).where(
+            Referral.kind == ReferralKind.ADULT_SAFEGUARDING, Referral.outcome.is_(None)
+        )
+    ).first()
+    path = f"/cases/{referral.case_id}/referrals/{referral.id}?purpose={SAFEGUARDING_PURPOSE}"
+    children = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-children", Role.PARTNER_VIEWER)
+    )
+    assert children.get(path).status_code in (403, 404)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    assert police.get(path).status_code in (403, 404)
+    assert police.post(
+        path,
+        data={"csrf_token": csrf_token(police, "/"), "outcome": "enquiry", "note": ""},
+    ).status_code in (403, 404)
+    demo_session.expire_all()
+    assert referral.outcome is None
+    # A partner opening the case for another purpose sees no safeguarding section.
+    shared = demo_session.scalars(
+        select(Share).where(
+            Share.case_id == referral.case_id,
+            Share.purpose != SAFEGUARDING_PURPOSE,
+            Share.revoked_at.is_(None),
+        )
+    ).first()
+    if shared is not None:
+        reader = demo_client(
+            demo_hub,
+            demo_session.scalars(
+                select(User).where(User.agency_id == shared.agency_id, User.active)
+            ).first(),
+        )
+        page = reader.get(f"/cases/{referral.case_id}?purpose={shared.purpose}")
+        assert "Safeguarding referrals" not in page.get_data(as_text=True)
+
+
+def test_a_referral_with_bad_input_is_refused_at_its_field_and_nothing_is_written(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    before = _counts(demo_session, case)
+    for overrides, message in (
+        ({"reason": "  "}, "Say why you are worried about them"),
+        ({"reason": "x" * 2_001}, "2,000 characters or fewer"),
+        ({"kind": "hate_service"}, "from the list"),
+        ({"person": "999999"}, "from the list"),
+    ):
+        response = _refer(officer, case, **overrides)
+        assert response.status_code == 400, overrides
+        assert message in response.get_data(as_text=True), overrides
+    assert _counts(demo_session, case) == before
+    refused = [e for e in _entries(demo_session, case) if e.outcome == "refused"]
+    assert refused[-1].basis == "refused input: safeguarding referral reason"
+    assert WORRY not in " ".join(e.basis or "" for e in _entries(demo_session, case))
+
+
+def test_a_team_no_active_protocol_covers_cannot_be_referred_to(demo_hub, demo_session) -> None:
+    case = _case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    protocol = demo_session.scalar(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == "northshire-safeguarding-referral",
+            ProtocolRecord.status == ProtocolStatus.ACTIVE,
+        )
+    )
+    protocol.status = ProtocolStatus.SUSPENDED
+    demo_session.commit()
+    try:
+        form = officer.get(f"/cases/{case.id}/safeguarding/new").get_data(as_text=True)
+        reason = "not a party to an active safeguarding referral protocol"
+        assert reason in form
+        before = _counts(demo_session, case)
+        response = _refer(officer, case)
+        assert response.status_code == 400
+        assert reason in response.get_data(as_text=True)
+        assert _counts(demo_session, case) == before
+        assert _entries(demo_session, case)[-1].basis == (
+            "refused input: safeguarding referral kind"
+        )
+    finally:
+        protocol.status = ProtocolStatus.ACTIVE
+        demo_session.commit()
+
+
+def test_partners_and_locked_cases_cannot_be_referred_from(demo_hub, demo_session) -> None:
+    case = _case(demo_session)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    assert police.get(f"/cases/{case.id}/safeguarding/new").status_code in (403, 404)
+    locked = lock_demo_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, locked.officer_id))
+    assert officer.get(f"/cases/{locked.id}/safeguarding/new").status_code == 403
+    assert "Refer someone to adult" not in officer.get(f"/cases/{locked.id}").get_data(as_text=True)
+
+
+def test_the_demo_has_one_referral_with_an_enquiry_and_one_waiting(demo_session) -> None:
+    referrals = demo_session.scalars(
+        select(Referral).where(Referral.kind == ReferralKind.ADULT_SAFEGUARDING)
+    ).all()
+    assert {r.outcome for r in referrals} >= {ReferralOutcome.ENQUIRY, None}
+    for referral in referrals:
+        assert referral.agency.code == "northshire-adults"
+        assert referral.share.revoked_at is None
+        assert referral.share.until > clock.today()  # the team can still open the case
