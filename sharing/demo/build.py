@@ -49,7 +49,7 @@ from sharing.demo.partnership import (
 )
 from sharing.demo.plan import ActionPlan, CasePlan, IncidentPlan, PartyPlan, repeat_victim_count
 from sharing.demo.planner import Planner
-from sharing.demo.referrals import refer_to_safeguarding
+from sharing.demo.referrals import follow_hate_pathway, refer_to_safeguarding
 from sharing.demo.risk import assess_cases
 from sharing.demo.timeline import start_of
 from sharing.models import (
@@ -60,6 +60,7 @@ from sharing.models import (
     Incident,
     LockRequest,
     Person,
+    TriageChange,
     User,
     Ward,
 )
@@ -118,6 +119,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     shared = share_cases(session, start_of(today))
     held = hold_conferences(session, today)
     referred = refer_to_safeguarding(session, today)
+    follow_hate_pathway(session, today)
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),
@@ -129,7 +131,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
         repeat_victims=repeat_victim_count(plans),
         shares=shared,
         risk_assessments=risk.assessments,
-        triage_changes=risk.triage_changes,
+        triage_changes=_count(session, TriageChange),
         conferences=held,
         safeguarding_referrals=referred,
     )

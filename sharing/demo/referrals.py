@@ -1,22 +1,34 @@
-"""The demo partnership's safeguarding referrals: the victim on the red Northshire Homes
-case that went to conference was referred to adult safeguarding before it (an enquiry
-under way); the victim on the case whose conference is next week was referred two days
-ago, waiting for the team. Each step through the referral services, as the person who
-took it, with the clock held at the moment it happened."""
+"""The demo partnership's referrals: the victim on the red Northshire Homes case that went
+to conference was referred to adult safeguarding before it (an enquiry under way); the
+victim on the case whose conference is next week was referred two days ago, waiting for
+the team. And the landlords' hate case with the most hate incidents has been through the
+hate incident pathway (procedure 3.5) this week: made priority 1, shared with the police,
+and its victim referred to the hate incident support service, which took them on. Each
+step through the hub's services, as the person who took it, with the clock held at the
+moment it happened."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import referrals
-from sharing.models import Agency, Conference, User
-from sharing.vocabulary import ReferralKind, ReferralOutcome
+from sharing.cases import referrals, shares
+from sharing.models import Agency, Case, Conference, Incident, ProtocolRecord, Share, User
+from sharing.risk.assessments import change_triage
+from sharing.vocabulary import (
+    AgencyType,
+    CaseStatus,
+    Priority,
+    ProtocolStatus,
+    ReferralKind,
+    ReferralOutcome,
+    Triage,
+)
 
 CONCERNS = (
     "Lives alone with a care package and early dementia; the abuse on the landing leaves "
@@ -74,3 +86,87 @@ def refer_to_safeguarding(session: Session, today: date) -> int:
                     now=now,
                 )
     return made
+
+
+def follow_hate_pathway(session: Session, today: date) -> bool:
+    """Take the landlords' open hate case with the most hate incidents through the
+    pathway; whether there was one to take."""
+    counts = (
+        select(Incident.case_id, func.count().label("hate_incidents"))
+        .where(Incident.hate_related)
+        .group_by(Incident.case_id)
+        .subquery()
+    )
+    case = session.scalars(
+        select(Case)
+        .join(counts, counts.c.case_id == Case.id)
+        .where(
+            Case.hate_motivated,
+            Case.status != CaseStatus.CLOSED,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.agency.has(type=AgencyType.LANDLORD),
+        )
+        .order_by(counts.c.hate_incidents.desc(), Case.id)
+    ).first()
+    protocol = session.scalar(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == "northshire-asb-case-management",
+            ProtocolRecord.status == ProtocolStatus.ACTIVE,
+        )
+    )
+    police = session.scalar(select(Agency).where(Agency.type == AgencyType.POLICE))
+    if case is None or protocol is None or police is None:
+        return False
+    officer = Actor.of(case.officer)
+    with clock.pinned(_at_hour(today - timedelta(days=6), 10)) as now:
+        if case.priority is not Priority.RED_URGENT:
+            change_triage(
+                session,
+                authorise(session, officer, case.id, Act.ASSESS_RISK),
+                priority=Priority.RED_URGENT,
+                triage=Triage.SERIOUS,
+                reason="Hate incidents: priority 1 under procedure 3.5.",
+                now=now,
+            )
+        live = session.scalar(
+            select(Share.id).where(
+                Share.case_id == case.id,
+                Share.agency_id == police.id,
+                Share.revoked_at.is_(None),
+                Share.until >= today,
+            )
+        )
+        if live is None:
+            shares.share_case(
+                session,
+                authorise(session, officer, case.id, Act.SHARE),
+                agency_id=police.id,
+                protocol_id=protocol.id,
+                purpose="asb_case_management",
+                until=min(protocol.end_on, today + timedelta(days=120)),
+                now=now,
+            )
+    with clock.pinned(_at_hour(today - timedelta(days=5), 14)) as now:
+        recording = authorise(session, officer, case.id, Act.RECORD)
+        people = referrals.people_to_refer(session, recording)
+        if not people:
+            return True
+        referral = referrals.refer(
+            session,
+            recording,
+            ReferralKind.HATE_SERVICE,
+            people[0][0],
+            "Agreed to a referral for emotional support and help reporting further incidents.",
+            now=now,
+        )
+    with clock.pinned(_at_hour(today - timedelta(days=2), 12)) as now:
+        referrals.record_outcome(
+            session,
+            authorise(session, officer, case.id, Act.RECORD),
+            referral.id,
+            ReferralOutcome.ACCEPTED,
+            "A caseworker from the service has visited.",
+            now=now,
+        )
+    return True

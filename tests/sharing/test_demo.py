@@ -41,7 +41,9 @@ from sharing.models import (
     LockRequest,
     MeetingSeries,
     Person,
+    Referral,
     RiskAssessment,
+    Share,
     TriageChange,
     User,
 )
@@ -54,6 +56,9 @@ from sharing.vocabulary import (
     LockStatus,
     MinutesStatus,
     PartyRole,
+    Priority,
+    ReferralKind,
+    ReferralOutcome,
     Role,
 )
 
@@ -351,6 +356,27 @@ def test_the_problem_solving_group_sat_on_one_case_and_sits_next_on_two(session)
         assert {i.agency_id for i in conference.invitations} == members - {
             conference.case.agency_id
         }
+
+
+def test_the_hate_case_with_most_hate_incidents_has_been_through_the_pathway(session):
+    [referral] = session.scalars(
+        select(Referral).where(Referral.kind == ReferralKind.HATE_SERVICE)
+    ).all()
+    case = referral.case
+    assert case.hate_motivated
+    assert case.priority is Priority.RED_URGENT
+    assert referral.outcome is ReferralOutcome.ACCEPTED
+    police = [s for s in session.scalars(select(Share).where(Share.case_id == case.id))]
+    assert any(s.agency.type is AgencyType.POLICE and s.until > TODAY for s in police)
+    others = [c for c in session.scalars(select(Case).where(Case.hate_motivated)) if c != case]
+    assert all(
+        sum(i.hate_related for i in c.incidents) <= sum(i.hate_related for i in case.incidents)
+        for c in others
+        if c.agency.type is AgencyType.LANDLORD
+        and c.status is not CaseStatus.CLOSED
+        and not c.locked
+        and c.erased_at is None
+    )
 
 
 def test_cases_are_mostly_active_some_closed_and_some_reviews_overdue(session):
