@@ -65,7 +65,8 @@ def test_a_case_page_view_writes_exactly_one_audit_entry_naming_its_sections(
     [entry] = _entries_since(demo_session, before)
     assert entry.action == Action.CASE_VIEW
     assert entry.basis.endswith(
-        "| sections details, people, incidents, actions, risk, known to others, shares"
+        "| sections details, people, incidents, actions, risk, safeguarding referrals, "
+        "known to others, shares"
     )
 
 

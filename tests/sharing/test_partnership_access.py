@@ -63,6 +63,7 @@ def test_the_demo_protocols_are_active_and_signed_by_every_party(demo_session) -
         "northshire-case-conference",
         "northshire-community-trigger",
         "northshire-emergency",
+        "northshire-safeguarding-referral",
     }
     for record in records:
         assert record.status is ProtocolStatus.ACTIVE

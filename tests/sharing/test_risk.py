@@ -265,7 +265,9 @@ def test_only_the_owning_agency_records_risk(demo_session) -> None:
         )
     eh = demo_actor(demo_session, "northshire-eh", Role.CASE_OFFICER)
     unshared = demo_session.scalar(
-        select(Case).where(~Case.id.in_(select(Share.case_id))).order_by(Case.id)
+        select(Case)
+        .where(~Case.id.in_(select(Share.case_id)), Case.agency_id != eh.agency_id)
+        .order_by(Case.id)
     )
     with pytest.raises(NotFound):
         record_assessment(
