@@ -1,0 +1,75 @@
+"""Working days in England and Wales, for the Community Trigger's local timescales
+("acknowledge within 5 working days"): Monday to Friday except bank holidays, from the
+bank holiday list GOV.UK publishes, as shipped with the ``govuk-bank-holidays`` package (so
+it works offline and the same on every machine).
+
+The shipped list ends at a known date (a few years ahead). Beyond it a working day cannot
+be known for certain, so the calendar refuses to count past it (``CalendarExhausted``)
+rather than guess: upgrading the package extends it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cache
+
+from govuk_bank_holidays.bank_holidays import BankHolidays
+
+
+class CalendarExhausted(ValueError):
+    """A date beyond the last year the bank holiday list covers."""
+
+
+class WorkingDays:
+    """England and Wales working days, given the bank holidays (date → name) and the last
+    day the list is known to cover."""
+
+    def __init__(self, holidays: dict[date, str], known_until: date) -> None:
+        self.holidays = dict(holidays)
+        self.known_until = known_until
+
+    def _check(self, day: date) -> None:
+        if day > self.known_until:
+            raise CalendarExhausted(
+                f"bank holidays are known only to {self.known_until:%d %B %Y}: "
+                "update the govuk-bank-holidays package"
+            )
+
+    def is_working_day(self, day: date) -> bool:
+        """Monday to Friday and not a bank holiday."""
+        self._check(day)
+        return day.weekday() < 5 and day not in self.holidays
+
+    def add(self, start: date, days: int) -> date:
+        """The ``days``-th working day after ``start`` (``start`` itself not counted, as
+        "within 5 working days of receipt" counts from the next working day)."""
+        if days < 0:
+            raise ValueError("count working days forwards")
+        day = start
+        while days:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                days -= 1
+        return day
+
+    def between(self, start: date, end: date) -> int:
+        """How many working days after ``start`` up to and including ``end``; negative
+        when ``end`` is before ``start`` (the days overdue)."""
+        if end < start:
+            return -self.between(end, start)
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count += 1
+        return count
+
+
+@cache
+def england_and_wales() -> WorkingDays:
+    """The calendar from the shipped GOV.UK list (read once)."""
+    source = BankHolidays(use_cached_holidays=True)
+    holidays = {
+        h["date"]: h["title"] for h in source.get_holidays(division=BankHolidays.ENGLAND_AND_WALES)
+    }
+    return WorkingDays(holidays, date(max(holidays).year, 12, 31))
