@@ -47,6 +47,7 @@ from sharing.audit.acts import AuditUnavailable
 from sharing.crypto.keys import KeyringError
 from sharing.models.base import MAX_ID
 from sharing.risk.matrix import load_matrices
+from sharing.trigger.procedure import load_procedure
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,8 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     # The Risk Assessment Matrix files are checked now: a file with a problem stops the
     # hub starting, with the file and the problem named (MatrixError).
     app.extensions["hub.risk_matrices"] = load_matrices()
+    # So is the Community Trigger procedure (ProcedureInvalid names every problem).
+    app.extensions["hub.trigger_procedure"] = load_procedure(settings.trigger_procedure)
     init_checkpoint_schedule(app, settings)
     init_notices(app, settings)
     CSRFProtect(app)

@@ -32,6 +32,7 @@ from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Case, User
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
+from sharing.trigger import procedure as trigger_procedure
 from sharing.vocabulary import AgencyType, Role, SessionEnd
 
 
@@ -428,3 +429,35 @@ def protocols_sweep() -> None:
         expired, due = protocol_records.sweep(session, clock.today())
         session.commit()
     click.echo(f"{len(expired)} protocol(s) expired; {len(due)} review(s) newly notified to DPOs.")
+
+
+@main.group()
+def trigger() -> None:
+    """The Community Trigger (ASB Case Review)."""
+
+
+@trigger.command("check", with_appcontext=False)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def trigger_check(files: tuple[Path, ...]) -> None:
+    """Check Community Trigger procedure files (default: the configured one); print every
+    problem with file, line, field and what is allowed.
+
+    The lead and relevant bodies are checked against the configured database's agencies
+    when it can be reached."""
+    if not files:
+        try:
+            files = (load_settings(verify=False).trigger_procedure,)
+        except ConfigError as e:
+            raise click.ClickException(str(e)) from None
+    agencies = _known_agencies()
+    problems = [p for path in files for p in trigger_procedure.check_file(path, agencies)]
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.ClickException(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
+        )
+    click.echo(
+        f"{len(files)} file(s) checked: no problems"
+        + ("" if agencies else " (agency codes not checked: no database)")
+    )

@@ -75,6 +75,8 @@ class Settings:
     risk_review_days: int = 28
     #: Days after a case conference its invitations' shares last.
     conference_share_days: int = 28
+    #: The area's Community Trigger (ASB Case Review) procedure file.
+    trigger_procedure: Path = CONFIG_DIR / "northshire-community-trigger.toml"
     #: The audit log's name in its signed checkpoints (never changes once the log exists).
     audit_origin: str = ""
     #: Make a checkpoint after a request when the latest is older than this (0: never).
@@ -165,6 +167,9 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         break_glass_hours=hours,
         risk_review_days=risk_review_days,
         conference_share_days=_whole_number(raw, "conference_share_days", 28, 1, 365),
+        trigger_procedure=Path(
+            str(raw.get("trigger_procedure") or CONFIG_DIR / "northshire-community-trigger.toml")
+        ),
         service_name=service_name,
         audit_origin=_audit_origin(raw, service_name),
         audit_checkpoint_minutes=_whole_number(raw, "audit_checkpoint_minutes", 15, 0, 24 * 60),

@@ -67,7 +67,7 @@ def parse_protocol(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ProtocolInvalid([_not_toml(source, text, error)]) from None
+        raise ProtocolInvalid([not_toml(source, text, error)]) from None
     reader = Reader(source, Locator.of(text))
     document = _read(reader, data, source, known_agencies)
     if reader.problems or document is None:
@@ -115,7 +115,10 @@ def sorted_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line is not None, p.line or 0))
 
 
-def _not_toml(source: str, text: str, error: tomllib.TOMLDecodeError) -> Problem:
+def not_toml(
+    source: str, text: str, error: tomllib.TOMLDecodeError, allowed: str = _TOML_ALLOWED
+) -> Problem:
+    """The problem of a text that is not TOML, on the line the parser stopped at."""
     message = str(error)
     line: int | None = None
     position = _TOML_POSITION.search(message)
@@ -125,7 +128,7 @@ def _not_toml(source: str, text: str, error: tomllib.TOMLDecodeError) -> Problem
     elif _TOML_END.search(message):
         line = max(1, len(text.splitlines()))
         message = _TOML_END.sub(" (at the end of the file)", message)
-    return Problem(source, line, "", f"not a valid TOML file: {message}", _TOML_ALLOWED)
+    return Problem(source, line, "", f"not a valid TOML file: {message}", allowed)
 
 
 def _read(

@@ -2,7 +2,8 @@
 
 ``tomllib`` gives values without positions, so this scans the raw text for key lines and
 table headers, well enough for the shapes protocol files use: top-level keys, arrays of
-tables (``[[clauses]]``) and the keys within them, and multi-line strings and arrays.
+tables (``[[clauses]]``) and plain tables (``[timescales]``) and the keys within them, and
+multi-line strings and arrays.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class Locator:
     top: dict[str, int] = field(default_factory=dict)
     #: Array-of-tables name → each table in order, with its header line and key lines.
     arrays: dict[str, list[_Table]] = field(default_factory=dict)
+    #: Plain table name (``[timescales]``) → its header line and key lines.
+    tables: dict[str, _Table] = field(default_factory=dict)
 
     @classmethod
     def of(cls, text: str) -> Locator:
@@ -52,6 +55,7 @@ class Locator:
             if table:
                 current = _Table(number)
                 locator.top.setdefault(table.group(1), number)
+                locator.tables.setdefault(table.group(1), current)
                 continue
             key = _KEY.match(line)
             if key:
@@ -75,4 +79,6 @@ class Locator:
             if key is None:
                 return table.line
             return table.keys.get(key, table.line)
+        if index is None and key is not None and name in self.tables:
+            return self.tables[name].keys.get(key, self.tables[name].line)
         return self.top.get(name)

@@ -1,0 +1,358 @@
+"""The area's Community Trigger (ASB Case Review) procedure, as a reviewed TOML file in
+``config/`` (its format is in README.md, "The Community Trigger procedure file"): who leads, which bodies are
+relevant, what makes a complaint qualify, the local threshold rules, the timescales in
+working days and the appeal. ``parse_procedure`` returns it only when the file has no
+problems; otherwise ``ProcedureInvalid`` lists every problem with its line and field, as a
+protocol file's are (``hub trigger check``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sharing.protocols.checker import AGENCY_CODE, PROTOCOL_ID, not_toml, read_text, sorted_problems
+from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
+from sharing.protocols.locator import Locator
+from sharing.protocols.model import TYPE_PREFIX
+from sharing.protocols.problems import Problem
+from sharing.vocabulary import AgencyType
+
+TOP_KEYS = (
+    "id",
+    "title",
+    "version",
+    "lead",
+    "relevant_bodies",
+    "qualifying",
+    "rules",
+    "timescales",
+    "appeal",
+)
+QUALIFYING_KEYS = (
+    "report_within_days",
+    "apply_within_months",
+    "latest_incident_within_days",
+    "same_incident_hours",
+)
+RULE_KEYS = ("id", "kind", "title", "count", "within_months")
+TIMESCALE_KEYS = ("acknowledge", "threshold_decision", "review_meeting", "outcome")
+APPEAL_KEYS = ("body", "within_working_days")
+
+#: How a threshold rule counts (``discretion`` counts nothing: a senior officer decides).
+RULE_KINDS = {
+    "complaints": "qualifying complaints about the problem, each incident counted once",
+    "community": "complaints about the problem from different people",
+    "hate": "qualifying complaints of a hate incident",
+    "discretion": "a senior officer's decision to review, with the reason recorded",
+}
+_ALLOWED = (
+    "a TOML document (https://toml.io) with the keys and tables described in README.md "
+    '("The Community Trigger procedure file")'
+)
+_RULES_ALLOWED = (
+    "one [[rules]] table per threshold rule, each with id, kind (one of "
+    f"{one_of(list(RULE_KINDS))}), title, and count and within_months unless kind is "
+    "discretion"
+)
+
+
+class ProcedureInvalid(ValueError):
+    """A procedure file has problems, so it is not loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        first = str(self.problems[0]) if self.problems else "no problems given"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(f"invalid Community Trigger procedure: {first}{more}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One local threshold rule: met when at least ``count`` of what its kind counts
+    happened in the ``within_months`` before the application."""
+
+    id: str
+    kind: str
+    title: str
+    count: int | None = None
+    within_months: int | None = None
+
+
+@dataclass(frozen=True)
+class Qualifying:
+    """What makes a complaint count."""
+
+    #: A complaint qualifies if it was made within this many days of the behaviour.
+    report_within_days: int
+    #: The application must be made within this many months of the complaint.
+    apply_within_months: int
+    #: Reports of the same behaviour to several agencies, about the same person or
+    #: address and within this many hours of each other, count as one incident.
+    same_incident_hours: int
+    #: If set, the latest incident must be within this many days of the application.
+    latest_incident_within_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Timescales:
+    """The local timescales, in working days."""
+
+    acknowledge: int
+    threshold_decision: int
+    review_meeting: int
+    outcome: int
+
+
+@dataclass(frozen=True)
+class Appeal:
+    body: str
+    within_working_days: int
+
+
+@dataclass(frozen=True)
+class Procedure:
+    id: str
+    title: str
+    version: int
+    #: The lead agency's code.
+    lead: str
+    #: The relevant bodies: agency codes, or ``type:<agency type>`` for every agency of it.
+    relevant_bodies: tuple[str, ...]
+    qualifying: Qualifying
+    rules: tuple[Rule, ...]
+    timescales: Timescales
+    appeal: Appeal
+    source: str
+
+    def is_relevant(self, code: str, agency_type: AgencyType) -> bool:
+        """Whether the agency is one of the relevant bodies."""
+        return code in self.relevant_bodies or (
+            f"{TYPE_PREFIX}{agency_type.value}" in self.relevant_bodies
+        )
+
+
+def parse_procedure(
+    text: str, source: str, known_agencies: Mapping[str, AgencyType] | None = None
+) -> Procedure:
+    """The procedure in ``text``; ``ProcedureInvalid`` listing every problem if it has any.
+    With ``known_agencies`` (code → type), the lead and relevant bodies must be agencies
+    of the partnership."""
+    text = text.removeprefix("\ufeff")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ProcedureInvalid([not_toml(source, text, error, _ALLOWED)]) from None
+    reader = Reader(source, Locator.of(text))
+    procedure = _read(reader, data, source, known_agencies)
+    if reader.problems or procedure is None:
+        raise ProcedureInvalid(sorted_problems(reader.problems))
+    return procedure
+
+
+def check_file(
+    path: str | os.PathLike[str], known_agencies: Mapping[str, AgencyType] | None = None
+) -> list[Problem]:
+    """Every problem in the procedure file at ``path``; empty when it is valid."""
+    text = read_text(path)
+    if isinstance(text, Problem):
+        return [text]
+    try:
+        parse_procedure(text, os.fspath(path), known_agencies)
+    except ProcedureInvalid as invalid:
+        return invalid.problems
+    return []
+
+
+def load_procedure(
+    path: str | os.PathLike[str], known_agencies: Mapping[str, AgencyType] | None = None
+) -> Procedure:
+    """The procedure at ``path``; ``ProcedureInvalid`` if it cannot be read or has problems."""
+    text = read_text(path)
+    if isinstance(text, Problem):
+        raise ProcedureInvalid([text])
+    return parse_procedure(text, os.fspath(path), known_agencies)
+
+
+def _read(
+    reader: Reader,
+    data: Mapping[str, Any],
+    source: str,
+    known: Mapping[str, AgencyType] | None,
+) -> Procedure | None:
+    reader.unknown_keys(data, TOP_KEYS, "")
+    procedure_id = reader.text(
+        data,
+        "id",
+        "",
+        pattern=PROTOCOL_ID,
+        max_length=80,
+        allowed="lower-case letters, digits and hyphens, e.g. northshire-asb-case-review",
+    )
+    title = reader.text(data, "title", "", max_length=200)
+    version = reader.integer(data, "version", "")
+    bodies = _bodies(reader, data, known)
+    lead = reader.text(data, "lead", "", pattern=AGENCY_CODE, allowed="an agency code")
+    if lead is not None:
+        if known is not None and lead not in known:
+            hint = did_you_mean(lead, list(known))
+            reader.add(
+                "lead", f'"{lead}" is not an agency of the partnership{hint}', one_of(sorted(known))
+            )
+        elif bodies is not None and not _covers(bodies, lead, known):
+            reader.add("lead", f'"{lead}" is not one of the relevant bodies', one_of(bodies))
+    qualifying = _qualifying(reader, _table(reader, data, "qualifying", QUALIFYING_KEYS))
+    rules = _rules(reader, data, qualifying)
+    timescales = _timescales(reader, _table(reader, data, "timescales", TIMESCALE_KEYS))
+    appeal = _appeal(reader, _table(reader, data, "appeal", APPEAL_KEYS))
+    if reader.problems:
+        return None
+    if None in (procedure_id, title, version, lead, bodies, qualifying, timescales, appeal):
+        raise AssertionError("a missing field was not reported")  # pragma: no cover
+    return Procedure(
+        id=procedure_id or "",
+        title=title or "",
+        version=version or 0,
+        lead=lead or "",
+        relevant_bodies=tuple(bodies or ()),
+        qualifying=qualifying,  # type: ignore[arg-type]
+        rules=tuple(rules),
+        timescales=timescales,  # type: ignore[arg-type]
+        appeal=appeal,  # type: ignore[arg-type]
+        source=source,
+    )
+
+
+def _covers(bodies: list[str], code: str, known: Mapping[str, AgencyType] | None) -> bool:
+    """Whether the relevant bodies name the agency, by code or (when the partnership's
+    agencies are known) by type; without them a type may cover it."""
+    if code in bodies:
+        return True
+    if known is None:
+        return any(b.startswith(TYPE_PREFIX) for b in bodies)
+    return f"{TYPE_PREFIX}{known[code].value}" in bodies
+
+
+def _table(
+    reader: Reader, data: Mapping[str, Any], key: str, keys: tuple[str, ...]
+) -> Mapping[str, Any] | None:
+    value = data.get(key)
+    allowed = f"a [{key}] table with {one_of(keys)}"
+    if value is None:
+        reader.add(key, f"missing required table [{key}]", allowed)
+        return None
+    if not isinstance(value, dict):
+        reader.add(key, f"expected a [{key}] table", allowed)
+        return None
+    reader.unknown_keys(value, keys, key)
+    return value
+
+
+def _bodies(
+    reader: Reader, data: Mapping[str, Any], known: Mapping[str, AgencyType] | None
+) -> list[str] | None:
+    types = [f"{TYPE_PREFIX}{t.value}" for t in AgencyType]
+    allowed = "agency codes, or type:<agency type> for every agency of a type"
+    bodies = reader.strings(data, "relevant_bodies", "", required=True, allowed=allowed)
+    for body in bodies or ():
+        if body.startswith(TYPE_PREFIX):
+            if body not in types:
+                reader.add(
+                    "relevant_bodies",
+                    f'unknown agency type "{body}"{did_you_mean(body, types)}',
+                    one_of(types),
+                )
+        elif known is not None and body not in known:
+            reader.add(
+                "relevant_bodies",
+                f'"{body}" is not an agency of the partnership{did_you_mean(body, list(known))}',
+                one_of(sorted(known)),
+            )
+        elif not AGENCY_CODE.fullmatch(body):
+            reader.add("relevant_bodies", f'"{body}" is not an agency code', allowed)
+    return bodies
+
+
+def _qualifying(reader: Reader, table: Mapping[str, Any] | None) -> Qualifying | None:
+    if table is None:
+        return None
+    within = reader.integer(table, "report_within_days", "qualifying")
+    apply = reader.integer(table, "apply_within_months", "qualifying")
+    hours = reader.integer(table, "same_incident_hours", "qualifying")
+    latest = None
+    if "latest_incident_within_days" in table:
+        latest = reader.integer(table, "latest_incident_within_days", "qualifying")
+    if within is None or apply is None or hours is None:
+        return None
+    return Qualifying(within, apply, hours, latest)
+
+
+_RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _rules(reader: Reader, data: Mapping[str, Any], qualifying: Qualifying | None) -> list[Rule]:
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, table in reader.tables(data, "rules", _RULES_ALLOWED):
+        prefix = f"rules[{index}]"
+        reader.unknown_keys(table, RULE_KEYS, prefix)
+        rule_id = reader.text(
+            table, "id", prefix, pattern=_RULE_ID, max_length=40, allowed="e.g. three-complaints"
+        )
+        if rule_id is not None and rule_id in seen:
+            reader.add(path_of(prefix, "id"), f'"{rule_id}" is the id of an earlier rule')
+        title = reader.text(table, "title", prefix, max_length=300)
+        kind = reader.choice(table, "kind", prefix, list(RULE_KINDS), "rule kind")
+        if "kind" not in table:
+            reader.add(
+                path_of(prefix, "kind"), 'missing required key "kind"', one_of(list(RULE_KINDS))
+            )
+        count = within = None
+        if kind == "discretion":
+            for key in ("count", "within_months"):
+                if key in table:
+                    reader.add(
+                        path_of(prefix, key),
+                        "a discretion rule counts nothing: a senior officer decides",
+                    )
+        elif kind is not None:
+            count = reader.integer(table, "count", prefix)
+            within = reader.integer(table, "within_months", prefix)
+            if (
+                within is not None
+                and qualifying is not None
+                and within > qualifying.apply_within_months
+            ):
+                reader.add(
+                    path_of(prefix, "within_months"),
+                    f"{within} months reaches further back than a complaint may be "
+                    f"({qualifying.apply_within_months} months, qualifying.apply_within_months)",
+                    f"at most {qualifying.apply_within_months}",
+                )
+        if rule_id is not None and title is not None and kind is not None:
+            seen.add(rule_id)
+            rules.append(Rule(rule_id, kind, title, count, within))
+    return rules
+
+
+def _timescales(reader: Reader, table: Mapping[str, Any] | None) -> Timescales | None:
+    if table is None:
+        return None
+    days = [reader.integer(table, key, "timescales") for key in TIMESCALE_KEYS]
+    if None in days:
+        return None
+    return Timescales(*days)  # type: ignore[arg-type]
+
+
+def _appeal(reader: Reader, table: Mapping[str, Any] | None) -> Appeal | None:
+    if table is None:
+        return None
+    body = reader.text(table, "body", "appeal", max_length=200)
+    within = reader.integer(table, "within_working_days", "appeal")
+    if body is None or within is None:
+        return None
+    return Appeal(body, within)

@@ -1,0 +1,165 @@
+"""The area's Community Trigger procedure file: the shipped Northshire one loads, and each
+kind of mistake is reported with its line, field and what is allowed, every problem in one
+pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sharing.demo.partnership import AGENCIES
+from sharing.trigger.procedure import (
+    ProcedureInvalid,
+    check_file,
+    load_procedure,
+    parse_procedure,
+)
+from sharing.vocabulary import AgencyType
+
+SHIPPED = Path(__file__).parents[3] / "config" / "northshire-community-trigger.toml"
+KNOWN = {a.code: a.type for a in AGENCIES}
+
+
+def test_the_shipped_northshire_procedure_loads_against_the_demo_agencies() -> None:
+    procedure = load_procedure(SHIPPED, KNOWN)
+    assert procedure.lead == "northshire-csp"
+    assert [r.id for r in procedure.rules] == [
+        "three-complaints",
+        "community",
+        "hate-incident",
+        "vulnerable-victim",
+    ]
+    assert procedure.rules[0].count == 3
+    assert procedure.rules[0].within_months == 6
+    assert procedure.rules[-1].count is None  # discretion counts nothing
+    assert procedure.qualifying.report_within_days == 31
+    assert procedure.qualifying.same_incident_hours == 24
+    assert procedure.timescales.threshold_decision == 10
+    assert procedure.appeal.within_working_days == 20
+    # Relevant bodies: the council, police, ICB and (by type) every landlord.
+    assert procedure.is_relevant("larkmoor-ha", AgencyType.LANDLORD)
+    assert procedure.is_relevant("northshire-police", AgencyType.POLICE)
+    assert not procedure.is_relevant("northshire-eh", AgencyType.ENVIRONMENTAL_HEALTH)
+    assert not procedure.is_relevant("northshire-adults", AgencyType.ADULT_SAFEGUARDING)
+
+
+def _problems(text: str, known: dict[str, AgencyType] | None = KNOWN) -> list[str]:
+    with pytest.raises(ProcedureInvalid) as refused:
+        parse_procedure(text, "p.toml", known)
+    return [str(p) for p in refused.value.problems]
+
+
+def _with(old: str, new: str) -> str:
+    text = SHIPPED.read_text()
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def _line_of(text: str, fragment: str, nth: int = 0) -> int:
+    return [n for n, line in enumerate(text.splitlines(), 1) if fragment in line][nth]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected", "at"),
+    [
+        (
+            'kind = "complaints"',
+            'kind = "complaint"',
+            'rules[0].kind: unknown rule kind "complaint" (did you mean "complaints"?)',
+            None,
+        ),
+        (
+            'title = "A senior officer',
+            'count = 1\ntitle = "A senior officer',
+            "rules[3].count: a discretion rule counts nothing: a senior officer decides",
+            ("count = 1", 1),
+        ),
+        (
+            'within_months = 6\n\n[[rules]]\nid = "community"',
+            'within_months = 12\n\n[[rules]]\nid = "community"',
+            "rules[0].within_months: 12 months reaches further back than a complaint may be",
+            None,
+        ),
+        (
+            'id = "community"',
+            'id = "three-complaints"',
+            'rules[1].id: "three-complaints" is the id of an earlier rule',
+            ('id = "three-complaints"', 1),
+        ),
+        (
+            'lead = "northshire-csp"',
+            'lead = "northshire-eh"',
+            'lead: "northshire-eh" is not one of the relevant bodies',
+            None,
+        ),
+        (
+            '"northshire-icb",',
+            '"northshire-icbb",',
+            'relevant_bodies: "northshire-icbb" is not an agency of the partnership (did you '
+            'mean "northshire-icb"?)',
+            ("relevant_bodies = [", 0),  # a list's problems are on its key's line
+        ),
+        (
+            '"type:landlord",',
+            '"type:landlords",',
+            'relevant_bodies: unknown agency type "type:landlords" (did you mean "type:landlord"?)',
+            ("relevant_bodies = [", 0),
+        ),
+        (
+            "acknowledge = 5",
+            "acknowledge = 0",
+            "timescales.acknowledge: 0 is not a positive whole number",
+            None,
+        ),
+        (
+            "outcome = 5 ",
+            "outcomes = 5 ",
+            'timescales.outcomes: unknown key "outcomes" (did you mean "outcome"?)',
+            None,
+        ),
+        (
+            "within_working_days = 20",
+            'within_working_days = "20"',
+            "appeal.within_working_days: expected a whole number, found text",
+            None,
+        ),
+    ],
+)
+def test_each_mistake_is_named_with_its_line_and_field(
+    old: str, new: str, expected: str, at: tuple[str, int] | None
+) -> None:
+    text = _with(old, new)
+    problems = _problems(text)
+    assert any(expected in p for p in problems), problems
+    found = next(p for p in problems if expected in p)
+    line = int(found.split(":")[1])
+    fragment, nth = at or (new.splitlines()[0], 0)
+    assert line == _line_of(text, fragment, nth)
+
+
+def test_every_problem_is_found_in_one_pass_and_missing_tables_are_named() -> None:
+    text = _with("[timescales]", "[timescale]").replace('kind = "hate"', 'kind = "hates"')
+    problems = _problems(text)
+    assert any("timescales: missing required table [timescales]" in p for p in problems)
+    assert any('timescale: unknown key "timescale"' in p for p in problems)
+    assert any('unknown rule kind "hates"' in p for p in problems)
+
+
+def test_a_file_that_is_not_toml_names_its_line() -> None:
+    [problem] = _problems('id = "x"\nthis is not toml\n')
+    assert problem.startswith("p.toml:2: not a valid TOML file")
+
+
+def test_without_the_partnership_agency_codes_are_not_checked_but_types_are() -> None:
+    text = _with('"northshire-icb",', '"some-other-icb",')
+    assert parse_procedure(text, "p.toml", None).relevant_bodies[2] == "some-other-icb"
+    assert any(
+        "unknown agency type" in p
+        for p in _problems(_with('"type:landlord",', '"type:castle",'), None)
+    )
+
+
+def test_check_file_reports_an_unreadable_file(tmp_path: Path) -> None:
+    [problem] = check_file(tmp_path / "missing.toml")
+    assert "cannot read the file" in str(problem)
