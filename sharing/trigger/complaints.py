@@ -1,0 +1,182 @@
+"""Finding a Community Trigger applicant's complaints in every relevant body's records.
+
+The victim the application is about is matched through the blind indexes, as "also known
+to" matches people: their surname and date of birth, or phone number, and the address
+(UPRN or postcode) of the cases. The index gives candidates in the value's bucket; each
+candidate is decrypted and compared inside the core, so only records that hold the
+applicant's own details are used, and nothing is shown: the result is ``Complaint`` facts
+(agency, case, dates, category and opaque keys) for the threshold engine, and which agency
+and case holds each.
+
+Locked cases are searched and counted like any other (the Act gives the victim a review
+whoever holds the record); erased records are not (nothing of them can be read). Only
+relevant bodies' records are searched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.access.reveal import holds
+from sharing.crypto import blind_index
+from sharing.crypto.sealing import SealedValueError, unseal_many
+from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
+from sharing.models import Agency, Case, CaseParty, Incident, Person
+from sharing.trigger.procedure import Procedure
+from sharing.trigger.threshold import Complaint
+from sharing.vocabulary import PartyRole
+
+#: The people on a case whose complaints are the applicant's when they match.
+APPLICANT_ROLES = frozenset({PartyRole.VICTIM, PartyRole.REPORTER})
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """The victim an application is about, as the lead recorded them."""
+
+    family_name: str = ""
+    date_of_birth: date | None = None
+    phone: str = ""
+    postcode: str = ""
+    uprn: str = ""
+
+    def person_terms(self) -> list[tuple[str, str]]:
+        terms = []
+        if self.family_name and self.date_of_birth:
+            value = blind_index.surname_dob(self.family_name, self.date_of_birth)
+            if value:
+                terms.append(("surname_dob", value))
+        phone = normalise_phone(self.phone) if self.phone else None
+        if phone:
+            terms.append(("phone", phone))
+        return terms
+
+    def address_terms(self) -> list[tuple[str, str]]:
+        """The UPRN when given (it names one property), else the postcode."""
+        uprn = normalise_uprn(self.uprn) if self.uprn else None
+        if uprn:
+            return [("uprn", uprn)]
+        postcode = normalise_postcode(self.postcode) if self.postcode else None
+        return [("postcode", postcode)] if postcode else []
+
+
+@dataclass(frozen=True)
+class Held:
+    """Which agency and case holds a complaint (the lead may not be able to open it)."""
+
+    agency_id: int
+    agency: str
+    case_id: int
+    case_reference: str
+    locked: bool
+    #: How the case matched: "the victim", "the address".
+    matched: str
+
+
+@dataclass(frozen=True)
+class Gathered:
+    complaints: list[Complaint]
+    #: Incident id → where it is held.
+    held: dict[int, Held]
+
+
+def relevant_agencies(session: Session, procedure: Procedure, area_id: int) -> list[Agency]:
+    """The area's agencies the procedure names as relevant bodies."""
+    return [
+        a
+        for a in session.scalars(
+            select(Agency).where(Agency.area_id == area_id).order_by(Agency.name)
+        )
+        if procedure.is_relevant(a.code, a.type)
+    ]
+
+
+def gather(session: Session, procedure: Procedure, area_id: int, applicant: Applicant) -> Gathered:
+    """Every complaint in the relevant bodies' records about the applicant (as a victim or
+    reporter) or their address."""
+    agencies = {a.id: a for a in relevant_agencies(session, procedure, area_id)}
+    matched: dict[int, str] = {}  # case id -> how it matched
+    for field, value in applicant.person_terms():
+        person_ids, _ = blind_index.candidates(session, field, value, agencies)
+        people = session.scalars(select(Person).where(Person.id.in_(person_ids)))
+        confirmed = [p.id for p in people if p.erased_at is None and holds(p, field, value)]
+        for case_id in session.scalars(
+            select(CaseParty.case_id).where(
+                CaseParty.person_id.in_(confirmed), CaseParty.role.in_(APPLICANT_ROLES)
+            )
+        ):
+            matched.setdefault(case_id, "the victim")
+    for field, value in applicant.address_terms():
+        _, case_ids = blind_index.candidates(session, field, value, agencies)
+        for case in session.scalars(select(Case).where(Case.id.in_(case_ids))):
+            if holds(case, field, value):
+                matched.setdefault(case.id, "the address")
+    cases = [
+        c
+        for c in session.scalars(select(Case).where(Case.id.in_(matched)).order_by(Case.id))
+        if c.erased_at is None and c.agency_id in agencies
+    ]
+    complaints, held = [], {}
+    for case in cases:
+        person = "applicant" if matched[case.id] == "the victim" else None
+        for incident in case.incidents:
+            complaints.append(
+                Complaint(
+                    id=incident.id,
+                    agency_id=case.agency_id,
+                    case_id=case.id,
+                    occurred_at=incident.occurred_at,
+                    reported_at=incident.recorded_at,
+                    category=case.category.value,
+                    person=person,
+                    complainant=_complainant(incident),
+                    address="applicant" if person is None else None,
+                    hate=incident.hate_related,
+                    locked=case.locked,
+                )
+            )
+            held[incident.id] = Held(
+                agency_id=case.agency_id,
+                agency=agencies[case.agency_id].name,
+                case_id=case.id,
+                case_reference=case.reference,
+                locked=case.locked,
+                matched=matched[case.id],
+            )
+    return Gathered(complaints, held)
+
+
+def _complainant(incident: Incident) -> str | None:
+    """An opaque key for who made the complaint, the same for the same person however
+    many agencies hold a record of them (a hash of their surname and date of birth, or of
+    their phone number); None when it was anonymous or they cannot be told apart."""
+    person = incident.reported_by
+    if person is None or person.erased_at is not None:
+        return None
+    try:
+        values = unseal_many(person, ("family_name", "date_of_birth", "phone"))
+    except SealedValueError:
+        return None
+    term = None
+    if values["family_name"] and values["date_of_birth"]:
+        term = blind_index.surname_dob(values["family_name"], values["date_of_birth"])
+    if term is None and values["phone"]:
+        term = normalise_phone(values["phone"])
+    if term is None:
+        return None
+    return hashlib.sha256(term.encode()).hexdigest()[:16]
+
+
+def complaints_by_agency(gathered: Gathered, ids: Iterable[int]) -> dict[str, int]:
+    """How many of the complaints ``ids`` each agency holds (for a count per agency)."""
+    counts: dict[str, int] = {}
+    for incident_id in ids:
+        agency = gathered.held[incident_id].agency
+        counts[agency] = counts.get(agency, 0) + 1
+    return counts

@@ -1,0 +1,116 @@
+"""Finding a Community Trigger applicant's complaints across the relevant bodies (demo
+partnership): a repeat victim known to several agencies is found by the blind indexes in
+each, locked cases count, erased ones and bodies that are not relevant do not, and an
+address finds the complaints made about it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.crypto.sealing import unseal_many
+from sharing.models import Agency, Case, CaseParty, Person
+from sharing.trigger.complaints import Applicant, gather, relevant_agencies
+from sharing.trigger.procedure import load_procedure
+from sharing.trigger.threshold import assess
+from sharing.vocabulary import PartyRole
+
+PROCEDURE = load_procedure(
+    Path(__file__).parents[3] / "config" / "northshire-community-trigger.toml"
+)
+
+
+def _area(session: Session) -> int:
+    return session.scalars(select(Agency.area_id)).first()
+
+
+def _repeat_victim(session: Session) -> tuple[Applicant, set[int]]:
+    """A victim the demo holds at two or more relevant bodies, and the ids of the cases
+    they are a victim or reporter on there."""
+    relevant = {a.id for a in relevant_agencies(session, PROCEDURE, _area(session))}
+    cases: dict[tuple[str, str], set[int]] = defaultdict(set)
+    agencies: dict[tuple[str, str], set[int]] = defaultdict(set)
+    rows = session.execute(
+        select(Person, CaseParty.case_id, Case.agency_id)
+        .join(CaseParty, CaseParty.person_id == Person.id)
+        .join(Case, Case.id == CaseParty.case_id)
+        .where(
+            CaseParty.role.in_([PartyRole.VICTIM, PartyRole.REPORTER]),
+            Case.erased_at.is_(None),
+            Person.erased_at.is_(None),
+        )
+    ).all()
+    for person, case_id, agency_id in rows:
+        values = unseal_many(person, ("family_name", "date_of_birth"))
+        if values["family_name"] and values["date_of_birth"] and agency_id in relevant:
+            key = (values["family_name"], values["date_of_birth"])
+            cases[key].add(case_id)
+            agencies[key].add(agency_id)
+    key = next(k for k, found in sorted(agencies.items()) if len(found) >= 2)
+    family, dob = key
+    return Applicant(family_name=family.upper(), date_of_birth=date.fromisoformat(dob)), cases[key]
+
+
+def test_a_repeat_victim_is_found_at_every_relevant_body_that_holds_them(demo_session) -> None:
+    applicant, expected = _repeat_victim(demo_session)
+    gathered = gather(demo_session, PROCEDURE, _area(demo_session), applicant)
+    found_cases = {h.case_id for h in gathered.held.values() if h.matched == "the victim"}
+    assert found_cases == expected
+    assert len({h.agency_id for h in gathered.held.values()}) >= 2
+    incidents = sum(len(demo_session.get(Case, c).incidents) for c in expected)
+    assert len(gathered.complaints) == incidents
+    advice = assess(
+        gathered.complaints, PROCEDURE, max(c.reported_at for c in gathered.complaints).date()
+    )
+    assert advice.rules[0].found >= 1
+
+
+def test_locked_cases_count_and_erased_ones_do_not(demo_session) -> None:
+    applicant, expected = _repeat_victim(demo_session)
+    first, second = sorted(expected)[:2]
+    demo_session.get(Case, first).locked = True
+    demo_session.flush()
+    gathered = gather(demo_session, PROCEDURE, _area(demo_session), applicant)
+    assert any(h.locked and h.case_id == first for h in gathered.held.values())
+    assert all(c.locked == (c.case_id == first) for c in gathered.complaints)
+    demo_session.get(Case, second).erased_at = clock.now()
+    demo_session.flush()
+    gathered = gather(demo_session, PROCEDURE, _area(demo_session), applicant)
+    assert second not in {h.case_id for h in gathered.held.values()}
+    demo_session.rollback()
+
+
+def test_bodies_that_are_not_relevant_are_not_searched(demo_session) -> None:
+    codes = {a.code for a in relevant_agencies(demo_session, PROCEDURE, _area(demo_session))}
+    assert {"northshire-csp", "northshire-police", "northshire-icb", "larkmoor-ha"} <= codes
+    assert "northshire-eh" not in codes
+    assert "northshire-adults" not in codes
+
+
+def test_someone_with_no_records_has_no_complaints(demo_session) -> None:
+    nobody = Applicant(family_name="Zzyzx-Nobody", phone="07700 900999")
+    assert gather(demo_session, PROCEDURE, _area(demo_session), nobody).complaints == []
+
+
+def test_an_address_finds_the_complaints_about_it(demo_session) -> None:
+    case = demo_session.scalars(
+        select(Case)
+        .where(Case.uprn.is_not(None), Case.erased_at.is_(None), Case.agency.has(type="landlord"))
+        .order_by(Case.id)
+    ).first()
+    uprn = unseal_many(case, ("uprn",))["uprn"]
+    gathered = gather(demo_session, PROCEDURE, _area(demo_session), Applicant(uprn=uprn))
+    assert case.id in {h.case_id for h in gathered.held.values()}
+    assert all(c.person is None and c.address == "applicant" for c in gathered.complaints)
+
+
+@pytest.fixture(autouse=True)
+def _fresh(demo_session):
+    yield
+    demo_session.rollback()
