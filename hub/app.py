@@ -34,6 +34,7 @@ from hub import (
     risk,
     search,
     shares,
+    trigger,
 )
 from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.extensions["hub.risk_matrices"] = load_matrices()
     # So is the Community Trigger procedure (ProcedureInvalid names every problem).
     app.extensions["hub.trigger_procedure"] = load_procedure(settings.trigger_procedure)
+    app.config["HUB_TRIGGER_LEAD"] = app.extensions["hub.trigger_procedure"].lead
     init_checkpoint_schedule(app, settings)
     init_notices(app, settings)
     CSRFProtect(app)
@@ -124,6 +126,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         protocols,
         alerts,
         search,
+        trigger,
         account,
         people,
         audit,

@@ -295,6 +295,42 @@ class Attendance(Labelled):
     ABSENT = "absent", "Did not attend"
 
 
+class TriggerChannel(Labelled):
+    """How a Community Trigger application reached the lead."""
+
+    ONLINE = "online", "Online form"
+    PHONE = "phone", "Telephone"
+    LETTER = "letter", "Letter"
+    EMAIL = "email", "E-mail"
+    IN_PERSON = "in_person", "In person"
+
+
+class VictimKind(Labelled):
+    """Who suffered the ASB a Community Trigger application is about."""
+
+    PERSON = "person", "A person"
+    BUSINESS = "business", "A business"
+    COMMUNITY_GROUP = "community_group", "A community group"
+
+
+class OnBehalf(Labelled):
+    """Who applied for the victim, when they did not apply themselves."""
+
+    FAMILY = "family", "A family member or friend"
+    CARER = "carer", "A carer or support worker"
+    COUNCILLOR = "councillor", "A councillor"
+    MP = "mp", "A Member of Parliament"
+    OTHER = "other", "Someone else"
+
+
+class ThresholdDecision(Labelled):
+    """The lead's decision on whether a Community Trigger application meets the threshold."""
+
+    MET = "met", "Threshold met: the case will be reviewed"
+    NOT_MET = "not_met", "Threshold not met"
+    DISCRETION = "discretion", "Met by discretion: reviewed to protect the victim"
+
+
 class Cadence(Labelled):
     """How often a partnership meeting sits."""
 

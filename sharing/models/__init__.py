@@ -29,6 +29,7 @@ from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.referrals import Referral
 from sharing.models.risk import Escalation, RiskAssessment, TriageChange
+from sharing.models.trigger import TriggerApplication
 from sharing.models.users import SignInSession, User, UserRole
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "MinuteItem",
     "Notice",
     "Referral",
+    "TriggerApplication",
     "BreakGlass",
     "LockMember",
     "ProtocolRecord",

@@ -18,7 +18,15 @@ from sharing.access.decide import Actor
 from sharing.access.facts import facts_of, share_facts
 from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
 from sharing.meetings import conferences
-from sharing.models import BreakGlass, Case, Conference, MeetingSeries, Referral, User
+from sharing.models import (
+    BreakGlass,
+    Case,
+    Conference,
+    MeetingSeries,
+    Referral,
+    TriggerApplication,
+    User,
+)
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client
@@ -137,6 +145,19 @@ def _check_meetings(session: Session, client, user: User) -> int:
     return checked
 
 
+def _check_trigger(session: Session, client, user: User) -> int:
+    """Community Trigger applications are the lead agency's leads' and managers' only:
+    everyone else is refused the list and every application (403)."""
+    handles = user.agency.code == "northshire-csp" and user.has_role(
+        Role.TRIGGER_LEAD, Role.MANAGER
+    )
+    paths = ["/trigger", "/trigger/new"]
+    paths += [f"/trigger/{a}" for a in session.scalars(select(TriggerApplication.id))]
+    for path in paths:
+        assert client.get(path).status_code == (200 if handles else 403), (user.email, path)
+    return len(paths) if handles else 0
+
+
 def _kind(session: Session, case: Case, user: User, today: date) -> str:
     """Which kind of case this is for this user: the kinds a sample must cover."""
     if case.erased_at is not None:
@@ -217,6 +238,7 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
                 )
             checked_pages += _check_conferences(session, client, user, values)
             checked_pages += _check_meetings(session, client, user)
+            checked_pages += _check_trigger(session, client, user)
             pages = {
                 path: client.get(path)
                 for path in ("/", "/cases", "/shared", "/conferences", "/actions", "/meetings")

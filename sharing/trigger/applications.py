@@ -1,0 +1,496 @@
+"""Community Trigger applications as the lead agency handles them: recording one taken by
+phone, letter, e-mail or in person; the applications waiting, by working days left; one
+application with the threshold check across the relevant bodies; and the lead's decision.
+
+Only the lead agency's Community Trigger leads and managers handle applications; anyone
+else is refused (``NotAllowed``), and an application they ask for by number is "not
+found". Every read of an application's details is one audit entry, every write one more,
+naming ids and counts, never the details.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor
+from sharing.audit import acts
+from sharing.crypto.sealing import seal_many, unseal_many
+from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import checked_text, normalise_phone, normalise_postcode, normalise_uprn
+from sharing.models import Agency, TriggerApplication
+from sharing.trigger import complaints, threshold
+from sharing.trigger.procedure import Procedure
+from sharing.trigger.workdays import WorkingDays, england_and_wales
+from sharing.vocabulary import OnBehalf, Role, ThresholdDecision, TriggerChannel, VictimKind
+
+#: Who handles applications at the lead agency.
+HANDLERS = frozenset({Role.TRIGGER_LEAD, Role.MANAGER})
+MAX_NAME = 200
+MAX_TEXT = 5_000
+MAX_REASONS = 3_000
+#: Markup is refused in what applicants say: an application is read, never rendered.
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]")
+
+
+def lead_agency(session: Session, actor: Actor, procedure: Procedure) -> Agency:
+    """The lead agency, if the actor handles its applications; else ``NotAllowed``."""
+    agency = session.get(Agency, actor.agency_id)
+    if agency is None or agency.code != procedure.lead or not actor.has(*HANDLERS):
+        raise NotAllowed("only the lead agency's Community Trigger leads and managers")
+    return agency
+
+
+@dataclass(frozen=True)
+class ApplicationInput:
+    received_on: date | None
+    channel: str
+    victim_kind: str
+    victim_family_name: str
+    victim_given_names: str = ""
+    victim_date_of_birth: date | None = None
+    victim_phone: str = ""
+    victim_email: str = ""
+    victim_address: str = ""
+    victim_postcode: str = ""
+    victim_uprn: str = ""
+    problem: str = ""
+    #: Who applied for the victim ("" when the victim applied), their name and contact.
+    on_behalf: str = ""
+    applicant_name: str = ""
+    applicant_contact: str = ""
+    consent_recorded: bool = False
+    consent_note: str = ""
+
+
+def _text(field: str, value: str, limit: int, required: str = "") -> str:
+    text = checked_text(field, value, limit=limit, required=required)
+    if _MARKUP.search(text):
+        raise InputError(field, "Remove the < sign: write it in plain words, without HTML")
+    return text
+
+
+def record_application(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    data: ApplicationInput,
+    *,
+    now: datetime | None = None,
+) -> TriggerApplication:
+    """Record an application the lead received. Refused with the field and reason,
+    nothing written and the refusal audited, for: no date or one in the future, no
+    channel, no victim's name, a third party without the victim's consent recorded, a
+    postcode or UPRN that is not one, markup, or text too long."""
+    agency = lead_agency(session, actor, procedure)
+    now = now or clock.now()
+    try:
+        values, choices = _checked(data, now)
+    except InputError as refused:
+        acts.refuse(
+            session,
+            acts.Action.TRIGGER_RECORD,
+            actor=actor,
+            subject=acts.Subject("trigger_application"),
+            reason=f"refused input: {refused.field}",
+        )
+        raise
+    application = TriggerApplication(
+        reference=_next_reference(session, now),
+        lead_agency_id=agency.id,
+        procedure_key=procedure.id,
+        procedure_version=procedure.version,
+        received_on=data.received_on,
+        recorded_by_id=actor.user_id,
+        recorded_at=now,
+        consent_recorded=data.consent_recorded,
+        **choices,
+    )
+    session.add(application)
+    session.flush()
+    seal_many(application, values)
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.TRIGGER_RECORD,
+        actor=actor,
+        subject=acts.Subject("trigger_application", application.id),
+        basis=f"channel {application.channel.value}; "
+        + ("on behalf, consent recorded" if application.on_behalf else "by the victim"),
+    )
+    return application
+
+
+def _checked(
+    data: ApplicationInput, now: datetime
+) -> tuple[dict[str, str | None], dict[str, object]]:
+    if data.received_on is None:
+        raise InputError("received_on", "Enter the date the application was received")
+    if data.received_on > clock.day_of(now):
+        raise InputError("received_on", "The date received cannot be in the future")
+    try:
+        channel = TriggerChannel(data.channel)
+    except ValueError:
+        raise InputError("channel", "Choose how the application was received") from None
+    try:
+        victim_kind = VictimKind(data.victim_kind)
+    except ValueError:
+        raise InputError("victim_kind", "Choose who suffered the anti-social behaviour") from None
+    if data.victim_date_of_birth is not None and data.victim_date_of_birth >= clock.day_of(now):
+        raise InputError("victim_date_of_birth", "The date of birth must be in the past")
+    on_behalf = None
+    if data.on_behalf:
+        try:
+            on_behalf = OnBehalf(data.on_behalf)
+        except ValueError:
+            raise InputError("on_behalf", "Choose who applied for the victim") from None
+        if not data.consent_recorded:
+            raise InputError(
+                "consent_recorded",
+                "Someone applying for the victim needs the victim's consent: record it, or "
+                "ask the victim to apply",
+            )
+    postcode = _optional(
+        data.victim_postcode, normalise_postcode, "victim_postcode", "a real postcode, like NX1 1AA"
+    )
+    uprn = _optional(data.victim_uprn, normalise_uprn, "victim_uprn", "a UPRN of up to 12 digits")
+    phone = _optional(data.victim_phone, normalise_phone, "victim_phone", "a UK phone number")
+    values = {
+        "victim_family_name": _text(
+            "victim_family_name",
+            data.victim_family_name,
+            MAX_NAME,
+            "Enter the victim's surname (or the business's or group's name)",
+        ),
+        "victim_given_names": _text("victim_given_names", data.victim_given_names, MAX_NAME)
+        or None,
+        "victim_date_of_birth": data.victim_date_of_birth.isoformat()
+        if data.victim_date_of_birth
+        else None,
+        "victim_phone": phone,
+        "victim_email": _text("victim_email", data.victim_email, MAX_NAME) or None,
+        "victim_address": _text("victim_address", data.victim_address, 500) or None,
+        "victim_postcode": postcode,
+        "victim_uprn": uprn,
+        "problem": _text(
+            "problem", data.problem, MAX_TEXT, "Describe the anti-social behaviour and its effect"
+        ),
+        "applicant_name": None,
+        "applicant_contact": None,
+        "consent_note": None,
+    }
+    if on_behalf is not None:
+        values["applicant_name"] = _text(
+            "applicant_name", data.applicant_name, MAX_NAME, "Enter the name of the person applying"
+        )
+        values["applicant_contact"] = _text(
+            "applicant_contact",
+            data.applicant_contact,
+            MAX_NAME,
+            "Enter how to contact the person applying",
+        )
+        values["consent_note"] = _text("consent_note", data.consent_note, 1_000) or None
+    return values, {"channel": channel, "victim_kind": victim_kind, "on_behalf": on_behalf}
+
+
+def _optional(
+    value: str, normalise: Callable[[str], str | None], field: str, what: str
+) -> str | None:
+    if not value.strip():
+        return None
+    normalised = normalise(value)
+    if normalised is None:
+        raise InputError(field, f"Enter {what}, or leave it empty")
+    return normalised
+
+
+def _next_reference(session: Session, now: datetime) -> str:
+    """The next reference of the year, e.g. ``ASBR-2026-0007`` (unique in the table)."""
+    prefix = f"ASBR-{now.year}-"
+    taken = session.scalar(
+        select(func.count())
+        .select_from(TriggerApplication)
+        .where(TriggerApplication.reference.like(f"{prefix}%"))
+    )
+    return f"{prefix}{(taken or 0) + 1:04d}"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A stage's deadline in working days."""
+
+    stage: str
+    due_on: date
+    #: Working days from today to the deadline (negative: overdue by that many).
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+def next_clock(
+    application: TriggerApplication,
+    procedure: Procedure,
+    today: date,
+    calendar: WorkingDays | None = None,
+) -> Clock | None:
+    """The next deadline of an application: its threshold decision until decided (the
+    acknowledgement comes with the record); None once decided (the review's clocks are
+    the review's)."""
+    if application.decision is not None:
+        return None
+    calendar = calendar or england_and_wales()
+    due = calendar.add(application.received_on, procedure.timescales.threshold_decision)
+    return Clock("Threshold decision", due, calendar.between(today, due))
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    id: int
+    reference: str
+    received_on: date
+    channel: str
+    clock: Clock | None
+    decision: ThresholdDecision | None
+
+
+def waiting(session: Session, actor: Actor, procedure: Procedure) -> list[ApplicationRow]:
+    """The lead agency's applications, those with a deadline first (overdue first, then
+    by working days left), then the decided ones, newest first. References and dates
+    only: no audit entry."""
+    agency = lead_agency(session, actor, procedure)
+    today = clock.today()
+    rows = [
+        ApplicationRow(
+            id=a.id,
+            reference=a.reference,
+            received_on=a.received_on,
+            channel=a.channel.label,
+            clock=next_clock(a, procedure, today),
+            decision=a.decision,
+        )
+        for a in session.scalars(
+            select(TriggerApplication)
+            .where(TriggerApplication.lead_agency_id == agency.id)
+            .order_by(TriggerApplication.received_on.desc(), TriggerApplication.id.desc())
+        )
+    ]
+    open_ = sorted((r for r in rows if r.clock), key=lambda r: r.clock.days_left)  # type: ignore[union-attr]
+    return open_ + [r for r in rows if not r.clock]
+
+
+@dataclass(frozen=True)
+class CountedComplaint:
+    """A complaint the rules counted, as the lead may see it: the agency always; the
+    dates and category unless it is held on a locked case."""
+
+    agency: str
+    locked: bool
+    occurred_on: date | None
+    reported_on: date | None
+    category: str | None
+    #: Other agencies that held a report of the same incident.
+    also_reported_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    title: str
+    kind: str
+    met: bool | None
+    found: int
+    needed: int | None
+
+
+@dataclass(frozen=True)
+class ApplicationPage:
+    id: int
+    reference: str
+    received_on: date
+    channel: str
+    victim_kind: str
+    on_behalf: str | None
+    consent_recorded: bool
+    details: dict[str, str | None]
+    clock: Clock | None
+    rules: list[RuleLine]
+    counted: list[CountedComplaint]
+    excluded: list[tuple[str, str]]
+    advice_met: bool
+    decision: ThresholdDecision | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+_DETAILS = (
+    "victim_given_names",
+    "victim_family_name",
+    "victim_date_of_birth",
+    "victim_phone",
+    "victim_email",
+    "victim_address",
+    "victim_postcode",
+    "victim_uprn",
+    "problem",
+    "applicant_name",
+    "applicant_contact",
+    "consent_note",
+    "decision_reasons",
+)
+
+
+def _application(
+    session: Session, actor: Actor, procedure: Procedure, application_id: int
+) -> TriggerApplication:
+    agency = lead_agency(session, actor, procedure)
+    application = session.get(TriggerApplication, application_id)
+    if application is None or application.lead_agency_id != agency.id:
+        acts.refuse(
+            session,
+            acts.Action.TRIGGER_VIEW,
+            actor=actor,
+            subject=acts.Subject("trigger_application", application_id),
+            reason="no such application at the lead agency",
+        )
+        raise NotFound(application_id)
+    return application
+
+
+def _advice(
+    session: Session, procedure: Procedure, application: TriggerApplication, details: dict
+) -> tuple[threshold.Advice, complaints.Gathered]:
+    dob = details["victim_date_of_birth"]
+    applicant = complaints.Applicant(
+        family_name=details["victim_family_name"] or "",
+        date_of_birth=date.fromisoformat(dob) if dob else None,
+        phone=details["victim_phone"] or "",
+        postcode=details["victim_postcode"] or "",
+        uprn=details["victim_uprn"] or "",
+    )
+    gathered = complaints.gather(session, procedure, application.lead_agency.area_id, applicant)
+    return threshold.assess(gathered.complaints, procedure, application.received_on), gathered
+
+
+def application_page(
+    session: Session, actor: Actor, procedure: Procedure, application_id: int
+) -> ApplicationPage:
+    """The application with the threshold check across the relevant bodies, recorded as
+    one audit entry naming the complaints counted (by id) and each rule's count."""
+    application = _application(session, actor, procedure, application_id)
+    details = unseal_many(application, _DETAILS)
+    advice, gathered = _advice(session, procedure, application, details)
+    counted_ids = sorted({c.id for r in advice.rules for c in r.counted})
+    acts.record(
+        session,
+        acts.Action.TRIGGER_VIEW,
+        actor=actor,
+        subject=acts.Subject("trigger_application", application.id),
+        basis=f"{_summary(advice)}; complaints {acts.ids(counted_ids)}",
+    )
+    by_first = {i.first.id: i for i in advice.incidents}
+    counted = []
+    for complaint_id in dict.fromkeys(
+        c.id for r in advice.rules if r.rule.kind != "community" for c in r.counted
+    ):
+        incident = by_first[complaint_id]
+        held = gathered.held[complaint_id]
+        first = incident.first
+        counted.append(
+            CountedComplaint(
+                agency=held.agency,
+                locked=held.locked,
+                occurred_on=None if held.locked else first.occurred_at.date(),
+                reported_on=None if held.locked else first.reported_at.date(),
+                category=None if held.locked else first.category.replace("_", " "),
+                also_reported_to=tuple(gathered.held[r.id].agency for r in incident.reports[1:]),
+            )
+        )
+    return ApplicationPage(
+        id=application.id,
+        reference=application.reference,
+        received_on=application.received_on,
+        channel=application.channel.label,
+        victim_kind=application.victim_kind.label,
+        on_behalf=application.on_behalf.label if application.on_behalf else None,
+        consent_recorded=application.consent_recorded,
+        details=details,
+        clock=next_clock(application, procedure, clock.today()),
+        rules=[RuleLine(r.rule.title, r.rule.kind, r.met, r.found, r.needed) for r in advice.rules],
+        counted=sorted(counted, key=lambda c: (c.occurred_on or date.max, c.agency)),
+        excluded=[
+            (gathered.held[e.complaint.id].agency, e.reason)
+            for e in advice.excluded
+            if e.reason != "after the application"
+        ],
+        advice_met=advice.met,
+        decision=application.decision,
+        decided_by=application.decided_by.display_name if application.decided_by else None,
+        decided_at=application.decided_at,
+    )
+
+
+def _summary(advice: threshold.Advice) -> str:
+    """Each counting rule's count, for the audit log and the decision record."""
+    return "; ".join(
+        f"{r.rule.id} {r.found} of {r.needed}" for r in advice.rules if r.needed is not None
+    )
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    application_id: int,
+    decision: str,
+    reasons: str,
+    *,
+    now: datetime | None = None,
+) -> TriggerApplication:
+    """The lead's threshold decision, with reasons, recorded once with the rules' advice
+    (counts only). "Met by discretion" needs the procedure to allow it. Refused with the
+    field and reason, nothing written, the refusal audited."""
+    application = _application(session, actor, procedure, application_id)
+    try:
+        if application.decision is not None:
+            raise InputError("decision", "The threshold decision is already recorded")
+        try:
+            chosen = ThresholdDecision(decision)
+        except ValueError:
+            raise InputError("decision", "Choose whether the threshold is met") from None
+        if chosen is ThresholdDecision.DISCRETION and not any(
+            r.kind == "discretion" for r in procedure.rules
+        ):
+            raise InputError("decision", "The area's procedure has no discretion to review")
+        text = _text("reasons", reasons, MAX_REASONS, "Give the reasons for the decision")
+    except InputError as refused:
+        acts.refuse(
+            session,
+            acts.Action.TRIGGER_DECIDE,
+            actor=actor,
+            subject=acts.Subject("trigger_application", application.id),
+            reason=f"refused input: {refused.field}",
+        )
+        raise
+    details = unseal_many(application, _DETAILS)
+    advice, _ = _advice(session, procedure, application, details)
+    application.decision = chosen
+    application.advice = _summary(advice)[:500]
+    application.decided_at = now or clock.now()
+    application.decided_by_id = actor.user_id
+    seal_many(application, {"decision_reasons": text})
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.TRIGGER_DECIDE,
+        actor=actor,
+        subject=acts.Subject("trigger_application", application.id),
+        basis=f"{chosen.value}; advice {'met' if advice.met else 'not met'}: {application.advice}",
+    )
+    return application

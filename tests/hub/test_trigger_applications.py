@@ -1,0 +1,250 @@
+"""Community Trigger applications as the lead meets them (demo partnership): the Trigger
+lead records an application taken by phone for a victim known to several agencies, sees
+the threshold check across the relevant bodies (a locked case only as "held by"), and
+decides; bad input is refused at its field, nothing written, the refusal audited; nobody
+outside the lead agency's leads and managers gets in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.models import AuditEntry, Case, TriggerApplication
+from sharing.vocabulary import Role, ThresholdDecision
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+from tests.sharing.trigger.test_complaints import _repeat_victim
+
+PROBLEM = "Shouting and banging from the flat above every night; threats on the stairs"
+
+
+def _lead(app, session: Session) -> FlaskClient:
+    return demo_client(app, demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
+
+
+def _form(client: FlaskClient, session: Session, **overrides: object) -> dict[str, object]:
+    applicant, _ = _repeat_victim(session)
+    received = clock.today().timetuple()
+    born = applicant.date_of_birth
+    data: dict[str, object] = {
+        "csrf_token": csrf_token(client, "/trigger/new"),
+        "received_on-day": str(received.tm_mday),
+        "received_on-month": str(received.tm_mon),
+        "received_on-year": str(received.tm_year),
+        "channel": "phone",
+        "victim_kind": "person",
+        "victim_given_names": "Pat",
+        "victim_family_name": applicant.family_name,
+        "victim_date_of_birth-day": str(born.day),
+        "victim_date_of_birth-month": str(born.month),
+        "victim_date_of_birth-year": str(born.year),
+        "problem": PROBLEM,
+        "on_behalf": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def _count(session: Session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(TriggerApplication))
+
+
+def _entries(session: Session, action: str) -> list[AuditEntry]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)
+        )
+    )
+
+
+def _record(client: FlaskClient, session: Session, **overrides: object) -> TriggerApplication:
+    response = client.post("/trigger/new", data=_form(client, session, **overrides))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    return session.scalars(
+        select(TriggerApplication).order_by(TriggerApplication.id.desc())
+    ).first()
+
+
+def test_the_lead_records_an_application_sees_the_check_and_decides(demo_hub, demo_session) -> None:
+    lead = _lead(demo_hub, demo_session)
+    assert "Community Trigger" in lead.get("/").get_data(as_text=True)  # in the menu
+    application = _record(lead, demo_session)
+    assert application.reference.startswith(f"ASBR-{clock.today().year}-")
+    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert PROBLEM in page
+    assert "Three qualifying complaints about the same problem" in page
+    assert "of 3" in page
+    _, cases = _repeat_victim(demo_session)
+    agencies = {demo_session.get(Case, c).agency.name for c in cases}
+    assert any(name in page for name in agencies)
+    assert "Threshold decision due by" in page
+    recorded = _entries(demo_session, "trigger.record")[-1]
+    viewed = _entries(demo_session, "trigger.view")[-1]
+    assert recorded.object_id == viewed.object_id == str(application.id)
+    assert recorded.basis == "channel phone; by the victim"
+    for entry in (recorded, viewed):
+        assert application.reference not in (entry.basis or "")
+        assert PROBLEM not in (entry.basis or "")
+    decided = lead.post(
+        f"/trigger/{application.id}",
+        data={
+            "csrf_token": csrf_token(lead, "/"),
+            "decision": "met",
+            "reasons": "Repeated complaints to three agencies without a joined-up response",
+        },
+    )
+    assert decided.status_code == 302, decided.get_data(as_text=True)
+    demo_session.expire_all()
+    assert application.decision is ThresholdDecision.MET
+    assert application.advice.startswith("three-complaints ")
+    shown = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert "Threshold met: the case will be reviewed" in shown
+    assert "without a joined-up response" in shown
+    listing = lead.get("/trigger").get_data(as_text=True)
+    assert application.reference in listing
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"received_on-year": str(clock.today().year + 1)},
+            "received_on",
+            "cannot be in the future",
+        ),
+        ({"victim_family_name": " "}, "victim_family_name", "Enter the victim"),
+        ({"problem": ""}, "problem", "Describe the anti-social behaviour"),
+        ({"problem": "<script>alert(1)</script>"}, "problem", "without HTML"),
+        ({"victim_postcode": "not a postcode"}, "victim_postcode", "Enter a real postcode"),
+        (
+            {
+                "on_behalf": "councillor",
+                "applicant_name": "Cllr Ada Jones",
+                "applicant_contact": "01234 567890",
+            },
+            "consent_recorded",
+            "needs the victim",
+        ),
+    ],
+)
+def test_an_application_with_bad_input_is_refused_at_its_field_and_audited(
+    demo_hub, demo_session, overrides, field, message
+) -> None:
+    lead = _lead(demo_hub, demo_session)
+    before = _count(demo_session)
+    response = lead.post("/trigger/new", data=_form(lead, demo_session, **overrides))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert f'href="#{field}' in page
+    assert _count(demo_session) == before
+    if field != "received_on":  # the core saw it (a future date is the form's own check too)
+        refused = _entries(demo_session, "trigger.record")[-1]
+        assert refused.outcome == "refused"
+        assert refused.basis == f"refused input: {field}"
+
+
+def test_a_third_party_with_consent_is_recorded(demo_hub, demo_session) -> None:
+    lead = _lead(demo_hub, demo_session)
+    application = _record(
+        lead,
+        demo_session,
+        on_behalf="carer",
+        applicant_name="Sam Carer",
+        applicant_contact="07700 900123",
+        consent_recorded="y",
+        consent_note="Consent given by phone on 1 December",
+    )
+    assert application.consent_recorded
+    assert _entries(demo_session, "trigger.record")[-1].basis == (
+        "channel phone; on behalf, consent recorded"
+    )
+    assert "Sam Carer" in lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+
+
+def test_a_decision_needs_a_choice_and_reasons_and_is_made_once(demo_hub, demo_session) -> None:
+    lead = _lead(demo_hub, demo_session)
+    application = _record(lead, demo_session)
+    path = f"/trigger/{application.id}"
+    no_reasons = lead.post(
+        path, data={"csrf_token": csrf_token(lead, "/"), "decision": "not_met", "reasons": ""}
+    )
+    assert no_reasons.status_code == 400
+    assert "Give the reasons for the decision" in no_reasons.get_data(as_text=True)
+    assert _entries(demo_session, "trigger.decide")[-1].outcome == "refused"
+    demo_session.expire_all()
+    assert application.decision is None
+    done = lead.post(
+        path,
+        data={
+            "csrf_token": csrf_token(lead, "/"),
+            "decision": "not_met",
+            "reasons": "One complaint only",
+        },
+    )
+    assert done.status_code == 302
+    again = lead.post(
+        path,
+        data={"csrf_token": csrf_token(lead, "/"), "decision": "met", "reasons": "Changed mind"},
+    )
+    assert again.status_code in (200, 400)
+    demo_session.expire_all()
+    assert application.decision is ThresholdDecision.NOT_MET
+
+
+def test_a_locked_case_counts_but_shows_only_who_holds_it(demo_hub, demo_session) -> None:
+    lead = _lead(demo_hub, demo_session)
+    application = _record(lead, demo_session)
+    _, cases = _repeat_victim(demo_session)
+    locked = demo_session.get(Case, sorted(cases)[0])
+    locked.locked = True
+    demo_session.commit()
+    try:
+        page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+        assert f"One complaint held by {locked.agency.name} that you cannot see" in page
+    finally:
+        locked.locked = False
+        demo_session.commit()
+
+
+def test_only_the_lead_agencys_trigger_leads_and_managers_get_in(demo_hub, demo_session) -> None:
+    lead = _lead(demo_hub, demo_session)
+    application = _record(lead, demo_session)
+    police_manager = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER)
+    )
+    assert police_manager.get("/trigger").status_code == 403
+    assert police_manager.get(f"/trigger/{application.id}").status_code == 403
+    assert police_manager.get("/trigger/new").status_code == 403
+    assert "Community Trigger" not in police_manager.get("/").get_data(as_text=True)
+    officer = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.CASE_OFFICER))
+    assert officer.get(f"/trigger/{application.id}").status_code == 403
+    csp_manager = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.MANAGER))
+    assert csp_manager.get(f"/trigger/{application.id}").status_code == 200
+    assert lead.get("/trigger/999999").status_code == 404
+
+
+def test_the_list_puts_the_overdue_first(demo_hub, demo_session) -> None:
+    lead = _lead(demo_hub, demo_session)
+    old_day = (clock.today() - timedelta(days=40)).timetuple()
+    old = _record(
+        lead,
+        demo_session,
+        **{
+            "received_on-day": str(old_day.tm_mday),
+            "received_on-month": str(old_day.tm_mon),
+            "received_on-year": str(old_day.tm_year),
+        },
+    )
+    listing = lead.get("/trigger").get_data(as_text=True)
+    assert "Overdue by" in listing
+    first_row = listing.index("/trigger/", listing.index("<tbody"))
+    assert listing[first_row:].startswith(f"/trigger/{old.id}")
