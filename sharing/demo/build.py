@@ -52,6 +52,7 @@ from sharing.demo.planner import Planner
 from sharing.demo.referrals import follow_hate_pathway, refer_to_safeguarding
 from sharing.demo.risk import assess_cases
 from sharing.demo.timeline import start_of
+from sharing.demo.trigger import receive_applications
 from sharing.models import (
     Action,
     Agency,
@@ -95,6 +96,8 @@ class DemoSummary:
     conferences: int = 0
     #: Referrals to adult safeguarding (one with its outcome, one waiting).
     safeguarding_referrals: int = 0
+    #: Community Trigger applications (met, not met, waiting).
+    trigger_applications: int = 0
 
 
 def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoSummary:
@@ -120,6 +123,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     held = hold_conferences(session, today)
     referred = refer_to_safeguarding(session, today)
     follow_hate_pathway(session, today)
+    applications = receive_applications(session, today)
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),
@@ -134,6 +138,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
         triage_changes=_count(session, TriageChange),
         conferences=held,
         safeguarding_referrals=referred,
+        trigger_applications=applications,
     )
 
 

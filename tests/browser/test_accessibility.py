@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sharing import clock
 from sharing.cases.referrals import SAFEGUARDING_PURPOSE
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from sharing.models import Case, MeetingSeries, Referral
+from sharing.models import Case, MeetingSeries, Referral, TriggerApplication
 from sharing.vocabulary import Role
 from tests.browser.conftest import AXE
 
@@ -332,4 +332,37 @@ def test_partnership_meeting_pages_have_no_wcag_violations(
     page.get_by_role("link", name="Record the outcome").first.click()
     page.get_by_role("button", name="Record the outcome").click()
     found["referral outcome with errors"] = violations(page)
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_community_trigger_pages_have_no_wcag_violations(
+    live_server, demo_app, axe_page: Page
+) -> None:
+    """The Trigger lead opens the applications, records one (first with errors), opens a
+    waiting application with its threshold check and decision form (with errors) and a
+    decided one."""
+    page, url = axe_page, live_server.url
+    lead = next(a for a in DEMO_ACCOUNTS if "Community Trigger lead" in a.roles)
+    with demo_app.extensions["hub.sessions"]() as session:
+        ids = {
+            a.decision is None: a.id
+            for a in session.scalars(select(TriggerApplication).order_by(TriggerApplication.id))
+        }
+    found: dict[str, list[str]] = {}
+    _sign_in(page, url, lead.email)
+    if lead.totp_secret:
+        page.get_by_label("Security code").fill(pyotp.TOTP(lead.totp_secret).now())
+        page.get_by_role("button", name="Continue").click()
+    page.goto(f"{url}/trigger")
+    found["applications"] = violations(page)
+    page.goto(f"{url}/trigger/new")
+    found["record"] = violations(page)
+    page.get_by_role("button", name="Record the application").click()
+    found["record with errors"] = violations(page)
+    page.goto(f"{url}/trigger/{ids[True]}")
+    found["waiting application"] = violations(page)
+    page.get_by_role("button", name="Record the decision").click()
+    found["decision with errors"] = violations(page)
+    page.goto(f"{url}/trigger/{ids[False]}")
+    found["decided application"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}

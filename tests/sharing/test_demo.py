@@ -45,6 +45,7 @@ from sharing.models import (
     RiskAssessment,
     Share,
     TriageChange,
+    TriggerApplication,
     User,
 )
 from sharing.vocabulary import (
@@ -60,6 +61,7 @@ from sharing.vocabulary import (
     ReferralKind,
     ReferralOutcome,
     Role,
+    ThresholdDecision,
 )
 
 pytestmark = pytest.mark.long
@@ -377,6 +379,20 @@ def test_the_hate_case_with_most_hate_incidents_has_been_through_the_pathway(ses
         and not c.locked
         and c.erased_at is None
     )
+
+
+def test_community_trigger_applications_were_decided_as_the_rules_advised(session, summary):
+    applications = session.scalars(
+        select(TriggerApplication).order_by(TriggerApplication.received_on)
+    ).all()
+    assert summary.trigger_applications == len(applications) == 3
+    met, not_met, waiting = applications
+    assert met.decision is ThresholdDecision.MET
+    assert not_met.decision is ThresholdDecision.NOT_MET
+    assert waiting.decision is None
+    assert waiting.received_on.weekday() < 5
+    assert met.received_on < not_met.received_on < waiting.received_on < TODAY
+    assert "three-complaints" in met.advice
 
 
 def test_cases_are_mostly_active_some_closed_and_some_reviews_overdue(session):
