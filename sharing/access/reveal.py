@@ -4,7 +4,8 @@
 allows (the others come back as None), and show a value that cannot be read as erased or
 unreadable rather than failing the page. ``Comparison`` and ``holds`` answer whether a
 sealed value equals a searched one without letting the value out (search, "also known
-to"). ``names`` opens the names of people a search shows, under each one's decision.
+to"); ``identity_key`` tells whether two records are of the same person (the Community
+Trigger's count of complainants). ``names`` opens the names of people a search shows, under each one's decision.
 
 No other module of the hub imports the sealing functions that decrypt; a test holds every
 module of ``sharing`` and ``hub`` to that.
@@ -12,6 +13,7 @@ module of ``sharing`` and ``hub`` to that.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -35,6 +37,7 @@ __all__ = [
     "UNREADABLE",
     "Comparison",
     "holds",
+    "identity_key",
     "load_data_keys",
     "names",
     "reveal",
@@ -110,6 +113,25 @@ def holds(record: Person | Case, field: str, value: str) -> bool:
         return bool(family and dob) and blind_index.surname_dob(family or "", dob or "") == value
     single = stored[field]
     return single is not None and blind_index.normalise(field, single) == value
+
+
+def identity_key(person: Person) -> str | None:
+    """An opaque key for who ``person`` is (a hash of their normalised surname and date of
+    birth, else of their phone number), equal for two agencies' records of the same
+    person, so that their complaints can be counted per person without a value leaving;
+    None when neither is recorded or the record cannot be read."""
+    if person.erased_at is not None:
+        return None
+    try:
+        values = unseal_many(person, ("family_name", "date_of_birth", "phone"))
+    except SealedValueError:
+        return None
+    term = None
+    if values["family_name"] and values["date_of_birth"]:
+        term = blind_index.surname_dob(values["family_name"], values["date_of_birth"])
+    if term is None and values["phone"]:
+        term = blind_index.normalise("phone", values["phone"])
+    return hashlib.sha256(term.encode()).hexdigest()[:16] if term else None
 
 
 class Comparison:

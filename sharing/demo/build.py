@@ -123,7 +123,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     held = hold_conferences(session, today)
     referred = refer_to_safeguarding(session, today)
     follow_hate_pathway(session, today)
-    applications = receive_applications(session, today)
+    applications = receive_applications(session, today, plans)
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),

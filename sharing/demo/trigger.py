@@ -1,13 +1,14 @@
 """The demo partnership's Community Trigger applications, recorded by its Trigger lead
 from victims the demo holds at several relevant bodies, so the threshold counts are real:
-one received 40 working days ago for the victim most widely held (decided met), one 25
-working days ago for one held once (decided not met), each decided as the rules advised
-after the lead looked, and one received three working days ago, waiting for its
-decision. Each step as the lead took it, with the clock held then."""
+one received 40 working days ago from the most widely held victim whose complaints meet
+the threshold (decided met), one 25 working days ago from the least widely held whose do
+not (decided not met), each decided seven working days later after the lead looked, and
+one received three working days ago, waiting for its decision. Each step as the lead took it, with the clock held then."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -16,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.crypto.sealing import unseal_many
-from sharing.models import Agency, Case, CaseParty, Person, User
-from sharing.trigger import applications
+from sharing.demo.names import Resident
+from sharing.demo.plan import CasePlan
+from sharing.models import Agency, User
+from sharing.trigger import applications, complaints, threshold
 from sharing.trigger.complaints import relevant_agencies
-from sharing.trigger.procedure import load_procedure
+from sharing.trigger.procedure import Procedure, load_procedure
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import PartyRole, Role
 
@@ -40,35 +42,25 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), clock.PARTNERSHIP_ZONE).astimezone(UTC)
 
 
-def _victims(session: Session, agency_ids: set[int]) -> list[tuple[str, str, str]]:
-    """(given names, family name, date of birth) of victims held by the relevant bodies,
-    the most widely held first."""
-    held: dict[tuple[str, str], set[int]] = defaultdict(set)
-    given: dict[tuple[str, str], str] = {}
-    rows = session.execute(
-        select(Person, Case.agency_id)
-        .join(CaseParty, CaseParty.person_id == Person.id)
-        .join(Case, Case.id == CaseParty.case_id)
-        .where(
-            CaseParty.role == PartyRole.VICTIM,
-            Case.erased_at.is_(None),
-            Person.erased_at.is_(None),
-            Case.agency_id.in_(agency_ids),
-        )
-        .order_by(Person.id)
-    ).all()
-    for person, agency_id in rows:
-        values = unseal_many(person, ("given_names", "family_name", "date_of_birth"))
-        if values["family_name"] and values["date_of_birth"]:
-            key = (values["family_name"], values["date_of_birth"])
-            held[key].add(agency_id)
-            given.setdefault(key, values["given_names"] or "")
-    found = sorted(held, key=lambda k: -len(held[k]))
-    return [(given[k], k[0], k[1]) for k in found]
+def _victims(plans: Sequence[CasePlan], codes: set[str]) -> list[Resident]:
+    """Victims the plan gives the relevant bodies (``codes``), the most widely held
+    first."""
+    held: dict[tuple[str, date], set[str]] = defaultdict(set)
+    people: dict[tuple[str, date], Resident] = {}
+    for plan in plans:
+        if plan.agency not in codes:
+            continue
+        for party in plan.parties:
+            if party.role is PartyRole.VICTIM and party.dob_known:
+                key = (party.resident.family_name, party.resident.date_of_birth)
+                held[key].add(plan.agency)
+                people.setdefault(key, party.resident)
+    return [people[k] for k in sorted(held, key=lambda k: (-len(held[k]), k))]
 
 
-def receive_applications(session: Session, today: date) -> int:
-    """Record and decide the demo's applications; how many there are."""
+def receive_applications(session: Session, today: date, plans: Sequence[CasePlan]) -> int:
+    """Record and decide the demo's applications (for victims of the cases ``plans`` made);
+    how many there are."""
     procedure = load_procedure(PROCEDURE)
     lead_agency = session.scalar(select(Agency).where(Agency.code == procedure.lead))
     if lead_agency is None:
@@ -83,57 +75,93 @@ def receive_applications(session: Session, today: date) -> int:
         ),
         None,
     )
-    relevant = {a.id for a in relevant_agencies(session, procedure, lead_agency.area_id)}
-    victims = _victims(session, relevant)
-    if lead is None or len(victims) < 3:
+    relevant = {a.code for a in relevant_agencies(session, procedure, lead_agency.area_id)}
+    victims = _victims(plans, relevant)
+    if lead is None or not victims:
         return 0
-    # The most widely held victim, the least widely held, and the next most widely held.
-    victims = [victims[0], victims[-1], victims[1]]
+    area = lead_agency.area_id
+    met_on = _working_days_before(today, 40)
+    not_met_on = _working_days_before(today, 25)
+    # The most widely held victim whose complaints met the threshold, the least widely
+    # held whose did not, and the next most widely held, still waiting.
+    met = next((v for v in victims if _advised(session, procedure, area, v, met_on)), None)
+    not_met = next(
+        (v for v in reversed(victims) if not _advised(session, procedure, area, v, not_met_on)),
+        None,
+    )
+    waiting = next((v for v in victims if v not in (met, not_met)), None)
     actor = Actor.of(lead)
-    calendar = england_and_wales()
-    #: How many working days ago each was received; the first two were decided 7 working
-    #: days later, as the rules advised.
     made = 0
-    for (given, family, born), problem, (days_ago, decided) in zip(
-        victims, PROBLEMS, [(40, True), (25, True), (3, False)], strict=False
+    for victim, problem, received, decision in (
+        (met, PROBLEMS[0], met_on, "met"),
+        (not_met, PROBLEMS[1], not_met_on, "not_met"),
+        (waiting, PROBLEMS[2], _working_days_before(today, 3), None),
     ):
-        received = _working_days_before(today, days_ago)
-        with clock.pinned(_at(received, 11)) as now:
-            application = applications.record_application(
-                session,
-                actor,
-                procedure,
-                applications.ApplicationInput(
-                    received_on=received,
-                    channel="phone",
-                    victim_kind="person",
-                    victim_given_names=given,
-                    victim_family_name=family,
-                    victim_date_of_birth=date.fromisoformat(born),
-                    problem=problem,
-                ),
-                now=now,
-            )
+        if victim is None:
+            continue
+        _apply(session, actor, procedure, victim, problem, received, decision)
         made += 1
-        if decided:
-            decided_on = calendar.add(received, 7)
-            with clock.pinned(_at(decided_on, 15)) as now:
-                page = applications.application_page(session, actor, procedure, application.id)
-                decision = "met" if page.advice_met else "not_met"
-                applications.decide(
-                    session,
-                    actor,
-                    procedure,
-                    application.id,
-                    decision,
-                    "Complaints to several agencies in the last six months; the response "
-                    "has not been joined up."
-                    if decision == "met"
-                    else "The complaints do not reach the local threshold; advice given on "
-                    "reporting further incidents.",
-                    now=now,
-                )
     return made
+
+
+def _advised(
+    session: Session, procedure: Procedure, area_id: int, victim: Resident, on: date
+) -> bool:
+    """Whether the rules advise that an application by ``victim`` on ``on`` meets the
+    threshold."""
+    found = complaints.gather(
+        session,
+        procedure,
+        area_id,
+        complaints.Applicant(family_name=victim.family_name, date_of_birth=victim.date_of_birth),
+    )
+    return threshold.assess(found.complaints, procedure, on).met
+
+
+def _apply(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    victim: Resident,
+    problem: str,
+    received: date,
+    decision: str | None,
+) -> None:
+    """The application as the lead recorded it, and (after the lead looked at it, seven
+    working days later) its decision."""
+    with clock.pinned(_at(received, 11)) as now:
+        application = applications.record_application(
+            session,
+            actor,
+            procedure,
+            applications.ApplicationInput(
+                received_on=received,
+                channel="phone",
+                victim_kind="person",
+                victim_given_names=victim.given_names,
+                victim_family_name=victim.family_name,
+                victim_date_of_birth=victim.date_of_birth,
+                problem=problem,
+            ),
+            now=now,
+        )
+    if decision is None:
+        return
+    with clock.pinned(_at(england_and_wales().add(received, 7), 15)) as now:
+        applications.application_page(session, actor, procedure, application.id)
+        applications.decide(
+            session,
+            actor,
+            procedure,
+            application.id,
+            decision,
+            "Complaints to several agencies in the last six months; the response has not "
+            "been joined up."
+            if decision == "met"
+            else "The complaints do not reach the local threshold; advice given on "
+            "reporting further incidents.",
+            now=now,
+        )
 
 
 def _working_days_before(day: date, count: int) -> date:

@@ -19,16 +19,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.decide import Actor
+from sharing.access.decide import Actor, Decision
+from sharing.access.reveal import reveal
 from sharing.audit import acts
-from sharing.crypto.sealing import seal_many, unseal_many
+from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text, normalise_phone, normalise_postcode, normalise_uprn
 from sharing.models import Agency, TriggerApplication
 from sharing.trigger import complaints, threshold
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import WorkingDays, england_and_wales
-from sharing.vocabulary import OnBehalf, Role, ThresholdDecision, TriggerChannel, VictimKind
+from sharing.vocabulary import (
+    CATEGORIES,
+    OnBehalf,
+    Role,
+    ThresholdDecision,
+    TriggerChannel,
+    VictimKind,
+)
 
 #: Who handles applications at the lead agency.
 HANDLERS = frozenset({Role.TRIGGER_LEAD, Role.MANAGER})
@@ -329,6 +337,13 @@ class ApplicationPage:
     decided_at: datetime | None
 
 
+#: The lead agency's Trigger leads and managers see all of their own applications.
+_LEAD = Decision(
+    allowed=True,
+    categories=dict.fromkeys(CATEGORIES, "The lead agency's own Community Trigger application"),
+    own_agency=True,
+)
+
 _DETAILS = (
     "victim_given_names",
     "victim_family_name",
@@ -384,7 +399,7 @@ def application_page(
     """The application with the threshold check across the relevant bodies, recorded as
     one audit entry naming the complaints counted (by id) and each rule's count."""
     application = _application(session, actor, procedure, application_id)
-    details = unseal_many(application, _DETAILS)
+    details = reveal(_LEAD, application, _DETAILS)
     advice, gathered = _advice(session, procedure, application, details)
     counted_ids = sorted({c.id for r in advice.rules for c in r.counted})
     acts.record(
@@ -478,7 +493,7 @@ def decide(
             reason=f"refused input: {refused.field}",
         )
         raise
-    details = unseal_many(application, _DETAILS)
+    details = reveal(_LEAD, application, _DETAILS)
     advice, _ = _advice(session, procedure, application, details)
     application.decision = chosen
     application.advice = _summary(advice)[:500]

@@ -15,7 +15,6 @@ relevant bodies' records are searched.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -23,9 +22,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.access.reveal import holds
+from sharing.access.reveal import holds, identity_key
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import SealedValueError, unseal_many
 from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
 from sharing.models import Agency, Case, CaseParty, Incident, Person
 from sharing.trigger.procedure import Procedure
@@ -154,23 +152,8 @@ def gather(session: Session, procedure: Procedure, area_id: int, applicant: Appl
 
 def _complainant(incident: Incident) -> str | None:
     """An opaque key for who made the complaint, the same for the same person however
-    many agencies hold a record of them (a hash of their surname and date of birth, or of
-    their phone number); None when it was anonymous or they cannot be told apart."""
-    person = incident.reported_by
-    if person is None or person.erased_at is not None:
-        return None
-    try:
-        values = unseal_many(person, ("family_name", "date_of_birth", "phone"))
-    except SealedValueError:
-        return None
-    term = None
-    if values["family_name"] and values["date_of_birth"]:
-        term = blind_index.surname_dob(values["family_name"], values["date_of_birth"])
-    if term is None and values["phone"]:
-        term = normalise_phone(values["phone"])
-    if term is None:
-        return None
-    return hashlib.sha256(term.encode()).hexdigest()[:16]
+    many agencies hold a record of them; None when it was anonymous."""
+    return identity_key(incident.reported_by) if incident.reported_by is not None else None
 
 
 def complaints_by_agency(gathered: Gathered, ids: Iterable[int]) -> dict[str, int]:
