@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -32,6 +33,7 @@ from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Case, User
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
+from sharing.protocols.problems import Problem
 from sharing.trigger import procedure as trigger_procedure
 from sharing.vocabulary import AgencyType, Role, SessionEnd
 
@@ -371,8 +373,17 @@ def protocols_check(files: tuple[Path, ...]) -> None:
     """Check protocol files; print every problem with file, line, field and what is allowed.
 
     Agency codes are checked against the configured database when it can be reached."""
+    _check_files(files, check_file)
+
+
+def _check_files(
+    files: Sequence[Path],
+    check: Callable[[Path, Mapping[str, AgencyType] | None], list[Problem]],
+) -> None:
+    """Print every problem ``check`` finds in ``files`` (against the database's agencies
+    when it can be reached) and fail if there are any."""
     agencies = _known_agencies()
-    problems = [p for path in files for p in check_file(path, known_agencies=agencies)]
+    problems = [p for path in files for p in check(path, agencies)]
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -449,15 +460,4 @@ def trigger_check(files: tuple[Path, ...]) -> None:
             files = (load_settings(verify=False).trigger_procedure,)
         except ConfigError as e:
             raise click.ClickException(str(e)) from None
-    agencies = _known_agencies()
-    problems = [p for path in files for p in trigger_procedure.check_file(path, agencies)]
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        raise click.ClickException(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
-        )
-    click.echo(
-        f"{len(files)} file(s) checked: no problems"
-        + ("" if agencies else " (agency codes not checked: no database)")
-    )
+    _check_files(files, trigger_procedure.check_file)

@@ -17,6 +17,8 @@ Entries hold identifiers, category names and the basis of a decision, never pers
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import event
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor, Decision
 from sharing.audit.log import append
+from sharing.errors import InputError
 from sharing.models.audit import AuditEntry
 from sharing.protocols.purposes import PURPOSE_ID
 from sharing.vocabulary import CATEGORIES, Labelled
@@ -211,6 +214,25 @@ def refuse(
     fields = {"actor": actor, "subject": subject, "purpose": purpose, "basis": reason}
     session.info.setdefault(_REFUSALS, []).append((action, fields))
     return record(session, action, outcome=Outcome.REFUSED, **fields)  # type: ignore[arg-type]
+
+
+@contextmanager
+def refusing_input(
+    session: Session,
+    action: Action,
+    *,
+    actor: Actor,
+    subject: Subject,
+    what: str = "",
+) -> Iterator[None]:
+    """Record an ``InputError`` raised in the block as a refused ``action`` naming the
+    field ("refused input: <what> <field>", never the value), and let it go on."""
+    try:
+        yield
+    except InputError as refused:
+        field = f"{what} {refused.field}" if what else refused.field
+        refuse(session, action, actor=actor, subject=subject, reason=f"refused input: {field}")
+        raise
 
 
 def roll_back_keeping_refusals(session: Session) -> None:

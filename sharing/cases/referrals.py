@@ -263,7 +263,13 @@ def refer_to_safeguarding(
     reason."""
     authorised.require(Act.SHARE)
     now = now or clock.now()
-    try:
+    with acts.refusing_input(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        what="safeguarding referral",
+    ):
         team = next(
             (t for t in safeguarding_teams(session, authorised.case) if t.kind is kind), None
         )
@@ -276,15 +282,6 @@ def refer_to_safeguarding(
         text = checked_text(
             "reason", reason, limit=MAX_NOTE, required="Say why you are worried about them"
         )
-    except InputError as refused:
-        acts.refuse(
-            session,
-            acts.Action.CASE_RECORD,
-            actor=authorised.actor,
-            subject=authorised.subject,
-            reason=f"refused input: safeguarding referral {refused.field}",
-        )
-        raise
     until = clock.day_of(now) + timedelta(days=REFERRAL_SHARE_DAYS)
     share = shares.share_case(
         session,

@@ -114,17 +114,10 @@ def set_up(
     the coming year or with nowhere to meet."""
     _organiser(actor)
     now = now or clock.now()
-    try:
+    with acts.refusing_input(
+        session, acts.Action.MEETING_SET_UP, actor=actor, subject=acts.Subject("meeting_series")
+    ):
         series = _set_up(session, actor, data, now)
-    except InputError as refused:
-        acts.refuse(
-            session,
-            acts.Action.MEETING_SET_UP,
-            actor=actor,
-            subject=acts.Subject("meeting_series"),
-            reason=f"refused input: {refused.field}",
-        )
-        raise
     acts.record(
         session,
         acts.Action.MEETING_SET_UP,
@@ -245,21 +238,17 @@ def schedule(
         )
         raise NotAllowed("only the chair and the organising agency schedule sittings")
     now = now or clock.now()
-    try:
+    with acts.refusing_input(
+        session,
+        acts.Action.MEETING_SCHEDULE,
+        actor=actor,
+        subject=acts.Subject("meeting_series", series.id),
+    ):
         if not place and not video_link:
             place, video_link = series.place or "", series.video_link or ""
         place, link = _when_and_where(starts_at, place, video_link, now)
         if any(s.starts_at == starts_at for s in series.sittings):
             raise InputError("starts_at", "The meeting already sits then")
-    except InputError as refused:
-        acts.refuse(
-            session,
-            acts.Action.MEETING_SCHEDULE,
-            actor=actor,
-            subject=acts.Subject("meeting_series", series.id),
-            reason=f"refused input: {refused.field}",
-        )
-        raise
     sitting = MeetingSitting(
         series=series,
         starts_at=starts_at,

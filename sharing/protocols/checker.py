@@ -63,16 +63,46 @@ def parse_protocol(
     ``source`` names where the text came from, for messages. With ``known_agencies``
     (agency code → type), parties must name agencies of the partnership.
     """
-    text = text.removeprefix("\ufeff")  # a byte order mark, as some editors write
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ProtocolInvalid([not_toml(source, text, error)]) from None
-    reader = Reader(source, Locator.of(text))
+    read = read_toml(text, source, _TOML_ALLOWED)
+    if isinstance(read, Problem):
+        raise ProtocolInvalid([read])
+    data, reader = read
     document = _read(reader, data, source, known_agencies)
     if reader.problems or document is None:
         raise ProtocolInvalid(sorted_problems(reader.problems))
     return document
+
+
+def read_toml(text: str, source: str, allowed: str) -> tuple[dict[str, object], Reader] | Problem:
+    """The TOML document in ``text`` (a byte order mark, as some editors write, ignored)
+    with a reader of its fields, or the problem that it is not TOML (``allowed`` says what
+    the file should be)."""
+    text = text.removeprefix("\ufeff")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        return not_toml(source, text, error, allowed)
+    return data, Reader(source, Locator.of(text))
+
+
+def read_header(
+    reader: Reader, data: Mapping[str, object], example_id: str
+) -> tuple[str | None, str | None, int | None]:
+    """The ``id`` (lower-case words joined by hyphens, like ``example_id``), ``title`` and
+    ``version`` every reviewed file of the hub starts with."""
+    file_id = reader.text(
+        data,
+        "id",
+        "",
+        pattern=PROTOCOL_ID,
+        max_length=80,
+        allowed=f"lower-case letters, digits and hyphens, e.g. {example_id}",
+    )
+    return (
+        file_id,
+        reader.text(data, "title", "", max_length=200),
+        reader.integer(data, "version", ""),
+    )
 
 
 def check_text(
@@ -138,16 +168,7 @@ def _read(
     known_agencies: Mapping[str, AgencyType] | None,
 ) -> ProtocolDocument | None:
     reader.unknown_keys(data, TOP_KEYS, "")
-    protocol_id = reader.text(
-        data,
-        "id",
-        "",
-        pattern=PROTOCOL_ID,
-        max_length=80,
-        allowed="lower-case letters, digits and hyphens, e.g. northshire-asb-case-management",
-    )
-    title = reader.text(data, "title", "", max_length=200)
-    version = reader.integer(data, "version", "")
+    protocol_id, title, version = read_header(reader, data, "northshire-asb-case-management")
     handling = reader.choice(data, "handling", "", HANDLING, "handling marking")
     if "handling" not in data:
         reader.add("handling", 'missing required key "handling"', one_of(HANDLING))

@@ -98,17 +98,13 @@ def record_application(
     postcode or UPRN that is not one, markup, or text too long."""
     agency = lead_agency(session, actor, procedure)
     now = now or clock.now()
-    try:
+    with acts.refusing_input(
+        session,
+        acts.Action.TRIGGER_RECORD,
+        actor=actor,
+        subject=acts.Subject("trigger_application"),
+    ):
         values, choices = _checked(data, now)
-    except InputError as refused:
-        acts.refuse(
-            session,
-            acts.Action.TRIGGER_RECORD,
-            actor=actor,
-            subject=acts.Subject("trigger_application"),
-            reason=f"refused input: {refused.field}",
-        )
-        raise
     application = TriggerApplication(
         reference=_next_reference(session, now),
         lead_agency_id=agency.id,
@@ -472,7 +468,12 @@ def decide(
     (counts only). "Met by discretion" needs the procedure to allow it. Refused with the
     field and reason, nothing written, the refusal audited."""
     application = _application(session, actor, procedure, application_id)
-    try:
+    with acts.refusing_input(
+        session,
+        acts.Action.TRIGGER_DECIDE,
+        actor=actor,
+        subject=acts.Subject("trigger_application", application.id),
+    ):
         if application.decision is not None:
             raise InputError("decision", "The threshold decision is already recorded")
         try:
@@ -484,15 +485,6 @@ def decide(
         ):
             raise InputError("decision", "The area's procedure has no discretion to review")
         text = _text("reasons", reasons, MAX_REASONS, "Give the reasons for the decision")
-    except InputError as refused:
-        acts.refuse(
-            session,
-            acts.Action.TRIGGER_DECIDE,
-            actor=actor,
-            subject=acts.Subject("trigger_application", application.id),
-            reason=f"refused input: {refused.field}",
-        )
-        raise
     details = reveal(_LEAD, application, _DETAILS)
     advice, _ = _advice(session, procedure, application, details)
     application.decision = chosen

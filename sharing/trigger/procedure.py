@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sharing.protocols.checker import AGENCY_CODE, PROTOCOL_ID, not_toml, read_text, sorted_problems
+from sharing.protocols.checker import (
+    AGENCY_CODE,
+    read_header,
+    read_text,
+    read_toml,
+    sorted_problems,
+)
 from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
-from sharing.protocols.locator import Locator
 from sharing.protocols.model import TYPE_PREFIX
 from sharing.protocols.problems import Problem
 from sharing.vocabulary import AgencyType
@@ -142,12 +146,10 @@ def parse_procedure(
     """The procedure in ``text``; ``ProcedureInvalid`` listing every problem if it has any.
     With ``known_agencies`` (code → type), the lead and relevant bodies must be agencies
     of the partnership."""
-    text = text.removeprefix("\ufeff")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ProcedureInvalid([not_toml(source, text, error, _ALLOWED)]) from None
-    reader = Reader(source, Locator.of(text))
+    read = read_toml(text, source, _ALLOWED)
+    if isinstance(read, Problem):
+        raise ProcedureInvalid([read])
+    data, reader = read
     procedure = _read(reader, data, source, known_agencies)
     if reader.problems or procedure is None:
         raise ProcedureInvalid(sorted_problems(reader.problems))
@@ -185,16 +187,7 @@ def _read(
     known: Mapping[str, AgencyType] | None,
 ) -> Procedure | None:
     reader.unknown_keys(data, TOP_KEYS, "")
-    procedure_id = reader.text(
-        data,
-        "id",
-        "",
-        pattern=PROTOCOL_ID,
-        max_length=80,
-        allowed="lower-case letters, digits and hyphens, e.g. northshire-asb-case-review",
-    )
-    title = reader.text(data, "title", "", max_length=200)
-    version = reader.integer(data, "version", "")
+    procedure_id, title, version = read_header(reader, data, "northshire-asb-case-review")
     bodies = _bodies(reader, data, known)
     lead = reader.text(data, "lead", "", pattern=AGENCY_CODE, allowed="an agency code")
     if lead is not None:
