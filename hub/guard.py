@@ -33,7 +33,8 @@ from sharing.access.decide import Act
 from sharing.errors import NotAllowed, NotFound
 from sharing.vocabulary import Role, SessionEnd
 
-#: Endpoints anyone may reach: sign-in steps, static files and the health check.
+#: Endpoints anyone may reach: sign-in steps, static files, the health check and the
+#: public Community Trigger application.
 PUBLIC_ENDPOINTS = frozenset(
     {
         "static",
@@ -41,6 +42,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.second_factor",
         "auth.set_up_second_factor",
         "health.health",
+        "apply.start",
+        "apply.form",
+        "apply.done",
     }
 )
 

@@ -221,7 +221,7 @@ def refusing_input(
     session: Session,
     action: Action,
     *,
-    actor: Actor,
+    actor: Actor | None,
     subject: Subject,
     what: str = "",
 ) -> Iterator[None]:

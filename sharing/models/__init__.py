@@ -29,7 +29,7 @@ from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.referrals import Referral
 from sharing.models.risk import Escalation, RiskAssessment, TriageChange
-from sharing.models.trigger import TriggerApplication
+from sharing.models.trigger import PublicFormUse, TriggerApplication
 from sharing.models.users import SignInSession, User, UserRole
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "Notice",
     "Referral",
     "TriggerApplication",
+    "PublicFormUse",
     "BreakGlass",
     "LockMember",
     "ProtocolRecord",

@@ -71,3 +71,14 @@ class TriggerApplication(Base):
     @property
     def sealed_under(self) -> TriggerApplication:
         return self
+
+
+class PublicFormUse(Base):
+    """One use of a public form (a form sent), to limit how often one address may send
+    it. ``key`` is a keyed hash of the address, never the address."""
+
+    __tablename__ = "public_form_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -97,7 +97,43 @@ def record_application(
     channel, no victim's name, a third party without the victim's consent recorded, a
     postcode or UPRN that is not one, markup, or text too long."""
     agency = lead_agency(session, actor, procedure)
+    return _create(session, procedure, agency, data, actor, now or clock.now())
+
+
+def submit_online(
+    session: Session, procedure: Procedure, data: ApplicationInput, *, now: datetime | None = None
+) -> TriggerApplication:
+    """An application made on the public form (no account): received today, online, for
+    the procedure's lead agency. Refused, and the refusal audited, as ``record_application``
+    refuses."""
     now = now or clock.now()
+    agency = session.scalar(select(Agency).where(Agency.code == procedure.lead))
+    if agency is None:
+        raise NotFound(procedure.lead)
+    online = replace(data, received_on=clock.day_of(now), channel=TriggerChannel.ONLINE.value)
+    return _create(session, procedure, agency, online, None, now)
+
+
+def check_input(session: Session, data: ApplicationInput, now: datetime) -> None:
+    """``InputError`` for what ``submit_online`` would refuse in ``data`` (for the public
+    form's "check your answers"), the refusal audited; nothing else is written."""
+    with acts.refusing_input(
+        session,
+        acts.Action.TRIGGER_RECORD,
+        actor=None,
+        subject=acts.Subject("trigger_application"),
+    ):
+        _checked(data, now)
+
+
+def _create(
+    session: Session,
+    procedure: Procedure,
+    agency: Agency,
+    data: ApplicationInput,
+    actor: Actor | None,
+    now: datetime,
+) -> TriggerApplication:
     with acts.refusing_input(
         session,
         acts.Action.TRIGGER_RECORD,
@@ -111,7 +147,7 @@ def record_application(
         procedure_key=procedure.id,
         procedure_version=procedure.version,
         received_on=data.received_on,
-        recorded_by_id=actor.user_id,
+        recorded_by_id=actor.user_id if actor else None,
         recorded_at=now,
         consent_recorded=data.consent_recorded,
         **choices,

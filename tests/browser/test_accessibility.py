@@ -366,3 +366,28 @@ def test_community_trigger_pages_have_no_wcag_violations(
     page.goto(f"{url}/trigger/{ids[False]}")
     found["decided application"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_the_public_community_trigger_application_has_no_wcag_violations(
+    live_server, axe_page: Page
+) -> None:
+    """Someone with no account reads the start page, sends the questions empty (errors),
+    answers them, checks their answers and sends the application."""
+    page, url = axe_page, live_server.url
+    found: dict[str, list[str]] = {}
+    page.goto(f"{url}/community-trigger")
+    found["start"] = violations(page)
+    page.get_by_role("button", name="Start now").click()
+    found["questions"] = violations(page)
+    page.get_by_role("button", name="Continue").click()
+    found["questions with errors"] = violations(page)
+    page.get_by_label("A person", exact=True).check()
+    page.get_by_label("What is happening").fill("Loud music every night and threats on the stairs")
+    page.get_by_label("Last name, or the name of the business or group").fill("Tester")
+    page.get_by_label("Yes, it is about me, my business or my group").check()
+    page.get_by_role("button", name="Continue").click()
+    found["check your answers"] = violations(page)
+    page.get_by_role("button", name="Send the application").click()
+    found["sent"] = violations(page)
+    assert "Application sent" in page.content()
+    assert {name: v for name, v in found.items() if v} == {}

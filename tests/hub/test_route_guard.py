@@ -39,13 +39,18 @@ def test_every_route_but_the_public_ones_redirects_to_sign_in(app: Flask) -> Non
     assert checked >= 10
 
 
-def test_public_endpoints_are_only_sign_in_static_and_health(app: Flask) -> None:
+def test_public_endpoints_are_only_sign_in_static_health_and_the_trigger_form(
+    app: Flask,
+) -> None:
     assert {e for e in PUBLIC_ENDPOINTS} == {
         "static",
         "auth.sign_in",
         "auth.second_factor",
         "auth.set_up_second_factor",
         "health.health",
+        "apply.start",
+        "apply.form",
+        "apply.done",
     }
     registered = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert registered >= PUBLIC_ENDPOINTS
@@ -100,6 +105,7 @@ def test_every_blueprint_declares_who_it_serves(app: Flask) -> None:
         "home",
         "account",
         "protocols",
+        "apply",  # the public Community Trigger application
     }
 
 
