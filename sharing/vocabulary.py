@@ -7,6 +7,7 @@ migration; changing a label does not.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 #: The data categories a case summary is divided into (DESIGN.md §3, "Case summary"):
 #: what protocols grant and access decisions allow, category by category.
@@ -33,6 +34,11 @@ class Labelled(StrEnum):
         member._value_ = value
         member.label = label
         return member
+
+    @classmethod
+    def of(cls, value: str) -> Self | None:
+        """The member whose value is ``value``; None when there is none."""
+        return next((m for m in cls if m.value == value), None)
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:

@@ -82,8 +82,8 @@ def _red_cases(session: Session) -> list[Case]:
     )
 
 
-def _larkmoor(session: Session) -> Case:
-    """Larkmoor's oldest open case that is neither locked nor erased."""
+def _larkmoor(session: Session) -> Case | None:
+    """Larkmoor's oldest open case that is neither locked nor erased, if it has one."""
     return session.scalars(
         select(Case)
         .join(Agency, Agency.id == Case.agency_id)

@@ -138,10 +138,9 @@ def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) ->
     if agency is None:
         raise NotAllowed("the actor's agency is not of the partnership")
     name = checked_text("name", data.name, limit=MAX_NAME, required="Enter the meeting's name")
-    try:
-        cadence = Cadence(data.cadence)
-    except ValueError:
-        raise InputError("cadence", "Choose how often it meets") from None
+    cadence = Cadence.of(data.cadence)
+    if cadence is None:
+        raise InputError("cadence", "Choose how often it meets")
     protocols = {(r.id, p.id): r for r, p in shareable_purposes(session)}
     protocol = protocols.get((data.protocol_id or 0, data.purpose))
     if protocol is None:

@@ -174,22 +174,19 @@ def _checked(
         raise InputError("received_on", "Enter the date the application was received")
     if data.received_on > clock.day_of(now):
         raise InputError("received_on", "The date received cannot be in the future")
-    try:
-        channel = TriggerChannel(data.channel)
-    except ValueError:
-        raise InputError("channel", "Choose how the application was received") from None
-    try:
-        victim_kind = VictimKind(data.victim_kind)
-    except ValueError:
-        raise InputError("victim_kind", "Choose who suffered the anti-social behaviour") from None
+    channel = TriggerChannel.of(data.channel)
+    if channel is None:
+        raise InputError("channel", "Choose how the application was received")
+    victim_kind = VictimKind.of(data.victim_kind)
+    if victim_kind is None:
+        raise InputError("victim_kind", "Choose who suffered the anti-social behaviour")
     if data.victim_date_of_birth is not None and data.victim_date_of_birth >= clock.day_of(now):
         raise InputError("victim_date_of_birth", "The date of birth must be in the past")
     on_behalf = None
     if data.on_behalf:
-        try:
-            on_behalf = OnBehalf(data.on_behalf)
-        except ValueError:
-            raise InputError("on_behalf", "Choose who applied for the victim") from None
+        on_behalf = OnBehalf.of(data.on_behalf)
+        if on_behalf is None:
+            raise InputError("on_behalf", "Choose who applied for the victim")
         if not data.consent_recorded:
             raise InputError(
                 "consent_recorded",
@@ -411,7 +408,10 @@ def _application(
 
 
 def _advice(
-    session: Session, procedure: Procedure, application: TriggerApplication, details: dict
+    session: Session,
+    procedure: Procedure,
+    application: TriggerApplication,
+    details: dict[str, str | None],
 ) -> tuple[threshold.Advice, complaints.Gathered]:
     dob = details["victim_date_of_birth"]
     applicant = complaints.Applicant(
@@ -512,10 +512,9 @@ def decide(
     ):
         if application.decision is not None:
             raise InputError("decision", "The threshold decision is already recorded")
-        try:
-            chosen = ThresholdDecision(decision)
-        except ValueError:
-            raise InputError("decision", "Choose whether the threshold is met") from None
+        chosen = ThresholdDecision.of(decision)
+        if chosen is None:
+            raise InputError("decision", "Choose whether the threshold is met")
         if chosen is ThresholdDecision.DISCRETION and not any(
             r.kind == "discretion" for r in procedure.rules
         ):
