@@ -54,6 +54,8 @@ class AgencyAction:
     #: and the basis it does.
     description: str | None
     basis: str | None
+    #: Whether the reader may mark it done or cancel it (as ``closable`` decides).
+    may_close: bool = False
 
 
 def _decision(session: Session, actor: Actor, case: Case) -> tuple[Decision | None, str | None]:
@@ -116,6 +118,7 @@ def actions_for_agency(session: Session, actor: Actor) -> list[AgencyAction]:
                 purpose=purpose,
                 description=description,
                 basis=basis,
+                may_close=_may_close(session, actor, action),
             )
         )
     acts.record(
@@ -187,6 +190,15 @@ def closable(session: Session, actor: Actor, action_id: int) -> Action:
     if own_case:
         authorise(session, actor, action.case_id, Act.RECORD)  # refused and recorded there
     return action
+
+
+def _may_close(session: Session, actor: Actor, action: Action) -> bool:
+    """``closable``'s rule, without recording anything: an action on the actor's own
+    agency's case they may record on, or one their agency owns on a partner's case."""
+    if action.case.agency_id == actor.agency_id:
+        decision = decision_on(session, actor, action.case_id, Act.RECORD)
+        return decision is not None and decision.allowed
+    return _owns(session, actor, action)
 
 
 def _owns(session: Session, actor: Actor, action: Action) -> bool:

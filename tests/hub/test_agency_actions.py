@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.authorise import authorise
+from sharing.access.authorise import authorise, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.crypto.sealing import unseal
@@ -333,3 +333,38 @@ def test_the_officer_prints_the_complainants_action_plan_letter(demo_hub, demo_s
         assert message.split(" from")[0] in refused.get_data(as_text=True)
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     assert police.get(path).status_code in (403, 404)
+
+
+def test_the_list_offers_mark_done_only_where_the_reader_may_close_the_action(
+    demo_hub, demo_session
+) -> None:
+    # A case officer sees every open action their agency owns, but may close one on their
+    # own agency's case only if they may record on that case.
+    for officer in demo_session.scalars(select(User).order_by(User.id)):
+        if [r.value for r in officer.roles] != ["case_officer"]:
+            continue
+        actor = Actor.of(officer)
+        barred = [
+            a
+            for a in demo_session.scalars(
+                select(Action).where(
+                    Action.owner_agency_id == officer.agency_id,
+                    Action.status == ActionStatus.OPEN,
+                )
+            )
+            if a.case.agency_id == officer.agency_id
+            and not a.case.locked
+            and a.case.erased_at is None
+            and not ((d := decision_on(demo_session, actor, a.case_id, Act.RECORD)) and d.allowed)
+        ]
+        if barred:
+            break
+    else:
+        raise AssertionError("the demo has no action its agency's officer may not close")
+    client = demo_client(demo_hub, officer)
+    page = client.get("/actions").get_data(as_text=True)
+    row = page[page.index(f'id="action-{barred[0].id}"') :]
+    row = row[: row.index("</tr>")]
+    assert f"/actions/{barred[0].id}/done" not in row
+    assert "The case officer marks it done" in row
+    assert client.get(f"/actions/{barred[0].id}/done").status_code == 404
