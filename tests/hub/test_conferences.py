@@ -192,7 +192,10 @@ def test_convening_from_an_escalation_prompt_records_it_as_acted_on(demo_hub, de
     case_page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
     link = f"/cases/{case.id}/conferences/new?escalation={escalation.id}"
     assert link in case_page
-    response = officer.post(link, data=_form(officer, demo_session, case))
+    # The chair comes from the convening agency (the escalation's case may be any
+    # landlord's): a chair must be from an agency at the table.
+    chair = demo_user(demo_session, case.agency.code, Role.MANAGER)
+    response = officer.post(link, data=_form(officer, demo_session, case, chair=str(chair.id)))
     assert response.status_code == 302, response.get_data(as_text=True)
     demo_session.expire_all()
     assert demo_session.get(Escalation, escalation.id).considered_at is not None
