@@ -131,7 +131,10 @@ def test_an_officer_convenes_a_conference_and_the_invited_agencies_open_it(
     for invitation in conference.invitations:
         share = invitation.share
         assert (share.purpose, share.origin.value) == (PURPOSE, "conference")
-        assert share.until == clock.day_of(conference.starts_at) + timedelta(days=28)
+        # 28 days after the meeting, or the protocol's end if that comes first.
+        assert share.until == min(
+            clock.day_of(conference.starts_at) + timedelta(days=28), conference.protocol.end_on
+        )
 
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     listing = police.get("/conferences").get_data(as_text=True)

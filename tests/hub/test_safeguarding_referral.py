@@ -102,7 +102,10 @@ def test_an_officer_refers_a_victim_and_the_team_records_the_outcome(
     share = referral.share
     assert share.origin is ShareOrigin.REFERRAL
     assert share.purpose == SAFEGUARDING_PURPOSE
-    assert share.until == clock.today() + timedelta(days=REFERRAL_SHARE_DAYS)
+    # 90 days, or the protocol's end if that comes first.
+    assert share.until == min(
+        clock.today() + timedelta(days=REFERRAL_SHARE_DAYS), share.protocol.end_on
+    )
     entry = _entries(demo_session, case)[-1]
     assert entry.basis == (
         f"referral {referral.id} (adult_safeguarding) to agency {referral.agency_id}; "
