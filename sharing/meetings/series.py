@@ -353,7 +353,7 @@ def bring_case(
         attendee_ids=[actor.user_id, *(m.user_id for m in series.members)],
     )
     conference = conferences.convene(session, authorised, data, share_days=share_days, now=now)
-    conference.sitting_id = sitting.id
+    conference.sitting = sitting  # the sitting's agenda, already loaded, sees it too
     session.flush()
     acts.record(
         session,

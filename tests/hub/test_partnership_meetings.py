@@ -426,3 +426,15 @@ def test_demo_group_sits_with_cases_of_two_landlords(demo_session: Session) -> N
     assert group.cadence is Cadence.MONTHLY
     assert len({m.user.agency_id for m in group.members}) >= 3
     assert len(group.sittings) >= 2
+
+
+def test_a_case_brought_is_on_the_sittings_agenda_at_once_in_the_same_session(
+    demo_session,
+) -> None:
+    sitting = _to_come(demo_session)
+    agenda_before = list(sitting.conferences)  # the agenda, loaded before the case comes
+    case = _homes_case(demo_session, sitting)
+    authorised = authorise(demo_session, Actor.of(case.officer), case.id, Act.CONVENE)
+    conference = series.bring_case(demo_session, authorised, sitting.id, QUESTION, share_days=28)
+    assert sitting.conferences == [*agenda_before, conference]
+    demo_session.rollback()
