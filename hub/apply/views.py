@@ -17,6 +17,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import for_every_role
+from hub.trigger.views import application_input
 from sharing import clock
 from sharing.errors import InputError
 from sharing.trigger import applications, limits
@@ -62,22 +63,12 @@ def _form() -> ApplyForm:
 
 
 def _input(form: ApplyForm) -> applications.ApplicationInput:
-    return applications.ApplicationInput(
+    """The application as sent: received today, online; "for myself" is no third party."""
+    return application_input(
+        form,
         received_on=clock.today(),
         channel="online",
-        victim_kind=form.victim_kind.data or "",
-        victim_family_name=form.victim_family_name.data or "",
-        victim_given_names=form.victim_given_names.data or "",
-        victim_date_of_birth=form.victim_date_of_birth.data,
-        victim_phone=form.victim_phone.data or "",
-        victim_email=form.victim_email.data or "",
-        victim_address=form.victim_address.data or "",
-        victim_postcode=form.victim_postcode.data or "",
-        problem=form.problem.data or "",
         on_behalf="" if form.on_behalf.data == _SELF else form.on_behalf.data or "",
-        applicant_name=form.applicant_name.data or "",
-        applicant_contact=form.applicant_contact.data or "",
-        consent_recorded=bool(form.consent_recorded.data),
     )
 
 

@@ -4,6 +4,8 @@ across the relevant bodies with the lead's decision."""
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -45,6 +47,24 @@ def index() -> str | tuple[str, int]:
     return render_template("trigger/index.html", title="Community Trigger applications", rows=rows)
 
 
+def application_input(form: HubForm, **given: object) -> applications.ApplicationInput:
+    """The application in a form whose fields are named as ``ApplicationInput``'s (text
+    left empty is "", a box left unticked is false, a field the form lacks keeps its
+    default), with ``given`` values over the form's."""
+    values: dict[str, object] = {}
+    for spec in fields(applications.ApplicationInput):
+        field = form.field_by_name(spec.name)
+        if field is None:
+            continue
+        if spec.type == "str":
+            values[spec.name] = field.data or ""
+        elif spec.type == "bool":
+            values[spec.name] = bool(field.data)
+        else:
+            values[spec.name] = field.data
+    return applications.ApplicationInput(**{**values, **given})  # type: ignore[arg-type]
+
+
 class ApplicationForm(HubForm):
     received_on = DateInputField("Date received")
     channel = ChoiceField("How was it received?")
@@ -79,25 +99,7 @@ def record() -> Response | tuple[str, int]:
     form.victim_kind.choices = VictimKind.choices()
     form.on_behalf.choices = [("", "The victim")] + OnBehalf.choices()
     if form.validate_on_submit():
-        data = applications.ApplicationInput(
-            received_on=form.received_on.data,
-            channel=form.channel.data or "",
-            victim_kind=form.victim_kind.data or "",
-            victim_family_name=form.victim_family_name.data or "",
-            victim_given_names=form.victim_given_names.data or "",
-            victim_date_of_birth=form.victim_date_of_birth.data,
-            victim_phone=form.victim_phone.data or "",
-            victim_email=form.victim_email.data or "",
-            victim_address=form.victim_address.data or "",
-            victim_postcode=form.victim_postcode.data or "",
-            victim_uprn=form.victim_uprn.data or "",
-            problem=form.problem.data or "",
-            on_behalf=form.on_behalf.data or "",
-            applicant_name=form.applicant_name.data or "",
-            applicant_contact=form.applicant_contact.data or "",
-            consent_recorded=bool(form.consent_recorded.data),
-            consent_note=form.consent_note.data or "",
-        )
+        data = application_input(form)
         try:
             made = applications.record_application(db(), current_user.actor, procedure, data)
         except InputError as e:
