@@ -24,6 +24,9 @@ from hub.config import MailSettings, Settings
 from hub.templating import uk_date, uk_datetime
 from sharing import clock, notices
 from sharing.models import Notice
+from sharing.trigger import letters as trigger_letters
+from sharing.trigger.letters import Letter
+from sharing.trigger.procedure import load_procedure
 from sharing.vocabulary import NoticeKind
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,13 @@ _WHAT = {
         "The chair has agreed the minutes of the case conference on case {reference}{when}."
     ),
     NoticeKind.ACTION_DUE: "An action for your agency on case {reference} is due{due}.",
+    NoticeKind.TRIGGER_REVIEW: (
+        "An ASB Case Review (Community Trigger) panel{when} counted a complaint your agency "
+        "holds on case {reference}. Please confirm it and bring the case to the panel."
+    ),
+    NoticeKind.RECOMMENDATION: (
+        "An ASB Case Review (Community Trigger) made a recommendation for your agency, due{due}."
+    ),
 }
 
 
@@ -72,7 +82,8 @@ class _Transport:
         self.mail = mail
         self.smtp: smtplib.SMTP | None = None
 
-    def send(self, notice: Notice, message: EmailMessage) -> None:
+    def send(self, name: str, message: EmailMessage) -> None:
+        """Send ``message``; ``name`` (e.g. ``notice-00000012``) names its file or log line."""
         if self.mail.transport == "smtp":
             if self.smtp is None:
                 self.smtp = smtplib.SMTP(
@@ -85,12 +96,12 @@ class _Transport:
             self.smtp.send_message(message)
         elif self.mail.transport == "file":
             self.mail.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path = self.mail.folder / f"notice-{notice.id:08d}.eml"
+            path = self.mail.folder / f"{name}.eml"
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "wb") as file:
                 file.write(bytes(message))
         elif self.mail.transport == "log":
-            log.info("notice %s (%s) for user %s", notice.id, notice.kind.value, notice.user_id)
+            log.info("mail %s sent", name)
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -118,7 +129,9 @@ def deliver_pending(sessions: sessionmaker[Session], settings: Settings) -> tupl
     with sessions() as session, _transport(settings.mail) as transport:
         for notice in notices.pending(session):
             try:
-                transport.send(notice, compose(notice, settings.mail, settings.service_name))
+                transport.send(
+                    f"notice-{notice.id:08d}", compose(notice, settings.mail, settings.service_name)
+                )
             except (OSError, smtplib.SMTPException) as e:
                 notices.failed(notice, type(e).__name__)
                 log.warning("notice %s not sent: %s", notice.id, type(e).__name__)
@@ -130,6 +143,57 @@ def deliver_pending(sessions: sessionmaker[Session], settings: Settings) -> tupl
                 notices.sent(notice)
                 sent += 1
             session.commit()
+        letters_sent, letters_failed = _deliver_letters(session, transport, settings)
+    return sent + letters_sent, failed + letters_failed
+
+
+def compose_letter(letter: Letter, mail: MailSettings) -> EmailMessage:
+    """The e-mail of a letter to a Community Trigger applicant: the letter itself."""
+    message = EmailMessage()
+    message["Subject"] = letter.subject
+    message["From"] = mail.sender
+    message["To"] = letter.email or ""
+    message["Date"] = format_datetime(clock.now())
+    message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2])
+    message.set_content(letter.as_text())
+    return message
+
+
+def _deliver_letters(
+    session: Session, transport: _Transport, settings: Settings
+) -> tuple[int, int]:
+    """E-mail the letters waiting for Community Trigger applicants (each made from its
+    application as it is sent, one audit entry each)."""
+    sent = failed = 0
+    waiting_letters = trigger_letters.pending(session)
+    if not waiting_letters:
+        return sent, failed
+    procedure = load_procedure(settings.trigger_procedure)
+    for waiting in waiting_letters:
+        letter = trigger_letters.compose(
+            session, waiting.application, waiting.kind, procedure, actor=None
+        )
+        if letter is None or letter.email is None:
+            waiting.attempts = trigger_letters.MAX_ATTEMPTS
+            waiting.failed_why = "nothing to send"
+            session.commit()
+            continue
+        try:
+            transport.send(f"letter-{waiting.id:08d}", compose_letter(letter, settings.mail))
+        except (OSError, smtplib.SMTPException) as e:
+            waiting.attempts += 1
+            waiting.failed_why = type(e).__name__
+            log.warning("letter %s not sent: %s", waiting.id, type(e).__name__)
+            failed += 1
+            session.commit()
+            if isinstance(e, (OSError, smtplib.SMTPServerDisconnected)):
+                break
+            continue
+        waiting.attempts += 1
+        waiting.sent_at = clock.now()
+        waiting.failed_why = None
+        sent += 1
+        session.commit()
     return sent, failed
 
 

@@ -337,6 +337,23 @@ class ThresholdDecision(Labelled):
     DISCRETION = "discretion", "Met by discretion: reviewed to protect the victim"
 
 
+class AppealDecision(Labelled):
+    """The appeal body's decision on how a Community Trigger review was carried out."""
+
+    UPHELD = "upheld", "Upheld: the review is to be looked at again"
+    PARTLY_UPHELD = "partly_upheld", "Partly upheld"
+    NOT_UPHELD = "not_upheld", "Not upheld: the review was carried out properly"
+
+
+class LetterKind(Labelled):
+    """A letter to a Community Trigger applicant."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", "We have received your application"
+    THRESHOLD = "threshold", "Whether your application meets the threshold for a review"
+    OUTCOME = "outcome", "The outcome of your ASB Case Review"
+    APPEAL_DECISION = "appeal_decision", "The decision on your appeal"
+
+
 class Cadence(Labelled):
     """How often a partnership meeting sits."""
 
@@ -403,6 +420,8 @@ class NoticeKind(Labelled):
     MINUTES_CIRCULATED = "minutes_circulated", "Case conference minutes to read"
     MINUTES_AGREED = "minutes_agreed", "Case conference minutes agreed"
     ACTION_DUE = "action_due", "An action falls due"
+    TRIGGER_REVIEW = "trigger_review", "A Community Trigger review asks for your case"
+    RECOMMENDATION = "recommendation", "A Community Trigger recommendation for your agency"
 
 
 class EscalationReason(Labelled):

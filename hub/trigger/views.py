@@ -4,20 +4,30 @@ across the relevant bodies with the lead's decision."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
+from hub.pdf import render_pdf
+from hub.templating import uk_datetime
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.trigger import applications
+from sharing.trigger import applications, complaints, letters, review
 from sharing.trigger.procedure import Procedure
-from sharing.vocabulary import OnBehalf, ThresholdDecision, TriggerChannel, VictimKind
+from sharing.vocabulary import (
+    AppealDecision,
+    LetterKind,
+    OnBehalf,
+    ThresholdDecision,
+    TriggerChannel,
+    VictimKind,
+)
 
 bp = Blueprint("trigger", __name__, url_prefix="/trigger")
 require_roles(bp, "trigger_lead", "manager")
@@ -121,6 +131,33 @@ class DecisionForm(HubForm):
     reasons = TextAreaField("Reasons for the decision")
 
 
+class PanelForm(HubForm):
+    sitting_id = ChoiceField("Which sitting of the review panel?")
+
+
+class RecommendationForm(HubForm):
+    owner_agency_id = ChoiceField("Which relevant body will carry it out?")
+    due_on = DateInputField("Due by")
+    text = TextAreaField("The recommendation")
+    on_appeal = HiddenField()
+
+
+class OutcomeForm(HubForm):
+    findings = TextAreaField("What the panel found")
+    next_steps = TextAreaField("What happens next")
+
+
+class AppealForm(HubForm):
+    received_on = DateInputField("Date the appeal was received")
+    reasons = TextAreaField("The applicant's reasons")
+
+
+class AppealDecisionForm(HubForm):
+    appeal_decision = ChoiceField("The appeal body's decision")
+    decided_on = DateInputField("Date of the decision")
+    findings = TextAreaField("The appeal body's findings")
+
+
 def _page(application_id: int) -> applications.ApplicationPage:
     try:
         return applications.application_page(db(), current_user.actor, _procedure(), application_id)
@@ -130,31 +167,285 @@ def _page(application_id: int) -> applications.ApplicationPage:
         abort(404)
 
 
-@bp.route("/<int:application_id>", methods=["GET", "POST"])
-def show(application_id: int) -> Response | tuple[str, int]:
-    form = DecisionForm()
-    form.decision.choices = ThresholdDecision.choices()
+def _forms(failed: HubForm | None = None) -> dict[str, HubForm]:
+    """Every form of the application's page, blank but for the one that failed."""
+    procedure = _procedure()
+    found: dict[str, HubForm] = {
+        "decision": DecisionForm(formdata=None),
+        "panel": PanelForm(formdata=None),
+        "recommendation": RecommendationForm(formdata=None),
+        "outcome": OutcomeForm(formdata=None),
+        "appeal": AppealForm(formdata=None),
+        "appeal_decision": AppealDecisionForm(formdata=None),
+    }
+    if failed is not None:
+        found.update({k: failed for k, f in found.items() if type(f) is type(failed)})
+    found["decision"].decision.choices = ThresholdDecision.choices()
+    sittings = review.panel_sittings(db(), current_user.actor, procedure)
+    found["panel"].sitting_id.choices = [
+        (str(s.id), f"{s.series.name}, {uk_datetime(s.starts_at)}") for s in sittings
+    ]
+    area = current_user.agency.area_id
+    found["recommendation"].owner_agency_id.choices = [
+        (str(a.id), a.name) for a in complaints.relevant_agencies(db(), procedure, area)
+    ]
+    found["appeal_decision"].appeal_decision.choices = AppealDecision.choices()
+    return found
+
+
+def _show(application_id: int, failed: HubForm | None = None) -> tuple[str, int]:
+    page = _page(application_id)
+    forms = _forms(failed)
+    return render_template(
+        "trigger/show.html",
+        title=f"Application {page.reference}",
+        page=page,
+        form=failed or forms["decision"],
+        forms=forms,
+        procedure=_procedure(),
+    ), 400 if failed else 200
+
+
+def _refused_at(form: HubForm, error: InputError, fallback: Field) -> None:
+    field = form.field_by_name(error.field) or fallback
+    field.errors = [*field.errors, error.message]
+
+
+def _act(
+    application_id: int, form: HubForm, act: Callable[[], object], fallback: Field, done: str
+) -> Response | tuple[str, int]:
+    """Run ``act`` for a valid ``form``; back to the page with ``done``, or the page with
+    the refusal at its field."""
     if form.validate_on_submit():
         try:
-            applications.decide(
-                db(),
-                current_user.actor,
-                _procedure(),
-                application_id,
-                form.decision.data or "",
-                form.reasons.data or "",
-            )
+            act()
         except NotAllowed:
             abort(403)
         except NotFound:
             abort(404)
         except InputError as e:
-            field = form.field_by_name(e.field) or form.reasons
-            field.errors = [*field.errors, e.message]
+            _refused_at(form, e, fallback)
         else:
-            flash("Threshold decision recorded.", "success")
+            flash(done, "success")
             return redirect(url_for("trigger.show", application_id=application_id))
-    page = _page(application_id)
+    return _show(application_id, form)
+
+
+@bp.route("/<int:application_id>", methods=["GET", "POST"])
+def show(application_id: int) -> Response | tuple[str, int]:
+    if request.method == "GET":
+        return _show(application_id)
+    form = DecisionForm()
+    form.decision.choices = ThresholdDecision.choices()
+    return _act(
+        application_id,
+        form,
+        lambda: applications.decide(
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            form.decision.data or "",
+            form.reasons.data or "",
+        ),
+        form.reasons,
+        "Threshold decision recorded.",
+    )
+
+
+@bp.post("/<int:application_id>/ask")
+def ask(application_id: int) -> Response:
+    if not HubForm().validate_on_submit():
+        abort(400)
+    try:
+        asked = review.ask_holders(db(), current_user.actor, _procedure(), application_id)
+    except NotAllowed:
+        abort(403)
+    except NotFound:
+        abort(404)
+    flash(
+        f"{asked} agenc{'y' if asked == 1 else 'ies'} asked to confirm and bring their cases."
+        if asked
+        else "Every agency holding a counted complaint has already been asked.",
+        "success",
+    )
+    return redirect(url_for("trigger.show", application_id=application_id, _anchor="review"))
+
+
+@bp.post("/<int:application_id>/panel")
+def panel(application_id: int) -> Response | tuple[str, int]:
+    form = PanelForm()
+    # Any sitting is put to the rules, which say why one is not a panel's (and audit it).
+    form.sitting_id.choices = [(request.form.get("sitting_id", ""), "")]
+    return _act(
+        application_id,
+        form,
+        lambda: review.convene(
+            db(), current_user.actor, _procedure(), application_id, _int(form.sitting_id.data)
+        ),
+        form.sitting_id,
+        "The application is before the review panel. The agencies holding the complaints "
+        "are asked to bring their cases to it.",
+    )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@bp.post("/<int:application_id>/recommendations")
+def recommend(application_id: int) -> Response | tuple[str, int]:
+    form = RecommendationForm()
+    # Any agency is put to the rules, which say why one is not a relevant body's.
+    form.owner_agency_id.choices = [(request.form.get("owner_agency_id", ""), "")]
+    return _act(
+        application_id,
+        form,
+        lambda: review.recommend(
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            review.RecommendationInput(
+                _int(form.owner_agency_id.data), form.due_on.data, form.text.data or ""
+            ),
+            on_appeal=form.on_appeal.data == "yes",
+        ),
+        form.text,
+        "Recommendation recorded. The agency's managers are told.",
+    )
+
+
+@bp.post("/<int:application_id>/outcome")
+def outcome(application_id: int) -> Response | tuple[str, int]:
+    form = OutcomeForm()
+    return _act(
+        application_id,
+        form,
+        lambda: review.record_outcome(
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            form.findings.data or "",
+            form.next_steps.data or "",
+        ),
+        form.findings,
+        "Outcome recorded. Send the applicant the outcome letter.",
+    )
+
+
+@bp.post("/<int:application_id>/appeal")
+def appeal(application_id: int) -> Response | tuple[str, int]:
+    form = AppealForm()
+    return _act(
+        application_id,
+        form,
+        lambda: review.record_appeal(
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            form.received_on.data,
+            form.reasons.data or "",
+        ),
+        form.reasons,
+        "Appeal recorded.",
+    )
+
+
+@bp.post("/<int:application_id>/appeal-decision")
+def appeal_decision(application_id: int) -> Response | tuple[str, int]:
+    form = AppealDecisionForm()
+    form.appeal_decision.choices = AppealDecision.choices()
+    return _act(
+        application_id,
+        form,
+        lambda: review.decide_appeal(
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            form.appeal_decision.data or "",
+            form.findings.data or "",
+            form.decided_on.data,
+        ),
+        form.findings,
+        "Appeal decision recorded.",
+    )
+
+
+def _letter(application_id: int, kind: str) -> letters.Letter:
+    chosen = LetterKind.of(kind)
+    if chosen is None:
+        abort(404)
+    try:
+        application = applications.handled(db(), current_user.actor, _procedure(), application_id)
+    except NotAllowed:
+        abort(403)
+    except NotFound:
+        abort(404)
+    letter = letters.compose(db(), application, chosen, _procedure(), actor=current_user.actor)
+    if letter is None:
+        abort(404)
+    return letter
+
+
+@bp.route("/<int:application_id>/letters/<kind>")
+def letter(application_id: int, kind: str) -> str:
+    found = _letter(application_id, kind)
     return render_template(
-        "trigger/show.html", title=f"Application {page.reference}", page=page, form=form
+        "trigger/letter.html",
+        title=f"Letter: {found.kind.label}",
+        letter=found,
+        application_id=application_id,
+    )
+
+
+@bp.route("/<int:application_id>/letters/<kind>.pdf")
+def letter_pdf(application_id: int, kind: str) -> Response:
+    found = _letter(application_id, kind)
+    html = render_template("trigger/letter_pdf.html", title=found.subject, letter=found)
+    return Response(
+        render_pdf(html),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{found.reference}-{found.kind.value}.pdf"'
+            )
+        },
+    )
+
+
+class CompleteForm(HubForm):
+    note = TextAreaField("What was done")
+
+
+@bp.route("/recommendations", methods=["GET", "POST"])
+def recommendations() -> Response | tuple[str, int]:
+    form = CompleteForm()
+    failed_id = None
+    if form.validate_on_submit():
+        failed_id = _int(request.form.get("recommendation_id"))
+        try:
+            review.complete(db(), current_user.actor, failed_id or 0, form.note.data or "")
+        except NotAllowed:
+            abort(403)
+        except NotFound:
+            abort(404)
+        except InputError as e:
+            _refused_at(form, e, form.note)
+        else:
+            flash("Recommendation marked done.", "success")
+            return redirect(url_for("trigger.recommendations"))
+    try:
+        rows = review.for_agency(db(), current_user.actor)
+    except NotAllowed:
+        abort(403)
+    return render_template(
+        "trigger/recommendations.html",
+        title="Community Trigger recommendations for your agency",
+        rows=rows,
+        form=form,
+        failed_id=failed_id,
     ), 400 if request.method == "POST" else 200

@@ -104,6 +104,25 @@ class Action(Labelled):
     TRIGGER_RECORD = "trigger.record", "Recorded a Community Trigger application"
     TRIGGER_VIEW = "trigger.view", "Viewed a Community Trigger application"
     TRIGGER_DECIDE = "trigger.decide", "Decided a Community Trigger threshold"
+    TRIGGER_FIGURES = "trigger.figures", "Viewed the Community Trigger figures"
+    TRIGGER_ASK = (
+        "trigger.ask",
+        "Asked agencies to confirm complaints counted for a Community Trigger",
+    )
+    TRIGGER_REVIEW = "trigger.review", "Convened a Community Trigger review panel"
+    TRIGGER_RECOMMEND = "trigger.recommend", "Recorded a Community Trigger recommendation"
+    TRIGGER_RECOMMENDATIONS = (
+        "trigger.recommendations",
+        "Viewed the Community Trigger recommendations for an agency",
+    )
+    TRIGGER_RECOMMENDATION_DONE = (
+        "trigger.recommendation_done",
+        "Marked a Community Trigger recommendation done",
+    )
+    TRIGGER_OUTCOME = "trigger.outcome", "Recorded a Community Trigger review's outcome"
+    TRIGGER_LETTER = "trigger.letter", "Produced or sent a letter to a Community Trigger applicant"
+    TRIGGER_APPEAL = "trigger.appeal", "Recorded a Community Trigger appeal"
+    TRIGGER_APPEAL_DECIDE = "trigger.appeal_decide", "Recorded a Community Trigger appeal decision"
     LOCK_REQUEST = "lock.request", "Asked to lock a case"
     UNLOCK_REQUEST = "unlock.request", "Asked to unlock a case"
     LOCK_DECIDE = "lock.decide", "Decided a lock request"

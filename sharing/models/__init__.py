@@ -29,7 +29,14 @@ from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.referrals import Referral
 from sharing.models.risk import Escalation, RiskAssessment, TriageChange
-from sharing.models.trigger import PublicFormUse, TriggerApplication
+from sharing.models.trigger import (
+    PublicFormUse,
+    TriggerApplication,
+    TriggerBodyCount,
+    TriggerCaseRequest,
+    TriggerLetter,
+    TriggerRecommendation,
+)
 from sharing.models.users import SignInSession, User, UserRole
 
 __all__ = [
@@ -47,6 +54,10 @@ __all__ = [
     "Notice",
     "Referral",
     "TriggerApplication",
+    "TriggerBodyCount",
+    "TriggerCaseRequest",
+    "TriggerLetter",
+    "TriggerRecommendation",
     "PublicFormUse",
     "BreakGlass",
     "LockMember",

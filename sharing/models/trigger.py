@@ -5,18 +5,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.agencies import Agency
 from sharing.models.base import Base, UTCDateTime, enum_column, personal
+from sharing.models.cases import Case
 from sharing.models.keys import DataKey
+from sharing.models.meetings import MeetingSitting
 from sharing.models.users import User
-from sharing.vocabulary import OnBehalf, ThresholdDecision, TriggerChannel, VictimKind
+from sharing.vocabulary import (
+    AppealDecision,
+    LetterKind,
+    OnBehalf,
+    ThresholdDecision,
+    TriggerChannel,
+    VictimKind,
+)
 
 
 class TriggerApplication(Base):
-    """An application for an ASB Case Review, from receipt to the threshold decision."""
+    """An application for an ASB Case Review, from receipt through the threshold decision,
+    the review panel and its outcome, to any appeal."""
 
     __tablename__ = "trigger_applications"
 
@@ -45,7 +55,26 @@ class TriggerApplication(Base):
     advice: Mapped[str | None] = mapped_column(String(500))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The rules whose count was met when the lead decided (ids, comma-separated), and
+    #: "discretion" for a decision met by discretion: counts for the published figures.
+    rules_met: Mapped[str | None] = mapped_column(String(200))
     data_key_id: Mapped[int | None] = mapped_column(ForeignKey("data_keys.id"))
+
+    #: The review panel: the sitting of the area's review panel it is heard at.
+    review_sitting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_sittings.id"), index=True
+    )
+    review_convened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_convened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The outcome: the date of the letter telling the applicant, and who recorded it.
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The appeal: when the applicant asked, and the appeal body's decision and date.
+    appeal_received_on: Mapped[date | None] = mapped_column(Date)
+    appeal_decision: Mapped[AppealDecision | None] = enum_column(
+        AppealDecision, "appeal_decision", nullable=True
+    )
+    appeal_decided_on: Mapped[date | None] = mapped_column(Date)
 
     victim_given_names: Mapped[bytes | None] = personal("identity")
     victim_family_name: Mapped[bytes | None] = personal("identity")
@@ -62,15 +91,118 @@ class TriggerApplication(Base):
     problem: Mapped[bytes | None] = personal("narrative")
     consent_note: Mapped[bytes | None] = personal("narrative")
     decision_reasons: Mapped[bytes | None] = personal("narrative")
+    #: What the review found, and what happens next, as the outcome letter says them.
+    outcome_findings: Mapped[bytes | None] = personal("narrative")
+    outcome_next_steps: Mapped[bytes | None] = personal("narrative")
+    #: Why the applicant appeals, and the appeal body's findings.
+    appeal_reasons: Mapped[bytes | None] = personal("narrative")
+    appeal_findings: Mapped[bytes | None] = personal("narrative")
 
     lead_agency: Mapped[Agency] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     data_key: Mapped[DataKey | None] = relationship()
+    review_sitting: Mapped[MeetingSitting | None] = relationship()
+    recommendations: Mapped[list[TriggerRecommendation]] = relationship(
+        back_populates="application", order_by="TriggerRecommendation.id"
+    )
+    counts: Mapped[list[TriggerBodyCount]] = relationship(back_populates="application")
+    requests: Mapped[list[TriggerCaseRequest]] = relationship(
+        back_populates="application", order_by="TriggerCaseRequest.id"
+    )
 
     @property
     def sealed_under(self) -> TriggerApplication:
         return self
+
+
+class TriggerBodyCount(Base):
+    """How many of the complaints the rules counted for an application a relevant body
+    held, as at the threshold decision (for the figures per relevant body)."""
+
+    __tablename__ = "trigger_body_counts"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("trigger_applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    complaints: Mapped[int]
+
+    application: Mapped[TriggerApplication] = relationship(back_populates="counts")
+    agency: Mapped[Agency] = relationship()
+
+
+class TriggerCaseRequest(Base):
+    """The lead asking the agency holding a counted complaint to bring its case to the
+    review panel (a locked case: its lock members, to confirm the complaint and bring it)."""
+
+    __tablename__ = "trigger_case_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("trigger_applications.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    locked: Mapped[bool]
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    application: Mapped[TriggerApplication] = relationship(back_populates="requests")
+    case: Mapped[Case | None] = relationship()
+    agency: Mapped[Agency] = relationship()
+
+
+class TriggerRecommendation(Base):
+    """A recommendation of the review panel (or of the appeal), owned by a relevant body
+    with a due date, followed until that body marks it done."""
+
+    __tablename__ = "trigger_recommendations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("trigger_applications.id", ondelete="CASCADE"), index=True
+    )
+    owner_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    #: Made on appeal, not by the review panel.
+    on_appeal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: What is to be done, and what was done.
+    text: Mapped[bytes | None] = personal("actions")
+    completion_note: Mapped[bytes | None] = personal("actions")
+
+    application: Mapped[TriggerApplication] = relationship(back_populates="recommendations")
+    owner_agency: Mapped[Agency] = relationship()
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    @property
+    def sealed_under(self) -> TriggerApplication:
+        return self.application
+
+
+class TriggerLetter(Base):
+    """A letter to the applicant sent by e-mail (acknowledgement, outcome, appeal
+    decision): its words are made from the application when it is sent, so nothing
+    personal waits here; the address is the application's sealed one."""
+
+    __tablename__ = "trigger_letters"
+    __table_args__ = (UniqueConstraint("application_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("trigger_applications.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[LetterKind] = enum_column(LetterKind, "letter_kind")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    failed_why: Mapped[str | None] = mapped_column(String(80))
+
+    application: Mapped[TriggerApplication] = relationship()
 
 
 class PublicFormUse(Base):

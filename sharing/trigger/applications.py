@@ -25,12 +25,13 @@ from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text, normalise_phone, normalise_postcode, normalise_uprn
-from sharing.models import Agency, TriggerApplication
-from sharing.trigger import complaints, threshold
+from sharing.models import Agency, TriggerApplication, TriggerBodyCount, TriggerLetter
+from sharing.trigger import complaints, letters, threshold
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import WorkingDays, england_and_wales
 from sharing.vocabulary import (
     CATEGORIES,
+    LetterKind,
     OnBehalf,
     Role,
     ThresholdDecision,
@@ -77,7 +78,7 @@ class ApplicationInput:
     consent_note: str = ""
 
 
-def _text(field: str, value: str, limit: int, required: str = "") -> str:
+def plain_text(field: str, value: str, limit: int, required: str = "") -> str:
     text = checked_text(field, value, limit=limit, required=required)
     if _MARKUP.search(text):
         raise InputError(field, "Remove the < sign: write it in plain words, without HTML")
@@ -156,6 +157,7 @@ def _create(
     session.flush()
     seal_many(application, values)
     session.flush()
+    letters.queue(session, application, LetterKind.ACKNOWLEDGEMENT, values, now)
     acts.record(
         session,
         acts.Action.TRIGGER_RECORD,
@@ -199,23 +201,23 @@ def _checked(
     uprn = _optional(data.victim_uprn, normalise_uprn, "victim_uprn", "a UPRN of up to 12 digits")
     phone = _optional(data.victim_phone, normalise_phone, "victim_phone", "a UK phone number")
     values = {
-        "victim_family_name": _text(
+        "victim_family_name": plain_text(
             "victim_family_name",
             data.victim_family_name,
             MAX_NAME,
             "Enter the victim's surname (or the business's or group's name)",
         ),
-        "victim_given_names": _text("victim_given_names", data.victim_given_names, MAX_NAME)
+        "victim_given_names": plain_text("victim_given_names", data.victim_given_names, MAX_NAME)
         or None,
         "victim_date_of_birth": data.victim_date_of_birth.isoformat()
         if data.victim_date_of_birth
         else None,
         "victim_phone": phone,
-        "victim_email": _text("victim_email", data.victim_email, MAX_NAME) or None,
-        "victim_address": _text("victim_address", data.victim_address, 500) or None,
+        "victim_email": plain_text("victim_email", data.victim_email, MAX_NAME) or None,
+        "victim_address": plain_text("victim_address", data.victim_address, 500) or None,
         "victim_postcode": postcode,
         "victim_uprn": uprn,
-        "problem": _text(
+        "problem": plain_text(
             "problem", data.problem, MAX_TEXT, "Describe the anti-social behaviour and its effect"
         ),
         "applicant_name": None,
@@ -223,16 +225,16 @@ def _checked(
         "consent_note": None,
     }
     if on_behalf is not None:
-        values["applicant_name"] = _text(
+        values["applicant_name"] = plain_text(
             "applicant_name", data.applicant_name, MAX_NAME, "Enter the name of the person applying"
         )
-        values["applicant_contact"] = _text(
+        values["applicant_contact"] = plain_text(
             "applicant_contact",
             data.applicant_contact,
             MAX_NAME,
             "Enter how to contact the person applying",
         )
-        values["consent_note"] = _text("consent_note", data.consent_note, 1_000) or None
+        values["consent_note"] = plain_text("consent_note", data.consent_note, 1_000) or None
     return values, {"channel": channel, "victim_kind": victim_kind, "on_behalf": on_behalf}
 
 
@@ -278,14 +280,28 @@ def next_clock(
     today: date,
     calendar: WorkingDays | None = None,
 ) -> Clock | None:
-    """The next deadline of an application: its threshold decision until decided (the
-    acknowledgement comes with the record); None once decided (the review's clocks are
-    the review's)."""
-    if application.decision is not None:
-        return None
+    """The application's next deadline, in working days: the threshold decision (of
+    receipt); once met, the panel's meeting (of the decision); once before a panel, the
+    outcome letter (of the sitting). None when nothing is due of the lead: not met, or the
+    outcome sent (an appeal is the appeal body's to time)."""
     calendar = calendar or england_and_wales()
-    due = calendar.add(application.received_on, procedure.timescales.threshold_decision)
-    return Clock("Threshold decision", due, calendar.between(today, due))
+    timescales = procedure.timescales
+    if application.decision is None:
+        stage, start, days = (
+            "Threshold decision",
+            application.received_on,
+            timescales.threshold_decision,
+        )
+    elif application.decision is ThresholdDecision.NOT_MET or application.outcome_on:
+        return None
+    elif application.review_sitting is None:
+        stage, days = "Review panel meets", timescales.review_meeting
+        start = clock.day_of(application.decided_at or clock.now())
+    else:
+        stage, days = "Outcome letter", timescales.outcome
+        start = clock.day_of(application.review_sitting.starts_at)
+    due = calendar.add(start, days)
+    return Clock(stage, due, calendar.between(today, due))
 
 
 @dataclass(frozen=True)
@@ -364,16 +380,125 @@ class ApplicationPage:
     decision: ThresholdDecision | None
     decided_by: str | None
     decided_at: datetime | None
+    review: Review | None = None
+
+
+@dataclass(frozen=True)
+class CaseAsked:
+    """An agency asked to confirm a counted complaint and bring its case to the panel."""
+
+    agency: str
+    locked: bool
+    asked_on: date
+    #: Whether its case is on the panel's agenda yet.
+    brought: bool
+
+
+@dataclass(frozen=True)
+class RecommendationLine:
+    id: int
+    agency: str
+    text: str
+    due_on: date
+    on_appeal: bool
+    completed_on: date | None
+    completion_note: str | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """Where the review stands, from the panel to the appeal."""
+
+    meet_by: date | None
+    sitting_id: int | None
+    series_id: int | None
+    panel: str | None
+    sits_at: datetime | None
+    place: str | None
+    sat: bool
+    asked: list[CaseAsked]
+    recommendations: list[RecommendationLine]
+    outcome_on: date | None
+    appeal_by: date | None
+    appeal_received_on: date | None
+    appeal_decision: str | None
+    appeal_decided_on: date | None
+    #: The letters the applicant has been, or can be, sent, with whether each went by
+    #: e-mail (None: not queued for e-mail).
+    letters: list[tuple[LetterKind, bool | None]]
+
+
+def review_due(application: TriggerApplication, procedure: Procedure) -> date | None:
+    """The day the panel should meet by: the procedure's working days after the decision."""
+    if application.decided_at is None:
+        return None
+    return england_and_wales().add(
+        clock.day_of(application.decided_at), procedure.timescales.review_meeting
+    )
+
+
+def _review(
+    session: Session, application: TriggerApplication, procedure: Procedure
+) -> Review | None:
+    if application.decision is None:
+        return None
+    sitting = application.review_sitting
+    on_agenda = {c.case_id for c in sitting.conferences} if sitting else set()
+    texts = [reveal(LEAD, r, ("text", "completion_note")) for r in application.recommendations]
+    emailed = {
+        letter.kind: letter.sent_at is not None
+        for letter in session.scalars(
+            select(TriggerLetter).where(TriggerLetter.application_id == application.id)
+        )
+    }
+    reached = [LetterKind.ACKNOWLEDGEMENT, LetterKind.THRESHOLD]
+    if application.outcome_on:
+        reached.append(LetterKind.OUTCOME)
+    if application.appeal_decided_on:
+        reached.append(LetterKind.APPEAL_DECISION)
+    return Review(
+        meet_by=review_due(application, procedure)
+        if application.decision is not ThresholdDecision.NOT_MET
+        else None,
+        sitting_id=sitting.id if sitting else None,
+        series_id=sitting.series_id if sitting else None,
+        panel=sitting.series.name if sitting else None,
+        sits_at=sitting.starts_at if sitting else None,
+        place=(sitting.place or sitting.video_link) if sitting else None,
+        sat=bool(sitting and sitting.starts_at <= clock.now()),
+        asked=[
+            CaseAsked(r.agency.name, r.locked, clock.day_of(r.asked_at), r.case_id in on_agenda)
+            for r in application.requests
+        ],
+        recommendations=[
+            RecommendationLine(
+                id=r.id,
+                agency=r.owner_agency.name,
+                text=values["text"] or "",
+                due_on=r.due_on,
+                on_appeal=r.on_appeal,
+                completed_on=r.completed_on,
+                completion_note=values["completion_note"],
+            )
+            for r, values in zip(application.recommendations, texts, strict=True)
+        ],
+        outcome_on=application.outcome_on,
+        appeal_by=letters.appeal_by(application, procedure),
+        appeal_received_on=application.appeal_received_on,
+        appeal_decision=application.appeal_decision.label if application.appeal_decision else None,
+        appeal_decided_on=application.appeal_decided_on,
+        letters=[(kind, emailed.get(kind)) for kind in reached],
+    )
 
 
 #: The lead agency's Trigger leads and managers see all of their own applications.
-_LEAD = Decision(
+LEAD = Decision(
     allowed=True,
     categories=dict.fromkeys(CATEGORIES, "The lead agency's own Community Trigger application"),
     own_agency=True,
 )
 
-_DETAILS = (
+DETAILS = (
     "victim_given_names",
     "victim_family_name",
     "victim_date_of_birth",
@@ -387,10 +512,14 @@ _DETAILS = (
     "applicant_contact",
     "consent_note",
     "decision_reasons",
+    "outcome_findings",
+    "outcome_next_steps",
+    "appeal_reasons",
+    "appeal_findings",
 )
 
 
-def _application(
+def handled(
     session: Session, actor: Actor, procedure: Procedure, application_id: int
 ) -> TriggerApplication:
     agency = lead_agency(session, actor, procedure)
@@ -407,7 +536,7 @@ def _application(
     return application
 
 
-def _advice(
+def advice_for(
     session: Session,
     procedure: Procedure,
     application: TriggerApplication,
@@ -430,9 +559,9 @@ def application_page(
 ) -> ApplicationPage:
     """The application with the threshold check across the relevant bodies, recorded as
     one audit entry naming the complaints counted (by id) and each rule's count."""
-    application = _application(session, actor, procedure, application_id)
-    details = reveal(_LEAD, application, _DETAILS)
-    advice, gathered = _advice(session, procedure, application, details)
+    application = handled(session, actor, procedure, application_id)
+    details = reveal(LEAD, application, DETAILS)
+    advice, gathered = advice_for(session, procedure, application, details)
     counted_ids = sorted({c.id for r in advice.rules for c in r.counted})
     acts.record(
         session,
@@ -480,6 +609,7 @@ def application_page(
         decision=application.decision,
         decided_by=application.decided_by.display_name if application.decided_by else None,
         decided_at=application.decided_at,
+        review=_review(session, application, procedure),
     )
 
 
@@ -503,7 +633,7 @@ def decide(
     """The lead's threshold decision, with reasons, recorded once with the rules' advice
     (counts only). "Met by discretion" needs the procedure to allow it. Refused with the
     field and reason, nothing written, the refusal audited."""
-    application = _application(session, actor, procedure, application_id)
+    application = handled(session, actor, procedure, application_id)
     with acts.refusing_input(
         session,
         acts.Action.TRIGGER_DECIDE,
@@ -519,14 +649,27 @@ def decide(
             r.kind == "discretion" for r in procedure.rules
         ):
             raise InputError("decision", "The area's procedure has no discretion to review")
-        text = _text("reasons", reasons, MAX_REASONS, "Give the reasons for the decision")
-    details = reveal(_LEAD, application, _DETAILS)
-    advice, _ = _advice(session, procedure, application, details)
+        text = plain_text("reasons", reasons, MAX_REASONS, "Give the reasons for the decision")
+    details = reveal(LEAD, application, DETAILS)
+    advice, gathered = advice_for(session, procedure, application, details)
+    now = now or clock.now()
     application.decision = chosen
     application.advice = _summary(advice)[:500]
-    application.decided_at = now or clock.now()
+    met = [r.rule.id for r in advice.rules if r.met]
+    if chosen is ThresholdDecision.DISCRETION:
+        met += [r.id for r in procedure.rules if r.kind == "discretion"]
+    application.rules_met = ",".join(met)[:200] or None
+    application.decided_at = now
     application.decided_by_id = actor.user_id
     seal_many(application, {"decision_reasons": text})
+    held: dict[int, int] = {}
+    for complaint_id in {c.id for r in advice.rules for c in r.counted}:
+        agency_id = gathered.held[complaint_id].agency_id
+        held[agency_id] = held.get(agency_id, 0) + 1
+    for agency_id, count in held.items():
+        session.add(
+            TriggerBodyCount(application_id=application.id, agency_id=agency_id, complaints=count)
+        )
     session.flush()
     acts.record(
         session,
@@ -535,4 +678,6 @@ def decide(
         subject=acts.Subject("trigger_application", application.id),
         basis=f"{chosen.value}; advice {'met' if advice.met else 'not met'}: {application.advice}",
     )
+    details["decision_reasons"] = text
+    letters.queue(session, application, LetterKind.THRESHOLD, details, now)
     return application

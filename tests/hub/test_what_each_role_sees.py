@@ -25,13 +25,17 @@ from sharing.models import (
     MeetingSeries,
     Referral,
     TriggerApplication,
+    TriggerRecommendation,
     User,
 )
-from sharing.vocabulary import Role
+from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client
 
 pytestmark = pytest.mark.long
+
+#: The lead agency's roles that read the Community Trigger figures.
+LEAD_READERS = (Role.TRIGGER_LEAD, Role.MANAGER, Role.CONFERENCE_CHAIR)
 
 CONTENT_ROLES = (
     Role.CASE_OFFICER,
@@ -102,7 +106,12 @@ def _check_conferences(
             purpose=purpose,
         )
         shown_to = decision.allowed and at_table and user.has_role(*CONFERENCE_ROLES)
-        expected = 200 if shown_to else (404 if user.has_role(*CONFERENCE_ROLES) else 403)
+        # Not invited, or a case the reader may not know of: "not found"; invited but
+        # its share has ended (or no clause serves the reader): refused.
+        hidden = not at_table or decision.hidden
+        expected = (
+            200 if shown_to else (404 if user.has_role(*CONFERENCE_ROLES) and hidden else 403)
+        )
         allowed_values = {**values[conference.case_id]}
         for category, texts in _conference_values(conference).items():
             allowed_values[category] = allowed_values.get(category, set()) | texts
@@ -152,10 +161,54 @@ def _check_trigger(session: Session, client, user: User) -> int:
         Role.TRIGGER_LEAD, Role.MANAGER
     )
     paths = ["/trigger", "/trigger/new"]
-    paths += [f"/trigger/{a}" for a in session.scalars(select(TriggerApplication.id))]
+    for application in session.scalars(select(TriggerApplication)):
+        paths += [
+            f"/trigger/{application.id}",
+            f"/trigger/{application.id}/letters/acknowledgement",
+        ]
+        if application.decision:
+            paths.append(f"/trigger/{application.id}/letters/threshold")
+        if application.outcome_on:
+            paths.append(f"/trigger/{application.id}/letters/outcome")
     for path in paths:
         assert client.get(path).status_code == (200 if handles else 403), (user.email, path)
-    return len(paths) if handles else 0
+    # A relevant body's managers (and trigger leads) follow the recommendations made to
+    # their agency, and no other agency's.
+    follows = user.has_role(Role.TRIGGER_LEAD, Role.MANAGER)
+    response = client.get("/trigger/recommendations")
+    assert response.status_code == (200 if follows else 403), user.email
+    page = response.get_data(as_text=True)
+    for recommendation in session.scalars(select(TriggerRecommendation)):
+        listed = f'id="recommendation-{recommendation.id}"' in page
+        assert listed == (follows and recommendation.owner_agency_id == user.agency_id), (
+            user.email,
+            recommendation.id,
+        )
+    return (len(paths) if handles else 0) + (1 if follows else 0)
+
+
+def _check_trigger_figures(session: Session, client, user: User) -> int:
+    """The Community Trigger figures are the lead agency's leads', managers' and CSP
+    coordinators', the relevant bodies' managers' and the analysts': everyone else is
+    refused (403). They name no case."""
+    code = user.agency.code
+    relevant = code in ("northshire-csp", "northshire-police", "northshire-icb") or (
+        user.agency.type is AgencyType.LANDLORD
+    )
+    reads = (
+        (code == "northshire-csp" and user.has_role(*LEAD_READERS))
+        or (relevant and user.has_role(Role.MANAGER))
+        or user.has_role(Role.ANALYST)
+    )
+    references = list(session.scalars(select(Case.reference))) + list(
+        session.scalars(select(TriggerApplication.reference))
+    )
+    for path in ("/trigger/figures", "/trigger/figures.csv"):
+        response = client.get(path)
+        assert response.status_code == (200 if reads else 403), (user.email, path)
+        page = response.get_data(as_text=True)
+        assert not [r for r in references if r in page], (user.email, path)
+    return 2 if reads else 0
 
 
 def _kind(session: Session, case: Case, user: User, today: date) -> str:
@@ -239,6 +292,7 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
             checked_pages += _check_conferences(session, client, user, values)
             checked_pages += _check_meetings(session, client, user)
             checked_pages += _check_trigger(session, client, user)
+            checked_pages += _check_trigger_figures(session, client, user)
             pages = {
                 path: client.get(path)
                 for path in ("/", "/cases", "/shared", "/conferences", "/actions", "/meetings")

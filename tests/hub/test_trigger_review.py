@@ -1,0 +1,385 @@
+"""The ASB Case Review after the threshold is met, as the lead and the relevant bodies
+meet it (demo partnership): the lead puts the application before a sitting of the area's
+review panel and the agencies holding the counted complaints are asked to bring their
+cases; a holder brings one, and the panel's agencies are invited under the Community
+Trigger protocol; the panel's recommendations go to the bodies that will carry them out,
+who mark them done; the outcome letter (page, PDF) says what happens next and how to
+appeal; the appeal is taken within its time limit. Bad input is refused at its field with
+nothing written and the refusal audited.
+
+Each test has its own copy of the demo, as each goes through the review from its start."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor
+from sharing.meetings import series
+from sharing.models import (
+    AuditEntry,
+    Conference,
+    MeetingSeries,
+    MeetingSitting,
+    Notice,
+    ProtocolRecord,
+    SeriesMember,
+    TriggerApplication,
+    TriggerCaseRequest,
+    User,
+)
+from sharing.trigger import applications
+from sharing.trigger.workdays import england_and_wales
+from sharing.vocabulary import NoticeKind, Role, ThresholdDecision
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_copy, demo_user
+from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
+
+PANEL = "Northshire ASB Case Review panel"
+FINDINGS = "The landlord and the police each acted on their own reports and never met."
+NEXT = "The agencies will meet monthly on the case until the behaviour stops."
+
+
+@pytest.fixture
+def hub(demo_files: Path, tmp_path: Path) -> Iterator[Flask]:
+    app = demo_copy(demo_files, tmp_path)
+    yield app
+    app.extensions["hub.engine"].dispose()
+
+
+@pytest.fixture
+def session(hub: Flask) -> Iterator[Session]:
+    with hub.extensions["hub.sessions"]() as found:
+        yield found
+
+
+def _met(session: Session) -> TriggerApplication:
+    """A new application by a victim the demo holds at two relevant bodies, recorded and
+    decided (by discretion, whatever the count) by the lead today."""
+    victim, _ = _repeat_victim(session)
+    lead = Actor.of(demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
+    procedure = PROCEDURE
+    application = applications.record_application(
+        session,
+        lead,
+        procedure,
+        applications.ApplicationInput(
+            received_on=clock.today(),
+            channel="phone",
+            victim_kind="person",
+            victim_family_name=victim.family_name,
+            victim_date_of_birth=victim.date_of_birth,
+            problem="Shouting and threats on the stairs",
+        ),
+    )
+    applications.decide(
+        session, lead, procedure, application.id, "discretion", "A frightened victim"
+    )
+    session.commit()
+    assert application.decision is ThresholdDecision.DISCRETION
+    return application
+
+
+def _panel(session: Session, days: int = 5) -> MeetingSitting:
+    """The area's review panel, set up by the community safety manager, first sitting
+    ``days`` from now."""
+    protocol = session.scalar(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == "northshire-community-trigger", ProtocolRecord.status == "active"
+        )
+    )
+    members = [
+        demo_user(session, "northshire-police", Role.MANAGER),
+        demo_user(session, "northshire-homes", Role.MANAGER),
+    ]
+    group = series.set_up(
+        session,
+        Actor.of(demo_user(session, "northshire-csp", Role.MANAGER)),
+        series.SeriesInput(
+            name=PANEL,
+            cadence="monthly",
+            protocol_id=protocol.id,
+            purpose="community_trigger",
+            chair_id=demo_user(session, "northshire-csp", Role.CONFERENCE_CHAIR).id,
+            member_ids=[m.id for m in members],
+            first_at=clock.now() + timedelta(days=days),
+            place="Northshire Civic Centre, room 2",
+        ),
+    )
+    session.commit()
+    return group.sittings[0]
+
+
+def _lead(app: Flask, session: Session) -> FlaskClient:
+    return demo_client(app, demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
+
+
+def _post(client: FlaskClient, path: str, page: str, **data: object):
+    return client.post(path, data={"csrf_token": csrf_token(client, page), **data})
+
+
+def _entries(session: Session, action: str) -> list[AuditEntry]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)
+        )
+    )
+
+
+def _day(prefix: str, day: date) -> dict[str, str]:
+    return {
+        f"{prefix}-day": str(day.day),
+        f"{prefix}-month": str(day.month),
+        f"{prefix}-year": str(day.year),
+    }
+
+
+def _convene(client: FlaskClient, application: TriggerApplication, sitting: MeetingSitting):
+    page = f"/trigger/{application.id}"
+    return _post(client, f"{page}/panel", page, sitting_id=str(sitting.id))
+
+
+def test_the_panel_is_convened_and_the_holders_bring_their_cases(hub, session) -> None:
+    application = _met(session)
+    sitting = _panel(session)
+    lead = _lead(hub, session)
+    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert "Put it before the panel" in page
+    assert PANEL in page
+
+    response = _convene(lead, application, sitting)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    assert application.review_sitting_id == sitting.id
+    asked = list(
+        session.scalars(
+            select(TriggerCaseRequest).where(TriggerCaseRequest.application_id == application.id)
+        )
+    )
+    assert asked, "the agencies holding the counted complaints"
+    for request in asked:
+        told = {
+            n.user_id
+            for n in session.scalars(
+                select(Notice).where(
+                    Notice.kind == NoticeKind.TRIGGER_REVIEW,
+                    Notice.path == f"/cases/{request.case_id}",
+                )
+            )
+        }
+        assert request.case.officer_id in told or request.case.locked
+    assert _entries(session, "trigger.review")[-1].outcome == "allowed"
+
+    # A holder brings its case to the panel: the panel's agencies are invited under the
+    # Community Trigger protocol, and the lead sees it brought.
+    request = next(r for r in asked if not r.locked)
+    officer = demo_client(hub, request.case.officer)
+    path = f"/cases/{request.case_id}/meetings/bring"
+    response = _post(
+        officer, path, path, sitting=str(sitting.id), question="ASB Case Review", agenda=""
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    conference = session.scalar(
+        select(Conference).where(
+            Conference.case_id == request.case_id, Conference.sitting_id == sitting.id
+        )
+    )
+    assert conference.purpose == "community_trigger"
+    assert conference.protocol.key == "northshire-community-trigger"
+    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert "Brought" in page
+
+
+def test_a_panel_that_is_not_one_or_has_a_member_of_another_body_is_refused(hub, session) -> None:
+    application = _met(session)
+    lead = _lead(hub, session)
+    # A sitting of a meeting that is not a review panel (the problem-solving group).
+    other = session.scalar(
+        select(MeetingSitting)
+        .join(MeetingSeries)
+        .where(MeetingSeries.purpose != "community_trigger", MeetingSitting.starts_at > clock.now())
+    )
+    response = _convene(lead, application, other)
+    assert response.status_code == 400
+    assert "Choose a sitting of the area&#39;s review panel" in response.get_data(as_text=True)
+    # A panel with a member of a body that is not a relevant body of the procedure (put
+    # there before the procedure changed, say).
+    sitting = _panel(session)
+    noise = demo_user(session, "northshire-eh", Role.CASE_OFFICER)
+    session.add(SeriesMember(series_id=sitting.series_id, user_id=noise.id))
+    session.commit()
+    response = _convene(lead, application, sitting)
+    assert response.status_code == 400
+    assert "is not a relevant body of the procedure" in response.get_data(as_text=True)
+    session.expire_all()
+    assert application.review_sitting_id is None
+    assert not application.requests
+    assert _entries(session, "trigger.review")[-1].outcome == "refused"
+
+
+def test_recommendations_outcome_letter_and_appeal(hub, session) -> None:
+    application = _met(session)
+    sitting = _panel(session, days=2)
+    lead = _lead(hub, session)
+    assert _convene(lead, application, sitting).status_code == 302
+    page = f"/trigger/{application.id}"
+    police = session.scalar(
+        select(User).where(User.id == demo_user(session, "northshire-police", Role.MANAGER).id)
+    ).agency
+    noise = demo_user(session, "northshire-eh", Role.CASE_OFFICER).agency
+    due = clock.today() + timedelta(days=30)
+
+    # Refused: a body that is not relevant, a past date, no text.
+    for data, message in (
+        ({"owner_agency_id": str(noise.id), "text": "Visit"}, "Choose the relevant body"),
+        (
+            {
+                "owner_agency_id": str(police.id),
+                "text": "Visit",
+                **_day("due_on", clock.today() - timedelta(days=1)),
+            },
+            "The due date cannot be in the past",
+        ),
+        (
+            {"owner_agency_id": str(police.id), "text": "", **_day("due_on", due)},
+            "Enter the recommendation",
+        ),
+    ):
+        response = _post(lead, f"{page}/recommendations", page, **{**_day("due_on", due), **data})
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+    session.expire_all()
+    assert not application.recommendations
+    assert _entries(session, "trigger.recommend")[-1].outcome == "refused"
+
+    text = "Police to patrol the block on Friday and Saturday evenings for two months"
+    response = _post(
+        lead,
+        f"{page}/recommendations",
+        page,
+        owner_agency_id=str(police.id),
+        text=text,
+        **_day("due_on", due),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    (recommendation,) = application.recommendations
+    managers = {
+        u.id
+        for u in session.scalars(select(User).where(User.agency_id == police.id))
+        if Role.MANAGER in u.roles
+    }
+    told = {
+        n.user_id
+        for n in session.scalars(
+            select(Notice).where(
+                Notice.kind == NoticeKind.RECOMMENDATION,
+                Notice.path == f"/trigger/recommendations#recommendation-{recommendation.id}",
+            )
+        )
+    }
+    assert managers
+    assert told == managers
+
+    # The outcome waits for the panel to meet.
+    response = _post(lead, f"{page}/outcome", page, findings=FINDINGS, next_steps=NEXT)
+    assert response.status_code == 400
+    assert "after the panel has met" in response.get_data(as_text=True)
+
+    with clock.pinned(sitting.starts_at + timedelta(days=1)):
+        lead = _lead(hub, session)  # signed in again, days later
+        response = _post(lead, f"{page}/outcome", page, findings=FINDINGS, next_steps=NEXT)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        letter = lead.get(f"{page}/letters/outcome").get_data(as_text=True)
+        assert FINDINGS in letter
+        assert NEXT in letter
+        assert text in letter
+        assert "Office of the Northshire Police and Crime Commissioner" in letter
+        last = england_and_wales().add(clock.today(), 20)
+        assert f"by {last.day} {last:%B %Y}" in letter
+        pdf = lead.get(f"{page}/letters/outcome.pdf")
+        assert pdf.status_code == 200
+        assert pdf.data.startswith(b"%PDF")
+        assert _entries(session, "trigger.letter")[-1].object_id == str(application.id)
+
+        # The body marks its recommendation done; another body does not see it.
+        sergeant = demo_client(hub, demo_user(session, "northshire-police", Role.MANAGER))
+        listed = sergeant.get("/trigger/recommendations").get_data(as_text=True)
+        assert text in listed
+        assert application.reference in listed
+        homes = demo_client(hub, demo_user(session, "northshire-homes", Role.MANAGER))
+        assert text not in homes.get("/trigger/recommendations").get_data(as_text=True)
+        officer = demo_client(hub, demo_user(session, "northshire-police", Role.CASE_OFFICER))
+        assert officer.get("/trigger/recommendations").status_code == 403
+        response = _post(
+            sergeant,
+            "/trigger/recommendations",
+            "/trigger/recommendations",
+            recommendation_id=str(recommendation.id),
+            note="",
+        )
+        assert response.status_code == 400
+        assert "Say what was done" in response.get_data(as_text=True)
+        response = _post(
+            sergeant,
+            "/trigger/recommendations",
+            "/trigger/recommendations",
+            recommendation_id=str(recommendation.id),
+            note="Patrols done on 16 evenings.",
+        )
+        assert response.status_code == 302
+        assert "Patrols done on 16 evenings." in lead.get(page).get_data(as_text=True)
+
+    # The appeal: too late is refused with the last day; in time it is recorded, then
+    # decided.
+    outcome_on = clock.day_of(sitting.starts_at + timedelta(days=1))
+    last = england_and_wales().add(outcome_on, 20)
+    with clock.pinned(clock.now() + timedelta(days=60)):
+        lead = _lead(hub, session)
+        late = last + timedelta(days=1)
+        response = _post(
+            lead, f"{page}/appeal", page, reasons="Nothing changed", **_day("received_on", late)
+        )
+        assert response.status_code == 400
+        assert f"the last day to appeal was {last.day} {last:%B %Y}" in response.get_data(
+            as_text=True
+        )
+        response = _post(
+            lead, f"{page}/appeal", page, reasons="Nothing changed", **_day("received_on", last)
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        response = _post(
+            lead,
+            f"{page}/appeal-decision",
+            page,
+            appeal_decision="not_upheld",
+            findings="The review was carried out properly.",
+            **_day("decided_on", last + timedelta(days=7)),
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        letter = lead.get(f"{page}/letters/appeal_decision").get_data(as_text=True)
+        assert "The review was carried out properly." in letter
+    session.expire_all()
+    assert application.appeal_decision is not None
+
+
+def test_the_pages_of_the_review_are_the_lead_agencys(hub, session) -> None:
+    application = _met(session)
+    page = f"/trigger/{application.id}"
+    sergeant = demo_client(hub, demo_user(session, "northshire-police", Role.MANAGER))
+    assert sergeant.get(f"{page}/letters/threshold").status_code == 403
+    lead = _lead(hub, session)
+    assert lead.get(f"{page}/letters/outcome").status_code == 404, "no outcome yet"
+    assert lead.get(f"{page}/letters/nonsense").status_code == 404
+    threshold = lead.get(f"{page}/letters/threshold").get_data(as_text=True)
+    assert "It meets the threshold" in threshold
