@@ -44,6 +44,7 @@ from hub.database import db, init_database
 from hub.guard import check_declared, check_request
 from hub.notices import init_notices
 from hub.templating import register_filters
+from hub.trigger import figures as trigger_figures
 from sharing import sign_in_sessions
 from sharing.audit.acts import AuditUnavailable
 from sharing.crypto.keys import KeyringError
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         alerts,
         search,
         trigger,
+        trigger_figures,
         apply,
         account,
         people,

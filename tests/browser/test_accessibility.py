@@ -340,7 +340,7 @@ def test_community_trigger_pages_have_no_wcag_violations(
 ) -> None:
     """The Trigger lead opens the applications, records one (first with errors), opens a
     waiting application with its threshold check and decision form (with errors) and a
-    decided one."""
+    decided one, then the published figures (and with a month that is not one)."""
     page, url = axe_page, live_server.url
     lead = next(a for a in DEMO_ACCOUNTS if "Community Trigger lead" in a.roles)
     with demo_app.extensions["hub.sessions"]() as session:
@@ -365,6 +365,10 @@ def test_community_trigger_pages_have_no_wcag_violations(
     found["decision with errors"] = violations(page)
     page.goto(f"{url}/trigger/{ids[False]}")
     found["decided application"] = violations(page)
+    page.goto(f"{url}/trigger/figures")
+    found["figures"] = violations(page)
+    page.goto(f"{url}/trigger/figures?from=banana")
+    found["figures with errors"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
 
 

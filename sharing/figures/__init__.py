@@ -1,0 +1,1 @@
+"""Figures for publication: counts with small numbers withheld (``suppression``)."""

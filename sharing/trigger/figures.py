@@ -1,0 +1,430 @@
+"""The Community Trigger's published figures: for any 12 months, the four figures the Act
+requires (s.104(10), Anti-social Behaviour, Crime and Policing Act 2014), and the same per
+relevant body and per threshold rule, as a page a community safety partnership can
+publish as it is, and as CSV.
+
+The four totals count applications, not people, and are published exactly, as the Act
+requires them. The tables per relevant body and per rule withhold small counts
+(``sharing.figures.suppression``), so neither the page nor the CSV holds a count below 5
+that the totals do not already tell. Nothing personal is read: the counts come from
+dates, decisions, rule ids and agency ids, never from a sealed column.
+
+Who may read them: the lead agency's Community Trigger leads, managers and CSP
+coordinators (conference chairs or coordinators), every relevant body's managers, and the
+area's analysts. Every request is an audit entry naming the period; a refusal is recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from sharing.access.decide import Actor
+from sharing.audit import acts
+from sharing.errors import InputError, NotAllowed
+from sharing.figures.suppression import THRESHOLD, Cell, suppress
+from sharing.models import Agency, TriggerApplication, TriggerBodyCount, TriggerRecommendation
+from sharing.protocols.model import TYPE_PREFIX
+from sharing.trigger.procedure import Procedure, Rule
+from sharing.vocabulary import Role, ThresholdDecision
+
+#: The lead agency's roles that read the figures; any relevant body's managers and any
+#: analyst of the area read them too.
+LEAD_READERS = frozenset({Role.TRIGGER_LEAD, Role.MANAGER, Role.CONFERENCE_CHAIR})
+#: The earliest first month asked for.
+EARLIEST = date(2000, 1, 1)
+#: The field the first month is asked for in (``?from=2026-04``).
+FIELD = "from"
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
+
+
+# The period
+
+
+@dataclass(frozen=True)
+class Period:
+    """Twelve calendar months: from ``start`` (the 1st of a month) up to, not including,
+    ``end``."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def of_month(cls, year: int, month: int) -> Period:
+        return cls(date(year, month, 1), _months_later(date(year, month, 1), 12))
+
+    @property
+    def month(self) -> str:
+        """The first month, as asked for: ``2026-04``."""
+        return f"{self.start:%Y-%m}"
+
+    @property
+    def last_day(self) -> date:
+        return date.fromordinal(self.end.toordinal() - 1)
+
+    @property
+    def title(self) -> str:
+        """``April 2026 to March 2027``."""
+        return f"{self.start:%B %Y} to {self.last_day:%B %Y}"
+
+    def holds(self, day: date | None) -> bool:
+        return day is not None and self.start <= day < self.end
+
+
+def _months_later(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_from(text: str | None, today: date) -> Period:
+    """The 12 months from the month ``text`` names (``2026-04``); the last 12 complete
+    months when it names none. ``InputError`` on the ``from`` field for anything that is
+    not a month, a month in the future, or one before January 2000."""
+    this_month = today.replace(day=1)
+    text = (text or "").strip()
+    if not text:
+        start = _months_later(this_month, -12)
+        return Period.of_month(start.year, start.month)
+    found = _MONTH.fullmatch(text)
+    if found is None or not 1 <= int(found[2]) <= 12:
+        raise InputError(FIELD, "Enter the first month as a year and month, for example 2025-04")
+    first = date(int(found[1]), int(found[2]), 1)
+    if first < EARLIEST:
+        raise InputError(FIELD, "The first month must be January 2000 or later")
+    if first > this_month:
+        raise InputError(FIELD, "The first month cannot be in the future")
+    return Period.of_month(first.year, first.month)
+
+
+# Who may read them
+
+
+def _lead(session: Session, procedure: Procedure) -> Agency:
+    lead = session.scalar(select(Agency).where(Agency.code == procedure.lead))
+    if lead is None:
+        raise NotAllowed("the procedure's lead agency is not in the hub")
+    return lead
+
+
+def may_read(session: Session, actor: Actor, procedure: Procedure) -> bool:
+    """Whether the actor may read the figures."""
+    agency = session.get(Agency, actor.agency_id)
+    lead = session.scalar(select(Agency).where(Agency.code == procedure.lead))
+    if agency is None or lead is None or agency.area_id != lead.area_id:
+        return False
+    return (
+        (agency.id == lead.id and actor.has(*LEAD_READERS))
+        or (actor.has(Role.MANAGER) and procedure.is_relevant(agency.code, agency.type))
+        or actor.has(Role.ANALYST)
+    )
+
+
+# The figures
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The four figures the Act requires, and two more the page shows."""
+
+    applications: int
+    not_met: int
+    reviews: int
+    with_recommendations: int
+    #: Received in the period and not yet decided.
+    pending: int
+    #: Appeals received in the period.
+    appeals: int
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    name_heading: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures as they may be published: exact totals, tables with small counts
+    withheld."""
+
+    period: Period
+    procedure: str
+    area: str
+    totals: Totals
+    bodies: Table
+    rules: Table
+    threshold: int
+    #: The period has not ended: the figures are to this day.
+    to_date: date | None
+
+
+TOTALS = (
+    ("applications", "Applications for an ASB Case Review received"),
+    ("not_met", "Times the threshold for a review was not met"),
+    ("reviews", "ASB Case Reviews carried out"),
+    ("with_recommendations", "ASB Case Reviews that resulted in recommendations"),
+)
+ALSO = (
+    ("pending", "Applications received in the period still waiting for a threshold decision"),
+    ("appeals", "Appeals received about how a review was carried out"),
+)
+BODY_COLUMNS = (
+    "Applications where it held a counted complaint",
+    "Of those, threshold not met",
+    "Reviews carried out where it held a counted complaint",
+    "Reviews carried out with a recommendation for it",
+)
+RULE_COLUMNS = (
+    "Applications decided with this rule met",
+    "Reviews carried out of applications that met it",
+    "Of those reviews, with recommendations",
+)
+
+
+@dataclass(frozen=True)
+class _Application:
+    id: int
+    received_on: date
+    decision: ThresholdDecision | None
+    rules_met: frozenset[str]
+    outcome_on: date | None
+    appeal_received_on: date | None
+
+
+def figures(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    month: str | None,
+    today: date,
+    *,
+    as_csv: bool = False,
+) -> Figures:
+    """The figures for the 12 months from ``month`` (default: the last 12 complete
+    months), as they may be published; audited. ``NotAllowed`` (recorded) for anyone who
+    may not read them; ``InputError`` (recorded) for a month that is not one."""
+    subject = acts.Subject("trigger_figures")
+    if not may_read(session, actor, procedure):
+        acts.refuse(
+            session,
+            acts.Action.TRIGGER_FIGURES,
+            actor=actor,
+            subject=subject,
+            reason="not a reader of the Community Trigger figures",
+        )
+        raise NotAllowed("only the Community Trigger's leads, managers and analysts")
+    with acts.refusing_input(session, acts.Action.TRIGGER_FIGURES, actor=actor, subject=subject):
+        period = period_from(month, today)
+    lead = _lead(session, procedure)
+    result = count(session, procedure, lead, period, today)
+    acts.record(
+        session,
+        acts.Action.TRIGGER_FIGURES,
+        actor=actor,
+        subject=acts.Subject("trigger_figures", period.month),
+        basis=f"period {period.start} to {period.last_day}; {'csv' if as_csv else 'page'}",
+    )
+    return result
+
+
+def count(
+    session: Session, procedure: Procedure, lead: Agency, period: Period, today: date
+) -> Figures:
+    """The figures for ``period`` from the lead agency's applications (no audit entry:
+    ``figures`` is the way in)."""
+    applications = _applications(session, lead, period)
+    received = [a for a in applications if period.holds(a.received_on)]
+    reviewed = [a for a in applications if period.holds(a.outcome_on)]
+    ids = [a.id for a in applications]
+    recommended = _recommended(session, ids)
+    held = _held(session, ids)
+    totals = Totals(
+        applications=len(received),
+        not_met=sum(a.decision is ThresholdDecision.NOT_MET for a in received),
+        reviews=len(reviewed),
+        with_recommendations=sum(a.id in recommended for a in reviewed),
+        pending=sum(a.decision is None for a in received),
+        appeals=sum(period.holds(a.appeal_received_on) for a in applications),
+    )
+    bodies = relevant_bodies(session, procedure, lead.area_id)
+    body_counts = []
+    for body in bodies:
+        theirs = held.get(body.id, set())
+        body_counts.append(
+            [
+                sum(a.id in theirs for a in received),
+                sum(a.id in theirs and a.decision is ThresholdDecision.NOT_MET for a in received),
+                sum(a.id in theirs for a in reviewed),
+                sum(body.id in recommended.get(a.id, ()) for a in reviewed),
+            ]
+        )
+    rule_counts = []
+    for rule in procedure.rules:
+        named = _names(rule)
+        met = [a for a in received if a.decision is not None and named(a)]
+        done = [a for a in reviewed if a.decision is not None and named(a)]
+        rule_counts.append([len(met), len(done), sum(a.id in recommended for a in done)])
+    return Figures(
+        period=period,
+        procedure=procedure.title,
+        area=lead.area.name,
+        totals=totals,
+        bodies=_table(
+            "Per relevant body",
+            "Relevant body",
+            BODY_COLUMNS,
+            [b.name for b in bodies],
+            body_counts,
+        ),
+        rules=_table(
+            "Per threshold rule",
+            "Threshold rule",
+            RULE_COLUMNS,
+            [r.title for r in procedure.rules],
+            rule_counts,
+        ),
+        threshold=THRESHOLD,
+        to_date=today if period.end > today else None,
+    )
+
+
+def relevant_bodies(session: Session, procedure: Procedure, area_id: int) -> list[Agency]:
+    """The area's relevant bodies in the procedure's order (a type's agencies by name)."""
+    agencies = session.scalars(
+        select(Agency).where(Agency.area_id == area_id).order_by(Agency.name)
+    ).all()
+    ordered: list[Agency] = []
+    for body in procedure.relevant_bodies:
+        for agency in agencies:
+            named = body in (agency.code, f"{TYPE_PREFIX}{agency.type.value}")
+            if named and agency not in ordered:
+                ordered.append(agency)
+    return ordered
+
+
+def _names(rule: Rule) -> Callable[[_Application], bool]:
+    """Whether an application's decision counts under the rule: a discretion rule, a
+    decision met by discretion; any other, the rule among those met when it was decided."""
+    if rule.kind == "discretion":
+        return lambda a: a.decision is ThresholdDecision.DISCRETION
+    return lambda a: rule.id in a.rules_met
+
+
+def _applications(session: Session, lead: Agency, period: Period) -> list[_Application]:
+    """The lead's applications received, reviewed or appealed in the period: plain
+    columns only."""
+    a = TriggerApplication
+    dates = (a.received_on, a.outcome_on, a.appeal_received_on)
+    rows = session.execute(
+        select(a.id, a.received_on, a.decision, a.rules_met, a.outcome_on, a.appeal_received_on)
+        .where(a.lead_agency_id == lead.id)
+        .where(or_(*(d.between(period.start, period.last_day) for d in dates)))
+        .order_by(a.id)
+    )
+    return [
+        _Application(
+            id=row.id,
+            received_on=row.received_on,
+            decision=row.decision,
+            rules_met=frozenset(filter(None, (row.rules_met or "").split(","))),
+            outcome_on=row.outcome_on,
+            appeal_received_on=row.appeal_received_on,
+        )
+        for row in rows
+    ]
+
+
+def _recommended(session: Session, ids: list[int]) -> dict[int, set[int]]:
+    """Application id → the agencies the review panel made a recommendation for (not
+    those made on appeal)."""
+    found: dict[int, set[int]] = {}
+    for application_id, agency_id in session.execute(
+        select(TriggerRecommendation.application_id, TriggerRecommendation.owner_agency_id).where(
+            TriggerRecommendation.application_id.in_(ids),
+            TriggerRecommendation.on_appeal.is_(False),
+        )
+    ):
+        found.setdefault(application_id, set()).add(agency_id)
+    return found
+
+
+def _held(session: Session, ids: list[int]) -> dict[int, set[int]]:
+    """Agency id → the applications it held a counted complaint for."""
+    held: dict[int, set[int]] = {}
+    for application_id, agency_id in session.execute(
+        select(TriggerBodyCount.application_id, TriggerBodyCount.agency_id).where(
+            TriggerBodyCount.application_id.in_(ids), TriggerBodyCount.complaints > 0
+        )
+    ):
+        held.setdefault(agency_id, set()).add(application_id)
+    return held
+
+
+def _table(
+    caption: str,
+    name_heading: str,
+    columns: tuple[str, ...],
+    names: list[str],
+    counts: list[list[int]],
+) -> Table:
+    """The table with small counts withheld. Its columns are taken to have known totals
+    (one application can be in several rows, so they do not add up to the four totals,
+    but a reader is given no help)."""
+    published = suppress(counts, threshold=THRESHOLD, column_totals=True) if counts else []
+    return Table(
+        caption,
+        name_heading,
+        columns,
+        tuple(Row(name, tuple(cells)) for name, cells in zip(names, published, strict=True)),
+    )
+
+
+# As CSV
+
+CSV_HEADER = ("from", "to", "table", "row", "figure", "value")
+
+
+def csv_text(published: Figures) -> str:
+    """The figures as CSV, one figure a line, with the same values as the page (withheld
+    counts as "fewer than 5" or "withheld")."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    period = (published.period.start.isoformat(), published.period.last_day.isoformat())
+    for name, label in (*TOTALS, *ALSO):
+        writer.writerow((*period, "totals", "", label, getattr(published.totals, name)))
+    for table in (published.bodies, published.rules):
+        for row in table.rows:
+            for column, cell in zip(table.columns, row.cells, strict=True):
+                writer.writerow((*period, table.caption, _safe(row.name), column, cell.text))
+    return out.getvalue()
+
+
+def csv_name(published: Figures) -> str:
+    period = published.period
+    return f"community-trigger-figures-{period.month}-to-{period.last_day:%Y-%m}.csv"
+
+
+def _safe(text: str) -> str:
+    """A name as a spreadsheet reads it: never as a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def labelled(totals: Totals, names: Iterable[tuple[str, str]]) -> list[tuple[str, int]]:
+    """The totals named in ``names`` with their labels, in order, for the page."""
+    return [(label, getattr(totals, name)) for name, label in names]

@@ -1,0 +1,156 @@
+"""The Community Trigger figures' page and CSV (demo partnership): the lead, relevant
+bodies' managers and analysts read them, in the menu; anyone else is refused (403, the
+refusal recorded); a month that is not one is refused at its field (400), never a 500."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.models import AuditEntry
+from sharing.trigger import figures
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_client, demo_user
+
+
+def _client(app, session: Session, code: str, role: Role):
+    return demo_client(app, demo_user(session, code, role))
+
+
+def _last_entry(session: Session) -> AuditEntry:
+    session.expire_all()
+    return session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "trigger.figures")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+
+
+def test_the_lead_reads_the_figures_for_the_last_12_complete_months(demo_hub, demo_session) -> None:
+    lead = _client(demo_hub, demo_session, "northshire-csp", Role.TRIGGER_LEAD)
+    assert "Community Trigger figures" in lead.get("/").get_data(as_text=True)  # the menu
+    response = lead.get("/trigger/figures")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    period = figures.period_from(None, clock.today())
+    assert f"The figures the Act requires, {period.title}" in page
+    for _, label in figures.TOTALS:
+        assert label in page
+    assert 'value="' + period.month + '"' in page
+    assert "Per relevant body" in page
+    assert "Northshire Police" in page
+    assert "Per threshold rule" in page
+    assert "How these figures are counted" in page
+    assert "Small numbers" in page
+    assert "fewer than 5" in page
+    assert f"/trigger/figures.csv?from={period.month}" in page
+    entry = _last_entry(demo_session)
+    assert (entry.outcome, entry.object_id) == ("allowed", period.month)
+    assert entry.basis == f"period {period.start} to {period.last_day}; page"
+
+
+def test_this_months_figures_say_they_are_to_date(demo_hub, demo_session) -> None:
+    lead = _client(demo_hub, demo_session, "northshire-csp", Role.MANAGER)
+    month = f"{clock.today():%Y-%m}"
+    page = lead.get(f"/trigger/figures?from={month}").get_data(as_text=True)
+    assert "These 12 months have not ended" in page
+
+
+def test_the_csv_has_a_header_and_one_figure_a_line_with_small_counts_as_words(
+    demo_hub, demo_session
+) -> None:
+    analyst = _client(demo_hub, demo_session, "northshire-police", Role.ANALYST)
+    response = analyst.get("/trigger/figures.csv?from=2025-04")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="community-trigger-figures-2025-04-to-2026-03.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == list(figures.CSV_HEADER)
+    assert rows[1][:5] == [
+        "2025-04-01",
+        "2026-03-31",
+        "totals",
+        "",
+        "Applications for an ASB Case Review received",
+    ]
+    assert rows[1][5].isdigit()
+    tables = {row[2] for row in rows[1:]}
+    assert tables == {"totals", "Per relevant body", "Per threshold rule"}
+    for row in rows[1:]:
+        if row[2] != "totals":
+            assert row[5] in ("fewer than 5", "withheld") or int(row[5]) >= 5, row
+    assert _last_entry(demo_session).basis == "period 2025-04-01 to 2026-03-31; csv"
+
+
+@pytest.mark.parametrize(
+    ("code", "role"),
+    [
+        ("northshire-csp", Role.CONFERENCE_CHAIR),
+        ("northshire-csp", Role.ANALYST),
+        ("northshire-police", Role.MANAGER),
+        ("larkmoor-ha", Role.MANAGER),
+    ],
+)
+def test_relevant_bodies_managers_coordinators_and_analysts_read_them(
+    demo_hub, demo_session, code, role
+) -> None:
+    client = _client(demo_hub, demo_session, code, role)
+    assert client.get("/trigger/figures").status_code == 200
+    assert client.get("/trigger/figures.csv").status_code == 200
+    assert "Community Trigger figures" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("code", "role", "audited"),
+    [
+        ("northshire-adults", Role.MANAGER, True),  # a manager, not of a relevant body
+        ("northshire-eh", Role.MANAGER, True),
+        ("northshire-csp", Role.CASE_OFFICER, False),  # refused by the blueprint's guard
+        ("northshire-csp", Role.DPO, False),
+        ("northshire-adults", Role.PARTNER_VIEWER, False),
+    ],
+)
+def test_anyone_else_is_refused(demo_hub, demo_session, code, role, audited) -> None:
+    user = demo_user(demo_session, code, role)
+    client = demo_client(demo_hub, user)
+    for path in ("/trigger/figures", "/trigger/figures.csv?from=2025-04"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "2025-04-01" not in response.get_data(as_text=True)
+        if audited:
+            entry = _last_entry(demo_session)
+            assert (entry.outcome, entry.actor_user_id) == ("refused", user.id)
+    assert "Community Trigger figures" not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("asked", "message"),
+    [
+        ("banana", "Enter the first month as a year and month, for example 2025-04"),
+        ("2026-13", "Enter the first month as a year and month"),
+        ("9999-01", "The first month cannot be in the future"),
+        ("1999-12", "The first month must be January 2000 or later"),
+        ("%3Cscript%3E", "Enter the first month as a year and month"),
+    ],
+)
+def test_a_month_that_is_not_one_is_refused_at_its_field(
+    demo_hub, demo_session, asked, message
+) -> None:
+    lead = _client(demo_hub, demo_session, "northshire-csp", Role.TRIGGER_LEAD)
+    for path in ("/trigger/figures", "/trigger/figures.csv"):
+        response = lead.get(f"{path}?from={asked}")
+        assert response.status_code == 400, path
+        page = response.get_data(as_text=True)
+        assert "There is a problem" in page
+        assert 'href="#from"' in page
+        assert message in page
+        assert "<script>" not in page
+        refused = _last_entry(demo_session)
+        assert (refused.outcome, refused.basis) == ("refused", "refused input: from")
