@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
@@ -63,12 +65,18 @@ def _form() -> ApplyForm:
 
 
 def _input(form: ApplyForm) -> applications.ApplicationInput:
-    """The application as sent: received today, online; "for myself" is no third party."""
+    """The application as sent: received today, online; "for myself" is no third party,
+    and a page not asked (a date of birth for a business) gives no answer."""
+    someone_else = _for_someone_else(form)
     return application_input(
         form,
         received_on=clock.today(),
         channel="online",
-        on_behalf="" if form.on_behalf.data == _SELF else form.on_behalf.data or "",
+        on_behalf=form.on_behalf.data if someone_else else "",
+        applicant_name=(form.applicant_name.data or "") if someone_else else "",
+        applicant_contact=(form.applicant_contact.data or "") if someone_else else "",
+        consent_recorded=bool(form.consent_recorded.data) if someone_else else False,
+        victim_date_of_birth=form.victim_date_of_birth.data if _a_person(form) else None,
     )
 
 
@@ -92,34 +100,165 @@ def start() -> str:
     )
 
 
+@dataclass(frozen=True)
+class Step:
+    """One page of the form: one question (a name is one question in two boxes)."""
+
+    name: str
+    title: str
+    fields: tuple[str, ...]
+    #: Whether the page is asked, given the answers so far.
+    asked: Callable[[ApplyForm], bool] = lambda form: True
+    #: What to say when the page's choice is left unanswered (a page of choices).
+    unanswered: str = ""
+
+
+def _for_someone_else(form: ApplyForm) -> bool:
+    return form.on_behalf.data not in (None, "", _SELF)
+
+
+def _a_person(form: ApplyForm) -> bool:
+    return form.victim_kind.data == VictimKind.PERSON.value
+
+
+STEPS = (
+    Step(
+        "who",
+        "Are you applying for yourself?",
+        ("on_behalf",),
+        unanswered="Choose whether you are applying for yourself or for someone else",
+    ),
+    Step(
+        "you",
+        "About you",
+        ("applicant_name", "applicant_contact", "consent_recorded"),
+        _for_someone_else,
+    ),
+    Step(
+        "kind",
+        "Who has suffered the anti-social behaviour?",
+        ("victim_kind",),
+        unanswered="Choose who has suffered the anti-social behaviour",
+    ),
+    Step("name", "Their name", ("victim_given_names", "victim_family_name")),
+    Step("born", "Their date of birth", ("victim_date_of_birth",), _a_person),
+    Step("where", "Where is it happening?", ("victim_address", "victim_postcode")),
+    Step("contact", "How can we contact them?", ("victim_phone", "victim_email")),
+    Step("problem", "What is happening?", ("problem",)),
+)
+_BY_NAME = {step.name: step for step in STEPS}
+
+
+def _asked(form: ApplyForm) -> list[Step]:
+    return [step for step in STEPS if step.asked(form)]
+
+
+def _after(form: ApplyForm, step: Step) -> Step | None:
+    """The page after ``step``, None when the next is "check your answers"."""
+    asked = _asked(form)
+    later = [s for s in asked if STEPS.index(s) > STEPS.index(step)]
+    return later[0] if later else None
+
+
+def _carried(form: ApplyForm, leave_out: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The answers given so far, to carry as hidden fields (dates in their three boxes)."""
+    return [
+        (key, value)
+        for key, value in request.form.items(multi=True)
+        if key not in ("csrf_token", "step", "action", "change")
+        and key.partition("-")[0] not in leave_out
+        and form.field_by_name(key.partition("-")[0]) is not None
+    ]
+
+
+def _page(form: ApplyForm, step: Step, status: int = 200) -> tuple[str, int]:
+    asked = _asked(form)
+    number = asked.index(step) + 1 if step in asked else 1
+    return render_template(
+        "apply/step.html",
+        title=step.title,
+        form=form,
+        step=step,
+        number=number,
+        of=len(asked),
+        previous=asked[number - 2].name if number > 1 else None,
+        carried=_carried(form, step.fields),
+    ), status
+
+
+def _check(form: ApplyForm) -> tuple[str, int]:
+    return render_template(
+        "apply/check.html",
+        title="Check your answers",
+        form=form,
+        steps=_asked(form),
+        answers=_carried(form),
+    ), 200
+
+
 @bp.route("/apply", methods=["GET", "POST"])
 def form() -> Response | tuple[str, int]:
+    """The questions one a page, the answers so far carried in the page (nothing is kept
+    on the server until the application is sent), then "check your answers" and send."""
     form = _form()
-    if request.method == "POST" and not _within_limits():
+    if request.method == "GET":
+        return _page(form, STEPS[0])
+    if not _within_limits():
         return render_template("apply/too_many.html", title="Too many applications from here"), 429
-    action = request.form.get("action", "check")
-    if request.method == "POST" and action != "change" and form.validate_on_submit():
-        data = _input(form)
-        try:
-            if action == "send":
-                sent = applications.submit_online(db(), _procedure(), data)
-                session[_SENT] = sent.reference
-                return redirect(url_for("apply.done"))
-            applications.check_input(db(), data, clock.now())
-        except InputError as e:
-            field = form.field_by_name(e.field) or form.problem
-            field.errors = [*field.errors, e.message]
-        else:
-            answers = [
-                (key, value)
-                for key, value in request.form.items(multi=True)
-                if key not in ("csrf_token", "action")
-            ]
-            return render_template(
-                "apply/check.html", title="Check your answers", form=form, answers=answers
-            ), 200
-    status = 400 if request.method == "POST" and action != "change" else 200
-    return render_template("apply/form.html", title="Your application", form=form), status
+    if not _valid_so_far(form):
+        wrong = next((s for s in STEPS if any(form[f].errors for f in s.fields)), STEPS[0])
+        return _page(form, wrong, 400)
+    change = _BY_NAME.get(request.form.get("change", ""))
+    if change is not None:
+        return _page(form, change)
+    data = _input(form)
+    problems = applications.problems_in(data, clock.now())
+    step = _BY_NAME.get(request.form.get("step", ""))
+    if step is not None:
+        # The page just answered: its own problems, or the next page.
+        mine = [p for p in problems if p.field in step.fields]
+        if mine:
+            return _refused(form, step, mine)
+        following = _after(form, step)
+        return _page(form, following) if following else _check(form)
+    if request.form.get("action") != "send":
+        return _page(form, STEPS[0])
+    # From "check your answers": every page asked must be right before it is sent.
+    for asked in _asked(form):
+        mine = [p for p in problems if p.field in asked.fields]
+        if mine:
+            return _refused(form, asked, mine)
+    try:
+        sent = applications.submit_online(db(), _procedure(), data)
+    except InputError as e:
+        return _refused(form, STEPS[-1], [e])
+    session[_SENT] = sent.reference
+    return redirect(url_for("apply.done"))
+
+
+def _valid_so_far(form: ApplyForm) -> bool:
+    """Whether the answers given so far are well formed (a question not reached yet is
+    not an error; a form not from this site is)."""
+    form.validate_on_submit()
+    answered = {key.partition("-")[0] for key in request.form}
+    step = _BY_NAME.get(request.form.get("step", ""))
+    for field in form:
+        if step is not None and field.name in step.fields and step.unanswered:
+            if not field.data:
+                field.errors = [step.unanswered]
+        elif field.name != "csrf_token" and field.name not in answered:
+            field.errors = []
+    return not any(field.errors for field in form)
+
+
+def _refused(form: ApplyForm, step: Step, problems: list[InputError]) -> tuple[str, int]:
+    """The page with its problems at their fields, the refusal audited (nothing else is
+    written)."""
+    for problem in problems:
+        field = form.field_by_name(problem.field) or form[step.fields[0]]
+        field.errors = [*field.errors, problem.message]
+    applications.refuse_online(db(), [p.field for p in problems])
+    return _page(form, step, 400)
 
 
 @bp.route("/apply/sent")

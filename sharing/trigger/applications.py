@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import WorkingDays, england_and_wales
 from sharing.vocabulary import (
     CATEGORIES,
+    Labelled,
     LetterKind,
     OnBehalf,
     Role,
@@ -38,6 +40,8 @@ from sharing.vocabulary import (
     TriggerChannel,
     VictimKind,
 )
+
+T = TypeVar("T")
 
 #: Who handles applications at the lead agency.
 HANDLERS = frozenset({Role.TRIGGER_LEAD, Role.MANAGER})
@@ -115,16 +119,15 @@ def submit_online(
     return _create(session, procedure, agency, online, None, now)
 
 
-def check_input(session: Session, data: ApplicationInput, now: datetime) -> None:
-    """``InputError`` for what ``submit_online`` would refuse in ``data`` (for the public
-    form's "check your answers"), the refusal audited; nothing else is written."""
-    with acts.refusing_input(
+def refuse_online(session: Session, fields: list[str]) -> None:
+    """Record that the public form refused its answers at ``fields`` (names only)."""
+    acts.refuse(
         session,
         acts.Action.TRIGGER_RECORD,
         actor=None,
         subject=acts.Subject("trigger_application"),
-    ):
-        _checked(data, now)
+        reason=f"refused input: {', '.join(dict.fromkeys(fields))}",
+    )
 
 
 def _create(
@@ -172,70 +175,140 @@ def _create(
 def _checked(
     data: ApplicationInput, now: datetime
 ) -> tuple[dict[str, str | None], dict[str, object]]:
-    if data.received_on is None:
-        raise InputError("received_on", "Enter the date the application was received")
-    if data.received_on > clock.day_of(now):
-        raise InputError("received_on", "The date received cannot be in the future")
-    channel = TriggerChannel.of(data.channel)
-    if channel is None:
-        raise InputError("channel", "Choose how the application was received")
-    victim_kind = VictimKind.of(data.victim_kind)
-    if victim_kind is None:
-        raise InputError("victim_kind", "Choose who suffered the anti-social behaviour")
-    if data.victim_date_of_birth is not None and data.victim_date_of_birth >= clock.day_of(now):
-        raise InputError("victim_date_of_birth", "The date of birth must be in the past")
-    on_behalf = None
-    if data.on_behalf:
+    """The sealed values and the choices of ``data``; its first problem, if it has any."""
+    problems, values, choices = _examined(data, now)
+    if problems:
+        raise problems[0]
+    return values, choices
+
+
+def problems_in(data: ApplicationInput, now: datetime) -> list[InputError]:
+    """Every problem ``data`` has, in the order of the form's fields (nothing recorded:
+    the public form asks one thing a page and shows the page's own problems)."""
+    return _examined(data, now)[0]
+
+
+def _examined(
+    data: ApplicationInput, now: datetime
+) -> tuple[list[InputError], dict[str, str | None], dict[str, object]]:
+    problems: list[InputError] = []
+
+    def attempt(check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except InputError as problem:
+            problems.append(problem)
+            return None
+
+    def received() -> None:
+        if data.received_on is None:
+            raise InputError("received_on", "Enter the date the application was received")
+        if data.received_on > clock.day_of(now):
+            raise InputError("received_on", "The date received cannot be in the future")
+
+    def chosen(field: str, kind: type[Labelled], message: str) -> Callable[[], object]:
+        def check() -> object:
+            found = kind.of(getattr(data, field))
+            if found is None:
+                raise InputError(field, message)
+            return found
+
+        return check
+
+    def born() -> None:
+        if data.victim_date_of_birth is not None and data.victim_date_of_birth >= clock.day_of(now):
+            raise InputError("victim_date_of_birth", "The date of birth must be in the past")
+
+    def behalf() -> OnBehalf | None:
+        if not data.on_behalf:
+            return None
         on_behalf = OnBehalf.of(data.on_behalf)
         if on_behalf is None:
             raise InputError("on_behalf", "Choose who applied for the victim")
-        if not data.consent_recorded:
+        return on_behalf
+
+    def consent() -> None:
+        if data.on_behalf and not data.consent_recorded:
             raise InputError(
                 "consent_recorded",
                 "Someone applying for the victim needs the victim's consent: record it, or "
                 "ask the victim to apply",
             )
-    postcode = _optional(
-        data.victim_postcode, normalise_postcode, "victim_postcode", "a real postcode, like NX1 1AA"
+
+    attempt(received)
+    channel = attempt(chosen("channel", TriggerChannel, "Choose how the application was received"))
+    on_behalf = attempt(behalf)
+    values: dict[str, str | None] = {"applicant_name": None, "applicant_contact": None}
+    if on_behalf is not None:
+        values["applicant_name"] = attempt(
+            lambda: plain_text(
+                "applicant_name",
+                data.applicant_name,
+                MAX_NAME,
+                "Enter the name of the person applying",
+            )
+        )
+        values["applicant_contact"] = attempt(
+            lambda: plain_text(
+                "applicant_contact",
+                data.applicant_contact,
+                MAX_NAME,
+                "Enter how to contact the person applying",
+            )
+        )
+    attempt(consent)
+    values["consent_note"] = (
+        attempt(lambda: plain_text("consent_note", data.consent_note, 1_000) or None)
+        if on_behalf is not None
+        else None
     )
-    uprn = _optional(data.victim_uprn, normalise_uprn, "victim_uprn", "a UPRN of up to 12 digits")
-    phone = _optional(data.victim_phone, normalise_phone, "victim_phone", "a UK phone number")
-    values = {
-        "victim_family_name": plain_text(
+    victim_kind = attempt(
+        chosen("victim_kind", VictimKind, "Choose who suffered the anti-social behaviour")
+    )
+    values["victim_given_names"] = attempt(
+        lambda: plain_text("victim_given_names", data.victim_given_names, MAX_NAME) or None
+    )
+    values["victim_family_name"] = attempt(
+        lambda: plain_text(
             "victim_family_name",
             data.victim_family_name,
             MAX_NAME,
             "Enter the victim's surname (or the business's or group's name)",
-        ),
-        "victim_given_names": plain_text("victim_given_names", data.victim_given_names, MAX_NAME)
-        or None,
-        "victim_date_of_birth": data.victim_date_of_birth.isoformat()
-        if data.victim_date_of_birth
-        else None,
-        "victim_phone": phone,
-        "victim_email": plain_text("victim_email", data.victim_email, MAX_NAME) or None,
-        "victim_address": plain_text("victim_address", data.victim_address, 500) or None,
-        "victim_postcode": postcode,
-        "victim_uprn": uprn,
-        "problem": plain_text(
+        )
+    )
+    attempt(born)
+    values["victim_date_of_birth"] = (
+        data.victim_date_of_birth.isoformat() if data.victim_date_of_birth else None
+    )
+    values["victim_address"] = attempt(
+        lambda: plain_text("victim_address", data.victim_address, 500) or None
+    )
+    values["victim_postcode"] = attempt(
+        lambda: _optional(
+            data.victim_postcode,
+            normalise_postcode,
+            "victim_postcode",
+            "a real postcode, like NX1 1AA",
+        )
+    )
+    values["victim_uprn"] = attempt(
+        lambda: _optional(
+            data.victim_uprn, normalise_uprn, "victim_uprn", "a UPRN of up to 12 digits"
+        )
+    )
+    values["victim_phone"] = attempt(
+        lambda: _optional(data.victim_phone, normalise_phone, "victim_phone", "a UK phone number")
+    )
+    values["victim_email"] = attempt(
+        lambda: plain_text("victim_email", data.victim_email, MAX_NAME) or None
+    )
+    values["problem"] = attempt(
+        lambda: plain_text(
             "problem", data.problem, MAX_TEXT, "Describe the anti-social behaviour and its effect"
-        ),
-        "applicant_name": None,
-        "applicant_contact": None,
-        "consent_note": None,
-    }
-    if on_behalf is not None:
-        values["applicant_name"] = plain_text(
-            "applicant_name", data.applicant_name, MAX_NAME, "Enter the name of the person applying"
         )
-        values["applicant_contact"] = plain_text(
-            "applicant_contact",
-            data.applicant_contact,
-            MAX_NAME,
-            "Enter how to contact the person applying",
-        )
-        values["consent_note"] = plain_text("consent_note", data.consent_note, 1_000) or None
-    return values, {"channel": channel, "victim_kind": victim_kind, "on_behalf": on_behalf}
+    )
+    choices = {"channel": channel, "victim_kind": victim_kind, "on_behalf": on_behalf}
+    return problems, values, choices
 
 
 def _optional(

@@ -1,5 +1,6 @@
-"""How often a public form may be sent: from one address, and from everywhere at once
-(a flood from many addresses). Each use is a row (a keyed hash of the address and the
+"""How often the pages of a public form may be sent: from one address, and from everywhere
+at once (a flood from many addresses). The Community Trigger form asks one thing a page,
+so one application is eight or so sends. Each use is a row (a keyed hash of the address and the
 time), so the limit holds across every worker of the hub; rows older than a day are
 removed as new ones come."""
 
@@ -16,9 +17,10 @@ from sharing.models import PublicFormUse
 
 @dataclass(frozen=True)
 class Limits:
-    #: Sends allowed from one address, and from all addresses together, per ``window``.
-    per_address: int = 20
-    overall: int = 500
+    #: Pages sent allowed from one address (about six applications, with corrections),
+    #: and from all addresses together, per ``window``.
+    per_address: int = 60
+    overall: int = 2_000
     window: timedelta = timedelta(hours=1)
 
 

@@ -339,15 +339,21 @@ def test_community_trigger_pages_have_no_wcag_violations(
     live_server, demo_app, axe_page: Page
 ) -> None:
     """The Trigger lead opens the applications, records one (first with errors), opens a
-    waiting application with its threshold check and decision form (with errors) and a
-    decided one, then the published figures (and with a month that is not one)."""
+    waiting application with its threshold check and decision form (with errors), a
+    decided one, one before the review panel (a recommendation with errors), a reviewed
+    and appealed one and its outcome letter, the recommendations for the agency, then the
+    published figures (and with a month that is not one)."""
     page, url = axe_page, live_server.url
     lead = next(a for a in DEMO_ACCOUNTS if "Community Trigger lead" in a.roles)
     with demo_app.extensions["hub.sessions"]() as session:
-        ids = {
-            a.decision is None: a.id
-            for a in session.scalars(select(TriggerApplication).order_by(TriggerApplication.id))
-        }
+        found_applications = list(
+            session.scalars(select(TriggerApplication).order_by(TriggerApplication.id))
+        )
+        ids = {a.decision is None: a.id for a in found_applications}
+        reviewed = next(a.id for a in found_applications if a.outcome_on)
+        before_panel = next(
+            a.id for a in found_applications if a.review_sitting_id and not a.outcome_on
+        )
     found: dict[str, list[str]] = {}
     _sign_in(page, url, lead.email)
     if lead.totp_secret:
@@ -365,6 +371,16 @@ def test_community_trigger_pages_have_no_wcag_violations(
     found["decision with errors"] = violations(page)
     page.goto(f"{url}/trigger/{ids[False]}")
     found["decided application"] = violations(page)
+    page.goto(f"{url}/trigger/{before_panel}")
+    found["application before the panel"] = violations(page)
+    page.get_by_role("button", name="Record the recommendation").click()
+    found["recommendation with errors"] = violations(page)
+    page.goto(f"{url}/trigger/{reviewed}")
+    found["reviewed and appealed application"] = violations(page)
+    page.goto(f"{url}/trigger/{reviewed}/letters/outcome")
+    found["outcome letter"] = violations(page)
+    page.goto(f"{url}/trigger/recommendations")
+    found["recommendations for the agency"] = violations(page)
     page.goto(f"{url}/trigger/figures")
     found["figures"] = violations(page)
     page.goto(f"{url}/trigger/figures?from=banana")
@@ -382,13 +398,24 @@ def test_the_public_community_trigger_application_has_no_wcag_violations(
     page.goto(f"{url}/community-trigger")
     found["start"] = violations(page)
     page.get_by_role("button", name="Start now").click()
-    found["questions"] = violations(page)
+    found["who is applying"] = violations(page)
     page.get_by_role("button", name="Continue").click()
-    found["questions with errors"] = violations(page)
+    found["a question with its error"] = violations(page)
+    page.get_by_label("No, I am applying as a family member").check()
+    page.get_by_role("button", name="Continue").click()
+    found["about you"] = violations(page)
+    page.get_by_label("Your name").fill("Sam Tester")
+    page.get_by_label("Your phone number or email address").fill("sam@example.org")
+    page.get_by_label("The victim has agreed to me applying for them").check()
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("A person", exact=True).check()
-    page.get_by_label("What is happening").fill("Loud music every night and threats on the stairs")
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Last name, or the name of the business or group").fill("Tester")
-    page.get_by_label("Yes, it is about me, my business or my group").check()
+    page.get_by_role("button", name="Continue").click()
+    found["date of birth"] = violations(page)
+    for _ in range(3):  # date of birth, address and contact are optional
+        page.get_by_role("button", name="Continue").click()
+    page.get_by_label("What is happening").fill("Loud music every night and threats on the stairs")
     page.get_by_role("button", name="Continue").click()
     found["check your answers"] = violations(page)
     page.get_by_role("button", name="Send the application").click()

@@ -5,8 +5,12 @@ are refused, with nothing saved; the lead then sees the application."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -24,19 +28,58 @@ def _fresh_limits(demo_session: Session):
     demo_session.commit()
 
 
-def _answers(client: FlaskClient, **overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "csrf_token": csrf_token(client, "/community-trigger/apply"),
-        "victim_kind": "person",
-        "problem": PROBLEM,
-        "victim_given_names": "Robin",
-        "victim_family_name": "Applicant-Test",
-        "victim_postcode": "NX1 1AA",
-        "victim_email": "robin@example.org",
-        "on_behalf": "self",
-    }
-    data.update(overrides)
-    return data
+ANSWERS: dict[str, str] = {
+    "on_behalf": "self",
+    "victim_kind": "person",
+    "victim_given_names": "Robin",
+    "victim_family_name": "Applicant-Test",
+    "victim_postcode": "NX1 1AA",
+    "victim_email": "robin@example.org",
+    "problem": PROBLEM,
+}
+_INPUT = re.compile(r"<input\b[^>]*>")
+_ATTRIBUTE = re.compile(r'([a-z_-]+)="([^"]*)"')
+_STEP = re.compile(r'name="step" value="([a-z]+)"')
+
+
+def _hidden(page: str) -> list[tuple[str, str]]:
+    """The hidden fields of the page's main form (its last form), as a browser sends them."""
+    main = page[page.rindex("<form") :]
+    found = []
+    for tag in _INPUT.findall(main):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        if attributes.get("type") == "hidden":
+            found.append((attributes["name"], html.unescape(attributes.get("value", ""))))
+    return found
+
+
+def _walk(client: FlaskClient, **overrides: str) -> tuple[list[str], object]:
+    """Answer the questions a page at a time, as the pages ask them (each page carrying
+    the answers so far), until "check your answers" or a refusal; the steps walked and the
+    last response."""
+    answers = {**ANSWERS, **overrides}
+    response = client.get("/community-trigger/apply")
+    walked = []
+    while True:
+        page = response.get_data(as_text=True)
+        step = _STEP.search(page)
+        if response.status_code != 200 or step is None:
+            return walked, response
+        walked.append(step.group(1))
+        data = dict(_hidden(page))
+        fields = re.findall(r'name="((?:victim|applicant|on_behalf|consent|problem)[a-z_]*)"', page)
+        for field in dict.fromkeys(fields):
+            if field in answers and field not in dict(_hidden(page)):
+                data[field] = answers[field]
+        response = client.post("/community-trigger/apply", data=data)
+
+
+def _send(client: FlaskClient, response) -> object:
+    """Send from "check your answers"."""
+    page = response.get_data(as_text=True)
+    return client.post(
+        "/community-trigger/apply", data=MultiDict([*_hidden(page), ("action", "send")])
+    )
 
 
 def _count(session: Session) -> int:
@@ -54,18 +97,20 @@ def test_an_applicant_checks_their_answers_sends_and_gets_a_reference(
     assert "Three qualifying complaints about the same problem" in page
     assert "Start now" in page
     before = _count(demo_session)
-    answers = _answers(client)
-    check = client.post("/community-trigger/apply", data={**answers, "action": "check"})
+    walked, check = _walk(client)
+    assert walked == ["who", "kind", "name", "born", "where", "contact", "problem"]
     assert check.status_code == 200, check.get_data(as_text=True)
     checked = check.get_data(as_text=True)
     assert "Check your answers" in checked
     assert PROBLEM in checked
     assert _count(demo_session) == before  # nothing saved before sending
-    changed = client.post("/community-trigger/apply", data={**answers, "action": "change"})
+    changed = client.post(
+        "/community-trigger/apply", data=MultiDict([*_hidden(checked), ("change", "name")])
+    )
     assert changed.status_code == 200
     assert 'value="Applicant-Test"' in changed.get_data(as_text=True)
-    sent = client.post("/community-trigger/apply", data={**answers, "action": "send"})
-    assert sent.status_code == 302
+    sent = _send(client, check)
+    assert sent.status_code == 302, sent.get_data(as_text=True)
     assert sent.location.endswith("/community-trigger/apply/sent")
     done = client.get("/community-trigger/apply/sent").get_data(as_text=True)
     application = demo_session.scalars(
@@ -109,12 +154,21 @@ def test_bad_answers_are_refused_at_their_question_and_nothing_is_saved(
 ) -> None:
     client = demo_hub.test_client()
     before = _count(demo_session)
-    for action in ("check", "send"):
-        response = client.post(
-            "/community-trigger/apply", data={**_answers(client, **overrides), "action": action}
-        )
-        assert response.status_code == 400, action
-        assert message in response.get_data(as_text=True)
+    walked, response = _walk(client, **overrides)
+    assert response.status_code == 400, walked
+    assert message in response.get_data(as_text=True)
+    # Sending the answers anyway, from a page of one's own, is refused the same way.
+    answers = {**ANSWERS, **overrides, "consent_recorded": ""}
+    forced = client.post(
+        "/community-trigger/apply",
+        data={
+            **answers,
+            "csrf_token": csrf_token(client, "/community-trigger/apply"),
+            "action": "send",
+        },
+    )
+    assert forced.status_code == 400
+    assert message in forced.get_data(as_text=True)
     assert _count(demo_session) == before
     refused = demo_session.scalars(
         select(AuditEntry)
@@ -128,13 +182,15 @@ def test_bad_answers_are_refused_at_their_question_and_nothing_is_saved(
 def test_a_flood_from_one_address_is_refused_and_nothing_is_saved(demo_hub, demo_session) -> None:
     client = demo_hub.test_client()
     before = _count(demo_session)
-    answers = _answers(client)
-    statuses = [
-        client.post("/community-trigger/apply", data={**answers, "action": "check"}).status_code
-        for _ in range(20)
-    ]
-    assert statuses == [200] * 20
-    flooded = client.post("/community-trigger/apply", data={**answers, "action": "send"})
+    walked, check = _walk(client)  # 7 pages sent
+    first = {
+        "csrf_token": csrf_token(client, "/community-trigger/apply"),
+        "step": "who",
+        "on_behalf": "self",
+    }
+    statuses = {client.post("/community-trigger/apply", data=first).status_code for _ in range(53)}
+    assert statuses == {200}
+    flooded = _send(client, check)
     assert flooded.status_code == 429
     assert "sent too many times" in flooded.get_data(as_text=True)
     assert _count(demo_session) == before
@@ -146,3 +202,23 @@ def test_the_public_pages_need_no_account_but_nothing_else_opens(demo_hub) -> No
     # Without having sent anything, the confirmation goes back to the start.
     assert client.get("/community-trigger/apply/sent").status_code == 302
     assert client.get("/trigger").status_code == 302  # to sign in
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"on_behalf": ""}, "Choose whether you are applying for yourself or for someone else"),
+        ({"victim_kind": ""}, "Choose who has suffered the anti-social behaviour"),
+    ],
+)
+def test_a_question_of_choices_left_unanswered_is_asked_again(
+    demo_hub, demo_session, overrides, message
+) -> None:
+    client = demo_hub.test_client()
+    before = _count(demo_session)
+    walked, response = _walk(client, **overrides)
+    assert response.status_code == 400, walked
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert "govuk-error-summary" in page
+    assert _count(demo_session) == before
