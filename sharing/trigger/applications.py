@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -454,6 +454,9 @@ class ApplicationPage:
     decided_by: str | None
     decided_at: datetime | None
     review: Review | None = None
+    #: The letters the applicant has been, or can be, sent, with whether each went by
+    #: e-mail (None: not queued for e-mail: no address).
+    letters: list[tuple[LetterKind, bool | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -496,9 +499,6 @@ class Review:
     appeal_received_on: date | None
     appeal_decision: str | None
     appeal_decided_on: date | None
-    #: The letters the applicant has been, or can be, sent, with whether each went by
-    #: e-mail (None: not queued for e-mail).
-    letters: list[tuple[LetterKind, bool | None]]
 
 
 def review_due(application: TriggerApplication, procedure: Procedure) -> date | None:
@@ -518,17 +518,6 @@ def _review(
     sitting = application.review_sitting
     on_agenda = {c.case_id for c in sitting.conferences} if sitting else set()
     texts = [reveal(LEAD, r, ("text", "completion_note")) for r in application.recommendations]
-    emailed = {
-        letter.kind: letter.sent_at is not None
-        for letter in session.scalars(
-            select(TriggerLetter).where(TriggerLetter.application_id == application.id)
-        )
-    }
-    reached = [LetterKind.ACKNOWLEDGEMENT, LetterKind.THRESHOLD]
-    if application.outcome_on:
-        reached.append(LetterKind.OUTCOME)
-    if application.appeal_decided_on:
-        reached.append(LetterKind.APPEAL_DECISION)
     return Review(
         meet_by=review_due(application, procedure)
         if application.decision is not ThresholdDecision.NOT_MET
@@ -560,8 +549,27 @@ def _review(
         appeal_received_on=application.appeal_received_on,
         appeal_decision=application.appeal_decision.label if application.appeal_decision else None,
         appeal_decided_on=application.appeal_decided_on,
-        letters=[(kind, emailed.get(kind)) for kind in reached],
     )
+
+
+def _letters(
+    session: Session, application: TriggerApplication
+) -> list[tuple[LetterKind, bool | None]]:
+    """The letters the application has reached, each with whether it went by e-mail."""
+    emailed = {
+        letter.kind: letter.sent_at is not None
+        for letter in session.scalars(
+            select(TriggerLetter).where(TriggerLetter.application_id == application.id)
+        )
+    }
+    reached = [LetterKind.ACKNOWLEDGEMENT]
+    if application.decision:
+        reached.append(LetterKind.THRESHOLD)
+    if application.outcome_on:
+        reached.append(LetterKind.OUTCOME)
+    if application.appeal_decided_on:
+        reached.append(LetterKind.APPEAL_DECISION)
+    return [(kind, emailed.get(kind)) for kind in reached]
 
 
 #: The lead agency's Trigger leads and managers see all of their own applications.
@@ -683,6 +691,7 @@ def application_page(
         decided_by=application.decided_by.display_name if application.decided_by else None,
         decided_at=application.decided_at,
         review=_review(session, application, procedure),
+        letters=_letters(session, application),
     )
 
 
