@@ -58,6 +58,7 @@ from sharing.models import (
     Agency,
     Area,
     Case,
+    Conference,
     Incident,
     LockRequest,
     Person,
@@ -120,7 +121,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     risk = assess_cases(session, start_of(today), seed)
     sign_protocols(session, start_of(today))
     shared = share_cases(session, start_of(today))
-    held = hold_conferences(session, today)
+    hold_conferences(session, today)
     referred = refer_to_safeguarding(session, today)
     follow_hate_pathway(session, today)
     applications = receive_applications(session, today, plans)
@@ -136,7 +137,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
         shares=shared,
         risk_assessments=risk.assessments,
         triage_changes=_count(session, TriageChange),
-        conferences=held,
+        conferences=_count(session, Conference),
         safeguarding_referrals=referred,
         trigger_applications=applications,
     )

@@ -1,19 +1,22 @@
-"""The demo partnership's Community Trigger applications, recorded by its Trigger lead
-from victims the demo holds at several relevant bodies, so the threshold counts are real:
-one received 40 working days ago from the most widely held victim whose complaints meet
-the threshold (decided met, then reviewed: the area's review panel sat on it, the holders
-brought their cases, it made recommendations to the police and the landlord, the outcome
-letter went, and the applicant's appeal was not upheld); one 25 working days ago from the
-least widely held whose do not (decided not met); one 12 working days ago whose
-complaints do not meet the rules, met by the lead's discretion to protect the victim and
-before the panel's next sitting; each decided seven (the discretion five) working days
-after receipt; and one received three working days ago, waiting for its decision. Each
-step as the people took it, with the clock held then."""
+"""The demo partnership's year of Community Trigger applications, recorded by its Trigger
+lead from victims the demo holds at relevant bodies, so the threshold counts are real
+(``YEAR``): about nine months ago one met (a hate incident or three complaints) and
+reviewed, its two recommendations done; one not met; one met whose complaints include one
+on a case its landlord had just locked (the lead sees only who holds it), reviewed without
+recommendations; one met by discretion to protect the victim, reviewed; 40 working days
+ago one met, reviewed, with one recommendation still open, and the applicant's appeal not
+upheld; 25 working days ago one not met; 12 working days ago one met by discretion, before
+the panel's next sitting; and one received three working days ago, waiting for its
+decision. The panel is the area's ASB Case Review panel (a partnership meeting under the
+Community Trigger protocol), set up for the first review; each review is a sitting of it,
+to which the agencies holding the counted complaints bring their cases. Each step as the
+people took it, with the clock held then."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -23,15 +26,26 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.cases import locks
 from sharing.demo.names import Resident
 from sharing.demo.plan import CasePlan
 from sharing.meetings import series
-from sharing.models import Agency, MeetingSeries, ProtocolRecord, TriggerApplication, User
+from sharing.models import (
+    Agency,
+    Case,
+    Conference,
+    MeetingSeries,
+    MeetingSitting,
+    ProtocolRecord,
+    Share,
+    TriggerApplication,
+    User,
+)
 from sharing.trigger import applications, complaints, review, threshold
 from sharing.trigger.complaints import relevant_agencies
 from sharing.trigger.procedure import Procedure, load_procedure
 from sharing.trigger.workdays import england_and_wales
-from sharing.vocabulary import PartyRole, Role
+from sharing.vocabulary import CaseStatus, LockReason, PartyRole, Role
 
 #: The partnership's procedure, shipped in the repository.
 PROCEDURE = Path(__file__).resolve().parents[2] / "config" / "northshire-community-trigger.toml"
@@ -44,6 +58,12 @@ PROBLEMS = (
     "them to stop.",
     "My elderly mother is being targeted by people who come to her door at night; she is "
     "frightened to go out.",
+    "Motorbikes ridden round the estate late at night, and the riders threaten anyone who "
+    "complains.",
+    "Rubbish dumped in our garden and eggs thrown at the windows by the family opposite.",
+    "Drug dealing from the flat below: people coming and going all night, and needles on "
+    "the stairs.",
+    "People knock on my door at night asking for my neighbour; I am frightened to answer.",
 )
 #: The protocol the review panel shares cases under.
 PANEL_PROTOCOL = "northshire-community-trigger"
@@ -69,9 +89,51 @@ def _victims(plans: Sequence[CasePlan], codes: set[str]) -> list[Resident]:
     return [people[k] for k in sorted(held, key=lambda k: (-len(held[k]), k))]
 
 
+@dataclass(frozen=True)
+class Slot:
+    """One application of the demo's year: when it came, what the lead decided, and how
+    far its review went."""
+
+    working_days_ago: int
+    decision: str | None
+    problem: str
+    #: Recommendations of the panel: (owner agency code, days after the panel, text).
+    recommendations: tuple[tuple[str, int, str], ...] = ()
+    reviewed: bool = False
+    appealed: bool = False
+    #: Lock one case holding a counted complaint before the application is made.
+    lock_one: bool = False
+    #: Put before the panel's next sitting, not yet sat.
+    before_the_panel: bool = False
+
+
+PATROLS = (
+    "northshire-police",
+    30,
+    "Neighbourhood patrols of the block on Friday and Saturday evenings",
+)
+VISIT = ("northshire-homes", 20, "Visit the household with the police and consider an injunction")
+YEAR = (
+    Slot(200, "met", PROBLEMS[4], (PATROLS, VISIT), reviewed=True),
+    Slot(170, "not_met", PROBLEMS[5]),
+    Slot(140, "met", PROBLEMS[6], reviewed=True, lock_one=True),
+    Slot(
+        110,
+        "discretion",
+        PROBLEMS[3],
+        (("northshire-csp", 25, "Arrange a support worker and a weekly call"),),
+        reviewed=True,
+    ),
+    Slot(40, "met", PROBLEMS[0], (PATROLS, VISIT), reviewed=True, appealed=True),
+    Slot(25, "not_met", PROBLEMS[1]),
+    Slot(12, "discretion", PROBLEMS[7], before_the_panel=True),
+    Slot(3, None, PROBLEMS[2]),
+)
+
+
 def receive_applications(session: Session, today: date, plans: Sequence[CasePlan]) -> int:
-    """Record and decide the demo's applications (for victims of the cases ``plans`` made);
-    how many there are."""
+    """Record the demo's year of applications (for victims of the cases ``plans`` made),
+    each decided and reviewed as its ``Slot`` says; how many there are."""
     procedure = load_procedure(PROCEDURE)
     lead_agency = session.scalar(select(Agency).where(Agency.code == procedure.lead))
     if lead_agency is None:
@@ -91,43 +153,102 @@ def receive_applications(session: Session, today: date, plans: Sequence[CasePlan
     if lead is None or not victims:
         return 0
     area = lead_agency.area_id
-    met_on = _working_days_before(today, 40)
-    not_met_on = _working_days_before(today, 25)
-    # The most widely held victim whose complaints met the threshold, the least widely
-    # held whose did not, and the next most widely held, still waiting.
-    met = next((v for v in victims if _advised(session, procedure, area, v, met_on)), None)
-    not_met = next(
-        (v for v in reversed(victims) if not _advised(session, procedure, area, v, not_met_on)),
-        None,
-    )
-    waiting = next((v for v in victims if v not in (met, not_met)), None)
-    discretion_on = _working_days_before(today, 12)
-    discretion = next(
-        (
-            v
-            for v in victims
-            if v not in (met, not_met, waiting)
-            and not _advised(session, procedure, area, v, discretion_on)
-        ),
-        None,
-    )
     actor = Actor.of(lead)
+    used: list[Resident] = []
     made = 0
-    for victim, problem, received, decision in (
-        (met, PROBLEMS[0], met_on, "met"),
-        (not_met, PROBLEMS[1], not_met_on, "not_met"),
-        (discretion, PROBLEMS[3], discretion_on, "discretion"),
-        (waiting, PROBLEMS[2], _working_days_before(today, 3), None),
-    ):
+    for slot in YEAR:
+        received = _working_days_before(today, slot.working_days_ago)
+        victim = _victim_for(session, procedure, area, victims, used, received, slot)
         if victim is None:
             continue
-        application = _apply(session, actor, procedure, victim, problem, received, decision)
-        if decision == "met":
-            _reviewed(session, actor, procedure, application, today)
-        elif decision == "discretion":
+        used.append(victim)
+        if slot.lock_one:
+            _lock_a_counted_case(session, procedure, area, victim, received, lead_agency.id)
+        application = _apply(
+            session, actor, procedure, victim, slot.problem, received, slot.decision
+        )
+        if slot.reviewed:
+            _reviewed(session, actor, procedure, application, today, slot)
+        elif slot.before_the_panel:
             _before_the_panel(session, actor, procedure, application, today)
         made += 1
     return made
+
+
+def _victim_for(
+    session: Session,
+    procedure: Procedure,
+    area: int,
+    victims: Sequence[Resident],
+    used: Sequence[Resident],
+    received: date,
+    slot: Slot,
+) -> Resident | None:
+    """The victim for a slot: for "met", the most widely held whose complaints meet the
+    threshold then; for "not met", the least widely held whose do not; for discretion,
+    the most widely held whose do not; waiting, the most widely held left."""
+    left = [v for v in victims if v not in used]
+    if slot.decision is None:
+        return left[0] if left else None
+    if slot.decision == "met":
+        return next((v for v in left if _advised(session, procedure, area, v, received)), None)
+    order = reversed(left) if slot.decision == "not_met" else iter(left)
+    return next((v for v in order if not _advised(session, procedure, area, v, received)), None)
+
+
+def _lock_a_counted_case(
+    session: Session,
+    procedure: Procedure,
+    area: int,
+    victim: Resident,
+    received: date,
+    lead_agency_id: int,
+) -> None:
+    """Before the application: the officer of a case holding one of its counted
+    complaints (at another agency, with no conference or share) asks for it to be locked
+    (the reported person is linked to an employee) and a manager approves."""
+    found = complaints.gather(
+        session,
+        procedure,
+        area,
+        complaints.Applicant(family_name=victim.family_name, date_of_birth=victim.date_of_birth),
+    )
+    advice = threshold.assess(found.complaints, procedure, received)
+    shared = set(session.scalars(select(Share.case_id))) | set(
+        session.scalars(select(Conference.case_id))
+    )
+    for complaint in (c for r in advice.rules for c in r.counted):
+        held = found.held[complaint.id]
+        case = session.get(Case, held.case_id)
+        if case is None or held.agency_id == lead_agency_id or case.id in shared or case.locked:
+            continue
+        manager = _user_of(session, case.agency_id, Role.MANAGER, not_id=case.officer_id)
+        if manager is None:
+            continue
+        calendar = england_and_wales()
+        with clock.pinned(_at(_working_days_before(received, 4), 10)):
+            request = locks.request_lock(
+                session,
+                authorise(session, Actor.of(case.officer), case.id, Act.REQUEST_LOCK),
+                LockReason.EMPLOYEE_REPORTED,
+                "The reported person's partner works in our repairs team.",
+            )
+        with clock.pinned(_at(calendar.add(_working_days_before(received, 4), 1), 9)) as now:
+            locks.decide_lock(session, Actor.of(manager), request.id, approve=True, now=now)
+        return
+
+
+def _user_of(session: Session, agency_id: int, role: Role, *, not_id: int) -> User | None:
+    return next(
+        (
+            u
+            for u in session.scalars(
+                select(User).where(User.agency_id == agency_id).order_by(User.id)
+            )
+            if role in u.roles and u.id != not_id
+        ),
+        None,
+    )
 
 
 def _panel(session: Session, procedure: Procedure, at: datetime, first: datetime) -> MeetingSeries:
@@ -181,37 +302,36 @@ def _reviewed(
     procedure: Procedure,
     application: TriggerApplication,
     today: date,
+    slot: Slot,
 ) -> None:
-    """The met application's review: the panel set up the day after the decision and
-    sitting ten working days after it; the holders bring their cases; two recommendations;
-    the outcome three working days after the sitting; the appeal ten working days later,
-    not upheld."""
+    """The application's review: before a sitting of the panel ten working days after
+    the decision (the panel set up the day after the first decision to need it); the
+    holders bring their cases; the slot's recommendations; the outcome three working days
+    after the sitting; each recommendation done twelve working days after the sitting but
+    the last of an appealed review; and, if the slot says, an appeal ten working days
+    after the outcome, not upheld."""
     calendar = england_and_wales()
     decided = clock.day_of(application.decided_at or clock.now())
     sat_on = calendar.add(decided, 10)
-    panel = _panel(session, procedure, _at(calendar.add(decided, 1), 9), _at(sat_on, 10))
-    sitting = panel.sittings[0]
+    sitting = _sitting(session, procedure, _at(calendar.add(decided, 1), 9), _at(sat_on, 10))
     with clock.pinned(_at(calendar.add(decided, 1), 10)) as now:
         review.convene(session, lead, procedure, application.id, sitting.id, now=now)
     for request in application.requests:
-        if request.locked or request.case is None:
+        case = request.case
+        if request.locked or case is None or case.status is not CaseStatus.ACTIVE:
             continue  # a locked case's lock members decide for themselves
         with clock.pinned(_at(calendar.add(decided, 2), 11)) as now:
             series.bring_case(
                 session,
-                authorise(session, Actor.of(request.case.officer), request.case.id, Act.CONVENE),
+                authorise(session, Actor.of(case.officer), case.id, Act.CONVENE),
                 sitting.id,
                 f"ASB Case Review {application.reference}: how the complaints were dealt with",
                 share_days=28,
                 now=now,
             )
-    police = _user(session, "northshire-police", Role.MANAGER)
-    homes = _user(session, "northshire-homes", Role.MANAGER)
     with clock.pinned(_at(sat_on, 15)) as now:
-        for owner, days, text in (
-            (police, 30, "Neighbourhood patrols of the block on Friday and Saturday evenings"),
-            (homes, 20, "Visit the household with the police and consider an injunction"),
-        ):
+        for code, days, text in slot.recommendations:
+            owner = _user(session, code, Role.MANAGER)
             review.recommend(
                 session,
                 lead,
@@ -226,49 +346,70 @@ def _reviewed(
             lead,
             procedure,
             application.id,
-            "The landlord and the police each acted on the reports made to them, but did "
-            "not share what they knew or agree a plan, and nobody told you what was being "
-            "done.",
-            "The police and the landlord will carry out the recommendations below, and the "
-            "community safety team will write to you when they are done.",
+            "The agencies each acted on the reports made to them, but did not share what "
+            "they knew or agree a plan, and nobody told you what was being done.",
+            "The agencies named will carry out the recommendations below, and the community "
+            "safety team will write to you when they are done."
+            if slot.recommendations
+            else "The agencies will keep working together on the case as they are.",
             now=now,
         )
-    homes_done = calendar.add(sat_on, 12)
-    if homes_done < today:
-        homes_recommendation = application.recommendations[-1]
-        with clock.pinned(_at(homes_done, 16)) as now:
+    done_on = calendar.add(sat_on, 12)
+    to_do = application.recommendations[:-1] if slot.appealed else application.recommendations
+    for recommendation in to_do:
+        if done_on >= today:
+            break
+        manager = _user_of(session, recommendation.owner_agency_id, Role.MANAGER, not_id=0)
+        with clock.pinned(_at(done_on, 16)) as now:
             review.complete(
                 session,
-                Actor.of(homes),
-                homes_recommendation.id,
-                "Visited with the police; a warning given and an injunction is being prepared.",
+                Actor.of(manager),  # type: ignore[arg-type]
+                recommendation.id,
+                "Done as recommended; the applicant was told.",
                 now=now,
             )
+    if not slot.appealed:
+        return
     appealed = calendar.add(sat_on, 13)
     decided_appeal = calendar.add(appealed, 8)
-    if decided_appeal < today:
-        with clock.pinned(_at(appealed, 10)) as now:
-            review.record_appeal(
-                session,
-                lead,
-                procedure,
-                application.id,
-                appealed,
-                "The review did not look at the threats on the stairs.",
-                now=now,
-            )
-        with clock.pinned(_at(decided_appeal, 14)) as now:
-            review.decide_appeal(
-                session,
-                lead,
-                procedure,
-                application.id,
-                "not_upheld",
-                "The panel looked at every complaint, including the threats, and its "
-                "recommendations address them.",
-                decided_appeal,
-                now=now,
-            )
+    if decided_appeal >= today:
+        return
+    with clock.pinned(_at(appealed, 10)) as now:
+        review.record_appeal(
+            session,
+            lead,
+            procedure,
+            application.id,
+            appealed,
+            "The review did not look at the threats on the stairs.",
+            now=now,
+        )
+    with clock.pinned(_at(decided_appeal, 14)) as now:
+        review.decide_appeal(
+            session,
+            lead,
+            procedure,
+            application.id,
+            "not_upheld",
+            "The panel looked at every complaint, including the threats, and its "
+            "recommendations address them.",
+            decided_appeal,
+            now=now,
+        )
+
+
+def _sitting(
+    session: Session, procedure: Procedure, at: datetime, sits: datetime
+) -> MeetingSitting:
+    """A sitting of the area's review panel at ``sits``: the panel set up then, if it is
+    not yet; else a further sitting scheduled by the community safety manager."""
+    panel = session.scalar(select(MeetingSeries).where(MeetingSeries.purpose == review.PURPOSE))
+    if panel is None:
+        return _panel(session, procedure, at, sits).sittings[0]
+    with clock.pinned(at) as now:
+        return series.schedule(
+            session, Actor.of(_user(session, procedure.lead, Role.MANAGER)), panel.id, sits, now=now
+        )
 
 
 def _before_the_panel(

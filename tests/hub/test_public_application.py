@@ -10,9 +10,9 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from werkzeug.datastructures import MultiDict
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from sharing.models import AuditEntry, PublicFormUse, TriggerApplication
 from sharing.vocabulary import Role, TriggerChannel

@@ -235,9 +235,14 @@ def test_totp_secrets_follow_the_seed():
 
 
 def test_cases_are_marked_for_locking_by_their_case_officers(session, summary):
-    requests = session.scalars(select(LockRequest)).all()
-    assert summary.lock_requests == len(requests) >= 2
-    assert all(request.status is LockStatus.REQUESTED for request in requests)
+    every = session.scalars(select(LockRequest)).all()
+    assert summary.lock_requests == len(every)
+    requests = [r for r in every if r.status is LockStatus.REQUESTED]
+    assert len(requests) >= 2
+    # One more, approved, locked a case a Community Trigger application then counted.
+    (approved,) = [r for r in every if r.status is not LockStatus.REQUESTED]
+    assert approved.status is LockStatus.APPROVED
+    assert approved.case.locked
     assert {LockReason.EMPLOYEE_REPORTED, LockReason.SENSITIVE} <= {r.reason for r in requests}
     for request in requests:
         assert request.requested_by_id == request.case.officer_id
@@ -341,7 +346,9 @@ def test_one_conference_was_held_and_minuted_and_one_is_to_come(session, summary
 
 
 def test_the_problem_solving_group_sat_on_one_case_and_sits_next_on_two(session):
-    [group] = session.scalars(select(MeetingSeries)).all()
+    [group] = session.scalars(
+        select(MeetingSeries).where(MeetingSeries.purpose != "community_trigger")
+    ).all()
     past, *to_come = group.sittings
     assert past.starts_at < START_OF_TODAY
     [earlier] = past.conferences
@@ -381,18 +388,37 @@ def test_the_hate_case_with_most_hate_incidents_has_been_through_the_pathway(ses
     )
 
 
-def test_community_trigger_applications_were_decided_as_the_rules_advised(session, summary):
+def test_a_year_of_community_trigger_applications_in_every_state(session, summary):
     applications = session.scalars(
         select(TriggerApplication).order_by(TriggerApplication.received_on)
     ).all()
-    assert summary.trigger_applications == len(applications) == 3
-    met, not_met, waiting = applications
-    assert met.decision is ThresholdDecision.MET
-    assert not_met.decision is ThresholdDecision.NOT_MET
-    assert waiting.decision is None
-    assert waiting.received_on.weekday() < 5
-    assert met.received_on < not_met.received_on < waiting.received_on < TODAY
-    assert "three-complaints" in met.advice
+    assert summary.trigger_applications == len(applications) == 8
+    assert all(TODAY - timedelta(days=365) < a.received_on < TODAY for a in applications)
+    assert all(a.received_on.weekday() < 5 for a in applications)
+    by = {d: [a for a in applications if a.decision is d] for d in ThresholdDecision}
+    # Met by the rules' count (the advice says so), not met, met by discretion, waiting.
+    assert len(by[ThresholdDecision.MET]) == 3
+    assert all(a.rules_met for a in by[ThresholdDecision.MET])
+    assert len(by[ThresholdDecision.NOT_MET]) == 2
+    assert all(not a.rules_met for a in by[ThresholdDecision.NOT_MET])
+    assert len(by[ThresholdDecision.DISCRETION]) == 2
+    assert [a for a in applications if a.decision is None] == [applications[-1]]
+    reviewed = [a for a in applications if a.outcome_on]
+    assert len(reviewed) == 4
+    assert any(a.recommendations for a in reviewed)
+    assert any(not a.recommendations for a in reviewed)
+    assert any(r.completed_on for a in reviewed for r in a.recommendations)
+    assert any(r.completed_on is None for a in reviewed for r in a.recommendations)
+    assert [a for a in applications if a.appeal_decision] == [
+        a for a in reviewed if a.appeal_received_on
+    ]
+    assert len([a for a in applications if a.appeal_decision]) == 1
+    # One counted a complaint on a case locked before it was made.
+    counted_locked = [a for a in applications if any(r.locked for r in a.requests)]
+    assert len(counted_locked) == 1
+    before_the_panel = [a for a in applications if a.review_sitting_id and not a.outcome_on]
+    assert len(before_the_panel) == 1
+    assert before_the_panel[0].review_sitting.starts_at > START_OF_TODAY
 
 
 def test_cases_are_mostly_active_some_closed_and_some_reviews_overdue(session):
