@@ -255,6 +255,9 @@ def downgrade() -> None:
         batch_op.drop_column("outcome_next_steps")
         batch_op.drop_column("outcome_findings")
         batch_op.drop_column("appeal_decided_on")
+        batch_op.drop_constraint(
+            batch_op.f("ck_trigger_applications_appeal_decision"), type_="check"
+        )
         batch_op.drop_column("appeal_decision")
         batch_op.drop_column("appeal_received_on")
         batch_op.drop_column("outcome_by_id")

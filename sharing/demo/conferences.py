@@ -121,10 +121,14 @@ def hold_conferences(session: Session, today: date) -> int:
             session, protocol.id, cases[2], [cases[3], _larkmoor(session)], today
         )
     session.flush()
-    # The notices of this history went when it happened: nothing waits to be sent.
+    notices_went(session)
+    return len(session.scalars(select(Conference.id)).all())
+
+
+def notices_went(session: Session) -> None:
+    """The notices of the demo's history went when it happened: nothing waits to be sent."""
     for notice in session.scalars(select(Notice).where(Notice.sent_at.is_(None))):
         notices.sent(notice, notice.created_at)
-    return len(session.scalars(select(Conference.id)).all())
 
 
 def _convene(

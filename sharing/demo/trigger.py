@@ -27,6 +27,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import locks
+from sharing.demo.conferences import notices_went
 from sharing.demo.names import Resident
 from sharing.demo.plan import CasePlan
 from sharing.meetings import series
@@ -172,6 +173,8 @@ def receive_applications(session: Session, today: date, plans: Sequence[CasePlan
         elif slot.before_the_panel:
             _before_the_panel(session, actor, procedure, application, today)
         made += 1
+    session.flush()
+    notices_went(session)
     return made
 
 
