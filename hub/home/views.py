@@ -1,8 +1,10 @@
-"""The home page: my cases, reviews due and open cases by priority."""
+"""The home page: my cases, reviews due and open cases by priority; for the Community
+Trigger lead, the applications by working days left; for a relevant body's managers, the
+review recommendations their agency has open."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from hub.database import db
@@ -10,8 +12,13 @@ from hub.guard import for_every_role
 from sharing import clock
 from sharing.cases.listing import home_summary
 from sharing.cases.shares import shared_with
+from sharing.errors import NotAllowed
 from sharing.meetings import requests
 from sharing.risk.disclose import risk_reviews_due
+from sharing.trigger import applications, review
+
+#: Community Trigger applications listed on the lead's home page, soonest due first.
+TRIGGER_ROWS = 5
 
 bp = Blueprint("home", __name__)
 for_every_role(bp)
@@ -26,8 +33,19 @@ def home() -> str:
     to_answer, overdue = (
         requests.waiting(db(), actor) if actor.has(*requests.ANSWERING_ROLES) else ([], [])
     )
+    procedure = current_app.extensions["hub.trigger_procedure"]
+    try:
+        trigger_due = [r for r in applications.waiting(db(), actor, procedure) if r.clock]
+    except NotAllowed:
+        trigger_due = []
+    recommendations = (
+        review.open_for_agency(db(), actor) if actor.has(*review.COMPLETERS) else (0, 0)
+    )
     return render_template(
         "home/home.html",
+        trigger_due=trigger_due[:TRIGGER_ROWS],
+        trigger_more=max(0, len(trigger_due) - TRIGGER_ROWS),
+        recommendations=recommendations,
         title="Home",
         summary=summary,
         risk_due=risk_due,

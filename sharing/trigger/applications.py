@@ -11,12 +11,13 @@ naming ids and counts, never the details.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -146,7 +147,7 @@ def _create(
     ):
         values, choices = _checked(data, now)
     application = TriggerApplication(
-        reference=_next_reference(session, now),
+        reference=f"new-{secrets.token_hex(8)}",  # until the row has its number
         lead_agency_id=agency.id,
         procedure_key=procedure.id,
         procedure_version=procedure.version,
@@ -158,6 +159,7 @@ def _create(
     )
     session.add(application)
     session.flush()
+    application.reference = reference_of(application.id, data.received_on or clock.day_of(now))
     seal_many(application, values)
     session.flush()
     letters.queue(session, application, LetterKind.ACKNOWLEDGEMENT, values, now)
@@ -322,15 +324,10 @@ def _optional(
     return normalised
 
 
-def _next_reference(session: Session, now: datetime) -> str:
-    """The next reference of the year, e.g. ``ASBR-2026-0007`` (unique in the table)."""
-    prefix = f"ASBR-{now.year}-"
-    taken = session.scalar(
-        select(func.count())
-        .select_from(TriggerApplication)
-        .where(TriggerApplication.reference.like(f"{prefix}%"))
-    )
-    return f"{prefix}{(taken or 0) + 1:04d}"
+def reference_of(application_id: int, received_on: date) -> str:
+    """The reference given to the applicant, e.g. ``ASBR-2026-0007``: the year received
+    and the application's own number, so two sent at the same moment never share one."""
+    return f"ASBR-{received_on.year}-{application_id:04d}"
 
 
 @dataclass(frozen=True)

@@ -379,6 +379,21 @@ def for_agency(session: Session, actor: Actor) -> list[RecommendationRow]:
     return sorted(rows, key=lambda r: r.completed_on is not None)
 
 
+def open_for_agency(session: Session, actor: Actor) -> tuple[int, int]:
+    """How many recommendations for the actor's agency are open, and how many of those
+    are overdue (counts only: nothing is read, nothing audited)."""
+    due = list(
+        session.scalars(
+            select(TriggerRecommendation.due_on).where(
+                TriggerRecommendation.owner_agency_id == actor.agency_id,
+                TriggerRecommendation.completed_on.is_(None),
+            )
+        )
+    )
+    today = clock.today()
+    return len(due), sum(1 for day in due if day < today)
+
+
 def complete(
     session: Session,
     actor: Actor,

@@ -256,3 +256,23 @@ def test_the_list_puts_the_overdue_first(demo_hub, demo_session) -> None:
     assert "Overdue by" in listing
     first_row = listing.index("/trigger/", listing.index("<tbody"))
     assert listing[first_row:].startswith(f"/trigger/{old.id}")
+
+
+def test_home_pages_list_what_the_community_trigger_has_due(demo_hub, demo_session) -> None:
+    """The lead's home page lists the applications with a deadline, overdue first; a
+    landlord's manager sees its agency's open review recommendations, counted."""
+    lead = _lead(demo_hub, demo_session)
+    home = lead.get("/").get_data(as_text=True)
+    assert "Community Trigger applications by time left" in home
+    waiting = demo_session.scalars(
+        select(TriggerApplication).where(TriggerApplication.decision.is_(None))
+    ).first()
+    assert waiting.reference in home
+    assert "Threshold decision" in home
+    homes = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    page = homes.get("/").get_data(as_text=True)
+    assert "ASB Case Review recommendations for your agency" in page
+    assert "1 overdue" in page
+    assert "Community Trigger applications by time left" not in page
+    officer = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER))
+    assert "ASB Case Review recommendations" not in officer.get("/").get_data(as_text=True)
