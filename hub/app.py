@@ -47,6 +47,7 @@ from hub.templating import register_filters
 from hub.trigger import figures as trigger_figures
 from sharing import sign_in_sessions
 from sharing.audit.acts import AuditUnavailable
+from sharing.cases.survey import load_survey
 from sharing.crypto.keys import KeyringError
 from sharing.models.base import MAX_ID
 from sharing.risk.matrix import load_matrices
@@ -109,6 +110,8 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     # So is the Community Trigger procedure (ProcedureInvalid names every problem).
     app.extensions["hub.trigger_procedure"] = load_procedure(settings.trigger_procedure)
     app.config["HUB_TRIGGER_LEAD"] = app.extensions["hub.trigger_procedure"].lead
+    # And the closure survey's questions (SurveyInvalid names every problem).
+    app.extensions["hub.closure_survey"] = load_survey(settings.closure_survey)
     init_checkpoint_schedule(app, settings)
     init_notices(app, settings)
     CSRFProtect(app)

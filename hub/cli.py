@@ -24,6 +24,7 @@ from sharing import accounts, clock, sign_in_sessions
 from sharing import notices as sharing_notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.cases import survey as closure_survey
 from sharing.cases.erasure import erase_case
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import KeyringError, LocalKeyring
@@ -440,6 +441,31 @@ def protocols_sweep() -> None:
         expired, due = protocol_records.sweep(session, clock.today())
         session.commit()
     click.echo(f"{len(expired)} protocol(s) expired; {len(due)} review(s) newly notified to DPOs.")
+
+
+@main.group()
+def survey() -> None:
+    """The complainant's satisfaction survey at a case's closure."""
+
+
+@survey.command("check", with_appcontext=False)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def survey_check(files: tuple[Path, ...]) -> None:
+    """Check closure survey files (default: the configured one); print every problem with
+    file, line, field and what is allowed."""
+    if not files:
+        try:
+            files = (load_settings(verify=False).closure_survey,)
+        except ConfigError as e:
+            raise click.ClickException(str(e)) from None
+    problems = [p for path in files for p in closure_survey.check_file(path)]
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.ClickException(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
+        )
+    click.echo(f"{len(files)} file(s) checked: no problems")
 
 
 @main.group()

@@ -77,6 +77,7 @@ class Settings:
     conference_share_days: int = 28
     #: The area's Community Trigger (ASB Case Review) procedure file.
     trigger_procedure: Path = CONFIG_DIR / "northshire-community-trigger.toml"
+    closure_survey: Path = CONFIG_DIR / "closure-survey.toml"
     #: The audit log's name in its signed checkpoints (never changes once the log exists).
     audit_origin: str = ""
     #: Make a checkpoint after a request when the latest is older than this (0: never).
@@ -170,6 +171,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         trigger_procedure=Path(
             str(raw.get("trigger_procedure") or CONFIG_DIR / "northshire-community-trigger.toml")
         ),
+        closure_survey=Path(str(raw.get("closure_survey") or CONFIG_DIR / "closure-survey.toml")),
         service_name=service_name,
         audit_origin=_audit_origin(raw, service_name),
         audit_checkpoint_minutes=_whole_number(raw, "audit_checkpoint_minutes", 15, 0, 24 * 60),

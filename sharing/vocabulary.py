@@ -175,6 +175,98 @@ class ClosureReason(Labelled):
     NOT_ENGAGING = "not_engaging", "The reporter has not engaged with the investigation"
 
 
+class ClosureOutcome(Labelled):
+    """Whether a closed case's anti-social behaviour was resolved (HouseMark's measure)."""
+
+    RESOLVED = "resolved", "Resolved: the anti-social behaviour has stopped"
+    NOT_RESOLVED = "not_resolved", "Not resolved"
+
+
+class Intervention(Labelled):
+    """The main action that resolved a case, in HouseMark's benchmarking list (the
+    national table of 2012/13 is ``sharing.figures.housemark``)."""
+
+    PERPETRATOR_VISIT = "perpetrator_visit", "Perpetrator visit or interview"
+    WARNING_LETTER = "warning_letter", "Warning letter"
+    EARLY_INTERVENTION_HOUSING = (
+        "early_intervention_housing",
+        "Other early intervention by housing management staff",
+    )
+    EARLY_INTERVENTION_OTHER = (
+        "early_intervention_other",
+        "Other early intervention, enforcement, or perpetrator supportive action or referral",
+    )
+    REFERRAL_OTHER_AGENCY = (
+        "referral_other_agency",
+        "Early intervention by referral to an agency other than the police",
+    )
+    REFERRAL_POLICE = "referral_police", "Referral to police"
+    NOTICE_SEEKING_POSSESSION = "notice_seeking_possession", "Notice seeking possession"
+    FAMILY_INTERVENTION = (
+        "family_intervention",
+        "Referral to or provision of a family intervention project",
+    )
+    MEDIATION = "mediation", "Mediation"
+    MANAGEMENT_TRANSFER = (
+        "management_transfer",
+        "Management transfer of the complainant or the perpetrator",
+    )
+    OTHER_LEGAL = "other_legal", "Other legal action"
+    EVICTION = "eviction", "Eviction"
+    SURRENDER = "surrender", "Surrender of property by a complainant"
+
+    @classmethod
+    def of_action(cls, kind: ActionKind) -> Intervention | None:
+        """The benchmark category an action of ``kind`` falls in (None for a follow-up of
+        dissatisfaction, which resolves nothing)."""
+        return _INTERVENTION_OF.get(kind.value)
+
+
+#: Action kind → benchmark category, where the names differ (the rest are the same).
+_INTERVENTION_KINDS = {
+    "good_neighbour_agreement": "early_intervention_housing",
+    "abc": "early_intervention_other",
+    "support_referral": "referral_other_agency",
+    "safeguarding_referral": "referral_other_agency",
+    "victim_support": "early_intervention_other",
+    "community_protection_notice": "other_legal",
+    "injunction": "other_legal",
+    "closure_order": "other_legal",
+    "other": "early_intervention_other",
+}
+
+
+class SurveyChannel(Labelled):
+    """How the complainant was offered the satisfaction survey at closure."""
+
+    IN_PERSON = "in_person", "In person: answers recorded now"
+    PHONE = "phone", "By phone: answers recorded now"
+    DECLINED = "declined", "Offered, and they declined"
+    UNREACHABLE = "unreachable", "Could not be reached to offer it"
+
+    @property
+    def answered(self) -> bool:
+        return self in (SurveyChannel.IN_PERSON, SurveyChannel.PHONE)
+
+
+class Satisfaction(Labelled):
+    """An answer on the closure survey's five-point scale."""
+
+    VERY_SATISFIED = "very_satisfied", "Very satisfied"
+    FAIRLY_SATISFIED = "fairly_satisfied", "Fairly satisfied"
+    NEITHER = "neither", "Neither satisfied nor dissatisfied"
+    FAIRLY_DISSATISFIED = "fairly_dissatisfied", "Fairly dissatisfied"
+    VERY_DISSATISFIED = "very_dissatisfied", "Very dissatisfied"
+
+    @property
+    def satisfied(self) -> bool:
+        return self in (Satisfaction.VERY_SATISFIED, Satisfaction.FAIRLY_SATISFIED)
+
+    @property
+    def dissatisfied(self) -> bool:
+        return self in (Satisfaction.FAIRLY_DISSATISFIED, Satisfaction.VERY_DISSATISFIED)
+
+
 class ActionKind(Labelled):
     """Actions and interventions: the national benchmark list (HouseMark 2012/13) and
     the tools of the ASB, Crime and Policing Act 2014."""
@@ -206,6 +298,10 @@ class ActionKind(Labelled):
     OTHER_LEGAL = "other_legal", "Other legal action"
     EVICTION = "eviction", "Eviction"
     SURRENDER = "surrender", "Surrender of property"
+    DISSATISFACTION_FOLLOW_UP = (
+        "dissatisfaction_follow_up",
+        "Follow-up of a complainant dissatisfied with how the case was handled",
+    )
     OTHER = "other", "Other action"
 
 
@@ -430,3 +526,11 @@ class EscalationReason(Labelled):
 
     HIGH_RISK = "high_risk", "A risk assessment rose to high"
     HATE_INCIDENT = "hate_incident", "A hate incident was recorded"
+
+
+_INTERVENTION_OF: dict[str, Intervention] = {
+    kind.value: intervention
+    for kind in ActionKind
+    if (intervention := Intervention.of(_INTERVENTION_KINDS.get(kind.value, kind.value)))
+    is not None
+}

@@ -13,14 +13,19 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from hub.forms import ChoiceField, ChoicesField, DateInputField, EnumSelectField, HubForm
 from sharing.cases.casework import MAX_LINE, MAX_TEXT
+from sharing.cases.survey import Survey
 from sharing.vocabulary import (
     ActionKind,
     CaseCategory,
     CaseStatus,
+    ClosureOutcome,
     ClosureReason,
+    Intervention,
     PartyRole,
     Priority,
     ProtectedCharacteristic,
+    Satisfaction,
+    SurveyChannel,
     Triage,
 )
 
@@ -170,7 +175,29 @@ class CloseForm(HubForm):
         ClosureReason,
         validators=[InputRequired("Choose why you are closing the case")],
     )
+    outcome = EnumSelectField("Was the anti-social behaviour resolved?", ClosureOutcome)
+    resolved_by = EnumSelectField(
+        "Which action mainly resolved it?", Intervention, blank="Choose the main action"
+    )
     note = TextAreaField("Anything else the record should say", validators=[_max(2000, "The note")])
+
+
+class SurveyForm(HubForm):
+    """How the closure survey was offered; the answers' fields are added per question
+    (``answer_<question id>``) from the survey file."""
+
+    channel = EnumSelectField("How was the survey offered?", SurveyChannel)
+    comment = TextAreaField(
+        "Anything the complainant said about how the case was handled (optional)",
+        validators=[_max(2000, "The comment")],
+    )
+
+
+def survey_form(survey: Survey) -> type[SurveyForm]:
+    """The survey form with a question on the five-point scale for each of ``survey``'s
+    questions, named ``answer_<question id>``."""
+    questions = {f"answer_{q.id}": EnumSelectField(q.text, Satisfaction) for q in survey.questions}
+    return type("AnsweredSurveyForm", (SurveyForm,), questions)
 
 
 class EraseForm(HubForm):

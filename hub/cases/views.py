@@ -20,6 +20,7 @@ from hub.cases.forms import (
     ReferralForm,
     ReferralOutcomeForm,
     SafeguardingForm,
+    survey_form,
 )
 from hub.database import db
 from hub.forms import HubForm, whole_number
@@ -29,6 +30,7 @@ from sharing import directory
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
 from sharing.cases import casework, erasure, letters, listing, pages, referrals
+from sharing.cases import survey as closure_survey
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Conference, Referral
@@ -525,13 +527,55 @@ def referral_outcome(case_id: int, referral_id: int) -> Response | tuple[str, in
 def close(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.CLOSE, "close form")
     form = CloseForm()
+    response = _record(
+        case,
+        form,
+        lambda: casework.close_case(
+            db(),
+            authorised,
+            form.reason.data,
+            form.note.data or "",
+            outcome=form.outcome.data,
+            resolved_by=form.resolved_by.data,
+        ),
+        template="cases/close.html",
+        title=f"Close case {case.reference}",
+        done=f"Case {case.reference} closed. Tell the reporter and the reported person why, "
+        "and offer the complainant the satisfaction survey.",
+    )
+    if isinstance(response, Response) and response.status_code == 302:
+        return redirect(url_for("cases.survey", case_id=case.id))
+    return response
+
+
+@bp.route("/<int:case_id>/survey", methods=["GET", "POST"])
+def survey(case_id: int) -> Response | tuple[str, int]:
+    """The complainant's satisfaction survey at closure, recorded by the case's agency."""
+    authorised, case = case_to_work_on(case_id, Act.CLOSE, "closure survey form")
+    questions = current_app.extensions["hub.closure_survey"]
+    form = survey_form(questions)()
     return _record(
         case,
         form,
-        lambda: casework.close_case(db(), authorised, form.reason.data, form.note.data or ""),
-        template="cases/close.html",
-        title=f"Close case {case.reference}",
-        done=f"Case {case.reference} closed. Tell the reporter and the reported person why.",
+        lambda: closure_survey.record_survey(
+            db(),
+            authorised,
+            questions,
+            closure_survey.SurveyInput(
+                channel=form.channel.data.value if form.channel.data else "",
+                answers={
+                    q.id: answer.value
+                    for q in questions.questions
+                    if (answer := form[f"answer_{q.id}"].data) is not None
+                },
+                comment=form.comment.data or "",
+            ),
+        ),
+        template="cases/survey.html",
+        title=f"Closure survey: case {case.reference}",
+        done="Survey recorded.",
+        anchor="closure",
+        survey=questions,
     )
 
 

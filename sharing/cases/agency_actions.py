@@ -27,7 +27,7 @@ from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
 from sharing.models import Action, Case
-from sharing.vocabulary import ActionStatus, Role
+from sharing.vocabulary import ActionStatus, CaseStatus, Role
 
 #: Roles of the owning agency that close its actions on partners' cases.
 ACTION_ROLES = frozenset({Role.CASE_OFFICER, Role.MANAGER})
@@ -188,15 +188,22 @@ def closable(session: Session, actor: Actor, action_id: int) -> Action:
         )
         raise NotFound(action_id)
     if own_case:
-        authorise(session, actor, action.case_id, Act.RECORD)  # refused and recorded there
+        authorise(session, actor, action.case_id, _act_on(action))  # refused and recorded there
     return action
+
+
+def _act_on(action: Action) -> Act:
+    """What closing an action on the agency's own case is: a record on an open case; on
+    a closed one, part of its closing (a follow-up of the complainant's dissatisfaction
+    comes after the case closed)."""
+    return Act.CLOSE if action.case.status is CaseStatus.CLOSED else Act.RECORD
 
 
 def _may_close(session: Session, actor: Actor, action: Action) -> bool:
     """``closable``'s rule, without recording anything: an action on the actor's own
     agency's case they may record on, or one their agency owns on a partner's case."""
     if action.case.agency_id == actor.agency_id:
-        decision = decision_on(session, actor, action.case_id, Act.RECORD)
+        decision = decision_on(session, actor, action.case_id, _act_on(action))
         return decision is not None and decision.allowed
     return _owns(session, actor, action)
 

@@ -45,8 +45,10 @@ from sharing.vocabulary import (
     ActionStatus,
     CaseCategory,
     CaseStatus,
+    ClosureOutcome,
     ClosureReason,
     EscalationReason,
+    Intervention,
     PartyRole,
     Priority,
     ProtectedCharacteristic,
@@ -433,24 +435,46 @@ def close_case(
     reason: ClosureReason,
     note: str = "",
     now: datetime | None = None,
+    *,
+    outcome: ClosureOutcome | None,
+    resolved_by: Intervention | None = None,
 ) -> Case:
-    """Close a case with one of the procedure's reasons (authorised for ``Act.CLOSE``)."""
+    """Close a case (authorised for ``Act.CLOSE``) with one of the procedure's reasons,
+    whether the behaviour was resolved and, if it was, the main action that resolved it
+    (HouseMark's list). Refused, with the field, nothing written and the refusal audited:
+    a case already closed, no outcome, a resolved case without its main action, or an
+    action given for one not resolved."""
     authorised.require(Act.CLOSE)
     case, actor = authorised.case, authorised.actor
-    if case.status is CaseStatus.CLOSED:
-        raise InputError("reason", "This case is already closed")
+    with acts.refusing_input(
+        session, acts.Action.CASE_CLOSE, actor=actor, subject=authorised.subject
+    ):
+        if case.status is CaseStatus.CLOSED:
+            raise InputError("reason", "This case is already closed")
+        if outcome is None:
+            raise InputError("outcome", "Say whether the anti-social behaviour was resolved")
+        if outcome is ClosureOutcome.RESOLVED and resolved_by is None:
+            raise InputError("resolved_by", "Choose the main action that resolved it")
+        if outcome is ClosureOutcome.NOT_RESOLVED and resolved_by is not None:
+            raise InputError(
+                "resolved_by", "Leave the main action empty: the behaviour was not resolved"
+            )
+        text = _text("note", note, limit=2000)
     case.status = CaseStatus.CLOSED
     case.closure_reason = reason
+    case.closure_outcome = outcome
+    case.resolved_by = resolved_by
     case.closed_at = now or clock.now()
     case.review_due_on = None
     case.risk_review_due_on = None
-    seal(case, "closure_note", _text("note", note, limit=2000))
+    seal(case, "closure_note", text)
     session.flush()
     acts.record(
         session,
         acts.Action.CASE_CLOSE,
         actor=actor,
         subject=acts.Subject("case", case.id),
-        basis=f"reason {reason.value}",
+        basis=f"reason {reason.value}; {outcome.value}"
+        + (f" by {resolved_by.value}" if resolved_by else ""),
     )
     return case

@@ -25,7 +25,7 @@ from sharing.cases.casework import open_action
 from sharing.cases.locks import RefusedAttempt, refused_attempts
 from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
 from sharing.cases.shares import ShareRow, case_shares
-from sharing.models import Action, Case, CaseParty, Incident, LockRequest, Person
+from sharing.models import Action, Case, CaseParty, ClosureSurvey, Incident, LockRequest, Person
 from sharing.risk.disclose import CaseRisk, case_risk
 from sharing.risk.known import KnownTo, known_to_others
 from sharing.risk.matrix import Matrices
@@ -91,6 +91,9 @@ class CaseView:
     protected_characteristic: str | None
     status: CaseStatus
     closure_reason: str | None
+    #: Whether the behaviour was resolved at closure, and the main action that did it.
+    closure_outcome: str | None
+    resolved_by: str | None
     opened_at: datetime
     closed_at: datetime | None
     review_due_on: date | None
@@ -106,6 +109,10 @@ class CaseView:
     parties: list[PersonView] = field(default_factory=list)
     incidents: list[IncidentView] = field(default_factory=list)
     actions: list[ActionView] = field(default_factory=list)
+    #: The closure survey as the owning agency sees it ("Answered by phone: very
+    #: satisfied overall"), and whether it is still to be recorded.
+    survey: str | None = None
+    may_survey: bool = False
 
 
 #: What a case page shows of each person on the case (as the decision allows).
@@ -168,6 +175,7 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
     incident_values = reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
     names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in parties}
     own = reveal(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
+    survey = _survey_line(session, case) if decision.own_agency else None
     return CaseView(
         id=case.id,
         reference=case.reference,
@@ -182,6 +190,8 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
         ),
         status=case.status,
         closure_reason=case.closure_reason.label if case.closure_reason else None,
+        closure_outcome=case.closure_outcome.label if case.closure_outcome else None,
+        resolved_by=case.resolved_by.label if case.resolved_by else None,
         opened_at=case.opened_at,
         closed_at=case.closed_at,
         review_due_on=case.review_due_on,
@@ -227,7 +237,26 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
             for i, values in zip(incidents, incident_values, strict=True)
         ],
         actions=action_views(decision, case.actions, today),
+        survey=survey,
+        may_survey=decision.own_agency
+        and case.status is CaseStatus.CLOSED
+        and case.erased_at is None
+        and survey is None,
     )
+
+
+def _survey_line(session: Session, case: Case) -> str | None:
+    """How the closure survey went, in a line, for the owning agency (None: not yet)."""
+    survey = session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
+    if survey is None:
+        return None
+    if survey.overall is None:
+        return survey.channel.label
+    line = f"Answered {'in person' if survey.channel.value == 'in_person' else 'by phone'}: "
+    line += f"{survey.overall.label.lower()} overall"
+    if survey.follow_up is not None:
+        line += f"; follow-up action {survey.follow_up.status.label.lower()}"
+    return line
 
 
 def action_views(decision: Decision, actions: Sequence[Action], today: date) -> list[ActionView]:

@@ -35,6 +35,7 @@ from sharing.cases.casework import (
 )
 from sharing.crypto.sealing import seal
 from sharing.demo.agreements import share_cases, sign_protocols
+from sharing.demo.closure import ending, survey_closures
 from sharing.demo.conferences import hold_conferences
 from sharing.demo.partnership import (
     AGENCIES,
@@ -99,6 +100,7 @@ class DemoSummary:
     safeguarding_referrals: int = 0
     #: Community Trigger applications (met, not met, waiting).
     trigger_applications: int = 0
+    closure_surveys: int = 0
 
 
 def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoSummary:
@@ -125,6 +127,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     referred = refer_to_safeguarding(session, today)
     follow_hate_pathway(session, today)
     applications = receive_applications(session, today, plans)
+    surveyed = survey_closures(session, today, seed)
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),
@@ -140,6 +143,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
         conferences=_count(session, Conference),
         safeguarding_referrals=referred,
         trigger_applications=applications,
+        closure_surveys=surveyed,
     )
 
 
@@ -246,12 +250,15 @@ class _Writer:
         for action in plan.actions:
             self._action(actor, case, action)
         if plan.closure_reason is not None:
+            outcome, resolved_by = ending(plan)
             close_case(
                 self.session,
                 authorise(self.session, actor, case.id, Act.CLOSE),
                 plan.closure_reason,
                 plan.closure_note,
                 now=plan.closed_at,
+                outcome=outcome,
+                resolved_by=resolved_by,
             )
         elif plan.status is CaseStatus.INACTIVE:
             case.status = CaseStatus.INACTIVE

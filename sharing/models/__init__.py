@@ -29,6 +29,7 @@ from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
 from sharing.models.referrals import Referral
 from sharing.models.risk import Escalation, RiskAssessment, TriageChange
+from sharing.models.surveys import ClosureSurvey, ClosureSurveyAnswer
 from sharing.models.trigger import (
     PublicFormUse,
     TriggerApplication,
@@ -40,6 +41,8 @@ from sharing.models.trigger import (
 from sharing.models.users import SignInSession, User, UserRole
 
 __all__ = [
+    "ClosureSurvey",
+    "ClosureSurveyAnswer",
     "AuditAgencyKey",
     "AuditCheckpoint",
     "AuditCosignature",

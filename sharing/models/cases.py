@@ -23,7 +23,9 @@ from sharing.vocabulary import (
     ActionStatus,
     CaseCategory,
     CaseStatus,
+    ClosureOutcome,
     ClosureReason,
+    Intervention,
     PartyRole,
     Priority,
     ProtectedCharacteristic,
@@ -69,6 +71,13 @@ class Case(Base):
     status: Mapped[CaseStatus] = enum_column(CaseStatus, "case_status", default=CaseStatus.ACTIVE)
     closure_reason: Mapped[ClosureReason | None] = enum_column(
         ClosureReason, "closure_reason", nullable=True
+    )
+    #: At closure: whether the behaviour was resolved, and the main action that resolved it.
+    closure_outcome: Mapped[ClosureOutcome | None] = enum_column(
+        ClosureOutcome, "closure_outcome", nullable=True
+    )
+    resolved_by: Mapped[Intervention | None] = enum_column(
+        Intervention, "intervention", nullable=True
     )
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -64,6 +64,13 @@ def test_main_pages_have_no_wcag_violations(live_server, axe_page: Page) -> None
     page.goto(f"{case_url}/actions/new")
     found["action"] = violations(page)
 
+    page.goto(f"{case_url}/close")
+    page.get_by_role("button", name="Close case").click()
+    found["close with errors"] = violations(page)
+    page.goto(f"{case_url}/survey")
+    page.get_by_role("button", name="Record the survey").click()
+    found["closure survey with errors"] = violations(page)
+
     page.goto(f"{url}/cases/new")
     page.get_by_role("button", name="Open case").click()
     found["new case with errors"] = violations(page)

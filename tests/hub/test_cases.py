@@ -294,17 +294,32 @@ def test_close_case_with_a_reason_then_no_more_recording(as_user, create_user, c
         data={"csrf_token": csrf_token(client, f"/cases/{case.id}/close")},
     )
     assert "Choose why you are closing the case" in no_reason.get_data(as_text=True)
+    closing = {
+        "reason": "no_reports_28_days",
+        "note": "Quiet since the visit",
+        "csrf_token": csrf_token(client, f"/cases/{case.id}/close"),
+    }
+    for extra, message in (
+        ({}, "Say whether the anti-social behaviour was resolved"),
+        ({"outcome": "resolved"}, "Choose the main action that resolved it"),
+        (
+            {"outcome": "not_resolved", "resolved_by": "warning_letter"},
+            "Leave the main action empty",
+        ),
+    ):
+        refused = client.post(f"/cases/{case.id}/close", data={**closing, **extra})
+        assert refused.status_code == 400
+        assert message in refused.get_data(as_text=True)
     closed = client.post(
         f"/cases/{case.id}/close",
-        data={
-            "reason": "no_reports_28_days",
-            "note": "Quiet since the visit",
-            "csrf_token": csrf_token(client, f"/cases/{case.id}/close"),
-        },
+        data={**closing, "outcome": "resolved", "resolved_by": "warning_letter"},
     )
     assert closed.status_code == 302
+    assert closed.location.endswith(f"/cases/{case.id}/survey")  # offer the survey next
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "There have been no reports of ASB for 28 days" in page
+    assert "Resolved: the anti-social behaviour has stopped: Warning letter" in page
+    assert f'href="/cases/{case.id}/survey"' in page
     assert "Add an incident" not in page
     assert client.get(f"/cases/{case.id}/incidents/new").status_code == 403
 

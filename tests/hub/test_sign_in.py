@@ -139,7 +139,8 @@ def test_idle_session_is_signed_out_and_a_post_changes_nothing(
     token = csrf_token(client, f"/cases/{case.id}/close")
     with clock.pinned(clock.now() + timedelta(minutes=31)):
         response = client.post(
-            f"/cases/{case.id}/close", data={"reason": "resolved", "csrf_token": token}
+            f"/cases/{case.id}/close",
+            data={"reason": "resolved", "outcome": "not_resolved", "csrf_token": token},
         )
     assert response.status_code == 302
     assert response.location.startswith("/sign-in")

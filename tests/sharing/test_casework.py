@@ -23,7 +23,9 @@ from sharing.vocabulary import (
     AgencyType,
     CaseCategory,
     CaseStatus,
+    ClosureOutcome,
     ClosureReason,
+    Intervention,
     PartyRole,
     Priority,
     ProtectedCharacteristic,
@@ -242,6 +244,8 @@ def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None
         ClosureReason.NO_REPORTS_28_DAYS,
         "Quiet",
         now=NOW,
+        outcome=ClosureOutcome.RESOLVED,
+        resolved_by=Intervention.PERPETRATOR_VISIT,
     )
     session.commit()
     view = disclosure.disclose_case(session, officer, case.id)
@@ -255,6 +259,7 @@ def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None
             authorise(session, officer, case.id, Act.CLOSE),
             ClosureReason.RESOLVED,
             now=NOW,
+            outcome=ClosureOutcome.NOT_RESOLVED,
         )
 
 

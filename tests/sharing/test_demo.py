@@ -36,6 +36,7 @@ from sharing.models import (
     Base,
     Case,
     CaseParty,
+    ClosureSurvey,
     Conference,
     Incident,
     LockRequest,
@@ -53,6 +54,7 @@ from sharing.vocabulary import (
     AgencyType,
     Attendance,
     CaseStatus,
+    ClosureOutcome,
     LockReason,
     LockStatus,
     MinutesStatus,
@@ -61,6 +63,7 @@ from sharing.vocabulary import (
     ReferralKind,
     ReferralOutcome,
     Role,
+    SurveyChannel,
     ThresholdDecision,
 )
 
@@ -487,3 +490,24 @@ def test_victims_are_risk_assessed_in_every_band_some_more_than_once(session, su
     due = [c.risk_review_due_on for c in open_cases if c.risk_review_due_on]
     assert any(day <= TODAY for day in due)
     assert any(day > TODAY for day in due)
+
+
+def test_closed_cases_record_their_outcome_and_the_complainants_survey(session, summary):
+    closed = session.scalars(select(Case).where(Case.status == CaseStatus.CLOSED)).all()
+    assert closed
+    assert all(c.closure_outcome is not None for c in closed)
+    resolved = [c for c in closed if c.closure_outcome is ClosureOutcome.RESOLVED]
+    assert resolved
+    assert len(resolved) < len(closed)
+    assert all((c.resolved_by is not None) == (c in resolved) for c in closed)
+    surveys = session.scalars(select(ClosureSurvey)).all()
+    assert summary.closure_surveys == len(surveys) > 0
+    assert {s.channel for s in surveys} == set(SurveyChannel)
+    answered = [s for s in surveys if s.channel.answered]
+    assert all(s.overall is not None and len(s.answers) == 4 for s in answered)
+    assert all(s.overall is None and not s.answers for s in surveys if not s.channel.answered)
+    dissatisfied = [s for s in answered if s.overall.dissatisfied]
+    assert dissatisfied
+    assert all(s.follow_up is not None for s in dissatisfied)
+    assert all(s.follow_up is None for s in surveys if s not in dissatisfied)
+    assert all(s.recorded_at > s.case.closed_at for s in surveys)

@@ -1,0 +1,237 @@
+"""The complainant's satisfaction survey at a case's closure: the questions as data (a
+reviewed TOML file in ``config/``, checked on load like a protocol), and recording how it
+was offered and what was answered. A "fairly" or "very dissatisfied" answer to the overall
+question opens a follow-up action for the owning agency's managers. Answers are kept
+plain (they are opinions on a scale, counted by the figures without opening anything);
+the complainant's own words are sealed under the case. One audit entry names the survey,
+never an answer."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Act
+from sharing.audit import acts
+from sharing.crypto.sealing import seal
+from sharing.errors import InputError
+from sharing.formats import checked_text
+from sharing.models import Action, ClosureSurvey, ClosureSurveyAnswer
+from sharing.protocols.checker import read_header, read_text, read_toml, sorted_problems
+from sharing.protocols.fields import Reader, one_of, path_of
+from sharing.protocols.problems import Problem
+from sharing.vocabulary import ActionKind, CaseStatus, Satisfaction, SurveyChannel
+
+TOP_KEYS = ("id", "title", "version", "overall", "questions")
+QUESTION_KEYS = ("id", "text")
+QUESTION_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_ALLOWED = (
+    "a TOML document (https://toml.io) with id, title, version, overall and one "
+    '[[questions]] table per question, as README.md describes ("The closure survey file")'
+)
+MAX_COMMENT = 2_000
+#: A follow-up of dissatisfaction is due within this many days.
+FOLLOW_UP_DAYS = 10
+
+
+class SurveyInvalid(ValueError):
+    """The survey file has problems, so it is not loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        first = str(self.problems[0]) if self.problems else "no problems given"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(f"invalid closure survey: {first}{more}")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    title: str
+    version: int
+    #: The question whose answer is the satisfaction figure.
+    overall: str
+    questions: tuple[Question, ...] = field(default_factory=tuple)
+
+
+def parse_survey(text: str, source: str) -> Survey:
+    """The survey in ``text``; ``SurveyInvalid`` listing every problem if it has any."""
+    read = read_toml(text, source, _ALLOWED)
+    if isinstance(read, Problem):
+        raise SurveyInvalid([read])
+    data, reader = read
+    survey = _read(reader, data)
+    if reader.problems or survey is None:
+        raise SurveyInvalid(sorted_problems(reader.problems))
+    return survey
+
+
+def load_survey(path: str | os.PathLike[str]) -> Survey:
+    """The survey at ``path``; ``SurveyInvalid`` if it cannot be read or has problems."""
+    text = read_text(path)
+    if isinstance(text, Problem):
+        raise SurveyInvalid([text])
+    return parse_survey(text, os.fspath(path))
+
+
+def check_file(path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem in the survey file at ``path``; empty when it is valid."""
+    try:
+        load_survey(path)
+    except SurveyInvalid as invalid:
+        return invalid.problems
+    return []
+
+
+def _read(reader: Reader, data: Mapping[str, Any]) -> Survey | None:
+    reader.unknown_keys(data, TOP_KEYS, "")
+    survey_id, title, version = read_header(reader, data, "northshire-asb-closure-survey")
+    questions: list[Question] = []
+    for index, table in reader.tables(data, "questions", "one [[questions]] table a question"):
+        prefix = f"questions[{index}]"
+        reader.unknown_keys(table, QUESTION_KEYS, prefix)
+        question_id = reader.text(
+            table,
+            "id",
+            prefix,
+            pattern=QUESTION_ID,
+            allowed="lower-case letters, digits and underscores, up to 40",
+        )
+        text = reader.text(table, "text", prefix, max_length=300)
+        if question_id and any(q.id == question_id for q in questions):
+            reader.add(
+                path_of(prefix, "id"), f'"{question_id}" is already a question of the survey'
+            )
+        if question_id and text:
+            questions.append(Question(question_id, text))
+    if not questions and not reader.problems:
+        reader.add("questions", "the survey has no questions", "at least one [[questions]]")
+    overall = reader.text(data, "overall", "", allowed="the id of one of the questions")
+    if overall and questions and overall not in {q.id for q in questions}:
+        reader.add(
+            "overall",
+            f'"{overall}" is not a question of the survey',
+            one_of([q.id for q in questions]),
+        )
+    if reader.problems:
+        return None
+    return Survey(
+        id=survey_id or "",
+        title=title or "",
+        version=version or 0,
+        overall=overall or "",
+        questions=tuple(questions),
+    )
+
+
+@dataclass(frozen=True)
+class SurveyInput:
+    channel: str
+    #: Question id → the answer's value, for a survey answered now.
+    answers: Mapping[str, str] = field(default_factory=dict)
+    comment: str = ""
+
+
+def record_survey(
+    session: Session,
+    authorised: AuthorisedCase,
+    survey: Survey,
+    data: SurveyInput,
+    *,
+    now: datetime | None = None,
+) -> ClosureSurvey:
+    """Record the closure survey of the case (authorised for ``Act.CLOSE``): how it was
+    offered and, answered in person or by phone, every question's answer. Refused, with
+    the field, nothing written and the refusal audited: a case not closed or already
+    surveyed, no channel, a question unanswered or an answer not on the scale, answers or
+    a comment for a survey not answered, or a comment too long."""
+    authorised.require(Act.CLOSE)
+    case, actor = authorised.case, authorised.actor
+    now = now or clock.now()
+    with acts.refusing_input(
+        session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
+    ):
+        if case.status is not CaseStatus.CLOSED:
+            raise InputError("channel", "The survey is offered when the case is closed")
+        if session.scalar(select(ClosureSurvey.id).where(ClosureSurvey.case_id == case.id)):
+            raise InputError("channel", "The survey for this case is already recorded")
+        channel = SurveyChannel.of(data.channel)
+        if channel is None:
+            raise InputError("channel", "Choose how the survey was offered")
+        answers: dict[str, Satisfaction] = {}
+        if channel.answered:
+            for question in survey.questions:
+                answer = Satisfaction.of(data.answers.get(question.id, ""))
+                if answer is None:
+                    raise InputError(f"answer_{question.id}", f"Choose an answer: {question.text}")
+                answers[question.id] = answer
+        elif any(data.answers.values()) or data.comment.strip():
+            raise InputError(
+                "channel", "Answers are recorded only for a survey answered in person or by phone"
+            )
+        comment = checked_text("comment", data.comment, limit=MAX_COMMENT)
+    record = ClosureSurvey(
+        case_id=case.id,
+        survey_key=survey.id,
+        survey_version=survey.version,
+        channel=channel,
+        recorded_at=now,
+        recorded_by_id=actor.user_id,
+        overall=answers.get(survey.overall),
+    )
+    session.add(record)
+    session.flush()
+    for question_id, answer in answers.items():
+        session.add(ClosureSurveyAnswer(survey_id=record.id, question=question_id, answer=answer))
+    if comment:
+        seal(record, "comment", comment)
+    if record.overall is not None and record.overall.dissatisfied:
+        record.follow_up = _follow_up(session, authorised, now)
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=actor,
+        subject=authorised.subject,
+        basis=f"closure survey {record.id}"
+        + (f"; follow-up action {record.follow_up_id}" if record.follow_up_id else ""),
+    )
+    return record
+
+
+def _follow_up(session: Session, authorised: AuthorisedCase, now: datetime) -> Action:
+    """The action a dissatisfied complainant opens: the owning agency's, for its managers,
+    due in ``FOLLOW_UP_DAYS``."""
+    case = authorised.case
+    action = Action(
+        case_id=case.id,
+        kind=ActionKind.DISSATISFACTION_FOLLOW_UP,
+        owner_agency_id=case.agency_id,
+        due_on=clock.day_of(now) + timedelta(days=FOLLOW_UP_DAYS),
+        created_at=now,
+        created_by_id=authorised.actor.user_id,
+    )
+    session.add(action)
+    session.flush()
+    seal(
+        action,
+        "description",
+        "Contact the complainant about their dissatisfaction with how the case was handled, "
+        "and record what was done.",
+    )
+    return action

@@ -1,0 +1,174 @@
+"""The complainant's satisfaction survey at closure, as a case officer records it (demo
+partnership): the questions come from the survey file; answers taken by phone are kept on
+the scale, the complainant's words sealed; "very dissatisfied" opens a follow-up action for
+the agency's managers, which they can close though the case is closed; a survey that was
+declined records no answers; bad input is refused at its field, nothing written, audited;
+only the case's own agency records it; the survey file is checked on load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import casework
+from sharing.cases.survey import SurveyInvalid, load_survey, parse_survey
+from sharing.crypto.sealing import unseal
+from sharing.models import Action, AuditEntry, Case, ClosureSurvey, User
+from sharing.vocabulary import (
+    ActionKind,
+    ActionStatus,
+    CaseStatus,
+    ClosureOutcome,
+    ClosureReason,
+    Role,
+    Satisfaction,
+)
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+SURVEY = load_survey(Path(__file__).resolve().parents[2] / "config" / "closure-survey.toml")
+COMMENT = "They kept me informed but the noise went on for months"
+
+
+def _closed_case(session: Session) -> Case:
+    """A case of Northshire Homes, closed just now, not resolved, not yet surveyed."""
+    case = session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code="northshire-homes"),
+            Case.status == CaseStatus.ACTIVE,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id.desc())
+    ).first()
+    casework.close_case(
+        session,
+        authorise(session, Actor.of(case.officer), case.id, Act.CLOSE),
+        ClosureReason.NOT_ENGAGING,
+        outcome=ClosureOutcome.NOT_RESOLVED,
+    )
+    session.commit()
+    return case
+
+
+def _answers(value: str) -> dict[str, str]:
+    return {f"answer_{q.id}": value for q in SURVEY.questions}
+
+
+def _post(client, case: Case, **data: str):
+    path = f"/cases/{case.id}/survey"
+    return client.post(path, data={"csrf_token": csrf_token(client, path), **data})
+
+
+def test_a_dissatisfied_complainant_opens_a_follow_up_the_managers_close(
+    demo_hub, demo_session
+) -> None:
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    form = officer.get(f"/cases/{case.id}/survey").get_data(as_text=True)
+    for question in SURVEY.questions:
+        assert question.text in form
+    response = _post(
+        officer, case, channel="phone", comment=COMMENT, **_answers("very_dissatisfied")
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    demo_session.expire_all()
+    survey = demo_session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
+    assert survey.overall is Satisfaction.VERY_DISSATISFIED
+    assert {a.question for a in survey.answers} == {q.id for q in SURVEY.questions}
+    assert unseal(survey, "comment") == COMMENT
+    assert COMMENT.encode() not in (survey.comment or b"")
+    follow_up = survey.follow_up
+    assert follow_up.kind is ActionKind.DISSATISFACTION_FOLLOW_UP
+    assert follow_up.owner_agency_id == case.agency_id
+    assert follow_up.status is ActionStatus.OPEN
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Answered by phone: very dissatisfied overall; follow-up action open" in page
+    entry = demo_session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "case.record").order_by(AuditEntry.seq.desc())
+    ).first()
+    assert entry.basis == f"closure survey {survey.id}; follow-up action {follow_up.id}"
+    # The manager closes the follow-up on the closed case from the actions list.
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    actions = manager.get("/actions").get_data(as_text=True)
+    assert "Follow-up of a complainant dissatisfied" in actions
+    path = f"/actions/{follow_up.id}/done"
+    done = manager.post(
+        path,
+        data={"csrf_token": csrf_token(manager, path), "note": "Called them and apologised"},
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(Action, follow_up.id).status is ActionStatus.DONE
+
+
+def test_a_declined_survey_records_no_answers_and_opens_nothing(demo_hub, demo_session) -> None:
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    assert _post(officer, case, channel="declined").status_code == 302
+    demo_session.expire_all()
+    survey = demo_session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
+    assert survey.overall is None
+    assert survey.answers == []
+    assert survey.follow_up is None
+    assert "Offered, and they declined" in officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    again = _post(officer, case, channel="declined")
+    assert again.status_code in (400, 403)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Choose how the survey was offered"),
+        ({"channel": "phone"}, "Choose an answer"),
+        ({"channel": "declined", **_answers("very_satisfied")}, "Answers are recorded only"),
+        ({"channel": "unreachable", "comment": "Rang twice"}, "Answers are recorded only"),
+    ],
+)
+def test_a_survey_with_bad_input_is_refused_at_its_field(
+    demo_hub, demo_session, data, message
+) -> None:
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    response = _post(officer, case, **data)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    demo_session.expire_all()
+    assert not demo_session.scalar(
+        select(func.count()).select_from(ClosureSurvey).where(ClosureSurvey.case_id == case.id)
+    )
+
+
+def test_only_the_cases_own_agency_records_its_survey(demo_hub, demo_session) -> None:
+    case = _closed_case(demo_session)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    assert police.get(f"/cases/{case.id}/survey").status_code in (403, 404)
+    open_case = demo_session.scalars(
+        select(Case).where(Case.status == CaseStatus.ACTIVE, Case.locked.is_(False))
+    ).first()
+    officer = demo_client(demo_hub, demo_session.get(User, open_case.officer_id))
+    response = _post(officer, open_case, channel="declined")
+    assert response.status_code == 400
+    assert "The survey is offered when the case is closed" in response.get_data(as_text=True)
+
+
+def test_the_survey_file_is_checked_with_each_problem_named() -> None:
+    with pytest.raises(SurveyInvalid) as refused:
+        parse_survey(
+            'id = "s"\ntitle = "S"\nversion = 1\noverall = "missing"\n'
+            '[[questions]]\nid = "Bad Id"\ntext = "Q"\n'
+            '[[questions]]\nid = "ok"\ntext = "Q"\n[[questions]]\nid = "ok"\ntext = "Q"\n',
+            "survey.toml",
+        )
+    text = str(refused.value) + " ".join(str(p) for p in refused.value.problems)
+    assert "questions[0].id" in text
+    assert "already a question" in " ".join(str(p) for p in refused.value.problems)
+    assert any("overall" in str(p) for p in refused.value.problems)
+    assert clock.today()  # the survey file needs no clock
