@@ -49,6 +49,7 @@ from sharing import sign_in_sessions
 from sharing.audit.acts import AuditUnavailable
 from sharing.cases.survey import load_survey
 from sharing.crypto.keys import KeyringError
+from sharing.figures.stock import load_stock
 from sharing.models.base import MAX_ID
 from sharing.risk.matrix import load_matrices
 from sharing.trigger.procedure import load_procedure
@@ -112,6 +113,8 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.config["HUB_TRIGGER_LEAD"] = app.extensions["hub.trigger_procedure"].lead
     # And the closure survey's questions (SurveyInvalid names every problem).
     app.extensions["hub.closure_survey"] = load_survey(settings.closure_survey)
+    # And each landlord's homes by tenure, for "per 1,000 homes" (StockInvalid).
+    app.extensions["hub.housing_stock"] = load_stock(settings.housing_stock)
     init_checkpoint_schedule(app, settings)
     init_notices(app, settings)
     CSRFProtect(app)

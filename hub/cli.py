@@ -31,6 +31,7 @@ from sharing.crypto.keys import KeyringError, LocalKeyring
 from sharing.crypto.rotation import key_status, rotate
 from sharing.demo import DemoError, build_demo
 from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.figures import stock as housing_stock
 from sharing.models import Agency, Case, User
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
@@ -466,6 +467,30 @@ def survey_check(files: tuple[Path, ...]) -> None:
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
         )
     click.echo(f"{len(files)} file(s) checked: no problems")
+
+
+@main.group()
+def stock() -> None:
+    """Each social landlord's homes, by tenure, as at a date."""
+
+
+@stock.command("check", with_appcontext=False)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def stock_check(files: tuple[Path, ...]) -> None:
+    """Check housing stock files (default: the configured one); print every problem with
+    file, line, field and what is allowed. Each agency is checked to be a landlord of the
+    partnership when the configured database can be reached."""
+    if not files:
+        try:
+            files = (load_settings(verify=False).housing_stock,)
+        except ConfigError as e:
+            raise click.ClickException(str(e)) from None
+    _check_files(
+        files,
+        lambda path, known: housing_stock.check_file(
+            path, {code: kind.value for code, kind in known.items()} if known else None
+        ),
+    )
 
 
 @main.group()

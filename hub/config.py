@@ -78,6 +78,7 @@ class Settings:
     #: The area's Community Trigger (ASB Case Review) procedure file.
     trigger_procedure: Path = CONFIG_DIR / "northshire-community-trigger.toml"
     closure_survey: Path = CONFIG_DIR / "closure-survey.toml"
+    housing_stock: Path = CONFIG_DIR / "housing-stock.toml"
     #: The audit log's name in its signed checkpoints (never changes once the log exists).
     audit_origin: str = ""
     #: Make a checkpoint after a request when the latest is older than this (0: never).
@@ -172,6 +173,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
             str(raw.get("trigger_procedure") or CONFIG_DIR / "northshire-community-trigger.toml")
         ),
         closure_survey=Path(str(raw.get("closure_survey") or CONFIG_DIR / "closure-survey.toml")),
+        housing_stock=Path(str(raw.get("housing_stock") or CONFIG_DIR / "housing-stock.toml")),
         service_name=service_name,
         audit_origin=_audit_origin(raw, service_name),
         audit_checkpoint_minutes=_whole_number(raw, "audit_checkpoint_minutes", 15, 0, 24 * 60),
