@@ -105,6 +105,7 @@ class Action(Labelled):
     TRIGGER_VIEW = "trigger.view", "Viewed a Community Trigger application"
     TRIGGER_DECIDE = "trigger.decide", "Decided a Community Trigger threshold"
     TRIGGER_FIGURES = "trigger.figures", "Viewed the Community Trigger figures"
+    FIGURES_VIEW = "figures.view", "Viewed the partnership's figures"
     TRIGGER_ASK = (
         "trigger.ask",
         "Asked agencies to confirm complaints counted for a Community Trigger",

@@ -390,6 +390,10 @@ def test_community_trigger_pages_have_no_wcag_violations(
     found["recommendations for the agency"] = violations(page)
     page.goto(f"{url}/trigger/figures")
     found["figures"] = violations(page)
+    page.goto(f"{url}/figures/regulator")
+    found["regulator's measures"] = violations(page)
+    page.goto(f"{url}/figures/regulator?year=banana")
+    found["regulator's measures with errors"] = violations(page)
     page.goto(f"{url}/trigger/figures?from=banana")
     found["figures with errors"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}

@@ -211,6 +211,24 @@ def _check_trigger_figures(session: Session, client, user: User) -> int:
     return 2 if reads else 0
 
 
+def _check_regulator_measures(session: Session, client, user: User) -> int:
+    """The regulator's measures are for analysts, managers and conference chairs (any
+    agency); everyone else is refused (403). They name no case, and only a landlord's own
+    managers see exact counts, for their own landlord."""
+    reads = user.has_role(Role.ANALYST, Role.MANAGER, Role.CONFERENCE_CHAIR)
+    references = list(session.scalars(select(Case.reference)))
+    for path in ("/figures/regulator", "/figures/regulator.csv"):
+        response = client.get(path)
+        assert response.status_code == (200 if reads else 403), (user.email, path)
+        page = response.get_data(as_text=True)
+        assert not [r for r in references if r in page], (user.email, path)
+    if reads:
+        page = client.get("/figures/regulator").get_data(as_text=True)
+        own = user.agency.type is AgencyType.LANDLORD and user.has_role(Role.MANAGER)
+        assert page.count("Your agency: exact") == (1 if own else 0), user.email
+    return 2 if reads else 0
+
+
 def _kind(session: Session, case: Case, user: User, today: date) -> str:
     """Which kind of case this is for this user: the kinds a sample must cover."""
     if case.erased_at is not None:
@@ -293,6 +311,7 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
             checked_pages += _check_meetings(session, client, user)
             checked_pages += _check_trigger(session, client, user)
             checked_pages += _check_trigger_figures(session, client, user)
+            checked_pages += _check_regulator_measures(session, client, user)
             pages = {
                 path: client.get(path)
                 for path in ("/", "/cases", "/shared", "/conferences", "/actions", "/meetings")

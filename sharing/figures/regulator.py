@@ -1,0 +1,306 @@
+"""The Regulator of Social Housing's measures for each social landlord, for a reporting
+year (1 April to 31 March), from the hub's own records:
+
+- **NM01 (1)**: anti-social behaviour cases opened in the year per 1,000 homes. A case is
+  one ASB problem the landlord opened a case for; a further report while a case is open
+  is an incident on it, not a new case. Locked and erased cases count like any other.
+- **NM01 (2)**: of those, the cases involving a hate incident (the case was opened as
+  hate-motivated, or any of its incidents was recorded as hate-related) per 1,000 homes.
+  They are included in NM01 (1) too.
+- **Homes**: the landlord's homes (low-cost rental and low-cost home ownership) in its
+  latest count on or before the year's last day (``config/housing-stock.toml``).
+- **Satisfaction at closure**: of the complainants who answered the hub's closure survey
+  in the year, those fairly or very satisfied with how their case was handled. This is not
+  TP12, the regulator's perception survey of tenants, which each landlord runs itself.
+
+Who reads them: a landlord's managers read their own landlord's exactly; analysts, the
+lead community safety agency's coordinators and managers, and every agency's managers read
+the others' with small counts withheld (``sharing.figures.suppression``: a count under 5
+shows "fewer than 5", and a rate made from it is withheld). Each request is one audit
+entry naming the year, never a value. Nothing sealed is opened: the counts come from
+dates, flags, agency ids and survey answers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor
+from sharing.audit import acts
+from sharing.errors import InputError, NotAllowed
+from sharing.figures.stock import Stock
+from sharing.figures.suppression import THRESHOLD, Cell, Shown, suppress
+from sharing.models import Agency, Case, ClosureSurvey, Incident
+from sharing.vocabulary import AgencyType, Role
+
+#: Roles that read every landlord's measures (small counts withheld); a landlord's
+#: managers read their own exactly.
+READERS = frozenset({Role.ANALYST, Role.MANAGER, Role.CONFERENCE_CHAIR})
+#: The earliest reporting year asked for.
+EARLIEST_YEAR = 2000
+FIELD = "year"
+_YEAR = re.compile(r"[0-9]{4}")
+#: What a rate made from a withheld count shows.
+RATE_WITHHELD = "withheld"
+
+
+@dataclass(frozen=True)
+class Year:
+    """A reporting year: 1 April ``start`` to 31 March the year after."""
+
+    start: int
+
+    @property
+    def first_day(self) -> date:
+        return date(self.start, 4, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.start + 1, 3, 31)
+
+    @property
+    def title(self) -> str:
+        return f"{self.start}/{str(self.start + 1)[-2:]}"
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The year as UTC instants, from its first midnight to the midnight after it
+        (partnership time)."""
+
+        def at(day: date) -> datetime:
+            return datetime.combine(day, time(0), clock.PARTNERSHIP_ZONE).astimezone(UTC)
+
+        return at(self.first_day), at(date(self.start + 1, 4, 1))
+
+
+def year_of(text: str | None, today: date) -> Year:
+    """The reporting year ``text`` names (its first calendar year, e.g. ``2025`` for
+    2025/26), by default the one ``today`` falls in; ``InputError`` naming the field for
+    anything else, a year to come or one before 2000."""
+    current = today.year if today >= date(today.year, 4, 1) else today.year - 1
+    if not text:
+        return Year(current)
+    text = text.strip()
+    if not _YEAR.fullmatch(text):
+        raise InputError(FIELD, "Enter the year the reporting year starts in, like 2025")
+    start = int(text)
+    if start > current:
+        raise InputError(FIELD, f"The reporting year {start}/{str(start + 1)[-2:]} has not started")
+    if start < EARLIEST_YEAR:
+        raise InputError(FIELD, f"Enter a year from {EARLIEST_YEAR}")
+    return Year(start)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One landlord's counts for the year (exact: what the reference computation gives)."""
+
+    agency_id: int
+    name: str
+    cases: int
+    hate_cases: int
+    homes: int | None
+    answered: int
+    satisfied: int
+
+
+@dataclass(frozen=True)
+class Line:
+    """One landlord's measures as the reader may see them: each a text."""
+
+    name: str
+    exact: bool
+    cases: str
+    cases_per_1000: str
+    hate_cases: str
+    hate_per_1000: str
+    homes: str
+    answered: str
+    satisfied: str
+    satisfied_percent: str
+
+
+@dataclass(frozen=True)
+class Measures:
+    year: Year
+    #: The year has not ended: the figures are to this day.
+    to_date: date | None
+    lines: tuple[Line, ...]
+    threshold: int
+
+
+def may_read(actor: Actor) -> bool:
+    return actor.has(*READERS)
+
+
+def count(session: Session, stock: Stock, area_id: int, year: Year) -> list[Counts]:
+    """Every landlord's counts for the year (no audit entry: ``measures`` is the way in)."""
+    start, end = year.bounds()
+    landlords = session.scalars(
+        select(Agency)
+        .where(Agency.area_id == area_id, Agency.type == AgencyType.LANDLORD)
+        .order_by(Agency.name)
+    ).all()
+    hate = or_(
+        Case.hate_motivated.is_(True),
+        exists().where(Incident.case_id == Case.id, Incident.hate_related.is_(True)),
+    )
+    opened = (Case.opened_at >= start) & (Case.opened_at < end)
+    cases = dict(
+        session.execute(
+            select(Case.agency_id, func.count()).where(opened).group_by(Case.agency_id)
+        ).all()
+    )
+    hate_cases = dict(
+        session.execute(
+            select(Case.agency_id, func.count()).where(opened, hate).group_by(Case.agency_id)
+        ).all()
+    )
+    answers = session.execute(
+        select(Case.agency_id, ClosureSurvey.overall)
+        .join(Case, Case.id == ClosureSurvey.case_id)
+        .where(
+            ClosureSurvey.recorded_at >= start,
+            ClosureSurvey.recorded_at < end,
+            ClosureSurvey.overall.is_not(None),
+        )
+    ).all()
+    found = []
+    for landlord in landlords:
+        theirs = [a for agency_id, a in answers if agency_id == landlord.id and a is not None]
+        homes = stock.homes_on(landlord.code, year.last_day)
+        found.append(
+            Counts(
+                agency_id=landlord.id,
+                name=landlord.name,
+                cases=cases.get(landlord.id, 0),
+                hate_cases=hate_cases.get(landlord.id, 0),
+                homes=homes.total if homes else None,
+                answered=len(theirs),
+                satisfied=sum(1 for a in theirs if a.satisfied),
+            )
+        )
+    return found
+
+
+def measures(
+    session: Session,
+    actor: Actor,
+    stock: Stock,
+    year_text: str | None,
+    *,
+    as_csv: bool = False,
+    today: date | None = None,
+) -> Measures:
+    """The measures for the year the reader asks for, as they may see them; one audit
+    entry. ``NotAllowed`` (recorded) for a reader who may not; ``InputError`` (recorded)
+    for a year that is not one."""
+    subject = acts.Subject("regulator_measures")
+    agency = session.get(Agency, actor.agency_id)
+    if agency is None or not may_read(actor):
+        acts.refuse(
+            session,
+            acts.Action.FIGURES_VIEW,
+            actor=actor,
+            subject=subject,
+            reason="not a reader of the partnership's figures",
+        )
+        raise NotAllowed("only analysts, coordinators and managers read the figures")
+    today = today or clock.today()
+    with acts.refusing_input(session, acts.Action.FIGURES_VIEW, actor=actor, subject=subject):
+        year = year_of(year_text, today)
+    counts = count(session, stock, agency.area_id, year)
+    acts.record(
+        session,
+        acts.Action.FIGURES_VIEW,
+        actor=actor,
+        subject=acts.Subject("regulator_measures", str(year.start)),
+        basis=f"regulator's measures {year.title}; {'csv' if as_csv else 'page'}",
+    )
+    own = agency.id if actor.has(Role.MANAGER) and agency.type is AgencyType.LANDLORD else None
+    return Measures(
+        year=year,
+        to_date=today if today < year.last_day else None,
+        lines=tuple(_lines(counts, own)),
+        threshold=THRESHOLD,
+    )
+
+
+def _lines(counts: list[Counts], own: int | None) -> list[Line]:
+    """Each landlord's line: the reader's own exact, the others with small counts
+    withheld (the table has no totals, so no count can be worked out from the others)."""
+    table = [[c.cases, c.hate_cases, c.answered, c.satisfied] for c in counts]
+    cells = suppress(table, column_totals=False) if table else []
+    lines = []
+    for counted, row in zip(counts, cells, strict=True):
+        if counted.agency_id == own:
+            values = (counted.cases, counted.hate_cases, counted.answered, counted.satisfied)
+            row = [Cell(v, Shown.EXACT, str(v)) for v in values]
+        cases, hate_cases, answered, satisfied = row
+        lines.append(
+            Line(
+                name=counted.name,
+                exact=counted.agency_id == own,
+                cases=cases.text,
+                cases_per_1000=_rate(cases.value, counted.homes),
+                hate_cases=hate_cases.text,
+                hate_per_1000=_rate(hate_cases.value, counted.homes),
+                homes=f"{counted.homes:,}" if counted.homes else "Not known",
+                answered=answered.text,
+                satisfied=satisfied.text,
+                satisfied_percent=_percent(satisfied.value, answered.value),
+            )
+        )
+    return lines
+
+
+def _rate(value: int | None, homes: int | None) -> str:
+    if value is None:
+        return RATE_WITHHELD
+    if not homes:
+        return "No homes counted"
+    return f"{value * 1000 / homes:.2f}"
+
+
+def _percent(part: int | None, whole: int | None) -> str:
+    if part is None or whole is None:
+        return RATE_WITHHELD
+    if whole == 0:
+        return "No answers"
+    return f"{100 * part / whole:.0f}%"
+
+
+COLUMNS = (
+    ("cases", "NM01 (1): ASB cases opened"),
+    ("cases_per_1000", "NM01 (1): per 1,000 homes"),
+    ("hate_cases", "NM01 (2): cases involving hate incidents"),
+    ("hate_per_1000", "NM01 (2): per 1,000 homes"),
+    ("homes", "Homes"),
+    ("answered", "Closure surveys answered"),
+    ("satisfied", "Satisfied with how the case was handled"),
+    ("satisfied_percent", "Satisfied (%)"),
+)
+
+
+def csv_text(found: Measures) -> str:
+    """The measures as CSV: one line a landlord, the same texts as the page."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["year", "landlord", *(title for _, title in COLUMNS)])
+    for line in found.lines:
+        writer.writerow(
+            [found.year.title, _safe(line.name), *(getattr(line, key) for key, _ in COLUMNS)]
+        )
+    return out.getvalue()
+
+
+def _safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

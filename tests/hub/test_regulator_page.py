@@ -1,0 +1,60 @@
+"""The regulator's measures page and its CSV as analysts and managers meet them (demo
+partnership): the menu offers it to those who may read it; the page and the CSV agree;
+a year that is not one is refused at its field (400); anyone else is refused (403)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sharing import clock
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_client, demo_user
+
+
+def _year() -> int:
+    today = clock.today()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+def test_an_analyst_reads_the_measures_and_their_csv(demo_hub, demo_session) -> None:
+    analyst = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.ANALYST))
+    home = analyst.get("/").get_data(as_text=True)
+    assert 'href="/figures/regulator"' in home
+    page = analyst.get("/figures/regulator").get_data(as_text=True)
+    assert "NM01 (1): ASB cases opened" in page
+    assert "not TP12" in page
+    for name in ("Northshire Homes", "Larkmoor Housing Association", "Wealdbrook Housing Trust"):
+        assert name in page
+    response = analyst.get(f"/figures/regulator.csv?year={_year()}")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert (
+        f"regulator-measures-{_year()}-{_year() + 1}.csv" in response.headers["Content-Disposition"]
+    )
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:3] == ["year", "landlord", "NM01 (1): ASB cases opened"]
+    for row in rows[1:]:
+        assert row[1] in page
+        for value in row[2:]:
+            assert value.replace(",", "") in page.replace(",", "")
+
+
+def test_a_year_that_is_not_one_is_refused_at_its_field(demo_hub, demo_session) -> None:
+    analyst = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.ANALYST))
+    for text, message in (
+        ("banana", "Enter the year the reporting year starts in"),
+        ("1999", "Enter a year from 2000"),
+    ):
+        response = analyst.get(f"/figures/regulator?year={text}")
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert message in page
+        assert 'href="#year"' in page
+        assert analyst.get(f"/figures/regulator.csv?year={text}").status_code == 400
+
+
+def test_roles_without_figures_are_refused(demo_hub, demo_session) -> None:
+    officer = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER))
+    assert officer.get("/figures/regulator").status_code == 403
+    assert 'href="/figures/regulator"' not in officer.get("/").get_data(as_text=True)
