@@ -161,7 +161,14 @@ def _check_trigger(session: Session, client, user: User) -> int:
         Role.TRIGGER_LEAD, Role.MANAGER
     )
     paths = ["/trigger", "/trigger/new"]
-    for application in session.scalars(select(TriggerApplication)):
+    # Every kind of page: an application at each stage (waiting, decided, reviewed and
+    # appealed) and each of its letters.
+    found = list(session.scalars(select(TriggerApplication).order_by(TriggerApplication.id)))
+    stages = {
+        (a.decision is not None, a.outcome_on is not None, a.appeal_decided_on is not None): a
+        for a in found
+    }
+    for application in stages.values():
         paths += [
             f"/trigger/{application.id}",
             f"/trigger/{application.id}/letters/acknowledgement",
@@ -170,6 +177,8 @@ def _check_trigger(session: Session, client, user: User) -> int:
             paths.append(f"/trigger/{application.id}/letters/threshold")
         if application.outcome_on:
             paths.append(f"/trigger/{application.id}/letters/outcome")
+        if application.appeal_decided_on:
+            paths.append(f"/trigger/{application.id}/letters/appeal_decision")
     for path in paths:
         assert client.get(path).status_code == (200 if handles else 403), (user.email, path)
     # A relevant body's managers (and trigger leads) follow the recommendations made to
