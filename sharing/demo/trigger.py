@@ -207,7 +207,7 @@ def _lock_a_counted_case(
     received: date,
     lead_agency_id: int,
 ) -> None:
-    """Before the application: the officer of a case holding one of its counted
+    """Before the application: the officer of an open case holding one of its counted
     complaints (at another agency, with no conference or share) asks for it to be locked
     (the reported person is linked to an employee) and a manager approves."""
     found = complaints.gather(
@@ -223,8 +223,14 @@ def _lock_a_counted_case(
     for complaint in (c for r in advice.rules for c in r.counted):
         held = found.held[complaint.id]
         case = session.get(Case, held.case_id)
-        if case is None or held.agency_id == lead_agency_id or case.id in shared or case.locked:
-            continue
+        if (
+            case is None
+            or case.status is not CaseStatus.ACTIVE
+            or held.agency_id == lead_agency_id
+            or case.id in shared
+            or case.locked
+        ):
+            continue  # a case still open, not the lead's, not shared: its lock is news
         manager = _user_of(session, case.agency_id, Role.MANAGER, not_id=case.officer_id)
         if manager is None:
             continue
