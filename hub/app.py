@@ -37,6 +37,7 @@ from hub import (
     search,
     shares,
     trigger,
+    your_say,
 )
 from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         trigger_figures,
         figures,
         apply,
+        your_say,
         account,
         people,
         audit,

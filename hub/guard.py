@@ -45,6 +45,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "apply.start",
         "apply.form",
         "apply.done",
+        "your_say.answer",
+        "your_say.thanks",
     }
 )
 

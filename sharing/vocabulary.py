@@ -241,6 +241,7 @@ class SurveyChannel(Labelled):
 
     IN_PERSON = "in_person", "In person: answers recorded now"
     PHONE = "phone", "By phone: answers recorded now"
+    LINK = "link", "Given a link to answer online themselves"
     DECLINED = "declined", "Offered, and they declined"
     UNREACHABLE = "unreachable", "Could not be reached to offer it"
 

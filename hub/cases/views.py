@@ -34,7 +34,7 @@ from sharing.cases import survey as closure_survey
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Conference, Referral
-from sharing.vocabulary import PartyRole, ReferralKind
+from sharing.vocabulary import PartyRole, ReferralKind, SurveyChannel
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 #: Roles that may ever see case content: own agency caseworkers, and partners through
@@ -554,6 +554,26 @@ def survey(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.CLOSE, "closure survey form")
     questions = current_app.extensions["hub.closure_survey"]
     form = survey_form(questions)()
+    if form.validate_on_submit() and form.channel.data is SurveyChannel.LINK:
+        try:
+            _, token = closure_survey.offer_link(db(), authorised, questions)
+        except InputError as e:
+            _refused(form, e)
+            return render_template(
+                "cases/survey.html",
+                title=f"Closure survey: case {case.reference}",
+                form=form,
+                case=case,
+                survey=questions,
+            ), 400
+        # Shown once, on this page alone: only the link's hash is kept.
+        return render_template(
+            "cases/survey_link.html",
+            title=f"Closure survey link: case {case.reference}",
+            case=case,
+            link=url_for("your_say.answer", token=token, _external=True),
+            days=closure_survey.LINK_DAYS,
+        ), 200
     return _record(
         case,
         form,

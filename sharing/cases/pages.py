@@ -29,7 +29,14 @@ from sharing.models import Action, Case, CaseParty, ClosureSurvey, Incident, Loc
 from sharing.risk.disclose import CaseRisk, case_risk
 from sharing.risk.known import KnownTo, known_to_others
 from sharing.risk.matrix import Matrices
-from sharing.vocabulary import ActionStatus, CaseCategory, CaseStatus, LockStatus, Priority
+from sharing.vocabulary import (
+    ActionStatus,
+    CaseCategory,
+    CaseStatus,
+    LockStatus,
+    Priority,
+    SurveyChannel,
+)
 
 
 @dataclass(frozen=True)
@@ -251,8 +258,10 @@ def _survey_line(session: Session, case: Case) -> str | None:
     if survey is None:
         return None
     if survey.overall is None:
-        return survey.channel.label
-    line = f"Answered {'in person' if survey.channel.value == 'in_person' else 'by phone'}: "
+        waiting = survey.channel is SurveyChannel.LINK
+        return survey.channel.label + ("; not answered yet" if waiting else "")
+    how = {SurveyChannel.IN_PERSON: "in person", SurveyChannel.PHONE: "by phone"}
+    line = f"Answered {how.get(survey.channel, 'online')}: "
     line += f"{survey.overall.label.lower()} overall"
     if survey.follow_up is not None:
         line += f"; follow-up action {survey.follow_up.status.label.lower()}"

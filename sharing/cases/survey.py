@@ -8,8 +8,10 @@ never an answer."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +25,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
-from sharing.errors import InputError
+from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
 from sharing.models import Action, ClosureSurvey, ClosureSurveyAnswer
 from sharing.protocols.checker import read_header, read_text, read_toml, sorted_problems
@@ -173,13 +175,11 @@ def record_survey(
         channel = SurveyChannel.of(data.channel)
         if channel is None:
             raise InputError("channel", "Choose how the survey was offered")
+        if channel is SurveyChannel.LINK:
+            raise InputError("channel", "A link is given with offer_link")
         answers: dict[str, Satisfaction] = {}
         if channel.answered:
-            for question in survey.questions:
-                answer = Satisfaction.of(data.answers.get(question.id, ""))
-                if answer is None:
-                    raise InputError(f"answer_{question.id}", f"Choose an answer: {question.text}")
-                answers[question.id] = answer
+            answers = _checked_answers(survey, data.answers)
         elif any(data.answers.values()) or data.comment.strip():
             raise InputError(
                 "channel", "Answers are recorded only for a survey answered in person or by phone"
@@ -192,17 +192,10 @@ def record_survey(
         channel=channel,
         recorded_at=now,
         recorded_by_id=actor.user_id,
-        overall=answers.get(survey.overall),
     )
     session.add(record)
     session.flush()
-    for question_id, answer in answers.items():
-        session.add(ClosureSurveyAnswer(survey_id=record.id, question=question_id, answer=answer))
-    if comment:
-        seal(record, "comment", comment)
-    if record.overall is not None and record.overall.dissatisfied:
-        record.follow_up = _follow_up(session, authorised, now)
-    session.flush()
+    _answered(session, record, survey, answers, comment, now)
     acts.record(
         session,
         acts.Action.CASE_RECORD,
@@ -214,17 +207,47 @@ def record_survey(
     return record
 
 
-def _follow_up(session: Session, authorised: AuthorisedCase, now: datetime) -> Action:
+def _checked_answers(survey: Survey, answers: Mapping[str, str]) -> dict[str, Satisfaction]:
+    found: dict[str, Satisfaction] = {}
+    for question in survey.questions:
+        answer = Satisfaction.of(answers.get(question.id, ""))
+        if answer is None:
+            raise InputError(f"answer_{question.id}", f"Choose an answer: {question.text}")
+        found[question.id] = answer
+    return found
+
+
+def _answered(
+    session: Session,
+    record: ClosureSurvey,
+    survey: Survey,
+    answers: Mapping[str, Satisfaction],
+    comment: str,
+    now: datetime,
+) -> None:
+    """Keep the answers and the comment; a dissatisfied overall answer opens the
+    follow-up."""
+    record.overall = answers.get(survey.overall)
+    for question_id, answer in answers.items():
+        session.add(ClosureSurveyAnswer(survey_id=record.id, question=question_id, answer=answer))
+    if comment:
+        seal(record, "comment", comment)
+    if record.overall is not None and record.overall.dissatisfied:
+        record.follow_up = _follow_up(session, record, now)
+    session.flush()
+
+
+def _follow_up(session: Session, record: ClosureSurvey, now: datetime) -> Action:
     """The action a dissatisfied complainant opens: the owning agency's, for its managers,
-    due in ``FOLLOW_UP_DAYS``."""
-    case = authorised.case
+    due in ``FOLLOW_UP_DAYS``, created by whoever offered the survey."""
+    case = record.case
     action = Action(
         case_id=case.id,
         kind=ActionKind.DISSATISFACTION_FOLLOW_UP,
         owner_agency_id=case.agency_id,
         due_on=clock.day_of(now) + timedelta(days=FOLLOW_UP_DAYS),
         created_at=now,
-        created_by_id=authorised.actor.user_id,
+        created_by_id=record.recorded_by_id,
     )
     session.add(action)
     session.flush()
@@ -235,3 +258,108 @@ def _follow_up(session: Session, authorised: AuthorisedCase, now: datetime) -> A
         "and record what was done.",
     )
     return action
+
+
+#: How long a survey link works.
+LINK_DAYS = 28
+
+
+def _link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def offer_link(
+    session: Session,
+    authorised: AuthorisedCase,
+    survey: Survey,
+    *,
+    now: datetime | None = None,
+) -> tuple[ClosureSurvey, str]:
+    """Offer the survey by a link the complainant answers online, no account needed
+    (authorised for ``Act.CLOSE``): the survey and the link's secret, shown once to the
+    officer (only its hash is kept); it works for ``LINK_DAYS``, once. Refused as
+    ``record_survey`` refuses a case not closed or already surveyed."""
+    authorised.require(Act.CLOSE)
+    case, actor = authorised.case, authorised.actor
+    now = now or clock.now()
+    with acts.refusing_input(
+        session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
+    ):
+        if case.status is not CaseStatus.CLOSED:
+            raise InputError("channel", "The survey is offered when the case is closed")
+        if session.scalar(select(ClosureSurvey.id).where(ClosureSurvey.case_id == case.id)):
+            raise InputError("channel", "The survey for this case is already recorded")
+    token = secrets.token_urlsafe(24)
+    record = ClosureSurvey(
+        case_id=case.id,
+        survey_key=survey.id,
+        survey_version=survey.version,
+        channel=SurveyChannel.LINK,
+        recorded_at=now,
+        recorded_by_id=actor.user_id,
+        link_hash=_link_hash(token),
+        link_expires_at=now + timedelta(days=LINK_DAYS),
+    )
+    session.add(record)
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=actor,
+        subject=authorised.subject,
+        basis=f"closure survey {record.id} offered by link",
+    )
+    return record, token
+
+
+def linked(session: Session, token: str, now: datetime | None = None) -> ClosureSurvey:
+    """The survey a link opens, while it works and is unanswered; ``NotFound`` otherwise
+    (the same whether it never existed, was answered or has expired)."""
+    now = now or clock.now()
+    record = session.scalar(
+        select(ClosureSurvey).where(ClosureSurvey.link_hash == _link_hash(token))
+    )
+    if (
+        record is None
+        or record.answered_at is not None
+        or record.link_expires_at is None
+        or record.link_expires_at <= now
+        or record.case.erased_at is not None
+    ):
+        raise NotFound("survey link")
+    return record
+
+
+def answer_online(
+    session: Session,
+    survey: Survey,
+    token: str,
+    answers: Mapping[str, str],
+    comment: str = "",
+    *,
+    now: datetime | None = None,
+) -> ClosureSurvey:
+    """The complainant's answers by the link: every question on the scale and anything
+    they want to say. Refused with the field (audited, nothing written) for a question
+    unanswered or a comment too long or with markup; ``NotFound`` for a link that does not
+    work. One audit entry, with no actor, naming the survey."""
+    now = now or clock.now()
+    record = linked(session, token, now)
+    subject = acts.Subject("case", record.case_id)
+    with acts.refusing_input(session, acts.Action.CASE_RECORD, actor=None, subject=subject):
+        checked = _checked_answers(survey, answers)
+        text = checked_text("comment", comment, limit=MAX_COMMENT)
+        if "<" in text:
+            raise InputError("comment", "Remove the < sign: write it in plain words")
+    record.answered_at = now
+    record.link_hash = None  # the link works once
+    _answered(session, record, survey, checked, text, now)
+    acts.record(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=None,
+        subject=subject,
+        basis=f"closure survey {record.id} answered online"
+        + (f"; follow-up action {record.follow_up_id}" if record.follow_up_id else ""),
+    )
+    return record

@@ -32,6 +32,11 @@ class ClosureSurvey(Base):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: The answer to the survey's overall question (the satisfaction figure), if answered.
     overall: Mapped[Satisfaction | None] = enum_column(Satisfaction, "satisfaction", nullable=True)
+    #: Offered by a link: a hash of its secret part (never the link) and when it stops
+    #: working; when the complainant answered online.
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The action a dissatisfied answer opened.
     follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="SET NULL"))
     #: Anything the complainant said, in their words.

@@ -13,10 +13,14 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 
 from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases.casework import close_case
 from sharing.cases.referrals import SAFEGUARDING_PURPOSE
+from sharing.cases.survey import offer_link
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from sharing.models import Case, MeetingSeries, Referral, TriggerApplication
-from sharing.vocabulary import Role
+from sharing.vocabulary import CaseStatus, ClosureOutcome, ClosureReason, Role
 from tests.browser.conftest import AXE
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
@@ -432,4 +436,44 @@ def test_the_public_community_trigger_application_has_no_wcag_violations(
     page.get_by_role("button", name="Send the application").click()
     found["sent"] = violations(page)
     assert "Application sent" in page.content()
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_the_closure_survey_by_link_has_no_wcag_violations(
+    live_server, demo_app, axe_page: Page
+) -> None:
+    """A complainant opens the survey link their officer gave them (no account), sends it
+    empty (errors), answers it, and reads the thank-you page."""
+    page, url = axe_page, live_server.url
+    with demo_app.extensions["hub.sessions"]() as session:
+        case = session.scalars(
+            select(Case)
+            .where(Case.status == CaseStatus.ACTIVE, Case.locked.is_(False))
+            .order_by(Case.id.desc())
+        ).first()
+        officer = Actor.of(case.officer)
+        close_case(
+            session,
+            authorise(session, officer, case.id, Act.CLOSE),
+            ClosureReason.NOT_ENGAGING,
+            outcome=ClosureOutcome.NOT_RESOLVED,
+        )
+        _, token = offer_link(
+            session,
+            authorise(session, officer, case.id, Act.CLOSE),
+            demo_app.extensions["hub.closure_survey"],
+        )
+        session.commit()
+    found: dict[str, list[str]] = {}
+    page.goto(f"{url}/closure-survey/{token}")
+    found["survey"] = violations(page)
+    page.get_by_role("button", name="Send your answers").click()
+    found["survey with errors"] = violations(page)
+    for group in page.locator("fieldset").all():
+        group.get_by_label("Fairly satisfied", exact=True).check()
+    page.get_by_role("button", name="Send your answers").click()
+    found["thank you"] = violations(page)
+    assert "Thank you" in page.content()
+    page.goto(f"{url}/closure-survey/{token}")
+    found["link used"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}

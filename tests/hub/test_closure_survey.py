@@ -7,6 +7,8 @@ only the case's own agency records it; the survey file is checked on load."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,66 @@ def test_the_survey_file_is_checked_with_each_problem_named() -> None:
     assert "already a question" in " ".join(str(p) for p in refused.value.problems)
     assert any("overall" in str(p) for p in refused.value.problems)
     assert clock.today()  # the survey file needs no clock
+
+
+def _link(client, case: Case) -> str:
+    response = _post(client, case, channel="link")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "This is the only time the hub shows this link" in page
+    match = re.search(r"http://localhost(/closure-survey/[A-Za-z0-9_-]+)", page)
+    assert match, page
+    return match.group(1)
+
+
+def test_a_complainant_answers_by_link_once_without_an_account(demo_hub, demo_session) -> None:
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = _link(officer, case)
+    demo_session.expire_all()
+    survey = demo_session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
+    assert survey.link_hash is not None
+    assert path.rsplit("/", 1)[1] not in survey.link_hash  # only a hash is kept
+    assert "not answered yet" in officer.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    public = demo_hub.test_client()
+    form = public.get(path)
+    assert form.status_code == 200
+    text = form.get_data(as_text=True)
+    assert SURVEY.questions[0].text in text
+    assert case.reference not in text  # nothing of the case
+    token = csrf_token(public, path)
+    refused = public.post(path, data={"csrf_token": token, "comment": "Hello"})
+    assert refused.status_code == 400
+    assert "Choose an answer" in refused.get_data(as_text=True)
+    markup = public.post(
+        path, data={"csrf_token": token, "comment": "<b>x</b>", **_answers("very_satisfied")}
+    )
+    assert markup.status_code == 400
+    assert "Remove the &lt; sign" in markup.get_data(as_text=True)
+    sent = public.post(
+        path, data={"csrf_token": token, "comment": COMMENT, **_answers("fairly_dissatisfied")}
+    )
+    assert sent.status_code == 302
+    assert sent.location.endswith("/closure-survey/thank-you")
+    demo_session.expire_all()
+    assert survey.overall is Satisfaction.FAIRLY_DISSATISFIED
+    assert survey.answered_at is not None
+    assert survey.follow_up is not None
+    assert unseal(survey, "comment") == COMMENT
+    assert "Answered online: fairly dissatisfied overall" in officer.get(
+        f"/cases/{case.id}"
+    ).get_data(as_text=True)
+    again = public.get(path)
+    assert again.status_code == 404
+    assert "This survey link does not work" in again.get_data(as_text=True)
+
+
+def test_a_link_that_never_was_or_has_expired_does_not_work(demo_hub, demo_session) -> None:
+    public = demo_hub.test_client()
+    assert public.get("/closure-survey/not-a-real-link").status_code == 404
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = _link(officer, case)
+    with clock.pinned(clock.now() + timedelta(days=29)):
+        assert public.get(path).status_code == 404

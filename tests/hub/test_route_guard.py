@@ -39,7 +39,7 @@ def test_every_route_but_the_public_ones_redirects_to_sign_in(app: Flask) -> Non
     assert checked >= 10
 
 
-def test_public_endpoints_are_only_sign_in_static_health_and_the_trigger_form(
+def test_public_endpoints_are_only_sign_in_static_health_and_the_public_forms(
     app: Flask,
 ) -> None:
     assert {e for e in PUBLIC_ENDPOINTS} == {
@@ -51,6 +51,8 @@ def test_public_endpoints_are_only_sign_in_static_health_and_the_trigger_form(
         "apply.start",
         "apply.form",
         "apply.done",
+        "your_say.answer",
+        "your_say.thanks",
     }
     registered = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert registered >= PUBLIC_ENDPOINTS
@@ -106,6 +108,7 @@ def test_every_blueprint_declares_who_it_serves(app: Flask) -> None:
         "account",
         "protocols",
         "apply",  # the public Community Trigger application
+        "your_say",  # the closure survey a complainant answers by link
     }
 
 

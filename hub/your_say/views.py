@@ -1,0 +1,86 @@
+"""The closure survey a complainant answers by the link their case officer gave them: no
+account, once, while the link works. The page never shows anything from the case, only
+the survey's questions; a link that does not work says so the same way whether it never
+existed, was answered or has expired. Sends are limited like the public application form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from hub.cases.forms import survey_form
+from hub.database import db
+from hub.guard import for_every_role
+from sharing import clock
+from sharing.cases import survey as closure_survey
+from sharing.errors import InputError, NotFound
+from sharing.trigger import limits
+
+bp = Blueprint("your_say", __name__, url_prefix="/closure-survey")
+for_every_role(bp)  # and public: see hub.guard.PUBLIC_ENDPOINTS
+
+
+def _within_limits() -> bool:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    key = hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()
+    with current_app.extensions["hub.sessions"]() as uses:
+        allowed = limits.use(uses, key, clock.now())
+        uses.commit()
+    return allowed
+
+
+def _not_working() -> tuple[str, int]:
+    return render_template(
+        "errors/error.html",
+        title="This survey link does not work",
+        paragraphs=[
+            "It may have been used already, or it may have expired. If you want to tell us "
+            "how your report was dealt with, contact the officer who dealt with it.",
+        ],
+    ), 404
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+def answer(token: str) -> Response | tuple[str, int]:
+    questions = current_app.extensions["hub.closure_survey"]
+    if request.method == "POST" and not _within_limits():
+        return render_template("apply/too_many.html", title="Too many answers from here"), 429
+    try:
+        closure_survey.linked(db(), token)
+    except NotFound:
+        return _not_working()
+    form = survey_form(questions)()
+    del form.channel  # the complainant answers: there is nothing to say about how
+    form.comment.label.text = "Anything else you want to tell us (optional)"
+    if form.validate_on_submit():
+        try:
+            closure_survey.answer_online(
+                db(),
+                questions,
+                token,
+                {
+                    q.id: (form[f"answer_{q.id}"].data.value if form[f"answer_{q.id}"].data else "")
+                    for q in questions.questions
+                },
+                form.comment.data or "",
+            )
+        except NotFound:
+            return _not_working()
+        except InputError as e:
+            field = form.field_by_name(e.field) or form.comment
+            field.errors = [*field.errors, e.message]
+        else:
+            return redirect(url_for("your_say.thanks"))
+    return render_template(
+        "your_say/answer.html", title=questions.title, form=form, survey=questions
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/thank-you")
+def thanks() -> str:
+    """The page after answering (it says nothing of the case)."""
+    return render_template("your_say/thanks.html", title="Thank you")
