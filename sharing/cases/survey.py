@@ -30,7 +30,7 @@ from sharing.formats import checked_text
 from sharing.models import Action, ClosureSurvey, ClosureSurveyAnswer
 from sharing.protocols.checker import read_header, read_text, read_toml, sorted_problems
 from sharing.protocols.fields import Reader, one_of, path_of
-from sharing.protocols.problems import Problem
+from sharing.protocols.problems import FileInvalid, Problem
 from sharing.vocabulary import ActionKind, CaseStatus, Satisfaction, SurveyChannel
 
 TOP_KEYS = ("id", "title", "version", "overall", "questions")
@@ -45,14 +45,10 @@ MAX_COMMENT = 2_000
 FOLLOW_UP_DAYS = 10
 
 
-class SurveyInvalid(ValueError):
+class SurveyInvalid(FileInvalid):
     """The survey file has problems, so it is not loaded."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        first = str(self.problems[0]) if self.problems else "no problems given"
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(f"invalid closure survey: {first}{more}")
+    what = "closure survey"
 
 
 @dataclass(frozen=True)

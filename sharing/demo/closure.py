@@ -1,13 +1,15 @@
 """How the demo's closed cases ended: whether the behaviour was resolved (from the
 procedure's reason for closing) and the main action that resolved it (the latest action
 done on the case, in HouseMark's list); and the complainant's satisfaction survey at
-closure, offered by the case officer the next working day: answered in person or by phone
-by most (more satisfied where the behaviour stopped), declined by some, and some not
-reached. A dissatisfied complainant's follow-up action is done by the agency's manager a
-week later when that has happened by today."""
+closure, offered by the case officer the next day: answered in person or by phone, or given
+a link to answer online (most answered it three days later), more satisfied where the
+behaviour stopped; declined by some, and some not reached. A dissatisfied complainant's
+follow-up action is done by the agency's manager ten days after the survey, when that has
+happened by today."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -44,7 +46,17 @@ RESOLVED_REASONS = frozenset(
     }
 )
 #: How the survey was offered: (channel, weight).
-CHANNELS = (("in_person", 30), ("phone", 30), ("declined", 25), ("unreachable", 15))
+CHANNELS = (
+    ("in_person", 25),
+    ("phone", 25),
+    ("link", 15),
+    ("declined", 20),
+    ("unreachable", 15),
+)
+#: A link is answered (by most) this many days after it was given.
+LINK_ANSWERED_AFTER = timedelta(days=3)
+#: The ways of offering it that record answers at once.
+ANSWERED = ("in_person", "phone")
 #: Answers where the behaviour stopped, and where it did not: (answer, weight).
 ANSWERS = {
     ClosureOutcome.RESOLVED: (
@@ -98,21 +110,34 @@ def survey_closures(session: Session, today: date, seed: int) -> int:
         if asked_on >= today:
             continue
         channel = str(_pick(rng, CHANNELS))
-        answers = {}
-        if channel in ("in_person", "phone"):
-            weights = ANSWERS[case.closure_outcome]
-            answers = {q.id: str(_pick(rng, weights)) for q in survey.questions}
+        weights = ANSWERS[case.closure_outcome]
+        answers = {q.id: str(_pick(rng, weights)) for q in survey.questions}
         officer = Actor.of(case.officer)
         with clock.pinned(_at(asked_on, 11)) as now:
-            recorded = surveys.record_survey(
-                session,
-                authorise(session, officer, case.id, Act.CLOSE),
-                survey,
-                surveys.SurveyInput(channel=channel, answers=answers),
-                now=now,
-            )
+            authorised = authorise(session, officer, case.id, Act.CLOSE)
+            if channel == "link":
+                recorded, token = surveys.offer_link(session, authorised, survey, now=now)
+            else:
+                recorded = surveys.record_survey(
+                    session,
+                    authorised,
+                    survey,
+                    surveys.SurveyInput(
+                        channel=channel, answers=answers if channel in ANSWERED else {}
+                    ),
+                    now=now,
+                )
+        answered_on = asked_on + LINK_ANSWERED_AFTER
+        if channel == "link":
+            if answered_on < today and rng.random() < 0.7:
+                with clock.pinned(_at(answered_on, 20)) as now:
+                    surveys.answer_online(session, survey, token, answers, now=now)
+            else:
+                # A link nobody has (the officer's e-mail is not part of the demo), from
+                # the seed, so the same seed and day give the same database.
+                recorded.link_hash = hashlib.sha256(f"{seed}-{case.id}".encode()).hexdigest()
         offered += 1
-        followed_on = asked_on + timedelta(days=7)
+        followed_on = asked_on + timedelta(days=10)
         if recorded.follow_up is not None and followed_on < today:
             manager = _manager(session, case.agency_id)
             if manager is not None:

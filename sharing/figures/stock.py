@@ -19,7 +19,7 @@ from sharing.protocols.checker import (
     sorted_problems,
 )
 from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
-from sharing.protocols.problems import Problem
+from sharing.protocols.problems import FileInvalid, Problem
 
 TOP_KEYS = ("id", "title", "version", "stock")
 #: The regulator's relevant homes: low-cost rental (three kinds) and low-cost ownership.
@@ -33,14 +33,10 @@ _ALLOWED = (
 MOST_HOMES = 500_000
 
 
-class StockInvalid(ValueError):
+class StockInvalid(FileInvalid):
     """The housing stock file has problems, so it is not loaded."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        first = str(self.problems[0]) if self.problems else "no problems given"
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(f"invalid housing stock: {first}{more}")
+    what = "housing stock"
 
 
 @dataclass(frozen=True)

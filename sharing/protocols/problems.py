@@ -28,12 +28,23 @@ class Problem:
         return f"{text} (allowed: {self.allowed})" if self.allowed else text
 
 
-class ProtocolInvalid(ValueError):
-    """A protocol file has problems, so it is not loaded."""
+class FileInvalid(ValueError):
+    """A reviewed file (a protocol, the Community Trigger procedure, the closure survey,
+    the housing stock) has problems, so it is not loaded; ``problems`` holds every one,
+    the message the first."""
+
+    #: What the file is, in the message ("invalid protocol: ...").
+    what = "file"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
         count = len(self.problems)
         first = str(self.problems[0]) if self.problems else "no problems given"
         more = f" (and {count - 1} more)" if count > 1 else ""
-        super().__init__(f"invalid protocol: {first}{more}")
+        super().__init__(f"invalid {self.what}: {first}{more}")
+
+
+class ProtocolInvalid(FileInvalid):
+    """A protocol file has problems, so it is not loaded."""
+
+    what = "protocol"

@@ -23,7 +23,7 @@ from sharing.protocols.checker import (
 )
 from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
 from sharing.protocols.model import TYPE_PREFIX
-from sharing.protocols.problems import Problem
+from sharing.protocols.problems import FileInvalid, Problem
 from sharing.vocabulary import AgencyType
 
 TOP_KEYS = (
@@ -65,14 +65,10 @@ _RULES_ALLOWED = (
 )
 
 
-class ProcedureInvalid(ValueError):
+class ProcedureInvalid(FileInvalid):
     """A procedure file has problems, so it is not loaded."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        first = str(self.problems[0]) if self.problems else "no problems given"
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(f"invalid Community Trigger procedure: {first}{more}")
+    what = "Community Trigger procedure"
 
 
 @dataclass(frozen=True)

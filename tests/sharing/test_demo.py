@@ -503,9 +503,12 @@ def test_closed_cases_record_their_outcome_and_the_complainants_survey(session, 
     surveys = session.scalars(select(ClosureSurvey)).all()
     assert summary.closure_surveys == len(surveys) > 0
     assert {s.channel for s in surveys} == set(SurveyChannel)
-    answered = [s for s in surveys if s.channel.answered]
+    answered = [s for s in surveys if s.channel.answered or s.answered_at]
     assert all(s.overall is not None and len(s.answers) == 4 for s in answered)
-    assert all(s.overall is None and not s.answers for s in surveys if not s.channel.answered)
+    assert all(s.overall is None and not s.answers for s in surveys if s not in answered)
+    by_link = [s for s in surveys if s.channel is SurveyChannel.LINK]
+    assert any(s.answered_at for s in by_link)
+    assert all(s.link_hash is None for s in by_link if s.answered_at)
     dissatisfied = [s for s in answered if s.overall.dissatisfied]
     assert dissatisfied
     assert all(s.follow_up is not None for s in dissatisfied)
