@@ -9,6 +9,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from sharing import clock
 from sharing.demo import DEMO_PASSWORD
 from sharing.models import Case, Escalation, Share, User
 from sharing.risk.assessments import latest
@@ -29,6 +30,8 @@ def _shared_case(app: Flask) -> tuple[int, str, str, str]:
             .join(Case, Case.id == Share.case_id)
             .where(
                 Share.agency.has(code="northshire-police"),
+                Share.purpose == "asb_case_management",  # live as long as the case
+                Share.until >= clock.today(),
                 Share.revoked_at.is_(None),
                 Case.locked.is_(False),
                 Case.status == "active",
