@@ -25,7 +25,7 @@ from sharing.crypto.sealing import unseal_many
 from sharing.demo import DEMO_ACCOUNTS
 from sharing.models import Case, MeetingSeries, MeetingSitting, Person, TriggerApplication, User
 from sharing.trigger import complaints, threshold
-from sharing.vocabulary import Role
+from sharing.vocabulary import CaseStatus, Role
 from tests.browser.test_accessibility import violations
 from tests.browser.test_conference_journey import _fill_date, _sign_in
 
@@ -65,7 +65,15 @@ def _victim(app: Flask) -> Iterator[dict[str, object]]:
                 (h for h in held if h.agency.endswith(("Association", "Trust", "Homes"))),
                 None,
             )
-            police = by_agency.get("Northshire Police")
+            police = next(
+                (
+                    h
+                    for h in held
+                    if h.agency == "Northshire Police"
+                    and session.get(Case, h.case_id).status is CaseStatus.ACTIVE
+                ),
+                None,
+            )  # a case the police can still bring to the panel
             if len(by_agency) < 3 or landlord is None or police is None:
                 continue
             locked = session.get(Case, landlord.case_id)
