@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.models import AuditEntry, Case, TriggerApplication
+from sharing.trigger import complaints, threshold
 from sharing.vocabulary import Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
-from tests.sharing.trigger.test_complaints import _repeat_victim
+from tests.sharing.trigger.test_complaints import PROCEDURE, _area, _repeat_victim
 
 PROBLEM = "Shouting and banging from the flat above every night; threats on the stairs"
 
@@ -211,8 +212,12 @@ def test_a_decision_needs_a_choice_and_reasons_and_is_made_once(demo_hub, demo_s
 def test_a_locked_case_counts_but_shows_only_who_holds_it(demo_hub, demo_session) -> None:
     lead = _lead(demo_hub, demo_session)
     application = _record(lead, demo_session)
-    _, cases = _repeat_victim(demo_session)
-    locked = demo_session.get(Case, sorted(cases)[0])
+    applicant, _ = _repeat_victim(demo_session)
+    found = complaints.gather(demo_session, PROCEDURE, _area(demo_session), applicant)
+    advice = threshold.assess(found.complaints, PROCEDURE, clock.today())
+    counted = sorted(found.held[c.id].case_id for r in advice.rules for c in r.counted)
+    assert counted, "the victim has complaints the rules count today"
+    locked = demo_session.get(Case, counted[0])
     locked.locked = True
     demo_session.commit()
     try:
