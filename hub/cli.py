@@ -228,7 +228,9 @@ def notices_send() -> None:
 
 def _send_waiting() -> None:
     sent, failed = hub_notices.deliver_pending(
-        current_app.extensions["hub.sessions"], current_app.config["HUB_SETTINGS"]
+        current_app.extensions["hub.sessions"],
+        current_app.config["HUB_SETTINGS"],
+        current_app.extensions["hub.trigger_procedure"],
     )
     click.echo(f"Sent {sent} notices; {failed} failed (tried again next time).")
     if failed:

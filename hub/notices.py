@@ -26,7 +26,7 @@ from sharing import clock, notices
 from sharing.models import Notice
 from sharing.trigger import letters as trigger_letters
 from sharing.trigger.letters import Letter
-from sharing.trigger.procedure import load_procedure
+from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import NoticeKind
 
 log = logging.getLogger(__name__)
@@ -120,31 +120,59 @@ def _transport(mail: MailSettings) -> Iterator[_Transport]:
         transport.close()
 
 
-def deliver_pending(sessions: sessionmaker[Session], settings: Settings) -> tuple[int, int]:
-    """Send every notice waiting; (sent, failed). Each result is committed as it comes,
-    so a notice is never sent twice after a crash half way."""
+def deliver_pending(
+    sessions: sessionmaker[Session], settings: Settings, procedure: Procedure
+) -> tuple[int, int]:
+    """Send every notice waiting, then every letter to a Community Trigger applicant (made
+    under ``procedure``); (sent, failed). Each result is committed as it comes, so nothing
+    is sent twice after a crash half way; when the server is not there, the rest wait."""
     sent = failed = 0
     if settings.mail.transport == "none":
         return sent, failed
     with sessions() as session, _transport(settings.mail) as transport:
         for notice in notices.pending(session):
-            try:
-                transport.send(
-                    f"notice-{notice.id:08d}", compose(notice, settings.mail, settings.service_name)
-                )
-            except (OSError, smtplib.SMTPException) as e:
-                notices.failed(notice, type(e).__name__)
-                log.warning("notice %s not sent: %s", notice.id, type(e).__name__)
-                failed += 1
-                if isinstance(e, (OSError, smtplib.SMTPServerDisconnected)):
-                    session.commit()
-                    break  # the server is not there: the rest wait for the next try
-            else:
-                notices.sent(notice)
+            message = compose(notice, settings.mail, settings.service_name)
+            result = _send(session, transport, f"notice-{notice.id:08d}", notice, message)
+            if result:
                 sent += 1
-            session.commit()
-        letters_sent, letters_failed = _deliver_letters(session, transport, settings)
-    return sent + letters_sent, failed + letters_failed
+            else:
+                failed += 1
+            if result is None:
+                return sent, failed
+        for waiting in trigger_letters.pending(session):
+            letter = trigger_letters.compose(
+                session, waiting.application, waiting.kind, procedure, actor=None
+            )
+            if letter is None or letter.email is None:
+                notices.given_up(waiting, "nothing to send")
+                session.commit()
+                continue
+            message = compose_letter(letter, settings.mail)
+            result = _send(session, transport, f"letter-{waiting.id:08d}", waiting, message)
+            if result:
+                sent += 1
+            else:
+                failed += 1
+            if result is None:
+                return sent, failed
+    return sent, failed
+
+
+def _send(
+    session: Session, transport: _Transport, name: str, mail: notices.Queued, message: EmailMessage
+) -> bool | None:
+    """Send one message and record the attempt on ``mail``, committed: True if it went,
+    False if it failed, None if the mail server is not there (try the rest later)."""
+    try:
+        transport.send(name, message)
+    except (OSError, smtplib.SMTPException) as e:
+        notices.failed(mail, type(e).__name__)
+        log.warning("%s not sent: %s", name, type(e).__name__)
+        session.commit()
+        return None if isinstance(e, (OSError, smtplib.SMTPServerDisconnected)) else False
+    notices.sent(mail)
+    session.commit()
+    return True
 
 
 def compose_letter(letter: Letter, mail: MailSettings) -> EmailMessage:
@@ -157,44 +185,6 @@ def compose_letter(letter: Letter, mail: MailSettings) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2])
     message.set_content(letter.as_text())
     return message
-
-
-def _deliver_letters(
-    session: Session, transport: _Transport, settings: Settings
-) -> tuple[int, int]:
-    """E-mail the letters waiting for Community Trigger applicants (each made from its
-    application as it is sent, one audit entry each)."""
-    sent = failed = 0
-    waiting_letters = trigger_letters.pending(session)
-    if not waiting_letters:
-        return sent, failed
-    procedure = load_procedure(settings.trigger_procedure)
-    for waiting in waiting_letters:
-        letter = trigger_letters.compose(
-            session, waiting.application, waiting.kind, procedure, actor=None
-        )
-        if letter is None or letter.email is None:
-            waiting.attempts = trigger_letters.MAX_ATTEMPTS
-            waiting.failed_why = "nothing to send"
-            session.commit()
-            continue
-        try:
-            transport.send(f"letter-{waiting.id:08d}", compose_letter(letter, settings.mail))
-        except (OSError, smtplib.SMTPException) as e:
-            waiting.attempts += 1
-            waiting.failed_why = type(e).__name__
-            log.warning("letter %s not sent: %s", waiting.id, type(e).__name__)
-            failed += 1
-            session.commit()
-            if isinstance(e, (OSError, smtplib.SMTPServerDisconnected)):
-                break
-            continue
-        waiting.attempts += 1
-        waiting.sent_at = clock.now()
-        waiting.failed_why = None
-        sent += 1
-        session.commit()
-    return sent, failed
 
 
 def init_notices(app: Flask, settings: Settings) -> None:
@@ -211,6 +201,8 @@ def init_notices(app: Flask, settings: Settings) -> None:
 
 def _deliver_quietly(app: Flask, settings: Settings) -> None:
     try:
-        deliver_pending(app.extensions["hub.sessions"], settings)
+        deliver_pending(
+            app.extensions["hub.sessions"], settings, app.extensions["hub.trigger_procedure"]
+        )
     except Exception as e:  # never let a notice break the server; the CLI tries again
         log.warning("notices not sent: %s", type(e).__name__)

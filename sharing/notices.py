@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,8 +60,11 @@ def queue(
     return queued
 
 
-def _managers(session: Session, agency_id: int) -> list[User]:
-    users = session.scalars(select(User).where(User.agency_id == agency_id, User.active))
+def managers(session: Session, agency_id: int) -> list[User]:
+    """The agency's active managers, in the order they were added."""
+    users = session.scalars(
+        select(User).where(User.agency_id == agency_id, User.active).order_by(User.id)
+    )
     return [u for u in users if Role.MANAGER in u.roles]
 
 
@@ -84,7 +88,7 @@ def conference_convened(session: Session, conference: Conference, now: datetime)
         queue(
             session,
             NoticeKind.INFORMATION_REQUEST,
-            answerers or _managers(session, request.agency_id),
+            answerers or managers(session, request.agency_id),
             reference=reference,
             path=f"{path}/requests/{request.id}",
             about=conference.starts_at,
@@ -125,7 +129,7 @@ def actions_due(session: Session, *, within_days: int, today: date | None = None
     queued = 0
     for action in due:
         owners = (
-            [action.owner_user] if action.owner_user else _managers(session, action.owner_agency_id)
+            [action.owner_user] if action.owner_user else managers(session, action.owner_agency_id)
         )
         queued += queue(
             session,
@@ -150,14 +154,28 @@ def pending(session: Session, limit: int = 200) -> list[Notice]:
     )
 
 
-def sent(notice: Notice, now: datetime | None = None) -> None:
-    notice.sent_at = now or clock.now()
-    notice.attempts += 1
-    notice.failed_why = None
+class Queued(Protocol):
+    """Mail waiting to go: a notice, or a letter to a Community Trigger applicant."""
+
+    sent_at: datetime | None
+    attempts: int
+    failed_why: str | None
 
 
-def failed(notice: Notice, why: str) -> None:
+def sent(mail: Queued, now: datetime | None = None) -> None:
+    mail.sent_at = now or clock.now()
+    mail.attempts += 1
+    mail.failed_why = None
+
+
+def failed(mail: Queued, why: str) -> None:
     """Record a failed attempt by the failure's type alone (never a message that might
     quote an address)."""
-    notice.attempts += 1
-    notice.failed_why = why[:80]
+    mail.attempts += 1
+    mail.failed_why = why[:80]
+
+
+def given_up(mail: Queued, why: str) -> None:
+    """Leave the mail unsent for good (nothing to send), saying why."""
+    mail.attempts = MAX_ATTEMPTS
+    mail.failed_why = why[:80]

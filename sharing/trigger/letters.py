@@ -27,8 +27,6 @@ from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import AppealDecision, LetterKind, ThresholdDecision
 
-#: Attempts before an e-mailed letter is left for the lead to print and post.
-MAX_ATTEMPTS = 5
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
@@ -282,7 +280,7 @@ def pending(session: Session, limit: int = 100) -> list[TriggerLetter]:
     return list(
         session.scalars(
             select(TriggerLetter)
-            .where(TriggerLetter.sent_at.is_(None), TriggerLetter.attempts < MAX_ATTEMPTS)
+            .where(TriggerLetter.sent_at.is_(None), TriggerLetter.attempts < notices.MAX_ATTEMPTS)
             .order_by(TriggerLetter.id)
             .limit(limit)
         )

@@ -44,7 +44,6 @@ from sharing.models import (
 from sharing.trigger import applications, letters
 from sharing.trigger.applications import handled, plain_text
 from sharing.trigger.procedure import Procedure
-from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import (
     AppealDecision,
     LetterKind,
@@ -86,8 +85,7 @@ def _holders(session: Session, case: Case) -> list[User]:
                 .where(LockMember.case_id == case.id)
             )
         )
-    managers = session.scalars(select(User).where(User.agency_id == case.agency_id, User.active))
-    return [case.officer, *(u for u in managers if Role.MANAGER in u.roles)]
+    return [case.officer, *notices.managers(session, case.agency_id)]
 
 
 def ask_holders(
@@ -297,11 +295,10 @@ def recommend(
     session.add(recommendation)
     session.flush()
     seal_many(recommendation, {"text": text})
-    managers = session.scalars(select(User).where(User.agency_id == owner.id, User.active))
     notices.queue(
         session,
         NoticeKind.RECOMMENDATION,
-        [u for u in managers if Role.MANAGER in u.roles],
+        notices.managers(session, owner.id),
         reference=application.reference,
         path=f"/trigger/recommendations#recommendation-{recommendation.id}",
         about=datetime.combine(data.due_on, time(9), clock.PARTNERSHIP_ZONE),
@@ -430,15 +427,6 @@ def complete(
 
 
 # -- outcome and appeal -------------------------------------------------------------------
-
-
-def outcome_due(application: TriggerApplication, procedure: Procedure) -> date | None:
-    """The day the outcome letter should go by: working days after the panel sat."""
-    if application.review_sitting is None:
-        return None
-    return england_and_wales().add(
-        clock.day_of(application.review_sitting.starts_at), procedure.timescales.outcome
-    )
 
 
 def record_outcome(
