@@ -355,23 +355,36 @@ def next_clock(
     outcome letter (of the sitting). None when nothing is due of the lead: not met, or the
     outcome sent (an appeal is the appeal body's to time)."""
     calendar = calendar or england_and_wales()
-    timescales = procedure.timescales
     if application.decision is None:
-        stage, start, days = (
-            "Threshold decision",
-            application.received_on,
-            timescales.threshold_decision,
-        )
+        stage, due = "Threshold decision", decision_due(application, procedure, calendar)
     elif application.decision is ThresholdDecision.NOT_MET or application.outcome_on:
         return None
     elif application.review_sitting is None:
-        stage, days = "Review panel meets", timescales.review_meeting
-        start = clock.day_of(application.decided_at or clock.now())
+        stage, due = "Review panel meets", review_due(application, procedure, calendar)
     else:
-        stage, days = "Outcome letter", timescales.outcome
-        start = clock.day_of(application.review_sitting.starts_at)
-    due = calendar.add(start, days)
+        stage = "Outcome letter"
+        due = calendar.add(
+            clock.day_of(application.review_sitting.starts_at), procedure.timescales.outcome
+        )
     return Clock(stage, due, calendar.between(today, due))
+
+
+def decision_due(
+    application: TriggerApplication, procedure: Procedure, calendar: WorkingDays | None = None
+) -> date:
+    """The day the threshold decision is due by: working days after receipt."""
+    calendar = calendar or england_and_wales()
+    return calendar.add(application.received_on, procedure.timescales.threshold_decision)
+
+
+def review_due(
+    application: TriggerApplication, procedure: Procedure, calendar: WorkingDays | None = None
+) -> date:
+    """The day the panel should meet by: working days after the decision (or after
+    today, before one)."""
+    calendar = calendar or england_and_wales()
+    decided = clock.day_of(application.decided_at or clock.now())
+    return calendar.add(decided, procedure.timescales.review_meeting)
 
 
 @dataclass(frozen=True)
@@ -496,15 +509,6 @@ class Review:
     appeal_received_on: date | None
     appeal_decision: str | None
     appeal_decided_on: date | None
-
-
-def review_due(application: TriggerApplication, procedure: Procedure) -> date | None:
-    """The day the panel should meet by: the procedure's working days after the decision."""
-    if application.decided_at is None:
-        return None
-    return england_and_wales().add(
-        clock.day_of(application.decided_at), procedure.timescales.review_meeting
-    )
 
 
 def _review(
@@ -741,11 +745,8 @@ def decide(
     application.decided_at = now
     application.decided_by_id = actor.user_id
     seal_many(application, {"decision_reasons": text})
-    held: dict[int, int] = {}
-    for complaint_id in {c.id for r in advice.rules for c in r.counted}:
-        agency_id = gathered.held[complaint_id].agency_id
-        held[agency_id] = held.get(agency_id, 0) + 1
-    for agency_id, count in held.items():
+    counted = {c.id for r in advice.rules for c in r.counted}
+    for agency_id, count in complaints.complaints_by_agency(gathered, counted).items():
         session.add(
             TriggerBodyCount(application_id=application.id, agency_id=agency_id, complaints=count)
         )

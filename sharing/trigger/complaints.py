@@ -15,6 +15,7 @@ relevant bodies' records are searched.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -156,10 +157,6 @@ def _complainant(incident: Incident) -> str | None:
     return identity_key(incident.reported_by) if incident.reported_by is not None else None
 
 
-def complaints_by_agency(gathered: Gathered, ids: Iterable[int]) -> dict[str, int]:
-    """How many of the complaints ``ids`` each agency holds (for a count per agency)."""
-    counts: dict[str, int] = {}
-    for incident_id in ids:
-        agency = gathered.held[incident_id].agency
-        counts[agency] = counts.get(agency, 0) + 1
-    return counts
+def complaints_by_agency(gathered: Gathered, ids: Iterable[int]) -> dict[int, int]:
+    """How many of the complaints ``ids`` each agency (by id) holds."""
+    return dict(Counter(gathered.held[complaint_id].agency_id for complaint_id in ids))

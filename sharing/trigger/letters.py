@@ -210,7 +210,7 @@ def _paragraphs(
     for_whom = f" for {victim}" if application.on_behalf is not None else ""
     received = _uk(application.received_on)
     if kind is LetterKind.ACKNOWLEDGEMENT:
-        due = calendar.add(application.received_on, procedure.timescales.threshold_decision)
+        due = applications.decision_due(application, procedure, calendar)
         return [
             f"Thank you for your application for an ASB Case Review (the Community "
             f"Trigger){for_whom}, which we received on {received}. Your reference is "
@@ -231,10 +231,7 @@ def _paragraphs(
                 "This does not stop you reporting anti-social behaviour: please keep "
                 "reporting every incident to the agency dealing with it.",
             ]
-        meeting = calendar.add(
-            clock.day_of(application.decided_at or clock.now()),
-            procedure.timescales.review_meeting,
-        )
+        meeting = applications.review_due(application, procedure, calendar)
         return [
             f"We have looked at your application for an ASB Case Review{for_whom}, received "
             f"on {received}, with the other agencies. It meets the threshold, and a review "
