@@ -80,9 +80,9 @@ def _input(form: ApplyForm) -> applications.ApplicationInput:
     )
 
 
-def _within_limits() -> bool:
-    """Record this send (in its own transaction, kept whatever the answer) and whether
-    the address, and everyone together, are within the limits."""
+def within_limits() -> bool:
+    """Record this send of a public form (in its own transaction, kept whatever the
+    answer) and whether the address, and everyone together, are within the limits."""
     secret = str(current_app.config["SECRET_KEY"]).encode()
     key = hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()
     with current_app.extensions["hub.sessions"]() as uses:
@@ -203,7 +203,7 @@ def form() -> Response | tuple[str, int]:
     form = _form()
     if request.method == "GET":
         return _page(form, STEPS[0])
-    if not _within_limits():
+    if not within_limits():
         return render_template("apply/too_many.html", title="Too many applications from here"), 429
     if not _valid_so_far(form):
         wrong = next((s for s in STEPS if any(form[f].errors for f in s.fields)), STEPS[0])

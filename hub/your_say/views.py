@@ -6,31 +6,18 @@ existed, was answered or has expired. Sends are limited like the public applicat
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from hub.apply.views import within_limits
 from hub.cases.forms import survey_form
 from hub.database import db
 from hub.guard import for_every_role
-from sharing import clock
 from sharing.cases import survey as closure_survey
 from sharing.errors import InputError, NotFound
-from sharing.trigger import limits
 
 bp = Blueprint("your_say", __name__, url_prefix="/closure-survey")
 for_every_role(bp)  # and public: see hub.guard.PUBLIC_ENDPOINTS
-
-
-def _within_limits() -> bool:
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    key = hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()
-    with current_app.extensions["hub.sessions"]() as uses:
-        allowed = limits.use(uses, key, clock.now())
-        uses.commit()
-    return allowed
 
 
 def _not_working() -> tuple[str, int]:
@@ -47,7 +34,7 @@ def _not_working() -> tuple[str, int]:
 @bp.route("/<token>", methods=["GET", "POST"])
 def answer(token: str) -> Response | tuple[str, int]:
     questions = current_app.extensions["hub.closure_survey"]
-    if request.method == "POST" and not _within_limits():
+    if request.method == "POST" and not within_limits():
         return render_template("apply/too_many.html", title="Too many answers from here"), 429
     try:
         closure_survey.linked(db(), token)

@@ -17,13 +17,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import survey as surveys
 from sharing.cases.agency_actions import close_action
 from sharing.demo.plan import CasePlan
-from sharing.models import Case, User
+from sharing.models import Case
 from sharing.vocabulary import (
     ActionStatus,
     CaseStatus,
@@ -31,7 +31,6 @@ from sharing.vocabulary import (
     ClosureReason,
     Intervention,
     PartyRole,
-    Role,
     Satisfaction,
 )
 
@@ -139,7 +138,7 @@ def survey_closures(session: Session, today: date, seed: int) -> int:
         offered += 1
         followed_on = asked_on + timedelta(days=10)
         if recorded.follow_up is not None and followed_on < today:
-            manager = _manager(session, case.agency_id)
+            manager = next(iter(notices.managers(session, case.agency_id)), None)
             if manager is not None:
                 with clock.pinned(_at(followed_on, 15)) as now:
                     close_action(
@@ -151,16 +150,3 @@ def survey_closures(session: Session, today: date, seed: int) -> int:
                         now=now,
                     )
     return offered
-
-
-def _manager(session: Session, agency_id: int) -> User | None:
-    return next(
-        (
-            u
-            for u in session.scalars(
-                select(User).where(User.agency_id == agency_id).order_by(User.id)
-            )
-            if Role.MANAGER in u.roles
-        ),
-        None,
-    )

@@ -50,7 +50,8 @@ def _at(moment: datetime) -> Iterator[datetime]:
         yield now
 
 
-def _user(session: Session, agency_code: str, role: Role) -> User:
+def staff_with(session: Session, agency_code: str, role: Role) -> User:
+    """The agency's first member of staff holding ``role``."""
     users = session.scalars(
         select(User)
         .join(Agency, Agency.id == User.agency_id)
@@ -166,11 +167,11 @@ def _convene(
 
 
 def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
-    chair = _user(session, "northshire-homes", Role.CONFERENCE_CHAIR)
-    sergeant = _user(session, "northshire-police", Role.MANAGER)
-    pcso = _user(session, "northshire-police", Role.CASE_OFFICER)
-    adults = _user(session, "northshire-adults", Role.PARTNER_VIEWER)
-    csp = _user(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    chair = staff_with(session, "northshire-homes", Role.CONFERENCE_CHAIR)
+    sergeant = staff_with(session, "northshire-police", Role.MANAGER)
+    pcso = staff_with(session, "northshire-police", Role.CASE_OFFICER)
+    adults = staff_with(session, "northshire-adults", Role.PARTNER_VIEWER)
+    csp = staff_with(session, "northshire-csp", Role.CONFERENCE_CHAIR)
     held_on = today - timedelta(days=12)
     conference = _convene(
         session,
@@ -310,7 +311,7 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
 
 
 def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> None:
-    chair = _user(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    chair = staff_with(session, "northshire-csp", Role.CONFERENCE_CHAIR)
     _convene(
         session,
         protocol_id,
@@ -319,7 +320,7 @@ def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> No
         starts_at=_at_hour(today + timedelta(days=6), 14),
         agencies=["northshire-police", "northshire-csp", "northshire-eh"],
         chair=chair,
-        attendees=[case.officer, _user(session, "northshire-police", Role.CASE_OFFICER)],
+        attendees=[case.officer, staff_with(session, "northshire-police", Role.CASE_OFFICER)],
         question="Is the partnership's response working, and should the case go to the "
         "ASB problem-solving group?",
         agenda="1. What each agency holds\n2. Risk\n3. Options and action plan",
@@ -332,11 +333,11 @@ def _problem_solving_group(
     """The monthly problem-solving group: set up 40 days ago, it sat 26 days ago on
     ``earlier`` (minutes agreed, the environmental health action done) and sits next on
     ``to_come``."""
-    organiser = Actor.of(_user(session, "northshire-csp", Role.MANAGER))
-    chair = _user(session, "northshire-csp", Role.CONFERENCE_CHAIR)
-    sergeant = _user(session, "northshire-police", Role.MANAGER)
-    noise = _user(session, "northshire-eh", Role.CASE_OFFICER)
-    homes = _user(session, "northshire-homes", Role.MANAGER)
+    organiser = Actor.of(staff_with(session, "northshire-csp", Role.MANAGER))
+    chair = staff_with(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    sergeant = staff_with(session, "northshire-police", Role.MANAGER)
+    noise = staff_with(session, "northshire-eh", Role.CASE_OFFICER)
+    homes = staff_with(session, "northshire-homes", Role.MANAGER)
     sat_on = today - timedelta(days=26)
     with _at(_at_hour(today - timedelta(days=40), 10)) as now:
         group = series.set_up(

@@ -23,11 +23,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import locks
-from sharing.demo.conferences import notices_went
+from sharing.demo.conferences import notices_went, staff_with
 from sharing.demo.names import Resident
 from sharing.demo.plan import CasePlan
 from sharing.meetings import series
@@ -231,7 +231,10 @@ def _lock_a_counted_case(
             or case.locked
         ):
             continue  # a case still open, not the lead's, not shared: its lock is news
-        manager = _user_of(session, case.agency_id, Role.MANAGER, not_id=case.officer_id)
+        manager = next(
+            (u for u in notices.managers(session, case.agency_id) if u.id != case.officer_id),
+            None,
+        )
         if manager is None:
             continue
         calendar = england_and_wales()
@@ -247,19 +250,6 @@ def _lock_a_counted_case(
         return
 
 
-def _user_of(session: Session, agency_id: int, role: Role, *, not_id: int) -> User | None:
-    return next(
-        (
-            u
-            for u in session.scalars(
-                select(User).where(User.agency_id == agency_id).order_by(User.id)
-            )
-            if role in u.roles and u.id != not_id
-        ),
-        None,
-    )
-
-
 def _panel(session: Session, procedure: Procedure, at: datetime, first: datetime) -> MeetingSeries:
     """The area's ASB Case Review panel: set up by the community safety manager, chaired
     by its conference chair, with the police, the integrated care board and the largest
@@ -270,7 +260,7 @@ def _panel(session: Session, procedure: Procedure, at: datetime, first: datetime
         )
     )
     members = [
-        _user(session, code, role)
+        staff_with(session, code, role)
         for code, role in (
             ("northshire-police", Role.MANAGER),
             ("northshire-icb", Role.PARTNER_VIEWER),
@@ -280,29 +270,19 @@ def _panel(session: Session, procedure: Procedure, at: datetime, first: datetime
     with clock.pinned(at) as now:
         return series.set_up(
             session,
-            Actor.of(_user(session, procedure.lead, Role.MANAGER)),
+            Actor.of(staff_with(session, procedure.lead, Role.MANAGER)),
             series.SeriesInput(
                 name="Northshire ASB Case Review panel",
                 cadence="monthly",
                 protocol_id=protocol.id if protocol else None,
                 purpose=review.PURPOSE,
-                chair_id=_user(session, procedure.lead, Role.CONFERENCE_CHAIR).id,
+                chair_id=staff_with(session, procedure.lead, Role.CONFERENCE_CHAIR).id,
                 member_ids=[m.id for m in members],
                 first_at=first,
                 place="Northshire Civic Centre, committee room 2",
             ),
             now=now,
         )
-
-
-def _user(session: Session, code: str, role: Role) -> User:
-    users = session.scalars(
-        select(User)
-        .join(Agency, User.agency_id == Agency.id)
-        .where(Agency.code == code)
-        .order_by(User.id)
-    )
-    return next(u for u in users if role in u.roles)
 
 
 def _reviewed(
@@ -340,7 +320,7 @@ def _reviewed(
             )
     with clock.pinned(_at(sat_on, 15)) as now:
         for code, days, text in slot.recommendations:
-            owner = _user(session, code, Role.MANAGER)
+            owner = staff_with(session, code, Role.MANAGER)
             review.recommend(
                 session,
                 lead,
@@ -368,11 +348,11 @@ def _reviewed(
     for recommendation in to_do:
         if done_on >= today:
             break
-        manager = _user_of(session, recommendation.owner_agency_id, Role.MANAGER, not_id=0)
+        manager = notices.managers(session, recommendation.owner_agency_id)[0]
         with clock.pinned(_at(done_on, 16)) as now:
             review.complete(
                 session,
-                Actor.of(manager),  # type: ignore[arg-type]
+                Actor.of(manager),
                 recommendation.id,
                 "Done as recommended; the applicant was told.",
                 now=now,
@@ -417,7 +397,11 @@ def _sitting(
         return _panel(session, procedure, at, sits).sittings[0]
     with clock.pinned(at) as now:
         return series.schedule(
-            session, Actor.of(_user(session, procedure.lead, Role.MANAGER)), panel.id, sits, now=now
+            session,
+            Actor.of(staff_with(session, procedure.lead, Role.MANAGER)),
+            panel.id,
+            sits,
+            now=now,
         )
 
 
@@ -435,7 +419,7 @@ def _before_the_panel(
     with clock.pinned(_at(_working_days_before(today, 1), 9)) as now:
         sitting = series.schedule(
             session,
-            Actor.of(_user(session, procedure.lead, Role.MANAGER)),
+            Actor.of(staff_with(session, procedure.lead, Role.MANAGER)),
             panel.id,
             _at(today + timedelta(days=8), 10),
             now=now,
