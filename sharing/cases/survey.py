@@ -27,7 +27,7 @@ from sharing.audit import acts
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
-from sharing.models import Action, ClosureSurvey, ClosureSurveyAnswer
+from sharing.models import Action, Case, ClosureSurvey, ClosureSurveyAnswer
 from sharing.protocols.checker import read_header, read_text, read_toml, sorted_problems
 from sharing.protocols.fields import Reader, one_of, path_of
 from sharing.protocols.problems import FileInvalid, Problem
@@ -164,10 +164,7 @@ def record_survey(
     with acts.refusing_input(
         session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
     ):
-        if case.status is not CaseStatus.CLOSED:
-            raise InputError("channel", "The survey is offered when the case is closed")
-        if session.scalar(select(ClosureSurvey.id).where(ClosureSurvey.case_id == case.id)):
-            raise InputError("channel", "The survey for this case is already recorded")
+        _to_be_surveyed(session, case)
         channel = SurveyChannel.of(data.channel)
         if channel is None:
             raise InputError("channel", "Choose how the survey was offered")
@@ -201,6 +198,14 @@ def record_survey(
         + (f"; follow-up action {record.follow_up_id}" if record.follow_up_id else ""),
     )
     return record
+
+
+def _to_be_surveyed(session: Session, case: Case) -> None:
+    """``InputError`` unless the case is closed and its survey not yet recorded."""
+    if case.status is not CaseStatus.CLOSED:
+        raise InputError("channel", "The survey is offered when the case is closed")
+    if session.scalar(select(ClosureSurvey.id).where(ClosureSurvey.case_id == case.id)):
+        raise InputError("channel", "The survey for this case is already recorded")
 
 
 def _checked_answers(survey: Survey, answers: Mapping[str, str]) -> dict[str, Satisfaction]:
@@ -281,10 +286,7 @@ def offer_link(
     with acts.refusing_input(
         session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
     ):
-        if case.status is not CaseStatus.CLOSED:
-            raise InputError("channel", "The survey is offered when the case is closed")
-        if session.scalar(select(ClosureSurvey.id).where(ClosureSurvey.case_id == case.id)):
-            raise InputError("channel", "The survey for this case is already recorded")
+        _to_be_surveyed(session, case)
     token = secrets.token_urlsafe(24)
     record = ClosureSurvey(
         case_id=case.id,
