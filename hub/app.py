@@ -52,6 +52,7 @@ from sharing.audit.acts import AuditUnavailable
 from sharing.cases.survey import load_survey
 from sharing.crypto.keys import KeyringError
 from sharing.figures.stock import load_stock
+from sharing.figures.wards import load_boundaries
 from sharing.models.base import MAX_ID
 from sharing.risk.matrix import load_matrices
 from sharing.trigger.procedure import load_procedure
@@ -117,6 +118,8 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.extensions["hub.closure_survey"] = load_survey(settings.closure_survey)
     # And each landlord's homes by tenure, for "per 1,000 homes" (StockInvalid).
     app.extensions["hub.housing_stock"] = load_stock(settings.housing_stock)
+    # And the wards' boundaries and households, for rates and the map (BoundariesInvalid).
+    app.extensions["hub.ward_boundaries"] = load_boundaries(settings.ward_boundaries)
     init_checkpoint_schedule(app, settings)
     init_notices(app, settings)
     CSRFProtect(app)
@@ -191,7 +194,8 @@ def _new_nonce() -> None:
 def _security_headers(response: Response) -> Response:
     nonce = g.get("csp_nonce", "")
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+        f"style-src 'self' 'nonce-{nonce}'; "
         "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     )

@@ -32,10 +32,11 @@ from sharing.crypto.rotation import key_status, rotate
 from sharing.demo import DemoError, build_demo
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.figures import stock as housing_stock
-from sharing.models import Agency, Case, User
+from sharing.figures import wards as ward_boundaries
+from sharing.models import Agency, Case, User, Ward
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
-from sharing.protocols.problems import Problem
+from sharing.protocols.problems import FileInvalid, Problem
 from sharing.trigger import procedure as trigger_procedure
 from sharing.vocabulary import AgencyType, Role, SessionEnd
 
@@ -403,7 +404,7 @@ def _check_files(
 def _known_agencies() -> dict[str, AgencyType] | None:
     try:
         app = create_app()
-    except (ConfigError, KeyringError):
+    except (ConfigError, KeyringError, FileInvalid):
         return None
     with app.app_context(), new_session() as session:
         try:
@@ -493,6 +494,49 @@ def stock_check(files: tuple[Path, ...]) -> None:
             path, {code: kind.value for code, kind in known.items()} if known else None
         ),
     )
+
+
+@main.group()
+def wards() -> None:
+    """The area's ward boundaries and households, for the figures' rates and map."""
+
+
+@wards.command("check", with_appcontext=False)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def wards_check(files: tuple[Path, ...]) -> None:
+    """Check ward boundaries files (default: the configured one); print every problem with
+    file, field and what is allowed. Each ward is checked to be one of the partnership's,
+    and each of the partnership's to be drawn, when the configured database can be
+    reached."""
+    if not files:
+        try:
+            files = (load_settings(verify=False).ward_boundaries,)
+        except ConfigError as e:
+            raise click.ClickException(str(e)) from None
+    known = _known_wards()
+    problems = [p for path in files for p in ward_boundaries.check_file(path, known)]
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.ClickException(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
+        )
+    click.echo(
+        f"{len(files)} file(s) checked: no problems"
+        + ("" if known else " (ward names not checked: no database)")
+    )
+
+
+def _known_wards() -> list[str] | None:
+    try:
+        app = create_app()
+    except (ConfigError, KeyringError, FileInvalid):
+        return None
+    with app.app_context(), new_session() as session:
+        try:
+            return list(session.scalars(select(Ward.name))) or None
+        except SQLAlchemyError:
+            return None
 
 
 @main.group()

@@ -79,6 +79,8 @@ class Settings:
     trigger_procedure: Path = CONFIG_DIR / "northshire-community-trigger.toml"
     closure_survey: Path = CONFIG_DIR / "closure-survey.toml"
     housing_stock: Path = CONFIG_DIR / "housing-stock.toml"
+    #: The area's ward boundaries and households (GeoJSON), for rates and the map.
+    ward_boundaries: Path = CONFIG_DIR / "ward-boundaries.geojson"
     #: The audit log's name in its signed checkpoints (never changes once the log exists).
     audit_origin: str = ""
     #: Make a checkpoint after a request when the latest is older than this (0: never).
@@ -174,6 +176,9 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         ),
         closure_survey=Path(str(raw.get("closure_survey") or CONFIG_DIR / "closure-survey.toml")),
         housing_stock=Path(str(raw.get("housing_stock") or CONFIG_DIR / "housing-stock.toml")),
+        ward_boundaries=Path(
+            str(raw.get("ward_boundaries") or CONFIG_DIR / "ward-boundaries.geojson")
+        ),
         service_name=service_name,
         audit_origin=_audit_origin(raw, service_name),
         audit_checkpoint_minutes=_whole_number(raw, "audit_checkpoint_minutes", 15, 0, 24 * 60),

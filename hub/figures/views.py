@@ -1,23 +1,58 @@
-"""The Regulator of Social Housing's measures for each landlord, for a reporting year
-(``?year=2025`` for 2025/26), as a page and as CSV."""
+"""The partnership's figures for a period and an area (``/figures/``: the page, each
+table as CSV and ODS, all tables as one ODS, the meeting pack printable and as PDF), and
+the Regulator of Social Housing's measures for each landlord (``/figures/regulator``,
+``?year=2025`` for 2025/26)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import StringField
+from wtforms import SelectField, StringField
 
-from hub.database import db
+from hub.database import db, key_store
+from hub.figures import charts
 from hub.forms import HubForm
 from hub.guard import require_roles
+from hub.pdf import render_pdf
+from sharing import clock
 from sharing.errors import InputError, NotAllowed
-from sharing.figures import regulator
+from sharing.figures import partnership, regulator
+from sharing.figures.months import FROM_FIELD, TO_FIELD, Months
+from sharing.figures.rounding import BASE, MEDIAN_FROM, Rounder
+from sharing.figures.spreadsheets import ODS_MIMETYPE, csv_text, ods_bytes
 from sharing.figures.stock import Stock
-from sharing.figures.suppression import WITHHELD_TEXT, small_text
+from sharing.figures.suppression import THRESHOLD, WITHHELD_TEXT, small_text
+from sharing.figures.wards import Boundaries
+from sharing.models import Agency, Ward
+from sharing.trigger import figures as trigger_figures
+from sharing.vocabulary import Role
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 require_roles(bp, "analyst", "manager", "conference_chair")
+
+
+class FiguresForm(HubForm):
+    """The period and the area; the choices are the reader's partnership's."""
+
+    class Meta:
+        csrf = False
+
+    start = StringField("First month", name=FROM_FIELD)
+    end = StringField("Last month", name=TO_FIELD)
+    agency = SelectField("Agency", name=partnership.AGENCY_FIELD, validate_choice=False)
+    ward = SelectField("Ward", name=partnership.WARD_FIELD, validate_choice=False)
+
+    def fill_choices(self) -> None:
+        area_id = db().get(Agency, current_user.actor.agency_id).area_id
+        agencies = db().scalars(
+            select(Agency).where(Agency.area_id == area_id).order_by(Agency.name)
+        )
+        wards = db().scalars(select(Ward).where(Ward.area_id == area_id).order_by(Ward.name))
+        self.agency.choices = [("", "All agencies")] + [(a.code, a.name) for a in agencies]
+        self.ward.choices = [("", "All wards")] + [(str(w.id), w.name) for w in wards]
 
 
 class YearForm(HubForm):
@@ -34,7 +69,14 @@ def _stock() -> Stock:
 def _measures(as_csv: bool) -> regulator.Measures | tuple[str, int]:
     form = YearForm(request.args)
     try:
-        return regulator.measures(db(), current_user.actor, _stock(), form.year.data, as_csv=as_csv)
+        return regulator.measures(
+            db(),
+            current_user.actor,
+            _stock(),
+            Rounder.of(key_store()),
+            form.year.data,
+            as_csv=as_csv,
+        )
     except NotAllowed:
         return render_template(
             "errors/error.html",
@@ -78,4 +120,198 @@ def regulator_csv() -> Response | tuple[str, int]:
         regulator.csv_text(found),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# The partnership's figures
+
+
+def _asked() -> dict[str, str | None]:
+    return {
+        key: request.args.get(key)
+        for key in (
+            FROM_FIELD,
+            TO_FIELD,
+            partnership.AGENCY_FIELD,
+            partnership.WARD_FIELD,
+            partnership.EXACT_FIELD,
+        )
+    }
+
+
+def _boundaries() -> Boundaries:
+    return current_app.extensions["hub.ward_boundaries"]  # type: ignore[no-any-return]
+
+
+def _trigger_totals(period: Months) -> list[tuple[str, int]]:
+    return trigger_figures.totals_between(
+        db(),
+        current_app.extensions["hub.trigger_procedure"],
+        period.start,
+        period.end,
+        clock.today(),
+    )
+
+
+def _figures(what: str) -> partnership.Figures | tuple[str, int]:
+    """The figures the request asks for, or the page that says why not."""
+    form = FiguresForm(request.args)
+    form.fill_choices()
+    try:
+        return partnership.figures(
+            db(),
+            current_user.actor,
+            Rounder.of(key_store()),
+            _boundaries(),
+            _asked(),
+            what=what,
+            trigger=_trigger_totals,
+        )
+    except NotAllowed as refused:
+        return render_template(
+            "errors/error.html",
+            title="You cannot see these figures",
+            paragraphs=[
+                str(refused)
+                if request.args.get(partnership.EXACT_FIELD)
+                else "The figures are for analysts, coordinators and managers."
+            ],
+        ), 403
+    except InputError as refused:
+        field = {
+            FROM_FIELD: form.start,
+            TO_FIELD: form.end,
+            partnership.AGENCY_FIELD: form.agency,
+            partnership.WARD_FIELD: form.ward,
+        }[refused.field]
+        field.errors = [refused.message]
+        return _figures_page(form, None), 400
+
+
+def _figures_page(form: FiguresForm, found: partnership.Figures | None) -> str:
+    if found is not None:
+        form.start.data, form.end.data = (
+            found.period.query[FROM_FIELD],
+            found.period.query[TO_FIELD],
+        )
+    return render_template(
+        "figures/partnership.html",
+        title="The partnership's figures",
+        form=form,
+        found=found,
+        pictures=_pictures(found) if found else {},
+        method=_method(),
+        own=db().get(Agency, current_user.actor.agency_id),
+        is_manager=current_user.actor.has(Role.MANAGER),
+    )
+
+
+def _method() -> dict[str, int]:
+    return {"threshold": THRESHOLD, "base": BASE, "median_from": MEDIAN_FROM}
+
+
+def _pictures(found: partnership.Figures) -> dict[str, Markup]:
+    """Each table's chart (or map) by the table's key."""
+    nonce = g.get("csp_nonce", "")
+    pictures = {"trend": charts.trend_chart(found.table("trend"), nonce)}
+    for key in ("categories", "priorities", "hate", "resolved_by"):
+        pictures[key] = charts.bar_chart(found.table(key), nonce)
+    chosen = found.scope.ward.name if found.scope.ward else None
+    pictures["wards"] = charts.ward_map(
+        _boundaries(),
+        found.ward_cells,
+        f"Cases opened per 1,000 households, by ward: {found.period.title}",
+        chosen,
+    )
+    return pictures
+
+
+@bp.route("/")
+def partnership_page() -> str | tuple[str, int]:
+    found = _figures("page")
+    if isinstance(found, tuple):
+        return found
+    form = FiguresForm(request.args)
+    form.fill_choices()
+    return _figures_page(form, found)
+
+
+def _file_name(found: partnership.Figures, what: str, suffix: str) -> str:
+    area = "-".join(found.scope.query.values()) or "partnership"
+    period = f"{found.period.query[FROM_FIELD]}-to-{found.period.query[TO_FIELD]}"
+    return f"figures-{what}-{area}-{period}.{suffix}"
+
+
+def _download(body: str | bytes, mimetype: str, name: str) -> Response:
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.route("/tables/<key>.csv")
+def table_csv(key: str) -> Response | tuple[str, int]:
+    found = _figures(f"csv of table {key}")
+    if isinstance(found, tuple):
+        return found
+    try:
+        table = found.table(key)
+    except KeyError:
+        abort(404)
+    return _download(
+        csv_text(partnership.sheet(found, table)), "text/csv", _file_name(found, key, "csv")
+    )
+
+
+@bp.route("/tables/<key>.ods")
+def table_ods(key: str) -> Response | tuple[str, int]:
+    found = _figures(f"ods of table {key}")
+    if isinstance(found, tuple):
+        return found
+    try:
+        table = found.table(key)
+    except KeyError:
+        abort(404)
+    return _download(
+        ods_bytes([partnership.sheet(found, table)]), ODS_MIMETYPE, _file_name(found, key, "ods")
+    )
+
+
+@bp.route("/tables.ods")
+def tables_ods() -> Response | tuple[str, int]:
+    found = _figures("ods of every table")
+    if isinstance(found, tuple):
+        return found
+    sheets = [partnership.sheet(found, table) for table in found.tables]
+    return _download(ods_bytes(sheets), ODS_MIMETYPE, _file_name(found, "all", "ods"))
+
+
+def _pack_html(found: partnership.Figures, template: str) -> str:
+    return render_template(
+        template,
+        title=f"Figures for the partnership meeting: {found.scope.title}, {found.period.title}",
+        found=found,
+        pictures=_pictures(found),
+        method=_method(),
+        reader=f"{current_user.display_name}, {current_user.agency.name}",
+        prepared_at=clock.now(),
+    )
+
+
+@bp.route("/pack")
+def pack() -> str | tuple[str, int]:
+    found = _figures("meeting pack page")
+    if isinstance(found, tuple):
+        return found
+    return _pack_html(found, "figures/pack.html")
+
+
+@bp.route("/pack.pdf")
+def pack_pdf() -> Response | tuple[str, int]:
+    found = _figures("meeting pack pdf")
+    if isinstance(found, tuple):
+        return found
+    return _download(
+        render_pdf(_pack_html(found, "figures/pack_pdf.html")),
+        "application/pdf",
+        _file_name(found, "pack", "pdf"),
     )

@@ -15,8 +15,10 @@ year (1 April to 31 March), from the hub's own records:
 
 Who reads them: a landlord's managers read their own landlord's exactly; analysts, the
 lead community safety agency's coordinators and managers, and every agency's managers read
-the others' with small counts withheld (``sharing.figures.suppression``: a count under 5
-shows "fewer than 5", and a rate made from it is withheld). Each request is one audit
+the others' as the partnership's figures publish counts (``sharing.figures.rounding``: a
+count under 5 shows "fewer than 5" and a rate made from it is withheld; the others are
+rounded to a multiple of 5 by the cases behind them, so that no small count can be worked
+out against the partnership's figures for the same cases). Each request is one audit
 entry naming the year, never a value. Nothing sealed is opened: the counts come from
 dates, flags, agency ids and survey answers.
 """
@@ -28,18 +30,20 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed
+from sharing.figures.rounding import Rounder, Tally, tag, tally_of
+from sharing.figures.spreadsheets import safe
 from sharing.figures.stock import Stock
-from sharing.figures.suppression import THRESHOLD, Cell, Shown, suppress
 from sharing.models import Agency, Case, ClosureSurvey, Incident
-from sharing.vocabulary import AgencyType, Role
+from sharing.vocabulary import AgencyType, Role, Satisfaction
 
 #: Roles that read every landlord's measures (small counts withheld); a landlord's
 #: managers read their own exactly.
@@ -100,15 +104,16 @@ def year_of(text: str | None, today: date) -> Year:
 
 @dataclass(frozen=True)
 class Counts:
-    """One landlord's counts for the year (exact: what the reference computation gives)."""
+    """One landlord's counts for the year (exact: what the reference computation gives),
+    each with its cell key."""
 
     agency_id: int
     name: str
-    cases: int
-    hate_cases: int
+    cases: Tally
+    hate_cases: Tally
     homes: int | None
-    answered: int
-    satisfied: int
+    answered: Tally
+    satisfied: Tally
 
 
 @dataclass(frozen=True)
@@ -153,47 +158,45 @@ def count(session: Session, stock: Stock, area_id: int, year: Year) -> list[Coun
         exists().where(Incident.case_id == Case.id, Incident.hate_related.is_(True)),
     )
     opened = (Case.opened_at >= start) & (Case.opened_at < end)
-    cases = dict(
-        session.execute(
-            select(Case.agency_id, func.count()).where(opened).group_by(Case.agency_id)
-        ).all()
-    )
-    hate_cases = dict(
-        session.execute(
-            select(Case.agency_id, func.count()).where(opened, hate).group_by(Case.agency_id)
-        ).all()
-    )
-    answers = session.execute(
-        select(Case.agency_id, ClosureSurvey.overall)
+    counted = (Case.agency_id, func.count(), func.sum(tag(Case.id)))
+    cases = _tallies(session, select(*counted).where(opened).group_by(Case.agency_id))
+    hate_cases = _tallies(session, select(*counted).where(opened, hate).group_by(Case.agency_id))
+    answered = ClosureSurvey.overall.is_not(None)
+    satisfied = ClosureSurvey.overall.in_([a for a in Satisfaction if a.satisfied])
+    surveys = (
+        select(Case.agency_id, func.count(), func.sum(tag(ClosureSurvey.id)))
         .join(Case, Case.id == ClosureSurvey.case_id)
-        .where(
-            ClosureSurvey.recorded_at >= start,
-            ClosureSurvey.recorded_at < end,
-            ClosureSurvey.overall.is_not(None),
-        )
-    ).all()
+        .where(ClosureSurvey.recorded_at >= start, ClosureSurvey.recorded_at < end, answered)
+        .group_by(Case.agency_id)
+    )
+    answers = _tallies(session, surveys)
+    satisfied_answers = _tallies(session, surveys.where(satisfied))
     found = []
     for landlord in landlords:
-        theirs = [a for agency_id, a in answers if agency_id == landlord.id and a is not None]
         homes = stock.homes_on(landlord.code, year.last_day)
         found.append(
             Counts(
                 agency_id=landlord.id,
                 name=landlord.name,
-                cases=cases.get(landlord.id, 0),
-                hate_cases=hate_cases.get(landlord.id, 0),
+                cases=cases.get(landlord.id, Tally()),
+                hate_cases=hate_cases.get(landlord.id, Tally()),
                 homes=homes.total if homes else None,
-                answered=len(theirs),
-                satisfied=sum(1 for a in theirs if a.satisfied),
+                answered=answers.get(landlord.id, Tally()),
+                satisfied=satisfied_answers.get(landlord.id, Tally()),
             )
         )
     return found
+
+
+def _tallies(session: Session, query: Select[*tuple[Any, ...]]) -> dict[int, Tally]:
+    return {agency_id: tally_of(n, key) for agency_id, n, key in session.execute(query)}
 
 
 def measures(
     session: Session,
     actor: Actor,
     stock: Stock,
+    rounder: Rounder,
     year_text: str | None,
     *,
     as_csv: bool = False,
@@ -228,26 +231,24 @@ def measures(
     return Measures(
         year=year,
         to_date=today if today < year.last_day else None,
-        lines=tuple(_lines(counts, own)),
-        threshold=THRESHOLD,
+        lines=tuple(_lines(counts, own, rounder)),
+        threshold=rounder.threshold,
     )
 
 
-def _lines(counts: list[Counts], own: int | None) -> list[Line]:
-    """Each landlord's line: the reader's own exact, the others with small counts
-    withheld (the table has no totals, so no count can be worked out from the others)."""
-    table = [[c.cases, c.hate_cases, c.answered, c.satisfied] for c in counts]
-    cells = suppress(table, column_totals=False) if table else []
+def _lines(counts: list[Counts], own: int | None, rounder: Rounder) -> list[Line]:
+    """Each landlord's line: the reader's own exact, the others' rounded."""
     lines = []
-    for counted, row in zip(counts, cells, strict=True):
-        if counted.agency_id == own:
-            values = (counted.cases, counted.hate_cases, counted.answered, counted.satisfied)
-            row = [Cell(v, Shown.EXACT, str(v)) for v in values]
-        cases, hate_cases, answered, satisfied = row
+    for counted in counts:
+        exact = counted.agency_id == own
+        cases, hate_cases, answered, satisfied = (
+            rounder.publish(t, exact=exact)
+            for t in (counted.cases, counted.hate_cases, counted.answered, counted.satisfied)
+        )
         lines.append(
             Line(
                 name=counted.name,
-                exact=counted.agency_id == own,
+                exact=exact,
                 cases=cases.text,
                 cases_per_1000=_rate(cases.value, counted.homes),
                 hate_cases=hate_cases.text,
@@ -296,11 +297,6 @@ def csv_text(found: Measures) -> str:
     writer.writerow(["year", "landlord", *(title for _, title in COLUMNS)])
     for line in found.lines:
         writer.writerow(
-            [found.year.title, _safe(line.name), *(getattr(line, key) for key, _ in COLUMNS)]
+            [found.year.title, safe(line.name), *(getattr(line, key) for key, _ in COLUMNS)]
         )
     return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

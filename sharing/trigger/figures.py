@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed
+from sharing.figures.spreadsheets import safe
 from sharing.figures.suppression import THRESHOLD, Cell, suppress
 from sharing.models import Agency, TriggerApplication, TriggerBodyCount, TriggerRecommendation
 from sharing.protocols.model import TYPE_PREFIX
@@ -411,7 +412,7 @@ def csv_text(published: Figures) -> str:
     for table in (published.bodies, published.rules):
         for row in table.rows:
             for column, cell in zip(table.columns, row.cells, strict=True):
-                writer.writerow((*period, table.caption, _safe(row.name), column, cell.text))
+                writer.writerow((*period, table.caption, safe(row.name), column, cell.text))
     return out.getvalue()
 
 
@@ -420,9 +421,13 @@ def csv_name(published: Figures) -> str:
     return f"community-trigger-figures-{period.month}-to-{period.last_day:%Y-%m}.csv"
 
 
-def _safe(text: str) -> str:
-    """A name as a spreadsheet reads it: never as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+def totals_between(
+    session: Session, procedure: Procedure, start: date, end: date, today: date
+) -> list[tuple[str, int]]:
+    """The four figures the Act requires for the months from ``start`` up to ``end`` (1sts
+    of months), labelled, for another page of figures to show (the caller audits)."""
+    found = count(session, procedure, _lead(session, procedure), Period(start, end), today)
+    return labelled(found.totals, TOTALS)
 
 
 def labelled(totals: Totals, names: Iterable[tuple[str, str]]) -> list[tuple[str, int]]:

@@ -353,7 +353,8 @@ def test_community_trigger_pages_have_no_wcag_violations(
     waiting application with its threshold check and decision form (with errors), a
     decided one, one before the review panel (a recommendation with errors), a reviewed
     and appealed one and its outcome letter, the recommendations for the agency, then the
-    published figures (and with a month that is not one)."""
+    published figures (and with a month that is not one), the regulator's measures and
+    the partnership's figures with their meeting pack."""
     page, url = axe_page, live_server.url
     lead = next(a for a in DEMO_ACCOUNTS if "Community Trigger lead" in a.roles)
     with demo_app.extensions["hub.sessions"]() as session:
@@ -400,6 +401,12 @@ def test_community_trigger_pages_have_no_wcag_violations(
     found["regulator's measures with errors"] = violations(page)
     page.goto(f"{url}/trigger/figures?from=banana")
     found["figures with errors"] = violations(page)
+    page.goto(f"{url}/figures/")
+    found["partnership's figures"] = violations(page)
+    page.goto(f"{url}/figures/?ward=1&from=banana")
+    found["partnership's figures with errors"] = violations(page)
+    page.goto(f"{url}/figures/pack")
+    found["figures meeting pack"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
 
 

@@ -6,6 +6,7 @@ case or conference answers "not found"."""
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 
 import pytest
@@ -238,6 +239,25 @@ def _check_regulator_measures(session: Session, client, user: User) -> int:
     return 2 if reads else 0
 
 
+def _check_partnership_figures(session: Session, client, user: User) -> int:
+    """The partnership's figures are for analysts, managers and conference chairs; everyone
+    else is refused (403). They name no case, and only a manager sees exact counts, in a
+    column for their own agency."""
+    reads = user.has_role(Role.ANALYST, Role.MANAGER, Role.CONFERENCE_CHAIR)
+    response = client.get("/figures/")
+    assert response.status_code == (200 if reads else 403), user.email
+    if not reads:
+        return 0
+    references = list(session.scalars(select(Case.reference)))
+    page = response.get_data(as_text=True)
+    table = client.get("/figures/tables/agencies.csv").get_data(as_text=True)
+    for text in (page, table):
+        assert not [r for r in references if r in text], user.email
+    exact = re.findall(r"([^<>]+) \(exact\)", page)
+    assert set(exact) == ({user.agency.name} if user.has_role(Role.MANAGER) else set()), user.email
+    return 2
+
+
 def _kind(session: Session, case: Case, user: User, today: date) -> str:
     """Which kind of case this is for this user: the kinds a sample must cover."""
     if case.erased_at is not None:
@@ -321,6 +341,7 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
             checked_pages += _check_trigger(session, client, user)
             checked_pages += _check_trigger_figures(session, client, user)
             checked_pages += _check_regulator_measures(session, client, user)
+            checked_pages += _check_partnership_figures(session, client, user)
             pages = {
                 path: client.get(path)
                 for path in ("/", "/cases", "/shared", "/conferences", "/actions", "/meetings")

@@ -1,7 +1,7 @@
 """The regulator's measures for each landlord agree with a plain computation over the
 demo's database, on SQLite and PostgreSQL, with a case locked and one erased counting like
 any other; a landlord's managers read their own exactly and others' with small counts
-withheld; analysts read all with small counts withheld; others are refused; a year that is
+withheld and the rest rounded; analysts read all so; others are refused; a year that is
 not one is refused at its field; every request is audited by the year alone."""
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.errors import InputError, NotAllowed
 from sharing.figures import regulator
+from sharing.figures.rounding import Rounder
 from sharing.figures.stock import load_stock
 from sharing.models import Agency, AuditEntry, Case, ClosureSurvey, User
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.demo import demo_actor
 
 STOCK = load_stock(Path(__file__).resolve().parents[2] / "config" / "housing-stock.toml")
+ROUNDER = Rounder(b"a test's own rounding key")
 
 
 def _year_now() -> regulator.Year:
@@ -93,7 +95,8 @@ def test_the_measures_agree_with_a_plain_count_with_locked_and_erased_cases(
         area = session.scalar(select(Agency)).area_id
         counted = {c.name: c for c in regulator.count(session, STOCK, area, year)}
         assert {
-            name: (c.cases, c.hate_cases, c.answered, c.satisfied) for name, c in counted.items()
+            name: (c.cases.count, c.hate_cases.count, c.answered.count, c.satisfied.count)
+            for name, c in counted.items()
         } == expected
         assert (
             counted["Northshire Homes"].homes
@@ -103,7 +106,7 @@ def test_the_measures_agree_with_a_plain_count_with_locked_and_erased_cases(
 
 def test_own_landlord_exact_others_withheld_and_others_refused(demo_session) -> None:
     homes_manager = demo_actor(demo_session, "northshire-homes", Role.MANAGER)
-    found = regulator.measures(demo_session, homes_manager, STOCK, None)
+    found = regulator.measures(demo_session, homes_manager, STOCK, ROUNDER, None)
     lines = {line.name: line for line in found.lines}
     assert lines["Northshire Homes"].exact
     assert "fewer than" not in lines["Northshire Homes"].cases
@@ -112,13 +115,16 @@ def test_own_landlord_exact_others_withheld_and_others_refused(demo_session) -> 
     small = [line for line in others if line.hate_cases == "fewer than 5"]
     assert small  # the demo's other landlords have few hate cases a year
     assert all(line.hate_per_1000 == "withheld" for line in small)
+    shown = [line.cases for line in others if line.cases != "fewer than 5"]
+    assert shown
+    assert all(int(text.replace(",", "")) % 5 == 0 for text in shown)
     analyst = demo_actor(demo_session, "northshire-csp", Role.ANALYST)
     assert not any(
-        line.exact for line in regulator.measures(demo_session, analyst, STOCK, None).lines
+        line.exact for line in regulator.measures(demo_session, analyst, STOCK, ROUNDER, None).lines
     )
     officer = demo_actor(demo_session, "northshire-homes", Role.CASE_OFFICER)
     with pytest.raises(NotAllowed):
-        regulator.measures(demo_session, officer, STOCK, None)
+        regulator.measures(demo_session, officer, STOCK, ROUNDER, None)
     entries = demo_session.scalars(
         select(AuditEntry).where(AuditEntry.action == "figures.view").order_by(AuditEntry.seq)
     ).all()
@@ -137,7 +143,7 @@ def test_own_landlord_exact_others_withheld_and_others_refused(demo_session) -> 
 def test_a_year_that_is_not_one_is_refused_at_its_field(demo_session, text, message) -> None:
     analyst = demo_actor(demo_session, "northshire-csp", Role.ANALYST)
     with pytest.raises(InputError, match=message) as refused:
-        regulator.measures(demo_session, analyst, STOCK, text)
+        regulator.measures(demo_session, analyst, STOCK, ROUNDER, text)
     assert refused.value.field == "year"
 
 

@@ -1,0 +1,1105 @@
+"""The partnership's figures for a community safety partnership (CSP) meeting: for a
+period of whole months and an area (the partnership, one agency, one ward, or one
+agency in one ward), the counts a CSP asks for, as tables a reader may see.
+
+What is counted (every count from dates, flags, categories and ids: nothing sealed is
+opened, and locked and erased cases count like any other):
+
+- **Cases**: opened in the period (by category, priority, agency and ward), closed in it
+  (resolved, not resolved, closed before outcomes were recorded), open at its end; the
+  same for the period before and the same period a year earlier; and each of the last 13
+  months.
+- **Hate**: cases opened that involve a hate incident (opened as hate-motivated, or with
+  an incident recorded as hate-related), by the protected characteristic recorded.
+- **Victims**: people who are victims in the cases opened; of those, repeat victims (also
+  the victim of another of the agency's cases opened in the period or the 12 months
+  before it) and those assessed as high risk in the period.
+- **Interventions**: actions recorded in the period, by kind; and the main intervention
+  that resolved each case closed as resolved, beside HouseMark's national table.
+- **Risk**: each assessed person's latest band in the period, and how it moved from their
+  first assessment in the period.
+- **Time**: median days from opening to first contact (the first risk assessment, which
+  the procedures complete with the complainant at first contact) and to closure.
+- **Satisfaction**: closure surveys answered in the period, and those satisfied.
+- **Meetings and actions**: case conferences held; actions due in the period, done by
+  their date, done late, and still open past it.
+- **Community Trigger**: the four figures the Act requires, for the partnership only.
+
+How each count is published is ``sharing.figures.rounding``: small counts as "fewer than
+5", the others rounded by a cell key; a manager's own agency exactly, in a column of its
+own. Every request is one audit entry naming the period and the area (an agency code or a
+ward id), never a value.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from statistics import median
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor
+from sharing.audit import acts
+from sharing.errors import InputError, NotAllowed
+from sharing.figures import housemark
+from sharing.figures.months import Months, months_later, months_of
+from sharing.figures.rounding import (
+    MEDIAN_FROM,
+    WITHHELD,
+    Cell,
+    Rounder,
+    Shown,
+    Tally,
+    percent,
+    rate,
+    tag,
+    tally_of,
+)
+from sharing.figures.spreadsheets import Sheet
+from sharing.figures.wards import Boundaries
+from sharing.models import (
+    Action,
+    Agency,
+    Case,
+    CaseParty,
+    ClosureSurvey,
+    Conference,
+    Incident,
+    RiskAssessment,
+    Ward,
+)
+from sharing.vocabulary import (
+    ActionKind,
+    ActionStatus,
+    CaseCategory,
+    ClosureOutcome,
+    ConferenceStatus,
+    Intervention,
+    PartyRole,
+    Priority,
+    ProtectedCharacteristic,
+    RiskBand,
+    Role,
+    Satisfaction,
+)
+
+READERS = frozenset({Role.ANALYST, Role.MANAGER, Role.CONFERENCE_CHAIR})
+AGENCY_FIELD = "agency"
+WARD_FIELD = "ward"
+EXACT_FIELD = "exact"
+#: Trends are shown for this many months, ending with the period's last month.
+TREND_MONTHS = 13
+#: A hate case with no characteristic recorded.
+NOT_RECORDED = "not_recorded"
+
+
+# The area
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The area the figures are for: the partnership, or one agency, one ward, or both."""
+
+    area_name: str
+    agency: Agency | None = None
+    ward: Ward | None = None
+
+    @property
+    def title(self) -> str:
+        if self.agency and self.ward:
+            return f"{self.agency.name} in {self.ward.name} ward"
+        if self.agency:
+            return self.agency.name
+        if self.ward:
+            return f"{self.ward.name} ward"
+        return f"The {self.area_name} partnership"
+
+    @property
+    def query(self) -> dict[str, str]:
+        found = {}
+        if self.agency:
+            found[AGENCY_FIELD] = self.agency.code
+        if self.ward:
+            found[WARD_FIELD] = str(self.ward.id)
+        return found
+
+    @property
+    def audit_text(self) -> str:
+        parts = [f"agency {self.agency.code}" if self.agency else "", ""]
+        parts[1] = f"ward {self.ward.id}" if self.ward else ""
+        return ", ".join(p for p in parts if p) or "partnership"
+
+    def where(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.agency:
+            found.append(Case.agency_id == self.agency.id)
+        if self.ward:
+            found.append(Case.ward_id == self.ward.id)
+        return found
+
+
+def scope_of(
+    session: Session, area_id: int, area_name: str, agency_text: str | None, ward_text: str | None
+) -> Scope:
+    """The area a reader chose; ``InputError`` naming the field for an agency or a ward the
+    partnership does not have."""
+    agency = ward = None
+    agency_text, ward_text = (agency_text or "").strip(), (ward_text or "").strip()
+    if agency_text:
+        agency = session.scalar(
+            select(Agency).where(Agency.area_id == area_id, Agency.code == agency_text)
+        )
+        if agency is None:
+            raise InputError(AGENCY_FIELD, "Choose one of the partnership's agencies")
+    if ward_text:
+        ward = (
+            session.scalar(select(Ward).where(Ward.area_id == area_id, Ward.id == int(ward_text)))
+            if ward_text.isdigit()
+            else None
+        )
+        if ward is None:
+            raise InputError(WARD_FIELD, "Choose one of the partnership's wards")
+    return Scope(area_name, agency, ward)
+
+
+# Whose cases a column counts
+
+
+@dataclass(frozen=True)
+class Group:
+    """The cases one column counts: all in the area, or one agency's only (exact for its
+    managers), or all but one agency's."""
+
+    title: str
+    exact: bool = False
+    only: int | None = None
+    but: int | None = None
+
+    def holds(self, agency_id: int) -> bool:
+        if self.only is not None:
+            return agency_id == self.only
+        return agency_id != self.but
+
+
+def groups_for(actor: Actor, own: Agency, scope: Scope, exact_asked: bool) -> tuple[Group, ...]:
+    """The columns a reader sees: a manager their own agency's cases exactly and the
+    others' rounded; anyone else every agency's cases rounded. ``NotAllowed`` when exact
+    figures are asked for an agency that is not the reader's own to manage."""
+    manager = actor.has(Role.MANAGER)
+    if exact_asked and not (manager and scope.agency is not None and scope.agency.id == own.id):
+        raise NotAllowed(
+            "Exact figures are only for an agency's own managers, and only for their "
+            "agency: choose your own agency, or see the figures rounded"
+        )
+    if not manager or (scope.agency is not None and scope.agency.id != own.id):
+        return (Group(scope.agency.name if scope.agency else "All agencies"),)
+    yours = Group(f"{own.name} (exact)", exact=True, only=own.id)
+    if scope.agency is not None:
+        return (yours,)
+    return (yours, Group("Other agencies", but=own.id))
+
+
+# The tables
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    row_heading: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    note: str = ""
+    #: For charts: which columns hold counts (not rates, percentages or national shares).
+    count_columns: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Figures:
+    period: Months
+    scope: Scope
+    groups: tuple[Group, ...]
+    tables: tuple[Table, ...]
+    #: The period has not ended: the figures are to this day.
+    to_date: date | None
+    #: Cases opened in each ward in the period, as published, for the map: {ward name: cell}.
+    ward_cells: dict[str, Cell] = field(default_factory=dict)
+
+    def table(self, key: str) -> Table:
+        for table in self.tables:
+            if table.key == key:
+                return table
+        raise KeyError(key)
+
+
+def _together(cells: Iterable[Cell]) -> Cell:
+    """One figure for a ward on the map from its columns: their sum, withheld when any is
+    "fewer than 5" (a manager's own exact count plus the others' rounded one)."""
+    cells = list(cells)
+    if len(cells) == 1:
+        return cells[0]
+    if any(c.value is None for c in cells):
+        return Cell(None, Shown.SMALL, WITHHELD)
+    total = sum(c.value or 0 for c in cells)
+    return Cell(total, Shown.ROUNDED, f"{total:,}")
+
+
+def _text(text: str) -> Cell:
+    """A figure worked out from published counts (a rate, share or median)."""
+    return Cell(None, Shown.DERIVED, text)
+
+
+# Counting
+
+
+_Atoms = dict[tuple[int, int, str], Tally]
+"""Tallies by (month index in the window, agency id, value of the dimension)."""
+
+
+@dataclass
+class _Window:
+    """The months counted in one go: the period, the one before, a year before and the
+    trend, as one run of months; ``index`` is a month's place in it."""
+
+    start: date
+    end: date
+
+    @property
+    def months(self) -> Months:
+        return Months(self.start, self.end)
+
+    def index(self, month: date) -> int:
+        return (month.year - self.start.year) * 12 + month.month - self.start.month
+
+    def indices(self, period: Months) -> range:
+        return range(self.index(period.start), self.index(period.end))
+
+    def month_of(self, column: SQLColumnExpression[Any]) -> ColumnElement[int]:
+        """SQL: the index of the month an instant falls in (within the window)."""
+        edges = [each.bounds()[1] for each in self.months.each()]
+        return case(*[(column < edge, i) for i, edge in enumerate(edges)], else_=len(edges))
+
+    def within(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool]:
+        start, end = self.months.bounds()
+        return and_(column >= start, column < end)
+
+
+def _atoms(session: Session, query: Select[*tuple[Any, ...]]) -> _Atoms:
+    found: _Atoms = defaultdict(Tally)
+    for month, agency_id, value, count, key in session.execute(query):
+        found[(month, agency_id, _name(value))] += tally_of(count, key)
+    return found
+
+
+def _name(value: object) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))
+
+
+class _Counter:
+    """Counts for one request: the scope's cases, the window's months."""
+
+    def __init__(
+        self, session: Session, area_id: int, scope: Scope, period: Months, today: date
+    ) -> None:
+        self.session = session
+        self.area_id = area_id
+        self.scope = scope
+        self.period = period
+        self.today = today
+        trend_start = months_later(period.end, -TREND_MONTHS)
+        self.window = _Window(
+            min(period.before().start, period.year_before().start, trend_start), period.end
+        )
+        self.trend = Months(trend_start, period.end)
+
+    def _cases(
+        self, *columns: SQLColumnExpression[Any], when: SQLColumnExpression[Any]
+    ) -> Select[*tuple[Any, ...]]:
+        month = self.window.month_of(when)
+        query = select(month, Case.agency_id, *columns, func.count(), func.sum(tag(Case.id)))
+        query = query.where(self.window.within(when), *self.scope.where())
+        return query.group_by(month, Case.agency_id, *columns)
+
+    def opened_by(self, column: SQLColumnExpression[Any]) -> _Atoms:
+        return _atoms(self.session, self._cases(column, when=Case.opened_at))
+
+    def opened_hate(self) -> _Atoms:
+        hate = or_(
+            Case.hate_motivated.is_(True),
+            exists().where(Incident.case_id == Case.id, Incident.hate_related.is_(True)),
+        )
+        query = self._cases(Case.protected_characteristic, when=Case.opened_at).where(hate)
+        atoms = _atoms(self.session, query)
+        return {(m, a, v or NOT_RECORDED): t for (m, a, v), t in atoms.items()}
+
+    def closed(self) -> _Atoms:
+        """Closed cases by outcome and main intervention: ``outcome|intervention``."""
+        outcome = func.coalesce(Case.closure_outcome, "")
+        query = self._cases(outcome, Case.resolved_by, when=Case.closed_at)
+        found: _Atoms = defaultdict(Tally)
+        for month, agency_id, closure, resolved_by, count, key in self.session.execute(query):
+            found[(month, agency_id, f"{_name(closure)}|{_name(resolved_by)}")] += tally_of(
+                count, key
+            )
+        return found
+
+    def open_at_start(self) -> dict[int, Tally]:
+        """Cases open at the window's start, by agency."""
+        start, _ = self.window.months.bounds()
+        query = (
+            select(Case.agency_id, func.count(), func.sum(tag(Case.id)))
+            .where(
+                Case.opened_at < start,
+                or_(Case.closed_at.is_(None), Case.closed_at >= start),
+                *self.scope.where(),
+            )
+            .group_by(Case.agency_id)
+        )
+        return {agency_id: tally_of(n, key) for agency_id, n, key in self.session.execute(query)}
+
+    def _in_period(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool]:
+        start, end = self.period.bounds()
+        return and_(column >= start, column < end)
+
+    def victims(self) -> dict[str, dict[int, Tally]]:
+        """Victims of the cases opened in the period, repeat victims and those assessed as
+        high risk in the period, by agency."""
+        start, end = self.period.bounds()
+        earlier = months_later(self.period.start, -12)
+        from_earlier = Months(earlier, self.period.end).bounds()[0]
+        in_period = case((Case.opened_at >= start, 1), else_=0)
+        people = (
+            select(
+                Case.agency_id.label("agency_id"),
+                CaseParty.person_id.label("person_id"),
+                func.max(in_period).label("here"),
+                func.count().label("cases"),
+            )
+            .join(CaseParty, CaseParty.case_id == Case.id)
+            .where(
+                CaseParty.role == PartyRole.VICTIM,
+                Case.opened_at >= from_earlier,
+                Case.opened_at < end,
+                *self.scope.where(),
+            )
+            .group_by(Case.agency_id, CaseParty.person_id)
+            .subquery()
+        )
+        high = (
+            exists()
+            .where(
+                RiskAssessment.person_id == people.c.person_id,
+                RiskAssessment.band == RiskBand.HIGH,
+                self._in_period(RiskAssessment.assessed_at),
+            )
+            .correlate(people)
+        )
+        person_tag = tag(people.c.person_id)
+        query = (
+            select(
+                people.c.agency_id,
+                func.count(),
+                func.sum(person_tag),
+                func.sum(case((people.c.cases > 1, 1), else_=0)),
+                func.sum(case((people.c.cases > 1, person_tag), else_=0)),
+                func.sum(case((high, 1), else_=0)),
+                func.sum(case((high, person_tag), else_=0)),
+            )
+            .where(people.c.here == 1)
+            .group_by(people.c.agency_id)
+        )
+        found: dict[str, dict[int, Tally]] = {"all": {}, "repeat": {}, "high": {}}
+        for agency_id, n, key, repeat, repeat_key, high_n, high_key in self.session.execute(query):
+            found["all"][agency_id] = tally_of(n, key)
+            found["repeat"][agency_id] = tally_of(repeat, repeat_key)
+            found["high"][agency_id] = tally_of(high_n, high_key)
+        return found
+
+    def risk(self) -> dict[str, dict[int, Tally]]:
+        """Each assessed person's latest band in the period (``band:<band>``) and its
+        movement from their first in it (``move:up|same|down``), by agency."""
+        order = (RiskAssessment.assessed_at, RiskAssessment.id)
+        partition = (RiskAssessment.case_id, RiskAssessment.person_id)
+        rank = case(*[(RiskAssessment.band == band, band.rank) for band in RiskBand], else_=0)
+        assessments = (
+            select(
+                Case.agency_id.label("agency_id"),
+                RiskAssessment.id.label("id"),
+                RiskAssessment.band.label("band"),
+                rank.label("rank"),
+                func.row_number()
+                .over(partition_by=partition, order_by=[c.desc() for c in order])
+                .label("from_last"),
+                func.first_value(rank)
+                .over(partition_by=partition, order_by=list(order))
+                .label("first_rank"),
+            )
+            .join(Case, Case.id == RiskAssessment.case_id)
+            .where(self._in_period(RiskAssessment.assessed_at), *self.scope.where())
+            .subquery()
+        )
+        movement = case(
+            (assessments.c.rank > assessments.c.first_rank, "up"),
+            (assessments.c.rank < assessments.c.first_rank, "down"),
+            else_="same",
+        )
+        query = (
+            select(
+                assessments.c.agency_id,
+                assessments.c.band,
+                movement,
+                func.count(),
+                func.sum(tag(assessments.c.id)),
+            )
+            .where(assessments.c.from_last == 1)
+            .group_by(assessments.c.agency_id, assessments.c.band, movement)
+        )
+        found: dict[str, dict[int, Tally]] = defaultdict(lambda: defaultdict(Tally))
+        for agency_id, band, move, n, key in self.session.execute(query):
+            found[f"band:{_name(band)}"][agency_id] += tally_of(n, key)
+            found[f"move:{move}"][agency_id] += tally_of(n, key)
+        return found
+
+    def days_to_contact(self) -> list[tuple[int, float]]:
+        """(agency id, days from opening to the first risk assessment) for each case
+        opened in the period that has one."""
+        first = (
+            select(RiskAssessment.case_id, func.min(RiskAssessment.assessed_at).label("at"))
+            .group_by(RiskAssessment.case_id)
+            .subquery()
+        )
+        query = (
+            select(Case.agency_id, Case.opened_at, first.c.at)
+            .join(first, first.c.case_id == Case.id)
+            .where(self._in_period(Case.opened_at), *self.scope.where())
+        )
+        return [
+            (agency_id, max(0.0, (at - opened).total_seconds() / 86400))
+            for agency_id, opened, at in self.session.execute(query)
+        ]
+
+    def days_to_close(self) -> list[tuple[int, float]]:
+        query = select(Case.agency_id, Case.opened_at, Case.closed_at).where(
+            self._in_period(Case.closed_at), *self.scope.where()
+        )
+        return [
+            (agency_id, max(0.0, (closed - opened).total_seconds() / 86400))
+            for agency_id, opened, closed in self.session.execute(query)
+            if closed is not None
+        ]
+
+    def _by_agency(self, query: Select[*tuple[Any, ...]]) -> dict[str, dict[int, Tally]]:
+        found: dict[str, dict[int, Tally]] = defaultdict(lambda: defaultdict(Tally))
+        for agency_id, value, n, key in self.session.execute(query):
+            found[_name(value)][agency_id] += tally_of(n, key)
+        return found
+
+    def surveys(self) -> dict[str, dict[int, Tally]]:
+        """Closure surveys answered in the period (``answered``) and ``satisfied``."""
+        satisfied = ClosureSurvey.overall.in_(
+            [answer for answer in Satisfaction if answer.satisfied]
+        )
+        query = (
+            select(
+                Case.agency_id,
+                case((satisfied, "satisfied"), else_="answered"),
+                func.count(),
+                func.sum(tag(ClosureSurvey.id)),
+            )
+            .join(Case, Case.id == ClosureSurvey.case_id)
+            .where(
+                self._in_period(ClosureSurvey.recorded_at),
+                ClosureSurvey.overall.is_not(None),
+                *self.scope.where(),
+            )
+            .group_by(Case.agency_id, satisfied)
+        )
+        found = self._by_agency(query)
+        for agency_id, tally in found["satisfied"].items():
+            found["answered"][agency_id] += tally
+        return found
+
+    def conferences(self) -> dict[int, Tally]:
+        query = (
+            select(Case.agency_id, Conference.status, func.count(), func.sum(tag(Conference.id)))
+            .join(Case, Case.id == Conference.case_id)
+            .where(
+                self._in_period(Conference.starts_at),
+                Conference.status == ConferenceStatus.HELD,
+                *self.scope.where(),
+            )
+            .group_by(Case.agency_id, Conference.status)
+        )
+        return self._by_agency(query).get(ConferenceStatus.HELD.value, {})
+
+    def actions_due(self) -> dict[str, dict[int, Tally]]:
+        """Actions due in the period: ``on_time``, ``late`` (done after their date),
+        ``overdue`` (open past their date) and ``open`` (open, date not passed)."""
+        last = min(self.period.last_day, self.today)
+        state = case(
+            (
+                Action.status == ActionStatus.DONE,
+                case((Action.completed_on <= Action.due_on, "on_time"), else_="late"),
+            ),
+            (Action.due_on < self.today, "overdue"),
+            else_="open",
+        )
+        query = (
+            select(Case.agency_id, state, func.count(), func.sum(tag(Action.id)))
+            .join(Case, Case.id == Action.case_id)
+            .where(
+                Action.due_on >= self.period.start,
+                Action.due_on <= last,
+                Action.kind != ActionKind.DISSATISFACTION_FOLLOW_UP,
+                *self.scope.where(),
+            )
+            .group_by(Case.agency_id, state)
+        )
+        return self._by_agency(query)
+
+    def actions_recorded(self) -> dict[str, dict[int, Tally]]:
+        query = (
+            select(Case.agency_id, Action.kind, func.count(), func.sum(tag(Action.id)))
+            .join(Case, Case.id == Action.case_id)
+            .where(self._in_period(Action.created_at), *self.scope.where())
+            .group_by(Case.agency_id, Action.kind)
+        )
+        return self._by_agency(query)
+
+
+# Building the tables
+
+
+class _Builder:
+    def __init__(
+        self,
+        counter: _Counter,
+        groups: tuple[Group, ...],
+        rounder: Rounder,
+        boundaries: Boundaries | None,
+    ) -> None:
+        self.counter = counter
+        self.groups = groups
+        self.rounder = rounder
+        self.boundaries = boundaries
+        self.window = counter.window
+        self.period = counter.period
+
+    def cell(self, tallies: Iterable[tuple[int, Tally]], group: Group) -> Cell:
+        total = sum((t for agency_id, t in tallies if group.holds(agency_id)), Tally())
+        return self.rounder.publish(total, exact=group.exact)
+
+    def per_group(self, tallies: dict[int, Tally]) -> tuple[Cell, ...]:
+        return tuple(self.cell(tallies.items(), g) for g in self.groups)
+
+    def sum_atoms(
+        self, atoms: _Atoms, months: Iterable[int], value: str | None
+    ) -> dict[int, Tally]:
+        """Tallies by agency over ``months`` for one value of the dimension (None: all)."""
+        wanted = set(months)
+        found: dict[int, Tally] = defaultdict(Tally)
+        for (month, agency_id, v), tally in atoms.items():
+            if month in wanted and (value is None or v == value):
+                found[agency_id] += tally
+        return found
+
+    def counts_table(
+        self,
+        key: str,
+        title: str,
+        row_heading: str,
+        rows: Iterable[tuple[str, dict[int, Tally]]],
+        note: str = "",
+    ) -> Table:
+        return Table(
+            key=key,
+            title=title,
+            row_heading=row_heading,
+            columns=tuple(g.title for g in self.groups),
+            rows=tuple(Row(label, self.per_group(tallies)) for label, tallies in rows),
+            note=note,
+            count_columns=tuple(range(len(self.groups))),
+        )
+
+    def build(self, trigger: Callable[[Months], Iterable[tuple[str, int]]] | None) -> Figures:
+        c = self.counter
+        by_category = c.opened_by(Case.category)
+        by_priority = c.opened_by(Case.priority)
+        by_ward = c.opened_by(Case.ward_id)
+        hate = c.opened_hate()
+        closed = c.closed()
+        start_open = c.open_at_start()
+        period = list(self.window.indices(self.period))
+        tables = [
+            self.summary(by_category, hate, closed, start_open),
+            self.trend(by_category, closed, start_open),
+            self.counts_table(
+                "categories",
+                "Cases opened, by category",
+                "Category",
+                [
+                    (cat.label, self.sum_atoms(by_category, period, cat.value))
+                    for cat in CaseCategory
+                ],
+            ),
+            self.counts_table(
+                "priorities",
+                "Cases opened, by priority",
+                "Priority",
+                [(p.label, self.sum_atoms(by_priority, period, p.value)) for p in Priority],
+            ),
+            self.agencies(by_category, period),
+        ]
+        wards, ward_cells = self.wards(by_ward, period)
+        tables.append(wards)
+        tables.append(
+            self.counts_table(
+                "hate",
+                "Cases involving hate incidents opened, by protected characteristic",
+                "Protected characteristic",
+                [
+                    (pc.label, self.sum_atoms(hate, period, pc.value))
+                    for pc in ProtectedCharacteristic
+                ]
+                + [("Not recorded", self.sum_atoms(hate, period, NOT_RECORDED))]
+                + [("All cases involving hate incidents", self.sum_atoms(hate, period, None))],
+            )
+        )
+        victims = c.victims()
+        tables.append(
+            self.counts_table(
+                "victims",
+                "Victims of the cases opened (counts only)",
+                "Victims",
+                [
+                    ("Victims", victims["all"]),
+                    (
+                        "Repeat victims: victim of another case in the last 12 months",
+                        victims["repeat"],
+                    ),
+                    ("Assessed as high risk in the period", victims["high"]),
+                ],
+                note="A person is counted once for each agency whose cases they are a victim in.",
+            )
+        )
+        tables.append(self.resolved_by(closed, period))
+        used = c.actions_recorded()
+        tables.append(
+            self.counts_table(
+                "interventions",
+                "Actions and interventions recorded, by kind",
+                "Action",
+                [(kind.label, used.get(kind.value, {})) for kind in ActionKind],
+            )
+        )
+        risk = c.risk()
+        tables.append(
+            self.counts_table(
+                "risk",
+                "Risk: each assessed person's latest band in the period, and its movement",
+                "Band or movement",
+                [
+                    (f"Latest band: {band.label}", risk.get(f"band:{band.value}", {}))
+                    for band in RiskBand
+                ]
+                + [
+                    (
+                        "Moved up since their first assessment in the period",
+                        risk.get("move:up", {}),
+                    ),
+                    ("Stayed the same", risk.get("move:same", {})),
+                    ("Moved down", risk.get("move:down", {})),
+                ],
+            )
+        )
+        tables.append(self.times(c.days_to_contact(), c.days_to_close()))
+        surveys = c.surveys()
+        tables.append(self.satisfaction(surveys))
+        tables.append(self.meetings(c.conferences(), c.actions_due()))
+        if (
+            trigger is not None
+            and self.counter.scope.agency is None
+            and self.counter.scope.ward is None
+        ):
+            tables.append(
+                Table(
+                    key="trigger",
+                    title="Community Trigger (ASB Case Review)",
+                    row_heading="Figure",
+                    columns=("Whole partnership (exact, as the Act requires)",),
+                    rows=tuple(
+                        Row(label, (Cell(n, Shown.EXACT, str(n)),))
+                        for label, n in trigger(self.period)
+                    ),
+                    count_columns=(0,),
+                )
+            )
+        return Figures(
+            period=self.period,
+            scope=self.counter.scope,
+            groups=self.groups,
+            tables=tuple(tables),
+            to_date=self.counter.today if self.counter.today <= self.period.last_day else None,
+            ward_cells=ward_cells,
+        )
+
+    def summary(
+        self, by_category: _Atoms, hate: _Atoms, closed: _Atoms, start_open: dict[int, Tally]
+    ) -> Table:
+        periods = [("this period", self.period)]
+        if self.period.before() != self.period.year_before():
+            periods.append(("the period before", self.period.before()))
+        periods.append(("a year earlier", self.period.year_before()))
+        columns = tuple(f"{g.title}: {name}" for g in self.groups for name, _ in periods)
+
+        def line(label: str, tallies_of: Callable[[Months], dict[int, Tally]]) -> Row:
+            each = [tallies_of(p) for _, p in periods]
+            return Row(label, tuple(self.cell(t.items(), g) for g in self.groups for t in each))
+
+        def closed_as(prefix: str) -> Callable[[Months], dict[int, Tally]]:
+            return lambda p: self._closed(closed, self.window.indices(p), prefix)
+
+        rows = (
+            line(
+                "Cases opened", lambda p: self.sum_atoms(by_category, self.window.indices(p), None)
+            ),
+            line("Closed: resolved", closed_as(ClosureOutcome.RESOLVED.value)),
+            line("Closed: not resolved", closed_as(ClosureOutcome.NOT_RESOLVED.value)),
+            line("Closed before outcomes were recorded", closed_as("")),
+            line(
+                "Open at the end of the period",
+                lambda p: self._open_at(by_category, closed, start_open, p.end),
+            ),
+            line(
+                "Cases involving hate incidents opened",
+                lambda p: self.sum_atoms(hate, self.window.indices(p), None),
+            ),
+        )
+        return Table(
+            key="summary",
+            title="Cases: "
+            + (", ".join(name for name, _ in periods[:-1]) + " and " + periods[-1][0]),
+            row_heading="Cases",
+            columns=columns,
+            rows=rows,
+            note=" ".join(f"{name.capitalize()}: {p.title}." for name, p in periods),
+            count_columns=tuple(range(len(columns))),
+        )
+
+    def _closed(self, closed: _Atoms, months: Iterable[int], outcome: str) -> dict[int, Tally]:
+        wanted = set(months)
+        found: dict[int, Tally] = defaultdict(Tally)
+        for (month, agency_id, value), tally in closed.items():
+            if month in wanted and value.split("|")[0] == outcome:
+                found[agency_id] += tally
+        return found
+
+    def _open_at(
+        self, opened: _Atoms, closed: _Atoms, start_open: dict[int, Tally], end: date
+    ) -> dict[int, Tally]:
+        """Cases open at ``end`` (the 1st of a month): open at the window's start, plus
+        those opened, less those closed, before ``end``."""
+        upto = range(0, self.window.index(end))
+        found: dict[int, Tally] = defaultdict(Tally, start_open)
+        for agency_id, tally in self.sum_atoms(opened, upto, None).items():
+            found[agency_id] += tally
+        for outcome in ("", *(o.value for o in ClosureOutcome)):
+            for agency_id, tally in self._closed(closed, upto, outcome).items():
+                found[agency_id] -= tally
+        return found
+
+    def trend(self, opened: _Atoms, closed: _Atoms, start_open: dict[int, Tally]) -> Table:
+        measures = ("opened", "closed", "open at the month's end")
+        columns = tuple(f"{g.title}: {m}" for g in self.groups for m in measures)
+        rows = []
+        for month in self.counter.trend.each():
+            index = [self.window.index(month.start)]
+            each = (
+                self.sum_atoms(opened, index, None),
+                self._sum_closed(closed, index),
+                self._open_at(opened, closed, start_open, month.end),
+            )
+            rows.append(
+                Row(
+                    f"{month.start:%B %Y}",
+                    tuple(self.cell(t.items(), g) for g in self.groups for t in each),
+                )
+            )
+        return Table(
+            key="trend",
+            title=f"Cases each month: the last {TREND_MONTHS} months",
+            row_heading="Month",
+            columns=columns,
+            rows=tuple(rows),
+            count_columns=tuple(range(len(columns))),
+        )
+
+    def _sum_closed(self, closed: _Atoms, months: Iterable[int]) -> dict[int, Tally]:
+        return self.sum_atoms(closed, months, None)
+
+    def agencies(self, by_category: _Atoms, period: list[int]) -> Table:
+        agencies = self.counter.session.scalars(
+            select(Agency).where(Agency.area_id == self.counter.area_id).order_by(Agency.name)
+        ).all()
+        tallies = self.sum_atoms(by_category, period, None)
+        rows = []
+        for agency in agencies:
+            if self.counter.scope.agency is not None and agency.id != self.counter.scope.agency.id:
+                continue
+            group = next((g for g in self.groups if g.holds(agency.id)), self.groups[0])
+            mine = Group(agency.name, exact=group.exact, only=agency.id)
+            rows.append(Row(agency.name, (self.cell(tallies.items(), mine),)))
+        return Table(
+            key="agencies",
+            title="Cases opened, by agency",
+            row_heading="Agency",
+            columns=("Cases opened",),
+            rows=tuple(rows),
+            count_columns=(0,),
+        )
+
+    def wards(self, by_ward: _Atoms, period: list[int]) -> tuple[Table, dict[str, Cell]]:
+        wards = self.counter.session.scalars(
+            select(Ward).where(Ward.area_id == self.counter.area_id).order_by(Ward.name)
+        ).all()
+        if self.counter.scope.ward is not None:
+            wards = [w for w in wards if w.id == self.counter.scope.ward.id]
+        columns = tuple(
+            f"{g.title}: {m}" for g in self.groups for m in ("cases opened", "per 1,000 households")
+        )
+        rows, cells = [], {}
+        for ward in wards:
+            households = self.boundaries.households(ward.name) if self.boundaries else None
+            tallies = self.sum_atoms(by_ward, period, str(ward.id))
+            line: list[Cell] = []
+            for group in self.groups:
+                opened = self.cell(tallies.items(), group)
+                line += [opened, _text(rate(opened, households))]
+            cells[ward.name] = _together(line[0::2])
+            rows.append(Row(ward.name, tuple(line)))
+        return (
+            Table(
+                key="wards",
+                title="Cases opened, by ward",
+                row_heading="Ward",
+                columns=columns,
+                rows=tuple(rows),
+                note="Households per ward are from the ward boundaries file.",
+                count_columns=tuple(range(0, len(columns), 2)),
+            ),
+            cells,
+        )
+
+    def resolved_by(self, closed: _Atoms, period: list[int]) -> Table:
+        wanted = set(period)
+        by: dict[str, dict[int, Tally]] = defaultdict(lambda: defaultdict(Tally))
+        for (month, agency_id, value), tally in closed.items():
+            outcome, _, intervention = value.partition("|")
+            if month in wanted and outcome == ClosureOutcome.RESOLVED.value:
+                by[intervention][agency_id] += tally
+        resolved: dict[int, Tally] = defaultdict(Tally)
+        for tallies in by.values():
+            for agency_id, tally in tallies.items():
+                resolved[agency_id] += tally
+        whole = self.per_group(resolved)
+        columns = tuple(
+            f"{g.title}: {m}" for g in self.groups for m in ("cases resolved", "share")
+        ) + ("National share, HouseMark 2012/13",)
+        rows = []
+        for intervention in Intervention:
+            cells = self.per_group(by.get(intervention.value, {}))
+            line = [
+                x
+                for cell, all_ in zip(cells, whole, strict=True)
+                for x in (cell, _text(percent(cell, all_)))
+            ]
+            rows.append(Row(intervention.label, (*line, _text(housemark.share_text(intervention)))))
+        return Table(
+            key="resolved_by",
+            title="Cases closed as resolved, by the main intervention that resolved them",
+            row_heading="Main intervention",
+            columns=columns,
+            rows=tuple(rows),
+            note=housemark.SOURCE,
+            count_columns=tuple(range(0, 2 * len(self.groups), 2)),
+        )
+
+    def times(self, contact: list[tuple[int, float]], close: list[tuple[int, float]]) -> Table:
+        def median_text(days: list[tuple[int, float]], group: Group) -> Cell:
+            values = [d for agency_id, d in days if group.holds(agency_id)]
+            if len(values) < MEDIAN_FROM and not group.exact:
+                return _text(WITHHELD)
+            if not values:
+                return _text("none")
+            return _text(f"{median(values):.1f} days")
+
+        return Table(
+            key="times",
+            title="Time taken (median days)",
+            row_heading="Measure",
+            columns=tuple(g.title for g in self.groups),
+            rows=(
+                Row(
+                    "From opening to first contact (the first risk assessment)",
+                    tuple(median_text(contact, g) for g in self.groups),
+                ),
+                Row(
+                    "From opening to closure, for cases closed in the period",
+                    tuple(median_text(close, g) for g in self.groups),
+                ),
+            ),
+            note=f"A median is given for {MEDIAN_FROM} or more cases.",
+        )
+
+    def satisfaction(self, surveys: dict[str, dict[int, Tally]]) -> Table:
+        answered = self.per_group(surveys.get("answered", {}))
+        satisfied = self.per_group(surveys.get("satisfied", {}))
+        return Table(
+            key="satisfaction",
+            title="Satisfaction with how cases were handled (closure surveys)",
+            row_heading="Surveys",
+            columns=tuple(g.title for g in self.groups),
+            rows=(
+                Row("Surveys answered", answered),
+                Row("Fairly or very satisfied", satisfied),
+                Row(
+                    "Satisfied (%)",
+                    tuple(_text(percent(s, a)) for s, a in zip(satisfied, answered, strict=True)),
+                ),
+            ),
+            count_columns=tuple(range(len(self.groups))),
+        )
+
+    def meetings(self, held: dict[int, Tally], due: dict[str, dict[int, Tally]]) -> Table:
+        return self.counts_table(
+            "meetings",
+            "Case conferences and actions",
+            "Measure",
+            [
+                ("Case conferences held", held),
+                ("Actions due in the period: done by their date", due.get("on_time", {})),
+                ("Done after their date", due.get("late", {})),
+                ("Still open past their date", due.get("overdue", {})),
+                ("Open, date not yet passed", due.get("open", {})),
+            ],
+        )
+
+
+# The way in
+
+
+def count(
+    session: Session,
+    area_id: int,
+    scope: Scope,
+    period: Months,
+    groups: tuple[Group, ...],
+    rounder: Rounder,
+    boundaries: Boundaries | None,
+    trigger: Callable[[Months], Iterable[tuple[str, int]]] | None,
+    today: date,
+) -> Figures:
+    """The figures for ``scope`` and ``period`` in ``groups``' columns (no audit entry:
+    ``figures`` is the way in)."""
+    counter = _Counter(session, area_id, scope, period, today)
+    return _Builder(counter, groups, rounder, boundaries).build(trigger)
+
+
+def may_read(actor: Actor) -> bool:
+    return actor.has(*READERS)
+
+
+def figures(
+    session: Session,
+    actor: Actor,
+    rounder: Rounder,
+    boundaries: Boundaries | None,
+    asked: dict[str, str | None],
+    *,
+    what: str = "page",
+    trigger: Callable[[Months], Iterable[tuple[str, int]]] | None = None,
+    today: date | None = None,
+) -> Figures:
+    """The figures for the period and area ``asked`` (``from``, ``to``, ``agency``,
+    ``ward``, ``exact``), as the reader may see them; one audit entry saying ``what`` was
+    read (the page, a table's CSV, the pack). ``NotAllowed`` (recorded) for a reader who
+    may not, or exact figures asked for another agency; ``InputError`` (recorded) for a
+    period or an area that is not one."""
+    subject = acts.Subject("partnership_figures")
+    own = session.get(Agency, actor.agency_id)
+    exact_asked = (asked.get(EXACT_FIELD) or "").strip().lower() in ("1", "yes", "true", "on")
+    if own is None or not may_read(actor):
+        acts.refuse(
+            session,
+            acts.Action.FIGURES_VIEW,
+            actor=actor,
+            subject=subject,
+            reason="not a reader of the partnership's figures",
+        )
+        raise NotAllowed("only analysts, coordinators and managers read the figures")
+    with acts.refusing_input(session, acts.Action.FIGURES_VIEW, actor=actor, subject=subject):
+        today = today or clock.today()
+        period = months_of(asked.get("from"), asked.get("to"), today)
+        scope = scope_of(
+            session, own.area_id, own.area.name, asked.get(AGENCY_FIELD), asked.get(WARD_FIELD)
+        )
+    try:
+        groups = groups_for(actor, own, scope, exact_asked)
+    except NotAllowed:
+        acts.refuse(
+            session,
+            acts.Action.FIGURES_VIEW,
+            actor=actor,
+            subject=subject,
+            reason=f"exact figures asked for {scope.audit_text}",
+        )
+        raise
+    found = count(session, own.area_id, scope, period, groups, rounder, boundaries, trigger, today)
+    acts.record(
+        session,
+        acts.Action.FIGURES_VIEW,
+        actor=actor,
+        subject=acts.Subject("partnership_figures", period.query["from"]),
+        basis=(
+            f"partnership figures {period.query['from']} to {period.query['to']}; "
+            f"{scope.audit_text}; {'exact own and ' if groups[0].exact else ''}rounded; {what}"
+        ),
+    )
+    return found
+
+
+def sheet(found: Figures, table: Table) -> Sheet:
+    """One table as a spreadsheet's sheet: its title, the area and period, then the
+    same texts as the page."""
+    return Sheet(
+        name=table.title,
+        heading=(table.title, f"{found.scope.title}, {found.period.title}"),
+        rows=[
+            [table.row_heading, *table.columns],
+            *([row.label, *(cell.text for cell in row.cells)] for row in table.rows),
+        ],
+    )

@@ -1,0 +1,128 @@
+"""The partnership's figures as a CSP coordinator, an analyst and a manager meet them
+(demo partnership): the page for a period and an area, each table as CSV and ODS, every
+table as one ODS, the meeting pack printable and as PDF; bad periods and areas refused
+at their field (400); exact figures forged for another agency refused (403); anyone
+else refused (403); every request one audit entry naming the period and area only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from sharing import clock
+from sharing.figures.months import months_later
+from sharing.models import AuditEntry, Ward
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_client, demo_user
+
+
+def _year_to_last_month() -> dict[str, str]:
+    last = months_later(clock.today().replace(day=1), -1)
+    return {"from": f"{months_later(last, -11):%Y-%m}", "to": f"{last:%Y-%m}"}
+
+
+def _query(**args: str) -> str:
+    return "&".join(f"{k}={v}" for k, v in args.items())
+
+
+def test_a_coordinator_reads_the_year_and_its_downloads_agree(demo_hub, demo_session) -> None:
+    coordinator = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    )
+    assert 'href="/figures/"' in coordinator.get("/").get_data(as_text=True)
+    period = _year_to_last_month()
+    response = coordinator.get(f"/figures/?{_query(**period)}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:3000]
+    page = response.get_data(as_text=True)
+    for title in (
+        "Cases: this period and a year earlier",
+        "Cases each month: the last 13 months",
+        "Cases opened, by ward",
+        "Community Trigger (ASB Case Review)",
+        "How small numbers are protected",
+    ):
+        assert title in page
+    assert "<svg" in page
+    assert "hub-ward-map" in page
+    table = coordinator.get(f"/figures/tables/wards.csv?{_query(**period)}")
+    assert table.status_code == 200
+    assert table.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(table.get_data(as_text=True))))
+    assert rows[0] == ["Cases opened, by ward"]
+    for row in rows[3:]:
+        assert row[0] in page
+        for text in row[1:]:
+            assert f">{text}<" in page
+    ods = coordinator.get(f"/figures/tables.ods?{_query(**period)}")
+    assert ods.status_code == 200
+    assert zipfile.ZipFile(io.BytesIO(ods.get_data())).read("mimetype") == (
+        b"application/vnd.oasis.opendocument.spreadsheet"
+    )
+    pdf = coordinator.get(f"/figures/pack.pdf?{_query(**period)}")
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.get_data())).pages)
+    assert "Cases opened, by ward" in text
+
+
+def test_a_manager_sees_their_agency_exactly_and_a_ward_on_the_map(demo_hub, demo_session) -> None:
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    page = manager.get("/figures/").get_data(as_text=True)
+    assert "Northshire Homes (exact)" in page
+    assert "Other agencies" in page
+    ward = demo_session.scalar(select(Ward).order_by(Ward.name))
+    page = manager.get(f"/figures/?ward={ward.id}").get_data(as_text=True)
+    assert f"{ward.name} ward" in page
+    assert 'stroke-width="3"' in page  # the chosen ward outlined on the map
+    own = manager.get("/figures/?agency=northshire-homes&exact=yes")
+    assert own.status_code == 200
+    assert "Other agencies" not in own.get_data(as_text=True)
+
+
+def test_bad_periods_and_areas_are_refused_at_their_field(demo_hub, demo_session) -> None:
+    analyst = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.ANALYST))
+    for query, anchor, message in (
+        ("from=2026-06&to=2026-03", "to", "The last month must be the same as or after the first"),
+        ("from=2019-01&to=2026-03", "to", "Choose a period of at most 5 years"),
+        ("from=soon", "from", "Enter the first month as a year and month"),
+        ("ward=123456", "ward", "Choose one of the partnership&#39;s wards"),
+        ("agency=nobody", "agency", "Choose one of the partnership&#39;s agencies"),
+    ):
+        for path in ("/figures/", "/figures/tables/wards.csv", "/figures/pack.pdf"):
+            response = analyst.get(f"{path}?{query}")
+            assert response.status_code == 400, (path, query)
+            page = response.get_data(as_text=True)
+            assert message in page
+            assert f'href="#{anchor}"' in page
+    assert analyst.get("/figures/tables/no-such-table.csv").status_code == 404
+
+
+def test_forged_exact_figures_and_other_roles_are_refused(demo_hub, demo_session) -> None:
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    forged = manager.get("/figures/?agency=northshire-police&exact=yes")
+    assert forged.status_code == 403
+    assert "only for an agency&#39;s own managers" in forged.get_data(as_text=True)
+    assert (
+        manager.get("/figures/tables/summary.csv?agency=northshire-police&exact=1").status_code
+        == 403
+    )
+    officer = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER))
+    for path in (
+        "/figures/",
+        "/figures/tables/summary.csv",
+        "/figures/tables.ods",
+        "/figures/pack",
+        "/figures/pack.pdf",
+    ):
+        assert officer.get(path).status_code == 403
+    assert 'href="/figures/"' not in officer.get("/").get_data(as_text=True)
+    entry = demo_session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "figures.view")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+    assert entry.outcome == "refused"
