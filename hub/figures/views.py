@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 
@@ -17,6 +16,7 @@ from hub.figures import charts
 from hub.forms import HubForm
 from hub.guard import require_roles
 from hub.pdf import render_pdf
+from hub.templating import uk_datetime
 from sharing import clock
 from sharing.errors import InputError, NotAllowed
 from sharing.figures import partnership, regulator
@@ -26,7 +26,7 @@ from sharing.figures.spreadsheets import ODS_MIMETYPE, csv_text, ods_bytes
 from sharing.figures.stock import Stock
 from sharing.figures.suppression import THRESHOLD, WITHHELD_TEXT, small_text
 from sharing.figures.wards import Boundaries
-from sharing.models import Agency, Ward
+from sharing.models import Agency
 from sharing.trigger import figures as trigger_figures
 from sharing.vocabulary import Role
 
@@ -44,15 +44,18 @@ class FiguresForm(HubForm):
     end = StringField("Last month", name=TO_FIELD)
     agency = SelectField("Agency", name=partnership.AGENCY_FIELD, validate_choice=False)
     ward = SelectField("Ward", name=partnership.WARD_FIELD, validate_choice=False)
+    meeting = SelectField(
+        "The meeting the pack is for", name=partnership.MEETING_FIELD, validate_choice=False
+    )
 
     def fill_choices(self) -> None:
-        area_id = db().get(Agency, current_user.actor.agency_id).area_id
-        agencies = db().scalars(
-            select(Agency).where(Agency.area_id == area_id).order_by(Agency.name)
-        )
-        wards = db().scalars(select(Ward).where(Ward.area_id == area_id).order_by(Ward.name))
+        agencies, wards = partnership.choices(db(), current_user.actor.agency_id)
         self.agency.choices = [("", "All agencies")] + [(a.code, a.name) for a in agencies]
         self.ward.choices = [("", "All wards")] + [(str(w.id), w.name) for w in wards]
+        sittings = partnership.meetings(db(), current_user.actor.agency_id, clock.today())
+        self.meeting.choices = [("", "No particular meeting")] + [
+            (str(m.id), f"{m.series.name}, {uk_datetime(m.starts_at)}") for m in sittings
+        ]
 
 
 class YearForm(HubForm):
@@ -135,6 +138,7 @@ def _asked() -> dict[str, str | None]:
             partnership.AGENCY_FIELD,
             partnership.WARD_FIELD,
             partnership.EXACT_FIELD,
+            partnership.MEETING_FIELD,
         )
     }
 
@@ -183,6 +187,7 @@ def _figures(what: str) -> partnership.Figures | tuple[str, int]:
             TO_FIELD: form.end,
             partnership.AGENCY_FIELD: form.agency,
             partnership.WARD_FIELD: form.ward,
+            partnership.MEETING_FIELD: form.meeting,
         }[refused.field]
         field.errors = [refused.message]
         return _figures_page(form, None), 400
@@ -286,9 +291,15 @@ def tables_ods() -> Response | tuple[str, int]:
 
 
 def _pack_html(found: partnership.Figures, template: str) -> str:
+    meeting = found.meeting
+    heading = (
+        f"Figures for {meeting.series.name}, {uk_datetime(meeting.starts_at)}"
+        if meeting
+        else "Figures for the partnership meeting"
+    )
     return render_template(
         template,
-        title=f"Figures for the partnership meeting: {found.scope.title}, {found.period.title}",
+        title=f"{heading}: {found.scope.title}, {found.period.title}",
         found=found,
         pictures=_pictures(found),
         method=_method(),

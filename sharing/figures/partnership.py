@@ -35,18 +35,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from statistics import median
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     SQLColumnExpression,
     and_,
     case,
-    exists,
+    cast,
     func,
     or_,
     select,
@@ -58,7 +58,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed
 from sharing.figures import housemark
-from sharing.figures.months import Months, months_later, months_of
+from sharing.figures.months import Months, instant, months_later, months_of
 from sharing.figures.rounding import (
     MEDIAN_FROM,
     WITHHELD,
@@ -81,12 +81,15 @@ from sharing.models import (
     ClosureSurvey,
     Conference,
     Incident,
+    MeetingSeries,
+    MeetingSitting,
     RiskAssessment,
     Ward,
 )
 from sharing.vocabulary import (
     ActionKind,
     ActionStatus,
+    Cadence,
     CaseCategory,
     ClosureOutcome,
     ConferenceStatus,
@@ -103,6 +106,12 @@ READERS = frozenset({Role.ANALYST, Role.MANAGER, Role.CONFERENCE_CHAIR})
 AGENCY_FIELD = "agency"
 WARD_FIELD = "ward"
 EXACT_FIELD = "exact"
+MEETING_FIELD = "meeting"
+#: Sittings this many days either side of today are offered for a meeting pack.
+MEETING_DAYS = 120
+#: The whole months a meeting's pack covers by default, by how often it sits: those
+#: before the month it sits in.
+MONTHS_FOR = {Cadence.WEEKLY: 1, Cadence.FORTNIGHTLY: 1, Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3}
 #: Trends are shown for this many months, ending with the period's last month.
 TREND_MONTHS = 13
 #: A hate case with no characteristic recorded.
@@ -178,6 +187,58 @@ def scope_of(
     return Scope(area_name, agency, ward)
 
 
+def choices(session: Session, agency_id: int) -> tuple[list[Agency], list[Ward]]:
+    """The agencies and wards of the partnership of ``agency_id``, by name, to choose from."""
+    area_id = session.get_one(Agency, agency_id).area_id
+    agencies = session.scalars(
+        select(Agency).where(Agency.area_id == area_id).order_by(Agency.name)
+    ).all()
+    wards = session.scalars(select(Ward).where(Ward.area_id == area_id).order_by(Ward.name)).all()
+    return list(agencies), list(wards)
+
+
+def meetings(session: Session, agency_id: int, today: date) -> list[MeetingSitting]:
+    """The partnership's meeting sittings from ``MEETING_DAYS`` before today to as many
+    after, soonest first: a meeting pack may be made for any of them."""
+    area_id = session.get_one(Agency, agency_id).area_id
+    start = instant(date.fromordinal(today.toordinal() - MEETING_DAYS))
+    end = instant(date.fromordinal(today.toordinal() + MEETING_DAYS))
+    return list(
+        session.scalars(
+            select(MeetingSitting)
+            .join(MeetingSeries, MeetingSeries.id == MeetingSitting.series_id)
+            .where(
+                MeetingSeries.area_id == area_id,
+                MeetingSitting.starts_at >= start,
+                MeetingSitting.starts_at < end,
+            )
+            .order_by(MeetingSitting.starts_at, MeetingSitting.id)
+        )
+    )
+
+
+def meeting_of(session: Session, area_id: int, text: str | None) -> MeetingSitting | None:
+    """The sitting ``text`` names (its id); ``InputError`` for one the partnership does
+    not have."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    sitting = session.get(MeetingSitting, int(text)) if text.isdigit() else None
+    if sitting is None or sitting.series.area_id != area_id:
+        raise InputError(MEETING_FIELD, "Choose one of the partnership's meetings")
+    return sitting
+
+
+def meeting_months(sitting: MeetingSitting) -> tuple[str, str]:
+    """The months a meeting's pack covers by default (``from``, ``to``): the whole months
+    before the month it sits in, one for a meeting that sits monthly or more often, three
+    for a quarterly one."""
+    month = clock.day_of(sitting.starts_at).replace(day=1)
+    last = months_later(month, -1)
+    first = months_later(last, 1 - MONTHS_FOR[sitting.series.cadence])
+    return f"{first:%Y-%m}", f"{last:%Y-%m}"
+
+
 # Whose cases a column counts
 
 
@@ -246,12 +307,28 @@ class Figures:
     to_date: date | None
     #: Cases opened in each ward in the period, as published, for the map: {ward name: cell}.
     ward_cells: dict[str, Cell] = field(default_factory=dict)
+    #: The partnership meeting the figures are for, when one was chosen.
+    meeting: MeetingSitting | None = None
 
     def table(self, key: str) -> Table:
         for table in self.tables:
             if table.key == key:
                 return table
         raise KeyError(key)
+
+
+def _median(counts: dict[int, int]) -> float:
+    """The median of values given as {value: how many}: the middle one, or the mean of
+    the middle two."""
+    total = sum(counts.values())
+    middle = ((total - 1) // 2, total // 2)
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while len(found) < 2 and middle[len(found)] < seen:
+            found.append(value)
+    return (found[0] + found[1]) / 2
 
 
 def _together(cells: Iterable[Cell]) -> Cell:
@@ -274,8 +351,47 @@ def _text(text: str) -> Cell:
 # Counting
 
 
-_Atoms = dict[tuple[int, int, str], Tally]
-"""Tallies by (month index in the window, agency id, value of the dimension)."""
+class _Atoms:
+    """Tallies by value of a dimension, month index in the window and agency id: what the
+    tables add up, each in one pass over what it needs."""
+
+    def __init__(self) -> None:
+        self._cells: dict[str, dict[int, dict[int, Tally]]] = defaultdict(lambda: defaultdict(dict))
+        self._before: list[dict[int, Tally]] | None = None
+
+    def add(self, month: int, agency_id: int, value: str, tally: Tally) -> None:
+        cell = self._cells[value][month]
+        cell[agency_id] = cell.get(agency_id, Tally()) + tally
+        self._before = None
+
+    def total(
+        self, months: Iterable[int], value: str | Callable[[str], bool] | None = None
+    ) -> dict[int, Tally]:
+        """Tallies by agency over ``months`` for one value (or those a test keeps; None:
+        every value)."""
+        wanted = set(months)
+        found: dict[int, Tally] = defaultdict(Tally)
+        for name, by_month in self._cells.items():
+            keeps = value is None or (value(name) if callable(value) else name == value)
+            if not keeps:
+                continue
+            for month, by_agency in by_month.items():
+                if month in wanted:
+                    for agency_id, tally in by_agency.items():
+                        found[agency_id] += tally
+        return found
+
+    def before(self, month: int) -> dict[int, Tally]:
+        """Tallies by agency over every month before ``month``, every value."""
+        if self._before is None:
+            last = max((m for by_month in self._cells.values() for m in by_month), default=-1)
+            running: dict[int, Tally] = {}
+            self._before = [dict(running)]
+            for index in range(last + 1):
+                for agency_id, tally in self.total([index]).items():
+                    running[agency_id] = running.get(agency_id, Tally()) + tally
+                self._before.append(dict(running))
+        return self._before[min(month, len(self._before) - 1)]
 
 
 @dataclass
@@ -307,9 +423,9 @@ class _Window:
 
 
 def _atoms(session: Session, query: Select[*tuple[Any, ...]]) -> _Atoms:
-    found: _Atoms = defaultdict(Tally)
+    found = _Atoms()
     for month, agency_id, value, count, key in session.execute(query):
-        found[(month, agency_id, _name(value))] += tally_of(count, key)
+        found.add(month, agency_id, _name(value), tally_of(count, key))
     return found
 
 
@@ -350,21 +466,22 @@ class _Counter:
     def opened_hate(self) -> _Atoms:
         hate = or_(
             Case.hate_motivated.is_(True),
-            exists().where(Incident.case_id == Case.id, Incident.hate_related.is_(True)),
+            Case.id.in_(select(Incident.case_id).where(Incident.hate_related.is_(True))),
         )
         query = self._cases(Case.protected_characteristic, when=Case.opened_at).where(hate)
-        atoms = _atoms(self.session, query)
-        return {(m, a, v or NOT_RECORDED): t for (m, a, v), t in atoms.items()}
+        found = _Atoms()
+        for month, agency_id, value, count, key in self.session.execute(query):
+            found.add(month, agency_id, _name(value) or NOT_RECORDED, tally_of(count, key))
+        return found
 
     def closed(self) -> _Atoms:
         """Closed cases by outcome and main intervention: ``outcome|intervention``."""
         outcome = func.coalesce(Case.closure_outcome, "")
         query = self._cases(outcome, Case.resolved_by, when=Case.closed_at)
-        found: _Atoms = defaultdict(Tally)
+        found = _Atoms()
         for month, agency_id, closure, resolved_by, count, key in self.session.execute(query):
-            found[(month, agency_id, f"{_name(closure)}|{_name(resolved_by)}")] += tally_of(
-                count, key
-            )
+            value = f"{_name(closure)}|{_name(resolved_by)}"
+            found.add(month, agency_id, value, tally_of(count, key))
         return found
 
     def open_at_start(self) -> dict[int, Tally]:
@@ -409,14 +526,10 @@ class _Counter:
             .group_by(Case.agency_id, CaseParty.person_id)
             .subquery()
         )
-        high = (
-            exists()
-            .where(
-                RiskAssessment.person_id == people.c.person_id,
-                RiskAssessment.band == RiskBand.HIGH,
-                self._in_period(RiskAssessment.assessed_at),
+        high = people.c.person_id.in_(
+            select(RiskAssessment.person_id).where(
+                RiskAssessment.band == RiskBand.HIGH, self._in_period(RiskAssessment.assessed_at)
             )
-            .correlate(people)
         )
         person_tag = tag(people.c.person_id)
         query = (
@@ -484,33 +597,48 @@ class _Counter:
             found[f"move:{move}"][agency_id] += tally_of(n, key)
         return found
 
-    def days_to_contact(self) -> list[tuple[int, float]]:
-        """(agency id, days from opening to the first risk assessment) for each case
-        opened in the period that has one."""
+    def _whole_days(
+        self, start: SQLColumnExpression[Any], end: SQLColumnExpression[Any]
+    ) -> ColumnElement[Any]:
+        """SQL: the whole days from ``start`` to ``end`` (each database its own way)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            return func.floor(func.extract("epoch", end - start) / 86400)
+        return cast(func.julianday(end) - func.julianday(start), Integer)
+
+    def _days(self, query: Select[*tuple[Any, ...]]) -> list[tuple[int, int, int]]:
+        """(agency id, whole days, cases) from a query of agency id and days."""
+        days = query.subquery()
+        grouped = select(days.c.agency_id, days.c.days, func.count()).group_by(
+            days.c.agency_id, days.c.days
+        )
+        return [(a, max(0, int(d)), n) for a, d, n in self.session.execute(grouped)]
+
+    def days_to_contact(self) -> list[tuple[int, int, int]]:
+        """(agency id, whole days from opening to the first risk assessment, cases) for
+        the cases opened in the period that have one."""
         first = (
-            select(RiskAssessment.case_id, func.min(RiskAssessment.assessed_at).label("at"))
-            .group_by(RiskAssessment.case_id)
+            select(
+                Case.agency_id.label("agency_id"),
+                Case.opened_at.label("opened_at"),
+                func.min(RiskAssessment.assessed_at).label("at"),
+            )
+            .join(RiskAssessment, RiskAssessment.case_id == Case.id)
+            .where(self._in_period(Case.opened_at), *self.scope.where())
+            .group_by(Case.id, Case.agency_id, Case.opened_at)
             .subquery()
         )
-        query = (
-            select(Case.agency_id, Case.opened_at, first.c.at)
-            .join(first, first.c.case_id == Case.id)
-            .where(self._in_period(Case.opened_at), *self.scope.where())
+        return self._days(
+            select(first.c.agency_id, self._whole_days(first.c.opened_at, first.c.at).label("days"))
         )
-        return [
-            (agency_id, max(0.0, (at - opened).total_seconds() / 86400))
-            for agency_id, opened, at in self.session.execute(query)
-        ]
 
-    def days_to_close(self) -> list[tuple[int, float]]:
-        query = select(Case.agency_id, Case.opened_at, Case.closed_at).where(
-            self._in_period(Case.closed_at), *self.scope.where()
+    def days_to_close(self) -> list[tuple[int, int, int]]:
+        """(agency id, whole days from opening to closure, cases) for the cases closed in
+        the period."""
+        return self._days(
+            select(
+                Case.agency_id, self._whole_days(Case.opened_at, Case.closed_at).label("days")
+            ).where(self._in_period(Case.closed_at), *self.scope.where())
         )
-        return [
-            (agency_id, max(0.0, (closed - opened).total_seconds() / 86400))
-            for agency_id, opened, closed in self.session.execute(query)
-            if closed is not None
-        ]
 
     def _by_agency(self, query: Select[*tuple[Any, ...]]) -> dict[str, dict[int, Tally]]:
         found: dict[str, dict[int, Tally]] = defaultdict(lambda: defaultdict(Tally))
@@ -616,17 +744,6 @@ class _Builder:
     def per_group(self, tallies: dict[int, Tally]) -> tuple[Cell, ...]:
         return tuple(self.cell(tallies.items(), g) for g in self.groups)
 
-    def sum_atoms(
-        self, atoms: _Atoms, months: Iterable[int], value: str | None
-    ) -> dict[int, Tally]:
-        """Tallies by agency over ``months`` for one value of the dimension (None: all)."""
-        wanted = set(months)
-        found: dict[int, Tally] = defaultdict(Tally)
-        for (month, agency_id, v), tally in atoms.items():
-            if month in wanted and (value is None or v == value):
-                found[agency_id] += tally
-        return found
-
     def counts_table(
         self,
         key: str,
@@ -661,16 +778,13 @@ class _Builder:
                 "categories",
                 "Cases opened, by category",
                 "Category",
-                [
-                    (cat.label, self.sum_atoms(by_category, period, cat.value))
-                    for cat in CaseCategory
-                ],
+                [(cat.label, by_category.total(period, cat.value)) for cat in CaseCategory],
             ),
             self.counts_table(
                 "priorities",
                 "Cases opened, by priority",
                 "Priority",
-                [(p.label, self.sum_atoms(by_priority, period, p.value)) for p in Priority],
+                [(p.label, by_priority.total(period, p.value)) for p in Priority],
             ),
             self.agencies(by_category, period),
         ]
@@ -681,12 +795,9 @@ class _Builder:
                 "hate",
                 "Cases involving hate incidents opened, by protected characteristic",
                 "Protected characteristic",
-                [
-                    (pc.label, self.sum_atoms(hate, period, pc.value))
-                    for pc in ProtectedCharacteristic
-                ]
-                + [("Not recorded", self.sum_atoms(hate, period, NOT_RECORDED))]
-                + [("All cases involving hate incidents", self.sum_atoms(hate, period, None))],
+                [(pc.label, hate.total(period, pc.value)) for pc in ProtectedCharacteristic]
+                + [("Not recorded", hate.total(period, NOT_RECORDED))]
+                + [("All cases involving hate incidents", hate.total(period, None))],
             )
         )
         victims = c.victims()
@@ -784,9 +895,7 @@ class _Builder:
             return lambda p: self._closed(closed, self.window.indices(p), prefix)
 
         rows = (
-            line(
-                "Cases opened", lambda p: self.sum_atoms(by_category, self.window.indices(p), None)
-            ),
+            line("Cases opened", lambda p: by_category.total(self.window.indices(p), None)),
             line("Closed: resolved", closed_as(ClosureOutcome.RESOLVED.value)),
             line("Closed: not resolved", closed_as(ClosureOutcome.NOT_RESOLVED.value)),
             line("Closed before outcomes were recorded", closed_as("")),
@@ -796,7 +905,7 @@ class _Builder:
             ),
             line(
                 "Cases involving hate incidents opened",
-                lambda p: self.sum_atoms(hate, self.window.indices(p), None),
+                lambda p: hate.total(self.window.indices(p), None),
             ),
         )
         return Table(
@@ -810,26 +919,21 @@ class _Builder:
             count_columns=tuple(range(len(columns))),
         )
 
-    def _closed(self, closed: _Atoms, months: Iterable[int], outcome: str) -> dict[int, Tally]:
-        wanted = set(months)
-        found: dict[int, Tally] = defaultdict(Tally)
-        for (month, agency_id, value), tally in closed.items():
-            if month in wanted and value.split("|")[0] == outcome:
-                found[agency_id] += tally
-        return found
+    @staticmethod
+    def _closed(closed: _Atoms, months: Iterable[int], outcome: str) -> dict[int, Tally]:
+        return closed.total(months, lambda value: value.split("|")[0] == outcome)
 
     def _open_at(
         self, opened: _Atoms, closed: _Atoms, start_open: dict[int, Tally], end: date
     ) -> dict[int, Tally]:
         """Cases open at ``end`` (the 1st of a month): open at the window's start, plus
         those opened, less those closed, before ``end``."""
-        upto = range(0, self.window.index(end))
+        index = self.window.index(end)
         found: dict[int, Tally] = defaultdict(Tally, start_open)
-        for agency_id, tally in self.sum_atoms(opened, upto, None).items():
+        for agency_id, tally in opened.before(index).items():
             found[agency_id] += tally
-        for outcome in ("", *(o.value for o in ClosureOutcome)):
-            for agency_id, tally in self._closed(closed, upto, outcome).items():
-                found[agency_id] -= tally
+        for agency_id, tally in closed.before(index).items():
+            found[agency_id] -= tally
         return found
 
     def trend(self, opened: _Atoms, closed: _Atoms, start_open: dict[int, Tally]) -> Table:
@@ -839,8 +943,8 @@ class _Builder:
         for month in self.counter.trend.each():
             index = [self.window.index(month.start)]
             each = (
-                self.sum_atoms(opened, index, None),
-                self._sum_closed(closed, index),
+                opened.total(index, None),
+                closed.total(index),
                 self._open_at(opened, closed, start_open, month.end),
             )
             rows.append(
@@ -858,14 +962,11 @@ class _Builder:
             count_columns=tuple(range(len(columns))),
         )
 
-    def _sum_closed(self, closed: _Atoms, months: Iterable[int]) -> dict[int, Tally]:
-        return self.sum_atoms(closed, months, None)
-
     def agencies(self, by_category: _Atoms, period: list[int]) -> Table:
         agencies = self.counter.session.scalars(
             select(Agency).where(Agency.area_id == self.counter.area_id).order_by(Agency.name)
         ).all()
-        tallies = self.sum_atoms(by_category, period, None)
+        tallies = by_category.total(period, None)
         rows = []
         for agency in agencies:
             if self.counter.scope.agency is not None and agency.id != self.counter.scope.agency.id:
@@ -894,7 +995,7 @@ class _Builder:
         rows, cells = [], {}
         for ward in wards:
             households = self.boundaries.households(ward.name) if self.boundaries else None
-            tallies = self.sum_atoms(by_ward, period, str(ward.id))
+            tallies = by_ward.total(period, str(ward.id))
             line: list[Cell] = []
             for group in self.groups:
                 opened = self.cell(tallies.items(), group)
@@ -915,16 +1016,13 @@ class _Builder:
         )
 
     def resolved_by(self, closed: _Atoms, period: list[int]) -> Table:
-        wanted = set(period)
-        by: dict[str, dict[int, Tally]] = defaultdict(lambda: defaultdict(Tally))
-        for (month, agency_id, value), tally in closed.items():
-            outcome, _, intervention = value.partition("|")
-            if month in wanted and outcome == ClosureOutcome.RESOLVED.value:
-                by[intervention][agency_id] += tally
-        resolved: dict[int, Tally] = defaultdict(Tally)
-        for tallies in by.values():
-            for agency_id, tally in tallies.items():
-                resolved[agency_id] += tally
+        by = {
+            intervention.value: closed.total(
+                period, f"{ClosureOutcome.RESOLVED.value}|{intervention.value}"
+            )
+            for intervention in Intervention
+        }
+        resolved = self._closed(closed, period, ClosureOutcome.RESOLVED.value)
         whole = self.per_group(resolved)
         columns = tuple(
             f"{g.title}: {m}" for g in self.groups for m in ("cases resolved", "share")
@@ -948,18 +1046,24 @@ class _Builder:
             count_columns=tuple(range(0, 2 * len(self.groups), 2)),
         )
 
-    def times(self, contact: list[tuple[int, float]], close: list[tuple[int, float]]) -> Table:
-        def median_text(days: list[tuple[int, float]], group: Group) -> Cell:
-            values = [d for agency_id, d in days if group.holds(agency_id)]
-            if len(values) < MEDIAN_FROM and not group.exact:
+    def times(
+        self, contact: list[tuple[int, int, int]], close: list[tuple[int, int, int]]
+    ) -> Table:
+        def median_text(days: list[tuple[int, int, int]], group: Group) -> Cell:
+            counts: dict[int, int] = defaultdict(int)
+            for agency_id, whole_days, n in days:
+                if group.holds(agency_id):
+                    counts[whole_days] += n
+            cases = sum(counts.values())
+            if cases < MEDIAN_FROM and not group.exact:
                 return _text(WITHHELD)
-            if not values:
+            if not cases:
                 return _text("none")
-            return _text(f"{median(values):.1f} days")
+            return _text(f"{_median(counts):g} days")
 
         return Table(
             key="times",
-            title="Time taken (median days)",
+            title="Time taken (median whole days)",
             row_heading="Measure",
             columns=tuple(g.title for g in self.groups),
             rows=(
@@ -1063,7 +1167,11 @@ def figures(
         raise NotAllowed("only analysts, coordinators and managers read the figures")
     with acts.refusing_input(session, acts.Action.FIGURES_VIEW, actor=actor, subject=subject):
         today = today or clock.today()
-        period = months_of(asked.get("from"), asked.get("to"), today)
+        meeting = meeting_of(session, own.area_id, asked.get(MEETING_FIELD))
+        first, last = asked.get("from"), asked.get("to")
+        if meeting is not None and not (first or last):
+            first, last = meeting_months(meeting)
+        period = months_of(first, last, today)
         scope = scope_of(
             session, own.area_id, own.area.name, asked.get(AGENCY_FIELD), asked.get(WARD_FIELD)
         )
@@ -1079,6 +1187,7 @@ def figures(
         )
         raise
     found = count(session, own.area_id, scope, period, groups, rounder, boundaries, trigger, today)
+    found = replace(found, meeting=meeting)
     acts.record(
         session,
         acts.Action.FIGURES_VIEW,
@@ -1087,6 +1196,7 @@ def figures(
         basis=(
             f"partnership figures {period.query['from']} to {period.query['to']}; "
             f"{scope.audit_text}; {'exact own and ' if groups[0].exact else ''}rounded; {what}"
+            + (f"; meeting {meeting.id}" if meeting else "")
         ),
     )
     return found

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -155,7 +155,7 @@ def count(session: Session, stock: Stock, area_id: int, year: Year) -> list[Coun
     ).all()
     hate = or_(
         Case.hate_motivated.is_(True),
-        exists().where(Incident.case_id == Case.id, Incident.hate_related.is_(True)),
+        Case.id.in_(select(Incident.case_id).where(Incident.hate_related.is_(True))),
     )
     opened = (Case.opened_at >= start) & (Case.opened_at < end)
     counted = (Case.agency_id, func.count(), func.sum(tag(Case.id)))

@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import date
 
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from sharing import clock
-from sharing.figures.months import months_later
+from sharing.figures import partnership
+from sharing.figures.months import Months, months_later
 from sharing.models import AuditEntry, Ward
 from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_client, demo_user
@@ -126,3 +128,36 @@ def test_forged_exact_figures_and_other_roles_are_refused(demo_hub, demo_session
         .order_by(AuditEntry.seq.desc())
     ).first()
     assert entry.outcome == "refused"
+
+
+def test_a_meeting_pack_for_a_chosen_sitting_covers_the_months_before_it(
+    demo_hub, demo_session
+) -> None:
+    coordinator = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    )
+    sittings = partnership.meetings(
+        demo_session,
+        demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR).agency_id,
+        clock.today(),
+    )
+    assert sittings  # the demo's partnership meetings sit through the year
+    sitting = sittings[-1]
+    page = coordinator.get("/figures/").get_data(as_text=True)
+    assert f'<option value="{sitting.id}">{sitting.series.name}' in page
+    pack = coordinator.get(f"/figures/pack?meeting={sitting.id}").get_data(as_text=True)
+    first, last = partnership.meeting_months(sitting)
+    assert f"Figures for {sitting.series.name}" in pack
+    assert (
+        Months(
+            date.fromisoformat(f"{first}-01"), months_later(date.fromisoformat(f"{last}-01"), 1)
+        ).title
+        in pack
+    )
+    pdf = coordinator.get(f"/figures/pack.pdf?meeting={sitting.id}")
+    assert pdf.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.get_data())).pages)
+    assert sitting.series.name in " ".join(text.split())
+    refused = coordinator.get("/figures/pack?meeting=999999")
+    assert refused.status_code == 400
+    assert "Choose one of the partnership&#39;s meetings" in refused.get_data(as_text=True)
