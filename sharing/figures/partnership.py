@@ -461,7 +461,22 @@ class _Counter:
         return query.group_by(month, Case.agency_id, *columns)
 
     def opened_by(self, column: SQLColumnExpression[Any]) -> _Atoms:
+        """Cases opened in each month of the window, by ``column``."""
         return _atoms(self.session, self._cases(column, when=Case.opened_at))
+
+    def opened_in_period_by(self, column: SQLColumnExpression[Any]) -> _Atoms:
+        """Cases opened in the period, by ``column``, as if in its first month (for the
+        tables that show the period alone)."""
+        query = (
+            select(Case.agency_id, column, func.count(), func.sum(tag(Case.id)))
+            .where(self._in_period(Case.opened_at), *self.scope.where())
+            .group_by(Case.agency_id, column)
+        )
+        found = _Atoms()
+        month = self.window.index(self.period.start)
+        for agency_id, value, count, key in self.session.execute(query):
+            found.add(month, agency_id, _name(value), tally_of(count, key))
+        return found
 
     def opened_hate(self) -> _Atoms:
         hate = or_(
@@ -765,8 +780,8 @@ class _Builder:
     def build(self, trigger: Callable[[Months], Iterable[tuple[str, int]]] | None) -> Figures:
         c = self.counter
         by_category = c.opened_by(Case.category)
-        by_priority = c.opened_by(Case.priority)
-        by_ward = c.opened_by(Case.ward_id)
+        by_priority = c.opened_in_period_by(Case.priority)
+        by_ward = c.opened_in_period_by(Case.ward_id)
         hate = c.opened_hate()
         closed = c.closed()
         start_open = c.open_at_start()
