@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
@@ -383,22 +384,21 @@ def protocols_check(files: tuple[Path, ...]) -> None:
 
 def _check_files(
     files: Sequence[Path],
-    check: Callable[[Path, Mapping[str, AgencyType] | None], list[Problem]],
+    check: Callable[[Path, Any], list[Problem]],
+    known: Callable[[], Any] | None = None,
+    unchecked: str = "agency codes not checked: no database",
 ) -> None:
-    """Print every problem ``check`` finds in ``files`` (against the database's agencies
-    when it can be reached) and fail if there are any."""
-    agencies = _known_agencies()
-    problems = [p for path in files for p in check(path, agencies)]
+    """Print every problem ``check`` finds in ``files`` (against what ``known`` finds in the
+    database, by default its agencies, when it can be reached) and fail if there are any."""
+    found = (known or _known_agencies)()
+    problems = [p for path in files for p in check(path, found)]
     for problem in problems:
         click.echo(str(problem))
     if problems:
         raise click.ClickException(
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
         )
-    click.echo(
-        f"{len(files)} file(s) checked: no problems"
-        + ("" if agencies else " (agency codes not checked: no database)")
-    )
+    click.echo(f"{len(files)} file(s) checked: no problems" + ("" if found else f" ({unchecked})"))
 
 
 def _known_agencies() -> dict[str, AgencyType] | None:
@@ -513,17 +513,8 @@ def wards_check(files: tuple[Path, ...]) -> None:
             files = (load_settings(verify=False).ward_boundaries,)
         except ConfigError as e:
             raise click.ClickException(str(e)) from None
-    known = _known_wards()
-    problems = [p for path in files for p in ward_boundaries.check_file(path, known)]
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        raise click.ClickException(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
-        )
-    click.echo(
-        f"{len(files)} file(s) checked: no problems"
-        + ("" if known else " (ward names not checked: no database)")
+    _check_files(
+        files, ward_boundaries.check_file, _known_wards, "ward names not checked: no database"
     )
 
 

@@ -253,32 +253,19 @@ def _download(body: str | bytes, mimetype: str, name: str) -> Response:
     )
 
 
-@bp.route("/tables/<key>.csv")
-def table_csv(key: str) -> Response | tuple[str, int]:
-    found = _figures(f"csv of table {key}")
+@bp.route("/tables/<key>.<any(csv, ods):kind>")
+def table_file(key: str, kind: str) -> Response | tuple[str, int]:
+    """One table as CSV or as an OpenDocument spreadsheet."""
+    found = _figures(f"{kind} of table {key}")
     if isinstance(found, tuple):
         return found
     try:
-        table = found.table(key)
+        sheet = partnership.sheet(found, found.table(key))
     except KeyError:
         abort(404)
-    return _download(
-        csv_text(partnership.sheet(found, table)), "text/csv", _file_name(found, key, "csv")
-    )
-
-
-@bp.route("/tables/<key>.ods")
-def table_ods(key: str) -> Response | tuple[str, int]:
-    found = _figures(f"ods of table {key}")
-    if isinstance(found, tuple):
-        return found
-    try:
-        table = found.table(key)
-    except KeyError:
-        abort(404)
-    return _download(
-        ods_bytes([partnership.sheet(found, table)]), ODS_MIMETYPE, _file_name(found, key, "ods")
-    )
+    if kind == "csv":
+        return _download(csv_text(sheet), "text/csv", _file_name(found, key, kind))
+    return _download(ods_bytes([sheet]), ODS_MIMETYPE, _file_name(found, key, kind))
 
 
 @bp.route("/tables.ods")

@@ -59,6 +59,7 @@ from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed
 from sharing.figures import housemark
 from sharing.figures.months import Months, instant, months_later, months_of
+from sharing.figures.regulator import reader_agency
 from sharing.figures.rounding import (
     MEDIAN_FROM,
     WITHHELD,
@@ -102,7 +103,6 @@ from sharing.vocabulary import (
     Satisfaction,
 )
 
-READERS = frozenset({Role.ANALYST, Role.MANAGER, Role.CONFERENCE_CHAIR})
 AGENCY_FIELD = "agency"
 WARD_FIELD = "ward"
 EXACT_FIELD = "exact"
@@ -309,6 +309,16 @@ class Figures:
     ward_cells: dict[str, Cell] = field(default_factory=dict)
     #: The partnership meeting the figures are for, when one was chosen.
     meeting: MeetingSitting | None = None
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The period, area and meeting as asked for in a link to these same figures."""
+        found = {**self.period.query, **self.scope.query}
+        if self.scope.agency is not None and self.groups[0].exact:
+            found[EXACT_FIELD] = "yes"
+        if self.meeting is not None:
+            found[MEETING_FIELD] = str(self.meeting.id)
+        return found
 
     def table(self, key: str) -> Table:
         for table in self.tables:
@@ -1148,10 +1158,6 @@ def count(
     return _Builder(counter, groups, rounder, boundaries).build(trigger)
 
 
-def may_read(actor: Actor) -> bool:
-    return actor.has(*READERS)
-
-
 def figures(
     session: Session,
     actor: Actor,
@@ -1169,17 +1175,8 @@ def figures(
     may not, or exact figures asked for another agency; ``InputError`` (recorded) for a
     period or an area that is not one."""
     subject = acts.Subject("partnership_figures")
-    own = session.get(Agency, actor.agency_id)
+    own = reader_agency(session, actor, subject)
     exact_asked = (asked.get(EXACT_FIELD) or "").strip().lower() in ("1", "yes", "true", "on")
-    if own is None or not may_read(actor):
-        acts.refuse(
-            session,
-            acts.Action.FIGURES_VIEW,
-            actor=actor,
-            subject=subject,
-            reason="not a reader of the partnership's figures",
-        )
-        raise NotAllowed("only analysts, coordinators and managers read the figures")
     with acts.refusing_input(session, acts.Action.FIGURES_VIEW, actor=actor, subject=subject):
         today = today or clock.today()
         meeting = meeting_of(session, own.area_id, asked.get(MEETING_FIELD))

@@ -145,6 +145,22 @@ def may_read(actor: Actor) -> bool:
     return actor.has(*READERS)
 
 
+def reader_agency(session: Session, actor: Actor, subject: acts.Subject) -> Agency:
+    """The agency of a reader of the partnership's figures (these measures and
+    ``sharing.figures.partnership``); ``NotAllowed``, recorded, for anyone else."""
+    agency = session.get(Agency, actor.agency_id)
+    if agency is None or not may_read(actor):
+        acts.refuse(
+            session,
+            acts.Action.FIGURES_VIEW,
+            actor=actor,
+            subject=subject,
+            reason="not a reader of the partnership's figures",
+        )
+        raise NotAllowed("only analysts, coordinators and managers read the figures")
+    return agency
+
+
 def count(session: Session, stock: Stock, area_id: int, year: Year) -> list[Counts]:
     """Every landlord's counts for the year (no audit entry: ``measures`` is the way in)."""
     start, end = year.bounds()
@@ -206,16 +222,7 @@ def measures(
     entry. ``NotAllowed`` (recorded) for a reader who may not; ``InputError`` (recorded)
     for a year that is not one."""
     subject = acts.Subject("regulator_measures")
-    agency = session.get(Agency, actor.agency_id)
-    if agency is None or not may_read(actor):
-        acts.refuse(
-            session,
-            acts.Action.FIGURES_VIEW,
-            actor=actor,
-            subject=subject,
-            reason="not a reader of the partnership's figures",
-        )
-        raise NotAllowed("only analysts, coordinators and managers read the figures")
+    agency = reader_agency(session, actor, subject)
     today = today or clock.today()
     with acts.refusing_input(session, acts.Action.FIGURES_VIEW, actor=actor, subject=subject):
         year = year_of(year_text, today)

@@ -67,7 +67,7 @@ from sharing.vocabulary import (
     SurveyChannel,
     Triage,
 )
-from tests.benchmarks.common import load, percentile, say, settle, verdict, version_of
+from tests.benchmarks.common import load, percentile, say, timed_get, verdict, version_of
 from tests.fixtures.app import TEST_HASHING, sign_in
 from tests.fixtures.databases import PostgresServer
 
@@ -196,19 +196,6 @@ def _grow(session: Session, count: int, rng: random.Random) -> None:
         session.commit()
 
 
-def _timed(client, path: str, runs: int) -> list[float]:
-    client.get(path)  # warm: templates compiled
-    settle()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{path} answered {response.status_code}")
-    return times
-
-
 def _row(label: str, times: Sequence[float], baseline: float, target: float | None) -> str:
     p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
     verdict_text = f"  target p95 {target:,.0f} ms {verdict(p95 < target)}" if target else ""
@@ -255,14 +242,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         sign_in(client, coordinator)
         last = months_later(clock.today().replace(day=1), -1)
         year = f"from={months_later(last, -11):%Y-%m}&to={last:%Y-%m}"
-        home = _timed(client, "/", args.runs)
+        home, _ = timed_get(client, "/", args.runs)
         baseline = percentile(home, 0.5)
         say(_row("home page (baseline)", home, baseline, None))
-        regulator = _timed(client, "/figures/regulator", args.runs)
+        regulator, _ = timed_get(client, "/figures/regulator", args.runs)
         say(_row("regulator's measures, the reporting year", regulator, baseline, None))
-        figures = _timed(client, f"/figures/?{year}", args.runs)
+        figures, _ = timed_get(client, f"/figures/?{year}", args.runs)
         say(_row("partnership's figures, 12 months", figures, baseline, TARGET_MS))
-        one_ward = _timed(client, f"/figures/?{year}&ward={ward.id}", args.runs)
+        one_ward, _ = timed_get(client, f"/figures/?{year}&ward={ward.id}", args.runs)
         say(_row("partnership's figures, 12 months, one ward", one_ward, baseline, TARGET_MS))
         say(load())
     finally:

@@ -23,7 +23,6 @@ import io
 import random
 import shutil
 import tempfile
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -40,7 +39,7 @@ from sharing.demo import build_demo
 from sharing.meetings import conferences, minutes, requests
 from sharing.models import Agency, Case, Conference, ProtocolRecord, User
 from sharing.vocabulary import ActionKind, Attendance, CaseStatus, Role
-from tests.benchmarks.common import load, percentile, say, settle, verdict, version_of
+from tests.benchmarks.common import load, percentile, say, timed_get, verdict, version_of
 from tests.fixtures.app import make_app, sign_in
 
 HTML_TARGET_MS = 300
@@ -161,20 +160,6 @@ def grow_case(session: Session, incidents: int, rng: random.Random) -> tuple[int
     return case.id, conference.id
 
 
-def _timed(client, path: str, runs: int) -> tuple[list[float], bytes]:
-    client.get(path)  # warm: templates compiled, keys unwrapped once per request anyway
-    settle()  # the demo build's objects are not the request's: the collector skips them
-    times, body = [], b""
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{path} answered {response.status_code}")
-        body = response.data
-    return times, body
-
-
 def _row(label: str, times: Sequence[float], target: float | None, baseline: float) -> str:
     median = percentile(times, 0.5)
     verdict_text = f"  target {target:,.0f} ms {verdict(median < target)}" if target else ""
@@ -205,9 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"case with {args.incidents} incidents; conference with {invited} agencies invited, "
             "each answering in full; read by a police case officer"
         )
-        case_times, _ = _timed(client, f"/cases/{case_id}?purpose=case_conference", args.runs)
-        html_times, _ = _timed(client, f"/conferences/{conference_id}/pack", args.runs)
-        pdf_times, pdf = _timed(client, f"/conferences/{conference_id}/pack.pdf", args.runs)
+        case_times, _ = timed_get(client, f"/cases/{case_id}?purpose=case_conference", args.runs)
+        html_times, _ = timed_get(client, f"/conferences/{conference_id}/pack", args.runs)
+        pdf_times, pdf = timed_get(client, f"/conferences/{conference_id}/pack.pdf", args.runs)
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         baseline = percentile(case_times, 0.5)
         say(_row("case page (baseline)", case_times, None, baseline))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import gc
 import os
 import platform
+import time
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -38,6 +40,22 @@ def settle() -> None:
     loop scan only that loop's own objects (the same for every contender)."""
     gc.collect()
     gc.freeze()
+
+
+def timed_get(client: Any, path: str, runs: int) -> tuple[list[float], bytes]:
+    """Milliseconds for each of ``runs`` requests of ``path`` after one to warm (templates
+    compiled), and the last response's body; stops the run if one is not a 200."""
+    client.get(path)
+    settle()  # the set-up's objects are not the request's: the collector skips them
+    times, body = [], b""
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+        body = response.data
+    return times, body
 
 
 def cpu_model() -> str:

@@ -161,3 +161,14 @@ def test_a_meeting_pack_for_a_chosen_sitting_covers_the_months_before_it(
     refused = coordinator.get("/figures/pack?meeting=999999")
     assert refused.status_code == 400
     assert "Choose one of the partnership&#39;s meetings" in refused.get_data(as_text=True)
+
+
+def test_unknown_query_parameters_change_nothing(demo_hub, demo_session) -> None:
+    analyst = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.ANALYST))
+    response = analyst.get("/figures/?kind=pdf&key=summary&title=x")
+    assert response.status_code == 200
+    assert "kind=pdf" not in response.get_data(as_text=True)
+    table = analyst.get("/figures/tables/summary.ods?kind=csv")
+    assert table.status_code == 200
+    assert table.mimetype == "application/vnd.oasis.opendocument.spreadsheet"
+    assert b"Cases opened" in zipfile.ZipFile(io.BytesIO(table.get_data())).read("content.xml")
