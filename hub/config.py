@@ -73,6 +73,10 @@ class Settings:
     service_name: str
     break_glass_hours: int = 4
     risk_review_days: int = 28
+    #: Days between case reviews, by priority (003 §3.11: at least monthly).
+    review_days_red_urgent: int = 7
+    review_days_red_high: int = 14
+    review_days_amber: int = 28
     #: Days after a case conference its invitations' shares last.
     conference_share_days: int = 28
     #: The area's Community Trigger (ASB Case Review) procedure file.
@@ -125,6 +129,15 @@ def _read_toml(path: Path) -> dict[str, object]:
     return section
 
 
+def review_days(settings: Settings) -> dict[str, int]:
+    """Days between case reviews by priority value, as the core takes them."""
+    return {
+        "red_urgent": settings.review_days_red_urgent,
+        "red_high": settings.review_days_red_high,
+        "amber": settings.review_days_amber,
+    }
+
+
 def load_settings(
     environ: dict[str, str] | None = None, *, verify: bool = True, **overrides: object
 ) -> Settings:
@@ -170,6 +183,9 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         session_idle_minutes=idle,
         break_glass_hours=hours,
         risk_review_days=risk_review_days,
+        review_days_red_urgent=_whole_number(raw, "review_days_red_urgent", 7, 1, 31),
+        review_days_red_high=_whole_number(raw, "review_days_red_high", 14, 1, 31),
+        review_days_amber=_whole_number(raw, "review_days_amber", 28, 1, 31),
         conference_share_days=_whole_number(raw, "conference_share_days", 28, 1, 365),
         trigger_procedure=Path(
             str(raw.get("trigger_procedure") or CONFIG_DIR / "northshire-community-trigger.toml")

@@ -306,6 +306,26 @@ class ActionKind(Labelled):
     OTHER = "other", "Other action"
 
 
+class ContactMethod(Labelled):
+    """How the officer was in touch with the complainant at a case review."""
+
+    IN_PERSON = "in_person", "In person: a visit or a meeting"
+    PHONE = "phone", "By phone"
+    VIDEO = "video", "By video call"
+    EMAIL = "email", "By e-mail"
+    LETTER = "letter", "By letter"
+    TEXT = "text", "By text message"
+
+
+class ReviewDecision(Labelled):
+    """What a case review decided (003 §3.11)."""
+
+    CONTINUE = "continue", "Continue with the action plan"
+    ESCALATE = "escalate", "Escalate: raise the priority or take further action"
+    CONFERENCE = "conference", "Refer to a case conference"
+    CLOSE = "close", "Close the case"
+
+
 class ActionStatus(Labelled):
     OPEN = "open", "Open"
     DONE = "done", "Done"

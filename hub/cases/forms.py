@@ -24,6 +24,7 @@ from sharing.vocabulary import (
     PartyRole,
     Priority,
     ProtectedCharacteristic,
+    ReviewDecision,
     Satisfaction,
     SurveyChannel,
     Triage,
@@ -180,6 +181,27 @@ class CloseForm(HubForm):
         "Which action mainly resolved it?", Intervention, blank="Choose the main action"
     )
     note = TextAreaField("Anything else the record should say", validators=[_max(2000, "The note")])
+
+
+class ReviewForm(HubForm):
+    """A case review (``sharing.cases.reviews``, which checks again)."""
+
+    contact_method = ChoiceField("How were you last in touch with the complainant?")
+    contacted_on = DateInputField("When were you last in touch?")
+    contact_note = TextAreaField(
+        "Why could they not be reached? (or anything to note about contact)",
+        validators=[_max(4000, "The note on contact")],
+    )
+    progress = TextAreaField(
+        "Progress against the action plan", validators=[_max(4000, "The progress")]
+    )
+    assessment = ChoiceField("The risk")
+    risk_note = TextAreaField(
+        "Why has the risk not changed? (or anything to add about the new assessment)",
+        validators=[_max(4000, "The note on risk")],
+    )
+    decision = EnumSelectField("What did the review decide?", ReviewDecision)
+    next_review_on = DateInputField("Next review")
 
 
 class SurveyForm(HubForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -19,22 +20,32 @@ from hub.cases.forms import (
     PersonForm,
     ReferralForm,
     ReferralOutcomeForm,
+    ReviewForm,
     SafeguardingForm,
     survey_form,
 )
+from hub.config import review_days
 from hub.database import db
 from hub.forms import HubForm, whole_number
 from hub.guard import authorised_case, require_roles
 from hub.pdf import render_pdf
-from sharing import directory
+from hub.templating import uk_date
+from sharing import clock, directory
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
-from sharing.cases import casework, erasure, letters, listing, pages, referrals
+from sharing.cases import casework, erasure, letters, listing, pages, referrals, reviews
 from sharing.cases import survey as closure_survey
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Conference, Referral
-from sharing.vocabulary import PartyRole, ReferralKind, SurveyChannel
+from sharing.vocabulary import (
+    ContactMethod,
+    PartyRole,
+    ReferralKind,
+    ReviewDecision,
+    Role,
+    SurveyChannel,
+)
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 #: Roles that may ever see case content: own agency caseworkers, and partners through
@@ -227,6 +238,8 @@ def show(case_id: int) -> str | tuple[str, int]:
         "cases/show.html",
         title=f"Case {page.view.reference}",
         case=page.view,
+        contact_overdue=page.view.decision.own_agency
+        and reviews.contact_overdue(authorised.case, _review_days(), clock.today()),
         purpose=purpose,
         risk=page.risk,
         known_to=page.known_to,
@@ -546,6 +559,87 @@ def close(case_id: int) -> Response | tuple[str, int]:
     if isinstance(response, Response) and response.status_code == 302:
         return redirect(url_for("cases.survey", case_id=case.id))
     return response
+
+
+#: "Could not reach them" among the ways of contact.
+NOT_REACHED = "not_reached"
+
+
+def _review_days() -> dict[str, int]:
+    return review_days(current_app.config["HUB_SETTINGS"])
+
+
+@bp.route("/<int:case_id>/review", methods=["GET", "POST"])
+def review(case_id: int) -> Response | tuple[str, int]:
+    """Record a case review: contact with the complainant, progress, the risk reviewed,
+    the decision and the next review; then on to what the decision asks for."""
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "review form")
+    today = clock.today()
+    form = ReviewForm()
+    form.contact_method.choices = [(m.value, m.label) for m in ContactMethod] + [
+        (NOT_REACHED, "Could not reach them")
+    ]
+    assessments = reviews.assessments_to_link(db(), authorised.case, today)
+    form.assessment.choices = [("", "No change since the last review")] + [
+        (str(a.id), f"The new assessment of {uk_date(a.assessed_at)}: {a.band.label.lower()}")
+        for a in assessments
+    ]
+    days = reviews.interval(_review_days(), authorised.case.priority)
+    default_next = today + timedelta(days=days)
+    if request.method == "GET":
+        form.assessment.data = str(assessments[0].id) if assessments else ""
+    method = form.contact_method.data
+
+    def record() -> object:
+        return reviews.record_review(
+            db(),
+            authorised,
+            reviews.ReviewInput(
+                contact_method=ContactMethod(method) if method and method != NOT_REACHED else None,
+                contacted_on=form.contacted_on.data,
+                contact_note=form.contact_note.data or "",
+                progress=form.progress.data or "",
+                assessment_id=int(form.assessment.data) if form.assessment.data else None,
+                risk_note=form.risk_note.data or "",
+                decision=form.decision.data,
+                next_review_on=form.next_review_on.data,
+            ),
+            _review_days(),
+        )
+
+    response = _record(
+        case,
+        form,
+        record,
+        template="cases/review.html",
+        title=f"Review case {case.reference}",
+        done="Review recorded.",
+        anchor="reviews",
+        days=days,
+        default_next=default_next,
+        risk_url=url_for("risk.assess", case_id=case.id),
+    )
+    if isinstance(response, Response) and response.status_code == 302:
+        decision = form.decision.data
+        if decision is ReviewDecision.CLOSE:
+            return redirect(url_for("cases.close", case_id=case.id))
+        if decision is ReviewDecision.CONFERENCE:
+            return redirect(url_for("conferences.convene", case_id=case.id))
+    return response
+
+
+@bp.route("/reviews-due")
+def reviews_due() -> str:
+    """For a manager: their agency's overdue reviews, by officer."""
+    if not current_user.actor.has(Role.MANAGER):
+        abort(403)
+    return render_template(
+        "cases/reviews_due.html",
+        title="Overdue case reviews",
+        officers=reviews.overdue_by_officer(
+            db(), current_user.actor, _review_days(), clock.today()
+        ),
+    )
 
 
 @bp.route("/<int:case_id>/survey", methods=["GET", "POST"])

@@ -24,8 +24,19 @@ from sharing.audit import acts
 from sharing.cases.casework import open_action
 from sharing.cases.locks import RefusedAttempt, refused_attempts
 from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
+from sharing.cases.reviews import ReviewView
+from sharing.cases.reviews import reviews as case_reviews
 from sharing.cases.shares import ShareRow, case_shares
-from sharing.models import Action, Case, CaseParty, ClosureSurvey, Incident, LockRequest, Person
+from sharing.models import (
+    Action,
+    Case,
+    CaseParty,
+    CaseReview,
+    ClosureSurvey,
+    Incident,
+    LockRequest,
+    Person,
+)
 from sharing.risk.disclose import CaseRisk, case_risk
 from sharing.risk.known import KnownTo, known_to_others
 from sharing.risk.matrix import Matrices
@@ -120,6 +131,9 @@ class CaseView:
     #: satisfied overall"), and whether it is still to be recorded.
     survey: str | None = None
     may_survey: bool = False
+    #: The case reviews, newest first, and the last day of contact they recorded.
+    reviews: list[ReviewView] = field(default_factory=list)
+    last_contact_on: date | None = None
 
 
 #: What a case page shows of each person on the case (as the decision allows).
@@ -154,6 +168,7 @@ def _loaded(session: Session, case_id: int) -> Case:
             selectinload(Case.incidents).selectinload(Incident.recorded_by),
             selectinload(Case.actions).selectinload(Action.owner_agency),
             selectinload(Case.actions).selectinload(Action.owner_user),
+            selectinload(Case.reviews).selectinload(CaseReview.reviewed_by),
         )
         .execution_options(populate_existing=True)
     )
@@ -245,6 +260,8 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
         ],
         actions=action_views(decision, case.actions, today),
         survey=survey,
+        reviews=case_reviews(decision, case),
+        last_contact_on=case.last_contact_on,
         may_survey=decision.own_agency
         and case.status is CaseStatus.CLOSED
         and case.erased_at is None

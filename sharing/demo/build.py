@@ -51,6 +51,7 @@ from sharing.demo.partnership import (
 from sharing.demo.plan import ActionPlan, CasePlan, IncidentPlan, PartyPlan, repeat_victim_count
 from sharing.demo.planner import Planner
 from sharing.demo.referrals import follow_hate_pathway, refer_to_safeguarding
+from sharing.demo.reviews import review_cases
 from sharing.demo.risk import assess_cases
 from sharing.demo.timeline import start_of
 from sharing.demo.trigger import receive_applications
@@ -101,6 +102,7 @@ class DemoSummary:
     #: Community Trigger applications (met, not met, waiting).
     trigger_applications: int = 0
     closure_surveys: int = 0
+    case_reviews: int = 0
 
 
 def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoSummary:
@@ -128,6 +130,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     follow_hate_pathway(session, today)
     applications = receive_applications(session, today, plans)
     surveyed = survey_closures(session, today, seed)
+    reviewed = review_cases(session, today, seed)
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),
@@ -144,6 +147,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
         safeguarding_referrals=referred,
         trigger_applications=applications,
         closure_surveys=surveyed,
+        case_reviews=reviewed,
     )
 
 

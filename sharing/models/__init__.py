@@ -9,7 +9,7 @@ from sharing.models.audit import (
     AuditTree,
 )
 from sharing.models.base import Base
-from sharing.models.cases import Action, Case, CaseParty, Incident
+from sharing.models.cases import Action, Case, CaseParty, CaseReview, Incident
 from sharing.models.emergency import Alert, BreakGlass
 from sharing.models.keys import BlindIndex, DataKey
 from sharing.models.locks import LockMember, LockRequest
@@ -77,6 +77,7 @@ __all__ = [
     "BlindIndex",
     "Case",
     "CaseParty",
+    "CaseReview",
     "CaseReferenceCounter",
     "Conference",
     "ConferenceAttendee",

@@ -25,10 +25,12 @@ from sharing.vocabulary import (
     CaseStatus,
     ClosureOutcome,
     ClosureReason,
+    ContactMethod,
     Intervention,
     PartyRole,
     Priority,
     ProtectedCharacteristic,
+    ReviewDecision,
     Triage,
 )
 
@@ -86,6 +88,8 @@ class Case(Base):
     #: When the victims' and witnesses' risk assessments are next due: at the outset of a
     #: red case, a set interval after each assessment, and at every change of priority.
     risk_review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: The last day the officer was in touch with the complainant, from the case reviews.
+    last_contact_on: Mapped[date | None] = mapped_column(Date)
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
@@ -117,6 +121,9 @@ class Case(Base):
     )
     incidents: Mapped[list[Incident]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Incident.occurred_at"
+    )
+    reviews: Mapped[list[CaseReview]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseReview.reviewed_at"
     )
     actions: Mapped[list[Action]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Action.id"
@@ -213,6 +220,43 @@ class Action(Base):
     owner_agency: Mapped[Agency] = relationship()
     owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    @property
+    def sealed_under(self) -> Case:
+        return self.case
+
+
+class CaseReview(Base):
+    """One review of a case by its officer (003 §3.11: at least monthly, with the action
+    plan's progress and contact with the complainant)."""
+
+    __tablename__ = "case_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: How and when the officer was last in touch with the complainant (None: not reached).
+    contact_method: Mapped[ContactMethod | None] = enum_column(
+        ContactMethod, "contact_method", nullable=True
+    )
+    contacted_on: Mapped[date | None] = mapped_column(Date)
+    #: The risk assessment this review made, or None when the officer found no change.
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("risk_assessments.id", ondelete="SET NULL")
+    )
+    decision: Mapped[ReviewDecision] = enum_column(ReviewDecision, "review_decision")
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+
+    #: Progress against the action plan.
+    progress: Mapped[bytes | None] = personal("actions")
+    #: Why the risk is unchanged, when no new assessment was made.
+    risk_note: Mapped[bytes | None] = personal("risk")
+    #: Why the complainant could not be reached, when they were not.
+    contact_note: Mapped[bytes | None] = personal("actions")
+
+    case: Mapped[Case] = relationship(back_populates="reviews")
+    reviewed_by: Mapped[User] = relationship()
 
     @property
     def sealed_under(self) -> Case:

@@ -68,6 +68,11 @@ def test_main_pages_have_no_wcag_violations(live_server, axe_page: Page) -> None
     page.goto(f"{case_url}/actions/new")
     found["action"] = violations(page)
 
+    page.goto(f"{case_url}/review")
+    found["review"] = violations(page)
+    page.get_by_role("button", name="Record the review").click()
+    found["review with errors"] = violations(page)
+
     page.goto(f"{case_url}/close")
     page.get_by_role("button", name="Close case").click()
     found["close with errors"] = violations(page)
@@ -190,7 +195,8 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
 ) -> None:
     """A landlord officer convenes a case conference (first with errors), opens it, the
     conferences list and their agency's actions; a police officer answers the
-    conference's information request (first with errors); a manager opens People."""
+    conference's information request (first with errors); a manager opens People and the
+    overdue reviews."""
     page, url = axe_page, live_server.url
     officer = next(
         a
@@ -281,6 +287,8 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     page.get_by_role("button", name="Continue").click()
     page.goto(f"{url}/people")
     found["people"] = violations(page)
+    page.goto(f"{url}/cases/reviews-due")
+    found["overdue reviews"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
 
 

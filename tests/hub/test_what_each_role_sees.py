@@ -61,6 +61,7 @@ def _values_by_category(session: Session, case: Case) -> dict[str, set[str]]:
         case,
         *case.incidents,
         *case.actions,
+        *case.reviews,
         *(p.person for p in case.parties),
         *referrals,
     ]

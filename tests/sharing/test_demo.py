@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.accounts import check_password_rules
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
@@ -36,6 +37,7 @@ from sharing.models import (
     Base,
     Case,
     CaseParty,
+    CaseReview,
     ClosureSurvey,
     Conference,
     Incident,
@@ -514,3 +516,18 @@ def test_closed_cases_record_their_outcome_and_the_complainants_survey(session, 
     assert all(s.follow_up is not None for s in dissatisfied)
     assert all(s.follow_up is None for s in surveys if s not in dissatisfied)
     assert all(s.recorded_at > s.case.closed_at for s in surveys)
+
+
+def test_open_cases_past_their_first_review_have_one_that_set_their_review_date(
+    session, summary
+) -> None:
+    reviewed = session.scalars(select(CaseReview).order_by(CaseReview.id)).all()
+    assert len(reviewed) == summary.case_reviews > 50
+    for review in reviewed:
+        case = review.case
+        assert review.next_review_on == case.review_due_on
+        assert review.reviewed_at > case.opened_at
+        assert review.reviewed_at < clock.now()
+        if review.contacted_on:
+            assert case.last_contact_on >= review.contacted_on
+    assert any(r.contact_method is None for r in reviewed)  # some complainants not reached

@@ -1,0 +1,286 @@
+"""Case reviews (003 §3.11: "kept under regular review (minimum of monthly) by the Case
+Manager ... review notes should include updated Action Plans and contact with the
+customer").
+
+A review records how and when the officer was in touch with the complainant (or why they
+could not be reached), progress against the action plan, the risk reviewed (a new
+assessment made since the last review, or "no change" and why), the decision (continue,
+escalate, refer to a case conference, close) and the next review date: by default the
+interval configured for the case's priority, never later. Recording one sets the case's
+next review date and its last day of contact; a case whose complainant has not been in
+touch for longer than its priority's interval is flagged ("contact overdue").
+
+Only the case's own agency records reviews (``Act.RECORD``); each is one audit entry
+naming the decision, never the text. What a review says is sealed under the case's key:
+progress and the contact note as "actions", the risk note as "risk", so a partner sees
+them only where a protocol clause gives those categories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import AuthorisedCase, own_cases_where
+from sharing.access.decide import Act, Actor, Decision
+from sharing.access.reveal import reveal_rows
+from sharing.audit import acts
+from sharing.crypto.sealing import seal_many
+from sharing.errors import InputError
+from sharing.formats import checked_text
+from sharing.models import Case, CaseReview, RiskAssessment, User
+from sharing.vocabulary import CaseStatus, ContactMethod, Priority, ReviewDecision, Role
+
+#: Days between reviews by priority when the configuration says nothing (003: monthly at
+#: the least).
+DEFAULT_DAYS = {"red_urgent": 7, "red_high": 14, "amber": 28}
+MAX_TEXT = 4_000
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    #: How the officer was in touch with the complainant; None when they could not be.
+    contact_method: ContactMethod | None
+    contacted_on: date | None
+    contact_note: str
+    progress: str
+    #: The assessment made for this review, or None for "no change".
+    assessment_id: int | None
+    risk_note: str
+    decision: ReviewDecision | None
+    #: None: the priority's interval from today.
+    next_review_on: date | None
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    id: int
+    reviewed_at: datetime
+    reviewed_by: str
+    contact: str
+    contact_note: str | None
+    progress: str | None
+    risk: str
+    risk_note: str | None
+    decision: str
+    next_review_on: date | None
+
+
+def interval(days: Mapping[str, int], priority: Priority) -> int:
+    """Days between reviews for a case of ``priority``."""
+    return days.get(priority.value, DEFAULT_DAYS[priority.value])
+
+
+def assessments_to_link(session: Session, case: Case, today: date) -> list[RiskAssessment]:
+    """The case's assessments a review may name as its own: those made since the case's
+    last review (or, for the first, since it was opened), newest first."""
+    last = session.scalar(
+        select(CaseReview.reviewed_at)
+        .where(CaseReview.case_id == case.id)
+        .order_by(CaseReview.reviewed_at.desc())
+        .limit(1)
+    )
+    since = last or case.opened_at
+    return list(
+        session.scalars(
+            select(RiskAssessment)
+            .where(RiskAssessment.case_id == case.id, RiskAssessment.assessed_at >= since)
+            .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
+        )
+    )
+
+
+def record_review(
+    session: Session,
+    authorised: AuthorisedCase,
+    data: ReviewInput,
+    days: Mapping[str, int],
+    now: datetime | None = None,
+) -> CaseReview:
+    """Record a review of an open case (authorised for ``Act.RECORD``); ``InputError``
+    naming the field, recorded, with nothing written, for: no way of contact and no note
+    why; a day of contact to come or before the case was opened; no progress; an
+    assessment that is not one of this case's since its last review; "no change" without
+    why; no decision; a next review in the past or later than the priority's interval."""
+    authorised.require(Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    now = now or clock.now()
+    today = clock.day_of(now)
+    longest = interval(days, case.priority)
+    with acts.refusing_input(
+        session, acts.Action.CASE_REVIEW, actor=actor, subject=authorised.subject
+    ):
+        if case.status is CaseStatus.CLOSED:
+            raise InputError("decision", "This case is closed: it has no more reviews")
+        contact_note = checked_text("contact_note", data.contact_note, limit=MAX_TEXT)
+        if data.contact_method is None:
+            if data.contacted_on is not None:
+                raise InputError("contact_method", "Say how you were in touch on that day")
+            if not contact_note:
+                raise InputError("contact_note", "Say why the complainant could not be reached")
+        elif data.contacted_on is None:
+            raise InputError("contacted_on", "Enter the day you were last in touch")
+        elif data.contacted_on > today:
+            raise InputError("contacted_on", "The day of contact cannot be in the future")
+        elif data.contacted_on < clock.day_of(case.opened_at):
+            raise InputError(
+                "contacted_on", "The day of contact cannot be before the case was opened"
+            )
+        progress = checked_text(
+            "progress",
+            data.progress,
+            limit=MAX_TEXT,
+            required="Say what progress there has been against the action plan",
+        )
+        if data.assessment_id is not None:
+            linked = {a.id for a in assessments_to_link(session, case, today)}
+            if data.assessment_id not in linked:
+                raise InputError(
+                    "assessment_id",
+                    "Choose an assessment made for this case since its last review",
+                )
+            risk_note = checked_text("risk_note", data.risk_note, limit=MAX_TEXT)
+        else:
+            risk_note = checked_text(
+                "risk_note",
+                data.risk_note,
+                limit=MAX_TEXT,
+                required="Say why the risk has not changed, or choose the new assessment",
+            )
+        if data.decision is None:
+            raise InputError("decision", "Choose what the review decided")
+        next_review = data.next_review_on or today + timedelta(days=longest)
+        if data.decision is not ReviewDecision.CLOSE:
+            if next_review <= today:
+                raise InputError("next_review_on", "The next review must be after today")
+            if next_review > today + timedelta(days=longest):
+                raise InputError(
+                    "next_review_on",
+                    f"A {case.priority.label.lower()} case is reviewed at least every "
+                    f"{longest} days: choose a day by "
+                    f"{(today + timedelta(days=longest)).strftime('%-d %B %Y')}",
+                )
+    review = CaseReview(
+        case=case,
+        reviewed_at=now,
+        reviewed_by_id=actor.user_id,
+        contact_method=data.contact_method,
+        contacted_on=data.contacted_on,
+        assessment_id=data.assessment_id,
+        decision=data.decision,
+        next_review_on=next_review,
+    )
+    session.add(review)
+    seal_many(review, {"progress": progress, "risk_note": risk_note, "contact_note": contact_note})
+    case.review_due_on = next_review
+    if data.contacted_on is not None and (
+        case.last_contact_on is None or data.contacted_on > case.last_contact_on
+    ):
+        case.last_contact_on = data.contacted_on
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.CASE_REVIEW,
+        actor=actor,
+        subject=acts.Subject("case", case.id),
+        basis=f"review {review.id}; {data.decision.value}; next review {next_review}"
+        + ("" if data.contact_method else "; complainant not reached"),
+    )
+    return review
+
+
+def reviews(decision: Decision, case: Case) -> list[ReviewView]:
+    """The case's reviews, newest first, as ``decision`` lets the reader see them."""
+    found = sorted(case.reviews, key=lambda r: r.reviewed_at, reverse=True)
+    values = reveal_rows(decision, found, ("progress", "risk_note", "contact_note"))
+    return [
+        ReviewView(
+            id=r.id,
+            reviewed_at=r.reviewed_at,
+            reviewed_by=r.reviewed_by.display_name,
+            contact=(
+                f"{r.contact_method.label}, last on {r.contacted_on:%-d %B %Y}"
+                if r.contact_method and r.contacted_on
+                else "The complainant could not be reached"
+            ),
+            contact_note=v["contact_note"],
+            progress=v["progress"],
+            risk="A new risk assessment" if r.assessment_id else "No change",
+            risk_note=v["risk_note"],
+            decision=r.decision.label,
+            next_review_on=r.next_review_on,
+        )
+        for r, v in zip(found, values, strict=True)
+    ]
+
+
+def contact_overdue(case: Case, days: Mapping[str, int], today: date) -> bool:
+    """Whether an open case's complainant has not been in touch for longer than its
+    priority's interval (counted from opening until the first contact is recorded)."""
+    if case.status is CaseStatus.CLOSED or case.erased_at is not None:
+        return False
+    since = case.last_contact_on or clock.day_of(case.opened_at)
+    return (today - since).days > interval(days, case.priority)
+
+
+@dataclass(frozen=True)
+class OverdueCase:
+    id: int
+    reference: str
+    priority: Priority
+    review_due_on: date
+    days_overdue: int
+    contact_overdue: bool
+
+
+@dataclass(frozen=True)
+class OfficerReviews:
+    officer: str
+    cases: list[OverdueCase]
+
+
+def overdue_by_officer(
+    session: Session, actor: Actor, days: Mapping[str, int], today: date
+) -> list[OfficerReviews]:
+    """For a manager, their agency's open cases whose review is overdue, grouped by
+    officer (the officer with most first), each with how long overdue and whether contact
+    is overdue too: the cases the manager may see (a locked case only to those its lock
+    names), by reference only."""
+    if not actor.has(Role.MANAGER):
+        return []
+    cases = session.scalars(
+        select(Case)
+        .where(
+            own_cases_where(actor),
+            Case.status != CaseStatus.CLOSED,
+            Case.erased_at.is_(None),
+            Case.review_due_on < today,
+        )
+        .order_by(Case.review_due_on, Case.id)
+    ).all()
+    officers = {
+        u.id: u.display_name
+        for u in session.scalars(select(User).where(User.id.in_({c.officer_id for c in cases})))
+    }
+    by_officer: dict[int, list[OverdueCase]] = {}
+    for case in cases:
+        assert case.review_due_on is not None  # noqa: S101 - filtered above
+        by_officer.setdefault(case.officer_id, []).append(
+            OverdueCase(
+                id=case.id,
+                reference=case.reference,
+                priority=case.priority,
+                review_due_on=case.review_due_on,
+                days_overdue=(today - case.review_due_on).days,
+                contact_overdue=contact_overdue(case, days, today),
+            )
+        )
+    return sorted(
+        (OfficerReviews(officers[o], found) for o, found in by_officer.items()),
+        key=lambda o: (-len(o.cases), o.officer),
+    )

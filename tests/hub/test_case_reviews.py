@@ -1,0 +1,186 @@
+"""Case reviews as an officer and a manager meet them (demo partnership): the review form
+records contact, progress, the risk and the decision, moves the next review (never later
+than the priority's interval), and the case page lists it; bad input is refused at its
+field with nothing stored; closing and a case conference lead on to their forms; the
+manager's list of overdue reviews by officer, with contact overdue flagged; partners see
+a review's text only as their clauses allow; other agencies and roles are refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from sharing import clock
+from sharing.crypto.sealing import personal_columns
+from sharing.models import AuditEntry, Case, CaseReview
+from sharing.vocabulary import CaseStatus, Priority, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+PROGRESS = "Warning letter delivered; the tenant above agreed to keep music down after 11pm"
+
+
+def _open_case(session, code: str, priority: Priority | None = None) -> Case:
+    query = select(Case).where(
+        Case.agency.has(code=code),
+        Case.status != CaseStatus.CLOSED,
+        Case.locked.is_(False),
+        Case.erased_at.is_(None),
+    )
+    if priority is not None:
+        query = query.where(Case.priority == priority)
+    return session.scalars(query.order_by(Case.id)).first()
+
+
+def _form(client, case_id: int, **values: str) -> dict[str, str]:
+    today = clock.today()
+    data = {
+        "csrf_token": csrf_token(client, f"/cases/{case_id}/review"),
+        "contact_method": "phone",
+        "contacted_on-day": str(today.day),
+        "contacted_on-month": str(today.month),
+        "contacted_on-year": str(today.year),
+        "progress": PROGRESS,
+        "assessment": "",
+        "risk_note": "No new incidents since the letter",
+        "decision": "continue",
+    }
+    data.update(values)
+    return data
+
+
+def test_an_officer_records_a_review_and_the_next_one_moves(demo_hub, demo_session) -> None:
+    case = _open_case(demo_session, "northshire-homes", Priority.AMBER)
+    officer = demo_client(demo_hub, case.officer)
+    page = officer.get(f"/cases/{case.id}/review")
+    assert page.status_code == 200
+    assert "Record the review" in page.get_data(as_text=True)
+    in_a_week = clock.today() + timedelta(days=7)
+    response = officer.post(
+        f"/cases/{case.id}/review",
+        data=_form(
+            officer,
+            case.id,
+            **{
+                "next_review_on-day": str(in_a_week.day),
+                "next_review_on-month": str(in_a_week.month),
+                "next_review_on-year": str(in_a_week.year),
+            },
+        ),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location.endswith(f"/cases/{case.id}#reviews")
+    demo_session.expire_all()
+    stored = demo_session.get(Case, case.id)
+    assert stored.review_due_on == in_a_week
+    assert stored.last_contact_on == clock.today()
+    shown = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert PROGRESS in shown
+    assert "By phone, last on" in shown
+    review = demo_session.scalars(
+        select(CaseReview).where(CaseReview.case_id == case.id).order_by(CaseReview.id.desc())
+    ).first()
+    for column in personal_columns(CaseReview):
+        assert PROGRESS.encode() not in (getattr(review, column) or b"")
+    entry = demo_session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "case.review").order_by(AuditEntry.seq.desc())
+    ).first()
+    assert entry.basis == f"review {review.id}; continue; next review {in_a_week}"
+
+
+def test_bad_reviews_are_refused_at_their_field_and_nothing_is_stored(
+    demo_hub, demo_session
+) -> None:
+    case = _open_case(demo_session, "northshire-homes", Priority.AMBER)
+    officer = demo_client(demo_hub, case.officer)
+    before = len(
+        demo_session.scalars(select(CaseReview).where(CaseReview.case_id == case.id)).all()
+    )
+    too_late = clock.today() + timedelta(days=60)
+    tomorrow = clock.today() + timedelta(days=1)
+    for values, field, message in (
+        ({"progress": ""}, "progress", "Say what progress there has been"),
+        ({"risk_note": ""}, "risk_note", "Say why the risk has not changed"),
+        ({"decision": ""}, "decision", ""),
+        (
+            {
+                "contact_method": "not_reached",
+                "contacted_on-day": "",
+                "contacted_on-month": "",
+                "contacted_on-year": "",
+            },
+            "contact_note",
+            "Say why the complainant could not be reached",
+        ),
+        (
+            {
+                "contacted_on-day": str(tomorrow.day),
+                "contacted_on-month": str(tomorrow.month),
+                "contacted_on-year": str(tomorrow.year),
+            },
+            "contacted_on",
+            "cannot be in the future",
+        ),
+        (
+            {
+                "next_review_on-day": str(too_late.day),
+                "next_review_on-month": str(too_late.month),
+                "next_review_on-year": str(too_late.year),
+            },
+            "next_review_on",
+            "is reviewed at least every 28 days",
+        ),
+        ({"assessment": "999999"}, "assessment", "Choose the risk from the list"),
+    ):
+        response = officer.post(f"/cases/{case.id}/review", data=_form(officer, case.id, **values))
+        assert response.status_code == 400, (field, values)
+        page = response.get_data(as_text=True)
+        assert f'href="#{field}' in page, field
+        assert message in page, (field, message)
+    after = demo_session.scalars(select(CaseReview).where(CaseReview.case_id == case.id)).all()
+    assert len(after) == before
+
+
+def test_closing_at_a_review_leads_to_the_close_form(demo_hub, demo_session) -> None:
+    case = _open_case(demo_session, "northshire-homes", Priority.RED_HIGH)
+    officer = demo_client(demo_hub, case.officer)
+    response = officer.post(
+        f"/cases/{case.id}/review", data=_form(officer, case.id, decision="close")
+    )
+    assert response.status_code == 302
+    assert response.location.endswith(f"/cases/{case.id}/close")
+    response = officer.post(
+        f"/cases/{case.id}/review", data=_form(officer, case.id, decision="conference")
+    )
+    assert response.location.endswith(f"/cases/{case.id}/conferences/new")
+
+
+def test_a_manager_lists_overdue_reviews_by_officer(demo_hub, demo_session) -> None:
+    manager = demo_user(demo_session, "northshire-homes", Role.MANAGER)
+    client = demo_client(demo_hub, manager)
+    assert 'href="/cases/reviews-due"' in client.get("/").get_data(as_text=True)
+    case = _open_case(demo_session, "northshire-homes")
+    case.review_due_on = clock.today() - timedelta(days=3)
+    case.last_contact_on = None
+    demo_session.commit()
+    page = client.get("/cases/reviews-due").get_data(as_text=True)
+    assert case.reference in page
+    assert case.officer.display_name in page
+    assert "Contact overdue" in page
+    officer = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER))
+    assert officer.get("/cases/reviews-due").status_code == 403
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    assert case.reference not in police.get("/cases/reviews-due").get_data(as_text=True)
+
+
+def test_other_agencies_cannot_review_a_case(demo_hub, demo_session) -> None:
+    case = _open_case(demo_session, "northshire-homes")
+    count = len(case.reviews)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert police.get(f"/cases/{case.id}/review").status_code in (403, 404)
+    data = _form(demo_client(demo_hub, case.officer), case.id)
+    response = police.post(f"/cases/{case.id}/review", data=data)
+    assert response.status_code in (400, 403, 404)
+    demo_session.expire_all()
+    assert len(demo_session.get(Case, case.id).reviews) == count
