@@ -253,7 +253,8 @@ def _download(body: str | bytes, mimetype: str, name: str) -> Response:
     )
 
 
-@bp.route("/tables/<key>.<any(csv, ods):kind>")
+@bp.route("/tables/<key>.csv", defaults={"kind": "csv"})
+@bp.route("/tables/<key>.ods", defaults={"kind": "ods"})
 def table_file(key: str, kind: str) -> Response | tuple[str, int]:
     """One table as CSV or as an OpenDocument spreadsheet."""
     found = _figures(f"{kind} of table {key}")
