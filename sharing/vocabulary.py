@@ -98,6 +98,8 @@ class PartyRole(Labelled):
     REPORTER = "reporter", "Reporter"
     WITNESS = "witness", "Witness"
     REPORTED = "reported", "Reported person"
+    HOUSEHOLD = "household", "Member of a household involved"
+    GROUP = "group", "Business or community group making the complaint"
 
 
 class CaseCategory(Labelled):

@@ -183,6 +183,18 @@ class CloseForm(HubForm):
     note = TextAreaField("Anything else the record should say", validators=[_max(2000, "The note")])
 
 
+class AddPersonForm(HubForm):
+    """Someone added to a case after it was opened: new, or a person already known."""
+
+    role = EnumSelectField(
+        "Their part in the case",
+        PartyRole,
+        validators=[InputRequired("Choose their part in the case")],
+    )
+    person = FormField(PersonForm, label="The person", separator="-")
+    known_person = ChoiceField("Is this a person your agency already holds?")
+
+
 class ReviewForm(HubForm):
     """A case review (``sharing.cases.reviews``, which checks again)."""
 

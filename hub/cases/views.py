@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from hub.cases.forms import (
     ActionForm,
+    AddPersonForm,
     CloseForm,
     EraseForm,
     FilterForm,
@@ -559,6 +560,81 @@ def close(case_id: int) -> Response | tuple[str, int]:
     if isinstance(response, Response) and response.status_code == 302:
         return redirect(url_for("cases.survey", case_id=case.id))
     return response
+
+
+@bp.route("/<int:case_id>/people/new", methods=["GET", "POST"])
+def add_person(case_id: int) -> Response | tuple[str, int]:
+    """Add someone to the case: check first whether the agency already holds them (by the
+    blind indexes, as the new-case form does), then add them as new or link the person
+    already known."""
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "add a person form")
+    form = AddPersonForm()
+    form.known_person.choices = [("", "No: add them as a new person")]
+    known: list[SearchHit] | None = None
+    problem = ""
+    if request.method == "POST":
+        known, problem = _already_known(form.person.form)
+        form.known_person.choices += _known_people(known)
+    if "check_known" in request.form:
+        return render_template(
+            "cases/add_person.html",
+            title=f"Add a person to {case.reference}",
+            form=form,
+            case=case,
+            known=known,
+            known_problem=problem,
+        ), 200
+
+    def record() -> object:
+        role = form.role.data or PartyRole.VICTIM
+        data = _person(form.person.form, role, "person-") or casework.PersonInput(
+            role=role, prefix="person-"
+        )
+        return casework.add_person(
+            db(), authorised, data, known_person_id=whole_number(form.known_person.data)
+        )
+
+    return _record(
+        case,
+        form,
+        record,
+        template="cases/add_person.html",
+        title=f"Add a person to {case.reference}",
+        done="Person added to the case.",
+        anchor="parties",
+        known=known,
+        known_problem=problem,
+    )
+
+
+def _known_people(hits: list[SearchHit]) -> list[tuple[str, str]]:
+    """One choice for each person of the agency the check found."""
+    found: dict[int, str] = {}
+    for hit in hits:
+        if hit.person_id is not None and hit.person_id not in found:
+            found[hit.person_id] = f"Yes: {hit.matched} on case {hit.reference}"
+    return [(str(person_id), label) for person_id, label in found.items()]
+
+
+@bp.route("/<int:case_id>/people/<int:party_id>/remove", methods=["GET", "POST"])
+def remove_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
+    """Take someone off the case, after a confirmation."""
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "remove a person form")
+    label = dict(case.parties).get(party_id)
+    if label is None:
+        abort(404)
+    form = HubForm()
+    if form.validate_on_submit():
+        casework.remove_person(db(), authorised, party_id)
+        flash(f"{label} taken off the case.", "success")
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="parties"))
+    return render_template(
+        "cases/remove_person.html",
+        title=f"Take someone off {case.reference}",
+        form=form,
+        case=case,
+        label=label,
+    ), 200
 
 
 #: "Could not reach them" among the ways of contact.

@@ -266,6 +266,65 @@ def add_party(
     return party
 
 
+def add_person(
+    session: Session,
+    authorised: AuthorisedCase,
+    data: PersonInput,
+    known_person_id: int | None = None,
+    now: datetime | None = None,
+) -> CaseParty:
+    """Add someone to an open case after it was opened (authorised for ``Act.RECORD``): a
+    new person from ``data``, or, with ``known_person_id``, a person the agency already
+    holds (found by the blind-index check), in ``data.role``. Refused at the field, with
+    the refusal audited and nothing written: a known person who is not the agency's, or
+    who is already on the case in that role; a new person without a name."""
+    authorised.require(Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    with acts.refusing_input(
+        session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
+    ):
+        if known_person_id is not None:
+            person = session.get(Person, known_person_id)
+            if person is None or person.agency_id != case.agency_id or person.erased_at:
+                raise InputError("known_person", "Choose a person your agency holds")
+            if any(p.person_id == person.id and p.role is data.role for p in case.parties):
+                raise InputError(
+                    "known_person", f"They are already on this case as {data.role.label.lower()}"
+                )
+            party = CaseParty(case=case, person=person, role=data.role)
+            session.add(party)
+        else:
+            party = add_party(session, actor, case, data, now)
+    session.flush()
+    _recorded(
+        session,
+        actor,
+        case,
+        f"person {party.person_id} added as {data.role.value}"
+        + (" (already known)" if known_person_id is not None else ""),
+    )
+    return party
+
+
+def remove_person(session: Session, authorised: AuthorisedCase, party_id: int) -> None:
+    """Take someone off an open case (authorised for ``Act.RECORD``): the person stays on
+    the agency's other cases and in what was recorded about them (incidents they
+    reported, their risk assessments). ``NotFound`` for a party of another case."""
+    authorised.require(Act.RECORD)
+    case = authorised.case
+    party = next((p for p in case.parties if p.id == party_id), None)
+    if party is None:
+        raise NotFound("no such person on this case")
+    case.parties.remove(party)
+    session.flush()
+    _recorded(
+        session,
+        authorised.actor,
+        case,
+        f"person {party.person_id} removed as {party.role.value}",
+    )
+
+
 def add_incident(
     session: Session, authorised: AuthorisedCase, data: IncidentInput, now: datetime | None = None
 ) -> Incident:

@@ -53,6 +53,8 @@ from sharing.vocabulary import (
 @dataclass(frozen=True)
 class PersonView:
     person_id: int
+    #: The person's place on this case (one person may hold two roles).
+    party_id: int
     role: str
     erased: bool
     name: str | None
@@ -231,6 +233,7 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
         parties=[
             PersonView(
                 person_id=p.person_id,
+                party_id=p.id,
                 role=p.role.label,
                 erased=p.person.erased_at is not None,
                 name=names[p.person_id],
@@ -385,6 +388,8 @@ class CaseHeading:
     priority: Priority
     #: (person id, "Name (role)") in the order they were added.
     people: list[tuple[int, str]]
+    #: (party id, "Name (role)"): each person's place on the case, in the same order.
+    parties: list[tuple[int, str]] = field(default_factory=list)
 
 
 def case_heading(session: Session, authorised: AuthorisedCase, form: str) -> CaseHeading:
@@ -416,7 +421,8 @@ def case_heading(session: Session, authorised: AuthorisedCase, form: str) -> Cas
             subject=authorised.subject,
             basis=f"identity: {authorised.decision.categories['identity']} | sections {form}",
         )
-    return CaseHeading(case.id, case.reference, case.priority, people)
+    places = [(p.id, label) for p, (_, label) in zip(parties, people, strict=True)]
+    return CaseHeading(case.id, case.reference, case.priority, people, places)
 
 
 def action_to_change(

@@ -68,6 +68,13 @@ def test_main_pages_have_no_wcag_violations(live_server, axe_page: Page) -> None
     page.goto(f"{case_url}/actions/new")
     found["action"] = violations(page)
 
+    page.goto(f"{case_url}/people/new")
+    page.locator("#person-family_name").fill("Okafor")
+    page.get_by_role("button", name="Check if this person is already known").click()
+    found["add a person, checked"] = violations(page)
+    page.get_by_role("button", name="Add the person").click()
+    found["add a person with errors"] = violations(page)
+
     page.goto(f"{case_url}/review")
     found["review"] = violations(page)
     page.get_by_role("button", name="Record the review").click()

@@ -1,0 +1,149 @@
+"""People added to and taken off a case after it was opened (demo partnership): a new
+witness; a person the agency already holds, found by the check and linked rather than
+copied; bad input refused at its field with nothing stored; taking someone off after a
+confirmation, the person kept for the agency's other cases; each change one audit entry
+naming the person's id and role only; other agencies refused."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from sharing.crypto.sealing import unseal_many
+from sharing.models import AuditEntry, Case, CaseParty, Person
+from sharing.vocabulary import CaseStatus, PartyRole, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+
+def _cases(session, code: str) -> list[Case]:
+    return session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code=code),
+            Case.status != CaseStatus.CLOSED,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id)
+    ).all()
+
+
+def _last_entry(session) -> AuditEntry:
+    """The latest entry recording something on a case."""
+    return session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "case.record").order_by(AuditEntry.seq.desc())
+    ).first()
+
+
+def _post(client, case_id: int, **values: str):
+    data = {"csrf_token": csrf_token(client, f"/cases/{case_id}/people/new")}
+    data.update(values)
+    return client.post(f"/cases/{case_id}/people/new", data=data)
+
+
+def test_an_officer_adds_a_witness_and_links_a_person_already_known(demo_hub, demo_session) -> None:
+    case, other = _cases(demo_session, "northshire-homes")[:2]
+    officer = demo_client(demo_hub, case.officer)
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'href="/cases/{case.id}/people/new"' in page
+    response = _post(
+        officer,
+        case.id,
+        role="witness",
+        **{"person-given_names": "Imogen", "person-family_name": "Quarrie-Blythe"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location.endswith(f"/cases/{case.id}#parties")
+    assert "Witness: Imogen Quarrie-Blythe" in officer.get(f"/cases/{case.id}").get_data(
+        as_text=True
+    )
+    party = demo_session.scalars(
+        select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id.desc())
+    ).first()
+    assert party.role is PartyRole.WITNESS
+    assert _last_entry(demo_session).basis == f"person {party.person_id} added as witness"
+
+    # A victim of the agency's other case, found by the check and linked.
+    known = next(p for p in other.parties if p.role is PartyRole.VICTIM)
+    name = unseal_many(known.person, ("family_name",))["family_name"]
+    checked = _post(
+        officer, case.id, role="witness", check_known="y", **{"person-family_name": name}
+    )
+    assert checked.status_code == 200
+    assert "Already known to your agency" in checked.get_data(as_text=True)
+    assert f'value="{known.person_id}"' in checked.get_data(as_text=True)
+    linked = _post(
+        officer,
+        case.id,
+        role="witness",
+        known_person=str(known.person_id),
+        **{"person-family_name": name},
+    )
+    assert linked.status_code == 302, linked.get_data(as_text=True)
+    demo_session.expire_all()
+    roles = {(p.person_id, p.role) for p in demo_session.get(Case, case.id).parties}
+    assert (known.person_id, PartyRole.WITNESS) in roles
+    assert _last_entry(demo_session).basis == (
+        f"person {known.person_id} added as witness (already known)"
+    )
+    again = _post(
+        officer,
+        case.id,
+        role="witness",
+        known_person=str(known.person_id),
+        **{"person-family_name": name},
+    )
+    assert again.status_code == 400
+    assert "already on this case as witness" in again.get_data(as_text=True)
+
+
+def test_bad_people_are_refused_at_their_field_and_nothing_is_stored(
+    demo_hub, demo_session
+) -> None:
+    case = _cases(demo_session, "northshire-homes")[2]
+    police_case = _cases(demo_session, "northshire-police")[0]
+    officer = demo_client(demo_hub, case.officer)
+    before = len(case.parties)
+    stranger = police_case.parties[0].person_id
+    for values, field, message in (
+        ({"person-family_name": "Okafor"}, "role", "Choose their part in the case"),
+        ({"role": "witness"}, "person-family_name", "Enter the person"),
+        ({"role": "overlord", "person-family_name": "Okafor"}, "role", ""),
+        (
+            {"role": "witness", "person-family_name": "Okafor", "known_person": str(stranger)},
+            "known_person",
+            "from the list",
+        ),
+    ):
+        response = _post(officer, case.id, **values)
+        assert response.status_code == 400, values
+        page = response.get_data(as_text=True)
+        assert f'href="#{field}' in page, (field, page[:200])
+        assert message in page
+    demo_session.expire_all()
+    assert len(demo_session.get(Case, case.id).parties) == before
+
+
+def test_taking_someone_off_a_case_keeps_the_person(demo_hub, demo_session) -> None:
+    case = _cases(demo_session, "northshire-homes")[3]
+    officer = demo_client(demo_hub, case.officer)
+    party = case.parties[-1]
+    person_id, party_id, role = party.person_id, party.id, party.role.value
+    url = f"/cases/{case.id}/people/{party_id}/remove"
+    assert "Take them off the case" in officer.get(url).get_data(as_text=True)
+    response = officer.post(url, data={"csrf_token": csrf_token(officer, url)})
+    assert response.status_code == 302
+    demo_session.expire_all()
+    assert party_id not in {p.id for p in demo_session.get(Case, case.id).parties}
+    assert demo_session.get(CaseParty, party_id) is None
+    assert demo_session.get(Person, person_id) is not None
+    assert _last_entry(demo_session).basis == f"person {person_id} removed as {role}"
+    assert officer.get(url).status_code == 404
+
+
+def test_other_agencies_cannot_add_or_take_off_people(demo_hub, demo_session) -> None:
+    case = _cases(demo_session, "northshire-homes")[0]
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert police.get(f"/cases/{case.id}/people/new").status_code in (403, 404)
+    party_id = case.parties[0].id
+    assert police.get(f"/cases/{case.id}/people/{party_id}/remove").status_code in (403, 404)
