@@ -319,6 +319,17 @@ class ContactMethod(Labelled):
     TEXT = "text", "By text message"
 
 
+class Adjustment(Labelled):
+    """A reasonable adjustment a person needs (Equality Act 2010), as the procedures list
+    them; recorded with a person, read under "vulnerability"."""
+
+    LARGE_PRINT = "large_print", "Large print"
+    PLAIN_LANGUAGE = "plain_language", "Plain language or easy read"
+    INTERPRETER = "interpreter", "An interpreter (say which language)"
+    BSL = "bsl", "A British Sign Language interpreter"
+    ADVOCATE = "advocate", "A named advocate or supporter (say who)"
+
+
 class ReviewDecision(Labelled):
     """What a case review decided (003 §3.11)."""
 

@@ -16,10 +16,12 @@ from sharing.cases.casework import MAX_LINE, MAX_TEXT
 from sharing.cases.survey import Survey
 from sharing.vocabulary import (
     ActionKind,
+    Adjustment,
     CaseCategory,
     CaseStatus,
     ClosureOutcome,
     ClosureReason,
+    ContactMethod,
     Intervention,
     PartyRole,
     Priority,
@@ -60,9 +62,16 @@ class PersonForm(Form):
         validators=[_max(MAX_TEXT, "Vulnerability and support needs")],
     )
     contact_preferences = TextAreaField(
-        "How to contact them, and any reasonable adjustments",
-        validators=[_max(1000, "Contact preferences")],
+        "Anything else about contacting them", validators=[_max(1000, "Contact preferences")]
     )
+    adjustments = ChoicesField("Reasonable adjustments they need", choices=Adjustment.choices())
+    language = StringField("Language", validators=[_max(200, "The language")])
+    advocate = StringField("Advocate or supporter", validators=[_max(200, "The advocate")])
+    contact_by = EnumSelectField(
+        "How they prefer to be contacted", ContactMethod, blank="No preference recorded"
+    )
+    times_to_avoid = StringField("Times to avoid", validators=[_max(200, "Times to avoid")])
+    no_home_visits = BooleanField("No home visits")
 
     def is_empty(self) -> bool:
         return not any(

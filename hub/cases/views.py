@@ -40,6 +40,7 @@ from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Conference, Referral
 from sharing.vocabulary import (
+    Adjustment,
     ContactMethod,
     PartyRole,
     ReferralKind,
@@ -206,6 +207,17 @@ def _person(form: PersonForm, role: PartyRole, prefix: str) -> casework.PersonIn
         postcode=form.postcode.data or "",
         support_needs=form.support_needs.data or "",
         contact_preferences=form.contact_preferences.data or "",
+        needs=casework.Needs(
+            adjustments=tuple(
+                Adjustment(v) for v in form.adjustments.data or [] if Adjustment.of(v)
+            ),
+            language=form.language.data or "",
+            advocate=form.advocate.data or "",
+            contact_by=form.contact_by.data,
+            times_to_avoid=form.times_to_avoid.data or "",
+            no_home_visits=bool(form.no_home_visits.data),
+            prefix=prefix,
+        ),
     )
 
 

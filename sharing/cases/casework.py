@@ -19,6 +19,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases.listing import may_own_cases
+from sharing.cases.needs import Needs
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal, seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
@@ -78,6 +79,8 @@ class PersonInput:
     support_needs: str = ""
     contact_preferences: str = ""
     prefix: str = ""  # form field prefix for error messages, e.g. "victim-"
+    #: Reasonable adjustments and contact needs, structured.
+    needs: Needs = field(default_factory=Needs)
 
 
 @dataclass
@@ -237,6 +240,7 @@ def add_party(
     postcode = _postcode(p + "postcode", data.postcode)
     support_needs = _text(p + "support_needs", data.support_needs)
     contact_preferences = _text(p + "contact_preferences", data.contact_preferences, limit=1000)
+    needs = data.needs.checked()
     person = Person(agency_id=case.agency_id, created_at=now)
     session.add(person)
     seal_many(
@@ -251,6 +255,8 @@ def add_party(
             "postcode": postcode,
             "support_needs": support_needs,
             "contact_preferences": contact_preferences,
+            "adjustments": needs.adjustments_document(),
+            "contact_needs": needs.contact_document(),
         },
     )
     blind_index.index_person(

@@ -23,6 +23,7 @@ from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases.casework import open_action
 from sharing.cases.locks import RefusedAttempt, refused_attempts
+from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
 from sharing.cases.reviews import ReviewView
 from sharing.cases.reviews import reviews as case_reviews
@@ -65,6 +66,10 @@ class PersonView:
     postcode: str | None
     contact_preferences: str | None
     support_needs: str | None
+    #: Reasonable adjustments ("vulnerability") and how to contact them ("contact"), as
+    #: sentences.
+    adjustments: str | None = None
+    contact_needs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,8 @@ _PERSON_COLUMNS = (
     "postcode",
     "contact_preferences",
     "support_needs",
+    "adjustments",
+    "contact_needs",
 )
 
 
@@ -244,6 +251,8 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
                 postcode=people[p.person_id]["postcode"],
                 contact_preferences=people[p.person_id]["contact_preferences"],
                 support_needs=people[p.person_id]["support_needs"],
+                adjustments=adjustments_sentence(people[p.person_id]["adjustments"]),
+                contact_needs=contact_sentence(people[p.person_id]["contact_needs"]),
             )
             for p in case.parties
         ],

@@ -37,6 +37,7 @@ from sharing.crypto.sealing import seal
 from sharing.demo.agreements import share_cases, sign_protocols
 from sharing.demo.closure import ending, survey_closures
 from sharing.demo.conferences import hold_conferences
+from sharing.demo.needs import record_needs
 from sharing.demo.partnership import (
     AGENCIES,
     AREA_CODE,
@@ -131,6 +132,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     applications = receive_applications(session, today, plans)
     surveyed = survey_closures(session, today, seed)
     reviewed = review_cases(session, today, seed)
+    record_needs(session, seed)
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),

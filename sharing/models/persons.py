@@ -49,6 +49,12 @@ class Person(Base):
     postcode: Mapped[bytes | None] = personal("location")
     #: How the person wants to be contacted, and any reasonable adjustments.
     contact_preferences: Mapped[bytes | None] = personal("contact")
+    #: Reasonable adjustments, structured (``sharing.people.needs``): which, the language,
+    #: the advocate. JSON.
+    adjustments: Mapped[bytes | None] = personal("vulnerability")
+    #: How to contact them, structured: the way they prefer, times to avoid, no home
+    #: visits. JSON.
+    contact_needs: Mapped[bytes | None] = personal("contact")
     #: Vulnerability and support needs (special category data).
     support_needs: Mapped[bytes | None] = personal("vulnerability")
 

@@ -147,3 +147,42 @@ def test_other_agencies_cannot_add_or_take_off_people(demo_hub, demo_session) ->
     assert police.get(f"/cases/{case.id}/people/new").status_code in (403, 404)
     party_id = case.parties[0].id
     assert police.get(f"/cases/{case.id}/people/{party_id}/remove").status_code in (403, 404)
+
+
+def test_a_witness_with_an_interpreter_need_shows_it_on_the_case(demo_hub, demo_session) -> None:
+    case = _cases(demo_session, "northshire-homes")[4]
+    officer = demo_client(demo_hub, case.officer)
+    refused = _post(
+        officer,
+        case.id,
+        role="witness",
+        **{"person-family_name": "Wiśniewska", "person-adjustments": "interpreter"},
+    )
+    assert refused.status_code == 400
+    assert "Say which language the interpreter is for" in refused.get_data(as_text=True)
+    assert 'href="#person-language"' in refused.get_data(as_text=True)
+    response = _post(
+        officer,
+        case.id,
+        role="witness",
+        **{
+            "person-family_name": "Wiśniewska",
+            "person-adjustments": ["interpreter", "large_print"],
+            "person-language": "Polish",
+            "person-contact_by": "phone",
+            "person-times_to_avoid": "school pick-up, 3 to 4pm",
+            "person-no_home_visits": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "An interpreter (Polish); Large print" in page
+    assert "By phone; Avoid: school pick-up, 3 to 4pm; No home visits" in page
+    person = (
+        demo_session.scalars(
+            select(CaseParty).where(CaseParty.case_id == case.id).order_by(CaseParty.id.desc())
+        )
+        .first()
+        .person
+    )
+    assert b"Polish" not in (person.adjustments or b"")

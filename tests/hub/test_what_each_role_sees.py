@@ -6,6 +6,7 @@ case or conference answers "not found"."""
 from __future__ import annotations
 
 import html
+import json
 import random
 import re
 from datetime import date
@@ -72,8 +73,18 @@ def _values_by_category(session: Session, case: Case) -> dict[str, set[str]]:
             except SealedValueError:
                 continue
             if value and len(value) >= MIN_LENGTH:
-                found.setdefault(category, set()).add(value)
+                found.setdefault(category, set()).update(_texts_in(value))
     return found
+
+
+def _texts_in(value: str) -> set[str]:
+    """The texts a page may show of a sealed value: itself, or, for a structured value (a
+    JSON document: a person's adjustments or contact needs), each text in it."""
+    if not value.startswith("{"):
+        return {value}
+    leaves = [v for v in json.loads(value).values() if isinstance(v, str)]
+    # Short leaves (a language, a time) could be in any narrative: long ones only.
+    return {v for v in leaves if len(v) >= 12}
 
 
 def _conference_values(conference: Conference) -> dict[str, set[str]]:

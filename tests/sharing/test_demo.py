@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.accounts import check_password_rules
+from sharing.cases.needs import adjustments_sentence
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import personal_columns, unseal
@@ -531,3 +532,10 @@ def test_open_cases_past_their_first_review_have_one_that_set_their_review_date(
         if review.contacted_on:
             assert case.last_contact_on >= review.contacted_on
     assert any(r.contact_method is None for r in reviewed)  # some complainants not reached
+
+
+def test_some_victims_and_witnesses_have_their_adjustments_and_contact_needs(session) -> None:
+    people = session.scalars(select(Person).where(Person.adjustments.is_not(None))).all()
+    assert len(people) > 10
+    sentences = [adjustments_sentence(unseal(p, "adjustments")) for p in people]
+    assert any(s and s.startswith("An interpreter (") for s in sentences)

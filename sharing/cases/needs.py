@@ -1,0 +1,118 @@
+"""A person's reasonable adjustments and how to contact them, as structured values: what
+the procedures ask officers to find out and every agency to respect (large print, an
+interpreter and the language, British Sign Language, a named advocate; the way they
+prefer to be contacted, times to avoid, no home visits).
+
+Each is kept as a small JSON document sealed in its own column: the adjustments under
+"vulnerability", the contact needs under "contact", so a partner sees each exactly where a
+protocol clause gives that category, with the sentence this module makes of it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sharing.errors import InputError
+from sharing.formats import checked_text
+from sharing.vocabulary import Adjustment, ContactMethod
+
+MAX_LINE = 200
+
+
+@dataclass(frozen=True)
+class Needs:
+    adjustments: tuple[Adjustment, ...] = ()
+    #: The language an interpreter is needed for.
+    language: str = ""
+    #: The advocate or supporter to go through.
+    advocate: str = ""
+    contact_by: ContactMethod | None = None
+    times_to_avoid: str = ""
+    no_home_visits: bool = False
+    #: The form's prefix for the fields an error names, e.g. ``person-``.
+    prefix: str = field(default="", compare=False)
+
+    def checked(self) -> Needs:
+        """The needs with their texts trimmed; ``InputError`` at the field for an
+        interpreter without a language, an advocate without a name, a text too long."""
+        p = self.prefix
+        language = checked_text(p + "language", self.language, limit=MAX_LINE)
+        advocate = checked_text(p + "advocate", self.advocate, limit=MAX_LINE)
+        times = checked_text(p + "times_to_avoid", self.times_to_avoid, limit=MAX_LINE)
+        if Adjustment.INTERPRETER in self.adjustments and not language:
+            raise InputError(p + "language", "Say which language the interpreter is for")
+        if Adjustment.ADVOCATE in self.adjustments and not advocate:
+            raise InputError(p + "advocate", "Say who the advocate or supporter is")
+        return Needs(
+            tuple(dict.fromkeys(self.adjustments)),
+            language if Adjustment.INTERPRETER in self.adjustments else "",
+            advocate if Adjustment.ADVOCATE in self.adjustments else "",
+            self.contact_by,
+            times,
+            self.no_home_visits,
+            p,
+        )
+
+    def adjustments_document(self) -> str | None:
+        if not self.adjustments:
+            return None
+        return json.dumps(
+            {
+                "adjustments": [a.value for a in self.adjustments],
+                "language": self.language,
+                "advocate": self.advocate,
+            }
+        )
+
+    def contact_document(self) -> str | None:
+        if not (self.contact_by or self.times_to_avoid or self.no_home_visits):
+            return None
+        return json.dumps(
+            {
+                "contact_by": self.contact_by.value if self.contact_by else None,
+                "times_to_avoid": self.times_to_avoid,
+                "no_home_visits": self.no_home_visits,
+            }
+        )
+
+
+def adjustments_of(document: str | None) -> tuple[Adjustment, ...]:
+    """The adjustments a sealed document holds (none for none)."""
+    if not document:
+        return ()
+    found = (Adjustment.of(v) for v in json.loads(document).get("adjustments", []))
+    return tuple(a for a in found if a is not None)
+
+
+def adjustments_sentence(document: str | None) -> str | None:
+    """The adjustments as a reader sees them: "Large print; an interpreter (Polish)"."""
+    if not document:
+        return None
+    data = json.loads(document)
+    parts = []
+    for adjustment in adjustments_of(document):
+        if adjustment is Adjustment.INTERPRETER:
+            parts.append(f"An interpreter ({data.get('language') or 'language not given'})")
+        elif adjustment is Adjustment.ADVOCATE:
+            parts.append(f"Through their advocate or supporter, {data.get('advocate')}")
+        else:
+            parts.append(adjustment.label)
+    return "; ".join(parts) or None
+
+
+def contact_sentence(document: str | None) -> str | None:
+    """How to contact them, as a reader sees it: "By phone; not before 10am; no home
+    visits"."""
+    if not document:
+        return None
+    data = json.loads(document)
+    parts = []
+    way = ContactMethod.of(data.get("contact_by") or "")
+    if way is not None:
+        parts.append(way.label)
+    if data.get("times_to_avoid"):
+        parts.append(f"Avoid: {data['times_to_avoid']}")
+    if data.get("no_home_visits"):
+        parts.append("No home visits")
+    return "; ".join(parts) or None
