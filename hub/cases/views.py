@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -626,6 +626,61 @@ def _known_people(hits: list[SearchHit]) -> list[tuple[str, str]]:
         if hit.person_id is not None and hit.person_id not in found:
             found[hit.person_id] = f"Yes: {hit.matched} on case {hit.reference}"
     return [(str(person_id), label) for person_id, label in found.items()]
+
+
+@bp.route("/<int:case_id>/people/<int:party_id>/change", methods=["GET", "POST"])
+def change_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
+    """Change someone's details, reasonable adjustments, contact needs or part in the
+    case."""
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "change a person form")
+    if party_id not in dict(case.parties):
+        abort(404)
+    form = AddPersonForm()
+    form.known_person.choices = [("", "")]  # not asked when changing
+    if request.method == "GET":
+        _fill_person_form(form, pages.person_to_change(db(), authorised, party_id))
+
+    def record() -> object:
+        role = form.role.data or PartyRole.VICTIM
+        data = _person(form.person.form, role, "person-") or casework.PersonInput(
+            role=role, prefix="person-"
+        )
+        return casework.change_person(db(), authorised, party_id, data)
+
+    return _record(
+        case,
+        form,
+        record,
+        template="cases/change_person.html",
+        title=f"Change a person on {case.reference}",
+        done="Their details are changed.",
+        anchor="parties",
+        label=dict(case.parties)[party_id],
+    )
+
+
+def _fill_person_form(form: AddPersonForm, found: pages.PersonToChange) -> None:
+    person, values, needs = form.person.form, found.values, found.needs
+    form.role.data = found.role
+    for name in (
+        "given_names",
+        "family_name",
+        "phone",
+        "email",
+        "address",
+        "postcode",
+        "support_needs",
+        "contact_preferences",
+    ):
+        person[name].data = values[name] or ""
+    if values["date_of_birth"]:
+        person.date_of_birth.process(None, date.fromisoformat(values["date_of_birth"]))
+    person.adjustments.data = [a.value for a in needs.adjustments]
+    person.language.data = needs.language
+    person.advocate.data = needs.advocate
+    person.contact_by.data = needs.contact_by
+    person.times_to_avoid.data = needs.times_to_avoid
+    person.no_home_visits.data = needs.no_home_visits
 
 
 @bp.route("/<int:case_id>/people/<int:party_id>/remove", methods=["GET", "POST"])

@@ -218,12 +218,24 @@ def add_party(
     session: Session, actor: Actor, case: Case, data: PersonInput, now: datetime | None = None
 ) -> CaseParty:
     """Record a new person on the case in the given role."""
+    now = now or clock.now()
+    values = _person_values(data, now)
+    person = Person(agency_id=case.agency_id, created_at=now)
+    session.add(person)
+    _fill(session, person, data, values)
+    party = CaseParty(case=case, person=person, role=data.role)
+    session.add(party)
+    return party
+
+
+def _person_values(data: PersonInput, now: datetime) -> dict[str, str | None]:
+    """A person's details checked and normalised, by sealed column; ``InputError`` at the
+    field (with the form's prefix) for the first that is not right."""
     p = data.prefix
     family = _text(p + "family_name", data.family_name, limit=MAX_LINE)
     given = _text(p + "given_names", data.given_names, limit=MAX_LINE)
     if not family and not given:
         raise InputError(p + "family_name", "Enter the person's name, or leave the section out")
-    now = now or clock.now()
     if data.date_of_birth and data.date_of_birth > now.date():
         raise InputError(p + "date_of_birth", "Date of birth must be in the past")
     phone = None
@@ -236,40 +248,64 @@ def add_party(
         raise InputError(
             p + "email", "Enter an e-mail address in the correct format, like name@example.org"
         )
-    address = _text(p + "address", data.address, limit=MAX_LINE * 3)
-    postcode = _postcode(p + "postcode", data.postcode)
-    support_needs = _text(p + "support_needs", data.support_needs)
-    contact_preferences = _text(p + "contact_preferences", data.contact_preferences, limit=1000)
     needs = data.needs.checked()
-    person = Person(agency_id=case.agency_id, created_at=now)
-    session.add(person)
-    seal_many(
-        person,
-        {
-            "family_name": family,
-            "given_names": given,
-            "date_of_birth": data.date_of_birth.isoformat() if data.date_of_birth else None,
-            "phone": phone,
-            "email": email,
-            "address": address,
-            "postcode": postcode,
-            "support_needs": support_needs,
-            "contact_preferences": contact_preferences,
-            "adjustments": needs.adjustments_document(),
-            "contact_needs": needs.contact_document(),
-        },
-    )
+    return {
+        "family_name": family,
+        "given_names": given,
+        "date_of_birth": data.date_of_birth.isoformat() if data.date_of_birth else None,
+        "phone": phone,
+        "email": email,
+        "address": _text(p + "address", data.address, limit=MAX_LINE * 3),
+        "postcode": _postcode(p + "postcode", data.postcode),
+        "support_needs": _text(p + "support_needs", data.support_needs),
+        "contact_preferences": _text(
+            p + "contact_preferences", data.contact_preferences, limit=1000
+        ),
+        "adjustments": needs.adjustments_document(),
+        "contact_needs": needs.contact_document(),
+    }
+
+
+def _fill(
+    session: Session, person: Person, data: PersonInput, values: dict[str, str | None]
+) -> None:
+    """Seal ``values`` into the person and index them for the already-known check."""
+    seal_many(person, values)
     blind_index.index_person(
         session,
         person,
-        family_name=family,
+        family_name=values["family_name"],
         date_of_birth=data.date_of_birth,
-        postcode=postcode,
-        phone=phone,
+        postcode=values["postcode"],
+        phone=values["phone"],
     )
-    party = CaseParty(case=case, person=person, role=data.role)
-    session.add(party)
-    return party
+
+
+def change_person(
+    session: Session,
+    authorised: AuthorisedCase,
+    party_id: int,
+    data: PersonInput,
+    now: datetime | None = None,
+) -> Person:
+    """Change the details, adjustments and contact needs of someone on an open case, and
+    their part in it (authorised for ``Act.RECORD``): the agency keeps one record of the
+    person, so their other cases show the change too. ``NotFound`` for a party of another
+    case; ``InputError`` at the field, recorded, with nothing changed."""
+    authorised.require(Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    party = next((p for p in case.parties if p.id == party_id), None)
+    if party is None or party.person.erased_at is not None:
+        raise NotFound("no such person on this case")
+    with acts.refusing_input(
+        session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
+    ):
+        values = _person_values(data, now or clock.now())
+    _fill(session, party.person, data, values)
+    party.role = data.role
+    session.flush()
+    _recorded(session, actor, case, f"person {party.person_id} changed ({data.role.value})")
+    return party.person
 
 
 def add_person(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from sharing.errors import InputError
 from sharing.formats import checked_text
@@ -77,19 +78,44 @@ class Needs:
         )
 
 
+def _document(text: str | None) -> dict[str, Any] | None:
+    """The JSON object a revealed value holds; None for none, or for what the reveal put
+    in its place (an erased person's marker)."""
+    if not text or not text.startswith("{"):
+        return None
+    found = json.loads(text)
+    return found if isinstance(found, dict) else None
+
+
+def needs_of(adjustments: str | None, contact: str | None) -> Needs:
+    """The needs two sealed documents hold, as a form shows them to change."""
+    about = _document(adjustments) or {}
+    how = _document(contact) or {}
+    return Needs(
+        adjustments=adjustments_of(adjustments),
+        language=about.get("language") or "",
+        advocate=about.get("advocate") or "",
+        contact_by=ContactMethod.of(how.get("contact_by") or ""),
+        times_to_avoid=how.get("times_to_avoid") or "",
+        no_home_visits=bool(how.get("no_home_visits")),
+    )
+
+
 def adjustments_of(document: str | None) -> tuple[Adjustment, ...]:
     """The adjustments a sealed document holds (none for none)."""
-    if not document:
+    data = _document(document)
+    if data is None:
         return ()
-    found = (Adjustment.of(v) for v in json.loads(document).get("adjustments", []))
+    found = (Adjustment.of(v) for v in data.get("adjustments", []))
     return tuple(a for a in found if a is not None)
 
 
 def adjustments_sentence(document: str | None) -> str | None:
-    """The adjustments as a reader sees them: "Large print; an interpreter (Polish)"."""
-    if not document:
-        return None
-    data = json.loads(document)
+    """The adjustments as a reader sees them: "Large print; an interpreter (Polish)"
+    (what the reveal put in place of an erased person's, as it is)."""
+    data = _document(document)
+    if data is None:
+        return document or None
     parts = []
     for adjustment in adjustments_of(document):
         if adjustment is Adjustment.INTERPRETER:
@@ -103,10 +129,10 @@ def adjustments_sentence(document: str | None) -> str | None:
 
 def contact_sentence(document: str | None) -> str | None:
     """How to contact them, as a reader sees it: "By phone; not before 10am; no home
-    visits"."""
-    if not document:
-        return None
-    data = json.loads(document)
+    visits" (what the reveal put in place of an erased person's, as it is)."""
+    data = _document(document)
+    if data is None:
+        return document or None
     parts = []
     way = ContactMethod.of(data.get("contact_by") or "")
     if way is not None:

@@ -23,11 +23,12 @@ from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases.casework import open_action
 from sharing.cases.locks import RefusedAttempt, refused_attempts
-from sharing.cases.needs import adjustments_sentence, contact_sentence
+from sharing.cases.needs import Needs, adjustments_sentence, contact_sentence, needs_of
 from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
 from sharing.cases.reviews import ReviewView
 from sharing.cases.reviews import reviews as case_reviews
 from sharing.cases.shares import ShareRow, case_shares
+from sharing.errors import NotFound
 from sharing.models import (
     Action,
     Case,
@@ -46,6 +47,7 @@ from sharing.vocabulary import (
     CaseCategory,
     CaseStatus,
     LockStatus,
+    PartyRole,
     Priority,
     SurveyChannel,
 )
@@ -432,6 +434,37 @@ def case_heading(session: Session, authorised: AuthorisedCase, form: str) -> Cas
         )
     places = [(p.id, label) for p, (_, label) in zip(parties, people, strict=True)]
     return CaseHeading(case.id, case.reference, case.priority, people, places)
+
+
+@dataclass(frozen=True)
+class PersonToChange:
+    """Someone on the case as the form that changes them shows them."""
+
+    party_id: int
+    role: PartyRole
+    #: Their sealed details, by column, as the reader's decision reveals them.
+    values: dict[str, str | None]
+    needs: Needs
+
+
+def person_to_change(session: Session, authorised: AuthorisedCase, party_id: int) -> PersonToChange:
+    """The details of someone on the case for the form that changes them, recorded as one
+    view of the categories it shows; ``NotFound`` for a party of another case or a person
+    erased."""
+    party = next((p for p in authorised.case.parties if p.id == party_id), None)
+    if party is None or party.person.erased_at is not None:
+        raise NotFound("no such person on this case")
+    values = reveal(authorised.decision, party.person, _PERSON_COLUMNS)
+    acts.record(
+        session,
+        acts.Action.CASE_VIEW,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        basis=f"person {party.person_id} | sections change a person form",
+    )
+    return PersonToChange(
+        party.id, party.role, values, needs_of(values["adjustments"], values["contact_needs"])
+    )
 
 
 def action_to_change(

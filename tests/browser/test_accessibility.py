@@ -75,6 +75,10 @@ def test_main_pages_have_no_wcag_violations(live_server, axe_page: Page) -> None
     page.get_by_role("button", name="Add the person").click()
     found["add a person with errors"] = violations(page)
 
+    page.goto(case_url)
+    page.get_by_role("link", name="Change their details, adjustments or part").first.click()
+    found["change a person"] = violations(page)
+
     page.goto(f"{case_url}/review")
     found["review"] = violations(page)
     page.get_by_role("button", name="Record the review").click()

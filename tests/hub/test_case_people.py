@@ -186,3 +186,38 @@ def test_a_witness_with_an_interpreter_need_shows_it_on_the_case(demo_hub, demo_
         .person
     )
     assert b"Polish" not in (person.adjustments or b"")
+
+
+def test_an_officer_changes_a_persons_details_and_needs(demo_hub, demo_session) -> None:
+    case = _cases(demo_session, "northshire-homes")[5]
+    officer = demo_client(demo_hub, case.officer)
+    party = case.parties[0]
+    url = f"/cases/{case.id}/people/{party.id}/change"
+    form = officer.get(url)
+    assert form.status_code == 200
+    name = unseal_many(party.person, ("family_name",))["family_name"]
+    assert f'value="{name}"' in form.get_data(as_text=True)
+    response = officer.post(
+        url,
+        data={
+            "csrf_token": csrf_token(officer, url),
+            "role": party.role.value,
+            "person-family_name": name,
+            "person-adjustments": "bsl",
+            "person-contact_by": "text",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "A British Sign Language interpreter" in page
+    assert "By text message" in page
+    assert _last_entry(demo_session).basis == (
+        f"person {party.person_id} changed ({party.role.value})"
+    )
+    bad = officer.post(
+        url,
+        data={"csrf_token": csrf_token(officer, url), "role": party.role.value},
+    )
+    assert bad.status_code == 400
+    assert 'href="#person-family_name' in bad.get_data(as_text=True)
+    assert officer.get(f"/cases/{case.id}/people/999999/change").status_code == 404
