@@ -382,6 +382,14 @@ def protocols_check(files: tuple[Path, ...]) -> None:
     _check_files(files, check_file)
 
 
+def _configured(setting: str) -> tuple[Path, ...]:
+    """The file a setting names, for a check command given no file."""
+    try:
+        return (getattr(load_settings(verify=False), setting),)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+
+
 def _check_files(
     files: Sequence[Path],
     check: Callable[[Path, Any], list[Problem]],
@@ -457,11 +465,7 @@ def survey() -> None:
 def survey_check(files: tuple[Path, ...]) -> None:
     """Check closure survey files (default: the configured one); print every problem with
     file, line, field and what is allowed."""
-    if not files:
-        try:
-            files = (load_settings(verify=False).closure_survey,)
-        except ConfigError as e:
-            raise click.ClickException(str(e)) from None
+    files = files or _configured("closure_survey")
     problems = [p for path in files for p in closure_survey.check_file(path)]
     for problem in problems:
         click.echo(str(problem))
@@ -483,11 +487,7 @@ def stock_check(files: tuple[Path, ...]) -> None:
     """Check housing stock files (default: the configured one); print every problem with
     file, line, field and what is allowed. Each agency is checked to be a landlord of the
     partnership when the configured database can be reached."""
-    if not files:
-        try:
-            files = (load_settings(verify=False).housing_stock,)
-        except ConfigError as e:
-            raise click.ClickException(str(e)) from None
+    files = files or _configured("housing_stock")
     _check_files(
         files,
         lambda path, known: housing_stock.check_file(
@@ -508,11 +508,7 @@ def wards_check(files: tuple[Path, ...]) -> None:
     file, field and what is allowed. Each ward is checked to be one of the partnership's,
     and each of the partnership's to be drawn, when the configured database can be
     reached."""
-    if not files:
-        try:
-            files = (load_settings(verify=False).ward_boundaries,)
-        except ConfigError as e:
-            raise click.ClickException(str(e)) from None
+    files = files or _configured("ward_boundaries")
     _check_files(
         files, ward_boundaries.check_file, _known_wards, "ward names not checked: no database"
     )

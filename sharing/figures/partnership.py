@@ -59,7 +59,7 @@ from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed
 from sharing.figures import housemark
 from sharing.figures.months import Months, instant, months_later, months_of
-from sharing.figures.regulator import reader_agency
+from sharing.figures.readers import reader_agency
 from sharing.figures.rounding import (
     MEDIAN_FROM,
     WITHHELD,

@@ -38,16 +38,14 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.errors import InputError, NotAllowed
+from sharing.errors import InputError
+from sharing.figures.readers import reader_agency
 from sharing.figures.rounding import Rounder, Tally, tag, tally_of
 from sharing.figures.spreadsheets import safe
 from sharing.figures.stock import Stock
 from sharing.models import Agency, Case, ClosureSurvey, Incident
 from sharing.vocabulary import AgencyType, Role, Satisfaction
 
-#: Roles that read every landlord's measures (small counts withheld); a landlord's
-#: managers read their own exactly.
-READERS = frozenset({Role.ANALYST, Role.MANAGER, Role.CONFERENCE_CHAIR})
 #: The earliest reporting year asked for.
 EARLIEST_YEAR = 2000
 FIELD = "year"
@@ -139,26 +137,6 @@ class Measures:
     to_date: date | None
     lines: tuple[Line, ...]
     threshold: int
-
-
-def may_read(actor: Actor) -> bool:
-    return actor.has(*READERS)
-
-
-def reader_agency(session: Session, actor: Actor, subject: acts.Subject) -> Agency:
-    """The agency of a reader of the partnership's figures (these measures and
-    ``sharing.figures.partnership``); ``NotAllowed``, recorded, for anyone else."""
-    agency = session.get(Agency, actor.agency_id)
-    if agency is None or not may_read(actor):
-        acts.refuse(
-            session,
-            acts.Action.FIGURES_VIEW,
-            actor=actor,
-            subject=subject,
-            reason="not a reader of the partnership's figures",
-        )
-        raise NotAllowed("only analysts, coordinators and managers read the figures")
-    return agency
 
 
 def count(session: Session, stock: Stock, area_id: int, year: Year) -> list[Counts]:
