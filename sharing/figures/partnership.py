@@ -150,8 +150,10 @@ class Scope:
 
     @property
     def audit_text(self) -> str:
-        parts = [f"agency {self.agency.code}" if self.agency else "", ""]
-        parts[1] = f"ward {self.ward.id}" if self.ward else ""
+        parts = [
+            f"agency {self.agency.code}" if self.agency else "",
+            f"ward {self.ward.id}" if self.ward else "",
+        ]
         return ", ".join(p for p in parts if p) or "partnership"
 
     def where(self) -> list[ColumnElement[bool]]:

@@ -29,7 +29,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -39,6 +39,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import InputError
+from sharing.figures.months import instant
 from sharing.figures.readers import reader_agency
 from sharing.figures.rounding import Rounder, Tally, tag, tally_of
 from sharing.figures.spreadsheets import safe
@@ -75,11 +76,7 @@ class Year:
     def bounds(self) -> tuple[datetime, datetime]:
         """The year as UTC instants, from its first midnight to the midnight after it
         (partnership time)."""
-
-        def at(day: date) -> datetime:
-            return datetime.combine(day, time(0), clock.PARTNERSHIP_ZONE).astimezone(UTC)
-
-        return at(self.first_day), at(date(self.start + 1, 4, 1))
+        return instant(self.first_day), instant(date(self.start + 1, 4, 1))
 
 
 def year_of(text: str | None, today: date) -> Year:

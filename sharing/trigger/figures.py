@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed
+from sharing.figures.months import months_later
 from sharing.figures.spreadsheets import safe
 from sharing.figures.suppression import THRESHOLD, Cell, suppress
 from sharing.models import Agency, TriggerApplication, TriggerBodyCount, TriggerRecommendation
@@ -59,7 +60,7 @@ class Period:
 
     @classmethod
     def of_month(cls, year: int, month: int) -> Period:
-        return cls(date(year, month, 1), _months_later(date(year, month, 1), 12))
+        return cls(date(year, month, 1), months_later(date(year, month, 1), 12))
 
     @property
     def month(self) -> str:
@@ -79,11 +80,6 @@ class Period:
         return day is not None and self.start <= day < self.end
 
 
-def _months_later(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def period_from(text: str | None, today: date) -> Period:
     """The 12 months from the month ``text`` names (``2026-04``); the last 12 complete
     months when it names none. ``InputError`` on the ``from`` field for anything that is
@@ -91,7 +87,7 @@ def period_from(text: str | None, today: date) -> Period:
     this_month = today.replace(day=1)
     text = (text or "").strip()
     if not text:
-        start = _months_later(this_month, -12)
+        start = months_later(this_month, -12)
         return Period.of_month(start.year, start.month)
     found = _MONTH.fullmatch(text)
     if found is None or not 1 <= int(found[2]) <= 12:
