@@ -3,9 +3,10 @@ the procedures ask officers to find out and every agency to respect (large print
 interpreter and the language, British Sign Language, a named advocate; the way they
 prefer to be contacted, times to avoid, no home visits).
 
-Each is kept as a small JSON document sealed in its own column: the adjustments under
-"vulnerability", the contact needs under "contact", so a partner sees each exactly where a
-protocol clause gives that category, with the sentence this module makes of it.
+Each is kept as a small JSON document sealed in its own column, both read under "contact":
+they say how to reach and communicate with the person, which every partner that contacts
+them must respect. Why they need an adjustment (a disability, a health condition) is
+special category data and stays in the free-text support needs, under "vulnerability".
 """
 
 from __future__ import annotations

@@ -49,9 +49,11 @@ class Person(Base):
     postcode: Mapped[bytes | None] = personal("location")
     #: How the person wants to be contacted, and any reasonable adjustments.
     contact_preferences: Mapped[bytes | None] = personal("contact")
-    #: Reasonable adjustments, structured (``sharing.people.needs``): which, the language,
-    #: the advocate. JSON.
-    adjustments: Mapped[bytes | None] = personal("vulnerability")
+    #: Reasonable adjustments, structured (``sharing.cases.needs``): which, the language,
+    #: the advocate. JSON. Read under "contact": they say how to communicate with the
+    #: person, which every partner that contacts them must know; why they need them stays
+    #: in ``support_needs``, under "vulnerability".
+    adjustments: Mapped[bytes | None] = personal("contact")
     #: How to contact them, structured: the way they prefer, times to avoid, no home
     #: visits. JSON.
     contact_needs: Mapped[bytes | None] = personal("contact")

@@ -12,7 +12,7 @@ from sharing.crypto.sealing import unseal_many
 from sharing.models import AuditEntry, Case, CaseParty, Person
 from sharing.vocabulary import CaseStatus, PartyRole, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, share_demo_case
 
 
 def _cases(session, code: str) -> list[Case]:
@@ -221,3 +221,31 @@ def test_an_officer_changes_a_persons_details_and_needs(demo_hub, demo_session) 
     assert bad.status_code == 400
     assert 'href="#person-family_name' in bad.get_data(as_text=True)
     assert officer.get(f"/cases/{case.id}/people/999999/change").status_code == 404
+
+
+def test_a_partner_with_a_share_sees_how_to_contact_someone_but_not_why(
+    demo_hub, demo_session
+) -> None:
+    """Adjustments and contact needs are read under "contact", which the police's clause
+    gives; the support needs behind them stay under "vulnerability", which it does not."""
+    case = _cases(demo_session, "northshire-homes")[6]
+    officer = demo_client(demo_hub, case.officer)
+    response = _post(
+        officer,
+        case.id,
+        role="witness",
+        **{
+            "person-family_name": "Oyelaran-Whitcombe",
+            "person-adjustments": ["interpreter"],
+            "person-language": "Yoruba",
+            "person-support_needs": "Recovering from a stroke; tires quickly in long meetings",
+            "person-no_home_visits": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    share_demo_case(demo_session, case, "northshire-police")
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    page = police.get(f"/cases/{case.id}?purpose=asb_case_management").get_data(as_text=True)
+    assert "An interpreter (Yoruba)" in page
+    assert "No home visits" in page
+    assert "Recovering from a stroke" not in page
