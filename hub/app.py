@@ -8,11 +8,11 @@ import traceback
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
@@ -25,6 +25,7 @@ from hub import (
     auth,
     cases,
     conferences,
+    documents,
     emergency,
     figures,
     health,
@@ -53,6 +54,7 @@ from sharing.cases.survey import load_survey
 from sharing.crypto.keys import KeyringError
 from sharing.figures.stock import load_stock
 from sharing.figures.wards import load_boundaries
+from sharing.files.stores import StoreError, store_at
 from sharing.models.base import MAX_ID
 from sharing.risk.matrix import load_matrices
 from sharing.trigger.procedure import load_procedure
@@ -120,8 +122,17 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.extensions["hub.housing_stock"] = load_stock(settings.housing_stock)
     # And the wards' boundaries and households, for rates and the map (BoundariesInvalid).
     app.extensions["hub.ward_boundaries"] = load_boundaries(settings.ward_boundaries)
+    # Where case files are kept, sealed (StoreError for an s3:// setting without a bucket).
+    app.extensions["hub.file_store"] = store_at(
+        settings.document_store,
+        instance_path=settings.instance_path,
+        endpoint_url=settings.document_store_endpoint,
+        region=settings.document_store_region,
+    )
     init_checkpoint_schedule(app, settings)
     init_notices(app, settings)
+    # Before the CSRF check, which reads the form: uploads may be larger than other forms.
+    app.before_request(_upload_limit)
     CSRFProtect(app)
     _init_login(app)
     blueprints = (
@@ -129,6 +140,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         health,
         home,
         cases,
+        documents,
         actions,
         shares,
         conferences,
@@ -214,7 +226,34 @@ def _strict_transport_security(response: Response) -> Response:
     return response
 
 
+#: Endpoints that take a file, and so a request larger than a form's.
+UPLOADS = frozenset({"documents.attach"})
+MB = 1024 * 1024
+
+
+def _upload_limit() -> None:
+    """A request to a page that takes a file may carry the largest file allowed, and the
+    form's other fields."""
+    if request.endpoint in UPLOADS:
+        request.max_content_length = current_app.config["HUB_SETTINGS"].document_max_mb * MB + MB
+
+
 def _register_errors(app: Flask) -> None:
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_e: RequestEntityTooLarge) -> tuple[str, int]:
+        if request.endpoint in UPLOADS:
+            limit = current_app.config["HUB_SETTINGS"].document_max_mb
+            paragraphs = [
+                f"The most a file can be is {limit} MB. Nothing was attached.",
+                "Go back and choose a smaller file: a photo at a lower resolution, or a "
+                "document saved as a PDF.",
+            ]
+        else:
+            paragraphs = ["The form sent more than the hub accepts. Nothing was saved."]
+        return render_template(
+            "errors/error.html", title="The file is too large", paragraphs=paragraphs
+        ), 413
+
     @app.errorhandler(CSRFError)
     def csrf_error(_e: CSRFError) -> tuple[str, int]:
         return render_template(
@@ -251,6 +290,21 @@ def _register_errors(app: Flask) -> None:
             paragraphs=[
                 "Every look at a case and every change is recorded in the audit log. The hub "
                 "could not record this one, so it has not shown or saved anything.",
+                "Try again in a few minutes. If it keeps happening, tell your hub administrator.",
+            ],
+        ), 503
+
+    @app.errorhandler(StoreError)
+    def file_store_error(e: StoreError) -> tuple[str, int]:
+        log.error("file store error on %s: %s", _path_template(), e)  # keys and reasons, no data
+        if "db" in g:
+            g.db.rollback()
+        return render_template(
+            "errors/error.html",
+            title="Sorry, the hub cannot reach its file store at the moment",
+            paragraphs=[
+                "Files attached to cases are kept in a store of their own, which did not "
+                "answer. Nothing you were submitting was saved.",
                 "Try again in a few minutes. If it keeps happening, tell your hub administrator.",
             ],
         ), 503

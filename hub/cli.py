@@ -97,13 +97,19 @@ def demo(if_empty: bool, seed: int) -> None:
             click.echo("The database already has a partnership; not building the demo.")
             return
         try:
-            summary = build_demo(session, today=clock.today(), seed=seed)
+            summary = build_demo(
+                session,
+                today=clock.today(),
+                seed=seed,
+                store=current_app.extensions["hub.file_store"],
+            )
         except DemoError as e:
             raise click.ClickException(str(e)) from None
         session.commit()
     click.echo(
         f"Demo partnership built: {summary.agencies} agencies, {summary.users} users, "
-        f"{summary.cases} cases, {summary.incidents} incidents. Sign-ins are listed in README.md."
+        f"{summary.cases} cases, {summary.incidents} incidents, {summary.documents} files. "
+        "Sign-ins are listed in README.md."
     )
 
 

@@ -85,6 +85,13 @@ class Settings:
     housing_stock: Path = CONFIG_DIR / "housing-stock.toml"
     #: The area's ward boundaries and households (GeoJSON), for rates and the map.
     ward_boundaries: Path = CONFIG_DIR / "ward-boundaries.geojson"
+    #: Where case files are kept: a folder, ``s3://bucket/prefix``, or empty for
+    #: ``<instance_path>/documents``; the object store's address and region; the most a
+    #: file may be, in MB.
+    document_store: str = ""
+    document_store_endpoint: str = ""
+    document_store_region: str = ""
+    document_max_mb: int = 20
     #: The audit log's name in its signed checkpoints (never changes once the log exists).
     audit_origin: str = ""
     #: Make a checkpoint after a request when the latest is older than this (0: never).
@@ -195,6 +202,10 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         ward_boundaries=Path(
             str(raw.get("ward_boundaries") or CONFIG_DIR / "ward-boundaries.geojson")
         ),
+        document_store=str(raw.get("document_store") or ""),
+        document_store_endpoint=str(raw.get("document_store_endpoint") or ""),
+        document_store_region=str(raw.get("document_store_region") or ""),
+        document_max_mb=_whole_number(raw, "document_max_mb", 20, 1, 500),
         service_name=service_name,
         audit_origin=_audit_origin(raw, service_name),
         audit_checkpoint_minutes=_whole_number(raw, "audit_checkpoint_minutes", 15, 0, 24 * 60),

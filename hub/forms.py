@@ -10,6 +10,7 @@ from wtforms import Field, FormField
 from wtforms.validators import ValidationError
 
 from hub.templating import UK
+from sharing.errors import InputError
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters
 from sharing.models.base import MAX_ID
 
@@ -40,6 +41,16 @@ class HubForm(FlaskForm):
     def field_by_name(self, name: str) -> Field | None:
         """A field by its full name (``victim-family_name`` for a sub-form's field)."""
         return next((f for f in leaf_fields(self) if f.name == name), None)
+
+    def refuse(self, error: InputError) -> None:
+        """Show the core's refusal on the field it names (``owner_agency_id`` is the
+        form's ``owner_agency``), or on the first field."""
+        field = (
+            self.field_by_name(error.field)
+            or self.field_by_name(error.field.removesuffix("_id"))
+            or next(iter(self))
+        )
+        field.errors = [*field.errors, error.message]
 
 
 def leaf_fields(form: Any) -> list[Field]:

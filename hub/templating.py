@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from markupsafe import Markup
 
+from sharing.files.checks import size_text
+
 UK = ZoneInfo("Europe/London")
 
 
@@ -41,3 +43,4 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
     app.jinja_env.filters["css_string"] = css_string
+    app.jinja_env.filters["file_size"] = size_text

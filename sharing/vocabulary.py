@@ -330,6 +330,19 @@ class Adjustment(Labelled):
     ADVOCATE = "advocate", "A named advocate or supporter (say who)"
 
 
+class DocumentKind(Labelled):
+    """What a file attached to a case is (the procedures' evidence: 003 §3.4, appendices
+    5 to 12), with the data category it is read under unless the officer chooses another."""
+
+    DIARY_SHEET = "diary_sheet", "Diary sheet"
+    PHOTO = "photo", "Photo or image"
+    RECORDING = "recording", "Noise app or other recording"
+    LETTER_RECEIVED = "letter_received", "Letter or e-mail received"
+    STATEMENT = "statement", "Statement or report"
+    LETTER_SENT = "letter_sent", "Letter sent"
+    OTHER = "other", "Other document"
+
+
 class ReviewDecision(Labelled):
     """What a case review decided (003 §3.11)."""
 

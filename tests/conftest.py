@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.cli",
     "tests.fixtures.demo",
+    "tests.fixtures.object_store",
 ]
 
 

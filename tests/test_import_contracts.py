@@ -15,7 +15,15 @@ ROOT = Path(__file__).parents[1]
 SEALING = "sharing.crypto.sealing"
 #: The sealing functions that turn a sealed value into plaintext.
 DECRYPTING = frozenset(
-    {"unseal", "unseal_many", "unseal_records", "RowOpener", "_unseal_record", "_opening_cipher"}
+    {
+        "unseal",
+        "unseal_many",
+        "unseal_records",
+        "RowOpener",
+        "_unseal_record",
+        "_opening_cipher",
+        "open_file",
+    }
 )
 #: The one module outside the crypto package that may decrypt.
 REVEAL = "sharing.access.reveal"

@@ -72,17 +72,6 @@ def _officers() -> list[tuple[str, str]]:
     return [(str(u.id), u.display_name) for u in listing.officers(db(), current_user.actor)]
 
 
-def _refused(form: HubForm, error: InputError) -> None:
-    """Show the core's refusal on the field it names (``owner_agency_id`` is the form's
-    ``owner_agency``), or on the first field."""
-    field = (
-        form.field_by_name(error.field)
-        or form.field_by_name(error.field.removesuffix("_id"))
-        or next(iter(form))
-    )
-    field.errors = [*field.errors, error.message]  # type: ignore[list-item]
-
-
 @bp.route("")
 def case_list() -> tuple[str, int]:
     _casework_only()
@@ -128,7 +117,7 @@ def new() -> Response | tuple[str, int]:
         try:
             case = casework.open_case(db(), current_user.actor, _case_input(form))
         except InputError as e:
-            _refused(form, e)
+            form.refuse(e)
         else:
             flash(f"Case {case.reference} opened.", "success")
             return redirect(url_for("cases.show", case_id=case.id))
@@ -262,6 +251,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         refused_attempts=page.refused_attempts,
         hate=page.hate,
         safeguarding=page.safeguarding,
+        documents=page.documents,
     )
 
 
@@ -413,7 +403,7 @@ def letter(case_id: int) -> Response | tuple[str, int]:
         try:
             made = letters.complainant_letter(db(), authorised, data)
         except InputError as e:
-            _refused(form, e)
+            form.refuse(e)
         else:
             title = f"Action plan letter, case {case.reference}"
             if request.form.get("as") == "pdf":
@@ -795,7 +785,7 @@ def survey(case_id: int) -> Response | tuple[str, int]:
         try:
             _, token = closure_survey.offer_link(db(), authorised, questions)
         except InputError as e:
-            _refused(form, e)
+            form.refuse(e)
             return render_template(
                 "cases/survey.html",
                 title=f"Closure survey: case {case.reference}",
@@ -855,7 +845,7 @@ def _record(
         try:
             record()
         except InputError as e:
-            _refused(form, e)
+            form.refuse(e)
         else:
             flash(done, "success")
             return redirect(url_for("cases.show", case_id=case.id, purpose=purpose, _anchor=anchor))

@@ -27,10 +27,13 @@ from sharing.crypto.sealing import (
     RowOpener,
     SealedValueError,
     load_data_keys,
+    open_file,
     unseal_many,
     unseal_records,
 )
 from sharing.models import Case, DataKey, Person
+from sharing.models.base import BY_ROW
+from sharing.models.documents import Document
 
 __all__ = [
     "ERASED",
@@ -41,6 +44,7 @@ __all__ = [
     "load_data_keys",
     "names",
     "reveal",
+    "reveal_file",
     "reveal_rows",
 ]
 
@@ -53,9 +57,19 @@ UNREADABLE = "Could not be read: this value failed its integrity check"
 def allowed_columns(
     decision: Decision, record: DeclarativeBase, columns: Iterable[str]
 ) -> list[str]:
-    """Those of ``columns`` (of ``record``'s table) whose category the decision allows."""
+    """Those of ``columns`` (of ``record``'s table) whose category the decision allows: the
+    column's own, or the row's for a column sealed ``BY_ROW``."""
     table = record.__table__
-    return [c for c in columns if decision.allows(table.c[c].info["category"])]
+    return [c for c in columns if decision.allows(_category(record, table.c[c].info["category"]))]
+
+
+def _category(record: DeclarativeBase, category: str) -> str:
+    return record.category if category == BY_ROW else category  # type: ignore[attr-defined]
+
+
+def _by_row(record: DeclarativeBase, columns: Iterable[str]) -> bool:
+    table = record.__table__
+    return any(table.c[c].info["category"] == BY_ROW for c in columns)
 
 
 def reveal(
@@ -92,12 +106,24 @@ def reveal_rows(
     own, so that only that record's values show as erased or unreadable."""
     if not records:
         return []
+    if _by_row(records[0], columns):
+        return [reveal(decision, record, columns) for record in records]
     allowed = allowed_columns(decision, records[0], columns) if decision.allowed else []
     try:
         opened = unseal_records(records, allowed)
     except SealedValueError:
         return [reveal(decision, record, columns) for record in records]
     return [dict.fromkeys(columns) | values for values in opened]
+
+
+def reveal_file(decision: Decision, document: Document, part: str, sealed: bytes) -> bytes | None:
+    """The plain content of a document's file (or preview: ``part``) read from its store,
+    when the decision allows the document's category; None when it does not. Raises as
+    ``sealing.open_file`` does: ``ErasedValue`` for an erased case, ``IntegrityFailure``
+    for stored bytes that were altered or swapped."""
+    if not (decision.allowed and decision.allows(document.category)):
+        return None
+    return open_file(document, part, sealed)
 
 
 def holds(record: Person | Case, field: str, value: str) -> bool:

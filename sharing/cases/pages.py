@@ -22,6 +22,7 @@ from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases.casework import open_action
+from sharing.cases.documents import DocumentLine, documents
 from sharing.cases.locks import RefusedAttempt, refused_attempts
 from sharing.cases.needs import Needs, adjustments_sentence, contact_sentence, needs_of
 from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
@@ -337,6 +338,8 @@ class CasePage:
     hate: HatePathway | None = None
     #: The safeguarding referrals the reader may see (None: the section is not theirs).
     safeguarding: list[ReferralLine] | None = None
+    #: The documents attached to the case that the reader may see, newest first.
+    documents: list[DocumentLine] = field(default_factory=list)
 
 
 def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) -> CasePage:
@@ -350,7 +353,10 @@ def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) 
     safeguarding = safeguarding_referrals(session, authorised)
     if safeguarding is not None:
         sections.append("safeguarding referrals")
-    page = CasePage(view, risk, safeguarding=safeguarding)
+    attached = documents(session, authorised.decision, authorised.case)
+    if attached:
+        sections.append("documents")
+    page = CasePage(view, risk, safeguarding=safeguarding, documents=attached)
     if authorised.decision.own_agency:
         case = authorised.case
         page = CasePage(
@@ -367,6 +373,7 @@ def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) 
             refused_attempts=refused_attempts(session, authorised) if case.locked else None,
             hate=hate_pathway(session, authorised),
             safeguarding=safeguarding,
+            documents=attached,
         )
         sections += ["known to others", "shares"]
         if page.hate is not None:

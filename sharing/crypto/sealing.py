@@ -384,3 +384,46 @@ def destroy_data_key(session: Session, owner: Any) -> None:
     record.destroyed_at = clock.now()
     _cache(session).pop(record.id, None)
     session.flush()
+
+
+def _file_context(record: DeclarativeBase, part: str, key_id: int) -> bytes:
+    """What a sealed file is bound to: its table, part, row and data key."""
+    table = record.__tablename__
+    return f"hub-file-v1|{table}|{part}|{record.id}|{key_id}".encode()  # type: ignore[attr-defined]
+
+
+def seal_file(record: DeclarativeBase, part: str, content: bytes) -> bytes:
+    """``content`` (a file, or its preview: ``part``) encrypted under the data key of the
+    record it is sealed under, in the format of a sealed value, bound to the record's
+    table, row and ``part``: what a file store keeps."""
+    session = _session(record)
+    if record.id is None:  # type: ignore[attr-defined]
+        session.flush()  # the row's id is part of the associated data
+    key_id, cipher = _owner_cipher(session, record.sealed_under)  # type: ignore[attr-defined]
+    nonce = os.urandom(_NONCE)
+    context = _file_context(record, part, key_id)
+    return _HEADER.pack(FORMAT_AES_GCM, key_id) + nonce + cipher.encrypt(nonce, content, context)
+
+
+def open_file(record: DeclarativeBase, part: str, sealed: bytes) -> bytes:
+    """The plain content of a file ``seal_file`` sealed for ``record`` and ``part``.
+    Raises ``ErasedValue`` when the record was erased, ``IntegrityFailure`` when the bytes
+    were altered or belong to another record or part (logged, without the content)."""
+    model = record.__class__
+    row_id: int = record.id  # type: ignore[attr-defined]
+    owner = record.sealed_under  # type: ignore[attr-defined]
+    key_id: int | None = owner.data_key.id if owner.data_key is not None else None
+    where = f"the {part} of {model.__tablename__} row {row_id}"
+    if (
+        key_id is None
+        or len(sealed) < _SHORTEST
+        or sealed[: _HEADER.size] != _HEADER.pack(FORMAT_AES_GCM, key_id)
+    ):
+        _integrity(where, "not sealed for this record under its key")
+    cipher = _opening_cipher(_session(record), model, part, row_id, key_id)
+    try:
+        return cipher.decrypt(
+            sealed[_NONCE_BYTES], sealed[_CIPHERTEXT_BYTES], _file_context(record, part, key_id)
+        )
+    except InvalidTag:
+        _integrity(where, "altered, or moved from another record or part")

@@ -37,6 +37,7 @@ from sharing.crypto.sealing import seal
 from sharing.demo.agreements import share_cases, sign_protocols
 from sharing.demo.closure import ending, survey_closures
 from sharing.demo.conferences import hold_conferences
+from sharing.demo.documents import attach_documents
 from sharing.demo.needs import record_needs
 from sharing.demo.partnership import (
     AGENCIES,
@@ -56,6 +57,7 @@ from sharing.demo.reviews import review_cases
 from sharing.demo.risk import assess_cases
 from sharing.demo.timeline import start_of
 from sharing.demo.trigger import receive_applications
+from sharing.files.stores import FileStore
 from sharing.models import (
     Action,
     Agency,
@@ -104,14 +106,18 @@ class DemoSummary:
     trigger_applications: int = 0
     closure_surveys: int = 0
     case_reviews: int = 0
+    documents: int = 0
 
 
-def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoSummary:
+def build_demo(
+    session: Session, *, today: date, seed: int = DEMO_SEED, store: FileStore | None = None
+) -> DemoSummary:
     """Build the fictional Northshire partnership, its staff and a year of casework.
 
     The same ``seed`` and ``today`` always give the same data. Everything happened before
-    the start of ``today`` (UTC). Flushes but does not commit. Raises ``DemoError`` if the
-    database already holds a partnership.
+    the start of ``today`` (UTC). With a file ``store``, some cases have files (diary
+    sheets, photos, letters) kept there. Flushes but does not commit. Raises ``DemoError``
+    if the database already holds a partnership.
     """
     if session.scalar(select(func.count()).select_from(Agency)) or session.scalar(
         select(func.count()).select_from(Area)
@@ -133,6 +139,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
     surveyed = survey_closures(session, today, seed)
     reviewed = review_cases(session, today, seed)
     record_needs(session, seed)
+    files = attach_documents(session, store, today, seed) if store is not None else 0
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),
@@ -150,6 +157,7 @@ def build_demo(session: Session, *, today: date, seed: int = DEMO_SEED) -> DemoS
         trigger_applications=applications,
         closure_surveys=surveyed,
         case_reviews=reviewed,
+        documents=files,
     )
 
 

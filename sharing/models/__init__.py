@@ -10,6 +10,7 @@ from sharing.models.audit import (
 )
 from sharing.models.base import Base
 from sharing.models.cases import Action, Case, CaseParty, CaseReview, Incident
+from sharing.models.documents import Document
 from sharing.models.emergency import Alert, BreakGlass
 from sharing.models.keys import BlindIndex, DataKey
 from sharing.models.locks import LockMember, LockRequest
@@ -41,6 +42,7 @@ from sharing.models.trigger import (
 from sharing.models.users import SignInSession, User, UserRole
 
 __all__ = [
+    "Document",
     "ClosureSurvey",
     "ClosureSurveyAnswer",
     "AuditAgencyKey",

@@ -44,13 +44,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+#: The category of a sealed column whose rows each name their own (``category``): a
+#: document's name and description are read under the category of the document.
+BY_ROW = "by_row"
+
+
 def personal(category: str, **kwargs: Any) -> Any:
     """A column holding one personal-data value, sealed (see ``sharing.crypto.sealing``).
 
     The stored value is an opaque byte string in a versioned format; the plain value is
     only ever read or written through ``sharing.crypto.sealing``. ``category`` names the data
     category the value belongs to (identity, contact, location, narrative, risk,
-    vulnerability, offending, actions, outcome), which is what sharing decisions are made on.
+    vulnerability, offending, actions, outcome), which is what sharing decisions are made on;
+    ``BY_ROW`` for a table whose rows each carry theirs in a ``category`` column.
     """
     return mapped_column(
         LargeBinary, nullable=True, info={"personal": True, "category": category}, **kwargs

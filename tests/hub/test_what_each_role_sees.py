@@ -1,4 +1,5 @@
-"""Every demo user of every agency opens every case page they can reach, the case list,
+"""Every demo user of every agency opens every case page they can reach (and each of its
+documents' pages and files), the case list,
 search, "shared with us", the conferences, actions and meetings lists, every conference page
 and pack, and every partnership meeting and sitting: no page shows a value from a category its decision did not allow, and every other
 case or conference answers "not found"."""
@@ -25,12 +26,14 @@ from sharing.models import (
     BreakGlass,
     Case,
     Conference,
+    Document,
     MeetingSeries,
     Referral,
     TriggerApplication,
     TriggerRecommendation,
     User,
 )
+from sharing.models.base import BY_ROW
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client
@@ -58,8 +61,10 @@ MIN_LENGTH = 8
 def _values_by_category(session: Session, case: Case) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     referrals = session.scalars(select(Referral).where(Referral.case_id == case.id))
+    documents = session.scalars(select(Document).where(Document.case_id == case.id))
     records = [
         case,
+        *documents,
         *case.incidents,
         *case.actions,
         *case.reviews,
@@ -68,6 +73,8 @@ def _values_by_category(session: Session, case: Case) -> dict[str, set[str]]:
     ]
     for record in records:
         for column, category in personal_columns(type(record)).items():
+            if category == BY_ROW:
+                category = record.category
             try:
                 value = unseal(record, column)
             except SealedValueError:
@@ -288,6 +295,26 @@ def _kind(session: Session, case: Case, user: User, today: date) -> str:
     return "other agency's"
 
 
+def _check_documents(
+    client, case: Case, decision, query: str, documents: list[Document], values
+) -> int:
+    """Each document of a case the reader opened: its page and file are there when the
+    decision allows the document's category, "not found" when not; its page shows no value
+    of a category the decision does not allow."""
+    for document in documents:
+        expected = 200 if decision.allows(document.category) else 404
+        base = f"/cases/{case.id}/documents/{document.id}"
+        page = client.get(base + query)
+        assert page.status_code == expected, (case.reference, document.id, query)
+        assert client.get(f"{base}/file{query}").status_code == expected
+        text = page.get_data(as_text=True)
+        for category, texts in values.items():
+            if not decision.allows(category):
+                shown = [t for t in texts if t in text]
+                assert not shown, f"document {document.id} of {case.reference} showed {category}"
+    return len(documents)
+
+
 def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
     """Every demo user opens the case pages of their sample of cases (all of them without
     ``sample_per_kind``) for every purpose they hold, and the list, search and "shared
@@ -300,6 +327,9 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
         cases = session.scalars(select(Case).order_by(Case.id)).all()
         values = {case.id: _values_by_category(session, case) for case in cases}
         users = session.scalars(select(User).order_by(User.id)).all()
+        attached: dict[int, list[Document]] = {}
+        for document in session.scalars(select(Document).order_by(Document.id)):
+            attached.setdefault(document.case_id, []).append(document)
         figures_read: set[tuple[int, frozenset[Role]]] = set()
         for user in users:
             actor = Actor.of(user)
@@ -314,6 +344,9 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
                     for kind in sorted(by_kind)
                     for case in rng.sample(by_kind[kind], min(sample_per_kind, len(by_kind[kind])))
                 ]
+                # And cases with files, whatever their kind, so their pages are opened too.
+                with_files = [c for c in cases if c.id in attached and c not in chosen]
+                chosen += rng.sample(with_files, min(sample_per_kind, len(with_files)))
             hidden = []
             for case in chosen:
                 purposes = [None] + sorted(
@@ -343,6 +376,9 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
                         assert not shown, (
                             f"{user.email} saw {category} of {case.reference} ({purpose}): {shown}"
                         )
+                    checked_pages += _check_documents(
+                        client, case, decision, query, attached.get(case.id, []), values[case.id]
+                    )
             # Roles that never see case content are refused the case pages as a whole (403).
             expected = 404 if user.has_role(*CONTENT_ROLES) else 403
             for case_id in rng.sample(hidden, min(15, len(hidden))):

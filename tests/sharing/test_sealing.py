@@ -4,6 +4,7 @@ row and key; integrity failures named without the data; erasure by destroying ke
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,15 +26,28 @@ from sharing.crypto.sealing import (
     IntegrityFailure,
     SealedValueError,
     destroy_data_key,
+    open_file,
     personal_columns,
     seal,
+    seal_file,
     seal_many,
     unseal,
     unseal_many,
     unseal_records,
 )
 from sharing.db import make_engine, make_session_factory
-from sharing.models import Action, Agency, Area, Base, Case, DataKey, Incident, LockRequest, Person
+from sharing.models import (
+    Action,
+    Agency,
+    Area,
+    Base,
+    Case,
+    DataKey,
+    Document,
+    Incident,
+    LockRequest,
+    Person,
+)
 from sharing.vocabulary import AgencyType, Role
 
 
@@ -337,3 +351,63 @@ def test_a_data_key_wrapped_by_an_unknown_key_version_is_named(session: Session)
     session.info.pop("data_keys")
     with pytest.raises(KeyringError, match="key version 99 is not in key store"):
         unseal(person, "family_name")
+
+
+def _document(session: Session) -> Document:
+    case = Case(
+        reference=f"S-{secrets.token_hex(4)}",
+        agency_id=1,
+        officer_id=1,
+        created_by_id=1,
+        category="noise",
+        priority="amber",
+        triage="low_level",
+    )
+    session.add(case)
+    session.flush()
+    document = Document(
+        case=case,
+        kind="diary_sheet",
+        category="narrative",
+        content_type="text/plain",
+        size=1,
+        storage_key=secrets.token_hex(32),
+        digest="",
+        added_by_id=1,
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.binary(min_size=0, max_size=4096), flip=st.integers(min_value=0))
+def test_a_sealed_file_reads_back_exactly_and_any_change_to_it_is_refused(
+    session: Session, content: bytes, flip: int
+) -> None:
+    """A file sealed for a document reads back as it was; it is not kept in plain; a byte
+    changed anywhere in it, or the file offered as another document's or as the preview,
+    fails its integrity check."""
+    document = _document(session)
+    sealed = seal_file(document, "content", content)
+    assert open_file(document, "content", sealed) == content
+    if len(content) >= 8:
+        assert content not in sealed
+    at = flip % len(sealed)
+    altered = sealed[:at] + bytes([sealed[at] ^ 0x01]) + sealed[at + 1 :]
+    with pytest.raises(IntegrityFailure):
+        open_file(document, "content", altered)
+    with pytest.raises(IntegrityFailure):
+        open_file(document, "preview", sealed)
+    other = _document(session)
+    other.case = document.case
+    with pytest.raises(IntegrityFailure):
+        open_file(other, "content", sealed)
+
+
+def test_a_file_of_an_erased_case_cannot_be_read(session: Session) -> None:
+    document = _document(session)
+    sealed = seal_file(document, "content", b"Monday 3 March: shouting at 2am")
+    destroy_data_key(session, document.case)
+    with pytest.raises(ErasedValue):
+        open_file(document, "content", sealed)

@@ -1,0 +1,126 @@
+"""Files attached to a case: attach one, open its page (details and a preview drawn on
+the server), download it. Every read goes through the case's decision and the document's
+category (``sharing.cases.documents``); a document the reader may not see is "not found"."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from hub.cases.views import case_to_work_on
+from hub.database import db
+from hub.documents.forms import AttachForm
+from hub.guard import authorised_case, require_roles
+from hub.templating import uk_datetime
+from sharing.access.decide import Act
+from sharing.cases import documents
+from sharing.errors import InputError, NotFound
+from sharing.files.checks import WHAT_IS_ACCEPTED
+from sharing.files.stores import FileStore
+from sharing.models.documents import CONTENT, PREVIEW
+
+bp = Blueprint("documents", __name__, url_prefix="/cases")
+require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead")
+
+MB = 1024 * 1024
+
+
+def _store() -> FileStore:
+    return current_app.extensions["hub.file_store"]  # type: ignore[no-any-return]
+
+
+def _max_bytes() -> int:
+    return int(current_app.config["HUB_SETTINGS"].document_max_mb) * MB
+
+
+@bp.route("/<int:case_id>/documents/new", methods=["GET", "POST"])
+def attach(case_id: int) -> Response | tuple[str, int]:
+    """Attach a file to the case, to one of its incidents or to one of its people."""
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "attach a file form")
+    limit = _max_bytes()
+    # (A request larger than the limit allows is refused before the form is read:
+    # hub.app's _upload_limit and its "file is too large" page.)
+    form = AttachForm()
+    form.about.choices = [
+        ("", "The case as a whole"),
+        *(
+            (f"incident-{i}", f"Incident of {uk_datetime(at)}")
+            for i, at in documents.incidents_of(db(), authorised)
+        ),
+        *((f"person-{p}", label) for p, label in case.people),
+    ]
+    if form.validate_on_submit():
+        upload = form.file.data
+        about, _, about_id = (form.about.data or "").partition("-")
+        data = documents.DocumentInput(
+            kind=form.kind.data,
+            category=form.category.data or "",
+            incident_id=int(about_id) if about == "incident" else None,
+            person_id=int(about_id) if about == "person" else None,
+            description=form.description.data or "",
+            filename=upload.filename or "" if upload else "",
+            content=upload.read() if upload else None,
+        )
+        try:
+            documents.attach(db(), authorised, _store(), data, max_bytes=limit)
+        except InputError as e:
+            form.refuse(e)
+        else:
+            flash("File attached to the case.", "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
+    elif request.method == "GET":
+        form.category.data = "narrative"
+    return render_template(
+        "documents/attach.html",
+        title=f"Attach a file to {case.reference}",
+        form=form,
+        case=case,
+        limit_mb=limit // MB,
+        accepted=WHAT_IS_ACCEPTED,
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:case_id>/documents/<int:document_id>")
+def show(case_id: int, document_id: int) -> str:
+    """A document's page: what it is, who added it, and its preview (an image or a PDF's
+    first page, drawn on the server and shown inline)."""
+    purpose = request.args.get("purpose") or None
+    authorised = authorised_case(case_id, Act.VIEW, purpose)
+    try:
+        opened = documents.open_document(db(), authorised, _store(), document_id, PREVIEW)
+    except NotFound:
+        abort(404)
+    preview = base64.b64encode(opened.data).decode() if opened.data else None
+    return render_template(
+        "documents/show.html",
+        title=f"{opened.line.kind}: case {authorised.case.reference}",
+        case=authorised.case,
+        document=opened.line,
+        preview=preview,
+        problem=opened.problem,
+        purpose=purpose,
+    )
+
+
+@bp.route("/<int:case_id>/documents/<int:document_id>/file")
+def download(case_id: int, document_id: int) -> Response | tuple[str, int]:
+    """The file itself, always as a download (never shown by the browser as a page), named
+    by the case and the document, not by what it was called."""
+    purpose = request.args.get("purpose") or None
+    authorised = authorised_case(case_id, Act.VIEW, purpose)
+    try:
+        opened = documents.open_document(db(), authorised, _store(), document_id, CONTENT)
+    except NotFound:
+        abort(404)
+    if opened.data is None:
+        return render_template(
+            "errors/error.html",
+            title="The file cannot be opened",
+            paragraphs=[opened.problem or "The file cannot be read."],
+        ), 410 if opened.problem == documents.ERASED_FILE else 500
+    response = Response(opened.data, mimetype=opened.line.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{opened.download_name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,288 @@
+"""Files attached to a case (diary sheets, photos, recordings, letters received or sent),
+and optionally to one of its incidents or people.
+
+A file is checked by its content (``sharing.files.checks``), sealed under the case's data
+key and kept in a file store (``sharing.files.stores``) under a random key; its row holds
+the type, size, category and the SHA-256 of the sealed bytes, and, sealed, its original
+name and description. Who sees a document is decided by its category, like a field:
+a partner whose clauses give "narrative" sees a diary sheet; a document filed under
+"vulnerability" only those whose clauses give that. Attaching is one ``case.record``
+entry; each opening of a document (its page, or the file) is one ``case.view`` entry
+naming the document and the basis for its category.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Act, Decision
+from sharing.access.reveal import load_data_keys, reveal, reveal_file
+from sharing.audit import acts
+from sharing.crypto.sealing import ErasedValue, IntegrityFailure, seal_file, seal_many
+from sharing.errors import InputError, NotFound
+from sharing.files import checks
+from sharing.files.stores import FileStore, MissingFile, new_key
+from sharing.formats import checked_text
+from sharing.models import Case, CaseParty, Document, Incident
+from sharing.models.documents import CONTENT, PREVIEW
+from sharing.vocabulary import DocumentKind
+
+#: The categories a document may be filed under, as the form offers them: who may see it.
+CATEGORY_CHOICES = {
+    "narrative": "What happened: partners the case is shared with see it",
+    "risk": "Risk: partners whose clauses give risk see it",
+    "offending": "Offending: only the police and the council's ASB team see it",
+    "vulnerability": (
+        "Health, disability or support needs: only the agencies whose clauses give "
+        "vulnerability see it"
+    ),
+}
+MAX_DESCRIPTION = 500
+MAX_NAME = 200
+ERASED_FILE = "The case was erased: its files can never be read again"
+ALTERED = "The stored file failed its integrity check: it was altered in the file store"
+#: The default most a file may be, in bytes (setting ``document_max_mb``).
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    kind: DocumentKind | None
+    category: str
+    incident_id: int | None
+    person_id: int | None
+    description: str
+    #: The name the browser gave the file, and its bytes (None: no file chosen).
+    filename: str
+    content: bytes | None
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    """A document as a list of a case's documents shows it."""
+
+    id: int
+    kind: str
+    #: The type found in the content (``image/jpeg``), and as a reader says it.
+    media_type: str
+    type_label: str
+    size: int
+    added_at: datetime
+    added_by: str
+    name: str | None
+    description: str | None
+    attached_to: str | None
+    has_preview: bool
+
+
+@dataclass(frozen=True)
+class OpenedDocument:
+    """A document opened for a reader: its line, and its preview or file (None when the
+    store's copy cannot be read: ``problem`` says why)."""
+
+    line: DocumentLine
+    download_name: str
+    data: bytes | None
+    problem: str | None = None
+
+
+def attach(
+    session: Session,
+    authorised: AuthorisedCase,
+    store: FileStore,
+    data: DocumentInput,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Document:
+    """Attach a file to an open case (authorised for ``Act.RECORD``): refused at its field
+    for a missing kind or file, a category not offered, an incident or person not of this
+    case, a description too long, or a file the checks refuse; nothing is stored then.
+    Raises ``StoreError`` when the store cannot keep it (the caller rolls back)."""
+    authorised.require(Act.RECORD)
+    case = authorised.case
+    if data.kind is None:
+        raise InputError("kind", "Choose what the file is")
+    if data.category not in CATEGORY_CHOICES:
+        raise InputError("category", "Choose who may see the file")
+    if (
+        data.incident_id is not None
+        and session.scalar(
+            select(Incident.id).where(Incident.id == data.incident_id, Incident.case_id == case.id)
+        )
+        is None
+    ):
+        raise InputError("incident_id", "Choose an incident of this case, or none")
+    if data.person_id is not None and data.person_id not in {p.person_id for p in case.parties}:
+        raise InputError("person_id", "Choose a person on this case, or none")
+    description = checked_text("description", data.description, limit=MAX_DESCRIPTION)
+    if not data.content and not data.filename:
+        raise InputError("file", "Choose the file to attach")
+    found = checks.checked("file", data.filename, data.content or b"", max_bytes)
+    content = data.content or b""
+    document = Document(
+        case_id=case.id,
+        incident_id=data.incident_id,
+        person_id=data.person_id,
+        kind=data.kind,
+        category=data.category,
+        content_type=found.content_type,
+        size=len(content),
+        storage_key=new_key(),
+        preview_key=new_key() if found.preview else None,
+        digest="",
+        added_by_id=authorised.actor.user_id,
+    )
+    document.case = case
+    session.add(document)
+    session.flush()
+    seal_many(document, {"name": _plain_name(data.filename), "description": description})
+    sealed = seal_file(document, CONTENT, content)
+    document.digest = hashlib.sha256(sealed).hexdigest()
+    if found.preview is not None and document.preview_key is not None:
+        sealed_preview = seal_file(document, PREVIEW, found.preview)
+        document.preview_digest = hashlib.sha256(sealed_preview).hexdigest()
+        store.put(document.preview_key, sealed_preview)
+    store.put(document.storage_key, sealed)
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        basis=f"document {document.id} added ({data.kind.value}, {data.category})",
+    )
+    return document
+
+
+def incidents_of(session: Session, authorised: AuthorisedCase) -> list[tuple[int, datetime]]:
+    """The case's incidents a file may be attached to, newest first: (id, when)."""
+    rows = session.execute(
+        select(Incident.id, Incident.occurred_at)
+        .where(Incident.case_id == authorised.id)
+        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
+    )
+    return [(row.id, row.occurred_at) for row in rows]
+
+
+def _plain_name(filename: str) -> str:
+    """The last part of a file's name, without control characters, not too long."""
+    name = re.sub(r"[\x00-\x1f\x7f]", "", PurePath(filename.replace("\\", "/")).name).strip()
+    return name[-MAX_NAME:] or "file"
+
+
+def documents(session: Session, decision: Decision, case: Case) -> list[DocumentLine]:
+    """The case's documents the decision allows (by each one's category), newest first;
+    no audit entry (the page that lists them records its view)."""
+    found = session.scalars(
+        select(Document)
+        .where(Document.case_id == case.id)
+        .order_by(Document.added_at.desc(), Document.id.desc())
+    ).all()
+    visible = [d for d in found if decision.allowed and decision.allows(d.category)]
+    if not visible:
+        return []
+    load_data_keys(session, [case.data_key_id])
+    return [_line(session, decision, d) for d in visible]
+
+
+def _line(session: Session, decision: Decision, document: Document) -> DocumentLine:
+    values = reveal(decision, document, ("name", "description"))
+    return DocumentLine(
+        id=document.id,
+        kind=document.kind.label,
+        media_type=document.content_type,
+        type_label=checks.ACCEPTED[document.content_type].label
+        if document.content_type in checks.ACCEPTED
+        else document.content_type,
+        size=document.size,
+        added_at=document.added_at,
+        added_by=document.added_by.display_name,
+        name=values["name"],
+        description=values["description"],
+        attached_to=_attached_to(session, decision, document),
+        has_preview=document.preview_key is not None,
+    )
+
+
+def _attached_to(session: Session, decision: Decision, document: Document) -> str | None:
+    if document.incident is not None:
+        return f"Incident of {document.incident.occurred_at:%d %B %Y}"
+    if document.person_id is not None:
+        party = session.scalar(
+            select(CaseParty).where(
+                CaseParty.case_id == document.case_id, CaseParty.person_id == document.person_id
+            )
+        )
+        role = party.role.label.lower() if party else "person"
+        if document.person is not None and decision.allows("identity"):
+            values = reveal(decision, document.person, ("given_names", "family_name"))
+            name = " ".join(v for v in (values["given_names"], values["family_name"]) if v)
+            return f"{name or 'Name not recorded'} ({role})"
+        return f"A {role}"
+    return None
+
+
+def open_document(
+    session: Session, authorised: AuthorisedCase, store: FileStore, document_id: int, part: str
+) -> OpenedDocument:
+    """A document of the case opened for its page (``PREVIEW``: the preview, if it has
+    one) or as its file (``CONTENT``), recorded as one view naming the document; a
+    document of another case, or of a category the decision does not allow, is not found
+    (``NotFound``), as a case the actor may not see is."""
+    document = session.scalar(
+        select(Document).where(Document.id == document_id, Document.case_id == authorised.id)
+    )
+    decision = authorised.decision
+    if document is None or not (decision.allowed and decision.allows(document.category)):
+        raise NotFound("no such document on this case")
+    load_data_keys(session, [authorised.case.data_key_id])
+    line = _line(session, decision, document)
+    accepted = checks.ACCEPTED.get(document.content_type)
+    download = f"{authorised.case.reference}-document-{document.id}"
+    download += accepted.extension if accepted else ""
+    acts.record(
+        session,
+        acts.Action.CASE_VIEW,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        purpose=authorised.purpose,
+        basis=(
+            f"{document.category}: {decision.categories[document.category]} "
+            f"| sections document {document.id} {'file' if part == CONTENT else 'page'}"
+        ),
+    )
+    key, digest = (
+        (document.storage_key, document.digest)
+        if part == CONTENT
+        else (document.preview_key, document.preview_digest)
+    )
+    if key is None:
+        return OpenedDocument(line, download, None)
+    if authorised.case.erased_at is not None:
+        return OpenedDocument(line, download, None, ERASED_FILE)
+    try:
+        sealed = store.get(key)
+    except MissingFile:
+        return OpenedDocument(line, download, None, "The file is missing from the file store")
+    if hashlib.sha256(sealed).hexdigest() != digest:
+        log.error(
+            "integrity check failed for document %d: its stored bytes do not match", document.id
+        )
+        return OpenedDocument(line, download, None, ALTERED)
+    try:
+        return OpenedDocument(line, download, reveal_file(decision, document, part, sealed))
+    except ErasedValue:
+        return OpenedDocument(line, download, None, ERASED_FILE)
+    except IntegrityFailure:
+        return OpenedDocument(line, download, None, ALTERED)

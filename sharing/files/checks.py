@@ -1,0 +1,229 @@
+"""What the hub accepts as a case's file, judged by its content, never by its name.
+
+``checked`` finds the type from the bytes (libmagic, the ``file`` command's database),
+refuses what is not on the list (an SVG drawing or a web page can carry scripts; an
+archive can hide anything), opens what it can to be sure it is what it seems (an image's
+pixels, a PDF's pages, a Word document's parts, expanding no further than a limit, so a
+zip bomb is refused) and, for images and PDFs, draws a small JPEG preview on the server,
+from the pixels alone (no metadata: a phone photo's location does not reach it).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import magic
+import pypdfium2 as pdfium
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from sharing.errors import InputError
+
+#: The largest image accepted, in pixels (a 48-megapixel phone photo is 48 million).
+MAX_PIXELS = 64_000_000
+#: How far a Word document may expand when opened, and how much each part may expand.
+MAX_EXPANDED = 100 * 1024 * 1024
+MAX_RATIO = 200
+#: The longest side of a preview, in pixels.
+PREVIEW_SIDE = 480
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    #: What the type is, as a reader says it.
+    label: str
+    #: How the hub opens it to check it: image, pdf, docx, text, or media (not opened).
+    family: str
+    #: The extension a download is named with.
+    extension: str
+
+
+ACCEPTED: dict[str, Accepted] = {
+    "image/jpeg": Accepted("a JPEG image", "image", ".jpg"),
+    "image/png": Accepted("a PNG image", "image", ".png"),
+    "image/webp": Accepted("a WebP image", "image", ".webp"),
+    "application/pdf": Accepted("a PDF", "pdf", ".pdf"),
+    DOCX: Accepted("a Word document", "docx", ".docx"),
+    "text/plain": Accepted("a text file", "text", ".txt"),
+    "audio/mpeg": Accepted("an MP3 recording", "media", ".mp3"),
+    "audio/x-m4a": Accepted("an M4A recording", "media", ".m4a"),
+    "audio/mp4": Accepted("an M4A recording", "media", ".m4a"),
+    "audio/x-wav": Accepted("a WAV recording", "media", ".wav"),
+    "audio/wav": Accepted("a WAV recording", "media", ".wav"),
+    "audio/ogg": Accepted("an Ogg recording", "media", ".ogg"),
+    "video/mp4": Accepted("an MP4 video", "media", ".mp4"),
+    "video/quicktime": Accepted("a QuickTime video", "media", ".mov"),
+}
+#: Types refused with a reason of their own.
+REFUSED = {
+    "image/svg+xml": "an SVG drawing, which can carry scripts: attach it as a PNG or JPEG image, or as a PDF",
+    "text/html": "a web page, which can carry scripts: save or print it as a PDF and attach that",
+    "application/zip": "a ZIP archive: attach each file in it on its own",
+    "application/x-7z-compressed": "a 7-Zip archive: attach each file in it on its own",
+    "application/x-rar": "a RAR archive: attach each file in it on its own",
+    "application/gzip": "a compressed archive: attach each file in it on its own",
+    "application/x-dosexec": "a program, which the hub never accepts",
+    "application/x-executable": "a program, which the hub never accepts",
+}
+#: What a name's extension claims, for the message when the content says otherwise.
+CLAIMS = {
+    ".jpg": "a JPEG image",
+    ".jpeg": "a JPEG image",
+    ".png": "a PNG image",
+    ".webp": "a WebP image",
+    ".pdf": "a PDF",
+    ".docx": "a Word document",
+    ".txt": "a text file",
+    ".mp3": "an MP3 recording",
+    ".m4a": "an M4A recording",
+    ".wav": "a WAV recording",
+    ".mp4": "an MP4 video",
+}
+WHAT_IS_ACCEPTED = (
+    "photos as JPEG, PNG or WebP; documents as PDF, Word (.docx) or text; recordings as "
+    "MP3, M4A, WAV, Ogg, MP4 or QuickTime"
+)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content_type: str
+    accepted: Accepted
+    #: A JPEG drawn from an image or a PDF's first page; None for other files.
+    preview: bytes | None
+
+
+def checked(field: str, name: str, content: bytes, max_bytes: int) -> CheckedFile:
+    """The file, its type found from ``content`` and a preview where there is one; an
+    ``InputError`` at ``field`` saying what is wrong with it (empty, too large, a type not
+    accepted or not what its name says, damaged, a zip bomb). The file's name is used only
+    to say what it claimed to be, never repeated."""
+    if not content:
+        raise InputError(field, "The file is empty: choose the file again, or another one")
+    if len(content) > max_bytes:
+        raise InputError(
+            field,
+            f"The file is {size_text(len(content))}: the most a file can be is {size_text(max_bytes)}",
+        )
+    found = magic.from_buffer(content[:65536], mime=True)
+    accepted = ACCEPTED.get(found)
+    if accepted is None:
+        raise InputError(field, _not_accepted(name, found))
+    preview = _opened(field, accepted, content)
+    return CheckedFile(found, accepted, preview)
+
+
+def _not_accepted(name: str, found: str) -> str:
+    claim = CLAIMS.get(PurePath(name).suffix.lower())
+    start = f"The file is named as {claim} but is not one: it is" if claim else "The file is"
+    if found in REFUSED:
+        return f"{start} {REFUSED[found]}"
+    return f"{start} of a type the hub does not accept ({found}). Attach {WHAT_IS_ACCEPTED}"
+
+
+def _opened(field: str, accepted: Accepted, content: bytes) -> bytes | None:
+    """Open the file as its family says, to be sure of it: the preview for an image or a
+    PDF, None for the others."""
+    if accepted.family == "image":
+        return _image_preview(field, accepted, content)
+    if accepted.family == "pdf":
+        return _pdf_preview(field, content)
+    if accepted.family == "docx":
+        _check_docx(field, content)
+    elif accepted.family == "text":
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                field, "The text file is not in UTF-8: save it as UTF-8 text, or as a PDF"
+            ) from None
+    return None
+
+
+def _image_preview(field: str, accepted: Accepted, content: bytes) -> bytes:
+    damaged = f"The file looks like {accepted.label} but cannot be opened: it is damaged"
+    unreadable = (UnidentifiedImageError, OSError, SyntaxError, ValueError)
+    too_large = (
+        f"The image has more than {MAX_PIXELS // 1_000_000} million pixels, the most the hub "
+        "opens: attach a smaller copy"
+    )
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns of a possible decompression bomb before it refuses one.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            width, height = Image.open(io.BytesIO(content)).size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(field, too_large) from None
+    except unreadable:
+        raise InputError(field, damaged) from None
+    if width * height > MAX_PIXELS:
+        raise InputError(field, too_large)
+    try:
+        Image.open(io.BytesIO(content)).verify()
+        image = Image.open(io.BytesIO(content))
+        image.draft("RGB", (PREVIEW_SIDE * 2, PREVIEW_SIDE * 2))
+        return _jpeg(ImageOps.exif_transpose(image) or image)
+    except unreadable:
+        raise InputError(field, damaged) from None
+
+
+def _pdf_preview(field: str, content: bytes) -> bytes:
+    try:
+        document = pdfium.PdfDocument(content)
+    except pdfium.PdfiumError:
+        raise InputError(
+            field,
+            "The PDF cannot be opened: it is damaged, or protected by a password (remove "
+            "the password and attach it again)",
+        ) from None
+    try:
+        if len(document) == 0:
+            raise InputError(field, "The PDF has no pages")
+        page = document[0]
+        scale = PREVIEW_SIDE / max(page.get_width(), page.get_height(), 1)
+        return _jpeg(page.render(scale=min(scale, 4)).to_pil())
+    finally:
+        document.close()
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    """A small JPEG of ``image``: its pixels only, no metadata."""
+    preview = image.convert("RGB")
+    preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+    out = io.BytesIO()
+    preview.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _check_docx(field: str, content: bytes) -> None:
+    """A Word document is a ZIP of XML parts: it must hold its main part, and expand no
+    further than the limits (a zip bomb expands a few kilobytes into gigabytes)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise InputError(field, "The Word document cannot be opened: it is damaged") from None
+    expanded = sum(p.file_size for p in parts)
+    if expanded > MAX_EXPANDED or any(
+        p.file_size > MAX_RATIO * max(p.compress_size, 1) for p in parts
+    ):
+        raise InputError(
+            field,
+            f"The Word document would expand to {size_text(expanded)} when opened, far more than "
+            "its size: it is refused as a possible zip bomb. Save it as a PDF and attach that",
+        )
+    if "word/document.xml" not in {p.filename for p in parts}:
+        raise InputError(field, "The Word document cannot be opened: it has no text part")
+
+
+def size_text(n: int) -> str:
+    """A size as a reader says it: 2.4 MB, 310 KB, 12 bytes."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    if n >= 1024:
+        return f"{n // 1024} KB"
+    return f"{n} bytes"

@@ -1,0 +1,266 @@
+"""Files attached to a case (demo partnership, local file store): an officer attaches a
+diary sheet and a photo and opens them; a partner with a share sees what its clauses give
+and nothing else; bad files are refused at the file field with nothing stored; neither
+the store nor the database holds any uploaded content in plain; erasing the case makes
+its files unreadable; a file altered in the store is refused, not served."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act
+from sharing.cases import erasure
+from sharing.models import AuditEntry, Case, Document
+from sharing.vocabulary import CaseStatus, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_actor, demo_client, demo_user, share_demo_case
+from tests.fixtures.files import PROGRAM, SVG_WITH_SCRIPT, docx, pdf, png
+
+PURPOSE = "asb_case_management"
+DIARY = "Diary of Orla Finchingfield-Marsh: Friday 6 March, bass through the wall until 3am"
+PHOTO_NOTE = "Photo of the damaged door at 14 Quillon Row, taken by the victim"
+DESCRIPTION = "Diary sheets for the first fortnight of March, handed in at the office"
+
+
+def _case(session: Session, nth: int = 0) -> Case:
+    """An open, unlocked case of Northshire Homes with people and incidents."""
+    return session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code="northshire-homes"),
+            Case.status != CaseStatus.CLOSED,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.incidents.any(),
+        )
+        .order_by(Case.id)
+    ).all()[nth]
+
+
+def _attach(client, case_id: int, name: str, content: bytes, **fields: str):
+    url = f"/cases/{case_id}/documents/new"
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "kind": "diary_sheet",
+        "category": "narrative",
+        "about": "",
+        "description": "",
+        **fields,
+        "file": (io.BytesIO(content), name),
+    }
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def _documents(session: Session, case: Case) -> list[Document]:
+    session.expire_all()
+    return session.scalars(
+        select(Document).where(Document.case_id == case.id).order_by(Document.id)
+    ).all()
+
+
+def _stored_bytes(app: Flask) -> bytes:
+    root = Path(app.config["HUB_SETTINGS"].instance_path) / "documents"
+    return b"".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file())
+
+
+def _database_bytes(app: Flask) -> bytes:
+    url = app.extensions["hub.engine"].url
+    app.extensions["hub.engine"].dispose()  # checkpoints SQLite's write-ahead log
+    database = Path(url.database)
+    return b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+
+
+def _last(session: Session, action: str) -> AuditEntry:
+    return session.scalars(
+        select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq.desc())
+    ).first()
+
+
+def test_an_officer_attaches_a_diary_sheet_and_a_photo_and_opens_them(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    assert f'href="/cases/{case.id}/documents/new"' in officer.get(f"/cases/{case.id}").get_data(
+        as_text=True
+    )
+    diary = pdf(DIARY)
+    response = _attach(officer, case.id, "diary March.pdf", diary, description=DESCRIPTION)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location.endswith(f"/cases/{case.id}#documents")
+    witness = case.parties[0]
+    photo = png(PHOTO_NOTE)
+    assert (
+        _attach(
+            officer,
+            case.id,
+            "door.png",
+            photo,
+            kind="photo",
+            about=f"person-{witness.person_id}",
+        ).status_code
+        == 302
+    )
+    first, second = _documents(demo_session, case)[-2:]
+    assert (first.content_type, first.size, first.category) == (
+        "application/pdf",
+        len(diary),
+        "narrative",
+    )
+    assert (
+        _last(demo_session, "case.record").basis == f"document {second.id} added (photo, narrative)"
+    )
+
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'href="/cases/{case.id}/documents/{first.id}"' in page
+    assert DESCRIPTION in page
+    shown = officer.get(f"/cases/{case.id}/documents/{first.id}")
+    assert shown.status_code == 200
+    text = shown.get_data(as_text=True)
+    assert "diary March.pdf" in text
+    assert 'src="data:image/jpeg;base64,' in text  # the first page, drawn by the hub
+    assert _last(demo_session, "case.view").basis.endswith(f"sections document {first.id} page")
+    photo_page = officer.get(f"/cases/{case.id}/documents/{second.id}").get_data(as_text=True)
+    assert f"({witness.role.label.lower()})" in photo_page
+
+    downloaded = officer.get(f"/cases/{case.id}/documents/{first.id}/file")
+    assert downloaded.status_code == 200
+    assert downloaded.data == diary
+    assert downloaded.mimetype == "application/pdf"
+    assert downloaded.headers["Content-Disposition"] == (
+        f'attachment; filename="{case.reference}-document-{first.id}.pdf"'
+    )
+    assert downloaded.headers["Cache-Control"] == "no-store"
+    assert downloaded.headers["X-Content-Type-Options"] == "nosniff"
+    assert _last(demo_session, "case.view").basis == (
+        f"narrative: Your agency's own case (case officer) | sections document {first.id} file"
+    )
+    assert officer.get(f"/cases/{case.id}/documents/999999").status_code == 404
+    other = _case(demo_session, 1)
+    assert officer.get(f"/cases/{other.id}/documents/{first.id}").status_code == 404
+
+
+def test_a_partner_sees_the_documents_its_clauses_give_and_no_others(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session, 2)
+    officer = demo_client(demo_hub, case.officer)
+    assert _attach(officer, case.id, "diary.pdf", pdf(DIARY)).status_code == 302
+    assert (
+        _attach(
+            officer,
+            case.id,
+            "gp letter.pdf",
+            pdf("Letter from the GP"),
+            kind="letter_received",
+            category="vulnerability",
+        ).status_code
+        == 302
+    )
+    diary, medical = _documents(demo_session, case)[-2:]
+    share_demo_case(demo_session, case, "northshire-police")
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    page = police.get(f"/cases/{case.id}?purpose={PURPOSE}").get_data(as_text=True)
+    assert f"/documents/{diary.id}" in page
+    assert f"/documents/{medical.id}" not in page
+    assert police.get(f"/cases/{case.id}/documents/{diary.id}?purpose={PURPOSE}").status_code == 200
+    file = police.get(f"/cases/{case.id}/documents/{diary.id}/file?purpose={PURPOSE}")
+    assert file.status_code == 200
+    assert file.data == pdf(DIARY)
+    entry = _last(demo_session, "case.view")
+    assert entry.purpose == PURPOSE
+    assert entry.basis.startswith("narrative: ")
+    for url in (f"/documents/{medical.id}", f"/documents/{medical.id}/file"):
+        assert police.get(f"/cases/{case.id}{url}?purpose={PURPOSE}").status_code == 404
+    # No share, no documents: another landlord's officer is told nothing exists.
+    landlord = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER))
+    assert landlord.get(f"/cases/{case.id}/documents/{diary.id}").status_code == 404
+    assert landlord.get(f"/cases/{case.id}/documents/{diary.id}/file").status_code == 404
+    # Partners read; they do not attach.
+    assert police.get(f"/cases/{case.id}/documents/new?purpose={PURPOSE}").status_code == 403
+
+
+def test_bad_files_are_refused_at_the_file_field_and_nothing_is_stored(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session, 3)
+    officer = demo_client(demo_hub, case.officer)
+    before = (len(_documents(demo_session, case)), _stored_bytes(demo_hub))
+    bad = [
+        ("diary.pdf", PROGRAM, "named as a PDF but is not one"),
+        ("photo.png", SVG_WITH_SCRIPT, "SVG drawing, which can carry scripts"),
+        ("diary.docx", docx(expanded_bytes=300 * 1024 * 1024), "possible zip bomb"),
+        ("empty.pdf", b"", "The file is empty"),
+        ("", b"", "Choose the file to attach"),
+    ]
+    for name, content, message in bad:
+        response = _attach(officer, case.id, name, content)
+        assert response.status_code == 400, name
+        text = response.get_data(as_text=True)
+        assert message in text, name
+        assert 'href="#file"' in text
+    wrong = _attach(officer, case.id, "diary.pdf", pdf("x"), about="incident-999999")
+    assert wrong.status_code == 400
+    assert 'href="#about"' in wrong.get_data(as_text=True)
+    # (A body of bytes, as a browser streams it: the hub refuses it by its length.)
+    too_large = officer.post(
+        f"/cases/{case.id}/documents/new",
+        data=b"--x\r\n" + bytes(21 * 1024 * 1024),
+        content_type="multipart/form-data; boundary=x",
+    )
+    assert too_large.status_code == 413
+    assert "The most a file can be is 20 MB. Nothing was attached." in too_large.get_data(
+        as_text=True
+    )
+    assert (len(_documents(demo_session, case)), _stored_bytes(demo_hub)) == before
+
+
+def test_no_uploaded_content_is_stored_in_plain(demo_hub, demo_session) -> None:
+    case = _case(demo_session, 4)
+    officer = demo_client(demo_hub, case.officer)
+    photo = png(PHOTO_NOTE)
+    for name, content in (("Finchingfield-Marsh diary.pdf", pdf(DIARY)), ("door.png", photo)):
+        assert _attach(officer, case.id, name, content, description=DESCRIPTION).status_code == 302
+    stored = _stored_bytes(demo_hub) + _database_bytes(demo_hub)
+    for secret in (DIARY, PHOTO_NOTE, DESCRIPTION, "Finchingfield-Marsh diary"):
+        assert secret.encode() not in stored, secret
+    assert photo[-64:] not in stored  # nor the picture's own bytes
+
+
+def test_erasing_the_case_makes_its_files_unreadable(demo_hub, demo_session) -> None:
+    case = _case(demo_session, 5)
+    officer = demo_client(demo_hub, case.officer)
+    assert _attach(officer, case.id, "diary.pdf", pdf(DIARY)).status_code == 302
+    (document,) = _documents(demo_session, case)[-1:]
+    manager = demo_actor(demo_session, "northshire-homes", Role.MANAGER)
+    erasure.erase_case(demo_session, authorise(demo_session, manager, case.id, Act.ERASE))
+    demo_session.commit()
+    client = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    page = client.get(f"/cases/{case.id}/documents/{document.id}")
+    assert page.status_code == 200
+    assert "its files can never be read again" in page.get_data(as_text=True)
+    file = client.get(f"/cases/{case.id}/documents/{document.id}/file")
+    assert file.status_code == 410
+    assert DIARY.encode() not in file.data
+
+
+def test_a_file_altered_in_the_store_is_refused_not_served(demo_hub, demo_session) -> None:
+    case = _case(demo_session, 6)
+    officer = demo_client(demo_hub, case.officer)
+    assert _attach(officer, case.id, "diary.pdf", pdf(DIARY)).status_code == 302
+    (document,) = _documents(demo_session, case)[-1:]
+    store = demo_hub.extensions["hub.file_store"]
+    sealed = store.get(document.storage_key)
+    store.put(document.storage_key, sealed[:-1] + bytes([sealed[-1] ^ 1]))
+    file = officer.get(f"/cases/{case.id}/documents/{document.id}/file")
+    assert file.status_code == 500
+    assert "failed its integrity check" in file.get_data(as_text=True)
+    store.delete(document.storage_key)
+    missing = officer.get(f"/cases/{case.id}/documents/{document.id}/file")
+    assert "missing from the file store" in missing.get_data(as_text=True)

@@ -1,0 +1,106 @@
+"""What the hub accepts as a case's file is judged by its content: good diary sheets,
+photos, Word documents and text are accepted (images and PDFs with a preview drawn from
+their pixels); bad files are refused at the file field with a message saying what is
+wrong, and the name's extension never decides."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from sharing.errors import InputError
+from sharing.files.checks import ACCEPTED, checked
+from tests.fixtures.files import PROGRAM, SVG_WITH_SCRIPT, docx, jpeg, pdf, png, zip_archive
+
+MB = 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "media_type", "previewed"),
+    [
+        ("diary sheet.pdf", pdf("Monday 3 March: music until 2am"), "application/pdf", True),
+        ("IMG_0042.JPG", jpeg(), "image/jpeg", True),
+        ("photo.png", png("taken from the landing"), "image/png", True),
+        ("photo.jpeg", png("a PNG named as a JPEG is still a PNG"), "image/png", True),
+        (
+            "diary.docx",
+            docx(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            False,
+        ),
+        ("notes.txt", b"Tuesday: door slammed at 11pm, 12.40am\n", "text/plain", False),
+    ],
+)
+def test_good_files_are_accepted_by_their_content(name, content, media_type, previewed) -> None:
+    found = checked("file", name, content, 20 * MB)
+    assert found.content_type == media_type
+    assert (found.preview is not None) is previewed
+    if found.preview is not None:
+        preview = Image.open(io.BytesIO(found.preview))
+        assert preview.format == "JPEG"
+        assert max(preview.size) <= 480
+        assert b"taken from the landing" not in found.preview  # pixels only, no metadata
+
+
+def _huge_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(out, "PNG")  # 100 million pixels in ~15 KB
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "limit", "message"),
+    [
+        ("diary.pdf", b"", 20 * MB, "The file is empty"),
+        ("diary.pdf", pdf("x" * 3000), 2048, "The file is 3 KB: the most a file can be is 2 KB"),
+        ("diary.pdf", PROGRAM, 20 * MB, "named as a PDF but is not one: it is a program"),
+        (
+            "statement.pdf",
+            b"<html><body><script>alert(1)</script></body></html>",
+            20 * MB,
+            "named as a PDF but is not one: it is a web page, which can carry scripts",
+        ),
+        ("photo.png", SVG_WITH_SCRIPT, 20 * MB, "it is an SVG drawing, which can carry scripts"),
+        ("plan.svg", SVG_WITH_SCRIPT, 20 * MB, "The file is an SVG drawing"),
+        ("diaries.zip", zip_archive(), 20 * MB, "a ZIP archive: attach each file in it on its own"),
+        (
+            "diary.docx",
+            docx(expanded_bytes=300 * MB),
+            20 * MB,
+            "would expand to 300 MB when opened, far more than its size: it is refused as a "
+            "possible zip bomb",
+        ),
+        ("photo.jpg", b"\xff\xd8\xff\xe0" + bytes(300), 20 * MB, "cannot be opened: it is damaged"),
+        ("diary.pdf", b"%PDF-1.4\n1 0 obj broken", 20 * MB, "The PDF cannot be opened"),
+        ("photo.png", _huge_png(), 20 * MB, "more than 64 million pixels"),
+        ("notes.txt", b"caf\xe9 \xff\xfe", 20 * MB, "not in UTF-8"),
+    ],
+)
+def test_bad_files_are_refused_at_the_file_field_saying_why(name, content, limit, message) -> None:
+    with pytest.raises(InputError) as refused:
+        checked("file", name, content, limit)
+    assert refused.value.field == "file"
+    assert message in refused.value.message
+    assert name.split(".")[0] not in refused.value.message  # the file's name is not repeated
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.sampled_from(["a.pdf", "a.png", "a.jpg", "a.docx", "a.txt", "a"]),
+    content=st.binary(max_size=2048),
+)
+def test_any_bytes_are_accepted_or_refused_with_a_message_never_a_crash(name, content) -> None:
+    refused: InputError | None = None
+    try:
+        found = checked("file", name, content, 20 * MB)
+    except InputError as e:
+        refused = e
+    if refused is None:
+        assert found.content_type in ACCEPTED
+    else:
+        assert refused.field == "file"
+        assert refused.message
