@@ -30,6 +30,7 @@ from hub import (
     figures,
     health,
     home,
+    letters,
     locks,
     meetings,
     people,
@@ -50,6 +51,7 @@ from hub.templating import register_filters
 from hub.trigger import figures as trigger_figures
 from sharing import sign_in_sessions
 from sharing.audit.acts import AuditUnavailable
+from sharing.cases.standard_letters import load_letters
 from sharing.cases.survey import load_survey
 from sharing.crypto.keys import KeyringError
 from sharing.figures.stock import load_stock
@@ -118,6 +120,8 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.config["HUB_TRIGGER_LEAD"] = app.extensions["hub.trigger_procedure"].lead
     # And the closure survey's questions (SurveyInvalid names every problem).
     app.extensions["hub.closure_survey"] = load_survey(settings.closure_survey)
+    # And the standard letters' words and placeholders (LettersInvalid).
+    app.extensions["hub.letters"] = load_letters(settings.letters)
     # And each landlord's homes by tenure, for "per 1,000 homes" (StockInvalid).
     app.extensions["hub.housing_stock"] = load_stock(settings.housing_stock)
     # And the wards' boundaries and households, for rates and the map (BoundariesInvalid).
@@ -141,6 +145,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         home,
         cases,
         documents,
+        letters,
         actions,
         shares,
         conferences,

@@ -25,6 +25,7 @@ from sharing import accounts, clock, sign_in_sessions
 from sharing import notices as sharing_notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.cases import standard_letters
 from sharing.cases import survey as closure_survey
 from sharing.cases.erasure import erase_case
 from sharing.crypto.blind_index import index_lengths
@@ -473,6 +474,27 @@ def survey_check(files: tuple[Path, ...]) -> None:
     file, line, field and what is allowed."""
     files = files or _configured("closure_survey")
     problems = [p for path in files for p in closure_survey.check_file(path)]
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.ClickException(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
+        )
+    click.echo(f"{len(files)} file(s) checked: no problems")
+
+
+@main.group()
+def letters() -> None:
+    """The standard letters of an ASB case."""
+
+
+@letters.command("check", with_appcontext=False)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def letters_check(files: tuple[Path, ...]) -> None:
+    """Check letters files (default: the configured one); print every problem with file,
+    line, field and what is allowed."""
+    files = files or _configured("letters")
+    problems = [p for path in files for p in standard_letters.check_file(path)]
     for problem in problems:
         click.echo(str(problem))
     if problems:

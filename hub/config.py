@@ -82,6 +82,8 @@ class Settings:
     #: The area's Community Trigger (ASB Case Review) procedure file.
     trigger_procedure: Path = CONFIG_DIR / "northshire-community-trigger.toml"
     closure_survey: Path = CONFIG_DIR / "closure-survey.toml"
+    #: The standard letters of an ASB case.
+    letters: Path = CONFIG_DIR / "letters.toml"
     housing_stock: Path = CONFIG_DIR / "housing-stock.toml"
     #: The area's ward boundaries and households (GeoJSON), for rates and the map.
     ward_boundaries: Path = CONFIG_DIR / "ward-boundaries.geojson"
@@ -198,6 +200,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
             str(raw.get("trigger_procedure") or CONFIG_DIR / "northshire-community-trigger.toml")
         ),
         closure_survey=Path(str(raw.get("closure_survey") or CONFIG_DIR / "closure-survey.toml")),
+        letters=Path(str(raw.get("letters") or CONFIG_DIR / "letters.toml")),
         housing_stock=Path(str(raw.get("housing_stock") or CONFIG_DIR / "housing-stock.toml")),
         ward_boundaries=Path(
             str(raw.get("ward_boundaries") or CONFIG_DIR / "ward-boundaries.geojson")

@@ -696,6 +696,8 @@ def remove_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
 
 #: "Could not reach them" among the ways of contact.
 NOT_REACHED = "not_reached"
+#: "No change since the last review" among the risk assessments a review links.
+NO_CHANGE = "no_change"
 
 
 def _review_days() -> dict[str, int]:
@@ -713,14 +715,15 @@ def review(case_id: int) -> Response | tuple[str, int]:
         (NOT_REACHED, "Could not reach them")
     ]
     assessments = reviews.assessments_to_link(db(), authorised.case, today)
-    form.assessment.choices = [("", "No change since the last review")] + [
+    # "No change" has a value of its own: a radio with an empty value is not shown.
+    form.assessment.choices = [(NO_CHANGE, "No change since the last review")] + [
         (str(a.id), f"The new assessment of {uk_date(a.assessed_at)}: {a.band.label.lower()}")
         for a in assessments
     ]
     days = reviews.interval(_review_days(), authorised.case.priority)
     default_next = today + timedelta(days=days)
     if request.method == "GET":
-        form.assessment.data = str(assessments[0].id) if assessments else ""
+        form.assessment.data = str(assessments[0].id) if assessments else NO_CHANGE
     method = form.contact_method.data
 
     def record() -> object:
@@ -732,7 +735,7 @@ def review(case_id: int) -> Response | tuple[str, int]:
                 contacted_on=form.contacted_on.data,
                 contact_note=form.contact_note.data or "",
                 progress=form.progress.data or "",
-                assessment_id=int(form.assessment.data) if form.assessment.data else None,
+                assessment_id=whole_number(form.assessment.data),
                 risk_note=form.risk_note.data or "",
                 decision=form.decision.data,
                 next_review_on=form.next_review_on.data,

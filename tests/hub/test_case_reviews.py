@@ -42,7 +42,7 @@ def _form(client, case_id: int, **values: str) -> dict[str, str]:
         "contacted_on-month": str(today.month),
         "contacted_on-year": str(today.year),
         "progress": PROGRESS,
-        "assessment": "",
+        "assessment": "no_change",
         "risk_note": "No new incidents since the letter",
         "decision": "continue",
     }

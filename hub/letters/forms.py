@@ -1,0 +1,18 @@
+"""The standard letter form. ``sharing.cases.standard_letters`` checks every field again."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, HiddenField, TextAreaField
+
+from hub.forms import ChoiceField, HubForm
+
+
+class StandardLetterForm(HubForm):
+    letter = ChoiceField("Which letter?")
+    person = ChoiceField("Who is it for?")
+    details = TextAreaField("Details for the letter")
+    large_print = BooleanField("Large print")
+    plain = BooleanField("Plain language")
+    #: "y" once the officer has seen a preview: the two boxes then say what they chose,
+    #: rather than following the person's adjustments.
+    formats_chosen = HiddenField()

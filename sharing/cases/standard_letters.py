@@ -1,0 +1,460 @@
+"""The standard letters of an ASB case (acknowledgement, interview invitation, warning,
+acceptable behaviour contract, good neighbour agreement, closure): their words are a
+reviewed TOML file in ``config/`` (``config/letters.toml``), checked on load like a
+protocol, each placeholder checked against the ones the hub fills.
+
+An officer of the case's agency makes a letter for one person on an open case: the
+letter's words filled from the case (reading the person's name and address is one view of
+the case), in large print or plain language where the person's reasonable adjustments ask
+for them. Produced (as a PDF the hub renders), it is kept as a document of the case,
+recorded as the action it is (a warning letter, an ABC…) where it is one, and as one
+``case.record`` entry naming the letter, the person and the document.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Act
+from sharing.access.reveal import load_data_keys, reveal
+from sharing.audit import acts
+from sharing.cases import casework, documents
+from sharing.cases.needs import adjustments_of
+from sharing.crypto.sealing import seal
+from sharing.errors import InputError
+from sharing.files.stores import FileStore
+from sharing.formats import checked_text
+from sharing.models import CaseParty, Document, Incident
+from sharing.protocols.checker import read_header, read_text, read_toml, sorted_problems
+from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
+from sharing.protocols.problems import FileInvalid, Problem
+from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, DocumentKind, PartyRole
+
+TOP_KEYS = ("id", "title", "version", "letters")
+LETTER_KEYS = ("id", "title", "to", "paragraphs", "plain", "details", "hint", "records")
+LETTER_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+#: What the hub fills a letter's placeholders with.
+PLACEHOLDERS = ("name", "reference", "agency", "officer", "review_date", "incidents", "details")
+#: The actions a letter may be recorded as.
+RECORDABLE = (
+    ActionKind.WARNING_LETTER,
+    ActionKind.ABC,
+    ActionKind.GOOD_NEIGHBOUR_AGREEMENT,
+    ActionKind.PERPETRATOR_VISIT,
+)
+_ALLOWED = (
+    "a TOML document (https://toml.io) with id, title, version and one [[letters]] table "
+    'per letter, as README.md describes ("Letters")'
+)
+MAX_DETAILS = 4_000
+#: How many of the case's latest incidents a letter names.
+INCIDENTS_NAMED = 5
+
+
+class LettersInvalid(FileInvalid):
+    """The letters file has problems, so it is not loaded."""
+
+    what = "letters"
+
+
+@dataclass(frozen=True)
+class LetterTemplate:
+    id: str
+    title: str
+    #: The parts on a case the letter may be addressed to.
+    to: tuple[PartyRole, ...]
+    paragraphs: tuple[str, ...]
+    #: The same letter in plain language.
+    plain: tuple[str, ...]
+    #: What the officer writes for this letter (None: nothing), and the hint under it.
+    details: str | None = None
+    hint: str | None = None
+    #: The action the letter is, recorded as done when it is produced.
+    records: ActionKind | None = None
+
+
+@dataclass(frozen=True)
+class LetterBook:
+    id: str
+    title: str
+    version: int
+    letters: tuple[LetterTemplate, ...]
+
+    def get(self, letter_id: str) -> LetterTemplate | None:
+        return next((t for t in self.letters if t.id == letter_id), None)
+
+
+def parse_letters(text: str, source: str) -> LetterBook:
+    """The letters in ``text``; ``LettersInvalid`` listing every problem if it has any."""
+    read = read_toml(text, source, _ALLOWED)
+    if isinstance(read, Problem):
+        raise LettersInvalid([read])
+    data, reader = read
+    book = _read(reader, data)
+    if reader.problems or book is None:
+        raise LettersInvalid(sorted_problems(reader.problems))
+    return book
+
+
+def load_letters(path: str | os.PathLike[str]) -> LetterBook:
+    """The letters at ``path``; ``LettersInvalid`` if they cannot be read or have problems."""
+    text = read_text(path)
+    if isinstance(text, Problem):
+        raise LettersInvalid([text])
+    return parse_letters(text, os.fspath(path))
+
+
+def check_file(path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem in the letters file at ``path``; empty when it is valid."""
+    try:
+        load_letters(path)
+    except LettersInvalid as invalid:
+        return invalid.problems
+    return []
+
+
+def _read(reader: Reader, data: Mapping[str, Any]) -> LetterBook | None:
+    reader.unknown_keys(data, TOP_KEYS, "")
+    book_id, title, version = read_header(reader, data, "northshire-asb-letters")
+    letters: list[LetterTemplate] = []
+    for index, table in reader.tables(data, "letters", "one [[letters]] table a letter"):
+        letter = _letter(reader, table, f"letters[{index}]")
+        if letter is not None and any(t.id == letter.id for t in letters):
+            reader.add(f"letters[{index}].id", f'"{letter.id}" is already a letter of the file')
+        elif letter is not None:
+            letters.append(letter)
+    if not letters and not reader.problems:
+        reader.add("letters", "the file has no letters", "at least one [[letters]]")
+    if reader.problems:
+        return None
+    return LetterBook(book_id or "", title or "", version or 0, tuple(letters))
+
+
+def _letter(reader: Reader, table: Mapping[str, Any], prefix: str) -> LetterTemplate | None:
+    reader.unknown_keys(table, LETTER_KEYS, prefix)
+    before = len(reader.problems)
+    letter_id = reader.text(
+        table,
+        "id",
+        prefix,
+        pattern=LETTER_ID,
+        allowed="lower-case letters, digits and underscores, up to 40",
+    )
+    title = reader.text(table, "title", prefix, max_length=200)
+    roles = reader.choices(table, "to", prefix, [r.value for r in PartyRole], "part")
+    details = reader.text(table, "details", prefix, required=False, max_length=200)
+    hint = reader.text(table, "hint", prefix, required=False, max_length=500)
+    records = reader.choice(table, "records", prefix, [k.value for k in RECORDABLE], "action")
+    versions = {}
+    for key in ("paragraphs", "plain"):
+        paragraphs = reader.strings(
+            table, key, prefix, required=True, allowed="a list of paragraphs, each in quotes"
+        )
+        if paragraphs is not None:
+            used = _placeholders(reader, path_of(prefix, key), paragraphs)
+            if details and "details" not in used:
+                reader.add(
+                    path_of(prefix, key),
+                    "never uses {details}, though the letter asks the officer for details",
+                    "{details} in one of its paragraphs",
+                )
+            if not details and "details" in used:
+                reader.add(
+                    path_of(prefix, key),
+                    "uses {details}, but the letter does not say what the officer writes",
+                    'a details = "…" line saying what to write',
+                )
+            versions[key] = tuple(paragraphs)
+    if len(reader.problems) > before:
+        return None
+    return LetterTemplate(
+        id=letter_id or "",
+        title=title or "",
+        to=tuple(r for r in (PartyRole.of(v) for v in roles or ()) if r is not None),
+        paragraphs=versions["paragraphs"],
+        plain=versions["plain"],
+        details=details,
+        hint=hint,
+        records=ActionKind.of(records) if records else None,
+    )
+
+
+def _placeholders(reader: Reader, path: str, paragraphs: Sequence[str]) -> set[str]:
+    """The placeholders the paragraphs use; a problem for each one the hub does not fill,
+    and for a brace that opens nothing or closes nothing."""
+    used: set[str] = set()
+    for paragraph in paragraphs:
+        try:
+            fields = [
+                (name, spec, conversion)
+                for _, name, spec, conversion in string.Formatter().parse(paragraph)
+                if name is not None
+            ]
+        except ValueError:
+            reader.add(
+                path,
+                f'"{_start(paragraph)}" has a brace that opens or closes nothing',
+                "{name} placeholders; {{ and }} for a brace itself",
+            )
+            continue
+        for name, spec, conversion in fields:
+            if name not in PLACEHOLDERS:
+                hint = did_you_mean(name, PLACEHOLDERS)
+                reader.add(
+                    path,
+                    f"unknown placeholder {{{name}}}{hint}",
+                    one_of([f"{{{p}}}" for p in PLACEHOLDERS]),
+                )
+            elif spec or conversion:
+                reader.add(
+                    path,
+                    f"placeholder {{{name}}} has a format: write it as {{{name}}}",
+                    one_of([f"{{{p}}}" for p in PLACEHOLDERS]),
+                )
+            else:
+                used.add(name)
+    return used
+
+
+def _start(text: str) -> str:
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+@dataclass(frozen=True)
+class LetterRequest:
+    letter_id: str
+    person_id: int | None
+    details: str
+    #: Large print and plain language: None to follow the person's adjustments.
+    large_print: bool | None = None
+    plain: bool | None = None
+
+
+@dataclass(frozen=True)
+class MadeLetter:
+    template: LetterTemplate
+    person_id: int
+    agency: str
+    officer: str
+    reference: str
+    dated: date
+    name: str | None
+    address: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+    details: str
+    large_print: bool
+    plain: bool
+    #: Why the letter is in large print or plain language, when it is (their adjustments).
+    because: str | None
+
+    @property
+    def variant(self) -> str:
+        """ "large print, plain language", or "standard"."""
+        parts = [
+            p for p, on in (("large print", self.large_print), ("plain language", self.plain)) if on
+        ]
+        return ", ".join(parts) or "standard"
+
+
+def addressees(
+    session: Session, authorised: AuthorisedCase, template: LetterTemplate | None
+) -> list[tuple[int, str, str]]:
+    """The people on the case a letter may be addressed to (any letter's, without
+    ``template``): (person id, part, "Name (part)"), by name where the decision allows.
+    No audit entry: the form that lists them records its view."""
+    roles = template.to if template else tuple(PartyRole)
+    parties = session.scalars(
+        select(CaseParty)
+        .where(CaseParty.case_id == authorised.id, CaseParty.role.in_(roles))
+        .order_by(CaseParty.id)
+    ).all()
+    load_data_keys(session, [p.person.data_key_id for p in parties])
+    found = []
+    for party in parties:
+        values = reveal(authorised.decision, party.person, ("given_names", "family_name"))
+        name = " ".join(v for v in (values["given_names"], values["family_name"]) if v)
+        found.append(
+            (
+                party.person_id,
+                party.role.value,
+                f"{name or 'Name not recorded'} ({party.role.label.lower()})",
+            )
+        )
+    return found
+
+
+def make_letter(
+    session: Session, authorised: AuthorisedCase, book: LetterBook, request: LetterRequest
+) -> MadeLetter:
+    """The letter for one person on the case (authorised for ``Act.RECORD``), its words
+    filled from the case; refused at its field for a letter not in the book, a person the
+    letter may not be addressed to, or details missing or too long. Recorded as one view
+    of the case naming the letter and the person."""
+    authorised.require(Act.RECORD)
+    case = authorised.case
+    template = book.get(request.letter_id)
+    if template is None:
+        raise InputError("letter", "Choose the letter to write")
+    party = session.scalar(
+        select(CaseParty).where(
+            CaseParty.case_id == case.id,
+            CaseParty.person_id == (request.person_id or 0),
+            CaseParty.role.in_(template.to),
+        )
+    )
+    if party is None:
+        parts = " or ".join(r.label.lower() for r in template.to)
+        raise InputError("person", f"Choose who the letter is for: a {parts} on this case")
+    details = ""
+    if template.details:
+        details = checked_text(
+            "details", request.details, limit=MAX_DETAILS, required=template.details
+        )
+    person = party.person
+    load_data_keys(session, [person.data_key_id, case.data_key_id])
+    values = reveal(
+        authorised.decision,
+        person,
+        ("given_names", "family_name", "address", "postcode", "adjustments"),
+    )
+    asked = adjustments_of(values["adjustments"])
+    large = Adjustment.LARGE_PRINT in asked if request.large_print is None else request.large_print
+    plain = Adjustment.PLAIN_LANGUAGE in asked if request.plain is None else request.plain
+    reasons = [
+        a.label.lower() for a in asked if a in (Adjustment.LARGE_PRINT, Adjustment.PLAIN_LANGUAGE)
+    ]
+    name = " ".join(v for v in (values["given_names"], values["family_name"]) if v) or None
+    filled = {
+        "name": name or "resident",
+        "reference": case.reference,
+        "agency": case.agency.name,
+        "officer": case.officer.display_name,
+        "review_date": _day(case.review_due_on)
+        if case.review_due_on
+        else "the date of its next review",
+        "incidents": _incident_days(session, case.id),
+        "details": details,
+    }
+    paragraphs = tuple(
+        p.format_map(filled) for p in (template.plain if plain else template.paragraphs)
+    )
+    acts.record(
+        session,
+        acts.Action.CASE_VIEW,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        basis=f"{acts.disclosed(authorised.decision)} | sections {template.id} letter; person {person.id}",
+    )
+    address = tuple(line for line in (values["address"] or "").splitlines() if line.strip())
+    return MadeLetter(
+        template=template,
+        person_id=person.id,
+        agency=case.agency.name,
+        officer=case.officer.display_name,
+        reference=case.reference,
+        dated=clock.today(),
+        name=name,
+        address=address + ((values["postcode"],) if values["postcode"] else ()),
+        paragraphs=paragraphs,
+        details=details,
+        large_print=large,
+        plain=plain,
+        because=f"their reasonable adjustments ask for {' and '.join(reasons)}"
+        if reasons
+        else None,
+    )
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _incident_days(session: Session, case_id: int) -> str:
+    """The days of the case's latest incidents, earliest first: "3 March 2026, 6 March
+    2026 and 9 March 2026"."""
+    latest = session.scalars(
+        select(Incident.occurred_at)
+        .where(Incident.case_id == case_id)
+        .order_by(Incident.occurred_at.desc())
+        .limit(INCIDENTS_NAMED)
+    ).all()
+    days = sorted({clock.day_of(at) for at in latest})
+    if not days:
+        return "the dates we have recorded"
+    named = [_day(d) for d in days]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
+def record_letter(
+    session: Session, authorised: AuthorisedCase, store: FileStore, letter: MadeLetter, pdf: bytes
+) -> Document:
+    """Keep a produced letter (its PDF) as a document of the case, addressed to its
+    person; record it as the action it is, done today, where it is one; one
+    ``case.record`` entry names the letter, the person, the document and the action."""
+    authorised.require(Act.RECORD)
+    template = letter.template
+    document = documents.attach(
+        session,
+        authorised,
+        store,
+        documents.DocumentInput(
+            kind=DocumentKind.LETTER_SENT,
+            category="narrative",
+            incident_id=None,
+            person_id=letter.person_id,
+            description=f"{template.title} ({letter.variant}), {_day(letter.dated)}",
+            filename=f"{template.id}-letter.pdf",
+            content=pdf,
+        ),
+    )
+    what = f"letter {template.id} for person {letter.person_id} ({letter.variant}); document {document.id}"
+    if template.records is not None:
+        action = casework.add_action(
+            session,
+            authorised,
+            casework.ActionInput(
+                kind=template.records,
+                description=f"{template.title}: letter sent to the {_part(session, letter)}",
+                owner_user_id=authorised.case.officer_id,
+                due_on=letter.dated,
+            ),
+        )
+        action.status = ActionStatus.DONE
+        action.completed_on = letter.dated
+        action.closed_at = clock.now()
+        action.closed_by_id = authorised.actor.user_id
+        seal(
+            action,
+            "outcome_note",
+            f"Letter produced and kept with the case's documents ({letter.variant})",
+        )
+        what += f"; action {action.id} done"
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        basis=what,
+    )
+    return document
+
+
+def _part(session: Session, letter: MadeLetter) -> str:
+    role = session.scalar(
+        select(CaseParty.role).where(
+            CaseParty.person_id == letter.person_id, CaseParty.role.in_(letter.template.to)
+        )
+    )
+    return role.label.lower() if role else "person"

@@ -1,0 +1,217 @@
+"""The standard letters (config/letters.toml, demo partnership): an officer writes a
+warning to the reported person, previews it in large print because their adjustments ask
+for it, and produces it: a PDF with the person's name and the officer's words, kept with
+the case's documents, the warning recorded as a done action, one entry in the audit log;
+bad input refused at its field; partners cannot write letters; the letters file is
+checked with each problem at its line."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.cases.needs import Needs
+from sharing.cases.standard_letters import LettersInvalid, load_letters, parse_letters
+from sharing.crypto.sealing import seal_many, unseal_many
+from sharing.models import Action, AuditEntry, Case, CaseParty, Document
+from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, PartyRole, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.cli import hub
+from tests.fixtures.demo import demo_client, demo_user, share_demo_case
+from tests.hub.test_documents import _case
+
+BEHAVIOUR = "loud music from your flat after midnight and shouting on the shared stairs"
+LETTERS = Path(__file__).parents[2] / "config" / "letters.toml"
+
+
+def _reported(session: Session, case: Case) -> CaseParty:
+    party = next((p for p in case.parties if p.role is PartyRole.REPORTED), None)
+    if party is None:
+        party = CaseParty(case=case, person=case.parties[0].person, role=PartyRole.REPORTED)
+        session.add(party)
+    seal_many(
+        party.person,
+        {"adjustments": Needs(adjustments=(Adjustment.LARGE_PRINT,)).adjustments_document()},
+    )
+    session.commit()
+    return party
+
+
+def _post(client, case_id: int, **fields: str):
+    url = f"/cases/{case_id}/letters/new"
+    return client.post(url, data={"csrf_token": csrf_token(client, url), **fields})
+
+
+def test_an_officer_writes_a_warning_in_large_print_and_it_is_kept_with_the_case(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session, 7)
+    party = _reported(demo_session, case)
+    name = " ".join(
+        v for v in unseal_many(party.person, ("given_names", "family_name")).values() if v
+    )
+    officer = demo_client(demo_hub, case.officer)
+    assert f'href="/cases/{case.id}/letters/new"' in officer.get(f"/cases/{case.id}").get_data(
+        as_text=True
+    )
+    form = officer.get(f"/cases/{case.id}/letters/new").get_data(as_text=True)
+    assert "Written warning about anti-social behaviour" in form
+    preview = _post(
+        officer,
+        case.id,
+        letter="warning",
+        person=str(party.person_id),
+        details=BEHAVIOUR,
+        action="preview",
+    )
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    page = preview.get_data(as_text=True)
+    assert "In large print: their reasonable adjustments ask for large print." in page
+    assert "hub-letter--large-print" in page
+    assert BEHAVIOUR in page
+    assert f"Dear {name}," in page
+    assert re.search(r'name="large_print"[^>]*checked', page)
+    assert (
+        demo_session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "case.view")
+            .order_by(AuditEntry.seq.desc())
+        )
+        .first()
+        .basis.endswith(f"sections warning letter; person {party.person_id}")
+    )
+
+    produced = _post(
+        officer,
+        case.id,
+        letter="warning",
+        person=str(party.person_id),
+        details=BEHAVIOUR,
+        formats_chosen="y",
+        large_print="y",
+        action="produce",
+    )
+    assert produced.status_code == 302, produced.get_data(as_text=True)
+    demo_session.expire_all()
+    document = demo_session.scalars(
+        select(Document).where(Document.case_id == case.id).order_by(Document.id.desc())
+    ).first()
+    assert produced.location.endswith(f"/cases/{case.id}/documents/{document.id}")
+    assert (document.kind.value, document.person_id) == ("letter_sent", party.person_id)
+    pdf = officer.get(f"/cases/{case.id}/documents/{document.id}/file")
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.data)).pages
+    )
+    assert f"Dear {name}," in text
+    assert BEHAVIOUR in text
+    assert case.reference in text
+    action = demo_session.scalars(
+        select(Action).where(Action.case_id == case.id).order_by(Action.id.desc())
+    ).first()
+    assert (action.kind, action.status) == (ActionKind.WARNING_LETTER, ActionStatus.DONE)
+    entry = demo_session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "case.record").order_by(AuditEntry.seq.desc())
+    ).first()
+    assert entry.basis == (
+        f"letter warning for person {party.person_id} (large print); document {document.id}; "
+        f"action {action.id} done"
+    )
+
+
+def test_plain_language_follows_the_persons_adjustments(demo_hub, demo_session) -> None:
+    case = _case(demo_session, 8)
+    victim = case.parties[0]
+    seal_many(
+        victim.person,
+        {"adjustments": Needs(adjustments=(Adjustment.PLAIN_LANGUAGE,)).adjustments_document()},
+    )
+    demo_session.commit()
+    officer = demo_client(demo_hub, case.officer)
+    preview = _post(officer, case.id, letter="acknowledgement", person=str(victim.person_id))
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    page = preview.get_data(as_text=True)
+    assert "We will call you in the next five working days." in page  # the plain version
+    assert "hub-letter--large-print" not in page
+
+
+def test_bad_letters_are_refused_at_their_field(demo_hub, demo_session) -> None:
+    case = _case(demo_session, 9)
+    victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
+    officer = demo_client(demo_hub, case.officer)
+    for fields, field, message in (
+        (
+            {"letter": "warning", "person": str(victim.person_id), "details": BEHAVIOUR},
+            "person",
+            "Choose who the letter is for: a reported person on this case",
+        ),
+        ({"letter": "nonsense", "person": str(victim.person_id)}, "letter", "from the list"),
+        (
+            {"letter": "closure", "person": str(victim.person_id), "details": "  "},
+            "details",
+            "Why the case is closing",
+        ),
+        (
+            {"letter": "closure", "person": str(victim.person_id), "details": "x" * 4001},
+            "details",
+            "4,000",
+        ),
+    ):
+        response = _post(officer, case.id, **fields)
+        assert response.status_code == 400, fields
+        text = response.get_data(as_text=True)
+        assert f'href="#{field}' in text, fields
+        assert message in text, fields
+    assert officer.get("/cases/999999/letters/new").status_code == 404
+
+
+def test_partners_cannot_write_a_cases_letters(demo_hub, demo_session) -> None:
+    case = _case(demo_session, 10)
+    share_demo_case(demo_session, case, "northshire-police")
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert police.get(f"/cases/{case.id}/letters/new").status_code == 403
+    response = _post(police, case.id, letter="acknowledgement", person="1")
+    assert response.status_code == 403
+
+
+def test_the_letters_file_is_checked_with_each_problem_at_its_line(tmp_path: Path) -> None:
+    assert [t.id for t in load_letters(LETTERS).letters] == [
+        "acknowledgement",
+        "interview_invitation",
+        "warning",
+        "abc",
+        "good_neighbour",
+        "closure",
+    ]
+    text = (
+        'id = "l"\ntitle = "L"\nversion = 1\n'
+        '[[letters]]\nid = "warning"\ntitle = "W"\nto = ["reported", "victm"]\n'
+        'details = "What"\nparagraphs = ["Dear {nmae}", "{details"]\nplain = ["{name!r}"]\n'
+    )
+    with pytest.raises(LettersInvalid) as refused:
+        parse_letters(text, "letters.toml")
+    problems = [str(p) for p in refused.value.problems]
+    assert (
+        'letters.toml:7: letters[0].to: unknown part "victm" (did you mean "victim"?)'
+        in problems[0]
+    )
+    assert any(
+        p.startswith("letters.toml:9:") and "unknown placeholder {nmae}" in p for p in problems
+    )
+    assert any("has a brace that opens or closes nothing" in p for p in problems)
+    assert any(p.startswith("letters.toml:10:") and "has a format" in p for p in problems)
+    assert any("never uses {details}" in p for p in problems)
+    bad = tmp_path / "letters.toml"
+    bad.write_text(text)
+    result = hub("letters", "check", str(bad))
+    assert result.exit_code == 1
+    assert "unknown placeholder {nmae}" in result.output
+    assert "problems in 1 file(s)" in result.output
+    good = hub("letters", "check", str(LETTERS))
+    assert good.exit_code == 0
+    assert "1 file(s) checked: no problems" in good.output
