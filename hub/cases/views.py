@@ -408,8 +408,12 @@ def letter(case_id: int) -> Response | tuple[str, int]:
             title = f"Action plan letter, case {case.reference}"
             if request.form.get("as") == "pdf":
                 html = render_template("cases/letter_pdf.html", title=title, letter=made)
+                pdf = render_pdf(html)
+                letters.keep_letter(
+                    db(), authorised, current_app.extensions["hub.file_store"], made, pdf
+                )
                 return Response(
-                    render_pdf(html),
+                    pdf,
                     mimetype="application/pdf",
                     headers={
                         "Content-Disposition": f'attachment; filename="{case.reference}-letter.pdf"'

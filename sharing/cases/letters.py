@@ -4,7 +4,8 @@ what we will do (the open actions the officer chooses), what we ask of them, and
 keep in touch, addressed to a victim or reporter on the case, to print and sign.
 
 Only the case's own agency writes it, on an open case; making one is recorded as one view
-of the case naming the person and the actions it showed.
+of the case naming the person and the actions it showed. Its PDF is kept with the case's
+documents (``keep_letter``).
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
+from sharing.cases import documents
 from sharing.errors import InputError
+from sharing.files.stores import FileStore
 from sharing.formats import checked_text
-from sharing.models import Action, CaseParty
-from sharing.vocabulary import ActionStatus, PartyRole
+from sharing.models import Action, CaseParty, Document
+from sharing.vocabulary import ActionStatus, DocumentKind, PartyRole
 
 MAX_PART = 2_000
 #: Who a letter may be addressed to.
@@ -62,6 +65,7 @@ class LetterInput:
 
 @dataclass(frozen=True)
 class Letter:
+    person_id: int
     agency: str
     officer: str
     reference: str
@@ -153,6 +157,7 @@ def complainant_letter(session: Session, authorised: AuthorisedCase, data: Lette
         ),
     )
     return Letter(
+        person_id=person.id,
         agency=case.agency.name,
         officer=case.officer.display_name,
         reference=case.reference,
@@ -164,4 +169,24 @@ def complainant_letter(session: Session, authorised: AuthorisedCase, data: Lette
         asks=asks,
         keeping_in_touch=keeping_in_touch,
         review_due_on=case.review_due_on,
+    )
+
+
+def keep_letter(
+    session: Session, authorised: AuthorisedCase, store: FileStore, letter: Letter, pdf: bytes
+) -> Document:
+    """Keep the letter's PDF as a document of the case, addressed to its person."""
+    return documents.attach(
+        session,
+        authorised,
+        store,
+        documents.DocumentInput(
+            kind=DocumentKind.LETTER_SENT,
+            category="narrative",
+            incident_id=None,
+            person_id=letter.person_id,
+            description=f"Action plan letter, {letter.dated.day} {letter.dated:%B %Y}",
+            filename="action-plan-letter.pdf",
+            content=pdf,
+        ),
     )

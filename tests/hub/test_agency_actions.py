@@ -16,7 +16,7 @@ from sharing.access.authorise import authorise, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.crypto.sealing import unseal
-from sharing.models import Action, Agency, AuditEntry, Case, Share, User
+from sharing.models import Action, Agency, AuditEntry, Case, Document, Share, User
 from sharing.vocabulary import ActionKind, ActionStatus, AgencyType, CaseStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
@@ -322,6 +322,13 @@ def test_the_officer_prints_the_complainants_action_plan_letter(demo_hub, demo_s
     )
     assert name in text
     assert "I will phone you every Tuesday afternoon" in text
+    demo_session.expire_all()
+    kept = demo_session.scalars(
+        select(Document).where(Document.case_id == case.id).order_by(Document.id.desc())
+    ).first()
+    assert (kept.kind.value, kept.person_id) == ("letter_sent", victim.id)
+    stored = officer.get(f"/cases/{case.id}/documents/{kept.id}/file")
+    assert stored.data == pdf.data  # the PDF given is the one kept with the case
 
     # Bad input: someone not on the case, nothing about keeping in touch; a partner.
     for fields, message in (
