@@ -240,6 +240,7 @@ def _send_waiting() -> None:
         current_app.extensions["hub.sessions"],
         current_app.config["HUB_SETTINGS"],
         current_app.extensions["hub.trigger_procedure"],
+        current_app.extensions["hub.letters"].trigger,
     )
     click.echo(f"Sent {sent} notices; {failed} failed (tried again next time).")
     if failed:

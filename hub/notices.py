@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.config import MailSettings, Settings
 from hub.templating import uk_date, uk_datetime
 from sharing import clock, notices
+from sharing.cases.standard_letters import TriggerWording
 from sharing.models import Notice
 from sharing.trigger import letters as trigger_letters
 from sharing.trigger.letters import Letter
@@ -121,10 +122,13 @@ def _transport(mail: MailSettings) -> Iterator[_Transport]:
 
 
 def deliver_pending(
-    sessions: sessionmaker[Session], settings: Settings, procedure: Procedure
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    procedure: Procedure,
+    wording: Mapping[str, TriggerWording],
 ) -> tuple[int, int]:
     """Send every notice waiting, then every letter to a Community Trigger applicant (made
-    under ``procedure``); (sent, failed). Each result is committed as it comes, so nothing
+    under ``procedure``, in the letters file's ``wording``); (sent, failed). Each result is committed as it comes, so nothing
     is sent twice after a crash half way; when the server is not there, the rest wait."""
     sent = failed = 0
     if settings.mail.transport == "none":
@@ -141,7 +145,7 @@ def deliver_pending(
                 return sent, failed
         for waiting in trigger_letters.pending(session):
             letter = trigger_letters.compose(
-                session, waiting.application, waiting.kind, procedure, actor=None
+                session, waiting.application, waiting.kind, procedure, wording, actor=None
             )
             if letter is None or letter.email is None:
                 notices.given_up(waiting, "nothing to send")
@@ -202,7 +206,10 @@ def init_notices(app: Flask, settings: Settings) -> None:
 def _deliver_quietly(app: Flask, settings: Settings) -> None:
     try:
         deliver_pending(
-            app.extensions["hub.sessions"], settings, app.extensions["hub.trigger_procedure"]
+            app.extensions["hub.sessions"],
+            settings,
+            app.extensions["hub.trigger_procedure"],
+            app.extensions["hub.letters"].trigger,
         )
     except Exception as e:  # never let a notice break the server; the CLI tries again
         log.warning("notices not sent: %s", type(e).__name__)

@@ -385,7 +385,14 @@ def _letter(application_id: int, kind: str) -> letters.Letter:
         abort(403)
     except NotFound:
         abort(404)
-    letter = letters.compose(db(), application, chosen, _procedure(), actor=current_user.actor)
+    letter = letters.compose(
+        db(),
+        application,
+        chosen,
+        _procedure(),
+        current_app.extensions["hub.letters"].trigger,
+        actor=current_user.actor,
+    )
     if letter is None:
         abort(404)
     return letter

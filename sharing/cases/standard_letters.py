@@ -41,11 +41,38 @@ from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
 from sharing.protocols.problems import FileInvalid, Problem
 from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, DocumentKind, PartyRole
 
-TOP_KEYS = ("id", "title", "version", "letters")
+TOP_KEYS = ("id", "title", "version", "letters", "trigger_letters")
 LETTER_KEYS = ("id", "title", "to", "paragraphs", "plain", "details", "hint", "records")
 LETTER_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 #: What the hub fills a letter's placeholders with.
 PLACEHOLDERS = ("name", "reference", "agency", "officer", "review_date", "incidents", "details")
+#: The letters to a Community Trigger applicant, and what the hub fills theirs with.
+TRIGGER_LETTERS = (
+    "acknowledgement",
+    "threshold_met",
+    "threshold_not_met",
+    "outcome",
+    "appeal_decision",
+    "appeal_offer",
+)
+TRIGGER_KEYS = ("id", "paragraphs", "with_recommendations", "without_recommendations")
+TRIGGER_PLACEHOLDERS = (
+    "reference",
+    "received",
+    "for_whom",
+    "decision_due",
+    "reasons",
+    "panel_by",
+    "outcome_days",
+    "findings",
+    "next_steps",
+    "recommendations",
+    "appeal_body",
+    "appeal_by",
+    "appeal_decision",
+)
+#: The trigger letters that say whether the panel made recommendations.
+WITH_RECOMMENDATIONS = ("outcome", "appeal_decision")
 #: The actions a letter may be recorded as.
 RECORDABLE = (
     ActionKind.WARNING_LETTER,
@@ -85,11 +112,23 @@ class LetterTemplate:
 
 
 @dataclass(frozen=True)
+class TriggerWording:
+    """A letter to a Community Trigger applicant: its paragraphs, and for the outcome and
+    the appeal decision, the sentence for recommendations made and for none."""
+
+    paragraphs: tuple[str, ...]
+    with_recommendations: str = ""
+    without_recommendations: str = ""
+
+
+@dataclass(frozen=True)
 class LetterBook:
     id: str
     title: str
     version: int
     letters: tuple[LetterTemplate, ...]
+    #: The Community Trigger's letters, by id (``TRIGGER_LETTERS``).
+    trigger: Mapping[str, TriggerWording]
 
     def get(self, letter_id: str) -> LetterTemplate | None:
         return next((t for t in self.letters if t.id == letter_id), None)
@@ -136,9 +175,57 @@ def _read(reader: Reader, data: Mapping[str, Any]) -> LetterBook | None:
             letters.append(letter)
     if not letters and not reader.problems:
         reader.add("letters", "the file has no letters", "at least one [[letters]]")
+    trigger = _trigger_letters(reader, data)
     if reader.problems:
         return None
-    return LetterBook(book_id or "", title or "", version or 0, tuple(letters))
+    return LetterBook(book_id or "", title or "", version or 0, tuple(letters), trigger)
+
+
+def _trigger_letters(reader: Reader, data: Mapping[str, Any]) -> dict[str, TriggerWording]:
+    """The Community Trigger's letters: each of ``TRIGGER_LETTERS`` once."""
+    found: dict[str, TriggerWording] = {}
+    tables = reader.tables(data, "trigger_letters", "one [[trigger_letters]] table a letter")
+    for index, table in tables:
+        prefix = f"trigger_letters[{index}]"
+        reader.unknown_keys(table, TRIGGER_KEYS, prefix)
+        letter_id = reader.choice(table, "id", prefix, TRIGGER_LETTERS, "Community Trigger letter")
+        paragraphs = reader.strings(
+            table,
+            "paragraphs",
+            prefix,
+            required=True,
+            allowed="a list of paragraphs, each in quotes",
+        )
+        if letter_id is None or paragraphs is None:
+            continue
+        if letter_id in found:
+            reader.add(path_of(prefix, "id"), f'"{letter_id}" is already a letter of the file')
+        used = _placeholders(
+            reader, path_of(prefix, "paragraphs"), paragraphs, TRIGGER_PLACEHOLDERS
+        )
+        sentences = {
+            key: reader.text(table, key, prefix, required=letter_id in WITH_RECOMMENDATIONS)
+            for key in ("with_recommendations", "without_recommendations")
+        }
+        if letter_id in WITH_RECOMMENDATIONS and "recommendations" not in used:
+            reader.add(
+                path_of(prefix, "paragraphs"),
+                "never uses {recommendations}, which says whether any were made",
+                "{recommendations} in one of its paragraphs",
+            )
+        found[letter_id] = TriggerWording(
+            tuple(paragraphs),
+            sentences["with_recommendations"] or "",
+            sentences["without_recommendations"] or "",
+        )
+    for letter_id in TRIGGER_LETTERS:
+        if letter_id not in found and not reader.problems:
+            reader.add(
+                "trigger_letters",
+                f'the file has no Community Trigger letter "{letter_id}"',
+                one_of(TRIGGER_LETTERS),
+            )
+    return found
 
 
 def _letter(reader: Reader, table: Mapping[str, Any], prefix: str) -> LetterTemplate | None:
@@ -162,7 +249,7 @@ def _letter(reader: Reader, table: Mapping[str, Any], prefix: str) -> LetterTemp
             table, key, prefix, required=True, allowed="a list of paragraphs, each in quotes"
         )
         if paragraphs is not None:
-            used = _placeholders(reader, path_of(prefix, key), paragraphs)
+            used = _placeholders(reader, path_of(prefix, key), paragraphs, PLACEHOLDERS)
             if details and "details" not in used:
                 reader.add(
                     path_of(prefix, key),
@@ -190,9 +277,11 @@ def _letter(reader: Reader, table: Mapping[str, Any], prefix: str) -> LetterTemp
     )
 
 
-def _placeholders(reader: Reader, path: str, paragraphs: Sequence[str]) -> set[str]:
-    """The placeholders the paragraphs use; a problem for each one the hub does not fill,
-    and for a brace that opens nothing or closes nothing."""
+def _placeholders(
+    reader: Reader, path: str, paragraphs: Sequence[str], known: Sequence[str]
+) -> set[str]:
+    """The placeholders the paragraphs use; a problem for each one not ``known`` (what
+    the hub fills), and for a brace that opens nothing or closes nothing."""
     used: set[str] = set()
     for paragraph in paragraphs:
         try:
@@ -209,18 +298,18 @@ def _placeholders(reader: Reader, path: str, paragraphs: Sequence[str]) -> set[s
             )
             continue
         for name, spec, conversion in fields:
-            if name not in PLACEHOLDERS:
-                hint = did_you_mean(name, PLACEHOLDERS)
+            if name not in known:
+                hint = did_you_mean(name, known)
                 reader.add(
                     path,
                     f"unknown placeholder {{{name}}}{hint}",
-                    one_of([f"{{{p}}}" for p in PLACEHOLDERS]),
+                    one_of([f"{{{p}}}" for p in known]),
                 )
             elif spec or conversion:
                 reader.add(
                     path,
                     f"placeholder {{{name}}} has a format: write it as {{{name}}}",
-                    one_of([f"{{{p}}}" for p in PLACEHOLDERS]),
+                    one_of([f"{{{p}}}" for p in known]),
                 )
             else:
                 used.add(name)

@@ -3,6 +3,8 @@ the outcome of the review and the appeal decision. One letter is made from the
 application as it stands, for the lead's page, its PDF and the e-mail alike, so the three
 never differ; an e-mail is queued (``TriggerLetter``) only when the applicant gave an
 address, and its words are made when it is sent, so nothing personal waits in the queue.
+The words are the reviewed letters file's (``config/letters.toml``, its
+``[[trigger_letters]]``), filled from the application.
 
 Making a letter reveals the application's details under the lead's own decision and is
 one audit entry, naming the application and the letter's kind.
@@ -11,6 +13,8 @@ one audit entry, naming the application and the letter's kind.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,6 +25,7 @@ from sharing import clock, notices
 from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
+from sharing.cases.standard_letters import TriggerWording
 from sharing.models import TriggerApplication, TriggerLetter
 from sharing.trigger import applications
 from sharing.trigger.procedure import Procedure
@@ -51,11 +56,8 @@ class Letter:
     sender: str
     #: Where an e-mail of it goes, if the applicant gave an address.
     email: str | None
-
-    @property
-    def appeal_sentence(self) -> str:
-        """The sentence offering the appeal, if the letter offers one."""
-        return _appeal_words(*self.appeal) if self.appeal else ""
+    #: The sentence offering the appeal, if the letter offers one.
+    appeal_sentence: str = ""
 
     @property
     def subject(self) -> str:
@@ -79,14 +81,6 @@ class Letter:
 
 def _uk(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
-
-
-def _appeal_words(body: str, by: date) -> str:
-    return (
-        f"If you are not satisfied with the way your application was dealt with, you can "
-        f"ask {body} to look at it again. Write to them, or to us quoting your reference, "
-        f"by {_uk(by)}."
-    )
 
 
 def email_of(details: dict[str, str | None], on_behalf: bool) -> str | None:
@@ -136,11 +130,13 @@ def compose(
     application: TriggerApplication,
     kind: LetterKind,
     procedure: Procedure,
+    wording: Mapping[str, TriggerWording],
     *,
     actor: Actor | None,
 ) -> Letter | None:
-    """The letter of ``kind`` as it stands, or None if the application has not reached
-    it (no decision, no outcome, no appeal decision). One audit entry."""
+    """The letter of ``kind`` as it stands, in the words of the letters file
+    (``wording``), or None if the application has not reached it (no decision, no
+    outcome, no appeal decision). One audit entry."""
     dated = _dated(application, kind)
     if dated is None:
         return None
@@ -175,17 +171,23 @@ def compose(
     if kind in (LetterKind.OUTCOME, LetterKind.THRESHOLD):
         last = appeal_by(application, procedure)
         appeal = (procedure.appeal.body, last) if last else None
+    offer = ""
+    if appeal is not None:
+        (offer,) = _filled(
+            wording["appeal_offer"], {"appeal_body": appeal[0], "appeal_by": _uk(appeal[1])}
+        )
     return Letter(
         kind=kind,
         reference=application.reference,
         dated=dated,
         addressee=addressee,
         address=() if on_behalf else address,
-        paragraphs=tuple(_paragraphs(application, kind, procedure, details, victim)),
+        paragraphs=_paragraphs(application, kind, procedure, details, victim, wording),
         recommendations=tuple(recommendations),
         appeal=appeal,
         sender=application.lead_agency.name,
         email=email_of(details, on_behalf),
+        appeal_sentence=offer,
     )
 
 
@@ -205,71 +207,49 @@ def _paragraphs(
     procedure: Procedure,
     details: dict[str, str | None],
     victim: str,
-) -> list[str]:
+    wording: Mapping[str, TriggerWording],
+) -> tuple[str, ...]:
+    """The letter's paragraphs: its wording, filled from the application."""
     calendar = england_and_wales()
-    for_whom = f" for {victim}" if application.on_behalf is not None else ""
-    received = _uk(application.received_on)
+    values = {
+        "reference": application.reference,
+        "received": _uk(application.received_on),
+        "for_whom": f" for {victim}" if application.on_behalf is not None else "",
+    }
     if kind is LetterKind.ACKNOWLEDGEMENT:
         due = applications.decision_due(application, procedure, calendar)
-        return [
-            f"Thank you for your application for an ASB Case Review (the Community "
-            f"Trigger){for_whom}, which we received on {received}. Your reference is "
-            f"{application.reference}: please quote it if you contact us.",
-            f"The council, the police, the integrated care board and the housing providers "
-            f"will look at the complaints made about the anti-social behaviour and decide "
-            f"together whether the threshold for a review is met. We will tell you by "
-            f"{_uk(due)}.",
-        ]
+        return _filled(wording["acknowledgement"], values | {"decision_due": _uk(due)})
     if kind is LetterKind.THRESHOLD:
-        reasons = details["decision_reasons"] or ""
+        values["reasons"] = details["decision_reasons"] or ""
         if application.decision is ThresholdDecision.NOT_MET:
-            return [
-                f"We have looked at your application for an ASB Case Review{for_whom}, "
-                f"received on {received}, with the other agencies. It does not meet the "
-                f"threshold for a review.",
-                f"Our reasons: {reasons}",
-                "This does not stop you reporting anti-social behaviour: please keep "
-                "reporting every incident to the agency dealing with it.",
-            ]
+            return _filled(wording["threshold_not_met"], values)
         meeting = applications.review_due(application, procedure, calendar)
-        return [
-            f"We have looked at your application for an ASB Case Review{for_whom}, received "
-            f"on {received}, with the other agencies. It meets the threshold, and a review "
-            f"panel of the agencies involved will look at how your complaints were dealt "
-            f"with.",
-            f"Our reasons: {reasons}",
-            f"The panel will meet by {_uk(meeting)}, and we will write to "
-            f"you with its outcome within {procedure.timescales.outcome} working days of the "
-            f"meeting. You may tell us anything you would like the panel to know.",
-        ]
+        values["panel_by"] = _uk(meeting)
+        values["outcome_days"] = str(procedure.timescales.outcome)
+        return _filled(wording["threshold_met"], values)
     if kind is LetterKind.OUTCOME:
-        findings = details.get("outcome_findings") or ""
-        next_steps = details.get("outcome_next_steps") or ""
-        made = (
-            "The panel made the recommendations below; each agency named will carry out its "
-            "recommendation by the date given, and we will follow them up until they are done."
-            if any(not r.on_appeal for r in application.recommendations)
-            else "The panel made no recommendations."
-        )
-        return [
-            f"The review panel has looked at how the complaints in your application{for_whom} "
-            f"(received on {received}) were dealt with.",
-            f"What the panel found: {findings}",
-            made,
-            f"What happens next: {next_steps}",
-        ]
+        values["findings"] = details.get("outcome_findings") or ""
+        values["next_steps"] = details.get("outcome_next_steps") or ""
+        made = any(not r.on_appeal for r in application.recommendations)
+        return _filled(wording["outcome"], values, made)
     decision = application.appeal_decision
-    findings = details.get("appeal_findings") or ""
-    return [
-        f"{procedure.appeal.body} has considered your appeal about the review of your "
-        f"application {application.reference}.",
-        f"Their decision: {decision.label if decision else ''}.",
-        f"Their findings: {findings}",
-        "Further recommendations are below."
-        if decision is not AppealDecision.NOT_UPHELD
-        and any(r.on_appeal for r in application.recommendations)
-        else "They made no further recommendations.",
-    ]
+    values["appeal_body"] = procedure.appeal.body
+    values["appeal_decision"] = decision.label if decision else ""
+    values["findings"] = details.get("appeal_findings") or ""
+    made = decision is not AppealDecision.NOT_UPHELD and any(
+        r.on_appeal for r in application.recommendations
+    )
+    return _filled(wording["appeal_decision"], values, made)
+
+
+def _filled(
+    letter: TriggerWording, values: dict[str, str], recommendations: bool = False
+) -> tuple[str, ...]:
+    """The letter's paragraphs with its placeholders filled (the file's check made sure
+    it uses no others)."""
+    sentence = letter.with_recommendations if recommendations else letter.without_recommendations
+    filled = defaultdict(str, values | {"recommendations": sentence})
+    return tuple(p.format_map(filled) for p in letter.paragraphs)
 
 
 def pending(session: Session, limit: int = 100) -> list[TriggerLetter]:

@@ -192,13 +192,16 @@ def test_the_letters_file_is_checked_with_each_problem_at_its_line(tmp_path: Pat
         'id = "l"\ntitle = "L"\nversion = 1\n'
         '[[letters]]\nid = "warning"\ntitle = "W"\nto = ["reported", "victm"]\n'
         'details = "What"\nparagraphs = ["Dear {nmae}", "{details"]\nplain = ["{name!r}"]\n'
+        '[[trigger_letters]]\nid = "outcome"\nparagraphs = ["Found: {findings}"]\n'
+        'with_recommendations = "Below."\nwithout_recommendations = "None."\n'
+        '[[trigger_letters]]\nid = "apology"\nparagraphs = ["Sorry"]\n'
     )
     with pytest.raises(LettersInvalid) as refused:
         parse_letters(text, "letters.toml")
     problems = [str(p) for p in refused.value.problems]
-    assert (
-        'letters.toml:7: letters[0].to: unknown part "victm" (did you mean "victim"?)'
-        in problems[0]
+    assert any(
+        p.startswith('letters.toml:7: letters[0].to: unknown part "victm" (did you mean "victim"?)')
+        for p in problems
     )
     assert any(
         p.startswith("letters.toml:9:") and "unknown placeholder {nmae}" in p for p in problems
@@ -206,6 +209,11 @@ def test_the_letters_file_is_checked_with_each_problem_at_its_line(tmp_path: Pat
     assert any("has a brace that opens or closes nothing" in p for p in problems)
     assert any(p.startswith("letters.toml:10:") and "has a format" in p for p in problems)
     assert any("never uses {details}" in p for p in problems)
+    assert any(
+        p.startswith("letters.toml:13: trigger_letters[0].paragraphs: never uses {recommendations}")
+        for p in problems
+    )
+    assert any('unknown Community Trigger letter "apology"' in p for p in problems)
     bad = tmp_path / "letters.toml"
     bad.write_text(text)
     result = hub("letters", "check", str(bad))
