@@ -26,14 +26,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Leave out the tests marked exhaustive unless --exhaustive (or CI=true) asks for
-    them: they are deselected, and pytest says how many, never skipped. Then put the
-    modules marked long first: xdist hands whole modules to the workers in this order, so
-    a long one started last would keep one worker busy while the other waits."""
-    if not (
-        config.getoption("--exhaustive") or os.environ.get("CI", "").lower() in ("true", "1", "yes")
-    ):
-        left_out = [item for item in items if item.get_closest_marker("exhaustive")]
-        if left_out:
-            config.hook.pytest_deselected(items=left_out)
-            items[:] = [item for item in items if not item.get_closest_marker("exhaustive")]
+    them; when it does, leave out instead their samples (marked sampled), which check
+    nothing the full forms do not. Either way they are deselected, and pytest says how
+    many, never skipped. Then put the modules marked long first: xdist hands whole
+    modules to the workers in this order, so a long one started last would keep one
+    worker busy while the other waits."""
+    exhaustive = config.getoption("--exhaustive") or os.environ.get("CI", "").lower() in (
+        "true",
+        "1",
+        "yes",
+    )
+    marker = "sampled" if exhaustive else "exhaustive"
+    left_out = [item for item in items if item.get_closest_marker(marker)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker(marker)]
     items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable

@@ -421,6 +421,7 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
     return checked_pages
 
 
+@pytest.mark.sampled
 def test_no_page_shows_a_category_its_decision_did_not_allow_in_a_sample_of_every_kind(
     demo_hub,
 ) -> None:
