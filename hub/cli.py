@@ -398,6 +398,18 @@ def _configured(setting: str) -> tuple[Path, ...]:
         raise click.ClickException(str(e)) from None
 
 
+def _report(files: Sequence[Path], check: Callable[[Path], list[Problem]]) -> None:
+    """Print every problem ``check`` finds in ``files`` and fail if there are any."""
+    problems = [p for path in files for p in check(path)]
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.ClickException(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
+        )
+    click.echo(f"{len(files)} file(s) checked: no problems")
+
+
 def _check_files(
     files: Sequence[Path],
     check: Callable[[Path, Any], list[Problem]],
@@ -473,15 +485,7 @@ def survey() -> None:
 def survey_check(files: tuple[Path, ...]) -> None:
     """Check closure survey files (default: the configured one); print every problem with
     file, line, field and what is allowed."""
-    files = files or _configured("closure_survey")
-    problems = [p for path in files for p in closure_survey.check_file(path)]
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        raise click.ClickException(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
-        )
-    click.echo(f"{len(files)} file(s) checked: no problems")
+    _report(files or _configured("closure_survey"), closure_survey.check_file)
 
 
 @main.group()
@@ -494,15 +498,7 @@ def letters() -> None:
 def letters_check(files: tuple[Path, ...]) -> None:
     """Check letters files (default: the configured one); print every problem with file,
     line, field and what is allowed."""
-    files = files or _configured("letters")
-    problems = [p for path in files for p in standard_letters.check_file(path)]
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        raise click.ClickException(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file(s)"
-        )
-    click.echo(f"{len(files)} file(s) checked: no problems")
+    _report(files or _configured("letters"), standard_letters.check_file)
 
 
 @main.group()

@@ -165,6 +165,34 @@ def attach(
     return document
 
 
+def keep_letter(
+    session: Session,
+    authorised: AuthorisedCase,
+    store: FileStore,
+    *,
+    person_id: int,
+    description: str,
+    filename: str,
+    pdf: bytes,
+) -> Document:
+    """Keep a letter the hub produced (its PDF) as a document of the case, addressed to
+    ``person_id``: "Letter sent", read under "narrative"."""
+    return attach(
+        session,
+        authorised,
+        store,
+        DocumentInput(
+            kind=DocumentKind.LETTER_SENT,
+            category="narrative",
+            incident_id=None,
+            person_id=person_id,
+            description=description,
+            filename=filename,
+            content=pdf,
+        ),
+    )
+
+
 def incidents_of(session: Session, authorised: AuthorisedCase) -> list[tuple[int, datetime]]:
     """The case's incidents a file may be attached to, newest first: (id, when)."""
     rows = session.execute(

@@ -27,7 +27,7 @@ from sharing.errors import InputError
 from sharing.files.stores import FileStore
 from sharing.formats import checked_text
 from sharing.models import Action, CaseParty, Document
-from sharing.vocabulary import ActionStatus, DocumentKind, PartyRole
+from sharing.vocabulary import ActionStatus, PartyRole
 
 MAX_PART = 2_000
 #: Who a letter may be addressed to.
@@ -176,17 +176,12 @@ def keep_letter(
     session: Session, authorised: AuthorisedCase, store: FileStore, letter: Letter, pdf: bytes
 ) -> Document:
     """Keep the letter's PDF as a document of the case, addressed to its person."""
-    return documents.attach(
+    return documents.keep_letter(
         session,
         authorised,
         store,
-        documents.DocumentInput(
-            kind=DocumentKind.LETTER_SENT,
-            category="narrative",
-            incident_id=None,
-            person_id=letter.person_id,
-            description=f"Action plan letter, {letter.dated.day} {letter.dated:%B %Y}",
-            filename="action-plan-letter.pdf",
-            content=pdf,
-        ),
+        person_id=letter.person_id,
+        description=f"Action plan letter, {letter.dated.day} {letter.dated:%B %Y}",
+        filename="action-plan-letter.pdf",
+        pdf=pdf,
     )

@@ -39,7 +39,7 @@ from sharing.models import CaseParty, Document, Incident
 from sharing.protocols.checker import read_header, read_text, read_toml, sorted_problems
 from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
 from sharing.protocols.problems import FileInvalid, Problem
-from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, DocumentKind, PartyRole
+from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, PartyRole
 
 TOP_KEYS = ("id", "title", "version", "letters", "trigger_letters")
 LETTER_KEYS = ("id", "title", "to", "paragraphs", "plain", "details", "hint", "records")
@@ -493,19 +493,14 @@ def record_letter(
     ``case.record`` entry names the letter, the person, the document and the action."""
     authorised.require(Act.RECORD)
     template = letter.template
-    document = documents.attach(
+    document = documents.keep_letter(
         session,
         authorised,
         store,
-        documents.DocumentInput(
-            kind=DocumentKind.LETTER_SENT,
-            category="narrative",
-            incident_id=None,
-            person_id=letter.person_id,
-            description=f"{template.title} ({letter.variant}), {_day(letter.dated)}",
-            filename=f"{template.id}-letter.pdf",
-            content=pdf,
-        ),
+        person_id=letter.person_id,
+        description=f"{template.title} ({letter.variant}), {_day(letter.dated)}",
+        filename=f"{template.id}-letter.pdf",
+        pdf=pdf,
     )
     what = f"letter {template.id} for person {letter.person_id} ({letter.variant}); document {document.id}"
     if template.records is not None:
