@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.documents.forms import AttachForm
+from hub.forms import HubForm
 from hub.guard import authorised_case, require_roles
 from hub.templating import uk_datetime
 from sharing.access.decide import Act
@@ -20,6 +21,7 @@ from sharing.errors import InputError, NotFound
 from sharing.files.checks import WHAT_IS_ACCEPTED
 from sharing.files.stores import FileStore
 from sharing.models.documents import CONTENT, PREVIEW
+from sharing.vocabulary import CaseStatus
 
 bp = Blueprint("documents", __name__, url_prefix="/cases")
 require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead")
@@ -101,7 +103,36 @@ def show(case_id: int, document_id: int) -> str:
         preview=preview,
         problem=opened.problem,
         purpose=purpose,
+        may_remove=authorised.decision.own_agency
+        and authorised.case.status is not CaseStatus.CLOSED
+        and authorised.case.erased_at is None,
     )
+
+
+@bp.route("/<int:case_id>/documents/<int:document_id>/remove", methods=["GET", "POST"])
+def remove(case_id: int, document_id: int) -> Response | tuple[str, int]:
+    """Take a document off the case, after a confirmation: for a file attached by
+    mistake. Its file is deleted; the audit log keeps that it was there."""
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "remove a document form")
+    form = HubForm()
+    if form.validate_on_submit():
+        try:
+            what = documents.remove(db(), authorised, _store(), document_id)
+        except NotFound:
+            abort(404)
+        flash(f"{what} taken off the case and its file deleted.", "success")
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
+    try:
+        line = documents.describe(db(), authorised, document_id, "remove form")
+    except NotFound:
+        abort(404)
+    return render_template(
+        "documents/remove.html",
+        title=f"Remove a document from {case.reference}",
+        form=form,
+        case=case,
+        document=line,
+    ), 200
 
 
 @bp.route("/<int:case_id>/documents/<int:document_id>/file")

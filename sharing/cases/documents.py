@@ -165,6 +165,34 @@ def attach(
     return document
 
 
+def remove(session: Session, authorised: AuthorisedCase, store: FileStore, document_id: int) -> str:
+    """Take a document off an open case (authorised for ``Act.RECORD``: the case's own
+    agency), its file and preview deleted from the store: for a file attached by mistake
+    (the wrong case, the wrong person's). ``NotFound`` for a document of another case.
+    Returns what it was, for the page to say. One ``case.record`` entry."""
+    authorised.require(Act.RECORD)
+    document = session.scalar(
+        select(Document).where(Document.id == document_id, Document.case_id == authorised.id)
+    )
+    if document is None:
+        raise NotFound("no such document on this case")
+    what = document.kind.label
+    # The preview first: a file left without its preview still reads; the reverse not.
+    for key in (document.preview_key, document.storage_key):
+        if key is not None:
+            store.delete(key)
+    session.delete(document)
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        basis=f"document {document_id} removed ({document.kind.value}, {document.category})",
+    )
+    return what
+
+
 def keep_letter(
     session: Session,
     authorised: AuthorisedCase,
@@ -261,13 +289,19 @@ def _attached_to(session: Session, decision: Decision, document: Document) -> st
     return None
 
 
-def open_document(
-    session: Session, authorised: AuthorisedCase, store: FileStore, document_id: int, part: str
-) -> OpenedDocument:
-    """A document of the case opened for its page (``PREVIEW``: the preview, if it has
-    one) or as its file (``CONTENT``), recorded as one view naming the document; a
-    document of another case, or of a category the decision does not allow, is not found
-    (``NotFound``), as a case the actor may not see is."""
+def describe(
+    session: Session, authorised: AuthorisedCase, document_id: int, section: str
+) -> DocumentLine:
+    """What a document of the case is, as a form about it shows it (``section`` names the
+    form in the one audit entry); ``NotFound`` as ``open_document``."""
+    return _opened_line(session, authorised, document_id, section)[1]
+
+
+def _opened_line(
+    session: Session, authorised: AuthorisedCase, document_id: int, section: str
+) -> tuple[Document, DocumentLine]:
+    """The document and its line, if the decision allows its category (else
+    ``NotFound``), recorded as one view naming the document and ``section``."""
     document = session.scalar(
         select(Document).where(Document.id == document_id, Document.case_id == authorised.id)
     )
@@ -276,9 +310,6 @@ def open_document(
         raise NotFound("no such document on this case")
     load_data_keys(session, [authorised.case.data_key_id])
     line = _line(session, decision, document)
-    accepted = checks.ACCEPTED.get(document.content_type)
-    download = f"{authorised.case.reference}-document-{document.id}"
-    download += accepted.extension if accepted else ""
     acts.record(
         session,
         acts.Action.CASE_VIEW,
@@ -287,9 +318,25 @@ def open_document(
         purpose=authorised.purpose,
         basis=(
             f"{document.category}: {decision.categories[document.category]} "
-            f"| sections document {document.id} {'file' if part == CONTENT else 'page'}"
+            f"| sections document {document.id} {section}"
         ),
     )
+    return document, line
+
+
+def open_document(
+    session: Session, authorised: AuthorisedCase, store: FileStore, document_id: int, part: str
+) -> OpenedDocument:
+    """A document of the case opened for its page (``PREVIEW``: the preview, if it has
+    one) or as its file (``CONTENT``), recorded as one view naming the document; a
+    document of another case, or of a category the decision does not allow, is not found
+    (``NotFound``), as a case the actor may not see is."""
+    section = "file" if part == CONTENT else "page"
+    document, line = _opened_line(session, authorised, document_id, section)
+    decision = authorised.decision
+    accepted = checks.ACCEPTED.get(document.content_type)
+    download = f"{authorised.case.reference}-document-{document.id}"
+    download += accepted.extension if accepted else ""
     key, digest = (
         (document.storage_key, document.digest)
         if part == CONTENT

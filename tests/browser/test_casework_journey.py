@@ -114,6 +114,8 @@ def test_an_officer_works_a_case_and_a_partner_sees_what_its_clauses_give(
     page.get_by_role("link", name="Diary sheet").first.click()
     expect(page.get_by_alt_text("Preview of the diary sheet")).to_be_visible()
     found["document"] = violations(page)
+    page.get_by_role("link", name="Remove this document").click()
+    found["remove a document"] = violations(page)  # (not removed: only the page is checked)
 
     # A review that brings the next review to a week away.
     next_review = clock.today() + timedelta(days=7)

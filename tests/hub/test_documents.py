@@ -264,3 +264,44 @@ def test_a_file_altered_in_the_store_is_refused_not_served(demo_hub, demo_sessio
     store.delete(document.storage_key)
     missing = officer.get(f"/cases/{case.id}/documents/{document.id}/file")
     assert "missing from the file store" in missing.get_data(as_text=True)
+
+
+def test_a_file_attached_by_mistake_is_removed_after_a_confirmation(demo_hub, demo_session) -> None:
+    case = _case(demo_session, 11)
+    officer = demo_client(demo_hub, case.officer)
+    assert (
+        _attach(officer, case.id, "wrong.pdf", pdf(DIARY), description=DESCRIPTION).status_code
+        == 302
+    )
+    (document,) = _documents(demo_session, case)[-1:]
+    document_id, keys = document.id, (document.storage_key, document.preview_key)
+    page = officer.get(f"/cases/{case.id}/documents/{document_id}").get_data(as_text=True)
+    url = f"/cases/{case.id}/documents/{document_id}/remove"
+    assert f'href="{url}"' in page
+    confirm = officer.get(url)
+    assert confirm.status_code == 200
+    assert DESCRIPTION in confirm.get_data(as_text=True)
+    # Partners never remove; a document of another case is not found.
+    share_demo_case(demo_session, case, "northshire-police")
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert police.post(url, data={"csrf_token": csrf_token(police, "/")}).status_code == 403
+    other = _case(demo_session, 12)
+    other_officer = demo_client(demo_hub, other.officer)
+    wrong_case = f"/cases/{other.id}/documents/{document_id}/remove"
+    assert (
+        other_officer.post(
+            wrong_case, data={"csrf_token": csrf_token(other_officer, "/")}
+        ).status_code
+        == 404
+    )
+
+    removed = officer.post(url, data={"csrf_token": csrf_token(officer, url)})
+    assert removed.status_code == 302
+    assert removed.location.endswith(f"/cases/{case.id}#documents")
+    assert document_id not in [d.id for d in _documents(demo_session, case)]
+    store = demo_hub.extensions["hub.file_store"]
+    assert not set(keys) & set(store.keys())
+    assert _last(demo_session, "case.record").basis == (
+        f"document {document_id} removed (diary_sheet, narrative)"
+    )
+    assert officer.get(f"/cases/{case.id}/documents/{document_id}").status_code == 404
