@@ -25,6 +25,7 @@ from sharing import accounts, clock, sign_in_sessions
 from sharing import notices as sharing_notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.cases import documents as case_documents
 from sharing.cases import standard_letters
 from sharing.cases import survey as closure_survey
 from sharing.cases.erasure import erase_case
@@ -486,6 +487,40 @@ def survey_check(files: tuple[Path, ...]) -> None:
     """Check closure survey files (default: the configured one); print every problem with
     file, line, field and what is allowed."""
     _report(files or _configured("closure_survey"), closure_survey.check_file)
+
+
+@main.group()
+def documents() -> None:
+    """Files attached to cases, and the store that keeps them."""
+
+
+@documents.command("check")
+@click.option(
+    "--delete-orphans",
+    is_flag=True,
+    help="Delete the store's files that no document names (left by an attach that failed).",
+)
+def documents_check(delete_orphans: bool) -> None:
+    """Check every document's file and preview in the store against the hash the database
+    holds; name each one missing or altered (case reference, document id); count the
+    store's files that no document names. Exit 1 if any is missing or altered."""
+    store = current_app.extensions["hub.file_store"]
+    with _session() as session:
+        report = case_documents.check_store(session, store)
+    for what, found in (("missing", report.missing), ("altered", report.altered)):
+        for reference, document_id, part in found:
+            click.echo(f"{what}: the {part} of document {document_id} of case {reference}")
+    click.echo(
+        f"{report.checked} document(s) checked in the {store.describe()}: "
+        f"{len(report.missing)} missing, {len(report.altered)} altered, "
+        f"{len(report.orphans)} file(s) no document names"
+    )
+    if delete_orphans:
+        for key in report.orphans:
+            store.delete(key)
+        click.echo(f"{len(report.orphans)} file(s) no document names deleted")
+    if report.missing or report.altered:
+        raise click.ClickException("the file store does not match the database")
 
 
 @main.group()
