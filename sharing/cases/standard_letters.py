@@ -30,8 +30,8 @@ from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
 from sharing.cases import casework, documents
+from sharing.cases.agency_actions import close_action
 from sharing.cases.needs import adjustments_of
-from sharing.crypto.sealing import seal
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
 from sharing.formats import checked_text
@@ -39,7 +39,7 @@ from sharing.models import CaseParty, Document, Incident
 from sharing.protocols.checker import read_header, read_text, read_toml, sorted_problems
 from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
 from sharing.protocols.problems import FileInvalid, Problem
-from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, PartyRole
+from sharing.vocabulary import ActionKind, Adjustment, PartyRole
 
 TOP_KEYS = ("id", "title", "version", "letters", "trigger_letters")
 LETTER_KEYS = ("id", "title", "to", "paragraphs", "plain", "details", "hint", "records")
@@ -334,6 +334,8 @@ class LetterRequest:
 class MadeLetter:
     template: LetterTemplate
     person_id: int
+    #: The person's part on the case the letter is addressed in ("reported person").
+    part: str
     agency: str
     officer: str
     reference: str
@@ -449,6 +451,7 @@ def make_letter(
     return MadeLetter(
         template=template,
         person_id=person.id,
+        part=party.role.label.lower(),
         agency=case.agency.name,
         officer=case.officer.display_name,
         reference=case.reference,
@@ -509,19 +512,17 @@ def record_letter(
             authorised,
             casework.ActionInput(
                 kind=template.records,
-                description=f"{template.title}: letter sent to the {_part(session, letter)}",
+                description=f"{template.title}: letter sent to the {letter.part}",
                 owner_user_id=authorised.case.officer_id,
                 due_on=letter.dated,
             ),
         )
-        action.status = ActionStatus.DONE
-        action.completed_on = letter.dated
-        action.closed_at = clock.now()
-        action.closed_by_id = authorised.actor.user_id
-        seal(
-            action,
-            "outcome_note",
-            f"Letter produced and kept with the case's documents ({letter.variant})",
+        close_action(
+            session,
+            authorised.actor,
+            action.id,
+            done=True,
+            note=f"Letter produced and kept with the case's documents ({letter.variant})",
         )
         what += f"; action {action.id} done"
     session.flush()
@@ -533,12 +534,3 @@ def record_letter(
         basis=what,
     )
     return document
-
-
-def _part(session: Session, letter: MadeLetter) -> str:
-    role = session.scalar(
-        select(CaseParty.role).where(
-            CaseParty.person_id == letter.person_id, CaseParty.role.in_(letter.template.to)
-        )
-    )
-    return role.label.lower() if role else "person"
