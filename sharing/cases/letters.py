@@ -23,6 +23,7 @@ from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases import documents
+from sharing.cases.standard_letters import day_text
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
 from sharing.formats import checked_text
@@ -181,7 +182,7 @@ def keep_letter(
         authorised,
         store,
         person_id=letter.person_id,
-        description=f"Action plan letter, {letter.dated.day} {letter.dated:%B %Y}",
+        description=f"Action plan letter, {day_text(letter.dated)}",
         filename="action-plan-letter.pdf",
         pdf=pdf,
     )

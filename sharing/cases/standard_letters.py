@@ -431,7 +431,7 @@ def make_letter(
         "reference": case.reference,
         "agency": case.agency.name,
         "officer": case.officer.display_name,
-        "review_date": _day(case.review_due_on)
+        "review_date": day_text(case.review_due_on)
         if case.review_due_on
         else "the date of its next review",
         "incidents": _incident_days(session, case.id),
@@ -468,7 +468,8 @@ def make_letter(
     )
 
 
-def _day(day: date) -> str:
+def day_text(day: date) -> str:
+    """A day as a letter writes it: "3 March 2026"."""
     return f"{day.day} {day:%B %Y}"
 
 
@@ -484,7 +485,7 @@ def _incident_days(session: Session, case_id: int) -> str:
     days = sorted({clock.day_of(at) for at in latest})
     if not days:
         return "the dates we have recorded"
-    named = [_day(d) for d in days]
+    named = [day_text(d) for d in days]
     return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
@@ -501,7 +502,7 @@ def record_letter(
         authorised,
         store,
         person_id=letter.person_id,
-        description=f"{template.title} ({letter.variant}), {_day(letter.dated)}",
+        description=f"{template.title} ({letter.variant}), {day_text(letter.dated)}",
         filename=f"{template.id}-letter.pdf",
         pdf=pdf,
     )

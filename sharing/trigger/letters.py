@@ -25,7 +25,7 @@ from sharing import clock, notices
 from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
-from sharing.cases.standard_letters import TriggerWording
+from sharing.cases.standard_letters import TriggerWording, day_text
 from sharing.models import TriggerApplication, TriggerLetter
 from sharing.trigger import applications
 from sharing.trigger.procedure import Procedure
@@ -65,22 +65,18 @@ class Letter:
 
     def as_text(self) -> str:
         """The letter as plain text, for the e-mail."""
-        lines = [f"Reference: {self.reference}", _uk(self.dated), ""]
+        lines = [f"Reference: {self.reference}", day_text(self.dated), ""]
         lines += [f"Dear {self.addressee},", ""]
         for paragraph in self.paragraphs:
             lines += [paragraph, ""]
         for r in self.recommendations:
-            lines += [f"- {r.agency}, by {_uk(r.due_on)}: {r.text}"]
+            lines += [f"- {r.agency}, by {day_text(r.due_on)}: {r.text}"]
         if self.recommendations:
             lines.append("")
         if self.appeal:
             lines += [self.appeal_sentence, ""]
         lines += ["Yours sincerely,", "", self.sender]
         return "\n".join(lines) + "\n"
-
-
-def _uk(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def email_of(details: dict[str, str | None], on_behalf: bool) -> str | None:
@@ -174,7 +170,7 @@ def compose(
     offer = ""
     if appeal is not None:
         (offer,) = _filled(
-            wording["appeal_offer"], {"appeal_body": appeal[0], "appeal_by": _uk(appeal[1])}
+            wording["appeal_offer"], {"appeal_body": appeal[0], "appeal_by": day_text(appeal[1])}
         )
     return Letter(
         kind=kind,
@@ -213,18 +209,18 @@ def _paragraphs(
     calendar = england_and_wales()
     values = {
         "reference": application.reference,
-        "received": _uk(application.received_on),
+        "received": day_text(application.received_on),
         "for_whom": f" for {victim}" if application.on_behalf is not None else "",
     }
     if kind is LetterKind.ACKNOWLEDGEMENT:
         due = applications.decision_due(application, procedure, calendar)
-        return _filled(wording["acknowledgement"], values | {"decision_due": _uk(due)})
+        return _filled(wording["acknowledgement"], values | {"decision_due": day_text(due)})
     if kind is LetterKind.THRESHOLD:
         values["reasons"] = details["decision_reasons"] or ""
         if application.decision is ThresholdDecision.NOT_MET:
             return _filled(wording["threshold_not_met"], values)
         meeting = applications.review_due(application, procedure, calendar)
-        values["panel_by"] = _uk(meeting)
+        values["panel_by"] = day_text(meeting)
         values["outcome_days"] = str(procedure.timescales.outcome)
         return _filled(wording["threshold_met"], values)
     if kind is LetterKind.OUTCOME:
