@@ -32,7 +32,7 @@ from sharing.errors import InputError, NotFound
 from sharing.files import checks
 from sharing.files.stores import FileStore, MissingFile, new_key
 from sharing.formats import checked_text
-from sharing.models import Case, CaseParty, Document, Incident
+from sharing.models import Case, Document, Incident
 from sharing.models.documents import CONTENT, PREVIEW
 from sharing.vocabulary import DocumentKind
 
@@ -126,10 +126,10 @@ def attach(
     if data.person_id is not None and data.person_id not in {p.person_id for p in case.parties}:
         raise InputError("person_id", "Choose a person on this case, or none")
     description = checked_text("description", data.description, limit=MAX_DESCRIPTION)
-    if not data.content and not data.filename:
-        raise InputError("file", "Choose the file to attach")
-    found = checks.checked("file", data.filename, data.content or b"", max_bytes)
     content = data.content or b""
+    if not content and not data.filename:
+        raise InputError("file", "Choose the file to attach")
+    found = checks.checked("file", data.filename, content, max_bytes)
     document = Document(
         case_id=case.id,
         incident_id=data.incident_id,
@@ -249,10 +249,10 @@ def documents(session: Session, decision: Decision, case: Case) -> list[Document
     if not visible:
         return []
     load_data_keys(session, [case.data_key_id])
-    return [_line(session, decision, d) for d in visible]
+    return [_line(decision, d) for d in visible]
 
 
-def _line(session: Session, decision: Decision, document: Document) -> DocumentLine:
+def _line(decision: Decision, document: Document) -> DocumentLine:
     values = reveal(decision, document, ("name", "description"))
     return DocumentLine(
         id=document.id,
@@ -266,20 +266,16 @@ def _line(session: Session, decision: Decision, document: Document) -> DocumentL
         added_by=document.added_by.display_name,
         name=values["name"],
         description=values["description"],
-        attached_to=_attached_to(session, decision, document),
+        attached_to=_attached_to(decision, document),
         has_preview=document.preview_key is not None,
     )
 
 
-def _attached_to(session: Session, decision: Decision, document: Document) -> str | None:
+def _attached_to(decision: Decision, document: Document) -> str | None:
     if document.incident is not None:
         return f"Incident of {document.incident.occurred_at:%d %B %Y}"
     if document.person_id is not None:
-        party = session.scalar(
-            select(CaseParty).where(
-                CaseParty.case_id == document.case_id, CaseParty.person_id == document.person_id
-            )
-        )
+        party = next((p for p in document.case.parties if p.person_id == document.person_id), None)
         role = party.role.label.lower() if party else "person"
         if document.person is not None and decision.allows("identity"):
             values = reveal(decision, document.person, ("given_names", "family_name"))
@@ -309,7 +305,7 @@ def _opened_line(
     if document is None or not (decision.allowed and decision.allows(document.category)):
         raise NotFound("no such document on this case")
     load_data_keys(session, [authorised.case.data_key_id])
-    line = _line(session, decision, document)
+    line = _line(decision, document)
     acts.record(
         session,
         acts.Action.CASE_VIEW,
