@@ -10,7 +10,6 @@ import html
 import json
 import random
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.authorise import decide_case
-from sharing.access.decide import Actor
-from sharing.access.facts import facts_of, share_facts
+from sharing.access.decide import Actor, Decision
+from sharing.access.facts import CaseFacts, facts_of, share_facts
 from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
 from sharing.meetings import conferences
 from sharing.models import (
@@ -273,20 +272,23 @@ def _check_partnership_figures(session: Session, client, user: User) -> int:
     table = client.get("/figures/tables/agencies.csv").get_data(as_text=True)
     for text in (page, table):
         assert not [r for r in references if r in text], user.email
-    exact = {html.unescape(name) for name in re.findall(r"([^<>]+) \(exact\)", page)}
+    # Each text between tags that ends " (exact)" (anchored at its ">", so the search
+    # stays linear in the page's length).
+    exact = {html.unescape(name) for name in re.findall(r">([^<>]+) \(exact\)", page)}
     assert exact == ({user.agency.name} if user.has_role(Role.MANAGER) else set()), user.email
     return 2
 
 
-def _kind(session: Session, case: Case, user: User, today: date) -> str:
-    """Which kind of case this is for this user: the kinds a sample must cover."""
+def _kind(session: Session, case: Case, user: User, purposes: list[str]) -> str:
+    """Which kind of case this is for this user (``purposes``: those of its live shares
+    with the user's agency): the kinds a sample must cover."""
     if case.erased_at is not None:
         return "erased"
     if case.locked:
         return "locked"
     if case.agency_id == user.agency_id:
         return "own"
-    if any(s.live(today) for s in share_facts(session, case.id, user.agency_id)):
+    if purposes:
         return "shared"
     if session.scalar(
         select(BreakGlass.id).where(BreakGlass.case_id == case.id, BreakGlass.user_id == user.id)
@@ -315,6 +317,21 @@ def _check_documents(
     return len(documents)
 
 
+class _Decisions:
+    """One user's decisions on the demo's cases, each made once per case and purpose."""
+
+    def __init__(self, session: Session, actor: Actor, facts: dict[int, CaseFacts]) -> None:
+        self.session, self.actor, self.facts = session, actor, facts
+        self.made: dict[tuple[int, str | None], Decision] = {}
+
+    def on(self, case_id: int, purpose: str | None) -> Decision:
+        if (case_id, purpose) not in self.made:
+            self.made[case_id, purpose] = decide_case(
+                self.session, self.actor, self.facts[case_id], purpose=purpose
+            )
+        return self.made[case_id, purpose]
+
+
 def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
     """Every demo user opens the case pages of their sample of cases (all of them without
     ``sample_per_kind``) for every purpose they hold, and the list, search and "shared
@@ -326,6 +343,19 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
     with demo_hub.extensions["hub.sessions"]() as session:
         cases = session.scalars(select(Case).order_by(Case.id)).all()
         values = {case.id: _values_by_category(session, case) for case in cases}
+        # Opening pages changes no case's facts or shares (it only adds to the audit
+        # log), so they are read once; each user's decisions are made once per case and
+        # purpose.
+        facts = facts_of(session, [case.id for case in cases])
+        shared: dict[tuple[int, int], list[str]] = {}
+
+        def live_purposes(case_id: int, agency_id: int) -> list[str]:
+            """The purposes of the case's live shares with the agency, in order."""
+            if (case_id, agency_id) not in shared:
+                shares = share_facts(session, case_id, agency_id)
+                shared[case_id, agency_id] = sorted({s.purpose for s in shares if s.live(today)})
+            return shared[case_id, agency_id]
+
         users = session.scalars(select(User).order_by(User.id)).all()
         attached: dict[int, list[Document]] = {}
         for document in session.scalars(select(Document).order_by(Document.id)):
@@ -334,12 +364,14 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
         documents_read: set[tuple[object, ...]] = set()
         for user in users:
             actor = Actor.of(user)
+            decisions = _Decisions(session, actor, facts)
             client = demo_client(demo_hub, user)
             chosen = list(cases)
             if sample_per_kind is not None:
                 by_kind: dict[str, list[Case]] = {}
                 for case in cases:
-                    by_kind.setdefault(_kind(session, case, user, today), []).append(case)
+                    purposes = live_purposes(case.id, user.agency_id)
+                    by_kind.setdefault(_kind(session, case, user, purposes), []).append(case)
                 chosen = [
                     case
                     for kind in sorted(by_kind)
@@ -350,17 +382,8 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
                 chosen += rng.sample(with_files, min(sample_per_kind, len(with_files)))
             hidden = []
             for case in chosen:
-                purposes = [None] + sorted(
-                    {
-                        s.purpose
-                        for s in share_facts(session, case.id, user.agency_id)
-                        if s.live(today)
-                    }
-                )
-                for purpose in purposes:
-                    decision = decide_case(
-                        session, actor, facts_of(session, [case.id])[case.id], purpose=purpose
-                    )
+                for purpose in [None, *live_purposes(case.id, user.agency_id)]:
+                    decision = decisions.on(case.id, purpose)
                     if not decision.allowed:
                         if decision.hidden and purpose is None:
                             hidden.append(case.id)
@@ -429,10 +452,8 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
                 page = response.get_data(as_text=True)
                 for case in cases:
                     if case.reference in page:
-                        assert decide_case(
-                            session, actor, facts_of(session, [case.id])[case.id]
-                        ).allowed or any(
-                            s.live(today) for s in share_facts(session, case.id, user.agency_id)
+                        assert decisions.on(case.id, None).allowed or live_purposes(
+                            case.id, user.agency_id
                         ), f"{user.email} saw {case.reference} listed on {path}"
     return checked_pages
 
