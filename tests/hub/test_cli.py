@@ -46,9 +46,9 @@ def test_db_upgrade_creates_the_schema(hub_env: str) -> None:
     engine.dispose()
 
 
-def test_users_create_and_reset_password(hub_env: str) -> None:
+def test_users_create_and_reset_password(migrated_hub_env: str) -> None:
     hub("db", "upgrade")
-    _with_agency(hub_env)
+    _with_agency(migrated_hub_env)
     created = hub(
         "users",
         "create",
@@ -68,7 +68,7 @@ def test_users_create_and_reset_password(hub_env: str) -> None:
     assert "authenticator app at first sign-in" in created.output
     reset = hub("users", "reset-password", "officer@cli.example", input="another-long-password\n")
     assert reset.exit_code == 0, reset.output
-    engine = make_engine(hub_env)
+    engine = make_engine(migrated_hub_env)
     with make_session_factory(engine)() as session:
         user = session.scalar(select(User))
         assert user.email == "officer@cli.example"
@@ -80,10 +80,10 @@ def test_users_create_and_reset_password(hub_env: str) -> None:
     engine.dispose()
 
 
-def test_users_sign_out_disable_and_enable(hub_env: str) -> None:
+def test_users_sign_out_disable_and_enable(migrated_hub_env: str) -> None:
     hub("db", "upgrade")
-    _with_agency(hub_env)
-    engine = make_engine(hub_env)
+    _with_agency(migrated_hub_env)
+    engine = make_engine(migrated_hub_env)
     with make_session_factory(engine)() as session:
         agency = session.scalar(select(Agency))
         user = accounts.create_user(
@@ -120,10 +120,10 @@ def test_users_sign_out_disable_and_enable(hub_env: str) -> None:
     ],
 )
 def test_users_create_refuses_bad_input_and_stores_nothing(
-    hub_env: str, args, password: str, message: str
+    migrated_hub_env: str, args, password: str, message: str
 ) -> None:
     hub("db", "upgrade")
-    _with_agency(hub_env)
+    _with_agency(migrated_hub_env)
     result = hub(
         "users",
         "create",
@@ -138,7 +138,7 @@ def test_users_create_refuses_bad_input_and_stores_nothing(
     )
     assert result.exit_code != 0
     assert message in result.output
-    engine = make_engine(hub_env)
+    engine = make_engine(migrated_hub_env)
     with make_session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(User)) == 0
     engine.dispose()
@@ -161,7 +161,7 @@ def test_users_create_rejects_an_unknown_role(hub_env: str) -> None:
     assert "superuser" in result.output
 
 
-def test_reset_password_for_unknown_user_says_so(hub_env: str) -> None:
+def test_reset_password_for_unknown_user_says_so(migrated_hub_env: str) -> None:
     hub("db", "upgrade")
     result = hub("users", "reset-password", "ghost@cli.example", input="a-long-enough-password\n")
     assert result.exit_code == 1
@@ -181,7 +181,9 @@ def test_production_without_a_secret_refuses_to_start_with_one_line(
     )
 
 
-def test_demo_builds_once_and_if_empty_leaves_an_existing_partnership_alone(hub_env: str) -> None:
+def test_demo_builds_once_and_if_empty_leaves_an_existing_partnership_alone(
+    migrated_hub_env: str,
+) -> None:
     hub("db", "upgrade")
     built = hub("demo")
     assert built.exit_code == 0, built.output

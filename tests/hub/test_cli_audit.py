@@ -20,10 +20,10 @@ from tests.sharing.audit.conftest import write_log
 
 
 @pytest.fixture
-def logged(hub_env: str) -> str:
+def logged(migrated_hub_env: str) -> str:
     """A migrated database with a police DPO and 12 audit entries."""
     assert hub("db", "upgrade").exit_code == 0
-    engine = make_engine(hub_env)
+    engine = make_engine(migrated_hub_env)
     with make_session_factory(engine)() as session:
         police = Agency(
             code="police",
@@ -43,7 +43,7 @@ def logged(hub_env: str) -> str:
         session.commit()
         write_log(session, 12)
     engine.dispose()
-    return hub_env
+    return migrated_hub_env
 
 
 def _tamper(url: str, statement: str) -> None:
@@ -132,7 +132,7 @@ def test_proofs_and_proofs_of_what_does_not_exist(logged: str) -> None:
     _refused(hub("audit", "consistency", "2", "9"), "there is no checkpoint 9")
 
 
-def test_no_checkpoint_yet_is_said_plainly(hub_env: str) -> None:
+def test_no_checkpoint_yet_is_said_plainly(migrated_hub_env: str) -> None:
     hub("db", "upgrade")
     assert "The audit log is empty: no checkpoint made." in hub("audit", "checkpoint").output
     _refused(hub("audit", "show"), "there is no checkpoint yet")

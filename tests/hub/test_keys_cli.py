@@ -26,11 +26,11 @@ HUB = str(Path(sys.executable).parent / "hub")
 
 
 @pytest.fixture
-def populated(hub_env: str, tmp_path: Path) -> tuple[str, Path, list[int]]:
+def populated(migrated_hub_env: str, tmp_path: Path) -> tuple[str, Path, list[int]]:
     """A migrated database with 40 cases (80 data keys), and its key store."""
     assert hub("db", "upgrade").exit_code == 0
     key_store = tmp_path / "instance" / "keyring.json"
-    engine = make_engine(hub_env)
+    engine = make_engine(migrated_hub_env)
     with make_session_factory(engine, LocalKeyring(key_store))() as session:
         agency = Agency(
             code="k",
@@ -65,7 +65,7 @@ def populated(hub_env: str, tmp_path: Path) -> tuple[str, Path, list[int]]:
         session.commit()
         ids = list(session.scalars(select(Case.id).order_by(Case.id)))
     engine.dispose()
-    return hub_env, key_store, ids
+    return migrated_hub_env, key_store, ids
 
 
 def _summaries(url: str, key_store: Path, ids: list[int]) -> list[str | None]:
