@@ -24,6 +24,12 @@ from sharing.vocabulary import (
 
 #: People who are victims in cases of more than one agency.
 REPEAT_VICTIMS = 8
+#: The first of them reported it lately to their landlord, the police and one more body,
+#: and all three cases are still open: someone who may apply for an ASB Case Review
+#: (three complaints to three bodies within the threshold's six months), whatever day the
+#: demo is built on. Their cases were opened within this many days (younger than any
+#: case the timeline closes or lets go quiet, so all three are active).
+RECENT_VICTIM_DAYS = 40
 #: Chance that a case in a hate category is hate motivated (about 4% of all cases).
 HATE_CHANCE = 0.12
 #: Cases marked for locking: one per landlord, each for a different reason.
@@ -41,6 +47,8 @@ class Victim:
     resident: Resident
     home: Address
     support_needs: str
+    #: Reported lately: each of their cases opened within RECENT_VICTIM_DAYS, still open.
+    recent: bool = False
 
 
 class Planner:
@@ -66,26 +74,35 @@ class Planner:
         return sorted(plans, key=lambda plan: plan.opened_at)
 
     def _repeat_victims(self) -> dict[str, list[Victim]]:
-        """Victims each reported to their landlord and one or two other agencies."""
+        """Victims each reported to their landlord and one or two other agencies; the
+        first (``recent``) lately, to their landlord, the police and one more."""
         rng = self.rng
         landlords = [a for a in AGENCIES if a.type is AgencyType.LANDLORD]
         others = [a.code for a in AGENCIES if a.case_count and a.type is not AgencyType.LANDLORD]
+        police = next(a.code for a in AGENCIES if a.type is AgencyType.POLICE)
         by_agency: dict[str, list[Victim]] = {}
-        for _ in range(REPEAT_VICTIMS):
+        for index in range(REPEAT_VICTIMS):
             landlord = rng.choices(landlords, [a.case_count for a in landlords])[0]
             victim = Victim(
                 resident=self.residents.make(30, 86, email_chance=0.4),
                 home=places.home(rng, flat_chance=0.5),
                 support_needs=rng.choice(notes.SUPPORT_NEEDS) if rng.random() < 0.8 else "",
+                recent=index == 0,
             )
-            for code in [landlord.code, *rng.sample(others, rng.randint(1, 2))]:
+            if victim.recent:
+                third = rng.choice([code for code in others if code != police])
+                reported_to = [landlord.code, police, third]
+            else:
+                reported_to = [landlord.code, *rng.sample(others, rng.randint(1, 2))]
+            for code in reported_to:
                 by_agency.setdefault(code, []).append(victim)
         return by_agency
 
     def _case(self, agency: AgencySpec, victim: Victim | None) -> CasePlan:
         rng = self.rng
         officer = rng.choice(officers_of(agency))
-        opened_at = self.timeline.opening()
+        recent = victim is not None and victim.recent
+        opened_at = self.timeline.opening(RECENT_VICTIM_DAYS if recent else 360)
         category = mix.pick(rng, mix.CATEGORY_MIX[agency.type])
         hate = self._hate(category)
         serious = hate is not None or category in mix.SERIOUS_CATEGORIES

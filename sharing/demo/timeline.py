@@ -70,9 +70,10 @@ class Timeline:
         self.today = today
         self.clock = start_of(today)
 
-    def opening(self) -> datetime:
-        """A weekday in the last year, during office hours."""
-        day = self.today - timedelta(days=self.rng.randint(1, 360))
+    def opening(self, within_days: int = 360) -> datetime:
+        """A weekday in the last ``within_days`` days (a year unless said), during office
+        hours."""
+        day = self.today - timedelta(days=self.rng.randint(1, within_days))
         while day.weekday() >= 5:
             day -= timedelta(days=1)
         return at(day, 9 * 60 + self.rng.randint(0, 480))

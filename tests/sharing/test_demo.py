@@ -29,6 +29,7 @@ from sharing.demo import (
     build_demo,
     demo_accounts,
 )
+from sharing.demo.partnership import DEMO_SEED
 from sharing.demo.planner import Planner
 from sharing.formats import normalise_postcode
 from sharing.models import (
@@ -469,6 +470,32 @@ def test_another_seed_plans_other_cases():
     first = Planner(random.Random(2026), TODAY).plan()
     second = Planner(random.Random(2027), TODAY).plan()
     assert [p.summary for p in first] != [p.summary for p in second]
+
+
+@pytest.mark.parametrize(
+    "day",
+    [TODAY, date(2026, 11, 23), date(2027, 3, 28), date(2028, 2, 29), date(2028, 12, 31)],
+)
+def test_whatever_the_day_one_victim_can_apply_for_a_case_review(day):
+    # Someone whose complaints to their landlord, the police and one more body within the
+    # Community Trigger's six months are on cases still open (the journey's applicant).
+    plans = Planner(random.Random(DEMO_SEED), day).plan()
+    by_person: dict[tuple[str, str, date], list] = defaultdict(list)
+    for plan in plans:
+        for party in plan.parties:
+            if party.role is PartyRole.VICTIM:
+                person = party.resident
+                by_person[person.given_names, person.family_name, person.date_of_birth].append(plan)
+    ready = [
+        cases
+        for cases in by_person.values()
+        if len({c.agency for c in cases}) >= 3
+        and {"northshire-police"} <= {c.agency for c in cases}
+        and any(c.agency in ("larkmoor-ha", "northshire-homes", "wealdbrook-ht") for c in cases)
+        and all(c.status is CaseStatus.ACTIVE for c in cases)
+        and all(c.opened_at.date() > day - timedelta(days=150) for c in cases)
+    ]
+    assert ready, day
 
 
 def test_a_second_build_into_the_same_database_is_refused(session):
