@@ -94,7 +94,9 @@ def test_bodies_that_are_not_relevant_are_not_searched(demo_session) -> None:
 
 
 def test_someone_with_no_records_has_no_complaints(demo_session) -> None:
-    nobody = Applicant(family_name="Zzyzx-Nobody", phone="07700 900999")
+    # Demo residents' phones are in Ofcom's drama range 07700 900000-900999; this one is
+    # in another drama range (Newcastle's 0191 498 0000-0999), so nobody in the demo has it.
+    nobody = Applicant(family_name="Zzyzx-Nobody", phone="0191 498 0999")
     assert gather(demo_session, PROCEDURE, _area(demo_session), nobody).complaints == []
 
 
