@@ -13,6 +13,8 @@ from flask import Flask
 from sharing.vocabulary import Role
 from tests.fixtures.app import make_app, production_app
 
+pytestmark = pytest.mark.long
+
 ODD_IDS = ["0", "-1", str(2**63), str(10**20), "not-a-number", "1\x00"]
 #: Names under which the hub's pages read ids (and page numbers) from a query string or
 #: a form, besides the address itself.

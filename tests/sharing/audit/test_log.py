@@ -31,6 +31,8 @@ from sharing.audit.merkle import (
 from sharing.models import AuditEntry
 from tests.sharing.audit.conftest import write_log
 
+pytestmark = pytest.mark.long
+
 
 @pytest.fixture(autouse=True, params=["whole", "in stretches of 4"])
 def stretches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -34,6 +34,8 @@ from sharing.db import make_engine
 from tests.sharing.audit.conftest import ORIGIN, write_log
 from tests.sharing.audit.test_checkpoints import _agency_with_dpo
 
+pytestmark = pytest.mark.long
+
 TOOL = Path(verify_audit.__file__)
 ZERO = base64.b64encode(bytes(32)).decode()
 
