@@ -52,8 +52,6 @@ from sharing.vocabulary import (
 )
 from tests.fixtures.demo import demo_actor
 
-pytestmark = pytest.mark.long
-
 ROUNDER = Rounder(b"a test's own rounding key")
 EVERYONE_EXACT = (Group("All agencies", exact=True),)
 

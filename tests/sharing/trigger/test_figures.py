@@ -28,8 +28,6 @@ from sharing.trigger.procedure import load_procedure
 from sharing.vocabulary import Role, ThresholdDecision, TriggerChannel, VictimKind
 from tests.fixtures.demo import demo_actor, demo_user
 
-pytestmark = pytest.mark.long
-
 PROCEDURE = load_procedure(
     Path(__file__).parents[3] / "config" / "northshire-community-trigger.toml"
 )
