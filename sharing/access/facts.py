@@ -89,12 +89,14 @@ class BreakGlassFacts:
 
 def policy(session: Session) -> Policy:
     """The active protocols, compiled; rebuilt only when a protocol has changed."""
+    agencies_count = select(func.count(Agency.id)).scalar_subquery()
     stamp = tuple(
         session.execute(
-            select(func.max(ProtocolRecord.changed_at), func.count(ProtocolRecord.id))
+            select(
+                func.max(ProtocolRecord.changed_at), func.count(ProtocolRecord.id), agencies_count
+            )
         ).one()
     )
-    stamp += (session.scalar(select(func.count(Agency.id))),)
     key = id(session.get_bind().engine)
     with _lock:
         cached = _policies.get(key)

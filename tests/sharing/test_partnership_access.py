@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from sharing.access.authorise import authorise, decide_case
 from sharing.access.decide import Act
-from sharing.access.facts import facts_of
+from sharing.access.facts import facts_of, policy
 from sharing.cases import emergency, locks, shares
 from sharing.cases import pages as disclosure
 from sharing.cases.search import SearchQuery, search
@@ -368,6 +368,30 @@ def test_suspending_a_protocol_stops_its_access_at_once(demo_session) -> None:
             purpose=PURPOSE,
             until=date.today(),
         )
+    demo_session.rollback()
+
+
+def test_the_compiled_protocols_are_reused_until_a_protocol_or_an_agency_changes(
+    demo_session,
+) -> None:
+    compiled = policy(demo_session)
+    assert policy(demo_session) is compiled
+    police = _agency(demo_session, "northshire-police")
+    joined = Agency(
+        code="northshire-bt-police",
+        name="British Transport Police (Northshire)",
+        type=police.type,
+        area_id=police.area_id,
+        case_prefix="BT",
+    )
+    demo_session.add(joined)
+    demo_session.flush()
+    recompiled = policy(demo_session)
+    assert recompiled is not compiled
+    # The demo's protocols name their parties: one that joins gets nothing until a
+    # protocol names it; the others keep what they had.
+    assert recompiled.purposes_for(joined.id) == set()
+    assert recompiled.purposes_for(police.id) == compiled.purposes_for(police.id) != set()
     demo_session.rollback()
 
 
