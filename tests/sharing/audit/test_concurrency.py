@@ -9,7 +9,6 @@ from multiprocessing.synchronize import Barrier
 import pytest
 from sqlalchemy import func, select
 
-from hub.migrate import upgrade
 from sharing.audit.log import append, verify
 from sharing.db import make_engine, make_session_factory
 from sharing.models import AuditEntry
@@ -42,10 +41,9 @@ def _write(url: str, writer: int, start: Barrier) -> None:
 
 @pytest.mark.postgres
 def test_eight_processes_writing_at_once_leave_a_whole_log(postgres_server) -> None:
-    url = postgres_server.create_database()
+    url = postgres_server.create_database(template=postgres_server.migrated_template())
     try:
         engine = make_engine(url)
-        upgrade(engine)
         spawn = multiprocessing.get_context("spawn")
         start = spawn.Barrier(WRITERS)
         writers = [spawn.Process(target=_write, args=(url, w, start)) for w in range(WRITERS)]
