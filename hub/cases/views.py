@@ -34,7 +34,7 @@ from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
-from sharing.cases import casework, erasure, letters, listing, pages, referrals, reviews
+from sharing.cases import casework, erasure, export, letters, listing, pages, referrals, reviews
 from sharing.cases import survey as closure_survey
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
@@ -97,6 +97,24 @@ def case_list() -> tuple[str, int]:
     return render_template(
         "cases/list.html", title="Cases", form=form, page=page, args=args
     ), 200 if valid else 400
+
+
+@bp.route("/export.csv")
+def export_csv() -> Response:
+    """Every case of the manager's agency they may see, as CSV (plain fields only)."""
+    _casework_only()
+    try:
+        text, name = export.export_csv(db(), current_user.actor)
+    except NotAllowed:
+        abort(403)
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
