@@ -76,7 +76,7 @@ def test_an_officer_works_a_case_and_a_partner_sees_what_its_clauses_give(
     page.get_by_label("Vulnerability and support needs").fill(SUPPORT)
     page.get_by_role("button", name="Add the person").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Person added")
-    expect(page.get_by_text("An interpreter (Polish)")).to_be_visible()
+    expect(page.get_by_text("An interpreter (Polish)", exact=True)).to_be_visible()
 
     # A diary sheet and a photo; a file of the wrong type is refused first.
     page.goto(f"{case_url}/documents/new")
@@ -169,7 +169,7 @@ def test_an_officer_works_a_case_and_a_partner_sees_what_its_clauses_give(
     _sign_in(page, url, police.email)
     page.goto(f"{case_url}?purpose={PURPOSE}")
     expect(page.get_by_role("heading", name=f"Case {reference}")).to_be_visible()
-    expect(page.get_by_text("An interpreter (Polish)")).to_be_visible()
+    expect(page.get_by_text("An interpreter (Polish)", exact=True)).to_be_visible()
     expect(page.get_by_text(SUPPORT)).to_have_count(0)
     documents = page.locator("#documents + table")
     expect(documents).to_contain_text("Diary sheet")
