@@ -59,15 +59,11 @@ def _date(day: date | None) -> str:
 def export_cases(session: Session, actor: Actor) -> Sheet:
     """Every case of the actor's agency they may see, oldest first, as a sheet of plain
     fields. Only managers export (``NotAllowed`` for anyone else, recorded as refused)."""
+    subject = acts.Subject("agency", actor.agency_id)
     if not actor.has(Role.MANAGER):
-        acts.refuse(
-            session,
-            acts.Action.CASES_EXPORT,
-            actor=actor,
-            subject=acts.Subject("agency", actor.agency_id),
-            reason="only managers export their agency's cases",
-        )
-        raise NotAllowed("only managers export their agency's cases")
+        refusal = "only managers export their agency's cases"
+        acts.refuse(session, acts.Action.CASES_EXPORT, actor=actor, subject=subject, reason=refusal)
+        raise NotAllowed(refusal)
     incidents = (
         select(Incident.case_id, func.count(Incident.id), func.max(Incident.occurred_at))
         .group_by(Incident.case_id)
@@ -114,7 +110,7 @@ def export_cases(session: Session, actor: Actor) -> Sheet:
         session,
         acts.Action.CASES_EXPORT,
         actor=actor,
-        subject=acts.Subject("agency", actor.agency_id),
+        subject=subject,
         basis=f"cases {acts.ids(exported)}",
     )
     return Sheet(name="Cases", heading=(), rows=[COLUMNS, *rows])
