@@ -18,7 +18,7 @@ from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
 from sharing.models import AuditEntry, Case, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import PASSWORD
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
 
 AGENCY = "larkmoor-ha"
 
@@ -100,9 +100,7 @@ def test_a_manager_downloads_exactly_the_cases_they_may_see_and_nothing_personal
 def test_a_manager_outside_a_lock_exports_everything_but_the_locked_case(
     demo_hub, demo_session
 ) -> None:
-    locked = demo_session.scalars(
-        select(Case).where(Case.agency.has(code=AGENCY), Case.locked.is_(True))
-    ).first()
+    locked = lock_demo_case(demo_session)  # a Larkmoor case, by its officer and manager
     newcomer = accounts.create_user(
         demo_session,
         agency=locked.agency,
