@@ -17,14 +17,9 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.authorise import decide_case
-from sharing.access.decide import Act, Actor, Decision, decide
+from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import (
-    BreakGlassFacts,
-    ShareFacts,
-    break_glass_facts,
     facts_of,
-    policy,
-    share_facts,
 )
 from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
 from sharing.meetings import conferences
@@ -42,6 +37,7 @@ from sharing.models import (
 from sharing.models.base import BY_ROW
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.app import csrf_token
+from tests.fixtures.decisions import GatheredFacts
 from tests.fixtures.demo import demo_client
 
 pytestmark = pytest.mark.long
@@ -324,53 +320,27 @@ def _check_documents(
     return len(documents)
 
 
-class _Facts:
-    """What the decisions on the demo's cases are made from, read once: opening pages
-    changes no case's facts, shares, break-glass or protocols (it only adds to the audit
-    log). ``decide_case`` reads the same from the database for each decision."""
-
-    def __init__(self, session: Session, cases: list[Case]) -> None:
-        self.session = session
-        self.cases = facts_of(session, [case.id for case in cases])
-        self.policy = policy(session)
-        self.today = clock.today()
-        self.glass: dict[tuple[int, int], list[BreakGlassFacts]] = {}
-        for grant in session.scalars(select(BreakGlass)):
-            facts = break_glass_facts(session, grant.case_id, grant.user_id)
-            self.glass[grant.case_id, grant.user_id] = facts
-        self.shared: dict[tuple[int, int], list[ShareFacts]] = {}
-
-    def shares(self, case_id: int, agency_id: int) -> list[ShareFacts]:
-        if (case_id, agency_id) not in self.shared:
-            self.shared[case_id, agency_id] = share_facts(self.session, case_id, agency_id)
-        return self.shared[case_id, agency_id]
-
-    def live_purposes(self, case_id: int, agency_id: int) -> list[str]:
-        """The purposes of the case's live shares with the agency, in order."""
-        return sorted({s.purpose for s in self.shares(case_id, agency_id) if s.live(self.today)})
-
-
 class _Decisions:
-    """One user's decisions on the demo's cases, each made once per case and purpose
-    from facts read once."""
+    """One user's decisions on the demo's cases, each made once per case and purpose from
+    facts read once (opening pages changes no case's facts, shares, break-glass or
+    protocols: it only adds to the audit log)."""
 
-    def __init__(self, facts: _Facts, actor: Actor) -> None:
+    def __init__(self, facts: GatheredFacts, actor: Actor) -> None:
         self.facts, self.actor = facts, actor
         self.made: dict[tuple[int, str | None], Decision] = {}
 
     def on(self, case_id: int, purpose: str | None) -> Decision:
         if (case_id, purpose) not in self.made:
-            self.made[case_id, purpose] = decide(
-                self.actor,
-                self.facts.cases[case_id],
-                Act.VIEW,
-                purpose,
-                policy=self.facts.policy,
-                shares=self.facts.shares(case_id, self.actor.agency_id),
-                break_glass=self.facts.glass.get((case_id, self.actor.user_id), []),
-                now=clock.now(),
+            self.made[case_id, purpose] = self.facts.decide(
+                self.actor, case_id, Act.VIEW, purpose, now=clock.now()
             )
         return self.made[case_id, purpose]
+
+
+def _live_purposes(facts: GatheredFacts, case_id: int, agency_id: int) -> list[str]:
+    """The purposes of the case's live shares with the agency, in order."""
+    today = clock.today()
+    return sorted({s.purpose for s in facts.shares(case_id, agency_id) if s.live(today)})
 
 
 def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
@@ -383,7 +353,7 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
     with demo_hub.extensions["hub.sessions"]() as session:
         cases = session.scalars(select(Case).order_by(Case.id)).all()
         values = {case.id: _values_by_category(session, case) for case in cases}
-        facts = _Facts(session, cases)
+        facts = GatheredFacts(session, [case.id for case in cases])
         users = session.scalars(select(User).order_by(User.id)).all()
         attached: dict[int, list[Document]] = {}
         for document in session.scalars(select(Document).order_by(Document.id)):
@@ -398,7 +368,7 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
             if sample_per_kind is not None:
                 by_kind: dict[str, list[Case]] = {}
                 for case in cases:
-                    purposes = facts.live_purposes(case.id, user.agency_id)
+                    purposes = _live_purposes(facts, case.id, user.agency_id)
                     by_kind.setdefault(_kind(session, case, user, purposes), []).append(case)
                 chosen = [
                     case
@@ -410,7 +380,7 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
                 chosen += rng.sample(with_files, min(sample_per_kind, len(with_files)))
             hidden = []
             for case in chosen:
-                for purpose in [None, *facts.live_purposes(case.id, user.agency_id)]:
+                for purpose in [None, *_live_purposes(facts, case.id, user.agency_id)]:
                     decision = decisions.on(case.id, purpose)
                     if not decision.allowed:
                         if decision.hidden and purpose is None:
@@ -480,8 +450,8 @@ def _check_every_page(demo_hub, sample_per_kind: int | None) -> int:
                 page = response.get_data(as_text=True)
                 for case in cases:
                     if case.reference in page:
-                        assert decisions.on(case.id, None).allowed or facts.live_purposes(
-                            case.id, user.agency_id
+                        assert decisions.on(case.id, None).allowed or _live_purposes(
+                            facts, case.id, user.agency_id
                         ), f"{user.email} saw {case.reference} listed on {path}"
     return checked_pages
 

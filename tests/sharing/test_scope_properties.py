@@ -22,13 +22,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.authorise import cases_where, own_cases_where
-from sharing.access.decide import Act, Actor, decide
-from sharing.access.facts import (
-    break_glass_facts,
-    facts_of,
-    policy,
-    share_facts,
-)
+from sharing.access.decide import Act, Actor
 from sharing.cases.listing import CaseFilters, home_summary, list_cases
 from sharing.cases.shares import shared_with
 from sharing.models import (
@@ -54,6 +48,7 @@ from sharing.vocabulary import (
     Role,
     Triage,
 )
+from tests.fixtures.decisions import GatheredFacts
 
 pytestmark = pytest.mark.long
 
@@ -339,13 +334,8 @@ def _write(session: Session, agencies: list[Agency], spec: PartnershipSpec) -> W
 class Decisions:
     """``decide`` asked one case at a time, from facts gathered once per partnership."""
 
-    def __init__(self, session: Session, cases: list[Case], users: list[User]) -> None:
-        ids = [c.id for c in cases]
-        self.facts = facts_of(session, ids)
-        self.policy = policy(session)
-        agencies = {u.agency_id for u in users}
-        self.shares = {(i, a): share_facts(session, i, a) for i in ids for a in agencies}
-        self.glass = {(i, u.id): break_glass_facts(session, i, u.id) for i in ids for u in users}
+    def __init__(self, session: Session, cases: list[Case]) -> None:
+        self.gathered = GatheredFacts(session, [c.id for c in cases])
 
     def allowed(
         self, actor: Actor, act: Act, purpose: str | None, *, emergency: bool = True
@@ -354,16 +344,9 @@ class Decisions:
         ``emergency``, as if the actor had no break-glass."""
         return {
             case_id
-            for case_id, facts in self.facts.items()
-            if decide(
-                actor,
-                facts,
-                act,
-                purpose,
-                policy=self.policy,
-                shares=self.shares[(case_id, actor.agency_id)],
-                break_glass=self.glass[(case_id, actor.user_id)] if emergency else (),
-                now=NOW,
+            for case_id in self.gathered.cases
+            if self.gathered.decide(
+                actor, case_id, act, purpose, now=NOW, emergency=emergency
             ).allowed
         }
 
@@ -372,7 +355,7 @@ class Decisions:
         return {
             case_id
             for case_id in self.allowed(actor, act, None)
-            if self.facts[case_id].agency_id == actor.agency_id
+            if self.gathered.cases[case_id].agency_id == actor.agency_id
         }
 
 
@@ -406,7 +389,7 @@ def test_lists_counts_and_shared_cases_hold_exactly_what_decide_allows(
         try:
             the_agencies = [session.get_one(Agency, a) for a in agencies]
             written = _write(session, the_agencies, spec)
-            decisions = Decisions(session, written.cases, written.users)
+            decisions = Decisions(session, written.cases)
             for user in written.users:
                 actor = Actor.of(user)
                 # the owning agency's cases, for every act
