@@ -3,14 +3,14 @@
 A row for every case of the manager's agency that the case list would show them (the same
 rules, ``sharing.access.authorise.own_cases_where``: a lock keeps its case out for anyone
 outside it; an erased case is listed, with the day it was erased), with the case's plain
-fields only: its reference, dates, category, priority, status, officer, ward and counts. Nothing sealed
-leaves the hub this way, so no resident's name, address or account of what happened is in
-the file; a person's own records are given by the subject access report. One audit entry
-names every case exported."""
+fields only: its reference, dates, category, priority, status, officer, ward and counts.
+Nothing sealed leaves the hub this way, so no resident's name, address or account of what
+happened is in the file; a person's own records are given by the subject access report.
+One audit entry names every case exported."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -19,6 +19,7 @@ from sharing import clock
 from sharing.access.authorise import own_cases_where
 from sharing.access.decide import Actor
 from sharing.audit import acts
+from sharing.cases.listing import as_utc
 from sharing.errors import NotAllowed
 from sharing.figures.spreadsheets import Sheet, csv_text
 from sharing.models import Action, Case, Incident
@@ -45,11 +46,8 @@ COLUMNS = (
 
 
 def _day(moment: datetime | None) -> str:
-    """The day of a moment in the UK (SQLite gives an aggregate's time without its zone,
-    which is UTC as stored)."""
-    if moment is None:
-        return ""
-    return clock.day_of(moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    """The day of a moment in the UK, or nothing."""
+    return clock.day_of(moment).isoformat() if moment is not None else ""
 
 
 def _date(day: date | None) -> str:
@@ -101,7 +99,7 @@ def export_cases(session: Session, actor: Actor) -> Sheet:
                 case.ward.name if case.ward else "",
                 _date(case.review_due_on),
                 str(incident_count or 0),
-                _day(last_incident),
+                _day(as_utc(last_incident)),
                 str(open_count or 0),
                 _day(case.erased_at),
             )

@@ -110,13 +110,15 @@ def _rows(
             ward=case.ward.name if case.ward else None,
             opened_at=case.opened_at,
             review_due_on=case.review_due_on,
-            last_incident_at=_as_utc(last_at),
+            last_incident_at=as_utc(last_at),
         )
         for case, last_at in session.execute(ordered)
     ]
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
+def as_utc(value: datetime | None) -> datetime | None:
+    """A time read from an aggregate (``max`` of a time column): SQLite gives it without
+    its zone, which is UTC as stored."""
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
