@@ -41,11 +41,13 @@ from hub import (
     trigger,
     your_say,
 )
+from hub.auth.single_sign_on import init_single_sign_on
 from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
 from hub.config import Settings, load_settings
 from hub.database import db, init_database
 from hub.guard import check_declared, check_request
+from hub.identity_providers import load_identity_providers
 from hub.notices import init_notices
 from hub.templating import register_filters
 from hub.trigger import figures as trigger_figures
@@ -132,6 +134,12 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         instance_path=settings.instance_path,
         endpoint_url=settings.document_store_endpoint,
         region=settings.document_store_region,
+    )
+    # And the agencies' own identity providers, with their client secrets
+    # (IdentityProvidersInvalid names the agency and the setting).
+    init_single_sign_on(
+        app,
+        load_identity_providers(settings.identity_providers, production=settings.production),
     )
     init_checkpoint_schedule(app, settings)
     init_notices(app, settings)

@@ -82,6 +82,8 @@ class Settings:
     #: The area's Community Trigger (ASB Case Review) procedure file.
     trigger_procedure: Path = CONFIG_DIR / "northshire-community-trigger.toml"
     closure_survey: Path = CONFIG_DIR / "closure-survey.toml"
+    #: Agencies' own identity providers (``hub.identity_providers``), or None.
+    identity_providers: Path | None = None
     #: The standard letters of an ASB case.
     letters: Path = CONFIG_DIR / "letters.toml"
     housing_stock: Path = CONFIG_DIR / "housing-stock.toml"
@@ -201,6 +203,9 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         ),
         closure_survey=Path(str(raw.get("closure_survey") or CONFIG_DIR / "closure-survey.toml")),
         letters=Path(str(raw.get("letters") or CONFIG_DIR / "letters.toml")),
+        identity_providers=Path(str(raw["identity_providers"]))
+        if raw.get("identity_providers")
+        else None,
         housing_stock=Path(str(raw.get("housing_stock") or CONFIG_DIR / "housing-stock.toml")),
         ward_boundaries=Path(
             str(raw.get("ward_boundaries") or CONFIG_DIR / "ward-boundaries.geojson")

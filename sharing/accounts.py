@@ -1,4 +1,5 @@
-"""Local accounts: argon2id passwords, TOTP second factor, lock-out after failures."""
+"""Local accounts: argon2id passwords, TOTP second factor, lock-out after failures; and
+the hub account an agency's identity provider vouches for (single sign-on)."""
 
 from __future__ import annotations
 
@@ -197,16 +198,72 @@ def record_failure(
     return SignInResult(SignInOutcome.BAD_CREDENTIALS)
 
 
-def _failed(session: Session, user: User | None, why: str) -> None:
+def _failed(session: Session, user: User | None, why: str, *, agency_id: int | None = None) -> None:
     acts.record(
         session,
         acts.Action.SIGN_IN_FAILED,
         outcome=acts.Outcome.REFUSED,
         user_id=user.id if user else None,
-        agency_id=user.agency_id if user else None,
+        agency_id=user.agency_id if user else agency_id,
         subject=acts.Subject("user", user.id) if user else None,
         basis=why,
     )
+
+
+class SingleSignOnRefusal(Enum):
+    """Why the hub would not sign someone in on their identity provider's word; the value
+    is what the audit log records (never the address itself)."""
+
+    OTHER_DOMAIN = "single sign-on: an e-mail address outside the agency's domains"
+    UNVERIFIED = "single sign-on: the provider has not verified the e-mail address"
+    NO_ACCOUNT = "single sign-on: no active account has that e-mail address"
+    OTHER_AGENCY = "single sign-on: the account belongs to another agency"
+
+
+@dataclass(frozen=True)
+class SingleSignOnResult:
+    user: User | None = None
+    refusal: SingleSignOnRefusal | None = None
+
+
+def single_sign_on(
+    session: Session,
+    *,
+    agency_code: str,
+    email: str,
+    verified: bool,
+    domains: frozenset[str],
+) -> SingleSignOnResult:
+    """The active account of the agency ``agency_code`` whose e-mail address its identity
+    provider has vouched for, or why there is none. Nobody is registered on the
+    provider's word: the account must exist, in that agency, with that address, and the
+    roles are the hub's own. A refusal is recorded (in the caller's transaction)."""
+    agency = session.scalar(select(Agency).where(Agency.code == agency_code))
+    agency_id = agency.id if agency else None
+    email = normalise_email(email)
+    _, at, domain = email.rpartition("@")
+    refusal: SingleSignOnRefusal | None = None
+    user = None
+    if not at or domain not in domains:
+        refusal = SingleSignOnRefusal.OTHER_DOMAIN
+    elif not verified:
+        refusal = SingleSignOnRefusal.UNVERIFIED
+    else:
+        user = find_user(session, email)
+        if user is None or not user.active:
+            user, refusal = None, SingleSignOnRefusal.NO_ACCOUNT
+        elif user.agency_id != agency_id:
+            refusal = SingleSignOnRefusal.OTHER_AGENCY
+    if refusal is not None:
+        _failed(session, user, refusal.value, agency_id=agency_id)
+        return SingleSignOnResult(refusal=refusal)
+    return SingleSignOnResult(user=user)
+
+
+def refuse_password(session: Session, user: User) -> None:
+    """Record that ``user`` gave the right password but their agency signs its staff in
+    through its own identity provider."""
+    _failed(session, user, "password sign-in refused: the agency uses its identity provider")
 
 
 def is_locked(user: User, now: datetime | None = None) -> bool:

@@ -15,6 +15,7 @@ from hub.auth.forms import CodeForm, SignInForm
 from hub.auth.users import SignedInUser
 from hub.database import db
 from hub.guard import for_every_role, safe_next
+from hub.identity_providers import identity_providers
 from hub.templating import uk_datetime
 from sharing import accounts, clock, sign_in_sessions
 from sharing.accounts import SignInOutcome
@@ -23,6 +24,9 @@ from sharing.models import User
 bp = Blueprint("auth", __name__)
 for_every_role(bp)  # its sign-in steps are public (PUBLIC_ENDPOINTS)
 
+#: Where the browser session keeps the agency whose identity provider signed the user in,
+#: and, once they have signed out of the hub, whose sign-out to offer.
+SIGNED_IN_WITH, SIGNED_OUT_OF = "signed_in_with", "signed_out_of"
 #: How long the second step may wait after the password step.
 PENDING_FOR = timedelta(minutes=5)
 BAD_CREDENTIALS = "Enter a correct e-mail address and password"
@@ -40,19 +44,34 @@ def sign_in() -> Response | str:
     if current_user.is_authenticated:
         return redirect(url_for("home.home"))
     form = SignInForm()
+    providers = identity_providers()
     if form.validate_on_submit():
         result = accounts.authenticate(db(), form.email.data or "", form.password.data or "")
-        db().commit()  # failed attempts count even though the page shows an error
-        if result.outcome is SignInOutcome.OK and result.user is not None:
+        own = providers.get(result.user.agency.code) if result.user is not None else None
+        if result.user is not None and own is not None and not own.passwords:
+            accounts.refuse_password(db(), result.user)
+            message = (
+                f"{result.user.agency.name} staff sign in with their {own.name} account: "
+                f"use “Sign in with your {own.name} account”"
+            )
+        elif result.outcome is SignInOutcome.OK and result.user is not None:
+            db().commit()
             return _after_password(result.user)
-        message = (
-            _locked_message(result.locked_until)
-            if result.outcome is SignInOutcome.LOCKED
-            else BAD_CREDENTIALS
-        )
+        elif result.outcome is SignInOutcome.LOCKED:
+            message = _locked_message(result.locked_until)
+        else:
+            message = BAD_CREDENTIALS
+        db().commit()  # failed attempts count even though the page shows an error
         form.email.errors = [message]
         form.password.data = ""
-    return render_template("auth/sign_in.html", form=form, title="Sign in")
+    signed_out_of = providers.get(session.get(SIGNED_OUT_OF, ""))
+    return render_template(
+        "auth/sign_in.html",
+        form=form,
+        title="Sign in",
+        providers=sorted(providers.values(), key=lambda p: p.name),
+        signed_out_of=signed_out_of,
+    )
 
 
 def _after_password(user: User) -> Response:
@@ -173,7 +192,10 @@ def sign_out() -> Response:
     if current_user.is_authenticated:
         sign_in_sessions.sign_out(db(), current_user.session_key, current_user.actor)
         db().commit()
+    signed_in_with = session.get(SIGNED_IN_WITH)
     logout_user()
     session.clear()
+    if signed_in_with:
+        session[SIGNED_OUT_OF] = signed_in_with  # the sign-in page offers its sign-out
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))

@@ -1,0 +1,353 @@
+"""Signing in with an agency's own identity provider, against a real OpenID Connect
+provider (npm ``oidc-provider``) on localhost: what a member of staff sees when it works,
+and when the provider, the browser or an attacker gets something wrong."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from sharing import accounts
+from sharing.models import Agency, AuditEntry, User
+from sharing.vocabulary import Role
+from tests.fixtures.app import PASSWORD, Partnership, csrf_token, make_app
+from tests.fixtures.oidc import Client, OidcProvider, running_provider
+
+HUB = "https://hub.test"
+HOMES = "test-homes"
+CLIENT = Client(
+    client_id="asb-hub",
+    redirect_uris=[f"{HUB}/sign-in/with/{HOMES}/callback"],
+    post_logout_redirect_uris=[f"{HUB}/sign-in"],
+)
+#: The provider's accounts, by login; the hub has accounts for some of them.
+ACCOUNTS = {
+    "ann": {"email": "Ann.Archer@homes.example", "email_verified": True, "name": "Ann"},
+    "bob": {"email": "bob.baker@police.example", "email_verified": True, "name": "Bob"},
+    "cat": {"email": "cat.cole@homes.example", "email_verified": True, "name": "Cat"},
+    "dan": {"email": "dan.dale@homes.example", "email_verified": False, "name": "Dan"},
+    "fay": {"email": "fay.ford@homes.example", "email_verified": True, "name": "Fay"},
+    "gus": {"email": "gus.gray@homes.example", "email_verified": True, "name": "Gus"},
+}
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]:
+    with running_provider(tmp_path_factory.mktemp("oidc"), [CLIENT], ACCOUNTS) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _provider_behaves(provider: OidcProvider) -> Iterator[None]:
+    yield
+    provider.misbehave()
+
+
+def providers_file(folder: Path, issuer: str, **settings: str | bool) -> Path:
+    """An identity providers file naming ``issuer`` for the test landlord."""
+    secret = folder / "client-secret"
+    secret.write_text(CLIENT.client_secret + "\n")
+    lines = [
+        f"[{HOMES}]",
+        'name = "Test Homes"',
+        f'issuer = "{issuer}"',
+        f'client_id = "{CLIENT.client_id}"',
+        f'client_secret_file = "{secret}"',
+        'email_domains = ["homes.example"]',
+        *(
+            f"{key} = {str(value).lower() if isinstance(value, bool) else repr(value)}"
+            for key, value in settings.items()
+        ),
+    ]
+    path = folder / "identity-providers.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def hub_with(tmp_path: Path, path: Path) -> Flask:
+    return make_app(tmp_path, identity_providers=str(path), base_url=HUB)
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, tmp_path: Path, provider: OidcProvider) -> Iterator[Flask]:
+    """The hub with the test landlord's provider configured (replaces the usual app);
+    a test may give the provider's settings as the fixture's parameter."""
+    settings = getattr(request, "param", {})
+    app = hub_with(tmp_path, providers_file(tmp_path, provider.issuer, **settings))
+    yield app
+    app.extensions["hub.engine"].dispose()
+
+
+@pytest.fixture
+def staff(db_session: Session, partnership: Partnership) -> dict[str, User]:
+    """Hub accounts: Ann, Dan and Gus at the landlord (Gus no longer active), Fay at the
+    police (with an address in the landlord's domain)."""
+    made = {}
+    for login, agency in (
+        ("ann", partnership.landlord),
+        ("dan", partnership.landlord),
+        ("fay", partnership.police),
+        ("gus", partnership.landlord),
+    ):
+        made[login] = accounts.create_user(
+            db_session,
+            agency=agency,
+            email=ACCOUNTS[login]["email"],
+            display_name=f"{ACCOUNTS[login]['name']} Test",
+            roles={Role.CASE_OFFICER},
+            password=PASSWORD,
+        )
+    made["gus"].active = False
+    db_session.commit()
+    return made
+
+
+def start(client: FlaskClient, **query: str) -> TestResponse:
+    address = f"/sign-in/with/{HOMES}" + (f"?{urlencode(query)}" if query else "")
+    return client.get(address)
+
+
+def back_at_hub(client: FlaskClient, callback: str) -> TestResponse:
+    """The browser arriving at the hub's callback address the provider sent it to."""
+    parts = urlsplit(callback)
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+def sign_in_with_provider(client: FlaskClient, provider: OidcProvider, login: str) -> TestResponse:
+    started = start(client)
+    assert started.status_code == 302, started.get_data(as_text=True)
+    return back_at_hub(client, provider.sign_in(started.location, login, back_to=HUB))
+
+
+def signed_in(client: FlaskClient) -> bool:
+    return client.get("/").status_code == 200
+
+
+def entries(session: Session, action: str) -> list[AuditEntry]:
+    session.expire_all()
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+def test_a_member_of_staff_signs_in_with_their_agency_account(
+    app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
+) -> None:
+    client = app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert "Sign in with your Test Homes account" in page
+
+    started = start(client, next="/cases")
+    request = parse_qs(urlsplit(started.location).query)
+    assert started.location.startswith(provider.issuer)
+    assert request["code_challenge_method"] == ["S256"]
+    assert request["code_challenge"]
+    assert request["nonce"]
+    assert request["state"]
+    assert request["redirect_uri"] == [f"{HUB}/sign-in/with/{HOMES}/callback"]
+
+    arrived = back_at_hub(client, provider.sign_in(started.location, "ann", back_to=HUB))
+    assert arrived.status_code == 302
+    assert arrived.location == "/cases"
+    home = client.get("/").get_data(as_text=True)
+    assert "Ann Test" in home
+    [entry] = entries(db_session, "sign_in")
+    assert entry.actor_user_id == staff["ann"].id
+    assert entry.basis == "Test Homes account"
+
+
+@pytest.mark.parametrize(
+    "misbehaviour",
+    [
+        {"claims": {"iss": "https://someone-else.example"}},
+        {"claims": {"aud": "another-client"}},
+        {"claims": {"nonce": "a-nonce-from-another-sign-in"}},
+        {"expired": True},
+        {"tamper": True},
+    ],
+    ids=["wrong issuer", "wrong audience", "wrong nonce", "expired", "tampered"],
+)
+def test_an_id_token_that_does_not_check_out_signs_nobody_in(
+    app: Flask, provider: OidcProvider, staff: dict[str, User], misbehaviour, caplog
+) -> None:
+    provider.misbehave(**misbehaviour)
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        answer = sign_in_with_provider(client, provider, "ann")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 502
+    assert "Your sign-in could not be checked" in page
+    assert "Sign in with your Test Homes account again" in page
+    assert not signed_in(client)
+    assert "single sign-on through test-homes's provider failed" in caplog.text
+    assert "archer" not in caplog.text.lower()
+
+
+def test_an_answer_for_another_sign_in_or_used_twice_is_refused(
+    app: Flask, provider: OidcProvider, staff: dict[str, User]
+) -> None:
+    client = app.test_client()
+    started = start(client)
+    callback = provider.sign_in(started.location, "ann", back_to=HUB)
+    forged = callback.replace("state=", "state=x")
+    answer = back_at_hub(client, forged)
+    assert answer.status_code == 400
+    assert "started in another window or tab" in answer.get_data(as_text=True)
+    assert not signed_in(client)
+
+    # Another browser (without this sign-in's state) cannot use the genuine answer either.
+    other = app.test_client()
+    assert back_at_hub(other, callback).status_code == 400
+    assert not signed_in(other)
+
+
+def test_an_answer_naming_another_issuer_is_refused(
+    app: Flask, provider: OidcProvider, staff: dict[str, User]
+) -> None:
+    client = app.test_client()
+    started = start(client)
+    callback = provider.sign_in(started.location, "ann", back_to=HUB)
+    mixed_up = callback.replace("iss=", "iss=https%3A%2F%2Fevil.example%2F")
+    assert back_at_hub(client, mixed_up).status_code == 502
+    assert not signed_in(client)
+
+
+def test_a_provider_whose_discovery_names_another_issuer_is_not_used(
+    tmp_path: Path, provider: OidcProvider
+) -> None:
+    port = urlsplit(provider.issuer).port
+    app = hub_with(tmp_path, providers_file(tmp_path, f"http://localhost:{port}"))
+    answer = start(app.test_client())
+    assert answer.status_code == 502
+    assert "could not verify" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("login", "what_they_read"),
+    [
+        ("bob", "which is not an address of your agency (homes.example)"),
+        ("cat", "There is no hub account for cat.cole@homes.example"),
+        ("dan", "has not confirmed the e-mail address dan.dale@homes.example"),
+        ("fay", "belongs to another agency"),
+        ("gus", "There is no hub account for gus.gray@homes.example"),
+    ],
+    ids=["another agency's domain", "unknown", "unverified", "another agency's user", "inactive"],
+)
+def test_the_provider_vouching_for_someone_is_not_enough_without_their_hub_account(
+    app: Flask,
+    provider: OidcProvider,
+    staff: dict[str, User],
+    db_session: Session,
+    login: str,
+    what_they_read: str,
+    caplog,
+) -> None:
+    client = app.test_client()
+    with caplog.at_level(logging.DEBUG):
+        answer = sign_in_with_provider(client, provider, login)
+    assert answer.status_code == 403
+    page = answer.get_data(as_text=True)
+    assert "You cannot sign in to the hub with that account" in page
+    assert what_they_read in page
+    assert not signed_in(client)
+    assert db_session.scalar(select(func.count()).select_from(User)) == len(staff)
+    [refusal] = entries(db_session, "sign_in.failed")
+    assert refusal.basis.startswith("single sign-on: ")
+    # Recorded against the agency whose provider was used, or the account's own agency.
+    homes = db_session.scalar(select(Agency.id).where(Agency.code == HOMES))
+    assert refusal.actor_agency_id == (staff["fay"].agency_id if login == "fay" else homes)
+    assert refusal.actor_user_id == (staff["fay"].id if login == "fay" else None)
+    email = ACCOUNTS[login]["email"]
+    assert email.lower() not in (refusal.basis or "")
+    assert email.lower() not in caplog.text.lower()
+
+
+def test_a_provider_that_is_down_gets_a_clear_page(tmp_path: Path, provider: OidcProvider) -> None:
+    with running_provider(tmp_path, [CLIENT], ACCOUNTS) as short_lived:
+        app = hub_with(tmp_path, providers_file(tmp_path, short_lived.issuer))
+        client = app.test_client()
+        started = start(client)
+        callback = short_lived.sign_in(started.location, "ann", back_to=HUB)
+    # It went down after the browser signed in there, before the hub fetched the token...
+    answer = back_at_hub(client, callback)
+    assert answer.status_code == 503
+    assert "We cannot reach the Test Homes sign-in service" in answer.get_data(as_text=True)
+    # ...and it is still down when someone else starts.
+    (tmp_path / "fresh").mkdir()
+    fresh = hub_with(tmp_path / "fresh", providers_file(tmp_path, short_lived.issuer))
+    assert start(fresh.test_client()).status_code == 503
+
+
+def test_a_sign_in_the_provider_turns_down_says_so(app: Flask) -> None:
+    client = app.test_client()
+    start(client)
+    answer = client.get(f"/sign-in/with/{HOMES}/callback?error=access_denied&state=x")
+    assert answer.status_code == 400
+    assert "did not sign you in (access_denied)" in answer.get_data(as_text=True)
+    odd = client.get(f"/sign-in/with/{HOMES}/callback?error=%3Cscript%3E")
+    assert "did not sign you in (an unknown error)" in odd.get_data(as_text=True)
+
+
+def test_an_agency_without_a_provider_has_no_sign_in_through_one(app: Flask) -> None:
+    assert app.test_client().get("/sign-in/with/test-police").status_code == 404
+    assert app.test_client().get("/sign-in/with/test-police/callback").status_code == 404
+
+
+def _password_sign_in(client: FlaskClient, user: User) -> TestResponse:
+    return client.post(
+        "/sign-in",
+        data={
+            "email": user.email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client, "/sign-in"),
+        },
+    )
+
+
+def test_staff_of_an_agency_with_a_provider_use_it_not_a_password(
+    app: Flask, staff: dict[str, User], db_session: Session
+) -> None:
+    client = app.test_client()
+    answer = _password_sign_in(client, staff["ann"])
+    assert answer.status_code == 200
+    assert "Test Homes staff sign in with their Test Homes account" in answer.get_data(as_text=True)
+    assert not signed_in(client)
+    [refusal] = entries(db_session, "sign_in.failed")
+    assert refusal.actor_user_id == staff["ann"].id
+    # The police have no provider: their staff keep their passwords.
+    police = app.test_client()
+    assert _password_sign_in(police, staff["fay"]).status_code == 302
+
+
+@pytest.mark.parametrize("app", [{"passwords": True}], indirect=True)
+def test_an_agency_may_let_its_staff_keep_their_passwords(
+    app: Flask, staff: dict[str, User]
+) -> None:
+    assert _password_sign_in(app.test_client(), staff["ann"]).status_code == 302
+
+
+def test_signing_out_offers_the_providers_sign_out(
+    app: Flask, provider: OidcProvider, staff: dict[str, User]
+) -> None:
+    client = app.test_client()
+    sign_in_with_provider(client, provider, "ann")
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    assert not signed_in(client)
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert "Sign out of your Test Homes account too" in page
+    out = client.get(f"/sign-in/with/{HOMES}/sign-out")
+    assert out.status_code == 302
+    end_session = urlsplit(out.location)
+    assert out.location.startswith(f"{provider.issuer}/session/end")
+    query = parse_qs(end_session.query)
+    assert query["client_id"] == [CLIENT.client_id]
+    assert query["post_logout_redirect_uri"] == [f"{HUB}/sign-in"]
+    # The offer is made once: after following it, the sign-in page is the usual one.
+    assert "Sign out of your" not in client.get("/sign-in").get_data(as_text=True)
