@@ -10,6 +10,7 @@
     email_domains = ["larkmoor.example"]           # addresses the provider may vouch for
     email_verified_claim = "email_verified"        # "" if every address it gives is verified
     passwords = false                              # whether the agency's staff may still use one
+    second_factor = "hub"                          # or "provider", if it asks for one itself
 
 A file with a problem stops the hub starting, with the agency and the setting named
 (``IdentityProvidersInvalid``). Secrets never live in the file.
@@ -41,9 +42,11 @@ KEYS = frozenset(
         "email_verified_claim",
         "passwords",
         "scopes",
+        "second_factor",
     }
 )
 REQUIRED = ("name", "issuer", "client_id", "email_domains")
+SECOND_FACTORS = ("hub", "provider")
 _CODE = re.compile(r"[a-z0-9][a-z0-9-]*")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
@@ -70,6 +73,10 @@ class IdentityProvider:
     #: Whether the agency's staff may still sign in with a hub password.
     passwords: bool = False
     scopes: str = "openid email profile"
+    #: Who asks for the second factor: "hub" (its security code, as after a password, for
+    #: those who have one or whose roles need one) or "provider" (the agency's provider
+    #: asks for its own, and the hub takes its word).
+    second_factor: str = "hub"
 
     @property
     def discovery_url(self) -> str:
@@ -144,6 +151,9 @@ def _provider(
     passwords = table.get("passwords", False)
     if not isinstance(passwords, bool):
         raise IdentityProvidersInvalid(f"{where}: passwords must be true or false")
+    second_factor = str(table.get("second_factor", "hub"))
+    if second_factor not in SECOND_FACTORS:
+        raise IdentityProvidersInvalid(f'{where}: second_factor must be "hub" or "provider"')
     scopes = str(table.get("scopes", "openid email profile"))
     if "openid" not in scopes.split():
         raise IdentityProvidersInvalid(f"{where}: scopes must include openid")
@@ -158,6 +168,7 @@ def _provider(
         email_verified_claim=str(table.get("email_verified_claim", "email_verified")),
         passwords=passwords,
         scopes=scopes,
+        second_factor=second_factor,
     )
 
 

@@ -24,7 +24,7 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from hub.auth.users import SignedInUser
-from hub.auth.views import SIGNED_IN_WITH, SIGNED_OUT_OF, bp
+from hub.auth.views import SIGNED_IN_WITH, SIGNED_OUT_OF, after_first_step, bp
 from hub.database import db
 from hub.guard import safe_next
 from hub.identity_providers import IdentityProvider, identity_providers
@@ -233,9 +233,12 @@ def single_sign_on_callback(code: str) -> Response | tuple[str, int]:
         db().commit()  # the refusal is recorded
         refusal = result.refusal or SingleSignOnRefusal.NO_ACCOUNT
         return _show(provider, _refused(provider, refusal, email), refusal.name)
-    key = sign_in_sessions.start(db(), result.user, method=f"{provider.name} account")
-    db().commit()
+    method = f"{provider.name} account"
     next_page = safe_next(session.get(RETURN_TO))
+    if provider.second_factor == "hub":
+        return after_first_step(result.user, next_page=next_page, method=method, provider=code)
+    key = sign_in_sessions.start(db(), result.user, method=method)
+    db().commit()
     session.clear()
     login_user(SignedInUser(result.user, key))
     session[SIGNED_IN_WITH] = code

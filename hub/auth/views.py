@@ -75,13 +75,23 @@ def sign_in() -> Response | str:
 
 
 def _after_password(user: User) -> Response:
-    next_page = safe_next(request.args.get("next"))
+    return after_first_step(user, next_page=safe_next(request.args.get("next")))
+
+
+def after_first_step(
+    user: User, *, next_page: str, method: str = "password", provider: str | None = None
+) -> Response:
+    """Who ``user`` is has been established by ``method`` (their password, or the
+    identity provider of the agency ``provider``): on to their security code where they
+    have one or their roles need one, else signed in."""
     session.clear()
     session["pending"] = {
         "user": user.id,
         "token": user.session_token,
         "at": clock.now().timestamp(),
         "next": next_page,
+        "method": method,
+        "provider": provider,
     }
     if user.totp_secret:
         return redirect(url_for("auth.second_factor"))
@@ -109,12 +119,17 @@ def _pending_user() -> User | None:
 def _complete_sign_in(user: User) -> Response:
     """One act: the session is started and recorded (committed) before the browser is
     signed in, so a sign-in is either recorded or not done."""
-    next_page = safe_next(session.get("pending", {}).get("next"))
-    method = "password and security code" if user.totp_secret else "password"
+    pending = session.get("pending", {})
+    next_page = safe_next(pending.get("next"))
+    method = pending.get("method", "password")
+    if user.totp_secret:
+        method += " and security code"
     key = sign_in_sessions.start(db(), user, method=method)
     db().commit()
     session.clear()
     login_user(SignedInUser(user, key))
+    if pending.get("provider"):
+        session[SIGNED_IN_WITH] = pending["provider"]
     return redirect(next_page)
 
 

@@ -111,6 +111,10 @@ def test_the_refusal_is_a_settings_problem_that_stops_the_hub(tmp_path: Path) ->
             ('client_id = "asb-hub"', 'client_id = "asb-hub"\ntennant = "x"'),
             "unknown setting(s): tennant",
         ),
+        (
+            ('client_id = "asb-hub"', 'client_id = "asb-hub"\nsecond_factor = "none"'),
+            'second_factor must be "hub" or "provider"',
+        ),
         (("[larkmoor-ha]", '["Larkmoor HA"]'), "name the table by the agency's code"),
         (("[larkmoor-ha]", 'larkmoor-ha = "x"\n[other]'), "larkmoor-ha must be a table"),
         (("name = ", "name == "), "is not valid TOML"),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -351,3 +352,35 @@ def test_signing_out_offers_the_providers_sign_out(
     assert query["post_logout_redirect_uri"] == [f"{HUB}/sign-in"]
     # The offer is made once: after following it, the sign-in page is the usual one.
     assert "Sign out of your" not in client.get("/sign-in").get_data(as_text=True)
+
+
+def test_the_hubs_security_code_is_still_asked_for_after_the_provider(
+    app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
+) -> None:
+    staff["ann"].totp_secret = pyotp.random_base32()
+    db_session.commit()
+    client = app.test_client()
+    arrived = sign_in_with_provider(client, provider, "ann")
+    assert arrived.location == "/sign-in/code"
+    assert not signed_in(client)
+    code = pyotp.TOTP(staff["ann"].totp_secret).now()
+    answer = client.post(
+        "/sign-in/code", data={"code": code, "csrf_token": csrf_token(client, "/sign-in/code")}
+    )
+    assert answer.status_code == 302
+    assert signed_in(client)
+    [entry] = entries(db_session, "sign_in")
+    assert entry.basis == "Test Homes account and security code"
+
+
+@pytest.mark.parametrize("app", [{"second_factor": "provider"}], indirect=True)
+def test_an_agency_whose_provider_asks_for_a_second_factor_is_taken_at_its_word(
+    app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
+) -> None:
+    staff["ann"].totp_secret = pyotp.random_base32()
+    db_session.commit()
+    client = app.test_client()
+    assert sign_in_with_provider(client, provider, "ann").location == "/"
+    assert signed_in(client)
+    [entry] = entries(db_session, "sign_in")
+    assert entry.basis == "Test Homes account"
