@@ -21,6 +21,7 @@ from sharing import accounts
 from sharing.models import Agency, AuditEntry, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import PASSWORD, Partnership, csrf_token, make_app
+from tests.fixtures.databases import DATABASES, PostgresServer
 from tests.fixtures.oidc import Client, OidcProvider, running_provider
 
 HUB = "https://hub.test"
@@ -74,16 +75,33 @@ def providers_file(folder: Path, issuer: str, **settings: str | bool) -> Path:
     return path
 
 
-def hub_with(tmp_path: Path, path: Path) -> Flask:
-    return make_app(tmp_path, identity_providers=str(path), base_url=HUB)
+def hub_with(tmp_path: Path, path: Path, database_url: str = "") -> Flask:
+    return make_app(tmp_path, database_url=database_url, identity_providers=str(path), base_url=HUB)
 
 
 @pytest.fixture
-def app(request: pytest.FixtureRequest, tmp_path: Path, provider: OidcProvider) -> Iterator[Flask]:
+def database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of the hub's database: SQLite's file (empty) unless a test asks for
+    PostgreSQL too (``parametrize("database", DATABASES, indirect=True)``)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield ""
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database(template=server.migrated_template())
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest, tmp_path: Path, provider: OidcProvider, database: str
+) -> Iterator[Flask]:
     """The hub with the test landlord's provider configured (replaces the usual app);
     a test may give the provider's settings as the fixture's parameter."""
     settings = getattr(request, "param", {})
-    app = hub_with(tmp_path, providers_file(tmp_path, provider.issuer, **settings))
+    app = hub_with(tmp_path, providers_file(tmp_path, provider.issuer, **settings), database)
     yield app
     app.extensions["hub.engine"].dispose()
 
@@ -138,6 +156,7 @@ def entries(session: Session, action: str) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
 
 
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
 def test_a_member_of_staff_signs_in_with_their_agency_account(
     app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
 ) -> None:
@@ -241,6 +260,7 @@ def test_a_provider_whose_discovery_names_another_issuer_is_not_used(
     ],
     ids=["another agency's domain", "unknown", "unverified", "another agency's user", "inactive"],
 )
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
 def test_the_provider_vouching_for_someone_is_not_enough_without_their_hub_account(
     app: Flask,
     provider: OidcProvider,
