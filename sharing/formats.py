@@ -4,7 +4,6 @@ and the characters any text may hold."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sharing.errors import InputError
 
@@ -13,18 +12,21 @@ _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()-]+$")
 
 
-#: Control characters text may hold: tab, and new lines as browsers send them (CR LF).
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
 CONTROL_CHARACTERS = (
     "must not contain control characters (such as a null byte or an escape): "
     "remove them or type the text again"
 )
 
 
+#: Unicode's control characters (category Cc: U+0000 to U+001F and U+007F to U+009F)
+#: except those text may hold: tab, and new lines as browsers send them (CR LF).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def has_control_characters(text: str) -> bool:
     """Whether ``text`` holds a control character other than a tab or a new line: a null
     byte, an escape, a bell... which no one types, and which break exports and letters."""
-    return any(unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS for c in text)
+    return _CONTROLS.search(text) is not None
 
 
 def checked_text(field: str, value: str, *, limit: int, required: str = "") -> str:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
+from sharing.formats import (
+    has_control_characters,
+    normalise_phone,
+    normalise_postcode,
+    normalise_uprn,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +66,16 @@ def test_normalised_postcodes_are_stable(typed: str) -> None:
     once = normalise_postcode(typed)
     if once is not None:
         assert normalise_postcode(once) == once
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF)) | st.text())
+def test_control_characters_are_unicodes_except_tab_and_new_lines(text: str) -> None:
+    expected = any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text)
+    assert has_control_characters(text) is expected
+
+
+def test_every_control_character_but_tab_and_new_lines_is_caught() -> None:
+    for code in range(0x110000):
+        c = chr(code)
+        if unicodedata.category(c) == "Cc":
+            assert has_control_characters(f"a{c}b") is (c not in "\t\n\r"), hex(code)

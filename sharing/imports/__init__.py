@@ -1,0 +1,1 @@
+"""Bringing a partner system's records into the hub: cases from CSV."""

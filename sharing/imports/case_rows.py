@@ -1,0 +1,387 @@
+"""Reading a partner system's cases from CSV, row by row, and checking each against the
+documented columns (``COLUMNS``): what an import's dry run reports, and what the import
+itself takes (``read_cases``).
+
+The file is streamed (a row at a time, whatever its size). Each problem names the line
+its row starts on (the heading is line 1; the same as a spreadsheet's row number unless a
+cell holds a new line), its column and the reason, and
+never quotes a value that may be personal data. A problem with the file itself (not
+UTF-8, no heading, a heading missing a column) stops the reading at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import IO, TypeVar
+
+from sharing import clock
+from sharing.cases.casework import CaseInput, IncidentInput, PersonInput
+from sharing.formats import (
+    has_control_characters,
+    normalise_phone,
+    normalise_postcode,
+    normalise_uprn,
+)
+from sharing.vocabulary import (
+    CaseCategory,
+    Labelled,
+    PartyRole,
+    Priority,
+    ProtectedCharacteristic,
+    Triage,
+)
+
+L = TypeVar("L", bound=Labelled)
+
+#: The longest text a cell may hold, and the most rows a file may have.
+MAX_CELL = 5_000
+MAX_ROWS = 200_000
+NOT_UTF8 = "the file is not UTF-8 text: save it as “CSV UTF-8 (comma delimited)”"
+#: The most row problems kept for the report (the count goes on).
+MAX_PROBLEMS = 1_000
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    meaning: str
+    required: bool = False
+
+
+#: The documented column set, in the order a template file lists them.
+COLUMNS = (
+    Column("reference", "the case's reference in your own system; unique in the file", True),
+    Column("opened_on", "the day the case was opened: 2026-03-31 or 31/03/2026", True),
+    Column("category", "one of the hub's categories, by code or name (e.g. noise)", True),
+    Column("priority", "red_urgent, red_high or amber", True),
+    Column("triage", "advice_only, low_level or serious", True),
+    Column("summary", "what the problem is", True),
+    Column("ward", "the ward's name, in your area"),
+    Column("address", "where the problem is"),
+    Column("postcode", "the postcode of that address"),
+    Column("uprn", "the address's Unique Property Reference Number"),
+    Column("hate_motivated", "yes or no (empty: no)"),
+    Column("protected_characteristic", "if hate motivated: e.g. race, religion, disability"),
+    Column("victim_given_names", "the victim's given names"),
+    Column("victim_family_name", "the victim's family name"),
+    Column("victim_date_of_birth", "the victim's date of birth"),
+    Column("victim_phone", "the victim's phone number"),
+    Column("victim_email", "the victim's e-mail address"),
+    Column("victim_postcode", "the victim's postcode"),
+    Column("victim_support_needs", "what support the victim needs"),
+    Column("reported_given_names", "the reported person's given names"),
+    Column("reported_family_name", "the reported person's family name"),
+    Column("reported_date_of_birth", "the reported person's date of birth"),
+    Column("reported_postcode", "the reported person's postcode"),
+    Column("incident_at", "when the first incident happened: 2026-03-30 22:15 (UK time)", True),
+    Column("incident_description", "what happened", True),
+    Column("incident_place", "where it happened"),
+)
+_NAMES = frozenset(c.name for c in COLUMNS)
+_REQUIRED = tuple(c.name for c in COLUMNS if c.required)
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+_DATE_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_YES, _NO = frozenset({"yes", "y", "true", "1"}), frozenset({"no", "n", "false", "0", ""})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a row (or the file, at line 1 or the line reached) was rejected."""
+
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+class FileRejected(ValueError):
+    """The file cannot be read as cases at all; ``problem`` says where and why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One accepted row: a case to open with its first incident."""
+
+    line: int
+    reference: str
+    opened_on: date
+    case: CaseInput
+    incident: IncidentInput
+
+
+@dataclass
+class Report:
+    """What a reading found: rows read, accepted and rejected, and the problems."""
+
+    rows: int = 0
+    accepted: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    #: Problems found beyond the ``MAX_PROBLEMS`` kept.
+    problems_not_kept: int = 0
+
+    @property
+    def rejected(self) -> int:
+        return self.rows - self.accepted
+
+    def add(self, problems: list[Problem]) -> None:
+        room = MAX_PROBLEMS - len(self.problems)
+        self.problems.extend(problems[:room])
+        self.problems_not_kept += max(0, len(problems) - room)
+
+
+def read_cases(
+    data: IO[bytes], *, wards: Mapping[str, int], report: Report, today: date | None = None
+) -> Iterator[CaseRow]:
+    """The accepted rows of the CSV in ``data``, one at a time; the rejected ones are in
+    ``report``. ``wards`` maps the area's ward names (lower case) to their ids.
+    ``FileRejected`` if the file itself cannot be read."""
+    today = today or clock.today()
+    reader = csv.reader(_text_lines(data), strict=True)
+    heading = _heading(reader)
+    seen: dict[str, int] = {}
+    ended = 1  # the line the last row ended on
+    try:
+        for cells in reader:
+            line, ended = ended + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line, as spreadsheets leave at the end
+            report.rows += 1
+            if report.rows > MAX_ROWS:
+                raise FileRejected(
+                    Problem(line, "", f"the file has more than {MAX_ROWS:,} rows: split it")
+                )
+            row, problems = _check(line, heading, cells, wards, today)
+            if row is not None and row.reference in seen:
+                again = f"the same reference is on line {seen[row.reference]}"
+                problems.append(Problem(line, "reference", again))
+            if problems or row is None:
+                report.add(problems)
+                continue
+            seen[row.reference] = line
+            report.accepted += 1
+            yield row
+    except csv.Error as e:
+        raise FileRejected(Problem(ended + 1, "", f"the file is not valid CSV ({e})")) from None
+
+
+def _text_lines(data: IO[bytes]) -> Iterator[str]:
+    """The file's lines as text, decoded one at a time (a new line is never part of a
+    UTF-8 character), without the byte order mark spreadsheets put first; a line that is
+    not UTF-8 stops the reading, naming it."""
+    for number, raw in enumerate(data, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FileRejected(Problem(number, "", NOT_UTF8)) from None
+        yield text.removeprefix("\ufeff") if number == 1 else text
+
+
+def _heading(reader: Iterator[list[str]]) -> list[str]:
+    try:
+        heading = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        raise FileRejected(Problem(1, "", "the file is empty: it needs a heading row")) from None
+    except csv.Error as e:
+        raise FileRejected(Problem(1, "", f"the file is not valid CSV ({e})")) from None
+    repeated = sorted({name for name in heading if heading.count(name) > 1 and name})
+    if repeated:
+        raise FileRejected(Problem(1, "", f"the heading repeats {', '.join(repeated)}"))
+    unknown = [name for name in heading if name not in _NAMES]
+    if unknown:
+        raise FileRejected(
+            Problem(1, "", f"the heading has columns the hub does not know: {', '.join(unknown)}")
+        )
+    missing = [name for name in _REQUIRED if name not in heading]
+    if missing:
+        raise FileRejected(Problem(1, "", f"the heading is missing {', '.join(missing)}"))
+    return heading
+
+
+class _Cells:
+    """A row's cells by column name, checked as they are read; problems are collected."""
+
+    def __init__(self, line: int, heading: list[str], cells: list[str]) -> None:
+        self.line = line
+        self.values = dict(zip(heading, cells, strict=False))
+        self.problems: list[Problem] = []
+        if len(cells) != len(heading):
+            self.fail("", f"the row has {len(cells)} cells where the heading has {len(heading)}")
+
+    def fail(self, column: str, reason: str) -> None:
+        self.problems.append(Problem(self.line, column, reason))
+
+    def text(self, column: str, *, required: bool = False) -> str:
+        value = self.values.get(column, "").strip()
+        if required and not value:
+            self.fail(column, "is empty")
+        elif len(value) > MAX_CELL:
+            self.fail(column, f"is longer than {MAX_CELL:,} characters")
+        elif value.startswith("="):
+            self.fail(column, "holds a spreadsheet formula: export the values, not the formulas")
+        elif has_control_characters(value):
+            self.fail(column, "holds control characters (such as a null byte)")
+        else:
+            return value
+        return ""
+
+    def choice(self, column: str, vocabulary: type[L]) -> L | None:
+        value = self.text(column, required=True)
+        if not value:
+            return None
+        for member in vocabulary:
+            if value.lower() in (member.value, member.label.lower()):
+                return member
+        codes = ", ".join(m.value for m in vocabulary)
+        self.fail(column, f"is not one of {codes}")
+        return None
+
+    def day(self, column: str, *, today: date, required: bool = False) -> date | None:
+        value = self.text(column, required=required)
+        if not value:
+            return None
+        for pattern in _DATE_FORMATS:
+            try:
+                day = datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+            if day > today:
+                self.fail(column, "is in the future")
+                return None
+            if day.year < 1900:
+                self.fail(column, "is before 1900")
+                return None
+            return day
+        self.fail(column, "is not a date like 2026-03-31 or 31/03/2026 (or no such day)")
+        return None
+
+    def moment(self, column: str, *, today: date) -> datetime | None:
+        value = self.text(column, required=True)
+        if not value:
+            return None
+        for pattern in _DATE_TIME_FORMATS:
+            try:
+                local = datetime.strptime(value, pattern)
+            except ValueError:
+                continue
+            moment = local.replace(tzinfo=clock.PARTNERSHIP_ZONE)
+            if moment.date() > today:
+                self.fail(column, "is in the future")
+                return None
+            return moment
+        self.fail(column, "is not a date and time like 2026-03-30 22:15 (or no such time)")
+        return None
+
+    def postcode(self, column: str) -> str:
+        value = self.text(column)
+        if value and normalise_postcode(value) is None:
+            self.fail(column, "is not a UK postcode")
+            return ""
+        return value
+
+    def yes_no(self, column: str) -> bool:
+        value = self.text(column).lower()
+        if value not in _YES | _NO:
+            self.fail(column, "is not yes or no")
+        return value in _YES
+
+
+def _check(
+    line: int, heading: list[str], cells: list[str], wards: Mapping[str, int], today: date
+) -> tuple[CaseRow | None, list[Problem]]:
+    row = _Cells(line, heading, cells)
+    reference = row.text("reference", required=True)
+    opened_on = row.day("opened_on", today=today, required=True)
+    category = row.choice("category", CaseCategory)
+    priority = row.choice("priority", Priority)
+    triage = row.choice("triage", Triage)
+    summary = row.text("summary", required=True)
+    ward_name = row.text("ward")
+    ward_id = wards.get(ward_name.lower()) if ward_name else None
+    if ward_name and ward_id is None:
+        row.fail("ward", "is not a ward of your area")
+    uprn = row.text("uprn")
+    if uprn and normalise_uprn(uprn) is None:
+        row.fail("uprn", "is not a UPRN (a number of up to 12 digits)")
+    hate = row.yes_no("hate_motivated")
+    characteristic = None
+    if hate or row.values.get("protected_characteristic", "").strip():
+        characteristic = row.choice("protected_characteristic", ProtectedCharacteristic)
+    occurred_at = row.moment("incident_at", today=today)
+    parties = [
+        party
+        for party in (
+            _person(row, "victim", PartyRole.VICTIM, today),
+            _person(row, "reported", PartyRole.REPORTED, today),
+        )
+        if party is not None
+    ]
+    description = row.text("incident_description", required=True)
+    place, address = row.text("incident_place"), row.text("address")
+    postcode = row.postcode("postcode")
+    if (
+        row.problems
+        or opened_on is None
+        or category is None
+        or priority is None
+        or triage is None
+        or occurred_at is None
+    ):
+        return None, row.problems
+    case = CaseInput(
+        category=category,
+        priority=priority,
+        triage=triage,
+        summary=summary,
+        hate_motivated=hate,
+        protected_characteristic=characteristic,
+        ward_id=ward_id,
+        address=address,
+        postcode=postcode,
+        uprn=uprn,
+        parties=parties,
+    )
+    incident = IncidentInput(occurred_at=occurred_at, description=description, place=place)
+    return CaseRow(line, reference, opened_on, case, incident), []
+
+
+def _person(row: _Cells, prefix: str, role: PartyRole, today: date) -> PersonInput | None:
+    """The victim or reported person of the row, or None if the row names nobody."""
+    given, family = row.text(f"{prefix}_given_names"), row.text(f"{prefix}_family_name")
+    born = row.day(f"{prefix}_date_of_birth", today=today)
+    postcode = row.postcode(f"{prefix}_postcode")
+    phone = email = needs = ""
+    if prefix == "victim":
+        phone, email = row.text("victim_phone"), row.text("victim_email")
+        needs = row.text("victim_support_needs")
+        if phone and normalise_phone(phone) is None:
+            row.fail("victim_phone", "is not a phone number")
+        if email and not _EMAIL.fullmatch(email):
+            row.fail("victim_email", "is not an e-mail address")
+    if not (given or family):
+        if born or postcode or phone or email or needs:
+            row.fail(
+                f"{prefix}_family_name", f"is empty, but the row has other details of the {prefix}"
+            )
+        return None
+    return PersonInput(
+        role=role,
+        given_names=given,
+        family_name=family,
+        date_of_birth=born,
+        phone=phone,
+        email=email,
+        postcode=postcode,
+        support_needs=needs,
+    )

@@ -1,0 +1,306 @@
+"""Reading a partner system's cases from CSV: what the dry run of an import tells the
+partner about a good file, and about each kind of malformed one (line, column, reason)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+
+from sharing import clock
+from sharing.imports.case_rows import (
+    COLUMNS,
+    MAX_PROBLEMS,
+    CaseRow,
+    FileRejected,
+    Problem,
+    Report,
+    read_cases,
+)
+from sharing.vocabulary import CaseCategory, PartyRole, Priority, ProtectedCharacteristic, Triage
+
+TODAY = date(2026, 12, 2)
+WARDS = {"abbey": 1, "brook": 2}
+HEADING = ",".join(c.name for c in COLUMNS)
+GOOD = {
+    "reference": "HMS-001",
+    "opened_on": "2026-11-30",
+    "category": "noise",
+    "priority": "amber",
+    "triage": "low_level",
+    "summary": "Loud music most nights from the flat above",
+    "ward": "Abbey",
+    "address": "Flat 2, 14 Mill Road",
+    "postcode": "ts1 4ab",
+    "uprn": "100012345678",
+    "hate_motivated": "no",
+    "protected_characteristic": "",
+    "victim_given_names": "Amelia",
+    "victim_family_name": "Testperson",
+    "victim_date_of_birth": "03/04/1961",
+    "victim_phone": "07700 900111",
+    "victim_email": "amelia@example.org",
+    "victim_postcode": "TS1 4AB",
+    "victim_support_needs": "Lives alone",
+    "reported_given_names": "",
+    "reported_family_name": "",
+    "reported_date_of_birth": "",
+    "reported_postcode": "",
+    "incident_at": "2026-11-29 23:40",
+    "incident_description": "Music until 3am",
+    "incident_place": "Stairwell",
+}
+
+
+def line_of(**changes: str) -> str:
+    values = {**GOOD, **changes}
+    return ",".join(_quoted(values[c.name]) for c in COLUMNS)
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
+
+
+def read(data: bytes | str) -> tuple[list[CaseRow], Report]:
+    raw = data.encode() if isinstance(data, str) else data
+    report = Report()
+    rows = list(read_cases(io.BytesIO(raw), wards=WARDS, report=report, today=TODAY))
+    return rows, report
+
+
+def rejected(data: bytes | str) -> Problem:
+    with pytest.raises(FileRejected) as refused:
+        read(data)
+    return refused.value.problem
+
+
+def problems_of(*lines: str) -> list[str]:
+    rows, report = read("\n".join([HEADING, *lines]) + "\n")
+    assert report.rejected == len(lines) - len(rows)
+    return [str(p) for p in report.problems]
+
+
+def test_a_good_file_gives_each_case_with_its_first_incident() -> None:
+    rows, report = read(f"{HEADING}\n{line_of()}\n{line_of(reference='HMS-002')}\n")
+    assert (report.rows, report.accepted, report.rejected) == (2, 2, 0)
+    first = rows[0]
+    assert (first.line, first.reference, first.opened_on) == (2, "HMS-001", date(2026, 11, 30))
+    assert first.case.category is CaseCategory.NOISE
+    assert first.case.priority is Priority.AMBER
+    assert first.case.triage is Triage.LOW_LEVEL
+    assert first.case.ward_id == 1
+    [victim] = first.case.parties
+    assert victim.role is PartyRole.VICTIM
+    assert victim.date_of_birth == date(1961, 4, 3)
+    assert first.incident.occurred_at == datetime(
+        2026, 11, 29, 23, 40, tzinfo=clock.PARTNERSHIP_ZONE
+    )
+
+
+def test_a_byte_order_mark_and_windows_line_ends_are_read_as_usual() -> None:
+    data = ("\ufeff" + HEADING + "\r\n" + line_of() + "\r\n").encode()
+    rows, report = read(data)
+    assert report.accepted == 1
+    assert rows[0].reference == "HMS-001"
+
+
+def test_columns_may_come_in_any_order_and_optional_ones_be_left_out() -> None:
+    required = [c.name for c in COLUMNS if c.required]
+    heading = ",".join(reversed(required))
+    line = ",".join(_quoted(GOOD[name]) for name in reversed(required))
+    rows, _ = read(f"{heading}\n{line}\n")
+    assert rows[0].case.parties == []
+
+
+def test_names_and_labels_of_the_hubs_categories_are_both_understood() -> None:
+    rows, _ = read(
+        f"{HEADING}\n{line_of(category='Neighbour dispute', priority='RED_HIGH', triage='Serious or high risk')}\n"
+    )
+    assert rows[0].case.category is CaseCategory.NEIGHBOUR_DISPUTE
+    assert rows[0].case.priority is Priority.RED_HIGH
+
+
+def test_a_hate_motivated_case_needs_its_protected_characteristic() -> None:
+    assert problems_of(line_of(hate_motivated="yes")) == [
+        "line 2, column protected_characteristic: is empty"
+    ]
+    rows, _ = read(f"{HEADING}\n{line_of(hate_motivated='yes', protected_characteristic='race')}\n")
+    assert rows[0].case.protected_characteristic is ProtectedCharacteristic.RACE
+
+
+# -- the file itself ------------------------------------------------------------------
+
+
+def test_a_file_that_is_not_utf8_is_refused_at_the_line_it_breaks() -> None:
+    data = (HEADING + "\n" + line_of() + "\n").encode() + line_of(summary="Café").encode("cp1252")
+    problem = rejected(data)
+    assert problem.line == 3
+    assert "not UTF-8" in problem.reason
+
+
+def test_an_empty_file_is_refused() -> None:
+    assert rejected(b"").reason == "the file is empty: it needs a heading row"
+
+
+def test_a_heading_missing_a_required_column_is_refused_naming_it() -> None:
+    heading = HEADING.replace("opened_on,", "")
+    assert rejected(heading + "\n").reason == "the heading is missing opened_on"
+
+
+def test_a_heading_with_an_unknown_column_is_refused_naming_it() -> None:
+    problem = rejected(HEADING + ",national_insurance_number\n")
+    assert problem.line == 1
+    assert "does not know: national_insurance_number" in problem.reason
+
+
+def test_a_heading_repeating_a_column_is_refused() -> None:
+    assert "repeats summary" in rejected(HEADING + ",summary\n").reason
+
+
+def test_a_file_that_is_not_csv_is_refused() -> None:
+    problem = rejected(HEADING + '\n"HMS-001,2026-11-30,"noise\n')
+    assert "not valid CSV" in problem.reason
+
+
+def test_a_null_byte_in_a_row_rejects_the_row() -> None:
+    assert problems_of(line_of() + "\x00") == [
+        "line 2, column incident_place: holds control characters (such as a null byte)"
+    ]
+
+
+def test_a_file_of_more_rows_than_the_limit_is_refused(monkeypatch) -> None:
+    monkeypatch.setattr("sharing.imports.case_rows.MAX_ROWS", 3)
+    lines = [line_of(reference=f"R{n}") for n in range(4)]
+    problem = rejected("\n".join([HEADING, *lines]) + "\n")
+    assert (problem.line, problem.reason) == (5, "the file has more than 3 rows: split it")
+
+
+@pytest.mark.long
+def test_a_hundred_thousand_rows_are_read_one_at_a_time() -> None:
+    rest = line_of(reference="R").removeprefix("R").encode()
+
+    def lines():  # the file is never held whole in memory as text
+        yield (HEADING + "\n").encode()
+        for n in range(100_000):
+            yield b"R%06d%s\n" % (n, rest)
+
+    class Stream(io.RawIOBase):
+        def __init__(self) -> None:
+            self.chunks, self.left = lines(), b""
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+            while not self.left:
+                self.left = next(self.chunks, b"")
+                if not self.left:
+                    return 0
+            size = min(len(buffer), len(self.left))
+            buffer[:size], self.left = self.left[:size], self.left[size:]
+            return size
+
+    report = Report()
+    count = sum(
+        1 for _ in read_cases(io.BufferedReader(Stream()), wards=WARDS, report=report, today=TODAY)
+    )
+    assert count == report.accepted == 100_000
+
+
+# -- rows -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"reference": ""}, "column reference: is empty"),
+        ({"opened_on": "31/02/2026"}, "column opened_on: is not a date like 2026-03-31"),
+        ({"opened_on": "2026-12-25"}, "column opened_on: is in the future"),
+        ({"opened_on": "yesterday"}, "column opened_on: is not a date"),
+        ({"victim_date_of_birth": "1850-01-01"}, "column victim_date_of_birth: is before 1900"),
+        ({"incident_at": "2026-11-29"}, "column incident_at: is not a date and time"),
+        ({"incident_at": "2026-11-29 25:10"}, "column incident_at: is not a date and time"),
+        ({"category": "barking"}, "column category: is not one of noise, verbal_abuse"),
+        ({"priority": "red"}, "column priority: is not one of red_urgent, red_high, amber"),
+        ({"postcode": "XX1"}, "column postcode: is not a UK postcode"),
+        ({"victim_postcode": "12345"}, "column victim_postcode: is not a UK postcode"),
+        ({"uprn": "12-34"}, "column uprn: is not a UPRN"),
+        ({"ward": "Atlantis"}, "column ward: is not a ward of your area"),
+        ({"hate_motivated": "maybe"}, "column hate_motivated: is not yes or no"),
+        ({"victim_phone": "call me"}, "column victim_phone: is not a phone number"),
+        ({"victim_email": "amelia at home"}, "column victim_email: is not an e-mail address"),
+        (
+            {"summary": '=HYPERLINK("http://evil.example","Click")'},
+            "column summary: holds a spreadsheet formula",
+        ),
+        ({"summary": "Loud\x1bmusic"}, "column summary: holds control characters"),
+        ({"summary": "x" * 5_001}, "column summary: is longer than 5,000 characters"),
+        ({"incident_description": "  "}, "column incident_description: is empty"),
+        (
+            {"victim_given_names": "", "victim_family_name": ""},
+            "column victim_family_name: is empty, but the row has other details of the victim",
+        ),
+    ],
+    ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
+)
+def test_a_row_with_a_bad_cell_is_rejected_saying_where_and_why(
+    change: dict[str, str], expected: str
+) -> None:
+    [problem] = problems_of(line_of(**change))
+    assert problem.startswith(f"line 2, {expected}"), problem
+
+
+def test_a_rejected_row_does_not_stop_the_rows_after_it() -> None:
+    rows, report = read(
+        "\n".join([HEADING, line_of(postcode="XX1"), line_of(reference="HMS-002")]) + "\n"
+    )
+    assert [r.reference for r in rows] == ["HMS-002"]
+    assert (report.rows, report.accepted, report.rejected) == (2, 1, 1)
+
+
+def test_every_problem_of_a_row_is_reported() -> None:
+    assert problems_of(line_of(postcode="XX1", category="barking", reference="")) == [
+        "line 2, column reference: is empty",
+        "line 2, column category: is not one of " + ", ".join(c.value for c in CaseCategory),
+        "line 2, column postcode: is not a UK postcode",
+    ]
+
+
+def test_a_reference_used_twice_is_rejected_the_second_time() -> None:
+    problems = problems_of(line_of(), line_of(summary="Another"))
+    assert problems == ["line 3, column reference: the same reference is on line 2"]
+
+
+def test_a_row_with_too_few_or_too_many_cells_is_rejected() -> None:
+    short = ",".join(line_of().split(",")[:5])
+    assert problems_of(short)[0].startswith(
+        f"line 2: the row has 5 cells where the heading has {len(COLUMNS)}"
+    )
+
+
+def test_a_problem_never_quotes_the_value_it_is_about() -> None:
+    secret = "Testperson-secret-value"
+    for change in ({"victim_phone": secret}, {"victim_email": secret}, {"ward": secret}):
+        assert not any(secret in p for p in problems_of(line_of(**change)))
+
+
+def test_lines_count_as_a_spreadsheet_counts_them_across_cells_with_new_lines() -> None:
+    problems = problems_of(
+        line_of(summary="Two\nlines"), line_of(reference="HMS-002", postcode="XX1")
+    )
+    assert problems == ["line 4, column postcode: is not a UK postcode"]
+
+
+def test_blank_lines_are_skipped() -> None:
+    rows, report = read(f"{HEADING}\n\n{line_of()}\n,,,\n")
+    assert report.rows == report.accepted == 1
+    assert rows[0].line == 3
+
+
+def test_the_report_keeps_a_bounded_number_of_problems() -> None:
+    lines = [line_of(reference=f"R{n}", postcode="XX1") for n in range(MAX_PROBLEMS + 5)]
+    _, report = read("\n".join([HEADING, *lines]) + "\n")
+    assert len(report.problems) == MAX_PROBLEMS
+    assert report.problems_not_kept == 5
+    assert report.rejected == MAX_PROBLEMS + 5
