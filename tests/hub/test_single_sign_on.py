@@ -21,7 +21,7 @@ from sharing import accounts
 from sharing.models import Agency, AuditEntry, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import PASSWORD, Partnership, csrf_token, make_app
-from tests.fixtures.databases import DATABASES, PostgresServer
+from tests.fixtures.databases import DATABASES, migrated_postgres
 from tests.fixtures.oidc import Client, OidcProvider, running_provider
 
 HUB = "https://hub.test"
@@ -86,12 +86,8 @@ def database(request: pytest.FixtureRequest) -> Iterator[str]:
     if getattr(request, "param", "sqlite") == "sqlite":
         yield ""
         return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    url = server.create_database(template=server.migrated_template())
-    try:
+    with migrated_postgres(request.getfixturevalue("postgres_server")) as url:
         yield url
-    finally:
-        server.drop_database(url)
 
 
 @pytest.fixture
