@@ -240,22 +240,38 @@ def _strict_transport_security(response: Response) -> Response:
 
 
 #: Endpoints that take a file, and so a request larger than a form's.
-UPLOADS = frozenset({"documents.attach"})
+UPLOADS = frozenset({"documents.attach", "cases.import_cases"})
 MB = 1024 * 1024
+#: The largest CSV file of cases the import page takes (about 5,000 rows fill 2 MB).
+IMPORT_MAX_MB = 20
+
+
+def _upload_mb(endpoint: str | None) -> int:
+    if endpoint == "cases.import_cases":
+        return IMPORT_MAX_MB
+    limit: int = current_app.config["HUB_SETTINGS"].document_max_mb
+    return limit
 
 
 def _upload_limit() -> None:
     """A request to a page that takes a file may carry the largest file allowed, and the
     form's other fields."""
     if request.endpoint in UPLOADS:
-        request.max_content_length = current_app.config["HUB_SETTINGS"].document_max_mb * MB + MB
+        request.max_content_length = _upload_mb(request.endpoint) * MB + MB
 
 
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_e: RequestEntityTooLarge) -> tuple[str, int]:
-        if request.endpoint in UPLOADS:
-            limit = current_app.config["HUB_SETTINGS"].document_max_mb
+        if request.endpoint == "cases.import_cases":
+            paragraphs = [
+                f"The most a file of cases can be here is {IMPORT_MAX_MB} MB. Nothing was "
+                "imported.",
+                "Go back and split the file, or ask your hub's operator to import it with "
+                "`hub import cases`.",
+            ]
+        elif request.endpoint in UPLOADS:
+            limit = _upload_mb(request.endpoint)
             paragraphs = [
                 f"The most a file can be is {limit} MB. Nothing was attached.",
                 "Go back and choose a smaller file: a photo at a lower resolution, or a "

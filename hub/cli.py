@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from alembic import command
@@ -36,6 +36,8 @@ from sharing.demo import DemoError, build_demo
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.figures import stock as housing_stock
 from sharing.figures import wards as ward_boundaries
+from sharing.imports.case_rows import FileRejected
+from sharing.imports.cases import import_cases
 from sharing.models import Agency, Case, User, Ward
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
@@ -336,6 +338,50 @@ def keys_rotate(batch_size: int, pause: float) -> None:
     click.echo(
         f"{started} key version {report.version}: {report.rewrapped} data keys rewrapped; retired versions: {retired}."
     )
+
+
+@main.group("import")
+def import_() -> None:
+    """Bring records from an agency's own system into the hub."""
+
+
+@import_.command("cases")
+@click.argument("file", type=click.File("rb"))
+@click.option("--agency", "agency_code", required=True, help="The agency's code in the hub.")
+@click.option(
+    "--by", "manager_email", required=True, help="E-mail of the agency's manager importing."
+)
+@click.option("--dry-run", is_flag=True, help="Check every row and report; save nothing.")
+def import_cases_command(
+    file: IO[bytes], agency_code: str, manager_email: str, dry_run: bool
+) -> None:
+    """Open a case with its first incident for each row of a CSV file (columns in
+    README.md, "Importing cases"). Rows the hub refuses are listed by line and column and
+    left out; references imported before are left alone. Exits 1 if any row is refused."""
+    with _session() as session:
+        actor = _actor(session, manager_email)
+        agency = session.get(Agency, actor.agency_id)
+        if agency is None or agency.code != agency_code:
+            raise click.ClickException(f"{manager_email} is not in the agency {agency_code}")
+        try:
+            result = import_cases(session, actor, file, dry_run=dry_run)
+        except NotAllowed as e:
+            raise click.ClickException(str(e)) from None
+        except FileRejected as e:
+            raise click.ClickException(f"nothing imported: {e}") from None
+    report = result.report
+    for problem in report.problems:
+        click.echo(str(problem))
+    if report.problems_not_kept:
+        click.echo(f"... and {report.problems_not_kept:,} more problems")
+    verb = "would be opened (dry run: nothing saved)" if dry_run else "opened"
+    click.echo(
+        f"{report.rows:,} rows: {result.opened:,} cases {verb}, {result.rejected:,} rows "
+        f"refused, {result.already_imported:,} imported before and left alone, "
+        f"{result.people_matched:,} people already held by the agency"
+    )
+    if result.rejected:
+        sys.exit(1)
 
 
 @main.group()

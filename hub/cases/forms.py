@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wtforms import (
     BooleanField,
+    FileField,
     Form,
     FormField,
     StringField,
@@ -272,3 +273,7 @@ class SafeguardingForm(HubForm):
 class ReferralOutcomeForm(HubForm):
     outcome = ChoiceField("What became of the referral?")
     note = TextAreaField("Anything the record should say (optional)")
+
+
+class ImportForm(HubForm):
+    file = FileField("CSV file of cases")

@@ -15,6 +15,7 @@ from hub.cases.forms import (
     CloseForm,
     EraseForm,
     FilterForm,
+    ImportForm,
     IncidentForm,
     LetterForm,
     NewCaseForm,
@@ -38,6 +39,9 @@ from sharing.cases import casework, erasure, export, letters, listing, pages, re
 from sharing.cases import survey as closure_survey
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
+from sharing.imports import case_rows
+from sharing.imports import cases as imports
+from sharing.imports.case_rows import FileRejected
 from sharing.models import Conference, Referral
 from sharing.vocabulary import (
     Adjustment,
@@ -50,6 +54,8 @@ from sharing.vocabulary import (
 )
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+#: The most rows a file imported through the page may have (more: ``hub import cases``).
+PAGE_ROWS = 5_000
 #: Roles that may ever see case content: own agency caseworkers, and partners through
 #: protocols and shares (each case still goes through the access decision).
 require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead")
@@ -115,6 +121,42 @@ def export_csv() -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_cases() -> Response | tuple[str, int]:
+    """A manager imports their agency's cases from a CSV file of their own system:
+    "Check the file" is a dry run; "Import the cases" opens the accepted rows' cases."""
+    _casework_only()
+    if not current_user.has_role(Role.MANAGER):
+        abort(403)
+    form = ImportForm()
+    result: imports.ImportResult | None = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        if upload is None or not getattr(upload, "filename", ""):
+            form.file.errors = ["Choose the CSV file of cases to import"]
+            status = 400
+        else:
+            dry_run = request.form.get("action") != "import"
+            try:
+                result = imports.import_cases(
+                    db(), current_user.actor, upload.stream, dry_run=dry_run, max_rows=PAGE_ROWS
+                )
+            except FileRejected as e:
+                form.file.errors = [f"The file cannot be imported: {e}"]
+                status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "cases/import.html",
+        title="Import cases from your own system",
+        form=form,
+        result=result,
+        columns=case_rows.COLUMNS,
+        page_rows=PAGE_ROWS,
+    ), status
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -91,6 +91,7 @@ class Action(Labelled):
     SHARE_REVOKE = "share.revoke", "Revoked a share"
     ACTIONS_LIST = "actions.list", "Listed the actions for an agency"
     CASES_EXPORT = "cases.export", "Exported the agency's cases"
+    CASES_IMPORT = "cases.import", "Imported cases from the agency's own system"
     ACTION_CLOSE = "action.close", "Marked an action done or cancelled"
     CONFERENCE_CONVENE = "conference.convene", "Convened a case conference"
     CONFERENCE_VIEW = "conference.view", "Viewed a case conference"

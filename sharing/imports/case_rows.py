@@ -39,6 +39,7 @@ L = TypeVar("L", bound=Labelled)
 
 #: The longest text a cell may hold, and the most rows a file may have.
 MAX_CELL = 5_000
+MAX_REFERENCE = 60
 MAX_ROWS = 200_000
 NOT_UTF8 = "the file is not UTF-8 text: save it as “CSV UTF-8 (comma delimited)”"
 #: The most row problems kept for the report (the count goes on).
@@ -54,12 +55,17 @@ class Column:
 
 #: The documented column set, in the order a template file lists them.
 COLUMNS = (
-    Column("reference", "the case's reference in your own system; unique in the file", True),
+    Column(
+        "reference",
+        "the case's reference in your own system (up to 60 characters); unique in the file",
+        True,
+    ),
     Column("opened_on", "the day the case was opened: 2026-03-31 or 31/03/2026", True),
     Column("category", "one of the hub's categories, by code or name (e.g. noise)", True),
     Column("priority", "red_urgent, red_high or amber", True),
     Column("triage", "advice_only, low_level or serious", True),
     Column("summary", "what the problem is", True),
+    Column("officer_email", "the case officer's e-mail address in the hub (empty: yours)"),
     Column("ward", "the ward's name, in your area"),
     Column("address", "where the problem is"),
     Column("postcode", "the postcode of that address"),
@@ -117,6 +123,8 @@ class CaseRow:
     line: int
     reference: str
     opened_on: date
+    #: The case officer's e-mail address, or empty for the one importing.
+    officer_email: str
     case: CaseInput
     incident: IncidentInput
 
@@ -142,11 +150,16 @@ class Report:
 
 
 def read_cases(
-    data: IO[bytes], *, wards: Mapping[str, int], report: Report, today: date | None = None
+    data: IO[bytes],
+    *,
+    wards: Mapping[str, int],
+    report: Report,
+    today: date | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> Iterator[CaseRow]:
     """The accepted rows of the CSV in ``data``, one at a time; the rejected ones are in
     ``report``. ``wards`` maps the area's ward names (lower case) to their ids.
-    ``FileRejected`` if the file itself cannot be read."""
+    ``FileRejected`` if the file itself cannot be read, or has more than ``max_rows``."""
     today = today or clock.today()
     reader = csv.reader(_text_lines(data), strict=True)
     heading = _heading(reader)
@@ -158,9 +171,9 @@ def read_cases(
             if not any(cell.strip() for cell in cells):
                 continue  # a blank line, as spreadsheets leave at the end
             report.rows += 1
-            if report.rows > MAX_ROWS:
+            if report.rows > max_rows:
                 raise FileRejected(
-                    Problem(line, "", f"the file has more than {MAX_ROWS:,} rows: split it")
+                    Problem(line, "", f"the file has more than {max_rows:,} rows: split it")
                 )
             row, problems = _check(line, heading, cells, wards, today)
             if row is not None and row.reference in seen:
@@ -302,6 +315,11 @@ def _check(
 ) -> tuple[CaseRow | None, list[Problem]]:
     row = _Cells(line, heading, cells)
     reference = row.text("reference", required=True)
+    if len(reference) > MAX_REFERENCE:
+        row.fail("reference", f"is longer than {MAX_REFERENCE} characters")
+    officer_email = row.text("officer_email").lower()
+    if officer_email and not _EMAIL.fullmatch(officer_email):
+        row.fail("officer_email", "is not an e-mail address")
     opened_on = row.day("opened_on", today=today, required=True)
     category = row.choice("category", CaseCategory)
     priority = row.choice("priority", Priority)
@@ -353,7 +371,7 @@ def _check(
         parties=parties,
     )
     incident = IncidentInput(occurred_at=occurred_at, description=description, place=place)
-    return CaseRow(line, reference, opened_on, case, incident), []
+    return CaseRow(line, reference, opened_on, officer_email, case, incident), []
 
 
 def _person(row: _Cells, prefix: str, role: PartyRole, today: date) -> PersonInput | None:
@@ -384,4 +402,5 @@ def _person(row: _Cells, prefix: str, role: PartyRole, today: date) -> PersonInp
         email=email,
         postcode=postcode,
         support_needs=needs,
+        prefix=f"{prefix}_",  # the core's problems then name the column
     )

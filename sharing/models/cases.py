@@ -54,12 +54,16 @@ class Case(Base):
             "officer_id",
             "ward_id",
         ),
+        UniqueConstraint("agency_id", "external_reference", name="uq_cases_external_reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The owning agency's reference, e.g. ``NGH-2026-00042``; not personal data.
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    #: For a case imported from the agency's own system, its reference there (unique in
+    #: the agency, so importing the same file again leaves it alone); not personal data.
+    external_reference: Mapped[str | None] = mapped_column(String(60))
     #: The case officer who owns the case within the agency.
     officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     category: Mapped[CaseCategory] = enum_column(CaseCategory, "case_category")

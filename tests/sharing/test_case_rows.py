@@ -30,6 +30,7 @@ GOOD = {
     "priority": "amber",
     "triage": "low_level",
     "summary": "Loud music most nights from the flat above",
+    "officer_email": "",
     "ward": "Abbey",
     "address": "Flat 2, 14 Mill Road",
     "postcode": "ts1 4ab",
@@ -169,10 +170,12 @@ def test_a_null_byte_in_a_row_rejects_the_row() -> None:
     ]
 
 
-def test_a_file_of_more_rows_than_the_limit_is_refused(monkeypatch) -> None:
-    monkeypatch.setattr("sharing.imports.case_rows.MAX_ROWS", 3)
+def test_a_file_of_more_rows_than_the_limit_is_refused() -> None:
     lines = [line_of(reference=f"R{n}") for n in range(4)]
-    problem = rejected("\n".join([HEADING, *lines]) + "\n")
+    data = ("\n".join([HEADING, *lines]) + "\n").encode()
+    with pytest.raises(FileRejected) as refused:
+        list(read_cases(io.BytesIO(data), wards=WARDS, report=Report(), today=TODAY, max_rows=3))
+    problem = refused.value.problem
     assert (problem.line, problem.reason) == (5, "the file has more than 3 rows: split it")
 
 

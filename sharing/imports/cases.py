@@ -1,0 +1,211 @@
+"""Importing an agency's cases from its own system: each accepted row of the CSV opens a
+case with its first incident, through the same casework as the hub's own forms (the same
+checks, sealing, blind indexes and audit entries), all in one transaction.
+
+A dry run does exactly the same, row by row, and then rolls everything back: what it
+reports is what the import would do. A row the casework refuses is reported at its line
+and column like a row the CSV check rejects, and leaves nothing behind (a savepoint per
+row). A reference imported before is left alone, so the same file can be imported again
+after its rejected rows are mended. A person whose surname and date of birth match
+exactly one person the agency already holds (found through the blind index, confirmed by
+decrypting) is linked to that person rather than recorded twice.
+
+Only managers import their agency's cases. One audit entry records each import or dry
+run with its counts; each case opened has its own entries, as a case opened in a form has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time
+from typing import IO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.access.reveal import holds
+from sharing.audit import acts
+from sharing.audit.tree import locked_tree
+from sharing.cases import casework
+from sharing.cases.casework import PersonInput
+from sharing.crypto import blind_index
+from sharing.errors import InputError, NotAllowed
+from sharing.imports.case_rows import (
+    MAX_ROWS,
+    CaseRow,
+    FileRejected,
+    Problem,
+    Report,
+    read_cases,
+)
+from sharing.models import Agency, Case, CaseParty, Person, User, Ward
+from sharing.vocabulary import Role
+
+#: The casework's field names, as the CSV's columns.
+_COLUMNS = {
+    "officer_id": "officer_email",
+    "ward_id": "ward",
+    "occurred_at": "incident_at",
+    "description": "incident_description",
+    "place": "incident_place",
+}
+
+
+@dataclass
+class ImportResult:
+    """What an import (or its dry run) did: the CSV's report, with the casework's own
+    refusals added, and the counts."""
+
+    dry_run: bool
+    report: Report = field(default_factory=Report)
+    #: Cases opened (or, in a dry run, that would be).
+    opened: int = 0
+    #: Rows whose reference was imported before, left alone.
+    already_imported: int = 0
+    #: People linked to a person the agency already holds.
+    people_matched: int = 0
+
+    @property
+    def rejected(self) -> int:
+        return self.report.rejected - self.already_imported
+
+
+def import_cases(
+    session: Session, actor: Actor, data: IO[bytes], *, dry_run: bool, max_rows: int = MAX_ROWS
+) -> ImportResult:
+    """Import the cases in the CSV ``data`` for the actor's agency (see the module's
+    docstring). Commits: the cases and the audit entry, or, in a dry run, the audit entry
+    alone. ``NotAllowed`` (recorded) for anyone but a manager; ``FileRejected`` (recorded)
+    for a file that cannot be read, with nothing written."""
+    subject = acts.Subject("agency", actor.agency_id)
+    if not actor.has(Role.MANAGER):
+        refusal = "only managers import their agency's cases"
+        acts.refuse(session, acts.Action.CASES_IMPORT, actor=actor, subject=subject, reason=refusal)
+        session.commit()
+        raise NotAllowed(refusal)
+    agency = session.get(Agency, actor.agency_id)
+    assert agency is not None  # noqa: S101 - an actor's agency exists
+    result = ImportResult(dry_run=dry_run)
+    importer = _Importer(session, actor, agency, result)
+    # Every row appends to the audit log, so the import holds the log's lock from the
+    # start to its commit. Taking it now also opens the transaction on SQLite, whose
+    # driver would otherwise let the first row's savepoint commit when released.
+    locked_tree(session)
+    try:
+        rows = read_cases(data, wards=importer.wards, report=result.report, max_rows=max_rows)
+        for row in rows:
+            importer.take(row)
+    except FileRejected:
+        session.rollback()
+        acts.refuse(
+            session,
+            acts.Action.CASES_IMPORT,
+            actor=actor,
+            subject=subject,
+            reason="the file could not be read",
+        )
+        session.commit()
+        raise
+    if dry_run:
+        session.rollback()
+    acts.record(
+        session, acts.Action.CASES_IMPORT, actor=actor, subject=subject, basis=_basis(result)
+    )
+    session.commit()
+    return result
+
+
+def _basis(result: ImportResult) -> str:
+    kind = "dry run" if result.dry_run else "import"
+    return (
+        f"{kind}: {result.report.rows} rows, {result.opened} cases opened, "
+        f"{result.rejected} rejected, {result.already_imported} imported before, "
+        f"{result.people_matched} people already held"
+    )
+
+
+class _Importer:
+    def __init__(self, session: Session, actor: Actor, agency: Agency, result: ImportResult):
+        self.session, self.actor, self.agency, self.result = session, actor, agency, result
+        self.wards = {
+            w.name.lower(): w.id
+            for w in session.scalars(select(Ward).where(Ward.area_id == agency.area_id))
+        }
+        self.imported = set(
+            session.scalars(
+                select(Case.external_reference).where(
+                    Case.agency_id == agency.id, Case.external_reference.is_not(None)
+                )
+            )
+        )
+        self.officers: dict[str, int | None] = {}
+
+    def take(self, row: CaseRow) -> None:
+        """Open the row's case with its first incident, or report why not."""
+        if row.reference in self.imported:
+            self.result.already_imported += 1
+            self.result.report.accepted -= 1
+            return
+        matched: list[tuple[Person, PersonInput]] = []
+        new_people = []
+        for party in row.case.parties:
+            person = self._held(party)
+            if person is None:
+                new_people.append(party)
+            else:
+                matched.append((person, party))
+        opened_at = datetime.combine(row.opened_on, time(9), tzinfo=clock.PARTNERSHIP_ZONE)
+        savepoint = self.session.begin_nested()
+        try:
+            case_input = replace(row.case, parties=new_people, officer_id=self._officer(row))
+            case = casework.open_case(self.session, self.actor, case_input, now=opened_at)
+            case.external_reference = row.reference
+            for person, party in matched:
+                self.session.add(CaseParty(case=case, person=person, role=party.role))
+            self.session.flush()
+            authorised = authorise(self.session, self.actor, case.id, Act.RECORD)
+            casework.add_incident(self.session, authorised, row.incident)
+        except InputError as e:
+            savepoint.rollback()
+            self.result.report.accepted -= 1
+            column = _COLUMNS.get(e.field, e.field)
+            self.result.report.add([Problem(row.line, column, e.message)])
+            return
+        savepoint.commit()
+        self.imported.add(row.reference)
+        self.result.opened += 1
+        self.result.people_matched += len(matched)
+
+    def _officer(self, row: CaseRow) -> int | None:
+        """The id of the row's case officer (None: the importer); the casework checks
+        that they may own cases."""
+        if not row.officer_email:
+            return None
+        if row.officer_email not in self.officers:
+            self.officers[row.officer_email] = self.session.scalar(
+                select(User.id).where(
+                    func.lower(User.email) == row.officer_email, User.agency_id == self.agency.id
+                )
+            )
+        officer = self.officers[row.officer_email]
+        if officer is None:
+            raise InputError("officer_id", "is not the e-mail address of anyone in your agency")
+        return officer
+
+    def _held(self, party: PersonInput) -> Person | None:
+        """The one person the agency holds with this surname and date of birth, if any."""
+        if party.date_of_birth is None:
+            return None
+        value = blind_index.surname_dob(party.family_name, party.date_of_birth)
+        if value is None:
+            return None
+        person_ids, _ = blind_index.candidates(self.session, "surname_dob", value, [self.agency.id])
+        held = [
+            person
+            for person in self.session.scalars(select(Person).where(Person.id.in_(person_ids)))
+            if person.erased_at is None and holds(person, "surname_dob", value)
+        ]
+        return held[0] if len(held) == 1 else None

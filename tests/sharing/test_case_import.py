@@ -1,0 +1,200 @@
+"""Importing a landlord's cases from its own system into the demo partnership, on SQLite
+and PostgreSQL: what the manager sees in the dry run is what the import does, all rows
+or none, and importing again changes nothing."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor
+from sharing.crypto.keys import LocalKeyring
+from sharing.crypto.sealing import unseal
+from sharing.db import make_session_factory
+from sharing.errors import NotAllowed
+from sharing.imports.case_rows import FileRejected
+from sharing.imports.cases import import_cases
+from sharing.models import Agency, AuditEntry, Case, CaseParty, Incident, Person, Ward
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_actor, demo_user
+from tests.sharing.test_case_rows import HEADING
+from tests.sharing.test_case_rows import line_of as line_of_2026
+
+#: The rows' days, counted back from today (the tests run on any date).
+OPENED = clock.today() - timedelta(days=3)
+
+AGENCY = "wealdbrook-ht"
+
+
+@pytest.fixture
+def session(demo_database: tuple[Engine, LocalKeyring]) -> Iterator[Session]:
+    with make_session_factory(*demo_database)() as session:
+        yield session
+
+
+@pytest.fixture
+def manager(session: Session) -> Actor:
+    return demo_actor(session, AGENCY, Role.MANAGER)
+
+
+def line_of(**changes: str) -> str:
+    """A good row opened three days ago, its incident the evening before, with ``changes``."""
+    incident = f"{(OPENED - timedelta(days=1)).isoformat()} 23:40"
+    return line_of_2026(**{"opened_on": OPENED.isoformat(), "incident_at": incident, **changes})
+
+
+def csv_of(session: Session, *lines: str) -> io.BytesIO:
+    ward = session.scalars(select(Ward.name).order_by(Ward.id)).first()
+    return io.BytesIO(
+        ("\n".join([HEADING, *lines]) + "\n").replace(",Abbey,", f",{ward},").encode()
+    )
+
+
+def counts(session: Session) -> tuple[int, int, int]:
+    session.expire_all()
+    return (
+        session.scalar(select(func.count()).select_from(Case)),
+        session.scalar(select(func.count()).select_from(Incident)),
+        session.scalar(select(func.count()).select_from(Person)),
+    )
+
+
+def imported(session: Session, reference: str) -> Case:
+    agency_id = session.scalar(select(Agency.id).where(Agency.code == AGENCY))
+    case = session.scalar(
+        select(Case).where(Case.agency_id == agency_id, Case.external_reference == reference)
+    )
+    assert case is not None
+    return case
+
+
+def last_import_entry(session: Session) -> AuditEntry:
+    session.expire_all()
+    entry = session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "cases.import")
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert entry is not None
+    return entry
+
+
+def test_the_dry_run_reports_what_the_import_then_does(session: Session, manager: Actor) -> None:
+    lines = (
+        line_of(reference="W-1"),
+        line_of(reference="W-2", postcode="XX1"),
+        line_of(reference="W-3"),
+    )
+    before = counts(session)
+
+    checked = import_cases(session, manager, csv_of(session, *lines), dry_run=True)
+    assert (checked.opened, checked.rejected) == (2, 1)
+    assert [str(p) for p in checked.report.problems] == [
+        "line 3, column postcode: is not a UK postcode"
+    ]
+    assert counts(session) == before
+    assert last_import_entry(session).basis.startswith(
+        "dry run: 3 rows, 2 cases opened, 1 rejected"
+    )
+
+    done = import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+    assert (done.opened, done.rejected) == (checked.opened, checked.rejected)
+    assert done.report.problems == checked.report.problems
+    cases, incidents, people = counts(session)
+    assert cases == before[0] + 2
+    assert incidents == before[1] + 2
+    case = imported(session, "W-1")
+    assert case.reference.startswith(f"{case.agency.case_prefix}-{OPENED.year}-")
+    assert case.officer_id == manager.user_id
+    assert unseal(case, "summary") == "Loud music most nights from the flat above"
+    assert unseal(case, "postcode") == "TS1 4AB"
+    assert clock.day_of(case.opened_at) == OPENED
+    [incident] = case.incidents
+    assert unseal(incident, "description") == "Music until 3am"
+    assert last_import_entry(session).basis.startswith("import: 3 rows, 2 cases opened")
+
+
+def test_importing_the_same_file_again_leaves_its_cases_alone(
+    session: Session, manager: Actor
+) -> None:
+    lines = (line_of(reference="W-1"), line_of(reference="W-2", postcode="XX1"))
+    import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+    after_first = counts(session)
+    mended = (line_of(reference="W-1"), line_of(reference="W-2"))
+    again = import_cases(session, manager, csv_of(session, *mended), dry_run=False)
+    assert (again.opened, again.already_imported, again.rejected) == (1, 1, 0)
+    assert counts(session)[0] == after_first[0] + 1
+
+
+def test_a_person_the_agency_already_holds_is_linked_not_recorded_twice(
+    session: Session, manager: Actor
+) -> None:
+    # Two rows about the same victim: the second finds the person the first recorded.
+    lines = (line_of(reference="W-1"), line_of(reference="W-2", victim_phone="07700 900222"))
+    result = import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+    assert result.people_matched == 1
+    first, second = imported(session, "W-1"), imported(session, "W-2")
+    victims = {
+        party.person_id
+        for party in session.scalars(
+            select(CaseParty).where(CaseParty.case_id.in_([first.id, second.id]))
+        )
+    }
+    assert len(victims) == 1
+
+
+def test_a_row_the_casework_refuses_is_reported_at_its_column_and_leaves_nothing(
+    session: Session, manager: Actor
+) -> None:
+    before = counts(session)
+    lines = (
+        line_of(reference="W-1", officer_email="nobody@nowhere.example"),
+        line_of(reference="W-2", incident_at="1985-06-01 10:00", opened_on="1985-06-01"),
+    )
+    result = import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+    assert result.opened == 0
+    assert [str(p) for p in result.report.problems] == [
+        "line 2, column officer_email: is not the e-mail address of anyone in your agency",
+        "line 3, column incident_at: The date of the incident must be after 1 January 1990",
+    ]
+    assert counts(session) == before
+
+
+def test_an_officer_named_in_the_file_owns_the_case(session: Session, manager: Actor) -> None:
+    officer = demo_user(session, AGENCY, Role.CASE_OFFICER)
+    line = line_of(reference="W-1", officer_email=officer.email.upper())
+    import_cases(session, manager, csv_of(session, line), dry_run=False)
+    assert imported(session, "W-1").officer_id == officer.id
+
+
+def test_a_file_that_cannot_be_read_writes_nothing_and_is_recorded(
+    session: Session, manager: Actor
+) -> None:
+    before = counts(session)
+    data = io.BytesIO((HEADING + "\n" + line_of(reference="W-1") + "\n").encode() + b"\xff\xfe\n")
+    with pytest.raises(FileRejected, match="not UTF-8"):
+        import_cases(session, manager, data, dry_run=False)
+    assert counts(session) == before
+    entry = last_import_entry(session)
+    assert (entry.outcome, entry.basis) == ("refused", "the file could not be read")
+
+
+def test_only_managers_import(session: Session) -> None:
+    officer = demo_actor(session, AGENCY, Role.CASE_OFFICER)
+    with pytest.raises(NotAllowed):
+        import_cases(session, officer, csv_of(session, line_of()), dry_run=False)
+    assert last_import_entry(session).outcome == "refused"
+
+
+def test_the_people_on_an_imported_case_are_the_rows(session: Session, manager: Actor) -> None:
+    line = line_of(reference="W-1", reported_given_names="Rory", reported_family_name="Reported")
+    import_cases(session, manager, csv_of(session, line), dry_run=False)
+    case = imported(session, "W-1")
+    people = sorted((p.role.value, unseal(p.person, "family_name")) for p in case.parties)
+    assert people == [("reported", "Reported"), ("victim", "Testperson")]
