@@ -115,6 +115,13 @@ def _cache(session: Session) -> dict[int, AESGCM]:
     return session.info.setdefault(_KEYS, {})  # type: ignore[no-any-return]
 
 
+def forget_data_keys(session: Session) -> None:
+    """Drop the data keys the session has unwrapped (they are unwrapped again when next
+    used): for work that goes through many records once each, such as an import, so that
+    the keys of records already done are not kept in memory."""
+    session.info.pop(_KEYS, None)
+
+
 def _cached(session: Session, key_id: int) -> AESGCM | None:
     """The AESGCM of data key ``key_id`` if this session has already unwrapped it."""
     cache: dict[int, AESGCM] | None = session.info.get(_KEYS)

@@ -26,6 +26,7 @@ from sharing.crypto.sealing import (
     IntegrityFailure,
     SealedValueError,
     destroy_data_key,
+    forget_data_keys,
     open_file,
     personal_columns,
     seal,
@@ -161,6 +162,18 @@ def test_records_read_together_are_read_as_each_alone(session: Session) -> None:
     people[4].family_name = people[5].family_name
     with pytest.raises(IntegrityFailure, match=f"persons.family_name row {people[4].id}"):
         unseal_records(people, ["family_name", "phone"])
+
+
+def test_a_session_that_forgets_its_keys_reads_and_seals_as_before(session: Session) -> None:
+    person = _person(session, family_name="Testperson")
+    key_id = person.data_key_id
+    forget_data_keys(session)
+    assert unseal(person, "family_name") == "Testperson"  # unwrapped again from the store
+    forget_data_keys(session)
+    seal(person, "given_names", "Amelia")
+    session.flush()
+    assert unseal(person, "given_names") == "Amelia"
+    assert person.data_key_id == key_id  # the same key, not a new one
 
 
 def test_the_same_value_seals_differently_each_time(session: Session) -> None:
