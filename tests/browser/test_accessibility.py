@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from sharing import clock
@@ -23,6 +23,7 @@ from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from sharing.models import Case, MeetingSeries, Referral, TriggerApplication
 from sharing.vocabulary import CaseStatus, ClosureOutcome, ClosureReason, Role
 from tests.browser.conftest import AXE
+from tests.sharing.test_case_import import HEADING, line_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
 
@@ -323,6 +324,15 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     found["people"] = violations(page)
     page.goto(f"{url}/cases/reviews-due")
     found["overdue reviews"] = violations(page)
+    page.goto(f"{url}/cases/import")
+    found["import cases"] = violations(page)
+    rows = "\n".join([HEADING, line_of(reference="A-1", ward=""), line_of(postcode="XX1")])
+    page.get_by_label("CSV file of cases").set_input_files(
+        files=[{"name": "cases.csv", "mimeType": "text/csv", "buffer": rows.encode()}]
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_text("Rows refused: mend them")).to_be_visible()
+    found["import cases, checked"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
 
 
