@@ -44,13 +44,14 @@ run: setup ## Migrate the development database, add demo data if empty, and serv
 	$(VENV)/bin/hub demo --if-empty
 	$(VENV)/bin/hub run
 
-bench: setup ## Run the benchmarks (encryption, access decisions, case list, audit log, conference packs, figures); figures, not tests
+bench: setup ## Run the benchmarks (encryption, access decisions, case list, audit log, conference packs, figures, import); figures, not tests
 	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
 	$(VENV)/bin/python -m tests.benchmarks.bench_encryption
 	$(VENV)/bin/python -m tests.benchmarks.bench_access
 	$(VENV)/bin/python -m tests.benchmarks.bench_audit
 	$(VENV)/bin/python -m tests.benchmarks.bench_pack
 	$(VENV)/bin/python -m tests.benchmarks.bench_figures
+	$(VENV)/bin/python -m tests.benchmarks.bench_import --rows 2000
 
 clean: ## Remove caches and built assets (keeps .venv, node_modules and instance/)
 	rm -rf .pytest_cache .ruff_cache .mypy_cache .hypothesis build dist *.egg-info
