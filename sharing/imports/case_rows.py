@@ -15,7 +15,7 @@ import csv
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import IO, TypeVar
 
 from sharing import clock
@@ -89,8 +89,10 @@ COLUMNS = (
 )
 _NAMES = frozenset(c.name for c in COLUMNS)
 _REQUIRED = tuple(c.name for c in COLUMNS if c.required)
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
-_DATE_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
+#: A day as 2026-03-31 or 31/03/2026 (or 1/3/2026), then, for a moment, the time.
+_DAY = r"(?:(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})|(?P<dd>\d{1,2})/(?P<mm>\d{1,2})/(?P<yy>\d{4}))"
+_DAY_ONLY = re.compile(_DAY)
+_DAY_AND_TIME = re.compile(_DAY + r"[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _YES, _NO = frozenset({"yes", "y", "true", "1"}), frozenset({"no", "n", "false", "0", ""})
 
@@ -264,37 +266,32 @@ class _Cells:
         value = self.text(column, required=required)
         if not value:
             return None
-        for pattern in _DATE_FORMATS:
-            try:
-                day = datetime.strptime(value, pattern).date()
-            except ValueError:
-                continue
-            if day > today:
-                self.fail(column, "is in the future")
-                return None
-            if day.year < 1900:
-                self.fail(column, "is before 1900")
-                return None
+        match = _DAY_ONLY.fullmatch(value)
+        day = _day_of(match) if match else None
+        if day is None:
+            self.fail(column, "is not a date like 2026-03-31 or 31/03/2026 (or no such day)")
+        elif day > today:
+            self.fail(column, "is in the future")
+        elif day.year < 1900:
+            self.fail(column, "is before 1900")
+        else:
             return day
-        self.fail(column, "is not a date like 2026-03-31 or 31/03/2026 (or no such day)")
         return None
 
     def moment(self, column: str, *, today: date) -> datetime | None:
         value = self.text(column, required=True)
         if not value:
             return None
-        for pattern in _DATE_TIME_FORMATS:
-            try:
-                local = datetime.strptime(value, pattern)
-            except ValueError:
-                continue
-            moment = local.replace(tzinfo=clock.PARTNERSHIP_ZONE)
-            if moment.date() > today:
-                self.fail(column, "is in the future")
-                return None
-            return moment
-        self.fail(column, "is not a date and time like 2026-03-30 22:15 (or no such time)")
-        return None
+        match = _DAY_AND_TIME.fullmatch(value)
+        day = _day_of(match) if match else None
+        hour, minute = (int(match["hour"]), int(match["minute"])) if match else (24, 0)
+        if day is None or hour > 23 or minute > 59:
+            self.fail(column, "is not a date and time like 2026-03-30 22:15 (or no such time)")
+            return None
+        if day > today:
+            self.fail(column, "is in the future")
+            return None
+        return datetime.combine(day, time(hour, minute), tzinfo=clock.PARTNERSHIP_ZONE)
 
     def postcode(self, column: str) -> str:
         value = self.text(column)
@@ -308,6 +305,18 @@ class _Cells:
         if value not in _YES | _NO:
             self.fail(column, "is not yes or no")
         return value in _YES
+
+
+def _day_of(match: re.Match[str]) -> date | None:
+    """The day a match of ``_DAY`` names, or None if there is no such day (31 February)."""
+    if match["y"]:
+        parts = int(match["y"]), int(match["m"]), int(match["d"])
+    else:
+        parts = int(match["yy"]), int(match["mm"]), int(match["dd"])
+    try:
+        return date(*parts)
+    except ValueError:
+        return None
 
 
 def _check(

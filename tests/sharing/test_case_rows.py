@@ -114,6 +114,21 @@ def test_columns_may_come_in_any_order_and_optional_ones_be_left_out() -> None:
     assert rows[0].case.parties == []
 
 
+@pytest.mark.parametrize(
+    ("opened_on", "incident_at", "day", "moment"),
+    [
+        ("2026-11-01", "2026-10-31 22:15", date(2026, 11, 1), datetime(2026, 10, 31, 22, 15)),
+        ("01/11/2026", "31/10/2026 22:15", date(2026, 11, 1), datetime(2026, 10, 31, 22, 15)),
+        ("1/11/2026", "2026-10-31T07:05", date(2026, 11, 1), datetime(2026, 10, 31, 7, 5)),
+        ("29/02/2024", "29/2/2024 9:30", date(2024, 2, 29), datetime(2024, 2, 29, 9, 30)),
+    ],
+)
+def test_dates_are_read_in_iso_and_uk_forms(opened_on, incident_at, day, moment) -> None:
+    rows, _ = read(f"{HEADING}\n{line_of(opened_on=opened_on, incident_at=incident_at)}\n")
+    assert rows[0].opened_on == day
+    assert rows[0].incident.occurred_at == moment.replace(tzinfo=clock.PARTNERSHIP_ZONE)
+
+
 def test_names_and_labels_of_the_hubs_categories_are_both_understood() -> None:
     rows, _ = read(
         f"{HEADING}\n{line_of(category='Neighbour dispute', priority='RED_HIGH', triage='Serious or high risk')}\n"
@@ -224,6 +239,9 @@ def test_a_hundred_thousand_rows_are_read_one_at_a_time() -> None:
         ({"victim_date_of_birth": "1850-01-01"}, "column victim_date_of_birth: is before 1900"),
         ({"incident_at": "2026-11-29"}, "column incident_at: is not a date and time"),
         ({"incident_at": "2026-11-29 25:10"}, "column incident_at: is not a date and time"),
+        ({"incident_at": "2026-11-29 23:60"}, "column incident_at: is not a date and time"),
+        ({"incident_at": "29/02/2026 10:00"}, "column incident_at: is not a date and time"),
+        ({"opened_on": "2026-1-5"}, "column opened_on: is not a date like"),
         ({"category": "barking"}, "column category: is not one of noise, verbal_abuse"),
         ({"priority": "red"}, "column priority: is not one of red_urgent, red_high, amber"),
         ({"postcode": "XX1"}, "column postcode: is not a UK postcode"),
