@@ -91,11 +91,13 @@ def import_cases(
     assert agency is not None  # noqa: S101 - an actor's agency exists
     result = ImportResult(dry_run=dry_run)
     importer = _Importer(session, actor, agency, result)
-    # Every row appends to the audit log, so the import holds the log's lock from the
-    # start to its commit. Taking it now also opens the transaction on SQLite, whose
-    # driver would otherwise let the first row's savepoint commit when released.
-    locked_tree(session)
     try:
+        if data.seekable():
+            _read_through(data, max_rows)
+        # Every row appends to the audit log, so the import holds the log's lock from the
+        # start to its commit. Taking it now also opens the transaction on SQLite, whose
+        # driver would otherwise let the first row's savepoint commit when released.
+        locked_tree(session)
         rows = read_cases(data, wards=importer.wards, report=result.report, max_rows=max_rows)
         for row in rows:
             importer.take(row)
@@ -117,6 +119,15 @@ def import_cases(
     )
     session.commit()
     return result
+
+
+def _read_through(data: IO[bytes], max_rows: int) -> None:
+    """Read the whole file once, checking it as a file (encoding, heading, CSV, number of
+    rows) before anything is written or locked, then go back to its start: a file broken
+    at its last line is refused at once, not after all its rows were written."""
+    for _ in read_cases(data, wards={}, report=Report(), max_rows=max_rows):
+        pass
+    data.seek(0)
 
 
 def _basis(result: ImportResult) -> str:

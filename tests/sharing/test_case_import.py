@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -198,3 +198,47 @@ def test_the_people_on_an_imported_case_are_the_rows(session: Session, manager: 
     case = imported(session, "W-1")
     people = sorted((p.role.value, unseal(p.person, "family_name")) for p in case.parties)
     assert people == [("reported", "Reported"), ("victim", "Testperson")]
+
+
+class _OneWay(io.RawIOBase):
+    """A stream read once from start to end (a pipe, an upload streamed through)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        return self.data.readinto(buffer)
+
+
+def test_a_stream_that_cannot_be_read_twice_is_imported_in_one_pass(
+    session: Session, manager: Actor
+) -> None:
+    data = csv_of(session, line_of(reference="W-1")).getvalue()
+    stream = io.BufferedReader(_OneWay(data))
+    assert not stream.seekable()
+    result = import_cases(session, manager, stream, dry_run=False)
+    assert result.opened == 1
+    assert imported(session, "W-1").external_reference == "W-1"
+
+
+def test_a_file_broken_at_its_end_is_refused_before_any_row_is_written(
+    session: Session, manager: Actor
+) -> None:
+    data = csv_of(session, *(line_of(reference=f"W-{n}") for n in range(3))).getvalue()
+    sent: list[str] = []
+
+    def note(_connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with pytest.raises(FileRejected, match="line 5: the file is not UTF-8"):
+            import_cases(session, manager, io.BytesIO(data + b"\xff\n"), dry_run=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert not [s for s in sent if s.lstrip().upper().startswith("INSERT INTO CASES")]
+    assert any("audit" in s.lower() for s in sent)  # the refusal is recorded
