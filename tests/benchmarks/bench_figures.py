@@ -23,21 +23,15 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from hub.app import create_app
-from hub.config import load_settings
 from sharing import clock
-from sharing.demo import DEMO_ACCOUNTS, build_demo
+from sharing.demo import DEMO_ACCOUNTS
 from sharing.figures.months import months_later
 from sharing.models import (
     Action,
@@ -67,9 +61,16 @@ from sharing.vocabulary import (
     SurveyChannel,
     Triage,
 )
-from tests.benchmarks.common import load, percentile, say, timed_get, verdict, version_of
-from tests.fixtures.app import TEST_HASHING, sign_in
-from tests.fixtures.databases import PostgresServer
+from tests.benchmarks.common import (
+    demo_on_postgres,
+    load,
+    percentile,
+    say,
+    timed_get,
+    verdict,
+    version_of,
+)
+from tests.fixtures.app import sign_in
 
 TARGET_MS = 1_000
 BATCH = 5_000
@@ -210,25 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="bench-figures-"))
-    server = PostgresServer()
-    server.start()
-    try:
+    with demo_on_postgres("bench-figures-") as (app, _):
         say(f"PostgreSQL, pygal {version_of('pygal')}; {load()}")
-        url = server.create_database(template=server.migrated_template())
-        settings = load_settings(
-            environ={},
-            instance_path=str(folder / "instance"),
-            database_url=url,
-            secret_key=secrets.token_urlsafe(32),
-            **TEST_HASHING,
-        )
-        app = create_app(settings)
-        app.config["TESTING"] = True
         started = time.perf_counter()
         with app.extensions["hub.sessions"]() as session:
-            build_demo(session, today=clock.today())
-            session.commit()
             _grow(session, args.cases, random.Random(17))
             total = session.scalar(select(func.count()).select_from(Case))
             email = next(a.email for a in DEMO_ACCOUNTS if a.job_title == "CSP coordinator")
@@ -237,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with app.extensions["hub.engine"].connect() as connection:
             connection.exec_driver_sql("ANALYZE")
             connection.commit()
-        say(f"{total:,} cases in {time.perf_counter() - started:.0f} s")
+        say(f"{total:,} cases ({args.cases:,} added in {time.perf_counter() - started:.0f} s)")
         client = app.test_client()
         sign_in(client, coordinator)
         last = months_later(clock.today().replace(day=1), -1)
@@ -252,9 +238,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         one_ward, _ = timed_get(client, f"/figures/?{year}&ward={ward.id}", args.runs)
         say(_row("partnership's figures, 12 months, one ward", one_ward, baseline, TARGET_MS))
         say(load())
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -5,11 +5,24 @@ from __future__ import annotations
 import gc
 import os
 import platform
+import secrets
+import shutil
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from flask import Flask
+
+from hub.app import create_app
+from hub.config import load_settings
+from sharing import clock
+from sharing.demo import build_demo
+from tests.fixtures.app import TEST_HASHING
+from tests.fixtures.databases import PostgresServer
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -73,3 +86,30 @@ def version_of(distribution: str) -> str:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+@contextmanager
+def demo_on_postgres(prefix: str) -> Iterator[tuple[Flask, Path]]:
+    """The hub on a throwaway PostgreSQL server (started as the tests start theirs), with
+    the demo partnership built for today, and a folder for the benchmark's files; the
+    server stopped and the folder removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    server = PostgresServer()
+    server.start()
+    try:
+        settings = load_settings(
+            environ={},
+            instance_path=str(folder / "instance"),
+            database_url=server.create_database(template=server.migrated_template()),
+            secret_key=secrets.token_urlsafe(32),
+            **TEST_HASHING,
+        )
+        app = create_app(settings)
+        app.config["TESTING"] = True
+        with app.extensions["hub.sessions"]() as session:
+            build_demo(session, today=clock.today())
+            session.commit()
+        yield app, folder
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
