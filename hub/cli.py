@@ -21,6 +21,7 @@ from hub.app import create_app
 from hub.cli_audit import audit
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
+from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
 from sharing import accounts, clock, sign_in_sessions
 from sharing import notices as sharing_notices
 from sharing.access.authorise import authorise
@@ -382,6 +383,48 @@ def import_cases_command(
     )
     if result.rejected:
         sys.exit(1)
+
+
+@main.group()
+def sso() -> None:
+    """Agencies' own identity providers (single sign-on)."""
+
+
+@sso.command("check", with_appcontext=False)
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def sso_check(file: Path | None) -> None:
+    """Check an identity providers file (default: the configured one) and ask each
+    provider for its discovery document, as the hub will when someone signs in."""
+    try:
+        settings = load_settings(verify=False)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    path = file or settings.identity_providers
+    if path is None:
+        click.echo("No identity providers are configured: everyone signs in with a password.")
+        return
+    try:
+        providers = load_identity_providers(path, production=settings.production)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    agencies = _known_agencies()
+    problems = 0
+    for code, provider in sorted(providers.items()):
+        if agencies is not None and code not in agencies:
+            click.echo(f"[{code}]: no agency has this code in the hub")
+            problems += 1
+            continue
+        try:
+            metadata = discover(provider, timeout=10)
+        except DiscoveryFailed as e:
+            click.echo(f"[{code}]: {e}")
+            problems += 1
+            continue
+        end_session = "offers" if metadata.get("end_session_endpoint") else "does not offer"
+        click.echo(f"[{code}]: {provider.issuer} answers; it {end_session} a sign-out address")
+    if problems:
+        raise click.ClickException(f"{problems} of {len(providers)} provider(s) cannot be used")
+    click.echo(f"{len(providers)} provider(s) checked: no problems")
 
 
 @main.group()

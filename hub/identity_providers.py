@@ -24,7 +24,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import requests
 from flask import current_app
 
 from hub.config import ConfigError
@@ -49,6 +51,11 @@ REQUIRED = ("name", "issuer", "client_id", "email_domains")
 SECOND_FACTORS = ("hub", "provider")
 _CODE = re.compile(r"[a-z0-9][a-z0-9-]*")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+class DiscoveryFailed(Exception):
+    """A provider's discovery document cannot be had or names another issuer; the
+    message says which (no personal data: the provider's address at most)."""
 
 
 class IdentityProvidersInvalid(ConfigError):
@@ -202,3 +209,23 @@ def identity_providers() -> dict[str, IdentityProvider]:
     """The running hub's agency providers, by agency code."""
     providers: dict[str, IdentityProvider] = current_app.extensions["hub.identity_providers"]
     return providers
+
+
+def discover(provider: IdentityProvider, *, timeout: float) -> dict[str, Any]:
+    """The provider's discovery document, read now, or ``DiscoveryFailed``: unreachable,
+    not JSON, or naming another issuer than the configured one (OpenID Connect Discovery
+    requires the two to be the same)."""
+    try:
+        answer = requests.get(provider.discovery_url, timeout=timeout)
+        answer.raise_for_status()
+        metadata = answer.json()
+    except requests.RequestException as e:
+        raise DiscoveryFailed(
+            f"{provider.discovery_url} cannot be read ({type(e).__name__})"
+        ) from None
+    if not isinstance(metadata, dict) or metadata.get("issuer") != provider.issuer:
+        named = metadata.get("issuer") if isinstance(metadata, dict) else None
+        raise DiscoveryFailed(
+            f"the provider names its issuer {named!r}, not {provider.issuer!r} as configured"
+        )
+    return metadata

@@ -21,8 +21,10 @@ from sharing import accounts
 from sharing.models import Agency, AuditEntry, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import PASSWORD, Partnership, csrf_token, make_app
+from tests.fixtures.cli import hub
 from tests.fixtures.databases import DATABASES, migrated_postgres
 from tests.fixtures.oidc import Client, OidcProvider, running_provider
+from tests.fixtures.smtp import free_port
 
 HUB = "https://hub.test"
 HOMES = "test-homes"
@@ -400,3 +402,36 @@ def test_an_agency_whose_provider_asks_for_a_second_factor_is_taken_at_its_word(
     assert signed_in(client)
     [entry] = entries(db_session, "sign_in")
     assert entry.basis == "Test Homes account"
+
+
+def test_the_operator_checks_the_providers_before_restarting_the_hub(
+    hub_env: str, tmp_path: Path, provider: OidcProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = providers_file(tmp_path, provider.issuer)
+    checked = hub("sso", "check", str(good))
+    assert checked.exit_code == 0, checked.output
+    assert f"[{HOMES}]: {provider.issuer} answers; it offers a sign-out address" in checked.output
+
+    port = urlsplit(provider.issuer).port
+    (tmp_path / "other").mkdir()
+    elsewhere = providers_file(tmp_path / "other", f"http://localhost:{port}")
+    mismatch = hub("sso", "check", str(elsewhere))
+    assert mismatch.exit_code == 1
+    assert f"names its issuer '{provider.issuer}'" in mismatch.output
+
+    (tmp_path / "down").mkdir()
+    down = hub(
+        "sso", "check", str(providers_file(tmp_path / "down", f"http://127.0.0.1:{free_port()}"))
+    )
+    assert down.exit_code == 1
+    assert "cannot be read (ConnectionError)" in down.output
+
+    (tmp_path / "bad.toml").write_text('[test-homes]\nclient_secret = "no"\n')
+    bad = hub("sso", "check", str(tmp_path / "bad.toml"))
+    assert bad.exit_code == 1
+    assert "never put the client secret in this file" in bad.output
+
+    monkeypatch.delenv("HUB_IDENTITY_PROVIDERS", raising=False)
+    assert "No identity providers are configured" in hub("sso", "check").output
+    monkeypatch.setenv("HUB_IDENTITY_PROVIDERS", str(good))
+    assert hub("sso", "check").exit_code == 0
