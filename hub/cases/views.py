@@ -161,6 +161,20 @@ def import_cases() -> Response | tuple[str, int]:
     ), status
 
 
+@bp.route("/import/template.csv")
+def import_template() -> Response:
+    """An empty file of cases to import: the heading row, every column in order."""
+    _casework_only()
+    if not current_user.has_role(Role.MANAGER):
+        abort(403)
+    heading = ",".join(column.name for column in case_rows.COLUMNS) + "\r\n"
+    return Response(
+        heading,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="cases-to-import.csv"'},
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new() -> Response | tuple[str, int]:
     _casework_only()

@@ -134,3 +134,13 @@ def test_an_import_leaves_one_audit_entry_without_personal_data(
     )
     assert entry.basis.startswith("import: 1 rows, 1 cases opened")
     assert "Testperson" not in entry.basis
+
+
+def test_the_empty_file_to_fill_in_has_every_column(demo_hub: Flask, demo_session: Session) -> None:
+    client = demo_client(demo_hub, demo_user(demo_session, AGENCY, Role.MANAGER))
+    template = client.get("/cases/import/template.csv")
+    assert template.status_code == 200
+    assert template.mimetype == "text/csv"
+    assert template.get_data(as_text=True) == HEADING + "\r\n"
+    officer = demo_client(demo_hub, demo_user(demo_session, AGENCY, Role.CASE_OFFICER))
+    assert officer.get("/cases/import/template.csv").status_code == 403
