@@ -20,6 +20,7 @@ from hub import (
     account,
     actions,
     alerts,
+    api,
     apply,
     audit,
     auth,
@@ -41,6 +42,8 @@ from hub import (
     trigger,
     your_say,
 )
+from hub.api import init_api
+from hub.api.views import problem as api_problem
 from hub.auth.single_sign_on import init_single_sign_on
 from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
@@ -145,9 +148,12 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     init_notices(app, settings)
     # Before the CSRF check, which reads the form: uploads may be larger than other forms.
     app.before_request(_upload_limit)
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     _init_login(app)
+    init_api(app)
+    csrf.exempt(api.bp)  # token-authenticated: no cookies, so no cross-site forgery
     blueprints = (
+        api,
         auth,
         health,
         home,
@@ -339,18 +345,27 @@ def _register_errors(app: Flask) -> None:
         ), 503
 
     @app.errorhandler(HTTPException)
-    def http_error(e: HTTPException) -> tuple[str, int]:
+    def http_error(e: HTTPException) -> tuple[str, int] | Response:
         code = e.code or 500
         title, paragraphs = _ERROR_PAGES.get(code, (e.name, [e.description or ""]))
+        if _for_api():
+            return api_problem(code, e.name, " ".join(paragraphs))
         return render_template("errors/error.html", title=title, paragraphs=paragraphs), code
 
     @app.errorhandler(Exception)
-    def unexpected(e: Exception) -> tuple[str, int]:
+    def unexpected(e: Exception) -> tuple[str, int] | Response:
         # The exception type, route and code locations only: messages may carry personal data.
         where = "".join(traceback.format_tb(e.__traceback__)[-4:])
         log.error("unhandled %s on %s\n%s", type(e).__name__, _path_template(), where)
         title, paragraphs = _ERROR_PAGES[500]
+        if _for_api():
+            return api_problem(500, title, " ".join(paragraphs))
         return render_template("errors/error.html", title=title, paragraphs=paragraphs), 500
+
+
+def _for_api() -> bool:
+    """Whether the request is a partner system's call (answered with problem details)."""
+    return request.path.startswith("/api/")
 
 
 def _path_template() -> str:

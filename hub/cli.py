@@ -22,7 +22,7 @@ from hub.cli_audit import audit
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
-from sharing import accounts, clock, sign_in_sessions
+from sharing import accounts, api_clients, clock, sign_in_sessions
 from sharing import notices as sharing_notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
@@ -39,7 +39,7 @@ from sharing.figures import stock as housing_stock
 from sharing.figures import wards as ward_boundaries
 from sharing.imports.case_rows import FileRejected
 from sharing.imports.cases import import_cases
-from sharing.models import Agency, Case, User, Ward
+from sharing.models import Agency, ApiClient, Case, User, Ward
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
 from sharing.protocols.problems import FileInvalid, Problem
@@ -383,6 +383,76 @@ def import_cases_command(
     )
     if result.rejected:
         sys.exit(1)
+
+
+@main.group()
+def api() -> None:
+    """The partner API."""
+
+
+@api.group("clients")
+def api_clients_group() -> None:
+    """Partner systems allowed to call the API."""
+
+
+@api_clients_group.command("add")
+@click.option(
+    "--user", "user_email", required=True, help="E-mail of the agency's account it acts as."
+)
+@click.option("--name", required=True, help='The partner system, e.g. "Larkmoor housing system".')
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(sorted(api_clients.SCOPES)),
+    help="What it may do; repeat for several.",
+)
+def api_clients_add(user_email: str, name: str, scopes: tuple[str, ...]) -> None:
+    """Register a partner system: prints its client id and secret (shown once only)."""
+    with _session() as session:
+        user = accounts.find_user(session, user_email)
+        if user is None:
+            raise click.ClickException("no user with that e-mail address")
+        try:
+            registered = api_clients.register(session, user=user, name=name, scopes=list(scopes))
+        except InputError as e:
+            raise click.ClickException(e.message) from None
+        session.commit()
+        click.echo(f"client id:     {registered.client.client_id}")
+        click.echo(f"client secret: {registered.secret}")
+        click.echo(
+            "Give both to the partner's system over a secure channel: the secret is not kept."
+        )
+
+
+@api_clients_group.command("list")
+def api_clients_list() -> None:
+    """The registered partner systems, their agency, account, scopes and state."""
+    with _session() as session:
+        for client in session.scalars(select(ApiClient).order_by(ApiClient.id)):
+            state = (
+                "revoked"
+                if client.revoked_at
+                else ("active" if client.user.active else "account disabled")
+            )
+            click.echo(
+                f"{client.client_id}  {client.user.agency.code}  {client.name}  "
+                f"as {client.user.email}  [{client.scopes}]  {state}"
+            )
+
+
+@api_clients_group.command("revoke")
+@click.argument("client_id")
+def api_clients_revoke(client_id: str) -> None:
+    """Revoke a partner system: no more tokens, and its tokens stop working at once."""
+    with _session() as session:
+        try:
+            api_clients.revoke(session, client_id)
+        except NotFound:
+            raise click.ClickException(f"no API client {client_id}") from None
+        session.commit()
+        click.echo(f"API client {client_id} revoked.")
 
 
 @main.group()

@@ -75,6 +75,24 @@ def for_every_role(blueprint: Blueprint) -> None:
     _AUDIENCES[blueprint.name] = frozenset(Role)
 
 
+#: Blueprints whose callers are partner systems with an access token, not signed-in
+#: users: the blueprint checks the token itself, before every view.
+_API_BLUEPRINTS: set[str] = set()
+
+
+def for_api_clients(blueprint: Blueprint) -> None:
+    """Declare that ``blueprint`` serves partner systems, each acting as an account of
+    its agency: the blueprint must check their access token before every view (the
+    session sign-in does not apply)."""
+    _API_BLUEPRINTS.add(blueprint.name)
+    _AUDIENCES[blueprint.name] = frozenset(Role)
+
+
+def serves_api_clients(blueprint_name: str) -> bool:
+    """Whether the blueprint serves partner systems with access tokens."""
+    return blueprint_name in _API_BLUEPRINTS
+
+
 def audience(blueprint_name: str) -> frozenset[Role] | None:
     """The roles a blueprint serves, or None if it declared nothing."""
     return _AUDIENCES.get(blueprint_name)
@@ -93,7 +111,7 @@ def check_declared(app: Flask) -> None:
 def check_request() -> Response | None:
     """Before every request: sign-in required. Sessions live on the server, which ends
     idle ones (``sharing.sign_in_sessions``); a user whose session has ended is told why."""
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.blueprint in _API_BLUEPRINTS:
         return None
     if request.endpoint is None:
         abort(404)

@@ -1,6 +1,7 @@
 """The hub's data model, split by aggregate."""
 
 from sharing.models.agencies import Agency, Area, CaseReferenceCounter, Ward
+from sharing.models.api import ApiClient, ApiToken
 from sharing.models.audit import (
     AuditAgencyKey,
     AuditCheckpoint,
@@ -42,6 +43,8 @@ from sharing.models.trigger import (
 from sharing.models.users import SignInSession, User, UserRole
 
 __all__ = [
+    "ApiClient",
+    "ApiToken",
     "Document",
     "ClosureSurvey",
     "ClosureSurveyAnswer",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint, Flask
 
-from hub.guard import PUBLIC_ENDPOINTS, audience, check_declared
+from hub.guard import PUBLIC_ENDPOINTS, audience, check_declared, serves_api_clients
 from sharing.vocabulary import Role
 
 
@@ -26,7 +26,7 @@ def test_every_route_but_the_public_ones_redirects_to_sign_in(app: Flask) -> Non
     app.config["WTF_CSRF_ENABLED"] = False  # reach the guard, not the CSRF check
     checked = 0
     for endpoint, method, path in _urls(app):
-        if endpoint in PUBLIC_ENDPOINTS:
+        if endpoint in PUBLIC_ENDPOINTS or serves_api_clients(endpoint.split(".")[0]):
             continue
         response = client.open(path, method=method)
         assert response.status_code == 302, (
@@ -37,6 +37,22 @@ def test_every_route_but_the_public_ones_redirects_to_sign_in(app: Flask) -> Non
         )
         checked += 1
     assert checked >= 10
+
+
+def test_every_api_route_but_the_token_needs_an_access_token_not_a_session(
+    app: Flask, as_user
+) -> None:
+    signed_in = as_user(*Role)  # a browser's session cookie is no way into the API
+    checked = 0
+    for endpoint, method, path in _urls(app):
+        if not serves_api_clients(endpoint.split(".")[0]) or endpoint == "api.token":
+            continue
+        for client in (app.test_client(), signed_in):
+            response = client.open(path, method=method, base_url="https://hub.test")
+            assert response.status_code == 401, f"{method} {path}: {response.status_code}"
+            assert response.mimetype == "application/problem+json"
+            checked += 1
+    assert checked >= 2
 
 
 def test_public_endpoints_are_only_sign_in_static_health_and_the_public_forms(
@@ -112,6 +128,7 @@ def test_every_blueprint_declares_who_it_serves(app: Flask) -> None:
         "protocols",
         "apply",  # the public Community Trigger application
         "your_say",  # the closure survey a complainant answers by link
+        "api",  # partner systems, each acting as an account of its agency, by token
     }
 
 

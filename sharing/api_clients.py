@@ -1,0 +1,153 @@
+"""Partner systems as API clients: registered by the operator for one agency, acting as
+one of its accounts; OAuth2 client credentials exchanged for short-lived access tokens.
+
+Secrets and tokens are random 256-bit values shown once and kept only as SHA-256 hashes,
+compared in constant time. A client is refused (and its tokens stop working) once it is
+revoked, or once the account it acts as is disabled. Registering and revoking are audit
+entries; so is every refused attempt to get a token, without the secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.audit import acts
+from sharing.errors import InputError, NotFound
+from sharing.models import User
+from sharing.models.api import ApiClient, ApiToken
+
+#: What a client may be allowed to do, and what each scope gives.
+SCOPES = {
+    "cases:read": "list the cases shared with the agency and read them as the agency may",
+}
+#: How long an access token lasts.
+TOKEN_LIFETIME = timedelta(minutes=10)
+
+
+def _hash(value: str) -> bytes:
+    return hashlib.sha256(value.encode()).digest()
+
+
+@dataclass(frozen=True)
+class Registered:
+    client: ApiClient
+    #: The secret, shown once to the operator registering the client; never stored.
+    secret: str
+
+
+def register(session: Session, *, user: User, name: str, scopes: list[str]) -> Registered:
+    """Register a client acting as ``user`` (an active account of its agency) with
+    ``scopes``; ``InputError`` naming what is wrong."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise InputError("name", "Name the partner system in 1 to 120 characters")
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise InputError(
+            "scope", f"Give one or more of the scopes {', '.join(SCOPES)} (not {unknown or 'none'})"
+        )
+    if not user.active:
+        raise InputError("user", "The account the client acts as is disabled")
+    secret = secrets.token_urlsafe(32)
+    client = ApiClient(
+        client_id=f"hub-{secrets.token_hex(8)}",
+        secret_hash=_hash(secret),
+        name=name,
+        user_id=user.id,
+        scopes=" ".join(sorted(set(scopes))),
+        created_at=clock.now(),
+    )
+    session.add(client)
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.API_CLIENT_ADD,
+        subject=acts.Subject("api_client", client.id),
+        user_id=None,
+        agency_id=user.agency_id,
+        basis=f"acting as user {user.id}, scopes {client.scopes}",
+    )
+    return Registered(client, secret)
+
+
+def revoke(session: Session, client_id: str) -> ApiClient:
+    """Revoke a client: it gets no more tokens and its tokens stop working at once."""
+    client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
+    if client is None:
+        raise NotFound("no such API client")
+    if client.revoked_at is None:
+        client.revoked_at = clock.now()
+        acts.record(
+            session,
+            acts.Action.API_CLIENT_REVOKE,
+            subject=acts.Subject("api_client", client.id),
+            agency_id=client.user.agency_id,
+        )
+    return client
+
+
+def usable(client: ApiClient) -> bool:
+    """Whether the client may act: not revoked, and its account still active."""
+    return client.revoked_at is None and client.user.active
+
+
+def find(session: Session, client_id: str) -> ApiClient | None:
+    """The usable client with this id, or None."""
+    client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
+    return client if client is not None and usable(client) else None
+
+
+def check_secret(client: ApiClient, secret: str) -> bool:
+    """Whether ``secret`` is the client's (compared in constant time)."""
+    return hmac.compare_digest(client.secret_hash, _hash(secret))
+
+
+def refused_token(session: Session, client: ApiClient | None) -> None:
+    """Record a refused request for a token (never the secret given)."""
+    acts.record(
+        session,
+        acts.Action.API_TOKEN,
+        outcome=acts.Outcome.REFUSED,
+        subject=acts.Subject("api_client", client.id) if client else None,
+        agency_id=client.user.agency_id if client else None,
+        basis="wrong secret, or a client unknown or revoked",
+    )
+
+
+def record_token(session: Session, client: ApiClient, token: str, scopes: str) -> ApiToken:
+    """Keep (the hash of) an access token issued to ``client`` with ``scopes``."""
+    now = clock.now()
+    record = ApiToken(
+        token_hash=_hash(token),
+        client_pk=client.id,
+        scopes=scopes,
+        issued_at=now,
+        expires_at=now + TOKEN_LIFETIME,
+    )
+    session.add(record)
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.API_TOKEN,
+        subject=acts.Subject("api_client", client.id),
+        user_id=client.user_id,
+        agency_id=client.user.agency_id,
+        basis=f"scopes {scopes}",
+    )
+    return record
+
+
+def valid_token(session: Session, token: str, now: datetime | None = None) -> ApiToken | None:
+    """The record of a token that is still good: known, not expired, its client usable."""
+    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if record is None or record.expires_at <= (now or clock.now()) or not usable(record.client):
+        return None
+    return record

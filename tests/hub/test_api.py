@@ -1,0 +1,230 @@
+"""The partner API as a partner system meets it: client credentials for a short-lived
+token, the token on every call, problem details when anything is wrong."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import api_clients, clock
+from sharing.access.decide import Actor
+from sharing.cases import shares
+from sharing.models import ApiClient, ApiToken, AuditEntry
+from sharing.vocabulary import Role
+from tests.fixtures.cli import hub
+from tests.fixtures.demo import demo_user
+
+HTTPS = "https://hub.test"
+
+
+@pytest.fixture
+def system(demo_hub: Flask, demo_session: Session) -> Iterator[api_clients.Registered]:
+    """The police's records system, acting as one of the police's case officers."""
+    officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    registered = api_clients.register(
+        demo_session, user=officer, name="Police records system", scopes=["cases:read"]
+    )
+    demo_session.commit()
+    yield registered
+    api_clients.revoke(demo_session, registered.client.client_id)
+    demo_session.commit()
+
+
+def basic(client_id: str, secret: str) -> dict[str, str]:
+    pair = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {pair}"}
+
+
+def token_for(client: FlaskClient, registered: api_clients.Registered, **form: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/v1/token",
+        data={"grant_type": "client_credentials", **form},
+        headers=basic(registered.client.client_id, registered.secret),
+        base_url=HTTPS,
+    )
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_partner_system_lists_the_cases_shared_with_its_agency(
+    demo_hub: Flask, demo_session: Session, system: api_clients.Registered
+) -> None:
+    client = demo_hub.test_client()
+    answer = token_for(client, system)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 600
+    assert body["scope"] == "cases:read"
+
+    listed = client.get(
+        "/api/v1/cases/shared", headers=bearer(body["access_token"]), base_url=HTTPS
+    )
+    assert listed.status_code == 200
+    assert "Set-Cookie" not in listed.headers
+    expected = shares.shared_with(demo_session, Actor.of(system.client.user))
+    assert [c["reference"] for c in listed.get_json()["cases"]] == [
+        r.case_reference for r in expected
+    ]
+    assert expected, "the demo shares cases with the police"
+    first = listed.get_json()["cases"][0]
+    assert set(first) == {
+        "case_id", "reference", "owner_agency", "purpose", "protocol", "protocol_version",
+        "shared_until", "shared_at",
+    }  # fmt: skip
+    entry = demo_session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "cases.shared")
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert entry.actor_user_id == system.client.user_id
+
+
+def test_neither_the_secret_nor_a_token_is_kept(
+    demo_hub: Flask, demo_session: Session, system: api_clients.Registered
+) -> None:
+    token = token_for(demo_hub.test_client(), system).get_json()["access_token"]
+    demo_session.expire_all()
+    client = demo_session.scalar(select(ApiClient).where(ApiClient.id == system.client.id))
+    stored = demo_session.scalars(select(ApiToken).where(ApiToken.client_pk == client.id)).all()
+    assert system.secret.encode() not in client.secret_hash
+    assert len(client.secret_hash) == 32
+    assert stored
+    assert all(token.encode() not in t.token_hash for t in stored)
+
+
+@pytest.mark.parametrize(
+    ("secret", "grant", "status", "error"),
+    [
+        ("wrong", "client_credentials", 401, "invalid_client"),
+        (None, "password", 400, "unsupported_grant_type"),
+        (None, "authorization_code", 400, "unsupported_grant_type"),
+    ],
+)
+def test_a_token_is_refused_for_wrong_credentials_or_another_grant(
+    demo_hub: Flask, system: api_clients.Registered, secret, grant, status, error
+) -> None:
+    answer = demo_hub.test_client().post(
+        "/api/v1/token",
+        data={"grant_type": grant},
+        headers=basic(system.client.client_id, secret or system.secret),
+        base_url=HTTPS,
+    )
+    assert answer.status_code == status
+    assert answer.get_json()["error"] == error
+    assert "access_token" not in answer.get_json()
+
+
+def test_a_wrong_secret_is_recorded_without_the_secret(
+    demo_hub: Flask, demo_session: Session, system: api_clients.Registered
+) -> None:
+    demo_hub.test_client().post(
+        "/api/v1/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic(system.client.client_id, "guessed-secret"),
+        base_url=HTTPS,
+    )
+    demo_session.expire_all()
+    entry = demo_session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "api.token").order_by(AuditEntry.seq.desc())
+    )
+    assert entry.outcome == "refused"
+    assert entry.object_id == str(system.client.id)
+    assert "guessed" not in (entry.basis or "")
+
+
+def test_every_call_needs_a_good_token_and_says_so_as_problem_details(
+    demo_hub: Flask, demo_session: Session, system: api_clients.Registered
+) -> None:
+    client = demo_hub.test_client()
+    for headers in ({}, bearer("not-a-token"), {"Authorization": "Basic abc"}):
+        answer = client.get("/api/v1/cases/shared", headers=headers, base_url=HTTPS)
+        assert answer.status_code == 401
+        assert answer.mimetype == "application/problem+json"
+        assert answer.get_json()["status"] == 401
+        assert answer.headers["WWW-Authenticate"].lower().startswith("bearer")
+
+    token = token_for(client, system).get_json()["access_token"]
+    with clock.pinned(clock.now() + timedelta(minutes=11)):
+        expired = client.get("/api/v1/cases/shared", headers=bearer(token), base_url=HTTPS)
+    assert expired.status_code == 401
+    assert "expired" in expired.get_json()["detail"]
+
+    api_clients.revoke(demo_session, system.client.client_id)
+    demo_session.commit()
+    revoked = client.get("/api/v1/cases/shared", headers=bearer(token), base_url=HTTPS)
+    assert revoked.status_code == 401
+    assert token_for(client, system).status_code == 401
+
+
+def test_a_token_without_the_scope_is_refused(
+    demo_hub: Flask, demo_session: Session, system: api_clients.Registered
+) -> None:
+    client = demo_hub.test_client()
+    token = token_for(client, system).get_json()["access_token"]
+    stored = demo_session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).first()
+    stored.scopes = ""
+    demo_session.commit()
+    answer = client.get("/api/v1/cases/shared", headers=bearer(token), base_url=HTTPS)
+    assert answer.status_code == 403
+    assert answer.mimetype == "application/problem+json"
+    assert "needs the scope cases:read" in answer.get_json()["detail"]
+
+
+def test_unknown_api_addresses_are_problem_details_not_pages(demo_hub: Flask) -> None:
+    answer = demo_hub.test_client().get("/api/v1/nothing-here", base_url=HTTPS)
+    assert answer.status_code == 404
+    assert answer.mimetype == "application/problem+json"
+    assert answer.get_json()["title"] == "Not Found"
+
+
+def test_the_operator_registers_lists_and_revokes_clients(
+    demo_files: Path, demo_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for database_file in demo_files.glob("hub.sqlite3*"):
+        shutil.copy2(database_file, tmp_path / database_file.name)
+    shutil.copytree(demo_files / "instance", tmp_path / "instance")
+    monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    monkeypatch.delenv("HUB_CONFIG", raising=False)
+    officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+
+    added = hub(
+        "api",
+        "clients",
+        "add",
+        "--user",
+        officer.email,
+        "--name",
+        "Records",
+        "--scope",
+        "cases:read",
+    )
+    assert added.exit_code == 0, added.output
+    client_id = added.output.split("client id:")[1].split()[0]
+    assert "client secret:" in added.output
+    listed = hub("api", "clients", "list")
+    assert f"{client_id}  northshire-police  Records" in listed.output
+    assert "active" in listed.output
+    assert hub("api", "clients", "revoke", client_id).exit_code == 0
+    assert "revoked" in hub("api", "clients", "list").output
+    assert hub("api", "clients", "revoke", "hub-nobody").exit_code == 1
+    unknown = hub(
+        "api", "clients", "add", "--user", "x@y.example", "--name", "R", "--scope", "cases:read"
+    )
+    assert unknown.exit_code == 1
+    bad_scope = hub(
+        "api", "clients", "add", "--user", officer.email, "--name", "R", "--scope", "all"
+    )
+    assert bad_scope.exit_code == 2
