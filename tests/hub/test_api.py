@@ -4,7 +4,6 @@ token, the token on every call, problem details when anything is wrong."""
 from __future__ import annotations
 
 import base64
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -190,14 +189,8 @@ def test_unknown_api_addresses_are_problem_details_not_pages(demo_hub: Flask) ->
 
 
 def test_the_operator_registers_lists_and_revokes_clients(
-    demo_files: Path, demo_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_hub_env: Path, demo_session: Session
 ) -> None:
-    for database_file in demo_files.glob("hub.sqlite3*"):
-        shutil.copy2(database_file, tmp_path / database_file.name)
-    shutil.copytree(demo_files / "instance", tmp_path / "instance")
-    monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'hub.sqlite3'}")
-    monkeypatch.delenv("HUB_CONFIG", raising=False)
     officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
 
     added = hub(

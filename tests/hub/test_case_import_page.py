@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -83,17 +81,9 @@ def test_only_managers_who_work_cases_reach_the_import(
     assert "Import cases from your own system" not in client.get("/cases").get_data(as_text=True)
 
 
-def test_the_command_line_import(
-    demo_files: Path, demo_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for database_file in demo_files.glob("hub.sqlite3*"):
-        shutil.copy2(database_file, tmp_path / database_file.name)
-    shutil.copytree(demo_files / "instance", tmp_path / "instance")
-    monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'hub.sqlite3'}")
-    monkeypatch.delenv("HUB_CONFIG", raising=False)
+def test_the_command_line_import(demo_hub_env: Path, demo_session: Session) -> None:
     manager = demo_user(demo_session, AGENCY, Role.MANAGER)
-    path = tmp_path / "cases.csv"
+    path = demo_hub_env / "cases.csv"
     path.write_bytes(_file(line_of(reference="NH-1", ward=""), line_of(reference="NH-2", uprn="x")))
 
     checked = hub(
@@ -114,7 +104,7 @@ def test_the_command_line_import(
     wrong = hub("import", "cases", str(path), "--agency", "larkmoor-ha", "--by", manager.email)
     assert wrong.exit_code == 1
     assert "is not in the agency larkmoor-ha" in wrong.output
-    bad = tmp_path / "bad.csv"
+    bad = demo_hub_env / "bad.csv"
     bad.write_bytes(b"\xff\xfe" + HEADING.encode("utf-16-le"))
     refused = hub("import", "cases", str(bad), "--agency", AGENCY, "--by", manager.email)
     assert refused.exit_code == 1
