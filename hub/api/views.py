@@ -139,7 +139,7 @@ def _require_token() -> Response | None:
     """Every view but the token request needs a valid access token."""
     if request.endpoint in TOKENLESS:
         return None
-    _, protector = bp_extensions()
+    _, protector = _server_and_protector()
     try:
         token: _Token = protector.validate_request(scopes=None, request=FlaskJsonRequest(request))
     except OAuth2Error as e:
@@ -154,7 +154,7 @@ def _require_token() -> Response | None:
     return None
 
 
-def bp_extensions() -> tuple[AuthorizationServer, ResourceProtector]:
+def _server_and_protector() -> tuple[AuthorizationServer, ResourceProtector]:
     pair: tuple[AuthorizationServer, ResourceProtector] = current_app.extensions["hub.api"]
     return pair
 
@@ -188,7 +188,7 @@ def actor() -> Actor:
 @bp.route("/token", methods=["POST"])
 def token() -> Response:
     """OAuth2 token endpoint: client credentials only."""
-    server, _ = bp_extensions()
+    server, _ = _server_and_protector()
     response: Response = server.create_token_response()
     return response
 
