@@ -85,14 +85,14 @@ class IdentityProvider:
     #: asks for its own, and the hub takes its word).
     second_factor: str = "hub"
 
+    def issued(self, metadata: object) -> bool:
+        """Whether a discovery document names this provider's issuer, as OpenID Connect
+        Discovery requires of the provider the hub was configured with."""
+        return isinstance(metadata, dict) and metadata.get("issuer") == self.issuer
+
     @property
     def discovery_url(self) -> str:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
-
-    def allows(self, email: str) -> bool:
-        """Whether ``email`` is in one of the agency's domains."""
-        _, at, domain = email.rpartition("@")
-        return bool(at) and domain.lower() in self.email_domains
 
 
 def load_identity_providers(
@@ -223,7 +223,7 @@ def discover(provider: IdentityProvider, *, timeout: float) -> dict[str, Any]:
         raise DiscoveryFailed(
             f"{provider.discovery_url} cannot be read ({type(e).__name__})"
         ) from None
-    if not isinstance(metadata, dict) or metadata.get("issuer") != provider.issuer:
+    if not provider.issued(metadata):
         named = metadata.get("issuer") if isinstance(metadata, dict) else None
         raise DiscoveryFailed(
             f"the provider names its issuer {named!r}, not {provider.issuer!r} as configured"

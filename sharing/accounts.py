@@ -226,6 +226,12 @@ class SingleSignOnResult:
     refusal: SingleSignOnRefusal | None = None
 
 
+def in_domains(email: str, domains: frozenset[str]) -> bool:
+    """Whether ``email`` is an address in one of ``domains`` (lower case)."""
+    _, at, domain = email.rpartition("@")
+    return bool(at) and domain.lower() in domains
+
+
 def single_sign_on(
     session: Session,
     *,
@@ -241,10 +247,9 @@ def single_sign_on(
     agency = session.scalar(select(Agency).where(Agency.code == agency_code))
     agency_id = agency.id if agency else None
     email = normalise_email(email)
-    _, at, domain = email.rpartition("@")
     refusal: SingleSignOnRefusal | None = None
     user = None
-    if not at or domain not in domains:
+    if not in_domains(email, domains):
         refusal = SingleSignOnRefusal.OTHER_DOMAIN
     elif not verified:
         refusal = SingleSignOnRefusal.UNVERIFIED

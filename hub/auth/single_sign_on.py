@@ -79,7 +79,7 @@ def _metadata(provider: IdentityProvider, client: Any) -> dict[str, Any]:
     """The provider's discovery document, read once; refused (and read again next time)
     unless it names the configured issuer, as OpenID Connect Discovery requires."""
     metadata: dict[str, Any] = client.load_server_metadata()
-    if metadata.get("issuer") != provider.issuer:
+    if not provider.issued(metadata):
         client.server_metadata.pop("_loaded_at", None)
         raise IssuerMismatch()
     return metadata

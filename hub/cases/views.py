@@ -68,6 +68,13 @@ def _casework_only() -> None:
         abort(403)
 
 
+def _agency_managers_only() -> None:
+    """The agency's own case data in bulk (the import) is for its managers who work cases."""
+    _casework_only()
+    if not current_user.has_role(Role.MANAGER):
+        abort(403)
+
+
 def _wards() -> list[tuple[str, str]]:
     return [(str(w.id), w.name) for w in directory.wards(db(), current_user.agency.area_id)]
 
@@ -129,9 +136,7 @@ def export_csv() -> Response:
 def import_cases() -> Response | tuple[str, int]:
     """A manager imports their agency's cases from a CSV file of their own system:
     "Check the file" is a dry run; "Import the cases" opens the accepted rows' cases."""
-    _casework_only()
-    if not current_user.has_role(Role.MANAGER):
-        abort(403)
+    _agency_managers_only()
     form = ImportForm()
     result: imports.ImportResult | None = None
     status = 200
@@ -164,9 +169,7 @@ def import_cases() -> Response | tuple[str, int]:
 @bp.route("/import/template.csv")
 def import_template() -> Response:
     """An empty file of cases to import: the heading row, every column in order."""
-    _casework_only()
-    if not current_user.has_role(Role.MANAGER):
-        abort(403)
+    _agency_managers_only()
     heading = ",".join(column.name for column in case_rows.COLUMNS) + "\r\n"
     return Response(
         heading,

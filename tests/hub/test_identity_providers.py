@@ -9,6 +9,7 @@ import pytest
 
 from hub.config import ConfigError
 from hub.identity_providers import IdentityProvidersInvalid, load_identity_providers
+from sharing.accounts import in_domains
 
 GOOD = """
 [larkmoor-ha]
@@ -50,9 +51,12 @@ def test_a_provider_is_read_with_its_secret_from_the_environment(tmp_path: Path)
     assert provider.discovery_url == (
         "https://login.larkmoor.example/.well-known/openid-configuration"
     )
-    assert provider.allows("Someone@LARKMOOR.example")
-    assert not provider.allows("someone@larkmoor.example.evil.example")
-    assert not provider.allows("larkmoor.example")
+    assert in_domains("Someone@LARKMOOR.example", provider.email_domains)
+    assert not in_domains("someone@larkmoor.example.evil.example", provider.email_domains)
+    assert not in_domains("larkmoor.example", provider.email_domains)
+    assert provider.issued({"issuer": "https://login.larkmoor.example"})
+    assert not provider.issued({"issuer": "https://login.larkmoor.example/"})
+    assert not provider.issued(["https://login.larkmoor.example"])
 
 
 def test_the_secret_may_be_in_a_file_instead(tmp_path: Path) -> None:
