@@ -43,7 +43,7 @@ from hub import (
     your_say,
 )
 from hub.api import init_api
-from hub.api.views import problem as api_problem
+from hub.api import problem as api_problem
 from hub.auth.single_sign_on import init_single_sign_on
 from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule

@@ -15,21 +15,28 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.audit import acts
 from sharing.errors import InputError, NotFound
 from sharing.models import User
-from sharing.models.api import ApiClient, ApiToken
+from sharing.models.api import ApiClient, ApiIdempotencyKey, ApiToken
 
 #: What a client may be allowed to do, and what each scope gives.
 SCOPES = {
     "cases:read": "list the cases shared with the agency and read them as the agency may",
+    "cases:write": "open the agency's cases (one at a time or a file of them) and record incidents",
+    "actions": "list the actions the agency owns and mark them done or cancelled",
+    "risk:read": "read the risk assessments shared with the agency",
 }
 #: How long an access token lasts.
 TOKEN_LIFETIME = timedelta(minutes=10)
+#: How long a request sent with an idempotency key is remembered, and the longest key.
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+MAX_IDEMPOTENCY_KEY = 255
 
 
 def _hash(value: str) -> bytes:
@@ -151,3 +158,84 @@ def valid_token(session: Session, token: str, now: datetime | None = None) -> Ap
     if record is None or record.expires_at <= (now or clock.now()) or not usable(record.client):
         return None
     return record
+
+
+class KeyReused(ValueError):
+    """An idempotency key sent again with a different request."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a request sent with an idempotency key was answered."""
+
+    status: int
+    body: str
+    location: str | None
+
+
+def fingerprint(operation: str, body: bytes) -> bytes:
+    """The digest an idempotency key's request is compared by."""
+    return hashlib.sha256(operation.encode() + b"\n" + body).digest()
+
+
+def claim(
+    session: Session, client: ApiClient, key: str, operation: str, digest: bytes
+) -> Answer | ApiIdempotencyKey:
+    """The answer given to the client's earlier request with ``key`` within the window;
+    else the key, claimed for this request in its transaction (``answered`` fills in its
+    answer). The same request sent meanwhile waits at the claim for this one to end; then
+    it gets this one's answer (or, if this one failed, claims the key itself). ``KeyReused``
+    if the earlier request was a different one. The client's keys older than the window
+    go."""
+    now = clock.now()
+    session.execute(
+        delete(ApiIdempotencyKey).where(
+            ApiIdempotencyKey.client_pk == client.id,
+            ApiIdempotencyKey.created_at <= now - IDEMPOTENCY_WINDOW,
+        )
+    )
+    earlier = _answer(session, client, key, operation, digest)
+    if earlier is not None:
+        return earlier
+    claimed = ApiIdempotencyKey(
+        client_pk=client.id,
+        key=key,
+        operation=operation,
+        fingerprint=digest,
+        status=0,
+        answer="",
+        created_at=now,
+    )
+    savepoint = session.begin_nested()
+    try:
+        session.add(claimed)
+        session.flush()  # waits here while a request holding the same key is under way
+    except IntegrityError:  # that request has its answer now
+        savepoint.rollback()
+        answer = _answer(session, client, key, operation, digest)
+        assert answer is not None  # noqa: S101 - the key's uniqueness was just violated
+        return answer
+    savepoint.commit()
+    return claimed
+
+
+def _answer(
+    session: Session, client: ApiClient, key: str, operation: str, digest: bytes
+) -> Answer | None:
+    earlier = session.scalar(
+        select(ApiIdempotencyKey).where(
+            ApiIdempotencyKey.client_pk == client.id, ApiIdempotencyKey.key == key
+        )
+    )
+    if earlier is None:
+        return None
+    if earlier.operation != operation or not hmac.compare_digest(earlier.fingerprint, digest):
+        raise KeyReused(key)
+    return Answer(earlier.status, earlier.answer, earlier.location)
+
+
+def answered(session: Session, claimed: ApiIdempotencyKey, answer: Answer) -> None:
+    """Keep the answer to the request that claimed the key (committed with it, or, for a
+    request that failed, rolled back with it)."""
+    claimed.status, claimed.answer, claimed.location = answer.status, answer.body, answer.location
+    session.flush()

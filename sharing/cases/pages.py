@@ -144,6 +144,8 @@ class CaseView:
     #: The case reviews, newest first, and the last day of contact they recorded.
     reviews: list[ReviewView] = field(default_factory=list)
     last_contact_on: date | None = None
+    #: The case's reference in the owning agency's own system (for that agency only).
+    external_reference: str | None = None
 
 
 #: What a case page shows of each person on the case (as the decision allows).
@@ -277,6 +279,7 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
         survey=survey,
         reviews=case_reviews(decision, case),
         last_contact_on=case.last_contact_on,
+        external_reference=case.external_reference if decision.own_agency else None,
         may_survey=decision.own_agency
         and case.status is CaseStatus.CLOSED
         and case.erased_at is None

@@ -191,6 +191,19 @@ def read_cases(
         raise FileRejected(Problem(ended + 1, "", f"the file is not valid CSV ({e})")) from None
 
 
+def check_row(
+    values: Mapping[str, str], *, wards: Mapping[str, int], today: date | None = None
+) -> tuple[CaseRow | None, list[Problem]]:
+    """One row given as its columns' values (a partner system's API call sends one case
+    at a time): the case it opens, or the problems, each naming its column (line 1)."""
+    unknown = sorted(set(values) - _NAMES)
+    if unknown:
+        return None, [Problem(1, name, "is not one of the documented columns") for name in unknown]
+    heading = [c.name for c in COLUMNS]
+    cells = [values.get(name, "") for name in heading]
+    return _check(1, heading, cells, wards, today or clock.today())
+
+
 def _text_lines(data: IO[bytes]) -> Iterator[str]:
     """The file's lines as text, decoded one at a time (a new line is never part of a
     UTF-8 character), without the byte order mark spreadsheets put first; a line that is

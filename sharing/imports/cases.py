@@ -16,6 +16,7 @@ run with its counts; each case opened has its own entries, as a case opened in a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from typing import IO
@@ -40,9 +41,10 @@ from sharing.imports.case_rows import (
     FileRejected,
     Problem,
     Report,
+    check_row,
     read_cases,
 )
-from sharing.models import Agency, Case, CaseParty, Person, User, Ward
+from sharing.models import Agency, Case, CaseParty, Incident, Person, User, Ward
 from sharing.vocabulary import Role
 
 #: The casework's field names, as the CSV's columns.
@@ -121,6 +123,67 @@ def import_cases(
     return result
 
 
+def problem_of(error: InputError, line: int) -> Problem:
+    """The casework's refusal of a row, as a problem naming the row's column."""
+    return Problem(line, _COLUMNS.get(error.field, error.field), error.message)
+
+
+class RowRejected(ValueError):
+    """A case given as one row's values cannot be opened: every problem, by column."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class ImportedBefore(ValueError):
+    """A case with the row's reference was opened before."""
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__(f"case {case_id} has this reference")
+        self.case_id = case_id
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Case
+    incident: Incident
+    people_matched: int
+
+
+def open_case_from(
+    session: Session, actor: Actor, values: Mapping[str, str], now: datetime | None = None
+) -> Opened:
+    """Open one case with its first incident from the values of one row's columns (what a
+    partner system sends the API), through the same checks and casework as an imported
+    row; opened ``now`` unless the row gives its day. ``RowRejected`` (nothing written)
+    or ``ImportedBefore``; ``NotAllowed`` (recorded) for an account that does no casework.
+    Does not commit."""
+    now = now or clock.now()
+    agency = session.get(Agency, actor.agency_id)
+    assert agency is not None  # noqa: S101 - an actor's agency exists
+    importer = _Importer(session, actor, agency, ImportResult(dry_run=False), bulk=False)
+    given = {k: v for k, v in values.items() if k != "opened_on" or v}
+    given.setdefault("opened_on", clock.day_of(now).isoformat())
+    row, problems = check_row(given, wards=importer.wards, today=clock.day_of(now))
+    if row is None:
+        raise RowRejected(problems)
+    before = session.scalar(
+        select(Case.id).where(Case.agency_id == agency.id, Case.external_reference == row.reference)
+    )
+    if before is not None:
+        raise ImportedBefore(before)
+    locked_tree(session)  # as the import does: the case's entries need it; opens the transaction
+    savepoint = session.begin_nested()
+    try:
+        opened = importer.open(row, opened_at=None if values.get("opened_on") else now)
+    except InputError as e:
+        savepoint.rollback()
+        raise RowRejected([problem_of(e, 1)]) from None
+    savepoint.commit()
+    return opened
+
+
 def _read_through(data: IO[bytes], max_rows: int) -> None:
     """Read the whole file once, checking it as a file (encoding, heading, CSV, number of
     rows) before anything is written or locked, then go back to its start: a file broken
@@ -140,19 +203,30 @@ def _basis(result: ImportResult) -> str:
 
 
 class _Importer:
-    def __init__(self, session: Session, actor: Actor, agency: Agency, result: ImportResult):
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        agency: Agency,
+        result: ImportResult,
+        *,
+        bulk: bool = True,
+    ) -> None:
         self.session, self.actor, self.agency, self.result = session, actor, agency, result
         self.wards = {
             w.name.lower(): w.id
             for w in session.scalars(select(Ward).where(Ward.area_id == agency.area_id))
         }
-        self.imported = set(
-            session.scalars(
-                select(Case.external_reference).where(
-                    Case.agency_id == agency.id, Case.external_reference.is_not(None)
+        #: The references already imported (a bulk import skips their rows).
+        self.imported: set[str | None] = set()
+        if bulk:
+            self.imported.update(
+                session.scalars(
+                    select(Case.external_reference).where(
+                        Case.agency_id == agency.id, Case.external_reference.is_not(None)
+                    )
                 )
             )
-        )
         self.officers: dict[str, int | None] = {}
 
     def take(self, row: CaseRow) -> None:
@@ -161,6 +235,26 @@ class _Importer:
             self.result.already_imported += 1
             self.result.report.accepted -= 1
             return
+        savepoint = self.session.begin_nested()
+        try:
+            opened = self.open(row)
+        except InputError as e:
+            savepoint.rollback()
+            self.result.report.accepted -= 1
+            self.result.report.add([problem_of(e, row.line)])
+            return
+        savepoint.commit()
+        # The row's records are not read again: let their keys go, so that the memory an
+        # import takes does not grow with its rows.
+        forget_data_keys(self.session)
+        self.imported.add(row.reference)
+        self.result.opened += 1
+        self.result.people_matched += opened.people_matched
+
+    def open(self, row: CaseRow, opened_at: datetime | None = None) -> Opened:
+        """Open the row's case with its first incident (opened at 9 in the morning of its
+        day unless ``opened_at`` says when). ``InputError`` from the casework, which may
+        have written part of the row."""
         matched: list[tuple[Person, PersonInput]] = []
         new_people = []
         for party in row.case.parties:
@@ -169,30 +263,18 @@ class _Importer:
                 new_people.append(party)
             else:
                 matched.append((person, party))
-        opened_at = datetime.combine(row.opened_on, time(9), tzinfo=clock.PARTNERSHIP_ZONE)
-        savepoint = self.session.begin_nested()
-        try:
-            case_input = replace(row.case, parties=new_people, officer_id=self._officer(row))
-            case = casework.open_case(self.session, self.actor, case_input, now=opened_at)
-            case.external_reference = row.reference
-            for person, party in matched:
-                self.session.add(CaseParty(case=case, person=person, role=party.role))
-            self.session.flush()
-            authorised = authorise(self.session, self.actor, case.id, Act.RECORD)
-            casework.add_incident(self.session, authorised, row.incident)
-        except InputError as e:
-            savepoint.rollback()
-            self.result.report.accepted -= 1
-            column = _COLUMNS.get(e.field, e.field)
-            self.result.report.add([Problem(row.line, column, e.message)])
-            return
-        savepoint.commit()
-        # The row's records are not read again: let their keys go, so that the memory an
-        # import takes does not grow with its rows.
-        forget_data_keys(self.session)
-        self.imported.add(row.reference)
-        self.result.opened += 1
-        self.result.people_matched += len(matched)
+        opened_at = opened_at or datetime.combine(
+            row.opened_on, time(9), tzinfo=clock.PARTNERSHIP_ZONE
+        )
+        case_input = replace(row.case, parties=new_people, officer_id=self._officer(row))
+        case = casework.open_case(self.session, self.actor, case_input, now=opened_at)
+        case.external_reference = row.reference
+        for person, party in matched:
+            self.session.add(CaseParty(case=case, person=person, role=party.role))
+        self.session.flush()
+        authorised = authorise(self.session, self.actor, case.id, Act.RECORD)
+        incident = casework.add_incident(self.session, authorised, row.incident)
+        return Opened(case, incident, len(matched))
 
     def _officer(self, row: CaseRow) -> int | None:
         """The id of the row's case officer (None: the importer); the casework checks

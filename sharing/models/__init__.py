@@ -1,7 +1,7 @@
 """The hub's data model, split by aggregate."""
 
 from sharing.models.agencies import Agency, Area, CaseReferenceCounter, Ward
-from sharing.models.api import ApiClient, ApiToken
+from sharing.models.api import ApiClient, ApiIdempotencyKey, ApiToken
 from sharing.models.audit import (
     AuditAgencyKey,
     AuditCheckpoint,
@@ -44,6 +44,7 @@ from sharing.models.users import SignInSession, User, UserRole
 
 __all__ = [
     "ApiClient",
+    "ApiIdempotencyKey",
     "ApiToken",
     "Document",
     "ClosureSurvey",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.base import Base, UTCDateTime
@@ -47,3 +47,24 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     client: Mapped[ApiClient] = relationship()
+
+
+class ApiIdempotencyKey(Base):
+    """A request a client sent with an ``Idempotency-Key``, and the answer it was given,
+    so that the same request sent again (a retry after a lost answer) gets that answer and
+    does nothing more. Only the request's SHA-256 and the answer's identifiers are kept."""
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (UniqueConstraint("client_pk", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_pk: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    #: What the request was for (e.g. "POST /api/v1/cases") and a digest of its body.
+    operation: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[bytes] = mapped_column(LargeBinary(32))
+    status: Mapped[int]
+    #: The answer's body (identifiers and references, never case data) and location.
+    answer: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

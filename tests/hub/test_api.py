@@ -3,14 +3,12 @@ token, the token on every call, problem details when anything is wrong."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,10 +17,9 @@ from sharing.access.decide import Actor
 from sharing.cases import shares
 from sharing.models import ApiClient, ApiToken, AuditEntry
 from sharing.vocabulary import Role
+from tests.fixtures.api import HTTPS, basic, bearer, token_for
 from tests.fixtures.cli import hub
 from tests.fixtures.demo import demo_user
-
-HTTPS = "https://hub.test"
 
 
 @pytest.fixture
@@ -36,24 +33,6 @@ def system(demo_hub: Flask, demo_session: Session) -> Iterator[api_clients.Regis
     yield registered
     api_clients.revoke(demo_session, registered.client.client_id)
     demo_session.commit()
-
-
-def basic(client_id: str, secret: str) -> dict[str, str]:
-    pair = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    return {"Authorization": f"Basic {pair}"}
-
-
-def token_for(client: FlaskClient, registered: api_clients.Registered, **form: str):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/api/v1/token",
-        data={"grant_type": "client_credentials", **form},
-        headers=basic(registered.client.client_id, registered.secret),
-        base_url=HTTPS,
-    )
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_a_partner_system_lists_the_cases_shared_with_its_agency(

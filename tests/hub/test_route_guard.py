@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint, Flask
 
+from hub.api.views import TOKENLESS
 from hub.guard import PUBLIC_ENDPOINTS, audience, check_declared, serves_api_clients
 from sharing.vocabulary import Role
 
@@ -39,20 +40,21 @@ def test_every_route_but_the_public_ones_redirects_to_sign_in(app: Flask) -> Non
     assert checked >= 10
 
 
-def test_every_api_route_but_the_token_needs_an_access_token_not_a_session(
+def test_every_api_route_but_the_token_and_its_documentation_needs_an_access_token(
     app: Flask, as_user
 ) -> None:
+    assert {"api.token", "api.openapi", "api.reference"} == TOKENLESS
     signed_in = as_user(*Role)  # a browser's session cookie is no way into the API
     checked = 0
     for endpoint, method, path in _urls(app):
-        if not serves_api_clients(endpoint.split(".")[0]) or endpoint == "api.token":
+        if not serves_api_clients(endpoint.split(".")[0]) or endpoint in TOKENLESS:
             continue
         for client in (app.test_client(), signed_in):
             response = client.open(path, method=method, base_url="https://hub.test")
             assert response.status_code == 401, f"{method} {path}: {response.status_code}"
             assert response.mimetype == "application/problem+json"
             checked += 1
-    assert checked >= 2
+    assert checked >= 16
 
 
 def test_public_endpoints_are_only_sign_in_static_health_and_the_public_forms(

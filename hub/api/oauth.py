@@ -1,0 +1,146 @@
+"""OAuth2 for the partner API, with Authlib: partner systems exchange their client
+credentials for a short-lived access token (the authorization server), and every call
+carries that token (the resource protector). The records behind both are in
+``sharing.api_clients``; these classes are how Authlib sees them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from flask import Flask, Response, current_app, request
+
+from hub.database import db
+from sharing import api_clients, clock
+from sharing.models.api import ApiClient, ApiToken
+
+
+class _Client(ClientMixin):  # type: ignore[misc]
+    """An API client as Authlib's authorization server sees it."""
+
+    def __init__(self, record: ApiClient) -> None:
+        self.record = record
+
+    def get_client_id(self) -> str:
+        return self.record.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        allowed = self.record.scopes.split()
+        if not scope:
+            return " ".join(allowed)
+        return " ".join(s for s in scope.split() if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return False
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        if api_clients.check_secret(self.record, client_secret):
+            return True
+        api_clients.refused_token(db(), self.record)
+        db().commit()
+        return False
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return endpoint == "token" and method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type: str) -> bool:
+        return False
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "client_credentials"
+
+
+class _Token(TokenMixin):  # type: ignore[misc]
+    def __init__(self, record: ApiToken) -> None:
+        self.record = record
+
+    def get_scope(self) -> str:
+        return self.record.scopes
+
+    def get_expires_in(self) -> int:
+        return int((self.record.expires_at - self.record.issued_at).total_seconds())
+
+    def is_expired(self) -> bool:
+        return self.record.expires_at <= clock.now()
+
+    def is_revoked(self) -> bool:
+        return not api_clients.usable(self.record.client)
+
+    def check_client(self, client: _Client) -> bool:
+        return client.record.id == self.record.client_pk
+
+
+class _Validator(BearerTokenValidator):  # type: ignore[misc]
+    def authenticate_token(self, token_string: str) -> _Token | None:
+        record = api_clients.valid_token(db(), token_string)
+        return _Token(record) if record is not None else None
+
+
+def _query_client(client_id: str) -> _Client | None:
+    record = api_clients.find(db(), client_id)
+    if record is None:
+        api_clients.refused_token(db(), None)
+        db().commit()
+    return _Client(record) if record is not None else None
+
+
+def _save_token(token: dict[str, Any], oauth_request: Any) -> None:
+    client: _Client = oauth_request.client
+    api_clients.record_token(db(), client.record, token["access_token"], token.get("scope", ""))
+    db().commit()
+
+
+def init_oauth(app: Flask) -> None:
+    """Set up the token endpoint's server and the token check on ``app``."""
+    app.config.setdefault(
+        "OAUTH2_TOKEN_EXPIRES_IN",
+        {"client_credentials": int(api_clients.TOKEN_LIFETIME.total_seconds())},
+    )
+    server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
+    server.register_grant(grants.ClientCredentialsGrant)
+    protector = ResourceProtector()
+    protector.register_token_validator(_Validator())
+    app.extensions["hub.api"] = (server, protector)
+
+
+def _server_and_protector() -> tuple[AuthorizationServer, ResourceProtector]:
+    pair: tuple[AuthorizationServer, ResourceProtector] = current_app.extensions["hub.api"]
+    return pair
+
+
+def token_response() -> Response:
+    """The token endpoint's answer to the request (client credentials only)."""
+    server, _ = _server_and_protector()
+    response: Response = server.create_token_response()
+    return response
+
+
+class Unauthenticated(Exception):
+    """The request carries no valid access token."""
+
+    def __init__(self, detail: str, challenge: str) -> None:
+        super().__init__(detail)
+        self.detail, self.challenge = detail, challenge
+
+
+def bearer_token() -> ApiToken:
+    """The record of the request's valid access token; ``Unauthenticated`` otherwise."""
+    _, protector = _server_and_protector()
+    try:
+        token: _Token = protector.validate_request(scopes=None, request=FlaskJsonRequest(request))
+    except OAuth2Error as e:
+        detail = (
+            "Send a valid access token: Authorization: Bearer <token>"
+            if e.error != "invalid_token"
+            else "The access token is unknown, expired or revoked: get a new one"
+        )
+        challenge = dict(e.get_headers()).get("WWW-Authenticate", "Bearer")
+        raise Unauthenticated(detail, challenge) from None
+    return token.record

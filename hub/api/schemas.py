@@ -1,0 +1,312 @@
+"""What the partner API takes and gives, as marshmallow schemas: the views load requests
+and dump answers through them, and the OpenAPI document is generated from them.
+
+A case sent to the API is one row of the import's CSV (``sharing.imports.case_rows``)
+given as JSON: the same fields, checked by the same rules, with the victim, the reported
+person and the first incident as objects of their own."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from sharing.imports.case_rows import MAX_CELL, MAX_REFERENCE
+from sharing.vocabulary import CaseCategory, Labelled, Priority, ProtectedCharacteristic, Triage
+
+MAX_NOTE = 2_000
+
+
+def _codes(vocabulary: type[Labelled]) -> validate.OneOf:
+    return validate.OneOf([m.value for m in vocabulary])
+
+
+def _text(description: str, *, required: bool = False, limit: int = MAX_CELL) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=validate.Length(min=1 if required else 0, max=limit),
+        metadata={"description": description},
+    )
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# -- problems ---------------------------------------------------------------------------
+
+
+class FieldProblemSchema(Schema):
+    field = fields.String(
+        required=True, metadata={"description": "the field, e.g. victim.phone, or a CSV column"}
+    )
+    reason = fields.String(required=True)
+    line = fields.Integer(metadata={"description": "the CSV line, for a file's rows"})
+
+
+class ProblemSchema(Schema):
+    """A problem details object (RFC 9457)."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.List(fields.Nested(FieldProblemSchema))
+    case_id = fields.Integer(metadata={"description": "the case that already has this reference"})
+    purposes = fields.List(
+        fields.String(), metadata={"description": "the purposes the case may be read for"}
+    )
+
+
+# -- requests ---------------------------------------------------------------------------
+
+
+class VictimSchema(Strict):
+    given_names = _text("the victim's given names", limit=200)
+    family_name = _text("the victim's family name", limit=200)
+    date_of_birth = fields.Date()
+    phone = _text("the victim's phone number", limit=40)
+    email = _text("the victim's e-mail address", limit=200)
+    postcode = _text("the victim's postcode", limit=10)
+    support_needs = _text("what support the victim needs")
+
+
+class ReportedSchema(Strict):
+    given_names = _text("the reported person's given names", limit=200)
+    family_name = _text("the reported person's family name", limit=200)
+    date_of_birth = fields.Date()
+    postcode = _text("the reported person's postcode", limit=10)
+
+
+class FirstIncidentSchema(Strict):
+    occurred_at = fields.AwareDateTime(
+        required=True,
+        metadata={"description": "when it happened, with its offset: 2026-03-30T22:15:00+01:00"},
+    )
+    description = _text("what happened", required=True)
+    place = _text("where it happened", limit=200)
+
+
+class NewCaseSchema(Strict):
+    reference = _text(
+        "the case's reference in your own system; a second case with it is refused",
+        required=True,
+        limit=MAX_REFERENCE,
+    )
+    opened_on = fields.Date(metadata={"description": "the day it was opened (default: today)"})
+    category = fields.String(required=True, validate=_codes(CaseCategory))
+    priority = fields.String(required=True, validate=_codes(Priority))
+    triage = fields.String(required=True, validate=_codes(Triage))
+    summary = _text("what the problem is", required=True)
+    officer_email = fields.Email(
+        metadata={"description": "the case officer's e-mail address in the hub (default: yours)"}
+    )
+    ward = _text("the ward's name, in your area", limit=200)
+    address = _text("where the problem is", limit=600)
+    postcode = _text("the postcode of that address", limit=10)
+    uprn = _text("the address's Unique Property Reference Number", limit=12)
+    hate_motivated = fields.Boolean(load_default=False)
+    protected_characteristic = fields.String(validate=_codes(ProtectedCharacteristic))
+    victim = fields.Nested(VictimSchema)
+    reported = fields.Nested(ReportedSchema)
+    incident = fields.Nested(FirstIncidentSchema, required=True)
+
+
+class NewIncidentSchema(Strict):
+    occurred_at = fields.AwareDateTime(required=True)
+    description = _text("what happened", required=True)
+    place = _text("where it happened", limit=200)
+    reported_to_police = fields.Boolean(load_default=False)
+    crime_reference = _text("the police's crime reference, if reported to them", limit=40)
+    hate_related = fields.Boolean(load_default=False)
+
+
+class ActionOutcomeSchema(Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(["done", "cancelled"]))
+    note = _text("what was done, or why it is cancelled", required=True, limit=MAX_NOTE)
+
+
+# -- answers ----------------------------------------------------------------------------
+
+
+class OAuthErrorSchema(Schema):
+    """The token endpoint's refusal (RFC 6749 §5.2)."""
+
+    error = fields.String(required=True, metadata={"description": "e.g. invalid_client"})
+    error_description = fields.String()
+
+
+class TokenSchema(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"description": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+    scope = fields.String(required=True)
+
+
+class SharedCaseSchema(Schema):
+    case_id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    owner_agency = fields.String(required=True)
+    purpose = fields.String(required=True)
+    protocol = fields.String(required=True)
+    protocol_version = fields.Integer(required=True)
+    shared_until = fields.Date(required=True)
+    shared_at = fields.AwareDateTime(required=True)
+
+
+class SharedCasesSchema(Schema):
+    cases = fields.List(fields.Nested(SharedCaseSchema), required=True)
+
+
+class CaseOpenedSchema(Schema):
+    case_id = fields.Integer(required=True)
+    reference = fields.String(required=True, metadata={"description": "the hub's reference"})
+    external_reference = fields.String(required=True)
+    incident_id = fields.Integer(required=True)
+    people_matched = fields.Integer(
+        required=True, metadata={"description": "people linked to ones your agency already held"}
+    )
+
+
+class IncidentRecordedSchema(Schema):
+    case_id = fields.Integer(required=True)
+    incident_id = fields.Integer(required=True)
+
+
+def _may(kind: type[fields.Field], **kwargs: object) -> fields.Field:
+    """A field the reader sees only when the decision gives its category (null otherwise)."""
+    return kind(required=True, allow_none=True, **kwargs)
+
+
+class PersonSchema(Schema):
+    person_id = fields.Integer(required=True)
+    role = fields.String(required=True)
+    erased = fields.Boolean(required=True)
+    name = _may(fields.String)
+    date_of_birth = _may(fields.String)
+    phone = _may(fields.String)
+    email = _may(fields.String)
+    address = _may(fields.String)
+    postcode = _may(fields.String)
+    support_needs = _may(fields.String)
+
+
+class IncidentSchema(Schema):
+    id = fields.Integer(required=True)
+    occurred_at = fields.AwareDateTime(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    received_by = fields.String(required=True)
+    reported_to_police = fields.Boolean(required=True)
+    hate_related = fields.Boolean(required=True)
+    place = _may(fields.String)
+    description = _may(fields.String)
+    crime_reference = _may(fields.String)
+
+
+class CaseActionSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True)
+    owner_agency = fields.String(required=True)
+    due_on = _may(fields.Date)
+    overdue = fields.Boolean(required=True)
+    description = _may(fields.String)
+
+
+class CaseSchema(Schema):
+    """A case as the calling agency may see it: a field of a category its decision does
+    not give is null; ``basis`` names each category given and what allows it."""
+
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    external_reference = _may(fields.String)
+    agency = fields.String(required=True)
+    officer = fields.String(required=True)
+    category = fields.String(required=True)
+    priority = fields.String(required=True)
+    triage = fields.String(required=True)
+    status = fields.String(required=True)
+    hate_motivated = fields.Boolean(required=True)
+    protected_characteristic = _may(fields.String)
+    opened_at = fields.AwareDateTime(required=True)
+    closed_at = _may(fields.AwareDateTime)
+    ward = _may(fields.String)
+    address = _may(fields.String)
+    postcode = _may(fields.String)
+    uprn = _may(fields.String)
+    summary = _may(fields.String)
+    basis = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "category → the protocol clause or access that allows it"},
+    )
+    people = fields.List(fields.Nested(PersonSchema), required=True)
+    incidents = fields.List(fields.Nested(IncidentSchema), required=True)
+    actions = fields.List(fields.Nested(CaseActionSchema), required=True)
+
+
+class AgencyActionSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    due_on = _may(fields.Date)
+    overdue = fields.Boolean(required=True)
+    case_agency = fields.String(required=True)
+    case_officer = fields.String(required=True)
+    case_id = _may(fields.Integer)
+    case_reference = _may(fields.String)
+    purpose = _may(fields.String, metadata={"description": "what to read the case for"})
+    description = _may(fields.String)
+    basis = _may(fields.String)
+    may_complete = fields.Boolean(required=True)
+
+
+class AgencyActionsSchema(Schema):
+    actions = fields.List(fields.Nested(AgencyActionSchema), required=True)
+
+
+class ActionClosedSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+
+
+class AssessmentSchema(Schema):
+    assessed_at = fields.AwareDateTime(required=True)
+    stage = fields.String(required=True)
+    score = fields.Integer(required=True)
+    band = fields.String(required=True)
+    adjusted = fields.Boolean(required=True)
+
+
+class SharedRiskSchema(Schema):
+    case_id = fields.Integer(required=True)
+    case_reference = fields.String(required=True)
+    priority = fields.String(required=True)
+    purpose = fields.String(required=True)
+    role = fields.String(required=True)
+    name = _may(fields.String)
+    band = fields.String(required=True)
+    score = fields.Integer(required=True)
+    trend = fields.String(required=True)
+    assessments = fields.List(fields.Nested(AssessmentSchema), required=True)
+    basis = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class SharedRisksSchema(Schema):
+    people = fields.List(fields.Nested(SharedRiskSchema), required=True)
+
+
+class ImportProblemSchema(Schema):
+    line = fields.Integer(required=True)
+    column = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class ImportReportSchema(Schema):
+    dry_run = fields.Boolean(required=True)
+    rows = fields.Integer(required=True)
+    opened = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+    already_imported = fields.Integer(required=True)
+    people_matched = fields.Integer(required=True)
+    problems = fields.List(fields.Nested(ImportProblemSchema), required=True)
+    problems_not_kept = fields.Integer(required=True)

@@ -1,0 +1,486 @@
+"""The partner API's calls as a partner system makes them: reading cases as its agency
+may see them, opening cases and recording incidents (once per idempotency key), working
+its agency's actions, reading shared risk, importing a file; and every bad request
+answered with problem details naming what was wrong."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing import api_clients, clock
+from sharing.access.decide import Actor
+from sharing.cases import agency_actions, shares
+from sharing.models import Action, AuditEntry, Case, CaseParty
+from sharing.vocabulary import ActionStatus, Role
+from tests.fixtures.api import HTTPS, bearer_for, register
+from tests.fixtures.demo import demo_user, lock_demo_case
+
+
+@pytest.fixture(scope="module")
+def police(demo_hub: Flask) -> api_clients.Registered:
+    """The police's records system, acting as one of its case officers."""
+    with demo_hub.extensions["hub.sessions"]() as session:
+        return register(session, "northshire-police", Role.CASE_OFFICER, name="Police records")
+
+
+@pytest.fixture(scope="module")
+def housing(demo_hub: Flask) -> api_clients.Registered:
+    """Northshire Homes' housing management system, acting as one of its managers."""
+    with demo_hub.extensions["hub.sessions"]() as session:
+        return register(session, "northshire-homes", Role.MANAGER, name="Housing management")
+
+
+def call(app: Flask, registered: api_clients.Registered, method: str, path: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    client: FlaskClient = app.test_client()
+    headers = {**bearer_for(client, registered), **kwargs.pop("headers", {})}
+    return client.open(path, method=method, headers=headers, base_url=HTTPS, **kwargs)
+
+
+def new_case(**changes: Any) -> dict[str, Any]:
+    """A case a housing system sends: a noise nuisance with its victim and first incident."""
+    yesterday = clock.now() - timedelta(days=1)
+    body: dict[str, Any] = {
+        "reference": f"HMS-{uuid.uuid4().hex[:10]}",
+        "category": "noise",
+        "priority": "amber",
+        "triage": "low_level",
+        "summary": "Loud music from the flat above most nights after midnight",
+        "postcode": "NS1 4AB",
+        "victim": {"given_names": "Ada", "family_name": "Okafor", "phone": "07700 900123"},
+        "incident": {
+            "occurred_at": yesterday.isoformat(),
+            "description": "Music until 3am",
+            "place": "Flat 4",
+        },
+    }
+    body.update(changes)
+    return body
+
+
+def open_case(app: Flask, registered: api_clients.Registered, body: dict[str, Any], key: str = ""):  # type: ignore[no-untyped-def]
+    return call(
+        app,
+        registered,
+        "POST",
+        "/api/v1/cases",
+        json=body,
+        headers={"Idempotency-Key": key or str(uuid.uuid4())},
+    )
+
+
+def fields_named(answer) -> list[str]:  # type: ignore[no-untyped-def]
+    assert answer.mimetype == "application/problem+json", answer.get_data(as_text=True)
+    return [e["field"] for e in answer.get_json().get("errors", [])]
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def test_a_shared_case_reads_as_the_agency_may_see_it_with_the_basis(
+    demo_hub: Flask, demo_session: Session, police: api_clients.Registered
+) -> None:
+    officer = Actor.of(demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    share = shares.shared_with(demo_session, officer)[0]
+
+    answer = call(demo_hub, police, "GET", f"/api/v1/cases/{share.case_id}?purpose={share.purpose}")
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    case = answer.get_json()
+    assert case["reference"] == share.case_reference
+    assert case["basis"], "a share gives categories, each with its clause"
+    assert all("clause" in basis or "protocol" in basis for basis in case["basis"].values())
+    # each field is there exactly when its category is given
+    given = set(case["basis"])
+    for person in case["people"]:
+        assert (person["name"] is not None) == ("identity" in given and not person["erased"])
+        assert person["phone"] is None or "contact" in given
+    assert (case["summary"] is not None) == ("narrative" in given)
+    assert case["postcode"] is None or "location" in given
+    for incident in case["incidents"]:
+        assert incident["description"] is None or "narrative" in given
+        assert incident["crime_reference"] is None or "offending" in given
+    assert not {"identity", "narrative"} <= given or case["people"], "the case has people"
+    assert case["external_reference"] is None  # the owner's own system's, for the owner only
+    demo_session.expire_all()
+    entry = demo_session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "case.view", AuditEntry.object_id == str(share.case_id))
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert entry.actor_user_id == police.client.user_id
+    assert entry.purpose == share.purpose
+
+
+def test_cases_the_agency_may_not_know_of_are_not_found_alike(
+    demo_hub: Flask, demo_session: Session, police: api_clients.Registered
+) -> None:
+    locked = lock_demo_case(demo_session)
+    unshared = demo_session.scalar(
+        select(Case.id).where(Case.agency.has(code="larkmoor-ha"), Case.locked.is_(False))
+    )
+    missing = demo_session.scalar(select(func.max(Case.id))) + 1000
+    answers = [
+        call(demo_hub, police, "GET", f"/api/v1/cases/{case_id}")
+        for case_id in (locked.id, unshared, missing)
+    ]
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    assert len({a.get_data() for a in answers}) == 1, "the same answer: nothing to tell them apart"
+    assert answers[0].mimetype == "application/problem+json"
+
+
+# -- opening cases ----------------------------------------------------------------------
+
+
+def test_a_housing_system_opens_a_case_and_reads_it_back(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    body = new_case()
+    answer = open_case(demo_hub, housing, body)
+
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    opened = answer.get_json()
+    assert answer.headers["Location"] == f"/api/v1/cases/{opened['case_id']}"
+    assert opened["external_reference"] == body["reference"]
+    read = call(demo_hub, housing, "GET", answer.headers["Location"]).get_json()
+    assert read["reference"] == opened["reference"]
+    assert read["external_reference"] == body["reference"]
+    assert read["summary"] == body["summary"]
+    assert read["postcode"] == "NS1 4AB"
+    assert [p["name"] for p in read["people"]] == ["Ada Okafor"]
+    assert read["incidents"][0]["description"] == "Music until 3am"
+    assert read["incidents"][0]["id"] == opened["incident_id"]
+    demo_session.expire_all()
+    case = demo_session.get(Case, opened["case_id"])
+    assert case.created_by_id == housing.client.user_id
+
+
+def test_a_person_the_agency_already_holds_is_linked_not_recorded_again(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    victim = {"given_names": "Grace", "family_name": "Adeyemi-Ng", "date_of_birth": "1961-05-04"}
+    first = open_case(demo_hub, housing, new_case(victim=victim)).get_json()
+    second = open_case(demo_hub, housing, new_case(victim=victim)).get_json()
+
+    assert (first["people_matched"], second["people_matched"]) == (0, 1)
+    people = {
+        demo_session.scalar(select(CaseParty.person_id).where(CaseParty.case_id == c["case_id"]))
+        for c in (first, second)
+    }
+    assert len(people) == 1
+
+
+def test_a_retried_request_opens_one_case_and_gets_the_first_answer(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    body, key = new_case(), str(uuid.uuid4())
+    first = open_case(demo_hub, housing, body, key)
+    again = open_case(demo_hub, housing, body, key)
+
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    demo_session.expire_all()
+    assert (
+        demo_session.scalar(
+            select(func.count()).where(Case.external_reference == body["reference"])
+        )
+        == 1
+    )
+
+    reused = open_case(demo_hub, housing, new_case(), key)
+    assert reused.status_code == 422
+    assert "different request" in reused.get_json()["detail"]
+
+
+def test_retries_racing_each_other_open_one_case(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    body, key = new_case(), str(uuid.uuid4())
+    answers: list[Any] = []
+    barrier = threading.Barrier(4)
+
+    def send() -> None:
+        client = demo_hub.test_client()
+        headers = {**bearer_for(client, housing), "Idempotency-Key": key}
+        barrier.wait()
+        answers.append(client.post("/api/v1/cases", json=body, headers=headers, base_url=HTTPS))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [a.status_code for a in answers] == [201] * 4
+    assert len({a.get_json()["case_id"] for a in answers}) == 1
+    demo_session.expire_all()
+    assert (
+        demo_session.scalar(
+            select(func.count()).where(Case.external_reference == body["reference"])
+        )
+        == 1
+    )
+
+
+def test_the_same_reference_twice_is_a_conflict_naming_the_case(
+    demo_hub: Flask, housing: api_clients.Registered
+) -> None:
+    body = new_case()
+    first = open_case(demo_hub, housing, body).get_json()
+    second = open_case(demo_hub, housing, body)
+    assert second.status_code == 409
+    assert second.get_json()["case_id"] == first["case_id"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"category": "loud"}, "category"),
+        ({"summary": ""}, "summary"),
+        ({"postcode": "not a postcode"}, "postcode"),
+        ({"ward": "Atlantis"}, "ward"),
+        ({"uprn": "12a"}, "uprn"),
+        ({"hate_motivated": True}, "protected_characteristic"),
+        ({"victim": {"family_name": "Okafor", "phone": "call me"}}, "victim.phone"),
+        ({"victim": {"given_names": "Ada", "shoe_size": "5"}}, "victim.shoe_size"),
+        ({"victim": {"phone": "07700 900123"}}, "victim.family_name"),
+        ({"officer_email": "nobody@example.org"}, "officer_email"),
+        ({"incident": {"description": "x"}}, "incident.occurred_at"),
+        (
+            {"incident": {"occurred_at": "2026-03-30T22:15:00", "description": "x"}},
+            "incident.occurred_at",
+        ),
+        (
+            {"incident": {"occurred_at": "2999-01-01T00:00:00+00:00", "description": "x"}},
+            "incident.occurred_at",
+        ),
+        ({"summary": '=HYPERLINK("http://x")'}, "summary"),
+        ({"reference": "x" * 61}, "reference"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_a_bad_case_is_refused_naming_the_field_and_nothing_is_opened(
+    demo_hub: Flask,
+    demo_session: Session,
+    housing: api_clients.Registered,
+    changes: dict[str, Any],
+    field: str,
+) -> None:
+    before = demo_session.scalar(select(func.count()).select_from(Case))
+    body = new_case(**changes)
+    answer = open_case(demo_hub, housing, body)
+
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert field in fields_named(answer)
+    text = answer.get_data(as_text=True)
+    assert "Okafor" not in text
+    assert "Traceback" not in text
+    demo_session.expire_all()
+    assert demo_session.scalar(select(func.count()).select_from(Case)) == before
+
+
+def test_requests_that_are_not_json_or_lack_a_key_are_refused_clearly(
+    demo_hub: Flask, housing: api_clients.Registered
+) -> None:
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    no_key = call(demo_hub, housing, "POST", "/api/v1/cases", json=new_case())
+    form = call(demo_hub, housing, "POST", "/api/v1/cases", data={"a": "b"}, headers=key)
+    broken = call(
+        demo_hub,
+        housing,
+        "POST",
+        "/api/v1/cases",
+        data="{not json",
+        content_type="application/json",
+        headers=key,
+    )
+    listed = call(demo_hub, housing, "POST", "/api/v1/cases", json=[new_case()], headers=key)
+    long_key = call(
+        demo_hub,
+        housing,
+        "POST",
+        "/api/v1/cases",
+        json=new_case(),
+        headers={"Idempotency-Key": "k" * 256},
+    )
+
+    assert (no_key.status_code, no_key.get_json()["title"]) == (400, "Idempotency key required")
+    assert form.status_code == 415
+    assert broken.status_code == 400
+    assert listed.status_code == 422
+    assert fields_named(listed) == ["body"]
+    assert long_key.status_code == 400
+
+
+def test_a_read_only_client_cannot_open_cases(demo_hub: Flask, demo_session: Session) -> None:
+    reader = register(demo_session, "northshire-homes", Role.CASE_OFFICER, ["cases:read"])
+    answer = open_case(demo_hub, reader, new_case())
+    assert answer.status_code == 403
+    assert "cases:write" in answer.get_json()["detail"]
+
+
+# -- incidents --------------------------------------------------------------------------
+
+
+def test_an_incident_is_recorded_once_on_the_agencys_own_case(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    case_id = open_case(demo_hub, housing, new_case()).get_json()["case_id"]
+    incident = {
+        "occurred_at": (clock.now() - timedelta(hours=2)).isoformat(),
+        "description": "Shouting on the stairs",
+        "reported_to_police": True,
+        "crime_reference": "NS/1234/26",
+    }
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    path = f"/api/v1/cases/{case_id}/incidents"
+    first = call(demo_hub, housing, "POST", path, json=incident, headers=key)
+    again = call(demo_hub, housing, "POST", path, json=incident, headers=key)
+
+    assert first.status_code == again.status_code == 201
+    assert first.get_json() == again.get_json()
+    read = call(demo_hub, housing, "GET", f"/api/v1/cases/{case_id}").get_json()
+    assert [i["description"] for i in read["incidents"]].count("Shouting on the stairs") == 1
+
+    no_police = {**incident, "reported_to_police": False}
+    refused = call(
+        demo_hub, housing, "POST", path, json=no_police, headers={"Idempotency-Key": "n"}
+    )
+    assert refused.status_code == 422
+    assert fields_named(refused) == ["crime_reference"]
+
+
+def test_a_partner_may_not_record_on_a_case_shared_with_it(
+    demo_hub: Flask, demo_session: Session, police: api_clients.Registered
+) -> None:
+    officer = Actor.of(demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    shared = shares.shared_with(demo_session, officer)[0]
+    answer = call(
+        demo_hub,
+        police,
+        "POST",
+        f"/api/v1/cases/{shared.case_id}/incidents",
+        json={"occurred_at": clock.now().isoformat(), "description": "x"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert answer.status_code in (403, 404)
+    assert answer.mimetype == "application/problem+json"
+
+
+# -- actions and risk -------------------------------------------------------------------
+
+
+def test_the_agencys_actions_are_listed_and_one_is_marked_done(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    actor = Actor.of(demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    expected = agency_actions.actions_for_agency(demo_session, actor)
+    demo_session.commit()
+
+    listed = call(demo_hub, housing, "GET", "/api/v1/actions").get_json()["actions"]
+    assert [a["id"] for a in listed] == [a.id for a in expected]
+    closable = next(a for a in listed if a["may_complete"])
+
+    path = f"/api/v1/actions/{closable['id']}/outcome"
+    done = call(demo_hub, housing, "POST", path, json={"outcome": "done", "note": "Visited"})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert done.get_json() == {"id": closable["id"], "status": "done"}
+    demo_session.expire_all()
+    assert demo_session.get(Action, closable["id"]).status is ActionStatus.DONE
+
+    twice = call(demo_hub, housing, "POST", path, json={"outcome": "done", "note": "Again"})
+    assert twice.status_code == 422
+    assert "already done" in twice.get_json()["errors"][0]["reason"]
+    no_note = call(demo_hub, housing, "POST", path, json={"outcome": "cancelled"})
+    assert no_note.status_code == 422
+    assert fields_named(no_note) == ["note"]
+
+
+def test_someone_elses_action_is_not_found(
+    demo_hub: Flask, demo_session: Session, police: api_clients.Registered
+) -> None:
+    other = demo_session.scalar(
+        select(Action.id).where(
+            Action.owner_agency.has(code="larkmoor-ha"), Action.status == ActionStatus.OPEN
+        )
+    )
+    answer = call(
+        demo_hub,
+        police,
+        "POST",
+        f"/api/v1/actions/{other}/outcome",
+        json={"outcome": "done", "note": "x"},
+    )
+    assert answer.status_code == 404
+
+
+def test_shared_risk_lists_what_the_agency_may_see(
+    demo_hub: Flask, demo_session: Session, police: api_clients.Registered
+) -> None:
+    people = call(demo_hub, police, "GET", "/api/v1/risk/shared").get_json()["people"]
+    assert people, "the demo shares risk assessments with the police"
+    ranks = {"low": 0, "medium": 1, "high": 2}
+    assert [ranks[p["band"]] for p in people] == sorted(
+        (ranks[p["band"]] for p in people), reverse=True
+    )
+    for person in people:
+        assert "risk" in person["basis"]
+        if "identity" not in person["basis"]:
+            assert person["name"] is None
+        assert person["assessments"][0]["band"] == person["band"]
+
+
+# -- a file of cases --------------------------------------------------------------------
+
+
+def test_a_file_of_cases_goes_through_the_import(
+    demo_hub: Flask,
+    demo_session: Session,
+    housing: api_clients.Registered,
+    police: api_clients.Registered,
+) -> None:
+    reference = f"FILE-{uuid.uuid4().hex[:8]}"
+    good = f"{reference},2026-01-05,noise,amber,low_level,Music,2026-01-04 23:00,Music at night"
+    csv = (
+        "reference,opened_on,category,priority,triage,summary,incident_at,incident_description\n"
+        f"{good}\nBAD-1,2026-01-05,loud,amber,low_level,Music,2026-01-04 23:00,x\n"
+    ).encode()
+    path = "/api/v1/cases/import"
+
+    dry = call(demo_hub, housing, "POST", path + "?dry_run=true", data=csv, content_type="text/csv")
+    assert dry.status_code == 200, dry.get_data(as_text=True)
+    report = dry.get_json()
+    assert (report["dry_run"], report["rows"], report["opened"], report["rejected"]) == (
+        True,
+        2,
+        1,
+        1,
+    )
+    assert report["problems"] == [
+        {"line": 3, "column": "category", "reason": report["problems"][0]["reason"]}
+    ]
+
+    done = call(demo_hub, housing, "POST", path, data=csv, content_type="text/csv").get_json()
+    assert (done["dry_run"], done["opened"]) == (False, 1)
+    demo_session.expire_all()
+    assert (
+        demo_session.scalar(select(func.count()).where(Case.external_reference == reference)) == 1
+    )
+
+    officer = call(demo_hub, police, "POST", path, data=csv, content_type="text/csv")
+    assert officer.status_code == 403
+    not_csv = call(demo_hub, housing, "POST", path, json={"rows": []})
+    assert not_csv.status_code == 415
+    broken = call(demo_hub, housing, "POST", path, data=b"\xff\xfe", content_type="text/csv")
+    assert broken.status_code == 422
+    assert broken.get_json()["errors"][0]["line"] == 1
