@@ -37,6 +37,12 @@ _COMMON = {
     403: "The token lacks the scope, or your agency's account may not do this",
     429: "Too many calls: wait for the number of seconds in Retry-After",
 }
+#: Problems any call with a body may meet.
+_WITH_BODY = {
+    400: "The body is not valid JSON, or the Idempotency-Key is missing or not valid",
+    415: "The body is not of the media type the call takes",
+    422: "The request has problems, each named by its field",
+}
 _PATH_PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 
@@ -85,6 +91,7 @@ def document(app: Flask) -> dict[str, Any]:
                 "type": "string",
                 "minLength": 1,
                 "maxLength": api_clients.MAX_IDEMPOTENCY_KEY,
+                "pattern": "^[ -~]+$",  # printable ASCII
             },
         },
     )
@@ -106,6 +113,9 @@ def document(app: Flask) -> dict[str, Any]:
                 operation["security"] = [{"partner": [scope]}]
                 for status, description in _COMMON.items():
                     operation["responses"].setdefault(status, {"description": description})
+                if "requestBody" in operation:
+                    for status, description in _WITH_BODY.items():
+                        operation["responses"].setdefault(status, {"description": description})
             for response in operation["responses"].values():
                 if "content" not in response:
                     response["content"] = {"application/problem+json": {"schema": "ProblemSchema"}}
@@ -119,6 +129,12 @@ def of(app: Flask) -> dict[str, Any]:
         app.extensions["hub.api.openapi"] = document(app)
     made: dict[str, Any] = app.extensions["hub.api.openapi"]
     return made
+
+
+def query_parameters(app: Flask, rule: str, method: str) -> set[str]:
+    """The query parameters the document gives the call (the rule's path, the method)."""
+    operation = of(app)["paths"].get(_PATH_PARAMETER.sub(r"{\1}", rule), {}).get(method.lower(), {})
+    return {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
 
 
 @dataclass(frozen=True)

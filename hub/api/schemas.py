@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from sharing.cases.casework import EARLIEST_INCIDENT
 from sharing.imports.case_rows import MAX_CELL, MAX_REFERENCE
 from sharing.vocabulary import CaseCategory, Labelled, Priority, ProtectedCharacteristic, Triage
 
@@ -77,11 +78,18 @@ class ReportedSchema(Strict):
     postcode = _text("the reported person's postcode", limit=10)
 
 
-class FirstIncidentSchema(Strict):
-    occurred_at = fields.AwareDateTime(
+def _moment() -> fields.AwareDateTime:
+    return fields.AwareDateTime(
         required=True,
+        validate=validate.Range(
+            min=EARLIEST_INCIDENT, error="The date of the incident must be after 1 January 1990"
+        ),
         metadata={"description": "when it happened, with its offset: 2026-03-30T22:15:00+01:00"},
     )
+
+
+class FirstIncidentSchema(Strict):
+    occurred_at = _moment()
     description = _text("what happened", required=True)
     place = _text("where it happened", limit=200)
 
@@ -112,7 +120,7 @@ class NewCaseSchema(Strict):
 
 
 class NewIncidentSchema(Strict):
-    occurred_at = fields.AwareDateTime(required=True)
+    occurred_at = _moment()
     description = _text("what happened", required=True)
     place = _text("where it happened", limit=200)
     reported_to_police = fields.Boolean(load_default=False)

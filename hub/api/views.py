@@ -35,6 +35,8 @@ from sharing.risk import disclose
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 for_api_clients(bp)  # a token, not a session: checked for every view but the token's
 
+#: The longest purpose a case may be read for.
+MAX_PURPOSE = 200
 #: Endpoints reached without an access token.
 TOKENLESS = frozenset({"api.token", "api.openapi", "api.reference"})
 
@@ -50,6 +52,18 @@ def _require_token() -> Response | None:
         return problem(
             401, "Not authenticated", e.detail, headers={"WWW-Authenticate": e.challenge}
         )
+    if request.url_rule is not None:
+        known = openapi_document.query_parameters(
+            current_app, request.url_rule.rule, request.method
+        )
+        unknown = sorted(set(request.args) - known)
+        if unknown:
+            return problem(
+                400,
+                "Unknown parameter",
+                "The call takes " + (", ".join(sorted(known)) or "no query parameters"),
+                errors=[FieldProblem(name, "is not a parameter of this call") for name in unknown],
+            )
     return None
 
 
@@ -254,10 +268,12 @@ def read_case(case_id: int) -> Response:
           description: the purpose of the share to read it under
       responses:
         200: {description: The case, content: {application/json: {schema: CaseSchema}}}
-        400: {description: Say the purpose}
+        400: {description: "Say the purpose (or the purpose is too long)"}
         404: {description: "No such case, or your agency may not know of it"}
     """
     purpose = request.args.get("purpose") or None
+    if purpose and len(purpose) > MAX_PURPOSE:
+        raise Problem(400, "Invalid purpose", f"A purpose is up to {MAX_PURPOSE} characters")
     view = pages.disclose_case(db(), actor(), case_id, purpose)
     return _json(schemas.CaseSchema(), _case_out(view))
 
