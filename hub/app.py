@@ -44,6 +44,7 @@ from hub import (
 )
 from hub.api import init_api
 from hub.api import problem as api_problem
+from hub.api.limits import init_limits
 from hub.auth.single_sign_on import init_single_sign_on
 from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     csrf = CSRFProtect(app)
     _init_login(app)
     init_api(app)
+    init_limits(app, settings)
     csrf.exempt(api.bp)  # token-authenticated: no cookies, so no cross-site forgery
     blueprints = (
         api,

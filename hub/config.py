@@ -9,6 +9,8 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+import limits
+
 from sharing.accounts import MINIMUM, RECOMMENDED, HashingCost
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -96,6 +98,12 @@ class Settings:
     document_store_endpoint: str = ""
     document_store_region: str = ""
     document_max_mb: int = 20
+    #: The partner API's rate limits per client (e.g. "120 per minute"; the token request's
+    #: stricter, against guessing secrets) and where they are counted: ``memory://`` (each
+    #: process on its own) or a store all the hub's processes share (``redis://host:6379``).
+    api_rate_limit: str = "120 per minute"
+    api_token_rate_limit: str = "10 per minute"  # noqa: S105 - a rate, not a secret
+    api_rate_limit_storage: str = "memory://"
     #: The audit log's name in its signed checkpoints (never changes once the log exists).
     audit_origin: str = ""
     #: Make a checkpoint after a request when the latest is older than this (0: never).
@@ -214,6 +222,9 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         document_store_endpoint=str(raw.get("document_store_endpoint") or ""),
         document_store_region=str(raw.get("document_store_region") or ""),
         document_max_mb=_whole_number(raw, "document_max_mb", 20, 1, 500),
+        api_rate_limit=_rate_limit(raw, "api_rate_limit", "120 per minute"),
+        api_token_rate_limit=_rate_limit(raw, "api_token_rate_limit", "10 per minute"),
+        api_rate_limit_storage=_rate_limit_storage(raw),
         service_name=service_name,
         audit_origin=_audit_origin(raw, service_name),
         audit_checkpoint_minutes=_whole_number(raw, "audit_checkpoint_minutes", 15, 0, 24 * 60),
@@ -276,6 +287,33 @@ def _mail(raw: dict[str, object], instance: Path) -> MailSettings:
         if raw.get("smtp_password_file")
         else None,
     )
+
+
+def _rate_limit(raw: dict[str, object], name: str, default: str) -> str:
+    """A rate limit as the limits library reads it ("120 per minute", "10/second")."""
+    value = str(raw.get(name) or default)
+    try:
+        limits.parse_many(value)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a rate such as '120 per minute' or '5/second', not {value!r}"
+        ) from None
+    return value
+
+
+#: Where rate limits may be counted (the limits library's storage schemes).
+RATE_LIMIT_STORES = ("memory", "redis", "rediss", "redis+sentinel", "memcached")
+
+
+def _rate_limit_storage(raw: dict[str, object]) -> str:
+    value = str(raw.get("api_rate_limit_storage") or "memory://")
+    scheme, separator, _ = value.partition("://")
+    if not separator or scheme not in RATE_LIMIT_STORES:
+        raise ConfigError(
+            "api_rate_limit_storage must be memory:// or a shared store's address, e.g. "
+            "redis://127.0.0.1:6379 (schemes: " + ", ".join(RATE_LIMIT_STORES) + ")"
+        )
+    return value
 
 
 def _whole_number(raw: dict[str, object], name: str, default: int, low: int, high: int) -> int:

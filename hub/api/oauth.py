@@ -12,7 +12,7 @@ from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
 from authlib.oauth2.rfc6750 import BearerTokenValidator
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 from hub.database import db
 from sharing import api_clients, clock
@@ -131,7 +131,11 @@ class Unauthenticated(Exception):
 
 
 def bearer_token() -> ApiToken:
-    """The record of the request's valid access token; ``Unauthenticated`` otherwise."""
+    """The record of the request's valid access token (checked once a request);
+    ``Unauthenticated`` otherwise."""
+    if "api_token" in g:
+        token_record: ApiToken = g.api_token
+        return token_record
     _, protector = _server_and_protector()
     try:
         token: _Token = protector.validate_request(scopes=None, request=FlaskJsonRequest(request))
@@ -143,4 +147,5 @@ def bearer_token() -> ApiToken:
         )
         challenge = dict(e.get_headers()).get("WWW-Authenticate", "Bearer")
         raise Unauthenticated(detail, challenge) from None
+    g.api_token = token.record
     return token.record

@@ -207,7 +207,7 @@ def test_retries_racing_each_other_open_one_case(
 ) -> None:
     body, key = new_case(), str(uuid.uuid4())
     answers: list[Any] = []
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=30)
 
     def send() -> None:
         client = demo_hub.test_client()

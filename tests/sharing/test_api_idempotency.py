@@ -32,7 +32,7 @@ def test_two_requests_with_one_key_give_one_answer(
             session, user=user, name="HMS", scopes=["cases:write"]
         ).client.id
         session.commit()
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=30)
     outcomes: list[object] = []
 
     def request(work: float) -> None:
