@@ -135,3 +135,16 @@ def test_the_document_describes_every_call_the_api_serves(demo_hub: Flask) -> No
     }
     assert served == described
     assert document["openapi"] == "3.1.0"
+
+
+def test_the_reference_page_shows_every_call_and_body_without_a_token(demo_hub: Flask) -> None:
+    page = demo_hub.test_client().get("/api/v1/reference", base_url="https://hub.test")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for label in OPERATIONS:
+        assert f"<code>{label}</code>" in text, label
+    for scope in api_clients.SCOPES:
+        assert f"<code>{scope}</code>" in text
+    assert 'id="schema-NewCase"' in text
+    assert "Idempotency-Key" in text
+    assert 'href="/api/v1/openapi.json"' in text
