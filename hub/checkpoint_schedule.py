@@ -38,6 +38,11 @@ def init_checkpoint_schedule(app: Flask, settings: Settings) -> None:
             wait = _checkpoint_if_due(
                 sessions, app.extensions["hub.keys"], settings.audit_origin, every
             )
+        except checkpoints.LogDamaged as e:  # entry numbers only: no personal data
+            log.error(
+                "audit checkpoint refused: the log is damaged from entry %s: %s", e.first_bad, e
+            )
+            wait = RETRY_SECONDS
         except Exception as e:  # never break a request over a checkpoint
             log.warning("audit checkpoint not made: %s", type(e).__name__)
             wait = RETRY_SECONDS

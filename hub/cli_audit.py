@@ -18,6 +18,7 @@ from hub.database import audit_origin, key_store, new_session
 from sharing import accounts
 from sharing.audit import acts, checkpoints, notes, proofs
 from sharing.audit.export import ExportError, build_export
+from sharing.audit.head import LogDamaged
 from sharing.audit.log import verify
 from sharing.audit.tree import locked_tree
 from sharing.models import Agency
@@ -27,6 +28,13 @@ from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
 def _fail(message: str) -> NoReturn:
     click.echo(f"hub audit: {message}", err=True)
     sys.exit(1)
+
+
+def _damaged(e: LogDamaged) -> NoReturn:
+    _fail(
+        f"the audit log is damaged from entry {e.first_bad}: {e}. Nothing was signed. "
+        "See the README, 'When the audit log is damaged'."
+    )
 
 
 @click.group(cls=AppGroup)
@@ -53,7 +61,10 @@ def audit_checkpoint() -> None:
     """Sign a checkpoint of the log now (nothing new if it has not grown). Run it from cron
     or a systemd timer, e.g. every 15 minutes, so quiet periods are covered too."""
     with new_session() as session:
-        checkpoint = checkpoints.make_checkpoint(session, key_store(), audit_origin())
+        try:
+            checkpoint = checkpoints.make_checkpoint(session, key_store(), audit_origin())
+        except LogDamaged as e:
+            _damaged(e)
         if checkpoint is None:
             click.echo("The audit log is empty: no checkpoint made.")
             return
@@ -117,8 +128,10 @@ def audit_export(first: int, last: int, out: Path) -> None:
                 basis=f"entries {first} to {last}",
             )
             session.commit()
-        except ExportError as e:
+        except (ExportError, proofs.ProofError) as e:
             _fail(str(e))
+        except LogDamaged as e:
+            _damaged(e)
     try:
         out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     except OSError as e:

@@ -182,9 +182,14 @@ class CosignForm(HubForm):
 def checkpoint_list() -> Response | str:
     form = CheckpointForm()
     if form.validate_on_submit():
-        made = checkpoints.make_checkpoint(
-            db(), key_store(), audit_origin(), actor=current_user.actor
-        )
+        try:
+            made = checkpoints.make_checkpoint(
+                db(), key_store(), audit_origin(), actor=current_user.actor
+            )
+        except checkpoints.LogDamaged:
+            db().rollback()
+            flash("No checkpoint was signed: the audit log is damaged (below).", "error")
+            return redirect(url_for("audit.checkpoint_list"))
         flash(
             f"Checkpoint {made.id} signed: the log's first {made.size:,} entries."
             if made
@@ -199,6 +204,7 @@ def checkpoint_list() -> Response | str:
     return render_template(
         "audit/checkpoints.html",
         title="Checkpoints and co-signing",
+        damage=checkpoints.damage(db(), audit_origin()),
         form=form,
         checkpoints=recent,
         keys=keys,

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.audit import acts, notes
+from sharing.audit import acts, head, notes
+from sharing.audit.head import LogDamaged, check_head
 from sharing.audit.tree import locked_tree
 from sharing.crypto.keys import KeyProvider
 from sharing.models import Agency, User
@@ -71,7 +72,9 @@ def make_checkpoint(
 ) -> AuditCheckpoint | None:
     """Sign the current tree head, unless the latest checkpoint already has it (then that
     one is returned) or the log is empty (None). Holds the tree lock while it signs, so the
-    head cannot move underneath it.
+    head cannot move underneath it. The head is first checked against the entries since
+    the latest checkpoint: ``LogDamaged``, naming the first bad entry, and nothing signed,
+    if they do not give it.
 
     A checkpoint a person asks for (``actor``) is recorded in the log, after the head it
     signs; the scheduled ones are not, or each would leave a head for the next to sign."""
@@ -81,8 +84,9 @@ def make_checkpoint(
     if tree.size == 0:
         return None
     previous = latest(session, origin)
-    if previous is not None and previous.size == tree.size:
+    if previous is not None and previous.size == tree.size and previous.root == tree.root:
         return previous
+    check_head(session, tree, previous)  # never sign a head the entries do not give
     public_key = provider.checkpoint_public_key()
     text = notes.checkpoint_text(origin, tree.size, tree.root)
     checkpoint = AuditCheckpoint(
@@ -104,6 +108,11 @@ def make_checkpoint(
             basis=f"tree size {checkpoint.size}",
         )
     return checkpoint
+
+
+def damage(session: Session, origin: str) -> LogDamaged | None:
+    """Why the next checkpoint would be refused (the log is damaged), or None."""
+    return head.damage(session, latest(session, origin))
 
 
 def get(session: Session, checkpoint_id: int) -> AuditCheckpoint:

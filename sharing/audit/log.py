@@ -298,7 +298,8 @@ def verify(
 ) -> Verification:
     """Recompute every leaf, stored subtree and root from the entries, check every
     checkpoint against them (and its hub signature, with the hub's ``public_key``), and
-    compare with the tree head; stop at the first thing that does not fit.
+    compare with the tree head (its root and the frontier the next append builds on);
+    stop at the first thing that does not fit.
 
     The tree head is read first and the entries it covers are checked, so entries appended
     meanwhile are no trouble; entries beyond the head with no append to show for them are
@@ -307,9 +308,11 @@ def verify(
     (default: one per core).
     """
     tree = session.execute(
-        select(AuditTree.size, AuditTree.root).where(AuditTree.id == TREE)
+        select(AuditTree.size, AuditTree.frontier, AuditTree.root).where(AuditTree.id == TREE)
     ).first()
-    size, head_root = (tree.size, tree.root) if tree else (0, EMPTY_ROOT)
+    size, head_frontier, head_root = (
+        (tree.size, tree.frontier, tree.root) if tree else (0, b"", EMPTY_ROOT)
+    )
     checkpoints = list(
         session.scalars(
             select(AuditCheckpoint)
@@ -394,6 +397,10 @@ def verify(
         )
     if head() != head_root:
         return result(n, None, f"the tree head (size {size}) does not match the {n} entries")
+    if b"".join(top) != head_frontier:  # what the next append would build on
+        return result(
+            n, None, f"the tree head's stored frontier (size {size}) does not match the entries"
+        )
     return _beyond_the_head(session, n, result)
 
 

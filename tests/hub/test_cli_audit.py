@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from sqlalchemy import text
+from sqlalchemy import func, select, text, update
 
 from sharing import accounts
 from sharing.audit import verify_audit
 from sharing.db import make_engine, make_session_factory
-from sharing.models import Agency, Area
+from sharing.models import Agency, Area, AuditCheckpoint, AuditTree
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.cli import hub
 from tests.sharing.audit.conftest import write_log
@@ -241,3 +241,42 @@ def test_bad_keys_and_signatures_are_refused_with_the_reason(
         hub("audit", "cosign", "1", "--agency-key", "5", "--signature", "-", input="x"),
         "there is no agency key 5",
     )
+
+
+def _flip_frontier(url: str) -> None:
+    """Change a byte of the tree head's frontier, as someone with the database could."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        frontier = connection.scalar(select(AuditTree.frontier))
+        connection.execute(
+            update(AuditTree).values(frontier=bytes([frontier[0] ^ 1]) + frontier[1:])
+        )
+    engine.dispose()
+
+
+def test_a_damaged_log_is_named_in_one_line_and_nothing_is_signed(
+    logged: str, tmp_path: Path
+) -> None:
+    assert hub("audit", "checkpoint").exit_code == 0  # 12 entries signed
+    write_log_to(logged, 3)
+    _flip_frontier(logged)
+
+    verified = hub("audit", "verify")
+    _refused(verified, "stored frontier")
+    checkpoint = hub("audit", "checkpoint")
+    _refused(checkpoint, "the audit log is damaged from entry 15")
+    assert "When the audit log is damaged" in checkpoint.output
+    export = hub("audit", "export", "--from", "0", "--to", "14", "--out", str(tmp_path / "x.json"))
+    _refused(export, "the audit log is damaged from entry 15")
+    assert not (tmp_path / "x.json").exists()
+    engine = make_engine(logged)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(AuditCheckpoint)) == 1
+    engine.dispose()
+
+
+def write_log_to(url: str, n: int) -> None:
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        write_log(session, n)
+    engine.dispose()

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.audit import verify_audit
+from sharing.audit.log import append
 from sharing.cases import emergency
 from sharing.crypto.sealing import unseal
 from sharing.models import Agency, AuditEntry, Case, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_actor, demo_client, demo_user, lock_demo_case
+from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user, lock_demo_case
 
 
 @pytest.fixture(scope="module")
@@ -388,3 +390,33 @@ def test_emergency_access_to_a_locked_case_reads_as_an_unknown_reference_in_the_
     assert as_locked == as_unknown
     assert "no such case" in " ".join(as_locked)
     assert locked.reference not in log
+
+
+def test_the_checkpoints_page_shows_a_damaged_log_and_signs_nothing(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        dpo = demo_client(app, demo_user(session, "northshire-police", Role.DPO))
+        whole = dpo.get("/audit/checkpoints").get_data(as_text=True)
+        assert "damaged" not in whole
+        seq = append(session, action="case.view", outcome="allowed").seq  # after the checkpoint
+        session.commit()
+        session.execute(
+            update(AuditEntry).where(AuditEntry.seq == seq).values(basis="nothing happened")
+        )
+        session.commit()
+        signed = session.scalar(select(func.count()).select_from(AuditCheckpoint))
+
+        page = dpo.get("/audit/checkpoints").get_data(as_text=True)
+        assert f"The audit log is damaged from entry {seq:,}" in page
+        assert "does not match its stored leaf hash" in page
+        made = dpo.post(
+            "/audit/checkpoints",
+            data={"csrf_token": csrf_token(dpo, "/audit/checkpoints")},
+            follow_redirects=True,
+        )
+        assert made.status_code == 200
+        assert "No checkpoint was signed" in made.get_data(as_text=True)
+        session.expire_all()
+        assert session.scalar(select(func.count()).select_from(AuditCheckpoint)) == signed
