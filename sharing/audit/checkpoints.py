@@ -73,20 +73,28 @@ def make_checkpoint(
     """Sign the current tree head, unless the latest checkpoint already has it (then that
     one is returned) or the log is empty (None). Holds the tree lock while it signs, so the
     head cannot move underneath it. The head is first checked against the entries since
-    the latest checkpoint: ``LogDamaged``, naming the first bad entry, and nothing signed,
-    if they do not give it.
+    the latest checkpoint (``sharing.audit.head``): ``LogDamaged``, naming the first bad
+    entry, and nothing signed, if they do not give it.
 
     A checkpoint a person asks for (``actor``) is recorded in the log, after the head it
     signs; the scheduled ones are not, or each would leave a head for the next to sign."""
     if not notes.valid_name(origin):
         raise CheckpointError(f"the origin {origin!r} has spaces, plus signs or other characters")
+    # Never sign a head the entries do not give: check the entries since the latest
+    # checkpoint without holding the lock (appends go on meanwhile), then, under it, only
+    # those appended since.
+    before = head.read_head(session)
+    checked = check_head(session, before, latest(session, origin)) if before else None
     tree = locked_tree(session)
     if tree.size == 0:
         return None
     previous = latest(session, origin)
     if previous is not None and previous.size == tree.size and previous.root == tree.root:
         return previous
-    check_head(session, tree, previous)  # never sign a head the entries do not give
+    if checked is None:
+        check_head(session, tree, previous)
+    else:
+        head.check_from(session, checked, tree)
     public_key = provider.checkpoint_public_key()
     text = notes.checkpoint_text(origin, tree.size, tree.root)
     checkpoint = AuditCheckpoint(

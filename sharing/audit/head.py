@@ -38,9 +38,10 @@ class LogDamaged(ValueError):
         self.first_bad = first_bad
 
 
-def check_head(session: Session, tree: TreeHead, since: AuditCheckpoint | None) -> None:
+def check_head(session: Session, tree: TreeHead, since: AuditCheckpoint | None) -> Frontier:
     """Check the head ``tree`` against the entries since the checkpoint ``since`` (all of
-    them when None); ``LogDamaged`` naming the first thing that does not fit."""
+    them when None): the frontier they make, which is the head's; ``LogDamaged`` naming
+    the first thing that does not fit."""
     if since is not None and since.size > tree.size:
         raise LogDamaged(
             tree.size,
@@ -48,6 +49,12 @@ def check_head(session: Session, tree: TreeHead, since: AuditCheckpoint | None) 
             f"{tree.size}: entries from {tree.size} were removed",
         )
     frontier = _frontier_at(session, since) if since is not None else Frontier()
+    return check_from(session, frontier, tree)
+
+
+def check_from(session: Session, frontier: Frontier, tree: TreeHead) -> Frontier:
+    """Check the head ``tree`` against the entries from ``frontier``'s size on, grown
+    from ``frontier`` (a frontier already checked): the frontier they make."""
     expected = frontier.size
     for start in range(frontier.size, tree.size, _BATCH):
         batch = session.scalars(
@@ -76,18 +83,25 @@ def check_head(session: Session, tree: TreeHead, since: AuditCheckpoint | None) 
             f"the tree head (size {tree.size}) does not match its entries: its stored "
             "frontier or root was changed",
         )
+    return frontier
+
+
+def read_head(session: Session) -> TreeHead | None:
+    """The head as it stands, read without locking it (None before the first entry)."""
+    row = session.execute(
+        select(AuditTree.size, AuditTree.frontier, AuditTree.root).where(AuditTree.id == TREE)
+    ).first()
+    return TreeHead(row.size, row.frontier, row.root) if row is not None else None
 
 
 def damage(session: Session, since: AuditCheckpoint | None) -> LogDamaged | None:
     """What ``check_head`` would refuse in the head as it stands (read without locking
     it, for a page that shows whether the log is whole), or None."""
-    row = session.execute(
-        select(AuditTree.size, AuditTree.frontier, AuditTree.root).where(AuditTree.id == TREE)
-    ).first()
-    if row is None:
+    tree = read_head(session)
+    if tree is None:
         return None
     try:
-        check_head(session, TreeHead(row.size, row.frontier, row.root), since)
+        check_head(session, tree, since)
     except LogDamaged as found:
         return found
     return None
