@@ -109,7 +109,14 @@ def audit_public_key(pem: bool) -> None:
 @click.option("--from", "first", type=int, required=True, help="First entry (seq).")
 @click.option("--to", "last", type=int, required=True, help="Last entry (seq), included.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def audit_export(first: int, last: int, out: Path) -> None:
+@click.option(
+    "--held-size",
+    "held_sizes",
+    type=int,
+    multiple=True,
+    help="The size of a checkpoint the verifier holds: add a proof the log extends it.",
+)
+def audit_export(first: int, last: int, out: Path, held_sizes: tuple[int, ...]) -> None:
     """Write entries FROM to TO with checkpoints and proofs, for verify_audit.py. Signs a
     checkpoint first if none covers the range yet."""
     with new_session() as session:
@@ -119,7 +126,12 @@ def audit_export(first: int, last: int, out: Path) -> None:
                 checkpoints.make_checkpoint(session, key_store(), audit_origin())
             session.commit()
             document = build_export(
-                session, key_store().checkpoint_public_key(), audit_origin(), first, last
+                session,
+                key_store().checkpoint_public_key(),
+                audit_origin(),
+                first,
+                last,
+                held_sizes,
             )
             acts.record(
                 session,

@@ -12,6 +12,7 @@ forward to today without receiving every checkpoint ever made.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -37,9 +38,16 @@ class ExportError(ValueError):
 
 
 def build_export(
-    session: Session, public_key: bytes, origin: str, first: int, last: int
+    session: Session,
+    public_key: bytes,
+    origin: str,
+    first: int,
+    last: int,
+    held_sizes: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """The export of entries ``first`` to ``last`` (inclusive) for the log ``origin``."""
+    """The export of entries ``first`` to ``last`` (inclusive) for the log ``origin``,
+    with consistency proofs from each of ``held_sizes`` (the sizes of checkpoints a
+    verifier holds) to its latest checkpoint."""
     size = session.scalar(select(AuditTree.size)) or 0
     if size == 0:
         raise ExportError("the audit log is empty: there is nothing to export")
@@ -49,6 +57,12 @@ def build_export(
         raise ExportError(f"there is no entry {last}: the log has entries 0 to {size - 1}")
     checkpoints = _covering(session, origin, first, last)
     head = checkpoints[-1]
+    beyond = [n for n in held_sizes if not 0 < n <= head.size]
+    if beyond:
+        raise ExportError(
+            f"a held checkpoint's size must be 1 to {head.size} (the latest checkpoint's), "
+            f"not {beyond[0]}"
+        )
     inclusion = proofs.inclusions(session, range(first, last + 1), head.size)
     return {
         "format": FORMAT,
@@ -77,6 +91,10 @@ def build_export(
             for previous, checkpoint in zip([None, *checkpoints[:-1]], checkpoints, strict=True)
         ],
         "cosigners": _cosigners(session),
+        "held_proofs": {
+            str(n): [notes.b64(h) for h in proofs.consistency(session, n, head.size)]
+            for n in sorted(set(held_sizes))
+        },
     }
 
 

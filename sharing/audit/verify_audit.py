@@ -251,13 +251,39 @@ def field(document: dict[str, Any], name: str, kind: type, where: str = "the exp
     return value
 
 
+class Policy:
+    """What the verifier requires beyond the hub's own signature: co-signatures on the
+    latest checkpoint by at least ``required`` of the partners' keys it trusts (its own
+    copies, never the export's), and consistency with checkpoints it holds."""
+
+    def __init__(
+        self,
+        trusted_cosigners: dict[str, bytes] | None = None,
+        required: int | None = None,
+        held: Sequence[str] = (),
+    ) -> None:
+        self.trusted_cosigners = dict(trusted_cosigners or {})
+        #: Default: one of the keys given, if any are.
+        self.required = (1 if self.trusted_cosigners else 0) if required is None else required
+        #: Checkpoints the verifier holds, as signed notes.
+        self.held = list(held)
+        if self.required > len(self.trusted_cosigners):
+            raise Problem(
+                f"the policy asks for {self.required} co-signatures but names "
+                f"{len(self.trusted_cosigners)} co-signer key(s): give them with --cosigner-key"
+            )
+
+
 def verify_export(
     document: dict[str, Any],
     trusted: tuple[str | None, bytes],
     origin: str | None,
     cosigners: dict[str, bytes],
+    policy: Policy,
 ) -> str:
-    """Check everything; returns the summary or raises Problem."""
+    """Check everything against the ``policy``; returns the summary or raises Problem.
+    ``cosigners`` are the keys to report co-signatures by (the policy's, then the export's
+    own list)."""
     export_origin = field(document, "origin", str)
     key_name, public_key = trusted
     if origin is not None and export_origin != origin:
@@ -275,13 +301,80 @@ def verify_export(
     )
     size, root = heads[-1][0], heads[-1][1]
     first, last = check_entries(document, size, root)
+    held = [check_held(note, document, heads, export_origin, public_key) for note in policy.held]
+    witnessed = check_cosigners(heads[-1], policy)
     cosigned = Counter(name for _size, _root, names in heads for name in names)
     by = ", ".join(f"{name} {count}" for name, count in sorted(cosigned.items())) or "none"
     return (
         f"OK: entries {first} to {last} of {export_origin} are in its log, signed at size "
         f"{size} by key {key_id(export_origin, public_key).hex()}; {len(heads)} checkpoint(s), "
         f"each consistent with the one before; co-signatures: {by}"
+        + (f"; the latest co-signed by {witnessed}" if witnessed else "")
+        + (f"; consistent with your checkpoint(s) of size {', '.join(held)}" if held else "")
     )
+
+
+def check_cosigners(head: tuple[int, bytes, list[str]], policy: Policy) -> str:
+    """The trusted co-signers of the latest checkpoint, if the policy's number of them
+    signed it; Problem naming those missing otherwise."""
+    size, _root, names = head
+    signed = sorted(set(names) & set(policy.trusted_cosigners))
+    if len(signed) < policy.required:
+        missing = sorted(set(policy.trusted_cosigners) - set(signed))
+        raise Problem(
+            f"the latest checkpoint (size {size}) has {len(signed)} of the {policy.required} "
+            f"co-signatures required; missing: {', '.join(missing)}"
+        )
+    return ", ".join(signed)
+
+
+def check_held(
+    note: str,
+    document: dict[str, Any],
+    heads: list[tuple[int, bytes, list[str]]],
+    origin: str,
+    public_key: bytes,
+) -> str:
+    """Check that the export's log extends a checkpoint the verifier holds (a signed
+    note of the hub's): its size, or Problem saying how they disagree."""
+    where = "your checkpoint"
+    text, lines = split_note(note, where)
+    held_origin, held_size, held_root = checkpoint_fields(text, where)
+    if held_origin != origin:
+        raise Problem(f"{where} is for origin {held_origin!r}, not {origin!r}")
+    hub_id = key_id(origin, public_key)
+    if not any(kid == hub_id and signs(public_key, text.encode(), s) for _, kid, s in lines):
+        raise Problem(f"{where} (size {held_size}) is not signed by the given key")
+    where = f"your checkpoint of size {held_size}"
+    size, root, _ = heads[-1]
+    if held_size > size:
+        raise Problem(
+            f"{where} is beyond the export's latest (size {size}): entries were removed, or "
+            "the export is older than it"
+        )
+    for other_size, other_root, _ in heads:
+        if other_size == held_size:
+            if other_root != held_root:
+                raise Problem(
+                    f"{where} has another root than the export's checkpoint of that size: "
+                    "the log was rewritten"
+                )
+            return str(held_size)
+    proofs = document.get("held_proofs", {})
+    if not isinstance(proofs, dict) or str(held_size) not in proofs:
+        raise Problem(
+            f"the export has no proof from {where}: export it again with --held-size {held_size}"
+        )
+    proof = [
+        unb64(h, f"the proof from {where}")
+        for h in field(proofs, str(held_size), list, "the held proofs")
+    ]
+    if not verify_consistency(held_size, size, held_root, root, proof):
+        raise Problem(
+            f"the export's log (size {size}) does not extend {where}: the log was rewritten "
+            "after it"
+        )
+    return str(held_size)
 
 
 def check_checkpoints(
@@ -436,9 +529,14 @@ def verify(args: argparse.Namespace) -> str:
         if name is None:
             raise Problem(f"{path}: give co-signer keys as verifier keys (<name>+<id>+<key>)")
         cosigners[name] = key
+    if args.require_cosigners is not None and args.require_cosigners < 0:
+        raise Problem("--require-cosigners is a number of keys, 0 or more")
+    policy = Policy(
+        cosigners, args.require_cosigners, [read_text(path) for path in args.trusted_checkpoint]
+    )
     try:
         document = load_json(args.export)
-        return verify_export(document, trusted, args.origin, cosigners)
+        return verify_export(document, trusted, args.origin, dict(cosigners), policy)
     except Problem as e:
         raise Problem(f"{args.export}: {e}") from None
 
@@ -457,7 +555,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         action="append",
         default=[],
-        help="a partner's verifier key you trust (repeatable)",
+        help="a partner's (a witness's) verifier key you trust (repeatable)",
+    )
+    check.add_argument(
+        "--require-cosigners",
+        type=int,
+        metavar="K",
+        help="co-signatures the latest checkpoint must carry from those keys "
+        "(default: 1 when keys are given, else 0)",
+    )
+    check.add_argument(
+        "--trusted-checkpoint",
+        type=Path,
+        action="append",
+        default=[],
+        help="a checkpoint you hold (a signed note): the export must extend it (repeatable)",
     )
     check.set_defaults(run=verify)
     make = commands.add_parser("keygen", help="make an agency's Ed25519 key pair")
