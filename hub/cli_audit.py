@@ -20,6 +20,7 @@ from sharing.audit import acts, checkpoints, notes, proofs
 from sharing.audit.export import ExportError, build_export
 from sharing.audit.head import LogDamaged
 from sharing.audit.log import verify
+from sharing.audit.policy import Policy, PolicyNotMet, check_policy
 from sharing.audit.tree import locked_tree
 from sharing.models import Agency
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
@@ -43,17 +44,67 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Recompute the log from its entries and check every checkpoint and signature."""
+@click.option(
+    "--cosigner-key",
+    "cosigner_keys",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    help="A partner's (witness's) verifier key you hold yourself (repeatable).",
+)
+@click.option(
+    "--require-cosigners",
+    type=click.IntRange(min=0),
+    help="Co-signatures the latest checkpoint must carry from those keys "
+    "(default: 1 when keys are given, else 0).",
+)
+@click.option(
+    "--trusted-checkpoint",
+    "held",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    help="A checkpoint you hold (a signed note): the log must extend it (repeatable).",
+)
+def audit_verify(
+    cosigner_keys: tuple[Path, ...], require_cosigners: int | None, held: tuple[Path, ...]
+) -> None:
+    """Recompute the log from its entries and check every checkpoint and signature, and the
+    policy given: co-signatures by partners' keys you hold, checkpoints you hold."""
+    policy = Policy(
+        {name: key for name, key in map(_verifier_key, cosigner_keys)},
+        (1 if cosigner_keys else 0) if require_cosigners is None else require_cosigners,
+        tuple(_text(path) for path in held),
+    )
+    public_key = key_store().checkpoint_public_key()
     with new_session() as session:
-        result = verify(session, public_key=key_store().checkpoint_public_key())
-    click.echo(f"Entries: {result.size}; root {notes.b64(result.root)}")
-    click.echo(f"Checkpoints matching the entries, signed by the hub's key: {result.checkpoints}")
-    cosigned = ", ".join(f"{name} {n}" for name, n in sorted(result.cosignatures.items()))
-    click.echo(f"Co-signatures that verify: {cosigned or 'none'}")
-    if not result.ok:
-        _fail(f"FAILED: {result.problem}")
+        result = verify(session, public_key=public_key)
+        click.echo(f"Entries: {result.size}; root {notes.b64(result.root)}")
+        click.echo(
+            f"Checkpoints matching the entries, signed by the hub's key: {result.checkpoints}"
+        )
+        cosigned = ", ".join(f"{name} {n}" for name, n in sorted(result.cosignatures.items()))
+        click.echo(f"Co-signatures that verify: {cosigned or 'none'}")
+        if not result.ok:
+            _fail(f"FAILED: {result.problem}")
+        try:
+            for line in check_policy(session, audit_origin(), public_key, result, policy):
+                click.echo(line)
+        except PolicyNotMet as e:
+            _fail(f"FAILED: {e}")
     click.echo("OK: the audit log is whole.")
+
+
+def _verifier_key(path: Path) -> tuple[str, bytes]:
+    try:
+        return notes.parse_verifier_key(_text(path))
+    except notes.NoteError as e:
+        _fail(f"{path}: not a verifier key ({e})")
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        _fail(f"{path}: cannot read it as text")
 
 
 @audit.command("checkpoint")

@@ -8,15 +8,24 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from sqlalchemy import func, select, text, update
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import delete, func, select, text, update
 
 from sharing import accounts
-from sharing.audit import verify_audit
+from sharing.audit import checkpoints, notes, verify_audit
 from sharing.db import make_engine, make_session_factory
-from sharing.models import Agency, Area, AuditCheckpoint, AuditTree
+from sharing.models import (
+    Agency,
+    Area,
+    AuditCheckpoint,
+    AuditCosignature,
+    AuditEntry,
+    AuditTree,
+    User,
+)
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.cli import hub
-from tests.sharing.audit.conftest import write_log
+from tests.sharing.audit.conftest import raw, rehash, write_log
 
 
 @pytest.fixture
@@ -280,3 +289,55 @@ def write_log_to(url: str, n: int) -> None:
     with make_session_factory(engine)() as session:
         write_log(session, n)
     engine.dispose()
+
+
+def test_hub_audit_verify_applies_the_verifiers_policy(logged: str, tmp_path: Path) -> None:
+    keys = {name: Ed25519PrivateKey.generate() for name in ("homes-dpo", "council-dpo")}
+    engine = make_engine(logged)
+    with make_session_factory(engine)() as session:
+        police = session.scalar(select(Agency))
+        dpo = session.scalar(select(User))
+        registered = {
+            name: checkpoints.register_agency_key(
+                session, agency=police, public_key=raw(key), name=name, registered_by=dpo
+            ).id
+            for name, key in keys.items()
+        }
+        session.commit()
+    assert hub("audit", "checkpoint").exit_code == 0
+    with make_session_factory(engine)() as session:
+        latest = checkpoints.latest(session, session.scalar(select(AuditCheckpoint.origin)))
+        text = checkpoints.text_of(latest).encode()
+        checkpoints.cosign(
+            session, latest.id, registered["homes-dpo"], keys["homes-dpo"].sign(text)
+        )
+        session.commit()
+    for name, key in keys.items():
+        (tmp_path / f"{name}.vkey").write_text(notes.verifier_key(name, raw(key)) + "\n")
+    held = tmp_path / "held.txt"
+    held.write_text(hub("audit", "show").output)
+    homes, council = str(tmp_path / "homes-dpo.vkey"), str(tmp_path / "council-dpo.vkey")
+
+    one = hub("audit", "verify", "--cosigner-key", homes, "--trusted-checkpoint", str(held))
+    assert one.exit_code == 0, one.output
+    assert "co-signed by homes-dpo" in one.output
+    assert "The log extends your checkpoint of size" in one.output
+    both = hub(
+        "audit", "verify", "--cosigner-key", homes, "--cosigner-key", council,
+        "--require-cosigners", "2",
+    )  # fmt: skip
+    _refused(both, "has 1 of the 2 co-signatures required; missing: council-dpo")
+
+    with make_session_factory(engine)() as session:  # a rewrite, re-signed over
+        session.execute(update(AuditEntry).where(AuditEntry.seq == 4).values(basis="nothing"))
+        session.execute(delete(AuditCosignature))
+        session.execute(delete(AuditCheckpoint))
+        rehash(session)
+        session.commit()
+    engine.dispose()
+    assert hub("audit", "checkpoint").exit_code == 0
+    assert hub("audit", "verify").exit_code == 0, "alone, the rewritten log looks whole"
+    _refused(
+        hub("audit", "verify", "--trusted-checkpoint", str(held)),
+        "the log does not extend your checkpoint of size",
+    )

@@ -6,10 +6,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sharing.audit.log import append
+from sharing.audit.log import append, canonical
+from sharing.audit.merkle import Frontier, leaf_hash
+from sharing.audit.tree import locked_tree, store
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
@@ -53,3 +57,20 @@ def write_log(session: Session, n: int) -> list[AuditEntry]:
 @pytest.fixture
 def log(session: Session) -> Callable[[int], list[AuditEntry]]:
     return lambda n: write_log(session, n)
+
+
+def raw(key: Ed25519PrivateKey) -> bytes:
+    """An Ed25519 key's public half, raw (32 bytes)."""
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def rehash(session: Session) -> None:
+    """Recompute every stored hash and the head from the entries, as a careful attacker
+    with the database would after changing one."""
+    frontier = Frontier()
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
+        entry.leaf = leaf_hash(canonical(entry))
+        entry.subtrees = b"".join(frontier.append(entry.leaf))
+    session.flush()
+    locked_tree(session)
+    store(session, frontier)

@@ -13,30 +13,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from hub.migrate import upgrade
 from sharing.audit import checkpoints, notes, verify_audit
 from sharing.audit.export import build_export
-from sharing.audit.log import canonical
-from sharing.audit.merkle import Frontier, leaf_hash
-from sharing.audit.tree import locked_tree, store
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine
 from sharing.models import AuditCheckpoint, AuditCosignature, AuditEntry
-from tests.sharing.audit.conftest import ORIGIN, write_log
+from tests.sharing.audit.conftest import ORIGIN, raw, rehash, write_log
 from tests.sharing.audit.test_checkpoints import _agency_with_dpo
 
 pytestmark = pytest.mark.long
 WITNESSES = ("homes-dpo", "police-dpo", "council-dpo")
-
-
-def raw(key: Ed25519PrivateKey) -> bytes:
-    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 class Partnership:
@@ -198,15 +190,3 @@ def test_a_held_checkpoint_exposes_a_history_rewritten_and_re_signed(
     assert f"does not extend your checkpoint of size {size}: the log was rewritten" in (
         rewritten.stderr
     )
-
-
-def rehash(session: Session) -> None:
-    """Recompute every stored hash and the head from the entries, as a careful attacker
-    would after changing one."""
-    frontier = Frontier()
-    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
-        entry.leaf = leaf_hash(canonical(entry))
-        entry.subtrees = b"".join(frontier.append(entry.leaf))
-    session.flush()
-    locked_tree(session)
-    store(session, frontier)

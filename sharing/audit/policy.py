@@ -1,0 +1,87 @@
+"""``hub audit verify``'s verification policy, the same as ``verify_audit.py``'s: beyond
+a log that recomputes, the latest checkpoint must carry co-signatures by at least
+``required`` of the partners' keys the verifier holds itself (never the keys in the
+hub's database), and the log must extend every checkpoint the verifier holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from sharing.audit import notes, proofs
+from sharing.audit.checkpoints import latest
+from sharing.audit.log import Verification
+
+
+class PolicyNotMet(ValueError):
+    """What the policy asked for and the log does not give, in one line."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    #: Partners' (witnesses') keys by name, as the verifier holds them.
+    cosigners: dict[str, bytes] = field(default_factory=dict)
+    required: int = 0
+    #: Checkpoints the verifier holds, as signed notes.
+    held: tuple[str, ...] = ()
+
+
+def check_policy(
+    session: Session, origin: str, public_key: bytes, verified: Verification, policy: Policy
+) -> list[str]:
+    """What the policy found, a line each; ``PolicyNotMet`` otherwise. Run on a log that
+    ``verify`` found whole (``verified``)."""
+    if policy.required > len(policy.cosigners):
+        raise PolicyNotMet(
+            f"the policy asks for {policy.required} co-signatures but names "
+            f"{len(policy.cosigners)} co-signer key(s)"
+        )
+    found = [_held(session, origin, public_key, verified.size, note) for note in policy.held]
+    if policy.required:
+        found.append(_cosigned(session, origin, policy))
+    return found
+
+
+def _cosigned(session: Session, origin: str, policy: Policy) -> str:
+    checkpoint = latest(session, origin)
+    if checkpoint is None:
+        raise PolicyNotMet("there is no checkpoint to carry the co-signatures required")
+    message = notes.checkpoint_text(origin, checkpoint.size, checkpoint.root).encode()
+    signed = sorted(
+        {
+            c.agency_key.name
+            for c in checkpoint.cosignatures
+            if c.agency_key.name in policy.cosigners
+            and notes.signs(policy.cosigners[c.agency_key.name], message, c.signature)
+        }
+    )
+    if len(signed) < policy.required:
+        missing = ", ".join(sorted(set(policy.cosigners) - set(signed)))
+        raise PolicyNotMet(
+            f"the latest checkpoint (size {checkpoint.size}) has {len(signed)} of the "
+            f"{policy.required} co-signatures required; missing: {missing}"
+        )
+    return f"The latest checkpoint (size {checkpoint.size}) is co-signed by {', '.join(signed)}"
+
+
+def _held(session: Session, origin: str, public_key: bytes, size: int, note: str) -> str:
+    try:
+        text, lines = notes.split_note(note)
+        held_origin, held_size, held_root = notes.parse_checkpoint_text(text)
+    except notes.NoteError as e:
+        raise PolicyNotMet(f"your checkpoint is not a checkpoint note: {e}") from None
+    where = f"your checkpoint of size {held_size}"
+    hub_id = notes.key_id(origin, public_key)
+    if held_origin != origin:
+        raise PolicyNotMet(f"{where} is for origin {held_origin!r}, not {origin!r}")
+    if not any(
+        line.key_id == hub_id and notes.signs(public_key, text.encode(), line.signature)
+        for line in lines
+    ):
+        raise PolicyNotMet(f"{where} is not signed by the hub's key")
+    if held_size > size:
+        raise PolicyNotMet(f"{where} is beyond the log (size {size}): entries were removed")
+    if proofs.root_at(session, held_size) != held_root:
+        raise PolicyNotMet(f"the log does not extend {where}: it was rewritten after it")
+    return f"The log extends your checkpoint of size {held_size}"
