@@ -45,6 +45,7 @@ from hub import (
 from hub.api import init_api
 from hub.api import problem as api_problem
 from hub.api.limits import init_limits
+from hub.audit_witnesses import load_witnesses
 from hub.auth.single_sign_on import init_single_sign_on
 from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
@@ -145,6 +146,8 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         app,
         load_identity_providers(settings.identity_providers, production=settings.production),
     )
+    # The audit log's witnesses (WitnessesInvalid names the witness and the problem).
+    app.extensions["hub.witnesses"] = load_witnesses(settings.audit_witnesses)
     init_checkpoint_schedule(app, settings)
     init_notices(app, settings)
     # Before the CSRF check, which reads the form: uploads may be larger than other forms.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import Flask
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import Settings
 from sharing import clock
-from sharing.audit import checkpoints
+from sharing.audit import checkpoints, witnessing
 from sharing.crypto.keys import KeyProvider
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,11 @@ def init_checkpoint_schedule(app: Flask, settings: Settings) -> None:
         sessions: sessionmaker[Session] = app.extensions["hub.sessions"]
         try:
             wait = _checkpoint_if_due(
-                sessions, app.extensions["hub.keys"], settings.audit_origin, every
+                sessions,
+                app.extensions["hub.keys"],
+                settings.audit_origin,
+                every,
+                app.extensions["hub.witnesses"],
             )
         except checkpoints.LogDamaged as e:  # entry numbers only: no personal data
             log.error(
@@ -52,15 +57,25 @@ def init_checkpoint_schedule(app: Flask, settings: Settings) -> None:
 
 
 def _checkpoint_if_due(
-    sessions: sessionmaker[Session], provider: KeyProvider, origin: str, every: timedelta
+    sessions: sessionmaker[Session],
+    provider: KeyProvider,
+    origin: str,
+    every: timedelta,
+    witnesses: Sequence[witnessing.Witness] = (),
 ) -> float:
-    """Make a checkpoint if the latest is older than ``every``; seconds until the next look."""
+    """Make a checkpoint if the latest is older than ``every``, and send it to the
+    witnesses; seconds until the next look."""
     with sessions() as session:
         latest = checkpoints.latest(session, origin)
         if latest is not None:
             age = clock.now() - latest.created_at
             if age < every:
                 return (every - age).total_seconds()
-        checkpoints.make_checkpoint(session, provider, origin)
+        made = checkpoints.make_checkpoint(session, provider, origin)
         session.commit()
+        if made is not None and witnesses:
+            for outcome in witnessing.witness_checkpoint(session, made, witnesses):
+                if not outcome.cosigned:  # the witness's name and its answer: no personal data
+                    log.warning("witness %s did not co-sign: %s", outcome.witness, outcome.problem)
+            session.commit()
     return every.total_seconds()

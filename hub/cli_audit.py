@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub import audit_witnesses
 from hub.database import audit_origin, key_store, new_session
 from sharing import accounts
 from sharing.audit import acts, checkpoints, notes, proofs
@@ -22,6 +23,7 @@ from sharing.audit.head import LogDamaged
 from sharing.audit.log import verify
 from sharing.audit.policy import Policy, PolicyNotMet, check_policy
 from sharing.audit.tree import locked_tree
+from sharing.audit.verify_audit import CosignerKey, Problem, read_cosigner_key
 from sharing.models import Agency
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
 
@@ -70,7 +72,7 @@ def audit_verify(
     """Recompute the log from its entries and check every checkpoint and signature, and the
     policy given: co-signatures by partners' keys you hold, checkpoints you hold."""
     policy = Policy(
-        {name: key for name, key in map(_verifier_key, cosigner_keys)},
+        {key.name: key for key in map(_cosigner_key, cosigner_keys)},
         (1 if cosigner_keys else 0) if require_cosigners is None else require_cosigners,
         tuple(_text(path) for path in held),
     )
@@ -93,11 +95,11 @@ def audit_verify(
     click.echo("OK: the audit log is whole.")
 
 
-def _verifier_key(path: Path) -> tuple[str, bytes]:
+def _cosigner_key(path: Path) -> CosignerKey:
     try:
-        return notes.parse_verifier_key(_text(path))
-    except notes.NoteError as e:
-        _fail(f"{path}: not a verifier key ({e})")
+        return read_cosigner_key(_text(path), str(path))
+    except Problem as e:
+        _fail(str(e))
 
 
 def _text(path: Path) -> str:
@@ -120,6 +122,9 @@ def audit_checkpoint() -> None:
             click.echo("The audit log is empty: no checkpoint made.")
             return
         session.commit()
+        for outcome in audit_witnesses.send(session, checkpoint):
+            said = "co-signed" if outcome.cosigned else f"did not co-sign: {outcome.problem}"
+            click.echo(f"Witness {outcome.witness} {said}", err=True)
         click.echo(f"Checkpoint {checkpoint.id} (size {checkpoint.size}):", err=True)
         click.echo(checkpoints.signed_note(checkpoint), nl=False)
 
@@ -173,9 +178,12 @@ def audit_export(first: int, last: int, out: Path, held_sizes: tuple[int, ...]) 
     with new_session() as session:
         try:
             size = locked_tree(session).size
+            made = None
             if 0 <= last < size:
-                checkpoints.make_checkpoint(session, key_store(), audit_origin())
+                made = checkpoints.make_checkpoint(session, key_store(), audit_origin())
             session.commit()
+            if made is not None:
+                audit_witnesses.send(session, made)
             document = build_export(
                 session,
                 key_store().checkpoint_public_key(),

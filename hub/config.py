@@ -86,6 +86,8 @@ class Settings:
     closure_survey: Path = CONFIG_DIR / "closure-survey.toml"
     #: Agencies' own identity providers (``hub.identity_providers``), or None.
     identity_providers: Path | None = None
+    #: The audit log's witnesses (``hub.audit_witnesses``), or None.
+    audit_witnesses: Path | None = None
     #: The standard letters of an ASB case.
     letters: Path = CONFIG_DIR / "letters.toml"
     housing_stock: Path = CONFIG_DIR / "housing-stock.toml"
@@ -214,6 +216,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         identity_providers=Path(str(raw["identity_providers"]))
         if raw.get("identity_providers")
         else None,
+        audit_witnesses=Path(str(raw["audit_witnesses"])) if raw.get("audit_witnesses") else None,
         housing_stock=Path(str(raw.get("housing_stock") or CONFIG_DIR / "housing-stock.toml")),
         ward_boundaries=Path(
             str(raw.get("ward_boundaries") or CONFIG_DIR / "ward-boundaries.geojson")

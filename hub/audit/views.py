@@ -20,6 +20,7 @@ from flask_login import current_user
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from hub import audit_witnesses
 from hub.database import audit_origin, db, key_store
 from hub.forms import (
     ChoiceField,
@@ -32,7 +33,7 @@ from hub.forms import (
 from hub.guard import require_roles
 from hub.search.views import SearchForm, query_of
 from sharing import clock, directory
-from sharing.audit import acts, checkpoints, notes, subject_access, trail
+from sharing.audit import acts, checkpoints, notes, subject_access, trail, witnessing
 from sharing.errors import InputError, NotFound
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -190,6 +191,9 @@ def checkpoint_list() -> Response | str:
             db().rollback()
             flash("No checkpoint was signed: the audit log is damaged (below).", "error")
             return redirect(url_for("audit.checkpoint_list"))
+        if made is not None:
+            db().commit()
+            audit_witnesses.send(db(), made)
         flash(
             f"Checkpoint {made.id} signed: the log's first {made.size:,} entries."
             if made
@@ -205,6 +209,7 @@ def checkpoint_list() -> Response | str:
         "audit/checkpoints.html",
         title="Checkpoints and co-signing",
         damage=checkpoints.damage(db(), audit_origin()),
+        witnesses=witnessing.statuses(db(), audit_witnesses.configured()),
         form=form,
         checkpoints=recent,
         keys=keys,

@@ -140,11 +140,16 @@ def text_of(checkpoint: AuditCheckpoint) -> str:
 
 
 def signed_note(checkpoint: AuditCheckpoint) -> str:
-    """The checkpoint as a signed note: the hub's signature line, then co-signatures."""
+    """The checkpoint as a signed note: the hub's signature line, then the agencies' and
+    the witnesses' co-signatures."""
     lines = [notes.SignatureLine(checkpoint.origin, checkpoint.key_id, checkpoint.signature)]
     lines += [
         notes.SignatureLine(c.agency_key.name, c.agency_key.key_id, c.signature)
         for c in checkpoint.cosignatures
+    ]
+    lines += [
+        notes.SignatureLine(w.witness, w.key_id, w.signature)
+        for w in checkpoint.witness_cosignatures
     ]
     return text_of(checkpoint) + "\n" + "".join(str(line) for line in lines)
 

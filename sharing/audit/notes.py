@@ -122,8 +122,8 @@ def parse_signature_line(line: str) -> SignatureLine:
     if len(parts) != 2 or not valid_name(parts[0]):
         raise NoteError("a signature line reads '— <key name> <base64 signature>'")
     raw = unb64(parts[1], "the signature")
-    if len(raw) != 4 + 64:
-        raise NoteError("an Ed25519 signature line holds 4 + 64 bytes")
+    if len(raw) not in (4 + 64, 4 + 8 + 64):  # a note's signature; a witness's cosignature/v1
+        raise NoteError("an Ed25519 signature line holds 4 + 64 bytes (or 4 + 8 + 64)")
     return SignatureLine(parts[0], raw[:4], raw[4:])
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sharing.audit import notes, proofs
 from sharing.audit.checkpoints import latest
 from sharing.audit.log import Verification
+from sharing.audit.verify_audit import CosignerKey
 
 
 class PolicyNotMet(ValueError):
@@ -20,8 +21,8 @@ class PolicyNotMet(ValueError):
 
 @dataclass(frozen=True)
 class Policy:
-    #: Partners' (witnesses') keys by name, as the verifier holds them.
-    cosigners: dict[str, bytes] = field(default_factory=dict)
+    #: Partners' and witnesses' keys by name, as the verifier holds them.
+    cosigners: dict[str, CosignerKey] = field(default_factory=dict)
     required: int = 0
     #: Checkpoints the verifier holds, as signed notes.
     held: tuple[str, ...] = ()
@@ -47,13 +48,16 @@ def _cosigned(session: Session, origin: str, policy: Policy) -> str:
     checkpoint = latest(session, origin)
     if checkpoint is None:
         raise PolicyNotMet("there is no checkpoint to carry the co-signatures required")
-    message = notes.checkpoint_text(origin, checkpoint.size, checkpoint.root).encode()
+    text = notes.checkpoint_text(origin, checkpoint.size, checkpoint.root)
+    lines = [(c.agency_key.name, c.agency_key.key_id, c.signature) for c in checkpoint.cosignatures]
+    lines += [(w.witness, w.key_id, w.signature) for w in checkpoint.witness_cosignatures]
     signed = sorted(
         {
-            c.agency_key.name
-            for c in checkpoint.cosignatures
-            if c.agency_key.name in policy.cosigners
-            and notes.signs(policy.cosigners[c.agency_key.name], message, c.signature)
+            name
+            for name, key_id, signature in lines
+            if (key := policy.cosigners.get(name)) is not None
+            and key.key_id == key_id
+            and key.signed(text, signature)
         }
     )
     if len(signed) < policy.required:

@@ -162,6 +162,56 @@ def verifier_key(name: str, public_key: bytes) -> str:
     return f"{name}+{key_id(name, public_key).hex()}+{encoded}"
 
 
+#: Verifier key types: a signed note's Ed25519 signature (the hub's, an agency's), and a
+#: witness's timestamped Ed25519 co-signature (c2sp.org/tlog-cosignature, cosignature/v1).
+NOTE_ED25519, COSIGNATURE_V1 = 0x01, 0x04
+
+
+def cosigner_key_id(name: str, public_key: bytes) -> bytes:
+    """The key ID of an Ed25519 cosignature/v1 key."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([COSIGNATURE_V1]) + public_key).digest()[:4]
+
+
+def cosigned_message(checkpoint_text: str, timestamp: int) -> bytes:
+    """What a cosignature/v1 signs: its header, its time, then the checkpoint's body."""
+    return f"cosignature/v1\ntime {timestamp}\n{checkpoint_text}".encode()
+
+
+class CosignerKey:
+    """A key whose signature lines on a checkpoint count as co-signatures: an agency's
+    signed-note key, or a witness's cosignature/v1 key."""
+
+    def __init__(self, name: str, public_key: bytes, kind: int = NOTE_ED25519) -> None:
+        self.name, self.public_key, self.kind = name, public_key, kind
+        self.key_id = (
+            key_id(name, public_key) if kind == NOTE_ED25519 else cosigner_key_id(name, public_key)
+        )
+
+    def signed(self, text: str, signature: bytes) -> bool:
+        """Whether ``signature`` (a signature line's bytes after the key ID) is this key's
+        signature of the checkpoint ``text``."""
+        if self.kind == NOTE_ED25519:
+            return len(signature) == 64 and signs(self.public_key, text.encode(), signature)
+        if len(signature) != 72:
+            return False
+        timestamp = int.from_bytes(signature[:8], "big")
+        return signs(self.public_key, cosigned_message(text, timestamp), signature[8:])
+
+
+def read_cosigner_key(text: str, what: str) -> CosignerKey:
+    """A co-signer's verifier key line: an agency's (type 0x01) or a witness's (0x04)."""
+    parts = text.strip().split("+", 2)
+    if len(parts) != 3 or not parts[0]:
+        raise Problem(f"{what}: give co-signer keys as verifier keys (<name>+<id>+<key>)")
+    raw = unb64(parts[2], what)
+    if len(raw) != 33 or raw[0] not in (NOTE_ED25519, COSIGNATURE_V1):
+        raise Problem(f"{what} is not an Ed25519 verifier key (note or cosignature/v1)")
+    key = CosignerKey(parts[0], raw[1:], raw[0])
+    if parts[1].lower() != key.key_id.hex():
+        raise Problem(f"{what}: its key ID does not match its name and key")
+    return key
+
+
 def read_public_key(text: str, what: str) -> tuple[str | None, bytes]:
     """(name or None, key) from a verifier key line or a PEM public key."""
     text = text.strip()
@@ -205,7 +255,7 @@ def split_note(note: object, where: str) -> tuple[str, list[tuple[str, bytes, by
         if len(parts) != 3 or parts[0] != EM_DASH:
             raise Problem(f"{where} has a malformed signature line")
         raw = unb64(parts[2], f"a signature in {where}")
-        if len(raw) != 68:
+        if len(raw) not in (4 + 64, 4 + 8 + 64):  # a note signature, a cosignature/v1
             raise Problem(f"{where} has a signature that is not Ed25519")
         lines.append((parts[1], raw[:4], raw[4:]))
     return text + "\n", lines
@@ -258,7 +308,7 @@ class Policy:
 
     def __init__(
         self,
-        trusted_cosigners: dict[str, bytes] | None = None,
+        trusted_cosigners: dict[str, CosignerKey] | None = None,
         required: int | None = None,
         held: Sequence[str] = (),
     ) -> None:
@@ -278,7 +328,7 @@ def verify_export(
     document: dict[str, Any],
     trusted: tuple[str | None, bytes],
     origin: str | None,
-    cosigners: dict[str, bytes],
+    cosigners: dict[str, CosignerKey],
     policy: Policy,
 ) -> str:
     """Check everything against the ``policy``; returns the summary or raises Problem.
@@ -294,8 +344,8 @@ def verify_export(
         )
     for entry in field(document, "cosigners", list):
         if isinstance(entry, dict) and isinstance(entry.get("key"), str):
-            name, key = read_public_key(entry["key"], "a co-signer key in the export")
-            cosigners.setdefault(name or "", key)
+            key = read_cosigner_key(entry["key"], "a co-signer key in the export")
+            cosigners.setdefault(key.name, key)
     heads = check_checkpoints(
         field(document, "checkpoints", list), export_origin, public_key, cosigners
     )
@@ -378,7 +428,7 @@ def check_held(
 
 
 def check_checkpoints(
-    items: list[Any], origin: str, public_key: bytes, cosigners: dict[str, bytes]
+    items: list[Any], origin: str, public_key: bytes, cosigners: dict[str, CosignerKey]
 ) -> list[tuple[int, bytes, list[str]]]:
     if not items:
         raise Problem("the export has no checkpoints")
@@ -398,14 +448,14 @@ def check_checkpoints(
             raise Problem(
                 f"{where} (size {size}) is not signed by the given key (its key IDs: {ids})"
             )
-        if not signs(public_key, text.encode(), hub[0]):
+        if len(hub[0]) != 64 or not signs(public_key, text.encode(), hub[0]):
             raise Problem(f"{where} (size {size}): the hub's signature does not verify")
         names = []
         for name, kid, signature in lines:
             key = cosigners.get(name)
-            if name == origin or key is None or key_id(name, key) != kid:
+            if name == origin or key is None or key.key_id != kid:
                 continue
-            if not signs(key, text.encode(), signature):
+            if not key.signed(text, signature):
                 raise Problem(f"{where} (size {size}): the co-signature of {name} does not verify")
             names.append(name)
         if heads:
@@ -523,12 +573,10 @@ def read_text(path: Path) -> str:
 
 def verify(args: argparse.Namespace) -> str:
     trusted = read_public_key(read_text(args.public_key), str(args.public_key))
-    cosigners: dict[str, bytes] = {}
+    cosigners: dict[str, CosignerKey] = {}
     for path in args.cosigner_key:
-        name, key = read_public_key(read_text(path), str(path))
-        if name is None:
-            raise Problem(f"{path}: give co-signer keys as verifier keys (<name>+<id>+<key>)")
-        cosigners[name] = key
+        key = read_cosigner_key(read_text(path), str(path))
+        cosigners[key.name] = key
     if args.require_cosigners is not None and args.require_cosigners < 0:
         raise Problem("--require-cosigners is a number of keys, 0 or more")
     policy = Policy(

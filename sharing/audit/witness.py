@@ -47,9 +47,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sharing.audit.verify_audit import (
+    COSIGNATURE_V1,
     EM_DASH,
     Problem,
     checkpoint_fields,
+    cosigned_message,
+    cosigner_key_id,
     key_id,
     read_public_key,
     signs,
@@ -62,24 +65,12 @@ from sharing.audit.verify_audit import (
 MAX_PROOF = 63
 MAX_BODY = 64 * 1024
 EMPTY_ROOT = hashlib.sha256(b"").digest()
-#: The key type byte of an Ed25519 cosignature/v1 key (c2sp.org/tlog-cosignature).
-COSIGNATURE_V1 = 0x04
-
-
-def cosigner_key_id(name: str, public_key: bytes) -> bytes:
-    """The key ID of an Ed25519 cosignature/v1 key."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([COSIGNATURE_V1]) + public_key).digest()[:4]
 
 
 def cosigner_verifier_key(name: str, public_key: bytes) -> str:
     """The key as a verifier key line: ``<name>+<key ID>+base64(0x04 || key)``."""
     encoded = base64.b64encode(bytes([COSIGNATURE_V1]) + public_key).decode()
     return f"{name}+{cosigner_key_id(name, public_key).hex()}+{encoded}"
-
-
-def cosigned_message(checkpoint_text: str, timestamp: int) -> bytes:
-    """What a cosignature/v1 signs: the header, the time, then the checkpoint's body."""
-    return f"cosignature/v1\ntime {timestamp}\n{checkpoint_text}".encode()
 
 
 def cosignature_line(name: str, key: Ed25519PrivateKey, checkpoint_text: str, now: int) -> str:

@@ -8,6 +8,8 @@ from sharing.models.audit import (
     AuditCosignature,
     AuditEntry,
     AuditTree,
+    AuditWitnessCosignature,
+    AuditWitnessStatus,
 )
 from sharing.models.base import Base
 from sharing.models.cases import Action, Case, CaseParty, CaseReview, Incident
@@ -54,6 +56,8 @@ __all__ = [
     "AuditCosignature",
     "AuditEntry",
     "AuditTree",
+    "AuditWitnessCosignature",
+    "AuditWitnessStatus",
     "Alert",
     "ConferenceDecision",
     "MeetingSeries",

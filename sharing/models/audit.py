@@ -74,6 +74,9 @@ class AuditCheckpoint(Base):
     cosignatures: Mapped[list[AuditCosignature]] = relationship(
         back_populates="checkpoint", order_by="AuditCosignature.id"
     )
+    witness_cosignatures: Mapped[list[AuditWitnessCosignature]] = relationship(
+        back_populates="checkpoint", order_by="AuditWitnessCosignature.id"
+    )
 
 
 class AuditAgencyKey(Base):
@@ -110,3 +113,34 @@ class AuditCosignature(Base):
 
     checkpoint: Mapped[AuditCheckpoint] = relationship(back_populates="cosignatures")
     agency_key: Mapped[AuditAgencyKey] = relationship()
+
+
+class AuditWitnessCosignature(Base):
+    """A witness's co-signature of a checkpoint (cosignature/v1: its time and signature)."""
+
+    __tablename__ = "audit_witness_cosignatures"
+    __table_args__ = (UniqueConstraint("checkpoint_id", "witness"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_checkpoints.id"))
+    #: The witness's name, as in its verifier key.
+    witness: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[bytes] = mapped_column(LargeBinary(4))
+    #: The timestamp (8 bytes, big-endian) and the Ed25519 signature (64 bytes).
+    signature: Mapped[bytes] = mapped_column(LargeBinary(72))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    checkpoint: Mapped[AuditCheckpoint] = relationship(back_populates="witness_cosignatures")
+
+
+class AuditWitnessStatus(Base):
+    """What the hub last heard from each witness: the size it last co-signed, when it
+    last did, and its last failure (for the DPO page)."""
+
+    __tablename__ = "audit_witness_status"
+
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    size: Mapped[int] = mapped_column(default=0)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure: Mapped[str | None] = mapped_column(String(300))
