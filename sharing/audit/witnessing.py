@@ -80,8 +80,11 @@ def witness_checkpoint(
     witnesses: Sequence[Witness],
     timeout: float = TIMEOUT,
 ) -> list[Outcome]:
-    """Ask each witness to co-sign ``checkpoint`` (committed already); keep the
-    co-signatures that verify and what each witness answered. Does not commit."""
+    """Ask each witness that has not yet co-signed ``checkpoint`` (committed already) to
+    co-sign it; keep the co-signatures that verify and what each witness answered. Does
+    not commit."""
+    done = {w.witness for w in checkpoint.witness_cosignatures}
+    witnesses = [w for w in witnesses if w.name not in done]
     if not witnesses:
         return []
     known = {s.witness: s for s in session.scalars(select(AuditWitnessStatus))}
@@ -105,13 +108,12 @@ def witness_checkpoint(
         if status == 409 and text.strip().isdigit() and int(text) <= checkpoint.size:
             # the witness is at another size than the hub remembered: prove from there
             status, text = _post(witness.endpoint, _body(session, checkpoint, int(text)), timeout)
-        outcomes.append(_keep(session, checkpoint, witness, records[witness.name], status, text))
+        outcomes.append(_keep(checkpoint, witness, records[witness.name], status, text))
     session.flush()
     return outcomes
 
 
 def _keep(
-    session: Session,
     checkpoint: AuditCheckpoint,
     witness: Witness,
     record: AuditWitnessStatus,
@@ -122,13 +124,9 @@ def _keep(
     if status == 200:
         signature = _cosignature(checkpoint, witness, text)
         if signature is not None:
-            session.add(
+            checkpoint.witness_cosignatures.append(
                 AuditWitnessCosignature(
-                    checkpoint_id=checkpoint.id,
-                    witness=witness.name,
-                    key_id=witness.key.key_id,
-                    signature=signature,
-                    at=now,
+                    witness=witness.name, key_id=witness.key.key_id, signature=signature, at=now
                 )
             )
             record.size, record.last_ok_at = checkpoint.size, now

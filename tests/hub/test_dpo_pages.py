@@ -14,15 +14,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.audit import verify_audit
+from sharing.audit import notes, verify_audit
 from sharing.audit.log import append
 from sharing.cases import emergency
 from sharing.crypto.sealing import unseal
 from sharing.models import Agency, AuditEntry, Case, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
 from sharing.vocabulary import Role
-from tests.fixtures.app import csrf_token
+from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user, lock_demo_case
+from tests.fixtures.witnesses import running_witnesses
 
 
 @pytest.fixture(scope="module")
@@ -420,3 +421,38 @@ def test_the_checkpoints_page_shows_a_damaged_log_and_signs_nothing(
         assert "No checkpoint was signed" in made.get_data(as_text=True)
         session.expire_all()
         assert session.scalar(select(func.count()).select_from(AuditCheckpoint)) == signed
+
+
+def test_the_checkpoints_page_shows_each_witness_and_one_that_stopped_co_signing(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    first = demo_copy(demo_files, tmp_path)
+    log_key = notes.verifier_key(
+        first.config["HUB_SETTINGS"].audit_origin,
+        first.extensions["hub.keys"].checkpoint_public_key(),
+    )
+    first.extensions["hub.engine"].dispose()
+    with running_witnesses(tmp_path, 2, log_key) as witnesses:
+        config = tmp_path / "witnesses.toml"
+        config.write_text(
+            "".join(f'[[witness]]\nurl = "{w.url}"\nkey = "{w.verifier_key}"\n' for w in witnesses)
+        )
+        app = make_app(tmp_path, audit_witnesses=str(config))
+        with app.extensions["hub.sessions"]() as session:
+            dpo = demo_client(app, demo_user(session, "northshire-police", Role.DPO))
+        token = csrf_token(dpo, "/audit/checkpoints")
+        assert dpo.post("/audit/checkpoints", data={"csrf_token": token}).status_code == 302
+        witnesses[1].stop()
+        with app.extensions["hub.sessions"]() as session:  # one more entry to sign
+            append(session, action="case.view", outcome="allowed")
+            session.commit()
+        token = csrf_token(dpo, "/audit/checkpoints")
+        assert dpo.post("/audit/checkpoints", data={"csrf_token": token}).status_code == 302
+
+        page = dpo.get("/audit/checkpoints").get_data(as_text=True)
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", page, re.S)
+    first_row = next(r for r in rows if "witness0.example/asb" in r)
+    second_row = next(r for r in rows if "witness1.example/asb" in r)
+    assert "Not co-signing" not in first_row
+    assert "Not co-signing" in second_row
+    assert "unreachable" in second_row

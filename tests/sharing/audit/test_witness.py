@@ -10,12 +10,9 @@ import ast
 import base64
 import signal
 import struct
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sharing.audit import merkle, notes, verify_audit, witness
-from tests.fixtures.smtp import free_port
+from tests.fixtures.witnesses import Running, running_witnesses
 
 ORIGIN = "northshire.example/asb-hub-audit"
 HUB_KEY = Ed25519PrivateKey.generate()
@@ -143,57 +140,10 @@ def test_an_unreadable_state_file_stops_the_witness_saying_so(tmp_path: Path) ->
 # -- as separate processes ----------------------------------------------------------------
 
 
-class Running:
-    def __init__(self, folder: Path, name: str) -> None:
-        self.folder, self.name, self.port = folder, name, free_port()
-        self.key = folder / "witness.pem"
-        if not self.key.exists():
-            assert witness.main(["keygen", "--out", str(self.key), "--name", name]) == 0
-        (folder / "hub.vkey").write_text(notes.verifier_key(ORIGIN, raw(HUB_KEY)) + "\n")
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "sharing.audit.witness", "serve", "--key", str(self.key),
-             "--name", self.name, "--log", str(self.folder / "hub.vkey"),
-             "--state", str(self.folder / "state.json"), "--listen", f"127.0.0.1:{self.port}"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        assert self.process.stdout is not None
-        assert b"watching" in self.process.stdout.readline()
-
-    def add(self, body: bytes) -> tuple[int, str]:
-        call = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/add-checkpoint", data=body, method="POST"
-        )
-        try:
-            with urllib.request.urlopen(call, timeout=10) as answer:  # noqa: S310 - localhost
-                return answer.status, answer.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
-
-    def stop(self, how: int = signal.SIGTERM) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(how)
-            self.process.wait(timeout=10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-
 @pytest.fixture
 def three(tmp_path: Path) -> Iterator[list[Running]]:
-    witnesses = []
-    for n in range(3):
-        folder = tmp_path / f"w{n}"
-        folder.mkdir()
-        witnesses.append(Running(folder, f"witness{n}.example/asb"))
-    for w in witnesses:
-        w.start()
-    yield witnesses
-    for w in witnesses:
-        w.stop()
+    with running_witnesses(tmp_path, 3, notes.verifier_key(ORIGIN, raw(HUB_KEY))) as witnesses:
+        yield witnesses
 
 
 def test_three_witnesses_co_sign_the_log_and_each_refuses_a_rewrite(three: list[Running]) -> None:
