@@ -12,14 +12,13 @@ and what is wrong. Each checkpoint the hub makes is then sent to every witness
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from hub.config import ConfigError
+from hub.config import ConfigError, read_named_file
 from sharing.audit import witnessing
 from sharing.audit.verify_audit import COSIGNATURE_V1, Problem, read_cosigner_key
 from sharing.models.audit import AuditCheckpoint
@@ -33,13 +32,7 @@ def load_witnesses(path: Path | None) -> list[witnessing.Witness]:
     """The witnesses the file names (none without a file)."""
     if path is None:
         return []
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise WitnessesInvalid(f"audit_witnesses: cannot read {path} ({e.strerror})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise WitnessesInvalid(f"audit_witnesses: {path} is not TOML ({e})") from None
+    data = read_named_file(path, WitnessesInvalid)
     unknown = sorted(set(data) - {"witness"})
     tables = data.get("witness", [])
     if unknown or not isinstance(tables, list):

@@ -8,6 +8,7 @@ import stat
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import limits
 
@@ -129,6 +130,18 @@ class Settings:
             self.password_hash_memory_kib,
             self.password_hash_parallelism,
         )
+
+
+def read_named_file(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, Any]:
+    """The TOML file a setting names (identity providers, witnesses); ``error`` saying
+    which file and why when it cannot be read."""
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise error(f"{path} cannot be read: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{path} is not valid TOML: {e}") from None
 
 
 def _read_toml(path: Path) -> dict[str, object]:

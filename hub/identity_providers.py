@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 import requests
 from flask import current_app
 
-from hub.config import ConfigError
+from hub.config import ConfigError, read_named_file
 
 #: What an agency's table may hold, with the keys it must.
 KEYS = frozenset(
@@ -102,13 +101,7 @@ def load_identity_providers(
     if path is None:
         return {}
     environ = os.environ if environ is None else environ
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise IdentityProvidersInvalid(f"{path} cannot be read: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise IdentityProvidersInvalid(f"{path} is not valid TOML: {e}") from None
+    data = read_named_file(path, IdentityProvidersInvalid)
     providers = {}
     for code, table in data.items():
         where = f"{path}: [{code}]"

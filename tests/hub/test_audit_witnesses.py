@@ -166,7 +166,7 @@ def test_a_history_rewritten_with_the_database_and_key_store_is_refused_by_every
             '[[witness]]\nurl = "http://b.example"\nkey = "{key}"\n',
             "is named twice",
         ),
-        ("[witness\n", "is not TOML"),
+        ("[witness\n", "is not valid TOML"),
     ],
 )
 def test_a_bad_witnesses_file_stops_the_hub_saying_what_is_wrong(
