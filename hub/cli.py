@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,6 +23,7 @@ from hub.cli_audit import audit
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
+from hub.templating import uk_datetime
 from sharing import accounts, api_clients, clock, sign_in_sessions
 from sharing import notices as sharing_notices
 from sharing.access.authorise import authorise
@@ -304,10 +306,43 @@ def keys_status() -> None:
         marker = " (active)" if version == status.active else ""
         click.echo(f"version {version}{marker}: wraps {count} data keys; {held}")
     click.echo(f"destroyed data keys (erased records): {status.destroyed}")
+    if status.erasures_waiting and status.oldest_waiting is not None:
+        hours = current_app.config["HUB_SETTINGS"].erasure_final_hours
+        due = status.oldest_waiting + timedelta(hours=hours)
+        late = " OVERDUE" if due <= clock.now() else ""
+        click.echo(
+            f"erasures not yet final:{late} {status.erasures_waiting} destroyed data keys are "
+            f"wrapped by a version the key store still holds, so a backup taken before "
+            f"they were erased could still be read (the oldest erased "
+            f"{uk_datetime(status.oldest_waiting)}, due final by {uk_datetime(due)}): run "
+            "`hub keys finalise-erasures`"
+        )
     if status.pending:
         click.echo(
             f"{status.pending} data keys still wait for the active version: run `hub keys rotate` to finish"
         )
+
+
+@keys.command("finalise-erasures")
+@click.option(
+    "--batch-size", default=500, show_default=True, help="Data keys rewrapped per transaction."
+)
+def keys_finalise_erasures(batch_size: int) -> None:
+    """Make erasures final: if any destroyed data key is wrapped by a version the key store
+    still holds, rotate (rewrap the live keys, retire that version). Run it from cron or a
+    systemd timer, at least as often as erasure_final_hours."""
+    provider = current_app.extensions["hub.keys"]
+    with _session() as session:
+        waiting = key_status(session, provider).erasures_waiting
+    if not waiting:
+        click.echo("Every erasure is final: no destroyed key's version is held.")
+        return
+    report = rotate(current_app.extensions["hub.sessions"], provider, batch_size=batch_size)
+    retired = ", ".join(str(v) for v in report.retired) or "none"
+    click.echo(
+        f"{waiting} erased data keys made final: rotated to key version {report.version} "
+        f"({report.rewrapped} live data keys rewrapped); retired versions: {retired}."
+    )
 
 
 @keys.command("rotate")

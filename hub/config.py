@@ -75,6 +75,9 @@ class Settings:
     session_idle_minutes: int
     service_name: str
     break_glass_hours: int = 4
+    #: Hours within which an erasure must be made final by retiring the key-encryption key
+    #: version that wrapped the destroyed keys (``hub keys finalise-erasures``).
+    erasure_final_hours: int = 24
     risk_review_days: int = 28
     #: Days between case reviews, by priority (003 §3.11: at least monthly).
     review_days_red_urgent: int = 7
@@ -216,6 +219,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         key_store=Path(str(raw.get("key_store") or instance / "keyring.json")),
         session_idle_minutes=idle,
         break_glass_hours=hours,
+        erasure_final_hours=_whole_number(raw, "erasure_final_hours", 24, 1, 24 * 30),
         risk_review_days=risk_review_days,
         review_days_red_urgent=_whole_number(raw, "review_days_red_urgent", 7, 1, 31),
         review_days_red_high=_whole_number(raw, "review_days_red_high", 14, 1, 31),

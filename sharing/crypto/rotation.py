@@ -3,7 +3,14 @@
 Online and resumable: data keys are rewrapped in batches, each committed on its own, and
 every key records the KEK version that wraps it, so reads work throughout (both versions
 are held until the end) and a rotation that was interrupted simply carries on when run
-again. An old version is retired (destroyed) only once no data key uses it.
+again. An old version is retired (destroyed) only once no live data key uses it.
+
+Rotation is also what makes an erasure final. Erasing a record destroys its data key's
+row, but a backup taken before, a dead row or the write-ahead log may still hold that key
+wrapped by the KEK version of the day; as long as the key store holds that version, the
+erased record can be read from them. A destroyed key keeps the version that wrapped it,
+so the erasures still waiting are those whose version is held (``KeyStatus``); the next
+rotation retires it, and from then on nothing wrapped by it can be opened.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing.audit import acts
@@ -27,6 +35,10 @@ class KeyStatus:
     #: KEK version → number of live data keys it wraps (every held version is listed).
     wrapping: dict[int, int]
     destroyed: int
+    #: Destroyed data keys whose wrapping version the key store still holds (erasures a
+    #: backup taken before them could still undo), and when the oldest was destroyed.
+    erasures_waiting: int = 0
+    oldest_waiting: datetime | None = None
 
     @property
     def pending(self) -> int:
@@ -46,10 +58,17 @@ def key_status(session: Session, provider: KeyProvider) -> KeyStatus:
         session.scalar(select(func.count()).select_from(DataKey).where(DataKey.wrapped.is_(None)))
         or 0
     )
+    waiting, oldest = session.execute(
+        select(func.count(), func.min(DataKey.destroyed_at)).where(
+            DataKey.wrapped.is_(None), DataKey.kek_version.in_(provider.versions())
+        )
+    ).one()
     return KeyStatus(
         active=provider.active_version(),
         wrapping={v: counts.get(v, 0) for v in sorted(set(provider.versions()) | set(counts))},
         destroyed=destroyed,
+        erasures_waiting=waiting or 0,
+        oldest_waiting=oldest,
     )
 
 
@@ -86,7 +105,7 @@ def rotate(
             batch = list(
                 session.scalars(
                     select(DataKey)
-                    .where(DataKey.kek_version != version)
+                    .where(*_live_under_another(version))
                     .order_by(DataKey.id)
                     .limit(batch_size)
                 )
@@ -94,19 +113,17 @@ def rotate(
             if not batch:
                 break
             for record in batch:
-                if record.wrapped is not None:
-                    key = provider.unwrap(
-                        record.kek_version,
-                        record.wrapped,
-                        wrap_context(record.id, record.kek_version),
-                    )
-                    record.wrapped = provider.wrap(version, key, wrap_context(record.id, version))
+                assert record.wrapped is not None  # noqa: S101 - selected as live
+                key = provider.unwrap(
+                    record.kek_version, record.wrapped, wrap_context(record.id, record.kek_version)
+                )
+                record.wrapped = provider.wrap(version, key, wrap_context(record.id, version))
                 record.kek_version = version
             session.commit()
             done += len(batch)
             left = (
                 session.scalar(
-                    select(func.count()).select_from(DataKey).where(DataKey.kek_version != version)
+                    select(func.count()).select_from(DataKey).where(*_live_under_another(version))
                 )
                 or 0
             )
@@ -129,9 +146,21 @@ def _audit(session: Session, what: str) -> None:
     session.commit()
 
 
+def _live_under_another(version: int) -> tuple[ColumnElement[bool], ...]:
+    """Live data keys wrapped by another version than ``version`` (destroyed ones keep
+    theirs: it says which version must go for their erasure to be final)."""
+    return (DataKey.kek_version != version, DataKey.wrapped.is_not(None))
+
+
 def _retire_unused(sessions: sessionmaker[Session], provider: KeyProvider) -> list[int]:
+    """Retire the held versions no live data key uses (making final the erasures of the
+    keys they wrapped)."""
     with sessions() as session:
-        used = set(session.scalars(select(DataKey.kek_version).distinct()))
+        used = set(
+            session.scalars(
+                select(DataKey.kek_version).where(DataKey.wrapped.is_not(None)).distinct()
+            )
+        )
     retired = [v for v in provider.versions() if v != provider.active_version() and v not in used]
     for version in retired:
         provider.retire(version)

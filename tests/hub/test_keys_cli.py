@@ -6,16 +6,18 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from sharing import accounts
-from sharing.access.decide import Actor
+from sharing import accounts, clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.cases import pages as disclosure
+from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine, make_session_factory
 from sharing.models import Agency, Area, Case
@@ -158,3 +160,36 @@ def test_protocols_check_prints_every_problem_and_fails(hub_env: str, tmp_path: 
     refused = hub("protocols", "check", str(not_toml))
     assert refused.exit_code == 1
     assert "TOML" in refused.output
+
+
+def test_erasures_wait_in_keys_status_until_finalise_erasures_makes_them_final(populated) -> None:
+    url, key_store, ids = populated
+    engine = make_engine(url)
+    with make_session_factory(engine, LocalKeyring(key_store))() as session:
+        manager = Actor(user_id=1, agency_id=1, roles=frozenset({Role.MANAGER}))
+        erase_case(session, authorise(session, manager, ids[0], Act.ERASE))
+        session.commit()
+    engine.dispose()
+    first = hub("keys", "finalise-erasures")
+    assert first.exit_code == 0, first.output
+
+    status = hub("keys", "status").output
+    assert "erasures not yet final" not in status, "finalised just now"
+    engine = make_engine(url)
+    with make_session_factory(engine, LocalKeyring(key_store))() as session:
+        manager = Actor(user_id=1, agency_id=1, roles=frozenset({Role.MANAGER}))
+        erase_case(session, authorise(session, manager, ids[1], Act.ERASE))
+        session.commit()
+    engine.dispose()
+
+    waiting = hub("keys", "status").output
+    assert "erasures not yet final: 1 destroyed data keys" in waiting
+    assert "OVERDUE" not in waiting
+    with clock.pinned(clock.now() + timedelta(hours=25)):
+        assert "erasures not yet final: OVERDUE" in hub("keys", "status").output
+    made = hub("keys", "finalise-erasures")
+    assert made.exit_code == 0, made.output
+    assert "1 erased data keys made final" in made.output
+    assert "erasures not yet final" not in hub("keys", "status").output
+    assert "Every erasure is final" in hub("keys", "finalise-erasures").output
+    assert _summaries(url, key_store, ids[2:4]) == ["Case 2", "Case 3"]

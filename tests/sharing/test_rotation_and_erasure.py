@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing import accounts
@@ -15,12 +18,13 @@ from sharing.cases import casework
 from sharing.cases import pages as disclosure
 from sharing.cases.erasure import erase_case, erase_person
 from sharing.cases.search import SearchQuery, search
-from sharing.crypto.keys import LocalKeyring
+from sharing.crypto.keys import KeyringError, LocalKeyring
 from sharing.crypto.rotation import key_status, rotate
-from sharing.db import make_session_factory
+from sharing.db import make_engine, make_session_factory
 from sharing.errors import NotAllowed, NotFound
 from sharing.models import Agency, Area, BlindIndex, Case, DataKey, LockMember, Person
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
+from tests.fixtures.databases import PostgresServer
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
 
@@ -192,3 +196,53 @@ def test_erasing_a_person_leaves_their_cases(sessions, staff) -> None:
         assert view.summary == "Summary 0"
         assert view.parties[0].erased
         assert view.parties[0].name == disclosure.ERASED
+
+
+def _backup(url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A copy of the database as a backup holds it (pg_dump, or SQLite's own backup),
+    restored where the tests can open it: its URL."""
+    if url.startswith("sqlite"):
+        copy = tmp_path / f"backup-{len(list(tmp_path.glob('backup-*')))}.sqlite3"
+        with (
+            closing(sqlite3.connect(str(make_url(url).database))) as source,
+            closing(sqlite3.connect(copy)) as target,
+        ):
+            source.backup(target)
+        return f"sqlite:///{copy}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.restore(server.dump(url))
+
+
+def _summary_in(url: str, keys: LocalKeyring, officer: Actor, case_id: int) -> str | None:
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine, keys)() as session:
+            return disclosure.disclose_case(session, officer, case_id).summary
+    finally:
+        engine.dispose()
+
+
+def test_an_erasure_is_final_once_the_key_version_that_wrapped_it_is_retired(
+    sessions, staff, keys: LocalKeyring, migrated_database_url: str, request, tmp_path: Path
+) -> None:
+    """Issue 20, finding 5: a backup taken before an erasure, opened with the key store of
+    the day, reads the erased case until the rotation; after it, nothing."""
+    officer, manager = staff
+    erased, kept = _cases(sessions, officer, 2, surname="Final")
+    before = _backup(migrated_database_url, request, tmp_path)
+    with sessions() as session:
+        erase_case(session, authorise(session, manager, erased, Act.ERASE))
+        session.commit()
+        waiting = key_status(session, keys)
+    assert waiting.erasures_waiting >= 1
+    assert waiting.oldest_waiting is not None
+    assert _summary_in(before, keys, officer, erased) == "Summary 0", "not final yet"
+
+    report = rotate(sessions, keys)
+
+    assert report.retired, "the version that wrapped the destroyed key is gone"
+    with sessions() as session:
+        assert key_status(session, keys).erasures_waiting == 0
+    with pytest.raises(KeyringError):
+        _summary_in(before, keys, officer, erased)
+    assert _summaries(sessions, officer, [kept]) == ["Summary 1"], "the rest reads as before"
