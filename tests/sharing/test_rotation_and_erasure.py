@@ -20,6 +20,7 @@ from sharing.cases.erasure import erase_case, erase_person
 from sharing.cases.search import SearchQuery, search
 from sharing.crypto.keys import KeyringError, LocalKeyring
 from sharing.crypto.rotation import key_status, rotate
+from sharing.crypto.sealing import wrap_context
 from sharing.db import make_engine, make_session_factory
 from sharing.errors import NotAllowed, NotFound
 from sharing.models import Agency, Area, BlindIndex, Case, DataKey, LockMember, Person
@@ -246,3 +247,38 @@ def test_an_erasure_is_final_once_the_key_version_that_wrapped_it_is_retired(
     with pytest.raises(KeyringError):
         _summary_in(before, keys, officer, erased)
     assert _summaries(sessions, officer, [kept]) == ["Summary 1"], "the rest reads as before"
+
+
+def _files_holding(url: str, request: pytest.FixtureRequest, value: bytes) -> list[Path]:
+    """The database's files on disk that still hold ``value``: PostgreSQL's write-ahead
+    log, or SQLite's main file and its WAL."""
+    if url.startswith("sqlite"):
+        main = Path(str(make_url(url).database))
+        files = [main, main.with_name(main.name + "-wal")]
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        files = sorted((server.data / "pg_wal").glob("0*"))
+    return [f for f in files if f.exists() and value in f.read_bytes()]
+
+
+def test_a_destroyed_key_left_in_the_logs_and_files_opens_nothing_after_the_rotation(
+    sessions, staff, keys: LocalKeyring, migrated_database_url: str, request
+) -> None:
+    """What someone with the database's files recovers of an erased case: the wrapped
+    key, still there after the erasure (the WAL, dead rows); once the rotation has run, no
+    key the key store holds opens it."""
+    officer, manager = staff
+    (erased,) = _cases(sessions, officer, 1, surname="Wal")
+    with sessions() as session:
+        record = session.get(Case, erased).data_key
+        wrapped, version, key_id = record.wrapped, record.kek_version, record.id
+        erase_case(session, authorise(session, manager, erased, Act.ERASE))
+        session.commit()
+    context = wrap_context(key_id, version)
+    assert _files_holding(migrated_database_url, request, wrapped), "recoverable from the files"
+    assert keys.unwrap(version, wrapped, context), "and, until the rotation, it opens"
+
+    rotate(sessions, keys)
+
+    with pytest.raises(KeyringError):
+        keys.unwrap(version, wrapped, context)
