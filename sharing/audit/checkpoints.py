@@ -95,6 +95,7 @@ def make_checkpoint(
         check_head(session, tree, previous)
     else:
         head.check_from(session, checked, tree)
+    head.check_nothing_beyond(session, tree)
     public_key = provider.checkpoint_public_key()
     text = notes.checkpoint_text(origin, tree.size, tree.root)
     checkpoint = AuditCheckpoint(

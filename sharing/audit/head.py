@@ -9,14 +9,15 @@ to the entries since the last checkpoint:
   are the ones it signed);
 - that every entry since then is there, and its leaf and the subtrees it completed are
   what its content gives;
-- that the stored frontier and root are the ones those entries make.
+- that the stored frontier and root are the ones those entries make, and that no entry
+  lies beyond them.
 
 The first thing that does not fit is named in one line; nothing is signed over it.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing.audit.log import canonical
@@ -84,6 +85,18 @@ def check_from(session: Session, frontier: Frontier, tree: TreeHead) -> Frontier
             "frontier or root was changed",
         )
     return frontier
+
+
+def check_nothing_beyond(session: Session, tree: TreeHead) -> None:
+    """Under the tree lock: no entry lies past the head (a row added without growing the
+    tree, which would also stop every append); ``LogDamaged`` naming it otherwise."""
+    last = session.scalar(select(func.max(AuditEntry.seq)))
+    if last is not None and last >= tree.size:
+        raise LogDamaged(
+            tree.size,
+            f"entry {tree.size} is beyond the tree head (size {tree.size}): it was added "
+            "without growing the tree",
+        )
 
 
 def read_head(session: Session) -> TreeHead | None:

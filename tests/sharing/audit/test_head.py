@@ -122,3 +122,14 @@ def test_a_head_moved_back_behind_the_last_checkpoint_is_refused(
     checkpointed(session, keyring, 8, 0)
     tamper(session, "UPDATE audit_tree SET size = 5 WHERE id = 1")
     refused(session, keyring, 5, "covers 8 entries but the tree head says 5")
+
+
+def test_a_row_added_beyond_the_head_is_never_signed(
+    session: Session, keyring: LocalKeyring
+) -> None:
+    checkpointed(session, keyring, 4, 2)
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.seq == 5))
+    forged = {c.name: getattr(entry, c.name) for c in AuditEntry.__table__.columns}
+    session.execute(AuditEntry.__table__.insert().values({**forged, "seq": 6}))
+    session.commit()
+    refused(session, keyring, 6, "entry 6 is beyond the tree head")
