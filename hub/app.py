@@ -8,10 +8,11 @@ import traceback
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, make_response, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
@@ -61,6 +62,7 @@ from sharing.audit.acts import AuditUnavailable
 from sharing.cases.standard_letters import load_letters
 from sharing.cases.survey import load_survey
 from sharing.crypto.keys import KeyringError
+from sharing.db import timed_out
 from sharing.figures.stock import load_stock
 from sharing.figures.wards import load_boundaries
 from sharing.files.stores import StoreError, store_at
@@ -319,8 +321,28 @@ def _register_errors(app: Flask) -> None:
             ],
         ), 500
 
+    @app.errorhandler(OperationalError)
+    def database_busy_or_unreachable(e: OperationalError) -> tuple[str, int] | Response:
+        _roll_back_quietly()
+        if timed_out(e):
+            log.warning("database lock or statement timeout on %s", _path_template())
+            return _busy()
+        log.error("database unreachable on %s", _path_template())
+        return _page_or_problem(
+            503,
+            "Sorry, the hub cannot reach its database at the moment",
+            [
+                "Nothing you were submitting was saved.",
+                "Try again in a few minutes. If it keeps happening, tell your hub administrator.",
+            ],
+        )
+
     @app.errorhandler(AuditUnavailable)
-    def audit_unavailable(_e: AuditUnavailable) -> tuple[str, int]:
+    def audit_unavailable(e: AuditUnavailable) -> tuple[str, int] | Response:
+        if isinstance(e.__cause__, SQLAlchemyError) and timed_out(e.__cause__):
+            _roll_back_quietly()
+            log.warning("audit log busy on %s: the act was refused", _path_template())
+            return _busy()
         log.error("audit log could not be written on %s: the act was refused", _path_template())
         if "db" in g:
             g.db.rollback()  # the page itself still reads the database (the signed-in user)
@@ -366,6 +388,37 @@ def _register_errors(app: Flask) -> None:
         if _for_api():
             return api_problem(500, title, " ".join(paragraphs))
         return render_template("errors/error.html", title=title, paragraphs=paragraphs), 500
+
+
+def _roll_back_quietly() -> None:
+    """Roll back the request's session, if it has one, even on a lost connection."""
+    if "db" in g:
+        try:
+            g.db.rollback()
+        except SQLAlchemyError:
+            g.db.invalidate()
+
+
+def _page_or_problem(status: int, title: str, paragraphs: list[str]) -> tuple[str, int] | Response:
+    if _for_api():
+        return api_problem(status, title, " ".join(paragraphs))
+    return render_template("errors/error.html", title=title, paragraphs=paragraphs), status
+
+
+def _busy() -> tuple[str, int] | Response:
+    """The answer to a request that waited past the database's lock or statement bound."""
+    answer = _page_or_problem(
+        503,
+        "Sorry, the hub is busy",
+        [
+            "Another request was holding what yours needed for longer than the hub waits. "
+            "Nothing you were submitting was saved.",
+            "Try again in a moment.",
+        ],
+    )
+    response = make_response(answer)
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _for_api() -> bool:

@@ -75,6 +75,10 @@ class Settings:
     session_idle_minutes: int
     service_name: str
     break_glass_hours: int = 4
+    #: How long a database statement waits for a lock, and may run, before the request is
+    #: answered "busy" (seconds; statement 0: no limit).
+    database_lock_timeout: int = 5
+    database_statement_timeout: int = 30
     #: Hours within which an erasure must be made final by retiring the key-encryption key
     #: version that wrapped the destroyed keys (``hub keys finalise-erasures``).
     erasure_final_hours: int = 24
@@ -219,6 +223,8 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         key_store=Path(str(raw.get("key_store") or instance / "keyring.json")),
         session_idle_minutes=idle,
         break_glass_hours=hours,
+        database_lock_timeout=_whole_number(raw, "database_lock_timeout", 5, 1, 600),
+        database_statement_timeout=_whole_number(raw, "database_statement_timeout", 30, 0, 3600),
         erasure_final_hours=_whole_number(raw, "erasure_final_hours", 24, 1, 24 * 30),
         risk_review_days=risk_review_days,
         review_days_red_urgent=_whole_number(raw, "review_days_red_urgent", 7, 1, 31),

@@ -19,7 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def init_database(app: Flask, settings: Settings) -> None:
-    engine = make_engine(settings.database_url, pool_pre_ping=True)
+    engine = make_engine(
+        settings.database_url,
+        lock_timeout=settings.database_lock_timeout,
+        statement_timeout=settings.database_statement_timeout,
+        pool_pre_ping=True,
+    )
     keys = open_key_store(settings)
     app.extensions["hub.engine"] = engine
     app.extensions["hub.keys"] = keys

@@ -17,10 +17,28 @@ if TYPE_CHECKING:
 MMAP_BYTES = 2**31 - 2**16
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; on SQLite, foreign keys on and a busy timeout."""
+#: How long a statement waits for a lock, and how long it may run, unless told otherwise.
+LOCK_TIMEOUT_SECONDS = 30
+STATEMENT_TIMEOUT_SECONDS = 0  # no limit
+
+
+def make_engine(
+    url: str,
+    *,
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    statement_timeout: float = STATEMENT_TIMEOUT_SECONDS,
+    **kwargs: Any,
+) -> Engine:
+    """An engine for ``url`` whose statements wait at most ``lock_timeout`` seconds for a
+    lock and run at most ``statement_timeout`` (0: no limit; PostgreSQL only): past either
+    they fail (``timed_out``) rather than hold the request. On SQLite, foreign keys on and
+    the lock wait as its busy timeout."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        kwargs.setdefault("connect_args", {"timeout": lock_timeout})
+    elif url.startswith("postgresql"):
+        options = f"-c lock_timeout={int(lock_timeout * 1000)}"
+        options += f" -c statement_timeout={int(statement_timeout * 1000)}"
+        kwargs.setdefault("connect_args", {"options": options})
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -49,6 +67,19 @@ def make_session_factory(
     if hashing:
         info["hashing_cost"] = hashing
     return sessionmaker(bind=engine, expire_on_commit=False, info=info or None)
+
+
+#: PostgreSQL's codes for a statement stopped by lock_timeout and by statement_timeout.
+_TIMED_OUT = frozenset({"55P03", "57014"})
+
+
+def timed_out(error: SQLAlchemyError) -> bool:
+    """Whether the statement failed because it waited or ran past its bound (a lock held
+    elsewhere), not because of anything wrong with it."""
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) in _TIMED_OUT:
+        return True
+    return "database is locked" in str(original or "")
 
 
 def reachable(session: Session) -> bool:
