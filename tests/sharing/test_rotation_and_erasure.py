@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, make_url, select
+from sqlalchemy import Engine, func, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing import accounts
@@ -250,14 +250,23 @@ def test_an_erasure_is_final_once_the_key_version_that_wrapped_it_is_retired(
 
 
 def _files_holding(url: str, request: pytest.FixtureRequest, value: bytes) -> list[Path]:
-    """The database's files on disk that still hold ``value``: PostgreSQL's write-ahead
-    log, or SQLite's main file and its WAL."""
+    """The database's files on disk that still hold ``value``: PostgreSQL's table file (a
+    dead row) and write-ahead log, or SQLite's main file and its WAL."""
     if url.startswith("sqlite"):
         main = Path(str(make_url(url).database))
         files = [main, main.with_name(main.name + "-wal")]
     else:
         server: PostgresServer = request.getfixturevalue("postgres_server")
-        files = sorted((server.data / "pg_wal").glob("0*"))
+        engine = make_engine(url)
+        try:
+            with engine.connect() as connection:
+                # write the WAL and the dirty pages out (the test server commits without
+                # waiting for the WAL), then look where the key's row lives on disk
+                connection.execute(text("CHECKPOINT"))
+                relation = connection.scalar(text("SELECT pg_relation_filepath('data_keys')"))
+        finally:
+            engine.dispose()
+        files = [server.data / str(relation), *sorted((server.data / "pg_wal").glob("0*"))]
     return [f for f in files if f.exists() and value in f.read_bytes()]
 
 
