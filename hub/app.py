@@ -308,18 +308,19 @@ def _register_errors(app: Flask) -> None:
         ), 400
 
     @app.errorhandler(KeyringError)
-    def key_store_error(e: KeyringError) -> tuple[str, int]:
+    def key_store_error(e: KeyringError) -> tuple[str, int] | Response:
         log.error(
             "key store error on %s: %s", _path_template(), e
         )  # names files and versions, no data
-        return render_template(
-            "errors/error.html",
-            title="Sorry, the hub cannot read case records at the moment",
-            paragraphs=[
+        _roll_back_quietly()
+        return _page_or_problem(
+            500,
+            "Sorry, the hub cannot read case records at the moment",
+            [
                 "Its encryption key store does not match its database or cannot be read. "
                 "Nothing you were submitting was saved. Tell your hub administrator.",
             ],
-        ), 500
+        )
 
     @app.errorhandler(OperationalError)
     def database_busy_or_unreachable(e: OperationalError) -> tuple[str, int] | Response:
@@ -344,17 +345,16 @@ def _register_errors(app: Flask) -> None:
             log.warning("audit log busy on %s: the act was refused", _path_template())
             return _busy()
         log.error("audit log could not be written on %s: the act was refused", _path_template())
-        if "db" in g:
-            g.db.rollback()  # the page itself still reads the database (the signed-in user)
-        return render_template(
-            "errors/error.html",
-            title="Sorry, the hub could not record this in its audit log",
-            paragraphs=[
+        _roll_back_quietly()
+        return _page_or_problem(
+            503,
+            "Sorry, the hub could not record this in its audit log",
+            [
                 "Every look at a case and every change is recorded in the audit log. The hub "
                 "could not record this one, so it has not shown or saved anything.",
                 "Try again in a few minutes. If it keeps happening, tell your hub administrator.",
             ],
-        ), 503
+        )
 
     @app.errorhandler(StoreError)
     def file_store_error(e: StoreError) -> tuple[str, int]:
@@ -385,9 +385,8 @@ def _register_errors(app: Flask) -> None:
         where = "".join(traceback.format_tb(e.__traceback__)[-4:])
         log.error("unhandled %s on %s\n%s", type(e).__name__, _path_template(), where)
         title, paragraphs = _ERROR_PAGES[500]
-        if _for_api():
-            return api_problem(500, title, " ".join(paragraphs))
-        return render_template("errors/error.html", title=title, paragraphs=paragraphs), 500
+        _roll_back_quietly()
+        return _page_or_problem(500, title, paragraphs)
 
 
 def _roll_back_quietly() -> None:
@@ -400,9 +399,20 @@ def _roll_back_quietly() -> None:
 
 
 def _page_or_problem(status: int, title: str, paragraphs: list[str]) -> tuple[str, int] | Response:
+    """A problem for the API, else an error page that needs nothing from the database (no
+    signed-in user's name or menu: it may be what failed)."""
     if _for_api():
         return api_problem(status, title, " ".join(paragraphs))
-    return render_template("errors/error.html", title=title, paragraphs=paragraphs), status
+    # Rendered without the context processors, which would load the signed-in user.
+    nonce = g.get("csp_nonce", "")
+    page = current_app.jinja_env.get_template("errors/error.html").render(
+        title=title,
+        paragraphs=paragraphs,
+        bare=True,
+        cspNonce=nonce,
+        csp_nonce=lambda: nonce,
+    )
+    return page, status
 
 
 def _busy() -> tuple[str, int] | Response:

@@ -13,11 +13,13 @@ import time
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub.api import oauth
 from hub.api.problems import problem
 from hub.api.views import bp
 from hub.config import Settings
+from hub.database import db
 
 
 def _settings() -> Settings:
@@ -41,6 +43,9 @@ def _caller() -> str:
     try:
         return f"client:{oauth.bearer_token().client.client_id}"
     except oauth.Unauthenticated:
+        return f"address:{get_remote_address()}"
+    except SQLAlchemyError:  # the database is down or busy: the view says so, not the limiter
+        db().rollback()
         return f"address:{get_remote_address()}"
 
 
