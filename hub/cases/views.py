@@ -314,7 +314,12 @@ def show(case_id: int) -> str | tuple[str, int]:
                 "Open it from the cases shared with your agency.",
             ],
         ), 403
-    page = pages.case_page(db(), authorised, current_app.extensions["hub.risk_matrices"])
+    page = pages.case_page(
+        db(),
+        authorised,
+        current_app.extensions["hub.risk_matrices"],
+        incidents_page=max(1, request.args.get("page", 1, type=int) or 1),
+    )
     return render_template(
         "cases/show.html",
         title=f"Case {page.view.reference}",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
@@ -146,6 +146,19 @@ class CaseView:
     last_contact_on: date | None = None
     #: The case's reference in the owning agency's own system (for that agency only).
     external_reference: str | None = None
+    #: How many incidents the case has, and which page of them ``incidents`` is (latest
+    #: first, ``INCIDENTS_PER_PAGE`` a page); page 0: all of them (a pack, an export).
+    incidents_total: int = 0
+    incidents_page: int = 0
+
+    @property
+    def incident_pages(self) -> int:
+        return max(1, -(-self.incidents_total // INCIDENTS_PER_PAGE))
+
+    @property
+    def incidents_from(self) -> int:
+        """The number (latest first, from 1) of the first incident shown."""
+        return (max(1, self.incidents_page) - 1) * INCIDENTS_PER_PAGE + 1
 
 
 #: What a case page shows of each person on the case (as the decision allows).
@@ -171,15 +184,17 @@ def _name(decision: Decision, person: Person, values: dict[str, str | None]) -> 
     return " ".join(p for p in parts if p) or None
 
 
+#: Incidents a case page shows at a time (the timeline is paged, latest first).
+INCIDENTS_PER_PAGE = 50
+
+
 def _loaded(session: Session, case_id: int) -> Case:
-    """The case with everything its page lists, loaded in a few queries."""
+    """The case with everything its page lists but its incidents, in a few queries."""
     case = session.scalar(
         select(Case)
         .where(Case.id == case_id)
         .options(
             selectinload(Case.parties).selectinload(CaseParty.person),
-            selectinload(Case.incidents).selectinload(Incident.received_by),
-            selectinload(Case.incidents).selectinload(Incident.recorded_by),
             selectinload(Case.actions).selectinload(Action.owner_agency),
             selectinload(Case.actions).selectinload(Action.owner_user),
             selectinload(Case.reviews).selectinload(CaseReview.reviewed_by),
@@ -190,9 +205,30 @@ def _loaded(session: Session, case_id: int) -> Case:
     return case
 
 
-def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
+def _incidents(session: Session, case_id: int, page: int) -> tuple[list[Incident], int]:
+    """The case's incidents, latest first: page ``page`` of them (0: all), and how many
+    it has."""
+    query = (
+        select(Incident)
+        .where(Incident.case_id == case_id)
+        .options(selectinload(Incident.received_by), selectinload(Incident.recorded_by))
+        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
+    )
+    if page:
+        query = query.limit(INCIDENTS_PER_PAGE).offset((page - 1) * INCIDENTS_PER_PAGE)
+    incidents = list(session.scalars(query))
+    if not page:
+        return incidents, len(incidents)
+    total = session.scalar(
+        select(func.count()).select_from(Incident).where(Incident.case_id == case_id)
+    )
+    return incidents, int(total or 0)
+
+
+def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int = 0) -> CaseView:
     """Everything the authorised actor may see of the case itself (no audit entry: the
-    page that shows it records one, ``case_page`` or a form's ``record_form_view``)."""
+    page that shows it records one, ``case_page`` or a form's ``record_form_view``); its
+    incidents all, or page ``incidents_page`` of them (latest first)."""
     decision = authorised.decision
     case = _loaded(session, authorised.id)
     today = clock.today()
@@ -207,7 +243,7 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
             strict=True,
         )
     )
-    incidents = sorted(case.incidents, key=lambda i: i.occurred_at, reverse=True)
+    incidents, incidents_total = _incidents(session, case.id, incidents_page)
     incident_values = reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
     names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in parties}
     own = reveal(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
@@ -280,6 +316,8 @@ def case_view(session: Session, authorised: AuthorisedCase) -> CaseView:
         reviews=case_reviews(decision, case),
         last_contact_on=case.last_contact_on,
         external_reference=case.external_reference if decision.own_agency else None,
+        incidents_total=incidents_total,
+        incidents_page=incidents_page,
         may_survey=decision.own_agency
         and case.status is CaseStatus.CLOSED
         and case.erased_at is None
@@ -345,12 +383,17 @@ class CasePage:
     documents: list[DocumentLine] = field(default_factory=list)
 
 
-def case_page(session: Session, authorised: AuthorisedCase, matrices: Matrices) -> CasePage:
-    """The case page, recorded as one audit entry: the categories disclosed with their
-    basis, and the sections shown."""
-    view = case_view(session, authorised)
+def case_page(
+    session: Session, authorised: AuthorisedCase, matrices: Matrices, incidents_page: int = 1
+) -> CasePage:
+    """The case page, with page ``incidents_page`` of its incidents, recorded as one audit
+    entry: the categories disclosed with their basis, and the sections shown."""
+    view = case_view(session, authorised, incidents_page=max(1, incidents_page))
+    if view.incidents_page > view.incident_pages:  # past the last page: the last
+        view = case_view(session, authorised, incidents_page=view.incident_pages)
     risk = case_risk(session, authorised, matrices)
-    sections = ["details", "people", "incidents", "actions"]
+    incidents = "incidents" if view.incident_pages == 1 else f"incidents page {view.incidents_page}"
+    sections = ["details", "people", incidents, "actions"]
     if risk.shown:
         sections.append("risk")
     safeguarding = safeguarding_referrals(session, authorised)

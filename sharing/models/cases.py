@@ -158,6 +158,8 @@ class Incident(Base):
     """One reported occurrence; what the Community Trigger threshold counts."""
 
     __tablename__ = "incidents"
+    #: A case's timeline, latest first, a page at a time, without sorting all of it.
+    __table_args__ = (Index("ix_incidents_timeline", "case_id", "occurred_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
