@@ -162,25 +162,25 @@ def test_protocols_check_prints_every_problem_and_fails(hub_env: str, tmp_path: 
     assert "TOML" in refused.output
 
 
-def test_erasures_wait_in_keys_status_until_finalise_erasures_makes_them_final(populated) -> None:
-    url, key_store, ids = populated
+def _erase(url: str, key_store: Path, case_id: int) -> None:
+    """A manager erases the case (its data key destroyed), as `hub erase case` does."""
     engine = make_engine(url)
     with make_session_factory(engine, LocalKeyring(key_store))() as session:
         manager = Actor(user_id=1, agency_id=1, roles=frozenset({Role.MANAGER}))
-        erase_case(session, authorise(session, manager, ids[0], Act.ERASE))
+        erase_case(session, authorise(session, manager, case_id, Act.ERASE))
         session.commit()
     engine.dispose()
+
+
+def test_erasures_wait_in_keys_status_until_finalise_erasures_makes_them_final(populated) -> None:
+    url, key_store, ids = populated
+    _erase(url, key_store, ids[0])
     first = hub("keys", "finalise-erasures")
     assert first.exit_code == 0, first.output
 
     status = hub("keys", "status").output
     assert "erasures not yet final" not in status, "finalised just now"
-    engine = make_engine(url)
-    with make_session_factory(engine, LocalKeyring(key_store))() as session:
-        manager = Actor(user_id=1, agency_id=1, roles=frozenset({Role.MANAGER}))
-        erase_case(session, authorise(session, manager, ids[1], Act.ERASE))
-        session.commit()
-    engine.dispose()
+    _erase(url, key_store, ids[1])
 
     waiting = hub("keys", "status").output
     assert "erasures not yet final: 1 destroyed data keys" in waiting
