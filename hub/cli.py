@@ -51,10 +51,17 @@ from sharing.vocabulary import AgencyType, Role, SessionEnd
 
 def _create_app() -> Flask:
     try:
-        return create_app()
+        app = create_app()
     except (ConfigError, KeyringError) as e:
         click.echo(f"hub: cannot start: {e}", err=True)
         sys.exit(2)
+    # A server's worker starts whatever the key store's state (its pages say what is
+    # wrong); a command stops at once, saying it.
+    problem = app.extensions["hub.keys"].problem
+    if problem:
+        click.echo(f"hub: cannot start: {problem}", err=True)
+        sys.exit(2)
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app)

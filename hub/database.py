@@ -35,10 +35,15 @@ def init_database(app: Flask, settings: Settings) -> None:
 
 def open_key_store(settings: Settings) -> LocalKeyring:
     """The key store; in development it is made on first run (like the development
-    secret), in production it must already exist (``hub keys init``)."""
+    secret), in production it must already exist (``hub keys init``). One that cannot be
+    read (unreadable, damaged) does not stop the hub starting: the reason is logged in a
+    line, pages that need it say so, and it is read again once it can be."""
     if not settings.production and not settings.key_store.exists():
         LocalKeyring.create(settings.key_store, index_lengths())
-    return LocalKeyring(settings.key_store)
+    keys = LocalKeyring(settings.key_store, defer_errors=True)
+    if keys.problem:
+        log.error("the key store cannot be used: %s", keys.problem)  # a path and a reason
+    return keys
 
 
 def new_session() -> Session:

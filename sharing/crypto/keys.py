@@ -95,8 +95,13 @@ class LocalKeyring:
     leaves a damaged key store.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, defer_errors: bool = False) -> None:
+        """Open the key store at ``path``. ``KeyringError`` if it cannot be used; with
+        ``defer_errors`` (a server's worker) that is kept in ``problem`` instead, and raised
+        by every use until the file can be read again (no restart needed)."""
         self.path = path
+        #: Why the key store could not be read when it was opened ("" if it could).
+        self.problem = ""
         self._versions: dict[int, _Version] = {}
         self._active = 0
         self._index_key = b""
@@ -106,7 +111,12 @@ class LocalKeyring:
         self._checkpoint_created = ""
         #: What the file looked like when last read (``_stamp``); None: read it again.
         self._loaded_at: tuple[int, int, int, int] | None = None
-        self._load()
+        try:
+            self._load()
+        except KeyringError as e:
+            if not defer_errors:
+                raise
+            self.problem = str(e)
 
     @classmethod
     def create(cls, path: Path, index_bits: dict[str, int]) -> LocalKeyring:
@@ -152,7 +162,11 @@ class LocalKeyring:
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise KeyringError(f"key store {self.path} can be read by other users: chmod 600 it")
         try:
-            document = json.loads(self.path.read_text())
+            text = self.path.read_text()
+        except OSError as e:  # e.g. owned by another user
+            raise KeyringError(f"key store {self.path} cannot be read ({e.strerror})") from None
+        try:
+            document = json.loads(text)
             if document["format"] != KEYRING_FORMAT:
                 raise KeyringError(
                     f"key store {self.path} has format {document['format']}, not {KEYRING_FORMAT}"
