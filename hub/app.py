@@ -45,7 +45,7 @@ from hub import (
 )
 from hub.api import init_api
 from hub.api import problem as api_problem
-from hub.api.limits import init_limits
+from hub.api_limits import init_limits
 from hub.audit_witnesses import load_witnesses
 from hub.auth.single_sign_on import init_single_sign_on
 from hub.auth.users import SignedInUser
