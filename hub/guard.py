@@ -45,6 +45,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.single_sign_on_callback",
         "auth.provider_sign_out",
         "health.health",
+        "health.ready",
         "apply.start",
         "apply.form",
         "apply.done",

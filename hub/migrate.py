@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -35,3 +39,15 @@ def _run(step: Callable[[Config, str], None], engine: Engine, revision: str) -> 
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         step(config, revision)
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration this code brings."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def at_head(session: Session) -> bool:
+    """Whether the session's database has every migration this code brings."""
+    current = MigrationContext.configure(session.connection()).get_current_revision()
+    return current == head_revision()

@@ -69,6 +69,7 @@ def test_public_endpoints_are_only_sign_in_static_health_and_the_public_forms(
         "auth.single_sign_on_callback",
         "auth.provider_sign_out",
         "health.health",
+        "health.ready",
         "apply.start",
         "apply.form",
         "apply.done",
