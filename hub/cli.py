@@ -23,6 +23,7 @@ from hub.cli_audit import audit
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
+from hub.serve import serve
 from hub.templating import uk_datetime
 from sharing import accounts, api_clients, clock, sign_in_sessions
 from sharing import notices as sharing_notices
@@ -95,6 +96,21 @@ def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     config = migrate.alembic_config(engine().url.render_as_string(hide_password=False))
     command.revision(config, message=message, autogenerate=True)
+
+
+@main.command("serve", with_appcontext=False)
+@click.option("--bind", help="host:port to listen on (default: the server_bind setting).")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="Worker processes (default: server_workers)."
+)
+def serve_command(bind: str | None, workers: int | None) -> None:
+    """Run the hub under gunicorn, as in production: workers and timeouts from settings."""
+    try:
+        settings = load_settings()
+    except ConfigError as e:
+        click.echo(f"hub: cannot start: {e}", err=True)
+        sys.exit(2)
+    serve(settings, bind, workers)
 
 
 @main.command("demo")

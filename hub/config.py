@@ -79,6 +79,11 @@ class Settings:
     #: answered "busy" (seconds; statement 0: no limit).
     database_lock_timeout: int = 5
     database_statement_timeout: int = 30
+    #: ``hub serve``: where gunicorn listens, its worker processes, and the seconds a worker
+    #: may take over a request before it is replaced.
+    server_bind: str = "127.0.0.1:8000"
+    server_workers: int = 4
+    server_timeout: int = 60
     #: Hours within which an erasure must be made final by retiring the key-encryption key
     #: version that wrapped the destroyed keys (``hub keys finalise-erasures``).
     erasure_final_hours: int = 24
@@ -225,6 +230,9 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         break_glass_hours=hours,
         database_lock_timeout=_whole_number(raw, "database_lock_timeout", 5, 1, 600),
         database_statement_timeout=_whole_number(raw, "database_statement_timeout", 30, 0, 3600),
+        server_bind=str(raw.get("server_bind") or "127.0.0.1:8000"),
+        server_workers=_whole_number(raw, "server_workers", 4, 1, 64),
+        server_timeout=_whole_number(raw, "server_timeout", 60, 5, 3600),
         erasure_final_hours=_whole_number(raw, "erasure_final_hours", 24, 1, 24 * 30),
         risk_review_days=risk_review_days,
         review_days_red_urgent=_whole_number(raw, "review_days_red_urgent", 7, 1, 31),

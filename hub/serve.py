@@ -1,0 +1,50 @@
+"""``hub serve``: the hub under gunicorn, its bind address, workers and timeouts from the
+hub's settings, so one command runs it in production as the README describes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from hub.config import Settings
+
+
+class HubServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn serving an app made by ``make`` in each worker."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        from hub.app import create_app  # in each worker, after the fork
+
+        return create_app(self.settings)
+
+
+def options_for(settings: Settings, bind: str | None, workers: int | None) -> dict[str, Any]:
+    """gunicorn's settings from the hub's (``bind`` and ``workers`` override them)."""
+    return {
+        "bind": bind or settings.server_bind,
+        "workers": workers or settings.server_workers,
+        "timeout": settings.server_timeout,
+        "graceful_timeout": settings.server_timeout,
+        "worker_class": "sync",
+        # a worker that fails to start is replaced; it never stops the others
+        "preload_app": False,
+        "accesslog": None,
+        "errorlog": "-",
+        "proc_name": "partnership-hub",
+    }
+
+
+def serve(settings: Settings, bind: str | None = None, workers: int | None = None) -> None:
+    """Run gunicorn until it is stopped (SIGTERM or Ctrl-C)."""
+    HubServer(settings, options_for(settings, bind, workers)).run()
