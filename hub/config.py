@@ -84,6 +84,8 @@ class Settings:
     server_bind: str = "127.0.0.1:8000"
     server_workers: int = 4
     server_timeout: int = 60
+    #: How ``hub serve`` writes its log lines: "text" or "json" (one object a line).
+    log_format: str = "text"
     #: Hours within which an erasure must be made final by retiring the key-encryption key
     #: version that wrapped the destroyed keys (``hub keys finalise-erasures``).
     erasure_final_hours: int = 24
@@ -233,6 +235,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         server_bind=str(raw.get("server_bind") or "127.0.0.1:8000"),
         server_workers=_whole_number(raw, "server_workers", 4, 1, 64),
         server_timeout=_whole_number(raw, "server_timeout", 60, 5, 3600),
+        log_format=_log_format(raw),
         erasure_final_hours=_whole_number(raw, "erasure_final_hours", 24, 1, 24 * 30),
         risk_review_days=risk_review_days,
         review_days_red_urgent=_whole_number(raw, "review_days_red_urgent", 7, 1, 31),
@@ -347,6 +350,13 @@ def _rate_limit_storage(raw: dict[str, object]) -> str:
             "api_rate_limit_storage must be memory:// or a shared store's address, e.g. "
             "redis://127.0.0.1:6379 (schemes: " + ", ".join(RATE_LIMIT_STORES) + ")"
         )
+    return value
+
+
+def _log_format(raw: dict[str, object]) -> str:
+    value = str(raw.get("log_format") or "text")
+    if value not in ("text", "json"):
+        raise ConfigError(f"log_format must be text or json, not {value!r}")
     return value
 
 

@@ -9,6 +9,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from hub.config import Settings
+from hub.logs import configure_logging
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]
@@ -26,6 +27,7 @@ class HubServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Flask:
         from hub.app import create_app  # in each worker, after the fork
 
+        configure_logging(self.settings.log_format)
         return create_app(self.settings)
 
 

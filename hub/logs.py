@@ -1,0 +1,75 @@
+"""The hub's own log lines, as a server writes them: one line each, text or JSON (the
+``log_format`` setting), every line of a request carrying its request id (the one in its
+audit entries and its ``X-Request-Id`` header) and its route's pattern, never its address
+or query. A line never carries a traceback: an exception is named by its type alone (the
+hub logs code locations itself where it needs them), since messages may hold personal
+data."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+from flask import g, has_request_context, request
+
+FIELDS = ("time", "level", "logger", "message", "request_id", "route", "exception")
+
+
+class RequestContext(logging.Filter):
+    """Adds the request's id and route pattern to each record made during a request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = g.get("request_id", "") if has_request_context() else ""
+        rule = request.url_rule if has_request_context() else None
+        record.route = rule.rule if rule is not None else ""
+        return True
+
+
+def _exception(record: logging.LogRecord) -> str:
+    return record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+
+
+class JsonLines(logging.Formatter):
+    """A JSON object a line: ``FIELDS``, empty ones left out."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        values = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", ""),
+            "route": getattr(record, "route", ""),
+            "exception": _exception(record),
+        }
+        return json.dumps({k: v for k, v in values.items() if v}, ensure_ascii=False)
+
+
+class TextLines(logging.Formatter):
+    """``time level logger [request id route] message (exception type)`` a line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        time = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="seconds")
+        where = " ".join(
+            x for x in (getattr(record, "request_id", ""), getattr(record, "route", "")) if x
+        )
+        line = f"{time} {record.levelname} {record.name}"
+        line += f" [{where}]" if where else ""
+        line += f" {record.getMessage()}"
+        exception = _exception(record)
+        return line + (f" ({exception})" if exception else "")
+
+
+def configure_logging(log_format: str, level: int = logging.INFO) -> logging.Handler:
+    """Send the hub's log lines (and its libraries') to standard error in ``log_format``;
+    the handler, installed on the root logger in place of any other."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLines() if log_format == "json" else TextLines())
+    handler.addFilter(RequestContext())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    return handler
