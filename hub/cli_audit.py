@@ -21,9 +21,9 @@ from sharing.audit import acts, checkpoints, notes, proofs
 from sharing.audit.export import ExportError, build_export
 from sharing.audit.head import LogDamaged
 from sharing.audit.log import verify
-from sharing.audit.policy import Policy, PolicyNotMet, check_policy
+from sharing.audit.policy import PolicyNotMet, check_policy
 from sharing.audit.tree import locked_tree
-from sharing.audit.verify_audit import CosignerKey, Problem, read_cosigner_key
+from sharing.audit.verify_audit import Policy, Problem, read_cosigner_key, read_text
 from sharing.models import Agency
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
 
@@ -71,11 +71,15 @@ def audit_verify(
 ) -> None:
     """Recompute the log from its entries and check every checkpoint and signature, and the
     policy given: co-signatures by partners' keys you hold, checkpoints you hold."""
-    policy = Policy(
-        {key.name: key for key in map(_cosigner_key, cosigner_keys)},
-        (1 if cosigner_keys else 0) if require_cosigners is None else require_cosigners,
-        tuple(_text(path) for path in held),
-    )
+    try:
+        keys = [read_cosigner_key(read_text(path), str(path)) for path in cosigner_keys]
+        policy = Policy(
+            {key.name: key for key in keys},
+            require_cosigners,
+            [read_text(path) for path in held],
+        )
+    except Problem as e:
+        _fail(str(e))
     public_key = key_store().checkpoint_public_key()
     with new_session() as session:
         result = verify(session, public_key=public_key)
@@ -93,20 +97,6 @@ def audit_verify(
         except PolicyNotMet as e:
             _fail(f"FAILED: {e}")
     click.echo("OK: the audit log is whole.")
-
-
-def _cosigner_key(path: Path) -> CosignerKey:
-    try:
-        return read_cosigner_key(_text(path), str(path))
-    except Problem as e:
-        _fail(str(e))
-
-
-def _text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        _fail(f"{path}: cannot read it as text")
 
 
 @audit.command("checkpoint")

@@ -1,31 +1,21 @@
-"""``hub audit verify``'s verification policy, the same as ``verify_audit.py``'s: beyond
-a log that recomputes, the latest checkpoint must carry co-signatures by at least
-``required`` of the partners' keys the verifier holds itself (never the keys in the
-hub's database), and the log must extend every checkpoint the verifier holds."""
+"""``hub audit verify``'s verification policy: ``verify_audit.py``'s own ``Policy``,
+applied to the hub's database instead of an export. Beyond a log that recomputes, the
+latest checkpoint must carry co-signatures by at least ``required`` of the partners' keys
+the verifier holds itself (never the keys in the hub's database), and the log must extend
+every checkpoint the verifier holds."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from sharing.audit import notes, proofs
 from sharing.audit.checkpoints import latest
 from sharing.audit.log import Verification
-from sharing.audit.verify_audit import CosignerKey
+from sharing.audit.verify_audit import Policy, Problem, check_cosigners
 
 
 class PolicyNotMet(ValueError):
     """What the policy asked for and the log does not give, in one line."""
-
-
-@dataclass(frozen=True)
-class Policy:
-    #: Partners' and witnesses' keys by name, as the verifier holds them.
-    cosigners: dict[str, CosignerKey] = field(default_factory=dict)
-    required: int = 0
-    #: Checkpoints the verifier holds, as signed notes.
-    held: tuple[str, ...] = ()
 
 
 def check_policy(
@@ -33,11 +23,6 @@ def check_policy(
 ) -> list[str]:
     """What the policy found, a line each; ``PolicyNotMet`` otherwise. Run on a log that
     ``verify`` found whole (``verified``)."""
-    if policy.required > len(policy.cosigners):
-        raise PolicyNotMet(
-            f"the policy asks for {policy.required} co-signatures but names "
-            f"{len(policy.cosigners)} co-signer key(s)"
-        )
     found = [_held(session, origin, public_key, verified.size, note) for note in policy.held]
     if policy.required:
         found.append(_cosigned(session, origin, policy))
@@ -51,22 +36,18 @@ def _cosigned(session: Session, origin: str, policy: Policy) -> str:
     text = notes.checkpoint_text(origin, checkpoint.size, checkpoint.root)
     lines = [(c.agency_key.name, c.agency_key.key_id, c.signature) for c in checkpoint.cosignatures]
     lines += [(w.witness, w.key_id, w.signature) for w in checkpoint.witness_cosignatures]
-    signed = sorted(
-        {
-            name
-            for name, key_id, signature in lines
-            if (key := policy.cosigners.get(name)) is not None
-            and key.key_id == key_id
-            and key.signed(text, signature)
-        }
-    )
-    if len(signed) < policy.required:
-        missing = ", ".join(sorted(set(policy.cosigners) - set(signed)))
-        raise PolicyNotMet(
-            f"the latest checkpoint (size {checkpoint.size}) has {len(signed)} of the "
-            f"{policy.required} co-signatures required; missing: {missing}"
-        )
-    return f"The latest checkpoint (size {checkpoint.size}) is co-signed by {', '.join(signed)}"
+    verified = [
+        name
+        for name, key_id, signature in lines
+        if (key := policy.trusted_cosigners.get(name)) is not None
+        and key.key_id == key_id
+        and key.signed(text, signature)
+    ]
+    try:
+        signed = check_cosigners((checkpoint.size, checkpoint.root, verified), policy)
+    except Problem as e:
+        raise PolicyNotMet(str(e)) from None
+    return f"The latest checkpoint (size {checkpoint.size}) is co-signed by {signed}"
 
 
 def _held(session: Session, origin: str, public_key: bytes, size: int, note: str) -> str:
