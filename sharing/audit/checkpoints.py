@@ -20,7 +20,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts, head, notes
 from sharing.audit.head import LogDamaged, check_head
-from sharing.audit.tree import locked_tree
+from sharing.audit.tree import locked_tree, read_head
 from sharing.crypto.keys import KeyProvider
 from sharing.models import Agency, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditCosignature
@@ -83,7 +83,7 @@ def make_checkpoint(
     # Never sign a head the entries do not give: check the entries since the latest
     # checkpoint without holding the lock (appends go on meanwhile), then, under it, only
     # those appended since.
-    before = head.read_head(session)
+    before = read_head(session)
     checked = check_head(session, before, latest(session, origin)) if before else None
     tree = locked_tree(session)
     if tree.size == 0:

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from sharing.audit.log import canonical
 from sharing.audit.merkle import EMPTY_ROOT, Frontier, fold, leaf_hash, perfect_subtrees
-from sharing.audit.tree import TREE, TreeHead
-from sharing.models.audit import AuditCheckpoint, AuditEntry, AuditTree
+from sharing.audit.tree import TreeHead, read_head
+from sharing.models.audit import AuditCheckpoint, AuditEntry
 
 _HASH = 32
 #: Entries read from the database at a time.
@@ -97,14 +97,6 @@ def check_nothing_beyond(session: Session, tree: TreeHead) -> None:
             f"entry {tree.size} is beyond the tree head (size {tree.size}): it was added "
             "without growing the tree",
         )
-
-
-def read_head(session: Session) -> TreeHead | None:
-    """The head as it stands, read without locking it (None before the first entry)."""
-    row = session.execute(
-        select(AuditTree.size, AuditTree.frontier, AuditTree.root).where(AuditTree.id == TREE)
-    ).first()
-    return TreeHead(row.size, row.frontier, row.root) if row is not None else None
 
 
 def damage(session: Session, since: AuditCheckpoint | None) -> LogDamaged | None:

@@ -57,7 +57,7 @@ from sharing.audit.stretches import (
     stretches_of,
     workers,
 )
-from sharing.audit.tree import TREE, frontier_of, locked_tree, store
+from sharing.audit.tree import TREE, TreeHead, frontier_of, locked_tree, read_head, store
 from sharing.models.audit import AuditCheckpoint, AuditCosignature, AuditEntry, AuditTree
 
 #: An entry's fields in canonical order.
@@ -307,12 +307,8 @@ def verify(
     ``stretch`` entries at a time (default ``STRETCH``), in up to ``processes`` processes
     (default: one per core).
     """
-    tree = session.execute(
-        select(AuditTree.size, AuditTree.frontier, AuditTree.root).where(AuditTree.id == TREE)
-    ).first()
-    size, head_frontier, head_root = (
-        (tree.size, tree.frontier, tree.root) if tree else (0, b"", EMPTY_ROOT)
-    )
+    tree = read_head(session) or TreeHead(0, b"", EMPTY_ROOT)
+    size, head_frontier, head_root = tree.size, tree.frontier, tree.root
     checkpoints = list(
         session.scalars(
             select(AuditCheckpoint)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -90,6 +90,14 @@ def store(session: Session, frontier: Frontier) -> None:
             _STORE.format(placeholder),
             (frontier.size, b"".join(frontier.hashes), frontier.root()),
         )
+
+
+def read_head(session: Session) -> TreeHead | None:
+    """The head as it stands, read without locking it (None before the first entry)."""
+    row = session.execute(
+        select(_TREES.c.size, _TREES.c.frontier, _TREES.c.root).where(_TREES.c.id == TREE)
+    ).first()
+    return TreeHead(row.size, row.frontier, row.root) if row is not None else None
 
 
 def frontier_of(tree: TreeHead) -> Frontier:

@@ -12,7 +12,6 @@ delays nothing and blocks nothing; what happened is kept for the DPO's page
 
 from __future__ import annotations
 
-import base64
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.audit import notes, proofs
 from sharing.audit.checkpoints import signed_note, text_of
-from sharing.audit.verify_audit import EM_DASH, CosignerKey
+from sharing.audit.verify_audit import CosignerKey
 from sharing.models.audit import AuditCheckpoint, AuditWitnessCosignature, AuditWitnessStatus
 
 #: Seconds to wait for a witness's answer.
@@ -143,15 +142,16 @@ def _cosignature(checkpoint: AuditCheckpoint, witness: Witness, text: str) -> by
     """The witness's signature bytes (timestamp and signature) from its answer, if a line
     of it is the configured key's co-signature of the checkpoint."""
     for line in text.splitlines():
-        parts = line.split(" ")
-        if len(parts) != 3 or parts[0] != EM_DASH or parts[1] != witness.name:
-            continue
         try:
-            blob = base64.b64decode(parts[2], validate=True)
-        except ValueError:
+            signed = notes.parse_signature_line(line)
+        except notes.NoteError:
             continue
-        if blob[:4] == witness.key.key_id and witness.key.signed(text_of(checkpoint), blob[4:]):
-            return blob[4:]
+        if (
+            signed.name == witness.name
+            and signed.key_id == witness.key.key_id
+            and witness.key.signed(text_of(checkpoint), signed.signature)
+        ):
+            return signed.signature
     return None
 
 
