@@ -340,12 +340,11 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(AuditUnavailable)
     def audit_unavailable(e: AuditUnavailable) -> tuple[str, int] | Response:
+        _roll_back_quietly()
         if isinstance(e.__cause__, SQLAlchemyError) and timed_out(e.__cause__):
-            _roll_back_quietly()
             log.warning("audit log busy on %s: the act was refused", _path_template())
             return _busy()
         log.error("audit log could not be written on %s: the act was refused", _path_template())
-        _roll_back_quietly()
         return _page_or_problem(
             503,
             "Sorry, the hub could not record this in its audit log",

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from sharing.cases.casework import EARLIEST_INCIDENT
+from sharing.cases.agency_actions import MAX_NOTE
+from sharing.cases.casework import EARLIEST_INCIDENT, MAX_LINE
 from sharing.imports.case_rows import MAX_CELL, MAX_REFERENCE
 from sharing.vocabulary import CaseCategory, Labelled, Priority, ProtectedCharacteristic, Triage
-
-MAX_NOTE = 2_000
 
 
 def _codes(vocabulary: type[Labelled]) -> validate.OneOf:
@@ -62,18 +61,18 @@ class ProblemSchema(Schema):
 
 
 class VictimSchema(Strict):
-    given_names = _text("the victim's given names", limit=200)
-    family_name = _text("the victim's family name", limit=200)
+    given_names = _text("the victim's given names", limit=MAX_LINE)
+    family_name = _text("the victim's family name", limit=MAX_LINE)
     date_of_birth = fields.Date()
     phone = _text("the victim's phone number", limit=40)
-    email = _text("the victim's e-mail address", limit=200)
+    email = _text("the victim's e-mail address", limit=MAX_LINE)
     postcode = _text("the victim's postcode", limit=10)
     support_needs = _text("what support the victim needs")
 
 
 class ReportedSchema(Strict):
-    given_names = _text("the reported person's given names", limit=200)
-    family_name = _text("the reported person's family name", limit=200)
+    given_names = _text("the reported person's given names", limit=MAX_LINE)
+    family_name = _text("the reported person's family name", limit=MAX_LINE)
     date_of_birth = fields.Date()
     postcode = _text("the reported person's postcode", limit=10)
 
@@ -91,7 +90,7 @@ def _moment() -> fields.AwareDateTime:
 class FirstIncidentSchema(Strict):
     occurred_at = _moment()
     description = _text("what happened", required=True)
-    place = _text("where it happened", limit=200)
+    place = _text("where it happened", limit=MAX_LINE)
 
 
 class NewCaseSchema(Strict):
@@ -108,8 +107,8 @@ class NewCaseSchema(Strict):
     officer_email = fields.Email(
         metadata={"description": "the case officer's e-mail address in the hub (default: yours)"}
     )
-    ward = _text("the ward's name, in your area", limit=200)
-    address = _text("where the problem is", limit=600)
+    ward = _text("the ward's name, in your area", limit=MAX_LINE)
+    address = _text("where the problem is", limit=MAX_LINE * 3)
     postcode = _text("the postcode of that address", limit=10)
     uprn = _text("the address's Unique Property Reference Number", limit=12)
     hate_motivated = fields.Boolean(load_default=False)
@@ -122,7 +121,7 @@ class NewCaseSchema(Strict):
 class NewIncidentSchema(Strict):
     occurred_at = _moment()
     description = _text("what happened", required=True)
-    place = _text("where it happened", limit=200)
+    place = _text("where it happened", limit=MAX_LINE)
     reported_to_police = fields.Boolean(load_default=False)
     crime_reference = _text("the police's crime reference, if reported to them", limit=40)
     hate_related = fields.Boolean(load_default=False)

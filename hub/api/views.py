@@ -47,7 +47,7 @@ def _require_token() -> Response | None:
     if request.endpoint in TOKENLESS:
         return None
     try:
-        g.api_token = oauth.bearer_token()
+        oauth.bearer_token()  # kept as g.api_token for the request
     except oauth.Unauthenticated as e:
         return problem(
             401, "Not authenticated", e.detail, headers={"WWW-Authenticate": e.challenge}
