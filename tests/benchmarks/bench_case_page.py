@@ -14,11 +14,8 @@ median.
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,11 +24,10 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.casework import IncidentInput, add_incident
-from sharing.demo import build_demo
 from sharing.models import Case, User
 from sharing.vocabulary import CaseStatus
-from tests.benchmarks.common import load, percentile, say, timed_get, verdict
-from tests.fixtures.app import make_app, sign_in
+from tests.benchmarks.common import demo_on_sqlite, load, percentile, say, timed_get, verdict
+from tests.fixtures.app import sign_in
 
 TARGET_RATIO = 1.5
 
@@ -59,12 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--incidents", type=int, default=1_500)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="bench-case-page-"))
-    try:
-        say(f"SQLite; {load()}")
-        app = make_app(folder)
+    say(f"SQLite; {load()}")
+    with demo_on_sqlite("bench-case-page-") as app:
         with app.extensions["hub.sessions"]() as session:
-            build_demo(session, today=clock.today())
             long_case, short_case = session.scalars(
                 select(Case)
                 .where(Case.agency.has(code="northshire-homes"))
@@ -81,20 +74,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             sign_in(client, officer)
             times, _ = timed_get(client, f"/cases/{case.id}", args.runs)
             timings.append(times)
-        short, long = (percentile(t, 0.5) for t in timings)
-        say(
-            f"case page, {counts[1]:>5} incidents (baseline)  median {short:6.1f} ms  "
-            f"p90 {percentile(timings[0], 0.9):6.1f} ms"
-        )
-        say(
-            f"case page, {counts[0]:>5} incidents             median {long:6.1f} ms  "
-            f"p90 {percentile(timings[1], 0.9):6.1f} ms  {long / short:.2f}x  "
-            f"target {TARGET_RATIO}x {verdict(long / short <= TARGET_RATIO)}"
-        )
-        say(load())
-        app.extensions["hub.engine"].dispose()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    short, long = (percentile(t, 0.5) for t in timings)
+    say(
+        f"case page, {counts[1]:>5} incidents (baseline)  median {short:6.1f} ms  "
+        f"p90 {percentile(timings[0], 0.9):6.1f} ms"
+    )
+    say(
+        f"case page, {counts[0]:>5} incidents             median {long:6.1f} ms  "
+        f"p90 {percentile(timings[1], 0.9):6.1f} ms  {long / short:.2f}x  "
+        f"target {TARGET_RATIO}x {verdict(long / short <= TARGET_RATIO)}"
+    )
+    say(load())
     return 0
 
 

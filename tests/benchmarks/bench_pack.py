@@ -21,11 +21,8 @@ from __future__ import annotations
 import argparse
 import io
 import random
-import shutil
-import tempfile
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -35,12 +32,19 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.casework import ActionInput, IncidentInput, add_incident
-from sharing.demo import build_demo
 from sharing.meetings import conferences, minutes, requests
 from sharing.models import Agency, Case, Conference, ProtocolRecord, User
 from sharing.vocabulary import ActionKind, Attendance, CaseStatus, Role
-from tests.benchmarks.common import load, percentile, say, timed_get, verdict, version_of
-from tests.fixtures.app import make_app, sign_in
+from tests.benchmarks.common import (
+    demo_on_sqlite,
+    load,
+    percentile,
+    say,
+    timed_get,
+    verdict,
+    version_of,
+)
+from tests.fixtures.app import sign_in
 
 HTML_TARGET_MS = 300
 PDF_TARGET_MS = 3_000
@@ -174,12 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--incidents", type=int, default=200)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="bench-pack-"))
-    try:
-        say(f"WeasyPrint {version_of('weasyprint')}, pypdf {version_of('pypdf')}; {load()}")
-        app = make_app(folder)
+    say(f"WeasyPrint {version_of('weasyprint')}, pypdf {version_of('pypdf')}; {load()}")
+    with demo_on_sqlite("bench-pack-") as app:
         with app.extensions["hub.sessions"]() as session:
-            build_demo(session, today=clock.today())
             case_id, conference_id = grow_case(session, args.incidents, random.Random(7))
             session.commit()
             reader = _first(session, "northshire-police", Role.CASE_OFFICER)
@@ -199,9 +200,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(_row("pack as HTML", html_times, HTML_TARGET_MS, baseline))
         say(_row(f"pack as PDF ({pages} pages)", pdf_times, PDF_TARGET_MS, baseline))
         say(load())
-        app.extensions["hub.engine"].dispose()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -21,7 +21,7 @@ from hub.app import create_app
 from hub.config import load_settings
 from sharing import clock
 from sharing.demo import build_demo
-from tests.fixtures.app import TEST_HASHING
+from tests.fixtures.app import TEST_HASHING, make_app
 from tests.fixtures.databases import PostgresServer
 
 
@@ -86,6 +86,22 @@ def version_of(distribution: str) -> str:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+@contextmanager
+def demo_on_sqlite(prefix: str) -> Iterator[Flask]:
+    """The hub on a SQLite file in a throwaway folder (as the tests make it), with the demo
+    partnership built for today; the folder removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        app = make_app(folder)
+        with app.extensions["hub.sessions"]() as session:
+            build_demo(session, today=clock.today())
+            session.commit()
+        yield app
+        app.extensions["hub.engine"].dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
