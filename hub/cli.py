@@ -20,6 +20,7 @@ from hub import migrate
 from hub import notices as hub_notices
 from hub.app import create_app
 from hub.cli_audit import audit
+from hub.cli_backup import backup, restore
 from hub.config import ConfigError, load_settings
 from hub.database import engine, new_session
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
@@ -62,6 +63,10 @@ def _create_app() -> Flask:
     if problem:
         click.echo(f"hub: cannot start: {problem}", err=True)
         sys.exit(2)
+    # A command's connections are closed when it ends, not left to the garbage collector.
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.find_root().call_on_close(app.extensions["hub.engine"].dispose)
     return app
 
 
@@ -75,6 +80,8 @@ def _session() -> Session:
 
 
 main.add_command(audit)
+main.add_command(backup)
+main.add_command(restore)
 
 
 @main.group()

@@ -47,7 +47,11 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def current_revision(session: Session) -> str | None:
+    """The newest migration the session's database has."""
+    return MigrationContext.configure(session.connection()).get_current_revision()
+
+
 def at_head(session: Session) -> bool:
     """Whether the session's database has every migration this code brings."""
-    current = MigrationContext.configure(session.connection()).get_current_revision()
-    return current == head_revision()
+    return current_revision(session) == head_revision()

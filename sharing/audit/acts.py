@@ -142,6 +142,8 @@ class Action(Labelled):
     PROTOCOL_SIGN = "protocol.sign", "Signed a protocol"
     PROTOCOL_STATUS = "protocol.status", "Changed a protocol's status"
     KEYS_ROTATE = "keys.rotate", "Rotated the key-encryption key"
+    HUB_BACKUP = "hub.backup", "Took a backup of the hub"
+    HUB_RESTORE = "hub.restore", "Restored the hub from a backup"
     AUDIT_SEARCH = "audit.search", "Searched the audit log"
     AUDIT_EXPORT = "audit.export", "Exported the audit log"
     AUDIT_CHECKPOINT = "audit.checkpoint", "Made an audit checkpoint"

@@ -1,0 +1,396 @@
+"""Backing the hub up and restoring it: the database, the sealed case files, and the key
+store, the last kept apart from the other two.
+
+A backup is a folder ``hub-backup-<UTC time>`` holding the database (PostgreSQL: a
+``pg_dump`` in its custom format, one consistent snapshot; SQLite: a copy made with
+SQLite's own backup API, consistent while the hub writes), the case files as the store
+holds them (sealed: they cannot be read without the key store), and ``manifest.json``:
+when it was taken, the schema revision, the audit log's size and root, the key versions
+its data keys need, and each file's SHA-256. The key store is copied to a folder of its
+own (``keyring-<UTC time>.json``, mode 0600), which must not be inside the backup's
+folder nor hold it: a thief with both reads every case.
+
+A restore goes into an empty database only (PostgreSQL: one made with ``createdb``;
+SQLite: a file that does not exist yet), checks each file against the manifest first,
+puts the key store copy where the settings name it (never over one that is there),
+applies the migrations the backup predates, and then reports what the restored hub can
+read (``Readable``): a data key wrapped by a version the key store no longer holds cannot
+be opened, which is what a rotation since the backup does to it (an erasure made final).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.audit import acts
+from sharing.audit.notes import b64
+from sharing.audit.tree import read_head
+from sharing.crypto.keys import KeyProvider, KeyringError
+from sharing.crypto.sealing import wrap_context
+from sharing.files.stores import FileStore, StoreError
+from sharing.models import DataKey
+
+FORMAT = "hub-backup/1"
+MANIFEST = "manifest.json"
+DOCUMENTS = "documents"
+_DATABASE_FILE = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
+_CHUNK = 1 << 20
+
+
+class BackupError(Exception):
+    """A backup or restore cannot go on; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Made:
+    """A backup just taken: its folder, the key store's copy, and what its manifest says."""
+
+    folder: Path
+    key_store_copy: Path
+    manifest: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Readable:
+    """What a restored database's data keys are wrapped by: per key version, how many live
+    keys it wraps, and whether the key store holds it and opened one of them."""
+
+    versions: dict[int, int]
+    held: set[int]
+    opened: set[int]
+    destroyed: int
+
+    @property
+    def unreadable(self) -> int:
+        """Live data keys no version the key store holds can open."""
+        return sum(n for v, n in self.versions.items() if v not in self.opened)
+
+
+def make_backup(
+    engine: Engine,
+    session: Session,
+    keys: KeyProvider,
+    key_store_file: Path,
+    files: FileStore,
+    to: Path,
+    keys_to: Path,
+    *,
+    schema_revision: str | None,
+) -> Made:
+    """Back up the database and the case files into a new folder under ``to`` and copy the
+    key store file into ``keys_to`` (see the module's docstring)."""
+    to, keys_to = to.resolve(), keys_to.resolve()
+    if to == keys_to or to in keys_to.parents or keys_to in to.parents:
+        raise BackupError(
+            f"the key store's copy must be kept apart from the backup: {keys_to} and {to} "
+            "are the same folder or one holds the other"
+        )
+    kind = _kind(engine.url)
+    now = clock.now()
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        to.mkdir(parents=True, mode=0o700, exist_ok=True)
+        keys_to.mkdir(parents=True, mode=0o700, exist_ok=True)
+        folder = _new_folder(to, f"hub-backup-{stamp}")
+    except OSError as e:
+        raise BackupError(f"cannot make the backup's folders ({e.strerror}: {e.filename})") from e
+    # The log records the backup before the dump is taken, so the backup holds it too.
+    acts.record(session, acts.Action.HUB_BACKUP, subject=acts.Subject("hub"), basis=folder.name)
+    session.commit()
+    head = read_head(session)
+    needed = sorted(
+        session.scalars(select(DataKey.kek_version).where(DataKey.wrapped.is_not(None)).distinct())
+    )
+    session.rollback()  # nothing held open while the database is dumped
+    try:
+        manifest = _write_backup(engine, files, key_store_file, folder, keys_to, kind)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # nothing half made is left to restore
+        raise
+    manifest = {
+        "format": FORMAT,
+        "taken_at": now.isoformat(),
+        "database": kind,
+        "schema_revision": schema_revision,
+        "audit_log": {
+            "size": head.size if head else 0,
+            "root": b64(head.root) if head else None,
+        },
+        "key_versions_needed": needed,
+        "key_versions_held": sorted(keys.versions()),
+        **manifest,
+    }
+    _write_new(folder / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+    return Made(folder, keys_to / _key_copy_name(folder), manifest)
+
+
+def _key_copy_name(folder: Path) -> str:
+    return f"keyring-{folder.name.removeprefix('hub-backup-')}.json"
+
+
+def _write_backup(
+    engine: Engine, files: FileStore, key_store_file: Path, folder: Path, keys_to: Path, kind: str
+) -> dict[str, object]:
+    """Write the database, the case files and the key store's copy; their hashes."""
+    database = folder / _DATABASE_FILE[kind]
+    if kind == "postgresql":
+        _pg_dump(engine.url, database)
+    else:
+        _sqlite_copy(Path(str(engine.url.database)), database)
+    # The files after the database: every document the dump names has its file (one
+    # attached meanwhile is a file no document names, which `hub documents check` counts).
+    documents = folder / DOCUMENTS
+    documents.mkdir(mode=0o700)
+    try:
+        names = sorted(files.keys())
+        for name in names:
+            _write_new(documents / name, files.get(name))
+    except StoreError as e:
+        raise BackupError(f"cannot copy the case files from the {files.describe()}: {e}") from e
+    try:
+        _write_new(keys_to / _key_copy_name(folder), key_store_file.read_bytes())
+    except OSError as e:
+        raise BackupError(f"cannot copy the key store {key_store_file} ({e.strerror})") from e
+    return {
+        "files": {
+            database.name: _sha256(database),
+            **{f"{DOCUMENTS}/{n}": _sha256(documents / n) for n in names},
+        }
+    }
+
+
+def read_manifest(folder: Path) -> dict[str, object]:
+    """A backup's manifest, after checking every file it names against its SHA-256."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BackupError(f"{folder} is not a hub backup: it has no {MANIFEST}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BackupError(f"{folder / MANIFEST} cannot be read: {e}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{folder / MANIFEST} is not a {FORMAT} manifest")
+    files = manifest.get("files")
+    if manifest.get("database") not in _DATABASE_FILE or not isinstance(files, dict):
+        raise BackupError(f"{folder / MANIFEST} does not say what the backup holds")
+    for name, digest in files.items():
+        path = folder / name
+        if not path.is_file():
+            raise BackupError(f"the backup is incomplete: {name} is missing")
+        if _sha256(path) != digest:
+            raise BackupError(f"the backup is damaged: {name} is not the file it was")
+    return manifest
+
+
+def restore_backup(
+    folder: Path, engine: Engine, files: FileStore, key_store_file: Path, keys_from: Path | None
+) -> dict[str, object]:
+    """Restore the backup in ``folder`` into ``engine``'s empty database and the file
+    store, and put the key store copy ``keys_from`` (if given) where the settings name it.
+    Returns the manifest. Checks everything it can before it writes anything."""
+    manifest = read_manifest(folder)
+    kind = _kind(engine.url)
+    if manifest["database"] != kind:
+        raise BackupError(f"this is a backup of a {manifest['database']} database, not {kind}")
+    if kind == "sqlite":  # the database is a file: its folder may not be there yet
+        Path(str(engine.url.database)).parent.mkdir(parents=True, exist_ok=True)
+    if inspect(engine).get_table_names():
+        raise BackupError(
+            "the database to restore into already has tables: restore only into an empty "
+            "database (PostgreSQL: createdb; SQLite: a file that does not exist yet)"
+        )
+    if keys_from is not None:
+        if key_store_file.exists():
+            raise BackupError(
+                f"a key store exists already at {key_store_file}: move it away first, or "
+                "leave out --keys-from to use it"
+            )
+        if not keys_from.is_file():
+            raise BackupError(f"the key store copy {keys_from} is not a file")
+    elif not key_store_file.exists():
+        raise BackupError(
+            f"there is no key store at {key_store_file}: name the copy with --keys-from"
+        )
+    existing = next(iter(files.keys()), None)
+    if existing is not None:
+        raise BackupError(f"the {files.describe()} holds files already: restore into an empty one")
+    database = folder / _DATABASE_FILE[kind]
+    if kind == "postgresql":
+        _pg_restore(database, engine.url)
+    else:
+        engine.dispose()
+        _sqlite_copy(database, Path(str(engine.url.database)))
+    documents = folder / DOCUMENTS
+    try:
+        for path in sorted(documents.iterdir()):
+            files.put(path.name, path.read_bytes())
+    except StoreError as e:
+        raise BackupError(f"cannot put the case files in the {files.describe()}: {e}") from e
+    if keys_from is not None:
+        key_store_file.parent.mkdir(parents=True, exist_ok=True)
+        _write_new(key_store_file, keys_from.read_bytes())
+    return manifest
+
+
+def readable(session: Session, keys: KeyProvider) -> Readable:
+    """For each key version the live data keys use: how many, and whether the key store
+    opens one of them (unwrapped, and forgotten at once)."""
+    versions = dict(
+        session.execute(
+            select(DataKey.kek_version, func.count())
+            .where(DataKey.wrapped.is_not(None))
+            .group_by(DataKey.kek_version)
+        ).all()
+    )
+    destroyed = session.scalar(
+        select(func.count()).select_from(DataKey).where(DataKey.wrapped.is_(None))
+    )
+    held = set(keys.versions())
+    opened = set()
+    for version in versions:
+        if version not in held:
+            continue
+        one = session.execute(
+            select(DataKey.id, DataKey.wrapped)
+            .where(DataKey.kek_version == version, DataKey.wrapped.is_not(None))
+            .limit(1)
+        ).one()
+        try:
+            keys.unwrap(version, one.wrapped or b"", wrap_context(one.id, version))
+        except KeyringError:
+            continue
+        opened.add(version)
+    return Readable(versions, held, opened, destroyed or 0)
+
+
+def _kind(url: URL) -> str:
+    backend = url.get_backend_name()
+    if backend not in _DATABASE_FILE:
+        raise BackupError(f"cannot back up a {backend} database")
+    return backend
+
+
+def _new_folder(parent: Path, name: str) -> Path:
+    """A new folder ``name`` under ``parent``, or ``name-2``, ``name-3``... if taken."""
+    for n in range(1, 100):
+        folder = parent / (name if n == 1 else f"{name}-{n}")
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        return folder
+    raise BackupError(f"too many backups named {name} in {parent}")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a new file readable by its owner only, through to the disk."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    if not source.is_file():
+        raise BackupError(f"there is no SQLite database at {source}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    target.chmod(0o600)
+
+
+def postgres_program(name: str) -> Path:
+    """``pg_dump`` or ``pg_restore``: from the newest PostgreSQL installed in Debian's
+    layout (a dump needs a version at least the server's), else from the PATH."""
+    installed = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    if installed:
+        return installed[-1]
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
+    return Path(found)
+
+
+def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+    """The database's address for libpq's programs, its password in their environment
+    (never on a command line, where other users of the machine can read it)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    if url.password:
+        environment["PGPASSWORD"] = str(url.password)
+    address = url.set(drivername="postgresql", password=None)
+    return address.render_as_string(hide_password=False), environment
+
+
+def _run(command: list[str], environment: dict[str, str], what: str) -> None:
+    try:
+        result = subprocess.run(  # noqa: S603 - our own arguments, no shell
+            command, env=environment, capture_output=True, text=True, check=False
+        )
+    except OSError as e:
+        raise BackupError(f"cannot run {command[0]} ({e.strerror})") from e
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
+        raise BackupError(f"{what} failed: {last}")
+
+
+def _pg_dump(url: URL, target: Path) -> None:
+    address, environment = _libpq(url)
+    _run(
+        [
+            str(postgres_program("pg_dump")),
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            f"--file={target}",
+            f"--dbname={address}",
+        ],
+        environment,
+        "pg_dump",
+    )
+    target.chmod(0o600)
+
+
+def _pg_restore(source: Path, url: URL) -> None:
+    address, environment = _libpq(url)
+    _run(
+        [
+            str(postgres_program("pg_restore")),
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            f"--dbname={address}",
+            str(source),
+        ],
+        environment,
+        "pg_restore",
+    )
+
+
+def taken_at(manifest: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(manifest["taken_at"]))

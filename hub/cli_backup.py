@@ -1,0 +1,172 @@
+"""``hub backup`` and ``hub restore`` (see ``hub.backup``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from hub import migrate
+from hub.app import create_app
+from hub.backup import BackupError, Readable, make_backup, readable, restore_backup, taken_at
+from hub.config import ConfigError, load_settings
+from hub.database import audit_origin, key_store, new_session
+from hub.templating import uk_datetime
+from sharing.audit import acts
+from sharing.audit.log import verify
+from sharing.cases.documents import check_store
+from sharing.crypto.keys import KeyringError
+from sharing.db import make_engine
+from sharing.files.stores import StoreError, store_at
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"hub: {message}", err=True)
+    sys.exit(1)
+
+
+@click.command("backup")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the backup (the database and the sealed case files).",
+)
+@click.option(
+    "--keys-to",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the key store's copy: somewhere else than --to.",
+)
+@with_appcontext
+def backup(to: Path, keys_to: Path) -> None:
+    """Back up the database and the case files into a new folder under --to, and copy the
+    key store into --keys-to, kept apart. Run it after `hub keys finalise-erasures`: a
+    backup taken before a rotation cannot be read after it."""
+    settings = current_app.config["HUB_SETTINGS"]
+    with new_session() as session:
+        try:
+            made = make_backup(
+                current_app.extensions["hub.engine"],
+                session,
+                key_store(),
+                settings.key_store,
+                current_app.extensions["hub.file_store"],
+                to,
+                keys_to,
+                schema_revision=migrate.current_revision(session),
+            )
+        except BackupError as e:
+            _fail(f"backup: {e}")
+    manifest = made.manifest
+    audit = manifest["audit_log"]
+    assert isinstance(audit, dict)  # noqa: S101 - written just above
+    files = manifest["files"]
+    assert isinstance(files, dict)  # noqa: S101
+    click.echo(f"Backed up the {manifest['database']} database to {made.folder}")
+    click.echo(f"  case files: {len(files) - 1}; audit log: {audit['size']} entries")
+    click.echo(f"  key versions its data keys need: {_versions(manifest['key_versions_needed'])}")
+    click.echo(f"Copied the key store to {made.key_store_copy}: keep it apart from the backup.")
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--keys-from",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The key store's copy, put where the settings name the key store "
+    "(default: use the key store there already).",
+)
+def restore(folder: Path, keys_from: Path | None) -> None:
+    """Restore the backup in FOLDER into the empty database and file store the settings
+    name, then check it: the audit log, the case files, and which data keys the key store
+    opens. Exit 1 if anything does not check."""
+    try:
+        settings = load_settings(verify=False)  # the key store may not be there yet
+        files = store_at(
+            settings.document_store,
+            instance_path=settings.instance_path,
+            endpoint_url=settings.document_store_endpoint,
+            region=settings.document_store_region,
+        )
+        engine = make_engine(settings.database_url)
+        try:
+            manifest = restore_backup(folder, engine, files, settings.key_store, keys_from)
+            migrate.upgrade(engine)
+        finally:
+            engine.dispose()
+        app = create_app()
+    except (BackupError, ConfigError, KeyringError, StoreError) as e:
+        _fail(f"restore: {e}")
+    click.echo(
+        f"Restored the {manifest['database']} database and case files of the backup taken "
+        f"{uk_datetime(taken_at(manifest))}."
+    )
+    try:
+        with app.app_context():
+            problem = current_app.extensions["hub.keys"].problem
+            if problem:
+                _fail(f"restore: the key store cannot be used: {problem}")
+            good = _checked()
+    finally:
+        app.extensions["hub.engine"].dispose()
+    if not good:
+        sys.exit(1)
+
+
+def _checked() -> bool:
+    """Check the restored hub, saying what was found; whether it all checks."""
+    good = True
+    with new_session() as session:
+        result = verify(session, public_key=key_store().checkpoint_public_key())
+        if result.ok:
+            click.echo(f"  audit log: {result.size} entries, whole")
+        else:
+            click.echo(f"  audit log: FAILED: {result.problem}")
+            good = False
+        report = check_store(session, current_app.extensions["hub.file_store"])
+        damaged = len(report.missing) + len(report.altered)
+        click.echo(
+            f"  case files: {report.checked} documents checked, "
+            f"{len(report.missing)} missing, {len(report.altered)} altered"
+        )
+        good = good and not damaged
+        keys = readable(session, key_store())
+        click.echo(f"  data keys: {_keys_line(keys)}")
+        if keys.unreadable:
+            good = False
+            click.echo(
+                f"  {keys.unreadable} data keys cannot be opened: they are wrapped by key "
+                f"version(s) {_versions(sorted(set(keys.versions) - keys.opened))}, which "
+                "this key store no longer holds. A rotation since the backup retired them "
+                "(it made erasures final): restore a backup taken after the last rotation."
+            )
+        if good:
+            acts.record(
+                session,
+                acts.Action.HUB_RESTORE,
+                subject=acts.Subject("hub"),
+                basis=f"audit log of {result.size} entries restored, origin {audit_origin()}",
+            )
+            session.commit()
+            click.echo("OK: the restored hub reads its cases and its audit log is whole.")
+    return good
+
+
+def _keys_line(keys: Readable) -> str:
+    live = sum(keys.versions.values())
+    parts = [
+        f"version {v}: {n} ({'opened' if v in keys.opened else 'NOT HELD' if v not in keys.held else 'DOES NOT OPEN'})"
+        for v, n in sorted(keys.versions.items())
+    ]
+    return f"{live} live, {keys.destroyed} destroyed (erased); " + "; ".join(parts)
+
+
+def _versions(versions: object) -> str:
+    listed = ", ".join(str(v) for v in versions) if isinstance(versions, list) else ""
+    return listed or "none"
