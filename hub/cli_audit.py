@@ -10,17 +10,18 @@ from typing import NoReturn
 import click
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import audit_witnesses
 from hub.database import audit_origin, key_store, new_session
-from sharing import accounts
+from sharing import accounts, clock
 from sharing.audit import acts, checkpoints, notes, proofs
 from sharing.audit.export import ExportError, build_export
 from sharing.audit.head import LogDamaged
-from sharing.audit.log import verify
+from sharing.audit.log import integrate, integrate_committed, verify, waiting
 from sharing.audit.policy import PolicyNotMet, check_policy
 from sharing.audit.tree import locked_tree
 from sharing.audit.verify_audit import Policy, Problem, read_cosigner_key, read_text
@@ -89,6 +90,15 @@ def audit_verify(
         )
         cosigned = ", ".join(f"{name} {n}" for name, n in sorted(result.cosignatures.items()))
         click.echo(f"Co-signatures that verify: {cosigned or 'none'}")
+        queued = waiting(session)
+        if queued.count and queued.oldest is not None:
+            age = (clock.now() - queued.oldest).total_seconds()
+            click.echo(
+                f"Entries waiting to be added to the log: {queued.count} (the oldest "
+                f"{age:,.0f} s old; not covered by this check until added)"
+            )
+        else:
+            click.echo("Entries waiting to be added to the log: none")
         if not result.ok:
             _fail(f"FAILED: {result.problem}")
         try:
@@ -97,6 +107,14 @@ def audit_verify(
         except PolicyNotMet as e:
             _fail(f"FAILED: {e}")
     click.echo("OK: the audit log is whole.")
+
+
+@audit.command("integrate")
+def audit_integrate() -> None:
+    """Add the entries waiting in the queue to the log now (the hub does it a moment after
+    each act; run this from a timer to catch any left by a failure)."""
+    added = integrate_committed(current_app.extensions["hub.engine"])
+    click.echo(f"Added {added} waiting entries to the log.")
 
 
 @audit.command("checkpoint")
@@ -167,6 +185,7 @@ def audit_export(first: int, last: int, out: Path, held_sizes: tuple[int, ...]) 
     checkpoint first if none covers the range yet."""
     with new_session() as session:
         try:
+            integrate(session)
             size = locked_tree(session).size
             made = None
             if 0 <= last < size:

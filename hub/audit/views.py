@@ -34,6 +34,7 @@ from hub.guard import require_roles
 from hub.search.views import SearchForm, query_of
 from sharing import clock, directory
 from sharing.audit import acts, checkpoints, notes, subject_access, trail, witnessing
+from sharing.audit import log as audit_log
 from sharing.errors import InputError, NotFound
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -209,6 +210,7 @@ def checkpoint_list() -> Response | str:
         "audit/checkpoints.html",
         title="Checkpoints and co-signing",
         damage=checkpoints.damage(db(), audit_origin()),
+        waiting=audit_log.waiting(db()),
         witnesses=witnessing.statuses(db(), audit_witnesses.configured()),
         form=form,
         checkpoints=recent,

@@ -26,9 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor, Decision
-from sharing.audit.log import append
+from sharing.audit.log import enqueue
 from sharing.errors import InputError
-from sharing.models.audit import AuditEntry
 from sharing.protocols.purposes import PURPOSE_ID
 from sharing.vocabulary import CATEGORIES, Labelled
 
@@ -186,15 +185,16 @@ def record(
     basis: str | None = None,
     user_id: int | None = None,
     agency_id: int | None = None,
-) -> AuditEntry:
-    """Write the entry for an act in the session's transaction (flushed, not committed).
+) -> None:
+    """Write the entry for an act in the session's transaction (queued: added to the log
+    once the transaction commits, see ``sharing.audit.log.enqueue``).
 
     ``user_id`` and ``agency_id`` name the actor when there is no ``Actor`` yet (a sign-in).
     Raises ``AuditUnavailable`` when the entry cannot be written; the caller's transaction
     must then be rolled back, and the act not done.
     """
     try:
-        return append(
+        enqueue(
             session,
             action=action.value,
             outcome=outcome.value,
@@ -238,11 +238,11 @@ def refuse(
     subject: Subject | None = None,
     purpose: str | None = None,
     reason: str,
-) -> AuditEntry:
+) -> None:
     """Record a refused act; the entry outlives the rollback of the refused request."""
     fields = {"actor": actor, "subject": subject, "purpose": purpose, "basis": reason}
     session.info.setdefault(_REFUSALS, []).append((action, fields))
-    return record(session, action, outcome=Outcome.REFUSED, **fields)  # type: ignore[arg-type]
+    record(session, action, outcome=Outcome.REFUSED, **fields)  # type: ignore[arg-type]
 
 
 @contextmanager

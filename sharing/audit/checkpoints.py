@@ -14,12 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts, head, notes
 from sharing.audit.head import LogDamaged, check_head
+from sharing.audit.log import integrate
 from sharing.audit.tree import locked_tree, read_head
 from sharing.crypto.keys import KeyProvider
 from sharing.models import Agency, User
@@ -80,6 +82,13 @@ def make_checkpoint(
     signs; the scheduled ones are not, or each would leave a head for the next to sign."""
     if not notes.valid_name(origin):
         raise CheckpointError(f"the origin {origin!r} has spaces, plus signs or other characters")
+    # The entries committed (and this transaction's own) are added to the log first. An
+    # entry already where the next should go stops that: the head check below names it.
+    try:
+        with session.begin_nested():
+            integrate(session)
+    except IntegrityError:
+        pass
     # Never sign a head the entries do not give: check the entries since the latest
     # checkpoint without holding the lock (appends go on meanwhile), then, under it, only
     # those appended since.

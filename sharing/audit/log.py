@@ -26,6 +26,7 @@ stretches, side by side in processes of their own (``sharing.audit.stretches``).
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -38,11 +39,14 @@ from sqlalchemy import (
     Engine,
     Text,
     cast,
+    delete,
+    event,
     func,
     insert,
     literal,
     select,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
@@ -58,7 +62,15 @@ from sharing.audit.stretches import (
     workers,
 )
 from sharing.audit.tree import TREE, TreeHead, frontier_of, locked_tree, read_head, store
-from sharing.models.audit import AuditCheckpoint, AuditCosignature, AuditEntry, AuditTree
+from sharing.models.audit import (
+    AuditCheckpoint,
+    AuditCosignature,
+    AuditEntry,
+    AuditQueued,
+    AuditTree,
+)
+
+_log = logging.getLogger(__name__)
 
 #: An entry's fields in canonical order.
 FIELDS = (
@@ -210,6 +222,138 @@ def append(
     session.add(entry)
     session.flush()
     return entry
+
+
+def enqueue(
+    session: Session,
+    *,
+    action: str,
+    outcome: str,
+    actor_user_id: int | None = None,
+    actor_agency_id: int | None = None,
+    actor_roles: str = "",
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    purpose: str | None = None,
+    basis: str | None = None,
+    request_id: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Write an act's entry in the session's transaction, to the queue: committed with the
+    act or rolled back with it, without locking anything. Once the transaction commits,
+    the integrator adds it to the log (``integrate_committed``, run after every commit of
+    a session that queued an entry)."""
+    values = _values(
+        0,
+        action=action,
+        outcome=outcome,
+        actor_user_id=actor_user_id,
+        actor_agency_id=actor_agency_id,
+        actor_roles=actor_roles,
+        object_type=object_type,
+        object_id=object_id,
+        purpose=purpose,
+        basis=basis,
+        request_id=request_id,
+        at=at,
+    )
+    del values["seq"]
+    session.execute(insert(AuditQueued), [values])
+    session.info[_QUEUED] = True
+
+
+#: Set in a session's ``info`` while its transaction holds queued entries.
+_QUEUED = "audit.queued"
+#: Entries moved from the queue to the log per transaction of the integrator.
+INTEGRATE_BATCH = 2_000
+#: The PostgreSQL advisory lock that makes one process at a time the integrator.
+_INTEGRATOR_LOCK = 0x6875622D61756469  # "hub-audi"
+
+
+def integrate(session: Session, batch: int = INTEGRATE_BATCH) -> int:
+    """Add the queued entries the session can see (its own too) to the log, in its
+    transaction, in the order they were queued: each given the next sequence number, its
+    leaf and its subtrees; the tree grown once a batch. Once there is anything to add, the
+    tree row stays locked until the transaction ends; the queue is read after the lock is
+    taken, so two integrators never add the same entry. Returns the number added."""
+    if session.scalar(select(AuditQueued.id).limit(1)) is None:
+        return 0
+    added = 0
+    while True:
+        frontier = frontier_of(locked_tree(session))
+        queued = session.scalars(select(AuditQueued).order_by(AuditQueued.id).limit(batch)).all()
+        if not queued:
+            return added
+        values = []
+        for entry in queued:
+            row: dict[str, Any] = {name: getattr(entry, name) for name in FIELDS[1:]}
+            row["seq"] = frontier.size
+            _add_leaf(frontier, row)
+            values.append(row)
+            session.expunge(entry)
+        session.execute(insert(AuditEntry), values)
+        session.execute(delete(AuditQueued).where(AuditQueued.id.in_([e.id for e in queued])))
+        store(session, frontier)
+        added += len(values)
+
+
+def integrate_committed(engine: Engine, batch: int = INTEGRATE_BATCH) -> int:
+    """Add the committed queued entries to the log in transactions of its own, until the
+    queue is empty; returns the number added. On PostgreSQL one process at a time does it
+    (an advisory lock): any other returns at once, since the one at work looks at the
+    queue again after it commits, and so finds what was committed meanwhile. On SQLite
+    the database's own write lock puts them in turn."""
+    added = 0
+    while True:
+        with Session(engine) as session:
+            if not _lead(session):
+                return added
+            added += integrate(session, batch)
+            session.commit()
+        with Session(engine) as session:
+            if session.scalar(select(AuditQueued.id).limit(1)) is None:
+                return added
+
+
+def _lead(session: Session) -> bool:
+    """Whether this transaction is the integrator's (PostgreSQL: the advisory lock)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(_INTEGRATOR_LOCK))))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Entries queued and not yet added to the log: how many, and the oldest's time."""
+
+    count: int
+    oldest: datetime | None
+
+
+def waiting(session: Session) -> Waiting:
+    count, oldest = session.execute(select(func.count(), func.min(AuditQueued.at))).one()
+    return Waiting(count or 0, oldest)
+
+
+@event.listens_for(Session, "after_commit")
+def _integrate_after_commit(session: Session) -> None:
+    """After a commit that queued entries, add them to the log (a moment later, on
+    another connection: the act's own transaction is over). A failure leaves them queued
+    for the next commit, a checkpoint or ``hub audit integrate``; it is logged by its type."""
+    if not session.info.pop(_QUEUED, False):
+        return
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        return
+    try:
+        integrate_committed(bind)
+    except SQLAlchemyError as e:
+        _log.warning("audit entries left queued: %s", type(e).__name__)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_queued(session: Session) -> None:
+    session.info.pop(_QUEUED, None)
 
 
 def append_many(session: Session, acts: Iterable[Mapping[str, Any]], chunk: int = 10_000) -> int:

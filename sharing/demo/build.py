@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.accounts import RECOMMENDED, HashingCost, create_user, hashing_cost
+from sharing.audit.log import integrate
 from sharing.cases.casework import (
     ActionInput,
     CaseInput,
@@ -140,6 +141,7 @@ def build_demo(
     reviewed = review_cases(session, today, seed)
     record_needs(session, seed)
     files = attach_documents(session, store, today, seed) if store is not None else 0
+    integrate(session)  # the demo's acts in the log already, the same committed or not
     return DemoSummary(
         agencies=_count(session, Agency),
         users=_count(session, User),

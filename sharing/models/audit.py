@@ -40,6 +40,28 @@ class AuditEntry(Base):
     subtrees: Mapped[bytes] = mapped_column(LargeBinary, default=b"", server_default=text("''"))
 
 
+class AuditQueued(Base):
+    """An entry written by an act's transaction and not yet added to the log: the
+    integrator (``sharing.audit.log.integrate``) gives it its sequence number and leaf,
+    moves it to ``audit_entries`` and grows the tree, a moment after the act commits."""
+
+    __tablename__ = "audit_queue"
+
+    #: Order of arrival: entries are added to the log in this order.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_user_id: Mapped[int | None]
+    actor_agency_id: Mapped[int | None]
+    actor_roles: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str | None] = mapped_column(String(20))
+    object_id: Mapped[str | None] = mapped_column(String(40))
+    purpose: Mapped[str | None] = mapped_column(String(60))
+    basis: Mapped[str | None] = mapped_column(String(1000))
+    outcome: Mapped[str] = mapped_column(String(20))
+    request_id: Mapped[str | None] = mapped_column(String(40))
+
+
 class AuditTree(Base):
     """The tree so far (one row): its size, the roots of its perfect subtrees, its head."""
 

@@ -1,5 +1,6 @@
 """Bounded waits (issue 21, item 2): while another connection holds the lock a request
-needs (here the audit log's, which every act takes), the request is answered "the hub is
+needs (here the audit queue's, to which every act writes its entry, held as a
+maintenance job on the table would hold it), the request is answered "the hub is
 busy" (503, Retry-After) within the configured wait, saving nothing, instead of hanging;
 once the lock is let go, the same request goes through. On SQLite and PostgreSQL."""
 
@@ -22,7 +23,8 @@ WAIT = 1  # the configured lock wait, in seconds
 
 @contextmanager
 def audit_lock_held(url: str) -> Iterator[None]:
-    """Another connection holding the audit log's lock (SQLite: the database's write lock)."""
+    """Another connection holding a lock every act needs: the audit queue's table, locked
+    against writes (SQLite: the database's write lock)."""
     if url.startswith("sqlite"):
         with closing(sqlite3.connect(str(make_url(url).database))) as connection:
             connection.execute("BEGIN IMMEDIATE")
@@ -32,7 +34,7 @@ def audit_lock_held(url: str) -> Iterator[None]:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            connection.execute(text("UPDATE audit_tree SET size = size WHERE id = 1"))
+            connection.execute(text("LOCK TABLE audit_queue IN EXCLUSIVE MODE"))
             yield
             connection.rollback()
     finally:
@@ -48,7 +50,7 @@ def entries(url: str) -> int:
 
 
 def attempt(client: HttpsClient):  # type: ignore[no-untyped-def]
-    """A failed sign-in: an act the audit log records (so it needs the log's lock)."""
+    """A failed sign-in: an act the audit log records (so it writes to the queue)."""
     token = csrf_token(client, "/sign-in")
     return client.post(
         "/sign-in",

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.audit.log import integrate
 from sharing.cases import reviews
 from sharing.errors import InputError, NotAllowed
 from sharing.models import AuditEntry, Case
@@ -61,6 +62,7 @@ def test_a_red_urgent_case_is_reviewed_within_a_week(demo_session) -> None:
             reviews.DEFAULT_DAYS,
         )
     assert refused.value.field == "next_review_on"
+    integrate(demo_session)  # the entries this session queued, in the log
     entry = demo_session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
     assert (entry.action, entry.outcome) == ("case.review", "refused")
     demo_session.rollback()

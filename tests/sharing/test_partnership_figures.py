@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.audit.log import integrate
 from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
@@ -402,6 +403,8 @@ def _exact_rows(table):
 
 
 def _last_entry(session: Session) -> AuditEntry:
+    """The last such entry the session wrote (its queued entries added to the log first)."""
+    integrate(session)
     return session.scalars(
         select(AuditEntry)
         .where(AuditEntry.action == "figures.view")
@@ -469,6 +472,7 @@ def test_each_request_is_one_entry_naming_the_period_and_area_only(demo_session)
     before = demo_session.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
     asked = {"from": _months_ago(3), "to": _months_ago(1), "ward": str(ward.id)}
     partnership.figures(demo_session, analyst, ROUNDER, None, asked, what="csv of table wards")
+    integrate(demo_session)
     entries = demo_session.scalars(select(AuditEntry).where(AuditEntry.seq > before)).all()
     assert len(entries) == 1
     assert entries[0].action == "figures.view"

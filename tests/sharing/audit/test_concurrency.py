@@ -1,5 +1,7 @@
 """Eight processes appending 1,000 entries each at once on PostgreSQL, from an empty log,
-leave 8,000 entries numbered 0 to 7,999 that verify: no gaps, no duplicates."""
+leave 8,000 entries numbered 0 to 7,999 that verify: no gaps, no duplicates. Both ways
+entries are written: appended under the log's lock, and queued by acts' transactions and
+added to the log after each commit by whichever process leads the integration."""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ from multiprocessing.synchronize import Barrier
 import pytest
 from sqlalchemy import func, select
 
-from sharing.audit.log import append, verify
+from sharing.audit.log import append, enqueue, verify
 from sharing.db import make_engine, make_session_factory
-from sharing.models import AuditEntry
+from sharing.models import AuditEntry, AuditQueued
 
 pytestmark = pytest.mark.long
 
@@ -19,13 +21,14 @@ WRITERS = 8
 EACH = 1_000
 
 
-def _write(url: str, writer: int, start: Barrier) -> None:
+def _write(url: str, writer: int, start: Barrier, queued: bool) -> None:
     engine = make_engine(url)
     sessions = make_session_factory(engine)
+    write = enqueue if queued else append
     start.wait(timeout=120)
     with sessions() as session:
         for i in range(EACH):  # one act, one transaction
-            append(
+            write(
                 session,
                 action="case.view",
                 outcome="allowed",
@@ -40,13 +43,16 @@ def _write(url: str, writer: int, start: Barrier) -> None:
 
 
 @pytest.mark.postgres
-def test_eight_processes_writing_at_once_leave_a_whole_log(postgres_server) -> None:
+@pytest.mark.parametrize("queued", [False, True], ids=["appended", "queued"])
+def test_eight_processes_writing_at_once_leave_a_whole_log(postgres_server, queued) -> None:
     url = postgres_server.create_database(template=postgres_server.migrated_template())
     try:
         engine = make_engine(url)
         spawn = multiprocessing.get_context("spawn")
         start = spawn.Barrier(WRITERS)
-        writers = [spawn.Process(target=_write, args=(url, w, start)) for w in range(WRITERS)]
+        writers = [
+            spawn.Process(target=_write, args=(url, w, start, queued)) for w in range(WRITERS)
+        ]
         for process in writers:
             process.start()
         for process in writers:
@@ -60,6 +66,7 @@ def test_eight_processes_writing_at_once_leave_a_whole_log(postgres_server) -> N
             result = verify(session)
             assert result.ok, result.problem
             assert result.size == WRITERS * EACH
+            assert session.scalar(select(func.count()).select_from(AuditQueued)) == 0
         engine.dispose()
     finally:
         postgres_server.drop_database(url)

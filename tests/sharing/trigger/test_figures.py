@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing.audit.log import integrate
 from sharing.errors import InputError, NotAllowed
 from sharing.models import (
     Agency,
@@ -261,6 +262,8 @@ def test_anyone_else_is_refused_and_the_refusal_recorded(demo_session, code, rol
 
 
 def _last_entry(session: Session) -> AuditEntry:
+    """The last such entry the session wrote (its queued entries added to the log first)."""
+    integrate(session)
     return session.scalars(
         select(AuditEntry)
         .where(AuditEntry.action == "trigger.figures")
