@@ -1,7 +1,7 @@
 # Partnership hub: `make` alone lists the targets.
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-dates lint run bench clean distclean
+.PHONY: help setup test test-dates lint run bench load clean distclean
 
 VENV := .venv
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k migrations -x"
@@ -52,6 +52,10 @@ bench: setup ## Run the benchmarks (encryption, access decisions, case list, aud
 	$(VENV)/bin/python -m tests.benchmarks.bench_pack
 	$(VENV)/bin/python -m tests.benchmarks.bench_figures
 	$(VENV)/bin/python -m tests.benchmarks.bench_import --rows 2000
+
+load: setup ## Run the load test: locust against hub serve on PostgreSQL (SECONDS=600 for the soak)
+	$(VENV)/bin/pip install --quiet -e '.[dev,load]'
+	$(VENV)/bin/python -m tests.load.run --seconds $(or $(SECONDS),60)
 
 clean: ## Remove caches and built assets (keeps .venv, node_modules and instance/)
 	rm -rf .pytest_cache .ruff_cache .mypy_cache .hypothesis build dist *.egg-info

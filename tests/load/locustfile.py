@@ -1,0 +1,132 @@
+"""The load test's users (locust): each signs in through the real pages as one demo
+account of its own (password, then the authenticator code for those who have one), finds
+its cases on its case list or the "shared with my agency" list, and then works as staff
+do, half of its requests being case pages. Run by ``tests/load/run.py``, which starts the
+hub and reads the results; not collected by pytest.
+
+``LOAD_ACCOUNTS`` names a JSON file of accounts (email, password, totp secret or null,
+role); ``LOAD_REQUEST_IDS`` a file to which the request ids of the case pages served are
+written at the end, so that the run can check each has its audit entry.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyotp
+from locust import HttpUser, between, events, task
+
+ACCOUNTS = json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text())
+_next_account = itertools.count()
+#: The X-Request-Id of every case page served (200), to check against the audit log.
+CASE_VIEWS: list[str] = []
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_CASE = re.compile(r'href="/cases/(\d+)"')
+
+
+def _csrf(html: str) -> str:
+    found = _CSRF.search(html)
+    if found is None:
+        raise RuntimeError("no CSRF token on the page")
+    return found.group(1)
+
+
+class StaffMember(HttpUser):
+    """One member of staff: signed in once, then case pages (half), their home page,
+    case list, the cases shared with their agency, and now and then an incident added."""
+
+    wait_time = between(0.05, 0.15)
+
+    def on_start(self) -> None:
+        self.account = ACCOUNTS[next(_next_account) % len(ACCOUNTS)]
+        page = self.client.get("/sign-in", name="sign in")
+        response = self.client.post(
+            "/sign-in",
+            data={
+                "email": self.account["email"],
+                "password": self.account["password"],
+                "csrf_token": _csrf(page.text),
+            },
+            name="sign in",
+        )
+        if response.url.endswith("/sign-in/code"):
+            code = pyotp.TOTP(self.account["totp_secret"]).at(datetime.now(UTC))
+            self.client.post(
+                "/sign-in/code",
+                data={"code": code, "csrf_token": _csrf(response.text)},
+                name="sign in",
+            )
+        # Police and other partners' viewers have no case list of their own (403): they
+        # work from what is shared with their agency.
+        with self.client.get("/cases", name="case list", catch_response=True) as response:
+            self.has_list = response.status_code == 200
+            if response.status_code == 403 and self.account["role"] == "partner_viewer":
+                response.success()
+        listed = response.text if self.has_list else ""
+        shared = self.client.get("/shared", name="shared with my agency").text
+        self.cases = sorted({int(n) for n in _CASE.findall(listed + shared)})
+        if not self.cases:
+            raise RuntimeError(f"{self.account['role']} sees no cases")
+        self.own = sorted({int(n) for n in _CASE.findall(listed)})
+
+    @task(8)
+    def case_page(self) -> None:
+        response = self.client.get(f"/cases/{random.choice(self.cases)}", name="case page")
+        if response.status_code == 200:
+            CASE_VIEWS.append(response.headers["X-Request-Id"])
+
+    @task(2)
+    def home(self) -> None:
+        self.client.get("/", name="home")
+
+    @task(2)
+    def case_list(self) -> None:
+        if self.has_list:
+            self.client.get("/cases", name="case list")
+
+    @task(2)
+    def shared(self) -> None:
+        self.client.get("/shared", name="shared with my agency")
+
+    @task(1)
+    def add_incident(self) -> None:
+        if not self.own or self.account["role"] != "case_officer":
+            return
+        case_id = random.choice(self.own)
+        path = f"/cases/{case_id}/incidents/new"
+        with self.client.get(path, name="incident form", catch_response=True) as form:
+            if form.status_code == 403:  # a closed or locked case: no incidents to add
+                form.success()
+                self.own.remove(case_id)
+                return
+        if form.status_code != 200:
+            return
+        when = datetime.now(UTC) - timedelta(hours=1)
+        self.client.post(
+            path,
+            data={
+                "csrf_token": _csrf(form.text),
+                "occurred_at-day": str(when.day),
+                "occurred_at-month": str(when.month),
+                "occurred_at-year": str(when.year),
+                "occurred_at-hour": str(when.hour),
+                "occurred_at-minute": str(when.minute),
+                "description": "Loud music from the flat above until late (load test)",
+                "place": "Stairwell",
+                "reported_by": "",
+                "received_by": str(self.account["agency_id"]),
+            },
+            name="incident added",
+        )
+
+
+@events.test_stop.add_listener
+def _write_request_ids(**_: object) -> None:
+    Path(os.environ["LOAD_REQUEST_IDS"]).write_text("\n".join(CASE_VIEWS))

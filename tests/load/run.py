@@ -1,0 +1,301 @@
+"""The load test: the hub under gunicorn (``hub serve``) on PostgreSQL, driven by locust's
+signed-in users of several roles, as an operator would measure it. Run by hand, like the
+benchmarks (``make load``); pytest never collects it.
+
+    .venv/bin/python -m tests.load.run [--users 16] [--workers 4] [--seconds 60]
+    .venv/bin/python -m tests.load.run --seconds 600          # the soak
+
+Starts a throwaway PostgreSQL server (as the tests do, but with fsync and synchronous
+commits on, as in production), builds the demo partnership in it, serves it with
+``hub serve`` on localhost, and runs ``tests/load/locustfile.py`` headless for
+``--seconds`` after every user has signed in. Prints, per page, requests a second and the
+50th, 95th and 99th percentiles, with the targets of issue 21 (at least 150 audited case
+views a second at 16 users and 4 workers, p99 under 250 ms, no errors); then checks that
+every case page served has its ``case.view`` audit entry (by request id) and that
+``hub audit verify`` finds the log whole; and prints each worker's resident memory over
+the run (the soak's target: flat within 10%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+import psutil
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from sharing.audit.log import waiting
+from sharing.demo.partnership import DEMO_PASSWORD
+from sharing.models import AuditEntry, User
+from sharing.vocabulary import Role
+from tests.benchmarks.common import demo_on_postgres, load, say, verdict
+
+HERE = Path(__file__).resolve().parent
+KEPT = HERE.parents[1] / ".tmp" / "load-last"
+BIN = Path(sys.executable).parent
+TARGET_CASE_VIEWS = 150.0
+TARGET_P99_MS = 250.0
+TARGET_MEMORY_CHANGE = 0.10
+#: Roles in the order accounts are taken: half case officers, then police, then managers.
+MIX = (Role.CASE_OFFICER, Role.PARTNER_VIEWER, Role.CASE_OFFICER, Role.MANAGER)
+
+
+def accounts(session: Session, users: int) -> list[dict[str, object]]:
+    """``users`` demo accounts, one per locust user, mixing the roles as ``MIX`` does."""
+    staff = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
+    chosen: list[dict[str, object]] = []
+    by_role = {role: [u for u in staff if role in u.roles] for role in MIX}
+    taken: set[int] = set()
+    for n in range(users):
+        role = MIX[n % len(MIX)]
+        user = next((u for u in by_role[role] if u.id not in taken), None)
+        if user is None:
+            user = next(u for u in staff if u.id not in taken and Role.CASE_OFFICER in u.roles)
+        taken.add(user.id)
+        chosen.append(
+            {
+                "email": user.email,
+                "password": DEMO_PASSWORD,
+                "totp_secret": user.totp_secret,
+                "role": str(role),
+                "agency_id": user.agency_id,
+            }
+        )
+    return chosen
+
+
+def durable(engine: Engine) -> None:
+    """Turn the throwaway server's durability back on, as a production server has it: every
+    acknowledged commit is on disk."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            connection.execute(text(f"ALTER SYSTEM SET {setting} = on"))
+        connection.execute(text("SELECT pg_reload_conf()"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(base: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/health/ready", timeout=2) as response:  # noqa: S310 - localhost
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"the hub at {base} was not ready within {seconds:.0f} s")
+
+
+def workers_of(master: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(master).children()
+    except psutil.NoSuchProcess:
+        return []
+
+
+def rss_mb(process: psutil.Process) -> float | None:
+    try:
+        return float(process.memory_info().rss) / 1024 / 1024
+    except psutil.NoSuchProcess:
+        return None
+
+
+def report(stats: Path, seconds: float) -> tuple[float, float, int]:
+    """Print the per-page figures from locust's CSV; the case pages' rate and p99, and the
+    failures."""
+    say(f"{'page':<26}{'requests':>9}{'failed':>8}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}  (ms)")
+    case_rate, case_p99, failures = 0.0, 0.0, 0
+    with stats.open() as f:
+        for row in csv.DictReader(f):
+            name = row["Name"] if row["Name"] != "Aggregated" else "all"
+            say(
+                f"{name:<26}{int(row['Request Count']):>9,}{int(row['Failure Count']):>8}"
+                f"{float(row['Requests/s']):>8.1f}{row['50%']:>7}{row['95%']:>7}{row['99%']:>7}"
+            )
+            if row["Name"] == "case page":
+                case_rate, case_p99 = float(row["Requests/s"]), float(row["99%"])
+            if row["Name"] == "Aggregated":
+                failures = int(row["Failure Count"])
+    return case_rate, case_p99, failures
+
+
+def audited(session: Session, request_ids: list[str]) -> int:
+    """How many of the case pages served (by request id) have no case.view entry in the
+    log (none may still wait in the queue: the run is over)."""
+    missing = 0
+    for start in range(0, len(request_ids), 1000):
+        batch = request_ids[start : start + 1000]
+        found = set(
+            session.scalars(
+                select(AuditEntry.request_id).where(
+                    AuditEntry.action == "case.view", AuditEntry.request_id.in_(batch)
+                )
+            )
+        )
+        missing += sum(1 for r in batch if r not in found)
+    return missing
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument(
+        "--keep", action="store_true", help=f"keep the run's logs and CSV files in {KEPT}"
+    )
+    args = parser.parse_args(argv)
+    with demo_on_postgres("hub-load-") as (app, folder):
+        settings = app.config["HUB_SETTINGS"]
+        sessions = app.extensions["hub.sessions"]
+        durable(app.extensions["hub.engine"])
+        with sessions() as session:
+            chosen = accounts(session, args.users)
+            entries_before = session.scalar(select(func.count()).select_from(AuditEntry))
+        (folder / "accounts.json").write_text(json.dumps(chosen))
+        roles = ", ".join(f"{sum(a['role'] == str(r) for a in chosen)} {r}" for r in set(MIX))
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        environment = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
+            "HUB_DATABASE_URL": settings.database_url,
+            "HUB_INSTANCE_PATH": str(settings.instance_path),
+            "HUB_SECRET_KEY": secrets.token_urlsafe(32),
+            "HUB_LOG_FORMAT": "json",
+            "LOAD_ACCOUNTS": str(folder / "accounts.json"),
+            "LOAD_REQUEST_IDS": str(folder / "case-views.txt"),
+        }
+        log = (folder / "server.log").open("w")
+        server = subprocess.Popen(  # noqa: S603 - our own command
+            [
+                str(BIN / "hub"),
+                "serve",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+            ],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_ready(base)
+            say(
+                f"hub serve: {args.workers} workers on PostgreSQL (fsync on); {args.users} "
+                f"users ({roles}); {args.seconds} s; {load()}"
+            )
+            memory: dict[int, list[float]] = {}
+            locust = subprocess.Popen(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(HERE / "locustfile.py"),
+                    "--headless",
+                    "--users",
+                    str(args.users),
+                    "--spawn-rate",
+                    str(args.users),
+                    "--run-time",
+                    f"{args.seconds}s",
+                    "--reset-stats",
+                    "--only-summary",
+                    "--stop-timeout",
+                    "10",
+                    "--host",
+                    base,
+                    "--csv",
+                    str(folder / "stats"),
+                    "--loglevel",
+                    "WARNING",
+                ],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=(folder / "locust.log").open("w"),
+            )
+            loads = []
+            while locust.poll() is None:
+                for worker in workers_of(server.pid):
+                    mb = rss_mb(worker)
+                    if mb is not None:
+                        memory.setdefault(worker.pid, []).append(mb)
+                loads.append(os.getloadavg()[0])
+                time.sleep(min(10.0, max(1.0, args.seconds / 30)))
+            if locust.returncode not in (0, 1):  # 1: some requests failed
+                say((folder / "locust.log").read_text()[-3000:])
+                raise SystemExit(f"locust stopped with {locust.returncode}")
+            case_rate, case_p99, failures = report(folder / "stats_stats.csv", args.seconds)
+            with (folder / "stats_failures.csv").open() as f:
+                for row in csv.DictReader(f):
+                    say(
+                        f"  failed: {row['Occurrences']} x {row['Method']} {row['Name']}: {row['Error']}"
+                    )
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(60)
+            log.close()
+        say(
+            f"audited case views: {case_rate:.1f}/s (target {TARGET_CASE_VIEWS:.0f}: "
+            f"{verdict(case_rate >= TARGET_CASE_VIEWS)}); p99 {case_p99:.0f} ms (target "
+            f"{TARGET_P99_MS:.0f}: {verdict(case_p99 < TARGET_P99_MS)}); {failures} failed "
+            f"({verdict(failures == 0)}); load average over the run "
+            f"{min(loads, default=0):.2f} to {max(loads, default=0):.2f}"
+        )
+        request_ids = [r for r in (folder / "case-views.txt").read_text().split() if r]
+        with sessions() as session:
+            missing = audited(session, request_ids)
+            entries_after = session.scalar(select(func.count()).select_from(AuditEntry))
+            left = waiting(session).count
+        say(
+            f"audit: {len(request_ids):,} case pages served, {missing} without their entry "
+            f"in the log ({verdict(missing == 0)}); {entries_after - entries_before:,} entries "
+            f"added, {left} left waiting ({verdict(left == 0)})"
+        )
+        check = subprocess.run(  # noqa: S603
+            [str(BIN / "hub"), "audit", "verify"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        say(f"hub audit verify: {(check.stdout + check.stderr).strip().splitlines()[-1]}")
+        for pid, samples in sorted(memory.items()):
+            samples = samples[len(samples) // 10 :]  # from the end of the warm-up
+            change = (samples[-1] - samples[0]) / samples[0]
+            say(
+                f"worker {pid}: {samples[0]:.0f} MB at the start, {samples[-1]:.0f} MB at the "
+                f"end, at most {max(samples):.0f} MB ({change:+.1%}; target within "
+                f"{TARGET_MEMORY_CHANGE:.0%}: {verdict(abs(change) <= TARGET_MEMORY_CHANGE)})"
+            )
+        say(load())
+        if args.keep:
+            shutil.rmtree(KEPT, ignore_errors=True)
+            shutil.copytree(folder, KEPT, ignore=shutil.ignore_patterns("instance"))
+            say(f"the run's files are in {KEPT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
