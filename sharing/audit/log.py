@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     Text,
     cast,
@@ -267,59 +268,65 @@ _QUEUED = "audit.queued"
 #: Entries moved from the queue to the log per transaction of the integrator.
 INTEGRATE_BATCH = 2_000
 #: The PostgreSQL advisory lock that makes one process at a time the integrator.
-_INTEGRATOR_LOCK = 0x6875622D61756469  # "hub-audi"
+INTEGRATOR_LOCK = 0x6875622D61756469  # "hub-audi"
 
 
 def integrate(session: Session, batch: int = INTEGRATE_BATCH) -> int:
     """Add the queued entries the session can see (its own too) to the log, in its
-    transaction, in the order they were queued: each given the next sequence number, its
-    leaf and its subtrees; the tree grown once a batch. Once there is anything to add, the
-    tree row stays locked until the transaction ends; the queue is read after the lock is
-    taken, so two integrators never add the same entry. Returns the number added."""
-    if session.scalar(select(AuditQueued.id).limit(1)) is None:
+    transaction; the tree row stays locked until that ends. Returns the number added."""
+    session.flush()
+    connection = session.connection()
+    if connection.scalar(_ANY_QUEUED) is None:
         return 0
     added = 0
-    while True:
-        frontier = frontier_of(locked_tree(session))
-        queued = session.scalars(select(AuditQueued).order_by(AuditQueued.id).limit(batch)).all()
-        if not queued:
-            return added
-        values = []
-        for entry in queued:
-            row: dict[str, Any] = {name: getattr(entry, name) for name in FIELDS[1:]}
-            row["seq"] = frontier.size
-            _add_leaf(frontier, row)
-            values.append(row)
-            session.expunge(entry)
-        session.execute(insert(AuditEntry), values)
-        session.execute(delete(AuditQueued).where(AuditQueued.id.in_([e.id for e in queued])))
-        store(session, frontier)
-        added += len(values)
+    while taken := _integrate_batch(connection, batch):
+        added += taken
+    return added
 
 
 def integrate_committed(engine: Engine, batch: int = INTEGRATE_BATCH) -> int:
-    """Add the committed queued entries to the log in transactions of its own, until the
-    queue is empty; returns the number added. On PostgreSQL one process at a time does it
-    (an advisory lock): any other returns at once, since the one at work looks at the
-    queue again after it commits, and so finds what was committed meanwhile. On SQLite
-    the database's own write lock puts them in turn."""
+    """Add the committed queued entries to the log, a batch a transaction, until the queue
+    is empty; returns the number added. On PostgreSQL one process at a time does it (an
+    advisory lock): any other returns at once, and the one at work looks at the queue again
+    after each commit, so it finds whatever was committed while it held the lock. On
+    SQLite the database's write lock puts them in turn. An empty queue takes no lock."""
     added = 0
-    while True:
-        with Session(engine) as session:
-            if not _lead(session):
-                return added
-            added += integrate(session, batch)
-            session.commit()
-        with Session(engine) as session:
-            if session.scalar(select(AuditQueued.id).limit(1)) is None:
-                return added
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as connection:
+        while True:
+            with connection.begin():
+                if connection.scalar(_ANY_QUEUED) is None:
+                    return added
+                if postgres and not connection.scalar(_TRY_LEAD):
+                    return added
+                added += _integrate_batch(connection, batch)
 
 
-def _lead(session: Session) -> bool:
-    """Whether this transaction is the integrator's (PostgreSQL: the advisory lock)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(_INTEGRATOR_LOCK))))
+_ANY_QUEUED = select(AuditQueued.id).limit(1)
+_TRY_LEAD = select(func.pg_try_advisory_xact_lock(INTEGRATOR_LOCK))
+_QUEUE_COLUMNS = [AuditQueued.id, *(getattr(AuditQueued, name) for name in FIELDS[1:])]
+
+
+def _integrate_batch(connection: Connection, batch: int) -> int:
+    """Move up to ``batch`` queued entries, oldest first, to the log: lock the tree, take
+    them off the queue (a row another transaction is taking waits for it, so no entry is
+    taken twice), number them, hash them into the tree, store the tree. Returns how many."""
+    frontier = frontier_of(locked_tree(connection))
+    oldest = select(AuditQueued.id).order_by(AuditQueued.id).limit(batch)
+    taken = connection.execute(
+        delete(AuditQueued).where(AuditQueued.id.in_(oldest)).returning(*_QUEUE_COLUMNS)
+    ).all()
+    if not taken:
+        return 0
+    values = []
+    for row in sorted(taken, key=lambda r: r.id):
+        entry: dict[str, Any] = {name: getattr(row, name) for name in FIELDS[1:]}
+        entry["seq"] = frontier.size
+        _add_leaf(frontier, entry)
+        values.append(entry)
+    connection.execute(insert(AuditEntry), values)
+    store(connection, frontier)
+    return len(values)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,15 +43,23 @@ _STORE = "UPDATE audit_tree SET size = {0}, frontier = {0}, root = {0} WHERE id 
 _FIRST = insert(_TREES).values(id=TREE, size=0, frontier=b"", root=EMPTY_ROOT)
 
 
+#: Where the tree row is read and written: a session's transaction, or a connection's.
+Target = Session | Connection
+
+
+def _connection(target: Target) -> Connection:
+    return target.connection() if isinstance(target, Session) else target
+
+
 @contextmanager
-def _driver(session: Session) -> Iterator[tuple[Any, str]]:
+def _driver(target: Target) -> Iterator[tuple[Any, str]]:
     """A driver cursor in the session's transaction and the driver's placeholder; driver
     errors come out as SQLAlchemy's, as from any other statement.
 
     The tree row's two statements are on every act's path, so they go to the driver
     directly: SQLAlchemy's statement handling would cost about as much again as the
     database's own work (see tests/benchmarks/bench_audit.py)."""
-    connection = session.connection()
+    connection = _connection(target)
     dialect = connection.dialect
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -62,21 +70,21 @@ def _driver(session: Session) -> Iterator[tuple[Any, str]]:
         cursor.close()
 
 
-def locked_tree(session: Session) -> TreeHead:
+def locked_tree(target: Target) -> TreeHead:
     """The tree head, its row locked until the transaction ends (appends wait meanwhile).
 
     The row is read and written with plain statements, never as an ORM object, so that no
     session ever holds a stale copy of it."""
-    with _driver(session) as (cursor, _):
+    with _driver(target) as (cursor, _):
         cursor.execute(_LOCK)
         row = cursor.fetchone()
     if row is None:  # the first entry ever; another writer may be making the row too
         try:
-            with session.begin_nested():
-                session.connection().execute(_FIRST)
+            with target.begin_nested():
+                _connection(target).execute(_FIRST)
         except IntegrityError:
             pass
-        with _driver(session) as (cursor, _):
+        with _driver(target) as (cursor, _):
             cursor.execute(_LOCK)
             row = cursor.fetchone()
         if row is None:
@@ -84,8 +92,8 @@ def locked_tree(session: Session) -> TreeHead:
     return TreeHead(row[0], bytes(row[1]), bytes(row[2]))
 
 
-def store(session: Session, frontier: Frontier) -> None:
-    with _driver(session) as (cursor, placeholder):
+def store(target: Target, frontier: Frontier) -> None:
+    with _driver(target) as (cursor, placeholder):
         cursor.execute(
             _STORE.format(placeholder),
             (frontier.size, b"".join(frontier.hashes), frontier.root()),

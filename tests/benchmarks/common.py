@@ -109,6 +109,13 @@ def demo_on_postgres(prefix: str) -> Iterator[tuple[Flask, Path]]:
     """The hub on a throwaway PostgreSQL server (started as the tests start theirs), with
     the demo partnership built for today, and a folder for the benchmark's files; the
     server stopped and the folder removed afterwards."""
+    with demo_on_postgres_server(prefix) as (app, folder, _):
+        yield app, folder
+
+
+@contextmanager
+def demo_on_postgres_server(prefix: str) -> Iterator[tuple[Flask, Path, PostgresServer]]:
+    """``demo_on_postgres``, with the server itself (to restart it, or crash it)."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     server = PostgresServer()
     server.start()
@@ -125,7 +132,7 @@ def demo_on_postgres(prefix: str) -> Iterator[tuple[Flask, Path]]:
         with app.extensions["hub.sessions"]() as session:
             build_demo(session, today=clock.today())
             session.commit()
-        yield app, folder
+        yield app, folder, server
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -6,7 +6,10 @@ hub and reads the results; not collected by pytest.
 
 ``LOAD_ACCOUNTS`` names a JSON file of accounts (email, password, totp secret or null,
 role); ``LOAD_REQUEST_IDS`` a file to which the request ids of the case pages served are
-written at the end, so that the run can check each has its audit entry.
+written at the end, so that the run can check each has its audit entry. For the fault
+scripts, ``LOAD_OUTCOMES`` names a JSON file written at the end with the request ids of
+the incidents the hub acknowledged (its redirect after saving), the time of each case
+page served, and every answer of 500 or more that is not one of the hub's own pages.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import os
 import random
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +30,14 @@ ACCOUNTS = json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text())
 _next_account = itertools.count()
 #: The X-Request-Id of every case page served (200), to check against the audit log.
 CASE_VIEWS: list[str] = []
+#: When each case page was served (seconds since the epoch).
+SERVED: list[float] = []
+#: The X-Request-Id of every incident the hub said it saved (302 to the case).
+ACKNOWLEDGED: list[str] = []
+#: Answers of 500 or more that are not the hub's own pages: (status, path, first bytes).
+BARE: list[tuple[int, str, str]] = []
+#: Every page of the hub has the GOV.UK template; the API's errors are problem details.
+_OWN_PAGE = ("govuk-template", "application/problem+json")
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _CASE = re.compile(r'href="/cases/(\d+)"')
@@ -36,6 +48,23 @@ def _csrf(html: str) -> str:
     if found is None:
         raise RuntimeError("no CSRF token on the page")
     return found.group(1)
+
+
+def _bare(response: object) -> None:
+    """Note an answer of 500 or more that the hub did not write itself."""
+    status = getattr(response, "status_code", 0) or 0
+    if status < 500:
+        return
+    body = getattr(response, "text", "") or ""
+    kind = getattr(response, "headers", {}).get("Content-Type", "")
+    if not any(mark in body or mark in kind for mark in _OWN_PAGE):
+        BARE.append((status, str(getattr(response, "url", "")), body[:80]))
+
+
+@events.request.add_listener
+def _each_answer(response: object = None, **_: object) -> None:
+    if response is not None:
+        _bare(response)
 
 
 class StaffMember(HttpUser):
@@ -81,6 +110,7 @@ class StaffMember(HttpUser):
         response = self.client.get(f"/cases/{random.choice(self.cases)}", name="case page")
         if response.status_code == 200:
             CASE_VIEWS.append(response.headers["X-Request-Id"])
+            SERVED.append(time.time())
 
     @task(2)
     def home(self) -> None:
@@ -109,7 +139,7 @@ class StaffMember(HttpUser):
         if form.status_code != 200:
             return
         when = datetime.now(UTC) - timedelta(hours=1)
-        self.client.post(
+        saved = self.client.post(
             path,
             data={
                 "csrf_token": _csrf(form.text),
@@ -125,8 +155,15 @@ class StaffMember(HttpUser):
             },
             name="incident added",
         )
+        # Acknowledged: the hub answered its redirect to the case, having committed.
+        for answer in saved.history:
+            if answer.status_code == 302 and "X-Request-Id" in answer.headers:
+                ACKNOWLEDGED.append(answer.headers["X-Request-Id"])
 
 
 @events.test_stop.add_listener
 def _write_request_ids(**_: object) -> None:
     Path(os.environ["LOAD_REQUEST_IDS"]).write_text("\n".join(CASE_VIEWS))
+    if os.environ.get("LOAD_OUTCOMES"):
+        outcomes = {"acknowledged": ACKNOWLEDGED, "served": SERVED, "bare": BARE}
+        Path(os.environ["LOAD_OUTCOMES"]).write_text(json.dumps(outcomes))
