@@ -313,8 +313,12 @@ def _register_errors(app: Flask) -> None:
             "key store error on %s: %s", _path_template(), e
         )  # names files and versions, no data
         _roll_back_quietly()
+        # A key store that cannot be read now (damaged, missing, unreadable) is a service
+        # out for a while, as a database down is (503); one that does not match the
+        # database will not mend itself (500).
+        unreadable = bool(getattr(app.extensions["hub.keys"], "problem", None))
         return _page_or_problem(
-            500,
+            503 if unreadable else 500,
             "Sorry, the hub cannot read case records at the moment",
             [
                 "Its encryption key store does not match its database or cannot be read. "

@@ -17,8 +17,9 @@ fault:
   lock and sits on them for 15 s (a stopped integrator), then holds the audit queue's
   table lock for 8 s (a maintenance job): requests must be answered or refused within
   the configured wait;
-- ``unreadable-keys``: the key store's file overwritten with garbage for 10 s, then put
-  back.
+- ``unreadable-keys``: the key store's file overwritten with garbage and every worker
+  killed (those gunicorn starts instead read the damaged file), then the file put back
+  10 s later.
 
 Each ends with four checks: **0 acknowledged writes lost** (every incident the hub said it
 saved, by the request id of its redirect, has its audit entry, written in the same
@@ -102,7 +103,10 @@ class Fault:
     def unreadable_keys(self) -> None:
         kept = self.key_store.read_bytes()
         self.key_store.write_bytes(b"{ this is not a key store")
-        say("  the key store overwritten with garbage for 10 s")
+        # A worker holds the keys it read; one started now reads the damaged file.
+        for worker in workers_of(self.hub.pid):
+            os.kill(worker.pid, signal.SIGKILL)
+        say("  the key store overwritten with garbage for 10 s, every worker replaced")
         time.sleep(10)
         self.key_store.write_bytes(kept)
 
@@ -227,6 +231,11 @@ def run_fault(name: str, seconds: int) -> bool:
         bare = outcomes["bare"]
         verified = check.returncode == 0 and left == 0
         serving = bool(after) and ready
+        answers = ", ".join(
+            f"{'no answer' if status == '0' else status}: {n:,}"
+            for status, n in sorted(outcomes["statuses"].items(), key=lambda s: int(s[0]))
+        )
+        say(f"  answers: {answers}")
         say(f"  acknowledged writes: {len(acknowledged)}, lost {lost} ({verdict(lost == 0)})")
         say(f"  bare 500 pages: {len(bare)} ({verdict(not bare)})")
         for status, url, first in bare[:5]:

@@ -36,6 +36,8 @@ SERVED: list[float] = []
 ACKNOWLEDGED: list[str] = []
 #: Answers of 500 or more that are not the hub's own pages: (status, path, first bytes).
 BARE: list[tuple[int, str, str]] = []
+#: How many answers of each status (0: no answer, the connection failed).
+STATUSES: dict[int, int] = {}
 #: Every page of the hub has the GOV.UK template; the API's errors are problem details.
 _OWN_PAGE = ("govuk-template", "application/problem+json")
 
@@ -63,6 +65,8 @@ def _bare(response: object) -> None:
 
 @events.request.add_listener
 def _each_answer(response: object = None, **_: object) -> None:
+    status = getattr(response, "status_code", 0) or 0
+    STATUSES[status] = STATUSES.get(status, 0) + 1
     if response is not None:
         _bare(response)
 
@@ -165,5 +169,10 @@ class StaffMember(HttpUser):
 def _write_request_ids(**_: object) -> None:
     Path(os.environ["LOAD_REQUEST_IDS"]).write_text("\n".join(CASE_VIEWS))
     if os.environ.get("LOAD_OUTCOMES"):
-        outcomes = {"acknowledged": ACKNOWLEDGED, "served": SERVED, "bare": BARE}
+        outcomes = {
+            "acknowledged": ACKNOWLEDGED,
+            "served": SERVED,
+            "bare": BARE,
+            "statuses": STATUSES,
+        }
         Path(os.environ["LOAD_OUTCOMES"]).write_text(json.dumps(outcomes))
