@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from sqlalchemy import (
     ColumnElement,
@@ -146,34 +146,39 @@ def canonical_sql(dialect: str) -> ColumnElement[str]:
     return joined + literal("]", Text)
 
 
-def _values(
-    seq: int,
-    *,
-    action: str,
-    outcome: str,
-    actor_user_id: int | None = None,
-    actor_agency_id: int | None = None,
-    actor_roles: str = "",
-    object_type: str | None = None,
-    object_id: str | int | None = None,
-    purpose: str | None = None,
-    basis: str | None = None,
-    request_id: str | None = None,
-    at: datetime | None = None,
-) -> dict[str, Any]:
+class EntryFields(TypedDict, total=False):
+    """An entry's fields as an act gives them (``append``'s and ``enqueue``'s keywords)."""
+
+    action: Required[str]
+    outcome: Required[str]
+    actor_user_id: int | None
+    actor_agency_id: int | None
+    actor_roles: str
+    object_type: str | None
+    object_id: str | int | None
+    purpose: str | None
+    basis: str | None
+    request_id: str | None
+    at: datetime | None
+
+
+def _values(seq: int, **fields: Unpack[EntryFields]) -> dict[str, Any]:
+    """An entry's row from an act's fields: numbers as numbers, text as the database
+    stores it (a str enum's value), the time now unless given."""
+    user, agency = fields.get("actor_user_id"), fields.get("actor_agency_id")
     return {
         "seq": seq,
-        "at": at or clock.now(),
-        "actor_user_id": None if actor_user_id is None else int(actor_user_id),
-        "actor_agency_id": None if actor_agency_id is None else int(actor_agency_id),
-        "actor_roles": _text(actor_roles) or "",
-        "action": _text(action),
-        "object_type": _text(object_type),
-        "object_id": _text(object_id),
-        "purpose": _text(purpose),
-        "basis": _text(basis),
-        "outcome": _text(outcome),
-        "request_id": _text(request_id),
+        "at": fields.get("at") or clock.now(),
+        "actor_user_id": None if user is None else int(user),
+        "actor_agency_id": None if agency is None else int(agency),
+        "actor_roles": _text(fields.get("actor_roles")) or "",
+        "action": _text(fields["action"]),
+        "object_type": _text(fields.get("object_type")),
+        "object_id": _text(fields.get("object_id")),
+        "purpose": _text(fields.get("purpose")),
+        "basis": _text(fields.get("basis")),
+        "outcome": _text(fields["outcome"]),
+        "request_id": _text(fields.get("request_id")),
     }
 
 
@@ -185,37 +190,12 @@ def _add_leaf(frontier: Frontier, values: dict[str, Any]) -> None:
     values["subtrees"] = b"".join(frontier.append(values["leaf"]))
 
 
-def append(
-    session: Session,
-    *,
-    action: str,
-    outcome: str,
-    actor_user_id: int | None = None,
-    actor_agency_id: int | None = None,
-    actor_roles: str = "",
-    object_type: str | None = None,
-    object_id: str | int | None = None,
-    purpose: str | None = None,
-    basis: str | None = None,
-    request_id: str | None = None,
-    at: datetime | None = None,
-) -> AuditEntry:
-    """Add an entry to the log in the session's transaction (flushed, not committed)."""
+def append(session: Session, **fields: Unpack[EntryFields]) -> AuditEntry:
+    """Add an entry to the log in the session's transaction (flushed, not committed): the
+    tree row stays locked until the transaction ends. For loaders and tests; acts
+    ``enqueue`` theirs."""
     tree = locked_tree(session)
-    values = _values(
-        tree.size,
-        action=action,
-        outcome=outcome,
-        actor_user_id=actor_user_id,
-        actor_agency_id=actor_agency_id,
-        actor_roles=actor_roles,
-        object_type=object_type,
-        object_id=object_id,
-        purpose=purpose,
-        basis=basis,
-        request_id=request_id,
-        at=at,
-    )
+    values = _values(tree.size, **fields)
     frontier = frontier_of(tree)
     _add_leaf(frontier, values)
     store(session, frontier)
@@ -225,39 +205,12 @@ def append(
     return entry
 
 
-def enqueue(
-    session: Session,
-    *,
-    action: str,
-    outcome: str,
-    actor_user_id: int | None = None,
-    actor_agency_id: int | None = None,
-    actor_roles: str = "",
-    object_type: str | None = None,
-    object_id: str | int | None = None,
-    purpose: str | None = None,
-    basis: str | None = None,
-    request_id: str | None = None,
-    at: datetime | None = None,
-) -> None:
+def enqueue(session: Session, **fields: Unpack[EntryFields]) -> None:
     """Write an act's entry in the session's transaction, to the queue: committed with the
     act or rolled back with it, without locking anything. Once the transaction commits,
     the integrator adds it to the log (``integrate_committed``, run after every commit of
     a session that queued an entry)."""
-    values = _values(
-        0,
-        action=action,
-        outcome=outcome,
-        actor_user_id=actor_user_id,
-        actor_agency_id=actor_agency_id,
-        actor_roles=actor_roles,
-        object_type=object_type,
-        object_id=object_id,
-        purpose=purpose,
-        basis=basis,
-        request_id=request_id,
-        at=at,
-    )
+    values = _values(0, **fields)
     del values["seq"]
     session.execute(insert(AuditQueued), [values])
     session.info[_QUEUED] = True

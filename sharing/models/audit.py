@@ -11,13 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sharing.models.base import Base, UTCDateTime
 
 
-class AuditEntry(Base):
-    """One act, as identifiers and category names only: never personal data."""
+class _ActFields:
+    """An act's fields, as an entry of the log and an entry waiting in the queue hold
+    them: identifiers and category names only, never personal data."""
 
-    __tablename__ = "audit_entries"
-
-    #: Position in the log, from 0, without gaps: the Merkle tree's leaf index.
-    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_user_id: Mapped[int | None]
     actor_agency_id: Mapped[int | None]
@@ -33,14 +30,25 @@ class AuditEntry(Base):
     #: ``allowed``, ``refused`` or ``failed``.
     outcome: Mapped[str] = mapped_column(String(20))
     request_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class AuditEntry(_ActFields, Base):
+    """One act in the log."""
+
+    __tablename__ = "audit_entries"
+
+    #: Position in the log, from 0, without gaps: the Merkle tree's leaf index.
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, sort_order=-1)
     #: SHA-256(0x00 || canonical entry): the entry's leaf in the tree.
-    leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
+    leaf: Mapped[bytes] = mapped_column(LargeBinary(32), sort_order=1)
     #: Hashes of the perfect subtrees this leaf completes, 32 bytes each, heights 1, 2, ...
     #: (as many as trailing zeros of seq + 1; empty for even seq): proofs read them.
-    subtrees: Mapped[bytes] = mapped_column(LargeBinary, default=b"", server_default=text("''"))
+    subtrees: Mapped[bytes] = mapped_column(
+        LargeBinary, default=b"", server_default=text("''"), sort_order=1
+    )
 
 
-class AuditQueued(Base):
+class AuditQueued(_ActFields, Base):
     """An entry written by an act's transaction and not yet added to the log: the
     integrator (``sharing.audit.log.integrate``) gives it its sequence number and leaf,
     moves it to ``audit_entries`` and grows the tree, a moment after the act commits."""
@@ -48,18 +56,7 @@ class AuditQueued(Base):
     __tablename__ = "audit_queue"
 
     #: Order of arrival: entries are added to the log in this order.
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor_user_id: Mapped[int | None]
-    actor_agency_id: Mapped[int | None]
-    actor_roles: Mapped[str] = mapped_column(String(200), default="")
-    action: Mapped[str] = mapped_column(String(40))
-    object_type: Mapped[str | None] = mapped_column(String(20))
-    object_id: Mapped[str | None] = mapped_column(String(40))
-    purpose: Mapped[str | None] = mapped_column(String(60))
-    basis: Mapped[str | None] = mapped_column(String(1000))
-    outcome: Mapped[str] = mapped_column(String(20))
-    request_id: Mapped[str | None] = mapped_column(String(40))
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
 
 
 class AuditTree(Base):

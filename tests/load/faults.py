@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -52,7 +51,16 @@ from sharing.audit.log import INTEGRATOR_LOCK, waiting
 from sharing.models import AuditEntry, AuditQueued
 from tests.benchmarks.common import demo_on_postgres_server, load, say, verdict
 from tests.fixtures.databases import PostgresServer
-from tests.load.run import BIN, HERE, accounts, durable, free_port, wait_ready, workers_of
+from tests.load.run import (
+    BIN,
+    HERE,
+    accounts,
+    durable,
+    environment_for,
+    start_hub,
+    wait_ready,
+    workers_of,
+)
 
 USERS = 8
 WORKERS = 4
@@ -147,25 +155,8 @@ def run_fault(name: str, seconds: int) -> bool:
             chosen = accounts(session, USERS)
         app.extensions["hub.engine"].dispose()
         (folder / "accounts.json").write_text(json.dumps(chosen))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        environment = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
-            "HUB_DATABASE_URL": settings.database_url,
-            "HUB_INSTANCE_PATH": str(settings.instance_path),
-            "HUB_SECRET_KEY": secrets.token_urlsafe(32),
-            "HUB_LOG_FORMAT": "json",
-            "LOAD_ACCOUNTS": str(folder / "accounts.json"),
-            "LOAD_REQUEST_IDS": str(folder / "case-views.txt"),
-            "LOAD_OUTCOMES": str(folder / "outcomes.json"),
-        }
-        log = (folder / "server.log").open("w")
-        hub = subprocess.Popen(  # noqa: S603 - our own command
-            [str(BIN / "hub"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)],
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        environment = environment_for(settings, folder)
+        base, hub, log = start_hub(environment, folder, WORKERS)
         try:
             wait_ready(base)
             fault = Fault(server, hub, settings.key_store, settings.database_url)

@@ -33,11 +33,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 import psutil
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from hub.config import Settings
 from sharing.audit.log import waiting
 from sharing.demo.partnership import DEMO_PASSWORD
 from sharing.models import AuditEntry, User
@@ -85,6 +87,37 @@ def durable(engine: Engine) -> None:
         for setting in ("fsync", "synchronous_commit", "full_page_writes"):
             connection.execute(text(f"ALTER SYSTEM SET {setting} = on"))
         connection.execute(text("SELECT pg_reload_conf()"))
+
+
+def environment_for(settings: Settings, folder: Path) -> dict[str, str]:
+    """The environment of ``hub serve`` and locust: the demo hub's settings, and the files
+    locust reads (the accounts) and writes (what it was answered)."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_INSTANCE_PATH": str(settings.instance_path),
+        "HUB_SECRET_KEY": secrets.token_urlsafe(32),
+        "HUB_LOG_FORMAT": "json",
+        "LOAD_ACCOUNTS": str(folder / "accounts.json"),
+        "LOAD_REQUEST_IDS": str(folder / "case-views.txt"),
+        "LOAD_OUTCOMES": str(folder / "outcomes.json"),
+    }
+
+
+def start_hub(
+    environment: dict[str, str], folder: Path, workers: int
+) -> tuple[str, subprocess.Popen[bytes], IO[str]]:
+    """``hub serve`` on a free port of localhost, logging to ``folder/server.log``: its
+    address, its process and the open log."""
+    port = free_port()
+    log = (folder / "server.log").open("w")
+    server = subprocess.Popen(  # noqa: S603 - our own command
+        [str(BIN / "hub"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return f"http://127.0.0.1:{port}", server, log
 
 
 def free_port() -> int:
@@ -174,31 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             entries_before = session.scalar(select(func.count()).select_from(AuditEntry))
         (folder / "accounts.json").write_text(json.dumps(chosen))
         roles = ", ".join(f"{sum(a['role'] == str(r) for a in chosen)} {r}" for r in set(MIX))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        environment = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
-            "HUB_DATABASE_URL": settings.database_url,
-            "HUB_INSTANCE_PATH": str(settings.instance_path),
-            "HUB_SECRET_KEY": secrets.token_urlsafe(32),
-            "HUB_LOG_FORMAT": "json",
-            "LOAD_ACCOUNTS": str(folder / "accounts.json"),
-            "LOAD_REQUEST_IDS": str(folder / "case-views.txt"),
-        }
-        log = (folder / "server.log").open("w")
-        server = subprocess.Popen(  # noqa: S603 - our own command
-            [
-                str(BIN / "hub"),
-                "serve",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-            ],
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        environment = environment_for(settings, folder)
+        base, server, log = start_hub(environment, folder, args.workers)
         try:
             wait_ready(base)
             say(
