@@ -13,9 +13,10 @@ folder nor hold it: a thief with both reads every case.
 A restore goes into an empty database only (PostgreSQL: one made with ``createdb``;
 SQLite: a file that does not exist yet), checks each file against the manifest first,
 puts the key store copy where the settings name it (never over one that is there),
-applies the migrations the backup predates, and then reports what the restored hub can
-read (``Readable``): a data key wrapped by a version the key store no longer holds cannot
-be opened, which is what a rotation since the backup does to it (an erasure made final).
+applies the migrations the backup predates; ``hub restore`` then reports which data keys
+the key store opens (``sharing.crypto.rotation.key_coverage``): a data key wrapped by a
+version the key store no longer holds cannot be opened, which is what a rotation since
+the backup does to it (an erasure made final).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, inspect, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
@@ -39,8 +40,7 @@ from sharing import clock
 from sharing.audit import acts
 from sharing.audit.notes import b64
 from sharing.audit.tree import read_head
-from sharing.crypto.keys import KeyProvider, KeyringError
-from sharing.crypto.sealing import wrap_context
+from sharing.crypto.keys import KeyProvider
 from sharing.files.stores import FileStore, StoreError
 from sharing.models import DataKey
 
@@ -62,22 +62,6 @@ class Made:
     folder: Path
     key_store_copy: Path
     manifest: dict[str, object]
-
-
-@dataclass(frozen=True)
-class Readable:
-    """What a restored database's data keys are wrapped by: per key version, how many live
-    keys it wraps, and whether the key store holds it and opened one of them."""
-
-    versions: dict[int, int]
-    held: set[int]
-    opened: set[int]
-    destroyed: int
-
-    @property
-    def unreadable(self) -> int:
-        """Live data keys no version the key store holds can open."""
-        return sum(n for v, n in self.versions.items() if v not in self.opened)
 
 
 def make_backup(
@@ -243,37 +227,6 @@ def restore_backup(
         key_store_file.parent.mkdir(parents=True, exist_ok=True)
         _write_new(key_store_file, keys_from.read_bytes())
     return manifest
-
-
-def readable(session: Session, keys: KeyProvider) -> Readable:
-    """For each key version the live data keys use: how many, and whether the key store
-    opens one of them (unwrapped, and forgotten at once)."""
-    versions = dict(
-        session.execute(
-            select(DataKey.kek_version, func.count())
-            .where(DataKey.wrapped.is_not(None))
-            .group_by(DataKey.kek_version)
-        ).all()
-    )
-    destroyed = session.scalar(
-        select(func.count()).select_from(DataKey).where(DataKey.wrapped.is_(None))
-    )
-    held = set(keys.versions())
-    opened = set()
-    for version in versions:
-        if version not in held:
-            continue
-        one = session.execute(
-            select(DataKey.id, DataKey.wrapped)
-            .where(DataKey.kek_version == version, DataKey.wrapped.is_not(None))
-            .limit(1)
-        ).one()
-        try:
-            keys.unwrap(version, one.wrapped or b"", wrap_context(one.id, version))
-        except KeyringError:
-            continue
-        opened.add(version)
-    return Readable(versions, held, opened, destroyed or 0)
 
 
 def _kind(url: URL) -> str:

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from hub import migrate
 from hub.app import create_app
-from hub.backup import BackupError, Readable, make_backup, readable, restore_backup, taken_at
+from hub.backup import BackupError, make_backup, restore_backup, taken_at
 from hub.config import ConfigError, load_settings
 from hub.database import audit_origin, key_store, new_session
 from hub.templating import uk_datetime
@@ -20,6 +20,7 @@ from sharing.audit import acts
 from sharing.audit.log import verify
 from sharing.cases.documents import check_store
 from sharing.crypto.keys import KeyringError
+from sharing.crypto.rotation import KeyCoverage, key_coverage
 from sharing.db import make_engine
 from sharing.files.stores import StoreError, store_at
 
@@ -136,12 +137,12 @@ def _checked() -> bool:
             f"{len(report.missing)} missing, {len(report.altered)} altered"
         )
         good = good and not damaged
-        keys = readable(session, key_store())
+        keys = key_coverage(session, key_store())
         click.echo(f"  data keys: {_keys_line(keys)}")
-        if keys.unreadable:
+        if keys.unopened:
             good = False
             click.echo(
-                f"  {keys.unreadable} data keys cannot be opened: they are wrapped by key "
+                f"  {keys.unopened} data keys cannot be opened: they are wrapped by key "
                 f"version(s) {_versions(sorted(set(keys.versions) - keys.opened))}, which "
                 "this key store no longer holds. A rotation since the backup retired them "
                 "(it made erasures final): restore a backup taken after the last rotation."
@@ -158,7 +159,7 @@ def _checked() -> bool:
     return good
 
 
-def _keys_line(keys: Readable) -> str:
+def _keys_line(keys: KeyCoverage) -> str:
     live = sum(keys.versions.values())
     parts = [
         f"version {v}: {n} ({'opened' if v in keys.opened else 'NOT HELD' if v not in keys.held else 'DOES NOT OPEN'})"

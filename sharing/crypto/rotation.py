@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing.audit import acts
-from sharing.crypto.keys import KeyProvider
+from sharing.crypto.keys import KeyProvider, KeyringError
 from sharing.crypto.sealing import wrap_context
 from sharing.models import DataKey
 
@@ -70,6 +70,51 @@ def key_status(session: Session, provider: KeyProvider) -> KeyStatus:
         erasures_waiting=waiting or 0,
         oldest_waiting=oldest,
     )
+
+
+@dataclass(frozen=True)
+class KeyCoverage:
+    """Which key versions a database's live data keys are wrapped by, how many each, and
+    whether the key store holds each and opened one of its keys (after a restore)."""
+
+    versions: dict[int, int]
+    held: set[int]
+    opened: set[int]
+    destroyed: int
+
+    @property
+    def unopened(self) -> int:
+        """Live data keys no version the key store holds can open."""
+        return sum(n for v, n in self.versions.items() if v not in self.opened)
+
+
+def key_coverage(session: Session, provider: KeyProvider) -> KeyCoverage:
+    """For each key version the live data keys use: how many, and whether the key store
+    unwraps one of them (the key is dropped at once; nothing sealed is opened)."""
+    versions = dict(
+        session.execute(
+            select(DataKey.kek_version, func.count())
+            .where(DataKey.wrapped.is_not(None))
+            .group_by(DataKey.kek_version)
+        ).all()
+    )
+    destroyed = session.scalar(
+        select(func.count()).select_from(DataKey).where(DataKey.wrapped.is_(None))
+    )
+    held = set(provider.versions())
+    opened = set()
+    for version in versions.keys() & held:
+        one = session.execute(
+            select(DataKey.id, DataKey.wrapped)
+            .where(DataKey.kek_version == version, DataKey.wrapped.is_not(None))
+            .limit(1)
+        ).one()
+        try:
+            provider.unwrap(version, one.wrapped or b"", wrap_context(one.id, version))
+        except KeyringError:
+            continue
+        opened.add(version)
+    return KeyCoverage(versions, held, opened, destroyed or 0)
 
 
 @dataclass(frozen=True)
