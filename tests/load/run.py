@@ -12,8 +12,9 @@ commits on, as in production), builds the demo partnership in it, serves it with
 50th, 95th and 99th percentiles, with the targets of issue 21 (at least 150 audited case
 views a second at 16 users and 4 workers, p99 under 250 ms, no errors); then checks that
 every case page served has its ``case.view`` audit entry (by request id) and that
-``hub audit verify`` finds the log whole; and prints each worker's resident memory over
-the run (the soak's target: flat within 10%).
+``hub audit verify`` finds the log whole; and prints how often PostgreSQL's sessions were
+waiting for a lock (sampled every 0.1 s) and each worker's resident memory over the run
+(the soak's target: flat within 10%).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -118,6 +120,38 @@ def start_hub(
         stderr=subprocess.STDOUT,
     )
     return f"http://127.0.0.1:{port}", server, log
+
+
+class LockWaits(threading.Thread):
+    """Samples PostgreSQL's sessions every 0.1 s while the load runs: how many were at
+    work (a statement running) and how many of those were waiting for a lock (a row, a
+    transaction, an advisory lock), which is where serialised requests show."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(daemon=True)
+        self.engine, self.active, self.waiting = engine, 0, 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        sample = text(
+            "SELECT count(*) AS active, count(*) FILTER (WHERE wait_event_type = 'Lock') "
+            "AS waiting FROM pg_stat_activity WHERE state = 'active' "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        with self.engine.connect() as connection:
+            while not self._done.wait(0.1):
+                row = connection.execute(sample).one()
+                connection.rollback()
+                self.active += row.active
+                self.waiting += row.waiting
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join(5)
+
+    @property
+    def share(self) -> float:
+        return self.waiting / self.active if self.active else 0.0
 
 
 def free_port() -> int:
@@ -245,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 stdout=subprocess.DEVNULL,
                 stderr=(folder / "locust.log").open("w"),
             )
+            waits = LockWaits(app.extensions["hub.engine"])
+            waits.start()
             loads = []
             while locust.poll() is None:
                 for worker in workers_of(server.pid):
@@ -256,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if locust.returncode not in (0, 1):  # 1: some requests failed
                 say((folder / "locust.log").read_text()[-3000:])
                 raise SystemExit(f"locust stopped with {locust.returncode}")
+            waits.stop()
             case_rate, case_p99, failures = report(folder / "stats_stats.csv", args.seconds)
             with (folder / "stats_failures.csv").open() as f:
                 for row in csv.DictReader(f):
@@ -272,6 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{TARGET_P99_MS:.0f}: {verdict(case_p99 < TARGET_P99_MS)}); {failures} failed "
             f"({verdict(failures == 0)}); load average over the run "
             f"{min(loads, default=0):.2f} to {max(loads, default=0):.2f}"
+        )
+        say(
+            f"PostgreSQL's sessions at work, sampled every 0.1 s: {waits.active:,}, of which "
+            f"waiting for a lock {waits.waiting:,} ({waits.share:.1%})"
         )
         request_ids = [r for r in (folder / "case-views.txt").read_text().split() if r]
         with sessions() as session:
