@@ -36,7 +36,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -53,11 +52,11 @@ from tests.benchmarks.common import demo_on_postgres_server, load, say, verdict
 from tests.fixtures.databases import PostgresServer
 from tests.load.run import (
     BIN,
-    HERE,
     accounts,
     durable,
     environment_for,
     start_hub,
+    start_locust,
     wait_ready,
     workers_of,
 )
@@ -160,32 +159,7 @@ def run_fault(name: str, seconds: int) -> bool:
         try:
             wait_ready(base)
             fault = Fault(server, hub, settings.key_store, settings.database_url)
-            locust = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "locust",
-                    "-f",
-                    str(HERE / "locustfile.py"),
-                    "--headless",
-                    "--users",
-                    str(USERS),
-                    "--spawn-rate",
-                    str(USERS),
-                    "--run-time",
-                    f"{seconds}s",
-                    "--only-summary",
-                    "--stop-timeout",
-                    "10",
-                    "--host",
-                    base,
-                    "--loglevel",
-                    "ERROR",
-                ],
-                env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=(folder / "locust.log").open("w"),
-            )
+            locust = start_locust(environment, folder, base, USERS, seconds)
             time.sleep(FAULT_AT)
             injecting = threading.Thread(target=FAULTS[name], args=(fault,))
             injecting.start()

@@ -154,6 +154,43 @@ class LockWaits(threading.Thread):
         return self.waiting / self.active if self.active else 0.0
 
 
+def start_locust(
+    environment: dict[str, str], folder: Path, base: str, users: int, seconds: int
+) -> subprocess.Popen[bytes]:
+    """locust, headless, with ``users`` users all started at once against ``base`` for
+    ``seconds`` (its figures reset once they have started), writing its CSV files and log
+    into ``folder``."""
+    return subprocess.Popen(  # noqa: S603 - our own command
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(HERE / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            f"{seconds}s",
+            "--reset-stats",
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+            "--host",
+            base,
+            "--csv",
+            str(folder / "stats"),
+            "--loglevel",
+            "WARNING",
+        ],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=(folder / "locust.log").open("w"),
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -250,35 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"users ({roles}); {args.seconds} s; {load()}"
             )
             memory: dict[int, list[float]] = {}
-            locust = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "locust",
-                    "-f",
-                    str(HERE / "locustfile.py"),
-                    "--headless",
-                    "--users",
-                    str(args.users),
-                    "--spawn-rate",
-                    str(args.users),
-                    "--run-time",
-                    f"{args.seconds}s",
-                    "--reset-stats",
-                    "--only-summary",
-                    "--stop-timeout",
-                    "10",
-                    "--host",
-                    base,
-                    "--csv",
-                    str(folder / "stats"),
-                    "--loglevel",
-                    "WARNING",
-                ],
-                env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=(folder / "locust.log").open("w"),
-            )
+            locust = start_locust(environment, folder, base, args.users, args.seconds)
             waits = LockWaits(app.extensions["hub.engine"])
             waits.start()
             loads = []
