@@ -341,3 +341,24 @@ def test_hub_audit_verify_applies_the_verifiers_policy(logged: str, tmp_path: Pa
         hub("audit", "verify", "--trusted-checkpoint", str(held)),
         "the log does not extend your checkpoint of size",
     )
+
+
+def test_verify_shows_entries_waiting_and_integrate_adds_them(logged: str) -> None:
+    """Entries queued by acts and not yet added (as after a failed integration) are shown
+    by ``hub audit verify`` with their age, and ``hub audit integrate`` adds them."""
+    _tamper(
+        logged,
+        "INSERT INTO audit_queue (at, actor_roles, action, outcome) "
+        "VALUES ('2026-01-01 09:00:00.000000', '', 'case.view', 'allowed')",
+    )
+    verified = hub("audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "Entries: 12;" in verified.output
+    assert "Entries waiting to be added to the log: 1 (the oldest" in verified.output
+    added = hub("audit", "integrate")
+    assert added.exit_code == 0, added.output
+    assert "Added 1 waiting entries to the log." in added.output
+    verified = hub("audit", "verify")
+    assert "Entries: 13;" in verified.output
+    assert "Entries waiting to be added to the log: none" in verified.output
+    assert "OK: the audit log is whole." in verified.output

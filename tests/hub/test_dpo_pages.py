@@ -14,12 +14,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.audit import notes, verify_audit
+from sharing.audit import acts, notes, verify_audit
 from sharing.audit.log import append
 from sharing.cases import emergency
 from sharing.crypto.sealing import unseal
 from sharing.models import Agency, AuditEntry, Case, User
-from sharing.models.audit import AuditAgencyKey, AuditCheckpoint
+from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditQueued, AuditTree
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user, lock_demo_case
@@ -421,6 +421,30 @@ def test_the_checkpoints_page_shows_a_damaged_log_and_signs_nothing(
         assert "No checkpoint was signed" in made.get_data(as_text=True)
         session.expire_all()
         assert session.scalar(select(func.count()).select_from(AuditCheckpoint)) == signed
+
+
+def test_the_checkpoints_page_shows_entries_waiting_to_join_the_log(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """Entries an integration could not add (an entry forged where the next goes) wait
+    in the queue with their acts committed: the DPO sees how many and since when."""
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        dpo = demo_client(app, demo_user(session, "northshire-police", Role.DPO))
+        page = dpo.get("/audit/checkpoints").get_data(as_text=True)
+        assert "Every entry recorded has been added to the log." in page
+        head = session.scalar(select(AuditTree.size))
+        last = session.scalar(select(AuditEntry).where(AuditEntry.seq == head - 1))
+        forged = {c.name: getattr(last, c.name) for c in AuditEntry.__table__.columns}
+        session.execute(AuditEntry.__table__.insert().values({**forged, "seq": head}))
+        session.commit()
+        acts.record(session, acts.Action.CASE_VIEW, subject=acts.Subject("case", 1))
+        session.commit()  # the act is kept; its entry cannot join the log
+
+        page = dpo.get("/audit/checkpoints").get_data(as_text=True)
+        assert "waiting to be added to the log, the oldest recorded on" in page
+        assert "Entries waiting more than a minute mean they cannot be added" in page
+        assert session.scalar(select(func.count()).select_from(AuditQueued)) >= 1
 
 
 def test_the_checkpoints_page_shows_each_witness_and_one_that_stopped_co_signing(
