@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
@@ -41,8 +41,8 @@ from sharing.audit import acts
 from sharing.audit.notes import b64
 from sharing.audit.tree import read_head
 from sharing.crypto.keys import KeyProvider
+from sharing.crypto.rotation import key_status
 from sharing.files.stores import FileStore, StoreError
-from sharing.models import DataKey
 
 FORMAT = "hub-backup/1"
 MANIFEST = "manifest.json"
@@ -96,16 +96,15 @@ def make_backup(
     acts.record(session, acts.Action.HUB_BACKUP, subject=acts.Subject("hub"), basis=folder.name)
     session.commit()
     head = read_head(session)
-    needed = sorted(
-        session.scalars(select(DataKey.kek_version).where(DataKey.wrapped.is_not(None)).distinct())
-    )
+    needed = [v for v, n in key_status(session, keys).wrapping.items() if n]
     session.rollback()  # nothing held open while the database is dumped
+    key_copy = keys_to / f"keyring-{folder.name.removeprefix('hub-backup-')}.json"
     try:
-        manifest = _write_backup(engine, files, key_store_file, folder, keys_to, kind)
+        hashes = _write_backup(engine, files, key_store_file, folder, key_copy, kind)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # nothing half made is left to restore
         raise
-    manifest = {
+    manifest: dict[str, object] = {
         "format": FORMAT,
         "taken_at": now.isoformat(),
         "database": kind,
@@ -116,20 +115,17 @@ def make_backup(
         },
         "key_versions_needed": needed,
         "key_versions_held": sorted(keys.versions()),
-        **manifest,
+        "files": hashes,
     }
     _write_new(folder / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
-    return Made(folder, keys_to / _key_copy_name(folder), manifest)
-
-
-def _key_copy_name(folder: Path) -> str:
-    return f"keyring-{folder.name.removeprefix('hub-backup-')}.json"
+    return Made(folder, key_copy, manifest)
 
 
 def _write_backup(
-    engine: Engine, files: FileStore, key_store_file: Path, folder: Path, keys_to: Path, kind: str
-) -> dict[str, object]:
-    """Write the database, the case files and the key store's copy; their hashes."""
+    engine: Engine, files: FileStore, key_store_file: Path, folder: Path, key_copy: Path, kind: str
+) -> dict[str, str]:
+    """Write the database, the case files and the key store's copy; the SHA-256 of each
+    file of the backup, by its name in the folder."""
     database = folder / _DATABASE_FILE[kind]
     if kind == "postgresql":
         _pg_dump(engine.url, database)
@@ -146,14 +142,12 @@ def _write_backup(
     except StoreError as e:
         raise BackupError(f"cannot copy the case files from the {files.describe()}: {e}") from e
     try:
-        _write_new(keys_to / _key_copy_name(folder), key_store_file.read_bytes())
+        _write_new(key_copy, key_store_file.read_bytes())
     except OSError as e:
         raise BackupError(f"cannot copy the key store {key_store_file} ({e.strerror})") from e
     return {
-        "files": {
-            database.name: _sha256(database),
-            **{f"{DOCUMENTS}/{n}": _sha256(documents / n) for n in names},
-        }
+        database.name: _sha256(database),
+        **{f"{DOCUMENTS}/{n}": _sha256(documents / n) for n in names},
     }
 
 

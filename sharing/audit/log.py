@@ -162,12 +162,12 @@ class EntryFields(TypedDict, total=False):
     at: datetime | None
 
 
-def _values(seq: int, **fields: Unpack[EntryFields]) -> dict[str, Any]:
-    """An entry's row from an act's fields: numbers as numbers, text as the database
-    stores it (a str enum's value), the time now unless given."""
+def _values(**fields: Unpack[EntryFields]) -> dict[str, Any]:
+    """An entry's row from an act's fields, without its place in the log: numbers as
+    numbers, text as the database stores it (a str enum's value), the time now unless
+    given."""
     user, agency = fields.get("actor_user_id"), fields.get("actor_agency_id")
     return {
-        "seq": seq,
         "at": fields.get("at") or clock.now(),
         "actor_user_id": None if user is None else int(user),
         "actor_agency_id": None if agency is None else int(agency),
@@ -182,22 +182,23 @@ def _values(seq: int, **fields: Unpack[EntryFields]) -> dict[str, Any]:
     }
 
 
-def _add_leaf(frontier: Frontier, values: dict[str, Any]) -> None:
-    """Add an entry's leaf to the tree; record its leaf and the subtrees it completes."""
+def _into_tree(frontier: Frontier, values: dict[str, Any]) -> dict[str, Any]:
+    """An entry's row (``_values``) as the log's next entry: its sequence number, its leaf
+    and the subtrees it completes; the frontier grows by it."""
+    values["seq"] = frontier.size
     ordered: list[Value] = [values[name] for name in FIELDS]
     ordered[1] = at_text(values["at"])
     values["leaf"] = leaf_hash(canonical_values(ordered))
     values["subtrees"] = b"".join(frontier.append(values["leaf"]))
+    return values
 
 
 def append(session: Session, **fields: Unpack[EntryFields]) -> AuditEntry:
     """Add an entry to the log in the session's transaction (flushed, not committed): the
     tree row stays locked until the transaction ends. For loaders and tests; acts
     ``enqueue`` theirs."""
-    tree = locked_tree(session)
-    values = _values(tree.size, **fields)
-    frontier = frontier_of(tree)
-    _add_leaf(frontier, values)
+    frontier = frontier_of(locked_tree(session))
+    values = _into_tree(frontier, _values(**fields))
     store(session, frontier)
     entry = AuditEntry(**values)
     session.add(entry)
@@ -210,9 +211,7 @@ def enqueue(session: Session, **fields: Unpack[EntryFields]) -> None:
     act or rolled back with it, without locking anything. Once the transaction commits,
     the integrator adds it to the log (``integrate_committed``, run after every commit of
     a session that queued an entry)."""
-    values = _values(0, **fields)
-    del values["seq"]
-    session.execute(insert(AuditQueued), [values])
+    session.execute(insert(AuditQueued), [_values(**fields)])
     session.info[_QUEUED] = True
 
 
@@ -271,12 +270,10 @@ def _integrate_batch(connection: Connection, batch: int) -> int:
     ).all()
     if not taken:
         return 0
-    values = []
-    for row in sorted(taken, key=lambda r: r.id):
-        entry: dict[str, Any] = {name: getattr(row, name) for name in FIELDS[1:]}
-        entry["seq"] = frontier.size
-        _add_leaf(frontier, entry)
-        values.append(entry)
+    values = [
+        _into_tree(frontier, {name: getattr(row, name) for name in FIELDS[1:]})
+        for row in sorted(taken, key=lambda r: r.id)
+    ]
     connection.execute(insert(AuditEntry), values)
     store(connection, frontier)
     return len(values)
@@ -323,11 +320,7 @@ def append_many(session: Session, acts: Iterable[Mapping[str, Any]], chunk: int 
     frontier = frontier_of(locked_tree(session))
     added = 0
     for rows in _chunks(acts, chunk):
-        values = []
-        for act in rows:
-            row = _values(frontier.size, **act)
-            _add_leaf(frontier, row)
-            values.append(row)
+        values = [_into_tree(frontier, _values(**act)) for act in rows]
         session.execute(insert(AuditEntry), values)
         added += len(values)
     store(session, frontier)

@@ -91,16 +91,8 @@ class KeyCoverage:
 def key_coverage(session: Session, provider: KeyProvider) -> KeyCoverage:
     """For each key version the live data keys use: how many, and whether the key store
     unwraps one of them (the key is dropped at once; nothing sealed is opened)."""
-    versions = dict(
-        session.execute(
-            select(DataKey.kek_version, func.count())
-            .where(DataKey.wrapped.is_not(None))
-            .group_by(DataKey.kek_version)
-        ).all()
-    )
-    destroyed = session.scalar(
-        select(func.count()).select_from(DataKey).where(DataKey.wrapped.is_(None))
-    )
+    status = key_status(session, provider)
+    versions = {v: n for v, n in status.wrapping.items() if n}
     held = set(provider.versions())
     opened = set()
     for version in versions.keys() & held:
@@ -114,7 +106,7 @@ def key_coverage(session: Session, provider: KeyProvider) -> KeyCoverage:
         except KeyringError:
             continue
         opened.add(version)
-    return KeyCoverage(versions, held, opened, destroyed or 0)
+    return KeyCoverage(versions, held, opened, status.destroyed)
 
 
 @dataclass(frozen=True)
