@@ -38,7 +38,6 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -51,10 +50,11 @@ from sharing.models import AuditEntry, AuditQueued
 from tests.benchmarks.common import demo_on_postgres_server, load, say, verdict
 from tests.fixtures.databases import PostgresServer
 from tests.load.run import (
-    BIN,
     accounts,
     durable,
     environment_for,
+    hub_command,
+    ready,
     start_hub,
     start_locust,
     wait_ready,
@@ -166,26 +166,14 @@ def run_fault(name: str, seconds: int) -> bool:
             injecting.join()
             ended = time.time()
             locust.wait(seconds + 60)
-            ready = _ready(base)
+            serving_now = ready(base)
         finally:
             hub.send_signal(signal.SIGTERM)
             hub.wait(60)
             log.close()
         outcomes = json.loads((folder / "outcomes.json").read_text())
-        integrate = subprocess.run(  # noqa: S603
-            [str(BIN / "hub"), "audit", "integrate"],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        check = subprocess.run(  # noqa: S603
-            [str(BIN / "hub"), "audit", "verify"],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        _, integrated = hub_command(environment, "audit", "integrate")
+        status, checked = hub_command(environment, "audit", "verify")
         with sessions() as session:
             acknowledged = outcomes["acknowledged"]
             lost = len(acknowledged) - len(committed(session, acknowledged))
@@ -194,8 +182,8 @@ def run_fault(name: str, seconds: int) -> bool:
         app.extensions["hub.engine"].dispose()
         after = [t for t in outcomes["served"] if t > ended + 2]
         bare = outcomes["bare"]
-        verified = check.returncode == 0 and left == 0
-        serving = bool(after) and ready
+        verified = status == 0 and left == 0
+        serving = bool(after) and serving_now
         answers = ", ".join(
             f"{'no answer' if status == '0' else status}: {n:,}"
             for status, n in sorted(outcomes["statuses"].items(), key=lambda s: int(s[0]))
@@ -205,24 +193,15 @@ def run_fault(name: str, seconds: int) -> bool:
         say(f"  bare 500 pages: {len(bare)} ({verdict(not bare)})")
         for status, url, first in bare[:5]:
             say(f"    {status} {url}: {first!r}")
-        last = (check.stdout + check.stderr).strip().splitlines()[-1]
         say(
-            f"  audit log: {entries:,} entries; {integrate.stdout.strip()} {last}; "
+            f"  audit log: {entries:,} entries; {integrated} {checked}; "
             f"{left} waiting ({verdict(verified)})"
         )
         say(
             f"  serving again: {len(after)} case pages after the fault ended, /health/ready "
-            f"{'200' if ready else 'not ready'} ({verdict(serving)})"
+            f"{'200' if serving_now else 'not ready'} ({verdict(serving)})"
         )
         return lost == 0 and not bare and verified and serving
-
-
-def _ready(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/health/ready", timeout=5) as response:  # noqa: S310 - localhost
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,7 +31,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -197,17 +196,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def ready(base: str) -> bool:
+    """Whether the hub at ``base`` answers its readiness check with 200."""
+    try:
+        with urllib.request.urlopen(f"{base}/health/ready", timeout=2) as response:  # noqa: S310 - localhost
+            return bool(response.status == 200)
+    except OSError:  # refused, reset, timed out, or an HTTP error (URLError is one)
+        return False
+
+
 def wait_ready(base: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/health/ready", timeout=2) as response:  # noqa: S310 - localhost
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        if ready(base):
+            return
         time.sleep(0.5)
     raise SystemExit(f"the hub at {base} was not ready within {seconds:.0f} s")
+
+
+def hub_command(environment: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run ``hub ARGS`` on the load test's hub: its exit status and its last line."""
+    done = subprocess.run(  # noqa: S603 - our own command
+        [str(BIN / "hub"), *args], env=environment, capture_output=True, text=True, check=False
+    )
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    return done.returncode, lines[-1] if lines else ""
 
 
 def workers_of(master: int) -> list[psutil.Process]:
@@ -333,14 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"in the log ({verdict(missing == 0)}); {entries_after - entries_before:,} entries "
             f"added, {left} left waiting ({verdict(left == 0)})"
         )
-        check = subprocess.run(  # noqa: S603
-            [str(BIN / "hub"), "audit", "verify"],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        say(f"hub audit verify: {(check.stdout + check.stderr).strip().splitlines()[-1]}")
+        say(f"hub audit verify: {hub_command(environment, 'audit', 'verify')[1]}")
         for pid, samples in sorted(memory.items()):
             samples = samples[len(samples) // 10 :]  # from the end of the warm-up
             change = (samples[-1] - samples[0]) / samples[0]
