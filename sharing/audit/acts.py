@@ -17,7 +17,7 @@ Entries hold identifiers, category names and the basis of a decision, never pers
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor, Decision
-from sharing.audit.log import enqueue
+from sharing.audit.log import enqueue, enqueue_many
 from sharing.errors import InputError
 from sharing.protocols.purposes import PURPOSE_ID
 from sharing.vocabulary import CATEGORIES, Labelled
@@ -200,7 +200,7 @@ def record(
             outcome=outcome.value,
             actor_user_id=actor.user_id if actor else user_id,
             actor_agency_id=actor.agency_id if actor else agency_id,
-            actor_roles=",".join(sorted(r.value for r in actor.roles)) if actor else "",
+            actor_roles=_roles(actor),
             object_type=subject.type if subject else None,
             object_id=subject.id if subject else None,
             purpose=_purpose(purpose),
@@ -209,6 +209,38 @@ def record(
         )
     except SQLAlchemyError as error:
         raise AuditUnavailable() from error
+
+
+def record_many(
+    session: Session, actor: Actor, done: Sequence[tuple[Action, Subject, str | None]]
+) -> None:
+    """``record`` several allowed acts of ``actor``, each an action on a subject with its
+    basis, in one statement and in order (what an import does to the cases it opens)."""
+    roles = _roles(actor)
+    try:
+        enqueue_many(
+            session,
+            [
+                {
+                    "action": action.value,
+                    "outcome": Outcome.ALLOWED.value,
+                    "actor_user_id": actor.user_id,
+                    "actor_agency_id": actor.agency_id,
+                    "actor_roles": roles,
+                    "object_type": subject.type,
+                    "object_id": subject.id,
+                    "basis": _fit(basis),
+                    "request_id": session.info.get(REQUEST_ID),
+                }
+                for action, subject, basis in done
+            ],
+        )
+    except SQLAlchemyError as error:
+        raise AuditUnavailable() from error
+
+
+def _roles(actor: Actor | None) -> str:
+    return ",".join(sorted(r.value for r in actor.roles)) if actor else ""
 
 
 #: The longest basis an entry holds (the column's length).

@@ -63,6 +63,7 @@ from sharing.audit.stretches import (
     workers,
 )
 from sharing.audit.tree import TREE, TreeHead, frontier_of, locked_tree, read_head, store
+from sharing.db import insert_rows
 from sharing.models.audit import (
     AuditCheckpoint,
     AuditCosignature,
@@ -70,6 +71,7 @@ from sharing.models.audit import (
     AuditQueued,
     AuditTree,
 )
+from sharing.models.base import table_of
 
 _log = logging.getLogger(__name__)
 
@@ -211,8 +213,15 @@ def enqueue(session: Session, **fields: Unpack[EntryFields]) -> None:
     act or rolled back with it, without locking anything. Once the transaction commits,
     the integrator adds it to the log (``integrate_committed``, run after every commit of
     a session that queued an entry)."""
-    session.execute(insert(AuditQueued), [_values(**fields)])
+    session.execute(insert(table_of(AuditQueued)), [_values(**fields)])
     session.info[_QUEUED] = True
+
+
+def enqueue_many(session: Session, entries: Sequence[EntryFields]) -> None:
+    """``enqueue`` many acts' entries at once (the cases an import opens)."""
+    if entries:
+        insert_rows(session, table_of(AuditQueued), [_values(**fields) for fields in entries])
+        session.info[_QUEUED] = True
 
 
 #: Set in a session's ``info`` while its transaction holds queued entries.

@@ -6,10 +6,11 @@ Each function checks its input again (the web forms check first, for the user), 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Table, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -40,6 +41,7 @@ from sharing.models import (
     User,
     Ward,
 )
+from sharing.models.base import table_of
 from sharing.risk.escalation import escalate
 from sharing.vocabulary import (
     ActionKind,
@@ -133,6 +135,36 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
     now = now or clock.now()
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - a signed-in user always has an agency
+    checked = check_case(session, actor, agency, data, now)
+    case = Case(reference=_next_reference(session, agency, now), **checked.columns)
+    session.add(case)
+    seal_many(case, checked.sealed)
+    blind_index.index_case(
+        session, case, postcode=checked.sealed["postcode"], uprn=checked.sealed["uprn"]
+    )
+    for party in data.parties:
+        add_party(session, actor, case, party, now=now)
+    session.flush()
+    acts.record(session, acts.Action.CASE_OPEN, actor=actor, subject=acts.Subject("case", case.id))
+    if case.hate_motivated:
+        escalate(session, case, EscalationReason.HATE_INCIDENT, now=now)
+    return case
+
+
+@dataclass(frozen=True)
+class CheckedCase:
+    """A new case's values, checked: its plain columns (all but the reference) and the
+    values to seal, by column."""
+
+    columns: dict[str, object]
+    sealed: dict[str, str | None]
+
+
+def check_case(
+    session: Session, actor: Actor, agency: Agency, data: CaseInput, now: datetime
+) -> CheckedCase:
+    """Check a new case of ``agency`` opened by ``actor`` at ``now`` (not its parties):
+    ``InputError`` at the first field that is not right."""
     officer_id = data.officer_id or actor.user_id
     officer = session.get(User, officer_id)
     if officer is None or officer.agency_id != agency.id or not may_own_cases(officer):
@@ -146,54 +178,48 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
             "protected_characteristic",
             "Select the protected characteristic the hate incident is about",
         )
-    case = Case(
-        reference=_next_reference(session, agency, now),
-        agency_id=agency.id,
-        officer_id=officer_id,
-        created_by_id=actor.user_id,
-        category=data.category,
-        priority=data.priority,
-        triage=data.triage,
-        hate_motivated=data.hate_motivated,
-        protected_characteristic=data.protected_characteristic if data.hate_motivated else None,
-        status=CaseStatus.ACTIVE,
-        opened_at=now,
-        review_due_on=(now + REVIEW_INTERVAL).date(),
-        # Red cases are risk assessed at the outset (ASB & hate incident procedure 3.4).
-        risk_review_due_on=now.date() if data.priority is not Priority.AMBER else None,
-        ward_id=data.ward_id,
-    )
     summary = _text("summary", data.summary, required="Describe the problem")
     address = _text("address", data.address, limit=MAX_LINE * 3)
     postcode, uprn = _postcode("postcode", data.postcode), _uprn("uprn", data.uprn)
-    session.add(case)
-    seal_many(case, {"summary": summary, "address": address, "postcode": postcode, "uprn": uprn})
-    blind_index.index_case(session, case, postcode=postcode, uprn=uprn)
-    for party in data.parties:
-        add_party(session, actor, case, party, now=now)
-    session.flush()
-    acts.record(session, acts.Action.CASE_OPEN, actor=actor, subject=acts.Subject("case", case.id))
-    if case.hate_motivated:
-        escalate(session, case, EscalationReason.HATE_INCIDENT, now=now)
-    return case
+    columns: dict[str, object] = {
+        "agency_id": agency.id,
+        "officer_id": officer_id,
+        "created_by_id": actor.user_id,
+        "category": data.category,
+        "priority": data.priority,
+        "triage": data.triage,
+        "hate_motivated": data.hate_motivated,
+        "protected_characteristic": data.protected_characteristic if data.hate_motivated else None,
+        "status": CaseStatus.ACTIVE,
+        "opened_at": now,
+        "review_due_on": (now + REVIEW_INTERVAL).date(),
+        # Red cases are risk assessed at the outset (ASB & hate incident procedure 3.4).
+        "risk_review_due_on": now.date() if data.priority is not Priority.AMBER else None,
+        "ward_id": data.ward_id,
+    }
+    sealed = {"summary": summary, "address": address, "postcode": postcode, "uprn": uprn}
+    return CheckedCase(columns, sealed)
 
 
 def _next_reference(session: Session, agency: Agency, now: datetime) -> str:
-    """The agency's next case reference for the year, e.g. ``NGH-2026-00013``: taken from
-    its counter row under the row's write lock, so concurrent opens never share one."""
-    counter = CaseReferenceCounter.__table__
-    assert isinstance(counter, Table)  # noqa: S101 - a mapped class's table
+    """The agency's next case reference for the year, e.g. ``NGH-2026-00013``."""
+    [reference] = next_references(session, agency, now.year, 1)
+    return reference
+
+
+def next_references(session: Session, agency: Agency, year: int, count: int) -> list[str]:
+    """The agency's next ``count`` case references for ``year``, in order: taken from its
+    counter row under the row's write lock, so concurrent opens never share one."""
+    counter = table_of(CaseReferenceCounter)
     insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(counter)
-    session.execute(
-        insert.values(agency_id=agency.id, year=now.year, last=0).on_conflict_do_nothing()
-    )
-    number = session.execute(
+    session.execute(insert.values(agency_id=agency.id, year=year, last=0).on_conflict_do_nothing())
+    last = session.execute(
         update(counter)
-        .where(counter.c.agency_id == agency.id, counter.c.year == now.year)
-        .values(last=counter.c.last + 1)
+        .where(counter.c.agency_id == agency.id, counter.c.year == year)
+        .values(last=counter.c.last + count)
         .returning(counter.c.last)
     ).scalar_one()
-    return f"{agency.case_prefix}-{now.year}-{number:05d}"
+    return [f"{agency.case_prefix}-{year}-{n:05d}" for n in range(last - count + 1, last + 1)]
 
 
 def _postcode(field_name: str, value: str) -> str | None:
@@ -219,7 +245,7 @@ def add_party(
 ) -> CaseParty:
     """Record a new person on the case in the given role."""
     now = now or clock.now()
-    values = _person_values(data, now)
+    values = check_person(data, now)
     person = Person(agency_id=case.agency_id, created_at=now)
     session.add(person)
     _fill(session, person, data, values)
@@ -228,7 +254,7 @@ def add_party(
     return party
 
 
-def _person_values(data: PersonInput, now: datetime) -> dict[str, str | None]:
+def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
     """A person's details checked and normalised, by sealed column; ``InputError`` at the
     field (with the form's prefix) for the first that is not right."""
     p = data.prefix
@@ -300,7 +326,7 @@ def change_person(
     with acts.refusing_input(
         session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
     ):
-        values = _person_values(data, now or clock.now())
+        values = check_person(data, now or clock.now())
     _fill(session, party.person, data, values)
     party.role = data.role
     session.flush()
@@ -374,44 +400,12 @@ def add_incident(
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
-    if data.occurred_at.tzinfo is None:
-        raise InputError("occurred_at", "Enter the date and time the incident happened")
-    if data.occurred_at > now + FUTURE_TOLERANCE:
-        raise InputError("occurred_at", "The date of the incident must be today or in the past")
-    if data.occurred_at < EARLIEST_INCIDENT:
-        raise InputError("occurred_at", "The date of the incident must be after 1 January 1990")
-    if data.reported_by_id is not None and data.reported_by_id not in {
-        p.person_id for p in case.parties
-    }:
-        raise InputError("reported_by_id", "Choose who reported it from the people on the case")
-    received_by = data.received_by_agency_id or actor.agency_id
-    agency = session.get(Agency, received_by)
-    if agency is None or agency.area_id != case.agency.area_id:
-        raise InputError("received_by_agency_id", "Choose an agency in the partnership")
-    incident = Incident(
-        case=case,
-        occurred_at=data.occurred_at,
-        recorded_at=now,
-        recorded_by_id=actor.user_id,
-        reported_by_id=data.reported_by_id,
-        received_by_agency_id=received_by,
-        reported_to_police=data.reported_to_police,
-        hate_related=data.hate_related,
+    checked = check_incident(
+        session, actor, case.agency.area_id, {p.person_id for p in case.parties}, data, now
     )
+    incident = Incident(case=case, **checked.columns)
     session.add(incident)
-    seal(
-        incident,
-        "description",
-        _text("description", data.description, required="Describe what happened"),
-    )
-    seal(incident, "place", _text("place", data.place, limit=MAX_LINE))
-    crime_reference = _text("crime_reference", data.crime_reference, limit=40)
-    if crime_reference and not data.reported_to_police:
-        raise InputError(
-            "crime_reference",
-            "A crime reference is only given for incidents reported to the police",
-        )
-    seal(incident, "crime_reference", crime_reference)
+    seal_many(incident, checked.sealed)
     if case.status is CaseStatus.INACTIVE:
         case.status = CaseStatus.ACTIVE
     session.flush()
@@ -419,6 +413,63 @@ def add_incident(
     if incident.hate_related:
         escalate(session, case, EscalationReason.HATE_INCIDENT, incident_id=incident.id, now=now)
     return incident
+
+
+@dataclass(frozen=True)
+class CheckedIncident:
+    """A new incident's values, checked: its plain columns (all but its case) and the
+    values to seal, by column."""
+
+    columns: dict[str, object]
+    sealed: dict[str, str | None]
+
+
+def check_incident(
+    session: Session,
+    actor: Actor,
+    area_id: int,
+    party_ids: Collection[int],
+    data: IncidentInput,
+    now: datetime,
+) -> CheckedIncident:
+    """Check an incident recorded by ``actor`` at ``now`` on a case of the area
+    ``area_id`` whose people are ``party_ids``: ``InputError`` at the first field that is
+    not right."""
+    if data.occurred_at.tzinfo is None:
+        raise InputError("occurred_at", "Enter the date and time the incident happened")
+    if data.occurred_at > now + FUTURE_TOLERANCE:
+        raise InputError("occurred_at", "The date of the incident must be today or in the past")
+    if data.occurred_at < EARLIEST_INCIDENT:
+        raise InputError("occurred_at", "The date of the incident must be after 1 January 1990")
+    if data.reported_by_id is not None and data.reported_by_id not in party_ids:
+        raise InputError("reported_by_id", "Choose who reported it from the people on the case")
+    received_by = data.received_by_agency_id or actor.agency_id
+    agency = session.get(Agency, received_by)
+    if agency is None or agency.area_id != area_id:
+        raise InputError("received_by_agency_id", "Choose an agency in the partnership")
+    description = _text("description", data.description, required="Describe what happened")
+    place = _text("place", data.place, limit=MAX_LINE)
+    crime_reference = _text("crime_reference", data.crime_reference, limit=40)
+    if crime_reference and not data.reported_to_police:
+        raise InputError(
+            "crime_reference",
+            "A crime reference is only given for incidents reported to the police",
+        )
+    columns: dict[str, object] = {
+        "occurred_at": data.occurred_at,
+        "recorded_at": now,
+        "recorded_by_id": actor.user_id,
+        "reported_by_id": data.reported_by_id,
+        "received_by_agency_id": received_by,
+        "reported_to_police": data.reported_to_police,
+        "hate_related": data.hate_related,
+    }
+    sealed: dict[str, str | None] = {
+        "description": description,
+        "place": place,
+        "crime_reference": crime_reference,
+    }
+    return CheckedIncident(columns, sealed)
 
 
 def _recorded(session: Session, actor: Actor, case: Case, what: str) -> None:

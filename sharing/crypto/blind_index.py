@@ -26,12 +26,12 @@ import hmac
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from sharing.crypto.keys import KeyProvider
@@ -113,6 +113,55 @@ def bucket(provider: KeyProvider, field: str, normalised: str) -> int:
     return int.from_bytes(digest[:8], "big") >> (64 - bits)
 
 
+def person_terms(
+    *,
+    family_name: str | None,
+    date_of_birth: date | None,
+    postcode: str | None,
+    phone: str | None,
+) -> dict[str, str | None]:
+    """A person's normalised values, by index field (None: nothing to index)."""
+    return {
+        "surname": normalise_name(family_name) if family_name else None,
+        "surname_dob": surname_dob(family_name, date_of_birth)
+        if family_name and date_of_birth
+        else None,
+        "postcode": normalise_postcode(postcode) if postcode else None,
+        "phone": normalise_phone(phone) if phone else None,
+    }
+
+
+def case_terms(*, postcode: str | None, uprn: str | None) -> dict[str, str | None]:
+    """A case location's normalised values, by index field (None: nothing to index)."""
+    return {
+        "postcode": normalise_postcode(postcode) if postcode else None,
+        "uprn": normalise_uprn(uprn) if uprn else None,
+    }
+
+
+def entries(
+    provider: KeyProvider,
+    terms: dict[str, str | None],
+    *,
+    agency_id: int,
+    person_id: int | None = None,
+    case_id: int | None = None,
+) -> list[dict[str, object]]:
+    """The index rows of the ``terms`` of a person's or a case's record (every row with
+    the same columns, so that many records' rows go in one statement)."""
+    return [
+        {
+            "field": field,
+            "value": bucket(provider, field, value),
+            "agency_id": agency_id,
+            "person_id": person_id,
+            "case_id": case_id,
+        }
+        for field, value in terms.items()
+        if value
+    ]
+
+
 def index_person(
     session: Session,
     person: Person,
@@ -123,14 +172,9 @@ def index_person(
     phone: str | None,
 ) -> None:
     """Replace the person's index entries with ones for these (plain) values."""
-    terms = {
-        "surname": normalise_name(family_name) if family_name else None,
-        "surname_dob": surname_dob(family_name, date_of_birth)
-        if family_name and date_of_birth
-        else None,
-        "postcode": normalise_postcode(postcode) if postcode else None,
-        "phone": normalise_phone(phone) if phone else None,
-    }
+    terms = person_terms(
+        family_name=family_name, date_of_birth=date_of_birth, postcode=postcode, phone=phone
+    )
     _replace(
         session,
         BlindIndex.person_id == person.id,
@@ -142,24 +186,29 @@ def index_person(
 
 def index_case(session: Session, case: Case, *, postcode: str | None, uprn: str | None) -> None:
     """Replace the case location's index entries."""
-    terms = {
-        "postcode": normalise_postcode(postcode) if postcode else None,
-        "uprn": normalise_uprn(uprn) if uprn else None,
-    }
     _replace(
-        session, BlindIndex.case_id == case.id, terms, agency_id=case.agency_id, case_id=case.id
+        session,
+        BlindIndex.case_id == case.id,
+        case_terms(postcode=postcode, uprn=uprn),
+        agency_id=case.agency_id,
+        case_id=case.id,
     )
 
 
-def _replace(session: Session, owner: object, terms: dict[str, str | None], **columns: int) -> None:
+def _replace(
+    session: Session,
+    owner: object,
+    terms: dict[str, str | None],
+    *,
+    agency_id: int,
+    person_id: int | None = None,
+    case_id: int | None = None,
+) -> None:
     session.flush()
     session.execute(delete(BlindIndex).where(owner))  # type: ignore[arg-type]
     provider = provider_of(session)
-    session.add_all(
-        BlindIndex(field=field, value=bucket(provider, field, value), **columns)
-        for field, value in terms.items()
-        if value
-    )
+    rows = entries(provider, terms, agency_id=agency_id, person_id=person_id, case_id=case_id)
+    session.add_all(BlindIndex(**row) for row in rows)
 
 
 def remove(session: Session, *, person_id: int | None = None, case_id: int | None = None) -> None:
@@ -188,3 +237,31 @@ def candidates(
     ).all()
     mine = [(p, c) for p, c, agency in rows if agency in agencies]
     return [p for p, _ in mine if p is not None], [c for _, c in mine if c is not None]
+
+
+def people_in_buckets(
+    session: Session, field: str, values: Collection[str], agency_id: int
+) -> dict[str, list[int]]:
+    """For each normalised value, the ids of the agency's people in its bucket (one query
+    for them all, as an import matches a batch of rows). Candidates only, as from
+    ``candidates``: the caller decrypts and compares."""
+    provider = provider_of(session)
+    buckets: dict[int, list[str]] = {}
+    for value in values:
+        buckets.setdefault(bucket(provider, field, value), []).append(value)
+    found: dict[str, list[int]] = {value: [] for value in values}
+    if not buckets:
+        return found
+    rows = session.execute(
+        select(BlindIndex.value, BlindIndex.person_id, BlindIndex.agency_id).where(
+            BlindIndex.field == field,
+            BlindIndex.value.in_(bindparam("buckets", expanding=True)),
+            BlindIndex.person_id.is_not(None),
+        ),
+        {"buckets": list(buckets)},
+    )
+    for in_bucket, person_id, agency in rows:
+        if agency == agency_id and person_id is not None:
+            for normalised in buckets[in_bucket]:
+                found[normalised].append(person_id)
+    return found

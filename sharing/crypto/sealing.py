@@ -36,6 +36,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, object_session
 
 from sharing import clock
 from sharing.crypto.keys import KeyProvider, KeyringError
+from sharing.db import insert_rows
+from sharing.models.base import table_of
 from sharing.models.keys import DataKey
 
 log = logging.getLogger(__name__)
@@ -241,10 +243,11 @@ def seal(record: DeclarativeBase, column: str, value: str | None) -> None:
 def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None:
     """``seal`` several columns of one record, finding its data key once (what a form that
     records a person or a case does)."""
-    prefixes = _ad_prefixes(record.__class__)
+    model = record.__class__
+    prefixes = _ad_prefixes(model)
     for column in values:
         if column not in prefixes:
-            raise AttributeError(f"{type(record).__name__}.{column} is not a sealed column")
+            raise AttributeError(f"{model.__name__}.{column} is not a sealed column")
     if not any(values.values()):
         for column in values:
             setattr(record, column, None)
@@ -255,6 +258,17 @@ def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None
         session.flush()  # the row's id is part of the associated data
         row_id = record.id  # type: ignore[attr-defined]
     key_id, cipher = _owner_cipher(session, record.sealed_under)  # type: ignore[attr-defined]
+    for column, blob in sealed_values(model, row_id, key_id, cipher, values).items():
+        setattr(record, column, blob)
+
+
+def sealed_values(
+    model: type, row_id: int, key_id: int, cipher: AESGCM, values: Mapping[str, str | None]
+) -> dict[str, bytes | None]:
+    """``values`` (column → plain value) of row ``row_id`` of ``model`` sealed under data
+    key ``key_id`` (whose AESGCM is ``cipher``): column → sealed value, None for an empty
+    one. What ``seal_many`` stores, for rows written without their objects (an import)."""
+    prefixes = _ad_prefixes(model)
     header = _HEADER.pack(FORMAT_AES_GCM, key_id)
     suffix = b"%d|%d" % (row_id, key_id)
     encrypt = cipher.encrypt
@@ -262,18 +276,36 @@ def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None
     # Fresh from the operating system each time, never kept, so no two processes (a
     # server's forked workers) can ever share one.
     nonces = os.urandom(_NONCE * len(values))
+    sealed: dict[str, bytes | None] = {}
     at = 0
     for column, value in values.items():
         if not value:
-            setattr(record, column, None)
+            sealed[column] = None
             continue
         nonce = nonces[at : at + _NONCE]
         at += _NONCE
-        setattr(
-            record,
-            column,
-            header + nonce + encrypt(nonce, value.encode(), prefixes[column] + suffix),
-        )
+        sealed[column] = header + nonce + encrypt(nonce, value.encode(), prefixes[column] + suffix)
+    return sealed
+
+
+def new_data_keys(session: Session, key_ids: Sequence[int]) -> list[AESGCM]:
+    """Make a data key for each of ``key_ids`` (ids reserved for the data keys' rows),
+    wrapped under the active key version and inserted in one statement; their AESGCMs, in
+    order. For records written without their objects (an import): the keys are not kept
+    in the session."""
+    provider = provider_of(session)
+    version = provider.active_version()
+    keys = [secrets.token_bytes(32) for _ in key_ids]
+    rows = [
+        {
+            "id": key_id,
+            "kek_version": version,
+            "wrapped": provider.wrap(version, key, wrap_context(key_id, version)),
+        }
+        for key_id, key in zip(key_ids, keys, strict=True)
+    ]
+    insert_rows(session, table_of(DataKey), rows)
+    return [AESGCM(key) for key in keys]
 
 
 def unseal_many(record: DeclarativeBase, columns: Collection[str]) -> dict[str, str | None]:

@@ -163,9 +163,35 @@ def read_cases(
     ``report``. ``wards`` maps the area's ward names (lower case) to their ids.
     ``FileRejected`` if the file itself cannot be read, or has more than ``max_rows``."""
     today = today or clock.today()
+    seen: dict[str, int] = {}
+    for line, heading, cells in _rows(data, report, max_rows):
+        row, problems = _check(line, heading, cells, wards, today)
+        if row is not None and row.reference in seen:
+            again = f"the same reference is on line {seen[row.reference]}"
+            problems.append(Problem(line, "reference", again))
+        if problems or row is None:
+            report.add(problems)
+            continue
+        seen[row.reference] = line
+        report.accepted += 1
+        yield row
+
+
+def check_file(data: IO[bytes], *, max_rows: int = MAX_ROWS) -> None:
+    """Read the whole file as a file (its encoding, heading, CSV and number of rows),
+    not checking its rows' values: ``FileRejected`` as ``read_cases`` would raise it."""
+    for _ in _rows(data, Report(), max_rows):
+        pass
+
+
+def _rows(
+    data: IO[bytes], report: Report, max_rows: int
+) -> Iterator[tuple[int, list[str], list[str]]]:
+    """The file's heading and each row's line and cells, counted in ``report``; blank
+    lines passed over. ``FileRejected`` for a file that cannot be read as CSV, or has more
+    than ``max_rows``."""
     reader = csv.reader(_text_lines(data), strict=True)
     heading = _heading(reader)
-    seen: dict[str, int] = {}
     ended = 1  # the line the last row ended on
     try:
         for cells in reader:
@@ -177,16 +203,7 @@ def read_cases(
                 raise FileRejected(
                     Problem(line, "", f"the file has more than {max_rows:,} rows: split it")
                 )
-            row, problems = _check(line, heading, cells, wards, today)
-            if row is not None and row.reference in seen:
-                again = f"the same reference is on line {seen[row.reference]}"
-                problems.append(Problem(line, "reference", again))
-            if problems or row is None:
-                report.add(problems)
-                continue
-            seen[row.reference] = line
-            report.accepted += 1
-            yield row
+            yield line, heading, cells
     except csv.Error as e:
         raise FileRejected(Problem(ended + 1, "", f"the file is not valid CSV ({e})")) from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, LargeBinary, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Enum, LargeBinary, MetaData, String, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -80,3 +80,11 @@ def enum_column(enum: type[Any], name: str, **kwargs: Any) -> Any:
 
 
 __all__ = ["MAX_ID", "Base", "UTCDateTime", "String", "enum_column", "personal"]
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a mapped class is mapped to, for Core statements (rows written in
+    bulk, without their objects)."""
+    table = model.__table__
+    assert isinstance(table, Table)  # noqa: S101 - every model here maps one table
+    return table

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, event, func, select
@@ -14,14 +14,26 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
+from sharing.cases import casework
+from sharing.crypto import blind_index
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
 from sharing.errors import NotAllowed
+from sharing.imports import batch
 from sharing.imports.case_rows import FileRejected
 from sharing.imports.cases import import_cases
-from sharing.models import Agency, AuditEntry, Case, CaseParty, Incident, Person, Ward
-from sharing.vocabulary import Role
+from sharing.models import (
+    Agency,
+    AuditEntry,
+    Case,
+    CaseParty,
+    Escalation,
+    Incident,
+    Person,
+    Ward,
+)
+from sharing.vocabulary import CaseCategory, PartyRole, Priority, Role, Triage
 from tests.fixtures.demo import demo_actor, demo_user
 from tests.sharing.test_case_rows import HEADING
 from tests.sharing.test_case_rows import line_of as line_of_2026
@@ -242,3 +254,102 @@ def test_a_file_broken_at_its_end_is_refused_before_any_row_is_written(
         event.remove(engine, "before_cursor_execute", note)
     assert not [s for s in sent if s.lstrip().upper().startswith("INSERT INTO CASES")]
     assert any("audit" in s.lower() for s in sent)  # the refusal is recorded
+
+
+def test_rows_written_batch_by_batch_are_the_cases_the_casework_would_open(
+    session: Session, manager: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two rows a batch: W-2 names W-1's victim within one batch, W-4 names them from the
+    # batch before; W-5, hate motivated, goes through the casework itself (escalated).
+    monkeypatch.setattr(batch, "BATCH_ROWS", 2)
+    again = {"victim_phone": "07700 900999"}
+    other = {"victim_family_name": "Otherperson", "victim_phone": "07700 900444"}
+    lines = (
+        line_of(reference="W-1"),
+        line_of(reference="W-2", **again),
+        line_of(reference="W-3", **other, victim_date_of_birth="1970-01-02"),
+        line_of(reference="W-4", **again),
+        line_of(reference="W-5", hate_motivated="yes", protected_characteristic="race", **other),
+    )
+    result = import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+    assert (result.opened, result.rejected, result.people_matched) == (5, 0, 2)
+
+    cases = [imported(session, f"W-{n}") for n in range(1, 6)]
+    numbers = [int(case.reference.rsplit("-", 1)[1]) for case in cases]
+    assert numbers == list(range(numbers[0], numbers[0] + 5))  # in the file's order
+    victims = [next(p.person for p in case.parties if p.role.value == "victim") for case in cases]
+    assert victims[0].id == victims[1].id == victims[3].id
+    assert len({victims[0].id, victims[2].id, victims[4].id}) == 3
+    assert unseal(victims[0], "phone") == "07700900111"  # as the first row recorded them
+    assert unseal(victims[2], "family_name") == "Otherperson"
+    for case in cases:
+        assert unseal(case, "summary") == "Loud music most nights from the flat above"
+        assert unseal(case, "postcode") == "TS1 4AB"
+        assert case.status.value == "active"
+        assert not case.locked
+        [incident] = case.incidents
+        assert unseal(incident, "description") == "Music until 3am"
+        assert incident.received_by_agency_id == case.agency_id
+
+    # The people and the places are found as the hub's own records are.
+    agency_id = cases[0].agency_id
+    born = blind_index.surname_dob("Testperson", "1961-04-03")
+    assert born is not None
+    people, _ = blind_index.candidates(session, "surname_dob", born, [agency_id])
+    assert victims[0].id in people
+    _, places = blind_index.candidates(session, "postcode", "TS1 4AB", [agency_id])
+    assert {case.id for case in cases} <= set(places)
+
+    # Each case has its entries, opened then its first incident recorded.
+    for case in cases:
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "case", AuditEntry.object_id == str(case.id))
+            .order_by(AuditEntry.seq)
+        ).all()
+        assert [(e.action, e.actor_user_id) for e in entries[:2]] == [
+            ("case.open", manager.user_id),
+            ("case.record", manager.user_id),
+        ]
+        assert entries[1].basis == f"incident {case.incidents[0].id}"
+    escalated = session.scalars(select(Escalation.case_id)).all()
+    assert cases[4].id in escalated
+    assert cases[0].id not in escalated
+
+
+def test_a_person_is_linked_only_when_the_agency_holds_exactly_one_of_them(
+    session: Session, manager: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "BATCH_ROWS", 2)
+    # W-1 and W-2 name the same person twice over in one batch; then W-3, in the next,
+    # finds the one held.
+    lines = (line_of(reference="W-1"), line_of(reference="W-2"), line_of(reference="W-3"))
+    import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+    # A second person with the same surname and date of birth, recorded by a form...
+    case = casework.open_case(
+        session,
+        manager,
+        casework.CaseInput(
+            category=CaseCategory.NOISE,
+            priority=Priority.AMBER,
+            triage=Triage.LOW_LEVEL,
+            summary="Another Testperson",
+            parties=[
+                casework.PersonInput(
+                    role=PartyRole.VICTIM,
+                    family_name="Testperson",
+                    date_of_birth=date(1961, 4, 3),
+                )
+            ],
+        ),
+    )
+    session.commit()
+    # ...so that a later row cannot tell which one it names: it records a third.
+    result = import_cases(
+        session, manager, csv_of(session, line_of(reference="W-4")), dry_run=False
+    )
+    assert result.people_matched == 0
+    held = {p.person_id for p in imported(session, "W-1").parties}
+    assert held == {p.person_id for p in imported(session, "W-3").parties}
+    fourth = {p.person_id for p in imported(session, "W-4").parties}
+    assert fourth.isdisjoint(held | {p.person_id for p in case.parties})
