@@ -221,7 +221,8 @@ class _Importer:
             w.name.lower(): w.id
             for w in session.scalars(select(Ward).where(Ward.area_id == agency.area_id))
         }
-        #: The references already imported (a bulk import skips their rows).
+        #: The references imported before (a bulk import skips their rows; the reading
+        #: refuses a reference the file repeats, so the file's own need not be added).
         self.imported: set[str | None] = set()
         if bulk:
             self.imported.update(
@@ -255,7 +256,6 @@ class _Importer:
             self.result.report.accepted -= 1
             self.result.report.add([problem_of(e, row.line)])
             return
-        self.imported.add(row.reference)
         self.result.opened += 1
 
     def finish(self) -> None:
@@ -278,7 +278,6 @@ class _Importer:
         # The row's records are not read again: let their keys go, so that the memory an
         # import takes does not grow with its rows.
         forget_data_keys(self.session)
-        self.imported.add(row.reference)
         self.result.opened += 1
         self.result.people_matched += opened.people_matched
 
