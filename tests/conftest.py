@@ -1,11 +1,14 @@
 """Shared fixtures: databases (SQLite and a real PostgreSQL server), the app, users; and
-the --exhaustive option."""
+the --exhaustive option (the full forms of sampled tests, and all the examples of the
+sampled property-based ones: ``tests.sampling``)."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+
+from tests import sampling
 
 pytest_plugins = [
     "tests.fixtures.databases",
@@ -24,6 +27,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _exhaustive(config: pytest.Config) -> bool:
+    return bool(config.getoption("--exhaustive")) or os.environ.get("CI", "").lower() in (
+        "true",
+        "1",
+        "yes",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tell the sampled property-based tests how many examples to try (``tests.sampling``)
+    before their modules are imported."""
+    sampling.EXHAUSTIVE = _exhaustive(config)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Leave out the tests marked exhaustive unless --exhaustive (or CI=true) asks for
     them; when it does, leave out instead their samples (marked sampled), which check
@@ -31,12 +48,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     many, never skipped. Then put the modules marked long first: xdist hands whole
     modules to the workers in this order, so a long one started last would keep one
     worker busy while the other waits."""
-    exhaustive = config.getoption("--exhaustive") or os.environ.get("CI", "").lower() in (
-        "true",
-        "1",
-        "yes",
-    )
-    marker = "sampled" if exhaustive else "exhaustive"
+    marker = "sampled" if _exhaustive(config) else "exhaustive"
     left_out = [item for item in items if item.get_closest_marker(marker)]
     if left_out:
         config.hook.pytest_deselected(items=left_out)

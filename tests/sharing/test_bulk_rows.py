@@ -60,6 +60,8 @@ def test_reserved_ids_are_new_and_never_given_twice(migrated_engine: Engine) -> 
         second = reserve_ids(session, table_of(DataKey), 2)
         session.commit()
         held = set(session.scalars(select(DataKey.id)))
-    assert len(first) == 3 and len(second) == 2
+    assert len(first) == 3
+    assert len(second) == 2
     assert held.isdisjoint(second)
-    assert set(first) <= held and len(held) == 4
+    assert set(first) <= held
+    assert len(held) == 4

@@ -49,6 +49,7 @@ from sharing.vocabulary import (
     Triage,
 )
 from tests.fixtures.decisions import GatheredFacts
+from tests.sampling import examples
 
 pytestmark = pytest.mark.long
 
@@ -377,7 +378,7 @@ def agencies(migrated_engine: Engine) -> list[int]:
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(full=40, sample=15),  # all 40 in an exhaustive run, as on CI
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
