@@ -20,7 +20,7 @@ from argon2.low_level import hash_secret
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing.access.authorise import authorise
+from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor
 from sharing.accounts import RECOMMENDED, HashingCost, create_user, hashing_cost
 from sharing.audit.log import integrate
@@ -261,10 +261,12 @@ class _Writer:
         for party in case.parties:
             party.person.created_at = plan.opened_at
         person_ids = [party.person_id for party in case.parties]
+        # One decision for the case's recording, as one form's request takes one.
+        recording = authorise(self.session, actor, case.id, Act.RECORD)
         for incident in plan.incidents:
-            self._incident(actor, case, incident, person_ids)
+            self._incident(recording, incident, person_ids)
         for action in plan.actions:
-            self._action(actor, case, action)
+            self._action(recording, action)
         if plan.closure_reason is not None:
             outcome, resolved_by = ending(plan)
             close_case(
@@ -293,7 +295,7 @@ class _Writer:
         case.updated_at = plan.updated_at
 
     def _incident(
-        self, actor: Actor, case: Case, plan: IncidentPlan, person_ids: list[int]
+        self, recording: AuthorisedCase, plan: IncidentPlan, person_ids: list[int]
     ) -> None:
         reported_by = None if plan.reported_by is None else person_ids[plan.reported_by]
         data = IncidentInput(
@@ -306,14 +308,9 @@ class _Writer:
             crime_reference=plan.crime_reference,
             hate_related=plan.hate_related,
         )
-        add_incident(
-            self.session,
-            authorise(self.session, actor, case.id, Act.RECORD),
-            data,
-            now=plan.recorded_at,
-        )
+        add_incident(self.session, recording, data, now=plan.recorded_at)
 
-    def _action(self, actor: Actor, case: Case, plan: ActionPlan) -> None:
+    def _action(self, recording: AuthorisedCase, plan: ActionPlan) -> None:
         is_open = plan.status is ActionStatus.OPEN
         owner = self.users[plan.owner_email].id if plan.owner_email else None
         data = ActionInput(
@@ -324,9 +321,7 @@ class _Writer:
             # add_action accepts only due dates from today on; past ones are set below.
             due_on=plan.due_on if is_open else None,
         )
-        action = add_action(
-            self.session, authorise(self.session, actor, case.id, Act.RECORD), data, now=self.clock
-        )
+        action = add_action(self.session, recording, data, now=self.clock)
         action.created_at = plan.created_at
         if not is_open:
             action.status = plan.status
