@@ -17,13 +17,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from hub.migrate import upgrade
 from sharing.audit import checkpoints, notes, verify_audit
 from sharing.audit.export import build_export
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine
 from sharing.models import AuditCheckpoint, AuditCosignature, AuditEntry
+from tests.fixtures.databases import copy_migrated_sqlite
 from tests.sharing.audit.conftest import ORIGIN, raw, rehash, write_log
 from tests.sharing.audit.test_checkpoints import _agency_with_dpo
 
@@ -37,8 +37,8 @@ class Partnership:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        copy_migrated_sqlite(folder / "hub.sqlite3")  # migrated once a run, copied
         self.engine = make_engine(f"sqlite:///{folder / 'hub.sqlite3'}")
-        upgrade(self.engine)
         self.keyring = LocalKeyring.create(folder / "keyring.json", index_lengths())
         self.keys = {name: Ed25519PrivateKey.generate() for name in WITNESSES}
         self.dpo = folder / "dpo"

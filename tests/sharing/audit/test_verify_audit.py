@@ -24,13 +24,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from hub.migrate import upgrade
 from sharing.audit import checkpoints, merkle, notes, verify_audit
 from sharing.audit.export import build_export
 from sharing.audit.log import append, canonical, entry_values
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine
+from tests.fixtures.databases import copy_migrated_sqlite
 from tests.sharing.audit.conftest import ORIGIN, write_log
 from tests.sharing.audit.test_checkpoints import _agency_with_dpo
 
@@ -62,8 +62,8 @@ class Files:
 
 @pytest.fixture
 def files(tmp_path: Path) -> Files:
+    copy_migrated_sqlite(tmp_path / "hub.sqlite3")  # migrated once a run, copied
     engine = make_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
-    upgrade(engine)
     keyring = LocalKeyring.create(tmp_path / "keyring.json", index_lengths())
     dpo_key = Ed25519PrivateKey.generate()
     with Session(engine) as session:
