@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from sharing.access.decide import Actor
 from sharing.models import User
+from sharing.vocabulary import Role
 
 
 class SignedInUser:
@@ -24,9 +26,15 @@ class SignedInUser:
     def get_id(self) -> str:
         return self.session_key
 
-    @property
+    @cached_property
     def actor(self) -> Actor:
+        """Who the user is to the core: their agency, team and roles as this request
+        found them (read once: the pages and the guard ask many times)."""
         return Actor.of(self.user)
+
+    def has_role(self, *roles: Role | str) -> bool:
+        """Whether the user holds any of ``roles`` (as the request found them)."""
+        return not self.actor.roles.isdisjoint(Role(role) for role in roles)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.user, name)

@@ -31,7 +31,7 @@ from datetime import date
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from sharing.crypto.keys import KeyProvider
@@ -240,28 +240,35 @@ def candidates(
 
 
 def people_in_buckets(
-    session: Session, field: str, values: Collection[str], agency_id: int
-) -> dict[str, list[int]]:
-    """For each normalised value, the ids of the agency's people in its bucket (one query
-    for them all, as an import matches a batch of rows). Candidates only, as from
-    ``candidates``: the caller decrypts and compares."""
+    session: Session, terms: Collection[tuple[str, str]], agency_ids: Collection[int]
+) -> dict[tuple[str, str], list[int]]:
+    """For each (field, normalised value), the ids of the people of ``agency_ids`` in its
+    bucket: one query for them all (an import's batch, a case's people). Candidates only,
+    as from ``candidates``: the caller decrypts and compares. The agencies are filtered
+    here, as ``candidates`` does."""
     provider = provider_of(session)
-    buckets: dict[int, list[str]] = {}
-    for value in values:
-        buckets.setdefault(bucket(provider, field, value), []).append(value)
-    found: dict[str, list[int]] = {value: [] for value in values}
+    buckets: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    for field, value in terms:
+        buckets.setdefault((field, bucket(provider, field, value)), []).append((field, value))
+    found: dict[tuple[str, str], list[int]] = {term: [] for term in terms}
     if not buckets:
         return found
+    by_field: dict[str, list[int]] = {}
+    for field, value_bucket in buckets:
+        by_field.setdefault(field, []).append(value_bucket)
     rows = session.execute(
-        select(BlindIndex.value, BlindIndex.person_id, BlindIndex.agency_id).where(
-            BlindIndex.field == field,
-            BlindIndex.value.in_(bindparam("buckets", expanding=True)),
+        select(
+            BlindIndex.field, BlindIndex.value, BlindIndex.person_id, BlindIndex.agency_id
+        ).where(
             BlindIndex.person_id.is_not(None),
-        ),
-        {"buckets": list(buckets)},
+            or_(
+                *(and_(BlindIndex.field == f, BlindIndex.value.in_(v)) for f, v in by_field.items())
+            ),
+        )
     )
-    for in_bucket, person_id, agency in rows:
-        if agency == agency_id and person_id is not None:
-            for normalised in buckets[in_bucket]:
-                found[normalised].append(person_id)
+    agencies = set(agency_ids)
+    for field, in_bucket, person_id, agency in rows:
+        if agency in agencies and person_id is not None:
+            for term in buckets[field, in_bucket]:
+                found[term].append(person_id)
     return found

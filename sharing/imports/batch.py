@@ -267,7 +267,13 @@ class CaseBatch:
     def _held(self, values: set[str]) -> dict[str, list[int]]:
         """For each surname and date of birth (normalised), the ids of the people the
         agency holds with them, not erased."""
-        found = blind_index.people_in_buckets(self.session, "surname_dob", values, self.agency.id)
+        terms = [("surname_dob", value) for value in values]
+        found = {
+            term[1]: ids
+            for term, ids in blind_index.people_in_buckets(
+                self.session, terms, [self.agency.id]
+            ).items()
+        }
         ids = {person_id for ids in found.values() for person_id in ids}
         persons = {
             p.id: p

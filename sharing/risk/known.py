@@ -21,6 +21,7 @@ from sharing.access.facts import facts_of, share_facts
 from sharing.access.reveal import holds, reveal
 from sharing.access.scope import Lock
 from sharing.crypto import blind_index
+from sharing.crypto.sealing import load_data_keys
 from sharing.models import Agency, Case, CaseParty, Person, User
 from sharing.vocabulary import PartyRole, Role
 
@@ -66,16 +67,13 @@ def known_to_others(session: Session, authorised: AuthorisedCase) -> list[KnownT
         for a in session.scalars(select(Agency).where(Agency.area_id == case.agency.area_id))
         if a.id != case.agency_id
     ]
-    found: dict[int, set[str]] = {}  # matched case id -> what matched
+    # Each of the case's people's values, and who has it: "a victim", "a witness".
+    whose: dict[tuple[str, str], set[str]] = {}
     for party in case.parties:
-        if party.role not in MATCHED_ROLES:
-            continue
-        for field, value in _person_terms(authorised, party.person):
-            person_ids, _ = blind_index.candidates(session, field, value, others)
-            for person in session.scalars(select(Person).where(Person.id.in_(person_ids))):
-                if person.erased_at is None and holds(person, field, value):
-                    for other_case in _cases_of(session, person.id):
-                        found.setdefault(other_case, set()).add(f"a {party.role.label.lower()}")
+        if party.role in MATCHED_ROLES:
+            for term in _person_terms(authorised, party.person):
+                whose.setdefault(term, set()).add(f"a {party.role.label.lower()}")
+    found = _cases_of_people(session, whose, others)  # matched case id -> what matched
     uprn = reveal(authorised.decision, case, ("uprn",))["uprn"]
     if uprn:
         _, case_ids = blind_index.candidates(session, "uprn", uprn, others)
@@ -85,8 +83,34 @@ def known_to_others(session: Session, authorised: AuthorisedCase) -> list[KnownT
     return _flags(session, authorised.actor, found)
 
 
-def _cases_of(session: Session, person_id: int) -> list[int]:
-    return list(session.scalars(select(CaseParty.case_id).where(CaseParty.person_id == person_id)))
+def _cases_of_people(
+    session: Session, whose: dict[tuple[str, str], set[str]], agency_ids: list[int]
+) -> dict[int, set[str]]:
+    """The cases of the people of ``agency_ids`` who hold any of the values ``whose``
+    names (by index, then confirmed by decrypting), each with who on this case matched:
+    a few queries for all the case's people and values."""
+    candidates = blind_index.people_in_buckets(session, list(whose), agency_ids)
+    ids = {person_id for person_ids in candidates.values() for person_id in person_ids}
+    if not ids:
+        return {}
+    persons = {
+        p.id: p
+        for p in session.scalars(select(Person).where(Person.id.in_(ids)))
+        if p.erased_at is None
+    }
+    load_data_keys(session, (p.data_key_id for p in persons.values()))
+    matched: dict[int, set[str]] = {}
+    for (field, value), person_ids in candidates.items():
+        for person_id in person_ids:
+            if person_id in persons and holds(persons[person_id], field, value):
+                matched.setdefault(person_id, set()).update(whose[field, value])
+    found: dict[int, set[str]] = {}
+    if matched:
+        for person_id, case_id in session.execute(
+            select(CaseParty.person_id, CaseParty.case_id).where(CaseParty.person_id.in_(matched))
+        ):
+            found.setdefault(case_id, set()).update(matched[person_id])
+    return found
 
 
 def _flags(session: Session, actor: Actor, found: dict[int, set[str]]) -> list[KnownTo]:
