@@ -152,9 +152,9 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
 
 
 @dataclass(frozen=True)
-class CheckedCase:
-    """A new case's values, checked: its plain columns (all but the reference) and the
-    values to seal, by column."""
+class Checked:
+    """A new record's values, checked: its plain columns (all but those the writer
+    gives: a case's reference, an incident's case) and the values to seal, by column."""
 
     columns: dict[str, object]
     sealed: dict[str, str | None]
@@ -162,7 +162,7 @@ class CheckedCase:
 
 def check_case(
     session: Session, actor: Actor, agency: Agency, data: CaseInput, now: datetime
-) -> CheckedCase:
+) -> Checked:
     """Check a new case of ``agency`` opened by ``actor`` at ``now`` (not its parties):
     ``InputError`` at the first field that is not right."""
     officer_id = data.officer_id or actor.user_id
@@ -198,7 +198,7 @@ def check_case(
         "ward_id": data.ward_id,
     }
     sealed = {"summary": summary, "address": address, "postcode": postcode, "uprn": uprn}
-    return CheckedCase(columns, sealed)
+    return Checked(columns, sealed)
 
 
 def _next_reference(session: Session, agency: Agency, now: datetime) -> str:
@@ -415,15 +415,6 @@ def add_incident(
     return incident
 
 
-@dataclass(frozen=True)
-class CheckedIncident:
-    """A new incident's values, checked: its plain columns (all but its case) and the
-    values to seal, by column."""
-
-    columns: dict[str, object]
-    sealed: dict[str, str | None]
-
-
 def check_incident(
     session: Session,
     actor: Actor,
@@ -431,7 +422,7 @@ def check_incident(
     party_ids: Collection[int],
     data: IncidentInput,
     now: datetime,
-) -> CheckedIncident:
+) -> Checked:
     """Check an incident recorded by ``actor`` at ``now`` on a case of the area
     ``area_id`` whose people are ``party_ids``: ``InputError`` at the first field that is
     not right."""
@@ -469,7 +460,7 @@ def check_incident(
         "place": place,
         "crime_reference": crime_reference,
     }
-    return CheckedIncident(columns, sealed)
+    return Checked(columns, sealed)
 
 
 def _recorded(session: Session, actor: Actor, case: Case, what: str) -> None:

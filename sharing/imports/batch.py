@@ -37,8 +37,7 @@ from sharing.access.reveal import holds
 from sharing.audit import acts
 from sharing.cases.casework import (
     CaseInput,
-    CheckedCase,
-    CheckedIncident,
+    Checked,
     IncidentInput,
     PersonInput,
     check_case,
@@ -95,8 +94,8 @@ class _NewPerson:
 class _Row:
     reference: str
     opened_at: datetime
-    case: CheckedCase
-    incident: CheckedIncident
+    case: Checked
+    incident: Checked
     parties: list[_NewPerson]
 
 
