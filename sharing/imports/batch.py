@@ -124,8 +124,8 @@ class CaseBatch:
         self, reference: str, case: CaseInput, incident: IncidentInput, opened_at: datetime
     ) -> None:
         """Check a case opened at ``opened_at`` with its people, and its first incident
-        recorded now, as the casework checks them: ``InputError`` at the first field that is not right, with
-        nothing kept. Writes the batch once it holds ``size`` rows."""
+        recorded now, as the casework checks them: ``InputError`` at the first field that
+        is not right, with nothing kept. Writes the batch once it holds ``size`` rows."""
         checked = check_case(self.session, self.actor, self.agency, case, opened_at)
         parties = []
         for party in case.parties:
