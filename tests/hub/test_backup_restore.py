@@ -86,7 +86,7 @@ def _one(folder: Path, pattern: str, taken: set[Path]) -> Path:
 
 
 def _cases(url: str, key_store: Path) -> tuple[tuple[int, str, str], tuple[int, str], str, int]:
-    """Two open cases of one agency, neither locked: (id, reference, summary) of the one
+    """Two open cases of one officer, neither locked: (id, reference, summary) of the one
     to keep, (id, reference) of the one to erase; that agency's manager's e-mail address and
     one of its officers' user id."""
     engine = make_engine(url)
@@ -103,7 +103,9 @@ def _cases(url: str, key_store: Path) -> tuple[tuple[int, str, str], tuple[int, 
                 .order_by(Case.id)
             ).all()
             kept = cases[0]
-            erased = next(c for c in cases[1:] if c.agency_id == kept.agency_id)
+            # The same officer's, who reads both pages (which officers see another's
+            # case depends on the day the demo is built for).
+            erased = next(c for c in cases[1:] if c.officer_id == kept.officer_id)
             staff = session.scalars(select(User).where(User.agency_id == kept.agency_id)).all()
             manager = next(u for u in staff if Role.MANAGER in u.roles)
             summary = disclosure.disclose_case(session, Actor.of(kept.officer), kept.id).summary
