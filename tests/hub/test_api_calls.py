@@ -130,9 +130,7 @@ def test_cases_the_agency_may_not_know_of_are_not_found_alike(
         select(Case.id).where(
             Case.agency.has(code="larkmoor-ha"),
             Case.locked.is_(False),
-            Case.id.not_in(
-                select(Share.case_id).where(Share.agency.has(code="northshire-police"))
-            ),
+            Case.id.not_in(select(Share.case_id).where(Share.agency.has(code="northshire-police"))),
         )
     )
     missing = demo_session.scalar(select(func.max(Case.id))) + 1000

@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.fixtures.databases import copy_migrated_sqlite
+from tests.fixtures.real_clock import real_clock
 from tests.fixtures.smtp import free_port
 
 HUB = Path(sys.executable).with_name("hub")
@@ -48,7 +49,7 @@ def test_hub_serve_runs_workers_replaces_a_killed_one_and_stops_cleanly(tmp_path
     copy_migrated_sqlite(tmp_path / "hub.sqlite3")
     port = free_port()
     env = {
-        **os.environ,
+        **real_clock(),
         "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
         "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.sqlite3'}",
         "HUB_SECRET_KEY": secrets.token_urlsafe(32),
