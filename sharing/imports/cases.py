@@ -233,8 +233,8 @@ class _Importer:
                 )
             )
         self.officers: dict[str, int | None] = {}
-        #: A bulk import's rows are written in batches, but for those the casework must
-        #: do more for than write (a hate incident is escalated).
+        #: A bulk import's rows are written in batches, but for the rows the casework
+        #: must do more for than write (a hate incident is escalated).
         self.batch = CaseBatch(session, actor, agency) if bulk else None
 
     def take(self, row: CaseRow) -> None:
@@ -253,8 +253,7 @@ class _Importer:
             case = replace(row.case, officer_id=self._officer(row))
             self.batch.add(row.reference, case, row.incident, _opened_at(row))
         except InputError as e:
-            self.result.report.accepted -= 1
-            self.result.report.add([problem_of(e, row.line)])
+            self._refused(row, e)
             return
         self.result.opened += 1
 
@@ -264,6 +263,11 @@ class _Importer:
             self.batch.write()
             self.result.people_matched += self.batch.people_matched
 
+    def _refused(self, row: CaseRow, error: InputError) -> None:
+        """Report the row the casework refused, at its line and column."""
+        self.result.report.accepted -= 1
+        self.result.report.add([problem_of(error, row.line)])
+
     def _open_now(self, row: CaseRow) -> None:
         """Open the row's case through the casework, in a savepoint of its own."""
         savepoint = self.session.begin_nested()
@@ -271,8 +275,7 @@ class _Importer:
             opened = self.open(row)
         except InputError as e:
             savepoint.rollback()
-            self.result.report.accepted -= 1
-            self.result.report.add([problem_of(e, row.line)])
+            self._refused(row, e)
             return
         savepoint.commit()
         # The row's records are not read again: let their keys go, so that the memory an
