@@ -141,6 +141,28 @@ def holds(record: Person | Case, field: str, value: str) -> bool:
     return single is not None and blind_index.normalise(field, single) == value
 
 
+def people_holding(
+    session: Session, terms: Sequence[tuple[str, str]], agency_ids: Iterable[int]
+) -> dict[tuple[str, str], list[Person]]:
+    """For each (field, normalised value), the people of ``agency_ids``, not erased, whose
+    record holds it: found through the blind index (one query for every term), then
+    confirmed by decrypting (their keys unwrapped in one query)."""
+    found = blind_index.people_in_buckets(session, terms, list(agency_ids))
+    ids = {person_id for person_ids in found.values() for person_id in person_ids}
+    persons = {
+        p.id: p
+        for p in session.scalars(select(Person).where(Person.id.in_(ids)))
+        if p.erased_at is None
+    }
+    load_data_keys(session, (p.data_key_id for p in persons.values()))
+    return {
+        (field, value): [
+            persons[i] for i in person_ids if i in persons and holds(persons[i], field, value)
+        ]
+        for (field, value), person_ids in found.items()
+    }
+
+
 def identity_key(person: Person) -> str | None:
     """An opaque key for who ``person`` is (a hash of their normalised surname and date of
     birth, else of their phone number), equal for two agencies' records of the same

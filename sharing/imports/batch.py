@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.access.reveal import holds
+from sharing.access.reveal import people_holding
 from sharing.audit import acts
 from sharing.cases.casework import (
     CaseInput,
@@ -48,7 +48,6 @@ from sharing.cases.casework import (
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import (
     forget_data_keys,
-    load_data_keys,
     new_data_keys,
     provider_of,
     sealed_values,
@@ -267,23 +266,8 @@ class CaseBatch:
         """For each surname and date of birth (normalised), the ids of the people the
         agency holds with them, not erased."""
         terms = [("surname_dob", value) for value in values]
-        found = {
-            term[1]: ids
-            for term, ids in blind_index.people_in_buckets(
-                self.session, terms, [self.agency.id]
-            ).items()
-        }
-        ids = {person_id for ids in found.values() for person_id in ids}
-        persons = {
-            p.id: p
-            for p in self.session.scalars(select(Person).where(Person.id.in_(ids)))
-            if p.erased_at is None
-        }
-        load_data_keys(self.session, (p.data_key_id for p in persons.values()))
-        return {
-            value: [i for i in ids if i in persons and holds(persons[i], "surname_dob", value)]
-            for value, ids in found.items()
-        }
+        held = people_holding(self.session, terms, [self.agency.id])
+        return {value: [p.id for p in people] for (_, value), people in held.items()}
 
     def _decide(self, rows: list[_Row], case_ids: list[int]) -> None:
         """Ask the access decision, once for each kind of case the batch opened (its

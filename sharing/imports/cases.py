@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.access.reveal import holds
+from sharing.access.reveal import people_holding
 from sharing.audit import acts
 from sharing.cases import casework
 from sharing.cases.casework import PersonInput
@@ -330,10 +330,6 @@ class _Importer:
         value = blind_index.surname_dob(party.family_name, party.date_of_birth)
         if value is None:
             return None
-        person_ids, _ = blind_index.candidates(self.session, "surname_dob", value, [self.agency.id])
-        held = [
-            person
-            for person in self.session.scalars(select(Person).where(Person.id.in_(person_ids)))
-            if person.erased_at is None and holds(person, "surname_dob", value)
-        ]
+        term = ("surname_dob", value)
+        held = people_holding(self.session, [term], [self.agency.id])[term]
         return held[0] if len(held) == 1 else None

@@ -18,10 +18,9 @@ from sharing import clock
 from sharing.access.authorise import AuthorisedCase, decide_case
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import facts_of, share_facts
-from sharing.access.reveal import holds, reveal
+from sharing.access.reveal import holds, people_holding, reveal
 from sharing.access.scope import Lock
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import load_data_keys
 from sharing.models import Agency, Case, CaseParty, Person, User
 from sharing.vocabulary import PartyRole, Role
 
@@ -89,21 +88,10 @@ def _cases_of_people(
     """The cases of the people of ``agency_ids`` who hold any of the values ``whose``
     names (by index, then confirmed by decrypting), each with who on this case matched:
     a few queries for all the case's people and values."""
-    candidates = blind_index.people_in_buckets(session, list(whose), agency_ids)
-    ids = {person_id for person_ids in candidates.values() for person_id in person_ids}
-    if not ids:
-        return {}
-    persons = {
-        p.id: p
-        for p in session.scalars(select(Person).where(Person.id.in_(ids)))
-        if p.erased_at is None
-    }
-    load_data_keys(session, (p.data_key_id for p in persons.values()))
     matched: dict[int, set[str]] = {}
-    for (field, value), person_ids in candidates.items():
-        for person_id in person_ids:
-            if person_id in persons and holds(persons[person_id], field, value):
-                matched.setdefault(person_id, set()).update(whose[field, value])
+    for term, people in people_holding(session, list(whose), agency_ids).items():
+        for person in people:
+            matched.setdefault(person.id, set()).update(whose[term])
     found: dict[int, set[str]] = {}
     if matched:
         for person_id, case_id in session.execute(
