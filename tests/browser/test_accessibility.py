@@ -43,6 +43,13 @@ def _axe_source() -> str:
 
 
 def violations(page: Page) -> list[str]:
+    """The WCAG violations axe finds on the page, once the page has finished loading.
+
+    A click that navigates returns once the new page is committed, while its document may
+    still be parsing (no <head> yet to take axe's script): waiting for its load event first
+    means axe always checks the whole of the page the test has just reached.
+    """
+    page.wait_for_load_state("load")
     page.add_script_tag(content=_axe_source())
     result = page.evaluate(f"axe.run(document, {AXE_OPTIONS})")
     return [

@@ -115,6 +115,7 @@ def test_an_officer_works_a_case_and_a_partner_sees_what_its_clauses_give(
     expect(page.get_by_alt_text("Preview of the diary sheet")).to_be_visible()
     found["document"] = violations(page)
     page.get_by_role("link", name="Remove this document").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Remove this diary sheet")
     found["remove a document"] = violations(page)  # (not removed: only the page is checked)
 
     # A review that brings the next review to a week away.
