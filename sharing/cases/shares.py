@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sharing import clock
 from sharing.access.authorise import AuthorisedCase, authorise, shared_cases_where
@@ -156,7 +156,9 @@ def case_shares(session: Session, case: Case) -> list[ShareRow]:
         select(Share)
         .where(Share.case_id == case.id)
         .options(
-            selectinload(Share.agency), selectinload(Share.protocol), selectinload(Share.created_by)
+            joinedload(Share.agency),
+            joinedload(Share.created_by),
+            selectinload(Share.protocol),  # once each: a protocol's row carries its whole text
         )
         .order_by(Share.created_at.desc())
     )
@@ -181,10 +183,10 @@ def shared_with(session: Session, actor: Actor) -> list[ShareRow]:
                 Share.until >= today,
             )
             .options(
-                selectinload(Share.agency),
-                selectinload(Share.protocol),
-                selectinload(Share.created_by),
-                selectinload(Share.case).selectinload(Case.agency),
+                joinedload(Share.agency),
+                joinedload(Share.created_by),
+                selectinload(Share.protocol),  # once each: its row carries its whole text
+                joinedload(Share.case).joinedload(Case.agency),
             )
         )
         rows += [_row(share, share.case, today) for share in shares]

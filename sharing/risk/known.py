@@ -76,9 +76,10 @@ def known_to_others(session: Session, authorised: AuthorisedCase) -> list[KnownT
     uprn = reveal(authorised.decision, case, ("uprn",))["uprn"]
     if uprn:
         _, case_ids = blind_index.candidates(session, "uprn", uprn, others)
-        for other in session.scalars(select(Case).where(Case.id.in_(case_ids))):
-            if holds(other, "uprn", uprn):
-                found.setdefault(other.id, set()).add("the address")
+        if case_ids:
+            for other in session.scalars(select(Case).where(Case.id.in_(case_ids))):
+                if holds(other, "uprn", uprn):
+                    found.setdefault(other.id, set()).add("the address")
     return _flags(session, authorised.actor, found)
 
 
@@ -103,6 +104,8 @@ def _cases_of_people(
 
 def _flags(session: Session, actor: Actor, found: dict[int, set[str]]) -> list[KnownTo]:
     """One flag per agency; locked and erased cases are left out before anything else."""
+    if not found:
+        return []
     by_agency: dict[int, tuple[set[str], list[tuple[int, str, str]], set[str]]] = {}
     now = clock.now()
     facts = facts_of(session, found)
