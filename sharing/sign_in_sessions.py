@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from sharing import clock
 from sharing.access.decide import Actor
@@ -64,8 +64,13 @@ def start(session: Session, user: User, *, method: str) -> str:
 
 def resume(session: Session, key: str, idle: timedelta) -> Resumed:
     """The user whose live session ``key`` is, noting that they were seen now; a session
-    idle for longer than ``idle`` ends here."""
-    row = session.scalar(select(SignInSession).where(SignInSession.key_hash == _hash(key)))
+    idle for longer than ``idle`` ends here. The user and their roles come with the session
+    (every signed-in request asks for them)."""
+    row = session.scalar(
+        select(SignInSession)
+        .where(SignInSession.key_hash == _hash(key))
+        .options(joinedload(SignInSession.user).selectinload(User.role_grants))
+    )
     if row is None:
         return Resumed(None)
     if row.ended_why is not None:
