@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from sharing import clock
 from sharing.access.authorise import AuthorisedCase, authorise, shared_cases_where
@@ -186,7 +186,7 @@ def shared_with(session: Session, actor: Actor) -> list[ShareRow]:
                 joinedload(Share.agency),
                 joinedload(Share.created_by),
                 selectinload(Share.protocol),  # once each: its row carries its whole text
-                joinedload(Share.case).joinedload(Case.agency),
+                contains_eager(Share.case).joinedload(Case.agency),  # the case joined above
             )
         )
         rows += [_row(share, share.case, today) for share in shares]
