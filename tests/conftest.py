@@ -5,6 +5,7 @@ sampled property-based ones: ``tests.sampling``)."""
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -54,3 +55,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if not item.get_closest_marker(marker)]
     items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Cancel the timers still waiting when the run ends (the API rate limiter's in-memory
+    store starts one for each app). Under `make test-dates` libfaketime fakes the monotonic
+    clock too, a timer's wait never ends, and the process would wait for it at exit."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
