@@ -11,7 +11,7 @@ from hub.database import db
 from hub.guard import for_every_role
 from sharing import clock
 from sharing.cases.listing import home_summary
-from sharing.cases.shares import shared_with
+from sharing.cases.shares import shared_case_count
 from sharing.errors import NotAllowed
 from sharing.meetings import requests
 from sharing.risk.disclose import risk_reviews_due
@@ -29,7 +29,7 @@ def home() -> str:
     actor = current_user.actor
     summary = home_summary(db(), actor, clock.today()) if actor.works_cases else None
     risk_due = risk_reviews_due(db(), actor, clock.today()) if actor.works_cases else []
-    shared_count = len({row.case_id for row in shared_with(db(), actor)})
+    shared_count = shared_case_count(db(), actor)
     to_answer, overdue = (
         requests.waiting(db(), actor) if actor.has(*requests.ANSWERING_ROLES) else ([], [])
     )

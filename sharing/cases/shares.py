@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from sharing import clock
@@ -165,6 +165,20 @@ def case_shares(session: Session, case: Case) -> list[ShareRow]:
     return [_row(s, case, clock.today()) for s in shares]
 
 
+def _live_shares_for(
+    session: Session, actor: Actor, purpose: str, today: date
+) -> ColumnElement[bool]:
+    """The live shares with the actor's agency for ``purpose`` through which the actor may
+    open the case (a query joining ``Share`` to its ``Case``)."""
+    return and_(
+        shared_cases_where(session, actor, purpose),
+        Share.agency_id == actor.agency_id,
+        Share.purpose == purpose,
+        Share.revoked_at.is_(None),
+        Share.until >= today,
+    )
+
+
 def shared_with(session: Session, actor: Actor) -> list[ShareRow]:
     """The live shares with the actor's agency through which the actor may open a case,
     newest first: exactly the cases ``decide`` lets them view for the share's purpose
@@ -175,13 +189,7 @@ def shared_with(session: Session, actor: Actor) -> list[ShareRow]:
         shares = session.scalars(
             select(Share)
             .join(Case, Case.id == Share.case_id)
-            .where(
-                shared_cases_where(session, actor, purpose),
-                Share.agency_id == actor.agency_id,
-                Share.purpose == purpose,
-                Share.revoked_at.is_(None),
-                Share.until >= today,
-            )
+            .where(_live_shares_for(session, actor, purpose, today))
             .options(
                 joinedload(Share.agency),
                 joinedload(Share.created_by),
@@ -191,3 +199,18 @@ def shared_with(session: Session, actor: Actor) -> list[ShareRow]:
         )
         rows += [_row(share, share.case, today) for share in shares]
     return sorted(rows, key=lambda r: (r.shared_at, r.id), reverse=True)
+
+
+def shared_case_count(session: Session, actor: Actor) -> int:
+    """How many cases ``shared_with`` lists (a case shared for two purposes once), in one
+    query."""
+    today = clock.today()
+    purposes = sorted(policy(session).purposes_for(actor.agency_id))
+    if not purposes:
+        return 0
+    found = session.scalar(
+        select(func.count(distinct(Share.case_id)))
+        .join(Case, Case.id == Share.case_id)
+        .where(or_(*(_live_shares_for(session, actor, p, today) for p in purposes)))
+    )
+    return int(found or 0)

@@ -24,7 +24,7 @@ from sharing import clock
 from sharing.access.authorise import cases_where, own_cases_where
 from sharing.access.decide import Act, Actor
 from sharing.cases.listing import CaseFilters, home_summary, list_cases
-from sharing.cases.shares import shared_with
+from sharing.cases.shares import shared_case_count, shared_with
 from sharing.models import (
     Agency,
     Area,
@@ -437,5 +437,7 @@ def test_lists_counts_and_shared_cases_hold_exactly_what_decide_allows(
                 }
                 shown = {(row.case_id, row.purpose) for row in shared_with(session, actor)}
                 assert shown == expected
+                # the home page's "N cases are shared with you"
+                assert shared_case_count(session, actor) == len({c for c, _ in expected})
         finally:
             session.rollback()
