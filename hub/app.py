@@ -51,7 +51,7 @@ from hub.auth.single_sign_on import init_single_sign_on
 from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
 from hub.config import Settings, load_settings
-from hub.database import db, init_database
+from hub.database import db, init_commit, init_database
 from hub.guard import check_declared, check_request
 from hub.identity_providers import load_identity_providers
 from hub.notices import init_notices
@@ -198,6 +198,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         lambda: {"cspNonce": g.get("csp_nonce", ""), "csp_nonce": lambda: g.get("csp_nonce", "")}
     )
     _register_errors(app)
+    init_commit(app)
     return app
 
 

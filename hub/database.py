@@ -7,6 +7,7 @@ import secrets
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import Settings
@@ -29,8 +30,15 @@ def init_database(app: Flask, settings: Settings) -> None:
     app.extensions["hub.engine"] = engine
     app.extensions["hub.keys"] = keys
     app.extensions["hub.sessions"] = make_session_factory(engine, keys, settings.hashing_cost)
-    app.after_request(_commit_or_roll_back)
     app.teardown_appcontext(_close)
+
+
+def init_commit(app: Flask) -> None:
+    """Commit each request's work once its response is made. Registered after every
+    other ``after_request`` function, so that it runs before them (Flask runs the last
+    registered first): the answer to a commit that fails still gets the security headers,
+    and no notice is sent for work that was not saved."""
+    app.after_request(_commit_or_roll_back)
 
 
 def open_key_store(settings: Settings) -> LocalKeyring:
@@ -85,11 +93,16 @@ def request_id() -> str:
 def _commit_or_roll_back(response: Response) -> Response:
     """Commit what a successful request did; anything answered with an error status
     (a refused form, a denial, a failure) changes nothing but the audit log's record
-    of the refusal."""
+    of the refusal. A commit that fails on the database is answered by its error page."""
     session: Session | None = g.get("db")
     if session is not None:
         if response.status_code < 400:
-            session.commit()
+            try:
+                session.commit()
+            except OperationalError as e:
+                # The connection lost or a timeout at the commit itself: answered as one
+                # in the view is (503, nothing saved), not as an unexpected error.
+                response = current_app.make_response(current_app.handle_user_exception(e))
         else:
             try:
                 acts.roll_back_keeping_refusals(session)
