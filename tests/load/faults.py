@@ -38,6 +38,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -193,6 +194,8 @@ def run_fault(name: str, seconds: int) -> bool:
         say(f"  bare 500 pages: {len(bare)} ({verdict(not bare)})")
         for status, url, first in bare[:5]:
             say(f"    {status} {url}: {first!r}")
+        for (route, message, exception), n in logged_errors(folder / "server.log").items():
+            say(f"  logged error: {n:,} x {route} {message} ({exception})")
         say(
             f"  audit log: {entries:,} entries; {integrated} {checked}; "
             f"{left} waiting ({verdict(verified)})"
@@ -202,6 +205,22 @@ def run_fault(name: str, seconds: int) -> bool:
             f"{'200' if serving_now else 'not ready'} ({verdict(serving)})"
         )
         return lost == 0 and not bare and verified and serving
+
+
+def logged_errors(log: Path) -> Counter[tuple[str, str, str]]:
+    """The errors the hub logged (its JSON lines of level ERROR), counted by route,
+    message and exception type: what lies behind any 500 page of its own."""
+    found: Counter[tuple[str, str, str]] = Counter()
+    for line in log.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:  # gunicorn's own lines are not JSON
+            continue
+        if isinstance(record, dict) and record.get("level") == "ERROR":
+            found[
+                (record.get("route") or "-", record["message"], record.get("exception") or "-")
+            ] += 1
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
