@@ -84,7 +84,7 @@ class StaffMember(FastHttpUser):
 
     def on_start(self) -> None:
         self.account = ACCOUNTS[next(_next_account) % len(ACCOUNTS)]
-        page = self.client.get("/sign-in", name="sign in")
+        page = self.client.get("/sign-in", name="sign-in form")
         response = self.client.post(
             "/sign-in",
             data={
@@ -96,7 +96,7 @@ class StaffMember(FastHttpUser):
             allow_redirects=False,
         )
         if response.headers.get("Location", "").endswith("/sign-in/code"):
-            form = self.client.get("/sign-in/code", name="sign in")
+            form = self.client.get("/sign-in/code", name="sign-in form")
             code = pyotp.TOTP(self.account["totp_secret"]).at(datetime.now(UTC))
             self.client.post(
                 "/sign-in/code",
