@@ -93,21 +93,22 @@ def request_id() -> str:
 def _commit_or_roll_back(response: Response) -> Response:
     """Commit what a successful request did; anything answered with an error status
     (a refused form, a denial, a failure) changes nothing but the audit log's record
-    of the refusal. A commit that fails on the database is answered by its error page."""
+    of the refusal. A commit or roll-back that fails on the database is answered by its
+    error page."""
     session: Session | None = g.get("db")
     if session is not None:
-        if response.status_code < 400:
-            try:
+        try:
+            if response.status_code < 400:
                 session.commit()
-            except OperationalError as e:
-                # The connection lost or a timeout at the commit itself: answered as one
-                # in the view is (503, nothing saved), not as an unexpected error.
-                response = current_app.make_response(current_app.handle_user_exception(e))
-        else:
-            try:
-                acts.roll_back_keeping_refusals(session)
-            except acts.AuditUnavailable:
-                log.error("the audit entry of a refusal could not be written")
+            else:
+                try:
+                    acts.roll_back_keeping_refusals(session)
+                except acts.AuditUnavailable:
+                    log.error("the audit entry of a refusal could not be written")
+        except OperationalError as e:
+            # The connection lost or a timeout as the transaction ends: answered as one in
+            # the view is (503, nothing saved), not as an unexpected error.
+            response = current_app.make_response(current_app.handle_user_exception(e))
     if "request_id" in g:
         response.headers["X-Request-Id"] = g.request_id
     return response
