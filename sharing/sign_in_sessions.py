@@ -66,10 +66,14 @@ def resume(session: Session, key: str, idle: timedelta) -> Resumed:
     """The user whose live session ``key`` is, noting that they were seen now; a session
     idle for longer than ``idle`` ends here. The user and their roles come with the session
     (every signed-in request asks for them)."""
-    row = session.scalar(
-        select(SignInSession)
-        .where(SignInSession.key_hash == _hash(key))
-        .options(joinedload(SignInSession.user).selectinload(User.role_grants))
+    row = (
+        session.scalars(
+            select(SignInSession)
+            .where(SignInSession.key_hash == _hash(key))
+            .options(joinedload(SignInSession.user).joinedload(User.role_grants))
+        )
+        .unique()
+        .one_or_none()
     )
     if row is None:
         return Resumed(None)

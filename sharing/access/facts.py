@@ -3,7 +3,9 @@ actor, the case (its owner, officer, team, priority, lock, state), its shares wi
 actor's agency, the actor's break-glass, and the active protocols compiled (``policy``).
 
 The compiled policy is cached per database and rebuilt when any protocol changes status
-(``ProtocolRecord.changed_at``), so suspending a protocol stops its access at once.
+(``ProtocolRecord.changed_at``), so suspending a protocol stops its access at once. A
+transaction decides under one policy: it is looked up once and kept in the session until
+the transaction ends or writes anything.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from sharing.models import Agency, BreakGlass, Case, LockMember, ProtocolRecord, Share, User
@@ -23,6 +25,8 @@ from sharing.vocabulary import CaseStatus, Priority, ProtocolStatus, Role
 
 _lock = threading.Lock()
 _policies: dict[int, tuple[tuple[object, ...], Policy]] = {}
+#: The policy a session's transaction decides under, in its ``info``.
+_POLICY = "access.policy"
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,14 @@ class BreakGlassFacts:
 
 
 def policy(session: Session) -> Policy:
-    """The active protocols, compiled; rebuilt only when a protocol has changed."""
+    """The active protocols, compiled; rebuilt only when a protocol has changed. Looked up
+    once a transaction (a request asks on every decision) and again after the session has
+    written anything, so a protocol changed in this transaction counts at once."""
+    if session.autoflush:
+        session.flush()  # pending changes first, as the lookup's own query would
+    decided_under: Policy | None = session.info.get(_POLICY)
+    if decided_under is not None:
+        return decided_under
     agencies_count = select(func.count(Agency.id)).scalar_subquery()
     stamp = tuple(
         session.execute(
@@ -101,6 +112,7 @@ def policy(session: Session) -> Policy:
     with _lock:
         cached = _policies.get(key)
         if cached is not None and cached[0] == stamp:
+            session.info[_POLICY] = cached[1]
             return cached[1]
     active = session.scalars(
         select(ProtocolRecord).where(ProtocolRecord.status == ProtocolStatus.ACTIVE)
@@ -111,7 +123,16 @@ def policy(session: Session) -> Policy:
     )
     with _lock:
         _policies[key] = (stamp, compiled)
+    session.info[_POLICY] = compiled
     return compiled
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_policy(session: Session, *_: object) -> None:
+    """A write may have changed a protocol or an agency; a new transaction may see others'
+    changes: either way the next decision looks the policy up again."""
+    session.info.pop(_POLICY, None)
 
 
 def facts_of(session: Session, case_ids: Iterable[int]) -> dict[int, CaseFacts]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sharing.access.authorise import own_cases_where
 from sharing.access.decide import CASEWORK_ROLES, Actor
@@ -95,7 +95,7 @@ def _rows(
     ordered = (
         select(Case, last_incident)
         .join(page_ids, page_ids.c.id == Case.id)
-        .options(selectinload(Case.officer), selectinload(Case.ward))
+        .options(joinedload(Case.officer), joinedload(Case.ward))  # in the same query
         .order_by(*order)  # type: ignore[arg-type]
     )
     return [
