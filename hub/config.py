@@ -125,6 +125,9 @@ class Settings:
     audit_origin: str = ""
     #: Make a checkpoint after a request when the latest is older than this (0: never).
     audit_checkpoint_minutes: int = 15
+    #: ``hub serve``: each worker adds committed audit entries to the log this often
+    #: (milliseconds; 0: each request adds its own after its commit, as ``hub run`` does).
+    audit_integrate_ms: int = 250
     #: argon2id cost of new password hashes: passes, memory in KiB, lanes.
     password_hash_time_cost: int = RECOMMENDED.time_cost
     password_hash_memory_kib: int = RECOMMENDED.memory_kib
@@ -265,6 +268,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         service_name=service_name,
         audit_origin=_audit_origin(raw, service_name),
         audit_checkpoint_minutes=_whole_number(raw, "audit_checkpoint_minutes", 15, 0, 24 * 60),
+        audit_integrate_ms=_whole_number(raw, "audit_integrate_ms", 250, 0, 10_000),
         password_hash_time_cost=_whole_number(
             raw, "password_hash_time_cost", RECOMMENDED.time_cost, 1, 100
         ),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import Settings
 from sharing.audit import acts
+from sharing.audit.integrator import Integrator
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import KeyProvider, LocalKeyring
 from sharing.db import make_engine, make_session_factory
@@ -31,6 +32,21 @@ def init_database(app: Flask, settings: Settings) -> None:
     app.extensions["hub.keys"] = keys
     app.extensions["hub.sessions"] = make_session_factory(engine, keys, settings.hashing_cost)
     app.teardown_appcontext(_close)
+
+
+def integrate_apart(app: Flask, every: float) -> Integrator:
+    """Leave the audit entries this app's requests queue to an integrator thread of its own
+    that adds them to the log every ``every`` seconds (``hub serve``'s workers), rather than
+    each request doing it after its commit; the integrator, started."""
+    settings: Settings = app.config["HUB_SETTINGS"]
+    engine: Engine = app.extensions["hub.engine"]
+    app.extensions["hub.sessions"] = make_session_factory(
+        engine, app.extensions["hub.keys"], settings.hashing_cost, integrated_apart=True
+    )
+    integrator = Integrator(engine, every)
+    integrator.start()
+    app.extensions["hub.integrator"] = integrator
+    return integrator
 
 
 def init_commit(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from hub.config import Settings
+from hub.database import integrate_apart
 from hub.logs import configure_logging
 
 
@@ -28,7 +29,10 @@ class HubServer(BaseApplication):  # type: ignore[misc]
         from hub.app import create_app  # in each worker, after the fork
 
         configure_logging(self.settings.log_format)
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        if self.settings.audit_integrate_ms:
+            integrate_apart(app, self.settings.audit_integrate_ms / 1000)
+        return app
 
 
 def options_for(settings: Settings, bind: str | None, workers: int | None) -> dict[str, Any]:
@@ -44,7 +48,16 @@ def options_for(settings: Settings, bind: str | None, workers: int | None) -> di
         "accesslog": None,
         "errorlog": "-",
         "proc_name": "partnership-hub",
+        "worker_exit": _worker_exit,
     }
+
+
+def _worker_exit(_server: object, worker: Any) -> None:
+    """A worker stopping (not killed) adds the audit entries still queued to the log."""
+    app = getattr(worker, "wsgi", None)
+    integrator = app.extensions.get("hub.integrator") if isinstance(app, Flask) else None
+    if integrator is not None:
+        integrator.stop()
 
 
 def serve(settings: Settings, bind: str | None = None, workers: int | None = None) -> None:

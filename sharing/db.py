@@ -57,16 +57,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: In a session's ``info``: the audit entries its commits queue are left to an integrator
+#: of their own (``sharing.audit.integrator``), not added to the log after each commit.
+INTEGRATED_APART = "audit.integrated_apart"
+
+
 def make_session_factory(
-    engine: Engine, keys: KeyProvider | None = None, hashing: HashingCost | None = None
+    engine: Engine,
+    keys: KeyProvider | None = None,
+    hashing: HashingCost | None = None,
+    *,
+    integrated_apart: bool = False,
 ) -> sessionmaker[Session]:
     """Sessions on ``engine`` that seal and unseal personal values with ``keys`` and hash
-    passwords at the ``hashing`` cost (``sharing.accounts.RECOMMENDED`` if not given)."""
+    passwords at the ``hashing`` cost (``sharing.accounts.RECOMMENDED`` if not given); with
+    ``integrated_apart``, sessions whose audit entries an ``Integrator`` adds to the log."""
     info: dict[str, object] = {}
     if keys:
         info["keys"] = keys
     if hashing:
         info["hashing_cost"] = hashing
+    if integrated_apart:
+        info[INTEGRATED_APART] = True
     return sessionmaker(bind=engine, expire_on_commit=False, info=info or None)
 
 

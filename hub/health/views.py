@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from hub.database import db, key_store
@@ -26,9 +26,13 @@ def health() -> tuple[Response, int]:
 @bp.route("/health/ready")
 def ready() -> tuple[Response, int]:
     """Readiness, for a load balancer to send this process requests: the database answers
-    and has every migration this code brings, and the key store can be read. Each check
-    is named with its state (no data, no reasons that could carry any)."""
+    and has every migration this code brings, the key store can be read and, under
+    ``hub serve``, the process's audit integrator is at work. Each check is named with its
+    state (no data, no reasons that could carry any)."""
     checks = {"database": "ok", "migrations": "ok", "key_store": "ok"}
+    integrator = current_app.extensions.get("hub.integrator")
+    if integrator is not None:
+        checks["audit_integrator"] = "ok" if integrator.running else "stopped"
     if not reachable(db()):
         checks["database"] = checks["migrations"] = "unreachable"
     elif not at_head(db()):

@@ -63,7 +63,7 @@ from sharing.audit.stretches import (
     workers,
 )
 from sharing.audit.tree import TREE, TreeHead, frontier_of, locked_tree, read_head, store
-from sharing.db import insert_rows
+from sharing.db import INTEGRATED_APART, insert_rows
 from sharing.models.audit import (
     AuditCheckpoint,
     AuditCosignature,
@@ -304,9 +304,10 @@ def waiting(session: Session) -> Waiting:
 @event.listens_for(Session, "after_commit")
 def _integrate_after_commit(session: Session) -> None:
     """After a commit that queued entries, add them to the log (a moment later, on
-    another connection: the act's own transaction is over). A failure leaves them queued
-    for the next commit, a checkpoint or ``hub audit integrate``; it is logged by its type."""
-    if not session.info.pop(_QUEUED, False):
+    another connection: the act's own transaction is over), unless an integrator of their
+    own does it (``INTEGRATED_APART``). A failure leaves them queued for the next commit, a
+    checkpoint or ``hub audit integrate``; it is logged by its type."""
+    if not session.info.pop(_QUEUED, False) or session.info.get(INTEGRATED_APART):
         return
     bind = session.get_bind()
     if not isinstance(bind, Engine):

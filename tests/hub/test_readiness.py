@@ -1,6 +1,7 @@
 """The readiness check (issue 21, item 6): ``/health/ready`` tells a load balancer whether
 this process may be sent requests: its database answers and has every migration this code
-brings, and its key store can be read. Each check is named; no data, no sign-in."""
+brings, its key store can be read and, under ``hub serve``, its audit integrator is at
+work. Each check is named; no data, no sign-in."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from hub.database import integrate_apart
 from hub.migrate import downgrade
 from tests.fixtures.app import make_app
 
@@ -45,4 +47,17 @@ def test_an_unreadable_key_store_is_not_ready_until_mended(tmp_path: Path) -> No
     assert app.test_client().get("/health").status_code == 200, "alive all the same"
     key_store.write_bytes(whole)
     assert app.test_client().get("/health/ready").status_code == 200
+    app.extensions["hub.engine"].dispose()
+
+
+def test_a_served_process_whose_audit_integrator_stopped_is_not_ready(tmp_path: Path) -> None:
+    """Under ``hub serve`` each process adds its acts' entries to the log with an
+    integrator of its own; one that has stopped would leave them waiting."""
+    app = make_app(tmp_path)
+    integrator = integrate_apart(app, every=60)
+    at_work = app.test_client().get("/health/ready")
+    assert (at_work.status_code, at_work.json["audit_integrator"]) == (200, "ok")
+    integrator.stop()
+    stopped = app.test_client().get("/health/ready")
+    assert (stopped.status_code, stopped.json["audit_integrator"]) == (503, "stopped")
     app.extensions["hub.engine"].dispose()

@@ -1,19 +1,29 @@
 """``hub serve`` (issue 21, item 6): the hub under gunicorn with the workers from its
 settings, ready once its readiness check says so; a worker killed with ``kill -9`` is
-replaced and the hub goes on serving; SIGTERM stops it cleanly."""
+replaced and the hub goes on serving; SIGTERM stops it cleanly; its workers add acts'
+audit entries to the log apart from the requests."""
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from sharing.audit import acts
+from sharing.audit.log import verify, waiting
+from sharing.db import make_engine
+from sharing.models import AuditEntry
 from tests.fixtures.databases import copy_migrated_sqlite
 from tests.fixtures.real_clock import real_clock
 from tests.fixtures.smtp import free_port
@@ -78,3 +88,70 @@ def test_hub_serve_runs_workers_replaces_a_killed_one_and_stops_cleanly(tmp_path
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=60)
     assert code == 0
+
+
+def refused_sign_in(port: int) -> None:
+    """A sign-in with an address nobody has, through the form (the hub records it)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    base = f"http://127.0.0.1:{port}/sign-in"
+    with opener.open(base, timeout=10) as page:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())
+    assert token is not None
+    form = {"email": "nobody@example.invalid", "password": "not a password", "csrf_token": token[1]}
+    with opener.open(base, data=urllib.parse.urlencode(form).encode(), timeout=10) as answer:
+        assert "Enter a correct e-mail address and password" in answer.read().decode()
+
+
+def test_under_hub_serve_acts_entries_join_the_log_and_none_wait_once_it_stops(
+    migrated_database_url: str, tmp_path: Path
+) -> None:
+    """The workers' integrators add acts' entries to the log a moment after the acts (here
+    refused sign-ins), without the requests doing it; a worker that stops adds what is
+    still queued, so a clean stop leaves nothing waiting and the log whole."""
+    port = free_port()
+    env = {
+        **real_clock(),
+        "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
+        "HUB_DATABASE_URL": migrated_database_url,
+        "HUB_SECRET_KEY": secrets.token_urlsafe(32),
+        "HUB_SERVER_WORKERS": "2",
+        # a look every 3 s: the second sign-in, just before the stop, is still queued then
+        "HUB_AUDIT_INTEGRATE_MS": "3000",
+    }
+    env.pop("HUB_CONFIG", None)
+    engine = make_engine(migrated_database_url)
+    server = subprocess.Popen(
+        [str(HUB), "serve", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_ready(port)
+        refused_sign_in(port)
+        deadline = time.monotonic() + 30
+        while sign_ins_logged(engine) < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sign_ins_logged(engine) == 1, "added to the log while the hub serves"
+        refused_sign_in(port)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=60)
+    assert code == 0
+    try:
+        with Session(engine) as session:
+            assert waiting(session).count == 0
+            assert sign_ins_logged(engine) == 2
+            assert verify(session).ok
+    finally:
+        engine.dispose()
+
+
+def sign_ins_logged(engine: Engine) -> int:
+    with Session(engine) as session:
+        found = session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == acts.Action.SIGN_IN_FAILED)
+        )
+    return int(found or 0)

@@ -4,15 +4,21 @@ without its entry and no rolled-back act leaves one. On SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
+import logging
+import time
+from pathlib import Path
+
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from sharing.audit import acts
 from sharing.audit.checkpoints import make_checkpoint
 from sharing.audit.head import LogDamaged
+from sharing.audit.integrator import Integrator
 from sharing.audit.log import integrate, integrate_committed, verify, waiting
 from sharing.crypto.keys import LocalKeyring
+from sharing.db import make_session_factory
 from sharing.models import AuditEntry, AuditQueued, AuditTree
 from tests.sharing.audit.conftest import ORIGIN, write_log
 
@@ -116,3 +122,58 @@ def test_an_empty_queue_is_nothing_to_do(session: Session) -> None:
     assert integrate_committed(session.get_bind()) == 0
     assert waiting(session).count == 0
     assert waiting(session).oldest is None
+
+
+def test_with_an_integrator_of_their_own_committed_entries_wait_for_it(
+    migrated_engine: Engine,
+) -> None:
+    """``hub serve``'s workers: a commit leaves its entries queued (the act is committed
+    with them), and the integrator adds them, and any committed elsewhere, on its look."""
+    with make_session_factory(migrated_engine, integrated_apart=True)() as session:
+        act(session, 1)
+        session.commit()
+        assert (queued(session), logged(session)) == (1, []), "committed with its act"
+        act(session, 2)
+        session.commit()
+        integrator = Integrator(migrated_engine, every=60)
+        assert integrator.once() == 2
+        assert (queued(session), logged(session)) == (0, ["1", "2"])
+        assert verify(session).ok
+
+
+def test_an_integrator_looks_on_its_own_and_adds_what_is_left_when_stopped(
+    migrated_engine: Engine,
+) -> None:
+    sessions = make_session_factory(migrated_engine, integrated_apart=True)
+    integrator = Integrator(migrated_engine, every=0.05)
+    integrator.start()
+    with sessions() as session:
+        act(session, 1)
+        session.commit()
+        deadline = time.monotonic() + 30
+        while queued(session) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert logged(session) == ["1"], "added on one of its looks"
+        session.commit()
+    stopped = Integrator(migrated_engine, every=60)  # never looks on its own: stop adds
+    stopped.start()
+    with sessions() as session:
+        act(session, 2)
+        session.commit()
+    stopped.stop()
+    integrator.stop()
+    assert not integrator.running
+    with sessions() as session:
+        assert (queued(session), logged(session)) == (0, ["1", "2"])
+
+
+def test_an_integrator_that_cannot_reach_the_database_says_why_and_carries_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    unreachable = create_engine(f"sqlite:///{tmp_path / 'no such folder' / 'hub.sqlite3'}")
+    integrator = Integrator(unreachable, every=60)
+    with caplog.at_level(logging.WARNING, logger="sharing.audit.integrator"):
+        assert integrator.once() == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        "audit entries left queued: OperationalError"
+    ]

@@ -1,0 +1,61 @@
+"""An integrator of its own: a thread that adds the committed entries of the audit queue
+to the log every few tenths of a second, so that the requests which queued them do not
+each do it after their commit.
+
+Each server process runs one (``hub serve``'s workers); on PostgreSQL the advisory lock of
+``integrate_committed`` lets one of them at a time be the one at work, and it takes every
+entry committed so far, whichever process queued it, in batches. An act still writes its
+entry in its own transaction (nothing read without its entry); only the entry's sequence
+number and its place in the tree come a moment later than they would after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from sharing.audit.log import integrate_committed
+
+log = logging.getLogger(__name__)
+
+
+class Integrator:
+    """Adds committed queued entries to the log every ``every`` seconds, on a daemon
+    thread, until stopped; ``stop`` adds whatever is still queued before it returns."""
+
+    def __init__(self, engine: Engine, every: float) -> None:
+        if every <= 0:
+            raise ValueError("an integrator needs a positive interval")
+        self.engine, self.every = engine, every
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="audit-integrator", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop looking, then add what is queued now (the process is about to end)."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(self.every * 10 + 30)
+        self.once()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def once(self) -> int:
+        """Add the queue's committed entries now; how many. A database that fails leaves
+        them queued for the next look; the failure is logged by its type alone."""
+        try:
+            return integrate_committed(self.engine)
+        except SQLAlchemyError as e:
+            log.warning("audit entries left queued: %s", type(e).__name__)
+            return 0
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.every):
+            self.once()
