@@ -71,13 +71,13 @@ def _each_answer(response: object = None, **_: object) -> None:
         _bare(response)
 
 
-class StaffMember(FastHttpUser):
-    """One member of staff: signed in once, then case pages (half), their home page,
-    case list, the cases shared with their agency, and now and then an incident added
-    (then the case page the hub redirects to). locust's FastHttpUser: its client takes a
-    fraction of the CPU of the requests-based one, and locust shares the machine's cores
-    with the hub and PostgreSQL."""
+class SignedIn(FastHttpUser):
+    """One member of staff, signed in once through the pages, who has found their cases
+    (on their case list and "shared with my agency"). locust's FastHttpUser: its client
+    takes a fraction of the CPU of the requests-based one, and locust shares the machine's
+    cores with the hub and PostgreSQL."""
 
+    abstract = True
     # No think time: each user has one request in flight all the time, so 16 users are
     # 16 concurrent requests (a think time would cap the run's rate, whatever the hub).
     wait_time = constant(0)
@@ -116,6 +116,12 @@ class StaffMember(FastHttpUser):
         if not self.cases:
             raise RuntimeError(f"{self.account['role']} sees no cases")
         self.own = sorted({int(n) for n in _CASE.findall(listed)})
+
+
+class StaffMember(SignedIn):
+    """Staff at work: case pages (half the requests), their home page, case list, the
+    cases shared with their agency, and now and then an incident added (then the case
+    page the hub redirects to)."""
 
     @task(8)
     def case_page(self) -> None:
@@ -176,6 +182,17 @@ class StaffMember(FastHttpUser):
         if saved.status_code == 302 and "X-Request-Id" in saved.headers:
             ACKNOWLEDGED.append(saved.headers["X-Request-Id"])
             self._case_page(case_id)
+
+
+class AccountPageOnly(SignedIn):
+    """The baseline: the same users, each asking only for its "Your account" page, the
+    cheapest page a signed-in user gets (the session found, the layout rendered, three
+    statements, nothing audited). What the machine serves of it is the most it could
+    serve of any signed-in page; ``run.py`` runs it before the mix and compares."""
+
+    @task
+    def account_page(self) -> None:
+        self.client.get("/account", name="your account (baseline)")
 
 
 @events.test_stop.add_listener

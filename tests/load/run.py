@@ -154,11 +154,17 @@ class LockWaits(threading.Thread):
 
 
 def start_locust(
-    environment: dict[str, str], folder: Path, base: str, users: int, seconds: int
+    environment: dict[str, str],
+    folder: Path,
+    base: str,
+    users: int,
+    seconds: int,
+    user_class: str = "StaffMember",
+    stats: str = "stats",
 ) -> subprocess.Popen[bytes]:
-    """locust, headless, with ``users`` users all started at once against ``base`` for
-    ``seconds`` (its figures reset once they have started), writing its CSV files and log
-    into ``folder``."""
+    """locust, headless, with ``users`` users of ``user_class`` all started at once against
+    ``base`` for ``seconds`` (its figures reset once they have started), writing its CSV
+    files (named from ``stats``) and log into ``folder``."""
     return subprocess.Popen(  # noqa: S603 - our own command
         [
             sys.executable,
@@ -166,6 +172,7 @@ def start_locust(
             "locust",
             "-f",
             str(HERE / "locustfile.py"),
+            user_class,
             "--headless",
             "--users",
             str(users),
@@ -180,7 +187,7 @@ def start_locust(
             "--host",
             base,
             "--csv",
-            str(folder / "stats"),
+            str(folder / stats),
             "--loglevel",
             "WARNING",
         ],
@@ -256,6 +263,31 @@ def report(stats: Path, seconds: float) -> tuple[float, float, int]:
     return case_rate, case_p99, failures
 
 
+def rate_of(stats: Path, name: str) -> float:
+    """Requests a second of the page ``name`` (``Aggregated``: all) in locust's CSV."""
+    with stats.open() as f:
+        for row in csv.DictReader(f):
+            if row["Name"] == name:
+                return float(row["Requests/s"])
+    return 0.0
+
+
+def baseline(
+    environment: dict[str, str], folder: Path, base: str, users: int, seconds: int
+) -> float:
+    """Run the baseline (every user asking only for its account page) and print its
+    figures; its requests a second."""
+    locust = start_locust(
+        environment, folder, base, users, seconds, user_class="AccountPageOnly", stats="baseline"
+    )
+    if locust.wait(seconds + 120) not in (0, 1):
+        say((folder / "locust.log").read_text()[-3000:])
+        raise SystemExit(f"locust stopped with {locust.returncode}")
+    say(f"baseline, {users} users asking only for their account page for {seconds} s:")
+    report(folder / "baseline_stats.csv", seconds)
+    return rate_of(folder / "baseline_stats.csv", "your account (baseline)")
+
+
 def audited(session: Session, request_ids: list[str]) -> int:
     """How many of the case pages served (by request id) have no case.view entry in the
     log (none may still wait in the queue: the run is over)."""
@@ -279,6 +311,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument(
+        "--baseline-seconds",
+        type=int,
+        default=20,
+        help="first, the same users asking only for their account page (0: none)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help=f"keep the run's logs and CSV files in {KEPT}"
     )
     args = parser.parse_args(argv)
@@ -299,6 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"hub serve: {args.workers} workers on PostgreSQL (fsync on); {args.users} "
                 f"users ({roles}); {args.seconds} s; {load()}"
             )
+            floor = 0.0
+            if args.baseline_seconds:
+                floor = baseline(environment, folder, base, args.users, args.baseline_seconds)
+                say("the mix:")
             memory: dict[int, list[float]] = {}
             locust = start_locust(environment, folder, base, args.users, args.seconds)
             waits = LockWaits(app.extensions["hub.engine"])
@@ -316,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise SystemExit(f"locust stopped with {locust.returncode}")
             waits.stop()
             case_rate, case_p99, failures = report(folder / "stats_stats.csv", args.seconds)
+            all_rate = rate_of(folder / "stats_stats.csv", "Aggregated")
             with (folder / "stats_failures.csv").open() as f:
                 for row in csv.DictReader(f):
                     say(
@@ -332,6 +375,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"({verdict(failures == 0)}); load average over the run "
             f"{min(loads, default=0):.2f} to {max(loads, default=0):.2f}"
         )
+        if floor and case_rate:
+            needed = TARGET_CASE_VIEWS * all_rate / case_rate
+            say(
+                f"against the baseline ({floor:.0f} account pages a second): the mix served "
+                f"{all_rate:.0f} requests a second ({all_rate / floor:.0%} of it); "
+                f"{TARGET_CASE_VIEWS:.0f} case views a second in this mix would take "
+                f"{needed:.0f} requests a second ({needed / floor:.0%} of it)"
+            )
         say(
             f"PostgreSQL's sessions at work, sampled every 0.1 s: {waits.active:,}, of which "
             f"waiting for a lock {waits.waiting:,} ({waits.share:.1%})"
