@@ -251,7 +251,10 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
     incident_values = reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
     names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in parties}
     own = reveal(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
-    survey = _survey_line(session, case) if decision.own_agency else None
+    # The closure survey is taken once a case is closed (a closed case is never reopened):
+    # an open case has none to look for.
+    closed = case.status is CaseStatus.CLOSED
+    survey = _survey_line(session, case) if decision.own_agency and closed else None
     return CaseView(
         id=case.id,
         reference=case.reference,

@@ -41,7 +41,9 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from hub.config import Settings
+from sharing.access.facts import Actor
 from sharing.audit.log import waiting
+from sharing.cases.shares import shared_case_count
 from sharing.demo.partnership import DEMO_PASSWORD
 from sharing.models import AuditEntry, User
 from sharing.vocabulary import Role
@@ -58,15 +60,21 @@ MIX = (Role.CASE_OFFICER, Role.PARTNER_VIEWER, Role.CASE_OFFICER, Role.MANAGER)
 
 
 def accounts(session: Session, users: int) -> list[dict[str, object]]:
-    """``users`` demo accounts, one per locust user, mixing the roles as ``MIX`` does."""
+    """``users`` demo accounts, one per locust user, mixing the roles as ``MIX`` does; the
+    partner viewers among those whose agency has cases shared with it today (one with
+    none would have nothing to open, and its user would stop)."""
     staff = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
     chosen: list[dict[str, object]] = []
     by_role = {role: [u for u in staff if role in u.roles] for role in MIX}
+    by_role[Role.PARTNER_VIEWER] = [
+        u for u in by_role[Role.PARTNER_VIEWER] if shared_case_count(session, Actor.of(u))
+    ]
     taken: set[int] = set()
     for n in range(users):
         role = MIX[n % len(MIX)]
         user = next((u for u in by_role[role] if u.id not in taken), None)
-        if user is None:
+        if user is None:  # no more of the role: another case officer
+            role = Role.CASE_OFFICER
             user = next(u for u in staff if u.id not in taken and Role.CASE_OFFICER in u.roles)
         taken.add(user.id)
         chosen.append(
@@ -193,7 +201,7 @@ def start_locust(
         ],
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=(folder / "locust.log").open("w"),
+        stderr=(folder / f"{stats}-locust.log").open("w"),
     )
 
 
@@ -263,6 +271,14 @@ def report(stats: Path, seconds: float) -> tuple[float, float, int]:
     return case_rate, case_p99, failures
 
 
+def users_failed(log: Path) -> None:
+    """Say so if any user stopped with an error (one that could not sign in or finds no
+    cases): the run then had fewer requests in flight than users."""
+    errors = [line for line in log.read_text().splitlines() if "Error:" in line]
+    if errors:
+        say(f"locust: {len(errors)} users stopped with an error, e.g. {errors[0].strip()}")
+
+
 def rate_of(stats: Path, name: str) -> float:
     """Requests a second of the page ``name`` (``Aggregated``: all) in locust's CSV."""
     with stats.open() as f:
@@ -281,8 +297,9 @@ def baseline(
         environment, folder, base, users, seconds, user_class="AccountPageOnly", stats="baseline"
     )
     if locust.wait(seconds + 120) not in (0, 1):
-        say((folder / "locust.log").read_text()[-3000:])
+        say((folder / "baseline-locust.log").read_text()[-3000:])
         raise SystemExit(f"locust stopped with {locust.returncode}")
+    users_failed(folder / "baseline-locust.log")
     say(f"baseline, {users} users asking only for their account page for {seconds} s:")
     report(folder / "baseline_stats.csv", seconds)
     return rate_of(folder / "baseline_stats.csv", "your account (baseline)")
@@ -354,8 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 loads.append(os.getloadavg()[0])
                 time.sleep(min(10.0, max(1.0, args.seconds / 30)))
             if locust.returncode not in (0, 1):  # 1: some requests failed
-                say((folder / "locust.log").read_text()[-3000:])
+                say((folder / "stats-locust.log").read_text()[-3000:])
                 raise SystemExit(f"locust stopped with {locust.returncode}")
+            users_failed(folder / "stats-locust.log")
             waits.stop()
             case_rate, case_p99, failures = report(folder / "stats_stats.csv", args.seconds)
             all_rate = rate_of(folder / "stats_stats.csv", "Aggregated")
