@@ -3,7 +3,7 @@ to the log every few tenths of a second, so that the requests which queued them 
 each do it after their commit.
 
 Each server process runs one (``hub serve``'s workers); on PostgreSQL the advisory lock of
-``integrate_committed`` lets one of them at a time be the one at work, and it takes every
+``integrate_committed`` (sharing.audit.log) lets one of them at a time be the one at work, and it takes every
 entry committed so far, whichever process queued it, in batches. An act still writes its
 entry in its own transaction (nothing read without its entry); only the entry's sequence
 number and its place in the tree come a moment later than they would after the commit.
@@ -11,15 +11,11 @@ number and its place in the tree come a moment later than they would after the c
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from sharing.audit.log import integrate_committed
-
-log = logging.getLogger(__name__)
+from sharing.audit.log import integrate_or_leave_queued
 
 
 class Integrator:
@@ -49,12 +45,8 @@ class Integrator:
 
     def once(self) -> int:
         """Add the queue's committed entries now; how many. A database that fails leaves
-        them queued for the next look; the failure is logged by its type alone."""
-        try:
-            return integrate_committed(self.engine)
-        except SQLAlchemyError as e:
-            log.warning("audit entries left queued: %s", type(e).__name__)
-            return 0
+        them queued for the next look (``integrate_or_leave_queued``)."""
+        return integrate_or_leave_queued(self.engine)
 
     def _run(self) -> None:
         while not self._stopping.wait(self.every):

@@ -310,12 +310,19 @@ def _integrate_after_commit(session: Session) -> None:
     if not session.info.pop(_QUEUED, False) or session.info.get(INTEGRATED_APART):
         return
     bind = session.get_bind()
-    if not isinstance(bind, Engine):
-        return
+    if isinstance(bind, Engine):
+        integrate_or_leave_queued(bind)
+
+
+def integrate_or_leave_queued(engine: Engine) -> int:
+    """``integrate_committed``, for callers that carry on whatever happens: a database that
+    fails leaves the entries queued for the next look and is logged by its type alone;
+    returns how many were added."""
     try:
-        integrate_committed(bind)
+        return integrate_committed(engine)
     except SQLAlchemyError as e:
         _log.warning("audit entries left queued: %s", type(e).__name__)
+        return 0
 
 
 @event.listens_for(Session, "after_rollback")

@@ -172,7 +172,7 @@ def test_an_integrator_that_cannot_reach_the_database_says_why_and_carries_on(
 ) -> None:
     unreachable = create_engine(f"sqlite:///{tmp_path / 'no such folder' / 'hub.sqlite3'}")
     integrator = Integrator(unreachable, every=60)
-    with caplog.at_level(logging.WARNING, logger="sharing.audit.integrator"):
+    with caplog.at_level(logging.WARNING, logger="sharing.audit.log"):
         assert integrator.once() == 0
     assert [r.getMessage() for r in caplog.records] == [
         "audit entries left queued: OperationalError"
