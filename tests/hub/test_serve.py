@@ -55,23 +55,32 @@ def workers_of(master: int) -> list[int]:
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
 
-def test_hub_serve_runs_workers_replaces_a_killed_one_and_stops_cleanly(tmp_path: Path) -> None:
-    copy_migrated_sqlite(tmp_path / "hub.sqlite3")
-    port = free_port()
+def hub_serve(
+    tmp_path: Path, database_url: str, port: int, **settings: str
+) -> subprocess.Popen[bytes]:
+    """``hub serve`` on ``port`` with two workers, a fresh secret key and ``settings``
+    (environment variables) beside them."""
     env = {
         **real_clock(),
         "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.sqlite3'}",
+        "HUB_DATABASE_URL": database_url,
         "HUB_SECRET_KEY": secrets.token_urlsafe(32),
         "HUB_SERVER_WORKERS": "2",
+        **settings,
     }
     env.pop("HUB_CONFIG", None)
-    server = subprocess.Popen(
+    return subprocess.Popen(
         [str(HUB), "serve", "--bind", f"127.0.0.1:{port}"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def test_hub_serve_runs_workers_replaces_a_killed_one_and_stops_cleanly(tmp_path: Path) -> None:
+    copy_migrated_sqlite(tmp_path / "hub.sqlite3")
+    port = free_port()
+    server = hub_serve(tmp_path, f"sqlite:///{tmp_path / 'hub.sqlite3'}", port)
     try:
         wait_until_ready(port)
         workers = workers_of(server.pid)
@@ -109,23 +118,9 @@ def test_under_hub_serve_acts_entries_join_the_log_and_none_wait_once_it_stops(
     refused sign-ins), without the requests doing it; a worker that stops adds what is
     still queued, so a clean stop leaves nothing waiting and the log whole."""
     port = free_port()
-    env = {
-        **real_clock(),
-        "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
-        "HUB_DATABASE_URL": migrated_database_url,
-        "HUB_SECRET_KEY": secrets.token_urlsafe(32),
-        "HUB_SERVER_WORKERS": "2",
-        # a look every 3 s: the second sign-in, just before the stop, is still queued then
-        "HUB_AUDIT_INTEGRATE_MS": "3000",
-    }
-    env.pop("HUB_CONFIG", None)
     engine = make_engine(migrated_database_url)
-    server = subprocess.Popen(
-        [str(HUB), "serve", "--bind", f"127.0.0.1:{port}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    # a look every 3 s: the second sign-in, just before the stop, is still queued then
+    server = hub_serve(tmp_path, migrated_database_url, port, HUB_AUDIT_INTEGRATE_MS="3000")
     try:
         wait_until_ready(port)
         refused_sign_in(port)
