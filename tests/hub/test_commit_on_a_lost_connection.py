@@ -18,10 +18,8 @@ from sqlalchemy.orm import Session
 
 from sharing.db import make_engine
 from sharing.models import AuditEntry, AuditQueued, Case, User
-from tests.fixtures.app import make_app
+from tests.fixtures.app import DATABASE_UNREACHABLE, make_app
 from tests.fixtures.databases import PostgresServer, migrated_postgres
-
-BROKEN = "Sorry, the hub cannot reach its database at the moment"
 
 
 @pytest.fixture
@@ -62,7 +60,7 @@ def audit_rows(app: Flask) -> int:
 
 def assert_database_page(answer: Response, caplog: pytest.LogCaptureFixture) -> None:
     assert answer.status_code == 503
-    assert BROKEN in answer.get_data(as_text=True)
+    assert DATABASE_UNREACHABLE in answer.get_data(as_text=True)
     assert "Content-Security-Policy" in answer.headers
     assert "X-Request-Id" in answer.headers
     assert "Exception on" not in caplog.text

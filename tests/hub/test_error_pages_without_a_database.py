@@ -11,8 +11,7 @@ import pytest
 from flask import Flask
 
 from sharing.vocabulary import Role
-
-BROKEN = "Sorry, the hub cannot reach its database at the moment"
+from tests.fixtures.app import DATABASE_UNREACHABLE
 
 
 def test_pages_and_the_api_say_503_while_the_database_is_gone_then_serve_again(
@@ -35,7 +34,7 @@ def test_pages_and_the_api_say_503_while_the_database_is_gone_then_serve_again(
 
     assert signed_in.status_code == 503
     page = signed_in.get_data(as_text=True)
-    assert BROKEN in page
+    assert DATABASE_UNREACHABLE in page
     assert "Test User" not in page, "the page asks nothing of the signed-in user"
     assert anonymous.status_code in (302, 503)
     assert api.status_code == 503
