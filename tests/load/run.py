@@ -13,8 +13,9 @@ commits on, as in production), builds the demo partnership in it, serves it with
 views a second at 16 users and 4 workers, p99 under 250 ms, no errors); then checks that
 every case page served has its ``case.view`` audit entry (by request id) and that
 ``hub audit verify`` finds the log whole; and prints how often PostgreSQL's sessions were
-waiting for a lock (sampled every 0.1 s) and each worker's resident memory over the run
-(the soak's target: flat within 10%).
+waiting for a lock (sampled every 0.1 s) each worker's resident memory over the run
+(the soak's target: flat within 10%), and the cores' time each part took (the hub's
+workers, PostgreSQL, locust).
 """
 
 from __future__ import annotations
@@ -159,6 +160,58 @@ class LockWaits(threading.Thread):
     @property
     def share(self) -> float:
         return self.waiting / self.active if self.active else 0.0
+
+
+class CpuShares:
+    """Where the machine's processor time goes during the mix: the hub's workers (``hub
+    serve`` and its children), PostgreSQL, locust, and everything else, from two looks at
+    every process's CPU time (``look`` while locust runs: its own time is gone once it
+    has stopped)."""
+
+    GROUPS = ("hub serve", "PostgreSQL", "locust", "everything else")
+
+    def __init__(self, server: int, locust: int) -> None:
+        self.server, self.locust = server, locust
+        self.first = self.last = self._look()
+
+    def look(self) -> None:
+        self.last = self._look()
+
+    def _look(self) -> tuple[float, float, dict[int, tuple[str, float]]]:
+        machine = psutil.cpu_times()
+        busy = sum(
+            getattr(machine, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq", "steal")
+        )
+        processes: dict[int, tuple[str, float]] = {}
+        for process in psutil.process_iter():
+            try:
+                with process.oneshot():
+                    times = process.cpu_times()
+                    processes[process.pid] = (self._group(process), times.user + times.system)
+            except psutil.Error:  # gone meanwhile, or not ours to read
+                continue
+        return time.monotonic(), busy, processes
+
+    def _group(self, process: psutil.Process) -> str:
+        lineage = {process.pid, *(p.pid for p in process.parents())}
+        if self.server in lineage:
+            return "hub serve"
+        if self.locust in lineage:
+            return "locust"
+        if process.name().startswith("postgres"):
+            return "PostgreSQL"
+        return "everything else"
+
+    def shares(self) -> tuple[float, float, dict[str, float]]:
+        """Seconds looked over, the machine's busy share of its cores, and each group's
+        share of the time the cores had."""
+        (t0, busy0, before), (t1, busy1, after) = self.first, self.last
+        available = (t1 - t0) * (psutil.cpu_count() or 1)
+        spent = dict.fromkeys(self.GROUPS, 0.0)
+        for pid, (group, cpu) in after.items():
+            earlier = before.get(pid)
+            spent[group] += cpu - (earlier[1] if earlier and earlier[0] == group else 0.0)
+        return t1 - t0, (busy1 - busy0) / available, {g: spent[g] / available for g in spent}
 
 
 def start_locust(
@@ -362,8 +415,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             locust = start_locust(environment, folder, base, args.users, args.seconds)
             waits = LockWaits(app.extensions["hub.engine"])
             waits.start()
+            cpu = CpuShares(server.pid, locust.pid)
             loads = []
             while locust.poll() is None:
+                cpu.look()
                 for worker in workers_of(server.pid):
                     mb = rss_mb(worker)
                     if mb is not None:
@@ -401,6 +456,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{TARGET_CASE_VIEWS:.0f} case views a second in this mix would take "
                 f"{needed:.0f} requests a second ({needed / floor:.0%} of it)"
             )
+        looked, busy, shares = cpu.shares()
+        say(
+            f"the {psutil.cpu_count()} cores over {looked:.0f} s of the mix: {busy:.0%} busy; "
+            + ", ".join(f"{group} {share:.0%}" for group, share in shares.items())
+        )
         say(
             f"PostgreSQL's sessions at work, sampled every 0.1 s: {waits.active:,}, of which "
             f"waiting for a lock {waits.waiting:,} ({waits.share:.1%})"
