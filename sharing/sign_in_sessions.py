@@ -64,13 +64,18 @@ def start(session: Session, user: User, *, method: str) -> str:
 
 def resume(session: Session, key: str, idle: timedelta) -> Resumed:
     """The user whose live session ``key`` is, noting that they were seen now; a session
-    idle for longer than ``idle`` ends here. The user and their roles come with the session
-    (every signed-in request asks for them)."""
+    idle for longer than ``idle`` ends here. The user, their roles and their agency come with
+    the session (every signed-in request asks for them; every page's header names the
+    agency)."""
     row = (
         session.scalars(
             select(SignInSession)
             .where(SignInSession.key_hash == _hash(key))
-            .options(joinedload(SignInSession.user).joinedload(User.role_grants))
+            .options(
+                joinedload(SignInSession.user).options(
+                    joinedload(User.role_grants), joinedload(User.agency)
+                )
+            )
         )
         .unique()
         .one_or_none()
