@@ -47,7 +47,7 @@ run: setup ## Migrate the development database, add demo data if empty, and serv
 	$(VENV)/bin/hub demo --if-empty
 	$(VENV)/bin/hub run
 
-bench: setup ## Run the benchmarks (encryption, access decisions, case list, audit log, conference packs, figures, import); figures, not tests
+bench: setup ## Run the benchmarks (encryption, access decisions, case list, audit log, conference packs, figures, import, case pages, the log's reads by case); figures, not tests
 	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
 	$(VENV)/bin/python -m tests.benchmarks.bench_encryption
 	$(VENV)/bin/python -m tests.benchmarks.bench_access
@@ -55,6 +55,8 @@ bench: setup ## Run the benchmarks (encryption, access decisions, case list, aud
 	$(VENV)/bin/python -m tests.benchmarks.bench_pack
 	$(VENV)/bin/python -m tests.benchmarks.bench_figures
 	$(VENV)/bin/python -m tests.benchmarks.bench_import --rows 2000
+	$(VENV)/bin/python -m tests.benchmarks.bench_case_page
+	$(VENV)/bin/python -m tests.benchmarks.bench_audit_reads
 
 load: setup ## Run the load test: locust against hub serve on PostgreSQL (SECONDS=600 for the soak)
 	$(VENV)/bin/pip install --quiet -e '.[dev,load]'

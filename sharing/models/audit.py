@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.base import Base, UTCDateTime
@@ -36,6 +36,10 @@ class AuditEntry(_ActFields, Base):
     """One act in the log."""
 
     __tablename__ = "audit_entries"
+    #: The entries about one object, newest first (a locked case's refused attempts, the
+    #: case views under an emergency access, a DPO's log of one case), without reading
+    #: the whole log.
+    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id", "seq"),)
 
     #: Position in the log, from 0, without gaps: the Merkle tree's leaf index.
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, sort_order=-1)
