@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.authorise import own_cases_where
 from sharing.access.decide import CASEWORK_ROLES, Actor
-from sharing.models import Case, Incident, User
+from sharing.models import Case, Incident, User, Ward
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
 PAGE_SIZE = 25
@@ -78,7 +78,8 @@ def _rows(
     order: tuple[object, ...] = (Case.opened_at.desc(), Case.id.desc()),
 ) -> list[CaseRow]:
     # The page's case ids first (read from the list index), then the last incident of
-    # those cases only: never a scan of every incident before the LIMIT.
+    # those cases only: never a scan of every incident before the LIMIT. The columns a
+    # row shows, not whole cases (nothing sealed, nothing the list does not show).
     page_ids = (
         query.with_only_columns(Case.id)
         .order_by(*order)  # type: ignore[arg-type]
@@ -93,26 +94,39 @@ def _rows(
         .scalar_subquery()
     )
     ordered = (
-        select(Case, last_incident)
+        select(
+            Case.id,
+            Case.reference,
+            Case.category,
+            Case.priority,
+            Case.status,
+            Case.hate_motivated,
+            User.display_name.label("officer"),
+            Ward.name.label("ward"),
+            Case.opened_at,
+            Case.review_due_on,
+            last_incident.label("last_incident_at"),
+        )
         .join(page_ids, page_ids.c.id == Case.id)
-        .options(joinedload(Case.officer), joinedload(Case.ward))  # in the same query
+        .join(User, User.id == Case.officer_id)
+        .outerjoin(Ward, Ward.id == Case.ward_id)
         .order_by(*order)  # type: ignore[arg-type]
     )
     return [
         CaseRow(
-            id=case.id,
-            reference=case.reference,
-            category=case.category,
-            priority=case.priority,
-            status=case.status,
-            hate_motivated=case.hate_motivated,
-            officer=case.officer.display_name,
-            ward=case.ward.name if case.ward else None,
-            opened_at=case.opened_at,
-            review_due_on=case.review_due_on,
-            last_incident_at=as_utc(last_at),
+            id=row.id,
+            reference=row.reference,
+            category=row.category,
+            priority=row.priority,
+            status=row.status,
+            hate_motivated=row.hate_motivated,
+            officer=row.officer,
+            ward=row.ward,
+            opened_at=row.opened_at,
+            review_due_on=row.review_due_on,
+            last_incident_at=as_utc(row.last_incident_at),
         )
-        for case, last_at in session.execute(ordered)
+        for row in session.execute(ordered)
     ]
 
 
