@@ -141,12 +141,22 @@ def _checked() -> bool:
         click.echo(f"  data keys: {_keys_line(keys)}")
         if keys.unopened:
             good = False
-            click.echo(
-                f"  {keys.unopened} data keys cannot be opened: they are wrapped by key "
-                f"version(s) {_versions(sorted(set(keys.versions) - keys.opened))}, which "
-                "this key store no longer holds. A rotation since the backup retired them "
-                "(it made erasures final): restore a backup taken after the last rotation."
-            )
+            click.echo(f"  {keys.unopened} data keys cannot be opened.")
+            retired = sorted(set(keys.versions) - keys.held)
+            if retired:
+                click.echo(
+                    f"  Key version(s) {_versions(retired)} wrap some of them, which this key "
+                    "store no longer holds. A rotation since the backup retired them (it made "
+                    "erasures final): restore a backup taken after the last rotation."
+                )
+            foreign = sorted((set(keys.versions) & keys.held) - keys.opened)
+            if foreign:
+                click.echo(
+                    f"  Key version(s) {_versions(foreign)} wrap some of them, which this key "
+                    "store holds but whose keys do not open them: it is not the key store "
+                    "the backup's keys were wrapped with, or a damaged copy of it. Restore "
+                    "with the key store copy taken with the backup (or since)."
+                )
         if good:
             acts.record(
                 session,

@@ -14,6 +14,7 @@ from sqlalchemy import func, inspect, select
 
 from sharing.access.decide import Actor
 from sharing.cases import pages as disclosure
+from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine, make_session_factory
 from sharing.models import Agency, AuditEntry, Case, User
@@ -326,6 +327,23 @@ def _counts(url: str, key_store: Path) -> tuple[int, int]:
             )
     finally:
         engine.dispose()
+
+
+def test_a_restore_with_another_hubs_key_store_says_its_keys_do_not_open_the_cases(
+    backup: tuple[Path, Path], kind: str, tmp_path: Path, monkeypatch, request
+) -> None:
+    """A key store that holds the backup's key version, but other keys (another hub's, or a
+    mix-up of copies), is named as such, not as a version retired since the backup."""
+    folder, _ = backup
+    someone_elses = LocalKeyring.create(tmp_path / "someone-elses.json", index_lengths())
+    url = _restore_env(kind, tmp_path, monkeypatch, request)
+    result = hub("restore", str(folder), "--keys-from", str(someone_elses.path))
+    assert result.exit_code == 1
+    assert "version 1:" in result.output
+    assert "(DOES NOT OPEN)" in result.output
+    assert "holds but whose keys do not open them" in result.output
+    assert "no longer holds" not in result.output
+    assert "hub.restore" not in _actions(url), "a restore that does not check is not recorded"
 
 
 def test_a_restore_needs_a_key_store_and_never_replaces_one(
