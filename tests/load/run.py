@@ -13,9 +13,9 @@ commits on, as in production), builds the demo partnership in it, serves it with
 views a second at 16 users and 4 workers, p99 under 250 ms, no errors); then checks that
 every case page served has its ``case.view`` audit entry (by request id) and that
 ``hub audit verify`` finds the log whole; and prints how often PostgreSQL's sessions were
-waiting for a lock (sampled every 0.1 s) each worker's resident memory over the run
-(the soak's target: flat within 10%), and the cores' time each part took (the hub's
-workers, PostgreSQL, locust).
+waiting for a lock (sampled every 0.1 s), each worker's resident memory over the run
+(the soak's target: flat within 10%), and the share of the cores' time each part took
+(the hub's workers, PostgreSQL, locust).
 """
 
 from __future__ import annotations
