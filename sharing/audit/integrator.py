@@ -3,10 +3,11 @@ to the log every few tenths of a second, so that the requests which queued them 
 each do it after their commit.
 
 Each server process runs one (``hub serve``'s workers); on PostgreSQL the advisory lock of
-``integrate_committed`` (sharing.audit.log) lets one of them at a time be the one at work, and it takes every
-entry committed so far, whichever process queued it, in batches. An act still writes its
-entry in its own transaction (nothing read without its entry); only the entry's sequence
-number and its place in the tree come a moment later than they would after the commit.
+``sharing.audit.log.integrate_committed`` lets one of them at a time be the one at work,
+and it takes every entry committed so far, whichever process queued it, in batches. An
+act still writes its entry in its own transaction (nothing read without its entry); only
+the entry's sequence number and its place in the tree come a moment later than they would
+after the commit.
 """
 
 from __future__ import annotations
