@@ -211,7 +211,7 @@ def _loaded(session: Session, case_id: int) -> Case:
 
 def _incidents(session: Session, case_id: int, page: int) -> tuple[list[Incident], int]:
     """The case's incidents, latest first: page ``page`` of them (0: all), and how many
-    it has."""
+    it has (counted by query only when the page is full or past the last)."""
     query = (
         select(Incident)
         .where(Incident.case_id == case_id)
@@ -223,6 +223,8 @@ def _incidents(session: Session, case_id: int, page: int) -> tuple[list[Incident
     incidents = list(session.scalars(query))
     if not page:
         return incidents, len(incidents)
+    if len(incidents) < INCIDENTS_PER_PAGE and (incidents or page == 1):
+        return incidents, (page - 1) * INCIDENTS_PER_PAGE + len(incidents)  # the last page
     total = session.scalar(
         select(func.count()).select_from(Incident).where(Incident.case_id == case_id)
     )

@@ -64,3 +64,23 @@ def test_the_timeline_is_paged_latest_first(demo_hub: Flask, demo_session: Sessi
     )
     assert f"incidents page {last_page}" in entry.basis
     assert client.get(f"/cases/{case.id}?page=abc").status_code == 200
+
+
+def test_a_timeline_on_one_page_or_its_last_page_counts_every_incident(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """A page that is not full is the last: its count is what came before and what it
+    shows (no count query), and it must still say the case's whole number."""
+    small, officer = grown(demo_session, 7, "small")
+    assert len(small.incidents) < 50, "one page of incidents"
+    page = demo_client(demo_hub, officer).get(f"/cases/{small.id}").get_data(as_text=True)
+    assert f"Incidents ({len(small.incidents)})" in page
+    assert len(re.findall(r"small diary entry (\d+)", page)) == 7
+
+    big, officer = grown(demo_session, 120, "big")
+    total = len(big.incidents)
+    last_page = -(-total // 50)
+    last = demo_client(demo_hub, officer).get(f"/cases/{big.id}?page={last_page}")
+    text = last.get_data(as_text=True)
+    assert f"Incidents ({total})" in text
+    assert f"Latest first: {(last_page - 1) * 50 + 1} to {total} of {total}." in text
