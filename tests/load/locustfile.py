@@ -23,8 +23,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import gevent
 import pyotp
 from locust import FastHttpUser, constant, events, task
+from locust.env import Environment
 
 ACCOUNTS = json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text())
 _next_account = itertools.count()
@@ -45,6 +47,24 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 #: A link to a case page: the agency's own case, or a partner's shared for a purpose.
 _CASE = re.compile(r'href="(/cases/\d+(?:\?purpose=[a-z_]+)?)"')
 _OWN_CASE = re.compile(r'href="/cases/(\d+)"')
+#: Seconds to measure once every user has signed in (``LOAD_SECONDS``; unset: locust's
+#: own ``--run-time`` and ``--reset-stats`` decide, as the fault scripts use it).
+MEASURED_SECONDS = int(os.environ.get("LOAD_SECONDS") or 0)
+#: Users that have finished signing in, or given up (counted from 1).
+_settled = itertools.count(1)
+
+
+def _everyone_settled(environment: Environment) -> None:
+    """Called as each user finishes signing in (or gives up). With ``LOAD_SECONDS``, once
+    the last has, the figures start again from nothing and the run stops that many seconds
+    later: what is measured is the mix with every user at work, not the sign-ins (a
+    manager whose code was used by the baseline waits up to 30 s for a fresh one)."""
+    runner = environment.runner
+    if runner is None or not MEASURED_SECONDS:
+        return
+    if next(_settled) == runner.target_user_count:
+        runner.stats.reset_all()
+        gevent.spawn_later(MEASURED_SECONDS, runner.quit)
 
 
 def _csrf(html: str) -> str:
@@ -85,6 +105,12 @@ class SignedIn(FastHttpUser):
     wait_time = constant(0)
 
     def on_start(self) -> None:
+        try:
+            self._sign_in_and_find_cases()
+        finally:
+            _everyone_settled(self.environment)
+
+    def _sign_in_and_find_cases(self) -> None:
         self.account = ACCOUNTS[next(_next_account) % len(ACCOUNTS)]
         page = self.client.get("/sign-in", name="sign-in form")
         response = self.client.post(
@@ -200,7 +226,7 @@ class StaffMember(SignedIn):
 
 class AccountPageOnly(SignedIn):
     """The baseline: the same users, each asking only for its "Your account" page, the
-    cheapest page a signed-in user gets (the session found, the layout rendered, three
+    cheapest page a signed-in user gets (the session found, the layout rendered, two
     statements, nothing audited). What the machine serves of it is the most it could
     serve of any signed-in page; ``run.py`` runs it before the mix and compares."""
 
