@@ -263,7 +263,7 @@ def start_locust(
         ],
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=(folder / f"{stats}-locust.log").open("w"),
+        stderr=locust_log(folder, stats).open("w"),
     )
 
 
@@ -335,9 +335,20 @@ def report(stats: Path, seconds: float) -> tuple[float, float, int]:
     return case_rate, case_p99, failures
 
 
-def users_failed(log: Path) -> None:
-    """Say so if any user stopped with an error (one that could not sign in or finds no
-    cases): the run then had fewer requests in flight than users."""
+def locust_log(folder: Path, stats: str) -> Path:
+    """Where locust's own log of the run named ``stats`` is written."""
+    return folder / f"{stats}-locust.log"
+
+
+def locust_finished(locust: subprocess.Popen[bytes], folder: Path, stats: str) -> None:
+    """After locust has stopped: stop the run, with the end of its log, if locust itself
+    failed (1 only says some requests failed); say so if any user stopped with an error
+    (one that could not sign in or finds no cases): the run then had fewer requests in
+    flight than users."""
+    log = locust_log(folder, stats)
+    if locust.returncode not in (0, 1):
+        say(log.read_text()[-3000:])
+        raise SystemExit(f"locust stopped with {locust.returncode}")
     errors = [line for line in log.read_text().splitlines() if "Error:" in line]
     if errors:
         say(f"locust: {len(errors)} users stopped with an error, e.g. {errors[0].strip()}")
@@ -367,10 +378,8 @@ def baseline(
         stats="baseline",
         from_sign_in=True,
     )
-    if locust.wait(seconds + SIGN_IN_ALLOWANCE + 120) not in (0, 1):
-        say((folder / "baseline-locust.log").read_text()[-3000:])
-        raise SystemExit(f"locust stopped with {locust.returncode}")
-    users_failed(folder / "baseline-locust.log")
+    locust.wait(seconds + SIGN_IN_ALLOWANCE + 120)
+    locust_finished(locust, folder, "baseline")
     say(f"baseline, {users} users asking only for their account page for {seconds} s:")
     report(folder / "baseline_stats.csv", seconds)
     return rate_of(folder / "baseline_stats.csv", "your account (baseline)")
@@ -445,10 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         memory.setdefault(worker.pid, []).append(mb)
                 loads.append(os.getloadavg()[0])
                 time.sleep(min(10.0, max(1.0, args.seconds / 30)))
-            if locust.returncode not in (0, 1):  # 1: some requests failed
-                say((folder / "stats-locust.log").read_text()[-3000:])
-                raise SystemExit(f"locust stopped with {locust.returncode}")
-            users_failed(folder / "stats-locust.log")
+            locust_finished(locust, folder, "stats")
             waits.stop()
             case_rate, case_p99, failures = report(folder / "stats_stats.csv", args.seconds)
             all_rate = rate_of(folder / "stats_stats.csv", "Aggregated")
