@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import event, func, select
+from sqlalchemy import ColumnElement, event, func, select
 from sqlalchemy.orm import Session
 
 from sharing.models import Agency, BreakGlass, Case, LockMember, ProtocolRecord, Share, User
@@ -179,15 +179,31 @@ def facts_of(session: Session, case_ids: Iterable[int]) -> dict[int, CaseFacts]:
 
 def share_facts(session: Session, case_id: int, agency_id: int) -> list[ShareFacts]:
     """The shares of a case with one agency, live or not."""
+    return _shares(session, Share.case_id == case_id, agency_id).get(case_id, [])
+
+
+def shares_with(
+    session: Session, case_ids: Iterable[int], agency_id: int
+) -> dict[int, list[ShareFacts]]:
+    """The shares of these cases with one agency, live or not, by case: one query."""
+    return _shares(session, Share.case_id.in_(set(case_ids)), agency_id)
+
+
+def _shares(
+    session: Session, of_cases: ColumnElement[bool], agency_id: int
+) -> dict[int, list[ShareFacts]]:
     query = (
         select(Share, ProtocolRecord.key)
         .join(ProtocolRecord, ProtocolRecord.id == Share.protocol_id)
-        .where(Share.case_id == case_id, Share.agency_id == agency_id)
+        .where(of_cases, Share.agency_id == agency_id)
+        .order_by(Share.id)
     )
-    return [
-        ShareFacts(s.id, s.agency_id, key, s.purpose, s.until, s.revoked_at is not None)
-        for s, key in session.execute(query)
-    ]
+    found: dict[int, list[ShareFacts]] = {}
+    for s, key in session.execute(query):
+        found.setdefault(s.case_id, []).append(
+            ShareFacts(s.id, s.agency_id, key, s.purpose, s.until, s.revoked_at is not None)
+        )
+    return found
 
 
 def break_glass_facts(session: Session, case_id: int, user_id: int) -> list[BreakGlassFacts]:

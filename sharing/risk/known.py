@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import AuthorisedCase, decide_case
 from sharing.access.decide import Act, Actor
-from sharing.access.facts import facts_of, share_facts
+from sharing.access.facts import facts_of, shares_with
 from sharing.access.reveal import holds, people_holding, reveal
 from sharing.access.scope import Lock
 from sharing.crypto import blind_index
-from sharing.models import Agency, Case, CaseParty, Person, User
+from sharing.models import Agency, Case, CaseParty, Person, UserRole
 from sharing.vocabulary import PartyRole, Role
 
 #: People on a case whose records are matched against other agencies'.
@@ -61,26 +61,26 @@ def known_to_others(session: Session, authorised: AuthorisedCase) -> list[KnownT
     case = authorised.case
     if not authorised.decision.own_agency:
         return []
-    others = [
-        a.id
-        for a in session.scalars(select(Agency).where(Agency.area_id == case.agency.area_id))
-        if a.id != case.agency_id
-    ]
+    others = {
+        agency.id: agency.name
+        for agency in session.scalars(select(Agency).where(Agency.area_id == case.agency.area_id))
+        if agency.id != case.agency_id
+    }
     # Each of the case's people's values, and who has it: "a victim", "a witness".
     whose: dict[tuple[str, str], set[str]] = {}
     for party in case.parties:
         if party.role in MATCHED_ROLES:
             for term in _person_terms(authorised, party.person):
                 whose.setdefault(term, set()).add(f"a {party.role.label.lower()}")
-    found = _cases_of_people(session, whose, others)  # matched case id -> what matched
+    found = _cases_of_people(session, whose, list(others))  # matched case id -> what matched
     uprn = reveal(authorised.decision, case, ("uprn",))["uprn"]
     if uprn:
-        _, case_ids = blind_index.candidates(session, "uprn", uprn, others)
+        _, case_ids = blind_index.candidates(session, "uprn", uprn, list(others))
         if case_ids:
             for other in session.scalars(select(Case).where(Case.id.in_(case_ids))):
                 if holds(other, "uprn", uprn):
                     found.setdefault(other.id, set()).add("the address")
-    return _flags(session, authorised.actor, found)
+    return _flags(session, authorised.actor, found, others)
 
 
 def _cases_of_people(
@@ -102,35 +102,49 @@ def _cases_of_people(
     return found
 
 
-def _flags(session: Session, actor: Actor, found: dict[int, set[str]]) -> list[KnownTo]:
-    """One flag per agency; locked and erased cases are left out before anything else."""
-    if not found:
-        return []
-    by_agency: dict[int, tuple[set[str], list[tuple[int, str, str]], set[str]]] = {}
-    now = clock.now()
+def _flags(
+    session: Session, actor: Actor, found: dict[int, set[str]], agency_names: dict[int, str]
+) -> list[KnownTo]:
+    """One flag per agency; locked and erased cases are left out before anything else.
+    A few queries however many cases matched."""
     facts = facts_of(session, found)
-    for other in session.scalars(select(Case).where(Case.id.in_(found))):
-        if other.erased_at is not None or not Lock.holds(actor, facts[other.id]):
-            continue
+    seen = [f for f in facts.values() if not f.erased and Lock.holds(actor, f)]
+    if not seen:
+        return []
+    case_officers = set(
+        session.scalars(
+            select(UserRole.user_id).where(
+                UserRole.user_id.in_({f.officer_id for f in seen}),
+                UserRole.role == Role.CASE_OFFICER,
+            )
+        )
+    )
+    shares = shares_with(session, (f.id for f in seen), actor.agency_id)
+    references: dict[int, str] = {}
+    if shares:
+        query = select(Case.id, Case.reference).where(Case.id.in_(list(shares)))
+        references = {case_id: reference for case_id, reference in session.execute(query)}
+    now = clock.now()
+    by_agency: dict[int, tuple[set[str], list[tuple[int, str, str]], set[str]]] = {}
+    for other in seen:
         matched, shared, contacts = by_agency.setdefault(other.agency_id, (set(), [], set()))
         matched.update(found[other.id])
-        contacts.add(_contact_role(session, other))
-        for share in share_facts(session, other.id, actor.agency_id):
+        contacts.add(
+            Role.CASE_OFFICER.label.lower()
+            if other.officer_id in case_officers
+            else Role.MANAGER.label.lower()
+        )
+        for share in shares.get(other.id, ()):
             if (
                 share.live(clock.day_of(now))
-                and decide_case(
-                    session, actor, facts[other.id], Act.VIEW, share.purpose, now=now
-                ).allowed
+                and decide_case(session, actor, other, Act.VIEW, share.purpose, now=now).allowed
             ):
-                shared.append((other.id, other.reference, share.purpose))
+                shared.append((other.id, references[other.id], share.purpose))
                 break
-    agencies = {
-        a.id: a.name for a in session.scalars(select(Agency).where(Agency.id.in_(by_agency)))
-    }
     return sorted(
         (
             KnownTo(
-                agency=agencies[agency_id],
+                agency=agency_names[agency_id],
                 contact_role=", ".join(sorted(contacts)),
                 matched=tuple(sorted(matched)),
                 shared=tuple(sorted(shared)),
@@ -139,10 +153,3 @@ def _flags(session: Session, actor: Actor, found: dict[int, set[str]]) -> list[K
         ),
         key=lambda k: k.agency,
     )
-
-
-def _contact_role(session: Session, case: Case) -> str:
-    officer = session.get(User, case.officer_id)
-    if officer is not None and Role.CASE_OFFICER in officer.roles:
-        return Role.CASE_OFFICER.label.lower()
-    return Role.MANAGER.label.lower()

@@ -31,6 +31,7 @@ from sharing.models import (
     Share,
     TriageChange,
     User,
+    UserRole,
 )
 from sharing.risk import disclose, known
 from sharing.risk.assessments import (
@@ -374,12 +375,26 @@ def test_a_new_case_for_a_victim_known_elsewhere_shows_the_agency_not_the_record
         )
         owner = next(f for f in flags if f.agency == other.agency.name)
         assert "a victim" in owner.matched
-        assert owner.contact_role in ("case officer", "manager")
+        # Whom to contact: the role of the other case's officer.
+        assert Role.CASE_OFFICER in _officer(demo_session, other).roles
+        assert owner.contact_role == "case officer"
         # The police hold a share of that case: they may open it, so they are told which.
         assert (other.id, other.reference, "asb_case_management") in owner.shared
         text = repr(flags)
         assert family not in text
         assert unseal(other, "summary") not in text
+
+        # An officer without the case officer role (a manager working the case): the
+        # partner is told to ask for the manager.
+        officer = demo_session.get(User, other.officer_id)
+        officer.role_grants = [
+            g for g in officer.role_grants if g.role is not Role.CASE_OFFICER
+        ] or [UserRole(role=Role.MANAGER)]
+        demo_session.flush()
+        flags = known.known_to_others(
+            demo_session, authorise(demo_session, police, new.id, Act.VIEW)
+        )
+        assert next(f for f in flags if f.agency == other.agency.name).contact_role == "manager"
 
         other.locked = True
         demo_session.flush()
