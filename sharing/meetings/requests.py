@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from sharing import clock
 from sharing.access.decide import Actor, Decision
@@ -187,6 +187,9 @@ def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[
             Case.locked.is_(False),
             Case.erased_at.is_(None),
             Conference.starts_at >= clock.now(),
+        )
+        .options(
+            contains_eager(InformationRequest.conference), joinedload(InformationRequest.agency)
         )
         .order_by(InformationRequest.due_on, InformationRequest.id)
     )
