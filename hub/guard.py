@@ -20,6 +20,7 @@ from flask import (
     flash,
     g,
     redirect,
+    render_template,
     request,
     session,
     url_for,
@@ -162,10 +163,16 @@ def authorised_case(
 ) -> AuthorisedCase:
     """The case with the decision that lets the signed-in user do ``act`` to it, decided
     once for the request: 404 when they may not know it exists, 403 when they may not do
-    this to it. (A partner with no stated purpose is the case page's to ask.)"""
+    this to it, with the reason. (A partner with no stated purpose is the case page's to ask.)"""
     try:
         return authorise(db(), current_user.actor, case_id, act, purpose)
     except NotFound:
         abort(404)
-    except NotAllowed:
-        abort(403)
+    except NotAllowed as refused:
+        # They may know the case: they are told why (a reason names no record's content).
+        page = render_template(
+            "errors/error.html",
+            title="You cannot do this to this case",
+            paragraphs=[f"The hub refused because {refused}."],
+        )
+        abort(Response(page, 403))

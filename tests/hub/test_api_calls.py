@@ -379,8 +379,9 @@ def test_a_partner_may_not_record_on_a_case_shared_with_it(
         json={"occurred_at": clock.now().isoformat(), "description": "x"},
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
-    assert answer.status_code in (403, 404)
+    assert answer.status_code == 403  # the case is shared with them: they are told why
     assert answer.mimetype == "application/problem+json"
+    assert "only the owning agency" in answer.json["detail"]
 
 
 # -- actions and risk -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sharing.crypto.sealing import unseal_many
 from sharing.models import AuditEntry, Case, CaseParty, Person
 from sharing.vocabulary import CaseStatus, PartyRole, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user, share_demo_case
+from tests.fixtures.demo import demo_client, demo_user, share_demo_case, shared_with_agency
 
 
 def _cases(session, code: str) -> list[Case]:
@@ -144,9 +144,16 @@ def test_taking_someone_off_a_case_keeps_the_person(demo_hub, demo_session) -> N
 def test_other_agencies_cannot_add_or_take_off_people(demo_hub, demo_session) -> None:
     case = _cases(demo_session, "northshire-homes")[0]
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
-    assert police.get(f"/cases/{case.id}/people/new").status_code in (403, 404)
+    assert shared_with_agency(demo_session, case, "northshire-police")  # so told why
+    assert police.get(f"/cases/{case.id}/people/new").status_code == 403
     party_id = case.parties[0].id
-    assert police.get(f"/cases/{case.id}/people/{party_id}/remove").status_code in (403, 404)
+    assert police.get(f"/cases/{case.id}/people/{party_id}/remove").status_code == 403
+    parties = len(case.parties)
+    refused = _post(police, case.id, role="witness", **{"person-family_name": "Wiśniewska"})
+    assert refused.status_code == 403
+    assert "refused because" in refused.get_data(as_text=True)
+    demo_session.expire_all()
+    assert len(demo_session.get(Case, case.id).parties) == parties
 
 
 def test_a_witness_with_an_interpreter_need_shows_it_on_the_case(demo_hub, demo_session) -> None:

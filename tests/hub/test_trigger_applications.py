@@ -204,7 +204,8 @@ def test_a_decision_needs_a_choice_and_reasons_and_is_made_once(demo_hub, demo_s
         path,
         data={"csrf_token": csrf_token(lead, "/"), "decision": "met", "reasons": "Changed mind"},
     )
-    assert again.status_code in (200, 400)
+    assert again.status_code == 400
+    assert "The threshold decision is already recorded" in again.get_data(as_text=True)
     demo_session.expire_all()
     assert application.decision is ThresholdDecision.NOT_MET
 
