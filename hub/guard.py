@@ -10,6 +10,7 @@ not at request time.
 
 from __future__ import annotations
 
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from flask import (
@@ -169,10 +170,14 @@ def authorised_case(
     except NotFound:
         abort(404)
     except NotAllowed as refused:
-        # They may know the case: they are told why (a reason names no record's content).
-        page = render_template(
-            "errors/error.html",
-            title="You cannot do this to this case",
-            paragraphs=[f"The hub refused because {refused}."],
-        )
-        abort(Response(page, 403))
+        # They may know the case, so they are told why.
+        forbid(refused, "You cannot do this to this case")
+
+
+def forbid(refused: NotAllowed, title: str = "You cannot do this") -> NoReturn:
+    """End the request with a 403 page that gives the core's reason for refusing (a
+    reason names rules and roles, never a record's content)."""
+    page = render_template(
+        "errors/error.html", title=title, paragraphs=[f"The hub refused because {refused}."]
+    )
+    abort(Response(page, 403))

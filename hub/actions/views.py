@@ -10,7 +10,7 @@ from wtforms import TextAreaField
 
 from hub.database import db
 from hub.forms import HubForm
-from hub.guard import require_roles
+from hub.guard import forbid, require_roles
 from sharing.cases import agency_actions
 from sharing.errors import InputError, NotAllowed, NotFound
 
@@ -45,8 +45,8 @@ def _close(action_id: int, *, done: bool) -> Response | tuple[str, int]:
         action = agency_actions.closable(db(), current_user.actor, action_id)
     except NotFound:
         abort(404)
-    except NotAllowed:
-        abort(403)
+    except NotAllowed as refused:
+        forbid(refused)
     form = CloseActionForm()
     form.note.label.text = "What was done?" if done else "Why is it cancelled?"
     if form.validate_on_submit():

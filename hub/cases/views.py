@@ -29,7 +29,7 @@ from hub.cases.forms import (
 from hub.config import review_days
 from hub.database import db
 from hub.forms import HubForm, whole_number
-from hub.guard import authorised_case, require_roles
+from hub.guard import authorised_case, forbid, require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_date
 from sharing import clock, directory
@@ -120,8 +120,8 @@ def export_csv() -> Response:
     _casework_only()
     try:
         text, name = export.export_csv(db(), current_user.actor)
-    except NotAllowed:
-        abort(403)
+    except NotAllowed as refused:
+        forbid(refused)
     return Response(
         text,
         mimetype="text/csv",
@@ -612,8 +612,8 @@ def referral_outcome(case_id: int, referral_id: int) -> Response | tuple[str, in
             )
         except NotFound:
             abort(404)
-        except NotAllowed:
-            abort(403)
+        except NotAllowed as refused:
+            forbid(refused)
 
     return _record(
         case,

@@ -14,7 +14,7 @@ from hub.cases.views import case_to_work_on
 from hub.conferences.views import CONFERENCE_PURPOSE, chosen_protocol, protocol_choices
 from hub.database import db
 from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm, whole_number
-from hub.guard import require_roles
+from hub.guard import forbid, require_roles
 from hub.templating import uk_datetime
 from sharing.access.decide import Act
 from sharing.errors import InputError, NotAllowed, NotFound
@@ -142,8 +142,8 @@ def schedule(series_id: int) -> Response | tuple[str, int]:
                 place=form.place.data or "",
                 video_link=form.video_link.data or "",
             )
-        except NotAllowed:
-            abort(403)
+        except NotAllowed as refused:
+            forbid(refused)
         except InputError as e:
             field = form.field_by_name(e.field) or form.starts_at
             field.errors = [*field.errors, e.message]

@@ -124,7 +124,9 @@ def test_a_manager_outside_a_lock_exports_everything_but_the_locked_case(
 
 def test_nobody_but_a_manager_exports_and_a_refusal_is_recorded(demo_hub, demo_session) -> None:
     officer = demo_user(demo_session, AGENCY, Role.CASE_OFFICER)
-    assert demo_client(demo_hub, officer).get("/cases/export.csv").status_code == 403
+    refused = demo_client(demo_hub, officer).get("/cases/export.csv")
+    assert refused.status_code == 403
+    assert "refused because only managers export" in refused.get_data(as_text=True)
     entry = _last_export(demo_session)
     assert (entry.outcome, entry.actor_user_id) == ("refused", officer.id)
     for agency, role in (

@@ -173,13 +173,12 @@ def test_only_the_team_referred_to_records_the_outcome(demo_hub, demo_session) -
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
     assert shared_with_agency(demo_session, case, "northshire-police")
     assert police.get(path).status_code == 403  # they know the case: told it is not theirs
-    assert (
-        police.post(
-            path,
-            data={"csrf_token": csrf_token(police, "/"), "outcome": "enquiry", "note": ""},
-        ).status_code
-        == 403
+    refused = police.post(
+        path, data={"csrf_token": csrf_token(police, "/"), "outcome": "enquiry", "note": ""}
     )
+    assert refused.status_code == 403
+    # No clause gives the police this case for the referral's purpose: they are told so.
+    assert "no active protocol clause gives your agency" in refused.get_data(as_text=True)
     demo_session.expire_all()
     assert referral.outcome is None
     # A partner opening the case for another purpose sees no safeguarding section.
