@@ -108,6 +108,14 @@ def decision_on(
     return decide_case(session, actor, facts, act, purpose) if facts else None
 
 
+def _as_recorded(session: Session, purpose: str | None) -> str | None:
+    """A stated purpose as a refusal records it: a purpose of an active protocol, or
+    "(not a purpose)" (it arrives in an address, so it could be any text)."""
+    if purpose is None or purpose in policy(session).purposes():
+        return purpose
+    return acts.NOT_A_PURPOSE
+
+
 def authorise(
     session: Session,
     actor: Actor,
@@ -129,7 +137,7 @@ def authorise(
             REFUSED_AS[act],
             actor=actor,
             subject=acts.Subject("case", case_id),
-            purpose=purpose,
+            purpose=_as_recorded(session, purpose),
             reason=reason,
         )
         if decision is None or decision.hidden:

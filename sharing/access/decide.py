@@ -152,6 +152,10 @@ class Decision:
 #: these refusals on the case page).
 LOCKED = "the case is locked"
 
+#: The reason a partner is refused for a stated purpose that no active protocol has (the
+#: text stated is neither shown nor recorded).
+UNKNOWN_PURPOSE = "the purpose stated is not a purpose of any active protocol"
+
 
 def _deny(
     reason: str, hidden: bool = True, purposes: tuple[str, ...] = (), own_agency: bool = False
@@ -233,6 +237,10 @@ def _partner(
 ) -> Decision:
     if purpose is None:
         return _deny("no purpose was stated for partner access", hidden=not live, purposes=live)
+    if purpose not in live and purpose not in policy.purposes():
+        # Not named back: a stated purpose arrives in an address, so it could be any text,
+        # and the reason is shown on the page and written to the audit log.
+        return _deny(UNKNOWN_PURPOSE, hidden=not live, purposes=live)
     given = Partner.holds(actor, case, purpose, policy, shares, today)
     if not given:
         return _deny(

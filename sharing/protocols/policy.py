@@ -98,6 +98,10 @@ class Policy:
     def emergency_grants(self, agency_id: int) -> tuple[Grant, ...]:
         return self._emergency.get(agency_id, ())
 
+    def purposes(self) -> set[str]:
+        """Every purpose an active protocol gives any agency case data for."""
+        return {purpose for (_agency, purpose) in self._grants}
+
     def purposes_for(self, agency_id: int) -> set[str]:
         return {purpose for (agency, purpose) in self._grants if agency == agency_id}
 

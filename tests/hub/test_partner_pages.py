@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from sharing import clock
-from sharing.models import Case, LockRequest, ProtocolRecord, Share, User
+from sharing.models import AuditEntry, Case, LockRequest, ProtocolRecord, Share, User
 from sharing.vocabulary import Priority, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -50,6 +50,31 @@ def test_police_open_a_shared_case_from_shared_with_us_and_see_only_their_catego
     assert (
         police.get(f"/cases/{case.id}/incidents/new").status_code == 403
     )  # they hold a share: refused, not hidden
+
+
+def test_text_typed_as_a_purpose_is_refused_without_being_shown_or_logged(
+    demo_hub, demo_session
+) -> None:
+    case = demo_session.get(Case, _live_share(demo_session).case_id)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    typed = "Jane Ashworth born 1980"  # anything can be put in an address
+    for purpose in (typed, "jane_ashworth_1980"):
+        refused = police.get(f"/cases/{case.id}", query_string={"purpose": purpose})
+        assert refused.status_code == 403
+        page = refused.get_data(as_text=True)
+        assert "the purpose stated is not a purpose of any active protocol" in page
+        assert "Ashworth" not in page and "ashworth" not in page
+        entry = demo_session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "case.view")
+            .order_by(AuditEntry.seq.desc())
+        ).first()
+        assert (entry.object_id, entry.outcome) == (str(case.id), "refused")
+        assert "ashworth" not in f"{entry.purpose} {entry.basis}".lower()
+    # A purpose of the protocols that gives the police nothing of this case is named.
+    refused = police.get(f"/cases/{case.id}?purpose=case_conference")
+    assert refused.status_code == 403
+    assert "this case for case_conference" in refused.get_data(as_text=True)
 
 
 def test_the_owner_shares_and_revokes_from_the_case_page(demo_hub, demo_session) -> None:

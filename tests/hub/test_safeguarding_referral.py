@@ -178,7 +178,9 @@ def test_only_the_team_referred_to_records_the_outcome(demo_hub, demo_session) -
     )
     assert refused.status_code == 403
     # No clause gives the police this case for the referral's purpose: they are told so.
-    assert "no active protocol clause gives your agency" in refused.get_data(as_text=True)
+    assert "no active protocol clause gives your agency and roles this case for" in (
+        refused.get_data(as_text=True)
+    )
     demo_session.expire_all()
     assert referral.outcome is None
     # A partner opening the case for another purpose sees no safeguarding section.
