@@ -260,11 +260,25 @@ def test_partners_cannot_assess_or_change_triage_on_a_case_they_do_not_own(
 
 
 def test_locked_cases_never_appear_in_shared_risk(demo_hub, demo_session) -> None:
-    locked = demo_session.scalars(select(Case).where(Case.locked.is_(True))).all()
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     listing = police.get("/risk/shared").get_data(as_text=True)
+    locked = demo_session.scalars(select(Case).where(Case.locked.is_(True))).all()
+    assert locked, "the demo has locked cases"
     for case in locked:
         assert case.reference not in listing
+    # A case the police see in the list leaves it the moment it is locked.
+    shown = next(
+        case
+        for case in demo_session.scalars(select(Case).where(Case.locked.is_(False)))
+        if case.reference in listing
+    )
+    shown.locked = True
+    demo_session.commit()
+    try:
+        assert shown.reference not in police.get("/risk/shared").get_data(as_text=True)
+    finally:
+        shown.locked = False
+        demo_session.commit()
 
 
 def test_partners_with_a_live_share_are_alerted_of_a_hate_incident(demo_hub, demo_session) -> None:
