@@ -20,6 +20,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -180,4 +181,4 @@ def forbid(refused: NotAllowed, title: str = "You cannot do this") -> NoReturn:
     page = render_template(
         "errors/error.html", title=title, paragraphs=[f"The hub refused because {refused}."]
     )
-    abort(Response(page, 403))
+    abort(make_response(page, 403))

@@ -98,7 +98,8 @@ def test_the_police_see_the_actions_landlords_gave_them(demo_hub, demo_session) 
     shared = [a for a in actions if _shared_with_police(demo_session, a.case_id)]
     for action in unshared:
         assert action.case.reference not in page
-    assert unshared and shared, "one action on a case shared with the police, one not"
+    assert unshared, "an action on a case not shared with the police"
+    assert shared, "an action on a case shared with them"
     assert "What it says is not shared with your agency" in page
     assert shared[0].case.reference in page
     assert "Why you can see this: Protocol" in page

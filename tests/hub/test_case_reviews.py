@@ -184,6 +184,7 @@ def test_other_agencies_cannot_review_a_case(demo_hub, demo_session) -> None:
     data["csrf_token"] = csrf_token(police, "/")  # the police's own form token
     response = police.post(f"/cases/{case.id}/review", data=data)
     assert response.status_code == 403
+    assert response.mimetype == "text/html"  # a page, like every other
     assert "refused because only the owning agency does this" in response.get_data(as_text=True)
     demo_session.expire_all()
     assert len(demo_session.get(Case, case.id).reviews) == count
