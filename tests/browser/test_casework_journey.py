@@ -172,7 +172,7 @@ def test_an_officer_works_a_case_and_a_partner_sees_what_its_clauses_give(
     expect(page.get_by_role("heading", name=f"Case {reference}")).to_be_visible()
     expect(page.get_by_text("An interpreter (Polish)", exact=True)).to_be_visible()
     expect(page.get_by_text(SUPPORT)).to_have_count(0)
-    documents = page.locator("#documents + table")
+    documents = page.locator("#documents + .hub-table-scroll table")
     expect(documents).to_contain_text("Diary sheet")
     expect(documents).not_to_contain_text("Letter or e-mail received")
     found["case as the police"] = violations(page)
