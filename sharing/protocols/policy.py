@@ -62,6 +62,7 @@ class Policy:
     ):
         self._grants = dict(grants)
         self._emergency = dict(emergency)
+        self._purposes = frozenset(purpose for (_agency, purpose) in self._grants)
 
     @classmethod
     def empty(cls) -> Policy:
@@ -98,9 +99,9 @@ class Policy:
     def emergency_grants(self, agency_id: int) -> tuple[Grant, ...]:
         return self._emergency.get(agency_id, ())
 
-    def purposes(self) -> set[str]:
+    def purposes(self) -> frozenset[str]:
         """Every purpose an active protocol gives any agency case data for."""
-        return {purpose for (_agency, purpose) in self._grants}
+        return self._purposes
 
     def purposes_for(self, agency_id: int) -> set[str]:
         return {purpose for (agency, purpose) in self._grants if agency == agency_id}
