@@ -106,7 +106,8 @@ def _flags(
     session: Session, actor: Actor, found: dict[int, set[str]], agency_names: dict[int, str]
 ) -> list[KnownTo]:
     """One flag per agency; locked and erased cases are left out before anything else.
-    A few queries however many cases matched."""
+    Four queries however many cases matched, and a decision (two more) for each matched
+    case with a live share with the actor's agency."""
     facts = facts_of(session, found)
     seen = [f for f in facts.values() if not f.erased and Lock.holds(actor, f)]
     if not seen:
