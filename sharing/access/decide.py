@@ -244,7 +244,8 @@ def _partner(
     given = Partner.holds(actor, case, purpose, policy, shares, today)
     if not given:
         return _deny(
-            f"no active protocol clause gives your agency and roles this case for {purpose}",
+            f"no active protocol clause gives your agency and roles this case for "
+            f"{purpose.replace('_', ' ')}",
             hidden=not live,
             purposes=live,
         )

@@ -55,7 +55,8 @@ def share_case(
     if not grants:
         raise InputError(
             "agency_id",
-            f"{agency.name} is not a party that may receive case data for {purpose} under {protocol.title}",
+            f"{agency.name} is not a party that may receive case data for "
+            f"{purpose.replace('_', ' ')} under {protocol.title}",
         )
     if until < today:
         raise InputError("until", "The share must last until today or later")

@@ -74,7 +74,7 @@ def test_text_typed_as_a_purpose_is_refused_without_being_shown_or_logged(
     # A purpose of the protocols that gives the police nothing of this case is named.
     refused = police.get(f"/cases/{case.id}?purpose=case_conference")
     assert refused.status_code == 403
-    assert "this case for case_conference" in refused.get_data(as_text=True)
+    assert "this case for case conference" in refused.get_data(as_text=True)
 
 
 def test_the_owner_shares_and_revokes_from_the_case_page(demo_hub, demo_session) -> None:
