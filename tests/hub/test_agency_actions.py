@@ -74,18 +74,6 @@ def _give_the_police_an_action(session: Session, *, shared: bool) -> Action:
     return action
 
 
-def _shared_with_police(session: Session, case_id: int) -> bool:
-    today = clock.today()
-    return any(
-        s.revoked_at is None and s.until >= today
-        for s in session.scalars(
-            select(Share).where(
-                Share.case_id == case_id, Share.agency.has(code="northshire-police")
-            )
-        )
-    )
-
-
 def test_the_police_see_the_actions_landlords_gave_them(demo_hub, demo_session) -> None:
     given = [_give_the_police_an_action(demo_session, shared=s) for s in (True, False)]
     actions = _police_actions(demo_session)
@@ -94,8 +82,10 @@ def test_the_police_see_the_actions_landlords_gave_them(demo_hub, demo_session) 
     page = police.get("/actions").get_data(as_text=True)
     for action in actions:
         assert f"/actions/{action.id}/done" in page
-    unshared = [a for a in actions if not _shared_with_police(demo_session, a.case_id)]
-    shared = [a for a in actions if _shared_with_police(demo_session, a.case_id)]
+    unshared = [
+        a for a in actions if not shared_with_agency(demo_session, a.case, "northshire-police")
+    ]
+    shared = [a for a in actions if shared_with_agency(demo_session, a.case, "northshire-police")]
     for action in unshared:
         assert action.case.reference not in page
     assert unshared, "an action on a case not shared with the police"
