@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from sharing import clock
 from sharing.models import AuditEntry, Case, LockRequest, ProtocolRecord, Share, User
-from sharing.vocabulary import Priority, Role
+from sharing.vocabulary import Priority, ProtocolStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 
@@ -75,6 +75,37 @@ def test_text_typed_as_a_purpose_is_refused_without_being_shown_or_logged(
     refused = police.get(f"/cases/{case.id}?purpose=case_conference")
     assert refused.status_code == 403
     assert "this case for case conference" in refused.get_data(as_text=True)
+
+
+def test_a_refusal_for_a_live_shares_purpose_whose_protocol_stopped_records_that_purpose(
+    demo_hub, demo_session
+) -> None:
+    share = _live_share(demo_session)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    active = demo_session.scalars(
+        select(ProtocolRecord).where(ProtocolRecord.status == ProtocolStatus.ACTIVE)
+    ).all()
+    for protocol in active:  # the share stays live; nothing gives its purpose any more
+        protocol.status, protocol.changed_at = ProtocolStatus.SUSPENDED, clock.now()
+    demo_session.commit()
+    try:
+        refused = police.get(f"/cases/{share.case_id}", query_string={"purpose": share.purpose})
+        assert refused.status_code == 403
+        words = share.purpose.replace("_", " ")
+        assert f"no active protocol clause gives your agency and roles this case for {words}" in (
+            refused.get_data(as_text=True)
+        )
+        entry = demo_session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "case.view")
+            .order_by(AuditEntry.seq.desc())
+        ).first()
+        assert (entry.object_id, entry.outcome) == (str(share.case_id), "refused")
+        assert entry.purpose == share.purpose
+    finally:
+        for protocol in active:
+            protocol.status, protocol.changed_at = ProtocolStatus.ACTIVE, clock.now()
+        demo_session.commit()
 
 
 def test_the_owner_shares_and_revokes_from_the_case_page(demo_hub, demo_session) -> None:
