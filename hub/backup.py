@@ -43,6 +43,7 @@ from sharing.audit.tree import read_head
 from sharing.crypto.keys import KeyProvider
 from sharing.crypto.rotation import key_status
 from sharing.files.stores import FileStore, StoreError
+from sharing.formats import is_digits
 
 FORMAT = "hub-backup/1"
 MANIFEST = "manifest.json"
@@ -273,7 +274,7 @@ def postgres_program(name: str) -> Path:
     layout (a dump needs a version at least the server's), else from the PATH."""
     installed = sorted(
         Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
-        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+        key=lambda p: int(p.parts[-3]) if is_digits(p.parts[-3]) else 0,
     )
     if installed:
         return installed[-1]

@@ -11,8 +11,7 @@ from wtforms.validators import ValidationError
 
 from hub.templating import UK
 from sharing.errors import InputError
-from sharing.formats import CONTROL_CHARACTERS, has_control_characters
-from sharing.models.base import MAX_ID
+from sharing.formats import CONTROL_CHARACTERS, has_control_characters, is_digits
 
 _PARTS = ("day", "month", "year")
 
@@ -62,15 +61,6 @@ def leaf_fields(form: Any) -> list[Field]:
         else:
             fields.append(field)
     return fields
-
-
-def whole_number(value: str | None) -> int | None:
-    """A chosen id or page number from a form or address: its digits as a number, else
-    None (also for a number too large to be an id: it names nothing)."""
-    if not value or not value.isascii() or not value.isdigit():
-        return None
-    number = int(value)
-    return number if number <= MAX_ID else None
 
 
 def as_sentence(error: Exception) -> str:
@@ -137,8 +127,8 @@ class DateInputField(Field):
         if missing:
             self.bad_parts = set(missing)
             return None, f"{label} must include a {' and '.join(missing)}"
-        if not all(self.parts[p].isdigit() for p in self.part_names):
-            self.bad_parts = {p for p in self.part_names if not self.parts[p].isdigit()}
+        if not all(is_digits(self.parts[p]) for p in self.part_names):
+            self.bad_parts = {p for p in self.part_names if not is_digits(self.parts[p])}
             return None, f"{label} must be a real date, in numbers"
         n = {p: int(self.parts[p]) for p in self.part_names}
         if len(self.parts["year"]) != 4:

@@ -19,6 +19,7 @@ from sharing import clock, sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import NotFound
+from sharing.formats import is_digits
 from sharing.models import Agency, User, UserRole
 from sharing.vocabulary import Role, SessionEnd
 
@@ -335,7 +336,7 @@ def check_totp(
     """The time step a six-digit ``code`` matches (allowing one step of clock drift),
     or None when it is wrong or was already used."""
     code = code.replace(" ", "").strip()
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and is_digits(code)):
         return None
     totp = pyotp.TOTP(secret)
     at = now or clock.now()

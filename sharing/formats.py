@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from sharing.errors import InputError
+from sharing.models.base import MAX_ID
 
 #: UK postcode without its space: outward code then inward code (BS 7666).
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
@@ -45,6 +46,21 @@ def checked_text(field: str, value: str, *, limit: int, required: str = "") -> s
     return value
 
 
+def is_digits(text: str) -> bool:
+    """Whether ``text`` is one or more of the digits 0 to 9. (``str.isdigit`` also holds
+    for superscripts and other scripts' digits, which ``int`` refuses or reads as 0 to 9.)"""
+    return text.isascii() and text.isdigit()
+
+
+def whole_number(text: str | None) -> int | None:
+    """An id or page number from a form or an address: its digits as a number, else None
+    (also for a number too large to be an id: it names nothing)."""
+    if not text or not is_digits(text):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
 def normalise_postcode(value: str) -> str | None:
     """``value`` as an upper-case postcode with one space, or None if it is not one."""
     match = _POSTCODE.match(re.sub(r"\s+", "", value.upper()))
@@ -54,7 +70,7 @@ def normalise_postcode(value: str) -> str | None:
 def normalise_uprn(value: str) -> str | None:
     """A UPRN (1 to 12 digits, leading zeros dropped), or None if ``value`` is not one."""
     digits = value.strip()
-    if not digits.isdigit() or len(digits) > 12 or int(digits) == 0:
+    if not is_digits(digits) or len(digits) > 12 or int(digits) == 0:
         return None
     return str(int(digits))
 

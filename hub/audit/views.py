@@ -28,7 +28,6 @@ from hub.forms import (
     EnumSelectField,
     HubForm,
     as_sentence,
-    whole_number,
 )
 from hub.guard import require_roles
 from hub.search.views import SearchForm, query_of
@@ -36,6 +35,7 @@ from sharing import clock, directory
 from sharing.audit import acts, checkpoints, notes, subject_access, trail, witnessing
 from sharing.audit import log as audit_log
 from sharing.errors import InputError, NotFound
+from sharing.formats import whole_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 require_roles(bp, "dpo")

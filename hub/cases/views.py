@@ -28,7 +28,7 @@ from hub.cases.forms import (
 )
 from hub.config import review_days
 from hub.database import db
-from hub.forms import HubForm, whole_number
+from hub.forms import HubForm
 from hub.guard import authorised_case, forbid, require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_date
@@ -39,6 +39,7 @@ from sharing.cases import casework, erasure, export, letters, listing, pages, re
 from sharing.cases import survey as closure_survey
 from sharing.cases.search import SearchHit, SearchQuery, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
+from sharing.formats import whole_number
 from sharing.imports import case_rows
 from sharing.imports import cases as imports
 from sharing.imports.case_rows import FileRejected
@@ -318,7 +319,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         db(),
         authorised,
         current_app.extensions["hub.risk_matrices"],
-        incidents_page=max(1, request.args.get("page", 1, type=int) or 1),
+        incidents_page=whole_number(request.args.get("page")) or 1,
     )
     return render_template(
         "cases/show.html",

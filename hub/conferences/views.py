@@ -14,13 +14,14 @@ from wtforms import StringField, TextAreaField
 
 from hub.cases.views import action_form, case_to_work_on
 from hub.database import db
-from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm, whole_number
+from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm
 from hub.guard import require_roles
 from hub.pdf import render_pdf
 from sharing import clock, directory
 from sharing.access.decide import Act
 from sharing.cases import casework
 from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import whole_number
 from sharing.meetings import conferences, minutes, packs, requests
 from sharing.models import Conference, ConferenceDecision
 from sharing.protocols.records import shareable_purposes

@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
-from hub.forms import whole_number
 from hub.guard import require_roles
 from hub.letters.forms import StandardLetterForm
 from hub.pdf import render_pdf
@@ -18,6 +17,7 @@ from sharing.cases import standard_letters
 from sharing.cases.standard_letters import LetterBook, LetterRequest
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
+from sharing.formats import whole_number
 
 bp = Blueprint("letters", __name__, url_prefix="/cases")
 require_roles(bp, "case_officer", "manager")

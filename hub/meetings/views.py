@@ -13,11 +13,12 @@ from wtforms import StringField, TextAreaField
 from hub.cases.views import case_to_work_on
 from hub.conferences.views import CONFERENCE_PURPOSE, chosen_protocol, protocol_choices
 from hub.database import db
-from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm, whole_number
+from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm
 from hub.guard import forbid, require_roles
 from hub.templating import uk_datetime
 from sharing.access.decide import Act
 from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import whole_number
 from sharing.meetings import conferences, series
 from sharing.vocabulary import Cadence
 

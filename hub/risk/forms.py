@@ -10,7 +10,8 @@ from typing import TypeVar
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from hub.forms import EnumSelectField, HubForm, whole_number
+from hub.forms import EnumSelectField, HubForm
+from sharing.formats import whole_number
 from sharing.risk.assessments import MAX_REASON, AssessmentInput
 from sharing.risk.matrix import Matrix
 from sharing.vocabulary import AssessmentStage, Priority, RiskBand, Triage

@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
-from hub.forms import whole_number
 from hub.guard import authorised_case, require_roles
 from hub.risk.forms import (
     ANSWER,
@@ -24,6 +23,7 @@ from sharing import clock
 from sharing.access.decide import Act
 from sharing.cases.pages import CaseHeading
 from sharing.errors import InputError
+from sharing.formats import whole_number
 from sharing.risk import assessments, disclose
 from sharing.risk.matrix import Matrices, Matrix
 from sharing.vocabulary import AssessmentStage, Priority, RiskBand

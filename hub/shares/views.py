@@ -10,12 +10,13 @@ from werkzeug.wrappers import Response
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm, whole_number
+from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
 from sharing import clock, directory
 from sharing.access.decide import Act
 from sharing.cases import shares
 from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import whole_number
 from sharing.protocols import records as protocol_records
 
 bp = Blueprint("shares", __name__)

@@ -18,6 +18,7 @@ from hub.guard import require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_datetime
 from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import whole_number
 from sharing.trigger import applications, complaints, letters, review
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import (
@@ -281,16 +282,16 @@ def panel(application_id: int) -> Response | tuple[str, int]:
         application_id,
         form,
         lambda: review.convene(
-            db(), current_user.actor, _procedure(), application_id, _int(form.sitting_id.data)
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            whole_number(form.sitting_id.data),
         ),
         form.sitting_id,
         "The application is before the review panel. The agencies holding the complaints "
         "are asked to bring their cases to it.",
     )
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 @bp.post("/<int:application_id>/recommendations")
@@ -307,7 +308,7 @@ def recommend(application_id: int) -> Response | tuple[str, int]:
             _procedure(),
             application_id,
             review.RecommendationInput(
-                _int(form.owner_agency_id.data), form.due_on.data, form.text.data or ""
+                whole_number(form.owner_agency_id.data), form.due_on.data, form.text.data or ""
             ),
             on_appeal=form.on_appeal.data == "yes",
         ),
@@ -433,7 +434,7 @@ def recommendations() -> Response | tuple[str, int]:
     form = CompleteForm()
     failed_id = None
     if form.validate_on_submit():
-        failed_id = _int(request.form.get("recommendation_id"))
+        failed_id = whole_number(request.form.get("recommendation_id"))
         try:
             review.complete(db(), current_user.actor, failed_id or 0, form.note.data or "")
         except NotAllowed:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sharing.access.decide import Actor, Decision
 from sharing.audit.log import enqueue, enqueue_many
 from sharing.errors import InputError
+from sharing.formats import is_digits
 from sharing.protocols.purposes import PURPOSE_ID
 from sharing.vocabulary import CATEGORIES, Labelled
 
@@ -327,7 +328,7 @@ def listed(basis: str | None, kind: str) -> set[int]:
     for part in (basis or "").split("; "):
         label, _, values = part.partition(" ")
         if label == kind:
-            return {int(v) for v in values.split(",") if v.isdigit()}
+            return {int(v) for v in values.split(",") if is_digits(v)}
     return set()
 
 

@@ -29,6 +29,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from sharing.audit.verify_audit import is_size
+
 #: Signature type byte of Ed25519 in signed notes.
 ED25519 = b"\x01"
 EM_DASH = "\u2014"
@@ -145,7 +147,7 @@ def parse_checkpoint_text(text: str) -> tuple[str, int, bytes]:
     if len(lines) < 4 or lines[-1] != "" or not all(lines[:-1]):
         raise NoteError("a checkpoint's text is origin, size and root, one per line")
     origin, size_text, root_text = lines[:3]
-    if not size_text.isdigit() or (size_text.startswith("0") and size_text != "0"):
+    if not is_size(size_text):
         raise NoteError(f"the checkpoint's size {size_text!r} is not a decimal number")
     root = unb64(root_text, "the checkpoint's root hash")
     if len(root) != 32:

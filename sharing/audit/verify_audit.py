@@ -261,9 +261,16 @@ def split_note(note: object, where: str) -> tuple[str, list[tuple[str, bytes, by
     return text + "\n", lines
 
 
+def is_size(text: str) -> bool:
+    """Whether ``text`` is a tree size as a checkpoint writes it: decimal digits 0 to 9,
+    without leading zeros. (``str.isdigit`` also holds for superscripts, which ``int``
+    refuses.)"""
+    return text.isascii() and text.isdigit() and (text == "0" or not text.startswith("0"))
+
+
 def checkpoint_fields(text: str, where: str) -> tuple[str, int, bytes]:
     lines = text.split("\n")
-    if len(lines) < 4 or not all(lines[:3]) or not lines[1].isdigit():
+    if len(lines) < 4 or not all(lines[:3]) or not is_size(lines[1]):
         raise Problem(f"{where}'s text is not origin, size and root hash")
     root = unb64(lines[2], f"{where}'s root hash")
     if len(root) != 32:

@@ -53,6 +53,7 @@ from sharing.audit.verify_audit import (
     checkpoint_fields,
     cosigned_message,
     cosigner_key_id,
+    is_size,
     key_id,
     read_public_key,
     signs,
@@ -196,11 +197,7 @@ def _parse(body: bytes) -> tuple[int, list[bytes], str]:
     lines = head.split("\n")
     first = lines[0]
     size_text = first.removeprefix("old ")
-    if (
-        not first.startswith("old ")
-        or not size_text.isdigit()
-        or (size_text.startswith("0") and size_text != "0")
-    ):
+    if not first.startswith("old ") or not is_size(size_text):
         raise Refused(400, "the first line is not 'old <size>'")
     if len(lines) - 1 > MAX_PROOF:
         raise Refused(400, f"the proof has more than {MAX_PROOF} lines")
@@ -233,7 +230,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(503, "text/plain", "the witness cannot keep its state just now\n")
             return
         except Refused as e:
-            kind = "text/x.tlog.size" if e.status == 409 and e.body[:1].isdigit() else "text/plain"
+            kind = (
+                "text/x.tlog.size" if e.status == 409 and is_size(e.body.strip()) else "text/plain"
+            )
             self.log_message("refused (%s): %s", e.status, e.reason)
             self._answer(e.status, kind, e.body)
             return

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.audit import notes, proofs
 from sharing.audit.checkpoints import signed_note, text_of
-from sharing.audit.verify_audit import CosignerKey
+from sharing.audit.verify_audit import CosignerKey, is_size
 from sharing.models.audit import AuditCheckpoint, AuditWitnessCosignature, AuditWitnessStatus
 
 #: Seconds to wait for a witness's answer.
@@ -104,7 +104,7 @@ def witness_checkpoint(
     outcomes = []
     for witness in witnesses:
         status, text = answers[witness.name]
-        if status == 409 and text.strip().isdigit() and int(text) <= checkpoint.size:
+        if status == 409 and is_size(text.strip()) and int(text) <= checkpoint.size:
             # the witness is at another size than the hub remembered: prove from there
             status, text = _post(witness.endpoint, _body(session, checkpoint, int(text)), timeout)
         outcomes.append(_keep(checkpoint, witness, records[witness.name], status, text))

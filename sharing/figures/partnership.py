@@ -74,6 +74,7 @@ from sharing.figures.rounding import (
 )
 from sharing.figures.spreadsheets import Sheet
 from sharing.figures.wards import Boundaries
+from sharing.formats import whole_number
 from sharing.models import (
     Action,
     Agency,
@@ -179,9 +180,10 @@ def scope_of(
         if agency is None:
             raise InputError(AGENCY_FIELD, "Choose one of the partnership's agencies")
     if ward_text:
+        ward_id = whole_number(ward_text)
         ward = (
-            session.scalar(select(Ward).where(Ward.area_id == area_id, Ward.id == int(ward_text)))
-            if ward_text.isdigit()
+            session.scalar(select(Ward).where(Ward.area_id == area_id, Ward.id == ward_id))
+            if ward_id is not None
             else None
         )
         if ward is None:
@@ -225,7 +227,8 @@ def meeting_of(session: Session, area_id: int, text: str | None) -> MeetingSitti
     text = (text or "").strip()
     if not text:
         return None
-    sitting = session.get(MeetingSitting, int(text)) if text.isdigit() else None
+    sitting_id = whole_number(text)
+    sitting = session.get(MeetingSitting, sitting_id) if sitting_id is not None else None
     if sitting is None or sitting.series.area_id != area_id:
         raise InputError(MEETING_FIELD, "Choose one of the partnership's meetings")
     return sitting

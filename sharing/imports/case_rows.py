@@ -91,8 +91,8 @@ _NAMES = frozenset(c.name for c in COLUMNS)
 _REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 #: A day as 2026-03-31 or 31/03/2026 (or 1/3/2026), then, for a moment, the time.
 _DAY = r"(?:(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})|(?P<dd>\d{1,2})/(?P<mm>\d{1,2})/(?P<yy>\d{4}))"
-_DAY_ONLY = re.compile(_DAY)
-_DAY_AND_TIME = re.compile(_DAY + r"[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})")
+_DAY_ONLY = re.compile(_DAY, re.ASCII)
+_DAY_AND_TIME = re.compile(_DAY + r"[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})", re.ASCII)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _YES, _NO = frozenset({"yes", "y", "true", "1"}), frozenset({"no", "n", "false", "0", ""})
 

@@ -63,7 +63,10 @@ def test_the_timeline_is_paged_latest_first(demo_hub: Flask, demo_session: Sessi
         select(AuditEntry).where(AuditEntry.action == "case.view").order_by(AuditEntry.seq.desc())
     )
     assert f"incidents page {last_page}" in entry.basis
-    assert client.get(f"/cases/{case.id}?page=abc").status_code == 200
+    for odd in ("abc", "%C2%B2", "9" * 20):  # not a page number: the first page
+        response = client.get(f"/cases/{case.id}?page={odd}")
+        assert response.status_code == 200
+        assert f"Latest first: 1 to 50 of {total}." in response.get_data(as_text=True)
 
 
 def test_a_timeline_on_one_page_or_its_last_page_counts_every_incident(

@@ -79,6 +79,31 @@ def test_a_refused_form_keeps_what_was_typed_and_saves_nothing(
     assert _count(db_session, Person) == 0
 
 
+def test_digits_other_than_0_to_9_are_refused_at_their_field(
+    as_user, create_user, db_session
+) -> None:
+    # Superscripts pass str.isdigit but not int; other scripts' digits int would misread.
+    officer = create_user("case_officer")
+    client = as_user(user=officer)
+    for field, typed, message in (
+        ("first_party-date_of_birth-year", "¹⁹⁵⁰", "Date of birth must be a real date, in numbers"),
+        ("first_party-date_of_birth-day", "٣", "Date of birth must be a real date, in numbers"),
+        ("uprn", "²", "UPRN"),
+    ):
+        data = _new_case_form(
+            officer_id=str(officer.id),
+            csrf_token=csrf_token(client, "/cases/new"),
+            **{field: typed},
+        )
+        response = client.post("/cases/new", data=data)
+        assert response.status_code == 400, field
+        page = response.get_data(as_text=True)
+        assert message in page
+        assert f'href="#{field}' in page
+    assert _count(db_session, Case) == 0
+    assert _count(db_session, Person) == 0
+
+
 def test_only_case_officers_and_managers_are_offered_or_taken_as_a_cases_officer(
     as_user, create_user, db_session
 ) -> None:

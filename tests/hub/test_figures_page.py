@@ -92,6 +92,8 @@ def test_bad_periods_and_areas_are_refused_at_their_field(demo_hub, demo_session
         ("from=2019-01&to=2026-03", "to", "Choose a period of at most 5 years"),
         ("from=soon", "from", "Enter the first month as a year and month"),
         ("ward=123456", "ward", "Choose one of the partnership&#39;s wards"),
+        ("ward=%C2%B2", "ward", "Choose one of the partnership&#39;s wards"),  # a superscript 2
+        (f"ward={'9' * 20}", "ward", "Choose one of the partnership&#39;s wards"),
         ("agency=nobody", "agency", "Choose one of the partnership&#39;s agencies"),
     ):
         for path in ("/figures/", "/figures/tables/wards.csv", "/figures/pack.pdf"):
@@ -158,9 +160,10 @@ def test_a_meeting_pack_for_a_chosen_sitting_covers_the_months_before_it(
     assert pdf.status_code == 200
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.get_data())).pages)
     assert sitting.series.name in " ".join(text.split())
-    refused = coordinator.get("/figures/pack?meeting=999999")
-    assert refused.status_code == 400
-    assert "Choose one of the partnership&#39;s meetings" in refused.get_data(as_text=True)
+    for odd in ("999999", "%C2%B2", "9" * 20):  # no sitting, a superscript 2, too large
+        refused = coordinator.get(f"/figures/pack?meeting={odd}")
+        assert refused.status_code == 400
+        assert "Choose one of the partnership&#39;s meetings" in refused.get_data(as_text=True)
 
 
 def test_unknown_query_parameters_change_nothing(demo_hub, demo_session) -> None:

@@ -15,7 +15,8 @@ from tests.fixtures.app import make_app, production_app
 
 pytestmark = pytest.mark.long
 
-ODD_IDS = ["0", "-1", str(2**63), str(10**20), "not-a-number", "1\x00"]
+#: "²" passes ``str.isdigit`` and fails ``int``.
+ODD_IDS = ["0", "-1", str(2**63), str(10**20), "not-a-number", "1\x00", "²"]
 #: Names under which the hub's pages read ids (and page numbers) from a query string or
 #: a form, besides the address itself.
 ID_FIELDS = (
@@ -36,6 +37,11 @@ ID_FIELDS = (
     "protocol_purpose",
     "agency_key",
     "version",
+    "owner_agency_id",
+    "recommendation_id",
+    "sitting_id",
+    "meeting",
+    "since-day",
 )
 _ARGUMENT = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
@@ -66,7 +72,9 @@ def _paths(app: Flask, odd: str) -> list[tuple[str, str]]:
     return paths
 
 
-@pytest.mark.parametrize("odd", ODD_IDS, ids=["zero", "minus-one", "2^63", "10^20", "word", "nul"])
+@pytest.mark.parametrize(
+    "odd", ODD_IDS, ids=["zero", "minus-one", "2^63", "10^20", "word", "nul", "superscript"]
+)
 def test_no_route_gives_a_server_error_for_an_odd_id(
     app: Flask, create_user, create_case, as_user, odd: str
 ) -> None:

@@ -247,6 +247,8 @@ def test_a_hundred_thousand_rows_are_read_one_at_a_time() -> None:
         ({"postcode": "XX1"}, "column postcode: is not a UK postcode"),
         ({"victim_postcode": "12345"}, "column victim_postcode: is not a UK postcode"),
         ({"uprn": "12-34"}, "column uprn: is not a UPRN"),
+        ({"uprn": "²"}, "column uprn: is not a UPRN"),  # str.isdigit takes it, int does not
+        ({"opened_on": "٢٠٢٦-١١-٠١"}, "column opened_on: is not a date like"),  # Arabic-Indic
         ({"ward": "Atlantis"}, "column ward: is not a ward of your area"),
         ({"hate_motivated": "maybe"}, "column hate_motivated: is not yes or no"),
         ({"victim_phone": "call me"}, "column victim_phone: is not a phone number"),

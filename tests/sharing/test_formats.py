@@ -55,6 +55,8 @@ def test_phone_numbers(typed: str, expected: str | None) -> None:
         ("0", None),
         ("1234567890123", None),
         ("12a", None),
+        ("²", None),  # a superscript: str.isdigit takes it, int does not
+        ("١٢٣", None),  # Arabic-Indic digits
     ],
 )
 def test_uprns(typed: str, expected: str | None) -> None:
