@@ -46,6 +46,9 @@ T = TypeVar("T")
 
 #: Who handles applications at the lead agency.
 HANDLERS = frozenset({Role.TRIGGER_LEAD, Role.MANAGER})
+#: The Community Trigger (the ASB Case Review) began on 20 October 2014 (Anti-social
+#: Behaviour, Crime and Policing Act 2014, sections 104 and 105): no application is older.
+EARLIEST_RECEIVED = date(2014, 10, 20)
 MAX_NAME = 200
 MAX_TEXT = 5_000
 MAX_REASONS = 3_000
@@ -207,6 +210,12 @@ def _examined(
             raise InputError("received_on", "Enter the date the application was received")
         if data.received_on > clock.day_of(now):
             raise InputError("received_on", "The date received cannot be in the future")
+        if data.received_on < EARLIEST_RECEIVED:
+            raise InputError(
+                "received_on",
+                "The date received must be on or after 20 October 2014, when the Community "
+                "Trigger began",
+            )
 
     def chosen(field: str, kind: type[Labelled], message: str) -> Callable[[], object]:
         def check() -> object:

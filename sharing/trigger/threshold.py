@@ -116,10 +116,13 @@ class Advice:
 
 def months_before(day: date, months: int) -> date:
     """The same day ``months`` calendar months earlier (the month's last day when it has
-    no such day: 31 August less six months is 28 or 29 February)."""
+    no such day: 31 August less six months is 28 or 29 February); the first day a date
+    can be for a day too near it."""
     total = day.year * 12 + day.month - 1 - months
     year, month = divmod(total, 12)
     month += 1
+    if year < date.min.year:
+        return date.min
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

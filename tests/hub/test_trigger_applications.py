@@ -129,6 +129,17 @@ def test_the_lead_records_an_application_sees_the_check_and_decides(demo_hub, de
             "received_on",
             "cannot be in the future",
         ),
+        (
+            {"received_on-day": "1", "received_on-month": "1", "received_on-year": "0001"},
+            "received_on",
+            "on or after 20 October 2014",
+        ),
+        (_received(date(2014, 10, 19)), "received_on", "on or after 20 October 2014"),
+        (
+            {"received_on-day": "1", "received_on-month": "1", "received_on-year": "²⁰²⁶"},
+            "received_on",
+            "must be a real date, in numbers",
+        ),
         ({"victim_family_name": " "}, "victim_family_name", "Enter the victim"),
         ({"problem": ""}, "problem", "Describe the anti-social behaviour"),
         ({"problem": "<script>alert(1)</script>"}, "problem", "without HTML"),
