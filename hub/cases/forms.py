@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    FileField,
     Form,
     FormField,
     StringField,

@@ -3,7 +3,8 @@ file by its content."""
 
 from __future__ import annotations
 
-from wtforms import FileField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from hub.forms import ChoiceField, EnumSelectField, HubForm
@@ -12,6 +13,7 @@ from sharing.vocabulary import DocumentKind
 
 
 class AttachForm(HubForm):
+    #: Flask-WTF's: a file, or None (text sent in its place is not one).
     file = FileField("The file")
     kind = EnumSelectField("What is it?", DocumentKind)
     category = ChoiceField("Who may see it?", choices=list(CATEGORY_CHOICES.items()))

@@ -205,6 +205,21 @@ def test_bad_files_are_refused_at_the_file_field_and_nothing_is_stored(
         text = response.get_data(as_text=True)
         assert message in text, name
         assert 'href="#file"' in text
+    # "file" sent as text, not a file (a form put together by hand, or a script's).
+    url = f"/cases/{case.id}/documents/new"
+    as_text = officer.post(
+        url,
+        data={
+            "csrf_token": csrf_token(officer, url),
+            "kind": "diary_sheet",
+            "category": "narrative",
+            "about": "",
+            "description": "",
+            "file": "diary.pdf",
+        },
+    )
+    assert as_text.status_code == 400
+    assert "Choose the file to attach" in as_text.get_data(as_text=True)
     wrong = _attach(officer, case.id, "diary.pdf", pdf("x"), about="incident-999999")
     assert wrong.status_code == 400
     assert 'href="#about"' in wrong.get_data(as_text=True)
