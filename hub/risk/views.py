@@ -64,6 +64,12 @@ def assess(case_id: int) -> Response | tuple[str, int]:
         return _step(case, matrix, people, draft, goto), 200
     data = draft.to_input()
     _, problems = assessments.check_assessment(record, data, matrices())
+    if any(f == "version" for f, _ in problems):
+        # Answers to another version of the matrix, or to none: its questions again, from
+        # the first page, keeping who is assessed and at which stage.
+        again = AssessmentDraft({"version": str(matrix.version)})
+        again.values.update({k: draft.get(k) for k in ("person_id", "stage") if draft.get(k)})
+        return _step(case, matrix, people, again, "person", problems), 400
     here = [
         (f, m)
         for f, m in problems
@@ -99,7 +105,11 @@ def _step(
     problems: list[tuple[str, str]] | None = None,
 ) -> str:
     errors = {field_of(f): m for f, m in reversed(problems or [])}
-    summary = [{"text": m, "href": f"#{field_of(f)}"} for f, m in problems or []]
+    # The version is no field of the page: its problem links to the page's first field.
+    summary = [
+        {"text": m, "href": "#person_id" if f == "version" else f"#{field_of(f)}"}
+        for f, m in problems or []
+    ]
     shown = _fields_on(step, matrix)
     data = draft.to_input()
     score = band = None

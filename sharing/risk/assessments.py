@@ -84,6 +84,15 @@ def check_assessment(
         )
     if data.stage is None:
         problems.append(("stage", "Choose the stage of the case this assessment is for"))
+    if data.matrix_version is None:
+        problems.append(
+            (
+                "version",
+                "These answers do not say which version of the Risk Assessment Matrix they "
+                f"answer: answer the questions of version {matrix.version} again",
+            )
+        )
+        return matrix, problems
     if data.matrix_version != matrix.version:
         problems.append(
             (

@@ -154,9 +154,19 @@ def test_answers_from_an_old_version_or_with_an_unknown_option_are_refused_and_n
     who = {"person_id": str(_victim(case)), "stage": "review", "step": "check"}
     old = _post(officer, path, {**who, **LOWEST, "version": str(MATRIX.version - 1)})
     assert old.status_code == 400
-    assert f"The Risk Assessment Matrix has changed to version {MATRIX.version}" in old.get_data(
-        as_text=True
-    )
+    page = old.get_data(as_text=True)
+    assert f"The Risk Assessment Matrix has changed to version {MATRIX.version}" in page
+    # The questions again from the first page, for the version in use, the person kept.
+    assert 'href="#person_id"' in page
+    assert f'name="version" value="{MATRIX.version}"' in page
+    assert f'value="{who["person_id"]}" checked' in page
+    for version in ("x", ""):  # a form whose version was lost or changed by hand
+        unsaid = _post(officer, path, {**who, **LOWEST, "version": version})
+        assert unsaid.status_code == 400
+        page = unsaid.get_data(as_text=True)
+        assert "These answers do not say which version of the Risk Assessment Matrix" in page
+        assert "None" not in page
+        assert 'href="#person_id"' in page
     unknown = _post(
         officer,
         path,

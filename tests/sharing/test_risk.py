@@ -217,6 +217,11 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
                 "has changed to version 1 since these answers were given",
             ),
             (
+                AssessmentInput(victim, AssessmentStage.REVIEW, None, dict(HIGHEST)),
+                "version",
+                "These answers do not say which version of the Risk Assessment Matrix",
+            ),
+            (
                 AssessmentInput(victim, None, 1, dict(HIGHEST)),
                 "stage",
                 "Choose the stage of the case",
