@@ -33,7 +33,7 @@ from hub.guard import authorised_case, forbid, require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_date
 from sharing import clock, directory
-from sharing.access.authorise import AuthorisedCase, authorise
+from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act
 from sharing.cases import casework, erasure, export, letters, listing, pages, referrals, reviews
 from sharing.cases import survey as closure_survey
@@ -85,7 +85,13 @@ def _agencies() -> list[tuple[str, str]]:
 
 
 def _officers() -> list[tuple[str, str]]:
-    return [(str(u.id), u.display_name) for u in listing.officers(db(), current_user.actor)]
+    """The agency's officers to choose from, each of another team than the user's named
+    with it (a case officer works on their own team's cases only)."""
+    team = current_user.actor.team
+    return [
+        (str(u.id), f"{u.display_name} ({u.team})" if u.team and u.team != team else u.display_name)
+        for u in listing.officers(db(), current_user.actor)
+    ]
 
 
 @bp.route("")
@@ -199,8 +205,17 @@ def new() -> Response | tuple[str, int]:
         except InputError as e:
             form.refuse(e)
         else:
-            flash(f"Case {case.reference} opened.", "success")
-            return redirect(url_for("cases.show", case_id=case.id))
+            decision = decision_on(db(), current_user.actor, case.id)
+            if decision is not None and decision.allowed:
+                flash(f"Case {case.reference} opened.", "success")
+                return redirect(url_for("cases.show", case_id=case.id))
+            # Opened for an officer of another team: not one of the cases the user works on.
+            flash(
+                f"Case {case.reference} opened for {case.officer.display_name}. It is their "
+                "team's case, so it is not in your case list.",
+                "success",
+            )
+            return redirect(url_for("cases.case_list"))
     status = 400 if request.method == "POST" else 200
     return render_template("cases/new.html", title="Open a new case", form=form), status
 

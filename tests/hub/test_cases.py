@@ -79,6 +79,31 @@ def test_a_refused_form_keeps_what_was_typed_and_saves_nothing(
     assert _count(db_session, Person) == 0
 
 
+def test_a_case_opened_for_an_officer_of_another_team_says_where_it_went(
+    as_user, create_user, db_session
+) -> None:
+    north, south = create_user("case_officer"), create_user("case_officer")
+    north.team, south.team = "North neighbourhood team", "South neighbourhood team"
+    db_session.commit()
+    client = as_user(user=north)
+    form = client.get("/cases/new").get_data(as_text=True)
+    assert f"{south.display_name} (South neighbourhood team)" in form  # offered, with the team
+    assert f"{north.display_name} (" not in form
+    response = client.post(
+        "/cases/new",
+        data=_new_case_form(officer_id=str(south.id), csrf_token=csrf_token(client, "/cases/new")),
+    )
+    case = db_session.scalar(select(Case).where(Case.officer_id == south.id))
+    assert case is not None
+    # Not to the case, which a case officer of another team cannot open ("page not found").
+    assert response.status_code == 302
+    assert response.location == "/cases"
+    listing = client.get(response.location).get_data(as_text=True)
+    assert f"Case {case.reference} opened for {south.display_name}." in listing
+    assert "so it is not in your case list" in listing
+    assert client.get(f"/cases/{case.id}").status_code == 404
+
+
 def test_digits_other_than_0_to_9_are_refused_at_their_field(
     as_user, create_user, db_session
 ) -> None:
