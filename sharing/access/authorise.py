@@ -108,13 +108,11 @@ def decision_on(
     return decide_case(session, actor, facts, act, purpose) if facts else None
 
 
-def _as_recorded(session: Session, purpose: str | None, decision: Decision | None) -> str | None:
-    """A stated purpose as a refusal records it: a purpose of an active protocol or of one
-    of the actor's live shares of the case (whose protocol may have stopped since), or
-    "(not a purpose)" (it arrives in an address, so it could be any text)."""
+def _as_recorded(session: Session, purpose: str | None) -> str | None:
+    """A stated purpose as a refusal records it: a purpose of an active protocol, or
+    "(not a purpose)" (it arrives in an address, so it could be any text). (A purpose
+    ``decide`` offers is one: a live share's whose clause gives the actor something.)"""
     if purpose is None or purpose in policy(session).purposes():
-        return purpose
-    if decision is not None and purpose in decision.purposes:
         return purpose
     return acts.NOT_A_PURPOSE
 
@@ -140,7 +138,7 @@ def authorise(
             REFUSED_AS[act],
             actor=actor,
             subject=acts.Subject("case", case_id),
-            purpose=_as_recorded(session, purpose, decision),
+            purpose=_as_recorded(session, purpose),
             reason=reason,
         )
         if decision is None or decision.hidden:

@@ -132,8 +132,8 @@ class Decision:
     break_glass: int | None = None
     #: For opening break-glass: the emergency clause (protocol record id, clause id).
     emergency_clause: tuple[int, str] | None = None
-    #: Purposes the actor's live shares of the case serve (to ask which one, when none
-    #: was stated).
+    #: Purposes the actor's agency's live shares of the case serve that give the actor's
+    #: roles something (to ask which one, when none was stated).
     purposes: tuple[str, ...] = ()
 
     def allows(self, category: str) -> bool:
@@ -181,12 +181,23 @@ def decide(
     if case.agency_id == actor.agency_id:
         return _own_agency(actor, case, rule)
     today = clock.day_of(now)
+    policy = policy or Policy.empty()
+    # The purposes of the agency's live shares of the case that give the actor's roles
+    # something: to choose among, and to be told why when refused. To anyone else the
+    # case does not exist (an analyst learns nothing of which cases are shared, and why).
     live = tuple(
-        sorted({s.purpose for s in shares if s.agency_id == actor.agency_id and s.live(today)})
+        sorted(
+            {
+                s.purpose
+                for s in shares
+                if s.agency_id == actor.agency_id
+                and s.live(today)
+                and Partner.holds(actor, case, s.purpose, policy, shares, today)
+            }
+        )
     )
     if case.erased:
         return _deny("the case has been erased")
-    policy = policy or Policy.empty()
     if act is Act.BREAK_GLASS:
         return _opening_break_glass(actor, case, policy, today)
     if not rule.partners:

@@ -77,7 +77,7 @@ def test_text_typed_as_a_purpose_is_refused_without_being_shown_or_logged(
     assert "this case for case conference" in refused.get_data(as_text=True)
 
 
-def test_a_refusal_for_a_live_shares_purpose_whose_protocol_stopped_records_that_purpose(
+def test_a_live_share_whose_protocols_have_stopped_opens_nothing_and_the_case_is_not_found(
     demo_hub, demo_session
 ) -> None:
     share = _live_share(demo_session)
@@ -85,27 +85,51 @@ def test_a_refusal_for_a_live_shares_purpose_whose_protocol_stopped_records_that
     active = demo_session.scalars(
         select(ProtocolRecord).where(ProtocolRecord.status == ProtocolStatus.ACTIVE)
     ).all()
-    for protocol in active:  # the share stays live; nothing gives its purpose any more
+    for protocol in active:  # the share stays live; no clause gives anything for it now
         protocol.status, protocol.changed_at = ProtocolStatus.SUSPENDED, clock.now()
     demo_session.commit()
     try:
-        refused = police.get(f"/cases/{share.case_id}", query_string={"purpose": share.purpose})
-        assert refused.status_code == 403
-        words = share.purpose.replace("_", " ")
-        assert f"no active protocol clause gives your agency and roles this case for {words}" in (
-            refused.get_data(as_text=True)
-        )
+        assert share.case.reference not in police.get("/shared").get_data(as_text=True)
+        for query in ({"purpose": share.purpose}, {}):
+            refused = police.get(f"/cases/{share.case_id}", query_string=query)
+            assert refused.status_code == 404
+            assert "Why are you opening this case?" not in refused.get_data(as_text=True)
         entry = demo_session.scalars(
             select(AuditEntry)
             .where(AuditEntry.action == "case.view")
             .order_by(AuditEntry.seq.desc())
         ).first()
         assert (entry.object_id, entry.outcome) == (str(share.case_id), "refused")
-        assert entry.purpose == share.purpose
     finally:
         for protocol in active:
             protocol.status, protocol.changed_at = ProtocolStatus.ACTIVE, clock.now()
         demo_session.commit()
+
+
+def test_roles_no_clause_gives_anything_are_not_told_which_cases_are_shared_or_why(
+    demo_hub, demo_session
+) -> None:
+    # The partnership's Community Trigger lead: a live share with their agency gives their
+    # role nothing, so they are not offered its purposes (the API: test_api.py).
+    shared_with_csp = demo_session.scalar(
+        select(Share)
+        .join(Case, Case.id == Share.case_id)
+        .where(
+            Share.revoked_at.is_(None),
+            Case.locked.is_(False),
+            Share.agency.has(code="northshire-csp"),
+        )
+        .order_by(Share.id)
+    )
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
+    refused = lead.get(f"/cases/{shared_with_csp.case_id}")
+    assert refused.status_code == 404
+    assert "Why are you opening this case?" not in refused.get_data(as_text=True)
+    # As for a case that is not shared with them at all.
+    assert (
+        lead.get(f"/cases/{shared_with_csp.case_id}?purpose={shared_with_csp.purpose}").status_code
+        == 404
+    )
 
 
 def test_the_owner_shares_and_revokes_from_the_case_page(demo_hub, demo_session) -> None:
