@@ -24,7 +24,7 @@ from sharing.access.reveal import load_data_keys, reveal
 from sharing.access.scope import Lock
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
-from sharing.errors import InputError, NotFound
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.models import Action, Case
 from sharing.vocabulary import ActionStatus, CaseStatus, Role
@@ -76,9 +76,23 @@ def _decision(session: Session, actor: Actor, case: Case) -> tuple[Decision | No
     return best if best else (None, None)
 
 
+#: Why anyone but a case officer or manager is refused their agency's actions.
+NOT_ACTION_ROLES = "only case officers and managers work their agency's actions"
+
+
 def actions_for_agency(session: Session, actor: Actor) -> list[AgencyAction]:
     """The open actions the actor's agency owns, soonest due first (undated last),
-    recorded as one audit entry naming the actions and the cases whose actions it showed."""
+    recorded as one audit entry naming the actions and the cases whose actions it showed.
+    ``NotAllowed`` (recorded) for anyone but a case officer or manager."""
+    if not actor.has(*ACTION_ROLES):
+        acts.refuse(
+            session,
+            acts.Action.ACTIONS_LIST,
+            actor=actor,
+            subject=acts.Subject("agency", actor.agency_id),
+            reason=NOT_ACTION_ROLES,
+        )
+        raise NotAllowed(NOT_ACTION_ROLES)
     today = clock.today()
     actions = list(
         session.scalars(

@@ -143,6 +143,33 @@ def test_cases_the_agency_may_not_know_of_are_not_found_alike(
     assert answers[0].mimetype == "application/problem+json"
 
 
+def test_a_client_of_a_role_no_clause_serves_is_not_told_which_cases_are_shared(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    with demo_hub.extensions["hub.sessions"]() as session:
+        analyst = register(session, "northshire-police", Role.ANALYST, name="Police analysis")
+    shared = demo_session.scalar(
+        select(Share.case_id)
+        .join(Case, Case.id == Share.case_id)
+        .where(
+            Share.agency.has(code="northshire-police"),
+            Share.revoked_at.is_(None),
+            Case.locked.is_(False),
+        )
+    )
+    missing = demo_session.scalar(select(func.max(Case.id))) + 1000
+    answers = [call(demo_hub, analyst, "GET", f"/api/v1/cases/{i}") for i in (shared, missing)]
+    # Not "purpose required" with the share's purposes: the case is not found, as one
+    # that does not exist.
+    assert [a.status_code for a in answers] == [404, 404]
+    assert answers[0].get_data() == answers[1].get_data()
+    # Nor the agency's actions, which only case officers and managers work (as on the web).
+    listed = call(demo_hub, analyst, "GET", "/api/v1/actions")
+    assert listed.status_code == 403
+    detail = listed.get_json()["detail"]
+    assert "only case officers and managers work their agency's actions" in detail
+
+
 # -- opening cases ----------------------------------------------------------------------
 
 
