@@ -70,26 +70,8 @@ def answer(
     """The invited agency answers its request (once; its staff who work cases or attend
     conferences). ``NotFound`` for anyone else, or when the invitation was withdrawn."""
     now = now or clock.now()
-    request = session.get(InformationRequest, request_id)
-    invitation = (
-        session.scalar(
-            select(ConferenceInvitation).where(
-                ConferenceInvitation.conference_id == request.conference_id,
-                ConferenceInvitation.agency_id == request.agency_id,
-            )
-        )
-        if request is not None
-        else None
-    )
-    if (
-        request is None
-        or request.agency_id != actor.agency_id
-        or not actor.has(*ANSWERING_ROLES)
-        or invitation is None
-        or invitation.withdrawn_at is not None
-        or request.conference.case.locked
-        or request.conference.case.erased_at is not None
-    ):
+    request = _answerable(session, actor, request_id)
+    if request is None:
         acts.refuse(
             session,
             acts.Action.INFORMATION_ANSWER,
@@ -221,8 +203,27 @@ def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[
 
 
 def request_for(session: Session, actor: Actor, request_id: int) -> InformationRequest:
-    """The request, if it is the actor's agency's to answer (for the answer form)."""
-    request = session.get(InformationRequest, request_id)
-    if request is None or request.agency_id != actor.agency_id:
+    """The request, if it is the actor's agency's to answer (for the answer form, as
+    ``answer`` decides it)."""
+    request = _answerable(session, actor, request_id)
+    if request is None:
         raise NotFound(request_id)
     return request
+
+
+def _answerable(session: Session, actor: Actor, request_id: int) -> InformationRequest | None:
+    """The request, if the actor may answer it: their agency's, they work cases or attend
+    conferences, the invitation stands, and the case is neither locked nor erased."""
+    request = session.get(InformationRequest, request_id)
+    if request is None or request.agency_id != actor.agency_id or not actor.has(*ANSWERING_ROLES):
+        return None
+    invitation = session.scalar(
+        select(ConferenceInvitation).where(
+            ConferenceInvitation.conference_id == request.conference_id,
+            ConferenceInvitation.agency_id == request.agency_id,
+        )
+    )
+    case = request.conference.case
+    if invitation is None or invitation.withdrawn_at is not None:
+        return None
+    return None if case.locked or case.erased_at is not None else request

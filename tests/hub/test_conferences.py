@@ -27,6 +27,7 @@ from sharing.models import (
     Case,
     Conference,
     Escalation,
+    InformationRequest,
     LockMember,
     ProtocolRecord,
     Share,
@@ -165,6 +166,15 @@ def test_withdrawing_an_invitation_ends_that_agencys_access(demo_hub, demo_sessi
     police_invitation = next(
         i for i in conference.invitations if i.agency.code == "northshire-police"
     )
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    asked = demo_session.scalar(
+        select(InformationRequest).where(
+            InformationRequest.conference_id == conference.id,
+            InformationRequest.agency_id == police_invitation.agency_id,
+        )
+    )
+    answer_form = f"/conferences/{conference.id}/requests/{asked.id}"
+    assert police.get(answer_form).status_code == 200
     withdrawn = officer.post(
         f"{path}/invitations/{police_invitation.id}/withdraw",
         data={"csrf_token": csrf_token(officer, path)},
@@ -173,8 +183,8 @@ def test_withdrawing_an_invitation_ends_that_agencys_access(demo_hub, demo_sessi
     assert "invitation withdrawn" in officer.get(path).get_data(as_text=True)
     demo_session.expire_all()
     assert demo_session.get(Share, police_invitation.share_id).revoked_at is not None
-    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
     assert police.get(path).status_code == 404
+    assert police.get(answer_form).status_code == 404  # nor when it sits, from the form
 
 
 def test_convening_from_an_escalation_prompt_records_it_as_acted_on(demo_hub, demo_session) -> None:
