@@ -22,7 +22,7 @@ from hub.risk.forms import (
 from sharing import clock
 from sharing.access.decide import Act
 from sharing.cases.pages import CaseHeading
-from sharing.errors import InputError
+from sharing.errors import InputError, NotFound
 from sharing.formats import whole_number
 from sharing.risk import assessments, disclose
 from sharing.risk.matrix import Matrices, Matrix
@@ -192,13 +192,15 @@ def triage(case_id: int) -> Response | tuple[str, int]:
 def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
     authorised = authorised_case(case_id, Act.ASSESS_RISK)
     case = authorised.case
+    try:
+        assessments.escalation_on(db(), authorised, escalation_id)
+    except NotFound:
+        abort(404)
     form = ConsiderationForm()
     if form.validate_on_submit():
         try:
             assessments.record_consideration(db(), authorised, escalation_id, form.note.data or "")
         except InputError as e:
-            if e.field == "escalation":
-                abort(404)
             form.note.errors = [*form.note.errors, e.message]  # type: ignore[list-item]
         else:
             flash("Decision recorded.", "success")

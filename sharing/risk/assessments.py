@@ -20,7 +20,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
-from sharing.errors import InputError
+from sharing.errors import InputError, NotFound
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
 from sharing.risk.acts import audit
@@ -250,6 +250,14 @@ def change_triage(
     return change
 
 
+def escalation_on(session: Session, authorised: AuthorisedCase, escalation_id: int) -> Escalation:
+    """The escalation prompt, if it is on the authorised case; ``NotFound`` otherwise."""
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None or escalation.case_id != authorised.case.id:
+        raise NotFound(escalation_id)
+    return escalation
+
+
 def record_consideration(
     session: Session,
     authorised: AuthorisedCase,
@@ -257,12 +265,11 @@ def record_consideration(
     note: str,
     now: datetime | None = None,
 ) -> Escalation:
-    """The officer records what they decided on an escalation prompt."""
-    case, actor = authorised.case, authorised.actor
+    """The officer records what they decided on an escalation prompt (``NotFound`` for
+    one that is not on the case)."""
+    actor = authorised.actor
     authorised.require(Act.ASSESS_RISK)
-    escalation = session.get(Escalation, escalation_id)
-    if escalation is None or escalation.case_id != case.id:
-        raise InputError("escalation", "That prompt is not on this case")
+    escalation = escalation_on(session, authorised, escalation_id)
     if escalation.considered_at is not None:
         raise InputError("note", "A decision on this prompt has already been recorded")
     text = note.strip()
@@ -281,7 +288,7 @@ def record_consideration(
         actor,
         acts.Action.ESCALATION_DECIDE,
         object_type="case",
-        object_id=case.id,
+        object_id=authorised.case.id,
         basis=f"escalation {escalation.id}; own agency; categories actions",
     )
     session.flush()

@@ -225,6 +225,12 @@ def test_the_officer_records_a_decision_on_an_escalation(demo_hub, demo_session)
     done = _post(officer, path, {"note": "Conference requested for Tuesday"})
     assert done.status_code == 302
     assert _post(officer, f"/cases/{case.id}/escalations/999999", {"note": "x"}).status_code == 404
+    # A prompt on another case, under this case's address: not found, to look at or answer.
+    other = demo_session.scalar(
+        select(Escalation).where(Escalation.case_id != case.id).order_by(Escalation.id)
+    )
+    assert officer.get(f"/cases/{case.id}/escalations/{other.id}").status_code == 404
+    assert officer.get(f"/cases/{case.id}/escalations/999999").status_code == 404
 
 
 def test_known_to_other_agencies_shows_the_flag_not_the_record(demo_hub, demo_session) -> None:
