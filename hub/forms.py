@@ -10,6 +10,7 @@ from wtforms import Field, FormField
 from wtforms.validators import ValidationError
 
 from hub.templating import UK
+from sharing import clock
 from sharing.errors import InputError
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters, is_digits
 
@@ -136,7 +137,14 @@ class DateInputField(Field):
             return None, "Year must include 4 numbers"
         try:
             if self.with_time:
-                local = datetime(n["year"], n["month"], n["day"], n["hour"], n["minute"], tzinfo=UK)
+                day = date(n["year"], n["month"], n["day"])
+                local = clock.uk_moment(day, n["hour"], n["minute"])
+                if local is None:
+                    self.bad_parts = {"hour", "minute"}
+                    return None, (
+                        f"{label} must be a time that happened: the clocks went forward an "
+                        "hour at 1am that day (from 1am to 2am is no time)"
+                    )
                 return local.astimezone(UTC), None
             return date(n["year"], n["month"], n["day"]), None
         except ValueError:

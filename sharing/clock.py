@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 #: Where the partnership's days begin and end.
@@ -27,6 +27,15 @@ def now() -> datetime:
 def day_of(moment: datetime) -> date:
     """The partnership's date at ``moment`` (a UTC or other aware time)."""
     return moment.astimezone(PARTNERSHIP_ZONE).date()
+
+
+def uk_moment(day: date, hour: int, minute: int) -> datetime | None:
+    """The moment a UK clock shows ``hour:minute`` on ``day``, or None for a time the clocks
+    skip (1am to 2am on the last Sunday in March); a time they show twice (1am to 2am on
+    the last Sunday in October) is its first. ``ValueError`` for no such hour or minute."""
+    local = datetime.combine(day, time(hour, minute), tzinfo=PARTNERSHIP_ZONE)
+    shown = local.astimezone(UTC).astimezone(PARTNERSHIP_ZONE)
+    return local if shown.time() == local.time() else None
 
 
 def today() -> date:

@@ -15,7 +15,7 @@ import csv
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import IO, TypeVar
 
 from sharing import clock
@@ -321,7 +321,10 @@ class _Cells:
         if day > today:
             self.fail(column, "is in the future")
             return None
-        return datetime.combine(day, time(hour, minute), tzinfo=clock.PARTNERSHIP_ZONE)
+        moment = clock.uk_moment(day, hour, minute)
+        if moment is None:
+            self.fail(column, "is a time the clocks skipped (they went forward at 1am that day)")
+        return moment
 
     def postcode(self, column: str) -> str:
         value = self.text(column)
@@ -373,8 +376,10 @@ def _check(
         row.fail("uprn", "is not a UPRN (a number of up to 12 digits)")
     hate = row.yes_no("hate_motivated")
     characteristic = None
-    if hate or row.values.get("protected_characteristic", "").strip():
+    if hate:
         characteristic = row.choice("protected_characteristic", ProtectedCharacteristic)
+    elif row.text("protected_characteristic"):
+        row.fail("protected_characteristic", "is given, but hate_motivated is not yes")
     occurred_at = row.moment("incident_at", today=today)
     parties = [
         party

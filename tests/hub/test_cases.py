@@ -271,6 +271,39 @@ def test_impossible_incident_date_is_refused(as_user, create_user, create_case, 
     assert _count(db_session, Incident) == 0
 
 
+def test_a_time_the_clocks_skipped_is_refused_and_a_repeated_one_is_the_first(
+    as_user, create_user, create_case, db_session
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    skipped = {"occurred_at-day": "29", "occurred_at-month": "3", "occurred_at-year": "2026"}
+    response = _incident(
+        client,
+        case.id,
+        datetime(2026, 3, 29, tzinfo=UTC),
+        received_by=str(officer.agency_id),
+        **skipped,
+        **{"occurred_at-hour": "1", "occurred_at-minute": "30"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "the clocks went forward an hour at 1am that day" in page
+    assert 'href="#occurred_at-hour"' in page
+    assert _count(db_session, Incident) == 0
+    # 1.30am on 25 October 2026 happened twice: it is the first, in summer time.
+    response = _incident(
+        client,
+        case.id,
+        datetime(2026, 10, 25, tzinfo=UTC),
+        received_by=str(officer.agency_id),
+        **{"occurred_at-hour": "1", "occurred_at-minute": "30"},
+    )
+    assert response.status_code == 302
+    incident = db_session.scalar(select(Incident).where(Incident.case_id == case.id))
+    assert incident.occurred_at == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
 def test_crime_reference_without_police_report_is_refused(
     as_user, create_user, create_case, db_session
 ) -> None:

@@ -241,6 +241,11 @@ def test_a_hundred_thousand_rows_are_read_one_at_a_time() -> None:
         ({"incident_at": "2026-11-29 25:10"}, "column incident_at: is not a date and time"),
         ({"incident_at": "2026-11-29 23:60"}, "column incident_at: is not a date and time"),
         ({"incident_at": "29/02/2026 10:00"}, "column incident_at: is not a date and time"),
+        ({"incident_at": "2026-03-29 01:30"}, "column incident_at: is a time the clocks skipped"),
+        (
+            {"protected_characteristic": "race"},
+            "column protected_characteristic: is given, but hate_motivated is not yes",
+        ),
         ({"opened_on": "2026-1-5"}, "column opened_on: is not a date like"),
         ({"category": "barking"}, "column category: is not one of noise, verbal_abuse"),
         ({"priority": "red"}, "column priority: is not one of red_urgent, red_high, amber"),

@@ -1,0 +1,30 @@
+"""UK clock times as moments: a time the clocks skip is none; a repeated one its first."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sharing import clock
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # (Python never finds a time in the repeated hour equal to one in another zone.)
+    return moment.astimezone(UTC) if moment else None
+
+
+def _every_minute() -> list[tuple[int, int]]:
+    return [(hour, minute) for hour in range(24) for minute in range(60)]
+
+
+def test_only_the_hour_the_clocks_skip_in_march_is_no_moment() -> None:
+    spring = date(2026, 3, 29)  # the last Sunday in March
+    skipped = [(h, m) for h, m in _every_minute() if clock.uk_moment(spring, h, m) is None]
+    assert skipped == [(1, m) for m in range(60)]
+    assert _utc(clock.uk_moment(spring, 2, 0)) == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+
+
+def test_the_hour_the_clocks_repeat_in_october_is_its_first_in_summer_time() -> None:
+    autumn = date(2026, 10, 25)  # the last Sunday in October
+    assert all(clock.uk_moment(autumn, h, m) is not None for h, m in _every_minute())
+    assert _utc(clock.uk_moment(autumn, 1, 30)) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert _utc(clock.uk_moment(autumn, 2, 30)) == datetime(2026, 10, 25, 2, 30, tzinfo=UTC)
