@@ -13,9 +13,9 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema
 
-from hub.api import oauth, schemas
+from hub.api import bodies, oauth, schemas
 from hub.api import openapi as openapi_document
 from hub.api.problems import FieldProblem, Problem, problem
 from hub.database import db
@@ -133,27 +133,6 @@ def _client() -> ApiClient:
 def actor() -> Actor:
     """The account of its agency the calling system acts as."""
     return Actor.of(_client().user)
-
-
-def _loaded(schema: Schema) -> dict[str, Any]:
-    """The request's JSON body, checked against ``schema``; a 4xx problem otherwise."""
-    if not request.is_json:
-        raise Problem(
-            415, "Unsupported media type", "Send a JSON body: Content-Type: application/json"
-        )
-    body = request.get_json(silent=True)
-    if body is None:
-        raise Problem(400, "Invalid JSON", "The body is not valid JSON")
-    try:
-        loaded: dict[str, Any] = schema.load(body)
-    except ValidationError as e:
-        raise Problem(
-            422,
-            "Invalid request",
-            "The request has problems: each is named by its field",
-            errors=FieldProblem.all_of(e.messages),
-        ) from None
-    return loaded
 
 
 def _json(schema: Schema, value: Any, status: int = 200, **headers: str) -> Response:
@@ -365,7 +344,7 @@ def open_case() -> Response:
         409: {description: A case of your agency already has this reference}
         422: {description: "The case has problems, each named by its field"}
     """
-    body = _loaded(schemas.NewCaseSchema())
+    body = bodies.loaded(schemas.NewCaseSchema())
 
     def opening() -> Response:
         try:
@@ -464,7 +443,7 @@ def add_incident(case_id: int) -> Response:
         404: {description: "No such case, or your agency may not know of it"}
         422: {description: "The incident has problems, each named by its field"}
     """
-    body = _loaded(schemas.NewIncidentSchema())
+    body = bodies.loaded(schemas.NewIncidentSchema())
 
     def recording() -> Response:
         authorised = authorise(db(), actor(), case_id, Act.RECORD)
@@ -587,7 +566,7 @@ def close_action(action_id: int) -> Response:
         404: {description: "No such action, or your agency may not close it"}
         422: {description: "Already closed, or the note is missing"}
     """
-    body = _loaded(schemas.ActionOutcomeSchema())
+    body = bodies.loaded(schemas.ActionOutcomeSchema())
     closed = agency_actions.close_action(
         db(), actor(), action_id, done=body["outcome"] == "done", note=body["note"]
     )

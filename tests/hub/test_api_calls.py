@@ -355,6 +355,31 @@ def test_requests_that_are_not_json_or_lack_a_key_are_refused_clearly(
     assert long_key.status_code == 400
 
 
+#: The calls that take a JSON body.
+JSON_CALLS = ["/api/v1/cases", "/api/v1/cases/1/incidents", "/api/v1/actions/1/outcome"]
+
+
+@pytest.mark.parametrize("path", JSON_CALLS)
+@pytest.mark.parametrize(
+    "deep", ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000]
+)
+def test_json_nested_too_deeply_is_refused_as_not_valid_json(
+    demo_hub: Flask, housing: api_clients.Registered, path: str, deep: str
+) -> None:
+    answer = call(
+        demo_hub,
+        housing,
+        "POST",
+        path,
+        data=deep,
+        content_type="application/json",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    assert answer.mimetype == "application/problem+json"
+    assert answer.get_json()["detail"] == "The body is not valid JSON"
+
+
 def test_a_read_only_client_cannot_open_cases(demo_hub: Flask, demo_session: Session) -> None:
     reader = register(demo_session, "northshire-homes", Role.CASE_OFFICER, ["cases:read"])
     answer = open_case(demo_hub, reader, new_case())
