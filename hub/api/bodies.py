@@ -1,5 +1,10 @@
 """The partner API's JSON request bodies: read, parsed and checked against a call's
-schema, or refused with a problem (415 not JSON, 400 not parseable, 422 bad fields)."""
+schema, or refused with a problem (415 not JSON, 400 not parseable, 422 bad fields).
+
+JSON can carry what no text can (RFC 8259 §8.2): a lone UTF-16 surrogate written as
+``"\\ud800"`` parses into a Python string that cannot be encoded as UTF-8, so it could
+not be sealed or stored. A body holding one is refused here, naming the field, before any
+call's schema or casework sees it."""
 
 from __future__ import annotations
 
@@ -28,6 +33,14 @@ def parsed() -> Any:
 def loaded(schema: Schema) -> dict[str, Any]:
     """The request's JSON body, checked against ``schema``; a 4xx problem otherwise."""
     body = parsed()
+    not_text = [FieldProblem(field, reason) for field, reason in _not_text(body)]
+    if not_text:
+        raise Problem(
+            422,
+            "Invalid request",
+            "The request has problems: each is named by its field",
+            errors=not_text,
+        )
     try:
         checked: dict[str, Any] = schema.load(body)
     except ValidationError as e:
@@ -38,3 +51,32 @@ def loaded(schema: Schema) -> dict[str, Any]:
             errors=FieldProblem.all_of(e.messages),
         ) from None
     return checked
+
+
+def _not_text(body: Any) -> list[tuple[str, str]]:
+    """Each field of ``body`` (``victim.family_name``; ``body`` for the whole) whose value,
+    or a name in it, is not valid text (a lone surrogate), with the reason. Walked without
+    recursion: the parser takes bodies nested deeper than Python's own calls go."""
+    found: list[tuple[str, str]] = []
+    waiting: list[tuple[str, Any]] = [("", body)]
+    while waiting:
+        where, value = waiting.pop()
+        if isinstance(value, dict):
+            for name, inner in value.items():
+                if not _is_text(name):
+                    found.append((where or "body", "has a field whose name is not valid text"))
+                    continue
+                waiting.append((f"{where}.{name}" if where else name, inner))
+        elif isinstance(value, list):
+            waiting.extend((f"{where}.{i}" if where else "body", v) for i, v in enumerate(value))
+        elif isinstance(value, str) and not _is_text(value):
+            found.append((where or "body", "is not valid text"))
+    return sorted(set(found))
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -5,6 +5,7 @@ answered with problem details naming what was wrong."""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import timedelta
@@ -378,6 +379,75 @@ def test_json_nested_too_deeply_is_refused_as_not_valid_json(
     assert answer.status_code == 400, answer.get_data(as_text=True)
     assert answer.mimetype == "application/problem+json"
     assert answer.get_json()["detail"] == "The body is not valid JSON"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"summary": "Music \ud800"}, "summary"),
+        ({"victim": {"family_name": "Okafor\udc80"}}, "victim.family_name"),
+        (
+            {"incident": {"occurred_at": clock.now().isoformat(), "description": "\udfff"}},
+            "incident.description",
+        ),
+        ({"category": "\ud800"}, "category"),
+        ({"\ud800": "x"}, "body"),
+    ],
+)
+def test_text_that_is_not_text_is_refused_naming_the_field_and_a_mended_retry_opens_the_case(
+    demo_hub: Flask,
+    demo_session: Session,
+    housing: api_clients.Registered,
+    changes: dict[str, Any],
+    field: str,
+) -> None:
+    body, key = new_case(), str(uuid.uuid4())
+    sent = json.dumps({**body, **changes})  # a lone surrogate, escaped as JSON allows
+
+    answer = call(
+        demo_hub,
+        housing,
+        "POST",
+        "/api/v1/cases",
+        data=sent,
+        content_type="application/json",
+        headers={"Idempotency-Key": key},
+    )
+
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert answer.get_json()["errors"][0]["field"] == field
+    assert "not valid text" in answer.get_json()["errors"][0]["reason"]
+    mended = open_case(demo_hub, housing, body, key)
+    assert mended.status_code == 201, mended.get_data(as_text=True)
+    assert "Idempotent-Replayed" not in mended.headers
+
+
+def test_an_incident_or_a_note_that_is_not_text_is_refused_naming_the_field(
+    demo_hub: Flask, housing: api_clients.Registered
+) -> None:
+    case_id = open_case(demo_hub, housing, new_case()).get_json()["case_id"]
+    incident = {"occurred_at": clock.now().isoformat(), "description": "Shouting \udc80"}
+    recorded = call(
+        demo_hub,
+        housing,
+        "POST",
+        f"/api/v1/cases/{case_id}/incidents",
+        data=json.dumps(incident),
+        content_type="application/json",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    closed = call(
+        demo_hub,
+        housing,
+        "POST",
+        "/api/v1/actions/1/outcome",
+        data=json.dumps({"outcome": "done", "note": "\ud800"}),
+        content_type="application/json",
+    )
+
+    assert recorded.status_code == closed.status_code == 422
+    assert fields_named(recorded) == ["description"]
+    assert fields_named(closed) == ["note"]
 
 
 def test_a_read_only_client_cannot_open_cases(demo_hub: Flask, demo_session: Session) -> None:
