@@ -7,6 +7,8 @@ person and the first incident as objects of their own."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from sharing.cases.agency_actions import MAX_NOTE
@@ -77,12 +79,23 @@ class ReportedSchema(Strict):
     postcode = _text("the reported person's postcode", limit=10)
 
 
+#: The latest moment an incident may be given as: a day short of the latest Python holds,
+#: so that it has a time in UTC and in the partnership's zone whatever its offset
+#: (9999-12-31T23:59-14:00 has none). Any later moment is in the future anyway.
+LATEST_MOMENT = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
 def _moment() -> fields.AwareDateTime:
     return fields.AwareDateTime(
         required=True,
-        validate=validate.Range(
-            min=EARLIEST_INCIDENT, error="The date of the incident must be after 1 January 1990"
-        ),
+        validate=[
+            validate.Range(
+                min=EARLIEST_INCIDENT, error="The date of the incident must be after 1 January 1990"
+            ),
+            validate.Range(
+                max=LATEST_MOMENT, error="The date of the incident must be today or in the past"
+            ),
+        ],
         metadata={"description": "when it happened, with its offset: 2026-03-30T22:15:00+01:00"},
     )
 

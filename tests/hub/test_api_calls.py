@@ -298,6 +298,14 @@ def test_the_same_reference_twice_is_a_conflict_naming_the_case(
             {"incident": {"occurred_at": "2999-01-01T00:00:00+00:00", "description": "x"}},
             "incident.occurred_at",
         ),
+        (
+            {"incident": {"occurred_at": "9999-12-31T23:59:00-14:00", "description": "x"}},
+            "incident.occurred_at",
+        ),
+        (
+            {"incident": {"occurred_at": "9999-12-31T23:59:59-00:01", "description": "x"}},
+            "incident.occurred_at",
+        ),
         ({"summary": '=HYPERLINK("http://x")'}, "summary"),
         ({"reference": "x" * 61}, "reference"),
         ({"colour": "red"}, "colour"),
