@@ -11,6 +11,7 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProte
 from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
+from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import Flask, Response, current_app, g, request
 
@@ -97,6 +98,16 @@ def _save_token(token: dict[str, Any], oauth_request: Any) -> None:
     db().commit()
 
 
+def _basic_credentials(query_client: Any, oauth_request: Any) -> _Client | None:
+    """Authlib's ``client_secret_basic``, with credentials that are not UTF-8 (which it
+    fails to decode) taken as no client's: the token request is refused invalid_client."""
+    try:
+        client: _Client | None = authenticate_client_secret_basic(query_client, oauth_request)
+    except UnicodeDecodeError:
+        return None
+    return client
+
+
 def init_oauth(app: Flask) -> None:
     """Set up the token endpoint's server and the token check on ``app``."""
     app.config.setdefault(
@@ -104,6 +115,7 @@ def init_oauth(app: Flask) -> None:
         {"client_credentials": int(api_clients.TOKEN_LIFETIME.total_seconds())},
     )
     server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
+    server.register_client_auth_method("client_secret_basic", _basic_credentials)
     server.register_grant(grants.ClientCredentialsGrant)
     protector = ResourceProtector()
     protector.register_token_validator(_Validator())

@@ -3,6 +3,7 @@ token, the token on every call, problem details when anything is wrong."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -101,6 +102,21 @@ def test_a_token_is_refused_for_wrong_credentials_or_another_grant(
     )
     assert answer.status_code == status
     assert answer.get_json()["error"] == error
+    assert "access_token" not in answer.get_json()
+
+
+@pytest.mark.parametrize("credentials", [b"\xff\xfe:\xff", b"hub-\xe9t\xe9:secret\xff"])
+def test_credentials_that_are_not_utf8_are_refused_as_an_invalid_client(
+    demo_hub: Flask, credentials: bytes
+) -> None:
+    answer = demo_hub.test_client().post(
+        "/api/v1/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic " + base64.b64encode(credentials).decode()},
+        base_url=HTTPS,
+    )
+    assert answer.status_code == 401
+    assert answer.get_json()["error"] == "invalid_client"
     assert "access_token" not in answer.get_json()
 
 
