@@ -32,11 +32,17 @@ class _Client(ClientMixin):  # type: ignore[misc]
     def get_default_redirect_uri(self) -> None:
         return None
 
-    def get_allowed_scope(self, scope: str | None) -> str:
+    def get_allowed_scope(self, scope: str | None) -> str | None:
+        """The scope of the token to issue: all the client's when the request names none,
+        else what it names; None (Authlib then refuses the request ``invalid_scope``) when
+        it names a scope the client lacks, or gives the parameter without naming any."""
         allowed = self.record.scopes.split()
         if not scope:
             return " ".join(allowed)
-        return " ".join(s for s in scope.split() if s in allowed)
+        asked = list(dict.fromkeys(scope.split()))
+        if not asked or not set(asked) <= set(allowed):
+            return None
+        return " ".join(asked)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return False

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import api_clients, clock
@@ -118,6 +118,39 @@ def test_credentials_that_are_not_utf8_are_refused_as_an_invalid_client(
     assert answer.status_code == 401
     assert answer.get_json()["error"] == "invalid_client"
     assert "access_token" not in answer.get_json()
+
+
+@pytest.mark.parametrize("scope", ["admin", "cases:read cases:write", "   "])
+def test_a_scope_the_client_lacks_is_refused_and_no_token_issued(
+    demo_hub: Flask, demo_session: Session, system: api_clients.Registered, scope: str
+) -> None:
+    tokens = select(func.count()).select_from(ApiToken)
+    before = demo_session.scalar(tokens)
+
+    answer = token_for(demo_hub.test_client(), system, scope=scope)
+
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "invalid_scope"
+    assert "access_token" not in answer.get_json()
+    demo_session.expire_all()
+    assert demo_session.scalar(tokens) == before
+
+
+def test_a_token_carries_the_scopes_asked_for(demo_hub: Flask, demo_session: Session) -> None:
+    registered = api_clients.register(
+        demo_session,
+        user=demo_user(demo_session, "northshire-homes", Role.MANAGER),
+        name="Housing",
+        scopes=["cases:read", "actions"],
+    )
+    demo_session.commit()
+    client = demo_hub.test_client()
+
+    asked = token_for(client, registered, scope="actions")
+    default = token_for(client, registered)
+
+    assert asked.get_json()["scope"] == "actions"
+    assert set(default.get_json()["scope"].split()) == {"cases:read", "actions"}
 
 
 def test_a_wrong_secret_is_recorded_without_the_secret(
