@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         REMEMBER_COOKIE_SECURE=settings.production,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which idles out
-        MAX_CONTENT_LENGTH=1024 * 1024,
+        MAX_CONTENT_LENGTH=REQUEST_MAX_MB * MB,
     )
     app.jinja_loader = ChoiceLoader(
         [
@@ -256,8 +256,13 @@ def _strict_transport_security(response: Response) -> Response:
 #: Endpoints that take a file, and so a request larger than a form's.
 UPLOADS = frozenset({"documents.attach", "cases.import_cases"})
 MB = 1024 * 1024
-#: The largest CSV file of cases the import page takes (its 500 rows fill well under 1 MB).
+#: The largest request any other page or API call takes.
+REQUEST_MAX_MB = 1
+#: The largest CSV file of cases the import page, and the API's import, take (its 500 rows
+#: fill well under 1 MB).
 IMPORT_MAX_MB = 5
+#: The API's import, whose body is the file itself.
+API_IMPORT = "api.import_cases"
 
 
 def _upload_mb(endpoint: str | None) -> int:
@@ -272,11 +277,15 @@ def _upload_limit() -> None:
     form's other fields."""
     if request.endpoint in UPLOADS:
         request.max_content_length = _upload_mb(request.endpoint) * MB + MB
+    elif request.endpoint == API_IMPORT:
+        request.max_content_length = IMPORT_MAX_MB * MB
 
 
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
-    def too_large(_e: RequestEntityTooLarge) -> tuple[str, int]:
+    def too_large(_e: RequestEntityTooLarge) -> tuple[str, int] | Response:
+        if _for_api():
+            return _too_large_for_api()
         if request.endpoint == "cases.import_cases":
             paragraphs = [
                 f"The most a file of cases can be here is {IMPORT_MAX_MB} MB. Nothing was "
@@ -433,6 +442,18 @@ def _busy() -> tuple[str, int] | Response:
     response = make_response(answer)
     response.headers["Retry-After"] = "5"
     return response
+
+
+def _too_large_for_api() -> Response:
+    if request.endpoint == API_IMPORT:
+        detail = (
+            f"The most a file of cases can be here is {IMPORT_MAX_MB} MB. Nothing was "
+            "imported: split the file, or ask your hub's operator to import it with "
+            "`hub import cases`."
+        )
+    else:
+        detail = f"The most a request can carry here is {REQUEST_MAX_MB} MB. Nothing was saved."
+    return api_problem(413, "Request too large", detail)
 
 
 def _for_api() -> bool:

@@ -153,6 +153,20 @@ def test_a_token_carries_the_scopes_asked_for(demo_hub: Flask, demo_session: Ses
     assert set(default.get_json()["scope"].split()) == {"cases:read", "actions"}
 
 
+def test_a_token_request_over_the_limit_is_refused_as_problem_details(
+    demo_hub: Flask, system: api_clients.Registered
+) -> None:
+    answer = demo_hub.test_client().post(
+        "/api/v1/token",
+        data={"grant_type": "client_credentials", "scope": "x" * 2 * 1024 * 1024},
+        headers=basic(system.client.client_id, system.secret),
+        base_url=HTTPS,
+    )
+    assert answer.status_code == 413
+    assert answer.mimetype == "application/problem+json"
+    assert "1 MB" in answer.get_json()["detail"]
+
+
 def test_a_wrong_secret_is_recorded_without_the_secret(
     demo_hub: Flask, demo_session: Session, system: api_clients.Registered
 ) -> None:

@@ -621,3 +621,63 @@ def test_a_file_of_cases_goes_through_the_import(
     broken = call(demo_hub, housing, "POST", path, data=b"\xff\xfe", content_type="text/csv")
     assert broken.status_code == 422
     assert broken.get_json()["errors"][0]["line"] == 1
+
+
+IMPORT_HEADING = (
+    "reference,opened_on,category,priority,triage,summary,incident_at,incident_description\n"
+)
+
+
+def file_of_rows_too_long(size: int) -> bytes:
+    """A file of cases of about ``size`` bytes whose every row is refused at once (its
+    summary is longer than a cell may be), so that reading it is quick."""
+    row = f"BIG-{{}},2026-01-05,noise,amber,low_level,{'m' * 6_000},2026-01-04 23:00,x\n"
+    rows = [row.format(n) for n in range(size // len(row) + 1)]
+    return (IMPORT_HEADING + "".join(rows)).encode()
+
+
+def test_a_file_of_cases_larger_than_a_form_goes_through_the_import(
+    demo_hub: Flask, housing: api_clients.Registered
+) -> None:
+    csv = file_of_rows_too_long(2 * 1024 * 1024)  # over 1 MB, under the import's 5 MB
+    answer = call(
+        demo_hub,
+        housing,
+        "POST",
+        "/api/v1/cases/import?dry_run=true",
+        data=csv,
+        content_type="text/csv",
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    report = answer.get_json()
+    assert report["rows"] == report["rejected"] == csv.count(b"\n") - 1
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "size", "limit"),
+    [
+        ("/api/v1/cases/import", "text/csv", 6 * 1024 * 1024, "5 MB"),
+        ("/api/v1/cases", "application/json", 2 * 1024 * 1024, "1 MB"),
+        ("/api/v1/actions/1/outcome", "application/json", 2 * 1024 * 1024, "1 MB"),
+    ],
+)
+def test_a_body_over_the_limit_is_refused_as_problem_details_naming_the_limit(
+    demo_hub: Flask,
+    housing: api_clients.Registered,
+    path: str,
+    content_type: str,
+    size: int,
+    limit: str,
+) -> None:
+    answer = call(
+        demo_hub,
+        housing,
+        "POST",
+        path,
+        data=b" " * size,
+        content_type=content_type,
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert answer.status_code == 413
+    assert answer.mimetype == "application/problem+json"
+    assert limit in answer.get_json()["detail"]
