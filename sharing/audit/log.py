@@ -306,7 +306,13 @@ def _integrate_after_commit(session: Session) -> None:
     """After a commit that queued entries, add them to the log (a moment later, on
     another connection: the act's own transaction is over), unless an integrator of their
     own does it (``INTEGRATED_APART``). A failure leaves them queued for the next commit, a
-    checkpoint or ``hub audit integrate``; it is logged by its type."""
+    checkpoint or ``hub audit integrate``; it is logged by its type.
+
+    SQLAlchemy calls this for a savepoint's commit too, while the transaction around it
+    still holds its locks (on SQLite the database's write lock, which the integrator would
+    wait for): only the outermost transaction's commit is the act's."""
+    if session.in_nested_transaction():
+        return
     if not session.info.pop(_QUEUED, False) or session.info.get(INTEGRATED_APART):
         return
     bind = session.get_bind()
@@ -327,7 +333,10 @@ def integrate_or_leave_queued(engine: Engine) -> int:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_queued(session: Session) -> None:
-    session.info.pop(_QUEUED, None)
+    """A rolled back transaction's entries went with it; a savepoint's rollback leaves
+    those queued before it, to integrate when the transaction commits."""
+    if not session.in_nested_transaction():
+        session.info.pop(_QUEUED, None)
 
 
 def append_many(session: Session, acts: Iterable[Mapping[str, Any]], chunk: int = 10_000) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from sharing import api_clients, clock
 from sharing.access.decide import Actor
+from sharing.audit import log
 from sharing.cases import agency_actions, shares
 from sharing.models import Action, AuditEntry, Case, CaseParty, Share
 from sharing.vocabulary import ActionStatus, Role
@@ -681,3 +682,31 @@ def test_a_body_over_the_limit_is_refused_as_problem_details_naming_the_limit(
     assert answer.status_code == 413
     assert answer.mimetype == "application/problem+json"
     assert limit in answer.get_json()["detail"]
+
+
+def test_cases_opened_one_after_another_go_into_the_audit_log_at_once(
+    demo_hub: Flask,
+    demo_session: Session,
+    housing: api_clients.Registered,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = demo_hub.test_client()
+    headers = bearer_for(client, housing)  # one token: nothing else commits in between
+    answers = [
+        client.post(
+            "/api/v1/cases",
+            json=new_case(),
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+            base_url=HTTPS,
+        )
+        for _ in range(2)
+    ]
+
+    assert [a.status_code for a in answers] == [201, 201]
+    assert "audit entries left queued" not in caplog.text
+    demo_session.expire_all()
+    assert log.waiting(demo_session).count == 0
+    opened = demo_session.scalars(
+        select(AuditEntry.object_id).where(AuditEntry.action == "case.open")
+    ).all()
+    assert {str(a.get_json()["case_id"]) for a in answers} <= set(opened)
