@@ -30,6 +30,15 @@ def parsed() -> Any:
         raise Problem(400, "Invalid JSON", "The body is not valid JSON") from None
 
 
+def canonical() -> bytes:
+    """The request's body as an idempotency key's request is compared by: a JSON body
+    written one way (keys sorted, no spaces), so that the same object sent again written
+    otherwise is the same request; any other body as sent."""
+    if not request.is_json:
+        return request.get_data()
+    return json.dumps(parsed(), sort_keys=True, separators=(",", ":")).encode()
+
+
 def loaded(schema: Schema) -> dict[str, Any]:
     """The request's JSON body, checked against ``schema``; a 4xx problem otherwise."""
     body = parsed()

@@ -637,7 +637,7 @@ def _idempotent(operation: str, act: Callable[[], Response]) -> Response:
             "Invalid idempotency key",
             f"The Idempotency-Key is up to {api_clients.MAX_IDEMPOTENCY_KEY} printable ASCII characters",
         )
-    digest = api_clients.fingerprint(operation, request.get_data())
+    digest = api_clients.fingerprint(operation, bodies.canonical())
     try:
         claimed = api_clients.claim(db(), _client(), key, operation, digest)
     except api_clients.KeyReused:

@@ -237,6 +237,40 @@ def test_a_retried_request_opens_one_case_and_gets_the_first_answer(
     assert "different request" in reused.get_json()["detail"]
 
 
+def test_a_retry_of_the_same_case_written_differently_gets_the_first_answer(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    body, key = new_case(), str(uuid.uuid4())
+    reordered = dict(reversed(body.items()))
+
+    def send(text: str):  # type: ignore[no-untyped-def]
+        return call(
+            demo_hub,
+            housing,
+            "POST",
+            "/api/v1/cases",
+            data=text,
+            content_type="application/json",
+            headers={"Idempotency-Key": key},
+        )
+
+    first = send(json.dumps(body))
+    again = [send(json.dumps(body, indent=2)), send(json.dumps(reordered, separators=(",", ":")))]
+
+    assert first.status_code == 201, first.get_data(as_text=True)
+    for answer in again:
+        assert answer.status_code == 201, answer.get_data(as_text=True)
+        assert answer.headers["Idempotent-Replayed"] == "true"
+        assert answer.get_json() == first.get_json()
+    demo_session.expire_all()
+    assert (
+        demo_session.scalar(
+            select(func.count()).where(Case.external_reference == body["reference"])
+        )
+        == 1
+    )
+
+
 def test_retries_racing_each_other_open_one_case(
     demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
 ) -> None:
