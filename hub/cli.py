@@ -11,9 +11,9 @@ from typing import IO, Any
 import click
 from alembic import command
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hub import migrate
@@ -22,7 +22,7 @@ from hub.app import create_app
 from hub.cli_audit import audit
 from hub.cli_backup import backup, restore
 from hub.config import ConfigError, load_settings
-from hub.database import engine, new_session
+from hub.database import engine, new_session, unusable
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
 from hub.serve import serve
 from hub.templating import uk_datetime
@@ -70,7 +70,24 @@ def _create_app() -> Flask:
     return app
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app)
+class HubGroup(FlaskGroup):
+    """Flask's command group, where a command that meets a database it cannot reach, or
+    one without the hub's tables, ends with one line saying so: no SQL, no values typed."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            problem = unusable(app.extensions["hub.engine"])
+            if problem is None:
+                raise
+            reason, at_start = problem
+            click.echo(f"hub: cannot start: {reason}" if at_start else f"hub: {reason}", err=True)
+            sys.exit(2 if at_start else 1)
+
+
+@click.group(cls=HubGroup, create_app=_create_app)
 def main() -> None:
     """The partnership hub."""
 

@@ -6,8 +6,8 @@ import logging
 import secrets
 
 from flask import Flask, Response, current_app, g
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import Settings
@@ -74,6 +74,21 @@ def new_session() -> Session:
     """A session outside any request (commands), sealing with the app's key store."""
     factory: sessionmaker[Session] = current_app.extensions["hub.sessions"]
     return factory()
+
+
+def unusable(engine: Engine) -> tuple[str, bool] | None:
+    """Why the hub cannot use ``engine``'s database, and whether it is a start-up problem
+    (it cannot be reached) rather than one of its schema (none of the hub's tables yet);
+    None when it can be reached and has them. The reason names no address or password."""
+    try:
+        with engine.connect() as connection:
+            tables = inspect(connection).get_table_names()
+    except DBAPIError as e:
+        reason = str(e.orig).strip().splitlines()[0] if str(e.orig).strip() else type(e).__name__
+        return f"the database cannot be reached: {reason}", True
+    if "alembic_version" not in tables:
+        return "the database has no tables yet: run hub db upgrade", False
+    return None
 
 
 def key_store() -> KeyProvider:
