@@ -50,7 +50,7 @@ from hub.audit_witnesses import load_witnesses
 from hub.auth.single_sign_on import init_single_sign_on
 from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
-from hub.config import Settings, load_settings
+from hub.config import ConfigError, Settings, load_settings
 from hub.database import db, init_commit, init_database
 from hub.guard import check_declared, check_request
 from hub.identity_providers import load_identity_providers
@@ -67,10 +67,15 @@ from sharing.figures.stock import load_stock
 from sharing.figures.wards import load_boundaries
 from sharing.files.stores import StoreError, store_at
 from sharing.models.base import MAX_ID
-from sharing.risk.matrix import load_matrices
+from sharing.protocols.problems import FileInvalid
+from sharing.risk.matrix import MatrixError, load_matrices
 from sharing.trigger.procedure import load_procedure
 
 log = logging.getLogger(__name__)
+
+#: What ``create_app`` raises when the settings, or a file they name, cannot be used; the
+#: message is one line saying which and why.
+START_ERRORS = (ConfigError, KeyringError, FileInvalid, MatrixError)
 
 _ERROR_PAGES = {
     400: ("Sorry, there is a problem with that request", ["Go back and try again."]),
@@ -135,13 +140,16 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.extensions["hub.housing_stock"] = load_stock(settings.housing_stock)
     # And the wards' boundaries and households, for rates and the map (BoundariesInvalid).
     app.extensions["hub.ward_boundaries"] = load_boundaries(settings.ward_boundaries)
-    # Where case files are kept, sealed (StoreError for an s3:// setting without a bucket).
-    app.extensions["hub.file_store"] = store_at(
-        settings.document_store,
-        instance_path=settings.instance_path,
-        endpoint_url=settings.document_store_endpoint,
-        region=settings.document_store_region,
-    )
+    # Where case files are kept, sealed (an s3:// setting without a bucket is refused).
+    try:
+        app.extensions["hub.file_store"] = store_at(
+            settings.document_store,
+            instance_path=settings.instance_path,
+            endpoint_url=settings.document_store_endpoint,
+            region=settings.document_store_region,
+        )
+    except StoreError as e:
+        raise ConfigError(f"document_store: {e}") from None
     # And the agencies' own identity providers, with their client secrets
     # (IdentityProvidersInvalid names the agency and the setting).
     init_single_sign_on(

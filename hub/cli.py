@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub import migrate
 from hub import notices as hub_notices
-from hub.app import create_app
+from hub.app import START_ERRORS, create_app
 from hub.cli_audit import audit
 from hub.cli_backup import backup, restore
 from hub.config import ConfigError, load_settings
@@ -46,7 +46,7 @@ from sharing.imports.cases import import_cases
 from sharing.models import Agency, ApiClient, Case, User, Ward
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
-from sharing.protocols.problems import FileInvalid, Problem
+from sharing.protocols.problems import Problem
 from sharing.trigger import procedure as trigger_procedure
 from sharing.vocabulary import AgencyType, Role, SessionEnd
 
@@ -54,7 +54,7 @@ from sharing.vocabulary import AgencyType, Role, SessionEnd
 def _create_app() -> Flask:
     try:
         app = create_app()
-    except (ConfigError, KeyringError) as e:
+    except START_ERRORS as e:
         click.echo(f"hub: cannot start: {e}", err=True)
         sys.exit(2)
     # A server's worker starts whatever the key store's state (its pages say what is
@@ -131,7 +131,9 @@ def serve_command(bind: str | None, workers: int | None) -> None:
     """Run the hub under gunicorn, as in production: workers and timeouts from settings."""
     try:
         settings = load_settings()
-    except ConfigError as e:
+        # Each worker builds its own app; one built here first says what stops them all.
+        create_app(settings).extensions["hub.engine"].dispose()
+    except START_ERRORS as e:
         click.echo(f"hub: cannot start: {e}", err=True)
         sys.exit(2)
     serve(settings, bind, workers)
@@ -674,7 +676,7 @@ def _check_files(
 def _known_agencies() -> dict[str, AgencyType] | None:
     try:
         app = create_app()
-    except (ConfigError, KeyringError, FileInvalid):
+    except START_ERRORS:
         return None
     with app.app_context(), new_session() as session:
         try:
@@ -818,7 +820,7 @@ def wards_check(files: tuple[Path, ...]) -> None:
 def _known_wards() -> list[str] | None:
     try:
         app = create_app()
-    except (ConfigError, KeyringError, FileInvalid):
+    except START_ERRORS:
         return None
     with app.app_context(), new_session() as session:
         try:

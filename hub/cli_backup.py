@@ -11,15 +11,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from hub import migrate
-from hub.app import create_app
+from hub.app import START_ERRORS, create_app
 from hub.backup import BackupError, make_backup, restore_backup, taken_at
-from hub.config import ConfigError, load_settings
+from hub.config import load_settings
 from hub.database import audit_origin, key_store, new_session
 from hub.templating import uk_datetime
 from sharing.audit import acts
 from sharing.audit.log import verify
 from sharing.cases.documents import check_store
-from sharing.crypto.keys import KeyringError
 from sharing.crypto.rotation import KeyCoverage, key_coverage
 from sharing.db import make_engine
 from sharing.files.stores import StoreError, store_at
@@ -102,7 +101,7 @@ def restore(folder: Path, keys_from: Path | None) -> None:
         finally:
             engine.dispose()
         app = create_app()
-    except (BackupError, ConfigError, KeyringError, StoreError) as e:
+    except (BackupError, StoreError, *START_ERRORS) as e:
         _fail(f"restore: {e}")
     click.echo(
         f"Restored the {manifest['database']} database and case files of the backup taken "

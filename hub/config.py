@@ -157,6 +157,8 @@ def read_named_file(path: Path, error: type[ConfigError] = ConfigError) -> dict[
             return tomllib.load(f)
     except OSError as e:
         raise error(f"{path} cannot be read: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path} is not a text file in UTF-8") from None
     except tomllib.TOMLDecodeError as e:
         raise error(f"{path} is not valid TOML: {e}") from None
 
@@ -167,6 +169,10 @@ def _read_toml(path: Path) -> dict[str, object]:
             data = tomllib.load(f)
     except FileNotFoundError:
         raise ConfigError(f"settings file {path} does not exist") from None
+    except OSError as e:
+        raise ConfigError(f"settings file {path} cannot be read: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"settings file {path} is not a text file in UTF-8") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"settings file {path} is not valid TOML: {e}") from None
     section = data.get("hub", {})

@@ -7,10 +7,10 @@ import secrets
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.config import Settings
+from hub.config import ConfigError, Settings
 from sharing.audit import acts
 from sharing.audit.integrator import Integrator
 from sharing.crypto.blind_index import index_lengths
@@ -21,12 +21,18 @@ log = logging.getLogger(__name__)
 
 
 def init_database(app: Flask, settings: Settings) -> None:
-    engine = make_engine(
-        settings.database_url,
-        lock_timeout=settings.database_lock_timeout,
-        statement_timeout=settings.database_statement_timeout,
-        pool_pre_ping=True,
-    )
+    try:
+        engine = make_engine(
+            settings.database_url,
+            lock_timeout=settings.database_lock_timeout,
+            statement_timeout=settings.database_statement_timeout,
+            pool_pre_ping=True,
+        )
+    except ArgumentError:  # its message holds the address, and so any password in it
+        raise ConfigError(
+            "database_url is not a database address the hub can use, such as "
+            "postgresql+psycopg://user@host:5432/db or sqlite:///path/hub.sqlite3"
+        ) from None
     keys = open_key_store(settings)
     app.extensions["hub.engine"] = engine
     app.extensions["hub.keys"] = keys
