@@ -36,6 +36,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from hub import migrate
 from sharing import clock
 from sharing.audit import acts
 from sharing.audit.notes import b64
@@ -44,6 +45,7 @@ from sharing.crypto.keys import KeyProvider
 from sharing.crypto.rotation import key_status
 from sharing.files.stores import FileStore, StoreError
 from sharing.formats import is_digits
+from sharing.models.base import MAX_ID
 
 FORMAT = "hub-backup/1"
 MANIFEST = "manifest.json"
@@ -165,6 +167,9 @@ def read_manifest(folder: Path) -> dict[str, object]:
     files = manifest.get("files")
     if manifest.get("database") not in _DATABASE_FILE or not isinstance(files, dict):
         raise BackupError(f"{folder / MANIFEST} does not say what the backup holds")
+    wrong = _manifest_problem(manifest, files)
+    if wrong:
+        raise BackupError(f"{folder / MANIFEST}: {wrong}")
     for name, digest in files.items():
         path = folder / name
         if not path.is_file():
@@ -172,6 +177,51 @@ def read_manifest(folder: Path) -> dict[str, object]:
         if _sha256(path) != digest:
             raise BackupError(f"the backup is damaged: {name} is not the file it was")
     return manifest
+
+
+def _manifest_problem(manifest: dict[str, object], files: dict[str, object]) -> str | None:
+    """What is wrong with a manifest's fields (its format and database already checked),
+    field first; None when each is what ``make_backup`` writes."""
+    taken = manifest.get("taken_at")
+    try:
+        if not isinstance(taken, str) or datetime.fromisoformat(taken).tzinfo is None:
+            raise ValueError(taken)
+    except ValueError:
+        return f"taken_at: {taken!r} is not a date and time with its offset from UTC"
+    revision = manifest.get("schema_revision")
+    if revision is not None and (
+        not isinstance(revision, str) or revision not in migrate.known_revisions()
+    ):
+        return f"schema_revision: {revision!r} is not a migration this hub knows"
+    audit = manifest.get("audit_log")
+    if (
+        not isinstance(audit, dict)
+        or set(audit) != {"size", "root"}
+        or not _whole(audit["size"], 0)
+        or not (audit["root"] is None or isinstance(audit["root"], str))
+    ):
+        return "audit_log: not the audit log's size and root"
+    for field in ("key_versions_needed", "key_versions_held"):
+        versions = manifest.get(field)
+        if not isinstance(versions, list) or not all(_whole(v, 1) for v in versions):
+            return f"{field}: not a list of key versions (whole numbers from 1)"
+    database = _DATABASE_FILE[str(manifest["database"])]
+    for name, digest in files.items():
+        parent, _, base = name.rpartition("/")
+        if name != database and (parent != DOCUMENTS or not _hex64(base)):
+            return f"files: {name!r} is not a file a backup holds"
+        if not isinstance(digest, str) or not _hex64(digest):
+            return f"files: {name!r} has no SHA-256"
+    return None
+
+
+def _whole(value: object, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= MAX_ID
+
+
+def _hex64(text: str) -> bool:
+    """Whether ``text`` is 64 lower-case hexadecimal digits: a SHA-256, or a store key."""
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 
 
 def restore_backup(

@@ -47,6 +47,13 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every migration this code brings, by revision id."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
 def current_revision(session: Session) -> str | None:
     """The newest migration the session's database has."""
     return MigrationContext.configure(session.connection()).get_current_revision()

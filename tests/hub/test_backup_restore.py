@@ -292,6 +292,40 @@ def test_an_incomplete_backup_is_refused(
     assert "the backup is incomplete: database." in result.output
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("taken_at", "yesterday", "taken_at: 'yesterday' is not a date and time"),
+        ("schema_revision", "9999", "schema_revision: '9999' is not a migration this hub knows"),
+        ("audit_log", "x", "audit_log: not the audit log's size and root"),
+        ("key_versions_needed", "abc", "key_versions_needed: not a list of key versions"),
+        ("files", {"../../etc/passwd": "0" * 64}, "files: '../../etc/passwd' is not a file"),
+    ],
+)
+def test_a_manifest_with_a_bad_field_is_refused_before_anything_is_written(
+    backup: tuple[Path, Path],
+    kind: str,
+    tmp_path: Path,
+    monkeypatch,
+    request,
+    field,
+    value,
+    message,
+) -> None:
+    folder, keys = backup
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest[field] = {**manifest[field], **value} if field == "files" else value
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    url = _restore_env(kind, tmp_path, monkeypatch, request)
+    result = hub("restore", str(folder), "--keys-from", str(keys))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"hub: restore: {folder / 'manifest.json'}: {message}")
+    assert result.output.count("\n") == 1
+    assert _tables(url) == []
+    assert not (tmp_path / "target" / "instance" / "keyring.json").exists()
+    assert not (tmp_path / "target" / "instance" / "documents").exists()
+
+
 def test_a_folder_that_is_not_a_backup_is_refused(
     source: str, kind: str, tmp_path: Path, monkeypatch, request
 ) -> None:
