@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -372,10 +373,30 @@ def keys_status() -> None:
         )
 
 
-@keys.command("finalise-erasures")
-@click.option(
-    "--batch-size", default=500, show_default=True, help="Data keys rewrapped per transaction."
+#: The most data keys ``hub keys rotate`` rewraps in one transaction.
+MAX_BATCH = 100_000
+#: The longest pause between its batches, in seconds.
+MAX_PAUSE = 3600.0
+
+
+def _not_nan(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    """A number of seconds that is a number (``FloatRange`` lets NaN through)."""
+    if math.isnan(value):
+        raise click.BadParameter(f"nan is not a number of seconds from 0 to {MAX_PAUSE:g}")
+    return value
+
+
+batch_size_option = click.option(
+    "--batch-size",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, MAX_BATCH),
+    help="Data keys rewrapped per transaction.",
 )
+
+
+@keys.command("finalise-erasures")
+@batch_size_option
 def keys_finalise_erasures(batch_size: int) -> None:
     """Make erasures final: if any destroyed data key is wrapped by a version the key store
     still holds, rotate (rewrap the live keys, retire that version). Run it from cron or a
@@ -395,13 +416,13 @@ def keys_finalise_erasures(batch_size: int) -> None:
 
 
 @keys.command("rotate")
-@click.option(
-    "--batch-size", default=500, show_default=True, help="Data keys rewrapped per transaction."
-)
+@batch_size_option
 @click.option(
     "--pause",
     default=0.0,
     show_default=True,
+    type=click.FloatRange(0, MAX_PAUSE),
+    callback=_not_nan,
     help="Seconds to wait between batches, to spare the database.",
 )
 def keys_rotate(batch_size: int, pause: float) -> None:

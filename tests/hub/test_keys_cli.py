@@ -111,6 +111,30 @@ def test_rotation_killed_mid_way_resumes_when_run_again(populated) -> None:
     assert LocalKeyring(key_store).versions() == [2]
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--pause", "-1"),
+        ("--pause", "nan"),
+        ("--pause", "inf"),
+        ("--batch-size", "0"),
+        ("--batch-size", "99999999999999999999999"),
+    ],
+)
+def test_a_bad_rotation_option_is_refused_before_any_key_changes(
+    populated, option: str, value: str
+) -> None:
+    url, key_store, ids = populated
+    before = key_store.read_bytes()
+    result = hub("keys", "rotate", option, value)
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}': {value}" in result.output
+    assert key_store.read_bytes() == before
+    status = hub("keys", "status")
+    assert "version 1 (active): wraps 80 data keys" in status.output
+    assert "version 2" not in status.output
+
+
 def test_keys_init_makes_a_private_key_store_and_never_overwrites(
     hub_env: str, tmp_path: Path
 ) -> None:
