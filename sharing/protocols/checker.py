@@ -40,6 +40,9 @@ PARTY_KEYS = ("agency", "agency_type", "signatory_role")
 
 #: A protocol id: lower-case words joined by hyphens, like the file's name.
 PROTOCOL_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: The largest version a reviewed file may have: ample for any file's life, and far below
+#: a number that would overflow its column or leave no room for a later version.
+MAX_VERSION = 9999
 #: An agency code, as ``Agency.code`` holds it.
 AGENCY_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -101,7 +104,7 @@ def read_header(
     return (
         file_id,
         reader.text(data, "title", "", max_length=200),
-        reader.integer(data, "version", ""),
+        reader.integer(data, "version", "", most=MAX_VERSION),
     )
 
 

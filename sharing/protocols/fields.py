@@ -132,10 +132,10 @@ class Reader:
             return None
         return value
 
-    def integer(self, table: Table, key: str, prefix: str) -> int | None:
-        """A positive whole number."""
+    def integer(self, table: Table, key: str, prefix: str, most: int | None = None) -> int | None:
+        """A positive whole number; with ``most``, no larger than it."""
         path = path_of(prefix, key)
-        allowed = "a whole number from 1, without quotes"
+        allowed = f"a whole number from 1{'' if most is None else f' to {most}'}, without quotes"
         value = self._get(table, key, prefix, True, allowed)
         if value is None:
             return None
@@ -144,6 +144,9 @@ class Reader:
             return None
         if value < 1:
             self.add(path, f"{value} is not a positive whole number", allowed)
+            return None
+        if most is not None and value > most:
+            self.add(path, f"{value} is too large", allowed)
             return None
         return value
 

@@ -305,6 +305,26 @@ def test_an_invalid_protocol_is_never_imported(demo_session) -> None:
     demo_session.rollback()
 
 
+def test_a_version_too_large_is_never_imported_so_it_cannot_block_later_ones(
+    demo_session,
+) -> None:
+    dpo = demo_actor(demo_session, "northshire-police", Role.DPO)
+    text = (PROTOCOLS / "northshire-asb-case-management.toml").read_text()
+    with pytest.raises(ProtocolInvalid) as refused:
+        protocol_records.import_protocol(
+            demo_session,
+            dpo,
+            text.replace("version = 1", "version = 9223372036854775807"),
+            source="typo.toml",
+        )
+    assert [p.field for p in refused.value.problems] == ["version"]
+    record = protocol_records.import_protocol(
+        demo_session, dpo, text.replace("version = 1", "version = 2"), source="v2"
+    )
+    assert record.version == 2
+    demo_session.rollback()
+
+
 def test_a_new_version_shows_its_impact_and_supersedes_the_old_once_signed(demo_session) -> None:
     case, share = _shared_case(demo_session)
     police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)

@@ -112,6 +112,14 @@ def test_parse_raises_with_every_problem() -> None:
     assert "(and 1 more)" in str(raised.value)
 
 
+@pytest.mark.parametrize("version", ["10000", "9223372036854775807", "99999999999999999999"])
+def test_a_version_above_9999_is_too_large(version: str) -> None:
+    (problem,) = check_text(VALID.replace("version = 1", f"version = {version}"), "x.toml")
+    assert (problem.field, problem.message) == ("version", f"{version} is too large")
+    assert problem.allowed == "a whole number from 1 to 9999, without quotes"
+    assert check_text(VALID.replace("version = 1", "version = 9999"), "x.toml") == []
+
+
 def test_empty_file_reports_each_missing_key() -> None:
     problems = check_text("", "empty.toml")
     assert all(p.line is None for p in problems)

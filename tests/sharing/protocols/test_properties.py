@@ -19,6 +19,7 @@ from sharing.protocols import (
     parse_protocol,
     render_protocol,
 )
+from sharing.protocols.checker import MAX_VERSION
 from sharing.protocols.lawful import (
     ARTICLE6,
     ARTICLE9,
@@ -134,7 +135,7 @@ def documents(draw: st.DrawFn) -> ProtocolDocument:
     return ProtocolDocument(
         id=draw(slugs),
         title=draw(texts),
-        version=draw(st.integers(1, 10_000)),
+        version=draw(st.integers(1, MAX_VERSION)),
         handling=draw(st.sampled_from(HANDLING)),
         start=start,
         end=end,
