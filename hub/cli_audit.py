@@ -389,10 +389,8 @@ def audit_cosign(
     except UnicodeDecodeError:
         _fail("the signature file is not text")
     with new_session() as session:
-        key = session.get(AuditAgencyKey, agency_key_id)
-        if key is None:
-            _fail(f"there is no agency key {agency_key_id}")
         try:
+            key = checkpoints.agency_key(session, agency_key_id)
             signature = checkpoints.signature_from(text, key)
             checkpoints.cosign(session, checkpoint_id, agency_key_id, signature)
         except checkpoints.CheckpointError as e:

@@ -26,6 +26,7 @@ from sharing.audit.tree import locked_tree, read_head
 from sharing.crypto.keys import KeyProvider
 from sharing.models import Agency, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditCosignature
+from sharing.models.base import MAX_ID
 from sharing.vocabulary import Role
 
 
@@ -134,10 +135,16 @@ def damage(session: Session, origin: str) -> LogDamaged | None:
 
 
 def get(session: Session, checkpoint_id: int) -> AuditCheckpoint:
-    checkpoint = session.scalar(
-        select(AuditCheckpoint)
-        .where(AuditCheckpoint.id == checkpoint_id)
-        .options(selectinload(AuditCheckpoint.cosignatures))
+    """The checkpoint ``checkpoint_id`` with its co-signatures; CheckpointError if there is
+    none (a number larger than any id included)."""
+    checkpoint = (
+        session.scalar(
+            select(AuditCheckpoint)
+            .where(AuditCheckpoint.id == checkpoint_id)
+            .options(selectinload(AuditCheckpoint.cosignatures))
+        )
+        if 1 <= checkpoint_id <= MAX_ID
+        else None
     )
     if checkpoint is None:
         raise CheckpointError(f"there is no checkpoint {checkpoint_id}")
@@ -235,6 +242,15 @@ def signature_from(text: str, key: AuditAgencyKey) -> bytes:
     return raw
 
 
+def agency_key(session: Session, agency_key_id: int) -> AuditAgencyKey:
+    """The agency key ``agency_key_id``; CheckpointError if there is none (a number larger
+    than any id included)."""
+    key = session.get(AuditAgencyKey, agency_key_id) if 1 <= agency_key_id <= MAX_ID else None
+    if key is None:
+        raise CheckpointError(f"there is no agency key {agency_key_id}")
+    return key
+
+
 def cosign(
     session: Session,
     checkpoint_id: int,
@@ -246,9 +262,7 @@ def cosign(
     """Store an agency's co-signature of a checkpoint, once it verifies over the
     checkpoint's exact note text (otherwise CheckpointError and nothing is stored)."""
     checkpoint = get(session, checkpoint_id)
-    key = session.get(AuditAgencyKey, agency_key_id)
-    if key is None:
-        raise CheckpointError(f"there is no agency key {agency_key_id}")
+    key = agency_key(session, agency_key_id)
     if key.revoked_at is not None:
         raise CheckpointError(f"agency key {agency_key_id} ({key.name}) has been revoked")
     if any(c.agency_key_id == key.id for c in checkpoint.cosignatures):
@@ -276,9 +290,7 @@ def cosign(
 
 def revoke_agency_key(session: Session, agency_key_id: int) -> AuditAgencyKey:
     """Stop accepting co-signatures by a key; those it made still verify."""
-    key = session.get(AuditAgencyKey, agency_key_id)
-    if key is None:
-        raise CheckpointError(f"there is no agency key {agency_key_id}")
+    key = agency_key(session, agency_key_id)
     if key.revoked_at is None:
         key.revoked_at = clock.now()
         session.flush()

@@ -3,6 +3,7 @@ co-signing; bad input gets one clear line and exit status 1, never a traceback."
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -139,6 +140,37 @@ def test_proofs_and_proofs_of_what_does_not_exist(logged: str) -> None:
     consistency = json.loads(hub("audit", "consistency", "1", "2").output)
     assert (consistency["old_size"], consistency["size"]) == (12, 15)
     _refused(hub("audit", "consistency", "2", "9"), "there is no checkpoint 9")
+
+
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", HUGE], f"there is no checkpoint {HUGE}"),
+        (["show", "2147483648"], "there is no checkpoint 2147483648"),
+        (["proof", "1", "--checkpoint", HUGE], f"there is no checkpoint {HUGE}"),
+        (["consistency", "1", HUGE], f"there is no checkpoint {HUGE}"),
+        (["keys", "revoke", HUGE], f"there is no agency key {HUGE}"),
+        (["cosign", "1", "--agency-key", HUGE, "--signature", "-"], f"no agency key {HUGE}"),
+        (["cosign", HUGE, "--agency-key", "1", "--signature", "-"], f"no checkpoint {HUGE}"),
+    ],
+)
+def test_an_id_larger_than_any_is_not_found(
+    logged: str, tmp_path: Path, capsys, args: list[str], message: str
+) -> None:
+    verify_audit.main(["keygen", "--out", str(tmp_path / "dpo.pem"), "--name", "police-dpo"])
+    capsys.readouterr()
+    public_key = str(tmp_path / "dpo.pem.pub")
+    by = ["--name", "police-dpo", "--by", "dpo@police.example"]
+    registered = hub(
+        "audit", "keys", "register", "--agency", "police", "--public-key", public_key, *by
+    )
+    assert registered.exit_code == 0, registered.output
+    hub("audit", "checkpoint")
+    signature = base64.b64encode(bytes(64)).decode()
+    _refused(hub("audit", *args, input=signature + "\n"), message)
 
 
 def test_no_checkpoint_yet_is_said_plainly(migrated_hub_env: str) -> None:
