@@ -47,6 +47,7 @@ from sharing.imports.cases import import_cases
 from sharing.models import Agency, ApiClient, Case, User, Ward
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
+from sharing.protocols.checker import read_text
 from sharing.protocols.problems import Problem
 from sharing.trigger import procedure as trigger_procedure
 from sharing.vocabulary import AgencyType, Role, SessionEnd
@@ -713,12 +714,14 @@ def _known_agencies() -> dict[str, AgencyType] | None:
 )
 def protocols_import(file: Path, dpo_email: str) -> None:
     """Import a protocol file as a draft, for each party's signatory to sign in the hub."""
+    text = read_text(file)
+    if isinstance(text, Problem):
+        click.echo(str(text))
+        raise click.ClickException("the file was not imported")
     with _session() as session:
         actor = _actor(session, dpo_email)
         try:
-            record = protocol_records.import_protocol(
-                session, actor, file.read_text(), source=str(file)
-            )
+            record = protocol_records.import_protocol(session, actor, text, source=str(file))
         except ProtocolInvalid as e:
             for problem in e.problems:
                 click.echo(str(problem))

@@ -188,10 +188,14 @@ def _secret(table: dict[str, object], where: str, environ: Mapping[str, str]) ->
             )
         return secret
     try:
-        secret = Path(str(file)).read_text().strip()
+        secret = Path(str(file)).read_text(encoding="utf-8").strip()
     except OSError as e:
         raise IdentityProvidersInvalid(
             f"{where}: the client secret file {file} cannot be read: {e.strerror}"
+        ) from None
+    except UnicodeDecodeError:
+        raise IdentityProvidersInvalid(
+            f"{where}: the client secret file {file} is not a text file in UTF-8"
         ) from None
     if not secret:
         raise IdentityProvidersInvalid(f"{where}: the client secret file {file} is empty")

@@ -149,6 +149,8 @@ def test_an_unreadable_or_empty_secret_file_is_named(tmp_path: Path) -> None:
     assert "cannot be read" in refusal(tmp_path, text)
     (tmp_path / "none").write_text("\n")
     assert "is empty" in refusal(tmp_path, text)
+    (tmp_path / "none").write_bytes(bytes(range(256)))
+    assert "is not a text file in UTF-8" in refusal(tmp_path, text)
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:

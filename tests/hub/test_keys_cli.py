@@ -186,6 +186,22 @@ def test_protocols_check_prints_every_problem_and_fails(hub_env: str, tmp_path: 
     assert "TOML" in refused.output
 
 
+def test_protocols_import_and_sso_check_name_a_file_that_is_not_utf8(
+    migrated_hub_env: str, tmp_path: Path
+) -> None:
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('title = "café"\n'.encode("latin-1"))
+    imported = hub("protocols", "import", str(latin1), "--by", "dpo@k.example")
+    assert imported.exit_code == 1
+    assert imported.output.startswith(f"{latin1}: not a text file in UTF-8")
+    assert imported.output.endswith("Error: the file was not imported\n")
+    binary = tmp_path / "binary.bin"
+    binary.write_bytes(bytes(range(256)))
+    checked = hub("sso", "check", str(binary))
+    assert checked.exit_code == 1
+    assert checked.output == f"Error: {binary} is not a text file in UTF-8\n"
+
+
 def _erase(url: str, key_store: Path, case_id: int) -> None:
     """A manager erases the case (its data key destroyed), as `hub erase case` does."""
     engine = make_engine(url)
