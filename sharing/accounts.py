@@ -19,7 +19,7 @@ from sharing import clock, sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import NotFound
-from sharing.formats import is_digits
+from sharing.formats import CONTROL_CHARACTERS, has_control_characters, is_digits, is_email_address
 from sharing.models import Agency, User, UserRole
 from sharing.vocabulary import Role, SessionEnd
 
@@ -66,6 +66,8 @@ def hashing_cost(session: Session) -> HashingCost:
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
+#: The longest name or team of a user (their columns).
+MAX_NAME = 120
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = timedelta(minutes=15)
 TOTP_ISSUER = "Partnership hub"
@@ -132,8 +134,16 @@ def create_user(
     if (password is None) == (password_hash is None):
         raise AccountError("Give either a password or a password hash")
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    if not is_email_address(email):
         raise AccountError("Enter an e-mail address in the correct format, like name@example.org")
+    display_name = display_name.strip()
+    if not display_name:
+        raise AccountError("Enter the user's name")
+    for what, value in (("name", display_name), ("team", team or "")):
+        if len(value) > MAX_NAME:
+            raise AccountError(f"The {what} must be {MAX_NAME} characters or fewer")
+        if has_control_characters(value):
+            raise AccountError(f"The {what} {CONTROL_CHARACTERS}")
     if not roles:
         raise AccountError("Give the user at least one role")
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
@@ -141,8 +151,8 @@ def create_user(
     user = User(
         agency=agency,
         email=email,
-        display_name=display_name.strip(),
-        team=team,
+        display_name=display_name,
+        team=team.strip() or None if team else None,
         password_hash=password_hash or hash_password(password or "", hashing_cost(session)),
         session_token=secrets.token_hex(16),
         totp_secret=totp_secret,

@@ -11,6 +11,10 @@ from sharing.models.base import MAX_ID
 #: UK postcode without its space: outward code then inward code (BS 7666).
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()-]+$")
+#: An e-mail address as people type one: something, one @, a domain with a dot; no spaces.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: The longest e-mail address (RFC 5321's path, less its angle brackets).
+MAX_EMAIL = 254
 
 
 CONTROL_CHARACTERS = (
@@ -44,6 +48,12 @@ def checked_text(field: str, value: str, *, limit: int, required: str = "") -> s
     if has_control_characters(value):
         raise InputError(field, f"The text {CONTROL_CHARACTERS}")
     return value
+
+
+def is_email_address(text: str) -> bool:
+    """Whether ``text`` looks like an e-mail address (``name@example.org``), up to
+    ``MAX_EMAIL`` characters: the check GOV.UK asks of a form, no more."""
+    return len(text) <= MAX_EMAIL and _EMAIL.fullmatch(text) is not None
 
 
 def is_digits(text: str) -> bool:

@@ -171,6 +171,10 @@ def signed_note(checkpoint: AuditCheckpoint) -> str:
     return text_of(checkpoint) + "\n" + "".join(str(line) for line in lines)
 
 
+#: The longest name of an agency's co-signing key (its column).
+MAX_KEY_NAME = 100
+
+
 def register_agency_key(
     session: Session,
     *,
@@ -187,6 +191,8 @@ def register_agency_key(
         raise CheckpointError(
             f"the key name {name!r} must be printable ASCII without spaces or plus signs"
         )
+    if len(name) > MAX_KEY_NAME:
+        raise CheckpointError(f"the key name must be {MAX_KEY_NAME} characters or fewer")
     if len(public_key) != 32:
         raise CheckpointError("an Ed25519 public key is 32 bytes")
     if registered_by is not None:

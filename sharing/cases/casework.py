@@ -26,6 +26,7 @@ from sharing.crypto.sealing import seal, seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import (
     checked_text,
+    is_email_address,
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
@@ -270,7 +271,7 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
         if phone is None:
             raise InputError(p + "phone", "Enter a phone number, like 07700 900 982")
     email = _text(p + "email", data.email, limit=254)
-    if email and "@" not in email:
+    if email and not is_email_address(email):
         raise InputError(
             p + "email", "Enter an e-mail address in the correct format, like name@example.org"
         )

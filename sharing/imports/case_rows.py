@@ -22,6 +22,7 @@ from sharing import clock
 from sharing.cases.casework import CaseInput, IncidentInput, PersonInput
 from sharing.formats import (
     has_control_characters,
+    is_email_address,
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
@@ -93,7 +94,6 @@ _REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 _DAY = r"(?:(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})|(?P<dd>\d{1,2})/(?P<mm>\d{1,2})/(?P<yy>\d{4}))"
 _DAY_ONLY = re.compile(_DAY, re.ASCII)
 _DAY_AND_TIME = re.compile(_DAY + r"[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})", re.ASCII)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _YES, _NO = frozenset({"yes", "y", "true", "1"}), frozenset({"no", "n", "false", "0", ""})
 
 
@@ -360,7 +360,7 @@ def _check(
     if len(reference) > MAX_REFERENCE:
         row.fail("reference", f"is longer than {MAX_REFERENCE} characters")
     officer_email = row.text("officer_email").lower()
-    if officer_email and not _EMAIL.fullmatch(officer_email):
+    if officer_email and not is_email_address(officer_email):
         row.fail("officer_email", "is not an e-mail address")
     opened_on = row.day("opened_on", today=today, required=True)
     category = row.choice("category", CaseCategory)
@@ -429,7 +429,7 @@ def _person(row: _Cells, prefix: str, role: PartyRole, today: date) -> PersonInp
         needs = row.text("victim_support_needs")
         if phone and normalise_phone(phone) is None:
             row.fail("victim_phone", "is not a phone number")
-        if email and not _EMAIL.fullmatch(email):
+        if email and not is_email_address(email):
             row.fail("victim_email", "is not an e-mail address")
     if not (given or family):
         if born or postcode or phone or email or needs:

@@ -144,6 +144,39 @@ def test_users_create_refuses_bad_input_and_stores_nothing(
     engine.dispose()
 
 
+@pytest.mark.parametrize(
+    ("email", "name", "team", "message"),
+    [
+        ("@", "X", "", "Enter an e-mail address in the correct format"),
+        ("a b@c d", "X", "", "Enter an e-mail address in the correct format"),
+        ("x@cli.example", "   ", "", "Enter the user's name"),
+        ("x@cli.example", "X" * 121, "", "The name must be 120 characters or fewer"),
+        ("x@cli.example", "X", "T" * 121, "The team must be 120 characters or fewer"),
+        ("x@cli.example", "X\x1b[2J", "", "The name must not contain control characters"),
+    ],
+    ids=["at-sign-alone", "spaces", "blank-name", "long-name", "long-team", "escape"],
+)
+def test_users_create_refuses_what_is_not_an_address_or_a_name(
+    migrated_hub_env: str, email: str, name: str, team: str, message: str
+) -> None:
+    hub("db", "upgrade")
+    _with_agency(migrated_hub_env)
+    args = ["--agency", "cli-homes", "--email", email, "--name", name, "--role", "case_officer"]
+    result = hub(
+        "users",
+        "create",
+        *args,
+        *(["--team", team] if team else []),
+        input="a-long-enough-password\n",
+    )
+    assert result.exit_code != 0
+    assert message in result.output
+    engine = make_engine(migrated_hub_env)
+    with make_session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 0
+    engine.dispose()
+
+
 def test_users_create_rejects_an_unknown_role(hub_env: str) -> None:
     result = hub(
         "users",

@@ -258,6 +258,10 @@ def test_bad_keys_and_signatures_are_refused_with_the_reason(
         ),
         "no agency with the code 'nowhere'",
     )
+    _refused(
+        hub(*register, "--public-key", str(tmp_path / "a.pem.pub"), "--name", "k" * 101),
+        "the key name must be 100 characters or fewer",
+    )
     assert hub(*register, "--public-key", str(tmp_path / "a.pem.pub")).exit_code == 0
     _refused(hub(*register, "--public-key", str(tmp_path / "a.pem.pub")), "already registered")
     note = tmp_path / "note.txt"
