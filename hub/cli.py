@@ -112,6 +112,11 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply the Alembic migrations to the configured database."""
+    if revision != "head" and revision not in migrate.known_revisions():
+        raise click.BadParameter(
+            f"{revision!r} is not a migration of this hub (head, or an id in migrations/versions)",
+            param_hint="--revision",
+        )
     migrate.upgrade(engine(), revision)
     click.echo(f"Database is at migration {revision}.")
 

@@ -36,6 +36,19 @@ def _with_agency(url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.parametrize("revision", ["nonexistent", ""])
+def test_db_upgrade_to_a_revision_it_does_not_know_says_so_and_changes_nothing(
+    hub_env: str, revision: str
+) -> None:
+    result = hub("db", "upgrade", "--revision", revision)
+    assert result.exit_code == 2
+    assert f"Invalid value for --revision: {revision!r} is not a migration" in result.output
+    assert "Traceback" not in result.output
+    engine = make_engine(hub_env)
+    assert inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
 def test_db_upgrade_creates_the_schema(hub_env: str) -> None:
     result = hub("db", "upgrade")
     assert result.exit_code == 0, result.output
