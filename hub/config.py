@@ -13,6 +13,7 @@ from typing import Any
 import limits
 
 from sharing.accounts import MINIMUM, RECOMMENDED, HashingCost
+from sharing.formats import BEYOND_THE_PARSER
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULTS_FILE = CONFIG_DIR / "defaults.toml"
@@ -161,6 +162,8 @@ def read_named_file(path: Path, error: type[ConfigError] = ConfigError) -> dict[
         raise error(f"{path} is not a text file in UTF-8") from None
     except tomllib.TOMLDecodeError as e:
         raise error(f"{path} is not valid TOML: {e}") from None
+    except (RecursionError, ValueError):
+        raise error(f"{path} is not a TOML file the hub reads: {BEYOND_THE_PARSER}") from None
 
 
 def _read_toml(path: Path) -> dict[str, object]:
@@ -175,6 +178,10 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise ConfigError(f"settings file {path} is not a text file in UTF-8") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"settings file {path} is not valid TOML: {e}") from None
+    except (RecursionError, ValueError):
+        raise ConfigError(
+            f"settings file {path} is not a TOML file the hub reads: {BEYOND_THE_PARSER}"
+        ) from None
     section = data.get("hub", {})
     if not isinstance(section, dict):
         raise ConfigError(f"settings file {path}: [hub] must be a table")

@@ -28,6 +28,11 @@ CONTROL_CHARACTERS = (
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+#: Why a TOML or JSON file is refused that is well formed but beyond what Python's parsers
+#: read (they raise RecursionError, and ValueError for an integer of over 4,300 digits).
+BEYOND_THE_PARSER = "nested too deeply, or holding a number of more than 4,300 digits"
+
+
 def has_control_characters(text: str) -> bool:
     """Whether ``text`` holds a control character other than a tab or a new line: a null
     byte, an escape, a bell... which no one types, and which break exports and letters."""

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sharing.formats import BEYOND_THE_PARSER
 from sharing.protocols.checker import read_text
 from sharing.protocols.problems import FileInvalid, Problem
 
@@ -71,6 +72,14 @@ def parse_boundaries(
     except json.JSONDecodeError as error:
         raise BoundariesInvalid(
             [Problem(source, error.lineno, "", f"not JSON: {error.msg}", _ALLOWED_FILE)]
+        ) from None
+    except (RecursionError, ValueError):
+        raise BoundariesInvalid(
+            [
+                Problem(
+                    source, None, "", f"not JSON the hub reads: {BEYOND_THE_PARSER}", _ALLOWED_FILE
+                )
+            ]
         ) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise BoundariesInvalid(

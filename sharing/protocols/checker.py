@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date
 
+from sharing.formats import BEYOND_THE_PARSER
 from sharing.protocols.clauses import read_clauses
 from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
 from sharing.protocols.lawful import HANDLING
@@ -85,6 +86,10 @@ def read_toml(text: str, source: str, allowed: str) -> tuple[dict[str, object], 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         return not_toml(source, text, error, allowed)
+    except (RecursionError, ValueError):
+        return Problem(
+            source, None, "", f"not a TOML file the hub reads: {BEYOND_THE_PARSER}", allowed
+        )
     return data, Reader(source, Locator.of(text))
 
 

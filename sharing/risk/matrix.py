@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sharing.formats import BEYOND_THE_PARSER
 from sharing.vocabulary import CATEGORIES, RiskBand
 
 #: Where the shipped matrix files are.
@@ -191,6 +192,10 @@ def load_matrix(path: Path) -> Matrix:
         raise MatrixError([f"{path.name}: cannot be read ({e})"]) from None
     except tomllib.TOMLDecodeError as e:
         raise MatrixError([f"{path.name}: not valid TOML ({e})"]) from None
+    except (RecursionError, ValueError):
+        raise MatrixError(
+            [f"{path.name}: not a TOML file the hub reads: {BEYOND_THE_PARSER}"]
+        ) from None
     checker = _Checker(path.name)
     matrix = checker.matrix(data)
     if checker.problems or matrix is None:

@@ -176,6 +176,9 @@ def test_keyword_overrides_win_over_everything(development: dict[str, str]) -> N
         pytest.param('database_url = "postgresql://x/y"\n', "[hub] table", id="outside-hub-table"),
         pytest.param('hub = "production"\n', "[hub] must be a table", id="hub-not-a-table"),
         pytest.param("[hub\n", "not valid TOML", id="invalid-toml"),
+        pytest.param(
+            "a = " + "[" * 2_000 + "]" * 2_000 + "\n", "nested too deeply", id="nested-too-deeply"
+        ),
     ],
 )
 def test_bad_settings_files_are_refused(

@@ -105,6 +105,18 @@ def test_a_boundaries_file_with_a_problem_names_it(text: str, field: str, messag
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 100_000 + "]" * 100_000, '{"type": "FeatureCollection", "n": ' + "9" * 5_000 + "}"],
+    ids=["nested-100000-deep", "a-5000-digit-number"],
+)
+def test_json_beyond_what_python_reads_is_a_problem_not_a_crash(text: str) -> None:
+    with pytest.raises(BoundariesInvalid) as refused:
+        parse_boundaries(text, "wards.geojson", WARD_NAMES)
+    (problem,) = refused.value.problems
+    assert problem.message.startswith("not JSON the hub reads: nested too deeply")
+
+
 def test_hub_wards_check_prints_each_problem_and_fails(tmp_path: Path) -> None:
     bad = tmp_path / "wards.geojson"
     bad.write_text(_text(_square("Ashcombe", 0)))

@@ -156,6 +156,19 @@ def test_a_missing_file_is_a_problem(tmp_path: Path) -> None:
     assert problem.message.startswith("cannot read the file")
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["a = " + "[" * 2_000 + "]" * 2_000 + "\n", "version = " + "9" * 5_000 + "\n"],
+    ids=["nested-2000-deep", "a-5000-digit-number"],
+)
+def test_toml_beyond_what_python_reads_is_a_problem_not_a_crash(text: str) -> None:
+    (problem,) = check_text(text, "deep.toml")
+    assert problem.message == (
+        "not a TOML file the hub reads: nested too deeply, or holding a number of more than "
+        "4,300 digits"
+    )
+
+
 def test_toml_error_at_the_end_of_the_file_names_the_last_line() -> None:
     (problem,) = check_text('id = "x"\ntitle = "unterminated', "x.toml")
     assert problem.line == 2
