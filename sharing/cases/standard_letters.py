@@ -148,7 +148,7 @@ def parse_letters(text: str, source: str) -> LetterBook:
 
 def load_letters(path: str | os.PathLike[str]) -> LetterBook:
     """The letters at ``path``; ``LettersInvalid`` if they cannot be read or have problems."""
-    text = read_text(path)
+    text = read_text(path, _ALLOWED)
     if isinstance(text, Problem):
         raise LettersInvalid([text])
     return parse_letters(text, os.fspath(path))

@@ -81,7 +81,7 @@ def parse_survey(text: str, source: str) -> Survey:
 
 def load_survey(path: str | os.PathLike[str]) -> Survey:
     """The survey at ``path``; ``SurveyInvalid`` if it cannot be read or has problems."""
-    text = read_text(path)
+    text = read_text(path, _ALLOWED)
     if isinstance(text, Problem):
         raise SurveyInvalid([text])
     return parse_survey(text, os.fspath(path))

@@ -86,7 +86,7 @@ def load_stock(
     path: str | os.PathLike[str], known_agencies: Mapping[str, str] | None = None
 ) -> Stock:
     """The stock at ``path``; ``StockInvalid`` if it cannot be read or has problems."""
-    text = read_text(path)
+    text = read_text(path, _ALLOWED)
     if isinstance(text, Problem):
         raise StockInvalid([text])
     return parse_stock(text, os.fspath(path), known_agencies)

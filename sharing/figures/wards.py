@@ -188,7 +188,7 @@ def _ring(ring: Any) -> Ring | None:
 def load_boundaries(
     path: str | os.PathLike[str], known_wards: Iterable[str] | None = None
 ) -> Boundaries:
-    text = read_text(path)
+    text = read_text(path, _ALLOWED_FILE)
     if isinstance(text, Problem):
         raise BoundariesInvalid([text])
     return parse_boundaries(text, os.fspath(path), known_wards)

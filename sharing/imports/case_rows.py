@@ -233,6 +233,22 @@ def _text_lines(data: IO[bytes]) -> Iterator[str]:
         yield text.removeprefix("\ufeff") if number == 1 else text
 
 
+#: What a heading cell can be named back as: a column-like name. Nothing else is shown (a
+#: cell could hold a person's details, or control characters for the manager's terminal).
+_SHOWN_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}", re.ASCII)
+
+
+def _named(names: list[str]) -> str:
+    """Heading cells for a message: those that look like column names, and how many
+    others there are."""
+    shown = [name for name in names if _SHOWN_NAME.fullmatch(name)]
+    others = len(names) - len(shown)
+    if not others:
+        return ", ".join(shown)
+    more = f"{others} {'cell' if others == 1 else 'cells'} that are not column names"
+    return f"{', '.join(shown)} and {more}" if shown else more
+
+
 def _heading(reader: Iterator[list[str]]) -> list[str]:
     try:
         heading = [name.strip().lower() for name in next(reader)]
@@ -240,13 +256,18 @@ def _heading(reader: Iterator[list[str]]) -> list[str]:
         raise FileRejected(Problem(1, "", "the file is empty: it needs a heading row")) from None
     except csv.Error as e:
         raise FileRejected(Problem(1, "", f"the file is not valid CSV ({e})")) from None
+    if _NAMES.isdisjoint(heading):
+        # A file without its heading: its first row is a case, not named back.
+        raise FileRejected(
+            Problem(1, "", "the first row is not a heading: it names none of the hub's columns")
+        )
     repeated = sorted({name for name in heading if heading.count(name) > 1 and name})
     if repeated:
-        raise FileRejected(Problem(1, "", f"the heading repeats {', '.join(repeated)}"))
+        raise FileRejected(Problem(1, "", f"the heading repeats {_named(repeated)}"))
     unknown = [name for name in heading if name not in _NAMES]
     if unknown:
         raise FileRejected(
-            Problem(1, "", f"the heading has columns the hub does not know: {', '.join(unknown)}")
+            Problem(1, "", f"the heading has columns the hub does not know: {_named(unknown)}")
         )
     missing = [name for name in _REQUIRED if name not in heading]
     if missing:

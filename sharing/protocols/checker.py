@@ -124,8 +124,9 @@ def check_text(
     return []
 
 
-def read_text(path: str | os.PathLike[str]) -> str | Problem:
-    """The text of the file at ``path``, or the problem that stops it being read."""
+def read_text(path: str | os.PathLike[str], allowed: str = _TOML_ALLOWED) -> str | Problem:
+    """The text of the file at ``path``, or the problem that stops it being read
+    (``allowed`` says what the file should be: by default, a protocol)."""
     source = os.fspath(path)
     try:
         with open(path, "rb") as file:
@@ -135,7 +136,7 @@ def read_text(path: str | os.PathLike[str]) -> str | Problem:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return Problem(source, None, "", "not a text file in UTF-8", _TOML_ALLOWED)
+        return Problem(source, None, "", "not a text file in UTF-8", allowed)
 
 
 def check_file(

@@ -156,7 +156,7 @@ def check_file(
     path: str | os.PathLike[str], known_agencies: Mapping[str, AgencyType] | None = None
 ) -> list[Problem]:
     """Every problem in the procedure file at ``path``; empty when it is valid."""
-    text = read_text(path)
+    text = read_text(path, _ALLOWED)
     if isinstance(text, Problem):
         return [text]
     try:
@@ -170,7 +170,7 @@ def load_procedure(
     path: str | os.PathLike[str], known_agencies: Mapping[str, AgencyType] | None = None
 ) -> Procedure:
     """The procedure at ``path``; ``ProcedureInvalid`` if it cannot be read or has problems."""
-    text = read_text(path)
+    text = read_text(path, _ALLOWED)
     if isinstance(text, Problem):
         raise ProcedureInvalid([text])
     return parse_procedure(text, os.fspath(path), known_agencies)

@@ -170,6 +170,20 @@ def test_a_heading_with_an_unknown_column_is_refused_naming_it() -> None:
     assert "does not know: national_insurance_number" in problem.reason
 
 
+def test_a_file_without_its_heading_is_refused_without_repeating_its_first_row() -> None:
+    first_row = "HMS-001,2026-11-30,noise,amelia,Amelia Hartley,07700 900123\n"
+    problem = rejected(first_row)
+    assert problem.line == 1
+    assert problem.reason == "the first row is not a heading: it names none of the hub's columns"
+
+
+def test_heading_cells_that_are_not_column_names_are_counted_not_shown() -> None:
+    problem = rejected(HEADING + ",victim nhs number,\x1b[2J\n")
+    assert problem.reason == (
+        "the heading has columns the hub does not know: 2 cells that are not column names"
+    )
+
+
 def test_a_heading_repeating_a_column_is_refused() -> None:
     assert "repeats summary" in rejected(HEADING + ",summary\n").reason
 

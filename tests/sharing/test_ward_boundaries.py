@@ -117,6 +117,16 @@ def test_json_beyond_what_python_reads_is_a_problem_not_a_crash(text: str) -> No
     assert problem.message.startswith("not JSON the hub reads: nested too deeply")
 
 
+def test_a_file_that_is_not_text_is_told_what_a_boundaries_file_is(tmp_path: Path) -> None:
+    binary = tmp_path / "wards.geojson"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    with pytest.raises(BoundariesInvalid) as refused:
+        load_boundaries(binary)
+    (problem,) = refused.value.problems
+    assert problem.message == "not a text file in UTF-8"
+    assert problem.allowed.startswith("a GeoJSON FeatureCollection")  # not a protocol's TOML
+
+
 def test_hub_wards_check_prints_each_problem_and_fails(tmp_path: Path) -> None:
     bad = tmp_path / "wards.geojson"
     bad.write_text(_text(_square("Ashcombe", 0)))
