@@ -151,10 +151,7 @@ def test_users_create_refuses_bad_input_and_stores_nothing(
     )
     assert result.exit_code != 0
     assert message in result.output
-    engine = make_engine(migrated_hub_env)
-    with make_session_factory(engine)() as session:
-        assert session.scalar(select(func.count()).select_from(User)) == 0
-    engine.dispose()
+    assert _users(migrated_hub_env) == 0
 
 
 @pytest.mark.parametrize(
@@ -184,10 +181,15 @@ def test_users_create_refuses_what_is_not_an_address_or_a_name(
     )
     assert result.exit_code != 0
     assert message in result.output
-    engine = make_engine(migrated_hub_env)
+    assert _users(migrated_hub_env) == 0
+
+
+def _users(env: str) -> int:
+    engine = make_engine(env)
     with make_session_factory(engine)() as session:
-        assert session.scalar(select(func.count()).select_from(User)) == 0
+        count = session.scalar(select(func.count()).select_from(User)) or 0
     engine.dispose()
+    return count
 
 
 def test_users_create_rejects_an_unknown_role(hub_env: str) -> None:
