@@ -66,6 +66,7 @@ from sharing.db import timed_out
 from sharing.figures.stock import load_stock
 from sharing.figures.wards import load_boundaries
 from sharing.files.stores import StoreError, store_at
+from sharing.formats import has_control_characters
 from sharing.models.base import MAX_ID
 from sharing.protocols.problems import FileInvalid
 from sharing.risk.matrix import MatrixError, load_matrices
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
     check_declared(app)
+    app.before_request(_no_control_characters)
     app.before_request(check_request)
     app.before_request(_new_nonce)
     app.after_request(_security_headers)
@@ -462,6 +464,23 @@ def _too_large_for_api() -> Response:
     else:
         detail = f"The most a request can carry here is {REQUEST_MAX_MB} MB. Nothing was saved."
     return api_problem(413, "Request too large", detail)
+
+
+def _no_control_characters() -> tuple[str, int] | Response | None:
+    """Refuse, before anything reads it, an address whose path or query holds a control
+    character (a null byte, an escape): no one types one, and PostgreSQL takes no null
+    byte in text. (Forms refuse them field by field.)"""
+    texts = [request.path, *(t for pair in request.args.items(multi=True) for t in pair)]
+    if not any(has_control_characters(text) for text in texts):
+        return None
+    detail = (
+        "The address holds a character no one types (such as a null byte). Check the link, "
+        "or type the address again."
+    )
+    if _for_api():
+        return api_problem(400, "Bad request", detail)
+    title = "Sorry, there is a problem with that address"
+    return render_template("errors/error.html", title=title, paragraphs=[detail]), 400
 
 
 def _for_api() -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.audit import acts
 from sharing.errors import InputError, NotFound
+from sharing.formats import has_control_characters
 from sharing.models import User
 from sharing.models.api import ApiClient, ApiIdempotencyKey, ApiToken
 
@@ -107,7 +108,10 @@ def usable(client: ApiClient) -> bool:
 
 
 def find(session: Session, client_id: str) -> ApiClient | None:
-    """The usable client with this id, or None."""
+    """The usable client with this id, or None (also for an id no client could have: a
+    null byte or another control character, which PostgreSQL would not take)."""
+    if has_control_characters(client_id):
+        return None
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     return client if client is not None and usable(client) else None
 

@@ -3,6 +3,7 @@ of the URL map, as 0, -1, 2^63, 10^20 and not a number, is "not found" or a fiel
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,3 +95,25 @@ def test_no_route_gives_a_server_error_for_an_odd_id(
         assert response.status_code < 500, f"{method} {path} answered {response.status_code}"
         checked += 1
     assert checked > 50
+
+
+def test_a_null_byte_in_an_address_or_a_client_id_is_refused_before_the_database_sees_it(
+    app: Flask, create_user, as_user
+) -> None:
+    # PostgreSQL takes no null byte in text: each of these was a server error there.
+    client = as_user(user=create_user(*Role))
+    for path in ("/figures/?agency=%00", "/figures/tables/%00.csv", "/cases?officer=1%00"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert "a character no one types" in response.get_data(as_text=True)
+    api = client.get("/api/v1/cases?purpose=%00")
+    assert api.status_code == 400
+    assert api.mimetype == "application/problem+json"
+    token = app.test_client().post(
+        "/api/v1/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic " + base64.b64encode(b"\x00:x").decode()},
+        base_url="https://hub.test",
+    )
+    assert token.status_code == 401
+    assert token.get_json()["error"] == "invalid_client"
