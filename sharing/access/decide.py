@@ -29,7 +29,7 @@ from enum import StrEnum
 
 from sharing import clock
 from sharing.access.facts import Actor, BreakGlassFacts, CaseFacts, ShareFacts
-from sharing.access.scope import CaseState, Emergency, Lock, OwnAgency, Partner
+from sharing.access.scope import CaseState, Emergency, Given, Lock, OwnAgency, Partner
 from sharing.protocols.policy import Policy
 from sharing.vocabulary import CATEGORIES, Role
 
@@ -181,28 +181,15 @@ def decide(
     if case.agency_id == actor.agency_id:
         return _own_agency(actor, case, rule)
     today = clock.day_of(now)
-    policy = policy or Policy.empty()
-    # The purposes of the agency's live shares of the case that give the actor's roles
-    # something: to choose among, and to be told why when refused. To anyone else the
-    # case does not exist (an analyst learns nothing of which cases are shared, and why).
-    live = tuple(
-        sorted(
-            {
-                s.purpose
-                for s in shares
-                if s.agency_id == actor.agency_id
-                and s.live(today)
-                and Partner.holds(actor, case, s.purpose, policy, shares, today)
-            }
-        )
-    )
     if case.erased:
         return _deny("the case has been erased")
+    policy = policy or Policy.empty()
     if act is Act.BREAK_GLASS:
         return _opening_break_glass(actor, case, policy, today)
+    offered = _offered(actor, case, policy, shares, today)
     if not rule.partners:
-        return _deny("only the owning agency does this to a case", hidden=not live)
-    decision = _partner(actor, case, purpose, policy, shares, today, live)
+        return _deny("only the owning agency does this to a case", hidden=not offered)
+    decision = _partner(actor, case, purpose, policy, shares, today, offered)
     glass = Emergency.holds(actor, case, policy, break_glass, now)
     if glass is None:
         return decision
@@ -237,6 +224,21 @@ def _no_role(rule: ActRule) -> str:
     return rule.refusal
 
 
+def _offered(
+    actor: Actor, case: CaseFacts, policy: Policy, shares: Sequence[ShareFacts], today: date
+) -> dict[str, Given]:
+    """The purposes of the actor's agency's live shares of the case that give the actor's
+    roles something, in order, each with what it gives: to choose among, and to be told
+    why when refused. To anyone else the case does not exist (an analyst learns nothing of
+    which cases are shared, and why)."""
+    purposes = {s.purpose for s in shares if s.agency_id == actor.agency_id and s.live(today)}
+    offered = {}
+    for purpose in sorted(purposes):
+        if given := Partner.holds(actor, case, purpose, policy, shares, today):
+            offered[purpose] = given
+    return offered
+
+
 def _partner(
     actor: Actor,
     case: CaseFacts,
@@ -244,15 +246,16 @@ def _partner(
     policy: Policy,
     shares: Sequence[ShareFacts],
     today: date,
-    live: tuple[str, ...],
+    offered: dict[str, Given],
 ) -> Decision:
+    live = tuple(offered)
     if purpose is None:
         return _deny("no purpose was stated for partner access", hidden=not live, purposes=live)
     if purpose not in live and purpose not in policy.purposes():
         # Not named back: a stated purpose arrives in an address, so it could be any text,
         # and the reason is shown on the page and written to the audit log.
         return _deny(UNKNOWN_PURPOSE, hidden=not live, purposes=live)
-    given = Partner.holds(actor, case, purpose, policy, shares, today)
+    given = offered.get(purpose) or Partner.holds(actor, case, purpose, policy, shares, today)
     if not given:
         return _deny(
             f"no active protocol clause gives your agency and roles this case for "

@@ -99,6 +99,10 @@ def _priority_where(grant: Grant) -> ColumnElement[bool]:
     return true() if grant.priorities is None else Case.priority.in_(sorted(grant.priorities))
 
 
+#: What clauses give a partner for a purpose: category → the clause (and share) giving it.
+Given = dict[str, tuple[Grant, ShareFacts | None]]
+
+
 class Partner:
     """Another agency's roles, for a purpose, through active protocol clauses: with a live
     share of the case where the clause requires one, for the priorities it names."""
@@ -121,11 +125,11 @@ class Partner:
         policy: Policy,
         shares: Sequence[ShareFacts],
         today: date,
-    ) -> dict[str, tuple[Grant, ShareFacts | None]]:
+    ) -> Given:
         """Category → the clause (and share) that gives it; empty when nothing does."""
         if case.erased or case.agency_id == actor.agency_id:
             return {}
-        given: dict[str, tuple[Grant, ShareFacts | None]] = {}
+        given: Given = {}
         for grant in Partner.grants(actor, policy, purpose, today):
             if grant.priorities is not None and case.priority not in grant.priorities:
                 continue
