@@ -70,11 +70,7 @@ def assess(case_id: int) -> Response | tuple[str, int]:
         again = AssessmentDraft({"version": str(matrix.version)})
         again.values.update({k: draft.get(k) for k in ("person_id", "stage") if draft.get(k)})
         return _step(case, matrix, people, again, "person", problems), 400
-    here = [
-        (f, m)
-        for f, m in problems
-        if f == "version" or step == "check" or step_of(field_of(f), matrix) == step
-    ]
+    here = [(f, m) for f, m in problems if step == "check" or step_of(field_of(f), matrix) == step]
     if here:
         return _step(case, matrix, people, draft, step, here), 400
     if step != "check":
