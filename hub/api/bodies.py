@@ -44,22 +44,22 @@ def loaded(schema: Schema) -> dict[str, Any]:
     body = parsed()
     not_text = [FieldProblem(field, reason) for field, reason in _not_text(body)]
     if not_text:
-        raise Problem(
-            422,
-            "Invalid request",
-            "The request has problems: each is named by its field",
-            errors=not_text,
-        )
+        raise _invalid(not_text)
     try:
         checked: dict[str, Any] = schema.load(body)
     except ValidationError as e:
-        raise Problem(
-            422,
-            "Invalid request",
-            "The request has problems: each is named by its field",
-            errors=FieldProblem.all_of(e.messages),
-        ) from None
+        raise _invalid(FieldProblem.all_of(e.messages)) from None
     return checked
+
+
+def _invalid(errors: list[FieldProblem]) -> Problem:
+    """The 422 problem of a body with bad fields, each named."""
+    return Problem(
+        422,
+        "Invalid request",
+        "The request has problems: each is named by its field",
+        errors=errors,
+    )
 
 
 def _not_text(body: Any) -> list[tuple[str, str]]:
