@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
@@ -209,6 +210,11 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     )
     _register_errors(app)
     init_commit(app)
+    if settings.trusted_proxies:
+        # The visitor's address and scheme as the reverse proxies in front saw them; a
+        # client's own X-Forwarded-For entries beyond theirs are never believed.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     return app
 
 

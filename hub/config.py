@@ -85,6 +85,11 @@ class Settings:
     server_bind: str = "127.0.0.1:8000"
     server_workers: int = 4
     server_timeout: int = 60
+    #: How many reverse proxies stand in front of the hub, each adding the address it was
+    #: reached from to ``X-Forwarded-For`` (and the scheme to ``X-Forwarded-Proto``): the
+    #: visitor's address (for the public form's and the API's limits) is read from them.
+    #: 0: the hub is reached directly, and those headers are ignored.
+    trusted_proxies: int = 0
     #: How ``hub serve`` writes its log lines: "text" or "json" (one object a line).
     log_format: str = "text"
     #: Hours within which an erasure must be made final by retiring the key-encryption key
@@ -251,6 +256,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         server_bind=str(raw.get("server_bind") or "127.0.0.1:8000"),
         server_workers=_whole_number(raw, "server_workers", 4, 1, 64),
         server_timeout=_whole_number(raw, "server_timeout", 60, 5, 3600),
+        trusted_proxies=_whole_number(raw, "trusted_proxies", 0, 0, 5),
         log_format=_log_format(raw),
         erasure_final_hours=_whole_number(raw, "erasure_final_hours", 24, 1, 24 * 30),
         risk_review_days=risk_review_days,

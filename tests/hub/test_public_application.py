@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from hub.app import create_app
 from sharing.models import AuditEntry, PublicFormUse, TriggerApplication
 from sharing.vocabulary import Role, TriggerChannel
 from tests.fixtures.app import csrf_token
@@ -194,6 +196,46 @@ def test_a_flood_from_one_address_is_refused_and_nothing_is_saved(demo_hub, demo
     assert flooded.status_code == 429
     assert "sent too many times" in flooded.get_data(as_text=True)
     assert _count(demo_session) == before
+
+
+def _first_page_sends(client: FlaskClient, times: int, **environ: str) -> set[int]:
+    """The first question of the form sent ``times`` times; the statuses answered."""
+    data = {
+        "csrf_token": csrf_token(client, "/community-trigger/apply"),
+        "step": "who",
+        "on_behalf": "self",
+    }
+    return {
+        client.post("/community-trigger/apply", data=data, environ_base=environ).status_code
+        for _ in range(times)
+    }
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_limit(demo_hub) -> None:
+    """Every visitor reaches the hub from its reverse proxy's address: with
+    ``trusted_proxies`` set, one visitor's flood leaves the next visitor served."""
+    settings = replace(demo_hub.config["HUB_SETTINGS"], trusted_proxies=1)
+    behind_proxy = create_app(settings)
+    try:
+        proxy = {"REMOTE_ADDR": "10.0.0.2"}
+        flooder = behind_proxy.test_client()
+        assert _first_page_sends(flooder, 60, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy) == {200}
+        assert _first_page_sends(flooder, 1, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy) == {429}
+        neighbour = behind_proxy.test_client()
+        assert _first_page_sends(neighbour, 1, HTTP_X_FORWARDED_FOR="198.51.100.23", **proxy) == {
+            200
+        }
+    finally:
+        behind_proxy.extensions["hub.engine"].dispose()
+
+
+def test_without_trusted_proxies_a_forwarded_address_is_not_believed(demo_hub) -> None:
+    """Reached directly (the default), a client cannot dodge the limit by claiming
+    another address in ``X-Forwarded-For``."""
+    client = demo_hub.test_client()
+    for n in range(60):
+        assert _first_page_sends(client, 1, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}") == {200}
+    assert _first_page_sends(client, 1, HTTP_X_FORWARDED_FOR="203.0.113.99") == {429}
 
 
 def test_the_public_pages_need_no_account_but_nothing_else_opens(demo_hub) -> None:
