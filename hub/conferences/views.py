@@ -181,6 +181,8 @@ class AnswerForm(HubForm):
     known = ChoiceField("Is the case, or anyone on it, known to your agency?")
     incidents_note = TextAreaField(requests.PARTS["incidents_note"][0] + " (optional)")
     risk_note = TextAreaField(requests.PARTS["risk_note"][0] + " (optional)")
+    vulnerability_note = TextAreaField(requests.PARTS["vulnerability_note"][0] + " (optional)")
+    offending_note = TextAreaField(requests.PARTS["offending_note"][0] + " (optional)")
     actions_note = TextAreaField(requests.PARTS["actions_note"][0] + " (optional)")
     concerns_note = TextAreaField(requests.PARTS["concerns_note"][0] + " (optional)")
 
@@ -200,6 +202,8 @@ def answer(conference_id: int, request_id: int) -> Response | tuple[str, int]:
             known=form.known.data == "yes",
             incidents_note=form.incidents_note.data or "",
             risk_note=form.risk_note.data or "",
+            vulnerability_note=form.vulnerability_note.data or "",
+            offending_note=form.offending_note.data or "",
             actions_note=form.actions_note.data or "",
             concerns_note=form.concerns_note.data or "",
         )

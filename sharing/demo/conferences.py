@@ -196,7 +196,7 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
                 known=True,
                 incidents_note="Four calls to 101 about shouting and threats on the landing "
                 "since the summer; one attendance by the neighbourhood team.",
-                risk_note="The reported person was cautioned for criminal damage in 2024.",
+                offending_note="The reported person was cautioned for criminal damage in 2024.",
                 actions_note="Extra patrols on Friday and Saturday evenings.",
             ),
             now=now,
@@ -207,8 +207,9 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
             by_agency[adults.agency_id].id,
             requests.AnswerInput(
                 known=True,
-                concerns_note="Known to adult social care: the victim has a care package "
-                "and lives alone. Worried about isolation if the abuse goes on.",
+                vulnerability_note="Known to adult social care: the victim has a care "
+                "package and lives alone.",
+                concerns_note="Asks the conference to agree who visits the victim each week.",
             ),
             now=now,
         )

@@ -441,7 +441,7 @@ def read_conference(
     decision: Decision = authorised.decision
     load_data_keys(session, {conference.case.data_key_id})
     opened = reveal(decision, conference, ["question", "agenda"])
-    answers = requests.rows(session, conference, decision)
+    answers = requests.rows(session, conference, decision, actor.agency_id)
     agreed = list(
         session.scalars(
             select(Action).where(Action.conference_id == conference.id).order_by(Action.id)

@@ -26,11 +26,15 @@ from sharing.vocabulary import Role
 DUE_BEFORE = timedelta(days=2)
 MAX_PART = 2_000
 #: The parts of an answer, each with its label and the data category it is sealed under.
+#: Vulnerability (special category data) and offending (criminal offence data) have parts
+#: of their own, so that they reach only the agencies the protocol gives them to.
 PARTS: dict[str, tuple[str, str]] = {
     "incidents_note": ("Incidents and reports you hold", "narrative"),
-    "risk_note": ("Risk and vulnerability you know of", "risk"),
+    "risk_note": ("Risk of harm you know of", "risk"),
+    "vulnerability_note": ("Vulnerability you know of", "vulnerability"),
+    "offending_note": ("Offending you know of", "offending"),
     "actions_note": ("Your current actions or involvement", "actions"),
-    "concerns_note": ("Concerns for the conference", "narrative"),
+    "concerns_note": ("Other concerns for the conference", "narrative"),
 }
 #: Roles of an invited agency that answer its requests.
 ANSWERING_ROLES = frozenset(
@@ -60,6 +64,8 @@ class AnswerInput:
     known: bool | None
     incidents_note: str = ""
     risk_note: str = ""
+    vulnerability_note: str = ""
+    offending_note: str = ""
     actions_note: str = ""
     concerns_note: str = ""
 
@@ -116,17 +122,23 @@ class RequestRow:
     overdue: bool
     answered_at: datetime | None
     answered_by: str | None
+    #: Whether the case is known to the agency: shown to the convening agency and the
+    #: agency that answered only (to anyone else, being known to a safeguarding team or
+    #: the police says something about the people it cannot be given); None to others.
     known: bool | None
     #: (label, text or None when the reader's decision withholds that part's category).
     parts: list[tuple[str, str | None]]
 
 
-def rows(session: Session, conference: Conference, decision: Decision) -> list[RequestRow]:
+def rows(
+    session: Session, conference: Conference, decision: Decision, reader_agency_id: int
+) -> list[RequestRow]:
     """The conference's requests with their answers, each part revealed under the
     reader's decision on the case (the caller has authorised the reader and records the
     page's audit entry)."""
     today = clock.today()
     found = []
+    convenor = reader_agency_id == conference.case.agency_id
     for request in conference.requests:
         opened = reveal(decision, request, list(PARTS)) if request.answered_at else {}
         found.append(
@@ -138,7 +150,7 @@ def rows(session: Session, conference: Conference, decision: Decision) -> list[R
                 overdue=request.answered_at is None and request.due_on < today,
                 answered_at=request.answered_at,
                 answered_by=request.answered_by.display_name if request.answered_by else None,
-                known=request.known,
+                known=request.known if convenor or reader_agency_id == request.agency_id else None,
                 parts=[(label, opened.get(name)) for name, (label, _category) in PARTS.items()],
             )
         )

@@ -143,6 +143,8 @@ class InformationRequest(Base):
 
     incidents_note: Mapped[bytes | None] = personal("narrative")
     risk_note: Mapped[bytes | None] = personal("risk")
+    vulnerability_note: Mapped[bytes | None] = personal("vulnerability")
+    offending_note: Mapped[bytes | None] = personal("offending")
     actions_note: Mapped[bytes | None] = personal("actions")
     concerns_note: Mapped[bytes | None] = personal("narrative")
 

@@ -340,7 +340,7 @@ def test_invited_agencies_answer_what_they_hold_and_attendees_see_it_by_their_cl
             "csrf_token": token,
             "known": "yes",
             "incidents_note": "Three calls about shouting in the stairwell since October",
-            "risk_note": "Reported person has a caution for criminal damage",
+            "offending_note": "Reported person has a caution for criminal damage",
             "actions_note": "Neighbourhood team patrols on Friday evenings",
         },
     )
@@ -367,6 +367,48 @@ def test_invited_agencies_answer_what_they_hold_and_attendees_see_it_by_their_cl
     eh = demo_client(demo_hub, demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER))
     assert eh.get(path).status_code == 404
     assert eh.post(path, data={"csrf_token": csrf_token(eh, "/"), "known": "no"}).status_code == 404
+
+
+def test_vulnerability_and_offending_in_answers_reach_only_the_agencies_their_clauses_name(
+    demo_hub, demo_session
+) -> None:
+    """Clause 5.2 gives vulnerability to the safeguarding and health leads, 5.4 offending
+    to the police and community safety: what an agency answers in those parts reaches no
+    one else, and whether the case is known to an agency is for the convenor only."""
+    conference, officer = _convened(demo_hub, demo_session)
+    by_code = {r.agency.code: r for r in conference.requests}
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    adults = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    )
+    for client, code, answer in (
+        (police, "northshire-police", {"offending_note": "Cautioned for criminal damage in 2024"}),
+        (adults, "northshire-adults", {"vulnerability_note": "Has a care package, lives alone"}),
+    ):
+        path = f"/conferences/{conference.id}/requests/{by_code[code].id}"
+        sent = client.post(
+            path, data={"csrf_token": csrf_token(client, path), "known": "yes", **answer}
+        )
+        assert sent.status_code == 302, sent.get_data(as_text=True)
+
+    convenor_page = officer.get(f"/conferences/{conference.id}").get_data(as_text=True)
+    assert "Cautioned for criminal damage in 2024" in convenor_page
+    assert "Has a care package, lives alone" in convenor_page
+    assert convenor_page.count("Known to them.") == 2
+
+    adults_page = adults.get(f"/conferences/{conference.id}").get_data(as_text=True)
+    assert "Has a care package, lives alone" in adults_page
+    assert "Cautioned for criminal damage" not in adults_page
+    assert "Not shared with your agency" in adults_page
+    assert adults_page.count("Known to them.") == 1  # their own answer only
+    adults_pack = adults.get(f"/conferences/{conference.id}/pack").get_data(as_text=True)
+    assert "Cautioned for criminal damage" not in adults_pack
+    assert adults_pack.count("Known to them.") == 1
+
+    police_page = police.get(f"/conferences/{conference.id}").get_data(as_text=True)
+    assert "Cautioned for criminal damage in 2024" in police_page
+    assert "Has a care package" not in police_page
+    assert police_page.count("Known to them.") == 1
 
 
 def test_the_convenor_sees_overdue_requests_on_their_home_page(demo_hub, demo_session) -> None:
