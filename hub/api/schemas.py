@@ -100,10 +100,19 @@ def _moment() -> fields.AwareDateTime:
     )
 
 
+_REPORTED_ON = "the day it was reported to your agency, if not the day it is recorded"
+
+
 class FirstIncidentSchema(Strict):
     occurred_at = _moment()
     description = _text("what happened", required=True)
     place = _text("where it happened", limit=MAX_LINE)
+    reported_on = fields.Date(
+        metadata={
+            "description": "the day it was reported to your agency (default: the day the case "
+            "was opened, or the day it happened if later)"
+        }
+    )
 
 
 class NewCaseSchema(Strict):
@@ -135,6 +144,7 @@ class NewIncidentSchema(Strict):
     occurred_at = _moment()
     description = _text("what happened", required=True)
     place = _text("where it happened", limit=MAX_LINE)
+    reported_on = fields.Date(metadata={"description": _REPORTED_ON})
     reported_to_police = fields.Boolean(load_default=False)
     crime_reference = _text("the police's crime reference, if reported to them", limit=40)
     hate_related = fields.Boolean(load_default=False)
@@ -214,6 +224,7 @@ class IncidentSchema(Schema):
     id = fields.Integer(required=True)
     occurred_at = fields.AwareDateTime(required=True)
     recorded_at = fields.AwareDateTime(required=True)
+    reported_on = _may(fields.Date)
     received_by = fields.String(required=True)
     reported_to_police = fields.Boolean(required=True)
     hate_related = fields.Boolean(required=True)

@@ -298,6 +298,7 @@ def _case_out(view: pages.CaseView) -> dict[str, Any]:
                 "id": i.id,
                 "occurred_at": _utc(i.occurred_at),
                 "recorded_at": _utc(i.recorded_at),
+                "reported_on": i.reported_on,
                 "received_by": i.received_by,
                 "reported_to_police": i.reported_to_police,
                 "hate_related": i.hate_related,
@@ -382,6 +383,7 @@ _INCIDENT = {
     "occurred_at": "incident_at",
     "description": "incident_description",
     "place": "incident_place",
+    "reported_on": "incident_reported_on",
 }
 
 
@@ -397,6 +399,7 @@ def _row_of(body: dict[str, Any]) -> dict[str, str]:
             row["incident_at"] = occurred.strftime("%Y-%m-%d %H:%M")
             row["incident_description"] = value["description"]
             row["incident_place"] = value.get("place", "")
+            row["incident_reported_on"] = _cell(value.get("reported_on"))
         else:
             row[name] = _cell(value)
     return row
@@ -454,6 +457,7 @@ def add_incident(case_id: int) -> Response:
                 occurred_at=body["occurred_at"],
                 description=body["description"],
                 place=body.get("place", ""),
+                reported_on=body.get("reported_on"),
                 reported_to_police=body["reported_to_police"],
                 crime_reference=body.get("crime_reference", ""),
                 hate_related=body["hate_related"],

@@ -157,6 +157,7 @@ class IncidentForm(HubForm):
     place = StringField("Where did it happen?", validators=[_max(MAX_LINE, "The place")])
     reported_by = ChoiceField("Who reported it?")
     received_by = ChoiceField("Which agency received the report?")
+    reported_on = DateInputField("When was it reported? (if not today)", validators=[Optional()])
     reported_to_police = BooleanField("This was reported to the police")
     crime_reference = StringField(
         "Crime reference number", validators=[_max(40, "The crime reference")]

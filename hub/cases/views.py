@@ -390,6 +390,7 @@ def _incident_input(form: IncidentForm) -> casework.IncidentInput:
         place=form.place.data or "",
         reported_by_id=whole_number(form.reported_by.data),
         received_by_agency_id=whole_number(form.received_by.data),
+        reported_on=form.reported_on.data,
         reported_to_police=bool(form.reported_to_police.data),
         crime_reference=form.crime_reference.data or "",
         hate_related=bool(form.hate_related.data),

@@ -112,6 +112,8 @@ class IncidentInput:
     reported_to_police: bool = False
     crime_reference: str = ""
     hate_related: bool = False
+    #: The day the report was made, if not the day it is recorded.
+    reported_on: date | None = None
 
 
 @dataclass
@@ -433,6 +435,13 @@ def check_incident(
         raise InputError("occurred_at", "The date of the incident must be today or in the past")
     if data.occurred_at < EARLIEST_INCIDENT:
         raise InputError("occurred_at", "The date of the incident must be after 1 January 1990")
+    if data.reported_on is not None:
+        if data.reported_on > clock.day_of(now):
+            raise InputError("reported_on", "The date it was reported must be today or in the past")
+        if data.reported_on < clock.day_of(data.occurred_at):
+            raise InputError(
+                "reported_on", "The date it was reported must be on or after the day it happened"
+            )
     if data.reported_by_id is not None and data.reported_by_id not in party_ids:
         raise InputError("reported_by_id", "Choose who reported it from the people on the case")
     received_by = data.received_by_agency_id or actor.agency_id
@@ -451,6 +460,9 @@ def check_incident(
         "occurred_at": data.occurred_at,
         "recorded_at": now,
         "recorded_by_id": actor.user_id,
+        "reported_on": data.reported_on
+        if data.reported_on is not None and data.reported_on != clock.day_of(now)
+        else None,
         "reported_by_id": data.reported_by_id,
         "received_by_agency_id": received_by,
         "reported_to_police": data.reported_to_police,

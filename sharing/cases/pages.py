@@ -80,6 +80,8 @@ class IncidentView:
     id: int
     occurred_at: datetime
     recorded_at: datetime
+    #: The day it was reported, when not the day it was recorded.
+    reported_on: date | None
     recorded_by: str
     received_by: str
     reported_by: str | None
@@ -311,6 +313,7 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
                 id=i.id,
                 occurred_at=i.occurred_at,
                 recorded_at=i.recorded_at,
+                reported_on=i.reported_on,
                 recorded_by=i.recorded_by.display_name,
                 received_by=i.received_by.name,
                 reported_by=names.get(i.reported_by_id) if i.reported_by_id else None,

@@ -87,6 +87,11 @@ COLUMNS = (
     Column("incident_at", "when the first incident happened: 2026-03-30 22:15 (UK time)", True),
     Column("incident_description", "what happened", True),
     Column("incident_place", "where it happened"),
+    Column(
+        "incident_reported_on",
+        "the day it was reported to your agency (default: the day the case was opened, or the "
+        "day it happened if later)",
+    ),
 )
 _NAMES = frozenset(c.name for c in COLUMNS)
 _REQUIRED = tuple(c.name for c in COLUMNS if c.required)
@@ -410,6 +415,9 @@ def _check(
         )
         if party is not None
     ]
+    reported_on = row.day("incident_reported_on", today=today)
+    if reported_on and occurred_at and reported_on < clock.day_of(occurred_at):
+        row.fail("incident_reported_on", "is before the day the incident happened")
     description = row.text("incident_description", required=True)
     place, address = row.text("incident_place"), row.text("address")
     postcode = row.postcode("postcode")
@@ -435,7 +443,12 @@ def _check(
         uprn=uprn,
         parties=parties,
     )
-    incident = IncidentInput(occurred_at=occurred_at, description=description, place=place)
+    incident = IncidentInput(
+        occurred_at=occurred_at,
+        description=description,
+        place=place,
+        reported_on=reported_on or max(opened_on, clock.day_of(occurred_at)),
+    )
     return CaseRow(line, reference, opened_on, officer_email, case, incident), []
 
 

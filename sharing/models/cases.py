@@ -167,6 +167,10 @@ class Incident(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: The day the report was made to the agency, when it was not the day it was recorded
+    #: (an officer writing up a report later, a case brought from another system); None:
+    #: reported the day it was recorded (see ``reported_day``).
+    reported_on: Mapped[date | None] = mapped_column(Date)
     #: Who reported it; None for an anonymous report or something staff saw themselves.
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     #: The agency the report was made to (may differ from the case's owner).
@@ -189,6 +193,11 @@ class Incident(Base):
     @property
     def sealed_under(self) -> Case:
         return self.case
+
+    @property
+    def reported_day(self) -> date:
+        """The day the complaint was made: what the Community Trigger counts from."""
+        return self.reported_on or clock.day_of(self.recorded_at)
 
 
 class Action(Base):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.templating import UK
+from sharing import clock
 from sharing.models import Action, Case, Incident, Person
 from tests.fixtures.app import csrf_token
 
@@ -230,6 +231,42 @@ def test_officer_adds_an_incident_and_sees_it_on_the_timeline(
     assert "Testshire Police" in page
     assert "crime reference TP/1234/26" in page
     assert "Incidents (1)" in page
+
+
+def test_a_report_written_up_later_keeps_the_day_it_was_made(
+    as_user, create_user, create_case, db_session
+) -> None:
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    client = as_user(user=officer)
+    when = datetime.now(UTC) - timedelta(days=20)
+    made = clock.day_of(when) + timedelta(days=2)
+
+    def day_fields(day: date) -> dict[str, str]:
+        return {
+            "reported_on-day": str(day.day),
+            "reported_on-month": str(day.month),
+            "reported_on-year": str(day.year),
+        }
+
+    before = _incident(
+        client,
+        case.id,
+        when,
+        received_by=str(officer.agency_id),
+        **day_fields(clock.day_of(when) - timedelta(days=1)),
+    )
+    assert before.status_code == 400
+    page = before.get_data(as_text=True)
+    assert "The date it was reported must be on or after the day it happened" in page
+    assert 'href="#reported_on-day"' in page
+    assert _count(db_session, Incident) == 0
+
+    added = _incident(client, case.id, when, received_by=str(officer.agency_id), **day_fields(made))
+    assert added.status_code == 302
+    timeline = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"on {made.day} {made:%B %Y}." in timeline
+    assert db_session.scalar(select(Incident)).reported_day == made
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,7 @@ GOOD = {
     "incident_at": "2026-11-29 23:40",
     "incident_description": "Music until 3am",
     "incident_place": "Stairwell",
+    "incident_reported_on": "",
 }
 
 
@@ -129,6 +130,22 @@ def test_dates_are_read_in_iso_and_uk_forms(opened_on, incident_at, day, moment)
     assert rows[0].incident.occurred_at == moment.replace(tzinfo=clock.PARTNERSHIP_ZONE)
 
 
+def test_the_first_incident_was_reported_the_day_the_case_was_opened_unless_the_file_says() -> None:
+    rows, _ = read(
+        f"{HEADING}\n{line_of()}\n"
+        f"{line_of(reference='HMS-002', incident_reported_on='2026-11-29')}\n"
+        f"{line_of(reference='HMS-003', opened_on='2026-11-01')}\n"
+    )
+    assert [r.incident.reported_on for r in rows] == [
+        date(2026, 11, 30),
+        date(2026, 11, 29),
+        date(2026, 11, 29),  # the case was opened before it happened: the day it happened
+    ]
+    assert problems_of(line_of(incident_reported_on="2026-11-28")) == [
+        "line 2, column incident_reported_on: is before the day the incident happened"
+    ]
+
+
 def test_names_and_labels_of_the_hubs_categories_are_both_understood() -> None:
     rows, _ = read(
         f"{HEADING}\n{line_of(category='Neighbour dispute', priority='RED_HIGH', triage='Serious or high risk')}\n"
@@ -194,8 +211,9 @@ def test_a_file_that_is_not_csv_is_refused() -> None:
 
 
 def test_a_null_byte_in_a_row_rejects_the_row() -> None:
+    last = COLUMNS[-1].name  # the null byte ends the row, in its last column
     assert problems_of(line_of() + "\x00") == [
-        "line 2, column incident_place: holds control characters (such as a null byte)"
+        f"line 2, column {last}: holds control characters (such as a null byte)"
     ]
 
 

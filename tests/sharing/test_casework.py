@@ -200,6 +200,52 @@ def test_future_incident_is_refused(session, officers) -> None:
     assert session.scalar(select(func.count()).select_from(Incident)) == 0
 
 
+def test_the_day_a_report_was_made_is_kept_when_it_is_not_the_day_it_is_recorded(
+    session, officers
+) -> None:
+    """An officer writing up a report made last week says so; a report made today needs
+    nothing; a report before the behaviour, or in the future, is refused at its field."""
+    officer, _police, ward = officers
+    case = _open(session, officer, ward)
+    authorised = authorise(session, officer, case.id, Act.RECORD)
+    happened = NOW - timedelta(days=10)
+    late = casework.add_incident(
+        session,
+        authorised,
+        casework.IncidentInput(
+            occurred_at=happened, description="x", reported_on=date(2026, 5, 25)
+        ),
+        now=NOW,
+    )
+    today = casework.add_incident(
+        session,
+        authorised,
+        casework.IncidentInput(occurred_at=happened, description="y", reported_on=date(2026, 6, 1)),
+        now=NOW,
+    )
+    unsaid = casework.add_incident(
+        session, authorised, casework.IncidentInput(occurred_at=happened, description="z"), now=NOW
+    )
+    assert late.reported_day == date(2026, 5, 25)
+    assert today.reported_on is None
+    assert today.reported_day == date(2026, 6, 1)
+    assert unsaid.reported_day == date(2026, 6, 1)
+    for reported_on, message in (
+        (date(2026, 5, 21), "on or after the day it happened"),
+        (date(2026, 6, 2), "today or in the past"),
+    ):
+        with pytest.raises(errors.InputError, match=message) as refused:
+            casework.add_incident(
+                session,
+                authorised,
+                casework.IncidentInput(
+                    occurred_at=happened, description="x", reported_on=reported_on
+                ),
+                now=NOW,
+            )
+        assert refused.value.field == "reported_on"
+
+
 def test_a_control_character_in_any_text_is_refused_by_the_core(session, officers) -> None:
     officer, _police, ward = officers
     with pytest.raises(errors.InputError, match="control characters") as refused:
