@@ -585,6 +585,22 @@ def change_action(
     return action
 
 
+#: The closure reason "no reports of ASB for 28 days" (003 §3.13) needs that many days.
+QUIET_DAYS = 28
+
+
+def _require_quiet_days(case: Case, today: date) -> None:
+    """``InputError`` at the reason when a report was made within ``QUIET_DAYS``."""
+    latest = max((i.reported_day for i in case.incidents), default=None)
+    if latest is not None and latest > today - timedelta(days=QUIET_DAYS):
+        raise InputError(
+            "reason",
+            f"The latest report was made on {latest:%-d %B %Y}: this reason needs "
+            f"{QUIET_DAYS} days without reports (from "
+            f"{latest + timedelta(days=QUIET_DAYS):%-d %B %Y})",
+        )
+
+
 def close_case(
     session: Session,
     authorised: AuthorisedCase,
@@ -615,6 +631,14 @@ def close_case(
             raise InputError(
                 "resolved_by", "Leave the main action empty: the behaviour was not resolved"
             )
+        if reason is ClosureReason.RESOLVED and outcome is ClosureOutcome.NOT_RESOLVED:
+            raise InputError(
+                "outcome",
+                "The reason says the anti-social behaviour has been resolved: choose "
+                "resolved, or another reason",
+            )
+        if reason is ClosureReason.NO_REPORTS_28_DAYS:
+            _require_quiet_days(case, clock.day_of(now or clock.now()))
         text = _text("note", note, limit=2000)
     case.status = CaseStatus.CLOSED
     case.closure_reason = reason

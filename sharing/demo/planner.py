@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from sharing import clock
+from sharing.cases.casework import QUIET_DAYS
 from sharing.demo import mix, notes, phrases, places
 from sharing.demo.names import Resident, ResidentMaker
 from sharing.demo.partnership import AGENCIES, AgencySpec
 from sharing.demo.places import Address
-from sharing.demo.plan import CasePlan, LockPlan, PartyPlan
+from sharing.demo.plan import CasePlan, IncidentPlan, LockPlan, PartyPlan
 from sharing.demo.timeline import Timeline, officers_of, start_of
 from sharing.vocabulary import (
     AgencyType,
@@ -112,7 +115,11 @@ class Planner:
         course = self.timeline.course(opened_at)
         incidents = self.timeline.incidents(agency, category, hate, parties, opened_at, course)
         actions = self.timeline.actions(agency, officer, opened_at, course)
-        reason = self._closure_reason() if course.status is CaseStatus.CLOSED else None
+        reason = (
+            self._closure_reason(incidents, course.closed_at)
+            if course.status is CaseStatus.CLOSED
+            else None
+        )
         return CasePlan(
             agency=agency.code,
             officer=agency.email_of(officer),
@@ -215,8 +222,17 @@ class Planner:
             contact_known=rng.random() < 0.4,
         )
 
-    def _closure_reason(self) -> ClosureReason:
-        return mix.pick(self.rng, mix.CLOSURE_MIX)
+    def _closure_reason(
+        self, incidents: Sequence[IncidentPlan], closed_at: datetime | None
+    ) -> ClosureReason:
+        """A reason from the mix; "no reports for 28 days" only when the case's latest
+        report is that old at closing (the hub refuses it otherwise), else resolved."""
+        reason = mix.pick(self.rng, mix.CLOSURE_MIX)
+        if reason is ClosureReason.NO_REPORTS_28_DAYS and closed_at is not None and incidents:
+            latest = max(clock.day_of(i.recorded_at) for i in incidents)
+            if latest > clock.day_of(closed_at) - timedelta(days=QUIET_DAYS):
+                return ClosureReason.RESOLVED
+        return reason
 
     def _with_locks(self, plans: list[CasePlan]) -> list[CasePlan]:
         """Mark one active case with a reported person per landlord for locking."""

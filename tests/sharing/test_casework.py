@@ -309,6 +309,45 @@ def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None
         )
 
 
+def test_a_closure_reason_the_record_contradicts_is_refused_at_its_field(session, officers) -> None:
+    """ "No reports of ASB for 28 days" needs 28 days since the latest report (003 §3.13),
+    and "the ASB has been resolved" cannot go with the outcome "not resolved"."""
+    officer, _police, ward = officers
+    case = _open(session, officer, ward)
+    casework.add_incident(
+        session,
+        authorise(session, officer, case.id, Act.RECORD),
+        casework.IncidentInput(occurred_at=NOW - timedelta(days=12), description="Shouting"),
+        now=NOW - timedelta(days=10),
+    )
+    session.commit()
+
+    def close(reason: ClosureReason, outcome: ClosureOutcome, at: datetime) -> None:
+        casework.close_case(
+            session,
+            authorise(session, officer, case.id, Act.CLOSE),
+            reason,
+            now=at,
+            outcome=outcome,
+            resolved_by=Intervention.PERPETRATOR_VISIT
+            if outcome is ClosureOutcome.RESOLVED
+            else None,
+        )
+
+    with pytest.raises(errors.InputError, match="made on 22 May 2026") as refused:
+        close(ClosureReason.NO_REPORTS_28_DAYS, ClosureOutcome.RESOLVED, NOW)
+    assert refused.value.field == "reason"
+    assert "from 19 June 2026" in refused.value.message
+    session.rollback()
+    with pytest.raises(errors.InputError, match="has been resolved") as refused:
+        close(ClosureReason.RESOLVED, ClosureOutcome.NOT_RESOLVED, NOW)
+    assert refused.value.field == "outcome"
+    session.rollback()
+    assert session.get_one(Case, case.id).status is not CaseStatus.CLOSED
+    close(ClosureReason.NO_REPORTS_28_DAYS, ClosureOutcome.RESOLVED, NOW + timedelta(days=18))
+    assert session.get_one(Case, case.id).status is CaseStatus.CLOSED
+
+
 def test_list_filters_pages_and_home_counts(session, officers) -> None:
     officer, _police, ward = officers
     for n in range(30):
