@@ -32,7 +32,15 @@ from hub.forms import (
 from hub.guard import require_roles
 from hub.search.views import SearchForm, query_of
 from sharing import clock, directory
-from sharing.audit import acts, checkpoints, notes, subject_access, trail, witnessing
+from sharing.audit import (
+    acts,
+    checkpoints,
+    notes,
+    subject_access,
+    subject_access_applications,
+    trail,
+    witnessing,
+)
 from sharing.audit import log as audit_log
 from sharing.errors import InputError, NotFound
 from sharing.formats import whole_number
@@ -127,11 +135,16 @@ def find_subject() -> tuple[str, int]:
     form.kind.choices = list(subject_access.KINDS.items())
     if request.method == "GET":
         form.kind.data = "surname_dob"
-    candidates = None
+    candidates = applications = None
     if form.validate_on_submit():
         try:
-            candidates = subject_access.find_people(db(), current_user.actor, query_of(form))
+            query = query_of(form)
+            candidates = subject_access.find_people(db(), current_user.actor, query)
+            applications = subject_access_applications.find_applications(
+                db(), current_user.actor, query
+            )
         except InputError as e:
+            candidates = applications = None
             field = form.field_by_name(e.field) or form.kind
             field.errors = [*field.errors, e.message]  # type: ignore[list-item]
     status = 400 if form.errors else 200
@@ -140,6 +153,7 @@ def find_subject() -> tuple[str, int]:
         title="Subject access request",
         form=form,
         candidates=candidates,
+        applications=applications,
     ), status
 
 
@@ -151,6 +165,21 @@ def subject_report(person_id: int) -> str:
         abort(404)
     return render_template(
         "audit/subject_report.html", title="Subject access report", report=report
+    )
+
+
+@bp.route("/subject-access/application/<int:application_id>")
+def application_report(application_id: int) -> str:
+    try:
+        report = subject_access_applications.compile_application_report(
+            db(), current_user.actor, application_id
+        )
+    except NotFound:
+        abort(404)
+    return render_template(
+        "audit/application_report.html",
+        title="Subject access report: Community Trigger application",
+        report=report,
     )
 
 

@@ -47,7 +47,8 @@ class Candidate:
     cases: list[str]
 
 
-def _require_dpo(session: Session, actor: Actor, action: acts.Action) -> None:
+def require_subject_dpo(session: Session, actor: Actor, action: acts.Action) -> None:
+    """Refuse, recording why, anyone but a data protection officer."""
     require_dpo(
         session,
         actor,
@@ -61,7 +62,7 @@ def find_people(session: Session, actor: Actor, query: SearchQuery) -> list[Cand
     """People of the DPO's agency matching the requester's details exactly
     (InputError, naming the field, for details that cannot be searched)."""
     field, value = search_term(query)
-    _require_dpo(session, actor, acts.Action.SUBJECT_ACCESS_SEARCH)
+    require_subject_dpo(session, actor, acts.Action.SUBJECT_ACCESS_SEARCH)
     matched = people_matching(session, field, value, [actor.agency_id], MAX_CANDIDATES)
     people = list(
         session.scalars(
@@ -171,7 +172,7 @@ _DETAILS = (
 
 def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAccessReport:
     """The report for a person of the DPO's agency. NotFound for anyone else's."""
-    _require_dpo(session, actor, acts.Action.SUBJECT_ACCESS)
+    require_subject_dpo(session, actor, acts.Action.SUBJECT_ACCESS)
     person = session.get(Person, person_id)
     subject = acts.Subject("person", person_id)
     if person is None or person.agency_id != actor.agency_id:

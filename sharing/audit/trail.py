@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import NotAllowed
-from sharing.models import Agency, AuditEntry, BreakGlass, Case, CaseParty, Person, User
+from sharing.models import (
+    Agency,
+    AuditEntry,
+    BreakGlass,
+    Case,
+    CaseParty,
+    Person,
+    TriggerRecommendation,
+    User,
+)
 from sharing.vocabulary import Role
 
 PAGE_SIZE = 50
@@ -98,16 +107,18 @@ def _ids(ids: Iterable[int]) -> list[str]:
     return [str(i) for i in ids]
 
 
-def _listing(session: Session, kind: str, wanted: set[int]) -> list[int]:
+def _listing(session: Session, kind: str, wanted: set[int], *, leading: bool = False) -> list[int]:
     """Entries whose basis lists one of ``wanted`` under ``kind`` (searches name the cases
-    and people they showed). The LIKE narrows; the parse decides."""
+    and people they showed), after another part, or also first when ``leading``. The LIKE
+    narrows; the parse decides."""
     if not wanted:
         return []
     conditions = [AuditEntry.basis.like(f"%{i}%") for i in wanted]
+    where: ColumnElement[bool] = AuditEntry.basis.like(f"%; {kind} %")
+    if leading:
+        where = or_(where, AuditEntry.basis.like(f"{kind} %"))
     candidates = session.execute(
-        select(AuditEntry.seq, AuditEntry.basis).where(
-            AuditEntry.basis.like(f"%; {kind} %"), or_(*conditions)
-        )
+        select(AuditEntry.seq, AuditEntry.basis).where(where, or_(*conditions))
     )
     return [seq for seq, basis in candidates if acts.listed(basis, kind) & wanted]
 
@@ -129,6 +140,26 @@ def concerning_person(session: Session, person_id: int) -> ColumnElement[bool]:
         and_(AuditEntry.object_type == "person", AuditEntry.object_id == str(person_id)),
         _concerning_cases(session, cases),
         AuditEntry.seq.in_(_listing(session, "persons", {person_id})),
+    )
+
+
+def concerning_application(session: Session, application_id: int) -> ColumnElement[bool]:
+    """Entries about a Community Trigger application: the acts on it, the searches that
+    showed it, and the lists that named its recommendations."""
+    recommendations = set(
+        session.scalars(
+            select(TriggerRecommendation.id).where(
+                TriggerRecommendation.application_id == application_id
+            )
+        )
+    )
+    return or_(
+        and_(
+            AuditEntry.object_type == "trigger_application",
+            AuditEntry.object_id == str(application_id),
+        ),
+        AuditEntry.seq.in_(_listing(session, "applications", {application_id})),
+        AuditEntry.seq.in_(_listing(session, "recommendations", recommendations, leading=True)),
     )
 
 

@@ -572,14 +572,7 @@ def _letters(
             select(TriggerLetter).where(TriggerLetter.application_id == application.id)
         )
     }
-    reached = [LetterKind.ACKNOWLEDGEMENT]
-    if application.decision:
-        reached.append(LetterKind.THRESHOLD)
-    if application.outcome_on:
-        reached.append(LetterKind.OUTCOME)
-    if application.appeal_decided_on:
-        reached.append(LetterKind.APPEAL_DECISION)
-    return [(kind, emailed.get(kind)) for kind in reached]
+    return [(kind, emailed.get(kind)) for kind, _ in letters.reached(application)]
 
 
 #: The lead agency's Trigger leads and managers see all of their own applications.

@@ -187,6 +187,11 @@ def compose(
     )
 
 
+def reached(application: TriggerApplication) -> list[tuple[LetterKind, date]]:
+    """The letters the application has reached, in order, each with the day it is dated."""
+    return [(kind, day) for kind in LetterKind if (day := _dated(application, kind)) is not None]
+
+
 def _dated(application: TriggerApplication, kind: LetterKind) -> date | None:
     if kind is LetterKind.ACKNOWLEDGEMENT:
         return clock.day_of(application.recorded_at)

@@ -1,0 +1,314 @@
+"""Subject access to Community Trigger applications: the applications an agency holds as
+the lead of its area's procedure, found from a requester's details and reported, by that
+agency's data protection officer.
+
+An application's victim (or the person who applied for them) is a data subject of the
+lead agency like a person on its cases. Applications have no blind index: they are few
+(tens a year in an area), so a search opens the agency's applications inside the core and
+compares their details with the requester's; only whether each matched leaves the
+comparison. As for people (``sharing.audit.subject_access``), the search and the report
+are each one entry under the purpose "subject access request", naming ids and counts,
+never values, written before any detail is shown; anyone but the DPO is refused and the
+refusal recorded, and an application of another agency is "not found".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor, Decision, decide_subject_access
+from sharing.access.reveal import load_data_keys, reveal, reveal_rows
+from sharing.audit import acts
+from sharing.audit.subject_access import KINDS, MAX_CANDIDATES, PURPOSE, require_subject_dpo
+from sharing.audit.trail import LogRow, concerning_application, rows
+from sharing.cases.search import SearchQuery, search_term
+from sharing.crypto import blind_index
+from sharing.errors import InputError, NotFound
+from sharing.formats import normalise_phone, normalise_postcode
+from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
+from sharing.trigger import letters
+
+#: The sealed columns a search by each kind compares: the victim's, then the contact the
+#: person applying for them gave (no date of birth is taken for them).
+_COMPARED = {
+    "surname_dob": ("victim_family_name", "victim_date_of_birth"),
+    "postcode": ("victim_postcode", "applicant_contact"),
+    "phone": ("victim_phone", "applicant_contact"),
+}
+_NAMES = ("victim_given_names", "victim_family_name", "applicant_name")
+#: Phone numbers and postcodes as they appear in a contact written as free text.
+_PHONE_IN_TEXT = re.compile(r"\+?[0-9][0-9 ()-]{7,}[0-9]")
+_POSTCODE_IN_TEXT = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.IGNORECASE)
+VICTIM = "Victim"
+APPLICANT = "Applied for the victim"
+
+
+@dataclass(frozen=True)
+class ApplicationCandidate:
+    """An application whose victim, or whoever applied for them, may be the requester."""
+
+    application_id: int
+    reference: str
+    received_on: date
+    #: The matched person's name as the application records it.
+    name: str
+    #: Whom the details matched: ``VICTIM`` or ``APPLICANT``.
+    matched: str
+
+
+def find_applications(
+    session: Session, actor: Actor, query: SearchQuery
+) -> list[ApplicationCandidate]:
+    """The DPO's agency's Community Trigger applications whose victim, or the person who
+    applied for them, holds the requester's details exactly: surname and date of birth
+    (the victim's), postcode or phone (the victim's, or one in the applicant's contact).
+    InputError, naming the field, for details that cannot be searched."""
+    if query.kind not in KINDS:
+        raise InputError("kind", "Choose what to search by")
+    field, value = search_term(query)
+    require_subject_dpo(session, actor, acts.Action.SUBJECT_ACCESS_SEARCH)
+    held = list(
+        session.scalars(
+            select(TriggerApplication)
+            .where(TriggerApplication.lead_agency_id == actor.agency_id)
+            .order_by(TriggerApplication.received_on.desc(), TriggerApplication.id.desc())
+        )
+    )
+    decision = decide_subject_access(actor)
+    load_data_keys(session, {a.data_key_id for a in held if a.data_key_id})
+    compared = reveal_rows(decision, held, _COMPARED[field])
+    matched = [
+        (application, whom)
+        for application, values in zip(held, compared, strict=True)
+        if (whom := _whom(field, value, values)) is not None
+    ][:MAX_CANDIDATES]
+    acts.record(
+        session,
+        acts.Action.SUBJECT_ACCESS_SEARCH,
+        actor=actor,
+        subject=acts.Subject("search"),
+        purpose=PURPOSE,
+        basis=f"Community Trigger applications by {field}: {len(held)} compared, "
+        f"{len(matched)} found; applications {acts.ids([a.id for a, _ in matched])}",
+    )
+    names = reveal_rows(decision, [a for a, _ in matched], _NAMES)
+    return [
+        ApplicationCandidate(
+            application_id=application.id,
+            reference=application.reference,
+            received_on=application.received_on,
+            name=(_victim(shown) if whom == VICTIM else shown["applicant_name"])
+            or "Name not recorded",
+            matched=whom,
+        )
+        for (application, whom), shown in zip(matched, names, strict=True)
+    ]
+
+
+def _whom(field: str, value: str, values: dict[str, str | None]) -> str | None:
+    """Whom of the application the searched value matches, if anyone."""
+    if field == "surname_dob":
+        family, born = values["victim_family_name"], values["victim_date_of_birth"]
+        same = bool(family and born) and blind_index.surname_dob(family or "", born or "") == value
+        return VICTIM if same else None
+    victim = values[f"victim_{field}"]
+    normalise = normalise_phone if field == "phone" else normalise_postcode
+    if victim is not None and normalise(victim) == value:
+        return VICTIM
+    contact = values["applicant_contact"] or ""
+    found = (_PHONE_IN_TEXT if field == "phone" else _POSTCODE_IN_TEXT).findall(contact)
+    return APPLICANT if any(normalise(text) == value for text in found) else None
+
+
+def _victim(values: dict[str, str | None]) -> str:
+    return " ".join(n for n in (values["victim_given_names"], values["victim_family_name"]) if n)
+
+
+@dataclass(frozen=True)
+class RecommendationEntry:
+    agency: str
+    text: str | None
+    due_on: date
+    on_appeal: bool
+    completed_on: date | None
+    completion_note: str | None
+
+
+@dataclass(frozen=True)
+class LetterEntry:
+    kind: str
+    dated: date
+    #: When it was e-mailed; None when it was not (yet): no address, or still waiting.
+    emailed_at: datetime | None
+    #: Whether an e-mail of it was queued (the applicant gave an address).
+    queued: bool
+
+
+@dataclass(frozen=True)
+class ApplicationReport:
+    application_id: int
+    reference: str
+    agency: str
+    compiled_at: datetime
+    received_on: date
+    channel: str
+    victim_kind: str
+    on_behalf: str | None
+    consent_recorded: bool
+    #: (label, value) of the application as recorded, in order.
+    details: list[tuple[str, str | None]]
+    decision: str | None
+    decided_at: datetime | None
+    #: The rules' count when the lead decided (rule ids and counts).
+    advice: str | None
+    decision_reasons: str | None
+    panel: str | None
+    panel_sat_at: datetime | None
+    outcome_on: date | None
+    outcome_findings: str | None
+    outcome_next_steps: str | None
+    recommendations: list[RecommendationEntry]
+    appeal_received_on: date | None
+    appeal_reasons: str | None
+    appeal_decision: str | None
+    appeal_decided_on: date | None
+    appeal_findings: str | None
+    letters: list[LetterEntry]
+    #: Every audit entry about the application, oldest first.
+    accesses: list[LogRow]
+
+
+_DETAILS = (
+    ("Victim's given names", "victim_given_names"),
+    ("Victim's surname (or the business's or group's name)", "victim_family_name"),
+    ("Date of birth", "victim_date_of_birth"),
+    ("Phone", "victim_phone"),
+    ("E-mail", "victim_email"),
+    ("Address", "victim_address"),
+    ("Postcode", "victim_postcode"),
+    ("UPRN", "victim_uprn"),
+    ("Name of the person applying for the victim", "applicant_name"),
+    ("Their contact", "applicant_contact"),
+    ("How the victim's consent was given", "consent_note"),
+    ("The anti-social behaviour, in the application's words", "problem"),
+)
+_FINDINGS = (
+    "decision_reasons",
+    "outcome_findings",
+    "outcome_next_steps",
+    "appeal_reasons",
+    "appeal_findings",
+)
+
+
+def compile_application_report(
+    session: Session, actor: Actor, application_id: int
+) -> ApplicationReport:
+    """The report for a Community Trigger application the DPO's agency holds as the
+    lead: the application as recorded, its threshold decision, review, recommendations,
+    appeal and letters, and every access to it. NotFound for any other application."""
+    require_subject_dpo(session, actor, acts.Action.SUBJECT_ACCESS)
+    subject = acts.Subject("trigger_application", application_id)
+    application = session.get(TriggerApplication, application_id)
+    if application is None or application.lead_agency_id != actor.agency_id:
+        acts.refuse(
+            session,
+            acts.Action.SUBJECT_ACCESS,
+            actor=actor,
+            subject=subject,
+            purpose=PURPOSE,
+            reason="no such Community Trigger application in your agency's records",
+        )
+        raise NotFound(application_id)
+    # The log is read before this report's own entry is written, as for a person's.
+    entries = list(
+        session.scalars(
+            select(AuditEntry)
+            .where(concerning_application(session, application.id))
+            .order_by(AuditEntry.seq)
+        )
+    )
+    queued = list(
+        session.scalars(select(TriggerLetter).where(TriggerLetter.application_id == application.id))
+    )
+    recommendations = application.recommendations
+    acts.record(
+        session,
+        acts.Action.SUBJECT_ACCESS,
+        actor=actor,
+        subject=subject,
+        purpose=PURPOSE,
+        basis=f"Community Trigger application; recommendations "
+        f"{acts.ids([r.id for r in recommendations])}; letters {len(letters.reached(application))}",
+    )
+    load_data_keys(session, {k for k in [application.data_key_id] if k})
+    decision = decide_subject_access(actor)
+    values = reveal(decision, application, [c for _, c in _DETAILS] + list(_FINDINGS))
+    return _report(session, application, decision, values, queued, entries, actor.agency_id)
+
+
+def _report(
+    session: Session,
+    application: TriggerApplication,
+    decision: Decision,
+    values: dict[str, str | None],
+    queued: list[TriggerLetter],
+    entries: list[AuditEntry],
+    reader_agency_id: int,
+) -> ApplicationReport:
+    sitting = application.review_sitting
+    by_kind = {letter.kind: letter for letter in queued}
+    texts = reveal_rows(decision, application.recommendations, ("text", "completion_note"))
+    return ApplicationReport(
+        application_id=application.id,
+        reference=application.reference,
+        agency=application.lead_agency.name,
+        compiled_at=clock.now(),
+        received_on=application.received_on,
+        channel=application.channel.label,
+        victim_kind=application.victim_kind.label,
+        on_behalf=application.on_behalf.label if application.on_behalf else None,
+        consent_recorded=application.consent_recorded,
+        details=[(label, values[column]) for label, column in _DETAILS],
+        decision=application.decision.label if application.decision else None,
+        decided_at=application.decided_at,
+        advice=application.advice,
+        decision_reasons=values["decision_reasons"],
+        panel=sitting.series.name if sitting else None,
+        panel_sat_at=sitting.starts_at if sitting else None,
+        outcome_on=application.outcome_on,
+        outcome_findings=values["outcome_findings"],
+        outcome_next_steps=values["outcome_next_steps"],
+        recommendations=[
+            RecommendationEntry(
+                agency=r.owner_agency.name,
+                text=text["text"],
+                due_on=r.due_on,
+                on_appeal=r.on_appeal,
+                completed_on=r.completed_on,
+                completion_note=text["completion_note"],
+            )
+            for r, text in zip(application.recommendations, texts, strict=True)
+        ],
+        appeal_received_on=application.appeal_received_on,
+        appeal_reasons=values["appeal_reasons"],
+        appeal_decision=application.appeal_decision.label if application.appeal_decision else None,
+        appeal_decided_on=application.appeal_decided_on,
+        appeal_findings=values["appeal_findings"],
+        letters=[
+            LetterEntry(
+                kind=kind.label,
+                dated=dated,
+                emailed_at=by_kind[kind].sent_at if kind in by_kind else None,
+                queued=kind in by_kind,
+            )
+            for kind, dated in letters.reached(application)
+        ],
+        accesses=rows(session, entries, reader_agency_id),
+    )

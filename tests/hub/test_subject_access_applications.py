@@ -1,0 +1,301 @@
+"""Subject access to Community Trigger applications (demo partnership): a victim applies
+online, then asks the council, the area's lead, for their data. The council's data
+protection officer finds the application by the victim's surname and date of birth, phone
+or postcode, or by the contact of someone who applied for them, and compiles its report;
+the police DPO finds nothing and is told "not found"; nobody else gets in; details that
+cannot identify a requester are refused at their field."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.audit import acts
+from sharing.audit import subject_access_applications as sar
+from sharing.cases.search import SearchQuery
+from sharing.crypto.sealing import unseal
+from sharing.errors import InputError, NotAllowed
+from sharing.models import AuditEntry, TriggerApplication
+from sharing.trigger import applications
+from sharing.vocabulary import Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_actor, demo_client, demo_user
+from tests.hub.test_public_application import _hidden, _send
+
+LEAD = "northshire-csp"
+POLICE = "northshire-police"
+PROBLEM = "My neighbour follows me to the bus stop and shouts abuse; I have told the police"
+ANSWERS = {
+    "on_behalf": "self",
+    "victim_kind": "person",
+    "victim_given_names": "Hester",
+    "victim_family_name": "Applewhite",
+    "victim_date_of_birth-day": "14",
+    "victim_date_of_birth-month": "3",
+    "victim_date_of_birth-year": "1961",
+    "victim_postcode": "nx5 2fq",
+    "victim_phone": "07700 900456",
+    "problem": PROBLEM,
+}
+_STEP = re.compile(r'name="step" value="([a-z]+)"')
+_FIELD = re.compile(r'name="([a-z_]+(?:-day|-month|-year)?)"')
+
+
+@pytest.fixture(scope="module")
+def dpos(demo_hub: Flask) -> dict[str, FlaskClient]:
+    """The council's and the police's DPOs, signed in once for the module (a TOTP code
+    cannot be used twice)."""
+    with demo_hub.extensions["hub.sessions"]() as session:
+        return {a: demo_client(demo_hub, demo_user(session, a, Role.DPO)) for a in (LEAD, POLICE)}
+
+
+def _apply_online(client: FlaskClient) -> None:
+    """The victim answers the public form a page at a time, checks and sends."""
+    response = client.get("/community-trigger/apply")
+    while "Check your answers" not in (page := response.get_data(as_text=True)):
+        assert response.status_code == 200, page
+        assert _STEP.search(page), page
+        data = dict(_hidden(page))
+        for name in dict.fromkeys(_FIELD.findall(page)):
+            if name in ANSWERS and name not in data:
+                data[name] = ANSWERS[name]
+        response = client.post("/community-trigger/apply", data=data)
+    sent = _send(client, response)
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+
+
+def _latest(session: Session) -> TriggerApplication:
+    session.expire_all()
+    return session.scalars(
+        select(TriggerApplication).order_by(TriggerApplication.id.desc())
+    ).first()
+
+
+def _last(session: Session) -> AuditEntry:
+    session.expire_all()
+    return session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+
+
+def _entries(session: Session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def _search(client: FlaskClient, **fields: str):
+    return client.post(
+        "/audit/subject-access",
+        data={"csrf_token": csrf_token(client, "/audit/subject-access"), **fields},
+    )
+
+
+def _appealed(session: Session) -> TriggerApplication:
+    """The demo's application reviewed, with recommendations, and appealed."""
+    return session.scalars(
+        select(TriggerApplication).where(TriggerApplication.appeal_decided_on.is_not(None))
+    ).one()
+
+
+def _surname_and_birth(application: TriggerApplication) -> dict[str, str]:
+    born = date.fromisoformat(unseal(application, "victim_date_of_birth"))
+    return {
+        "kind": "surname_dob",
+        "surname": unseal(application, "victim_family_name"),
+        "date_of_birth-day": str(born.day),
+        "date_of_birth-month": str(born.month),
+        "date_of_birth-year": str(born.year),
+    }
+
+
+BY_SURNAME_AND_BIRTH = {
+    "kind": "surname_dob",
+    "surname": "APPLEWHITE",
+    "date_of_birth-day": "14",
+    "date_of_birth-month": "3",
+    "date_of_birth-year": "1961",
+}
+
+
+def test_the_leads_dpo_finds_and_reports_an_application_made_online(
+    demo_hub, demo_session, dpos
+) -> None:
+    _apply_online(demo_hub.test_client())
+    application = _latest(demo_session)
+    assert unseal(application, "victim_family_name") == "Applewhite"
+    dpo = dpos[LEAD]
+    for fields in (
+        BY_SURNAME_AND_BIRTH,
+        {"kind": "phone", "phone": "+44 7700 900456"},
+        {"kind": "postcode", "postcode": "NX52FQ"},
+    ):
+        found = _search(dpo, **fields)
+        assert found.status_code == 200, fields
+        page = found.get_data(as_text=True)
+        assert "Community Trigger application found" in page, fields
+        assert application.reference in page
+        assert "Hester Applewhite" in page
+        assert f"/audit/subject-access/application/{application.id}" in page
+        entry = _last(demo_session)
+        assert (entry.action, entry.purpose, entry.outcome) == (
+            "subject_access.search",
+            "subject_access_request",
+            "allowed",
+        )
+        assert f"applications {application.id}" in entry.basis
+        assert not re.search(r"applewhite|900456|nx5|1961", entry.basis, re.IGNORECASE)
+
+    report = dpo.get(f"/audit/subject-access/application/{application.id}")
+    assert report.status_code == 200
+    text = report.get_data(as_text=True)
+    assert f"Community Trigger application {application.reference}" in text
+    for shown in ("Hester", "Applewhite", "1961-03-14", "07700900456", "NX5 2FQ", PROBLEM):
+        assert shown in text, shown
+    assert "Online form" in text
+    assert "Not decided yet" in text
+    assert "We have received your application, dated" in text
+    assert "Recorded a Community Trigger application" in text  # the form's own entry
+    assert "Looked for a subject access requester" in text  # the searches that showed it
+    entry = _last(demo_session)
+    assert (entry.action, entry.purpose, entry.object_type, entry.object_id) == (
+        "subject_access.report",
+        "subject_access_request",
+        "trigger_application",
+        str(application.id),
+    )
+    assert "Applewhite" not in entry.basis
+
+
+def test_a_reviewed_and_appealed_application_reports_each_stage_and_who_saw_it(
+    demo_hub, demo_session, dpos
+) -> None:
+    application = _appealed(demo_session)
+    dpo = dpos[LEAD]
+    page = _search(dpo, **_surname_and_birth(application)).get_data(as_text=True)
+    assert application.reference in page
+    text = dpo.get(f"/audit/subject-access/application/{application.id}").get_data(as_text=True)
+    assert application.decision.label in text
+    for column in ("decision_reasons", "outcome_findings", "appeal_reasons", "appeal_findings"):
+        assert unseal(application, column).split("\n")[0][:40] in text, column
+    for recommendation in application.recommendations:
+        assert unseal(recommendation, "text")[:40] in text
+    assert application.appeal_decision.label.split(":")[0] in text
+    for letter in ("Whether your application meets the threshold", "The outcome of your ASB"):
+        assert letter in text
+    assert "Recorded a Community Trigger appeal" in text
+    trigger_lead = demo_user(demo_session, LEAD, Role.TRIGGER_LEAD)
+    assert trigger_lead.display_name in text
+
+
+def test_someone_who_applied_for_the_victim_is_found_by_the_contact_they_gave(
+    demo_hub, demo_session
+) -> None:
+    procedure = demo_hub.extensions["hub.trigger_procedure"]
+    lead = demo_actor(demo_session, LEAD, Role.TRIGGER_LEAD)
+    recorded = applications.record_application(
+        demo_session,
+        lead,
+        procedure,
+        applications.ApplicationInput(
+            received_on=clock.today(),
+            channel="phone",
+            victim_kind="person",
+            victim_family_name="Quennell",
+            problem=PROBLEM,
+            on_behalf="family",
+            applicant_name="Rosa Quennell",
+            applicant_contact="Mobile 07700 900 777, or 12 Larch Row, NX3 4PQ",
+            consent_recorded=True,
+        ),
+    )
+    demo_session.commit()
+    dpo = demo_actor(demo_session, LEAD, Role.DPO)
+    for query in (
+        SearchQuery("phone", phone="07700900777"),
+        SearchQuery("postcode", postcode="NX3 4PQ"),
+    ):
+        (found,) = [
+            c
+            for c in sar.find_applications(demo_session, dpo, query)
+            if c.application_id == recorded.id
+        ]
+        assert (found.name, found.matched) == ("Rosa Quennell", sar.APPLICANT)
+    nobody = SearchQuery("phone", phone="07700900778")
+    assert recorded.id not in [
+        c.application_id for c in sar.find_applications(demo_session, dpo, nobody)
+    ]
+    demo_session.rollback()
+
+
+def test_the_police_dpo_finds_no_application_and_cannot_open_one(
+    demo_hub, demo_session, dpos
+) -> None:
+    application = _appealed(demo_session)
+    police = dpos[POLICE]
+    page = _search(police, **_surname_and_birth(application)).get_data(as_text=True)
+    assert not re.search(r"Community Trigger applications? found", page)
+    assert "/audit/subject-access/application/" not in page
+    assert application.reference not in page
+    assert police.get(f"/audit/subject-access/application/{application.id}").status_code == 404
+    refused = _last(demo_session)
+    assert (refused.action, refused.outcome, refused.object_type, refused.object_id) == (
+        "subject_access.report",
+        "refused",
+        "trigger_application",
+        str(application.id),
+    )
+
+
+@pytest.mark.parametrize("role", [Role.TRIGGER_LEAD, Role.MANAGER, Role.CASE_OFFICER])
+def test_only_the_dpo_may_look_for_or_report_an_application(demo_hub, demo_session, role) -> None:
+    application = demo_session.scalars(select(TriggerApplication)).first()
+    user = demo_user(demo_session, LEAD, role)
+    client = demo_client(demo_hub, user)
+    assert client.get("/audit/subject-access").status_code == 403
+    assert client.get(f"/audit/subject-access/application/{application.id}").status_code == 403
+    actor = demo_actor(demo_session, LEAD, role)
+    query = SearchQuery("phone", phone="07700 900456")
+    with pytest.raises(NotAllowed):
+        sar.find_applications(demo_session, actor, query)
+    acts.roll_back_keeping_refusals(demo_session)
+    assert (_last(demo_session).action, _last(demo_session).outcome) == (
+        "subject_access.search",
+        "refused",
+    )
+    with pytest.raises(NotAllowed):
+        sar.compile_application_report(demo_session, actor, application.id)
+    acts.roll_back_keeping_refusals(demo_session)
+    assert (_last(demo_session).action, _last(demo_session).outcome) == (
+        "subject_access.report",
+        "refused",
+    )
+
+
+def test_details_that_cannot_identify_a_requester_are_refused_at_their_field(
+    demo_hub, demo_session, dpos
+) -> None:
+    dpo = dpos[LEAD]
+    before = _entries(demo_session)
+    for fields, message in (
+        ({"kind": "surname", "surname": "Applewhite"}, "Choose search by from the list"),
+        ({"kind": "surname_dob", "surname": "Applewhite"}, "Enter a date of birth"),
+        ({"kind": "postcode", "postcode": "ZZ"}, "Enter a real postcode"),
+        ({"kind": "phone", "phone": "call me"}, "Enter a phone number, like"),
+        ({"kind": "phone", "phone": "\u202e07700"}, "Enter a phone number"),
+    ):
+        refused = _search(dpo, **fields)
+        assert refused.status_code == 400, fields
+        assert message in refused.get_data(as_text=True), fields
+    assert _entries(demo_session) == before
+    for application_id in ("0", "99999", "99999999999999999999"):
+        assert dpo.get(f"/audit/subject-access/application/{application_id}").status_code == 404
+    actor = demo_actor(demo_session, LEAD, Role.DPO)
+    with pytest.raises(InputError) as uprn:
+        sar.find_applications(demo_session, actor, SearchQuery("uprn", uprn="100012345678"))
+    assert uprn.value.field == "kind"
+    demo_session.rollback()
