@@ -666,8 +666,8 @@ def application_page(
             CountedComplaint(
                 agency=held.agency,
                 locked=held.locked,
-                occurred_on=None if held.locked else first.occurred_at.date(),
-                reported_on=None if held.locked else first.reported_at.date(),
+                occurred_on=None if held.locked else clock.day_of(first.occurred_at),
+                reported_on=None if held.locked else clock.day_of(first.reported_at),
                 category=None if held.locked else first.category.replace("_", " "),
                 also_reported_to=tuple(gathered.held[r.id].agency for r in incident.reports[1:]),
             )

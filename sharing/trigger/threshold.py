@@ -7,6 +7,10 @@ the person affected, the complainant and the address (blind-index values, never 
 so it never needs to decrypt anything. Complaints held on locked cases count like any
 other; what the lead may be shown of them is for the page to decide.
 
+Days are the partnership's, in England (``clock.day_of``): a complaint made at 00:30 on 1
+April in summer was made on 1 April, not on 31 March as in UTC. "Within 31 days of the
+behaviour" and "within six months of the application" compare those days, never the hours.
+
 How reports become incidents (``same_incident_hours``): reports are taken in order of when
 the behaviour happened. A report joins an earlier incident when it is about the same
 person affected (or, when no person is recorded on either, the same address), in the same
@@ -23,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sharing import clock
 from sharing.trigger.procedure import Procedure, Rule
 
 
@@ -133,14 +138,16 @@ def assess(complaints: Iterable[Complaint], procedure: Procedure, applied_on: da
     qualifying: list[Complaint] = []
     excluded: list[Excluded] = []
     for complaint in complaints:
-        reported, late = complaint.reported_at.date(), complaint.reported_at - complaint.occurred_at
-        if reported > applied_on or complaint.occurred_at.date() > applied_on:
+        reported = clock.day_of(complaint.reported_at)
+        occurred = clock.day_of(complaint.occurred_at)
+        late = (reported - occurred).days
+        if reported > applied_on or occurred > applied_on:
             excluded.append(Excluded(complaint, "after the application"))
-        elif late > timedelta(days=rules.report_within_days):
+        elif late > rules.report_within_days:
             excluded.append(
                 Excluded(
                     complaint,
-                    f"reported {late.days} days after the behaviour "
+                    f"reported {late} days after the behaviour "
                     f"(more than {rules.report_within_days})",
                 )
             )
@@ -157,7 +164,7 @@ def assess(complaints: Iterable[Complaint], procedure: Procedure, applied_on: da
     latest_recent = None
     if rules.latest_incident_within_days is not None:
         since = applied_on - timedelta(days=rules.latest_incident_within_days)
-        latest_recent = any(c.occurred_at.date() >= since for c in qualifying)
+        latest_recent = any(clock.day_of(c.occurred_at) >= since for c in qualifying)
     return Advice(
         applied_on=applied_on,
         rules=tuple(_apply(rule, incidents, applied_on) for rule in procedure.rules),
@@ -198,7 +205,7 @@ def _apply(rule: Rule, incidents: list[Incident], applied_on: date) -> RuleResul
     if rule.kind == "discretion" or rule.count is None or rule.within_months is None:
         return RuleResult(rule, None)
     since = months_before(applied_on, rule.within_months)
-    recent = [i for i in incidents if i.first.reported_at.date() >= since]
+    recent = [i for i in incidents if clock.day_of(i.first.reported_at) >= since]
     if rule.kind == "hate":
         counted = [i.first for i in recent if i.hate]
         found = len(counted)

@@ -6,7 +6,7 @@ outside the lead agency's leads and managers gets in."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.models import AuditEntry, Case, TriggerApplication
+from sharing.models import AuditEntry, Case, Incident, TriggerApplication
 from sharing.trigger import complaints, threshold
 from sharing.vocabulary import Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
@@ -237,6 +237,43 @@ def test_a_locked_case_counts_but_shows_only_who_holds_it(demo_hub, demo_session
         assert f"One complaint held by {locked.agency.name} that you cannot see" in page
     finally:
         locked.locked = False
+        demo_session.commit()
+
+
+def _last_summer_day(before: date) -> date:
+    """The latest day before ``before`` (at least a week before) on British Summer Time."""
+    day = before - timedelta(days=7)
+    while not datetime.combine(day, datetime.min.time(), clock.PARTNERSHIP_ZONE).dst():
+        day -= timedelta(days=1)
+    return day
+
+
+def test_a_complaint_made_just_after_midnight_in_summer_shows_its_uk_day(
+    demo_hub, demo_session
+) -> None:
+    lead = _lead(demo_hub, demo_session)
+    application = _record(lead, demo_session)
+    applicant, _ = _repeat_victim(demo_session)
+    found = complaints.gather(demo_session, PROCEDURE, _area(demo_session), applicant)
+    advice = threshold.assess(found.complaints, PROCEDURE, clock.today())
+    alone = [i.first.id for i in advice.incidents if len(i.reports) == 1 and not i.first.locked]
+    assert alone, "the victim has a complaint the rules count on its own"
+    incident = demo_session.get(Incident, alone[0])
+    before = incident.occurred_at, incident.recorded_at
+    # The behaviour at ten past midnight on a summer night, reported twenty minutes later:
+    # the day before in UTC.
+    day = _last_summer_day(clock.today())
+    incident.occurred_at = clock.uk_moment(day, 0, 10)
+    incident.recorded_at = clock.uk_moment(day, 0, 30)
+    demo_session.commit()
+    try:
+        page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+        shown = f"{day.day} {day:%B %Y}"
+        assert page.count(f'<td class="govuk-table__cell">{shown}</td>') == 2
+        the_day_before = day - timedelta(days=1)
+        assert f"{the_day_before.day} {the_day_before:%B %Y}</td>" not in page
+    finally:
+        incident.occurred_at, incident.recorded_at = before
         demo_session.commit()
 
 

@@ -66,7 +66,9 @@ def test_a_repeat_victim_is_found_at_every_relevant_body_that_holds_them(demo_se
     incidents = sum(len(demo_session.get(Case, c).incidents) for c in expected)
     assert len(gathered.complaints) == incidents
     advice = assess(
-        gathered.complaints, PROCEDURE, max(c.reported_at for c in gathered.complaints).date()
+        gathered.complaints,
+        PROCEDURE,
+        clock.day_of(max(c.reported_at for c in gathered.complaints)),
     )
     assert advice.rules[0].found >= 1
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sharing import clock
 from sharing.trigger.procedure import Procedure, parse_procedure
 from sharing.trigger.threshold import Complaint, assess, months_before
 
@@ -168,6 +170,65 @@ def test_a_complaint_more_than_six_months_before_the_application_does_not_qualif
     assert [e.reason for e in advice.excluded] == ["made more than 6 months before the application"]
 
 
+LONDON = ZoneInfo("Europe/London")
+
+
+def _uk(
+    n: int, occurred: tuple[int, int, int, int, int], reported: tuple[int, int, int, int, int]
+) -> Complaint:
+    """A complaint whose behaviour and report are at these UK times (year, month, day,
+    hour, minute), kept in UTC as the hub keeps them."""
+    return Complaint(
+        id=n,
+        agency_id=n,
+        case_id=100 + n,
+        occurred_at=datetime(*occurred, tzinfo=LONDON).astimezone(UTC),
+        reported_at=datetime(*reported, tzinfo=LONDON).astimezone(UTC),
+        category="noise",
+        person="victim",
+    )
+
+
+#: Two complaints in the summer, well inside six months of 1 October 2026.
+SUMMER = [
+    _uk(2, (2026, 6, 1, 12, 0), (2026, 6, 1, 13, 0)),
+    _uk(3, (2026, 7, 1, 12, 0), (2026, 7, 1, 13, 0)),
+]
+
+
+def test_a_complaint_made_just_after_midnight_in_summer_is_on_the_uk_day() -> None:
+    # 00:30 on 1 April (British Summer Time) is 23:30 on 31 March in UTC; an application
+    # of 1 October is made within six months of it.
+    first_of_april = _uk(1, (2026, 3, 31, 22, 0), (2026, 4, 1, 0, 30))
+    advice = assess([first_of_april, *SUMMER], NORTHSHIRE, date(2026, 10, 1))
+    assert _result(advice, "three-complaints").found == 3
+    assert advice.excluded == ()
+
+
+def test_a_complaint_made_just_after_midnight_the_day_after_the_application_is_not_counted() -> (
+    None
+):
+    # 00:30 on 2 October (BST) is 23:30 on 1 October in UTC: after an application of 1 October.
+    next_day = _uk(4, (2026, 9, 30, 20, 0), (2026, 10, 2, 0, 30))
+    advice = assess([next_day, *SUMMER], NORTHSHIRE, date(2026, 10, 1))
+    assert _result(advice, "three-complaints").found == 2
+    assert [e.reason for e in advice.excluded] == ["after the application"]
+
+
+def test_a_report_31_days_after_the_behaviour_counts_whatever_the_hour() -> None:
+    # 10:00 on 1 August, reported at 11:00 on 1 September: 31 days, within the month.
+    late_in_the_day = _uk(5, (2026, 8, 1, 10, 0), (2026, 9, 1, 11, 0))
+    advice = assess([late_in_the_day, *SUMMER], NORTHSHIRE, date(2026, 10, 1))
+    assert _result(advice, "three-complaints").found == 3
+    # 23:30 on 1 August, reported at 00:15 on 2 September: 32 days, and the reason says so.
+    just_too_late = _uk(6, (2026, 8, 1, 23, 30), (2026, 9, 2, 0, 15))
+    advice = assess([just_too_late, *SUMMER], NORTHSHIRE, date(2026, 10, 1))
+    assert _result(advice, "three-complaints").found == 2
+    assert [e.reason for e in advice.excluded] == [
+        "reported 32 days after the behaviour (more than 31)"
+    ]
+
+
 def test_one_hate_incident_meets_uttlesford_and_northshire_but_not_manchester() -> None:
     complaints = [_complaint(1, 30, hate=True)]
     assert assess(complaints, UTTLESFORD, APPLIED).met
@@ -233,9 +294,10 @@ def _reference(complaints: list[Complaint], procedure: Procedure, applied: date)
     earliest = _reference_months_before(applied, q.apply_within_months)
     good, bad = [], []
     for c in complaints:
-        too_late = (c.reported_at - c.occurred_at).total_seconds() > q.report_within_days * 86400
-        after = c.reported_at.date() > applied or c.occurred_at.date() > applied
-        if after or too_late or c.reported_at.date() < earliest:
+        reported, occurred = clock.day_of(c.reported_at), clock.day_of(c.occurred_at)
+        too_late = (reported - occurred).days > q.report_within_days
+        after = reported > applied or occurred > applied
+        if after or too_late or reported < earliest:
             bad.append(c.id)
         else:
             good.append(c)
@@ -273,7 +335,7 @@ def _reference(complaints: list[Complaint], procedure: Procedure, applied: date)
             results[rule.id] = (None, 0)
             continue
         since = _reference_months_before(applied, rule.within_months)
-        recent = [i for i in incidents if i[0].reported_at.date() >= since]
+        recent = [i for i in incidents if clock.day_of(i[0].reported_at) >= since]
         if rule.kind == "complaints":
             found = len(recent)
         elif rule.kind == "hate":
