@@ -115,7 +115,7 @@ def appeal_by(application: TriggerApplication, procedure: Procedure) -> date | N
     letter (or after a "not met" decision); None before either."""
     start = application.outcome_on
     if start is None and application.decision is ThresholdDecision.NOT_MET:
-        start = application.decided_at.date() if application.decided_at else None
+        start = clock.day_of(application.decided_at) if application.decided_at else None
     if start is None:
         return None
     return england_and_wales().add(start, procedure.appeal.within_working_days)

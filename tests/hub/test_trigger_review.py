@@ -390,6 +390,52 @@ def test_recommendations_outcome_letter_and_appeal(hub, session) -> None:
     assert application.appeal_decision is not None
 
 
+def test_a_not_met_decision_just_after_midnight_in_summer_gives_20_working_days_to_appeal(
+    hub, session
+) -> None:
+    lead_actor = Actor.of(demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
+    application = applications.record_application(
+        session,
+        lead_actor,
+        PROCEDURE,
+        applications.ApplicationInput(
+            received_on=date(2026, 6, 29),
+            channel="phone",
+            victim_kind="person",
+            victim_family_name="Nobody-Known",
+            problem="Music every night until three",
+        ),
+        now=clock.uk_moment(date(2026, 6, 29), 10, 0),
+    )
+    # Friday 10 July 2026 at 00:30 (British Summer Time): still 9 July in UTC.
+    applications.decide(
+        session,
+        lead_actor,
+        PROCEDURE,
+        application.id,
+        "not_met",
+        "One complaint only",
+        now=clock.uk_moment(date(2026, 7, 10), 0, 30),
+    )
+    session.commit()
+    page = f"/trigger/{application.id}"
+    with clock.pinned(clock.uk_moment(date(2026, 8, 7), 12, 0)):
+        lead = _lead(hub, session)
+        letter = lead.get(f"{page}/letters/threshold").get_data(as_text=True)
+        assert "10 July 2026" in letter
+        assert "by 7 August 2026" in letter  # 20 working days after Friday 10 July
+        response = _post(
+            lead,
+            f"{page}/appeal",
+            page,
+            reasons="Nobody listened",
+            **_day("received_on", date(2026, 8, 7)),
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    assert application.appeal_received_on == date(2026, 8, 7)
+
+
 def test_the_pages_of_the_review_are_the_lead_agencys(hub, session) -> None:
     application = _met(session)
     page = f"/trigger/{application.id}"
