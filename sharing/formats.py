@@ -4,6 +4,7 @@ and the characters any text may hold."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sharing.errors import InputError
 from sharing.models.base import MAX_ID
@@ -88,6 +89,16 @@ def normalise_uprn(value: str) -> str | None:
     if not is_digits(digits) or len(digits) > 12 or int(digits) == 0:
         return None
     return str(int(digits))
+
+
+def normalise_address(value: str) -> str | None:
+    """Address lines as one comparable line: capitals, spaces, line breaks and punctuation
+    made uniform (``Flat 13, Lark House`` / ``13 Lark Way`` is ``flat 13 lark house 13 lark
+    way``; an apostrophe is dropped, so "Bishop's" is "Bishops"); None when nothing is left.
+    Every word still counts: "39 Lark Way" is not "39a Lark Way", nor the same with a town."""
+    text = unicodedata.normalize("NFKC", value).casefold()
+    text = re.sub(r"['\u2018\u2019`]", "", text)
+    return " ".join(re.sub(r"[\W_]+", " ", text).split()) or None
 
 
 def normalise_phone(value: str) -> str | None:

@@ -31,6 +31,7 @@ from sharing.crypto.sealing import (
     unseal_many,
     unseal_records,
 )
+from sharing.formats import normalise_address
 from sharing.models import Case, DataKey, Person
 from sharing.models.base import BY_ROW
 from sharing.models.documents import Document
@@ -128,7 +129,8 @@ def reveal_file(decision: Decision, document: Document, part: str, sealed: bytes
 
 def holds(record: Person | Case, field: str, value: str) -> bool:
     """Whether ``record``'s sealed ``field`` (or surname and date of birth, for
-    "surname_dob") normalises to ``value``; an unreadable value holds nothing."""
+    "surname_dob") normalises to ``value`` (a case's "address" lines as
+    ``formats.normalise_address`` writes them); an unreadable value holds nothing."""
     columns = ("family_name", "date_of_birth") if field == "surname_dob" else (field,)
     try:
         stored = unseal_many(record, columns)
@@ -138,7 +140,11 @@ def holds(record: Person | Case, field: str, value: str) -> bool:
         family, dob = stored["family_name"], stored["date_of_birth"]
         return bool(family and dob) and blind_index.surname_dob(family or "", dob or "") == value
     single = stored[field]
-    return single is not None and blind_index.normalise(field, single) == value
+    if single is None:
+        return False
+    if field == "address":
+        return normalise_address(single) == value
+    return blind_index.normalise(field, single) == value
 
 
 def people_holding(

@@ -633,6 +633,7 @@ def advice_for(
         phone=details["victim_phone"] or "",
         postcode=details["victim_postcode"] or "",
         uprn=details["victim_uprn"] or "",
+        address=details["victim_address"] or "",
     )
     gathered = complaints.gather(session, procedure, application.lead_agency.area_id, applicant)
     return threshold.assess(gathered.complaints, procedure, application.received_on), gathered

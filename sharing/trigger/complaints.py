@@ -1,12 +1,17 @@
 """Finding a Community Trigger applicant's complaints in every relevant body's records.
 
 The victim the application is about is matched through the blind indexes, as "also known
-to" matches people: their surname and date of birth, or phone number, and the address
-(UPRN or postcode) of the cases. The index gives candidates in the value's bucket; each
-candidate is decrypted and compared inside the core, so only records that hold the
-applicant's own details are used, and nothing is shown: the result is ``Complaint`` facts
-(agency, case, dates, category and opaque keys) for the threshold engine, and which agency
-and case holds each.
+to" matches people: their surname and date of birth, or phone number, and the address of
+the cases. The index gives candidates in the value's bucket; each candidate is decrypted
+and compared inside the core, so only records that hold the applicant's own details are
+used, and nothing is shown: the result is ``Complaint`` facts (agency, case, dates,
+category and opaque keys) for the threshold engine, and which agency and case holds each.
+
+A case is about the applicant's address only when it is about their own home: the same
+UPRN when the case and the applicant both have one; otherwise the same postcode and the
+same address lines (``formats.normalise_address``: capitals, spaces and punctuation aside).
+A postcode covers some fifteen homes, so a postcode alone finds no case: the neighbours'
+complaints are theirs, not the applicant's.
 
 Locked cases are searched and counted like any other (the Act gives the victim a review
 whoever holds the record); erased records are not (nothing of them can be read). Only
@@ -25,7 +30,12 @@ from sqlalchemy.orm import Session
 
 from sharing.access.reveal import holds, identity_key
 from sharing.crypto import blind_index
-from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
+from sharing.formats import (
+    normalise_address,
+    normalise_phone,
+    normalise_postcode,
+    normalise_uprn,
+)
 from sharing.models import Agency, Case, CaseParty, Incident, Person
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.threshold import Complaint
@@ -44,6 +54,8 @@ class Applicant:
     phone: str = ""
     postcode: str = ""
     uprn: str = ""
+    #: The address lines (without the postcode), as given.
+    address: str = ""
 
     def person_terms(self) -> list[tuple[str, str]]:
         terms = []
@@ -56,13 +68,42 @@ class Applicant:
             terms.append(("phone", phone))
         return terms
 
-    def address_terms(self) -> list[tuple[str, str]]:
-        """The UPRN when given (it names one property), else the postcode."""
-        uprn = normalise_uprn(self.uprn) if self.uprn else None
-        if uprn:
-            return [("uprn", uprn)]
-        postcode = normalise_postcode(self.postcode) if self.postcode else None
-        return [("postcode", postcode)] if postcode else []
+    def home(self) -> Home:
+        """Their home as the cases are matched to it (normalised; None when not given)."""
+        return Home(
+            uprn=normalise_uprn(self.uprn) if self.uprn else None,
+            postcode=normalise_postcode(self.postcode) if self.postcode else None,
+            address=normalise_address(self.address) if self.address else None,
+        )
+
+
+@dataclass(frozen=True)
+class Home:
+    """The applicant's home, normalised: its UPRN, postcode and address lines."""
+
+    uprn: str | None
+    postcode: str | None
+    address: str | None
+
+    def terms(self) -> list[tuple[str, str]]:
+        """What finds its cases' candidates in the index: the UPRN (one property), and the
+        postcode only with the address lines that say which of its homes."""
+        terms = [("uprn", self.uprn)] if self.uprn else []
+        if self.postcode and self.address:
+            terms.append(("postcode", self.postcode))
+        return terms
+
+    def holds(self, case: Case) -> bool:
+        """Whether ``case`` is about this home: the same UPRN when both have one, else the
+        same postcode and address lines (decrypted and compared inside the core)."""
+        if self.uprn and case.uprn is not None:
+            return holds(case, "uprn", self.uprn)
+        return bool(
+            self.postcode
+            and self.address
+            and holds(case, "postcode", self.postcode)
+            and holds(case, "address", self.address)
+        )
 
 
 @dataclass(frozen=True)
@@ -98,7 +139,7 @@ def relevant_agencies(session: Session, procedure: Procedure, area_id: int) -> l
 
 def gather(session: Session, procedure: Procedure, area_id: int, applicant: Applicant) -> Gathered:
     """Every complaint in the relevant bodies' records about the applicant (as a victim or
-    reporter) or their address."""
+    reporter) or their own home."""
     agencies = {a.id: a for a in relevant_agencies(session, procedure, area_id)}
     matched: dict[int, str] = {}  # case id -> how it matched
     for field, value in applicant.person_terms():
@@ -111,11 +152,13 @@ def gather(session: Session, procedure: Procedure, area_id: int, applicant: Appl
             )
         ):
             matched.setdefault(case_id, "the victim")
-    for field, value in applicant.address_terms():
-        _, case_ids = blind_index.candidates(session, field, value, agencies)
-        for case in session.scalars(select(Case).where(Case.id.in_(case_ids))):
-            if holds(case, field, value):
-                matched.setdefault(case.id, "the address")
+    home = applicant.home()
+    at_home: set[int] = set()
+    for field, value in home.terms():
+        at_home.update(blind_index.candidates(session, field, value, agencies)[1])
+    for case in session.scalars(select(Case).where(Case.id.in_(at_home))):
+        if home.holds(case):
+            matched.setdefault(case.id, "the address")
     cases = [
         c
         for c in session.scalars(select(Case).where(Case.id.in_(matched)).order_by(Case.id))

@@ -19,7 +19,12 @@ from sharing.trigger import complaints, threshold
 from sharing.vocabulary import Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
-from tests.sharing.trigger.test_complaints import PROCEDURE, _area, _repeat_victim
+from tests.sharing.trigger.test_complaints import (
+    PROCEDURE,
+    _area,
+    _homes_at_one_postcode,
+    _repeat_victim,
+)
 
 PROBLEM = "Shouting and banging from the flat above every night; threats on the stairs"
 
@@ -238,6 +243,24 @@ def test_a_locked_case_counts_but_shows_only_who_holds_it(demo_hub, demo_session
     finally:
         locked.locked = False
         demo_session.commit()
+
+
+def test_a_postcode_alone_counts_none_of_the_neighbours_complaints(demo_hub, demo_session) -> None:
+    postcode, _ = _homes_at_one_postcode(demo_session)
+    lead = _lead(demo_hub, demo_session)
+    application = _record(
+        lead,
+        demo_session,
+        victim_given_names="Nemo",
+        victim_family_name="Unheardof",
+        victim_postcode=postcode,
+        **{"victim_date_of_birth-day": "", "victim_date_of_birth-month": ""},
+        **{"victim_date_of_birth-year": ""},
+    )
+    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert "No qualifying complaints were found" in page
+    assert "0 of 3" in page
+    assert "Advice: the threshold is not met by the rules." in page
 
 
 def _last_summer_day(before: date) -> date:

@@ -1,4 +1,4 @@
-"""Postcodes, UPRNs and phone numbers as people type them."""
+"""Postcodes, UPRNs, phone numbers and address lines as people type them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sharing.formats import (
     has_control_characters,
+    normalise_address,
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
@@ -30,6 +31,40 @@ from sharing.formats import (
 )
 def test_postcodes(typed: str, expected: str | None) -> None:
     assert normalise_postcode(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (
+            "flat 13 lark house, 13 lark way, northtown",
+            "Flat 13, Lark House\n13 Lark Way\nNorthtown",
+        ),
+        ("  39  LARK WAY\r\nNorthtown ", "39 Lark Way\nNorthtown"),
+        ("4 Bishops Road", "4 Bishop’s Road"),
+        ("4 Bishop's Road", "4 Bishop’s Road"),
+        ("12-14 Mill St.", "12 14 Mill St"),
+    ],
+)
+def test_address_lines_typed_differently_are_the_same_address(typed: str, stored: str) -> None:
+    assert normalise_address(typed) == normalise_address(stored) is not None
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Flat 1, Lark House", "Flat 13, Lark House"),
+        ("39 Lark Way", "43 Lark Way"),
+        ("39 Lark Way", "39 Lark Way\nNorthtown"),
+        ("39a Lark Way", "39 Lark Way"),
+    ],
+)
+def test_neighbours_addresses_are_not_the_same_address(one: str, other: str) -> None:
+    assert normalise_address(one) != normalise_address(other)
+
+
+def test_an_address_of_punctuation_alone_is_none() -> None:
+    assert normalise_address(" ,.\n- ") is None
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,12 @@
 """Finding a Community Trigger applicant's complaints across the relevant bodies (demo
 partnership): a repeat victim known to several agencies is found by the blind indexes in
 each, locked cases count, erased ones and bodies that are not relevant do not, and an
-address finds the complaints made about it."""
+address finds the complaints made about it: the home's UPRN, or its postcode with its
+address lines, never a postcode alone (some fifteen homes, the neighbours' included)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.crypto.sealing import unseal_many
+from sharing.formats import normalise_address
 from sharing.models import Agency, Case, CaseParty, Person
 from sharing.trigger.complaints import Applicant, gather, relevant_agencies
 from sharing.trigger.procedure import load_procedure
@@ -112,6 +114,68 @@ def test_an_address_finds_the_complaints_about_it(demo_session) -> None:
     gathered = gather(demo_session, PROCEDURE, _area(demo_session), Applicant(uprn=uprn))
     assert case.id in {h.case_id for h in gathered.held.values()}
     assert all(c.person is None and c.address == "applicant" for c in gathered.complaints)
+
+
+def _homes_at_one_postcode(session: Session) -> tuple[str, dict[int, dict[str, str | None]]]:
+    """The postcode of the most homes with cases at relevant bodies, and each of its
+    cases' address lines and UPRN (by case id)."""
+    relevant = {a.id for a in relevant_agencies(session, PROCEDURE, _area(session))}
+    at: dict[str, dict[int, dict[str, str | None]]] = defaultdict(dict)
+    for case in session.scalars(select(Case).where(Case.erased_at.is_(None)).order_by(Case.id)):
+        values = unseal_many(case, ("postcode", "address", "uprn"))
+        if (
+            values["postcode"]
+            and values["address"]
+            and case.agency_id in relevant
+            and case.incidents
+        ):
+            at[values["postcode"]][case.id] = values
+    homes = Counter(
+        {
+            pc: len({normalise_address(v["address"] or "") for v in cases.values()})
+            for pc, cases in at.items()
+        }
+    )
+    postcode, count = homes.most_common(1)[0]
+    assert count >= 2, "the demo has a postcode with cases about two homes or more"
+    return postcode, at[postcode]
+
+
+def test_a_postcode_alone_finds_no_ones_complaints(demo_session) -> None:
+    postcode, cases = _homes_at_one_postcode(demo_session)
+    nobody = Applicant(family_name="Unheardof", postcode=postcode.lower())
+    assert gather(demo_session, PROCEDURE, _area(demo_session), nobody).complaints == []
+
+
+def test_a_postcode_with_the_address_lines_finds_that_homes_cases_and_not_the_neighbours(
+    demo_session,
+) -> None:
+    postcode, cases = _homes_at_one_postcode(demo_session)
+    chosen = next(iter(cases.values()))
+    home = normalise_address(chosen["address"] or "")
+    # Typed as people do: capitals, commas for line breaks.
+    typed = ", ".join((chosen["address"] or "").upper().splitlines())
+    applicant = Applicant(family_name="Unheardof", postcode=postcode, address=typed)
+    gathered = gather(demo_session, PROCEDURE, _area(demo_session), applicant)
+    found = {h.case_id for h in gathered.held.values()}
+    expected = {i for i, v in cases.items() if normalise_address(v["address"] or "") == home}
+    assert found == expected
+    assert {i for i in cases if i not in expected}, "a neighbour's case is left out"
+    assert all(h.matched == "the address" for h in gathered.held.values())
+    # Another address at the same postcode finds none of these.
+    elsewhere = Applicant(family_name="Unheardof", postcode=postcode, address="1 Nowhere Street")
+    assert gather(demo_session, PROCEDURE, _area(demo_session), elsewhere).complaints == []
+
+
+def test_a_case_with_another_uprn_is_another_home_whatever_its_address_lines(demo_session) -> None:
+    postcode, cases = _homes_at_one_postcode(demo_session)
+    case_id, chosen = next((i, v) for i, v in cases.items() if v["uprn"])
+    applicant = Applicant(postcode=postcode, address=chosen["address"] or "", uprn="1")
+    gathered = gather(demo_session, PROCEDURE, _area(demo_session), applicant)
+    assert case_id not in {h.case_id for h in gathered.held.values()}
+    same = Applicant(postcode=postcode, address=chosen["address"] or "", uprn=chosen["uprn"] or "")
+    gathered = gather(demo_session, PROCEDURE, _area(demo_session), same)
+    assert case_id in {h.case_id for h in gathered.held.values()}
 
 
 @pytest.fixture(autouse=True)
