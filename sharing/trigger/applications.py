@@ -26,7 +26,13 @@ from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.formats import checked_text, normalise_phone, normalise_postcode, normalise_uprn
+from sharing.formats import (
+    checked_text,
+    is_email_address,
+    normalise_phone,
+    normalise_postcode,
+    normalise_uprn,
+)
 from sharing.models import Agency, TriggerApplication, TriggerBodyCount, TriggerLetter
 from sharing.trigger import complaints, letters, threshold
 from sharing.trigger.procedure import Procedure
@@ -90,6 +96,28 @@ def plain_text(field: str, value: str, limit: int, required: str = "") -> str:
     text = checked_text(field, value, limit=limit, required=required)
     if _MARKUP.search(text):
         raise InputError(field, "Remove the < sign: write it in plain words, without HTML")
+    return text
+
+
+#: What an e-mail field that is not an address says (as the case and account forms do).
+EMAIL_FORMAT = "Enter an e-mail address in the correct format, like name@example.org"
+
+
+def email_text(field: str, value: str) -> str | None:
+    """An optional e-mail address, whole, or None when left empty: the letters go to it,
+    so a mistyped one (a space, two @) is refused rather than sent to part of it."""
+    text = checked_text(field, value, limit=MAX_NAME)
+    if text and not is_email_address(text):
+        raise InputError(field, EMAIL_FORMAT)
+    return text or None
+
+
+def contact_text(field: str, value: str, required: str) -> str:
+    """How to reach whoever applied for the victim: a phone number or other words, or an
+    e-mail address on its own (the letters go to it), never text around an address."""
+    text = plain_text(field, value, MAX_NAME, required)
+    if "@" in text and not is_email_address(text):
+        raise InputError(field, f"{EMAIL_FORMAT}, on its own (or give a phone number)")
     return text
 
 
@@ -260,10 +288,9 @@ def _examined(
             )
         )
         values["applicant_contact"] = attempt(
-            lambda: plain_text(
+            lambda: contact_text(
                 "applicant_contact",
                 data.applicant_contact,
-                MAX_NAME,
                 "Enter how to contact the person applying",
             )
         )
@@ -310,9 +337,7 @@ def _examined(
     values["victim_phone"] = attempt(
         lambda: _optional(data.victim_phone, normalise_phone, "victim_phone", "a UK phone number")
     )
-    values["victim_email"] = attempt(
-        lambda: plain_text("victim_email", data.victim_email, MAX_NAME) or None
-    )
+    values["victim_email"] = attempt(lambda: email_text("victim_email", data.victim_email))
     values["problem"] = attempt(
         lambda: plain_text(
             "problem", data.problem, MAX_TEXT, "Describe the anti-social behaviour and its effect"

@@ -12,7 +12,6 @@ one audit entry, naming the application and the letter's kind.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,13 +25,12 @@ from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.cases.standard_letters import TriggerWording, day_text
+from sharing.formats import is_email_address
 from sharing.models import TriggerApplication, TriggerLetter
 from sharing.trigger import applications
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import AppealDecision, LetterKind, ThresholdDecision
-
-_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
 @dataclass(frozen=True)
@@ -81,10 +79,10 @@ class Letter:
 
 def email_of(details: dict[str, str | None], on_behalf: bool) -> str | None:
     """The applicant's e-mail address: the third party's, if the contact they gave is
-    one, else the victim's."""
-    contact = details.get("applicant_contact") if on_behalf else details.get("victim_email")
-    found = _EMAIL.search(contact or "")
-    return found.group(0) if found else None
+    one, else the victim's. Only an address stored whole: no part of other text (one
+    stored before the forms checked addresses) is taken for one."""
+    contact = (details.get("applicant_contact") if on_behalf else details.get("victim_email")) or ""
+    return contact if is_email_address(contact) else None
 
 
 def queue(

@@ -21,6 +21,7 @@ from sharing.vocabulary import Role, TriggerChannel
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 
+EMAIL_FORMAT = "Enter an e-mail address in the correct format, like name@example.org"
 PROBLEM = "Drug dealing from the flat opposite, with shouting and threats every night since May"
 
 
@@ -149,6 +150,18 @@ def test_an_applicant_checks_their_answers_sends_and_gets_a_reference(
         ({"problem": ""}, "Describe the anti-social behaviour"),
         ({"victim_family_name": ""}, "Enter the victim"),
         ({"victim_postcode": "XYZ"}, "Enter a real postcode"),
+        ({"victim_email": "not an address"}, EMAIL_FORMAT),
+        ({"victim_email": "jane@@example.org"}, EMAIL_FORMAT),
+        ({"victim_email": "jane doe@gmail.example"}, EMAIL_FORMAT),
+        (
+            {
+                "on_behalf": "councillor",
+                "applicant_name": "Cllr Ada",
+                "applicant_contact": "ada byron@example.org",
+                "consent_recorded": "y",
+            },
+            EMAIL_FORMAT,
+        ),
     ],
 )
 def test_bad_answers_are_refused_at_their_question_and_nothing_is_saved(

@@ -150,6 +150,16 @@ def test_the_lead_records_an_application_sees_the_check_and_decides(demo_hub, de
         ({"problem": "<script>alert(1)</script>"}, "problem", "without HTML"),
         ({"victim_postcode": "not a postcode"}, "victim_postcode", "Enter a real postcode"),
         (
+            {"victim_email": "jane doe@gmail.example"},
+            "victim_email",
+            "Enter an e-mail address in the correct format, like name@example.org",
+        ),
+        (
+            {"victim_email": "not an address"},
+            "victim_email",
+            "Enter an e-mail address in the correct format, like name@example.org",
+        ),
+        (
             {
                 "on_behalf": "councillor",
                 "applicant_name": "Cllr Ada Jones",

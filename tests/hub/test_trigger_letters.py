@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from hub.cli import main
 from sharing import clock
 from sharing.models import PublicFormUse, TriggerApplication, TriggerLetter
+from sharing.trigger import letters
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import LetterKind, Role
 from tests.fixtures.app import csrf_token, make_app
@@ -136,7 +137,7 @@ def test_letters_go_to_whoever_applied_and_none_without_an_address(
         session,
         on_behalf="councillor",
         applicant_name="Cllr Ada Byron",
-        applicant_contact="Ward office, ada.byron@example.org",
+        applicant_contact="ada.byron@example.org",
         consent_recorded="y",
         victim_email="the.victim@example.org",
     )
@@ -154,6 +155,24 @@ def test_letters_go_to_whoever_applied_and_none_without_an_address(
     page = lead.get(f"/trigger/{silent.id}").get_data(as_text=True)
     assert "not e-mailed: print it and post it" in page
     assert application.reference != silent.reference
+
+
+@pytest.mark.parametrize(
+    ("stored", "on_behalf", "sent_to"),
+    [
+        ({"victim_email": "jane@example.org"}, False, "jane@example.org"),
+        # Stored before the forms checked addresses: no part of it is taken for one.
+        ({"victim_email": "jane doe@gmail.example"}, False, None),
+        ({"victim_email": "not an address"}, False, None),
+        ({"applicant_contact": "ada.byron@example.org"}, True, "ada.byron@example.org"),
+        ({"applicant_contact": "Ward office, ada.byron@example.org"}, True, None),
+        ({"applicant_contact": "01234 567890", "victim_email": "v@example.org"}, True, None),
+    ],
+)
+def test_letters_go_only_to_an_address_stored_whole(
+    stored: dict[str, str], on_behalf: bool, sent_to: str | None
+) -> None:
+    assert letters.email_of(dict(stored), on_behalf) == sent_to
 
 
 def test_a_letter_waits_while_the_mail_server_is_down(demo_files, tmp_path, smtp_server) -> None:  # noqa: F811
