@@ -92,9 +92,10 @@ def period_from(text: str | None, today: date) -> Period:
     found = _MONTH.fullmatch(text)
     if found is None or not 1 <= int(found[2]) <= 12:
         raise InputError(FIELD, "Enter the first month as a year and month, for example 2025-04")
-    first = date(int(found[1]), int(found[2]), 1)
-    if first < EARLIEST:
+    year, month = int(found[1]), int(found[2])
+    if (year, month) < (EARLIEST.year, EARLIEST.month):  # year 0 is no date at all
         raise InputError(FIELD, "The first month must be January 2000 or later")
+    first = date(year, month, 1)
     if first > this_month:
         raise InputError(FIELD, "The first month cannot be in the future")
     return Period.of_month(first.year, first.month)

@@ -137,6 +137,8 @@ def test_anyone_else_is_refused(demo_hub, demo_session, code, role, audited) -> 
         ("2026-13", "Enter the first month as a year and month"),
         ("9999-01", "The first month cannot be in the future"),
         ("1999-12", "The first month must be January 2000 or later"),
+        ("0000-01", "The first month must be January 2000 or later"),
+        ("0000-04", "The first month must be January 2000 or later"),
         ("%3Cscript%3E", "Enter the first month as a year and month"),
     ],
 )

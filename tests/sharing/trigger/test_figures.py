@@ -315,6 +315,7 @@ def test_the_period_is_twelve_calendar_months_from_the_month_asked_for(
         ("٢٠٢٦-٠٤", "Enter the first month as a year and month"),
         ("2027-01", "The first month cannot be in the future"),
         ("1999-12", "The first month must be January 2000 or later"),
+        ("0000-01", "The first month must be January 2000 or later"),
     ],
 )
 def test_a_month_that_is_not_one_or_is_out_of_range_is_refused_at_its_field(asked, message) -> None:
