@@ -255,7 +255,7 @@ def show(application_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/<int:application_id>/ask")
-def ask(application_id: int) -> Response:
+def ask(application_id: int) -> Response | tuple[str, int]:
     if not HubForm().validate_on_submit():
         abort(400)
     try:
@@ -264,12 +264,17 @@ def ask(application_id: int) -> Response:
         abort(403)
     except NotFound:
         abort(404)
-    flash(
-        f"{asked} agenc{'y' if asked == 1 else 'ies'} asked to confirm and bring their cases."
-        if asked
-        else "Every agency holding a counted complaint has already been asked.",
-        "success",
-    )
+    except InputError as e:
+        flash(e.message, "error")
+        page, _ = _show(application_id)
+        return page, 400
+    if asked == 1:
+        done = "The agency holding 1 case asked to confirm its complaints and bring the case."
+    elif asked:
+        done = f"The agencies holding {asked} cases asked to confirm their complaints and bring the cases."
+    else:
+        done = "Every agency holding a counted complaint has already been asked."
+    flash(done, "success")
     return redirect(url_for("trigger.show", application_id=application_id, _anchor="review"))
 
 

@@ -421,6 +421,14 @@ def review_due(
     return calendar.add(decided, procedure.timescales.review_meeting)
 
 
+def may_ask(application: TriggerApplication) -> bool:
+    """Whether the agencies holding the counted complaints may be asked to confirm them
+    and bring their cases to the review panel: before the threshold decision (their
+    confirming is part of it) and once it is met, not once it is not met (there is no
+    review to bring them to)."""
+    return application.decision is not ThresholdDecision.NOT_MET
+
+
 @dataclass(frozen=True)
 class ApplicationRow:
     id: int
@@ -494,6 +502,8 @@ class ApplicationPage:
     counted: list[CountedComplaint]
     excluded: list[tuple[str, str]]
     advice_met: bool
+    #: Whether the holding agencies may be asked to confirm their complaints (``may_ask``).
+    may_ask: bool
     decision: ThresholdDecision | None
     decided_by: str | None
     decided_at: datetime | None
@@ -716,6 +726,7 @@ def application_page(
             if e.reason != "after the application"
         ],
         advice_met=advice.met,
+        may_ask=may_ask(application),
         decision=application.decision,
         decided_by=application.decided_by.display_name if application.decided_by else None,
         decided_at=application.decided_at,

@@ -99,8 +99,18 @@ def ask_holders(
     """Ask each agency holding a complaint the rules counted (every report of each
     counted incident) to confirm it and bring its case to the review panel: a notice to
     the case officer and managers, or to a locked case's lock members. A case already
-    asked is not asked again. How many cases were asked; one audit entry naming them."""
+    asked is not asked again. How many cases were asked; one audit entry naming them.
+    Refused, nothing written and the refusal audited, once the threshold is decided not
+    met (``applications.may_ask``)."""
     application = handled(session, actor, procedure, application_id)
+    with acts.refusing_input(
+        session, acts.Action.TRIGGER_ASK, actor=actor, subject=_subject(application)
+    ):
+        if not applications.may_ask(application):
+            raise InputError(
+                "decision",
+                "The threshold is not met, so no agency is asked to bring its case to a review",
+            )
     now = now or clock.now()
     details = reveal(applications.LEAD, application, applications.DETAILS)
     advice, gathered = applications.advice_for(session, procedure, application, details)

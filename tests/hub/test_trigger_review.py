@@ -436,6 +436,45 @@ def test_a_not_met_decision_just_after_midnight_in_summer_gives_20_working_days_
     assert application.appeal_received_on == date(2026, 8, 7)
 
 
+ASK = "Ask the agencies to confirm their complaints"
+
+
+def test_a_not_met_application_asks_no_agency_to_bring_its_case(hub, session) -> None:
+    victim, _ = _repeat_victim(session)
+    lead_actor = Actor.of(demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
+    application = applications.record_application(
+        session,
+        lead_actor,
+        PROCEDURE,
+        applications.ApplicationInput(
+            received_on=clock.today(),
+            channel="phone",
+            victim_kind="person",
+            victim_family_name=victim.family_name,
+            victim_date_of_birth=victim.date_of_birth,
+            problem="Shouting and threats on the stairs",
+        ),
+    )
+    session.commit()
+    page = f"/trigger/{application.id}"
+    lead = _lead(hub, session)
+    assert ASK in lead.get(page).get_data(as_text=True), "asked before the decision"
+    applications.decide(
+        session, lead_actor, PROCEDURE, application.id, "not_met", "Not the same problem"
+    )
+    session.commit()
+    notices_before = len(session.scalars(select(Notice)).all())
+    assert ASK not in lead.get(page).get_data(as_text=True)
+    response = _post(lead, f"{page}/ask", page)
+    assert response.status_code == 400
+    assert "The threshold is not met, so no agency is asked" in response.get_data(as_text=True)
+    session.expire_all()
+    assert not application.requests
+    assert len(session.scalars(select(Notice)).all()) == notices_before
+    refused = _entries(session, "trigger.ask")[-1]
+    assert (refused.outcome, refused.basis) == ("refused", "refused input: decision")
+
+
 def test_the_pages_of_the_review_are_the_lead_agencys(hub, session) -> None:
     application = _met(session)
     page = f"/trigger/{application.id}"
