@@ -54,6 +54,20 @@ RULE_KINDS = {
     "hate": "qualifying complaints of a hate incident",
     "discretion": "a senior officer's decision to review, with the reason recorded",
 }
+#: The Act's qualifying complaint (s.104(11)): made within one month of the behaviour
+#: (28 to 31 days, as the month is), the application within six months of it.
+ACT_REPORT_DAYS = 31
+ACT_REPORT_DAYS_LEAST = 28
+ACT_APPLY_MONTHS = 6
+#: The Act's ceiling (s.104(4)): this many qualifying complaints meet the threshold.
+ACT_COMPLAINTS = 3
+#: Bounds that keep every count and clock a sensible size: reports of the same behaviour
+#: a week apart at most; a latest incident within six months; a rule counting up to 100;
+#: a timescale or appeal of up to 60 working days (about three months).
+MOST_SAME_INCIDENT_HOURS = 7 * 24
+MOST_LATEST_INCIDENT_DAYS = 6 * 31
+MOST_COUNT = 100
+MOST_WORKING_DAYS = 60
 _ALLOWED = (
     "a TOML document (https://toml.io) with the keys and tables described in README.md "
     '("The Community Trigger procedure file")'
@@ -269,12 +283,24 @@ def _bodies(
 def _qualifying(reader: Reader, table: Mapping[str, Any] | None) -> Qualifying | None:
     if table is None:
         return None
-    within = reader.integer(table, "report_within_days", "qualifying")
-    apply = reader.integer(table, "apply_within_months", "qualifying")
-    hours = reader.integer(table, "same_incident_hours", "qualifying")
+    within = reader.integer(table, "report_within_days", "qualifying", most=ACT_REPORT_DAYS)
+    if within is not None and within < ACT_REPORT_DAYS_LEAST:
+        reader.add(
+            "qualifying.report_within_days",
+            f"{within} days is shorter than the Act's month (s.104(11): a complaint made "
+            "within one month of the behaviour qualifies)",
+            f"a whole number from {ACT_REPORT_DAYS_LEAST} to {ACT_REPORT_DAYS}",
+        )
+        within = None
+    apply = reader.integer(table, "apply_within_months", "qualifying", most=ACT_APPLY_MONTHS)
+    hours = reader.integer(
+        table, "same_incident_hours", "qualifying", most=MOST_SAME_INCIDENT_HOURS
+    )
     latest = None
     if "latest_incident_within_days" in table:
-        latest = reader.integer(table, "latest_incident_within_days", "qualifying")
+        latest = reader.integer(
+            table, "latest_incident_within_days", "qualifying", most=MOST_LATEST_INCIDENT_DAYS
+        )
     if within is None or apply is None or hours is None:
         return None
     return Qualifying(within, apply, hours, latest)
@@ -309,7 +335,7 @@ def _rules(reader: Reader, data: Mapping[str, Any], qualifying: Qualifying | Non
                         "a discretion rule counts nothing: a senior officer decides",
                     )
         elif kind is not None:
-            count = reader.integer(table, "count", prefix)
+            count = reader.integer(table, "count", prefix, most=MOST_COUNT)
             within = reader.integer(table, "within_months", prefix)
             if (
                 within is not None
@@ -325,13 +351,38 @@ def _rules(reader: Reader, data: Mapping[str, Any], qualifying: Qualifying | Non
         if rule_id is not None and title is not None and kind is not None:
             seen.add(rule_id)
             rules.append(Rule(rule_id, kind, title, count, within))
+    _within_the_act(reader, rules, qualifying)
     return rules
+
+
+def _within_the_act(reader: Reader, rules: list[Rule], qualifying: Qualifying | None) -> None:
+    """A problem, at the first complaints rule's count, when no complaints rule is met by
+    three qualifying complaints in six months: the Act (s.104(4)) makes three meet the
+    threshold, so a procedure may ask for fewer, or look further back, never the reverse."""
+    counting = [(i, r) for i, r in enumerate(rules) if r.kind == "complaints"]
+    if qualifying is None or any(r.count is None or r.within_months is None for _, r in counting):
+        return  # a problem of its own already
+    if any(
+        (r.count or 0) <= ACT_COMPLAINTS and r.within_months == ACT_APPLY_MONTHS
+        for _, r in counting
+    ):
+        return
+    reader.add(
+        path_of(f"rules[{counting[0][0]}]", "count") if counting else "rules",
+        f"no complaints rule is met by {ACT_COMPLAINTS} qualifying complaints in "
+        f"{ACT_APPLY_MONTHS} months: the Act (s.104(4)) makes three qualifying complaints "
+        "meet the threshold",
+        f"a complaints rule with count at most {ACT_COMPLAINTS} and within_months = "
+        f"{ACT_APPLY_MONTHS} (and qualifying.apply_within_months = {ACT_APPLY_MONTHS})",
+    )
 
 
 def _timescales(reader: Reader, table: Mapping[str, Any] | None) -> Timescales | None:
     if table is None:
         return None
-    days = [reader.integer(table, key, "timescales") for key in TIMESCALE_KEYS]
+    days = [
+        reader.integer(table, key, "timescales", most=MOST_WORKING_DAYS) for key in TIMESCALE_KEYS
+    ]
     if None in days:
         return None
     return Timescales(*days)  # type: ignore[arg-type]
@@ -341,7 +392,7 @@ def _appeal(reader: Reader, table: Mapping[str, Any] | None) -> Appeal | None:
     if table is None:
         return None
     body = reader.text(table, "body", "appeal", max_length=200)
-    within = reader.integer(table, "within_working_days", "appeal")
+    within = reader.integer(table, "within_working_days", "appeal", most=MOST_WORKING_DAYS)
     if body is None or within is None:
         return None
     return Appeal(body, within)

@@ -138,6 +138,81 @@ def test_each_mistake_is_named_with_its_line_and_field(
     assert line == _line_of(text, fragment, nth)
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # The Act: a complaint qualifies if made within one month of the behaviour, and the
+        # application within six months of it.
+        (
+            "report_within_days = 31",
+            "report_within_days = 400",
+            "qualifying.report_within_days: 400 is too large",
+        ),
+        (
+            "report_within_days = 31",
+            "report_within_days = 10000000000",
+            "qualifying.report_within_days: 10000000000 is too large",
+        ),
+        (
+            "apply_within_months = 6",
+            "apply_within_months = 12",
+            "qualifying.apply_within_months: 12 is too large",
+        ),
+        (
+            "same_incident_hours = 24",
+            "same_incident_hours = 1000000000000000",
+            "qualifying.same_incident_hours: 1000000000000000 is too large",
+        ),
+        (
+            "same_incident_hours = 24",
+            "same_incident_hours = 24\nlatest_incident_within_days = 9999",
+            "qualifying.latest_incident_within_days: 9999 is too large",
+        ),
+        (
+            "report_within_days = 31",
+            "report_within_days = 7",
+            "qualifying.report_within_days: 7 days is shorter than the Act's month",
+        ),
+        ("count = 5", "count = 100000", "rules[1].count: 100000 is too large"),
+        ("threshold_decision = 10", "threshold_decision = 400", "400 is too large"),
+        (
+            "within_working_days = 20",
+            "within_working_days = 10000000",
+            "appeal.within_working_days: 10000000 is too large",
+        ),
+    ],
+)
+def test_numbers_beyond_the_act_or_the_calendar_are_named_with_their_line_and_field(
+    old: str, new: str, expected: str
+) -> None:
+    text = _with(old, new)
+    problems = _problems(text)
+    found = next((p for p in problems if expected in p), None)
+    assert found is not None, problems
+    assert found.startswith("p.toml:")
+    assert int(found.split(":")[1]) == _line_of(text, new.splitlines()[-1])
+
+
+def test_a_procedure_whose_complaints_rules_all_need_more_than_three_is_refused() -> None:
+    # s.104(4): three qualifying complaints in the six months meet the threshold.
+    text = _with("count = 3\n", "count = 5\n")
+    problems = _problems(text)
+    found = next((p for p in problems if "three qualifying complaints" in p), None)
+    assert found is not None, problems
+    assert ":rules[0].count:" in found.replace(" ", "")
+    assert int(found.split(":")[1]) == _line_of(text, "count = 5")
+    narrow = _with(
+        'within_months = 6\n\n[[rules]]\nid = "community"',
+        'within_months = 2\n\n[[rules]]\nid = "community"',
+    )
+    assert any("three qualifying complaints" in p for p in _problems(narrow))
+    two_months = narrow.replace("apply_within_months = 6", "apply_within_months = 2")
+    two_months = two_months.replace("within_months = 6", "within_months = 2")
+    assert any("three qualifying complaints" in p for p in _problems(two_months))
+    none = _with('kind = "complaints"', 'kind = "community"')
+    assert any("rules: no complaints rule" in p for p in _problems(none))
+
+
 def test_every_problem_is_found_in_one_pass_and_missing_tables_are_named() -> None:
     text = _with("[timescales]", "[timescale]").replace('kind = "hate"', 'kind = "hates"')
     problems = _problems(text)
