@@ -28,6 +28,7 @@ from sharing.models import Notice
 from sharing.trigger import letters as trigger_letters
 from sharing.trigger.letters import Letter
 from sharing.trigger.procedure import Procedure
+from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import NoticeKind
 
 log = logging.getLogger(__name__)
@@ -144,9 +145,14 @@ def deliver_pending(
             if result is None:
                 return sent, failed
         for waiting in trigger_letters.pending(session):
-            letter = trigger_letters.compose(
-                session, waiting.application, waiting.kind, procedure, wording, actor=None
-            )
+            try:
+                letter = trigger_letters.compose(
+                    session, waiting.application, waiting.kind, procedure, wording, actor=None
+                )
+            except CalendarExhausted as exhausted:
+                session.rollback()  # the letter waits until the calendar is updated
+                log.warning("letter-%08d waits: %s", waiting.id, exhausted)
+                continue
             if letter is None or letter.email is None:
                 notices.given_up(waiting, "nothing to send")
                 session.commit()

@@ -21,6 +21,7 @@ from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.trigger import applications, complaints, letters, review
 from sharing.trigger.procedure import Procedure
+from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import (
     AppealDecision,
     LetterKind,
@@ -381,6 +382,21 @@ def appeal_decision(application_id: int) -> Response | tuple[str, int]:
     )
 
 
+def _uncountable(why: str) -> Response:
+    """The page for a letter giving a day past the bank holiday list (503: the service's
+    calendar is out of date, nothing the user did)."""
+    page = render_template(
+        "errors/error.html",
+        title="This letter gives a day that cannot be counted yet",
+        paragraphs=[
+            f"The letter gives a deadline in working days, and the {why}.",
+            "Ask the hub's administrator to update it; the letter can then be shown, printed "
+            "and sent.",
+        ],
+    )
+    return Response(page, status=503)
+
+
 def _letter(application_id: int, kind: str) -> letters.Letter:
     chosen = LetterKind.of(kind)
     if chosen is None:
@@ -391,14 +407,17 @@ def _letter(application_id: int, kind: str) -> letters.Letter:
         abort(403)
     except NotFound:
         abort(404)
-    letter = letters.compose(
-        db(),
-        application,
-        chosen,
-        _procedure(),
-        current_app.extensions["hub.letters"].trigger,
-        actor=current_user.actor,
-    )
+    try:
+        letter = letters.compose(
+            db(),
+            application,
+            chosen,
+            _procedure(),
+            current_app.extensions["hub.letters"].trigger,
+            actor=current_user.actor,
+        )
+    except CalendarExhausted as exhausted:
+        abort(_uncountable(str(exhausted)))
     if letter is None:
         abort(404)
     return letter

@@ -36,7 +36,7 @@ from sharing.formats import (
 from sharing.models import Agency, TriggerApplication, TriggerBodyCount, TriggerLetter
 from sharing.trigger import complaints, letters, threshold
 from sharing.trigger.procedure import Procedure
-from sharing.trigger.workdays import WorkingDays, england_and_wales
+from sharing.trigger.workdays import CalendarExhausted, WorkingDays, england_and_wales
 from sharing.vocabulary import (
     CATEGORIES,
     Labelled,
@@ -369,13 +369,17 @@ class Clock:
     """A stage's deadline in working days."""
 
     stage: str
-    due_on: date
+    #: None when it cannot be counted (see ``uncountable``).
+    due_on: date | None
     #: Working days from today to the deadline (negative: overdue by that many).
-    days_left: int
+    days_left: int | None
+    #: Why the deadline cannot be counted: it falls past the bank holiday list ("" when
+    #: it is counted).
+    uncountable: str = ""
 
     @property
     def overdue(self) -> bool:
-        return self.days_left < 0
+        return self.days_left is not None and self.days_left < 0
 
 
 def next_clock(
@@ -387,20 +391,34 @@ def next_clock(
     """The application's next deadline, in working days: the threshold decision (of
     receipt); once met, the panel's meeting (of the decision); once before a panel, the
     outcome letter (of the sitting). None when nothing is due of the lead: not met, or the
-    outcome sent (an appeal is the appeal body's to time)."""
+    outcome sent (an appeal is the appeal body's to time). A deadline past the bank
+    holiday list is a clock saying why it cannot be counted."""
     calendar = calendar or england_and_wales()
+    sitting = application.review_sitting
+    due: Callable[[], date]
     if application.decision is None:
-        stage, due = "Threshold decision", decision_due(application, procedure, calendar)
+        stage, due = "Threshold decision", lambda: decision_due(application, procedure, calendar)
     elif application.decision is ThresholdDecision.NOT_MET or application.outcome_on:
         return None
-    elif application.review_sitting is None:
-        stage, due = "Review panel meets", review_due(application, procedure, calendar)
+    elif sitting is None:
+        stage, due = "Review panel meets", lambda: review_due(application, procedure, calendar)
     else:
-        stage = "Outcome letter"
-        due = calendar.add(
-            clock.day_of(application.review_sitting.starts_at), procedure.timescales.outcome
-        )
-    return Clock(stage, due, calendar.between(today, due))
+        sat_on, days = clock.day_of(sitting.starts_at), procedure.timescales.outcome
+        stage, due = "Outcome letter", lambda: calendar.add(sat_on, days)
+    try:
+        due_on = due()
+        return Clock(stage, due_on, calendar.between(today, due_on))
+    except CalendarExhausted as exhausted:
+        return Clock(stage, None, None, str(exhausted))
+
+
+def counted_or_not(day: Callable[[], T]) -> tuple[T | None, str]:
+    """``day()``, or None and why it cannot be counted (a day past the bank holiday
+    list), for a page that shows the rest whatever the calendar."""
+    try:
+        return day(), ""
+    except CalendarExhausted as exhausted:
+        return None, str(exhausted)
 
 
 def decision_due(
@@ -460,7 +478,10 @@ def waiting(session: Session, actor: Actor, procedure: Procedure) -> list[Applic
             .order_by(TriggerApplication.received_on.desc(), TriggerApplication.id.desc())
         )
     ]
-    open_ = sorted((r for r in rows if r.clock), key=lambda r: r.clock.days_left)  # type: ignore[union-attr]
+    open_ = sorted(
+        (r for r in rows if r.clock),
+        key=lambda r: (r.clock.days_left is None, r.clock.days_left or 0),  # type: ignore[union-attr]
+    )
     return open_ + [r for r in rows if not r.clock]
 
 
@@ -553,6 +574,12 @@ class Review:
     appeal_received_on: date | None
     appeal_decision: str | None
     appeal_decided_on: date | None
+    #: Whether the application goes to a review (met, or met by discretion).
+    to_review: bool = False
+    #: Whether the applicant may appeal (after the outcome letter or a "not met" decision).
+    appeal_offered: bool = False
+    #: Why a day above (``meet_by``, ``appeal_by``) cannot be counted, if one cannot.
+    uncountable: str = ""
 
 
 def _review(
@@ -563,10 +590,13 @@ def _review(
     sitting = application.review_sitting
     on_agenda = {c.case_id for c in sitting.conferences} if sitting else set()
     texts = [reveal(LEAD, r, ("text", "completion_note")) for r in application.recommendations]
+    to_review = application.decision is not ThresholdDecision.NOT_MET
+    meet_by, meet_problem = (
+        counted_or_not(lambda: review_due(application, procedure)) if to_review else (None, "")
+    )
+    appeal_by, appeal_problem = counted_or_not(lambda: letters.appeal_by(application, procedure))
     return Review(
-        meet_by=review_due(application, procedure)
-        if application.decision is not ThresholdDecision.NOT_MET
-        else None,
+        meet_by=meet_by,
         sitting_id=sitting.id if sitting else None,
         series_id=sitting.series_id if sitting else None,
         panel=sitting.series.name if sitting else None,
@@ -590,10 +620,13 @@ def _review(
             for r, values in zip(application.recommendations, texts, strict=True)
         ],
         outcome_on=application.outcome_on,
-        appeal_by=letters.appeal_by(application, procedure),
+        appeal_by=appeal_by,
         appeal_received_on=application.appeal_received_on,
         appeal_decision=application.appeal_decision.label if application.appeal_decision else None,
         appeal_decided_on=application.appeal_decided_on,
+        to_review=to_review,
+        appeal_offered=letters.appeal_from(application) is not None,
+        uncountable=meet_problem or appeal_problem,
     )
 
 

@@ -108,12 +108,20 @@ def queue(
     return exists is None
 
 
-def appeal_by(application: TriggerApplication, procedure: Procedure) -> date | None:
-    """The last day to ask for an appeal: the procedure's working days after the outcome
-    letter (or after a "not met" decision); None before either."""
+def appeal_from(application: TriggerApplication) -> date | None:
+    """The day of the letter an appeal follows: the outcome letter, or a "not met"
+    decision; None before either."""
     start = application.outcome_on
     if start is None and application.decision is ThresholdDecision.NOT_MET:
         start = clock.day_of(application.decided_at) if application.decided_at else None
+    return start
+
+
+def appeal_by(application: TriggerApplication, procedure: Procedure) -> date | None:
+    """The last day to ask for an appeal: the procedure's working days after the outcome
+    letter (or after a "not met" decision); None before either. ``CalendarExhausted``
+    when it falls past the bank holiday list."""
+    start = appeal_from(application)
     if start is None:
         return None
     return england_and_wales().add(start, procedure.appeal.within_working_days)

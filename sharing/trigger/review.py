@@ -44,6 +44,7 @@ from sharing.models import (
 from sharing.trigger import applications, letters
 from sharing.trigger.applications import handled, plain_text
 from sharing.trigger.procedure import Procedure
+from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import (
     AppealDecision,
     LetterKind,
@@ -507,7 +508,12 @@ def record_appeal(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_APPEAL, actor=actor, subject=_subject(application)
     ):
-        last = letters.appeal_by(application, procedure)
+        try:
+            last = letters.appeal_by(application, procedure)
+        except CalendarExhausted as exhausted:
+            raise InputError(
+                "received_on", f"The last day to appeal cannot be counted: the {exhausted}"
+            ) from None
         if last is None:
             raise InputError(
                 "received_on", 'An appeal follows the outcome letter or a "not met" decision'

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.models import AuditEntry, Case, Incident, TriggerApplication
 from sharing.trigger import complaints, threshold
+from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -308,6 +309,37 @@ def test_a_complaint_made_just_after_midnight_in_summer_shows_its_uk_day(
     finally:
         incident.occurred_at, incident.recorded_at = before
         demo_session.commit()
+
+
+UPDATE_CALENDAR = "update the govuk-bank-holidays package"
+
+
+def test_a_deadline_past_the_bank_holiday_list_is_shown_as_not_countable(
+    demo_hub, demo_session
+) -> None:
+    """Near the end of the shipped bank holiday list (December 2028 with the package as
+    shipped) an application's deadline falls past it: the pages say so and still work."""
+    known_until = england_and_wales().known_until
+    received = known_until - timedelta(days=11)
+    others = demo_session.scalars(select(TriggerApplication.reference)).all()
+    with clock.pinned(clock.uk_moment(received, 10, 0)):
+        lead = _lead(demo_hub, demo_session)
+        application = _record(lead, demo_session, **_received(received))
+        listing = lead.get("/trigger")
+        assert listing.status_code == 200
+        shown = listing.get_data(as_text=True)
+        assert application.reference in shown
+        assert "cannot be counted" in shown
+        assert UPDATE_CALENDAR in shown
+        assert all(reference in shown for reference in others), "the rest of the list"
+        page = lead.get(f"/trigger/{application.id}")
+        assert page.status_code == 200
+        assert "Threshold decision due by: cannot be counted" in page.get_data(as_text=True)
+        assert UPDATE_CALENDAR in page.get_data(as_text=True)
+        assert lead.get("/").status_code == 200  # the home page lists deadlines too
+        letter = lead.get(f"/trigger/{application.id}/letters/acknowledgement")
+        assert letter.status_code == 503
+        assert UPDATE_CALENDAR in letter.get_data(as_text=True)
 
 
 def test_only_the_lead_agencys_trigger_leads_and_managers_get_in(demo_hub, demo_session) -> None:
