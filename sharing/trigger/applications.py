@@ -736,7 +736,7 @@ def application_page(
                 agency=held.agency,
                 locked=held.locked,
                 occurred_on=None if held.locked else clock.day_of(first.occurred_at),
-                reported_on=None if held.locked else clock.day_of(first.reported_at),
+                reported_on=None if held.locked else first.reported_on,
                 category=None if held.locked else first.category.replace("_", " "),
                 also_reported_to=tuple(gathered.held[r.id].agency for r in incident.reports[1:]),
             )

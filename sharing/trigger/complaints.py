@@ -174,7 +174,7 @@ def gather(session: Session, procedure: Procedure, area_id: int, applicant: Appl
                     agency_id=case.agency_id,
                     case_id=case.id,
                     occurred_at=incident.occurred_at,
-                    reported_at=incident.recorded_at,
+                    reported_on=incident.reported_day,
                     category=case.category.value,
                     person=person,
                     complainant=_complainant(incident),

@@ -40,7 +40,8 @@ class Complaint:
     case_id: int
     #: When the behaviour happened, and when it was reported.
     occurred_at: datetime
-    reported_at: datetime
+    #: The day the complaint was made (the incident's report to the agency).
+    reported_on: date
     category: str
     #: Blind-index keys: the person affected, who complained, and the address (None when
     #: not recorded).
@@ -138,7 +139,7 @@ def assess(complaints: Iterable[Complaint], procedure: Procedure, applied_on: da
     qualifying: list[Complaint] = []
     excluded: list[Excluded] = []
     for complaint in complaints:
-        reported = clock.day_of(complaint.reported_at)
+        reported = complaint.reported_on
         occurred = clock.day_of(complaint.occurred_at)
         late = (reported - occurred).days
         if reported > applied_on or occurred > applied_on:
@@ -205,7 +206,7 @@ def _apply(rule: Rule, incidents: list[Incident], applied_on: date) -> RuleResul
     if rule.kind == "discretion" or rule.count is None or rule.within_months is None:
         return RuleResult(rule, None)
     since = months_before(applied_on, rule.within_months)
-    recent = [i for i in incidents if clock.day_of(i.first.reported_at) >= since]
+    recent = [i for i in incidents if i.first.reported_on >= since]
     if rule.kind == "hate":
         counted = [i.first for i in recent if i.hate]
         found = len(counted)

@@ -7,7 +7,7 @@ address lines, never a postcode alone (some fifteen homes, the neighbours' inclu
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -70,9 +70,29 @@ def test_a_repeat_victim_is_found_at_every_relevant_body_that_holds_them(demo_se
     advice = assess(
         gathered.complaints,
         PROCEDURE,
-        clock.day_of(max(c.reported_at for c in gathered.complaints)),
+        max(c.reported_on for c in gathered.complaints),
     )
     assert advice.rules[0].found >= 1
+
+
+def test_a_complaint_counts_from_the_day_it_was_made_not_the_day_it_was_written_up(
+    demo_session,
+) -> None:
+    """An incident typed in (or imported) weeks after the victim reported it is a
+    complaint made the day they reported it: s.104 counts complaints made within a month
+    of the behaviour, whenever the agency recorded them."""
+    applicant, expected = _repeat_victim(demo_session)
+    incident = demo_session.get(Case, min(expected)).incidents[0]
+    made = clock.day_of(incident.occurred_at)
+    incident.recorded_at = incident.occurred_at + timedelta(days=60)  # written up late
+    incident.reported_on = made
+    demo_session.flush()
+    gathered = gather(demo_session, PROCEDURE, _area(demo_session), applicant)
+    [complaint] = [c for c in gathered.complaints if c.id == incident.id]
+    assert complaint.reported_on == made
+    advice = assess(gathered.complaints, PROCEDURE, made + timedelta(days=1))
+    assert complaint not in [e.complaint for e in advice.excluded]
+    demo_session.rollback()
 
 
 def test_locked_cases_count_and_erased_ones_do_not(demo_session) -> None:

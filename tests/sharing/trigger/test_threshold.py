@@ -102,7 +102,7 @@ def _complaint(
         agency_id=agency,
         case_id=100 + agency,
         occurred_at=occurred,
-        reported_at=occurred + timedelta(days=delay_days, hours=1),
+        reported_on=clock.day_of(occurred + timedelta(days=delay_days, hours=1)),
         category=category,
         person=person,
         complainant=complainant or person,
@@ -183,7 +183,7 @@ def _uk(
         agency_id=n,
         case_id=100 + n,
         occurred_at=datetime(*occurred, tzinfo=LONDON).astimezone(UTC),
-        reported_at=datetime(*reported, tzinfo=LONDON).astimezone(UTC),
+        reported_on=clock.day_of(datetime(*reported, tzinfo=LONDON).astimezone(UTC)),
         category="noise",
         person="victim",
     )
@@ -294,7 +294,7 @@ def _reference(complaints: list[Complaint], procedure: Procedure, applied: date)
     earliest = _reference_months_before(applied, q.apply_within_months)
     good, bad = [], []
     for c in complaints:
-        reported, occurred = clock.day_of(c.reported_at), clock.day_of(c.occurred_at)
+        reported, occurred = c.reported_on, clock.day_of(c.occurred_at)
         too_late = (reported - occurred).days > q.report_within_days
         after = reported > applied or occurred > applied
         if after or too_late or reported < earliest:
@@ -335,7 +335,7 @@ def _reference(complaints: list[Complaint], procedure: Procedure, applied: date)
             results[rule.id] = (None, 0)
             continue
         since = _reference_months_before(applied, rule.within_months)
-        recent = [i for i in incidents if clock.day_of(i[0].reported_at) >= since]
+        recent = [i for i in incidents if i[0].reported_on >= since]
         if rule.kind == "complaints":
             found = len(recent)
         elif rule.kind == "hate":
@@ -364,7 +364,9 @@ def complaints(draw) -> list[Complaint]:
                     agency_id=agency,
                     case_id=agency * 100 + n,
                     occurred_at=occurred + timedelta(hours=draw(st.integers(0, 30))),
-                    reported_at=occurred + timedelta(hours=draw(st.integers(0, 24 * 45))),
+                    reported_on=clock.day_of(
+                        occurred + timedelta(hours=draw(st.integers(0, 24 * 45)))
+                    ),
                     category=category,
                     person=person,
                     complainant=draw(st.sampled_from(["p1", "p2", "p3", "p4", "p5", None])),
