@@ -22,7 +22,7 @@ from hub import notices as hub_notices
 from hub.app import START_ERRORS, create_app
 from hub.cli_audit import audit
 from hub.cli_backup import backup, restore
-from hub.config import ConfigError, load_settings
+from hub.config import ConfigError, load_settings, review_days
 from hub.database import engine, new_session, unusable
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
 from hub.serve import serve
@@ -476,7 +476,13 @@ def import_cases_command(
         if agency is None or agency.code != agency_code:
             raise click.ClickException(f"{manager_email} is not in the agency {agency_code}")
         try:
-            result = import_cases(session, actor, file, dry_run=dry_run)
+            result = import_cases(
+                session,
+                actor,
+                file,
+                dry_run=dry_run,
+                review_days=review_days(current_app.config["HUB_SETTINGS"]),
+            )
         except NotAllowed as e:
             raise click.ClickException(str(e)) from None
         except FileRejected as e:

@@ -18,6 +18,7 @@ from marshmallow import Schema
 from hub.api import bodies, oauth, schemas
 from hub.api import openapi as openapi_document
 from hub.api.problems import FieldProblem, Problem, problem
+from hub.config import review_days
 from hub.database import db
 from hub.guard import for_api_clients
 from hub.risk.views import matrices
@@ -349,7 +350,13 @@ def open_case() -> Response:
 
     def opening() -> Response:
         try:
-            opened = imports.open_case_from(db(), actor(), _row_of(body), now=clock.now())
+            opened = imports.open_case_from(
+                db(),
+                actor(),
+                _row_of(body),
+                now=clock.now(),
+                review_days=review_days(current_app.config["HUB_SETTINGS"]),
+            )
         except imports.RowRejected as e:
             raise Problem(
                 422,

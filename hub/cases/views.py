@@ -156,7 +156,12 @@ def import_cases() -> Response | tuple[str, int]:
             dry_run = request.form.get("action") != "import"
             try:
                 result = imports.import_cases(
-                    db(), current_user.actor, upload.stream, dry_run=dry_run, max_rows=PAGE_ROWS
+                    db(),
+                    current_user.actor,
+                    upload.stream,
+                    dry_run=dry_run,
+                    max_rows=PAGE_ROWS,
+                    review_days=_review_days(),
                 )
             except FileRejected as e:
                 form.file.errors = [f"The file cannot be imported: {e}"]
@@ -201,7 +206,9 @@ def new() -> Response | tuple[str, int]:
         ), 200
     if form.validate_on_submit():
         try:
-            case = casework.open_case(db(), current_user.actor, _case_input(form))
+            case = casework.open_case(
+                db(), current_user.actor, _case_input(form), review_days=_review_days()
+            )
         except InputError as e:
             form.refuse(e)
         else:

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from hub import config
 from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.guard import authorised_case, require_roles
@@ -19,6 +20,7 @@ from hub.risk.forms import (
     field_of,
     step_of,
 )
+from hub.templating import uk_date
 from sharing import clock
 from sharing.access.decide import Act
 from sharing.cases.pages import CaseHeading
@@ -168,13 +170,15 @@ def triage(case_id: int) -> Response | tuple[str, int]:
                 priority=form.priority.data,
                 triage=form.triage.data,
                 reason=form.reason.data or "",
+                case_review_days=config.review_days(current_app.config["HUB_SETTINGS"]),
             )
         except InputError as e:
             target = form.field_by_name(e.field) or form.priority
             target.errors = [*target.errors, e.message]  # type: ignore[list-item]
         else:
             flash(
-                "Triage changed. The risk assessments are due for review if the priority changed.",
+                "Triage changed. The risk assessments are due for review if the priority "
+                f"changed; the case review is due by {uk_date(case.review_due_on)}.",
                 "success",
             )
             return redirect(url_for("cases.show", case_id=case.id, _anchor="risk"))

@@ -6,7 +6,7 @@ Each function checks its input again (the web forms check first, for the user), 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,6 +19,7 @@ from sharing import clock
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
+from sharing.cases import reviews
 from sharing.cases.listing import may_own_cases
 from sharing.cases.needs import Needs
 from sharing.crypto import blind_index
@@ -65,8 +66,6 @@ MAX_LINE = 200
 #: Incidents may be dated at most this far ahead of the server clock (clock skew).
 FUTURE_TOLERANCE = timedelta(minutes=5)
 EARLIEST_INCIDENT = datetime(1990, 1, 1, tzinfo=UTC)
-#: Cases are reviewed at least monthly (procedure 3.11).
-REVIEW_INTERVAL = timedelta(days=28)
 
 
 @dataclass
@@ -129,8 +128,16 @@ def _text(field_name: str, value: str, *, limit: int = MAX_TEXT, required: str =
     return checked_text(field_name, value, limit=limit, required=required)
 
 
-def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | None = None) -> Case:
-    """Open a case owned by the actor's agency, with its parties."""
+def open_case(
+    session: Session,
+    actor: Actor,
+    data: CaseInput,
+    now: datetime | None = None,
+    *,
+    review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
+) -> Case:
+    """Open a case owned by the actor's agency, with its parties; its first review is due
+    ``review_days`` (the days between reviews by priority) after the day it opens."""
     if not actor.works_cases:
         reason = "your roles do not include casework"
         acts.refuse(session, acts.Action.CASE_OPEN, actor=actor, reason=reason)
@@ -138,7 +145,7 @@ def open_case(session: Session, actor: Actor, data: CaseInput, now: datetime | N
     now = now or clock.now()
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - a signed-in user always has an agency
-    checked = check_case(session, actor, agency, data, now)
+    checked = check_case(session, actor, agency, data, now, review_days)
     case = Case(reference=_next_reference(session, agency, now), **checked.columns)
     session.add(case)
     seal_many(case, checked.sealed)
@@ -164,10 +171,16 @@ class Checked:
 
 
 def check_case(
-    session: Session, actor: Actor, agency: Agency, data: CaseInput, now: datetime
+    session: Session,
+    actor: Actor,
+    agency: Agency,
+    data: CaseInput,
+    now: datetime,
+    review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
 ) -> Checked:
     """Check a new case of ``agency`` opened by ``actor`` at ``now`` (not its parties):
-    ``InputError`` at the first field that is not right."""
+    ``InputError`` at the first field that is not right. Its first review is due its
+    priority's interval in ``review_days`` after the day it opens."""
     officer_id = data.officer_id or actor.user_id
     officer = session.get(User, officer_id)
     if officer is None or officer.agency_id != agency.id or not may_own_cases(officer):
@@ -184,6 +197,8 @@ def check_case(
     summary = _text("summary", data.summary, required="Describe the problem")
     address = _text("address", data.address, limit=MAX_LINE * 3)
     postcode, uprn = _postcode("postcode", data.postcode), _uprn("uprn", data.uprn)
+    opened_on = clock.day_of(now)
+    first_review = timedelta(days=reviews.interval(review_days, data.priority))
     columns: dict[str, object] = {
         "agency_id": agency.id,
         "officer_id": officer_id,
@@ -195,9 +210,9 @@ def check_case(
         "protected_characteristic": data.protected_characteristic if data.hate_motivated else None,
         "status": CaseStatus.ACTIVE,
         "opened_at": now,
-        "review_due_on": (now + REVIEW_INTERVAL).date(),
+        "review_due_on": opened_on + first_review,
         # Red cases are risk assessed at the outset (ASB & hate incident procedure 3.4).
-        "risk_review_due_on": now.date() if data.priority is not Priority.AMBER else None,
+        "risk_review_due_on": opened_on if data.priority is not Priority.AMBER else None,
         "ward_id": data.ward_id,
     }
     sealed = {"summary": summary, "address": address, "postcode": postcode, "uprn": uprn}

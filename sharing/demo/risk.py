@@ -128,6 +128,7 @@ def _assess(
         if when >= clock:
             break
         if n == 1 and case.priority is Priority.AMBER and level + drift > 0.55:
+            planned = case.review_due_on
             change_triage(
                 session,
                 authorise(session, actor, case.id, Act.ASSESS_RISK),
@@ -136,6 +137,8 @@ def _assess(
                 reason=rng.choice(TRIAGE_REASONS),
                 now=when - timedelta(minutes=1),
             )
+            # The plan's review date is the one after the reviews the change brought on.
+            case.review_due_on = planned
             changed += 1
         answers = _answers(rng, matrix, min(max(level + drift * n, 0.0), 1.0))
         score_band = matrix.band_for(matrix.score(answers))

@@ -24,6 +24,7 @@ escalation) is not done here: such rows go through the casework itself.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +36,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import people_holding
 from sharing.audit import acts
+from sharing.cases import reviews
 from sharing.cases.casework import (
     CaseInput,
     Checked,
@@ -103,9 +105,17 @@ class CaseBatch:
     written ``size`` at a time (and by ``write``, for the last ones)."""
 
     def __init__(
-        self, session: Session, actor: Actor, agency: Agency, size: int | None = None
+        self,
+        session: Session,
+        actor: Actor,
+        agency: Agency,
+        size: int | None = None,
+        *,
+        review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
     ) -> None:
         self.session, self.actor, self.agency = session, actor, agency
+        #: Days between case reviews by priority, which set each case's first review.
+        self.review_days = review_days
         self.size = size or BATCH_ROWS
         self.rows: list[_Row] = []
         #: People linked to one the agency already held, over every batch written.
@@ -125,7 +135,9 @@ class CaseBatch:
         """Check a case opened at ``opened_at`` with its people, and its first incident
         recorded now, as the casework checks them: ``InputError`` at the first field that
         is not right, with nothing kept. Writes the batch once it holds ``size`` rows."""
-        checked = check_case(self.session, self.actor, self.agency, case, opened_at)
+        checked = check_case(
+            self.session, self.actor, self.agency, case, opened_at, self.review_days
+        )
         parties = []
         for party in case.parties:
             values = check_person(party, opened_at)

@@ -29,7 +29,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import people_holding
 from sharing.audit import acts
-from sharing.cases import casework
+from sharing.cases import casework, reviews
 from sharing.cases.casework import PersonInput
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import forget_data_keys
@@ -79,10 +79,16 @@ class ImportResult:
 
 
 def import_cases(
-    session: Session, actor: Actor, data: IO[bytes], *, dry_run: bool, max_rows: int = MAX_ROWS
+    session: Session,
+    actor: Actor,
+    data: IO[bytes],
+    *,
+    dry_run: bool,
+    max_rows: int = MAX_ROWS,
+    review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
 ) -> ImportResult:
     """Import the cases in the CSV ``data`` for the actor's agency (see the module's
-    docstring). Commits: the cases and the audit entry, or, in a dry run, the audit entry
+    docstring), each first reviewed as ``review_days`` asks for its priority. Commits: the cases and the audit entry, or, in a dry run, the audit entry
     alone. ``NotAllowed`` (recorded) for anyone but a manager; ``FileRejected`` (recorded)
     for a file that cannot be read, with nothing written."""
     subject = acts.Subject("agency", actor.agency_id)
@@ -94,7 +100,7 @@ def import_cases(
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - an actor's agency exists
     result = ImportResult(dry_run=dry_run)
-    importer = _Importer(session, actor, agency, result)
+    importer = _Importer(session, actor, agency, result, review_days=review_days)
     try:
         if data.seekable():
             _read_through(data, max_rows)
@@ -152,7 +158,12 @@ class Opened:
 
 
 def open_case_from(
-    session: Session, actor: Actor, values: Mapping[str, str], now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    values: Mapping[str, str],
+    now: datetime | None = None,
+    *,
+    review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
 ) -> Opened:
     """Open one case with its first incident from the values of one row's columns (what a
     partner system sends the API), through the same checks and casework as an imported
@@ -162,7 +173,9 @@ def open_case_from(
     now = now or clock.now()
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - an actor's agency exists
-    importer = _Importer(session, actor, agency, ImportResult(dry_run=False), bulk=False)
+    importer = _Importer(
+        session, actor, agency, ImportResult(dry_run=False), bulk=False, review_days=review_days
+    )
     given = {k: v for k, v in values.items() if k != "opened_on" or v}
     given.setdefault("opened_on", clock.day_of(now).isoformat())
     row, problems = check_row(given, wards=importer.wards, today=clock.day_of(now))
@@ -215,8 +228,11 @@ class _Importer:
         result: ImportResult,
         *,
         bulk: bool = True,
+        review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
     ) -> None:
         self.session, self.actor, self.agency, self.result = session, actor, agency, result
+        #: Days between case reviews by priority, which set each case's first review.
+        self.review_days = review_days
         self.wards = {
             w.name.lower(): w.id
             for w in session.scalars(select(Ward).where(Ward.area_id == agency.area_id))
@@ -235,7 +251,7 @@ class _Importer:
         self.officers: dict[str, int | None] = {}
         #: A bulk import's rows are written in batches, but for the rows the casework
         #: must do more for than write (a hate incident is escalated).
-        self.batch = CaseBatch(session, actor, agency) if bulk else None
+        self.batch = CaseBatch(session, actor, agency, review_days=review_days) if bulk else None
 
     def take(self, row: CaseRow) -> None:
         """Open the row's case with its first incident (in the batch, or at once), or
@@ -298,7 +314,9 @@ class _Importer:
                 matched.append((person, party))
         opened_at = opened_at or _opened_at(row)
         case_input = replace(row.case, parties=new_people, officer_id=self._officer(row))
-        case = casework.open_case(self.session, self.actor, case_input, now=opened_at)
+        case = casework.open_case(
+            self.session, self.actor, case_input, now=opened_at, review_days=self.review_days
+        )
         case.external_reference = row.reference
         for person, party in matched:
             self.session.add(CaseParty(case=case, person=person, role=party.role))

@@ -9,6 +9,7 @@ caller commits. A refusal names the field it is about.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from sharing import clock
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.audit import acts
+from sharing.cases import reviews
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotFound
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters
@@ -181,7 +183,7 @@ def record_assessment(
         data.adjustment_reason.strip() if band is not score_band else None,
     )
     seal(assessment, "support_needs", data.support_needs.strip())
-    case.risk_review_due_on = (now + timedelta(days=review_days)).date()
+    case.risk_review_due_on = clock.day_of(now) + timedelta(days=review_days)
     audit(
         session,
         actor,
@@ -205,9 +207,12 @@ def change_triage(
     triage: Triage | None,
     reason: str,
     now: datetime | None = None,
+    case_review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
 ) -> TriageChange:
     """Change a case's harm-centred priority or triage, recording who, when and why. A
-    change of priority makes the risk assessments due for review at once."""
+    change of priority makes the risk assessments due for review at once, and brings the
+    case's review forward to at most the new priority's interval in ``case_review_days``
+    from today (never later than it was)."""
     case, actor = authorised.case, authorised.actor
     authorised.require(Act.ASSESS_RISK)
     if priority is None:
@@ -236,7 +241,11 @@ def change_triage(
     session.add(change)
     seal(change, "reason", text)
     if priority is not case.priority:
-        case.risk_review_due_on = now.date()
+        today = clock.day_of(now)
+        case.risk_review_due_on = today
+        latest = today + timedelta(days=reviews.interval(case_review_days, priority))
+        if case.review_due_on is None or case.review_due_on > latest:
+            case.review_due_on = latest
     case.priority, case.triage = priority, triage
     audit(
         session,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -196,6 +197,23 @@ def test_a_housing_system_opens_a_case_and_reads_it_back(
     demo_session.expire_all()
     case = demo_session.get(Case, opened["case_id"])
     assert case.created_by_id == housing.client.user_id
+
+
+def test_a_red_urgent_case_from_a_housing_system_is_reviewed_as_the_partnership_asks(
+    demo_hub: Flask,
+    demo_session: Session,
+    housing: api_clients.Registered,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = replace(demo_hub.config["HUB_SETTINGS"], review_days_red_urgent=5)
+    monkeypatch.setitem(demo_hub.config, "HUB_SETTINGS", settings)
+    answer = open_case(demo_hub, housing, new_case(priority="red_urgent", triage="serious"))
+
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    demo_session.expire_all()
+    case = demo_session.get(Case, answer.get_json()["case_id"])
+    assert case.review_due_on == clock.today() + timedelta(days=5)
+    assert case.risk_review_due_on == clock.today()
 
 
 def test_a_person_the_agency_already_holds_is_linked_not_recorded_again(

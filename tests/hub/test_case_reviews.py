@@ -1,4 +1,5 @@
-"""Case reviews as an officer and a manager meet them (demo partnership): the review form
+"""Case reviews as an officer and a manager meet them (demo partnership): a new case's first
+review is due as its priority asks, and the letters promise that day; the review form
 records contact, progress, the risk and the decision, moves the next review (never later
 than the priority's interval), and the case page lists it; bad input is refused at its
 field with nothing stored; closing and a case conference lead on to their forms; the
@@ -7,13 +8,15 @@ a review's text only as their clauses allow; other agencies and roles are refuse
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from hub.templating import uk_date
 from sharing import clock
 from sharing.crypto.sealing import personal_columns
-from sharing.models import AuditEntry, Case, CaseReview
+from sharing.models import AuditEntry, Case, CaseParty, CaseReview
 from sharing.vocabulary import CaseStatus, Priority, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, shared_with_agency
@@ -48,6 +51,47 @@ def _form(client, case_id: int, **values: str) -> dict[str, str]:
     }
     data.update(values)
     return data
+
+
+def test_a_red_urgent_case_is_first_reviewed_within_its_interval_and_the_letter_says_so(
+    demo_hub, demo_session, monkeypatch
+) -> None:
+    settings = replace(demo_hub.config["HUB_SETTINGS"], review_days_red_urgent=5)
+    monkeypatch.setitem(demo_hub.config, "HUB_SETTINGS", settings)
+    officer_user = demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER)
+    officer = demo_client(demo_hub, officer_user)
+    opened = officer.post(
+        "/cases/new",
+        data={
+            "csrf_token": csrf_token(officer, "/cases/new"),
+            "category": "verbal_abuse",
+            "priority": "red_urgent",
+            "triage": "serious",
+            "summary": "Threats to burn the house down shouted through the letterbox",
+            "officer_id": str(officer_user.id),
+            "ward_id": "",
+            "first_party_role": "victim",
+            "first_party-given_names": "Ruth",
+            "first_party-family_name": "Reviewdue",
+        },
+    )
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    case_id = int(opened.location.rsplit("/", 1)[1])
+    in_five_days = uk_date(clock.today() + timedelta(days=5))
+    page = officer.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert in_five_days in page[page.index("Review due") :]
+    victim = demo_session.scalar(select(CaseParty.person_id).where(CaseParty.case_id == case_id))
+    letter = officer.post(
+        f"/cases/{case_id}/letters/new",
+        data={
+            "csrf_token": csrf_token(officer, f"/cases/{case_id}/letters/new"),
+            "letter": "acknowledgement",
+            "person": str(victim),
+            "action": "preview",
+        },
+    )
+    assert letter.status_code == 200, letter.get_data(as_text=True)
+    assert f"review your case with you by {in_five_days}" in letter.get_data(as_text=True)
 
 
 def test_an_officer_records_a_review_and_the_next_one_moves(demo_hub, demo_session) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hub.templating import UK
 from sharing import clock
 from sharing.models import Action, Case, Incident, Person
+from sharing.vocabulary import Priority
 from tests.fixtures.app import csrf_token
 
 
@@ -512,7 +513,9 @@ def test_case_list_filters_and_pages(as_user, create_user, create_case) -> None:
     officer = create_user("case_officer")
     for n in range(30):
         create_case(
-            officer, priority="red_urgent" if n % 3 == 0 else "amber", summary=f"Case number {n}"
+            officer,
+            priority=Priority.RED_URGENT if n % 3 == 0 else Priority.AMBER,
+            summary=f"Case number {n}",
         )
     client = as_user(user=officer)
     page = client.get("/cases").get_data(as_text=True)
@@ -535,7 +538,7 @@ def test_home_shows_my_cases_reviews_due_and_counts_by_priority(
     as_user, create_user, create_case, db_session
 ) -> None:
     officer = create_user("case_officer")
-    due = create_case(officer, priority="red_urgent")
+    due = create_case(officer, priority=Priority.RED_URGENT)
     create_case(officer)
     due.review_due_on = datetime.now(UTC).date() - timedelta(days=1)
     db_session.commit()

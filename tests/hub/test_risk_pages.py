@@ -6,10 +6,14 @@ which page."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from hub.templating import uk_date
+from sharing import clock
 from sharing.models import Alert, Case, CaseParty, Escalation, RiskAssessment, Share, TriageChange
 from sharing.risk.assessments import latest as latest_assessment
 from sharing.risk.matrix import shipped
@@ -181,13 +185,17 @@ def test_answers_from_an_old_version_or_with_an_unknown_option_are_refused_and_n
 
 
 def test_triage_change_is_recorded_with_who_and_why_and_makes_a_review_due(
-    demo_hub, demo_session
+    demo_hub, demo_session, monkeypatch
 ) -> None:
     case = demo_session.scalar(
         select(Case)
         .where(Case.priority == Priority.AMBER, Case.status == "active", Case.locked.is_(False))
         .order_by(Case.id)
     )
+    case.review_due_on = clock.today() + timedelta(days=25)
+    demo_session.commit()
+    settings = replace(demo_hub.config["HUB_SETTINGS"], review_days_red_high=10)
+    monkeypatch.setitem(demo_hub.config, "HUB_SETTINGS", settings)
     officer = demo_client(demo_hub, case.officer)
     path = f"/cases/{case.id}/triage"
     no_reason = _post(officer, path, {"priority": "red_high", "triage": "serious"})
@@ -202,7 +210,11 @@ def test_triage_change_is_recorded_with_who_and_why_and_makes_a_review_due(
     demo_session.expire_all()
     change = demo_session.scalar(select(TriageChange).where(TriageChange.case_id == case.id))
     assert change.changed_by_id == case.officer_id
+    # A red high case is reviewed within the partnership's 10 days: the review comes forward.
+    in_ten_days = clock.today() + timedelta(days=10)
+    assert demo_session.get(Case, case.id).review_due_on == in_ten_days
     page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"the case review is due by {uk_date(in_ten_days)}" in page
     assert "Threats made at the door" in page
     assert "Red: high risk, serious or high risk" in page
     home = officer.get("/").get_data(as_text=True)

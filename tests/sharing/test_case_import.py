@@ -317,6 +317,25 @@ def test_rows_written_batch_by_batch_are_the_cases_the_casework_would_open(
     assert cases[0].id not in escalated
 
 
+def test_an_imported_case_is_first_reviewed_as_its_priority_asks(
+    session: Session, manager: Actor
+) -> None:
+    # W-1 is written in a batch; W-2, hate motivated, goes through the casework itself.
+    days = {"red_urgent": 5, "red_high": 10, "amber": 20}
+    lines = (
+        line_of(reference="W-1", priority="red_urgent", triage="serious"),
+        line_of(reference="W-2", hate_motivated="yes", protected_characteristic="race"),
+    )
+    result = import_cases(
+        session, manager, csv_of(session, *lines), dry_run=False, review_days=days
+    )
+    assert result.opened == 2
+    urgent, amber = imported(session, "W-1"), imported(session, "W-2")
+    assert urgent.review_due_on == OPENED + timedelta(days=5)
+    assert urgent.risk_review_due_on == OPENED
+    assert amber.review_due_on == OPENED + timedelta(days=20)
+
+
 def test_a_person_is_linked_only_when_the_agency_holds_exactly_one_of_them(
     session: Session, manager: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -147,7 +147,7 @@ def test_an_opened_case_reads_back_with_everything_recorded(session, officers) -
     assert view.incidents[0].crime_reference == "DP/1/26"
     assert view.incidents[0].occurred_at == NOW - timedelta(days=2)
     assert view.actions[0].overdue is True
-    assert view.review_due_on == date(2026, 6, 29)
+    assert view.review_due_on == date(2026, 6, 15)  # a red high case: 14 days
 
 
 def test_refused_input_leaves_nothing_half_written(session, officers) -> None:
