@@ -280,7 +280,7 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
     given = _text(p + "given_names", data.given_names, limit=MAX_LINE)
     if not family and not given:
         raise InputError(p + "family_name", "Enter the person's name, or leave the section out")
-    if data.date_of_birth and data.date_of_birth > now.date():
+    if data.date_of_birth and data.date_of_birth > clock.day_of(now):
         raise InputError(p + "date_of_birth", "Date of birth must be in the past")
     phone = None
     if data.phone.strip():

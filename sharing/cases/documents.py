@@ -23,6 +23,7 @@ from pathlib import PurePath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act, Decision
 from sharing.access.reveal import load_data_keys, reveal, reveal_file
@@ -273,7 +274,7 @@ def _line(decision: Decision, document: Document) -> DocumentLine:
 
 def _attached_to(decision: Decision, document: Document) -> str | None:
     if document.incident is not None:
-        return f"Incident of {document.incident.occurred_at:%d %B %Y}"
+        return f"Incident of {clock.day_of(document.incident.occurred_at):%-d %B %Y}"
     if document.person_id is not None:
         party = next((p for p in document.case.parties if p.person_id == document.person_id), None)
         role = party.role.label.lower() if party else "person"

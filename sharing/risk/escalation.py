@@ -56,7 +56,7 @@ def escalate(
                     message=(
                         f"Case {case.reference}, shared with your agency by "
                         f"{owner.name if owner else 'a partner'}, was escalated on "
-                        f"{now:%d %B %Y}: its officer is considering a case conference and "
+                        f"{clock.day_of(now):%-d %B %Y}: its officer is considering a case conference and "
                         "a safeguarding referral. Open it from the cases shared with you."
                     ),
                     case_id=case.id,

@@ -7,6 +7,7 @@ its files unreadable; a file altered in the store is refused, not served."""
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
@@ -14,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
-from sharing.access.decide import Act
-from sharing.cases import erasure
+from sharing.access.decide import Act, Actor
+from sharing.cases import casework, erasure
 from sharing.models import AuditEntry, Case, Document
 from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.app import csrf_token
@@ -144,6 +145,36 @@ def test_an_officer_attaches_a_diary_sheet_and_a_photo_and_opens_them(
     assert officer.get(f"/cases/{case.id}/documents/999999").status_code == 404
     other = _case(demo_session, 1)
     assert officer.get(f"/cases/{other.id}/documents/{first.id}").status_code == 404
+
+
+def test_a_statement_about_an_incident_after_midnight_names_its_day_in_the_uk(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session, 2)
+    half_past_midnight = datetime.fromisoformat("2026-06-11T00:30:00+01:00")  # 10 June in UTC
+    incident = casework.add_incident(
+        demo_session,
+        authorise(demo_session, Actor.of(case.officer), case.id, Act.RECORD),
+        casework.IncidentInput(occurred_at=half_past_midnight, description="Shouting"),
+    )
+    demo_session.commit()
+    officer = demo_client(demo_hub, case.officer)
+    form = officer.get(f"/cases/{case.id}/documents/new").get_data(as_text=True)
+    assert "Incident of 11 June 2026 at 12:30am" in form
+    attached = _attach(
+        officer,
+        case.id,
+        "statement.txt",
+        b"What I saw from the stairwell\n",
+        kind="statement",
+        about=f"incident-{incident.id}",
+    )
+    assert attached.status_code == 302, attached.get_data(as_text=True)
+    document = _documents(demo_session, case)[-1]
+    for page in (f"/cases/{case.id}", f"/cases/{case.id}/documents/{document.id}"):
+        shown = officer.get(page).get_data(as_text=True)
+        assert "Incident of 11 June 2026" in shown
+        assert "Incident of 10 June 2026" not in shown
 
 
 def test_a_partner_sees_the_documents_its_clauses_give_and_no_others(

@@ -186,6 +186,19 @@ def test_a_case_officer_must_be_a_case_officer_or_manager_of_the_agency(session,
     assert session.scalar(select(func.count()).select_from(Case)) == 0
 
 
+def test_a_baby_born_today_in_the_uk_is_not_born_in_the_future() -> None:
+    half_past_midnight = datetime(2026, 6, 10, 23, 30, tzinfo=UTC)  # 11 June in the UK
+    baby = casework.PersonInput(
+        role=PartyRole.VICTIM, family_name="Newborn", date_of_birth=date(2026, 6, 11)
+    )
+    assert casework.check_person(baby, half_past_midnight)["date_of_birth"] == "2026-06-11"
+    tomorrow = casework.PersonInput(
+        role=PartyRole.VICTIM, family_name="Newborn", date_of_birth=date(2026, 6, 12)
+    )
+    with pytest.raises(errors.InputError, match="in the past"):
+        casework.check_person(tomorrow, half_past_midnight)
+
+
 def test_future_incident_is_refused(session, officers) -> None:
     officer, _police, ward = officers
     case = _open(session, officer, ward)

@@ -40,6 +40,7 @@ from sharing.risk.assessments import (
     change_triage,
     record_assessment,
 )
+from sharing.risk.escalation import escalate
 from sharing.risk.matrix import shipped
 from sharing.vocabulary import (
     AlertKind,
@@ -448,6 +449,22 @@ def test_a_hate_incident_prompts_the_officer_and_alerts_partners_with_a_live_sha
         ).all()
         assert police_alerts
         assert all("religion" not in a.message for a in police_alerts)
+    finally:
+        demo_session.rollback()
+
+
+def test_a_partners_alert_gives_the_day_of_the_escalation_in_the_uk(demo_session) -> None:
+    case = _police_shared_case(demo_session)
+    half_past_midnight = datetime(2026, 6, 10, 23, 30, tzinfo=UTC)  # 11 June in the UK
+    try:
+        escalate(demo_session, case, EscalationReason.HATE_INCIDENT, now=half_past_midnight)
+        messages = demo_session.scalars(
+            select(Alert.message).where(
+                Alert.case_id == case.id, Alert.created_at == half_past_midnight
+            )
+        ).all()
+        assert messages
+        assert all("was escalated on 11 June 2026:" in m for m in messages)
     finally:
         demo_session.rollback()
 
