@@ -154,17 +154,18 @@ def record_review(
             )
         if data.decision is None:
             raise InputError("decision", "Choose what the review decided")
+        # The same for "close": until the case is closed (its form comes next, and may
+        # be left or refused), it is due for review on this day.
         next_review = data.next_review_on or today + timedelta(days=longest)
-        if data.decision is not ReviewDecision.CLOSE:
-            if next_review <= today:
-                raise InputError("next_review_on", "The next review must be after today")
-            if next_review > today + timedelta(days=longest):
-                raise InputError(
-                    "next_review_on",
-                    f"A {case.priority.label.lower()} case is reviewed at least every "
-                    f"{longest} days: choose a day by "
-                    f"{(today + timedelta(days=longest)).strftime('%-d %B %Y')}",
-                )
+        if next_review <= today:
+            raise InputError("next_review_on", "The next review must be after today")
+        if next_review > today + timedelta(days=longest):
+            raise InputError(
+                "next_review_on",
+                f"A {case.priority.label.lower()} case is reviewed at least every "
+                f"{longest} days: choose a day by "
+                f"{(today + timedelta(days=longest)).strftime('%-d %B %Y')}",
+            )
     review = CaseReview(
         case=case,
         reviewed_at=now,

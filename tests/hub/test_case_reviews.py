@@ -200,6 +200,37 @@ def test_closing_at_a_review_leads_to_the_close_form(demo_hub, demo_session) -> 
     assert response.location.endswith(f"/cases/{case.id}/conferences/new")
 
 
+def test_deciding_to_close_keeps_the_next_review_within_the_interval_until_the_case_closes(
+    demo_hub, demo_session
+) -> None:
+    case = _open_case(demo_session, "northshire-homes", Priority.RED_HIGH)
+    before = case.review_due_on
+    officer = demo_client(demo_hub, case.officer)
+    in_2099 = {
+        "next_review_on-day": "1",
+        "next_review_on-month": "1",
+        "next_review_on-year": "2099",
+    }
+    refused = officer.post(
+        f"/cases/{case.id}/review", data=_form(officer, case.id, decision="close", **in_2099)
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert 'href="#next_review_on' in page
+    assert "is reviewed at least every 14 days" in page
+    demo_session.expire_all()
+    assert demo_session.get(Case, case.id).review_due_on == before
+
+    closing = officer.post(
+        f"/cases/{case.id}/review", data=_form(officer, case.id, decision="close")
+    )
+    assert closing.location.endswith(f"/cases/{case.id}/close")
+    demo_session.expire_all()
+    # The officer has not closed it yet: until they do, it is due for review as before.
+    assert demo_session.get(Case, case.id).review_due_on == clock.today() + timedelta(days=14)
+    assert "until it is closed" in officer.get(f"/cases/{case.id}/review").get_data(as_text=True)
+
+
 def test_a_manager_lists_overdue_reviews_by_officer(demo_hub, demo_session) -> None:
     manager = demo_user(demo_session, "northshire-homes", Role.MANAGER)
     client = demo_client(demo_hub, manager)
