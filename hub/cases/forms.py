@@ -250,7 +250,9 @@ class EraseForm(HubForm):
         "Type the case reference to confirm",
         validators=[DataRequired("Type the case reference to confirm")],
     )
-    with_people = BooleanField("Also erase the people on this case who are on no other case")
+    with_people = BooleanField(
+        "Also erase the people on this case, or taken off it, who are on no other case"
+    )
 
 
 class LetterForm(HubForm):

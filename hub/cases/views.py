@@ -794,8 +794,12 @@ def remove_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
         abort(404)
     form = HubForm()
     if form.validate_on_submit():
-        casework.remove_person(db(), authorised, party_id)
-        flash(f"{label} taken off the case.", "success")
+        erased = casework.remove_person(db(), authorised, party_id)
+        flash(
+            f"{label} taken off the case."
+            + (" They were on no other case, so their record is erased." if erased else ""),
+            "success",
+        )
         return redirect(url_for("cases.show", case_id=case.id, _anchor="parties"))
     return render_template(
         "cases/remove_person.html",

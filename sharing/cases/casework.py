@@ -19,7 +19,7 @@ from sharing import clock
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases import reviews
+from sharing.cases import erasure, reviews
 from sharing.cases.listing import may_own_cases
 from sharing.cases.needs import Needs
 from sharing.crypto import blind_index
@@ -392,10 +392,11 @@ def add_person(
     return party
 
 
-def remove_person(session: Session, authorised: AuthorisedCase, party_id: int) -> None:
+def remove_person(session: Session, authorised: AuthorisedCase, party_id: int) -> bool:
     """Take someone off an open case (authorised for ``Act.RECORD``): the person stays on
     the agency's other cases and in what was recorded about them (incidents they
-    reported, their risk assessments). ``NotFound`` for a party of another case."""
+    reported, their risk assessments); a person then held by no case is erased. Whether
+    they were. ``NotFound`` for a party of another case."""
     authorised.require(Act.RECORD)
     case = authorised.case
     party = next((p for p in case.parties if p.id == party_id), None)
@@ -409,6 +410,7 @@ def remove_person(session: Session, authorised: AuthorisedCase, party_id: int) -
         case,
         f"person {party.person_id} removed as {party.role.value}",
     )
+    return erasure.erase_if_held_by_no_case(session, authorised.actor, party.person)
 
 
 def add_incident(

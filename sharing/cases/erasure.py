@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -19,8 +20,9 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import destroy_data_key
-from sharing.errors import NotFound
-from sharing.models import Case, Person
+from sharing.errors import NotAllowed, NotFound
+from sharing.models import Case, CaseParty, Document, Incident, Person, Referral, RiskAssessment
+from sharing.vocabulary import Role
 
 
 def erase_case(
@@ -32,17 +34,18 @@ def erase_case(
 ) -> Case:
     """Erase a case (authorised for ``Act.ERASE``): its own values and those of its
     incidents, actions and lock requests. The people on it are records of their own;
-    ``with_people`` erases those who are on no other case (the others stay, for their
-    other cases)."""
+    ``with_people`` erases those it alone holds: on it, or taken off it but named in what
+    was recorded on it, and held by no other case (the others stay, for their other
+    cases)."""
     authorised.require(Act.ERASE)
     case, actor = authorised.case, authorised.actor
     if case.erased_at is None:
         blind_index.remove(session, case_id=case.id)
         _shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
     if with_people:
-        for party in case.parties:
-            if {p.case_id for p in party.person.parties} == {case.id}:
-                erase_person(session, actor, party.person_id, now=now)
+        for person_id in sorted(_people_of(session, case.id)):
+            if cases_holding(session, person_id) == {case.id}:
+                erase_person(session, actor, person_id, now=now)
     return case
 
 
@@ -50,26 +53,73 @@ def erase_person(
     session: Session, actor: Actor, person_id: int, now: datetime | None = None
 ) -> Person:
     """Erase a person record of the actor's agency: the actor must be allowed to erase
-    every case the person is on (so a person on a locked case is erased only by its lock
-    members)."""
+    every case that holds the person (so a person on a locked case is erased only by its
+    lock members), and a person no case holds only by a manager."""
     person = session.get(Person, person_id)
-    if person is None or person.agency_id != actor.agency_id or not person.parties:
-        acts.refuse(
-            session,
-            acts.Action.PERSON_ERASE,
-            actor=actor,
-            subject=acts.Subject("person", person_id),
-            reason="no such record in your agency",
-        )
+    subject = acts.Subject("person", person_id)
+    if person is None or person.agency_id != actor.agency_id:
+        reason = "no such record in your agency"
+        acts.refuse(session, acts.Action.PERSON_ERASE, actor=actor, subject=subject, reason=reason)
         raise NotFound(person_id)
-    for party in person.parties:
-        authorise(session, actor, party.case_id, Act.ERASE)
+    holding = cases_holding(session, person_id)
+    if not holding and not actor.has(Role.MANAGER):
+        reason = "only a manager of the owning agency may erase its records"
+        acts.refuse(session, acts.Action.PERSON_ERASE, actor=actor, subject=subject, reason=reason)
+        raise NotAllowed(reason)
+    for case_id in sorted(holding):
+        authorise(session, actor, case_id, Act.ERASE)
+    _erase_person(session, actor, person, now)
+    return person
+
+
+def erase_if_held_by_no_case(
+    session: Session, actor: Actor, person: Person, now: datetime | None = None
+) -> bool:
+    """Erase a person just taken off a case if no case holds them any more (they are on
+    no other case, and nothing recorded names them): a record kept for no case, like a
+    file attached by mistake, is not kept. Whether they were erased."""
+    if cases_holding(session, person.id):
+        return False
+    _erase_person(session, actor, person, now)
+    return True
+
+
+def cases_holding(session: Session, person_id: int) -> set[int]:
+    """The cases that hold a person: those they are on, and those whose records name them
+    (an incident they reported, their risk assessment, a document or a referral about
+    them) though they were taken off."""
+    return set(
+        session.scalars(
+            union(
+                select(CaseParty.case_id).where(CaseParty.person_id == person_id),
+                select(Incident.case_id).where(Incident.reported_by_id == person_id),
+                select(RiskAssessment.case_id).where(RiskAssessment.person_id == person_id),
+                select(Document.case_id).where(Document.person_id == person_id),
+                select(Referral.case_id).where(Referral.person_id == person_id),
+            )
+        )
+    )
+
+
+def _people_of(session: Session, case_id: int) -> set[int]:
+    """The people a case holds: on it, or named by its records."""
+    named = session.scalars(
+        union(
+            select(CaseParty.person_id).where(CaseParty.case_id == case_id),
+            select(Incident.reported_by_id).where(Incident.case_id == case_id),
+            select(RiskAssessment.person_id).where(RiskAssessment.case_id == case_id),
+            select(Document.person_id).where(Document.case_id == case_id),
+            select(Referral.person_id).where(Referral.case_id == case_id),
+        )
+    )
+    return {person_id for person_id in named if person_id is not None}
+
+
+def _erase_person(session: Session, actor: Actor, person: Person, now: datetime | None) -> None:
     if person.erased_at is None:
         blind_index.remove(session, person_id=person.id)
-        _shred(
-            session, person, actor, acts.Action.PERSON_ERASE, acts.Subject("person", person_id), now
-        )
-    return person
+        subject = acts.Subject("person", person.id)
+        _shred(session, person, actor, acts.Action.PERSON_ERASE, subject, now)
 
 
 def _shred(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from sharing.crypto.sealing import unseal_many
-from sharing.models import AuditEntry, Case, CaseParty, Person
+from sharing.models import AuditEntry, BlindIndex, Case, CaseParty, Person
 from sharing.vocabulary import CaseStatus, PartyRole, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, share_demo_case, shared_with_agency
@@ -139,6 +139,38 @@ def test_taking_someone_off_a_case_keeps_the_person(demo_hub, demo_session) -> N
     assert demo_session.get(Person, person_id) is not None
     assert _last_entry(demo_session).basis == f"person {person_id} removed as {role}"
     assert officer.get(url).status_code == 404
+
+
+def test_a_witness_added_by_mistake_and_taken_off_is_erased(demo_hub, demo_session) -> None:
+    case = _cases(demo_session, "northshire-homes")[5]
+    officer = demo_client(demo_hub, case.officer)
+    added = _post(
+        officer,
+        case.id,
+        role="witness",
+        **{
+            "person-family_name": "Addedbymistake",
+            "person-phone": "07700 900456",
+            "person-support_needs": "Bipolar disorder; lives alone",
+        },
+    )
+    assert added.status_code == 302, added.get_data(as_text=True)
+    demo_session.expire_all()
+    party = max(demo_session.get(Case, case.id).parties, key=lambda p: p.id)
+    person_id = party.person_id
+    url = f"/cases/{case.id}/people/{party.id}/remove"
+    assert "their record is erased" in officer.get(url).get_data(as_text=True)
+    response = officer.post(url, data={"csrf_token": csrf_token(officer, url)})
+    assert response.status_code == 302
+    page = officer.get(response.location).get_data(as_text=True)
+    assert "They were on no other case, so their record is erased." in page
+    demo_session.expire_all()
+    person = demo_session.get(Person, person_id)
+    assert person.erased_at is not None
+    assert person.data_key.wrapped is None
+    assert not demo_session.scalars(
+        select(BlindIndex).where(BlindIndex.person_id == person_id)
+    ).all()
 
 
 def test_other_agencies_cannot_add_or_take_off_people(demo_hub, demo_session) -> None:

@@ -23,7 +23,7 @@ from sharing.crypto.rotation import key_status, rotate
 from sharing.crypto.sealing import wrap_context
 from sharing.db import make_engine, make_session_factory
 from sharing.errors import NotAllowed, NotFound
-from sharing.models import Agency, Area, BlindIndex, Case, DataKey, LockMember, Person
+from sharing.models import Agency, Area, BlindIndex, Case, CaseParty, DataKey, LockMember, Person
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 from tests.fixtures.databases import PostgresServer
 
@@ -197,6 +197,102 @@ def test_erasing_a_person_leaves_their_cases(sessions, staff) -> None:
         assert view.summary == "Summary 0"
         assert view.parties[0].erased
         assert view.parties[0].name == disclosure.ERASED
+
+
+def _witness(session: Session, officer: Actor, case_id: int, **details: str) -> int:
+    party = casework.add_person(
+        session,
+        authorise(session, officer, case_id, Act.RECORD),
+        casework.PersonInput(
+            role=PartyRole.WITNESS,
+            family_name="Mistaken",
+            phone="07700 900456",
+            postcode="NX1 1AA",
+            support_needs="Bipolar disorder; lives alone",
+            **details,
+        ),
+        now=NOW,
+    )
+    return party.person_id
+
+
+def _take_off(session: Session, officer: Actor, case_id: int, person_id: int) -> bool:
+    case = session.get_one(Case, case_id)
+    party = next(p for p in case.parties if p.person_id == person_id)
+    return casework.remove_person(
+        session, authorise(session, officer, case_id, Act.RECORD), party.id
+    )
+
+
+def _indexed(session: Session, person_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(BlindIndex).where(BlindIndex.person_id == person_id)
+    )
+
+
+def test_someone_taken_off_their_only_case_with_nothing_recorded_about_them_is_erased(
+    sessions, staff
+) -> None:
+    officer, _manager = staff
+    first, second = _cases(sessions, officer, 2)
+    with sessions() as session:
+        mistaken = _witness(session, officer, first)
+        known = _witness(session, officer, first)
+        session.add(CaseParty(case_id=second, person_id=known, role=PartyRole.WITNESS))
+        session.flush()
+        assert _indexed(session, mistaken) == 3
+        assert _take_off(session, officer, first, mistaken) is True
+        assert _take_off(session, officer, first, known) is False  # still on the second case
+        session.commit()
+    with sessions() as session:
+        erased = session.get_one(Person, mistaken)
+        assert erased.erased_at is not None
+        assert erased.data_key.wrapped is None
+        assert _indexed(session, mistaken) == 0
+        assert session.get_one(Person, known).erased_at is None
+        hits = find(session, officer, SearchQuery("phone", phone="07700 900456"))
+        assert [h.case_id for h in hits] == [second]  # the one still held
+
+
+def test_erasing_a_case_with_its_people_reaches_those_taken_off_it(sessions, staff) -> None:
+    officer, manager = staff
+    (case_id,) = _cases(sessions, officer, 1)
+    with sessions() as session:
+        witness = _witness(session, officer, case_id)
+        casework.add_incident(
+            session,
+            authorise(session, officer, case_id, Act.RECORD),
+            casework.IncidentInput(
+                occurred_at=NOW, description="Saw it from the stairs", reported_by_id=witness
+            ),
+            now=NOW,
+        )
+        # Off the case, but still in what was recorded on it: their record stays.
+        assert _take_off(session, officer, case_id, witness) is False
+        session.commit()
+    with sessions() as session:
+        assert session.get_one(Person, witness).erased_at is None
+        with pytest.raises(NotAllowed):  # erasure is a manager's decision
+            erase_person(session, officer, witness)
+        erase_case(session, authorise(session, manager, case_id, Act.ERASE), with_people=True)
+        session.commit()
+    with sessions() as session:
+        assert session.get_one(Person, witness).erased_at is not None
+        assert _indexed(session, witness) == 0
+
+
+def test_a_manager_erases_a_person_who_is_on_no_case(sessions, staff) -> None:
+    officer, manager = staff
+    (case_id,) = _cases(sessions, officer, 1)
+    with sessions() as session:
+        witness = _witness(session, officer, case_id)
+        case = session.get_one(Case, case_id)
+        case.parties.remove(next(p for p in case.parties if p.person_id == witness))
+        session.commit()  # as a case taken off before people with no case were erased
+    with sessions() as session:
+        erase_person(session, manager, witness)
+        session.commit()
+        assert session.get_one(Person, witness).erased_at is not None
 
 
 def _backup(url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
