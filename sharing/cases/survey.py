@@ -164,7 +164,7 @@ def record_survey(
     with acts.refusing_input(
         session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
     ):
-        _to_be_surveyed(session, case)
+        unanswered = _to_be_surveyed(session, case)
         channel = SurveyChannel.of(data.channel)
         if channel is None:
             raise InputError("channel", "Choose how the survey was offered")
@@ -178,6 +178,7 @@ def record_survey(
                 "channel", "Answers are recorded only for a survey answered in person or by phone"
             )
         comment = checked_text("comment", data.comment, limit=MAX_COMMENT)
+    withdrawn = _withdrawn(session, unanswered)
     record = ClosureSurvey(
         case_id=case.id,
         survey_key=survey.id,
@@ -195,17 +196,33 @@ def record_survey(
         actor=actor,
         subject=authorised.subject,
         basis=f"closure survey {record.id}"
-        + (f"; follow-up action {record.follow_up_id}" if record.follow_up_id else ""),
+        + (f"; follow-up action {record.follow_up_id}" if record.follow_up_id else "")
+        + withdrawn,
     )
     return record
 
 
-def _to_be_surveyed(session: Session, case: Case) -> None:
-    """``InputError`` unless the case is closed and its survey not yet recorded."""
+def _to_be_surveyed(session: Session, case: Case) -> ClosureSurvey | None:
+    """``InputError`` unless the case is closed and its survey not yet recorded; a link
+    offered and not answered (live or expired) is returned, for the survey recorded now to
+    replace: the complainant may answer by phone or in person after all."""
     if case.status is not CaseStatus.CLOSED:
         raise InputError("channel", "The survey is offered when the case is closed")
-    if session.scalar(select(ClosureSurvey.id).where(ClosureSurvey.case_id == case.id)):
-        raise InputError("channel", "The survey for this case is already recorded")
+    existing = session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
+    if existing is None:
+        return None
+    if existing.channel is SurveyChannel.LINK and existing.answered_at is None:
+        return existing
+    raise InputError("channel", "The survey for this case is already recorded")
+
+
+def _withdrawn(session: Session, link: ClosureSurvey | None) -> str:
+    """Remove an unanswered link's record (its link stops working); the audit words."""
+    if link is None:
+        return ""
+    session.delete(link)
+    session.flush()
+    return f"; unanswered link of closure survey {link.id} withdrawn"
 
 
 def _checked_answers(survey: Survey, answers: Mapping[str, str]) -> dict[str, Satisfaction]:
@@ -278,7 +295,8 @@ def offer_link(
 ) -> tuple[ClosureSurvey, str]:
     """Offer the survey by a link the complainant answers online, no account needed
     (authorised for ``Act.CLOSE``): the survey and the link's secret, shown once to the
-    officer (only its hash is kept); it works for ``LINK_DAYS``, once. Refused as
+    officer (only its hash is kept); it works for ``LINK_DAYS``, once, and a new link or
+    answers recorded by the officer replace it while it is unanswered. Refused as
     ``record_survey`` refuses a case not closed or already surveyed."""
     authorised.require(Act.CLOSE)
     case, actor = authorised.case, authorised.actor
@@ -286,7 +304,8 @@ def offer_link(
     with acts.refusing_input(
         session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
     ):
-        _to_be_surveyed(session, case)
+        unanswered = _to_be_surveyed(session, case)
+    withdrawn = _withdrawn(session, unanswered)
     token = secrets.token_urlsafe(24)
     record = ClosureSurvey(
         case_id=case.id,
@@ -305,7 +324,7 @@ def offer_link(
         acts.Action.CASE_RECORD,
         actor=actor,
         subject=authorised.subject,
-        basis=f"closure survey {record.id} offered by link",
+        basis=f"closure survey {record.id} offered by link{withdrawn}",
     )
     return record, token
 

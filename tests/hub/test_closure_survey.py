@@ -239,3 +239,36 @@ def test_a_link_that_never_was_or_has_expired_does_not_work(demo_hub, demo_sessi
     path = _link(officer, case)
     with clock.pinned(clock.now() + timedelta(days=29)):
         assert public.get(path).status_code == 404
+
+
+def test_answers_taken_by_phone_replace_a_link_never_answered(demo_hub, demo_session) -> None:
+    """The complainant never used the link; weeks later they answer by phone: the
+    officer records the answers, and the old link stops working. Once answered, by either
+    way, the survey is not recorded again."""
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = _link(officer, case)
+    demo_session.expire_all()
+    link = demo_session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
+    link.link_expires_at = clock.now() - timedelta(days=12)  # offered 40 days ago
+    demo_session.commit()
+    recorded = _post(officer, case, channel="phone", **_answers("fairly_satisfied"))
+    assert recorded.status_code == 302, recorded.get_data(as_text=True)
+    demo_session.expire_all()
+    [survey] = demo_session.scalars(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
+    assert survey.channel.value == "phone"
+    assert survey.overall is Satisfaction.FAIRLY_SATISFIED
+    assert demo_hub.test_client().get(path).status_code == 404
+    again = _post(officer, case, channel="link")
+    assert again.status_code == 400
+    assert "already recorded" in again.get_data(as_text=True)
+
+
+def test_a_new_link_replaces_one_not_answered(demo_hub, demo_session) -> None:
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    first = _link(officer, case)
+    second = _link(officer, case)
+    public = demo_hub.test_client()
+    assert public.get(first).status_code == 404
+    assert public.get(second).status_code == 200
