@@ -668,8 +668,7 @@ def close(case_id: int) -> Response | tuple[str, int]:
         ),
         template="cases/close.html",
         title=f"Close case {case.reference}",
-        done=f"Case {case.reference} closed. Tell the reporter and the reported person why, "
-        "and offer the complainant the satisfaction survey.",
+        done=f"Case {case.reference} closed. Offer the complainant the satisfaction survey.",
     )
     if isinstance(response, Response) and response.status_code == 302:
         return redirect(url_for("cases.survey", case_id=case.id))

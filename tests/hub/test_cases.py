@@ -415,6 +415,9 @@ def test_close_case_with_a_reason_then_no_more_recording(as_user, create_user, c
         data={"csrf_token": csrf_token(client, f"/cases/{case.id}/close")},
     )
     assert "Choose why you are closing the case" in no_reason.get_data(as_text=True)
+    # 003 §3.13: a reporter who cannot be spoken to first is written to, before closing.
+    form = client.get(f"/cases/{case.id}/close").get_data(as_text=True)
+    assert f"/cases/{case.id}/letters/new?letter=closure" in form
     closing = {
         "reason": "no_reports_28_days",
         "note": "Quiet since the visit",
