@@ -89,10 +89,10 @@ def _month(text: str, field: str, which: str) -> date:
     found = _MONTH.fullmatch(text.strip())
     if found is None or not 1 <= int(found[2]) <= 12:
         raise InputError(field, f"Enter the {which} month as a year and month, like 2026-04")
-    month = date(int(found[1]), int(found[2]), 1)
-    if month < EARLIEST:
+    year, month = int(found[1]), int(found[2])
+    if (year, month) < (EARLIEST.year, EARLIEST.month):
         raise InputError(field, f"The {which} month must be January 2000 or later")
-    return month
+    return date(year, month, 1)
 
 
 def months_of(from_text: str | None, to_text: str | None, today: date) -> Months:

@@ -91,12 +91,19 @@ def test_bad_periods_and_areas_are_refused_at_their_field(demo_hub, demo_session
         ("from=2026-06&to=2026-03", "to", "The last month must be the same as or after the first"),
         ("from=2019-01&to=2026-03", "to", "Choose a period of at most 5 years"),
         ("from=soon", "from", "Enter the first month as a year and month"),
+        ("from=0000-04&to=2026-06", "from", "The first month must be January 2000 or later"),
+        ("to=0000-12", "to", "The last month must be January 2000 or later"),
         ("ward=123456", "ward", "Choose one of the partnership&#39;s wards"),
         ("ward=%C2%B2", "ward", "Choose one of the partnership&#39;s wards"),  # a superscript 2
         (f"ward={'9' * 20}", "ward", "Choose one of the partnership&#39;s wards"),
         ("agency=nobody", "agency", "Choose one of the partnership&#39;s agencies"),
     ):
-        for path in ("/figures/", "/figures/tables/wards.csv", "/figures/pack.pdf"):
+        for path in (
+            "/figures/",
+            "/figures/tables/wards.csv",
+            "/figures/tables.ods",
+            "/figures/pack.pdf",
+        ):
             response = analyst.get(f"{path}?{query}")
             assert response.status_code == 400, (path, query)
             page = response.get_data(as_text=True)

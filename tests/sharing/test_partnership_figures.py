@@ -450,6 +450,8 @@ def _months_ago(n: int) -> str:
         ({"from": "April"}, "from", "Enter the first month as a year and month"),
         ({"to": "2026-13"}, "to", "Enter the last month as a year and month"),
         ({"from": "1999-12"}, "from", "January 2000 or later"),
+        ({"from": "0000-04", "to": _months_ago(1)}, "from", "The first month must be January 2000"),
+        ({"to": "0000-12"}, "to", "The last month must be January 2000 or later"),
         ({"ward": "99999"}, "ward", "Choose one of the partnership's wards"),
         ({"ward": "Ashcombe"}, "ward", "Choose one of the partnership's wards"),
         ({"agency": "no-such-agency"}, "agency", "Choose one of the partnership's agencies"),
