@@ -22,7 +22,7 @@ opened, and locked and erased cases count like any other):
   the procedures complete with the complainant at first contact) and to closure.
 - **Satisfaction**: closure surveys answered in the period, and those satisfied.
 - **Meetings and actions**: case conferences held; actions due in the period, done by
-  their date, done late, and still open past it.
+  their date, done late, and still open past it (a cancelled action is not due).
 - **Community Trigger**: the four figures the Act requires, for the partnership only.
 
 How each count is published is ``sharing.figures.rounding``: small counts as "fewer than
@@ -716,7 +716,8 @@ class _Counter:
 
     def actions_due(self) -> dict[str, dict[int, Tally]]:
         """Actions due in the period: ``on_time``, ``late`` (done after their date),
-        ``overdue`` (open past their date) and ``open`` (open, date not passed)."""
+        ``overdue`` (open past their date) and ``open`` (open, date not passed). A
+        cancelled action is no longer due, so it is none of them."""
         last = min(self.period.last_day, self.today)
         state = case(
             (
@@ -732,6 +733,7 @@ class _Counter:
             .where(
                 Action.due_on >= self.period.start,
                 Action.due_on <= last,
+                Action.status != ActionStatus.CANCELLED,
                 Action.kind != ActionKind.DISSATISFACTION_FOLLOW_UP,
                 *self.scope.where(),
             )

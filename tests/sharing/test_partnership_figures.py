@@ -235,6 +235,8 @@ class Reference:
                 or a.kind is ActionKind.DISSATISFACTION_FOLLOW_UP
             ):
                 continue
+            if a.status is ActionStatus.CANCELLED:
+                continue
             if a.status is ActionStatus.DONE:
                 found["on_time" if a.completed_on and a.completed_on <= a.due_on else "late"] += 1
             else:
@@ -289,6 +291,39 @@ def _check_against(found: Figures, ref: Reference, session: Session) -> None:
         due["overdue"],
         due["open"],
     ]
+
+
+def test_a_cancelled_action_is_not_counted_as_still_open_past_its_date(
+    demo_database: tuple[Engine, LocalKeyring],
+) -> None:
+    """A manager reading last month's "Case conferences and actions" sees an action
+    their agency cancelled neither as still open past its date nor anywhere else among
+    the actions due: it is no longer due."""
+    with make_session_factory(*demo_database)() as session:
+        last = months_later(clock.today().replace(day=1), -1)
+        period = Months(last, months_later(last, 1))
+        action = session.scalars(
+            select(Action)
+            .join(Case, Case.id == Action.case_id)
+            .where(
+                Case.agency.has(code="northshire-homes"),
+                Action.kind != ActionKind.DISSATISFACTION_FOLLOW_UP,
+            )
+        ).first()
+        action.status, action.due_on, action.completed_on = ActionStatus.OPEN, last, None
+        session.commit()
+        scope = Scope(_area(session)[1], agency=action.case.agency)
+        before = _exact(_count(session, period, scope), "meetings")
+        action.status = ActionStatus.CANCELLED
+        session.commit()
+        after = _exact(_count(session, period, scope), "meetings")
+        assert after["Still open past their date"] == before["Still open past their date"] - 1
+        for row in (
+            "Actions due in the period: done by their date",
+            "Done after their date",
+            "Open, date not yet passed",
+        ):
+            assert after[row] == before[row]
 
 
 def _lock_and_erase(session: Session) -> tuple[Case, Case]:
