@@ -690,7 +690,7 @@ class _Counter:
             )
             .join(Case, Case.id == ClosureSurvey.case_id)
             .where(
-                self._in_period(ClosureSurvey.recorded_at),
+                self._in_period(ClosureSurvey.answered_when),
                 ClosureSurvey.overall.is_not(None),
                 *self.scope.where(),
             )

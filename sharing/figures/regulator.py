@@ -157,7 +157,7 @@ def count(session: Session, stock: Stock, area_id: int, year: Year) -> list[Coun
     surveys = (
         select(Case.agency_id, func.count(), func.sum(tag(ClosureSurvey.id)))
         .join(Case, Case.id == ClosureSurvey.case_id)
-        .where(ClosureSurvey.recorded_at >= start, ClosureSurvey.recorded_at < end, answered)
+        .where(ClosureSurvey.answered_when >= start, ClosureSurvey.answered_when < end, answered)
         .group_by(Case.agency_id)
     )
     answers = _tallies(session, surveys)

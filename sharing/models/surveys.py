@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ColumnElement, ForeignKey, String, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.base import Base, UTCDateTime, enum_column, personal
@@ -51,6 +52,18 @@ class ClosureSurvey(Base):
     @property
     def sealed_under(self) -> Case:
         return self.case
+
+    @hybrid_property
+    def answered_when(self) -> datetime:
+        """When the answers came: online, when the complainant answered the link (not
+        when it was offered); in person or by phone, when they were recorded. The
+        figures count a survey in the period it was answered."""
+        return self.answered_at or self.recorded_at
+
+    @answered_when.inplace.expression
+    @classmethod
+    def _answered_when(cls) -> ColumnElement[datetime]:
+        return func.coalesce(cls.answered_at, cls.recorded_at)
 
 
 class ClosureSurveyAnswer(Base):

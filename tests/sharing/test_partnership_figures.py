@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import Engine, select
@@ -50,6 +50,7 @@ from sharing.vocabulary import (
     Priority,
     RiskBand,
     Role,
+    SurveyChannel,
 )
 from tests.fixtures.demo import demo_actor
 
@@ -211,7 +212,7 @@ class Reference:
             for s in self.session.scalars(select(ClosureSurvey))
             if s.case_id in self.ids
             and s.overall is not None
-            and _within(self.period, s.recorded_at)
+            and _within(self.period, s.answered_at or s.recorded_at)
         ]
         return len(answered), sum(1 for s in answered if s.overall.satisfied)
 
@@ -324,6 +325,51 @@ def test_a_cancelled_action_is_not_counted_as_still_open_past_its_date(
             "Open, date not yet passed",
         ):
             assert after[row] == before[row]
+
+
+def test_a_survey_answered_by_link_counts_in_the_month_it_was_answered(
+    demo_database: tuple[Engine, LocalKeyring],
+) -> None:
+    """A link offered on the last evening of one month and answered on the 3rd of the
+    next: a manager reads the answer in the next month, and the first month's figures,
+    as a pack made at the start of the next month showed them, stay as they were."""
+    with make_session_factory(*demo_database)() as session:
+        answered_in = months_later(clock.today().replace(day=1), -1)
+        offered_in = months_later(answered_in, -1)
+        survey = session.scalars(
+            select(ClosureSurvey)
+            .join(Case, Case.id == ClosureSurvey.case_id)
+            .where(Case.agency.has(code="northshire-homes"), ClosureSurvey.overall.is_not(None))
+        ).first()
+        scope = Scope(_area(session)[1], agency=survey.case.agency)
+
+        def answered() -> tuple[int, int]:
+            return tuple(
+                int(
+                    _count(session, Months(m, months_later(m, 1)), scope)
+                    .table("satisfaction")
+                    .rows[0]
+                    .cells[0]
+                    .text
+                )
+                for m in (offered_in, answered_in)
+            )
+
+        survey.recorded_at = survey.answered_at = _instant(answered_in, 20)
+        session.commit()
+        before = answered()
+        survey.channel = SurveyChannel.LINK
+        survey.recorded_at = _instant(answered_in, -1, hour=21)
+        survey.answered_at = _instant(answered_in, 2)
+        session.commit()
+        assert answered() == before
+        assert _local(survey.recorded_at).month == offered_in.month
+
+
+def _instant(month: date, days: int, hour: int = 12) -> datetime:
+    """``days`` after the 1st of ``month`` at ``hour``, partnership time, as UTC."""
+    day = date.fromordinal(month.toordinal() + days)
+    return datetime.combine(day, time(hour), clock.PARTNERSHIP_ZONE).astimezone(UTC)
 
 
 def _lock_and_erase(session: Session) -> tuple[Case, Case]:

@@ -25,7 +25,7 @@ from sharing.figures import regulator
 from sharing.figures.rounding import Rounder
 from sharing.figures.stock import load_stock
 from sharing.models import Agency, AuditEntry, Case, ClosureSurvey, User
-from sharing.vocabulary import AgencyType, Role
+from sharing.vocabulary import AgencyType, Role, SurveyChannel
 from tests.fixtures.demo import demo_actor
 
 STOCK = load_stock(Path(__file__).resolve().parents[2] / "config" / "housing-stock.toml")
@@ -56,7 +56,7 @@ def _reference(session: Session, year: regulator.Year) -> dict[str, tuple[int, i
             for s in session.scalars(select(ClosureSurvey))
             if s.case.agency_id == landlord.id
             and s.overall is not None
-            and first <= local(s.recorded_at) <= last
+            and first <= local(s.answered_at or s.recorded_at) <= last
         ]
         satisfied = [s for s in surveys if s.overall.satisfied]
         found[landlord.name] = (len(cases), len(hate), len(surveys), len(satisfied))
@@ -103,6 +103,42 @@ def test_the_measures_agree_with_a_plain_count_with_locked_and_erased_cases(
             counted["Northshire Homes"].homes
             == STOCK.homes_on("northshire-homes", year.last_day).total
         )
+
+
+def test_a_survey_answered_by_link_counts_in_the_year_it_was_answered(
+    demo_database: tuple[Engine, LocalKeyring],
+) -> None:
+    """A link offered on 31 March and answered on 2 April counts in the year the answer
+    came, as one answered in person on 2 April does: the year before, already reported,
+    does not change."""
+    with make_session_factory(*demo_database)() as session:
+        year = _year_now()
+        survey = session.scalars(
+            select(ClosureSurvey)
+            .join(Case, Case.id == ClosureSurvey.case_id)
+            .where(Case.agency.has(code="northshire-homes"), ClosureSurvey.overall.is_not(None))
+        ).first()
+        area = session.scalar(select(Agency)).area_id
+
+        def answered() -> tuple[int, int]:
+            return tuple(
+                next(
+                    c.answered.count
+                    for c in regulator.count(session, STOCK, area, each)
+                    if c.name == "Northshire Homes"
+                )
+                for each in (regulator.Year(year.start - 1), year)
+            )
+
+        in_person = datetime(year.start, 4, 2, 11, tzinfo=UTC)
+        survey.recorded_at = survey.answered_at = in_person
+        session.commit()
+        before = answered()
+        survey.channel = SurveyChannel.LINK
+        survey.recorded_at = datetime(year.start, 3, 31, 19, tzinfo=UTC)
+        survey.answered_at = in_person
+        session.commit()
+        assert answered() == before
 
 
 def test_own_landlord_exact_others_withheld_and_others_refused(demo_session) -> None:
