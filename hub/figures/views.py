@@ -20,14 +20,13 @@ from hub.templating import uk_datetime
 from sharing import clock
 from sharing.errors import InputError, NotAllowed
 from sharing.figures import partnership, regulator
-from sharing.figures.months import FROM_FIELD, TO_FIELD, Months
+from sharing.figures.months import FROM_FIELD, TO_FIELD
 from sharing.figures.rounding import BASE, MEDIAN_FROM, Rounder
 from sharing.figures.spreadsheets import ODS_MIMETYPE, csv_text, ods_bytes
 from sharing.figures.stock import Stock
 from sharing.figures.suppression import THRESHOLD, WITHHELD_TEXT, small_text
 from sharing.figures.wards import Boundaries
 from sharing.models import Agency
-from sharing.trigger import figures as trigger_figures
 from sharing.vocabulary import Role
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
@@ -147,16 +146,6 @@ def _boundaries() -> Boundaries:
     return current_app.extensions["hub.ward_boundaries"]  # type: ignore[no-any-return]
 
 
-def _trigger_totals(period: Months) -> list[tuple[str, int]]:
-    return trigger_figures.totals_between(
-        db(),
-        current_app.extensions["hub.trigger_procedure"],
-        period.start,
-        period.end,
-        clock.today(),
-    )
-
-
 def _figures(what: str) -> partnership.Figures | tuple[str, int]:
     """The figures the request asks for, or the page that says why not."""
     form = FiguresForm(request.args)
@@ -169,7 +158,7 @@ def _figures(what: str) -> partnership.Figures | tuple[str, int]:
             _boundaries(),
             _asked(),
             what=what,
-            trigger=_trigger_totals,
+            trigger=current_app.extensions["hub.trigger_procedure"],
         )
     except NotAllowed as refused:
         return render_template(

@@ -23,7 +23,10 @@ opened, and locked and erased cases count like any other):
 - **Satisfaction**: closure surveys answered in the period, and those satisfied.
 - **Meetings and actions**: case conferences held; actions due in the period, done by
   their date, done late, and still open past it (a cancelled action is not due).
-- **Community Trigger**: the four figures the Act requires, for the partnership only.
+- **Community Trigger**: the four figures the Act requires, for the partnership only, as
+  ``/trigger/figures`` publishes them: exact, so only for 12 months and only to those who
+  may read those figures (``sharing.trigger.figures.may_read``); anyone else, or a
+  shorter period, is told where they are published instead.
 
 How each count is published is ``sharing.figures.rounding``: small counts as "fewer than
 5", the others rounded by a cell key; a manager's own agency exactly, in a column of its
@@ -88,6 +91,8 @@ from sharing.models import (
     RiskAssessment,
     Ward,
 )
+from sharing.trigger import figures as trigger_figures
+from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import (
     ActionKind,
     ActionStatus,
@@ -117,6 +122,9 @@ MONTHS_FOR = {Cadence.WEEKLY: 1, Cadence.FORTNIGHTLY: 1, Cadence.MONTHLY: 1, Cad
 TREND_MONTHS = 13
 #: A hate case with no characteristic recorded.
 NOT_RECORDED = "not_recorded"
+#: The Community Trigger totals are shown for periods of this many months, as
+#: ``/trigger/figures`` publishes them.
+TRIGGER_MONTHS = 12
 
 
 # The area
@@ -303,6 +311,19 @@ class Table:
 
 
 @dataclass(frozen=True)
+class TriggerLeftOut:
+    """Why the partnership's figures leave out the Community Trigger table, and where its
+    figures are published instead."""
+
+    #: The agency that publishes them (the procedure's lead).
+    lead: str
+    #: The reader may read ``/trigger/figures`` (the period was not 12 months).
+    reader: bool
+    #: The first of the 12 months ending with the period's last month (``2025-12``).
+    first_month: str
+
+
+@dataclass(frozen=True)
 class Figures:
     period: Months
     scope: Scope
@@ -314,6 +335,8 @@ class Figures:
     ward_cells: dict[str, Cell] = field(default_factory=dict)
     #: The partnership meeting the figures are for, when one was chosen.
     meeting: MeetingSitting | None = None
+    #: The Community Trigger table was left out for the whole partnership: why.
+    trigger_left_out: TriggerLeftOut | None = None
 
     @property
     def query(self) -> dict[str, str]:
@@ -1173,11 +1196,12 @@ def figures(
     asked: dict[str, str | None],
     *,
     what: str = "page",
-    trigger: Callable[[Months], Iterable[tuple[str, int]]] | None = None,
+    trigger: Procedure | None = None,
     today: date | None = None,
 ) -> Figures:
     """The figures for the period and area ``asked`` (``from``, ``to``, ``agency``,
-    ``ward``, ``exact``), as the reader may see them; one audit entry saying ``what`` was
+    ``ward``, ``exact``), as the reader may see them (the Community Trigger's totals by
+    the ``trigger`` procedure's rules: ``trigger_totals``); one audit entry saying ``what`` was
     read (the page, a table's CSV, the pack). ``NotAllowed`` (recorded) for a reader who
     may not, or exact figures asked for another agency; ``InputError`` (recorded) for a
     period or an area that is not one."""
@@ -1205,8 +1229,9 @@ def figures(
             reason=f"exact figures asked for {scope.audit_text}",
         )
         raise
-    found = count(session, own.area_id, scope, period, groups, rounder, boundaries, trigger, today)
-    found = replace(found, meeting=meeting)
+    totals, left_out = trigger_totals(session, actor, trigger, scope, period, today)
+    found = count(session, own.area_id, scope, period, groups, rounder, boundaries, totals, today)
+    found = replace(found, meeting=meeting, trigger_left_out=left_out)
     acts.record(
         session,
         acts.Action.FIGURES_VIEW,
@@ -1219,6 +1244,29 @@ def figures(
         ),
     )
     return found
+
+
+def trigger_totals(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure | None,
+    scope: Scope,
+    period: Months,
+    today: date,
+) -> tuple[Callable[[Months], Iterable[tuple[str, int]]] | None, TriggerLeftOut | None]:
+    """The Community Trigger totals for the whole partnership, under the rules of
+    ``/trigger/figures``: for 12 months, to a reader it allows. Otherwise none, and why
+    (no table and no reason for an agency or a ward: the totals are the partnership's)."""
+    if procedure is None or scope.agency is not None or scope.ward is not None:
+        return None, None
+    reader = trigger_figures.may_read(session, actor, procedure)
+    if reader and period.count == TRIGGER_MONTHS:
+        return (
+            lambda p: trigger_figures.totals_between(session, procedure, p.start, p.end, today)
+        ), None
+    lead = session.scalar(select(Agency).where(Agency.code == procedure.lead))
+    first = months_later(period.end, -TRIGGER_MONTHS)
+    return None, TriggerLeftOut(lead.name if lead else "the lead agency", reader, f"{first:%Y-%m}")
 
 
 def sheet(found: Figures, table: Table) -> Sheet:

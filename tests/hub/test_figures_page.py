@@ -182,3 +182,39 @@ def test_unknown_query_parameters_change_nothing(demo_hub, demo_session) -> None
     assert table.status_code == 200
     assert table.mimetype == "application/vnd.oasis.opendocument.spreadsheet"
     assert b"Cases opened" in zipfile.ZipFile(io.BytesIO(table.get_data())).read("content.xml")
+
+
+def test_the_community_trigger_table_follows_the_rules_of_the_published_figures(
+    demo_hub, demo_session
+) -> None:
+    """The four Community Trigger totals are exact, so /figures/ shows them as
+    /trigger/figures does: for 12 months, and only to those who may read those figures.
+    A month, or a reader /trigger/figures refuses, gets a sentence saying where they are
+    published instead."""
+    title = "Community Trigger (ASB Case Review)"
+    year = f"from={clock.today().year - 1}-01&to={clock.today().year - 1}-12"
+    last = months_later(clock.today().replace(day=1), -1)
+    month = f"from={last:%Y-%m}&to={last:%Y-%m}"
+    analyst = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.ANALYST))
+    page = analyst.get(f"/figures/?{year}").get_data(as_text=True)
+    assert f'id="title-trigger">{title}' in page
+    assert analyst.get(f"/figures/tables/trigger.csv?{year}").status_code == 200
+    page = analyst.get(f"/figures/?{month}").get_data(as_text=True)
+    assert 'id="title-trigger"' not in page
+    assert "published for 12 months at a time" in page
+    first = months_later(last, -11)
+    assert f'href="/trigger/figures?from={first:%Y-%m}"' in page
+    assert analyst.get(f"/figures/tables/trigger.csv?{month}").status_code == 404
+    assert "published for 12 months at a time" in analyst.get(f"/figures/pack?{month}").get_data(
+        as_text=True
+    )
+    adults = demo_client(demo_hub, demo_user(demo_session, "northshire-adults", Role.MANAGER))
+    assert adults.get("/trigger/figures").status_code == 403
+    for period in (year, month):
+        page = adults.get(f"/figures/?{period}").get_data(as_text=True)
+        assert 'id="title-trigger"' not in page
+        assert "published for 12 months at a time by Northshire" in page
+        assert 'href="/trigger/figures' not in page
+        assert adults.get(f"/figures/tables/trigger.csv?{period}").status_code == 404
+        ods = adults.get(f"/figures/tables.ods?{period}").get_data()
+        assert b"Community Trigger" not in zipfile.ZipFile(io.BytesIO(ods)).read("content.xml")
