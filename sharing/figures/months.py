@@ -1,5 +1,11 @@
 """Periods of whole calendar months, as the partnership's figures are asked for
-(``?from=2026-04&to=2026-06``), and the instants that bound them."""
+(``?from=2026-04&to=2026-06``), and the instants that bound them.
+
+A reader chooses one of the periods a partnership's meetings use: one month, a calendar
+quarter, a financial year (April to March) or a calendar year. These overlap only as a
+month sits in its quarter and a quarter in its years, so their figures, set against each
+other, leave a "fewer than 5" far less to narrow than every run of months would
+(``sharing.figures.rounding``)."""
 
 from __future__ import annotations
 
@@ -12,8 +18,14 @@ from sharing.errors import InputError
 
 #: The earliest month asked for.
 EARLIEST = date(2000, 1, 1)
-#: The longest period asked for, in months.
-LONGEST = 60
+#: The months a quarter starts in.
+QUARTER_STARTS = (1, 4, 7, 10)
+#: The months a year of figures starts in: the calendar year, the financial year.
+YEAR_STARTS = (1, 4)
+PERIODS = (
+    "Choose one month, a quarter (January to March, April to June, July to September or "
+    "October to December), a financial year (April to March) or a calendar year"
+)
 FROM_FIELD = "from"
 TO_FIELD = "to"
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
@@ -84,6 +96,21 @@ class Months:
     def bounds(self) -> tuple[datetime, datetime]:
         return instant(self.start), instant(self.end)
 
+    @property
+    def may_be_chosen(self) -> bool:
+        """One month, a calendar quarter, a financial or a calendar year."""
+        return (
+            self.count == 1
+            or (self.count == 3 and self.start.month in QUARTER_STARTS)
+            or (self.count == 12 and self.start.month in YEAR_STARTS)
+        )
+
+
+def quarter_before(month: date) -> Months:
+    """The calendar quarter that ended last before the quarter ``month`` falls in."""
+    start = months_later(month.replace(day=1), -((month.month - 1) % 3) - 3)
+    return Months(start, months_later(start, 3))
+
 
 def _month(text: str, field: str, which: str) -> date:
     found = _MONTH.fullmatch(text.strip())
@@ -96,18 +123,23 @@ def _month(text: str, field: str, which: str) -> date:
 
 
 def months_of(from_text: str | None, to_text: str | None, today: date) -> Months:
-    """The months from ``from_text`` to ``to_text`` (both ``YYYY-MM``, both included); by
-    default the last three whole months. ``InputError`` naming the field for a month that
-    is not one, an end before the start, a month to come, or a period over five years."""
+    """The months from ``from_text`` to ``to_text`` (both ``YYYY-MM``, both included); one
+    month alone when only one is given; by default the last quarter ended. ``InputError``
+    naming the field for a month that is not one, an end before the start, a month to
+    come, or a period that is not one month, a quarter or a year (``may_be_chosen``)."""
     this_month = today.replace(day=1)
     from_text, to_text = (from_text or "").strip(), (to_text or "").strip()
-    last = _month(to_text, TO_FIELD, "last") if to_text else months_later(this_month, -1)
-    first = _month(from_text, FROM_FIELD, "first") if from_text else months_later(last, -2)
+    if not (from_text or to_text):
+        return quarter_before(this_month)
+    first = _month(from_text, FROM_FIELD, "first") if from_text else None
+    last = _month(to_text, TO_FIELD, "last") if to_text else None
+    first, last = first or last or this_month, last or first or this_month
     if last > this_month:
-        raise InputError(TO_FIELD, "The last month cannot be after this month")
+        field, which = (TO_FIELD, "last") if to_text else (FROM_FIELD, "first")
+        raise InputError(field, f"The {which} month cannot be after this month")
     if last < first:
         raise InputError(TO_FIELD, "The last month must be the same as or after the first month")
     period = Months(first, months_later(last, 1))
-    if period.count > LONGEST:
-        raise InputError(TO_FIELD, f"Choose a period of at most {LONGEST // 12} years")
+    if not period.may_be_chosen:
+        raise InputError(TO_FIELD, PERIODS)
     return period

@@ -61,7 +61,15 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed
 from sharing.figures import housemark
-from sharing.figures.months import Months, instant, months_later, months_of
+from sharing.figures.months import (
+    FROM_FIELD,
+    TO_FIELD,
+    Months,
+    instant,
+    months_later,
+    months_of,
+    quarter_before,
+)
 from sharing.figures.readers import reader_agency
 from sharing.figures.rounding import (
     MEDIAN_FROM,
@@ -115,9 +123,6 @@ EXACT_FIELD = "exact"
 MEETING_FIELD = "meeting"
 #: Sittings this many days either side of today are offered for a meeting pack.
 MEETING_DAYS = 120
-#: The whole months a meeting's pack covers by default, by how often it sits: those
-#: before the month it sits in.
-MONTHS_FOR = {Cadence.WEEKLY: 1, Cadence.FORTNIGHTLY: 1, Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3}
 #: Trends are shown for this many months, ending with the period's last month.
 TREND_MONTHS = 13
 #: A hate case with no characteristic recorded.
@@ -243,13 +248,15 @@ def meeting_of(session: Session, area_id: int, text: str | None) -> MeetingSitti
 
 
 def meeting_months(sitting: MeetingSitting) -> tuple[str, str]:
-    """The months a meeting's pack covers by default (``from``, ``to``): the whole months
-    before the month it sits in, one for a meeting that sits monthly or more often, three
-    for a quarterly one."""
+    """The months a meeting's pack covers by default (``from``, ``to``): for a meeting
+    that sits monthly or more often, the month before the month it sits in; for a
+    quarterly one, the last calendar quarter ended before that month."""
     month = clock.day_of(sitting.starts_at).replace(day=1)
+    if sitting.series.cadence is Cadence.QUARTERLY:
+        quarter = quarter_before(month).query
+        return quarter[FROM_FIELD], quarter[TO_FIELD]
     last = months_later(month, -1)
-    first = months_later(last, 1 - MONTHS_FOR[sitting.series.cadence])
-    return f"{first:%Y-%m}", f"{last:%Y-%m}"
+    return f"{last:%Y-%m}", f"{last:%Y-%m}"
 
 
 # Whose cases a column counts

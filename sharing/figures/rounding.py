@@ -1,5 +1,7 @@
 """How a count leaves the hub in the partnership's figures, so that no small count can be
-worked out from them, whatever periods, agencies and wards a reader combines.
+worked out from them: not from any two figures, whatever their periods, agencies and
+wards, nor, as far as the tests find, from every period a reader may choose solved
+together.
 
 The method, as the figures page shows it:
 
@@ -14,11 +16,20 @@ The method, as the figures page shows it:
    a total less the other cells of its line, one period less a shorter one, the
    partnership less every agency but one. A rounded count is the true one give or take 4,
    and "fewer than 5" is 0 to 4, so the difference of any two figures leaves at least
-   three values possible for a small count (``tests/figures/test_rounding.py`` checks
-   every case). Rows may therefore not add up to the total shown.
-4. **Rates and percentages** are worked out from the rounded counts; one made from a
+   three values possible for a small count (``tests/sharing/test_figures_rounding.py``
+   checks every case). Rows may therefore not add up to the total shown.
+4. **Only the periods meetings use.** Many figures together tell more than two. Were
+   every run of months allowed, each rounded on its own, the many overlapping totals of
+   the same months, solved together as a system of constraints, would pin some "fewer
+   than 5" exactly. So a reader chooses one month, a calendar quarter, a financial year
+   or a calendar year (``sharing.figures.months``): these overlap only as a month sits in
+   its quarter and a quarter in its years. Solved all together, their figures narrow very
+   few small counts and, in the tests' random cases, pin none
+   (``tests/sharing/test_figures_rounding.py``). That is a check, not a proof for every
+   combination of periods, areas and tables at once.
+5. **Rates and percentages** are worked out from the rounded counts; one made from a
    "fewer than 5" is withheld. A median is given only for 10 or more cases.
-5. **A manager's own agency.** A manager sees their own agency's cases exactly, in a
+6. **A manager's own agency.** A manager sees their own agency's cases exactly, in a
    column of their own, and the other agencies' cases (without theirs) rounded; never a
    rounded figure that mixes their own cases with others', which their exact figures
    would let them unpick.

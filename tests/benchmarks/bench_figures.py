@@ -10,7 +10,7 @@ decided, audited and rendered as a user's request is), ``--runs`` times each:
 
 - the home page, the baseline: the lightest signed-in page;
 - the regulator's measures for the reporting year (``/figures/regulator``);
-- the partnership's figures for the last 12 whole months (``/figures/?from=…&to=…``),
+- the partnership's figures for the last financial year ended (``/figures/?from=…&to=…``),
   all tables, charts and the ward map. Target: p95 under 1 s;
 - the same for one ward.
 
@@ -227,7 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         client = app.test_client()
         sign_in(client, coordinator)
         last = months_later(clock.today().replace(day=1), -1)
-        year = f"from={months_later(last, -11):%Y-%m}&to={last:%Y-%m}"
+        ended = last.year if last.month >= 3 else last.year - 1
+        year = f"from={ended - 1}-04&to={ended}-03"
         home, _ = timed_get(client, "/", args.runs)
         baseline = percentile(home, 0.5)
         say(_row("home page (baseline)", home, baseline, None))

@@ -22,9 +22,10 @@ from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_client, demo_user
 
 
-def _year_to_last_month() -> dict[str, str]:
-    last = months_later(clock.today().replace(day=1), -1)
-    return {"from": f"{months_later(last, -11):%Y-%m}", "to": f"{last:%Y-%m}"}
+def _last_financial_year() -> dict[str, str]:
+    today = clock.today()
+    start = today.year - (2 if today.month < 4 else 1)
+    return {"from": f"{start}-04", "to": f"{start + 1}-03"}
 
 
 def _query(**args: str) -> str:
@@ -36,7 +37,7 @@ def test_a_coordinator_reads_the_year_and_its_downloads_agree(demo_hub, demo_ses
         demo_hub, demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
     )
     assert 'href="/figures/"' in coordinator.get("/").get_data(as_text=True)
-    period = _year_to_last_month()
+    period = _last_financial_year()
     response = coordinator.get(f"/figures/?{_query(**period)}")
     assert response.status_code == 200, response.get_data(as_text=True)[:3000]
     page = response.get_data(as_text=True)
@@ -89,7 +90,8 @@ def test_bad_periods_and_areas_are_refused_at_their_field(demo_hub, demo_session
     analyst = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.ANALYST))
     for query, anchor, message in (
         ("from=2026-06&to=2026-03", "to", "The last month must be the same as or after the first"),
-        ("from=2019-01&to=2026-03", "to", "Choose a period of at most 5 years"),
+        ("from=2019-01&to=2026-03", "to", "Choose one month, a quarter (January to March"),
+        ("from=2026-05&to=2026-07", "to", "a financial year (April to March) or a calendar year"),
         ("from=soon", "from", "Enter the first month as a year and month"),
         ("from=0000-04&to=2026-06", "from", "The first month must be January 2000 or later"),
         ("to=0000-12", "to", "The last month must be January 2000 or later"),

@@ -26,7 +26,7 @@ from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.errors import InputError, NotAllowed
 from sharing.figures import partnership
-from sharing.figures.months import Months, months_later
+from sharing.figures.months import Months, months_later, months_of, quarter_before
 from sharing.figures.partnership import Figures, Group, Scope
 from sharing.figures.rounding import Rounder, Shown, possible, tag_of
 from sharing.models import (
@@ -36,6 +36,8 @@ from sharing.models import (
     Case,
     ClosureSurvey,
     Conference,
+    MeetingSeries,
+    MeetingSitting,
     RiskAssessment,
     User,
     Ward,
@@ -43,6 +45,7 @@ from sharing.models import (
 from sharing.vocabulary import (
     ActionKind,
     ActionStatus,
+    Cadence,
     CaseCategory,
     ClosureOutcome,
     ConferenceStatus,
@@ -522,12 +525,71 @@ def _months_ago(n: int) -> str:
     return f"{months_later(clock.today().replace(day=1), -n):%Y-%m}"
 
 
+A_DAY_IN_DECEMBER = date(2026, 12, 4)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "title"),
+    [
+        ("2026-11", "2026-11", "November 2026"),
+        ("2026-07", "2026-09", "July to September 2026"),
+        ("2026-10", "2026-12", "October to December 2026"),  # the quarter to date
+        ("2025-04", "2026-03", "April 2025 to March 2026"),
+        ("2025-01", "2025-12", "January to December 2025"),
+        ("2026-01", "2026-12", "January to December 2026"),  # the year to date
+        ("2026-05", None, "May 2026"),
+        (None, "2026-08", "August 2026"),
+        (None, None, "July to September 2026"),  # the last quarter ended
+    ],
+)
+def test_a_reader_chooses_a_month_a_quarter_or_a_year(first, last, title) -> None:
+    assert months_of(first, last, A_DAY_IN_DECEMBER).title == title
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("2026-05", "2026-07"),  # three months that are not a quarter
+        ("2026-06", "2026-07"),
+        ("2026-01", "2026-06"),  # half a year
+        ("2025-12", "2026-11"),  # 12 months that are neither year
+        ("2024-01", "2025-12"),  # two years
+        ("2025-04", "2026-06"),
+    ],
+)
+def test_a_period_that_overlaps_the_standard_ones_is_refused_naming_them(first, last) -> None:
+    """Only periods that meetings use, which do not overlap but as a month sits in its
+    quarter and a quarter in its years: many overlapping runs of months, set against each
+    other, would tell what a "fewer than 5" stands for."""
+    with pytest.raises(InputError) as refused:
+        months_of(first, last, A_DAY_IN_DECEMBER)
+    assert refused.value.field == "to"
+    assert refused.value.message == (
+        "Choose one month, a quarter (January to March, April to June, July to September "
+        "or October to December), a financial year (April to March) or a calendar year"
+    )
+
+
+def test_a_quarterly_meetings_pack_covers_the_last_quarter_ended() -> None:
+    """A quarterly meeting's pack covers the last calendar quarter ended before the month
+    it sits in; a monthly meeting's the month before."""
+    for cadence, starts, months in (
+        (Cadence.QUARTERLY, datetime(2026, 12, 8, 10, tzinfo=UTC), ("2026-07", "2026-09")),
+        (Cadence.QUARTERLY, datetime(2027, 1, 12, 10, tzinfo=UTC), ("2026-10", "2026-12")),
+        (Cadence.QUARTERLY, datetime(2026, 10, 1, 9, tzinfo=UTC), ("2026-07", "2026-09")),
+        (Cadence.MONTHLY, datetime(2026, 12, 8, 10, tzinfo=UTC), ("2026-11", "2026-11")),
+    ):
+        sitting = MeetingSitting(series=MeetingSeries(cadence=cadence), starts_at=starts)
+        assert partnership.meeting_months(sitting) == months
+
+
 @pytest.mark.parametrize(
     ("asked", "field", "message"),
     [
         ({"from": _months_ago(2), "to": _months_ago(4)}, "to", "must be the same as or after"),
-        ({"from": _months_ago(70), "to": _months_ago(1)}, "to", "at most 5 years"),
+        ({"from": _months_ago(70), "to": _months_ago(1)}, "to", "Choose one month, a quarter"),
         ({"to": _months_ago(-1)}, "to", "cannot be after this month"),
+        ({"from": _months_ago(-1)}, "from", "The first month cannot be after this month"),
         ({"from": "April"}, "from", "Enter the first month as a year and month"),
         ({"to": "2026-13"}, "to", "Enter the last month as a year and month"),
         ({"from": "1999-12"}, "from", "January 2000 or later"),
@@ -553,7 +615,7 @@ def test_each_request_is_one_entry_naming_the_period_and_area_only(demo_session)
     analyst = demo_actor(demo_session, "northshire-csp", Role.ANALYST)
     ward = demo_session.scalar(select(Ward).order_by(Ward.name))
     before = demo_session.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
-    asked = {"from": _months_ago(3), "to": _months_ago(1), "ward": str(ward.id)}
+    asked = {"from": _months_ago(1), "to": _months_ago(1), "ward": str(ward.id)}
     partnership.figures(demo_session, analyst, ROUNDER, None, asked, what="csv of table wards")
     integrate(demo_session)
     entries = demo_session.scalars(select(AuditEntry).where(AuditEntry.seq > before)).all()
@@ -601,9 +663,14 @@ def _nested_views(session: Session) -> list[tuple[Scope, Months]]:
     scopes += [Scope(name, agency=a) for a in agencies]
     scopes += [Scope(name, ward=w) for w in wards]
     scopes += [Scope(name, agency=a, ward=w) for a in agencies for w in wards]
-    last = months_later(clock.today().replace(day=1), -1)
-    periods = [Months(months_later(last, -k), months_later(last, 1)) for k in (0, 1, 2, 5)] + [
-        Months(months_later(last, -5), months_later(last, -1))
+    quarter = quarter_before(clock.today())
+    year = quarter.start.year
+    financial = year if quarter.start.month >= 4 else year - 1
+    periods = [
+        *quarter.each(),
+        quarter,
+        Months(date(year, 1, 1), date(year + 1, 1, 1)),
+        Months(date(financial, 4, 1), date(financial + 1, 4, 1)),
     ]
     return [(s, p) for s in scopes for p in periods]
 
@@ -620,8 +687,8 @@ def _inside(small: tuple[Scope, Months], big: tuple[Scope, Months]) -> bool:
 
 def test_no_small_difference_of_two_nested_filters_can_be_worked_out(demo_session) -> None:
     """Every pair of the demo's filters where one holds the other (an agency in the
-    partnership, a ward, an agency in a ward; a month in a quarter, a quarter in half a
-    year): wherever the true difference of a count is under 5, the two published figures
+    partnership, a ward, an agency in a ward; a month in its quarter, a quarter in its
+    calendar and financial years): wherever the true difference of a count is under 5, the two published figures
     leave at least two values possible for it."""
     views = _nested_views(demo_session)
     rounded = (Group("All agencies"),)
