@@ -89,7 +89,7 @@ def convene(case_id: int) -> Response | tuple[str, int]:
     options = conferences.invitable(db(), record, protocol_id, purpose)
     form.agencies.choices = [(str(o.agency.id), o.agency.name) for o in options]
     refusals = {str(o.agency.id): o.refusal for o in options if o.refusal}
-    chairs = conferences.chairs(db(), record.agency.area_id)
+    chairs = conferences.chairs(db(), record.agency.area_id, protocol_id, purpose, record)
     form.chair.choices = [("", "Choose the chair")] + [
         (str(u.id), f"{u.display_name}, {u.agency.name}") for u in chairs
     ]

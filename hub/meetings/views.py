@@ -76,7 +76,7 @@ def set_up() -> Response | tuple[str, int]:
     form.chair.choices = [("", "Choose the chair")] + [
         (str(u.id), f"{u.display_name}, {u.agency.name}")
         for u, why in eligible
-        if why is None and u.has_role(*conferences.CHAIRS)
+        if why is None and conferences.chair_refusal(db(), u, protocol_id, purpose) is None
     ]
     refusals = {str(u.id): why for u, why in eligible if why}
     if form.validate_on_submit():

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.decide import RULES, Act, Actor, Decision, decide
+from sharing.access.decide import RULES, Act, Actor, Decision, decide, decide_chair
 from sharing.access.facts import (
     CaseFacts,
     break_glass_facts,
@@ -147,6 +147,54 @@ def authorise(
             raise PurposeRequired(list(decision.purposes))
         raise NotAllowed(decision.reason, own_agency=decision.own_agency)
     return AuthorisedCase(case, decision, actor, act, purpose)
+
+
+def chair_decision_on(
+    session: Session, actor: Actor, case_id: int, purpose: str, until: date
+) -> Decision | None:
+    """The decision on a case for the chair of a conference on it, without recording
+    anything: their own agency's, if their roles work the case; otherwise what the
+    conference's purpose gives their agency and roles (``decide_chair``) until ``until``.
+    None for a case that does not exist."""
+    facts = facts_of(session, [case_id]).get(case_id)
+    if facts is None:
+        return None
+    own = decide_case(session, actor, facts)
+    if own.allowed or facts.agency_id != actor.agency_id:
+        return own
+    return decide_chair(actor, facts, purpose, policy=policy(session), until=until, now=clock.now())
+
+
+def authorise_chair(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    purpose: str,
+    until: date,
+    act: Act = Act.VIEW,
+) -> AuthorisedCase:
+    """The case of a conference its own agency convened, for the conference's chair: for
+    ``act`` as their agency's own case, if their roles allow it; otherwise viewed as the
+    conference's purpose gives their agency and roles (``decide_chair``) until ``until``.
+    Every refusal is recorded, as ``authorise`` records it."""
+    own = decision_on(session, actor, case_id, act)
+    if own is None or own.allowed or not own.hidden:  # not hidden: their roles work it
+        return authorise(session, actor, case_id, act)
+    decision = chair_decision_on(session, actor, case_id, purpose, until)
+    case = session.get(Case, case_id)
+    if decision is None or case is None or not decision.allowed:
+        acts.refuse(
+            session,
+            REFUSED_AS[Act.VIEW],
+            actor=actor,
+            subject=acts.Subject("case", case_id),
+            purpose=purpose,
+            reason=decision.reason if decision else acts.NO_SUCH_CASE,
+        )
+        if decision is None or decision.hidden:
+            raise NotFound(case_id)
+        raise NotAllowed(decision.reason)
+    return AuthorisedCase(case, decision, actor, Act.VIEW, purpose)
 
 
 def visible_cases(

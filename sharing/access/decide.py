@@ -43,6 +43,7 @@ __all__ = [
     "Decision",
     "ShareFacts",
     "decide",
+    "decide_chair",
     "decide_subject_access",
 ]
 
@@ -287,6 +288,44 @@ def _opening_break_glass(actor: Actor, case: CaseFacts, policy: Policy, today: d
         dict.fromkeys(sorted(grant.categories), grant.basis),
         emergency_clause=(grant.protocol_id, grant.clause),
     )
+
+
+def decide_chair(
+    actor: Actor,
+    case: CaseFacts,
+    purpose: str,
+    *,
+    policy: Policy | None = None,
+    until: date,
+    now: datetime,
+) -> Decision:
+    """The chair of a conference on their own agency's case whose roles do not work that
+    case (a conference chair): they view it as an invited chair would, through the clauses
+    of active protocols that give their agency and roles something for the conference's
+    purpose, the conference standing for the share until ``until``."""
+    today = clock.day_of(now)
+    if not Lock.holds(actor, case):
+        return _deny(LOCKED)
+    if case.agency_id != actor.agency_id:
+        return _deny("only a chair of the owning agency reads a conference this way")
+    if case.erased:
+        return _deny("the case has been erased")
+    if today > until:
+        return _deny("the conference's access has ended")
+    categories: dict[str, str] = {}
+    for grant in Partner.grants(actor, policy or Policy.empty(), purpose, today):
+        if grant.priorities is not None and case.priority not in grant.priorities:
+            continue
+        for category in sorted(grant.categories):
+            categories.setdefault(
+                category, f"{grant.basis}; chair of the conference until {until.isoformat()}"
+            )
+    if not categories:
+        return _deny(
+            f"no active protocol clause gives your agency and roles this case for "
+            f"{purpose.replace('_', ' ')}"
+        )
+    return Decision(True, categories)
 
 
 def decide_subject_access(actor: Actor) -> Decision:

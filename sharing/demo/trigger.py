@@ -251,8 +251,8 @@ def _lock_a_counted_case(
 
 
 def _panel(session: Session, procedure: Procedure, at: datetime, first: datetime) -> MeetingSeries:
-    """The area's ASB Case Review panel: set up by the community safety manager, chaired
-    by its conference chair, with the police, the integrated care board and the largest
+    """The area's ASB Case Review panel: set up and chaired by the community safety
+    manager (the Community Trigger protocol gives conference chairs nothing), with the police, the integrated care board and the largest
     landlord as standing members."""
     protocol = session.scalar(
         select(ProtocolRecord).where(
@@ -276,7 +276,7 @@ def _panel(session: Session, procedure: Procedure, at: datetime, first: datetime
                 cadence="monthly",
                 protocol_id=protocol.id if protocol else None,
                 purpose=review.PURPOSE,
-                chair_id=staff_with(session, procedure.lead, Role.CONFERENCE_CHAIR).id,
+                chair_id=staff_with(session, procedure.lead, Role.MANAGER).id,
                 member_ids=[m.id for m in members],
                 first_at=first,
                 place="Northshire Civic Centre, committee room 2",

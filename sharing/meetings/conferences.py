@@ -16,10 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock, directory, notices
-from sharing.access.authorise import AuthorisedCase, authorise, decision_on
+from sharing.access.authorise import (
+    AuthorisedCase,
+    authorise,
+    authorise_chair,
+    chair_decision_on,
+    decision_on,
+)
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import policy
 from sharing.access.reveal import load_data_keys, reveal
+from sharing.access.scope import Partner
 from sharing.audit import acts
 from sharing.cases import casework, shares
 from sharing.cases.pages import ActionView, action_views
@@ -103,9 +110,39 @@ def invitable(
     return found
 
 
-def chairs(session: Session, area_id: int) -> list[User]:
-    """Active users of the area's agencies who may chair (conference chairs, managers)."""
-    return [u for u in directory.people(session, area_id) if u.has_role(*CHAIRS)]
+def chairs(
+    session: Session, area_id: int, protocol_id: int | None, purpose: str, case: Case | None = None
+) -> list[User]:
+    """Active users of the area's agencies who may chair a conference under this protocol
+    and purpose (on ``case``): see ``chair_refusal``."""
+    return [
+        u
+        for u in directory.people(session, area_id)
+        if chair_refusal(session, u, protocol_id, purpose, case) is None
+    ]
+
+
+def chair_refusal(
+    session: Session, user: User, protocol_id: int | None, purpose: str, case: Case | None = None
+) -> str | None:
+    """Why this person may not chair a conference under this protocol and purpose, or
+    None. A chair is a conference chair or manager who can open the conference: one whose
+    roles work ``case`` (their agency's own), or whose agency and roles the protocol's
+    clauses give something for the purpose."""
+    if not user.has_role(*CHAIRS):
+        return f"{user.display_name} is not a conference chair or manager"
+    actor = Actor.of(user)
+    if case is not None and case.agency_id == user.agency_id:
+        own = decision_on(session, actor, case.id)
+        if own is not None and own.allowed:
+            return None
+    grants = Partner.grants(actor, policy(session), purpose, clock.today())
+    if any(g.protocol_id == protocol_id for g in grants):
+        return None
+    return (
+        f"{user.display_name} could not open the conference: that protocol gives their "
+        "role nothing for this purpose"
+    )
 
 
 def convene(
@@ -182,8 +219,8 @@ def _convene(
     chair = session.get(User, data.chair_id) if data.chair_id else None
     if chair is None or not chair.active or chair.agency.area_id != case.agency.area_id:
         raise InputError("chair_id", "Choose the chair")
-    if not chair.has_role(*CHAIRS):
-        raise InputError("chair_id", f"{chair.display_name} is not a conference chair or manager")
+    if why := chair_refusal(session, chair, protocol.id, data.purpose, case):
+        raise InputError("chair_id", why)
     if chair.agency_id not in at_the_table:
         raise InputError(
             "chair_id",
@@ -216,7 +253,7 @@ def _convene(
     session.add(conference)
     seal_many(conference, {"question": question, "agenda": agenda or None})
     session.flush()
-    until = clock.day_of(data.starts_at) + timedelta(days=share_days)
+    until = conference.shares_until
     for agency_id in dict.fromkeys(data.agency_ids):
         share = shares.share_case(
             session,
@@ -360,6 +397,9 @@ class ConferencePage:
     chairing: bool = False
     #: The partnership meeting's sitting it is on the agenda of, if any.
     sitting: SittingLink | None = None
+    #: Whether the reader may open the case's own page (a chair who reads their own
+    #: agency's case through the conference's purpose reads it in their pack).
+    case_opens: bool = True
 
     @property
     def action_ids(self) -> list[int]:
@@ -370,7 +410,12 @@ def _authorised(
     session: Session, actor: Actor, conference: Conference, action: acts.Action
 ) -> AuthorisedCase:
     """The case of the conference, for the reader: the owning agency's own decision, or an
-    invited agency's through its share for the conference's purpose."""
+    invited agency's through its share for the conference's purpose; the chair, as the
+    conference's purpose gives their agency and roles (``authorise_chair``)."""
+    if minutes.is_chair(actor, conference) and conference.case.agency_id == actor.agency_id:
+        return authorise_chair(
+            session, actor, conference.case_id, conference.purpose, conference.shares_until
+        )
     purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
     invited = {i.agency_id for i in conference.invitations if i.withdrawn_at is None}
     if purpose is not None and actor.agency_id not in invited:
@@ -493,6 +538,7 @@ def read_conference(
             else None
         ),
         decision=decision,
+        case_opens=decision.own_agency or conference.case.agency_id != actor.agency_id,
     )
 
 
@@ -524,11 +570,16 @@ def withdraw_invitation(
 
 def visible(session: Session, actor: Actor, conference: Conference) -> bool:
     """Whether the actor may open the conference: the owning agency's staff who may see
-    the case, or an invited agency's through the invitation's share (no audit entry: a
+    the case, its chair, or an invited agency's through the invitation's share (no audit entry: a
     listing names the conference, the page records the view)."""
     own = conference.case.agency_id == actor.agency_id
     if not own and actor.agency_id not in conference.at_the_table:
         return False
+    if own and minutes.is_chair(actor, conference):
+        decision = chair_decision_on(
+            session, actor, conference.case_id, conference.purpose, conference.shares_until
+        )
+        return decision is not None and decision.allowed
     purpose = None if own else conference.purpose
     decision = decision_on(session, actor, conference.case_id, Act.VIEW, purpose)
     return decision is not None and decision.allowed

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock, notices
-from sharing.access.authorise import AuthorisedCase, authorise
+from sharing.access.authorise import AuthorisedCase, authorise, authorise_chair
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import reveal_rows
 from sharing.audit import acts
@@ -108,6 +108,15 @@ def writer(
     if conference.minutes_status is MinutesStatus.CIRCULATED and not is_chair(actor, conference):
         _refuse(session, actor, conference, "refused input: minutes circulated")
         raise InputError("minutes", "The minutes are circulated: only the chair may amend them now")
+    if convening and is_chair(actor, conference):
+        return authorise_chair(
+            session,
+            actor,
+            conference.case_id,
+            conference.purpose,
+            conference.shares_until,
+            Act.RECORD,
+        )
     if convening:
         return authorise(session, actor, conference.case_id, Act.RECORD)
     return authorise(session, actor, conference.case_id, Act.VIEW, conference.purpose)

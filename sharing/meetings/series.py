@@ -152,9 +152,7 @@ def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) ->
     chair, why = eligible.get(data.chair_id or 0, (None, None))
     if chair is None:
         raise InputError("chair_id", "Choose the chair")
-    if not chair.has_role(*conferences.CHAIRS):
-        raise InputError("chair_id", f"{chair.display_name} is not a conference chair or manager")
-    if why:
+    if why := why or conferences.chair_refusal(session, chair, protocol.id, data.purpose):
         raise InputError("chair_id", why)
     members = []
     for user_id in dict.fromkeys([chair.id, *data.member_ids]):

@@ -5,11 +5,12 @@ case on a sitting's agenda brought as a conference of its own."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sharing import clock
 from sharing.models.agencies import Agency, Area
 from sharing.models.base import Base, UTCDateTime, enum_column, personal
 from sharing.models.cases import Case
@@ -99,6 +100,12 @@ class Conference(Base):
         return {self.case.agency_id} | {
             i.agency_id for i in self.invitations if i.withdrawn_at is None
         }
+
+    @property
+    def shares_until(self) -> date:
+        """The last day its invitations' shares last (``share_days`` after the meeting),
+        and so the last day a chair who reads it through its purpose may open it."""
+        return clock.day_of(self.starts_at) + timedelta(days=self.share_days)
 
 
 class ConferenceInvitation(Base):

@@ -19,18 +19,23 @@ from sqlalchemy.orm import Session
 
 from hub.templating import css_string
 from sharing import clock
+from sharing.access.decide import Actor
 from sharing.crypto.sealing import unseal
+from sharing.errors import InputError
+from sharing.meetings import conferences, series
 from sharing.models import (
     AuditEntry,
+    Case,
     Conference,
     ConferenceDecision,
     MinuteItem,
+    ProtocolRecord,
     User,
 )
-from sharing.vocabulary import MinutesStatus, Role
+from sharing.vocabulary import CaseStatus, MinutesStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
-from tests.hub.test_conferences import _agency, _convened
+from tests.hub.test_conferences import _agency, _convened, _form
 
 DISCUSSION = "The victim reported twelve incidents since the last review; patrols reduced them"
 DECISION = "Apply for a civil injunction against the reported person"
@@ -363,3 +368,111 @@ def test_a_name_in_the_pdf_margins_cannot_end_its_string_or_style(name) -> None:
     assert not set(inner.replace("\\", "")) & set('"<>;{}\n')  # each an escape
     decoded = re.sub(r"\\([0-9a-f]+) ", lambda m: chr(int(m.group(1), 16)), inner)
     assert decoded == name
+
+
+def _chaired_by_a_colleague(app: Flask, session: Session) -> tuple[Conference, FlaskClient]:
+    """A conference on a community safety case, inviting the police, chaired by community
+    safety's conference chair (who works no cases), begun an hour ago; and the convening
+    officer's client."""
+    case = session.scalar(
+        select(Case)
+        .where(
+            Case.agency.has(code="northshire-csp"),
+            Case.status == CaseStatus.ACTIVE,
+            Case.locked.is_(False),
+            Case.id.not_in(select(Conference.case_id)),
+        )
+        .order_by(Case.id)
+    )
+    officer = demo_client(app, case.officer)
+    chair = demo_user(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    assert chair.roles == frozenset({Role.CONFERENCE_CHAIR})
+    form = _form(
+        officer,
+        session,
+        case,
+        agencies=[str(_agency(session, "northshire-police").id)],
+        chair=str(chair.id),
+    )
+    assert f'value="{chair.id}"' in officer.get(f"/cases/{case.id}/conferences/new").get_data(
+        as_text=True
+    )
+    convened = officer.post(f"/cases/{case.id}/conferences/new", data=form)
+    assert convened.status_code == 302, convened.get_data(as_text=True)
+    session.expire_all()
+    conference = session.scalar(select(Conference).where(Conference.case_id == case.id))
+    conference.starts_at = clock.now() - timedelta(hours=1)
+    session.commit()
+    return conference, officer
+
+
+def test_a_chair_of_the_convening_agency_reads_amends_and_agrees_the_minutes(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _chaired_by_a_colleague(demo_hub, demo_session)
+    base = f"/conferences/{conference.id}"
+    marks = {f"attendance_{a.id}": "present" for a in conference.attendees}
+    assert _post(officer, f"{base}/attendance", **marks).status_code == 302
+    assert (
+        _post(officer, f"{base}/minutes/new", heading="1. Review", discussion=DISCUSSION)
+    ).status_code == 302
+    assert _post(officer, f"{base}/minutes/circulate").status_code == 302
+
+    chair = _chair(demo_hub, demo_session, conference)
+    assert f'href="{base}"' in chair.get("/conferences").get_data(as_text=True)
+    page = chair.get(base)
+    assert page.status_code == 200
+    assert DISCUSSION in page.get_data(as_text=True)
+    assert "Agree the minutes" in page.get_data(as_text=True)
+    assert chair.get(f"{base}/pack").status_code == 200
+    assert f'href="/cases/{conference.case_id}' not in page.get_data(
+        as_text=True
+    )  # the pack has it
+    item = conference.minutes[0]
+    amended = _post(
+        chair, f"{base}/minutes/{item.id}", heading="1. Review", discussion=DISCUSSION + "."
+    )
+    assert amended.status_code == 302, amended.get_data(as_text=True)
+    assert _post(chair, f"{base}/minutes/agree").status_code == 302
+    demo_session.expire_all()
+    assert conference.minutes_status is MinutesStatus.AGREED
+    assert conference.minutes_agreed_by_id == conference.chair_id
+    agreed = _entries(demo_session, "minutes.agree")[-1]
+    assert (agreed.outcome, agreed.actor_user_id) == ("allowed", conference.chair_id)
+    assert agreed.purpose == conference.purpose
+
+
+def test_only_someone_who_could_open_the_conference_is_offered_or_accepted_as_chair(
+    demo_hub, demo_session
+) -> None:
+    """The Community Trigger protocol gives conference chairs nothing: community safety's
+    conference chair may chair its case conferences, not its ASB Case Review panel."""
+    conference_chair = demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    manager = demo_user(demo_session, "northshire-csp", Role.MANAGER)
+    trigger = demo_session.scalar(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == "northshire-community-trigger", ProtocolRecord.status == "active"
+        )
+    )
+    area = manager.agency.area_id
+    offered = conferences.chairs(demo_session, area, trigger.id, "community_trigger")
+    assert manager in offered
+    assert conference_chair not in offered
+    with pytest.raises(InputError) as refused:
+        series.set_up(
+            demo_session,
+            Actor.of(manager),
+            series.SeriesInput(
+                name="Panel",
+                cadence="monthly",
+                protocol_id=trigger.id,
+                purpose="community_trigger",
+                chair_id=conference_chair.id,
+                member_ids=[demo_user(demo_session, "northshire-police", Role.MANAGER).id],
+                first_at=clock.now() + timedelta(days=7),
+                place="Civic Centre",
+            ),
+        )
+    assert refused.value.field == "chair_id"
+    assert "could not open the conference" in refused.value.message
+    demo_session.rollback()

@@ -171,6 +171,8 @@ def test_a_member_whose_agency_is_not_a_party_to_the_protocol_is_refused_and_aud
         protocol_purpose=_protocol_purpose(
             demo_session, "northshire-asb-case-management", "asb_case_management"
         ),
+        # A chair it gives a case: it gives conference chairs nothing.
+        chair=str(demo_user(demo_session, "northshire-csp", Role.MANAGER).id),
     )
     form["members"] = [*form["members"], str(adults.id)]
     response = manager.post("/meetings/new", data=form)

@@ -108,7 +108,7 @@ def _panel(session: Session, days: int = 5) -> MeetingSitting:
             cadence="monthly",
             protocol_id=protocol.id,
             purpose="community_trigger",
-            chair_id=demo_user(session, "northshire-csp", Role.CONFERENCE_CHAIR).id,
+            chair_id=demo_user(session, "northshire-csp", Role.MANAGER).id,
             member_ids=[m.id for m in members],
             first_at=clock.now() + timedelta(days=days),
             place="Northshire Civic Centre, room 2",
