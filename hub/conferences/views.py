@@ -488,7 +488,7 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
         form.tool.data = record.tool.value if record.tool else ""
         form.acting_agency.data = str(record.acting_agency_id or "")
         form.dissenting_agency.data = str(record.dissenting_agency_id or "")
-        for name in ("decision", "proportionality", "evidence", "vulnerability", "dissent"):
+        for name in minutes.DECISION_TEXT:
             getattr(form, name).data = getattr(existing, name)
     if form.validate_on_submit():
         data = minutes.DecisionInput(

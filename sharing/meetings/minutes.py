@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sharing import clock, notices
 from sharing.access.authorise import AuthorisedCase, authorise, authorise_chair
 from sharing.access.decide import Act, Actor, Decision
-from sharing.access.reveal import reveal_rows
+from sharing.access.reveal import allowed_columns, reveal_rows
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
@@ -318,38 +318,54 @@ class DecisionInput:
     dissent: str = ""
 
 
-def _checked_decision(conference: Conference, data: DecisionInput) -> dict[str, object]:
+#: A decision's sealed text, each part as the form names it, with what it holds.
+DECISION_TEXT = {
+    "decision": "the decision",
+    "proportionality": "why this is the most proportionate intervention",
+    "evidence": "the evidence available",
+    "vulnerability": "the vulnerabilities of the people involved",
+    "dissent": "the dissenting view",
+}
+
+
+def _required(legal: bool) -> dict[str, str]:
+    """The parts a decision must record, each with what its field says when empty."""
+    required = {"decision": "Enter the decision"}
+    if legal:
+        required |= {
+            "proportionality": "Record why this is the most proportionate intervention",
+            "evidence": "Record the evidence available",
+            "vulnerability": "Record the vulnerabilities of the people involved, and how "
+            "the action takes account of them",
+        }
+    return required
+
+
+def _checked_decision(
+    conference: Conference, data: DecisionInput, kept: Mapping[str, bool]
+) -> dict[str, object]:
+    """The decision's values checked. ``kept`` names the parts the writer may not see,
+    each with whether something is stored: they keep it, and are never written."""
     kind = next((k for k in DecisionKind if k.value == data.kind), None)
     if kind is None:
         raise InputError("kind", "Choose what the conference decided")
     legal = kind is DecisionKind.LEGAL_ACTION
+    required = _required(legal)
+    for part in required:
+        if part in kept and not kept[part]:
+            raise InputError(
+                "kind",
+                f"This decision needs {DECISION_TEXT[part]}, which your agency may not see, "
+                "so only the convening agency can record it, while the minutes are a draft",
+            )
     text = {
-        "decision": checked_text(
-            "decision", data.decision, limit=MAX_CONSIDERATION, required="Enter the decision"
-        ),
-        "proportionality": checked_text(
-            "proportionality",
-            data.proportionality,
-            limit=MAX_CONSIDERATION,
-            required="Record why this is the most proportionate intervention" if legal else "",
-        ),
-        "evidence": checked_text(
-            "evidence",
-            data.evidence,
-            limit=MAX_CONSIDERATION,
-            required="Record the evidence available" if legal else "",
-        ),
-        "vulnerability": checked_text(
-            "vulnerability",
-            data.vulnerability,
-            limit=MAX_CONSIDERATION,
-            required="Record the vulnerabilities of the people involved, and how the "
-            "action takes account of them"
-            if legal
-            else "",
-        ),
-        "dissent": checked_text("dissent", data.dissent, limit=MAX_CONSIDERATION),
+        part: checked_text(
+            part, getattr(data, part), limit=MAX_CONSIDERATION, required=required.get(part, "")
+        )
+        for part in DECISION_TEXT
+        if part not in kept
     }
+    dissent = kept["dissent"] if "dissent" in kept else bool(text["dissent"])
     tool = None
     if legal:
         tool = next((t for t in LEGAL_TOOLS if t.value == data.tool), None)
@@ -364,9 +380,9 @@ def _checked_decision(conference: Conference, data: DecisionInput) -> dict[str, 
         raise InputError("acting_agency_id", "Choose an agency at the conference")
     if data.dissenting_agency_id is not None and data.dissenting_agency_id not in table:
         raise InputError("dissenting_agency_id", "Choose an agency at the conference")
-    if data.dissenting_agency_id is not None and not text["dissent"]:
+    if data.dissenting_agency_id is not None and not dissent:
         raise InputError("dissent", "Record the dissenting agency's view")
-    if text["dissent"] and data.dissenting_agency_id is None:
+    if dissent and data.dissenting_agency_id is None:
         raise InputError("dissenting_agency_id", "Choose the agency that dissented")
     return {
         "kind": kind,
@@ -387,13 +403,20 @@ def save_decision(
 ) -> ConferenceDecision:
     """Record a decision of the conference, or amend one (``decision_id``). Legal action
     names its tool and the agency that acts, and records proportionality, evidence and
-    vulnerability; a dissent names the agency that dissented."""
+    vulnerability; a dissent names the agency that dissented. A part the writer may not
+    see (vulnerability, for most partners) keeps what is stored, whatever was sent."""
     now = now or clock.now()
     conference = _conference(session, actor, conference_id)
     authorised = writer(session, actor, conference, now=now)
     record = _part(session, ConferenceDecision, decision_id, conference)
+    shown = allowed_columns(authorised.decision, record or ConferenceDecision(), DECISION_TEXT)
+    kept = {
+        part: record is not None and getattr(record, part) is not None
+        for part in DECISION_TEXT
+        if part not in shown
+    }
     try:
-        checked = _checked_decision(conference, data)
+        checked = _checked_decision(conference, data, kept)
     except InputError as refused:
         _refuse(session, actor, conference, f"refused input: {refused.field}")
         raise
@@ -565,7 +588,7 @@ def meeting(conference: Conference, actor: Actor, decision: Decision) -> Meeting
     decision_values = reveal_rows(
         decision,
         decisions,
-        ("decision", "proportionality", "evidence", "vulnerability", "dissent"),
+        tuple(DECISION_TEXT),
     )
     return Meeting(
         status=status,

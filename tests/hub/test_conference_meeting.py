@@ -35,7 +35,7 @@ from sharing.models import (
 from sharing.vocabulary import CaseStatus, MinutesStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
-from tests.hub.test_conferences import _agency, _convened, _form
+from tests.hub.test_conferences import _agency, _convened, _form, _open_case
 
 DISCUSSION = "The victim reported twelve incidents since the last review; patrols reduced them"
 DECISION = "Apply for a civil injunction against the reported person"
@@ -476,3 +476,68 @@ def test_only_someone_who_could_open_the_conference_is_offered_or_accepted_as_ch
     assert refused.value.field == "chair_id"
     assert "could not open the conference" in refused.value.message
     demo_session.rollback()
+
+
+def test_a_chair_who_may_not_read_vulnerability_amends_a_decision_without_erasing_it(
+    demo_hub, demo_session
+) -> None:
+    """The police get no vulnerability (clause 5.2): a police chair amends the decisions
+    without the vulnerability field, and what the convenor recorded there stays."""
+    case = _open_case(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    police_chair = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    convened = officer.post(
+        f"/cases/{case.id}/conferences/new",
+        data=_form(officer, demo_session, case, chair=str(police_chair.id)),
+    )
+    assert convened.status_code == 302, convened.get_data(as_text=True)
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).where(Conference.case_id == case.id))
+    conference.starts_at = clock.now() - timedelta(hours=1)
+    demo_session.commit()
+    base = f"/conferences/{conference.id}"
+    _post(officer, f"{base}/minutes/new", heading="1. Risk", discussion=DISCUSSION)
+    continuing = {
+        **_legal_action(demo_session),
+        "kind": "continue",
+        "decision": "Continue the plon",
+        "tool": "",
+        "acting_agency": "",
+    }
+    assert _post(officer, f"{base}/decisions/new", **continuing).status_code == 302
+    assert _post(officer, f"{base}/decisions/new", **_legal_action(demo_session)).status_code == 302
+    assert _post(officer, f"{base}/minutes/circulate").status_code == 302
+    demo_session.expire_all()
+    decisions = list(conference.decisions)
+
+    chair = demo_client(demo_hub, police_chair)
+    for record in decisions:
+        form = chair.get(f"{base}/decisions/{record.id}").get_data(as_text=True)
+        assert 'name="vulnerability"' not in form
+        sent = {
+            "kind": record.kind.value,
+            "decision": unseal(record, "decision").replace("plon", "plan"),
+            "tool": record.tool.value if record.tool else "",
+            "acting_agency": str(record.acting_agency_id or ""),
+            "proportionality": unseal(record, "proportionality") or "",
+            "evidence": unseal(record, "evidence") or "",
+            "dissenting_agency": "",
+            "dissent": "",
+        }
+        amended = _post(chair, f"{base}/decisions/{record.id}", **sent)
+        assert amended.status_code == 302, amended.get_data(as_text=True)
+    demo_session.expire_all()
+    assert unseal(decisions[0], "decision") == "Continue the plan"
+    assert [unseal(d, "vulnerability") for d in decisions] == [VULNERABILITY, VULNERABILITY]
+
+    # A new decision to take legal action needs the vulnerabilities this chair may not
+    # see: said on a field on their page, nothing written.
+    before = _counts(demo_session)
+    legal = _legal_action(demo_session)
+    del legal["vulnerability"]
+    refused = _post(chair, f"{base}/decisions/new", **legal)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert 'href="#kind"' in page
+    assert "vulnerabilities" in page
+    assert _counts(demo_session) == before
