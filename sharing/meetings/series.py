@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -280,21 +280,26 @@ def next_sitting(series: MeetingSeries, *, after: datetime | None = None) -> dat
 
 
 def _step(moment: datetime, cadence: Cadence) -> datetime:
+    """The next sitting after ``moment`` by the cadence, at the same time on a UK clock
+    (10am stays 10am when the clocks change; an hour the clocks skip moves an hour on)."""
+    local = moment.astimezone(clock.PARTNERSHIP_ZONE)
+    day = _next_day(local.date(), cadence)
+    return datetime.combine(day, local.timetz()).astimezone(UTC)
+
+
+def _next_day(day: date, cadence: Cadence) -> date:
     if cadence is Cadence.WEEKLY:
-        return moment + timedelta(days=7)
+        return day + timedelta(days=7)
     if cadence is Cadence.FORTNIGHTLY:
-        return moment + timedelta(days=14)
+        return day + timedelta(days=14)
     months = 1 if cadence is Cadence.MONTHLY else 3
-    year, month = divmod(moment.month - 1 + months, 12)
-    year, month = moment.year + year, month + 1
-    nth = (moment.day - 1) // 7
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    nth = (day.day - 1) // 7
     weekdays = [
-        week[moment.weekday()]
-        for week in calendar.monthcalendar(year, month)
-        if week[moment.weekday()]
+        week[day.weekday()] for week in calendar.monthcalendar(year, month) if week[day.weekday()]
     ]
-    day = weekdays[min(nth, len(weekdays) - 1)]
-    return moment.replace(year=year, month=month, day=day)
+    return date(year, month, weekdays[min(nth, len(weekdays) - 1)])
 
 
 def bring_case(

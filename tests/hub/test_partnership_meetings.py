@@ -410,12 +410,36 @@ def _series(cadence: Cadence, last: datetime) -> MeetingSeries:
         (Cadence.MONTHLY, datetime(2027, 1, 29, 10), datetime(2027, 2, 26, 10)),
         # Across the year's end, and three months on.
         (Cadence.MONTHLY, datetime(2027, 12, 1, 10), datetime(2028, 1, 5, 10)),
-        (Cadence.QUARTERLY, datetime(2027, 1, 12, 10), datetime(2027, 4, 13, 10)),
+        # 10am in January (GMT) is 10am in April (BST): 9am UTC.
+        (Cadence.QUARTERLY, datetime(2027, 1, 12, 10), datetime(2027, 4, 13, 9)),
     ],
 )
 def test_the_next_sitting_follows_the_cadence(cadence, last, expected) -> None:
     after = datetime(2026, 1, 1, tzinfo=UTC)
     assert series.next_sitting(_series(cadence, last), after=after) == expected.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("cadence", "last", "expected"),
+    [
+        # Set up for 10am in October (summer time): November's sitting is at 10am too.
+        (Cadence.MONTHLY, datetime(2026, 10, 13, 10), datetime(2026, 11, 10, 10)),
+        (Cadence.WEEKLY, datetime(2026, 10, 20, 10), datetime(2026, 10, 27, 10)),
+        # From winter into summer time.
+        (Cadence.MONTHLY, datetime(2026, 3, 10, 10), datetime(2026, 4, 14, 10)),
+        # Half past midnight in summer is still the first Tuesday, in winter.
+        (Cadence.MONTHLY, datetime(2026, 10, 6, 0, 30), datetime(2026, 11, 3, 0, 30)),
+    ],
+)
+def test_the_next_sitting_keeps_its_uk_time_across_the_clocks_changing(
+    cadence, last, expected
+) -> None:
+    group = MeetingSeries(
+        cadence=cadence,
+        sittings=[MeetingSitting(starts_at=last.replace(tzinfo=UK).astimezone(UTC))],
+    )
+    proposed = series.next_sitting(group, after=datetime(2026, 1, 1, tzinfo=UTC))
+    assert proposed.astimezone(UK).replace(tzinfo=None) == expected
 
 
 def test_the_next_sitting_is_after_today_when_sittings_were_missed() -> None:
