@@ -84,14 +84,43 @@ def is_chair(actor: Actor, conference: Conference) -> bool:
     return actor.user_id == conference.chair_id
 
 
+def _reader(session: Session, actor: Actor, conference: Conference) -> AuthorisedCase:
+    """The case of the conference, for someone at its table about to change its minutes:
+    the convening agency for a record on its case, the chair as they read it, an invited
+    agency through its share. Anyone who may not see the conference is refused as for one
+    that does not exist (``NotFound``), before anything is said of its minutes."""
+    convening = actor.agency_id == conference.case.agency_id
+    if convening and is_chair(actor, conference):
+        return authorise_chair(
+            session,
+            actor,
+            conference.case_id,
+            conference.purpose,
+            conference.shares_until,
+            Act.RECORD,
+        )
+    if convening:
+        return authorise(session, actor, conference.case_id, Act.RECORD)
+    if actor.agency_id not in conference.at_the_table:
+        _refuse(session, actor, conference, "the agency is not invited")
+        raise NotFound(conference.id)
+    return authorise(session, actor, conference.case_id, Act.VIEW, conference.purpose)
+
+
 def writer(
     session: Session, actor: Actor, conference: Conference, *, now: datetime | None = None
 ) -> AuthorisedCase:
     """The case of the conference, for someone changing its minutes now: the convening
     agency while they are a draft, the chair until they are agreed, once the conference
-    has begun. Anything else is refused, recorded, and raised (``NotAllowed`` for someone
-    who may not write them, ``InputError`` for minutes that cannot change now)."""
-    now = now or clock.now()
+    has begun. Anything else is refused, recorded, and raised (``NotFound`` for someone
+    who may not see the conference, ``NotAllowed`` for someone who may not write them,
+    ``InputError`` for minutes that cannot change now)."""
+    authorised = _reader(session, actor, conference)
+    _writable(session, actor, conference, now or clock.now())
+    return authorised
+
+
+def _writable(session: Session, actor: Actor, conference: Conference, now: datetime) -> None:
     convening = actor.agency_id == conference.case.agency_id
     if not (convening or is_chair(actor, conference)):
         _refuse(session, actor, conference, "not the convening agency or the chair")
@@ -108,18 +137,6 @@ def writer(
     if conference.minutes_status is MinutesStatus.CIRCULATED and not is_chair(actor, conference):
         _refuse(session, actor, conference, "refused input: minutes circulated")
         raise InputError("minutes", "The minutes are circulated: only the chair may amend them now")
-    if convening and is_chair(actor, conference):
-        return authorise_chair(
-            session,
-            actor,
-            conference.case_id,
-            conference.purpose,
-            conference.shares_until,
-            Act.RECORD,
-        )
-    if convening:
-        return authorise(session, actor, conference.case_id, Act.RECORD)
-    return authorise(session, actor, conference.case_id, Act.VIEW, conference.purpose)
 
 
 Part = TypeVar("Part", MinuteItem, ConferenceDecision)
@@ -474,10 +491,11 @@ def agree(
     """The chair agrees the circulated minutes; from now on they are read-only."""
     now = now or clock.now()
     conference = _conference(session, actor, conference_id)
+    authorised = _reader(session, actor, conference)
     if not is_chair(actor, conference):
         _refuse(session, actor, conference, "not the chair")
         raise NotAllowed("only the chair agrees the minutes")
-    authorised = writer(session, actor, conference, now=now)
+    _writable(session, actor, conference, now)
     if conference.minutes_status is not MinutesStatus.CIRCULATED:
         _refuse(session, actor, conference, "refused input: minutes not circulated")
         raise InputError("minutes", "Circulate the minutes to the attendees before agreeing them")

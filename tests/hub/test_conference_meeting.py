@@ -541,3 +541,30 @@ def test_a_chair_who_may_not_read_vulnerability_amends_a_decision_without_erasin
     assert 'href="#kind"' in page
     assert "vulnerabilities" in page
     assert _counts(demo_session) == before
+
+
+def test_someone_who_may_not_see_a_conference_is_told_it_does_not_exist_by_its_minutes(
+    demo_hub, demo_session
+) -> None:
+    """Circulating or agreeing the minutes answers an agency not at the table, or an
+    officer of the convening agency who may not see the case, exactly as for a conference
+    that does not exist: not found, nothing said of the minutes."""
+    conference, officer = _held(demo_hub, demo_session)
+    base = f"/conferences/{conference.id}"
+    _post(officer, f"{base}/minutes/new", heading="1. Review", discussion=DISCUSSION)
+    other_team = next(
+        u
+        for u in demo_session.scalars(
+            select(User).where(User.agency_id == conference.case.agency_id).order_by(User.id)
+        )
+        if u.roles == {Role.CASE_OFFICER}
+        and not conferences.visible(demo_session, Actor.of(u), conference)
+    )
+    outsiders = [demo_user(demo_session, "northshire-eh", Role.MANAGER), other_team]
+    for user in outsiders:
+        client = demo_client(demo_hub, user)
+        for step in ("circulate", "agree"):
+            assert _post(client, f"{base}/minutes/{step}").status_code == 404
+            assert _post(client, f"/conferences/999999/minutes/{step}").status_code == 404
+    demo_session.expire_all()
+    assert conference.minutes_status is MinutesStatus.DRAFT
