@@ -70,6 +70,15 @@ def as_sentence(error: Exception) -> str:
     return text[:1].upper() + text[1:]
 
 
+def in_sentence(label: str) -> str:
+    """A field's label inside a sentence ("Choose the sitting ..."): its first letter in
+    lower case, unless the first word is an abbreviation (UPRN); the rest, people's names
+    among it, as written."""
+    if label[1:2].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def _anchor(field: Field) -> str:
     """Where the error summary links: the first box of a date, else the field itself
     (the first radio of a group has the group's id)."""
@@ -196,7 +205,7 @@ class EnumSelectField(_ChoiceBase):
             self.data = self.enum(value) if value else None
         except ValueError:
             self.data = None
-            raise ValueError(f"Choose {self.label.text.lower()} from the list") from None
+            raise ValueError(f"Choose {in_sentence(self.label.text)} from the list") from None
 
     def _value(self) -> str:
         return self.data.value if self.data is not None else ""
@@ -210,7 +219,7 @@ class ChoiceField(_ChoiceBase):
 
     def pre_validate(self, form: Any) -> None:
         if (self.data or "") not in {value for value, _label in self.choices}:
-            raise ValidationError(f"Choose {self.label.text.lower()} from the list")
+            raise ValidationError(f"Choose {in_sentence(self.label.text)} from the list")
 
     def _value(self) -> str:
         return self.data or ""
@@ -226,7 +235,7 @@ class ChoicesField(_ChoiceBase):
     def pre_validate(self, form: Any) -> None:
         offered = {value for value, _label in self.choices}
         if any(value not in offered for value in self.data or []):
-            raise ValidationError(f"Choose {self.label.text.lower()} from the list")
+            raise ValidationError(f"Choose {in_sentence(self.label.text)} from the list")
 
     def _value(self) -> str:
         return ",".join(self.data or [])

@@ -568,3 +568,23 @@ def test_someone_who_may_not_see_a_conference_is_told_it_does_not_exist_by_its_m
             assert _post(client, f"/conferences/999999/minutes/{step}").status_code == 404
     demo_session.expire_all()
     assert conference.minutes_status is MinutesStatus.DRAFT
+
+
+def test_a_choice_not_offered_is_refused_with_the_persons_name_as_written(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    sergeant = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    base = f"/conferences/{conference.id}"
+    assert _post(officer, f"{base}/attendance", also_present=str(sergeant.id)).status_code == 302
+    demo_session.expire_all()
+    attendee = next(a for a in conference.attendees if a.user_id == sergeant.id)
+    name = attendee.user.display_name
+    assert name != name.lower()
+    response = _post(
+        officer,
+        f"{base}/attendance",
+        **{f"attendance_{attendee.id}": "deputy", f"deputy_{attendee.id}": "999999"},
+    )
+    assert response.status_code == 400
+    assert f"Choose who came for {name}? from the list" in response.get_data(as_text=True)
