@@ -101,7 +101,7 @@ def minutes_ready(
 ) -> None:
     """Tell the attendees, the chair and the convenor (not ``by``, who did it) that the
     minutes are circulated or agreed."""
-    people = [a.user for a in conference.attendees] + [conference.chair, conference.convened_by]
+    people = [a.user for a in conference.expected] + [conference.chair, conference.convened_by]
     queue(
         session,
         kind,
@@ -111,6 +111,24 @@ def minutes_ready(
         about=conference.starts_at,
         now=now,
     )
+
+
+def withdraw_unsent(session: Session, agency_id: int, conference: Conference) -> int:
+    """Drop the notices about the conference still waiting to go to an agency whose
+    invitation was withdrawn (its invitation, its information request); how many."""
+    path = f"/conferences/{conference.id}"
+    waiting = session.scalars(
+        select(Notice)
+        .join(User, User.id == Notice.user_id)
+        .where(
+            User.agency_id == agency_id,
+            Notice.sent_at.is_(None),
+            (Notice.path == path) | Notice.path.startswith(f"{path}/"),
+        )
+    ).all()
+    for notice in waiting:
+        session.delete(notice)
+    return len(waiting)
 
 
 def actions_due(session: Session, *, within_days: int, today: date | None = None) -> int:

@@ -519,7 +519,7 @@ def read_conference(
             )
             for i in conference.invitations
         ],
-        attendees=[f"{a.user.display_name}, {a.user.agency.name}" for a in conference.attendees],
+        attendees=[f"{a.user.display_name}, {a.user.agency.name}" for a in conference.expected],
         basis=decision.categories.get("narrative"),
         escalation_acted_on=conference.escalation_id is not None,
         requests=answers,
@@ -545,7 +545,8 @@ def read_conference(
 def withdraw_invitation(
     session: Session, actor: Actor, conference_id: int, invitation_id: int
 ) -> ConferenceInvitation:
-    """The convening agency withdraws an agency's invitation; its share ends at once."""
+    """The convening agency withdraws an agency's invitation: its share ends at once, its
+    people are no longer expected, and notices still waiting to go to it are dropped."""
     conference = session.get(Conference, conference_id)
     invitation = session.get(ConferenceInvitation, invitation_id)
     if conference is None or invitation is None or invitation.conference_id != conference.id:
@@ -558,6 +559,7 @@ def withdraw_invitation(
         invitation.withdrawn_at = now
         invitation.withdrawn_by_id = actor.user_id
         shares.revoke_share(session, actor, invitation.share_id, now=now)
+        notices.withdraw_unsent(session, invitation.agency_id, conference)
         acts.record(
             session,
             acts.Action.CONFERENCE_WITHDRAW,

@@ -192,12 +192,12 @@ def attendance_choices(session: Session, conference: Conference) -> AttendanceCh
         .where(User.agency_id.in_(conference.at_the_table), User.active)
         .order_by(Agency.name, User.display_name)
     ).all()
-    named = {a.user_id for a in conference.attendees}
+    named = {a.user_id for a in conference.expected}
     deputies: dict[int, list[User]] = {}
     for user in people:
         deputies.setdefault(user.agency_id, []).append(user)
     return AttendanceChoices(
-        expected=list(conference.attendees),
+        expected=conference.expected,
         deputies=deputies,
         others=[u for u in people if u.id not in named],
     )
@@ -224,7 +224,7 @@ def record_attendance(
     agency as the person they stand in for."""
     conference = _conference(session, actor, conference_id)
     authorised = writer(session, actor, conference, now=now)
-    expected = {a.id: a for a in conference.attendees}
+    expected = {a.id: a for a in conference.expected}
     try:
         for attendee_id, mark in marks.items():
             attendee = expected.get(attendee_id)
@@ -465,7 +465,9 @@ def circulate(
         missing = "The minutes are already circulated"
     elif not conference.minutes:
         missing = "Add the minute of at least one agenda item before circulating"
-    elif any(a.attendance is None for a in conference.attendees):
+    elif not conference.expected:
+        missing = "Record who attended before circulating"
+    elif any(a.attendance is None for a in conference.expected):
         missing = "Record everyone's attendance before circulating"
     if missing:
         _refuse(session, actor, conference, "refused input: minutes not ready")
@@ -596,7 +598,7 @@ def meeting(conference: Conference, actor: Actor, decision: Decision) -> Meeting
             attendance=a.attendance.label if a.attendance else None,
             deputy=a.deputy.display_name if a.deputy else None,
         )
-        for a in conference.attendees
+        for a in conference.expected
     ]
     if not shown:
         return Meeting(status, False, False, False, False, agreed, attendance)

@@ -102,6 +102,13 @@ class Conference(Base):
         }
 
     @property
+    def expected(self) -> list[ConferenceAttendee]:
+        """The people named to attend whose agency is still at the table (an agency whose
+        invitation was withdrawn is no longer expected, nor told of the minutes)."""
+        table = self.at_the_table
+        return [a for a in self.attendees if a.user.agency_id in table]
+
+    @property
     def shares_until(self) -> date:
         """The last day its invitations' shares last (``share_days`` after the meeting),
         and so the last day a chair who reads it through its purpose may open it."""

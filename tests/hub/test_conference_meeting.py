@@ -29,10 +29,11 @@ from sharing.models import (
     Conference,
     ConferenceDecision,
     MinuteItem,
+    Notice,
     ProtocolRecord,
     User,
 )
-from sharing.vocabulary import CaseStatus, MinutesStatus, Role
+from sharing.vocabulary import CaseStatus, MinutesStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 from tests.hub.test_conferences import _agency, _convened, _form, _open_case
@@ -411,8 +412,8 @@ def test_a_chair_of_the_convening_agency_reads_amends_and_agrees_the_minutes(
 ) -> None:
     conference, officer = _chaired_by_a_colleague(demo_hub, demo_session)
     base = f"/conferences/{conference.id}"
-    marks = {f"attendance_{a.id}": "present" for a in conference.attendees}
-    assert _post(officer, f"{base}/attendance", **marks).status_code == 302
+    came = str(conference.chair_id)
+    assert _post(officer, f"{base}/attendance", also_present=came).status_code == 302
     assert (
         _post(officer, f"{base}/minutes/new", heading="1. Review", discussion=DISCUSSION)
     ).status_code == 302
@@ -496,6 +497,7 @@ def test_a_chair_who_may_not_read_vulnerability_amends_a_decision_without_erasin
     conference.starts_at = clock.now() - timedelta(hours=1)
     demo_session.commit()
     base = f"/conferences/{conference.id}"
+    _post(officer, f"{base}/attendance", also_present=str(police_chair.id))
     _post(officer, f"{base}/minutes/new", heading="1. Risk", discussion=DISCUSSION)
     continuing = {
         **_legal_action(demo_session),
@@ -588,3 +590,52 @@ def test_a_choice_not_offered_is_refused_with_the_persons_name_as_written(
     )
     assert response.status_code == 400
     assert f"Choose who came for {name}? from the list" in response.get_data(as_text=True)
+
+
+def test_minutes_wait_for_attendance_even_when_nobody_was_named(demo_hub, demo_session) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    assert conference.attendees == []
+    base = f"/conferences/{conference.id}"
+    _post(officer, f"{base}/minutes/new", heading="1. Review", discussion=DISCUSSION)
+    _post(officer, f"{base}/minutes/circulate")
+    assert "Record who attended before circulating" in officer.get(base).get_data(as_text=True)
+    demo_session.expire_all()
+    assert conference.minutes_status is MinutesStatus.DRAFT
+
+
+def test_an_agency_whose_invitation_was_withdrawn_is_no_longer_expected_nor_told(
+    demo_hub, demo_session
+) -> None:
+    case = _open_case(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    viewer = demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    form = _form(officer, demo_session, case, attendees=[str(pcso.id), str(viewer.id)])
+    assert officer.post(f"/cases/{case.id}/conferences/new", data=form).status_code == 302
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).where(Conference.case_id == case.id))
+    base = f"/conferences/{conference.id}"
+    police = next(i for i in conference.invitations if i.agency_id == pcso.agency_id)
+    assert _post(officer, f"{base}/invitations/{police.id}/withdraw").status_code == 302
+    conference.starts_at = clock.now() - timedelta(hours=1)
+    demo_session.commit()
+
+    form_page = officer.get(f"{base}/attendance").get_data(as_text=True)
+    assert pcso.display_name not in form_page
+    adults = next(a for a in conference.attendees if a.user_id == viewer.id)
+    assert (
+        _post(officer, f"{base}/attendance", **{f"attendance_{adults.id}": "present"}).status_code
+        == 302
+    )
+    _post(officer, f"{base}/minutes/new", heading="1. Review", discussion=DISCUSSION)
+    assert _post(officer, f"{base}/minutes/circulate").status_code == 302
+    demo_session.expire_all()
+    assert conference.minutes_status is MinutesStatus.CIRCULATED
+    told = demo_session.scalars(
+        select(Notice).where(Notice.user_id == pcso.id, Notice.path.startswith(base))
+    ).all()
+    assert [n.kind for n in told if n.sent_at is None] == []
+    assert NoticeKind.MINUTES_CIRCULATED not in [n.kind for n in told]
+    assert NoticeKind.MINUTES_CIRCULATED in [
+        n.kind for n in demo_session.scalars(select(Notice).where(Notice.user_id == viewer.id))
+    ]
