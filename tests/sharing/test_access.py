@@ -17,6 +17,7 @@ from sharing.access.decide import (
     CaseFacts,
     ShareFacts,
     decide,
+    decide_chair,
 )
 from sharing.protocols.policy import Grant, Policy
 from sharing.vocabulary import Priority, Role
@@ -316,3 +317,32 @@ def test_a_share_lasts_until_midnight_in_london_in_summer_and_in_winter() -> Non
             with clock.pinned(moment):
                 assert share.live(clock.today()) is live
             assert decision.allowed is live, moment
+
+
+@given(
+    actor=actors,
+    case=cases,
+    purpose=st.sampled_from(PURPOSES),
+    policy=policies(),
+    until=st.dates(TODAY - timedelta(days=5), TODAY + timedelta(days=30)),
+)
+def test_a_chair_reads_only_their_own_agencys_conference_case_within_its_clauses_and_days(
+    actor, case, purpose, policy, until
+) -> None:
+    """The chair of a conference on their agency's case whose roles do not work it
+    (``decide_chair``): never another agency's case, a locked case they are not a member of,
+    or a day past the conference's access; and never a category beyond the clauses that
+    give their agency and roles something for the conference's purpose."""
+    decision = decide_chair(actor, case, purpose, policy=policy, until=until, now=NOW)
+    locked_out = case.locked and actor.user_id not in case.lock_members
+    if case.agency_id != actor.agency_id or locked_out or until < TODAY:
+        assert not decision.allowed
+        assert decision.categories == {}
+        return
+    given_by_clauses: set[str] = set()
+    for grant in policy.grants(actor.agency_id, purpose):
+        if grant.applies(actor.roles, case.priority, TODAY):
+            given_by_clauses |= grant.categories
+    assert set(decision.categories) <= given_by_clauses
+    assert decision.allowed == bool(decision.categories)
+    assert all(decision.categories.values())  # every category names its basis
