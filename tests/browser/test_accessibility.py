@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pyotp
 import pytest
@@ -19,6 +19,7 @@ from sharing.access.decide import Act, Actor
 from sharing.cases.casework import close_case
 from sharing.cases.referrals import SAFEGUARDING_PURPOSE
 from sharing.cases.survey import offer_link
+from sharing.crypto.sealing import unseal
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from sharing.models import Case, MeetingSeries, Referral, TriggerApplication
 from sharing.vocabulary import CaseStatus, ClosureOutcome, ClosureReason, Role
@@ -272,6 +273,38 @@ def test_the_dpo_pages_have_no_wcag_violations(live_server, axe_page: Page) -> N
     page.goto(f"{url}/audit/checkpoints/keys")
     page.get_by_role("button", name="Register key").click()
     found["register key with errors"] = violations(page)
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_subject_access_to_a_community_trigger_application_has_no_wcag_violations(
+    live_server, demo_app, axe_page: Page
+) -> None:
+    """The council's DPO (the lead agency's) finds an applicant by surname and date of
+    birth, among people and applications, and opens the application's report."""
+    page, url = axe_page, live_server.url
+    with demo_app.extensions["hub.sessions"]() as session:
+        application = session.scalars(
+            select(TriggerApplication).order_by(TriggerApplication.id)
+        ).first()
+        surname = unseal(application, "victim_family_name")
+        born = date.fromisoformat(unseal(application, "victim_date_of_birth") or "")
+    dpo = next(a for a in DEMO_ACCOUNTS if a.email.startswith("andrew.kimura@"))
+    _sign_in(page, url, dpo.email)
+    page.get_by_label("Security code").fill(pyotp.TOTP(dpo.totp_secret).now())
+    page.get_by_role("button", name="Continue").click()
+    found: dict[str, list[str]] = {}
+    page.goto(f"{url}/audit/subject-access")
+    page.locator("input[name=kind][value=surname_dob]").check()
+    page.locator("#surname").fill(surname or "")
+    page.locator("#date_of_birth-day").fill(str(born.day))
+    page.locator("#date_of_birth-month").fill(str(born.month))
+    page.locator("#date_of_birth-year").fill(str(born.year))
+    page.get_by_role("button", name="Find the person").click()
+    expect(page.get_by_role("cell", name=application.reference, exact=True)).to_be_visible()
+    found["people and applications found"] = violations(page)
+    page.goto(f"{url}/audit/subject-access/application/{application.id}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(application.reference)
+    found["application report"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
 
 
