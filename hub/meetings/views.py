@@ -20,6 +20,7 @@ from sharing.access.decide import Act
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import conferences, series
+from sharing.models import Conference
 from sharing.vocabulary import Cadence
 
 bp = Blueprint("meetings", __name__)
@@ -205,7 +206,8 @@ def bring(case_id: int) -> Response | tuple[str, int]:
         else:
             flash(
                 "Case brought to the meeting. Its members' agencies can now open it for the "
-                "meeting, and its conference page holds the pack, minutes and actions.",
+                "meeting, and its conference page holds the pack, minutes and actions."
+                + _left_out(conference),
                 "success",
             )
             return redirect(url_for("conferences.show", conference_id=conference.id))
@@ -221,3 +223,16 @@ def bring(case_id: int) -> Response | tuple[str, int]:
         case=case,
         sittings=sittings,
     ), status
+
+
+def _left_out(conference: Conference) -> str:
+    """Who of the meeting's standing members is not expected at the case's conference,
+    and why (said to the officer who brought it)."""
+    left_out = series.members_left_out(db(), conference.sitting.series, conference.protocol)
+    if not left_out:
+        return ""
+    return (
+        " Not expected, as they can no longer take part: "
+        + "; ".join(f"{u.display_name}, {u.agency.name} ({why})" for u, why in left_out)
+        + "."
+    )

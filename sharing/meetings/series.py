@@ -29,7 +29,17 @@ from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.meetings import conferences
-from sharing.models import Agency, Conference, MeetingSeries, MeetingSitting, SeriesMember, User
+from sharing.models import (
+    Agency,
+    Case,
+    Conference,
+    MeetingSeries,
+    MeetingSitting,
+    ProtocolRecord,
+    SeriesMember,
+    User,
+)
+from sharing.protocols import records
 from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import Cadence, ConferenceStatus, MinutesStatus, Role
 
@@ -302,6 +312,44 @@ def _next_day(day: date, cadence: Cadence) -> date:
     return date(year, month, weekdays[min(nth, len(weekdays) - 1)])
 
 
+def members_left_out(
+    session: Session, series: MeetingSeries, protocol: ProtocolRecord
+) -> list[tuple[User, str]]:
+    """The standing members who can no longer take part in a conference of the meeting
+    under ``protocol`` (the active version of its protocol), each with why: their account
+    is no longer active, or their agency is not a party to it for the meeting's purpose."""
+    eligible = dict.fromkeys(
+        u.id
+        for u, why in members_eligible(session, series.area_id, protocol.id, series.purpose)
+        if why is None
+    )
+    left_out = []
+    for member in series.members:
+        user = member.user
+        if not user.active:
+            left_out.append((user, "their account is no longer active"))
+        elif user.id not in eligible:
+            left_out.append(
+                (
+                    user,
+                    f"{user.agency.name} is not a party to {protocol.title} (version "
+                    f"{protocol.version}) for this purpose",
+                )
+            )
+    return left_out
+
+
+def protocol_now(session: Session, series: MeetingSeries) -> ProtocolRecord | None:
+    """The active version of the meeting's protocol, if one is and still serves its
+    purpose through a share."""
+    protocol = records.active_version(session, series.protocol.key)
+    if protocol is None or (protocol.id, series.purpose) not in {
+        (r.id, p.id) for r, p in shareable_purposes(session)
+    }:
+        return None
+    return protocol
+
+
 def bring_case(
     session: Session,
     authorised: AuthorisedCase,
@@ -313,11 +361,13 @@ def bring_case(
     now: datetime | None = None,
 ) -> Conference:
     """Bring the case (authorised for ``Act.CONVENE``) to a sitting of a partnership
-    meeting: a conference on it at the sitting's time and place, chaired by the meeting's
-    chair, inviting its members' agencies and expecting its members and the actor.
-    Refused, with the reason and nothing written, for a sitting of another area, one
-    past, one the case is already on, or a meeting with no partner agency among its
-    members."""
+    meeting: a conference on it at the sitting's time and place, under the active version
+    of the meeting's protocol, chaired by the meeting's chair, inviting its members'
+    agencies and expecting its members and the actor; members who can no longer take part
+    are left out (``members_left_out``). Refused, with the reason and nothing written, for
+    a sitting of another area, one past, one the case is already on, a meeting whose
+    protocol has no active version or whose chair can no longer chair, or one with no
+    partner agency among the members who can take part."""
     authorised.require(Act.CONVENE)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
@@ -330,15 +380,16 @@ def bring_case(
         if any(c.case_id == case.id for c in sitting.conferences):
             raise InputError("sitting_id", "The case is already on that sitting's agenda")
         series = sitting.series
-        partners = [
-            a
-            for a in dict.fromkeys(m.user.agency_id for m in series.members)
-            if a != case.agency_id
-        ]
+        protocol = _protocol_to_bring(session, series)
+        _check_chair(session, series, protocol, case)
+        left_out = {u.id for u, _ in members_left_out(session, series, protocol)}
+        members = [m.user for m in series.members if m.user_id not in left_out]
+        partners = [a for a in dict.fromkeys(u.agency_id for u in members) if a != case.agency_id]
         if not partners:
             raise InputError(
                 "sitting_id",
-                f"No other agency is a member of {series.name}: convene a case conference instead",
+                f"No other agency among the members of {series.name} can take part: "
+                "convene a case conference on the case instead",
             )
     except InputError as refused:
         conferences.refuse_input(session, authorised, [refused.field])
@@ -346,14 +397,14 @@ def bring_case(
     data = conferences.ConferenceInput(
         question=question,
         starts_at=sitting.starts_at,
-        protocol_id=series.protocol_id,
+        protocol_id=protocol.id,
         purpose=series.purpose,
         agency_ids=partners,
         chair_id=series.chair_id,
         place=sitting.place or "",
         video_link=sitting.video_link or "",
         agenda=agenda,
-        attendee_ids=[actor.user_id, *(m.user_id for m in series.members)],
+        attendee_ids=[actor.user_id, *(u.id for u in members)],
     )
     conference = conferences.convene(session, authorised, data, share_days=share_days, now=now)
     conference.sitting = sitting  # the sitting's agenda, already loaded, sees it too
@@ -364,9 +415,39 @@ def bring_case(
         actor=actor,
         subject=acts.Subject("meeting_sitting", sitting.id),
         purpose=series.purpose,
-        basis=f"case {case.id}; conference {conference.id}",
+        basis=f"case {case.id}; conference {conference.id}"
+        + (f"; members left out {acts.ids(sorted(left_out))}" if left_out else ""),
     )
     return conference
+
+
+def _protocol_to_bring(session: Session, series: MeetingSeries) -> ProtocolRecord:
+    protocol = protocol_now(session, series)
+    if protocol is None:
+        raise InputError(
+            "sitting_id",
+            f"{series.name} shares its cases under {series.protocol.title}, which has no "
+            "active version for its purpose now: convene a case conference on the case "
+            "instead, under an active protocol",
+        )
+    return protocol
+
+
+def _check_chair(
+    session: Session, series: MeetingSeries, protocol: ProtocolRecord, case: Case
+) -> None:
+    chair = series.chair
+    why = (
+        "their account is no longer active"
+        if not chair.active
+        else conferences.chair_refusal(session, chair, protocol.id, series.purpose, case)
+    )
+    if why:
+        raise InputError(
+            "sitting_id",
+            f"{series.name} cannot take the case: its chair, {chair.display_name}, can no "
+            f"longer chair it ({why}); convene a case conference on the case instead",
+        )
 
 
 @dataclass(frozen=True)
@@ -491,14 +572,15 @@ def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
                 others=others,
             )
         )
-    purposes = {p.id: p.title for r, p in shareable_purposes(session) if r.id == series.protocol_id}
+    protocol = protocol_now(session, series) or series.protocol
+    purposes = {p.id: p.title for r, p in shareable_purposes(session) if r.id == protocol.id}
     return SeriesPage(
         id=series.id,
         name=series.name,
         cadence=series.cadence.label,
         chair=_person(series.chair),
         organiser=series.agency.name,
-        protocol=f"{series.protocol.title} (version {series.protocol.version})",
+        protocol=f"{protocol.title} (version {protocol.version})",
         purpose=purposes.get(series.purpose, series.purpose),
         place=series.place,
         video_link=series.video_link,

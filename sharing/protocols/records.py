@@ -48,6 +48,16 @@ def every_version(session: Session) -> list[ProtocolRecord]:
     )
 
 
+def active_version(session: Session, key: str) -> ProtocolRecord | None:
+    """The version of the protocol ``key`` now active, if one is: a share, a partnership
+    meeting and anything else made under an earlier version carries on under it."""
+    return session.scalar(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == key, ProtocolRecord.status == ProtocolStatus.ACTIVE
+        )
+    )
+
+
 def shareable_purposes(session: Session) -> list[tuple[ProtocolRecord, Purpose]]:
     """The purposes a case may be shared for: each active protocol's purposes that one of
     its clauses serves through a share (not the emergency purpose), by protocol title."""
@@ -284,11 +294,7 @@ class ImpactRow:
 def impact(session: Session, record: ProtocolRecord) -> list[ImpactRow]:
     """What activating ``record`` changes against the version now active: which agencies
     and roles gain or lose which categories for which purposes."""
-    current = session.scalar(
-        select(ProtocolRecord).where(
-            ProtocolRecord.key == record.key, ProtocolRecord.status == ProtocolStatus.ACTIVE
-        )
-    )
+    current = active_version(session, record.key)
     agencies = [AgencyRef(a.id, a.code, a.type) for a in session.scalars(select(Agency))]
     names = {a.id: a.name for a in session.scalars(select(Agency))}
     before = _reach(Policy.compile([(0, document(current))] if current else [], agencies), agencies)
