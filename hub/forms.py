@@ -227,12 +227,21 @@ class ChoiceField(_ChoiceBase):
 
 class ChoicesField(_ChoiceBase):
     """Checkboxes whose choices are set by the view; gives the values ticked, and refuses
-    a value not offered."""
+    a value not offered: with its own reason if the view set one in ``refused`` (a value
+    known but not offered, such as someone whose role cannot be chosen)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Values known but not offered, each with the reason it is refused.
+        self.refused: dict[str, str] = {}
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = list(dict.fromkeys(valuelist))
 
     def pre_validate(self, form: Any) -> None:
+        for value in self.data or []:
+            if value in self.refused:
+                raise ValidationError(self.refused[value])
         offered = {value for value, _label in self.choices}
         if any(value not in offered for value in self.data or []):
             raise ValidationError(f"Choose {in_sentence(self.label.text)} from the list")

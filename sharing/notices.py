@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.meetings.requests import ANSWERING_ROLES
 from sharing.models import Action, Conference, Notice, User
 from sharing.vocabulary import ActionStatus, NoticeKind, Role
 
@@ -70,7 +71,8 @@ def managers(session: Session, agency_id: int) -> list[User]:
 
 def conference_convened(session: Session, conference: Conference, now: datetime) -> None:
     """Tell the people expected and the chair they are invited (not the convenor), and
-    each agency invited what it is asked: its people expected, else its managers."""
+    each agency invited what it is asked: its people expected who may answer, else its
+    managers."""
     path = f"/conferences/{conference.id}"
     reference = conference.case.reference
     expected = [a.user for a in conference.attendees]
@@ -84,7 +86,9 @@ def conference_convened(session: Session, conference: Conference, now: datetime)
         now=now,
     )
     for request in conference.requests:
-        answerers = [u for u in expected if u.agency_id == request.agency_id]
+        answerers = [
+            u for u in expected if u.agency_id == request.agency_id and u.has_role(*ANSWERING_ROLES)
+        ]
         queue(
             session,
             NoticeKind.INFORMATION_REQUEST,

@@ -94,7 +94,16 @@ def convene(case_id: int) -> Response | tuple[str, int]:
         (str(u.id), f"{u.display_name}, {u.agency.name}") for u in chairs
     ]
     people = directory.people(db(), record.agency.area_id)
-    form.attendees.choices = [(str(u.id), f"{u.display_name}, {u.agency.name}") for u in people]
+    form.attendees.choices = [
+        (str(u.id), f"{u.display_name}, {u.agency.name}")
+        for u in people
+        if conferences.part_refusal(u) is None
+    ]
+    form.attendees.refused = {
+        str(u.id): f"{u.display_name} cannot be expected: {why}"
+        for u in people
+        if (why := conferences.part_refusal(u))
+    }
     escalation_id = whole_number(request.args.get("escalation"))
     recorded = False  # whether the core has recorded a refusal of this attempt
     if form.validate_on_submit():

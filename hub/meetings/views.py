@@ -72,14 +72,24 @@ def set_up() -> Response | tuple[str, int]:
     protocol_id, purpose = chosen_protocol(form.protocol_purpose.data)
     area_id = current_user.agency.area_id
     eligible = series.members_eligible(db(), area_id, protocol_id, purpose)
-    people = [(str(u.id), f"{u.display_name}, {u.agency.name}") for u, _ in eligible]
-    form.members.choices = people
+    form.members.choices = [
+        (str(u.id), f"{u.display_name}, {u.agency.name}")
+        for u, _ in eligible
+        if conferences.part_refusal(u) is None
+    ]
+    form.members.refused = {
+        str(u.id): f"{u.display_name} cannot be a member: {why}"
+        for u, _ in eligible
+        if (why := conferences.part_refusal(u))
+    }
     form.chair.choices = [("", "Choose the chair")] + [
         (str(u.id), f"{u.display_name}, {u.agency.name}")
         for u, why in eligible
         if why is None and conferences.chair_refusal(db(), u, protocol_id, purpose) is None
     ]
-    refusals = {str(u.id): why for u, why in eligible if why}
+    refusals = {
+        str(u.id): why for u, why in eligible if why and u.has_role(*conferences.TAKING_PART)
+    }
     if form.validate_on_submit():
         data = series.SeriesInput(
             name=form.name.data or "",

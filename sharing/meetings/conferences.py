@@ -55,6 +55,20 @@ MAX_LINK = 500
 FURTHEST_AHEAD = timedelta(days=366)
 #: Roles that may chair a conference.
 CHAIRS = frozenset({Role.CONFERENCE_CHAIR, Role.MANAGER})
+#: Roles that take part in a conference: the roles its pages serve, which answer its
+#: information requests. Only they are expected at one or are a meeting's members.
+TAKING_PART = requests.ANSWERING_ROLES
+
+
+def part_refusal(user: User) -> str | None:
+    """Why this person cannot be expected at a conference (their roles cannot open it, nor
+    answer its requests), or None."""
+    if user.has_role(*TAKING_PART):
+        return None
+    return (
+        "their roles do not take part in conferences (only case officers, managers, "
+        "partner viewers and conference chairs do)"
+    )
 
 
 @dataclass(frozen=True)
@@ -234,6 +248,8 @@ def _convene(
                 "attendee_ids",
                 "Choose attendees from your agency and the agencies invited",
             )
+        if why := part_refusal(user):
+            raise InputError("attendee_ids", f"{user.display_name} cannot be expected: {why}")
     escalation = _escalation(session, case, data.escalation_id)
 
     conference = Conference(

@@ -94,7 +94,8 @@ def members_eligible(
     session: Session, area_id: int, protocol_id: int | None, purpose: str
 ) -> list[tuple[User, str | None]]:
     """The active people of the area, each with why they cannot be a standing member
-    under this protocol and purpose (their agency is not a party to it), if they cannot."""
+    under this protocol and purpose (their roles do not take part in conferences, or their
+    agency is not a party to it), if they cannot."""
     compiled = policy(session)
     parties: dict[int, bool] = {}
     found = []
@@ -103,14 +104,10 @@ def members_eligible(
             parties[user.agency_id] = any(
                 g.protocol_id == protocol_id for g in compiled.grants(user.agency_id, purpose)
             )
-        found.append(
-            (
-                user,
-                None
-                if parties[user.agency_id]
-                else f"{user.agency.name} is not a party to that protocol for this purpose",
-            )
-        )
+        why = conferences.part_refusal(user)
+        if why is None and not parties[user.agency_id]:
+            why = f"{user.agency.name} is not a party to that protocol for this purpose"
+        found.append((user, why))
     return found
 
 
@@ -317,25 +314,16 @@ def members_left_out(
 ) -> list[tuple[User, str]]:
     """The standing members who can no longer take part in a conference of the meeting
     under ``protocol`` (the active version of its protocol), each with why: their account
-    is no longer active, or their agency is not a party to it for the meeting's purpose."""
-    eligible = dict.fromkeys(
-        u.id
-        for u, why in members_eligible(session, series.area_id, protocol.id, series.purpose)
-        if why is None
-    )
+    is no longer active, their roles do not take part in conferences, or their agency is
+    not a party to it for the meeting's purpose."""
+    why_not = dict(members_eligible(session, series.area_id, protocol.id, series.purpose))
     left_out = []
     for member in series.members:
         user = member.user
         if not user.active:
             left_out.append((user, "their account is no longer active"))
-        elif user.id not in eligible:
-            left_out.append(
-                (
-                    user,
-                    f"{user.agency.name} is not a party to {protocol.title} (version "
-                    f"{protocol.version}) for this purpose",
-                )
-            )
+        elif why := why_not.get(user):
+            left_out.append((user, why))
     return left_out
 
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from hub.templating import UK
 from sharing import clock
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases import casework
 from sharing.errors import InputError
@@ -494,3 +495,46 @@ def test_an_action_for_an_agency_not_at_the_table_is_refused_and_audited(
     last = demo_session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
     assert (last.action, last.outcome) == ("case.record", "refused")
     assert "owner_agency_id" in last.basis
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.DPO])
+def test_only_people_who_take_part_in_conferences_are_offered_or_accepted_as_expected(
+    demo_hub, demo_session, role: Role
+) -> None:
+    case = _open_case(demo_session)
+    officer = _officer_client(demo_hub, demo_session, case)
+    police = demo_user(demo_session, "northshire-police", role)
+    sergeant = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    form = officer.get(f"/cases/{case.id}/conferences/new").get_data(as_text=True)
+    assert f'value="{sergeant.id}"' in form
+    assert f'value="{police.id}"' not in form
+    before = _counts(demo_session)
+    last = demo_session.scalar(select(func.max(AuditEntry.seq)))
+    refused = officer.post(
+        f"/cases/{case.id}/conferences/new",
+        data=_form(officer, demo_session, case, attendees=[str(police.id)]),
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert f"{police.display_name} cannot be expected: their roles do not take part" in page
+    assert 'href="#attendees' in page
+    assert _counts(demo_session) == before
+    entries = demo_session.scalars(select(AuditEntry).where(AuditEntry.seq > last)).all()
+    assert [(e.action, e.outcome, e.basis) for e in entries][-1:] == [
+        ("conference.convene", "refused", "refused input: attendees")
+    ]
+    # The core refuses them too, whoever calls it.
+    authorised = authorise(demo_session, Actor.of(case.officer), case.id, Act.CONVENE)
+    data = conferences.ConferenceInput(
+        question=QUESTION,
+        starts_at=clock.now() + timedelta(days=7),
+        protocol_id=int(_protocol_purpose(demo_session).split(":")[0]),
+        purpose=PURPOSE,
+        agency_ids=[_agency(demo_session, "northshire-police").id],
+        chair_id=demo_user(demo_session, "larkmoor-ha", Role.MANAGER).id,
+        place="Civic Centre",
+        attendee_ids=[police.id],
+    )
+    with pytest.raises(InputError, match="their roles do not take part in conferences"):
+        conferences.convene(demo_session, authorised, data, share_days=28)
+    demo_session.rollback()

@@ -20,7 +20,9 @@ from sharing.models import (
     Conference,
     MeetingSeries,
     MeetingSitting,
+    Notice,
     ProtocolRecord,
+    SeriesMember,
     User,
 )
 from sharing.protocols import records
@@ -172,3 +174,36 @@ def test_a_meeting_whose_protocol_is_suspended_or_chair_has_left_says_what_to_do
     assert f"{active.title}, which has no active version" in page
     assert "convene a case conference on the case instead" in page
     assert _conference(demo_session, case, sitting) is None
+    active.status = ProtocolStatus.ACTIVE  # for the tests after
+    demo_session.commit()
+
+
+def test_an_analyst_made_a_member_before_is_left_out_and_is_not_asked_what_police_hold(
+    demo_hub, demo_session
+) -> None:
+    sitting = _sitting(demo_session)
+    group = sitting.series
+    police = next(m.user.agency for m in group.members if m.user.agency.code == "northshire-police")
+    analyst = next(
+        u
+        for u in demo_session.scalars(select(User).where(User.agency_id == police.id))
+        if Role.ANALYST in u.roles
+    )
+    demo_session.add(SeriesMember(series=group, user_id=analyst.id))
+    demo_session.commit()
+    case = _homes_case(demo_session, sitting)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    response = _bring(officer, case, sitting)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    conference = _conference(demo_session, case, sitting)
+    assert analyst.id not in {a.user_id for a in conference.attendees}
+    page = officer.get(response.location).get_data(as_text=True)
+    assert f"{analyst.display_name}, {police.name} (their roles do not take part" in page
+    # Neither the invitation nor the police's information request goes to her.
+    [request] = [r for r in conference.requests if r.agency_id == police.id]
+    told = demo_session.scalars(
+        select(Notice).where(Notice.path.startswith(f"/conferences/{conference.id}"))
+    ).all()
+    asked = {n.user_id for n in told if n.path.endswith(f"/requests/{request.id}")}
+    assert asked
+    assert analyst.id not in {n.user_id for n in told}

@@ -465,3 +465,36 @@ def test_a_case_brought_is_on_the_sittings_agenda_at_once_in_the_same_session(
     conference = series.bring_case(demo_session, authorised, sitting.id, QUESTION, share_days=28)
     assert sitting.conferences == [*agenda_before, conference]
     demo_session.rollback()
+
+
+def test_an_analyst_is_neither_offered_nor_accepted_as_a_standing_member(
+    demo_hub, demo_session
+) -> None:
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.MANAGER))
+    analyst = demo_user(demo_session, "northshire-police", Role.ANALYST)
+    assert f'value="{analyst.id}"' not in manager.get("/meetings/new").get_data(as_text=True)
+    before = _series_count(demo_session)
+    form = _set_up_form(manager, demo_session)
+    form["members"] = [*form["members"], str(analyst.id)]
+    response = manager.post("/meetings/new", data=form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"{analyst.display_name} cannot be a member: their roles do not take part" in page
+    assert 'href="#members' in page
+    assert _series_count(demo_session) == before
+    # The core refuses them too.
+    data = series.SeriesInput(
+        name="Tasking",
+        cadence="monthly",
+        protocol_id=int(str(form["protocol_purpose"]).split(":")[0]),
+        purpose="case_conference",
+        chair_id=int(str(form["chair"])),
+        member_ids=[int(m) for m in form["members"]],
+        first_at=clock.now() + timedelta(days=10),
+        place="Civic Centre",
+    )
+    with pytest.raises(InputError, match="cannot be a member: their roles do not take part"):
+        series.set_up(
+            demo_session, Actor.of(demo_user(demo_session, "northshire-csp", Role.MANAGER)), data
+        )
+    demo_session.rollback()
