@@ -248,6 +248,7 @@ def add_action(conference_id: int) -> Response | tuple[str, int]:
     except NotAllowed:
         abort(403)
     if not page.convening:
+        _refuse_action(conference_id, [])
         abort(403)
     table = [(str(i.agency_id), i.agency) for i in page.invitations if not i.withdrawn]
     form = action_form([(str(current_user.agency_id), current_user.agency.name), *table])
@@ -279,12 +280,23 @@ def add_action(conference_id: int) -> Response | tuple[str, int]:
             return redirect(
                 url_for("conferences.show", conference_id=conference_id, _anchor="actions")
             )
+    elif request.method == "POST":  # the form's own checks refused it before the core saw it
+        _refuse_action(conference_id, sorted(form.errors))
     return render_template(
         "conferences/action.html",
         title="Add an action agreed at the conference",
         form=form,
         page=page,
     ), 400 if request.method == "POST" else 200
+
+
+def _refuse_action(conference_id: int, fields: list[str]) -> None:
+    """Record an action form refused before the core saw it (or, with no fields, someone
+    who may not open it, refused and recorded as the core would: 403)."""
+    try:
+        conferences.refuse_action_input(db(), current_user.actor, conference_id, fields)
+    except (NotFound, NotAllowed):
+        abort(403)  # they read the conference: it exists for them
 
 
 @bp.route("/conferences")
@@ -318,6 +330,7 @@ def _unwritable(page: conferences.ConferencePage) -> Response | None:
     if request.method == "POST" or (meeting is not None and meeting.may_write):
         return None
     if not (page.convening or page.chairing):
+        _refuse_meeting_form(page.id, None)
         abort(403)
     if meeting is not None and meeting.status is MinutesStatus.AGREED:
         flash("The minutes are agreed, so they can no longer be changed.", "error")
@@ -326,6 +339,22 @@ def _unwritable(page: conferences.ConferencePage) -> Response | None:
     else:
         flash("Minutes are written once the conference has begun.", "error")
     return redirect(url_for("conferences.show", conference_id=page.id, _anchor="meeting"))
+
+
+def _refuse_meeting_form(conference_id: int, form: HubForm | None, fallback: str = "") -> None:
+    """Record a form of the meeting that its own checks refused before the core saw it,
+    naming its fields (with no form, someone who may not open it); whoever may not change
+    the minutes now is answered as the core answers them."""
+    fields = sorted(form.errors) if form is not None else []
+    try:
+        minutes.refuse_input(db(), current_user.actor, conference_id, fields)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    except InputError as e:
+        if form is not None:
+            _place_error(form, e, fallback)
 
 
 def _place_error(form: HubForm, error: InputError, fallback: str) -> None:
@@ -395,6 +424,8 @@ def attendance(conference_id: int) -> Response | tuple[str, int]:
             return redirect(
                 url_for("conferences.show", conference_id=conference_id, _anchor="meeting")
             )
+    elif request.method == "POST":
+        _refuse_meeting_form(conference_id, form, "also_present")
     return render_template(
         "conferences/attendance.html",
         title="Record who attended",
@@ -442,6 +473,8 @@ def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[s
             return redirect(
                 url_for("conferences.show", conference_id=conference_id, _anchor="minutes")
             )
+    elif request.method == "POST":
+        _refuse_meeting_form(conference_id, form, "discussion")
     return render_template(
         "conferences/minute.html",
         title="Amend the minute" if item_id else "Add the minute of an agenda item",
@@ -523,6 +556,8 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
             return redirect(
                 url_for("conferences.show", conference_id=conference_id, _anchor="decisions")
             )
+    elif request.method == "POST":
+        _refuse_meeting_form(conference_id, form, "decision")
     return render_template(
         "conferences/decision.html",
         title="Amend the decision" if decision_id else "Record a decision of the conference",

@@ -59,8 +59,10 @@ _SERIES_FIELDS = {
 @bp.route("/meetings/new", methods=["GET", "POST"])
 def set_up() -> Response | tuple[str, int]:
     actor = current_user.actor
-    if not actor.has(*series.ORGANISERS):
-        abort(403)
+    try:
+        series.require_organiser(db(), actor)
+    except NotAllowed as refused:
+        forbid(refused)
     form = SeriesForm()
     form.cadence.choices = [("", "Choose")] + Cadence.choices()
     purposes = protocol_choices()
@@ -110,6 +112,8 @@ def set_up() -> Response | tuple[str, int]:
         else:
             flash("Partnership meeting set up, with its first sitting.", "success")
             return redirect(url_for("meetings.show", series_id=made.id))
+    elif request.method == "POST":  # the form's own checks refused it before the core saw it
+        series.refuse_input(db(), actor, sorted(form.errors))
     return render_template(
         "meetings/new.html",
         title="Set up a partnership meeting",
@@ -140,7 +144,10 @@ def schedule(series_id: int) -> Response | tuple[str, int]:
     except NotFound:
         abort(404)
     if not page.may_schedule:
-        abort(403)
+        try:
+            series.require_scheduler(db(), current_user.actor, series_id)
+        except NotAllowed as refused:
+            forbid(refused)
     form = SittingForm()
     if request.method == "GET":
         form.starts_at.process(None, page.proposed)
@@ -162,6 +169,8 @@ def schedule(series_id: int) -> Response | tuple[str, int]:
         else:
             flash("Sitting scheduled.", "success")
             return redirect(url_for("meetings.show", series_id=series_id))
+    elif request.method == "POST":  # the form's own checks refused it before the core saw it
+        series.refuse_input(db(), current_user.actor, sorted(form.errors), series_id=series_id)
     return render_template(
         "meetings/schedule.html",
         title=f"Schedule a sitting of {page.name}",

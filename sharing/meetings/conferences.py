@@ -355,6 +355,27 @@ def add_action(
     return action
 
 
+def refuse_action_input(
+    session: Session, actor: Actor, conference_id: int, fields: Sequence[str]
+) -> None:
+    """Record an action for the conference that a form refused before it came here,
+    naming the fields, never their values; the actor is first authorised as
+    ``add_action`` authorises them (refused, recorded and raised as there). With no
+    fields, only that check: for a form someone may not open."""
+    conference = session.get(Conference, conference_id)
+    if conference is None:
+        raise NotFound(conference_id)
+    authorised = authorise(session, actor, conference.case_id, Act.RECORD)
+    if fields:
+        acts.refuse(
+            session,
+            acts.Action.CASE_RECORD,
+            actor=actor,
+            subject=authorised.subject,
+            reason=f"refused input: {', '.join(fields)} (conference {conference.id})",
+        )
+
+
 @dataclass(frozen=True)
 class InvitationRow:
     id: int

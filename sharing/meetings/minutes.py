@@ -120,6 +120,24 @@ def writer(
     return authorised
 
 
+def refuse_input(
+    session: Session,
+    actor: Actor,
+    conference_id: int,
+    fields: Sequence[str],
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Record a change to the minutes that a form refused before it came here, naming the
+    fields, never their values; the actor is first checked as ``writer`` checks any
+    change (someone who may not change them now is refused, recorded and raised as
+    there). With no fields, only that check: for a form someone may not open."""
+    conference = _conference(session, actor, conference_id)
+    writer(session, actor, conference, now=now)
+    if fields:
+        _refuse(session, actor, conference, f"refused input: {', '.join(fields)}")
+
+
 def _writable(session: Session, actor: Actor, conference: Conference, now: datetime) -> None:
     convening = actor.agency_id == conference.case.agency_id
     if not (convening or is_chair(actor, conference)):

@@ -65,8 +65,16 @@ class SeriesInput:
     video_link: str = ""
 
 
-def _organiser(actor: Actor) -> None:
+def require_organiser(session: Session, actor: Actor) -> None:
+    """Refuse (recorded) anyone but a manager or conference chair setting up a meeting."""
     if not actor.has(*ORGANISERS):
+        acts.refuse(
+            session,
+            acts.Action.MEETING_SET_UP,
+            actor=actor,
+            subject=acts.Subject("meeting_series"),
+            reason="not a manager or conference chair",
+        )
         raise NotAllowed("only managers and conference chairs set up partnership meetings")
 
 
@@ -119,7 +127,7 @@ def set_up(
     for a name missing or too long, a cadence or protocol not offered, a chair who may not
     chair, a member whose agency is not a party to the protocol, or a first sitting not in
     the coming year or with nowhere to meet."""
-    _organiser(actor)
+    require_organiser(session, actor)
     now = now or clock.now()
     with acts.refusing_input(
         session, acts.Action.MEETING_SET_UP, actor=actor, subject=acts.Subject("meeting_series")
@@ -138,6 +146,20 @@ def set_up(
         ),
     )
     return series
+
+
+def refuse_input(
+    session: Session, actor: Actor, fields: Sequence[str], *, series_id: int | None = None
+) -> None:
+    """Record a meeting set up (or, with ``series_id``, a sitting scheduled) that a form
+    refused before it came here, naming the fields, never their values."""
+    acts.refuse(
+        session,
+        acts.Action.MEETING_SET_UP if series_id is None else acts.Action.MEETING_SCHEDULE,
+        actor=actor,
+        subject=acts.Subject("meeting_series", series_id),
+        reason=f"refused input: {', '.join(fields)}",
+    )
 
 
 def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) -> MeetingSeries:
@@ -219,6 +241,22 @@ def may_schedule(actor: Actor, series: MeetingSeries) -> bool:
     )
 
 
+def require_scheduler(session: Session, actor: Actor, series_id: int) -> MeetingSeries:
+    """The meeting, for someone who may schedule its sittings; anyone else is refused
+    (recorded, ``NotAllowed``), and ``NotFound`` outside its area."""
+    series = _series(session, actor, series_id)
+    if not may_schedule(actor, series):
+        acts.refuse(
+            session,
+            acts.Action.MEETING_SCHEDULE,
+            actor=actor,
+            subject=acts.Subject("meeting_series", series.id),
+            reason="not the chair or the organising agency",
+        )
+        raise NotAllowed("only the chair and the organising agency schedule sittings")
+    return series
+
+
 def schedule(
     session: Session,
     actor: Actor,
@@ -231,16 +269,7 @@ def schedule(
 ) -> MeetingSitting:
     """A further sitting of the meeting (by its chair or its organising agency's managers
     and chairs); its place and link default to the meeting's own."""
-    series = _series(session, actor, series_id)
-    if not may_schedule(actor, series):
-        acts.refuse(
-            session,
-            acts.Action.MEETING_SCHEDULE,
-            actor=actor,
-            subject=acts.Subject("meeting_series", series.id),
-            reason="not the chair or the organising agency",
-        )
-        raise NotAllowed("only the chair and the organising agency schedule sittings")
+    series = require_scheduler(session, actor, series_id)
     now = now or clock.now()
     with acts.refusing_input(
         session,

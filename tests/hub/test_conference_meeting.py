@@ -639,3 +639,102 @@ def test_an_agency_whose_invitation_was_withdrawn_is_no_longer_expected_nor_told
     assert NoticeKind.MINUTES_CIRCULATED in [
         n.kind for n in demo_session.scalars(select(Notice).where(Notice.user_id == viewer.id))
     ]
+
+
+def _refused_since(session: Session, seq: int) -> list[tuple[str, str, str]]:
+    session.expire_all()
+    return [
+        (e.action, e.outcome, e.basis or "")
+        for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq)
+        )
+    ]
+
+
+def _last_seq(session: Session) -> int:
+    return session.scalar(select(func.max(AuditEntry.seq)))
+
+
+@pytest.mark.parametrize(
+    "form", ["deputy", "acting_agency", "dissenting_agency", "kind", "discussion", "tool"]
+)
+def test_a_meeting_form_the_form_itself_refuses_is_recorded_naming_the_field(
+    demo_hub, demo_session, form: str
+) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    base = f"/conferences/{conference.id}"
+    eh = str(_agency(demo_session, "northshire-eh").id)
+    secret = "Control\x00 characters in what the neighbour said"
+    if form == "deputy":
+        adults = demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+        _post(officer, f"{base}/attendance", also_present=str(adults.id))
+        demo_session.expire_all()
+        attendee = next(a for a in conference.attendees if a.user_id == adults.id)
+        police = demo_user(demo_session, "northshire-police", Role.MANAGER)
+        path, data, field = (
+            f"{base}/attendance",
+            {f"attendance_{attendee.id}": "deputy", f"deputy_{attendee.id}": str(police.id)},
+            f"deputy_{attendee.id}",
+        )
+    elif form == "discussion":
+        path, data, field = f"{base}/minutes/new", {"heading": "1.", "discussion": secret}, form
+    elif form == "kind":
+        path, data, field = f"{base}/decisions/new", _legal_action(demo_session, kind="x"), form
+    elif form == "tool":
+        path, data, field = f"{base}/decisions/new", _legal_action(demo_session, tool="x"), form
+    else:
+        data = _legal_action(demo_session, **{form: eh, "dissent": "No"})
+        path, field = f"{base}/decisions/new", form
+    before, seq = _counts(demo_session), _last_seq(demo_session)
+    response = _post(officer, path, **data)
+    assert response.status_code == 400
+    assert f'href="#{field}' in response.get_data(as_text=True)
+    assert _counts(demo_session) == before
+    recorded = _refused_since(demo_session, seq)
+    assert recorded[-1:] == [("minutes.record", "refused", f"refused input: {field}")]
+    assert all("neighbour" not in basis for _, _, basis in recorded)
+
+
+@pytest.mark.parametrize(
+    ("method", "page"),
+    [
+        ("GET", "actions/new"),
+        ("POST", "actions/new"),
+        ("GET", "attendance"),
+        ("GET", "minutes/new"),
+    ],
+)
+def test_an_invited_partner_refused_a_convenors_page_is_recorded(
+    demo_hub, demo_session, method: str, page: str
+) -> None:
+    conference, _officer = _held(demo_hub, demo_session)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    path = f"/conferences/{conference.id}/{page}"
+    seq = _last_seq(demo_session)
+    if method == "GET":
+        response = police.get(path)
+    else:
+        response = _post(police, path, kind="perpetrator_visit", description="Patrols")
+    assert response.status_code == 403
+    recorded = _refused_since(demo_session, seq)
+    assert recorded
+    assert recorded[-1][1] == "refused"
+    assert recorded[-1][0] == ("case.record" if page == "actions/new" else "minutes.record")
+
+
+def test_an_action_the_form_refuses_is_recorded_naming_the_field(demo_hub, demo_session) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    path = f"/conferences/{conference.id}/actions/new"
+    seq = _last_seq(demo_session)
+    refused = _post(
+        officer,
+        path,
+        kind="perpetrator_visit",
+        description="Noise monitoring",
+        owner_agency=str(_agency(demo_session, "northshire-eh").id),
+    )
+    assert refused.status_code == 400
+    recorded = _refused_since(demo_session, seq)
+    assert recorded[-1][:2] == ("case.record", "refused")
+    assert "refused input: owner_agency" in recorded[-1][2]
+    assert "Noise monitoring" not in recorded[-1][2]

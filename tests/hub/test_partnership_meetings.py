@@ -498,3 +498,36 @@ def test_an_analyst_is_neither_offered_nor_accepted_as_a_standing_member(
             demo_session, Actor.of(demo_user(demo_session, "northshire-csp", Role.MANAGER)), data
         )
     demo_session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"cadence": "yearly"}, "cadence"),
+        ({"name": "Tasking\x00"}, "name"),
+        ({"chair": "1"}, "chair"),
+    ],
+)
+def test_a_set_up_the_form_itself_refuses_is_recorded_naming_the_field(
+    demo_hub, demo_session, overrides, field
+) -> None:
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.MANAGER))
+    refused_before = len(_entries(demo_session, "meeting.set_up"))
+    response = manager.post("/meetings/new", data=_set_up_form(manager, demo_session, **overrides))
+    assert response.status_code == 400
+    refused = _entries(demo_session, "meeting.set_up")[refused_before:]
+    assert [(e.outcome, e.basis) for e in refused] == [("refused", f"refused input: {field}")]
+
+
+def test_someone_refused_the_set_up_or_schedule_form_is_recorded(demo_hub, demo_session) -> None:
+    officer = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER))
+    set_up = len(_entries(demo_session, "meeting.set_up"))
+    assert officer.get("/meetings/new").status_code == 403
+    assert [e.outcome for e in _entries(demo_session, "meeting.set_up")[set_up:]] == ["refused"]
+    group = _group(demo_session)
+    scheduled = len(_entries(demo_session, "meeting.schedule"))
+    assert officer.get(f"/meetings/{group.id}/sittings/new").status_code == 403
+    refused = _entries(demo_session, "meeting.schedule")[scheduled:]
+    assert [(e.outcome, e.basis) for e in refused] == [
+        ("refused", "not the chair or the organising agency")
+    ]
