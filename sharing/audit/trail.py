@@ -26,6 +26,7 @@ from sharing.models import (
     Case,
     CaseParty,
     Person,
+    TriggerApplication,
     TriggerRecommendation,
     User,
 )
@@ -167,10 +168,18 @@ def _scope(agency_id: int) -> ColumnElement[bool]:
     """What concerns one agency as a controller."""
     own_cases = select(cast(Case.id, String)).where(Case.agency_id == agency_id)
     own_people = select(cast(Person.id, String)).where(Person.agency_id == agency_id)
+    own_applications = select(cast(TriggerApplication.id, String)).where(
+        TriggerApplication.lead_agency_id == agency_id
+    )
     return or_(
         AuditEntry.actor_agency_id == agency_id,
         and_(AuditEntry.object_type == "case", AuditEntry.object_id.in_(own_cases)),
         and_(AuditEntry.object_type == "person", AuditEntry.object_id.in_(own_people)),
+        # Applications it holds as the Community Trigger's lead, the public's sends too.
+        and_(
+            AuditEntry.object_type == "trigger_application",
+            AuditEntry.object_id.in_(own_applications),
+        ),
         AuditEntry.object_type == "protocol",
     )
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.audit import acts
+from sharing.audit import acts, trail
 from sharing.audit import subject_access_applications as sar
 from sharing.cases.search import SearchQuery
 from sharing.crypto.sealing import unseal
@@ -299,3 +299,23 @@ def test_details_that_cannot_identify_a_requester_are_refused_at_their_field(
         sar.find_applications(demo_session, actor, SearchQuery("uprn", uprn="100012345678"))
     assert uprn.value.field == "kind"
     demo_session.rollback()
+
+
+def test_the_lead_dpos_log_shows_the_publics_application_and_no_other_dpos_does(
+    demo_hub, demo_session
+) -> None:
+    """A victim applies online (an act with no user of any agency): the entry is about an
+    application the council holds as the lead, so the council's DPO finds it in their log;
+    the police's DPO does not."""
+    _apply_online(demo_hub.test_client())
+    application = _latest(demo_session)
+    found = {}
+    for agency in (LEAD, POLICE):
+        page = trail.search_log(
+            demo_session, demo_actor(demo_session, agency, Role.DPO), trail.LogFilters()
+        )
+        found[agency] = {
+            row.object_id for row in page.rows if row.object_type == "trigger_application"
+        }
+    assert str(application.id) in found[LEAD]
+    assert str(application.id) not in found[POLICE]
