@@ -17,9 +17,10 @@ from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_datetime
+from sharing import clock
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.trigger import applications, complaints, letters, review
+from sharing.trigger import applications, complaints, letters, review, workdays
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import (
@@ -56,7 +57,12 @@ def index() -> str | tuple[str, int]:
         rows = applications.waiting(db(), current_user.actor, _procedure())
     except NotAllowed:
         return _refused()
-    return render_template("trigger/index.html", title="Community Trigger applications", rows=rows)
+    return render_template(
+        "trigger/index.html",
+        title="Community Trigger applications",
+        rows=rows,
+        calendar_warning=workdays.running_out(clock.today()),
+    )
 
 
 def application_input(form: HubForm, **given: object) -> applications.ApplicationInput:

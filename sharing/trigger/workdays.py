@@ -73,3 +73,20 @@ def england_and_wales() -> WorkingDays:
         h["date"]: h["title"] for h in source.get_holidays(division=BankHolidays.ENGLAND_AND_WALES)
     }
     return WorkingDays(holidays, date(max(holidays).year, 12, 31))
+
+
+#: How long before the bank holiday list runs out the lead is warned.
+WARN_BEFORE = timedelta(days=120)
+
+
+def running_out(today: date, calendar: WorkingDays | None = None) -> str | None:
+    """A warning for the lead when the bank holiday list ends within ``WARN_BEFORE`` of
+    ``today`` (deadlines past its end cannot be counted); None until then."""
+    known_until = (calendar or england_and_wales()).known_until
+    if known_until - today > WARN_BEFORE:
+        return None
+    return (
+        f"Bank holidays are known only to {known_until.day} {known_until:%B %Y}: deadlines "
+        "after that day cannot be counted. Ask the hub's operator to update the "
+        "govuk-bank-holidays package before then."
+    )

@@ -342,6 +342,20 @@ def test_a_deadline_past_the_bank_holiday_list_is_shown_as_not_countable(
         assert UPDATE_CALENDAR in letter.get_data(as_text=True)
 
 
+def test_the_lead_is_warned_months_before_the_bank_holiday_list_runs_out(
+    demo_hub, demo_session
+) -> None:
+    known_until = england_and_wales().known_until
+    warning = f"Bank holidays are known only to {known_until.day} {known_until:%B %Y}"
+    lead = _lead(demo_hub, demo_session)
+    assert warning not in lead.get("/trigger").get_data(as_text=True)  # years ahead
+    with clock.pinned(clock.uk_moment(known_until - timedelta(days=90), 10, 0)):
+        lead = _lead(demo_hub, demo_session)
+        listing = lead.get("/trigger").get_data(as_text=True)
+    assert warning in listing
+    assert UPDATE_CALENDAR in listing
+
+
 def test_only_the_lead_agencys_trigger_leads_and_managers_get_in(demo_hub, demo_session) -> None:
     lead = _lead(demo_hub, demo_session)
     application = _record(lead, demo_session)
