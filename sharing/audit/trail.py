@@ -230,7 +230,7 @@ def search_log(
         conditions.append(AuditEntry.action == filters.action.value)
     if filters.since is not None:
         conditions.append(AuditEntry.at >= _day_start(filters.since))
-    if filters.until is not None:
+    if filters.until is not None and filters.until < date.max:  # the last day: no bound
         conditions.append(AuditEntry.at < _day_start(filters.until + timedelta(days=1)))
     if filters.case_id is not None:
         conditions.append(_concerning_cases(session, {filters.case_id}))

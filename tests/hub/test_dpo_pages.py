@@ -122,6 +122,8 @@ def test_bad_log_filters_are_named(dpos) -> None:
     assert "must be the same as or after the" in backwards.get_data(as_text=True)
     assert dpo.get("/audit?action=nonsense").status_code == 400
     assert dpo.get("/audit?since-day=31&since-month=2&since-year=2026").status_code == 400
+    # The last day there is: every entry from the start on, not a server error.
+    assert dpo.get("/audit?until-day=31&until-month=12&until-year=9999").status_code == 200
 
 
 def test_a_subject_access_report_holds_their_data_and_every_access_to_it(
