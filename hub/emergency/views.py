@@ -36,7 +36,8 @@ class BreakGlassForm(HubForm):
 class ReviewForm(HubForm):
     note = TextAreaField(
         "What did the review find?",
-        validators=[DataRequired("Record what the review found"), Length(max=2000)],
+        # Required by the core, except for a case erased since (no note can be kept).
+        validators=[Length(max=2000)],
     )
 
 

@@ -125,18 +125,23 @@ def review(
     authorise(session, actor, glass.case_id, Act.REVIEW_BREAK_GLASS)
     if glass.reviewed_at is not None:
         raise InputError("note", "This emergency access has already been reviewed")
-    if len(note.strip()) < 10:
+    # A case erased since: its key is gone, so no note can be kept under it; the review
+    # is still recorded (who, when), so the access does not wait for review for ever.
+    erased = glass.case.erased_at is not None
+    if not erased and len(note.strip()) < 10:
         raise InputError("note", "Record what the review found (at least 10 characters)")
     glass.reviewed_at = now or clock.now()
     glass.reviewed_by_id = actor.user_id
-    seal(glass, "review_note", note.strip())
+    if not erased:
+        seal(glass, "review_note", note.strip())
     session.flush()
     acts.record(
         session,
         acts.Action.BREAK_GLASS_REVIEW,
         actor=actor,
         subject=acts.Subject("case", glass.case_id),
-        basis=f"emergency access {glass.id} by user {glass.user_id}",
+        basis=f"emergency access {glass.id} by user {glass.user_id}"
+        + ("; the case is erased: no note kept" if erased else ""),
     )
     return glass
 

@@ -8,7 +8,18 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from sharing import clock
-from sharing.models import AuditEntry, Case, LockRequest, ProtocolRecord, Share, User
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases.erasure import erase_case
+from sharing.models import (
+    AuditEntry,
+    BreakGlass,
+    Case,
+    LockRequest,
+    ProtocolRecord,
+    Share,
+    User,
+)
 from sharing.vocabulary import Priority, ProtocolStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -293,6 +304,53 @@ def test_emergency_access_from_its_page(demo_hub, demo_session) -> None:
     manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
     assert case.reference in manager.get("/alerts").get_data(as_text=True)
     assert case.reference in manager.get("/emergency/reviews").get_data(as_text=True)
+
+
+def test_an_emergency_access_to_a_case_erased_since_is_reviewed_without_a_note(
+    demo_hub, demo_session
+) -> None:
+    """The case's key went with its erasure, so the review's note cannot be kept; the
+    review is recorded all the same and the access no longer waits for one."""
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.agency.has(code="northshire-homes"),
+            ~Case.id.in_(select(Share.case_id)),
+        )
+        .order_by(Case.id.desc())
+    )
+    police = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER, 1)
+    )
+    opened = police.post(
+        "/emergency",
+        data={
+            "reference": case.reference,
+            "reason": "A threat to kill was made an hour ago",
+            "csrf_token": csrf_token(police, "/emergency"),
+        },
+    )
+    assert opened.status_code == 302
+    glass = demo_session.scalar(
+        select(BreakGlass).where(BreakGlass.case_id == case.id).order_by(BreakGlass.id.desc())
+    )
+    manager_user = demo_user(demo_session, "northshire-homes", Role.MANAGER)
+    erase_case(
+        demo_session,
+        authorise(demo_session, Actor.of(manager_user), case.id, Act.ERASE),
+    )
+    demo_session.commit()
+    manager = demo_client(demo_hub, manager_user)
+    path = f"/emergency/reviews/{glass.id}"
+    form = manager.get(path).get_data(as_text=True)
+    assert "no note can be kept" in form
+    reviewed = manager.post(path, data={"csrf_token": csrf_token(manager, path)})
+    assert reviewed.status_code == 302, reviewed.get_data(as_text=True)
+    assert case.reference not in manager.get("/emergency/reviews").get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(BreakGlass, glass.id).reviewed_at is not None
 
 
 def test_a_partner_manager_never_reaches_the_erase_form_of_another_agencys_case(
