@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from markupsafe import Markup
 
+from sharing import clock
 from sharing.files.checks import size_text
 
 UK = ZoneInfo("Europe/London")
@@ -27,9 +28,7 @@ def uk_datetime(value: datetime | None) -> str:
     """``22 November 2026 at 3:04pm`` in UK time."""
     if value is None:
         return ""
-    local = value.astimezone(UK)
-    hour = local.hour % 12 or 12
-    return f"{uk_date(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return clock.moment_text(value)
 
 
 def css_string(value: str) -> Markup:

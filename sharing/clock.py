@@ -38,6 +38,14 @@ def uk_moment(day: date, hour: int, minute: int) -> datetime | None:
     return local if shown.time() == local.time() else None
 
 
+def moment_text(moment: datetime) -> str:
+    """A moment as people in the partnership read it: ``22 November 2026 at 3:04pm``, in
+    UK time."""
+    local = moment.astimezone(PARTNERSHIP_ZONE)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
 def today() -> date:
     """The partnership's date now."""
     return day_of(now())

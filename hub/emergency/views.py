@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 from hub.database import db
 from hub.forms import HubForm
 from hub.guard import require_roles
+from sharing import clock
 from sharing.cases import emergency
 from sharing.errors import InputError, NotAllowed, NotFound
 
@@ -67,7 +68,8 @@ def break_glass() -> Response | tuple[str, int]:
             (form.reason if e.field == "reason" else form.reference).errors = [e.message]
         else:
             flash(
-                f"Emergency access open until {glass.expires_at:%H:%M} UTC. The owning agency's manager and data protection officer have been told.",
+                f"Emergency access open until {clock.moment_text(glass.expires_at)}. The owning "
+                "agency's manager and data protection officer have been told.",
                 "important",
             )
             return redirect(url_for("cases.show", case_id=glass.case_id))

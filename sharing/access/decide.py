@@ -195,7 +195,7 @@ def decide(
     if glass is None:
         return decision
     grant, live_glass = glass
-    basis = f"Emergency access until {live_glass.expires_at:%H:%M} UTC: {grant.basis}"
+    basis = f"Emergency access until {clock.moment_text(live_glass.expires_at)}: {grant.basis}"
     categories = {**dict.fromkeys(sorted(grant.categories), basis), **decision.categories}
     return Decision(True, categories, shares=decision.shares, break_glass=live_glass.id)
 

@@ -81,7 +81,7 @@ def break_glass(
     agency = session.get(Agency, actor.agency_id)
     message = (
         f"Emergency access to case {case.reference} by {user.display_name if user else 'a user'} "
-        f"({agency.name if agency else 'a partner'}) until {glass.expires_at:%d %b %Y %H:%M} UTC: review it"
+        f"({agency.name if agency else 'a partner'}) until {clock.moment_text(glass.expires_at)}: review it"
     )
     for role in (Role.MANAGER, Role.DPO):
         session.add(
