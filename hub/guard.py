@@ -33,6 +33,7 @@ from werkzeug.wrappers import Response
 from hub.database import db
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
+from sharing.audit import acts
 from sharing.errors import NotAllowed, NotFound
 from sharing.vocabulary import Role, SessionEnd
 
@@ -70,7 +71,22 @@ def require_roles(blueprint: Blueprint, *roles: str) -> None:
     @blueprint.before_request
     def _check_roles() -> None:
         if not current_user.has_role(*allowed):
+            _refused_page(blueprint.name, allowed)
             abort(403)
+
+
+def _refused_page(area: str, allowed: frozenset[Role]) -> None:
+    """Record a signed-in user's refusal at a blueprint their roles do not serve: the
+    page's area and what it serves, never the address (it may hold ids or a search)."""
+    if not current_user.is_authenticated:
+        return  # the sign-in check before it answers them
+    acts.refuse(
+        db(),
+        acts.Action.PAGE_REFUSED,
+        actor=current_user.actor,
+        subject=acts.Subject("page", area),
+        reason=f"{request.endpoint} is for {', '.join(sorted(r.label.lower() for r in allowed))}",
+    )
 
 
 def for_every_role(blueprint: Blueprint) -> None:

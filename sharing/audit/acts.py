@@ -144,6 +144,7 @@ class Action(Labelled):
     KEYS_ROTATE = "keys.rotate", "Rotated the key-encryption key"
     HUB_BACKUP = "hub.backup", "Took a backup of the hub"
     HUB_RESTORE = "hub.restore", "Restored the hub from a backup"
+    PAGE_REFUSED = "page.refused", "Was refused a page their roles do not open"
     AUDIT_SEARCH = "audit.search", "Searched the audit log"
     AUDIT_EXPORT = "audit.export", "Exported the audit log"
     AUDIT_CHECKPOINT = "audit.checkpoint", "Made an audit checkpoint"

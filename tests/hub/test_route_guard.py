@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from flask import Blueprint, Flask
+from sqlalchemy import select
 
 from hub.api.views import TOKENLESS
 from hub.guard import PUBLIC_ENDPOINTS, audience, check_declared, serves_api_clients
+from sharing.audit import acts
+from sharing.models import AuditEntry, AuditQueued
 from sharing.vocabulary import Role
 
 
@@ -107,6 +110,31 @@ def test_roles_without_casework_are_refused_case_pages(as_user, path: str) -> No
         response = as_user(role).get(path)
         assert response.status_code == 403, role
         assert "You do not have access to this page" in response.get_data(as_text=True)
+
+
+def test_a_page_refused_for_the_users_roles_is_recorded_without_its_address(
+    as_user, db_session
+) -> None:
+    """Every refusal is an entry (DESIGN §4): a DPO at the case list, a case officer at
+    the audit log; the entry names the page's area and whom it serves, never the address."""
+    for role, path, area in (
+        ("dpo", "/cases?q=Smith", "cases"),
+        ("case_officer", "/audit", "audit"),
+    ):
+        client = as_user(role)
+        assert client.get(path).status_code == 403
+        entry = db_session.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.action == acts.Action.PAGE_REFUSED.value)
+            .order_by(AuditEntry.seq.desc())
+        ) or db_session.scalar(
+            select(AuditQueued)
+            .where(AuditQueued.action == acts.Action.PAGE_REFUSED.value)
+            .order_by(AuditQueued.id.desc())
+        )
+        assert entry is not None, role
+        assert (entry.outcome, entry.object_type, entry.object_id) == ("refused", "page", area)
+        assert "Smith" not in (entry.basis or "")
 
 
 def test_unknown_role_name_in_a_guard_fails_at_start_up() -> None:
