@@ -300,10 +300,13 @@ class ActionClosedSchema(Schema):
     status = fields.String(required=True)
 
 
+_SCORE = "the matrix's total; null when some answers are not shared with your agency"
+
+
 class AssessmentSchema(Schema):
     assessed_at = fields.AwareDateTime(required=True)
     stage = fields.String(required=True)
-    score = fields.Integer(required=True)
+    score = fields.Integer(required=True, allow_none=True, metadata={"description": _SCORE})
     band = fields.String(required=True)
     adjusted = fields.Boolean(required=True)
 
@@ -316,7 +319,7 @@ class SharedRiskSchema(Schema):
     role = fields.String(required=True)
     name = _may(fields.String)
     band = fields.String(required=True)
-    score = fields.Integer(required=True)
+    score = fields.Integer(required=True, allow_none=True, metadata={"description": _SCORE})
     trend = fields.String(required=True)
     assessments = fields.List(fields.Nested(AssessmentSchema), required=True)
     basis = fields.Dict(keys=fields.String(), values=fields.String(), required=True)

@@ -45,7 +45,9 @@ class AssessmentView:
     assessed_by: str
     stage: str
     matrix_version: int
-    score: int
+    #: The matrix's total; None when some answers are withheld from the reader, since the
+    #: total less the answers they see would tell them the withheld ones.
+    score: int | None
     score_band: RiskBand
     band: RiskBand
     adjusted: bool
@@ -78,7 +80,7 @@ class PersonRisk:
         now, before = self.history[0], self.history[1]
         if now.band.rank != before.band.rank:
             return "rising" if now.band.rank > before.band.rank else "falling"
-        if now.score != before.score:
+        if now.score is not None and before.score is not None and now.score != before.score:
             return "rising" if now.score > before.score else "falling"
         return "steady"
 
@@ -154,7 +156,7 @@ def _assessment_view(
         assessed_by=assessment.assessed_by.display_name,
         stage=assessment.stage.label,
         matrix_version=assessment.matrix_version,
-        score=assessment.score,
+        score=None if withheld else assessment.score,
         score_band=assessment.score_band,
         band=assessment.band,
         adjusted=assessment.adjusted,
@@ -324,7 +326,8 @@ def shared_risk(
     )
     return sorted(
         rows,
-        key=lambda r: (-r.person.latest.band.rank, -r.person.latest.score, r.case_reference),
+        # Within a band by score where the reader sees it (a withheld score orders nothing).
+        key=lambda r: (-r.person.latest.band.rank, -(r.person.latest.score or 0), r.case_reference),
     )
 
 

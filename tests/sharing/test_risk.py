@@ -297,8 +297,10 @@ def _shared_rows(session, agency: str, role: Role) -> list[disclose.SharedRisk]:
 def test_police_see_band_and_support_needs_but_not_vulnerability_answers(demo_session) -> None:
     rows = _shared_rows(demo_session, "northshire-police", Role.CASE_OFFICER)
     assert rows
-    bands = [(r.person.latest.band.rank, r.person.latest.score) for r in rows]
+    bands = [r.person.latest.band.rank for r in rows]
     assert bands == sorted(bands, reverse=True)  # highest risk first
+    # The total less the answers they see would give the vulnerability answers away.
+    assert all(a.score is None for r in rows for a in r.person.history)
     assert {r.person.latest.band for r in rows} >= {RiskBand.HIGH, RiskBand.MEDIUM}
     for row in rows:
         assert not row.sees_vulnerability
