@@ -46,6 +46,12 @@ class AssessmentDraft:
         """The values not on the page being shown, as hidden fields."""
         return sorted((k, v) for k, v in self.values.items() if k not in shown and v)
 
+    def form_problems(self) -> list[tuple[str, str]]:
+        """What the page's own choices hold that is none of them (a band not offered)."""
+        if self.get("band") and _member(RiskBand, self.get("band")) is None:
+            return [("band", "Choose the band from the list, or leave it as the score gives")]
+        return []
+
     def to_input(self) -> AssessmentInput:
         return AssessmentInput(
             person_id=whole_number(self.get("person_id")),

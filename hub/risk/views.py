@@ -48,10 +48,9 @@ def assess(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.ASSESS_RISK, "risk assessment form")
     matrix = matrices().current
     record = authorised.case
+    may_be_assessed = assessments.assessable(record)
     people = [
-        (person_id, label)
-        for person_id, label in case.people
-        if not label.endswith("(reported person)")
+        (person_id, label) for person_id, label in case.people if person_id in may_be_assessed
     ]
     if request.method == "GET":
         draft = AssessmentDraft({"version": str(matrix.version)})
@@ -66,6 +65,7 @@ def assess(case_id: int) -> Response | tuple[str, int]:
         return _step(case, matrix, people, draft, goto), 200
     data = draft.to_input()
     _, problems = assessments.check_assessment(record, data, matrices())
+    problems = [*problems, *draft.form_problems()]
     if any(f == "version" for f, _ in problems):
         # Answers to another version of the matrix, or to none: its questions again, from
         # the first page, keeping who is assessed and at which stage.

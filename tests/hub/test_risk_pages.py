@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from hub.templating import uk_date
 from sharing import clock
 from sharing.models import Alert, Case, CaseParty, Escalation, RiskAssessment, Share, TriageChange
+from sharing.risk.assessments import ASSESSED_ROLES
 from sharing.risk.assessments import latest as latest_assessment
 from sharing.risk.matrix import shipped
 from sharing.vocabulary import AlertKind, PartyRole, Priority, RiskBand, Role
@@ -182,6 +183,35 @@ def test_answers_from_an_old_version_or_with_an_unknown_option_are_refused_and_n
     assert stranger.status_code == 400
     assert "Choose the victim, witness or reporter on this case" in stranger.get_data(as_text=True)
     assert _assessments(demo_session, case.id) == before
+
+
+def test_a_band_not_offered_is_refused_and_only_those_who_may_be_assessed_are_offered(
+    demo_hub, demo_session
+) -> None:
+    case = _shared_with_police(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/risk/new"
+    before = _assessments(demo_session, case.id)
+    base = {"version": str(MATRIX.version), "csrf_token": csrf_token(officer, path)}
+    answers = {"person_id": str(_victim(case)), "stage": "review", **HIGHEST}
+    bogus = officer.post(
+        path,
+        data={
+            **base,
+            **answers,
+            "band": "critical",
+            "adjustment_reason": "Very high",
+            "step": "check",
+        },
+    )
+    assert bogus.status_code == 400
+    assert "Choose the band from the list" in bogus.get_data(as_text=True)
+    assert _assessments(demo_session, case.id) == before
+    # Household members, businesses and groups are not for the matrix: not offered.
+    offered = officer.get(path).get_data(as_text=True)
+    for party in case.parties:
+        shown = f'value="{party.person_id}"' in offered
+        assert shown == (party.role in ASSESSED_ROLES), party.role
 
 
 def test_triage_change_is_recorded_with_who_and_why_and_makes_a_review_due(
