@@ -35,6 +35,7 @@ from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act
+from sharing.audit import acts
 from sharing.cases import casework, erasure, export, letters, listing, pages, referrals, reviews
 from sharing.cases import survey as closure_survey
 from sharing.cases.search import SearchHit, SearchQuery, search
@@ -667,6 +668,7 @@ def close(case_id: int) -> Response | tuple[str, int]:
             resolved_by=form.resolved_by.data,
         ),
         template="cases/close.html",
+        refused_as=acts.Action.CASE_CLOSE,
         title=f"Close case {case.reference}",
         done=f"Case {case.reference} closed. Offer the complainant the satisfaction survey.",
     )
@@ -954,11 +956,13 @@ def _record(
     done: str,
     anchor: str | None = None,
     purpose: str | None = None,
+    refused_as: acts.Action = acts.Action.CASE_RECORD,
     **context: object,
 ) -> Response | tuple[str, int]:
     """Show the form; once it is valid, ``record`` it through the core and go back to the
     case (opened for ``purpose``, for a partner). A refusal (by the form or the core) shows
-    the page again with status 400, which rolls the request back."""
+    the page again with status 400, which rolls the request back; one by the form itself
+    is recorded as ``refused_as`` naming its fields, as the core records its own."""
     if form.validate_on_submit():
         try:
             record()
@@ -967,6 +971,14 @@ def _record(
         else:
             flash(done, "success")
             return redirect(url_for("cases.show", case_id=case.id, purpose=purpose, _anchor=anchor))
+    elif request.method == "POST":
+        acts.refuse(
+            db(),
+            refused_as,
+            actor=current_user.actor,
+            subject=acts.Subject("case", case.id),
+            reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+        )
     status = 400 if request.method == "POST" else 200
     return render_template(
         template, title=title, form=form, case=case, purpose=purpose, **context

@@ -208,18 +208,28 @@ def test_a_referral_with_bad_input_is_refused_at_its_field_and_nothing_is_writte
     case = _case(demo_session)
     officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
     before = _counts(demo_session, case)
-    for overrides, message in (
-        ({"reason": "  "}, "Say why you are worried about them"),
-        ({"reason": "x" * 2_001}, "2,000 characters or fewer"),
-        ({"kind": "hate_service"}, "from the list"),
-        ({"person": "999999"}, "from the list"),
+    # Every refusal is recorded, naming the field, whether the core or the form refused.
+    for overrides, message, basis in (
+        (
+            {"reason": "  "},
+            "Say why you are worried about them",
+            "refused input: safeguarding referral reason",
+        ),
+        (
+            {"reason": "x" * 2_001},
+            "2,000 characters or fewer",
+            "refused input: safeguarding referral reason",
+        ),
+        ({"kind": "hate_service"}, "from the list", "refused input: kind"),
+        ({"person": "999999"}, "from the list", "refused input: person"),
+        ({"reason": "Worried\x00"}, "control characters", "refused input: reason"),
     ):
         response = _refer(officer, case, **overrides)
         assert response.status_code == 400, overrides
         assert message in response.get_data(as_text=True), overrides
+        refused = [e for e in _entries(demo_session, case) if e.outcome == "refused"]
+        assert refused[-1].basis == basis, overrides
     assert _counts(demo_session, case) == before
-    refused = [e for e in _entries(demo_session, case) if e.outcome == "refused"]
-    assert refused[-1].basis == "refused input: safeguarding referral reason"
     assert WORRY not in " ".join(e.basis or "" for e in _entries(demo_session, case))
 
 
