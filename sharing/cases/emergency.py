@@ -19,6 +19,7 @@ from sharing.audit import acts
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, BreakGlass, Case, User
+from sharing.protocols import EMERGENCY_PURPOSE
 from sharing.vocabulary import AlertKind, Role
 
 DEFAULT_HOURS = 4
@@ -100,6 +101,7 @@ def break_glass(
         acts.Action.BREAK_GLASS,
         actor=actor,
         subject=acts.Subject("case", case.id),
+        purpose=EMERGENCY_PURPOSE,
         basis=(
             f"emergency access {glass.id} until {glass.expires_at.isoformat(timespec='minutes')}: "
             f"{grant.basis}"

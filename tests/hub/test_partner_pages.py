@@ -304,6 +304,19 @@ def test_emergency_access_from_its_page(demo_hub, demo_session) -> None:
     # In UK time, as every other time the hub shows ("3:04pm"), never UTC's.
     assert f"Emergency access until {clock.moment_text(glass.expires_at)}" in page
     assert "UTC" not in page
+    # The opening and the view under it are recorded for the purpose "emergency".
+    demo_session.expire_all()
+    entries = demo_session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "case", AuditEntry.object_id == str(case.id))
+        .where(AuditEntry.action.in_(["break_glass", "case.view"]))
+        .order_by(AuditEntry.seq.desc())
+        .limit(2)
+    ).all()
+    assert {(e.action, e.purpose) for e in entries} == {
+        ("break_glass", "emergency"),
+        ("case.view", "emergency"),
+    }
     manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
     assert case.reference in manager.get("/alerts").get_data(as_text=True)
     assert case.reference in manager.get("/emergency/reviews").get_data(as_text=True)
