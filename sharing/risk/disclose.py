@@ -36,6 +36,9 @@ class AnswerView:
     question: str
     answer: str
     score: int
+    #: The data category it is sealed and shared under (question 11, health, sits in the
+    #: support section but is vulnerability).
+    category: str = "risk"
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,12 @@ def _assessment_view(
         if option is not None:
             shown.append(
                 AnswerView(
-                    question.number, question.section, question.text, option.label, option.score
+                    question.number,
+                    question.section,
+                    question.text,
+                    option.label,
+                    option.score,
+                    question.category,
                 )
             )
     return AssessmentView(

@@ -306,6 +306,7 @@ def test_police_see_band_and_support_needs_but_not_vulnerability_answers(demo_se
         assert not row.sees_vulnerability
         assert all(a.section != "vulnerability" for a in row.person.latest.answers)
         assert all(a.number != 11 for a in row.person.latest.answers)  # health
+        assert all(a.category != "vulnerability" for a in row.person.latest.answers)
         assert row.person.latest.answers_withheld
         assert row.share.owner_agency
         assert row.share.shared_by
@@ -522,3 +523,14 @@ def test_case_risk_shows_history_and_trend_newest_first(demo_session) -> None:
         assert any(e.considered_at is None for e in risk.escalations)
     finally:
         demo_session.rollback()
+
+
+def test_a_reader_given_vulnerability_has_the_health_answer_counted_among_it(demo_session) -> None:
+    """Question 11 (health) sits in the support section but is vulnerability: the shared
+    risk list shows it among the vulnerability answers to those allowed them."""
+    rows = _shared_rows(demo_session, "northshire-csp", Role.MANAGER)
+    seen = [r for r in rows if r.sees_vulnerability and r.person.latest.answers]
+    assert seen, "the demo shares red cases with community safety managers"
+    health = [a for r in seen for a in r.person.latest.answers if a.number == 11]
+    assert health
+    assert {a.category for a in health} == {"vulnerability"}
