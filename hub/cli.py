@@ -747,7 +747,8 @@ def protocols_import(file: Path, dpo_email: str) -> None:
 
 @protocols.command("sweep")
 def protocols_sweep() -> None:
-    """Expire protocols past their end date and tell DPOs of reviews due (run daily)."""
+    """Record versions a new one has taken over from, expire protocols past their end date
+    and tell DPOs of reviews due (run daily)."""
     with _session() as session:
         expired, due = protocol_records.sweep(session, clock.today())
         session.commit()

@@ -389,6 +389,16 @@ class ProtocolStatus(Labelled):
     EXPIRED = "expired", "Expired"
 
 
+#: A version every party has signed, whatever became of it since: a later one of these
+#: ends the versions before it on the day it starts.
+SIGNED_BY_EVERY_PARTY = (
+    ProtocolStatus.ACTIVE,
+    ProtocolStatus.SUSPENDED,
+    ProtocolStatus.SUPERSEDED,
+    ProtocolStatus.EXPIRED,
+)
+
+
 class ShareOrigin(Labelled):
     """What created a share."""
 

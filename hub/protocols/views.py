@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 from hub.database import db
 from hub.forms import HubForm
 from hub.guard import require_roles
+from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.protocols import ProtocolInvalid
@@ -49,6 +50,7 @@ def index() -> str:
         "protocols/index.html",
         title="Information sharing protocols",
         records=protocol_records.every_version(db()),
+        standing=protocol_records.standing(db()),
     )
 
 
@@ -58,14 +60,18 @@ def show(protocol_id: int) -> str:
     signers = protocol_records.party_agencies(db(), record)
     agencies = directory.agencies_by_id(db(), signers)
     signed = {s.agency_id: s for s in record.signatures}
+    standing = protocol_records.standing(db()).get(record.id)
     return render_template(
         "protocols/show.html",
         title=record.title,
         record=record,
         document=protocol_records.document(record),
         signers=[(agencies[a], role, signed.get(a)) for a, role in signers.items()],
+        standing=standing,
+        today=clock.today(),
         impact=protocol_records.impact(db(), record)
         if record.status.value in ("draft", "awaiting_signatures")
+        or (standing is not None and standing.starts_on is not None)
         else None,
         may_sign=current_user.agency_id in signers
         and current_user.has_role(signers[current_user.agency_id])
@@ -95,16 +101,26 @@ def _act(protocol_id: int, act, done: str) -> Response | tuple[str, int]:  # typ
         return render_template(
             "errors/error.html", title="That could not be done", paragraphs=[message]
         ), 403
-    flash(
-        done.format(agency=current_user.agency.name)
-        + (
-            " Every party has signed: the protocol is now active."
-            if record.status.value == "active" and act is protocol_records.sign
-            else ""
-        ),
-        "success",
-    )
+    flash(done.format(agency=current_user.agency.name) + _signed_by_all(record, act), "success")
     return redirect(url_for("protocols.show", protocol_id=protocol_id))
+
+
+def _signed_by_all(record, act) -> str:  # type: ignore[no-untyped-def]
+    """What the last signature did: the protocol is in force now, or from its start date."""
+    if record.status.value != "active" or act is not protocol_records.sign:
+        return ""
+    standing = protocol_records.standing(db()).get(record.id)
+    if standing is not None and standing.starts_on is not None:
+        before = (
+            f"; version {standing.predecessor.version} stays in force until then"
+            if standing.predecessor
+            else ""
+        )
+        return (
+            " Every party has signed: the protocol comes into force on "
+            f"{uk_date(standing.starts_on)}{before}."
+        )
+    return " Every party has signed: the protocol is now active."
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from sharing.models import Agency, BreakGlass, Case, LockMember, ProtocolRecord, Share, User
 from sharing.protocols import parse_protocol
-from sharing.protocols.policy import AgencyRef, Policy
-from sharing.vocabulary import CaseStatus, Priority, ProtocolStatus, Role
+from sharing.protocols.policy import AgencyRef, Policy, last_days
+from sharing.vocabulary import SIGNED_BY_EVERY_PARTY, CaseStatus, Priority, ProtocolStatus, Role
 
 _lock = threading.Lock()
 _policies: dict[int, tuple[tuple[object, ...], Policy]] = {}
@@ -114,12 +114,15 @@ def policy(session: Session) -> Policy:
         if cached is not None and cached[0] == stamp:
             session.info[_POLICY] = cached[1]
             return cached[1]
-    active = session.scalars(
-        select(ProtocolRecord).where(ProtocolRecord.status == ProtocolStatus.ACTIVE)
+    signed = session.scalars(
+        select(ProtocolRecord).where(ProtocolRecord.status.in_(SIGNED_BY_EVERY_PARTY))
     ).all()
+    active = [r for r in signed if r.status is ProtocolStatus.ACTIVE]
     agencies = [AgencyRef(a.id, a.code, a.type) for a in session.scalars(select(Agency))]
     compiled = Policy.compile(
-        ((r.id, parse_protocol(r.source, source=f"{r.key} v{r.version}")) for r in active), agencies
+        ((r.id, parse_protocol(r.source, source=f"{r.key} v{r.version}")) for r in active),
+        agencies,
+        last_days((r.key, r.version, r.start_on, r.end_on) for r in signed),
     )
     with _lock:
         _policies[key] = (stamp, compiled)

@@ -16,6 +16,7 @@ from sharing.access.facts import policy
 from sharing.audit import acts
 from sharing.errors import InputError, NotFound
 from sharing.models import Agency, Case, ProtocolRecord, Share
+from sharing.protocols import records as protocol_records
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
 
 
@@ -42,15 +43,8 @@ def share_case(
     protocol = session.get(ProtocolRecord, protocol_id)
     if protocol is None:
         raise InputError("protocol_id", "Choose a protocol")
-    if (
-        protocol.status is not ProtocolStatus.ACTIVE
-        or not protocol.start_on <= today <= protocol.end_on
-    ):
-        state = "has expired" if today > protocol.end_on else f"is {protocol.status.label.lower()}"
-        raise InputError(
-            "protocol_id",
-            f"{protocol.title} (version {protocol.version}) {state}: share only under an active protocol",
-        )
+    if protocol not in protocol_records.in_force(session, today):
+        raise InputError("protocol_id", _not_in_force(session, protocol, today))
     grants = [g for g in policy(session).grants(agency.id, purpose) if g.protocol_id == protocol.id]
     if not grants:
         raise InputError(
@@ -89,6 +83,20 @@ def share_case(
         ),
     )
     return share
+
+
+def _not_in_force(session: Session, protocol: ProtocolRecord, today: date) -> str:
+    """Why a share cannot be made under ``protocol`` today, and what to share under."""
+    named = f"{protocol.title} (version {protocol.version})"
+    now = protocol_records.active_version(session, protocol.key, today)
+    instead = f": share under version {now.version}, in force now" if now else ""
+    if protocol.status is ProtocolStatus.ACTIVE and protocol.start_on > today:
+        return f"{named} comes into force on {protocol.start_on:%-d %B %Y}{instead}"
+    if today > protocol.end_on:
+        return f"{named} has expired: share only under an active protocol"
+    if protocol.status is ProtocolStatus.ACTIVE or protocol.status is ProtocolStatus.SUPERSEDED:
+        return f"{named} has been replaced by a later version{instead}"
+    return f"{named} is {protocol.status.label.lower()}: share only under an active protocol"
 
 
 def revoke_share(

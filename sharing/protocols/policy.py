@@ -3,6 +3,10 @@
 A ``Policy`` holds every clause of every active protocol version as ``Grant``s, indexed
 by receiving agency and purpose, with agency-type selectors already expanded to the
 agencies of that type. It is rebuilt when any protocol's status changes (``changed_at``).
+
+Which version is in force on a day is decided from dates when a decision is made, never
+by a job that changes statuses at midnight: a version is in force from its start to its
+end, or to the day before a later version signed by every party starts (``last_days``).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sharing.protocols import Clause, ProtocolDocument
 from sharing.vocabulary import AgencyType, Priority, Role
@@ -70,9 +74,14 @@ class Policy:
 
     @classmethod
     def compile(
-        cls, active: Iterable[tuple[int, ProtocolDocument]], agencies: Iterable[AgencyRef]
+        cls,
+        active: Iterable[tuple[int, ProtocolDocument]],
+        agencies: Iterable[AgencyRef],
+        last_day: Mapping[tuple[str, int], date] | None = None,
     ) -> Policy:
-        """From (protocol record id, parsed document) of each active version."""
+        """From (protocol record id, parsed document) of each active version; ``last_day``
+        (from ``last_days``) ends a version the day before a later one takes over."""
+        last_day = last_day or {}
         agencies = list(agencies)
         by_code = {a.code: a.id for a in agencies}
         by_type: dict[AgencyType, list[int]] = defaultdict(list)
@@ -82,7 +91,7 @@ class Policy:
         emergency: dict[int, list[Grant]] = defaultdict(list)
         for record_id, document in active:
             for clause in document.clauses:
-                grant = _grant(record_id, document, clause)
+                grant = _grant(record_id, document, clause, last_day)
                 for agency_id in _recipients(clause.recipients, by_code, by_type):
                     (
                         emergency[agency_id]
@@ -107,7 +116,24 @@ class Policy:
         return {purpose for (agency, purpose) in self._grants if agency == agency_id}
 
 
-def _grant(record_id: int, document: ProtocolDocument, clause: Clause) -> Grant:
+def last_days(versions: Iterable[tuple[str, int, date, date]]) -> dict[tuple[str, int], date]:
+    """The last day each version is in force, from (protocol key, version, start, end) of
+    every version signed by every party: its end, or the day before a later version of the
+    same protocol starts, whichever comes first."""
+    versions = list(versions)
+    last: dict[tuple[str, int], date] = {}
+    for key, version, _start, end in versions:
+        later = [s for k, v, s, _e in versions if k == key and v > version]
+        last[(key, version)] = min([end, *(s - timedelta(days=1) for s in later)])
+    return last
+
+
+def _grant(
+    record_id: int,
+    document: ProtocolDocument,
+    clause: Clause,
+    last_day: Mapping[tuple[str, int], date],
+) -> Grant:
     return Grant(
         protocol_id=record_id,
         protocol_key=document.id,
@@ -120,7 +146,7 @@ def _grant(record_id: int, document: ProtocolDocument, clause: Clause) -> Grant:
         priorities=frozenset(clause.priorities) if clause.priorities is not None else None,
         emergency=clause.emergency,
         start=document.start,
-        end=document.end,
+        end=last_day.get((document.id, document.version), document.end),
     )
 
 

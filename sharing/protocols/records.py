@@ -1,6 +1,7 @@
 """Protocols in the hub: import as a draft, signature by each party's signatory, active
-once every party has signed, suspended, superseded by a new version, expired at the end
-date; the DPOs are told when a review falls due; and the impact of a new version.
+once every party has signed (in force from its start date), suspended, superseded by a new
+version from the day that one starts, expired at the end date; the DPOs are told when a
+review falls due; and the impact of a new version.
 
 Only a valid file is ever imported (``sharing.protocols.parse_protocol``); the record keeps
 the file exactly as signed.
@@ -20,8 +21,8 @@ from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, ProtocolRecord, ProtocolSignature
 from sharing.protocols import ProtocolDocument, Purpose, parse_protocol
-from sharing.protocols.policy import AgencyRef, Policy
-from sharing.vocabulary import AlertKind, ProtocolStatus, Role
+from sharing.protocols.policy import AgencyRef, Policy, last_days
+from sharing.vocabulary import SIGNED_BY_EVERY_PARTY, AlertKind, ProtocolStatus, Role
 
 #: Roles that manage protocols in the hub (import, suspend).
 PROTOCOL_ADMINS = (Role.DPO,)
@@ -48,25 +49,91 @@ def every_version(session: Session) -> list[ProtocolRecord]:
     )
 
 
-def active_version(session: Session, key: str) -> ProtocolRecord | None:
-    """The version of the protocol ``key`` now active, if one is: a share, a partnership
-    meeting and anything else made under an earlier version carries on under it."""
-    return session.scalar(
-        select(ProtocolRecord).where(
-            ProtocolRecord.key == key, ProtocolRecord.status == ProtocolStatus.ACTIVE
+def _signed(session: Session) -> list[ProtocolRecord]:
+    """Every version signed by every party, by protocol and version."""
+    return list(
+        session.scalars(
+            select(ProtocolRecord)
+            .where(ProtocolRecord.status.in_(SIGNED_BY_EVERY_PARTY))
+            .order_by(ProtocolRecord.key, ProtocolRecord.version)
         )
     )
 
 
-def shareable_purposes(session: Session) -> list[tuple[ProtocolRecord, Purpose]]:
-    """The purposes a case may be shared for: each active protocol's purposes that one of
-    its clauses serves through a share (not the emergency purpose), by protocol title."""
+def _in_force(signed: list[ProtocolRecord], today: date) -> dict[str, ProtocolRecord]:
+    """By protocol key, the version in force on ``today``: active, started, and neither
+    ended nor taken over by a later signed version (decided from the dates, as access
+    decisions are)."""
+    last = last_days((r.key, r.version, r.start_on, r.end_on) for r in signed)
+    return {
+        r.key: r
+        for r in signed
+        if r.status is ProtocolStatus.ACTIVE and r.start_on <= today <= last[(r.key, r.version)]
+    }
+
+
+def in_force(session: Session, today: date | None = None) -> list[ProtocolRecord]:
+    """The versions in force on ``today`` (the partnership's today by default), one a
+    protocol at most."""
+    return list(_in_force(_signed(session), today or clock.today()).values())
+
+
+def active_version(session: Session, key: str, today: date | None = None) -> ProtocolRecord | None:
+    """The version of the protocol ``key`` in force today, if one is: a share, a
+    partnership meeting and anything else made under an earlier version carries on under
+    it from the day it starts."""
+    return next((r for r in in_force(session, today) if r.key == key), None)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a version signed by every party stands on a day, for the protocols pages."""
+
+    #: In force on the day.
+    in_force: bool
+    #: The first day it is in force, when that is still to come.
+    starts_on: date | None
+    #: The last day it is in force: its end, or the day before ``successor`` starts.
+    last_day: date
+    #: The later version that takes over from it, if one is signed.
+    successor: ProtocolRecord | None
+    #: The version it takes over from on ``starts_on``, if one is in force until then.
+    predecessor: ProtocolRecord | None
+
+
+def standing(session: Session, today: date | None = None) -> dict[int, Standing]:
+    """Each active version's standing on ``today``, by record id: what is in force now and
+    what takes over from when."""
+    today = today or clock.today()
+    signed = _signed(session)
+    last = last_days((r.key, r.version, r.start_on, r.end_on) for r in signed)
+    now_in_force = _in_force(signed, today)
+    found = {}
+    for record in signed:
+        if record.status is not ProtocolStatus.ACTIVE:
+            continue
+        later = [r for r in signed if r.key == record.key and r.version > record.version]
+        successor = min(later, key=lambda r: r.start_on, default=None)
+        waiting = record.start_on > today
+        predecessor = now_in_force.get(record.key) if waiting else None
+        found[record.id] = Standing(
+            in_force=now_in_force.get(record.key) is record,
+            starts_on=record.start_on if waiting else None,
+            last_day=last[(record.key, record.version)],
+            successor=successor if successor and successor.start_on > today else None,
+            predecessor=predecessor if predecessor is not record else None,
+        )
+    return found
+
+
+def shareable_purposes(
+    session: Session, today: date | None = None
+) -> list[tuple[ProtocolRecord, Purpose]]:
+    """The purposes a case may be shared for: each protocol version in force today, with
+    its purposes that one of its clauses serves through a share (not the emergency
+    purpose), by protocol title."""
     found = []
-    for record in session.scalars(
-        select(ProtocolRecord)
-        .where(ProtocolRecord.status == ProtocolStatus.ACTIVE)
-        .order_by(ProtocolRecord.title)
-    ):
+    for record in sorted(in_force(session, today), key=lambda r: r.title):
         parsed = document(record)
         shareable = {c.purpose for c in parsed.clauses if not c.emergency}
         found += [(record, p) for p in parsed.purposes if p.id in shareable]
@@ -189,26 +256,43 @@ def sign(
 
 
 def _activate(session: Session, actor: Actor, record: ProtocolRecord, now: datetime) -> None:
-    for older in session.scalars(
-        select(ProtocolRecord).where(
-            ProtocolRecord.key == record.key,
-            ProtocolRecord.status == ProtocolStatus.ACTIVE,
-            ProtocolRecord.id != record.id,
-        )
-    ):
+    record.status = ProtocolStatus.ACTIVE
+    record.activated_at = now
+    record.changed_at = now
+    today = clock.day_of(now)
+    if record.start_on > today:
+        what = f"signed by every party: in force from {record.start_on.isoformat()}"
+    else:
+        what = "active: every party has signed"
+    _audit(session, actor, acts.Action.PROTOCOL_STATUS, record, what)
+    _supersede(session, actor, today, now)
+
+
+def _supersede(session: Session, actor: Actor | None, today: date, now: datetime) -> None:
+    """Mark superseded each active version a later signed version has taken over from by
+    ``today``. Access never waits for this: decisions read the dates (``last_days``)."""
+    signed = _signed(session)
+    for older in signed:
+        if older.status is not ProtocolStatus.ACTIVE:
+            continue
+        taken_over = [
+            r
+            for r in signed
+            if r.key == older.key and r.version > older.version and r.start_on <= today
+        ]
+        if not taken_over:
+            continue
+        newer = max(taken_over, key=lambda r: r.version)
         older.status = ProtocolStatus.SUPERSEDED
-        older.superseded_by_id = record.id
+        older.superseded_by_id = newer.id
         older.changed_at = now
         _audit(
             session,
             actor,
             acts.Action.PROTOCOL_STATUS,
             older,
-            f"superseded by version {record.version}",
+            f"superseded by version {newer.version}",
         )
-    record.status = ProtocolStatus.ACTIVE
-    record.activated_at = now
-    _audit(session, actor, acts.Action.PROTOCOL_STATUS, record, "active: every party has signed")
 
 
 def suspend(
@@ -241,9 +325,12 @@ def suspend(
 def sweep(
     session: Session, today: date, now: datetime | None = None
 ) -> tuple[list[ProtocolRecord], list[ProtocolRecord]]:
-    """Expire active protocols past their end date, and tell the parties' DPOs of reviews
-    that have fallen due (once each). Returns (expired, reviews notified)."""
+    """Mark superseded the versions a later one has taken over from, expire active
+    protocols past their end date, and tell the parties' DPOs of reviews that have fallen
+    due (once each). Returns (expired, reviews notified). The statuses it sets only say
+    what the dates already decide: access never waits for it."""
     now = now or clock.now()
+    _supersede(session, None, today, now)
     expired = list(
         session.scalars(
             select(ProtocolRecord).where(

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from sharing import clock
 from sharing.access.authorise import authorise, decide_case
 from sharing.access.decide import Act
 from sharing.access.facts import facts_of, policy
@@ -362,6 +363,93 @@ def test_a_new_version_shows_its_impact_and_supersedes_the_old_once_signed(demo_
     assert decision.allowed
     assert not decision.allows("offending")
     assert "version 2" in decision.categories["identity"]
+    demo_session.rollback()
+
+
+def _sign_version_2(session, start: date) -> ProtocolRecord:
+    """Version 2 of the ASB case-management protocol, starting on ``start``, signed by
+    every party (now)."""
+    text = (PROTOCOLS / "northshire-asb-case-management.toml").read_text()
+    v2 = (
+        text.replace("version = 1", "version = 2")
+        .replace("start = 2025-04-01", f"start = {start.isoformat()}")
+        .replace("review = 2027-03-31", f"review = {start + timedelta(days=1)}")
+    )
+    dpo = demo_actor(session, "northshire-police", Role.DPO)
+    record = protocol_records.import_protocol(session, dpo, v2, source="v2")
+    for agency_id, role in protocol_records.party_agencies(session, record).items():
+        code = session.get(Agency, agency_id).code
+        protocol_records.sign(session, demo_actor(session, code, role), record.id)
+    return record
+
+
+def test_a_version_signed_before_its_start_leaves_the_old_one_in_force_until_that_day(
+    demo_session,
+) -> None:
+    case, share = _shared_case(demo_session)
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    start = clock.today() + timedelta(days=30)
+    v2 = _sign_version_2(demo_session, start)
+    v1 = demo_session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == v2.key, ProtocolRecord.version == 1)
+    )
+    assert (v1.status, v2.status) == (ProtocolStatus.ACTIVE, ProtocolStatus.ACTIVE)
+    assert protocol_records.active_version(demo_session, v2.key) == v1
+    decision = decide_case(
+        demo_session, police, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
+    )
+    assert "northshire-asb-case-management version 1" in decision.categories["identity"]
+    assert (v1, PURPOSE) in [
+        (r, p.id) for r, p in protocol_records.shareable_purposes(demo_session)
+    ]
+    with pytest.raises(
+        InputError, match=r"version 2\) comes into force on .*: share under version 1"
+    ):
+        shares.share_case(
+            demo_session,
+            authorise(demo_session, _owner_of(demo_session, case), case.id, Act.SHARE),
+            agency_id=_agency(demo_session, "northshire-eh").id,
+            protocol_id=v2.id,
+            purpose=PURPOSE,
+            until=clock.today(),
+        )
+    share.until = start + timedelta(days=10)
+    demo_session.flush()
+    # The start day: the share made under version 1 carries on under version 2, with no
+    # job run; the sweep then records version 1 as superseded.
+    on_the_day = datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    decision = decide_case(
+        demo_session,
+        police,
+        facts_of(demo_session, [case.id])[case.id],
+        purpose=PURPOSE,
+        now=on_the_day,
+    )
+    assert "northshire-asb-case-management version 2" in decision.categories["identity"]
+    assert f"share {share.id}" in decision.categories["identity"]
+    assert protocol_records.active_version(demo_session, v2.key, start) == v2
+    assert [r for r, _ in protocol_records.shareable_purposes(demo_session, start)].count(v1) == 0
+    protocol_records.sweep(demo_session, start)
+    assert (v1.status, v1.superseded_by_id) == (ProtocolStatus.SUPERSEDED, v2.id)
+    demo_session.rollback()
+
+
+def test_a_new_version_takes_over_at_midnight_in_england_not_utc(demo_session) -> None:
+    case, share = _shared_case(demo_session)
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    today = clock.today()  # the next 1 June, in British Summer Time: its midnight is 23:00 UTC
+    start = date(today.year + (today >= date(today.year, 6, 1)), 6, 1)
+    _sign_version_2(demo_session, start)
+    share.until = start + timedelta(days=10)
+    demo_session.flush()
+
+    def version_at(moment: datetime) -> str:
+        facts = facts_of(demo_session, [case.id])[case.id]
+        decision = decide_case(demo_session, police, facts, purpose=PURPOSE, now=moment)
+        return decision.categories["identity"].split(" version ")[1][0]
+
+    assert version_at(datetime(start.year, 5, 31, 22, 59, tzinfo=UTC)) == "1"  # 23:59 on 31 May
+    assert version_at(datetime(start.year, 5, 31, 23, 0, tzinfo=UTC)) == "2"  # 00:00 on 1 June
     demo_session.rollback()
 
 
