@@ -169,7 +169,9 @@ def authenticate(
 ) -> SignInResult:
     """Check an e-mail and password, counting failures and locking out repeated ones.
 
-    An unknown e-mail and a wrong password give the same answer.
+    An unknown e-mail and a wrong password give the same answer. A right password does not
+    clear the failures: a wrong security code after it counts with them, and only a whole
+    sign-in (``sign_in_sessions.start``) clears them.
     """
     now = now or clock.now()
     user = find_user(session, email)
@@ -186,8 +188,6 @@ def authenticate(
     hasher = _hasher(hashing_cost(session))
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    user.failed_sign_ins = 0
-    user.locked_until = None
     session.flush()
     return SignInResult(SignInOutcome.OK, user=user)
 

@@ -42,7 +42,9 @@ def _hash(key: str) -> bytes:
 
 def start(session: Session, user: User, *, method: str) -> str:
     """Sign ``user`` in: a new session (its key is returned, for the cookie), the user's
-    last sign-in, and the audit entry, in the caller's transaction."""
+    last sign-in, and the audit entry, in the caller's transaction. Only here, once the
+    whole sign-in has succeeded (password and security code, or the identity provider), are
+    earlier failed attempts forgotten."""
     now = clock.now()
     key = secrets.token_urlsafe(32)
     session.add(
@@ -51,6 +53,8 @@ def start(session: Session, user: User, *, method: str) -> str:
         )
     )
     user.last_sign_in_at = now
+    user.failed_sign_ins = 0
+    user.locked_until = None
     session.flush()
     acts.record(
         session,

@@ -16,7 +16,13 @@ from hub.app import create_app
 from hub.config import load_settings
 from sharing import accounts, clock
 from sharing.models import AuditEntry, User
-from tests.fixtures.app import PASSWORD, audit_log_failing, csrf_token, sign_in
+from tests.fixtures.app import (
+    PASSWORD,
+    audit_log_failing,
+    csrf_token,
+    sign_in,
+    sign_in_through_pages,
+)
 
 
 def _post_sign_in(client, email: str, password: str):
@@ -470,3 +476,66 @@ def test_a_manager_cannot_reach_another_agencys_accounts(as_user, create_user, p
         response = manager.post(f"/people/{police_officer.id}/{action}", data={"csrf_token": token})
         assert response.status_code == 404, action
     assert police_client.get("/").status_code == 200
+
+
+def _wrong_code(user: User) -> str:
+    """A six-digit code the user's app shows at no moment near now."""
+    totp = pyotp.TOTP(user.totp_secret)
+    now = datetime.now(UTC)
+    near = {totp.at(now + timedelta(seconds=s)) for s in range(-90, 91, 30)}
+    return next(c for c in (f"{n:06d}" for n in range(1_000_000)) if c not in near)
+
+
+def _post_code(client, code: str):
+    return client.post(
+        "/sign-in/code", data={"code": code, "csrf_token": csrf_token(client, "/sign-in/code")}
+    )
+
+
+def test_wrong_passwords_and_wrong_security_codes_together_lock_the_account(
+    app: Flask, create_user, db_session: Session
+) -> None:
+    user = create_user("dpo")
+    client = app.test_client()
+    for _ in range(2):
+        assert "Enter a correct" in _post_sign_in(
+            client, user.email, "wrong-password-123"
+        ).get_data(as_text=True)
+    for _ in range(2):  # the right password, then a wrong code, twice over
+        assert _post_sign_in(client, user.email, PASSWORD).location.endswith("/sign-in/code")
+        assert "not correct" in _post_code(client, _wrong_code(user)).get_data(as_text=True)
+    assert _post_sign_in(client, user.email, PASSWORD).location.endswith("/sign-in/code")
+    assert "Your account is locked" in _post_code(client, _wrong_code(user)).get_data(as_text=True)
+    page = _post_sign_in(client, user.email, PASSWORD).get_data(as_text=True)
+    assert "Your account is locked" in page
+    assert client.get("/").status_code == 302
+    db_session.expire_all()
+    assert db_session.get(User, user.id).locked_until is not None
+
+
+def test_the_right_password_alone_does_not_clear_wrong_security_codes(
+    app: Flask, create_user
+) -> None:
+    user = create_user("manager")
+    client = app.test_client()
+    assert _post_sign_in(client, user.email, PASSWORD).location.endswith("/sign-in/code")
+    for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
+        assert "not correct" in _post_code(client, _wrong_code(user)).get_data(as_text=True)
+    assert _post_sign_in(client, user.email, PASSWORD).location.endswith("/sign-in/code")
+    assert "Your account is locked" in _post_code(client, _wrong_code(user)).get_data(as_text=True)
+    page = _post_sign_in(client, user.email, PASSWORD).get_data(as_text=True)
+    assert "Your account is locked" in page
+    assert client.get("/").status_code == 302
+
+
+def test_a_whole_sign_in_clears_the_failures_before_it(app: Flask, create_user) -> None:
+    user = create_user("dpo")
+    client = app.test_client()
+    for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
+        _post_sign_in(client, user.email, "wrong-password-123")
+    sign_in_through_pages(client, user)
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    other = app.test_client()
+    assert _post_sign_in(other, user.email, PASSWORD).location.endswith("/sign-in/code")
+    for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
+        assert "not correct" in _post_code(other, _wrong_code(user)).get_data(as_text=True)
