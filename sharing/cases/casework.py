@@ -19,7 +19,7 @@ from sharing import clock
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases import erasure, reviews
+from sharing.cases import erasure, reviews, shares
 from sharing.cases.listing import may_own_cases
 from sharing.cases.needs import Needs
 from sharing.crypto import blind_index
@@ -632,7 +632,8 @@ def close_case(
     whether the behaviour was resolved and, if it was, the main action that resolved it
     (HouseMark's list). Refused, with the field, nothing written and the refusal audited:
     a case already closed, no outcome, a resolved case without its main action, or an
-    action given for one not resolved."""
+    action given for one not resolved. Its live shares for ASB case management end with it
+    (``shares.end_at_closing``)."""
     authorised.require(Act.CLOSE)
     case, actor = authorised.case, authorised.actor
     with acts.refusing_input(
@@ -661,7 +662,7 @@ def close_case(
     case.closure_reason = reason
     case.closure_outcome = outcome
     case.resolved_by = resolved_by
-    case.closed_at = now or clock.now()
+    case.closed_at = closed_at = now or clock.now()
     case.review_due_on = None
     case.risk_review_due_on = None
     seal(case, "closure_note", text)
@@ -674,4 +675,5 @@ def close_case(
         basis=f"reason {reason.value}; {outcome.value}"
         + (f" by {resolved_by.value}" if resolved_by else ""),
     )
+    shares.end_at_closing(session, actor, case, closed_at)
     return case

@@ -19,6 +19,12 @@ from sharing.models import Agency, Case, ProtocolRecord, Share
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
 
+#: The purpose a case's owner shares it for by hand, on the share form. Its protocol (ASB
+#: case management) ends such a share when the case closes. The other purposes come from
+#: a workflow, which makes their shares: a case conference's invitations, a Community
+#: Trigger review's panel, a safeguarding referral.
+CASE_MANAGEMENT = "asb_case_management"
+
 
 def share_case(
     session: Session,
@@ -108,18 +114,44 @@ def revoke_share(
         raise NotFound(share_id)
     authorise(session, actor, share.case_id, Act.REVOKE_SHARE)
     if share.revoked_at is None:
-        share.revoked_at = now or clock.now()
-        share.revoked_by_id = actor.user_id
-        session.flush()
-        acts.record(
-            session,
-            acts.Action.SHARE_REVOKE,
-            actor=actor,
-            subject=acts.Subject("case", share.case_id),
-            purpose=share.purpose,
-            basis=f"share {share.id} with agency {share.agency_id}",
-        )
+        _end(session, actor, share, now or clock.now())
     return share
+
+
+def end_at_closing(session: Session, actor: Actor, case: Case, closed_at: datetime) -> list[Share]:
+    """End, as ``case`` closes, its live shares for ASB case management: that protocol's
+    retention ends a share "when the case closes". Each is revoked at the closing, by the
+    person closing it, and audited as a revocation. The workflows' shares are left to their
+    own protocols, which do not end them at closure: a conference's lasts until its
+    actions are done (at most 12 months), a Community Trigger review's until the applicant
+    is told the outcome, a safeguarding referral's for its 90 days."""
+    live = session.scalars(
+        select(Share)
+        .where(
+            Share.case_id == case.id,
+            Share.purpose == CASE_MANAGEMENT,
+            Share.revoked_at.is_(None),
+            Share.until >= clock.day_of(closed_at),
+        )
+        .order_by(Share.id)
+    ).all()
+    for share in live:
+        _end(session, actor, share, closed_at, why="the case closed")
+    return list(live)
+
+
+def _end(session: Session, actor: Actor, share: Share, at: datetime, why: str = "") -> None:
+    share.revoked_at = at
+    share.revoked_by_id = actor.user_id
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.SHARE_REVOKE,
+        actor=actor,
+        subject=acts.Subject("case", share.case_id),
+        purpose=share.purpose,
+        basis=f"share {share.id} with agency {share.agency_id}" + (f": {why}" if why else ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -138,6 +170,8 @@ class ShareRow:
     origin: str
     live: bool
     revoked_at: datetime | None
+    #: Ended by the case's closing (its protocol's retention), not revoked by hand.
+    closed_with_case: bool
 
 
 def _row(share: Share, case: Case, today: date) -> ShareRow:
@@ -156,6 +190,7 @@ def _row(share: Share, case: Case, today: date) -> ShareRow:
         origin=share.origin.label,
         live=share.revoked_at is None and today <= share.until,
         revoked_at=share.revoked_at,
+        closed_with_case=share.revoked_at is not None and share.revoked_at == case.closed_at,
     )
 
 

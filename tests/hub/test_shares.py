@@ -1,0 +1,101 @@
+"""Shares as the owning agency and its partners meet them: what the share form offers and
+refuses, when a share ends, and what the case page says of it (demo partnership)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import shares
+from sharing.models import Agency, AuditEntry, Case, ProtocolRecord, Share, User
+from sharing.vocabulary import ProtocolStatus, Role, ShareOrigin
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+PURPOSE = "asb_case_management"
+
+
+def _protocol(session, key: str) -> ProtocolRecord:
+    return session.scalar(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == key, ProtocolRecord.status == ProtocolStatus.ACTIVE
+        )
+    )
+
+
+def _agency(session, code: str) -> Agency:
+    return session.scalar(select(Agency).where(Agency.code == code))
+
+
+def _police_share(session) -> Share:
+    """A live ASB case-management share with the police of an open, unlocked case."""
+    return session.scalar(
+        select(Share)
+        .join(Case, Case.id == Share.case_id)
+        .where(
+            Share.revoked_at.is_(None),
+            Share.purpose == PURPOSE,
+            Case.locked.is_(False),
+            Case.status == "active",
+            Share.agency.has(code="northshire-police"),
+        )
+        .order_by(Share.id.desc())
+    )
+
+
+def test_closing_a_case_ends_its_case_management_shares_but_not_a_conferences(
+    demo_hub, demo_session
+) -> None:
+    share = _police_share(demo_session)
+    case = share.case
+    officer = demo_session.get(User, case.officer_id)
+    conference = shares.share_case(  # as a conference's invitation makes it
+        demo_session,
+        authorise(demo_session, Actor.of(officer), case.id, Act.CONVENE),
+        agency_id=share.agency_id,
+        protocol_id=_protocol(demo_session, "northshire-case-conference").id,
+        purpose="case_conference",
+        until=clock.today() + timedelta(days=28),
+        origin=ShareOrigin.CONFERENCE,
+    )
+    demo_session.commit()
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert police.get(f"/cases/{case.id}?purpose={PURPOSE}").status_code == 200
+    owner = demo_client(demo_hub, officer)
+    path = f"/cases/{case.id}/close"
+    closed = owner.post(
+        path,
+        data={
+            "reason": "resolved",
+            "outcome": "resolved",
+            "resolved_by": "warning_letter",
+            "csrf_token": csrf_token(owner, path),
+        },
+    )
+    assert closed.status_code == 302
+    # The ASB case-management protocol: the share ends when the case closes.
+    assert police.get(f"/cases/{case.id}?purpose={PURPOSE}").status_code in (403, 404)
+    listing = police.get("/shared").get_data(as_text=True)
+    assert f"/cases/{case.id}?purpose={PURPOSE}" not in listing
+    # The conference protocol keeps its share until the conference's actions are done.
+    assert f"/cases/{case.id}?purpose=case_conference" in listing
+    assert police.get(f"/cases/{case.id}?purpose=case_conference").status_code == 200
+    demo_session.expire_all()
+    ended = demo_session.get(Share, share.id)
+    assert ended.revoked_at == demo_session.get(Case, case.id).closed_at
+    assert ended.revoked_by_id == officer.id
+    assert demo_session.get(Share, conference.id).revoked_at is None
+    page = owner.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Ended when the case closed" in page
+    entry = demo_session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "share.revoke", AuditEntry.object_id == str(case.id))
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert entry is not None
+    assert f"share {share.id} " in entry.basis
+    assert "case closed" in entry.basis
