@@ -212,12 +212,20 @@ class EnumSelectField(_ChoiceBase):
 
 
 class ChoiceField(_ChoiceBase):
-    """A select whose choices are set by the view; a value not offered is refused plainly."""
+    """A select whose choices are set by the view; a value not offered is refused plainly,
+    with its own reason if the view set one in ``refused`` (a value known but not offered)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Values known but not offered, each with the reason it is refused.
+        self.refused: dict[str, str] = {}
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = valuelist[0] if valuelist else ""
 
     def pre_validate(self, form: Any) -> None:
+        if (self.data or "") in self.refused:
+            raise ValidationError(self.refused[self.data or ""])
         if (self.data or "") not in {value for value, _label in self.choices}:
             raise ValidationError(f"Choose {in_sentence(self.label.text)} from the list")
 

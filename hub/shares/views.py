@@ -30,13 +30,25 @@ class ShareForm(HubForm):
 
 
 def _options() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Partner agencies of the area, and (protocol, purpose) pairs of active protocols."""
+    """Partner agencies of the area, and the (protocol, purpose) pairs of active protocols
+    a case is shared for by hand (a conference's, a Trigger review's or a referral's
+    shares are made by those)."""
     agencies = directory.agencies(db(), current_user.agency.area_id, besides=current_user.agency_id)
     purposes = [
         (f"{record.id}:{purpose.id}", f"{record.title} (version {record.version}): {purpose.title}")
-        for record, purpose in protocol_records.shareable_purposes(db())
+        for record, purpose in shares.manual_purposes(db())
     ]
     return [(str(a.id), a.name) for a in agencies], purposes
+
+
+def _made_by_workflows() -> dict[str, str]:
+    """The (protocol, purpose) values of active protocols that a workflow shares for, each
+    with the reason the form refuses it."""
+    return {
+        f"{record.id}:{purpose.id}": reason
+        for record, purpose in protocol_records.shareable_purposes(db())
+        if (reason := shares.made_by_workflow(purpose.id))
+    }
 
 
 @bp.route("/cases/<int:case_id>/shares/new", methods=["GET", "POST"])
@@ -46,6 +58,7 @@ def new(case_id: int) -> Response | tuple[str, int]:
     form.agency.choices, form.protocol_purpose.choices = _options()
     form.agency.choices.insert(0, ("", "Choose an agency"))
     form.protocol_purpose.choices.insert(0, ("", "Choose a protocol and purpose"))
+    form.protocol_purpose.refused = _made_by_workflows()
     if request.method == "GET":
         form.until.process(None, clock.today() + timedelta(days=90))
         if request.args.get("agency") in {value for value, _ in form.agency.choices}:

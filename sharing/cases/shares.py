@@ -16,7 +16,9 @@ from sharing.access.facts import policy
 from sharing.audit import acts
 from sharing.errors import InputError, NotFound
 from sharing.models import Agency, Case, ProtocolRecord, Share
+from sharing.protocols import Purpose
 from sharing.protocols import records as protocol_records
+from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
 
 #: The purpose a case's owner shares it for by hand, on the share form. Its protocol (ASB
@@ -24,6 +26,31 @@ from sharing.vocabulary import ProtocolStatus, ShareOrigin
 #: a workflow, which makes their shares: a case conference's invitations, a Community
 #: Trigger review's panel, a safeguarding referral.
 CASE_MANAGEMENT = "asb_case_management"
+
+#: The purposes whose shares a workflow makes: what each is, and how its shares are made.
+_WORKFLOWS = {
+    "case_conference": ("a case conference", "by inviting the agency to the conference"),
+    "community_trigger": ("a Community Trigger review", "by the review's panel invitations"),
+    "safeguarding_referral": (
+        "a safeguarding referral",
+        "by referring someone to safeguarding from the case page",
+    ),
+}
+
+
+def made_by_workflow(purpose: str) -> str | None:
+    """Why a case's owner may not share it by hand for ``purpose`` (its shares are made
+    by a workflow: a conference, a Community Trigger review, a referral), or None for
+    ASB case management."""
+    if purpose == CASE_MANAGEMENT:
+        return None
+    what, how = _WORKFLOWS.get(purpose, (purpose.replace("_", " "), "by their own workflow"))
+    return f"Shares for {what} are made {how}, not here: share for ASB case management"
+
+
+def manual_purposes(session: Session) -> list[tuple[ProtocolRecord, Purpose]]:
+    """The (active protocol, purpose) pairs the share form offers: ASB case management."""
+    return [(r, p) for r, p in shareable_purposes(session) if made_by_workflow(p.id) is None]
 
 
 def share_case(
@@ -39,7 +66,8 @@ def share_case(
 ) -> Share:
     """The owning agency shares a case (authorised for ``Act.SHARE``, or ``Act.CONVENE``
     for a conference's invitations: a locked case cannot be). Refused, with the field and reason, under a protocol that is not active, to an
-    agency the protocol gives nothing for the purpose, or past the protocol's end."""
+    agency the protocol gives nothing for the purpose, or past the protocol's end; and by
+    hand (``ShareOrigin.MANUAL``) for a purpose a workflow shares for (``made_by_workflow``)."""
     authorised.require(Act.SHARE, Act.CONVENE)
     case, actor = authorised.case, authorised.actor
     today = clock.day_of(now or clock.now())
@@ -49,6 +77,8 @@ def share_case(
     protocol = session.get(ProtocolRecord, protocol_id)
     if protocol is None:
         raise InputError("protocol_id", "Choose a protocol")
+    if origin is ShareOrigin.MANUAL and (workflow := made_by_workflow(purpose)):
+        raise InputError("protocol_id", workflow)
     if protocol not in protocol_records.in_force(session, today):
         raise InputError("protocol_id", _not_in_force(session, protocol, today))
     grants = [g for g in policy(session).grants(agency.id, purpose) if g.protocol_id == protocol.id]

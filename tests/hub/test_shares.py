@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import shares
+from sharing.errors import InputError
 from sharing.models import Agency, AuditEntry, Case, ProtocolRecord, Share, User
 from sharing.vocabulary import ProtocolStatus, Role, ShareOrigin
 from tests.fixtures.app import csrf_token
@@ -99,3 +101,65 @@ def test_closing_a_case_ends_its_case_management_shares_but_not_a_conferences(
     assert entry is not None
     assert f"share {share.id} " in entry.basis
     assert "case closed" in entry.basis
+
+
+def _unshared_case(session) -> Case:
+    return session.scalar(
+        select(Case)
+        .where(
+            Case.locked.is_(False),
+            Case.status == "active",
+            Case.agency.has(code="larkmoor-ha"),
+            ~Case.id.in_(select(Share.case_id)),
+        )
+        .order_by(Case.id.desc())
+    )
+
+
+def _form(client, path: str, **fields: str) -> dict[str, str]:
+    until = clock.today() + timedelta(days=30)
+    return {
+        "until-day": str(until.day),
+        "until-month": str(until.month),
+        "until-year": str(until.year),
+        "csrf_token": csrf_token(client, path),
+        **fields,
+    }
+
+
+def test_the_share_form_offers_only_case_management_and_refuses_a_workflows_purpose(
+    demo_hub, demo_session
+) -> None:
+    case = _unshared_case(demo_session)
+    officer = demo_session.get(User, case.officer_id)
+    client = demo_client(demo_hub, officer)
+    path = f"/cases/{case.id}/shares/new"
+    form = client.get(path).get_data(as_text=True)
+    assert f":{PURPOSE}" in form
+    for workflow in ("case_conference", "community_trigger", "safeguarding_referral"):
+        assert f':{workflow}"' not in form
+    adults = _agency(demo_session, "northshire-adults")
+    conference = _protocol(demo_session, "northshire-case-conference")
+    refused = client.post(
+        path,
+        data=_form(
+            client, path, agency=str(adults.id), protocol_purpose=f"{conference.id}:case_conference"
+        ),
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "Shares for a case conference are made by inviting the agency to the conference" in page
+    assert 'href="#protocol_purpose"' in page
+    demo_session.expire_all()
+    assert demo_session.scalar(select(Share).where(Share.case_id == case.id)) is None
+    with pytest.raises(InputError) as refusal:
+        shares.share_case(
+            demo_session,
+            authorise(demo_session, Actor.of(officer), case.id, Act.SHARE),
+            agency_id=adults.id,
+            protocol_id=conference.id,
+            purpose="case_conference",
+            until=clock.today() + timedelta(days=30),
+        )
+    assert refusal.value.field == "protocol_id"
+    demo_session.rollback()
