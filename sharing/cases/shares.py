@@ -18,7 +18,7 @@ from sharing.errors import InputError, NotFound
 from sharing.models import Agency, Case, ProtocolRecord, Share
 from sharing.protocols import Purpose
 from sharing.protocols import records as protocol_records
-from sharing.protocols.records import shareable_purposes
+from sharing.protocols.records import document, shareable_purposes
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
 
 #: The purpose a case's owner shares it for by hand, on the share form. Its protocol (ASB
@@ -67,7 +67,8 @@ def share_case(
     """The owning agency shares a case (authorised for ``Act.SHARE``, or ``Act.CONVENE``
     for a conference's invitations: a locked case cannot be). Refused, with the field and reason, under a protocol that is not active, to an
     agency the protocol gives nothing for the purpose, or past the protocol's end; and by
-    hand (``ShareOrigin.MANUAL``) for a purpose a workflow shares for (``made_by_workflow``)."""
+    hand (``ShareOrigin.MANUAL``) for a purpose a workflow shares for (``made_by_workflow``),
+    or again while the same share (agency, protocol, purpose) is live."""
     authorised.require(Act.SHARE, Act.CONVENE)
     case, actor = authorised.case, authorised.actor
     today = clock.day_of(now or clock.now())
@@ -94,6 +95,16 @@ def share_case(
         raise InputError(
             "until",
             f"The share cannot outlast the protocol, which ends on {protocol.end_on.isoformat()}",
+        )
+    if origin is ShareOrigin.MANUAL and (
+        live := _live_share(session, case, agency, protocol, purpose, today)
+    ):
+        title = next((p.title for p in document(protocol).purposes if p.id == purpose), purpose)
+        raise InputError(
+            "agency_id",
+            f"This case is already shared with {agency.name} for {title} until "
+            f"{live.until.day} {live.until:%B %Y}: to change the date, revoke that share and "
+            "share it again",
         )
     share = Share(
         case_id=case.id,
@@ -133,6 +144,33 @@ def _not_in_force(session: Session, protocol: ProtocolRecord, today: date) -> st
     if protocol.status is ProtocolStatus.ACTIVE or protocol.status is ProtocolStatus.SUPERSEDED:
         return f"{named} has been replaced by a later version{instead}"
     return f"{named} is {protocol.status.label.lower()}: share only under an active protocol"
+
+
+def _live_share(
+    session: Session,
+    case: Case,
+    agency: Agency,
+    protocol: ProtocolRecord,
+    purpose: str,
+    today: date,
+) -> Share | None:
+    """The case's live share with ``agency`` for ``purpose`` under any version of
+    ``protocol``, if it has one (a second would add nothing, and revoking one would leave
+    the partner the case)."""
+    return session.scalar(
+        select(Share)
+        .join(ProtocolRecord, ProtocolRecord.id == Share.protocol_id)
+        .where(
+            Share.case_id == case.id,
+            Share.agency_id == agency.id,
+            Share.purpose == purpose,
+            ProtocolRecord.key == protocol.key,
+            Share.revoked_at.is_(None),
+            Share.until >= today,
+        )
+        .order_by(Share.until.desc())
+        .limit(1)
+    )
 
 
 def revoke_share(

@@ -163,3 +163,30 @@ def test_the_share_form_offers_only_case_management_and_refuses_a_workflows_purp
         )
     assert refusal.value.field == "protocol_id"
     demo_session.rollback()
+
+
+def test_the_same_share_twice_is_refused_at_the_agency_naming_the_live_one(
+    demo_hub, demo_session
+) -> None:
+    case = _unshared_case(demo_session)
+    client = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = f"/cases/{case.id}/shares/new"
+    police = _agency(demo_session, "northshire-police")
+    asb = _protocol(demo_session, "northshire-asb-case-management")
+    fields = {"agency": str(police.id), "protocol_purpose": f"{asb.id}:{PURPOSE}"}
+    assert client.post(path, data=_form(client, path, **fields)).status_code == 302
+    again = client.post(path, data=_form(client, path, **fields))
+    assert again.status_code == 400
+    page = again.get_data(as_text=True)
+    until = clock.today() + timedelta(days=30)
+    assert (
+        f"This case is already shared with {police.name} for ASB case management until "
+        f"{until.day} {until:%B %Y}: to change the date, revoke that share and share it again"
+    ) in page
+    assert 'href="#agency"' in page
+    demo_session.expire_all()
+    live = demo_session.scalars(select(Share).where(Share.case_id == case.id)).all()
+    assert len(live) == 1
+    shares.revoke_share(demo_session, Actor.of(demo_session.get(User, case.officer_id)), live[0].id)
+    demo_session.commit()
+    assert client.post(path, data=_form(client, path, **fields)).status_code == 302
