@@ -3,7 +3,7 @@ date; revoking it; and the lists of shares on a case and shared with an agency."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
@@ -103,7 +103,7 @@ def share_case(
         raise InputError(
             "agency_id",
             f"This case is already shared with {agency.name} for {title} until "
-            f"{live.until.day} {live.until:%B %Y}: to change the date, revoke that share and "
+            f"{_day(live.until)}: to change the date, revoke that share and "
             "share it again",
         )
     share = Share(
@@ -240,6 +240,9 @@ class ShareRow:
     revoked_at: datetime | None
     #: Ended by the case's closing (its protocol's retention), not revoked by hand.
     closed_with_case: bool
+    #: Why a live share gives nothing now (its protocol suspended, expired, not yet in
+    #: force, or no longer giving the agency anything for the purpose); None if in force.
+    not_in_force: str | None = None
 
 
 def _row(share: Share, case: Case, today: date) -> ShareRow:
@@ -262,8 +265,49 @@ def _row(share: Share, case: Case, today: date) -> ShareRow:
     )
 
 
+def _share_not_in_force(session: Session, share: Share, today: date) -> str | None:
+    """Why the live ``share`` gives its agency nothing today, or None if a version of its
+    protocol in force gives the agency something for its purpose (as access decides)."""
+    key = share.protocol.key
+    if any(
+        g.protocol_key == key and g.start <= today <= g.end
+        for g in policy(session).grants(share.agency_id, share.purpose)
+    ):
+        return None
+    active = protocol_records.active_version(session, key, today)
+    if active is None:
+        latest = session.scalar(
+            select(ProtocolRecord)
+            .where(
+                ProtocolRecord.key == key,
+                ProtocolRecord.status.in_(
+                    [ProtocolStatus.SUSPENDED, ProtocolStatus.EXPIRED, ProtocolStatus.SUPERSEDED]
+                ),
+            )
+            .order_by(ProtocolRecord.version.desc())
+            .limit(1)
+        )
+        status = latest.status if latest else share.protocol.status
+        if status is ProtocolStatus.EXPIRED:
+            return "the protocol has expired"
+        return f"the protocol is {status.label.lower()}"
+    if today < active.start_on:
+        return f"the protocol comes into force on {_day(active.start_on)}"
+    if today > active.end_on:
+        return f"the protocol ended on {_day(active.end_on)}"
+    return (
+        f"version {active.version} of the protocol gives {share.agency.name} nothing for "
+        f"{share.purpose.replace('_', ' ')}"
+    )
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def case_shares(session: Session, case: Case) -> list[ShareRow]:
-    """Every share of a case, newest first (for its owning agency)."""
+    """Every share of a case, newest first (for its owning agency); a live share its
+    protocol no longer lets the agency use says why."""
     shares = session.scalars(
         select(Share)
         .where(Share.case_id == case.id)
@@ -274,7 +318,14 @@ def case_shares(session: Session, case: Case) -> list[ShareRow]:
         )
         .order_by(Share.created_at.desc())
     )
-    return [_row(s, case, clock.today()) for s in shares]
+    today = clock.today()
+    rows = []
+    for share in shares:
+        row = _row(share, case, today)
+        if row.live:
+            row = replace(row, not_in_force=_share_not_in_force(session, share, today))
+        rows.append(row)
+    return rows
 
 
 def _live_shares_for(

@@ -3,6 +3,7 @@ refuses, when a share ends, and what the case page says of it (demo partnership)
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -190,3 +191,28 @@ def test_the_same_share_twice_is_refused_at_the_agency_naming_the_live_one(
     shares.revoke_share(demo_session, Actor.of(demo_session.get(User, case.officer_id)), live[0].id)
     demo_session.commit()
     assert client.post(path, data=_form(client, path, **fields)).status_code == 302
+
+
+def test_a_share_under_a_suspended_protocol_is_shown_not_in_force_saying_why(
+    demo_hub, demo_session
+) -> None:
+    share = _police_share(demo_session)
+    owner = demo_client(demo_hub, demo_session.get(User, share.case.officer_id))
+    row = re.compile(r"Northshire Police</td>(.*?)</tr>", re.S)
+    page = owner.get(f"/cases/{share.case_id}").get_data(as_text=True)
+    assert any("Live" in r for r in row.findall(page))
+    asb = _protocol(demo_session, "northshire-asb-case-management")
+    asb.status, asb.changed_at = ProtocolStatus.SUSPENDED, clock.now()
+    demo_session.commit()
+    try:
+        page = owner.get(f"/cases/{share.case_id}").get_data(as_text=True)
+        police_rows = row.findall(page)
+        assert not any("Live" in text for text in police_rows)
+        assert any(
+            "Not in force: the protocol is suspended, so the partner agency cannot open the "
+            "case through it" in text
+            for text in police_rows
+        )
+    finally:
+        asb.status, asb.changed_at = ProtocolStatus.ACTIVE, clock.now()
+        demo_session.commit()
