@@ -212,13 +212,16 @@ class EnumSelectField(_ChoiceBase):
 
 
 class ChoiceField(_ChoiceBase):
-    """A select whose choices are set by the view; a value not offered is refused plainly,
+    """A select whose choices are set by the view; a value not offered is refused plainly
+    (``not_offered``, where the label does not read well in "Choose ... from the list"),
     with its own reason if the view set one in ``refused`` (a value known but not offered)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, not_offered: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         #: Values known but not offered, each with the reason it is refused.
         self.refused: dict[str, str] = {}
+        #: What any other value not offered is told (by default, from the label).
+        self.not_offered = not_offered
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = valuelist[0] if valuelist else ""
@@ -227,7 +230,9 @@ class ChoiceField(_ChoiceBase):
         if (self.data or "") in self.refused:
             raise ValidationError(self.refused[self.data or ""])
         if (self.data or "") not in {value for value, _label in self.choices}:
-            raise ValidationError(f"Choose {in_sentence(self.label.text)} from the list")
+            raise ValidationError(
+                self.not_offered or f"Choose {in_sentence(self.label.text)} from the list"
+            )
 
     def _value(self) -> str:
         return self.data or ""

@@ -24,8 +24,13 @@ require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair
 
 
 class ShareForm(HubForm):
-    agency = ChoiceField("Share with")
-    protocol_purpose = ChoiceField("Under which protocol, and for what purpose?")
+    agency = ChoiceField(
+        "Share with", not_offered="Choose a partner agency from the list to share the case with"
+    )
+    protocol_purpose = ChoiceField(
+        "Under which protocol, and for what purpose?",
+        not_offered="Choose a protocol and purpose from the list",
+    )
     until = DateInputField("Share until")
 
 

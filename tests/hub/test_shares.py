@@ -216,3 +216,29 @@ def test_a_share_under_a_suspended_protocol_is_shown_not_in_force_saying_why(
     finally:
         asb.status, asb.changed_at = ProtocolStatus.ACTIVE, clock.now()
         demo_session.commit()
+
+
+def test_an_agency_or_purpose_not_offered_is_refused_in_a_sentence(demo_hub, demo_session) -> None:
+    case = _unshared_case(demo_session)
+    client = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = f"/cases/{case.id}/shares/new"
+    asb = _protocol(demo_session, "northshire-asb-case-management")
+    police = _agency(demo_session, "northshire-police")
+    own = client.post(
+        path,
+        data=_form(
+            client, path, agency=str(case.agency_id), protocol_purpose=f"{asb.id}:{PURPOSE}"
+        ),
+    )
+    assert own.status_code == 400
+    assert "Choose a partner agency from the list to share the case with" in own.get_data(
+        as_text=True
+    )
+    bogus = client.post(
+        path, data=_form(client, path, agency=str(police.id), protocol_purpose=f"{asb.id}:bogus")
+    )
+    assert bogus.status_code == 400
+    assert "Choose a protocol and purpose from the list" in bogus.get_data(as_text=True)
+    for page in (own.get_data(as_text=True), bogus.get_data(as_text=True)):
+        assert "Choose share with" not in page
+        assert "for what purpose? from the list" not in page
