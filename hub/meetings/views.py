@@ -19,7 +19,7 @@ from hub.templating import uk_datetime
 from sharing.access.decide import Act
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.meetings import conferences, series
+from sharing.meetings import conferences, series, series_pages
 from sharing.models import Conference
 from sharing.vocabulary import Cadence
 
@@ -32,7 +32,7 @@ def index() -> str:
     return render_template(
         "meetings/index.html",
         title="Partnership meetings",
-        rows=series.series_for(db(), current_user.actor),
+        rows=series_pages.series_for(db(), current_user.actor),
         may_set_up=current_user.actor.has(*series.ORGANISERS),
     )
 
@@ -125,7 +125,7 @@ def set_up() -> Response | tuple[str, int]:
 @bp.route("/meetings/<int:series_id>")
 def show(series_id: int) -> str:
     try:
-        page = series.series_page(db(), current_user.actor, series_id)
+        page = series_pages.series_page(db(), current_user.actor, series_id)
     except NotFound:
         abort(404)
     return render_template("meetings/show.html", title=page.name, page=page)
@@ -140,7 +140,7 @@ class SittingForm(HubForm):
 @bp.route("/meetings/<int:series_id>/sittings/new", methods=["GET", "POST"])
 def schedule(series_id: int) -> Response | tuple[str, int]:
     try:
-        page = series.series_page(db(), current_user.actor, series_id)
+        page = series_pages.series_page(db(), current_user.actor, series_id)
     except NotFound:
         abort(404)
     if not page.may_schedule:
@@ -182,7 +182,7 @@ def schedule(series_id: int) -> Response | tuple[str, int]:
 @bp.route("/meetings/<int:series_id>/sittings/<int:sitting_id>")
 def sitting(series_id: int, sitting_id: int) -> str:
     try:
-        page = series.sitting_page(db(), current_user.actor, series_id, sitting_id)
+        page = series_pages.sitting_page(db(), current_user.actor, series_id, sitting_id)
     except NotFound:
         abort(404)
     return render_template(

@@ -6,9 +6,7 @@ inviting the members' agencies (each invitation a share under the group's protoc
 purpose) and expecting the members. Packs, minutes, decisions and actions are then the
 conference's own, per case.
 
-The group itself (its name, dates and members) is about the partnership's staff, so
-anyone at an agency of the area sees it; each case on a sitting's agenda is listed only to
-readers whose agency may open that case's conference.
+What readers see of the meetings and their sittings is ``sharing.meetings.series_pages``.
 """
 
 from __future__ import annotations
@@ -41,7 +39,7 @@ from sharing.models import (
 )
 from sharing.protocols import records
 from sharing.protocols.records import shareable_purposes
-from sharing.vocabulary import Cadence, ConferenceStatus, MinutesStatus, Role
+from sharing.vocabulary import Cadence, Role
 
 MAX_NAME = 120
 #: Roles that set up a partnership meeting and schedule its sittings.
@@ -225,8 +223,8 @@ def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) ->
     return series
 
 
-def _series(session: Session, actor: Actor, series_id: int) -> MeetingSeries:
-    """The series, if it is of the actor's area; else ``NotFound``."""
+def meeting(session: Session, actor: Actor, series_id: int) -> MeetingSeries:
+    """The meeting, if it is of the actor's area; else ``NotFound``."""
     series = session.get(MeetingSeries, series_id)
     agency = session.get(Agency, actor.agency_id)
     if series is None or agency is None or series.area_id != agency.area_id:
@@ -244,7 +242,7 @@ def may_schedule(actor: Actor, series: MeetingSeries) -> bool:
 def require_scheduler(session: Session, actor: Actor, series_id: int) -> MeetingSeries:
     """The meeting, for someone who may schedule its sittings; anyone else is refused
     (recorded, ``NotAllowed``), and ``NotFound`` outside its area."""
-    series = _series(session, actor, series_id)
+    series = meeting(session, actor, series_id)
     if not may_schedule(actor, series):
         acts.refuse(
             session,
@@ -465,181 +463,6 @@ def _check_chair(
             f"{series.name} cannot take the case: its chair, {chair.display_name}, can no "
             f"longer chair it ({why}); convene a case conference on the case instead",
         )
-
-
-@dataclass(frozen=True)
-class SittingRow:
-    id: int
-    starts_at: datetime
-    where: str
-    #: Cases on its agenda the reader's agency may open, and the others.
-    cases: int
-    others: int
-
-
-@dataclass(frozen=True)
-class SeriesRow:
-    id: int
-    name: str
-    cadence: str
-    chair: str
-    organiser: str
-    next_at: datetime | None
-
-
-@dataclass(frozen=True)
-class AgendaCase:
-    """A case on a sitting's agenda, as its conference (the reader may open it)."""
-
-    conference_id: int
-    case_id: int
-    case_reference: str
-    brought_by: str
-    status: ConferenceStatus
-    minutes: MinutesStatus | None
-
-
-@dataclass(frozen=True)
-class SeriesPage:
-    id: int
-    name: str
-    cadence: str
-    chair: str
-    organiser: str
-    protocol: str
-    purpose: str
-    place: str | None
-    video_link: str | None
-    members: list[str]
-    upcoming: list[SittingRow]
-    past: list[SittingRow]
-    may_schedule: bool
-    #: When it would next sit by its cadence (proposed on the form).
-    proposed: datetime
-
-
-@dataclass(frozen=True)
-class SittingPage:
-    id: int
-    series_id: int
-    series_name: str
-    starts_at: datetime
-    place: str | None
-    video_link: str | None
-    chair: str
-    members: list[str]
-    agenda: list[AgendaCase]
-    #: Cases on the agenda the reader's agency may not open (a count, nothing more).
-    others: int
-    taken_place: bool
-
-
-def series_for(session: Session, actor: Actor) -> list[SeriesRow]:
-    """The partnership meetings of the actor's area, by name, with when each next sits."""
-    agency = session.get(Agency, actor.agency_id)
-    if agency is None:
-        return []
-    now = clock.now()
-    rows = []
-    for series in session.scalars(
-        select(MeetingSeries)
-        .where(MeetingSeries.area_id == agency.area_id)
-        .order_by(MeetingSeries.name)
-    ):
-        upcoming = [s.starts_at for s in series.sittings if s.starts_at >= now]
-        rows.append(
-            SeriesRow(
-                id=series.id,
-                name=series.name,
-                cadence=series.cadence.label,
-                chair=_person(series.chair),
-                organiser=series.agency.name,
-                next_at=upcoming[0] if upcoming else None,
-            )
-        )
-    return rows
-
-
-def _person(user: User) -> str:
-    return f"{user.display_name}, {user.agency.name}"
-
-
-def _open_on_agenda(
-    session: Session, actor: Actor, sitting: MeetingSitting
-) -> tuple[list[Conference], int]:
-    """The conferences on the sitting's agenda the reader may open, and how many others."""
-    shown = [c for c in sitting.conferences if conferences.visible(session, actor, c)]
-    return shown, len(sitting.conferences) - len(shown)
-
-
-def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
-    """The meeting as the reader sees it: its members and sittings, each sitting with how
-    many of its cases the reader's agency may open; ``NotFound`` outside its area."""
-    series = _series(session, actor, series_id)
-    now = clock.now()
-    rows = []
-    for sitting in series.sittings:
-        shown, others = _open_on_agenda(session, actor, sitting)
-        rows.append(
-            SittingRow(
-                id=sitting.id,
-                starts_at=sitting.starts_at,
-                where=sitting.place or "Video call",
-                cases=len(shown),
-                others=others,
-            )
-        )
-    protocol = protocol_now(session, series) or series.protocol
-    purposes = {p.id: p.title for r, p in shareable_purposes(session) if r.id == protocol.id}
-    return SeriesPage(
-        id=series.id,
-        name=series.name,
-        cadence=series.cadence.label,
-        chair=_person(series.chair),
-        organiser=series.agency.name,
-        protocol=f"{protocol.title} (version {protocol.version})",
-        purpose=purposes.get(series.purpose, series.purpose),
-        place=series.place,
-        video_link=series.video_link,
-        members=[_person(m.user) for m in series.members],
-        upcoming=[r for r in rows if r.starts_at >= now],
-        past=[r for r in rows if r.starts_at < now][::-1],
-        may_schedule=may_schedule(actor, series),
-        proposed=next_sitting(series, after=now),
-    )
-
-
-def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int) -> SittingPage:
-    """One sitting: when and where, its members, and the cases on its agenda the reader's
-    agency may open (each by reference, linking to its conference); others only counted."""
-    series = _series(session, actor, series_id)
-    sitting = session.get(MeetingSitting, sitting_id)
-    if sitting is None or sitting.series_id != series.id:
-        raise NotFound(sitting_id)
-    shown, others = _open_on_agenda(session, actor, sitting)
-    return SittingPage(
-        id=sitting.id,
-        series_id=series.id,
-        series_name=series.name,
-        starts_at=sitting.starts_at,
-        place=sitting.place,
-        video_link=sitting.video_link,
-        chair=_person(series.chair),
-        members=[_person(m.user) for m in series.members],
-        agenda=[
-            AgendaCase(
-                conference_id=c.id,
-                case_id=c.case_id,
-                case_reference=c.case.reference,
-                brought_by=c.case.agency.name,
-                status=c.status,
-                minutes=c.minutes_status,
-            )
-            for c in shown
-        ],
-        others=others,
-        taken_place=sitting.starts_at < clock.now(),
-    )
 
 
 def sittings_to_bring(session: Session, case_area_id: int) -> list[MeetingSitting]:

@@ -1,0 +1,199 @@
+"""The partnership meetings as their readers see them: the area's list, a meeting's page
+with its sittings, and a sitting's page with its agenda (the read side of
+``sharing.meetings.series``).
+
+The group itself (its name, dates and members) is about the partnership's staff, so
+anyone at an agency of the area sees it; each case on a sitting's agenda is listed only to
+readers whose agency may open that case's conference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor
+from sharing.errors import NotFound
+from sharing.meetings import conferences, series
+from sharing.models import Agency, Conference, MeetingSeries, MeetingSitting, User
+from sharing.protocols.records import shareable_purposes
+from sharing.vocabulary import ConferenceStatus, MinutesStatus
+
+
+@dataclass(frozen=True)
+class SittingRow:
+    id: int
+    starts_at: datetime
+    where: str
+    #: Cases on its agenda the reader's agency may open, and the others.
+    cases: int
+    others: int
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    id: int
+    name: str
+    cadence: str
+    chair: str
+    organiser: str
+    next_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AgendaCase:
+    """A case on a sitting's agenda, as its conference (the reader may open it)."""
+
+    conference_id: int
+    case_id: int
+    case_reference: str
+    brought_by: str
+    status: ConferenceStatus
+    minutes: MinutesStatus | None
+
+
+@dataclass(frozen=True)
+class SeriesPage:
+    id: int
+    name: str
+    cadence: str
+    chair: str
+    organiser: str
+    protocol: str
+    purpose: str
+    place: str | None
+    video_link: str | None
+    members: list[str]
+    upcoming: list[SittingRow]
+    past: list[SittingRow]
+    may_schedule: bool
+    #: When it would next sit by its cadence (proposed on the form).
+    proposed: datetime
+
+
+@dataclass(frozen=True)
+class SittingPage:
+    id: int
+    series_id: int
+    series_name: str
+    starts_at: datetime
+    place: str | None
+    video_link: str | None
+    chair: str
+    members: list[str]
+    agenda: list[AgendaCase]
+    #: Cases on the agenda the reader's agency may not open (a count, nothing more).
+    others: int
+    taken_place: bool
+
+
+def series_for(session: Session, actor: Actor) -> list[SeriesRow]:
+    """The partnership meetings of the actor's area, by name, with when each next sits."""
+    agency = session.get(Agency, actor.agency_id)
+    if agency is None:
+        return []
+    now = clock.now()
+    rows = []
+    for meeting in session.scalars(
+        select(MeetingSeries)
+        .where(MeetingSeries.area_id == agency.area_id)
+        .order_by(MeetingSeries.name)
+    ):
+        upcoming = [s.starts_at for s in meeting.sittings if s.starts_at >= now]
+        rows.append(
+            SeriesRow(
+                id=meeting.id,
+                name=meeting.name,
+                cadence=meeting.cadence.label,
+                chair=_person(meeting.chair),
+                organiser=meeting.agency.name,
+                next_at=upcoming[0] if upcoming else None,
+            )
+        )
+    return rows
+
+
+def _person(user: User) -> str:
+    return f"{user.display_name}, {user.agency.name}"
+
+
+def _open_on_agenda(
+    session: Session, actor: Actor, sitting: MeetingSitting
+) -> tuple[list[Conference], int]:
+    """The conferences on the sitting's agenda the reader may open, and how many others."""
+    shown = [c for c in sitting.conferences if conferences.visible(session, actor, c)]
+    return shown, len(sitting.conferences) - len(shown)
+
+
+def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
+    """The meeting as the reader sees it: its members and sittings, each sitting with how
+    many of its cases the reader's agency may open; ``NotFound`` outside its area."""
+    meeting = series.meeting(session, actor, series_id)
+    now = clock.now()
+    rows = []
+    for sitting in meeting.sittings:
+        shown, others = _open_on_agenda(session, actor, sitting)
+        rows.append(
+            SittingRow(
+                id=sitting.id,
+                starts_at=sitting.starts_at,
+                where=sitting.place or "Video call",
+                cases=len(shown),
+                others=others,
+            )
+        )
+    protocol = series.protocol_now(session, meeting) or meeting.protocol
+    purposes = {p.id: p.title for r, p in shareable_purposes(session) if r.id == protocol.id}
+    return SeriesPage(
+        id=meeting.id,
+        name=meeting.name,
+        cadence=meeting.cadence.label,
+        chair=_person(meeting.chair),
+        organiser=meeting.agency.name,
+        protocol=f"{protocol.title} (version {protocol.version})",
+        purpose=purposes.get(meeting.purpose, meeting.purpose),
+        place=meeting.place,
+        video_link=meeting.video_link,
+        members=[_person(m.user) for m in meeting.members],
+        upcoming=[r for r in rows if r.starts_at >= now],
+        past=[r for r in rows if r.starts_at < now][::-1],
+        may_schedule=series.may_schedule(actor, meeting),
+        proposed=series.next_sitting(meeting, after=now),
+    )
+
+
+def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int) -> SittingPage:
+    """One sitting: when and where, its members, and the cases on its agenda the reader's
+    agency may open (each by reference, linking to its conference); others only counted."""
+    meeting = series.meeting(session, actor, series_id)
+    sitting = session.get(MeetingSitting, sitting_id)
+    if sitting is None or sitting.series_id != meeting.id:
+        raise NotFound(sitting_id)
+    shown, others = _open_on_agenda(session, actor, sitting)
+    return SittingPage(
+        id=sitting.id,
+        series_id=meeting.id,
+        series_name=meeting.name,
+        starts_at=sitting.starts_at,
+        place=sitting.place,
+        video_link=sitting.video_link,
+        chair=_person(meeting.chair),
+        members=[_person(m.user) for m in meeting.members],
+        agenda=[
+            AgendaCase(
+                conference_id=c.id,
+                case_id=c.case_id,
+                case_reference=c.case.reference,
+                brought_by=c.case.agency.name,
+                status=c.status,
+                minutes=c.minutes_status,
+            )
+            for c in shown
+        ],
+        others=others,
+        taken_place=sitting.starts_at < clock.now(),
+    )
