@@ -5,6 +5,8 @@ a sitting, which convenes the case's conference for it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -19,8 +21,8 @@ from hub.templating import uk_datetime
 from sharing.access.decide import Act
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.meetings import conferences, series, series_pages
-from sharing.models import Conference
+from sharing.meetings import conferences, series, series_changes, series_pages
+from sharing.models import Conference, MeetingSeries, User
 from sharing.vocabulary import Cadence
 
 bp = Blueprint("meetings", __name__)
@@ -72,8 +74,36 @@ def set_up() -> Response | tuple[str, int]:
             (v for v, _ in purposes if v.endswith(f":{CONFERENCE_PURPOSE}")), ""
         )
     protocol_id, purpose = chosen_protocol(form.protocol_purpose.data)
-    area_id = current_user.agency.area_id
-    eligible = series.members_eligible(db(), area_id, protocol_id, purpose)
+    eligible = series.members_eligible(db(), current_user.agency.area_id, protocol_id, purpose)
+    refusals = _offer_people(form, eligible, protocol_id, purpose)
+    if form.validate_on_submit():
+        data = _series_input(form, protocol_id, purpose, first_at=form.first_at.data)
+        try:
+            made = series.set_up(db(), actor, data)
+        except InputError as e:
+            _refuse(form, e)
+        else:
+            flash("Partnership meeting set up, with its first sitting.", "success")
+            return redirect(url_for("meetings.show", series_id=made.id))
+    elif request.method == "POST":  # the form's own checks refused it before the core saw it
+        series.refuse_input(db(), actor, sorted(form.errors))
+    return render_template(
+        "meetings/new.html",
+        title="Set up a partnership meeting",
+        form=form,
+        refusals=refusals,
+    ), 400 if request.method == "POST" else 200
+
+
+def _offer_people(
+    form: SeriesForm | ChangeForm,
+    eligible: list[tuple[User, str | None]],
+    protocol_id: int | None,
+    purpose: str,
+) -> dict[str, str]:
+    """Offer as chair and members the people of the area who may be one under the protocol
+    and purpose; refuse, saying why, anyone whose roles do not take part; and give the
+    reason anyone else offered may not be chosen (shown by their name)."""
     form.members.choices = [
         (str(u.id), f"{u.display_name}, {u.agency.name}")
         for u, _ in eligible
@@ -89,37 +119,32 @@ def set_up() -> Response | tuple[str, int]:
         for u, why in eligible
         if why is None and conferences.chair_refusal(db(), u, protocol_id, purpose) is None
     ]
-    refusals = {
-        str(u.id): why for u, why in eligible if why and u.has_role(*conferences.TAKING_PART)
-    }
-    if form.validate_on_submit():
-        data = series.SeriesInput(
-            name=form.name.data or "",
-            cadence=form.cadence.data or "",
-            protocol_id=protocol_id,
-            purpose=purpose,
-            chair_id=whole_number(form.chair.data),
-            member_ids=[int(m) for m in form.members.data or []],
-            first_at=form.first_at.data,
-            place=form.place.data or "",
-            video_link=form.video_link.data or "",
-        )
-        try:
-            made = series.set_up(db(), actor, data)
-        except InputError as e:
-            field = form.field_by_name(_SERIES_FIELDS.get(e.field, e.field)) or form.name
-            field.errors = [*field.errors, e.message]
-        else:
-            flash("Partnership meeting set up, with its first sitting.", "success")
-            return redirect(url_for("meetings.show", series_id=made.id))
-    elif request.method == "POST":  # the form's own checks refused it before the core saw it
-        series.refuse_input(db(), actor, sorted(form.errors))
-    return render_template(
-        "meetings/new.html",
-        title="Set up a partnership meeting",
-        form=form,
-        refusals=refusals,
-    ), 400 if request.method == "POST" else 200
+    return {str(u.id): why for u, why in eligible if why and u.has_role(*conferences.TAKING_PART)}
+
+
+def _series_input(
+    form: SeriesForm | ChangeForm,
+    protocol_id: int | None,
+    purpose: str,
+    first_at: datetime | None = None,
+) -> series.SeriesInput:
+    return series.SeriesInput(
+        name=form.name.data or "",
+        cadence=form.cadence.data or "",
+        protocol_id=protocol_id,
+        purpose=purpose,
+        chair_id=whole_number(form.chair.data),
+        member_ids=[int(m) for m in form.members.data or []],
+        first_at=first_at,
+        place=form.place.data or "",
+        video_link=form.video_link.data or "",
+    )
+
+
+def _refuse(form: SeriesForm | ChangeForm, refused: InputError) -> None:
+    """Show the core's refusal at its field (the first field if it names none of the form's)."""
+    field = form.field_by_name(_SERIES_FIELDS.get(refused.field, refused.field)) or form.name
+    field.errors = [*field.errors, refused.message]
 
 
 @bp.route("/meetings/<int:series_id>")
@@ -129,6 +154,128 @@ def show(series_id: int) -> str:
     except NotFound:
         abort(404)
     return render_template("meetings/show.html", title=page.name, page=page)
+
+
+class ChangeForm(HubForm):
+    name = StringField("Name of the meeting")
+    cadence = ChoiceField("How often it meets")
+    protocol_purpose = ChoiceField("Under which protocol, and for what purpose, are cases brought?")
+    chair = ChoiceField("Chair", not_offered="Choose the chair from the list")
+    members = ChoicesField("Standing members")
+    place = StringField("Where it usually meets")
+    video_link = StringField("Video link (optional)")
+
+
+@bp.route("/meetings/<int:series_id>/change", methods=["GET", "POST"])
+def change(series_id: int) -> Response | tuple[str, int]:
+    actor = current_user.actor
+    try:
+        meeting = series_changes.require_changer(db(), actor, series_id)
+    except NotFound:
+        abort(404)
+    except NotAllowed as refused:
+        forbid(refused)
+    form = ChangeForm()
+    form.cadence.choices = [("", "Choose")] + Cadence.choices()
+    form.protocol_purpose.choices = [("", "Choose a protocol and purpose"), *protocol_choices()]
+    if request.method == "GET":
+        _as_it_is(form, meeting)
+    protocol_id, purpose = chosen_protocol(form.protocol_purpose.data)
+    eligible = series.members_eligible(db(), meeting.area_id, protocol_id, purpose)
+    refusals = _offer_people(form, eligible, protocol_id, purpose)
+    leaving = _cannot_stay(form, meeting, protocol_id, purpose, refusals)
+    chair_leaving = _chair_cannot_stay(form, meeting, eligible, protocol_id, purpose)
+    if form.validate_on_submit():
+        try:
+            changed = series_changes.change(
+                db(), actor, series_id, _series_input(form, protocol_id, purpose)
+            )
+        except InputError as e:
+            _refuse(form, e)
+        else:
+            if changed:
+                flash(
+                    "Meeting changed. Cases brought to it from now on follow the change; "
+                    "sittings already scheduled and cases already brought stay as they were.",
+                    "success",
+                )
+            else:
+                flash("Nothing changed: the meeting is as it was.", "info")
+            return redirect(url_for("meetings.show", series_id=series_id))
+    elif request.method == "POST":  # the form's own checks refused it before the core saw it
+        series_changes.refuse_input(db(), actor, series_id, form.errors)
+    return render_template(
+        "meetings/change.html",
+        title=f"Change {meeting.name}",
+        form=form,
+        meeting=meeting,
+        refusals=refusals,
+        leaving=leaving,
+        chair_leaving=chair_leaving,
+    ), 400 if request.method == "POST" else 200
+
+
+def _as_it_is(form: ChangeForm, meeting: MeetingSeries) -> None:
+    """The form as the meeting stands, under the active version of its protocol (none
+    chosen if it has none); members who could no longer be one are left unticked."""
+    protocol = series.protocol_now(db(), meeting)
+    form.name.data = meeting.name
+    form.cadence.data = meeting.cadence.value
+    form.protocol_purpose.data = f"{protocol.id}:{meeting.purpose}" if protocol else ""
+    form.chair.data = str(meeting.chair_id)
+    form.members.data = [
+        str(user.id)
+        for user, why in series_changes.standing_members(
+            db(), meeting, protocol.id if protocol else None, meeting.purpose
+        )
+        if why is None
+    ]
+    form.place.data = meeting.place or ""
+    form.video_link.data = meeting.video_link or ""
+
+
+def _cannot_stay(
+    form: ChangeForm,
+    meeting: MeetingSeries,
+    protocol_id: int | None,
+    purpose: str,
+    refusals: dict[str, str],
+) -> list[str]:
+    """The standing members who could no longer be one under the protocol and purpose
+    chosen, each named with why: listed among the members with the reason, refused if
+    ticked, dropped if not. Gives each as a sentence."""
+    leaving = []
+    offered = {value for value, _ in form.members.choices}
+    for user, why in series_changes.standing_members(db(), meeting, protocol_id, purpose):
+        if why is None:
+            continue
+        value, named = str(user.id), f"{user.display_name}, {user.agency.name}"
+        if user.id != meeting.chair_id:  # the chair is named as chair
+            leaving.append(f"{named}: {why}")
+        refusals[value] = f"Can no longer take part: {why}. Leave unticked to drop them."
+        if value not in offered:
+            form.members.choices.append((value, named))
+            form.members.refused[value] = f"{user.display_name} cannot be a member: {why}"
+    return leaving
+
+
+def _chair_cannot_stay(
+    form: ChangeForm,
+    meeting: MeetingSeries,
+    eligible: list[tuple[User, str | None]],
+    protocol_id: int | None,
+    purpose: str,
+) -> str | None:
+    """Why the meeting's chair could no longer chair it under the protocol and purpose
+    chosen, naming them, if they could not (they are then not offered)."""
+    if str(meeting.chair_id) in {value for value, _ in form.chair.choices}:
+        return None
+    chair = meeting.chair
+    why = dict(eligible).get(chair, "their account is no longer active") or (
+        conferences.chair_refusal(db(), chair, protocol_id, purpose)
+    )
+    form.chair.refused[str(chair.id)] = f"{chair.display_name} can no longer chair it: {why}"
+    return f"{chair.display_name}, {chair.agency.name}, can no longer chair it ({why})"
 
 
 class SittingForm(HubForm):

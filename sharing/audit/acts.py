@@ -108,6 +108,7 @@ class Action(Labelled):
     MEETING_SET_UP = "meeting.set_up", "Set up a partnership meeting"
     MEETING_SCHEDULE = "meeting.schedule", "Scheduled a partnership meeting's sitting"
     MEETING_BRING = "meeting.bring", "Brought a case to a partnership meeting"
+    MEETING_CHANGE = "meeting.change", "Changed a partnership meeting"
     TRIGGER_RECORD = "trigger.record", "Recorded a Community Trigger application"
     TRIGGER_VIEW = "trigger.view", "Viewed a Community Trigger application"
     TRIGGER_DECIDE = "trigger.decide", "Decided a Community Trigger threshold"

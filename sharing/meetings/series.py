@@ -58,9 +58,23 @@ class SeriesInput:
     purpose: str
     chair_id: int | None
     member_ids: Sequence[int]
-    first_at: datetime | None
+    #: Its first sitting (setting one up only: a change leaves its sittings as they are).
+    first_at: datetime | None = None
     place: str = ""
     video_link: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A meeting's settings as checked (``checked_settings``), but where it meets."""
+
+    name: str
+    cadence: Cadence
+    protocol: ProtocolRecord
+    purpose: str
+    chair: User
+    #: The chair first, then the others chosen, each once.
+    members: list[User]
 
 
 def require_organiser(session: Session, actor: Actor) -> None:
@@ -81,19 +95,37 @@ def _when_and_where(
 ) -> tuple[str, str]:
     """The sitting's place and link, checked like a conference's (``InputError`` names
     the field): in the future, within a year, somewhere to meet."""
-    place = checked_text("place", place, limit=conferences.MAX_PLACE)
-    link = checked_text("video_link", video_link, limit=conferences.MAX_LINK)
+    place, link = _texts_of_place(place, video_link)
     if starts_at is None:
         raise InputError("starts_at", "Enter the date and time of the sitting")
     if starts_at <= now:
         raise InputError("starts_at", "The sitting must be in the future")
     if starts_at > now + conferences.FURTHEST_AHEAD:
         raise InputError("starts_at", "The sitting must be within a year from today")
+    _somewhere(place, link)
+    return place, link
+
+
+def usual_place(place: str, video_link: str) -> tuple[str, str]:
+    """Where a meeting usually meets, checked as a sitting's place is: somewhere to meet,
+    a link starting https:// (``InputError`` names the field)."""
+    place, link = _texts_of_place(place, video_link)
+    _somewhere(place, link)
+    return place, link
+
+
+def _texts_of_place(place: str, video_link: str) -> tuple[str, str]:
+    return (
+        checked_text("place", place, limit=conferences.MAX_PLACE),
+        checked_text("video_link", video_link, limit=conferences.MAX_LINK),
+    )
+
+
+def _somewhere(place: str, link: str) -> None:
     if not place and not link:
         raise InputError("place", "Enter where it meets, or a video link")
     if link and not link.startswith("https://"):
         raise InputError("video_link", "Enter a video link starting https://")
-    return place, link
 
 
 def members_eligible(
@@ -160,10 +192,13 @@ def refuse_input(
     )
 
 
-def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) -> MeetingSeries:
-    agency = session.get(Agency, actor.agency_id)
-    if agency is None:
-        raise NotAllowed("the actor's agency is not of the partnership")
+def checked_settings(session: Session, area_id: int, data: SeriesInput) -> Settings:
+    """The meeting's name, cadence, protocol and purpose, chair and standing members, as
+    setting one up or changing one checks them (``InputError`` names the field, before
+    anything is written): a name given and not too long, a cadence and an active protocol
+    and purpose offered, a chair of the area who may chair under it, members of the area
+    from at least two agencies who may take part under it (``members_eligible``). The
+    chair is always a member."""
     name = checked_text("name", data.name, limit=MAX_NAME, required="Enter the meeting's name")
     cadence = Cadence.of(data.cadence)
     if cadence is None:
@@ -173,8 +208,7 @@ def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) ->
     if protocol is None:
         raise InputError("protocol_purpose", "Choose an active protocol and purpose")
     eligible = {
-        u.id: (u, why)
-        for u, why in members_eligible(session, agency.area_id, protocol.id, data.purpose)
+        u.id: (u, why) for u, why in members_eligible(session, area_id, protocol.id, data.purpose)
     }
     chair, why = eligible.get(data.chair_id or 0, (None, None))
     if chair is None:
@@ -191,22 +225,30 @@ def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) ->
         members.append(user)
     if len({m.agency_id for m in members}) < 2:
         raise InputError("member_ids", "Choose standing members from at least two agencies")
+    return Settings(name, cadence, protocol, data.purpose, chair, members)
+
+
+def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) -> MeetingSeries:
+    agency = session.get(Agency, actor.agency_id)
+    if agency is None:
+        raise NotAllowed("the actor's agency is not of the partnership")
+    settings = checked_settings(session, agency.area_id, data)
     place, link = _when_and_where(data.first_at, data.place, data.video_link, now)
     series = MeetingSeries(
         area_id=agency.area_id,
         agency_id=agency.id,
-        name=name,
-        cadence=cadence,
-        protocol_id=protocol.id,
-        purpose=data.purpose,
-        chair_id=chair.id,
+        name=settings.name,
+        cadence=settings.cadence,
+        protocol_id=settings.protocol.id,
+        purpose=settings.purpose,
+        chair_id=settings.chair.id,
         place=place or None,
         video_link=link or None,
         set_up_by_id=actor.user_id,
         set_up_at=now,
     )
     session.add(series)
-    for member in members:
+    for member in settings.members:
         session.add(SeriesMember(series=series, user_id=member.id))
     session.add(
         MeetingSitting(
@@ -404,7 +446,8 @@ def bring_case(
             raise InputError(
                 "sitting_id",
                 f"No other agency among the members of {series.name} can take part: "
-                "convene a case conference on the case instead",
+                "convene a case conference on the case instead, or ask "
+                f"{series.agency.name} to change the meeting's members",
             )
     except InputError as refused:
         conferences.refuse_input(session, authorised, [refused.field])
@@ -443,7 +486,8 @@ def _protocol_to_bring(session: Session, series: MeetingSeries) -> ProtocolRecor
             "sitting_id",
             f"{series.name} shares its cases under {series.protocol.title}, which has no "
             "active version for its purpose now: convene a case conference on the case "
-            "instead, under an active protocol",
+            f"instead, under an active protocol, or ask {series.agency.name} to change the "
+            "meeting's protocol",
         )
     return protocol
 
@@ -461,7 +505,8 @@ def _check_chair(
         raise InputError(
             "sitting_id",
             f"{series.name} cannot take the case: its chair, {chair.display_name}, can no "
-            f"longer chair it ({why}); convene a case conference on the case instead",
+            f"longer chair it ({why}); convene a case conference on the case instead, or "
+            f"ask {series.agency.name} to change the meeting's chair",
         )
 
 

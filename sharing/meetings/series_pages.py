@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.errors import NotFound
-from sharing.meetings import conferences, series
+from sharing.meetings import conferences, series, series_changes
 from sharing.models import Agency, Conference, MeetingSeries, MeetingSitting, User
 from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import ConferenceStatus, MinutesStatus
@@ -71,6 +71,8 @@ class SeriesPage:
     upcoming: list[SittingRow]
     past: list[SittingRow]
     may_schedule: bool
+    #: Whether the reader may change it (its name, cadence, protocol, chair, members, place).
+    may_change: bool
     #: When it would next sit by its cadence (proposed on the form).
     proposed: datetime
 
@@ -162,6 +164,7 @@ def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
         upcoming=[r for r in rows if r.starts_at >= now],
         past=[r for r in rows if r.starts_at < now][::-1],
         may_schedule=series.may_schedule(actor, meeting),
+        may_change=series_changes.may_change(actor, meeting),
         proposed=series.next_sitting(meeting, after=now),
     )
 
