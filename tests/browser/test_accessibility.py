@@ -423,10 +423,10 @@ def test_partnership_meeting_pages_have_no_wcag_violations(
     live_server, demo_app, axe_page: Page
 ) -> None:
     """The demo problem-solving group's chair opens the meetings, sets one up (first with
-    errors), opens the group and its sittings and schedules one (with errors); a landlord
-    officer opens the forms that bring a case to a sitting and refer someone to
-    safeguarding (with errors); the adult safeguarding team opens a case referred to it
-    and the form for the referral's outcome (with errors)."""
+    errors), opens the group, the form to change it (with errors) and its sittings and
+    schedules one (with errors); a landlord officer opens the forms that bring a case to a
+    sitting and refer someone to safeguarding (with errors); the adult safeguarding team
+    opens a case referred to it and the form for the referral's outcome (with errors)."""
     page, url = axe_page, live_server.url
     with demo_app.extensions["hub.sessions"]() as session:
         group = session.scalars(select(MeetingSeries).order_by(MeetingSeries.id)).first()
@@ -453,6 +453,11 @@ def test_partnership_meeting_pages_have_no_wcag_violations(
     found["set up with errors"] = violations(page)
     page.goto(f"{url}/meetings/{group.id}")
     found["meeting"] = violations(page)
+    page.goto(f"{url}/meetings/{group.id}/change")
+    found["change"] = violations(page)
+    page.locator("#name").fill("")
+    page.get_by_role("button", name="Save the change").click()
+    found["change with errors"] = violations(page)
     for sitting_id in sittings:
         page.goto(f"{url}/meetings/{group.id}/sittings/{sitting_id}")
         found[f"sitting {sitting_id}"] = violations(page)
