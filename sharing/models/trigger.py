@@ -75,6 +75,9 @@ class TriggerApplication(Base):
         AppealDecision, "appeal_decision", nullable=True
     )
     appeal_decided_on: Mapped[date | None] = mapped_column(Date)
+    #: Set when the application's personal data is erased (its data key destroyed, at the
+    #: end of its retention or on an erasure request); what the figures count stays.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     victim_given_names: Mapped[bytes | None] = personal("identity")
     victim_family_name: Mapped[bytes | None] = personal("identity")
