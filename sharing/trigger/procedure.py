@@ -1,9 +1,10 @@
 """The area's Community Trigger (ASB Case Review) procedure, as a reviewed TOML file in
-``config/`` (its format is in README.md, "The Community Trigger procedure file"): who leads, which bodies are
-relevant, what makes a complaint qualify, the local threshold rules, the timescales in
-working days and the appeal. ``parse_procedure`` returns it only when the file has no
-problems; otherwise ``ProcedureInvalid`` lists every problem with its line and field, as a
-protocol file's are (``hub trigger check``).
+``config/`` (its format is in README.md, "The Community Trigger procedure file"): who
+leads, which bodies are relevant, what makes a complaint qualify, the local threshold
+rules, the timescales in working days, the appeal, and how long applications are kept.
+``parse_procedure`` returns it only when the file has no problems; otherwise
+``ProcedureInvalid`` lists every problem with its line and field, as a protocol file's
+are (``hub trigger check``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ TOP_KEYS = (
     "rules",
     "timescales",
     "appeal",
+    "retention",
 )
 QUALIFYING_KEYS = (
     "report_within_days",
@@ -46,6 +48,7 @@ QUALIFYING_KEYS = (
 RULE_KEYS = ("id", "kind", "title", "count", "within_months")
 TIMESCALE_KEYS = ("acknowledge", "threshold_decision", "review_meeting", "outcome")
 APPEAL_KEYS = ("body", "within_working_days")
+RETENTION_KEYS = ("years_after_outcome",)
 
 #: How a threshold rule counts (``discretion`` counts nothing: a senior officer decides).
 RULE_KINDS = {
@@ -68,6 +71,9 @@ MOST_SAME_INCIDENT_HOURS = 7 * 24
 MOST_LATEST_INCIDENT_DAYS = 6 * 31
 MOST_COUNT = 100
 MOST_WORKING_DAYS = 60
+#: An application is kept at least a year after the applicant is told the outcome (the
+#: figures are published every year) and at most ten.
+MOST_RETENTION_YEARS = 10
 _ALLOWED = (
     "a TOML document (https://toml.io) with the keys and tables described in README.md "
     '("The Community Trigger procedure file")'
@@ -129,6 +135,14 @@ class Appeal:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long the lead keeps an application once the applicant has been told the
+    outcome (the protocol's retention): then its personal data is erased."""
+
+    years_after_outcome: int
+
+
+@dataclass(frozen=True)
 class Procedure:
     id: str
     title: str
@@ -142,6 +156,8 @@ class Procedure:
     timescales: Timescales
     appeal: Appeal
     source: str
+    #: None when the file sets no retention: applications are then kept.
+    retention: Retention | None = None
 
     def is_relevant(self, code: str, agency_type: AgencyType) -> bool:
         """Whether the agency is one of the relevant bodies."""
@@ -212,6 +228,7 @@ def _read(
     rules = _rules(reader, data, qualifying)
     timescales = _timescales(reader, _table(reader, data, "timescales", TIMESCALE_KEYS))
     appeal = _appeal(reader, _table(reader, data, "appeal", APPEAL_KEYS))
+    retention = _retention(reader, data)
     if reader.problems:
         return None
     if None in (procedure_id, title, version, lead, bodies, qualifying, timescales, appeal):
@@ -227,6 +244,7 @@ def _read(
         timescales=timescales,  # type: ignore[arg-type]
         appeal=appeal,  # type: ignore[arg-type]
         source=source,
+        retention=retention,
     )
 
 
@@ -396,3 +414,14 @@ def _appeal(reader: Reader, table: Mapping[str, Any] | None) -> Appeal | None:
     if body is None or within is None:
         return None
     return Appeal(body, within)
+
+
+def _retention(reader: Reader, data: Mapping[str, Any]) -> Retention | None:
+    """The optional [retention] table: without it, applications are kept."""
+    if "retention" not in data:
+        return None
+    table = _table(reader, data, "retention", RETENTION_KEYS)
+    if table is None:
+        return None
+    years = reader.integer(table, "years_after_outcome", "retention", most=MOST_RETENTION_YEARS)
+    return Retention(years) if years is not None else None

@@ -37,6 +37,8 @@ def test_the_shipped_northshire_procedure_loads_against_the_demo_agencies() -> N
     assert procedure.qualifying.same_incident_hours == 24
     assert procedure.timescales.threshold_decision == 10
     assert procedure.appeal.within_working_days == 20
+    assert procedure.retention is not None
+    assert procedure.retention.years_after_outcome == 3  # the protocol's three years
     # Relevant bodies: the council, police, ICB and (by type) every landlord.
     assert procedure.is_relevant("larkmoor-ha", AgencyType.LANDLORD)
     assert procedure.is_relevant("northshire-police", AgencyType.POLICE)
@@ -122,6 +124,24 @@ def _line_of(text: str, fragment: str, nth: int = 0) -> int:
             "within_working_days = 20",
             'within_working_days = "20"',
             "appeal.within_working_days: expected a whole number, found text",
+            None,
+        ),
+        (
+            "years_after_outcome = 3",
+            "years_after_outcome = 0",
+            "retention.years_after_outcome: 0 is not a positive whole number",
+            None,
+        ),
+        (
+            "years_after_outcome = 3",
+            "years_after_outcome = 11",
+            "retention.years_after_outcome: 11 is too large",
+            None,
+        ),
+        (
+            "years_after_outcome = 3",
+            "years = 3",
+            'retention.years: unknown key "years"',
             None,
         ),
     ],
@@ -238,3 +258,9 @@ def test_without_the_partnership_agency_codes_are_not_checked_but_types_are() ->
 def test_check_file_reports_an_unreadable_file(tmp_path: Path) -> None:
     [problem] = check_file(tmp_path / "missing.toml")
     assert "cannot read the file" in str(problem)
+
+
+def test_a_procedure_without_retention_keeps_its_applications() -> None:
+    text = SHIPPED.read_text()
+    text = text[: text.index("[retention]")]
+    assert parse_procedure(text, "p.toml", KNOWN).retention is None
