@@ -50,6 +50,7 @@ from sharing.protocols import records as protocol_records
 from sharing.protocols.checker import read_text
 from sharing.protocols.problems import Problem
 from sharing.trigger import procedure as trigger_procedure
+from sharing.trigger import retention as trigger_retention
 from sharing.vocabulary import AgencyType, Role, SessionEnd
 
 
@@ -884,3 +885,22 @@ def trigger_check(files: tuple[Path, ...]) -> None:
         except ConfigError as e:
             raise click.ClickException(str(e)) from None
     _check_files(files, trigger_procedure.check_file)
+
+
+@trigger.command("sweep")
+def trigger_sweep() -> None:
+    """Erase the personal data of every application whose retention has ended (run daily);
+    counts only."""
+    procedure = current_app.extensions["hub.trigger_procedure"]
+    with _session() as session:
+        swept = trigger_retention.sweep(session, procedure)
+        session.commit()
+    kept = (
+        f"{swept.kept} kept within their retention"
+        if procedure.retention
+        else f"{swept.kept} kept (the procedure sets no retention)"
+    )
+    click.echo(
+        f"{swept.erased} Community Trigger application(s) erased; {kept}; "
+        f"{swept.open} not concluded yet."
+    )

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired
 
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
@@ -20,7 +21,7 @@ from hub.templating import uk_datetime
 from sharing import clock
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.trigger import applications, complaints, letters, review, workdays
+from sharing.trigger import applications, complaints, letters, retention, review, workdays
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import (
@@ -211,7 +212,16 @@ def _show(application_id: int, failed: HubForm | None = None) -> tuple[str, int]
         form=failed or forms["decision"],
         forms=forms,
         procedure=_procedure(),
+        standing=retention.standing(db(), current_user.actor, _procedure(), application_id),
     ), 400 if failed else 200
+
+
+def _refused_erased(application_id: int, error: InputError) -> tuple[str, int]:
+    """The application's page, saying the act was refused because its personal data is
+    erased (no form of the page is there to hold the message)."""
+    flash(error.message, "error")
+    page, _ = _show(application_id)
+    return page, 400
 
 
 def _refused_at(form: HubForm, error: InputError, fallback: Field) -> None:
@@ -232,6 +242,8 @@ def _act(
         except NotFound:
             abort(404)
         except InputError as e:
+            if e.field == applications.ERASED:
+                return _refused_erased(application_id, e)
             _refused_at(form, e, fallback)
         else:
             flash(done, "success")
@@ -403,6 +415,15 @@ def _uncountable(why: str) -> Response:
     return Response(page, status=503)
 
 
+def _gone(why: str) -> Response:
+    """The page for a letter of an application whose personal data is erased (410: it
+    will never be there again)."""
+    page = render_template(
+        "errors/error.html", title="This letter can no longer be made", paragraphs=[why]
+    )
+    return Response(page, status=410)
+
+
 def _letter(application_id: int, kind: str) -> letters.Letter:
     chosen = LetterKind.of(kind)
     if chosen is None:
@@ -424,6 +445,8 @@ def _letter(application_id: int, kind: str) -> letters.Letter:
         )
     except CalendarExhausted as exhausted:
         abort(_uncountable(str(exhausted)))
+    except InputError as erased:
+        abort(_gone(erased.message))
     if letter is None:
         abort(404)
     return letter
@@ -453,6 +476,53 @@ def letter_pdf(application_id: int, kind: str) -> Response:
             )
         },
     )
+
+
+class EraseForm(HubForm):
+    reference = StringField(
+        "Type the application's reference to confirm",
+        validators=[DataRequired("Type the application's reference to confirm")],
+    )
+
+
+@bp.route("/<int:application_id>/erase", methods=["GET", "POST"])
+def erase(application_id: int) -> Response | tuple[str, int]:
+    """Erase a concluded application's personal data (an erasure request): for the lead
+    agency's managers."""
+    procedure = _procedure()
+    try:
+        standing = retention.to_erase(db(), current_user.actor, procedure, application_id)
+    except NotAllowed:
+        abort(403)
+    except NotFound:
+        abort(404)
+    form = EraseForm()
+    if form.validate_on_submit():
+        if (form.reference.data or "").strip().upper() != standing.reference:
+            form.reference.errors = [
+                f"Type the reference {standing.reference} exactly, to show this is the "
+                "application to erase"
+            ]
+        else:
+            try:
+                retention.erase_application(db(), current_user.actor, procedure, application_id)
+            except InputError as e:
+                _refused_at(form, e, form.reference)
+            else:
+                flash(
+                    f"Application {standing.reference} erased. Its personal data can no longer "
+                    "be read by anyone.",
+                    "success",
+                )
+                return redirect(url_for("trigger.show", application_id=application_id))
+    return render_template(
+        "trigger/erase.html",
+        title=f"Erase application {standing.reference}",
+        form=form,
+        standing=standing,
+        application_id=application_id,
+        not_concluded=retention.NOT_CONCLUDED,
+    ), 400 if request.method == "POST" else 200
 
 
 class CompleteForm(HubForm):

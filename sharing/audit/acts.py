@@ -132,6 +132,7 @@ class Action(Labelled):
     TRIGGER_LETTER = "trigger.letter", "Produced or sent a letter to a Community Trigger applicant"
     TRIGGER_APPEAL = "trigger.appeal", "Recorded a Community Trigger appeal"
     TRIGGER_APPEAL_DECIDE = "trigger.appeal_decide", "Recorded a Community Trigger appeal decision"
+    TRIGGER_ERASE = "trigger.erase", "Erased a Community Trigger application's personal data"
     LOCK_REQUEST = "lock.request", "Asked to lock a case"
     UNLOCK_REQUEST = "unlock.request", "Asked to unlock a case"
     LOCK_DECIDE = "lock.decide", "Decided a lock request"

@@ -6,7 +6,9 @@ An application's victim (or the person who applied for them) is a data subject o
 lead agency like a person on its cases. Applications have no blind index: they are few
 (tens a year in an area), so a search opens the agency's applications inside the core and
 compares their details with the requester's; only whether each matched leaves the
-comparison. As for people (``sharing.audit.subject_access``), the search and the report
+comparison. An erased application (its key destroyed at the end of its retention, or on
+an erasure request) holds nothing to compare, so no search finds it; the log still shows
+every entry about it. As for people (``sharing.audit.subject_access``), the search and the report
 are each one entry under the purpose "subject access request", naming ids and counts,
 never values, written before any detail is shown; anyone but the DPO is refused and the
 refusal recorded, and an application of another agency is "not found".
@@ -76,7 +78,10 @@ def find_applications(
     held = list(
         session.scalars(
             select(TriggerApplication)
-            .where(TriggerApplication.lead_agency_id == actor.agency_id)
+            .where(
+                TriggerApplication.lead_agency_id == actor.agency_id,
+                TriggerApplication.erased_at.is_(None),  # nothing of theirs is left to compare
+            )
             .order_by(TriggerApplication.received_on.desc(), TriggerApplication.id.desc())
         )
     )

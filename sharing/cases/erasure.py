@@ -14,12 +14,11 @@ from datetime import datetime
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from sharing import clock
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import destroy_data_key
+from sharing.crypto.shredding import shred
 from sharing.errors import NotAllowed, NotFound
 from sharing.models import Case, CaseParty, Document, Incident, Person, Referral, RiskAssessment
 from sharing.vocabulary import Role
@@ -41,7 +40,7 @@ def erase_case(
     case, actor = authorised.case, authorised.actor
     if case.erased_at is None:
         blind_index.remove(session, case_id=case.id)
-        _shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
+        shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
     if with_people:
         for person_id in sorted(_people_of(session, case.id)):
             if cases_holding(session, person_id) == {case.id}:
@@ -119,19 +118,4 @@ def _erase_person(session: Session, actor: Actor, person: Person, now: datetime 
     if person.erased_at is None:
         blind_index.remove(session, person_id=person.id)
         subject = acts.Subject("person", person.id)
-        _shred(session, person, actor, acts.Action.PERSON_ERASE, subject, now)
-
-
-def _shred(
-    session: Session,
-    record: Case | Person,
-    actor: Actor,
-    action: acts.Action,
-    subject: acts.Subject,
-    now: datetime | None,
-) -> None:
-    """Destroy the record's data key, mark it erased and record the erasure."""
-    destroy_data_key(session, record)
-    record.erased_at = now or clock.now()
-    session.flush()
-    acts.record(session, action, actor=actor, subject=subject, basis="data key destroyed")
+        shred(session, person, actor, acts.Action.PERSON_ERASE, subject, now)

@@ -24,6 +24,7 @@ from sharing import clock
 from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import reveal
 from sharing.audit import acts
+from sharing.cases.standard_letters import day_text
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import (
@@ -60,6 +61,26 @@ MAX_TEXT = 5_000
 MAX_REASONS = 3_000
 #: Markup is refused in what applicants say: an application is read, never rendered.
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]")
+#: The field an act on an erased application is refused at (recorded as "refused input:
+#: erased"): no form has it, so the page says it on its own.
+ERASED = "erased"
+
+
+def erased_on(application: TriggerApplication) -> date | None:
+    """The day the application's personal data was erased, if it was."""
+    return clock.day_of(application.erased_at) if application.erased_at else None
+
+
+def refuse_if_erased(application: TriggerApplication, what: str) -> None:
+    """``InputError`` at ``ERASED``, saying ``what`` cannot be done, for an application
+    whose personal data was erased: nothing sealed under its key can be read or written."""
+    day = erased_on(application)
+    if day is not None:
+        raise InputError(
+            ERASED,
+            f"The personal data of application {application.reference} was erased on "
+            f"{day_text(day)}: {what}",
+        )
 
 
 def lead_agency(session: Session, actor: Actor, procedure: Procedure) -> Agency:
@@ -396,6 +417,8 @@ def next_clock(
     calendar = calendar or england_and_wales()
     sitting = application.review_sitting
     due: Callable[[], date]
+    if application.erased_at is not None:
+        return None
     if application.decision is None:
         stage, due = "Threshold decision", lambda: decision_due(application, procedure, calendar)
     elif application.decision is ThresholdDecision.NOT_MET or application.outcome_on:
@@ -455,6 +478,8 @@ class ApplicationRow:
     channel: str
     clock: Clock | None
     decision: ThresholdDecision | None
+    #: The day its personal data was erased, if it was.
+    erased_on: date | None = None
 
 
 def waiting(session: Session, actor: Actor, procedure: Procedure) -> list[ApplicationRow]:
@@ -471,6 +496,7 @@ def waiting(session: Session, actor: Actor, procedure: Procedure) -> list[Applic
             channel=a.channel.label,
             clock=next_clock(a, procedure, today),
             decision=a.decision,
+            erased_on=erased_on(a),
         )
         for a in session.scalars(
             select(TriggerApplication)
@@ -532,6 +558,11 @@ class ApplicationPage:
     #: The letters the applicant has been, or can be, sent, with whether each went by
     #: e-mail (None: not queued for e-mail: no address).
     letters: list[tuple[LetterKind, bool | None]] = field(default_factory=list)
+    #: Once its personal data is erased: the day, and what stays for the figures (the
+    #: rules met at the decision, by title, and each relevant body's count then).
+    erased_on: date | None = None
+    rules_met: tuple[str, ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -711,8 +742,12 @@ def application_page(
     session: Session, actor: Actor, procedure: Procedure, application_id: int
 ) -> ApplicationPage:
     """The application with the threshold check across the relevant bodies, recorded as
-    one audit entry naming the complaints counted (by id) and each rule's count."""
+    one audit entry naming the complaints counted (by id) and each rule's count. An
+    erased application shows what stays, without the check (nothing personal is left to
+    search by)."""
     application = handled(session, actor, procedure, application_id)
+    if application.erased_at is not None:
+        return _erased_page(session, actor, procedure, application)
     details = reveal(LEAD, application, DETAILS)
     advice, gathered = advice_for(session, procedure, application, details)
     counted_ids = sorted({c.id for r in advice.rules for c in r.counted})
@@ -768,6 +803,43 @@ def application_page(
     )
 
 
+def _erased_page(
+    session: Session, actor: Actor, procedure: Procedure, application: TriggerApplication
+) -> ApplicationPage:
+    acts.record(
+        session,
+        acts.Action.TRIGGER_VIEW,
+        actor=actor,
+        subject=acts.Subject("trigger_application", application.id),
+        basis="personal data erased: nothing read",
+    )
+    titles = {r.id: r.title for r in procedure.rules}
+    met = (application.rules_met or "").split(",")
+    return ApplicationPage(
+        id=application.id,
+        reference=application.reference,
+        received_on=application.received_on,
+        channel=application.channel.label,
+        victim_kind=application.victim_kind.label,
+        on_behalf=application.on_behalf.label if application.on_behalf else None,
+        consent_recorded=application.consent_recorded,
+        details=dict.fromkeys(DETAILS),
+        clock=None,
+        rules=[],
+        counted=[],
+        excluded=[],
+        advice_met=False,
+        may_ask=False,
+        decision=application.decision,
+        decided_by=application.decided_by.display_name if application.decided_by else None,
+        decided_at=application.decided_at,
+        review=_review(session, application, procedure),
+        erased_on=erased_on(application),
+        rules_met=tuple(titles.get(rule, rule) for rule in met if rule),
+        counts=tuple(sorted((c.agency.name, c.complaints) for c in application.counts)),
+    )
+
+
 def _summary(advice: threshold.Advice) -> str:
     """Each counting rule's count, for the audit log and the decision record."""
     return "; ".join(
@@ -795,6 +867,7 @@ def decide(
         actor=actor,
         subject=acts.Subject("trigger_application", application.id),
     ):
+        refuse_if_erased(application, "the threshold can no longer be checked or decided")
         if application.decision is not None:
             raise InputError("decision", "The threshold decision is already recorded")
         chosen = ThresholdDecision.of(decision)

@@ -108,6 +108,21 @@ def queue(
     return exists is None
 
 
+def give_up(session: Session, application: TriggerApplication, why: str) -> int:
+    """Leave every letter of the application still waiting unsent for good; how many."""
+    waiting = list(
+        session.scalars(
+            select(TriggerLetter).where(
+                TriggerLetter.application_id == application.id, TriggerLetter.sent_at.is_(None)
+            )
+        )
+    )
+    for letter in waiting:
+        notices.given_up(letter, why)
+    session.flush()
+    return len(waiting)
+
+
 def appeal_from(application: TriggerApplication) -> date | None:
     """The day of the letter an appeal follows: the outcome letter, or a "not met"
     decision; None before either."""
@@ -138,7 +153,15 @@ def compose(
 ) -> Letter | None:
     """The letter of ``kind`` as it stands, in the words of the letters file
     (``wording``), or None if the application has not reached it (no decision, no
-    outcome, no appeal decision). One audit entry."""
+    outcome, no appeal decision). One audit entry. ``InputError`` (the refusal recorded)
+    once the application's personal data is erased: there is nothing to write it from."""
+    with acts.refusing_input(
+        session,
+        acts.Action.TRIGGER_LETTER,
+        actor=actor,
+        subject=acts.Subject("trigger_application", application.id),
+    ):
+        applications.refuse_if_erased(application, "its letters can no longer be made or sent")
     dated = _dated(application, kind)
     if dated is None:
         return None
@@ -260,11 +283,17 @@ def _filled(
 
 
 def pending(session: Session, limit: int = 100) -> list[TriggerLetter]:
-    """Letters waiting to be e-mailed and not given up on, oldest first."""
+    """Letters waiting to be e-mailed and not given up on, oldest first (none of an
+    erased application: erasing gives its letters up)."""
     return list(
         session.scalars(
             select(TriggerLetter)
-            .where(TriggerLetter.sent_at.is_(None), TriggerLetter.attempts < notices.MAX_ATTEMPTS)
+            .join(TriggerApplication)
+            .where(
+                TriggerLetter.sent_at.is_(None),
+                TriggerLetter.attempts < notices.MAX_ATTEMPTS,
+                TriggerApplication.erased_at.is_(None),
+            )
             .order_by(TriggerLetter.id)
             .limit(limit)
         )

@@ -107,6 +107,7 @@ def ask_holders(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_ASK, actor=actor, subject=_subject(application)
     ):
+        applications.refuse_if_erased(application, "no agency can be asked about it")
         if not applications.may_ask(application):
             raise InputError(
                 "decision",
@@ -200,6 +201,7 @@ def convene(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_REVIEW, actor=actor, subject=_subject(application)
     ):
+        applications.refuse_if_erased(application, "it can no longer go before a panel")
         _reviewable(application)
         if application.review_sitting_id is not None:
             raise InputError("sitting_id", "The application is already before a review panel")
@@ -273,6 +275,7 @@ def recommend(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_RECOMMEND, actor=actor, subject=_subject(application)
     ):
+        applications.refuse_if_erased(application, "no recommendation can be recorded on it")
         if on_appeal:
             if application.appeal_received_on is None or application.appeal_decided_on:
                 raise InputError("text", "Recommendations on appeal are made while it is heard")
@@ -420,6 +423,9 @@ def complete(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_RECOMMENDATION_DONE, actor=actor, subject=subject
     ):
+        applications.refuse_if_erased(
+            recommendation.application, "what was done on its recommendations cannot be recorded"
+        )
         if recommendation.completed_on is not None:
             raise InputError("note", "It is already marked done")
         text = plain_text("note", note, MAX_RECOMMENDATION, "Say what was done")
@@ -458,6 +464,7 @@ def record_outcome(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_OUTCOME, actor=actor, subject=_subject(application)
     ):
+        applications.refuse_if_erased(application, "no outcome can be recorded on it")
         sitting = application.review_sitting
         if sitting is None:
             raise InputError("findings", "Convene the review panel first")
@@ -508,6 +515,7 @@ def record_appeal(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_APPEAL, actor=actor, subject=_subject(application)
     ):
+        applications.refuse_if_erased(application, "no appeal can be recorded on it")
         try:
             last = letters.appeal_by(application, procedure)
         except CalendarExhausted as exhausted:
@@ -566,6 +574,7 @@ def decide_appeal(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_APPEAL_DECIDE, actor=actor, subject=_subject(application)
     ):
+        applications.refuse_if_erased(application, "no appeal decision can be recorded on it")
         if application.appeal_received_on is None:
             raise InputError("appeal_decision", "Record the appeal first")
         if application.appeal_decision is not None:

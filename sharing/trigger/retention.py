@@ -1,0 +1,208 @@
+"""How long the lead keeps a Community Trigger application, and its erasure.
+
+The Community Trigger protocol's retention: the lead keeps the application, the threshold
+decision, the review record and its recommendations for the procedure's years (Northshire:
+three) after the applicant is told the outcome, then destroys them. The applicant is told
+the outcome by the last letter that can reach them: a "not met" decision once no appeal
+can follow it, the review's outcome letter once no appeal can follow it, or the appeal
+body's decision. While an appeal may still be made, or is waiting for its decision, the
+clock has not started.
+
+Erasing an application destroys its data key (``sharing.crypto.shredding``): the
+victim's and any third party's details, the problem in the applicant's words, the
+reasons, findings and recommendations' words can never be read again, and letters still
+waiting are given up. What the published figures count stays: the reference, the dates,
+the channel, the decision, the rules met, the counts per relevant body, the outcome and
+the appeal's dates and decision. ``sweep`` erases every application past its retention
+(daily, ``hub trigger sweep``); the lead's managers may erase one that is concluded
+before then (an erasure request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor
+from sharing.audit import acts
+from sharing.crypto.shredding import DESTROYED, shred
+from sharing.errors import InputError, NotAllowed
+from sharing.models import TriggerApplication
+from sharing.trigger import applications, letters
+from sharing.trigger.procedure import Procedure
+from sharing.trigger.workdays import CalendarExhausted
+from sharing.vocabulary import Role
+
+#: Who may erase a concluded application before its retention ends.
+ERASERS = frozenset({Role.MANAGER})
+#: Why an application that is not concluded cannot be erased yet.
+NOT_CONCLUDED = (
+    "The application is not concluded: it can be erased once the applicant has been told "
+    "the outcome and no appeal can be made or is waiting for its decision"
+)
+#: Why an erased application's letters still waiting were given up.
+LETTERS_GIVEN_UP = "application erased"
+
+
+def told_on(application: TriggerApplication, procedure: Procedure, today: date) -> date | None:
+    """The day the applicant was told the outcome, once nothing more can follow: the
+    appeal decision's day; or, with no appeal, the day of the "not met" decision or the
+    outcome letter once the last day to appeal has passed. None before then (and while
+    that last day cannot be counted: the application is kept)."""
+    if application.appeal_received_on is not None:
+        return application.appeal_decided_on
+    letter_on = letters.appeal_from(application)
+    if letter_on is None:
+        return None
+    try:
+        last = letters.appeal_by(application, procedure)
+    except CalendarExhausted:
+        return None
+    if last is None or today <= last:
+        return None
+    return letter_on
+
+
+def kept_until(application: TriggerApplication, procedure: Procedure, today: date) -> date | None:
+    """The day the application's retention ends (its personal data is erased that day),
+    or None while it is not concluded or the procedure sets no retention."""
+    told = told_on(application, procedure, today)
+    if told is None or procedure.retention is None:
+        return None
+    return years_after(told, procedure.retention.years_after_outcome)
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later (29 February: 28 February in a year without one)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an application stands for erasure, for its page."""
+
+    reference: str
+    #: The day its retention ends, once concluded (None: not concluded, or no retention).
+    kept_until: date | None
+    #: Whether the applicant has been told and no appeal can follow or is pending.
+    concluded: bool
+    #: Whether the actor may erase it now (an erasure request).
+    may_erase: bool
+
+
+def standing(session: Session, actor: Actor, procedure: Procedure, application_id: int) -> Standing:
+    """Whether the application is concluded, until when it is kept, and whether the actor
+    may erase it now (nothing read, nothing audited)."""
+    application = applications.handled(session, actor, procedure, application_id)
+    today = clock.today()
+    concluded = told_on(application, procedure, today) is not None
+    return Standing(
+        reference=application.reference,
+        kept_until=kept_until(application, procedure, today),
+        concluded=concluded,
+        may_erase=concluded and application.erased_at is None and actor.has(*ERASERS),
+    )
+
+
+def to_erase(session: Session, actor: Actor, procedure: Procedure, application_id: int) -> Standing:
+    """``standing`` for the page that erases the application: refused (``NotAllowed``,
+    recorded) to anyone but the lead's managers, as ``erase_application`` is."""
+    _erasable(session, actor, procedure, application_id)
+    return standing(session, actor, procedure, application_id)
+
+
+def _erasable(
+    session: Session, actor: Actor, procedure: Procedure, application_id: int
+) -> TriggerApplication:
+    """The application, if the actor is a manager of the lead; the refusal recorded."""
+    subject = acts.Subject("trigger_application", application_id)
+    try:
+        application = applications.handled(session, actor, procedure, application_id)
+        if not actor.has(*ERASERS):
+            raise NotAllowed("only the lead agency's managers erase applications")
+    except NotAllowed as refused:
+        acts.refuse(
+            session, acts.Action.TRIGGER_ERASE, actor=actor, subject=subject, reason=str(refused)
+        )
+        raise
+    return application
+
+
+def erase_application(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    application_id: int,
+    *,
+    now: datetime | None = None,
+) -> TriggerApplication:
+    """Erase a concluded application of the lead agency before its retention ends (an
+    erasure request), for the lead's managers. Refused, and the refusal recorded: anyone
+    else (``NotAllowed``; another agency's application is "not found" as on its page),
+    an application already erased, or one not concluded (``InputError``)."""
+    application = _erasable(session, actor, procedure, application_id)
+    subject = acts.Subject("trigger_application", application.id)
+    now = now or clock.now()
+    with acts.refusing_input(session, acts.Action.TRIGGER_ERASE, actor=actor, subject=subject):
+        applications.refuse_if_erased(application, "it cannot be erased again")
+        if told_on(application, procedure, clock.day_of(now)) is None:
+            raise InputError("reference", NOT_CONCLUDED)
+    _erase(session, application, actor, now, basis=f"{DESTROYED}: erasure request")
+    return application
+
+
+def _erase(
+    session: Session,
+    application: TriggerApplication,
+    actor: Actor | None,
+    now: datetime,
+    *,
+    basis: str,
+) -> None:
+    letters.give_up(session, application, LETTERS_GIVEN_UP)
+    subject = acts.Subject("trigger_application", application.id)
+    shred(session, application, actor, acts.Action.TRIGGER_ERASE, subject, now, basis=basis)
+
+
+@dataclass(frozen=True)
+class Swept:
+    """What a sweep did, in counts only."""
+
+    erased: int
+    #: Concluded, within their retention.
+    kept: int
+    #: Not concluded: no decision or outcome yet, or an appeal that may come or is waiting.
+    open: int
+
+
+def sweep(session: Session, procedure: Procedure, now: datetime | None = None) -> Swept:
+    """Erase every application whose retention has ended (on its last day or after: the
+    partnership's day), each an audit entry of the hub's own; applications already erased
+    are left as they are, so running it again changes nothing. With no retention in the
+    procedure nothing is erased."""
+    now = now or clock.now()
+    today = clock.day_of(now)
+    erased = kept = open_ = 0
+    waiting = session.scalars(
+        select(TriggerApplication)
+        .where(TriggerApplication.erased_at.is_(None))
+        .order_by(TriggerApplication.id)
+    ).all()
+    for application in waiting:
+        if told_on(application, procedure, today) is None:
+            open_ += 1
+            continue
+        until = kept_until(application, procedure, today)
+        if until is None or today < until:
+            kept += 1
+            continue
+        _erase(session, application, None, now, basis=f"{DESTROYED}: retention ended")
+        erased += 1
+    return Swept(erased=erased, kept=kept, open=open_)
