@@ -44,6 +44,11 @@ NOT_CONCLUDED = (
     "The application is not concluded: it can be erased once the applicant has been told "
     "the outcome and no appeal can be made or is waiting for its decision"
 )
+#: Why an application with recommendations still open cannot be erased early.
+RECOMMENDATIONS_OPEN = (
+    "{count} of its recommendations {are} still open: erase the application once the "
+    "agencies have marked them done, or its retention ends"
+)
 #: Why an erased application's letters still waiting were given up.
 LETTERS_GIVEN_UP = "application erased"
 
@@ -95,6 +100,23 @@ class Standing:
     concluded: bool
     #: Whether the actor may erase it now (an erasure request).
     may_erase: bool
+    #: Its recommendations not yet marked done (an early erasure waits for them).
+    open_recommendations: int = 0
+
+    @property
+    def waits_for_recommendations(self) -> str | None:
+        """Why an early erasure must wait, if its recommendations are still open."""
+        return _recommendations_open(self.open_recommendations)
+
+
+def _open_recommendations(application: TriggerApplication) -> int:
+    return sum(1 for r in application.recommendations if r.completed_on is None)
+
+
+def _recommendations_open(count: int) -> str | None:
+    if not count:
+        return None
+    return RECOMMENDATIONS_OPEN.format(count=count, are="is" if count == 1 else "are")
 
 
 def standing(session: Session, actor: Actor, procedure: Procedure, application_id: int) -> Standing:
@@ -103,11 +125,15 @@ def standing(session: Session, actor: Actor, procedure: Procedure, application_i
     application = applications.handled(session, actor, procedure, application_id)
     today = clock.today()
     concluded = told_on(application, procedure, today) is not None
+    still_open = _open_recommendations(application)
     return Standing(
         reference=application.reference,
         kept_until=kept_until(application, procedure, today),
         concluded=concluded,
-        may_erase=concluded and application.erased_at is None and actor.has(*ERASERS),
+        may_erase=(
+            concluded and not still_open and application.erased_at is None and actor.has(*ERASERS)
+        ),
+        open_recommendations=still_open,
     )
 
 
@@ -146,7 +172,8 @@ def erase_application(
     """Erase a concluded application of the lead agency before its retention ends (an
     erasure request), for the lead's managers. Refused, and the refusal recorded: anyone
     else (``NotAllowed``; another agency's application is "not found" as on its page),
-    an application already erased, or one not concluded (``InputError``)."""
+    an application already erased, one not concluded, or one with recommendations still
+    open, whose owners could no longer mark them done (``InputError``)."""
     application = _erasable(session, actor, procedure, application_id)
     subject = acts.Subject("trigger_application", application.id)
     now = now or clock.now()
@@ -154,6 +181,8 @@ def erase_application(
         applications.refuse_if_erased(application, "it cannot be erased again")
         if told_on(application, procedure, clock.day_of(now)) is None:
             raise InputError("reference", NOT_CONCLUDED)
+        if waiting := _recommendations_open(_open_recommendations(application)):
+            raise InputError("reference", waiting)
     _erase(session, application, actor, now, basis=f"{DESTROYED}: erasure request")
     return application
 

@@ -160,6 +160,34 @@ def test_only_the_leads_managers_erase_an_application_once_it_is_concluded(demo,
     assert "Erase application</button>" not in page
 
 
+def test_an_erasure_request_waits_until_the_recommendations_are_done(demo, session) -> None:
+    # The demo's application reviewed 40 working days ago, its appeal not upheld: concluded,
+    # with one recommendation still open.
+    application = next(
+        a
+        for a in session.scalars(
+            select(TriggerApplication).where(TriggerApplication.appeal_decision.is_not(None))
+        )
+        if any(r.completed_on is None for r in a.recommendations)
+    )
+    assert retention.told_on(application, PROCEDURE, clock.today()) is not None
+    manager = demo_client(demo, demo_user(session, LEAD, Role.MANAGER))
+    waits = "1 of its recommendations is still open"
+
+    page = manager.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert "Erase this application" not in page
+    assert waits in page
+    path = f"/trigger/{application.id}/erase"
+    assert waits in manager.get(path).get_data(as_text=True)
+    response = _post(manager, path, path, reference=application.reference)
+    assert response.status_code == 400
+    assert waits in response.get_data(as_text=True)
+    session.expire_all()
+    assert application.erased_at is None
+    refused = _last(session, "trigger.erase")
+    assert (refused.outcome, refused.basis) == ("refused", "refused input: reference")
+
+
 def _figures(client: FlaskClient, month: str) -> tuple[str, str]:
     csv = client.get(f"/trigger/figures.csv?from={month}").get_data(as_text=True)
     page = client.get("/figures/").get_data(as_text=True)
