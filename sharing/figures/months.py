@@ -122,11 +122,23 @@ def _month(text: str, field: str, which: str) -> date:
     return date(year, month, 1)
 
 
+def not_ended(this_month: date) -> str:
+    """Why a period whose last month is this month, or one to come, is refused."""
+    latest = months_later(this_month, -1)
+    return (
+        "Figures are given only for periods that have ended: the last month can be "
+        f"{latest:%B %Y} or earlier"
+    )
+
+
 def months_of(from_text: str | None, to_text: str | None, today: date) -> Months:
     """The months from ``from_text`` to ``to_text`` (both ``YYYY-MM``, both included); one
     month alone when only one is given; by default the last quarter ended. ``InputError``
-    naming the field for a month that is not one, an end before the start, a month to
-    come, or a period that is not one month, a quarter or a year (``may_be_chosen``)."""
+    naming the field for a month that is not one, an end before the start, a period not
+    yet ended (its last month this month or to come: a period still under way would
+    count a different set of cases each day, and each set is rounded afresh; see
+    ``sharing.figures.rounding``), or a period that is not one month, a quarter or a year
+    (``may_be_chosen``)."""
     this_month = today.replace(day=1)
     from_text, to_text = (from_text or "").strip(), (to_text or "").strip()
     if not (from_text or to_text):
@@ -134,9 +146,9 @@ def months_of(from_text: str | None, to_text: str | None, today: date) -> Months
     first = _month(from_text, FROM_FIELD, "first") if from_text else None
     last = _month(to_text, TO_FIELD, "last") if to_text else None
     first, last = first or last or this_month, last or first or this_month
-    if last > this_month:
-        field, which = (TO_FIELD, "last") if to_text else (FROM_FIELD, "first")
-        raise InputError(field, f"The {which} month cannot be after this month")
+    if last >= this_month:
+        field = TO_FIELD if to_text else FROM_FIELD
+        raise InputError(field, not_ended(this_month))
     if last < first:
         raise InputError(TO_FIELD, "The last month must be the same as or after the first month")
     period = Months(first, months_later(last, 1))

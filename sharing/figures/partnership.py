@@ -247,16 +247,32 @@ def meeting_of(session: Session, area_id: int, text: str | None) -> MeetingSitti
     return sitting
 
 
-def meeting_months(sitting: MeetingSitting) -> tuple[str, str]:
-    """The months a meeting's pack covers by default (``from``, ``to``): for a meeting
-    that sits monthly or more often, the month before the month it sits in; for a
-    quarterly one, the last calendar quarter ended before that month."""
+def meeting_period(sitting: MeetingSitting) -> Months:
+    """The months a meeting's pack covers by default: for a meeting that sits monthly or
+    more often, the month before the month it sits in; for a quarterly one, the last
+    calendar quarter ended before that month."""
     month = clock.day_of(sitting.starts_at).replace(day=1)
     if sitting.series.cadence is Cadence.QUARTERLY:
-        quarter = quarter_before(month).query
-        return quarter[FROM_FIELD], quarter[TO_FIELD]
-    last = months_later(month, -1)
-    return f"{last:%Y-%m}", f"{last:%Y-%m}"
+        return quarter_before(month)
+    return Months(months_later(month, -1), month)
+
+
+def meeting_months(sitting: MeetingSitting) -> tuple[str, str]:
+    """``meeting_period`` as asked for (``from``, ``to``)."""
+    query = meeting_period(sitting).query
+    return query[FROM_FIELD], query[TO_FIELD]
+
+
+def _require_ended(sitting: MeetingSitting, today: date) -> None:
+    """Refuse, at the meeting's field, the pack of a sitting whose months have not ended,
+    saying from when it can be prepared."""
+    period = meeting_period(sitting)
+    if period.end > today:
+        raise InputError(
+            MEETING_FIELD,
+            f"This meeting's pack covers {period.title}, which has not ended: it can be "
+            f"prepared from {period.end.day} {period.end:%B %Y}",
+        )
 
 
 # Whose cases a column counts
@@ -336,8 +352,6 @@ class Figures:
     scope: Scope
     groups: tuple[Group, ...]
     tables: tuple[Table, ...]
-    #: The period has not ended: the figures are to this day.
-    to_date: date | None
     #: Cases opened in each ward in the period, as published, for the map: {ward name: cell}.
     ward_cells: dict[str, Cell] = field(default_factory=dict)
     #: The partnership meeting the figures are for, when one was chosen.
@@ -936,7 +950,6 @@ class _Builder:
             scope=self.counter.scope,
             groups=self.groups,
             tables=tuple(tables),
-            to_date=self.counter.today if self.counter.today <= self.period.last_day else None,
             ward_cells=ward_cells,
         )
 
@@ -1220,6 +1233,7 @@ def figures(
         meeting = meeting_of(session, own.area_id, asked.get(MEETING_FIELD))
         first, last = asked.get("from"), asked.get("to")
         if meeting is not None and not (first or last):
+            _require_ended(meeting, today)
             first, last = meeting_months(meeting)
         period = months_of(first, last, today)
         scope = scope_of(

@@ -81,17 +81,25 @@ class Year:
 
 def year_of(text: str | None, today: date) -> Year:
     """The reporting year ``text`` names (its first calendar year, e.g. ``2025`` for
-    2025/26), by default the one ``today`` falls in; ``InputError`` naming the field for
-    anything else, a year to come or one before 2000."""
+    2025/26), by default the last one ended; ``InputError`` naming the field for anything
+    else, a year to come, the year ``today`` falls in (not ended: as the partnership's
+    figures, ``sharing.figures.months.months_of``, only ended periods are counted), or
+    one before 2000."""
     current = today.year if today >= date(today.year, 4, 1) else today.year - 1
     if not text:
-        return Year(current)
+        return Year(current - 1)
     text = text.strip()
     if not _YEAR.fullmatch(text):
         raise InputError(FIELD, "Enter the year the reporting year starts in, like 2025")
     start = int(text)
     if start > current:
-        raise InputError(FIELD, f"The reporting year {start}/{str(start + 1)[-2:]} has not started")
+        raise InputError(FIELD, f"The reporting year {Year(start).title} has not started")
+    if start == current:
+        raise InputError(
+            FIELD,
+            f"The reporting year {Year(start).title} has not ended: figures are given only "
+            f"for years that have ended, the latest being {Year(current - 1).title}",
+        )
     if start < EARLIEST_YEAR:
         raise InputError(FIELD, f"Enter a year from {EARLIEST_YEAR}")
     return Year(start)
@@ -130,8 +138,6 @@ class Line:
 @dataclass(frozen=True)
 class Measures:
     year: Year
-    #: The year has not ended: the figures are to this day.
-    to_date: date | None
     lines: tuple[Line, ...]
     threshold: int
 
@@ -212,7 +218,6 @@ def measures(
     own = agency.id if actor.has(Role.MANAGER) and agency.type is AgencyType.LANDLORD else None
     return Measures(
         year=year,
-        to_date=today if today < year.last_day else None,
         lines=tuple(_lines(counts, own, rounder)),
         threshold=rounder.threshold,
     )

@@ -26,7 +26,10 @@ The method, as the figures page shows it:
    its quarter and a quarter in its years. Solved all together, their figures narrow very
    few small counts and, in the tests' random cases, pin none
    (``tests/sharing/test_figures_rounding.py``). That is a check, not a proof for every
-   combination of periods, areas and tables at once.
+   combination of periods, areas and tables at once. And only **periods that have
+   ended**: a period under way counts a different set of cases each day, each rounded
+   afresh (the cell key changes with the set), so asked day after day its figures would
+   be many independent draws of nearly the same count, whose average tells the count.
 5. **Rates and percentages** are worked out from the rounded counts; one made from a
    "fewer than 5" is withheld. A median is given only for 10 or more cases.
 6. **A manager's own agency.** A manager sees their own agency's cases exactly, in a

@@ -13,8 +13,9 @@ from tests.fixtures.demo import demo_client, demo_user
 
 
 def _year() -> int:
+    """The last reporting year ended."""
     today = clock.today()
-    return today.year if today.month >= 4 else today.year - 1
+    return (today.year if today.month >= 4 else today.year - 1) - 1
 
 
 def test_an_analyst_reads_the_measures_and_their_csv(demo_hub, demo_session) -> None:
@@ -45,6 +46,7 @@ def test_a_year_that_is_not_one_is_refused_at_its_field(demo_hub, demo_session) 
     for text, message in (
         ("banana", "Enter the year the reporting year starts in"),
         ("1999", "Enter a year from 2000"),
+        (str(_year() + 1), "has not ended: figures are given only for years that have ended"),
     ):
         response = analyst.get(f"/figures/regulator?year={text}")
         assert response.status_code == 400

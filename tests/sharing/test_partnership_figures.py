@@ -533,10 +533,8 @@ A_DAY_IN_DECEMBER = date(2026, 12, 4)
     [
         ("2026-11", "2026-11", "November 2026"),
         ("2026-07", "2026-09", "July to September 2026"),
-        ("2026-10", "2026-12", "October to December 2026"),  # the quarter to date
         ("2025-04", "2026-03", "April 2025 to March 2026"),
         ("2025-01", "2025-12", "January to December 2025"),
-        ("2026-01", "2026-12", "January to December 2026"),  # the year to date
         ("2026-05", None, "May 2026"),
         (None, "2026-08", "August 2026"),
         (None, None, "July to September 2026"),  # the last quarter ended
@@ -544,6 +542,30 @@ A_DAY_IN_DECEMBER = date(2026, 12, 4)
 )
 def test_a_reader_chooses_a_month_a_quarter_or_a_year(first, last, title) -> None:
     assert months_of(first, last, A_DAY_IN_DECEMBER).title == title
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "field"),
+    [
+        ("2026-12", "2026-12", "to"),  # this month
+        ("2026-10", "2026-12", "to"),  # the quarter under way
+        ("2026-01", "2026-12", "to"),  # the calendar year under way
+        ("2026-04", "2027-03", "to"),  # the financial year under way
+        ("2027-01", None, "from"),  # a month to come
+        (None, "2026-12", "to"),
+    ],
+)
+def test_a_period_that_has_not_ended_is_refused(first, last, field) -> None:
+    """A period still under way would count a different set of cases each day, each
+    rounded afresh: asked day after day, its figures would be many draws of nearly the
+    same count, enough to average a "fewer than 5" out. Only ended periods are counted."""
+    with pytest.raises(InputError) as refused:
+        months_of(first, last, A_DAY_IN_DECEMBER)
+    assert refused.value.field == field
+    assert refused.value.message == (
+        "Figures are given only for periods that have ended: the last month can be "
+        "November 2026 or earlier"
+    )
 
 
 @pytest.mark.parametrize(
@@ -583,13 +605,32 @@ def test_a_quarterly_meetings_pack_covers_the_last_quarter_ended() -> None:
         assert partnership.meeting_months(sitting) == months
 
 
+def test_a_meetings_pack_waits_until_its_months_have_ended(demo_session) -> None:
+    sitting = demo_session.scalars(select(MeetingSitting).order_by(MeetingSitting.id)).first()
+    period = partnership.meeting_period(sitting)
+    coordinator = demo_actor(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    asked = {"meeting": str(sitting.id)}
+    last_day = period.last_day
+    with pytest.raises(InputError) as refused:
+        partnership.figures(demo_session, coordinator, ROUNDER, None, asked, today=last_day)
+    assert refused.value.field == "meeting"
+    assert refused.value.message == (
+        f"This meeting's pack covers {period.title}, which has not ended: it can be "
+        f"prepared from {period.end.day} {period.end:%B %Y}"
+    )
+    assert _last_entry(demo_session).outcome == "refused"
+    found = partnership.figures(demo_session, coordinator, ROUNDER, None, asked, today=period.end)
+    assert found.period == period
+
+
 @pytest.mark.parametrize(
     ("asked", "field", "message"),
     [
         ({"from": _months_ago(2), "to": _months_ago(4)}, "to", "must be the same as or after"),
         ({"from": _months_ago(70), "to": _months_ago(1)}, "to", "Choose one month, a quarter"),
-        ({"to": _months_ago(-1)}, "to", "cannot be after this month"),
-        ({"from": _months_ago(-1)}, "from", "The first month cannot be after this month"),
+        ({"to": _months_ago(-1)}, "to", "only for periods that have ended"),
+        ({"from": _months_ago(-1)}, "from", "only for periods that have ended"),
+        ({"to": _months_ago(0)}, "to", "only for periods that have ended"),
         ({"from": "April"}, "from", "Enter the first month as a year and month"),
         ({"to": "2026-13"}, "to", "Enter the last month as a year and month"),
         ({"from": "1999-12"}, "from", "January 2000 or later"),

@@ -32,7 +32,7 @@ STOCK = load_stock(Path(__file__).resolve().parents[2] / "config" / "housing-sto
 ROUNDER = Rounder(b"a test's own rounding key")
 
 
-def _year_now() -> regulator.Year:
+def _last_year_ended() -> regulator.Year:
     return regulator.year_of(None, clock.today())
 
 
@@ -67,7 +67,7 @@ def test_the_measures_agree_with_a_plain_count_with_locked_and_erased_cases(
     demo_database: tuple[Engine, LocalKeyring],
 ) -> None:
     with make_session_factory(*demo_database)() as session:
-        year = _year_now()
+        year = _last_year_ended()
         start, end = year.bounds()
         homes = session.scalars(
             select(Case).where(
@@ -112,7 +112,7 @@ def test_a_survey_answered_by_link_counts_in_the_year_it_was_answered(
     came, as one answered in person on 2 April does: the year before, already reported,
     does not change."""
     with make_session_factory(*demo_database)() as session:
-        year = _year_now()
+        year = _last_year_ended()
         survey = session.scalars(
             select(ClosureSurvey)
             .join(Case, Case.id == ClosureSurvey.case_id)
@@ -167,7 +167,7 @@ def test_own_landlord_exact_others_withheld_and_others_refused(demo_session) -> 
         select(AuditEntry).where(AuditEntry.action == "figures.view").order_by(AuditEntry.seq)
     ).all()
     assert [e.outcome for e in entries[-3:]] == ["allowed", "allowed", "refused"]
-    assert entries[-3].basis == f"regulator's measures {_year_now().title}; page"
+    assert entries[-3].basis == f"regulator's measures {_last_year_ended().title}; page"
 
 
 @pytest.mark.parametrize(
@@ -185,9 +185,20 @@ def test_a_year_that_is_not_one_is_refused_at_its_field(demo_session, text, mess
     assert refused.value.field == "year"
 
 
-def test_the_reporting_year_runs_from_april_to_march() -> None:
-    assert regulator.year_of(None, date(2026, 3, 31)).start == 2025
-    assert regulator.year_of(None, date(2026, 4, 1)).start == 2026
+def test_the_reporting_year_runs_from_april_to_march_and_is_given_once_ended() -> None:
+    # By default the last year ended: on 31 March 2026, 2024/25; the next day, 2025/26.
+    assert regulator.year_of(None, date(2026, 3, 31)).start == 2024
+    assert regulator.year_of(None, date(2026, 4, 1)).start == 2025
+    assert regulator.year_of("2025", date(2026, 4, 1)).start == 2025
+    # The year under way is not counted, as the partnership's figures count only periods
+    # that have ended.
+    with pytest.raises(InputError) as refused:
+        regulator.year_of("2025", date(2026, 3, 31))
+    assert refused.value.field == "year"
+    assert refused.value.message == (
+        "The reporting year 2025/26 has not ended: figures are given only for years that "
+        "have ended, the latest being 2024/25"
+    )
     year = regulator.Year(2025)
     start, end = year.bounds()
     assert start == datetime(2025, 3, 31, 23, tzinfo=UTC)  # midnight, British Summer Time
