@@ -129,12 +129,18 @@ def deliver_pending(
     wording: Mapping[str, TriggerWording],
 ) -> tuple[int, int]:
     """Send every notice waiting, then every letter to a Community Trigger applicant (made
-    under ``procedure``, in the letters file's ``wording``); (sent, failed). Each result is committed as it comes, so nothing
-    is sent twice after a crash half way; when the server is not there, the rest wait."""
+    under ``procedure``, in the letters file's ``wording``); (sent, failed). Notices waiting
+    for an account disabled since are dropped first. Each result is committed as it comes,
+    so nothing is sent twice after a crash half way; when the server is not there, the rest
+    wait."""
     sent = failed = 0
     if settings.mail.transport == "none":
         return sent, failed
     with sessions() as session, _transport(settings.mail) as transport:
+        dropped = notices.drop_for_disabled(session)
+        session.commit()
+        if dropped:
+            log.info("%d notices to disabled accounts dropped unsent", dropped)
         for notice in notices.pending(session):
             message = compose(notice, settings.mail, settings.service_name)
             result = _send(session, transport, f"notice-{notice.id:08d}", notice, message)

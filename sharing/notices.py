@@ -164,6 +164,19 @@ def actions_due(session: Session, *, within_days: int, today: date | None = None
     return queued
 
 
+def drop_for_disabled(session: Session) -> int:
+    """Drop the notices still waiting for accounts disabled since they were queued (a
+    leaver gets nothing more from the hub, as nothing is queued for them); how many."""
+    waiting = session.scalars(
+        select(Notice)
+        .join(User, User.id == Notice.user_id)
+        .where(Notice.sent_at.is_(None), User.active.is_(False))
+    ).all()
+    for notice in waiting:
+        session.delete(notice)
+    return len(waiting)
+
+
 def pending(session: Session, limit: int = 200) -> list[Notice]:
     """Notices not yet sent and not given up on, oldest first."""
     return list(

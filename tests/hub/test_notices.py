@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from hub.cli import main
 from hub.config import ConfigError, load_settings
-from sharing import clock
+from sharing import accounts, clock, notices
 from sharing.crypto.sealing import unseal
 from sharing.models import Conference, Notice, User
-from sharing.vocabulary import Attendance, Role
+from sharing.vocabulary import Attendance, NoticeKind, Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
 from tests.fixtures.smtp import free_port, smtp_server  # noqa: F401 - a fixture
@@ -218,3 +218,29 @@ def test_mail_settings_that_cannot_work_are_refused_in_one_line(setting, value, 
     with pytest.raises(ConfigError) as refused:
         load_settings({f"HUB_{setting.upper()}": value})
     assert str(refused.value) == message
+
+
+def test_a_notice_waiting_for_someone_disabled_since_is_dropped_unsent(
+    mail_hub,
+    smtp_server,  # noqa: F811
+) -> None:
+    inbox, _ = smtp_server
+    with mail_hub.extensions["hub.sessions"]() as session:
+        leaver = demo_user(session, "northshire-police", Role.CASE_OFFICER)
+        stays = demo_user(session, "northshire-police", Role.MANAGER)
+        path = "/actions#action-leaver"
+        notices.queue(
+            session, NoticeKind.ACTION_DUE, [leaver, stays], reference="NH-2026-00001", path=path
+        )
+        session.commit()
+        accounts.set_active(session, leaver, False)  # they left before it went
+        session.commit()
+        before, leaver_had = len(inbox.messages), len(inbox.to(leaver.email))
+        result = _hub(mail_hub, "notices", "send")
+        assert result.exit_code == 0, result.output
+        inbox.wait_for(before + 1)
+        assert [m["Subject"] for m in inbox.to(stays.email)][-1].endswith("case NH-2026-00001")
+        assert len(inbox.to(leaver.email)) == leaver_had
+        session.expire_all()
+        waiting = session.scalars(select(Notice).where(Notice.path == path)).all()
+        assert [n.user_id for n in waiting] == [stays.id]
