@@ -299,14 +299,21 @@ def notices_send() -> None:
 
 
 def _send_waiting() -> None:
-    sent, failed = hub_notices.deliver_pending(
+    delivery = hub_notices.deliver_pending(
         current_app.extensions["hub.sessions"],
         current_app.config["HUB_SETTINGS"],
         current_app.extensions["hub.trigger_procedure"],
         current_app.extensions["hub.letters"].trigger,
     )
-    click.echo(f"Sent {sent} notices; {failed} failed (tried again next time).")
-    if failed:
+    click.echo(f"Sent {delivery.sent} notices; {delivery.failed} failed (tried again next time).")
+    for given_up in delivery.given_up:
+        click.echo(f"Given up on {given_up}: it will not be sent.")
+    if delivery.stopped:
+        click.echo(
+            f"The mail server could not be used ({delivery.stopped}): the notices and letters "
+            "waiting are tried again next time, with no attempt counted against them."
+        )
+    if delivery.failed or delivery.stopped:
         raise SystemExit(1)
 
 

@@ -4,7 +4,8 @@ SMTP, written to a file (development and the demo) or logged, as ``mail_transpor
 
 Notices queued by a request are sent once its response has gone (so a slow mail server
 never slows a page), in a session of their own; ``hub notices send`` sends any left
-waiting. A failure is recorded on the notice by its type alone and tried again next time.
+waiting. A failure is recorded on the notice by its type alone and tried again next time;
+only a refusal of the message itself counts towards giving it up.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import smtplib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -88,13 +90,7 @@ class _Transport:
         """Send ``message``; ``name`` (e.g. ``notice-00000012``) names its file or log line."""
         if self.mail.transport == "smtp":
             if self.smtp is None:
-                self.smtp = smtplib.SMTP(
-                    self.mail.smtp_host, self.mail.smtp_port, timeout=SMTP_TIMEOUT_SECONDS
-                )
-                if self.mail.smtp_starttls:
-                    self.smtp.starttls()
-                if self.mail.smtp_username:
-                    self.smtp.login(self.mail.smtp_username, self.mail.password())
+                self.smtp = self._connect()
             self.smtp.send_message(message)
         elif self.mail.transport == "file":
             self.mail.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -104,6 +100,20 @@ class _Transport:
                 file.write(bytes(message))
         elif self.mail.transport == "log":
             log.info("mail %s sent", name)
+
+    def _connect(self) -> smtplib.SMTP:
+        """A connection ready to send: after STARTTLS and the login, if any (closed again
+        if either fails)."""
+        smtp = smtplib.SMTP(self.mail.smtp_host, self.mail.smtp_port, timeout=SMTP_TIMEOUT_SECONDS)
+        try:
+            if self.mail.smtp_starttls:
+                smtp.starttls()
+            if self.mail.smtp_username:
+                smtp.login(self.mail.smtp_username, self.mail.password())
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+            raise
+        return smtp
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -122,20 +132,34 @@ def _transport(mail: MailSettings) -> Iterator[_Transport]:
         transport.close()
 
 
+@dataclass
+class Delivery:
+    """What a delivery run did: how many went, how many the mail server refused (each
+    counted against its mail), the mail given up on in this run after its last refusal
+    (named without an address), and why the run stopped early if the server as a whole
+    could not be used (the rest wait, nothing counted against them)."""
+
+    sent: int = 0
+    failed: int = 0
+    given_up: list[str] = field(default_factory=list)
+    stopped: str | None = None
+
+
 def deliver_pending(
     sessions: sessionmaker[Session],
     settings: Settings,
     procedure: Procedure,
     wording: Mapping[str, TriggerWording],
-) -> tuple[int, int]:
+) -> Delivery:
     """Send every notice waiting, then every letter to a Community Trigger applicant (made
-    under ``procedure``, in the letters file's ``wording``); (sent, failed). Notices waiting
-    for an account disabled since are dropped first. Each result is committed as it comes,
-    so nothing is sent twice after a crash half way; when the server is not there, the rest
-    wait."""
-    sent = failed = 0
+    under ``procedure``, in the letters file's ``wording``). Notices waiting for an account
+    disabled since are dropped first. Each result is committed as it comes, so nothing is
+    sent twice after a crash half way. A refusal of one message counts against it alone;
+    when the server cannot be used at all (not there, our login refused, a temporary
+    failure), the run stops and the rest wait, nothing counted against them."""
+    delivery = Delivery()
     if settings.mail.transport == "none":
-        return sent, failed
+        return delivery
     with sessions() as session, _transport(settings.mail) as transport:
         dropped = notices.drop_for_disabled(session)
         session.commit()
@@ -143,13 +167,10 @@ def deliver_pending(
             log.info("%d notices to disabled accounts dropped unsent", dropped)
         for notice in notices.pending(session):
             message = compose(notice, settings.mail, settings.service_name)
-            result = _send(session, transport, f"notice-{notice.id:08d}", notice, message)
-            if result:
-                sent += 1
-            else:
-                failed += 1
-            if result is None:
-                return sent, failed
+            about = f"user {notice.user_id}, case {notice.reference}"
+            name = f"notice-{notice.id:08d}"
+            if not _send(session, transport, name, about, notice, message, delivery):
+                return delivery
         for waiting in trigger_letters.pending(session):
             try:
                 letter = trigger_letters.compose(
@@ -164,31 +185,60 @@ def deliver_pending(
                 session.commit()
                 continue
             message = compose_letter(letter, settings.mail)
-            result = _send(session, transport, f"letter-{waiting.id:08d}", waiting, message)
-            if result:
-                sent += 1
-            else:
-                failed += 1
-            if result is None:
-                return sent, failed
-    return sent, failed
+            about = f"application {waiting.application.reference}, {waiting.kind.value} letter"
+            name = f"letter-{waiting.id:08d}"
+            if not _send(session, transport, name, about, waiting, message, delivery):
+                return delivery
+    return delivery
 
 
 def _send(
-    session: Session, transport: _Transport, name: str, mail: notices.Queued, message: EmailMessage
-) -> bool | None:
-    """Send one message and record the attempt on ``mail``, committed: True if it went,
-    False if it failed, None if the mail server is not there (try the rest later)."""
+    session: Session,
+    transport: _Transport,
+    name: str,
+    about: str,
+    mail: notices.Queued,
+    message: EmailMessage,
+    delivery: Delivery,
+) -> bool:
+    """Send one message and record the attempt on ``mail`` and in ``delivery``, committed;
+    False if the mail server cannot be used at all (try the rest later)."""
     try:
         transport.send(name, message)
     except (OSError, smtplib.SMTPException) as e:
-        notices.failed(mail, type(e).__name__)
-        log.warning("%s not sent: %s", name, type(e).__name__)
+        why = type(e).__name__
+        if not _refuses_the_message(e):
+            notices.waits(mail, why)
+            session.commit()
+            log.warning("%s not sent, the mail server cannot be used: %s", name, why)
+            delivery.stopped = why
+            return False
+        notices.failed(mail, why)
         session.commit()
-        return None if isinstance(e, (OSError, smtplib.SMTPServerDisconnected)) else False
+        delivery.failed += 1
+        if notices.gave_up(mail):
+            log.warning("%s given up after %d refusals: %s", name, notices.MAX_ATTEMPTS, why)
+            delivery.given_up.append(
+                f"{name} ({about}) after {notices.MAX_ATTEMPTS} refusals ({why})"
+            )
+        else:
+            log.warning("%s refused by the mail server: %s", name, why)
+        return True
     notices.sent(mail)
     session.commit()
+    delivery.sent += 1
     return True
+
+
+def _refuses_the_message(error: OSError | smtplib.SMTPException) -> bool:
+    """Whether the mail server refused this message for good (its recipient, its content),
+    rather than failing as a whole: not there, our login or sender refused, or a temporary
+    (4xx) answer, none of which is the message's fault."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPDataError):
+        return error.smtp_code >= 500
+    return False
 
 
 def compose_letter(letter: Letter, mail: MailSettings) -> EmailMessage:

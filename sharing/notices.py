@@ -204,10 +204,22 @@ def sent(mail: Queued, now: datetime | None = None) -> None:
 
 
 def failed(mail: Queued, why: str) -> None:
-    """Record a failed attempt by the failure's type alone (never a message that might
-    quote an address)."""
+    """Record an attempt the mail server refused (this recipient or message, for good), by
+    the failure's type alone (never a message that might quote an address); after
+    ``MAX_ATTEMPTS`` the mail is given up."""
     mail.attempts += 1
     mail.failed_why = why[:80]
+
+
+def waits(mail: Queued, why: str) -> None:
+    """Record why the mail server could not be used at all (not there, the hub's login
+    refused, a temporary failure): not the mail's fault, so no attempt is counted."""
+    mail.failed_why = why[:80]
+
+
+def gave_up(mail: Queued) -> bool:
+    """Whether the mail is left unsent for good."""
+    return mail.sent_at is None and mail.attempts >= MAX_ATTEMPTS
 
 
 def given_up(mail: Queued, why: str) -> None:

@@ -15,12 +15,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import reveal
 from sharing.audit import acts
@@ -48,6 +48,9 @@ from sharing.vocabulary import (
     TriggerChannel,
     VictimKind,
 )
+
+#: How a letter's e-mail went.
+Emailing = Literal["sent", "waiting", "refused"]
 
 T = TypeVar("T")
 
@@ -555,9 +558,10 @@ class ApplicationPage:
     decided_by: str | None
     decided_at: datetime | None
     review: Review | None = None
-    #: The letters the applicant has been, or can be, sent, with whether each went by
-    #: e-mail (None: not queued for e-mail: no address).
-    letters: list[tuple[LetterKind, bool | None]] = field(default_factory=list)
+    #: The letters the applicant has been, or can be, sent, each with how its e-mail went:
+    #: sent, waiting, or refused (the mail server refused it until it was given up); None:
+    #: not queued for e-mail (no address).
+    letters: list[tuple[LetterKind, Emailing | None]] = field(default_factory=list)
     #: Once its personal data is erased: the day, and what stays for the figures (the
     #: rules met at the decision, by title, and each relevant body's count then).
     erased_on: date | None = None
@@ -663,15 +667,21 @@ def _review(
 
 def _letters(
     session: Session, application: TriggerApplication
-) -> list[tuple[LetterKind, bool | None]]:
-    """The letters the application has reached, each with whether it went by e-mail."""
+) -> list[tuple[LetterKind, Emailing | None]]:
+    """The letters the application has reached, each with how its e-mail went."""
     emailed = {
-        letter.kind: letter.sent_at is not None
+        letter.kind: _emailing(letter)
         for letter in session.scalars(
             select(TriggerLetter).where(TriggerLetter.application_id == application.id)
         )
     }
     return [(kind, emailed.get(kind)) for kind, _ in letters.reached(application)]
+
+
+def _emailing(letter: TriggerLetter) -> Emailing:
+    if letter.sent_at is not None:
+        return "sent"
+    return "refused" if notices.gave_up(letter) else "waiting"
 
 
 #: The lead agency's Trigger leads and managers see all of their own applications.

@@ -26,7 +26,14 @@ from sharing.models import Conference, Notice, User
 from sharing.vocabulary import Attendance, NoticeKind, Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
-from tests.fixtures.smtp import free_port, smtp_server  # noqa: F401 - a fixture
+from tests.fixtures.smtp import (  # noqa: F401 - a fixture
+    Inbox,
+    Refusing,
+    free_port,
+    login_with,
+    mail_server,
+    smtp_server,
+)
 from tests.hub.test_conferences import QUESTION, _form, _open_case
 
 BASE_URL = "https://asb-hub.northshire.example"
@@ -179,7 +186,8 @@ def test_a_mail_server_that_is_down_never_breaks_a_page(
         ).all()
         assert waiting
         assert all(n.sent_at is None for n in waiting)
-        assert {n.failed_why for n in waiting if n.attempts} == {"ConnectionRefusedError"}
+        assert {n.failed_why for n in waiting if n.failed_why} == {"ConnectionRefusedError"}
+        assert {n.attempts for n in waiting} == {0}  # not the notices' fault
     app.extensions["hub.engine"].dispose()
     # The mail server is back: `hub notices send` sends what waited.
     back = make_app(folder, smtp_port=port, **mail)
@@ -244,3 +252,102 @@ def test_a_notice_waiting_for_someone_disabled_since_is_dropped_unsent(
         session.expire_all()
         waiting = session.scalars(select(Notice).where(Notice.path == path)).all()
         assert [n.user_id for n in waiting] == [stays.id]
+
+
+def _outage_hub(demo_files: Path, folder: Path, port: int, **settings: object) -> Flask:
+    """A demo hub whose mail server is on ``port``, with one notice waiting for each of
+    the police's case officer, manager and analyst; the hub and their addresses."""
+    app = demo_copy(
+        demo_files,
+        folder,
+        mail_transport="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        base_url=BASE_URL,
+        **settings,
+    )
+    with app.extensions["hub.sessions"]() as session:
+        people = [
+            demo_user(session, "northshire-police", role)
+            for role in (Role.CASE_OFFICER, Role.MANAGER, Role.ANALYST)
+        ]
+        notices.queue(
+            session, NoticeKind.INVITATION, people, reference="NH-2026-00002", path="/outage"
+        )
+        session.commit()
+    return app
+
+
+def _waiting(app: Flask) -> list[Notice]:
+    with app.extensions["hub.sessions"]() as session:
+        return list(session.scalars(select(Notice).where(Notice.path == "/outage")))
+
+
+def test_notices_wait_out_a_mail_server_outage_however_many_runs_it_lasts(
+    demo_files: Path, tmp_path_factory
+) -> None:
+    port = free_port()
+    app = _outage_hub(demo_files, tmp_path_factory.mktemp("outage"), port)
+    for _ in range(notices.MAX_ATTEMPTS + 2):  # the timer runs on while the server is down
+        result = _hub(app, "notices", "send")
+        assert result.exit_code == 1
+        assert "The mail server could not be used (ConnectionRefusedError)" in result.output
+        assert "the notices and letters waiting are tried again next time" in result.output
+    assert [n.attempts for n in _waiting(app)] == [0, 0, 0]
+    with mail_server(Inbox(), port) as inbox:  # it is back
+        result = _hub(app, "notices", "send")
+        assert result.exit_code == 0, result.output
+        assert "Sent 3 notices; 0 failed" in result.output
+        assert len(inbox.wait_for(3)) == 3
+    assert all(n.sent_at for n in _waiting(app))
+    app.extensions["hub.engine"].dispose()
+
+
+def test_notices_wait_while_the_mail_server_refuses_the_hubs_login(
+    demo_files: Path, tmp_path_factory
+) -> None:
+    port, folder = free_port(), tmp_path_factory.mktemp("login")
+    secret = folder / "smtp-password"
+    secret.write_text("an old password\n")
+    app = _outage_hub(demo_files, folder, port, smtp_username="hub", smtp_password_file=str(secret))
+    server = {"authenticator": login_with("the new password"), "auth_require_tls": False}
+    with mail_server(Inbox(), port, **server) as inbox:
+        for _ in range(notices.MAX_ATTEMPTS + 1):
+            result = _hub(app, "notices", "send")
+            assert result.exit_code == 1
+            assert "could not be used (SMTPAuthenticationError)" in result.output
+        assert [n.attempts for n in _waiting(app)] == [0, 0, 0]
+        assert inbox.messages == []
+        secret.write_text("the new password\n")  # the operator puts the right one in
+        result = _hub(app, "notices", "send")
+        assert "Sent 3 notices; 0 failed" in result.output
+        assert len(inbox.wait_for(3)) == 3
+    app.extensions["hub.engine"].dispose()
+
+
+def test_a_notice_the_mail_server_refuses_for_good_is_given_up_and_named(
+    demo_files: Path, tmp_path_factory
+) -> None:
+    port = free_port()
+    app = _outage_hub(demo_files, tmp_path_factory.mktemp("refused"), port)
+    with app.extensions["hub.sessions"]() as session:
+        manager = demo_user(session, "northshire-police", Role.MANAGER)
+        address = manager.email
+    with mail_server(Refusing(address), port) as inbox:
+        for run in range(1, notices.MAX_ATTEMPTS + 1):
+            result = _hub(app, "notices", "send")
+            assert result.exit_code == 1
+            assert f"Sent {2 if run == 1 else 0} notices; 1 failed" in result.output
+        (refused,) = [n for n in _waiting(app) if n.sent_at is None]
+        assert refused.attempts == notices.MAX_ATTEMPTS
+        assert refused.failed_why == "SMTPRecipientsRefused"
+        assert (
+            f"Given up on notice-{refused.id:08d} (user {manager.id}, case NH-2026-00002) "
+            f"after {notices.MAX_ATTEMPTS} refusals (SMTPRecipientsRefused)"
+        ) in result.output
+        assert address not in result.output
+        again = _hub(app, "notices", "send")
+        assert again.exit_code == 0, again.output
+        assert "Sent 0 notices; 0 failed" in again.output
+        assert len(inbox.messages) == 2
+    app.extensions["hub.engine"].dispose()

@@ -19,14 +19,19 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hub.cli import main
-from sharing import clock
+from sharing import clock, notices
 from sharing.models import PublicFormUse, TriggerApplication, TriggerLetter
 from sharing.trigger import letters
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import LetterKind, Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
-from tests.fixtures.smtp import free_port, smtp_server  # noqa: F401 - a fixture
+from tests.fixtures.smtp import (  # noqa: F401 - a fixture
+    Refusing,
+    free_port,
+    mail_server,
+    smtp_server,
+)
 from tests.hub.test_public_application import _send, _walk
 
 SENDER = "asb-hub@northshire.example"
@@ -195,3 +200,28 @@ def test_a_letter_waits_while_the_mail_server_is_down(demo_files, tmp_path, smtp
     (sent,) = _to(inbox, "patient@example.org")
     assert sent["Subject"].startswith("We have received your application")
     back.extensions["hub.engine"].dispose()
+
+
+def test_a_letter_the_mail_server_refuses_for_good_is_shown_to_the_lead_to_post(
+    demo_files,
+    tmp_path,
+) -> None:
+    port = free_port()
+    refused = _mail_hub(demo_files, tmp_path, port)
+    with (
+        mail_server(Refusing("no.such.box@example.org"), port),
+        refused.extensions["hub.sessions"]() as session,
+    ):
+        application = _apply(refused, session, victim_email="no.such.box@example.org")
+        for _ in range(notices.MAX_ATTEMPTS - 1):  # the timer tries again, each refused
+            result = CliRunner().invoke(
+                main, ["notices", "send"], obj=ScriptInfo(create_app=lambda: refused)
+            )
+            assert result.exit_code == 1
+        assert "Given up on letter-" in result.output
+        assert f"application {application.reference}, acknowledgement letter" in result.output
+        assert "no.such.box" not in result.output
+        lead = demo_client(refused, demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
+        page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+        assert "not e-mailed: the mail server refused it; print it and post it" in page
+    refused.extensions["hub.engine"].dispose()
