@@ -171,21 +171,25 @@ def _image_preview(field: str, accepted: Accepted, content: bytes) -> bytes:
         raise InputError(field, damaged) from None
 
 
+_PDF_DAMAGED = (
+    "The PDF cannot be opened: it is damaged, or protected by a password (remove the "
+    "password and attach it again)"
+)
+
+
 def _pdf_preview(field: str, content: bytes) -> bytes:
     try:
         document = pdfium.PdfDocument(content)
     except pdfium.PdfiumError:
-        raise InputError(
-            field,
-            "The PDF cannot be opened: it is damaged, or protected by a password (remove "
-            "the password and attach it again)",
-        ) from None
+        raise InputError(field, _PDF_DAMAGED) from None
     try:
         if len(document) == 0:
             raise InputError(field, "The PDF has no pages")
         page = document[0]
         scale = PREVIEW_SIDE / max(page.get_width(), page.get_height(), 1)
         return _jpeg(page.render(scale=min(scale, 4)).to_pil())
+    except pdfium.PdfiumError:  # its first page cannot be loaded or drawn
+        raise InputError(field, _PDF_DAMAGED) from None
     finally:
         document.close()
 

@@ -267,6 +267,29 @@ def test_bad_files_are_refused_at_the_file_field_and_nothing_is_stored(
     assert (len(_documents(demo_session, case)), _stored_bytes(demo_hub)) == before
 
 
+def test_a_pdf_whose_page_is_damaged_is_refused_at_the_file_field_keeping_what_was_typed(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session, 4)
+    officer = demo_client(demo_hub, case.officer)
+    before = (len(_documents(demo_session, case)), _stored_bytes(demo_hub))
+    damaged = [
+        pdf("x").replace(b"/Type /Page /Parent", b"/Type /Pagex /Parent"),  # not a page
+        pdf("x").replace(b"/Kids [3 0 R]", b"/Kids [9 0 R]"),  # a page that is not there
+    ]
+    for content in damaged:
+        response = _attach(
+            officer, case.id, "diary.pdf", content, kind="statement", description=DESCRIPTION
+        )
+        assert response.status_code == 400
+        text = response.get_data(as_text=True)
+        assert "The PDF cannot be opened: it is damaged" in text
+        assert 'href="#file"' in text
+        assert DESCRIPTION in text
+        assert '<option value="statement" selected>' in text
+    assert (len(_documents(demo_session, case)), _stored_bytes(demo_hub)) == before
+
+
 def test_no_uploaded_content_is_stored_in_plain(demo_hub, demo_session) -> None:
     case = _case(demo_session, 4)
     officer = demo_client(demo_hub, case.officer)

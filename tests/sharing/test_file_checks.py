@@ -76,6 +76,18 @@ def _huge_png() -> bytes:
         ),
         ("photo.jpg", b"\xff\xd8\xff\xe0" + bytes(300), 20 * MB, "cannot be opened: it is damaged"),
         ("diary.pdf", b"%PDF-1.4\n1 0 obj broken", 20 * MB, "The PDF cannot be opened"),
+        (
+            "diary.pdf",
+            pdf("x").replace(b"/Type /Page /Parent", b"/Type /Pagex /Parent"),
+            20 * MB,
+            "The PDF cannot be opened: it is damaged",
+        ),
+        (
+            "diary.pdf",
+            pdf("x").replace(b"/Kids [3 0 R]", b"/Kids [9 0 R]"),
+            20 * MB,
+            "The PDF cannot be opened: it is damaged",
+        ),
         ("photo.png", _huge_png(), 20 * MB, "more than 64 million pixels"),
         ("notes.txt", b"caf\xe9 \xff\xfe", 20 * MB, "not in UTF-8"),
     ],
