@@ -19,12 +19,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.authorise import AuthorisedCase
+from sharing.access.authorise import REFUSED_AS, AuthorisedCase
 from sharing.access.decide import Act, Decision
 from sharing.access.reveal import load_data_keys, reveal, reveal_file
 from sharing.audit import acts
@@ -50,6 +51,7 @@ CATEGORY_CHOICES = {
 MAX_DESCRIPTION = 500
 MAX_NAME = 200
 ERASED_FILE = "The case was erased: its files can never be read again"
+NOT_ON_CASE = "not a document of this case"
 ALTERED = "The stored file failed its integrity check: it was altered in the file store"
 #: The default most a file may be, in bytes (setting ``document_max_mb``).
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -176,7 +178,7 @@ def remove(session: Session, authorised: AuthorisedCase, store: FileStore, docum
         select(Document).where(Document.id == document_id, Document.case_id == authorised.id)
     )
     if document is None:
-        raise NotFound("no such document on this case")
+        _refuse(session, authorised, Act.RECORD, f"document {document_id}: {NOT_ON_CASE}")
     what = document.kind.label
     # The preview first: a file left without its preview still reads; the reverse not.
     for key in (document.preview_key, document.storage_key):
@@ -192,6 +194,22 @@ def remove(session: Session, authorised: AuthorisedCase, store: FileStore, docum
         basis=f"document {document_id} removed ({document.kind.value}, {document.category})",
     )
     return what
+
+
+def _refuse(session: Session, authorised: AuthorisedCase, act: Act, reason: str) -> NoReturn:
+    """Record the refusal of a document (by its id, never its name), as a refused case is
+    recorded, and answer "not found"."""
+    if authorised.actor.agency_id != authorised.case.agency_id:
+        reason = acts.not_found_to_requester(reason)
+    acts.refuse(
+        session,
+        REFUSED_AS[act],
+        actor=authorised.actor,
+        subject=authorised.subject,
+        purpose=authorised.purpose,
+        reason=reason,
+    )
+    raise NotFound("no such document on this case")
 
 
 def keep_letter(
@@ -303,8 +321,15 @@ def _opened_line(
         select(Document).where(Document.id == document_id, Document.case_id == authorised.id)
     )
     decision = authorised.decision
-    if document is None or not (decision.allowed and decision.allows(document.category)):
-        raise NotFound("no such document on this case")
+    if document is None:
+        _refuse(session, authorised, Act.VIEW, f"document {document_id}: {NOT_ON_CASE}")
+    if not (decision.allowed and decision.allows(document.category)):
+        _refuse(
+            session,
+            authorised,
+            Act.VIEW,
+            f"document {document_id} ({document.category}): category not given",
+        )
     load_data_keys(session, [authorised.case.data_key_id])
     line = _line(decision, document)
     acts.record(

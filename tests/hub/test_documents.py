@@ -217,6 +217,42 @@ def test_a_partner_sees_the_documents_its_clauses_give_and_no_others(
     assert police.get(f"/cases/{case.id}/documents/new?purpose={PURPOSE}").status_code == 403
 
 
+def test_a_partner_refused_a_document_is_recorded_as_a_refused_view(demo_hub, demo_session) -> None:
+    case, other = _case(demo_session, 5), _case(demo_session, 6)
+    officer = demo_client(demo_hub, case.officer)
+    letter = _attach(
+        officer,
+        case.id,
+        "gp letter for Orla.pdf",
+        pdf("Letter from the GP"),
+        kind="letter_received",
+        category="vulnerability",
+    )
+    assert letter.status_code == 302
+    (medical,) = _documents(demo_session, case)[-1:]
+    other_officer = demo_client(demo_hub, other.officer)
+    assert _attach(other_officer, other.id, "diary.pdf", pdf(DIARY)).status_code == 302
+    (elsewhere,) = _documents(demo_session, other)[-1:]
+    share_demo_case(demo_session, case, "northshire-police")
+    police_user = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    police = demo_client(demo_hub, police_user)
+    refusals = [
+        (f"/documents/{medical.id}", f"document {medical.id} (vulnerability): category not given"),
+        (f"/documents/{medical.id}/file", f"document {medical.id} (vulnerability)"),
+        (f"/documents/{elsewhere.id}", f"document {elsewhere.id}: not a document of this case"),
+    ]
+    for url, reason in refusals:
+        assert police.get(f"/cases/{case.id}{url}?purpose={PURPOSE}").status_code == 404
+        entry = _last(demo_session, "case.view")
+        assert entry.outcome == "refused", url
+        assert entry.actor_user_id == police_user.id
+        assert (entry.object_type, entry.object_id) == ("case", str(case.id))
+        assert entry.purpose == PURPOSE
+        assert reason in entry.basis
+        assert "gp letter" not in entry.basis
+        assert "Orla" not in entry.basis
+
+
 def test_bad_files_are_refused_at_the_file_field_and_nothing_is_stored(
     demo_hub, demo_session
 ) -> None:
