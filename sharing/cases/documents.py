@@ -32,7 +32,7 @@ from sharing.audit import acts
 from sharing.crypto.sealing import ErasedValue, IntegrityFailure, seal_file, seal_many
 from sharing.errors import InputError, NotFound
 from sharing.files import checks
-from sharing.files.stores import FileStore, MissingFile, new_key
+from sharing.files.stores import FileStore, MissingFile, delete_after_commit, new_key
 from sharing.formats import checked_text
 from sharing.models import Case, Document, Incident
 from sharing.models.documents import CONTENT, PREVIEW
@@ -170,7 +170,8 @@ def attach(
 
 def remove(session: Session, authorised: AuthorisedCase, store: FileStore, document_id: int) -> str:
     """Take a document off an open case (authorised for ``Act.RECORD``: the case's own
-    agency), its file and preview deleted from the store: for a file attached by mistake
+    agency), its file and preview deleted from the store once the removal is committed
+    (a removal that fails leaves them): for a file attached by mistake
     (the wrong case, the wrong person's). ``NotFound`` for a document of another case.
     Returns what it was, for the page to say. One ``case.record`` entry."""
     authorised.require(Act.RECORD)
@@ -181,9 +182,7 @@ def remove(session: Session, authorised: AuthorisedCase, store: FileStore, docum
         _refuse(session, authorised, Act.RECORD, f"document {document_id}: {NOT_ON_CASE}")
     what = document.kind.label
     # The preview first: a file left without its preview still reads; the reverse not.
-    for key in (document.preview_key, document.storage_key):
-        if key is not None:
-            store.delete(key)
+    delete_after_commit(session, store, (document.preview_key, document.storage_key))
     session.delete(document)
     session.flush()
     acts.record(

@@ -5,10 +5,11 @@ plain file or a name (``sharing.cases.documents`` seals before it stores).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,9 +17,15 @@ from typing import Any, Protocol
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 #: A store key: 32 random bytes, in hex.
 _KEY = re.compile(r"[0-9a-f]{64}")
+#: A session's files to delete once its transaction commits: (store, key) pairs.
+_TO_DELETE = "sharing.files_to_delete"
+
+_log = logging.getLogger(__name__)
 
 
 class StoreError(Exception):
@@ -191,3 +198,29 @@ def store_at(
             raise StoreError("an s3:// file store names its bucket: s3://bucket/prefix")
         return S3Store(bucket, prefix, endpoint_url, region)
     return LocalStore(Path(location) if location else instance_path / "documents")
+
+
+def delete_after_commit(session: Session, store: FileStore, keys: Iterable[str | None]) -> None:
+    """Delete files from the store once the session's transaction commits, never before: a
+    database that fails leaves the rows with their files. A store that fails then leaves
+    the files (orphans, logged by the failure's type), which ``hub documents check
+    --delete-orphans`` deletes."""
+    session.info.setdefault(_TO_DELETE, []).extend((store, k) for k in keys if k is not None)
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_after_commit(session: Session) -> None:
+    """Only the outermost transaction's commit is the act's (a savepoint's commit is not)."""
+    if session.in_nested_transaction():
+        return
+    for store, key in session.info.pop(_TO_DELETE, []):
+        try:
+            store.delete(key)
+        except StoreError as e:
+            _log.warning("a removed file was left in the store: %s", type(e).__name__)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_after_rollback(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_TO_DELETE, None)

@@ -7,11 +7,13 @@ its files unreadable; a file altered in the store is refused, not served."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
@@ -410,3 +412,43 @@ def test_a_file_attached_by_mistake_is_removed_after_a_confirmation(demo_hub, de
         f"document {document_id} removed (diary_sheet, narrative)"
     )
     assert officer.get(f"/cases/{case.id}/documents/{document_id}").status_code == 404
+
+
+@contextmanager
+def _row_deletion_failing(app: Flask) -> Iterator[None]:
+    """The database fails to delete a document's row."""
+    engine = app.extensions["hub.engine"]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TRIGGER documents_busy BEFORE DELETE ON documents "
+                "BEGIN SELECT RAISE(ABORT, 'database is busy'); END"
+            )
+        )
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER documents_busy"))
+
+
+def test_a_removal_the_database_cannot_record_leaves_the_document_and_its_file(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session, 13)
+    officer = demo_client(demo_hub, case.officer)
+    assert _attach(officer, case.id, "diary.pdf", pdf(DIARY)).status_code == 302
+    (document,) = _documents(demo_session, case)[-1:]
+    url = f"/cases/{case.id}/documents/{document.id}/remove"
+    token = csrf_token(officer, url)
+    with _row_deletion_failing(demo_hub):  # as a lock timeout or a lost connection would
+        refused = officer.post(url, data={"csrf_token": token})
+    assert refused.status_code >= 500  # nothing was saved
+    assert document.id in [d.id for d in _documents(demo_session, case)]
+    file = officer.get(f"/cases/{case.id}/documents/{document.id}/file")
+    assert file.status_code == 200
+    assert file.data == pdf(DIARY)
+    removed = officer.post(url, data={"csrf_token": token})  # once it can, it goes
+    assert removed.status_code == 302
+    store = demo_hub.extensions["hub.file_store"]
+    assert document.storage_key not in set(store.keys())
