@@ -229,12 +229,15 @@ class SingleSignOnRefusal(Enum):
     UNVERIFIED = "single sign-on: the provider has not verified the e-mail address"
     NO_ACCOUNT = "single sign-on: no active account has that e-mail address"
     OTHER_AGENCY = "single sign-on: the account belongs to another agency"
+    LOCKED = "single sign-on: account locked after repeated failures"
 
 
 @dataclass(frozen=True)
 class SingleSignOnResult:
     user: User | None = None
     refusal: SingleSignOnRefusal | None = None
+    #: Until when the account is locked out, for a ``LOCKED`` refusal.
+    locked_until: datetime | None = None
 
 
 def in_domains(email: str, domains: frozenset[str]) -> bool:
@@ -254,7 +257,9 @@ def single_sign_on(
     """The active account of the agency ``agency_code`` whose e-mail address its identity
     provider has vouched for, or why there is none. Nobody is registered on the
     provider's word: the account must exist, in that agency, with that address, and the
-    roles are the hub's own. A refusal is recorded (in the caller's transaction)."""
+    roles are the hub's own. An account locked out after failed attempts stays locked
+    until its time is up, whichever way its owner tries to come in (the lock is left as
+    it is). A refusal is recorded (in the caller's transaction)."""
     agency = session.scalar(select(Agency).where(Agency.code == agency_code))
     agency_id = agency.id if agency else None
     email = normalise_email(email)
@@ -270,9 +275,12 @@ def single_sign_on(
             user, refusal = None, SingleSignOnRefusal.NO_ACCOUNT
         elif user.agency_id != agency_id:
             refusal = SingleSignOnRefusal.OTHER_AGENCY
+        elif is_locked(user):
+            refusal = SingleSignOnRefusal.LOCKED
     if refusal is not None:
         _failed(session, user, refusal.value, agency_id=agency_id)
-        return SingleSignOnResult(refusal=refusal)
+        locked_until = user.locked_until if user and refusal is SingleSignOnRefusal.LOCKED else None
+        return SingleSignOnResult(refusal=refusal, locked_until=locked_until)
     return SingleSignOnResult(user=user)
 
 

@@ -24,7 +24,7 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from hub.auth.users import SignedInUser
-from hub.auth.views import SIGNED_IN_WITH, SIGNED_OUT_OF, after_first_step, bp
+from hub.auth.views import SIGNED_IN_WITH, SIGNED_OUT_OF, after_first_step, bp, locked_message
 from hub.database import db
 from hub.guard import safe_next
 from hub.identity_providers import IdentityProvider, identity_providers
@@ -131,7 +131,12 @@ def _expired() -> Problem:
     )
 
 
-def _refused(provider: IdentityProvider, refusal: SingleSignOnRefusal, email: str) -> Problem:
+def _refused(
+    provider: IdentityProvider, result: accounts.SingleSignOnResult, email: str
+) -> Problem:
+    refusal = result.refusal or SingleSignOnRefusal.NO_ACCOUNT
+    if refusal is SingleSignOnRefusal.LOCKED:
+        return Problem(403, "Your account is locked", (locked_message(result.locked_until),), False)
     domains = " or ".join(sorted(provider.email_domains))
     paragraphs = {
         SingleSignOnRefusal.OTHER_DOMAIN: (
@@ -232,7 +237,7 @@ def single_sign_on_callback(code: str) -> Response | tuple[str, int]:
     if result.user is None or result.refusal is not None:
         db().commit()  # the refusal is recorded
         refusal = result.refusal or SingleSignOnRefusal.NO_ACCOUNT
-        return _show(provider, _refused(provider, refusal, email), refusal.name)
+        return _show(provider, _refused(provider, result, email), refusal.name)
     method = f"{provider.name} account"
     next_page = safe_next(session.get(RETURN_TO))
     if provider.second_factor == "hub":

@@ -32,7 +32,8 @@ PENDING_FOR = timedelta(minutes=5)
 BAD_CREDENTIALS = "Enter a correct e-mail address and password"
 
 
-def _locked_message(until: datetime | None) -> str:
+def locked_message(until: datetime | None) -> str:
+    """What someone locked out is told, whichever way they tried to sign in."""
     return (
         "Your account is locked because of too many failed attempts to sign in. "
         f"Try again after {uk_datetime(until)}, or ask your agency's administrator to reset your password."
@@ -58,7 +59,7 @@ def sign_in() -> Response | str:
             db().commit()
             return _after_password(result.user)
         elif result.outcome is SignInOutcome.LOCKED:
-            message = _locked_message(result.locked_until)
+            message = locked_message(result.locked_until)
         else:
             message = BAD_CREDENTIALS
         db().commit()  # failed attempts count even though the page shows an error
@@ -141,7 +142,7 @@ def second_factor() -> Response | str:
     form = CodeForm()
     if form.validate_on_submit():
         if accounts.is_locked(user):
-            form.code.errors = [_locked_message(user.locked_until)]
+            form.code.errors = [locked_message(user.locked_until)]
         elif accounts.confirm_second_factor(db(), user, form.code.data or ""):
             return _complete_sign_in(user)
         else:
@@ -149,7 +150,7 @@ def second_factor() -> Response | str:
             db().commit()
             if result.outcome is SignInOutcome.LOCKED:
                 session.pop("pending", None)
-                form.code.errors = [_locked_message(result.locked_until)]
+                form.code.errors = [locked_message(result.locked_until)]
             else:
                 form.code.errors = [
                     "The security code is not correct or has already been used. Enter the newest code from your app"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from sharing import accounts
+from sharing import accounts, clock
 from sharing.models import Agency, AuditEntry, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import PASSWORD, Partnership, csrf_token, make_app
@@ -319,12 +320,12 @@ def test_an_agency_without_a_provider_has_no_sign_in_through_one(app: Flask) -> 
     assert app.test_client().get("/sign-in/with/test-police/callback").status_code == 404
 
 
-def _password_sign_in(client: FlaskClient, user: User) -> TestResponse:
+def _password_sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> TestResponse:
     return client.post(
         "/sign-in",
         data={
             "email": user.email,
-            "password": PASSWORD,
+            "password": password,
             "csrf_token": csrf_token(client, "/sign-in"),
         },
     )
@@ -350,6 +351,37 @@ def test_an_agency_may_let_its_staff_keep_their_passwords(
     app: Flask, staff: dict[str, User]
 ) -> None:
     assert _password_sign_in(app.test_client(), staff["ann"]).status_code == 302
+
+
+@pytest.mark.parametrize("app", [{"passwords": True}], indirect=True)
+def test_an_account_locked_out_by_wrong_passwords_cannot_come_in_through_the_provider(
+    app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
+) -> None:
+    client = app.test_client()
+    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+        _password_sign_in(client, staff["ann"], "wrong-password-123")
+    db_session.expire_all()
+    locked_until = db_session.get(User, staff["ann"].id).locked_until
+    assert locked_until is not None
+
+    answer = sign_in_with_provider(client, provider, "ann")
+    assert answer.status_code == 403
+    page = answer.get_data(as_text=True)
+    # The same words as the password's sign-in page.
+    assert "Your account is locked because of too many failed attempts to sign in" in page
+    assert not signed_in(client)
+    db_session.expire_all()
+    assert db_session.get(User, staff["ann"].id).locked_until == locked_until
+    refusal = entries(db_session, "sign_in.failed")[-1]
+    assert refusal.actor_user_id == staff["ann"].id
+    assert refusal.basis == "single sign-on: account locked after repeated failures"
+    assert entries(db_session, "sign_in") == []
+
+    # Once the lock-out is over, the provider signs them in as before.
+    with clock.pinned(locked_until + timedelta(seconds=1)):
+        fresh = app.test_client()
+        assert sign_in_with_provider(fresh, provider, "ann").status_code == 302
+        assert signed_in(fresh)
 
 
 def test_signing_out_offers_the_providers_sign_out(
