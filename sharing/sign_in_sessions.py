@@ -5,6 +5,10 @@ session cookie); every request finds the row by the key's hash. A session ends o
 server — signing out, the idle limit, "sign out everywhere", a password or authenticator
 reset, an account disabled — and a copy of the cookie taken before then no longer signs
 anyone in. Each ending is recorded in the audit log.
+
+A sign-in half done (the security code, or setting up the authenticator app, still to
+come) is held on the server the same way (``begin_step``), and so is an authenticator key
+being set up in a session (``set_up_key``): the cookie never carries either.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.models import SignInSession, User
+from sharing.models import SignInSession, SignInStep, User
 from sharing.vocabulary import SessionEnd
 
 #: How often a live session's last-seen time is written: the idle limit is kept to the
@@ -103,6 +107,7 @@ def resume(session: Session, key: str, idle: timedelta) -> Resumed:
 def _end(row: SignInSession, why: SessionEnd, now: datetime) -> None:
     row.ended_at = now
     row.ended_why = why
+    row.totp_set_up = None
 
 
 def sign_out(session: Session, key: str, actor: Actor) -> None:
@@ -121,7 +126,7 @@ def end_all(session: Session, user: User, why: SessionEnd, *, by: Actor | None =
     ended: int = session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         update(SignInSession)
         .where(SignInSession.user_id == user.id, SignInSession.ended_why.is_(None))
-        .values(ended_at=clock.now(), ended_why=why)
+        .values(ended_at=clock.now(), ended_why=why, totp_set_up=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     acts.record(
@@ -147,3 +152,84 @@ def live_counts(session: Session, user_ids: list[int], idle: timedelta) -> dict[
         .group_by(SignInSession.user_id)
     )
     return {user_id: count for user_id, count in rows}
+
+
+def set_up_key(session: Session, key: str, fresh: str) -> str:
+    """The authenticator key the user is setting up in the session ``key``: the one offered
+    before in this session, or ``fresh``, kept for it until ``set_up_done`` or the session
+    ends."""
+    row = session.scalar(select(SignInSession).where(SignInSession.key_hash == _hash(key)))
+    if row is None:
+        return fresh
+    if row.totp_set_up is None:
+        row.totp_set_up = fresh
+        session.flush()
+    return row.totp_set_up
+
+
+def set_up_done(session: Session, key: str) -> None:
+    """Forget the authenticator key set up in the session ``key`` (now the user's own)."""
+    session.execute(
+        update(SignInSession).where(SignInSession.key_hash == _hash(key)).values(totp_set_up=None)
+    )
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The sign-in half done a key names, or whether it ran out of time."""
+
+    step: SignInStep | None
+    expired: bool = False
+
+
+def begin_step(
+    session: Session,
+    user: User,
+    *,
+    method: str,
+    next_page: str,
+    provider: str | None = None,
+    totp_set_up: str | None = None,
+    within: timedelta,
+) -> str:
+    """Note that who ``user`` is has been established by ``method``, the second step to
+    come; the key for the browser's cookie is returned. Half-done sign-ins older than
+    ``within`` are forgotten here (with any authenticator key they held)."""
+    now = clock.now()
+    session.execute(delete(SignInStep).where(SignInStep.started_at < now - within))
+    key = secrets.token_urlsafe(32)
+    session.add(
+        SignInStep(
+            user_id=user.id,
+            key_hash=_hash(key),
+            user_token=user.session_token,
+            started_at=now,
+            method=method,
+            provider=provider,
+            next_page=next_page,
+            totp_set_up=totp_set_up,
+        )
+    )
+    session.flush()
+    return key
+
+
+def pending_step(session: Session, key: str, within: timedelta) -> Pending:
+    """The sign-in half done whose key is ``key``, if it is less than ``within`` old and its
+    user can still sign in with it (active, no password reset since); one too old is
+    forgotten."""
+    step = session.scalar(select(SignInStep).where(SignInStep.key_hash == _hash(key)))
+    if step is None:
+        return Pending(None)
+    if clock.now() - step.started_at > within:
+        end_step(session, step)
+        return Pending(None, expired=True)
+    if not step.user.active or step.user.session_token != step.user_token:
+        return Pending(None)
+    return Pending(step)
+
+
+def end_step(session: Session, step: SignInStep) -> None:
+    """Forget a sign-in half done (finished, locked out or out of time)."""
+    session.delete(step)
+    session.flush()

@@ -52,10 +52,13 @@ def second_factor() -> Response | str:
     if user.totp_secret:
         flash("Your authenticator app is already set up.", "info")
         return redirect(url_for("account.account"))
-    secret = session.setdefault("new_totp_secret", accounts.new_totp_secret())
+    # Kept with this session on the server (never in the cookie) until confirmed.
+    secret = sign_in_sessions.set_up_key(db(), current_user.session_key, accounts.new_totp_secret())
+    db().commit()
 
     def done() -> Response:
-        session.pop("new_totp_secret", None)
+        sign_in_sessions.set_up_done(db(), current_user.session_key)
+        db().commit()
         return redirect(url_for("account.account"))
 
     return set_up_authenticator(user, secret, required=False, then=done)

@@ -17,9 +17,9 @@ from hub.database import db
 from hub.guard import for_every_role, safe_next
 from hub.identity_providers import identity_providers
 from hub.templating import uk_datetime
-from sharing import accounts, clock, sign_in_sessions
+from sharing import accounts, sign_in_sessions
 from sharing.accounts import SignInOutcome
-from sharing.models import User
+from sharing.models import SignInStep, User
 
 bp = Blueprint("auth", __name__)
 for_every_role(bp)  # its sign-in steps are public (PUBLIC_ENDPOINTS)
@@ -27,6 +27,9 @@ for_every_role(bp)  # its sign-in steps are public (PUBLIC_ENDPOINTS)
 #: Where the browser session keeps the agency whose identity provider signed the user in,
 #: and, once they have signed out of the hub, whose sign-out to offer.
 SIGNED_IN_WITH, SIGNED_OUT_OF = "signed_in_with", "signed_out_of"
+#: Where the browser session keeps the key of a sign-in half done (the rest is on the
+#: server: ``sign_in_sessions.begin_step``).
+PENDING = "sign_in_step"
 #: How long the second step may wait after the password step.
 PENDING_FOR = timedelta(minutes=5)
 BAD_CREDENTIALS = "Enter a correct e-mail address and password"
@@ -84,88 +87,101 @@ def after_first_step(
 ) -> Response:
     """Who ``user`` is has been established by ``method`` (their password, or the
     identity provider of the agency ``provider``): on to their security code where they
-    have one or their roles need one, else signed in."""
+    have one or their roles need one, else signed in. The half-done sign-in is kept on the
+    server; the cookie carries only its key."""
     session.clear()
-    session["pending"] = {
-        "user": user.id,
-        "token": user.session_token,
-        "at": clock.now().timestamp(),
-        "next": next_page,
-        "method": method,
-        "provider": provider,
-    }
+    set_up = (
+        None if user.totp_secret or not user.second_factor_required else accounts.new_totp_secret()
+    )
+    if not user.totp_secret and set_up is None:
+        return _complete_sign_in(user, next_page=next_page, method=method, provider=provider)
+    session[PENDING] = sign_in_sessions.begin_step(
+        db(),
+        user,
+        method=method,
+        next_page=next_page,
+        provider=provider,
+        totp_set_up=set_up,
+        within=PENDING_FOR,
+    )
+    db().commit()
     if user.totp_secret:
         return redirect(url_for("auth.second_factor"))
-    if user.second_factor_required:
-        session["pending"]["secret"] = accounts.new_totp_secret()
-        return redirect(url_for("auth.set_up_second_factor"))
-    return _complete_sign_in(user)
+    return redirect(url_for("auth.set_up_second_factor"))
 
 
-def _pending_user() -> User | None:
-    """The user who has given their password and is now on the second step."""
-    pending = session.get("pending")
-    if not pending:
+def _pending_step() -> SignInStep | None:
+    """The sign-in half done of the user who has given their password (or been vouched for
+    by their provider) and is now on the second step."""
+    key = session.get(PENDING)
+    if not key:
         return None
-    if clock.now().timestamp() - pending["at"] > PENDING_FOR.total_seconds():
-        session.pop("pending")
+    pending = sign_in_sessions.pending_step(db(), key, PENDING_FOR)
+    if pending.expired:
+        db().commit()
+        session.pop(PENDING)
         flash("You took too long to enter the security code. Sign in again.", "expired")
-        return None
-    user = db().get(User, pending["user"])
-    if user is None or not user.active or user.session_token != pending["token"]:
-        return None
-    return user
+    return pending.step
 
 
-def _complete_sign_in(user: User) -> Response:
+def _complete_sign_in(
+    user: User, *, next_page: str, method: str, provider: str | None = None
+) -> Response:
     """One act: the session is started and recorded (committed) before the browser is
     signed in, so a sign-in is either recorded or not done."""
-    pending = session.get("pending", {})
-    next_page = safe_next(pending.get("next"))
-    method = pending.get("method", "password")
     if user.totp_secret:
         method += " and security code"
     key = sign_in_sessions.start(db(), user, method=method)
     db().commit()
     session.clear()
     login_user(SignedInUser(user, key))
-    if pending.get("provider"):
-        session[SIGNED_IN_WITH] = pending["provider"]
-    return redirect(next_page)
+    if provider:
+        session[SIGNED_IN_WITH] = provider
+    return redirect(safe_next(next_page))
+
+
+def _complete_step(step: SignInStep) -> Response:
+    """The second step done: the half-done sign-in is forgotten as the session starts."""
+    user, next_page, method, provider = step.user, step.next_page, step.method, step.provider
+    sign_in_sessions.end_step(db(), step)
+    return _complete_sign_in(user, next_page=next_page, method=method, provider=provider)
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 def second_factor() -> Response | str:
-    user = _pending_user()
-    if user is None or not user.totp_secret:
+    step = _pending_step()
+    if step is None or not step.user.totp_secret:
         return redirect(url_for("auth.sign_in"))
+    user = step.user
     form = CodeForm()
     if form.validate_on_submit():
         if accounts.is_locked(user):
             form.code.errors = [locked_message(user.locked_until)]
         elif accounts.confirm_second_factor(db(), user, form.code.data or ""):
-            return _complete_sign_in(user)
+            return _complete_step(step)
         else:
             result = accounts.record_failure(db(), user, what="security code")
-            db().commit()
             if result.outcome is SignInOutcome.LOCKED:
-                session.pop("pending", None)
+                sign_in_sessions.end_step(db(), step)
+                session.pop(PENDING, None)
                 form.code.errors = [locked_message(result.locked_until)]
             else:
                 form.code.errors = [
                     "The security code is not correct or has already been used. Enter the newest code from your app"
                 ]
+            db().commit()
         form.code.data = ""
     return render_template("auth/code.html", form=form, title="Enter your security code")
 
 
 @bp.route("/sign-in/set-up-code", methods=["GET", "POST"])
 def set_up_second_factor() -> Response | str:
-    user = _pending_user()
-    secret = session.get("pending", {}).get("secret")
-    if user is None or user.totp_secret or not secret:
+    step = _pending_step()
+    if step is None or step.user.totp_secret or not step.totp_set_up:
         return redirect(url_for("auth.sign_in"))
-    return set_up_authenticator(user, secret, required=True, then=lambda: _complete_sign_in(user))
+    return set_up_authenticator(
+        step.user, step.totp_set_up, required=True, then=lambda: _complete_step(step)
+    )
 
 
 def set_up_authenticator(

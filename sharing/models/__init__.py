@@ -43,7 +43,7 @@ from sharing.models.trigger import (
     TriggerLetter,
     TriggerRecommendation,
 )
-from sharing.models.users import SignInSession, User, UserRole
+from sharing.models.users import SignInSession, SignInStep, User, UserRole
 
 __all__ = [
     "ApiClient",
@@ -82,6 +82,7 @@ __all__ = [
     "TriageChange",
     "Share",
     "SignInSession",
+    "SignInStep",
     "Action",
     "Agency",
     "Area",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing import clock
@@ -86,5 +86,34 @@ class SignInSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_why: Mapped[SessionEnd | None] = enum_column(SessionEnd, "session_end", nullable=True)
+    #: The authenticator key the user is setting up under "Your account" in this session,
+    #: until they confirm it (cleared then, and when the session ends).
+    totp_set_up: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship()
+
+
+class SignInStep(Base):
+    """A sign-in half done: who the user is has been established (their password or their
+    agency's provider), and the security code, or setting up the authenticator app, is
+    still to come. Held on the server like a session: the browser's cookie carries only
+    its key, whose SHA-256 is kept here. It lasts a few minutes."""
+
+    __tablename__ = "sign_in_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    #: The user's session token at the first step: a password reset since then voids it.
+    user_token: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: How the first step was taken ("password", "Test Homes account").
+    method: Mapped[str] = mapped_column(String(40))
+    #: The agency whose identity provider took the first step, if one did.
+    provider: Mapped[str | None] = mapped_column(String(40))
+    #: The page on the hub's own site to go to once signed in.
+    next_page: Mapped[str] = mapped_column(Text)
+    #: The authenticator key being set up at this sign-in, for roles that need one.
+    totp_set_up: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship()

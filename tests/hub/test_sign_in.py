@@ -33,6 +33,14 @@ def _setup_key(page: str) -> str:
     return match.group(1)
 
 
+def _cookie(client) -> str:
+    """What the browser's session cookie holds, read as anyone holding it could (it is
+    signed, not encrypted), with the hub's own serializer."""
+    app = client.application
+    value = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    return repr(app.session_interface.get_signing_serializer(app).loads(value))
+
+
 def _post_sign_in(client, email: str, password: str):
     return client.post(
         "/sign-in",
@@ -121,6 +129,42 @@ def test_manager_without_an_authenticator_must_set_one_up_before_getting_in(
     )
     assert right.status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_the_authenticator_key_being_set_up_stays_on_the_server_not_in_the_cookie(
+    app: Flask, create_user, db_session: Session
+) -> None:
+    user = create_user("manager", totp=False)
+    client = app.test_client()
+    assert _post_sign_in(client, user.email, PASSWORD).location.endswith("/sign-in/set-up-code")
+    secret = _setup_key(client.get("/sign-in/set-up-code").get_data(as_text=True))
+    cookie = _cookie(client)
+    assert secret not in cookie
+    assert user.session_token not in cookie
+    token = csrf_token(client, "/sign-in/set-up-code")
+    code = pyotp.TOTP(secret).now()
+    assert (
+        client.post("/sign-in/set-up-code", data={"code": code, "csrf_token": token}).location
+        == "/"
+    )
+    assert secret not in _cookie(client)
+
+    # Set up under "Your account", then left half done: the key is not in the cookie, and
+    # once that session ends it is nowhere (the next set-up gets a new one).
+    officer = create_user("case_officer")
+    browser = app.test_client()
+    sign_in_through_pages(browser, officer)
+    offered = _setup_key(browser.get("/account/second-factor").get_data(as_text=True))
+    assert offered == _setup_key(browser.get("/account/second-factor").get_data(as_text=True))
+    assert offered not in _cookie(browser)
+    browser.post("/sign-out", data={"csrf_token": csrf_token(browser, "/")})
+    db_session.expire_all()
+    assert db_session.get(User, officer.id).totp_secret is None
+    with app.extensions["hub.engine"].connect() as connection:
+        dump = "\n".join(connection.connection.driver_connection.iterdump())
+    assert offered not in dump
+    sign_in_through_pages(browser, officer)
+    assert offered != _setup_key(browser.get("/account/second-factor").get_data(as_text=True))
 
 
 def test_second_factor_code_is_checked_and_cannot_be_replayed(app: Flask, create_user) -> None:
