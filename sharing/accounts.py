@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -128,9 +129,12 @@ def create_user(
     team: str | None = None,
     totp_secret: str | None = None,
     now: datetime | None = None,
+    by: Actor | None = None,
 ) -> User:
     """Create an active local account with a password, or with an argon2id hash made
-    earlier (the demo partnership shares one hash of its published password)."""
+    earlier (the demo partnership shares one hash of its published password). Recorded
+    (``by`` the administrator, None for a command-line operator) naming the account and
+    its roles, never its address or name."""
     if (password is None) == (password_hash is None):
         raise AccountError("Give either a password or a password hash")
     email = normalise_email(email)
@@ -161,7 +165,20 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    acts.record(
+        session,
+        acts.Action.ACCOUNT_CREATE,
+        actor=by,
+        agency_id=agency.id,
+        subject=acts.Subject("user", user.id),
+        basis=roles_basis(user.roles),
+    )
     return user
+
+
+def roles_basis(roles: Iterable[Role]) -> str:
+    """An audit basis naming roles (e.g. ``roles administrator,dpo``)."""
+    return "roles " + ",".join(sorted(role.value for role in roles))
 
 
 def authenticate(
@@ -391,6 +408,12 @@ def enrol_second_factor(
     user.totp_secret = secret
     user.totp_last_step = step
     session.flush()
+    acts.record(
+        session,
+        acts.Action.SECOND_FACTOR_ENROL,
+        actor=Actor.of(user),
+        subject=acts.Subject("user", user.id),
+    )
     return True
 
 

@@ -76,6 +76,8 @@ class Action(Labelled):
     SIGN_OUT = "sign_out", "Signed out"
     PASSWORD_RESET = "password.reset", "Password reset"
     SECOND_FACTOR_RESET = "second_factor.reset", "Authenticator app reset"
+    SECOND_FACTOR_ENROL = "second_factor.enrol", "Set up an authenticator app"
+    ACCOUNT_CREATE = "account.create", "Created an account"
     SESSIONS_END = "sessions.end", "Ended a user's sessions"
     ACCOUNT_DISABLE = "account.disable", "Disabled an account"
     ACCOUNT_ENABLE = "account.enable", "Enabled an account"

@@ -12,7 +12,7 @@ from hub.cli import main
 from sharing import accounts, sign_in_sessions
 from sharing.db import make_engine, make_session_factory
 from sharing.demo import DEMO_PASSWORD, accounts_markdown
-from sharing.models import Agency, Area, User
+from sharing.models import Agency, Area, AuditEntry, User
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.cli import hub
 
@@ -90,6 +90,40 @@ def test_users_create_and_reset_password(migrated_hub_env: str) -> None:
             accounts.authenticate(session, user.email, "another-long-password").outcome
             is accounts.SignInOutcome.OK
         )
+    engine.dispose()
+
+
+def test_creating_an_account_is_recorded_with_its_roles_never_its_address(
+    migrated_hub_env: str,
+) -> None:
+    hub("db", "upgrade")
+    _with_agency(migrated_hub_env)
+    created = hub(
+        "users",
+        "create",
+        "--agency",
+        "cli-homes",
+        "--email",
+        "new.admin@cli.example",
+        "--name",
+        "Nia Newadmin",
+        "--role",
+        "administrator",
+        "--role",
+        "dpo",
+        input="a-long-enough-password\n",
+    )
+    assert created.exit_code == 0, created.output
+    engine = make_engine(migrated_hub_env)
+    with make_session_factory(engine)() as session:
+        user = session.scalar(select(User))
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "account.create"))
+        assert (entry.object_type, entry.object_id) == ("user", str(user.id))
+        assert entry.actor_agency_id == user.agency_id
+        assert entry.basis == "roles administrator,dpo"
+        everything = repr([vars(e) for e in session.scalars(select(AuditEntry))]).lower()
+        assert "new.admin" not in everything
+        assert "nia" not in everything
     engine.dispose()
 
 

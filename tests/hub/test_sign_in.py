@@ -167,6 +167,38 @@ def test_the_authenticator_key_being_set_up_stays_on_the_server_not_in_the_cooki
     assert offered != _setup_key(browser.get("/account/second-factor").get_data(as_text=True))
 
 
+def test_setting_up_an_authenticator_app_is_recorded(
+    app: Flask, create_user, db_session: Session
+) -> None:
+    manager = create_user("manager", totp=False)
+    client = app.test_client()
+    _post_sign_in(client, manager.email, PASSWORD)
+    secret = _setup_key(client.get("/sign-in/set-up-code").get_data(as_text=True))
+    token = csrf_token(client, "/sign-in/set-up-code")
+    client.post(
+        "/sign-in/set-up-code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token}
+    )
+    officer = create_user("case_officer")
+    browser = app.test_client()
+    sign_in(browser, officer)
+    secret = _setup_key(browser.get("/account/second-factor").get_data(as_text=True))
+    token = csrf_token(browser, "/account/second-factor")
+    browser.post(
+        "/account/second-factor", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token}
+    )
+    db_session.expire_all()
+    enrolled = db_session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "second_factor.enrol")
+        .order_by(AuditEntry.seq)
+    ).all()
+    assert [(e.actor_user_id, e.object_id, e.actor_roles) for e in enrolled] == [
+        (manager.id, str(manager.id), "manager"),
+        (officer.id, str(officer.id), "case_officer"),
+    ]
+    assert all(secret not in (e.basis or "") for e in enrolled)
+
+
 def test_second_factor_code_is_checked_and_cannot_be_replayed(app: Flask, create_user) -> None:
     user = create_user("dpo")
     first = app.test_client()

@@ -103,8 +103,9 @@ def test_verify_checks_every_checkpoint_and_counts_co_signatures(session, keyrin
     session.commit()
     result = verify(session, public_key=keyring.checkpoint_public_key())
     assert result.ok, result.problem
-    # 16 written, plus the key's registration and the three co-signatures, each recorded
-    assert (result.size, result.checkpoints, result.signatures_checked) == (20, 3, True)
+    # 16 written, plus the DPO's account, the key's registration and the three
+    # co-signatures, each recorded
+    assert (result.size, result.checkpoints, result.signatures_checked) == (21, 3, True)
     assert result.cosignatures == {"police-dpo": 3}
     assert "police-dpo" in checkpoints.signed_note(checkpoint)
 

@@ -77,7 +77,8 @@ def files(tmp_path: Path) -> Files:
             name="police-dpo",
             registered_by=dpo,
         )
-        # The key's registration is entry 0; then 10, 15 and 15 more, a checkpoint after each
+        # The DPO's account and the key's registration are entries 0 and 1; then 10, 15 and 15
+        # more, a checkpoint after each
         for n in (10, 15, 15):
             write_log(session, n)
             made = checkpoints.make_checkpoint(session, keyring, ORIGIN)
@@ -105,7 +106,7 @@ def test_a_good_export_verifies_with_a_summary(files: Files) -> None:
     done = files.run("verify", "--public-key", files.public_key, files.export)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(
-        f"OK: entries 5 to 30 of {ORIGIN} are in its log, signed at size 41"
+        f"OK: entries 5 to 30 of {ORIGIN} are in its log, signed at size 42"
     )
     assert "3 checkpoint(s)" in done.stdout
     assert "co-signatures: police-dpo 1" in done.stdout
@@ -152,11 +153,11 @@ def _swap_entries(d: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (_tamper_entry, "entry 8 does not match the signed log of size 41"),
+        (_tamper_entry, "entry 8 does not match the signed log of size 42"),
         (_bad_proof, "entry 5 does not match the signed log"),
         (_drop_entry, "should hold 26 entries but holds 25"),
         (_swap_entries, "entry 6 is missing or out of place"),
-        (_bad_consistency, "is not consistent with the one before (size 11)"),
+        (_bad_consistency, "is not consistent with the one before (size 12)"),
         (_rewrite_root, "the hub's signature does not verify"),
     ],
 )
@@ -245,7 +246,7 @@ def test_a_dpo_makes_a_key_and_co_signs_offline(files: Files) -> None:
 def test_co_signing_refuses_a_checkpoint_the_hub_did_not_sign(files: Files) -> None:
     assert files.run("keygen", "--out", files.folder / "dpo.pem", "--name", "p").returncode == 0
     forged = files.folder / "forged.txt"
-    forged.write_text(files.checkpoint_note.replace("\n41\n", "\n42\n"))
+    forged.write_text(files.checkpoint_note.replace("\n42\n", "\n43\n"))
     _fails_with(
         files.run(
             "cosign",
