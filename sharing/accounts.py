@@ -422,10 +422,18 @@ def enrol_second_factor(
 ACCOUNT_KEEPERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 
 
-def agency_account(session: Session, actor: Actor, user_id: int) -> User:
-    """A user of the actor's own agency, for a manager or administrator to look after;
-    ``NotFound`` for anyone else's (or anyone without those roles)."""
+def agency_account(session: Session, actor: Actor, user_id: int, action: acts.Action) -> User:
+    """A user of the actor's own agency, for a manager or administrator to look after
+    with ``action``; ``NotFound`` for anyone else's (or anyone without those roles), the
+    attempt recorded as a refused ``action``."""
     user = session.get(User, user_id)
-    if not actor.has(*ACCOUNT_KEEPERS) or user is None or user.agency_id != actor.agency_id:
-        raise NotFound(user_id)
-    return user
+    if not actor.has(*ACCOUNT_KEEPERS):
+        why = "only a manager or administrator of its agency looks after an account"
+    elif user is None:
+        why = "no such account"
+    elif user.agency_id != actor.agency_id:
+        why = acts.not_found_to_requester("the account belongs to another agency")
+    else:
+        return user
+    acts.refuse(session, action, actor=actor, subject=acts.Subject("user", user_id), reason=why)
+    raise NotFound(user_id)

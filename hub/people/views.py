@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from hub.database import db
 from hub.guard import require_roles
 from sharing import accounts, directory, sign_in_sessions
+from sharing.audit import acts
 from sharing.errors import NotFound
 from sharing.models import User
 from sharing.vocabulary import SessionEnd
@@ -24,9 +25,11 @@ def _idle() -> timedelta:
     return timedelta(minutes=current_app.config["HUB_SETTINGS"].session_idle_minutes)
 
 
-def _account(user_id: int) -> User:
+def _account(user_id: int, action: acts.Action) -> User:
+    """A user of the agency, to look after with ``action``; 404 (recorded) for anyone
+    else's."""
     try:
-        return accounts.agency_account(db(), current_user.actor, user_id)
+        return accounts.agency_account(db(), current_user.actor, user_id, action)
     except NotFound:
         abort(404)
 
@@ -45,7 +48,7 @@ def index() -> str:
 
 @bp.route("/<int:user_id>/sign-out", methods=["POST"])
 def sign_out(user_id: int) -> Response:
-    user = _account(user_id)
+    user = _account(user_id, acts.Action.SESSIONS_END)
     ended = sign_in_sessions.end_all(db(), user, SessionEnd.ENDED_BY_MANAGER, by=current_user.actor)
     flash(f"{user.display_name} is signed out everywhere ({ended} sessions ended).", "success")
     return redirect(url_for("people.index"))
@@ -53,7 +56,7 @@ def sign_out(user_id: int) -> Response:
 
 @bp.route("/<int:user_id>/disable", methods=["POST"])
 def disable(user_id: int) -> Response:
-    user = _account(user_id)
+    user = _account(user_id, acts.Action.ACCOUNT_DISABLE)
     if user.id == current_user.id:
         flash("You cannot disable your own account. Ask another manager or administrator.", "error")
     else:
@@ -66,7 +69,7 @@ def disable(user_id: int) -> Response:
 
 @bp.route("/<int:user_id>/enable", methods=["POST"])
 def enable(user_id: int) -> Response:
-    user = _account(user_id)
+    user = _account(user_id, acts.Action.ACCOUNT_ENABLE)
     accounts.set_active(db(), user, True, by=current_user.actor)
     flash(f"{user.display_name} can sign in again.", "success")
     return redirect(url_for("people.index"))

@@ -547,16 +547,31 @@ def test_an_administrator_disables_and_enables_an_account_but_not_their_own(
     assert admin.get("/").status_code == 200
 
 
-def test_a_manager_cannot_reach_another_agencys_accounts(as_user, create_user, partnership) -> None:
+@pytest.mark.parametrize("role", ["manager", "administrator"])
+def test_a_manager_cannot_reach_another_agencys_accounts_and_the_attempt_is_recorded(
+    as_user, create_user, partnership, db_session: Session, role: str
+) -> None:
     police_officer = create_user("case_officer", agency=partnership.police)
     police_client = as_user(user=police_officer)
-    manager = as_user("manager")
+    keeper = create_user(role)
+    manager = as_user(user=keeper)
     token = csrf_token(manager, "/people")
     assert police_officer.display_name not in manager.get("/people").get_data(as_text=True)
     for action in ("sign-out", "disable", "enable"):
         response = manager.post(f"/people/{police_officer.id}/{action}", data={"csrf_token": token})
         assert response.status_code == 404, action
     assert police_client.get("/").status_code == 200
+    db_session.expire_all()
+    refused = db_session.scalars(
+        select(AuditEntry).where(AuditEntry.outcome == "refused").order_by(AuditEntry.seq)
+    ).all()
+    assert [(e.action, e.object_id, e.actor_user_id) for e in refused] == [
+        ("sessions.end", str(police_officer.id), keeper.id),
+        ("account.disable", str(police_officer.id), keeper.id),
+        ("account.enable", str(police_officer.id), keeper.id),
+    ]
+    assert all(e.basis.startswith("not found for the requester: ") for e in refused)
+    assert db_session.get(User, police_officer.id).active
 
 
 def _wrong_code(user: User) -> str:
