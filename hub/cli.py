@@ -287,6 +287,19 @@ def users_enable(email: str) -> None:
         click.echo(f"User {user.id} can sign in again.")
 
 
+@users.command("unlock")
+@click.argument("email")
+def users_unlock(email: str) -> None:
+    """Lift the lock-out of an account locked after failed attempts to sign in."""
+    with _session() as session:
+        user = _user(session, email)
+        if accounts.unlock(session, user):
+            session.commit()
+            click.echo(f"User {user.id} is unlocked and can sign in again.")
+        else:
+            click.echo(f"User {user.id} is not locked out.")
+
+
 @main.group()
 def notices() -> None:
     """Notices by e-mail (conference invitations, requests, minutes, actions due)."""

@@ -357,6 +357,21 @@ def set_active(session: Session, user: User, active: bool, *, by: Actor | None =
         sign_in_sessions.end_all(session, user, SessionEnd.ACCOUNT_DISABLED, by=by)
 
 
+def unlock(session: Session, user: User, *, by: Actor | None = None) -> bool:
+    """Lift the lock-out of an account locked after failed attempts (the count starts
+    again), so its owner may sign in at once; whether it was locked. ``by`` is the
+    manager or administrator, None for a command-line operator."""
+    if not is_locked(user):
+        return False
+    user.locked_until = None
+    user.failed_sign_ins = 0
+    session.flush()
+    acts.record(
+        session, acts.Action.ACCOUNT_UNLOCK, actor=by, subject=acts.Subject("user", user.id)
+    )
+    return True
+
+
 def new_totp_secret() -> str:
     return pyotp.random_base32()
 
@@ -418,7 +433,7 @@ def enrol_second_factor(
 
 
 #: Roles that look after their agency's accounts: see who is signed in, sign a user out
-#: everywhere, disable and enable accounts.
+#: everywhere, disable and enable accounts, lift a lock-out.
 ACCOUNT_KEEPERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 
 

@@ -39,7 +39,7 @@ def locked_message(until: datetime | None) -> str:
     """What someone locked out is told, whichever way they tried to sign in."""
     return (
         "Your account is locked because of too many failed attempts to sign in. "
-        f"Try again after {uk_datetime(until)}, or ask your agency's administrator to reset your password."
+        f"Try again after {uk_datetime(until)}, or ask a manager or administrator of your agency to unlock your account."
     )
 
 

@@ -1,5 +1,6 @@
 """The agency's people, for its managers and administrators: who holds which roles, who
-is signed in where, and the buttons that end a user's sessions or disable their account."""
+is signed in where and who is locked out, and the buttons that end a user's sessions,
+disable their account or lift its lock-out."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def index() -> str:
         title=f"People in {current_user.agency.name}",
         users=users,
         live=live,
+        locked={u.id: u.locked_until for u in users if accounts.is_locked(u)},
     )
 
 
@@ -72,4 +74,14 @@ def enable(user_id: int) -> Response:
     user = _account(user_id, acts.Action.ACCOUNT_ENABLE)
     accounts.set_active(db(), user, True, by=current_user.actor)
     flash(f"{user.display_name} can sign in again.", "success")
+    return redirect(url_for("people.index"))
+
+
+@bp.route("/<int:user_id>/unlock", methods=["POST"])
+def unlock(user_id: int) -> Response:
+    user = _account(user_id, acts.Action.ACCOUNT_UNLOCK)
+    if accounts.unlock(db(), user, by=current_user.actor):
+        flash(f"{user.display_name} can sign in again.", "success")
+    else:
+        flash(f"{user.display_name}'s account is not locked.", "info")
     return redirect(url_for("people.index"))

@@ -81,6 +81,7 @@ class Action(Labelled):
     SESSIONS_END = "sessions.end", "Ended a user's sessions"
     ACCOUNT_DISABLE = "account.disable", "Disabled an account"
     ACCOUNT_ENABLE = "account.enable", "Enabled an account"
+    ACCOUNT_UNLOCK = "account.unlock", "Lifted an account's lock-out"
     CASE_VIEW = "case.view", "Viewed a case"
     CASE_OPEN = "case.open", "Opened a case"
     CASE_RECORD = "case.record", "Recorded on a case"

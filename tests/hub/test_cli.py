@@ -159,6 +159,33 @@ def test_users_sign_out_disable_and_enable(migrated_hub_env: str) -> None:
     assert "no user with that e-mail address" in hub("users", "disable", "ghost@x.example").output
 
 
+def test_users_unlock_lifts_a_lock_out(migrated_hub_env: str) -> None:
+    hub("db", "upgrade")
+    _with_agency(migrated_hub_env)
+    engine = make_engine(migrated_hub_env)
+    with make_session_factory(engine)() as session:
+        user = accounts.create_user(
+            session,
+            agency=session.scalar(select(Agency)),
+            email="officer@cli.example",
+            display_name="Olu Officer",
+            roles={Role.CASE_OFFICER},
+            password="a-long-enough-password",
+        )
+        for _ in range(accounts.MAX_FAILED_SIGN_INS):
+            accounts.authenticate(session, user.email, "not-the-password")
+        session.commit()
+    assert "is not locked out" not in hub("users", "unlock", "officer@cli.example").output
+    assert "is not locked out" in hub("users", "unlock", "officer@cli.example").output
+    with make_session_factory(engine)() as session:
+        allowed = accounts.authenticate(session, "officer@cli.example", "a-long-enough-password")
+        assert allowed.outcome is accounts.SignInOutcome.OK
+        assert session.scalar(
+            select(AuditEntry.action).where(AuditEntry.action == "account.unlock")
+        )
+    engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("args", "password", "message"),
     [

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub.app import create_app
 from hub.config import load_settings
+from hub.templating import uk_datetime
 from sharing import accounts, clock
 from sharing.models import AuditEntry, User
 from tests.fixtures.app import (
@@ -572,6 +573,53 @@ def test_a_manager_cannot_reach_another_agencys_accounts_and_the_attempt_is_reco
     ]
     assert all(e.basis.startswith("not found for the requester: ") for e in refused)
     assert db_session.get(User, police_officer.id).active
+
+
+@pytest.mark.parametrize("role", ["manager", "administrator"])
+def test_a_locked_out_user_is_unlocked_by_their_agencys_manager_or_administrator(
+    app: Flask, as_user, create_user, partnership, db_session: Session, role: str
+) -> None:
+    officer = create_user("case_officer")
+    client = app.test_client()
+    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+        page = _post_sign_in(client, officer.email, "wrong-password-123").get_data(as_text=True)
+    assert "ask a manager or administrator of your agency to unlock your account" in page
+    db_session.expire_all()
+    until = db_session.get(User, officer.id).locked_until
+
+    keeper = create_user(role)
+    people = as_user(user=keeper)
+    page = people.get("/people").get_data(as_text=True)
+    assert f"Locked until {uk_datetime(until)}" in page
+    assert f'Unlock<span class="govuk-visually-hidden"> ({officer.display_name})' in page
+    token = csrf_token(people, "/people")
+    assert (
+        people.post(f"/people/{officer.id}/unlock", data={"csrf_token": token}).status_code == 302
+    )
+    page = people.get("/people").get_data(as_text=True)
+    assert f"{officer.display_name} can sign in again" in page
+    assert "Locked until" not in page
+    assert _post_sign_in(client, officer.email, PASSWORD).status_code == 302
+
+    [entry] = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "account.unlock"))
+    assert (entry.object_id, entry.actor_user_id, entry.outcome) == (
+        str(officer.id),
+        keeper.id,
+        "allowed",
+    )
+    # Another agency's manager cannot, and the attempt is recorded.
+    police = as_user("manager", agency=partnership.police)
+    token = csrf_token(police, "/people")
+    assert (
+        police.post(f"/people/{officer.id}/unlock", data={"csrf_token": token}).status_code == 404
+    )
+    db_session.expire_all()
+    refused = db_session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "account.unlock", AuditEntry.outcome == "refused"
+        )
+    ).all()
+    assert [e.object_id for e in refused] == [str(officer.id)]
 
 
 def _wrong_code(user: User) -> str:
