@@ -287,6 +287,36 @@ def users_enable(email: str) -> None:
         click.echo(f"User {user.id} can sign in again.")
 
 
+@users.command("set-roles")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles: the user holds exactly these.",
+)
+@click.option("--team", default=None, help="Their team (unchanged if not given; '' for none).")
+def users_set_roles(email: str, roles: tuple[str, ...], team: str | None) -> None:
+    """Give a user these roles (and team): their sessions end, so the change applies at once."""
+    with _session() as session:
+        user = _user(session, email)
+        try:
+            changed = accounts.change_roles(
+                session, user, {Role(r) for r in roles}, user.team if team is None else team
+            )
+        except InputError as e:
+            raise click.ClickException(e.message) from None
+        session.commit()
+        if changed:
+            click.echo(
+                f"User {user.id} now holds {', '.join(sorted(roles))}; their sessions have ended."
+            )
+        else:
+            click.echo(f"User {user.id} already holds those roles; nothing changed.")
+
+
 @users.command("unlock")
 @click.argument("email")
 def users_unlock(email: str) -> None:

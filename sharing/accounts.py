@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sharing import clock, sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.errors import NotFound
+from sharing.errors import InputError, NotFound
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters, is_digits, is_email_address
 from sharing.models import Agency, User, UserRole
 from sharing.vocabulary import Role, SessionEnd
@@ -369,6 +369,50 @@ def unlock(session: Session, user: User, *, by: Actor | None = None) -> bool:
     acts.record(
         session, acts.Action.ACCOUNT_UNLOCK, actor=by, subject=acts.Subject("user", user.id)
     )
+    return True
+
+
+def change_roles(
+    session: Session, user: User, roles: set[Role], team: str | None, *, by: Actor | None = None
+) -> bool:
+    """Give ``user`` these roles and this team (None or blank for none); whether anything
+    changed. Their sessions end (and a sign-in half done is void), so the new roles apply
+    at once: a role that needs an authenticator app asks for one at their next sign-in.
+    ``by`` is the agency's administrator (who may not drop their own administrator role),
+    None for a command-line operator. Recorded naming the roles, never the person or the
+    team."""
+    team = (team or "").strip() or None
+    if not roles:
+        raise InputError("roles", "Choose at least one role")
+    if len(team or "") > MAX_NAME:
+        raise InputError("team", f"The team must be {MAX_NAME} characters or fewer")
+    if has_control_characters(team or ""):
+        raise InputError("team", f"The team {CONTROL_CHARACTERS}")
+    if by is not None and by.user_id == user.id and Role.ADMINISTRATOR not in roles:
+        raise InputError(
+            "roles",
+            "You cannot remove your own administrator role. Ask another administrator.",
+        )
+    before = user.roles
+    if before == roles and user.team == team:
+        return False
+    user.role_grants = [g for g in user.role_grants if g.role in roles] + [
+        UserRole(role=r) for r in sorted(roles - before)
+    ]
+    changed_team = user.team != team
+    user.team = team
+    user.session_token = secrets.token_hex(16)
+    session.flush()
+    basis = f"{roles_basis(before)} to {','.join(sorted(r.value for r in roles))}"
+    acts.record(
+        session,
+        acts.Action.ACCOUNT_ROLES,
+        actor=by,
+        agency_id=user.agency_id,
+        subject=acts.Subject("user", user.id),
+        basis=basis + ("; team changed" if changed_team else ""),
+    )
+    sign_in_sessions.end_all(session, user, SessionEnd.ENDED_BY_MANAGER, by=by)
     return True
 
 

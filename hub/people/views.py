@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import StringField
 
 from hub.database import db
+from hub.forms import ChoicesField, HubForm
 from hub.guard import require_roles
 from sharing import accounts, directory, sign_in_sessions
 from sharing.audit import acts
-from sharing.errors import NotFound
+from sharing.errors import InputError, NotFound
 from sharing.models import User
-from sharing.vocabulary import SessionEnd
+from sharing.vocabulary import Role, SessionEnd
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 require_roles(bp, "manager", "administrator")
@@ -85,3 +87,56 @@ def unlock(user_id: int) -> Response:
     else:
         flash(f"{user.display_name}'s account is not locked.", "info")
     return redirect(url_for("people.index"))
+
+
+class RolesForm(HubForm):
+    roles = ChoicesField("Roles", choices=Role.choices())
+    team = StringField("Team (optional)")
+
+
+@bp.route("/<int:user_id>/roles", methods=["GET", "POST"])
+def roles(user_id: int) -> Response | tuple[str, int]:
+    """Change someone's roles and team: the agency's administrators only."""
+    user = _account(user_id, acts.Action.ACCOUNT_ROLES)
+    if not current_user.has_role(Role.ADMINISTRATOR):
+        acts.refuse(
+            db(),
+            acts.Action.ACCOUNT_ROLES,
+            actor=current_user.actor,
+            subject=acts.Subject("user", user.id),
+            reason="only an administrator of the agency changes roles",
+        )
+        abort(403)
+    if request.method == "GET":
+        form = RolesForm(data={"roles": sorted(r.value for r in user.roles), "team": user.team})
+    else:
+        form = RolesForm()
+    if form.validate_on_submit():
+        try:
+            with acts.refusing_input(
+                db(),
+                acts.Action.ACCOUNT_ROLES,
+                actor=current_user.actor,
+                subject=acts.Subject("user", user.id),
+            ):
+                changed = accounts.change_roles(
+                    db(),
+                    user,
+                    {Role(value) for value in form.roles.data or []},
+                    form.team.data,
+                    by=current_user.actor,
+                )
+        except InputError as e:
+            field = form.team if e.field == "team" else form.roles
+            field.errors = [*field.errors, e.message]
+        else:
+            labels = ", ".join(sorted(r.label for r in user.roles))
+            if changed:
+                flash(
+                    f"{user.display_name}’s roles are now {labels}. They are signed out everywhere.",
+                    "success",
+                )
+            return redirect(url_for("people.index"))
+    status = 400 if request.method == "POST" else 200
+    title = f"Change {user.display_name}’s roles"
+    return render_template("people/roles.html", title=title, form=form, user=user), status

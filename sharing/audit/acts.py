@@ -82,6 +82,7 @@ class Action(Labelled):
     ACCOUNT_DISABLE = "account.disable", "Disabled an account"
     ACCOUNT_ENABLE = "account.enable", "Enabled an account"
     ACCOUNT_UNLOCK = "account.unlock", "Lifted an account's lock-out"
+    ACCOUNT_ROLES = "account.roles", "Changed an account's roles or team"
     CASE_VIEW = "case.view", "Viewed a case"
     CASE_OPEN = "case.open", "Opened a case"
     CASE_RECORD = "case.record", "Recorded on a case"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -157,6 +158,43 @@ def test_users_sign_out_disable_and_enable(migrated_hub_env: str) -> None:
         assert allowed.outcome is accounts.SignInOutcome.OK
     engine.dispose()
     assert "no user with that e-mail address" in hub("users", "disable", "ghost@x.example").output
+
+
+def test_users_set_roles_changes_roles_and_team_and_ends_sessions(migrated_hub_env: str) -> None:
+    hub("db", "upgrade")
+    _with_agency(migrated_hub_env)
+    engine = make_engine(migrated_hub_env)
+    with make_session_factory(engine)() as session:
+        user = accounts.create_user(
+            session,
+            agency=session.scalar(select(Agency)),
+            email="officer@cli.example",
+            display_name="Olu Officer",
+            roles={Role.CASE_OFFICER},
+            password="a-long-enough-password",
+            team="North team",
+        )
+        sign_in_sessions.start(session, user, method="password")
+        session.commit()
+    done = hub("users", "set-roles", "officer@cli.example", "--role", "manager")
+    assert done.exit_code == 0, done.output
+    assert "now holds manager; their sessions have ended" in done.output
+    same = hub("users", "set-roles", "officer@cli.example", "--role", "manager")
+    assert "nothing changed" in same.output
+    moved = hub("users", "set-roles", "officer@cli.example", "--role", "manager", "--team", "")
+    assert moved.exit_code == 0, moved.output
+    with make_session_factory(engine)() as session:
+        user = session.scalar(select(User))
+        assert {r.value for r in user.roles} == {"manager"}
+        assert user.team is None
+        assert not sign_in_sessions.live_counts(session, [user.id], timedelta(minutes=30))
+        bases = session.scalars(
+            select(AuditEntry.basis)
+            .where(AuditEntry.action == "account.roles")
+            .order_by(AuditEntry.seq)
+        ).all()
+        assert bases == ["roles case_officer to manager", "roles manager to manager; team changed"]
+    engine.dispose()
 
 
 def test_users_unlock_lifts_a_lock_out(migrated_hub_env: str) -> None:

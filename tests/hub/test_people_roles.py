@@ -1,0 +1,123 @@
+"""Changing someone's roles and team under People: the agency's administrators only, for
+their own agency's people; the change applies at once (their sessions end) and is in the
+audit log naming the roles, never the person."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.models import AuditEntry, User
+from tests.fixtures.app import PASSWORD, csrf_token
+
+
+def _post_roles(client, user: User, roles: list[str], team: str = ""):
+    page = f"/people/{user.id}/roles"
+    return client.post(
+        page, data={"roles": roles, "team": team, "csrf_token": csrf_token(client, "/people")}
+    )
+
+
+def _entries(session: Session, action: str, outcome: str = "allowed") -> list[AuditEntry]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == action, AuditEntry.outcome == outcome)
+            .order_by(AuditEntry.seq)
+        )
+    )
+
+
+def test_an_administrator_makes_a_case_officer_a_manager_in_another_team(
+    app: Flask, as_user, create_user, db_session: Session
+) -> None:
+    officer = create_user("case_officer")
+    officer_client = as_user(user=officer)
+    admin = as_user("administrator")
+    people = admin.get("/people").get_data(as_text=True)
+    assert f'Change roles<span class="govuk-visually-hidden"> ({officer.display_name})' in people
+    form = admin.get(f"/people/{officer.id}/roles").get_data(as_text=True)
+    assert f"Change {officer.display_name}’s roles" in form
+    assert 'value="case_officer" checked' in form
+
+    done = _post_roles(admin, officer, ["case_officer", "manager"], team="South team")
+    assert done.status_code == 302
+    assert done.location == "/people"
+    page = admin.get("/people").get_data(as_text=True)
+    assert f"{officer.display_name}’s roles are now Case officer, Manager" in page
+
+    db_session.expire_all()
+    changed = db_session.get(User, officer.id)
+    assert {r.value for r in changed.roles} == {"case_officer", "manager"}
+    assert changed.team == "South team"
+    # Their sessions end, so the new roles apply at once: as a manager they now set up an
+    # authenticator app when they sign in again.
+    assert officer_client.get("/").status_code == 302
+    browser = app.test_client()
+    again = browser.post(
+        "/sign-in",
+        data={
+            "email": officer.email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(browser, "/sign-in"),
+        },
+    )
+    assert again.location.endswith("/sign-in/set-up-code")
+
+    [entry] = _entries(db_session, "account.roles")
+    assert (entry.object_type, entry.object_id) == ("user", str(officer.id))
+    assert entry.basis == "roles case_officer to case_officer,manager; team changed"
+    assert officer.display_name not in entry.basis
+    assert "South" not in entry.basis
+
+
+def test_the_roles_form_refuses_no_role_a_role_not_offered_and_dropping_ones_own_administrator(
+    as_user, create_user, db_session: Session
+) -> None:
+    officer = create_user("case_officer")
+    admin_user = create_user("administrator")
+    admin = as_user(user=admin_user)
+    none = _post_roles(admin, officer, [])
+    assert none.status_code == 400
+    assert "Choose at least one role" in none.get_data(as_text=True)
+    odd = _post_roles(admin, officer, ["case_officer", "superuser"])
+    assert odd.status_code == 400
+    assert "Choose roles from the list" in odd.get_data(as_text=True)
+    own = _post_roles(admin, admin_user, ["dpo"])
+    assert own.status_code == 400
+    assert "You cannot remove your own administrator role" in own.get_data(as_text=True)
+    db_session.expire_all()
+    assert {r.value for r in db_session.get(User, officer.id).roles} == {"case_officer"}
+    assert {r.value for r in db_session.get(User, admin_user.id).roles} == {"administrator"}
+    assert _entries(db_session, "account.roles") == []
+    # An administrator may still add a role to their own account.
+    assert _post_roles(admin, admin_user, ["administrator", "dpo"]).status_code == 302
+    db_session.expire_all()
+    assert {r.value for r in db_session.get(User, admin_user.id).roles} == {"administrator", "dpo"}
+
+
+def test_only_the_agencys_administrators_change_roles_and_attempts_are_recorded(
+    as_user, create_user, partnership, db_session: Session
+) -> None:
+    officer = create_user("case_officer")
+    manager_user = create_user("manager")
+    manager = as_user(user=manager_user)
+    assert "Change roles" not in manager.get("/people").get_data(as_text=True)
+    assert manager.get(f"/people/{officer.id}/roles").status_code == 403
+    assert _post_roles(manager, officer, ["manager"]).status_code == 403
+    police_admin_user = create_user("administrator", agency=partnership.police)
+    police_admin = as_user(user=police_admin_user)
+    assert police_admin.get(f"/people/{officer.id}/roles").status_code == 404
+    assert _post_roles(police_admin, officer, ["manager"]).status_code == 404
+    db_session.expire_all()
+    assert {r.value for r in db_session.get(User, officer.id).roles} == {"case_officer"}
+    refused = _entries(db_session, "account.roles", "refused")
+    assert [(e.actor_user_id, e.object_id) for e in refused] == [
+        (manager_user.id, str(officer.id)),
+        (manager_user.id, str(officer.id)),
+        (police_admin_user.id, str(officer.id)),
+        (police_admin_user.id, str(officer.id)),
+    ]
+    assert refused[-1].basis.startswith("not found for the requester: ")
