@@ -27,7 +27,7 @@ from hub.database import engine, new_session, unusable
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
 from hub.serve import serve
 from hub.templating import uk_datetime
-from sharing import accounts, api_clients, clock, sign_in_sessions
+from sharing import accounts, agency_accounts, api_clients, clock, sign_in_sessions
 from sharing import notices as sharing_notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
@@ -271,7 +271,7 @@ def users_disable(email: str) -> None:
     """Disable an account: its sessions end at once and it cannot sign in."""
     with _session() as session:
         user = _user(session, email)
-        accounts.set_active(session, user, False)
+        agency_accounts.set_active(session, user, False)
         session.commit()
         click.echo(f"User {user.id} is disabled; their sessions have ended.")
 
@@ -282,7 +282,7 @@ def users_enable(email: str) -> None:
     """Let a disabled account sign in again."""
     with _session() as session:
         user = _user(session, email)
-        accounts.set_active(session, user, True)
+        agency_accounts.set_active(session, user, True)
         session.commit()
         click.echo(f"User {user.id} can sign in again.")
 
@@ -303,7 +303,7 @@ def users_set_roles(email: str, roles: tuple[str, ...], team: str | None) -> Non
     with _session() as session:
         user = _user(session, email)
         try:
-            changed = accounts.change_roles(
+            changed = agency_accounts.change_roles(
                 session, user, {Role(r) for r in roles}, user.team if team is None else team
             )
         except InputError as e:
@@ -323,7 +323,7 @@ def users_unlock(email: str) -> None:
     """Lift the lock-out of an account locked after failed attempts to sign in."""
     with _session() as session:
         user = _user(session, email)
-        if accounts.unlock(session, user):
+        if agency_accounts.unlock(session, user):
             session.commit()
             click.echo(f"User {user.id} is unlocked and can sign in again.")
         else:

@@ -14,7 +14,7 @@ from wtforms import StringField
 from hub.database import db
 from hub.forms import ChoicesField, HubForm
 from hub.guard import require_roles
-from sharing import accounts, directory, sign_in_sessions
+from sharing import accounts, agency_accounts, directory, sign_in_sessions
 from sharing.audit import acts
 from sharing.errors import InputError, NotFound
 from sharing.models import User
@@ -32,7 +32,7 @@ def _account(user_id: int, action: acts.Action) -> User:
     """A user of the agency, to look after with ``action``; 404 (recorded) for anyone
     else's."""
     try:
-        return accounts.agency_account(db(), current_user.actor, user_id, action)
+        return agency_accounts.agency_account(db(), current_user.actor, user_id, action)
     except NotFound:
         abort(404)
 
@@ -64,7 +64,7 @@ def disable(user_id: int) -> Response:
     if user.id == current_user.id:
         flash("You cannot disable your own account. Ask another manager or administrator.", "error")
     else:
-        accounts.set_active(db(), user, False, by=current_user.actor)
+        agency_accounts.set_active(db(), user, False, by=current_user.actor)
         flash(
             f"{user.display_name}'s account is disabled and their sessions have ended.", "success"
         )
@@ -74,7 +74,7 @@ def disable(user_id: int) -> Response:
 @bp.route("/<int:user_id>/enable", methods=["POST"])
 def enable(user_id: int) -> Response:
     user = _account(user_id, acts.Action.ACCOUNT_ENABLE)
-    accounts.set_active(db(), user, True, by=current_user.actor)
+    agency_accounts.set_active(db(), user, True, by=current_user.actor)
     flash(f"{user.display_name} can sign in again.", "success")
     return redirect(url_for("people.index"))
 
@@ -82,7 +82,7 @@ def enable(user_id: int) -> Response:
 @bp.route("/<int:user_id>/unlock", methods=["POST"])
 def unlock(user_id: int) -> Response:
     user = _account(user_id, acts.Action.ACCOUNT_UNLOCK)
-    if accounts.unlock(db(), user, by=current_user.actor):
+    if agency_accounts.unlock(db(), user, by=current_user.actor):
         flash(f"{user.display_name} can sign in again.", "success")
     else:
         flash(f"{user.display_name}'s account is not locked.", "info")
@@ -119,7 +119,7 @@ def roles(user_id: int) -> Response | tuple[str, int]:
                 actor=current_user.actor,
                 subject=acts.Subject("user", user.id),
             ):
-                changed = accounts.change_roles(
+                changed = agency_accounts.change_roles(
                     db(),
                     user,
                     {Role(value) for value in form.roles.data or []},

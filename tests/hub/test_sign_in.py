@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hub.app import create_app
 from hub.config import load_settings
 from hub.templating import uk_datetime
-from sharing import accounts, clock
+from sharing import accounts, agency_accounts, clock
 from sharing.models import AuditEntry, User
 from tests.fixtures.app import (
     PASSWORD,
@@ -326,13 +326,13 @@ def test_disabling_an_account_ends_its_sessions_and_it_cannot_sign_in(
 ) -> None:
     user = create_user("case_officer")
     client = as_user(user=user)
-    accounts.set_active(db_session, user, False)
+    agency_accounts.set_active(db_session, user, False)
     db_session.commit()
     assert client.get("/").status_code == 302
     assert "your account was disabled" in client.get("/sign-in").get_data(as_text=True)
     page = _post_sign_in(app.test_client(), user.email, PASSWORD).get_data(as_text=True)
     assert "Enter a correct e-mail address and password" in page
-    accounts.set_active(db_session, user, True)
+    agency_accounts.set_active(db_session, user, True)
     db_session.commit()
     assert _post_sign_in(app.test_client(), user.email, PASSWORD).status_code == 302
 

@@ -1,0 +1,116 @@
+"""An agency's accounts, looked after by its managers and administrators (the People
+page) or by a command-line operator: disable and enable an account, lift a lock-out,
+change roles and team. Each act is recorded; an attempt on another agency's account is
+refused as not found, and recorded too."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.orm import Session
+
+from sharing import sign_in_sessions
+from sharing.access.decide import Actor
+from sharing.accounts import MAX_NAME, is_locked, roles_basis
+from sharing.audit import acts
+from sharing.errors import InputError, NotFound
+from sharing.formats import CONTROL_CHARACTERS, has_control_characters
+from sharing.models import User, UserRole
+from sharing.vocabulary import Role, SessionEnd
+
+#: Roles that look after their agency's accounts: see who is signed in, sign a user out
+#: everywhere, disable and enable accounts, lift a lock-out.
+ACCOUNT_KEEPERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+
+
+def agency_account(session: Session, actor: Actor, user_id: int, action: acts.Action) -> User:
+    """A user of the actor's own agency, for a manager or administrator to look after
+    with ``action``; ``NotFound`` for anyone else's (or anyone without those roles), the
+    attempt recorded as a refused ``action``."""
+    user = session.get(User, user_id)
+    if not actor.has(*ACCOUNT_KEEPERS):
+        why = "only a manager or administrator of its agency looks after an account"
+    elif user is None:
+        why = "no such account"
+    elif user.agency_id != actor.agency_id:
+        why = acts.not_found_to_requester("the account belongs to another agency")
+    else:
+        return user
+    acts.refuse(session, action, actor=actor, subject=acts.Subject("user", user_id), reason=why)
+    raise NotFound(user_id)
+
+
+def set_active(session: Session, user: User, active: bool, *, by: Actor | None = None) -> None:
+    """Disable an account (its sessions end at once and it cannot sign in) or enable it
+    again; ``by`` is the manager or administrator, None for a command-line operator."""
+    if user.active == active:
+        return
+    user.active = active
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.ACCOUNT_ENABLE if active else acts.Action.ACCOUNT_DISABLE,
+        actor=by,
+        subject=acts.Subject("user", user.id),
+    )
+    if not active:
+        sign_in_sessions.end_all(session, user, SessionEnd.ACCOUNT_DISABLED, by=by)
+
+
+def unlock(session: Session, user: User, *, by: Actor | None = None) -> bool:
+    """Lift the lock-out of an account locked after failed attempts (the count starts
+    again), so its owner may sign in at once; whether it was locked. ``by`` is the
+    manager or administrator, None for a command-line operator."""
+    if not is_locked(user):
+        return False
+    user.locked_until = None
+    user.failed_sign_ins = 0
+    session.flush()
+    acts.record(
+        session, acts.Action.ACCOUNT_UNLOCK, actor=by, subject=acts.Subject("user", user.id)
+    )
+    return True
+
+
+def change_roles(
+    session: Session, user: User, roles: set[Role], team: str | None, *, by: Actor | None = None
+) -> bool:
+    """Give ``user`` these roles and this team (None or blank for none); whether anything
+    changed. Their sessions end (and a sign-in half done is void), so the new roles apply
+    at once: a role that needs an authenticator app asks for one at their next sign-in.
+    ``by`` is the agency's administrator (who may not drop their own administrator role),
+    None for a command-line operator. Recorded naming the roles, never the person or the
+    team."""
+    team = (team or "").strip() or None
+    if not roles:
+        raise InputError("roles", "Choose at least one role")
+    if len(team or "") > MAX_NAME:
+        raise InputError("team", f"The team must be {MAX_NAME} characters or fewer")
+    if has_control_characters(team or ""):
+        raise InputError("team", f"The team {CONTROL_CHARACTERS}")
+    if by is not None and by.user_id == user.id and Role.ADMINISTRATOR not in roles:
+        raise InputError(
+            "roles",
+            "You cannot remove your own administrator role. Ask another administrator.",
+        )
+    before = user.roles
+    if before == roles and user.team == team:
+        return False
+    user.role_grants = [g for g in user.role_grants if g.role in roles] + [
+        UserRole(role=r) for r in sorted(roles - before)
+    ]
+    changed_team = user.team != team
+    user.team = team
+    user.session_token = secrets.token_hex(16)
+    session.flush()
+    basis = f"{roles_basis(before)} to {','.join(sorted(r.value for r in roles))}"
+    acts.record(
+        session,
+        acts.Action.ACCOUNT_ROLES,
+        actor=by,
+        agency_id=user.agency_id,
+        subject=acts.Subject("user", user.id),
+        basis=basis + ("; team changed" if changed_team else ""),
+    )
+    sign_in_sessions.end_all(session, user, SessionEnd.ENDED_BY_MANAGER, by=by)
+    return True
