@@ -314,7 +314,7 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     """A landlord officer convenes a case conference (first with errors), opens it, the
     conferences list and their agency's actions; a police officer answers the
     conference's information request (first with errors); a manager opens People and the
-    overdue reviews."""
+    overdue reviews; an administrator opens People and changes roles (first with errors)."""
     page, url = axe_page, live_server.url
     officer = next(
         a
@@ -416,6 +416,21 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_text("Rows refused: mend them")).to_be_visible()
     found["import cases, checked"] = violations(page)
+
+    axe_page.context.clear_cookies()
+    administrator = next(a for a in DEMO_ACCOUNTS if Role.ADMINISTRATOR.label in a.roles)
+    _sign_in(page, url, administrator.email)
+    page.get_by_label("Security code").fill(pyotp.TOTP(administrator.totp_secret).now())
+    page.get_by_role("button", name="Continue").click()
+    page.goto(f"{url}/people")
+    found["people, for an administrator"] = violations(page)
+    page.get_by_role("link", name="Change roles").first.click()
+    found["change roles"] = violations(page)
+    for box in page.get_by_role("checkbox").all():
+        box.uncheck()
+    page.get_by_role("button", name="Save roles").click()  # no role: refused, nothing changed
+    expect(page.get_by_text("Choose at least one role").first).to_be_visible()
+    found["change roles with errors"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
 
 
