@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from hub.cli import main
 from hub.config import ConfigError, load_settings
-from sharing import accounts, clock, notices
+from sharing import agency_accounts, clock, notices
 from sharing.crypto.sealing import unseal
 from sharing.models import Conference, Notice, User
 from sharing.vocabulary import Attendance, NoticeKind, Role
@@ -241,7 +241,7 @@ def test_a_notice_waiting_for_someone_disabled_since_is_dropped_unsent(
             session, NoticeKind.ACTION_DUE, [leaver, stays], reference="NH-2026-00001", path=path
         )
         session.commit()
-        accounts.set_active(session, leaver, False)  # they left before it went
+        agency_accounts.set_active(session, leaver, False)  # they left before it went
         session.commit()
         before, leaver_had = len(inbox.messages), len(inbox.to(leaver.email))
         result = _hub(mail_hub, "notices", "send")
