@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,6 +35,8 @@ for_every_role(bp)  # and public: see hub.guard.PUBLIC_ENDPOINTS
 _SENT = "trigger_reference"
 #: The answer "I am applying for myself".
 _SELF = "self"
+#: A random value of this browser's, that its "check your answers" tokens are made from.
+_BROWSER = "trigger_browser"
 
 
 def _procedure() -> Procedure:
@@ -80,11 +84,14 @@ def _input(form: ApplyForm) -> applications.ApplicationInput:
     )
 
 
+def _secret() -> bytes:
+    return str(current_app.config["SECRET_KEY"]).encode()
+
+
 def within_limits() -> bool:
     """Record this send of a public form (in its own transaction, kept whatever the
     answer) and whether the address, and everyone together, are within the limits."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    key = hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()
+    key = hmac.new(_secret(), (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()
     with current_app.extensions["hub.sessions"]() as uses:
         allowed = limits.use(uses, key, clock.now())
         uses.commit()
@@ -193,7 +200,17 @@ def _check(form: ApplyForm) -> tuple[str, int]:
         form=form,
         steps=_asked(form),
         answers=_carried(form),
+        sending=_sending(form),
     ), 200
+
+
+def _sending(form: ApplyForm) -> str:
+    """The token of "check your answers" for these answers in this browser, used once: the
+    page sent again, or the same answers checked and sent again from this browser, are
+    the application already sent."""
+    browser = session.setdefault(_BROWSER, secrets.token_hex(16))
+    answers = json.dumps(sorted(_carried(form)))
+    return hmac.new(_secret(), f"{browser}\n{answers}".encode(), hashlib.sha256).hexdigest()
 
 
 @bp.route("/apply", methods=["GET", "POST"])
@@ -228,8 +245,11 @@ def form() -> Response | tuple[str, int]:
         mine = [p for p in problems if p.field in asked.fields]
         if mine:
             return _refused(form, asked, mine)
+    sending = _sending(form)
+    if not hmac.compare_digest(request.form.get("sending", ""), sending):
+        return _check(form)  # answers this browser has not been shown to check
     try:
-        sent = applications.submit_online(db(), _procedure(), data)
+        sent = applications.submit_online(db(), _procedure(), data, sent_with=sending)
     except InputError as e:
         return _refused(form, STEPS[-1], [e])
     session[_SENT] = sent.reference

@@ -46,6 +46,9 @@ class TriggerApplication(Base):
     #: consent to that was recorded.
     on_behalf: Mapped[OnBehalf | None] = enum_column(OnBehalf, "on_behalf", nullable=True)
     consent_recorded: Mapped[bool] = mapped_column(default=False)
+    #: Sent on the public form: the token of the "check your answers" page it was sent
+    #: from, so the same page sent again (a double click, Back) is this application again.
+    sent_with: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     #: The lead's threshold decision, when made; the rules' advice then, as counts only
     #: ("three-complaints 2 of 3; ..."), and who decided.

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Literal, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sharing import clock, notices
@@ -162,17 +163,30 @@ def record_application(
 
 
 def submit_online(
-    session: Session, procedure: Procedure, data: ApplicationInput, *, now: datetime | None = None
+    session: Session,
+    procedure: Procedure,
+    data: ApplicationInput,
+    *,
+    sent_with: str | None = None,
+    now: datetime | None = None,
 ) -> TriggerApplication:
     """An application made on the public form (no account): received today, online, for
     the procedure's lead agency. Refused, and the refusal audited, as ``record_application``
-    refuses."""
+    refuses. ``sent_with`` is the token of the "check your answers" page it was sent from:
+    that page sent again (a double click, Back and send) is the application already made,
+    with nothing more recorded or sent, even when the two sends race."""
     now = now or clock.now()
+    if sent_with is not None and (earlier := _sent_with(session, sent_with)) is not None:
+        return earlier
     agency = session.scalar(select(Agency).where(Agency.code == procedure.lead))
     if agency is None:
         raise NotFound(procedure.lead)
     online = replace(data, received_on=clock.day_of(now), channel=TriggerChannel.ONLINE.value)
-    return _create(session, procedure, agency, online, None, now)
+    return _create(session, procedure, agency, online, None, now, sent_with=sent_with)
+
+
+def _sent_with(session: Session, token: str) -> TriggerApplication | None:
+    return session.scalar(select(TriggerApplication).where(TriggerApplication.sent_with == token))
 
 
 def refuse_online(session: Session, fields: list[str]) -> None:
@@ -193,6 +207,8 @@ def _create(
     data: ApplicationInput,
     actor: Actor | None,
     now: datetime,
+    *,
+    sent_with: str | None = None,
 ) -> TriggerApplication:
     with acts.refusing_input(
         session,
@@ -210,10 +226,12 @@ def _create(
         recorded_by_id=actor.user_id if actor else None,
         recorded_at=now,
         consent_recorded=data.consent_recorded,
+        sent_with=sent_with,
         **choices,
     )
-    session.add(application)
-    session.flush()
+    added = _added(session, application)
+    if added is not application:
+        return added
     application.reference = reference_of(application.id, data.received_on or clock.day_of(now))
     seal_many(application, values)
     session.flush()
@@ -226,6 +244,23 @@ def _create(
         basis=f"channel {application.channel.value}; "
         + ("on behalf, consent recorded" if application.on_behalf else "by the victim"),
     )
+    return application
+
+
+def _added(session: Session, application: TriggerApplication) -> TriggerApplication:
+    """``application`` added; or the application sent from the same page meanwhile, once
+    that send has ended (the page's token is taken)."""
+    savepoint = session.begin_nested()
+    try:
+        session.add(application)
+        session.flush()  # waits here while the same page's send is under way
+    except IntegrityError:
+        savepoint.rollback()
+        earlier = _sent_with(session, application.sent_with) if application.sent_with else None
+        if earlier is None:
+            raise
+        return earlier
+    savepoint.commit()
     return application
 
 

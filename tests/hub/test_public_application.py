@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from hub.app import create_app
-from sharing.models import AuditEntry, PublicFormUse, TriggerApplication
+from sharing.models import AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter
 from sharing.vocabulary import Role, TriggerChannel
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -133,6 +133,62 @@ def test_an_applicant_checks_their_answers_sends_and_gets_a_reference(
     lead = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
     assert application.reference in lead.get("/trigger").get_data(as_text=True)
     assert PROBLEM in lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+
+
+def _letters(session: Session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(TriggerLetter))
+
+
+def test_sending_the_application_twice_records_it_once_and_gives_the_first_reference(
+    demo_hub, demo_session
+) -> None:
+    """A double click on "Send the application" (the browser drops the first answer and
+    shows the second), or Back and sending the same answers again: one application, one
+    acknowledgement, and the confirmation gives the first reference again."""
+    client = demo_hub.test_client()
+    before, letters_before = _count(demo_session), _letters(demo_session)
+    _, check = _walk(client)
+    page = check.get_data(as_text=True)
+    assert 'data-prevent-double-click="true"' in page
+    assert _send(client, check).status_code == 302
+    sent = _count(demo_session)
+    reference = demo_session.scalars(
+        select(TriggerApplication.reference).order_by(TriggerApplication.id.desc())
+    ).first()
+    with client.session_transaction() as browser:  # the first answer never reached it
+        browser.pop("trigger_reference")
+    again = _send(client, check)
+    assert again.status_code == 302
+    assert again.location.endswith("/community-trigger/apply/sent")
+    assert reference in client.get("/community-trigger/apply/sent").get_data(as_text=True)
+    # Back through the pages, the same answers given and sent once more.
+    _, check_again = _walk(client)
+    assert _send(client, check_again).status_code == 302
+    assert reference in client.get("/community-trigger/apply/sent").get_data(as_text=True)
+    assert sent == before + 1
+    assert _count(demo_session) == sent
+    assert _letters(demo_session) == letters_before + 1  # one acknowledgement
+
+
+def test_a_send_not_from_the_check_your_answers_page_shows_that_page_first(
+    demo_hub, demo_session
+) -> None:
+    """Answers sent without this browser's "check your answers" page (a page of one's
+    own, or a page from before a change) are shown for checking; nothing is saved."""
+    client = demo_hub.test_client()
+    before = _count(demo_session)
+    _, check = _walk(client)
+    answers = [(k, v) for k, v in _hidden(check.get_data(as_text=True)) if k != "sending"]
+    for sending in ([], [("sending", "made-up")]):
+        response = client.post(
+            "/community-trigger/apply", data=MultiDict([*answers, *sending, ("action", "send")])
+        )
+        assert response.status_code == 200
+        assert "Check your answers" in response.get_data(as_text=True)
+    assert _count(demo_session) == before
+    assert _send(client, response).status_code == 302
+    assert _count(demo_session) == before + 1
 
 
 @pytest.mark.parametrize(
