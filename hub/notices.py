@@ -86,12 +86,14 @@ class _Transport:
         self.mail = mail
         self.smtp: smtplib.SMTP | None = None
 
-    def send(self, name: str, message: EmailMessage) -> None:
-        """Send ``message``; ``name`` (e.g. ``notice-00000012``) names its file or log line."""
+    def send(self, name: str, message: EmailMessage, to: str) -> None:
+        """Send ``message`` to the address ``to`` and no other (the mail server is told it
+        whole, never recipients read back from the message's headers); ``name`` (e.g.
+        ``notice-00000012``) names its file or log line."""
         if self.mail.transport == "smtp":
             if self.smtp is None:
                 self.smtp = self._connect()
-            self.smtp.send_message(message)
+            self.smtp.send_message(message, to_addrs=[to])
         elif self.mail.transport == "file":
             self.mail.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             path = self.mail.folder / f"{name}.eml"
@@ -169,7 +171,8 @@ def deliver_pending(
             message = compose(notice, settings.mail, settings.service_name)
             about = f"user {notice.user_id}, case {notice.reference}"
             name = f"notice-{notice.id:08d}"
-            if not _send(session, transport, name, about, notice, message, delivery):
+            to = notice.user.email
+            if not _send(session, transport, name, about, notice, message, to, delivery):
                 return delivery
         for waiting in trigger_letters.pending(session):
             try:
@@ -187,7 +190,8 @@ def deliver_pending(
             message = compose_letter(letter, settings.mail)
             about = f"application {waiting.application.reference}, {waiting.kind.value} letter"
             name = f"letter-{waiting.id:08d}"
-            if not _send(session, transport, name, about, waiting, message, delivery):
+            to = letter.email
+            if not _send(session, transport, name, about, waiting, message, to, delivery):
                 return delivery
     return delivery
 
@@ -199,12 +203,13 @@ def _send(
     about: str,
     mail: notices.Queued,
     message: EmailMessage,
+    to: str,
     delivery: Delivery,
 ) -> bool:
-    """Send one message and record the attempt on ``mail`` and in ``delivery``, committed;
-    False if the mail server cannot be used at all (try the rest later)."""
+    """Send one message to ``to`` and record the attempt on ``mail`` and in ``delivery``,
+    committed; False if the mail server cannot be used at all (try the rest later)."""
     try:
-        transport.send(name, message)
+        transport.send(name, message, to)
     except (OSError, smtplib.SMTPException) as e:
         why = type(e).__name__
         if not _refuses_the_message(e):

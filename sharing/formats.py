@@ -12,8 +12,11 @@ from sharing.models.base import MAX_ID
 #: UK postcode without its space: outward code then inward code (BS 7666).
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()-]+$")
-#: An e-mail address as people type one: something, one @, a domain with a dot; no spaces.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: An e-mail address as people type one: something, one @, a domain with a dot; one plain
+#: address, so no spaces and none of the characters that make a list, a display name, a
+#: comment or quoting of it (a mail server would read ``jane,doe@example.org`` as two).
+_EMAIL_PART = r"[^@\s,;:<>\"()\[\]\\]+"
+_EMAIL = re.compile(rf"{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}")
 #: The longest e-mail address (RFC 5321's path, less its angle brackets).
 MAX_EMAIL = 254
 
@@ -57,8 +60,9 @@ def checked_text(field: str, value: str, *, limit: int, required: str = "") -> s
 
 
 def is_email_address(text: str) -> bool:
-    """Whether ``text`` looks like an e-mail address (``name@example.org``), up to
-    ``MAX_EMAIL`` characters: the check GOV.UK asks of a form, no more."""
+    """Whether ``text`` looks like one e-mail address (``name@example.org``), up to
+    ``MAX_EMAIL`` characters: the check GOV.UK asks of a form, and no list, display name,
+    comment or quoting, which would send letters to other addresses than the one given."""
     return len(text) <= MAX_EMAIL and _EMAIL.fullmatch(text) is not None
 
 

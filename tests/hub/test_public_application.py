@@ -209,6 +209,17 @@ def test_a_send_not_from_the_check_your_answers_page_shows_that_page_first(
         ({"victim_email": "not an address"}, EMAIL_FORMAT),
         ({"victim_email": "jane@@example.org"}, EMAIL_FORMAT),
         ({"victim_email": "jane doe@gmail.example"}, EMAIL_FORMAT),
+        ({"victim_email": "jane,doe@example.org"}, EMAIL_FORMAT),
+        ({"victim_email": '"Hub"<x>evil@evil.example'}, EMAIL_FORMAT),
+        (
+            {
+                "on_behalf": "councillor",
+                "applicant_name": "Cllr Ada",
+                "applicant_contact": "postmaster,robin@example.org",
+                "consent_recorded": "y",
+            },
+            EMAIL_FORMAT,
+        ),
         (
             {
                 "on_behalf": "councillor",

@@ -131,6 +131,19 @@ def test_an_online_application_is_acknowledged_and_told_the_decision(
     assert "e-mailed" in page
 
 
+def test_a_letter_goes_to_the_one_address_given_and_no_other(
+    mail_hub,
+    session,
+    smtp_server,  # noqa: F811
+) -> None:
+    """The mail server is told the address stored, whole, as the only recipient (never
+    recipients read back from the letter's headers)."""
+    inbox, _ = smtp_server
+    _apply(mail_hub, session, victim_email="robin+asb@mail.northshire.example")
+    (letter,) = _to(inbox, "robin+asb@mail.northshire.example")
+    assert inbox.recipients_of(letter) == ["robin+asb@mail.northshire.example"]
+
+
 def test_letters_go_to_whoever_applied_and_none_without_an_address(
     mail_hub,
     session,
@@ -172,6 +185,11 @@ def test_letters_go_to_whoever_applied_and_none_without_an_address(
         ({"applicant_contact": "ada.byron@example.org"}, True, "ada.byron@example.org"),
         ({"applicant_contact": "Ward office, ada.byron@example.org"}, True, None),
         ({"applicant_contact": "01234 567890", "victim_email": "v@example.org"}, True, None),
+        # Lists and display names, stored before the check refused them: the letters
+        # would have gone to "jane" and "doe@example.org", or to "x".
+        ({"victim_email": "jane,doe@example.org"}, False, None),
+        ({"victim_email": '"Hub"<x>evil@evil.example'}, False, None),
+        ({"applicant_contact": "postmaster,robin@example.org"}, True, None),
     ],
 )
 def test_letters_go_only_to_an_address_stored_whole(

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sharing.formats import (
     has_control_characters,
+    is_email_address,
     normalise_address,
     normalise_phone,
     normalise_postcode,
@@ -116,3 +117,40 @@ def test_every_control_character_but_tab_and_new_lines_is_caught() -> None:
         c = chr(code)
         if unicodedata.category(c) == "Cc":
             assert has_control_characters(f"a{c}b") is (c not in "\t\n\r"), hex(code)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "jane@example.org",
+        "jane.doe@example.org",
+        "robin+asb@mail.northshire.example",
+        "o'brien@example.co.uk",
+        "j_doe-1@sub.domain.example.org",
+    ],
+)
+def test_an_ordinary_email_address_is_one(typed: str) -> None:
+    assert is_email_address(typed)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "jane,doe@example.org",  # a comma typed for a dot: a list, to "jane" and "doe@..."
+        "postmaster,robin@example.org",
+        "jane;doe@example.org",
+        '"Hub"<x>evil@evil.example',  # a display name: the letter would go to "x"
+        "Jane <jane@example.org>",
+        "jane(home)@example.org",
+        '"jane doe"@example.org',
+        "jane@[127.0.0.1].example",
+        "jane\\doe@example.org",
+        "group:jane@example.org;",
+        "jane doe@example.org",
+        "jane@example.org\u2028",
+        "jane@@example.org",
+        "jane@example",
+    ],
+)
+def test_a_list_a_display_name_or_quoting_is_not_one_email_address(typed: str) -> None:
+    assert not is_email_address(typed)
