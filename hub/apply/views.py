@@ -24,6 +24,7 @@ from hub.guard import for_every_role
 from hub.trigger.views import application_input
 from sharing import clock
 from sharing.errors import InputError
+from sharing.sources import source_of
 from sharing.trigger import applications, limits
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import OnBehalf, VictimKind
@@ -89,9 +90,11 @@ def _secret() -> bytes:
 
 
 def within_limits() -> bool:
-    """Record this send of a public form (in its own transaction, kept whatever the
-    answer) and whether the address, and everyone together, are within the limits."""
-    key = hmac.new(_secret(), (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()
+    """Whether this send of a public form is within the limits of its source (the address,
+    or an IPv6 address's /64) and of everyone together; if it is, it is recorded (in a
+    transaction of its own, kept whatever the answer)."""
+    source = source_of(request.remote_addr)
+    key = hmac.new(_secret(), source.encode(), hashlib.sha256).hexdigest()
     with current_app.extensions["hub.sessions"]() as uses:
         allowed = limits.use(uses, key, clock.now())
         uses.commit()

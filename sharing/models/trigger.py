@@ -212,8 +212,9 @@ class TriggerLetter(Base):
 
 
 class PublicFormUse(Base):
-    """One use of a public form (a form sent), to limit how often one address may send
-    it. ``key`` is a keyed hash of the address, never the address."""
+    """One use of a public form (a form sent and let through), to limit how often one
+    source may send it. ``key`` is a keyed hash of the source (an IPv4 address or an IPv6
+    /64), never the address."""
 
     __tablename__ = "public_form_uses"
 

@@ -1,8 +1,10 @@
-"""How often the pages of a public form may be sent: from one address, and from everywhere
-at once (a flood from many addresses). The Community Trigger form asks one thing a page,
-so one application is eight or so sends. Each use is a row (a keyed hash of the address and the
-time), so the limit holds across every worker of the hub; rows older than a day are
-removed as new ones come."""
+"""How often the pages of a public form may be sent: from one source (an IPv4 address, or
+an IPv6 /64: see ``sharing.sources``), and from everywhere at once (a flood from many
+sources). The Community Trigger form asks one thing a page, so one application is eight or
+so sends. Each send let through is a row (a keyed hash of the source and the time), so the
+limits hold across every worker of the hub; a send refused is not kept, so a source past
+its own limit uses up nothing of the overall one, and only the last window's rows are kept
+(at most ``overall`` of them)."""
 
 from __future__ import annotations
 
@@ -17,26 +19,31 @@ from sharing.models import PublicFormUse
 
 @dataclass(frozen=True)
 class Limits:
-    #: Pages sent allowed from one address (about six applications, with corrections),
-    #: and from all addresses together, per ``window``.
+    #: Pages sent allowed from one source (about six applications, with corrections),
+    #: and from all sources together, per ``window``.
     per_address: int = 60
     overall: int = 2_000
     window: timedelta = timedelta(hours=1)
 
 
 def use(session: Session, key: str, now: datetime, limits: Limits = Limits()) -> bool:
-    """Record one send from the address hashed to ``key``; whether it is within the
-    limits (a send over them is recorded too, so a flood stays refused)."""
+    """Whether a send from the source hashed to ``key`` is within the limits: the source's
+    own, then everyone's together. A send within them is recorded; one refused is not, so
+    a flood from one source stays refused without counting towards everyone's limit."""
     since = now - limits.window
-    session.execute(delete(PublicFormUse).where(PublicFormUse.at < now - timedelta(days=1)))
+    session.execute(delete(PublicFormUse).where(PublicFormUse.at < since))
     from_here = session.scalar(
         select(func.count())
         .select_from(PublicFormUse)
         .where(PublicFormUse.key == key, PublicFormUse.at >= since)
     )
+    if (from_here or 0) >= limits.per_address:
+        return False
     everywhere = session.scalar(
         select(func.count()).select_from(PublicFormUse).where(PublicFormUse.at >= since)
     )
+    if (everywhere or 0) >= limits.overall:
+        return False
     session.add(PublicFormUse(key=key, at=now))
     session.flush()
-    return (from_here or 0) < limits.per_address and (everywhere or 0) < limits.overall
+    return True

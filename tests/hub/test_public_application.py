@@ -318,6 +318,23 @@ def test_without_trusted_proxies_a_forwarded_address_is_not_believed(demo_hub) -
     assert _first_page_sends(client, 1, HTTP_X_FORWARDED_FOR="203.0.113.99") == {429}
 
 
+def test_one_home_on_ipv6_has_one_limit_and_its_flood_leaves_everyone_else_served(
+    demo_hub, demo_session
+) -> None:
+    """A home's IPv6 connection has a /64 of addresses: sending from a new one each time
+    counts against the same limit, and the refused sends use up nothing of everyone's."""
+    client = demo_hub.test_client()
+    for n in range(1, 61):
+        assert _first_page_sends(client, 1, REMOTE_ADDR=f"2001:db8:1:2::{n:x}:1") == {200}
+    for n in range(1, 200):
+        assert _first_page_sends(client, 1, REMOTE_ADDR=f"2001:db8:1:2:{n:x}::7") == {429}
+    demo_session.expire_all()
+    assert demo_session.scalar(select(func.count()).select_from(PublicFormUse)) == 60
+    neighbour = demo_hub.test_client()
+    assert _first_page_sends(neighbour, 1, REMOTE_ADDR="2001:db8:1:3::1") == {200}
+    assert _first_page_sends(neighbour, 1, REMOTE_ADDR="198.51.100.7") == {200}
+
+
 def test_the_public_pages_need_no_account_but_nothing_else_opens(demo_hub) -> None:
     client = demo_hub.test_client()
     assert client.get("/community-trigger/apply").status_code == 200
