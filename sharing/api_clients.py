@@ -133,6 +133,18 @@ def refused_token(session: Session, client: ApiClient | None) -> None:
     )
 
 
+def refused_too_often(session: Session) -> None:
+    """Record that a source is past its limit of refused requests for a token: the rest
+    of the window's are refused without an entry each (never the address)."""
+    acts.record(
+        session,
+        acts.Action.API_TOKEN,
+        outcome=acts.Outcome.REFUSED,
+        basis="too many refused requests for a token from one source: the rest of the "
+        "window's are refused without an entry each",
+    )
+
+
 def record_token(session: Session, client: ApiClient, token: str, scopes: str) -> ApiToken:
     """Keep (the hash of) an access token issued to ``client`` with ``scopes``."""
     now = clock.now()

@@ -9,15 +9,22 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from hub.config import ConfigError, load_settings
 from sharing import api_clients
+from sharing.models import AuditEntry
 from sharing.vocabulary import Role
-from tests.fixtures.api import HTTPS, bearer, bearer_for, register, token_for
+from tests.fixtures.api import HTTPS, basic, bearer, bearer_for, register, token_for
 from tests.fixtures.app import make_app
 from tests.fixtures.demo import demo_copy
 from tests.fixtures.redis_server import redis_url  # noqa: F401 - a fixture
 from tests.fixtures.smtp import free_port
+
+#: Where a guesser's requests come from (the partners' systems: the test client's own).
+GUESSER = "203.0.113.66"
 
 
 def clients(app: Flask) -> tuple[api_clients.Registered, api_clients.Registered]:
@@ -67,6 +74,7 @@ def test_asking_for_tokens_is_limited_more_strictly(demo_files: Path, tmp_path: 
             data={"grant_type": "client_credentials"},
             headers={"Authorization": "Basic " + "x" * 20},
             base_url=HTTPS,
+            environ_base={"REMOTE_ADDR": GUESSER},
         ).status_code
         for _ in range(3)
     ]
@@ -77,6 +85,70 @@ def test_asking_for_tokens_is_limited_more_strictly(demo_files: Path, tmp_path: 
     assert token_for(client, police).status_code == 200, "another client gets its token"
     token = answers[0].get_json()["access_token"]
     assert statuses(app, bearer(token), 3) == [200] * 3, "calls have their own limit"
+
+
+def _ask(client: FlaskClient, client_id: str, secret: str, address: str) -> TestResponse:
+    """A request for a token from ``address``."""
+    return client.post(
+        "/api/v1/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic(client_id, secret),
+        base_url=HTTPS,
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def _refused_token_entries(app: Flask) -> list[AuditEntry]:
+    with app.extensions["hub.sessions"]() as session:
+        return list(
+            session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "api.token", AuditEntry.outcome == "refused")
+                .order_by(AuditEntry.seq)
+            )
+        )
+
+
+def test_wrong_secrets_sent_from_elsewhere_never_lock_the_partner_out(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """Someone who knows a partner's client id guesses its secret, moving address within
+    their IPv6 /64: they are stopped, and the partner's system still gets its tokens."""
+    app = demo_copy(demo_files, tmp_path, api_token_rate_limit="3 per minute")
+    housing, _ = clients(app)
+    client = app.test_client()
+    client_id = housing.client.client_id
+
+    guesses = [_ask(client, client_id, f"guess-{n}", f"2001:db8:7:8::{n:x}") for n in range(1, 11)]
+
+    assert [g.status_code for g in guesses] == [401] * 3 + [429] * 7
+    assert 1 <= int(guesses[-1].headers["Retry-After"]) <= 60
+    assert _ask(client, client_id, housing.secret, "198.51.100.20").status_code == 200
+    assert _ask(client, client_id, housing.secret, "2001:db8:7:9::1").status_code == 200
+    # Past its limit the guesser's /64 gets nothing, a right guess included.
+    assert _ask(client, client_id, housing.secret, "2001:db8:7:8::99").status_code == 429
+
+
+def test_made_up_client_ids_are_limited_where_they_come_from_and_recorded_once_past_it(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """Each made-up client id is no new allowance: the refusals from one address are
+    counted together; past the limit the answer is 429 and only the first of them is an
+    audit entry, which never names the address."""
+    app = demo_copy(demo_files, tmp_path, api_token_rate_limit="3 per minute")
+    housing, _ = clients(app)
+    client = app.test_client()
+    before = len(_refused_token_entries(app))
+
+    answers = [_ask(client, f"hub-{n:016x}", "guessed", "203.0.113.9") for n in range(50)]
+
+    assert [a.status_code for a in answers] == [401] * 3 + [429] * 47
+    assert answers[-1].mimetype == "application/problem+json"
+    entries = _refused_token_entries(app)[before:]
+    assert len(entries) == 3 + 1, "each refusal within the limit, then one for the rest"
+    assert "too many refused requests for a token" in entries[-1].basis
+    assert all("203.0.113" not in (e.basis or "") for e in entries)
+    assert _ask(client, housing.client.client_id, housing.secret, "203.0.113.10").status_code == 200
 
 
 def test_every_process_of_the_hub_counts_against_one_limit_in_redis(
