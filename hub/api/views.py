@@ -356,6 +356,7 @@ def open_case() -> Response:
                 _row_of(body),
                 now=clock.now(),
                 review_days=review_days(current_app.config["HUB_SETTINGS"]),
+                occurred_at=body["incident"]["occurred_at"],
             )
         except imports.RowRejected as e:
             raise Problem(
@@ -402,6 +403,7 @@ def _row_of(body: dict[str, Any]) -> dict[str, str]:
             for field, given in value.items():
                 row[_PEOPLE[name] + field] = _cell(given)
         elif name == "incident":
+            # For the row's checks (its day); the incident keeps the instant itself.
             occurred = value["occurred_at"].astimezone(clock.PARTNERSHIP_ZONE)
             row["incident_at"] = occurred.strftime("%Y-%m-%d %H:%M")
             row["incident_description"] = value["description"]

@@ -164,12 +164,15 @@ def open_case_from(
     now: datetime | None = None,
     *,
     review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
+    occurred_at: datetime | None = None,
 ) -> Opened:
     """Open one case with its first incident from the values of one row's columns (what a
     partner system sends the API), through the same checks and casework as an imported
-    row; opened ``now`` unless the row gives its day. ``RowRejected`` (nothing written)
-    or ``ImportedBefore``; ``NotAllowed`` (recorded) for an account that does no casework.
-    Does not commit."""
+    row; opened ``now`` unless the row gives its day. ``occurred_at``, when the caller has
+    the first incident's time as an instant (the API's aware timestamp), is kept as it is,
+    to the second: the row's local time (minutes) cannot tell apart the two 01:30s of the
+    night the clocks go back. ``RowRejected`` (nothing written) or ``ImportedBefore``;
+    ``NotAllowed`` (recorded) for an account that does no casework. Does not commit."""
     now = now or clock.now()
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - an actor's agency exists
@@ -181,6 +184,8 @@ def open_case_from(
     row, problems = check_row(given, wards=importer.wards, today=clock.day_of(now))
     if row is None:
         raise RowRejected(problems)
+    if occurred_at is not None:
+        row = replace(row, incident=replace(row.incident, occurred_at=occurred_at))
     before = session.scalar(
         select(Case.id).where(Case.agency_id == agency.id, Case.external_reference == row.reference)
     )

@@ -9,7 +9,7 @@ import json
 import threading
 import uuid
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -197,6 +197,36 @@ def test_a_housing_system_opens_a_case_and_reads_it_back(
     demo_session.expire_all()
     case = demo_session.get(Case, opened["case_id"])
     assert case.created_by_id == housing.client.user_id
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "2026-10-25T01:30:00+00:00",  # 01:30 GMT: the second 01:30 in England that night
+        "2026-10-25T00:30:00+00:00",  # 01:30 BST: the first
+        "2026-10-25T01:30:45+00:00",
+        "2026-06-01T23:40:17+01:00",
+    ],
+)
+def test_a_first_incident_is_kept_as_the_instant_sent(
+    demo_hub: Flask, housing: api_clients.Registered, sent: str
+) -> None:
+    """A case's first incident is the instant the partner system sent, to the second, in
+    the hour the clocks go back too, as an incident recorded on the case later is."""
+    instant = datetime.fromisoformat(sent)
+    with clock.pinned(max(clock.now(), datetime(2026, 11, 2, 12, tzinfo=UTC))):
+        body = new_case(incident={"occurred_at": sent, "description": "Music until 3am"})
+        opened = open_case(demo_hub, housing, body)
+        assert opened.status_code == 201, opened.get_data(as_text=True)
+        path = opened.headers["Location"]
+        later = {"occurred_at": sent, "description": "More music", "reported_to_police": False}
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        added = call(demo_hub, housing, "POST", f"{path}/incidents", json=later, headers=headers)
+        assert added.status_code == 201, added.get_data(as_text=True)
+        read = call(demo_hub, housing, "GET", path).get_json()
+
+    at = {i["description"]: datetime.fromisoformat(i["occurred_at"]) for i in read["incidents"]}
+    assert at == {"Music until 3am": instant, "More music": instant}
 
 
 def test_a_red_urgent_case_from_a_housing_system_is_reviewed_as_the_partnership_asks(
