@@ -50,8 +50,8 @@ def logged(migrated_hub_env: str) -> str:
             roles={Role.DPO},
             password_hash="x",
         )
-        session.commit()
-        write_log(session, 12)
+        session.commit()  # the account's creation is the log's first entry
+        write_log(session, 11)
     engine.dispose()
     return migrated_hub_env
 
