@@ -428,6 +428,25 @@ def keys_status() -> None:
         click.echo(
             f"{status.pending} data keys still wait for the active version: run `hub keys rotate` to finish"
         )
+    with _session() as session:
+        plain = accounts.plain_authenticator_secrets(session)
+    if plain:
+        click.echo(
+            f"authenticator secrets not yet sealed: {plain} (set up before this release and "
+            "not used since): run `hub keys seal-secrets`"
+        )
+    else:
+        click.echo("authenticator secrets: all sealed under the key store")
+
+
+@keys.command("seal-secrets")
+def keys_seal_secrets() -> None:
+    """Seal under the key store every authenticator secret still kept in plain (set up
+    before migration 0041; the hub also seals each the first time it is used)."""
+    with _session() as session:
+        sealed = accounts.seal_authenticator_secrets(session)
+        session.commit()
+    click.echo(f"Sealed {sealed} authenticator secrets; none is left in plain.")
 
 
 #: The most data keys ``hub keys rotate`` rewraps in one transaction.

@@ -1,5 +1,6 @@
-"""Local accounts: argon2id passwords, TOTP second factor, lock-out after failures; and
-the hub account an agency's identity provider vouches for (single sign-on)."""
+"""Local accounts: argon2id passwords, TOTP second factor (its secret sealed under the key
+store), lock-out after failures; and the hub account an agency's identity provider vouches
+for (single sign-on)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 from sharing import clock, sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.audit import acts
+from sharing.crypto import authenticator_secrets
+from sharing.crypto.sealing import SealedValueError
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters, is_digits, is_email_address
 from sharing.models import Agency, User, UserRole
 from sharing.vocabulary import Role, SessionEnd
@@ -131,7 +134,8 @@ def create_user(
     by: Actor | None = None,
 ) -> User:
     """Create an active local account with a password, or with an argon2id hash made
-    earlier (the demo partnership shares one hash of its published password). Recorded
+    earlier (the demo partnership shares one hash of its published password), and with
+    ``totp_secret`` as its authenticator's secret if given (kept sealed). Recorded
     (``by`` the administrator, None for a command-line operator) naming the account and
     its roles, never its address or name."""
     if (password is None) == (password_hash is None):
@@ -158,12 +162,13 @@ def create_user(
         team=team.strip() or None if team else None,
         password_hash=password_hash or hash_password(password or "", hashing_cost(session)),
         session_token=secrets.token_hex(16),
-        totp_secret=totp_secret,
         created_at=now or clock.now(),
         role_grants=[UserRole(role=r) for r in sorted(roles)],
     )
     session.add(user)
     session.flush()
+    if totp_secret:
+        keep_authenticator_secret(session, user, totp_secret)
     acts.record(
         session,
         acts.Action.ACCOUNT_CREATE,
@@ -331,7 +336,8 @@ def reset_password(session: Session, user: User, new_password: str) -> None:
 def reset_second_factor(session: Session, user: User) -> None:
     """Remove the user's authenticator app (they set one up again at their next sign-in if
     their roles need one) and end their sessions."""
-    user.totp_secret = None
+    user.totp_sealed = None
+    user.totp_plain = None
     user.totp_last_step = None
     user.session_token = secrets.token_hex(16)
     session.flush()
@@ -366,13 +372,69 @@ def check_totp(
     return None
 
 
+def keep_authenticator_secret(session: Session, user: User, secret: str) -> None:
+    """Keep ``secret`` as ``user``'s authenticator secret, sealed under the key store
+    (``sharing.crypto.authenticator_secrets``): never in plain in the database."""
+    user.totp_sealed = authenticator_secrets.seal_secret(
+        session, authenticator_secrets.ENROLLED, user.id, secret
+    )
+    user.totp_plain = None
+    session.flush()
+
+
+def authenticator_secret(session: Session, user: User) -> str | None:
+    """``user``'s authenticator secret, or None if they have not set one up. A secret kept
+    in plain from before migration 0041 is sealed here, the first time it is used. Raises
+    ``SealedValueError`` for a sealed secret that does not open (altered, or copied from
+    another account)."""
+    if user.totp_plain is not None:
+        secret = user.totp_plain
+        keep_authenticator_secret(session, user, secret)
+        return secret
+    if user.totp_sealed is None:
+        return None
+    return authenticator_secrets.open_secret(
+        session, authenticator_secrets.ENROLLED, user.id, user.totp_sealed
+    )
+
+
+def plain_authenticator_secrets(session: Session) -> int:
+    """How many authenticator secrets are still kept in plain (set up before migration
+    0041 and not used since)."""
+    return (
+        session.scalar(select(func.count()).select_from(User).where(User.totp_plain.is_not(None)))
+        or 0
+    )
+
+
+def seal_authenticator_secrets(session: Session) -> int:
+    """Seal every authenticator secret still kept in plain; how many there were (recorded
+    when there were any, as an operator's act on the key store)."""
+    users = session.scalars(select(User).where(User.totp_plain.is_not(None))).all()
+    for user in users:
+        keep_authenticator_secret(session, user, user.totp_plain or "")
+    if users:
+        acts.record(
+            session,
+            acts.Action.KEYS_SEAL_SECRETS,
+            subject=acts.Subject("key_store"),
+            basis=f"{len(users)} authenticator secrets sealed",
+        )
+    return len(users)
+
+
 def confirm_second_factor(
     session: Session, user: User, code: str, now: datetime | None = None
 ) -> bool:
-    """Accept a TOTP code for a user with a second factor, refusing replays."""
-    if not user.totp_secret:
+    """Accept a TOTP code for a user with a second factor, refusing replays. A sealed
+    secret that does not open (copied from another account, altered) accepts no code."""
+    try:
+        secret = authenticator_secret(session, user)
+    except SealedValueError:
         return False
-    step = check_totp(user.totp_secret, code, now, user.totp_last_step)
+    if not secret:
+        return False
+    step = check_totp(secret, code, now, user.totp_last_step)
     if step is None:
         return False
     user.totp_last_step = step
@@ -387,7 +449,7 @@ def enrol_second_factor(
     step = check_totp(secret, code, now)
     if step is None:
         return False
-    user.totp_secret = secret
+    keep_authenticator_secret(session, user, secret)
     user.totp_last_step = step
     session.flush()
     acts.record(

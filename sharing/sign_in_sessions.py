@@ -8,7 +8,9 @@ anyone in. Each ending is recorded in the audit log.
 
 A sign-in half done (the security code, or setting up the authenticator app, still to
 come) is held on the server the same way (``begin_step``), and so is an authenticator key
-being set up in a session (``set_up_key``): the cookie never carries either.
+being set up in a session (``set_up_key``): the cookie never carries either, and the
+database holds the key being set up only sealed under the key store
+(``sharing.crypto.authenticator_secrets``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from sqlalchemy.orm import Session, joinedload
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
+from sharing.crypto import authenticator_secrets
+from sharing.crypto.authenticator_secrets import SET_UP_AT_SIGN_IN, SET_UP_IN_SESSION
+from sharing.crypto.sealing import SealedValueError
 from sharing.models import SignInSession, SignInStep, User
 from sharing.vocabulary import SessionEnd
 
@@ -156,15 +161,30 @@ def live_counts(session: Session, user_ids: list[int], idle: timedelta) -> dict[
 
 def set_up_key(session: Session, key: str, fresh: str) -> str:
     """The authenticator key the user is setting up in the session ``key``: the one offered
-    before in this session, or ``fresh``, kept for it until ``set_up_done`` or the session
-    ends."""
+    before in this session, or ``fresh``, kept for it (sealed) until ``set_up_done`` or the
+    session ends."""
     row = session.scalar(select(SignInSession).where(SignInSession.key_hash == _hash(key)))
     if row is None:
         return fresh
-    if row.totp_set_up is None:
-        row.totp_set_up = fresh
-        session.flush()
-    return row.totp_set_up
+    offered = _opened(session, SET_UP_IN_SESSION, row.user_id, row.totp_set_up)
+    if offered is not None:
+        return offered
+    row.totp_set_up = authenticator_secrets.seal_secret(
+        session, SET_UP_IN_SESSION, row.user_id, fresh
+    )
+    session.flush()
+    return fresh
+
+
+def _opened(session: Session, place: str, user_id: int, sealed: bytes | None) -> str | None:
+    """A key being set up, or None if there is none or it does not open (then a new one
+    is offered: nothing was set up with it yet)."""
+    if sealed is None:
+        return None
+    try:
+        return authenticator_secrets.open_secret(session, place, user_id, sealed)
+    except SealedValueError:
+        return None
 
 
 def set_up_done(session: Session, key: str) -> None:
@@ -194,7 +214,8 @@ def begin_step(
 ) -> str:
     """Note that who ``user`` is has been established by ``method``, the second step to
     come; the key for the browser's cookie is returned. Half-done sign-ins older than
-    ``within`` are forgotten here (with any authenticator key they held)."""
+    ``within`` are forgotten here (with any authenticator key they held). The key being set
+    up, ``totp_set_up``, is kept sealed."""
     now = clock.now()
     session.execute(delete(SignInStep).where(SignInStep.started_at < now - within))
     key = secrets.token_urlsafe(32)
@@ -207,7 +228,11 @@ def begin_step(
             method=method,
             provider=provider,
             next_page=next_page,
-            totp_set_up=totp_set_up,
+            totp_set_up=authenticator_secrets.seal_secret(
+                session, SET_UP_AT_SIGN_IN, user.id, totp_set_up
+            )
+            if totp_set_up
+            else None,
         )
     )
     session.flush()
@@ -227,6 +252,12 @@ def pending_step(session: Session, key: str, within: timedelta) -> Pending:
     if not step.user.active or step.user.session_token != step.user_token:
         return Pending(None)
     return Pending(step)
+
+
+def step_set_up_key(session: Session, step: SignInStep) -> str | None:
+    """The authenticator key being set up at the sign-in half done ``step``, if any (None
+    too for one that does not open)."""
+    return _opened(session, SET_UP_AT_SIGN_IN, step.user_id, step.totp_set_up)
 
 
 def end_step(session: Session, step: SignInStep) -> None:

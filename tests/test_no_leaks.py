@@ -1,7 +1,8 @@
 """A stolen database file, backup or dump yields no personal data: the demo partnership's
 names, phone numbers, e-mail addresses, postcodes, addresses, incident texts and risk
-assessment answers, reasons and support needs appear in neither the raw SQLite file nor a
-pg_dump, nor in the logs or pages of errors."""
+assessment answers, reasons and support needs, nor the authenticator (TOTP) secrets of its
+managers, DPOs and administrators, appear in neither the raw SQLite file nor a pg_dump,
+nor in the logs or pages of errors."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
+from sharing.demo import DEMO_ACCOUNTS
 from sharing.models import Case, Escalation, Incident, Person, RiskAssessment, TriageChange
 from tests.fixtures.demo import BUILD_LOG, postgres_build_log
 
@@ -24,8 +26,9 @@ MIN_LENGTH = 6
 
 
 def personal_values(session: Session) -> set[str]:
-    """Every personal value of the demo that is long enough to search for."""
-    values: set[str] = set()
+    """Every personal value of the demo that is long enough to search for, and every
+    authenticator secret."""
+    values = {account.totp_secret for account in DEMO_ACCOUNTS if account.totp_secret}
     for person in session.scalars(select(Person)):
         given, family = unseal(person, "given_names"), unseal(person, "family_name")
         values |= {
@@ -81,6 +84,7 @@ def test_no_personal_value_is_stored_in_plain(
     assert len(values) > 1500
     assert any("07700900" in v for v in values)  # phones are among them
     assert any('"how_affected"' in v for v in values)  # vulnerability answers too
+    assert any(account.totp_secret in values for account in DEMO_ACCOUNTS)  # and secrets
     url = engine.url
     engine.dispose()  # checkpoints SQLite's write-ahead log into the file
     if url.get_backend_name() == "sqlite":

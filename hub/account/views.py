@@ -49,7 +49,7 @@ def sign_out_everywhere() -> Response:
 def second_factor() -> Response | str:
     """Set up an authenticator app (optional for roles that do not require one)."""
     user = current_user.user
-    if user.totp_secret:
+    if user.has_authenticator:
         flash("Your authenticator app is already set up.", "info")
         return redirect(url_for("account.account"))
     # Kept with this session on the server (never in the cookie) until confirmed.

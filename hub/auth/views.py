@@ -91,9 +91,11 @@ def after_first_step(
     server; the cookie carries only its key."""
     session.clear()
     set_up = (
-        None if user.totp_secret or not user.second_factor_required else accounts.new_totp_secret()
+        None
+        if user.has_authenticator or not user.second_factor_required
+        else accounts.new_totp_secret()
     )
-    if not user.totp_secret and set_up is None:
+    if not user.has_authenticator and set_up is None:
         return _complete_sign_in(user, next_page=next_page, method=method, provider=provider)
     session[PENDING] = sign_in_sessions.begin_step(
         db(),
@@ -105,7 +107,7 @@ def after_first_step(
         within=PENDING_FOR,
     )
     db().commit()
-    if user.totp_secret:
+    if user.has_authenticator:
         return redirect(url_for("auth.second_factor"))
     return redirect(url_for("auth.set_up_second_factor"))
 
@@ -129,7 +131,7 @@ def _complete_sign_in(
 ) -> Response:
     """One act: the session is started and recorded (committed) before the browser is
     signed in, so a sign-in is either recorded or not done."""
-    if user.totp_secret:
+    if user.has_authenticator:
         method += " and security code"
     key = sign_in_sessions.start(db(), user, method=method)
     db().commit()
@@ -150,7 +152,7 @@ def _complete_step(step: SignInStep) -> Response:
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 def second_factor() -> Response | str:
     step = _pending_step()
-    if step is None or not step.user.totp_secret:
+    if step is None or not step.user.has_authenticator:
         return redirect(url_for("auth.sign_in"))
     user = step.user
     form = CodeForm()
@@ -177,11 +179,10 @@ def second_factor() -> Response | str:
 @bp.route("/sign-in/set-up-code", methods=["GET", "POST"])
 def set_up_second_factor() -> Response | str:
     step = _pending_step()
-    if step is None or step.user.totp_secret or not step.totp_set_up:
+    secret = sign_in_sessions.step_set_up_key(db(), step) if step is not None else None
+    if step is None or step.user.has_authenticator or secret is None:
         return redirect(url_for("auth.sign_in"))
-    return set_up_authenticator(
-        step.user, step.totp_set_up, required=True, then=lambda: _complete_step(step)
-    )
+    return set_up_authenticator(step.user, secret, required=True, then=lambda: _complete_step(step))
 
 
 def set_up_authenticator(

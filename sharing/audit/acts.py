@@ -148,6 +148,7 @@ class Action(Labelled):
     PROTOCOL_SIGN = "protocol.sign", "Signed a protocol"
     PROTOCOL_STATUS = "protocol.status", "Changed a protocol's status"
     KEYS_ROTATE = "keys.rotate", "Rotated the key-encryption key"
+    KEYS_SEAL_SECRETS = "keys.seal_secrets", "Sealed the authenticator secrets kept in plain"
     HUB_BACKUP = "hub.backup", "Took a backup of the hub"
     HUB_RESTORE = "hub.restore", "Restored the hub from a backup"
     PAGE_REFUSED = "page.refused", "Was refused a page their roles do not open"

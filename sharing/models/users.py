@@ -26,8 +26,12 @@ class User(Base):
     team: Mapped[str | None] = mapped_column(String(120))
     #: argon2id hash of the password, in PHC string format.
     password_hash: Mapped[str] = mapped_column(String(255))
-    #: Base32 TOTP secret once a second factor is set up; None before.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The authenticator (TOTP) secret once a second factor is set up, sealed under the key
+    #: store (``sharing.crypto.authenticator_secrets``); None before.
+    totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: A base32 secret set up before migration 0041 and not yet sealed: sealed into
+    #: ``totp_sealed`` (and cleared) the first time it is used, or by ``hub keys seal-secrets``.
+    totp_plain: Mapped[str | None] = mapped_column("totp_secret", String(64))
     #: The last TOTP time step accepted, so a code cannot be replayed.
     totp_last_step: Mapped[int | None]
     #: Changes whenever the password changes, so a sign-in half done (password given, code
@@ -50,6 +54,11 @@ class User(Base):
 
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    @property
+    def has_authenticator(self) -> bool:
+        """Whether the user has set up an authenticator app (sealed, or not yet)."""
+        return self.totp_sealed is not None or self.totp_plain is not None
 
     @property
     def second_factor_required(self) -> bool:
@@ -87,8 +96,8 @@ class SignInSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_why: Mapped[SessionEnd | None] = enum_column(SessionEnd, "session_end", nullable=True)
     #: The authenticator key the user is setting up under "Your account" in this session,
-    #: until they confirm it (cleared then, and when the session ends).
-    totp_set_up: Mapped[str | None] = mapped_column(String(64))
+    #: sealed, until they confirm it (cleared then, and when the session ends).
+    totp_set_up: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     user: Mapped[User] = relationship()
 
@@ -113,7 +122,7 @@ class SignInStep(Base):
     provider: Mapped[str | None] = mapped_column(String(40))
     #: The page on the hub's own site to go to once signed in.
     next_page: Mapped[str] = mapped_column(Text)
-    #: The authenticator key being set up at this sign-in, for roles that need one.
-    totp_set_up: Mapped[str | None] = mapped_column(String(64))
+    #: The authenticator key being set up at this sign-in, for roles that need one, sealed.
+    totp_set_up: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     user: Mapped[User] = relationship()

@@ -54,7 +54,7 @@ def _escalated_case(app: Flask) -> dict[str, object]:
         ):
             case = escalation.case
             victim = next((p.person for p in case.parties if p.role is PartyRole.VICTIM), None)
-            if victim is None or case.officer.totp_secret:
+            if victim is None or case.officer.has_authenticator:
                 continue
             staff = session.scalars(select(User).order_by(User.id)).all()
             manager = next(

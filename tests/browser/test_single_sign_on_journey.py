@@ -43,7 +43,7 @@ def hub_and_provider(
         officer = next(
             user
             for nth in range(5)
-            if not (user := demo_user(session, AGENCY, Role.CASE_OFFICER, nth)).totp_secret
+            if not (user := demo_user(session, AGENCY, Role.CASE_OFFICER, nth)).has_authenticator
             and not user.second_factor_required
         )
         email, name = officer.email, officer.display_name

@@ -23,6 +23,7 @@ from hub.templating import UK
 from sharing import clock
 from sharing.crypto.sealing import unseal_many
 from sharing.demo import DEMO_ACCOUNTS
+from sharing.demo.partnership import totp_secret_for
 from sharing.models import Case, MeetingSeries, MeetingSitting, Person, TriggerApplication, User
 from sharing.trigger import complaints, threshold
 from sharing.vocabulary import CaseStatus, Role
@@ -36,6 +37,11 @@ REASONS = "Complaints to the police, the council and the landlord in the last si
 RECOMMENDATION = "Police to patrol the block on Friday and Saturday evenings for two months"
 FINDINGS = "Each agency acted on its own reports and nobody joined them up."
 NEXT = "The police will patrol, and the community safety team will write when it is done."
+
+
+def _published_secret(user: User) -> str | None:
+    """The demo account's published authenticator secret (the hub keeps it sealed)."""
+    return totp_secret_for(user.email) if user.has_authenticator else None
 
 
 def _victim(app: Flask) -> Iterator[dict[str, object]]:
@@ -94,9 +100,9 @@ def _victim(app: Flask) -> Iterator[dict[str, object]]:
                     "agencies": sorted(by_agency),
                     "police_case": police_case.id,
                     "police_officer": police_case.officer.email,
-                    "police_totp": police_case.officer.totp_secret,
+                    "police_totp": _published_secret(police_case.officer),
                     "homes": homes.email,
-                    "homes_totp": homes.totp_secret,
+                    "homes_totp": _published_secret(homes),
                 }
             finally:
                 locked.locked = False

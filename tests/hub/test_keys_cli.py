@@ -9,8 +9,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from sharing import accounts, clock
 from sharing.access.authorise import authorise
@@ -20,7 +21,7 @@ from sharing.cases import pages as disclosure
 from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine, make_session_factory
-from sharing.models import Agency, Area, Case
+from sharing.models import Agency, Area, AuditEntry, Case, User
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 from tests.fixtures.cli import hub
 
@@ -233,3 +234,59 @@ def test_erasures_wait_in_keys_status_until_finalise_erasures_makes_them_final(p
     assert "erasures not yet final" not in hub("keys", "status").output
     assert "Every erasure is final" in hub("keys", "finalise-erasures").output
     assert _summaries(url, key_store, ids[2:4]) == ["Case 2", "Case 3"]
+
+
+def test_secrets_set_up_before_they_were_sealed_are_counted_and_sealed_by_seal_secrets(
+    migrated_hub_env: str, tmp_path: Path
+) -> None:
+    assert hub("db", "upgrade").exit_code == 0
+    engine = make_engine(migrated_hub_env)
+    sessions = make_session_factory(engine, LocalKeyring(tmp_path / "instance" / "keyring.json"))
+    secrets = {f"m{n}@k.example": pyotp.random_base32() for n in range(2)}
+    with sessions() as session:
+        agency = Agency(
+            code="k",
+            name="K Homes",
+            type=AgencyType.LANDLORD,
+            area=Area(code="k", name="K"),
+            case_prefix="KH",
+        )
+        for email in secrets:
+            accounts.create_user(
+                session,
+                agency=agency,
+                email=email,
+                display_name="K",
+                roles={Role.MANAGER},
+                password_hash="x",
+            )
+        session.commit()
+    with engine.begin() as connection:  # as a hub from before migration 0041 kept them
+        for email, secret in secrets.items():
+            connection.execute(
+                text("UPDATE users SET totp_secret = :secret WHERE email = :email"),
+                {"secret": secret, "email": email},
+            )
+
+    status = hub("keys", "status")
+    assert "authenticator secrets not yet sealed: 2" in status.output
+    assert "run `hub keys seal-secrets`" in status.output
+    sealed = hub("keys", "seal-secrets")
+    assert sealed.exit_code == 0, sealed.output
+    assert "Sealed 2 authenticator secrets" in sealed.output
+    assert "authenticator secrets: all sealed" in hub("keys", "status").output
+    assert "Sealed 0 authenticator secrets" in hub("keys", "seal-secrets").output
+
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT totp_secret, totp_sealed FROM users")).all()
+    assert all(plain is None for plain, _ in stored)
+    assert not [s for _, s in stored if any(v.encode() in bytes(s) for v in secrets.values())]
+    assert hub("keys", "rotate").exit_code == 0  # and they open after a rotation
+    with sessions() as session:
+        users = session.scalars(select(User).where(User.email.in_(secrets))).all()
+        assert {u.email: accounts.authenticator_secret(session, u) for u in users} == secrets
+        [entry] = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "keys.seal_secrets")
+        ).all()
+        assert entry.basis == "2 authenticator secrets sealed"
+    engine.dispose()

@@ -24,6 +24,7 @@ from tests.fixtures.app import (
     csrf_token,
     sign_in,
     sign_in_through_pages,
+    totp_secret_of,
 )
 
 
@@ -160,7 +161,7 @@ def test_the_authenticator_key_being_set_up_stays_on_the_server_not_in_the_cooki
     assert offered not in _cookie(browser)
     browser.post("/sign-out", data={"csrf_token": csrf_token(browser, "/")})
     db_session.expire_all()
-    assert db_session.get(User, officer.id).totp_secret is None
+    assert not db_session.get(User, officer.id).has_authenticator
     with app.extensions["hub.engine"].connect() as connection:
         dump = "\n".join(connection.connection.driver_connection.iterdump())
     assert offered not in dump
@@ -208,7 +209,7 @@ def test_second_factor_code_is_checked_and_cannot_be_replayed(app: Flask, create
     assert "not correct" in first.post(
         "/sign-in/code", data={"code": "12345x", "csrf_token": token}
     ).get_data(as_text=True)
-    code = pyotp.TOTP(user.totp_secret).now()
+    code = pyotp.TOTP(totp_secret_of(user)).now()
     assert first.post("/sign-in/code", data={"code": code, "csrf_token": token}).status_code == 302
     second = app.test_client()
     _post_sign_in(second, user.email, PASSWORD)
@@ -318,7 +319,7 @@ def test_resetting_the_authenticator_app_ends_existing_sessions(
     accounts.reset_second_factor(db_session, user)
     db_session.commit()
     assert client.get("/").status_code == 302
-    assert user.totp_secret is None
+    assert not user.has_authenticator
 
 
 def test_disabling_an_account_ends_its_sessions_and_it_cannot_sign_in(
@@ -624,7 +625,7 @@ def test_a_locked_out_user_is_unlocked_by_their_agencys_manager_or_administrator
 
 def _wrong_code(user: User) -> str:
     """A six-digit code the user's app shows at no moment near now."""
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(totp_secret_of(user))
     now = datetime.now(UTC)
     near = {totp.at(now + timedelta(seconds=s)) for s in range(-90, 91, 30)}
     return next(c for c in (f"{n:06d}" for n in range(1_000_000)) if c not in near)

@@ -45,7 +45,7 @@ from hub.config import Settings
 from sharing.access.facts import Actor
 from sharing.audit.log import waiting
 from sharing.cases.shares import shared_case_count
-from sharing.demo.partnership import DEMO_PASSWORD
+from sharing.demo.partnership import DEMO_PASSWORD, totp_secret_for
 from sharing.models import AuditEntry, User
 from sharing.vocabulary import Role
 from tests.benchmarks.common import demo_on_postgres, load, say, verdict
@@ -85,7 +85,7 @@ def accounts(session: Session, users: int) -> list[dict[str, object]]:
             {
                 "email": user.email,
                 "password": DEMO_PASSWORD,
-                "totp_secret": user.totp_secret,
+                "totp_secret": totp_secret_for(user.email) if user.has_authenticator else None,
                 "role": str(role),
                 "agency_id": user.agency_id,
             }
