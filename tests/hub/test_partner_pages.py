@@ -22,7 +22,7 @@ from sharing.models import (
 )
 from sharing.vocabulary import Priority, ProtocolStatus, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, shared_with_agency
 
 PURPOSE = "asb_case_management"
 
@@ -66,7 +66,19 @@ def test_police_open_a_shared_case_from_shared_with_us_and_see_only_their_catego
 def test_text_typed_as_a_purpose_is_refused_without_being_shown_or_logged(
     demo_hub, demo_session
 ) -> None:
-    case = demo_session.get(Case, _live_share(demo_session).case_id)
+    # A case shared with the police, but not for a case conference (which cases the demo
+    # convenes conferences for depends on the day it is built for).
+    case = next(
+        case
+        for case in demo_session.scalars(
+            select(Case)
+            .join(Share, Share.case_id == Case.id)
+            .where(Share.revoked_at.is_(None), Case.locked.is_(False))
+            .where(Share.agency.has(code="northshire-police"))
+            .order_by(Share.id)
+        )
+        if not shared_with_agency(demo_session, case, "northshire-police", "case_conference")
+    )
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     typed = "Jane Ashworth born 1980"  # anything can be put in an address
     for purpose in (typed, "jane_ashworth_1980"):

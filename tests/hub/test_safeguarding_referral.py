@@ -29,8 +29,10 @@ from tests.fixtures.demo import demo_client, demo_user, lock_demo_case, shared_w
 WORRY = "Has a learning disability and is being pressured to let strangers use the flat"
 
 
-def _case(session: Session) -> Case:
-    """A Wealdbrook case with a victim on it that no one has referred yet."""
+def _case(session: Session, unshared_with: str | None = None) -> Case:
+    """A Wealdbrook case with a victim on it that no one has referred yet; one not shared
+    with the agency ``unshared_with``, if given (which cases the demo shares depends on
+    the day it is built for)."""
     return next(
         case
         for case in session.scalars(
@@ -45,6 +47,7 @@ def _case(session: Session) -> Case:
             .order_by(Case.id)
         )
         if any(p.role.value == "victim" for p in case.parties)
+        and (unshared_with is None or not shared_with_agency(session, case, unshared_with))
     )
 
 
@@ -262,7 +265,7 @@ def test_a_team_no_active_protocol_covers_cannot_be_referred_to(demo_hub, demo_s
 
 
 def test_partners_and_locked_cases_cannot_be_referred_from(demo_hub, demo_session) -> None:
-    case = _case(demo_session)
+    case = _case(demo_session, unshared_with="northshire-police")
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
     assert not shared_with_agency(demo_session, case, "northshire-police")
     assert police.get(f"/cases/{case.id}/safeguarding/new").status_code == 404
