@@ -517,8 +517,9 @@ def keys_rotate(batch_size: int, pause: float) -> None:
     )
     started = "Resumed the rotation to" if report.resumed else "Rotated to"
     retired = ", ".join(str(v) for v in report.retired) or "none"
+    erased = f" ({report.skipped} erased meanwhile, left destroyed)" if report.skipped else ""
     click.echo(
-        f"{started} key version {report.version}: {report.rewrapped} data keys rewrapped; retired versions: {retired}."
+        f"{started} key version {report.version}: {report.rewrapped} data keys rewrapped{erased}; retired versions: {retired}."
     )
 
 

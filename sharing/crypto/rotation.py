@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing.audit import acts
@@ -115,6 +115,8 @@ class RotationReport:
     resumed: bool
     rewrapped: int
     retired: list[int]
+    #: Data keys erased while the rotation was rewrapping them: left destroyed.
+    skipped: int = 0
 
 
 def rotate(
@@ -136,34 +138,14 @@ def rotate(
     version = provider.active_version() if resumed else provider.add_version()
     with sessions() as session:
         _audit(session, f"{'resumed' if resumed else 'started'}: rewrapping with version {version}")
-    done = 0
+    done = skipped = 0
     while True:
         with sessions() as session:
-            batch = list(
-                session.scalars(
-                    select(DataKey)
-                    .where(*_live_under_another(version))
-                    .order_by(DataKey.id)
-                    .limit(batch_size)
-                )
-            )
-            if not batch:
-                break
-            for record in batch:
-                assert record.wrapped is not None  # noqa: S101 - selected as live
-                key = provider.unwrap(
-                    record.kek_version, record.wrapped, wrap_context(record.id, record.kek_version)
-                )
-                record.wrapped = provider.wrap(version, key, wrap_context(record.id, version))
-                record.kek_version = version
-            session.commit()
-            done += len(batch)
-            left = (
-                session.scalar(
-                    select(func.count()).select_from(DataKey).where(*_live_under_another(version))
-                )
-                or 0
-            )
+            rewrapped, erased, left = _rewrap_batch(session, provider, version, batch_size)
+        if not rewrapped and not erased:
+            break
+        done += rewrapped
+        skipped += erased
         progress(done, left)
         if pause:
             time.sleep(pause)
@@ -172,9 +154,56 @@ def rotate(
         _audit(
             session,
             f"finished: {done} data keys rewrapped with version {version}; "
-            f"versions retired {acts.ids(retired)}",
+            f"versions retired {acts.ids(retired)}"
+            + (f"; {skipped} erased meanwhile, left destroyed" if skipped else ""),
         )
-    return RotationReport(version=version, resumed=resumed, rewrapped=done, retired=retired)
+    return RotationReport(
+        version=version, resumed=resumed, rewrapped=done, retired=retired, skipped=skipped
+    )
+
+
+def _rewrap_batch(
+    session: Session, provider: KeyProvider, version: int, batch_size: int
+) -> tuple[int, int, int]:
+    """Rewrap the next ``batch_size`` live data keys with ``version`` and commit: how many
+    were rewrapped, how many were erased meanwhile (left destroyed), and how many are left.
+
+    The keys are read without a lock, so a record may be erased between the read and the
+    write: each key is written only if it is still live and wrapped as it was read (on
+    PostgreSQL the UPDATE waits for the erasure's lock, then looks again), so a destroyed
+    key is never written back."""
+    batch = session.execute(
+        select(DataKey.id, DataKey.kek_version, DataKey.wrapped)
+        .where(*_live_under_another(version))
+        .order_by(DataKey.id)
+        .limit(batch_size)
+    ).all()
+    if not batch:
+        return 0, 0, 0
+    rows = []
+    for key_id, old_version, wrapped in batch:
+        key = provider.unwrap(old_version, wrapped or b"", wrap_context(key_id, old_version))
+        rewrapped = provider.wrap(version, key, wrap_context(key_id, version))
+        rows.append({"key_id": key_id, "old_version": old_version, "new_wrapped": rewrapped})
+    # on the connection: one statement for the batch, its rowcount the rows it changed
+    written = session.connection().execute(
+        update(DataKey)
+        .where(
+            DataKey.id == bindparam("key_id"),
+            DataKey.kek_version == bindparam("old_version"),
+            DataKey.wrapped.is_not(None),
+        )
+        .values(wrapped=bindparam("new_wrapped"), kek_version=version),
+        rows,
+    )
+    session.commit()
+    left = (
+        session.scalar(
+            select(func.count()).select_from(DataKey).where(*_live_under_another(version))
+        )
+        or 0
+    )
+    return written.rowcount, len(rows) - written.rowcount, left
 
 
 def _audit(session: Session, what: str) -> None:

@@ -133,6 +133,37 @@ def test_an_interrupted_rotation_resumes_and_reads_work_throughout(sessions, sta
     assert _summaries(sessions, officer, ids) == before
 
 
+def test_a_case_erased_while_the_rotation_rewraps_its_key_stays_erased(
+    sessions, staff, keys: LocalKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manager erases a case while `hub keys rotate` (or the nightly finalise) runs: the
+    batch that had already read the case's key must not write a new copy of it back."""
+    officer, manager = staff
+    erased, kept = _cases(sessions, officer, 2, surname="Race")
+    wrap = keys.wrap
+
+    def erased_meanwhile(version: int, key: bytes, context: bytes) -> bytes:
+        # between the batch's read and its commit, the manager's erasure commits
+        monkeypatch.setattr(keys, "wrap", wrap)
+        with sessions() as other:
+            erase_case(other, authorise(other, manager, erased, Act.ERASE))
+            other.commit()
+        return wrap(version, key, context)
+
+    monkeypatch.setattr(keys, "wrap", erased_meanwhile)
+    report = rotate(sessions, keys)
+
+    with sessions() as session:
+        key = session.get_one(Case, erased).data_key
+        assert key is not None
+        assert key.wrapped is None, "the destroyed key was written back"
+        status = key_status(session, keys)
+        assert (status.destroyed, status.erasures_waiting, status.wrapping) == (1, 0, {2: 3})
+        assert disclosure.disclose_case(session, officer, erased).erased
+    assert _summaries(sessions, officer, [kept]) == ["Summary 1"]
+    assert (report.rewrapped, report.skipped, report.retired) == (3, 1, [1])
+
+
 def test_a_manager_erases_a_case_and_its_only_people(sessions, staff) -> None:
     officer, manager = staff
     erased_id, kept_id = _cases(sessions, officer, 2, surname="Shredded")
