@@ -37,7 +37,7 @@ from sharing.cases import survey as closure_survey
 from sharing.cases.erasure import erase_case
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import KeyringError, LocalKeyring
-from sharing.crypto.rotation import key_status, rotate
+from sharing.crypto.rotation import finalise_erasures, key_status, rotate
 from sharing.demo import DemoError, build_demo
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.figures import stock as housing_stock
@@ -478,17 +478,24 @@ def keys_finalise_erasures(batch_size: int) -> None:
     still holds, rotate (rewrap the live keys, retire that version). Run it from cron or a
     systemd timer, at least as often as erasure_final_hours."""
     provider = current_app.extensions["hub.keys"]
-    with _session() as session:
-        waiting = key_status(session, provider).erasures_waiting
-    if not waiting:
+    done = finalise_erasures(
+        current_app.extensions["hub.sessions"], provider, batch_size=batch_size
+    )
+    if not done.rotations:
         click.echo("Every erasure is final: no destroyed key's version is held.")
         return
-    report = rotate(current_app.extensions["hub.sessions"], provider, batch_size=batch_size)
-    retired = ", ".join(str(v) for v in report.retired) or "none"
+    versions = ", then ".join(str(r.version) for r in done.rotations)
+    rewrapped = sum(r.rewrapped for r in done.rotations)
+    retired = ", ".join(str(v) for r in done.rotations for v in r.retired) or "none"
     click.echo(
-        f"{waiting} erased data keys made final: rotated to key version {report.version} "
-        f"({report.rewrapped} live data keys rewrapped); retired versions: {retired}."
+        f"{done.made_final} erased data keys made final: rotated to key version {versions} "
+        f"({rewrapped} live data keys rewrapped); retired versions: {retired}."
     )
+    if done.still_waiting:
+        raise click.ClickException(
+            f"{done.still_waiting} erasures are not final yet (made while this ran): "
+            "run `hub keys finalise-erasures` again"
+        )
 
 
 @keys.command("rotate")

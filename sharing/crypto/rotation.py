@@ -206,6 +206,43 @@ def _rewrap_batch(
     return written.rowcount, len(rows) - written.rowcount, left
 
 
+@dataclass(frozen=True)
+class Finalised:
+    """What ``finalise_erasures`` did: its rotations (none when every erasure was final),
+    the erasures they made final, and those still waiting (made while it ran)."""
+
+    rotations: list[RotationReport]
+    made_final: int
+    still_waiting: int
+
+
+def finalise_erasures(
+    sessions: sessionmaker[Session], provider: KeyProvider, *, batch_size: int = 500
+) -> Finalised:
+    """Make every waiting erasure final: rotate, so the versions that wrapped destroyed
+    keys are retired.
+
+    A rotation that was interrupted is finished first, keeping its version; a key it had
+    already rewrapped with that version and that was erased since is still wrapped by a
+    held version, so a second rotation (a new version) then retires it too. Erasures
+    made while this runs may still wait: ``still_waiting`` counts them."""
+    rotations: list[RotationReport] = []
+    with sessions() as session:
+        waiting = key_status(session, provider).erasures_waiting
+    while waiting and (not rotations or rotations[-1].resumed):
+        rotations.append(rotate(sessions, provider, batch_size=batch_size))
+        with sessions() as session:
+            waiting = key_status(session, provider).erasures_waiting
+    retired = [v for report in rotations for v in report.retired]
+    with sessions() as session:
+        made_final = session.scalar(
+            select(func.count())
+            .select_from(DataKey)
+            .where(DataKey.wrapped.is_(None), DataKey.kek_version.in_(retired))
+        )
+    return Finalised(rotations, made_final or 0, waiting)
+
+
 def _audit(session: Session, what: str) -> None:
     """Rotation is run by an administrator at the console: the entry names no user."""
     acts.record(session, acts.Action.KEYS_ROTATE, subject=acts.Subject("key_store"), basis=what)

@@ -19,7 +19,9 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.cases import pages as disclosure
 from sharing.cases.erasure import erase_case
-from sharing.crypto.keys import LocalKeyring
+from sharing.crypto.keys import KeyringError, LocalKeyring
+from sharing.crypto.rotation import rotate
+from sharing.crypto.sealing import wrap_context
 from sharing.db import make_engine, make_session_factory
 from sharing.models import Agency, Area, AuditEntry, Case, User
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
@@ -290,3 +292,86 @@ def test_secrets_set_up_before_they_were_sealed_are_counted_and_sealed_by_seal_s
         ).all()
         assert entry.basis == "2 authenticator secrets sealed"
     engine.dispose()
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _interrupted_rotation(url: str, key_store: Path, batch_size: int) -> None:
+    """`hub keys rotate` stopped after its first batch (killed, or the machine restarted)."""
+
+    def stop(done: int, left: int) -> None:
+        raise Interrupted
+
+    engine = make_engine(url)
+    with pytest.raises(Interrupted):
+        rotate(
+            make_session_factory(engine, LocalKeyring(key_store)),
+            LocalKeyring(key_store),
+            batch_size=batch_size,
+            progress=stop,
+        )
+    engine.dispose()
+
+
+def _data_key(url: str, key_store: Path, case_id: int) -> tuple[int, int, bytes | None]:
+    engine = make_engine(url)
+    with make_session_factory(engine, LocalKeyring(key_store))() as session:
+        key = session.get_one(Case, case_id).data_key
+        assert key is not None
+        found = (key.id, key.kek_version, key.wrapped)
+    engine.dispose()
+    return found
+
+
+def test_finalise_erasures_after_an_interrupted_rotation_makes_the_erasure_final(
+    populated,
+) -> None:
+    """The case's key was rewrapped with the new version before the rotation stopped, and
+    the case was erased after: finishing the rotation alone would leave that version, so
+    the erasure would not be final, whatever the command said."""
+    url, key_store, ids = populated
+    _interrupted_rotation(url, key_store, batch_size=10)
+    key_id, version, wrapped = _data_key(url, key_store, ids[0])
+    assert version == 2, "rewrapped before the rotation stopped"
+    _erase(url, key_store, ids[0])
+    assert "erasures not yet final: 1 destroyed" in hub("keys", "status").output
+
+    made = hub("keys", "finalise-erasures")
+
+    assert made.exit_code == 0, made.output
+    assert "1 erased data keys made final" in made.output
+    assert "erasures not yet final" not in hub("keys", "status").output
+    assert "Every erasure is final" in hub("keys", "finalise-erasures").output
+    with pytest.raises(KeyringError):  # a copy of the database from before opens nothing
+        LocalKeyring(key_store).unwrap(version, wrapped or b"", wrap_context(key_id, version))
+    assert _summaries(url, key_store, ids[1:3]) == ["Case 1", "Case 2"]
+
+
+def test_finalise_erasures_fails_naming_an_erasure_made_while_it_ran(
+    populated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case erased after the rotation rewrapped its key is wrapped by the new version:
+    not final yet, and the command says so instead of "made final"."""
+    url, key_store, ids = populated
+    _erase(url, key_store, ids[1])
+    wrap = LocalKeyring.wrap
+    calls = []
+
+    def erased_meanwhile(self: LocalKeyring, version: int, key: bytes, context: bytes) -> bytes:
+        calls.append(version)
+        if len(calls) == 11:  # the second batch: the first case's key was rewrapped already
+            _erase(url, key_store, ids[0])
+        return wrap(self, version, key, context)
+
+    monkeypatch.setattr(LocalKeyring, "wrap", erased_meanwhile)
+    result = hub("keys", "finalise-erasures", "--batch-size", "10")
+
+    assert result.exit_code == 1
+    assert "1 erased data keys made final: rotated to key version 2" in result.output
+    assert result.output.endswith(
+        "Error: 1 erasures are not final yet (made while this ran): "
+        "run `hub keys finalise-erasures` again\n"
+    )
+    assert "erasures not yet final: 1 destroyed data keys" in hub("keys", "status").output
