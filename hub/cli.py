@@ -37,7 +37,7 @@ from sharing.cases import survey as closure_survey
 from sharing.cases.erasure import erase_case
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import KeyringError, LocalKeyring
-from sharing.crypto.rotation import finalise_erasures, key_status, rotate
+from sharing.crypto.rotation import finalise_erasures, key_coverage, key_status, rotate
 from sharing.demo import DemoError, build_demo
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.figures import stock as housing_stock
@@ -408,6 +408,7 @@ def keys_status() -> None:
     provider = current_app.extensions["hub.keys"]
     with _session() as session:
         status = key_status(session, provider)
+        problem = key_coverage(session, provider).problem()
     for version, count in status.wrapping.items():
         held = "held" if version in provider.versions() else "MISSING from the key store"
         marker = " (active)" if version == status.active else ""
@@ -424,7 +425,9 @@ def keys_status() -> None:
             f"{uk_datetime(status.oldest_waiting)}, due final by {uk_datetime(due)}): run "
             "`hub keys finalise-erasures`"
         )
-    if status.pending:
+    if problem:
+        click.echo(problem)
+    elif status.pending:
         click.echo(
             f"{status.pending} data keys still wait for the active version: run `hub keys rotate` to finish"
         )
@@ -478,9 +481,12 @@ def keys_finalise_erasures(batch_size: int) -> None:
     still holds, rotate (rewrap the live keys, retire that version). Run it from cron or a
     systemd timer, at least as often as erasure_final_hours."""
     provider = current_app.extensions["hub.keys"]
-    done = finalise_erasures(
-        current_app.extensions["hub.sessions"], provider, batch_size=batch_size
-    )
+    try:
+        done = finalise_erasures(
+            current_app.extensions["hub.sessions"], provider, batch_size=batch_size
+        )
+    except KeyringError as e:
+        raise click.ClickException(f"cannot make erasures final: {e}") from None
     if not done.rotations:
         click.echo("Every erasure is final: no destroyed key's version is held.")
         return
@@ -515,13 +521,16 @@ def keys_rotate(batch_size: int, pause: float) -> None:
     def progress(done: int, left: int) -> None:
         click.echo(f"rewrapped {done} data keys, {left} to go", err=False)
 
-    report = rotate(
-        current_app.extensions["hub.sessions"],
-        provider,
-        batch_size=batch_size,
-        pause=pause,
-        progress=progress,
-    )
+    try:
+        report = rotate(
+            current_app.extensions["hub.sessions"],
+            provider,
+            batch_size=batch_size,
+            pause=pause,
+            progress=progress,
+        )
+    except KeyringError as e:
+        raise click.ClickException(f"cannot rotate: {e}") from None
     started = "Resumed the rotation to" if report.resumed else "Rotated to"
     retired = ", ".join(str(v) for v in report.retired) or "none"
     erased = f" ({report.skipped} erased meanwhile, left destroyed)" if report.skipped else ""

@@ -87,6 +87,30 @@ class KeyCoverage:
         """Live data keys no version the key store holds can open."""
         return sum(n for v, n in self.versions.items() if v not in self.opened)
 
+    def problem(self) -> str | None:
+        """Why the key store cannot open some live data keys, and what to do (one line);
+        None when it opens them all."""
+        missing = {v: n for v, n in self.versions.items() if v not in self.held}
+        if missing:
+            return (
+                f"{sum(missing.values())} data keys are wrapped by key version "
+                f"{_listed(missing)}, which this key store does not hold: restore "
+                "the key store copy that has it"
+            )
+        foreign = {v: n for v, n in self.versions.items() if v not in self.opened}
+        if foreign:
+            return (
+                f"{sum(foreign.values())} data keys are wrapped by key version "
+                f"{_listed(foreign)}, which this key store holds but whose key does "
+                "not open them (another hub's key store, or a mixed-up copy): restore the "
+                "key store copy taken with this database"
+            )
+        return None
+
+
+def _listed(versions: dict[int, int]) -> str:
+    return ", ".join(str(v) for v in sorted(versions))
+
 
 def key_coverage(session: Session, provider: KeyProvider) -> KeyCoverage:
     """For each key version the live data keys use: how many, and whether the key store
@@ -129,11 +153,16 @@ def rotate(
 ) -> RotationReport:
     """Rewrap every data key with a new KEK version, or finish an interrupted rotation.
 
-    ``progress(rewrapped so far, left)`` is called after each committed batch.
+    ``progress(rewrapped so far, left)`` is called after each committed batch. Raises
+    KeyringError, before changing anything, when the key store cannot open some live data
+    keys (``KeyCoverage.problem``).
     """
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
     with sessions() as session:
+        problem = key_coverage(session, provider).problem()
+        if problem:  # refused before a version is added to a key store that cannot serve
+            raise KeyringError(problem)
         resumed = key_status(session, provider).pending > 0
     version = provider.active_version() if resumed else provider.add_version()
     with sessions() as session:
@@ -225,9 +254,14 @@ def finalise_erasures(
     A rotation that was interrupted is finished first, keeping its version; a key it had
     already rewrapped with that version and that was erased since is still wrapped by a
     held version, so a second rotation (a new version) then retires it too. Erasures
-    made while this runs may still wait: ``still_waiting`` counts them."""
+    made while this runs may still wait: ``still_waiting`` counts them. Raises
+    KeyringError when the key store cannot open some live data keys, as ``rotate`` does,
+    even with nothing waiting: the next erasure could not be made final either."""
     rotations: list[RotationReport] = []
     with sessions() as session:
+        problem = key_coverage(session, provider).problem()
+        if problem:
+            raise KeyringError(problem)
         waiting = key_status(session, provider).erasures_waiting
     while waiting and (not rotations or rotations[-1].resumed):
         rotations.append(rotate(sessions, provider, batch_size=batch_size))

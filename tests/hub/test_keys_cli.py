@@ -19,6 +19,7 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.cases import pages as disclosure
 from sharing.cases.erasure import erase_case
+from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import KeyringError, LocalKeyring
 from sharing.crypto.rotation import rotate
 from sharing.crypto.sealing import wrap_context
@@ -375,3 +376,48 @@ def test_finalise_erasures_fails_naming_an_erasure_made_while_it_ran(
         "run `hub keys finalise-erasures` again\n"
     )
     assert "erasures not yet final: 1 destroyed data keys" in hub("keys", "status").output
+
+
+def test_key_commands_say_in_one_line_when_the_key_store_lacks_the_data_keys_version(
+    populated,
+) -> None:
+    """The key store was put back from a copy taken before the last rotation."""
+    url, key_store, ids = populated
+    older = key_store.read_bytes()
+    assert hub("keys", "rotate").exit_code == 0
+    key_store.write_bytes(older)
+    _erase(url, key_store, ids[0])
+    needed = (
+        "79 data keys are wrapped by key version 2, which this key store does not hold: "
+        "restore the key store copy that has it"
+    )
+
+    status = hub("keys", "status")
+    assert "version 2: wraps 79 data keys; MISSING from the key store" in status.output
+    assert needed in status.output
+    assert "hub keys rotate" not in status.output
+    rotated = hub("keys", "rotate")
+    assert (rotated.exit_code, rotated.output) == (1, f"Error: cannot rotate: {needed}\n")
+    final = hub("keys", "finalise-erasures")
+    assert final.exit_code == 1
+    assert final.output == f"Error: cannot make erasures final: {needed}\n"
+    assert key_store.read_bytes() == older, "no version added to the wrong key store"
+
+
+def test_key_commands_say_in_one_line_when_the_key_store_is_another_hubs(
+    populated, tmp_path: Path
+) -> None:
+    url, key_store, ids = populated
+    other = LocalKeyring.create(tmp_path / "other.json", index_lengths()).path.read_bytes()
+    key_store.write_bytes(other)
+    foreign = (
+        "80 data keys are wrapped by key version 1, which this key store holds but whose key "
+        "does not open them (another hub's key store, or a mixed-up copy): restore the key "
+        "store copy taken with this database"
+    )
+
+    status = hub("keys", "status")
+    assert foreign in status.output
+    rotated = hub("keys", "rotate")
+    assert (rotated.exit_code, rotated.output) == (1, f"Error: cannot rotate: {foreign}\n")
+    assert key_store.read_bytes() == other
