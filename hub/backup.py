@@ -12,11 +12,12 @@ folder nor hold it: a thief with both reads every case.
 
 A restore goes into an empty database only (PostgreSQL: one made with ``createdb``;
 SQLite: a file that does not exist yet), checks each file against the manifest first,
-puts the key store copy where the settings name it (never over one that is there),
-applies the migrations the backup predates; ``hub restore`` then reports which data keys
-the key store opens (``sharing.crypto.rotation.key_coverage``): a data key wrapped by a
-version the key store no longer holds cannot be opened, which is what a rotation since
-the backup does to it (an erasure made final).
+checks that the key store opens the backup's data keys (``hub.backup_keys``: a data key
+wrapped by a version the key store no longer holds cannot be opened, which is what a
+rotation since the backup does to it, an erasure made final), all before it writes
+anything; then puts the key store copy where the settings name it (never over one that
+is there) and applies the migrations the backup predates; ``hub restore`` then reports
+which data keys the key store opens (``sharing.crypto.rotation.key_coverage``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from hub import migrate
+from hub.backup_keys import key_store_problem
 from sharing import clock
 from sharing.audit import acts
 from sharing.audit.notes import b64
@@ -257,6 +259,12 @@ def restore_backup(
     if existing is not None:
         raise BackupError(f"the {files.describe()} holds files already: restore into an empty one")
     database = folder / _DATABASE_FILE[kind]
+    needed = manifest["key_versions_needed"]
+    assert isinstance(needed, list)  # noqa: S101 - checked with the manifest
+    pg_restore = postgres_program("pg_restore") if kind == "postgresql" else None
+    problem = key_store_problem(needed, database, kind, keys_from or key_store_file, pg_restore)
+    if problem:
+        raise BackupError(problem)
     if kind == "postgresql":
         _pg_restore(database, engine.url)
     else:

@@ -191,18 +191,17 @@ def test_the_restore_drill(
     assert "This case was erased" in _page(restored, url, officer_id, erased_id)
     assert _actions(url) == ["hub.backup", "hub.backup", "hub.restore"]
 
-    old = tmp_path / "old-with-todays-keys"
+    old = tmp_path / "old"
     url = _empty_database(fresh_server, old)
     _use(monkeypatch, old, url)
     result = hub("restore", str(before), "--keys-from", str(keys_after))
     assert result.exit_code == 1
-    assert "NOT HELD" in result.output
+    assert "key version 1, which the key store copy" in result.output
     assert "restore a backup taken after the last rotation" in result.output
-    assert "hub.restore" not in _actions(url), "a restore that does not check is not recorded"
+    assert _tables(url) == [], "refused before anything is written"
+    assert not (old / "instance" / "keyring.json").exists()
 
-    old = tmp_path / "old-with-old-keys"
-    url = _empty_database(fresh_server, old)
-    _use(monkeypatch, old, url)
+    # so the same restore with the backup's own key store copy goes ahead
     result = hub("restore", str(before), "--keys-from", str(keys_before))
     assert result.exit_code == 0, result.output
     assert "This case was erased" not in _page(old, url, officer_id, erased_id)
@@ -368,16 +367,20 @@ def test_a_restore_with_another_hubs_key_store_says_its_keys_do_not_open_the_cas
 ) -> None:
     """A key store that holds the backup's key version, but other keys (another hub's, or a
     mix-up of copies), is named as such, not as a version retired since the backup."""
-    folder, _ = backup
+    folder, keys = backup
     someone_elses = LocalKeyring.create(tmp_path / "someone-elses.json", index_lengths())
     url = _restore_env(kind, tmp_path, monkeypatch, request)
     result = hub("restore", str(folder), "--keys-from", str(someone_elses.path))
     assert result.exit_code == 1
-    assert "version 1:" in result.output
-    assert "(DOES NOT OPEN)" in result.output
-    assert "holds but whose keys do not open them" in result.output
+    assert "holds key version 1, but its key does not open" in result.output
+    assert "restore with the key store copy taken with the backup" in result.output
     assert "no longer holds" not in result.output
-    assert "hub.restore" not in _actions(url), "a restore that does not check is not recorded"
+    assert _tables(url) == [], "refused before anything is written"
+    assert not (tmp_path / "target" / "instance" / "keyring.json").exists()
+
+    result = hub("restore", str(folder), "--keys-from", str(keys))  # the retry goes ahead
+    assert result.exit_code == 0, result.output
+    assert "OK: the restored hub reads its cases" in result.output
 
 
 def test_a_restore_needs_a_key_store_and_never_replaces_one(
