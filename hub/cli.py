@@ -22,7 +22,7 @@ from hub import notices as hub_notices
 from hub.app import START_ERRORS, create_app
 from hub.cli_audit import audit
 from hub.cli_backup import backup, restore
-from hub.config import ConfigError, load_settings, review_days
+from hub.config import ConfigError, bind_problem, load_settings, review_days
 from hub.database import engine, new_session, unusable
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
 from hub.serve import serve
@@ -137,6 +137,10 @@ def db_revision(message: str) -> None:
 )
 def serve_command(bind: str | None, workers: int | None) -> None:
     """Run the hub under gunicorn, as in production: workers and timeouts from settings."""
+    problem = bind_problem(bind) if bind is not None else None
+    if problem:
+        click.echo(f"hub: cannot start: --bind {problem}", err=True)
+        sys.exit(2)
     try:
         settings = load_settings()
         # Each worker builds its own app; one built here first says what stops them all.

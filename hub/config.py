@@ -13,7 +13,7 @@ from typing import Any
 import limits
 
 from sharing.accounts import MINIMUM, RECOMMENDED, HashingCost
-from sharing.formats import BEYOND_THE_PARSER
+from sharing.formats import BEYOND_THE_PARSER, is_digits
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULTS_FILE = CONFIG_DIR / "defaults.toml"
@@ -253,7 +253,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         break_glass_hours=hours,
         database_lock_timeout=_whole_number(raw, "database_lock_timeout", 5, 1, 600),
         database_statement_timeout=_whole_number(raw, "database_statement_timeout", 30, 0, 3600),
-        server_bind=str(raw.get("server_bind") or "127.0.0.1:8000"),
+        server_bind=_server_bind(raw),
         server_workers=_whole_number(raw, "server_workers", 4, 1, 64),
         server_timeout=_whole_number(raw, "server_timeout", 60, 5, 3600),
         trusted_proxies=_whole_number(raw, "trusted_proxies", 0, 0, 5),
@@ -374,6 +374,25 @@ def _rate_limit_storage(raw: dict[str, object]) -> str:
             "redis://127.0.0.1:6379 (schemes: " + ", ".join(RATE_LIMIT_STORES) + ")"
         )
     return value
+
+
+def _server_bind(raw: dict[str, object]) -> str:
+    value = str(raw.get("server_bind") or "127.0.0.1:8000")
+    problem = bind_problem(value)
+    if problem:
+        raise ConfigError(f"server_bind {problem}")
+    return value
+
+
+def bind_problem(value: str) -> str | None:
+    """What is wrong with a gunicorn address to listen on (``HOST:PORT`` or
+    ``unix:PATH``), for the setting and ``hub serve --bind``; None if nothing."""
+    host, colon, port = value.rpartition(":")
+    if value.startswith("unix:") and len(value) > len("unix:"):
+        return None
+    if colon and host and is_digits(port) and len(port) <= 5 and 1 <= int(port) <= 65535:
+        return None
+    return f"must be HOST:PORT with a port from 1 to 65535, or unix:PATH, not {value!r}"
 
 
 def _log_format(raw: dict[str, object]) -> str:

@@ -105,3 +105,15 @@ def test_hub_serve_says_what_stops_the_hub_before_it_starts_a_worker(
     assert result.exit_code == 2
     assert result.output.startswith("hub: cannot start: invalid letters: ")
     assert started == []
+
+
+def test_hub_serve_refuses_a_bad_bind_address_in_one_line(
+    migrated_hub_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A port out of range ended in a traceback from gunicorn (the setting, or --bind)."""
+    wanted = "must be HOST:PORT with a port from 1 to 65535, or unix:PATH, not '127.0.0.1:99999'"
+    result = hub("serve", "--bind", "127.0.0.1:99999")
+    assert (result.exit_code, result.output) == (2, f"hub: cannot start: --bind {wanted}\n")
+    monkeypatch.setenv("HUB_SERVER_BIND", "127.0.0.1:99999")
+    result = hub("serve")
+    assert (result.exit_code, result.output) == (2, f"hub: cannot start: server_bind {wanted}\n")

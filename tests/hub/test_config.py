@@ -403,6 +403,37 @@ def test_audit_checkpoint_minutes_is_a_whole_number_in_range(
         load_settings({**development, "HUB_AUDIT_CHECKPOINT_MINUTES": "9999"})
 
 
+def test_the_statement_timeout_may_be_0_for_no_limit_but_the_lock_wait_may_not(
+    development: dict[str, str],
+) -> None:
+    """On SQLite a lock wait of 0 would mean refusing at once, not waiting for ever, so
+    the lock wait has a limit (README: 0 is the statement timeout's "no limit")."""
+    assert load_settings({**development, "HUB_DATABASE_STATEMENT_TIMEOUT": "0"})
+    assert refusal({**development, "HUB_DATABASE_LOCK_TIMEOUT": "0"}) == (
+        "database_lock_timeout must be between 1 and 600"
+    )
+
+
+@pytest.mark.parametrize(
+    "bind", ["127.0.0.1:8000", "0.0.0.0:80", "[::1]:8443", "unix:/run/hub.sock"]
+)
+def test_the_server_bind_address_is_host_and_port_or_a_unix_socket(
+    development: dict[str, str], bind: str
+) -> None:
+    assert load_settings({**development, "HUB_SERVER_BIND": bind}).server_bind == bind
+
+
+@pytest.mark.parametrize(
+    "bind", ["127.0.0.1:99999", "127.0.0.1:0", "nonsense", "127.0.0.1:", ":8000", "h:80a", "unix:"]
+)
+def test_a_bad_server_bind_address_stops_the_hub_at_start(
+    development: dict[str, str], bind: str
+) -> None:
+    assert refusal({**development, "HUB_SERVER_BIND": bind}) == (
+        f"server_bind must be HOST:PORT with a port from 1 to 65535, or unix:PATH, not {bind!r}"
+    )
+
+
 # -- password hashing --------------------------------------------------------------------
 
 
