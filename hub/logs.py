@@ -72,4 +72,21 @@ def configure_logging(log_format: str, level: int = logging.INFO) -> logging.Han
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # The readiness check reads the database's migration on every call, and Alembic says
+    # at INFO which database it found each time: a line per poll of a load balancer.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler
+
+
+class WithoutRequestDetails(logging.Filter):
+    """gunicorn's lines about a request it could not handle name the sender's address
+    (personal data) and the request's path and query (which may hold a name): keep the
+    event, drop those."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Invalid request from ip="):
+            record.msg, record.args = "Invalid request", ()
+        elif message.startswith("Error handling request"):
+            record.msg, record.args = "Error handling request", ()
+        return True

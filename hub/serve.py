@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from hub.config import Settings
 from hub.database import integrate_apart
-from hub.logs import configure_logging
+from hub.logs import WithoutRequestDetails, configure_logging
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]
@@ -24,6 +25,9 @@ class HubServer(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for name, value in self.options.items():
             self.cfg.set(name, value)
+        # the master's lines (gunicorn's own) in the hub's format too; each worker sets
+        # it again after the fork
+        configure_logging(self.settings.log_format)
 
     def load(self) -> Flask:
         from hub.app import create_app  # in each worker, after the fork
@@ -33,6 +37,23 @@ class HubServer(BaseApplication):  # type: ignore[misc]
         if self.settings.audit_integrate_ms:
             integrate_apart(app, self.settings.audit_integrate_ms / 1000)
         return app
+
+
+class GunicornLog(glogging.Logger):  # type: ignore[misc]
+    """gunicorn's own lines (starting, workers, a request it refused, stopping) go to the
+    hub's handler (``configure_logging``), in the ``log_format`` of every other line, and
+    without the details of a visitor's request (``WithoutRequestDetails``)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in list(self.error_log.handlers):
+            self.error_log.removeHandler(handler)
+        self.error_log.propagate = True
+        if _WITHOUT_DETAILS not in self.error_log.filters:
+            self.error_log.addFilter(_WITHOUT_DETAILS)
+
+
+_WITHOUT_DETAILS = WithoutRequestDetails()
 
 
 def options_for(settings: Settings, bind: str | None, workers: int | None) -> dict[str, Any]:
@@ -47,6 +68,7 @@ def options_for(settings: Settings, bind: str | None, workers: int | None) -> di
         "preload_app": False,
         "accesslog": None,
         "errorlog": "-",
+        "logger_class": GunicornLog,
         "proc_name": "partnership-hub",
         "worker_exit": _worker_exit,
     }

@@ -5,10 +5,12 @@ audit entries to the log apart from the requests."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -56,10 +58,10 @@ def workers_of(master: int) -> list[int]:
 
 
 def hub_serve(
-    tmp_path: Path, database_url: str, port: int, **settings: str
+    tmp_path: Path, database_url: str, port: int, log: Path | None = None, **settings: str
 ) -> subprocess.Popen[bytes]:
     """``hub serve`` on ``port`` with two workers, a fresh secret key and ``settings``
-    (environment variables) beside them."""
+    (environment variables) beside them; its standard error to ``log`` if given."""
     env = {
         **real_clock(),
         "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
@@ -69,12 +71,13 @@ def hub_serve(
         **settings,
     }
     env.pop("HUB_CONFIG", None)
-    return subprocess.Popen(
-        [str(HUB), "serve", "--bind", f"127.0.0.1:{port}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with log.open("wb") if log else open(os.devnull, "wb") as stderr:
+        return subprocess.Popen(
+            [str(HUB), "serve", "--bind", f"127.0.0.1:{port}"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
 
 
 def test_hub_serve_runs_workers_replaces_a_killed_one_and_stops_cleanly(tmp_path: Path) -> None:
@@ -150,3 +153,44 @@ def sign_ins_logged(engine: Engine) -> int:
             .where(AuditEntry.action == acts.Action.SIGN_IN_FAILED)
         )
     return int(found or 0)
+
+
+def bad_request(port: int) -> bytes:
+    """A request gunicorn itself refuses (a Content-Length that is not a number)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(
+            b"POST /sign-in?surname=Smith HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"
+        )
+        return connection.recv(1024)
+
+
+def test_with_json_logs_every_line_of_hub_serve_is_json_and_names_no_visitor(
+    tmp_path: Path,
+) -> None:
+    """gunicorn's own lines too (starting, workers, a refused request, stopping), none with
+    the visitor's address or what they asked for; and the readiness check, polled by a load
+    balancer, adds no lines of its own."""
+    copy_migrated_sqlite(tmp_path / "hub.sqlite3")
+    port, log = free_port(), tmp_path / "serve.log"
+    server = hub_serve(
+        tmp_path, f"sqlite:///{tmp_path / 'hub.sqlite3'}", port, log, HUB_LOG_FORMAT="json"
+    )
+    try:
+        wait_until_ready(port)
+        assert bad_request(port).startswith(b"HTTP/1.1 400")
+        for _ in range(5):
+            assert ready(port) == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0
+
+    lines = [json.loads(line) for line in log.read_text().splitlines()]  # each one JSON
+    messages = [(line["logger"], line["level"], line["message"]) for line in lines]
+    assert ("gunicorn.error", "WARNING", "Invalid request") in messages
+    assert any(m.startswith("Listening at: http://127.0.0.1:") for _, _, m in messages)
+    assert any(m.startswith("Booting worker") for _, _, m in messages)
+    assert ("gunicorn.error", "INFO", "Shutting down: Master") in messages
+    listening = [m for _, _, m in messages if m.startswith("Listening at")]
+    assert [m for _, _, m in messages if "127.0.0.1" in m] == listening, "no visitor's address"
+    assert not [m for _, _, m in messages if "Smith" in m or "Content-Length" in m.title()]
+    assert not [m for m in messages if m[0].startswith("alembic")], "readiness logs nothing"
