@@ -202,7 +202,10 @@ def read_cosigner_key(text: str, what: str) -> CosignerKey:
     """A co-signer's verifier key line: an agency's (type 0x01) or a witness's (0x04)."""
     parts = text.strip().split("+", 2)
     if len(parts) != 3 or not parts[0]:
-        raise Problem(f"{what}: give co-signer keys as verifier keys (<name>+<id>+<key>)")
+        raise Problem(
+            f"{what}: give co-signer keys as verifier keys (<name>+<id>+<key>): for a key "
+            "made by `verify_audit.py keygen`, its .vkey file, not the .pub"
+        )
     raw = unb64(parts[2], what)
     if len(raw) != 33 or raw[0] not in (NOTE_ED25519, COSIGNATURE_V1):
         raise Problem(f"{what} is not an Ed25519 verifier key (note or cosignature/v1)")
@@ -549,8 +552,11 @@ def keygen(args: argparse.Namespace) -> str:
     check_name(args.name)
     out: Path = args.out
     public_file = out.with_name(out.name + ".pub")
-    if out.exists() or public_file.exists():
-        raise Problem(f"{out} or {public_file} already exists; not overwriting a key")
+    verifier_file = out.with_suffix(".vkey")
+    if out.exists() or public_file.exists() or verifier_file.exists():
+        raise Problem(
+            f"{out}, {public_file} or {verifier_file} already exists; not overwriting a key"
+        )
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -565,9 +571,12 @@ def keygen(args: argparse.Namespace) -> str:
         )
     )
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    line = verifier_key(args.name, raw)
+    verifier_file.write_text(line + "\n")
     return (
-        f"private key in {out} (keep it safe), public key in {public_file}; "
-        f"verifier key: {verifier_key(args.name, raw)}"
+        f"private key in {out} (keep it safe), public key in {public_file} (to register "
+        f"in the hub), verifier key in {verifier_file} (for other agencies' DPOs to check "
+        f"your co-signatures with --cosigner-key); verifier key: {line}"
     )
 
 

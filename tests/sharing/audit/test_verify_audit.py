@@ -217,6 +217,13 @@ def test_a_dpo_makes_a_key_and_co_signs_offline(files: Files) -> None:
     assert made.returncode == 0, made.stderr
     assert stat.S_IMODE((files.folder / "dpo.pem").stat().st_mode) == 0o600
     assert "verifier key: police-dpo+" in made.stdout
+    # the file to hand to partners' DPOs for --cosigner-key (the .pub is for registering)
+    vkey = (files.folder / "dpo.vkey").read_text()
+    assert f"verifier key in {files.folder / 'dpo.vkey'}" in made.stdout
+    assert vkey == made.stdout.split("verifier key: ")[1].split()[0] + "\n"
+    assert verify_audit.read_cosigner_key(vkey, "dpo.vkey").name == "police-dpo"
+    with pytest.raises(verify_audit.Problem, match=r"its \.vkey file, not the \.pub"):
+        verify_audit.read_cosigner_key((files.folder / "dpo.pem.pub").read_text(), "dpo.pem.pub")
     again = files.run("keygen", "--out", files.folder / "dpo.pem", "--name", "police-dpo")
     _fails_with(again, "already exists")
     _fails_with(files.run("keygen", "--out", files.folder / "x.pem", "--name", "a b"), "key name")
