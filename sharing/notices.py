@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.access.facts import Actor, facts_of
+from sharing.access.scope import Lock
 from sharing.meetings.requests import ANSWERING_ROLES
-from sharing.models import Action, Conference, Notice, User
+from sharing.models import Action, Case, Conference, Notice, User
 from sharing.vocabulary import ActionStatus, NoticeKind, Role
 
 #: Set in a session's info when it queued notices, for the web layer to deliver them.
@@ -137,17 +139,22 @@ def withdraw_unsent(session: Session, agency_id: int, conference: Conference) ->
 
 def actions_due(session: Session, *, within_days: int, today: date | None = None) -> int:
     """Queue a notice for each open action due from today to ``within_days`` ahead: to
-    its named owner, else the owning agency's managers; once per action and person."""
+    its named owner, else the owning agency's managers; once per action and person. As
+    the actions list, never about an erased case, nor to anyone outside a locked case's
+    lock (for them it does not exist)."""
     today = today or clock.today()
     due = session.scalars(
         select(Action)
+        .join(Case, Case.id == Action.case_id)
         .where(
             Action.status == ActionStatus.OPEN,
             Action.due_on >= today,
             Action.due_on <= today + timedelta(days=within_days),
+            Case.erased_at.is_(None),
         )
         .order_by(Action.id)
     ).all()
+    facts = facts_of(session, sorted({a.case_id for a in due}))
     queued = 0
     for action in due:
         owners = (
@@ -156,7 +163,7 @@ def actions_due(session: Session, *, within_days: int, today: date | None = None
         queued += queue(
             session,
             NoticeKind.ACTION_DUE,
-            owners,
+            [u for u in owners if Lock.holds(Actor.of(u), facts[action.case_id])],
             reference=action.case.reference,
             path=f"/actions#action-{action.id}",
             about=datetime.combine(action.due_on or today, time(9), clock.PARTNERSHIP_ZONE),

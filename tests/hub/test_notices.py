@@ -22,8 +22,8 @@ from hub.cli import main
 from hub.config import ConfigError, load_settings
 from sharing import agency_accounts, clock, notices
 from sharing.crypto.sealing import unseal
-from sharing.models import Conference, Notice, User
-from sharing.vocabulary import Attendance, NoticeKind, Role
+from sharing.models import Action, Agency, Case, Conference, LockMember, Notice, User
+from sharing.vocabulary import ActionKind, Attendance, CaseStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
 from tests.fixtures.smtp import (  # noqa: F401 - a fixture
@@ -167,6 +167,56 @@ def test_owners_of_actions_falling_due_are_told_once(mail_hub, smtp_server) -> N
     assert all(f"{BASE_URL}/actions#action-" in m.get_content() for m in received)
     again = _hub(mail_hub, "notices", "due", "--days", "3")
     assert "Queued 0 notices" in again.output
+
+
+def test_no_action_due_notice_names_a_locked_case_outside_its_lock_or_an_erased_case(
+    demo_session,
+) -> None:
+    session = demo_session
+    landlord = session.scalar(select(Agency).where(Agency.code == "larkmoor-ha"))
+    cases = session.scalars(
+        select(Case)
+        .where(
+            Case.agency_id == landlord.id,
+            Case.status != CaseStatus.CLOSED,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id)
+    ).all()
+    locked, erased, plain = cases[:3]
+    police_manager = demo_user(session, "northshire-police", Role.MANAGER)
+    # A police action due in 3 days on each case, and one named to the officer in the lock.
+    locked.locked = True
+    session.add(
+        LockMember(case_id=locked.id, user_id=locked.officer_id, named_by_id=locked.officer_id)
+    )
+    erased.erased_at = clock.now()
+    actions = {}
+    for case, owner in ((locked, None), (erased, None), (plain, None), (locked, locked.officer)):
+        action = Action(
+            case=case,
+            kind=ActionKind.WARNING_LETTER,
+            owner_agency_id=owner.agency_id if owner else police_manager.agency_id,
+            owner_user=owner,
+            due_on=clock.today() + timedelta(days=3),
+            created_by_id=case.officer_id,
+        )
+        session.add(action)
+        session.flush()
+        actions[(case.id, owner is not None)] = action
+    notices.actions_due(session, within_days=3)
+    session.flush()
+
+    def told(action: Action) -> set[int]:
+        path = f"/actions#action-{action.id}"
+        return set(session.scalars(select(Notice.user_id).where(Notice.path == path)))
+
+    assert police_manager.id in told(actions[(plain.id, False)])
+    assert told(actions[(locked.id, False)]) == set()  # the police are outside the lock
+    assert told(actions[(erased.id, False)]) == set()
+    assert told(actions[(locked.id, True)]) == {locked.officer_id}  # in the lock
+    session.rollback()
 
 
 def test_a_mail_server_that_is_down_never_breaks_a_page(
