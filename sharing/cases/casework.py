@@ -345,11 +345,20 @@ def change_person(
         session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
     ):
         values = check_person(data, now or clock.now())
+        if data.role is not party.role:
+            _not_yet_in_part(case, party.person_id, data.role, "role")
     _fill(session, party.person, data, values)
     party.role = data.role
     session.flush()
     _recorded(session, actor, case, f"person {party.person_id} changed ({data.role.value})")
     return party.person
+
+
+def _not_yet_in_part(case: Case, person_id: int, role: PartyRole, field: str) -> None:
+    """``InputError`` at ``field`` when the person already is on the case in ``role``
+    (a person holds each part on a case once)."""
+    if any(p.person_id == person_id and p.role is role for p in case.parties):
+        raise InputError(field, f"They are already on this case as {role.label.lower()}")
 
 
 def add_person(
@@ -373,10 +382,7 @@ def add_person(
             person = session.get(Person, known_person_id)
             if person is None or person.agency_id != case.agency_id or person.erased_at:
                 raise InputError("known_person", "Choose a person your agency holds")
-            if any(p.person_id == person.id and p.role is data.role for p in case.parties):
-                raise InputError(
-                    "known_person", f"They are already on this case as {data.role.label.lower()}"
-                )
+            _not_yet_in_part(case, person.id, data.role, "known_person")
             party = CaseParty(case=case, person=person, role=data.role)
             session.add(party)
         else:

@@ -273,6 +273,50 @@ def test_an_officer_changes_a_persons_details_and_needs(demo_hub, demo_session) 
     assert officer.get(f"/cases/{case.id}/people/999999/change").status_code == 404
 
 
+def test_changing_someones_part_to_one_they_already_hold_is_refused_at_the_field(
+    demo_hub, demo_session
+) -> None:
+    case = next(
+        c
+        for c in _cases(demo_session, "northshire-homes")[6:]
+        if any(p.role is PartyRole.VICTIM for p in c.parties)
+    )
+    officer = demo_client(demo_hub, case.officer)
+    victim = next(p for p in case.parties if p.role is PartyRole.VICTIM)
+    name = unseal_many(victim.person, ("family_name",))["family_name"]
+    linked = _post(
+        officer,
+        case.id,
+        role="witness",
+        known_person=str(victim.person_id),
+        **{"person-family_name": name},
+    )
+    assert linked.status_code == 302, linked.get_data(as_text=True)
+    demo_session.expire_all()
+    witness = next(
+        p
+        for p in demo_session.get(Case, case.id).parties
+        if p.person_id == victim.person_id and p.role is PartyRole.WITNESS
+    )
+    url = f"/cases/{case.id}/people/{witness.id}/change"
+    refused = officer.post(
+        url,
+        data={
+            "csrf_token": csrf_token(officer, url),
+            "role": "victim",
+            "person-family_name": "Renamed-Nobody",
+        },
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "They are already on this case as victim" in page
+    assert 'href="#role' in page
+    demo_session.expire_all()
+    assert demo_session.get(CaseParty, witness.id).role is PartyRole.WITNESS
+    person = demo_session.get(Person, victim.person_id)
+    assert unseal_many(person, ("family_name",))["family_name"] == name
+
+
 def test_a_partner_with_a_share_sees_how_to_contact_someone_but_not_why(
     demo_hub, demo_session
 ) -> None:
