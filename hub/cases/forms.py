@@ -129,13 +129,20 @@ class NewCaseForm(HubForm):
         ]
 
 
+#: The case list's status filter for open cases (active or inactive).
+OPEN = "open"
+
+
 class FilterForm(HubForm):
     """The case list's filters, read from the query string."""
 
     class Meta:
         csrf = False
 
-    status = EnumSelectField("Status", CaseStatus, blank="Any status", validators=[Optional()])
+    status = ChoiceField(
+        "Status",
+        choices=[("", "Any status"), (OPEN, "Open (active or inactive)"), *CaseStatus.choices()],
+    )
     priority = EnumSelectField("Priority", Priority, blank="Any priority", validators=[Optional()])
     category = EnumSelectField(
         "Category", CaseCategory, blank="Any category", validators=[Optional()]

@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub.cases.forms import (
+    OPEN,
     ActionForm,
     AddPersonForm,
     CloseForm,
@@ -47,6 +48,7 @@ from sharing.imports.case_rows import FileRejected
 from sharing.models import Conference, Referral
 from sharing.vocabulary import (
     Adjustment,
+    CaseStatus,
     ContactMethod,
     PartyRole,
     ReferralKind,
@@ -104,7 +106,10 @@ def case_list() -> tuple[str, int]:
     valid = form.validate()
     filters = (
         listing.CaseFilters(
-            status=form.status.data,
+            status=CaseStatus(form.status.data)
+            if form.status.data and form.status.data != OPEN
+            else None,
+            open_only=form.status.data == OPEN,
             priority=form.priority.data,
             category=form.category.data,
             officer_id=whole_number(form.officer.data),

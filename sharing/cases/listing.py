@@ -16,11 +16,15 @@ from sharing.models import Case, Incident, User, Ward
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
 PAGE_SIZE = 25
+#: An open case: active or inactive, not closed.
+OPEN = Case.status != CaseStatus.CLOSED
 
 
 @dataclass(frozen=True)
 class CaseFilters:
     status: CaseStatus | None = None
+    #: Open cases only (active or inactive: not closed), as the home page counts them.
+    open_only: bool = False
     priority: Priority | None = None
     category: CaseCategory | None = None
     officer_id: int | None = None
@@ -64,6 +68,8 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int =
     ):
         if value is not None:
             query = query.where(column == value)
+    if filters.open_only:
+        query = query.where(OPEN)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -148,11 +154,9 @@ class HomeSummary:
 
 def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
     """The officer's home page: their open cases, reviews due, and open cases by priority."""
-    mine = select(Case).where(
-        own_cases_where(actor), Case.officer_id == actor.user_id, Case.status != CaseStatus.CLOSED
-    )
+    mine = select(Case).where(own_cases_where(actor), Case.officer_id == actor.user_id, OPEN)
     due = mine.where(Case.review_due_on <= today)
-    scope_query = select(Case).where(own_cases_where(actor), Case.status != CaseStatus.CLOSED)
+    scope_query = select(Case).where(own_cases_where(actor), OPEN)
     scope = "your agency's open cases"
     if not actor.has(Role.MANAGER):
         scope_query = scope_query.where(Case.officer_id == actor.user_id)

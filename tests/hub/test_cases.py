@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 from hub.templating import UK
 from sharing import clock
 from sharing.models import Action, Case, Incident, Person
-from sharing.vocabulary import Priority
+from sharing.vocabulary import CaseStatus, Priority
 from tests.fixtures.app import csrf_token
 
 
@@ -549,3 +551,44 @@ def test_home_shows_my_cases_reviews_due_and_counts_by_priority(
     assert "Your cases due for review" in page
     assert due.reference in page
     assert "Counting your open cases" in page
+
+
+def _listed(client, href: str) -> int:
+    """How many cases the case list at ``href`` says it shows."""
+    page = client.get(html.unescape(href)).get_data(as_text=True)
+    if "No cases found" in page:
+        return 0
+    return int(re.search(r"(\d+) cases?\b", page).group(1))
+
+
+def test_each_home_count_is_what_its_link_lists_for_an_officer_and_a_manager(
+    as_user, create_user, create_case, db_session
+) -> None:
+    officer = create_user("case_officer")
+    manager = create_user("manager")
+    colleague = create_user("case_officer")
+    statuses = [CaseStatus.ACTIVE, CaseStatus.INACTIVE, CaseStatus.CLOSED]
+    for owner in (officer, colleague):
+        for status in statuses:
+            for priority in (Priority.RED_URGENT, Priority.AMBER):
+                case = create_case(owner, priority=priority)
+                case.status = status
+    db_session.commit()
+    for user in (officer, manager):
+        client = as_user(user=user)
+        page = client.get("/").get_data(as_text=True)
+        counts = re.findall(
+            r'govuk-heading-xl[^"]*">(\d+)</p>\s*<p class="govuk-body"><a class="govuk-link" '
+            r'href="([^"]+)">See ',
+            page,
+        )
+        assert len(counts) == len(Priority)
+        for count, href in counts:
+            assert int(count) == _listed(client, href), (user.roles, href)
+        urgent = int(counts[0][0])  # active and inactive, not closed
+        assert urgent == 2 if user is officer else urgent >= 4
+    # "Your open cases" links to all of them, inactive ones too.
+    page = as_user(user=officer).get("/").get_data(as_text=True)
+    mine = re.search(r'href="([^"]+)">See all your open cases</a>', page)
+    assert mine is not None
+    assert _listed(as_user(user=officer), mine.group(1)) == 4
