@@ -131,6 +131,8 @@ class NewCaseForm(HubForm):
 
 #: The case list's status filter for open cases (active or inactive).
 OPEN = "open"
+#: The case list's filter for cases due for review today or earlier.
+REVIEW_DUE = "due"
 
 
 class FilterForm(HubForm):
@@ -149,6 +151,10 @@ class FilterForm(HubForm):
     )
     officer = ChoiceField("Case officer")
     ward = ChoiceField("Ward")
+    review = ChoiceField(
+        "Review",
+        choices=[("", "Any review date"), (REVIEW_DUE, "Due for review (today or earlier)")],
+    )
 
 
 class IncidentForm(HubForm):

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from hub.cases.forms import (
     OPEN,
+    REVIEW_DUE,
     ActionForm,
     AddPersonForm,
     CloseForm,
@@ -110,6 +111,7 @@ def case_list() -> tuple[str, int]:
             if form.status.data and form.status.data != OPEN
             else None,
             open_only=form.status.data == OPEN,
+            review_due_by=clock.today() if form.review.data == REVIEW_DUE else None,
             priority=form.priority.data,
             category=form.category.data,
             officer_id=whole_number(form.officer.data),

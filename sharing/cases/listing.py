@@ -25,6 +25,8 @@ class CaseFilters:
     status: CaseStatus | None = None
     #: Open cases only (active or inactive: not closed), as the home page counts them.
     open_only: bool = False
+    #: Cases due for review on or before this day.
+    review_due_by: date | None = None
     priority: Priority | None = None
     category: CaseCategory | None = None
     officer_id: int | None = None
@@ -70,6 +72,8 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int =
             query = query.where(column == value)
     if filters.open_only:
         query = query.where(OPEN)
+    if filters.review_due_by is not None:
+        query = query.where(Case.review_due_on <= filters.review_due_by)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -148,6 +152,8 @@ def as_utc(value: datetime | None) -> datetime | None:
 class HomeSummary:
     my_cases: list[CaseRow]
     reviews_due: list[CaseRow]
+    #: How many of the officer's open cases are due for review (the list shows the first 10).
+    reviews_due_total: int
     open_by_priority: dict[Priority, int]
     scope: str
 
@@ -170,6 +176,7 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
     return HomeSummary(
         my_cases=_rows(session, mine, 1, size=10),
         reviews_due=_rows(session, due, 1, size=10, order=(Case.review_due_on, Case.id)),
+        reviews_due_total=session.scalar(select(func.count()).select_from(due.subquery())) or 0,
         open_by_priority={p: counts.get(p, 0) for p in Priority},
         scope=scope,
     )

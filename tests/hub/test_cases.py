@@ -592,3 +592,22 @@ def test_each_home_count_is_what_its_link_lists_for_an_officer_and_a_manager(
     mine = re.search(r'href="([^"]+)">See all your open cases</a>', page)
     assert mine is not None
     assert _listed(as_user(user=officer), mine.group(1)) == 4
+
+
+def test_home_says_how_many_cases_are_due_for_review_and_links_to_them_all(
+    as_user, create_user, create_case, db_session
+) -> None:
+    officer = create_user("case_officer")
+    for n in range(13):
+        case = create_case(officer)
+        case.review_due_on = clock.today() - timedelta(days=n)
+    create_case(officer).review_due_on = clock.today() + timedelta(days=1)  # not yet due
+    closed = create_case(officer)
+    closed.review_due_on, closed.status = clock.today(), CaseStatus.CLOSED
+    db_session.commit()
+    client = as_user(user=officer)
+    page = client.get("/").get_data(as_text=True)
+    assert "Your cases due for review: 13" in page
+    link = re.search(r'href="([^"]+)">See all 13 of your cases due for review</a>', page)
+    assert link is not None
+    assert _listed(client, link.group(1)) == 13
