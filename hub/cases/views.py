@@ -40,7 +40,7 @@ from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.cases import casework, erasure, export, letters, listing, pages, referrals, reviews
 from sharing.cases import survey as closure_survey
-from sharing.cases.search import SearchHit, SearchQuery, search
+from sharing.cases.search import SearchHit, SearchQuery, held_on_cases_unseen, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.formats import whole_number
 from sharing.imports import case_rows
@@ -208,9 +208,14 @@ def new() -> Response | tuple[str, int]:
         form.officer_id.data = str(current_user.id)
         form.first_party_role.data = PartyRole.VICTIM
     if "check_known" in request.form:
-        known, problem = _already_known(form.first_party.form)
+        known, problem, unseen = _already_known(form.first_party.form)
         return render_template(
-            "cases/new.html", title="Open a new case", form=form, known=known, known_problem=problem
+            "cases/new.html",
+            title="Open a new case",
+            form=form,
+            known=known,
+            known_problem=problem,
+            known_unseen=unseen,
         ), 200
     if form.validate_on_submit():
         try:
@@ -235,9 +240,10 @@ def new() -> Response | tuple[str, int]:
     return render_template("cases/new.html", title="Open a new case", form=form), status
 
 
-def _already_known(person: PersonForm) -> tuple[list[SearchHit], str]:
-    """Cases of the user's agency that already hold this person (by surname and date of
-    birth, or surname alone, and by phone and postcode), without saving anything."""
+def _already_known(person: PersonForm) -> tuple[list[SearchHit], str, bool]:
+    """Cases of the user's agency they may open that already hold this person (by surname
+    and date of birth, or surname alone, and by phone and postcode), without saving
+    anything; and whether cases of their agency they may not open hold them too."""
     queries = []
     if person.family_name.data:
         kind = "surname_dob" if person.date_of_birth.data else "surname"
@@ -254,17 +260,20 @@ def _already_known(person: PersonForm) -> tuple[list[SearchHit], str]:
         return (
             [],
             "Enter the person's last name, phone number or postcode to check whether they are already known",
+            False,
         )
     hits: dict[tuple[int, str], SearchHit] = {}
     problems = []
+    unseen = False
     for query in queries:
         try:
             hits.update(
                 ((h.case_id, h.matched), h) for h in search(db(), current_user.actor, query).hits
             )
+            unseen = unseen or held_on_cases_unseen(db(), current_user.actor, query)
         except InputError as e:
             problems.append(e.message)
-    return sorted(hits.values(), key=lambda h: h.reference), ". ".join(problems)
+    return sorted(hits.values(), key=lambda h: h.reference), ". ".join(problems), unseen
 
 
 def _case_input(form: NewCaseForm) -> casework.CaseInput:
@@ -693,9 +702,9 @@ def add_person(case_id: int) -> Response | tuple[str, int]:
     form = AddPersonForm()
     form.known_person.choices = [("", "No: add them as a new person")]
     known: list[SearchHit] | None = None
-    problem = ""
+    problem, unseen = "", False
     if request.method == "POST":
-        known, problem = _already_known(form.person.form)
+        known, problem, unseen = _already_known(form.person.form)
         form.known_person.choices += _known_people(known)
     if "check_known" in request.form:
         return render_template(
@@ -705,6 +714,7 @@ def add_person(case_id: int) -> Response | tuple[str, int]:
             case=case,
             known=known,
             known_problem=problem,
+            known_unseen=unseen,
         ), 200
 
     def record() -> object:
@@ -726,6 +736,7 @@ def add_person(case_id: int) -> Response | tuple[str, int]:
         anchor="parties",
         known=known,
         known_problem=problem,
+        known_unseen=unseen,
     )
 
 

@@ -192,6 +192,28 @@ class _Found:
         self.undecided = {}
 
 
+def held_on_cases_unseen(session: Session, actor: Actor, query: SearchQuery) -> bool:
+    """Whether someone on a case of the actor's agency that the actor may not open (another
+    team's; never a locked or erased case) holds exactly the searched value: a flag for
+    the "already known" check, which names nothing of those cases."""
+    field, value = search_term(query)
+    if not actor.works_cases:
+        return False
+    with closing(_matching_people(session, field, value, [actor.agency_id])) as people:
+        for batch in _batches(person[1] for person in people):
+            cases = {row.case_id for row in _parties(session, batch)}
+            knowable = set(
+                session.scalars(
+                    select(Case.id).where(
+                        Case.id.in_(cases), Case.locked.is_(False), Case.erased_at.is_(None)
+                    )
+                )
+            )
+            if knowable - visible_cases(session, actor, knowable).keys():
+                return True
+    return False
+
+
 def _audit(session: Session, actor: Actor, field: str, outcome: SearchOutcome) -> None:
     """The search's entry: what kind of value was searched and what was shown (never the
     value itself). A search whose entry cannot be written shows nothing."""

@@ -611,3 +611,39 @@ def test_home_says_how_many_cases_are_due_for_review_and_links_to_them_all(
     link = re.search(r'href="([^"]+)">See all 13 of your cases due for review</a>', page)
     assert link is not None
     assert _listed(client, link.group(1)) == 13
+
+
+def test_already_known_says_only_what_is_true_of_cases_the_officer_cannot_see(
+    as_user, create_user, create_case
+) -> None:
+    other_team = create_user("case_officer")
+    create_case(other_team)  # victim Amelia Testperson, 07700 900111
+    officer = create_user("case_officer")
+    client = as_user(user=officer)
+
+    def check(**person: str) -> str:
+        data = _new_case_form(
+            officer_id=str(officer.id),
+            csrf_token=csrf_token(client, "/cases/new"),
+            check_known="y",
+            **{
+                "first_party-date_of_birth-day": "",
+                "first_party-date_of_birth-month": "",
+                "first_party-date_of_birth-year": "",
+                "first_party-phone": "",
+            },
+        )
+        data.update({f"first_party-{k}": v for k, v in person.items()})
+        response = client.post("/cases/new", data=data)
+        assert response.status_code == 200
+        return html.unescape(response.get_data(as_text=True))
+
+    held = check(family_name="Testperson")
+    assert "Not known to your agency" not in held
+    assert "Not on any case you can see." in held
+    assert "also held on a case of another team in your agency: ask your manager" in held
+    assert "Amelia" not in held  # a flag, nothing of the case
+    assert "TH-" not in held
+    nobody = check(family_name="Nobody-Heldanywhere", phone="07700 900999")
+    assert "Not on any case you can see." in nobody
+    assert "another team" not in nobody

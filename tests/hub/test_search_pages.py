@@ -75,7 +75,7 @@ def test_new_case_form_checks_if_the_person_is_already_known_without_saving(
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).select_from(Case)) == 1
     unknown = client.post("/cases/new", data={**data, "first_party-family_name": "Nobody-Known"})
-    assert "Not known to your agency" in unknown.get_data(as_text=True)
+    assert "Not on any case you can see" in unknown.get_data(as_text=True)
     nothing = client.post("/cases/new", data={**data, "first_party-family_name": ""})
     assert "Enter the person&#39;s last name, phone number or postcode" in nothing.get_data(
         as_text=True
