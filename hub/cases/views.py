@@ -38,7 +38,17 @@ from sharing import clock, directory
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import casework, erasure, export, letters, listing, pages, referrals, reviews
+from sharing.cases import (
+    agency_actions,
+    casework,
+    erasure,
+    export,
+    letters,
+    listing,
+    pages,
+    referrals,
+    reviews,
+)
 from sharing.cases import survey as closure_survey
 from sharing.cases.search import SearchHit, SearchQuery, held_on_cases_unseen, search
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
@@ -423,15 +433,23 @@ def _incident_input(form: IncidentForm) -> casework.IncidentInput:
 
 def action_form(owners: list[tuple[str, str]]) -> ActionForm:
     """The action form, its owners ``owners`` (agency id, name) and the named people of
-    those agencies to choose from."""
+    those agencies to choose from: those who work actions (anyone else is refused)."""
     form = ActionForm()
     form.owner_agency.choices = owners
     agency_ids = {int(value) for value, _ in owners}
+    people = [
+        u for u in directory.people(db(), current_user.agency.area_id) if u.agency_id in agency_ids
+    ]
     form.owner_user.choices = [("", "No one named")] + [
         (str(u.id), f"{u.display_name}, {u.agency.name}")
-        for u in directory.people(db(), current_user.agency.area_id)
-        if u.agency_id in agency_ids
+        for u in people
+        if agency_actions.works_actions(u)
     ]
+    form.owner_user.refused = {
+        str(u.id): agency_actions.NOT_ACTION_OWNER
+        for u in people
+        if not agency_actions.works_actions(u)
+    }
     return form
 
 

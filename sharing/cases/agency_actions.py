@@ -26,7 +26,7 @@ from sharing.audit import acts
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
-from sharing.models import Action, Case
+from sharing.models import Action, Case, User
 from sharing.vocabulary import ActionStatus, CaseStatus, Role
 
 #: Roles of the owning agency that close its actions on partners' cases.
@@ -78,6 +78,14 @@ def _decision(session: Session, actor: Actor, case: Case) -> tuple[Decision | No
 
 #: Why anyone but a case officer or manager is refused their agency's actions.
 NOT_ACTION_ROLES = "only case officers and managers work their agency's actions"
+#: Why someone else is refused as an action's named owner.
+NOT_ACTION_OWNER = "Name a case officer or manager: only they see and close their agency's actions"
+
+
+def works_actions(user: User) -> bool:
+    """Whether a user may be named as an action's owner: an active case officer or
+    manager, who sees and closes their agency's actions."""
+    return user.active and not user.roles.isdisjoint(ACTION_ROLES)
 
 
 def actions_for_agency(session: Session, actor: Actor) -> list[AgencyAction]:

@@ -19,7 +19,7 @@ from sharing import clock
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases import erasure, reviews, shares
+from sharing.cases import agency_actions, erasure, reviews, shares
 from sharing.cases.listing import may_own_cases
 from sharing.cases.needs import Needs
 from sharing.crypto import blind_index
@@ -512,8 +512,8 @@ def _recorded(session: Session, actor: Actor, case: Case, what: str) -> None:
 def _checked_owner(
     session: Session, case: Case, data: ActionInput, default_agency_id: int
 ) -> tuple[int, int | None]:
-    """The owning agency (of the case's area) and named person (of that agency) of an
-    action, or ``InputError`` at the field that is wrong."""
+    """The owning agency (of the case's area) and named person (of that agency, one who
+    works actions) of an action, or ``InputError`` at the field that is wrong."""
     owner_agency_id = data.owner_agency_id or default_agency_id
     agency = session.get(Agency, owner_agency_id)
     if agency is None or agency.area_id != case.agency.area_id:
@@ -524,6 +524,8 @@ def _checked_owner(
             raise InputError(
                 "owner_user_id", "Choose a person from the agency that owns the action"
             )
+        if not agency_actions.works_actions(owner):
+            raise InputError("owner_user_id", agency_actions.NOT_ACTION_OWNER)
     return owner_agency_id, data.owner_user_id
 
 

@@ -242,7 +242,9 @@ class Timeline:
             partner = agency_of_type(AgencyType.COMMUNITY_SAFETY) if rng.random() < 0.5 else None
         if partner is not None and partner.code != agency.code:
             staff = rng.choice(officers_of(partner))
-            return partner.code, partner.email_of(staff)
+            # Only a case officer or manager works actions: else no one is named.
+            works = not {Role.CASE_OFFICER, Role.MANAGER}.isdisjoint(staff.roles)
+            return partner.code, partner.email_of(staff) if works else None
         named = agency.email_of(officer) if rng.random() < 0.75 else None
         return agency.code, named
 

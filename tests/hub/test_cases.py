@@ -12,8 +12,12 @@ from sqlalchemy.orm import Session
 
 from hub.templating import UK
 from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import casework
+from sharing.errors import InputError
 from sharing.models import Action, Case, Incident, Person
-from sharing.vocabulary import CaseStatus, Priority
+from sharing.vocabulary import ActionKind, CaseStatus, Priority
 from tests.fixtures.app import csrf_token
 
 
@@ -384,6 +388,54 @@ def test_officer_adds_an_action_owned_by_a_partner(
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Warning letter" in page
     assert "Send a first warning letter about noise" in page
+
+
+@pytest.mark.parametrize("role", ["analyst", "dpo", "administrator"])
+def test_an_action_is_named_only_to_someone_who_works_actions(
+    role, as_user, create_user, create_case, db_session
+) -> None:
+    officer = create_user("case_officer")
+    cannot = create_user(role, agency=officer.agency)
+    colleague = create_user("case_officer", agency=officer.agency)
+    case = create_case(officer)
+    client = as_user(user=officer)
+    url = f"/cases/{case.id}/actions/new"
+    form = client.get(url).get_data(as_text=True)
+    assert f">{colleague.display_name}, " in form
+    assert f">{cannot.display_name}, " not in form
+    due = clock.today() + timedelta(days=14)
+    data = {
+        "kind": "mediation",
+        "description": "Refer to mediation",
+        "owner_agency": str(officer.agency_id),
+        "owner_user": str(cannot.id),
+        "due_on-day": str(due.day),
+        "due_on-month": str(due.month),
+        "due_on-year": str(due.year),
+        "csrf_token": csrf_token(client, url),
+    }
+    refused = client.post(url, data=data)
+    assert refused.status_code == 400
+    page = html.unescape(refused.get_data(as_text=True))
+    assert 'href="#owner_user"' in page
+    assert "Name a case officer or manager: only they see and close their agency's actions" in page
+    assert _count(db_session, Action) == 0
+    named = client.post(url, data={**data, "owner_user": str(colleague.id)})
+    assert named.status_code == 302
+    # The core refuses it too, whatever the page offered.
+    with pytest.raises(InputError) as wrong:
+        casework.add_action(
+            db_session,
+            authorise(db_session, Actor.of(officer), case.id, Act.RECORD),
+            casework.ActionInput(
+                kind=ActionKind.MEDIATION,
+                description="Refer to mediation",
+                owner_agency_id=officer.agency_id,
+                owner_user_id=cannot.id,
+                due_on=due,
+            ),
+        )
+    assert wrong.value.field == "owner_user_id"
 
 
 def test_action_with_a_past_due_date_is_refused(
