@@ -124,6 +124,18 @@ class ActionInput:
     due_on: date | None = None
 
 
+#: The oldest age a date of birth may give (an older one is a mistyped year).
+MAX_AGE = 120
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def _text(field_name: str, value: str, *, limit: int = MAX_TEXT, required: str = "") -> str:
     return checked_text(field_name, value, limit=limit, required=required)
 
@@ -280,8 +292,13 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
     given = _text(p + "given_names", data.given_names, limit=MAX_LINE)
     if not family and not given:
         raise InputError(p + "family_name", "Enter the person's name, or leave the section out")
-    if data.date_of_birth and data.date_of_birth > clock.day_of(now):
+    today = clock.day_of(now)
+    if data.date_of_birth and data.date_of_birth > today:
         raise InputError(p + "date_of_birth", "Date of birth must be in the past")
+    if data.date_of_birth and data.date_of_birth < _years_before(today, MAX_AGE):
+        raise InputError(
+            p + "date_of_birth", f"Date of birth must be within the last {MAX_AGE} years"
+        )
     phone = None
     if data.phone.strip():
         phone = normalise_phone(data.phone)

@@ -699,3 +699,28 @@ def test_already_known_says_only_what_is_true_of_cases_the_officer_cannot_see(
     nobody = check(family_name="Nobody-Heldanywhere", phone="07700 900999")
     assert "Not on any case you can see." in nobody
     assert "another team" not in nobody
+
+
+def test_a_date_of_birth_more_than_120_years_ago_is_refused_at_its_field(
+    as_user, create_user, db_session
+) -> None:
+    officer = create_user("case_officer")
+    client = as_user(user=officer)
+    before = _count(db_session, Case)
+    data = _new_case_form(
+        officer_id=str(officer.id),
+        csrf_token=csrf_token(client, "/cases/new"),
+        **{"first_party-date_of_birth-day": "1", "first_party-date_of_birth-month": "1"},
+    )
+    refused = client.post("/cases/new", data={**data, "first_party-date_of_birth-year": "1800"})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "Date of birth must be within the last 120 years" in page
+    assert 'href="#first_party-date_of_birth' in page
+    assert _count(db_session, Case) == before
+    oldest = clock.today().year - 119
+    data["csrf_token"] = csrf_token(client, "/cases/new")
+    accepted = client.post(
+        "/cases/new", data={**data, "first_party-date_of_birth-year": str(oldest)}
+    )
+    assert accepted.status_code == 302
