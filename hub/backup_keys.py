@@ -16,8 +16,8 @@ import tempfile
 from contextlib import closing
 from pathlib import Path
 
+from sharing.crypto.key_checks import opens_wrapped_key
 from sharing.crypto.keys import KeyringError, LocalKeyring
-from sharing.crypto.sealing import wrap_context
 
 
 def key_store_problem(
@@ -50,9 +50,7 @@ def key_store_problem(
         for version, (key_id, wrapped) in sorted(
             _one_key_each(database, kind, pg_restore, set(needed)).items()
         ):
-            try:
-                keys.unwrap(version, wrapped, wrap_context(key_id, version))
-            except KeyringError:
+            if not opens_wrapped_key(keys, version, key_id, wrapped):
                 return (
                     f"the key store copy {key_store} holds key version {version}, but its key "
                     "does not open the backup's data keys: it is not the key store they were "

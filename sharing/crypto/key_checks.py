@@ -1,0 +1,17 @@
+"""Checks of a key store against data keys as stored, that open nothing with them."""
+
+from __future__ import annotations
+
+from sharing.crypto.keys import KeyProvider, KeyringError
+from sharing.crypto.sealing import wrap_context
+
+
+def opens_wrapped_key(keys: KeyProvider, version: int, key_id: int, wrapped: bytes) -> bool:
+    """Whether the key store ``keys`` opens a data key as stored (its id, the KEK version
+    wrapping it, the wrapped bytes): the key is dropped at once and nothing is read with
+    it (a restore's check that a key store copy fits a backup)."""
+    try:
+        keys.unwrap(version, wrapped, wrap_context(key_id, version))
+    except KeyringError:
+        return False
+    return True
