@@ -35,6 +35,7 @@ from sharing.cases import documents as case_documents
 from sharing.cases import standard_letters
 from sharing.cases import survey as closure_survey
 from sharing.cases.erasure import erase_case
+from sharing.crypto import blind_index
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import KeyringError, LocalKeyring
 from sharing.crypto.rotation import finalise_erasures, key_coverage, key_status, rotate
@@ -437,6 +438,14 @@ def keys_status() -> None:
         )
     with _session() as session:
         plain = accounts.plain_authenticator_secrets(session)
+        stale = blind_index.stale_records(session)
+    if stale:
+        click.echo(
+            f"search indexes: {stale} records indexed under older rules (a search may miss "
+            "them by accents, apostrophes or dashes): run `hub keys reindex`"
+        )
+    else:
+        click.echo("search indexes: every record indexed under the current rules")
     if plain:
         click.echo(
             f"authenticator secrets not yet sealed: {plain} (set up before this release and "
@@ -476,6 +485,22 @@ batch_size_option = click.option(
     type=click.IntRange(1, MAX_BATCH),
     help="Data keys rewrapped per transaction.",
 )
+
+
+@keys.command("reindex")
+@batch_size_option
+def keys_reindex(batch_size: int) -> None:
+    """Index again, under the current rules, the people and case locations whose search
+    entries were made under older ones (``hub keys status`` counts them)."""
+    done = 0
+    while True:
+        with _session() as session:
+            batch = blind_index.reindex(session, limit=batch_size)
+            session.commit()
+        if not batch:
+            break
+        done += batch
+    click.echo(f"Indexed {done} records again; every search entry is under the current rules.")
 
 
 @keys.command("finalise-erasures")

@@ -107,10 +107,16 @@ def normalise_address(value: str) -> str | None:
 
 def normalise_phone(value: str) -> str | None:
     """A phone number as digits: UK numbers in national form (``07700900123``), others
-    as ``+`` and the international digits; None if ``value`` is not a phone number."""
+    as ``+`` and the international digits; None if ``value`` is not a phone number.
+    International numbers may start ``00`` as dialled from the UK (``0044 7700 900123``),
+    and a UK number may keep its trunk zero in brackets (``+44 (0)7700 900123``)."""
     text = value.strip()
     if not _PHONE_ALLOWED.match(text):
         return None
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if text.startswith("+44"):
+        text = re.sub(r"^\+44\s*\(0\)", "+44", text)
     digits = re.sub(r"\D", "", text)
     if text.startswith("+44"):
         digits = "0" + digits[2:]

@@ -149,6 +149,7 @@ class Action(Labelled):
     PROTOCOL_STATUS = "protocol.status", "Changed a protocol's status"
     KEYS_ROTATE = "keys.rotate", "Rotated the key-encryption key"
     KEYS_SEAL_SECRETS = "keys.seal_secrets", "Sealed the authenticator secrets kept in plain"
+    KEYS_REINDEX = "keys.reindex", "Indexed records again for search, under new rules"
     HUB_BACKUP = "hub.backup", "Took a backup of the hub"
     HUB_RESTORE = "hub.restore", "Restored the hub from a backup"
     PAGE_REFUSED = "page.refused", "Was refused a page their roles do not open"

@@ -31,11 +31,12 @@ from datetime import date
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from sharing.audit import acts
 from sharing.crypto.keys import KeyProvider
-from sharing.crypto.sealing import provider_of
+from sharing.crypto.sealing import provider_of, unseal_many
 from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
 from sharing.models import BlindIndex, Case, Person
 
@@ -65,9 +66,34 @@ def index_lengths(expected_persons: int = 1_000_000) -> dict[str, int]:
     }
 
 
+#: The normalising rules of ``normalise_name`` (and so of every index entry made now):
+#: raise it when they change, so that ``hub keys status`` counts the entries made under
+#: older rules and ``hub keys reindex`` makes them again.
+RULES = 2
+
+#: Apostrophes as people and word processors type them: ‘ ’ ʼ ʹ ` ´ ′.
+_APOSTROPHES = dict.fromkeys(map(ord, "\u2018\u2019\u02bc\u02b9`\u00b4\u2032"), "'")
+#: Hyphens and dashes (a word processor turns "Smith-Jones" into "Smith–Jones").
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
+#: Letters with a stroke, which Unicode does not split into a letter and an accent.
+_STROKES = {ord(k): v for k, v in {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i"}.items()}
+_FOLD = _APOSTROPHES | _DASHES | _STROKES
+
+
+def _is_accent(character: str) -> bool:
+    """A combining diacritical mark (U+0300 to U+036F): the accents of Latin, Greek and
+    Cyrillic letters. Other scripts' combining marks (a Devanagari virama, a Japanese
+    voicing mark) are part of the letter, not an accent, and are kept."""
+    return "\u0300" <= character <= "\u036f"
+
+
 def normalise_name(value: str) -> str | None:
-    """Case, accents' composed forms, spaces and curly apostrophes made uniform."""
-    text = unicodedata.normalize("NFKC", value).casefold().replace("\u2019", "'")
+    """A surname as the index sees it: capitals, accents ("Wiśniewski" is "wisniewski"),
+    apostrophes and dashes of every kind, spaces and invisible characters (format
+    characters such as zero-width spaces and direction marks) made uniform."""
+    parts = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", value).casefold())
+    text = "".join(c for c in parts if not _is_accent(c) and unicodedata.category(c) != "Cf")
+    text = unicodedata.normalize("NFC", text).translate(_FOLD)
     text = re.sub(r"\s+", " ", text).strip()
     return text or None
 
@@ -156,6 +182,7 @@ def entries(
             "agency_id": agency_id,
             "person_id": person_id,
             "case_id": case_id,
+            "rules": RULES,
         }
         for field, value in terms.items()
         if value
@@ -272,3 +299,61 @@ def people_in_buckets(
             for term in buckets[field, in_bucket]:
                 found[term].append(person_id)
     return found
+
+
+def stale_records(session: Session) -> int:
+    """How many records (people and case locations) have index entries made under older
+    normalising rules than ``RULES``: each may be missed by a search until it is indexed
+    again (``reindex``)."""
+    people, cases = session.execute(
+        select(
+            func.count(distinct(BlindIndex.person_id)), func.count(distinct(BlindIndex.case_id))
+        ).where(BlindIndex.rules < RULES)
+    ).one()
+    return int(people) + int(cases)
+
+
+def reindex(session: Session, *, limit: int) -> int:
+    """Index again, under the current rules, up to ``limit`` records whose entries were
+    made under older ones (people first, then case locations): how many were done. The
+    caller commits, and calls again until it returns 0. An erased record's entries (there
+    should be none) are dropped, as erasure drops them. Each batch is recorded in the
+    audit log as an operator's act (how many records, never which)."""
+    stale = select(BlindIndex.person_id).where(BlindIndex.rules < RULES)
+    people = session.scalars(
+        select(Person).where(Person.id.in_(stale)).order_by(Person.id).limit(limit)
+    ).all()
+    for person in people:
+        if person.erased_at is not None:
+            remove(session, person_id=person.id)
+            continue
+        values = unseal_many(person, ("family_name", "date_of_birth", "postcode", "phone"))
+        born = values["date_of_birth"]
+        index_person(
+            session,
+            person,
+            family_name=values["family_name"],
+            date_of_birth=date.fromisoformat(born) if born else None,
+            postcode=values["postcode"],
+            phone=values["phone"],
+        )
+    stale_cases = select(BlindIndex.case_id).where(BlindIndex.rules < RULES)
+    cases = session.scalars(
+        select(Case).where(Case.id.in_(stale_cases)).order_by(Case.id).limit(limit - len(people))
+    ).all()
+    for case in cases:
+        if case.erased_at is not None:
+            remove(session, case_id=case.id)
+            continue
+        values = unseal_many(case, ("postcode", "uprn"))
+        index_case(session, case, postcode=values["postcode"], uprn=values["uprn"])
+    done = len(people) + len(cases)
+    if done:
+        acts.record(
+            session,
+            acts.Action.KEYS_REINDEX,
+            subject=acts.Subject("key_store"),
+            basis=f"{done} records indexed again under search rules {RULES}",
+        )
+    session.flush()
+    return done

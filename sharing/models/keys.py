@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sharing import clock
@@ -54,3 +54,6 @@ class BlindIndex(Base):
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
+    #: The normalising rules that made the hashed value (``blind_index.RULES``); entries
+    #: made before rules were counted are 1. ``hub keys reindex`` brings older ones up.
+    rules: Mapped[int] = mapped_column(SmallInteger, server_default="1")

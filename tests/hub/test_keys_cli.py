@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from sharing import accounts, clock
 from sharing.access.authorise import authorise
@@ -19,12 +19,14 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.cases import pages as disclosure
 from sharing.cases.erasure import erase_case
+from sharing.cases.search import SearchQuery, search
+from sharing.crypto import blind_index
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import KeyringError, LocalKeyring
 from sharing.crypto.rotation import rotate
-from sharing.crypto.sealing import wrap_context
+from sharing.crypto.sealing import provider_of, wrap_context
 from sharing.db import make_engine, make_session_factory
-from sharing.models import Agency, Area, AuditEntry, Case, User
+from sharing.models import Agency, Area, AuditEntry, BlindIndex, Case, User
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 from tests.fixtures.cli import hub
 
@@ -292,6 +294,86 @@ def test_secrets_set_up_before_they_were_sealed_are_counted_and_sealed_by_seal_s
             select(AuditEntry).where(AuditEntry.action == "keys.seal_secrets")
         ).all()
         assert entry.basis == "2 authenticator secrets sealed"
+    engine.dispose()
+
+
+def test_names_indexed_under_older_rules_are_counted_and_found_again_after_reindex(
+    migrated_hub_env: str, tmp_path: Path
+) -> None:
+    """After the upgrade that folds accents, a surname indexed before it ("Wiśniewski"
+    hashed with its accent) is missed by a search typed without one until ``hub keys
+    reindex`` indexes it again; ``hub keys status`` says so meanwhile."""
+    assert hub("db", "upgrade").exit_code == 0
+    engine = make_engine(migrated_hub_env)
+    sessions = make_session_factory(engine, LocalKeyring(tmp_path / "instance" / "keyring.json"))
+    with sessions() as session:
+        agency = Agency(
+            code="k",
+            name="K Homes",
+            type=AgencyType.LANDLORD,
+            area=Area(code="k", name="K"),
+            case_prefix="KH",
+        )
+        officer = Actor.of(
+            accounts.create_user(
+                session,
+                agency=agency,
+                email="k@k.example",
+                display_name="K",
+                roles={Role.CASE_OFFICER},
+                password_hash="x",
+            )
+        )
+        case = casework.open_case(
+            session,
+            officer,
+            casework.CaseInput(
+                category=CaseCategory.NOISE,
+                priority=Priority.AMBER,
+                triage=Triage.LOW_LEVEL,
+                summary="Noise",
+                postcode="NG1 5AB",
+                parties=[
+                    casework.PersonInput(
+                        role=PartyRole.VICTIM, family_name="Wiśniewski", phone="07700900123"
+                    )
+                ],
+            ),
+        )
+        session.commit()
+        reference = case.reference
+        # As the hub before rules 2 hashed it: accent kept, entry marked rules 1.
+        old = blind_index.bucket(provider_of(session), "surname", "wiśniewski")
+        session.execute(
+            update(BlindIndex).where(BlindIndex.field == "surname").values(value=old, rules=1)
+        )
+        session.commit()
+
+        def found(surname: str) -> list[str]:
+            hits = search(session, officer, SearchQuery("surname", surname=surname)).hits
+            return [hit.reference for hit in hits]
+
+        assert found("Wisniewski") == []
+    status = hub("keys", "status")
+    assert "search indexes: 1 records indexed under older rules" in status.output
+    assert "run `hub keys reindex`" in status.output
+
+    done = hub("keys", "reindex")
+    assert done.exit_code == 0, done.output
+    assert "Indexed 1 records again" in done.output
+    assert "every record indexed under the current rules" in hub("keys", "status").output
+    assert "Indexed 0 records again" in hub("keys", "reindex").output
+    with sessions() as session:
+        assert [
+            h.reference
+            for h in search(session, officer, SearchQuery("surname", surname="Wisniewski")).hits
+        ] == [reference]
+        by_phone = search(session, officer, SearchQuery("phone", phone="07700 900123")).hits
+        assert [h.reference for h in by_phone] == [reference]
+        [entry] = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "keys.reindex")
+        ).all()
+        assert entry.basis == "1 records indexed again under search rules 2"
     engine.dispose()
 
 

@@ -4,10 +4,13 @@ what they cannot."""
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -15,7 +18,7 @@ from sharing import accounts
 from sharing.access.decide import Actor
 from sharing.cases import casework
 from sharing.cases.search import SearchQuery, search
-from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.blind_index import index_lengths, normalise_name
 from sharing.db import make_session_factory
 from sharing.errors import InputError
 from sharing.models import Agency, Area, BlindIndex, Person
@@ -106,6 +109,51 @@ def test_surname_search_finds_exact_surnames_in_any_case_or_spacing(session, off
     _case(session, officer, _victim("Brien"))
     hits = find(session, officer, SearchQuery("surname", surname="  o'brien "))
     assert [(h.reference, h.matched) for h in hits] == [(ref, "Victim: Sam O'Brien")]
+
+
+@pytest.mark.parametrize(
+    ("recorded", "typed"),
+    [
+        ("Wiśniewski", "Wisniewski"),
+        ("Zoë-Müller", "ZOE-MULLER"),
+        ("Małecki", "malecki"),
+        ("O\u2018Brien", "O'Brien"),  # a left quote, as a word processor may turn it
+        ("Smith\u2013Jones", "Smith-Jones"),  # an en dash
+        ("Da\u200bSilva", "DaSilva"),  # a zero-width space pasted in
+    ],
+)
+def test_surname_search_finds_a_name_however_its_accents_and_marks_are_typed(
+    session, officers, recorded: str, typed: str
+) -> None:
+    officer, _ = officers
+    ref = _case(session, officer, _victim(recorded, dob=date(1980, 1, 2)))
+    assert [h.reference for h in find(session, officer, SearchQuery("surname", surname=typed))] == [
+        ref
+    ]
+    assert [
+        h.reference for h in find(session, officer, SearchQuery("surname", surname=recorded))
+    ] == [ref]
+    with_dob = SearchQuery("surname_dob", surname=typed, date_of_birth=date(1980, 1, 2))
+    assert [h.reference for h in find(session, officer, with_dob)] == [ref]
+
+
+@hypothesis.given(st.text(max_size=40))
+def test_a_normalised_surname_is_its_own_normal_form(typed: str) -> None:
+    """What the index hashes is stable: normalising again changes nothing, so a search
+    for a stored name's normal form finds it, and no invisible character survives."""
+    name = normalise_name(typed)
+    if name is not None:
+        assert normalise_name(name) == name
+        assert name == name.strip()
+        assert not any(unicodedata.category(c) == "Cf" for c in name)
+
+
+def test_different_letters_are_still_different_surnames(session, officers) -> None:
+    officer, _ = officers
+    _case(session, officer, _victim("Müller"))
+    _case(session, officer, _victim("Smith Jones"))
+    assert find(session, officer, SearchQuery("surname", surname="Mueller")) == []
+    assert find(session, officer, SearchQuery("surname", surname="Smith-Jones")) == []
 
 
 def test_surname_and_date_of_birth_tells_namesakes_apart(session, officers) -> None:
