@@ -321,7 +321,11 @@ def reindex(session: Session, *, limit: int) -> int:
     audit log as an operator's act (how many records, never which)."""
     stale = select(BlindIndex.person_id).where(BlindIndex.rules < RULES)
     people = session.scalars(
-        select(Person).where(Person.id.in_(stale)).order_by(Person.id).limit(limit)
+        select(Person)
+        .where(Person.id.in_(stale))
+        .order_by(Person.id)
+        .limit(limit)
+        .with_for_update()  # a change made meanwhile waits, and then indexes its own values
     ).all()
     for person in people:
         if person.erased_at is not None:
@@ -339,7 +343,11 @@ def reindex(session: Session, *, limit: int) -> int:
         )
     stale_cases = select(BlindIndex.case_id).where(BlindIndex.rules < RULES)
     cases = session.scalars(
-        select(Case).where(Case.id.in_(stale_cases)).order_by(Case.id).limit(limit - len(people))
+        select(Case)
+        .where(Case.id.in_(stale_cases))
+        .order_by(Case.id)
+        .limit(limit - len(people))
+        .with_for_update()
     ).all()
     for case in cases:
         if case.erased_at is not None:
