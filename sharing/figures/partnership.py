@@ -497,14 +497,11 @@ def _name(value: object) -> str:
 class _Counter:
     """Counts for one request: the scope's cases, the window's months."""
 
-    def __init__(
-        self, session: Session, area_id: int, scope: Scope, period: Months, today: date
-    ) -> None:
+    def __init__(self, session: Session, area_id: int, scope: Scope, period: Months) -> None:
         self.session = session
         self.area_id = area_id
         self.scope = scope
         self.period = period
-        self.today = today
         trend_start = months_later(period.end, -TREND_MONTHS)
         self.window = _Window(
             min(period.before().start, period.year_before().start, trend_start), period.end
@@ -759,24 +756,22 @@ class _Counter:
         return self._by_agency(query).get(ConferenceStatus.HELD.value, {})
 
     def actions_due(self) -> dict[str, dict[int, Tally]]:
-        """Actions due in the period: ``on_time``, ``late`` (done after their date),
-        ``overdue`` (open past their date) and ``open`` (open, date not passed). A
-        cancelled action is no longer due, so it is none of them."""
-        last = min(self.period.last_day, self.today)
+        """Actions due in the period: ``on_time``, ``late`` (done after their date) and
+        ``overdue`` (still open: figures are for ended periods, so every date in one has
+        passed). A cancelled action is no longer due, so it is none of them."""
         state = case(
             (
                 Action.status == ActionStatus.DONE,
                 case((Action.completed_on <= Action.due_on, "on_time"), else_="late"),
             ),
-            (Action.due_on < self.today, "overdue"),
-            else_="open",
+            else_="overdue",
         )
         query = (
             select(Case.agency_id, state, func.count(), func.sum(tag(Action.id)))
             .join(Case, Case.id == Action.case_id)
             .where(
                 Action.due_on >= self.period.start,
-                Action.due_on <= last,
+                Action.due_on <= self.period.last_day,
                 Action.status != ActionStatus.CANCELLED,
                 Action.kind != ActionKind.DISSATISFACTION_FOLLOW_UP,
                 *self.scope.where(),
@@ -1183,7 +1178,6 @@ class _Builder:
                 ("Actions due in the period: done by their date", due.get("on_time", {})),
                 ("Done after their date", due.get("late", {})),
                 ("Still open past their date", due.get("overdue", {})),
-                ("Open, date not yet passed", due.get("open", {})),
             ],
         )
 
@@ -1200,11 +1194,10 @@ def count(
     rounder: Rounder,
     boundaries: Boundaries | None,
     trigger: Callable[[Months], Iterable[tuple[str, int]]] | None,
-    today: date,
 ) -> Figures:
-    """The figures for ``scope`` and ``period`` in ``groups``' columns (no audit entry:
-    ``figures`` is the way in)."""
-    counter = _Counter(session, area_id, scope, period, today)
+    """The figures for ``scope`` and ``period`` (an ended one) in ``groups``' columns (no
+    audit entry: ``figures`` is the way in)."""
+    counter = _Counter(session, area_id, scope, period)
     return _Builder(counter, groups, rounder, boundaries).build(trigger)
 
 
@@ -1251,7 +1244,7 @@ def figures(
         )
         raise
     totals, left_out = trigger_totals(session, actor, trigger, scope, period, today)
-    found = count(session, own.area_id, scope, period, groups, rounder, boundaries, totals, today)
+    found = count(session, own.area_id, scope, period, groups, rounder, boundaries, totals)
     found = replace(found, meeting=meeting, trigger_left_out=left_out)
     acts.record(
         session,
