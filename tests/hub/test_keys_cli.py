@@ -33,6 +33,17 @@ from tests.fixtures.cli import hub
 HUB = str(Path(sys.executable).parent / "hub")
 
 
+def _k_homes() -> Agency:
+    """The one agency the tests here need."""
+    return Agency(
+        code="k",
+        name="K Homes",
+        type=AgencyType.LANDLORD,
+        area=Area(code="k", name="K"),
+        case_prefix="KH",
+    )
+
+
 @pytest.fixture
 def populated(migrated_hub_env: str, tmp_path: Path) -> tuple[str, Path, list[int]]:
     """A migrated database with 40 cases (80 data keys), and its key store."""
@@ -40,13 +51,7 @@ def populated(migrated_hub_env: str, tmp_path: Path) -> tuple[str, Path, list[in
     key_store = tmp_path / "instance" / "keyring.json"
     engine = make_engine(migrated_hub_env)
     with make_session_factory(engine, LocalKeyring(key_store))() as session:
-        agency = Agency(
-            code="k",
-            name="K Homes",
-            type=AgencyType.LANDLORD,
-            area=Area(code="k", name="K"),
-            case_prefix="KH",
-        )
+        agency = _k_homes()
         session.add(agency)
         officer = accounts.create_user(
             session,
@@ -249,13 +254,7 @@ def test_secrets_set_up_before_they_were_sealed_are_counted_and_sealed_by_seal_s
     sessions = make_session_factory(engine, LocalKeyring(tmp_path / "instance" / "keyring.json"))
     secrets = {f"m{n}@k.example": pyotp.random_base32() for n in range(2)}
     with sessions() as session:
-        agency = Agency(
-            code="k",
-            name="K Homes",
-            type=AgencyType.LANDLORD,
-            area=Area(code="k", name="K"),
-            case_prefix="KH",
-        )
+        agency = _k_homes()
         for email in secrets:
             accounts.create_user(
                 session,
@@ -307,13 +306,7 @@ def test_names_indexed_under_older_rules_are_counted_and_found_again_after_reind
     engine = make_engine(migrated_hub_env)
     sessions = make_session_factory(engine, LocalKeyring(tmp_path / "instance" / "keyring.json"))
     with sessions() as session:
-        agency = Agency(
-            code="k",
-            name="K Homes",
-            type=AgencyType.LANDLORD,
-            area=Area(code="k", name="K"),
-            case_prefix="KH",
-        )
+        agency = _k_homes()
         officer = Actor.of(
             accounts.create_user(
                 session,
