@@ -81,15 +81,22 @@ def whole_number(text: str | None) -> int | None:
     return number if number <= MAX_ID else None
 
 
+def without_invisible(text: str) -> str:
+    """``text`` without Unicode's format characters (category Cf): the zero-width spaces
+    and text-direction marks that come with a number copied from a message or a contact
+    card (WhatsApp wraps a phone number in U+202A and U+202C), which nobody sees."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def normalise_postcode(value: str) -> str | None:
     """``value`` as an upper-case postcode with one space, or None if it is not one."""
-    match = _POSTCODE.match(re.sub(r"\s+", "", value.upper()))
+    match = _POSTCODE.match(re.sub(r"\s+", "", without_invisible(value).upper()))
     return f"{match.group(1)} {match.group(2)}" if match else None
 
 
 def normalise_uprn(value: str) -> str | None:
     """A UPRN (1 to 12 digits, leading zeros dropped), or None if ``value`` is not one."""
-    digits = value.strip()
+    digits = without_invisible(value).strip()
     if not is_digits(digits) or len(digits) > 12 or int(digits) == 0:
         return None
     return str(int(digits))
@@ -110,7 +117,7 @@ def normalise_phone(value: str) -> str | None:
     as ``+`` and the international digits; None if ``value`` is not a phone number.
     International numbers may start ``00`` as dialled from the UK (``0044 7700 900123``),
     and a UK number may keep its trunk zero in brackets (``+44 (0)7700 900123``)."""
-    text = value.strip()
+    text = without_invisible(value).strip()
     if not _PHONE_ALLOWED.match(text):
         return None
     if text.startswith("00"):

@@ -25,6 +25,7 @@ from sharing.formats import (
         ("NG15AB", "NG1 5AB"),
         (" sw1a  1aa ", "SW1A 1AA"),
         ("M1 1AE", "M1 1AE"),
+        ("\u200bNG1 5AB\u200b", "NG1 5AB"),  # pasted with zero-width spaces
         ("XYZ", None),
         ("12345", None),
         ("", None),
@@ -80,6 +81,8 @@ def test_an_address_of_punctuation_alone_is_none() -> None:
         ("0044 7700 900123", "07700900123"),
         ("0033 1 23 45 67 89", "+33123456789"),
         ("+44 (0)", None),
+        ("\u202a+44 7700 900123\u202c", "07700900123"),  # copied from WhatsApp
+        ("07700\u200b900123", "07700900123"),
         ("00", None),
         ("123", None),
         ("call me", None),
