@@ -308,7 +308,8 @@ def test_an_officer_brings_a_case_to_a_sitting_and_the_members_agencies_are_invi
     assert {i.agency_id for i in conference.invitations} == member_agencies
     assert all(i.share.purpose == group.purpose for i in conference.invitations)
     page = officer.get(response.location).get_data(as_text=True)
-    assert GROUP in page  # "On the agenda of"
+    sitting_path = f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
+    assert f'<a class="govuk-link" href="{sitting_path}">{GROUP}</a>' in page  # "On the agenda of"
     entry = _entries(demo_session, "meeting.bring")[-1]
     assert entry.object_type == "meeting_sitting"
     assert entry.object_id == str(sitting.id)

@@ -178,6 +178,9 @@ def test_the_panel_is_convened_and_the_holders_bring_their_cases(hub, session) -
         }
         assert request.case.officer_id in told or request.case.locked
     assert _entries(session, "trigger.review")[-1].outcome == "allowed"
+    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    sitting_path = f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
+    assert f'<a class="govuk-link" href="{sitting_path}">{PANEL}</a>' in page
 
     # A holder brings its case to the panel: the panel's agencies are invited under the
     # Community Trigger protocol, and the lead sees it brought.
