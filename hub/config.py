@@ -217,7 +217,14 @@ def load_settings(
     environ = dict(os.environ if environ is None else environ)
     raw: dict[str, object] = _read_toml(DEFAULTS_FILE)
     if environ.get("HUB_CONFIG"):
-        raw.update(_read_toml(Path(environ["HUB_CONFIG"])))
+        path = Path(environ["HUB_CONFIG"])
+        from_file = _read_toml(path)
+        if "smtp_password" in from_file:
+            raise ConfigError(
+                f"settings file {path}: smtp_password must not be in a settings file; set "
+                "HUB_SMTP_PASSWORD in the environment, or smtp_password_file to a file holding it"
+            )
+        raw.update(from_file)
     names = {f.name for f in fields(Settings)} - {"mail"} | set(MAIL_KEYS)
     for name in names:
         if ENV_PREFIX + name.upper() in environ:

@@ -177,6 +177,11 @@ def test_keyword_overrides_win_over_everything(development: dict[str, str]) -> N
         pytest.param('hub = "production"\n', "[hub] must be a table", id="hub-not-a-table"),
         pytest.param("[hub\n", "not valid TOML", id="invalid-toml"),
         pytest.param(
+            '[hub]\nsmtp_password = "hunter2"\n',
+            "smtp_password must not be in a settings file; set HUB_SMTP_PASSWORD",
+            id="smtp-password-in-the-file",
+        ),
+        pytest.param(
             "a = " + "[" * 2_000 + "]" * 2_000 + "\n", "nested too deeply", id="nested-too-deeply"
         ),
     ],
