@@ -120,7 +120,9 @@ def init_limits(app: Flask, settings: Settings) -> Limiter:
         key_prefix="hub-api",
         on_breach=_too_many,
     )
-    limiter.limit(_api_limit, exempt_when=_asks_for_a_token)(bp)
+    # One count for all of a client's calls, whichever endpoint (a plain limit on a
+    # blueprint counts each of its routes apart).
+    limiter.shared_limit(_api_limit, scope="api-calls", exempt_when=_asks_for_a_token)(bp)
     limiter.limit(
         _token_limit, key_func=_token_client, exempt_when=_calls_the_api, deduct_when=_issued
     )(bp)

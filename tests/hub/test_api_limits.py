@@ -62,6 +62,27 @@ def test_a_client_past_its_limit_is_told_when_to_come_back(
     assert statuses(app, bearer_for(app.test_client(), police), 1) == [200], "others unaffected"
 
 
+def test_a_clients_calls_to_every_endpoint_count_against_one_limit(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """The limit is the client's, not each endpoint's: a client stopped on one endpoint
+    is stopped on the others too, and the count carries over between them."""
+    app = demo_copy(demo_files, tmp_path, api_rate_limit="3 per minute")
+    housing, _ = clients(app)
+    headers = bearer_for(app.test_client(), housing)
+    client = app.test_client()
+
+    first = [client.get("/api/v1/actions", headers=headers, base_url=HTTPS) for _ in range(2)]
+    shared = client.get("/api/v1/cases/shared", headers=headers, base_url=HTTPS)
+    after = client.get("/api/v1/cases/shared", headers=headers, base_url=HTTPS)
+
+    assert [a.status_code for a in first] == [200, 200]
+    assert shared.status_code == 200
+    assert shared.headers["X-RateLimit-Remaining"] == "0"
+    assert after.status_code == 429
+    assert client.get("/api/v1/actions", headers=headers, base_url=HTTPS).status_code == 429
+
+
 def test_asking_for_tokens_is_limited_more_strictly(demo_files: Path, tmp_path: Path) -> None:
     app = demo_copy(demo_files, tmp_path, api_token_rate_limit="2 per minute")
     housing, police = clients(app)
