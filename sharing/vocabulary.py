@@ -485,7 +485,7 @@ class OnBehalf(Labelled):
 class ThresholdDecision(Labelled):
     """The lead's decision on whether a Community Trigger application meets the threshold."""
 
-    MET = "met", "Threshold met: the case will be reviewed"
+    MET = "met", "Threshold met: the case is reviewed by the partnership"
     NOT_MET = "not_met", "Threshold not met"
     DISCRETION = "discretion", "Met by discretion: reviewed to protect the victim"
 

@@ -94,7 +94,7 @@ def share_case(
     if until > protocol.end_on:
         raise InputError(
             "until",
-            f"The share cannot outlast the protocol, which ends on {protocol.end_on.isoformat()}",
+            f"The share cannot outlast the protocol, which ends on {protocol.end_on:%-d %B %Y}",
         )
     if origin is ShareOrigin.MANUAL and (
         live := _live_share(session, case, agency, protocol, purpose, today)

@@ -183,7 +183,7 @@ def test_a_victim_applies_and_the_review_reaches_its_letter_and_the_figures(
         expect(counted).to_contain_text(
             f"One complaint held by {story['landlord']} that you cannot see"
         )
-        page.get_by_label("Threshold met: the case will be reviewed").check()
+        page.get_by_label("Threshold met: the case is reviewed by the partnership").check()
         page.get_by_label("Reasons for the decision").fill(REASONS)
         page.get_by_role("button", name="Record the decision").click()
         expect(page.get_by_text("Threshold decision recorded.")).to_be_visible()

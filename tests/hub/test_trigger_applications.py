@@ -121,7 +121,7 @@ def test_the_lead_records_an_application_sees_the_check_and_decides(demo_hub, de
     assert application.decision is ThresholdDecision.MET
     assert application.advice.startswith("three-complaints ")
     shown = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
-    assert "Threshold met: the case will be reviewed" in shown
+    assert "Threshold met: the case is reviewed by the partnership" in shown
     assert "without a joined-up response" in shown
     listing = lead.get("/trigger").get_data(as_text=True)
     assert application.reference in listing

@@ -139,7 +139,8 @@ def test_sharing_refuses_non_parties_and_dates_past_the_protocol(demo_session) -
             until=date.today(),
         )
     police = _agency(demo_session, "northshire-police")
-    with pytest.raises(InputError, match="cannot outlast the protocol"):
+    ends = f"{asb.end_on.day} {asb.end_on:%B %Y}"  # a UK date, as every message gives one
+    with pytest.raises(InputError, match=f"cannot outlast the protocol, which ends on {ends}$"):
         shares.share_case(
             demo_session,
             authorise(demo_session, officer, case.id, Act.SHARE),
