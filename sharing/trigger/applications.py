@@ -448,10 +448,11 @@ def next_clock(
     calendar: WorkingDays | None = None,
 ) -> Clock | None:
     """The application's next deadline, in working days: the threshold decision (of
-    receipt); once met, the panel's meeting (of the decision); once before a panel, the
-    outcome letter (of the sitting). None when nothing is due of the lead: not met, or the
-    outcome sent (an appeal is the appeal body's to time). A deadline past the bank
-    holiday list is a clock saying why it cannot be counted."""
+    receipt); once met, the panel's meeting (of the decision), also while the sitting
+    chosen for it is still to come; from the day of that sitting, the outcome letter (of
+    the sitting). None when nothing is due of the lead: not met, or the outcome sent (an
+    appeal is the appeal body's to time). A deadline past the bank holiday list is a
+    clock saying why it cannot be counted."""
     calendar = calendar or england_and_wales()
     sitting = application.review_sitting
     due: Callable[[], date]
@@ -461,7 +462,7 @@ def next_clock(
         stage, due = "Threshold decision", lambda: decision_due(application, procedure, calendar)
     elif application.decision is ThresholdDecision.NOT_MET or application.outcome_on:
         return None
-    elif sitting is None:
+    elif sitting is None or clock.day_of(sitting.starts_at) > today:
         stage, due = "Review panel meets", lambda: review_due(application, procedure, calendar)
     else:
         sat_on, days = clock.day_of(sitting.starts_at), procedure.timescales.outcome

@@ -203,6 +203,32 @@ def test_the_panel_is_convened_and_the_holders_bring_their_cases(hub, session) -
     assert "Brought" in page
 
 
+def test_the_next_deadline_is_the_panels_until_its_sitting_then_the_outcome_letters(
+    hub, session
+) -> None:
+    """A sitting chosen but still to come: the deadline the lead has next is still the
+    panel's "meet by" (the sitting may move); from the sitting's day, the outcome letter,
+    counted from it."""
+    application = _met(session)
+    sitting = _panel(session, days=3)
+    assert _convene(_lead(hub, session), application, sitting).status_code == 302
+    session.expire_all()
+    calendar = england_and_wales()
+    before = applications.next_clock(application, PROCEDURE, clock.today())
+    assert before is not None
+    assert (before.stage, before.due_on) == (
+        "Review panel meets",
+        applications.review_due(application, PROCEDURE),
+    )
+    sat_on = clock.day_of(sitting.starts_at)
+    on_the_day = applications.next_clock(application, PROCEDURE, sat_on)
+    assert on_the_day is not None
+    assert (on_the_day.stage, on_the_day.due_on) == (
+        "Outcome letter",
+        calendar.add(sat_on, PROCEDURE.timescales.outcome),
+    )
+
+
 def test_a_panel_that_is_not_one_or_has_a_member_of_another_body_is_refused(hub, session) -> None:
     application = _met(session)
     lead = _lead(hub, session)
