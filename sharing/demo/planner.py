@@ -137,7 +137,7 @@ class Planner:
             closure_reason=reason,
             closure_note=notes.CLOSURE_NOTES[reason] if reason else "",
             closed_at=course.closed_at,
-            review_due_on=self.timeline.review_due(course.status, opened_at),
+            review_due_on=self.timeline.review_due(course.status, opened_at, priority),
         )
 
     def _hate(self, category: CaseCategory) -> ProtectedCharacteristic | None:

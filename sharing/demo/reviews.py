@@ -17,6 +17,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import reviews
+from sharing.demo.timeline import FIRST_REVIEW_AFTER
 from sharing.models import Case
 from sharing.vocabulary import CaseStatus, ContactMethod, ReviewDecision
 
@@ -50,7 +51,7 @@ def review_cases(session: Session, today: date, seed: int) -> int:
         days = reviews.interval(reviews.DEFAULT_DAYS, case.priority)
         day = case.review_due_on - timedelta(days=days)
         opened = clock.day_of(case.opened_at)
-        if day <= opened + timedelta(days=2) or day >= today:
+        if day <= opened + timedelta(days=FIRST_REVIEW_AFTER) or day >= today:
             continue  # not yet due for its first review
         reached = rng.random() > 0.1
         method = rng.choice([ContactMethod.PHONE, ContactMethod.IN_PERSON, ContactMethod.EMAIL])

@@ -10,6 +10,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from sharing import clock
+from sharing.cases import reviews
 from sharing.demo import mix, notes, phrases
 from sharing.demo.partnership import AGENCIES, AgencySpec, StaffSpec
 from sharing.demo.plan import ActionPlan, IncidentPlan, PartyPlan
@@ -20,6 +22,7 @@ from sharing.vocabulary import (
     CaseCategory,
     CaseStatus,
     PartyRole,
+    Priority,
     ProtectedCharacteristic,
     Role,
 )
@@ -34,6 +37,8 @@ OFFICE_OPENS, OFFICE_CLOSES = 9, 17
 #: Share of a case's incidents reported to the agency that owns it.
 OWN_RECEIPT = {AgencyType.LANDLORD: 0.8, AgencyType.COMMUNITY_SAFETY: 0.7}
 OWN_RECEIPT_DEFAULT = 0.85
+#: Days after opening before a demo case has its first review (``demo.reviews``).
+FIRST_REVIEW_AFTER = 2
 
 
 def start_of(day: date) -> datetime:
@@ -265,17 +270,26 @@ class Timeline:
             return ActionStatus.DONE, due, done
         return ActionStatus.OPEN, self.today + timedelta(days=rng.randint(0, 60)), None
 
-    def review_due(self, status: CaseStatus, opened_at: datetime) -> date | None:
-        """When the case is next due for review: some overdue, most within four weeks."""
+    def review_due(
+        self, status: CaseStatus, opened_at: datetime, priority: Priority
+    ) -> date | None:
+        """When the case is next due for review, as the review rules make it: its
+        priority's interval after its last review (which ``demo.reviews`` then records),
+        some overdue by up to three weeks, most due within the interval; or, for a case
+        opened too recently to have had a review then, that interval after its opening."""
         if status is CaseStatus.CLOSED:
             return None
         rng = self.rng
+        interval = reviews.interval(reviews.DEFAULT_DAYS, priority)
         chance = rng.random()
         overdue = 0.15 if status is CaseStatus.ACTIVE else 0.2
         if chance < overdue:
             due = self.today - timedelta(days=rng.randint(1, 21))
-            if due > opened_at.date():
-                return due
-        if chance < overdue + 0.05:
-            return self.today
-        return self.today + timedelta(days=rng.randint(1, 28))
+        elif chance < overdue + 0.05:
+            due = self.today
+        else:  # within the interval: the last review was on a day before today
+            due = self.today + timedelta(days=1 + (rng.randint(1, 28) - 1) % (interval - 1))
+        opened = clock.day_of(opened_at)
+        if due - timedelta(days=interval) <= opened + timedelta(days=FIRST_REVIEW_AFTER):
+            return opened + timedelta(days=interval)  # no review yet: the first is due
+        return due
