@@ -1,7 +1,9 @@
 """An agency's accounts, looked after by its managers and administrators (the People
 page) or by a command-line operator: disable and enable an account, lift a lock-out,
 change roles and team. Each act is recorded; an attempt on another agency's account is
-refused as not found, and recorded too."""
+refused as not found, and recorded too. Nobody changes their own roles (separation of
+duties: an administrator sees no case content, so may not make themselves a manager or
+DPO); another administrator of the agency, or the operator, does."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from sharing import sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.accounts import MAX_NAME, is_locked, roles_basis
 from sharing.audit import acts
-from sharing.errors import InputError, NotFound
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters
 from sharing.models import User, UserRole
 from sharing.vocabulary import Role, SessionEnd
@@ -72,15 +74,40 @@ def unlock(session: Session, user: User, *, by: Actor | None = None) -> bool:
     return True
 
 
+def may_change_roles(session: Session, actor: Actor, user: User) -> None:
+    """Let ``actor`` change ``user``'s roles (a user of their agency, from
+    ``agency_account``) only as an administrator, and never their own: separation of
+    duties, as an administrator sees no case content and must not make themselves a
+    manager or DPO. ``NotAllowed`` otherwise, recorded as a refused ``account.roles``."""
+    if not actor.has(Role.ADMINISTRATOR):
+        why = "only an administrator of the agency changes roles"
+    elif actor.user_id == user.id:
+        why = (
+            "nobody changes their own roles: another administrator of the agency, "
+            "or the hub's operator, does"
+        )
+    else:
+        return
+    acts.refuse(
+        session,
+        acts.Action.ACCOUNT_ROLES,
+        actor=actor,
+        subject=acts.Subject("user", user.id),
+        reason=why,
+    )
+    raise NotAllowed(why)
+
+
 def change_roles(
     session: Session, user: User, roles: set[Role], team: str | None, *, by: Actor | None = None
 ) -> bool:
     """Give ``user`` these roles and this team (None or blank for none); whether anything
     changed. Their sessions end (and a sign-in half done is void), so the new roles apply
     at once: a role that needs an authenticator app asks for one at their next sign-in.
-    ``by`` is the agency's administrator (who may not drop their own administrator role),
-    None for a command-line operator. Recorded naming the roles, never the person or the
-    team."""
+    ``by`` is another administrator of the agency (``may_change_roles``), None for a
+    command-line operator. Recorded naming the roles, never the person or the team."""
+    if by is not None:
+        may_change_roles(session, by, user)
     team = (team or "").strip() or None
     if not roles:
         raise InputError("roles", "Choose at least one role")
@@ -88,11 +115,6 @@ def change_roles(
         raise InputError("team", f"The team must be {MAX_NAME} characters or fewer")
     if has_control_characters(team or ""):
         raise InputError("team", f"The team {CONTROL_CHARACTERS}")
-    if by is not None and by.user_id == user.id and Role.ADMINISTRATOR not in roles:
-        raise InputError(
-            "roles",
-            "You cannot remove your own administrator role. Ask another administrator.",
-        )
     before = user.roles
     if before == roles and user.team == team:
         return False

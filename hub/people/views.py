@@ -6,17 +6,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField
 
 from hub.database import db
 from hub.forms import ChoicesField, HubForm
-from hub.guard import require_roles
+from hub.guard import forbid, require_roles
 from sharing import accounts, agency_accounts, directory, sign_in_sessions
 from sharing.audit import acts
-from sharing.errors import InputError, NotFound
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import User
 from sharing.vocabulary import Role, SessionEnd
 
@@ -98,15 +108,12 @@ class RolesForm(HubForm):
 def roles(user_id: int) -> Response | tuple[str, int]:
     """Change someone's roles and team: the agency's administrators only."""
     user = _account(user_id, acts.Action.ACCOUNT_ROLES)
-    if not current_user.has_role(Role.ADMINISTRATOR):
-        acts.refuse(
-            db(),
-            acts.Action.ACCOUNT_ROLES,
-            actor=current_user.actor,
-            subject=acts.Subject("user", user.id),
-            reason="only an administrator of the agency changes roles",
-        )
-        abort(403)
+    try:
+        agency_accounts.may_change_roles(db(), current_user.actor, user)
+    except NotAllowed as refused:
+        if user.id == current_user.id:
+            abort(make_response(_own_roles_page(), 403))
+        forbid(refused, "You cannot change roles")
     if request.method == "GET":
         form = RolesForm(data={"roles": sorted(r.value for r in user.roles), "team": user.team})
     else:
@@ -140,3 +147,16 @@ def roles(user_id: int) -> Response | tuple[str, int]:
     status = 400 if request.method == "POST" else 200
     title = f"Change {user.display_name}’s roles"
     return render_template("people/roles.html", title=title, form=form, user=user), status
+
+
+def _own_roles_page() -> str:
+    return render_template(
+        "errors/error.html",
+        title="You cannot change your own roles",
+        paragraphs=[
+            "Ask another administrator of your agency to change them, or the hub's operator "
+            "(who runs hub users set-roles).",
+            "Nobody changes their own roles in the hub. An administrator sees no case "
+            "content, so they cannot give themselves a role that does.",
+        ],
+    )

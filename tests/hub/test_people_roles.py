@@ -4,11 +4,16 @@ audit log naming the roles, never the person."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing import agency_accounts
+from sharing.access.decide import Actor
+from sharing.errors import NotAllowed
 from sharing.models import AuditEntry, User
+from sharing.vocabulary import Role
 from tests.fixtures.app import PASSWORD, csrf_token
 
 
@@ -73,29 +78,90 @@ def test_an_administrator_makes_a_case_officer_a_manager_in_another_team(
     assert "South" not in entry.basis
 
 
-def test_the_roles_form_refuses_no_role_a_role_not_offered_and_dropping_ones_own_administrator(
+def test_the_roles_form_refuses_no_role_and_a_role_not_offered(
     as_user, create_user, db_session: Session
 ) -> None:
     officer = create_user("case_officer")
-    admin_user = create_user("administrator")
-    admin = as_user(user=admin_user)
+    admin = as_user("administrator")
     none = _post_roles(admin, officer, [])
     assert none.status_code == 400
     assert "Choose at least one role" in none.get_data(as_text=True)
     odd = _post_roles(admin, officer, ["case_officer", "superuser"])
     assert odd.status_code == 400
     assert "Choose roles from the list" in odd.get_data(as_text=True)
-    own = _post_roles(admin, admin_user, ["dpo"])
-    assert own.status_code == 400
-    assert "You cannot remove your own administrator role" in own.get_data(as_text=True)
     db_session.expire_all()
     assert {r.value for r in db_session.get(User, officer.id).roles} == {"case_officer"}
-    assert {r.value for r in db_session.get(User, admin_user.id).roles} == {"administrator"}
     assert _entries(db_session, "account.roles") == []
-    # An administrator may still add a role to their own account.
-    assert _post_roles(admin, admin_user, ["administrator", "dpo"]).status_code == 302
+
+
+def test_an_administrator_cannot_give_themselves_a_manager_or_dpo_role_to_read_cases(
+    as_user, create_user, db_session: Session
+) -> None:
+    # Separation of duties: an administrator sees no case content, so they may not tick
+    # Manager or Data protection officer on their own account and read cases alone.
+    admin_user = create_user("administrator")
+    admin = as_user(user=admin_user)
+    people = admin.get("/people").get_data(as_text=True)
+    assert f'Change roles<span class="govuk-visually-hidden"> ({admin_user.display_name})' not in (
+        people
+    )
+    assert "Another administrator of your agency changes your own roles" in people
+
+    page = admin.get(f"/people/{admin_user.id}/roles")
+    assert page.status_code == 403
+    text = page.get_data(as_text=True)
+    assert "You cannot change your own roles" in text
+    assert "another administrator of your agency" in text
+    assert "hub users set-roles" in text
+    assert 'name="roles"' not in text
+    for roles in (["administrator", "manager", "dpo"], ["dpo"], ["administrator"]):
+        assert _post_roles(admin, admin_user, roles, team="North").status_code == 403
+
+    db_session.expire_all()
+    mine = db_session.get(User, admin_user.id)
+    assert {r.value for r in mine.roles} == {"administrator"}
+    assert mine.team is None
+    assert admin.get("/").status_code == 200  # still signed in: nothing changed
+    assert _entries(db_session, "account.roles") == []
+    refused = _entries(db_session, "account.roles", "refused")
+    assert [(e.actor_user_id, e.object_id) for e in refused] == [
+        (admin_user.id, str(admin_user.id))
+    ] * 4
+    assert all("their own roles" in e.basis for e in refused)
+
+    # Another administrator of the agency may, as may the operator (hub users set-roles).
+    other = as_user("administrator")
+    assert _post_roles(other, admin_user, ["administrator", "dpo"]).status_code == 302
     db_session.expire_all()
     assert {r.value for r in db_session.get(User, admin_user.id).roles} == {"administrator", "dpo"}
+
+
+def test_the_core_refuses_anyone_changing_their_own_roles_and_records_it(
+    create_user, db_session: Session
+) -> None:
+    admin_user = create_user("administrator")
+    with pytest.raises(NotAllowed, match="their own roles"):
+        agency_accounts.change_roles(
+            db_session,
+            admin_user,
+            {Role.ADMINISTRATOR, Role.MANAGER},
+            None,
+            by=Actor.of(admin_user),
+        )
+    manager_user = create_user("manager")
+    officer = create_user("case_officer")
+    with pytest.raises(NotAllowed, match="only an administrator"):
+        agency_accounts.change_roles(
+            db_session, officer, {Role.MANAGER}, None, by=Actor.of(manager_user)
+        )
+    db_session.commit()
+    assert {r.value for r in db_session.get(User, admin_user.id).roles} == {"administrator"}
+    assert {r.value for r in db_session.get(User, officer.id).roles} == {"case_officer"}
+    refused = _entries(db_session, "account.roles", "refused")
+    assert [(e.actor_user_id, e.object_id) for e in refused] == [
+        (admin_user.id, str(admin_user.id)),
+        (manager_user.id, str(officer.id)),
+    ]
 
 
 def test_only_the_agencys_administrators_change_roles_and_attempts_are_recorded(
