@@ -53,7 +53,7 @@ from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
 from hub.config import ConfigError, Settings, load_settings
 from hub.database import db, init_commit, init_database
-from hub.guard import check_declared, check_request
+from hub.guard import check_declared, check_request, record_unrecorded_refusal
 from hub.identity_providers import load_identity_providers
 from hub.notices import init_notices
 from hub.templating import register_filters
@@ -210,6 +210,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     )
     _register_errors(app)
     init_commit(app)
+    app.after_request(record_unrecorded_refusal)  # runs before the commit, which keeps it
     if settings.trusted_proxies:
         # The visitor's address and scheme as the reverse proxies in front saw them; a
         # client's own X-Forwarded-For entries beyond theirs are never believed.

@@ -57,9 +57,10 @@ def integrate_apart(app: Flask, every: float) -> Integrator:
 
 def init_commit(app: Flask) -> None:
     """Commit each request's work once its response is made. Registered after every
-    other ``after_request`` function, so that it runs before them (Flask runs the last
-    registered first): the answer to a commit that fails still gets the security headers,
-    and no notice is sent for work that was not saved."""
+    other ``after_request`` function but the guard's record of an unrecorded refusal
+    (``hub.guard.record_unrecorded_refusal``, which it must keep), so that it runs before
+    them (Flask runs the last registered first): the answer to a commit that fails still
+    gets the security headers, and no notice is sent for work that was not saved."""
     app.after_request(_commit_or_roll_back)
 
 

@@ -10,6 +10,7 @@ not at request time.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -87,6 +88,39 @@ def _refused_page(area: str, allowed: frozenset[Role]) -> None:
         subject=acts.Subject("page", area),
         reason=f"{request.endpoint} is for {', '.join(sorted(r.label.lower() for r in allowed))}",
     )
+
+
+def record_unrecorded_refusal(response: Response) -> Response:
+    """After every request: a signed-in user answered 403 or 404 by a page that recorded
+    no refusal of its own (a check in the view, a record of another case or agency) is
+    recorded as ``page.refused``, naming the endpoint, the answer and the route's record
+    ids, never the address. Every refusal is an entry; the core's own (a refused case
+    view, say) are not written twice."""
+    if (
+        response.status_code in (403, 404)
+        and current_user.is_authenticated
+        and request.endpoint is not None
+        and request.endpoint not in PUBLIC_ENDPOINTS
+        and request.blueprint not in _API_BLUEPRINTS
+        and not acts.refused_in(db())
+    ):
+        ids = ", ".join(
+            f"{name} {value}"
+            for name, value in (request.view_args or {}).items()
+            if isinstance(value, int)
+        )
+        # If it cannot be written now, the roll-back of the refused request writes it
+        # again, or reports that it could not.
+        with suppress(acts.AuditUnavailable):
+            acts.refuse(
+                db(),
+                acts.Action.PAGE_REFUSED,
+                actor=current_user.actor,
+                subject=acts.Subject("page", request.blueprint or request.endpoint),
+                reason=f"{request.endpoint} answered {response.status_code}"
+                + (f" ({ids})" if ids else ""),
+            )
+    return response
 
 
 def for_every_role(blueprint: Blueprint) -> None:

@@ -12,7 +12,6 @@ from hub.guard import for_every_role
 from sharing import clock
 from sharing.cases.listing import home_summary
 from sharing.cases.shares import shared_case_count
-from sharing.errors import NotAllowed
 from sharing.meetings import requests
 from sharing.risk.disclose import risk_reviews_due
 from sharing.trigger import applications, review
@@ -34,10 +33,11 @@ def home() -> str:
         requests.waiting(db(), actor) if actor.has(*requests.ANSWERING_ROLES) else ([], [])
     )
     procedure = current_app.extensions["hub.trigger_procedure"]
-    try:
-        trigger_due = [r for r in applications.waiting(db(), actor, procedure) if r.clock]
-    except NotAllowed:
-        trigger_due = []
+    trigger_due = (
+        [r for r in applications.waiting(db(), actor, procedure) if r.clock]
+        if applications.handling_agency(db(), actor, procedure)
+        else []
+    )
     recommendations = (
         review.open_for_agency(db(), actor) if actor.has(*review.COMPLETERS) else (0, 0)
     )

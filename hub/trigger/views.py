@@ -19,6 +19,7 @@ from hub.guard import require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_datetime
 from sharing import clock
+from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.trigger import applications, complaints, letters, retention, review, workdays
@@ -108,7 +109,7 @@ class ApplicationForm(HubForm):
 def record() -> Response | tuple[str, int]:
     procedure = _procedure()
     try:
-        applications.lead_agency(db(), current_user.actor, procedure)
+        applications.lead_agency(db(), current_user.actor, procedure, acts.Action.TRIGGER_RECORD)
     except NotAllowed:
         return _refused()
     form = ApplicationForm()

@@ -306,6 +306,11 @@ def refusing_input(
         raise
 
 
+def refused_in(session: Session) -> bool:
+    """Whether the session's transaction has recorded a refusal (``refuse``)."""
+    return bool(session.info.get(_REFUSALS))
+
+
 def roll_back_keeping_refusals(session: Session) -> None:
     """Roll back the session's transaction, then commit the refusals it recorded."""
     refusals = session.info.pop(_REFUSALS, [])

@@ -87,11 +87,36 @@ def refuse_if_erased(application: TriggerApplication, what: str) -> None:
         )
 
 
-def lead_agency(session: Session, actor: Actor, procedure: Procedure) -> Agency:
-    """The lead agency, if the actor handles its applications; else ``NotAllowed``."""
+def handling_agency(session: Session, actor: Actor, procedure: Procedure) -> Agency | None:
+    """The lead agency, if the actor handles its applications (for a page to decide what
+    to offer: nothing is recorded); else None."""
     agency = session.get(Agency, actor.agency_id)
     if agency is None or agency.code != procedure.lead or not actor.has(*HANDLERS):
-        raise NotAllowed("only the lead agency's Community Trigger leads and managers")
+        return None
+    return agency
+
+
+def lead_agency(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    action: acts.Action,
+    application_id: int | None = None,
+) -> Agency:
+    """The lead agency, if the actor handles its applications; else ``NotAllowed``, the
+    attempt to do ``action`` (to the application, if one is named) recorded as refused,
+    so the lead's DPO sees any other agency's attempts on the applications."""
+    agency = handling_agency(session, actor, procedure)
+    if agency is None:
+        why = "only the lead agency's Community Trigger leads and managers"
+        acts.refuse(
+            session,
+            action,
+            actor=actor,
+            subject=acts.Subject("trigger_application", application_id),
+            reason=why,
+        )
+        raise NotAllowed(why)
     return agency
 
 
@@ -158,7 +183,7 @@ def record_application(
     nothing written and the refusal audited, for: no date or one in the future, no
     channel, no victim's name, a third party without the victim's consent recorded, a
     postcode or UPRN that is not one, markup, or text too long."""
-    agency = lead_agency(session, actor, procedure)
+    agency = lead_agency(session, actor, procedure, acts.Action.TRIGGER_RECORD)
     return _create(session, procedure, agency, data, actor, now or clock.now())
 
 
@@ -525,7 +550,7 @@ def waiting(session: Session, actor: Actor, procedure: Procedure) -> list[Applic
     """The lead agency's applications, those with a deadline first (overdue first, then
     by working days left), then the decided ones, newest first. References and dates
     only: no audit entry."""
-    agency = lead_agency(session, actor, procedure)
+    agency = lead_agency(session, actor, procedure, acts.Action.TRIGGER_VIEW)
     today = clock.today()
     rows = [
         ApplicationRow(
@@ -749,14 +774,20 @@ DETAILS = (
 
 
 def handled(
-    session: Session, actor: Actor, procedure: Procedure, application_id: int
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    application_id: int,
+    action: acts.Action = acts.Action.TRIGGER_VIEW,
 ) -> TriggerApplication:
-    agency = lead_agency(session, actor, procedure)
+    """The lead agency's application, for the actor to do ``action`` to; ``NotAllowed``
+    or ``NotFound``, the refused ``action`` recorded, otherwise."""
+    agency = lead_agency(session, actor, procedure, action, application_id)
     application = session.get(TriggerApplication, application_id)
     if application is None or application.lead_agency_id != agency.id:
         acts.refuse(
             session,
-            acts.Action.TRIGGER_VIEW,
+            action,
             actor=actor,
             subject=acts.Subject("trigger_application", application_id),
             reason="no such application at the lead agency",

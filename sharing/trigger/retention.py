@@ -148,16 +148,19 @@ def _erasable(
     session: Session, actor: Actor, procedure: Procedure, application_id: int
 ) -> TriggerApplication:
     """The application, if the actor is a manager of the lead; the refusal recorded."""
-    subject = acts.Subject("trigger_application", application_id)
-    try:
-        application = applications.handled(session, actor, procedure, application_id)
-        if not actor.has(*ERASERS):
-            raise NotAllowed("only the lead agency's managers erase applications")
-    except NotAllowed as refused:
+    application = applications.handled(
+        session, actor, procedure, application_id, acts.Action.TRIGGER_ERASE
+    )
+    if not actor.has(*ERASERS):
+        why = "only the lead agency's managers erase applications"
         acts.refuse(
-            session, acts.Action.TRIGGER_ERASE, actor=actor, subject=subject, reason=str(refused)
+            session,
+            acts.Action.TRIGGER_ERASE,
+            actor=actor,
+            subject=acts.Subject("trigger_application", application_id),
+            reason=why,
         )
-        raise
+        raise NotAllowed(why)
     return application
 
 

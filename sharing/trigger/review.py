@@ -166,7 +166,7 @@ def ask_holders(
 
 def panel_sittings(session: Session, actor: Actor, procedure: Procedure) -> list[MeetingSitting]:
     """Sittings to come of the area's meetings under the Community Trigger purpose."""
-    agency = applications.lead_agency(session, actor, procedure)
+    agency = applications.lead_agency(session, actor, procedure, acts.Action.TRIGGER_VIEW)
     return list(
         session.scalars(
             select(MeetingSitting)
