@@ -1,20 +1,34 @@
-"""Form pieces shared by the hub's pages: GOV.UK date inputs and the error summary."""
+"""Form pieces shared by the hub's pages: GOV.UK date inputs, the error summary, and the
+one-time token that makes a form accepted once."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ParamSpec
 
+from flask import current_app, flash, g, redirect, request
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from werkzeug.wrappers import Response
 from wtforms import Field, FormField
 from wtforms.validators import ValidationError
 
+from hub.database import db
 from hub.templating import UK
-from sharing import clock
+from sharing import clock, form_sends
 from sharing.errors import InputError
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters, is_digits
 
 _PARTS = ("day", "month", "year")
+#: The hidden field that carries a form's one-time token.
+SENT_ONCE = "sent_once"
+#: What the same form sent again is told, on the page of what the first send made.
+ALREADY_SAVED = "This was already saved. It has not been saved twice."
+
+P = ParamSpec("P")
 
 
 class HubForm(FlaskForm):
@@ -261,3 +275,53 @@ class ChoicesField(_ChoiceBase):
 
     def _value(self) -> str:
         return ",".join(self.data or [])
+
+
+def sent_once(always: bool = False) -> Markup:
+    """The hidden field of a form that makes a record (in its template, beside the CSRF
+    token): a new one-time token when the form is first shown, the one it was sent with
+    when it is shown again (with its errors, or its next page). Nothing on the page of a
+    view that is not ``accepted_once``, so shared layouts may hold it; ``always`` for a
+    form shown on another view's page (an application's page holds the form of its
+    recommendations)."""
+    if not (always or g.get("accepts_once")):
+        return Markup()
+    token = request.form.get(SENT_ONCE, "") if request.method == "POST" else ""
+    if not form_sends.well_formed(token):
+        token = form_sends.new_token()
+    return Markup(f'<input type="hidden" name="{SENT_ONCE}" value="{escape(token)}">')  # noqa: S704 - escaped
+
+
+def made_at(page: str) -> None:
+    """Say where what this send made can be seen, when the answer is not a redirect there
+    (a PDF): the same form sent again goes to ``page``."""
+    g.form_made_at = page
+
+
+def accepted_once(view: Callable[P, Any]) -> Callable[P, Any]:
+    """A view whose form makes a record, accepted once per one-time token (``sent_once``):
+    the same form sent again, even while the first send is under way, makes nothing more
+    and goes to the page the first send went to, saying so. A send without a token (a page
+    shown before tokens were given) is accepted as it always was."""
+
+    @functools.wraps(view)
+    def once(*args: P.args, **kwargs: P.kwargs) -> Any:
+        g.accepts_once = True
+        token = request.form.get(SENT_ONCE, "") if request.method == "POST" else ""
+        if not form_sends.well_formed(token):
+            return view(*args, **kwargs)
+        claimed = form_sends.claim(db(), current_user.id, token)
+        if isinstance(claimed, str):
+            flash(ALREADY_SAVED, "important")
+            return redirect(claimed)
+        response: Response = current_app.make_response(view(*args, **kwargs))
+        page = g.pop("form_made_at", None)
+        if page is None and response.status_code in (302, 303) and response.location:
+            page = response.location
+        if page is not None and response.status_code < 400:
+            form_sends.made(db(), claimed, page)
+        else:
+            form_sends.release(db(), claimed)
+        return response
+
+    return once

@@ -30,7 +30,7 @@ from hub.cases.forms import (
 )
 from hub.config import review_days
 from hub.database import db
-from hub.forms import HubForm
+from hub.forms import HubForm, accepted_once, made_at
 from hub.guard import authorised_case, forbid, require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_date
@@ -209,6 +209,7 @@ def import_template() -> Response:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@accepted_once
 def new() -> Response | tuple[str, int]:
     _casework_only()
     form = NewCaseForm()
@@ -397,6 +398,7 @@ def case_to_work_on(case_id: int, act: Act, form: str) -> tuple[AuthorisedCase, 
 
 
 @bp.route("/<int:case_id>/incidents/new", methods=["GET", "POST"])
+@accepted_once
 def add_incident(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.RECORD, "incident form")
     form = IncidentForm()
@@ -454,6 +456,7 @@ def action_form(owners: list[tuple[str, str]]) -> ActionForm:
 
 
 @bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
+@accepted_once
 def add_action(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.RECORD, "action form")
     form = action_form(_agencies())
@@ -516,6 +519,7 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/<int:case_id>/letter", methods=["GET", "POST"])
+@accepted_once
 def letter(case_id: int) -> Response | tuple[str, int]:
     """The complainant's action plan letter: the officer chooses who it is for and the
     actions it lists, says what we ask of them and how we keep in touch, and gets the
@@ -552,9 +556,10 @@ def letter(case_id: int) -> Response | tuple[str, int]:
             if request.form.get("as") == "pdf":
                 html = render_template("cases/letter_pdf.html", title=title, letter=made)
                 pdf = render_pdf(html)
-                letters.keep_letter(
+                kept = letters.keep_letter(
                     db(), authorised, current_app.extensions["hub.file_store"], made, pdf
                 )
+                made_at(url_for("documents.show", case_id=case.id, document_id=kept.id))
                 return Response(
                     pdf,
                     mimetype="application/pdf",
@@ -573,6 +578,7 @@ def letter(case_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/<int:case_id>/referrals/new", methods=["GET", "POST"])
+@accepted_once
 def refer(case_id: int) -> Response | tuple[str, int]:
     """Record a referral to the hate incident support service (procedure 3.5)."""
     authorised, case = case_to_work_on(case_id, Act.RECORD, "referral form")
@@ -598,6 +604,7 @@ def refer(case_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/<int:case_id>/safeguarding/new", methods=["GET", "POST"])
+@accepted_once
 def refer_to_safeguarding(case_id: int) -> Response | tuple[str, int]:
     """Refer someone on the case to the adult or children's safeguarding team: the case is
     shared with the team under the safeguarding referral protocol."""
@@ -712,6 +719,7 @@ def close(case_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/<int:case_id>/people/new", methods=["GET", "POST"])
+@accepted_once
 def add_person(case_id: int) -> Response | tuple[str, int]:
     """Add someone to the case: check first whether the agency already holds them (by the
     blind indexes, as the new-case form does), then add them as new or link the person
@@ -858,6 +866,7 @@ def _review_days() -> dict[str, int]:
 
 
 @bp.route("/<int:case_id>/review", methods=["GET", "POST"])
+@accepted_once
 def review(case_id: int) -> Response | tuple[str, int]:
     """Record a case review: contact with the complainant, progress, the risk reviewed,
     the decision and the next review; then on to what the decision asks for."""

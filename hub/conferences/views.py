@@ -14,7 +14,7 @@ from wtforms import StringField, TextAreaField
 
 from hub.cases.views import action_form, case_to_work_on
 from hub.database import db
-from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm
+from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm, accepted_once
 from hub.guard import require_roles
 from hub.pdf import render_pdf
 from sharing import clock, directory
@@ -75,6 +75,7 @@ def chosen_protocol(value: str | None) -> tuple[int | None, str]:
 
 
 @bp.route("/cases/<int:case_id>/conferences/new", methods=["GET", "POST"])
+@accepted_once
 def convene(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.CONVENE, "conference form")
     record = authorised.case
@@ -197,6 +198,7 @@ class AnswerForm(HubForm):
 
 
 @bp.route("/conferences/<int:conference_id>/requests/<int:request_id>", methods=["GET", "POST"])
+@accepted_once
 def answer(conference_id: int, request_id: int) -> Response | tuple[str, int]:
     try:
         request_ = requests.request_for(db(), current_user.actor, request_id)
@@ -240,6 +242,7 @@ def answer(conference_id: int, request_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/conferences/<int:conference_id>/actions/new", methods=["GET", "POST"])
+@accepted_once
 def add_action(conference_id: int) -> Response | tuple[str, int]:
     try:
         page = conferences.conference_page(db(), current_user.actor, conference_id)
@@ -442,6 +445,7 @@ class MinuteForm(HubForm):
 
 @bp.route("/conferences/<int:conference_id>/minutes/new", methods=["GET", "POST"])
 @bp.route("/conferences/<int:conference_id>/minutes/<int:item_id>", methods=["GET", "POST"])
+@accepted_once
 def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[str, int]:
     page = _meeting_page(conference_id)
     if (back := _unwritable(page)) is not None:
@@ -505,6 +509,7 @@ _DECISION_FIELDS = {
 
 @bp.route("/conferences/<int:conference_id>/decisions/new", methods=["GET", "POST"])
 @bp.route("/conferences/<int:conference_id>/decisions/<int:decision_id>", methods=["GET", "POST"])
+@accepted_once
 def decision(conference_id: int, decision_id: int | None = None) -> Response | tuple[str, int]:
     page = _meeting_page(conference_id)
     if (back := _unwritable(page)) is not None:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.documents.forms import AttachForm
-from hub.forms import HubForm
+from hub.forms import HubForm, accepted_once
 from hub.guard import authorised_case, require_roles
 from hub.templating import uk_datetime
 from sharing.access.decide import Act
@@ -38,6 +38,7 @@ def _max_bytes() -> int:
 
 
 @bp.route("/<int:case_id>/documents/new", methods=["GET", "POST"])
+@accepted_once
 def attach(case_id: int) -> Response | tuple[str, int]:
     """Attach a file to the case, to one of its incidents or to one of its people."""
     authorised, case = case_to_work_on(case_id, Act.RECORD, "attach a file form")

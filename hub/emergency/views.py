@@ -9,7 +9,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from hub.database import db
-from hub.forms import HubForm
+from hub.forms import HubForm, accepted_once
 from hub.guard import require_roles
 from sharing import clock
 from sharing.cases import emergency
@@ -43,6 +43,7 @@ class ReviewForm(HubForm):
 
 
 @bp.route("", methods=["GET", "POST"])
+@accepted_once
 def break_glass() -> Response | tuple[str, int]:
     if not current_user.has_role(
         "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead"

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
+from hub.forms import accepted_once
 from hub.guard import require_roles
 from hub.letters.forms import StandardLetterForm
 from hub.pdf import render_pdf
@@ -32,6 +33,7 @@ def _store() -> FileStore:
 
 
 @bp.route("/<int:case_id>/letters/new", methods=["GET", "POST"])
+@accepted_once
 def write(case_id: int) -> Response | tuple[str, int]:
     """Choose a letter and who it is for; preview it; produce it."""
     authorised, case = case_to_work_on(case_id, Act.RECORD, "letter form")

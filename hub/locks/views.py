@@ -10,7 +10,7 @@ from wtforms.validators import Length
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
-from hub.forms import EnumSelectField, HubForm
+from hub.forms import EnumSelectField, HubForm, accepted_once
 from hub.guard import require_roles
 from sharing import directory
 from sharing.access.decide import Act
@@ -38,6 +38,7 @@ class DecisionForm(HubForm):
 
 
 @bp.route("/cases/<int:case_id>/lock", methods=["GET", "POST"])
+@accepted_once
 def request_lock(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.REQUEST_LOCK, "lock request form")
     locked = authorised.case.locked

@@ -15,7 +15,7 @@ from wtforms import StringField, TextAreaField
 from hub.cases.views import case_to_work_on
 from hub.conferences.views import CONFERENCE_PURPOSE, chosen_protocol, protocol_choices
 from hub.database import db
-from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm
+from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm, accepted_once
 from hub.guard import forbid, require_roles
 from hub.templating import uk_datetime
 from sharing.access.decide import Act
@@ -59,6 +59,7 @@ _SERIES_FIELDS = {
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
+@accepted_once
 def set_up() -> Response | tuple[str, int]:
     actor = current_user.actor
     try:
@@ -285,6 +286,7 @@ class SittingForm(HubForm):
 
 
 @bp.route("/meetings/<int:series_id>/sittings/new", methods=["GET", "POST"])
+@accepted_once
 def schedule(series_id: int) -> Response | tuple[str, int]:
     try:
         page = series_pages.series_page(db(), current_user.actor, series_id)
@@ -344,6 +346,7 @@ class BringForm(HubForm):
 
 
 @bp.route("/cases/<int:case_id>/meetings/bring", methods=["GET", "POST"])
+@accepted_once
 def bring(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.CONVENE, "partnership meeting form")
     sittings = series.sittings_to_bring(db(), authorised.case.agency.area_id)

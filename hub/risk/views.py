@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from hub import config
 from hub.cases.views import case_to_work_on
 from hub.database import db
+from hub.forms import accepted_once
 from hub.guard import authorised_case, require_roles
 from hub.risk.forms import (
     ANSWER,
@@ -43,6 +44,7 @@ def review_days() -> int:
 
 
 @bp.route("/cases/<int:case_id>/risk/new", methods=["GET", "POST"])
+@accepted_once
 def assess(case_id: int) -> Response | tuple[str, int]:
     """The assessment, a page per step; what was answered travels in the form."""
     authorised, case = case_to_work_on(case_id, Act.ASSESS_RISK, "risk assessment form")
@@ -154,6 +156,7 @@ def _step_title(step: str) -> str:
 
 
 @bp.route("/cases/<int:case_id>/triage", methods=["GET", "POST"])
+@accepted_once
 def triage(case_id: int) -> Response | tuple[str, int]:
     authorised = authorised_case(case_id, Act.ASSESS_RISK)
     case = authorised.case

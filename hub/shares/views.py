@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm
+from hub.forms import ChoiceField, DateInputField, HubForm, accepted_once
 from hub.guard import require_roles
 from sharing import clock, directory
 from sharing.access.decide import Act
@@ -57,6 +57,7 @@ def _made_by_workflows() -> dict[str, str]:
 
 
 @bp.route("/cases/<int:case_id>/shares/new", methods=["GET", "POST"])
+@accepted_once
 def new(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.SHARE, "share form")
     form = ShareForm()

@@ -14,7 +14,7 @@ from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm
+from hub.forms import ChoiceField, DateInputField, HubForm, accepted_once
 from hub.guard import require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_datetime
@@ -106,6 +106,7 @@ class ApplicationForm(HubForm):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@accepted_once
 def record() -> Response | tuple[str, int]:
     procedure = _procedure()
     try:
@@ -320,6 +321,7 @@ def panel(application_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/<int:application_id>/recommendations")
+@accepted_once
 def recommend(application_id: int) -> Response | tuple[str, int]:
     form = RecommendationForm()
     # Any agency is put to the rules, which say why one is not a relevant body's.

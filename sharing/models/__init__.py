@@ -16,6 +16,7 @@ from sharing.models.base import Base
 from sharing.models.cases import Action, Case, CaseParty, CaseReview, Incident
 from sharing.models.documents import Document
 from sharing.models.emergency import Alert, BreakGlass
+from sharing.models.form_sends import FormSend
 from sharing.models.keys import BlindIndex, DataKey
 from sharing.models.locks import LockMember, LockRequest
 from sharing.models.meetings import (
@@ -75,6 +76,7 @@ __all__ = [
     "TriggerRecommendation",
     "PublicFormUse",
     "BreakGlass",
+    "FormSend",
     "LockMember",
     "ProtocolRecord",
     "ProtocolSignature",
