@@ -389,6 +389,18 @@ class ProtocolStatus(Labelled):
     EXPIRED = "expired", "Expired"
 
 
+class SuspensionReason(Labelled):
+    """Why a party's DPO suspended a protocol: a choice, so the reason can be recorded in
+    the audit log, which never holds free text."""
+
+    DATA_INCIDENT = "data_incident", "A personal data breach is being investigated"
+    BREACH_OF_TERMS = "breach_of_terms", "A party has not kept to the protocol's terms"
+    LAWFUL_BASIS = "lawful_basis", "The lawful basis for sharing is in doubt"
+    REGULATOR = "regulator", "The ICO or another regulator has asked for sharing to stop"
+    PARTY_LEAVING = "party_leaving", "A party is leaving the partnership or changing its role"
+    OTHER = "other", "Another reason (say in the note)"
+
+
 #: A version every party has signed, whatever became of it since: a later one of these
 #: ends the versions before it on the day it starts.
 SIGNED_BY_EVERY_PARTY = (

@@ -6,16 +6,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from hub.database import db
-from hub.forms import HubForm
+from hub.forms import EnumSelectField, HubForm
 from hub.guard import require_roles
 from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.protocols import ProtocolInvalid
 from sharing.protocols import records as protocol_records
+from sharing.vocabulary import SuspensionReason
 
 bp = Blueprint("protocols", __name__, url_prefix="/protocols")
 require_roles(
@@ -73,6 +74,7 @@ def show(protocol_id: int) -> str:
         if record.status.value in ("draft", "awaiting_signatures")
         or (standing is not None and standing.starts_on is not None)
         else None,
+        may_suspend=protocol_records.may_suspend(db(), current_user.actor, record),
         may_sign=current_user.agency_id in signers
         and current_user.has_role(signers[current_user.agency_id])
         and current_user.agency_id not in signed,
@@ -84,11 +86,65 @@ def sign(protocol_id: int) -> Response | tuple[str, int]:
     return _act(protocol_id, protocol_records.sign, "Signed for {agency}.")
 
 
-@bp.route("/<int:protocol_id>/suspend", methods=["POST"])
-def suspend(protocol_id: int) -> Response | tuple[str, int]:
-    return _act(
-        protocol_id, protocol_records.suspend, "Protocol suspended: access under it has stopped."
+class SuspendForm(HubForm):
+    reason = EnumSelectField(
+        "Why are you suspending the protocol?",
+        SuspensionReason,
+        validators=[InputRequired("Choose why you are suspending the protocol")],
     )
+    note = TextAreaField(
+        "Anything the other parties' data protection officers should know (optional)",
+        validators=[
+            Length(
+                max=protocol_records.MAX_SUSPENSION_NOTE,
+                message="The note must be 500 characters or fewer",
+            )
+        ],
+    )
+
+
+@bp.route("/<int:protocol_id>/suspend", methods=["GET", "POST"])
+def suspend(protocol_id: int) -> Response | tuple[str, int]:
+    """Asks first: says what stops and takes the reason; only the answer suspends."""
+    record = protocol_records.get(db(), protocol_id) or abort(404)
+    allowed = record.status.value == "active" and protocol_records.may_suspend(
+        db(), current_user.actor, record
+    )
+    form = SuspendForm()
+    if request.method == "POST" and (not allowed or form.validate_on_submit()):
+        try:  # the core refuses (and audits) what is not allowed, whatever the answers
+            protocol_records.suspend(
+                db(),
+                current_user.actor,
+                protocol_id,
+                form.reason.data or SuspensionReason.OTHER,
+                form.note.data or "",
+            )
+        except (NotAllowed, InputError) as e:
+            if isinstance(e, InputError) and e.field == "note":
+                form.refuse(e)
+            else:
+                return _cannot(e)
+        else:
+            flash("Protocol suspended: access under it has stopped.", "success")
+            return redirect(url_for("protocols.show", protocol_id=protocol_id))
+    elif not allowed:
+        abort(403)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "protocols/suspend.html",
+        title=f"Suspend {record.title}",
+        form=form,
+        record=record,
+        effect=protocol_records.what_suspending_stops(db(), record, clock.today()),
+    ), status
+
+
+def _cannot(e: NotAllowed | InputError) -> tuple[str, int]:
+    message = e.message if isinstance(e, InputError) else f"You cannot do this: {e}"
+    return render_template(
+        "errors/error.html", title="That could not be done", paragraphs=[message]
+    ), 403
 
 
 def _act(protocol_id: int, act, done: str) -> Response | tuple[str, int]:  # type: ignore[no-untyped-def]
@@ -97,10 +153,7 @@ def _act(protocol_id: int, act, done: str) -> Response | tuple[str, int]:  # typ
     except NotFound:
         abort(404)
     except (NotAllowed, InputError) as e:
-        message = e.message if isinstance(e, InputError) else f"You cannot do this: {e}"
-        return render_template(
-            "errors/error.html", title="That could not be done", paragraphs=[message]
-        ), 403
+        return _cannot(e)
     flash(done.format(agency=current_user.agency.name) + _signed_by_all(record, act), "success")
     return redirect(url_for("protocols.show", protocol_id=protocol_id))
 

@@ -13,7 +13,7 @@ from sharing import clock
 from sharing.models.agencies import Agency
 from sharing.models.base import Base, UTCDateTime, enum_column
 from sharing.models.users import User
-from sharing.vocabulary import ProtocolStatus, ShareOrigin
+from sharing.vocabulary import ProtocolStatus, ShareOrigin, SuspensionReason
 
 if TYPE_CHECKING:
     from sharing.models.cases import Case
@@ -47,7 +47,16 @@ class ProtocolRecord(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("protocols.id"))
     #: When the DPOs were told the review date had passed.
     review_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why a party's DPO suspended it (a choice; the audit entry names it too).
+    suspension_reason: Mapped[SuspensionReason | None] = enum_column(
+        SuspensionReason, "suspension_reason", nullable=True
+    )
+    #: The DPO's note for the other parties (kept here, never in the audit log).
+    suspension_note: Mapped[str | None] = mapped_column(String(500))
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    suspended_by: Mapped[User | None] = relationship(foreign_keys=[suspended_by_id])
     signatures: Mapped[list[ProtocolSignature]] = relationship(
         back_populates="protocol",
         cascade="all, delete-orphan",

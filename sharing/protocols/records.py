@@ -19,10 +19,17 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.models import Agency, Alert, ProtocolRecord, ProtocolSignature
+from sharing.formats import checked_text
+from sharing.models import Agency, Alert, Case, ProtocolRecord, ProtocolSignature, Share
 from sharing.protocols import ProtocolDocument, Purpose, parse_protocol
 from sharing.protocols.policy import AgencyRef, Policy, last_days
-from sharing.vocabulary import SIGNED_BY_EVERY_PARTY, AlertKind, ProtocolStatus, Role
+from sharing.vocabulary import (
+    SIGNED_BY_EVERY_PARTY,
+    AlertKind,
+    ProtocolStatus,
+    Role,
+    SuspensionReason,
+)
 
 #: Roles that manage protocols in the hub (import, suspend).
 PROTOCOL_ADMINS = (Role.DPO,)
@@ -296,13 +303,19 @@ def _supersede(session: Session, actor: Actor | None, today: date, now: datetime
 
 
 def suspend(
-    session: Session, actor: Actor, protocol_id: int, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    protocol_id: int,
+    reason: SuspensionReason,
+    note: str = "",
+    now: datetime | None = None,
 ) -> ProtocolRecord:
-    """A party's DPO suspends an active protocol: its access stops at once."""
+    """A party's DPO suspends an active protocol, saying why: its access stops at once.
+    The reason is recorded in the audit entry; the note, free text, only with the protocol."""
     record = session.get(ProtocolRecord, protocol_id)
     if record is None:
         raise NotFound(protocol_id)
-    if not actor.has(Role.DPO) or actor.agency_id not in party_agencies(session, record):
+    if not may_suspend(session, actor, record):
         raise _refuse(
             session,
             actor,
@@ -315,11 +328,58 @@ def suspend(
             "suspend",
             f"Only an active protocol can be suspended; this one is {record.status.label.lower()}",
         )
+    note = checked_text("note", note, limit=MAX_SUSPENSION_NOTE)
     record.status = ProtocolStatus.SUSPENDED
-    record.changed_at = now or clock.now()
+    record.changed_at = record.suspended_at = now or clock.now()
+    record.suspension_reason, record.suspension_note = reason, note or None
+    record.suspended_by_id = actor.user_id
     session.flush()
-    _audit(session, actor, acts.Action.PROTOCOL_STATUS, record, "suspended")
+    _audit(session, actor, acts.Action.PROTOCOL_STATUS, record, f"suspended ({reason.value})")
     return record
+
+
+#: The longest note a DPO may leave with a suspension (the column's length).
+MAX_SUSPENSION_NOTE = 500
+
+
+def may_suspend(session: Session, actor: Actor, record: ProtocolRecord) -> bool:
+    """Whether the actor is the DPO of one of the protocol's parties."""
+    return actor.has(Role.DPO) and actor.agency_id in party_agencies(session, record)
+
+
+@dataclass(frozen=True)
+class SuspensionEffect:
+    """What suspending a protocol stops, for the page that asks first."""
+
+    #: The party agencies' names, each of which stops receiving under it.
+    parties: list[str]
+    #: Live shares made under any version of the protocol, and the cases they share.
+    shares: int
+    cases: int
+
+
+def what_suspending_stops(
+    session: Session, record: ProtocolRecord, today: date
+) -> SuspensionEffect:
+    """The parties that stop receiving, and the live shares (of any of the protocol's
+    versions: a later version carries them on) that stop giving access."""
+    names = {a.id: a.name for a in session.scalars(select(Agency))}
+    versions = select(ProtocolRecord.id).where(ProtocolRecord.key == record.key)
+    shares, cases = session.execute(
+        select(func.count(Share.id), func.count(func.distinct(Share.case_id)))
+        .join(Case, Case.id == Share.case_id)
+        .where(
+            Share.protocol_id.in_(versions),
+            Share.revoked_at.is_(None),
+            Share.until >= today,
+            Case.erased_at.is_(None),
+        )
+    ).one()
+    return SuspensionEffect(
+        parties=sorted(names[a] for a in party_agencies(session, record)),
+        shares=shares,
+        cases=cases,
+    )
 
 
 def sweep(

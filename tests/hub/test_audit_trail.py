@@ -22,7 +22,7 @@ from sharing.crypto.sealing import unseal
 from sharing.demo import DEMO_PASSWORD
 from sharing.models import AuditEntry, Case, Incident, LockRequest, ProtocolRecord, Share, User
 from sharing.protocols import records as protocol_records
-from sharing.vocabulary import CaseStatus, LockReason, Role
+from sharing.vocabulary import CaseStatus, LockReason, Role, SuspensionReason
 from tests.fixtures.app import audit_log_failing, csrf_token, sign_in_through_pages
 from tests.fixtures.demo import demo_actor, demo_client, demo_user, lock_demo_case
 from tests.test_no_leaks import leaked, personal_values
@@ -290,7 +290,7 @@ def _every_kind_of_act(app: Flask, session: Session) -> None:
     erasure.erase_case(session, authorise(session, manager, owner.id, Act.ERASE), with_people=True)
     session.commit()
     dpo = demo_actor(session, "northshire-police", Role.DPO)
-    protocol_records.suspend(session, dpo, protocol.id)
+    protocol_records.suspend(session, dpo, protocol.id, SuspensionReason.OTHER, "Reviewing")
     session.commit()
     rotate(app.extensions["hub.sessions"], app.extensions["hub.keys"])
 

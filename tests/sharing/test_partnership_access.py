@@ -20,7 +20,15 @@ from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Agency, Alert, Case, Conference, ProtocolRecord, Share, User
 from sharing.protocols import ProtocolInvalid
 from sharing.protocols import records as protocol_records
-from sharing.vocabulary import AlertKind, CaseStatus, LockReason, Priority, ProtocolStatus, Role
+from sharing.vocabulary import (
+    AlertKind,
+    CaseStatus,
+    LockReason,
+    Priority,
+    ProtocolStatus,
+    Role,
+    SuspensionReason,
+)
 from tests.fixtures.demo import demo_actor
 
 PURPOSE = "asb_case_management"
@@ -461,9 +469,12 @@ def test_suspending_a_protocol_stops_its_access_at_once(demo_session) -> None:
         select(ProtocolRecord).where(ProtocolRecord.key == "northshire-asb-case-management")
     )
     with pytest.raises(NotAllowed):
-        protocol_records.suspend(demo_session, police, asb.id)
+        protocol_records.suspend(demo_session, police, asb.id, SuspensionReason.OTHER)
     protocol_records.suspend(
-        demo_session, demo_actor(demo_session, "northshire-police", Role.DPO), asb.id
+        demo_session,
+        demo_actor(demo_session, "northshire-police", Role.DPO),
+        asb.id,
+        SuspensionReason.LAWFUL_BASIS,
     )
     assert not decide_case(
         demo_session, police, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
