@@ -68,12 +68,28 @@ def sign_out(user_id: int) -> Response:
     return redirect(url_for("people.index"))
 
 
-@bp.route("/<int:user_id>/disable", methods=["POST"])
-def disable(user_id: int) -> Response:
+@bp.route("/<int:user_id>/disable", methods=["GET", "POST"])
+def disable(user_id: int) -> Response | str:
+    """Asks first, saying what disabling does; only the answer disables."""
     user = _account(user_id, acts.Action.ACCOUNT_DISABLE)
     if user.id == current_user.id:
         flash("You cannot disable your own account. Ask another manager or administrator.", "error")
-    else:
+    elif request.method == "GET" and user.active:
+        return render_template(
+            "confirm.html",
+            title=f"Disable {user.display_name}'s account",
+            caption=f"People in {current_user.agency.name}",
+            heading=f"Are you sure you want to disable {user.display_name}'s account?",
+            paragraphs=[
+                f"{user.display_name} will be signed out on every device and browser at once, "
+                "and will not be able to sign in until a manager or administrator of "
+                f"{current_user.agency.name} enables the account again.",
+            ],
+            warning=None,
+            button="Yes, disable the account",
+            cancel=url_for("people.index"),
+        )
+    elif request.method == "POST":
         agency_accounts.set_active(db(), user, False, by=current_user.actor)
         flash(
             f"{user.display_name}'s account is disabled and their sessions have ended.", "success"

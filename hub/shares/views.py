@@ -12,6 +12,7 @@ from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm, accepted_once
 from hub.guard import require_roles
+from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.access.decide import Act
 from sharing.cases import shares
@@ -108,16 +109,40 @@ def new(case_id: int) -> Response | tuple[str, int]:
     ), status
 
 
-@bp.route("/shares/<int:share_id>/revoke", methods=["POST"])
-def revoke(share_id: int) -> Response:
+@bp.route("/shares/<int:share_id>/revoke", methods=["GET", "POST"])
+def revoke(share_id: int) -> Response | str:
+    """Asks first, saying whose access ends; only the answer revokes."""
     try:
-        share = shares.revoke_share(db(), current_user.actor, share_id)
+        share = (shares.revoke_share if request.method == "POST" else shares.share_to_revoke)(
+            db(), current_user.actor, share_id
+        )
     except (InputError, NotFound):
         abort(404)
     except NotAllowed:
         abort(403)
-    flash("Share revoked. The partner agency can no longer open the case through it.", "success")
-    return redirect(url_for("cases.show", case_id=share.case_id, _anchor="sharing"))
+    on_case = url_for("cases.show", case_id=share.case_id, _anchor="sharing")
+    if request.method == "POST":
+        flash(
+            "Share revoked. The partner agency can no longer open the case through it.", "success"
+        )
+        return redirect(on_case)
+    if share.revoked_at is not None:
+        return redirect(on_case)
+    return render_template(
+        "confirm.html",
+        title=f"Revoke the share with {share.agency.name}",
+        caption=f"Case {share.case.reference}",
+        heading=f"Are you sure you want to revoke the share with {share.agency.name}?",
+        paragraphs=[
+            f"{share.agency.name} will no longer be able to open case {share.case.reference} "
+            f"for {share.purpose.replace('_', ' ')} through this share, from now (it was to "
+            f"last until {uk_date(share.until)}).",
+            "To share the case with them again, make a new share from the case page.",
+        ],
+        warning=None,
+        button="Yes, revoke the share",
+        cancel=on_case,
+    )
 
 
 @bp.route("/shared")

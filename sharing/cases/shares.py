@@ -177,12 +177,19 @@ def revoke_share(
     session: Session, actor: Actor, share_id: int, now: datetime | None = None
 ) -> Share:
     """End a share at once (its access stops with it)."""
+    share = share_to_revoke(session, actor, share_id)
+    if share.revoked_at is None:
+        _end(session, actor, share, now or clock.now())
+    return share
+
+
+def share_to_revoke(session: Session, actor: Actor, share_id: int) -> Share:
+    """A share the actor may revoke (for the page that asks first); ``NotFound`` or
+    ``NotAllowed`` as revoking it would be refused."""
     share = session.get(Share, share_id)
     if share is None:
         raise NotFound(share_id)
     authorise(session, actor, share.case_id, Act.REVOKE_SHARE)
-    if share.revoked_at is None:
-        _end(session, actor, share, now or clock.now())
     return share
 
 

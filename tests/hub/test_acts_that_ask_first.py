@@ -10,7 +10,15 @@ import re
 from sqlalchemy import select
 
 from sharing import clock
-from sharing.models import AuditEntry, ProtocolRecord
+from sharing.models import (
+    AuditEntry,
+    Case,
+    Conference,
+    ConferenceInvitation,
+    ProtocolRecord,
+    Share,
+    User,
+)
 from sharing.vocabulary import ProtocolStatus, Role, SuspensionReason
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -123,3 +131,121 @@ def test_an_unknown_suspension_reason_is_refused_at_its_field(demo_hub, demo_ses
     assert 'href="#reason"' in refused.get_data(as_text=True)
     demo_session.expire_all()
     assert demo_session.get(ProtocolRecord, protocol.id).status is ProtocolStatus.ACTIVE
+
+
+def _live_invitation(session) -> ConferenceInvitation:
+    return session.scalar(
+        select(ConferenceInvitation)
+        .join(Conference, Conference.id == ConferenceInvitation.conference_id)
+        .join(Case, Case.id == Conference.case_id)
+        .where(
+            ConferenceInvitation.withdrawn_at.is_(None),
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(ConferenceInvitation.id)
+    )
+
+
+def test_withdrawing_an_invitation_asks_first_and_cancel_changes_nothing(
+    demo_hub, demo_session
+) -> None:
+    invitation = _live_invitation(demo_session)
+    conference = invitation.conference
+    officer = demo_client(demo_hub, demo_session.get(User, conference.case.officer_id))
+    page_path = f"/conferences/{conference.id}"
+    path = f"{page_path}/invitations/{invitation.id}/withdraw"
+    shown = officer.get(page_path).get_data(as_text=True)
+    assert f'href="{path}"' in shown
+    assert f'action="{path}"' not in shown
+    asking = officer.get(path)
+    assert asking.status_code == 200
+    page = asking.get_data(as_text=True)
+    agency = invitation.agency.name
+    assert f"Are you sure you want to withdraw the invitation to {agency}?" in page
+    assert "cannot be undone" in page
+    assert "Yes, withdraw the invitation" in page
+    assert f'href="{page_path}">Cancel</a>' in page
+    demo_session.expire_all()
+    invitation = demo_session.get(ConferenceInvitation, invitation.id)
+    assert invitation.withdrawn_at is None
+    assert demo_session.get(Share, invitation.share_id).revoked_at is None
+
+    done = officer.post(path, data={"csrf_token": csrf_token(officer, path)})
+    assert done.status_code == 302
+    demo_session.expire_all()
+    assert demo_session.get(ConferenceInvitation, invitation.id).withdrawn_at is not None
+    assert demo_session.get(Share, invitation.share_id).revoked_at is not None
+    assert officer.get(path).status_code == 302  # nothing left to ask about
+
+
+def _police_share(session) -> Share:
+    return session.scalar(
+        select(Share)
+        .join(Case, Case.id == Share.case_id)
+        .where(
+            Share.revoked_at.is_(None),
+            Share.until >= clock.today(),
+            Share.purpose == "asb_case_management",
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Share.agency.has(code="northshire-police"),
+        )
+        .order_by(Share.id.desc())
+    )
+
+
+def test_revoking_a_share_asks_first_and_cancel_changes_nothing(demo_hub, demo_session) -> None:
+    share = _police_share(demo_session)
+    case = share.case
+    owner = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = f"/shares/{share.id}/revoke"
+    shown = owner.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'href="{path}"' in shown
+    assert f'action="{path}"' not in shown
+    asking = owner.get(path)
+    assert asking.status_code == 200
+    page = asking.get_data(as_text=True)
+    assert "Are you sure you want to revoke the share with Northshire Police?" in page
+    assert case.reference in page
+    assert "Yes, revoke the share" in page
+    assert f'href="/cases/{case.id}#sharing">Cancel</a>' in page
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert police.get(path).status_code in (403, 404)
+    demo_session.expire_all()
+    assert demo_session.get(Share, share.id).revoked_at is None
+
+    done = owner.post(path, data={"csrf_token": csrf_token(owner, path)})
+    assert done.status_code == 302
+    demo_session.expire_all()
+    assert demo_session.get(Share, share.id).revoked_at is not None
+
+
+def test_disabling_an_account_asks_first_and_cancel_changes_nothing(demo_hub, demo_session) -> None:
+    manager = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    client = demo_client(demo_hub, manager)
+    path = f"/people/{officer.id}/disable"
+    shown = client.get("/people").get_data(as_text=True)
+    assert f'href="{path}"' in shown
+    assert f'action="{path}"' not in shown
+    asking = client.get(path)
+    assert asking.status_code == 200
+    page = asking.get_data(as_text=True)
+    assert f"Are you sure you want to disable {officer.display_name}&#39;s account?" in page
+    assert "Yes, disable the account" in page
+    assert 'href="/people">Cancel</a>' in page
+    demo_session.expire_all()
+    assert demo_session.get(User, officer.id).active
+    own = client.get(f"/people/{manager.id}/disable")
+    assert own.status_code == 302
+    assert "You cannot disable your own account" in client.get("/people").get_data(as_text=True)
+
+    done = client.post(path, data={"csrf_token": csrf_token(client, path)})
+    assert done.status_code == 302
+    demo_session.expire_all()
+    try:
+        assert not demo_session.get(User, officer.id).active
+    finally:
+        demo_session.get(User, officer.id).active = True
+        demo_session.commit()
