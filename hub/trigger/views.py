@@ -218,9 +218,10 @@ def _show(application_id: int, failed: HubForm | None = None) -> tuple[str, int]
     ), 400 if failed else 200
 
 
-def _refused_erased(application_id: int, error: InputError) -> tuple[str, int]:
+def _refused_on_page(application_id: int, error: InputError) -> tuple[str, int]:
     """The application's page, saying the act was refused because its personal data is
-    erased (no form of the page is there to hold the message)."""
+    erased or the step was already taken (no form of the page is there to hold the
+    message, so it is a banner, not an error linked to a field gone from the page)."""
     flash(error.message, "error")
     page, _ = _show(application_id)
     return page, 400
@@ -244,8 +245,8 @@ def _act(
         except NotFound:
             abort(404)
         except InputError as e:
-            if e.field == applications.ERASED:
-                return _refused_erased(application_id, e)
+            if e.field in (applications.ERASED, applications.ALREADY_DONE):
+                return _refused_on_page(application_id, e)
             _refused_at(form, e, fallback)
         else:
             flash(done, "success")
@@ -545,7 +546,11 @@ def recommendations() -> Response | tuple[str, int]:
         except NotFound:
             abort(404)
         except InputError as e:
-            _refused_at(form, e, form.note)
+            if e.field == applications.ALREADY_DONE:
+                flash(e.message, "error")
+                failed_id = None
+            else:
+                _refused_at(form, e, form.note)
         else:
             flash("Recommendation marked done.", "success")
             return redirect(url_for("trigger.recommendations"))

@@ -68,6 +68,9 @@ _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]")
 #: The field an act on an erased application is refused at (recorded as "refused input:
 #: erased"): no form has it, so the page says it on its own.
 ERASED = "erased"
+#: The field a step already taken is refused at when its form is sent again (Back, a
+#: second tab): its form is no longer on the page, so the page says it on its own.
+ALREADY_DONE = "already done"
 
 
 def erased_on(application: TriggerApplication) -> date | None:
@@ -946,7 +949,9 @@ def decide(
     ):
         refuse_if_erased(application, "the threshold can no longer be checked or decided")
         if application.decision is not None:
-            raise InputError("decision", "The threshold decision is already recorded")
+            raise InputError(
+                ALREADY_DONE, "The threshold decision is already recorded. Nothing was changed."
+            )
         chosen = ThresholdDecision.of(decision)
         if chosen is None:
             raise InputError("decision", "Choose whether the threshold is met")

@@ -204,7 +204,10 @@ def convene(
         applications.refuse_if_erased(application, "it can no longer go before a panel")
         _reviewable(application)
         if application.review_sitting_id is not None:
-            raise InputError("sitting_id", "The application is already before a review panel")
+            raise InputError(
+                applications.ALREADY_DONE,
+                "The application is already before a review panel. Nothing was changed.",
+            )
         sitting = session.get(MeetingSitting, sitting_id) if sitting_id else None
         if (
             sitting is None
@@ -427,7 +430,10 @@ def complete(
             recommendation.application, "what was done on its recommendations cannot be recorded"
         )
         if recommendation.completed_on is not None:
-            raise InputError("note", "It is already marked done")
+            raise InputError(
+                applications.ALREADY_DONE,
+                "This recommendation is already marked done. Nothing was changed.",
+            )
         text = plain_text("note", note, MAX_RECOMMENDATION, "Say what was done")
     recommendation.completed_on = clock.day_of(now)
     recommendation.completed_by_id = actor.user_id
@@ -471,7 +477,9 @@ def record_outcome(
         if sitting.starts_at > now:
             raise InputError("findings", "The outcome is recorded after the panel has met")
         if application.outcome_on is not None:
-            raise InputError("findings", "The outcome is already recorded")
+            raise InputError(
+                applications.ALREADY_DONE, "The outcome is already recorded. Nothing was changed."
+            )
         values = {
             "outcome_findings": plain_text(
                 "findings", findings, MAX_FINDINGS, "Say what the panel found"
@@ -527,7 +535,9 @@ def record_appeal(
                 "received_on", 'An appeal follows the outcome letter or a "not met" decision'
             )
         if application.appeal_received_on is not None:
-            raise InputError("received_on", "The appeal is already recorded")
+            raise InputError(
+                applications.ALREADY_DONE, "The appeal is already recorded. Nothing was changed."
+            )
         if received_on is None:
             raise InputError("received_on", "Enter the date the appeal was received")
         if received_on > clock.day_of(now):
@@ -578,7 +588,10 @@ def decide_appeal(
         if application.appeal_received_on is None:
             raise InputError("appeal_decision", "Record the appeal first")
         if application.appeal_decision is not None:
-            raise InputError("appeal_decision", "The appeal decision is already recorded")
+            raise InputError(
+                applications.ALREADY_DONE,
+                "The appeal decision is already recorded. Nothing was changed.",
+            )
         chosen = AppealDecision.of(decision)
         if chosen is None:
             raise InputError("appeal_decision", "Choose the appeal body's decision")

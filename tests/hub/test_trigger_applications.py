@@ -232,7 +232,11 @@ def test_a_decision_needs_a_choice_and_reasons_and_is_made_once(demo_hub, demo_s
         data={"csrf_token": csrf_token(lead, "/"), "decision": "met", "reasons": "Changed mind"},
     )
     assert again.status_code == 400
-    assert "The threshold decision is already recorded" in again.get_data(as_text=True)
+    said = again.get_data(as_text=True)
+    assert "The threshold decision is already recorded. Nothing was changed." in said
+    assert "govuk-notification-banner" in said  # said on the page, not at a field gone from it
+    assert "govuk-error-summary" not in said
+    assert 'href="#decision"' not in said
     demo_session.expire_all()
     assert application.decision is ThresholdDecision.NOT_MET
 

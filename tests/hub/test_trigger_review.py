@@ -385,6 +385,19 @@ def test_recommendations_outcome_letter_and_appeal(hub, session) -> None:
         )
         assert response.status_code == 302
         assert "Patrols done on 16 evenings." in lead.get(page).get_data(as_text=True)
+        stale = _post(  # the form sent again, from Back or another tab
+            sergeant,
+            "/trigger/recommendations",
+            "/trigger/recommendations",
+            recommendation_id=str(recommendation.id),
+            note="Something else.",
+        )
+        assert stale.status_code == 400
+        said = stale.get_data(as_text=True)
+        assert "This recommendation is already marked done. Nothing was changed." in said
+        assert "govuk-notification-banner" in said
+        assert "govuk-error-summary" not in said  # no error that links to a form not shown
+        assert "Something else." not in lead.get(page).get_data(as_text=True)
 
     # The appeal: too late is refused with the last day; in time it is recorded, then
     # decided.
