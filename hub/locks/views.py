@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import SelectMultipleField, TextAreaField
-from wtforms.validators import Length
+from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import AnyOf, Length
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
@@ -35,6 +35,13 @@ class DecisionForm(HubForm):
         "Also let in (besides the case officer and you)", coerce=int, validate_choice=False
     )
     note = TextAreaField("Note")
+    #: The button pressed: Approve or Refuse (anything else decides nothing).
+    decision = StringField(
+        "Decision",
+        validators=[
+            AnyOf(("approve", "refuse"), "Choose whether to approve or refuse the request")
+        ],
+    )
 
 
 @bp.route("/cases/<int:case_id>/lock", methods=["GET", "POST"])
@@ -96,7 +103,7 @@ def decide(request_id: int) -> Response | tuple[str, int]:
         if u.id not in (current_user.id, item.case.officer_id)
     ]
     if form.validate_on_submit():
-        approve = request.form.get("decision") == "approve"
+        approve = form.decision.data == "approve"
         try:
             locks.decide_lock(
                 db(),

@@ -261,6 +261,18 @@ def test_a_lock_requested_on_the_case_page_is_decided_by_another_manager(
     assert case.reference in queue
     assert "The victim is a relative of a housing officer" in queue
     request_id = demo_session.scalar(select(LockRequest.id).where(LockRequest.case_id == case.id))
+    for decision in ({}, {"decision": "maybe"}):  # no button's value: nothing is decided
+        undecided = manager.post(
+            f"/locks/{request_id}",
+            data={"csrf_token": csrf_token(manager, f"/locks/{request_id}"), **decision},
+        )
+        assert undecided.status_code == 400
+        said = undecided.get_data(as_text=True)
+        assert "Choose whether to approve or refuse the request" in said
+        assert 'href="#decision"' in said
+        assert 'id="decision"' in said
+        demo_session.expire_all()
+        assert demo_session.get(LockRequest, request_id).decided_at is None
     decided = manager.post(
         f"/locks/{request_id}",
         data={"decision": "approve", "csrf_token": csrf_token(manager, f"/locks/{request_id}")},
