@@ -15,10 +15,12 @@ from sharing.files.checks import size_text
 UK = ZoneInfo("Europe/London")
 
 
-def uk_date(value: date | datetime | None) -> str:
-    """``22 November 2026``."""
-    if value is None:
+def uk_date(value: date | datetime | str | None) -> str:
+    """``22 November 2026`` (also of a day kept as text, ``2026-11-22``)."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = value.astimezone(UK).date()
     return f"{value.day} {value:%B %Y}"

@@ -136,6 +136,11 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def earliest_date_of_birth(today: date) -> date:
+    """The earliest date of birth a form takes: ``MAX_AGE`` years before ``today``."""
+    return _years_before(today, MAX_AGE)
+
+
 def _text(field_name: str, value: str, *, limit: int = MAX_TEXT, required: str = "") -> str:
     return checked_text(field_name, value, limit=limit, required=required)
 
@@ -295,7 +300,7 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
     today = clock.day_of(now)
     if data.date_of_birth and data.date_of_birth > today:
         raise InputError(p + "date_of_birth", "Date of birth must be in the past")
-    if data.date_of_birth and data.date_of_birth < _years_before(today, MAX_AGE):
+    if data.date_of_birth and data.date_of_birth < earliest_date_of_birth(today):
         raise InputError(
             p + "date_of_birth", f"Date of birth must be within the last {MAX_AGE} years"
         )

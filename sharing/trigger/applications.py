@@ -25,6 +25,7 @@ from sharing import clock, notices
 from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import reveal
 from sharing.audit import acts
+from sharing.cases import casework
 from sharing.cases.standard_letters import day_text
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError, NotAllowed, NotFound
@@ -342,8 +343,14 @@ def _examined(
         return check
 
     def born() -> None:
-        if data.victim_date_of_birth is not None and data.victim_date_of_birth >= clock.day_of(now):
+        born_on, today = data.victim_date_of_birth, clock.day_of(now)
+        if born_on is not None and born_on >= today:
             raise InputError("victim_date_of_birth", "The date of birth must be in the past")
+        if born_on is not None and born_on < casework.earliest_date_of_birth(today):
+            raise InputError(
+                "victim_date_of_birth",
+                f"The victim's date of birth must be within the last {casework.MAX_AGE} years",
+            )
 
     def behalf() -> OnBehalf | None:
         if not data.on_behalf:

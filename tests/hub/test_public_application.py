@@ -261,6 +261,25 @@ def test_bad_answers_are_refused_at_their_question_and_nothing_is_saved(
     assert refused.basis.startswith("refused input: ")
 
 
+def test_a_date_of_birth_more_than_120_years_ago_is_refused(demo_hub, demo_session) -> None:
+    client = demo_hub.test_client()
+    before = _count(demo_session)
+    response = client.post(
+        "/community-trigger/apply",
+        data={
+            **ANSWERS,
+            "victim_date_of_birth-day": "1",
+            "victim_date_of_birth-month": "1",
+            "victim_date_of_birth-year": "1066",
+            "csrf_token": csrf_token(client, "/community-trigger/apply"),
+            "action": "send",
+        },
+    )
+    assert response.status_code == 400
+    assert "date of birth must be within the last 120 years" in response.get_data(as_text=True)
+    assert _count(demo_session) == before
+
+
 def test_a_flood_from_one_address_is_refused_and_nothing_is_saved(demo_hub, demo_session) -> None:
     client = demo_hub.test_client()
     before = _count(demo_session)

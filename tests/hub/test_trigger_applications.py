@@ -146,6 +146,15 @@ def test_the_lead_records_an_application_sees_the_check_and_decides(demo_hub, de
             "received_on",
             "must be a real date, in numbers",
         ),
+        (
+            {
+                "victim_date_of_birth-day": "1",
+                "victim_date_of_birth-month": "1",
+                "victim_date_of_birth-year": "1066",
+            },
+            "victim_date_of_birth",
+            "date of birth must be within the last 120 years",
+        ),
         ({"victim_family_name": " "}, "victim_family_name", "Enter the victim"),
         ({"problem": ""}, "problem", "Describe the anti-social behaviour"),
         ({"problem": "<script>alert(1)</script>"}, "problem", "without HTML"),
@@ -204,6 +213,22 @@ def test_a_third_party_with_consent_is_recorded(demo_hub, demo_session) -> None:
         "channel phone; on behalf, consent recorded"
     )
     assert "Sam Carer" in lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+
+
+def test_the_victims_date_of_birth_is_shown_as_a_uk_date(demo_hub, demo_session) -> None:
+    lead = _lead(demo_hub, demo_session)
+    application = _record(
+        lead,
+        demo_session,
+        **{
+            "victim_date_of_birth-day": "7",
+            "victim_date_of_birth-month": "3",
+            "victim_date_of_birth-year": "1966",
+        },
+    )
+    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert "7 March 1966" in page
+    assert "1966-03-07" not in page
 
 
 def test_a_decision_needs_a_choice_and_reasons_and_is_made_once(demo_hub, demo_session) -> None:
