@@ -115,12 +115,18 @@ class Step:
     """One page of the form: one question (a name is one question in two boxes)."""
 
     name: str
+    #: The page's title for someone applying for someone else ("Their name") ...
     title: str
     fields: tuple[str, ...]
     #: Whether the page is asked, given the answers so far.
     asked: Callable[[ApplyForm], bool] = lambda form: True
     #: What to say when the page's choice is left unanswered (a page of choices).
     unanswered: str = ""
+    #: ... and for someone applying for themselves ("Your name"), if it differs.
+    own_title: str = ""
+
+    def title_for(self, form: ApplyForm) -> str:
+        return self.title if _for_someone_else(form) else self.own_title or self.title
 
 
 def _for_someone_else(form: ApplyForm) -> bool:
@@ -150,10 +156,26 @@ STEPS = (
         ("victim_kind",),
         unanswered="Choose who has suffered the anti-social behaviour",
     ),
-    Step("name", "Their name", ("victim_given_names", "victim_family_name")),
-    Step("born", "Their date of birth", ("victim_date_of_birth",), _a_person),
+    Step(
+        "name",
+        "Their name",
+        ("victim_given_names", "victim_family_name"),
+        own_title="Your name",
+    ),
+    Step(
+        "born",
+        "Their date of birth",
+        ("victim_date_of_birth",),
+        _a_person,
+        own_title="Your date of birth",
+    ),
     Step("where", "Where is it happening?", ("victim_address", "victim_postcode")),
-    Step("contact", "How can we contact them?", ("victim_phone", "victim_email")),
+    Step(
+        "contact",
+        "How can we contact them?",
+        ("victim_phone", "victim_email"),
+        own_title="How can we contact you?",
+    ),
     Step("problem", "What is happening?", ("problem",)),
 )
 _BY_NAME = {step.name: step for step in STEPS}
@@ -186,9 +208,10 @@ def _page(form: ApplyForm, step: Step, status: int = 200) -> tuple[str, int]:
     number = asked.index(step) + 1 if step in asked else 1
     return render_template(
         "apply/step.html",
-        title=step.title,
+        title=step.title_for(form),
         form=form,
         step=step,
+        for_someone_else=_for_someone_else(form),
         number=number,
         of=len(asked),
         previous=asked[number - 2].name if number > 1 else None,

@@ -56,10 +56,12 @@ def _hidden(page: str) -> list[tuple[str, str]]:
     return found
 
 
-def _walk(client: FlaskClient, **overrides: str) -> tuple[list[str], object]:
+def _walk(
+    client: FlaskClient, pages: list[str] | None = None, **overrides: str
+) -> tuple[list[str], object]:
     """Answer the questions a page at a time, as the pages ask them (each page carrying
     the answers so far), until "check your answers" or a refusal; the steps walked and the
-    last response."""
+    last response (and each question's page in ``pages``, if given)."""
     answers = {**ANSWERS, **overrides}
     response = client.get("/community-trigger/apply")
     walked = []
@@ -69,6 +71,8 @@ def _walk(client: FlaskClient, **overrides: str) -> tuple[list[str], object]:
         if response.status_code != 200 or step is None:
             return walked, response
         walked.append(step.group(1))
+        if pages is not None:
+            pages.append(page)
         data = dict(_hidden(page))
         fields = re.findall(r'name="((?:victim|applicant|on_behalf|consent|problem)[a-z_]*)"', page)
         for field in dict.fromkeys(fields):
@@ -133,6 +137,66 @@ def test_an_applicant_checks_their_answers_sends_and_gets_a_reference(
     lead = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
     assert application.reference in lead.get("/trigger").get_data(as_text=True)
     assert PROBLEM in lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+
+
+def _boxes(pages: list[str]) -> dict[str, str]:
+    """Each box the applicant types in (not hidden), with its autocomplete attribute."""
+    found = {}
+    for page in pages:
+        main = page[page.rindex("<form") :]
+        for tag in re.findall(r"<(?:input|textarea)\b[^>]*>", main):
+            attributes = dict(_ATTRIBUTE.findall(tag))
+            if attributes.get("type") not in ("hidden", "radio", "checkbox"):
+                found[attributes["name"]] = attributes.get("autocomplete", "")
+    return found
+
+
+def _titles(pages: list[str]) -> list[str]:
+    return [re.search(r'<h1 class="govuk-heading-l">([^<]*)</h1>', page).group(1) for page in pages]
+
+
+def test_applying_for_yourself_the_boxes_say_they_ask_your_own_details(demo_hub) -> None:
+    pages: list[str] = []
+    _walk(demo_hub.test_client(), pages)
+    assert _boxes(pages) == {
+        "victim_given_names": "given-name",
+        "victim_family_name": "family-name",
+        "victim_date_of_birth-day": "bday-day",
+        "victim_date_of_birth-month": "bday-month",
+        "victim_date_of_birth-year": "bday-year",
+        "victim_address": "street-address",
+        "victim_postcode": "postal-code",
+        "victim_phone": "tel",
+        "victim_email": "email",
+        "problem": "",
+    }
+    titles = _titles(pages)
+    assert "Your name" in titles
+    assert "Your date of birth" in titles
+    assert "How can we contact you?" in titles
+    assert not any("Their" in title or "them" in title for title in titles)
+
+
+def test_applying_for_someone_else_the_browser_does_not_fill_in_your_own_details(
+    demo_hub,
+) -> None:
+    pages: list[str] = []
+    _walk(
+        demo_hub.test_client(),
+        pages,
+        on_behalf="carer",
+        applicant_name="Sam Carer",
+        applicant_contact="sam@example.org",
+        consent_recorded="y",
+    )
+    boxes = _boxes(pages)
+    assert boxes.pop("applicant_name") == "name"
+    assert boxes.pop("problem") == ""
+    assert set(boxes.values()) == {"off"}
+    titles = _titles(pages)
+    assert "Their name" in titles
+    assert "Their date of birth" in titles
+    assert "How can we contact them?" in titles
 
 
 def _letters(session: Session) -> int:
