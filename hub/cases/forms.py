@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    Field,
     Form,
     FormField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
-from hub.forms import ChoiceField, ChoicesField, DateInputField, EnumSelectField, HubForm
+from hub.forms import (
+    ChoiceField,
+    ChoicesField,
+    DateInputField,
+    EnumSelectField,
+    HubForm,
+    leaf_fields,
+)
 from sharing.cases.casework import MAX_LINE, MAX_TEXT
 from sharing.cases.survey import Survey
+from sharing.formats import normalise_phone, normalise_postcode
 from sharing.vocabulary import (
     ActionKind,
     Adjustment,
@@ -34,45 +54,86 @@ from sharing.vocabulary import (
 )
 
 
-def _max(limit: int, what: str) -> Length:
-    return Length(max=limit, message=f"{what} must be {limit:,} characters or fewer")
+def _max(limit: int, what: str) -> Callable[[Any, Field], None]:
+    """A box's limit; a box over it is told only that (its form is not checked)."""
+    longest = Length(max=limit, message=f"{what} must be {limit:,} characters or fewer")
+
+    def check(form: Any, field: Field) -> None:
+        try:
+            longest(form, field)
+        except ValidationError as too_long:
+            raise StopValidation(str(too_long)) from None
+
+    return check
+
+
+def _real(normalise: Callable[[str], str | None], message: str) -> Callable[[Any, Field], None]:
+    """A check that a box left empty or typed in a form ``normalise`` reads (a postcode,
+    a phone number); the core checks again."""
+
+    def check(form: Any, field: Field) -> None:
+        if (field.data or "").strip() and normalise(field.data) is None:
+            raise ValidationError(message)
+
+    return check
 
 
 class PersonForm(Form):
-    """A person on a new case (a sub-form: its fields are named ``<section>-<field>``)."""
+    """A person on a new case (a sub-form: its fields are named ``<section>-<field>``).
+    Its messages say whose box it is: ``{whose}`` ("the victim's"), ``{Whose}`` and
+    ``{whom}`` ("the victim") are filled in by ``say_whose``, as one form may hold two
+    people."""
 
-    given_names = StringField("First names", validators=[_max(MAX_LINE, "First names")])
-    family_name = StringField("Last name", validators=[_max(MAX_LINE, "Last name")])
+    given_names = StringField("First names", validators=[_max(MAX_LINE, "{Whose} first names")])
+    family_name = StringField("Last name", validators=[_max(MAX_LINE, "{Whose} last name")])
     date_of_birth = DateInputField("Date of birth")
-    phone = StringField("Phone number", validators=[_max(40, "Phone number")])
+    phone = StringField(
+        "Phone number",
+        validators=[
+            _max(40, "{Whose} phone number"),
+            _real(normalise_phone, "Enter a phone number for {whom}, like 07700 900 982"),
+        ],
+    )
     email = StringField(
         "E-mail address",
         validators=[
             Optional(),
             Regexp(
                 r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                message="Enter an e-mail address in the correct format, like name@example.org",
+                message="Enter {whose} e-mail address in the correct format, like name@example.org",
             ),
-            _max(254, "E-mail address"),
+            _max(254, "{Whose} e-mail address"),
         ],
     )
-    address = TextAreaField("Address", validators=[_max(MAX_LINE * 3, "Address")])
-    postcode = StringField("Postcode", validators=[_max(10, "Postcode")])
+    address = TextAreaField("Address", validators=[_max(MAX_LINE * 3, "{Whose} address")])
+    postcode = StringField(
+        "Postcode",
+        validators=[
+            _max(10, "{Whose} postcode"),
+            _real(normalise_postcode, "Enter a real postcode for {whom}, like NG1 5AB"),
+        ],
+    )
     support_needs = TextAreaField(
         "Vulnerability and support needs",
-        validators=[_max(MAX_TEXT, "Vulnerability and support needs")],
+        validators=[_max(MAX_TEXT, "{Whose} vulnerability and support needs")],
     )
     contact_preferences = TextAreaField(
-        "Anything else about contacting them", validators=[_max(1000, "Contact preferences")]
+        "Anything else about contacting them",
+        validators=[_max(1000, "What {whose} contact preferences say")],
     )
     adjustments = ChoicesField("Reasonable adjustments they need", choices=Adjustment.choices())
-    language = StringField("Language", validators=[_max(200, "The language")])
-    advocate = StringField("Advocate or supporter", validators=[_max(200, "The advocate")])
+    language = StringField("Language", validators=[_max(200, "{Whose} language")])
+    advocate = StringField("Advocate or supporter", validators=[_max(200, "{Whose} advocate")])
     contact_by = EnumSelectField(
         "How they prefer to be contacted", ContactMethod, blank="No preference recorded"
     )
-    times_to_avoid = StringField("Times to avoid", validators=[_max(200, "Times to avoid")])
+    times_to_avoid = StringField("Times to avoid", validators=[_max(200, "{Whose} times to avoid")])
     no_home_visits = BooleanField("No home visits")
+
+    def say_whose(self, person: str) -> None:
+        """Name ``person`` ("the victim") in the messages of this person's boxes."""
+        for field in leaf_fields(self):
+            field.errors = [_whose(message, person) for message in field.errors]
 
     def is_empty(self) -> bool:
         return not any(
@@ -108,7 +169,13 @@ class NewCaseForm(HubForm):
     address = TextAreaField(
         "Where is it happening?", validators=[_max(MAX_LINE * 3, "The location")]
     )
-    postcode = StringField("Postcode", validators=[_max(10, "Postcode")])
+    postcode = StringField(
+        "Postcode",
+        validators=[
+            _max(10, "The location's postcode"),
+            _real(normalise_postcode, "Enter a real postcode, like NG1 5AB"),
+        ],
+    )
     uprn = StringField(
         "UPRN (unique property reference number), if known", validators=[_max(12, "UPRN")]
     )
@@ -127,6 +194,13 @@ class NewCaseForm(HubForm):
         self.first_party_role.choices = [
             (r.value, r.label) for r in (PartyRole.VICTIM, PartyRole.REPORTER)
         ]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        first = self.first_party_role.data or PartyRole.VICTIM
+        self.first_party.form.say_whose(f"the {first.label.lower()}")
+        self.reported.form.say_whose("the reported person")
+        return valid
 
 
 #: The case list's status filter for open cases (active or inactive).
@@ -217,6 +291,21 @@ class AddPersonForm(HubForm):
     )
     person = FormField(PersonForm, label="The person", separator="-")
     known_person = ChoiceField("Is this a person your agency already holds?")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        self.person.form.say_whose("the person")
+        return valid
+
+
+def _whose(message: str, person: str) -> str:
+    """``message`` with ``{whose}``, ``{Whose}`` and ``{whom}`` naming ``person``."""
+    whose = f"{person}'s"
+    return (
+        message.replace("{whose}", whose)
+        .replace("{Whose}", whose[:1].upper() + whose[1:])
+        .replace("{whom}", person)
+    )
 
 
 class ReviewForm(HubForm):

@@ -176,6 +176,46 @@ def test_bad_postcode_found_by_the_core_is_shown_on_its_field(
     assert _count(db_session, Case) == 0
 
 
+def _summary(page: str) -> list[str]:
+    """The lines of the page's error summary, as a screen reader reads them."""
+    listed = re.search(r"govuk-error-summary__list.*?</ul>", page, re.S).group(0)
+    return [html.unescape(text) for text in re.findall(r'<a href="[^"]+">([^<]+)</a>', listed)]
+
+
+def test_bad_postcodes_and_e_mails_of_each_person_are_all_shown_saying_whose_box(
+    as_user, create_user, db_session
+) -> None:
+    officer = create_user("case_officer")
+    client = as_user(user=officer)
+    data = _new_case_form(
+        officer_id=str(officer.id),
+        postcode="NOT A POSTCODE AT ALL",
+        csrf_token=csrf_token(client, "/cases/new"),
+        **{
+            "first_party-postcode": "ZZZ",
+            "first_party-email": "nope",
+            "reported-given_names": "Bob",
+            "reported-family_name": "Reported",
+            "reported-postcode": "NOT A POSTCODE AT ALL",
+            "reported-email": "nope",
+        },
+    )
+    response = client.post("/cases/new", data=data)
+    assert response.status_code == 400
+    lines = _summary(response.get_data(as_text=True))
+    assert lines == [
+        "The location's postcode must be 10 characters or fewer",
+        "Enter the victim's e-mail address in the correct format, like name@example.org",
+        "Enter a real postcode for the victim, like NG1 5AB",
+        "Enter the reported person's e-mail address in the correct format, like name@example.org",
+        "The reported person's postcode must be 10 characters or fewer",
+    ]
+    data["first_party_role"] = "reporter"
+    lines = _summary(client.post("/cases/new", data=data).get_data(as_text=True))
+    assert "Enter a real postcode for the reporter, like NG1 5AB" in lines
+    assert _count(db_session, Case) == 0
+
+
 def test_over_long_text_is_refused_with_its_limit(as_user, create_user, db_session) -> None:
     officer = create_user("case_officer")
     client = as_user(user=officer)
