@@ -39,7 +39,10 @@ class HubForm(FlaskForm):
         valid = super().validate(extra_validators)
         for field in leaf_fields(self):
             if isinstance(field.data, str) and has_control_characters(field.data):
-                field.errors = [*field.errors, f"{field.label.text} {CONTROL_CHARACTERS}"]
+                field.errors = [
+                    *field.errors,
+                    f"{subject_of(field.label.text)} {CONTROL_CHARACTERS}",
+                ]
                 valid = False
         return valid
 
@@ -84,13 +87,14 @@ def as_sentence(error: Exception) -> str:
     return text[:1].upper() + text[1:]
 
 
-def in_sentence(label: str) -> str:
-    """A field's label inside a sentence ("Choose the sitting ..."): its first letter in
-    lower case, unless the first word is an abbreviation (UPRN); the rest, people's names
-    among it, as written."""
-    if label[1:2].isupper():
-        return label
-    return label[:1].lower() + label[1:]
+def subject_of(label: str) -> str:
+    """A field's label as the subject of a sentence about what was typed in it: a name
+    as it is ("Postcode", "Video link" for "Video link (optional)"), a question quoted
+    ('The answer to "What happened?"'), so a message reads right whatever the label."""
+    name = label.removesuffix(" (optional)")
+    if "?" in name or "(" in name or "," in name:
+        return f"The answer to \u201c{label}\u201d"
+    return name
 
 
 def _anchor(field: Field) -> str:
@@ -107,9 +111,17 @@ class DateInputField(Field):
     for re-display."""
 
     def __init__(
-        self, label: str = "", validators: Any = None, *, with_time: bool = False, **kwargs: Any
+        self,
+        label: str = "",
+        validators: Any = None,
+        *,
+        subject: str,
+        with_time: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(label, validators, **kwargs)
+        #: What the date is, to begin its messages: "The date the incident happened".
+        self.subject = subject
         self.with_time = with_time
         self.parts: dict[str, str] = {}
         self.bad_parts: set[str] = set()
@@ -144,7 +156,7 @@ class DateInputField(Field):
         self.data, self._problem = self._parse()
 
     def _parse(self) -> tuple[date | datetime | None, str | None]:
-        label = self.label.text
+        label = self.subject
         missing = [p for p in self.part_names if not self.parts.get(p)]
         if len(missing) == len(self.part_names):
             return None, None
@@ -184,18 +196,24 @@ class DateInputField(Field):
 
 
 class _ChoiceBase(Field):
-    """A select or radios whose options are (value, label) pairs. Rendering is done by
-    the GOV.UK macros in ``_fields.html``, so WTForms' option objects are not needed."""
+    """A select, radios or checkboxes whose options are (value, label) pairs. Rendering is
+    done by the GOV.UK macros in ``_fields.html``, so WTForms' option objects are not
+    needed. Each says, in its own words, what to do when no option offered is chosen
+    (``message``: "Select who the letter is for"), as GOV.UK's radios and selects do."""
 
     def __init__(
         self,
         label: str,
         validators: Any = None,
         choices: list[tuple[str, str]] | None = None,
+        *,
+        message: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(label, validators, **kwargs)
         self.choices: list[tuple[str, str]] = choices or []
+        #: What to do when no option offered is chosen.
+        self.message = message
 
 
 class EnumSelectField(_ChoiceBase):
@@ -219,23 +237,21 @@ class EnumSelectField(_ChoiceBase):
             self.data = self.enum(value) if value else None
         except ValueError:
             self.data = None
-            raise ValueError(f"Choose {in_sentence(self.label.text)} from the list") from None
+            raise ValueError(self.message) from None
 
     def _value(self) -> str:
         return self.data.value if self.data is not None else ""
 
 
 class ChoiceField(_ChoiceBase):
-    """A select whose choices are set by the view; a value not offered is refused plainly
-    (``not_offered``, where the label does not read well in "Choose ... from the list"),
-    with its own reason if the view set one in ``refused`` (a value known but not offered)."""
+    """A select or radios whose choices are set by the view; a value not offered is told
+    the field's ``message``, or its own reason if the view set one in ``refused`` (a
+    value known but not offered)."""
 
-    def __init__(self, *args: Any, not_offered: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         #: Values known but not offered, each with the reason it is refused.
         self.refused: dict[str, str] = {}
-        #: What any other value not offered is told (by default, from the label).
-        self.not_offered = not_offered
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = valuelist[0] if valuelist else ""
@@ -244,9 +260,7 @@ class ChoiceField(_ChoiceBase):
         if (self.data or "") in self.refused:
             raise ValidationError(self.refused[self.data or ""])
         if (self.data or "") not in {value for value, _label in self.choices}:
-            raise ValidationError(
-                self.not_offered or f"Choose {in_sentence(self.label.text)} from the list"
-            )
+            raise ValidationError(self.message)
 
     def _value(self) -> str:
         return self.data or ""
@@ -271,7 +285,7 @@ class ChoicesField(_ChoiceBase):
                 raise ValidationError(self.refused[value])
         offered = {value for value, _label in self.choices}
         if any(value not in offered for value in self.data or []):
-            raise ValidationError(f"Choose {in_sentence(self.label.text)} from the list")
+            raise ValidationError(self.message)
 
     def _value(self) -> str:
         return ",".join(self.data or [])

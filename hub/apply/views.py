@@ -45,16 +45,21 @@ def _procedure() -> Procedure:
 
 
 class ApplyForm(HubForm):
-    victim_kind = ChoiceField("Who has suffered the anti-social behaviour?")
+    victim_kind = ChoiceField(
+        "Who has suffered the anti-social behaviour?",
+        message="Select who has suffered the anti-social behaviour",
+    )
     problem = TextAreaField("What is happening, and how is it affecting you or them?")
     victim_given_names = StringField("First name (optional for a business or group)")
     victim_family_name = StringField("Last name, or the name of the business or group")
-    victim_date_of_birth = DateInputField("Date of birth (optional)")
+    victim_date_of_birth = DateInputField("Date of birth (optional)", subject="The date of birth")
     victim_address = TextAreaField("Address where it is happening (optional)")
     victim_postcode = StringField("Postcode (optional)")
     victim_phone = StringField("Phone number (optional)")
     victim_email = StringField("Email address (optional)")
-    on_behalf = ChoiceField("Are you applying for yourself?")
+    on_behalf = ChoiceField(
+        "Are you applying for yourself?", message="Select whether you are applying for yourself"
+    )
     applicant_name = StringField("Your name")
     applicant_contact = StringField("Your phone number or email address")
     consent_recorded = BooleanField("The victim has agreed to me applying for them")

@@ -58,12 +58,18 @@ class LogFilterForm(HubForm):
     class Meta:
         csrf = False
 
-    user = ChoiceField("User")
-    agency = ChoiceField("Agency")
+    user = ChoiceField("User", message="Select a user")
+    agency = ChoiceField("Agency", message="Select an agency")
     case = StringField("Case reference", validators=[Optional()])
-    action = EnumSelectField("Action", acts.Action, blank="Any action", validators=[Optional()])
-    since = DateInputField("From", validators=[Optional()])
-    until = DateInputField("To", validators=[Optional()])
+    action = EnumSelectField(
+        "Action",
+        acts.Action,
+        blank="Any action",
+        validators=[Optional()],
+        message="Select an action",
+    )
+    since = DateInputField("From", validators=[Optional()], subject="The first day to search")
+    until = DateInputField("To", validators=[Optional()], subject="The last day to search")
 
 
 @bp.route("")
@@ -202,7 +208,7 @@ class RegisterKeyForm(HubForm):
 
 
 class CosignForm(HubForm):
-    agency_key = ChoiceField("Your agency's key")
+    agency_key = ChoiceField("Your agency's key", message="Select your agency's key")
     signature = TextAreaField(
         "Signature",
         validators=[DataRequired("Paste the signature line that verify_audit.py cosign printed")],

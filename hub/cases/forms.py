@@ -86,7 +86,7 @@ class PersonForm(Form):
 
     given_names = StringField("First names", validators=[_max(MAX_LINE, "{Whose} first names")])
     family_name = StringField("Last name", validators=[_max(MAX_LINE, "{Whose} last name")])
-    date_of_birth = DateInputField("Date of birth")
+    date_of_birth = DateInputField("Date of birth", subject="{Whose} date of birth")
     phone = StringField(
         "Phone number",
         validators=[
@@ -121,11 +121,18 @@ class PersonForm(Form):
         "Anything else about contacting them",
         validators=[_max(1000, "What {whose} contact preferences say")],
     )
-    adjustments = ChoicesField("Reasonable adjustments they need", choices=Adjustment.choices())
+    adjustments = ChoicesField(
+        "Reasonable adjustments they need",
+        choices=Adjustment.choices(),
+        message="Select the adjustments from those offered",
+    )
     language = StringField("Language", validators=[_max(200, "{Whose} language")])
     advocate = StringField("Advocate or supporter", validators=[_max(200, "{Whose} advocate")])
     contact_by = EnumSelectField(
-        "How they prefer to be contacted", ContactMethod, blank="No preference recorded"
+        "How they prefer to be contacted",
+        ContactMethod,
+        blank="No preference recorded",
+        message="Select how they prefer to be contacted",
     )
     times_to_avoid = StringField("Times to avoid", validators=[_max(200, "{Whose} times to avoid")])
     no_home_visits = BooleanField("No home visits")
@@ -149,18 +156,26 @@ class NewCaseForm(HubForm):
         CaseCategory,
         blank="Choose a category",
         validators=[InputRequired("Choose the category of ASB")],
+        message="Select the category of anti-social behaviour",
     )
     priority = EnumSelectField(
-        "Priority", Priority, validators=[InputRequired("Choose the priority")]
+        "Priority",
+        Priority,
+        validators=[InputRequired("Choose the priority")],
+        message="Select the priority",
     )
     triage = EnumSelectField(
         "How serious is the report?",
         Triage,
         validators=[InputRequired("Choose how serious the report is")],
+        message="Select how serious the report is",
     )
     hate_motivated = BooleanField("The behaviour is motivated by hate")
     protected_characteristic = EnumSelectField(
-        "Protected characteristic", ProtectedCharacteristic, blank="Not hate-motivated"
+        "Protected characteristic",
+        ProtectedCharacteristic,
+        blank="Not hate-motivated",
+        message="Select the protected characteristic",
     )
     summary = TextAreaField(
         "What is happening?",
@@ -179,12 +194,13 @@ class NewCaseForm(HubForm):
     uprn = StringField(
         "UPRN (unique property reference number), if known", validators=[_max(12, "UPRN")]
     )
-    ward_id = ChoiceField("Ward")
-    officer_id = ChoiceField("Case officer")
+    ward_id = ChoiceField("Ward", message="Select the ward")
+    officer_id = ChoiceField("Case officer", message="Select the case officer")
     first_party_role = EnumSelectField(
         "Is the person below the victim or the reporter?",
         PartyRole,
         validators=[InputRequired("Choose whether the person is the victim or the reporter")],
+        message="Select whether the person is the victim or the reporter",
     )
     first_party = FormField(PersonForm, label="Victim or reporter", separator="-")
     reported = FormField(PersonForm, label="Reported person", separator="-")
@@ -218,16 +234,28 @@ class FilterForm(HubForm):
     status = ChoiceField(
         "Status",
         choices=[("", "Any status"), (OPEN, "Open (active or inactive)"), *CaseStatus.choices()],
+        message="Select a status",
     )
-    priority = EnumSelectField("Priority", Priority, blank="Any priority", validators=[Optional()])
+    priority = EnumSelectField(
+        "Priority",
+        Priority,
+        blank="Any priority",
+        validators=[Optional()],
+        message="Select a priority",
+    )
     category = EnumSelectField(
-        "Category", CaseCategory, blank="Any category", validators=[Optional()]
+        "Category",
+        CaseCategory,
+        blank="Any category",
+        validators=[Optional()],
+        message="Select a category",
     )
-    officer = ChoiceField("Case officer")
-    ward = ChoiceField("Ward")
+    officer = ChoiceField("Case officer", message="Select a case officer")
+    ward = ChoiceField("Ward", message="Select a ward")
     review = ChoiceField(
         "Review",
         choices=[("", "Any review date"), (REVIEW_DUE, "Due for review (today or earlier)")],
+        message="Select a review date",
     )
 
 
@@ -236,15 +264,22 @@ class IncidentForm(HubForm):
         "When did it happen?",
         with_time=True,
         validators=[InputRequired("Enter the date and time the incident happened")],
+        subject="The date and time the incident happened",
     )
     description = TextAreaField(
         "What happened?",
         validators=[DataRequired("Describe what happened"), _max(MAX_TEXT, "The description")],
     )
     place = StringField("Where did it happen?", validators=[_max(MAX_LINE, "The place")])
-    reported_by = ChoiceField("Who reported it?")
-    received_by = ChoiceField("Which agency received the report?")
-    reported_on = DateInputField("When was it reported? (if not today)", validators=[Optional()])
+    reported_by = ChoiceField("Who reported it?", message="Select who reported it")
+    received_by = ChoiceField(
+        "Which agency received the report?", message="Select which agency received the report"
+    )
+    reported_on = DateInputField(
+        "When was it reported? (if not today)",
+        validators=[Optional()],
+        subject="The date it was reported",
+    )
     reported_to_police = BooleanField("This was reported to the police")
     crime_reference = StringField(
         "Crime reference number", validators=[_max(40, "The crime reference")]
@@ -258,14 +293,17 @@ class ActionForm(HubForm):
         ActionKind,
         blank="Choose an action",
         validators=[InputRequired("Choose the action or intervention")],
+        message="Select the action or intervention",
     )
     description = TextAreaField(
         "What is to be done?",
         validators=[DataRequired("Describe the action"), _max(MAX_TEXT, "The description")],
     )
-    owner_agency = ChoiceField("Agency responsible")
-    owner_user = ChoiceField("Named person (optional)")
-    due_on = DateInputField("Due date")
+    owner_agency = ChoiceField("Agency responsible", message="Select the agency responsible")
+    owner_user = ChoiceField(
+        "Named person (optional)", message="Select the named person, or no one"
+    )
+    due_on = DateInputField("Due date", subject="The due date")
 
 
 class CloseForm(HubForm):
@@ -273,10 +311,18 @@ class CloseForm(HubForm):
         "Why are you closing the case?",
         ClosureReason,
         validators=[InputRequired("Choose why you are closing the case")],
+        message="Select why you are closing the case",
     )
-    outcome = EnumSelectField("Was the anti-social behaviour resolved?", ClosureOutcome)
+    outcome = EnumSelectField(
+        "Was the anti-social behaviour resolved?",
+        ClosureOutcome,
+        message="Select whether the anti-social behaviour was resolved",
+    )
     resolved_by = EnumSelectField(
-        "Which action mainly resolved it?", Intervention, blank="Choose the main action"
+        "Which action mainly resolved it?",
+        Intervention,
+        blank="Choose the main action",
+        message="Select which action mainly resolved it",
     )
     note = TextAreaField("Anything else the record should say", validators=[_max(2000, "The note")])
 
@@ -288,9 +334,13 @@ class AddPersonForm(HubForm):
         "Their part in the case",
         PartyRole,
         validators=[InputRequired("Choose their part in the case")],
+        message="Select their part in the case",
     )
     person = FormField(PersonForm, label="The person", separator="-")
-    known_person = ChoiceField("Is this a person your agency already holds?")
+    known_person = ChoiceField(
+        "Is this a person your agency already holds?",
+        message="Select whether this is a person your agency already holds",
+    )
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -311,8 +361,13 @@ def _whose(message: str, person: str) -> str:
 class ReviewForm(HubForm):
     """A case review (``sharing.cases.reviews``, which checks again)."""
 
-    contact_method = ChoiceField("How were you last in touch with the complainant?")
-    contacted_on = DateInputField("When were you last in touch?")
+    contact_method = ChoiceField(
+        "How were you last in touch with the complainant?",
+        message="Select how you were last in touch with the complainant",
+    )
+    contacted_on = DateInputField(
+        "When were you last in touch?", subject="The date you were last in touch"
+    )
     contact_note = TextAreaField(
         "Why could they not be reached? (or anything to note about contact)",
         validators=[_max(4000, "The note on contact")],
@@ -320,20 +375,24 @@ class ReviewForm(HubForm):
     progress = TextAreaField(
         "Progress against the action plan", validators=[_max(4000, "The progress")]
     )
-    assessment = ChoiceField("The risk")
+    assessment = ChoiceField("The risk", message="Select the risk assessment")
     risk_note = TextAreaField(
         "Why has the risk not changed? (or anything to add about the new assessment)",
         validators=[_max(4000, "The note on risk")],
     )
-    decision = EnumSelectField("What did the review decide?", ReviewDecision)
-    next_review_on = DateInputField("Next review")
+    decision = EnumSelectField(
+        "What did the review decide?", ReviewDecision, message="Select what the review decided"
+    )
+    next_review_on = DateInputField("Next review", subject="The date of the next review")
 
 
 class SurveyForm(HubForm):
     """How the closure survey was offered; the answers' fields are added per question
     (``answer_<question id>``) from the survey file."""
 
-    channel = EnumSelectField("How was the survey offered?", SurveyChannel)
+    channel = EnumSelectField(
+        "How was the survey offered?", SurveyChannel, message="Select how the survey was offered"
+    )
     comment = TextAreaField(
         "Anything the complainant said about how the case was handled (optional)",
         validators=[_max(2000, "The comment")],
@@ -343,7 +402,12 @@ class SurveyForm(HubForm):
 def survey_form(survey: Survey) -> type[SurveyForm]:
     """The survey form with a question on the five-point scale for each of ``survey``'s
     questions, named ``answer_<question id>``."""
-    questions = {f"answer_{q.id}": EnumSelectField(q.text, Satisfaction) for q in survey.questions}
+    questions = {
+        f"answer_{q.id}": EnumSelectField(
+            q.text, Satisfaction, message="Select how satisfied they were"
+        )
+        for q in survey.questions
+    }
     return type("AnsweredSurveyForm", (SurveyForm,), questions)
 
 
@@ -358,25 +422,30 @@ class EraseForm(HubForm):
 
 
 class LetterForm(HubForm):
-    person = ChoiceField("Who is the letter for?")
-    actions = ChoicesField("What we will do: the actions to include")
+    person = ChoiceField("Who is the letter for?", message="Select who the letter is for")
+    actions = ChoicesField(
+        "What we will do: the actions to include",
+        message="Select the actions to include from those offered",
+    )
     asks = TextAreaField("What we ask of you")
     keeping_in_touch = TextAreaField("How we will keep in touch")
 
 
 class ReferralForm(HubForm):
-    person = ChoiceField("Who did you refer?")
+    person = ChoiceField("Who did you refer?", message="Select who you referred")
     reason = TextAreaField("Why, and what support they asked for")
 
 
 class SafeguardingForm(HubForm):
-    kind = ChoiceField("Which safeguarding team?")
-    person = ChoiceField("Who are you worried about?")
+    kind = ChoiceField("Which safeguarding team?", message="Select which safeguarding team")
+    person = ChoiceField("Who are you worried about?", message="Select who you are worried about")
     reason = TextAreaField("What you are worried about, and what they know of the referral")
 
 
 class ReferralOutcomeForm(HubForm):
-    outcome = ChoiceField("What became of the referral?")
+    outcome = ChoiceField(
+        "What became of the referral?", message="Select what became of the referral"
+    )
     note = TextAreaField("Anything the record should say (optional)")
 
 

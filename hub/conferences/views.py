@@ -36,13 +36,21 @@ CONFERENCE_PURPOSE = "case_conference"
 
 class ConveneForm(HubForm):
     question = TextAreaField("What is the conference to decide?")
-    starts_at = DateInputField("Date and time", with_time=True)
+    starts_at = DateInputField(
+        "Date and time", with_time=True, subject="The date and time of the conference"
+    )
     place = StringField("Where it meets")
     video_link = StringField("Video link (optional)")
-    protocol_purpose = ChoiceField("Under which protocol, and for what purpose?")
-    agencies = ChoicesField("Agencies to invite")
-    chair = ChoiceField("Chair")
-    attendees = ChoicesField("People expected (optional)")
+    protocol_purpose = ChoiceField(
+        "Under which protocol, and for what purpose?", message="Select the protocol and purpose"
+    )
+    agencies = ChoicesField(
+        "Agencies to invite", message="Select the agencies to invite from those offered"
+    )
+    chair = ChoiceField("Chair", message="Select the chair")
+    attendees = ChoicesField(
+        "People expected (optional)", message="Select the people expected from those offered"
+    )
     agenda = TextAreaField("Agenda (optional)")
 
 
@@ -221,7 +229,10 @@ def _ask_to_withdraw(conference_id: int, invitation_id: int) -> Response | str:
 
 
 class AnswerForm(HubForm):
-    known = ChoiceField("Is the case, or anyone on it, known to your agency?")
+    known = ChoiceField(
+        "Is the case, or anyone on it, known to your agency?",
+        message="Select whether the case, or anyone on it, is known to your agency",
+    )
     incidents_note = TextAreaField(requests.PARTS["incidents_note"][0] + " (optional)")
     risk_note = TextAreaField(requests.PARTS["risk_note"][0] + " (optional)")
     vulnerability_note = TextAreaField(requests.PARTS["vulnerability_note"][0] + " (optional)")
@@ -403,13 +414,23 @@ def _attendance_form(choices: minutes.AttendanceChoices) -> HubForm:
     the others of the agencies at the table who came."""
 
     class AttendanceForm(HubForm):
-        also_present = ChoicesField("Also present (optional)")
+        also_present = ChoicesField(
+            "Also present (optional)", message="Select who else was present from those offered"
+        )
 
     marks = [("", "Choose")] + [(m.value, m.label) for m in Attendance]
     for attendee in choices.expected:
         name = attendee.user.display_name
-        setattr(AttendanceForm, f"attendance_{attendee.id}", ChoiceField(f"Did {name} attend?"))
-        setattr(AttendanceForm, f"deputy_{attendee.id}", ChoiceField(f"Who came for {name}?"))
+        setattr(
+            AttendanceForm,
+            f"attendance_{attendee.id}",
+            ChoiceField(f"Did {name} attend?", message=f"Select whether {name} attended"),
+        )
+        setattr(
+            AttendanceForm,
+            f"deputy_{attendee.id}",
+            ChoiceField(f"Who came for {name}?", message=f"Select who came for {name}"),
+        )
     form = AttendanceForm()
     for attendee in choices.expected:
         getattr(form, f"attendance_{attendee.id}").choices = marks[1:]
@@ -521,16 +542,20 @@ def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[s
 
 
 class DecisionForm(HubForm):
-    kind = ChoiceField("What did the conference decide?")
+    kind = ChoiceField(
+        "What did the conference decide?", message="Select what the conference decided"
+    )
     decision = TextAreaField("The decision")
-    tool = ChoiceField("Legal tool (for legal action)")
-    acting_agency = ChoiceField("Agency that acts")
+    tool = ChoiceField("Legal tool (for legal action)", message="Select the legal tool")
+    acting_agency = ChoiceField("Agency that acts", message="Select the agency that acts")
     proportionality = TextAreaField("Why this is the most proportionate intervention")
     evidence = TextAreaField("Evidence available")
     vulnerability = TextAreaField(
         "Vulnerabilities of the people involved, and how the plan takes account of them"
     )
-    dissenting_agency = ChoiceField("Agency that dissented (optional)")
+    dissenting_agency = ChoiceField(
+        "Agency that dissented (optional)", message="Select the agency that dissented, or none"
+    )
     dissent = TextAreaField("The dissenting view (optional)")
 
 

@@ -15,9 +15,11 @@ from sharing.vocabulary import DocumentKind
 class AttachForm(HubForm):
     #: Flask-WTF's: a file, or None (text sent in its place is not one).
     file = FileField("The file")
-    kind = EnumSelectField("What is it?", DocumentKind)
-    category = ChoiceField("Who may see it?", choices=list(CATEGORY_CHOICES.items()))
-    about = ChoiceField("What is it about?")
+    kind = EnumSelectField("What is it?", DocumentKind, message="Select what it is")
+    category = ChoiceField(
+        "Who may see it?", choices=list(CATEGORY_CHOICES.items()), message="Select who may see it"
+    )
+    about = ChoiceField("What is it about?", message="Select what it is about")
     description = TextAreaField(
         "Description (optional)",
         validators=[

@@ -8,8 +8,8 @@ from hub.forms import ChoiceField, HubForm
 
 
 class StandardLetterForm(HubForm):
-    letter = ChoiceField("Which letter?")
-    person = ChoiceField("Who is it for?")
+    letter = ChoiceField("Which letter?", message="Select which letter")
+    person = ChoiceField("Who is it for?", message="Select who the letter is for")
     details = TextAreaField("Details for the letter")
     large_print = BooleanField("Large print")
     plain = BooleanField("Plain language")

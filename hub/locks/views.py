@@ -23,7 +23,9 @@ require_roles(bp, "case_officer", "manager")
 
 
 class LockRequestForm(HubForm):
-    reason = EnumSelectField("Why should the case be locked?", LockReason)
+    reason = EnumSelectField(
+        "Why should the case be locked?", LockReason, message="Select why the case should be locked"
+    )
     note = TextAreaField(
         "Explain the request for your manager",
         validators=[Length(max=2000, message="The explanation must be 2,000 characters or fewer")],

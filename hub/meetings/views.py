@@ -41,11 +41,20 @@ def index() -> str:
 
 class SeriesForm(HubForm):
     name = StringField("Name of the meeting")
-    cadence = ChoiceField("How often it meets")
-    protocol_purpose = ChoiceField("Under which protocol, and for what purpose, are cases brought?")
-    chair = ChoiceField("Chair")
-    members = ChoicesField("Standing members")
-    first_at = DateInputField("First sitting: date and time", with_time=True)
+    cadence = ChoiceField("How often it meets", message="Select how often it meets")
+    protocol_purpose = ChoiceField(
+        "Under which protocol, and for what purpose, are cases brought?",
+        message="Select the protocol and purpose cases are brought under",
+    )
+    chair = ChoiceField("Chair", message="Select the chair")
+    members = ChoicesField(
+        "Standing members", message="Select the standing members from those offered"
+    )
+    first_at = DateInputField(
+        "First sitting: date and time",
+        with_time=True,
+        subject="The date and time of the first sitting",
+    )
     place = StringField("Where it usually meets")
     video_link = StringField("Video link (optional)")
 
@@ -159,10 +168,15 @@ def show(series_id: int) -> str:
 
 class ChangeForm(HubForm):
     name = StringField("Name of the meeting")
-    cadence = ChoiceField("How often it meets")
-    protocol_purpose = ChoiceField("Under which protocol, and for what purpose, are cases brought?")
-    chair = ChoiceField("Chair", not_offered="Choose the chair from the list")
-    members = ChoicesField("Standing members")
+    cadence = ChoiceField("How often it meets", message="Select how often it meets")
+    protocol_purpose = ChoiceField(
+        "Under which protocol, and for what purpose, are cases brought?",
+        message="Select the protocol and purpose cases are brought under",
+    )
+    chair = ChoiceField("Chair", message="Select the chair")
+    members = ChoicesField(
+        "Standing members", message="Select the standing members from those offered"
+    )
     place = StringField("Where it usually meets")
     video_link = StringField("Video link (optional)")
 
@@ -280,7 +294,9 @@ def _chair_cannot_stay(
 
 
 class SittingForm(HubForm):
-    starts_at = DateInputField("Date and time", with_time=True)
+    starts_at = DateInputField(
+        "Date and time", with_time=True, subject="The date and time of the sitting"
+    )
     place = StringField("Where it meets (leave empty for its usual place)")
     video_link = StringField("Video link (optional)")
 
@@ -340,7 +356,7 @@ def sitting(series_id: int, sitting_id: int) -> str:
 
 
 class BringForm(HubForm):
-    sitting = ChoiceField("The sitting to bring it to")
+    sitting = ChoiceField("The sitting to bring it to", message="Select the sitting to bring it to")
     question = TextAreaField("What is the meeting to decide about this case?")
     agenda = TextAreaField("Agenda for this case (optional)")
 

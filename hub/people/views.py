@@ -116,7 +116,7 @@ def unlock(user_id: int) -> Response:
 
 
 class RolesForm(HubForm):
-    roles = ChoicesField("Roles", choices=Role.choices())
+    roles = ChoicesField("Roles", choices=Role.choices(), message="Select roles from those offered")
     team = StringField("Team (optional)")
 
 

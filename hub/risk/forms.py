@@ -101,12 +101,16 @@ def step_of(name: str, matrix: Matrix) -> str:
 
 class TriageForm(HubForm):
     priority = EnumSelectField(
-        "Priority (harm-centred)", Priority, validators=[InputRequired("Choose the priority")]
+        "Priority (harm-centred)",
+        Priority,
+        validators=[InputRequired("Choose the priority")],
+        message="Select the priority",
     )
     triage = EnumSelectField(
         "How serious is the report?",
         Triage,
         validators=[InputRequired("Choose how serious the report is")],
+        message="Select how serious the report is",
     )
     reason = TextAreaField(
         "Why are you changing it?",

@@ -20,9 +20,9 @@ class SearchForm(HubForm):
     """What to search for. Posted, so that a name or phone number never appears in an
     address (browser history, server logs)."""
 
-    kind = ChoiceField("Search by", choices=list(KINDS.items()))
+    kind = ChoiceField("Search by", choices=list(KINDS.items()), message="Select what to search by")
     surname = StringField("Surname")
-    date_of_birth = DateInputField("Date of birth")
+    date_of_birth = DateInputField("Date of birth", subject="The date of birth")
     postcode = StringField("Postcode")
     phone = StringField("Phone number")
     uprn = StringField("UPRN")

@@ -25,14 +25,12 @@ require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair
 
 
 class ShareForm(HubForm):
-    agency = ChoiceField(
-        "Share with", not_offered="Choose a partner agency from the list to share the case with"
-    )
+    agency = ChoiceField("Share with", message="Select a partner agency to share the case with")
     protocol_purpose = ChoiceField(
         "Under which protocol, and for what purpose?",
-        not_offered="Choose a protocol and purpose from the list",
+        message="Select a protocol and purpose",
     )
-    until = DateInputField("Share until")
+    until = DateInputField("Share until", subject="The date the share ends")
 
 
 def _options() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

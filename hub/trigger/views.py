@@ -86,19 +86,24 @@ def application_input(form: HubForm, **given: object) -> applications.Applicatio
 
 
 class ApplicationForm(HubForm):
-    received_on = DateInputField("Date received")
-    channel = ChoiceField("How was it received?")
-    victim_kind = ChoiceField("Who suffered the anti-social behaviour?")
+    received_on = DateInputField("Date received", subject="The date received")
+    channel = ChoiceField("How was it received?", message="Select how the application was received")
+    victim_kind = ChoiceField(
+        "Who suffered the anti-social behaviour?",
+        message="Select who suffered the anti-social behaviour",
+    )
     victim_given_names = StringField("Victim's given names (optional for a business or group)")
     victim_family_name = StringField("Victim's surname, or the business's or group's name")
-    victim_date_of_birth = DateInputField("Victim's date of birth (optional)")
+    victim_date_of_birth = DateInputField(
+        "Victim's date of birth (optional)", subject="The victim's date of birth"
+    )
     victim_phone = StringField("Phone (optional)")
     victim_email = StringField("E-mail (optional)")
     victim_address = TextAreaField("Address where the behaviour happens (optional)")
     victim_postcode = StringField("Postcode (optional)")
     victim_uprn = StringField("UPRN (optional)")
     problem = TextAreaField("The anti-social behaviour and its effect, in the applicant's words")
-    on_behalf = ChoiceField("Who applied?")
+    on_behalf = ChoiceField("Who applied?", message="Select who applied")
     applicant_name = StringField("Name of the person applying for the victim")
     applicant_contact = StringField("How to contact them")
     consent_recorded = BooleanField("The victim consents to this person applying for them")
@@ -138,17 +143,22 @@ def record() -> Response | tuple[str, int]:
 
 
 class DecisionForm(HubForm):
-    decision = ChoiceField("Is the threshold met?")
+    decision = ChoiceField("Is the threshold met?", message="Select whether the threshold is met")
     reasons = TextAreaField("Reasons for the decision")
 
 
 class PanelForm(HubForm):
-    sitting_id = ChoiceField("Which sitting of the review panel?")
+    sitting_id = ChoiceField(
+        "Which sitting of the review panel?", message="Select which sitting of the review panel"
+    )
 
 
 class RecommendationForm(HubForm):
-    owner_agency_id = ChoiceField("Which relevant body will carry it out?")
-    due_on = DateInputField("Due by")
+    owner_agency_id = ChoiceField(
+        "Which relevant body will carry it out?",
+        message="Select which relevant body will carry it out",
+    )
+    due_on = DateInputField("Due by", subject="The due date")
     text = TextAreaField("The recommendation")
     on_appeal = HiddenField()
 
@@ -159,13 +169,17 @@ class OutcomeForm(HubForm):
 
 
 class AppealForm(HubForm):
-    received_on = DateInputField("Date the appeal was received")
+    received_on = DateInputField(
+        "Date the appeal was received", subject="The date the appeal was received"
+    )
     reasons = TextAreaField("The applicant's reasons")
 
 
 class AppealDecisionForm(HubForm):
-    appeal_decision = ChoiceField("The appeal body's decision")
-    decided_on = DateInputField("Date of the decision")
+    appeal_decision = ChoiceField(
+        "The appeal body's decision", message="Select the appeal body's decision"
+    )
+    decided_on = DateInputField("Date of the decision", subject="The date of the decision")
     findings = TextAreaField("The appeal body's findings")
 
 

@@ -324,7 +324,7 @@ def test_the_officer_prints_the_complainants_action_plan_letter(demo_hub, demo_s
 
     # Bad input: someone not on the case, nothing about keeping in touch; a partner.
     for fields, message in (
-        ({"person": "999999"}, "Choose who is the letter for? from the list"),
+        ({"person": "999999"}, "Select who the letter is for"),
         ({"keeping_in_touch": "  "}, "Say how and how often you will keep in touch"),
     ):
         refused = officer.post(path, data={**data, **fields})

@@ -123,7 +123,7 @@ def test_bad_people_are_refused_at_their_field_and_nothing_is_stored(
         (
             {"role": "witness", "person-family_name": "Okafor", "known_person": str(stranger)},
             "known_person",
-            "from the list",
+            "Select whether this is a person your agency already holds",
         ),
     ):
         response = _post(officer, case.id, **values)

@@ -175,7 +175,7 @@ def test_bad_reviews_are_refused_at_their_field_and_nothing_is_stored(
             "next_review_on",
             "is reviewed at least every 28 days",
         ),
-        ({"assessment": "999999"}, "assessment", "Choose the risk from the list"),
+        ({"assessment": "999999"}, "assessment", "Select the risk assessment"),
     ):
         response = officer.post(f"/cases/{case.id}/review", data=_form(officer, case.id, **values))
         assert response.status_code == 400, (field, values)

@@ -80,7 +80,7 @@ def test_a_refused_form_keeps_what_was_typed_and_saves_nothing(
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "There is a problem" in page
-    assert "Date of birth must be a real date" in page
+    assert "date of birth must be a real date" in page
     assert "Repeated shouting and banging through the night" in page  # kept
     assert 'value="Okonkwo-Testcase"' in page
     assert _count(db_session, Case) == 0
@@ -119,8 +119,8 @@ def test_digits_other_than_0_to_9_are_refused_at_their_field(
     officer = create_user("case_officer")
     client = as_user(user=officer)
     for field, typed, message in (
-        ("first_party-date_of_birth-year", "¹⁹⁵⁰", "Date of birth must be a real date, in numbers"),
-        ("first_party-date_of_birth-day", "٣", "Date of birth must be a real date, in numbers"),
+        ("first_party-date_of_birth-year", "¹⁹⁵⁰", "date of birth must be a real date, in numbers"),
+        ("first_party-date_of_birth-day", "٣", "date of birth must be a real date, in numbers"),
         ("uprn", "²", "UPRN"),
     ):
         data = _new_case_form(
@@ -235,7 +235,7 @@ def test_forged_officer_from_another_agency_is_refused(
     client = as_user(user=officer)
     data = _new_case_form(officer_id=str(police.id), csrf_token=csrf_token(client, "/cases/new"))
     page = client.post("/cases/new", data=data).get_data(as_text=True)
-    assert "Choose case officer from the list" in page
+    assert "Select the case officer" in page
     assert _count(db_session, Case) == 0
 
 
@@ -350,7 +350,7 @@ def test_impossible_incident_date_is_refused(as_user, create_user, create_case, 
         **{"occurred_at-day": "31", "occurred_at-month": "2"},
     )
     page = response.get_data(as_text=True)
-    assert "When did it happen? must be a real date and time" in page
+    assert "The date and time the incident happened must be a real date and time" in page
     assert 'value="31"' in page
     assert _count(db_session, Incident) == 0
 
@@ -627,8 +627,8 @@ def test_case_list_with_a_forged_filter_value_says_what_is_wrong(as_user) -> Non
     response = as_user("case_officer").get("/cases?priority=purple&officer=abc")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Choose priority from the list" in page
-    assert "Choose case officer from the list" in page
+    assert "Select a priority" in page
+    assert "Select a case officer" in page
 
 
 def test_home_shows_my_cases_reviews_due_and_counts_by_priority(

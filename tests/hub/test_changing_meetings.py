@@ -337,11 +337,11 @@ def test_a_change_that_changes_nothing_says_so_and_records_no_act(demo_hub, demo
     [
         ({"name": "  "}, "name", "Enter the meeting"),
         ({"chair": ""}, "chair", "Choose the chair"),
-        ({"chair": "999999"}, "chair", "Choose the chair from the list"),
+        ({"chair": "999999"}, "chair", "Select the chair"),
         ({"members": []}, "members", "at least two agencies"),
-        ({"members": ["999999"]}, "members", "Choose standing members from the list"),
+        ({"members": ["999999"]}, "members", "Select the standing members from those offered"),
         ({"place": "", "video_link": ""}, "place", "Enter where it meets, or a video link"),
-        ({"cadence": "yearly"}, "cadence", "Choose how often it meets"),
+        ({"cadence": "yearly"}, "cadence", "Select how often it meets"),
     ],
 )
 def test_bad_input_is_refused_at_its_field_and_the_meeting_is_unchanged(
@@ -370,7 +370,7 @@ def test_a_chair_or_member_who_may_not_take_part_is_refused_saying_why(
     officer = demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER)
     as_chair = _change(manager, demo_session, chair=str(officer.id))
     assert as_chair.status_code == 400
-    assert "Choose the chair from the list" in as_chair.get_data(as_text=True)
+    assert "Select the chair" in as_chair.get_data(as_text=True)
     group = _group(demo_session)
     as_member = _change(
         manager, demo_session, members=[*_as_it_is(demo_session, group)["members"], str(analyst.id)]

@@ -280,7 +280,7 @@ def test_a_deputy_comes_from_the_same_agency(demo_hub, demo_session) -> None:
         **{f"attendance_{attendee.id}": "deputy", f"deputy_{attendee.id}": str(police_manager.id)},
     )
     assert wrong.status_code == 400
-    assert "Choose" in wrong.get_data(as_text=True)
+    assert "Select who came for" in wrong.get_data(as_text=True)
 
 
 def _pdf_pages(response) -> list[str]:
@@ -589,7 +589,7 @@ def test_a_choice_not_offered_is_refused_with_the_persons_name_as_written(
         **{f"attendance_{attendee.id}": "deputy", f"deputy_{attendee.id}": "999999"},
     )
     assert response.status_code == 400
-    assert f"Choose who came for {name}? from the list" in response.get_data(as_text=True)
+    assert f"Select who came for {name}" in response.get_data(as_text=True)
 
 
 def test_minutes_wait_for_attendance_even_when_nobody_was_named(demo_hub, demo_session) -> None:

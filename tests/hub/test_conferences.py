@@ -475,7 +475,7 @@ def test_an_action_for_an_agency_not_at_the_table_is_refused_and_audited(
         },
     )
     assert refused.status_code == 400
-    assert "Choose agency responsible from the list" in refused.get_data(as_text=True)
+    assert "Select the agency responsible" in refused.get_data(as_text=True)
     case = demo_session.get(Case, conference.case_id)
     actor = Actor.of(demo_session.get(User, case.officer_id))
     before = demo_session.scalar(select(func.count()).select_from(Action))

@@ -178,7 +178,7 @@ def test_subject_access_search_refuses_what_cannot_identify_a_requester(
         "/audit/subject-access", data={"csrf_token": token, "kind": "surname", "surname": "Smith"}
     )
     assert surname_only.status_code == 400
-    assert "Choose search by from the list" in surname_only.get_data(as_text=True)
+    assert "Select what to search by" in surname_only.get_data(as_text=True)
     bad_postcode = dpo.post(
         "/audit/subject-access", data={"csrf_token": token, "kind": "postcode", "postcode": "ZZ"}
     )

@@ -151,7 +151,7 @@ def test_bad_letters_are_refused_at_their_field(demo_hub, demo_session) -> None:
             "person",
             "Choose who the letter is for: a reported person on this case",
         ),
-        ({"letter": "nonsense", "person": str(victim.person_id)}, "letter", "from the list"),
+        ({"letter": "nonsense", "person": str(victim.person_id)}, "letter", "Select which letter"),
         (
             {"letter": "closure", "person": str(victim.person_id), "details": "  "},
             "details",

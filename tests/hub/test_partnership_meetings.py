@@ -126,7 +126,7 @@ def test_community_safety_sets_up_a_meeting_with_members_of_several_agencies(
     [
         ({"name": "  "}, "name", "Enter the meeting"),
         ({"name": "x" * 121}, "name", "120 characters or fewer"),
-        ({"cadence": "yearly"}, "cadence", "Choose how often it meets"),
+        ({"cadence": "yearly"}, "cadence", "Select how often it meets"),
         ({"chair": ""}, "chair", "Choose the chair"),
         (
             {"members": []},
@@ -368,7 +368,7 @@ def test_a_past_sitting_shows_its_agreed_minutes_and_cannot_take_a_case(
     # The form offers only sittings to come; the core refuses a past one all the same.
     response = _bring(officer, case, past.id)
     assert response.status_code == 400
-    assert "Choose the sitting to bring it to from the list" in response.get_data(as_text=True)
+    assert "Select the sitting to bring it to" in response.get_data(as_text=True)
     authorised = authorise(demo_session, Actor.of(case.officer), case.id, Act.CONVENE)
     for sitting_id, message in (
         (past.id, "That sitting has taken place"),

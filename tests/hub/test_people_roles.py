@@ -88,7 +88,7 @@ def test_the_roles_form_refuses_no_role_and_a_role_not_offered(
     assert "Choose at least one role" in none.get_data(as_text=True)
     odd = _post_roles(admin, officer, ["case_officer", "superuser"])
     assert odd.status_code == 400
-    assert "Choose roles from the list" in odd.get_data(as_text=True)
+    assert "Select roles from those offered" in odd.get_data(as_text=True)
     db_session.expire_all()
     assert {r.value for r in db_session.get(User, officer.id).roles} == {"case_officer"}
     assert _entries(db_session, "account.roles") == []

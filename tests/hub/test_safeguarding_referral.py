@@ -223,8 +223,8 @@ def test_a_referral_with_bad_input_is_refused_at_its_field_and_nothing_is_writte
             "2,000 characters or fewer",
             "refused input: safeguarding referral reason",
         ),
-        ({"kind": "hate_service"}, "from the list", "refused input: kind"),
-        ({"person": "999999"}, "from the list", "refused input: person"),
+        ({"kind": "hate_service"}, "Select which safeguarding team", "refused input: kind"),
+        ({"person": "999999"}, "Select who you are worried about", "refused input: person"),
         ({"reason": "Worried\x00"}, "control characters", "refused input: reason"),
     ):
         response = _refer(officer, case, **overrides)

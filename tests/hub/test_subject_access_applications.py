@@ -282,7 +282,7 @@ def test_details_that_cannot_identify_a_requester_are_refused_at_their_field(
     dpo = dpos[LEAD]
     before = _entries(demo_session)
     for fields, message in (
-        ({"kind": "surname", "surname": "Applewhite"}, "Choose search by from the list"),
+        ({"kind": "surname", "surname": "Applewhite"}, "Select what to search by"),
         ({"kind": "surname_dob", "surname": "Applewhite"}, "Enter a date of birth"),
         ({"kind": "postcode", "postcode": "ZZ"}, "Enter a real postcode"),
         ({"kind": "phone", "phone": "call me"}, "Enter a phone number, like"),
