@@ -90,7 +90,8 @@ class SuspendForm(HubForm):
     reason = EnumSelectField(
         "Why are you suspending the protocol?",
         SuspensionReason,
-        validators=[InputRequired("Choose why you are suspending the protocol")],
+        validators=[InputRequired("Select why you are suspending the protocol")],
+        message="Select why you are suspending the protocol",
     )
     note = TextAreaField(
         "Anything the other parties' data protection officers should know (optional)",

@@ -68,7 +68,7 @@ def test_suspending_a_protocol_asks_for_a_reason_on_a_page_that_says_what_stops(
     token = csrf_token(dpo, path)
     no_reason = dpo.post(path, data={"csrf_token": token})
     assert no_reason.status_code == 400
-    assert "Choose why you are suspending the protocol" in no_reason.get_data(as_text=True)
+    assert "Select why you are suspending the protocol" in no_reason.get_data(as_text=True)
     demo_session.expire_all()
     assert demo_session.get(ProtocolRecord, protocol.id).status is ProtocolStatus.ACTIVE
     assert _shared_links(police) == before
