@@ -302,7 +302,7 @@ def _read_public_key(text: str) -> tuple[str | None, bytes]:
 )
 @click.option("--name", help="The key's name on signature lines (default: from the key or agency).")
 @click.option(
-    "--by", "email", required=True, help="E-mail of the agency's DPO or an administrator."
+    "--by", "email", required=True, help="E-mail of the agency's own DPO or administrator."
 )
 def audit_keys_register(
     agency_code: str, key_file: click.utils.LazyFile, name: str | None, email: str
@@ -331,6 +331,7 @@ def audit_keys_register(
                 registered_by=user,
             )
         except checkpoints.CheckpointError as e:
+            acts.roll_back_keeping_refusals(session)
             _fail(str(e))
         session.commit()
         click.echo(

@@ -185,8 +185,9 @@ def register_agency_key(
 ) -> AuditAgencyKey:
     """Register a partner agency's Ed25519 public key for co-signing checkpoints.
 
-    ``registered_by`` (when a person registers it) must be that agency's DPO or a hub
-    administrator."""
+    ``registered_by`` (when a person registers it) must be that agency's DPO or
+    administrator: anyone else, another agency's administrator included, is refused and
+    the attempt recorded as a refused ``audit.key_register``."""
     if not notes.valid_name(name):
         raise CheckpointError(
             f"the key name {name!r} must be printable ASCII without spaces or plus signs"
@@ -196,11 +197,7 @@ def register_agency_key(
     if len(public_key) != 32:
         raise CheckpointError("an Ed25519 public key is 32 bytes")
     if registered_by is not None:
-        dpo_here = registered_by.has_role(Role.DPO) and registered_by.agency_id == agency.id
-        if not dpo_here and not registered_by.has_role(Role.ADMINISTRATOR):
-            raise CheckpointError(
-                "an agency key is registered by that agency's DPO or a hub administrator"
-            )
+        _may_register(session, agency, registered_by)
     if session.scalar(select(AuditAgencyKey.id).where(AuditAgencyKey.public_key == public_key)):
         raise CheckpointError("that public key is already registered")
     if session.scalar(select(AuditAgencyKey.id).where(AuditAgencyKey.name == name)):
@@ -223,6 +220,24 @@ def register_agency_key(
         basis=f"agency {agency.id}; key ID {key.key_id.hex()}",
     )
     return key
+
+
+def _may_register(session: Session, agency: Agency, user: User) -> None:
+    """CheckpointError, recorded as a refusal, unless ``user`` is ``agency``'s own DPO or
+    administrator: an administrator acts only for their own agency, as everywhere."""
+    if user.agency_id == agency.id and (
+        user.has_role(Role.DPO) or user.has_role(Role.ADMINISTRATOR)
+    ):
+        return
+    why = f"{agency.code}'s co-signing key is registered by its own DPO or administrator"
+    acts.refuse(
+        session,
+        acts.Action.AUDIT_KEY_REGISTER,
+        actor=Actor.of(user),
+        subject=acts.Subject("agency", agency.id),
+        reason=why,
+    )
+    raise CheckpointError(why)
 
 
 def signature_from(text: str, key: AuditAgencyKey) -> bytes:

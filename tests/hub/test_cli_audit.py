@@ -288,6 +288,53 @@ def test_bad_keys_and_signatures_are_refused_with_the_reason(
     )
 
 
+def test_an_administrator_of_another_agency_cannot_register_a_key_in_its_name(
+    logged: str, tmp_path: Path, capsys
+) -> None:
+    engine = make_engine(logged)
+    with make_session_factory(engine)() as session:
+        council = Agency(
+            code="council",
+            name="Testshire Council",
+            type=AgencyType.COMMUNITY_SAFETY,
+            area=session.scalar(select(Area)),
+            case_prefix="TC",
+        )
+        session.add(council)
+        accounts.create_user(
+            session,
+            agency=council,
+            email="admin@council.example",
+            display_name="Administrator",
+            roles={Role.ADMINISTRATOR},
+            password_hash="x",
+        )
+        session.commit()
+    verify_audit.main(["keygen", "--out", str(tmp_path / "dpo.pem"), "--name", "police-dpo"])
+    capsys.readouterr()
+    register = ["audit", "keys", "register", "--public-key", str(tmp_path / "dpo.pem.pub")]
+
+    refused = hub(*register, "--agency", "police", "--by", "admin@council.example")
+    _refused(refused, "hub audit: police's co-signing key is registered by its own DPO or")
+    assert len(refused.output.strip().splitlines()) == 1
+    assert "No agency keys registered." in hub("audit", "keys", "list").output
+    with make_session_factory(engine)() as session:
+        police, council = (
+            session.scalar(select(Agency.id).where(Agency.code == code))
+            for code in ("police", "council")
+        )
+        recorded = session.execute(
+            select(AuditEntry.outcome, AuditEntry.actor_agency_id, AuditEntry.object_id).where(
+                AuditEntry.action == "audit.key_register"
+            )
+        ).all()
+    engine.dispose()
+    assert recorded == [("refused", council, str(police))]
+
+    own = hub(*register, "--agency", "council", "--by", "admin@council.example")
+    assert own.exit_code == 0, own.output
+
+
 def _flip_frontier(url: str) -> None:
     """Change a byte of the tree head's frontier, as someone with the database could."""
     engine = make_engine(url)

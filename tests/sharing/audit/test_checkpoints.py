@@ -16,7 +16,7 @@ from sharing.audit import checkpoints, log, notes
 from sharing.audit.checkpoints import CheckpointError, cosign, make_checkpoint
 from sharing.audit.log import verify
 from sharing.crypto.keys import LocalKeyring
-from sharing.models import Agency, Area, AuditCheckpoint, AuditCosignature, User
+from sharing.models import Agency, Area, AuditCheckpoint, AuditCosignature, AuditQueued, User
 from sharing.vocabulary import AgencyType, Role
 from tests.sharing.audit.conftest import ORIGIN, write_log
 
@@ -133,7 +133,7 @@ def test_a_bad_co_signature_is_refused_and_nothing_is_stored(session, keyring) -
 def test_only_the_agencys_dpo_or_an_administrator_registers_its_key(session) -> None:
     agency, _dpo = _agency_with_dpo(session)
     _other, other_dpo = _agency_with_dpo(session, "landlord")
-    with pytest.raises(CheckpointError, match="DPO or a hub administrator"):
+    with pytest.raises(CheckpointError, match="its own DPO or administrator"):
         checkpoints.register_agency_key(
             session,
             agency=agency,
@@ -145,6 +145,44 @@ def test_only_the_agencys_dpo_or_an_administrator_registers_its_key(session) -> 
         checkpoints.register_agency_key(
             session, agency=agency, public_key=b"k" * 32, name="police dpo"
         )
+
+
+def test_an_administrator_registers_a_key_only_for_their_own_agency(session) -> None:
+    homes, _dpo = _agency_with_dpo(session, "homes")
+    council, _council_dpo = _agency_with_dpo(session, "council")
+    administrator = accounts.create_user(
+        session,
+        agency=council,
+        email="admin@council.example",
+        display_name="Administrator",
+        roles={Role.ADMINISTRATOR},
+        password_hash="x",
+    )
+    with pytest.raises(CheckpointError, match="its own DPO or administrator"):
+        checkpoints.register_agency_key(
+            session,
+            agency=homes,
+            public_key=_raw(Ed25519PrivateKey.generate()),
+            name="homes-dpo",
+            registered_by=administrator,
+        )
+    assert checkpoints.agency_keys(session, homes.id) == []
+    refused = session.scalars(
+        select(AuditQueued).where(AuditQueued.action == "audit.key_register")
+    ).one()
+    assert (refused.outcome, refused.actor_user_id, refused.object_id) == (
+        "refused",
+        administrator.id,
+        str(homes.id),
+    )
+    own = checkpoints.register_agency_key(
+        session,
+        agency=council,
+        public_key=_raw(Ed25519PrivateKey.generate()),
+        name="council-dpo",
+        registered_by=administrator,
+    )
+    assert own.agency_id == council.id
 
 
 def test_a_co_signature_line_from_the_offline_tool_is_read_and_checked(session, keyring) -> None:
