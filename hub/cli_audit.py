@@ -57,7 +57,7 @@ def audit() -> None:
 @click.option(
     "--require-cosigners",
     type=click.IntRange(min=0),
-    help="Co-signatures the latest checkpoint must carry from those keys "
+    help="Co-signatures the newest checkpoint co-signed by those keys must carry from them "
     "(default: 1 when keys are given, else 0).",
 )
 @click.option(
@@ -187,8 +187,9 @@ def audit_export(first: int, last: int, out: Path, held_sizes: tuple[int, ...]) 
         try:
             integrate(session)
             size = locked_tree(session).size
+            covering = checkpoints.latest(session, audit_origin())
             made = None
-            if 0 <= last < size:
+            if 0 <= last < size and (covering is None or covering.size <= last):
                 made = checkpoints.make_checkpoint(session, key_store(), audit_origin())
             session.commit()
             if made is not None:

@@ -6,8 +6,11 @@ a consistency proof from each of those checkpoints to the next, and, for each en
 inclusion proof against the last checkpoint. ``sharing/audit/verify_audit.py`` checks it.
 
 Checkpoints included: those made while the range was written (first < size <= last + 1),
-the first one after it, and the latest, so that a DPO can see the range sealed and carried
-forward to today without receiving every checkpoint ever made.
+the first one after it, the latest, and the newest each co-signer (a partner agency's key,
+a witness) co-signed, so that a DPO can see the range sealed and carried forward to today,
+and apply their co-signature policy to the newest checkpoint their co-signers signed,
+without receiving every checkpoint ever made. Each is proven consistent with the one before,
+so every later checkpoint is proven to extend a co-signed one.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.audit import notes, proofs
@@ -28,6 +31,7 @@ from sharing.models.audit import (
     AuditCosignature,
     AuditEntry,
     AuditTree,
+    AuditWitnessCosignature,
 )
 
 FORMAT = "partnership-hub-audit-export/1"
@@ -101,19 +105,38 @@ def build_export(
 def _covering(session: Session, origin: str, first: int, last: int) -> list[AuditCheckpoint]:
     query = (
         select(AuditCheckpoint)
-        .where(AuditCheckpoint.origin == origin, AuditCheckpoint.size > first)
+        .where(AuditCheckpoint.origin == origin)
         .options(selectinload(AuditCheckpoint.cosignatures).joinedload(AuditCosignature.agency_key))
         .order_by(AuditCheckpoint.size)
     )
-    found = list(session.scalars(query))
+    found = list(session.scalars(query.where(AuditCheckpoint.size > first)))
     after = [c for c in found if c.size > last + 1]
     chosen = [c for c in found if c.size <= last + 1] + after[:1] + after[-1:]
+    cosigned = _newest_cosigned_sizes(session, origin)
+    chosen += session.scalars(query.where(AuditCheckpoint.size.in_(cosigned)))
     chosen = sorted({c.id: c for c in chosen}.values(), key=lambda c: c.size)
     if not chosen or chosen[-1].size <= last:
         raise ExportError(
             f"no checkpoint covers entry {last} yet: make one with `hub audit checkpoint`"
         )
     return chosen
+
+
+def _newest_cosigned_sizes(session: Session, origin: str) -> set[int]:
+    """The size of the newest checkpoint of the log each co-signer co-signed."""
+    by_agencies = (
+        select(func.max(AuditCheckpoint.size))
+        .join(AuditCosignature, AuditCosignature.checkpoint_id == AuditCheckpoint.id)
+        .where(AuditCheckpoint.origin == origin)
+        .group_by(AuditCosignature.agency_key_id)
+    )
+    by_witnesses = (
+        select(func.max(AuditCheckpoint.size))
+        .join(AuditWitnessCosignature, AuditWitnessCosignature.checkpoint_id == AuditCheckpoint.id)
+        .where(AuditCheckpoint.origin == origin)
+        .group_by(AuditWitnessCosignature.witness)
+    )
+    return set(session.scalars(by_agencies)) | set(session.scalars(by_witnesses))
 
 
 def _entries(session: Session, first: int, last: int) -> list[dict[str, Any]]:

@@ -1,17 +1,25 @@
 """``hub audit verify``'s verification policy: ``verify_audit.py``'s own ``Policy``,
 applied to the hub's database instead of an export. Beyond a log that recomputes, the
-latest checkpoint must carry co-signatures by at least ``required`` of the partners' keys
-the verifier holds itself (never the keys in the hub's database), and the log must extend
-every checkpoint the verifier holds."""
+newest checkpoint co-signed by any of the partners' keys the verifier holds itself (never
+the keys in the hub's database) must carry co-signatures by at least ``required`` of them
+(every later checkpoint was recomputed from the same entries, so extends it); and the log
+must extend every checkpoint the verifier holds."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from collections.abc import Iterator
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from sharing.audit import notes, proofs
 from sharing.audit.checkpoints import latest
 from sharing.audit.log import Verification
-from sharing.audit.verify_audit import Policy, Problem, check_cosigners
+from sharing.audit.verify_audit import NEWEST_COSIGNED, Policy, Problem, check_cosigners, coverage
+from sharing.models.audit import AuditCheckpoint, AuditCosignature, AuditWitnessCosignature
+
+#: Co-signed checkpoints read at a time, newest first, looking for the verifier's keys.
+BATCH = 50
 
 
 class PolicyNotMet(ValueError):
@@ -25,29 +33,67 @@ def check_policy(
     ``verify`` found whole (``verified``)."""
     found = [_held(session, origin, public_key, verified.size, note) for note in policy.held]
     if policy.required:
-        found.append(_cosigned(session, origin, policy))
+        found.append(_cosigned(session, origin, policy, verified.size))
     return found
 
 
-def _cosigned(session: Session, origin: str, policy: Policy) -> str:
-    checkpoint = latest(session, origin)
-    if checkpoint is None:
+def _cosigned(session: Session, origin: str, policy: Policy, size: int) -> str:
+    newest = latest(session, origin)
+    if newest is None:
         raise PolicyNotMet("there is no checkpoint to carry the co-signatures required")
-    text = notes.checkpoint_text(origin, checkpoint.size, checkpoint.root)
+    checkpoint, signers = next(
+        ((c, names) for c, names in _cosigned_newest_first(session, origin, policy) if names),
+        (newest, []),
+    )
+    which = "the latest checkpoint" if checkpoint.id == newest.id else NEWEST_COSIGNED
+    try:
+        signed = check_cosigners((checkpoint.size, checkpoint.root, signers), policy, which)
+    except Problem as e:
+        raise PolicyNotMet(str(e)) from None
+    return (
+        f"{which[0].upper()}{which[1:]} (size {checkpoint.size}) is co-signed by {signed}: "
+        f"{coverage(checkpoint.size, 0, size - 1)}"
+    )
+
+
+def _cosigned_newest_first(
+    session: Session, origin: str, policy: Policy
+) -> Iterator[tuple[AuditCheckpoint, list[str]]]:
+    """The checkpoints that carry any co-signature, newest first, each with the names of
+    the verifier's keys whose co-signatures on it verify."""
+    query = (
+        select(AuditCheckpoint)
+        .where(
+            AuditCheckpoint.origin == origin,
+            or_(
+                exists().where(AuditCosignature.checkpoint_id == AuditCheckpoint.id),
+                exists().where(AuditWitnessCosignature.checkpoint_id == AuditCheckpoint.id),
+            ),
+        )
+        .options(
+            selectinload(AuditCheckpoint.cosignatures).joinedload(AuditCosignature.agency_key),
+            selectinload(AuditCheckpoint.witness_cosignatures),
+        )
+        .order_by(AuditCheckpoint.size.desc(), AuditCheckpoint.id.desc())
+    )
+    offset = 0
+    while batch := list(session.scalars(query.offset(offset).limit(BATCH))):
+        for checkpoint in batch:
+            yield checkpoint, _verified_signers(checkpoint, policy)
+        offset += BATCH
+
+
+def _verified_signers(checkpoint: AuditCheckpoint, policy: Policy) -> list[str]:
+    text = notes.checkpoint_text(checkpoint.origin, checkpoint.size, checkpoint.root)
     lines = [(c.agency_key.name, c.agency_key.key_id, c.signature) for c in checkpoint.cosignatures]
     lines += [(w.witness, w.key_id, w.signature) for w in checkpoint.witness_cosignatures]
-    verified = [
+    return [
         name
         for name, key_id, signature in lines
         if (key := policy.trusted_cosigners.get(name)) is not None
         and key.key_id == key_id
         and key.signed(text, signature)
     ]
-    try:
-        signed = check_cosigners((checkpoint.size, checkpoint.root, verified), policy)
-    except Problem as e:
-        raise PolicyNotMet(str(e)) from None
-    return f"The latest checkpoint (size {checkpoint.size}) is co-signed by {signed}"
 
 
 def _held(session: Session, origin: str, public_key: bytes, size: int, note: str) -> str:

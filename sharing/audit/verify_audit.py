@@ -312,9 +312,10 @@ def field(document: dict[str, Any], name: str, kind: type, where: str = "the exp
 
 
 class Policy:
-    """What the verifier requires beyond the hub's own signature: co-signatures on the
-    latest checkpoint by at least ``required`` of the partners' keys it trusts (its own
-    copies, never the export's), and consistency with checkpoints it holds."""
+    """What the verifier requires beyond the hub's own signature: co-signatures by at
+    least ``required`` of the partners' keys it trusts (its own copies, never the
+    export's) on the newest checkpoint any of them co-signed, which every later checkpoint
+    extends; and consistency with checkpoints it holds."""
 
     def __init__(
         self,
@@ -362,30 +363,79 @@ def verify_export(
     size, root = heads[-1][0], heads[-1][1]
     first, last = check_entries(document, size, root)
     held = [check_held(note, document, heads, export_origin, public_key) for note in policy.held]
-    witnessed = check_cosigners(heads[-1], policy)
+    witnessed = check_policy_cosigners(heads, policy, first, last)
     cosigned = Counter(name for _size, _root, names in heads for name in names)
     by = ", ".join(f"{name} {count}" for name, count in sorted(cosigned.items())) or "none"
     return (
         f"OK: entries {first} to {last} of {export_origin} are in its log, signed at size "
         f"{size} by key {key_id(export_origin, public_key).hex()}; {len(heads)} checkpoint(s), "
         f"each consistent with the one before; co-signatures: {by}"
-        + (f"; the latest co-signed by {witnessed}" if witnessed else "")
+        + (f"; {witnessed}" if witnessed else "")
         + (f"; consistent with your checkpoint(s) of size {', '.join(held)}" if held else "")
     )
 
 
-def check_cosigners(head: tuple[int, bytes, list[str]], policy: Policy) -> str:
-    """The trusted co-signers of the latest checkpoint, if the policy's number of them
+#: The checkpoint the co-signature policy is applied to, when it is not the latest.
+NEWEST_COSIGNED = "the newest checkpoint your co-signers signed"
+
+
+def check_policy_cosigners(
+    heads: Sequence[tuple[int, bytes, list[str]]], policy: Policy, first: int, last: int
+) -> str:
+    """The co-signature policy on checkpoints each consistent with the one before (oldest
+    first): the newest one co-signed by any of the verifier's keys must carry the policy's
+    number of co-signatures. Every later checkpoint extends it, so it vouches for the
+    entries before its size; those after it only the hub's signature vouches for. What it
+    covers of entries ``first`` to ``last``, in words; Problem if the policy is not met;
+    "" if the policy asks for none."""
+    if not policy.required:
+        return ""
+    trusted = set(policy.trusted_cosigners)
+    newest = next((head for head in reversed(heads) if trusted & set(head[2])), None)
+    which = "the latest checkpoint" if newest is None or newest is heads[-1] else NEWEST_COSIGNED
+    signed = check_cosigners(newest or heads[-1], policy, which)
+    size = (newest or heads[-1])[0]
+    if which != NEWEST_COSIGNED:
+        return f"the latest co-signed by {signed}: {coverage(size, first, last)}"
+    return f"{which} (size {size}) is co-signed by {signed}: {coverage(size, first, last)}"
+
+
+def check_cosigners(
+    head: tuple[int, bytes, list[str]], policy: Policy, which: str = "the latest checkpoint"
+) -> str:
+    """The trusted co-signers of a checkpoint (``which``), if the policy's number of them
     signed it; Problem naming those missing otherwise."""
     size, _root, names = head
     signed = sorted(set(names) & set(policy.trusted_cosigners))
     if len(signed) < policy.required:
         missing = sorted(set(policy.trusted_cosigners) - set(signed))
         raise Problem(
-            f"the latest checkpoint (size {size}) has {len(signed)} of the {policy.required} "
+            f"{which} (size {size}) has {len(signed)} of the {policy.required} "
             f"co-signatures required; missing: {', '.join(missing)}"
         )
     return ", ".join(signed)
+
+
+def coverage(size: int, first: int, last: int) -> str:
+    """Which of entries ``first`` to ``last`` a co-signed checkpoint of ``size`` vouches
+    for, and how many come after it, in words."""
+    if last < size:
+        return f"it covers {_entries(first, last, 'all ')}"
+    start = max(first, size)
+    after = (
+        f"the {_entries(start, last)} after it are vouched for by the hub alone, "
+        "not by your co-signers"
+    )
+    if size <= first:
+        return f"it covers none of the {_entries(first, last)}: {after}"
+    return f"it covers {_entries(first, size - 1)}; {after}"
+
+
+def _entries(first: int, last: int, all_: str = "") -> str:
+    """ "13 entries (0 to 12)", "1 entry (7)"."""
+    if first == last:
+        return f"1 entry ({first})"
+    return f"{all_}{last - first + 1} entries ({first} to {last})"
 
 
 def check_held(
@@ -625,7 +675,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--require-cosigners",
         type=int,
         metavar="K",
-        help="co-signatures the latest checkpoint must carry from those keys "
+        help="co-signatures the newest checkpoint co-signed by those keys must carry from them "
         "(default: 1 when keys are given, else 0)",
     )
     check.add_argument(

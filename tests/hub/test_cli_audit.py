@@ -233,6 +233,95 @@ def test_an_agency_registers_its_key_and_co_signs(logged: str, tmp_path: Path, c
     )
 
 
+def test_the_dpos_co_signing_journey_in_the_readme_passes_its_own_check(
+    logged: str, tmp_path: Path, capsys
+) -> None:
+    """README, "Verifying the audit log", steps 1 to 4, with one DPO and no witnesses:
+    co-signing is itself an entry, so the log has always grown past the co-signed
+    checkpoint by the time of the export; the co-signed checkpoint still vouches for the
+    entries up to it, and the verifier says how many come after it."""
+    dpo = verify_audit.main
+    assert dpo(["keygen", "--out", str(tmp_path / "dpo.pem"), "--name", "police-dpo"]) == 0
+    hub_key = tmp_path / "hub-audit.pub"
+    hub_key.write_text(hub("audit", "public-key").output)
+    register = ["audit", "keys", "register", "--agency", "police", "--by", "dpo@police.example"]
+    pub = ["--public-key", str(tmp_path / "dpo.pem.pub"), "--name", "police-dpo"]
+    assert hub(*register, *pub).exit_code == 0  # entry 12
+    assert hub("audit", "checkpoint").exit_code == 0  # of entries 0 to 12
+    note = tmp_path / "checkpoint.txt"
+    note.write_text(hub("audit", "show").output)
+    capsys.readouterr()
+    cosign = ["cosign", "--key", str(tmp_path / "dpo.pem"), "--name", "police-dpo"]
+    assert dpo([*cosign, "--public-key", str(hub_key), str(note)]) == 0
+    line = capsys.readouterr().out
+    stored = hub("audit", "cosign", "1", "--agency-key", "1", "--signature", "-", input=line)
+    assert stored.exit_code == 0, stored.output  # entry 13
+    policy = ["--cosigner-key", str(tmp_path / "dpo.vkey"), "--require-cosigners", "1"]
+
+    def verified(export: Path) -> str:
+        capsys.readouterr()
+        assert dpo(["verify", "--public-key", str(hub_key), *policy, str(export)]) == 0
+        return capsys.readouterr().out
+
+    covered = tmp_path / "covered.json"
+    written = hub("audit", "export", "--from", "0", "--to", "12", "--out", str(covered))
+    assert "with 1 checkpoint(s)" in written.output, "a checkpoint covers it: none signed"
+    assert "co-signed by police-dpo: it covers all 13 entries (0 to 12)" in verified(covered)
+
+    whole = tmp_path / "whole.json"  # to the latest entry: a new checkpoint, not co-signed
+    written = hub("audit", "export", "--from", "0", "--to", "14", "--out", str(whole))
+    assert "with 2 checkpoint(s)" in written.output
+    assert (
+        "the newest checkpoint your co-signers signed (size 13) is co-signed by police-dpo: it "
+        "covers 13 entries (0 to 12); the 2 entries (13 to 14) after it are vouched for by the "
+        "hub alone, not by your co-signers"
+    ) in verified(whole)
+    on_the_hub = hub("audit", "verify", *policy)
+    assert on_the_hub.exit_code == 0, on_the_hub.output
+    assert (
+        "The newest checkpoint your co-signers signed (size 13) is co-signed by police-dpo: it "
+        "covers 13 entries (0 to 12); the 3 entries (13 to 15) after it"
+    ) in on_the_hub.output
+
+    document = json.loads(whole.read_text())  # a co-signature by a key the DPO does not hold
+    stranger = Ed25519PrivateKey.generate()
+    latest = document["checkpoints"][-1]
+    text = latest["note"].split("\n\n")[0] + "\n"
+    latest["note"] += str(
+        notes.SignatureLine(
+            "police-dpo", notes.key_id("police-dpo", raw(stranger)), stranger.sign(text.encode())
+        )
+    )
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(document))
+    assert "(size 13) is co-signed by police-dpo" in verified(forged), "not counted"
+    document["entries"][5]["basis"] = "something else"  # tampered with
+    forged.write_text(json.dumps(document))
+    assert dpo(["verify", "--public-key", str(hub_key), *policy, str(forged)]) == 1
+    assert "entry 5 does not match the signed log" in capsys.readouterr().err
+
+    assert hub("audit", "keys", "revoke", "1").exit_code == 0
+    note.write_text(hub("audit", "show").output)
+    capsys.readouterr()
+    assert dpo([*cosign, str(note)]) == 0
+    _refused(
+        hub(
+            "audit",
+            "cosign",
+            "2",
+            "--agency-key",
+            "1",
+            "--signature",
+            "-",
+            input=capsys.readouterr().out,
+        ),
+        "agency key 1 (police-dpo) has been revoked",
+    )
+    assert "(size 13) is co-signed by police-dpo" in hub("audit", "verify", *policy).output
+    _tamper(logged, "UPDATE audit_entries SET outcome = 'refused' WHERE seq = 4")
+    _refused(hub("audit", "verify", *policy), "FAILED: entry 4 was altered")
+
+
 def test_bad_keys_and_signatures_are_refused_with_the_reason(
     logged: str, tmp_path: Path, capsys
 ) -> None:

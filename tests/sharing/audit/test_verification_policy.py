@@ -1,6 +1,7 @@
-"""The verifier's policy (issue 20, findings 1 and 2): the latest checkpoint must carry
-co-signatures by k of the partners' keys the verifier holds itself, never the keys the
-export or the hub's database name; and an export must extend every checkpoint the DPO
+"""The verifier's policy (issue 20, findings 1 and 2): the newest checkpoint co-signed by
+the partners' keys the verifier holds itself (never the keys the export or the hub's
+database name) must carry co-signatures by k of them, and every later checkpoint be proven
+to extend it; and an export must extend every checkpoint the DPO
 holds, so a history rewritten after the checkpoints were deleted and re-signed is found.
 The standalone verifier runs alone in a folder, as a DPO runs it."""
 
@@ -17,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from sharing.audit import checkpoints, notes, verify_audit
+from sharing.audit import checkpoints, notes, proofs, verify_audit
 from sharing.audit.export import build_export
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
@@ -111,24 +112,77 @@ def test_two_of_three_partners_co_signed_the_latest_checkpoint(partnership: Part
     assert "the latest co-signed by homes-dpo, police-dpo" in done.stdout
 
 
-def test_a_checkpoint_the_partners_have_not_co_signed_is_refused_naming_who_is_missing(
+def test_later_checkpoints_extend_the_co_signed_one_and_the_entries_after_it_are_counted(
     partnership: Partnership,
 ) -> None:
+    """Co-signing is monthly, checkpoints every few minutes: the policy is applied to the
+    newest checkpoint the DPO's co-signers signed, which every later one in the export is
+    proven to extend, and the verifier says which entries come after it."""
     with Session(partnership.engine) as session:
-        write_log(session, 5)
-        checkpoints.make_checkpoint(session, partnership.keyring, ORIGIN)
+        cosigned = checkpoints.get(session, partnership.second).size
+        for _ in range(3):
+            write_log(session, 5)
+            latest = checkpoints.make_checkpoint(session, partnership.keyring, ORIGIN).size
         session.commit()
-    export = partnership.export(22)
+    early = partnership.export(
+        5
+    )  # the co-signed checkpoint is neither the first after nor the latest
+    done = partnership.verify(early, *witnesses(*WITNESSES), "--require-cosigners", "2")
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"the newest checkpoint your co-signers signed (size {cosigned}) is co-signed by "
+        "homes-dpo, police-dpo: it covers all 6 entries (0 to 5)"
+    ) in done.stdout
 
+    export = partnership.export(latest - 1)
     done = partnership.verify(export, *witnesses(*WITNESSES), "--require-cosigners", "2")
-    assert done.returncode == 1
-    assert "has 0 of the 2 co-signatures required; missing: council-dpo, homes-dpo, police-dpo" in (
-        done.stderr
-    )
-    one = partnership.verify(export, *witnesses("police-dpo"))  # one key given: one required
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"(size {cosigned}) is co-signed by homes-dpo, police-dpo: it covers {cosigned} "
+        f"entries (0 to {cosigned - 1}); the {latest - cosigned} entries ({cosigned} to "
+        f"{latest - 1}) after it are vouched for by the hub alone, not by your co-signers"
+    ) in done.stdout
+    three = partnership.verify(export, *witnesses(*WITNESSES), "--require-cosigners", "3")
+    assert three.returncode == 1
+    assert (
+        f"the newest checkpoint your co-signers signed (size {cosigned}) has 2 of the 3 "
+        "co-signatures required; missing: council-dpo"
+    ) in three.stderr
+    one = partnership.verify(export, *witnesses("council-dpo"))  # one key given: one required
     assert one.returncode == 1
-    assert "missing: police-dpo" in one.stderr
+    assert (
+        f"the latest checkpoint (size {latest}) has 0 of the 1 co-signatures required; "
+        "missing: council-dpo"
+    ) in one.stderr
     assert partnership.verify(export).returncode == 0, "no policy asked for, none applied"
+
+
+def test_a_rewrite_before_the_co_signed_checkpoint_is_refused(partnership: Partnership) -> None:
+    """Someone with the database and the key store rewrites an entry before the co-signed
+    checkpoint, signs the rewritten log and puts the co-signed checkpoint back in the
+    export: no consistency proof joins the two."""
+    with Session(partnership.engine) as session:
+        cosigned = checkpoints.get(session, partnership.second)
+        kept = {"id": cosigned.id, "note": checkpoints.signed_note(cosigned), "consistency": None}
+        size = cosigned.size
+        session.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(basis="nothing"))
+        session.execute(delete(AuditCosignature))
+        session.execute(delete(AuditCheckpoint))
+        rehash(session)
+        write_log(session, 5)
+        latest = checkpoints.make_checkpoint(session, partnership.keyring, ORIGIN)
+        session.commit()
+        export = partnership.export(latest.size - 1)
+        document = json.loads(export.read_text())
+        document["checkpoints"][0]["consistency"] = [
+            notes.b64(h) for h in proofs.consistency(session, size, latest.size)
+        ]
+    document["checkpoints"].insert(0, kept)
+    export.write_text(json.dumps(document))
+
+    done = partnership.verify(export, *witnesses(*WITNESSES), "--require-cosigners", "1")
+    assert done.returncode == 1
+    assert f"is not consistent with the one before (size {size})" in done.stderr
 
 
 def test_more_co_signers_than_signed_is_refused(partnership: Partnership) -> None:
