@@ -201,7 +201,7 @@ class CosignerKey:
 def read_cosigner_key(text: str, what: str) -> CosignerKey:
     """A co-signer's verifier key line: an agency's (type 0x01) or a witness's (0x04)."""
     parts = text.strip().split("+", 2)
-    if len(parts) != 3 or not parts[0]:
+    if len(parts) != 3 or not parts[0] or text.lstrip().startswith("-----BEGIN"):
         raise Problem(
             f"{what}: give co-signer keys as verifier keys (<name>+<id>+<key>): for a key "
             "made by `verify_audit.py keygen`, its .vkey file, not the .pub"

@@ -212,6 +212,20 @@ def test_an_export_checked_against_another_key_or_origin_fails(files: Files, tmp
     )
 
 
+def test_a_pem_public_key_given_as_a_co_signer_key_is_refused_naming_the_vkey_file() -> None:
+    """Whatever its base64 holds: a PEM with plus signs in it looks like name+id+key."""
+    pems = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+        for _ in range(10_000)
+    )
+    pem = next(text for text in pems if text.count("+") >= 2)
+    with pytest.raises(verify_audit.Problem, match=r"its \.vkey file, not the \.pub"):
+        verify_audit.read_cosigner_key(pem, "dpo.pem.pub")
+
+
 def test_a_dpo_makes_a_key_and_co_signs_offline(files: Files) -> None:
     made = files.run("keygen", "--out", files.folder / "dpo.pem", "--name", "police-dpo")
     assert made.returncode == 0, made.stderr
