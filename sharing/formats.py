@@ -43,19 +43,33 @@ def has_control_characters(text: str) -> bool:
     return _CONTROLS.search(text) is not None
 
 
-def checked_text(field: str, value: str, *, limit: int, required: str = "") -> str:
+def too_long(what: str, limit: int, length: int) -> str:
+    """What a text longer than its limit is told, naming it (``what``: "the summary"):
+    "The summary must be 2,000 characters or fewer (you entered 2,345)"."""
+    return f"{_sentence(what)} must be {limit:,} characters or fewer (you entered {length:,})"
+
+
+def with_control_characters(what: str) -> str:
+    """What a text holding control characters is told, naming it ("the note")."""
+    return f"{_sentence(what)} {CONTROL_CHARACTERS}"
+
+
+def _sentence(what: str) -> str:
+    return what[:1].upper() + what[1:]
+
+
+def checked_text(field: str, value: str, *, limit: int, what: str, required: str = "") -> str:
     """``value`` without surrounding space, or ``InputError`` at ``field``: empty when
     ``required`` (which says what to enter), longer than ``limit``, or holding control
-    characters."""
+    characters. The messages name the text as ``what`` ("the summary"), so that each of a
+    form's lines in its error summary says which box it is about."""
     value = value.strip()
     if required and not value:
         raise InputError(field, required)
     if len(value) > limit:
-        raise InputError(
-            field, f"Must be {limit:,} characters or fewer (you entered {len(value):,})"
-        )
+        raise InputError(field, too_long(what, limit, len(value)))
     if has_control_characters(value):
-        raise InputError(field, f"The text {CONTROL_CHARACTERS}")
+        raise InputError(field, with_control_characters(what))
     return value
 
 

@@ -175,6 +175,7 @@ def close_action(
         "note",
         note,
         limit=MAX_NOTE,
+        what="the note",
         required="Say what was done" if done else "Say why the action is cancelled",
     )
     action.status = ActionStatus.DONE if done else ActionStatus.CANCELLED

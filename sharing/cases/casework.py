@@ -141,8 +141,10 @@ def earliest_date_of_birth(today: date) -> date:
     return _years_before(today, MAX_AGE)
 
 
-def _text(field_name: str, value: str, *, limit: int = MAX_TEXT, required: str = "") -> str:
-    return checked_text(field_name, value, limit=limit, required=required)
+def _text(
+    field_name: str, value: str, *, what: str, limit: int = MAX_TEXT, required: str = ""
+) -> str:
+    return checked_text(field_name, value, limit=limit, what=what, required=required)
 
 
 def open_case(
@@ -211,8 +213,10 @@ def check_case(
             "protected_characteristic",
             "Select the protected characteristic the hate incident is about",
         )
-    summary = _text("summary", data.summary, required="Describe the problem")
-    address = _text("address", data.address, limit=MAX_LINE * 3)
+    summary = _text(
+        "summary", data.summary, what="the description", required="Describe the problem"
+    )
+    address = _text("address", data.address, limit=MAX_LINE * 3, what="the location")
     postcode, uprn = _postcode("postcode", data.postcode), _uprn("uprn", data.uprn)
     opened_on = clock.day_of(now)
     first_review = timedelta(days=reviews.interval(review_days, data.priority))
@@ -293,8 +297,8 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
     """A person's details checked and normalised, by sealed column; ``InputError`` at the
     field (with the form's prefix) for the first that is not right."""
     p = data.prefix
-    family = _text(p + "family_name", data.family_name, limit=MAX_LINE)
-    given = _text(p + "given_names", data.given_names, limit=MAX_LINE)
+    family = _text(p + "family_name", data.family_name, limit=MAX_LINE, what="the last name")
+    given = _text(p + "given_names", data.given_names, limit=MAX_LINE, what="the first names")
     if not family and not given:
         raise InputError(p + "family_name", "Enter the person's name, or leave the section out")
     today = clock.day_of(now)
@@ -309,7 +313,7 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
         phone = normalise_phone(data.phone)
         if phone is None:
             raise InputError(p + "phone", "Enter a phone number, like 07700 900 982")
-    email = _text(p + "email", data.email, limit=254)
+    email = _text(p + "email", data.email, limit=254, what="the e-mail address")
     if email and not is_email_address(email):
         raise InputError(
             p + "email", "Enter an e-mail address in the correct format, like name@example.org"
@@ -321,11 +325,16 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
         "date_of_birth": data.date_of_birth.isoformat() if data.date_of_birth else None,
         "phone": phone,
         "email": email,
-        "address": _text(p + "address", data.address, limit=MAX_LINE * 3),
+        "address": _text(p + "address", data.address, limit=MAX_LINE * 3, what="the address"),
         "postcode": _postcode(p + "postcode", data.postcode),
-        "support_needs": _text(p + "support_needs", data.support_needs),
+        "support_needs": _text(
+            p + "support_needs", data.support_needs, what="the vulnerability and support needs"
+        ),
         "contact_preferences": _text(
-            p + "contact_preferences", data.contact_preferences, limit=1000
+            p + "contact_preferences",
+            data.contact_preferences,
+            limit=1000,
+            what="the contact preferences",
         ),
         "adjustments": needs.adjustments_document(),
         "contact_needs": needs.contact_document(),
@@ -493,9 +502,13 @@ def check_incident(
     agency = session.get(Agency, received_by)
     if agency is None or agency.area_id != area_id:
         raise InputError("received_by_agency_id", "Choose an agency in the partnership")
-    description = _text("description", data.description, required="Describe what happened")
-    place = _text("place", data.place, limit=MAX_LINE)
-    crime_reference = _text("crime_reference", data.crime_reference, limit=40)
+    description = _text(
+        "description", data.description, what="the description", required="Describe what happened"
+    )
+    place = _text("place", data.place, limit=MAX_LINE, what="the place")
+    crime_reference = _text(
+        "crime_reference", data.crime_reference, limit=40, what="the crime reference"
+    )
     if crime_reference and not data.reported_to_police:
         raise InputError(
             "crime_reference",
@@ -579,7 +592,9 @@ def add_action(
     seal(
         action,
         "description",
-        _text("description", data.description, required="Describe the action"),
+        _text(
+            "description", data.description, what="the description", required="Describe the action"
+        ),
     )
     session.flush()
     _recorded(session, actor, case, f"action {action.id}")
@@ -621,7 +636,9 @@ def change_action(
         )
     if data.due_on != action.due_on:
         _check_due(data.due_on, clock.day_of(now))
-    description = _text("description", data.description, required="Describe the action")
+    description = _text(
+        "description", data.description, what="the description", required="Describe the action"
+    )
     action.kind = data.kind
     action.owner_agency_id = owner_agency_id
     action.owner_user_id = owner_user_id
@@ -687,7 +704,7 @@ def close_case(
             )
         if reason is ClosureReason.NO_REPORTS_28_DAYS:
             _require_quiet_days(case, clock.day_of(now or clock.now()))
-        text = _text("note", note, limit=2000)
+        text = _text("note", note, limit=2000, what="the note")
     case.status = CaseStatus.CLOSED
     case.closure_reason = reason
     case.closure_outcome = outcome

@@ -128,7 +128,9 @@ def attach(
         raise InputError("incident_id", "Choose an incident of this case, or none")
     if data.person_id is not None and data.person_id not in {p.person_id for p in case.parties}:
         raise InputError("person_id", "Choose a person on this case, or none")
-    description = checked_text("description", data.description, limit=MAX_DESCRIPTION)
+    description = checked_text(
+        "description", data.description, limit=MAX_DESCRIPTION, what="the description"
+    )
     content = data.content or b""
     if not content and not data.filename:
         raise InputError("file", "Choose the file to attach")

@@ -134,11 +134,18 @@ def complainant_letter(session: Session, authorised: AuthorisedCase, data: Lette
     plan = {p.id: p for p in planned_actions(session, authorised)}
     if any(i not in plan for i in data.action_ids):
         raise InputError("actions", "Choose open actions of this case")
-    asks = checked_text("asks", data.asks, limit=MAX_PART, required="Say what you ask of them")
+    asks = checked_text(
+        "asks",
+        data.asks,
+        limit=MAX_PART,
+        what="what we ask of them",
+        required="Say what you ask of them",
+    )
     keeping_in_touch = checked_text(
         "keeping_in_touch",
         data.keeping_in_touch,
         limit=MAX_PART,
+        what="how we will keep in touch",
         required="Say how and how often you will keep in touch",
     )
     person = party.person

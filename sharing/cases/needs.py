@@ -39,9 +39,13 @@ class Needs:
         """The needs with their texts trimmed; ``InputError`` at the field for an
         interpreter without a language, an advocate without a name, a text too long."""
         p = self.prefix
-        language = checked_text(p + "language", self.language, limit=MAX_LINE)
-        advocate = checked_text(p + "advocate", self.advocate, limit=MAX_LINE)
-        times = checked_text(p + "times_to_avoid", self.times_to_avoid, limit=MAX_LINE)
+        language = checked_text(p + "language", self.language, limit=MAX_LINE, what="the language")
+        advocate = checked_text(
+            p + "advocate", self.advocate, limit=MAX_LINE, what="the advocate or supporter"
+        )
+        times = checked_text(
+            p + "times_to_avoid", self.times_to_avoid, limit=MAX_LINE, what="the times to avoid"
+        )
         if Adjustment.INTERPRETER in self.adjustments and not language:
             raise InputError(p + "language", "Say which language the interpreter is for")
         if Adjustment.ADVOCATE in self.adjustments and not advocate:

@@ -280,7 +280,11 @@ def refer_to_safeguarding(
         if person_id not in {p for p, _ in people_to_refer(session, authorised)}:
             raise InputError("person", "Choose the person you are referring")
         text = checked_text(
-            "reason", reason, limit=MAX_NOTE, required="Say why you are worried about them"
+            "reason",
+            reason,
+            limit=MAX_NOTE,
+            what="what you are worried about",
+            required="Say why you are worried about them",
         )
     until = clock.day_of(now) + timedelta(days=REFERRAL_SHARE_DAYS)
     share = shares.share_case(
@@ -362,7 +366,13 @@ def refer(
     authorised.require(Act.RECORD)
     if person_id not in {p for p, _ in people_to_refer(session, authorised)}:
         raise InputError("person", "Choose the victim, reporter or witness you referred")
-    text = checked_text("reason", reason, limit=MAX_NOTE, required="Say why you referred them")
+    text = checked_text(
+        "reason",
+        reason,
+        limit=MAX_NOTE,
+        what="the reason for the referral",
+        required="Say why you referred them",
+    )
     referral = Referral(
         case_id=authorised.id,
         kind=kind,
@@ -401,7 +411,7 @@ def record_outcome(
         raise InputError("outcome", "The outcome of this referral is already recorded")
     if outcome is None or outcome not in OUTCOMES[referral.kind]:
         raise InputError("outcome", "Choose what became of the referral")
-    text = checked_text("note", note, limit=MAX_NOTE)
+    text = checked_text("note", note, limit=MAX_NOTE, what="the note")
     referral.outcome = outcome
     referral.outcome_at = now or clock.now()
     referral.outcome_by_id = authorised.actor.user_id

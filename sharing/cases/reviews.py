@@ -117,7 +117,9 @@ def record_review(
     ):
         if case.status is CaseStatus.CLOSED:
             raise InputError("decision", "This case is closed: it has no more reviews")
-        contact_note = checked_text("contact_note", data.contact_note, limit=MAX_TEXT)
+        contact_note = checked_text(
+            "contact_note", data.contact_note, limit=MAX_TEXT, what="the note on contact"
+        )
         if data.contact_method is None:
             if data.contacted_on is not None:
                 raise InputError("contact_method", "Say how you were in touch on that day")
@@ -135,6 +137,7 @@ def record_review(
             "progress",
             data.progress,
             limit=MAX_TEXT,
+            what="the progress",
             required="Say what progress there has been against the action plan",
         )
         if data.assessment_id is not None:
@@ -144,12 +147,15 @@ def record_review(
                     "assessment_id",
                     "Choose an assessment made for this case since its last review",
                 )
-            risk_note = checked_text("risk_note", data.risk_note, limit=MAX_TEXT)
+            risk_note = checked_text(
+                "risk_note", data.risk_note, limit=MAX_TEXT, what="the note on risk"
+            )
         else:
             risk_note = checked_text(
                 "risk_note",
                 data.risk_note,
                 limit=MAX_TEXT,
+                what="the note on risk",
                 required="Say why the risk has not changed, or choose the new assessment",
             )
         if data.decision is None:

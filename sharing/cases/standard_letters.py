@@ -410,7 +410,11 @@ def make_letter(
     details = ""
     if template.details:
         details = checked_text(
-            "details", request.details, limit=MAX_DETAILS, required=template.details
+            "details",
+            request.details,
+            limit=MAX_DETAILS,
+            what="the details for the letter",
+            required=template.details,
         )
     person = party.person
     load_data_keys(session, [person.data_key_id, case.data_key_id])

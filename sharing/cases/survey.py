@@ -177,7 +177,7 @@ def record_survey(
             raise InputError(
                 "channel", "Answers are recorded only for a survey answered in person or by phone"
             )
-        comment = checked_text("comment", data.comment, limit=MAX_COMMENT)
+        comment = checked_text("comment", data.comment, limit=MAX_COMMENT, what="the comment")
     withdrawn = _withdrawn(session, unanswered)
     record = ClosureSurvey(
         case_id=case.id,
@@ -365,7 +365,7 @@ def answer_online(
     subject = acts.Subject("case", record.case_id)
     with acts.refusing_input(session, acts.Action.CASE_RECORD, actor=None, subject=subject):
         checked = _checked_answers(survey, answers)
-        text = checked_text("comment", comment, limit=MAX_COMMENT)
+        text = checked_text("comment", comment, limit=MAX_COMMENT, what="the comment")
         if "<" in text:
             raise InputError("comment", "Remove the < sign: write it in plain words")
     record.answered_at = now

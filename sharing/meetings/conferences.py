@@ -201,11 +201,15 @@ def _convene(
 ) -> Conference:
     case, actor = authorised.case, authorised.actor
     question = checked_text(
-        "question", data.question, limit=MAX_QUESTION, required="Enter the question to decide"
+        "question",
+        data.question,
+        limit=MAX_QUESTION,
+        what="the question",
+        required="Enter the question to decide",
     )
-    agenda = checked_text("agenda", data.agenda, limit=MAX_AGENDA)
-    place = checked_text("place", data.place, limit=MAX_PLACE)
-    link = checked_text("video_link", data.video_link, limit=MAX_LINK)
+    agenda = checked_text("agenda", data.agenda, limit=MAX_AGENDA, what="the agenda")
+    place = checked_text("place", data.place, limit=MAX_PLACE, what="the place")
+    link = checked_text("video_link", data.video_link, limit=MAX_LINK, what="the video link")
     if data.starts_at is None:
         raise InputError("starts_at", "Enter the date and time of the conference")
     if data.starts_at <= now:

@@ -316,12 +316,17 @@ def save_minute(
     try:
         values = {
             "heading": checked_text(
-                "heading", heading, limit=MAX_HEADING, required="Enter the agenda item"
+                "heading",
+                heading,
+                limit=MAX_HEADING,
+                what="the agenda item",
+                required="Enter the agenda item",
             ),
             "discussion": checked_text(
                 "discussion",
                 discussion,
                 limit=MAX_MINUTE,
+                what="what was discussed and agreed",
                 required="Enter what was discussed and agreed",
             ),
         }
@@ -395,7 +400,11 @@ def _checked_decision(
             )
     text = {
         part: checked_text(
-            part, getattr(data, part), limit=MAX_CONSIDERATION, required=required.get(part, "")
+            part,
+            getattr(data, part),
+            limit=MAX_CONSIDERATION,
+            what=DECISION_TEXT[part],
+            required=required.get(part, ""),
         )
         for part in DECISION_TEXT
         if part not in kept

@@ -92,7 +92,8 @@ def answer(
         raise InputError("known", "Say whether the case or its people are known to your agency")
     parts = {}
     for name in PARTS:
-        parts[name] = checked_text(name, getattr(data, name), limit=MAX_PART) or None
+        what = f"\u201c{PARTS[name][0]}\u201d"
+        parts[name] = checked_text(name, getattr(data, name), limit=MAX_PART, what=what) or None
     if data.known and not any(parts.values()):
         raise InputError("incidents_note", "Say what your agency holds")
     request.known = data.known

@@ -116,8 +116,8 @@ def usual_place(place: str, video_link: str) -> tuple[str, str]:
 
 def _texts_of_place(place: str, video_link: str) -> tuple[str, str]:
     return (
-        checked_text("place", place, limit=conferences.MAX_PLACE),
-        checked_text("video_link", video_link, limit=conferences.MAX_LINK),
+        checked_text("place", place, limit=conferences.MAX_PLACE, what="the place"),
+        checked_text("video_link", video_link, limit=conferences.MAX_LINK, what="the video link"),
     )
 
 
@@ -199,7 +199,13 @@ def checked_settings(session: Session, area_id: int, data: SeriesInput) -> Setti
     and purpose offered, a chair of the area who may chair under it, members of the area
     from at least two agencies who may take part under it (``members_eligible``). The
     chair is always a member."""
-    name = checked_text("name", data.name, limit=MAX_NAME, required="Enter the meeting's name")
+    name = checked_text(
+        "name",
+        data.name,
+        limit=MAX_NAME,
+        what="the meeting's name",
+        required="Enter the meeting's name",
+    )
     cadence = Cadence.of(data.cadence)
     if cadence is None:
         raise InputError("cadence", "Choose how often it meets")

@@ -328,7 +328,7 @@ def suspend(
             "suspend",
             f"Only an active protocol can be suspended; this one is {record.status.label.lower()}",
         )
-    note = checked_text("note", note, limit=MAX_SUSPENSION_NOTE)
+    note = checked_text("note", note, limit=MAX_SUSPENSION_NOTE, what="the note")
     record.status = ProtocolStatus.SUSPENDED
     record.changed_at = record.suspended_at = now or clock.now()
     record.suspension_reason, record.suspension_note = reason, note or None

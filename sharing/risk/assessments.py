@@ -23,7 +23,7 @@ from sharing.audit import acts
 from sharing.cases import reviews
 from sharing.crypto.sealing import seal
 from sharing.errors import InputError, NotFound
-from sharing.formats import CONTROL_CHARACTERS, has_control_characters
+from sharing.formats import has_control_characters, too_long, with_control_characters
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
 from sharing.risk.acts import audit
 from sharing.risk.escalation import escalate
@@ -117,14 +117,14 @@ def check_assessment(
                     f"(from the score) to {data.band.label.lower()}",
                 )
             )
-    for name, value in (
-        ("adjustment_reason", data.adjustment_reason),
-        ("support_needs", data.support_needs),
+    for name, what, value in (
+        ("adjustment_reason", "the reason for changing the band", data.adjustment_reason),
+        ("support_needs", "the support and protection needed", data.support_needs),
     ):
         if len(value.strip()) > MAX_REASON:
-            problems.append((name, f"Must be {MAX_REASON:,} characters or fewer"))
+            problems.append((name, too_long(what, MAX_REASON, len(value.strip()))))
         if has_control_characters(value):
-            problems.append((name, f"The text {CONTROL_CHARACTERS}"))
+            problems.append((name, with_control_characters(what)))
     return matrix, problems
 
 
@@ -227,7 +227,7 @@ def change_triage(
     if not text:
         raise InputError("reason", "Say why you are changing the triage")
     if len(text) > MAX_REASON:
-        raise InputError("reason", f"The reason must be {MAX_REASON:,} characters or fewer")
+        raise InputError("reason", too_long("the reason", MAX_REASON, len(text)))
     now = now or clock.now()
     change = TriageChange(
         case=case,
@@ -288,7 +288,7 @@ def record_consideration(
             "Say what you decided about a case conference, a safeguarding referral and sharing with the police",
         )
     if len(text) > MAX_REASON:
-        raise InputError("note", f"The note must be {MAX_REASON:,} characters or fewer")
+        raise InputError("note", too_long("the note", MAX_REASON, len(text)))
     escalation.considered_at = now or clock.now()
     escalation.considered_by_id = actor.user_id
     seal(escalation, "decision_note", text)

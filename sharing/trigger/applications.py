@@ -146,8 +146,9 @@ class ApplicationInput:
     consent_note: str = ""
 
 
-def plain_text(field: str, value: str, limit: int, required: str = "") -> str:
-    text = checked_text(field, value, limit=limit, required=required)
+def plain_text(field: str, value: str, limit: int, *, what: str, required: str = "") -> str:
+    """``value`` checked as ``checked_text`` does, and without markup; ``what`` names it."""
+    text = checked_text(field, value, limit=limit, what=what, required=required)
     if _MARKUP.search(text):
         raise InputError(field, "Remove the < sign: write it in plain words, without HTML")
     return text
@@ -160,16 +161,16 @@ EMAIL_FORMAT = "Enter an e-mail address in the correct format, like name@example
 def email_text(field: str, value: str) -> str | None:
     """An optional e-mail address, whole, or None when left empty: the letters go to it,
     so a mistyped one (a space, two @) is refused rather than sent to part of it."""
-    text = checked_text(field, value, limit=MAX_NAME)
+    text = checked_text(field, value, limit=MAX_NAME, what="the victim's e-mail address")
     if text and not is_email_address(text):
         raise InputError(field, EMAIL_FORMAT)
     return text or None
 
 
-def contact_text(field: str, value: str, required: str) -> str:
+def contact_text(field: str, value: str, *, what: str, required: str) -> str:
     """How to reach whoever applied for the victim: a phone number or other words, or an
     e-mail address on its own (the letters go to it), never text around an address."""
-    text = plain_text(field, value, MAX_NAME, required)
+    text = plain_text(field, value, MAX_NAME, what=what, required=required)
     if "@" in text and not is_email_address(text):
         raise InputError(field, f"{EMAIL_FORMAT}, on its own (or give a phone number)")
     return text
@@ -378,19 +379,26 @@ def _examined(
                 "applicant_name",
                 data.applicant_name,
                 MAX_NAME,
-                "Enter the name of the person applying",
+                what="the name of the person applying",
+                required="Enter the name of the person applying",
             )
         )
         values["applicant_contact"] = attempt(
             lambda: contact_text(
                 "applicant_contact",
                 data.applicant_contact,
-                "Enter how to contact the person applying",
+                what="how to contact the person applying",
+                required="Enter how to contact the person applying",
             )
         )
     attempt(consent)
     values["consent_note"] = (
-        attempt(lambda: plain_text("consent_note", data.consent_note, 1_000) or None)
+        attempt(
+            lambda: (
+                plain_text("consent_note", data.consent_note, 1_000, what="the note on consent")
+                or None
+            )
+        )
         if on_behalf is not None
         else None
     )
@@ -398,14 +406,23 @@ def _examined(
         chosen("victim_kind", VictimKind, "Choose who suffered the anti-social behaviour")
     )
     values["victim_given_names"] = attempt(
-        lambda: plain_text("victim_given_names", data.victim_given_names, MAX_NAME) or None
+        lambda: (
+            plain_text(
+                "victim_given_names",
+                data.victim_given_names,
+                MAX_NAME,
+                what="the victim's given names",
+            )
+            or None
+        )
     )
     values["victim_family_name"] = attempt(
         lambda: plain_text(
             "victim_family_name",
             data.victim_family_name,
             MAX_NAME,
-            "Enter the victim's surname (or the business's or group's name)",
+            what="the victim's surname",
+            required="Enter the victim's surname (or the business's or group's name)",
         )
     )
     attempt(born)
@@ -413,7 +430,10 @@ def _examined(
         data.victim_date_of_birth.isoformat() if data.victim_date_of_birth else None
     )
     values["victim_address"] = attempt(
-        lambda: plain_text("victim_address", data.victim_address, 500) or None
+        lambda: (
+            plain_text("victim_address", data.victim_address, 500, what="the victim's address")
+            or None
+        )
     )
     values["victim_postcode"] = attempt(
         lambda: _optional(
@@ -434,7 +454,11 @@ def _examined(
     values["victim_email"] = attempt(lambda: email_text("victim_email", data.victim_email))
     values["problem"] = attempt(
         lambda: plain_text(
-            "problem", data.problem, MAX_TEXT, "Describe the anti-social behaviour and its effect"
+            "problem",
+            data.problem,
+            MAX_TEXT,
+            what="the description of the anti-social behaviour",
+            required="Describe the anti-social behaviour and its effect",
         )
     )
     choices = {"channel": channel, "victim_kind": victim_kind, "on_behalf": on_behalf}
@@ -966,7 +990,13 @@ def decide(
             r.kind == "discretion" for r in procedure.rules
         ):
             raise InputError("decision", "The area's procedure has no discretion to review")
-        text = plain_text("reasons", reasons, MAX_REASONS, "Give the reasons for the decision")
+        text = plain_text(
+            "reasons",
+            reasons,
+            MAX_REASONS,
+            what="the reasons for the decision",
+            required="Give the reasons for the decision",
+        )
     details = reveal(LEAD, application, DETAILS)
     advice, gathered = advice_for(session, procedure, application, details)
     now = now or clock.now()

@@ -300,7 +300,13 @@ def recommend(
             raise InputError("due_on", "The due date cannot be in the past")
         if (data.due_on - today).days > LATEST_DUE_DAYS:
             raise InputError("due_on", "The due date must be within a year")
-        text = plain_text("text", data.text, MAX_RECOMMENDATION, "Enter the recommendation")
+        text = plain_text(
+            "text",
+            data.text,
+            MAX_RECOMMENDATION,
+            what="the recommendation",
+            required="Enter the recommendation",
+        )
     recommendation = TriggerRecommendation(
         application=application,
         owner_agency_id=owner.id,
@@ -434,7 +440,9 @@ def complete(
                 applications.ALREADY_DONE,
                 "This recommendation is already marked done. Nothing was changed.",
             )
-        text = plain_text("note", note, MAX_RECOMMENDATION, "Say what was done")
+        text = plain_text(
+            "note", note, MAX_RECOMMENDATION, what="the note", required="Say what was done"
+        )
     recommendation.completed_on = clock.day_of(now)
     recommendation.completed_by_id = actor.user_id
     seal_many(recommendation, {"completion_note": text})
@@ -482,10 +490,18 @@ def record_outcome(
             )
         values = {
             "outcome_findings": plain_text(
-                "findings", findings, MAX_FINDINGS, "Say what the panel found"
+                "findings",
+                findings,
+                MAX_FINDINGS,
+                what="what the panel found",
+                required="Say what the panel found",
             ),
             "outcome_next_steps": plain_text(
-                "next_steps", next_steps, MAX_FINDINGS, "Say what happens next"
+                "next_steps",
+                next_steps,
+                MAX_FINDINGS,
+                what="what happens next",
+                required="Say what happens next",
             ),
         }
     application.outcome_on = clock.day_of(now)
@@ -551,7 +567,13 @@ def record_appeal(
                 f"The time limit was {procedure.appeal.within_working_days} working days: the "
                 f"last day to appeal was {last.day} {last:%B %Y}",
             )
-        text = plain_text("reasons", reasons, MAX_FINDINGS, "Give the applicant's reasons")
+        text = plain_text(
+            "reasons",
+            reasons,
+            MAX_FINDINGS,
+            what="the applicant's reasons",
+            required="Give the applicant's reasons",
+        )
     application.appeal_received_on = received_on
     seal_many(application, {"appeal_reasons": text})
     session.flush()
@@ -601,7 +623,13 @@ def decide_appeal(
             raise InputError("decided_on", "The date cannot be in the future")
         if decided_on < application.appeal_received_on:
             raise InputError("decided_on", "The decision cannot come before the appeal")
-        text = plain_text("findings", findings, MAX_FINDINGS, "Give the appeal body's findings")
+        text = plain_text(
+            "findings",
+            findings,
+            MAX_FINDINGS,
+            what="the appeal body's findings",
+            required="Give the appeal body's findings",
+        )
     application.appeal_decision = chosen
     application.appeal_decided_on = decided_on
     seal_many(application, {"appeal_findings": text})

@@ -246,7 +246,7 @@ def test_an_agency_not_party_to_the_protocol_cannot_be_invited(demo_hub, demo_se
     [
         ({"when": "past"}, "The conference must be in the future"),
         ({"question": ""}, "Enter the question to decide"),
-        ({"question": "x" * 501}, "Must be 500 characters or fewer"),
+        ({"question": "x" * 501}, "The question must be 500 characters or fewer (you entered 501)"),
         ({"question": "Agree\x00 the plan"}, "must not contain control characters"),
         ({"place": ""}, "Enter where the conference meets, or a video link"),
         ({"video_link": "http://meet.example/abc"}, "Enter a video link starting https://"),

@@ -185,6 +185,43 @@ def test_answers_from_an_old_version_or_with_an_unknown_option_are_refused_and_n
     assert _assessments(demo_session, case.id) == before
 
 
+def test_both_boxes_of_the_band_step_too_long_are_named_each_at_its_box(
+    demo_hub, demo_session
+) -> None:
+    case = _shared_with_police(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/risk/new"
+    before = _assessments(demo_session, case.id)
+    base = {"version": str(MATRIX.version), "csrf_token": csrf_token(officer, path)}
+    answers = {"person_id": str(_victim(case)), "stage": "review", **HIGHEST}
+    page = officer.post(
+        path,
+        data={
+            **base,
+            **answers,
+            "band": "medium",
+            "adjustment_reason": "x" * 2_100,
+            "support_needs": "y" * 2_001,
+            "step": "band",
+        },
+    )
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    summary = text.split("govuk-error-summary__list")[1].split("</ul>")[0]
+    assert (
+        "The reason for changing the band must be 2,000 characters or fewer (you entered 2,100)"
+        in summary
+    )
+    assert (
+        "The support and protection needed must be 2,000 characters or fewer (you entered 2,001)"
+        in summary
+    )
+    assert 'href="#adjustment_reason"' in summary
+    assert 'href="#support_needs"' in summary
+    assert "Must be 2,000" not in text
+    assert _assessments(demo_session, case.id) == before
+
+
 def test_a_band_not_offered_is_refused_and_only_those_who_may_be_assessed_are_offered(
     demo_hub, demo_session
 ) -> None:

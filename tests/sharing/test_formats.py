@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sharing.errors import InputError
 from sharing.formats import (
+    checked_text,
     has_control_characters,
     is_email_address,
     normalise_address,
@@ -163,3 +165,16 @@ def test_an_ordinary_email_address_is_one(typed: str) -> None:
 )
 def test_a_list_a_display_name_or_quoting_is_not_one_email_address(typed: str) -> None:
     assert not is_email_address(typed)
+
+
+def test_a_text_too_long_or_with_control_characters_is_named_in_its_message() -> None:
+    with pytest.raises(InputError) as too_long:
+        checked_text("summary", "x" * 2_345, limit=2_000, what="the summary")
+    assert too_long.value.field == "summary"
+    assert too_long.value.message == (
+        "The summary must be 2,000 characters or fewer (you entered 2,345)"
+    )
+    with pytest.raises(InputError) as controls:
+        checked_text("note", "Seen\x1b", limit=2_000, what="the note")
+    assert controls.value.message.startswith("The note must not contain control characters")
+    assert checked_text("note", "  Seen  ", limit=4, what="the note") == "Seen"
