@@ -14,13 +14,13 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 from wtforms import Field, FormField
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, StopValidation, ValidationError
 
 from hub.database import db
 from hub.templating import UK
 from sharing import clock, form_sends
 from sharing.errors import InputError
-from sharing.formats import CONTROL_CHARACTERS, has_control_characters, is_digits
+from sharing.formats import CONTROL_CHARACTERS, has_control_characters, is_digits, too_long
 
 _PARTS = ("day", "month", "year")
 #: The hidden field that carries a form's one-time token.
@@ -68,6 +68,28 @@ class HubForm(FlaskForm):
             or next(iter(self))
         )
         field.errors = [*field.errors, error.message]
+
+
+class TextLimit(Length):
+    """A text box's limit, the core's own (``MAX_NOTE`` of the module that checks it again),
+    checked in the form so that every box too long is shown at once, each named as the
+    core names it ("The note must be 2,000 characters or fewer (you entered 2,345)"). The
+    box's page says the limit beforehand (``fields.textarea`` reads it from here)."""
+
+    def __init__(self, limit: int, what: str) -> None:
+        super().__init__(max=limit)
+        #: What the box holds, to begin its message: "the note".
+        self.what = what
+
+    def __call__(self, form: Any, field: Field) -> None:
+        length = len((field.data or "").strip())
+        if length > self.max:
+            raise StopValidation(too_long(self.what, self.max, length))
+
+
+def limit_of(field: Field) -> int | None:
+    """The most characters a text box takes, if it has a ``TextLimit``."""
+    return next((v.max for v in field.validators if isinstance(v, TextLimit)), None)
 
 
 def leaf_fields(form: Any) -> list[Field]:

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
 from hub.database import db
-from hub.forms import HubForm
+from hub.forms import HubForm, TextLimit
 from hub.guard import forbid, require_roles
 from sharing.cases import agency_actions
 from sharing.errors import InputError, NotAllowed, NotFound
@@ -19,7 +19,9 @@ require_roles(bp, "case_officer", "manager")
 
 
 class CloseActionForm(HubForm):
-    note = TextAreaField("What was done?")
+    note = TextAreaField(
+        "What was done?", validators=[TextLimit(agency_actions.MAX_NOTE, "the note")]
+    )
 
 
 @bp.route("")

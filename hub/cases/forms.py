@@ -1,4 +1,4 @@
-"""Forms for the case journey. Limits mirror ``sharing.cases.casework``, which checks again."""
+"""Forms for the case journey. Limits are the core's (``sharing.cases``), which checks again."""
 
 from __future__ import annotations
 
@@ -17,10 +17,8 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     Optional,
     Regexp,
-    StopValidation,
     ValidationError,
 )
 
@@ -30,11 +28,13 @@ from hub.forms import (
     DateInputField,
     EnumSelectField,
     HubForm,
+    TextLimit,
     leaf_fields,
 )
-from sharing.cases.casework import MAX_LINE, MAX_TEXT
+from sharing.cases import letters, needs, referrals, reviews, survey
+from sharing.cases.casework import MAX_CLOSING_NOTE, MAX_LINE, MAX_TEXT
 from sharing.cases.survey import Survey
-from sharing.formats import normalise_phone, normalise_postcode
+from sharing.formats import MAX_EMAIL, normalise_phone, normalise_postcode
 from sharing.vocabulary import (
     ActionKind,
     Adjustment,
@@ -54,19 +54,6 @@ from sharing.vocabulary import (
 )
 
 
-def _max(limit: int, what: str) -> Callable[[Any, Field], None]:
-    """A box's limit; a box over it is told only that (its form is not checked)."""
-    longest = Length(max=limit, message=f"{what} must be {limit:,} characters or fewer")
-
-    def check(form: Any, field: Field) -> None:
-        try:
-            longest(form, field)
-        except ValidationError as too_long:
-            raise StopValidation(str(too_long)) from None
-
-    return check
-
-
 def _real(normalise: Callable[[str], str | None], message: str) -> Callable[[Any, Field], None]:
     """A check that a box left empty or typed in a form ``normalise`` reads (a postcode,
     a phone number); the core checks again."""
@@ -84,13 +71,15 @@ class PersonForm(Form):
     ``{whom}`` ("the victim") are filled in by ``say_whose``, as one form may hold two
     people."""
 
-    given_names = StringField("First names", validators=[_max(MAX_LINE, "{Whose} first names")])
-    family_name = StringField("Last name", validators=[_max(MAX_LINE, "{Whose} last name")])
+    given_names = StringField(
+        "First names", validators=[TextLimit(MAX_LINE, "{Whose} first names")]
+    )
+    family_name = StringField("Last name", validators=[TextLimit(MAX_LINE, "{Whose} last name")])
     date_of_birth = DateInputField("Date of birth", subject="{Whose} date of birth")
     phone = StringField(
         "Phone number",
         validators=[
-            _max(40, "{Whose} phone number"),
+            TextLimit(40, "{Whose} phone number"),
             _real(normalise_phone, "Enter a phone number for {whom}, like 07700 900 982"),
         ],
     )
@@ -102,39 +91,44 @@ class PersonForm(Form):
                 r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                 message="Enter {whose} e-mail address in the correct format, like name@example.org",
             ),
-            _max(254, "{Whose} e-mail address"),
+            TextLimit(MAX_EMAIL, "{Whose} e-mail address"),
         ],
     )
-    address = TextAreaField("Address", validators=[_max(MAX_LINE * 3, "{Whose} address")])
+    address = TextAreaField("Address", validators=[TextLimit(MAX_LINE * 3, "{Whose} address")])
     postcode = StringField(
         "Postcode",
         validators=[
-            _max(10, "{Whose} postcode"),
+            TextLimit(10, "{Whose} postcode"),
             _real(normalise_postcode, "Enter a real postcode for {whom}, like NG1 5AB"),
         ],
     )
     support_needs = TextAreaField(
         "Vulnerability and support needs",
-        validators=[_max(MAX_TEXT, "{Whose} vulnerability and support needs")],
+        validators=[TextLimit(MAX_TEXT, "{Whose} vulnerability and support needs")],
     )
     contact_preferences = TextAreaField(
         "Anything else about contacting them",
-        validators=[_max(1000, "What {whose} contact preferences say")],
+        validators=[TextLimit(1000, "What {whose} contact preferences say")],
     )
     adjustments = ChoicesField(
         "Reasonable adjustments they need",
         choices=Adjustment.choices(),
         message="Select the adjustments from those offered",
     )
-    language = StringField("Language", validators=[_max(200, "{Whose} language")])
-    advocate = StringField("Advocate or supporter", validators=[_max(200, "{Whose} advocate")])
+    language = StringField("Language", validators=[TextLimit(needs.MAX_LINE, "{Whose} language")])
+    advocate = StringField(
+        "Advocate or supporter",
+        validators=[TextLimit(needs.MAX_LINE, "{Whose} advocate or supporter")],
+    )
     contact_by = EnumSelectField(
         "How they prefer to be contacted",
         ContactMethod,
         blank="No preference recorded",
         message="Select how they prefer to be contacted",
     )
-    times_to_avoid = StringField("Times to avoid", validators=[_max(200, "{Whose} times to avoid")])
+    times_to_avoid = StringField(
+        "Times to avoid", validators=[TextLimit(needs.MAX_LINE, "{Whose} times to avoid")]
+    )
     no_home_visits = BooleanField("No home visits")
 
     def say_whose(self, person: str) -> None:
@@ -179,20 +173,20 @@ class NewCaseForm(HubForm):
     )
     summary = TextAreaField(
         "What is happening?",
-        validators=[DataRequired("Describe the problem"), _max(MAX_TEXT, "The description")],
+        validators=[DataRequired("Describe the problem"), TextLimit(MAX_TEXT, "The description")],
     )
     address = TextAreaField(
-        "Where is it happening?", validators=[_max(MAX_LINE * 3, "The location")]
+        "Where is it happening?", validators=[TextLimit(MAX_LINE * 3, "The location")]
     )
     postcode = StringField(
         "Postcode",
         validators=[
-            _max(10, "The location's postcode"),
+            TextLimit(10, "The location's postcode"),
             _real(normalise_postcode, "Enter a real postcode, like NG1 5AB"),
         ],
     )
     uprn = StringField(
-        "UPRN (unique property reference number), if known", validators=[_max(12, "UPRN")]
+        "UPRN (unique property reference number), if known", validators=[TextLimit(12, "The UPRN")]
     )
     ward_id = ChoiceField("Ward", message="Select the ward")
     officer_id = ChoiceField("Case officer", message="Select the case officer")
@@ -268,9 +262,9 @@ class IncidentForm(HubForm):
     )
     description = TextAreaField(
         "What happened?",
-        validators=[DataRequired("Describe what happened"), _max(MAX_TEXT, "The description")],
+        validators=[DataRequired("Describe what happened"), TextLimit(MAX_TEXT, "The description")],
     )
-    place = StringField("Where did it happen?", validators=[_max(MAX_LINE, "The place")])
+    place = StringField("Where did it happen?", validators=[TextLimit(MAX_LINE, "The place")])
     reported_by = ChoiceField("Who reported it?", message="Select who reported it")
     received_by = ChoiceField(
         "Which agency received the report?", message="Select which agency received the report"
@@ -282,7 +276,7 @@ class IncidentForm(HubForm):
     )
     reported_to_police = BooleanField("This was reported to the police")
     crime_reference = StringField(
-        "Crime reference number", validators=[_max(40, "The crime reference")]
+        "Crime reference number", validators=[TextLimit(40, "The crime reference")]
     )
     hate_related = BooleanField("This incident was motivated by hate")
 
@@ -297,7 +291,7 @@ class ActionForm(HubForm):
     )
     description = TextAreaField(
         "What is to be done?",
-        validators=[DataRequired("Describe the action"), _max(MAX_TEXT, "The description")],
+        validators=[DataRequired("Describe the action"), TextLimit(MAX_TEXT, "The description")],
     )
     owner_agency = ChoiceField("Agency responsible", message="Select the agency responsible")
     owner_user = ChoiceField(
@@ -324,7 +318,9 @@ class CloseForm(HubForm):
         blank="Choose the main action",
         message="Select which action mainly resolved it",
     )
-    note = TextAreaField("Anything else the record should say", validators=[_max(2000, "The note")])
+    note = TextAreaField(
+        "Anything else the record should say", validators=[TextLimit(MAX_CLOSING_NOTE, "The note")]
+    )
 
 
 class AddPersonForm(HubForm):
@@ -370,15 +366,15 @@ class ReviewForm(HubForm):
     )
     contact_note = TextAreaField(
         "Why could they not be reached? (or anything to note about contact)",
-        validators=[_max(4000, "The note on contact")],
+        validators=[TextLimit(reviews.MAX_TEXT, "The note on contact")],
     )
     progress = TextAreaField(
-        "Progress against the action plan", validators=[_max(4000, "The progress")]
+        "Progress against the action plan", validators=[TextLimit(reviews.MAX_TEXT, "The progress")]
     )
     assessment = ChoiceField("The risk", message="Select the risk assessment")
     risk_note = TextAreaField(
         "Why has the risk not changed? (or anything to add about the new assessment)",
-        validators=[_max(4000, "The note on risk")],
+        validators=[TextLimit(reviews.MAX_TEXT, "The note on risk")],
     )
     decision = EnumSelectField(
         "What did the review decide?", ReviewDecision, message="Select what the review decided"
@@ -395,7 +391,7 @@ class SurveyForm(HubForm):
     )
     comment = TextAreaField(
         "Anything the complainant said about how the case was handled (optional)",
-        validators=[_max(2000, "The comment")],
+        validators=[TextLimit(survey.MAX_COMMENT, "The comment")],
     )
 
 
@@ -427,26 +423,40 @@ class LetterForm(HubForm):
         "What we will do: the actions to include",
         message="Select the actions to include from those offered",
     )
-    asks = TextAreaField("What we ask of you")
-    keeping_in_touch = TextAreaField("How we will keep in touch")
+    asks = TextAreaField(
+        "What we ask of you", validators=[TextLimit(letters.MAX_PART, "What we ask of them")]
+    )
+    keeping_in_touch = TextAreaField(
+        "How we will keep in touch",
+        validators=[TextLimit(letters.MAX_PART, "How we will keep in touch")],
+    )
 
 
 class ReferralForm(HubForm):
     person = ChoiceField("Who did you refer?", message="Select who you referred")
-    reason = TextAreaField("Why, and what support they asked for")
+    reason = TextAreaField(
+        "Why, and what support they asked for",
+        validators=[TextLimit(referrals.MAX_NOTE, "The reason for the referral")],
+    )
 
 
 class SafeguardingForm(HubForm):
     kind = ChoiceField("Which safeguarding team?", message="Select which safeguarding team")
     person = ChoiceField("Who are you worried about?", message="Select who you are worried about")
-    reason = TextAreaField("What you are worried about, and what they know of the referral")
+    reason = TextAreaField(
+        "What you are worried about, and what they know of the referral",
+        validators=[TextLimit(referrals.MAX_NOTE, "What you are worried about")],
+    )
 
 
 class ReferralOutcomeForm(HubForm):
     outcome = ChoiceField(
         "What became of the referral?", message="Select what became of the referral"
     )
-    note = TextAreaField("Anything the record should say (optional)")
+    note = TextAreaField(
+        "Anything the record should say (optional)",
+        validators=[TextLimit(referrals.MAX_NOTE, "The note")],
+    )
 
 
 class ImportForm(HubForm):

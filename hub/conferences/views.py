@@ -14,7 +14,14 @@ from wtforms import StringField, TextAreaField
 
 from hub.cases.views import action_form, case_to_work_on
 from hub.database import db
-from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm, accepted_once
+from hub.forms import (
+    ChoiceField,
+    ChoicesField,
+    DateInputField,
+    HubForm,
+    TextLimit,
+    accepted_once,
+)
 from hub.guard import require_roles
 from hub.pdf import render_pdf
 from sharing import clock, directory
@@ -35,12 +42,19 @@ CONFERENCE_PURPOSE = "case_conference"
 
 
 class ConveneForm(HubForm):
-    question = TextAreaField("What is the conference to decide?")
+    question = TextAreaField(
+        "What is the conference to decide?",
+        validators=[TextLimit(conferences.MAX_QUESTION, "the question")],
+    )
     starts_at = DateInputField(
         "Date and time", with_time=True, subject="The date and time of the conference"
     )
-    place = StringField("Where it meets")
-    video_link = StringField("Video link (optional)")
+    place = StringField(
+        "Where it meets", validators=[TextLimit(conferences.MAX_PLACE, "the place")]
+    )
+    video_link = StringField(
+        "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
+    )
     protocol_purpose = ChoiceField(
         "Under which protocol, and for what purpose?", message="Select the protocol and purpose"
     )
@@ -51,7 +65,9 @@ class ConveneForm(HubForm):
     attendees = ChoicesField(
         "People expected (optional)", message="Select the people expected from those offered"
     )
-    agenda = TextAreaField("Agenda (optional)")
+    agenda = TextAreaField(
+        "Agenda (optional)", validators=[TextLimit(conferences.MAX_AGENDA, "the agenda")]
+    )
 
 
 _FIELDS = {
@@ -228,17 +244,39 @@ def _ask_to_withdraw(conference_id: int, invitation_id: int) -> Response | str:
     )
 
 
+def _answer_limit(part: str) -> TextLimit:
+    """The limit of a part of an answer, named by its question as the core names it."""
+    return TextLimit(requests.MAX_PART, f"\u201c{requests.PARTS[part][0]}\u201d")
+
+
 class AnswerForm(HubForm):
     known = ChoiceField(
         "Is the case, or anyone on it, known to your agency?",
         message="Select whether the case, or anyone on it, is known to your agency",
     )
-    incidents_note = TextAreaField(requests.PARTS["incidents_note"][0] + " (optional)")
-    risk_note = TextAreaField(requests.PARTS["risk_note"][0] + " (optional)")
-    vulnerability_note = TextAreaField(requests.PARTS["vulnerability_note"][0] + " (optional)")
-    offending_note = TextAreaField(requests.PARTS["offending_note"][0] + " (optional)")
-    actions_note = TextAreaField(requests.PARTS["actions_note"][0] + " (optional)")
-    concerns_note = TextAreaField(requests.PARTS["concerns_note"][0] + " (optional)")
+    incidents_note = TextAreaField(
+        requests.PARTS["incidents_note"][0] + " (optional)",
+        validators=[_answer_limit("incidents_note")],
+    )
+    risk_note = TextAreaField(
+        requests.PARTS["risk_note"][0] + " (optional)", validators=[_answer_limit("risk_note")]
+    )
+    vulnerability_note = TextAreaField(
+        requests.PARTS["vulnerability_note"][0] + " (optional)",
+        validators=[_answer_limit("vulnerability_note")],
+    )
+    offending_note = TextAreaField(
+        requests.PARTS["offending_note"][0] + " (optional)",
+        validators=[_answer_limit("offending_note")],
+    )
+    actions_note = TextAreaField(
+        requests.PARTS["actions_note"][0] + " (optional)",
+        validators=[_answer_limit("actions_note")],
+    )
+    concerns_note = TextAreaField(
+        requests.PARTS["concerns_note"][0] + " (optional)",
+        validators=[_answer_limit("concerns_note")],
+    )
 
 
 @bp.route("/conferences/<int:conference_id>/requests/<int:request_id>", methods=["GET", "POST"])
@@ -493,8 +531,13 @@ def attendance(conference_id: int) -> Response | tuple[str, int]:
 
 
 class MinuteForm(HubForm):
-    heading = StringField("Agenda item")
-    discussion = TextAreaField("What was discussed and agreed")
+    heading = StringField(
+        "Agenda item", validators=[TextLimit(minutes.MAX_HEADING, "the agenda item")]
+    )
+    discussion = TextAreaField(
+        "What was discussed and agreed",
+        validators=[TextLimit(minutes.MAX_MINUTE, "what was discussed and agreed")],
+    )
 
 
 @bp.route("/conferences/<int:conference_id>/minutes/new", methods=["GET", "POST"])
@@ -541,22 +584,31 @@ def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[s
     ), 400 if request.method == "POST" else 200
 
 
+def _considered(part: str) -> TextLimit:
+    """The limit of a part of a decision, named as the core names it."""
+    return TextLimit(minutes.MAX_CONSIDERATION, minutes.DECISION_TEXT[part])
+
+
 class DecisionForm(HubForm):
     kind = ChoiceField(
         "What did the conference decide?", message="Select what the conference decided"
     )
-    decision = TextAreaField("The decision")
+    decision = TextAreaField("The decision", validators=[_considered("decision")])
     tool = ChoiceField("Legal tool (for legal action)", message="Select the legal tool")
     acting_agency = ChoiceField("Agency that acts", message="Select the agency that acts")
-    proportionality = TextAreaField("Why this is the most proportionate intervention")
-    evidence = TextAreaField("Evidence available")
+    proportionality = TextAreaField(
+        "Why this is the most proportionate intervention",
+        validators=[_considered("proportionality")],
+    )
+    evidence = TextAreaField("Evidence available", validators=[_considered("evidence")])
     vulnerability = TextAreaField(
-        "Vulnerabilities of the people involved, and how the plan takes account of them"
+        "Vulnerabilities of the people involved, and how the plan takes account of them",
+        validators=[_considered("vulnerability")],
     )
     dissenting_agency = ChoiceField(
         "Agency that dissented (optional)", message="Select the agency that dissented, or none"
     )
-    dissent = TextAreaField("The dissenting view (optional)")
+    dissent = TextAreaField("The dissenting view (optional)", validators=[_considered("dissent")])
 
 
 _DECISION_FIELDS = {

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
-from wtforms.validators import Length
 
-from hub.forms import ChoiceField, EnumSelectField, HubForm
+from hub.forms import ChoiceField, EnumSelectField, HubForm, TextLimit
 from sharing.cases.documents import CATEGORY_CHOICES, MAX_DESCRIPTION
 from sharing.vocabulary import DocumentKind
 
@@ -22,10 +21,5 @@ class AttachForm(HubForm):
     about = ChoiceField("What is it about?", message="Select what it is about")
     description = TextAreaField(
         "Description (optional)",
-        validators=[
-            Length(
-                max=MAX_DESCRIPTION,
-                message=f"The description must be {MAX_DESCRIPTION} characters or fewer",
-            )
-        ],
+        validators=[TextLimit(MAX_DESCRIPTION, "the description")],
     )

@@ -6,10 +6,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from hub.database import db
-from hub.forms import HubForm, accepted_once
+from hub.forms import HubForm, TextLimit, accepted_once
 from hub.guard import require_roles
 from sharing import clock
 from sharing.cases import emergency
@@ -29,7 +29,7 @@ class BreakGlassForm(HubForm):
         "What is the risk to life, and why do you need the case now?",
         validators=[
             DataRequired("Say what the risk to life is"),
-            Length(max=2000, message="The reason must be 2,000 characters or fewer"),
+            TextLimit(2000, "the reason"),
         ],
     )
 
@@ -38,7 +38,7 @@ class ReviewForm(HubForm):
     note = TextAreaField(
         "What did the review find?",
         # Required by the core, except for a case erased since (no note can be kept).
-        validators=[Length(max=2000)],
+        validators=[TextLimit(2000, "the note on the review")],
     )
 
 

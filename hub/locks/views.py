@@ -6,11 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import AnyOf, Length
+from wtforms.validators import AnyOf
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
-from hub.forms import EnumSelectField, HubForm, accepted_once
+from hub.forms import EnumSelectField, HubForm, TextLimit, accepted_once
 from hub.guard import require_roles
 from sharing import directory
 from sharing.access.decide import Act
@@ -28,7 +28,7 @@ class LockRequestForm(HubForm):
     )
     note = TextAreaField(
         "Explain the request for your manager",
-        validators=[Length(max=2000, message="The explanation must be 2,000 characters or fewer")],
+        validators=[TextLimit(2000, "the explanation")],
     )
 
 
@@ -36,7 +36,7 @@ class DecisionForm(HubForm):
     members = SelectMultipleField(
         "Also let in (besides the case officer and you)", coerce=int, validate_choice=False
     )
-    note = TextAreaField("Note")
+    note = TextAreaField("Note", validators=[TextLimit(2000, "the note")])
     #: The button pressed: Approve or Refuse (anything else decides nothing).
     decision = StringField(
         "Decision",

@@ -15,7 +15,14 @@ from wtforms import StringField, TextAreaField
 from hub.cases.views import case_to_work_on
 from hub.conferences.views import CONFERENCE_PURPOSE, chosen_protocol, protocol_choices
 from hub.database import db
-from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm, accepted_once
+from hub.forms import (
+    ChoiceField,
+    ChoicesField,
+    DateInputField,
+    HubForm,
+    TextLimit,
+    accepted_once,
+)
 from hub.guard import forbid, require_roles
 from hub.templating import uk_datetime
 from sharing.access.decide import Act
@@ -40,7 +47,9 @@ def index() -> str:
 
 
 class SeriesForm(HubForm):
-    name = StringField("Name of the meeting")
+    name = StringField(
+        "Name of the meeting", validators=[TextLimit(series.MAX_NAME, "the meeting's name")]
+    )
     cadence = ChoiceField("How often it meets", message="Select how often it meets")
     protocol_purpose = ChoiceField(
         "Under which protocol, and for what purpose, are cases brought?",
@@ -55,8 +64,12 @@ class SeriesForm(HubForm):
         with_time=True,
         subject="The date and time of the first sitting",
     )
-    place = StringField("Where it usually meets")
-    video_link = StringField("Video link (optional)")
+    place = StringField(
+        "Where it usually meets", validators=[TextLimit(conferences.MAX_PLACE, "the place")]
+    )
+    video_link = StringField(
+        "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
+    )
 
 
 _SERIES_FIELDS = {
@@ -167,7 +180,9 @@ def show(series_id: int) -> str:
 
 
 class ChangeForm(HubForm):
-    name = StringField("Name of the meeting")
+    name = StringField(
+        "Name of the meeting", validators=[TextLimit(series.MAX_NAME, "the meeting's name")]
+    )
     cadence = ChoiceField("How often it meets", message="Select how often it meets")
     protocol_purpose = ChoiceField(
         "Under which protocol, and for what purpose, are cases brought?",
@@ -177,8 +192,12 @@ class ChangeForm(HubForm):
     members = ChoicesField(
         "Standing members", message="Select the standing members from those offered"
     )
-    place = StringField("Where it usually meets")
-    video_link = StringField("Video link (optional)")
+    place = StringField(
+        "Where it usually meets", validators=[TextLimit(conferences.MAX_PLACE, "the place")]
+    )
+    video_link = StringField(
+        "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
+    )
 
 
 @bp.route("/meetings/<int:series_id>/change", methods=["GET", "POST"])
@@ -297,8 +316,13 @@ class SittingForm(HubForm):
     starts_at = DateInputField(
         "Date and time", with_time=True, subject="The date and time of the sitting"
     )
-    place = StringField("Where it meets (leave empty for its usual place)")
-    video_link = StringField("Video link (optional)")
+    place = StringField(
+        "Where it meets (leave empty for its usual place)",
+        validators=[TextLimit(conferences.MAX_PLACE, "the place")],
+    )
+    video_link = StringField(
+        "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
+    )
 
 
 @bp.route("/meetings/<int:series_id>/sittings/new", methods=["GET", "POST"])
@@ -357,8 +381,14 @@ def sitting(series_id: int, sitting_id: int) -> str:
 
 class BringForm(HubForm):
     sitting = ChoiceField("The sitting to bring it to", message="Select the sitting to bring it to")
-    question = TextAreaField("What is the meeting to decide about this case?")
-    agenda = TextAreaField("Agenda for this case (optional)")
+    question = TextAreaField(
+        "What is the meeting to decide about this case?",
+        validators=[TextLimit(conferences.MAX_QUESTION, "the question")],
+    )
+    agenda = TextAreaField(
+        "Agenda for this case (optional)",
+        validators=[TextLimit(conferences.MAX_AGENDA, "the agenda")],
+    )
 
 
 @bp.route("/cases/<int:case_id>/meetings/bring", methods=["GET", "POST"])

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 
 from hub.database import db
-from hub.forms import ChoicesField, HubForm
+from hub.forms import ChoicesField, HubForm, TextLimit
 from hub.guard import forbid, require_roles
 from sharing import accounts, agency_accounts, directory, sign_in_sessions
 from sharing.audit import acts
@@ -117,7 +117,7 @@ def unlock(user_id: int) -> Response:
 
 class RolesForm(HubForm):
     roles = ChoicesField("Roles", choices=Role.choices(), message="Select roles from those offered")
-    team = StringField("Team (optional)")
+    team = StringField("Team (optional)", validators=[TextLimit(accounts.MAX_NAME, "the team")])
 
 
 @bp.route("/<int:user_id>/roles", methods=["GET", "POST"])

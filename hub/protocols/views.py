@@ -6,10 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired
 
 from hub.database import db
-from hub.forms import EnumSelectField, HubForm
+from hub.forms import EnumSelectField, HubForm, TextLimit
 from hub.guard import require_roles
 from hub.templating import uk_date
 from sharing import clock, directory
@@ -39,7 +39,7 @@ class ImportForm(HubForm):
         "Protocol file (TOML)",
         validators=[
             DataRequired("Paste the protocol file"),
-            Length(max=200_000, message="The file must be 200,000 characters or fewer"),
+            TextLimit(200_000, "the protocol file"),
         ],
     )
 
@@ -95,12 +95,7 @@ class SuspendForm(HubForm):
     )
     note = TextAreaField(
         "Anything the other parties' data protection officers should know (optional)",
-        validators=[
-            Length(
-                max=protocol_records.MAX_SUSPENSION_NOTE,
-                message="The note must be 500 characters or fewer",
-            )
-        ],
+        validators=[TextLimit(protocol_records.MAX_SUSPENSION_NOTE, "the note")],
     )
 
 

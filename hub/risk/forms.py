@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired
 
-from hub.forms import EnumSelectField, HubForm
+from hub.forms import EnumSelectField, HubForm, TextLimit
 from sharing.formats import whole_number
 from sharing.risk.assessments import MAX_REASON, AssessmentInput
 from sharing.risk.matrix import Matrix
@@ -116,9 +116,7 @@ class TriageForm(HubForm):
         "Why are you changing it?",
         validators=[
             DataRequired("Say why you are changing the triage"),
-            Length(
-                max=MAX_REASON, message=f"The reason must be {MAX_REASON:,} characters or fewer"
-            ),
+            TextLimit(MAX_REASON, "the reason"),
         ],
     )
 
@@ -130,6 +128,6 @@ class ConsiderationForm(HubForm):
             DataRequired(
                 "Say what you decided about a case conference, a safeguarding referral and sharing with the police"
             ),
-            Length(max=MAX_REASON, message=f"The note must be {MAX_REASON:,} characters or fewer"),
+            TextLimit(MAX_REASON, "the note"),
         ],
     )

@@ -14,7 +14,7 @@ from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm, accepted_once
+from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit, accepted_once
 from hub.guard import require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_datetime
@@ -92,22 +92,48 @@ class ApplicationForm(HubForm):
         "Who suffered the anti-social behaviour?",
         message="Select who suffered the anti-social behaviour",
     )
-    victim_given_names = StringField("Victim's given names (optional for a business or group)")
-    victim_family_name = StringField("Victim's surname, or the business's or group's name")
+    victim_given_names = StringField(
+        "Victim's given names (optional for a business or group)",
+        validators=[TextLimit(applications.MAX_NAME, "the victim's given names")],
+    )
+    victim_family_name = StringField(
+        "Victim's surname, or the business's or group's name",
+        validators=[TextLimit(applications.MAX_NAME, "the victim's surname")],
+    )
     victim_date_of_birth = DateInputField(
         "Victim's date of birth (optional)", subject="The victim's date of birth"
     )
     victim_phone = StringField("Phone (optional)")
-    victim_email = StringField("E-mail (optional)")
-    victim_address = TextAreaField("Address where the behaviour happens (optional)")
+    victim_email = StringField(
+        "E-mail (optional)",
+        validators=[TextLimit(applications.MAX_NAME, "the victim's e-mail address")],
+    )
+    victim_address = TextAreaField(
+        "Address where the behaviour happens (optional)",
+        validators=[TextLimit(applications.MAX_ADDRESS, "the victim's address")],
+    )
     victim_postcode = StringField("Postcode (optional)")
     victim_uprn = StringField("UPRN (optional)")
-    problem = TextAreaField("The anti-social behaviour and its effect, in the applicant's words")
+    problem = TextAreaField(
+        "The anti-social behaviour and its effect, in the applicant's words",
+        validators=[
+            TextLimit(applications.MAX_TEXT, "the description of the anti-social behaviour")
+        ],
+    )
     on_behalf = ChoiceField("Who applied?", message="Select who applied")
-    applicant_name = StringField("Name of the person applying for the victim")
-    applicant_contact = StringField("How to contact them")
+    applicant_name = StringField(
+        "Name of the person applying for the victim",
+        validators=[TextLimit(applications.MAX_NAME, "the name of the person applying")],
+    )
+    applicant_contact = StringField(
+        "How to contact them",
+        validators=[TextLimit(applications.MAX_NAME, "how to contact the person applying")],
+    )
     consent_recorded = BooleanField("The victim consents to this person applying for them")
-    consent_note = TextAreaField("How the victim's consent was given (optional)")
+    consent_note = TextAreaField(
+        "How the victim's consent was given (optional)",
+        validators=[TextLimit(applications.MAX_CONSENT_NOTE, "the note on consent")],
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -144,7 +170,10 @@ def record() -> Response | tuple[str, int]:
 
 class DecisionForm(HubForm):
     decision = ChoiceField("Is the threshold met?", message="Select whether the threshold is met")
-    reasons = TextAreaField("Reasons for the decision")
+    reasons = TextAreaField(
+        "Reasons for the decision",
+        validators=[TextLimit(applications.MAX_REASONS, "the reasons for the decision")],
+    )
 
 
 class PanelForm(HubForm):
@@ -159,20 +188,30 @@ class RecommendationForm(HubForm):
         message="Select which relevant body will carry it out",
     )
     due_on = DateInputField("Due by", subject="The due date")
-    text = TextAreaField("The recommendation")
+    text = TextAreaField(
+        "The recommendation",
+        validators=[TextLimit(review.MAX_RECOMMENDATION, "the recommendation")],
+    )
     on_appeal = HiddenField()
 
 
 class OutcomeForm(HubForm):
-    findings = TextAreaField("What the panel found")
-    next_steps = TextAreaField("What happens next")
+    findings = TextAreaField(
+        "What the panel found", validators=[TextLimit(review.MAX_FINDINGS, "what the panel found")]
+    )
+    next_steps = TextAreaField(
+        "What happens next", validators=[TextLimit(review.MAX_FINDINGS, "what happens next")]
+    )
 
 
 class AppealForm(HubForm):
     received_on = DateInputField(
         "Date the appeal was received", subject="The date the appeal was received"
     )
-    reasons = TextAreaField("The applicant's reasons")
+    reasons = TextAreaField(
+        "The applicant's reasons",
+        validators=[TextLimit(review.MAX_FINDINGS, "the applicant's reasons")],
+    )
 
 
 class AppealDecisionForm(HubForm):
@@ -180,7 +219,10 @@ class AppealDecisionForm(HubForm):
         "The appeal body's decision", message="Select the appeal body's decision"
     )
     decided_on = DateInputField("Date of the decision", subject="The date of the decision")
-    findings = TextAreaField("The appeal body's findings")
+    findings = TextAreaField(
+        "The appeal body's findings",
+        validators=[TextLimit(review.MAX_FINDINGS, "the appeal body's findings")],
+    )
 
 
 def _page(application_id: int) -> applications.ApplicationPage:
@@ -544,7 +586,9 @@ def erase(application_id: int) -> Response | tuple[str, int]:
 
 
 class CompleteForm(HubForm):
-    note = TextAreaField("What was done")
+    note = TextAreaField(
+        "What was done", validators=[TextLimit(review.MAX_RECOMMENDATION, "the note")]
+    )
 
 
 @bp.route("/recommendations", methods=["GET", "POST"])

@@ -63,6 +63,8 @@ from sharing.vocabulary import (
 #: Longest free text accepted in one field.
 MAX_TEXT = 5000
 MAX_LINE = 200
+#: The longest note on a case's closing.
+MAX_CLOSING_NOTE = 2000
 #: Incidents may be dated at most this far ahead of the server clock (clock skew).
 FUTURE_TOLERANCE = timedelta(minutes=5)
 EARLIEST_INCIDENT = datetime(1990, 1, 1, tzinfo=UTC)
@@ -704,7 +706,7 @@ def close_case(
             )
         if reason is ClosureReason.NO_REPORTS_28_DAYS:
             _require_quiet_days(case, clock.day_of(now or clock.now()))
-        text = _text("note", note, limit=2000, what="the note")
+        text = _text("note", note, limit=MAX_CLOSING_NOTE, what="the note")
     case.status = CaseStatus.CLOSED
     case.closure_reason = reason
     case.closure_outcome = outcome

@@ -64,6 +64,8 @@ EARLIEST_RECEIVED = date(2014, 10, 20)
 MAX_NAME = 200
 MAX_TEXT = 5_000
 MAX_REASONS = 3_000
+MAX_ADDRESS = 500
+MAX_CONSENT_NOTE = 1_000
 #: Markup is refused in what applicants say: an application is read, never rendered.
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]")
 #: The field an act on an erased application is refused at (recorded as "refused input:
@@ -395,7 +397,9 @@ def _examined(
     values["consent_note"] = (
         attempt(
             lambda: (
-                plain_text("consent_note", data.consent_note, 1_000, what="the note on consent")
+                plain_text(
+                    "consent_note", data.consent_note, MAX_CONSENT_NOTE, what="the note on consent"
+                )
                 or None
             )
         )
@@ -431,7 +435,9 @@ def _examined(
     )
     values["victim_address"] = attempt(
         lambda: (
-            plain_text("victim_address", data.victim_address, 500, what="the victim's address")
+            plain_text(
+                "victim_address", data.victim_address, MAX_ADDRESS, what="the victim's address"
+            )
             or None
         )
     )

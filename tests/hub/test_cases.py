@@ -204,11 +204,11 @@ def test_bad_postcodes_and_e_mails_of_each_person_are_all_shown_saying_whose_box
     assert response.status_code == 400
     lines = _summary(response.get_data(as_text=True))
     assert lines == [
-        "The location's postcode must be 10 characters or fewer",
+        "The location's postcode must be 10 characters or fewer (you entered 21)",
         "Enter the victim's e-mail address in the correct format, like name@example.org",
         "Enter a real postcode for the victim, like NG1 5AB",
         "Enter the reported person's e-mail address in the correct format, like name@example.org",
-        "The reported person's postcode must be 10 characters or fewer",
+        "The reported person's postcode must be 10 characters or fewer (you entered 21)",
     ]
     data["first_party_role"] = "reporter"
     lines = _summary(client.post("/cases/new", data=data).get_data(as_text=True))

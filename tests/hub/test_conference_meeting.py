@@ -198,7 +198,6 @@ def test_minutes_are_drafted_circulated_agreed_by_the_chair_and_then_read_only(
         ({"acting_agency": ""}, "acting_agency", "Choose the agency that takes the action"),
         ({"proportionality": " "}, "proportionality", "most proportionate intervention"),
         ({"vulnerability": ""}, "vulnerability", "Record the vulnerabilities"),
-        ({"decision": "x" * 5_001}, "decision", "5,000 characters or fewer"),
         ({"kind": "continue"}, "tool", "only for a decision to take legal action"),
         ({"dissenting_agency": "", "dissent": "Police disagree"}, "dissenting_agency", "dissented"),
     ],
@@ -221,6 +220,38 @@ def test_a_decision_missing_what_legal_action_needs_is_refused_with_its_field(
     assert _counts(demo_session) == before
     refused = _entries(demo_session, "minutes.record")[refusals:]
     assert [e.outcome for e in refused] == ["refused"]
+
+
+def test_a_decision_with_every_box_too_long_names_each_box_at_once_and_saves_nothing(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    before = _counts(demo_session)
+    path = f"/conferences/{conference.id}/decisions/new"
+    boxes = {
+        "decision": "The decision",
+        "proportionality": "Why this is the most proportionate intervention",
+        "evidence": "The evidence available",
+        "vulnerability": "The vulnerabilities of the people involved",
+        "dissent": "The dissenting view",
+    }
+    too_long = {name: "x" * (5_001 + i) for i, name in enumerate(boxes)}
+    police = str(_agency(demo_session, "northshire-police").id)
+    response = _post(
+        officer, path, **_legal_action(demo_session, dissenting_agency=police, **too_long)
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = page.split("govuk-error-summary__list")[1].split("</ul>")[0]
+    for i, (name, what) in enumerate(boxes.items()):
+        message = f"{what} must be 5,000 characters or fewer (you entered {5_001 + i:,})"
+        assert f'href="#{name}">{message}</a>' in summary
+        assert re.search(
+            rf'id="{name}-error"[^>]*>\s*<span class="govuk-visually-hidden">Error:</span> '
+            + re.escape(message),
+            page,
+        ), name
+    assert _counts(demo_session) == before
 
 
 def test_an_agency_not_at_the_table_cannot_act_or_dissent(demo_hub, demo_session) -> None:

@@ -10,9 +10,9 @@ import re
 
 import pytest
 from flask import Flask
-from wtforms import Form
+from wtforms import Form, TextAreaField
 
-from hub.forms import DateInputField, HubForm, _ChoiceBase, leaf_fields, subject_of
+from hub.forms import DateInputField, HubForm, TextLimit, _ChoiceBase, leaf_fields, subject_of
 from tests.fixtures.app import csrf_token
 
 
@@ -42,6 +42,28 @@ def test_every_choice_and_date_of_every_form_says_what_to_do_in_its_own_words(
                 assert "from the list" not in field.message, where
             if isinstance(field, DateInputField):
                 assert re.fullmatch(r"(The|\{Whose\}) [^?]+", field.subject), where
+
+
+#: Boxes that take what is pasted whole (a key, a signature), and the public application,
+#: whose every page is checked by the core at once (``applications.problems_in``).
+_UNLIMITED = {"RegisterKeyForm.public_key", "CosignForm.signature"}
+_CHECKED_BY_THE_CORE = {"ApplyForm"}
+
+
+def test_every_text_area_of_every_form_has_its_limit_naming_it(app: Flask) -> None:
+    for form in _forms(app):
+        if type(form).__name__ in _CHECKED_BY_THE_CORE:
+            continue
+        for field in leaf_fields(form):
+            where = f"{type(form).__name__}.{field.name}"
+            limits = [v for v in field.validators if isinstance(v, TextLimit)]
+            if isinstance(field, TextAreaField) and where not in _UNLIMITED:
+                assert limits, where
+            for limit in limits:
+                assert limit.max > 0, where
+                assert re.fullmatch(
+                    r"(the|what|why|how|\{Whose\}|\u201c)[^?]*", limit.what, re.I
+                ), where
 
 
 @pytest.mark.parametrize(

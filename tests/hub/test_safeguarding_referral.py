@@ -220,8 +220,8 @@ def test_a_referral_with_bad_input_is_refused_at_its_field_and_nothing_is_writte
         ),
         (
             {"reason": "x" * 2_001},
-            "2,000 characters or fewer",
-            "refused input: safeguarding referral reason",
+            "What you are worried about must be 2,000 characters or fewer (you entered 2,001)",
+            "refused input: reason",  # by the form, as every box too long is
         ),
         ({"kind": "hate_service"}, "Select which safeguarding team", "refused input: kind"),
         ({"person": "999999"}, "Select who you are worried about", "refused input: person"),
