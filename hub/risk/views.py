@@ -133,6 +133,7 @@ def _step(
         person_label=dict((str(p), label) for p, label in people).get(draft.get("person_id")),
         stages=AssessmentStage.choices(),
         bands=list(RiskBand),
+        max_reason=assessments.MAX_REASON,
         answer_prefix=ANSWER,
     )
 

@@ -222,6 +222,20 @@ def test_a_decision_missing_what_legal_action_needs_is_refused_with_its_field(
     assert [e.outcome for e in refused] == ["refused"]
 
 
+def test_each_box_of_a_decision_says_its_limit_before_anything_is_typed(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    page = officer.get(f"/conferences/{conference.id}/decisions/new").get_data(as_text=True)
+    for name in ("decision", "proportionality", "evidence", "vulnerability", "dissent"):
+        # Without JavaScript, the hint under the box; with it, GOV.UK's character count.
+        assert re.search(rf'id="{name}-info"[^>]*>\s*You can enter up to 5,000 characters', page), (
+            name
+        )
+        assert re.search(rf'aria-describedby="[^"]*{name}-info', page), name
+    assert page.count('data-module="govuk-character-count" data-maxlength="5000"') == 5
+
+
 def test_a_decision_with_every_box_too_long_names_each_box_at_once_and_saves_nothing(
     demo_hub, demo_session
 ) -> None:

@@ -219,6 +219,7 @@ def test_both_boxes_of_the_band_step_too_long_are_named_each_at_its_box(
     assert 'href="#adjustment_reason"' in summary
     assert 'href="#support_needs"' in summary
     assert "Must be 2,000" not in text
+    assert text.count("You can enter up to 2,000 characters") == 2
     assert _assessments(demo_session, case.id) == before
 
 
