@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from hub import audit_witnesses
 from hub.database import audit_origin, db, key_store
@@ -27,6 +27,7 @@ from hub.forms import (
     DateInputField,
     EnumSelectField,
     HubForm,
+    TextLimit,
     as_sentence,
 )
 from hub.guard import require_roles
@@ -204,7 +205,10 @@ class RegisterKeyForm(HubForm):
         "Your agency's public key",
         validators=[DataRequired("Paste your agency's public key")],
     )
-    name = StringField("Name on its signatures", validators=[Optional(), Length(max=100)])
+    name = StringField(
+        "Name on its signatures",
+        validators=[Optional(), TextLimit(checkpoints.MAX_KEY_NAME, "the name on its signatures")],
+    )
 
 
 class CosignForm(HubForm):

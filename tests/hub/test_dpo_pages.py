@@ -244,6 +244,14 @@ def test_a_dpo_makes_a_checkpoint_registers_a_key_and_co_signs_it_from_the_pages
     )
     assert bad.status_code == 400
     assert "There is a problem" in bad.get_data(as_text=True)
+    long_name = dpo.post(
+        register,
+        data={"csrf_token": csrf_token(dpo, register), "public_key": public, "name": "p" * 101},
+    )
+    assert long_name.status_code == 400
+    text = long_name.get_data(as_text=True)
+    assert "The name on its signatures must be 100 characters or fewer (you entered 101)" in text
+    assert "Field cannot be longer" not in text
     registered = dpo.post(
         register,
         data={"csrf_token": csrf_token(dpo, register), "public_key": public, "name": "police-dpo"},

@@ -11,6 +11,7 @@ import re
 import pytest
 from flask import Flask
 from wtforms import Form, TextAreaField
+from wtforms.validators import Length
 
 from hub.forms import DateInputField, HubForm, TextLimit, _ChoiceBase, leaf_fields, subject_of
 from tests.fixtures.app import csrf_token
@@ -59,6 +60,9 @@ def test_every_text_area_of_every_form_has_its_limit_naming_it(app: Flask) -> No
             limits = [v for v in field.validators if isinstance(v, TextLimit)]
             if isinstance(field, TextAreaField) and where not in _UNLIMITED:
                 assert limits, where
+            for length in field.validators:
+                if isinstance(length, Length) and not isinstance(length, TextLimit):
+                    assert length.message, where  # not WTForms' "Field cannot be longer..."
             for limit in limits:
                 assert limit.max > 0, where
                 assert re.fullmatch(
