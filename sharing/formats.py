@@ -129,20 +129,23 @@ def normalise_address(value: str) -> str | None:
 def normalise_phone(value: str) -> str | None:
     """A phone number as digits: UK numbers in national form (``07700900123``), others
     as ``+`` and the international digits; None if ``value`` is not a phone number.
-    International numbers may start ``00`` as dialled from the UK (``0044 7700 900123``),
-    and a UK number may keep its trunk zero in brackets (``+44 (0)7700 900123``)."""
-    text = without_invisible(value).strip()
+    A UK number may be written as dialled from abroad (``+44 7700 900123``, ``0044 7700
+    900123``, ``00 44 …``) and keep its trunk zero in brackets (``+44 (0)7700 900123``).
+    Another country's number is written with ``+``: a ``00`` before anything but 44 is
+    more often a mistyped UK number (``007700 900123``) than a call abroad, so it is
+    refused rather than guessed."""
+    text = re.sub(r"\s", " ", without_invisible(value)).strip()
     if not _PHONE_ALLOWED.match(text):
         return None
+    text = re.sub(r"^00\s*44", "+44", text)
     if text.startswith("00"):
-        text = "+" + text[2:]
-    if text.startswith("+44"):
-        text = re.sub(r"^\+44\s*\(0\)", "+44", text)
+        return None
+    text = re.sub(r"^\+\s*44\s*\(0\)", "+44", text)
     digits = re.sub(r"\D", "", text)
-    if text.startswith("+44"):
+    if text.startswith("+"):
+        if not digits.startswith("44"):
+            return "+" + digits if 8 <= len(digits) <= 15 and digits[0] != "0" else None
         digits = "0" + digits[2:]
-    elif text.startswith("+"):
-        return "+" + digits if 8 <= len(digits) <= 15 else None
     if digits.startswith("0") and len(digits) in (10, 11):
         return digits
     return None

@@ -91,7 +91,9 @@ def normalise_name(value: str) -> str | None:
     """A surname as the index sees it: capitals, accents ("Wiśniewski" is "wisniewski"),
     apostrophes and dashes of every kind, spaces and invisible characters (format
     characters such as zero-width spaces and direction marks) made uniform."""
-    parts = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", value).casefold())
+    # Apostrophes first: NFKC would split ´ into a space and an accent.
+    folded = unicodedata.normalize("NFKC", value.translate(_APOSTROPHES)).casefold()
+    parts = unicodedata.normalize("NFKD", folded)
     text = "".join(c for c in parts if not _is_accent(c) and unicodedata.category(c) != "Cf")
     text = unicodedata.normalize("NFC", text).translate(_FOLD)
     text = re.sub(r"\s+", " ", text).strip()

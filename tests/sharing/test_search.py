@@ -118,6 +118,7 @@ def test_surname_search_finds_exact_surnames_in_any_case_or_spacing(session, off
         ("Zoë-Müller", "ZOE-MULLER"),
         ("Małecki", "malecki"),
         ("O\u2018Brien", "O'Brien"),  # a left quote, as a word processor may turn it
+        ("D\u00b4Arcy", "D'Arcy"),  # an acute accent typed for an apostrophe
         ("Smith\u2013Jones", "Smith-Jones"),  # an en dash
         ("Da\u200bSilva", "DaSilva"),  # a zero-width space pasted in
     ],
