@@ -103,7 +103,7 @@ def search_term(query: SearchQuery) -> tuple[str, str]:
 
 _FORMAT_HELP = {
     "postcode": "Enter a real postcode, like NG1 5AB",
-    "phone": "Enter a phone number, like 07700 900 982 or +44 7700 900 982",
+    "phone": "Enter a phone number, like 07700 900 982 (a number abroad: + and its country code)",
     "uprn": "A UPRN is a number of up to 12 digits",
 }
 

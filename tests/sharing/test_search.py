@@ -222,6 +222,11 @@ def test_buckets_hold_other_values_that_are_never_shown(session, officers, keys)
         (SearchQuery("surname_dob", surname="Smith"), "date_of_birth", "Enter a date of birth"),
         (SearchQuery("postcode", postcode="not a postcode"), "postcode", "Enter a real postcode"),
         (SearchQuery("phone", phone="12"), "phone", "Enter a phone number"),
+        (
+            SearchQuery("phone", phone="0033 1 23 45 67 89"),
+            "phone",
+            "a number abroad: + and its country code",
+        ),
         (SearchQuery("uprn", uprn="12ab"), "uprn", "A UPRN is a number"),
         (SearchQuery("colour"), "kind", "Choose what to search by"),
     ],
