@@ -54,7 +54,7 @@ from hub.checkpoint_schedule import init_checkpoint_schedule
 from hub.config import ConfigError, Settings, load_settings
 from hub.database import db, init_commit, init_database
 from hub.forms import limit_of, sent_once
-from hub.guard import check_declared, check_request, record_unrecorded_refusal
+from hub.guard import check_declared, check_request, may_open, record_unrecorded_refusal
 from hub.identity_providers import load_identity_providers
 from hub.notices import init_notices
 from hub.templating import register_filters
@@ -211,6 +211,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     )
     app.jinja_env.globals["sent_once"] = sent_once
     app.jinja_env.globals["limit_of"] = limit_of
+    app.jinja_env.globals["may_open"] = may_open
     _register_errors(app)
     init_commit(app)
     app.after_request(record_unrecorded_refusal)  # runs before the commit, which keeps it

@@ -76,6 +76,13 @@ def require_roles(blueprint: Blueprint, *roles: str) -> None:
             abort(403)
 
 
+def may_open(blueprint: str) -> bool:
+    """Whether the signed-in user's roles open ``blueprint``'s pages: a page links to
+    another only for those it would not refuse (a refusal is an audit entry)."""
+    allowed = _AUDIENCES.get(blueprint)
+    return allowed is None or bool(current_user.has_role(*allowed))
+
+
 def _refused_page(area: str, allowed: frozenset[Role]) -> None:
     """Record a signed-in user's refusal at a blueprint their roles do not serve: the
     page's area and what it serves, never the address (it may hold ids or a search)."""

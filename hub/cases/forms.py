@@ -80,7 +80,10 @@ class PersonForm(Form):
         "Phone number",
         validators=[
             TextLimit(40, "{Whose} phone number"),
-            _real(normalise_phone, "Enter a phone number for {whom}, like 07700 900 982 (a number abroad: + and its country code)"),
+            _real(
+                normalise_phone,
+                "Enter a phone number for {whom}, like 07700 900 982 (a number abroad: + and its country code)",
+            ),
         ],
     )
     email = StringField(

@@ -314,7 +314,10 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
     if data.phone.strip():
         phone = normalise_phone(data.phone)
         if phone is None:
-            raise InputError(p + "phone", "Enter a phone number, like 07700 900 982 (a number abroad: + and its country code)")
+            raise InputError(
+                p + "phone",
+                "Enter a phone number, like 07700 900 982 (a number abroad: + and its country code)",
+            )
     email = _text(p + "email", data.email, limit=254, what="the e-mail address")
     if email and not is_email_address(email):
         raise InputError(

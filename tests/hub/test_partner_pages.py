@@ -36,6 +36,22 @@ def _live_share(session, partner: str = "northshire-police") -> Share:
     )
 
 
+def test_a_partner_viewer_goes_back_from_a_shared_case_to_the_cases_shared_with_them(
+    demo_hub, demo_session
+) -> None:
+    """A partner viewer works no cases of their own: the case page's back link is to
+    what was shared with their agency, not to the case list their role cannot open (a
+    refusal on every click, each an audit entry)."""
+    share = _live_share(demo_session, "northshire-adults")
+    viewer = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    )
+    page = viewer.get(f"/cases/{share.case_id}?purpose={share.purpose}").get_data(as_text=True)
+    assert 'class="govuk-back-link">Back to cases shared with us</a>' in page
+    assert 'href="/shared" class="govuk-back-link"' in page
+    assert 'href="/cases" class="govuk-back-link"' not in page
+
+
 def test_police_open_a_shared_case_from_shared_with_us_and_see_only_their_categories(
     demo_hub, demo_session
 ) -> None:

@@ -178,9 +178,16 @@ def test_the_panel_is_convened_and_the_holders_bring_their_cases(hub, session) -
         }
         assert request.case.officer_id in told or request.case.locked
     assert _entries(session, "trigger.review")[-1].outcome == "allowed"
-    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    # The sitting is a link for those whose roles open meeting pages (the community
+    # safety manager); the lead, whose role does not, reads its name (a link would be
+    # refused, and each refusal is an audit entry).
     sitting_path = f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
+    manager = demo_client(hub, demo_user(session, "northshire-csp", Role.MANAGER))
+    page = manager.get(f"/trigger/{application.id}").get_data(as_text=True)
     assert f'<a class="govuk-link" href="{sitting_path}">{PANEL}</a>' in page
+    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert PANEL in page
+    assert sitting_path not in page
 
     # A holder brings its case to the panel: the panel's agencies are invited under the
     # Community Trigger protocol, and the lead sees it brought.
