@@ -328,12 +328,6 @@ def sent_once(always: bool = False) -> Markup:
     return Markup(f'<input type="hidden" name="{SENT_ONCE}" value="{escape(token)}">')  # noqa: S704 - escaped
 
 
-def made_at(page: str) -> None:
-    """Say where what this send made can be seen, when the answer is not a redirect there
-    (a PDF): the same form sent again goes to ``page``."""
-    g.form_made_at = page
-
-
 def accepted_once(view: Callable[P, Any]) -> Callable[P, Any]:
     """A view whose form makes a record, accepted once per one-time token (``sent_once``):
     the same form sent again, even while the first send is under way, makes nothing more
@@ -351,11 +345,8 @@ def accepted_once(view: Callable[P, Any]) -> Callable[P, Any]:
             flash(ALREADY_SAVED, "important")
             return redirect(claimed)
         response: Response = current_app.make_response(view(*args, **kwargs))
-        page = g.pop("form_made_at", None)
-        if page is None and response.status_code in (302, 303) and response.location:
-            page = response.location
-        if page is not None and response.status_code < 400:
-            form_sends.made(db(), claimed, page)
+        if response.status_code in (302, 303) and response.location:
+            form_sends.made(db(), claimed, response.location)
         else:
             form_sends.release(db(), claimed)
         return response

@@ -30,7 +30,7 @@ from hub.cases.forms import (
 )
 from hub.config import review_days
 from hub.database import db
-from hub.forms import HubForm, accepted_once, made_at
+from hub.forms import HubForm, accepted_once
 from hub.guard import authorised_case, forbid, require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_date
@@ -523,7 +523,7 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
 def letter(case_id: int) -> Response | tuple[str, int]:
     """The complainant's action plan letter: the officer chooses who it is for and the
     actions it lists, says what we ask of them and how we keep in touch, and gets the
-    letter to print, on the page or as a PDF."""
+    letter to print on the page, or as a PDF kept with the case (on its document page)."""
     authorised, case = case_to_work_on(case_id, Act.RECORD, "letter form")
     form = LetterForm()
     people = letters.addressees(db(), authorised)
@@ -559,14 +559,10 @@ def letter(case_id: int) -> Response | tuple[str, int]:
                 kept = letters.keep_letter(
                     db(), authorised, current_app.extensions["hub.file_store"], made, pdf
                 )
-                made_at(url_for("documents.show", case_id=case.id, document_id=kept.id))
-                return Response(
-                    pdf,
-                    mimetype="application/pdf",
-                    headers={
-                        "Content-Disposition": f'attachment; filename="{case.reference}-letter.pdf"'
-                    },
-                )
+                # To the kept letter's page (its download there), as a standard letter goes:
+                # the form left behind, Back shows it afresh for another letter.
+                flash("Action plan letter: produced and kept with the case.", "success")
+                return redirect(url_for("documents.show", case_id=case.id, document_id=kept.id))
             return render_template("cases/letter.html", title=title, letter=made, case=case), 200
     return render_template(
         "cases/letter_form.html",

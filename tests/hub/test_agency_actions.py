@@ -307,20 +307,26 @@ def test_the_officer_prints_the_complainants_action_plan_letter(demo_hub, demo_s
     assert f"actions {action.id}" in entry.basis
     assert name not in entry.basis
 
-    pdf = officer.post(path, data={**data, "as": "pdf"})
+    # The PDF is kept with the case, and the officer lands on its page to download it
+    # (the form left behind: Back shows it afresh, for a different letter).
+    produced = officer.post(path, data={**data, "as": "pdf"})
+    demo_session.expire_all()
+    kept = demo_session.scalars(
+        select(Document).where(Document.case_id == case.id).order_by(Document.id.desc())
+    ).first()
+    assert (kept.kind.value, kept.person_id) == ("letter_sent", victim.id)
+    assert produced.status_code == 302
+    assert produced.location == f"/cases/{case.id}/documents/{kept.id}"
+    shown = officer.get(produced.location).get_data(as_text=True)
+    assert "Action plan letter: produced and kept with the case." in shown
+    assert f"/cases/{case.id}/documents/{kept.id}/file" in shown
+    pdf = officer.get(f"/cases/{case.id}/documents/{kept.id}/file")
     assert pdf.mimetype == "application/pdf"
     text = " ".join(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split()
     )
     assert name in text
     assert "I will phone you every Tuesday afternoon" in text
-    demo_session.expire_all()
-    kept = demo_session.scalars(
-        select(Document).where(Document.case_id == case.id).order_by(Document.id.desc())
-    ).first()
-    assert (kept.kind.value, kept.person_id) == ("letter_sent", victim.id)
-    stored = officer.get(f"/cases/{case.id}/documents/{kept.id}/file")
-    assert stored.data == pdf.data  # the PDF given is the one kept with the case
 
     # Bad input: someone not on the case, nothing about keeping in touch; a partner.
     for fields, message in (

@@ -392,6 +392,29 @@ def test_a_form_sent_twice_makes_one_record_and_lands_on_it(
     assert ALREADY_SAVED in landed
 
 
+def test_after_producing_a_letter_back_to_the_form_produces_a_different_one(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """A letter produced goes to its document page; the officer goes back to the form
+    (shown afresh: pages are never kept by the browser) and produces another, different
+    letter, which is kept too, not taken for the first sent again."""
+    client = demo_client(demo_hub, _officer(demo_session))
+    path = _on_case("letter")(demo_session)
+    before = _made(demo_session, Document)
+    first = client.post(
+        path, data={**_form_on(client.get(path).get_data(as_text=True), path), "as": "pdf"}
+    )
+    assert first.status_code == 302
+    form = _form_on(client.get(path).get_data(as_text=True), path)
+    second = client.post(
+        path, data={**form, "as": "pdf", "asks": "Ring us after each incident, day or night"}
+    )
+    assert second.status_code == 302
+    assert second.location != first.location
+    assert _made(demo_session, Document) == before + 2
+    assert ALREADY_SAVED not in client.get(second.location).get_data(as_text=True)
+
+
 def test_a_form_shown_again_with_its_errors_keeps_its_token_and_is_then_accepted_once(
     demo_hub: Flask, demo_session: Session
 ) -> None:
