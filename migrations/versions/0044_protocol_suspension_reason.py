@@ -18,18 +18,37 @@ branch_labels = None
 depends_on = None
 
 
+_REASONS = (
+    "data_incident",
+    "breach_of_terms",
+    "lawful_basis",
+    "regulator",
+    "party_leaving",
+    "other",
+)
+
+
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        # In place: a batch copy of protocols would drop the table every share, clause
+        # and signature refers to, which SQLite refuses once it holds any.
+        allowed = ", ".join(f"'{reason}'" for reason in _REASONS)
+        for column in (
+            f"suspension_reason VARCHAR(40) CONSTRAINT ck_protocols_suspension_reason "
+            f"CHECK (suspension_reason IN ({allowed}))",
+            "suspension_note VARCHAR(500)",
+            "suspended_at DATETIME",
+            "suspended_by_id INTEGER CONSTRAINT fk_protocols_suspended_by_id_users "
+            "REFERENCES users (id)",
+        ):
+            op.execute(f"ALTER TABLE protocols ADD COLUMN {column}")
+        return
     with op.batch_alter_table("protocols", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
                 "suspension_reason",
                 sa.Enum(
-                    "data_incident",
-                    "breach_of_terms",
-                    "lawful_basis",
-                    "regulator",
-                    "party_leaving",
-                    "other",
+                    *_REASONS,
                     name="suspension_reason",
                     native_enum=False,
                     create_constraint=True,
@@ -47,6 +66,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for column in ("suspended_by_id", "suspended_at", "suspension_note", "suspension_reason"):
+            op.execute(f"ALTER TABLE protocols DROP COLUMN {column}")  # in place, as added
+        return
     with op.batch_alter_table("protocols", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_protocols_suspended_by_id_users"), type_="foreignkey"
