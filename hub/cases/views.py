@@ -504,7 +504,7 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
         form.description.data = description
         form.owner_agency.data = str(action.owner_agency_id)
         form.owner_user.data = str(action.owner_user_id or "")
-        form.due_on.data = action.due_on
+        form.due_on.process(None, action.due_on)  # fills its day, month and year boxes
     return _record(
         case,
         form,

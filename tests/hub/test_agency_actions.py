@@ -5,6 +5,7 @@ one done, and the landlord's case shows it; nobody else can close it."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 from pypdf import PdfReader
@@ -207,6 +208,31 @@ def test_the_case_officer_changes_an_action_and_its_new_owner_sees_it(
         due,
     )
     assert "Check the CCTV" in officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    # Shown again, the form holds the due date in its boxes: saved unchanged, it keeps it.
+    shown = officer.get(f"/cases/{case.id}/actions/{action.id}").get_data(as_text=True)
+    boxes = {}
+    for part in ("day", "month", "year"):
+        found = re.search(rf'name="due_on-{part}"[^>]*value="(\d+)"', shown)
+        assert found, f"the due date's {part} is not in its box"
+        boxes[f"due_on-{part}"] = found[1]
+    assert boxes == {
+        "due_on-day": str(due.day),
+        "due_on-month": str(due.month),
+        "due_on-year": str(due.year),
+    }
+    unchanged = _change(
+        officer,
+        case.id,
+        action.id,
+        kind="referral_police",
+        description="Check the CCTV from the block's entrance for Friday night",
+        owner_agency=str(pcso.agency_id),
+        owner_user=str(pcso.id),
+        **boxes,
+    )
+    assert unchanged.status_code == 302
+    demo_session.expire_all()
+    assert action.due_on == due
     police = demo_client(demo_hub, pcso)
     assert "Check the CCTV" in police.get("/actions").get_data(as_text=True)
     entry = demo_session.scalar(
