@@ -500,10 +500,9 @@ class Clock:
     #: Why the deadline cannot be counted: it falls past the bank holiday list ("" when
     #: it is counted).
     uncountable: str = ""
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_left is not None and self.days_left < 0
+    #: The deadline has passed: from the day after it, working day or not (a Friday's
+    #: deadline missed is overdue on the Saturday, when no working day has yet passed).
+    overdue: bool = False
 
 
 def next_clock(
@@ -534,7 +533,7 @@ def next_clock(
         stage, due = "Outcome letter", lambda: calendar.add(sat_on, days)
     try:
         due_on = due()
-        return Clock(stage, due_on, calendar.between(today, due_on))
+        return Clock(stage, due_on, calendar.between(today, due_on), overdue=due_on < today)
     except CalendarExhausted as exhausted:
         return Clock(stage, None, None, str(exhausted))
 
@@ -610,7 +609,12 @@ def waiting(session: Session, actor: Actor, procedure: Procedure) -> list[Applic
     ]
     open_ = sorted(
         (r for r in rows if r.clock),
-        key=lambda r: (r.clock.days_left is None, r.clock.days_left or 0),  # type: ignore[union-attr]
+        key=lambda r: (  # overdue first, the longest overdue first; then the soonest due
+            r.clock.days_left is None,  # type: ignore[union-attr]
+            not r.clock.overdue,  # type: ignore[union-attr]
+            r.clock.days_left or 0,  # type: ignore[union-attr]
+            r.clock.due_on or date.max,  # type: ignore[union-attr]
+        ),
     )
     return open_ + [r for r in rows if not r.clock]
 

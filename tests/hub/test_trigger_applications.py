@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.models import AuditEntry, Case, Incident, TriggerApplication
-from sharing.trigger import complaints, threshold
+from sharing.trigger import applications, complaints, threshold
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
@@ -418,6 +418,38 @@ def test_the_list_puts_the_overdue_first(demo_hub, demo_session) -> None:
     assert "Overdue by" in listing
     first_row = listing.index("/trigger/", listing.index("<tbody"))
     assert listing[first_row:].startswith(f"/trigger/{old.id}")
+
+
+def test_a_deadline_missed_on_a_friday_is_overdue_over_the_weekend(demo_hub, demo_session) -> None:
+    """The threshold decision due on a Friday and not made: on the Saturday it is overdue
+    on the application's page, the list and the lead's home page, though no working day
+    has passed since."""
+    lead = _lead(demo_hub, demo_session)
+    application = _record(lead, demo_session)
+    calendar = england_and_wales()
+    days = PROCEDURE.timescales.threshold_decision
+    # Received on the latest day whose decision was due on a Friday.
+    application.received_on = next(
+        day
+        for day in (clock.today() - timedelta(days=k) for k in range(7, 40))
+        if calendar.add(day, days).weekday() == 4
+    )
+    demo_session.commit()
+    due = applications.decision_due(application, PROCEDURE)
+    saturday = due + timedelta(days=1)
+    with clock.pinned(clock.uk_moment(saturday, 10, 0)):
+        lead = _lead(demo_hub, demo_session)
+        page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+        listing = lead.get("/trigger").get_data(as_text=True)
+        home = lead.get("/").get_data(as_text=True)
+    assert "Overdue</strong> Threshold decision due by" in page
+    assert "(passed, no working day since)" in page
+    body = listing[listing.index("<tbody") : listing.index("</tbody>")]
+    rows = body.split("</tr>")
+    ours = next(i for i, row in enumerate(rows) if f'/trigger/{application.id}"' in row)
+    assert '<strong class="govuk-tag govuk-tag--red">Overdue</strong>' in rows[ours]
+    assert all("Overdue" in row for row in rows[:ours]), "with the overdue, before the rest"
+    assert "0 working days left" not in home
 
 
 def test_home_pages_list_what_the_community_trigger_has_due(demo_hub, demo_session) -> None:
