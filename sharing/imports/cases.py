@@ -203,8 +203,10 @@ def open_case_from(
 
 
 def _opened_at(row: CaseRow) -> datetime:
-    """When an imported case was opened: nine in the morning of the row's day."""
-    return datetime.combine(row.opened_on, time(9), tzinfo=clock.PARTNERSHIP_ZONE)
+    """When an imported case was opened: nine in the morning of the row's day, or now
+    for a case opened today before nine (never a time still to come)."""
+    nine = datetime.combine(row.opened_on, time(9), tzinfo=clock.PARTNERSHIP_ZONE)
+    return min(nine, clock.now())
 
 
 def _read_through(data: IO[bytes], max_rows: int) -> None:

@@ -132,6 +132,25 @@ def test_the_dry_run_reports_what_the_import_then_does(session: Session, manager
     assert last_import_entry(session).basis.startswith("import: 3 rows, 2 cases opened")
 
 
+def test_a_case_opened_today_before_nine_is_not_opened_in_the_future(
+    session: Session, manager: Actor
+) -> None:
+    """A nightly import at 02:00 of cases opened that day: each is opened at the time of
+    the import, not at nine that morning, hours still to come (its incident, recorded at
+    the import, would come before its opening)."""
+    today = clock.today()
+    two_am = clock.uk_moment(today, 2, 0)
+    with clock.pinned(two_am):
+        line = line_of(reference="N-1", opened_on=today.isoformat(), incident_at=f"{today} 01:30")
+        import_cases(session, manager, csv_of(session, line), dry_run=False)
+    case = imported(session, "N-1")
+    assert case.opened_at == two_am
+    with clock.pinned(clock.uk_moment(today, 11, 0)):
+        line = line_of(reference="N-2", opened_on=today.isoformat(), incident_at=f"{today} 08:30")
+        import_cases(session, manager, csv_of(session, line), dry_run=False)
+    assert imported(session, "N-2").opened_at == clock.uk_moment(today, 9, 0)
+
+
 def test_importing_the_same_file_again_leaves_its_cases_alone(
     session: Session, manager: Actor
 ) -> None:
