@@ -81,10 +81,19 @@ _FOLD = _APOSTROPHES | _DASHES | _STROKES
 
 
 def _is_accent(character: str) -> bool:
-    """A combining diacritical mark (U+0300 to U+036F): the accents of Latin, Greek and
-    Cyrillic letters. Other scripts' combining marks (a Devanagari virama, a Japanese
-    voicing mark) are part of the letter, not an accent, and are kept."""
-    return "\u0300" <= character <= "\u036f"
+    """A mark people write or leave out of the same name: the combining diacritical marks
+    of Latin, Greek and Cyrillic letters (U+0300 to U+036F), Hebrew points (U+0591 to
+    U+05C7) and Arabic vowel marks (U+064B to U+065F, U+0670). Other scripts' combining
+    marks (a Devanagari virama, a Japanese voicing mark) are part of the letter, and are
+    kept."""
+    if "\u0300" <= character <= "\u036f":
+        return True
+    in_hebrew_or_arabic = (
+        "\u0591" <= character <= "\u05c7"
+        or "\u064b" <= character <= "\u065f"
+        or character == "\u0670"
+    )  # their punctuation among them (a maqaf, Hebrew's hyphen) is kept
+    return in_hebrew_or_arabic and unicodedata.category(character) == "Mn"
 
 
 def normalise_name(value: str) -> str | None:

@@ -121,6 +121,14 @@ def test_surname_search_finds_exact_surnames_in_any_case_or_spacing(session, off
         ("D\u00b4Arcy", "D'Arcy"),  # an acute accent typed for an apostrophe
         ("Smith\u2013Jones", "Smith-Jones"),  # an en dash
         ("Da\u200bSilva", "DaSilva"),  # a zero-width space pasted in
+        (
+            "\u0645\u064f\u062d\u064e\u0645\u0651\u064e\u062f",
+            "\u0645\u062d\u0645\u062f",
+        ),  # Arabic, vowelled
+        (
+            "\u05e9\u05c1\u05b8\u05dc\u05d5\u05b9\u05dd",
+            "\u05e9\u05dc\u05d5\u05dd",
+        ),  # Hebrew, pointed
     ],
 )
 def test_surname_search_finds_a_name_however_its_accents_and_marks_are_typed(
