@@ -1,14 +1,17 @@
 """When things happened on a demo case: opening, incidents, actions, closure, review.
 
-Every time is before the start of ``today`` (UTC), so nothing in the demo is in the
-future whenever on that day it is built; open actions and reviews fall due from today on.
+Every time is on the partnership's clock (Europe/London: office hours are nine to five
+there, summer and winter) and before the start of ``today`` there, so nothing in the demo
+is in the future whenever on that day it is built (also between midnight and one in the
+morning in summer, when the day has begun in England but not in UTC); open actions and
+reviews fall due from today on.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sharing import clock
 from sharing.cases import reviews
@@ -32,7 +35,7 @@ HOUR_WEIGHTS = (3, 2, 2, 1, 1, 1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 5, 6, 6, 7, 8, 8, 8
 #: Who reports an incident, by their part in the case; None is an anonymous report.
 REPORTER_WEIGHTS = {PartyRole.VICTIM: 65, PartyRole.REPORTER: 20, PartyRole.WITNESS: 10}
 ANONYMOUS_WEIGHT = 8
-#: Office hours (UTC, whole hours): when officers record reports and create actions.
+#: Office hours (English clock, whole hours): when officers record reports and create actions.
 OFFICE_OPENS, OFFICE_CLOSES = 9, 17
 #: Share of a case's incidents reported to the agency that owns it.
 OWN_RECEIPT = {AgencyType.LANDLORD: 0.8, AgencyType.COMMUNITY_SAFETY: 0.7}
@@ -42,10 +45,13 @@ FIRST_REVIEW_AFTER = 2
 
 
 def start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+    """Midnight at the start of ``day`` in England."""
+    return datetime.combine(day, time(0, 0), tzinfo=clock.PARTNERSHIP_ZONE)
 
 
 def at(day: date, minute: int) -> datetime:
+    """``minute`` minutes into ``day`` on an English clock (wall time: 9 * 60 is nine in
+    the morning, GMT or BST)."""
     return start_of(day) + timedelta(minutes=minute)
 
 

@@ -501,6 +501,22 @@ def test_whatever_the_day_one_victim_can_apply_for_a_case_review(day):
     assert ready, day
 
 
+@pytest.mark.parametrize("day", [date(2026, 7, 15), date(2026, 12, 5)])
+def test_the_demo_is_planned_on_an_english_clock_and_never_after_the_days_start(day):
+    """Built at half past midnight in summer (23:30 UTC the day before), nothing of the
+    demo is later than that moment: every time is before midnight in England. Cases are
+    opened in English office hours, summer or winter."""
+    midnight = datetime.combine(day, datetime.min.time(), tzinfo=clock.PARTNERSHIP_ZONE)
+    plans = Planner(random.Random(DEMO_SEED), day).plan()
+    moments = [p.opened_at for p in plans]
+    moments += [i.recorded_at for p in plans for i in p.incidents]
+    moments += [i.occurred_at for p in plans for i in p.incidents]
+    moments += [a.created_at for p in plans for a in p.actions]
+    assert max(moments) < midnight
+    opened = {p.opened_at.astimezone(clock.PARTNERSHIP_ZONE).hour for p in plans}
+    assert opened <= set(range(9, 18)), sorted(opened)
+
+
 def test_a_second_build_into_the_same_database_is_refused(session):
     with pytest.raises(DemoError, match="already has a partnership"):
         build_demo(session, today=TODAY)
