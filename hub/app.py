@@ -57,6 +57,7 @@ from hub.forms import limit_of, sent_once
 from hub.guard import check_declared, check_request, may_open, record_unrecorded_refusal
 from hub.identity_providers import load_identity_providers
 from hub.notices import init_notices
+from hub.opened import opened_field
 from hub.templating import register_filters
 from hub.trigger import figures as trigger_figures
 from sharing import sign_in_sessions
@@ -210,6 +211,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         lambda: {"cspNonce": g.get("csp_nonce", ""), "csp_nonce": lambda: g.get("csp_nonce", "")}
     )
     app.jinja_env.globals["sent_once"] = sent_once
+    app.jinja_env.globals["opened"] = opened_field
     app.jinja_env.globals["limit_of"] = limit_of
     app.jinja_env.globals["may_open"] = may_open
     _register_errors(app)

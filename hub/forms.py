@@ -35,6 +35,9 @@ class HubForm(FlaskForm):
     """A form that can list its errors for the GOV.UK error summary, and that refuses
     control characters (other than tab and new lines) in every text it is given."""
 
+    #: Set when the record changed after the form was opened (``hub.opened.Meanwhile``).
+    changed: Any = None
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         for field in leaf_fields(self):
@@ -47,8 +50,12 @@ class HubForm(FlaskForm):
         return valid
 
     def error_summary(self) -> list[dict[str, str]]:
-        """Every field's errors, in page order, each linking to its field."""
-        return [
+        """Every field's errors, in page order, each linking to its field; first, that the
+        record changed after the form was opened, linking to the changes."""
+        meanwhile = (
+            [{"text": self.changed.message, "href": "#changed-meanwhile"}] if self.changed else []
+        )
+        return meanwhile + [
             {"text": message, "href": _anchor(field)}
             for field in leaf_fields(self)
             for message in field.errors

@@ -5,6 +5,8 @@ another agency's case that nothing shares with the actor, is "not found"."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class InputError(ValueError):
     """Input the core refuses; ``field`` names the form field it is about, ``message``
@@ -35,3 +37,13 @@ class PurposeRequired(NotAllowed):
     def __init__(self, purposes: list[str]) -> None:
         super().__init__("state the purpose of your access")
         self.purposes = purposes
+
+
+class ChangedMeanwhile(InputError):
+    """The record changed after the form that changes it was opened: nothing is saved.
+    ``at`` and ``by`` say when and by whom, where the record keeps that."""
+
+    def __init__(self, at: datetime | None = None, by: str | None = None) -> None:
+        super().__init__("", "Someone changed this after you opened it")
+        self.at = at
+        self.by = by

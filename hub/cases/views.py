@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from hub import opened
 from hub.cases.forms import (
     OPEN,
     REVIEW_DUE,
@@ -51,7 +52,7 @@ from sharing.cases import (
 )
 from sharing.cases import survey as closure_survey
 from sharing.cases.search import SearchHit, SearchQuery, held_on_cases_unseen, search
-from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
+from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.formats import whole_number
 from sharing.imports import case_rows
 from sharing.imports import cases as imports
@@ -781,14 +782,25 @@ def change_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
     form = AddPersonForm()
     form.known_person.choices = [("", "")]  # not asked when changing
     if request.method == "GET":
-        _fill_person_form(form, pages.person_to_change(db(), authorised, party_id))
+        shown = pages.person_to_change(db(), authorised, party_id)
+        _fill_person_form(form, shown)
+        opened.carry(shown.stamp)
+    else:
+        opened.carry(None)
 
     def record() -> object:
         role = form.role.data or PartyRole.VICTIM
         data = _person(form.person.form, role, "person-") or casework.PersonInput(
             role=role, prefix="person-"
         )
-        return casework.change_person(db(), authorised, party_id, data)
+        return casework.change_person(db(), authorised, party_id, data, opened=opened.sent())
+
+    def as_now() -> tuple[HubForm, str]:
+        now = AddPersonForm(formdata=None)
+        now.known_person.choices = [("", "")]
+        shown = pages.person_to_change(db(), authorised, party_id)
+        _fill_person_form(now, shown)
+        return now, shown.stamp
 
     return _record(
         case,
@@ -798,6 +810,7 @@ def change_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
         title=f"Change a person on {case.reference}",
         done="Their details are changed.",
         anchor="parties",
+        as_now=as_now,
         label=dict(case.parties)[party_id],
     )
 
@@ -998,15 +1011,26 @@ def _record(
     anchor: str | None = None,
     purpose: str | None = None,
     refused_as: acts.Action = acts.Action.CASE_RECORD,
+    as_now: Callable[[], tuple[HubForm, str]] | None = None,
     **context: object,
 ) -> Response | tuple[str, int]:
     """Show the form; once it is valid, ``record`` it through the core and go back to the
     case (opened for ``purpose``, for a partner). A refusal (by the form or the core) shows
     the page again with status 400, which rolls the request back; one by the form itself
-    is recorded as ``refused_as`` naming its fields, as the core records its own."""
+    is recorded as ``refused_as`` naming its fields, as the core records its own. A form
+    of a record that changed after it was opened is shown again beside the record as it
+    is now (``as_now``: the form filled from it, and its stamp), saving nothing; the view
+    of the record now is kept in the audit log, so that page answers 200."""
     if form.validate_on_submit():
         try:
             record()
+        except ChangedMeanwhile as e:
+            if as_now is None:
+                raise
+            opened.show_changed(form, e, *as_now())
+            return render_template(
+                template, title=title, form=form, case=case, purpose=purpose, **context
+            ), 200
         except InputError as e:
             form.refuse(e)
         else:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, stamps
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
@@ -367,16 +367,21 @@ def change_person(
     party_id: int,
     data: PersonInput,
     now: datetime | None = None,
+    *,
+    opened: str | None = None,
 ) -> Person:
     """Change the details, adjustments and contact needs of someone on an open case, and
     their part in it (authorised for ``Act.RECORD``): the agency keeps one record of the
     person, so their other cases show the change too. ``NotFound`` for a party of another
-    case; ``InputError`` at the field, recorded, with nothing changed."""
+    case; ``InputError`` at the field, recorded, with nothing changed; ``ChangedMeanwhile``
+    when the person or their part changed after the form was opened (its stamp
+    ``opened``)."""
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     party = next((p for p in case.parties if p.id == party_id), None)
     if party is None or party.person.erased_at is not None:
         raise NotFound("no such person on this case")
+    stamps.check(session, opened, party.person, party)
     with acts.refusing_input(
         session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
     ):

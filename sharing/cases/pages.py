@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from sharing import clock
+from sharing import clock, stamps
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
@@ -512,6 +512,8 @@ class PersonToChange:
     #: Their sealed details, by column, as the reader's decision reveals them.
     values: dict[str, str | None]
     needs: Needs
+    #: The stamp of the record as shown (``sharing.stamps``), for the form to carry.
+    stamp: str
 
 
 def person_to_change(session: Session, authorised: AuthorisedCase, party_id: int) -> PersonToChange:
@@ -530,7 +532,11 @@ def person_to_change(session: Session, authorised: AuthorisedCase, party_id: int
         basis=f"person {party.person_id} | sections change a person form",
     )
     return PersonToChange(
-        party.id, party.role, values, needs_of(values["adjustments"], values["contact_needs"])
+        party.id,
+        party.role,
+        values,
+        needs_of(values["adjustments"], values["contact_needs"]),
+        stamps.of(session, party.person, party),
     )
 
 

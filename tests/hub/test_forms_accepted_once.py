@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from html.parser import HTMLParser
 from io import BytesIO
 
 import pytest
@@ -43,85 +42,18 @@ from sharing.risk.matrix import shipped
 from sharing.vocabulary import CaseStatus, PartyRole, Role
 from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.files import pdf
+from tests.fixtures.forms import FormReader, form_on
 
 MATRIX = shipped().current
 YESTERDAY = clock.today() - timedelta(days=1)
 NEXT_WEEK = clock.today() + timedelta(days=7)
 
 
-class _FormReader(HTMLParser):
-    """The fields of a page's forms as a browser would send them untouched: each form's
-    action and its (name, value) pairs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[tuple[str, list[tuple[str, str]]]] = []
-        #: Every value offered for each name (options, radios, checkboxes).
-        self.offered: dict[str, list[str]] = {}
-        self._select: str | None = None
-        self._options: list[tuple[str, bool]] = []
-        self._textarea: str | None = None
-        self._text = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("method", "get").lower() == "post":
-            self.forms.append((a.get("action", ""), []))
-        if not self.forms:
-            return
-        fields = self.forms[-1][1]
-        if tag == "input" and a.get("name"):
-            kind = a.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                self.offered.setdefault(a["name"], []).append(a.get("value", ""))
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
-            if kind not in ("submit", "file"):
-                fields.append((a["name"], a.get("value", "on" if kind == "checkbox" else "")))
-        elif tag == "select":
-            self._select, self._options = a.get("name"), []
-        elif tag == "option" and self._select is not None:
-            self._options.append((a.get("value", ""), "selected" in a))
-            self.offered.setdefault(self._select, []).append(a.get("value", ""))
-        elif tag == "textarea":
-            self._textarea, self._text = a.get("name"), ""
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea is not None:
-            self._text += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select" and self._select:
-            chosen = [v for v, s in self._options if s] or [v for v, _ in self._options[:1]]
-            self.forms[-1][1].extend((self._select, v) for v in chosen)
-            self._select = None
-        elif tag == "textarea" and self._textarea:
-            self.forms[-1][1].append((self._textarea, self._text.lstrip("\n")))
-            self._textarea = None
-
-
 def _offered(page: str, name: str) -> list[str]:
     """The values the page offers for ``name``, empty ones left out."""
-    reader = _FormReader()
+    reader = FormReader()
     reader.feed(page)
     return [v for v in reader.offered.get(name, []) if v]
-
-
-def _form_on(page: str, path: str) -> dict[str, str | list[str]]:
-    """The form of ``page`` that posts to ``path`` (or to its own address), as sent."""
-    reader = _FormReader()
-    reader.feed(page)
-    for action, fields in reader.forms:
-        if action.split("?")[0] in ("", path):
-            sent: dict[str, str | list[str]] = {}
-            for name, value in fields:
-                if name in sent:
-                    earlier = sent[name]
-                    sent[name] = [*(earlier if isinstance(earlier, list) else [earlier]), value]
-                else:
-                    sent[name] = value
-            return sent
-    raise AssertionError(f"no form posting to {path}")
 
 
 def _errors(page: str) -> list[str]:
@@ -360,7 +292,7 @@ def _made(session: Session, model: type) -> int:
 
 
 def _sent(client, journey: Journey, session: Session, path: str, page: str) -> object:
-    data = {**_form_on(page, path), **journey.answers(session, page)}
+    data = {**form_on(page, path), **journey.answers(session, page)}
     for name, content in journey.files.items():
         data[name] = (BytesIO(content), "evidence.pdf")
     return client.post(path, data=data, content_type="multipart/form-data")
@@ -376,7 +308,7 @@ def test_a_form_sent_twice_makes_one_record_and_lands_on_it(
     page = client.get(journey.shown_at(demo_session) if journey.shown_at else path)
     assert page.status_code == 200
     shown = page.get_data(as_text=True)
-    assert _form_on(shown, path).get(SENT_ONCE), "the form carries its one-time token"
+    assert form_on(shown, path).get(SENT_ONCE), "the form carries its one-time token"
     before = _made(demo_session, journey.made)
 
     first = _sent(client, journey, demo_session, path, shown)
@@ -402,10 +334,10 @@ def test_after_producing_a_letter_back_to_the_form_produces_a_different_one(
     path = _on_case("letter")(demo_session)
     before = _made(demo_session, Document)
     first = client.post(
-        path, data={**_form_on(client.get(path).get_data(as_text=True), path), "as": "pdf"}
+        path, data={**form_on(client.get(path).get_data(as_text=True), path), "as": "pdf"}
     )
     assert first.status_code == 302
-    form = _form_on(client.get(path).get_data(as_text=True), path)
+    form = form_on(client.get(path).get_data(as_text=True), path)
     second = client.post(
         path, data={**form, "as": "pdf", "asks": "Ring us after each incident, day or night"}
     )
@@ -420,11 +352,11 @@ def test_a_form_shown_again_with_its_errors_keeps_its_token_and_is_then_accepted
 ) -> None:
     client = demo_client(demo_hub, _officer(demo_session))
     path = _on_case("incidents/new")(demo_session)
-    form = _form_on(client.get(path).get_data(as_text=True), path)
+    form = form_on(client.get(path).get_data(as_text=True), path)
     before = _made(demo_session, Incident)
     refused = client.post(path, data={**form, "description": ""})
     assert refused.status_code == 400
-    assert _form_on(refused.get_data(as_text=True), path)[SENT_ONCE] == form[SENT_ONCE]
+    assert form_on(refused.get_data(as_text=True), path)[SENT_ONCE] == form[SENT_ONCE]
     answers = {**form, **_moment("occurred_at", YESTERDAY), "description": "Banging"}
     assert client.post(path, data=answers).status_code == 302
     assert client.post(path, data=answers).status_code == 302
@@ -438,7 +370,7 @@ def test_a_form_from_a_page_shown_before_tokens_is_accepted_as_before(
     what it sends is saved (as any send before the update was), not refused."""
     client = demo_client(demo_hub, _officer(demo_session))
     path = _on_case("incidents/new")(demo_session)
-    form = _form_on(client.get(path).get_data(as_text=True), path)
+    form = form_on(client.get(path).get_data(as_text=True), path)
     del form[SENT_ONCE]
     before = _made(demo_session, Incident)
     answers = {**form, **_moment("occurred_at", YESTERDAY), "description": "Old page"}
@@ -450,12 +382,12 @@ def test_another_users_token_is_no_use_to_them(demo_hub: Flask, demo_session: Se
     officer = _officer(demo_session)
     client = demo_client(demo_hub, officer)
     path = _on_case("incidents/new")(demo_session)
-    form = _form_on(client.get(path).get_data(as_text=True), path)
+    form = form_on(client.get(path).get_data(as_text=True), path)
     answers = {**form, **_moment("occurred_at", YESTERDAY), "description": "Shouting"}
     before = _made(demo_session, Incident)
     assert client.post(path, data=answers).status_code == 302
     manager = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.MANAGER))
-    theirs = _form_on(manager.get(path).get_data(as_text=True), path)
+    theirs = form_on(manager.get(path).get_data(as_text=True), path)
     sent = {**answers, "csrf_token": theirs["csrf_token"]}
     assert manager.post(path, data=sent).status_code == 302
     assert _made(demo_session, Incident) == before + 2
@@ -469,7 +401,7 @@ def test_two_sends_at_once_make_one_incident(
     officer = _officer(demo_session)
     path = _on_case("incidents/new")(demo_session)
     clients = [demo_client(demo_hub, officer) for _ in range(2)]
-    form = _form_on(clients[0].get(path).get_data(as_text=True), path)
+    form = form_on(clients[0].get(path).get_data(as_text=True), path)
     answers = {**form, **_moment("occurred_at", YESTERDAY), "description": "Together"}
     recording = casework.add_incident
 
@@ -483,7 +415,7 @@ def test_two_sends_at_once_make_one_incident(
     answered: list[str] = []
 
     def send(client) -> None:
-        own = _form_on(client.get(path).get_data(as_text=True), path)["csrf_token"]
+        own = form_on(client.get(path).get_data(as_text=True), path)["csrf_token"]
         start.wait()
         response = client.post(path, data={**answers, "csrf_token": own})
         answered.append(f"{response.status_code} {response.location}")

@@ -1,0 +1,103 @@
+"""Two people change the same record, each from a form opened before the other saved
+(demo partnership). The second save is refused: the page says someone changed it after it
+was opened, shows what is saved now beside what the form holds, and keeps what was typed;
+nothing the first person saved is put back. Saving again, having seen it, goes through. A
+form sent without its stamp (a page opened before forms had one) is saved as before."""
+
+from __future__ import annotations
+
+import html
+
+from sqlalchemy import select
+
+from sharing.crypto.sealing import unseal_many
+from sharing.models import Case, Person
+from sharing.vocabulary import CaseStatus, Role
+from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.forms import form_on
+
+CHANGED = "Someone changed this after you opened it"
+
+
+def _open(client, url: str) -> dict:
+    """The form at ``url`` as the browser would send it untouched."""
+    page = client.get(url)
+    assert page.status_code == 200
+    return form_on(page.get_data(as_text=True), url)
+
+
+def _refused_and_kept(response, *typed: str) -> str:
+    """The refused save's page: the message, what is saved now, and what was typed kept."""
+    assert response.status_code == 200, response.status_code
+    page = html.unescape(response.get_data(as_text=True))
+    assert CHANGED in page
+    assert "Check their changes below, then save again" in page
+    assert 'href="#changed-meanwhile"' in page
+    for value in typed:
+        assert value in page
+    return page
+
+
+def _open_cases(session, code: str) -> list[Case]:
+    return session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code=code),
+            Case.status != CaseStatus.CLOSED,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id)
+    ).all()
+
+
+def _person(session, person_id: int) -> dict:
+    session.expire_all()
+    return unseal_many(
+        session.get(Person, person_id), ("phone", "address", "contact_needs", "family_name")
+    )
+
+
+def test_a_persons_details_changed_meanwhile_are_not_put_back(demo_hub, demo_session) -> None:
+    case = _open_cases(demo_session, "northshire-homes")[3]
+    party = case.parties[0]
+    officer = demo_client(demo_hub, case.officer)
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    url = f"/cases/{case.id}/people/{party.id}/change"
+    first, second = _open(officer, url), _open(manager, url)
+    assert len(first["opened"]) == 32  # a stamp, not the values
+    first.update({"person-phone": "07700 900111", "person-no_home_visits": "y"})
+    assert officer.post(url, data=first).status_code == 302
+
+    second["person-address"] = "99 New Road"
+    page = _refused_and_kept(manager.post(url, data=second), "99 New Road")
+    saved = _person(demo_session, party.person_id)
+    assert saved["phone"] in page  # the phone saved now, beside the old one on the form
+    assert saved["phone"] not in second.values()
+    assert '"no_home_visits": true' in saved["contact_needs"]
+    assert saved["address"] != "99 New Road"
+
+    # The manager has seen the change; the page's form, with the phone now, saves.
+    again = form_on(page, url)
+    assert again["person-address"] == "99 New Road"
+    again["person-phone"] = saved["phone"]
+    again["person-no_home_visits"] = "y"
+    assert manager.post(url, data=again).status_code == 302
+    saved = _person(demo_session, party.person_id)
+    assert saved["address"] == "99 New Road"
+    assert saved["phone"].replace(" ", "") == "07700900111"
+    assert '"no_home_visits": true' in saved["contact_needs"]
+
+
+def test_a_person_form_sent_without_a_stamp_is_saved_as_before(demo_hub, demo_session) -> None:
+    case = _open_cases(demo_session, "northshire-homes")[4]
+    party = case.parties[0]
+    officer = demo_client(demo_hub, case.officer)
+    url = f"/cases/{case.id}/people/{party.id}/change"
+    old_page = _open(officer, url)
+    del old_page["opened"]
+    _open(officer, url)
+    officer.post(url, data={**_open(officer, url), "person-phone": "07700 900222"})
+    old_page["person-address"] = "1 Old Page Road"
+    assert officer.post(url, data=old_page).status_code == 302
+    assert _person(demo_session, party.person_id)["address"] == "1 Old Page Road"
