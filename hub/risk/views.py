@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from hub import config
+from hub import config, opened
 from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import accepted_once
@@ -25,7 +25,7 @@ from hub.templating import uk_date
 from sharing import clock
 from sharing.access.decide import Act
 from sharing.cases.pages import CaseHeading
-from sharing.errors import InputError, NotFound
+from sharing.errors import ChangedMeanwhile, InputError, NotFound
 from sharing.formats import whole_number
 from sharing.risk import assessments, disclose
 from sharing.risk.matrix import Matrices, Matrix
@@ -166,6 +166,7 @@ def triage(case_id: int) -> Response | tuple[str, int]:
         proposed = request.args.get("priority")  # e.g. priority 1 by the hate pathway
         form.priority.data = next((p for p in Priority if p.value == proposed), case.priority)
         form.triage.data = case.triage
+    opened.carry(assessments.triage_stamp(db(), authorised) if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             assessments.change_triage(
@@ -175,7 +176,19 @@ def triage(case_id: int) -> Response | tuple[str, int]:
                 triage=form.triage.data,
                 reason=form.reason.data or "",
                 case_review_days=config.review_days(current_app.config["HUB_SETTINGS"]),
+                opened=opened.sent(),
             )
+        except ChangedMeanwhile as e:
+            now = TriageForm(formdata=None)
+            now.priority.data, now.triage.data = case.priority, case.triage
+            now.reason.data = form.reason.data
+            opened.show_changed(form, e, now, assessments.triage_stamp(db(), authorised))
+            return render_template(
+                "risk/triage.html",
+                title=f"Change the triage of {case.reference}",
+                form=form,
+                case=case,
+            ), 200
         except InputError as e:
             target = form.field_by_name(e.field) or form.priority
             target.errors = [*target.errors, e.message]  # type: ignore[list-item]

@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, stamps
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.cases import reviews
 from sharing.crypto.sealing import seal
-from sharing.errors import InputError, NotFound
+from sharing.errors import ChangedMeanwhile, InputError, NotFound
 from sharing.formats import has_control_characters, too_long, with_control_characters
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
 from sharing.risk.acts import audit
@@ -199,6 +199,15 @@ def record_assessment(
     return assessment
 
 
+#: What a triage form is opened on: a change of either refuses a form opened before it.
+TRIAGE = ("priority", "triage")
+
+
+def triage_stamp(session: Session, authorised: AuthorisedCase) -> str:
+    """The stamp of the case's priority and triage, for the form that changes them."""
+    return stamps.of(session, authorised.case, only=TRIAGE)
+
+
 def change_triage(
     session: Session,
     authorised: AuthorisedCase,
@@ -208,13 +217,27 @@ def change_triage(
     reason: str,
     now: datetime | None = None,
     case_review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
+    opened: str | None = None,
 ) -> TriageChange:
     """Change a case's harm-centred priority or triage, recording who, when and why. A
     change of priority makes the risk assessments due for review at once, and brings the
     case's review forward to at most the new priority's interval in ``case_review_days``
-    from today (never later than it was)."""
+    from today (never later than it was). ``ChangedMeanwhile``, naming who changed it and
+    when, if the triage changed after the form was opened (its stamp ``opened``): a
+    priority raised meanwhile is never lowered by a form that did not show it."""
     case, actor = authorised.case, authorised.actor
     authorised.require(Act.ASSESS_RISK)
+    try:
+        stamps.check(session, opened, case, only=TRIAGE)
+    except ChangedMeanwhile:
+        last = session.scalars(
+            select(TriageChange)
+            .where(TriageChange.case_id == case.id)
+            .order_by(TriageChange.changed_at.desc(), TriageChange.id.desc())
+        ).first()
+        if last is None:
+            raise
+        raise ChangedMeanwhile(last.changed_at, last.changed_by.display_name) from None
     if priority is None:
         raise InputError("priority", "Choose the priority")
     if triage is None:

@@ -101,3 +101,39 @@ def test_a_person_form_sent_without_a_stamp_is_saved_as_before(demo_hub, demo_se
     old_page["person-address"] = "1 Old Page Road"
     assert officer.post(url, data=old_page).status_code == 302
     assert _person(demo_session, party.person_id)["address"] == "1 Old Page Road"
+
+
+def test_a_priority_raised_meanwhile_is_not_lowered_by_an_older_triage_form(
+    demo_hub, demo_session
+) -> None:
+    case = next(
+        c for c in _open_cases(demo_session, "northshire-homes") if c.priority.value == "amber"
+    )
+    officer = demo_client(demo_hub, case.officer)
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    url = f"/cases/{case.id}/triage"
+    first, second = _open(officer, url), _open(manager, url)
+    first.update({"priority": "red_high", "reason": "Threats to kill reported tonight"})
+    assert officer.post(url, data=first).status_code == 302
+
+    second.update({"triage": "serious", "reason": "More serious than first assessed"})
+    page = _refused_and_kept(manager.post(url, data=second), "More serious than first assessed")
+    assert f"by {case.officer.display_name}" in page
+    assert "Red: high risk" in page
+    demo_session.expire_all()
+    case = demo_session.get(Case, case.id)
+    assert case.priority.value == "red_high"
+    assert case.triage.value != "serious"
+
+    again = form_on(page, url)
+    assert (again["priority"], again["triage"]) == ("amber", "serious")  # as typed
+    again["priority"] = "red_high"
+    assert manager.post(url, data=again).status_code == 302
+    demo_session.expire_all()
+    case = demo_session.get(Case, case.id)
+    assert (case.priority.value, case.triage.value) == ("red_high", "serious")
+
+    stale = _open(officer, url)
+    del stale["opened"]
+    stale.update({"triage": "low_level", "reason": "Page opened before the update"})
+    assert officer.post(url, data=stale).status_code == 302
