@@ -35,7 +35,7 @@ from hub.forms import HubForm, accepted_once
 from hub.guard import authorised_case, forbid, require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_date
-from sharing import clock, directory
+from sharing import clock, directory, stamps
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act
 from sharing.audit import acts
@@ -57,7 +57,7 @@ from sharing.formats import whole_number
 from sharing.imports import case_rows
 from sharing.imports import cases as imports
 from sharing.imports.case_rows import FileRejected
-from sharing.models import Conference, Referral
+from sharing.models import Action, Conference, Referral
 from sharing.vocabulary import (
     Adjustment,
     CaseStatus,
@@ -434,10 +434,11 @@ def _incident_input(form: IncidentForm) -> casework.IncidentInput:
     )
 
 
-def action_form(owners: list[tuple[str, str]]) -> ActionForm:
+def action_form(owners: list[tuple[str, str]], *, sent: bool = True) -> ActionForm:
     """The action form, its owners ``owners`` (agency id, name) and the named people of
-    those agencies to choose from: those who work actions (anyone else is refused)."""
-    form = ActionForm()
+    those agencies to choose from: those who work actions (anyone else is refused).
+    Empty, not read from the request, unless ``sent``."""
+    form = ActionForm() if sent else ActionForm(formdata=None)
     form.owner_agency.choices = owners
     agency_ids = {int(value) for value, _ in owners}
     people = [
@@ -501,22 +502,42 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
     owners = [o for o in _agencies() if table is None or int(o[0]) in table]
     form = action_form(owners)
     if request.method == "GET":
-        form.kind.data = action.kind
-        form.description.data = description
-        form.owner_agency.data = str(action.owner_agency_id)
-        form.owner_user.data = str(action.owner_user_id or "")
-        form.due_on.process(None, action.due_on)  # fills its day, month and year boxes
+        _fill_action_form(form, action, description)
+        opened.carry(stamps.of(db(), action))
+    else:
+        opened.carry(None)
+
+    def as_now() -> tuple[HubForm, str]:
+        now = action_form(owners, sent=False)
+        action, description = pages.action_to_change(db(), authorised, action_id)
+        _fill_action_form(now, action, description)
+        return now, stamps.of(db(), action)
+
     return _record(
         case,
         form,
         lambda: casework.change_action(
-            db(), authorised, action_id, _action_input(form), at_the_table=table
+            db(),
+            authorised,
+            action_id,
+            _action_input(form),
+            at_the_table=table,
+            opened=opened.sent(),
         ),
         template="cases/action.html",
         title=f"Change an action on {case.reference}",
         done="Action changed.",
         anchor="actions",
+        as_now=as_now,
     )
+
+
+def _fill_action_form(form: ActionForm, action: Action, description: str | None) -> None:
+    form.kind.data = action.kind
+    form.description.data = description
+    form.owner_agency.data = str(action.owner_agency_id)
+    form.owner_user.data = str(action.owner_user_id or "")
+    form.due_on.process(None, action.due_on)  # fills its day, month and year boxes
 
 
 @bp.route("/<int:case_id>/letter", methods=["GET", "POST"])

@@ -629,15 +629,18 @@ def change_action(
     *,
     at_the_table: set[int] | None = None,
     now: datetime | None = None,
+    opened: str | None = None,
 ) -> Action:
     """Change an open action of the case (authorised for ``Act.RECORD``): what, who owns
     it and by when. An action a conference agreed stays with an agency at its table
     (``at_the_table``); a due date already passed may stay as it is, a new one must be
-    from today on."""
+    from today on. ``ChangedMeanwhile`` if the action changed after the form was opened
+    (its stamp ``opened``)."""
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
     action = open_action(session, authorised, action_id)
+    stamps.check(session, opened, action)
     owner_agency_id, owner_user_id = _checked_owner(session, case, data, action.owner_agency_id)
     if at_the_table is not None and owner_agency_id not in at_the_table:
         raise InputError(

@@ -11,8 +11,8 @@ import html
 from sqlalchemy import select
 
 from sharing.crypto.sealing import unseal_many
-from sharing.models import Case, Person
-from sharing.vocabulary import CaseStatus, Role
+from sharing.models import Action, Case, Person
+from sharing.vocabulary import ActionStatus, CaseStatus, Role
 from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.forms import form_on
 
@@ -137,3 +137,46 @@ def test_a_priority_raised_meanwhile_is_not_lowered_by_an_older_triage_form(
     del stale["opened"]
     stale.update({"triage": "low_level", "reason": "Page opened before the update"})
     assert officer.post(url, data=stale).status_code == 302
+
+
+def test_an_action_changed_meanwhile_is_not_put_back(demo_hub, demo_session) -> None:
+    action, case = next(
+        (a, c)
+        for c in _open_cases(demo_session, "northshire-homes")
+        for a in c.actions
+        if a.status is ActionStatus.OPEN and a.conference_id is None
+    )
+    officer = demo_client(demo_hub, case.officer)
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    url = f"/cases/{case.id}/actions/{action.id}"
+    first, second = _open(officer, url), _open(manager, url)
+    first["description"] = "Warning letter to be hand delivered by Friday"
+    assert officer.post(url, data=first).status_code == 302
+
+    second["owner_user"] = ""
+    second["kind"] = (
+        "perpetrator_visit" if second["kind"] != "perpetrator_visit" else "warning_letter"
+    )
+    page = _refused_and_kept(manager.post(url, data=second))
+    assert "Warning letter to be hand delivered by Friday" in page
+    assert _description(demo_session, action.id) == "Warning letter to be hand delivered by Friday"
+
+    again = form_on(page, url)
+    assert (again["owner_user"], again["kind"]) == ("", second["kind"])
+    again["description"] = "Warning letter to be hand delivered by Friday"
+    assert manager.post(url, data=again).status_code == 302
+    demo_session.expire_all()
+    saved = demo_session.get(Action, action.id)
+    assert (saved.owner_user_id, saved.kind.value) == (None, second["kind"])
+    assert _description(demo_session, action.id) == "Warning letter to be hand delivered by Friday"
+
+    stale = _open(officer, url)
+    del stale["opened"]
+    stale["description"] = "Sent from a page opened before the update"
+    assert officer.post(url, data=stale).status_code == 302
+    assert _description(demo_session, action.id) == "Sent from a page opened before the update"
+
+
+def _description(session, action_id: int) -> str | None:
+    session.expire_all()
+    return unseal_many(session.get(Action, action_id), ("description",))["description"]
