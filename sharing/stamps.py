@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import hmac
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -40,10 +40,17 @@ def _key(root_key: bytes) -> bytes:
     ).derive(root_key)
 
 
-def of(session: Session, *records: DeclarativeBase, only: Collection[str] | None = None) -> str:
+def of(
+    session: Session,
+    *records: DeclarativeBase,
+    only: Collection[str] | None = None,
+    also: Iterable[object] = (),
+) -> str:
     """The stamp of ``records`` as they are in the session: of every column, or of the
-    columns named in ``only`` (a triage form stamps the priority and triage alone)."""
+    columns named in ``only`` (a triage form stamps the priority and triage alone), and
+    of ``also`` (what the record holds in other tables: a meeting's members' ids)."""
     mac = hmac.new(_key(provider_of(session).index_root_key()), digestmod="sha256")
+    mac.update(f"also={[repr(value) for value in also]};".encode())
     for record in records:
         mapper = inspect(record).mapper
         mac.update(f"{mapper.persist_selectable}|".encode())
@@ -59,9 +66,11 @@ def check(
     opened: str | None,
     *records: DeclarativeBase,
     only: Collection[str] | None = None,
+    also: Callable[[], Iterable[object]] = tuple,
 ) -> None:
     """Refuse (``ChangedMeanwhile``) to change ``records`` when they are no longer as
-    they were when the form was opened (its stamp ``opened``). Each row is read again
+    they were when the form was opened (its stamp ``opened``); ``also`` gives, once they
+    are read again, what ``of`` was given as ``also``. Each row is read again
     under a lock held until the save ends (the row's on PostgreSQL, the database's write
     lock on SQLite), so two saves cannot both pass. A form sent without a stamp (a page
     opened before forms had one) is accepted."""
@@ -70,5 +79,5 @@ def check(
     begin_writing(session)
     for record in records:
         session.refresh(record, with_for_update=True)
-    if not hmac.compare_digest(of(session, *records, only=only), opened or ""):
+    if not hmac.compare_digest(of(session, *records, only=only, also=also()), opened or ""):
         raise ChangedMeanwhile()

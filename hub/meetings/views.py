@@ -12,6 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 
+from hub import opened
 from hub.cases.views import case_to_work_on
 from hub.conferences.views import CONFERENCE_PURPOSE, chosen_protocol, protocol_choices
 from hub.database import db
@@ -26,7 +27,7 @@ from hub.forms import (
 from hub.guard import forbid, require_roles
 from hub.templating import uk_datetime
 from sharing.access.decide import Act
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import conferences, series, series_changes, series_pages
 from sharing.models import Conference, MeetingSeries, User
@@ -209,21 +210,33 @@ def change(series_id: int) -> Response | tuple[str, int]:
         abort(404)
     except NotAllowed as refused:
         forbid(refused)
-    form = ChangeForm()
-    form.cadence.choices = [("", "Choose")] + Cadence.choices()
-    form.protocol_purpose.choices = [("", "Choose a protocol and purpose"), *protocol_choices()]
+    form = _change_form(ChangeForm())
     if request.method == "GET":
         _as_it_is(form, meeting)
+        opened.carry(series_changes.stamp(db(), meeting))
+    else:
+        opened.carry(None)
     protocol_id, purpose = chosen_protocol(form.protocol_purpose.data)
     eligible = series.members_eligible(db(), meeting.area_id, protocol_id, purpose)
     refusals = _offer_people(form, eligible, protocol_id, purpose)
     leaving = _cannot_stay(form, meeting, protocol_id, purpose, refusals)
     chair_leaving = _chair_cannot_stay(form, meeting, eligible, protocol_id, purpose)
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             changed = series_changes.change(
-                db(), actor, series_id, _series_input(form, protocol_id, purpose)
+                db(),
+                actor,
+                series_id,
+                _series_input(form, protocol_id, purpose),
+                opened=opened.sent(),
             )
+        except ChangedMeanwhile as e:
+            now = _change_form(ChangeForm(formdata=None))
+            now.members.choices, now.chair.choices = form.members.choices, form.chair.choices
+            _as_it_is(now, meeting)
+            opened.show_changed(form, e, now, series_changes.stamp(db(), meeting))
+            status = 200
         except InputError as e:
             _refuse(form, e)
         else:
@@ -246,7 +259,13 @@ def change(series_id: int) -> Response | tuple[str, int]:
         refusals=refusals,
         leaving=leaving,
         chair_leaving=chair_leaving,
-    ), 400 if request.method == "POST" else 200
+    ), status
+
+
+def _change_form(form: ChangeForm) -> ChangeForm:
+    form.cadence.choices = [("", "Choose")] + Cadence.choices()
+    form.protocol_purpose.choices = [("", "Choose a protocol and purpose"), *protocol_choices()]
+    return form
 
 
 def _as_it_is(form: ChangeForm, meeting: MeetingSeries) -> None:

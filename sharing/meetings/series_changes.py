@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from sharing import stamps
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import NotAllowed
@@ -57,13 +58,33 @@ def standing_members(
     ]
 
 
-def change(session: Session, actor: Actor, series_id: int, data: series.SeriesInput) -> list[str]:
+def stamp(session: Session, meeting: MeetingSeries) -> str:
+    """The stamp of the meeting's settings and members, for the form that changes them."""
+    return stamps.of(session, meeting, also=_member_ids(session, meeting))
+
+
+def _member_ids(session: Session, meeting: MeetingSeries) -> list[int]:
+    session.expire(meeting, ["members"])
+    return sorted(m.user_id for m in meeting.members)
+
+
+def change(
+    session: Session,
+    actor: Actor,
+    series_id: int,
+    data: series.SeriesInput,
+    *,
+    opened: str | None = None,
+) -> list[str]:
     """Change the meeting to ``data`` (its ``first_at`` is not used), and say which of its
     settings changed, by name; none, and nothing recorded, if it is as it was. Refused
     with the field and the reason, before anything is written (and the refusal recorded),
-    for anything setting one up would refuse. One entry records a change, naming the
-    settings changed, never their values."""
+    for anything setting one up would refuse; ``ChangedMeanwhile`` if its settings or
+    members changed after the form was opened (its stamp ``opened``), so that a member
+    someone removed is not added back. One entry records a change, naming the settings
+    changed, never their values."""
     meeting = require_changer(session, actor, series_id)
+    stamps.check(session, opened, meeting, also=lambda: _member_ids(session, meeting))
     with acts.refusing_input(
         session,
         acts.Action.MEETING_CHANGE,

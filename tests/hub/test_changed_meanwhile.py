@@ -11,7 +11,7 @@ import html
 from sqlalchemy import select
 
 from sharing.crypto.sealing import unseal_many
-from sharing.models import Action, Case, Person
+from sharing.models import Action, Case, MeetingSeries, Person
 from sharing.vocabulary import ActionStatus, CaseStatus, Role
 from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.forms import form_on
@@ -180,3 +180,43 @@ def test_an_action_changed_meanwhile_is_not_put_back(demo_hub, demo_session) -> 
 def _description(session, action_id: int) -> str | None:
     session.expire_all()
     return unseal_many(session.get(Action, action_id), ("description",))["description"]
+
+
+def test_a_member_removed_meanwhile_is_not_added_back_to_a_meeting(demo_hub, demo_session) -> None:
+    group = demo_session.scalar(
+        select(MeetingSeries).where(MeetingSeries.name == "Northshire ASB problem-solving group")
+    )
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.MANAGER))
+    chair = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR))
+    url = f"/meetings/{group.id}/change"
+    first, second = _open(manager, url), _open(chair, url)
+    members = first["members"]
+    assert isinstance(members, list)
+    removed = next(m for m in members if m != first["chair"])
+    first["members"] = [m for m in members if m != removed]
+    first["name"] = "Northshire ASB problem-solving group (east)"
+    assert manager.post(url, data=first).status_code == 302
+
+    second["place"] = "Council offices, room 4"
+    page = _refused_and_kept(chair.post(url, data=second), "Council offices, room 4")
+    assert "Northshire ASB problem-solving group (east)" in page
+    demo_session.expire_all()
+    group = demo_session.get(MeetingSeries, group.id)
+    assert int(removed) not in {m.user_id for m in group.members}
+    assert group.name == "Northshire ASB problem-solving group (east)"
+
+    again = form_on(page, url)
+    assert again["place"] == "Council offices, room 4"
+    again["name"], again["members"] = first["name"], first["members"]
+    assert chair.post(url, data=again).status_code == 302
+    demo_session.expire_all()
+    group = demo_session.get(MeetingSeries, group.id)
+    assert (group.name, group.place) == (first["name"], "Council offices, room 4")
+    assert int(removed) not in {m.user_id for m in group.members}
+
+    stale = _open(manager, url)
+    del stale["opened"]
+    stale["video_link"] = "https://meet.example/asb-east"
+    assert manager.post(url, data=stale).status_code == 302
+    demo_session.expire_all()
+    assert demo_session.get(MeetingSeries, group.id).video_link == "https://meet.example/asb-east"
