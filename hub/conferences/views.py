@@ -12,6 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 
+from hub import opened
 from hub.cases.views import action_form, case_to_work_on
 from hub.database import db
 from hub.forms import (
@@ -24,13 +25,13 @@ from hub.forms import (
 )
 from hub.guard import require_roles
 from hub.pdf import render_pdf
-from sharing import clock, directory
+from sharing import clock, directory, stamps
 from sharing.access.decide import Act
 from sharing.cases import casework
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import conferences, minutes, packs, requests
-from sharing.models import Conference, ConferenceDecision
+from sharing.models import Conference, ConferenceDecision, MinuteItem
 from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import Attendance, DecisionKind, MinutesStatus
 
@@ -555,6 +556,8 @@ def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[s
     form = MinuteForm()
     if request.method == "GET" and existing is not None:
         form.heading.data, form.discussion.data = existing.heading, existing.discussion
+    opened.carry(_stamp(MinuteItem, item_id))
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             minutes.save_minute(
@@ -564,9 +567,17 @@ def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[s
                 form.heading.data or "",
                 form.discussion.data or "",
                 item_id=item_id,
+                opened=opened.sent(),
             )
         except NotAllowed:
             abort(403)
+        except ChangedMeanwhile as e:
+            page = _meeting_page(conference_id)
+            now = MinuteForm(formdata=None)
+            amended = next(m for m in page.meeting.minutes if m.id == item_id)
+            now.heading.data, now.discussion.data = amended.heading, amended.discussion
+            opened.show_changed(form, e, now, _stamp(MinuteItem, item_id) or "")
+            status = 200
         except InputError as e:
             _place_error(form, e, "discussion")
         else:
@@ -581,7 +592,13 @@ def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[s
         title="Amend the minute" if item_id else "Add the minute of an agenda item",
         form=form,
         page=page,
-    ), 400 if request.method == "POST" else 200
+    ), status
+
+
+def _stamp(kind: type[MinuteItem | ConferenceDecision], part_id: int | None) -> str | None:
+    """The stamp of a minute or decision being amended (none for a new one)."""
+    part = db().get(kind, part_id) if part_id is not None else None
+    return stamps.of(db(), part) if part is not None else None
 
 
 def _considered(part: str) -> TextLimit:
@@ -640,13 +657,9 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
     form.acting_agency.choices = [("", "No agency named")] + table
     form.dissenting_agency.choices = [("", "No dissent")] + table
     if request.method == "GET" and existing is not None:
-        record = db().get(ConferenceDecision, existing.id)
-        form.kind.data = record.kind.value
-        form.tool.data = record.tool.value if record.tool else ""
-        form.acting_agency.data = str(record.acting_agency_id or "")
-        form.dissenting_agency.data = str(record.dissenting_agency_id or "")
-        for name in minutes.DECISION_TEXT:
-            getattr(form, name).data = getattr(existing, name)
+        _as_decided(form, existing)
+    opened.carry(_stamp(ConferenceDecision, decision_id))
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         data = minutes.DecisionInput(
             kind=form.kind.data or "",
@@ -660,9 +673,19 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
             dissent=form.dissent.data or "",
         )
         try:
-            minutes.save_decision(db(), current_user.actor, conference_id, data, decision_id)
+            minutes.save_decision(
+                db(), current_user.actor, conference_id, data, decision_id, opened=opened.sent()
+            )
         except NotAllowed:
             abort(403)
+        except ChangedMeanwhile as e:
+            page = _meeting_page(conference_id)
+            now = DecisionForm(formdata=None)
+            for field in ("kind", "tool", "acting_agency", "dissenting_agency"):
+                now[field].choices = form[field].choices
+            _as_decided(now, next(d for d in page.meeting.decisions if d.id == decision_id))
+            opened.show_changed(form, e, now, _stamp(ConferenceDecision, decision_id) or "")
+            status = 200
         except InputError as e:
             field = form.field_by_name(_DECISION_FIELDS.get(e.field, e.field)) or form.decision
             field.errors = [*field.errors, e.message]
@@ -679,7 +702,18 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
         form=form,
         page=page,
         vulnerability_shown=page.decision.allows("vulnerability"),
-    ), 400 if request.method == "POST" else 200
+    ), status
+
+
+def _as_decided(form: DecisionForm, shown: minutes.DecisionLine) -> None:
+    """The decision form as the decision ``shown`` (on the meeting's page) stands."""
+    record = db().get(ConferenceDecision, shown.id)
+    form.kind.data = record.kind.value
+    form.tool.data = record.tool.value if record.tool else ""
+    form.acting_agency.data = str(record.acting_agency_id or "")
+    form.dissenting_agency.data = str(record.dissenting_agency_id or "")
+    for name in minutes.DECISION_TEXT:
+        getattr(form, name).data = getattr(shown, name)
 
 
 @bp.route("/conferences/<int:conference_id>/minutes/circulate", methods=["POST"])

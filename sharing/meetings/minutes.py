@@ -18,13 +18,13 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import clock, notices, stamps
 from sharing.access.authorise import AuthorisedCase, authorise, authorise_chair
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import allowed_columns, reveal_rows
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.models import (
     Agency,
@@ -299,6 +299,15 @@ def record_attendance(
     return conference
 
 
+def _unchanged(session: Session, opened: str | None, part: MinuteItem | ConferenceDecision) -> None:
+    """Refuse to amend ``part`` if it changed after the form was opened, saying who wrote
+    it last and when."""
+    try:
+        stamps.check(session, opened, part)
+    except ChangedMeanwhile:
+        raise ChangedMeanwhile(part.written_at, part.written_by.display_name) from None
+
+
 def save_minute(
     session: Session,
     actor: Actor,
@@ -307,12 +316,18 @@ def save_minute(
     discussion: str,
     item_id: int | None = None,
     now: datetime | None = None,
+    *,
+    opened: str | None = None,
 ) -> MinuteItem:
-    """Add the minute of an agenda item, or amend one (``item_id``)."""
+    """Add the minute of an agenda item, or amend one (``item_id``): ``ChangedMeanwhile``,
+    naming who wrote it last and when, if it was amended after the form was opened (its
+    stamp ``opened``)."""
     now = now or clock.now()
     conference = _conference(session, actor, conference_id)
     authorised = writer(session, actor, conference, now=now)
     item = _part(session, MinuteItem, item_id, conference)
+    if item is not None:
+        _unchanged(session, opened, item)
     try:
         values = {
             "heading": checked_text(
@@ -444,15 +459,21 @@ def save_decision(
     data: DecisionInput,
     decision_id: int | None = None,
     now: datetime | None = None,
+    *,
+    opened: str | None = None,
 ) -> ConferenceDecision:
     """Record a decision of the conference, or amend one (``decision_id``). Legal action
     names its tool and the agency that acts, and records proportionality, evidence and
     vulnerability; a dissent names the agency that dissented. A part the writer may not
-    see (vulnerability, for most partners) keeps what is stored, whatever was sent."""
+    see (vulnerability, for most partners) keeps what is stored, whatever was sent.
+    ``ChangedMeanwhile``, naming who wrote it last and when, if it was amended after the
+    form was opened (its stamp ``opened``): a dissent recorded meanwhile is not wiped."""
     now = now or clock.now()
     conference = _conference(session, actor, conference_id)
     authorised = writer(session, actor, conference, now=now)
     record = _part(session, ConferenceDecision, decision_id, conference)
+    if record is not None:
+        _unchanged(session, opened, record)
     shown = allowed_columns(authorised.decision, record or ConferenceDecision(), DECISION_TEXT)
     kept = {
         part: record is not None and getattr(record, part) is not None

@@ -11,10 +11,20 @@ import html
 from sqlalchemy import select
 
 from sharing.crypto.sealing import unseal_many
-from sharing.models import Action, Case, MeetingSeries, Person
+from sharing.models import (
+    Action,
+    Case,
+    ConferenceDecision,
+    MeetingSeries,
+    MinuteItem,
+    Person,
+    User,
+)
 from sharing.vocabulary import ActionStatus, CaseStatus, Role
 from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.forms import form_on
+from tests.hub.test_conference_meeting import _chair, _held, _legal_action, _post
+from tests.hub.test_conferences import _agency
 
 CHANGED = "Someone changed this after you opened it"
 
@@ -220,3 +230,87 @@ def test_a_member_removed_meanwhile_is_not_added_back_to_a_meeting(demo_hub, dem
     assert manager.post(url, data=stale).status_code == 302
     demo_session.expire_all()
     assert demo_session.get(MeetingSeries, group.id).video_link == "https://meet.example/asb-east"
+
+
+def test_a_dissent_recorded_meanwhile_is_not_wiped_by_an_older_decision_form(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    chair = _chair(demo_hub, demo_session, conference)
+    base = f"/conferences/{conference.id}"
+    assert _post(officer, f"{base}/decisions/new", **_legal_action(demo_session)).status_code == 302
+    demo_session.expire_all()
+    decision = demo_session.scalar(
+        select(ConferenceDecision).where(ConferenceDecision.conference_id == conference.id)
+    )
+    url = f"{base}/decisions/{decision.id}"
+    first, second = _open(chair, url), _open(officer, url)
+    police = str(_agency(demo_session, "northshire-police").id)
+    first.update({"dissenting_agency": police, "dissent": "Police prefer a CPN first"})
+    assert chair.post(url, data=first).status_code == 302
+
+    second["evidence"] = f"{second['evidence']}. Noise recordings from EH"
+    page = _refused_and_kept(officer.post(url, data=second), "Noise recordings from EH")
+    assert "Police prefer a CPN first" in page
+    assert f"by {demo_session.get(User, conference.chair_id).display_name}" in page
+    assert _decision(demo_session, decision.id)["dissent"] == "Police prefer a CPN first"
+
+    again = form_on(page, url)
+    again.update({"dissenting_agency": police, "dissent": "Police prefer a CPN first"})
+    assert officer.post(url, data=again).status_code == 302
+    saved = _decision(demo_session, decision.id)
+    assert saved["dissent"] == "Police prefer a CPN first"
+    assert saved["evidence"].endswith("Noise recordings from EH")
+
+    stale = _open(chair, url)
+    del stale["opened"]
+    stale["decision"] = "Apply for a civil injunction; review in three months"
+    assert chair.post(url, data=stale).status_code == 302
+    assert _decision(demo_session, decision.id)["decision"] == stale["decision"]
+
+
+def test_a_minute_amended_meanwhile_keeps_the_first_writers_text(demo_hub, demo_session) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    chair = _chair(demo_hub, demo_session, conference)
+    base = f"/conferences/{conference.id}"
+    agreed = "Agreed: warning letter. Police to patrol Fridays."
+    assert (
+        _post(officer, f"{base}/minutes/new", heading="Noise", discussion=agreed).status_code == 302
+    )
+    demo_session.expire_all()
+    item = demo_session.scalar(select(MinuteItem).where(MinuteItem.conference_id == conference.id))
+    url = f"{base}/minutes/{item.id}"
+    first, second = _open(chair, url), _open(officer, url)
+    first["discussion"] = f"{agreed} EH to fit noise monitoring by 12 December."
+    assert chair.post(url, data=first).status_code == 302
+
+    second["heading"] = "Noise and threats at the flats"
+    page = _refused_and_kept(officer.post(url, data=second), "Noise and threats at the flats")
+    assert "EH to fit noise monitoring by 12 December." in page
+    assert _minute(demo_session, item.id)["discussion"] == first["discussion"]
+
+    again = form_on(page, url)
+    again["discussion"] = first["discussion"]
+    assert officer.post(url, data=again).status_code == 302
+    assert _minute(demo_session, item.id) == {
+        "heading": "Noise and threats at the flats",
+        "discussion": first["discussion"],
+    }
+
+    stale = _open(chair, url)
+    del stale["opened"]
+    stale["heading"] = "Noise"
+    assert chair.post(url, data=stale).status_code == 302
+    assert _minute(demo_session, item.id)["heading"] == "Noise"
+
+
+def _decision(session, decision_id: int) -> dict:
+    session.expire_all()
+    return unseal_many(
+        session.get(ConferenceDecision, decision_id), ("decision", "evidence", "dissent")
+    )
+
+
+def _minute(session, item_id: int) -> dict:
+    session.expire_all()
+    return unseal_many(session.get(MinuteItem, item_id), ("heading", "discussion"))
