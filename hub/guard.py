@@ -234,8 +234,26 @@ def authorised_case(
 
 def forbid(refused: NotAllowed, title: str = "You cannot do this") -> NoReturn:
     """End the request with a 403 page that gives the core's reason for refusing (a
-    reason names rules and roles, never a record's content)."""
+    reason names rules and roles, never a record's content). A form refused so (the case
+    was closed after it was opened) gives back the text the user wrote in it."""
     page = render_template(
-        "errors/error.html", title=title, paragraphs=[f"The hub refused because {refused}."]
+        "errors/error.html",
+        title=title,
+        paragraphs=[f"The hub refused because {refused}."],
+        typed=_written(),
     )
     abort(make_response(page, 403))
+
+
+#: Text this long, with a space in it, is something the user wrote (a description, a
+#: note), not a choice, a date's part or a form's token, which have no spaces.
+_WRITTEN = 20
+
+
+def _written() -> list[str]:
+    """What the user wrote in the form of a refused send, to copy before it is lost: only
+    their own words, as they sent them moments ago (shown escaped, on a page never kept)."""
+    if request.method != "POST":
+        return []
+    texts = (value.strip() for _, value in request.form.items(multi=True))
+    return [text for text in texts if len(text) >= _WRITTEN and " " in text]

@@ -7,9 +7,14 @@ form sent without its stamp (a page opened before forms had one) is saved as bef
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import casework
 from sharing.crypto.sealing import unseal_many
 from sharing.models import (
     Action,
@@ -20,7 +25,7 @@ from sharing.models import (
     Person,
     User,
 )
-from sharing.vocabulary import ActionStatus, CaseStatus, Role
+from sharing.vocabulary import ActionStatus, CaseStatus, ClosureOutcome, ClosureReason, Role
 from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.forms import form_on
 from tests.hub.test_conference_meeting import _chair, _held, _legal_action, _post
@@ -314,3 +319,53 @@ def _decision(session, decision_id: int) -> dict:
 def _minute(session, item_id: int) -> dict:
     session.expire_all()
     return unseal_many(session.get(MinuteItem, item_id), ("heading", "discussion"))
+
+
+def test_an_incident_written_on_a_case_closed_meanwhile_is_given_back_to_copy(
+    demo_hub, demo_session
+) -> None:
+    """An officer writes up an incident while a colleague closes the case: the hub
+    refuses to add it to a closed case, says why, and gives back what the officer wrote
+    (escaped), so the statement is not lost; nothing is saved."""
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.agency.has(code="larkmoor-ha"),
+            Case.status == CaseStatus.ACTIVE,
+            Case.locked.is_(False),
+        )
+        .order_by(Case.id)
+    )
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/incidents/new"
+    form = _open(officer, path)
+    casework.close_case(
+        demo_session,
+        authorise(demo_session, Actor.of(case.officer), case.id, Act.CLOSE),
+        ClosureReason.NOT_ENGAGING,
+        outcome=ClosureOutcome.NOT_RESOLVED,
+    )
+    demo_session.commit()
+    incidents = len(case.incidents)
+    written = "Shouting on the landing at 11pm & a door kicked <b>twice</b>"
+    yesterday = clock.today() - timedelta(days=1)
+    refused = officer.post(
+        path,
+        data={
+            **form,
+            "description": written,
+            "occurred_at-day": str(yesterday.day),
+            "occurred_at-month": str(yesterday.month),
+            "occurred_at-year": str(yesterday.year),
+            "occurred_at-hour": "23",
+            "occurred_at-minute": "00",
+        },
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    assert "the case is closed" in page
+    assert "Nothing was saved. This is what you wrote, so you can copy it:" in page
+    assert html.escape(written, quote=False) in page
+    assert "<b>twice</b>" not in page
+    demo_session.expire_all()
+    assert len(case.incidents) == incidents
