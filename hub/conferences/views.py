@@ -184,12 +184,7 @@ def convene(case_id: int) -> Response | tuple[str, int]:
 
 @bp.route("/conferences/<int:conference_id>")
 def show(conference_id: int) -> str:
-    try:
-        page = conferences.conference_page(db(), current_user.actor, conference_id)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
+    page = _conference_page(conference_id)
     return render_template(
         "conferences/show.html", title=f"Case conference on case {page.case_reference}", page=page
     )
@@ -217,12 +212,7 @@ def withdraw(conference_id: int, invitation_id: int) -> Response | str:
 
 
 def _ask_to_withdraw(conference_id: int, invitation_id: int) -> Response | str:
-    try:
-        page = conferences.conference_page(db(), current_user.actor, conference_id)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
+    page = _conference_page(conference_id)
     if not page.convening:
         abort(403)
     invitation = next((i for i in page.invitations if i.id == invitation_id), None) or abort(404)
@@ -327,12 +317,7 @@ def answer(conference_id: int, request_id: int) -> Response | tuple[str, int]:
 @bp.route("/conferences/<int:conference_id>/actions/new", methods=["GET", "POST"])
 @accepted_once
 def add_action(conference_id: int) -> Response | tuple[str, int]:
-    try:
-        page = conferences.conference_page(db(), current_user.actor, conference_id)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
+    page = _conference_page(conference_id)
     if not page.convening:
         _refuse_action(conference_id, [])
         abort(403)
@@ -398,8 +383,9 @@ def index() -> str:
     )
 
 
-def _meeting_page(conference_id: int) -> conferences.ConferencePage:
-    """The conference, for a form of its meeting (recorded as one view)."""
+def _conference_page(conference_id: int) -> conferences.ConferencePage:
+    """The conference as the user may read it (recorded as one view): 404 when they may
+    not know of it, 403 when they may not open it."""
     try:
         return conferences.conference_page(db(), current_user.actor, conference_id)
     except NotFound:
@@ -489,7 +475,7 @@ def _attendance_form(choices: minutes.AttendanceChoices) -> HubForm:
 
 @bp.route("/conferences/<int:conference_id>/attendance", methods=["GET", "POST"])
 def attendance(conference_id: int) -> Response | tuple[str, int]:
-    page = _meeting_page(conference_id)
+    page = _conference_page(conference_id)
     if (back := _unwritable(page)) is not None:
         return back
     conference = db().get(Conference, conference_id)
@@ -545,7 +531,7 @@ class MinuteForm(HubForm):
 @bp.route("/conferences/<int:conference_id>/minutes/<int:item_id>", methods=["GET", "POST"])
 @accepted_once
 def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[str, int]:
-    page = _meeting_page(conference_id)
+    page = _conference_page(conference_id)
     if (back := _unwritable(page)) is not None:
         return back
     existing = None
@@ -572,7 +558,7 @@ def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[s
         except NotAllowed:
             abort(403)
         except ChangedMeanwhile as e:
-            page = _meeting_page(conference_id)
+            page = _conference_page(conference_id)
             now = MinuteForm(formdata=None)
             amended = next(m for m in page.meeting.minutes if m.id == item_id)
             now.heading.data, now.discussion.data = amended.heading, amended.discussion
@@ -638,7 +624,7 @@ _DECISION_FIELDS = {
 @bp.route("/conferences/<int:conference_id>/decisions/<int:decision_id>", methods=["GET", "POST"])
 @accepted_once
 def decision(conference_id: int, decision_id: int | None = None) -> Response | tuple[str, int]:
-    page = _meeting_page(conference_id)
+    page = _conference_page(conference_id)
     if (back := _unwritable(page)) is not None:
         return back
     existing = None
@@ -679,7 +665,7 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
         except NotAllowed:
             abort(403)
         except ChangedMeanwhile as e:
-            page = _meeting_page(conference_id)
+            page = _conference_page(conference_id)
             now = DecisionForm(formdata=None)
             for field in ("kind", "tool", "acting_agency", "dissenting_agency"):
                 now[field].choices = form[field].choices
