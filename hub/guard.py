@@ -79,6 +79,8 @@ def require_roles(blueprint: Blueprint, *roles: str) -> None:
 def may_open(blueprint: str) -> bool:
     """Whether the signed-in user's roles open ``blueprint``'s pages: a page links to
     another only for those it would not refuse (a refusal is an audit entry)."""
+    if blueprint not in current_app.blueprints:
+        raise KeyError(f"no blueprint named {blueprint!r}")  # a typo would open to all
     allowed = _AUDIENCES.get(blueprint)
     return allowed is None or bool(current_user.has_role(*allowed))
 

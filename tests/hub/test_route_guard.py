@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Blueprint, Flask
 from sqlalchemy import select
@@ -9,8 +11,9 @@ from sqlalchemy import select
 from hub.api.views import TOKENLESS
 from hub.guard import PUBLIC_ENDPOINTS, audience, check_declared, serves_api_clients
 from sharing.audit import acts
-from sharing.models import AuditEntry, AuditQueued
+from sharing.models import AuditEntry, AuditQueued, User
 from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_client
 
 
 def _urls(app: Flask) -> list[tuple[str, str, str]]:
@@ -187,3 +190,25 @@ def test_every_route_of_a_blueprint_refuses_the_roles_it_does_not_serve(
             assert response.status_code == 403, f"{role} {method} {path}: {response.status_code}"
             checked += 1
     assert checked >= 40
+
+
+def test_the_menu_offers_each_role_only_pages_it_opens(demo_hub, demo_session) -> None:
+    """Every demo account, one of each set of roles: each link of its menu opens (the
+    menu and the guard read the same roles), and the case list is offered only to those
+    who work cases."""
+    seen: set[frozenset[Role]] = set()
+    for user in demo_session.scalars(select(User).order_by(User.id)):
+        roles = frozenset(user.roles)
+        if roles in seen:
+            continue
+        seen.add(roles)
+        client = demo_client(demo_hub, user)
+        home = client.get("/").get_data(as_text=True)
+        menu = home[home.index('aria-label="Main menu"') : home.index("</nav>")]
+        links = re.findall(r'href="([^"]+)"', menu)
+        assert links, user.email
+        for link in links:
+            assert client.get(link).status_code == 200, (sorted(r.value for r in roles), link)
+        works_cases = bool(roles & {Role.CASE_OFFICER, Role.MANAGER})
+        assert ('href="/cases"' in menu) == works_cases, sorted(r.value for r in roles)
+    assert len(seen) > 5
