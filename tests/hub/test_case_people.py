@@ -10,22 +10,15 @@ from sqlalchemy import select
 
 from sharing.crypto.sealing import unseal_many
 from sharing.models import AuditEntry, BlindIndex, Case, CaseParty, Person
-from sharing.vocabulary import CaseStatus, PartyRole, Role
+from sharing.vocabulary import PartyRole, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user, share_demo_case, shared_with_agency
-
-
-def _cases(session, code: str) -> list[Case]:
-    return session.scalars(
-        select(Case)
-        .where(
-            Case.agency.has(code=code),
-            Case.status != CaseStatus.CLOSED,
-            Case.locked.is_(False),
-            Case.erased_at.is_(None),
-        )
-        .order_by(Case.id)
-    ).all()
+from tests.fixtures.demo import (
+    demo_client,
+    demo_user,
+    open_cases,
+    share_demo_case,
+    shared_with_agency,
+)
 
 
 def _last_entry(session) -> AuditEntry:
@@ -42,7 +35,7 @@ def _post(client, case_id: int, **values: str):
 
 
 def test_an_officer_adds_a_witness_and_links_a_person_already_known(demo_hub, demo_session) -> None:
-    case, *others = _cases(demo_session, "northshire-homes")
+    case, *others = open_cases(demo_session, "northshire-homes")
     # Another case with a victim that the officer may open: their own, or their team's
     # (whose officers the demo teams up depends on the day it is built for).
     other = next(
@@ -111,8 +104,8 @@ def test_an_officer_adds_a_witness_and_links_a_person_already_known(demo_hub, de
 def test_bad_people_are_refused_at_their_field_and_nothing_is_stored(
     demo_hub, demo_session
 ) -> None:
-    case = _cases(demo_session, "northshire-homes")[2]
-    police_case = _cases(demo_session, "northshire-police")[0]
+    case = open_cases(demo_session, "northshire-homes")[2]
+    police_case = open_cases(demo_session, "northshire-police")[0]
     officer = demo_client(demo_hub, case.officer)
     before = len(case.parties)
     stranger = police_case.parties[0].person_id
@@ -136,7 +129,7 @@ def test_bad_people_are_refused_at_their_field_and_nothing_is_stored(
 
 
 def test_taking_someone_off_a_case_keeps_the_person(demo_hub, demo_session) -> None:
-    case = _cases(demo_session, "northshire-homes")[3]
+    case = open_cases(demo_session, "northshire-homes")[3]
     officer = demo_client(demo_hub, case.officer)
     party = case.parties[-1]
     person_id, party_id, role = party.person_id, party.id, party.role.value
@@ -153,7 +146,7 @@ def test_taking_someone_off_a_case_keeps_the_person(demo_hub, demo_session) -> N
 
 
 def test_a_witness_added_by_mistake_and_taken_off_is_erased(demo_hub, demo_session) -> None:
-    case = _cases(demo_session, "northshire-homes")[5]
+    case = open_cases(demo_session, "northshire-homes")[5]
     officer = demo_client(demo_hub, case.officer)
     added = _post(
         officer,
@@ -185,7 +178,7 @@ def test_a_witness_added_by_mistake_and_taken_off_is_erased(demo_hub, demo_sessi
 
 
 def test_other_agencies_cannot_add_or_take_off_people(demo_hub, demo_session) -> None:
-    case = _cases(demo_session, "northshire-homes")[0]
+    case = open_cases(demo_session, "northshire-homes")[0]
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     assert shared_with_agency(demo_session, case, "northshire-police")  # so told why
     assert police.get(f"/cases/{case.id}/people/new").status_code == 403
@@ -200,7 +193,7 @@ def test_other_agencies_cannot_add_or_take_off_people(demo_hub, demo_session) ->
 
 
 def test_a_witness_with_an_interpreter_need_shows_it_on_the_case(demo_hub, demo_session) -> None:
-    case = _cases(demo_session, "northshire-homes")[4]
+    case = open_cases(demo_session, "northshire-homes")[4]
     officer = demo_client(demo_hub, case.officer)
     refused = _post(
         officer,
@@ -239,7 +232,7 @@ def test_a_witness_with_an_interpreter_need_shows_it_on_the_case(demo_hub, demo_
 
 
 def test_an_officer_changes_a_persons_details_and_needs(demo_hub, demo_session) -> None:
-    case = _cases(demo_session, "northshire-homes")[5]
+    case = open_cases(demo_session, "northshire-homes")[5]
     officer = demo_client(demo_hub, case.officer)
     party = case.parties[0]
     url = f"/cases/{case.id}/people/{party.id}/change"
@@ -278,7 +271,7 @@ def test_changing_someones_part_to_one_they_already_hold_is_refused_at_the_field
 ) -> None:
     case = next(
         c
-        for c in _cases(demo_session, "northshire-homes")[6:]
+        for c in open_cases(demo_session, "northshire-homes")[6:]
         if any(p.role is PartyRole.VICTIM for p in c.parties)
     )
     officer = demo_client(demo_hub, case.officer)
@@ -322,7 +315,7 @@ def test_a_partner_with_a_share_sees_how_to_contact_someone_but_not_why(
 ) -> None:
     """Adjustments and contact needs are read under "contact", which the police's clause
     gives; the support needs behind them stay under "vulnerability", which it does not."""
-    case = _cases(demo_session, "northshire-homes")[6]
+    case = open_cases(demo_session, "northshire-homes")[6]
     officer = demo_client(demo_hub, case.officer)
     response = _post(
         officer,

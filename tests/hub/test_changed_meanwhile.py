@@ -26,7 +26,7 @@ from sharing.models import (
     User,
 )
 from sharing.vocabulary import ActionStatus, CaseStatus, ClosureOutcome, ClosureReason, Role
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, open_cases
 from tests.fixtures.forms import form_on
 from tests.hub.test_conference_meeting import _chair, _held, _legal_action, _post
 from tests.hub.test_conferences import _agency
@@ -53,19 +53,6 @@ def _refused_and_kept(response, *typed: str) -> str:
     return page
 
 
-def _open_cases(session, code: str) -> list[Case]:
-    return session.scalars(
-        select(Case)
-        .where(
-            Case.agency.has(code=code),
-            Case.status != CaseStatus.CLOSED,
-            Case.locked.is_(False),
-            Case.erased_at.is_(None),
-        )
-        .order_by(Case.id)
-    ).all()
-
-
 def _person(session, person_id: int) -> dict:
     session.expire_all()
     return unseal_many(
@@ -74,7 +61,7 @@ def _person(session, person_id: int) -> dict:
 
 
 def test_a_persons_details_changed_meanwhile_are_not_put_back(demo_hub, demo_session) -> None:
-    case = _open_cases(demo_session, "northshire-homes")[3]
+    case = open_cases(demo_session, "northshire-homes")[3]
     party = case.parties[0]
     officer = demo_client(demo_hub, case.officer)
     manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
@@ -105,7 +92,7 @@ def test_a_persons_details_changed_meanwhile_are_not_put_back(demo_hub, demo_ses
 
 
 def test_a_person_form_sent_without_a_stamp_is_saved_as_before(demo_hub, demo_session) -> None:
-    case = _open_cases(demo_session, "northshire-homes")[4]
+    case = open_cases(demo_session, "northshire-homes")[4]
     party = case.parties[0]
     officer = demo_client(demo_hub, case.officer)
     url = f"/cases/{case.id}/people/{party.id}/change"
@@ -122,7 +109,7 @@ def test_a_priority_raised_meanwhile_is_not_lowered_by_an_older_triage_form(
     demo_hub, demo_session
 ) -> None:
     case = next(
-        c for c in _open_cases(demo_session, "northshire-homes") if c.priority.value == "amber"
+        c for c in open_cases(demo_session, "northshire-homes") if c.priority.value == "amber"
     )
     officer = demo_client(demo_hub, case.officer)
     manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
@@ -157,7 +144,7 @@ def test_a_priority_raised_meanwhile_is_not_lowered_by_an_older_triage_form(
 def test_an_action_changed_meanwhile_is_not_put_back(demo_hub, demo_session) -> None:
     action, case = next(
         (a, c)
-        for c in _open_cases(demo_session, "northshire-homes")
+        for c in open_cases(demo_session, "northshire-homes")
         for a in c.actions
         if a.status is ActionStatus.OPEN and a.conference_id is None
     )
