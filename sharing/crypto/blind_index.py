@@ -37,7 +37,12 @@ from sqlalchemy.orm import Session
 from sharing.audit import acts
 from sharing.crypto.keys import KeyProvider
 from sharing.crypto.sealing import provider_of, unseal_many
-from sharing.formats import normalise_phone, normalise_postcode, normalise_uprn
+from sharing.formats import (
+    normalise_phone,
+    normalise_postcode,
+    normalise_uprn,
+    without_invisible,
+)
 from sharing.models import BlindIndex, Case, Person
 
 FIELDS = ("surname", "surname_dob", "postcode", "phone", "uprn")
@@ -102,8 +107,8 @@ def normalise_name(value: str) -> str | None:
     characters such as zero-width spaces and direction marks) made uniform."""
     # Apostrophes first: NFKC would split ´ into a space and an accent.
     folded = unicodedata.normalize("NFKC", value.translate(_APOSTROPHES)).casefold()
-    parts = unicodedata.normalize("NFKD", folded)
-    text = "".join(c for c in parts if not _is_accent(c) and unicodedata.category(c) != "Cf")
+    parts = unicodedata.normalize("NFKD", without_invisible(folded))
+    text = "".join(c for c in parts if not _is_accent(c))
     text = unicodedata.normalize("NFC", text).translate(_FOLD)
     text = re.sub(r"\s+", " ", text).strip()
     return text or None
