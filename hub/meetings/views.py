@@ -120,7 +120,7 @@ def set_up() -> Response | tuple[str, int]:
 
 
 def _offer_people(
-    form: SeriesForm | ChangeForm,
+    form: SeriesForm,
     eligible: list[tuple[User, str | None]],
     protocol_id: int | None,
     purpose: str,
@@ -147,7 +147,7 @@ def _offer_people(
 
 
 def _series_input(
-    form: SeriesForm | ChangeForm,
+    form: SeriesForm,
     protocol_id: int | None,
     purpose: str,
     first_at: datetime | None = None,
@@ -165,7 +165,7 @@ def _series_input(
     )
 
 
-def _refuse(form: SeriesForm | ChangeForm, refused: InputError) -> None:
+def _refuse(form: SeriesForm, refused: InputError) -> None:
     """Show the core's refusal at its field (the first field if it names none of the form's)."""
     field = form.field_by_name(_SERIES_FIELDS.get(refused.field, refused.field)) or form.name
     field.errors = [*field.errors, refused.message]
@@ -180,25 +180,11 @@ def show(series_id: int) -> str:
     return render_template("meetings/show.html", title=page.name, page=page)
 
 
-class ChangeForm(HubForm):
-    name = StringField(
-        "Name of the meeting", validators=[TextLimit(series.MAX_NAME, "the meeting's name")]
-    )
-    cadence = ChoiceField("How often it meets", message="Select how often it meets")
-    protocol_purpose = ChoiceField(
-        "Under which protocol, and for what purpose, are cases brought?",
-        message="Select the protocol and purpose cases are brought under",
-    )
-    chair = ChoiceField("Chair", message="Select the chair")
-    members = ChoicesField(
-        "Standing members", message="Select the standing members from those offered"
-    )
-    place = StringField(
-        "Where it usually meets", validators=[TextLimit(conferences.MAX_PLACE, "the place")]
-    )
-    video_link = StringField(
-        "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
-    )
+class ChangeForm(SeriesForm):
+    """The meeting's settings as :class:`SeriesForm` asks them, but for its first sitting:
+    a sitting's date is changed on that sitting's own page."""
+
+    first_at = None  # type: ignore[assignment]  # WTForms leaves a field set to None out
 
 
 @bp.route("/meetings/<int:series_id>/change", methods=["GET", "POST"])
