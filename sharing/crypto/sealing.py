@@ -242,7 +242,8 @@ def seal(record: DeclarativeBase, column: str, value: str | None) -> None:
 
 def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None:
     """``seal`` several columns of one record, finding its data key once (what a form that
-    records a person or a case does)."""
+    records a person or a case does). A column that already holds its value, sealed under
+    the record's data key, is left as it is: saving a form unchanged changes no row."""
     model = record.__class__
     prefixes = _ad_prefixes(model)
     for column in values:
@@ -258,8 +259,30 @@ def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None
         session.flush()  # the row's id is part of the associated data
         row_id = record.id  # type: ignore[attr-defined]
     key_id, cipher = _owner_cipher(session, record.sealed_under)  # type: ignore[attr-defined]
-    for column, blob in sealed_values(model, row_id, key_id, cipher, values).items():
+    header, suffix = _HEADER.pack(FORMAT_AES_GCM, key_id), b"%d|%d" % (row_id, key_id)
+    changed = {
+        column: value
+        for column, value in values.items()
+        if not _holds(getattr(record, column), value, header, cipher, prefixes[column] + suffix)
+    }
+    for column, blob in sealed_values(model, row_id, key_id, cipher, changed).items():
         setattr(record, column, blob)
+
+
+def _holds(
+    blob: bytes | None, value: str | None, header: bytes, cipher: AESGCM, associated: bytes
+) -> bool:
+    """Whether the stored ``blob`` is ``value`` sealed under ``cipher`` with ``header`` and
+    ``associated`` data (a value sealed under another key, or unreadable, is not)."""
+    if not value or blob is None:
+        return not value and blob is None
+    if not blob.startswith(header):
+        return False
+    try:
+        plain: bytes = cipher.decrypt(blob[_NONCE_BYTES], blob[_CIPHERTEXT_BYTES], associated)
+    except (InvalidTag, ValueError):
+        return False
+    return plain == value.encode()
 
 
 def sealed_values(

@@ -91,6 +91,22 @@ def test_a_persons_details_changed_meanwhile_are_not_put_back(demo_hub, demo_ses
     assert '"no_home_visits": true' in saved["contact_needs"]
 
 
+def test_a_colleagues_save_that_changed_nothing_does_not_refuse_the_other_form(
+    demo_hub, demo_session
+) -> None:
+    case = open_cases(demo_session, "northshire-homes")[5]
+    party = case.parties[0]
+    officer = demo_client(demo_hub, case.officer)
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    url = f"/cases/{case.id}/people/{party.id}/change"
+    first, second = _open(officer, url), _open(manager, url)
+    assert officer.post(url, data=first).status_code == 302  # saved as it was
+
+    second["person-address"] = "7 Quiet Lane"
+    assert manager.post(url, data=second).status_code == 302
+    assert _person(demo_session, party.person_id)["address"] == "7 Quiet Lane"
+
+
 def test_a_person_form_sent_without_a_stamp_is_saved_as_before(demo_hub, demo_session) -> None:
     case = open_cases(demo_session, "northshire-homes")[4]
     party = case.parties[0]

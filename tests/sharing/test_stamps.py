@@ -41,7 +41,10 @@ def test_a_stamp_changes_with_the_record_and_does_not_reveal_it(
         stamps.check(session, stamp, person, party)  # unchanged: passes
         stamps.check(session, None, person, party)  # no stamp: passes
         stamps.check(session, "not a stamp", person, party)
-        seal(person, "phone", phone)  # saved again, even as it was
+        seal(person, "phone", phone)  # saved again as it was: no change
+        session.flush()
+        stamps.check(session, stamp, person, party)
+        seal(person, "phone", "07700 900 404")
         session.flush()
         with pytest.raises(ChangedMeanwhile):
             stamps.check(session, stamp, person, party)
