@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf
 
 from hub.cases.views import case_to_work_on
 from hub.database import db
-from hub.forms import EnumSelectField, HubForm, TextLimit, accepted_once
+from hub.forms import ChoicesField, EnumSelectField, HubForm, TextLimit, accepted_once
 from hub.guard import require_roles
 from sharing import directory
 from sharing.access.decide import Act
@@ -33,8 +33,9 @@ class LockRequestForm(HubForm):
 
 
 class DecisionForm(HubForm):
-    members = SelectMultipleField(
-        "Also let in (besides the case officer and you)", coerce=int, validate_choice=False
+    members = ChoicesField(
+        "Also let in (besides the case officer and you)",
+        message="Select only colleagues from those offered",
     )
     note = TextAreaField("Note", validators=[TextLimit(2000, "the note")])
     #: The button pressed: Approve or Refuse (anything else decides nothing).
@@ -100,7 +101,7 @@ def decide(request_id: int) -> Response | tuple[str, int]:
         abort(404)
     form = DecisionForm()
     form.members.choices = [
-        (u.id, u.display_name)
+        (str(u.id), u.display_name)
         for u in directory.colleagues(db(), current_user.actor)
         if u.id not in (current_user.id, item.case.officer_id)
     ]
@@ -112,7 +113,7 @@ def decide(request_id: int) -> Response | tuple[str, int]:
                 current_user.actor,
                 request_id,
                 approve=approve,
-                members=form.members.data or [],
+                members=[int(member) for member in form.members.data or []],
             )
         except NotAllowed as e:
             form.note.errors = [str(e).capitalize()]  # type: ignore[assignment]

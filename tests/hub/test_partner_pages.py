@@ -289,11 +289,32 @@ def test_a_lock_requested_on_the_case_page_is_decided_by_another_manager(
         assert 'id="decision"' in said
         demo_session.expire_all()
         assert demo_session.get(LockRequest, request_id).decided_at is None
+    stranger = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    for member in ("2147483648", "99999999999999999999", str(stranger.id), "nobody"):
+        refused = manager.post(
+            f"/locks/{request_id}",
+            data={
+                "decision": "approve",
+                "members": member,
+                "csrf_token": csrf_token(manager, f"/locks/{request_id}"),
+            },
+        )
+        assert refused.status_code == 400, member
+        said = refused.get_data(as_text=True)
+        assert "Select only colleagues from those offered" in said
+        assert 'href="#members"' in said
+        demo_session.expire_all()
+        assert demo_session.get(LockRequest, request_id).decided_at is None
     decided = manager.post(
         f"/locks/{request_id}",
-        data={"decision": "approve", "csrf_token": csrf_token(manager, f"/locks/{request_id}")},
+        data={
+            "decision": "approve",
+            "members": str(colleague.id),
+            "csrf_token": csrf_token(manager, f"/locks/{request_id}"),
+        },
     )
     assert decided.status_code == 302
+    assert teammate.get(f"/cases/{case.id}").status_code == 200  # let in
     dpo = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.DPO))
     del dpo
     other_manager_agency = demo_client(
