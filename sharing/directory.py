@@ -38,7 +38,9 @@ def users_of(session: Session, agency_ids: Iterable[int]) -> list[User]:
     """The users of these agencies by name (active or not: a log names both)."""
     return list(
         session.scalars(
-            select(User).where(User.agency_id.in_(list(agency_ids))).order_by(User.display_name)
+            select(User)
+            .where(User.agency_id.in_(list(agency_ids)))
+            .order_by(User.display_name, User.id)
         )
     )
 
@@ -51,7 +53,7 @@ def people(session: Session, area_id: int) -> list[User]:
             select(User)
             .join(Agency, Agency.id == User.agency_id)
             .where(Agency.area_id == area_id, User.active)
-            .order_by(Agency.name, User.display_name)
+            .order_by(Agency.name, User.display_name, User.id)
         )
     )
 
@@ -62,7 +64,7 @@ def colleagues(session: Session, actor: Actor) -> list[User]:
         session.scalars(
             select(User)
             .where(User.agency_id == actor.agency_id, User.active)
-            .order_by(User.display_name)
+            .order_by(User.display_name, User.id)
         )
     )
 

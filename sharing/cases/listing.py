@@ -189,7 +189,7 @@ def officers(session: Session, actor: Actor) -> list[User]:
         select(User)
         .where(User.agency_id == actor.agency_id, User.active)
         .options(selectinload(User.role_grants))
-        .order_by(User.display_name)
+        .order_by(User.display_name, User.id)
     )
     return [u for u in users if may_own_cases(u)]
 

@@ -653,7 +653,7 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
             Conference.starts_at >= since,
             (Case.agency_id == actor.agency_id) | Conference.id.in_(invited),
         )
-        .order_by(Conference.starts_at)
+        .order_by(Conference.starts_at, Conference.id)
     )
     rows = []
     for conference in found:

@@ -208,7 +208,7 @@ def attendance_choices(session: Session, conference: Conference) -> AttendanceCh
         select(User)
         .join(Agency, Agency.id == User.agency_id)
         .where(User.agency_id.in_(conference.at_the_table), User.active)
-        .order_by(Agency.name, User.display_name)
+        .order_by(Agency.name, User.display_name, User.id)
     ).all()
     named = {a.user_id for a in conference.expected}
     deputies: dict[int, list[User]] = {}

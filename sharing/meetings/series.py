@@ -524,6 +524,6 @@ def sittings_to_bring(session: Session, case_area_id: int) -> list[MeetingSittin
             select(MeetingSitting)
             .join(MeetingSeries, MeetingSeries.id == MeetingSitting.series_id)
             .where(MeetingSeries.area_id == case_area_id, MeetingSitting.starts_at > clock.now())
-            .order_by(MeetingSitting.starts_at)
+            .order_by(MeetingSitting.starts_at, MeetingSitting.id)
         )
     )

@@ -176,7 +176,7 @@ def panel_sittings(session: Session, actor: Actor, procedure: Procedure) -> list
                 MeetingSeries.purpose == PURPOSE,
                 MeetingSitting.starts_at > clock.now(),
             )
-            .order_by(MeetingSitting.starts_at)
+            .order_by(MeetingSitting.starts_at, MeetingSitting.id)
         )
     )
 
