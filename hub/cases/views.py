@@ -527,6 +527,7 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
         template="cases/action.html",
         title=f"Change an action on {case.reference}",
         done="Action changed.",
+        unchanged="Nothing changed: the action is as it was.",
         anchor="actions",
         as_now=as_now,
     )
@@ -830,6 +831,7 @@ def change_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
         template="cases/change_person.html",
         title=f"Change a person on {case.reference}",
         done="Their details are changed.",
+        unchanged="Nothing changed: their details are as they were.",
         anchor="parties",
         as_now=as_now,
         label=dict(case.parties)[party_id],
@@ -1029,6 +1031,7 @@ def _record(
     template: str,
     title: str,
     done: str,
+    unchanged: str | None = None,
     anchor: str | None = None,
     purpose: str | None = None,
     refused_as: acts.Action = acts.Action.CASE_RECORD,
@@ -1041,10 +1044,11 @@ def _record(
     is recorded as ``refused_as`` naming its fields, as the core records its own. A form
     of a record that changed after it was opened is shown again beside the record as it
     is now (``as_now``: the form filled from it, and its stamp), saving nothing; the view
-    of the record now is kept in the audit log, so that page answers 200."""
+    of the record now is kept in the audit log, so that page answers 200. A change that
+    ``record`` says changed nothing (it gives False) is told so with ``unchanged``."""
     if form.validate_on_submit():
         try:
-            record()
+            outcome = record()
         except ChangedMeanwhile as e:
             if as_now is None:
                 raise
@@ -1055,7 +1059,10 @@ def _record(
         except InputError as e:
             form.refuse(e)
         else:
-            flash(done, "success")
+            if outcome is False and unchanged:
+                flash(unchanged, "info")
+            else:
+                flash(done, "success")
             return redirect(url_for("cases.show", case_id=case.id, purpose=purpose, _anchor=anchor))
     elif request.method == "POST":
         acts.refuse(

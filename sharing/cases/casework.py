@@ -348,9 +348,10 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
 
 def _fill(
     session: Session, person: Person, data: PersonInput, values: dict[str, str | None]
-) -> None:
-    """Seal ``values`` into the person and index them for the already-known check."""
-    seal_many(person, values)
+) -> bool:
+    """Seal ``values`` into the person and index them for the already-known check; whether
+    any of them changed."""
+    changed = bool(seal_many(person, values))
     blind_index.index_person(
         session,
         person,
@@ -359,6 +360,7 @@ def _fill(
         postcode=values["postcode"],
         phone=values["phone"],
     )
+    return changed
 
 
 def change_person(
@@ -369,11 +371,12 @@ def change_person(
     now: datetime | None = None,
     *,
     opened: str | None = None,
-) -> Person:
+) -> bool:
     """Change the details, adjustments and contact needs of someone on an open case, and
     their part in it (authorised for ``Act.RECORD``): the agency keeps one record of the
-    person, so their other cases show the change too. ``NotFound`` for a party of another
-    case; ``InputError`` at the field, recorded, with nothing changed; ``ChangedMeanwhile``
+    person, so their other cases show the change too. Whether anything changed: nothing
+    is recorded for a form saved as it was. ``NotFound`` for a party of another case;
+    ``InputError`` at the field, recorded, with nothing changed; ``ChangedMeanwhile``
     when the person or their part changed after the form was opened (its stamp
     ``opened``)."""
     authorised.require(Act.RECORD)
@@ -388,11 +391,13 @@ def change_person(
         values = check_person(data, now or clock.now())
         if data.role is not party.role:
             _not_yet_in_part(case, party.person_id, data.role, "role")
-    _fill(session, party.person, data, values)
+    changed = _fill(session, party.person, data, values) or data.role is not party.role
     party.role = data.role
+    if not changed:
+        return False
     session.flush()
     _recorded(session, actor, case, f"person {party.person_id} changed ({data.role.value})")
-    return party.person
+    return True
 
 
 def _not_yet_in_part(case: Case, person_id: int, role: PartyRole, field: str) -> None:
@@ -630,9 +635,10 @@ def change_action(
     at_the_table: set[int] | None = None,
     now: datetime | None = None,
     opened: str | None = None,
-) -> Action:
+) -> bool:
     """Change an open action of the case (authorised for ``Act.RECORD``): what, who owns
-    it and by when. An action a conference agreed stays with an agency at its table
+    it and by when; whether anything changed (nothing is recorded for a form saved as it
+    was). An action a conference agreed stays with an agency at its table
     (``at_the_table``); a due date already passed may stay as it is, a new one must be
     from today on. ``ChangedMeanwhile`` if the action changed after the form was opened
     (its stamp ``opened``)."""
@@ -652,14 +658,17 @@ def change_action(
     description = _text(
         "description", data.description, what="the description", required="Describe the action"
     )
+    as_it_was = (action.kind, action.owner_agency_id, action.owner_user_id, action.due_on)
     action.kind = data.kind
     action.owner_agency_id = owner_agency_id
     action.owner_user_id = owner_user_id
     action.due_on = data.due_on
-    seal(action, "description", description)
+    described = seal(action, "description", description)
+    if not described and as_it_was == (data.kind, owner_agency_id, owner_user_id, data.due_on):
+        return False
     session.flush()
     _recorded(session, actor, case, f"action {action.id} changed")
-    return action
+    return True
 
 
 #: The closure reason "no reports of ASB for 28 days" (003 §3.13) needs that many days.

@@ -235,24 +235,27 @@ def _unwrapped(provider: KeyProvider, key_id: int, kek_version: int, wrapped: by
     return AESGCM(provider.unwrap(kek_version, wrapped, wrap_context(key_id, kek_version)))
 
 
-def seal(record: DeclarativeBase, column: str, value: str | None) -> None:
-    """Encrypt ``value`` into the sealed ``column`` of ``record`` (None or "" clears it)."""
-    seal_many(record, {column: value})
+def seal(record: DeclarativeBase, column: str, value: str | None) -> bool:
+    """Encrypt ``value`` into the sealed ``column`` of ``record`` (None or "" clears it);
+    whether the column changed (see ``seal_many``)."""
+    return bool(seal_many(record, {column: value}))
 
 
-def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None:
+def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> set[str]:
     """``seal`` several columns of one record, finding its data key once (what a form that
-    records a person or a case does). A column that already holds its value, sealed under
-    the record's data key, is left as it is: saving a form unchanged changes no row."""
+    records a person or a case does); the columns whose value changed. A column that
+    already holds its value, sealed under the record's data key, is left as it is: saving
+    a form unchanged changes no row."""
     model = record.__class__
     prefixes = _ad_prefixes(model)
     for column in values:
         if column not in prefixes:
             raise AttributeError(f"{model.__name__}.{column} is not a sealed column")
     if not any(values.values()):
+        cleared = {column for column in values if getattr(record, column) is not None}
         for column in values:
             setattr(record, column, None)
-        return
+        return cleared
     session = _session(record)
     row_id = record.id  # type: ignore[attr-defined]
     if row_id is None:
@@ -267,6 +270,7 @@ def seal_many(record: DeclarativeBase, values: Mapping[str, str | None]) -> None
     }
     for column, blob in sealed_values(model, row_id, key_id, cipher, changed).items():
         setattr(record, column, blob)
+    return set(changed)
 
 
 def _holds(

@@ -18,6 +18,7 @@ from sharing.cases import casework
 from sharing.crypto.sealing import unseal_many
 from sharing.models import (
     Action,
+    AuditEntry,
     Case,
     ConferenceDecision,
     MeetingSeries,
@@ -105,6 +106,50 @@ def test_a_colleagues_save_that_changed_nothing_does_not_refuse_the_other_form(
     second["person-address"] = "7 Quiet Lane"
     assert manager.post(url, data=second).status_code == 302
     assert _person(demo_session, party.person_id)["address"] == "7 Quiet Lane"
+
+
+def _changes_recorded(session) -> int:
+    session.expire_all()
+    return len(
+        session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "case.record", AuditEntry.basis.like("% changed%")
+            )
+        ).all()
+    )
+
+
+def test_a_person_or_an_action_saved_as_it_was_is_nothing_changed(demo_hub, demo_session) -> None:
+    case, action = next(
+        (c, a)
+        for c in open_cases(demo_session, "northshire-homes")
+        for a in c.actions
+        if a.status is ActionStatus.OPEN and c.parties
+    )
+    party = case.parties[0]
+    officer = demo_client(demo_hub, case.officer)
+    before = _changes_recorded(demo_session)
+    for url in (
+        f"/cases/{case.id}/people/{party.id}/change",
+        f"/cases/{case.id}/actions/{action.id}",
+    ):
+        saved = officer.post(url, data=_open(officer, url), follow_redirects=True)
+        assert "Nothing changed" in saved.get_data(as_text=True), url
+    assert _changes_recorded(demo_session) == before
+
+    url = f"/cases/{case.id}/people/{party.id}/change"
+    changed = officer.post(
+        url, data={**_open(officer, url), "person-address": "3 Other Street"}, follow_redirects=True
+    )
+    assert "Their details are changed" in changed.get_data(as_text=True)
+    url = f"/cases/{case.id}/actions/{action.id}"
+    changed = officer.post(
+        url,
+        data={**_open(officer, url), "description": "Visit again with the police"},
+        follow_redirects=True,
+    )
+    assert "Action changed" in changed.get_data(as_text=True)
+    assert _changes_recorded(demo_session) == before + 2
 
 
 def test_a_person_form_sent_without_a_stamp_is_saved_as_before(demo_hub, demo_session) -> None:
