@@ -142,6 +142,22 @@ def begin_writing(session: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def read_for_change(session: Session, *records: object) -> None:
+    """Read ``records`` again under a lock held until the transaction ends, before
+    checking that what they record has not been done yet (a lock request decided, an
+    outcome recorded) or changed since a form was opened: each row's lock on PostgreSQL,
+    the database's write lock on SQLite (``begin_writing``). Someone doing the same at
+    the same moment waits for the first to finish, then reads it done; without the lock
+    both would read "not yet" and both write. What the session changed and has not yet
+    written is written first, so that reading again keeps it."""
+    begin_writing(session)
+    session.flush()
+    for record in records:
+        # Only the record's own row: a relationship it was loaded with is outer-joined,
+        # and PostgreSQL locks no row of an outer join's nullable side.
+        session.refresh(record, with_for_update={"of": type(record)})
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (each with the same columns) into ``table`` in the session's
     transaction, for a batch of many (an import). On PostgreSQL through ``COPY``, which

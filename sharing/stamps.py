@@ -22,7 +22,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from sharing.crypto.sealing import provider_of
-from sharing.db import begin_writing
+from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile
 
 _STAMP = re.compile(r"[0-9a-f]{32}")
@@ -76,8 +76,6 @@ def check(
     opened before forms had one) is accepted."""
     if not well_formed(opened):
         return
-    begin_writing(session)
-    for record in records:
-        session.refresh(record, with_for_update=True)
+    read_for_change(session, *records)
     if not hmac.compare_digest(of(session, *records, only=only, also=also()), opened or ""):
         raise ChangedMeanwhile()

@@ -24,6 +24,7 @@ from sharing.access.reveal import load_data_keys, reveal
 from sharing.access.scope import Lock
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.models import Action, Case, User
@@ -168,6 +169,7 @@ def close_action(
     and for an action on a locked case outside its lock or on an erased case."""
     now = now or clock.now()
     action = closable(session, actor, action_id)
+    read_for_change(session, action)  # closed twice at once: the second waits, then sees it
     case = action.case
     if action.status is not ActionStatus.OPEN:
         raise InputError("note", f"This action is already {action.status.label.lower()}")

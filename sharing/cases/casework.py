@@ -24,6 +24,7 @@ from sharing.cases.listing import may_own_cases
 from sharing.cases.needs import Needs
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal, seal_many
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import (
     checked_text,
@@ -708,6 +709,7 @@ def close_case(
     with acts.refusing_input(
         session, acts.Action.CASE_CLOSE, actor=actor, subject=authorised.subject
     ):
+        read_for_change(session, case)  # closed twice at once: the second waits, then sees it
         if case.status is CaseStatus.CLOSED:
             raise InputError("reason", "This case is already closed")
         if outcome is None:

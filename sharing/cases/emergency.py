@@ -17,6 +17,7 @@ from sharing.access.facts import facts_of, policy
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, BreakGlass, Case, User
 from sharing.protocols import EMERGENCY_PURPOSE
@@ -125,6 +126,7 @@ def review(
         )
         raise NotFound(glass_id)
     authorise(session, actor, glass.case_id, Act.REVIEW_BREAK_GLASS)
+    read_for_change(session, glass)  # reviewed twice at once: the second waits, then sees it
     if glass.reviewed_at is not None:
         raise InputError("note", "This emergency access has already been reviewed")
     # A case erased since: its key is gone, so no note can be kept under it; the review

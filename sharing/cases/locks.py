@@ -18,6 +18,7 @@ from sharing.access.facts import facts_of
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, AuditEntry, Case, LockMember, LockRequest, User
 from sharing.vocabulary import AlertKind, LockReason, LockStatus, Role
@@ -35,6 +36,7 @@ def request_lock(
     (authorised for ``Act.REQUEST_LOCK``)."""
     authorised.require(Act.REQUEST_LOCK)
     case, actor = authorised.case, authorised.actor
+    read_for_change(session, case)  # a request sent twice at once: the second waits
     if case.locked != unlock:
         raise InputError(
             "reason", "This case is already unlocked" if unlock else "This case is already locked"
@@ -110,6 +112,7 @@ def decide_lock(
             reason=refusal,
         )
         raise NotAllowed(refusal)
+    read_for_change(session, request)  # decided twice at once: the second waits, then sees it
     if request.status is not LockStatus.REQUESTED:
         raise InputError("decision", "This request has already been decided")
     request.status = LockStatus.APPROVED if approve else LockStatus.REFUSED

@@ -31,6 +31,7 @@ from sharing.access.reveal import load_data_keys, reveal_rows
 from sharing.audit import acts
 from sharing.cases import shares
 from sharing.crypto.sealing import seal_many
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.models import Agency, Case, CaseParty, Incident, ProtocolRecord, Referral, Share
@@ -407,6 +408,7 @@ def record_outcome(
         authorised.require(Act.RECORD)
     elif not _may_record_outcome(authorised, referral):
         raise NotAllowed("only the referring agency or the team referred to records the outcome")
+    read_for_change(session, referral)  # recorded twice at once: the second waits, then sees it
     if referral.outcome is not None:
         raise InputError("outcome", "The outcome of this referral is already recorded")
     if outcome is None or outcome not in OUTCOMES[referral.kind]:

@@ -25,6 +25,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
 from sharing.models import Action, Case, ClosureSurvey, ClosureSurveyAnswer
@@ -208,6 +209,7 @@ def _to_be_surveyed(session: Session, case: Case) -> ClosureSurvey | None:
     replace: the complainant may answer by phone or in person after all."""
     if case.status is not CaseStatus.CLOSED:
         raise InputError("channel", "The survey is offered when the case is closed")
+    read_for_change(session, case)  # recorded twice at once: the second waits, then sees it
     existing = session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
     if existing is None:
         return None

@@ -31,6 +31,7 @@ from sharing.audit import acts
 from sharing.cases import casework, shares
 from sharing.cases.pages import ActionView, action_views
 from sharing.crypto.sealing import seal_many
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.meetings import minutes, requests
@@ -322,6 +323,7 @@ def _escalation(session: Session, case: Case, escalation_id: int | None) -> Esca
     escalation = session.get(Escalation, escalation_id)
     if escalation is None or escalation.case_id != case.id:
         raise InputError("escalation_id", "That prompt is not on this case")
+    read_for_change(session, escalation)  # acted on twice at once: the second waits, then sees it
     return escalation if escalation.considered_at is None else None
 
 

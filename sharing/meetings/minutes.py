@@ -24,6 +24,7 @@ from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import allowed_columns, reveal_rows
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
+from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.models import (
@@ -508,6 +509,7 @@ def circulate(
     now = now or clock.now()
     conference = _conference(session, actor, conference_id)
     authorised = writer(session, actor, conference, now=now)
+    read_for_change(session, conference)  # sent twice at once: the second waits, then sees it
     missing = None
     if conference.minutes_status is MinutesStatus.CIRCULATED:
         missing = "The minutes are already circulated"

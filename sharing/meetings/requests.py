@@ -17,6 +17,7 @@ from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
 from sharing.models import Case, Conference, ConferenceInvitation, InformationRequest
@@ -86,6 +87,7 @@ def answer(
             reason="no such request for the agency",
         )
         raise NotFound(request_id)
+    read_for_change(session, request)  # answered twice at once: the second waits, then sees it
     if request.answered_at is not None:
         raise InputError("known", "Your agency has already answered this request")
     if data.known is None:

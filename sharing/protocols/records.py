@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.models import Agency, Alert, Case, ProtocolRecord, ProtocolSignature, Share
@@ -224,6 +225,8 @@ def sign(
     record = session.get(ProtocolRecord, protocol_id)
     if record is None:
         raise NotFound(protocol_id)
+    # Two agencies signing at once: the second waits, then counts the first's signature.
+    read_for_change(session, record)
     if record.status not in (ProtocolStatus.DRAFT, ProtocolStatus.AWAITING_SIGNATURES):
         raise InputError(
             "sign", f"This protocol is {record.status.label.lower()}: it can no longer be signed"

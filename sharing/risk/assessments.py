@@ -22,6 +22,7 @@ from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.cases import reviews
 from sharing.crypto.sealing import seal
+from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError, NotFound
 from sharing.formats import has_control_characters, too_long, with_control_characters
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
@@ -302,6 +303,7 @@ def record_consideration(
     actor = authorised.actor
     authorised.require(Act.ASSESS_RISK)
     escalation = escalation_on(session, authorised, escalation_id)
+    read_for_change(session, escalation)  # decided twice at once: the second waits, then sees it
     if escalation.considered_at is not None:
         raise InputError("note", "A decision on this prompt has already been recorded")
     text = note.strip()

@@ -28,6 +28,7 @@ from sharing.audit import acts
 from sharing.cases import casework
 from sharing.cases.standard_letters import day_text
 from sharing.crypto.sealing import seal_many
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import (
     checked_text,
@@ -982,6 +983,7 @@ def decide(
     (counts only). "Met by discretion" needs the procedure to allow it. Refused with the
     field and reason, nothing written, the refusal audited."""
     application = handled(session, actor, procedure, application_id)
+    read_for_change(session, application)  # sent twice at once: the second waits, then sees it
     with acts.refusing_input(
         session,
         acts.Action.TRIGGER_DECIDE,

@@ -29,6 +29,7 @@ from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import (
     Agency,
@@ -197,6 +198,7 @@ def convene(
     meeting of the area or has taken place, or a panel with a member of a body that is
     not a relevant body, or with one relevant body only."""
     application = handled(session, actor, procedure, application_id)
+    read_for_change(session, application)  # taken twice at once: the second waits
     now = now or clock.now()
     with acts.refusing_input(
         session, acts.Action.TRIGGER_REVIEW, actor=actor, subject=_subject(application)
@@ -427,6 +429,7 @@ def complete(
     recommendation = session.get(TriggerRecommendation, recommendation_id)
     if recommendation is None or recommendation.owner_agency_id != actor.agency_id:
         raise NotFound(recommendation_id)
+    read_for_change(session, recommendation)  # marked done twice at once: the second waits
     now = now or clock.now()
     subject = _subject(recommendation.application)
     with acts.refusing_input(
@@ -474,6 +477,7 @@ def record_outcome(
     (and queue the letter by e-mail if they gave an address). Refused before the panel
     has sat, twice, or without the findings or what happens next."""
     application = handled(session, actor, procedure, application_id)
+    read_for_change(session, application)  # taken twice at once: the second waits
     now = now or clock.now()
     with acts.refusing_input(
         session, acts.Action.TRIGGER_OUTCOME, actor=actor, subject=_subject(application)
@@ -535,6 +539,7 @@ def record_appeal(
     "not met" decision), twice, a date in the future or before the letter, after the
     procedure's time limit (saying the last day), or without the applicant's reasons."""
     application = handled(session, actor, procedure, application_id)
+    read_for_change(session, application)  # taken twice at once: the second waits
     now = now or clock.now()
     with acts.refusing_input(
         session, acts.Action.TRIGGER_APPEAL, actor=actor, subject=_subject(application)
@@ -602,6 +607,7 @@ def decide_appeal(
     Refused: no appeal received, decided twice, no choice, no findings, a date in the
     future or before the appeal."""
     application = handled(session, actor, procedure, application_id)
+    read_for_change(session, application)  # taken twice at once: the second waits
     now = now or clock.now()
     with acts.refusing_input(
         session, acts.Action.TRIGGER_APPEAL_DECIDE, actor=actor, subject=_subject(application)

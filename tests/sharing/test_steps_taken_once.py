@@ -1,0 +1,230 @@
+"""A step taken once (a lock request decided, a Community Trigger threshold decided) sent
+twice at the same moment, on PostgreSQL: a manager's lock decision sent from two tabs, a
+lead's threshold decision too. The first is recorded; the second waits for it, then is
+refused as already taken, with nothing written but its refusal. Without the wait both
+would read "not yet" and both write: two audit entries, the second decision over the
+first (a lock approved and refused at once), or a failure the user would see as an error.
+
+Each race holds the first step's transaction open, its step taken, until the second is
+waiting for a lock (or, had it not waited, has taken its step too): only then does the
+first commit. No sleep decides the order."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.audit import acts
+from sharing.audit.log import integrate
+from sharing.cases import locks
+from sharing.crypto.keys import LocalKeyring
+from sharing.db import make_session_factory
+from sharing.errors import InputError
+from sharing.models import (
+    AuditEntry,
+    Case,
+    LockRequest,
+    TriggerApplication,
+    TriggerBodyCount,
+    User,
+)
+from sharing.trigger import applications
+from sharing.vocabulary import LockReason, LockStatus, Role, ThresholdDecision
+from tests.fixtures.app import TEST_COST
+from tests.fixtures.demo import demo_actor, open_cases
+from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
+
+#: On PostgreSQL only: SQLite lets one transaction write at a time, and has no view of who
+#: waits for a lock.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("demo_database", ["postgresql"], indirect=True),
+]
+
+#: How long a race may take before the test gives up on it (never reached when it passes).
+PATIENCE_SECONDS = 60
+
+Step = Callable[[Session], object]
+
+
+def _waiting_for_a_lock(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        )
+
+
+def _race(engine: Engine, sessions: sessionmaker[Session], first: Step, second: Step) -> list[str]:
+    """Take ``first`` and ``second`` each in its own transaction, the second while the
+    first's is still open; what each was answered ("done", or the refusal's message), in
+    that order."""
+    first_taken, second_over, let_go = threading.Event(), threading.Event(), threading.Event()
+    answers = ["", ""]
+
+    def take(index: int, step: Step) -> None:
+        with sessions() as session:
+            try:
+                step(session)
+                answers[index] = "done"
+            except InputError as refused:
+                answers[index] = refused.message
+                acts.roll_back_keeping_refusals(session)
+            except SQLAlchemyError as failed:  # what a request would answer with a 500
+                answers[index] = type(failed).__name__
+                session.rollback()
+            finally:
+                (second_over if index else first_taken).set()
+            if index == 0:
+                let_go.wait(PATIENCE_SECONDS)
+            session.commit()
+
+    threads = [threading.Thread(target=take, args=pair) for pair in enumerate((first, second))]
+    threads[0].start()
+    assert first_taken.wait(PATIENCE_SECONDS)
+    threads[1].start()
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while not (second_over.is_set() or _waiting_for_a_lock(engine)):
+        assert time.monotonic() < deadline, "the second step neither waited nor ended"
+        time.sleep(0.01)
+    let_go.set()
+    for thread in threads:
+        thread.join(PATIENCE_SECONDS)
+    return answers
+
+
+def _entries(
+    session: Session,
+    action: acts.Action,
+    object_type: str,
+    object_id: int,
+    outcome: acts.Outcome = acts.Outcome.ALLOWED,
+) -> int:
+    """How many entries of the audit log record ``action`` on the object with ``outcome``."""
+    integrate(session)
+    session.commit()
+    return session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.action == action.value,
+            AuditEntry.outcome == outcome.value,
+            AuditEntry.object_type == object_type,
+            AuditEntry.object_id == str(object_id),
+        )
+    )
+
+
+@pytest.fixture
+def sessions(demo_database: tuple[Engine, LocalKeyring]) -> sessionmaker[Session]:
+    engine, keys = demo_database
+    return make_session_factory(engine, keys, TEST_COST)
+
+
+def test_a_lock_approved_and_refused_at_once_records_the_first_decision_only(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        case = open_cases(session, "larkmoor-ha")[0]
+        officer = Actor.of(session.get(User, case.officer_id))
+        request = locks.request_lock(
+            session,
+            authorise(session, officer, case.id, Act.REQUEST_LOCK),
+            LockReason.SENSITIVE,
+            "The reported person is a member of staff",
+        )
+        session.commit()
+        manager = demo_actor(session, "larkmoor-ha", Role.MANAGER)
+
+    answers = _race(
+        demo_database[0],
+        sessions,
+        lambda s: locks.decide_lock(s, manager, request.id, approve=True),
+        lambda s: locks.decide_lock(s, manager, request.id, approve=False),
+    )
+
+    assert answers == ["done", "This request has already been decided"]
+    with sessions() as session:
+        decided = session.get(LockRequest, request.id)
+        assert decided.status is LockStatus.APPROVED
+        assert session.get(Case, case.id).locked
+        assert _entries(session, acts.Action.LOCK_DECIDE, "case", case.id) == 1
+
+
+def test_a_lock_asked_for_twice_at_once_waits_for_one_manager(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        case = open_cases(session, "larkmoor-ha")[0]
+        officer = Actor.of(session.get(User, case.officer_id))
+
+    def ask(session: Session) -> None:
+        locks.request_lock(
+            session,
+            authorise(session, officer, case.id, Act.REQUEST_LOCK),
+            LockReason.SENSITIVE,
+            "The reported person is a member of staff",
+        )
+
+    answers = _race(demo_database[0], sessions, ask, ask)
+
+    assert answers == ["done", "A request for this case is already waiting for a manager"]
+    with sessions() as session:
+        waiting = session.scalars(select(LockRequest).where(LockRequest.case_id == case.id))
+        assert len(waiting.all()) == 1
+        assert _entries(session, acts.Action.LOCK_REQUEST, "case", case.id) == 1
+
+
+def test_a_threshold_decision_sent_twice_at_once_is_recorded_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        victim, _ = _repeat_victim(session)
+        lead = demo_actor(session, "northshire-csp", Role.TRIGGER_LEAD)
+        application = applications.record_application(
+            session,
+            lead,
+            PROCEDURE,
+            applications.ApplicationInput(
+                received_on=clock.today(),
+                channel="phone",
+                victim_kind="person",
+                victim_family_name=victim.family_name,
+                victim_date_of_birth=victim.date_of_birth,
+                problem="Shouting and threats on the stairs",
+            ),
+        )
+        session.commit()
+
+    def deciding(decision: str) -> Step:
+        return lambda s: applications.decide(
+            s, lead, PROCEDURE, application.id, decision, "Decided on the counts and the victim"
+        )
+
+    answers = _race(demo_database[0], sessions, deciding("discretion"), deciding("not_met"))
+
+    assert answers == ["done", "The threshold decision is already recorded. Nothing was changed."]
+    with sessions() as session:
+        decided = session.get(TriggerApplication, application.id)
+        assert decided.decision is ThresholdDecision.DISCRETION
+        counts = session.scalars(
+            select(TriggerBodyCount).where(TriggerBodyCount.application_id == application.id)
+        ).all()
+        assert len(counts) == len({c.agency_id for c in counts})
+        subject = ("trigger_application", application.id)
+        assert _entries(session, acts.Action.TRIGGER_DECIDE, *subject) == 1
+        refused = _entries(session, acts.Action.TRIGGER_DECIDE, *subject, acts.Outcome.REFUSED)
+        assert refused == 1  # the second, refused as already done
