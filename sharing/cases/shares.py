@@ -14,6 +14,7 @@ from sharing.access.authorise import AuthorisedCase, authorise, shared_cases_whe
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import policy
 from sharing.audit import acts
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.models import Agency, Case, ProtocolRecord, Share
 from sharing.protocols import Purpose
@@ -96,6 +97,8 @@ def share_case(
             "until",
             f"The share cannot outlast the protocol, which ends on {protocol.end_on:%-d %B %Y}",
         )
+    if origin is ShareOrigin.MANUAL:
+        read_for_change(session, case)  # shared twice at once: the second waits, then sees it
     if origin is ShareOrigin.MANUAL and (
         live := _live_share(session, case, agency, protocol, purpose, today)
     ):

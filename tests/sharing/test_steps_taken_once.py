@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select, text
@@ -25,14 +26,17 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.audit.log import integrate
-from sharing.cases import locks
+from sharing.cases import locks, shares
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.errors import InputError
 from sharing.models import (
+    Agency,
     AuditEntry,
     Case,
     LockRequest,
+    ProtocolRecord,
+    Share,
     TriggerApplication,
     TriggerBodyCount,
     User,
@@ -40,7 +44,7 @@ from sharing.models import (
 from sharing.trigger import applications
 from sharing.vocabulary import LockReason, LockStatus, Role, ThresholdDecision
 from tests.fixtures.app import TEST_COST
-from tests.fixtures.demo import demo_actor, open_cases
+from tests.fixtures.demo import demo_actor, open_cases, shared_with_agency
 from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
 
 #: On PostgreSQL only: SQLite lets one transaction write at a time, and has no view of who
@@ -228,3 +232,46 @@ def test_a_threshold_decision_sent_twice_at_once_is_recorded_once(
         assert _entries(session, acts.Action.TRIGGER_DECIDE, *subject) == 1
         refused = _entries(session, acts.Action.TRIGGER_DECIDE, *subject, acts.Outcome.REFUSED)
         assert refused == 1  # the second, refused as already done
+
+
+def test_a_case_shared_with_the_same_partner_twice_at_once_is_shared_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        case = next(
+            c
+            for c in open_cases(session, "northshire-homes")
+            if not shared_with_agency(session, c, "northshire-police", "asb_case_management")
+        )
+        officer = Actor.of(session.get(User, case.officer_id))
+        police = session.scalar(select(Agency.id).where(Agency.code == "northshire-police"))
+        protocol = session.scalar(
+            select(ProtocolRecord.id).where(
+                ProtocolRecord.key == "northshire-asb-case-management",
+                ProtocolRecord.status == "active",
+            )
+        )
+
+    def share(session: Session) -> None:
+        shares.share_case(
+            session,
+            authorise(session, officer, case.id, Act.SHARE),
+            agency_id=police,
+            protocol_id=protocol,
+            purpose="asb_case_management",
+            until=clock.today() + timedelta(days=30),
+        )
+
+    answers = _race(demo_database[0], sessions, share, share)
+
+    assert answers[0] == "done"
+    assert answers[1].startswith("This case is already shared with Northshire")
+    with sessions() as session:
+        live = session.scalars(
+            select(Share).where(
+                Share.case_id == case.id,
+                Share.agency_id == police,
+                Share.revoked_at.is_(None),
+            )
+        )
+        assert len(live.all()) == 1
