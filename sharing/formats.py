@@ -62,8 +62,11 @@ def checked_text(field: str, value: str, *, limit: int, what: str, required: str
     """``value`` without surrounding space, or ``InputError`` at ``field``: empty when
     ``required`` (which says what to enter), longer than ``limit``, or holding control
     characters. The messages name the text as ``what`` ("the summary"), so that each of a
-    form's lines in its error summary says which box it is about."""
+    form's lines in its error summary says which box it is about. A text of nothing but
+    invisible characters (zero-width spaces, direction marks) is empty."""
     value = value.strip()
+    if not without_invisible(value).strip():
+        value = ""
     if required and not value:
         raise InputError(field, required)
     if len(value) > limit:

@@ -336,3 +336,17 @@ def test_a_partner_with_a_share_sees_how_to_contact_someone_but_not_why(
     assert "An interpreter (Yoruba)" in page
     assert "No home visits" in page
     assert "Recovering from a stroke" not in page
+
+
+def test_a_name_of_invisible_characters_only_is_no_name(demo_hub, demo_session) -> None:
+    case = open_cases(demo_session, "northshire-homes")[0]
+    officer = demo_client(demo_hub, case.officer)
+    pasted = "\u200b\u2060"  # zero-width space and word joiner, as pasted from a message
+    response = _post(
+        officer,
+        case.id,
+        role="witness",
+        **{"person-given_names": pasted, "person-family_name": pasted},
+    )
+    assert response.status_code == 400
+    assert "Enter the person&#39;s name" in response.get_data(as_text=True)

@@ -184,3 +184,15 @@ def test_a_text_too_long_or_with_control_characters_is_named_in_its_message() ->
         checked_text("note", "Seen\x1b", limit=2_000, what="the note")
     assert controls.value.message.startswith("The note must not contain control characters")
     assert checked_text("note", "  Seen  ", limit=4, what="the note") == "Seen"
+
+
+@pytest.mark.parametrize("typed", ["\u200b", " \u200b\u2060 ", "\u202e", "\ufeff\u200e"])
+def test_a_required_text_of_invisible_characters_only_is_empty(typed: str) -> None:
+    with pytest.raises(InputError) as empty:
+        checked_text("surname", typed, limit=100, what="the surname", required="Enter a surname")
+    assert empty.value.message == "Enter a surname"
+    assert checked_text("note", typed, limit=100, what="the note") == ""
+    # a joiner inside a name is kept: Persian and Indic names need it
+    assert checked_text("surname", "Mir\u200cdamadi", limit=100, what="the surname") == (
+        "Mir\u200cdamadi"
+    )
