@@ -44,6 +44,10 @@ def _procedure() -> Procedure:
     return current_app.extensions["hub.trigger_procedure"]  # type: ignore[no-any-return]
 
 
+#: The longest text each box takes (the core's checks), stated beside the box.
+LIMITS = {"problem": applications.MAX_TEXT, "victim_address": applications.MAX_ADDRESS}
+
+
 class ApplyForm(HubForm):
     victim_kind = ChoiceField(
         "Who has suffered the anti-social behaviour?",
@@ -221,6 +225,7 @@ def _page(form: ApplyForm, step: Step, status: int = 200) -> tuple[str, int]:
         of=len(asked),
         previous=asked[number - 2].name if number > 1 else None,
         carried=_carried(form, step.fields),
+        limits=LIMITS,
     ), status
 
 

@@ -444,3 +444,11 @@ def test_a_question_of_choices_left_unanswered_is_asked_again(
     assert message in page
     assert "govuk-error-summary" in page
     assert _count(demo_session) == before
+
+
+def test_the_text_boxes_say_how_much_they_take_before_anything_is_typed(demo_hub) -> None:
+    pages: list[str] = []
+    _walk(demo_hub.test_client(), pages)
+    said = "\n".join(pages)
+    assert "You can enter up to 5,000 characters" in said  # what is happening
+    assert "You can enter up to 500 characters" in said  # the address
