@@ -51,7 +51,7 @@ class Needs:
         if Adjustment.ADVOCATE in self.adjustments and not advocate:
             raise InputError(p + "advocate", "Say who the advocate or supporter is")
         return Needs(
-            tuple(dict.fromkeys(self.adjustments)),
+            tuple(a for a in Adjustment if a in self.adjustments),  # once each, in order
             language if Adjustment.INTERPRETER in self.adjustments else "",
             advocate if Adjustment.ADVOCATE in self.adjustments else "",
             self.contact_by,
@@ -65,7 +65,9 @@ class Needs:
             return None
         return json.dumps(
             {
-                "adjustments": [a.value for a in self.adjustments],
+                # In the vocabulary's order, whatever order they were given in: the same
+                # needs are always the same document (a form saved as it was changes nothing).
+                "adjustments": [a.value for a in Adjustment if a in self.adjustments],
                 "language": self.language,
                 "advocate": self.advocate,
             }

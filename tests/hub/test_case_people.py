@@ -219,7 +219,7 @@ def test_a_witness_with_an_interpreter_need_shows_it_on_the_case(demo_hub, demo_
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "An interpreter (Polish); Large print" in page
+    assert "Large print; An interpreter (Polish)" in page
     assert "By phone; Avoid: school pick-up, 3 to 4pm; No home visits" in page
     person = (
         demo_session.scalars(

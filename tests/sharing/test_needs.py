@@ -40,6 +40,20 @@ def test_needs_come_back_from_their_documents(adjustments, language, advocate, w
     assert back.no_home_visits == needs.no_home_visits
 
 
+@given(st.lists(st.sampled_from(list(Adjustment)), min_size=1), st.randoms())
+def test_the_same_needs_in_any_order_are_the_same_document(adjustments, random) -> None:
+    """What a form sends in its checkboxes' order, an import or the demo in another, is
+    kept alike: saving a person's form as it was changes nothing."""
+    shuffled = list(adjustments)
+    random.shuffle(shuffled)
+    given_order = Needs(tuple(adjustments), "Polish", "Ms Y")
+    other_order = Needs(tuple(shuffled), "Polish", "Ms Y")
+    assert given_order.adjustments_document() == other_order.adjustments_document()
+    checked = given_order.checked()
+    assert checked.adjustments_document() == other_order.checked().adjustments_document()
+    assert checked.adjustments == other_order.checked().adjustments
+
+
 def test_an_interpreter_needs_a_language_and_an_advocate_a_name() -> None:
     with pytest.raises(InputError, match="which language") as refused:
         Needs((Adjustment.INTERPRETER,), prefix="person-").checked()
@@ -57,7 +71,7 @@ def test_sentences_and_an_erased_persons_marker() -> None:
         no_home_visits=True,
     ).checked()
     assert adjustments_sentence(needs.adjustments_document()) == (
-        "An interpreter (Polish); Large print"
+        "Large print; An interpreter (Polish)"  # in the order the form offers them
     )
     assert contact_sentence(needs.contact_document()) == (
         "By phone; Avoid: not before 10am; No home visits"
