@@ -20,7 +20,13 @@ from hub.database import db
 from hub.templating import UK
 from sharing import clock, form_sends
 from sharing.errors import InputError
-from sharing.formats import CONTROL_CHARACTERS, has_control_characters, is_digits, too_long
+from sharing.formats import (
+    CONTROL_CHARACTERS,
+    has_control_characters,
+    is_digits,
+    too_long,
+    with_plain_line_breaks,
+)
 
 _PARTS = ("day", "month", "year")
 #: The hidden field that carries a form's one-time token.
@@ -89,7 +95,7 @@ class TextLimit(Length):
         self.what = what
 
     def __call__(self, form: Any, field: Field) -> None:
-        length = len((field.data or "").strip())
+        length = len(with_plain_line_breaks(field.data or "").strip())
         if length > self.max:
             raise StopValidation(too_long(self.what, self.max, length))
 

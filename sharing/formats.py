@@ -58,13 +58,20 @@ def _sentence(what: str) -> str:
     return what[:1].upper() + what[1:]
 
 
+def with_plain_line_breaks(text: str) -> str:
+    """``text`` with each line break as one new line: a browser sends a text box's line
+    breaks as two characters (CR LF), which a reader and a character count take as one."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def checked_text(field: str, value: str, *, limit: int, what: str, required: str = "") -> str:
     """``value`` without surrounding space, or ``InputError`` at ``field``: empty when
     ``required`` (which says what to enter), longer than ``limit``, or holding control
     characters. The messages name the text as ``what`` ("the summary"), so that each of a
     form's lines in its error summary says which box it is about. A text of nothing but
-    invisible characters (zero-width spaces, direction marks) is empty."""
-    value = value.strip()
+    invisible characters (zero-width spaces, direction marks) is empty. Line breaks are
+    kept as one new line each (``with_plain_line_breaks``)."""
+    value = with_plain_line_breaks(value).strip()
     if not without_invisible(value).strip():
         value = ""
     if required and not value:

@@ -152,6 +152,21 @@ def test_a_person_or_an_action_saved_as_it_was_is_nothing_changed(demo_hub, demo
     assert _changes_recorded(demo_session) == before + 2
 
 
+def test_a_multi_line_address_saved_from_a_browser_as_it_was_is_nothing_changed(
+    demo_hub, demo_session
+) -> None:
+    case = open_cases(demo_session, "northshire-homes")[7]
+    party = case.parties[0]
+    officer = demo_client(demo_hub, case.officer)
+    url = f"/cases/{case.id}/people/{party.id}/change"
+    officer.post(url, data={**_open(officer, url), "person-address": "Flat 2\n14 Mill Lane"})
+    # A browser sends a text box's line breaks as CR LF.
+    sent = {key: value.replace("\n", "\r\n") for key, value in _open(officer, url).items()}
+    saved = officer.post(url, data=sent, follow_redirects=True)
+    assert "Nothing changed" in saved.get_data(as_text=True)
+    assert _person(demo_session, party.person_id)["address"] == "Flat 2\n14 Mill Lane"
+
+
 def test_a_person_form_sent_without_a_stamp_is_saved_as_before(demo_hub, demo_session) -> None:
     case = open_cases(demo_session, "northshire-homes")[4]
     party = case.parties[0]

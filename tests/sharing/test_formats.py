@@ -196,3 +196,12 @@ def test_a_required_text_of_invisible_characters_only_is_empty(typed: str) -> No
     assert checked_text("surname", "Mir\u200cdamadi", limit=100, what="the surname") == (
         "Mir\u200cdamadi"
     )
+
+
+def test_a_text_boxs_line_breaks_are_one_new_line_each_and_count_as_one() -> None:
+    sent = "Flat 2\r\n14 Mill Lane\rNorthshire"  # as a browser sends a text box
+    assert checked_text("address", sent, limit=100, what="the address") == (
+        "Flat 2\n14 Mill Lane\nNorthshire"
+    )
+    lines = "ab\r\n" * 25  # 100 characters as sent; 74 as typed, the last break trimmed
+    assert len(checked_text("note", lines, limit=74, what="the note")) == 74
