@@ -71,10 +71,13 @@ def index_lengths(expected_persons: int = 1_000_000) -> dict[str, int]:
     }
 
 
-#: The normalising rules of ``normalise_name`` (and so of every index entry made now):
-#: raise it when they change, so that ``hub keys status`` counts the entries made under
-#: older rules and ``hub keys reindex`` makes them again.
-RULES = 2
+#: The normalising rules of the index's values (``normalise_name``, and the phone numbers,
+#: postcodes and UPRNs of ``sharing.formats``), and so of every index entry made now:
+#: raise it when any of them changes, so that ``hub keys status`` counts the entries made
+#: under older rules and ``hub keys reindex`` makes them again. 2: accents folded; 3:
+#: apostrophes typed as an acute accent, Arabic and Hebrew vowel marks and invisible
+#: characters dropped, and phone numbers written with 0044 or +44 (0) read as UK ones.
+RULES = 3
 
 #: Apostrophes as people and word processors type them: ‘ ’ ʼ ʹ ` ´ ′.
 _APOSTROPHES = dict.fromkeys(map(ord, "\u2018\u2019\u02bc\u02b9`\u00b4\u2032"), "'")
