@@ -193,9 +193,10 @@ def compose(
         if line and line.strip()
     )
     appeal = None
-    if kind in (LetterKind.OUTCOME, LetterKind.THRESHOLD):
-        last = appeal_by(application, procedure)
-        appeal = (procedure.appeal.body, last) if last else None
+    start = _offers_appeal_from(application, kind)
+    if start is not None:
+        last = england_and_wales().add(start, procedure.appeal.within_working_days)
+        appeal = (procedure.appeal.body, last)
     offer = ""
     if appeal is not None:
         (offer,) = _filled(
@@ -214,6 +215,18 @@ def compose(
         email=email_of(details, on_behalf),
         appeal_sentence=offer,
     )
+
+
+def _offers_appeal_from(application: TriggerApplication, kind: LetterKind) -> date | None:
+    """The day a letter of ``kind`` counts its appeal from, if it offers one: the outcome
+    letter from its own day, the threshold decision only when "not met", from that
+    decision. A letter says what it said on its day: a "met" letter reprinted after the
+    outcome offers no appeal."""
+    if kind is LetterKind.OUTCOME:
+        return application.outcome_on
+    if kind is LetterKind.THRESHOLD and application.decision is ThresholdDecision.NOT_MET:
+        return _dated(application, kind)
+    return None
 
 
 def reached(application: TriggerApplication) -> list[tuple[LetterKind, date]]:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,9 +38,9 @@ from sharing.models import (
     TriggerCaseRequest,
     User,
 )
-from sharing.trigger import applications
+from sharing.trigger import applications, letters
 from sharing.trigger.workdays import england_and_wales
-from sharing.vocabulary import NoticeKind, Role, ThresholdDecision
+from sharing.vocabulary import LetterKind, NoticeKind, Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
 from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
@@ -534,3 +536,35 @@ def test_the_pages_of_the_review_are_the_lead_agencys(hub, session) -> None:
     assert lead.get(f"{page}/letters/nonsense").status_code == 404
     threshold = lead.get(f"{page}/letters/threshold").get_data(as_text=True)
     assert "It meets the threshold" in threshold
+
+
+def test_a_threshold_met_letter_printed_after_the_outcome_says_what_it_said_when_sent(
+    hub, session
+) -> None:
+    """A "threshold met" letter offered no appeal on its day (only a "not met" decision
+    does); reprinted, downloaded or e-mailed once the outcome letter exists, it still
+    offers none, while the outcome letter offers it, the body named mid-sentence."""
+    met = session.scalars(
+        select(TriggerApplication).where(
+            TriggerApplication.decision == ThresholdDecision.MET,
+            TriggerApplication.outcome_on.is_not(None),
+        )
+    ).first()
+    assert met is not None
+    lead = _lead(hub, session)
+    page = f"/trigger/{met.id}"
+    letter = lead.get(f"{page}/letters/threshold").get_data(as_text=True)
+    assert "It meets the threshold" in letter
+    assert "look at it again" not in letter
+    pdf = lead.get(f"{page}/letters/threshold.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+    assert "meets the threshold" in text
+    assert "look at it again" not in text
+    outcome = lead.get(f"{page}/letters/outcome").get_data(as_text=True)
+    assert "Office of the Northshire Police and Crime Commissioner to look at it again" in outcome
+    wording = hub.extensions["hub.letters"].trigger
+    mailed = letters.compose(
+        session, met, LetterKind.THRESHOLD, PROCEDURE, wording, actor=None
+    ).as_text()
+    assert "meets the threshold" in mailed
+    assert "look at it again" not in mailed
