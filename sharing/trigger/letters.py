@@ -12,6 +12,7 @@ one audit entry, naming the application and the letter's kind.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -292,7 +293,23 @@ def _filled(
     it uses no others)."""
     sentence = letter.with_recommendations if recommendations else letter.without_recommendations
     filled = defaultdict(str, values | {"recommendations": sentence})
-    return tuple(p.format_map(filled) for p in letter.paragraphs)
+    body = values.get("appeal_body", "")
+    filled["appeal_body"] = in_sentence(body)
+    filled[_BODY_FIRST] = body[:1].upper() + body[1:]
+    return tuple(
+        _BODY_STARTS.sub(rf"\1{{{_BODY_FIRST}}}", p).format_map(filled) for p in letter.paragraphs
+    )
+
+
+#: ``{appeal_body}`` where it starts a sentence, and what it is filled with there.
+_BODY_STARTS = re.compile(r"(^|[.!?]\s+)\{appeal_body\}")
+_BODY_FIRST = "appeal_body_first"
+
+
+def in_sentence(name: str) -> str:
+    """A body's name inside a sentence: the procedure file names it as it starts one
+    ("The Office of the … Commissioner"), a letter asks "ask the Office of …"."""
+    return "the " + name[4:] if name.startswith("The ") else name
 
 
 def pending(session: Session, limit: int = 100) -> list[TriggerLetter]:

@@ -437,6 +437,7 @@ def test_recommendations_outcome_letter_and_appeal(hub, session) -> None:
         assert response.status_code == 302, response.get_data(as_text=True)
         letter = lead.get(f"{page}/letters/appeal_decision").get_data(as_text=True)
         assert "The review was carried out properly." in letter
+        assert "The Office of the Northshire Police and Crime Commissioner has considered" in letter
     session.expire_all()
     assert application.appeal_decision is not None
 
@@ -475,6 +476,7 @@ def test_a_not_met_decision_just_after_midnight_in_summer_gives_20_working_days_
         letter = lead.get(f"{page}/letters/threshold").get_data(as_text=True)
         assert "10 July 2026" in letter
         assert "by 7 August 2026" in letter  # 20 working days after Friday 10 July
+        assert "you can ask the Office of the Northshire Police and Crime Commissioner" in letter
         response = _post(
             lead,
             f"{page}/appeal",
@@ -561,7 +563,7 @@ def test_a_threshold_met_letter_printed_after_the_outcome_says_what_it_said_when
     assert "meets the threshold" in text
     assert "look at it again" not in text
     outcome = lead.get(f"{page}/letters/outcome").get_data(as_text=True)
-    assert "Office of the Northshire Police and Crime Commissioner to look at it again" in outcome
+    assert "you can ask the Office of the Northshire Police and Crime Commissioner" in outcome
     wording = hub.extensions["hub.letters"].trigger
     mailed = letters.compose(
         session, met, LetterKind.THRESHOLD, PROCEDURE, wording, actor=None
