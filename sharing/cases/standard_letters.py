@@ -37,9 +37,9 @@ from sharing.files.stores import FileStore
 from sharing.formats import checked_text
 from sharing.models import CaseParty, Document, Incident
 from sharing.protocols.checker import read_header, read_text, read_toml, sorted_problems
-from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
+from sharing.protocols.fields import Reader, did_you_mean, kind_of, one_of, path_of
 from sharing.protocols.problems import FileInvalid, Problem
-from sharing.vocabulary import ActionKind, Adjustment, PartyRole
+from sharing.vocabulary import ActionKind, Adjustment, AgencyType, PartyRole
 
 TOP_KEYS = ("id", "title", "version", "letters", "trigger_letters")
 LETTER_KEYS = ("id", "title", "to", "paragraphs", "plain", "details", "hint", "records")
@@ -85,6 +85,10 @@ _ALLOWED = (
     'per letter, as README.md describes ("Letters")'
 )
 MAX_DETAILS = 4_000
+#: In a paragraph that depends on who sends the letter, the words for any other sender.
+OTHERS = "others"
+#: What a paragraph that depends on who sends the letter may name: a type of agency.
+SENDERS = (*(t.value for t in AgencyType), OTHERS)
 #: How many of the case's latest incidents a letter names.
 INCIDENTS_NAMED = 5
 
@@ -96,14 +100,29 @@ class LettersInvalid(FileInvalid):
 
 
 @dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a letter: the same words from any agency, or words that depend on
+    the type of agency sending it (a landlord may speak of a tenancy; the police have no
+    tenants)."""
+
+    #: The words by the type of agency sending the letter, ``OTHERS`` for any other type;
+    #: a type given no words (and no ``OTHERS``) leaves the paragraph out.
+    by_sender: Mapping[str, str]
+
+    def words(self, sender: AgencyType) -> str | None:
+        """The paragraph as a letter from an agency of type ``sender`` says it, if it does."""
+        return self.by_sender.get(sender.value, self.by_sender.get(OTHERS))
+
+
+@dataclass(frozen=True)
 class LetterTemplate:
     id: str
     title: str
     #: The parts on a case the letter may be addressed to.
     to: tuple[PartyRole, ...]
-    paragraphs: tuple[str, ...]
+    paragraphs: tuple[Paragraph, ...]
     #: The same letter in plain language.
-    plain: tuple[str, ...]
+    plain: tuple[Paragraph, ...]
     #: What the officer writes for this letter (None: nothing), and the hint under it.
     details: str | None = None
     hint: str | None = None
@@ -245,11 +264,10 @@ def _letter(reader: Reader, table: Mapping[str, Any], prefix: str) -> LetterTemp
     records = reader.choice(table, "records", prefix, [k.value for k in RECORDABLE], "action")
     versions = {}
     for key in ("paragraphs", "plain"):
-        paragraphs = reader.strings(
-            table, key, prefix, required=True, allowed="a list of paragraphs, each in quotes"
-        )
+        paragraphs = _paragraphs(reader, table, key, prefix)
         if paragraphs is not None:
-            used = _placeholders(reader, path_of(prefix, key), paragraphs, PLACEHOLDERS)
+            texts = [text for p in paragraphs for text in p.by_sender.values()]
+            used = _placeholders(reader, path_of(prefix, key), texts, PLACEHOLDERS)
             if details and "details" not in used:
                 reader.add(
                     path_of(prefix, key),
@@ -275,6 +293,43 @@ def _letter(reader: Reader, table: Mapping[str, Any], prefix: str) -> LetterTemp
         hint=hint,
         records=ActionKind.of(records) if records else None,
     )
+
+
+_PARAGRAPHS = (
+    "a list of paragraphs, each in quotes, or one that depends on who sends the letter: "
+    '{ landlord = "…", others = "…" }'
+)
+
+
+def _paragraphs(
+    reader: Reader, table: Mapping[str, Any], key: str, prefix: str
+) -> list[Paragraph] | None:
+    """A letter's paragraphs: each text in quotes, or a table of texts by the type of
+    agency sending the letter (``SENDERS``); None when absent or unusable."""
+    path = path_of(prefix, key)
+    if key not in table:
+        reader.add(path, f'missing required key "{key}"', _PARAGRAPHS)
+        return None
+    value = table[key]
+    if not isinstance(value, list) or not value:
+        found = "an empty list" if value == [] else kind_of(value)
+        reader.add(path, f"expected a list of paragraphs, found {found}", _PARAGRAPHS)
+        return None
+    paragraphs: list[Paragraph] = []
+    for item in value:
+        if isinstance(item, str) and any(p.by_sender == {OTHERS: item} for p in paragraphs):
+            reader.add(path, f'"{_start(item)}" is listed twice', _PARAGRAPHS)
+        elif isinstance(item, str):
+            paragraphs.append(Paragraph({OTHERS: item}))
+        elif isinstance(item, dict) and item and all(isinstance(t, str) for t in item.values()):
+            for sender in item:
+                if sender not in SENDERS:
+                    hint = did_you_mean(sender, SENDERS)
+                    reader.add(path, f'unknown type of agency "{sender}"{hint}', one_of(SENDERS))
+            paragraphs.append(Paragraph(dict(item)))
+        else:
+            reader.add(path, f"expected a paragraph, found {kind_of(item)}", _PARAGRAPHS)
+    return paragraphs
 
 
 def _placeholders(
@@ -441,8 +496,11 @@ def make_letter(
         "incidents": _incident_days(session, case.id),
         "details": details,
     }
+    sender = case.agency.type
     paragraphs = tuple(
-        p.format_map(filled) for p in (template.plain if plain else template.paragraphs)
+        words.format_map(filled)
+        for p in (template.plain if plain else template.paragraphs)
+        if (words := p.words(sender)) is not None
     )
     acts.record(
         session,

@@ -24,7 +24,7 @@ from sharing.models import Action, AuditEntry, Case, CaseParty, Document
 from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, PartyRole, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.cli import hub
-from tests.fixtures.demo import demo_client, demo_user, share_demo_case
+from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
 from tests.hub.test_documents import _case
 
 BEHAVIOUR = "loud music from your flat after midnight and shouting on the shared stairs"
@@ -192,7 +192,7 @@ def test_the_letters_file_is_checked_with_each_problem_at_its_line(tmp_path: Pat
     text = (
         'id = "l"\ntitle = "L"\nversion = 1\n'
         '[[letters]]\nid = "warning"\ntitle = "W"\nto = ["reported", "victm"]\n'
-        'details = "What"\nparagraphs = ["Dear {nmae}", "{details"]\nplain = ["{name!r}"]\n'
+        'details = "What"\nparagraphs = ["Dear {nmae}", "{details"]\nplain = ["{name!r}", { landlrd = "Rent" }]\n'
         '[[trigger_letters]]\nid = "outcome"\nparagraphs = ["Found: {findings}"]\n'
         'with_recommendations = "Below."\nwithout_recommendations = "None."\n'
         '[[trigger_letters]]\nid = "apology"\nparagraphs = ["Sorry"]\n'
@@ -209,6 +209,11 @@ def test_the_letters_file_is_checked_with_each_problem_at_its_line(tmp_path: Pat
     )
     assert any("has a brace that opens or closes nothing" in p for p in problems)
     assert any(p.startswith("letters.toml:10:") and "has a format" in p for p in problems)
+    assert any(
+        p.startswith("letters.toml:10:")
+        and 'unknown type of agency "landlrd" (did you mean "landlord"?)' in p
+        for p in problems
+    )
     assert any("never uses {details}" in p for p in problems)
     assert any(
         p.startswith("letters.toml:13: trigger_letters[0].paragraphs: never uses {recommendations}")
@@ -224,3 +229,49 @@ def test_the_letters_file_is_checked_with_each_problem_at_its_line(tmp_path: Pat
     good = hub("letters", "check", str(LETTERS))
     assert good.exit_code == 0
     assert "1 file(s) checked: no problems" in good.output
+
+
+def _with_reported(session: Session, agency_code: str) -> tuple[Case, CaseParty]:
+    """An open case of the agency, with its reported person."""
+    for case in open_cases(session, agency_code):
+        party = next((p for p in case.parties if p.role is PartyRole.REPORTED), None)
+        if party is not None:
+            return case, party
+    raise AssertionError(f"no open case of {agency_code} with a reported person")
+
+
+@pytest.mark.parametrize(
+    ("agency_code", "landlord"),
+    [("northshire-homes", True), ("northshire-police", False), ("northshire-eh", False)],
+)
+def test_a_warning_speaks_of_a_tenancy_only_when_a_landlord_sends_it(
+    demo_hub, demo_session, agency_code: str, landlord: bool
+) -> None:
+    """The police or environmental health have no tenants: their warning, standard or in
+    plain language, says nothing of a tenancy or of losing a home; a landlord's says it
+    only of someone who rents their home from them."""
+    case, party = _with_reported(demo_session, agency_code)
+    officer = demo_client(demo_hub, case.officer)
+    for plain in ("", "y"):
+        preview = _post(
+            officer,
+            case.id,
+            letter="warning",
+            person=str(party.person_id),
+            details=BEHAVIOUR,
+            formats_chosen="y",
+            plain=plain,
+            action="preview",
+        )
+        assert preview.status_code == 200, preview.get_data(as_text=True)
+        page = preview.get_data(as_text=True)
+        letter = page[page.index('class="hub-letter') :]
+        assert "It must stop now." in letter
+        assert "It breaks the rules of your tenancy." not in letter  # never said as a fact
+        if landlord:
+            hedge = "If you rent your home from us" if plain else "if you are our tenant"
+            assert hedge in letter
+        else:
+            assert "tenan" not in letter
+            assert "lose your home" not in letter
+            assert "possession" not in letter
