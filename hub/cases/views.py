@@ -571,7 +571,9 @@ def letter(case_id: int) -> Response | tuple[str, int]:
             keeping_in_touch=form.keeping_in_touch.data or "",
         )
         try:
-            made = letters.complainant_letter(db(), authorised, data)
+            made = letters.complainant_letter(
+                db(), authorised, data, current_app.extensions["hub.letters"].contact
+            )
         except InputError as e:
             form.refuse(e)
         else:

@@ -10,7 +10,7 @@ documents (``keep_letter``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -69,6 +69,9 @@ class Letter:
     person_id: int
     agency: str
     officer: str
+    #: How to reach the officer and their agency (as on the standard letters).
+    officer_email: str
+    agency_contact: str | None
     reference: str
     dated: date
     name: str | None
@@ -116,10 +119,16 @@ def planned_actions(session: Session, authorised: AuthorisedCase) -> list[Planne
     ]
 
 
-def complainant_letter(session: Session, authorised: AuthorisedCase, data: LetterInput) -> Letter:
+def complainant_letter(
+    session: Session,
+    authorised: AuthorisedCase,
+    data: LetterInput,
+    contact: Mapping[str, str] | None = None,
+) -> Letter:
     """The letter for a victim or reporter on the case (authorised for ``Act.RECORD``):
     refused with its field for anyone else, an action not open on the case, or what we
-    ask and how we keep in touch missing or too long; recorded as one view."""
+    ask and how we keep in touch missing or too long; recorded as one view. ``contact``:
+    the agencies' contact lines (the letters file's), by agency code."""
     authorised.require(Act.RECORD)
     case = authorised.case
     party = session.scalar(
@@ -168,6 +177,8 @@ def complainant_letter(session: Session, authorised: AuthorisedCase, data: Lette
         person_id=person.id,
         agency=case.agency.name,
         officer=case.officer.display_name,
+        officer_email=case.officer.email,
+        agency_contact=(contact or {}).get(case.agency.code),
         reference=case.reference,
         dated=clock.today(),
         name=" ".join(v for v in (values["given_names"], values["family_name"]) if v) or None,

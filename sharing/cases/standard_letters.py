@@ -17,7 +17,7 @@ import os
 import re
 import string
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -41,11 +41,25 @@ from sharing.protocols.fields import Reader, did_you_mean, kind_of, one_of, path
 from sharing.protocols.problems import FileInvalid, Problem
 from sharing.vocabulary import ActionKind, Adjustment, AgencyType, PartyRole
 
-TOP_KEYS = ("id", "title", "version", "letters", "trigger_letters")
+TOP_KEYS = ("id", "title", "version", "contact", "letters", "trigger_letters")
 LETTER_KEYS = ("id", "title", "to", "paragraphs", "plain", "details", "hint", "records")
 LETTER_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 #: What the hub fills a letter's placeholders with.
-PLACEHOLDERS = ("name", "reference", "agency", "officer", "review_date", "incidents", "details")
+PLACEHOLDERS = (
+    "name",
+    "reference",
+    "agency",
+    "officer",
+    "officer_email",
+    "agency_contact",
+    "review_date",
+    "incidents",
+    "details",
+)
+#: An agency's code, as the ``[contact]`` table names it.
+AGENCY_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+#: The longest contact line of an agency.
+MAX_CONTACT = 300
 #: The letters to a Community Trigger applicant, and what the hub fills theirs with.
 TRIGGER_LETTERS = (
     "acknowledgement",
@@ -148,6 +162,9 @@ class LetterBook:
     letters: tuple[LetterTemplate, ...]
     #: The Community Trigger's letters, by id (``TRIGGER_LETTERS``).
     trigger: Mapping[str, TriggerWording]
+    #: How residents reach each agency (its office, phone), by the agency's code: printed
+    #: under its name on its letters.
+    contact: Mapping[str, str] = field(default_factory=dict)
 
     def get(self, letter_id: str) -> LetterTemplate | None:
         return next((t for t in self.letters if t.id == letter_id), None)
@@ -195,9 +212,28 @@ def _read(reader: Reader, data: Mapping[str, Any]) -> LetterBook | None:
     if not letters and not reader.problems:
         reader.add("letters", "the file has no letters", "at least one [[letters]]")
     trigger = _trigger_letters(reader, data)
+    contact = _contacts(reader, data)
     if reader.problems:
         return None
-    return LetterBook(book_id or "", title or "", version or 0, tuple(letters), trigger)
+    return LetterBook(book_id or "", title or "", version or 0, tuple(letters), trigger, contact)
+
+
+def _contacts(reader: Reader, data: Mapping[str, Any]) -> dict[str, str]:
+    """The ``[contact]`` table: a line of text for each agency code."""
+    table = data.get("contact", {})
+    allowed = '[contact] with a line for each agency: northshire-homes = "1 Market Street…"'
+    if not isinstance(table, dict):
+        reader.add("contact", f"expected a table, found {kind_of(table)}", allowed)
+        return {}
+    found: dict[str, str] = {}
+    for code in table:
+        if not AGENCY_CODE.fullmatch(code):
+            reader.add(path_of("contact", code), f'"{code}" is not an agency\'s code', allowed)
+            continue
+        line = reader.text(table, code, "contact", max_length=MAX_CONTACT)
+        if line is not None:
+            found[code] = " ".join(line.split())
+    return found
 
 
 def _trigger_letters(reader: Reader, data: Mapping[str, Any]) -> dict[str, TriggerWording]:
@@ -393,6 +429,10 @@ class MadeLetter:
     part: str
     agency: str
     officer: str
+    #: How to reach the officer and their agency: the officer's work e-mail, and the
+    #: agency's contact line from the letters file (None: the file gives it none).
+    officer_email: str
+    agency_contact: str | None
     reference: str
     dated: date
     name: str | None
@@ -485,11 +525,14 @@ def make_letter(
         a.label.lower() for a in asked if a in (Adjustment.LARGE_PRINT, Adjustment.PLAIN_LANGUAGE)
     ]
     name = " ".join(v for v in (values["given_names"], values["family_name"]) if v) or None
+    contact = book.contact.get(case.agency.code)
     filled = {
         "name": name or "resident",
         "reference": case.reference,
         "agency": case.agency.name,
         "officer": case.officer.display_name,
+        "officer_email": case.officer.email,
+        "agency_contact": contact or case.agency.name,
         "review_date": day_text(case.review_due_on)
         if case.review_due_on
         else "the date of its next review",
@@ -516,6 +559,8 @@ def make_letter(
         part=party.role.label.lower(),
         agency=case.agency.name,
         officer=case.officer.display_name,
+        officer_email=case.officer.email,
+        agency_contact=contact,
         reference=case.reference,
         dated=clock.today(),
         name=name,

@@ -353,6 +353,8 @@ def test_the_officer_prints_the_complainants_action_plan_letter(demo_hub, demo_s
     )
     assert name in text
     assert "I will phone you every Tuesday afternoon" in text
+    assert f"E-mail: {case.officer.email}" in text  # how to reach the officer (001 §3)
+    assert "01632 960" in text  # and their agency, from the letters file
 
     # Bad input: someone not on the case, nothing about keeping in touch; a partner.
     for fields, message in (

@@ -196,6 +196,7 @@ def test_the_letters_file_is_checked_with_each_problem_at_its_line(tmp_path: Pat
         '[[trigger_letters]]\nid = "outcome"\nparagraphs = ["Found: {findings}"]\n'
         'with_recommendations = "Below."\nwithout_recommendations = "None."\n'
         '[[trigger_letters]]\nid = "apology"\nparagraphs = ["Sorry"]\n'
+        '[contact]\nnorthshire-homes = " "\n'
     )
     with pytest.raises(LettersInvalid) as refused:
         parse_letters(text, "letters.toml")
@@ -220,6 +221,9 @@ def test_the_letters_file_is_checked_with_each_problem_at_its_line(tmp_path: Pat
         for p in problems
     )
     assert any('unknown Community Trigger letter "apology"' in p for p in problems)
+    assert any(
+        p.startswith("letters.toml:20: contact.northshire-homes: is empty") for p in problems
+    )
     bad = tmp_path / "letters.toml"
     bad.write_text(text)
     result = hub("letters", "check", str(bad))
@@ -275,3 +279,27 @@ def test_a_warning_speaks_of_a_tenancy_only_when_a_landlord_sends_it(
             assert "tenan" not in letter
             assert "lose your home" not in letter
             assert "possession" not in letter
+
+
+def test_a_letter_says_how_to_reach_the_officer_and_their_agency(demo_hub, demo_session) -> None:
+    """Procedure 001 §3: the person is given the name and contact details of their officer.
+    The letter, page and PDF, gives the officer's work e-mail and the agency's contact
+    line from the letters file (its address and phone)."""
+    case = _case(demo_session, 11)
+    victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
+    contact = load_letters(LETTERS).contact["northshire-homes"]
+    officer = demo_client(demo_hub, case.officer)
+    fields = {"letter": "acknowledgement", "person": str(victim.person_id)}
+    preview = _post(officer, case.id, **fields, action="preview")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    page = preview.get_data(as_text=True)
+    assert f"E-mail: {case.officer.email}" in page
+    assert str(escape(contact)) in page
+    produced = _post(officer, case.id, **fields, formats_chosen="y", action="produce")
+    assert produced.status_code == 302, produced.get_data(as_text=True)
+    pdf = officer.get(produced.location + "/file")
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.data)).pages
+    )
+    assert f"E-mail: {case.officer.email}" in text
+    assert " ".join(contact.split()) in text
