@@ -23,6 +23,7 @@ from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases import documents
+from sharing.cases.needs import RecordedNeeds
 from sharing.cases.standard_letters import day_text
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
@@ -81,6 +82,8 @@ class Letter:
     asks: str
     keeping_in_touch: str
     review_due_on: date | None
+    #: Their adjustments and how to contact them, for the officer to arrange.
+    needs: RecordedNeeds = RecordedNeeds()
 
 
 def addressees(session: Session, authorised: AuthorisedCase) -> list[Addressee]:
@@ -160,7 +163,9 @@ def complainant_letter(
     person = party.person
     load_data_keys(session, [person.data_key_id])
     values = reveal(
-        authorised.decision, person, ("given_names", "family_name", "address", "postcode")
+        authorised.decision,
+        person,
+        ("given_names", "family_name", "address", "postcode", "adjustments", "contact_needs"),
     )
     chosen = [plan[i] for i in plan if i in set(data.action_ids)]
     acts.record(
@@ -188,6 +193,7 @@ def complainant_letter(
         asks=asks,
         keeping_in_touch=keeping_in_touch,
         review_due_on=case.review_due_on,
+        needs=RecordedNeeds.of(values["adjustments"], values["contact_needs"]),
     )
 
 

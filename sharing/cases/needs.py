@@ -134,6 +134,26 @@ def adjustments_sentence(document: str | None) -> str | None:
     return "; ".join(parts) or None
 
 
+@dataclass(frozen=True)
+class RecordedNeeds:
+    """What is recorded of how to communicate with someone, as sentences, for an officer
+    about to write to them (a letter is in English, addressed to them: an interpreter, a
+    BSL interpreter or an advocate is for the officer to arrange)."""
+
+    #: "An interpreter (Polish); Through their advocate or supporter, Jan Nowak"
+    adjustments: str | None = None
+    #: "By phone; No home visits"
+    contact: str | None = None
+
+    @classmethod
+    def of(cls, adjustments: str | None, contact: str | None) -> RecordedNeeds:
+        """From the two sealed documents, as revealed."""
+        return cls(adjustments_sentence(adjustments), contact_sentence(contact))
+
+    def __bool__(self) -> bool:
+        return bool(self.adjustments or self.contact)
+
+
 def contact_sentence(document: str | None) -> str | None:
     """How to contact them, as a reader sees it: "By phone; not before 10am; no home
     visits" (what the reveal put in place of an erased person's, as it is)."""

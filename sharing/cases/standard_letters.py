@@ -31,7 +31,7 @@ from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
 from sharing.cases import casework, documents
 from sharing.cases.agency_actions import close_action
-from sharing.cases.needs import adjustments_of
+from sharing.cases.needs import RecordedNeeds, adjustments_of
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
 from sharing.formats import checked_text
@@ -443,6 +443,9 @@ class MadeLetter:
     plain: bool
     #: Why the letter is in large print or plain language, when it is (their adjustments).
     because: str | None
+    #: Their adjustments and how to contact them, for the officer to arrange before sending
+    #: (the letter's words are not changed by them).
+    needs: RecordedNeeds = RecordedNeeds()
 
     @property
     def variant(self) -> str:
@@ -516,7 +519,7 @@ def make_letter(
     values = reveal(
         authorised.decision,
         person,
-        ("given_names", "family_name", "address", "postcode", "adjustments"),
+        ("given_names", "family_name", "address", "postcode", "adjustments", "contact_needs"),
     )
     asked = adjustments_of(values["adjustments"])
     large = Adjustment.LARGE_PRINT in asked if request.large_print is None else request.large_print
@@ -572,6 +575,7 @@ def make_letter(
         because=f"their reasonable adjustments ask for {' and '.join(reasons)}"
         if reasons
         else None,
+        needs=RecordedNeeds.of(values["adjustments"], values["contact_needs"]),
     )
 
 

@@ -21,7 +21,7 @@ from sharing.cases.needs import Needs
 from sharing.cases.standard_letters import LettersInvalid, load_letters, parse_letters
 from sharing.crypto.sealing import seal_many, unseal_many
 from sharing.models import Action, AuditEntry, Case, CaseParty, Document
-from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, PartyRole, Role
+from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, ContactMethod, PartyRole, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.cli import hub
 from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
@@ -303,3 +303,50 @@ def test_a_letter_says_how_to_reach_the_officer_and_their_agency(demo_hub, demo_
     )
     assert f"E-mail: {case.officer.email}" in text
     assert " ".join(contact.split()) in text
+
+
+def test_the_preview_tells_the_officer_of_an_interpreter_or_advocate_before_sending(
+    demo_hub, demo_session
+) -> None:
+    """Procedure 001 §2 (translation, the preferred method of communication): the letter is
+    not changed, but its preview, standard or action plan, tells the officer what is
+    recorded for the person, so they arrange it before sending."""
+    case = _case(demo_session, 12)
+    victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
+    needs = Needs(
+        adjustments=(Adjustment.INTERPRETER, Adjustment.ADVOCATE),
+        language="Polish",
+        advocate="Jan Nowak, Age UK",
+        contact_by=ContactMethod.PHONE,
+        no_home_visits=True,
+    )
+    seal_many(
+        victim.person,
+        {"adjustments": needs.adjustments_document(), "contact_needs": needs.contact_document()},
+    )
+    demo_session.commit()
+    officer = demo_client(demo_hub, case.officer)
+    preview = _post(officer, case.id, letter="acknowledgement", person=str(victim.person_id))
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    page = preview.get_data(as_text=True)
+    note = page[: page.index('class="hub-letter"')]
+    assert (
+        "Recorded for this person: An interpreter (Polish); Through their advocate or "
+        "supporter, Jan Nowak, Age UK." in note
+    )
+    assert "How to contact them: By phone; No home visits." in note
+    letter = page[page.index('class="hub-letter"') :]
+    assert "Polish" not in letter  # the letter itself is as the file words it
+    assert "Thank you for reporting anti-social behaviour" in letter
+
+    path = f"/cases/{case.id}/letter"
+    plan = officer.post(
+        path,
+        data={
+            "csrf_token": csrf_token(officer, path),
+            "person": str(victim.person_id),
+            "asks": "Keep the diary sheets",
+            "keeping_in_touch": "I will phone you every Tuesday",
+        },
+    ).get_data(as_text=True)
+    assert "Recorded for this person: An interpreter (Polish)" in plan
