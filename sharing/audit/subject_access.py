@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, selectinload
 from sharing import clock
 from sharing.access.decide import Actor, Decision, decide_subject_access
 from sharing.access.reveal import ERASED, load_data_keys, reveal
-from sharing.audit import acts
+from sharing.audit import acts, subject_held
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
+from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.search import SearchQuery, people_matching, search_term
 from sharing.errors import NotFound
 from sharing.models import Action, AuditEntry, Case, CaseParty, Incident, Person, Share
@@ -155,6 +156,9 @@ class SubjectAccessReport:
     cases: list[CaseSection]
     #: Every audit entry about the person, their record or their cases, oldest first.
     accesses: list[LogRow]
+    #: Their risk assessments, the documents and letters addressed to them, and the
+    #: referrals made for them, on the agency's cases that are not locked.
+    held: subject_held.Held
 
 
 _DETAILS = (
@@ -167,6 +171,11 @@ _DETAILS = (
     ("Postcode", "postcode"),
     ("Contact preferences", "contact_preferences"),
     ("Support needs", "support_needs"),
+)
+#: The person's structured needs, as sentences as the case page shows them.
+_NEEDS = (
+    ("Reasonable adjustments", "adjustments", adjustments_sentence),
+    ("How to contact them", "contact_needs", contact_sentence),
 )
 
 
@@ -201,6 +210,9 @@ def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAcc
         )
     )
     own = [p for p in parties if p.case.agency_id == actor.agency_id]
+    held = subject_held.rows_about(
+        session, person_id, [p.case_id for p in own if not p.case.locked]
+    )
     acts.record(
         session,
         acts.Action.SUBJECT_ACCESS,
@@ -209,7 +221,8 @@ def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAcc
         purpose=PURPOSE,
         basis=(
             f"person record and cases {acts.ids([p.case_id for p in own if not p.case.locked])}; "
-            f"locked cases named only {acts.ids([p.case_id for p in own if p.case.locked])}"
+            f"locked cases named only {acts.ids([p.case_id for p in own if p.case.locked])}; "
+            f"{held.basis()}"
         ),
     )
     load_data_keys(
@@ -223,10 +236,15 @@ def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAcc
         compiled_at=clock.now(),
         erased=erased,
         details=[
-            (label, ERASED if erased else _read(decision, person, c)) for label, c in _DETAILS
+            *((label, ERASED if erased else _read(decision, person, c)) for label, c in _DETAILS),
+            *(
+                (label, ERASED if erased else sentence(_read(decision, person, c)))
+                for label, c, sentence in _NEEDS
+            ),
         ],
         cases=[_section(session, party, decision) for party in own],
         accesses=rows(session, entries, actor.agency_id),
+        held=subject_held.read(held, decision),
     )
 
 

@@ -131,9 +131,11 @@ class CaseRisk:
         return [e for e in self.escalations if e.considered_at is None]
 
 
-def _assessment_view(
+def assessment_view(
     assessment: RiskAssessment, decision: Decision, matrices: Matrices
 ) -> AssessmentView:
+    """One assessment as ``decision`` lets its reader see it: the answers of the categories
+    it gives, with the matrix's words for them."""
     matrix = matrices.version(assessment.matrix_version)
     answers: dict[str, str] = {}
     withheld = False
@@ -207,7 +209,7 @@ def _people(
             person_id=person_id,
             role=roles.get(person_id, "Person"),
             name=_name(found[0].person, decision),
-            history=tuple(_assessment_view(a, decision, matrices) for a in found),
+            history=tuple(assessment_view(a, decision, matrices) for a in found),
         )
         for person_id, found in by_person.items()
     )

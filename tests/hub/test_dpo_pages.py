@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -17,10 +18,11 @@ from sharing import clock
 from sharing.audit import acts, notes, verify_audit
 from sharing.audit.log import append
 from sharing.cases import emergency
-from sharing.crypto.sealing import unseal
-from sharing.models import Agency, AuditEntry, Case, User
+from sharing.cases.needs import Needs
+from sharing.crypto.sealing import seal_many, unseal
+from sharing.models import Agency, AuditEntry, Case, Document, RiskAssessment, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditQueued, AuditTree
-from sharing.vocabulary import Role
+from sharing.vocabulary import Adjustment, CaseStatus, ContactMethod, Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user, lock_demo_case
 from tests.fixtures.witnesses import running_witnesses
@@ -492,3 +494,73 @@ def test_the_checkpoints_page_shows_each_witness_and_one_that_stopped_co_signing
     assert "Not co-signing" not in first_row
     assert "Not co-signing" in second_row
     assert "unreachable" in second_row
+
+
+def test_a_subject_access_report_holds_their_needs_assessments_letters_and_referrals(
+    demo_hub, demo_session, dpos
+) -> None:
+    """UK GDPR Art. 15: the report gives everything the agency holds about the person: the
+    adjustments and contact needs on their record, their risk assessments (the officer's
+    support needs too), the letters the hub produced to them, the referrals made for them;
+    its audit entry names each by id."""
+    assessment = demo_session.scalars(
+        select(RiskAssessment)
+        .join(Case, RiskAssessment.case_id == Case.id)
+        .where(
+            Case.agency.has(code="larkmoor-ha"),
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.status != CaseStatus.CLOSED,
+            RiskAssessment.support_needs.is_not(None),
+        )
+        .order_by(RiskAssessment.id)
+    ).first()
+    case, person = assessment.case, assessment.person
+    needs = Needs(adjustments=(Adjustment.BSL,), contact_by=ContactMethod.TEXT)
+    seal_many(
+        person,
+        {"adjustments": needs.adjustments_document(), "contact_needs": needs.contact_document()},
+    )
+    demo_session.commit()
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    url = f"/cases/{case.id}/letters/new"
+    letter = officer.post(
+        url,
+        data={
+            "csrf_token": csrf_token(officer, url),
+            "letter": "acknowledgement",
+            "person": str(person.id),
+            "action": "produce",
+        },
+    )
+    assert letter.status_code == 302, letter.get_data(as_text=True)
+    url = f"/cases/{case.id}/referrals/new"
+    referral = officer.post(
+        url,
+        data={
+            "csrf_token": csrf_token(officer, url),
+            "person": str(person.id),
+            "reason": "Asked for support after the threats on the stairs",
+        },
+    )
+    assert referral.status_code == 302, referral.get_data(as_text=True)
+    demo_session.expire_all()
+    document = demo_session.scalars(
+        select(Document).where(Document.person_id == person.id).order_by(Document.id.desc())
+    ).first()
+
+    report = dpos["larkmoor-ha"].get(f"/audit/subject-access/{person.id}").get_data(as_text=True)
+    assert "Reasonable adjustments" in report
+    assert "A British Sign Language interpreter" in report
+    assert "How to contact them" in report
+    assert "By text message" in report
+    assert "Their risk assessments" in report
+    assert str(escape(unseal(assessment, "support_needs"))) in report
+    assert "Documents and letters addressed to them" in report
+    assert "We have received your report (standard)" in report
+    assert "Asked for support after the threats on the stairs" in report
+    entry = _last(demo_session)
+    assert entry.action == "subject_access.report"
+    assert f"risk assessments {assessment.id}" in entry.basis
+    assert str(document.id) in entry.basis.split("documents ")[1].split(";")[0]
+    assert "referrals none" not in entry.basis
