@@ -214,7 +214,7 @@ def record(
             object_type=subject.type if subject else None,
             object_id=subject.id if subject else None,
             purpose=_purpose(purpose),
-            basis=_fit(basis),
+            basis=basis,
             request_id=session.info.get(REQUEST_ID),
         )
     except SQLAlchemyError as error:
@@ -239,7 +239,7 @@ def record_many(
                     "actor_roles": roles,
                     "object_type": subject.type,
                     "object_id": subject.id,
-                    "basis": _fit(basis),
+                    "basis": basis,
                     "request_id": session.info.get(REQUEST_ID),
                 }
                 for action, subject, basis in done
@@ -251,17 +251,6 @@ def record_many(
 
 def _roles(actor: Actor | None) -> str:
     return ",".join(sorted(r.value for r in actor.roles)) if actor else ""
-
-
-#: The longest basis an entry holds (the column's length).
-MAX_BASIS = 1000
-
-
-def _fit(basis: str | None) -> str | None:
-    """A basis cut to the column's length, saying so, rather than an act refused for it."""
-    if basis is None or len(basis) <= MAX_BASIS:
-        return basis
-    return basis[: MAX_BASIS - 12] + " (cut short)"
 
 
 def _purpose(purpose: str | None) -> str | None:
@@ -334,6 +323,22 @@ def _forget_committed_refusals(session: Session) -> None:
 def ids(values: list[int]) -> str:
     """Identifiers for an entry's basis, e.g. ``12,15,40`` (``none`` when empty)."""
     return ",".join(map(str, values)) or "none"
+
+
+def shortened(basis: str | None, most: int = 20) -> str | None:
+    """A basis as a reader sees it: each list of more than ``most`` identifiers shows its
+    first ``most`` and how many it names ("cases 3,4,…,51,… (401 in all)"); the entry
+    itself keeps them all."""
+    if basis is None:
+        return None
+    parts = []
+    for part in basis.split("; "):
+        label, _, values = part.partition(" ")
+        found = values.split(",")
+        if len(found) > most and all(is_digits(v) for v in found):
+            part = f"{label} {','.join(found[:most])},… ({len(found)} in all)"
+        parts.append(part)
+    return "; ".join(parts)
 
 
 def listed(basis: str | None, kind: str) -> set[int]:

@@ -307,7 +307,7 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
                 object_id=None if no_subject else e.object_id,
                 case_reference=case[0] if case and not as_if_no_case else None,
                 purpose=e.purpose,
-                basis=acts.NO_SUCH_CASE if as_if_no_case else e.basis,
+                basis=acts.NO_SUCH_CASE if as_if_no_case else acts.shortened(e.basis),
                 request_id=e.request_id,
             )
         )

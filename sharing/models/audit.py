@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.base import Base, UTCDateTime
@@ -25,8 +25,9 @@ class _ActFields:
     object_type: Mapped[str | None] = mapped_column(String(20))
     object_id: Mapped[str | None] = mapped_column(String(40))
     purpose: Mapped[str | None] = mapped_column(String(60))
-    #: Why it was allowed or refused: protocol, version, clause, share; categories disclosed.
-    basis: Mapped[str | None] = mapped_column(String(1000))
+    #: Why it was allowed or refused: protocol, version, clause, share; categories disclosed;
+    #: the ids of every record a list showed (of any length: never cut).
+    basis: Mapped[str | None] = mapped_column(Text)
     #: ``allowed``, ``refused`` or ``failed``.
     outcome: Mapped[str] = mapped_column(String(20))
     request_id: Mapped[str | None] = mapped_column(String(40))

@@ -170,6 +170,38 @@ def test_a_subject_access_report_holds_their_data_and_every_access_to_it(
     assert (refused.action, refused.outcome) == ("subject_access.report", "refused")
 
 
+def test_a_list_that_showed_hundreds_of_cases_is_found_by_the_report_of_its_last(
+    demo_hub, demo_session, dpos
+) -> None:
+    """A partner's list (a page of actions, the shared risk, an export) names every case
+    it disclosed in its entry, however many: the subject access report of a person on the
+    last of them finds it."""
+    case = _case_with_a_dated_victim(demo_session)
+    person = next(p.person for p in case.parties if unseal(p.person, "date_of_birth"))
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+    others = list(range(100_000, 100_400))  # 400 cases before it on the list
+    acts.record(
+        demo_session,
+        acts.Action.CASE_VIEW,
+        actor=police,
+        basis=f"actions {acts.ids(others)}; cases {acts.ids([*others, case.id])}",
+    )
+    demo_session.commit()
+    dpo = dpos["larkmoor-ha"]
+    report = dpo.get(f"/audit/subject-access/{person.id}").get_data(as_text=True)
+    listed = demo_session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.actor_user_id == police.user_id)
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert acts.listed(listed.basis, "cases") == {*others, case.id}
+    assert f'<td class="govuk-table__cell">{listed.seq}</td>' in report
+    # The report shows the list's first ids and how many it named, not all 401.
+    assert "cases 100000,100001," in report
+    assert "(401 in all)" in report
+    assert ",100399," not in report
+
+
 def test_subject_access_search_refuses_what_cannot_identify_a_requester(
     demo_hub, demo_session, dpos, dpo_users
 ) -> None:
