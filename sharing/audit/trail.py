@@ -184,6 +184,15 @@ def _scope(agency_id: int) -> ColumnElement[bool]:
     )
 
 
+def _owned(
+    session: Session, model: type[Case] | type[Person], id_: int | None, agency_id: int
+) -> bool:
+    """Whether ``id_`` names a case or person of the agency ``agency_id``."""
+    if id_ is None:
+        return False
+    return session.scalar(select(model.agency_id).where(model.id == id_)) == agency_id
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=_UK)
 
@@ -221,7 +230,14 @@ def search_log(
 ) -> LogPage:
     """One page of the entries concerning the DPO's agency that match, newest first."""
     require_dpo(session, actor, acts.Action.AUDIT_SEARCH)
-    conditions: list[ColumnElement[bool]] = [_scope(actor.agency_id)]
+    conditions: list[ColumnElement[bool]] = []
+    # Everything concerning the agency's own case or person concerns the agency, a
+    # partner's list that named it too; otherwise only what the agency's scope holds.
+    if not (
+        _owned(session, Case, filters.case_id, actor.agency_id)
+        or _owned(session, Person, filters.person_id, actor.agency_id)
+    ):
+        conditions.append(_scope(actor.agency_id))
     if filters.user_id is not None:
         conditions.append(AuditEntry.actor_user_id == filters.user_id)
     if filters.agency_id is not None:

@@ -170,12 +170,12 @@ def test_a_subject_access_report_holds_their_data_and_every_access_to_it(
     assert (refused.action, refused.outcome) == ("subject_access.report", "refused")
 
 
-def test_a_list_that_showed_hundreds_of_cases_is_found_by_the_report_of_its_last(
+def test_a_list_that_showed_hundreds_of_cases_is_found_by_its_last_cases_dpo(
     demo_hub, demo_session, dpos
 ) -> None:
     """A partner's list (a page of actions, the shared risk, an export) names every case
     it disclosed in its entry, however many: the subject access report of a person on the
-    last of them finds it."""
+    last of them finds it, and so does the owner's DPO reading the log of that case."""
     case = _case_with_a_dated_victim(demo_session)
     person = next(p.person for p in case.parties if unseal(p.person, "date_of_birth"))
     police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
@@ -200,6 +200,9 @@ def test_a_list_that_showed_hundreds_of_cases_is_found_by_the_report_of_its_last
     assert "cases 100000,100001," in report
     assert "(401 in all)" in report
     assert ",100399," not in report
+    # The owner's DPO, reading the log of that case, sees the partner's list too.
+    log = dpo.get(f"/audit?case={case.reference}").get_data(as_text=True)
+    assert f'<td class="govuk-table__cell">{listed.seq}</td>' in log
 
 
 def test_subject_access_search_refuses_what_cannot_identify_a_requester(
