@@ -546,7 +546,7 @@ def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[s
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            minutes.save_minute(
+            changed = minutes.save_minute(
                 db(),
                 current_user.actor,
                 conference_id,
@@ -567,7 +567,10 @@ def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[s
         except InputError as e:
             _place_error(form, e, "discussion")
         else:
-            flash("Minute saved." if item_id else "Minute added.", "success")
+            if not changed:
+                flash("Nothing changed: the minute is as it was.", "info")
+            else:
+                flash("Minute saved." if item_id else "Minute added.", "success")
             return redirect(
                 url_for("conferences.show", conference_id=conference_id, _anchor="minutes")
             )
@@ -659,7 +662,7 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
             dissent=form.dissent.data or "",
         )
         try:
-            minutes.save_decision(
+            changed = minutes.save_decision(
                 db(), current_user.actor, conference_id, data, decision_id, opened=opened.sent()
             )
         except NotAllowed:
@@ -676,7 +679,10 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
             field = form.field_by_name(_DECISION_FIELDS.get(e.field, e.field)) or form.decision
             field.errors = [*field.errors, e.message]
         else:
-            flash("Decision saved." if decision_id else "Decision recorded.", "success")
+            if not changed:
+                flash("Nothing changed: the decision is as it was.", "info")
+            else:
+                flash("Decision saved." if decision_id else "Decision recorded.", "success")
             return redirect(
                 url_for("conferences.show", conference_id=conference_id, _anchor="decisions")
             )

@@ -319,10 +319,11 @@ def save_minute(
     now: datetime | None = None,
     *,
     opened: str | None = None,
-) -> MinuteItem:
+) -> bool:
     """Add the minute of an agenda item, or amend one (``item_id``): ``ChangedMeanwhile``,
     naming who wrote it last and when, if it was amended after the form was opened (its
-    stamp ``opened``)."""
+    stamp ``opened``). Whether anything changed: an amendment saved as it was writes
+    nothing, so its last writer and their time stay, and records nothing."""
     now = now or clock.now()
     conference = _conference(session, actor, conference_id)
     authorised = writer(session, actor, conference, now=now)
@@ -352,13 +353,13 @@ def save_minute(
     if item is None:
         item = MinuteItem(conference=conference, written_by_id=actor.user_id, written_at=now)
         session.add(item)
-    else:
-        item.written_by_id, item.written_at = actor.user_id, now
-    seal_many(item, values)
+    if not seal_many(item, values):
+        return False
+    item.written_by_id, item.written_at = actor.user_id, now
     _begin(conference)
     session.flush()
     _recorded(session, authorised, conference, f"minute {item.id}")
-    return item
+    return True
 
 
 @dataclass(frozen=True)
@@ -462,13 +463,14 @@ def save_decision(
     now: datetime | None = None,
     *,
     opened: str | None = None,
-) -> ConferenceDecision:
+) -> bool:
     """Record a decision of the conference, or amend one (``decision_id``). Legal action
     names its tool and the agency that acts, and records proportionality, evidence and
     vulnerability; a dissent names the agency that dissented. A part the writer may not
     see (vulnerability, for most partners) keeps what is stored, whatever was sent.
     ``ChangedMeanwhile``, naming who wrote it last and when, if it was amended after the
-    form was opened (its stamp ``opened``): a dissent recorded meanwhile is not wiped."""
+    form was opened (its stamp ``opened``): a dissent recorded meanwhile is not wiped.
+    Whether anything changed: an amendment saved as it was writes and records nothing."""
     now = now or clock.now()
     conference = _conference(session, actor, conference_id)
     authorised = writer(session, actor, conference, now=now)
@@ -486,19 +488,25 @@ def save_decision(
     except InputError as refused:
         _refuse(session, actor, conference, f"refused input: {refused.field}")
         raise
+    choices = ("kind", "tool", "acting_agency_id", "dissenting_agency_id")
     if record is None:
-        record = ConferenceDecision(conference=conference)
+        record = ConferenceDecision(
+            conference=conference, written_by_id=actor.user_id, written_at=now
+        )
         session.add(record)
-    record.kind = checked["kind"]  # type: ignore[assignment]
-    record.tool = checked["tool"]  # type: ignore[assignment]
-    record.acting_agency_id = checked["acting_agency_id"]  # type: ignore[assignment]
-    record.dissenting_agency_id = checked["dissenting_agency_id"]  # type: ignore[assignment]
+        as_it_was: tuple[object, ...] | None = None
+    else:
+        as_it_was = tuple(getattr(record, name) for name in choices)
+    for name in choices:
+        setattr(record, name, checked[name])
+    sealed = seal_many(record, checked["text"])  # type: ignore[arg-type]
+    if not sealed and as_it_was == tuple(checked[name] for name in choices):
+        return False
     record.written_by_id, record.written_at = actor.user_id, now
-    seal_many(record, checked["text"])  # type: ignore[arg-type]
     _begin(conference)
     session.flush()
     _recorded(session, authorised, conference, f"decision {record.id}")
-    return record
+    return True
 
 
 def circulate(

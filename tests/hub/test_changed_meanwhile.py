@@ -432,3 +432,52 @@ def test_an_incident_written_on_a_case_closed_meanwhile_is_given_back_to_copy(
     assert "<b>twice</b>" not in page
     demo_session.expire_all()
     assert len(case.incidents) == incidents
+
+
+def _amendments(session, conference_id: int) -> list[str]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(AuditEntry.basis).where(
+                AuditEntry.action == "minutes.record",
+                AuditEntry.object_type == "conference",
+                AuditEntry.object_id == str(conference_id),
+            )
+        )
+    )
+
+
+def test_a_minute_or_decision_saved_as_it_was_changes_nothing_and_refuses_no_colleague(
+    demo_hub, demo_session
+) -> None:
+    """The chair saves the minute and the decision untouched while the officer has them
+    open: nothing is written (the officer stays their last writer), the chair is told
+    nothing changed, and the officer's real change then goes through."""
+    conference, officer = _held(demo_hub, demo_session)
+    chair = _chair(demo_hub, demo_session, conference)
+    base = f"/conferences/{conference.id}"
+    minute = _post(officer, f"{base}/minutes/new", heading="Noise", discussion="Agreed.")
+    assert minute.status_code == 302
+    assert _post(officer, f"{base}/decisions/new", **_legal_action(demo_session)).status_code == 302
+    demo_session.expire_all()
+    item = demo_session.scalar(select(MinuteItem).where(MinuteItem.conference_id == conference.id))
+    decision = demo_session.scalar(
+        select(ConferenceDecision).where(ConferenceDecision.conference_id == conference.id)
+    )
+    for url, field, change in (
+        (f"{base}/minutes/{item.id}", "heading", "Noise and threats at the flats"),
+        (f"{base}/decisions/{decision.id}", "evidence", "Diary sheets and noise recordings"),
+    ):
+        first, second = _open(chair, url), _open(officer, url)
+        recorded = _amendments(demo_session, conference.id)
+        saved = chair.post(url, data=first, follow_redirects=True)
+        assert "Nothing changed" in saved.get_data(as_text=True), url
+        assert _amendments(demo_session, conference.id) == recorded
+
+        second[field] = change
+        assert officer.post(url, data=second).status_code == 302, url
+        assert len(_amendments(demo_session, conference.id)) == len(recorded) + 1
+    assert _minute(demo_session, item.id)["heading"] == "Noise and threats at the flats"
+    assert _decision(demo_session, decision.id)["evidence"] == "Diary sheets and noise recordings"
+    for part in (item, decision):
+        assert demo_session.get(type(part), part.id).written_by_id != conference.chair_id
