@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 from wtforms import Field, FormField
+from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from hub.database import db
@@ -114,6 +115,16 @@ def leaf_fields(form: Any) -> list[Field]:
         else:
             fields.append(field)
     return fields
+
+
+def choice_labels(field: Field) -> dict[str, str] | None:
+    """Each option of a choice field (select, radios, checkboxes) by its value, with the
+    label the form shows for it; None for a field without options."""
+    if isinstance(field, _ChoiceBase):
+        return {str(value): str(label) for value, label in field.choices}
+    if isinstance(field, SelectFieldBase):
+        return {str(value): str(label) for value, label, *_ in field.iter_choices()}
+    return None
 
 
 def as_sentence(error: Exception) -> str:

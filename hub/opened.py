@@ -13,9 +13,8 @@ from typing import Any
 from flask import g, request
 from markupsafe import Markup, escape
 from wtforms import BooleanField, Field
-from wtforms.fields.choices import SelectFieldBase
 
-from hub.forms import HubForm, leaf_fields
+from hub.forms import HubForm, choice_labels, leaf_fields
 from hub.templating import uk_date
 from sharing import clock, stamps
 from sharing.errors import ChangedMeanwhile
@@ -92,25 +91,35 @@ def differences(yours: HubForm, now: HubForm) -> list[Difference]:
         other = saved.get(field.name)
         if field.short_name in _NOT_VALUES or other is None:
             continue
-        shown, shown_now = _shown(field), _shown(other)
+        labels = {**(choice_labels(other) or {}), **(choice_labels(field) or {})}
+        shown, shown_now = _shown(field, labels), _shown(other, labels)
         if shown != shown_now:
             found.append(Difference(field.label.text, shown_now or "(empty)", shown or "(empty)"))
     return found
 
 
-def _shown(field: Field) -> str:
-    """A field's value as a reader would recognise it on the form."""
+def _shown(field: Field, labels: dict[str, str]) -> str:
+    """A field's value as a reader would recognise it on the form: a choice by its label
+    (``labels``, by value; an enum's own label for one not offered), several choices one
+    to a line in the order the form offers them."""
     data: Any = field.data
     if isinstance(field, BooleanField):
         return "Yes" if data else "No"
-    if isinstance(field, SelectFieldBase):
-        labels = {_plain(value): label for value, label, *_ in field.iter_choices()}
+    if choice_labels(field) is not None:
         values = data if isinstance(data, list | tuple) else [data]
-        chosen = [labels.get(_plain(v), _plain(v)) for v in values if _plain(v)]
-        return ", ".join(str(c) for c in chosen)
+        order = {value: place for place, value in enumerate(labels)}
+        chosen = sorted(
+            (v for v in values if _plain(v)), key=lambda v: order.get(_plain(v), len(order))
+        )
+        return "\n".join(_label(value, labels) for value in chosen)
     if isinstance(data, date):
         return uk_date(data)
     return _plain(data).strip()
+
+
+def _label(value: Any, labels: dict[str, str]) -> str:
+    """What the form shows for the option ``value``."""
+    return labels.get(_plain(value)) or str(getattr(value, "label", _plain(value)))
 
 
 def _plain(value: Any) -> str:

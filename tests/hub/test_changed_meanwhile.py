@@ -7,6 +7,7 @@ form sent without its stamp (a page opened before forms had one) is saved as bef
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -26,7 +27,16 @@ from sharing.models import (
     Person,
     User,
 )
-from sharing.vocabulary import ActionStatus, CaseStatus, ClosureOutcome, ClosureReason, Role
+from sharing.vocabulary import (
+    ActionKind,
+    ActionStatus,
+    Adjustment,
+    CaseStatus,
+    ClosureOutcome,
+    ClosureReason,
+    ContactMethod,
+    Role,
+)
 from tests.fixtures.demo import demo_client, demo_user, open_cases
 from tests.fixtures.forms import form_on
 from tests.hub.test_conference_meeting import _chair, _held, _legal_action, _post
@@ -481,3 +491,68 @@ def test_a_minute_or_decision_saved_as_it_was_changes_nothing_and_refuses_no_col
     assert _decision(demo_session, decision.id)["evidence"] == "Diary sheets and noise recordings"
     for part in (item, decision):
         assert demo_session.get(type(part), part.id).written_by_id != conference.chair_id
+
+
+def _differences(page: str) -> dict[str, tuple[str, str]]:
+    """The "Changed since you opened this page" table: question → (saved now, on your form)."""
+    table = page.split('id="changed-meanwhile"')[1].split("</table>")[0]
+    cells = [
+        re.sub(r"[ \t]+", " ", cell).strip()
+        for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", table, re.S)
+    ][3:]
+    return {cells[i]: (cells[i + 1], cells[i + 2]) for i in range(0, len(cells), 3)}
+
+
+def test_the_changed_meanwhile_table_names_the_choices_as_the_form_shows_them(
+    demo_hub, demo_session
+) -> None:
+    """A colleague gave the action to the police and named nobody; the person's
+    adjustments and contact method changed: the table names the agencies, the person and
+    the options as the form words them (several one to a line, in the form's order), never
+    their codes or database ids."""
+    action, case = next(
+        (a, c)
+        for c in open_cases(demo_session, "northshire-homes")
+        for a in c.actions
+        if a.status is ActionStatus.OPEN and a.conference_id is None and a.owner_user_id
+    )
+    officer = demo_client(demo_hub, case.officer)
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    url = f"/cases/{case.id}/actions/{action.id}"
+    first, second = _open(officer, url), _open(manager, url)
+    police = _agency(demo_session, "northshire-police")
+    named = demo_session.get(User, action.owner_user_id)
+    kind = ActionKind(second["kind"])
+    other = next(k for k in ActionKind if k is not kind)
+    first.update({"owner_agency": str(police.id), "owner_user": "", "kind": other.value})
+    assert officer.post(url, data=first).status_code == 302
+
+    second["description"] = "Visit with the police"
+    rows = _differences(_refused_and_kept(manager.post(url, data=second)))
+    assert rows["Agency responsible"] == (police.name, case.agency.name)
+    assert rows["Named person (optional)"] == (
+        "(empty)",
+        f"{named.display_name}, {named.agency.name}",
+    )
+    assert rows["Action or intervention"] == (other.label, kind.label)
+
+    case = open_cases(demo_session, "northshire-homes")[6]
+    party = case.parties[0]
+    officer = demo_client(demo_hub, case.officer)
+    url = f"/cases/{case.id}/people/{party.id}/change"
+    first, second = _open(officer, url), _open(manager, url)
+    first.update(
+        {
+            "person-adjustments": [Adjustment.INTERPRETER.value, Adjustment.LARGE_PRINT.value],
+            "person-language": "Polish",
+            "person-contact_by": ContactMethod.PHONE.value,
+        }
+    )
+    assert officer.post(url, data=first).status_code == 302
+
+    second["person-given_names"] = "Jo"
+    rows = _differences(_refused_and_kept(manager.post(url, data=second)))
+    assert rows["Reasonable adjustments they need"][0] == (
+        f"{Adjustment.LARGE_PRINT.label}\n{Adjustment.INTERPRETER.label}"
+    )
+    assert rows["How they prefer to be contacted"][0] == ContactMethod.PHONE.label
