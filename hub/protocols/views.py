@@ -14,9 +14,10 @@ from hub.guard import require_roles
 from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.models import ProtocolRecord
 from sharing.protocols import ProtocolInvalid
 from sharing.protocols import records as protocol_records
-from sharing.vocabulary import SuspensionReason
+from sharing.vocabulary import ProtocolStatus, SuspensionReason
 
 bp = Blueprint("protocols", __name__, url_prefix="/protocols")
 require_roles(
@@ -101,8 +102,11 @@ class SuspendForm(HubForm):
 
 @bp.route("/<int:protocol_id>/suspend", methods=["GET", "POST"])
 def suspend(protocol_id: int) -> Response | tuple[str, int]:
-    """Asks first: says what stops and takes the reason; only the answer suspends."""
+    """Asks first: says what stops and takes the reason; only the answer suspends. Sent
+    again once suspended (a double click, Back), it changes nothing and says so."""
     record = protocol_records.get(db(), protocol_id) or abort(404)
+    if (done := _already_suspended(record)) is not None:
+        return done
     allowed = record.status.value == "active" and protocol_records.may_suspend(
         db(), current_user.actor, record
     )
@@ -119,6 +123,8 @@ def suspend(protocol_id: int) -> Response | tuple[str, int]:
         except (NotAllowed, InputError) as e:
             if isinstance(e, InputError) and e.field == "note":
                 form.refuse(e)
+            elif (done := _already_suspended(record)) is not None:  # by a send at once
+                return done
             else:
                 return _cannot(e)
         else:
@@ -134,6 +140,25 @@ def suspend(protocol_id: int) -> Response | tuple[str, int]:
         record=record,
         effect=protocol_records.what_suspending_stops(db(), record, clock.today()),
     ), status
+
+
+def _already_suspended(record: ProtocolRecord) -> Response | None:
+    """To the protocol's page, saying when and by whom it was suspended, for a DPO who
+    may suspend it and finds it suspended already; None otherwise."""
+    if record.status is not ProtocolStatus.SUSPENDED or not protocol_records.may_suspend(
+        db(), current_user.actor, record
+    ):
+        return None
+    known = [
+        f"since {clock.moment_text(record.suspended_at)}" if record.suspended_at else "",
+        f"by {record.suspended_by.display_name}" if record.suspended_by else "",
+    ]
+    said = ", ".join(part for part in known if part)
+    flash(
+        f"This protocol is already suspended{f' ({said})' if said else ''}: nothing changed.",
+        "info",
+    )
+    return redirect(url_for("protocols.show", protocol_id=record.id))
 
 
 def _cannot(e: NotAllowed | InputError) -> tuple[str, int]:

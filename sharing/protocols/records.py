@@ -326,6 +326,8 @@ def suspend(
             protocol_id,
             "only the data protection officer of a party agency suspends a protocol",
         )
+    # Sent twice at once: the second waits, then finds the protocol suspended.
+    read_for_change(session, record)
     if record.status is not ProtocolStatus.ACTIVE:
         raise InputError(
             "suspend",

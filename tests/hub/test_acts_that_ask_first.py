@@ -111,6 +111,45 @@ def test_suspending_a_protocol_asks_for_a_reason_on_a_page_that_says_what_stops(
         demo_session.commit()
 
 
+def test_suspending_a_protocol_sent_twice_lands_on_its_page_saying_it_is_suspended(
+    demo_hub, demo_session
+) -> None:
+    """A double click, or Back and "Yes, suspend the protocol" again: the second send
+    changes nothing, shows no error and records no refusal; the DPO lands on the
+    protocol's page, told it is already suspended, since when and by whom."""
+    protocol = _protocol(demo_session)
+    police_dpo = demo_user(demo_session, "northshire-police", Role.DPO)
+    dpo = demo_client(demo_hub, police_dpo)
+    path = f"/protocols/{protocol.id}/suspend"
+    answer = {"csrf_token": csrf_token(dpo, path), "reason": SuspensionReason.DATA_INCIDENT.value}
+    assert dpo.post(path, data=answer).status_code == 302
+    entries = _entry_count(demo_session)
+    try:
+        for send in (
+            lambda: dpo.post(path, data={**answer, "reason": SuspensionReason.OTHER.value}),
+            lambda: dpo.get(path),  # nothing left to ask about
+        ):
+            again = send()
+            assert again.status_code == 302
+            assert again.location.endswith(f"/protocols/{protocol.id}")
+            shown = dpo.get(again.location).get_data(as_text=True)
+            assert "This protocol is already suspended" in shown
+            assert f"by {police_dpo.display_name}" in shown
+        assert _entry_count(demo_session) == entries  # no refusal, no second suspension
+        assert demo_session.get(ProtocolRecord, protocol.id).suspension_reason is (
+            SuspensionReason.DATA_INCIDENT
+        )
+    finally:
+        suspended = demo_session.get(ProtocolRecord, protocol.id)
+        suspended.status, suspended.changed_at = ProtocolStatus.ACTIVE, clock.now()
+        demo_session.commit()
+
+
+def _entry_count(session) -> int:
+    session.expire_all()
+    return len(session.scalars(select(AuditEntry.seq)).all())
+
+
 def test_only_a_partys_dpo_is_asked_to_suspend_a_protocol(demo_hub, demo_session) -> None:
     protocol = _protocol(demo_session)
     officer = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
