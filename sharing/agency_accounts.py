@@ -1,9 +1,10 @@
 """An agency's accounts, looked after by its managers and administrators (the People
 page) or by a command-line operator: disable and enable an account, lift a lock-out,
 change roles and team. Each act is recorded; an attempt on another agency's account is
-refused as not found, and recorded too. Nobody changes their own roles (separation of
-duties: an administrator sees no case content, so may not make themselves a manager or
-DPO); another administrator of the agency, or the operator, does."""
+refused as not found, and recorded too. Nobody disables their own account, nor changes
+their own roles (separation of duties: an administrator sees no case content, so may not
+make themselves a manager or DPO); another of the agency's managers or administrators, or
+the operator, does."""
 
 from __future__ import annotations
 
@@ -44,7 +45,10 @@ def agency_account(session: Session, actor: Actor, user_id: int, action: acts.Ac
 
 def set_active(session: Session, user: User, active: bool, *, by: Actor | None = None) -> None:
     """Disable an account (its sessions end at once and it cannot sign in) or enable it
-    again; ``by`` is the manager or administrator, None for a command-line operator."""
+    again; ``by`` is the manager or administrator (never disabling their own account:
+    ``may_disable``), None for a command-line operator."""
+    if by is not None and not active:
+        may_disable(session, by, user)
     if user.active == active:
         return
     user.active = active
@@ -57,6 +61,27 @@ def set_active(session: Session, user: User, active: bool, *, by: Actor | None =
     )
     if not active:
         sign_in_sessions.end_all(session, user, SessionEnd.ACCOUNT_DISABLED, by=by)
+
+
+def may_disable(session: Session, actor: Actor, user: User) -> None:
+    """Let ``actor`` disable ``user``'s account (a user of their agency, from
+    ``agency_account``) unless it is their own: they would lock themselves out, and
+    another manager or administrator of the agency must enable it again. ``NotAllowed``
+    otherwise, recorded as a refused ``account.disable``."""
+    if actor.user_id != user.id:
+        return
+    why = (
+        "nobody disables their own account: another manager or administrator of the "
+        "agency, or the hub's operator, does"
+    )
+    acts.refuse(
+        session,
+        acts.Action.ACCOUNT_DISABLE,
+        actor=actor,
+        subject=acts.Subject("user", user.id),
+        reason=why,
+    )
+    raise NotAllowed(why)
 
 
 def unlock(session: Session, user: User, *, by: Actor | None = None) -> bool:

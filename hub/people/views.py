@@ -72,9 +72,12 @@ def sign_out(user_id: int) -> Response:
 def disable(user_id: int) -> Response | str:
     """Asks first, saying what disabling does; only the answer disables."""
     user = _account(user_id, acts.Action.ACCOUNT_DISABLE)
-    if user.id == current_user.id:
+    try:
+        agency_accounts.may_disable(db(), current_user.actor, user)
+    except NotAllowed:
         flash("You cannot disable your own account. Ask another manager or administrator.", "error")
-    elif request.method == "GET" and user.active:
+        return redirect(url_for("people.index"))
+    if request.method == "GET" and user.active:
         return render_template(
             "confirm.html",
             title=f"Disable {user.display_name}'s account",

@@ -17,6 +17,8 @@ from hub.app import create_app
 from hub.config import load_settings
 from hub.templating import uk_datetime
 from sharing import accounts, agency_accounts, clock
+from sharing.access.decide import Actor
+from sharing.errors import NotAllowed
 from sharing.models import AuditEntry, User
 from tests.fixtures.app import (
     PASSWORD,
@@ -547,6 +549,32 @@ def test_an_administrator_disables_and_enables_an_account_but_not_their_own(
     assert refused.status_code == 302
     assert "You cannot disable your own account" in admin.get("/people").get_data(as_text=True)
     assert admin.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["manager", "administrator"])
+def test_trying_to_disable_your_own_account_is_refused_and_recorded(
+    as_user, create_user, db_session: Session, role: str
+) -> None:
+    keeper = create_user(role)
+    client = as_user(user=keeper)
+    token = csrf_token(client, "/people")
+    assert client.get(f"/people/{keeper.id}/disable").status_code == 302
+    assert (
+        client.post(f"/people/{keeper.id}/disable", data={"csrf_token": token}).status_code == 302
+    )
+    assert "You cannot disable your own account" in client.get("/people").get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(User, keeper.id).active
+    refused = db_session.scalars(
+        select(AuditEntry).where(AuditEntry.outcome == "refused").order_by(AuditEntry.seq)
+    ).all()
+    assert [(e.action, e.object_id, e.actor_user_id) for e in refused] == [
+        ("account.disable", str(keeper.id), keeper.id)
+    ] * 2
+    assert all("their own account" in (e.basis or "") for e in refused)
+    with pytest.raises(NotAllowed, match="their own account"):  # nor through the core
+        agency_accounts.set_active(db_session, keeper, False, by=Actor.of(keeper))
+    assert keeper.active
 
 
 @pytest.mark.parametrize("role", ["manager", "administrator"])
