@@ -4,11 +4,13 @@ one-time token that makes a form accepted once."""
 from __future__ import annotations
 
 import functools
+import hmac
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, ParamSpec
 
-from flask import current_app, flash, g, redirect, request
+from flask import current_app, flash, g, redirect, render_template, request, session
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -18,6 +20,7 @@ from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from hub.database import db
+from hub.guard import written_in_form
 from hub.templating import UK
 from sharing import clock, form_sends
 from sharing.errors import InputError
@@ -366,13 +369,51 @@ def accepted_once(view: Callable[P, Any]) -> Callable[P, Any]:
             return view(*args, **kwargs)
         claimed = form_sends.claim(db(), current_user.id, token)
         if isinstance(claimed, str):
+            if session.get(_SENT_VALUES, {}).get(token, _values_sent()) != _values_sent():
+                return _not_saved_again(claimed)
             flash(ALREADY_SAVED, "important")
             return redirect(claimed)
         response: Response = current_app.make_response(view(*args, **kwargs))
         if response.status_code in (302, 303) and response.location:
             form_sends.made(db(), claimed, response.location)
+            _remember_values(token)
         else:
             form_sends.release(db(), claimed)
         return response
 
     return once
+
+
+#: The session's keyed hashes of what its latest forms accepted once held, by token.
+_SENT_VALUES = "sent_values"
+#: How many of them are kept (a form is sent again soon after, if at all).
+_KEPT_SENDS = 10
+
+
+def _values_sent() -> str:
+    """A keyed hash of what the form sent holds (never the values: it is kept in the
+    session), its token and CSRF token aside."""
+    key = current_app.secret_key
+    mac = hmac.new(key.encode() if isinstance(key, str) else key or b"", digestmod="sha256")
+    mac.update(b"form sent once|")
+    for name in sorted(request.form):
+        if name not in (SENT_ONCE, "csrf_token"):
+            mac.update(json.dumps([name, request.form.getlist(name)]).encode())
+    return mac.hexdigest()[:32]
+
+
+def _remember_values(token: str) -> None:
+    """Keep what the send that made a record held, so that the same form sent again with
+    other values is told that they were not saved (``accepted_once``)."""
+    kept = dict(session.get(_SENT_VALUES, {}))
+    kept[token] = _values_sent()
+    session[_SENT_VALUES] = dict(list(kept.items())[-_KEPT_SENDS:])
+
+
+def _not_saved_again(made: str) -> str:
+    """The page for a form sent again with other values (Back, a new incident typed over
+    the first): nothing more is saved; what the user wrote is given back to copy, with a
+    link to what the first send saved."""
+    return render_template(
+        "already_saved.html", title="This was already saved", made=made, typed=written_in_form()
+    )

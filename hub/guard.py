@@ -242,7 +242,7 @@ def forbid(refused: NotAllowed, title: str = "You cannot do this") -> NoReturn:
         "errors/error.html",
         title=title,
         paragraphs=[f"The hub refused because {refused}."],
-        typed=_written(),
+        typed=written_in_form(),
     )
     abort(make_response(page, 403))
 
@@ -252,9 +252,10 @@ def forbid(refused: NotAllowed, title: str = "You cannot do this") -> NoReturn:
 _WRITTEN = 20
 
 
-def _written() -> list[str]:
-    """What the user wrote in the form of a refused send, to copy before it is lost: only
-    their own words, as they sent them moments ago (shown escaped, on a page never kept)."""
+def written_in_form() -> list[str]:
+    """What the user wrote in the form of a refused send (or of one not saved twice), to
+    copy before it is lost: only their own words, as they sent them moments ago (shown
+    escaped, on a page never kept)."""
     if request.method != "POST":
         return []
     texts = (value.strip() for _, value in request.form.items(multi=True))

@@ -5,6 +5,7 @@ letter or referral, and lands on the page of what the first send made, saying so
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 import time
@@ -360,6 +361,39 @@ def test_a_form_shown_again_with_its_errors_keeps_its_token_and_is_then_accepted
     answers = {**form, **_moment("occurred_at", YESTERDAY), "description": "Banging"}
     assert client.post(path, data=answers).status_code == 302
     assert client.post(path, data=answers).status_code == 302
+    assert _made(demo_session, Incident) == before + 1
+
+
+def test_back_and_send_again_with_other_text_gives_that_text_back_unsaved(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """The officer saves an incident, presses Back, writes another incident over the form
+    and sends it: nothing more is saved, and the page says so and gives back what they
+    wrote the second time (escaped), to copy or add, with a link to what was saved. The
+    first answers sent again (a double click) still just land on what was saved."""
+    client = demo_client(demo_hub, _officer(demo_session))
+    path = _on_case("incidents/new")(demo_session)
+    form = form_on(client.get(path).get_data(as_text=True), path)
+    first = {**form, **_moment("occurred_at", YESTERDAY), "description": "Music until 2am"}
+    before = _made(demo_session, Incident)
+    saved = client.post(path, data=first)
+    assert saved.status_code == 302
+
+    written = "Threatened in the lift by the same man <b>twice</b> & spat at"
+    second = {**first, "occurred_at-hour": "23", "description": written}
+    answer = client.post(path, data=second)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert '<h1 class="govuk-heading-l">This was already saved</h1>' in page
+    assert "What you typed the second time was not saved" in page
+    assert html.escape(written, quote=False) in page
+    assert "<b>twice</b>" not in page
+    assert f'href="{saved.location}"' in page
+    assert _made(demo_session, Incident) == before + 1
+
+    again = client.post(path, data=first)
+    assert (again.status_code, again.location) == (302, saved.location)
+    assert ALREADY_SAVED in client.get(again.location).get_data(as_text=True)
     assert _made(demo_session, Incident) == before + 1
 
 
