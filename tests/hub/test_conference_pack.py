@@ -1,0 +1,148 @@
+"""What a conference pack tells the people at the table, as they read it on the page and on
+paper (demo partnership): each person on the case with how to reach them, under the same
+headings and decisions as the case page; the risk history without a score the reader may
+not see; a PDF whose columns never print over each other and whose names are drawn in
+their own script; dates and counts as people write them."""
+
+from __future__ import annotations
+
+import io
+from html.parser import HTMLParser
+
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from sharing.cases.needs import Needs
+from sharing.crypto.sealing import load_data_keys, seal_many
+from sharing.models import Conference, Person
+from sharing.vocabulary import Adjustment, ContactMethod, Role
+from tests.fixtures.demo import demo_client, demo_user
+from tests.hub.test_conferences import _convened
+
+NOT_SHARED = "Not shared with your agency"
+
+
+class _Tables(HTMLParser):
+    """Each table of a page after a heading: the heading's text, then the table's header
+    cells and its rows of cells, as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, tuple[list[str], list[list[str]]]] = {}
+        self._heading = ""
+        self._in_heading = False
+        self._cell: list[str] | None = None
+        self._table: tuple[list[str], list[list[str]]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("h2", "h3"):
+            self._heading, self._in_heading = "", True
+        elif tag == "table" and self._heading not in self.tables:
+            self._table = self.tables[self._heading] = ([], [])
+        elif tag == "tr" and self._table is not None:
+            self._table[1].append([])
+        elif tag in ("th", "td") and self._table is not None:
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h2", "h3"):
+            self._in_heading = False
+        elif tag == "table":
+            if self._table is not None:
+                self._table[1][:] = [row for row in self._table[1] if row]
+            self._table = None
+        elif tag in ("th", "td") and self._cell is not None and self._table is not None:
+            text = " ".join("".join(self._cell).split())
+            (self._table[0] if tag == "th" else self._table[1][-1]).append(text)
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in_heading:
+            self._heading = " ".join((self._heading + data).split())
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _people(page: str) -> list[dict[str, str]]:
+    """The People table of a pack, a row as {heading: cell}; every row has a cell under
+    each heading and no more."""
+    tables = _Tables()
+    tables.feed(page)
+    headings, rows = tables.tables["People"]
+    for row in rows:
+        assert len(row) == len(headings), (headings, row)
+    return [dict(zip(headings, row, strict=True)) for row in rows]
+
+
+def _pdf_text(client: FlaskClient, conference: Conference) -> str:
+    response = client.get(f"/conferences/{conference.id}/pack.pdf")
+    assert response.status_code == 200
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def _victim(conference: Conference) -> Person:
+    return next(p.person for p in conference.case.parties if p.role.value == "victim")
+
+
+def _readers(app: Flask, session: Session, officer: FlaskClient) -> dict[str, FlaskClient]:
+    """The case's officer, who convened the conference; the police (no vulnerability:
+    clause 5.1) and adult safeguarding (vulnerability: clause 5.2), each signed in."""
+    return {
+        "larkmoor-ha": officer,
+        "northshire-police": demo_client(
+            app, demo_user(session, "northshire-police", Role.CASE_OFFICER)
+        ),
+        "northshire-adults": demo_client(
+            app, demo_user(session, "northshire-adults", Role.PARTNER_VIEWER)
+        ),
+    }
+
+
+def test_the_pack_says_how_to_contact_each_person_as_their_case_page_does(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    victim = _victim(conference)
+    load_data_keys(demo_session, [victim.data_key_id])
+    needs = Needs(
+        adjustments=(Adjustment.INTERPRETER,),
+        language="Polish",
+        contact_by=ContactMethod.PHONE,
+        times_to_avoid="not before 10am",
+        no_home_visits=True,
+    ).checked()
+    seal_many(
+        victim,
+        {
+            "adjustments": needs.adjustments_document(),
+            "contact_needs": needs.contact_document(),
+            "support_needs": "Learning disability; a support worker attends visits",
+        },
+    )
+    demo_session.commit()
+    case_id = conference.case_id
+
+    for code, client in _readers(demo_hub, demo_session, officer).items():
+        case_page = client.get(
+            f"/cases/{case_id}" + ("" if code == "larkmoor-ha" else "?purpose=case_conference")
+        ).get_data(as_text=True)
+        pack = client.get(f"/conferences/{conference.id}/pack").get_data(as_text=True)
+        row = next(r for r in _people(pack) if r["Role"] == "Victim")
+        # Contact needs and adjustments are "contact": every reader at this table has them,
+        # on the pack as on their case page.
+        for said in ("An interpreter (Polish)", "No home visits", "not before 10am"):
+            assert said in case_page, code
+            assert said in row["How to contact"], code
+            assert said in _pdf_text(client, conference), code
+        assert "Learning disability" not in row["How to contact"]
+        # Support needs are "vulnerability": under their own heading, for those who may.
+        if code == "northshire-police":
+            assert row["Support needs"] == NOT_SHARED
+            assert "Learning disability" not in pack
+        else:
+            assert "Learning disability" in row["Support needs"], code
