@@ -13,7 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
+from weasyprint import HTML
+from weasyprint.formatting_structure import boxes
 
+from hub import pdf
+from hub.conferences import views as conference_views
 from sharing.cases.needs import Needs
 from sharing.crypto.sealing import load_data_keys, seal_many
 from sharing.models import Conference, Person
@@ -85,6 +89,23 @@ def _pdf_text(client: FlaskClient, conference: Conference) -> str:
     return " ".join(" ".join(page.extract_text() for page in pages).split())
 
 
+def _text_beyond_cells(html: str) -> tuple[list[str], list[str]]:
+    """The PDF of ``html`` as WeasyPrint lays it out: the text printed past the right edge
+    of its table cell, and every line of text in a cell."""
+    beyond, lines = [], []
+    for page in HTML(string=html, url_fetcher=pdf._refuse).render().pages:
+        for cell in page._page_box.descendants():
+            if not isinstance(cell, boxes.TableCellBox):
+                continue
+            right = cell.content_box_x() + cell.width
+            for text in cell.descendants():
+                if isinstance(text, boxes.TextBox):
+                    lines.append(text.text)
+                    if text.position_x + text.width > right + 0.1:
+                        beyond.append(text.text)
+    return beyond, lines
+
+
 def _victim(conference: Conference) -> Person:
     return next(p.person for p in conference.case.parties if p.role.value == "victim")
 
@@ -146,3 +167,27 @@ def test_the_pack_says_how_to_contact_each_person_as_their_case_page_does(
             assert "Learning disability" not in pack
         else:
             assert "Learning disability" in row["Support needs"], code
+
+
+def test_a_long_e_mail_address_wraps_inside_its_cell_in_the_pack_pdf(
+    demo_hub, demo_session, monkeypatch
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    victim = _victim(conference)
+    load_data_keys(demo_session, [victim.data_key_id])
+    email = "firstname.middlename.lastname.household@tenants-association.northshire.example"
+    seal_many(victim, {"email": email})
+    demo_session.commit()
+
+    rendered: list[str] = []
+
+    def render(html: str) -> bytes:
+        rendered.append(html)
+        return pdf.render_pdf(html)
+
+    monkeypatch.setattr(conference_views, "render_pdf", render)
+    assert officer.get(f"/conferences/{conference.id}/pack.pdf").status_code == 200
+    beyond, lines = _text_beyond_cells(rendered[0])
+    assert beyond == []  # nothing prints over the next column
+    assert not any(email in line for line in lines)  # the address is broken over lines
+    assert any(line.startswith("firstname.middle") for line in lines)
