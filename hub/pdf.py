@@ -7,7 +7,37 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from markupsafe import Markup
 from weasyprint import HTML
+
+#: The fonts of every PDF (``pdf_fonts`` in its styles): DejaVu Sans, then for the scripts
+#: it lacks that residents' names are written in, Noto Sans (Debian's fonts-noto-core and
+#: fonts-noto-cjk, which ``.ci/setup`` installs). Without them such a name prints as boxes.
+FONTS = Markup(  # noqa: S704 - the constant family names below, no input
+    ", ".join(
+        f'"{family}"'
+        for family in (
+            "DejaVu Sans",
+            "Noto Sans",
+            "Noto Sans Bengali",
+            "Noto Sans Gurmukhi",
+            "Noto Sans Gujarati",
+            "Noto Sans Devanagari",
+            "Noto Sans Tamil",
+            "Noto Sans Telugu",
+            "Noto Sans Kannada",
+            "Noto Sans Malayalam",
+            "Noto Sans Sinhala",
+            "Noto Sans Oriya",
+            "Noto Sans Thai",
+            "Noto Sans Ethiopic",
+            "Noto Sans Armenian",
+            "Noto Sans Georgian",
+            "Noto Sans CJK SC",
+        )
+    )
+    + ", sans-serif"
+)
 
 
 class ExternalResource(Exception):

@@ -1,5 +1,5 @@
 """Template filters: dates and times as GOV.UK writes them, in UK time; text as a CSS
-string (the PDF pack's page margins)."""
+string (the PDF pack's page margins); and the fonts of the PDFs (``pdf_fonts``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from markupsafe import Markup
 
+from hub.pdf import FONTS
 from sharing import clock
 from sharing.files.checks import size_text
 
@@ -45,3 +46,4 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["uk_datetime"] = uk_datetime
     app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.filters["file_size"] = size_text
+    app.jinja_env.globals["pdf_fonts"] = FONTS

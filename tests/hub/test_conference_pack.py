@@ -6,9 +6,14 @@ their own script; dates and counts as people write them."""
 
 from __future__ import annotations
 
+import ctypes
 import io
 from html.parser import HTMLParser
+from pathlib import Path
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
@@ -16,6 +21,7 @@ from sqlalchemy.orm import Session
 from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 
+import hub
 from hub import pdf
 from hub.conferences import views as conference_views
 from sharing.cases.needs import Needs
@@ -106,6 +112,20 @@ def _text_beyond_cells(html: str) -> tuple[list[str], list[str]]:
     return beyond, lines
 
 
+def _printed_in(data: bytes) -> dict[str, set[str]]:
+    """Each character a PDF prints, with the names of the fonts it is printed in."""
+    fonts: dict[str, set[str]] = {}
+    for page in pdfium.PdfDocument(data):
+        textpage = page.get_textpage()
+        for k in range(textpage.count_chars()):
+            size = pdfium_c.FPDFText_GetFontInfo(textpage.raw, k, None, 0, None)
+            name = ctypes.create_string_buffer(size)
+            pdfium_c.FPDFText_GetFontInfo(textpage.raw, k, name, size, None)
+            char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, k))
+            fonts.setdefault(char, set()).add(name.value.decode())
+    return fonts
+
+
 def _victim(conference: Conference) -> Person:
     return next(p.person for p in conference.case.parties if p.role.value == "victim")
 
@@ -191,3 +211,48 @@ def test_a_long_e_mail_address_wraps_inside_its_cell_in_the_pack_pdf(
     assert beyond == []  # nothing prints over the next column
     assert not any(email in line for line in lines)  # the address is broken over lines
     assert any(line.startswith("firstname.middle") for line in lines)
+
+
+#: Names in scripts the partnership's residents write, that DejaVu Sans cannot draw.
+SCRIPTS = {
+    "Bengali": "রহিম উদ্দিন",
+    "Gurmukhi": "ਹਰਪ੍ਰੀਤ ਸਿੰਘ",
+    "Chinese": "陈伟",
+    "Tamil": "சுரேஷ்",
+}
+
+
+def test_names_in_bengali_gurmukhi_chinese_and_tamil_are_drawn_in_the_pack_pdf(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    victim = _victim(conference)
+    load_data_keys(demo_session, [victim.data_key_id])
+    seal_many(victim, {"given_names": " ".join(SCRIPTS.values())})
+    demo_session.commit()
+
+    response = officer.get(f"/conferences/{conference.id}/pack.pdf")
+    assert response.status_code == 200
+    fonts = _printed_in(response.data)
+    for script, name in SCRIPTS.items():
+        for char in name.replace(" ", ""):
+            # Printed in a font that has the letter, never DejaVu's empty box.
+            assert any("Noto" in font for font in fonts.get(char, ())), (
+                script,
+                char,
+                fonts.get(char),
+            )
+
+
+TEMPLATES = Path(hub.__file__).parent / "templates"
+
+
+@pytest.mark.parametrize(
+    "template", sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*pdf.html"))
+)
+def test_every_pdf_asks_for_the_fonts_that_draw_residents_names(template) -> None:
+    styles = (TEMPLATES / template).read_text()
+    assert "{{ pdf_fonts }}" in styles or '{% extends "_letter_pdf.html" %}' in styles
+    assert "DejaVu" not in styles
+    assert '"Noto Sans Bengali"' in pdf.FONTS
+    assert '"Noto Sans CJK SC"' in pdf.FONTS
