@@ -24,10 +24,14 @@ from weasyprint.formatting_structure import boxes
 import hub
 from hub import pdf
 from hub.conferences import views as conference_views
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.cases.needs import Needs
 from sharing.crypto.sealing import load_data_keys, seal_many
-from sharing.models import Conference, Person
-from sharing.vocabulary import Adjustment, ContactMethod, Role
+from sharing.risk.assessments import AssessmentInput, record_assessment
+from sharing.risk.matrix import shipped
+from sharing.models import Conference, Person, User
+from sharing.vocabulary import Adjustment, AssessmentStage, ContactMethod, RiskBand, Role
 from tests.fixtures.demo import demo_client, demo_user
 from tests.hub.test_conferences import _convened
 
@@ -256,3 +260,52 @@ def test_every_pdf_asks_for_the_fonts_that_draw_residents_names(template) -> Non
     assert "DejaVu" not in styles
     assert '"Noto Sans Bengali"' in pdf.FONTS
     assert '"Noto Sans CJK SC"' in pdf.FONTS
+
+
+def test_the_risk_history_names_no_score_the_reader_may_not_see_and_says_the_band_was_changed(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    matrix = shipped().current
+    lowest = {q.id: min(q.options, key=lambda o: o.score).value for q in matrix.questions}
+    owner = Actor.of(demo_session.get(User, conference.case.officer_id))
+    record_assessment(
+        demo_session,
+        authorise(demo_session, owner, conference.case_id, Act.ASSESS_RISK),
+        AssessmentInput(
+            _victim(conference).id,
+            AssessmentStage.REVIEW,
+            matrix.version,
+            lowest,
+            band=RiskBand.HIGH,
+            adjustment_reason="Threats to burn the door down",
+        ),
+        matrices=shipped(),
+    )
+    demo_session.commit()
+    readers = _readers(demo_hub, demo_session, officer)
+    police = readers["northshire-police"]  # no vulnerability answers: the score is withheld
+
+    pack = police.get(f"/conferences/{conference.id}/pack").get_data(as_text=True)
+    tables = _Tables()
+    tables.feed(pack)
+    headings, rows = next(t for heading, t in tables.tables.items() if heading == "Risk history")
+    row = dict(zip(headings, rows[0], strict=True))
+    assert row["Score"] == NOT_SHARED
+    assert row["Band"] == "High (changed from low: Threats to burn the door down)"
+    case_page = police.get(f"/cases/{conference.case_id}?purpose=case_conference").get_data(
+        as_text=True
+    )
+    summary = " ".join(case_page.split()).split('id="risk"')[1].split("<caption")[0]
+    assert "score not shared with your agency" in summary
+    assert "None" not in summary
+    history = _pdf_text(police, conference).split("Risk history")[1].split("Support and")[0]
+    assert "Not shared with your agency" in history
+    assert "None" not in history
+
+    # The case's own agency sees the score, in the pack and on the case page.
+    pack = officer.get(f"/conferences/{conference.id}/pack").get_data(as_text=True)
+    tables = _Tables()
+    tables.feed(pack)
+    headings, rows = tables.tables["Risk history"]
+    assert dict(zip(headings, rows[0], strict=True))["Score"] == "0"
