@@ -46,6 +46,11 @@ def moment_text(moment: datetime) -> str:
     return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
+def day_text(day: date) -> str:
+    """A day as people in the partnership write it: ``22 November 2026``."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def today() -> date:
     """The partnership's date now."""
     return day_of(now())

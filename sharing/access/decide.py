@@ -271,7 +271,7 @@ def _partner(
             categories[category] = grant.basis
         else:
             categories[category] = (
-                f"{grant.basis}; share {share.id} until {share.until.isoformat()}"
+                f"{grant.basis}; share {share.id} until {clock.day_text(share.until)}"
             )
             used.append(share.id)
     return Decision(True, categories, shares=tuple(dict.fromkeys(used)))
@@ -318,7 +318,7 @@ def decide_chair(
             continue
         for category in sorted(grant.categories):
             categories.setdefault(
-                category, f"{grant.basis}; chair of the conference until {until.isoformat()}"
+                category, f"{grant.basis}; chair of the conference until {clock.day_text(until)}"
             )
     if not categories:
         return _deny(

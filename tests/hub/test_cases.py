@@ -58,7 +58,7 @@ def test_officer_opens_a_case_and_sees_it_with_its_people(as_user, create_user, 
     page = client.get(response.location).get_data(as_text=True)
     assert "Case TH-" in page
     assert "Ruth Okonkwo-Testcase" in page
-    assert "3 April 1950" not in page  # stored ISO, shown as given
+    assert "3 April 1950" in page  # stored ISO, shown as people write it
     assert "TS1 4AB" in page  # postcode normalised
     assert "Uses a wheelchair" in page
     assert "Why you can see this" in page

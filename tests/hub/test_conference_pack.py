@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import io
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -28,9 +29,9 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.needs import Needs
 from sharing.crypto.sealing import load_data_keys, seal_many
+from sharing.models import Conference, Person, User
 from sharing.risk.assessments import AssessmentInput, record_assessment
 from sharing.risk.matrix import shipped
-from sharing.models import Conference, Person, User
 from sharing.vocabulary import Adjustment, AssessmentStage, ContactMethod, RiskBand, Role
 from tests.fixtures.demo import demo_client, demo_user
 from tests.hub.test_conferences import _convened
@@ -309,3 +310,42 @@ def test_the_risk_history_names_no_score_the_reader_may_not_see_and_says_the_ban
     tables.feed(pack)
     headings, rows = tables.tables["Risk history"]
     assert dict(zip(headings, rows[0], strict=True))["Score"] == "0"
+
+
+def test_the_pack_writes_dates_and_counts_as_people_do_and_says_when_nobody_is_on_the_case(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    police = _readers(demo_hub, demo_session, officer)["northshire-police"]
+    victim = _victim(conference)
+    load_data_keys(demo_session, [victim.data_key_id])
+    seal_many(victim, {"date_of_birth": "1977-02-24"})
+    demo_session.commit()
+    for client in (officer, police):
+        pack = " ".join(
+            re.sub(
+                r"<[^>]+>",
+                " ",
+                client.get(f"/conferences/{conference.id}/pack").get_data(as_text=True),
+            ).split()
+        )
+        assert re.findall(r"\d{4}-\d\d-\d\d", pack) == []  # no date as a computer writes it
+        assert "(born 24 February 1977)" in pack
+    assert re.search(r"share \d+ until \d{1,2} [A-Z][a-z]+ 20\d\d", pack)  # the police's
+    incidents = len(conference.case.incidents)
+    assert f"Timeline: {incidents} incident{'' if incidents == 1 else 's'}, newest" in pack
+    case_page = officer.get(f"/cases/{conference.case_id}").get_data(as_text=True)
+    assert "24 February 1977" in case_page
+
+    # One incident is one incident; a case with no one on it says so, with no empty table.
+    for incident in conference.case.incidents[1:]:
+        demo_session.delete(incident)
+    for party in conference.case.parties:
+        demo_session.delete(party)
+    demo_session.commit()
+    pack = police.get(f"/conferences/{conference.id}/pack").get_data(as_text=True)
+    assert "Timeline: 1 incident, newest first" in pack
+    tables = _Tables()
+    tables.feed(pack)
+    assert "People" not in tables.tables
+    assert "No people are recorded on this case" in pack

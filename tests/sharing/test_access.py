@@ -271,7 +271,7 @@ def test_a_share_past_its_date_or_revoked_gives_nothing() -> None:
     assert decide(
         actor, case, Act.VIEW, "asb_case_management", policy=policy, shares=[live], now=NOW
     ).categories == {
-        "identity": "Protocol p version 1, clause 1, purpose asb_case_management; share 5 until 2026-06-15"
+        "identity": "Protocol p version 1, clause 1, purpose asb_case_management; share 5 until 15 June 2026"
     }
     for dead in (
         ShareFacts(5, 2, "p", "asb_case_management", TODAY - timedelta(days=1)),
