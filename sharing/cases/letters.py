@@ -24,7 +24,7 @@ from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases import documents
 from sharing.cases.needs import RecordedNeeds
-from sharing.cases.standard_letters import day_text
+from sharing.clock import day_text
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
 from sharing.formats import checked_text

@@ -536,7 +536,7 @@ def make_letter(
         "officer": case.officer.display_name,
         "officer_email": case.officer.email,
         "agency_contact": contact or case.agency.name,
-        "review_date": day_text(case.review_due_on)
+        "review_date": clock.day_text(case.review_due_on)
         if case.review_due_on
         else "the date of its next review",
         "incidents": _incident_days(session, case.id),
@@ -579,11 +579,6 @@ def make_letter(
     )
 
 
-def day_text(day: date) -> str:
-    """A day as a letter writes it: "3 March 2026"."""
-    return f"{day.day} {day:%B %Y}"
-
-
 def _incident_days(session: Session, case_id: int) -> str:
     """The days of the case's latest incidents, earliest first: "3 March 2026, 6 March
     2026 and 9 March 2026"."""
@@ -596,7 +591,7 @@ def _incident_days(session: Session, case_id: int) -> str:
     days = sorted({clock.day_of(at) for at in latest})
     if not days:
         return "the dates we have recorded"
-    named = [day_text(d) for d in days]
+    named = [clock.day_text(d) for d in days]
     return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
@@ -613,7 +608,7 @@ def record_letter(
         authorised,
         store,
         person_id=letter.person_id,
-        description=f"{template.title} ({letter.variant}), {day_text(letter.dated)}",
+        description=f"{template.title} ({letter.variant}), {clock.day_text(letter.dated)}",
         filename=f"{template.id}-letter.pdf",
         pdf=pdf,
     )

@@ -26,7 +26,7 @@ from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.cases import casework
-from sharing.cases.standard_letters import day_text
+from sharing.clock import day_text
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
