@@ -306,4 +306,12 @@ def _section(session: Session, party: CaseParty, decision: Decision) -> CaseSect
 
 
 def _read(decision: Decision, record: object, column: str) -> str | None:
-    return reveal(decision, record, (column,))[column]  # type: ignore[arg-type]
+    """The value of ``column`` as the decision reveals it; a date of birth as people write
+    it ("24 February 1977"), a marker in its place (erased, not shared) as it is."""
+    value = reveal(decision, record, (column,))[column]  # type: ignore[arg-type]
+    if column == "date_of_birth" and value:
+        try:
+            return clock.day_text(date.fromisoformat(value))
+        except ValueError:  # the reveal's marker, not a day
+            return value
+    return value

@@ -150,10 +150,13 @@ def test_a_subject_access_report_holds_their_data_and_every_access_to_it(
     ).get_data(as_text=True)
     assert f"/audit/subject-access/{person.id}" in found
     assert case.reference in found
+    assert f"{dob.day} {dob:%B %Y}" in found  # as people write it, not 1977-02-24
+    assert dob.isoformat() not in found
     assert _last(demo_session).action == "subject_access.search"
     report = dpo.get(f"/audit/subject-access/{person.id}").get_data(as_text=True)
     assert "Subject access report" in report
     assert family in report
+    assert f"{dob.day} {dob:%B %Y}" in report
     assert f"Case {case.reference}" in report
     assert unseal(case.incidents[0], "description").split("\n")[0][:40] in report
     assert officer.display_name in report  # who opened their case
