@@ -185,6 +185,14 @@ class SharedCaseSchema(Schema):
 
 class SharedCasesSchema(Schema):
     cases = fields.List(fields.Nested(SharedCaseSchema), required=True)
+    page = fields.Integer(required=True, metadata={"description": "this page's number"})
+    pages = fields.Integer(required=True, metadata={"description": "how many pages there are"})
+    total = fields.Integer(required=True, metadata={"description": "how many in all"})
+    next = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the next page's address; null on the last page"},
+    )
 
 
 class CaseOpenedSchema(Schema):

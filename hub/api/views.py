@@ -12,7 +12,16 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from marshmallow import Schema
 
 from hub.api import bodies, oauth, schemas
@@ -28,6 +37,7 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases import agency_actions, casework, pages, shares
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
+from sharing.formats import whole_number
 from sharing.imports import cases as imports
 from sharing.imports.case_rows import FileRejected
 from sharing.models.api import ApiClient
@@ -38,6 +48,10 @@ for_api_clients(bp)  # a token, not a session: checked for every view but the to
 
 #: The longest purpose a case may be read for.
 MAX_PURPOSE = 200
+#: How many records a page of a list holds.
+API_PAGE_SIZE = 100
+#: The highest page a list may be asked for.
+MAX_PAGE = 100_000
 #: Endpoints reached without an access token.
 TOKENLESS = frozenset({"api.token", "api.openapi", "api.reference"})
 
@@ -199,21 +213,28 @@ def reference() -> str:
 @bp.route("/cases/shared")
 @scoped("cases:read")
 def shared_cases() -> Response:
-    """The cases shared with your agency that its account may open, newest first.
+    """The cases shared with your agency that its account may open, newest first, a page
+    at a time: follow ``next`` until it is null.
     ---
     get:
       tags: [Cases]
+      parameters:
+        - name: page
+          in: query
+          schema: {type: integer, minimum: 1, maximum: 100000, default: 1}
+          description: the page (a page past the last is the last)
       responses:
         200: {description: The cases, content: {application/json: {schema: SharedCasesSchema}}}
+        400: {description: The page is not a whole number from 1 to 100000}
     """
     who = actor()
-    rows = shares.shared_with(db(), who)
+    found = shares.shared_page(db(), who, _page_asked(), size=API_PAGE_SIZE)
     acts.record(
         db(),
         acts.Action.CASES_SHARED_LIST,
         actor=who,
         subject=acts.Subject("agency", who.agency_id),
-        basis=f"api: {len(rows)} cases",
+        basis=f"api: page {found.page} of {found.pages}, {len(found.rows)} cases",
     )
     listed = [
         {
@@ -226,9 +247,39 @@ def shared_cases() -> Response:
             "shared_until": r.until,
             "shared_at": _utc(r.shared_at),
         }
-        for r in rows
+        for r in found.rows
     ]
-    return _json(schemas.SharedCasesSchema(), {"cases": listed})
+    return _json(schemas.SharedCasesSchema(), {"cases": listed, **_paging(found)})
+
+
+def _page_asked() -> int:
+    """The ``page`` asked for (1 when not given); a 400 problem at ``page`` for anything
+    but a whole number from 1 to ``MAX_PAGE``."""
+    text = request.args.get("page")
+    if text is None:
+        return 1
+    number = whole_number(text)
+    if number is None or not 1 <= number <= MAX_PAGE:
+        raise Problem(
+            400,
+            "Invalid request",
+            f"The page is a whole number from 1 to {MAX_PAGE}",
+            errors=[FieldProblem("page", f"is not a whole number from 1 to {MAX_PAGE}")],
+        )
+    return number
+
+
+def _paging(found: shares.SharePage) -> dict[str, Any]:
+    """A page's place in its list: which page, how many, and the next page's address
+    (null on the last)."""
+    return {
+        "page": found.page,
+        "pages": found.pages,
+        "total": found.total,
+        "next": url_for(request.endpoint or "", page=found.page + 1)
+        if found.page < found.pages
+        else None,
+    }
 
 
 @bp.route("/cases/<int:case_id>")

@@ -962,15 +962,26 @@ def review(case_id: int) -> Response | tuple[str, int]:
 
 @bp.route("/reviews-due")
 def reviews_due() -> str:
-    """For a manager: their agency's overdue reviews, by officer."""
+    """For a manager: their agency's overdue reviews, how many each officer has, and a
+    page of the cases (one officer's, if chosen)."""
     if not current_user.actor.has(Role.MANAGER):
         abort(403)
+    officer_id = whole_number(request.args.get("officer"))
+    found = reviews.overdue_reviews(
+        db(),
+        current_user.actor,
+        _review_days(),
+        clock.today(),
+        officer_id=officer_id,
+        page=whole_number(request.args.get("page")) or 1,
+    )
+    chosen = next((o for o in found.officers if o.officer_id == officer_id), None)
     return render_template(
         "cases/reviews_due.html",
         title="Overdue case reviews",
-        officers=reviews.overdue_by_officer(
-            db(), current_user.actor, _review_days(), clock.today()
-        ),
+        found=found,
+        chosen=chosen,
+        args={"officer": chosen.officer_id} if chosen else {},
     )
 
 

@@ -33,18 +33,18 @@ def home() -> str:
         requests.waiting(db(), actor) if actor.has(*requests.ANSWERING_ROLES) else ([], [])
     )
     procedure = current_app.extensions["hub.trigger_procedure"]
-    trigger_due = (
-        [r for r in applications.waiting(db(), actor, procedure) if r.clock]
+    trigger = (
+        applications.waiting(db(), actor, procedure, 1, size=TRIGGER_ROWS)
         if applications.handling_agency(db(), actor, procedure)
-        else []
+        else None
     )
     recommendations = (
         review.open_for_agency(db(), actor) if actor.has(*review.COMPLETERS) else (0, 0)
     )
     return render_template(
         "home/home.html",
-        trigger_due=trigger_due[:TRIGGER_ROWS],
-        trigger_more=max(0, len(trigger_due) - TRIGGER_ROWS),
+        trigger_due=[r for r in trigger.rows if r.clock] if trigger else [],
+        trigger_more=max(0, trigger.open - TRIGGER_ROWS) if trigger else 0,
         recommendations=recommendations,
         title="Home",
         summary=summary,

@@ -145,5 +145,5 @@ def revoke(share_id: int) -> Response | str:
 
 @bp.route("/shared")
 def shared_with_me() -> str:
-    rows = shares.shared_with(db(), current_user.actor)
-    return render_template("shares/shared.html", title="Shared with your agency", rows=rows)
+    page = shares.shared_page(db(), current_user.actor, whole_number(request.args.get("page")) or 1)
+    return render_template("shares/shared.html", title="Shared with your agency", page=page)

@@ -56,13 +56,15 @@ def _refused() -> tuple[str, int]:
 @bp.route("")
 def index() -> str | tuple[str, int]:
     try:
-        rows = applications.waiting(db(), current_user.actor, _procedure())
+        page = applications.waiting(
+            db(), current_user.actor, _procedure(), whole_number(request.args.get("page")) or 1
+        )
     except NotAllowed:
         return _refused()
     return render_template(
         "trigger/index.html",
         title="Community Trigger applications",
-        rows=rows,
+        page=page,
         calendar_warning=workdays.running_out(clock.today()),
     )
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -30,6 +30,7 @@ from sharing.access.authorise import AuthorisedCase, own_cases_where
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import reveal_rows
 from sharing.audit import acts
+from sharing.cases.listing import PAGE_SIZE
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError
 from sharing.formats import checked_text
@@ -239,6 +240,7 @@ def contact_overdue(case: Case, days: Mapping[str, int], today: date) -> bool:
 class OverdueCase:
     id: int
     reference: str
+    officer: str
     priority: Priority
     review_due_on: date
     days_overdue: int
@@ -246,48 +248,82 @@ class OverdueCase:
 
 
 @dataclass(frozen=True)
-class OfficerReviews:
+class OfficerOverdue:
+    officer_id: int
     officer: str
-    cases: list[OverdueCase]
+    #: How many of the officer's cases are overdue for review.
+    overdue: int
 
 
-def overdue_by_officer(
-    session: Session, actor: Actor, days: Mapping[str, int], today: date
-) -> list[OfficerReviews]:
-    """For a manager, their agency's open cases whose review is overdue, grouped by
-    officer (the officer with most first), each with how long overdue and whether contact
-    is overdue too: the cases the manager may see (a locked case only to those its lock
-    names), by reference only."""
+@dataclass(frozen=True)
+class OverdueReviews:
+    #: Every officer with a case overdue, the officer with most first.
+    officers: list[OfficerOverdue]
+    #: One page of the overdue cases (of one officer, if chosen), longest overdue first.
+    rows: list[OverdueCase]
+    total: int
+    page: int
+    pages: int
+
+
+def overdue_reviews(
+    session: Session,
+    actor: Actor,
+    days: Mapping[str, int],
+    today: date,
+    *,
+    officer_id: int | None = None,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+) -> OverdueReviews:
+    """For a manager, their agency's open cases whose review is overdue: how many each
+    officer has (the officer with most first), and a page of the cases (one officer's, if
+    ``officer_id``), longest overdue first, each with whether contact is overdue too. The
+    cases the manager may see (a locked case only to those its lock names), by reference
+    only; paged in the database."""
     if not actor.has(Role.MANAGER):
-        return []
-    cases = session.scalars(
-        select(Case)
-        .where(
-            own_cases_where(actor),
-            Case.status != CaseStatus.CLOSED,
-            Case.erased_at.is_(None),
-            Case.review_due_on < today,
+        return OverdueReviews([], [], 0, 1, 1)
+    overdue = and_(
+        own_cases_where(actor),
+        Case.status != CaseStatus.CLOSED,
+        Case.erased_at.is_(None),
+        Case.review_due_on < today,
+    )
+    officers = [
+        OfficerOverdue(row.id, row.display_name, row.overdue)
+        for row in session.execute(
+            select(User.id, User.display_name, func.count(Case.id).label("overdue"))
+            .join(Case, Case.officer_id == User.id)
+            .where(overdue)
+            .group_by(User.id, User.display_name)
+            .order_by(func.count(Case.id).desc(), User.display_name, User.id)
         )
+    ]
+    if officer_id is not None:
+        overdue = and_(overdue, Case.officer_id == officer_id)
+    total = session.scalar(select(func.count(Case.id)).where(overdue)) or 0
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
+    cases = session.execute(
+        select(Case, User.display_name)
+        .join(User, User.id == Case.officer_id)
+        .where(overdue)
         .order_by(Case.review_due_on, Case.id)
+        .limit(size)
+        .offset((page - 1) * size)
     ).all()
-    officers = {
-        u.id: u.display_name
-        for u in session.scalars(select(User).where(User.id.in_({c.officer_id for c in cases})))
-    }
-    by_officer: dict[int, list[OverdueCase]] = {}
-    for case in cases:
+    rows = []
+    for case, officer in cases:
         assert case.review_due_on is not None  # noqa: S101 - filtered above
-        by_officer.setdefault(case.officer_id, []).append(
+        rows.append(
             OverdueCase(
                 id=case.id,
                 reference=case.reference,
+                officer=officer,
                 priority=case.priority,
                 review_due_on=case.review_due_on,
                 days_overdue=(today - case.review_due_on).days,
                 contact_overdue=contact_overdue(case, days, today),
             )
         )
-    return sorted(
-        (OfficerReviews(officers[o], found) for o, found in by_officer.items()),
-        key=lambda o: (-len(o.cases), o.officer),
-    )
+    return OverdueReviews(officers, rows, total, page, pages)

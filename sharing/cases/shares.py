@@ -14,6 +14,7 @@ from sharing.access.authorise import AuthorisedCase, authorise, shared_cases_whe
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import policy
 from sharing.audit import acts
+from sharing.cases.listing import PAGE_SIZE
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.models import Agency, Case, ProtocolRecord, Share
@@ -352,38 +353,89 @@ def _live_shares_for(
     )
 
 
+def _shared_where(session: Session, actor: Actor, today: date) -> ColumnElement[bool] | None:
+    """The live shares with the actor's agency, for any purpose its protocols give it,
+    through which the actor may open the case (None: no purpose, so no share)."""
+    purposes = sorted(policy(session).purposes_for(actor.agency_id))
+    if not purposes:
+        return None
+    return or_(*(_live_shares_for(session, actor, p, today) for p in purposes))
+
+
+#: Newest first; shares made at the same moment by id.
+_NEWEST_FIRST = (Share.created_at.desc(), Share.id.desc())
+
+
+def _shared_rows(
+    session: Session,
+    where: ColumnElement[bool],
+    today: date,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ShareRow]:
+    shares = session.scalars(
+        select(Share)
+        .join(Case, Case.id == Share.case_id)
+        .where(where)
+        .options(
+            joinedload(Share.agency),
+            joinedload(Share.created_by),
+            selectinload(Share.protocol),  # once each: its row carries its whole text
+            contains_eager(Share.case).joinedload(Case.agency),  # the case joined above
+        )
+        .order_by(*_NEWEST_FIRST)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_row(share, share.case, today) for share in shares]
+
+
 def shared_with(session: Session, actor: Actor) -> list[ShareRow]:
     """The live shares with the actor's agency through which the actor may open a case,
     newest first: exactly the cases ``decide`` lets them view for the share's purpose
     (never a locked or erased case, nor one their roles are given nothing of)."""
     today = clock.today()
-    rows = []
-    for purpose in sorted(policy(session).purposes_for(actor.agency_id)):
-        shares = session.scalars(
-            select(Share)
-            .join(Case, Case.id == Share.case_id)
-            .where(_live_shares_for(session, actor, purpose, today))
-            .options(
-                joinedload(Share.agency),
-                joinedload(Share.created_by),
-                selectinload(Share.protocol),  # once each: its row carries its whole text
-                contains_eager(Share.case).joinedload(Case.agency),  # the case joined above
-            )
+    where = _shared_where(session, actor, today)
+    return [] if where is None else _shared_rows(session, where, today)
+
+
+@dataclass(frozen=True)
+class SharePage:
+    rows: list[ShareRow]
+    total: int
+    page: int
+    pages: int
+
+
+def shared_page(session: Session, actor: Actor, page: int = 1, size: int = PAGE_SIZE) -> SharePage:
+    """One page of ``shared_with`` (newest first), paged in the database; a page past the
+    last is the last."""
+    today = clock.today()
+    where = _shared_where(session, actor, today)
+    if where is None:
+        return SharePage([], 0, 1, 1)
+    total = (
+        session.scalar(
+            select(func.count(Share.id)).join(Case, Case.id == Share.case_id).where(where)
         )
-        rows += [_row(share, share.case, today) for share in shares]
-    return sorted(rows, key=lambda r: (r.shared_at, r.id), reverse=True)
+        or 0
+    )
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
+    rows = _shared_rows(session, where, today, limit=size, offset=(page - 1) * size)
+    return SharePage(rows, total, page, pages)
 
 
 def shared_case_count(session: Session, actor: Actor) -> int:
     """How many cases ``shared_with`` lists (a case shared for two purposes once), in one
     query."""
-    today = clock.today()
-    purposes = sorted(policy(session).purposes_for(actor.agency_id))
-    if not purposes:
+    where = _shared_where(session, actor, clock.today())
+    if where is None:
         return 0
     found = session.scalar(
         select(func.count(distinct(Share.case_id)))
         .join(Case, Case.id == Share.case_id)
-        .where(or_(*(_live_shares_for(session, actor, p, today) for p in purposes)))
+        .where(where)
     )
     return int(found or 0)

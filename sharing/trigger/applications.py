@@ -17,15 +17,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock, notices
 from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.cases import casework
+from sharing.cases.listing import PAGE_SIZE
 from sharing.clock import day_text
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
@@ -586,38 +587,100 @@ class ApplicationRow:
     erased_on: date | None = None
 
 
-def waiting(session: Session, actor: Actor, procedure: Procedure) -> list[ApplicationRow]:
-    """The lead agency's applications, those with a deadline first (overdue first, then
-    by working days left), then the decided ones, newest first. References and dates
-    only: no audit entry."""
+@dataclass(frozen=True)
+class ApplicationsPage:
+    rows: list[ApplicationRow]
+    total: int
+    page: int
+    pages: int
+    #: How many applications have a deadline (they come first).
+    open: int
+
+
+#: An application with a deadline of the lead's (``next_clock`` gives it one): not
+#: erased, and either undecided or met with its outcome still to send.
+_OPEN = and_(
+    TriggerApplication.erased_at.is_(None),
+    or_(
+        TriggerApplication.decision.is_(None),
+        and_(
+            TriggerApplication.decision != ThresholdDecision.NOT_MET,
+            TriggerApplication.outcome_on.is_(None),
+        ),
+    ),
+)
+_NEWEST_FIRST = (TriggerApplication.received_on.desc(), TriggerApplication.id.desc())
+
+
+def waiting(
+    session: Session, actor: Actor, procedure: Procedure, page: int = 1, size: int = PAGE_SIZE
+) -> ApplicationsPage:
+    """A page of the lead agency's applications: those with a deadline first (overdue
+    first, then by working days left), then the decided ones, newest first. The decided
+    ones are paged in the database; those with a deadline (the lead's open work) are
+    ordered by their working days, so all are read when a page shows any. References and
+    dates only: no audit entry."""
     agency = lead_agency(session, actor, procedure, acts.Action.TRIGGER_VIEW)
     today = clock.today()
+    of_lead = TriggerApplication.lead_agency_id == agency.id
+    open_count, total = session.execute(
+        select(func.count().filter(_OPEN), func.count()).where(of_lead)
+    ).one()
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
+    start, end = (page - 1) * size, page * size
+    rows = _open_rows(session, of_lead, procedure, today)[start:end] if start < open_count else []
+    if end > open_count:
+        rows += [
+            _application_row(a, procedure, today)
+            for a in session.scalars(
+                select(TriggerApplication)
+                .where(of_lead, ~_OPEN)
+                .order_by(*_NEWEST_FIRST)
+                .limit(end - max(start, open_count))
+                .offset(max(start - open_count, 0))
+            )
+        ]
+    return ApplicationsPage(rows, total, page, pages, open_count)
+
+
+def _open_rows(
+    session: Session, of_lead: ColumnElement[bool], procedure: Procedure, today: date
+) -> list[ApplicationRow]:
+    """Every application with a deadline, overdue first, the longest overdue first; then
+    the soonest due (newest first between equals)."""
     rows = [
-        ApplicationRow(
-            id=a.id,
-            reference=a.reference,
-            received_on=a.received_on,
-            channel=a.channel.label,
-            clock=next_clock(a, procedure, today),
-            decision=a.decision,
-            erased_on=erased_on(a),
-        )
+        _application_row(a, procedure, today)
         for a in session.scalars(
             select(TriggerApplication)
-            .where(TriggerApplication.lead_agency_id == agency.id)
-            .order_by(TriggerApplication.received_on.desc(), TriggerApplication.id.desc())
+            .where(of_lead, _OPEN)
+            .options(selectinload(TriggerApplication.review_sitting))
+            .order_by(*_NEWEST_FIRST)
         )
     ]
-    open_ = sorted(
-        (r for r in rows if r.clock),
-        key=lambda r: (  # overdue first, the longest overdue first; then the soonest due
-            r.clock.days_left is None,  # type: ignore[union-attr]
-            not r.clock.overdue,  # type: ignore[union-attr]
-            r.clock.days_left or 0,  # type: ignore[union-attr]
-            r.clock.due_on or date.max,  # type: ignore[union-attr]
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.clock is None or r.clock.days_left is None,
+            r.clock is None or not r.clock.overdue,
+            (r.clock and r.clock.days_left) or 0,
+            (r.clock and r.clock.due_on) or date.max,
         ),
     )
-    return open_ + [r for r in rows if not r.clock]
+
+
+def _application_row(
+    application: TriggerApplication, procedure: Procedure, today: date
+) -> ApplicationRow:
+    return ApplicationRow(
+        id=application.id,
+        reference=application.reference,
+        received_on=application.received_on,
+        channel=application.channel.label,
+        clock=next_clock(application, procedure, today),
+        decision=application.decision,
+        erased_on=erased_on(application),
+    )
 
 
 @dataclass(frozen=True)

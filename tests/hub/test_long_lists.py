@@ -1,0 +1,216 @@
+"""Lists that grow with the partnership come a page at a time, as the case list does:
+"Shared with your agency" (page and API), a manager's overdue case reviews and the
+Community Trigger applications. Every row is on some page, and a page costs the same
+number of database statements however long the list (demo partnership, grown)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import api_clients, clock
+from sharing.access.decide import Actor
+from sharing.cases import shares
+from sharing.cases.listing import PAGE_SIZE
+from sharing.models import AuditEntry, Case, TriggerApplication, User
+from sharing.trigger import applications
+from sharing.vocabulary import CaseStatus, Role
+from tests.fixtures.api import HTTPS, bearer_for
+from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
+from tests.fixtures.statements import statements_for
+from tests.sharing.trigger.test_complaints import PROCEDURE
+
+_SHARED_LINK = re.compile(r'href="/cases/(\d+)\?purpose=(\w+)"')
+_CASE_LINK = re.compile(r'<td class="govuk-table__cell"><a class="govuk-link" href="/cases/(\d+)"')
+_TRIGGER_LINK = re.compile(r'href="/trigger/(\d+)"')
+
+
+def _every_page(client: FlaskClient, path: str, link: re.Pattern[str]) -> list[list[tuple]]:
+    """The rows each page of ``path`` links to, following the pager to the last page."""
+    pages = []
+    n = 1
+    while True:
+        sep = "&" if "?" in path else "?"
+        page = client.get(f"{path}{sep}page={n}").get_data(as_text=True)
+        pages.append([m.groups() for m in link.finditer(page)])
+        if f"page={n + 1}" not in page:
+            return pages
+        assert 'class="govuk-pagination' in page
+        n += 1
+
+
+def _grow_police_shares(session: Session, more: int) -> None:
+    """Share ``more`` of Northshire Homes' open cases, not yet shared, with the police."""
+    police = demo_user(session, "northshire-police", Role.CASE_OFFICER)
+    shown = {r.case_id for r in shares.shared_with(session, Actor.of(police))}
+    grown = 0
+    for case in open_cases(session, "northshire-homes"):
+        if grown == more:
+            return
+        if case.id not in shown:
+            share_demo_case(session, case, "northshire-police")
+            grown += 1
+    raise AssertionError("the demo has too few open cases to share")
+
+
+def test_shared_with_your_agency_shows_25_a_page_newest_first_every_share_on_some_page(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    client = demo_client(demo_hub, officer)
+    expected = [
+        (str(r.case_id), r.purpose) for r in shares.shared_with(demo_session, Actor.of(officer))
+    ]
+    assert len(expected) > 2 * PAGE_SIZE, "the demo shares cases enough for three pages"
+
+    pages = _every_page(client, "/shared", _SHARED_LINK)
+    assert [len(p) for p in pages[:-1]] == [PAGE_SIZE] * (len(pages) - 1)
+    assert [row for page in pages for row in page] == expected  # newest first, each once
+    first = client.get("/shared").get_data(as_text=True)
+    assert f"{len(expected)} cases shared with Northshire Police (page 1 of {len(pages)}" in first
+
+    before = statements_for(demo_hub, lambda: client.get("/shared?page=2"))
+    _grow_police_shares(demo_session, 30)
+    assert len(_every_page(client, "/shared", _SHARED_LINK)) > len(pages)
+    assert statements_for(demo_hub, lambda: client.get("/shared?page=2")) == before
+
+
+def test_a_partner_system_reads_the_shared_cases_a_page_at_a_time_following_next(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    system = api_clients.register(
+        demo_session, user=officer, name="Police records system", scopes=["cases:read"]
+    )
+    demo_session.commit()
+    client = demo_hub.test_client()
+    headers = bearer_for(client, system)
+    shown = len(shares.shared_with(demo_session, Actor.of(officer)))
+    _grow_police_shares(demo_session, max(0, 101 - shown))  # more than a page of 100
+    expected = [r.case_reference for r in shares.shared_with(demo_session, Actor.of(officer))]
+    read: list[str] = []
+    address: str | None = "/api/v1/cases/shared"
+    answers = []
+    while address:
+        answer = client.get(address, headers=headers, base_url=HTTPS)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        body = answer.get_json()
+        answers.append(body)
+        read += [c["reference"] for c in body["cases"]]
+        address = body["next"]
+    assert read == expected
+    assert [len(b["cases"]) for b in answers[:-1]] == [100] * (len(answers) - 1)
+    assert answers[0]["total"] == len(expected)
+    assert len(answers) > 1
+    assert answers[0]["next"] == "/api/v1/cases/shared?page=2"
+    assert answers[-1]["next"] is None
+    entries = demo_session.scalars(
+        select(AuditEntry.basis)
+        .where(AuditEntry.action == "cases.shared", AuditEntry.actor_user_id == officer.id)
+        .order_by(AuditEntry.seq.desc())
+        .limit(len(answers))
+    ).all()
+    pages = len(answers)
+    assert entries[0] == f"api: page {pages} of {pages}, {len(answers[-1]['cases'])} cases"
+
+    for wrong in ("0", "two", "100001", "-1"):
+        refused = client.get(f"/api/v1/cases/shared?page={wrong}", headers=headers, base_url=HTTPS)
+        assert refused.status_code == 400
+        assert refused.get_json()["errors"][0]["field"] == "page"
+    api_clients.revoke(demo_session, system.client.client_id)
+    demo_session.commit()
+
+
+def _make_overdue(session: Session, cases: list[Case]) -> None:
+    for n, case in enumerate(cases):
+        case.review_due_on = clock.today() - timedelta(days=1 + n)
+    session.commit()
+
+
+def test_a_manager_pages_through_overdue_reviews_longest_overdue_first_and_by_officer(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    manager = demo_user(demo_session, "northshire-homes", Role.MANAGER)
+    client = demo_client(demo_hub, manager)
+    cases = open_cases(demo_session, "northshire-homes")
+    _make_overdue(demo_session, cases[:10])
+    before = statements_for(demo_hub, lambda: client.get("/cases/reviews-due"))
+    _make_overdue(demo_session, cases[:60])
+
+    overdue = demo_session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code="northshire-homes"),
+            Case.status != CaseStatus.CLOSED,
+            Case.review_due_on < clock.today(),
+            Case.locked.is_(False),
+        )
+        .order_by(Case.review_due_on, Case.id)
+    ).all()
+    pages = _every_page(client, "/cases/reviews-due", _CASE_LINK)
+    assert len(pages) > 2
+    assert [len(p) for p in pages[:-1]] == [PAGE_SIZE] * (len(pages) - 1)
+    assert [int(c) for page in pages for (c,) in page] == [c.id for c in overdue]
+    assert statements_for(demo_hub, lambda: client.get("/cases/reviews-due")) == before
+
+    # By officer: each officer's count, and their cases alone on their own pages.
+    busiest = max(
+        {c.officer_id for c in overdue}, key=lambda o: sum(c.officer_id == o for c in overdue)
+    )
+    theirs = [c.id for c in overdue if c.officer_id == busiest]
+    first = client.get("/cases/reviews-due").get_data(as_text=True)
+    name = demo_session.get(User, busiest).display_name
+    assert f'href="/cases/reviews-due?officer={busiest}">{name}</a>' in first
+    shown = _every_page(client, f"/cases/reviews-due?officer={busiest}", _CASE_LINK)
+    assert [int(c) for page in shown for (c,) in page] == theirs
+    assert f"{name}: {len(theirs)} overdue" in client.get(
+        f"/cases/reviews-due?officer={busiest}"
+    ).get_data(as_text=True)
+
+
+def _record_applications(session: Session, lead: Actor, count: int) -> None:
+    for n in range(count):
+        applications.record_application(
+            session,
+            lead,
+            PROCEDURE,
+            applications.ApplicationInput(
+                received_on=clock.today() - timedelta(days=n % 60),
+                channel="phone",
+                victim_kind="person",
+                victim_family_name=f"Applicant{n}",
+                victim_given_names="Jo",
+                problem="Noise and threats every night",
+            ),
+        )
+    session.commit()
+
+
+def test_the_trigger_lead_sees_applications_with_a_deadline_first_then_the_decided_a_page_at_a_time(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    user = demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD)
+    lead = Actor.of(user)
+    client = demo_client(demo_hub, user)
+    _record_applications(demo_session, lead, 20)
+    before = statements_for(demo_hub, lambda: client.get("/trigger?page=2"))
+    _record_applications(demo_session, lead, 40)
+
+    held = demo_session.scalars(
+        select(TriggerApplication.id).where(TriggerApplication.lead_agency_id == user.agency_id)
+    ).all()
+    pages = _every_page(client, "/trigger", _TRIGGER_LINK)
+    assert [len(p) for p in pages[:-1]] == [PAGE_SIZE] * (len(pages) - 1)
+    shown = [int(a) for page in pages for (a,) in page]
+    assert sorted(shown) == sorted(held)  # every application once
+    order = applications.waiting(demo_session, lead, PROCEDURE, 1, size=len(held)).rows
+    assert shown == [r.id for r in order]
+    with_deadline = [r.clock is not None for r in order]
+    assert with_deadline == sorted(with_deadline, reverse=True)  # open first, then decided
+    # Page 2 held both kinds before; now only applications with a deadline: one fewer read.
+    assert statements_for(demo_hub, lambda: client.get("/trigger?page=2")) <= before
