@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.facts import Actor
 from sharing.models import Agency, Case, User, Ward
@@ -40,6 +40,7 @@ def users_of(session: Session, agency_ids: Iterable[int]) -> list[User]:
         session.scalars(
             select(User)
             .where(User.agency_id.in_(list(agency_ids)))
+            .options(selectinload(User.role_grants))  # each user's roles, in one query
             .order_by(User.display_name, User.id)
         )
     )

@@ -11,7 +11,7 @@ for many cases at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -100,11 +100,18 @@ def decide_case(
 
 
 def decision_on(
-    session: Session, actor: Actor, case_id: int, act: Act = Act.VIEW, purpose: str | None = None
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    act: Act = Act.VIEW,
+    purpose: str | None = None,
+    *,
+    known: Mapping[int, CaseFacts] | None = None,
 ) -> Decision | None:
     """The actor's decision on a case without recording anything, for lists that leave
-    out what their reader may not see; None for a case that does not exist."""
-    facts = facts_of(session, [case_id]).get(case_id)
+    out what their reader may not see; None for a case that does not exist. A list
+    passes the facts of all its cases (``facts_of``) as ``known``, read once."""
+    facts = (facts_of(session, [case_id]) if known is None else known).get(case_id)
     return decide_case(session, actor, facts, act, purpose) if facts else None
 
 
@@ -150,13 +157,19 @@ def authorise(
 
 
 def chair_decision_on(
-    session: Session, actor: Actor, case_id: int, purpose: str, until: date
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    purpose: str,
+    until: date,
+    *,
+    known: Mapping[int, CaseFacts] | None = None,
 ) -> Decision | None:
     """The decision on a case for the chair of a conference on it, without recording
     anything: their own agency's, if their roles work the case; otherwise what the
     conference's purpose gives their agency and roles (``decide_chair``) until ``until``.
-    None for a case that does not exist."""
-    facts = facts_of(session, [case_id]).get(case_id)
+    None for a case that does not exist. ``known``: as for ``decision_on``."""
+    facts = (facts_of(session, [case_id]) if known is None else known).get(case_id)
     if facts is None:
         return None
     own = decide_case(session, actor, facts)

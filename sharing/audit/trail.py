@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, String, and_, cast, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from sharing.access.decide import Actor
 from sharing.audit import acts
@@ -362,25 +362,19 @@ def emergency_accesses(
                 BreakGlass.started_at >= _day_start(since),
                 BreakGlass.started_at < _day_start(until + timedelta(days=1)),
             )
-            .order_by(BreakGlass.started_at.desc())
+            .options(
+                contains_eager(BreakGlass.case),  # the case joined above
+                joinedload(BreakGlass.user).joinedload(User.agency),
+                joinedload(BreakGlass.protocol),
+                joinedload(BreakGlass.reviewed_by),
+            )
+            .order_by(BreakGlass.started_at.desc(), BreakGlass.id.desc())
         )
     )
+    counts = _views_under(session, [g.id for g in accesses])
     result = []
     for glass in accesses:
-        views = session.scalar(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(
-                AuditEntry.action == acts.Action.CASE_VIEW.value,
-                AuditEntry.outcome == acts.Outcome.ALLOWED.value,
-                AuditEntry.actor_user_id == glass.user_id,
-                AuditEntry.object_type == "case",
-                AuditEntry.object_id == str(glass.case_id),
-                AuditEntry.at >= glass.started_at,
-                AuditEntry.at <= glass.expires_at,
-                AuditEntry.basis.like("%Emergency access%"),
-            )
-        )
+        views = counts.get(glass.id, 0)
         result.append(
             EmergencyAccessRow(
                 id=glass.id,
@@ -406,3 +400,31 @@ def emergency_accesses(
         f"{acts.ids([r.id for r in result])}",
     )
     return result
+
+
+def _views_under(session: Session, glass_ids: list[int]) -> dict[int, int]:
+    """How many times each emergency access's user opened its case under it, in one
+    query."""
+    if not glass_ids:
+        return {}
+    found = session.execute(
+        select(BreakGlass.id, func.count(AuditEntry.seq))
+        .join(
+            AuditEntry,
+            and_(
+                AuditEntry.actor_user_id == BreakGlass.user_id,
+                AuditEntry.object_id == cast(BreakGlass.case_id, String),
+                AuditEntry.at >= BreakGlass.started_at,
+                AuditEntry.at <= BreakGlass.expires_at,
+            ),
+        )
+        .where(
+            BreakGlass.id.in_(glass_ids),
+            AuditEntry.action == acts.Action.CASE_VIEW.value,
+            AuditEntry.outcome == acts.Outcome.ALLOWED.value,
+            AuditEntry.object_type == "case",
+            AuditEntry.basis.like("%Emergency access%"),
+        )
+        .group_by(BreakGlass.id)
+    )
+    return {glass_id: count for glass_id, count in found}

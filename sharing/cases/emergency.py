@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from sharing import clock
 from sharing.access.authorise import authorise, own_cases_where
@@ -16,7 +16,7 @@ from sharing.access.decide import Act, Actor, decide
 from sharing.access.facts import facts_of, policy
 from sharing.access.reveal import reveal
 from sharing.audit import acts
-from sharing.crypto.sealing import seal
+from sharing.crypto.sealing import load_data_keys, seal
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, BreakGlass, Case, User
@@ -166,11 +166,16 @@ def to_review(session: Session, actor: Actor) -> list[WaitingReview]:
             select(BreakGlass)
             .join(Case, Case.id == BreakGlass.case_id)
             .where(own_cases_where(actor, Act.SEE_BREAK_GLASS), BreakGlass.reviewed_at.is_(None))
-            .order_by(BreakGlass.started_at)
+            .options(
+                contains_eager(BreakGlass.case),  # the case joined above
+                joinedload(BreakGlass.user).joinedload(User.agency),
+            )
+            .order_by(BreakGlass.started_at, BreakGlass.id)
         )
     )
     now = clock.now()
     facts = facts_of(session, {g.case_id for g in waiting})
+    load_data_keys(session, {g.case.data_key_id for g in waiting})  # the reasons', at once
     items = [
         WaitingReview(
             g,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from sharing import clock
 from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
@@ -17,7 +17,7 @@ from sharing.access.decide import LOCKED, Act, Actor, decide
 from sharing.access.facts import facts_of
 from sharing.access.reveal import reveal
 from sharing.audit import acts
-from sharing.crypto.sealing import seal
+from sharing.crypto.sealing import load_data_keys, seal
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, Alert, AuditEntry, Case, LockMember, LockRequest, User
@@ -171,11 +171,16 @@ def pending_requests(session: Session, actor: Actor) -> list[PendingRequest]:
             .where(
                 own_cases_where(actor, Act.DECIDE_LOCK), LockRequest.status == LockStatus.REQUESTED
             )
-            .order_by(LockRequest.requested_at)
+            .options(
+                contains_eager(LockRequest.case),  # the case joined above
+                joinedload(LockRequest.requested_by),
+            )
+            .order_by(LockRequest.requested_at, LockRequest.id)
         )
     )
     now = clock.now()
     facts = facts_of(session, {r.case_id for r in requests})
+    load_data_keys(session, {r.case.data_key_id for r in requests})  # the notes', at once
     pending = [
         PendingRequest(
             r,

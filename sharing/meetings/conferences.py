@@ -8,12 +8,12 @@ through its share for the conference's purpose.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from sharing import clock, directory, notices
 from sharing.access.authorise import (
@@ -24,7 +24,7 @@ from sharing.access.authorise import (
     decision_on,
 )
 from sharing.access.decide import Act, Actor, Decision
-from sharing.access.facts import policy
+from sharing.access.facts import CaseFacts, facts_of, policy
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.access.scope import Partner
 from sharing.audit import acts
@@ -613,20 +613,32 @@ def withdraw_invitation(
     return invitation
 
 
-def visible(session: Session, actor: Actor, conference: Conference) -> bool:
+def visible(
+    session: Session,
+    actor: Actor,
+    conference: Conference,
+    *,
+    known: Mapping[int, CaseFacts] | None = None,
+) -> bool:
     """Whether the actor may open the conference: the owning agency's staff who may see
     the case, its chair, or an invited agency's through the invitation's share (no audit entry: a
-    listing names the conference, the page records the view)."""
+    listing names the conference, the page records the view). A list passes its cases'
+    facts as ``known`` (``decision_on``)."""
     own = conference.case.agency_id == actor.agency_id
     if not own and actor.agency_id not in conference.at_the_table:
         return False
     if own and minutes.is_chair(actor, conference):
         decision = chair_decision_on(
-            session, actor, conference.case_id, conference.purpose, conference.shares_until
+            session,
+            actor,
+            conference.case_id,
+            conference.purpose,
+            conference.shares_until,
+            known=known,
         )
         return decision is not None and decision.allowed
     purpose = None if own else conference.purpose
-    decision = decision_on(session, actor, conference.case_id, Act.VIEW, purpose)
+    decision = decision_on(session, actor, conference.case_id, Act.VIEW, purpose, known=known)
     return decision is not None and decision.allowed
 
 
@@ -655,11 +667,16 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
             Conference.starts_at >= since,
             (Case.agency_id == actor.agency_id) | Conference.id.in_(invited),
         )
+        .options(
+            contains_eager(Conference.case).joinedload(Case.agency),  # the case joined above
+            selectinload(Conference.invitations),
+        )
         .order_by(Conference.starts_at, Conference.id)
-    )
+    ).all()
+    known = facts_of(session, {c.case_id for c in found})
     rows = []
     for conference in found:
-        if not visible(session, actor, conference):
+        if not visible(session, actor, conference, known=known):
             continue
         rows.append(
             ConferenceRow(
