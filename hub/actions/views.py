@@ -13,6 +13,7 @@ from hub.forms import HubForm, TextLimit
 from hub.guard import forbid, require_roles
 from sharing.cases import agency_actions
 from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import whole_number
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 require_roles(bp, "case_officer", "manager")
@@ -26,9 +27,11 @@ class CloseActionForm(HubForm):
 
 @bp.route("")
 def index() -> str:
-    rows = agency_actions.actions_for_agency(db(), current_user.actor)
+    page = agency_actions.actions_for_agency(
+        db(), current_user.actor, page=whole_number(request.args.get("page")) or 1
+    )
     return render_template(
-        "actions/index.html", title=f"Actions for {current_user.agency.name}", rows=rows
+        "actions/index.html", title=f"Actions for {current_user.agency.name}", page=page
     )
 
 

@@ -299,7 +299,20 @@ class AgencyActionSchema(Schema):
     may_complete = fields.Boolean(required=True)
 
 
-class AgencyActionsSchema(Schema):
+class PagedSchema(Schema):
+    """A page of a list: follow ``next`` until it is null."""
+
+    page = fields.Integer(required=True, metadata={"description": "this page's number"})
+    pages = fields.Integer(required=True, metadata={"description": "how many pages there are"})
+    total = fields.Integer(required=True, metadata={"description": "how many in all"})
+    next = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the next page's address; null on the last page"},
+    )
+
+
+class AgencyActionsSchema(PagedSchema):
     actions = fields.List(fields.Nested(AgencyActionSchema), required=True)
 
 

@@ -20,11 +20,10 @@ from flask import (
     jsonify,
     render_template,
     request,
-    url_for,
 )
 from marshmallow import Schema
 
-from hub.api import bodies, oauth, schemas
+from hub.api import bodies, oauth, paging, schemas
 from hub.api import openapi as openapi_document
 from hub.api.problems import FieldProblem, Problem, problem
 from hub.config import review_days
@@ -37,7 +36,6 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases import agency_actions, casework, pages, shares
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
-from sharing.formats import whole_number
 from sharing.imports import cases as imports
 from sharing.imports.case_rows import FileRejected
 from sharing.models.api import ApiClient
@@ -48,10 +46,6 @@ for_api_clients(bp)  # a token, not a session: checked for every view but the to
 
 #: The longest purpose a case may be read for.
 MAX_PURPOSE = 200
-#: How many records a page of a list holds.
-API_PAGE_SIZE = 100
-#: The highest page a list may be asked for.
-MAX_PAGE = 100_000
 #: Endpoints reached without an access token.
 TOKENLESS = frozenset({"api.token", "api.openapi", "api.reference"})
 
@@ -228,7 +222,7 @@ def shared_cases() -> Response:
         400: {description: The page is not a whole number from 1 to 100000}
     """
     who = actor()
-    found = shares.shared_page(db(), who, _page_asked(), size=API_PAGE_SIZE)
+    found = shares.shared_page(db(), who, paging.page_asked(), size=paging.PAGE_SIZE)
     acts.record(
         db(),
         acts.Action.CASES_SHARED_LIST,
@@ -249,37 +243,7 @@ def shared_cases() -> Response:
         }
         for r in found.rows
     ]
-    return _json(schemas.SharedCasesSchema(), {"cases": listed, **_paging(found)})
-
-
-def _page_asked() -> int:
-    """The ``page`` asked for (1 when not given); a 400 problem at ``page`` for anything
-    but a whole number from 1 to ``MAX_PAGE``."""
-    text = request.args.get("page")
-    if text is None:
-        return 1
-    number = whole_number(text)
-    if number is None or not 1 <= number <= MAX_PAGE:
-        raise Problem(
-            400,
-            "Invalid request",
-            f"The page is a whole number from 1 to {MAX_PAGE}",
-            errors=[FieldProblem("page", f"is not a whole number from 1 to {MAX_PAGE}")],
-        )
-    return number
-
-
-def _paging(found: shares.SharePage) -> dict[str, Any]:
-    """A page's place in its list: which page, how many, and the next page's address
-    (null on the last)."""
-    return {
-        "page": found.page,
-        "pages": found.pages,
-        "total": found.total,
-        "next": url_for(request.endpoint or "", page=found.page + 1)
-        if found.page < found.pages
-        else None,
-    }
+    return _json(schemas.SharedCasesSchema(), {"cases": listed, **paging.place(found)})
 
 
 @bp.route("/cases/<int:case_id>")
@@ -585,13 +549,23 @@ def import_cases() -> Response:
 @scoped("actions")
 def actions() -> Response:
     """The open actions your agency owns, on its own cases and partners', soonest due
-    first; what each is, when the case's decision lets your agency see it.
+    first, a page at a time (follow ``next`` until it is null); what each is, when the
+    case's decision lets your agency see it.
     ---
     get:
       tags: [Actions]
+      parameters:
+        - name: page
+          in: query
+          schema: {type: integer, minimum: 1, maximum: 100000, default: 1}
+          description: the page (a page past the last is the last)
       responses:
         200: {description: The actions, content: {application/json: {schema: AgencyActionsSchema}}}
+        400: {description: The page is not a whole number from 1 to 100000}
     """
+    found = agency_actions.actions_for_agency(
+        db(), actor(), paging.page_asked(), size=paging.PAGE_SIZE
+    )
     listed = [
         {
             "id": a.id,
@@ -607,9 +581,9 @@ def actions() -> Response:
             "basis": a.basis,
             "may_complete": a.may_close,
         }
-        for a in agency_actions.actions_for_agency(db(), actor())
+        for a in found.rows
     ]
-    return _json(schemas.AgencyActionsSchema(), {"actions": listed})
+    return _json(schemas.AgencyActionsSchema(), {"actions": listed, **paging.place(found)})
 
 
 @bp.route("/actions/<int:action_id>/outcome", methods=["POST"])

@@ -5,8 +5,8 @@ a request, with every refusal audited.
 returns an ``AuthorisedCase`` — what core operations, case pages and their sections take,
 so nothing decides again — or refuses: ``NotFound`` when the actor may not know the case
 exists (404 before 403), ``PurposeRequired`` when a partner holding a share has not said
-why, ``NotAllowed`` otherwise. ``visible_cases`` and ``cases_where`` give the same rules
-for many cases at once.
+why, ``NotAllowed`` otherwise. ``visible_cases``, ``CaseDecisions`` and ``cases_where``
+give the same rules for many cases at once.
 """
 
 from __future__ import annotations
@@ -21,11 +21,15 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import RULES, Act, Actor, Decision, decide, decide_chair
 from sharing.access.facts import (
+    BreakGlassFacts,
     CaseFacts,
+    ShareFacts,
     break_glass_facts,
+    break_glass_with,
     facts_of,
     policy,
     share_facts,
+    shares_with,
 )
 from sharing.access.scope import CaseState, Emergency, Lock, OwnAgency, Partner
 from sharing.audit import acts
@@ -222,6 +226,48 @@ def visible_cases(
         if facts.agency_id == actor.agency_id
     }
     return {case_id: d for case_id, d in decisions.items() if d.allowed}
+
+
+class CaseDecisions:
+    """The actor's decisions on many cases, from facts gathered for all of them at once
+    (a page of a list decides for each of its cases in a few queries however many there
+    are), without recording anything; as ``decision_on`` decides one."""
+
+    def __init__(
+        self, session: Session, actor: Actor, case_ids: Iterable[int], now: datetime | None = None
+    ) -> None:
+        self.actor = actor
+        self.now = now or clock.now()
+        self.facts = facts_of(session, case_ids)
+        self._policy = policy(session)
+        # Only a partner's decision reads its shares and the actor's emergency accesses.
+        partners = [f.id for f in self.facts.values() if f.agency_id != actor.agency_id]
+        self._shares: dict[int, list[ShareFacts]] = {}
+        self._glass: dict[int, list[BreakGlassFacts]] = {}
+        if partners:
+            self._shares = shares_with(session, partners, actor.agency_id)
+            self._glass = break_glass_with(session, partners, actor.user_id)
+
+    def on(self, case_id: int, act: Act = Act.VIEW, purpose: str | None = None) -> Decision | None:
+        """The decision on one of the cases; None for a case that does not exist."""
+        facts = self.facts.get(case_id)
+        if facts is None:
+            return None
+        return decide(
+            self.actor,
+            facts,
+            act,
+            purpose,
+            policy=self._policy,
+            shares=self._shares.get(case_id, ()),
+            break_glass=self._glass.get(case_id, ()),
+            now=self.now,
+        )
+
+    def live_purposes(self, case_id: int) -> list[str]:
+        """The purposes of the live shares of the case with the actor's agency, in order."""
+        today = clock.day_of(self.now)
+        return sorted({s.purpose for s in self._shares.get(case_id, ()) if s.live(today)})
 
 
 def own_cases_where(actor: Actor, act: Act = Act.VIEW) -> ColumnElement[bool]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
-from sharing.access.authorise import authorise, decision_on
+from sharing.access.authorise import CaseDecisions, authorise
 from sharing.access.decide import Act, Actor, Decision
-from sharing.access.facts import facts_of, share_facts
+from sharing.access.facts import CaseFacts, facts_of
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.access.scope import Lock
 from sharing.audit import acts
@@ -33,6 +33,8 @@ from sharing.vocabulary import ActionStatus, CaseStatus, Role
 #: Roles of the owning agency that close its actions on partners' cases.
 ACTION_ROLES = frozenset({Role.CASE_OFFICER, Role.MANAGER})
 MAX_NOTE = 2_000
+#: How many actions a page of the list holds.
+PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
@@ -59,19 +61,26 @@ class AgencyAction:
     may_close: bool = False
 
 
-def _decision(session: Session, actor: Actor, case: Case) -> tuple[Decision | None, str | None]:
+@dataclass(frozen=True)
+class ActionPage:
+    """One page of the agency's open actions."""
+
+    rows: list[AgencyAction]
+    total: int
+    page: int
+    pages: int
+
+
+def _decision(decisions: CaseDecisions, case: Case) -> tuple[Decision | None, str | None]:
     """The reader's best decision on the case: their own agency's, or the first live
     share's purpose that gives them the actions (else any that lets them open it)."""
-    if case.agency_id == actor.agency_id:
-        decision = decision_on(session, actor, case.id)
+    if case.agency_id == decisions.actor.agency_id:
+        decision = decisions.on(case.id)
         return (decision, None) if decision is not None and decision.allowed else (None, None)
-    today = clock.today()
-    shares = share_facts(session, case.id, actor.agency_id)
     allowed = [
         (decision, purpose)
-        for purpose in sorted({s.purpose for s in shares if s.live(today)})
-        if (decision := decision_on(session, actor, case.id, Act.VIEW, purpose)) is not None
-        and decision.allowed
+        for purpose in decisions.live_purposes(case.id)
+        if (decision := decisions.on(case.id, Act.VIEW, purpose)) is not None and decision.allowed
     ]
     best = next((d for d in allowed if d[0].allows("actions")), allowed[0] if allowed else None)
     return best if best else (None, None)
@@ -89,10 +98,24 @@ def works_actions(user: User) -> bool:
     return user.active and not user.roles.isdisjoint(ACTION_ROLES)
 
 
-def actions_for_agency(session: Session, actor: Actor) -> list[AgencyAction]:
-    """The open actions the actor's agency owns, soonest due first (undated last),
-    recorded as one audit entry naming the actions and the cases whose actions it showed.
-    ``NotAllowed`` (recorded) for anyone but a case officer or manager."""
+def _listed(actor: Actor) -> list[ColumnElement[bool]]:
+    """The actions the list holds: open, owned by the actor's agency, on a case neither
+    locked nor erased (joined as ``Case``)."""
+    return [
+        Action.owner_agency_id == actor.agency_id,
+        Action.status == ActionStatus.OPEN,
+        Case.locked.is_(False),
+        Case.erased_at.is_(None),
+    ]
+
+
+def actions_for_agency(
+    session: Session, actor: Actor, page: int = 1, size: int = PAGE_SIZE
+) -> ActionPage:
+    """One page of the open actions the actor's agency owns, soonest due first (undated
+    last), decided for the page's cases at once and recorded as one audit entry naming
+    the actions and the cases whose actions it showed. ``NotAllowed`` (recorded) for
+    anyone but a case officer or manager."""
     if not actor.has(*ACTION_ROLES):
         acts.refuse(
             session,
@@ -103,25 +126,28 @@ def actions_for_agency(session: Session, actor: Actor) -> list[AgencyAction]:
         )
         raise NotAllowed(NOT_ACTION_ROLES)
     today = clock.today()
+    listed = select(Action).join(Case, Case.id == Action.case_id).where(*_listed(actor))
+    total = session.scalar(listed.with_only_columns(func.count())) or 0
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
     actions = list(
         session.scalars(
-            select(Action)
-            .join(Case, Case.id == Action.case_id)
-            .where(
-                Action.owner_agency_id == actor.agency_id,
-                Action.status == ActionStatus.OPEN,
-                Case.locked.is_(False),
-                Case.erased_at.is_(None),
+            listed.options(
+                selectinload(Action.owner_user),
+                selectinload(Action.case).selectinload(Case.agency),
+                selectinload(Action.case).selectinload(Case.officer),
             )
-            .options(selectinload(Action.case).selectinload(Case.agency))
             .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+            .limit(size)
+            .offset((page - 1) * size)
         )
     )
     load_data_keys(session, {a.case.data_key_id for a in actions})
+    decisions = CaseDecisions(session, actor, {a.case_id for a in actions})
     rows, shown_cases = [], set()
     for action in actions:
         case = action.case
-        decision, purpose = _decision(session, actor, case)
+        decision, purpose = _decision(decisions, case)
         description = basis = None
         if decision is not None and decision.allows("actions"):
             description = reveal(decision, action, ["description"])["description"]
@@ -141,7 +167,7 @@ def actions_for_agency(session: Session, actor: Actor) -> list[AgencyAction]:
                 purpose=purpose,
                 description=description,
                 basis=basis,
-                may_close=_may_close(session, actor, action),
+                may_close=_may_close(decisions, action),
             )
         )
     acts.record(
@@ -151,7 +177,7 @@ def actions_for_agency(session: Session, actor: Actor) -> list[AgencyAction]:
         subject=acts.Subject("agency", actor.agency_id),
         basis=(f"actions {acts.ids([r.id for r in rows])}; cases {acts.ids(sorted(shown_cases))}"),
     )
-    return rows
+    return ActionPage(rows, total, page, pages)
 
 
 def close_action(
@@ -202,7 +228,9 @@ def closable(session: Session, actor: Actor, action_id: int) -> Action:
     partner's case. ``NotFound`` (recorded) otherwise."""
     action = session.get(Action, action_id)
     own_case = action is not None and action.case.agency_id == actor.agency_id
-    if action is None or not (own_case or _owns(session, actor, action)):
+    if action is None or not (
+        own_case or _owns(actor, action, facts_of(session, [action.case_id]).get(action.case_id))
+    ):
         # The same entry whether the action does not exist or is not theirs to know of.
         acts.refuse(
             session,
@@ -224,21 +252,22 @@ def _act_on(action: Action) -> Act:
     return Act.CLOSE if action.case.status is CaseStatus.CLOSED else Act.RECORD
 
 
-def _may_close(session: Session, actor: Actor, action: Action) -> bool:
+def _may_close(decisions: CaseDecisions, action: Action) -> bool:
     """``closable``'s rule, without recording anything: an action on the actor's own
     agency's case they may record on, or one their agency owns on a partner's case."""
+    actor = decisions.actor
     if action.case.agency_id == actor.agency_id:
-        decision = decision_on(session, actor, action.case_id, _act_on(action))
+        decision = decisions.on(action.case_id, _act_on(action))
         return decision is not None and decision.allowed
-    return _owns(session, actor, action)
+    return _owns(actor, action, decisions.facts.get(action.case_id))
 
 
-def _owns(session: Session, actor: Actor, action: Action) -> bool:
+def _owns(actor: Actor, action: Action, facts: CaseFacts | None) -> bool:
     """Whether the actor's agency owns this action, on a case the actor may know of (not
-    erased; not locked unless they are in the lock), and the actor works actions."""
+    erased; not locked unless they are in the lock: ``facts``), and the actor works
+    actions."""
     if action.owner_agency_id != actor.agency_id:
         return False
     if not actor.has(*ACTION_ROLES):
         return False
-    facts = facts_of(session, [action.case_id]).get(action.case_id)
     return facts is not None and not facts.erased and Lock.holds(actor, facts)

@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise, decision_on
 from sharing.access.decide import Act, Actor
+from sharing.audit import acts
 from sharing.cases import casework
 from sharing.crypto.sealing import unseal
 from sharing.models import Action, Agency, AuditEntry, Case, Document, Share, User
 from sharing.vocabulary import ActionKind, ActionStatus, AgencyType, CaseStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, lock_demo_case, shared_with_agency
+from tests.fixtures.statements import statements_of_get, walk_pages
 
 
 def _police_actions(session: Session) -> list[Action]:
@@ -80,7 +82,7 @@ def test_the_police_see_the_actions_landlords_gave_them(demo_hub, demo_session) 
     actions = _police_actions(demo_session)
     assert set(given) <= set(actions)
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
-    page = police.get("/actions").get_data(as_text=True)
+    page = "".join(walk_pages(police, "/actions"))  # every page of the list
     for action in actions:
         assert f"/actions/{action.id}/done" in page
     unshared = [
@@ -116,7 +118,7 @@ def test_the_police_mark_an_action_done_and_the_landlords_case_shows_it(
         path, data={"csrf_token": token, "note": "Patrol visited on Friday evening; no disorder"}
     )
     assert done.status_code == 302
-    assert f"/actions/{action.id}/done" not in police.get("/actions").get_data(as_text=True)
+    assert f"/actions/{action.id}/done" not in "".join(walk_pages(police, "/actions"))
     demo_session.expire_all()
     closed = demo_session.get(Action, action.id)
     assert closed.status is ActionStatus.DONE
@@ -171,7 +173,7 @@ def test_actions_on_a_locked_case_are_not_listed_or_closable_by_partners(
     demo_session.add(action)
     demo_session.commit()
     police = demo_client(demo_hub, police_user)
-    assert f"/actions/{action.id}/done" not in police.get("/actions").get_data(as_text=True)
+    assert f"/actions/{action.id}/done" not in "".join(walk_pages(police, "/actions"))
     assert police.get(f"/actions/{action.id}/done").status_code == 404
 
 
@@ -234,7 +236,7 @@ def test_the_case_officer_changes_an_action_and_its_new_owner_sees_it(
     demo_session.expire_all()
     assert action.due_on == due
     police = demo_client(demo_hub, pcso)
-    assert "Check the CCTV" in police.get("/actions").get_data(as_text=True)
+    assert "Check the CCTV" in "".join(walk_pages(police, "/actions"))
     entry = demo_session.scalar(
         select(AuditEntry).where(AuditEntry.action == "case.record").order_by(AuditEntry.seq.desc())
     )
@@ -396,9 +398,83 @@ def test_the_list_offers_mark_done_only_where_the_reader_may_close_the_action(
     else:
         raise AssertionError("the demo has no action its agency's officer may not close")
     client = demo_client(demo_hub, officer)
-    page = client.get("/actions").get_data(as_text=True)
+    page = "".join(walk_pages(client, "/actions"))
     row = page[page.index(f'id="action-{barred[0].id}"') :]
     row = row[: row.index("</tr>")]
     assert f"/actions/{barred[0].id}/done" not in row
     assert "The case officer marks it done" in row
     assert client.get(f"/actions/{barred[0].id}/done").status_code == 404
+
+
+def _open_actions_of(session: Session, agency_id: int) -> list[int]:
+    """The open actions an agency owns that its list shows, soonest due first."""
+    return list(
+        session.scalars(
+            select(Action.id)
+            .join(Case, Case.id == Action.case_id)
+            .where(
+                Action.owner_agency_id == agency_id,
+                Action.status == ActionStatus.OPEN,
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+            )
+            .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+        )
+    )
+
+
+def _rows_of(page: str) -> list[tuple[int, int | None, bool]]:
+    """Each row of a page of actions: the action, the case it links to (if any), and
+    whether what the action says is shown."""
+    rows = []
+    for action_id, row in re.findall(
+        r'<tr class="govuk-table__row" id="action-(\d+)">(.*?)</tr>', page, re.S
+    ):
+        case = re.search(r'href="/cases/(\d+)', row)
+        rows.append((int(action_id), int(case[1]) if case else None, "Why you can see this" in row))
+    return rows
+
+
+def test_actions_come_25_a_page_soonest_due_first_and_each_page_records_what_it_showed(
+    demo_hub, demo_session
+) -> None:
+    for shared in (True, False) * 15:
+        _give_the_police_an_action(demo_session, shared=shared)
+    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    expected = _open_actions_of(demo_session, pcso.agency_id)
+    assert len(expected) > 2 * 25
+
+    pages = walk_pages(demo_client(demo_hub, pcso), "/actions")
+    assert len(pages) == -(-len(expected) // 25)
+    entries = list(
+        demo_session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "actions.list", AuditEntry.actor_user_id == pcso.id)
+            .order_by(AuditEntry.seq.desc())
+            .limit(len(pages))
+        )
+    )[::-1]
+    seen: list[int] = []
+    for number, (page, entry) in enumerate(zip(pages, entries, strict=True), start=1):
+        rows = _rows_of(page)
+        assert 0 < len(rows) <= 25
+        assert f"(page {number} of {len(pages)})" in page
+        assert 'class="govuk-pagination"' in page
+        seen += [action_id for action_id, _, _ in rows]
+        # The page's one entry names exactly the actions it listed and the cases whose
+        # actions it showed what they say.
+        assert acts.listed(entry.basis, "actions") == {a for a, _, _ in rows}
+        assert acts.listed(entry.basis, "cases") == {case for _, case, shown in rows if shown}
+    assert seen == expected  # every action once, in order, over the pages
+
+
+def test_a_page_of_actions_costs_the_same_however_many_actions_the_agency_owns(
+    demo_hub, demo_session
+) -> None:
+    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    client = demo_client(demo_hub, pcso)
+    before = statements_of_get(demo_hub, client, "/actions")
+    for shared in (True, False) * 20:
+        _give_the_police_an_action(demo_session, shared=shared)
+    assert statements_of_get(demo_hub, client, "/actions") == before
+    assert statements_of_get(demo_hub, client, "/actions?page=2") <= before

@@ -18,11 +18,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.api import paging
 from sharing import api_clients, clock
 from sharing.access.decide import Actor
-from sharing.audit import log
+from sharing.audit import acts, log
 from sharing.cases import agency_actions, shares
-from sharing.models import Action, AuditEntry, Case, CaseParty, Share
+from sharing.models import Action, AuditEntry, Case, CaseParty, Share, User
 from sharing.vocabulary import ActionStatus, Role
 from tests.fixtures.api import HTTPS, bearer_for, register
 from tests.fixtures.demo import demo_user, lock_demo_case
@@ -604,7 +605,7 @@ def test_the_agencys_actions_are_listed_and_one_is_marked_done(
     demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
 ) -> None:
     actor = Actor.of(demo_user(demo_session, "northshire-homes", Role.MANAGER))
-    expected = agency_actions.actions_for_agency(demo_session, actor)
+    expected = agency_actions.actions_for_agency(demo_session, actor, size=100).rows
     demo_session.commit()
 
     listed = call(demo_hub, housing, "GET", "/api/v1/actions").get_json()["actions"]
@@ -624,6 +625,56 @@ def test_the_agencys_actions_are_listed_and_one_is_marked_done(
     no_note = call(demo_hub, housing, "POST", path, json={"outcome": "cancelled"})
     assert no_note.status_code == 422
     assert fields_named(no_note) == ["note"]
+
+
+def test_the_agencys_actions_come_a_page_at_a_time_each_page_recorded_with_what_it_listed(
+    demo_hub: Flask,
+    demo_session: Session,
+    police: api_clients.Registered,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(paging, "PAGE_SIZE", 10)
+    owner = demo_session.get(User, police.client.user_id)
+    expected = list(
+        demo_session.scalars(
+            select(Action.id)
+            .join(Case, Case.id == Action.case_id)
+            .where(
+                Action.owner_agency_id == owner.agency_id,
+                Action.status == ActionStatus.OPEN,
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+            )
+            .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+        )
+    )
+    assert len(expected) > 20
+    seen: list[int] = []
+    path: str | None = "/api/v1/actions"
+    while path:
+        answer = call(demo_hub, police, "GET", path)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        page = answer.get_json()
+        assert len(page["actions"]) <= 10
+        assert (page["total"], page["pages"]) == (len(expected), -(-len(expected) // 10))
+        seen += [a["id"] for a in page["actions"]]
+        entry = demo_session.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.action == "actions.list", AuditEntry.actor_user_id == owner.id)
+            .order_by(AuditEntry.seq.desc())
+        )
+        assert acts.listed(entry.basis, "actions") == {a["id"] for a in page["actions"]}
+        assert acts.listed(entry.basis, "cases") == {
+            a["case_id"] for a in page["actions"] if a["description"] is not None
+        }
+        path = page["next"]
+    assert seen == expected  # every action once, in order
+    for wrong in ("0", "x", "100001"):
+        refused = call(demo_hub, police, "GET", f"/api/v1/actions?page={wrong}")
+        assert refused.status_code == 400
+        assert fields_named(refused) == ["page"]
+    last = call(demo_hub, police, "GET", "/api/v1/actions?page=99").get_json()
+    assert (last["page"], last["next"]) == (last["pages"], None)
 
 
 def test_someone_elses_action_is_not_found(

@@ -33,6 +33,7 @@ from sharing.vocabulary import (
 )
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, shared_with_agency
+from tests.fixtures.statements import walk_pages
 
 SURVEY = load_survey(Path(__file__).resolve().parents[2] / "config" / "closure-survey.toml")
 COMMENT = "They kept me informed but the noise went on for months"
@@ -99,7 +100,7 @@ def test_a_dissatisfied_complainant_opens_a_follow_up_the_managers_close(
     assert entry.basis == f"closure survey {survey.id}; follow-up action {follow_up.id}"
     # The manager closes the follow-up on the closed case from the actions list.
     manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
-    actions = manager.get("/actions").get_data(as_text=True)
+    actions = "".join(walk_pages(manager, "/actions"))
     assert "Follow-up of a complainant dissatisfied" in actions
     path = f"/actions/{follow_up.id}/done"
     done = manager.post(

@@ -37,6 +37,7 @@ from sharing.models import (
 from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
+from tests.fixtures.statements import walk_pages
 
 PURPOSE = "case_conference"
 QUESTION = "Agree the action plan, and whether to seek a civil injunction"
@@ -449,7 +450,7 @@ def test_actions_agreed_at_the_conference_go_to_the_case_and_the_agency_at_the_t
     police_client = demo_client(
         demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
     )
-    actions = police_client.get("/actions").get_data(as_text=True)
+    actions = "".join(walk_pages(police_client, "/actions"))
     assert "Joint visit to the household with the neighbourhood officer" in actions
     assert police_client.get(path).status_code == 403  # only the convening agency adds
     demo_session.expire_all()

@@ -1,0 +1,55 @@
+"""Paging of the API's lists: ``?page=N`` (from 1) asks for a page, and each answer says
+which page it is, how many there are, how many records in all, and the next page's
+address (null on the last), so a partner's system follows ``next`` until it is null."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from flask import request, url_for
+
+from hub.api.problems import FieldProblem, Problem
+from sharing.formats import whole_number
+
+#: How many records a page of an API list holds.
+PAGE_SIZE = 100
+#: The highest page a list may be asked for.
+MAX_PAGE = 100_000
+
+
+class Paged(Protocol):
+    @property
+    def page(self) -> int: ...
+    @property
+    def pages(self) -> int: ...
+    @property
+    def total(self) -> int: ...
+
+
+def page_asked() -> int:
+    """The ``page`` asked for (1 when not given); a 400 problem at ``page`` for anything
+    but a whole number from 1 to ``MAX_PAGE``."""
+    text = request.args.get("page")
+    if text is None:
+        return 1
+    number = whole_number(text)
+    if number is None or not 1 <= number <= MAX_PAGE:
+        raise Problem(
+            400,
+            "Invalid request",
+            f"The page is a whole number from 1 to {MAX_PAGE}",
+            errors=[FieldProblem("page", f"is not a whole number from 1 to {MAX_PAGE}")],
+        )
+    return number
+
+
+def place(found: Paged) -> dict[str, Any]:
+    """A page's place in its list: which page, how many, how many records in all, and
+    the next page's address (null on the last)."""
+    last = found.page >= found.pages
+    return {
+        "page": found.page,
+        "pages": found.pages,
+        "total": found.total,
+        "next": None if last else url_for(request.endpoint or "", page=found.page + 1),
+    }
