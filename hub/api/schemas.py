@@ -346,7 +346,7 @@ class SharedRiskSchema(Schema):
     basis = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
-class SharedRisksSchema(Schema):
+class SharedRisksSchema(PagedSchema):
     people = fields.List(fields.Nested(SharedRiskSchema), required=True)
 
 

@@ -618,14 +618,23 @@ def close_action(action_id: int) -> Response:
 @scoped("risk:read")
 def shared_risk() -> Response:
     """Victims and witnesses whose risk assessments are shared with your agency, highest
-    risk first: band, score and trend, their name only when identity is shared too.
+    risk first, a page at a time (follow ``next`` until it is null): band, score and
+    trend, their name only when identity is shared too.
     ---
     get:
       tags: [Risk]
+      parameters:
+        - name: page
+          in: query
+          schema: {type: integer, minimum: 1, maximum: 100000, default: 1}
+          description: the page (a page past the last is the last)
       responses:
         200: {description: The people, content: {application/json: {schema: SharedRisksSchema}}}
+        400: {description: The page is not a whole number from 1 to 100000}
     """
-    rows = disclose.shared_risk(db(), actor(), matrices(), clock.today())
+    found = disclose.shared_risk(
+        db(), actor(), matrices(), clock.today(), paging.page_asked(), size=paging.PAGE_SIZE
+    )
     listed = [
         {
             "case_id": r.case_id,
@@ -649,9 +658,9 @@ def shared_risk() -> Response:
             ],
             "basis": r.categories,
         }
-        for r in rows
+        for r in found.rows
     ]
-    return _json(schemas.SharedRisksSchema(), {"people": listed})
+    return _json(schemas.SharedRisksSchema(), {"people": listed, **paging.place(found)})
 
 
 # -- idempotency ------------------------------------------------------------------------

@@ -231,7 +231,13 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
 @bp.route("/risk/shared")
 def shared() -> str:
     """Victims whose risk assessments partners share with my agency, highest risk first."""
-    rows = disclose.shared_risk(db(), current_user.actor, matrices(), clock.today())
+    page = disclose.shared_risk(
+        db(),
+        current_user.actor,
+        matrices(),
+        clock.today(),
+        page=whole_number(request.args.get("page")) or 1,
+    )
     return render_template(
-        "risk/shared.html", title="Risk assessments shared with your agency", rows=rows
+        "risk/shared.html", title="Risk assessments shared with your agency", page=page
     )

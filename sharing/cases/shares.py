@@ -3,6 +3,7 @@ date; revoking it; and the lists of shares on a case and shared with an agency."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -439,3 +440,38 @@ def shared_case_count(session: Session, actor: Actor) -> int:
         .where(where)
     )
     return int(found or 0)
+
+
+def live_shares(
+    session: Session, actor: Actor, *where: ColumnElement[bool]
+) -> list[tuple[int, int, str]]:
+    """(share, case, purpose) of the live shares ``shared_with`` lists whose cases also
+    meet ``where`` (conditions on ``Case``), newest first: one query, nothing loaded, for
+    a list that decides and pages before it loads what it shows."""
+    today = clock.today()
+    purposes = sorted(policy(session).purposes_for(actor.agency_id))
+    if not purposes:
+        return []
+    query = (
+        select(Share.id, Share.case_id, Share.purpose)
+        .join(Case, Case.id == Share.case_id)
+        .where(or_(*(_live_shares_for(session, actor, p, today) for p in purposes)), *where)
+        .order_by(Share.created_at.desc(), Share.id.desc())
+    )
+    return [(share_id, case_id, purpose) for share_id, case_id, purpose in session.execute(query)]
+
+
+def share_rows(session: Session, share_ids: Iterable[int]) -> dict[int, ShareRow]:
+    """These shares as lists show them, by id: one query."""
+    today = clock.today()
+    shares = session.scalars(
+        select(Share)
+        .where(Share.id.in_(set(share_ids)))
+        .options(
+            joinedload(Share.agency),
+            joinedload(Share.created_by),
+            selectinload(Share.protocol),  # once each: its row carries its whole text
+            joinedload(Share.case).joinedload(Case.agency),
+        )
+    )
+    return {share.id: _row(share, share.case, today) for share in shares}

@@ -696,10 +696,29 @@ def test_someone_elses_action_is_not_found(
 
 
 def test_shared_risk_lists_what_the_agency_may_see(
-    demo_hub: Flask, demo_session: Session, police: api_clients.Registered
+    demo_hub: Flask,
+    demo_session: Session,
+    police: api_clients.Registered,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    people = call(demo_hub, police, "GET", "/api/v1/risk/shared").get_json()["people"]
-    assert people, "the demo shares risk assessments with the police"
+    monkeypatch.setattr(paging, "PAGE_SIZE", 10)
+    people: list[dict[str, Any]] = []
+    path: str | None = "/api/v1/risk/shared"
+    while path:
+        page = call(demo_hub, police, "GET", path).get_json()
+        assert len(page["people"]) <= 10
+        people += page["people"]
+        entry = demo_session.scalar(
+            select(AuditEntry)
+            .where(
+                AuditEntry.action == "shared.list",
+                AuditEntry.actor_user_id == police.client.user_id,
+            )
+            .order_by(AuditEntry.seq.desc())
+        )
+        assert acts.listed(entry.basis, "cases") == {p["case_id"] for p in page["people"]}
+        path = page["next"]
+    assert len(people) == page["total"] > 10, "the demo shares risk assessments with the police"
     ranks = {"low": 0, "medium": 1, "high": 2}
     assert [ranks[p["band"]] for p in people] == sorted(
         (ranks[p["band"]] for p in people), reverse=True

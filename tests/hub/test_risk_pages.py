@@ -14,13 +14,28 @@ from sqlalchemy import func, select
 
 from hub.templating import uk_date
 from sharing import clock
-from sharing.models import Alert, Case, CaseParty, Escalation, RiskAssessment, Share, TriageChange
+from sharing.access.authorise import decision_on
+from sharing.access.decide import Act, Actor
+from sharing.audit import acts
+from sharing.cases import shares
+from sharing.models import (
+    Alert,
+    AuditEntry,
+    Case,
+    CaseParty,
+    Escalation,
+    RiskAssessment,
+    Share,
+    TriageChange,
+    User,
+)
 from sharing.risk.assessments import ASSESSED_ROLES
 from sharing.risk.assessments import latest as latest_assessment
 from sharing.risk.matrix import shipped
-from sharing.vocabulary import AlertKind, PartyRole, Priority, RiskBand, Role
+from sharing.vocabulary import AlertKind, CaseStatus, PartyRole, Priority, RiskBand, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
+from tests.fixtures.statements import statements_for, walk_pages
 
 PURPOSE = "asb_case_management"
 MATRIX = shipped().current
@@ -405,3 +420,86 @@ def test_partners_with_a_live_share_are_alerted_of_a_hate_incident(demo_hub, dem
     )
     assert after > before
     assert demo_session.scalar(select(CaseParty).where(CaseParty.case_id == case.id)) is not None
+
+
+def _rows_of_shared_risk(page: str) -> list[tuple[int, str]]:
+    """Each row of a page of shared risk: the case it links to and the band shown."""
+    rows = []
+    for row in re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', page, re.S):
+        case = re.search(r'href="/cases/(\d+)\?purpose=[^"]*#risk"', row)
+        band = re.search(r"govuk-tag[^>]*>\s*(\w+) risk", row)
+        if case and band:
+            rows.append((int(case[1]), band[1]))
+    return rows
+
+
+def _cases_whose_risk_the_police_see(session, officer: User) -> set[int]:
+    """The open cases shared with the police that hold a risk assessment and whose share's
+    purpose lets the officer see their risk, decided one by one."""
+    actor = Actor.of(officer)
+    seen = set()
+    for share in shares.shared_with(session, actor):
+        case = session.get(Case, share.case_id)
+        assessed = session.scalar(
+            select(RiskAssessment.id).where(RiskAssessment.case_id == case.id)
+        )
+        decision = decision_on(session, actor, case.id, Act.VIEW, share.purpose)
+        if case.status is not CaseStatus.CLOSED and assessed and decision.allows("risk"):
+            seen.add(case.id)
+    session.rollback()
+    return seen
+
+
+def test_shared_risk_comes_25_a_page_highest_first_and_each_page_names_the_cases_it_showed(
+    demo_hub, demo_session
+) -> None:
+    officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    expected = _cases_whose_risk_the_police_see(demo_session, officer)
+    people = demo_session.scalar(
+        select(
+            func.count(func.distinct(RiskAssessment.case_id * 1_000_000 + RiskAssessment.person_id))
+        ).where(RiskAssessment.case_id.in_(expected))
+    )
+    assert people > 2 * 25, "the demo shares more than two pages of assessed people"
+
+    pages = walk_pages(demo_client(demo_hub, officer), "/risk/shared")
+    assert len(pages) == -(-people // 25)
+    entries = list(
+        demo_session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "shared.list", AuditEntry.actor_user_id == officer.id)
+            .order_by(AuditEntry.seq.desc())
+            .limit(len(pages))
+        )
+    )[::-1]
+    ranks = {band.label: band.rank for band in RiskBand}
+    shown: list[tuple[int, str]] = []
+    for number, (page, entry) in enumerate(zip(pages, entries, strict=True), start=1):
+        rows = _rows_of_shared_risk(page)
+        assert 0 < len(rows) <= 25
+        assert f"{people} people assessed (page {number} of {len(pages)})" in page
+        assert 'class="govuk-pagination"' in page
+        # The page's one entry names exactly the cases it showed, and for each of them
+        # which categories it showed.
+        cases = {case for case, _ in rows}
+        assert acts.listed(entry.basis, "cases") == cases
+        for case in cases:
+            assert f"; case {case}: " in entry.basis + "; "
+        shown += rows
+    assert len(shown) == people  # every person once over the pages
+    assert {case for case, _ in shown} == expected
+    bands = [ranks[band] for _, band in shown]
+    assert bands == sorted(bands, reverse=True)  # highest risk first, across the pages
+
+
+def test_a_page_of_shared_risk_costs_the_same_however_many_cases_are_shared(
+    demo_hub, demo_session
+) -> None:
+    officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    client = demo_client(demo_hub, officer)
+    before = statements_for(demo_hub, client, "/risk/shared")
+    # More cases shared with the police, with and without risk assessments.
+    for case in open_cases(demo_session, "northshire-homes")[:30]:
+        share_demo_case(demo_session, case, "northshire-police")
+    assert statements_for(demo_hub, client, "/risk/shared") == before
+    assert statements_for(demo_hub, client, "/risk/shared?page=2") <= before

@@ -289,7 +289,7 @@ def test_only_the_owning_agency_records_risk(demo_session) -> None:
 
 def _shared_rows(session, agency: str, role: Role) -> list[disclose.SharedRisk]:
     actor = demo_actor(session, agency, role)
-    rows = disclose.shared_risk(session, actor, MATRICES, clock.today())
+    rows = disclose.shared_risk(session, actor, MATRICES, clock.today(), size=1_000).rows
     session.rollback()
     return rows
 
@@ -345,7 +345,8 @@ def test_a_locked_case_leaves_shared_risk_and_never_raises_the_known_flag(demo_s
             demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER),
             MATRICES,
             clock.today(),
-        )
+            size=1_000,
+        ).rows
         assert case.id not in {r.case_id for r in rows}
     finally:
         demo_session.rollback()
