@@ -35,7 +35,7 @@ from sharing.risk.matrix import shipped
 from sharing.vocabulary import AlertKind, CaseStatus, PartyRole, Priority, RiskBand, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
-from tests.fixtures.statements import statements_for, walk_pages
+from tests.fixtures.statements import statements_of_get, walk_pages
 
 PURPOSE = "asb_case_management"
 MATRIX = shipped().current
@@ -497,9 +497,9 @@ def test_a_page_of_shared_risk_costs_the_same_however_many_cases_are_shared(
 ) -> None:
     officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
     client = demo_client(demo_hub, officer)
-    before = statements_for(demo_hub, client, "/risk/shared")
+    before = statements_of_get(demo_hub, client, "/risk/shared")
     # More cases shared with the police, with and without risk assessments.
     for case in open_cases(demo_session, "northshire-homes")[:30]:
         share_demo_case(demo_session, case, "northshire-police")
-    assert statements_for(demo_hub, client, "/risk/shared") == before
-    assert statements_for(demo_hub, client, "/risk/shared?page=2") <= before
+    assert statements_of_get(demo_hub, client, "/risk/shared") == before
+    assert statements_of_get(demo_hub, client, "/risk/shared?page=2") <= before
