@@ -39,7 +39,7 @@ from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.imports import cases as imports
 from sharing.imports.case_rows import FileRejected
 from sharing.models.api import ApiClient
-from sharing.risk import disclose
+from sharing.risk import shared
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 for_api_clients(bp)  # a token, not a session: checked for every view but the token's
@@ -632,7 +632,7 @@ def shared_risk() -> Response:
         200: {description: The people, content: {application/json: {schema: SharedRisksSchema}}}
         400: {description: The page is not a whole number from 1 to 100000}
     """
-    found = disclose.shared_risk(
+    found = shared.shared_risk(
         db(), actor(), matrices(), clock.today(), paging.page_asked(), size=paging.PAGE_SIZE
     )
     listed = [

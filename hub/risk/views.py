@@ -27,8 +27,9 @@ from sharing.access.decide import Act
 from sharing.cases.pages import CaseHeading
 from sharing.errors import ChangedMeanwhile, InputError, NotFound
 from sharing.formats import whole_number
-from sharing.risk import assessments, disclose
+from sharing.risk import assessments
 from sharing.risk.matrix import Matrices, Matrix
+from sharing.risk.shared import shared_risk
 from sharing.vocabulary import AssessmentStage, Priority, RiskBand
 
 bp = Blueprint("risk", __name__)
@@ -231,7 +232,7 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
 @bp.route("/risk/shared")
 def shared() -> str:
     """Victims whose risk assessments partners share with my agency, highest risk first."""
-    page = disclose.shared_risk(
+    page = shared_risk(
         db(),
         current_user.actor,
         matrices(),

@@ -33,7 +33,7 @@ from sharing.models import (
     User,
     UserRole,
 )
-from sharing.risk import disclose, known
+from sharing.risk import disclose, known, shared
 from sharing.risk.assessments import (
     AssessmentError,
     AssessmentInput,
@@ -287,9 +287,9 @@ def test_only_the_owning_agency_records_risk(demo_session) -> None:
     demo_session.rollback()
 
 
-def _shared_rows(session, agency: str, role: Role) -> list[disclose.SharedRisk]:
+def _shared_rows(session, agency: str, role: Role) -> list[shared.SharedRisk]:
     actor = demo_actor(session, agency, role)
-    rows = disclose.shared_risk(session, actor, MATRICES, clock.today(), size=1_000).rows
+    rows = shared.shared_risk(session, actor, MATRICES, clock.today(), size=1_000).rows
     session.rollback()
     return rows
 
@@ -340,7 +340,7 @@ def test_a_locked_case_leaves_shared_risk_and_never_raises_the_known_flag(demo_s
     case.locked = True
     demo_session.flush()
     try:
-        rows = disclose.shared_risk(
+        rows = shared.shared_risk(
             demo_session,
             demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER),
             MATRICES,
