@@ -33,7 +33,6 @@ from hub.risk.views import matrices
 from sharing import api_clients, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.audit import acts
 from sharing.cases import agency_actions, casework, pages, shares
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.imports import cases as imports
@@ -223,13 +222,6 @@ def shared_cases() -> Response:
     """
     who = actor()
     found = shares.shared_page(db(), who, paging.page_asked(), size=paging.PAGE_SIZE)
-    acts.record(
-        db(),
-        acts.Action.CASES_SHARED_LIST,
-        actor=who,
-        subject=acts.Subject("agency", who.agency_id),
-        basis=f"api: page {found.page} of {found.pages}, {len(found.rows)} cases",
-    )
     listed = [
         {
             "case_id": r.case_id,

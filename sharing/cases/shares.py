@@ -411,11 +411,12 @@ class SharePage:
 
 def shared_page(session: Session, actor: Actor, page: int = 1, size: int = PAGE_SIZE) -> SharePage:
     """One page of ``shared_with`` (newest first), paged in the database; a page past the
-    last is the last."""
+    last is the last. Recorded as one entry naming the page's shares and cases, so the
+    owner's DPO finds a partner's list that showed their case."""
     today = clock.today()
     where = _shared_where(session, actor, today)
     if where is None:
-        return SharePage([], 0, 1, 1)
+        return _listed(session, actor, SharePage([], 0, 1, 1))
     total = (
         session.scalar(
             select(func.count(Share.id)).join(Case, Case.id == Share.case_id).where(where)
@@ -425,7 +426,20 @@ def shared_page(session: Session, actor: Actor, page: int = 1, size: int = PAGE_
     pages = max(1, -(-total // size))
     page = min(max(page, 1), pages)
     rows = _shared_rows(session, where, today, limit=size, offset=(page - 1) * size)
-    return SharePage(rows, total, page, pages)
+    return _listed(session, actor, SharePage(rows, total, page, pages))
+
+
+def _listed(session: Session, actor: Actor, found: SharePage) -> SharePage:
+    acts.record(
+        session,
+        acts.Action.CASES_SHARED_LIST,
+        actor=actor,
+        subject=acts.Subject("agency", actor.agency_id),
+        basis=f"page {found.page} of {found.pages}; "
+        f"shares {acts.ids([r.id for r in found.rows])}; "
+        f"cases {acts.ids(sorted({r.case_id for r in found.rows}))}",
+    )
+    return found
 
 
 def shared_case_count(session: Session, actor: Actor) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from sharing import api_clients, clock
 from sharing.access.decide import Actor
+from sharing.audit import acts
 from sharing.cases import shares
 from sharing.cases.listing import PAGE_SIZE
 from sharing.models import AuditEntry, Case, TriggerApplication, User
@@ -73,6 +74,10 @@ def test_shared_with_your_agency_shows_25_a_page_newest_first_every_share_on_som
     assert [row for page in pages for row in page] == expected  # newest first, each once
     first = client.get("/shared").get_data(as_text=True)
     assert f"{len(expected)} cases shared with Northshire Police (page 1 of {len(pages)}" in first
+    entry = _last_entry(demo_session, officer.id)
+    assert (entry.action, entry.object_type) == ("cases.shared", "agency")
+    assert entry.basis.startswith(f"page 1 of {len(pages)}; shares ")
+    assert acts.listed(entry.basis, "cases") == {int(case_id) for case_id, _ in pages[0]}
 
     before = statements_for(demo_hub, lambda: client.get("/shared?page=2"))
     _grow_police_shares(demo_session, 30)
@@ -116,7 +121,8 @@ def test_a_partner_system_reads_the_shared_cases_a_page_at_a_time_following_next
         .limit(len(answers))
     ).all()
     pages = len(answers)
-    assert entries[0] == f"api: page {pages} of {pages}, {len(answers[-1]['cases'])} cases"
+    assert entries[0].startswith(f"page {pages} of {pages}; shares ")
+    assert acts.listed(entries[0], "cases") == {c["case_id"] for c in answers[-1]["cases"]}
 
     for wrong in ("0", "two", "100001", "-1"):
         refused = client.get(f"/api/v1/cases/shared?page={wrong}", headers=headers, base_url=HTTPS)
@@ -124,6 +130,15 @@ def test_a_partner_system_reads_the_shared_cases_a_page_at_a_time_following_next
         assert refused.get_json()["errors"][0]["field"] == "page"
     api_clients.revoke(demo_session, system.client.client_id)
     demo_session.commit()
+
+
+def _last_entry(session: Session, user_id: int) -> AuditEntry:
+    session.expire_all()
+    return session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.actor_user_id == user_id)
+        .order_by(AuditEntry.seq.desc())
+    ).first()
 
 
 def _make_overdue(session: Session, cases: list[Case]) -> None:
