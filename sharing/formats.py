@@ -64,16 +64,22 @@ def with_plain_line_breaks(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def tidied(text: str) -> str:
+    """``text`` as a box's value is kept: line breaks as one new line each, without
+    surrounding space, and empty when nothing in it can be seen (only zero-width spaces
+    or direction marks)."""
+    text = with_plain_line_breaks(text).strip()
+    return text if without_invisible(text).strip() else ""
+
+
 def checked_text(field: str, value: str, *, limit: int, what: str, required: str = "") -> str:
     """``value`` without surrounding space, or ``InputError`` at ``field``: empty when
     ``required`` (which says what to enter), longer than ``limit``, or holding control
     characters. The messages name the text as ``what`` ("the summary"), so that each of a
-    form's lines in its error summary says which box it is about. A text of nothing but
-    invisible characters (zero-width spaces, direction marks) is empty. Line breaks are
-    kept as one new line each (``with_plain_line_breaks``)."""
-    value = with_plain_line_breaks(value).strip()
-    if not without_invisible(value).strip():
-        value = ""
+    form's lines in its error summary says which box it is about. The value is
+    ``tidied``: a text of nothing but invisible characters is empty, and line breaks are
+    one new line each."""
+    value = tidied(value)
     if required and not value:
         raise InputError(field, required)
     if len(value) > limit:

@@ -24,7 +24,13 @@ from sharing.cases import reviews
 from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError, NotFound
-from sharing.formats import has_control_characters, too_long, with_control_characters
+from sharing.formats import (
+    checked_text,
+    has_control_characters,
+    tidied,
+    too_long,
+    with_control_characters,
+)
 from sharing.models import Case, Escalation, RiskAssessment, TriageChange
 from sharing.risk.acts import audit
 from sharing.risk.escalation import escalate
@@ -109,7 +115,7 @@ def check_assessment(
     problems += matrix.problems(data.answers)
     if not problems:
         score_band = matrix.band_for(matrix.score(data.answers))
-        reason = data.adjustment_reason.strip()
+        reason = tidied(data.adjustment_reason)
         if data.band is not None and data.band is not score_band and not reason:
             problems.append(
                 (
@@ -122,8 +128,8 @@ def check_assessment(
         ("adjustment_reason", "the reason for changing the band", data.adjustment_reason),
         ("support_needs", "the support and protection needed", data.support_needs),
     ):
-        if len(value.strip()) > MAX_REASON:
-            problems.append((name, too_long(what, MAX_REASON, len(value.strip()))))
+        if len(tidied(value)) > MAX_REASON:
+            problems.append((name, too_long(what, MAX_REASON, len(tidied(value)))))
         if has_control_characters(value):
             problems.append((name, with_control_characters(what)))
     return matrix, problems
@@ -181,9 +187,9 @@ def record_assessment(
     seal(
         assessment,
         "adjustment_reason",
-        data.adjustment_reason.strip() if band is not score_band else None,
+        tidied(data.adjustment_reason) if band is not score_band else None,
     )
-    seal(assessment, "support_needs", data.support_needs.strip())
+    seal(assessment, "support_needs", tidied(data.support_needs))
     case.risk_review_due_on = clock.day_of(now) + timedelta(days=review_days)
     audit(
         session,
@@ -247,11 +253,13 @@ def change_triage(
         raise InputError(
             "priority", "Change the priority or how serious the report is, or go back to the case"
         )
-    text = reason.strip()
-    if not text:
-        raise InputError("reason", "Say why you are changing the triage")
-    if len(text) > MAX_REASON:
-        raise InputError("reason", too_long("the reason", MAX_REASON, len(text)))
+    text = checked_text(
+        "reason",
+        reason,
+        limit=MAX_REASON,
+        what="the reason",
+        required="Say why you are changing the triage",
+    )
     now = now or clock.now()
     change = TriageChange(
         case=case,
@@ -306,14 +314,14 @@ def record_consideration(
     read_for_change(session, escalation)  # decided twice at once: the second waits, then sees it
     if escalation.considered_at is not None:
         raise InputError("note", "A decision on this prompt has already been recorded")
-    text = note.strip()
-    if not text:
-        raise InputError(
-            "note",
-            "Say what you decided about a case conference, a safeguarding referral and sharing with the police",
-        )
-    if len(text) > MAX_REASON:
-        raise InputError("note", too_long("the note", MAX_REASON, len(text)))
+    text = checked_text(
+        "note",
+        note,
+        limit=MAX_REASON,
+        what="the note",
+        required="Say what you decided about a case conference, a safeguarding referral and "
+        "sharing with the police",
+    )
     escalation.considered_at = now or clock.now()
     escalation.considered_by_id = actor.user_id
     seal(escalation, "decision_note", text)

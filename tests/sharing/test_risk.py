@@ -35,9 +35,11 @@ from sharing.models import (
 )
 from sharing.risk import disclose, known, shared
 from sharing.risk.assessments import (
+    MAX_REASON,
     AssessmentError,
     AssessmentInput,
     change_triage,
+    check_assessment,
     record_assessment,
 )
 from sharing.risk.escalation import escalate
@@ -227,6 +229,18 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
                 "stage",
                 "Choose the stage of the case",
             ),
+            (  # a reason of nothing that can be seen is no reason
+                AssessmentInput(
+                    victim,
+                    AssessmentStage.REVIEW,
+                    1,
+                    dict(HIGHEST),
+                    band=RiskBand.LOW,
+                    adjustment_reason="\u200b\u200b",
+                ),
+                "adjustment_reason",
+                "Give the reason for changing the band from high (from the score) to low",
+            ),
             (
                 AssessmentInput(
                     victim, AssessmentStage.REVIEW, 1, dict(HIGHEST), support_needs="Deaf\x00"
@@ -252,6 +266,14 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
                 priority=Priority.AMBER,
                 triage=Triage.LOW_LEVEL,
                 reason=" ",
+            )
+        with pytest.raises(InputError, match="Say why you are changing the triage"):
+            change_triage(
+                session,
+                authorise(session, officer, case.id, Act.ASSESS_RISK),
+                priority=Priority.AMBER,
+                triage=Triage.LOW_LEVEL,
+                reason="\u200b\u2060",
             )
         assert (
             _rows(session, RiskAssessment),
@@ -535,3 +557,20 @@ def test_a_reader_given_vulnerability_has_the_health_answer_counted_among_it(dem
     health = [a for r in seen for a in r.person.latest.answers if a.number == 11]
     assert health
     assert {a.category for a in health} == {"vulnerability"}
+
+
+def test_a_band_reason_typed_over_many_lines_counts_each_line_break_once(demo_session) -> None:
+    case = _police_shared_case(demo_session)
+    line = "Seen at the door again this week, shouting abuse."  # 49 characters
+    typed = (line + "\r\n") * 40  # as a browser sends: 2,038 characters, 1,999 as typed
+    assert len(typed.replace("\r\n", "\n").strip()) <= MAX_REASON < len(typed.strip())
+    data = AssessmentInput(
+        _victim(case),
+        AssessmentStage.REVIEW,
+        1,
+        dict(HIGHEST),
+        band=RiskBand.LOW,
+        adjustment_reason=typed,
+    )
+    _, problems = check_assessment(case, data, MATRICES)
+    assert problems == []
