@@ -33,6 +33,9 @@ from sharing.models import (
 from sharing.vocabulary import Role
 
 PAGE_SIZE = 50
+#: The most matching entries a search counts: past it a page says "more than" this, so
+#: its cost does not grow with the log (which holds millions of entries after some years).
+COUNT_CAP = 10_000
 #: Days are UK days on the page; entries are stored in UTC.
 _UK = ZoneInfo("Europe/London")
 
@@ -86,9 +89,19 @@ class LogRow:
 @dataclass(frozen=True)
 class LogPage:
     rows: list[LogRow]
+    #: How many entries match; ``COUNT_CAP`` when more match (``more``).
     total: int
     page: int
+    #: The pages ``total`` fills: every page when counted, else the pages the cap reaches.
     pages: int
+    #: Whether more entries match than were counted.
+    more: bool = False
+    #: Whether a page of older entries follows this one.
+    has_next: bool = False
+
+    def counted(self) -> str:
+        """How many entries match, as the search's audit entry says it."""
+        return f"more than {self.total:,} entries" if self.more else f"{self.total} entries"
 
 
 def require_dpo(
@@ -252,26 +265,45 @@ def search_log(
         conditions.append(_concerning_cases(session, {filters.case_id}))
     if filters.person_id is not None:
         conditions.append(concerning_person(session, filters.person_id))
-    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
-    pages = max(1, -(-total // size))
-    page = min(max(page, 1), pages)
+    total, more = _count(session, conditions)
+    if more:  # the last page is not known: a page past the end is empty
+        pages, page = total // size + 1, max(page, 1)
+    else:
+        pages = max(1, -(-total // size))
+        page = min(max(page, 1), pages)
     entries = list(
         session.scalars(
             select(AuditEntry)
             .where(*conditions)
             .order_by(AuditEntry.seq.desc())
-            .limit(size)
+            .limit(size + 1)  # one more: whether a next page holds any
             .offset((page - 1) * size)
         )
+    )
+    found = LogPage(
+        rows(session, entries[:size], actor.agency_id),
+        total,
+        page,
+        pages,
+        more=more,
+        has_next=len(entries) > size,
     )
     acts.record(
         session,
         acts.Action.AUDIT_SEARCH,
         actor=actor,
         subject=acts.Subject("audit_log"),
-        basis=f"{filters.describe()}: {total} entries",
+        basis=f"{filters.describe()}: {found.counted()}",
     )
-    return LogPage(rows(session, entries, actor.agency_id), total, page, pages)
+    return found
+
+
+def _count(session: Session, conditions: list[ColumnElement[bool]]) -> tuple[int, bool]:
+    """How many entries match, counting no further than ``COUNT_CAP``; and whether more
+    match than that."""
+    matching = select(AuditEntry.seq).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(matching)) or 0
+    return min(found, COUNT_CAP), found > COUNT_CAP
 
 
 def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> list[LogRow]:

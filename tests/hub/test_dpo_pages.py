@@ -15,8 +15,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.audit import acts, notes, verify_audit
-from sharing.audit.log import append
+from sharing.audit import acts, notes, trail, verify_audit
+from sharing.audit.log import append, integrate
 from sharing.cases import emergency
 from sharing.cases.needs import Needs
 from sharing.crypto.sealing import seal_many, unseal
@@ -24,7 +24,15 @@ from sharing.models import Agency, AuditEntry, Case, Document, RiskAssessment, U
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditQueued, AuditTree
 from sharing.vocabulary import Adjustment, CaseStatus, ContactMethod, Role
 from tests.fixtures.app import csrf_token, make_app
-from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user, lock_demo_case
+from tests.fixtures.demo import (
+    demo_actor,
+    demo_client,
+    demo_copy,
+    demo_user,
+    lock_demo_case,
+    open_cases,
+)
+from tests.fixtures.statements import counted
 from tests.fixtures.witnesses import running_witnesses
 
 
@@ -126,6 +134,81 @@ def test_bad_log_filters_are_named(dpos) -> None:
     assert dpo.get("/audit?since-day=31&since-month=2&since-year=2026").status_code == 400
     # The last day there is: every entry from the start on, not a server error.
     assert dpo.get("/audit?until-day=31&until-month=12&until-year=9999").status_code == 200
+
+
+def test_a_log_larger_than_the_count_says_more_than_and_pages_on_with_next(
+    demo_hub, demo_session, dpos, monkeypatch
+) -> None:
+    """The log is counted no further than a cap (10,000; 30 here), so a page costs the
+    same however long the log grows: past it the page says "More than 30 entries" and
+    pages on with Next, newest first; a search under the cap still gives its total."""
+    monkeypatch.setattr(trail, "COUNT_CAP", 30)
+    officer = demo_actor(demo_session, "larkmoor-ha", Role.CASE_OFFICER)
+    mine = [c for c in open_cases(demo_session, "larkmoor-ha") if c.officer_id == officer.user_id]
+    much, little = mine[0], mine[1]
+    for case in [much] * 48 + [little] * 12:
+        acts.record(
+            demo_session,
+            acts.Action.CASE_VIEW,
+            actor=officer,
+            subject=acts.Subject("case", case.id),
+            basis="own agency",
+        )
+    before = demo_session.scalar(select(func.max(AuditEntry.seq)))
+    integrate(demo_session)
+    demo_session.commit()
+    written = list(
+        demo_session.scalars(
+            select(AuditEntry.seq).where(AuditEntry.seq > before).order_by(AuditEntry.seq.desc())
+        )
+    )
+    assert len(written) == 60
+    dpo = dpos["larkmoor-ha"]
+    path = f"/audit?user={officer.user_id}&action=case.view"
+
+    with counted(demo_hub) as sent:
+        first = dpo.get(path).get_data(as_text=True)
+    count = next(s for s in sent if "count(" in s.lower() and "audit_entries" in s)
+    assert "LIMIT" in count.upper()  # counts at most the cap and one more
+    assert "More than 30 entries" in first
+    assert _last(demo_session).basis.endswith(": more than 30 entries")
+    assert [_seq(r) for r in _log_rows(first)] == written[:50]  # newest first
+    assert 'rel="next"' in first
+    assert "(page 1 of" not in first  # no last page it cannot know
+
+    older = dpo.get(f"{path}&page=2").get_data(as_text=True)
+    assert "More than 30 entries" in older
+    assert [_seq(r) for r in _log_rows(older)][:10] == written[50:]  # the older ones
+    assert 'rel="prev"' in older
+
+    past = dpo.get(f"{path}&page=40")
+    assert past.status_code == 200
+    text = past.get_data(as_text=True)
+    assert "No entries on page 40" in text
+    assert f'href="/audit?user={officer.user_id}&amp;action=case.view"' in text
+
+    # Under the cap the search still says its exact total.
+    one_case = dpo.get(f"{path}&case={little.reference}").get_data(as_text=True)
+    exact = len(_log_rows(one_case))
+    assert exact >= 12
+    assert f"{exact} entries" in one_case
+    assert "More than" not in one_case
+    assert _last(demo_session).basis.endswith(f": {exact} entries")
+
+    # Ten a page the cap reaches four pages; the sixth is still found, and a page past the
+    # end is empty rather than the last one.
+    dpo_actor = demo_actor(demo_session, "larkmoor-ha", Role.DPO)
+    filters = trail.LogFilters(user_id=officer.user_id, action=acts.Action.CASE_VIEW)
+    sixth = trail.search_log(demo_session, dpo_actor, filters, page=6, size=10)
+    assert (sixth.total, sixth.more, sixth.pages, sixth.page) == (30, True, 4, 6)
+    assert [r.seq for r in sixth.rows][:10] == written[50:]
+    beyond = trail.search_log(demo_session, dpo_actor, filters, page=99, size=10)
+    assert (beyond.page, beyond.rows, beyond.has_next) == (99, [], False)
+    demo_session.rollback()
+
+
+def _seq(row: str) -> int:
+    return int(re.search(r'<td class="govuk-table__cell">(\d+)</td>', row)[1])
 
 
 def test_a_subject_access_report_holds_their_data_and_every_access_to_it(
