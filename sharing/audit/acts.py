@@ -325,6 +325,48 @@ def ids(values: list[int]) -> str:
     return ",".join(map(str, values)) or "none"
 
 
+#: The kinds of list a basis names records of an agency under (cases and people).
+AGENCY_LISTS = ("cases", "persons")
+
+
+def named(basis: str | None) -> dict[str, set[int]]:
+    """The cases and people a basis lists (``AGENCY_LISTS``), a case named on its own in
+    a part "case N: …" (the shared risk's categories of each case) among the cases."""
+    found = {kind: listed(basis, kind) for kind in AGENCY_LISTS}
+    for part in (basis or "").split("; "):
+        label, _, rest = part.partition(" ")
+        number = rest.partition(":")[0]
+        if label == "case" and ":" in rest and is_digits(number):
+            found["cases"].add(int(number))
+    return found
+
+
+def only_yours(basis: str | None, yours: dict[str, set[int]]) -> str | None:
+    """Another agency's basis as a reader sees it: each list of ``AGENCY_LISTS`` keeps only
+    the reader's own records (``yours``) and says how many others it named, and a part
+    "case N: …" of a case not theirs is left out. What another agency's list showed of
+    other agencies' records is not the reader's to read."""
+    if basis is None:
+        return None
+    parts = []
+    for part in basis.split("; "):
+        label, _, rest = part.partition(" ")
+        number = rest.partition(":")[0]
+        if label == "case" and ":" in rest and is_digits(number):
+            if int(number) in yours["cases"]:
+                parts.append(part)
+            continue
+        values = rest.split(",")
+        if label in AGENCY_LISTS and all(is_digits(v) for v in values):
+            kept = [v for v in values if int(v) in yours[label]]
+            others = len(values) - len(kept)
+            part = f"{label} {','.join(kept) or 'none of yours'}"
+            if others:
+                part += f" (and {others} of other agencies)"
+        parts.append(part)
+    return "; ".join(parts)
+
+
 def shortened(basis: str | None, most: int = 20) -> str | None:
     """A basis as a reader sees it: each list of more than ``most`` identifiers shows its
     first ``most`` and how many it names ("cases 3,4,…,51,… (401 in all)"); the entry

@@ -332,6 +332,8 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
         )
     }
 
+    partners = [e for e in entries if e.actor_agency_id != reader_agency_id]
+    yours = _yours(session, partners, reader_agency_id)
     labels = {a.value: a.label for a in acts.Action}
     shown = []
     for e in entries:
@@ -355,11 +357,39 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
                 object_id=None if no_subject else e.object_id,
                 case_reference=case[0] if case and not as_if_no_case else None,
                 purpose=e.purpose,
-                basis=acts.NO_SUCH_CASE if as_if_no_case else acts.shortened(e.basis),
+                basis=acts.NO_SUCH_CASE
+                if as_if_no_case
+                else acts.shortened(
+                    e.basis
+                    if e.actor_agency_id == reader_agency_id
+                    else acts.only_yours(e.basis, yours)
+                ),
                 request_id=e.request_id,
             )
         )
     return shown
+
+
+def _yours(session: Session, entries: list[AuditEntry], agency_id: int) -> dict[str, set[int]]:
+    """Of the cases and people the ``entries`` list, those of the agency ``agency_id``."""
+    named: dict[str, set[int]] = {kind: set() for kind in acts.AGENCY_LISTS}
+    for entry in entries:
+        for kind, ids in acts.named(entry.basis).items():
+            named[kind] |= ids
+    return {
+        "cases": set(
+            session.scalars(
+                select(Case.id).where(Case.id.in_(named["cases"]), Case.agency_id == agency_id)
+            )
+        ),
+        "persons": set(
+            session.scalars(
+                select(Person.id).where(
+                    Person.id.in_(named["persons"]), Person.agency_id == agency_id
+                )
+            )
+        ),
+    }
 
 
 @dataclass(frozen=True)

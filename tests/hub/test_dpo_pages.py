@@ -282,13 +282,16 @@ def test_a_list_that_showed_hundreds_of_cases_is_found_by_its_last_cases_dpo(
     )
     assert acts.listed(listed.basis, "cases") == {*others, case.id}
     assert f'<td class="govuk-table__cell">{listed.seq}</td>' in report
-    # The report shows the list's first ids and how many it named, not all 401.
-    assert "cases 100000,100001," in report
-    assert "(401 in all)" in report
+    # The report shows a long list's first ids and how many it named, and of the cases
+    # only the agency's own: the others are not its to read.
+    assert "actions 100000,100001," in report
+    assert "(400 in all)" in report
     assert ",100399," not in report
-    # The owner's DPO, reading the log of that case, sees the partner's list too.
+    assert f"cases {case.id} (and 400 of other agencies)" in report
+    # The owner's DPO, reading the log of that case, sees the partner's list too, alike.
     log = dpo.get(f"/audit?case={case.reference}").get_data(as_text=True)
     assert f'<td class="govuk-table__cell">{listed.seq}</td>' in log
+    assert f"cases {case.id} (and 400 of other agencies)" in log
 
 
 def test_subject_access_search_refuses_what_cannot_identify_a_requester(

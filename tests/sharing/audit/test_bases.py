@@ -1,0 +1,29 @@
+"""How an entry's basis reads to a DPO: a long list shortened to its first ids and how many
+it named; another agency's list showing only the reader's own cases and people."""
+
+from __future__ import annotations
+
+from sharing.audit.acts import named, only_yours, shortened
+
+
+def test_another_agencys_list_shows_the_reader_only_their_own_records() -> None:
+    basis = (
+        "risk assessments shared; cases 3,8,12; case 3: risk,identity; "
+        "case 8: risk; case 12: risk,vulnerability; persons 40,41"
+    )
+    assert named(basis) == {"cases": {3, 8, 12}, "persons": {40, 41}}
+    assert only_yours(basis, {"cases": {8}, "persons": set()}) == (
+        "risk assessments shared; cases 8 (and 2 of other agencies); case 8: risk; "
+        "persons none of yours (and 2 of other agencies)"
+    )
+    # What is not a list of records is left as it is.
+    assert only_yours("page 1 of 3; shares 5,6", {"cases": set(), "persons": set()}) == (
+        "page 1 of 3; shares 5,6"
+    )
+
+
+def test_a_long_list_shows_its_first_ids_and_how_many_it_named() -> None:
+    basis = "actions " + ",".join(map(str, range(1, 31))) + "; cases 4"
+    assert shortened(basis, most=3) == "actions 1,2,3,… (30 in all); cases 4"
+    assert shortened("cases 1,2", most=3) == "cases 1,2"
+    assert shortened(None) is None
