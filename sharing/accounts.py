@@ -22,7 +22,13 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.crypto import authenticator_secrets
 from sharing.crypto.sealing import SealedValueError
-from sharing.formats import CONTROL_CHARACTERS, has_control_characters, is_digits, is_email_address
+from sharing.formats import (
+    CONTROL_CHARACTERS,
+    has_control_characters,
+    is_digits,
+    is_email_address,
+    tidied,
+)
 from sharing.models import Agency, User, UserRole
 from sharing.vocabulary import Role, SessionEnd
 
@@ -143,7 +149,7 @@ def create_user(
     email = normalise_email(email)
     if not is_email_address(email):
         raise AccountError("Enter an e-mail address in the correct format, like name@example.org")
-    display_name = display_name.strip()
+    display_name = tidied(display_name)
     if not display_name:
         raise AccountError("Enter the user's name")
     for what, value in (("name", display_name), ("team", team or "")):

@@ -259,11 +259,20 @@ def test_users_create_refuses_bad_input_and_stores_nothing(
         ("@", "X", "", "Enter an e-mail address in the correct format"),
         ("a b@c d", "X", "", "Enter an e-mail address in the correct format"),
         ("x@cli.example", "   ", "", "Enter the user's name"),
+        ("x@cli.example", "\u200b\u200b", "", "Enter the user's name"),
         ("x@cli.example", "X" * 121, "", "The name must be 120 characters or fewer"),
         ("x@cli.example", "X", "T" * 121, "The team must be 120 characters or fewer"),
         ("x@cli.example", "X\x1b[2J", "", "The name must not contain control characters"),
     ],
-    ids=["at-sign-alone", "spaces", "blank-name", "long-name", "long-team", "escape"],
+    ids=[
+        "at-sign-alone",
+        "spaces",
+        "blank-name",
+        "invisible-name",
+        "long-name",
+        "long-team",
+        "escape",
+    ],
 )
 def test_users_create_refuses_what_is_not_an_address_or_a_name(
     migrated_hub_env: str, email: str, name: str, team: str, message: str
