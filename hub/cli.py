@@ -927,8 +927,9 @@ def letters() -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 def letters_check(files: tuple[Path, ...]) -> None:
     """Check letters files (default: the configured one); print every problem with file,
-    line, field and what is allowed."""
-    _report(files or _configured("letters"), standard_letters.check_file)
+    line, field and what is allowed. Each agency given a contact line is checked to be
+    one of the partnership's when the configured database can be reached."""
+    _check_files(files or _configured("letters"), standard_letters.check_file)
 
 
 @main.group()

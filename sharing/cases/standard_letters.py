@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -170,36 +170,40 @@ class LetterBook:
         return next((t for t in self.letters if t.id == letter_id), None)
 
 
-def parse_letters(text: str, source: str) -> LetterBook:
-    """The letters in ``text``; ``LettersInvalid`` listing every problem if it has any."""
+def parse_letters(text: str, source: str, known: Collection[str] | None = None) -> LetterBook:
+    """The letters in ``text``; ``LettersInvalid`` listing every problem if it has any
+    (with ``known``, the partnership's agency codes, a ``[contact]`` line of any other)."""
     read = read_toml(text, source, _ALLOWED)
     if isinstance(read, Problem):
         raise LettersInvalid([read])
     data, reader = read
-    book = _read(reader, data)
+    book = _read(reader, data, known)
     if reader.problems or book is None:
         raise LettersInvalid(sorted_problems(reader.problems))
     return book
 
 
-def load_letters(path: str | os.PathLike[str]) -> LetterBook:
+def load_letters(path: str | os.PathLike[str], known: Collection[str] | None = None) -> LetterBook:
     """The letters at ``path``; ``LettersInvalid`` if they cannot be read or have problems."""
     text = read_text(path, _ALLOWED)
     if isinstance(text, Problem):
         raise LettersInvalid([text])
-    return parse_letters(text, os.fspath(path))
+    return parse_letters(text, os.fspath(path), known)
 
 
-def check_file(path: str | os.PathLike[str]) -> list[Problem]:
-    """Every problem in the letters file at ``path``; empty when it is valid."""
+def check_file(path: str | os.PathLike[str], known: Collection[str] | None = None) -> list[Problem]:
+    """Every problem in the letters file at ``path`` (with ``known``, the partnership's
+    agency codes, a contact line of an agency that is not one); empty when it is valid."""
     try:
-        load_letters(path)
+        load_letters(path, known)
     except LettersInvalid as invalid:
         return invalid.problems
     return []
 
 
-def _read(reader: Reader, data: Mapping[str, Any]) -> LetterBook | None:
+def _read(
+    reader: Reader, data: Mapping[str, Any], known: Collection[str] | None
+) -> LetterBook | None:
     reader.unknown_keys(data, TOP_KEYS, "")
     book_id, title, version = read_header(reader, data, "northshire-asb-letters")
     letters: list[LetterTemplate] = []
@@ -212,14 +216,17 @@ def _read(reader: Reader, data: Mapping[str, Any]) -> LetterBook | None:
     if not letters and not reader.problems:
         reader.add("letters", "the file has no letters", "at least one [[letters]]")
     trigger = _trigger_letters(reader, data)
-    contact = _contacts(reader, data)
+    contact = _contacts(reader, data, known)
     if reader.problems:
         return None
     return LetterBook(book_id or "", title or "", version or 0, tuple(letters), trigger, contact)
 
 
-def _contacts(reader: Reader, data: Mapping[str, Any]) -> dict[str, str]:
-    """The ``[contact]`` table: a line of text for each agency code."""
+def _contacts(
+    reader: Reader, data: Mapping[str, Any], known: Collection[str] | None
+) -> dict[str, str]:
+    """The ``[contact]`` table: a line of text for each agency code (one of ``known``,
+    when given)."""
     table = data.get("contact", {})
     allowed = '[contact] with a line for each agency: northshire-homes = "1 Market Street…"'
     if not isinstance(table, dict):
@@ -229,6 +236,13 @@ def _contacts(reader: Reader, data: Mapping[str, Any]) -> dict[str, str]:
     for code in table:
         if not AGENCY_CODE.fullmatch(code):
             reader.add(path_of("contact", code), f'"{code}" is not an agency\'s code', allowed)
+            continue
+        if known is not None and code not in known:
+            reader.add(
+                path_of("contact", code),
+                f'"{code}" is not an agency of the partnership{did_you_mean(code, sorted(known))}',
+                one_of(sorted(known)),
+            )
             continue
         line = reader.text(table, code, "contact", max_length=MAX_CONTACT)
         if line is not None:

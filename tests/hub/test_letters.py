@@ -235,6 +235,17 @@ def test_the_letters_file_is_checked_with_each_problem_at_its_line(tmp_path: Pat
     assert "1 file(s) checked: no problems" in good.output
 
 
+def test_a_contact_line_for_an_agency_the_partnership_does_not_have_is_named() -> None:
+    text = LETTERS.read_text().replace("[contact]\n", '[contact]\nnorthshire-homse = "1 Street"\n')
+    known = set(load_letters(LETTERS).contact)  # the agencies the file gives lines to
+    parse_letters(text, "letters.toml")  # without the partnership's agencies: not checked
+    with pytest.raises(LettersInvalid) as refused:
+        parse_letters(text, "letters.toml", known)
+    [problem] = refused.value.problems
+    assert "contact.northshire-homse" in str(problem)
+    assert 'is not an agency of the partnership (did you mean "northshire-homes"?)' in str(problem)
+
+
 def _with_reported(session: Session, agency_code: str) -> tuple[Case, CaseParty]:
     """An open case of the agency, with its reported person."""
     for case in open_cases(session, agency_code):
