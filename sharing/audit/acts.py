@@ -325,12 +325,13 @@ def ids(values: list[int]) -> str:
     return ",".join(map(str, values)) or "none"
 
 
-#: The kinds of list a basis names records of an agency under (cases and people).
-AGENCY_LISTS = ("cases", "persons")
+#: The kinds of list a basis names records of an agency under: cases, people, and the
+#: actions on cases.
+AGENCY_LISTS = ("cases", "persons", "actions")
 
 
 def named(basis: str | None) -> dict[str, set[int]]:
-    """The cases and people a basis lists (``AGENCY_LISTS``), a case named on its own in
+    """The records a basis lists (``AGENCY_LISTS``), a case named on its own in
     a part "case N: …" (the shared risk's categories of each case) among the cases."""
     found = {kind: listed(basis, kind) for kind in AGENCY_LISTS}
     for part in (basis or "").split("; "):
@@ -343,7 +344,8 @@ def named(basis: str | None) -> dict[str, set[int]]:
 
 def only_yours(basis: str | None, yours: dict[str, set[int]]) -> str | None:
     """Another agency's basis as a reader sees it: each list of ``AGENCY_LISTS`` keeps only
-    the reader's own records (``yours``) and says how many others it named, and a part
+    the reader's own records (``yours``: their cases and people, and the actions on their
+    cases) and says how many others it named, and a part
     "case N: …" of a case not theirs is left out. What another agency's list showed of
     other agencies' records is not the reader's to read."""
     if basis is None:

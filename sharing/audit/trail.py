@@ -20,6 +20,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import NotAllowed
 from sharing.models import (
+    Action,
     Agency,
     AuditEntry,
     BreakGlass,
@@ -371,7 +372,8 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
 
 
 def _yours(session: Session, entries: list[AuditEntry], agency_id: int) -> dict[str, set[int]]:
-    """Of the cases and people the ``entries`` list, those of the agency ``agency_id``."""
+    """Of the cases, people and actions the ``entries`` list, those of the agency
+    ``agency_id`` (an action: one on its case)."""
     named: dict[str, set[int]] = {kind: set() for kind in acts.AGENCY_LISTS}
     for entry in entries:
         for kind, ids in acts.named(entry.basis).items():
@@ -387,6 +389,13 @@ def _yours(session: Session, entries: list[AuditEntry], agency_id: int) -> dict[
                 select(Person.id).where(
                     Person.id.in_(named["persons"]), Person.agency_id == agency_id
                 )
+            )
+        ),
+        "actions": set(
+            session.scalars(
+                select(Action.id)
+                .join(Case, Case.id == Action.case_id)
+                .where(Action.id.in_(named["actions"]), Case.agency_id == agency_id)
             )
         ),
     }

@@ -282,10 +282,9 @@ def test_a_list_that_showed_hundreds_of_cases_is_found_by_its_last_cases_dpo(
     )
     assert acts.listed(listed.basis, "cases") == {*others, case.id}
     assert f'<td class="govuk-table__cell">{listed.seq}</td>' in report
-    # The report shows a long list's first ids and how many it named, and of the cases
-    # only the agency's own: the others are not its to read.
-    assert "actions 100000,100001," in report
-    assert "(400 in all)" in report
+    # Of another agency's list the report shows only the agency's own records and how
+    # many others it named: the others are not its to read.
+    assert "actions none of yours (and 400 of other agencies)" in report
     assert ",100399," not in report
     assert f"cases {case.id} (and 400 of other agencies)" in report
     # The owner's DPO, reading the log of that case, sees the partner's list too, alike.
