@@ -183,8 +183,9 @@ class SharedCaseSchema(Schema):
     shared_at = fields.AwareDateTime(required=True)
 
 
-class SharedCasesSchema(Schema):
-    cases = fields.List(fields.Nested(SharedCaseSchema), required=True)
+class PagedSchema(Schema):
+    """A page of a list: follow ``next`` until it is null."""
+
     page = fields.Integer(required=True, metadata={"description": "this page's number"})
     pages = fields.Integer(required=True, metadata={"description": "how many pages there are"})
     total = fields.Integer(required=True, metadata={"description": "how many in all"})
@@ -193,6 +194,10 @@ class SharedCasesSchema(Schema):
         allow_none=True,
         metadata={"description": "the next page's address; null on the last page"},
     )
+
+
+class SharedCasesSchema(PagedSchema):
+    cases = fields.List(fields.Nested(SharedCaseSchema), required=True)
 
 
 class CaseOpenedSchema(Schema):
@@ -297,19 +302,6 @@ class AgencyActionSchema(Schema):
     description = _may(fields.String)
     basis = _may(fields.String)
     may_complete = fields.Boolean(required=True)
-
-
-class PagedSchema(Schema):
-    """A page of a list: follow ``next`` until it is null."""
-
-    page = fields.Integer(required=True, metadata={"description": "this page's number"})
-    pages = fields.Integer(required=True, metadata={"description": "how many pages there are"})
-    total = fields.Integer(required=True, metadata={"description": "how many in all"})
-    next = fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "the next page's address; null on the last page"},
-    )
 
 
 class AgencyActionsSchema(PagedSchema):
