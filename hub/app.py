@@ -13,7 +13,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
@@ -411,6 +411,14 @@ def _register_errors(app: Flask) -> None:
     def http_error(e: HTTPException) -> tuple[str, int] | Response:
         code = e.code or 500
         title, paragraphs = _ERROR_PAGES.get(code, (e.name, [e.description or ""]))
+        if _for_api() and isinstance(e, MethodNotAllowed):
+            allowed = ", ".join(sorted(set(e.valid_methods or ()) - {"HEAD", "OPTIONS"}))
+            return api_problem(
+                405,
+                e.name,
+                f"This call does not take {request.method}: it takes {allowed}",
+                headers={"Allow": allowed},
+            )
         if _for_api():
             return api_problem(code, e.name, " ".join(paragraphs))
         return render_template("errors/error.html", title=title, paragraphs=paragraphs), code

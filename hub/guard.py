@@ -176,6 +176,8 @@ def check_request() -> Response | None:
     idle ones (``sharing.sign_in_sessions``); a user whose session has ended is told why."""
     if request.endpoint in PUBLIC_ENDPOINTS or request.blueprint in _API_BLUEPRINTS:
         return None
+    if request.endpoint is None and request.path.startswith("/api/"):
+        return None  # routing answers: 404, or 405 for a method a call does not take
     if request.endpoint is None:
         abort(404)
     if current_user.is_authenticated:

@@ -230,6 +230,19 @@ def test_unknown_api_addresses_are_problem_details_not_pages(demo_hub: Flask) ->
     assert answer.get_json()["title"] == "Not Found"
 
 
+def test_a_method_a_call_does_not_take_is_405_naming_those_it_takes(demo_hub: Flask) -> None:
+    client = demo_hub.test_client()
+    for method in ("DELETE", "PUT", "PATCH"):
+        answer = client.open("/api/v1/cases/1", method=method, base_url=HTTPS)
+        assert answer.status_code == 405, method
+        assert answer.mimetype == "application/problem+json"
+        assert answer.headers["Allow"] == "GET"
+        assert answer.get_json()["detail"] == f"This call does not take {method}: it takes GET"
+    assert client.get("/api/v1/cases", base_url=HTTPS).headers["Allow"] == "POST"
+    # A page of the hub still answers an address it does not have, or a method, alike.
+    assert client.delete("/cases/1").status_code == 404
+
+
 def test_the_operator_registers_lists_and_revokes_clients(
     demo_hub_env: Path, demo_session: Session
 ) -> None:
