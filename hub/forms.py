@@ -369,7 +369,8 @@ def accepted_once(view: Callable[P, Any]) -> Callable[P, Any]:
             return view(*args, **kwargs)
         claimed = form_sends.claim(db(), current_user.id, token)
         if isinstance(claimed, str):
-            if session.get(_SENT_VALUES, {}).get(token, _values_sent()) != _values_sent():
+            sent = _values_sent()
+            if session.get(_SENT_VALUES, {}).get(token, sent) != sent:
                 return _not_saved_again(claimed)
             flash(ALREADY_SAVED, "important")
             return redirect(claimed)

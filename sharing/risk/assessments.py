@@ -128,8 +128,8 @@ def check_assessment(
         ("adjustment_reason", "the reason for changing the band", data.adjustment_reason),
         ("support_needs", "the support and protection needed", data.support_needs),
     ):
-        if len(tidied(value)) > MAX_REASON:
-            problems.append((name, too_long(what, MAX_REASON, len(tidied(value)))))
+        if len(text := tidied(value)) > MAX_REASON:
+            problems.append((name, too_long(what, MAX_REASON, len(text))))
         if has_control_characters(value):
             problems.append((name, with_control_characters(what)))
     return matrix, problems
