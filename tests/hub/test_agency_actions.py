@@ -22,7 +22,7 @@ from sharing.models import Action, Agency, AuditEntry, Case, Document, Share, Us
 from sharing.vocabulary import ActionKind, ActionStatus, AgencyType, CaseStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, lock_demo_case, shared_with_agency
-from tests.fixtures.statements import statements_of_get, walk_pages
+from tests.fixtures.statements import entries_of_pages, statements_of_get, walk_pages
 
 
 def _police_actions(session: Session) -> list[Action]:
@@ -446,14 +446,7 @@ def test_actions_come_25_a_page_soonest_due_first_and_each_page_records_what_it_
 
     pages = walk_pages(demo_client(demo_hub, pcso), "/actions")
     assert len(pages) == -(-len(expected) // 25)
-    entries = list(
-        demo_session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.action == "actions.list", AuditEntry.actor_user_id == pcso.id)
-            .order_by(AuditEntry.seq.desc())
-            .limit(len(pages))
-        )
-    )[::-1]
+    entries = entries_of_pages(demo_session, "actions.list", pcso.id, len(pages))
     seen: list[int] = []
     for number, (page, entry) in enumerate(zip(pages, entries, strict=True), start=1):
         rows = _rows_of(page)

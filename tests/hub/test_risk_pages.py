@@ -20,7 +20,6 @@ from sharing.audit import acts
 from sharing.cases import shares
 from sharing.models import (
     Alert,
-    AuditEntry,
     Case,
     CaseParty,
     Escalation,
@@ -35,7 +34,7 @@ from sharing.risk.matrix import shipped
 from sharing.vocabulary import AlertKind, CaseStatus, PartyRole, Priority, RiskBand, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
-from tests.fixtures.statements import statements_of_get, walk_pages
+from tests.fixtures.statements import entries_of_pages, statements_of_get, walk_pages
 
 PURPOSE = "asb_case_management"
 MATRIX = shipped().current
@@ -464,14 +463,7 @@ def test_shared_risk_comes_25_a_page_highest_first_and_each_page_names_the_cases
 
     pages = walk_pages(demo_client(demo_hub, officer), "/risk/shared")
     assert len(pages) == -(-people // 25)
-    entries = list(
-        demo_session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.action == "shared.list", AuditEntry.actor_user_id == officer.id)
-            .order_by(AuditEntry.seq.desc())
-            .limit(len(pages))
-        )
-    )[::-1]
+    entries = entries_of_pages(demo_session, "shared.list", officer.id, len(pages))
     ranks = {band.label: band.rank for band in RiskBand}
     shown: list[tuple[int, str]] = []
     for number, (page, entry) in enumerate(zip(pages, entries, strict=True), start=1):
