@@ -43,7 +43,10 @@ from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import LetterKind, NoticeKind, Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
-from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
+from tests.sharing.trigger.test_complaints import (
+    PROCEDURE,
+    _phoned_by_a_repeat_victim,
+)
 
 PANEL = "Northshire ASB Case Review panel"
 FINDINGS = "The landlord and the police each acted on their own reports and never met."
@@ -66,24 +69,10 @@ def session(hub: Flask) -> Iterator[Session]:
 def _met(session: Session) -> TriggerApplication:
     """A new application by a victim the demo holds at two relevant bodies, recorded and
     decided (by discretion, whatever the count) by the lead today."""
-    victim, _ = _repeat_victim(session)
     lead = Actor.of(demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
-    procedure = PROCEDURE
-    application = applications.record_application(
-        session,
-        lead,
-        procedure,
-        applications.ApplicationInput(
-            received_on=clock.today(),
-            channel="phone",
-            victim_kind="person",
-            victim_family_name=victim.family_name,
-            victim_date_of_birth=victim.date_of_birth,
-            problem="Shouting and threats on the stairs",
-        ),
-    )
+    application = _phoned_by_a_repeat_victim(session, lead)
     applications.decide(
-        session, lead, procedure, application.id, "discretion", "A frightened victim"
+        session, lead, PROCEDURE, application.id, "discretion", "A frightened victim"
     )
     session.commit()
     assert application.decision is ThresholdDecision.DISCRETION
@@ -493,21 +482,8 @@ ASK = "Ask the agencies to confirm their complaints"
 
 
 def test_a_not_met_application_asks_no_agency_to_bring_its_case(hub, session) -> None:
-    victim, _ = _repeat_victim(session)
     lead_actor = Actor.of(demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
-    application = applications.record_application(
-        session,
-        lead_actor,
-        PROCEDURE,
-        applications.ApplicationInput(
-            received_on=clock.today(),
-            channel="phone",
-            victim_kind="person",
-            victim_family_name=victim.family_name,
-            victim_date_of_birth=victim.date_of_birth,
-            problem="Shouting and threats on the stairs",
-        ),
-    )
+    application = _phoned_by_a_repeat_victim(session, lead_actor)
     session.commit()
     page = f"/trigger/{application.id}"
     lead = _lead(hub, session)

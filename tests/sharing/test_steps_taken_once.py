@@ -45,7 +45,10 @@ from sharing.trigger import applications
 from sharing.vocabulary import LockReason, LockStatus, Role, ThresholdDecision
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor, open_cases, shared_with_agency
-from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
+from tests.sharing.trigger.test_complaints import (
+    PROCEDURE,
+    _phoned_by_a_repeat_victim,
+)
 
 #: On PostgreSQL only: SQLite lets one transaction write at a time, and has no view of who
 #: waits for a lock.
@@ -196,21 +199,8 @@ def test_a_threshold_decision_sent_twice_at_once_is_recorded_once(
     demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
 ) -> None:
     with sessions() as session:
-        victim, _ = _repeat_victim(session)
         lead = demo_actor(session, "northshire-csp", Role.TRIGGER_LEAD)
-        application = applications.record_application(
-            session,
-            lead,
-            PROCEDURE,
-            applications.ApplicationInput(
-                received_on=clock.today(),
-                channel="phone",
-                victim_kind="person",
-                victim_family_name=victim.family_name,
-                victim_date_of_birth=victim.date_of_birth,
-                problem="Shouting and threats on the stairs",
-            ),
-        )
+        application = _phoned_by_a_repeat_victim(session, lead)
         session.commit()
 
     def deciding(decision: str) -> Step:

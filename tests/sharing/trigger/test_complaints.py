@@ -15,9 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.access.decide import Actor
 from sharing.crypto.sealing import unseal_many
 from sharing.formats import normalise_address
-from sharing.models import Agency, Case, CaseParty, Person
+from sharing.models import Agency, Case, CaseParty, Person, TriggerApplication
+from sharing.trigger import applications
 from sharing.trigger.complaints import Applicant, gather, relevant_agencies
 from sharing.trigger.procedure import load_procedure
 from sharing.trigger.threshold import assess
@@ -57,6 +59,25 @@ def _repeat_victim(session: Session) -> tuple[Applicant, set[int]]:
     key = next(k for k, found in sorted(agencies.items()) if len(found) >= 2)
     family, dob = key
     return Applicant(family_name=family.upper(), date_of_birth=date.fromisoformat(dob)), cases[key]
+
+
+def _phoned_by_a_repeat_victim(session: Session, lead: Actor) -> TriggerApplication:
+    """An application the lead records today from a phone call by ``_repeat_victim``
+    (not committed)."""
+    victim, _ = _repeat_victim(session)
+    return applications.record_application(
+        session,
+        lead,
+        PROCEDURE,
+        applications.ApplicationInput(
+            received_on=clock.today(),
+            channel="phone",
+            victim_kind="person",
+            victim_family_name=victim.family_name,
+            victim_date_of_birth=victim.date_of_birth,
+            problem="Shouting and threats on the stairs",
+        ),
+    )
 
 
 def test_a_repeat_victim_is_found_at_every_relevant_body_that_holds_them(demo_session) -> None:
