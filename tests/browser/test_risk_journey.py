@@ -146,8 +146,13 @@ def test_officer_completes_an_assessment_and_police_see_the_shared_band(
         "Risk assessments shared with your agency"
     )
     row = page.locator("table.govuk-table tbody tr", has_text=f"Case {reference}")
+    number = 1
     while not row.count():  # 25 a page, highest risk first: it may be on a later page
-        page.get_by_role("link", name="Next").click()
+        # Each page is opened and loaded before it is searched, so none is skipped.
+        expect(page.get_by_role("link", name="Next")).to_be_visible()
+        number += 1
+        page.goto(f"{url}/risk/shared?page={number}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
     expect(row).to_contain_text("High risk")
     expect(row).to_contain_text("Browser test: video doorbell and weekly call")
     expect(row).to_contain_text("Not shared with your agency")  # vulnerability answers
