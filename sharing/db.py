@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Engine, Table, create_engine, event, func, insert, select, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Engine,
+    Select,
+    Table,
+    any_,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import ColumnDefault
@@ -102,6 +115,18 @@ def reachable(session: Session) -> bool:
     except SQLAlchemyError:
         return False
     return True
+
+
+def in_rows_of(
+    session: Session, column: ColumnElement[Any], query: Select[Any]
+) -> ColumnElement[bool]:
+    """``column IN (query)``, written so that the condition can be looked up in an index of
+    ``column`` where it is one branch of an OR. PostgreSQL reads an ``IN (subquery)`` there
+    row by row, so it gets ``column = ANY(ARRAY(query))``: the query runs once, and its
+    array can be looked up in the index. SQLite gets ``IN (query)``, which it can look up."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(func.array(query.scalar_subquery()))
+    return column.in_(query)
 
 
 def reserve_ids(session: Session, table: Table, count: int) -> list[int]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from sharing.access.decide import Actor
 from sharing.audit import acts
+from sharing.db import in_rows_of
 from sharing.errors import NotAllowed
 from sharing.models import (
     Action,
@@ -178,8 +179,10 @@ def concerning_application(session: Session, application_id: int) -> ColumnEleme
     )
 
 
-def _scope(agency_id: int) -> ColumnElement[bool]:
-    """What concerns one agency as a controller."""
+def _scope(session: Session, agency_id: int) -> ColumnElement[bool]:
+    """What concerns one agency as a controller. Each branch can be looked up in an index
+    (``in_rows_of``), so an agency with few entries among many is found without reading
+    the whole log."""
     own_cases = select(cast(Case.id, String)).where(Case.agency_id == agency_id)
     own_people = select(cast(Person.id, String)).where(Person.agency_id == agency_id)
     own_applications = select(cast(TriggerApplication.id, String)).where(
@@ -187,12 +190,18 @@ def _scope(agency_id: int) -> ColumnElement[bool]:
     )
     return or_(
         AuditEntry.actor_agency_id == agency_id,
-        and_(AuditEntry.object_type == "case", AuditEntry.object_id.in_(own_cases)),
-        and_(AuditEntry.object_type == "person", AuditEntry.object_id.in_(own_people)),
+        and_(
+            AuditEntry.object_type == "case",
+            in_rows_of(session, AuditEntry.object_id, own_cases),
+        ),
+        and_(
+            AuditEntry.object_type == "person",
+            in_rows_of(session, AuditEntry.object_id, own_people),
+        ),
         # Applications it holds as the Community Trigger's lead, the public's sends too.
         and_(
             AuditEntry.object_type == "trigger_application",
-            AuditEntry.object_id.in_(own_applications),
+            in_rows_of(session, AuditEntry.object_id, own_applications),
         ),
         AuditEntry.object_type == "protocol",
     )
@@ -251,7 +260,7 @@ def search_log(
         _owned(session, Case, filters.case_id, actor.agency_id)
         or _owned(session, Person, filters.person_id, actor.agency_id)
     ):
-        conditions.append(_scope(actor.agency_id))
+        conditions.append(_scope(session, actor.agency_id))
     if filters.user_id is not None:
         conditions.append(AuditEntry.actor_user_id == filters.user_id)
     if filters.agency_id is not None:
@@ -266,21 +275,25 @@ def search_log(
         conditions.append(_concerning_cases(session, {filters.case_id}))
     if filters.person_id is not None:
         conditions.append(concerning_person(session, filters.person_id))
-    total, more = _count(session, conditions)
+    matching = _matching(session, conditions)
+    total, more = min(len(matching), COUNT_CAP), len(matching) > COUNT_CAP
     if more:  # the last page is not known: a page past the end is empty
         pages, page = total // size + 1, max(page, 1)
-    else:
-        pages = max(1, -(-total // size))
-        page = min(max(page, 1), pages)
-    entries = list(
-        session.scalars(
+        newest = (
             select(AuditEntry)
             .where(*conditions)
             .order_by(AuditEntry.seq.desc())
             .limit(size + 1)  # one more: whether a next page holds any
             .offset((page - 1) * size)
         )
-    )
+    else:  # the page's entries are found by their numbers, wherever they lie in the log
+        pages = max(1, -(-total // size))
+        page = min(max(page, 1), pages)
+        chosen = sorted(matching, reverse=True)[(page - 1) * size : page * size + 1]
+        newest = (
+            select(AuditEntry).where(AuditEntry.seq.in_(chosen)).order_by(AuditEntry.seq.desc())
+        )
+    entries = list(session.scalars(newest))
     found = LogPage(
         rows(session, entries[:size], actor.agency_id),
         total,
@@ -299,12 +312,12 @@ def search_log(
     return found
 
 
-def _count(session: Session, conditions: list[ColumnElement[bool]]) -> tuple[int, bool]:
-    """How many entries match, counting no further than ``COUNT_CAP``; and whether more
-    match than that."""
-    matching = select(AuditEntry.seq).where(*conditions).limit(COUNT_CAP + 1).subquery()
-    found = session.scalar(select(func.count()).select_from(matching)) or 0
-    return min(found, COUNT_CAP), found > COUNT_CAP
+def _matching(session: Session, conditions: list[ColumnElement[bool]]) -> list[int]:
+    """The numbers of the entries that match, in no order, no more than ``COUNT_CAP`` + 1
+    (one more: whether more match than the cap). Matches are gathered through the log's
+    indexes, so an agency whose entries are few and old is found without walking the whole
+    log back from its newest entry."""
+    return list(session.scalars(select(AuditEntry.seq).where(*conditions).limit(COUNT_CAP + 1)))
 
 
 def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> list[LogRow]:

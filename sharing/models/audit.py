@@ -39,8 +39,12 @@ class AuditEntry(_ActFields, Base):
     __tablename__ = "audit_entries"
     #: The entries about one object, newest first (a locked case's refused attempts, the
     #: case views under an emergency access, a DPO's log of one case), without reading
-    #: the whole log.
-    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id", "seq"),)
+    #: the whole log; and the entries of one agency's users (a DPO's log of an agency whose
+    #: entries are few among many).
+    __table_args__ = (
+        Index("ix_audit_entries_object", "object_type", "object_id", "seq"),
+        Index("ix_audit_entries_actor_agency", "actor_agency_id", "seq"),
+    )
 
     #: Position in the log, from 0, without gaps: the Merkle tree's leaf index.
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, sort_order=-1)

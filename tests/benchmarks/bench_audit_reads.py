@@ -11,12 +11,13 @@ the log holds ``--entries`` more entries about other cases:
 
 - the locked case's page for its officer (it lists the refused attempts, from the log);
 - Larkmoor's DPO reviewing emergency access (each access with the case views under it);
-- Larkmoor's DPO reading the log of the locked case.
+- Larkmoor's DPO reading the log of the locked case;
+- Larkmoor's DPO opening their log (its first page: none of the extra entries is theirs).
 
 The extra entries are added as ``append_many`` adds them (their leaves and the tree grown,
 the log whole): case officers' views of 500 other cases. Targets (issue 21: a case page that
 costs the same whatever the log holds): the locked case's page and the emergency access
-review within 1.5 times their baseline; the DPO's search is reported, not held to it.
+review within 1.5 times their baseline; the DPO's two searches are reported, not held to it.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def prepare(app: Flask) -> list[tuple[str, FlaskClient, str]]:
             ("locked case page (officer)", officer, f"/cases/{locked.id}"),
             ("emergency access review (DPO)", dpo, "/audit/emergency-access"),
             ("the case's log (DPO)", dpo, f"/audit?case={locked.reference}"),
+            ("the agency's log (DPO)", dpo, "/audit"),
         ]
 
 
@@ -112,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         grown = grow_log(app, args.entries)
         after = [timed_get(client, path, args.runs)[0] for _, client, path in pages]
     say(f"the log: {size:,} entries (baseline), then {grown:,}")
-    held = (True, True, False)
+    held = (True, True, False, False)
     for (name, _, _), kept, small, big in zip(pages, held, before, after, strict=True):
         base, grew = percentile(small, 0.5), percentile(big, 0.5)
         ratio = grew / base
