@@ -19,7 +19,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 from sqlalchemy.schema import ColumnDefault
 
 from sharing.crypto.keys import KeyProvider
@@ -118,7 +118,7 @@ def reachable(session: Session) -> bool:
 
 
 def in_rows_of(
-    session: Session, column: ColumnElement[Any], query: Select[Any]
+    session: Session, column: QueryableAttribute[Any], query: Select[Any]
 ) -> ColumnElement[bool]:
     """``column IN (query)``, written so that the condition can be looked up in an index of
     ``column`` where it is one branch of an OR. PostgreSQL reads an ``IN (subquery)`` there
