@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from sharing.access.facts import Actor
 from sharing.models import Agency, Case, User, Ward
@@ -48,12 +48,14 @@ def users_of(session: Session, agency_ids: Iterable[int]) -> list[User]:
 
 def people(session: Session, area_id: int) -> list[User]:
     """The active users of an area's agencies, by agency and name (to name as an action's
-    owner or a conference's attendee)."""
+    owner or a conference's attendee), with their agencies and roles: a few queries
+    however many people the area has."""
     return list(
         session.scalars(
             select(User)
             .join(Agency, Agency.id == User.agency_id)
             .where(Agency.area_id == area_id, User.active)
+            .options(contains_eager(User.agency), selectinload(User.role_grants))
             .order_by(Agency.name, User.display_name, User.id)
         )
     )

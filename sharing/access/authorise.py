@@ -24,6 +24,7 @@ from sharing.access.facts import (
     BreakGlassFacts,
     CaseFacts,
     ShareFacts,
+    break_glass_by_user,
     break_glass_facts,
     break_glass_with,
     facts_of,
@@ -117,6 +118,35 @@ def decision_on(
     passes the facts of all its cases (``facts_of``) as ``known``, read once."""
     facts = (facts_of(session, [case_id]) if known is None else known).get(case_id)
     return decide_case(session, actor, facts, act, purpose) if facts else None
+
+
+def decisions_of(
+    session: Session, actors: Iterable[Actor], case_id: int, act: Act = Act.VIEW
+) -> dict[int, Decision]:
+    """Each actor's decision on one case, by user id, without recording anything: for a
+    form that offers only the people who could open the case. A few queries however many
+    actors (one for the shares of each of their agencies)."""
+    found = list(actors)
+    facts = facts_of(session, [case_id]).get(case_id) if found else None
+    if facts is None:
+        return {}
+    shares = {
+        agency: share_facts(session, case_id, agency) for agency in {a.agency_id for a in found}
+    }
+    glass = break_glass_by_user(session, case_id, [a.user_id for a in found])
+    now, rules = clock.now(), policy(session)
+    return {
+        a.user_id: decide(
+            a,
+            facts,
+            act,
+            policy=rules,
+            shares=shares[a.agency_id],
+            break_glass=glass.get(a.user_id, []),
+            now=now,
+        )
+        for a in found
+    }
 
 
 def _as_recorded(session: Session, purpose: str | None) -> str | None:

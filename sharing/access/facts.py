@@ -214,6 +214,22 @@ def break_glass_facts(session: Session, case_id: int, user_id: int) -> list[Brea
     return _break_glass(session, BreakGlass.case_id == case_id, user_id).get(case_id, [])
 
 
+def break_glass_by_user(
+    session: Session, case_id: int, user_ids: Iterable[int]
+) -> dict[int, list[BreakGlassFacts]]:
+    """These users' emergency accesses to one case, live or not, by user: one query."""
+    found: dict[int, list[BreakGlassFacts]] = {}
+    for b in session.scalars(
+        select(BreakGlass)
+        .where(BreakGlass.case_id == case_id, BreakGlass.user_id.in_(set(user_ids)))
+        .order_by(BreakGlass.id)
+    ):
+        found.setdefault(b.user_id, []).append(
+            BreakGlassFacts(b.id, b.user_id, b.protocol_id, b.clause, b.expires_at)
+        )
+    return found
+
+
 def break_glass_with(
     session: Session, case_ids: Iterable[int], user_id: int
 ) -> dict[int, list[BreakGlassFacts]]:
