@@ -3,11 +3,14 @@ one-time token that makes a form accepted once."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import groupby
 from typing import Any, ParamSpec
 
 from flask import current_app, flash, g, redirect, render_template, request, session
@@ -31,6 +34,7 @@ from sharing.formats import (
     too_long,
     with_plain_line_breaks,
 )
+from sharing.models import User
 
 _PARTS = ("day", "month", "year")
 #: The hidden field that carries a form's one-time token.
@@ -244,6 +248,40 @@ class DateInputField(Field):
             self.bad_parts = set(self.part_names)
 
 
+@dataclass
+class ChoiceGroup:
+    """Options shown under a heading: the people of one agency, under its name (an
+    ``<optgroup>`` in a select, a fieldset of its own among checkboxes)."""
+
+    label: str
+    choices: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    #: Said once for the whole group: why its options cannot be chosen, say.
+    hint: str | None = None
+
+
+def name_and_agency(user: User) -> str:
+    """A person as a select's option names them: a closed select shows no group heading."""
+    return f"{user.display_name}, {user.agency.name}"
+
+
+def by_agency(
+    people: Iterable[User],
+    label: Callable[[User], str] = lambda u: u.display_name,
+    hints: dict[int, str] | None = None,
+) -> list[ChoiceGroup]:
+    """People as groups of options, one for each agency under its name, each person by
+    ``label`` in the order given (``directory.people`` gives them by agency and name);
+    ``hints``: what to say of an agency, by its id."""
+    return [
+        ChoiceGroup(
+            agency.name,
+            [(str(u.id), label(u)) for u in members],
+            (hints or {}).get(agency.id),
+        )
+        for agency, members in groupby(people, key=lambda u: u.agency)
+    ]
+
+
 class _ChoiceBase(Field):
     """A select, radios or checkboxes whose options are (value, label) pairs. Rendering is
     done by the GOV.UK macros in ``_fields.html``, so WTForms' option objects are not
@@ -263,6 +301,25 @@ class _ChoiceBase(Field):
         self.choices: list[tuple[str, str]] = choices or []
         #: What to do when no option offered is chosen.
         self.message = message
+        #: The options shown under headings, if they are (``offer_grouped``).
+        self.groups: list[ChoiceGroup] = []
+
+    def offer_grouped(
+        self, groups: list[ChoiceGroup], first: list[tuple[str, str]] | None = None
+    ) -> None:
+        """Offer the options of these groups (those holding any), after ``first`` (such as
+        "Choose the chair"), each shown under its group's heading."""
+        self.groups = [g for g in groups if g.choices]
+        self.choices = [*(first or []), *(c for g in self.groups for c in g.choices)]
+
+    def offer_in_group(self, label: str, value: str, text: str) -> None:
+        """Offer one more option, under the heading ``label`` (added if not there yet)."""
+        group = next((g for g in self.groups if g.label == label), None)
+        if group is None:
+            group = ChoiceGroup(label)
+            self.groups.append(group)
+        group.choices.append((value, text))
+        self.choices.append((value, text))
 
 
 class EnumSelectField(_ChoiceBase):

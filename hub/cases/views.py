@@ -31,7 +31,7 @@ from hub.cases.forms import (
 )
 from hub.config import review_days
 from hub.database import db
-from hub.forms import HubForm, accepted_once
+from hub.forms import HubForm, accepted_once, by_agency, name_and_agency
 from hub.guard import authorised_case, forbid, require_roles
 from hub.pdf import render_pdf
 from hub.templating import uk_date
@@ -444,11 +444,10 @@ def action_form(owners: list[tuple[str, str]], *, sent: bool = True) -> ActionFo
     people = [
         u for u in directory.people(db(), current_user.agency.area_id) if u.agency_id in agency_ids
     ]
-    form.owner_user.choices = [("", "No one named")] + [
-        (str(u.id), f"{u.display_name}, {u.agency.name}")
-        for u in people
-        if agency_actions.works_actions(u)
-    ]
+    form.owner_user.offer_grouped(
+        by_agency((u for u in people if agency_actions.works_actions(u)), name_and_agency),
+        first=[("", "No one named")],
+    )
     form.owner_user.refused = {
         str(u.id): agency_actions.NOT_ACTION_OWNER
         for u in people

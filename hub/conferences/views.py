@@ -22,6 +22,8 @@ from hub.forms import (
     HubForm,
     TextLimit,
     accepted_once,
+    by_agency,
+    name_and_agency,
 )
 from hub.guard import require_roles
 from hub.pdf import render_pdf
@@ -64,7 +66,8 @@ class ConveneForm(HubForm):
     )
     chair = ChoiceField("Chair", message="Select the chair")
     attendees = ChoicesField(
-        "People expected (optional)", message="Select the people expected from those offered"
+        "People expected (optional)",
+        message="Select the people expected from your agency and the agencies you invite",
     )
     agenda = TextAreaField(
         "Agenda (optional)", validators=[TextLimit(conferences.MAX_AGENDA, "the agenda")]
@@ -99,6 +102,30 @@ def chosen_protocol(value: str | None) -> tuple[int | None, str]:
     return whole_number(protocol_id), purpose
 
 
+#: The button that shows the people of the agencies ticked, without convening.
+SHOW_PEOPLE = "show_people"
+
+
+def _offer_attendees(form: ConveneForm, own_agency_id: int, area_id: int) -> None:
+    """Offer as people expected those of the convening agency and of the agencies ticked
+    (the only ones the conference can expect), by agency and name; refuse, saying why,
+    anyone there whose roles do not take part."""
+    ticked = {whole_number(a) for a in form.agencies.data or []}
+    offered = {int(value) for value, _ in form.agencies.choices} & {a for a in ticked if a}
+    people = [
+        u for u in directory.people(db(), area_id) if u.agency_id in {own_agency_id, *offered}
+    ]
+    own_first = sorted(people, key=lambda u: u.agency_id != own_agency_id)  # stable: by name
+    form.attendees.offer_grouped(
+        by_agency(u for u in own_first if conferences.part_refusal(u) is None)
+    )
+    form.attendees.refused = {
+        str(u.id): f"{u.display_name} cannot be expected: {why}"
+        for u in people
+        if (why := conferences.part_refusal(u))
+    }
+
+
 @bp.route("/cases/<int:case_id>/conferences/new", methods=["GET", "POST"])
 @accepted_once
 def convene(case_id: int) -> Response | tuple[str, int]:
@@ -116,23 +143,12 @@ def convene(case_id: int) -> Response | tuple[str, int]:
     form.agencies.choices = [(str(o.agency.id), o.agency.name) for o in options]
     refusals = {str(o.agency.id): o.refusal for o in options if o.refusal}
     chairs = conferences.chairs(db(), record.agency.area_id, protocol_id, purpose, record)
-    form.chair.choices = [("", "Choose the chair")] + [
-        (str(u.id), f"{u.display_name}, {u.agency.name}") for u in chairs
-    ]
-    people = directory.people(db(), record.agency.area_id)
-    form.attendees.choices = [
-        (str(u.id), f"{u.display_name}, {u.agency.name}")
-        for u in people
-        if conferences.part_refusal(u) is None
-    ]
-    form.attendees.refused = {
-        str(u.id): f"{u.display_name} cannot be expected: {why}"
-        for u in people
-        if (why := conferences.part_refusal(u))
-    }
+    form.chair.offer_grouped(by_agency(chairs, name_and_agency), first=[("", "Choose the chair")])
+    _offer_attendees(form, record.agency_id, record.agency.area_id)
     escalation_id = whole_number(request.args.get("escalation"))
     recorded = False  # whether the core has recorded a refusal of this attempt
-    if form.validate_on_submit():
+    showing = request.method == "POST" and SHOW_PEOPLE in request.form
+    if not showing and form.validate_on_submit():
         data = conferences.ConferenceInput(
             question=form.question.data or "",
             starts_at=form.starts_at.data,
@@ -168,7 +184,7 @@ def convene(case_id: int) -> Response | tuple[str, int]:
             )
             return redirect(url_for("conferences.show", conference_id=conference.id))
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not showing:
         status = 400
         if not recorded:  # the form's own checks refused it before the core saw it
             conferences.refuse_input(db(), authorised, sorted(form.errors))
@@ -179,6 +195,7 @@ def convene(case_id: int) -> Response | tuple[str, int]:
         case=case,
         refusals=refusals,
         escalation_id=escalation_id,
+        show_people=SHOW_PEOPLE,
     ), status
 
 

@@ -23,6 +23,8 @@ from hub.forms import (
     HubForm,
     TextLimit,
     accepted_once,
+    by_agency,
+    name_and_agency,
 )
 from hub.guard import forbid, require_roles
 from hub.templating import uk_datetime
@@ -126,24 +128,29 @@ def _offer_people(
     purpose: str,
 ) -> dict[str, str]:
     """Offer as chair and members the people of the area who may be one under the protocol
-    and purpose; refuse, saying why, anyone whose roles do not take part; and give the
-    reason anyone else offered may not be chosen (shown by their name)."""
-    form.members.choices = [
-        (str(u.id), f"{u.display_name}, {u.agency.name}")
-        for u, _ in eligible
-        if conferences.part_refusal(u) is None
-    ]
+    and purpose, by agency and name; refuse, saying why, anyone whose roles do not take
+    part; and say once for each agency not a party to the protocol why its people may not
+    be chosen. Gives what to say by a member's name (nothing yet: ``_cannot_stay`` adds)."""
+    taking_part = [u for u, _ in eligible if conferences.part_refusal(u) is None]
+    not_party = {
+        u.agency_id: f"{u.agency.name} is not a party to that protocol for this purpose, so "
+        "its people cannot be members"
+        for u, why in eligible
+        if why and conferences.part_refusal(u) is None
+    }
+    form.members.offer_grouped(by_agency(taking_part, hints=not_party))
     form.members.refused = {
         str(u.id): f"{u.display_name} cannot be a member: {why}"
         for u, _ in eligible
         if (why := conferences.part_refusal(u))
     }
-    form.chair.choices = [("", "Choose the chair")] + [
-        (str(u.id), f"{u.display_name}, {u.agency.name}")
+    chairs = (
+        u
         for u, why in eligible
         if why is None and conferences.chair_refusal(db(), u, protocol_id, purpose) is None
-    ]
-    return {str(u.id): why for u, why in eligible if why and u.has_role(*conferences.TAKING_PART)}
+    )
+    form.chair.offer_grouped(by_agency(chairs, name_and_agency), first=[("", "Choose the chair")])
+    return {}
 
 
 def _series_input(
@@ -220,6 +227,7 @@ def change(series_id: int) -> Response | tuple[str, int]:
         except ChangedMeanwhile as e:
             now = _change_form(ChangeForm(formdata=None))
             now.members.choices, now.chair.choices = form.members.choices, form.chair.choices
+            now.members.groups, now.chair.groups = form.members.groups, form.chair.groups
             _as_it_is(now, meeting)
             opened.show_changed(form, e, now, series_changes.stamp(db(), meeting))
             status = 200
@@ -293,7 +301,7 @@ def _cannot_stay(
             leaving.append(f"{named}: {why}")
         refusals[value] = f"Can no longer take part: {why}. Leave unticked to drop them."
         if value not in offered:
-            form.members.choices.append((value, named))
+            form.members.offer_in_group(user.agency.name, value, user.display_name)
             form.members.refused[value] = f"{user.display_name} cannot be a member: {why}"
     return leaving
 

@@ -117,9 +117,16 @@ def test_a_conference_from_the_escalation_prompt_to_the_police_action_done(
     page.get_by_label("Where it meets").fill("Larkmoor House, meeting room 1")
     page.get_by_label("Northshire Police", exact=True).check()
     page.get_by_label("Northshire Adult Safeguarding", exact=True).check()
+    # The people of the agencies ticked are offered once asked for, what was typed kept.
+    page.get_by_role("button", name="Show the people of these agencies").click()
+    expect(page.get_by_label("Where it meets")).to_have_value("Larkmoor House, meeting room 1")
+    found["convene with the invited agencies' people"] = violations(page)
     page.get_by_label("Chair").select_option(label=f"{chair.display_name}, {chair.agency.name}")
-    page.get_by_label(f"{police.display_name}, Northshire Police").check()
-    page.get_by_label(f"{adults.display_name}, Northshire Adult Safeguarding").check()
+    people = page.get_by_role("group", name="People expected (optional)")
+    people.get_by_role("group", name="Northshire Police").get_by_label(police.display_name).check()
+    people.get_by_role("group", name="Northshire Adult Safeguarding").get_by_label(
+        adults.display_name
+    ).check()
     page.get_by_role("button", name="Convene the conference").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Case conference")
     conference_url = page.url

@@ -5,15 +5,22 @@ database statements with many staff as with few (demo partnership, grown)."""
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Callable
+
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import accounts
-from sharing.models import Agency, Case, User
+from sharing.cases import agency_actions
+from sharing.meetings import conferences
+from sharing.models import Agency, Case, Conference, User
 from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_client, demo_user, open_cases
 from tests.fixtures.statements import statements_of_get
+from tests.hub.test_conferences import _form as convene_form
 
 #: Roles given in turn to the staff a test adds, so every kind of person grows.
 GROWN_ROLES = (
@@ -65,3 +72,131 @@ def test_forms_offering_people_cost_the_same_statements_with_many_staff_as_with_
     few = cost()
     _grow_staff(demo_session, 12, "many")
     assert cost() == few
+
+
+def _optgroups(page: str, name: str) -> list[tuple[str, list[str]]]:
+    """A select's groups of options, each as (its heading, the options' texts)."""
+    found = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert found, f"no select {name}"
+    return [
+        (html.unescape(label), [html.unescape(t) for t in re.findall(r">([^<]+)</option>", body)])
+        for label, body in re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', found[1], re.S)
+    ]
+
+
+def _fieldsets(page: str, name: str) -> list[tuple[str, list[str]]]:
+    """The checkboxes ``name`` by the fieldset holding them, each as (its legend, the
+    boxes' labels); boxes outside a fieldset of their own are left out."""
+    groups = []
+    for legend, body in re.findall(
+        r"<legend[^>]*>\s*([^<]+?)\s*</legend>((?:(?!<legend).)*?)</fieldset>", page, re.S
+    ):
+        labels = re.findall(
+            rf'name="{name}" type="checkbox"[^>]*>\s*<label[^>]*>\s*([^<]+?)\s*</label>', body
+        )
+        if labels:
+            groups.append((html.unescape(legend), [html.unescape(t) for t in labels]))
+    return groups
+
+
+def _expected(
+    session: Session, who: Callable[[User], bool], label: Callable[[User], str]
+) -> list[tuple[str, list[str]]]:
+    """The active people of the area ``who`` may be chosen, as groups by agency name, each
+    sorted by name."""
+    people = session.scalars(select(User).where(User.active).join(User.agency))
+    by_agency: dict[str, list[User]] = {}
+    for user in people:
+        if who(user):
+            by_agency.setdefault(user.agency.name, []).append(user)
+    return [
+        (agency, [label(u) for u in sorted(users, key=lambda u: (u.display_name, u.id))])
+        for agency, users in sorted(by_agency.items())
+    ]
+
+
+def test_an_actions_owner_is_chosen_agency_by_agency_each_agency_by_name(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    case = _case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    page = officer.get(f"/cases/{case.id}/actions/new").get_data(as_text=True)
+    groups = _optgroups(page, "owner_user")
+    assert groups == _expected(
+        demo_session,
+        agency_actions.works_actions,
+        lambda u: f"{u.display_name}, {u.agency.name}",  # the closed select names the agency
+    )
+    assert '<option value="" selected>No one named</option>' in page  # before the groups
+
+
+def test_the_convenor_chooses_the_agencies_then_their_people_and_keeps_what_they_typed(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    case = _case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = f"/cases/{case.id}/conferences/new"
+    own = case.agency.name
+    names = {
+        agency: people
+        for agency, people in _expected(
+            demo_session, lambda u: conferences.part_refusal(u) is None, lambda u: u.display_name
+        )
+    }
+
+    # At first only the convening agency's people are offered, under its name.
+    first = officer.get(path).get_data(as_text=True)
+    assert _fieldsets(first, "attendees") == [(own, names[own])]
+    assert "Show the people of these agencies" in first
+    chairs = [agency for agency, _ in _optgroups(first, "chair")]
+    assert chairs == sorted(chairs)
+    assert own in chairs
+
+    # Having ticked the agencies, the convenor asks for their people: the form comes back
+    # with what was typed, nothing refused and nothing convened, its own agency first.
+    form = convene_form(officer, demo_session, case, show_people="yes")
+    before = demo_session.scalar(select(func.count()).select_from(Conference))
+    shown = officer.post(path, data=form)
+    assert shown.status_code == 200
+    page = shown.get_data(as_text=True)
+    assert "There is a problem" not in page
+    assert str(form["question"]) in page
+    assert 'value="Civic Centre, committee room 2"' in page
+    invited = ["Northshire Adult Safeguarding", "Northshire Police"]
+    assert _fieldsets(page, "attendees") == [(own, names[own])] + [(a, names[a]) for a in invited]
+    demo_session.expire_all()
+    assert demo_session.scalar(select(func.count()).select_from(Conference)) == before
+
+    # Someone of an agency not invited cannot be expected: the field says whom to choose.
+    eh = demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER)
+    refused = officer.post(
+        path, data=convene_form(officer, demo_session, case, attendees=[str(eh.id)])
+    )
+    assert refused.status_code == 400
+    assert "Select the people expected from your agency and the agencies you invite" in (
+        refused.get_data(as_text=True)
+    )
+
+    police = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    made = officer.post(
+        path, data=convene_form(officer, demo_session, case, attendees=[str(police.id)])
+    )
+    assert made.status_code == 302
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).order_by(Conference.id.desc()))
+    assert [a.user_id for a in conference.attendees] == [police.id]
+
+
+def test_a_meetings_members_are_chosen_agency_by_agency_and_an_agency_not_a_party_is_said_once(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    organiser = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.MANAGER))
+    page = organiser.get("/meetings/new").get_data(as_text=True)
+    assert _fieldsets(page, "members") == _expected(
+        demo_session, lambda u: conferences.part_refusal(u) is None, lambda u: u.display_name
+    )
+    chairs = [agency for agency, _ in _optgroups(page, "chair")]
+    assert chairs == sorted(chairs)
+    # Each agency that is not a party is named once, above its people, not by each name.
+    not_party = re.findall(r"([A-Z][\w ]+?) is not a party to that protocol", page)
+    assert len(not_party) == len(set(not_party))
