@@ -46,6 +46,44 @@ def users_of(session: Session, agency_ids: Iterable[int]) -> list[User]:
     )
 
 
+#: The most users ``users_matching`` gives: past it, the person typing says more.
+MOST_MATCHES = 20
+
+
+def user_of_area(session: Session, area_id: int, user_id: int | None) -> User | None:
+    """The user with this id if they are of one of the area's agencies (active or not)."""
+    user = session.get(User, user_id) if user_id else None
+    return user if user is not None and user.agency.area_id == area_id else None
+
+
+def users_matching(session: Session, area_id: int, text: str) -> list[User]:
+    """The users of the area's agencies (active or not: a log names both) that ``text``
+    names, by name: the one whose e-mail address it is; else those whose name it is;
+    else those whose name or e-mail address holds it. Case and spaces around it are
+    ignored. At most ``MOST_MATCHES`` and one more, so a caller knows there are more."""
+    wanted = " ".join(text.split()).casefold()
+    if not wanted:
+        return []
+    users = list(
+        session.scalars(
+            select(User)
+            .join(Agency, Agency.id == User.agency_id)
+            .where(Agency.area_id == area_id)
+            .options(contains_eager(User.agency))
+            .order_by(User.display_name, Agency.name, User.id)
+        )
+    )
+    for names in (
+        lambda u: u.email.casefold() == wanted,
+        lambda u: " ".join(u.display_name.split()).casefold() == wanted,
+        lambda u: wanted in u.display_name.casefold() or wanted in u.email.casefold(),
+    ):
+        found = [u for u in users if names(u)]
+        if found:
+            return found[: MOST_MATCHES + 1]
+    return []
+
+
 def people(session: Session, area_id: int) -> list[User]:
     """The active users of an area's agencies, by agency and name (to name as an action's
     owner or a conference's attendee), with their agencies and roles: a few queries

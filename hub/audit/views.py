@@ -45,6 +45,7 @@ from sharing.audit import (
 from sharing.audit import log as audit_log
 from sharing.errors import InputError, NotFound
 from sharing.formats import whole_number
+from sharing.models import User
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 require_roles(bp, "dpo")
@@ -54,12 +55,14 @@ REVIEW_PERIOD = timedelta(days=90)
 
 
 class LogFilterForm(HubForm):
-    """The log's filters, from the query string: identifiers only, never personal data."""
+    """The log's filters, from the query string: identifiers only, never personal data.
+    The user is typed (a name or an e-mail address) and sent in the form, never in the
+    address: the log's address names them by record number (``user``)."""
 
     class Meta:
-        csrf = False
+        csrf = False  # CSRFProtect checks the form sent; the address needs no token
 
-    user = ChoiceField("User", message="Select a user")
+    who = StringField("User", validators=[Optional()])
     agency = ChoiceField("Agency", message="Select an agency")
     case = StringField("Case reference", validators=[Optional()])
     action = EnumSelectField(
@@ -73,18 +76,29 @@ class LogFilterForm(HubForm):
     until = DateInputField("To", validators=[Optional()], subject="The last day to search")
 
 
-@bp.route("")
-def log() -> tuple[str, int]:
-    form = LogFilterForm(request.args)
-    agencies = directory.agencies(db(), current_user.agency.area_id)
-    form.agency.choices = [("", "Any agency"), *((str(a.id), a.name) for a in agencies)]
-    users = directory.users_of(db(), [a.id for a in agencies])
-    names = {a.id: a.name for a in agencies}
-    form.user.choices = [
-        ("", "Any user"),
-        *((str(u.id), f"{u.display_name}, {names[u.agency_id]}") for u in users),
+#: What the filter form sends besides the filters of the log's address.
+_NOT_IN_ADDRESS = frozenset({"csrf_token", "who"})
+
+
+@bp.route("", methods=["GET", "POST"])
+def log() -> Response | tuple[str, int]:
+    """The log, filtered by what its address holds. The filter form is sent here: the user
+    it names is found and the log shown at an address naming them by record number (so
+    paging and links keep the filter); a name that matches no one, or several, is said
+    at the field, with those it matches to choose from."""
+    sent = request.method == "POST"
+    form = LogFilterForm(request.form if sent else request.args)
+    area_id = current_user.agency.area_id
+    form.agency.choices = [
+        ("", "Any agency"),
+        *((str(a.id), a.name) for a in directory.agencies(db(), area_id)),
     ]
     valid = form.validate()
+    user_id, matches = _user_filter(form, area_id, sent)
+    if sent and not form.who.errors:
+        kept = {k: v for k, v in request.form.items() if k not in _NOT_IN_ADDRESS and v}
+        return redirect(url_for("audit.log", **kept, **({"user": user_id} if user_id else {})))
+    valid = valid and not form.who.errors
     case_id = None
     reference = (form.case.data or "").strip().upper()
     if valid and reference:
@@ -97,7 +111,7 @@ def log() -> tuple[str, int]:
         valid = False
     filters = (
         trail.LogFilters(
-            user_id=whole_number(form.user.data),
+            user_id=user_id,
             agency_id=whole_number(form.agency.data),
             case_id=case_id,
             person_id=whole_number(request.args.get("person")),
@@ -112,14 +126,53 @@ def log() -> tuple[str, int]:
         db(), current_user.actor, filters, page=whole_number(request.args.get("page")) or 1
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    kept = {k: v for k, v in request.form.items() if k not in _NOT_IN_ADDRESS and v}
     return render_template(
         "audit/log.html",
         title="Audit log",
         form=form,
         page=page,
         args=args,
-        person=filters.person_id,
+        person=filters.person_id or whole_number(request.form.get("person")),
+        matches=[(u, url_for("audit.log", **kept, user=u.id)) for u in matches],
     ), 200 if valid else 400
+
+
+def _user_filter(form: LogFilterForm, area_id: int, sent: bool) -> tuple[int | None, list[User]]:
+    """The user to filter by (their id), and those to choose from if the name typed in
+    the form sent matches several; an error at the field if it matches no one or several.
+    From the address, the user its record number names, whose e-mail address the field
+    then shows."""
+    if not sent:
+        user_id = whole_number(request.args.get("user"))
+        user = directory.user_of_area(db(), area_id, user_id)
+        if user is not None:
+            form.who.data = user.email
+        elif request.args.get("user"):
+            form.who.errors = ["Type the name or e-mail address of a user of the partnership"]  # type: ignore[assignment]
+        return (user.id if user else None), []
+    typed = " ".join((form.who.data or "").split())
+    if not typed:
+        return None, []
+    found = directory.users_matching(db(), area_id, typed)
+    if len(found) == 1:
+        return found[0].id, []
+    if not found:
+        form.who.errors = [  # type: ignore[assignment]
+            f"No user of the partnership is called \u201c{typed}\u201d or has that e-mail address"
+        ]
+    elif len(found) > directory.MOST_MATCHES:
+        form.who.errors = [  # type: ignore[assignment]
+            f"More than {directory.MOST_MATCHES} users match \u201c{typed}\u201d: type more "
+            "of the name, or the e-mail address"
+        ]
+        return None, []
+    else:
+        form.who.errors = [  # type: ignore[assignment]
+            f"{len(found)} users match \u201c{typed}\u201d: choose one of them below, or type "
+            "more of the name"
+        ]
+    return None, found
 
 
 @bp.route("/emergency-access")

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from sharing import accounts
 from sharing.cases import agency_actions
 from sharing.meetings import conferences
-from sharing.models import Agency, Case, Conference, User
+from sharing.models import Agency, AuditEntry, Case, Conference, User
 from sharing.vocabulary import Role
+from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, open_cases
 from tests.fixtures.statements import statements_of_get
 from tests.hub.test_conferences import _form as convene_form
@@ -200,3 +201,73 @@ def test_a_meetings_members_are_chosen_agency_by_agency_and_an_agency_not_a_part
     # Each agency that is not a party is named once, above its people, not by each name.
     not_party = re.findall(r"([A-Z][\w ]+?) is not a party to that protocol", page)
     assert len(not_party) == len(set(not_party))
+
+
+def _twins(session: Session) -> tuple[User, User]:
+    """Two Larkmoor users whose names share a part, one's name the other's start."""
+    larkmoor = session.scalar(select(Agency).where(Agency.code == "larkmoor-ha"))
+    made = [
+        accounts.create_user(
+            session,
+            agency=larkmoor,
+            email=f"{name.lower().replace(' ', '.')}@larkmoor.example",
+            display_name=name,
+            roles={Role.CASE_OFFICER},
+            password="a long enough password 1",  # noqa: S106 - a test account
+        )
+        for name in ("Robin Quennell", "Robin Quennell-Ayres")
+    ]
+    session.commit()
+    return made[0], made[1]
+
+
+def test_the_dpo_filters_the_log_by_a_users_name_or_e_mail_typed_never_in_the_address(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    dpo = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.DPO))
+    officer = demo_session.get(User, _case(demo_session).officer_id)
+    token = csrf_token(dpo, "/audit")
+    for typed in (officer.email.upper(), f"  {officer.display_name.lower()} "):
+        sent = dpo.post("/audit", data={"csrf_token": token, "who": typed, "action": "sign_in"})
+        assert sent.status_code == 302
+        assert sent.location == f"/audit?action=sign_in&user={officer.id}"  # no name in it
+    page = dpo.get(f"/audit?action=sign_in&user={officer.id}").get_data(as_text=True)
+    assert f'value="{officer.email}"' in page  # the field says whom the log shows
+    assert "Signed in" in page
+    entry = demo_session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+    assert (entry.action, entry.basis.split(":")[0]) == (
+        "audit.search",
+        f"user {officer.id}; action sign_in",
+    )
+    assert officer.display_name not in entry.basis
+
+
+def test_a_name_matching_several_users_lists_them_to_choose_from_and_one_matching_no_one_is_said(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    robin, ayres = _twins(demo_session)
+    dpo = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.DPO))
+    token = csrf_token(dpo, "/audit")
+
+    # Someone's whole name chooses them, though another's name holds it.
+    whole = dpo.post("/audit", data={"csrf_token": token, "who": "robin quennell"})
+    assert whole.location == f"/audit?user={robin.id}"
+
+    several = dpo.post("/audit", data={"csrf_token": token, "who": "QUENNELL", "case": ""})
+    assert several.status_code == 400
+    page = several.get_data(as_text=True)
+    assert "2 users match \u201cQUENNELL\u201d: choose one of them below" in page
+    assert 'href="#who"' in page  # the error summary leads to the field
+    for user in (robin, ayres):
+        assert f'href="/audit?user={user.id}"' in page
+        assert user.email in page
+
+    kept = dpo.post("/audit", data={"csrf_token": token, "who": "quennell", "action": "sign_in"})
+    assert f'href="/audit?action=sign_in&amp;user={robin.id}"' in kept.get_data(as_text=True)
+
+    nobody = dpo.post("/audit", data={"csrf_token": token, "who": "Nobody Such"})
+    assert nobody.status_code == 400
+    assert (
+        "No user of the partnership is called \u201cNobody Such\u201d or has that e-mail address"
+    ) in nobody.get_data(as_text=True)
+    assert dpo.get("/audit?user=999999").status_code == 400  # a record number of no one
