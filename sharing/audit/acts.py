@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor, Decision
 from sharing.audit.log import enqueue, enqueue_many
-from sharing.errors import InputError
+from sharing.errors import InputError, NotAllowed
 from sharing.formats import is_digits
 from sharing.protocols.purposes import PURPOSE_ID
 from sharing.vocabulary import CATEGORIES, Labelled
@@ -274,6 +275,26 @@ def refuse(
     fields = {"actor": actor, "subject": subject, "purpose": purpose, "basis": reason}
     session.info.setdefault(_REFUSALS, []).append((action, fields))
     record(session, action, outcome=Outcome.REFUSED, **fields)  # type: ignore[arg-type]
+
+
+Answer = TypeVar("Answer", bound=Exception)
+
+
+def refused(
+    session: Session,
+    action: Action,
+    *,
+    actor: Actor | None = None,
+    subject: Subject | None = None,
+    purpose: str | None = None,
+    reason: str,
+    answer: Answer | None = None,
+) -> Answer | NotAllowed:
+    """Record a refused act as ``refuse`` does, and return what to raise for it: ``answer``
+    (a ``NotFound``, say), else ``NotAllowed(reason)``. One statement at the refusal:
+    ``raise acts.refused(session, action, actor=actor, reason=reason)``."""
+    refuse(session, action, actor=actor, subject=subject, purpose=purpose, reason=reason)
+    return NotAllowed(reason) if answer is None else answer
 
 
 @contextmanager
