@@ -16,7 +16,7 @@ from sharing import sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.accounts import MAX_NAME, is_locked, roles_basis
 from sharing.audit import acts
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import InputError, NotFound
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters
 from sharing.models import User, UserRole
 from sharing.vocabulary import Role, SessionEnd
@@ -39,8 +39,14 @@ def agency_account(session: Session, actor: Actor, user_id: int, action: acts.Ac
         why = acts.not_found_to_requester("the account belongs to another agency")
     else:
         return user
-    acts.refuse(session, action, actor=actor, subject=acts.Subject("user", user_id), reason=why)
-    raise NotFound(user_id)
+    raise acts.refused(
+        session,
+        action,
+        actor=actor,
+        subject=acts.Subject("user", user_id),
+        reason=why,
+        answer=NotFound(user_id),
+    )
 
 
 def set_active(session: Session, user: User, active: bool, *, by: Actor | None = None) -> None:
@@ -74,14 +80,13 @@ def may_disable(session: Session, actor: Actor, user: User) -> None:
         "nobody disables their own account: another manager or administrator of the "
         "agency, or the hub's operator, does"
     )
-    acts.refuse(
+    raise acts.refused(
         session,
         acts.Action.ACCOUNT_DISABLE,
         actor=actor,
         subject=acts.Subject("user", user.id),
         reason=why,
     )
-    raise NotAllowed(why)
 
 
 def unlock(session: Session, user: User, *, by: Actor | None = None) -> bool:
@@ -113,14 +118,13 @@ def may_change_roles(session: Session, actor: Actor, user: User) -> None:
         )
     else:
         return
-    acts.refuse(
+    raise acts.refused(
         session,
         acts.Action.ACCOUNT_ROLES,
         actor=actor,
         subject=acts.Subject("user", user.id),
         reason=why,
     )
-    raise NotAllowed(why)
 
 
 def change_roles(

@@ -230,14 +230,14 @@ def _may_register(session: Session, agency: Agency, user: User) -> None:
     ):
         return
     why = f"{agency.code}'s co-signing key is registered by its own DPO or administrator"
-    acts.refuse(
+    raise acts.refused(
         session,
         acts.Action.AUDIT_KEY_REGISTER,
         actor=Actor.of(user),
         subject=acts.Subject("agency", agency.id),
         reason=why,
+        answer=CheckpointError(why),
     )
-    raise CheckpointError(why)
 
 
 def signature_from(text: str, key: AuditAgencyKey) -> bytes:

@@ -185,15 +185,15 @@ def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAcc
     person = session.get(Person, person_id)
     subject = acts.Subject("person", person_id)
     if person is None or person.agency_id != actor.agency_id:
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.SUBJECT_ACCESS,
             actor=actor,
             subject=subject,
             purpose=PURPOSE,
             reason="no such person in your agency's records",
+            answer=NotFound(person_id),
         )
-        raise NotFound(person_id)
     parties = list(
         session.scalars(
             select(CaseParty)

@@ -222,15 +222,15 @@ def compile_application_report(
     subject = acts.Subject("trigger_application", application_id)
     application = session.get(TriggerApplication, application_id)
     if application is None or application.lead_agency_id != actor.agency_id:
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.SUBJECT_ACCESS,
             actor=actor,
             subject=subject,
             purpose=PURPOSE,
             reason="no such Community Trigger application in your agency's records",
+            answer=NotFound(application_id),
         )
-        raise NotFound(application_id)
     # The log is read before this report's own entry is written, as for a person's.
     entries = list(
         session.scalars(

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.db import in_rows_of
-from sharing.errors import NotAllowed
 from sharing.models import (
     Action,
     Agency,
@@ -115,8 +114,7 @@ def require_dpo(
 ) -> None:
     """Refuse, recording why, anyone but a data protection officer."""
     if not actor.has(Role.DPO):
-        acts.refuse(session, action, actor=actor, purpose=purpose, reason=reason)
-        raise NotAllowed(reason)
+        raise acts.refused(session, action, actor=actor, purpose=purpose, reason=reason)
 
 
 def _ids(ids: Iterable[int]) -> list[str]:

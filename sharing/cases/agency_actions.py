@@ -25,7 +25,7 @@ from sharing.access.scope import Lock
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
 from sharing.models import Action, Case, User
 from sharing.vocabulary import ActionStatus, CaseStatus, Role
@@ -117,14 +117,13 @@ def actions_for_agency(
     the actions and the cases whose actions it showed. ``NotAllowed`` (recorded) for
     anyone but a case officer or manager."""
     if not actor.has(*ACTION_ROLES):
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.ACTIONS_LIST,
             actor=actor,
             subject=acts.Subject("agency", actor.agency_id),
             reason=NOT_ACTION_ROLES,
         )
-        raise NotAllowed(NOT_ACTION_ROLES)
     today = clock.today()
     listed = select(Action).join(Case, Case.id == Action.case_id).where(*_listed(actor))
     total = session.scalar(listed.with_only_columns(func.count())) or 0
@@ -232,14 +231,14 @@ def closable(session: Session, actor: Actor, action_id: int) -> Action:
         own_case or _owns(actor, action, facts_of(session, [action.case_id]).get(action.case_id))
     ):
         # The same entry whether the action does not exist or is not theirs to know of.
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.ACTION_CLOSE,
             actor=actor,
             subject=acts.Subject("action", action_id),
             reason="no such action",
+            answer=NotFound(action_id),
         )
-        raise NotFound(action_id)
     if own_case:
         authorise(session, actor, action.case_id, _act_on(action))  # refused and recorded there
     return action

@@ -25,7 +25,7 @@ from sharing.cases.needs import Needs
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal, seal_many
 from sharing.db import read_for_change
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import InputError, NotFound
 from sharing.formats import (
     checked_text,
     is_email_address,
@@ -162,8 +162,7 @@ def open_case(
     ``review_days`` (the days between reviews by priority) after the day it opens."""
     if not actor.works_cases:
         reason = "your roles do not include casework"
-        acts.refuse(session, acts.Action.CASE_OPEN, actor=actor, reason=reason)
-        raise NotAllowed(reason)
+        raise acts.refused(session, acts.Action.CASE_OPEN, actor=actor, reason=reason)
     now = now or clock.now()
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - a signed-in user always has an agency

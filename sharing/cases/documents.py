@@ -202,15 +202,15 @@ def _refuse(session: Session, authorised: AuthorisedCase, act: Act, reason: str)
     recorded, and answer "not found"."""
     if authorised.actor.agency_id != authorised.case.agency_id:
         reason = acts.not_found_to_requester(reason)
-    acts.refuse(
+    raise acts.refused(
         session,
         REFUSED_AS[act],
         actor=authorised.actor,
         subject=authorised.subject,
         purpose=authorised.purpose,
         reason=reason,
+        answer=NotFound("no such document on this case"),
     )
-    raise NotFound("no such document on this case")
 
 
 def keep_letter(

@@ -46,13 +46,13 @@ def break_glass(
     case_id = session.scalar(select(Case.id).where(Case.reference == reference.strip().upper()))
     if case_id is None:
         # The typed reference is not recorded: it may not be a reference at all.
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.BREAK_GLASS,
             actor=actor,
             reason=acts.NO_SUCH_CASE,
+            answer=NotFound(reference),
         )
-        raise NotFound(reference)
     try:
         authorised = authorise(session, actor, case_id, Act.BREAK_GLASS)
     except NotAllowed as refusal:
@@ -117,14 +117,14 @@ def review(
     """A manager of the owning agency records their review of an emergency access."""
     glass = session.get(BreakGlass, glass_id)
     if glass is None:
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.BREAK_GLASS_REVIEW,
             actor=actor,
             subject=acts.Subject("break_glass", glass_id),
             reason="no such emergency access to your agency's cases",
+            answer=NotFound(glass_id),
         )
-        raise NotFound(glass_id)
     authorise(session, actor, glass.case_id, Act.REVIEW_BREAK_GLASS)
     read_for_change(session, glass)  # reviewed twice at once: the second waits, then sees it
     if glass.reviewed_at is not None:

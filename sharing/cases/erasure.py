@@ -19,7 +19,7 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.shredding import shred
-from sharing.errors import NotAllowed, NotFound
+from sharing.errors import NotFound
 from sharing.models import Case, CaseParty, Document, Incident, Person, Referral, RiskAssessment
 from sharing.vocabulary import Role
 
@@ -58,13 +58,20 @@ def erase_person(
     subject = acts.Subject("person", person_id)
     if person is None or person.agency_id != actor.agency_id:
         reason = "no such record in your agency"
-        acts.refuse(session, acts.Action.PERSON_ERASE, actor=actor, subject=subject, reason=reason)
-        raise NotFound(person_id)
+        raise acts.refused(
+            session,
+            acts.Action.PERSON_ERASE,
+            actor=actor,
+            subject=subject,
+            reason=reason,
+            answer=NotFound(person_id),
+        )
     holding = cases_holding(session, person_id)
     if not holding and not actor.has(Role.MANAGER):
         reason = "only a manager of the owning agency may erase its records"
-        acts.refuse(session, acts.Action.PERSON_ERASE, actor=actor, subject=subject, reason=reason)
-        raise NotAllowed(reason)
+        raise acts.refused(
+            session, acts.Action.PERSON_ERASE, actor=actor, subject=subject, reason=reason
+        )
     for case_id in sorted(holding):
         authorise(session, actor, case_id, Act.ERASE)
     _erase_person(session, actor, person, now)

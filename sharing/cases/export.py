@@ -20,7 +20,6 @@ from sharing.access.authorise import own_cases_where
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.cases.listing import as_utc
-from sharing.errors import NotAllowed
 from sharing.figures.spreadsheets import Sheet, csv_text
 from sharing.models import Action, Case, Incident
 from sharing.vocabulary import ActionStatus, Role
@@ -60,8 +59,9 @@ def export_cases(session: Session, actor: Actor) -> Sheet:
     subject = acts.Subject("agency", actor.agency_id)
     if not actor.has(Role.MANAGER):
         refusal = "only managers export their agency's cases"
-        acts.refuse(session, acts.Action.CASES_EXPORT, actor=actor, subject=subject, reason=refusal)
-        raise NotAllowed(refusal)
+        raise acts.refused(
+            session, acts.Action.CASES_EXPORT, actor=actor, subject=subject, reason=refusal
+        )
     incidents = (
         select(Incident.case_id, func.count(Incident.id), func.max(Incident.occurred_at))
         .group_by(Incident.case_id)

@@ -19,7 +19,7 @@ from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import load_data_keys, seal
 from sharing.db import read_for_change
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import InputError, NotFound
 from sharing.models import Agency, Alert, AuditEntry, Case, LockMember, LockRequest, User
 from sharing.vocabulary import AlertKind, LockReason, LockStatus, Role
 
@@ -93,25 +93,24 @@ def decide_lock(
     lets in the case officer, the approving manager and the users they name."""
     request = session.get(LockRequest, request_id)
     if request is None:
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.LOCK_DECIDE,
             actor=actor,
             subject=acts.Subject("lock_request", request_id),
             reason="no such request",
+            answer=NotFound(request_id),
         )
-        raise NotFound(request_id)
     authorise(session, actor, request.case_id, Act.DECIDE_LOCK)
     if request.requested_by_id == actor.user_id:
         refusal = "a lock must be decided by a manager other than the person who asked for it"
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.LOCK_DECIDE,
             actor=actor,
             subject=acts.Subject("lock_request", request_id),
             reason=refusal,
         )
-        raise NotAllowed(refusal)
     read_for_change(session, request)  # decided twice at once: the second waits, then sees it
     if request.status is not LockStatus.REQUESTED:
         raise InputError("decision", "This request has already been decided")

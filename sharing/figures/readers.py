@@ -25,12 +25,12 @@ def reader_agency(session: Session, actor: Actor, subject: acts.Subject) -> Agen
     """The agency of a reader of the figures; ``NotAllowed``, recorded, for anyone else."""
     agency = session.get(Agency, actor.agency_id)
     if agency is None or not may_read(actor):
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.FIGURES_VIEW,
             actor=actor,
             subject=subject,
             reason="not a reader of the partnership's figures",
+            answer=NotAllowed("only analysts, coordinators and managers read the figures"),
         )
-        raise NotAllowed("only analysts, coordinators and managers read the figures")
     return agency

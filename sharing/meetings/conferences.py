@@ -365,16 +365,16 @@ def add_action(
     if owner not in conference.at_the_table:
         agency = session.get(Agency, owner)
         name = agency.name if agency else "That agency"
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.CASE_RECORD,
             actor=actor,
             subject=authorised.subject,
             reason=f"refused input: owner_agency_id (agency not at conference {conference.id})",
-        )
-        raise InputError(
-            "owner_agency_id",
-            f"{name} is not invited to this conference: invite it, or choose an agency at the table",
+            answer=InputError(
+                "owner_agency_id",
+                f"{name} is not invited to this conference: invite it, or choose an agency at the table",
+            ),
         )
     action = casework.add_action(session, authorised, data, now=now)
     action.conference_id = conference.id
@@ -483,14 +483,14 @@ def _authorised(
     purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
     invited = {i.agency_id for i in conference.invitations if i.withdrawn_at is None}
     if purpose is not None and actor.agency_id not in invited:
-        acts.refuse(
+        raise acts.refused(
             session,
             action,
             actor=actor,
             subject=acts.Subject("conference", conference.id),
             reason="the agency is not invited",
+            answer=NotFound(conference.id),
         )
-        raise NotFound(conference.id)
     return authorise(session, actor, conference.case_id, Act.VIEW, purpose)
 
 
@@ -501,14 +501,14 @@ def opened(
     conference that does not exist is refused as ``action`` and ``NotFound``."""
     conference = session.get(Conference, conference_id)
     if conference is None:
-        acts.refuse(
+        raise acts.refused(
             session,
             action,
             actor=actor,
             subject=acts.Subject("conference", conference_id),
             reason="no such conference",
+            answer=NotFound(conference_id),
         )
-        raise NotFound(conference_id)
     return conference, _authorised(session, actor, conference, action)
 
 

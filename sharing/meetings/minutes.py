@@ -60,14 +60,14 @@ LEGAL_TOOLS = (
 def _conference(session: Session, actor: Actor, conference_id: int) -> Conference:
     conference = session.get(Conference, conference_id)
     if conference is None:
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.MINUTES_RECORD,
             actor=actor,
             subject=acts.Subject("conference", conference_id),
             reason="no such conference",
+            answer=NotFound(conference_id),
         )
-        raise NotFound(conference_id)
     return conference
 
 

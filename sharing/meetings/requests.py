@@ -79,14 +79,14 @@ def answer(
     now = now or clock.now()
     request = _answerable(session, actor, request_id)
     if request is None:
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.INFORMATION_ANSWER,
             actor=actor,
             subject=acts.Subject("information_request", request_id),
             reason="no such request for the agency",
+            answer=NotFound(request_id),
         )
-        raise NotFound(request_id)
     read_for_change(session, request)  # answered twice at once: the second waits, then sees it
     if request.answered_at is not None:
         raise InputError("known", "Your agency has already answered this request")

@@ -80,14 +80,14 @@ class Settings:
 def require_organiser(session: Session, actor: Actor) -> None:
     """Refuse (recorded) anyone but a manager or conference chair setting up a meeting."""
     if not actor.has(*ORGANISERS):
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.MEETING_SET_UP,
             actor=actor,
             subject=acts.Subject("meeting_series"),
             reason="not a manager or conference chair",
+            answer=NotAllowed("only managers and conference chairs set up partnership meetings"),
         )
-        raise NotAllowed("only managers and conference chairs set up partnership meetings")
 
 
 def _when_and_where(
@@ -292,14 +292,14 @@ def require_scheduler(session: Session, actor: Actor, series_id: int) -> Meeting
     (recorded, ``NotAllowed``), and ``NotFound`` outside its area."""
     series = meeting(session, actor, series_id)
     if not may_schedule(actor, series):
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.MEETING_SCHEDULE,
             actor=actor,
             subject=acts.Subject("meeting_series", series.id),
             reason="not the chair or the organising agency",
+            answer=NotAllowed("only the chair and the organising agency schedule sittings"),
         )
-        raise NotAllowed("only the chair and the organising agency schedule sittings")
     return series
 
 

@@ -32,16 +32,16 @@ def require_changer(session: Session, actor: Actor, series_id: int) -> MeetingSe
     (recorded, ``NotAllowed``), and ``NotFound`` outside its area."""
     meeting = series.meeting(session, actor, series_id)
     if not may_change(actor, meeting):
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.MEETING_CHANGE,
             actor=actor,
             subject=acts.Subject("meeting_series", meeting.id),
             reason="not a manager or conference chair of the organising agency",
-        )
-        raise NotAllowed(
-            "only the organising agency's managers and conference chairs change a "
-            "partnership meeting"
+            answer=NotAllowed(
+                "only the organising agency's managers and conference chairs change a "
+                "partnership meeting"
+            ),
         )
     return meeting
 

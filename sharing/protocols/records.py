@@ -154,8 +154,7 @@ def import_protocol(
     """Import a valid protocol file as a draft (ProtocolInvalid lists every problem)."""
     if not actor.has(*PROTOCOL_ADMINS):
         refusal = "only data protection officers import protocols"
-        acts.refuse(session, acts.Action.PROTOCOL_IMPORT, actor=actor, reason=refusal)
-        raise NotAllowed(refusal)
+        raise acts.refused(session, acts.Action.PROTOCOL_IMPORT, actor=actor, reason=refusal)
     parsed = parse_protocol(text, source=source, known_agencies=known_agencies(session))  # type: ignore[arg-type]
     latest = session.scalar(
         select(func.max(ProtocolRecord.version)).where(ProtocolRecord.key == parsed.id)
@@ -199,10 +198,9 @@ def _audit(
 def _refuse(
     session: Session, actor: Actor, action: acts.Action, protocol_id: int, reason: str
 ) -> NotAllowed:
-    acts.refuse(
+    return acts.refused(
         session, action, actor=actor, subject=acts.Subject("protocol", protocol_id), reason=reason
     )
-    return NotAllowed(reason)
 
 
 def party_agencies(session: Session, record: ProtocolRecord) -> dict[int, Role]:

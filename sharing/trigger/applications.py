@@ -30,7 +30,7 @@ from sharing.cases.listing import PAGE_SIZE
 from sharing.clock import day_text
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import InputError, NotFound
 from sharing.formats import (
     checked_text,
     is_email_address,
@@ -117,14 +117,13 @@ def lead_agency(
     agency = handling_agency(session, actor, procedure)
     if agency is None:
         why = "only the lead agency's Community Trigger leads and managers"
-        acts.refuse(
+        raise acts.refused(
             session,
             action,
             actor=actor,
             subject=acts.Subject("trigger_application", application_id),
             reason=why,
         )
-        raise NotAllowed(why)
     return agency
 
 
@@ -893,14 +892,14 @@ def handled(
     agency = lead_agency(session, actor, procedure, action, application_id)
     application = session.get(TriggerApplication, application_id)
     if application is None or application.lead_agency_id != agency.id:
-        acts.refuse(
+        raise acts.refused(
             session,
             action,
             actor=actor,
             subject=acts.Subject("trigger_application", application_id),
             reason="no such application at the lead agency",
+            answer=NotFound(application_id),
         )
-        raise NotFound(application_id)
     return application
 
 

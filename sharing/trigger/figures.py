@@ -218,14 +218,14 @@ def figures(
     may not read them; ``InputError`` (recorded) for a month that is not one."""
     subject = acts.Subject("trigger_figures")
     if not may_read(session, actor, procedure):
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.TRIGGER_FIGURES,
             actor=actor,
             subject=subject,
             reason="not a reader of the Community Trigger figures",
+            answer=NotAllowed("only the Community Trigger's leads, managers and analysts"),
         )
-        raise NotAllowed("only the Community Trigger's leads, managers and analysts")
     with acts.refusing_input(session, acts.Action.TRIGGER_FIGURES, actor=actor, subject=subject):
         period = period_from(month, today)
     lead = _lead(session, procedure)

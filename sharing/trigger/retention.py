@@ -30,7 +30,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.crypto.shredding import DESTROYED, shred
-from sharing.errors import InputError, NotAllowed
+from sharing.errors import InputError
 from sharing.models import TriggerApplication
 from sharing.trigger import applications, letters
 from sharing.trigger.procedure import Procedure
@@ -153,14 +153,13 @@ def _erasable(
     )
     if not actor.has(*ERASERS):
         why = "only the lead agency's managers erase applications"
-        acts.refuse(
+        raise acts.refused(
             session,
             acts.Action.TRIGGER_ERASE,
             actor=actor,
             subject=acts.Subject("trigger_application", application_id),
             reason=why,
         )
-        raise NotAllowed(why)
     return application
 
 
