@@ -61,15 +61,18 @@ class LiveServer:
         self.thread.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo_app(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The hub on a copy of the demo partnership built for this test run."""
+    """The hub on a copy of the demo partnership built for this test run, one for each test
+    module: a journey changes the demo (it signs a manager in with a security code under a
+    clock a week ahead, which refuses their codes until then; damages a stored value;
+    closes or shares cases), and which modules share a worker varies from run to run."""
     app = demo_copy(demo_files, tmp_path_factory.mktemp("browser"))
     yield app
     app.extensions["hub.engine"].dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(demo_app: Flask) -> Iterator[LiveServer]:
     with LiveServer(demo_app) as server:
         yield server

@@ -393,8 +393,8 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     found["information request with errors"] = violations(page)
 
     axe_page.context.clear_cookies()
-    # Not the manager test_case_journey signs in: a security code cannot be used twice,
-    # and both may run against the same live server within one 30-second step.
+    # A manager no other test of this module signs in: a security code cannot be used
+    # twice, and two sign-ins may fall within one 30-second step.
     manager = next(
         a
         for a in DEMO_ACCOUNTS
