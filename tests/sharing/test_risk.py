@@ -152,7 +152,8 @@ def test_assessments_triage_and_escalations_are_stored_sealed_and_read_back(
         assert unseal(stored, "support_needs") == "Panic alarm fitted"
         assert unseal(session.get(TriageChange, change_id), "reason") == "Threat to burn the door"
         case = session.get(Case, case_id)
-        assert case.risk_review_due_on == datetime.now(UTC).date()  # priority changed: due now
+        # The priority changed: due now, the partnership's day of the change (in England).
+        assert case.risk_review_due_on == clock.day_of(now + timedelta(minutes=2))
         escalation = session.scalar(
             select(Escalation).where(
                 Escalation.case_id == case_id, Escalation.assessment_id == second_id
