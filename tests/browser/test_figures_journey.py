@@ -44,6 +44,8 @@ def test_the_coordinator_filters_to_a_ward_and_downloads_the_csv_and_the_pdf(
     page.get_by_label("Ward", exact=True).select_option(label=WARD)
     page.get_by_role("button", name="Show the figures").click()
     expect(page.get_by_role("heading", level=2, name=f"{WARD} ward", exact=False)).to_be_visible()
+    # The heading comes first: the tables below it are read once the whole page has loaded.
+    page.wait_for_load_state("load")
 
     # The ward's table on the page, then as CSV.
     section = page.locator("#table-wards")
