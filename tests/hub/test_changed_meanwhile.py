@@ -514,7 +514,10 @@ def test_the_changed_meanwhile_table_names_the_choices_as_the_form_shows_them(
         (a, c)
         for c in open_cases(demo_session, "northshire-homes")
         for a in c.actions
-        if a.status is ActionStatus.OPEN and a.conference_id is None and a.owner_user_id
+        if a.status is ActionStatus.OPEN
+        and a.conference_id is None
+        and a.owner_user_id
+        and a.owner_agency_id == c.agency_id  # the case's own, not already the police's
     )
     officer = demo_client(demo_hub, case.officer)
     manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
