@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -45,6 +46,8 @@ def test_error_pages_and_logs_show_no_personal_values(live_server, demo_app, pag
         page.locator("input[name=kind][value=postcode]").check()
         page.locator("#postcode").fill("zz")
         page.get_by_role("button", name="Search").click()
+        expect(page.locator(".govuk-error-summary")).to_be_visible()
+        page.wait_for_load_state("load")  # the whole page searched, not the part parsed yet
         errors.append(page.content())
         for path in ("/cases/99999999", "/cases/abc", "/sign-in/code"):
             page.goto(live_server.url + path)
