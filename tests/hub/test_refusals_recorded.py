@@ -23,7 +23,7 @@ from sharing.models import (
     TriggerApplication,
     User,
 )
-from sharing.vocabulary import Role
+from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.demo import demo_client, demo_user
 
 LARKMOOR = "larkmoor-ha"
@@ -47,12 +47,24 @@ def _refusals(session: Session) -> list[tuple[str, Role, str, int, str, str | No
     ).first()
     assert application is not None
     officer = demo_user(session, LARKMOOR, Role.CASE_OFFICER)
+    # An open case of theirs (a closed one refuses a change before looking at what is
+    # asked for); which of the officer's cases are closed differs with the demo's day.
     own = session.scalars(
-        select(Case).where(Case.officer_id == officer.id, Case.locked.is_(False))
+        select(Case)
+        .where(
+            Case.officer_id == officer.id,
+            Case.locked.is_(False),
+            Case.status != CaseStatus.CLOSED,
+        )
+        .order_by(Case.id)
     ).first()
     assert own is not None
-    party = session.scalars(select(CaseParty).where(CaseParty.case_id != own.id)).first()
-    action = session.scalars(select(Action).where(Action.case_id != own.id)).first()
+    party = session.scalars(
+        select(CaseParty).where(CaseParty.case_id != own.id).order_by(CaseParty.id)
+    ).first()
+    action = session.scalars(
+        select(Action).where(Action.case_id != own.id).order_by(Action.id)
+    ).first()
     police = demo_user(session, POLICE, Role.CASE_OFFICER)
     request = session.scalars(
         select(InformationRequest).where(InformationRequest.agency_id != police.agency_id)
