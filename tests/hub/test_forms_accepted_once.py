@@ -40,7 +40,7 @@ from sharing.models import (
     User,
 )
 from sharing.risk.matrix import shipped
-from sharing.vocabulary import CaseStatus, PartyRole, Role
+from sharing.vocabulary import CaseStatus, PartyRole, Priority, Role, Triage
 from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.files import pdf
 from tests.fixtures.forms import FormReader, form_on
@@ -123,6 +123,19 @@ def _risk_answers(session: Session, _page: str) -> dict[str, object]:
         "version": str(MATRIX.version),
         **{f"answer-{q.id}": q.options[0].value for q in MATRIX.questions},
     }
+
+
+def _case_to_triage(session: Session) -> Case:
+    """An open case of the officer's not already red, high risk and serious (a change to
+    what it has is refused): which case that is differs with the day of the demo."""
+    officer = _officer(session)
+    return session.scalars(
+        select(Case)
+        .where(Case.officer_id == officer.id, Case.locked.is_(False))
+        .where(Case.status == CaseStatus.ACTIVE)
+        .where(~((Case.priority == Priority.RED_HIGH) & (Case.triage == Triage.SERIOUS)))
+        .order_by(Case.id)
+    ).first()
 
 
 def _unanswered_request(session: Session) -> InformationRequest:
@@ -261,7 +274,7 @@ JOURNEYS = {
     ),
     "change the triage": Journey(
         _officer,
-        _on_case("triage"),
+        lambda s: f"/cases/{_case_to_triage(s).id}/triage",
         lambda s, page: {"priority": "red_high", "triage": "serious", "reason": "Threats made"},
         TriageChange,
     ),
