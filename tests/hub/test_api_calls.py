@@ -633,7 +633,6 @@ def test_the_agencys_actions_come_a_page_at_a_time_each_page_recorded_with_what_
     police: api_clients.Registered,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(paging, "PAGE_SIZE", 10)
     owner = demo_session.get(User, police.client.user_id)
     expected = list(
         demo_session.scalars(
@@ -648,15 +647,18 @@ def test_the_agencys_actions_come_a_page_at_a_time_each_page_recorded_with_what_
             .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
         )
     )
-    assert len(expected) > 20
+    # Three pages or more, however many open actions the demo of the day gave the police.
+    assert len(expected) >= 6
+    size = min(10, len(expected) // 3)
+    monkeypatch.setattr(paging, "PAGE_SIZE", size)
     seen: list[int] = []
     path: str | None = "/api/v1/actions"
     while path:
         answer = call(demo_hub, police, "GET", path)
         assert answer.status_code == 200, answer.get_data(as_text=True)
         page = answer.get_json()
-        assert len(page["actions"]) <= 10
-        assert (page["total"], page["pages"]) == (len(expected), -(-len(expected) // 10))
+        assert len(page["actions"]) <= size
+        assert (page["total"], page["pages"]) == (len(expected), -(-len(expected) // size))
         seen += [a["id"] for a in page["actions"]]
         entry = demo_session.scalar(
             select(AuditEntry)
