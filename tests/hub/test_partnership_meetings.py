@@ -250,8 +250,11 @@ def _to_come(session: Session) -> MeetingSitting:
     return next(s for s in group.sittings if s.starts_at > clock.now())
 
 
-def _homes_case(session: Session, sitting: MeetingSitting) -> Case:
-    """A Northshire Homes case not yet on the sitting's agenda."""
+def _homes_case(
+    session: Session, sitting: MeetingSitting, not_shared_with: str | None = None
+) -> Case:
+    """A Northshire Homes case not yet on the sitting's agenda (nor shared with the agency
+    ``not_shared_with``, if given: which cases are shared differs with the demo's day)."""
     taken = {c.case_id for c in sitting.conferences}
     return next(
         case
@@ -266,6 +269,7 @@ def _homes_case(session: Session, sitting: MeetingSitting) -> Case:
             .order_by(Case.id)
         )
         if case.id not in taken
+        and not (not_shared_with and shared_with_agency(session, case, not_shared_with))
     )
 
 
@@ -383,7 +387,7 @@ def test_a_past_sitting_shows_its_agreed_minutes_and_cannot_take_a_case(
 
 def test_only_the_owning_agency_brings_its_case(demo_hub, demo_session) -> None:
     sitting = _to_come(demo_session)
-    case = _homes_case(demo_session, sitting)
+    case = _homes_case(demo_session, sitting, not_shared_with="northshire-police")
     sergeant = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
     assert not shared_with_agency(demo_session, case, "northshire-police")
     assert sergeant.get(f"/cases/{case.id}/meetings/bring").status_code == 404
