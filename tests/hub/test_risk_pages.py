@@ -432,6 +432,15 @@ def _rows_of_shared_risk(page: str) -> list[tuple[int, str]]:
     return rows
 
 
+def _assessed_people(session, cases: set[int]) -> int:
+    """How many people of ``cases`` have a risk assessment (a person counted once a case)."""
+    return session.scalar(
+        select(
+            func.count(func.distinct(RiskAssessment.case_id * 1_000_000 + RiskAssessment.person_id))
+        ).where(RiskAssessment.case_id.in_(cases))
+    )
+
+
 def _cases_whose_risk_the_police_see(session, officer: User) -> set[int]:
     """The open cases shared with the police that hold a risk assessment and whose share's
     purpose lets the officer see their risk, decided one by one."""
@@ -454,12 +463,18 @@ def test_shared_risk_comes_25_a_page_highest_first_and_each_page_names_the_cases
 ) -> None:
     officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
     expected = _cases_whose_risk_the_police_see(demo_session, officer)
-    people = demo_session.scalar(
-        select(
-            func.count(func.distinct(RiskAssessment.case_id * 1_000_000 + RiskAssessment.person_id))
-        ).where(RiskAssessment.case_id.in_(expected))
-    )
-    assert people > 2 * 25, "the demo shares more than two pages of assessed people"
+    # More than two pages of them, whatever the day the demo was built for: on a day it
+    # shares fewer, Northshire Homes shares more of its assessed cases with the police.
+    assessed = [
+        case.id
+        for case in open_cases(demo_session, "northshire-homes")
+        if case.id not in expected
+        and demo_session.scalar(select(RiskAssessment.id).where(RiskAssessment.case_id == case.id))
+    ]
+    while (people := _assessed_people(demo_session, expected)) <= 2 * 25 and assessed:
+        share_demo_case(demo_session, demo_session.get(Case, assessed.pop(0)), "northshire-police")
+        expected = _cases_whose_risk_the_police_see(demo_session, officer)
+    assert people > 2 * 25, "the police see more than two pages of assessed people"
 
     pages = walk_pages(demo_client(demo_hub, officer), "/risk/shared")
     assert len(pages) == -(-people // 25)
