@@ -179,7 +179,11 @@ def test_the_state_survives_kill_9_in_the_middle_of_writing(three: list[Running]
 
     sender = threading.Thread(target=submit)
     sender.start()
-    time.sleep(0.4)
+    # Killed once it has co-signed some and is on to the next, however slow the machine:
+    # a fixed sleep killed it before its first answer when the worker was starved.
+    deadline = time.monotonic() + 20
+    while len(signed) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
     w.stop(signal.SIGKILL)
     stop.set()
     sender.join(timeout=20)
