@@ -95,8 +95,8 @@ def log() -> Response | tuple[str, int]:
     ]
     valid = form.validate()
     user_id, matches = _user_filter(form, area_id, sent)
+    kept = {k: v for k, v in request.form.items() if k not in _NOT_IN_ADDRESS and v}
     if sent and not form.who.errors:
-        kept = {k: v for k, v in request.form.items() if k not in _NOT_IN_ADDRESS and v}
         return redirect(url_for("audit.log", **kept, **({"user": user_id} if user_id else {})))
     valid = valid and not form.who.errors
     case_id = None
@@ -109,33 +109,38 @@ def log() -> Response | tuple[str, int]:
     if valid and form.since.data and form.until.data and form.until.data < form.since.data:
         form.until.errors = ["The 'to' date must be the same as or after the 'from' date"]
         valid = False
-    filters = (
-        trail.LogFilters(
-            user_id=user_id,
-            agency_id=whole_number(form.agency.data),
-            case_id=case_id,
-            person_id=whole_number(request.args.get("person")),
-            action=form.action.data,
-            since=form.since.data,
-            until=form.until.data,
-        )
-        if valid
-        else trail.LogFilters()
+    matched = [(u, url_for("audit.log", **kept, user=u.id)) for u in matches]
+    if not valid:  # the log is searched (and the search recorded) once the filters are right
+        return render_template(
+            "audit/log.html",
+            title="Audit log",
+            form=form,
+            page=None,
+            args={},
+            person=whole_number(request.values.get("person")),
+            matches=matched,
+        ), 400
+    filters = trail.LogFilters(
+        user_id=user_id,
+        agency_id=whole_number(form.agency.data),
+        case_id=case_id,
+        person_id=whole_number(request.args.get("person")),
+        action=form.action.data,
+        since=form.since.data,
+        until=form.until.data,
     )
     page = trail.search_log(
         db(), current_user.actor, filters, page=whole_number(request.args.get("page")) or 1
     )
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    kept = {k: v for k, v in request.form.items() if k not in _NOT_IN_ADDRESS and v}
     return render_template(
         "audit/log.html",
         title="Audit log",
         form=form,
         page=page,
-        args=args,
-        person=filters.person_id or whole_number(request.form.get("person")),
-        matches=[(u, url_for("audit.log", **kept, user=u.id)) for u in matches],
-    ), 200 if valid else 400
+        args={k: v for k, v in request.args.items() if k != "page" and v},
+        person=filters.person_id,
+        matches=matched,
+    ), 200
 
 
 def _user_filter(form: LogFilterForm, area_id: int, sent: bool) -> tuple[int | None, list[User]]:

@@ -136,6 +136,26 @@ def test_bad_log_filters_are_named(dpos) -> None:
     assert dpo.get("/audit?until-day=31&until-month=12&until-year=9999").status_code == 200
 
 
+def test_a_refused_filter_reads_no_entries_and_asks_for_the_filters_to_be_corrected(
+    demo_session, dpos
+) -> None:
+    """The log is searched, and the search recorded, only with filters that are right: a
+    refused filter shows no entries (not the whole log under the error), and no note of a
+    person's entries that are not shown."""
+    dpo = dpos["larkmoor-ha"]
+    before = _last(demo_session).seq
+    refused = dpo.get("/audit?person=5&case=LHA-1999-99999")
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "Correct the filters to search the log" in page
+    assert _log_rows(page) == []
+    assert "Showing entries about person record" not in page
+    assert _last(demo_session).seq == before  # nothing read, so no search to record
+    shown = dpo.get("/audit?person=5").get_data(as_text=True)
+    assert "Showing entries about person record 5" in shown
+    assert _last(demo_session).action == "audit.search"
+
+
 def test_a_log_larger_than_the_count_says_more_than_and_pages_on_with_next(
     demo_hub, demo_session, dpos, monkeypatch
 ) -> None:
