@@ -149,6 +149,12 @@ def test_the_convenor_chooses_the_agencies_then_their_people_and_keeps_what_they
     first = officer.get(path).get_data(as_text=True)
     assert _fieldsets(first, "attendees") == [(own, names[own])]
     assert "Show the people of these agencies" in first
+    # Enter in a text box sends the form's first button: it must convene, not show people.
+    form_html = first[first.index('<form method="post"') :]
+    first_button = re.search(r"<button[^>]*>([^<]*)</button>", form_html)
+    assert first_button is not None
+    assert "name=" not in first_button[0]
+    assert first_button[1].strip() == "Convene the conference"
     chairs = [agency for agency, _ in _optgroups(first, "chair")]
     assert chairs == sorted(chairs)
     assert own in chairs
