@@ -43,7 +43,7 @@ def erase_case(
         shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
     if with_people:
         for person_id in sorted(_people_of(session, case.id)):
-            if cases_holding(session, person_id) == {case.id}:
+            if cases_holding(session, person_id) <= {case.id}:
                 erase_person(session, actor, person_id, now=now)
     return case
 
@@ -52,8 +52,8 @@ def erase_person(
     session: Session, actor: Actor, person_id: int, now: datetime | None = None
 ) -> Person:
     """Erase a person record of the actor's agency: the actor must be allowed to erase
-    every case that holds the person (so a person on a locked case is erased only by its
-    lock members), and a person no case holds only by a manager."""
+    every case that names the person, erased or not (so a person on a locked case is erased
+    only by its lock members), and a person no live case holds only by a manager."""
     person = session.get(Person, person_id)
     subject = acts.Subject("person", person_id)
     if person is None or person.agency_id != actor.agency_id:
@@ -66,13 +66,12 @@ def erase_person(
             reason=reason,
             answer=NotFound(person_id),
         )
-    holding = cases_holding(session, person_id)
-    if not holding and not actor.has(Role.MANAGER):
+    if not cases_holding(session, person_id) and not actor.has(Role.MANAGER):
         reason = "only a manager of the owning agency may erase its records"
         raise acts.refused(
             session, acts.Action.PERSON_ERASE, actor=actor, subject=subject, reason=reason
         )
-    for case_id in sorted(holding):
+    for case_id in sorted(_cases_naming(session, person_id)):
         authorise(session, actor, case_id, Act.ERASE)
     _erase_person(session, actor, person, now)
     return person
@@ -81,8 +80,8 @@ def erase_person(
 def erase_if_held_by_no_case(
     session: Session, actor: Actor, person: Person, now: datetime | None = None
 ) -> bool:
-    """Erase a person just taken off a case if no case holds them any more (they are on
-    no other case, and nothing recorded names them): a record kept for no case, like a
+    """Erase a person just taken off a case if no live case holds them any more (they are
+    on no other live case, and nothing recorded names them): a record kept for no case, like a
     file attached by mistake, is not kept. Whether they were erased."""
     if cases_holding(session, person.id):
         return False
@@ -91,9 +90,21 @@ def erase_if_held_by_no_case(
 
 
 def cases_holding(session: Session, person_id: int) -> set[int]:
-    """The cases that hold a person: those they are on, and those whose records name them
-    (an incident they reported, their risk assessment, a document or a referral about
-    them) though they were taken off."""
+    """The live cases that hold a person: those they are on, and those whose records name
+    them (an incident they reported, their risk assessment, a document or a referral about
+    them) though they were taken off. An erased case holds no one: its people stay only
+    as the agency's records, until a manager erases them too."""
+    naming = _cases_naming(session, person_id)
+    if not naming:
+        return set()
+    erased = session.scalars(
+        select(Case.id).where(Case.id.in_(naming), Case.erased_at.is_not(None))
+    )
+    return naming - set(erased)
+
+
+def _cases_naming(session: Session, person_id: int) -> set[int]:
+    """The cases, erased or not, a person is on or whose records name them."""
     return set(
         session.scalars(
             union(

@@ -326,6 +326,62 @@ def test_a_manager_erases_a_person_who_is_on_no_case(sessions, staff) -> None:
         assert session.get_one(Person, witness).erased_at is not None
 
 
+def test_someone_on_two_cases_is_erased_with_the_second_of_them(sessions, staff) -> None:
+    """A victim on one case is a witness on another: erasing the first "with the people on
+    no other case" keeps them for the second; erasing the second the same way erases them,
+    as an erased case holds no one."""
+    officer, manager = staff
+    first, second = _cases(sessions, officer, 2, surname="Twice")
+    with sessions() as session:
+        victim = session.scalar(select(CaseParty.person_id).where(CaseParty.case_id == first))
+        session.add(CaseParty(case_id=second, person_id=victim, role=PartyRole.WITNESS))
+        session.commit()
+    with sessions() as session:
+        erase_case(session, authorise(session, manager, first, Act.ERASE), with_people=True)
+        session.commit()
+        assert session.get_one(Person, victim).erased_at is None  # the second case holds them
+    with sessions() as session:
+        erase_case(session, authorise(session, manager, second, Act.ERASE), with_people=True)
+        session.commit()
+    with sessions() as session:
+        assert session.get_one(Person, victim).erased_at is not None
+        assert _indexed(session, victim) == 0
+        assert find(session, officer, SearchQuery("surname", surname="Twice")) == []
+
+
+def test_someone_on_an_erased_case_is_erased_when_taken_off_their_last_live_case(
+    sessions, staff
+) -> None:
+    officer, manager = staff
+    first, second = _cases(sessions, officer, 2)
+    with sessions() as session:
+        witness = _witness(session, officer, first)
+        session.add(CaseParty(case_id=second, person_id=witness, role=PartyRole.WITNESS))
+        session.flush()
+        erase_case(session, authorise(session, manager, first, Act.ERASE))
+        session.commit()
+    with sessions() as session:
+        assert _take_off(session, officer, second, witness) is True
+        session.commit()
+        assert session.get_one(Person, witness).erased_at is not None
+
+
+def test_a_manager_erases_someone_kept_on_an_erased_case(sessions, staff) -> None:
+    officer, manager = staff
+    (case_id,) = _cases(sessions, officer, 1)
+    with sessions() as session:
+        erase_case(session, authorise(session, manager, case_id, Act.ERASE))  # box unticked
+        session.commit()
+    with sessions() as session:
+        victim = session.scalar(select(CaseParty.person_id).where(CaseParty.case_id == case_id))
+        assert session.get_one(Person, victim).erased_at is None
+        with pytest.raises(NotAllowed):  # erasure is a manager's decision
+            erase_person(session, officer, victim)
+        erase_person(session, manager, victim)
+        session.commit()
+        assert session.get_one(Person, victim).erased_at is not None
+
+
 def _backup(url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A copy of the database as a backup holds it (pg_dump, or SQLite's own backup),
     restored where the tests can open it: its URL."""
