@@ -388,6 +388,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         hate=page.hate,
         safeguarding=page.safeguarding,
         documents=page.documents,
+        kept=erasure.kept_people(db(), authorised),
     )
 
 
@@ -1092,11 +1093,21 @@ def _record(
 
 @bp.route("/<int:case_id>/erase", methods=["GET", "POST"])
 def erase(case_id: int) -> Response | tuple[str, int]:
-    """Erase a case by destroying its key: for the owning agency's managers who may see it."""
+    """Erase a case by destroying its key: for the owning agency's managers who may see it.
+    On a case already erased, the same form erases the people it kept whom no live case
+    holds; with none left, it goes back to the case saying so."""
     authorised = authorised_case(case_id, Act.ERASE)
     case = authorised.case
-    if case.erased_at is not None:  # erasing again would change nothing
-        abort(403)
+    session = db()
+    already = case.erased_at is not None
+    alone = erasure.held_alone(session, case.id) if already else []
+    if already and not alone:
+        flash(
+            f"Case {case.reference} is already erased. Everyone it held is erased, or kept "
+            "for another case.",
+            "info",
+        )
+        return redirect(url_for("cases.show", case_id=case_id))
     form = EraseForm()
     if form.validate_on_submit():
         if (form.reference.data or "").strip().upper() != case.reference:
@@ -1104,13 +1115,43 @@ def erase(case_id: int) -> Response | tuple[str, int]:
                 f"Type the reference {case.reference} exactly, to show this is the case to erase"
             ]
         else:
-            erasure.erase_case(db(), authorised, with_people=bool(form.with_people.data))
-            flash(
-                f"Case {case.reference} erased. Its personal data can no longer be read by anyone.",
-                "success",
+            before = len(erasure.people_left(session, case.id))
+            erasure.erase_case(
+                session, authorised, with_people=already or bool(form.with_people.data)
             )
+            kept = len(erasure.people_left(session, case.id))
+            flash(_erased_message(case.reference, already, before - kept, kept), "success")
             return redirect(url_for("cases.show", case_id=case_id))
     status = 400 if request.method == "POST" else 200
+    heading = pages.case_heading(session, authorised, "erase") if already else None
     return render_template(
-        "cases/erase.html", title=f"Erase case {case.reference}", form=form, case=case
+        "cases/erase.html",
+        title=f"Erase the people case {case.reference} kept"
+        if already
+        else f"Erase case {case.reference}",
+        form=form,
+        case=case,
+        kept=[name for person_id, name in heading.people if person_id in alone] if heading else [],
     ), status
+
+
+def _erased_message(reference: str, already: bool, erased: int, kept: int) -> str:
+    """What an erasure did, for the flash: the case, the people it erased and kept."""
+    said = (
+        []
+        if already
+        else [f"Case {reference} erased: its own personal data can no longer be read."]
+    )
+    if erased:
+        said.append(f"{_people(erased)} it alone held erased.")
+    if kept:
+        said.append(
+            f"{_people(kept)} on it {'was' if kept == 1 else 'were'} kept as your agency's "
+            f"record{'s' if kept > 1 else ''}, no longer part of the case: the case page "
+            "lists them."
+        )
+    return " ".join(said)
+
+
+def _people(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} people"

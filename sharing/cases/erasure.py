@@ -9,12 +9,13 @@ decision (retention, or a successful erasure request) and cannot be undone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from sharing.access.authorise import AuthorisedCase, authorise
+from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto import blind_index
@@ -34,18 +35,76 @@ def erase_case(
     """Erase a case (authorised for ``Act.ERASE``): its own values and those of its
     incidents, actions and lock requests. The people on it are records of their own;
     ``with_people`` erases those it alone holds: on it, or taken off it but named in what
-    was recorded on it, and held by no other case (the others stay, for their other
-    cases)."""
+    was recorded on it, and held by no other live case (the others stay, for their other
+    cases). On a case already erased, ``with_people`` erases those it kept that no live
+    case holds since."""
     authorised.require(Act.ERASE)
     case, actor = authorised.case, authorised.actor
     if case.erased_at is None:
         blind_index.remove(session, case_id=case.id)
         shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
     if with_people:
-        for person_id in sorted(_people_of(session, case.id)):
-            if cases_holding(session, person_id) <= {case.id}:
-                erase_person(session, actor, person_id, now=now)
+        for person_id in held_alone(session, case.id):
+            erase_person(session, actor, person_id, now=now)
     return case
+
+
+@dataclass(frozen=True)
+class KeptPerson:
+    """Someone on an erased case whose own record was not erased with it: a record of the
+    agency, no longer part of the case."""
+
+    person_id: int
+    #: The live cases they are on that the reader may open: (id, reference).
+    cases: tuple[tuple[int, str], ...]
+    #: No live case holds them: only a manager's erasure ends their record.
+    alone: bool
+
+
+def kept_people(session: Session, authorised: AuthorisedCase) -> dict[int, KeptPerson]:
+    """The people an erased case held whose records were kept (none for a live case), by
+    person id, each with the live cases the reader may open that they are on."""
+    case = authorised.case
+    if case.erased_at is None:
+        return {}
+    kept = {}
+    for person_id in people_left(session, case.id):
+        holding = cases_holding(session, person_id)
+        on = session.execute(
+            select(Case.id, Case.reference)
+            .join(CaseParty, CaseParty.case_id == Case.id)
+            .where(
+                CaseParty.person_id == person_id,
+                Case.id.in_(holding),
+                own_cases_where(authorised.actor),
+            )
+            .distinct()
+            .order_by(Case.reference)
+        )
+        cases = tuple((case_id, reference) for case_id, reference in on)
+        kept[person_id] = KeptPerson(person_id, cases, alone=not holding)
+    return kept
+
+
+def people_left(session: Session, case_id: int) -> list[int]:
+    """The people a case holds (on it, or named by its records) whose records are not
+    erased, in the order of their ids."""
+    people = _people_of(session, case_id)
+    if not people:
+        return []
+    return list(
+        session.scalars(
+            select(Person.id)
+            .where(Person.id.in_(people), Person.erased_at.is_(None))
+            .order_by(Person.id)
+        )
+    )
+
+
+def held_alone(session: Session, case_id: int) -> list[int]:
+    """The people left of a case whom no other live case holds: those its erasure "with
+    the people on no other case" erases."""
+    return [p for p in people_left(session, case_id) if cases_holding(session, p) <= {case_id}]
 
 
 def erase_person(

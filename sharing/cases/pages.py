@@ -187,6 +187,15 @@ def _name(decision: Decision, person: Person, values: dict[str, str | None]) -> 
     return " ".join(p for p in parts if p) or None
 
 
+def _kept_apart(values: dict[str, str | None]) -> dict[str, str | None]:
+    """What an erased case shows of someone whose record was kept: their name, to say who
+    was kept, and none of their details, which are no longer part of the case."""
+    return {
+        column: value if column in ("given_names", "family_name") or value is None else ERASED
+        for column, value in values.items()
+    }
+
+
 #: Incidents a case page shows at a time (the timeline is paged, latest first).
 INCIDENTS_PER_PAGE = 50
 
@@ -252,6 +261,8 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
             strict=True,
         )
     )
+    if case.erased_at is not None:  # their records were kept apart from the case
+        people = {pid: _kept_apart(values) for pid, values in people.items()}
     incidents, incidents_total = _incidents(session, case.id, incidents_page)
     incident_values = reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
     names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in parties}

@@ -45,6 +45,48 @@ def test_manager_erases_a_case_after_typing_its_reference(
     assert "Add an incident" not in page
 
 
+def test_a_case_erased_without_its_people_says_they_were_kept_and_a_manager_erases_them_later(
+    as_user, create_user, create_case, db_session
+) -> None:
+    """Left unticked, the box keeps the people: the form, the flash and the erased case say
+    so, the case page shows none of their details as its own, and its manager can erase
+    them afterwards from the same form."""
+    officer = create_user("case_officer")
+    case = create_case(officer)
+    manager = as_user("manager")
+    path = f"/cases/{case.id}/erase"
+    form = manager.get(path).get_data(as_text=True)
+    assert "If you leave this box unticked, the people on this case are kept" in form
+    token = csrf_token(manager, path)
+    done = manager.post(
+        path, data={"reference": case.reference, "csrf_token": token}, follow_redirects=True
+    )
+    page = done.get_data(as_text=True)
+    assert f"Case {case.reference} erased" in page
+    assert "1 person on it was kept as your agency&#39;s record" in page
+    assert "can no longer be read by anyone" not in page
+    officer_page = as_user(user=officer).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "kept as your agency's record, on no other case" in officer_page
+    for detail in ("07700 900111", "anxiety"):
+        assert detail not in officer_page
+        assert detail not in page
+    assert "Erase the people this case kept" not in officer_page  # a manager's decision
+    assert "Erase the people this case kept" in page
+    again = manager.get(path).get_data(as_text=True)
+    assert "Erase the people case" in again
+    assert "Amelia Testperson" in again
+    erased = manager.post(
+        path,
+        data={"reference": case.reference, "csrf_token": csrf_token(manager, path)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "1 person it alone held erased" in erased
+    person = db_session.scalar(select(Person))
+    db_session.refresh(person)
+    assert person.erased_at is not None
+    assert manager.get(path).status_code == 302  # nothing left to erase: back to the case
+
+
 def test_a_damaged_value_is_shown_as_unreadable_and_logged_without_the_data(
     as_user, create_user, create_case, db_session, caplog
 ) -> None:
