@@ -1099,6 +1099,10 @@ def erase(case_id: int) -> Response | tuple[str, int]:
     authorised = authorised_case(case_id, Act.ERASE)
     case = authorised.case
     session = db()
+    try:
+        erasure.require_closed(session, authorised)
+    except NotAllowed as refused:
+        forbid(refused, "You cannot erase this case yet")
     already = case.erased_at is not None
     alone = erasure.held_alone(session, case.id) if already else []
     if already and not alone:

@@ -15,14 +15,25 @@ from datetime import datetime
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.shredding import shred
 from sharing.errors import NotFound
-from sharing.models import Case, CaseParty, Document, Incident, Person, Referral, RiskAssessment
-from sharing.vocabulary import Role
+from sharing.models import (
+    Action,
+    Case,
+    CaseParty,
+    Conference,
+    Document,
+    Incident,
+    Person,
+    Referral,
+    RiskAssessment,
+)
+from sharing.vocabulary import ActionStatus, CaseStatus, ConferenceStatus, Role
 
 
 def erase_case(
@@ -39,14 +50,30 @@ def erase_case(
     cases). On a case already erased, ``with_people`` erases those it kept that no live
     case holds since."""
     authorised.require(Act.ERASE)
+    require_closed(session, authorised)
     case, actor = authorised.case, authorised.actor
     if case.erased_at is None:
+        _end_open_work(session, actor, case, now or clock.now())
         blind_index.remove(session, case_id=case.id)
         shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
     if with_people:
         for person_id in held_alone(session, case.id):
             erase_person(session, actor, person_id, now=now)
     return case
+
+
+def require_closed(session: Session, authorised: AuthorisedCase) -> None:
+    """Refuse (recorded) to erase a case still open: it is closed first, as its retention
+    is counted from its closing, and an erased case could never be closed after."""
+    case = authorised.case
+    if case.erased_at is None and case.status is not CaseStatus.CLOSED:
+        raise acts.refused(
+            session,
+            acts.Action.CASE_ERASE,
+            actor=authorised.actor,
+            subject=authorised.subject,
+            reason="the case is still open: close it first",
+        )
 
 
 @dataclass(frozen=True)
@@ -175,6 +202,37 @@ def _cases_naming(session: Session, person_id: int) -> set[int]:
             )
         )
     )
+
+
+def _end_open_work(session: Session, actor: Actor, case: Case, now: datetime) -> None:
+    """End what a closed case still had open as it is erased: no one could work on it
+    after (an action kept open after closing is cancelled, each an ``action.close`` entry;
+    a conference still planned is cancelled and taken off its partnership meeting's
+    agenda), so nothing of it waits on anyone's list."""
+    actions = session.scalars(
+        select(Action).where(Action.case_id == case.id, Action.status == ActionStatus.OPEN)
+    )
+    for action in actions:
+        action.status = ActionStatus.CANCELLED
+        action.closed_at = now
+        action.closed_by_id = actor.user_id
+        acts.record(
+            session,
+            acts.Action.ACTION_CLOSE,
+            actor=actor,
+            subject=acts.Subject("case", case.id),
+            basis=f"action {action.id} cancelled: the case was erased; owned by agency "
+            f"{action.owner_agency_id}",
+        )
+    planned = session.scalars(
+        select(Conference).where(
+            Conference.case_id == case.id, Conference.status == ConferenceStatus.PLANNED
+        )
+    )
+    for conference in planned:
+        conference.status = ConferenceStatus.CANCELLED
+        conference.sitting_id = None
+    session.flush()
 
 
 def _people_of(session: Session, case_id: int) -> set[int]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.authorise import own_cases_where
@@ -17,7 +17,9 @@ from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
 PAGE_SIZE = 25
 #: An open case: active or inactive, not closed.
-OPEN = Case.status != CaseStatus.CLOSED
+#: Open cases: not closed, nor erased (a case erased while open, before erasure asked
+#: for it to be closed first, is no one's work).
+OPEN = and_(Case.status != CaseStatus.CLOSED, Case.erased_at.is_(None))
 
 
 @dataclass(frozen=True)

@@ -291,6 +291,7 @@ def risk_reviews_due(session: Session, actor: Actor, today: date) -> list[RiskRe
             own_cases_where(actor),
             Case.officer_id == actor.user_id,
             Case.status != CaseStatus.CLOSED,
+            Case.erased_at.is_(None),
             Case.risk_review_due_on <= today,
         )
         .order_by(Case.risk_review_due_on, Case.id)

@@ -24,6 +24,7 @@ from sharing.models import AuditEntry, Case, Incident, LockRequest, ProtocolReco
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import CaseStatus, LockReason, Role, SuspensionReason
 from tests.fixtures.app import audit_log_failing, csrf_token, sign_in_through_pages
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_actor, demo_client, demo_user, lock_demo_case
 from tests.test_no_leaks import leaked, personal_values
 
@@ -287,6 +288,7 @@ def _every_kind_of_act(app: Flask, session: Session) -> None:
         glass.id,
         "Justified: the threat was real and immediate",
     )
+    close_for_erasure(session, manager, owner.id)
     erasure.erase_case(session, authorise(session, manager, owner.id, Act.ERASE), with_people=True)
     session.commit()
     dpo = demo_actor(session, "northshire-police", Role.DPO)

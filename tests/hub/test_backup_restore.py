@@ -21,6 +21,7 @@ from sharing.models import Agency, AuditEntry, Case, User
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.app import make_app
 from tests.fixtures.cli import hub
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.databases import DATABASES, PostgresServer
 from tests.fixtures.demo import demo_client, postgres_demo
 
@@ -87,8 +88,8 @@ def _one(folder: Path, pattern: str, taken: set[Path]) -> Path:
 
 
 def _cases(url: str, key_store: Path) -> tuple[tuple[int, str, str], tuple[int, str], str, int]:
-    """Two open cases of one officer, neither locked: (id, reference, summary) of the one
-    to keep, (id, reference) of the one to erase; that agency's manager's e-mail address and
+    """Two cases of one officer, neither locked: (id, reference, summary) of the one to
+    keep, (id, reference) of the one to erase, closed; that agency's manager's e-mail address and
     one of its officers' user id."""
     engine = make_engine(url)
     try:
@@ -111,6 +112,8 @@ def _cases(url: str, key_store: Path) -> tuple[tuple[int, str, str], tuple[int, 
             manager = next(u for u in staff if Role.MANAGER in u.roles)
             summary = disclosure.disclose_case(session, Actor.of(kept.officer), kept.id).summary
             assert summary
+            close_for_erasure(session, Actor.of(manager), erased.id)  # closed before erased
+            session.commit()
             return (
                 (kept.id, kept.reference, summary),
                 (erased.id, erased.reference),

@@ -22,6 +22,7 @@ from sharing.cases import casework, erasure
 from sharing.models import AuditEntry, Case, Document
 from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.app import csrf_token
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_actor, demo_client, demo_user, share_demo_case
 from tests.fixtures.files import PROGRAM, SVG_WITH_SCRIPT, docx, pdf, png
 
@@ -346,6 +347,7 @@ def test_erasing_the_case_makes_its_files_unreadable(demo_hub, demo_session) -> 
     assert _attach(officer, case.id, "diary.pdf", pdf(DIARY)).status_code == 302
     (document,) = _documents(demo_session, case)[-1:]
     manager = demo_actor(demo_session, "northshire-homes", Role.MANAGER)
+    close_for_erasure(demo_session, manager, case.id)
     erasure.erase_case(demo_session, authorise(demo_session, manager, case.id, Act.ERASE))
     demo_session.commit()
     client = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))

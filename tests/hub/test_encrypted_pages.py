@@ -12,19 +12,32 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import casework
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
-from sharing.models import Incident, Person
+from sharing.models import AuditEntry, Incident, Person
 from tests.fixtures.app import csrf_token
+from tests.fixtures.closing import close_for_erasure
 
 
 def test_manager_erases_a_case_after_typing_its_reference(
-    as_user, create_user, create_case
+    as_user, create_user, create_case, db_session
 ) -> None:
     officer = create_user("case_officer")
     case = create_case(officer)
     officer_client = as_user(user=officer)
     assert "Erase this case" not in officer_client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert officer_client.get(f"/cases/{case.id}/erase").status_code == 403
-    manager = as_user("manager")
+    manager_user = create_user("manager")
+    manager = as_user(user=manager_user)
+    page = manager.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Erase this case" not in page
+    assert "To erase this case, close it first" in page
+    refused = manager.get(f"/cases/{case.id}/erase")
+    assert refused.status_code == 403
+    assert "the case is still open: close it first" in refused.get_data(as_text=True)
+    entry = db_session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert (entry.action, entry.outcome) == ("case.erase", "refused")
+    close_for_erasure(db_session, Actor.of(manager_user), case.id)
+    db_session.commit()
+    assert "Erase this case" in manager.get(f"/cases/{case.id}").get_data(as_text=True)
     token = csrf_token(manager, f"/cases/{case.id}/erase")
     wrong = manager.post(
         f"/cases/{case.id}/erase", data={"reference": "TH-0000", "csrf_token": token}
@@ -53,7 +66,10 @@ def test_a_case_erased_without_its_people_says_they_were_kept_and_a_manager_eras
     them afterwards from the same form."""
     officer = create_user("case_officer")
     case = create_case(officer)
-    manager = as_user("manager")
+    manager_user = create_user("manager")
+    close_for_erasure(db_session, Actor.of(manager_user), case.id)
+    db_session.commit()
+    manager = as_user(user=manager_user)
     path = f"/cases/{case.id}/erase"
     form = manager.get(path).get_data(as_text=True)
     assert "If you leave this box unticked, the people on this case are kept" in form

@@ -29,6 +29,7 @@ from sharing.db import make_engine, make_session_factory
 from sharing.models import Agency, Area, AuditEntry, BlindIndex, Case, User
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 from tests.fixtures.cli import hub
+from tests.fixtures.closing import close_for_erasure
 
 HUB = str(Path(sys.executable).parent / "hub")
 
@@ -171,6 +172,10 @@ def test_erase_case_from_the_command_line(populated) -> None:
     url, key_store, ids = populated
     refused = hub("erase", "case", "KH-2026-00001", "--by", "nobody@k.example", "--yes")
     assert "no user with that e-mail address" in refused.output
+    still_open = hub("erase", "case", "KH-2026-00001", "--by", "k@k.example", "--yes")
+    assert still_open.exit_code == 1
+    assert "the case is still open: close it first" in still_open.output
+    _close(url, key_store, ids[0])
     done = hub("erase", "case", "KH-2026-00001", "--by", "k@k.example", "--with-people", "--yes")
     assert done.exit_code == 0, done.output
     assert _summaries(url, key_store, ids[:2]) == [disclosure.ERASED, "Case 1"]
@@ -213,11 +218,22 @@ def test_protocols_import_and_sso_check_name_a_file_that_is_not_utf8(
     assert checked.output == f"Error: {binary} is not a text file in UTF-8\n"
 
 
+def _close(url: str, key_store: Path, case_id: int) -> None:
+    """The case's manager closes it, as a case is closed before it is erased."""
+    engine = make_engine(url)
+    with make_session_factory(engine, LocalKeyring(key_store))() as session:
+        manager = Actor(user_id=1, agency_id=1, roles=frozenset({Role.MANAGER}))
+        close_for_erasure(session, manager, case_id)
+        session.commit()
+    engine.dispose()
+
+
 def _erase(url: str, key_store: Path, case_id: int) -> None:
     """A manager erases the case (its data key destroyed), as `hub erase case` does."""
     engine = make_engine(url)
     with make_session_factory(engine, LocalKeyring(key_store))() as session:
         manager = Actor(user_id=1, agency_id=1, roles=frozenset({Role.MANAGER}))
+        close_for_erasure(session, manager, case_id)
         erase_case(session, authorise(session, manager, case_id, Act.ERASE))
         session.commit()
     engine.dispose()

@@ -22,6 +22,7 @@ from sharing.models import (
 )
 from sharing.vocabulary import Priority, ProtocolStatus, Role
 from tests.fixtures.app import csrf_token
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_client, demo_user, shared_with_agency
 from tests.fixtures.statements import walk_pages
 
@@ -416,6 +417,7 @@ def test_an_emergency_access_to_a_case_erased_since_is_reviewed_without_a_note(
         select(BreakGlass).where(BreakGlass.case_id == case.id).order_by(BreakGlass.id.desc())
     )
     manager_user = demo_user(demo_session, "northshire-homes", Role.MANAGER)
+    close_for_erasure(demo_session, Actor.of(manager_user), case.id)
     erase_case(
         demo_session,
         authorise(demo_session, Actor.of(manager_user), case.id, Act.ERASE),

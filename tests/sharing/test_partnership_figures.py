@@ -55,6 +55,7 @@ from sharing.vocabulary import (
     Role,
     SurveyChannel,
 )
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_actor
 
 ROUNDER = Rounder(b"a test's own rounding key")
@@ -385,6 +386,7 @@ def _lock_and_erase(session: Session) -> tuple[Case, Case]:
     locked.locked = True
     managers = session.scalars(select(User).where(User.agency_id == erased.agency_id)).all()
     manager = next(u for u in managers if Role.MANAGER in u.roles)
+    close_for_erasure(session, Actor.of(manager), erased.id)
     erase_case(session, authorise(session, Actor.of(manager), erased.id, Act.ERASE))
     session.commit()
     return locked, erased

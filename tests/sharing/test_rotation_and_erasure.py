@@ -25,6 +25,7 @@ from sharing.db import make_engine, make_session_factory
 from sharing.errors import NotAllowed, NotFound
 from sharing.models import Agency, Area, BlindIndex, Case, CaseParty, DataKey, LockMember, Person
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.databases import PostgresServer
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
@@ -88,6 +89,12 @@ def _cases(sessions, officer: Actor, n: int, surname: str = "Rotate") -> list[in
     return ids
 
 
+def _erase(session: Session, manager: Actor, case_id: int, *, with_people: bool = False) -> None:
+    """The manager closes the case and erases it, as a case is closed before it is erased."""
+    close_for_erasure(session, manager, case_id)
+    erase_case(session, authorise(session, manager, case_id, Act.ERASE), with_people=with_people)
+
+
 def _summaries(sessions, officer: Actor, ids: list[int]) -> list[str | None]:
     with sessions() as session:
         return [disclosure.disclose_case(session, officer, i).summary for i in ids]
@@ -146,7 +153,7 @@ def test_a_case_erased_while_the_rotation_rewraps_its_key_stays_erased(
         # between the batch's read and its commit, the manager's erasure commits
         monkeypatch.setattr(keys, "wrap", wrap)
         with sessions() as other:
-            erase_case(other, authorise(other, manager, erased, Act.ERASE))
+            _erase(other, manager, erased)
             other.commit()
         return wrap(version, key, context)
 
@@ -170,7 +177,7 @@ def test_a_manager_erases_a_case_and_its_only_people(sessions, staff) -> None:
     with sessions() as session:
         with pytest.raises(NotAllowed):
             erase_case(session, authorise(session, officer, erased_id, Act.ERASE))
-        erase_case(session, authorise(session, manager, erased_id, Act.ERASE), with_people=True)
+        _erase(session, manager, erased_id, with_people=True)
         session.commit()
     with sessions() as session:
         view = disclosure.disclose_case(session, officer, erased_id)
@@ -305,7 +312,7 @@ def test_erasing_a_case_with_its_people_reaches_those_taken_off_it(sessions, sta
         assert session.get_one(Person, witness).erased_at is None
         with pytest.raises(NotAllowed):  # erasure is a manager's decision
             erase_person(session, officer, witness)
-        erase_case(session, authorise(session, manager, case_id, Act.ERASE), with_people=True)
+        _erase(session, manager, case_id, with_people=True)
         session.commit()
     with sessions() as session:
         assert session.get_one(Person, witness).erased_at is not None
@@ -337,11 +344,11 @@ def test_someone_on_two_cases_is_erased_with_the_second_of_them(sessions, staff)
         session.add(CaseParty(case_id=second, person_id=victim, role=PartyRole.WITNESS))
         session.commit()
     with sessions() as session:
-        erase_case(session, authorise(session, manager, first, Act.ERASE), with_people=True)
+        _erase(session, manager, first, with_people=True)
         session.commit()
         assert session.get_one(Person, victim).erased_at is None  # the second case holds them
     with sessions() as session:
-        erase_case(session, authorise(session, manager, second, Act.ERASE), with_people=True)
+        _erase(session, manager, second, with_people=True)
         session.commit()
     with sessions() as session:
         assert session.get_one(Person, victim).erased_at is not None
@@ -358,7 +365,7 @@ def test_someone_on_an_erased_case_is_erased_when_taken_off_their_last_live_case
         witness = _witness(session, officer, first)
         session.add(CaseParty(case_id=second, person_id=witness, role=PartyRole.WITNESS))
         session.flush()
-        erase_case(session, authorise(session, manager, first, Act.ERASE))
+        _erase(session, manager, first)
         session.commit()
     with sessions() as session:
         assert _take_off(session, officer, second, witness) is True
@@ -370,7 +377,7 @@ def test_a_manager_erases_someone_kept_on_an_erased_case(sessions, staff) -> Non
     officer, manager = staff
     (case_id,) = _cases(sessions, officer, 1)
     with sessions() as session:
-        erase_case(session, authorise(session, manager, case_id, Act.ERASE))  # box unticked
+        _erase(session, manager, case_id)  # box unticked
         session.commit()
     with sessions() as session:
         victim = session.scalar(select(CaseParty.person_id).where(CaseParty.case_id == case_id))
@@ -415,7 +422,7 @@ def test_an_erasure_is_final_once_the_key_version_that_wrapped_it_is_retired(
     erased, kept = _cases(sessions, officer, 2, surname="Final")
     before = _backup(migrated_database_url, request, tmp_path)
     with sessions() as session:
-        erase_case(session, authorise(session, manager, erased, Act.ERASE))
+        _erase(session, manager, erased)
         session.commit()
         waiting = key_status(session, keys)
     assert waiting.erasures_waiting >= 1
@@ -464,7 +471,7 @@ def test_a_destroyed_key_left_in_the_logs_and_files_opens_nothing_after_the_rota
     with sessions() as session:
         record = session.get(Case, erased).data_key
         wrapped, version, key_id = record.wrapped, record.kek_version, record.id
-        erase_case(session, authorise(session, manager, erased, Act.ERASE))
+        _erase(session, manager, erased)
         session.commit()
     context = wrap_context(key_id, version)
     assert _files_holding(migrated_database_url, request, wrapped), "recoverable from the files"

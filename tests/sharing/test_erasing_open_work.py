@@ -1,0 +1,125 @@
+"""A case is erased only once closed, and its erasure ends whatever it still had open: on
+the demo partnership, on SQLite and PostgreSQL. Retention is counted from a case's
+closing, so an open case is closed first; an erased case is on no one's list of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import casework, listing
+from sharing.cases.erasure import erase_case
+from sharing.crypto.keys import LocalKeyring
+from sharing.db import make_session_factory
+from sharing.errors import NotAllowed
+from sharing.models import Action, AuditEntry, Case, Conference
+from sharing.risk.disclose import risk_reviews_due
+from sharing.vocabulary import (
+    ActionKind,
+    ActionStatus,
+    CaseStatus,
+    ClosureOutcome,
+    ClosureReason,
+    ConferenceStatus,
+    Role,
+)
+from tests.fixtures.demo import demo_actor
+
+
+@pytest.fixture
+def session(demo_database: tuple[Engine, LocalKeyring]) -> Iterator[Session]:
+    with make_session_factory(*demo_database)() as session:
+        yield session
+
+
+def _planned(session: Session) -> Conference:
+    """The demo's planned conference on a partnership meeting's agenda, on an open case."""
+    conference = session.scalar(
+        select(Conference)
+        .join(Case)
+        .where(
+            Conference.status == ConferenceStatus.PLANNED,
+            Conference.sitting_id.is_not(None),
+            Case.status != CaseStatus.CLOSED,
+            Case.locked.is_(False),
+        )
+        .order_by(Conference.id)
+    )
+    assert conference is not None
+    return conference
+
+
+def test_an_open_case_is_erased_only_once_closed_and_its_open_work_ends_with_it(
+    session: Session,
+) -> None:
+    conference = _planned(session)
+    case = conference.case
+    agency = case.agency.code
+    manager = demo_actor(session, agency, Role.MANAGER)
+    action = casework.add_action(
+        session,
+        authorise(session, manager, case.id, Act.RECORD),
+        casework.ActionInput(kind=ActionKind.WARNING_LETTER, description="Letter"),
+    )
+    session.commit()
+    with pytest.raises(NotAllowed, match="the case is still open: close it first"):
+        erase_case(session, authorise(session, manager, case.id, Act.ERASE))
+    session.commit()
+    refusal = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert (refusal.action, refusal.outcome, refusal.object_id) == (
+        "case.erase",
+        "refused",
+        str(case.id),
+    )
+    casework.close_case(
+        session,
+        authorise(session, manager, case.id, Act.CLOSE),
+        ClosureReason.NO_CONTACT,
+        outcome=ClosureOutcome.NOT_RESOLVED,
+    )
+    erase_case(session, authorise(session, manager, case.id, Act.ERASE))
+    session.commit()
+    session.expire_all()
+    assert session.get_one(Conference, conference.id).status is ConferenceStatus.CANCELLED
+    assert session.get_one(Conference, conference.id).sitting_id is None  # off the agenda
+    still_open = session.scalars(
+        select(Action).where(Action.case_id == case.id, Action.status == ActionStatus.OPEN)
+    ).all()
+    assert still_open == []
+    assert session.get_one(Action, action.id).status is ActionStatus.CANCELLED
+
+
+def test_a_case_erased_while_open_before_the_rule_is_on_no_list_of_work(
+    session: Session,
+) -> None:
+    """A case erased while open (before erasure asked for it to be closed) is left out of
+    its officer's home page and risk reviews due, as it is of the manager's overdue list."""
+    officer_case = session.scalar(
+        select(Case)
+        .where(
+            Case.status != CaseStatus.CLOSED,
+            Case.risk_review_due_on.is_not(None),
+            Case.review_due_on.is_not(None),
+            Case.locked.is_(False),
+        )
+        .order_by(Case.id)
+    )
+    assert officer_case is not None
+    officer = officer_case.officer
+    actor = Actor.of(officer)
+    far = officer_case.review_due_on.replace(year=officer_case.review_due_on.year + 1)
+    before = listing.home_summary(session, actor, far)
+    assert officer_case.id in [r.id for r in before.reviews_due] or before.reviews_due_total > 10
+    officer_case.erased_at = clock.now()
+    session.flush()
+    after = listing.home_summary(session, actor, far)
+    assert officer_case.id not in [r.id for r in after.my_cases + after.reviews_due]
+    assert sum(after.open_by_priority.values()) == sum(before.open_by_priority.values()) - 1
+    due = risk_reviews_due(session, actor, far.replace(year=far.year + 5))
+    assert officer_case.id not in [r.case_id for r in due]
