@@ -31,6 +31,7 @@ from sharing import accounts, agency_accounts, api_clients, clock, sign_in_sessi
 from sharing import notices as sharing_notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.audit import acts
 from sharing.cases import documents as case_documents
 from sharing.cases import standard_letters
 from sharing.cases import survey as closure_survey
@@ -762,8 +763,10 @@ def erase_case_command(reference: str, manager_email: str, with_people: bool) ->
             authorised = authorise(session, _actor(session, manager_email), case_id, Act.ERASE)
             case = erase_case(session, authorised, with_people=with_people)
         except NotFound:
+            acts.roll_back_keeping_refusals(session)  # the refusal is kept, as on the page
             raise click.ClickException(f"no case {reference} in the manager's agency") from None
         except NotAllowed as e:
+            acts.roll_back_keeping_refusals(session)
             raise click.ClickException(str(e)) from None
         session.commit()
         click.echo(f"Case {case.reference} erased.")

@@ -175,6 +175,7 @@ def test_erase_case_from_the_command_line(populated) -> None:
     still_open = hub("erase", "case", "KH-2026-00001", "--by", "k@k.example", "--yes")
     assert still_open.exit_code == 1
     assert "the case is still open: close it first" in still_open.output
+    assert _last_entry(url, key_store) == ("case.erase", "refused", str(ids[0]))
     _close(url, key_store, ids[0])
     done = hub("erase", "case", "KH-2026-00001", "--by", "k@k.example", "--with-people", "--yes")
     assert done.exit_code == 0, done.output
@@ -216,6 +217,17 @@ def test_protocols_import_and_sso_check_name_a_file_that_is_not_utf8(
     checked = hub("sso", "check", str(binary))
     assert checked.exit_code == 1
     assert checked.output == f"Error: {binary} is not a text file in UTF-8\n"
+
+
+def _last_entry(url: str, key_store: Path) -> tuple[str, str, str | None]:
+    """The audit log's last entry: its action, outcome and object."""
+    engine = make_engine(url)
+    with make_session_factory(engine, LocalKeyring(key_store))() as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        assert entry is not None
+        last = (entry.action, entry.outcome, entry.object_id)
+    engine.dispose()
+    return last
 
 
 def _close(url: str, key_store: Path, case_id: int) -> None:
