@@ -137,6 +137,17 @@ def withdraw_unsent(session: Session, agency_id: int, conference: Conference) ->
     return len(waiting)
 
 
+def give_up_about(session: Session, reference: str) -> int:
+    """Drop the notices about a case still waiting to be sent, as it is erased: nothing
+    about an erased case is sent (its pages answer no one). How many."""
+    waiting = session.scalars(
+        select(Notice).where(Notice.reference == reference, Notice.sent_at.is_(None))
+    ).all()
+    for notice in waiting:
+        session.delete(notice)
+    return len(waiting)
+
+
 def actions_due(session: Session, *, within_days: int, today: date | None = None) -> int:
     """Queue a notice for each open action due from today to ``within_days`` ahead: to
     its named owner, else the owning agency's managers; once per action and person. As

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
@@ -54,6 +54,7 @@ def erase_case(
     case, actor = authorised.case, authorised.actor
     if case.erased_at is None:
         _end_open_work(session, actor, case, now or clock.now())
+        notices.give_up_about(session, case.reference)
         blind_index.remove(session, case_id=case.id)
         shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
     if with_people:

@@ -18,7 +18,8 @@ from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.errors import NotAllowed
-from sharing.models import Action, AuditEntry, Case, Conference
+from sharing.models import Action, AuditEntry, Case, Conference, Notice
+from sharing.notices import pending
 from sharing.risk.disclose import risk_reviews_due
 from sharing.vocabulary import (
     ActionKind,
@@ -27,8 +28,10 @@ from sharing.vocabulary import (
     ClosureOutcome,
     ClosureReason,
     ConferenceStatus,
+    NoticeKind,
     Role,
 )
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_actor
 
 
@@ -123,3 +126,32 @@ def test_a_case_erased_while_open_before_the_rule_is_on_no_list_of_work(
     assert sum(after.open_by_priority.values()) == sum(before.open_by_priority.values()) - 1
     due = risk_reviews_due(session, actor, far.replace(year=far.year + 5))
     assert officer_case.id not in [r.case_id for r in due]
+
+
+def test_notices_waiting_about_a_case_are_given_up_when_it_is_erased(session: Session) -> None:
+    """A conference's information request waits while the mail server is down; its case is
+    then closed and erased: nothing about an erased case is sent."""
+    conference = _planned(session)
+    case = conference.case
+    manager = demo_actor(session, case.agency.code, Role.MANAGER)
+    other = session.scalar(select(Case).where(Case.id != case.id).order_by(Case.id))
+    assert other is not None
+    for reference, path in (
+        (case.reference, f"/conferences/{conference.id}/requests/1"),
+        (other.reference, "/actions#action-1"),
+    ):
+        session.add(
+            Notice(
+                kind=NoticeKind.INFORMATION_REQUEST,
+                user_id=manager.user_id,
+                reference=reference,
+                path=path,
+                created_at=clock.now(),
+            )
+        )
+    session.commit()
+    close_for_erasure(session, manager, case.id)
+    erase_case(session, authorise(session, manager, case.id, Act.ERASE))
+    session.commit()
+    assert [n.reference for n in pending(session) if n.reference == case.reference] == []
+    assert other.reference in [n.reference for n in pending(session)]
