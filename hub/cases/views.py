@@ -1144,7 +1144,10 @@ def _erased_message(reference: str, already: bool, erased: int, kept: int) -> st
     said = (
         []
         if already
-        else [f"Case {reference} erased: its own personal data can no longer be read."]
+        else [
+            f"Case {reference} erased: its own personal data can no longer be read in the hub, "
+            "and in backups once the erasure is made final."
+        ]
     )
     if erased:
         said.append(f"{_people(erased)} it alone held erased.")

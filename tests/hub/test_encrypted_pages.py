@@ -38,6 +38,9 @@ def test_manager_erases_a_case_after_typing_its_reference(
     close_for_erasure(db_session, Actor.of(manager_user), case.id)
     db_session.commit()
     assert "Erase this case" in manager.get(f"/cases/{case.id}").get_data(as_text=True)
+    form = manager.get(f"/cases/{case.id}/erase").get_data(as_text=True)
+    assert "in any backup" not in form  # true only once the erasure is made final
+    assert "backups taken before it, once the erasure is made final" in form
     token = csrf_token(manager, f"/cases/{case.id}/erase")
     wrong = manager.post(
         f"/cases/{case.id}/erase", data={"reference": "TH-0000", "csrf_token": token}
@@ -81,6 +84,7 @@ def test_a_case_erased_without_its_people_says_they_were_kept_and_a_manager_eras
     assert f"Case {case.reference} erased" in page
     assert "1 person on it was kept as your agency&#39;s record" in page
     assert "can no longer be read by anyone" not in page
+    assert "in backups once the erasure is made final" in page
     officer_page = as_user(user=officer).get(f"/cases/{case.id}").get_data(as_text=True)
     assert "kept as your agency's record, on no other case" in officer_page
     for detail in ("07700 900111", "anxiety"):
