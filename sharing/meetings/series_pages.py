@@ -90,6 +90,8 @@ class SittingPage:
     agenda: list[AgendaCase]
     #: Cases on the agenda the reader's agency may not open (a count, nothing more).
     others: int
+    #: Cases on the agenda since erased (a count: nothing of them can be read).
+    erased: int
     taken_place: bool
 
 
@@ -125,10 +127,12 @@ def _person(user: User) -> str:
 
 def _open_on_agenda(
     session: Session, actor: Actor, sitting: MeetingSitting
-) -> tuple[list[Conference], int]:
-    """The conferences on the sitting's agenda the reader may open, and how many others."""
+) -> tuple[list[Conference], int, int]:
+    """The conferences on the sitting's agenda the reader may open, how many others (not
+    open to them), and how many of the agenda's cases have since been erased."""
     shown = [c for c in sitting.conferences if conferences.visible(session, actor, c)]
-    return shown, len(sitting.conferences) - len(shown)
+    erased = sum(1 for c in sitting.conferences if c.case.erased_at is not None)
+    return shown, len(sitting.conferences) - len(shown) - erased, erased
 
 
 def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
@@ -138,14 +142,14 @@ def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
     now = clock.now()
     rows = []
     for sitting in meeting.sittings:
-        shown, others = _open_on_agenda(session, actor, sitting)
+        shown, others, erased = _open_on_agenda(session, actor, sitting)
         rows.append(
             SittingRow(
                 id=sitting.id,
                 starts_at=sitting.starts_at,
                 where=sitting.place or "Video call",
                 cases=len(shown),
-                others=others,
+                others=others + erased,
             )
         )
     protocol = series.protocol_now(session, meeting) or meeting.protocol
@@ -176,7 +180,7 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
     sitting = session.get(MeetingSitting, sitting_id)
     if sitting is None or sitting.series_id != meeting.id:
         raise NotFound(sitting_id)
-    shown, others = _open_on_agenda(session, actor, sitting)
+    shown, others, erased = _open_on_agenda(session, actor, sitting)
     return SittingPage(
         id=sitting.id,
         series_id=meeting.id,
@@ -198,5 +202,6 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
             for c in shown
         ],
         others=others,
+        erased=erased,
         taken_place=sitting.starts_at < clock.now(),
     )

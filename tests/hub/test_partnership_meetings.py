@@ -8,6 +8,7 @@ Bad input is refused with its field and reason, nothing written, the refusal aud
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -18,6 +19,7 @@ from hub.templating import UK
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.cases.erasure import erase_case
 from sharing.errors import InputError
 from sharing.meetings import conferences, series
 from sharing.models import (
@@ -31,7 +33,8 @@ from sharing.models import (
 )
 from sharing.vocabulary import Cadence, CaseStatus, MinutesStatus, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user, shared_with_agency
+from tests.fixtures.closing import close_for_erasure
+from tests.fixtures.demo import demo_client, demo_copy, demo_user, shared_with_agency
 
 GROUP = "Northshire ASB problem-solving group"
 QUESTION = "Agree who leads on the household and a joint plan with the police"
@@ -539,3 +542,35 @@ def test_someone_refused_the_set_up_or_schedule_form_is_recorded(demo_hub, demo_
     assert [(e.outcome, e.basis) for e in refused] == [
         ("refused", "not the chair or the organising agency")
     ]
+
+
+def test_a_sitting_says_a_case_on_its_agenda_was_erased_not_that_it_is_not_shared(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """Once a case brought to a sitting is erased, the sitting's page says so to everyone,
+    the meeting's chair of another agency too: not that it is not shared with them."""
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        group = _group(session)
+        sitting, conference = next(
+            (s, c) for s in group.sittings for c in s.conferences if not c.case.locked
+        )
+        case = conference.case
+        manager = Actor.of(demo_user(session, case.agency.code, Role.MANAGER))
+        close_for_erasure(session, manager, case.id)
+        erase_case(session, authorise(session, manager, case.id, Act.ERASE))
+        session.commit()
+        path = f"/meetings/{group.id}/sittings/{sitting.id}"
+        erased = sum(1 for c in sitting.conferences if c.case.erased_at is not None)
+        chair = Actor.of(group.chair)
+        hidden = sum(
+            1
+            for c in sitting.conferences
+            if c.case.erased_at is None and not conferences.visible(session, chair, c)
+        )
+        page = demo_client(app, group.chair).get(path).get_data(as_text=True)
+    assert case.reference not in page
+    said = "case on the agenda has" if erased == 1 else "cases on the agenda have"
+    assert f"{erased} {said} since been erased: nothing of" in page
+    assert ("not shared with your agency for this meeting" in page) == bool(hidden)
+    app.extensions["hub.engine"].dispose()
