@@ -1127,6 +1127,14 @@ def erase(case_id: int) -> Response | tuple[str, int]:
             flash(_erased_message(case.reference, already, before - kept, kept), "success")
             return redirect(url_for("cases.show", case_id=case_id))
     status = 400 if request.method == "POST" else 200
+    if status == 400:  # the reference not typed as it is, or a stale form
+        acts.refuse(
+            session,
+            acts.Action.CASE_ERASE,
+            actor=authorised.actor,
+            subject=authorised.subject,
+            reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+        )
     heading = pages.case_heading(session, authorised, "erase") if already else None
     return render_template(
         "cases/erase.html",

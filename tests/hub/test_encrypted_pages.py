@@ -47,6 +47,13 @@ def test_manager_erases_a_case_after_typing_its_reference(
     )
     assert wrong.status_code == 400
     assert f"Type the reference {case.reference} exactly" in wrong.get_data(as_text=True)
+    db_session.expire_all()
+    entry = db_session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert (entry.action, entry.outcome, entry.basis) == (
+        "case.erase",
+        "refused",
+        "refused input: reference",
+    )
     assert "Loud music" in officer_client.get(f"/cases/{case.id}").get_data(as_text=True)
     done = manager.post(
         f"/cases/{case.id}/erase",
