@@ -25,7 +25,13 @@ from sharing.protocols import records as protocol_records
 from sharing.vocabulary import CaseStatus, LockReason, Role, SuspensionReason
 from tests.fixtures.app import audit_log_failing, csrf_token, sign_in_through_pages
 from tests.fixtures.closing import close_for_erasure
-from tests.fixtures.demo import demo_actor, demo_client, demo_user, lock_demo_case
+from tests.fixtures.demo import (
+    demo_actor,
+    demo_client,
+    demo_user,
+    lock_demo_case,
+    shared_with_agency,
+)
 from tests.test_no_leaks import leaked, personal_values
 
 PURPOSE = "asb_case_management"
@@ -42,18 +48,26 @@ def _last_seq(session: Session) -> int:
     return session.scalar(select(func.max(AuditEntry.seq))) or -1
 
 
+def _own_cases(session: Session, agency: str = "larkmoor-ha") -> list[Case]:
+    """The open cases of the agency that its officer can work on (share, lock, record),
+    oldest first."""
+    return list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+                Case.status != CaseStatus.CLOSED,
+                Case.agency.has(code=agency),
+            )
+            .order_by(Case.id)
+        )
+    )
+
+
 def _own_case(session: Session, agency: str = "larkmoor-ha") -> Case:
     """An open case of the agency that its officer can work on (share, lock, record)."""
-    return session.scalar(
-        select(Case)
-        .where(
-            Case.locked.is_(False),
-            Case.erased_at.is_(None),
-            Case.status != CaseStatus.CLOSED,
-            Case.agency.has(code=agency),
-        )
-        .order_by(Case.id)
-    )
+    return _own_cases(session, agency)[0]
 
 
 def test_a_case_page_view_writes_exactly_one_audit_entry_naming_its_sections(
@@ -240,7 +254,13 @@ def test_a_read_or_a_change_whose_entry_cannot_be_written_is_refused(
 
 def _every_kind_of_act(app: Flask, session: Session) -> None:
     """One of each act the core records, as the demo's users would do them."""
-    owner = _own_case(session, "larkmoor-ha")
+    # Not one the day's demo already shares with the police for case management (14
+    # February 2027): sharing it again would be refused.
+    owner = next(
+        c
+        for c in _own_cases(session, "larkmoor-ha")
+        if not shared_with_agency(session, c, "northshire-police", PURPOSE)
+    )
     officer = Actor.of(session.get(User, owner.officer_id))
     manager = demo_actor(session, "larkmoor-ha", Role.MANAGER)
     protocol = session.scalar(
