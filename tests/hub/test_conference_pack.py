@@ -152,7 +152,7 @@ def _readers(app: Flask, session: Session, officer: FlaskClient) -> dict[str, Fl
 def test_the_pack_says_how_to_contact_each_person_as_their_case_page_does(
     demo_hub, demo_session
 ) -> None:
-    conference, officer = _convened(demo_hub, demo_session)
+    conference, officer = _convened(demo_hub, demo_session, with_victim=True)
     victim = _victim(conference)
     load_data_keys(demo_session, [victim.data_key_id])
     needs = Needs(
@@ -197,7 +197,7 @@ def test_the_pack_says_how_to_contact_each_person_as_their_case_page_does(
 def test_a_long_e_mail_address_wraps_inside_its_cell_in_the_pack_pdf(
     demo_hub, demo_session, monkeypatch
 ) -> None:
-    conference, officer = _convened(demo_hub, demo_session)
+    conference, officer = _convened(demo_hub, demo_session, with_victim=True)
     victim = _victim(conference)
     load_data_keys(demo_session, [victim.data_key_id])
     email = "firstname.middlename.lastname.household@tenants-association.northshire.example"
@@ -230,7 +230,7 @@ SCRIPTS = {
 def test_names_in_bengali_gurmukhi_chinese_and_tamil_are_drawn_in_the_pack_pdf(
     demo_hub, demo_session
 ) -> None:
-    conference, officer = _convened(demo_hub, demo_session)
+    conference, officer = _convened(demo_hub, demo_session, with_victim=True)
     victim = _victim(conference)
     load_data_keys(demo_session, [victim.data_key_id])
     seal_many(victim, {"given_names": " ".join(SCRIPTS.values())})
@@ -266,7 +266,7 @@ def test_every_pdf_asks_for_the_fonts_that_draw_residents_names(template) -> Non
 def test_the_risk_history_names_no_score_the_reader_may_not_see_and_says_the_band_was_changed(
     demo_hub, demo_session
 ) -> None:
-    conference, officer = _convened(demo_hub, demo_session)
+    conference, officer = _convened(demo_hub, demo_session, with_victim=True)
     matrix = shipped().current
     lowest = {q.id: min(q.options, key=lambda o: o.score).value for q in matrix.questions}
     owner = Actor.of(demo_session.get(User, conference.case.officer_id))
@@ -315,7 +315,7 @@ def test_the_risk_history_names_no_score_the_reader_may_not_see_and_says_the_ban
 def test_the_pack_writes_dates_and_counts_as_people_do_and_says_when_nobody_is_on_the_case(
     demo_hub, demo_session
 ) -> None:
-    conference, officer = _convened(demo_hub, demo_session)
+    conference, officer = _convened(demo_hub, demo_session, with_victim=True)
     police = _readers(demo_hub, demo_session, officer)["northshire-police"]
     victim = _victim(conference)
     load_data_keys(demo_session, [victim.data_key_id])

@@ -26,6 +26,7 @@ from sharing.models import (
     Agency,
     AuditEntry,
     Case,
+    CaseParty,
     Conference,
     Escalation,
     InformationRequest,
@@ -34,7 +35,7 @@ from sharing.models import (
     Share,
     User,
 )
-from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, Role
+from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, PartyRole, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
 from tests.fixtures.statements import walk_pages
@@ -43,19 +44,19 @@ PURPOSE = "case_conference"
 QUESTION = "Agree the action plan, and whether to seek a civil injunction"
 
 
-def _open_case(session: Session) -> Case:
-    """Larkmoor's first active case that no demo conference is about."""
-    return session.scalar(
-        select(Case)
-        .where(
-            Case.agency.has(code="larkmoor-ha"),
-            Case.status == CaseStatus.ACTIVE,
-            Case.locked.is_(False),
-            Case.erased_at.is_(None),
-            Case.id.not_in(select(Conference.case_id)),
-        )
-        .order_by(Case.id)
+def _open_case(session: Session, *, with_victim: bool = False) -> Case:
+    """Larkmoor's first active case that no demo conference is about (and, ``with_victim``,
+    that has a victim on it: not every such case has, on every day's demo)."""
+    query = select(Case).where(
+        Case.agency.has(code="larkmoor-ha"),
+        Case.status == CaseStatus.ACTIVE,
+        Case.locked.is_(False),
+        Case.erased_at.is_(None),
+        Case.id.not_in(select(Conference.case_id)),
     )
+    if with_victim:
+        query = query.where(Case.parties.any(CaseParty.role == PartyRole.VICTIM))
+    return session.scalar(query.order_by(Case.id))
 
 
 def _agency(session: Session, code: str) -> Agency:
@@ -309,8 +310,10 @@ def test_a_locked_case_cannot_have_a_conference(demo_hub, demo_session) -> None:
     assert police.get(f"/cases/{locked.id}/conferences/new").status_code == 404
 
 
-def _convened(app: Flask, session: Session) -> tuple[Conference, FlaskClient]:
-    case = _open_case(session)
+def _convened(
+    app: Flask, session: Session, *, with_victim: bool = False
+) -> tuple[Conference, FlaskClient]:
+    case = _open_case(session, with_victim=with_victim)
     officer = _officer_client(app, session, case)
     response = officer.post(f"/cases/{case.id}/conferences/new", data=_form(officer, session, case))
     assert response.status_code == 302, response.get_data(as_text=True)
