@@ -446,8 +446,17 @@ def test_a_version_signed_before_its_start_leaves_the_old_one_in_force_until_tha
 def test_a_new_version_takes_over_at_midnight_in_england_not_utc(demo_session) -> None:
     case, share = _shared_case(demo_session)
     police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
-    today = clock.today()  # the next 1 June, in British Summer Time: its midnight is 23:00 UTC
-    start = date(today.year + (today >= date(today.year, 6, 1)), 6, 1)
+    # The next day in British Summer Time, whose midnight is 23:00 UTC the day before; the
+    # next 1 June was after version 1's end (31 March 2028) from 1 June 2027 on.
+    start = next(
+        day
+        for day in (clock.today() + timedelta(days=n) for n in range(1, 366))
+        if datetime(day.year, day.month, day.day, tzinfo=clock.PARTNERSHIP_ZONE).utcoffset()
+        == timedelta(hours=1)
+    )
+    midnight = datetime(start.year, start.month, start.day, tzinfo=clock.PARTNERSHIP_ZONE)
+    midnight = midnight.astimezone(UTC)
+    assert (midnight.hour, midnight.minute) == (23, 0)
     _sign_version_2(demo_session, start)
     share.until = start + timedelta(days=10)
     demo_session.flush()
@@ -457,8 +466,8 @@ def test_a_new_version_takes_over_at_midnight_in_england_not_utc(demo_session) -
         decision = decide_case(demo_session, police, facts, purpose=PURPOSE, now=moment)
         return decision.categories["identity"].split(" version ")[1][0]
 
-    assert version_at(datetime(start.year, 5, 31, 22, 59, tzinfo=UTC)) == "1"  # 23:59 on 31 May
-    assert version_at(datetime(start.year, 5, 31, 23, 0, tzinfo=UTC)) == "2"  # 00:00 on 1 June
+    assert version_at(midnight - timedelta(minutes=1)) == "1"  # 23:59 the day before
+    assert version_at(midnight) == "2"  # 00:00 on its first day
     demo_session.rollback()
 
 
