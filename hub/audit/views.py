@@ -109,38 +109,30 @@ def log() -> Response | tuple[str, int]:
     if valid and form.since.data and form.until.data and form.until.data < form.since.data:
         form.until.errors = ["The 'to' date must be the same as or after the 'from' date"]
         valid = False
-    matched = [(u, url_for("audit.log", **kept, user=u.id)) for u in matches]
-    if not valid:  # the log is searched (and the search recorded) once the filters are right
-        return render_template(
-            "audit/log.html",
-            title="Audit log",
-            form=form,
-            page=None,
-            args={},
-            person=whole_number(request.values.get("person")),
-            matches=matched,
-        ), 400
-    filters = trail.LogFilters(
-        user_id=user_id,
-        agency_id=whole_number(form.agency.data),
-        case_id=case_id,
-        person_id=whole_number(request.args.get("person")),
-        action=form.action.data,
-        since=form.since.data,
-        until=form.until.data,
-    )
-    page = trail.search_log(
-        db(), current_user.actor, filters, page=whole_number(request.args.get("page")) or 1
-    )
+    person_id = whole_number(request.values.get("person"))
+    page = None  # the log is searched (and the search recorded) once the filters are right
+    if valid:
+        filters = trail.LogFilters(
+            user_id=user_id,
+            agency_id=whole_number(form.agency.data),
+            case_id=case_id,
+            person_id=person_id,
+            action=form.action.data,
+            since=form.since.data,
+            until=form.until.data,
+        )
+        page = trail.search_log(
+            db(), current_user.actor, filters, page=whole_number(request.args.get("page")) or 1
+        )
     return render_template(
         "audit/log.html",
         title="Audit log",
         form=form,
         page=page,
         args={k: v for k, v in request.args.items() if k != "page" and v},
-        person=filters.person_id,
-        matches=matched,
-    ), 200
+        person=person_id,
+        matches=[(u, url_for("audit.log", **kept, user=u.id)) for u in matches],
+    ), 200 if valid else 400
 
 
 def _user_filter(form: LogFilterForm, area_id: int, sent: bool) -> tuple[int | None, list[User]]:
