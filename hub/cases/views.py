@@ -1078,13 +1078,7 @@ def _record(
                 flash(done, "success")
             return redirect(url_for("cases.show", case_id=case.id, purpose=purpose, _anchor=anchor))
     elif request.method == "POST":
-        acts.refuse(
-            db(),
-            refused_as,
-            actor=current_user.actor,
-            subject=acts.Subject("case", case.id),
-            reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
-        )
+        _refuse_input(refused_as, case.id, form)
     status = 400 if request.method == "POST" else 200
     return render_template(
         template, title=title, form=form, case=case, purpose=purpose, **context
@@ -1128,13 +1122,7 @@ def erase(case_id: int) -> Response | tuple[str, int]:
             return redirect(url_for("cases.show", case_id=case_id))
     status = 400 if request.method == "POST" else 200
     if status == 400:  # the reference not typed as it is, or a stale form
-        acts.refuse(
-            session,
-            acts.Action.CASE_ERASE,
-            actor=authorised.actor,
-            subject=authorised.subject,
-            reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
-        )
+        _refuse_input(acts.Action.CASE_ERASE, case.id, form)
     heading = pages.case_heading(session, authorised, "erase") if already else None
     return render_template(
         "cases/erase.html",
@@ -1145,6 +1133,17 @@ def erase(case_id: int) -> Response | tuple[str, int]:
         case=case,
         kept=[name for person_id, name in heading.people if person_id in alone] if heading else [],
     ), status
+
+
+def _refuse_input(action: acts.Action, case_id: int, form: HubForm) -> None:
+    """Record a case's form refused for its input: the fields named, never their values."""
+    acts.refuse(
+        db(),
+        action,
+        actor=current_user.actor,
+        subject=acts.Subject("case", case_id),
+        reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+    )
 
 
 def _erased_message(reference: str, already: bool, erased: int, kept: int) -> str:
