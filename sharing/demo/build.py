@@ -136,7 +136,7 @@ def build_demo(
     hold_conferences(session, today)
     referred = refer_to_safeguarding(session, today)
     follow_hate_pathway(session, today)
-    applications = receive_applications(session, today, plans)
+    applications = receive_applications(session, today, plans, seed)
     surveyed = survey_closures(session, today, seed)
     reviewed = review_cases(session, today, seed)
     record_needs(session, seed)

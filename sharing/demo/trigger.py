@@ -14,6 +14,7 @@ people took it, with the clock held then."""
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -132,9 +133,12 @@ YEAR = (
 )
 
 
-def receive_applications(session: Session, today: date, plans: Sequence[CasePlan]) -> int:
+def receive_applications(
+    session: Session, today: date, plans: Sequence[CasePlan], seed: int
+) -> int:
     """Record the demo's year of applications (for victims of the cases ``plans`` made),
-    each decided and reviewed as its ``Slot`` says; how many there are."""
+    each decided and reviewed as its ``Slot`` says; how many there are. Their references'
+    codes are drawn from ``seed``."""
     procedure = load_procedure(PROCEDURE)
     lead_agency = session.scalar(select(Agency).where(Agency.code == procedure.lead))
     if lead_agency is None:
@@ -156,6 +160,7 @@ def receive_applications(session: Session, today: date, plans: Sequence[CasePlan
     area = lead_agency.area_id
     actor = Actor.of(lead)
     used: list[Resident] = []
+    codes = random.Random(seed)
     made = 0
     for slot in YEAR:
         received = _working_days_before(today, slot.working_days_ago)
@@ -166,7 +171,7 @@ def receive_applications(session: Session, today: date, plans: Sequence[CasePlan
         if slot.lock_one:
             _lock_a_counted_case(session, procedure, area, victim, received, lead_agency.id)
         application = _apply(
-            session, actor, procedure, victim, slot.problem, received, slot.decision
+            session, actor, procedure, victim, slot.problem, received, slot.decision, codes
         )
         if slot.reviewed:
             _reviewed(session, actor, procedure, application, today, slot)
@@ -449,6 +454,7 @@ def _apply(
     problem: str,
     received: date,
     decision: str | None,
+    codes: random.Random,
 ) -> TriggerApplication:
     """The application as the lead recorded it, and (after the lead looked at it, seven
     working days later) its decision."""
@@ -467,6 +473,7 @@ def _apply(
                 problem=problem,
             ),
             now=now,
+            codes=codes,
         )
     if decision is None:
         return application

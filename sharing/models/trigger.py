@@ -31,7 +31,7 @@ class TriggerApplication(Base):
     __tablename__ = "trigger_applications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: e.g. ``ASBR-2026-0007``: given to the applicant, names nobody.
+    #: e.g. ``ASBR-2026-7KQ4MX``: given to the applicant, names nobody, counts nothing.
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     lead_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     #: The procedure (id and version) the application is handled under.

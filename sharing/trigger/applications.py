@@ -10,8 +10,8 @@ naming ids and counts, never the details.
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -186,13 +186,16 @@ def record_application(
     data: ApplicationInput,
     *,
     now: datetime | None = None,
+    codes: random.Random | None = None,
 ) -> TriggerApplication:
     """Record an application the lead received. Refused with the field and reason,
     nothing written and the refusal audited, for: no date or one in the future, no
     channel, no victim's name, a third party without the victim's consent recorded, a
-    postcode or UPRN that is not one, markup, or text too long."""
+    postcode or UPRN that is not one, markup, or text too long. ``codes`` draws its
+    reference's code (the system's randomness when None; the demo passes its seeded one,
+    so that the same seed builds the same demo)."""
     agency = lead_agency(session, actor, procedure, acts.Action.TRIGGER_RECORD)
-    return _create(session, procedure, agency, data, actor, now or clock.now())
+    return _create(session, procedure, agency, data, actor, now or clock.now(), codes=codes)
 
 
 def submit_online(
@@ -242,6 +245,7 @@ def _create(
     now: datetime,
     *,
     sent_with: str | None = None,
+    codes: random.Random | None = None,
 ) -> TriggerApplication:
     with acts.refusing_input(
         session,
@@ -251,7 +255,7 @@ def _create(
     ):
         values, choices = _checked(data, now)
     application = TriggerApplication(
-        reference=f"new-{secrets.token_hex(8)}",  # until the row has its number
+        reference=new_reference(session, data.received_on or clock.day_of(now), codes),
         lead_agency_id=agency.id,
         procedure_key=procedure.id,
         procedure_version=procedure.version,
@@ -265,7 +269,6 @@ def _create(
     added = _added(session, application)
     if added is not application:
         return added
-    application.reference = reference_of(application.id, data.received_on or clock.day_of(now))
     seal_many(application, values)
     session.flush()
     letters.queue(session, application, LetterKind.ACKNOWLEDGEMENT, values, now)
@@ -483,10 +486,27 @@ def _optional(
     return normalised
 
 
-def reference_of(application_id: int, received_on: date) -> str:
-    """The reference given to the applicant, e.g. ``ASBR-2026-0007``: the year received
-    and the application's own number, so two sent at the same moment never share one."""
-    return f"ASBR-{received_on.year}-{application_id:04d}"
+#: The characters of a reference's code: capitals and digits, less those read or heard as
+#: others (0 and O, 1, I and L, U and V), so that it can be given over the phone.
+REFERENCE_CHARACTERS = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+REFERENCE_CODE_LENGTH = 6
+
+
+def new_reference(session: Session, received_on: date, codes: random.Random | None) -> str:
+    """A reference no application has, e.g. ``ASBR-2026-7KQ4MX``: the year received and a
+    random code (29 characters to the power 6: about 600 million codes a year), never a
+    count, so that nobody can tell from their references how many others applied between
+    them, or whether a neighbour did."""
+    draw = codes or _SYSTEM_RANDOM
+    while True:
+        code = "".join(draw.choice(REFERENCE_CHARACTERS) for _ in range(REFERENCE_CODE_LENGTH))
+        reference = f"ASBR-{received_on.year}-{code}"
+        taken = select(TriggerApplication.id).where(TriggerApplication.reference == reference)
+        if session.scalar(taken) is None:
+            return reference
+
+
+_SYSTEM_RANDOM = random.SystemRandom()
 
 
 @dataclass(frozen=True)

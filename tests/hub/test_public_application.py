@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from hub.app import create_app
 from sharing.models import AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter
+from sharing.trigger import applications
 from sharing.vocabulary import Role, TriggerChannel
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -233,6 +234,33 @@ def test_sending_the_application_twice_records_it_once_and_gives_the_first_refer
     assert sent == before + 1
     assert _count(demo_session) == sent
     assert _letters(demo_session) == letters_before + 1  # one acknowledgement
+
+
+def _applied(client: FlaskClient, **answers: str) -> str:
+    """Apply on the public form; the reference the confirmation gives."""
+    _, check = _walk(client, **answers)
+    assert _send(client, check).status_code == 302
+    done = client.get("/community-trigger/apply/sent").get_data(as_text=True)
+    found = _REFERENCE.search(done)
+    assert found is not None, done
+    return found.group(0)
+
+
+_REFERENCE = re.compile(rf"ASBR-\d{{4}}-[{applications.REFERENCE_CHARACTERS}]{{6}}")
+
+
+def test_an_applicants_references_do_not_say_whether_anyone_else_applied(
+    demo_hub, demo_session
+) -> None:
+    """The brief: the form never reveals whether someone else applied. A reference that
+    counted applications would: a neighbour applying between two of mine would show as a
+    gap between my two numbers. Each is the year and a random code of six characters that
+    cannot be misread (no 0 or O, no 1, I or L)."""
+    mine = demo_hub.test_client()
+    first = _applied(mine)
+    neighbour = _applied(demo_hub.test_client())
+    second = _applied(mine, problem=f"{PROBLEM}, and now graffiti on the door")
+    assert len({first, neighbour, second}) == 3  # each reference a code of its own
 
 
 def test_a_send_not_from_the_check_your_answers_page_shows_that_page_first(
