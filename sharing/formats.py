@@ -64,11 +64,18 @@ def with_plain_line_breaks(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: Unicode's embeddings, overrides and isolates (U+202A to U+202E, U+2066 to U+2069): each
+#: turns the direction of the text after it, which on a page or in a letter makes a name
+#: read as other words. Nobody types them; they come with pasted text.
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def tidied(text: str) -> str:
     """``text`` as a box's value is kept: line breaks as one new line each, without
-    surrounding space, and empty when nothing in it can be seen (only zero-width spaces
-    or direction marks)."""
-    text = with_plain_line_breaks(text).strip()
+    surrounding space or text-direction controls (``_DIRECTION_CONTROLS``: right-to-left
+    scripts need none, the reader orders them), and empty when nothing in it can be seen
+    (only zero-width spaces or direction marks)."""
+    text = _DIRECTION_CONTROLS.sub("", with_plain_line_breaks(text)).strip()
     return text if without_invisible(text).strip() else ""
 
 

@@ -198,6 +198,26 @@ def test_a_required_text_of_invisible_characters_only_is_empty(typed: str) -> No
     )
 
 
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        # An override turns what follows it round: "Robin" then "gnidaer" shows as
+        # "Robin reading", and the rest of a letter's line after it.
+        ("Robin\u202e gnidaer", "Robin gnidaer"),
+        ("\u202aSmith\u202c", "Smith"),  # as WhatsApp wraps a pasted text
+        ("Ali\u2067ce\u2069", "Alice"),  # isolates
+        ("\u202bداود\u202c Khan", "داود Khan"),  # embeddings: the script needs none
+    ],
+)
+def test_text_direction_controls_are_not_kept(typed: str, kept: str) -> None:
+    """Nobody types an embedding, override or isolate: they come with pasted text, and
+    turn round, on the lead's page and in a letter, the text after them (a name that reads
+    as other words). Right-to-left scripts need none: the browser and the letter's reader
+    order them. The marks (U+200E, U+200F) and joiners stay."""
+    assert checked_text("surname", typed, limit=100, what="the surname") == kept
+    assert checked_text("name", "Levi\u200f", limit=100, what="the name") == "Levi\u200f"
+
+
 def test_a_text_boxs_line_breaks_are_one_new_line_each_and_count_as_one() -> None:
     sent = "Flat 2\r\n14 Mill Lane\rNorthshire"  # as a browser sends a text box
     assert checked_text("address", sent, limit=100, what="the address") == (
