@@ -6,7 +6,8 @@ colleague's values in the fields the second person never touched.
 The stamp is a keyed hash (HMAC-SHA256, under a key derived from the blind-index root key)
 of the record's stored columns: sealed values as their ciphertexts, others as they are.
 It says nothing of the values, and needs no column of its own: any change to the row
-changes it, whether or not it bumps a time.
+changes it, whether or not it bumps a time. A refusal names who changed the record last,
+and when, where the record keeps that (``LastChanged``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import functools
 import hmac
 import re
 from collections.abc import Callable, Collection, Iterable
+from datetime import datetime
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -24,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from sharing.crypto.sealing import provider_of
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile
+from sharing.models import LastChanged, User
 
 _STAMP = re.compile(r"[0-9a-f]{32}")
 
@@ -72,10 +75,28 @@ def check(
     they were when the form was opened (its stamp ``opened``); ``also`` gives, once they
     are read again, what ``of`` was given as ``also``. Each row is read again
     under a lock held until the save ends (the row's on PostgreSQL, the database's write
-    lock on SQLite), so two saves cannot both pass. A form sent without a stamp (a page
-    opened before forms had one) is accepted."""
+    lock on SQLite), so two saves cannot both pass. The refusal names who changed them
+    last and when, if a record keeps that. A form sent without a stamp (a page opened
+    before forms had one) is accepted."""
     if not well_formed(opened):
         return
     read_for_change(session, *records)
     if not hmac.compare_digest(of(session, *records, only=only, also=also()), opened or ""):
-        raise ChangedMeanwhile()
+        raise ChangedMeanwhile(*_last_change(session, records))
+
+
+def _last_change(
+    session: Session, records: Iterable[DeclarativeBase]
+) -> tuple[datetime | None, str | None]:
+    """When the latest change the ``records`` keep was saved, and the display name of who
+    saved it (``None`` for what none of them keeps)."""
+    kept = [
+        (at, record.changed_by_id)
+        for record in records
+        if isinstance(record, LastChanged) and (at := record.changed_at) is not None
+    ]
+    if not kept:
+        return None, None
+    at, user_id = max(kept, key=lambda change: change[0])
+    by = session.get(User, user_id) if user_id is not None else None
+    return at, by.display_name if by is not None else None

@@ -376,9 +376,9 @@ def change_person(
     their part in it (authorised for ``Act.RECORD``): the agency keeps one record of the
     person, so their other cases show the change too. Whether anything changed: nothing
     is recorded for a form saved as it was. ``NotFound`` for a party of another case;
-    ``InputError`` at the field, recorded, with nothing changed; ``ChangedMeanwhile``
-    when the person or their part changed after the form was opened (its stamp
-    ``opened``)."""
+    ``InputError`` at the field, recorded, with nothing changed; ``ChangedMeanwhile``,
+    naming who changed them last and when, if the person or their part changed after
+    the form was opened (its stamp ``opened``)."""
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     party = next((p for p in case.parties if p.id == party_id), None)
@@ -395,6 +395,7 @@ def change_person(
     party.role = data.role
     if not changed:
         return False
+    party.person.changed_by_user(actor.user_id, now or clock.now())
     session.flush()
     _recorded(session, actor, case, f"person {party.person_id} changed ({data.role.value})")
     return True
@@ -640,8 +641,8 @@ def change_action(
     it and by when; whether anything changed (nothing is recorded for a form saved as it
     was). An action a conference agreed stays with an agency at its table
     (``at_the_table``); a due date already passed may stay as it is, a new one must be
-    from today on. ``ChangedMeanwhile`` if the action changed after the form was opened
-    (its stamp ``opened``)."""
+    from today on. ``ChangedMeanwhile``, naming who changed it last and when, if the
+    action changed after the form was opened (its stamp ``opened``)."""
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
@@ -666,6 +667,7 @@ def change_action(
     described = seal(action, "description", description)
     if not described and as_it_was == (data.kind, owner_agency_id, owner_user_id, data.due_on):
         return False
+    action.changed_by_user(actor.user_id, now)
     session.flush()
     _recorded(session, actor, case, f"action {action.id} changed")
     return True

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from sharing import stamps
+from sharing import clock, stamps
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import NotAllowed
@@ -79,10 +79,10 @@ def change(
     """Change the meeting to ``data`` (its ``first_at`` is not used), and say which of its
     settings changed, by name; none, and nothing recorded, if it is as it was. Refused
     with the field and the reason, before anything is written (and the refusal recorded),
-    for anything setting one up would refuse; ``ChangedMeanwhile`` if its settings or
-    members changed after the form was opened (its stamp ``opened``), so that a member
-    someone removed is not added back. One entry records a change, naming the settings
-    changed, never their values."""
+    for anything setting one up would refuse; ``ChangedMeanwhile``, naming who changed
+    it last and when, if its settings or members changed after the form was opened (its
+    stamp ``opened``), so that a member someone removed is not added back. One entry
+    records a change, naming the settings changed, never their values."""
     meeting = require_changer(session, actor, series_id)
     stamps.check(session, opened, meeting, also=lambda: _member_ids(session, meeting))
     with acts.refusing_input(
@@ -95,6 +95,7 @@ def change(
         place, link = series.usual_place(data.place, data.video_link)
     changed = _change(session, meeting, settings, place or None, link or None)
     if changed:
+        meeting.changed_by_user(actor.user_id, clock.now())
         session.flush()
         session.expire(meeting, ["members", "chair", "protocol"])
         acts.record(

@@ -12,7 +12,7 @@ from sharing.models.audit import (
     AuditWitnessCosignature,
     AuditWitnessStatus,
 )
-from sharing.models.base import Base
+from sharing.models.base import Base, LastChanged
 from sharing.models.cases import Action, Case, CaseParty, CaseReview, Incident
 from sharing.models.documents import Document
 from sharing.models.emergency import Alert, BreakGlass
@@ -101,6 +101,7 @@ __all__ = [
     "Escalation",
     "Incident",
     "InformationRequest",
+    "LastChanged",
     "LockRequest",
     "Person",
     "User",

@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, LargeBinary, MetaData, String, Table, TypeDecorator
+from sqlalchemy import (
+    DateTime,
+    Enum,
+    ForeignKey,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Stable constraint names, so Alembic migrations name the same thing on every database.
 #: The largest id a row can have: ids are 32-bit integers on PostgreSQL. A larger number
@@ -42,6 +51,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+class LastChanged:
+    """A record that keeps who last changed it from a form, and when, so that a save from a
+    form opened before that change is refused naming them (``sharing.stamps``)."""
+
+    #: When a form's save last changed it (none if none has since it was recorded).
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The user who saved that change.
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    def changed_by_user(self, user_id: int, at: datetime) -> None:
+        """Keep that ``user_id`` changed the record at ``at``."""
+        self.changed_by_id, self.changed_at = user_id, at
 
 
 #: The category of a sealed column whose rows each name their own (``category``): a
@@ -79,7 +102,15 @@ def enum_column(enum: type[Any], name: str, **kwargs: Any) -> Any:
     )
 
 
-__all__ = ["MAX_ID", "Base", "UTCDateTime", "String", "enum_column", "personal"]
+__all__ = [
+    "MAX_ID",
+    "Base",
+    "LastChanged",
+    "UTCDateTime",
+    "String",
+    "enum_column",
+    "personal",
+]
 
 
 def table_of(model: type[Base]) -> Table:

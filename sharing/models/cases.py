@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing import clock
 from sharing.models.agencies import Agency, Ward
-from sharing.models.base import Base, UTCDateTime, enum_column, personal
+from sharing.models.base import Base, LastChanged, UTCDateTime, enum_column, personal
 from sharing.models.keys import DataKey
 from sharing.models.persons import Person
 from sharing.models.users import User
@@ -200,7 +200,7 @@ class Incident(Base):
         return self.reported_on or clock.day_of(self.recorded_at)
 
 
-class Action(Base):
+class Action(LastChanged, Base):
     """An action or intervention on a case, owned by an agency, with a due date."""
 
     __tablename__ = "actions"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing import clock
 from sharing.models.agencies import Agency, Area
-from sharing.models.base import Base, UTCDateTime, enum_column, personal
+from sharing.models.base import Base, LastChanged, UTCDateTime, enum_column, personal
 from sharing.models.cases import Case
 from sharing.models.protocols import ProtocolRecord, Share
 from sharing.models.users import User
@@ -250,7 +250,7 @@ class ConferenceDecision(Base):
         return self.conference.case
 
 
-class MeetingSeries(Base):
+class MeetingSeries(LastChanged, Base):
     """A partnership meeting (an ASB problem-solving group, a CSP tasking meeting): set up
     by an agency of the area, chaired, sitting regularly, with standing members. Its name,
     dates and members are about the partnership's staff, never the people on its cases."""

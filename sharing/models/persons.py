@@ -14,14 +14,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing import clock
 from sharing.models.agencies import Agency
-from sharing.models.base import Base, UTCDateTime, personal
+from sharing.models.base import Base, LastChanged, UTCDateTime, personal
 from sharing.models.keys import DataKey
 
 if TYPE_CHECKING:
     from sharing.models.cases import CaseParty
 
 
-class Person(Base):
+class Person(LastChanged, Base):
     __tablename__ = "persons"
 
     id: Mapped[int] = mapped_column(primary_key=True)

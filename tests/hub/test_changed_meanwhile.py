@@ -1,6 +1,7 @@
 """Two people change the same record, each from a form opened before the other saved
 (demo partnership). The second save is refused: the page says someone changed it after it
-was opened, shows what is saved now beside what the form holds, and keeps what was typed;
+was opened (who, and when, in England's time), shows what is saved now beside what the form
+holds, and keeps what was typed;
 nothing the first person saved is put back. Saving again, having seen it, goes through. A
 form sent without its stamp (a page opened before forms had one) is saved as before."""
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -64,6 +65,20 @@ def _refused_and_kept(response, *typed: str) -> str:
     return page
 
 
+def _saved_at(client, url: str, form: dict) -> datetime:
+    """Save ``form`` with the clock held at a moment, and give that moment."""
+    with clock.pinned(clock.now()) as moment:
+        assert client.post(url, data=form).status_code == 302
+    return moment
+
+
+def _names(page: str, who: User, moment: datetime) -> None:
+    """The refusal says who saved the change and when, as the hub writes a moment (in
+    England's time)."""
+    said = f"{CHANGED} (at {clock.moment_text(moment)}, by {who.display_name})."
+    assert said in page, said
+
+
 def _needs(session, person_id: int) -> dict:
     """The person's recorded adjustments and contact needs (None for none)."""
     return unseal_many(session.get(Person, person_id), ("adjustments", "contact_needs"))
@@ -85,10 +100,11 @@ def test_a_persons_details_changed_meanwhile_are_not_put_back(demo_hub, demo_ses
     first, second = _open(officer, url), _open(manager, url)
     assert len(first["opened"]) == 32  # a stamp, not the values
     first.update({"person-phone": "07700 900111", "person-no_home_visits": "y"})
-    assert officer.post(url, data=first).status_code == 302
+    saved_at = _saved_at(officer, url, first)
 
     second["person-address"] = "99 New Road"
     page = _refused_and_kept(manager.post(url, data=second), "99 New Road")
+    _names(page, case.officer, saved_at)
     saved = _person(demo_session, party.person_id)
     assert saved["phone"] in page  # the phone saved now, beside the old one on the form
     assert saved["phone"] not in second.values()
@@ -244,13 +260,14 @@ def test_an_action_changed_meanwhile_is_not_put_back(demo_hub, demo_session) -> 
     url = f"/cases/{case.id}/actions/{action.id}"
     first, second = _open(officer, url), _open(manager, url)
     first["description"] = "Warning letter to be hand delivered by Friday"
-    assert officer.post(url, data=first).status_code == 302
+    saved_at = _saved_at(officer, url, first)
 
     second["owner_user"] = ""
     second["kind"] = (
         "perpetrator_visit" if second["kind"] != "perpetrator_visit" else "warning_letter"
     )
     page = _refused_and_kept(manager.post(url, data=second))
+    _names(page, case.officer, saved_at)
     assert "Warning letter to be hand delivered by Friday" in page
     assert _description(demo_session, action.id) == "Warning letter to be hand delivered by Friday"
 
@@ -279,7 +296,8 @@ def test_a_member_removed_meanwhile_is_not_added_back_to_a_meeting(demo_hub, dem
     group = demo_session.scalar(
         select(MeetingSeries).where(MeetingSeries.name == "Northshire ASB problem-solving group")
     )
-    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.MANAGER))
+    organiser = demo_user(demo_session, "northshire-csp", Role.MANAGER)
+    manager = demo_client(demo_hub, organiser)
     chair = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR))
     url = f"/meetings/{group.id}/change"
     first, second = _open(manager, url), _open(chair, url)
@@ -288,10 +306,11 @@ def test_a_member_removed_meanwhile_is_not_added_back_to_a_meeting(demo_hub, dem
     removed = next(m for m in members if m != first["chair"])
     first["members"] = [m for m in members if m != removed]
     first["name"] = "Northshire ASB problem-solving group (east)"
-    assert manager.post(url, data=first).status_code == 302
+    saved_at = _saved_at(manager, url, first)
 
     second["place"] = "Council offices, room 4"
     page = _refused_and_kept(chair.post(url, data=second), "Council offices, room 4")
+    _names(page, organiser, saved_at)
     assert "Northshire ASB problem-solving group (east)" in page
     demo_session.expire_all()
     group = demo_session.get(MeetingSeries, group.id)

@@ -1,5 +1,6 @@
 """A change form's stamp of the record as it was opened (``sharing.stamps``): it says
-nothing of the values, changes with any stored change, and two saves from forms opened at
+nothing of the values, changes with any stored change, a refusal names who changed the
+record last and when where the record keeps that, and two saves from forms opened at
 the same time cannot both pass its check, on SQLite and on PostgreSQL: the second waits
 for the first and is refused."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, select
@@ -16,7 +18,7 @@ from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import seal, unseal_many
 from sharing.db import make_session_factory
 from sharing.errors import ChangedMeanwhile
-from sharing.models import Case, CaseParty
+from sharing.models import Case, CaseParty, User
 from sharing.vocabulary import CaseStatus, Priority
 from tests.fixtures.app import TEST_COST
 
@@ -53,6 +55,29 @@ def test_a_stamp_changes_with_the_record_and_does_not_reveal_it(
         session.flush()
         with pytest.raises(ChangedMeanwhile):
             stamps.check(session, stamp, person, party)
+        session.rollback()
+
+
+def test_a_refusal_names_who_changed_the_record_last_and_when_if_it_keeps_that(
+    demo_database: tuple[Engine, LocalKeyring],
+) -> None:
+    engine, keys = demo_database
+    with make_session_factory(engine, keys, TEST_COST)() as session:
+        party = session.scalars(select(CaseParty)).first()
+        person, case = party.person, party.case
+        opened = stamps.of(session, person, party)
+        triage = stamps.of(session, case, only=("priority", "triage"))
+        writer = session.scalars(select(User).order_by(User.id)).first()
+        at = datetime(2026, 7, 1, 13, 4, tzinfo=UTC)
+        person.changed_by_user(writer.id, at)
+        case.priority = next(p for p in Priority if p is not case.priority)
+        session.flush()
+        with pytest.raises(ChangedMeanwhile) as refused:
+            stamps.check(session, opened, person, party)
+        assert (refused.value.at, refused.value.by) == (at, writer.display_name)
+        with pytest.raises(ChangedMeanwhile) as refused:  # a case keeps no last writer
+            stamps.check(session, triage, case, only=("priority", "triage"))
+        assert (refused.value.at, refused.value.by) == (None, None)
         session.rollback()
 
 
