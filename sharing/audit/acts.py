@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor, Decision
+from sharing.audit.listings import listed
 from sharing.audit.log import enqueue, enqueue_many
 from sharing.errors import InputError, NotAllowed
 from sharing.formats import is_digits
@@ -404,16 +405,6 @@ def shortened(basis: str | None, most: int = 20) -> str | None:
             part = f"{label} {','.join(found[:most])},… ({len(found)} in all)"
         parts.append(part)
     return "; ".join(parts)
-
-
-def listed(basis: str | None, kind: str) -> set[int]:
-    """The identifiers a basis lists under ``kind``: ``listed("...; cases 3,4; ...",
-    "cases")`` is ``{3, 4}`` (the reverse of writing ``f"{kind} {ids(...)}"``)."""
-    for part in (basis or "").split("; "):
-        label, _, values = part.partition(" ")
-        if label == kind:
-            return {int(v) for v in values.split(",") if is_digits(v)}
-    return set()
 
 
 def disclosed(decision: Decision) -> str:

@@ -51,7 +51,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
-from sharing.audit import notes
+from sharing.audit import listings, notes
 from sharing.audit.merkle import EMPTY_ROOT, Frontier, fold, leaf_hash, node_hash
 from sharing.audit.stretches import (
     Checked,
@@ -205,6 +205,7 @@ def append(session: Session, **fields: Unpack[EntryFields]) -> AuditEntry:
     entry = AuditEntry(**values)
     session.add(entry)
     session.flush()
+    listings.index(session, [values])
     return entry
 
 
@@ -284,6 +285,7 @@ def _integrate_batch(connection: Connection, batch: int) -> int:
         for row in sorted(taken, key=lambda r: r.id)
     ]
     connection.execute(insert(AuditEntry), values)
+    listings.index(connection, values)
     store(connection, frontier)
     return len(values)
 
@@ -348,6 +350,7 @@ def append_many(session: Session, acts: Iterable[Mapping[str, Any]], chunk: int 
     for rows in _chunks(acts, chunk):
         values = [_into_tree(frontier, _values(**act)) for act in rows]
         session.execute(insert(AuditEntry), values)
+        listings.index(session, values)
         added += len(values)
     store(session, frontier)
     session.flush()

@@ -23,6 +23,7 @@ from sharing.models import (
     Action,
     Agency,
     AuditEntry,
+    AuditListing,
     BreakGlass,
     Case,
     CaseParty,
@@ -121,20 +122,15 @@ def _ids(ids: Iterable[int]) -> list[str]:
     return [str(i) for i in ids]
 
 
-def _listing(session: Session, kind: str, wanted: set[int], *, leading: bool = False) -> list[int]:
-    """Entries whose basis lists one of ``wanted`` under ``kind`` (searches name the cases
-    and people they showed), after another part, or also first when ``leading``. The LIKE
-    narrows; the parse decides."""
+def _listing(session: Session, kind: str, wanted: set[int]) -> ColumnElement[bool]:
+    """Entries whose basis lists one of ``wanted`` under ``kind`` (the lists, searches and
+    exports that showed them), found in the log's index of listings."""
     if not wanted:
-        return []
-    conditions = [AuditEntry.basis.like(f"%{i}%") for i in wanted]
-    where: ColumnElement[bool] = AuditEntry.basis.like(f"%; {kind} %")
-    if leading:
-        where = or_(where, AuditEntry.basis.like(f"{kind} %"))
-    candidates = session.execute(
-        select(AuditEntry.seq, AuditEntry.basis).where(where, or_(*conditions))
+        return false()
+    listing = select(AuditListing.seq).where(
+        AuditListing.kind == kind, AuditListing.listed_id.in_(wanted)
     )
-    return [seq for seq, basis in candidates if acts.listed(basis, kind) & wanted]
+    return in_rows_of(session, AuditEntry.seq, listing)
 
 
 def _concerning_cases(session: Session, case_ids: set[int]) -> ColumnElement[bool]:
@@ -142,7 +138,7 @@ def _concerning_cases(session: Session, case_ids: set[int]) -> ColumnElement[boo
         return false()
     return or_(
         and_(AuditEntry.object_type == "case", AuditEntry.object_id.in_(_ids(case_ids))),
-        AuditEntry.seq.in_(_listing(session, "cases", case_ids)),
+        _listing(session, "cases", case_ids),
     )
 
 
@@ -153,7 +149,7 @@ def concerning_person(session: Session, person_id: int) -> ColumnElement[bool]:
     return or_(
         and_(AuditEntry.object_type == "person", AuditEntry.object_id == str(person_id)),
         _concerning_cases(session, cases),
-        AuditEntry.seq.in_(_listing(session, "persons", {person_id})),
+        _listing(session, "persons", {person_id}),
     )
 
 
@@ -172,8 +168,8 @@ def concerning_application(session: Session, application_id: int) -> ColumnEleme
             AuditEntry.object_type == "trigger_application",
             AuditEntry.object_id == str(application_id),
         ),
-        AuditEntry.seq.in_(_listing(session, "applications", {application_id})),
-        AuditEntry.seq.in_(_listing(session, "recommendations", recommendations, leading=True)),
+        _listing(session, "applications", {application_id}),
+        _listing(session, "recommendations", recommendations),
     )
 
 

@@ -57,6 +57,20 @@ class AuditEntry(_ActFields, Base):
     )
 
 
+class AuditListing(Base):
+    """An entry's basis listing a case, person, application or recommendation by its
+    identifier (``sharing.audit.acts.listings``: the lists, searches and exports that
+    showed it): written with the entry as it joins the log, so that a DPO's log of one
+    case finds them without reading every entry's basis. It is an index of the entries,
+    made again from them by migration 0047; the entries alone are what the tree proves."""
+
+    __tablename__ = "audit_listings"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    listed_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
 class AuditQueued(_ActFields, Base):
     """An entry written by an act's transaction and not yet added to the log: the
     integrator (``sharing.audit.log.integrate``) gives it its sequence number and leaf,
