@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -217,7 +218,9 @@ def find_subject() -> tuple[str, int]:
 @bp.route("/subject-access/<int:person_id>")
 def subject_report(person_id: int) -> str:
     try:
-        report = subject_access.compile_report(db(), current_user.actor, person_id)
+        report = subject_access.compile_report(
+            db(), current_user.actor, person_id, current_app.extensions["hub.closure_survey"]
+        )
     except NotFound:
         abort(404)
     return render_template(

@@ -23,6 +23,7 @@ from sharing.audit import acts, subject_held
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.search import SearchQuery, people_matching, search_term
+from sharing.cases.survey import Survey
 from sharing.errors import NotFound
 from sharing.models import Action, AuditEntry, Case, CaseParty, Incident, Person, Share
 
@@ -156,8 +157,9 @@ class SubjectAccessReport:
     cases: list[CaseSection]
     #: Every audit entry about the person, their record or their cases, oldest first.
     accesses: list[LogRow]
-    #: Their risk assessments, the documents and letters addressed to them, and the
-    #: referrals made for them, on the agency's cases that are not locked.
+    #: Their risk assessments, the documents and letters addressed to them, the
+    #: referrals made for them and the closure surveys of the cases they complained on,
+    #: on the agency's cases that are not locked.
     held: subject_held.Held
 
 
@@ -179,8 +181,11 @@ _NEEDS = (
 )
 
 
-def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAccessReport:
-    """The report for a person of the DPO's agency. NotFound for anyone else's."""
+def compile_report(
+    session: Session, actor: Actor, person_id: int, survey: Survey | None = None
+) -> SubjectAccessReport:
+    """The report for a person of the DPO's agency. NotFound for anyone else's.
+    ``survey``: the closure survey file, whose questions' words the report gives."""
     require_subject_dpo(session, actor, acts.Action.SUBJECT_ACCESS)
     person = session.get(Person, person_id)
     subject = acts.Subject("person", person_id)
@@ -244,7 +249,7 @@ def compile_report(session: Session, actor: Actor, person_id: int) -> SubjectAcc
         ],
         cases=[_section(session, party, decision) for party in own],
         accesses=rows(session, entries, actor.agency_id),
-        held=subject_held.read(held, decision),
+        held=subject_held.read(held, decision, survey),
     )
 
 

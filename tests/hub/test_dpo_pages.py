@@ -22,7 +22,7 @@ from sharing.cases.needs import Needs
 from sharing.crypto.sealing import seal_many, unseal
 from sharing.models import Agency, AuditEntry, Case, Document, RiskAssessment, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditQueued, AuditTree
-from sharing.vocabulary import Adjustment, CaseStatus, ContactMethod, Role
+from sharing.vocabulary import Adjustment, CaseStatus, ContactMethod, PartyRole, Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.demo import (
     demo_actor,
@@ -33,6 +33,7 @@ from tests.fixtures.demo import (
     open_cases,
 )
 from tests.fixtures.statements import counted
+from tests.fixtures.surveys import COMMENT, SURVEY, answered_by_phone, closed_case, party
 from tests.fixtures.witnesses import running_witnesses
 
 
@@ -711,3 +712,45 @@ def test_a_subject_access_report_holds_their_needs_assessments_letters_and_refer
     assert str(assessment.id) in assessments
     assert str(document.id) in entry.basis.split("documents ")[1].split(";")[0]
     assert "referrals none" not in entry.basis
+
+
+def test_a_subject_access_report_holds_the_complainants_closure_survey(
+    demo_hub, demo_session, dpos
+) -> None:
+    """The closure survey is the complainant's: the victim's report holds it (how it was
+    offered, each question with their answer, what they said in their own words), a
+    witness's on the same case does not; a survey on a case with two victims says so
+    beside it, for the DPO to check whose answers they are before disclosing them."""
+    case = closed_case(demo_session, "larkmoor-ha", PartyRole.VICTIM, PartyRole.WITNESS)
+    survey = answered_by_phone(demo_session, case)
+    shared = closed_case(demo_session, "larkmoor-ha", PartyRole.VICTIM, PartyRole.VICTIM)
+    answered_by_phone(demo_session, shared, "Nobody told us the injunction had been refused")
+    demo_session.commit()
+    dpo = dpos["larkmoor-ha"]
+
+    report = dpo.get(f"/audit/subject-access/{party(case, PartyRole.VICTIM)}").get_data(
+        as_text=True
+    )
+    survey_part = report.split("Their closure surveys")[1].split("Who has seen their data")[0]
+    assert f"Case {case.reference}" in survey_part
+    assert "By phone: answers recorded now" in survey_part
+    assert str(escape(SURVEY.questions[0].text)) in survey_part
+    assert "Fairly dissatisfied" in survey_part
+    assert COMMENT in survey_part
+    assert "complainants" not in survey_part
+    assert f"closure surveys {survey.id}" in _last(demo_session).basis
+
+    witness = dpo.get(f"/audit/subject-access/{party(case, PartyRole.WITNESS)}").get_data(
+        as_text=True
+    )
+    assert "Their closure surveys" in witness
+    assert COMMENT not in witness
+
+    victim = dpo.get(f"/audit/subject-access/{party(shared, PartyRole.VICTIM, 1)}").get_data(
+        as_text=True
+    )
+    assert "Nobody told us the injunction had been refused" in victim
+    assert (
+        "This case has 2 complainants: check whose answers these are before disclosing them"
+        in victim
+    )
