@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hub import audit_witnesses
 from hub.database import audit_origin, key_store, new_session
 from sharing import accounts, clock
-from sharing.audit import acts, checkpoints, notes, proofs
+from sharing.audit import acts, checkpoints, listings, notes, proofs
 from sharing.audit.export import ExportError, build_export
 from sharing.audit.head import LogDamaged
 from sharing.audit.log import integrate, integrate_committed, verify, waiting
@@ -101,12 +101,30 @@ def audit_verify(
             click.echo("Entries waiting to be added to the log: none")
         if not result.ok:
             _fail(f"FAILED: {result.problem}")
+        if (unlike := listings.first_mismatch(session, result.size)) is not None:
+            _fail(
+                f"FAILED: the index of the records entries list does not match entry "
+                f"{unlike} (a DPO's log of one case would not show it rightly): make it again "
+                "from the entries with `hub audit reindex`, and find out who changed it"
+            )
+        click.echo("The index of the records entries list: matches the entries")
         try:
             for line in check_policy(session, audit_origin(), public_key, result, policy):
                 click.echo(line)
         except PolicyNotMet as e:
             _fail(f"FAILED: {e}")
     click.echo("OK: the audit log is whole.")
+
+
+@audit.command("reindex")
+def audit_reindex() -> None:
+    """Make the index of the records entries list (the cases, people, applications and
+    recommendations lists and searches showed) again from the entries, when `hub audit
+    verify` finds it does not match them. Entries wait in the queue meanwhile."""
+    with new_session() as session:
+        made = listings.rebuild(session)
+        session.commit()
+    click.echo(f"Indexed {made} records listed by the log's entries.")
 
 
 @audit.command("integrate")

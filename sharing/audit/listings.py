@@ -1,18 +1,24 @@
 """The records an entry's basis lists by identifier (the cases a search or an export
 showed, the people a subject access search found), and their index beside the log, so
 that a DPO's log of one case finds every entry that showed it without reading every
-entry's basis."""
+entry's basis.
+
+The index is not part of what the tree proves, so ``hub audit verify`` compares it with
+the entries (``first_mismatch``): a listing removed to hide that a search showed a case is
+found as surely as a changed entry, and ``hub audit reindex`` makes it again (``rebuild``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import ColumnElement, Connection, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from sharing.audit.tree import locked_tree
 from sharing.formats import is_digits
-from sharing.models.audit import AuditListing
+from sharing.models.audit import AuditEntry, AuditListing
 
 #: What a basis may list by identifier and a DPO's log of one of them finds: the cases,
 #: people, applications and recommendations a list, a search or an export showed.
@@ -36,9 +42,9 @@ def listings(basis: str | None) -> set[tuple[str, int]]:
     return {(kind, i) for kind in LISTED_KINDS for i in listed(basis, kind)}
 
 
-def index(to: Connection | Session, entries: Sequence[Mapping[str, Any]]) -> None:
+def index(to: Connection | Session, entries: Sequence[Mapping[str, Any]]) -> int:
     """Write the listings of ``entries`` (rows just added to the log: their ``seq`` and
-    ``basis``) in the same transaction."""
+    ``basis``) in the same transaction; how many."""
     rows = [
         {"kind": kind, "listed_id": listed_id, "seq": entry["seq"]}
         for entry in entries
@@ -46,3 +52,54 @@ def index(to: Connection | Session, entries: Sequence[Mapping[str, Any]]) -> Non
     ]
     if rows:
         to.execute(insert(AuditListing), rows)
+    return len(rows)
+
+
+#: Entries compared, or indexed again, a batch at a time.
+BATCH = 50_000
+
+
+def _may_list() -> ColumnElement[bool]:
+    """Entries whose basis may list something (those it cannot are not read)."""
+    return or_(*(AuditEntry.basis.like(f"%{kind} %") for kind in LISTED_KINDS))
+
+
+def first_mismatch(session: Session, size: int) -> int | None:
+    """The first of the log's first ``size`` entries whose listings in the index are not
+    the ones its basis lists (one missing, one too many, or one naming another record);
+    None when the index matches them all."""
+    for start in range(0, size, BATCH):
+        end = min(start + BATCH, size)
+        entries = session.execute(
+            select(AuditEntry.seq, AuditEntry.basis).where(
+                AuditEntry.seq >= start, AuditEntry.seq < end, _may_list()
+            )
+        )
+        expected = {(seq, kind, i) for seq, basis in entries for kind, i in listings(basis)}
+        stored = session.execute(
+            select(AuditListing.seq, AuditListing.kind, AuditListing.listed_id).where(
+                AuditListing.seq >= start, AuditListing.seq < end
+            )
+        )
+        differing = expected.symmetric_difference((seq, kind, i) for seq, kind, i in stored)
+        if differing:
+            return min(seq for seq, _, _ in differing)
+    return None
+
+
+def rebuild(session: Session) -> int:
+    """Make the index again from the entries, in the session's transaction, with the
+    tree's row locked (no entry joins the log meanwhile); how many listings it holds."""
+    locked_tree(session)
+    session.execute(delete(AuditListing))
+    after, made = -1, 0
+    while batch := session.execute(
+        select(AuditEntry.seq, AuditEntry.basis)
+        .where(AuditEntry.seq > after, _may_list())
+        .order_by(AuditEntry.seq)
+        .limit(BATCH)
+    ).all():
+        rows = [{"seq": seq, "basis": basis} for seq, basis in batch]
+        made += index(session, rows)
+        after = batch[-1].seq
+    return made

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, text, update
 
 from sharing import accounts
 from sharing.audit import checkpoints, notes, verify_audit
+from sharing.audit.log import append
 from sharing.db import make_engine, make_session_factory
 from sharing.models import (
     Agency,
@@ -91,6 +92,45 @@ def test_verify_checkpoint_show_and_public_key(logged: str) -> None:
 def test_a_tampered_entry_fails_verify_and_is_named(logged: str) -> None:
     _tamper(logged, "UPDATE audit_entries SET outcome = 'refused' WHERE seq = 4")
     _refused(hub("audit", "verify"), "FAILED: entry 4 was altered")
+
+
+def _searched(url: str, basis: str) -> int:
+    """A search's entry whose basis lists cases, added to the log; its number."""
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        entry = append(session, action="search", outcome="allowed", basis=basis)
+        session.commit()
+        seq = entry.seq
+    engine.dispose()
+    return seq
+
+
+@pytest.mark.parametrize(
+    ("statement", "why"),
+    [
+        ("DELETE FROM audit_listings WHERE listed_id = 301", "a listing removed"),
+        ("UPDATE audit_listings SET listed_id = 999 WHERE listed_id = 301", "changed"),
+        ("INSERT INTO audit_listings (kind, listed_id, seq) VALUES ('cases', 5, 3)", "forged"),
+    ],
+)
+def test_an_index_of_listings_that_differs_from_the_entries_fails_verify_and_is_made_again(
+    logged: str, statement: str, why: str
+) -> None:
+    """The index of what entries list is not in the tree: removing a listing would hide
+    from a DPO's log of case 301 that a search showed it, with every hash still right."""
+    seq = _searched(logged, "by surname; 2 found; cases 300,301; persons 4")
+    assert hub("audit", "verify").exit_code == 0
+    _tamper(logged, statement)
+    failed = hub("audit", "verify")
+    where = 3 if why == "forged" else seq
+    _refused(failed, f"index of the records entries list does not match entry {where}")
+    assert "hub audit reindex" in failed.output
+    made = hub("audit", "reindex")
+    assert made.exit_code == 0, made.output
+    assert "Indexed 3 records listed by the log's entries." in made.output
+    verified = hub("audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "The index of the records entries list: matches the entries" in verified.output
 
 
 def test_export_checked_by_the_standalone_verifier(logged: str, tmp_path: Path, capsys) -> None:
