@@ -13,33 +13,46 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, delete, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sharing.audit.tree import locked_tree
 from sharing.formats import is_digits
 from sharing.models.audit import AuditEntry, AuditListing
+from sharing.models.base import table_of
 
 #: What a basis may list by identifier and a DPO's log of one of them finds: the cases,
 #: people, applications and recommendations a list, a search or an export showed.
 LISTED_KINDS = ("cases", "persons", "applications", "recommendations")
+#: Read and written by plain statements: an entry is added, and the whole log checked,
+#: without an object a row.
+_ENTRIES = table_of(AuditEntry)
+_LISTINGS = table_of(AuditListing)
 
 
 def listed(basis: str | None, kind: str) -> set[int]:
     """The identifiers a basis lists under ``kind``: ``listed("...; cases 3,4; ...",
     "cases")`` is ``{3, 4}`` (the reverse of writing ``f"{kind} {ids(...)}"``)."""
-    for part in (basis or "").split("; "):
-        label, _, values = part.partition(" ")
-        if label == kind:
-            return {int(v) for v in values.split(",") if is_digits(v)}
-    return set()
+    return {i for listed_kind, i in _lists(basis, (kind,)) if listed_kind == kind}
 
 
 def listings(basis: str | None) -> set[tuple[str, int]]:
     """Each ``(kind, identifier)`` a basis lists under one of ``LISTED_KINDS``, wherever
     in the basis the list stands: ``listings("page 1 of 2; cases 3,4")`` is
     ``{("cases", 3), ("cases", 4)}``."""
-    return {(kind, i) for kind in LISTED_KINDS for i in listed(basis, kind)}
+    return _lists(basis, LISTED_KINDS)
+
+
+def _lists(basis: str | None, kinds: tuple[str, ...]) -> set[tuple[str, int]]:
+    """The first list of each of ``kinds`` in ``basis``, read in one pass."""
+    found: set[tuple[str, int]] = set()
+    seen: set[str] = set()
+    for part in (basis or "").split("; "):
+        label, _, values = part.partition(" ")
+        if label in kinds and label not in seen:
+            seen.add(label)
+            found.update((label, int(v)) for v in values.split(",") if is_digits(v))
+    return found
 
 
 def index(to: Connection | Session, entries: Sequence[Mapping[str, Any]]) -> int:
@@ -51,7 +64,7 @@ def index(to: Connection | Session, entries: Sequence[Mapping[str, Any]]) -> int
         for kind, listed_id in sorted(listings(entry["basis"]))
     ]
     if rows:
-        to.execute(insert(AuditListing), rows)
+        to.execute(insert(_LISTINGS), rows)
     return len(rows)
 
 
@@ -61,7 +74,7 @@ BATCH = 50_000
 
 def _may_list() -> ColumnElement[bool]:
     """Entries whose basis may list something (those it cannot are not read)."""
-    return or_(*(AuditEntry.basis.like(f"%{kind} %") for kind in LISTED_KINDS))
+    return or_(*(_ENTRIES.c.basis.like(f"%{kind} %") for kind in LISTED_KINDS))
 
 
 def first_mismatch(session: Session, size: int) -> int | None:
@@ -70,20 +83,21 @@ def first_mismatch(session: Session, size: int) -> int | None:
     None when the index matches them all."""
     for start in range(0, size, BATCH):
         end = min(start + BATCH, size)
-        entries = session.execute(
-            select(AuditEntry.seq, AuditEntry.basis).where(
-                AuditEntry.seq >= start, AuditEntry.seq < end, _may_list()
+        entries = session.connection().execute(
+            select(_ENTRIES.c.seq, _ENTRIES.c.basis).where(
+                _ENTRIES.c.seq >= start, _ENTRIES.c.seq < end, _may_list()
             )
         )
         expected = {(seq, kind, i) for seq, basis in entries for kind, i in listings(basis)}
-        stored = session.execute(
-            select(AuditListing.seq, AuditListing.kind, AuditListing.listed_id).where(
-                AuditListing.seq >= start, AuditListing.seq < end
+        stored = session.connection().execute(
+            select(_LISTINGS.c.seq, _LISTINGS.c.kind, _LISTINGS.c.listed_id).where(
+                _LISTINGS.c.seq >= start, _LISTINGS.c.seq < end
             )
         )
         differing = expected.symmetric_difference((seq, kind, i) for seq, kind, i in stored)
         if differing:
-            return min(seq for seq, _, _ in differing)
+            first: int = min(seq for seq, _, _ in differing)
+            return first
     return None
 
 
@@ -91,15 +105,20 @@ def rebuild(session: Session) -> int:
     """Make the index again from the entries, in the session's transaction, with the
     tree's row locked (no entry joins the log meanwhile); how many listings it holds."""
     locked_tree(session)
-    session.execute(delete(AuditListing))
+    session.execute(delete(_LISTINGS))
     after, made = -1, 0
-    while batch := session.execute(
-        select(AuditEntry.seq, AuditEntry.basis)
-        .where(AuditEntry.seq > after, _may_list())
-        .order_by(AuditEntry.seq)
-        .limit(BATCH)
-    ).all():
-        rows = [{"seq": seq, "basis": basis} for seq, basis in batch]
-        made += index(session, rows)
+    connection = session.connection()
+    while batch := connection.execute(_entries_after(after)).all():
+        made += index(connection, [{"seq": seq, "basis": basis} for seq, basis in batch])
         after = batch[-1].seq
     return made
+
+
+def _entries_after(after: int) -> Select[Any, Any]:
+    """The next batch of entries past ``after`` that may list something."""
+    return (
+        select(_ENTRIES.c.seq, _ENTRIES.c.basis)
+        .where(_ENTRIES.c.seq > after, _may_list())
+        .order_by(_ENTRIES.c.seq)
+        .limit(BATCH)
+    )

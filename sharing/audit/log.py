@@ -205,7 +205,7 @@ def append(session: Session, **fields: Unpack[EntryFields]) -> AuditEntry:
     entry = AuditEntry(**values)
     session.add(entry)
     session.flush()
-    listings.index(session, [values])
+    listings.index(session.connection(), [values])
     return entry
 
 
