@@ -1,9 +1,10 @@
 """``hub audit verify``'s verification policy: ``verify_audit.py``'s own ``Policy``,
-applied to the hub's database instead of an export. Beyond a log that recomputes, the
-newest checkpoint co-signed by any of the partners' keys the verifier holds itself (never
-the keys in the hub's database) must carry co-signatures by at least ``required`` of them
-(every later checkpoint was recomputed from the same entries, so extends it); and the log
-must extend every checkpoint the verifier holds."""
+applied to the hub's database instead of an export. Beyond a log that recomputes, some
+checkpoint must carry co-signatures by at least ``required`` of the partners' keys the
+verifier holds itself (never the keys in the hub's database): the newest that does vouches
+for the entries before its size (every later checkpoint was recomputed from the same
+entries, so extends it), however far the co-signers are out of step on newer ones; and the
+log must extend every checkpoint the verifier holds."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ from sqlalchemy.orm import Session, selectinload
 from sharing.audit import notes, proofs
 from sharing.audit.checkpoints import latest
 from sharing.audit.log import Verification
-from sharing.audit.verify_audit import NEWEST_COSIGNED, Policy, Problem, check_cosigners, coverage
+from sharing.audit.verify_audit import (
+    Policy,
+    Problem,
+    check_cosigners,
+    cosigned_enough,
+    coverage,
+)
 from sharing.models.audit import AuditCheckpoint, AuditCosignature, AuditWitnessCosignature
 
 #: Co-signed checkpoints read at a time, newest first, looking for the verifier's keys.
@@ -41,18 +48,17 @@ def _cosigned(session: Session, origin: str, policy: Policy, size: int) -> str:
     newest = latest(session, origin)
     if newest is None:
         raise PolicyNotMet("there is no checkpoint to carry the co-signatures required")
-    checkpoint, signers = next(
-        ((c, names) for c, names in _cosigned_newest_first(session, origin, policy) if names),
-        (newest, []),
+    heads = (
+        (c.size, c.root, names) for c, names in _cosigned_newest_first(session, origin, policy)
     )
-    which = "the latest checkpoint" if checkpoint.id == newest.id else NEWEST_COSIGNED
     try:
-        signed = check_cosigners((checkpoint.size, checkpoint.root, signers), policy, which)
+        head, which, later = cosigned_enough(heads, (newest.size, newest.root, []), policy)
+        signed = check_cosigners(head, policy, which)
     except Problem as e:
         raise PolicyNotMet(str(e)) from None
     return (
-        f"{which[0].upper()}{which[1:]} (size {checkpoint.size}) is co-signed by {signed}: "
-        f"{coverage(checkpoint.size, 0, size - 1)}"
+        f"{which[0].upper()}{which[1:]} (size {head[0]}) is co-signed by {signed}: "
+        f"{coverage(head[0], 0, size - 1, later)}"
     )
 
 

@@ -33,7 +33,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -377,55 +377,90 @@ def verify_export(
 
 #: The checkpoint the co-signature policy is applied to, when it is not the latest.
 NEWEST_COSIGNED = "the newest checkpoint your co-signers signed"
+#: The same, when a newer checkpoint carries fewer of the co-signatures required so far.
+NEWEST_ENOUGH = "the newest checkpoint enough of your co-signers signed"
+
+#: A checkpoint as the policy sees it: its size, root, and the verifier's keys that
+#: co-signed it (verified).
+Head = tuple[int, bytes, list[str]]
 
 
-def check_policy_cosigners(
-    heads: Sequence[tuple[int, bytes, list[str]]], policy: Policy, first: int, last: int
-) -> str:
+def check_policy_cosigners(heads: Sequence[Head], policy: Policy, first: int, last: int) -> str:
     """The co-signature policy on checkpoints each consistent with the one before (oldest
-    first): the newest one co-signed by any of the verifier's keys must carry the policy's
-    number of co-signatures. Every later checkpoint extends it, so it vouches for the
-    entries before its size; those after it only the hub's signature vouches for. What it
-    covers of entries ``first`` to ``last``, in words; Problem if the policy is not met;
-    "" if the policy asks for none."""
+    first), as ``cosigned_enough`` applies it. What the checkpoint meeting it covers of
+    entries ``first`` to ``last``, in words; Problem if the policy is not met; "" if the
+    policy asks for none."""
     if not policy.required:
         return ""
+    head, which, later = cosigned_enough(reversed(heads), heads[-1], policy)
+    signed = check_cosigners(head, policy, which)
+    if which == "the latest checkpoint":
+        return f"the latest co-signed by {signed}: {coverage(head[0], first, last)}"
+    return f"{which} (size {head[0]}) is co-signed by {signed}: " + coverage(
+        head[0], first, last, later
+    )
+
+
+def cosigned_enough(
+    newest_first: Iterable[Head], latest: Head, policy: Policy
+) -> tuple[Head, str, str]:
+    """The checkpoint that meets the policy: the newest co-signed by ``policy.required`` of
+    the verifier's keys (every later checkpoint is proven to extend it, so it vouches for
+    the entries before its size); how to name it; and, when a newer one carries some of
+    the co-signatures so far (witnesses co-sign in their own time), who signed that one
+    ("" when none did).
+    Problem, about the newest checkpoint co-signed by any of the keys (else the latest),
+    when none carries enough."""
     trusted = set(policy.trusted_cosigners)
-    newest = next((head for head in reversed(heads) if trusted & set(head[2])), None)
-    which = "the latest checkpoint" if newest is None or newest is heads[-1] else NEWEST_COSIGNED
-    signed = check_cosigners(newest or heads[-1], policy, which)
-    size = (newest or heads[-1])[0]
-    if which != NEWEST_COSIGNED:
-        return f"the latest co-signed by {signed}: {coverage(size, first, last)}"
-    return f"{which} (size {size}) is co-signed by {signed}: {coverage(size, first, last)}"
+    newest: Head | None = None
+    for head in newest_first:
+        signed = sorted(trusted & set(head[2]))
+        if not signed:
+            continue
+        if len(signed) >= policy.required:
+            if head[:2] == latest[:2]:
+                return head, "the latest checkpoint", ""
+            if newest is None:
+                return head, NEWEST_COSIGNED, ""
+            return head, NEWEST_ENOUGH, ", ".join(sorted(trusted & set(newest[2])))
+        newest = newest or head
+    if newest is None or newest[:2] == latest[:2]:
+        raise _too_few(newest or latest, policy, "the latest checkpoint")
+    raise _too_few(newest, policy, NEWEST_COSIGNED)
 
 
-def check_cosigners(
-    head: tuple[int, bytes, list[str]], policy: Policy, which: str = "the latest checkpoint"
-) -> str:
+def check_cosigners(head: Head, policy: Policy, which: str = "the latest checkpoint") -> str:
     """The trusted co-signers of a checkpoint (``which``), if the policy's number of them
     signed it; Problem naming those missing otherwise."""
-    size, _root, names = head
-    signed = sorted(set(names) & set(policy.trusted_cosigners))
+    signed = sorted(set(head[2]) & set(policy.trusted_cosigners))
     if len(signed) < policy.required:
-        missing = sorted(set(policy.trusted_cosigners) - set(signed))
-        raise Problem(
-            f"{which} (size {size}) has {len(signed)} of the {policy.required} "
-            f"co-signatures required; missing: {', '.join(missing)}"
-        )
+        raise _too_few(head, policy, which)
     return ", ".join(signed)
 
 
-def coverage(size: int, first: int, last: int) -> str:
+def _too_few(head: Head, policy: Policy, which: str) -> Problem:
+    """What a checkpoint co-signed by too few of the verifier's keys is told."""
+    signed = set(head[2]) & set(policy.trusted_cosigners)
+    missing = sorted(set(policy.trusted_cosigners) - signed)
+    return Problem(
+        f"{which} (size {head[0]}) has {len(signed)} of the {policy.required} "
+        f"co-signatures required; missing: {', '.join(missing)}"
+    )
+
+
+def coverage(size: int, first: int, last: int, later_by: str = "") -> str:
     """Which of entries ``first`` to ``last`` a co-signed checkpoint of ``size`` vouches
-    for, and how many come after it, in words."""
+    for, and how many come after it, in words; ``later_by`` names those of the verifier's
+    co-signers who have signed a later checkpoint so far, too few for the policy."""
     if last < size:
         return f"it covers {_entries(first, last, 'all ')}"
     start = max(first, size)
-    after = (
-        f"the {_entries(start, last)} after it are vouched for by the hub alone, "
-        "not by your co-signers"
+    by = (
+        f"{later_by} so far, fewer than you require"
+        if later_by
+        else "the hub alone, not by your co-signers"
     )
+    after = f"the {_entries(start, last)} after it are vouched for by {by}"
     if size <= first:
         return f"it covers none of the {_entries(first, last)}: {after}"
     return f"it covers {_entries(first, size - 1)}; {after}"
