@@ -702,6 +702,7 @@ def test_a_subject_access_report_holds_their_needs_assessments_letters_and_refer
     assert "By text message" in report
     assert "Their risk assessments" in report
     assert str(escape(unseal(assessment, "support_needs"))) in report
+    assert '<td class="govuk-table__cell">1. ' in report  # the matrix's answers, numbered
     assert "Documents and letters addressed to them" in report
     assert "We have received your report (standard)" in report
     assert "Asked for support after the threats on the stairs" in report
