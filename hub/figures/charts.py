@@ -21,8 +21,8 @@ from html import escape
 from markupsafe import Markup
 
 from hub.figures.svg_charts import Style, pygal
-from sharing.figures.partnership import Table
 from sharing.figures.rounding import Cell
+from sharing.figures.tables import Table
 from sharing.figures.wards import Boundaries
 
 #: GOV.UK Design System colours, in an order that stays apart for common colour blindness.

@@ -19,7 +19,7 @@ from hub.pdf import render_pdf
 from hub.templating import uk_datetime
 from sharing import clock
 from sharing.errors import InputError, NotAllowed
-from sharing.figures import partnership, regulator
+from sharing.figures import areas, columns, meeting_packs, partnership, regulator, tables
 from sharing.figures.months import FROM_FIELD, TO_FIELD
 from sharing.figures.rounding import BASE, MEDIAN_FROM, Rounder
 from sharing.figures.spreadsheets import ODS_MIMETYPE, csv_text, ods_bytes
@@ -41,17 +41,17 @@ class FiguresForm(HubForm):
 
     start = StringField("First month", name=FROM_FIELD)
     end = StringField("Last month", name=TO_FIELD)
-    agency = SelectField("Agency", name=partnership.AGENCY_FIELD, validate_choice=False)
-    ward = SelectField("Ward", name=partnership.WARD_FIELD, validate_choice=False)
+    agency = SelectField("Agency", name=areas.AGENCY_FIELD, validate_choice=False)
+    ward = SelectField("Ward", name=areas.WARD_FIELD, validate_choice=False)
     meeting = SelectField(
-        "The meeting the pack is for", name=partnership.MEETING_FIELD, validate_choice=False
+        "The meeting the pack is for", name=meeting_packs.MEETING_FIELD, validate_choice=False
     )
 
     def fill_choices(self) -> None:
-        agencies, wards = partnership.choices(db(), current_user.actor.agency_id)
+        agencies, wards = areas.choices(db(), current_user.actor.agency_id)
         self.agency.choices = [("", "All agencies")] + [(a.code, a.name) for a in agencies]
         self.ward.choices = [("", "All wards")] + [(str(w.id), w.name) for w in wards]
-        sittings = partnership.meetings(db(), current_user.actor.agency_id, clock.today())
+        sittings = meeting_packs.meetings(db(), current_user.actor.agency_id, clock.today())
         self.meeting.choices = [("", "No particular meeting")] + [
             (str(m.id), f"{m.series.name}, {uk_datetime(m.starts_at)}") for m in sittings
         ]
@@ -134,10 +134,10 @@ def _asked() -> dict[str, str | None]:
         for key in (
             FROM_FIELD,
             TO_FIELD,
-            partnership.AGENCY_FIELD,
-            partnership.WARD_FIELD,
-            partnership.EXACT_FIELD,
-            partnership.MEETING_FIELD,
+            areas.AGENCY_FIELD,
+            areas.WARD_FIELD,
+            columns.EXACT_FIELD,
+            meeting_packs.MEETING_FIELD,
         )
     }
 
@@ -146,7 +146,7 @@ def _boundaries() -> Boundaries:
     return current_app.extensions["hub.ward_boundaries"]  # type: ignore[no-any-return]
 
 
-def _figures(what: str) -> partnership.Figures | tuple[str, int]:
+def _figures(what: str) -> tables.Figures | tuple[str, int]:
     """The figures the request asks for, or the page that says why not."""
     form = FiguresForm(request.args)
     form.fill_choices()
@@ -166,7 +166,7 @@ def _figures(what: str) -> partnership.Figures | tuple[str, int]:
             title="You cannot see these figures",
             paragraphs=[
                 str(refused)
-                if request.args.get(partnership.EXACT_FIELD)
+                if request.args.get(columns.EXACT_FIELD)
                 else "The figures are for analysts, coordinators and managers."
             ],
         ), 403
@@ -174,15 +174,15 @@ def _figures(what: str) -> partnership.Figures | tuple[str, int]:
         field = {
             FROM_FIELD: form.start,
             TO_FIELD: form.end,
-            partnership.AGENCY_FIELD: form.agency,
-            partnership.WARD_FIELD: form.ward,
-            partnership.MEETING_FIELD: form.meeting,
+            areas.AGENCY_FIELD: form.agency,
+            areas.WARD_FIELD: form.ward,
+            meeting_packs.MEETING_FIELD: form.meeting,
         }[refused.field]
         field.errors = [refused.message]
         return _figures_page(form, None), 400
 
 
-def _figures_page(form: FiguresForm, found: partnership.Figures | None) -> str:
+def _figures_page(form: FiguresForm, found: tables.Figures | None) -> str:
     if found is not None:
         form.start.data, form.end.data = (
             found.period.query[FROM_FIELD],
@@ -204,7 +204,7 @@ def _method() -> dict[str, int]:
     return {"threshold": THRESHOLD, "base": BASE, "median_from": MEDIAN_FROM}
 
 
-def _pictures(found: partnership.Figures) -> dict[str, Markup]:
+def _pictures(found: tables.Figures) -> dict[str, Markup]:
     """Each table's chart (or map) by the table's key."""
     nonce = g.get("csp_nonce", "")
     pictures = {"trend": charts.trend_chart(found.table("trend"), nonce)}
@@ -230,7 +230,7 @@ def partnership_page() -> str | tuple[str, int]:
     return _figures_page(form, found)
 
 
-def _file_name(found: partnership.Figures, what: str, suffix: str) -> str:
+def _file_name(found: tables.Figures, what: str, suffix: str) -> str:
     area = "-".join(found.scope.query.values()) or "partnership"
     period = f"{found.period.query[FROM_FIELD]}-to-{found.period.query[TO_FIELD]}"
     return f"figures-{what}-{area}-{period}.{suffix}"
@@ -267,7 +267,7 @@ def tables_ods() -> Response | tuple[str, int]:
     return _download(ods_bytes(sheets), ODS_MIMETYPE, _file_name(found, "all", "ods"))
 
 
-def _pack_html(found: partnership.Figures, template: str) -> str:
+def _pack_html(found: tables.Figures, template: str) -> str:
     meeting = found.meeting
     heading = (
         f"Figures for {meeting.series.name}, {uk_datetime(meeting.starts_at)}"

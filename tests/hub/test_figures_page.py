@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from sharing import clock
-from sharing.figures import partnership
+from sharing.figures import meeting_packs
 from sharing.figures.months import Months, months_later
 from sharing.models import AuditEntry, Ward
 from sharing.vocabulary import Role
@@ -147,18 +147,18 @@ def test_a_meeting_pack_for_a_chosen_sitting_covers_the_months_before_it(
     coordinator = demo_client(
         demo_hub, demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
     )
-    sittings = partnership.meetings(
+    sittings = meeting_packs.meetings(
         demo_session,
         demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR).agency_id,
         clock.today(),
     )
     assert sittings  # the demo's partnership meetings sit through the year
     # The latest sitting whose months have ended (a pack covers only ended months).
-    sitting = [s for s in sittings if partnership.meeting_period(s).end <= clock.today()][-1]
+    sitting = [s for s in sittings if meeting_packs.meeting_period(s).end <= clock.today()][-1]
     page = coordinator.get("/figures/").get_data(as_text=True)
     assert f'<option value="{sitting.id}">{sitting.series.name}' in page
     pack = coordinator.get(f"/figures/pack?meeting={sitting.id}").get_data(as_text=True)
-    first, last = partnership.meeting_months(sitting)
+    first, last = meeting_packs.meeting_months(sitting)
     assert f"Figures for {sitting.series.name}" in pack
     assert (
         Months(

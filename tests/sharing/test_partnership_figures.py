@@ -25,10 +25,12 @@ from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.errors import InputError, NotAllowed
-from sharing.figures import partnership
+from sharing.figures import counts, meeting_packs, partnership
+from sharing.figures.areas import Scope
+from sharing.figures.columns import Group
 from sharing.figures.months import Months, months_later, months_of, quarter_before
-from sharing.figures.partnership import Figures, Group, Scope
 from sharing.figures.rounding import Rounder, Shown, possible, tag_of
+from sharing.figures.tables import Figures
 from sharing.models import (
     Action,
     Agency,
@@ -426,7 +428,7 @@ def test_a_cell_key_is_the_sum_of_its_cases_tags_on_either_database(
     PostgreSQL: the SQL tag agrees with the Python one."""
     with make_session_factory(*demo_database)() as session:
         period = _year(clock.today())
-        counter = partnership._Counter(session, _area(session)[0], Scope("x"), period)
+        counter = counts.Counter(session, _area(session)[0], Scope("x"), period)
         atoms = counter.opened_by(Case.priority)
         cases = [
             c for c in session.scalars(select(Case)) if _within(counter.window.months, c.opened_at)
@@ -600,12 +602,12 @@ def test_a_quarterly_meetings_pack_covers_the_last_quarter_ended() -> None:
         (Cadence.MONTHLY, datetime(2026, 12, 8, 10, tzinfo=UTC), ("2026-11", "2026-11")),
     ):
         sitting = MeetingSitting(series=MeetingSeries(cadence=cadence), starts_at=starts)
-        assert partnership.meeting_months(sitting) == months
+        assert meeting_packs.meeting_months(sitting) == months
 
 
 def test_a_meetings_pack_waits_until_its_months_have_ended(demo_session) -> None:
     sitting = demo_session.scalars(select(MeetingSitting).order_by(MeetingSitting.id)).first()
-    period = partnership.meeting_period(sitting)
+    period = meeting_packs.meeting_period(sitting)
     coordinator = demo_actor(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
     asked = {"meeting": str(sitting.id)}
     last_day = period.last_day

@@ -1,0 +1,460 @@
+"""The tables of the partnership's figures (``sharing.figures.partnership``) made from one
+request's counts (``sharing.figures.counts``): each count published in its column by the
+rounder (``sharing.figures.rounding``), with the rates, shares and medians worked out
+from what is published."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from sqlalchemy import select
+
+from sharing.figures import housemark
+from sharing.figures.columns import Group
+from sharing.figures.counts import NOT_RECORDED, TREND_MONTHS, Counter
+from sharing.figures.months import Months
+from sharing.figures.rounding import (
+    MEDIAN_FROM,
+    WITHHELD,
+    Cell,
+    Rounder,
+    Shown,
+    Tally,
+    percent,
+    rate,
+)
+from sharing.figures.tables import Figures, Row, Table
+from sharing.figures.tallies import Atoms
+from sharing.figures.wards import Boundaries
+from sharing.models import Agency, Case, Ward
+from sharing.vocabulary import (
+    ActionKind,
+    CaseCategory,
+    ClosureOutcome,
+    Intervention,
+    Priority,
+    ProtectedCharacteristic,
+    RiskBand,
+)
+
+
+def _median(counts: dict[int, int]) -> float:
+    """The median of values given as {value: how many}: the middle one, or the mean of
+    the middle two."""
+    total = sum(counts.values())
+    middle = ((total - 1) // 2, total // 2)
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while len(found) < 2 and middle[len(found)] < seen:
+            found.append(value)
+    return (found[0] + found[1]) / 2
+
+
+def _together(cells: Iterable[Cell]) -> Cell:
+    """One figure for a ward on the map from its columns: their sum, withheld when any is
+    "fewer than 5" (a manager's own exact count plus the others' rounded one)."""
+    cells = list(cells)
+    if len(cells) == 1:
+        return cells[0]
+    if any(c.value is None for c in cells):
+        return Cell(None, Shown.SMALL, WITHHELD)
+    total = sum(c.value or 0 for c in cells)
+    return Cell(total, Shown.ROUNDED, f"{total:,}")
+
+
+def _text(text: str) -> Cell:
+    """A figure worked out from published counts (a rate, share or median)."""
+    return Cell(None, Shown.DERIVED, text)
+
+
+class Builder:
+    def __init__(
+        self,
+        counter: Counter,
+        groups: tuple[Group, ...],
+        rounder: Rounder,
+        boundaries: Boundaries | None,
+    ) -> None:
+        self.counter = counter
+        self.groups = groups
+        self.rounder = rounder
+        self.boundaries = boundaries
+        self.window = counter.window
+        self.period = counter.period
+
+    def cell(self, tallies: Iterable[tuple[int, Tally]], group: Group) -> Cell:
+        total = sum((t for agency_id, t in tallies if group.holds(agency_id)), Tally())
+        return self.rounder.publish(total, exact=group.exact)
+
+    def per_group(self, tallies: dict[int, Tally]) -> tuple[Cell, ...]:
+        return tuple(self.cell(tallies.items(), g) for g in self.groups)
+
+    def counts_table(
+        self,
+        key: str,
+        title: str,
+        row_heading: str,
+        rows: Iterable[tuple[str, dict[int, Tally]]],
+        note: str = "",
+    ) -> Table:
+        return Table(
+            key=key,
+            title=title,
+            row_heading=row_heading,
+            columns=tuple(g.title for g in self.groups),
+            rows=tuple(Row(label, self.per_group(tallies)) for label, tallies in rows),
+            note=note,
+            count_columns=tuple(range(len(self.groups))),
+        )
+
+    def build(self, trigger: Callable[[Months], Iterable[tuple[str, int]]] | None) -> Figures:
+        c = self.counter
+        by_category = c.opened_by(Case.category)
+        by_priority = c.opened_in_period_by(Case.priority)
+        by_ward = c.opened_in_period_by(Case.ward_id)
+        hate = c.opened_hate()
+        closed = c.closed()
+        start_open = c.open_at_start()
+        period = list(self.window.indices(self.period))
+        tables = [
+            self.summary(by_category, hate, closed, start_open),
+            self.trend(by_category, closed, start_open),
+            self.counts_table(
+                "categories",
+                "Cases opened, by category",
+                "Category",
+                [(cat.label, by_category.total(period, cat.value)) for cat in CaseCategory],
+            ),
+            self.counts_table(
+                "priorities",
+                "Cases opened, by priority",
+                "Priority",
+                [(p.label, by_priority.total(period, p.value)) for p in Priority],
+            ),
+            self.agencies(by_category, period),
+        ]
+        wards, ward_cells = self.wards(by_ward, period)
+        tables.append(wards)
+        tables.append(
+            self.counts_table(
+                "hate",
+                "Cases involving hate incidents opened, by protected characteristic",
+                "Protected characteristic",
+                [(pc.label, hate.total(period, pc.value)) for pc in ProtectedCharacteristic]
+                + [("Not recorded", hate.total(period, NOT_RECORDED))]
+                + [("All cases involving hate incidents", hate.total(period, None))],
+            )
+        )
+        victims = c.victims()
+        tables.append(
+            self.counts_table(
+                "victims",
+                "Victims of the cases opened (counts only)",
+                "Victims",
+                [
+                    ("Victims", victims["all"]),
+                    (
+                        "Repeat victims: victim of another case in the last 12 months",
+                        victims["repeat"],
+                    ),
+                    ("Assessed as high risk in the period", victims["high"]),
+                ],
+                note="A person is counted once for each agency whose cases they are a victim in.",
+            )
+        )
+        tables.append(self.resolved_by(closed, period))
+        used = c.actions_recorded()
+        tables.append(
+            self.counts_table(
+                "interventions",
+                "Actions and interventions recorded, by kind",
+                "Action",
+                [(kind.label, used.get(kind.value, {})) for kind in ActionKind],
+            )
+        )
+        risk = c.risk()
+        tables.append(
+            self.counts_table(
+                "risk",
+                "Risk: each assessed person's latest band in the period, and its movement",
+                "Band or movement",
+                [
+                    (f"Latest band: {band.label}", risk.get(f"band:{band.value}", {}))
+                    for band in RiskBand
+                ]
+                + [
+                    (
+                        "Moved up since their first assessment in the period",
+                        risk.get("move:up", {}),
+                    ),
+                    ("Stayed the same", risk.get("move:same", {})),
+                    ("Moved down", risk.get("move:down", {})),
+                ],
+            )
+        )
+        tables.append(self.times(c.days_to_contact(), c.days_to_close()))
+        surveys = c.surveys()
+        tables.append(self.satisfaction(surveys))
+        tables.append(self.meetings(c.conferences(), c.actions_due()))
+        if (
+            trigger is not None
+            and self.counter.scope.agency is None
+            and self.counter.scope.ward is None
+        ):
+            tables.append(
+                Table(
+                    key="trigger",
+                    title="Community Trigger (ASB Case Review)",
+                    row_heading="Figure",
+                    columns=("Whole partnership (exact, as the Act requires)",),
+                    rows=tuple(
+                        Row(label, (Cell(n, Shown.EXACT, str(n)),))
+                        for label, n in trigger(self.period)
+                    ),
+                    count_columns=(0,),
+                )
+            )
+        return Figures(
+            period=self.period,
+            scope=self.counter.scope,
+            groups=self.groups,
+            tables=tuple(tables),
+            ward_cells=ward_cells,
+        )
+
+    def summary(
+        self, by_category: Atoms, hate: Atoms, closed: Atoms, start_open: dict[int, Tally]
+    ) -> Table:
+        periods = [("this period", self.period)]
+        if self.period.before() != self.period.year_before():
+            periods.append(("the period before", self.period.before()))
+        periods.append(("a year earlier", self.period.year_before()))
+        columns = tuple(f"{g.title}: {name}" for g in self.groups for name, _ in periods)
+
+        def line(label: str, tallies_of: Callable[[Months], dict[int, Tally]]) -> Row:
+            each = [tallies_of(p) for _, p in periods]
+            return Row(label, tuple(self.cell(t.items(), g) for g in self.groups for t in each))
+
+        def closed_as(prefix: str) -> Callable[[Months], dict[int, Tally]]:
+            return lambda p: self._closed(closed, self.window.indices(p), prefix)
+
+        rows = (
+            line("Cases opened", lambda p: by_category.total(self.window.indices(p), None)),
+            line("Closed: resolved", closed_as(ClosureOutcome.RESOLVED.value)),
+            line("Closed: not resolved", closed_as(ClosureOutcome.NOT_RESOLVED.value)),
+            line("Closed before outcomes were recorded", closed_as("")),
+            line(
+                "Open at the end of the period",
+                lambda p: self._open_at(by_category, closed, start_open, p.end),
+            ),
+            line(
+                "Cases involving hate incidents opened",
+                lambda p: hate.total(self.window.indices(p), None),
+            ),
+        )
+        return Table(
+            key="summary",
+            title="Cases: "
+            + (", ".join(name for name, _ in periods[:-1]) + " and " + periods[-1][0]),
+            row_heading="Cases",
+            columns=columns,
+            rows=rows,
+            note=" ".join(f"{name.capitalize()}: {p.title}." for name, p in periods),
+            count_columns=tuple(range(len(columns))),
+        )
+
+    @staticmethod
+    def _closed(closed: Atoms, months: Iterable[int], outcome: str) -> dict[int, Tally]:
+        return closed.total(months, lambda value: value.split("|")[0] == outcome)
+
+    def _open_at(
+        self, opened: Atoms, closed: Atoms, start_open: dict[int, Tally], end: date
+    ) -> dict[int, Tally]:
+        """Cases open at ``end`` (the 1st of a month): open at the window's start, plus
+        those opened, less those closed, before ``end``."""
+        index = self.window.index(end)
+        found: dict[int, Tally] = defaultdict(Tally, start_open)
+        for agency_id, tally in opened.before(index).items():
+            found[agency_id] += tally
+        for agency_id, tally in closed.before(index).items():
+            found[agency_id] -= tally
+        return found
+
+    def trend(self, opened: Atoms, closed: Atoms, start_open: dict[int, Tally]) -> Table:
+        measures = ("opened", "closed", "open at the month's end")
+        columns = tuple(f"{g.title}: {m}" for g in self.groups for m in measures)
+        rows = []
+        for month in self.counter.trend.each():
+            index = [self.window.index(month.start)]
+            each = (
+                opened.total(index, None),
+                closed.total(index),
+                self._open_at(opened, closed, start_open, month.end),
+            )
+            rows.append(
+                Row(
+                    f"{month.start:%B %Y}",
+                    tuple(self.cell(t.items(), g) for g in self.groups for t in each),
+                )
+            )
+        return Table(
+            key="trend",
+            title=f"Cases each month: the last {TREND_MONTHS} months",
+            row_heading="Month",
+            columns=columns,
+            rows=tuple(rows),
+            count_columns=tuple(range(len(columns))),
+        )
+
+    def agencies(self, by_category: Atoms, period: list[int]) -> Table:
+        agencies = self.counter.session.scalars(
+            select(Agency).where(Agency.area_id == self.counter.area_id).order_by(Agency.name)
+        ).all()
+        tallies = by_category.total(period, None)
+        rows = []
+        for agency in agencies:
+            if self.counter.scope.agency is not None and agency.id != self.counter.scope.agency.id:
+                continue
+            group = next((g for g in self.groups if g.holds(agency.id)), self.groups[0])
+            mine = Group(agency.name, exact=group.exact, only=agency.id)
+            rows.append(Row(agency.name, (self.cell(tallies.items(), mine),)))
+        return Table(
+            key="agencies",
+            title="Cases opened, by agency",
+            row_heading="Agency",
+            columns=("Cases opened",),
+            rows=tuple(rows),
+            count_columns=(0,),
+        )
+
+    def wards(self, by_ward: Atoms, period: list[int]) -> tuple[Table, dict[str, Cell]]:
+        wards = self.counter.session.scalars(
+            select(Ward).where(Ward.area_id == self.counter.area_id).order_by(Ward.name)
+        ).all()
+        if self.counter.scope.ward is not None:
+            wards = [w for w in wards if w.id == self.counter.scope.ward.id]
+        columns = tuple(
+            f"{g.title}: {m}" for g in self.groups for m in ("cases opened", "per 1,000 households")
+        )
+        rows, cells = [], {}
+        for ward in wards:
+            households = self.boundaries.households(ward.name) if self.boundaries else None
+            tallies = by_ward.total(period, str(ward.id))
+            line: list[Cell] = []
+            for group in self.groups:
+                opened = self.cell(tallies.items(), group)
+                line += [opened, _text(rate(opened, households))]
+            cells[ward.name] = _together(line[0::2])
+            rows.append(Row(ward.name, tuple(line)))
+        return (
+            Table(
+                key="wards",
+                title="Cases opened, by ward",
+                row_heading="Ward",
+                columns=columns,
+                rows=tuple(rows),
+                note="Households per ward are from the ward boundaries file.",
+                count_columns=tuple(range(0, len(columns), 2)),
+            ),
+            cells,
+        )
+
+    def resolved_by(self, closed: Atoms, period: list[int]) -> Table:
+        by = {
+            intervention.value: closed.total(
+                period, f"{ClosureOutcome.RESOLVED.value}|{intervention.value}"
+            )
+            for intervention in Intervention
+        }
+        resolved = self._closed(closed, period, ClosureOutcome.RESOLVED.value)
+        whole = self.per_group(resolved)
+        columns = tuple(
+            f"{g.title}: {m}" for g in self.groups for m in ("cases resolved", "share")
+        ) + ("National share, HouseMark 2012/13",)
+        rows = []
+        for intervention in Intervention:
+            cells = self.per_group(by.get(intervention.value, {}))
+            line = [
+                x
+                for cell, all_ in zip(cells, whole, strict=True)
+                for x in (cell, _text(percent(cell, all_)))
+            ]
+            rows.append(Row(intervention.label, (*line, _text(housemark.share_text(intervention)))))
+        return Table(
+            key="resolved_by",
+            title="Cases closed as resolved, by the main intervention that resolved them",
+            row_heading="Main intervention",
+            columns=columns,
+            rows=tuple(rows),
+            note=housemark.SOURCE,
+            count_columns=tuple(range(0, 2 * len(self.groups), 2)),
+        )
+
+    def times(
+        self, contact: list[tuple[int, int, int]], close: list[tuple[int, int, int]]
+    ) -> Table:
+        def median_text(days: list[tuple[int, int, int]], group: Group) -> Cell:
+            counts: dict[int, int] = defaultdict(int)
+            for agency_id, whole_days, n in days:
+                if group.holds(agency_id):
+                    counts[whole_days] += n
+            cases = sum(counts.values())
+            if cases < MEDIAN_FROM and not group.exact:
+                return _text(WITHHELD)
+            if not cases:
+                return _text("none")
+            return _text(f"{_median(counts):g} days")
+
+        return Table(
+            key="times",
+            title="Time taken (median whole days)",
+            row_heading="Measure",
+            columns=tuple(g.title for g in self.groups),
+            rows=(
+                Row(
+                    "From opening to first contact (the first risk assessment)",
+                    tuple(median_text(contact, g) for g in self.groups),
+                ),
+                Row(
+                    "From opening to closure, for cases closed in the period",
+                    tuple(median_text(close, g) for g in self.groups),
+                ),
+            ),
+            note=f"A median is given for {MEDIAN_FROM} or more cases.",
+        )
+
+    def satisfaction(self, surveys: dict[str, dict[int, Tally]]) -> Table:
+        answered = self.per_group(surveys.get("answered", {}))
+        satisfied = self.per_group(surveys.get("satisfied", {}))
+        return Table(
+            key="satisfaction",
+            title="Satisfaction with how cases were handled (closure surveys)",
+            row_heading="Surveys",
+            columns=tuple(g.title for g in self.groups),
+            rows=(
+                Row("Surveys answered", answered),
+                Row("Fairly or very satisfied", satisfied),
+                Row(
+                    "Satisfied (%)",
+                    tuple(_text(percent(s, a)) for s, a in zip(satisfied, answered, strict=True)),
+                ),
+            ),
+            count_columns=tuple(range(len(self.groups))),
+        )
+
+    def meetings(self, held: dict[int, Tally], due: dict[str, dict[int, Tally]]) -> Table:
+        return self.counts_table(
+            "meetings",
+            "Case conferences and actions",
+            "Measure",
+            [
+                ("Case conferences held", held),
+                ("Actions due in the period: done by their date", due.get("on_time", {})),
+                ("Done after their date", due.get("late", {})),
+                ("Still open past their date", due.get("overdue", {})),
+            ],
+        )
