@@ -25,7 +25,7 @@ from hub.trigger.views import application_input
 from sharing import clock
 from sharing.errors import InputError
 from sharing.sources import source_of
-from sharing.trigger import applications, limits
+from sharing.trigger import applications, input_checks, limits
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import OnBehalf, VictimKind
 
@@ -45,7 +45,7 @@ def _procedure() -> Procedure:
 
 
 #: The longest text each box takes (the core's checks), stated beside the box.
-LIMITS = {"problem": applications.MAX_TEXT, "victim_address": applications.MAX_ADDRESS}
+LIMITS = {"problem": input_checks.MAX_TEXT, "victim_address": input_checks.MAX_ADDRESS}
 
 
 class ApplyForm(HubForm):
@@ -78,7 +78,7 @@ def _form() -> ApplyForm:
     return form
 
 
-def _input(form: ApplyForm) -> applications.ApplicationInput:
+def _input(form: ApplyForm) -> input_checks.ApplicationInput:
     """The application as sent: received today, online; "for myself" is no third party,
     and a page not asked (a date of birth for a business) gives no answer."""
     someone_else = _for_someone_else(form)
@@ -265,7 +265,7 @@ def form() -> Response | tuple[str, int]:
     if change is not None:
         return _page(form, change)
     data = _input(form)
-    problems = applications.problems_in(data, clock.now())
+    problems = input_checks.problems_in(data, clock.now())
     step = _BY_NAME.get(request.form.get("step", ""))
     if step is not None:
         # The page just answered: its own problems, or the next page.

@@ -14,7 +14,7 @@ from sharing.cases.listing import home_summary
 from sharing.cases.shares import shared_case_count
 from sharing.meetings import requests
 from sharing.risk.disclose import risk_reviews_due
-from sharing.trigger import applications, review
+from sharing.trigger import handling, listing, review
 
 #: Community Trigger applications listed on the lead's home page, soonest due first.
 TRIGGER_ROWS = 5
@@ -34,8 +34,8 @@ def home() -> str:
     )
     procedure = current_app.extensions["hub.trigger_procedure"]
     trigger = (
-        applications.waiting(db(), actor, procedure, 1, size=TRIGGER_ROWS)
-        if applications.handling_agency(db(), actor, procedure)
+        listing.waiting(db(), actor, procedure, 1, size=TRIGGER_ROWS)
+        if handling.handling_agency(db(), actor, procedure)
         else None
     )
     recommendations = (

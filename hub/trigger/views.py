@@ -22,7 +22,18 @@ from sharing import clock
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.trigger import applications, complaints, letters, retention, review, workdays
+from sharing.trigger import (
+    applications,
+    complaints,
+    handling,
+    input_checks,
+    letters,
+    listing,
+    pages,
+    retention,
+    review,
+    workdays,
+)
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import (
@@ -56,7 +67,7 @@ def _refused() -> tuple[str, int]:
 @bp.route("")
 def index() -> str | tuple[str, int]:
     try:
-        page = applications.waiting(
+        page = listing.waiting(
             db(), current_user.actor, _procedure(), whole_number(request.args.get("page")) or 1
         )
     except NotAllowed:
@@ -69,12 +80,12 @@ def index() -> str | tuple[str, int]:
     )
 
 
-def application_input(form: HubForm, **given: object) -> applications.ApplicationInput:
+def application_input(form: HubForm, **given: object) -> input_checks.ApplicationInput:
     """The application in a form whose fields are named as ``ApplicationInput``'s (text
     left empty is "", a box left unticked is false, a field the form lacks keeps its
     default), with ``given`` values over the form's."""
     values: dict[str, object] = {}
-    for spec in fields(applications.ApplicationInput):
+    for spec in fields(input_checks.ApplicationInput):
         field = form.field_by_name(spec.name)
         if field is None:
             continue
@@ -84,7 +95,7 @@ def application_input(form: HubForm, **given: object) -> applications.Applicatio
             values[spec.name] = bool(field.data)
         else:
             values[spec.name] = field.data
-    return applications.ApplicationInput(**{**values, **given})  # type: ignore[arg-type]
+    return input_checks.ApplicationInput(**{**values, **given})  # type: ignore[arg-type]
 
 
 class ApplicationForm(HubForm):
@@ -96,11 +107,11 @@ class ApplicationForm(HubForm):
     )
     victim_given_names = StringField(
         "Victim's given names (optional for a business or group)",
-        validators=[TextLimit(applications.MAX_NAME, "the victim's given names")],
+        validators=[TextLimit(input_checks.MAX_NAME, "the victim's given names")],
     )
     victim_family_name = StringField(
         "Victim's surname, or the business's or group's name",
-        validators=[TextLimit(applications.MAX_NAME, "the victim's surname")],
+        validators=[TextLimit(input_checks.MAX_NAME, "the victim's surname")],
     )
     victim_date_of_birth = DateInputField(
         "Victim's date of birth (optional)", subject="The victim's date of birth"
@@ -108,33 +119,33 @@ class ApplicationForm(HubForm):
     victim_phone = StringField("Phone (optional)")
     victim_email = StringField(
         "E-mail (optional)",
-        validators=[TextLimit(applications.MAX_NAME, "the victim's e-mail address")],
+        validators=[TextLimit(input_checks.MAX_NAME, "the victim's e-mail address")],
     )
     victim_address = TextAreaField(
         "Address where the behaviour happens (optional)",
-        validators=[TextLimit(applications.MAX_ADDRESS, "the victim's address")],
+        validators=[TextLimit(input_checks.MAX_ADDRESS, "the victim's address")],
     )
     victim_postcode = StringField("Postcode (optional)")
     victim_uprn = StringField("UPRN (optional)")
     problem = TextAreaField(
         "The anti-social behaviour and its effect, in the applicant's words",
         validators=[
-            TextLimit(applications.MAX_TEXT, "the description of the anti-social behaviour")
+            TextLimit(input_checks.MAX_TEXT, "the description of the anti-social behaviour")
         ],
     )
     on_behalf = ChoiceField("Who applied?", message="Select who applied")
     applicant_name = StringField(
         "Name of the person applying for the victim",
-        validators=[TextLimit(applications.MAX_NAME, "the name of the person applying")],
+        validators=[TextLimit(input_checks.MAX_NAME, "the name of the person applying")],
     )
     applicant_contact = StringField(
         "How to contact them",
-        validators=[TextLimit(applications.MAX_NAME, "how to contact the person applying")],
+        validators=[TextLimit(input_checks.MAX_NAME, "how to contact the person applying")],
     )
     consent_recorded = BooleanField("The victim consents to this person applying for them")
     consent_note = TextAreaField(
         "How the victim's consent was given (optional)",
-        validators=[TextLimit(applications.MAX_CONSENT_NOTE, "the note on consent")],
+        validators=[TextLimit(input_checks.MAX_CONSENT_NOTE, "the note on consent")],
     )
 
 
@@ -143,7 +154,7 @@ class ApplicationForm(HubForm):
 def record() -> Response | tuple[str, int]:
     procedure = _procedure()
     try:
-        applications.lead_agency(db(), current_user.actor, procedure, acts.Action.TRIGGER_RECORD)
+        handling.lead_agency(db(), current_user.actor, procedure, acts.Action.TRIGGER_RECORD)
     except NotAllowed:
         return _refused()
     form = ApplicationForm()
@@ -174,7 +185,7 @@ class DecisionForm(HubForm):
     decision = ChoiceField("Is the threshold met?", message="Select whether the threshold is met")
     reasons = TextAreaField(
         "Reasons for the decision",
-        validators=[TextLimit(applications.MAX_REASONS, "the reasons for the decision")],
+        validators=[TextLimit(input_checks.MAX_REASONS, "the reasons for the decision")],
     )
 
 
@@ -227,9 +238,9 @@ class AppealDecisionForm(HubForm):
     )
 
 
-def _page(application_id: int) -> applications.ApplicationPage:
+def _page(application_id: int) -> pages.ApplicationPage:
     try:
-        return applications.application_page(db(), current_user.actor, _procedure(), application_id)
+        return pages.application_page(db(), current_user.actor, _procedure(), application_id)
     except NotAllowed:
         abort(403)
     except NotFound:
@@ -303,7 +314,7 @@ def _act(
         except NotFound:
             abort(404)
         except InputError as e:
-            if e.field in (applications.ERASED, applications.ALREADY_DONE):
+            if e.field in (handling.ERASED, handling.ALREADY_DONE):
                 return _refused_on_page(application_id, e)
             _refused_at(form, e, fallback)
         else:
@@ -491,7 +502,7 @@ def _letter(application_id: int, kind: str) -> letters.Letter:
     if chosen is None:
         abort(404)
     try:
-        application = applications.handled(db(), current_user.actor, _procedure(), application_id)
+        application = handling.handled(db(), current_user.actor, _procedure(), application_id)
     except NotAllowed:
         abort(403)
     except NotFound:
@@ -606,7 +617,7 @@ def recommendations() -> Response | tuple[str, int]:
         except NotFound:
             abort(404)
         except InputError as e:
-            if e.field == applications.ALREADY_DONE:
+            if e.field == handling.ALREADY_DONE:
                 flash(e.message, "error")
                 failed_id = None
             else:

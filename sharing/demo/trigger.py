@@ -43,7 +43,7 @@ from sharing.models import (
     TriggerApplication,
     User,
 )
-from sharing.trigger import applications, complaints, review, threshold
+from sharing.trigger import applications, complaints, input_checks, pages, review, threshold
 from sharing.trigger.complaints import relevant_agencies
 from sharing.trigger.procedure import Procedure, load_procedure
 from sharing.trigger.workdays import england_and_wales
@@ -463,7 +463,7 @@ def _apply(
             session,
             actor,
             procedure,
-            applications.ApplicationInput(
+            input_checks.ApplicationInput(
                 received_on=received,
                 channel="phone",
                 victim_kind="person",
@@ -479,7 +479,7 @@ def _apply(
         return application
     wait = 5 if decision == "discretion" else 7
     with clock.pinned(_at(england_and_wales().add(received, wait), 15)) as now:
-        applications.application_page(session, actor, procedure, application.id)
+        pages.application_page(session, actor, procedure, application.id)
         applications.decide(
             session,
             actor,

@@ -29,7 +29,7 @@ from sharing.cases.standard_letters import TriggerWording
 from sharing.clock import day_text
 from sharing.formats import is_email_address
 from sharing.models import TriggerApplication, TriggerLetter
-from sharing.trigger import applications
+from sharing.trigger import deadlines, handling
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import AppealDecision, LetterKind, ThresholdDecision
@@ -163,16 +163,16 @@ def compose(
         actor=actor,
         subject=acts.Subject("trigger_application", application.id),
     ):
-        applications.refuse_if_erased(application, "its letters can no longer be made or sent")
+        handling.refuse_if_erased(application, "its letters can no longer be made or sent")
     dated = _dated(application, kind)
     if dated is None:
         return None
-    details = reveal(applications.LEAD, application, applications.DETAILS)
+    details = reveal(handling.LEAD, application, handling.DETAILS)
     recommendations: list[Recommendation] = []
     if kind in (LetterKind.OUTCOME, LetterKind.APPEAL_DECISION):
         on_appeal = kind is LetterKind.APPEAL_DECISION
         wanted = [r for r in application.recommendations if r.on_appeal == on_appeal]
-        texts = [reveal(applications.LEAD, r, ("text",))["text"] or "" for r in wanted]
+        texts = [reveal(handling.LEAD, r, ("text",))["text"] or "" for r in wanted]
         recommendations = [
             Recommendation(r.owner_agency.name, text, r.due_on)
             for r, text in zip(wanted, texts, strict=True)
@@ -262,13 +262,13 @@ def _paragraphs(
         "for_whom": f" for {victim}" if application.on_behalf is not None else "",
     }
     if kind is LetterKind.ACKNOWLEDGEMENT:
-        due = applications.decision_due(application, procedure, calendar)
+        due = deadlines.decision_due(application, procedure, calendar)
         return _filled(wording["acknowledgement"], values | {"decision_due": day_text(due)})
     if kind is LetterKind.THRESHOLD:
         values["reasons"] = details["decision_reasons"] or ""
         if application.decision is ThresholdDecision.NOT_MET:
             return _filled(wording["threshold_not_met"], values)
-        meeting = applications.review_due(application, procedure, calendar)
+        meeting = deadlines.review_due(application, procedure, calendar)
         values["panel_by"] = day_text(meeting)
         values["outcome_days"] = str(procedure.timescales.outcome)
         return _filled(wording["threshold_met"], values)

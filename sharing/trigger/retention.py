@@ -32,7 +32,7 @@ from sharing.audit import acts
 from sharing.crypto.shredding import DESTROYED, shred
 from sharing.errors import InputError
 from sharing.models import TriggerApplication
-from sharing.trigger import applications, letters
+from sharing.trigger import handling, letters
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import Role
@@ -122,7 +122,7 @@ def _recommendations_open(count: int) -> str | None:
 def standing(session: Session, actor: Actor, procedure: Procedure, application_id: int) -> Standing:
     """Whether the application is concluded, until when it is kept, and whether the actor
     may erase it now (nothing read, nothing audited)."""
-    application = applications.handled(session, actor, procedure, application_id)
+    application = handling.handled(session, actor, procedure, application_id)
     today = clock.today()
     concluded = told_on(application, procedure, today) is not None
     still_open = _open_recommendations(application)
@@ -148,7 +148,7 @@ def _erasable(
     session: Session, actor: Actor, procedure: Procedure, application_id: int
 ) -> TriggerApplication:
     """The application, if the actor is a manager of the lead; the refusal recorded."""
-    application = applications.handled(
+    application = handling.handled(
         session, actor, procedure, application_id, acts.Action.TRIGGER_ERASE
     )
     if not actor.has(*ERASERS):
@@ -180,7 +180,7 @@ def erase_application(
     subject = acts.Subject("trigger_application", application.id)
     now = now or clock.now()
     with acts.refusing_input(session, acts.Action.TRIGGER_ERASE, actor=actor, subject=subject):
-        applications.refuse_if_erased(application, "it cannot be erased again")
+        handling.refuse_if_erased(application, "it cannot be erased again")
         if told_on(application, procedure, clock.day_of(now)) is None:
             raise InputError("reference", NOT_CONCLUDED)
         if waiting := _recommendations_open(_open_recommendations(application)):

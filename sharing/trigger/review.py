@@ -42,8 +42,9 @@ from sharing.models import (
     TriggerRecommendation,
     User,
 )
-from sharing.trigger import applications, letters
-from sharing.trigger.applications import handled, plain_text
+from sharing.trigger import applications, handling, letters
+from sharing.trigger.handling import handled
+from sharing.trigger.input_checks import plain_text
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import (
@@ -108,14 +109,14 @@ def ask_holders(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_ASK, actor=actor, subject=_subject(application)
     ):
-        applications.refuse_if_erased(application, "no agency can be asked about it")
+        handling.refuse_if_erased(application, "no agency can be asked about it")
         if not applications.may_ask(application):
             raise InputError(
                 "decision",
                 "The threshold is not met, so no agency is asked to bring its case to a review",
             )
     now = now or clock.now()
-    details = reveal(applications.LEAD, application, applications.DETAILS)
+    details = reveal(handling.LEAD, application, handling.DETAILS)
     advice, gathered = applications.advice_for(session, procedure, application, details)
     counted = {c.id for r in advice.rules for c in r.counted}
     reports = [
@@ -167,7 +168,7 @@ def ask_holders(
 
 def panel_sittings(session: Session, actor: Actor, procedure: Procedure) -> list[MeetingSitting]:
     """Sittings to come of the area's meetings under the Community Trigger purpose."""
-    agency = applications.lead_agency(session, actor, procedure, acts.Action.TRIGGER_VIEW)
+    agency = handling.lead_agency(session, actor, procedure, acts.Action.TRIGGER_VIEW)
     return list(
         session.scalars(
             select(MeetingSitting)
@@ -203,11 +204,11 @@ def convene(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_REVIEW, actor=actor, subject=_subject(application)
     ):
-        applications.refuse_if_erased(application, "it can no longer go before a panel")
+        handling.refuse_if_erased(application, "it can no longer go before a panel")
         _reviewable(application)
         if application.review_sitting_id is not None:
             raise InputError(
-                applications.ALREADY_DONE,
+                handling.ALREADY_DONE,
                 "The application is already before a review panel. Nothing was changed.",
             )
         sitting = session.get(MeetingSitting, sitting_id) if sitting_id else None
@@ -280,7 +281,7 @@ def recommend(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_RECOMMEND, actor=actor, subject=_subject(application)
     ):
-        applications.refuse_if_erased(application, "no recommendation can be recorded on it")
+        handling.refuse_if_erased(application, "no recommendation can be recorded on it")
         if on_appeal:
             if application.appeal_received_on is None or application.appeal_decided_on:
                 raise InputError("text", "Recommendations on appeal are made while it is heard")
@@ -435,12 +436,12 @@ def complete(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_RECOMMENDATION_DONE, actor=actor, subject=subject
     ):
-        applications.refuse_if_erased(
+        handling.refuse_if_erased(
             recommendation.application, "what was done on its recommendations cannot be recorded"
         )
         if recommendation.completed_on is not None:
             raise InputError(
-                applications.ALREADY_DONE,
+                handling.ALREADY_DONE,
                 "This recommendation is already marked done. Nothing was changed.",
             )
         text = plain_text(
@@ -482,7 +483,7 @@ def record_outcome(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_OUTCOME, actor=actor, subject=_subject(application)
     ):
-        applications.refuse_if_erased(application, "no outcome can be recorded on it")
+        handling.refuse_if_erased(application, "no outcome can be recorded on it")
         sitting = application.review_sitting
         if sitting is None:
             raise InputError("findings", "Convene the review panel first")
@@ -490,7 +491,7 @@ def record_outcome(
             raise InputError("findings", "The outcome is recorded after the panel has met")
         if application.outcome_on is not None:
             raise InputError(
-                applications.ALREADY_DONE, "The outcome is already recorded. Nothing was changed."
+                handling.ALREADY_DONE, "The outcome is already recorded. Nothing was changed."
             )
         values = {
             "outcome_findings": plain_text(
@@ -520,7 +521,7 @@ def record_outcome(
         subject=_subject(application),
         basis=f"recommendations {acts.ids(made)}" if made else "no recommendations",
     )
-    details = reveal(applications.LEAD, application, applications.DETAILS)
+    details = reveal(handling.LEAD, application, handling.DETAILS)
     letters.queue(session, application, LetterKind.OUTCOME, details, now)
     return application
 
@@ -544,7 +545,7 @@ def record_appeal(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_APPEAL, actor=actor, subject=_subject(application)
     ):
-        applications.refuse_if_erased(application, "no appeal can be recorded on it")
+        handling.refuse_if_erased(application, "no appeal can be recorded on it")
         try:
             last = letters.appeal_by(application, procedure)
         except CalendarExhausted as exhausted:
@@ -557,7 +558,7 @@ def record_appeal(
             )
         if application.appeal_received_on is not None:
             raise InputError(
-                applications.ALREADY_DONE, "The appeal is already recorded. Nothing was changed."
+                handling.ALREADY_DONE, "The appeal is already recorded. Nothing was changed."
             )
         if received_on is None:
             raise InputError("received_on", "Enter the date the appeal was received")
@@ -612,12 +613,12 @@ def decide_appeal(
     with acts.refusing_input(
         session, acts.Action.TRIGGER_APPEAL_DECIDE, actor=actor, subject=_subject(application)
     ):
-        applications.refuse_if_erased(application, "no appeal decision can be recorded on it")
+        handling.refuse_if_erased(application, "no appeal decision can be recorded on it")
         if application.appeal_received_on is None:
             raise InputError("appeal_decision", "Record the appeal first")
         if application.appeal_decision is not None:
             raise InputError(
-                applications.ALREADY_DONE,
+                handling.ALREADY_DONE,
                 "The appeal decision is already recorded. Nothing was changed.",
             )
         chosen = AppealDecision.of(decision)
@@ -647,6 +648,6 @@ def decide_appeal(
         subject=_subject(application),
         basis=chosen.value,
     )
-    details = reveal(applications.LEAD, application, applications.DETAILS)
+    details = reveal(handling.LEAD, application, handling.DETAILS)
     letters.queue(session, application, LetterKind.APPEAL_DECISION, details, now)
     return application

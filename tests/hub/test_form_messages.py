@@ -46,7 +46,7 @@ def test_every_choice_and_date_of_every_form_says_what_to_do_in_its_own_words(
 
 
 #: Boxes that take what is pasted whole (a key, a signature), and the public application,
-#: whose every page is checked by the core at once (``applications.problems_in``).
+#: whose every page is checked by the core at once (``input_checks.problems_in``).
 _UNLIMITED = {"RegisterKeyForm.public_key", "CosignForm.signature"}
 _CHECKED_BY_THE_CORE = {"ApplyForm"}
 

@@ -19,7 +19,7 @@ from sharing.audit import acts
 from sharing.cases import shares
 from sharing.cases.listing import PAGE_SIZE
 from sharing.models import AuditEntry, Case, TriggerApplication, User
-from sharing.trigger import applications
+from sharing.trigger import applications, input_checks, listing
 from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.api import HTTPS, bearer_for
 from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
@@ -194,7 +194,7 @@ def _record_applications(session: Session, lead: Actor, count: int) -> None:
             session,
             lead,
             PROCEDURE,
-            applications.ApplicationInput(
+            input_checks.ApplicationInput(
                 received_on=clock.today() - timedelta(days=n % 60),
                 channel="phone",
                 victim_kind="person",
@@ -223,7 +223,7 @@ def test_the_trigger_lead_sees_applications_with_a_deadline_first_then_the_decid
     assert [len(p) for p in pages[:-1]] == [PAGE_SIZE] * (len(pages) - 1)
     shown = [int(a) for page in pages for (a,) in page]
     assert sorted(shown) == sorted(held)  # every application once
-    order = applications.waiting(demo_session, lead, PROCEDURE, 1, size=len(held)).rows
+    order = listing.waiting(demo_session, lead, PROCEDURE, 1, size=len(held)).rows
     assert shown == [r.id for r in order]
     with_deadline = [r.clock is not None for r in order]
     assert with_deadline == sorted(with_deadline, reverse=True)  # open first, then decided

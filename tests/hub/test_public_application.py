@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from hub.app import create_app
 from sharing.models import AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter
-from sharing.trigger import applications
+from sharing.trigger import references
 from sharing.vocabulary import Role, TriggerChannel
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -246,7 +246,7 @@ def _applied(client: FlaskClient, **answers: str) -> str:
     return found.group(0)
 
 
-_REFERENCE = re.compile(rf"ASBR-\d{{4}}-[{applications.REFERENCE_CHARACTERS}]{{6}}")
+_REFERENCE = re.compile(rf"ASBR-\d{{4}}-[{references.REFERENCE_CHARACTERS}]{{6}}")
 
 
 def test_an_applicants_references_do_not_say_whether_anyone_else_applied(

@@ -23,7 +23,7 @@ from sharing.cases.search import SearchQuery
 from sharing.crypto.sealing import unseal
 from sharing.errors import InputError, NotAllowed
 from sharing.models import AuditEntry, TriggerApplication
-from sharing.trigger import applications
+from sharing.trigger import applications, input_checks
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_actor, demo_client, demo_user
@@ -201,7 +201,7 @@ def test_someone_who_applied_for_the_victim_is_found_by_the_contact_they_gave(
         demo_session,
         lead,
         procedure,
-        applications.ApplicationInput(
+        input_checks.ApplicationInput(
             received_on=clock.today(),
             channel="phone",
             victim_kind="person",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.models import AuditEntry, Case, Incident, TriggerApplication
-from sharing.trigger import applications, complaints, threshold
+from sharing.trigger import complaints, deadlines, threshold
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
@@ -435,7 +435,7 @@ def test_a_deadline_missed_on_a_friday_is_overdue_over_the_weekend(demo_hub, dem
         if calendar.add(day, days).weekday() == 4
     )
     demo_session.commit()
-    due = applications.decision_due(application, PROCEDURE)
+    due = deadlines.decision_due(application, PROCEDURE)
     saturday = due + timedelta(days=1)
     with clock.pinned(clock.uk_moment(saturday, 10, 0)):
         lead = _lead(demo_hub, demo_session)

@@ -23,7 +23,7 @@ from sharing.audit import acts, trail
 from sharing.audit import subject_access_applications as sar
 from sharing.cases.search import SearchQuery
 from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
-from sharing.trigger import applications, figures, retention
+from sharing.trigger import applications, figures, input_checks, retention
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.cli import hub
@@ -59,7 +59,7 @@ def _not_met(session: Session, days_ago: int) -> TriggerApplication:
         session,
         lead,
         PROCEDURE,
-        applications.ApplicationInput(
+        input_checks.ApplicationInput(
             received_on=clock.day_of(then),
             channel="phone",
             victim_kind="person",

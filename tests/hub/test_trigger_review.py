@@ -38,7 +38,7 @@ from sharing.models import (
     TriggerCaseRequest,
     User,
 )
-from sharing.trigger import applications, letters
+from sharing.trigger import applications, deadlines, input_checks, letters
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import LetterKind, NoticeKind, Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
@@ -212,14 +212,14 @@ def test_the_next_deadline_is_the_panels_until_its_sitting_then_the_outcome_lett
     assert _convene(_lead(hub, session), application, sitting).status_code == 302
     session.expire_all()
     calendar = england_and_wales()
-    before = applications.next_clock(application, PROCEDURE, clock.today())
+    before = deadlines.next_clock(application, PROCEDURE, clock.today())
     assert before is not None
     assert (before.stage, before.due_on) == (
         "Review panel meets",
-        applications.review_due(application, PROCEDURE),
+        deadlines.review_due(application, PROCEDURE),
     )
     sat_on = clock.day_of(sitting.starts_at)
-    on_the_day = applications.next_clock(application, PROCEDURE, sat_on)
+    on_the_day = deadlines.next_clock(application, PROCEDURE, sat_on)
     assert on_the_day is not None
     assert (on_the_day.stage, on_the_day.due_on) == (
         "Outcome letter",
@@ -439,7 +439,7 @@ def test_a_not_met_decision_just_after_midnight_in_summer_gives_20_working_days_
         session,
         lead_actor,
         PROCEDURE,
-        applications.ApplicationInput(
+        input_checks.ApplicationInput(
             received_on=date(2026, 6, 29),
             channel="phone",
             victim_kind="person",

@@ -19,7 +19,7 @@ from sharing.access.decide import Actor
 from sharing.crypto.sealing import unseal_many
 from sharing.formats import normalise_address
 from sharing.models import Agency, Case, CaseParty, Person, TriggerApplication
-from sharing.trigger import applications
+from sharing.trigger import applications, input_checks
 from sharing.trigger.complaints import Applicant, gather, relevant_agencies
 from sharing.trigger.procedure import load_procedure
 from sharing.trigger.threshold import assess
@@ -69,7 +69,7 @@ def _phoned_by_a_repeat_victim(session: Session, lead: Actor) -> TriggerApplicat
         session,
         lead,
         PROCEDURE,
-        applications.ApplicationInput(
+        input_checks.ApplicationInput(
             received_on=clock.today(),
             channel="phone",
             victim_kind="person",

@@ -7,12 +7,12 @@ import random
 import re
 
 from sharing import clock
-from sharing.trigger import applications
+from sharing.trigger import applications, input_checks, references
 from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_actor
 from tests.sharing.trigger.test_complaints import PROCEDURE
 
-_REFERENCE = re.compile(rf"ASBR-(\d{{4}})-[{applications.REFERENCE_CHARACTERS}]{{6}}")
+_REFERENCE = re.compile(rf"ASBR-(\d{{4}})-[{references.REFERENCE_CHARACTERS}]{{6}}")
 
 
 def _phoned(session, codes: random.Random) -> str:
@@ -21,7 +21,7 @@ def _phoned(session, codes: random.Random) -> str:
         session,
         lead,
         PROCEDURE,
-        applications.ApplicationInput(
+        input_checks.ApplicationInput(
             received_on=clock.today(),
             channel="phone",
             victim_kind="person",

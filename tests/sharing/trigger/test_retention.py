@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.reveal import ERASED, reveal
 from sharing.models import AuditEntry, DataKey, TriggerApplication, TriggerLetter
-from sharing.trigger import applications, retention
+from sharing.trigger import applications, handling, input_checks, retention
 from sharing.vocabulary import AppealDecision, LetterKind, Role, ThresholdDecision
 from tests.fixtures.demo import demo_actor, demo_copy
 from tests.sharing.trigger.test_complaints import PROCEDURE
@@ -49,7 +49,7 @@ def _not_met(session: Session, email: str = "") -> TriggerApplication:
         session,
         lead,
         PROCEDURE,
-        applications.ApplicationInput(
+        input_checks.ApplicationInput(
             received_on=date(2026, 6, 29),
             channel="phone",
             victim_kind="person",
@@ -126,7 +126,7 @@ def test_the_sweep_erases_on_the_uk_day_three_years_after_and_not_the_day_before
         retention.sweep(session, PROCEDURE)
         session.commit()
     assert application.erased_at is None
-    assert reveal(applications.LEAD, application, ("problem",))["problem"] == PROBLEM
+    assert reveal(handling.LEAD, application, ("problem",))["problem"] == PROBLEM
 
     # 00:10 on 10 July 2029 in England (still 9 July in UTC): the day it ends.
     with clock.pinned(_at(date(2029, 7, 10), 0, 10)) as now:
@@ -136,7 +136,7 @@ def test_the_sweep_erases_on_the_uk_day_three_years_after_and_not_the_day_before
     session.expire_all()
     assert application.erased_at == now
     assert session.get(DataKey, key_id).wrapped is None
-    shown = reveal(applications.LEAD, application, applications.DETAILS)
+    shown = reveal(handling.LEAD, application, handling.DETAILS)
     assert shown["problem"] == ERASED
     assert shown["victim_family_name"] == ERASED
     # What the figures count stays.

@@ -1,0 +1,131 @@
+"""Who handles Community Trigger applications, and what of one they read: only the lead
+agency's Community Trigger leads and managers; anyone else is refused (``NotAllowed``), and
+an application they ask for by number is "not found". What they read of one is revealed
+under the lead's own decision (``LEAD``). An application whose personal data was erased
+keeps what the figures need, and any act on its sealed details is refused at ``ERASED``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor, Decision
+from sharing.audit import acts
+from sharing.clock import day_text
+from sharing.errors import InputError, NotFound
+from sharing.models import Agency, TriggerApplication
+from sharing.trigger.procedure import Procedure
+from sharing.vocabulary import CATEGORIES, Role
+
+#: Who handles applications at the lead agency.
+HANDLERS = frozenset({Role.TRIGGER_LEAD, Role.MANAGER})
+
+#: The field an act on an erased application is refused at (recorded as "refused input:
+#: erased"): no form has it, so the page says it on its own.
+ERASED = "erased"
+#: The field a step already taken is refused at when its form is sent again (Back, a
+#: second tab): its form is no longer on the page, so the page says it on its own.
+ALREADY_DONE = "already done"
+
+
+def erased_on(application: TriggerApplication) -> date | None:
+    """The day the application's personal data was erased, if it was."""
+    return clock.day_of(application.erased_at) if application.erased_at else None
+
+
+def refuse_if_erased(application: TriggerApplication, what: str) -> None:
+    """``InputError`` at ``ERASED``, saying ``what`` cannot be done, for an application
+    whose personal data was erased: nothing sealed under its key can be read or written."""
+    day = erased_on(application)
+    if day is not None:
+        raise InputError(
+            ERASED,
+            f"The personal data of application {application.reference} was erased on "
+            f"{day_text(day)}: {what}",
+        )
+
+
+def handling_agency(session: Session, actor: Actor, procedure: Procedure) -> Agency | None:
+    """The lead agency, if the actor handles its applications (for a page to decide what
+    to offer: nothing is recorded); else None."""
+    agency = session.get(Agency, actor.agency_id)
+    if agency is None or agency.code != procedure.lead or not actor.has(*HANDLERS):
+        return None
+    return agency
+
+
+def lead_agency(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    action: acts.Action,
+    application_id: int | None = None,
+) -> Agency:
+    """The lead agency, if the actor handles its applications; else ``NotAllowed``, the
+    attempt to do ``action`` (to the application, if one is named) recorded as refused,
+    so the lead's DPO sees any other agency's attempts on the applications."""
+    agency = handling_agency(session, actor, procedure)
+    if agency is None:
+        why = "only the lead agency's Community Trigger leads and managers"
+        raise acts.refused(
+            session,
+            action,
+            actor=actor,
+            subject=acts.Subject("trigger_application", application_id),
+            reason=why,
+        )
+    return agency
+
+
+#: The lead agency's Trigger leads and managers see all of their own applications.
+LEAD = Decision(
+    allowed=True,
+    categories=dict.fromkeys(CATEGORIES, "The lead agency's own Community Trigger application"),
+    own_agency=True,
+)
+
+DETAILS = (
+    "victim_given_names",
+    "victim_family_name",
+    "victim_date_of_birth",
+    "victim_phone",
+    "victim_email",
+    "victim_address",
+    "victim_postcode",
+    "victim_uprn",
+    "problem",
+    "applicant_name",
+    "applicant_contact",
+    "consent_note",
+    "decision_reasons",
+    "outcome_findings",
+    "outcome_next_steps",
+    "appeal_reasons",
+    "appeal_findings",
+)
+
+
+def handled(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    application_id: int,
+    action: acts.Action = acts.Action.TRIGGER_VIEW,
+) -> TriggerApplication:
+    """The lead agency's application, for the actor to do ``action`` to; ``NotAllowed``
+    or ``NotFound``, the refused ``action`` recorded, otherwise."""
+    agency = lead_agency(session, actor, procedure, action, application_id)
+    application = session.get(TriggerApplication, application_id)
+    if application is None or application.lead_agency_id != agency.id:
+        raise acts.refused(
+            session,
+            action,
+            actor=actor,
+            subject=acts.Subject("trigger_application", application_id),
+            reason="no such application at the lead agency",
+            answer=NotFound(application_id),
+        )
+    return application

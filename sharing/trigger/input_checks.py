@@ -1,0 +1,276 @@
+"""What a Community Trigger application says, as the lead records it (taken by phone,
+letter, e-mail or in person) or an applicant sends it on the public form, and how it is
+checked: each field's problem at the field, in the order of the form's fields. Markup is
+refused in what applicants say: an application is read, never rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from sharing import clock
+from sharing.cases import casework
+from sharing.errors import InputError
+from sharing.formats import (
+    checked_text,
+    is_email_address,
+    normalise_phone,
+    normalise_postcode,
+    normalise_uprn,
+)
+from sharing.vocabulary import Labelled, OnBehalf, TriggerChannel, VictimKind
+
+T = TypeVar("T")
+
+#: The Community Trigger (the ASB Case Review) began on 20 October 2014 (Anti-social
+#: Behaviour, Crime and Policing Act 2014, sections 104 and 105): no application is older.
+EARLIEST_RECEIVED = date(2014, 10, 20)
+MAX_NAME = 200
+MAX_TEXT = 5_000
+MAX_REASONS = 3_000
+MAX_ADDRESS = 500
+MAX_CONSENT_NOTE = 1_000
+#: Markup is refused in what applicants say: an application is read, never rendered.
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]")
+
+
+@dataclass(frozen=True)
+class ApplicationInput:
+    received_on: date | None
+    channel: str
+    victim_kind: str
+    victim_family_name: str
+    victim_given_names: str = ""
+    victim_date_of_birth: date | None = None
+    victim_phone: str = ""
+    victim_email: str = ""
+    victim_address: str = ""
+    victim_postcode: str = ""
+    victim_uprn: str = ""
+    problem: str = ""
+    #: Who applied for the victim ("" when the victim applied), their name and contact.
+    on_behalf: str = ""
+    applicant_name: str = ""
+    applicant_contact: str = ""
+    consent_recorded: bool = False
+    consent_note: str = ""
+
+
+def plain_text(field: str, value: str, limit: int, *, what: str, required: str = "") -> str:
+    """``value`` checked as ``checked_text`` does, and without markup; ``what`` names it."""
+    text = checked_text(field, value, limit=limit, what=what, required=required)
+    if _MARKUP.search(text):
+        raise InputError(field, "Remove the < sign: write it in plain words, without HTML")
+    return text
+
+
+#: What an e-mail field that is not an address says (as the case and account forms do).
+EMAIL_FORMAT = "Enter an e-mail address in the correct format, like name@example.org"
+
+
+def email_text(field: str, value: str) -> str | None:
+    """An optional e-mail address, whole, or None when left empty: the letters go to it,
+    so a mistyped one (a space, two @) is refused rather than sent to part of it."""
+    text = checked_text(field, value, limit=MAX_NAME, what="the victim's e-mail address")
+    if text and not is_email_address(text):
+        raise InputError(field, EMAIL_FORMAT)
+    return text or None
+
+
+def contact_text(field: str, value: str, *, what: str, required: str) -> str:
+    """How to reach whoever applied for the victim: a phone number or other words, or an
+    e-mail address on its own (the letters go to it), never text around an address."""
+    text = plain_text(field, value, MAX_NAME, what=what, required=required)
+    if "@" in text and not is_email_address(text):
+        raise InputError(field, f"{EMAIL_FORMAT}, on its own (or give a phone number)")
+    return text
+
+
+def checked(
+    data: ApplicationInput, now: datetime
+) -> tuple[dict[str, str | None], dict[str, object]]:
+    """The sealed values and the choices of ``data``; its first problem, if it has any."""
+    problems, values, choices = _examined(data, now)
+    if problems:
+        raise problems[0]
+    return values, choices
+
+
+def problems_in(data: ApplicationInput, now: datetime) -> list[InputError]:
+    """Every problem ``data`` has, in the order of the form's fields (nothing recorded:
+    the public form asks one thing a page and shows the page's own problems)."""
+    return _examined(data, now)[0]
+
+
+def _examined(
+    data: ApplicationInput, now: datetime
+) -> tuple[list[InputError], dict[str, str | None], dict[str, object]]:
+    problems: list[InputError] = []
+
+    def attempt(check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except InputError as problem:
+            problems.append(problem)
+            return None
+
+    def received() -> None:
+        if data.received_on is None:
+            raise InputError("received_on", "Enter the date the application was received")
+        if data.received_on > clock.day_of(now):
+            raise InputError("received_on", "The date received cannot be in the future")
+        if data.received_on < EARLIEST_RECEIVED:
+            raise InputError(
+                "received_on",
+                "The date received must be on or after 20 October 2014, when the Community "
+                "Trigger began",
+            )
+
+    def chosen(field: str, kind: type[Labelled], message: str) -> Callable[[], object]:
+        def check() -> object:
+            found = kind.of(getattr(data, field))
+            if found is None:
+                raise InputError(field, message)
+            return found
+
+        return check
+
+    def born() -> None:
+        born_on, today = data.victim_date_of_birth, clock.day_of(now)
+        if born_on is not None and born_on >= today:
+            raise InputError("victim_date_of_birth", "The date of birth must be in the past")
+        if born_on is not None and born_on < casework.earliest_date_of_birth(today):
+            raise InputError(
+                "victim_date_of_birth",
+                f"The victim's date of birth must be within the last {casework.MAX_AGE} years",
+            )
+
+    def behalf() -> OnBehalf | None:
+        if not data.on_behalf:
+            return None
+        on_behalf = OnBehalf.of(data.on_behalf)
+        if on_behalf is None:
+            raise InputError("on_behalf", "Choose who applied for the victim")
+        return on_behalf
+
+    def consent() -> None:
+        if data.on_behalf and not data.consent_recorded:
+            raise InputError(
+                "consent_recorded",
+                "Someone applying for the victim needs the victim's consent: record it, or "
+                "ask the victim to apply",
+            )
+
+    attempt(received)
+    channel = attempt(chosen("channel", TriggerChannel, "Choose how the application was received"))
+    on_behalf = attempt(behalf)
+    values: dict[str, str | None] = {"applicant_name": None, "applicant_contact": None}
+    if on_behalf is not None:
+        values["applicant_name"] = attempt(
+            lambda: plain_text(
+                "applicant_name",
+                data.applicant_name,
+                MAX_NAME,
+                what="the name of the person applying",
+                required="Enter the name of the person applying",
+            )
+        )
+        values["applicant_contact"] = attempt(
+            lambda: contact_text(
+                "applicant_contact",
+                data.applicant_contact,
+                what="how to contact the person applying",
+                required="Enter how to contact the person applying",
+            )
+        )
+    attempt(consent)
+    values["consent_note"] = (
+        attempt(
+            lambda: (
+                plain_text(
+                    "consent_note", data.consent_note, MAX_CONSENT_NOTE, what="the note on consent"
+                )
+                or None
+            )
+        )
+        if on_behalf is not None
+        else None
+    )
+    victim_kind = attempt(
+        chosen("victim_kind", VictimKind, "Choose who suffered the anti-social behaviour")
+    )
+    values["victim_given_names"] = attempt(
+        lambda: (
+            plain_text(
+                "victim_given_names",
+                data.victim_given_names,
+                MAX_NAME,
+                what="the victim's given names",
+            )
+            or None
+        )
+    )
+    values["victim_family_name"] = attempt(
+        lambda: plain_text(
+            "victim_family_name",
+            data.victim_family_name,
+            MAX_NAME,
+            what="the victim's surname",
+            required="Enter the victim's surname (or the business's or group's name)",
+        )
+    )
+    attempt(born)
+    values["victim_date_of_birth"] = (
+        data.victim_date_of_birth.isoformat() if data.victim_date_of_birth else None
+    )
+    values["victim_address"] = attempt(
+        lambda: (
+            plain_text(
+                "victim_address", data.victim_address, MAX_ADDRESS, what="the victim's address"
+            )
+            or None
+        )
+    )
+    values["victim_postcode"] = attempt(
+        lambda: _optional(
+            data.victim_postcode,
+            normalise_postcode,
+            "victim_postcode",
+            "a real postcode, like NX1 1AA",
+        )
+    )
+    values["victim_uprn"] = attempt(
+        lambda: _optional(
+            data.victim_uprn, normalise_uprn, "victim_uprn", "a UPRN of up to 12 digits"
+        )
+    )
+    values["victim_phone"] = attempt(
+        lambda: _optional(data.victim_phone, normalise_phone, "victim_phone", "a UK phone number")
+    )
+    values["victim_email"] = attempt(lambda: email_text("victim_email", data.victim_email))
+    values["problem"] = attempt(
+        lambda: plain_text(
+            "problem",
+            data.problem,
+            MAX_TEXT,
+            what="the description of the anti-social behaviour",
+            required="Describe the anti-social behaviour and its effect",
+        )
+    )
+    choices = {"channel": channel, "victim_kind": victim_kind, "on_behalf": on_behalf}
+    return problems, values, choices
+
+
+def _optional(
+    value: str, normalise: Callable[[str], str | None], field: str, what: str
+) -> str | None:
+    if not value.strip():
+        return None
+    normalised = normalise(value)
+    if normalised is None:
+        raise InputError(field, f"Enter {what}, or leave it empty")
+    return normalised

@@ -1,0 +1,302 @@
+"""One Community Trigger application as the lead agency sees it: its details, the
+threshold check across the relevant bodies (each rule's count and the complaints counted,
+a locked case's only by its agency), where its review stands, and the letters the
+applicant has been sent. Every view is one audit entry naming the complaints counted by
+id, never the details; an erased application shows only what stays for the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock, notices
+from sharing.access.decide import Actor
+from sharing.access.reveal import reveal
+from sharing.audit import acts
+from sharing.models import TriggerApplication, TriggerLetter
+from sharing.trigger import letters
+from sharing.trigger.applications import advice_for, may_ask, summary
+from sharing.trigger.deadlines import Clock, counted_or_not, next_clock, review_due
+from sharing.trigger.handling import DETAILS, LEAD, erased_on, handled
+from sharing.trigger.procedure import Procedure
+from sharing.vocabulary import LetterKind, ThresholdDecision
+
+#: How a letter's e-mail went.
+Emailing = Literal["sent", "waiting", "refused"]
+
+
+@dataclass(frozen=True)
+class CountedComplaint:
+    """A complaint the rules counted, as the lead may see it: the agency always; the
+    dates and category unless it is held on a locked case."""
+
+    agency: str
+    locked: bool
+    occurred_on: date | None
+    reported_on: date | None
+    category: str | None
+    #: Other agencies that held a report of the same incident.
+    also_reported_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    title: str
+    kind: str
+    met: bool | None
+    found: int
+    needed: int | None
+
+
+@dataclass(frozen=True)
+class ApplicationPage:
+    id: int
+    reference: str
+    received_on: date
+    channel: str
+    victim_kind: str
+    on_behalf: str | None
+    consent_recorded: bool
+    details: dict[str, str | None]
+    clock: Clock | None
+    rules: list[RuleLine]
+    counted: list[CountedComplaint]
+    excluded: list[tuple[str, str]]
+    advice_met: bool
+    #: Whether the holding agencies may be asked to confirm their complaints (``may_ask``).
+    may_ask: bool
+    decision: ThresholdDecision | None
+    decided_by: str | None
+    decided_at: datetime | None
+    review: Review | None = None
+    #: The letters the applicant has been, or can be, sent, each with how its e-mail went:
+    #: sent, waiting, or refused (the mail server refused it until it was given up); None:
+    #: not queued for e-mail (no address).
+    letters: list[tuple[LetterKind, Emailing | None]] = field(default_factory=list)
+    #: Once its personal data is erased: the day, and what stays for the figures (the
+    #: rules met at the decision, by title, and each relevant body's count then).
+    erased_on: date | None = None
+    rules_met: tuple[str, ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseAsked:
+    """An agency asked to confirm a counted complaint and bring its case to the panel."""
+
+    agency: str
+    locked: bool
+    asked_on: date
+    #: Whether its case is on the panel's agenda yet.
+    brought: bool
+
+
+@dataclass(frozen=True)
+class RecommendationLine:
+    id: int
+    agency: str
+    text: str
+    due_on: date
+    on_appeal: bool
+    completed_on: date | None
+    completion_note: str | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """Where the review stands, from the panel to the appeal."""
+
+    meet_by: date | None
+    sitting_id: int | None
+    series_id: int | None
+    panel: str | None
+    sits_at: datetime | None
+    place: str | None
+    sat: bool
+    asked: list[CaseAsked]
+    recommendations: list[RecommendationLine]
+    outcome_on: date | None
+    appeal_by: date | None
+    appeal_received_on: date | None
+    appeal_decision: str | None
+    appeal_decided_on: date | None
+    #: Whether the application goes to a review (met, or met by discretion).
+    to_review: bool = False
+    #: Whether the applicant may appeal (after the outcome letter or a "not met" decision).
+    appeal_offered: bool = False
+    #: Why a day above (``meet_by``, ``appeal_by``) cannot be counted, if one cannot.
+    uncountable: str = ""
+
+
+def _review(
+    session: Session, application: TriggerApplication, procedure: Procedure
+) -> Review | None:
+    if application.decision is None:
+        return None
+    sitting = application.review_sitting
+    on_agenda = {c.case_id for c in sitting.conferences} if sitting else set()
+    texts = [reveal(LEAD, r, ("text", "completion_note")) for r in application.recommendations]
+    to_review = application.decision is not ThresholdDecision.NOT_MET
+    meet_by, meet_problem = (
+        counted_or_not(lambda: review_due(application, procedure)) if to_review else (None, "")
+    )
+    appeal_by, appeal_problem = counted_or_not(lambda: letters.appeal_by(application, procedure))
+    return Review(
+        meet_by=meet_by,
+        sitting_id=sitting.id if sitting else None,
+        series_id=sitting.series_id if sitting else None,
+        panel=sitting.series.name if sitting else None,
+        sits_at=sitting.starts_at if sitting else None,
+        place=(sitting.place or sitting.video_link) if sitting else None,
+        sat=bool(sitting and sitting.starts_at <= clock.now()),
+        asked=[
+            CaseAsked(r.agency.name, r.locked, clock.day_of(r.asked_at), r.case_id in on_agenda)
+            for r in application.requests
+        ],
+        recommendations=[
+            RecommendationLine(
+                id=r.id,
+                agency=r.owner_agency.name,
+                text=values["text"] or "",
+                due_on=r.due_on,
+                on_appeal=r.on_appeal,
+                completed_on=r.completed_on,
+                completion_note=values["completion_note"],
+            )
+            for r, values in zip(application.recommendations, texts, strict=True)
+        ],
+        outcome_on=application.outcome_on,
+        appeal_by=appeal_by,
+        appeal_received_on=application.appeal_received_on,
+        appeal_decision=application.appeal_decision.label if application.appeal_decision else None,
+        appeal_decided_on=application.appeal_decided_on,
+        to_review=to_review,
+        appeal_offered=letters.appeal_from(application) is not None,
+        uncountable=meet_problem or appeal_problem,
+    )
+
+
+def _letters(
+    session: Session, application: TriggerApplication
+) -> list[tuple[LetterKind, Emailing | None]]:
+    """The letters the application has reached, each with how its e-mail went."""
+    emailed = {
+        letter.kind: _emailing(letter)
+        for letter in session.scalars(
+            select(TriggerLetter).where(TriggerLetter.application_id == application.id)
+        )
+    }
+    return [(kind, emailed.get(kind)) for kind, _ in letters.reached(application)]
+
+
+def _emailing(letter: TriggerLetter) -> Emailing:
+    if letter.sent_at is not None:
+        return "sent"
+    return "refused" if notices.gave_up(letter) else "waiting"
+
+
+def application_page(
+    session: Session, actor: Actor, procedure: Procedure, application_id: int
+) -> ApplicationPage:
+    """The application with the threshold check across the relevant bodies, recorded as
+    one audit entry naming the complaints counted (by id) and each rule's count. An
+    erased application shows what stays, without the check (nothing personal is left to
+    search by)."""
+    application = handled(session, actor, procedure, application_id)
+    if application.erased_at is not None:
+        return _erased_page(session, actor, procedure, application)
+    details = reveal(LEAD, application, DETAILS)
+    advice, gathered = advice_for(session, procedure, application, details)
+    counted_ids = sorted({c.id for r in advice.rules for c in r.counted})
+    acts.record(
+        session,
+        acts.Action.TRIGGER_VIEW,
+        actor=actor,
+        subject=acts.Subject("trigger_application", application.id),
+        basis=f"{summary(advice)}; complaints {acts.ids(counted_ids)}",
+    )
+    by_first = {i.first.id: i for i in advice.incidents}
+    counted = []
+    for complaint_id in dict.fromkeys(
+        c.id for r in advice.rules if r.rule.kind != "community" for c in r.counted
+    ):
+        incident = by_first[complaint_id]
+        held = gathered.held[complaint_id]
+        first = incident.first
+        counted.append(
+            CountedComplaint(
+                agency=held.agency,
+                locked=held.locked,
+                occurred_on=None if held.locked else clock.day_of(first.occurred_at),
+                reported_on=None if held.locked else first.reported_on,
+                category=None if held.locked else first.category.replace("_", " "),
+                also_reported_to=tuple(gathered.held[r.id].agency for r in incident.reports[1:]),
+            )
+        )
+    return ApplicationPage(
+        id=application.id,
+        reference=application.reference,
+        received_on=application.received_on,
+        channel=application.channel.label,
+        victim_kind=application.victim_kind.label,
+        on_behalf=application.on_behalf.label if application.on_behalf else None,
+        consent_recorded=application.consent_recorded,
+        details=details,
+        clock=next_clock(application, procedure, clock.today()),
+        rules=[RuleLine(r.rule.title, r.rule.kind, r.met, r.found, r.needed) for r in advice.rules],
+        counted=sorted(counted, key=lambda c: (c.occurred_on or date.max, c.agency)),
+        excluded=[
+            (gathered.held[e.complaint.id].agency, e.reason)
+            for e in advice.excluded
+            if e.reason != "after the application"
+        ],
+        advice_met=advice.met,
+        may_ask=may_ask(application),
+        decision=application.decision,
+        decided_by=application.decided_by.display_name if application.decided_by else None,
+        decided_at=application.decided_at,
+        review=_review(session, application, procedure),
+        letters=_letters(session, application),
+    )
+
+
+def _erased_page(
+    session: Session, actor: Actor, procedure: Procedure, application: TriggerApplication
+) -> ApplicationPage:
+    acts.record(
+        session,
+        acts.Action.TRIGGER_VIEW,
+        actor=actor,
+        subject=acts.Subject("trigger_application", application.id),
+        basis="personal data erased: nothing read",
+    )
+    titles = {r.id: r.title for r in procedure.rules}
+    met = (application.rules_met or "").split(",")
+    return ApplicationPage(
+        id=application.id,
+        reference=application.reference,
+        received_on=application.received_on,
+        channel=application.channel.label,
+        victim_kind=application.victim_kind.label,
+        on_behalf=application.on_behalf.label if application.on_behalf else None,
+        consent_recorded=application.consent_recorded,
+        details=dict.fromkeys(DETAILS),
+        clock=None,
+        rules=[],
+        counted=[],
+        excluded=[],
+        advice_met=False,
+        may_ask=False,
+        decision=application.decision,
+        decided_by=application.decided_by.display_name if application.decided_by else None,
+        decided_at=application.decided_at,
+        review=_review(session, application, procedure),
+        erased_on=erased_on(application),
+        rules_met=tuple(titles.get(rule, rule) for rule in met if rule),
+        counts=tuple(sorted((c.agency.name, c.complaints) for c in application.counts)),
+    )
