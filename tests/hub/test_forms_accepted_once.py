@@ -206,6 +206,9 @@ JOURNEYS = {
             **_date("contacted_on", clock.today()),
             "contact_note": "Spoke to them",
             "progress": "Warning letter sent",
+            # Needed when no assessment was made since the last review (which one the case
+            # has depends on the day's demo, and on the journeys run before this one).
+            "risk_note": "No change since the last assessment",
             "decision": "continue",
         },
         CaseReview,
