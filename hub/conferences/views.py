@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 
 from hub import opened
-from hub.cases.views import action_form, case_to_work_on
+from hub.cases.actions import action_form
+from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import (
     ChoiceField,

@@ -1,0 +1,125 @@
+"""A case's actions: the action form (a conference's too), adding one, changing one."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from hub import opened
+from hub.cases.forms import ActionForm
+from hub.cases.views import _agencies, _record, bp, case_to_work_on
+from hub.database import db
+from hub.forms import HubForm, accepted_once, by_agency, name_and_agency
+from sharing import directory, stamps
+from sharing.access.decide import Act
+from sharing.cases import agency_actions, casework, pages
+from sharing.errors import InputError, NotFound
+from sharing.formats import whole_number
+from sharing.models import Action, Conference
+
+
+def action_form(owners: list[tuple[str, str]], *, sent: bool = True) -> ActionForm:
+    """The action form, its owners ``owners`` (agency id, name) and the named people of
+    those agencies to choose from: those who work actions (anyone else is refused).
+    Empty, not read from the request, unless ``sent``."""
+    form = ActionForm() if sent else ActionForm(formdata=None)
+    form.owner_agency.choices = owners
+    agency_ids = {int(value) for value, _ in owners}
+    people = [
+        u for u in directory.people(db(), current_user.agency.area_id) if u.agency_id in agency_ids
+    ]
+    form.owner_user.offer_grouped(
+        by_agency((u for u in people if agency_actions.works_actions(u)), name_and_agency),
+        first=[("", "No one named")],
+    )
+    form.owner_user.refused = {
+        str(u.id): agency_actions.NOT_ACTION_OWNER
+        for u in people
+        if not agency_actions.works_actions(u)
+    }
+    return form
+
+
+@bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
+@accepted_once
+def add_action(case_id: int) -> Response | tuple[str, int]:
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "action form")
+    form = action_form(_agencies())
+    if request.method == "GET":
+        form.owner_agency.data = str(current_user.agency_id)
+    return _record(
+        case,
+        form,
+        lambda: casework.add_action(db(), authorised, _action_input(form)),
+        template="cases/action.html",
+        title=f"Add an action to {case.reference}",
+        done="Action added.",
+        anchor="actions",
+    )
+
+
+def _action_input(form: ActionForm) -> casework.ActionInput:
+    return casework.ActionInput(
+        kind=form.kind.data,
+        description=form.description.data or "",
+        owner_agency_id=whole_number(form.owner_agency.data),
+        owner_user_id=whole_number(form.owner_user.data),
+        due_on=form.due_on.data,
+    )
+
+
+@bp.route("/<int:case_id>/actions/<int:action_id>", methods=["GET", "POST"])
+def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
+    """Change an open action: what, who owns it, by when. An action a conference agreed
+    stays with an agency at its table."""
+    authorised, case = case_to_work_on(case_id, Act.RECORD, "action form")
+    try:
+        action, description = pages.action_to_change(db(), authorised, action_id)
+    except NotFound:
+        abort(404)
+    except InputError as e:  # done or cancelled: nothing to change
+        flash(f"{e.message}, so it can no longer be changed.", "error")
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="actions"))
+    conference = db().get(Conference, action.conference_id) if action.conference_id else None
+    table = conference.at_the_table if conference else None
+    owners = [o for o in _agencies() if table is None or int(o[0]) in table]
+    form = action_form(owners)
+    if request.method == "GET":
+        _fill_action_form(form, action, description)
+        opened.carry(stamps.of(db(), action))
+    else:
+        opened.carry(None)
+
+    def as_now() -> tuple[HubForm, str]:
+        now = action_form(owners, sent=False)
+        action, description = pages.action_to_change(db(), authorised, action_id)
+        _fill_action_form(now, action, description)
+        return now, stamps.of(db(), action)
+
+    return _record(
+        case,
+        form,
+        lambda: casework.change_action(
+            db(),
+            authorised,
+            action_id,
+            _action_input(form),
+            at_the_table=table,
+            opened=opened.sent(),
+        ),
+        template="cases/action.html",
+        title=f"Change an action on {case.reference}",
+        done="Action changed.",
+        unchanged="Nothing changed: the action is as it was.",
+        anchor="actions",
+        as_now=as_now,
+    )
+
+
+def _fill_action_form(form: ActionForm, action: Action, description: str | None) -> None:
+    form.kind.data = action.kind
+    form.description.data = description
+    form.owner_agency.data = str(action.owner_agency_id)
+    form.owner_user.data = str(action.owner_user_id or "")
+    form.due_on.process(None, action.due_on)  # fills its day, month and year boxes

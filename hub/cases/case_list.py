@@ -1,0 +1,66 @@
+"""The list of the cases the user works on, and their agency's cases as a CSV file."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from hub.cases.forms import OPEN, REVIEW_DUE, FilterForm
+from hub.cases.views import _casework_only, _officers, _wards, bp
+from hub.database import db
+from hub.guard import forbid
+from sharing import clock
+from sharing.cases import export, listing
+from sharing.errors import NotAllowed
+from sharing.formats import whole_number
+from sharing.vocabulary import CaseStatus
+
+
+@bp.route("")
+def case_list() -> tuple[str, int]:
+    _casework_only()
+    form = FilterForm(request.args)
+    form.officer.choices = [("", "Any officer"), *_officers()]
+    form.ward.choices = [("", "Any ward"), *_wards()]
+    valid = form.validate()
+    filters = (
+        listing.CaseFilters(
+            status=CaseStatus(form.status.data)
+            if form.status.data and form.status.data != OPEN
+            else None,
+            open_only=form.status.data == OPEN,
+            review_due_by=clock.today() if form.review.data == REVIEW_DUE else None,
+            priority=form.priority.data,
+            category=form.category.data,
+            officer_id=whole_number(form.officer.data),
+            ward_id=whole_number(form.ward.data),
+        )
+        if valid
+        else listing.CaseFilters()
+    )
+    page = listing.list_cases(
+        db(), current_user.actor, filters, page=whole_number(request.args.get("page")) or 1
+    )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "cases/list.html", title="Cases", form=form, page=page, args=args
+    ), 200 if valid else 400
+
+
+@bp.route("/export.csv")
+def export_csv() -> Response:
+    """Every case of the manager's agency they may see, as CSV (plain fields only)."""
+    _casework_only()
+    try:
+        text, name = export.export_csv(db(), current_user.actor)
+    except NotAllowed as refused:
+        forbid(refused)
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

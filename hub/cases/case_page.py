@@ -1,0 +1,66 @@
+"""The case page: as much of the case as the user may see, and why a partner opens it."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
+
+from hub.cases.views import _review_days, bp
+from hub.database import db
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act
+from sharing.cases import erasure, pages, reviews
+from sharing.errors import NotAllowed, NotFound, PurposeRequired
+from sharing.formats import whole_number
+
+
+@bp.route("/<int:case_id>")
+def show(case_id: int) -> str | tuple[str, int]:
+    """The case, as much of it as the user may see. Partners say why they open it: the
+    purpose is part of the address (from "shared with your agency"), never hidden."""
+    purpose = request.args.get("purpose") or None
+    try:
+        authorised = authorise(db(), current_user.actor, case_id, Act.VIEW, purpose)
+    except NotFound:
+        abort(404)
+    except PurposeRequired as e:
+        return render_template(
+            "cases/purpose.html",
+            title="Why are you opening this case?",
+            case_id=case_id,
+            purposes=e.purposes,
+        )
+    except NotAllowed as e:
+        return render_template(
+            "errors/error.html",
+            title="You cannot open this case for that purpose",
+            paragraphs=[
+                f"The hub refused because {e}.",
+                "Open it from the cases shared with your agency.",
+            ],
+        ), 403
+    page = pages.case_page(
+        db(),
+        authorised,
+        current_app.extensions["hub.risk_matrices"],
+        incidents_page=whole_number(request.args.get("page")) or 1,
+    )
+    return render_template(
+        "cases/show.html",
+        title=f"Case {page.view.reference}",
+        case=page.view,
+        contact_overdue=page.view.decision.own_agency
+        and reviews.contact_overdue(authorised.case, _review_days(), clock.today()),
+        purpose=purpose,
+        risk=page.risk,
+        known_to=page.known_to,
+        shares=page.shares,
+        locked=page.locked,
+        lock_pending=page.lock_pending,
+        refused_attempts=page.refused_attempts,
+        hate=page.hate,
+        safeguarding=page.safeguarding,
+        documents=page.documents,
+        kept=erasure.kept_people(db(), authorised),
+    )

@@ -1,0 +1,92 @@
+"""Closing a case, and the complainant's satisfaction survey at its closure."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from hub.cases.forms import CloseForm, survey_form
+from hub.cases.views import _record, bp, case_to_work_on
+from hub.database import db
+from sharing.access.decide import Act
+from sharing.audit import acts
+from sharing.cases import casework
+from sharing.cases import survey as closure_survey
+from sharing.errors import InputError
+from sharing.vocabulary import SurveyChannel
+
+
+@bp.route("/<int:case_id>/close", methods=["GET", "POST"])
+def close(case_id: int) -> Response | tuple[str, int]:
+    authorised, case = case_to_work_on(case_id, Act.CLOSE, "close form")
+    form = CloseForm()
+    response = _record(
+        case,
+        form,
+        lambda: casework.close_case(
+            db(),
+            authorised,
+            form.reason.data,
+            form.note.data or "",
+            outcome=form.outcome.data,
+            resolved_by=form.resolved_by.data,
+        ),
+        template="cases/close.html",
+        refused_as=acts.Action.CASE_CLOSE,
+        title=f"Close case {case.reference}",
+        done=f"Case {case.reference} closed. Offer the complainant the satisfaction survey.",
+    )
+    if isinstance(response, Response) and response.status_code == 302:
+        return redirect(url_for("cases.survey", case_id=case.id))
+    return response
+
+
+@bp.route("/<int:case_id>/survey", methods=["GET", "POST"])
+def survey(case_id: int) -> Response | tuple[str, int]:
+    """The complainant's satisfaction survey at closure, recorded by the case's agency."""
+    authorised, case = case_to_work_on(case_id, Act.CLOSE, "closure survey form")
+    questions = current_app.extensions["hub.closure_survey"]
+    form = survey_form(questions)()
+    if form.validate_on_submit() and form.channel.data is SurveyChannel.LINK:
+        try:
+            _, token = closure_survey.offer_link(db(), authorised, questions)
+        except InputError as e:
+            form.refuse(e)
+            return render_template(
+                "cases/survey.html",
+                title=f"Closure survey: case {case.reference}",
+                form=form,
+                case=case,
+                survey=questions,
+            ), 400
+        # Shown once, on this page alone: only the link's hash is kept.
+        return render_template(
+            "cases/survey_link.html",
+            title=f"Closure survey link: case {case.reference}",
+            case=case,
+            link=url_for("your_say.answer", token=token, _external=True),
+            days=closure_survey.LINK_DAYS,
+        ), 200
+    return _record(
+        case,
+        form,
+        lambda: closure_survey.record_survey(
+            db(),
+            authorised,
+            questions,
+            closure_survey.SurveyInput(
+                channel=form.channel.data.value if form.channel.data else "",
+                answers={
+                    q.id: answer.value
+                    for q in questions.questions
+                    if (answer := form[f"answer_{q.id}"].data) is not None
+                },
+                comment=form.comment.data or "",
+            ),
+        ),
+        template="cases/survey.html",
+        title=f"Closure survey: case {case.reference}",
+        done="Survey recorded.",
+        anchor="closure",
+        survey=questions,
+    )
