@@ -1,0 +1,82 @@
+"""``hub api clients``: the partner systems allowed to call the API."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from hub.cli_session import _session
+from sharing import accounts, api_clients
+from sharing.errors import InputError, NotFound
+from sharing.models import ApiClient
+
+
+@click.group(cls=AppGroup)
+def api() -> None:
+    """The partner API."""
+
+
+@api.group("clients")
+def api_clients_group() -> None:
+    """Partner systems allowed to call the API."""
+
+
+@api_clients_group.command("add")
+@click.option(
+    "--user", "user_email", required=True, help="E-mail of the agency's account it acts as."
+)
+@click.option("--name", required=True, help='The partner system, e.g. "Larkmoor housing system".')
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(sorted(api_clients.SCOPES)),
+    help="What it may do; repeat for several.",
+)
+def api_clients_add(user_email: str, name: str, scopes: tuple[str, ...]) -> None:
+    """Register a partner system: prints its client id and secret (shown once only)."""
+    with _session() as session:
+        user = accounts.find_user(session, user_email)
+        if user is None:
+            raise click.ClickException("no user with that e-mail address")
+        try:
+            registered = api_clients.register(session, user=user, name=name, scopes=list(scopes))
+        except InputError as e:
+            raise click.ClickException(e.message) from None
+        session.commit()
+        click.echo(f"client id:     {registered.client.client_id}")
+        click.echo(f"client secret: {registered.secret}")
+        click.echo(
+            "Give both to the partner's system over a secure channel: the secret is not kept."
+        )
+
+
+@api_clients_group.command("list")
+def api_clients_list() -> None:
+    """The registered partner systems, their agency, account, scopes and state."""
+    with _session() as session:
+        for client in session.scalars(select(ApiClient).order_by(ApiClient.id)):
+            state = (
+                "revoked"
+                if client.revoked_at
+                else ("active" if client.user.active else "account disabled")
+            )
+            click.echo(
+                f"{client.client_id}  {client.user.agency.code}  {client.name}  "
+                f"as {client.user.email}  [{client.scopes}]  {state}"
+            )
+
+
+@api_clients_group.command("revoke")
+@click.argument("client_id")
+def api_clients_revoke(client_id: str) -> None:
+    """Revoke a partner system: no more tokens, and its tokens stop working at once."""
+    with _session() as session:
+        try:
+            api_clients.revoke(session, client_id)
+        except NotFound:
+            raise click.ClickException(f"no API client {client_id}") from None
+        session.commit()
+        click.echo(f"API client {client_id} revoked.")

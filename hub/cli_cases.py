@@ -1,0 +1,142 @@
+"""``hub import cases``, ``hub erase case`` and ``hub documents check``: an agency's cases
+brought in from its own system, a case erased, and the files kept with cases checked."""
+
+from __future__ import annotations
+
+import sys
+from typing import IO
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from hub.cli_session import _actor, _session
+from hub.config import review_days
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act
+from sharing.audit import acts
+from sharing.cases import documents as case_documents
+from sharing.cases.erasure import erase_case
+from sharing.errors import NotAllowed, NotFound
+from sharing.imports.case_rows import FileRejected
+from sharing.imports.cases import import_cases
+from sharing.models import Agency, Case
+
+
+@click.group("import", cls=AppGroup)
+def import_() -> None:
+    """Bring records from an agency's own system into the hub."""
+
+
+@import_.command("cases")
+@click.argument("file", type=click.File("rb"))
+@click.option("--agency", "agency_code", required=True, help="The agency's code in the hub.")
+@click.option(
+    "--by", "manager_email", required=True, help="E-mail of the agency's manager importing."
+)
+@click.option("--dry-run", is_flag=True, help="Check every row and report; save nothing.")
+def import_cases_command(
+    file: IO[bytes], agency_code: str, manager_email: str, dry_run: bool
+) -> None:
+    """Open a case with its first incident for each row of a CSV file (columns in
+    README.md, "Importing cases"). Rows the hub refuses are listed by line and column and
+    left out; references imported before are left alone. Exits 1 if any row is refused."""
+    with _session() as session:
+        actor = _actor(session, manager_email)
+        agency = session.get(Agency, actor.agency_id)
+        if agency is None or agency.code != agency_code:
+            raise click.ClickException(f"{manager_email} is not in the agency {agency_code}")
+        try:
+            result = import_cases(
+                session,
+                actor,
+                file,
+                dry_run=dry_run,
+                review_days=review_days(current_app.config["HUB_SETTINGS"]),
+            )
+        except NotAllowed as e:
+            raise click.ClickException(str(e)) from None
+        except FileRejected as e:
+            raise click.ClickException(f"nothing imported: {e}") from None
+    report = result.report
+    for problem in report.problems:
+        click.echo(str(problem))
+    if report.problems_not_kept:
+        click.echo(f"... and {report.problems_not_kept:,} more problems")
+    verb = "would be opened (dry run: nothing saved)" if dry_run else "opened"
+    click.echo(
+        f"{report.rows:,} rows: {result.opened:,} cases {verb}, {result.rejected:,} rows "
+        f"refused, {result.already_imported:,} imported before and left alone, "
+        f"{result.people_matched:,} people already held by the agency"
+    )
+    if result.rejected:
+        sys.exit(1)
+
+
+@click.group(cls=AppGroup)
+def erase() -> None:
+    """Erase records by destroying their keys (cannot be undone)."""
+
+
+@erase.command("case")
+@click.argument("reference")
+@click.option(
+    "--by",
+    "manager_email",
+    required=True,
+    help="E-mail of the owning agency's manager deciding the erasure.",
+)
+@click.option("--with-people", is_flag=True, help="Also erase the people who are on no other case.")
+@click.confirmation_option(prompt="Erasing cannot be undone. Continue?")
+def erase_case_command(reference: str, manager_email: str, with_people: bool) -> None:
+    """Erase a case (for example at the end of its retention period)."""
+    with _session() as session:
+        case_id = session.scalar(select(Case.id).where(Case.reference == reference))
+        try:
+            if case_id is None:
+                raise NotFound(reference)
+            authorised = authorise(session, _actor(session, manager_email), case_id, Act.ERASE)
+            case = erase_case(session, authorised, with_people=with_people)
+        except NotFound:
+            acts.roll_back_keeping_refusals(session)  # the refusal is kept, as on the page
+            raise click.ClickException(f"no case {reference} in the manager's agency") from None
+        except NotAllowed as e:
+            acts.roll_back_keeping_refusals(session)
+            raise click.ClickException(str(e)) from None
+        session.commit()
+        click.echo(f"Case {case.reference} erased.")
+
+
+@click.group(cls=AppGroup)
+def documents() -> None:
+    """Files attached to cases, and the store that keeps them."""
+
+
+@documents.command("check")
+@click.option(
+    "--delete-orphans",
+    is_flag=True,
+    help="Delete the store's files that no document names (left by an attach that failed).",
+)
+def documents_check(delete_orphans: bool) -> None:
+    """Check every document's file and preview in the store against the hash the database
+    holds; name each one missing or altered (case reference, document id); count the
+    store's files that no document names. Exit 1 if any is missing or altered."""
+    store = current_app.extensions["hub.file_store"]
+    with _session() as session:
+        report = case_documents.check_store(session, store)
+    for what, found in (("missing", report.missing), ("altered", report.altered)):
+        for reference, document_id, part in found:
+            click.echo(f"{what}: the {part} of document {document_id} of case {reference}")
+    click.echo(
+        f"{report.checked} document(s) checked in the {store.describe()}: "
+        f"{len(report.missing)} missing, {len(report.altered)} altered, "
+        f"{len(report.orphans)} file(s) no document names"
+    )
+    if delete_orphans:
+        for key in report.orphans:
+            store.delete(key)
+        click.echo(f"{len(report.orphans)} file(s) no document names deleted")
+    if report.missing or report.altered:
+        raise click.ClickException("the file store does not match the database")

@@ -1,0 +1,59 @@
+"""``hub notices``: send the notices by e-mail waiting, and queue those of actions due."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from hub import notices as hub_notices
+from hub.cli_session import _session
+from sharing import notices as sharing_notices
+
+
+@click.group(cls=AppGroup)
+def notices() -> None:
+    """Notices by e-mail (conference invitations, requests, minutes, actions due)."""
+
+
+@notices.command("send")
+def notices_send() -> None:
+    """Send the notices waiting (run from a timer: those queued by a page go at once)."""
+    _send_waiting()
+
+
+def _send_waiting() -> None:
+    delivery = hub_notices.deliver_pending(
+        current_app.extensions["hub.sessions"],
+        current_app.config["HUB_SETTINGS"],
+        current_app.extensions["hub.trigger_procedure"],
+        current_app.extensions["hub.letters"].trigger,
+    )
+    click.echo(f"Sent {delivery.sent} notices; {delivery.failed} failed (tried again next time).")
+    for given_up in delivery.given_up:
+        click.echo(f"Given up on {given_up}: it will not be sent.")
+    if delivery.stopped:
+        click.echo(
+            f"The mail server could not be used ({delivery.stopped}): the notices and letters "
+            "waiting are tried again next time, with no attempt counted against them."
+        )
+    if delivery.failed or delivery.stopped:
+        raise SystemExit(1)
+
+
+@notices.command("due")
+@click.option(
+    "--days",
+    default=2,
+    show_default=True,
+    type=click.IntRange(0, 60),
+    help="Tell owners of open actions due within this many days.",
+)
+def notices_due(days: int) -> None:
+    """Queue a notice for each open action falling due (once per action and person), then
+    send what is waiting. Run daily."""
+    with _session() as session:
+        queued = sharing_notices.actions_due(session, within_days=days)
+        session.commit()
+    click.echo(f"Queued {queued} notices of actions due.")
+    _send_waiting()

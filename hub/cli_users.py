@@ -1,0 +1,216 @@
+"""``hub users`` and ``hub sso``: local user accounts, and the agencies' own identity
+providers they may sign in with instead."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.cli_checks import _known_agencies
+from hub.cli_session import _session
+from hub.config import ConfigError, load_settings
+from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
+from sharing import accounts, agency_accounts, sign_in_sessions
+from sharing.errors import InputError
+from sharing.models import Agency, User
+from sharing.vocabulary import Role, SessionEnd
+
+
+@click.group(cls=AppGroup)
+def users() -> None:
+    """Local user accounts."""
+
+
+def _read_password(prompt: bool) -> str:
+    if prompt and sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users.command("create")
+@click.option("--agency", "agency_code", required=True, help="Agency code, e.g. northgate-homes.")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
+)
+@click.option("--team", default=None)
+def users_create(
+    agency_code: str, email: str, display_name: str, roles: tuple[str, ...], team: str | None
+) -> None:
+    """Create a local account. The password is asked for (or read from standard input)."""
+    with _session() as session:
+        agency = session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            raise click.ClickException(f"no agency with the code {agency_code!r}")
+        try:
+            user = accounts.create_user(
+                session,
+                agency=agency,
+                email=email,
+                display_name=display_name,
+                roles={Role(r) for r in roles},
+                password=_read_password(prompt=True),
+                team=team,
+            )
+        except accounts.AccountError as e:
+            raise click.ClickException(str(e)) from None
+        session.commit()
+        note = (
+            " They will set up an authenticator app at first sign-in."
+            if user.second_factor_required
+            else ""
+        )
+        click.echo(f"Created user {user.id} ({user.email}).{note}")
+
+
+@users.command("reset-password")
+@click.argument("email")
+@click.option("--reset-second-factor", is_flag=True, help="Also remove their authenticator app.")
+def users_reset_password(email: str, reset_second_factor: bool) -> None:
+    """Set a new password, lift any lock-out and end the user's sessions."""
+    with _session() as session:
+        user = _user(session, email)
+        try:
+            accounts.reset_password(session, user, _read_password(prompt=True))
+        except accounts.AccountError as e:
+            raise click.ClickException(str(e)) from None
+        if reset_second_factor:
+            accounts.reset_second_factor(session, user)
+        session.commit()
+        click.echo(f"Password reset for user {user.id}; their sessions have ended.")
+
+
+def _user(session: Session, email: str) -> User:
+    user = accounts.find_user(session, email)
+    if user is None:
+        raise click.ClickException("no user with that e-mail address")
+    return user
+
+
+@users.command("sign-out")
+@click.argument("email")
+def users_sign_out(email: str) -> None:
+    """End every session of the user at once (they can sign in again)."""
+    with _session() as session:
+        user = _user(session, email)
+        ended = sign_in_sessions.end_all(session, user, SessionEnd.ENDED_BY_MANAGER)
+        session.commit()
+        click.echo(f"Ended {ended} sessions of user {user.id}.")
+
+
+@users.command("disable")
+@click.argument("email")
+def users_disable(email: str) -> None:
+    """Disable an account: its sessions end at once and it cannot sign in."""
+    with _session() as session:
+        user = _user(session, email)
+        agency_accounts.set_active(session, user, False)
+        session.commit()
+        click.echo(f"User {user.id} is disabled; their sessions have ended.")
+
+
+@users.command("enable")
+@click.argument("email")
+def users_enable(email: str) -> None:
+    """Let a disabled account sign in again."""
+    with _session() as session:
+        user = _user(session, email)
+        agency_accounts.set_active(session, user, True)
+        session.commit()
+        click.echo(f"User {user.id} can sign in again.")
+
+
+@users.command("set-roles")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles: the user holds exactly these.",
+)
+@click.option("--team", default=None, help="Their team (unchanged if not given; '' for none).")
+def users_set_roles(email: str, roles: tuple[str, ...], team: str | None) -> None:
+    """Give a user these roles (and team): their sessions end, so the change applies at once."""
+    with _session() as session:
+        user = _user(session, email)
+        try:
+            changed = agency_accounts.change_roles(
+                session, user, {Role(r) for r in roles}, user.team if team is None else team
+            )
+        except InputError as e:
+            raise click.ClickException(e.message) from None
+        session.commit()
+        if changed:
+            click.echo(
+                f"User {user.id} now holds {', '.join(sorted(roles))}; their sessions have ended."
+            )
+        else:
+            click.echo(f"User {user.id} already holds those roles; nothing changed.")
+
+
+@users.command("unlock")
+@click.argument("email")
+def users_unlock(email: str) -> None:
+    """Lift the lock-out of an account locked after failed attempts to sign in."""
+    with _session() as session:
+        user = _user(session, email)
+        if agency_accounts.unlock(session, user):
+            session.commit()
+            click.echo(f"User {user.id} is unlocked and can sign in again.")
+        else:
+            click.echo(f"User {user.id} is not locked out.")
+
+
+@click.group(cls=AppGroup)
+def sso() -> None:
+    """Agencies' own identity providers (single sign-on)."""
+
+
+@sso.command("check", with_appcontext=False)
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def sso_check(file: Path | None) -> None:
+    """Check an identity providers file (default: the configured one) and ask each
+    provider for its discovery document, as the hub will when someone signs in."""
+    try:
+        settings = load_settings(verify=False)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    path = file or settings.identity_providers
+    if path is None:
+        click.echo("No identity providers are configured: everyone signs in with a password.")
+        return
+    try:
+        providers = load_identity_providers(path, production=settings.production)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    agencies = _known_agencies()
+    problems = 0
+    for code, provider in sorted(providers.items()):
+        if agencies is not None and code not in agencies:
+            click.echo(f"[{code}]: no agency has this code in the hub")
+            problems += 1
+            continue
+        try:
+            metadata = discover(provider, timeout=10)
+        except DiscoveryFailed as e:
+            click.echo(f"[{code}]: {e}")
+            problems += 1
+            continue
+        end_session = "offers" if metadata.get("end_session_endpoint") else "does not offer"
+        click.echo(f"[{code}]: {provider.issuer} answers; it {end_session} a sign-out address")
+    if problems:
+        raise click.ClickException(f"{problems} of {len(providers)} provider(s) cannot be used")
+    click.echo(f"{len(providers)} provider(s) checked: no problems")
