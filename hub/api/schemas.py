@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from marshmallow import RAISE, Schema, fields, validate
 
 from sharing.cases.agency_actions import MAX_NOTE
-from sharing.cases.casework import EARLIEST_INCIDENT, MAX_LINE
+from sharing.cases.incidents import EARLIEST_INCIDENT
+from sharing.cases.recording import MAX_LINE
 from sharing.imports.case_rows import MAX_CELL, MAX_REFERENCE
 from sharing.vocabulary import CaseCategory, Labelled, Priority, ProtectedCharacteristic, Triage
 

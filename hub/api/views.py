@@ -33,7 +33,7 @@ from hub.risk.views import matrices
 from sharing import api_clients, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import agency_actions, casework, pages, shares
+from sharing.cases import agency_actions, incidents, pages, shares
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.imports import cases as imports
 from sharing.imports.case_rows import FileRejected
@@ -466,10 +466,10 @@ def add_incident(case_id: int) -> Response:
 
     def recording() -> Response:
         authorised = authorise(db(), actor(), case_id, Act.RECORD)
-        incident = casework.add_incident(
+        incident = incidents.add_incident(
             db(),
             authorised,
-            casework.IncidentInput(
+            incidents.IncidentInput(
                 occurred_at=body["occurred_at"],
                 description=body["description"],
                 place=body.get("place", ""),

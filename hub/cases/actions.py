@@ -13,7 +13,7 @@ from hub.database import db
 from hub.forms import HubForm, accepted_once, by_agency, name_and_agency
 from sharing import directory, stamps
 from sharing.access.decide import Act
-from sharing.cases import agency_actions, casework, pages
+from sharing.cases import actions, agency_actions, pages
 from sharing.errors import InputError, NotFound
 from sharing.formats import whole_number
 from sharing.models import Action, Conference
@@ -51,7 +51,7 @@ def add_action(case_id: int) -> Response | tuple[str, int]:
     return _record(
         case,
         form,
-        lambda: casework.add_action(db(), authorised, _action_input(form)),
+        lambda: actions.add_action(db(), authorised, _action_input(form)),
         template="cases/action.html",
         title=f"Add an action to {case.reference}",
         done="Action added.",
@@ -59,8 +59,8 @@ def add_action(case_id: int) -> Response | tuple[str, int]:
     )
 
 
-def _action_input(form: ActionForm) -> casework.ActionInput:
-    return casework.ActionInput(
+def _action_input(form: ActionForm) -> actions.ActionInput:
+    return actions.ActionInput(
         kind=form.kind.data,
         description=form.description.data or "",
         owner_agency_id=whole_number(form.owner_agency.data),
@@ -100,7 +100,7 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
     return _record(
         case,
         form,
-        lambda: casework.change_action(
+        lambda: actions.change_action(
             db(),
             authorised,
             action_id,

@@ -10,7 +10,7 @@ from hub.cases.views import _record, bp, case_to_work_on
 from hub.database import db
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import casework
+from sharing.cases import closing
 from sharing.cases import survey as closure_survey
 from sharing.errors import InputError
 from sharing.vocabulary import SurveyChannel
@@ -23,7 +23,7 @@ def close(case_id: int) -> Response | tuple[str, int]:
     response = _record(
         case,
         form,
-        lambda: casework.close_case(
+        lambda: closing.close_case(
             db(),
             authorised,
             form.reason.data,

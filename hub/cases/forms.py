@@ -32,7 +32,8 @@ from hub.forms import (
     leaf_fields,
 )
 from sharing.cases import letters, needs, referrals, reviews, survey
-from sharing.cases.casework import MAX_CLOSING_NOTE, MAX_LINE, MAX_TEXT
+from sharing.cases.closing import MAX_CLOSING_NOTE
+from sharing.cases.recording import MAX_LINE, MAX_TEXT
 from sharing.cases.survey import Survey
 from sharing.formats import MAX_EMAIL, normalise_phone, normalise_postcode
 from sharing.vocabulary import (

@@ -11,7 +11,7 @@ from hub.cases.views import _agencies, _record, bp, case_to_work_on
 from hub.database import db
 from hub.forms import accepted_once
 from sharing.access.decide import Act
-from sharing.cases import casework
+from sharing.cases import incidents
 from sharing.formats import whole_number
 
 
@@ -29,7 +29,7 @@ def add_incident(case_id: int) -> Response | tuple[str, int]:
     return _record(
         case,
         form,
-        lambda: casework.add_incident(db(), authorised, _incident_input(form)),
+        lambda: incidents.add_incident(db(), authorised, _incident_input(form)),
         template="cases/incident.html",
         title=f"Add an incident to {case.reference}",
         done="Incident added to the timeline.",
@@ -37,8 +37,8 @@ def add_incident(case_id: int) -> Response | tuple[str, int]:
     )
 
 
-def _incident_input(form: IncidentForm) -> casework.IncidentInput:
-    return casework.IncidentInput(
+def _incident_input(form: IncidentForm) -> incidents.IncidentInput:
+    return incidents.IncidentInput(
         occurred_at=form.occurred_at.data,
         description=form.description.data or "",
         place=form.place.data or "",

@@ -15,7 +15,8 @@ from hub.cases.views import _record, bp, case_to_work_on
 from hub.database import db
 from hub.forms import HubForm, accepted_once
 from sharing.access.decide import Act
-from sharing.cases import casework, pages
+from sharing.cases import pages, people
+from sharing.cases.needs import Needs
 from sharing.cases.search import SearchHit, SearchQuery, held_on_cases_unseen, search
 from sharing.errors import InputError
 from sharing.formats import whole_number
@@ -49,10 +50,10 @@ def add_person(case_id: int) -> Response | tuple[str, int]:
 
     def record() -> object:
         role = form.role.data or PartyRole.VICTIM
-        data = _person(form.person.form, role, "person-") or casework.PersonInput(
+        data = _person(form.person.form, role, "person-") or people.PersonInput(
             role=role, prefix="person-"
         )
-        return casework.add_person(
+        return people.add_person(
             db(), authorised, data, known_person_id=whole_number(form.known_person.data)
         )
 
@@ -115,10 +116,10 @@ def _already_known(person: PersonForm) -> tuple[list[SearchHit], str, bool]:
     return sorted(hits.values(), key=lambda h: h.reference), ". ".join(problems), unseen
 
 
-def _person(form: PersonForm, role: PartyRole, prefix: str) -> casework.PersonInput | None:
+def _person(form: PersonForm, role: PartyRole, prefix: str) -> people.PersonInput | None:
     if form.is_empty() and role is not PartyRole.REPORTED:
         return None
-    return casework.PersonInput(
+    return people.PersonInput(
         role=role,
         prefix=prefix,
         family_name=form.family_name.data or "",
@@ -130,7 +131,7 @@ def _person(form: PersonForm, role: PartyRole, prefix: str) -> casework.PersonIn
         postcode=form.postcode.data or "",
         support_needs=form.support_needs.data or "",
         contact_preferences=form.contact_preferences.data or "",
-        needs=casework.Needs(
+        needs=Needs(
             adjustments=tuple(
                 Adjustment(v) for v in form.adjustments.data or [] if Adjustment.of(v)
             ),
@@ -162,10 +163,10 @@ def change_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
 
     def record() -> object:
         role = form.role.data or PartyRole.VICTIM
-        data = _person(form.person.form, role, "person-") or casework.PersonInput(
+        data = _person(form.person.form, role, "person-") or people.PersonInput(
             role=role, prefix="person-"
         )
-        return casework.change_person(db(), authorised, party_id, data, opened=opened.sent())
+        return people.change_person(db(), authorised, party_id, data, opened=opened.sent())
 
     def as_now() -> tuple[HubForm, str]:
         now = AddPersonForm(formdata=None)
@@ -221,7 +222,7 @@ def remove_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
         abort(404)
     form = HubForm()
     if form.validate_on_submit():
-        erased = casework.remove_person(db(), authorised, party_id)
+        erased = people.remove_person(db(), authorised, party_id)
         flash(
             f"{label} taken off the case."
             + (" They were on no other case, so their record is erased." if erased else ""),

@@ -30,7 +30,7 @@ from hub.guard import require_roles
 from hub.pdf import render_pdf
 from sharing import clock, directory, stamps
 from sharing.access.decide import Act
-from sharing.cases import casework
+from sharing.cases import actions
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import conferences, minutes, packs, requests
@@ -344,7 +344,7 @@ def add_action(conference_id: int) -> Response | tuple[str, int]:
     if request.method == "GET":
         form.owner_agency.data = str(current_user.agency_id)
     if form.validate_on_submit():
-        data = casework.ActionInput(
+        data = actions.ActionInput(
             kind=form.kind.data,
             description=form.description.data or "",
             owner_agency_id=whole_number(form.owner_agency.data),

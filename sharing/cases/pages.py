@@ -21,7 +21,7 @@ from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
-from sharing.cases.casework import open_action
+from sharing.cases.actions import open_action
 from sharing.cases.documents import DocumentLine, documents
 from sharing.cases.locks import RefusedAttempt, refused_attempts
 from sharing.cases.needs import Needs, adjustments_sentence, contact_sentence, needs_of

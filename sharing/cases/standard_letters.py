@@ -29,7 +29,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
-from sharing.cases import casework, documents
+from sharing.cases import actions, documents
 from sharing.cases.agency_actions import close_action
 from sharing.cases.needs import RecordedNeeds, adjustments_of
 from sharing.errors import InputError
@@ -628,10 +628,10 @@ def record_letter(
     )
     what = f"letter {template.id} for person {letter.person_id} ({letter.variant}); document {document.id}"
     if template.records is not None:
-        action = casework.add_action(
+        action = actions.add_action(
             session,
             authorised,
-            casework.ActionInput(
+            actions.ActionInput(
                 kind=template.records,
                 description=f"{template.title}: letter sent to the {letter.part}",
                 owner_user_id=authorised.case.officer_id,

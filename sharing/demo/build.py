@@ -24,16 +24,11 @@ from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor
 from sharing.accounts import RECOMMENDED, HashingCost, create_user, hashing_cost
 from sharing.audit.log import integrate
-from sharing.cases.casework import (
-    ActionInput,
-    CaseInput,
-    IncidentInput,
-    PersonInput,
-    add_action,
-    add_incident,
-    close_case,
-    open_case,
-)
+from sharing.cases.actions import ActionInput, add_action
+from sharing.cases.casework import CaseInput, open_case
+from sharing.cases.closing import close_case
+from sharing.cases.incidents import IncidentInput, add_incident
+from sharing.cases.people import PersonInput
 from sharing.crypto.sealing import seal
 from sharing.demo.agreements import share_cases, sign_protocols
 from sharing.demo.closure import ending, survey_closures

@@ -26,7 +26,7 @@ from sharing import clock, notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import agency_actions
-from sharing.cases.casework import ActionInput
+from sharing.cases.actions import ActionInput
 from sharing.meetings import conferences, minutes, requests, series
 from sharing.models import Action, Agency, Case, Conference, Notice, ProtocolRecord, User
 from sharing.vocabulary import (

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sharing import clock
-from sharing.cases.casework import QUIET_DAYS
+from sharing.cases.closing import QUIET_DAYS
 from sharing.demo import mix, notes, phrases, places
 from sharing.demo.names import Resident, ResidentMaker
 from sharing.demo.partnership import AGENCIES, AgencySpec

@@ -37,16 +37,10 @@ from sharing.access.decide import Act, Actor
 from sharing.access.reveal import people_holding
 from sharing.audit import acts
 from sharing.cases import reviews
-from sharing.cases.casework import (
-    CaseInput,
-    Checked,
-    IncidentInput,
-    PersonInput,
-    check_case,
-    check_incident,
-    check_person,
-    next_references,
-)
+from sharing.cases.casework import CaseInput, check_case, next_references
+from sharing.cases.incidents import IncidentInput, check_incident
+from sharing.cases.people import PersonInput, check_person
+from sharing.cases.recording import Checked
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import (
     forget_data_keys,

@@ -19,7 +19,9 @@ from datetime import date, datetime
 from typing import IO, TypeVar
 
 from sharing import clock
-from sharing.cases.casework import CaseInput, IncidentInput, PersonInput
+from sharing.cases.casework import CaseInput
+from sharing.cases.incidents import IncidentInput
+from sharing.cases.people import PersonInput
 from sharing.formats import (
     has_control_characters,
     is_email_address,

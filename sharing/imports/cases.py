@@ -29,8 +29,8 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import people_holding
 from sharing.audit import acts
-from sharing.cases import casework, reviews
-from sharing.cases.casework import PersonInput
+from sharing.cases import casework, incidents, reviews
+from sharing.cases.people import PersonInput
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import forget_data_keys
 from sharing.db import begin_writing
@@ -329,7 +329,7 @@ class _Importer:
             self.session.add(CaseParty(case=case, person=person, role=party.role))
         self.session.flush()
         authorised = authorise(self.session, self.actor, case.id, Act.RECORD)
-        incident = casework.add_incident(self.session, authorised, row.incident)
+        incident = incidents.add_incident(self.session, authorised, row.incident)
         return Opened(case, incident, len(matched))
 
     def _officer(self, row: CaseRow) -> int | None:

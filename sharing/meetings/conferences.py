@@ -29,7 +29,7 @@ from sharing.access.facts import CaseFacts, facts_of, policy
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.access.scope import Partner
 from sharing.audit import acts
-from sharing.cases import casework, shares
+from sharing.cases import actions, shares
 from sharing.cases.pages import ActionView, action_views
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
@@ -352,7 +352,7 @@ def add_action(
     session: Session,
     actor: Actor,
     conference_id: int,
-    data: casework.ActionInput,
+    data: actions.ActionInput,
     now: datetime | None = None,
 ) -> Action:
     """An action agreed at the conference, owned by an agency at the table, written to
@@ -376,7 +376,7 @@ def add_action(
                 f"{name} is not invited to this conference: invite it, or choose an agency at the table",
             ),
         )
-    action = casework.add_action(session, authorised, data, now=now)
+    action = actions.add_action(session, authorised, data, now=now)
     action.conference_id = conference.id
     session.flush()
     return action

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from sharing import clock
-from sharing.cases import casework
+from sharing.cases import people
 from sharing.errors import InputError
 from sharing.formats import (
     checked_text,
@@ -143,10 +143,10 @@ def _examined(
         born_on, today = data.victim_date_of_birth, clock.day_of(now)
         if born_on is not None and born_on >= today:
             raise InputError("victim_date_of_birth", "The date of birth must be in the past")
-        if born_on is not None and born_on < casework.earliest_date_of_birth(today):
+        if born_on is not None and born_on < people.earliest_date_of_birth(today):
             raise InputError(
                 "victim_date_of_birth",
-                f"The victim's date of birth must be within the last {casework.MAX_AGE} years",
+                f"The victim's date of birth must be within the last {people.MAX_AGE} years",
             )
 
     def behalf() -> OnBehalf | None:

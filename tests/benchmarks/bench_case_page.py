@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases.casework import IncidentInput, add_incident
+from sharing.cases.incidents import IncidentInput, add_incident
 from sharing.models import Case, User
 from sharing.vocabulary import CaseStatus
 from tests.benchmarks.common import demo_on_sqlite, load, percentile, say, timed_get, verdict

@@ -55,7 +55,7 @@ from hub.migrate import alembic_config, upgrade
 from sharing import accounts
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework
+from sharing.cases import actions, casework, incidents, people
 from sharing.cases.search import SearchQuery, search, search_term
 from sharing.crypto import blind_index, sealing
 from sharing.crypto.blind_index import bucket, index_lengths, normalise_name, surname_dob
@@ -669,7 +669,7 @@ def _build_case(factory: sessionmaker[Session]) -> tuple[int, str, Plaintext, in
                 postcode="NX4 2AB",
                 uprn="100023456789",
                 parties=[
-                    casework.PersonInput(
+                    people.PersonInput(
                         role=PartyRole.VICTIM,
                         family_name="Okonkwo",
                         given_names="Ruth Amelia",
@@ -677,13 +677,13 @@ def _build_case(factory: sessionmaker[Session]) -> tuple[int, str, Plaintext, in
                         phone="07700 900 982",
                         support_needs=SUPPORT_NEEDS[1],
                     ),
-                    casework.PersonInput(
+                    people.PersonInput(
                         role=PartyRole.REPORTED,
                         family_name="Brierley",
                         given_names="Wayne",
                         address="Flat 7, Lark Court\n27 Mill Lane\nLarkmoor",
                     ),
-                    casework.PersonInput(
+                    people.PersonInput(
                         role=PartyRole.WITNESS, family_name="Nuttall", given_names="Joyce"
                     ),
                 ],
@@ -697,10 +697,10 @@ def _build_case(factory: sessionmaker[Session]) -> tuple[int, str, Plaintext, in
             (12, "Shouting and banging through the ceiling, and a door slammed repeatedly."),
             (4, "A party with music and people on the landing; abuse shouted at the victim."),
         ):
-            casework.add_incident(
+            incidents.add_incident(
                 session,
                 authorise(session, actor, case.id, Act.RECORD),
-                casework.IncidentInput(
+                incidents.IncidentInput(
                     occurred_at=now - timedelta(days=days, hours=2),
                     description=description,
                     reported_by_id=victim_id,
@@ -712,10 +712,10 @@ def _build_case(factory: sessionmaker[Session]) -> tuple[int, str, Plaintext, in
             (ActionKind.PERPETRATOR_VISIT, 14),
             (ActionKind.VICTIM_SUPPORT, 21),
         ):
-            casework.add_action(
+            actions.add_action(
                 session,
                 authorise(session, actor, case.id, Act.RECORD),
-                casework.ActionInput(
+                actions.ActionInput(
                     kind=kind,
                     description=ACTION_DESCRIPTIONS[kind],
                     due_on=now.date() + timedelta(days=due),

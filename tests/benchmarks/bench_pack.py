@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases.casework import ActionInput, IncidentInput, add_incident
+from sharing.cases.actions import ActionInput
+from sharing.cases.incidents import IncidentInput, add_incident
 from sharing.meetings import conferences, minutes, requests
 from sharing.models import Agency, Case, Conference, ProtocolRecord, User
 from sharing.vocabulary import ActionKind, Attendance, CaseStatus, Role

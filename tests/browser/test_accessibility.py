@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases.casework import close_case
+from sharing.cases.closing import close_case
 from sharing.cases.referrals import SAFEGUARDING_PURPOSE
 from sharing.cases.survey import offer_link
 from sharing.crypto.sealing import unseal

@@ -16,7 +16,7 @@ from sharing import clock
 from sharing.access.authorise import authorise, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases import casework
+from sharing.cases import actions
 from sharing.crypto.sealing import unseal
 from sharing.models import Action, Agency, AuditEntry, Case, Document, Share, User
 from sharing.vocabulary import ActionKind, ActionStatus, AgencyType, CaseStatus, Role
@@ -63,10 +63,10 @@ def _give_the_police_an_action(session: Session, *, shared: bool) -> Action:
     )
     officer = Actor.of(session.get(User, case.officer_id))
     police = session.scalar(select(Agency).where(Agency.code == "northshire-police"))
-    action = casework.add_action(
+    action = actions.add_action(
         session,
         authorise(session, officer, case.id, Act.RECORD),
-        casework.ActionInput(
+        actions.ActionInput(
             kind=ActionKind.PERPETRATOR_VISIT,
             description=f"Joint visit to the household about the noise ({'shared' if shared else 'not shared'})",
             owner_agency_id=police.id,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework
+from sharing.cases.incidents import IncidentInput, add_incident
 from sharing.models import AuditEntry, Case, User
 from sharing.vocabulary import CaseStatus
 from tests.fixtures.demo import demo_client
@@ -31,10 +31,10 @@ def grown(session: Session, incidents: int, note: str) -> tuple[Case, User]:
     authorised = authorise(session, Actor.of(officer), case.id, Act.RECORD)
     start = clock.now() - timedelta(days=incidents + 1)
     for n in range(incidents):
-        casework.add_incident(
+        add_incident(
             session,
             authorised,
-            casework.IncidentInput(
+            IncidentInput(
                 occurred_at=start + timedelta(days=n), description=f"{note} diary entry {n}"
             ),
         )

@@ -14,7 +14,7 @@ from hub.templating import UK
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework
+from sharing.cases import actions
 from sharing.errors import InputError
 from sharing.models import Action, Case, Incident, Person
 from sharing.vocabulary import ActionKind, CaseStatus, Priority
@@ -464,10 +464,10 @@ def test_an_action_is_named_only_to_someone_who_works_actions(
     assert named.status_code == 302
     # The core refuses it too, whatever the page offered.
     with pytest.raises(InputError) as wrong:
-        casework.add_action(
+        actions.add_action(
             db_session,
             authorise(db_session, Actor.of(officer), case.id, Act.RECORD),
-            casework.ActionInput(
+            actions.ActionInput(
                 kind=ActionKind.MEDIATION,
                 description="Refer to mediation",
                 owner_agency_id=officer.agency_id,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework
+from sharing.cases import closing
 from sharing.crypto.sealing import unseal_many
 from sharing.models import (
     Action,
@@ -436,7 +436,7 @@ def test_an_incident_written_on_a_case_closed_meanwhile_is_given_back_to_copy(
     officer = demo_client(demo_hub, case.officer)
     path = f"/cases/{case.id}/incidents/new"
     form = _open(officer, path)
-    casework.close_case(
+    closing.close_case(
         demo_session,
         authorise(demo_session, Actor.of(case.officer), case.id, Act.CLOSE),
         ClosureReason.NOT_ENGAGING,

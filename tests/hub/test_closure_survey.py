@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework
+from sharing.cases import closing
 from sharing.cases.survey import SurveyInvalid, load_survey, parse_survey
 from sharing.crypto.sealing import unseal
 from sharing.models import Action, AuditEntry, Case, ClosureSurvey, User
@@ -51,7 +51,7 @@ def _closed_case(session: Session) -> Case:
         )
         .order_by(Case.id.desc())
     ).first()
-    casework.close_case(
+    closing.close_case(
         session,
         authorise(session, Actor.of(case.officer), case.id, Act.CLOSE),
         ClosureReason.NOT_ENGAGING,

@@ -18,7 +18,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases import casework
+from sharing.cases import actions
 from sharing.errors import InputError
 from sharing.meetings import conferences
 from sharing.models import (
@@ -488,7 +488,7 @@ def test_an_action_for_an_agency_not_at_the_table_is_refused_and_audited(
             demo_session,
             actor,
             conference.id,
-            casework.ActionInput(
+            actions.ActionInput(
                 kind=ActionKind.PERPETRATOR_VISIT,
                 description="Noise monitoring",
                 owner_agency_id=eh.id,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework, erasure
+from sharing.cases import erasure, incidents
 from sharing.models import AuditEntry, Case, Document
 from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.app import csrf_token
@@ -155,10 +155,10 @@ def test_a_statement_about_an_incident_after_midnight_names_its_day_in_the_uk(
 ) -> None:
     case = _case(demo_session, 2)
     half_past_midnight = datetime.fromisoformat("2026-06-11T00:30:00+01:00")  # 10 June in UTC
-    incident = casework.add_incident(
+    incident = incidents.add_incident(
         demo_session,
         authorise(demo_session, Actor.of(case.officer), case.id, Act.RECORD),
-        casework.IncidentInput(occurred_at=half_past_midnight, description="Shouting"),
+        incidents.IncidentInput(occurred_at=half_past_midnight, description="Shouting"),
     )
     demo_session.commit()
     officer = demo_client(demo_hub, case.officer)

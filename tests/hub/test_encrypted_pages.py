@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework
+from sharing.cases import incidents
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.models import AuditEntry, Incident, Person
@@ -143,10 +143,10 @@ def test_a_damaged_incident_among_others_is_the_only_one_shown_as_unreadable(
     case = create_case(officer)
     now = datetime.now(UTC)
     for hours, text in ((3, "Shouting on the stairs"), (2, "Door kicked"), (1, "Bins set alight")):
-        casework.add_incident(
+        incidents.add_incident(
             db_session,
             authorise(db_session, Actor.of(officer), case.id, Act.RECORD),
-            casework.IncidentInput(occurred_at=now - timedelta(hours=hours), description=text),
+            incidents.IncidentInput(occurred_at=now - timedelta(hours=hours), description=text),
         )
     db_session.commit()
     kicked = db_session.scalar(

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hub.forms import ALREADY_SAVED, SENT_ONCE
 from sharing import clock
-from sharing.cases import casework
+from sharing.cases import incidents
 from sharing.models import (
     Action,
     Case,
@@ -453,13 +453,13 @@ def test_two_sends_at_once_make_one_incident(
     clients = [demo_client(demo_hub, officer) for _ in range(2)]
     form = form_on(clients[0].get(path).get_data(as_text=True), path)
     answers = {**form, **_moment("occurred_at", YESTERDAY), "description": "Together"}
-    recording = casework.add_incident
+    recording = incidents.add_incident
 
     def slowly(*args, **kwargs):
         time.sleep(0.3)  # long enough for the other send to arrive meanwhile
         return recording(*args, **kwargs)
 
-    monkeypatch.setattr(casework, "add_incident", slowly)
+    monkeypatch.setattr(incidents, "add_incident", slowly)
     before = _made(demo_session, Incident)
     start = threading.Barrier(2, timeout=30)
     answered: list[str] = []

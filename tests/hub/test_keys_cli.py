@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 from sharing import accounts, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework
+from sharing.cases import casework, people
 from sharing.cases import pages as disclosure
 from sharing.cases.erasure import erase_case
 from sharing.cases.search import SearchQuery, search
@@ -72,7 +72,7 @@ def populated(migrated_hub_env: str, tmp_path: Path) -> tuple[str, Path, list[in
                     priority=Priority.AMBER,
                     triage=Triage.LOW_LEVEL,
                     summary=f"Case {i}",
-                    parties=[casework.PersonInput(role=PartyRole.VICTIM, family_name=f"Person{i}")],
+                    parties=[people.PersonInput(role=PartyRole.VICTIM, family_name=f"Person{i}")],
                 ),
                 now=datetime(2026, 1, 1, tzinfo=UTC),
             )
@@ -355,7 +355,7 @@ def test_names_indexed_under_older_rules_are_counted_and_found_again_after_reind
                 summary="Noise",
                 postcode="NG1 5AB",
                 parties=[
-                    casework.PersonInput(
+                    people.PersonInput(
                         role=PartyRole.VICTIM, family_name="Wiśniewski", phone="07700900123"
                     )
                 ],

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.cases import casework
+from sharing.cases import casework, people
 from sharing.crypto import blind_index
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
@@ -373,7 +373,7 @@ def test_a_person_is_linked_only_when_the_agency_holds_exactly_one_of_them(
             triage=Triage.LOW_LEVEL,
             summary="Another Testperson",
             parties=[
-                casework.PersonInput(
+                people.PersonInput(
                     role=PartyRole.VICTIM,
                     family_name="Testperson",
                     date_of_birth=date(1961, 4, 3),

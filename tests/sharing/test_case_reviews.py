@@ -16,7 +16,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit.log import integrate
-from sharing.cases import casework, reviews
+from sharing.cases import casework, people, reviews
 from sharing.errors import InputError, NotAllowed
 from sharing.models import AuditEntry, Case
 from sharing.risk import assessments
@@ -108,7 +108,7 @@ def _new_case(session, priority: Priority, days: dict[str, int]) -> Case:
         priority=priority,
         triage=Triage.SERIOUS,
         summary="Threats made at the door",
-        parties=[casework.PersonInput(role=PartyRole.VICTIM, family_name="Reviewtest")],
+        parties=[people.PersonInput(role=PartyRole.VICTIM, family_name="Reviewtest")],
     )
     return casework.open_case(session, actor, data, review_days=days)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sharing import accounts, clock, errors
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework, listing
+from sharing.cases import actions, casework, closing, incidents, listing, people
 from sharing.cases import pages as disclosure
 from sharing.db import make_session_factory
 from sharing.models import Agency, Area, Case, Incident, Person, Ward
@@ -89,14 +89,14 @@ def _open(session: Session, actor: Actor, ward: Ward, **overrides: object) -> Ca
         postcode="db1 2xy",
         uprn="000100023",
         parties=[
-            casework.PersonInput(
+            people.PersonInput(
                 role=PartyRole.VICTIM,
                 given_names="Zainab",
                 family_name="Dbtest",
                 date_of_birth=date(1961, 2, 3),
                 phone="+44 7700 900555",
             ),
-            casework.PersonInput(
+            people.PersonInput(
                 role=PartyRole.REPORTED, family_name="Unknown-male", prefix="reported-"
             ),
         ],
@@ -111,10 +111,10 @@ def _open(session: Session, actor: Actor, ward: Ward, **overrides: object) -> Ca
 def test_an_opened_case_reads_back_with_everything_recorded(session, officers) -> None:
     officer, _police, ward = officers
     case = _open(session, officer, ward)
-    casework.add_incident(
+    incidents.add_incident(
         session,
         authorise(session, officer, case.id, Act.RECORD),
-        casework.IncidentInput(
+        incidents.IncidentInput(
             occurred_at=NOW - timedelta(days=2),
             description="Abuse at the door",
             place="Front door",
@@ -124,10 +124,10 @@ def test_an_opened_case_reads_back_with_everything_recorded(session, officers) -
         ),
         now=NOW,
     )
-    casework.add_action(
+    actions.add_action(
         session,
         authorise(session, officer, case.id, Act.RECORD),
-        casework.ActionInput(
+        actions.ActionInput(
             kind=ActionKind.REFERRAL_POLICE, description="Pass to police", due_on=date(2026, 6, 8)
         ),
         now=NOW,
@@ -153,8 +153,8 @@ def test_an_opened_case_reads_back_with_everything_recorded(session, officers) -
 def test_refused_input_leaves_nothing_half_written(session, officers) -> None:
     officer, _police, ward = officers
     bad_second_person = [
-        casework.PersonInput(role=PartyRole.VICTIM, family_name="Fine"),
-        casework.PersonInput(
+        people.PersonInput(role=PartyRole.VICTIM, family_name="Fine"),
+        people.PersonInput(
             role=PartyRole.REPORTED, family_name="Bad", postcode="nonsense", prefix="reported-"
         ),
     ]
@@ -188,25 +188,25 @@ def test_a_case_officer_must_be_a_case_officer_or_manager_of_the_agency(session,
 
 def test_a_baby_born_today_in_the_uk_is_not_born_in_the_future() -> None:
     half_past_midnight = datetime(2026, 6, 10, 23, 30, tzinfo=UTC)  # 11 June in the UK
-    baby = casework.PersonInput(
+    baby = people.PersonInput(
         role=PartyRole.VICTIM, family_name="Newborn", date_of_birth=date(2026, 6, 11)
     )
-    assert casework.check_person(baby, half_past_midnight)["date_of_birth"] == "2026-06-11"
-    tomorrow = casework.PersonInput(
+    assert people.check_person(baby, half_past_midnight)["date_of_birth"] == "2026-06-11"
+    tomorrow = people.PersonInput(
         role=PartyRole.VICTIM, family_name="Newborn", date_of_birth=date(2026, 6, 12)
     )
     with pytest.raises(errors.InputError, match="in the past"):
-        casework.check_person(tomorrow, half_past_midnight)
+        people.check_person(tomorrow, half_past_midnight)
 
 
 def test_future_incident_is_refused(session, officers) -> None:
     officer, _police, ward = officers
     case = _open(session, officer, ward)
     with pytest.raises(errors.InputError, match="today or in the past"):
-        casework.add_incident(
+        incidents.add_incident(
             session,
             authorise(session, officer, case.id, Act.RECORD),
-            casework.IncidentInput(occurred_at=NOW + timedelta(hours=1), description="x"),
+            incidents.IncidentInput(occurred_at=NOW + timedelta(hours=1), description="x"),
             now=NOW,
         )
     session.rollback()
@@ -222,22 +222,24 @@ def test_the_day_a_report_was_made_is_kept_when_it_is_not_the_day_it_is_recorded
     case = _open(session, officer, ward)
     authorised = authorise(session, officer, case.id, Act.RECORD)
     happened = NOW - timedelta(days=10)
-    late = casework.add_incident(
+    late = incidents.add_incident(
         session,
         authorised,
-        casework.IncidentInput(
+        incidents.IncidentInput(
             occurred_at=happened, description="x", reported_on=date(2026, 5, 25)
         ),
         now=NOW,
     )
-    today = casework.add_incident(
+    today = incidents.add_incident(
         session,
         authorised,
-        casework.IncidentInput(occurred_at=happened, description="y", reported_on=date(2026, 6, 1)),
+        incidents.IncidentInput(
+            occurred_at=happened, description="y", reported_on=date(2026, 6, 1)
+        ),
         now=NOW,
     )
-    unsaid = casework.add_incident(
-        session, authorised, casework.IncidentInput(occurred_at=happened, description="z"), now=NOW
+    unsaid = incidents.add_incident(
+        session, authorised, incidents.IncidentInput(occurred_at=happened, description="z"), now=NOW
     )
     assert late.reported_day == date(2026, 5, 25)
     assert today.reported_on is None
@@ -248,10 +250,10 @@ def test_the_day_a_report_was_made_is_kept_when_it_is_not_the_day_it_is_recorded
         (date(2026, 6, 2), "today or in the past"),
     ):
         with pytest.raises(errors.InputError, match=message) as refused:
-            casework.add_incident(
+            incidents.add_incident(
                 session,
                 authorised,
-                casework.IncidentInput(
+                incidents.IncidentInput(
                     occurred_at=happened, description="x", reported_on=reported_on
                 ),
                 now=NOW,
@@ -267,10 +269,10 @@ def test_a_control_character_in_any_text_is_refused_by_the_core(session, officer
     session.rollback()
     case = _open(session, officer, ward)
     with pytest.raises(errors.InputError, match="control characters") as refused:
-        casework.add_incident(
+        incidents.add_incident(
             session,
             authorise(session, officer, case.id, Act.RECORD),
-            casework.IncidentInput(occurred_at=NOW - timedelta(hours=1), description="a\x1bb"),
+            incidents.IncidentInput(occurred_at=NOW - timedelta(hours=1), description="a\x1bb"),
             now=NOW,
         )
     assert refused.value.field == "description"
@@ -284,10 +286,10 @@ def test_another_agency_cannot_see_list_or_record_on_the_case(session, officers)
     with pytest.raises(errors.NotFound):
         disclosure.disclose_case(session, police, case.id)
     with pytest.raises(errors.NotFound):
-        casework.add_incident(
+        incidents.add_incident(
             session,
             authorise(session, police, case.id, Act.RECORD),
-            casework.IncidentInput(occurred_at=NOW, description="x"),
+            incidents.IncidentInput(occurred_at=NOW, description="x"),
             now=NOW,
         )
     assert listing.list_cases(session, police, listing.CaseFilters()).total == 0
@@ -297,7 +299,7 @@ def test_another_agency_cannot_see_list_or_record_on_the_case(session, officers)
 def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None:
     officer, _police, ward = officers
     case = _open(session, officer, ward)
-    casework.close_case(
+    closing.close_case(
         session,
         authorise(session, officer, case.id, Act.CLOSE),
         ClosureReason.NO_REPORTS_28_DAYS,
@@ -313,7 +315,7 @@ def test_closing_records_the_reason_and_stops_reviews(session, officers) -> None
     assert view.closure_note == "Quiet"
     assert view.may_record is False
     with pytest.raises(errors.InputError, match="already closed"):
-        casework.close_case(
+        closing.close_case(
             session,
             authorise(session, officer, case.id, Act.CLOSE),
             ClosureReason.RESOLVED,
@@ -327,16 +329,16 @@ def test_a_closure_reason_the_record_contradicts_is_refused_at_its_field(session
     and "the ASB has been resolved" cannot go with the outcome "not resolved"."""
     officer, _police, ward = officers
     case = _open(session, officer, ward)
-    casework.add_incident(
+    incidents.add_incident(
         session,
         authorise(session, officer, case.id, Act.RECORD),
-        casework.IncidentInput(occurred_at=NOW - timedelta(days=12), description="Shouting"),
+        incidents.IncidentInput(occurred_at=NOW - timedelta(days=12), description="Shouting"),
         now=NOW - timedelta(days=10),
     )
     session.commit()
 
     def close(reason: ClosureReason, outcome: ClosureOutcome, at: datetime) -> None:
-        casework.close_case(
+        closing.close_case(
             session,
             authorise(session, officer, case.id, Act.CLOSE),
             reason,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework, listing
+from sharing.cases import actions, closing, listing
 from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
@@ -65,10 +65,10 @@ def test_an_open_case_is_erased_only_once_closed_and_its_open_work_ends_with_it(
     case = conference.case
     agency = case.agency.code
     manager = demo_actor(session, agency, Role.MANAGER)
-    action = casework.add_action(
+    action = actions.add_action(
         session,
         authorise(session, manager, case.id, Act.RECORD),
-        casework.ActionInput(kind=ActionKind.WARNING_LETTER, description="Letter"),
+        actions.ActionInput(kind=ActionKind.WARNING_LETTER, description="Letter"),
     )
     session.commit()
     with pytest.raises(NotAllowed, match="the case is still open: close it first"):
@@ -80,7 +80,7 @@ def test_an_open_case_is_erased_only_once_closed_and_its_open_work_ends_with_it(
         "refused",
         str(case.id),
     )
-    casework.close_case(
+    closing.close_case(
         session,
         authorise(session, manager, case.id, Act.CLOSE),
         ClosureReason.NO_CONTACT,

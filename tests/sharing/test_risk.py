@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework
+from sharing.cases import casework, incidents, people
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
@@ -386,7 +386,7 @@ def test_a_new_case_for_a_victim_known_elsewhere_shows_the_agency_not_the_record
                 triage=Triage.SERIOUS,
                 summary="Reported at the front counter",
                 parties=[
-                    casework.PersonInput(
+                    people.PersonInput(
                         role=PartyRole.VICTIM,
                         family_name=family,
                         given_names=given,
@@ -444,10 +444,10 @@ def test_a_hate_incident_prompts_the_officer_and_alerts_partners_with_a_live_sha
     case = _police_shared_case(demo_session)
     officer = _officer(demo_session, case)
     try:
-        casework.add_incident(
+        incidents.add_incident(
             demo_session,
             authorise(demo_session, officer, case.id, Act.RECORD),
-            casework.IncidentInput(
+            incidents.IncidentInput(
                 occurred_at=datetime.now(UTC) - timedelta(hours=1),
                 description="Abuse shouted about the victim's religion",
                 hate_related=True,

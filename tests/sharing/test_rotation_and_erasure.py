@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sharing import accounts
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework
+from sharing.cases import casework, incidents, people
 from sharing.cases import pages as disclosure
 from sharing.cases.erasure import erase_case, erase_person
 from sharing.cases.search import SearchQuery, search
@@ -77,7 +77,7 @@ def _cases(sessions, officer: Actor, n: int, surname: str = "Rotate") -> list[in
                     triage=Triage.LOW_LEVEL,
                     summary=f"Summary {i}",
                     parties=[
-                        casework.PersonInput(
+                        people.PersonInput(
                             role=PartyRole.VICTIM, family_name=surname, given_names=f"N{i}"
                         )
                     ],
@@ -238,10 +238,10 @@ def test_erasing_a_person_leaves_their_cases(sessions, staff) -> None:
 
 
 def _witness(session: Session, officer: Actor, case_id: int, **details: str) -> int:
-    party = casework.add_person(
+    party = people.add_person(
         session,
         authorise(session, officer, case_id, Act.RECORD),
-        casework.PersonInput(
+        people.PersonInput(
             role=PartyRole.WITNESS,
             family_name="Mistaken",
             phone="07700 900456",
@@ -257,9 +257,7 @@ def _witness(session: Session, officer: Actor, case_id: int, **details: str) -> 
 def _take_off(session: Session, officer: Actor, case_id: int, person_id: int) -> bool:
     case = session.get_one(Case, case_id)
     party = next(p for p in case.parties if p.person_id == person_id)
-    return casework.remove_person(
-        session, authorise(session, officer, case_id, Act.RECORD), party.id
-    )
+    return people.remove_person(session, authorise(session, officer, case_id, Act.RECORD), party.id)
 
 
 def _indexed(session: Session, person_id: int) -> int:
@@ -297,10 +295,10 @@ def test_erasing_a_case_with_its_people_reaches_those_taken_off_it(sessions, sta
     (case_id,) = _cases(sessions, officer, 1)
     with sessions() as session:
         witness = _witness(session, officer, case_id)
-        casework.add_incident(
+        incidents.add_incident(
             session,
             authorise(session, officer, case_id, Act.RECORD),
-            casework.IncidentInput(
+            incidents.IncidentInput(
                 occurred_at=NOW, description="Saw it from the stairs", reported_by_id=witness
             ),
             now=NOW,

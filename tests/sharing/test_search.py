@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sharing import accounts
 from sharing.access.decide import Actor
 from sharing.cases import casework
+from sharing.cases.people import PersonInput
 from sharing.cases.search import SearchQuery, search
 from sharing.crypto.blind_index import index_lengths, normalise_name
 from sharing.db import make_session_factory
@@ -67,7 +68,7 @@ def officers(session: Session) -> tuple[Actor, Actor]:
 def _case(
     session: Session,
     actor: Actor,
-    *people: casework.PersonInput,
+    *people: PersonInput,
     postcode: str = "",
     uprn: str = "",
 ) -> str:
@@ -91,8 +92,8 @@ def _case(
 
 def _victim(
     family: str, given: str = "Sam", dob: date | None = None, phone: str = "", postcode: str = ""
-) -> casework.PersonInput:
-    return casework.PersonInput(
+) -> PersonInput:
+    return PersonInput(
         role=PartyRole.VICTIM,
         family_name=family,
         given_names=given,

@@ -1,0 +1,144 @@
+"""Actions and interventions on a case: recorded, owned by a partner agency (and, if
+named, one of its people) and due by a day, and changed while they are open.
+
+Each function checks its input again (the web forms check first, for the user), asks
+``sharing.access.decide`` whether the actor may act, writes, and flushes. The caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from sharing import clock, stamps
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Act
+from sharing.cases import agency_actions, recording
+from sharing.crypto.sealing import seal
+from sharing.errors import InputError, NotFound
+from sharing.models import Action, Agency, Case, User
+from sharing.vocabulary import ActionKind, ActionStatus
+
+
+@dataclass
+class ActionInput:
+    kind: ActionKind
+    description: str
+    owner_agency_id: int | None = None
+    owner_user_id: int | None = None
+    due_on: date | None = None
+
+
+def _checked_owner(
+    session: Session, case: Case, data: ActionInput, default_agency_id: int
+) -> tuple[int, int | None]:
+    """The owning agency (of the case's area) and named person (of that agency, one who
+    works actions) of an action, or ``InputError`` at the field that is wrong."""
+    owner_agency_id = data.owner_agency_id or default_agency_id
+    agency = session.get(Agency, owner_agency_id)
+    if agency is None or agency.area_id != case.agency.area_id:
+        raise InputError("owner_agency_id", "Choose an agency in the partnership")
+    if data.owner_user_id is not None:
+        owner = session.get(User, data.owner_user_id)
+        if owner is None or not owner.active or owner.agency_id != owner_agency_id:
+            raise InputError(
+                "owner_user_id", "Choose a person from the agency that owns the action"
+            )
+        if not agency_actions.works_actions(owner):
+            raise InputError("owner_user_id", agency_actions.NOT_ACTION_OWNER)
+    return owner_agency_id, data.owner_user_id
+
+
+def _check_due(due_on: date | None, today: date) -> None:
+    if due_on is not None and not (today <= due_on <= today + timedelta(days=730)):
+        raise InputError("due_on", "The due date must be today or later, and within two years")
+
+
+def add_action(
+    session: Session, authorised: AuthorisedCase, data: ActionInput, now: datetime | None = None
+) -> Action:
+    """Record an action or intervention on a case, owned by a partner agency (authorised
+    for ``Act.RECORD``)."""
+    authorised.require(Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    now = now or clock.now()
+    owner_agency_id, owner_user_id = _checked_owner(session, case, data, actor.agency_id)
+    _check_due(data.due_on, clock.day_of(now))
+    action = Action(
+        case=case,
+        kind=data.kind,
+        owner_agency_id=owner_agency_id,
+        owner_user_id=owner_user_id,
+        due_on=data.due_on,
+        created_by_id=actor.user_id,
+        created_at=now,
+    )
+    session.add(action)
+    seal(
+        action,
+        "description",
+        recording.text(
+            "description", data.description, what="the description", required="Describe the action"
+        ),
+    )
+    session.flush()
+    recording.recorded(session, actor, case, f"action {action.id}")
+    return action
+
+
+def open_action(session: Session, authorised: AuthorisedCase, action_id: int) -> Action:
+    """An open action of the authorised case (``NotFound`` for any other)."""
+    action = session.get(Action, action_id)
+    if action is None or action.case_id != authorised.id:
+        raise NotFound(action_id)
+    if action.status is not ActionStatus.OPEN:
+        raise InputError("description", f"This action is already {action.status.label.lower()}")
+    return action
+
+
+def change_action(
+    session: Session,
+    authorised: AuthorisedCase,
+    action_id: int,
+    data: ActionInput,
+    *,
+    at_the_table: set[int] | None = None,
+    now: datetime | None = None,
+    opened: str | None = None,
+) -> bool:
+    """Change an open action of the case (authorised for ``Act.RECORD``): what, who owns
+    it and by when; whether anything changed (nothing is recorded for a form saved as it
+    was). An action a conference agreed stays with an agency at its table
+    (``at_the_table``); a due date already passed may stay as it is, a new one must be
+    from today on. ``ChangedMeanwhile``, naming who changed it last and when, if the
+    action changed after the form was opened (its stamp ``opened``)."""
+    authorised.require(Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    now = now or clock.now()
+    action = open_action(session, authorised, action_id)
+    stamps.check(session, opened, action)
+    owner_agency_id, owner_user_id = _checked_owner(session, case, data, action.owner_agency_id)
+    if at_the_table is not None and owner_agency_id not in at_the_table:
+        raise InputError(
+            "owner_agency_id",
+            "The conference agreed this action: choose an agency at the conference",
+        )
+    if data.due_on != action.due_on:
+        _check_due(data.due_on, clock.day_of(now))
+    description = recording.text(
+        "description", data.description, what="the description", required="Describe the action"
+    )
+    as_it_was = (action.kind, action.owner_agency_id, action.owner_user_id, action.due_on)
+    action.kind = data.kind
+    action.owner_agency_id = owner_agency_id
+    action.owner_user_id = owner_user_id
+    action.due_on = data.due_on
+    described = seal(action, "description", description)
+    if not described and as_it_was == (data.kind, owner_agency_id, owner_user_id, data.due_on):
+        return False
+    action.changed_by_user(actor.user_id, now)
+    session.flush()
+    recording.recorded(session, actor, case, f"action {action.id} changed")
+    return True

@@ -1,0 +1,254 @@
+"""The people on a case: a person's details and needs as given and checked, recorded on
+a case when it opens or later, changed, or taken off it (a person then held by no case is
+erased).
+
+Each function checks its input again (the web forms check first, for the user), asks
+``sharing.access.decide`` whether the actor may act, writes, and flushes. The caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from sharing import clock, stamps
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Act, Actor
+from sharing.audit import acts
+from sharing.cases import erasure, recording
+from sharing.cases.needs import Needs
+from sharing.crypto import blind_index
+from sharing.crypto.sealing import seal_many
+from sharing.errors import InputError, NotFound
+from sharing.formats import is_email_address, normalise_phone
+from sharing.models import Case, CaseParty, Person
+from sharing.vocabulary import PartyRole
+
+
+@dataclass
+class PersonInput:
+    role: PartyRole
+    family_name: str = ""
+    given_names: str = ""
+    date_of_birth: date | None = None
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    postcode: str = ""
+    support_needs: str = ""
+    contact_preferences: str = ""
+    prefix: str = ""  # form field prefix for error messages, e.g. "victim-"
+    #: Reasonable adjustments and contact needs, structured.
+    needs: Needs = field(default_factory=Needs)
+
+
+#: The oldest age a date of birth may give (an older one is a mistyped year).
+MAX_AGE = 120
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def earliest_date_of_birth(today: date) -> date:
+    """The earliest date of birth a form takes: ``MAX_AGE`` years before ``today``."""
+    return _years_before(today, MAX_AGE)
+
+
+def add_party(
+    session: Session, actor: Actor, case: Case, data: PersonInput, now: datetime | None = None
+) -> CaseParty:
+    """Record a new person on the case in the given role."""
+    now = now or clock.now()
+    values = check_person(data, now)
+    person = Person(agency_id=case.agency_id, created_at=now)
+    session.add(person)
+    _fill(session, person, data, values)
+    party = CaseParty(case=case, person=person, role=data.role)
+    session.add(party)
+    return party
+
+
+def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
+    """A person's details checked and normalised, by sealed column; ``InputError`` at the
+    field (with the form's prefix) for the first that is not right."""
+    p = data.prefix
+    family = recording.text(
+        p + "family_name", data.family_name, limit=recording.MAX_LINE, what="the last name"
+    )
+    given = recording.text(
+        p + "given_names", data.given_names, limit=recording.MAX_LINE, what="the first names"
+    )
+    if not family and not given:
+        raise InputError(p + "family_name", "Enter the person's name, or leave the section out")
+    today = clock.day_of(now)
+    if data.date_of_birth and data.date_of_birth > today:
+        raise InputError(p + "date_of_birth", "Date of birth must be in the past")
+    if data.date_of_birth and data.date_of_birth < earliest_date_of_birth(today):
+        raise InputError(
+            p + "date_of_birth", f"Date of birth must be within the last {MAX_AGE} years"
+        )
+    phone = None
+    if data.phone.strip():
+        phone = normalise_phone(data.phone)
+        if phone is None:
+            raise InputError(
+                p + "phone",
+                "Enter a phone number, like 07700 900 982 (a number abroad: + and its country code)",
+            )
+    email = recording.text(p + "email", data.email, limit=254, what="the e-mail address")
+    if email and not is_email_address(email):
+        raise InputError(
+            p + "email", "Enter an e-mail address in the correct format, like name@example.org"
+        )
+    needs = data.needs.checked()
+    return {
+        "family_name": family,
+        "given_names": given,
+        "date_of_birth": data.date_of_birth.isoformat() if data.date_of_birth else None,
+        "phone": phone,
+        "email": email,
+        "address": recording.text(
+            p + "address", data.address, limit=recording.MAX_LINE * 3, what="the address"
+        ),
+        "postcode": recording.postcode(p + "postcode", data.postcode),
+        "support_needs": recording.text(
+            p + "support_needs", data.support_needs, what="the vulnerability and support needs"
+        ),
+        "contact_preferences": recording.text(
+            p + "contact_preferences",
+            data.contact_preferences,
+            limit=1000,
+            what="the contact preferences",
+        ),
+        "adjustments": needs.adjustments_document(),
+        "contact_needs": needs.contact_document(),
+    }
+
+
+def _fill(
+    session: Session, person: Person, data: PersonInput, values: dict[str, str | None]
+) -> bool:
+    """Seal ``values`` into the person and index them for the already-known check; whether
+    any of them changed."""
+    changed = bool(seal_many(person, values))
+    blind_index.index_person(
+        session,
+        person,
+        family_name=values["family_name"],
+        date_of_birth=data.date_of_birth,
+        postcode=values["postcode"],
+        phone=values["phone"],
+    )
+    return changed
+
+
+def change_person(
+    session: Session,
+    authorised: AuthorisedCase,
+    party_id: int,
+    data: PersonInput,
+    now: datetime | None = None,
+    *,
+    opened: str | None = None,
+) -> bool:
+    """Change the details, adjustments and contact needs of someone on an open case, and
+    their part in it (authorised for ``Act.RECORD``): the agency keeps one record of the
+    person, so their other cases show the change too. Whether anything changed: nothing
+    is recorded for a form saved as it was. ``NotFound`` for a party of another case;
+    ``InputError`` at the field, recorded, with nothing changed; ``ChangedMeanwhile``,
+    naming who changed them last and when, if the person or their part changed after
+    the form was opened (its stamp ``opened``)."""
+    authorised.require(Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    party = next((p for p in case.parties if p.id == party_id), None)
+    if party is None or party.person.erased_at is not None:
+        raise NotFound("no such person on this case")
+    stamps.check(session, opened, party.person, party)
+    with acts.refusing_input(
+        session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
+    ):
+        values = check_person(data, now or clock.now())
+        if data.role is not party.role:
+            _not_yet_in_part(case, party.person_id, data.role, "role")
+    changed = _fill(session, party.person, data, values) or data.role is not party.role
+    party.role = data.role
+    if not changed:
+        return False
+    party.person.changed_by_user(actor.user_id, now or clock.now())
+    session.flush()
+    recording.recorded(
+        session, actor, case, f"person {party.person_id} changed ({data.role.value})"
+    )
+    return True
+
+
+def _not_yet_in_part(case: Case, person_id: int, role: PartyRole, field: str) -> None:
+    """``InputError`` at ``field`` when the person already is on the case in ``role``
+    (a person holds each part on a case once)."""
+    if any(p.person_id == person_id and p.role is role for p in case.parties):
+        raise InputError(field, f"They are already on this case as {role.label.lower()}")
+
+
+def add_person(
+    session: Session,
+    authorised: AuthorisedCase,
+    data: PersonInput,
+    known_person_id: int | None = None,
+    now: datetime | None = None,
+) -> CaseParty:
+    """Add someone to an open case after it was opened (authorised for ``Act.RECORD``): a
+    new person from ``data``, or, with ``known_person_id``, a person the agency already
+    holds (found by the blind-index check), in ``data.role``. Refused at the field, with
+    the refusal audited and nothing written: a known person who is not the agency's, or
+    who is already on the case in that role; a new person without a name."""
+    authorised.require(Act.RECORD)
+    case, actor = authorised.case, authorised.actor
+    with acts.refusing_input(
+        session, acts.Action.CASE_RECORD, actor=actor, subject=authorised.subject
+    ):
+        if known_person_id is not None:
+            person = session.get(Person, known_person_id)
+            if person is None or person.agency_id != case.agency_id or person.erased_at:
+                raise InputError("known_person", "Choose a person your agency holds")
+            _not_yet_in_part(case, person.id, data.role, "known_person")
+            party = CaseParty(case=case, person=person, role=data.role)
+            session.add(party)
+        else:
+            party = add_party(session, actor, case, data, now)
+    session.flush()
+    recording.recorded(
+        session,
+        actor,
+        case,
+        f"person {party.person_id} added as {data.role.value}"
+        + (" (already known)" if known_person_id is not None else ""),
+    )
+    return party
+
+
+def remove_person(session: Session, authorised: AuthorisedCase, party_id: int) -> bool:
+    """Take someone off an open case (authorised for ``Act.RECORD``): the person stays on
+    the agency's other cases and in what was recorded about them (incidents they
+    reported, their risk assessments); a person then held by no case is erased. Whether
+    they were. ``NotFound`` for a party of another case."""
+    authorised.require(Act.RECORD)
+    case = authorised.case
+    party = next((p for p in case.parties if p.id == party_id), None)
+    if party is None:
+        raise NotFound("no such person on this case")
+    case.parties.remove(party)
+    session.flush()
+    recording.recorded(
+        session,
+        authorised.actor,
+        case,
+        f"person {party.person_id} removed as {party.role.value}",
+    )
+    return erasure.erase_if_held_by_no_case(session, authorised.actor, party.person)
