@@ -33,7 +33,15 @@ from sharing.access.decide import Act
 from sharing.cases import actions
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.meetings import conferences, minutes, packs, requests
+from sharing.meetings import (
+    conference_actions,
+    conference_listing,
+    conference_pages,
+    conferences,
+    minutes,
+    packs,
+    requests,
+)
 from sharing.models import Conference, ConferenceDecision, MinuteItem
 from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import Attendance, DecisionKind, MinutesStatus
@@ -352,7 +360,7 @@ def add_action(conference_id: int) -> Response | tuple[str, int]:
             due_on=form.due_on.data,
         )
         try:
-            conferences.add_action(db(), current_user.actor, conference_id, data)
+            conference_actions.add_action(db(), current_user.actor, conference_id, data)
         except NotFound:
             abort(404)
         except NotAllowed:
@@ -383,7 +391,7 @@ def _refuse_action(conference_id: int, fields: list[str]) -> None:
     """Record an action form refused before the core saw it (or, with no fields, someone
     who may not open it, refused and recorded as the core would: 403)."""
     try:
-        conferences.refuse_action_input(db(), current_user.actor, conference_id, fields)
+        conference_actions.refuse_action_input(db(), current_user.actor, conference_id, fields)
     except (NotFound, NotAllowed):
         abort(403)  # they read the conference: it exists for them
 
@@ -391,7 +399,7 @@ def _refuse_action(conference_id: int, fields: list[str]) -> None:
 @bp.route("/conferences")
 def index() -> str:
     since = clock.now() - timedelta(days=30)
-    rows = conferences.conferences_for(db(), current_user.actor, since=since)
+    rows = conference_listing.conferences_for(db(), current_user.actor, since=since)
     now = clock.now()
     return render_template(
         "conferences/index.html",
@@ -401,18 +409,18 @@ def index() -> str:
     )
 
 
-def _conference_page(conference_id: int) -> conferences.ConferencePage:
+def _conference_page(conference_id: int) -> conference_pages.ConferencePage:
     """The conference as the user may read it (recorded as one view): 404 when they may
     not know of it, 403 when they may not open it."""
     try:
-        return conferences.conference_page(db(), current_user.actor, conference_id)
+        return conference_pages.conference_page(db(), current_user.actor, conference_id)
     except NotFound:
         abort(404)
     except NotAllowed:
         abort(403)
 
 
-def _unwritable(page: conferences.ConferencePage) -> Response | None:
+def _unwritable(page: conference_pages.ConferencePage) -> Response | None:
     """For a form of the meeting opened (GET) when the reader may not change its minutes
     now: back to the conference, saying why. A form sent (POST) goes to the core, which
     refuses it with the reason and records the refusal."""

@@ -27,7 +27,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import agency_actions
 from sharing.cases.actions import ActionInput
-from sharing.meetings import conferences, minutes, requests, series
+from sharing.meetings import conference_actions, conferences, minutes, requests, series
 from sharing.models import Action, Agency, Case, Conference, Notice, ProtocolRecord, User
 from sharing.vocabulary import (
     ActionKind,
@@ -279,7 +279,7 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
             ),
         ]
         for kind, description, agency_id, days in plan:
-            conferences.add_action(
+            conference_actions.add_action(
                 session,
                 officer,
                 conference.id,
@@ -377,7 +377,7 @@ def _problem_solving_group(
             "visit with the police neighbourhood team.",
             now=now,
         )
-        action = conferences.add_action(
+        action = conference_actions.add_action(
             session,
             Actor.of(earlier.officer),
             conference.id,

@@ -1,43 +1,37 @@
 """Case conferences (DESIGN.md §3): the case's owning agency convenes a multi-agency meeting
 about a case; each agency invited gets a share of the case under the conference's
 protocol and purpose, lasting until a number of days after the meeting; withdrawing an
-invitation revokes its share. Attendees read the conference, like the case, through the
-one decision and reveal: the convening agency as the case's owner, an invited agency
-through its share for the conference's purpose.
+invitation revokes its share. Here: who may be invited, chair and be expected, convening
+a conference, and withdrawing an invitation.
+
+Attendees read the conference, like the case, through the one decision and reveal: one
+conference's page is ``sharing.meetings.conference_pages``; the conferences a reader may
+open, and their list, ``sharing.meetings.conference_listing``; the actions a conference
+agrees ``sharing.meetings.conference_actions``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session
 
 from sharing import clock, directory, notices
-from sharing.access.authorise import (
-    AuthorisedCase,
-    authorise,
-    authorise_chair,
-    chair_decision_on,
-    decision_on,
-    decisions_of,
-)
+from sharing.access.authorise import AuthorisedCase, authorise, decision_on, decisions_of
 from sharing.access.decide import Act, Actor, Decision
-from sharing.access.facts import CaseFacts, facts_of, policy
-from sharing.access.reveal import load_data_keys, reveal
+from sharing.access.facts import policy
 from sharing.access.scope import Partner
 from sharing.audit import acts
-from sharing.cases import actions, shares
-from sharing.cases.pages import ActionView, action_views
+from sharing.cases import shares
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
-from sharing.meetings import minutes, requests
+from sharing.meetings import requests
 from sharing.models import (
-    Action,
     Agency,
     Case,
     Conference,
@@ -348,264 +342,6 @@ def _escalation(session: Session, case: Case, escalation_id: int | None) -> Esca
     return escalation if escalation.considered_at is None else None
 
 
-def add_action(
-    session: Session,
-    actor: Actor,
-    conference_id: int,
-    data: actions.ActionInput,
-    now: datetime | None = None,
-) -> Action:
-    """An action agreed at the conference, owned by an agency at the table, written to
-    the case (the convening agency records it, as any record on its case)."""
-    conference = session.get(Conference, conference_id)
-    if conference is None:
-        raise NotFound(conference_id)
-    authorised = authorise(session, actor, conference.case_id, Act.RECORD)
-    owner = data.owner_agency_id or actor.agency_id
-    if owner not in conference.at_the_table:
-        agency = session.get(Agency, owner)
-        name = agency.name if agency else "That agency"
-        raise acts.refused(
-            session,
-            acts.Action.CASE_RECORD,
-            actor=actor,
-            subject=authorised.subject,
-            reason=f"refused input: owner_agency_id (agency not at conference {conference.id})",
-            answer=InputError(
-                "owner_agency_id",
-                f"{name} is not invited to this conference: invite it, or choose an agency at the table",
-            ),
-        )
-    action = actions.add_action(session, authorised, data, now=now)
-    action.conference_id = conference.id
-    session.flush()
-    return action
-
-
-def refuse_action_input(
-    session: Session, actor: Actor, conference_id: int, fields: Sequence[str]
-) -> None:
-    """Record an action for the conference that a form refused before it came here,
-    naming the fields, never their values; the actor is first authorised as
-    ``add_action`` authorises them (refused, recorded and raised as there). With no
-    fields, only that check: for a form someone may not open."""
-    conference = session.get(Conference, conference_id)
-    if conference is None:
-        raise NotFound(conference_id)
-    authorised = authorise(session, actor, conference.case_id, Act.RECORD)
-    if fields:
-        acts.refuse(
-            session,
-            acts.Action.CASE_RECORD,
-            actor=actor,
-            subject=authorised.subject,
-            reason=f"refused input: {', '.join(fields)} (conference {conference.id})",
-        )
-
-
-@dataclass(frozen=True)
-class InvitationRow:
-    id: int
-    agency: str
-    agency_id: int
-    share_until: date
-    withdrawn: bool
-
-
-@dataclass(frozen=True)
-class SittingLink:
-    """The partnership meeting's sitting a conference is on the agenda of."""
-
-    series_id: int
-    sitting_id: int
-    series_name: str
-
-
-@dataclass(frozen=True)
-class ConferencePage:
-    """A conference as one attendee's agency may see it."""
-
-    id: int
-    case_id: int
-    case_reference: str
-    #: Whether the reader's agency convened it (and may change it).
-    convening: bool
-    convening_agency_id: int
-    convening_agency: str
-    purpose: str
-    protocol: str
-    starts_at: datetime
-    place: str | None
-    video_link: str | None
-    chair: str
-    status: ConferenceStatus
-    convened_by: str
-    question: str | None
-    agenda: str | None
-    invitations: list[InvitationRow]
-    attendees: list[str]
-    #: The decision the reader saw it under.
-    decision: Decision
-    #: Why the reader sees the question and agenda (the basis of the narrative category).
-    basis: str | None = None
-    escalation_acted_on: bool = False
-    #: The information requests and their answers, as the reader may see them.
-    requests: list[requests.RequestRow] = field(default_factory=list)
-    #: The reader's agency's request still to answer, if any.
-    to_answer: int | None = None
-    #: The actions the conference agreed.
-    actions: list[ActionView] = field(default_factory=list)
-    #: The meeting: attendance, minutes and decisions, as the reader may see them.
-    meeting: minutes.Meeting | None = None
-    #: The reader is the conference's chair.
-    chairing: bool = False
-    #: The partnership meeting's sitting it is on the agenda of, if any.
-    sitting: SittingLink | None = None
-    #: Whether the reader may open the case's own page (a chair who reads their own
-    #: agency's case through the conference's purpose reads it in their pack).
-    case_opens: bool = True
-
-    @property
-    def action_ids(self) -> list[int]:
-        return [a.id for a in self.actions]
-
-
-def _authorised(
-    session: Session, actor: Actor, conference: Conference, action: acts.Action
-) -> AuthorisedCase:
-    """The case of the conference, for the reader: the owning agency's own decision, or an
-    invited agency's through its share for the conference's purpose; the chair, as the
-    conference's purpose gives their agency and roles (``authorise_chair``)."""
-    if minutes.is_chair(actor, conference) and conference.case.agency_id == actor.agency_id:
-        return authorise_chair(
-            session, actor, conference.case_id, conference.purpose, conference.shares_until
-        )
-    purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
-    invited = {i.agency_id for i in conference.invitations if i.withdrawn_at is None}
-    if purpose is not None and actor.agency_id not in invited:
-        raise acts.refused(
-            session,
-            action,
-            actor=actor,
-            subject=acts.Subject("conference", conference.id),
-            reason="the agency is not invited",
-            answer=NotFound(conference.id),
-        )
-    return authorise(session, actor, conference.case_id, Act.VIEW, purpose)
-
-
-def opened(
-    session: Session, actor: Actor, conference_id: int, action: acts.Action
-) -> tuple[Conference, AuthorisedCase]:
-    """The conference and its case authorised for the reader (see ``_authorised``); a
-    conference that does not exist is refused as ``action`` and ``NotFound``."""
-    conference = session.get(Conference, conference_id)
-    if conference is None:
-        raise acts.refused(
-            session,
-            action,
-            actor=actor,
-            subject=acts.Subject("conference", conference_id),
-            reason="no such conference",
-            answer=NotFound(conference_id),
-        )
-    return conference, _authorised(session, actor, conference, action)
-
-
-def conference_page(session: Session, actor: Actor, conference_id: int) -> ConferencePage:
-    """The conference as the actor may see it, recorded as one audit entry; ``NotFound``
-    for anyone whose agency neither convened it nor is invited (or may not see its case)."""
-    conference, authorised = opened(session, actor, conference_id, acts.Action.CONFERENCE_VIEW)
-    page = read_conference(session, authorised, conference)
-    acts.record(
-        session,
-        acts.Action.CONFERENCE_VIEW,
-        actor=actor,
-        subject=acts.Subject("conference", conference.id),
-        purpose=authorised.purpose,
-        basis=f"case {conference.case_id}; {disclosed(page)}",
-    )
-    return page
-
-
-def disclosed(page: ConferencePage) -> str:
-    """What a conference page disclosed, for its audit entry: the categories with their
-    bases, and the answers, actions, minutes and decisions shown."""
-    meeting = page.meeting
-    return (
-        f"{acts.disclosed(page.decision)}; answers "
-        f"{acts.ids([r.id for r in page.requests if r.answered_at])}; "
-        f"actions {acts.ids(page.action_ids)}; "
-        f"minutes {acts.ids(meeting.minute_ids if meeting else [])}; "
-        f"decisions {acts.ids(meeting.decision_ids if meeting else [])}"
-    )
-
-
-def read_conference(
-    session: Session, authorised: AuthorisedCase, conference: Conference
-) -> ConferencePage:
-    """The conference as the authorised reader may see it (no audit entry: the page or
-    pack that shows it records one)."""
-    actor = authorised.actor
-    decision: Decision = authorised.decision
-    load_data_keys(session, {conference.case.data_key_id})
-    opened = reveal(decision, conference, ["question", "agenda"])
-    answers = requests.rows(session, conference, decision, actor.agency_id)
-    agreed = list(
-        session.scalars(
-            select(Action).where(Action.conference_id == conference.id).order_by(Action.id)
-        )
-    )
-    return ConferencePage(
-        id=conference.id,
-        case_id=conference.case_id,
-        case_reference=conference.case.reference,
-        convening=decision.own_agency,
-        convening_agency_id=conference.case.agency_id,
-        convening_agency=conference.case.agency.name,
-        purpose=conference.purpose,
-        protocol=f"{conference.protocol.title} (version {conference.protocol.version})",
-        starts_at=conference.starts_at,
-        place=conference.place,
-        video_link=conference.video_link,
-        chair=f"{conference.chair.display_name}, {conference.chair.agency.name}",
-        status=conference.status,
-        convened_by=f"{conference.convened_by.display_name}, {conference.convened_by.agency.name}",
-        question=opened["question"],
-        agenda=opened["agenda"],
-        invitations=[
-            InvitationRow(
-                id=i.id,
-                agency=i.agency.name,
-                agency_id=i.agency_id,
-                share_until=i.share.until,
-                withdrawn=i.withdrawn_at is not None or i.share.revoked_at is not None,
-            )
-            for i in conference.invitations
-        ],
-        attendees=[f"{a.user.display_name}, {a.user.agency.name}" for a in conference.expected],
-        basis=decision.categories.get("narrative"),
-        escalation_acted_on=conference.escalation_id is not None,
-        requests=answers,
-        to_answer=next(
-            (r.id for r in answers if r.agency_id == actor.agency_id and not r.answered_at),
-            None,
-        ),
-        actions=action_views(decision, agreed, clock.today()),
-        meeting=minutes.meeting(conference, actor, decision),
-        chairing=minutes.is_chair(actor, conference),
-        sitting=(
-            SittingLink(
-                conference.sitting.series_id, conference.sitting_id, conference.sitting.series.name
-            )
-            if conference.sitting is not None and conference.sitting_id is not None
-            else None
-        ),
-        decision=decision,
-        case_opens=decision.own_agency or conference.case.agency_id != actor.agency_id,
-    )
-
-
 def withdraw_invitation(
     session: Session, actor: Actor, conference_id: int, invitation_id: int
 ) -> ConferenceInvitation:
@@ -632,82 +368,3 @@ def withdraw_invitation(
             basis=f"agency {invitation.agency_id}; share {invitation.share_id} revoked",
         )
     return invitation
-
-
-def visible(
-    session: Session,
-    actor: Actor,
-    conference: Conference,
-    *,
-    known: Mapping[int, CaseFacts] | None = None,
-) -> bool:
-    """Whether the actor may open the conference: the owning agency's staff who may see
-    the case, its chair, or an invited agency's through the invitation's share (no audit entry: a
-    listing names the conference, the page records the view). A list passes its cases'
-    facts as ``known`` (``decision_on``)."""
-    own = conference.case.agency_id == actor.agency_id
-    if not own and actor.agency_id not in conference.at_the_table:
-        return False
-    if own and minutes.is_chair(actor, conference):
-        decision = chair_decision_on(
-            session,
-            actor,
-            conference.case_id,
-            conference.purpose,
-            conference.shares_until,
-            known=known,
-        )
-        return decision is not None and decision.allowed
-    purpose = None if own else conference.purpose
-    decision = decision_on(session, actor, conference.case_id, Act.VIEW, purpose, known=known)
-    return decision is not None and decision.allowed
-
-
-@dataclass(frozen=True)
-class ConferenceRow:
-    id: int
-    case_id: int
-    case_reference: str
-    starts_at: datetime
-    convening_agency: str
-    where: str
-    status: ConferenceStatus
-
-
-def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[ConferenceRow]:
-    """Conferences from ``since`` that the actor's agency convened or is invited to (with
-    the invitation standing), soonest first; each one the actor may see the case of."""
-    invited = select(ConferenceInvitation.conference_id).where(
-        ConferenceInvitation.agency_id == actor.agency_id,
-        ConferenceInvitation.withdrawn_at.is_(None),
-    )
-    found = session.scalars(
-        select(Conference)
-        .join(Case, Case.id == Conference.case_id)
-        .where(
-            Conference.starts_at >= since,
-            (Case.agency_id == actor.agency_id) | Conference.id.in_(invited),
-        )
-        .options(
-            contains_eager(Conference.case).joinedload(Case.agency),  # the case joined above
-            selectinload(Conference.invitations),
-        )
-        .order_by(Conference.starts_at, Conference.id)
-    ).all()
-    known = facts_of(session, {c.case_id for c in found})
-    rows = []
-    for conference in found:
-        if not visible(session, actor, conference, known=known):
-            continue
-        rows.append(
-            ConferenceRow(
-                id=conference.id,
-                case_id=conference.case_id,
-                case_reference=conference.case.reference,
-                starts_at=conference.starts_at,
-                convening_agency=conference.case.agency.name,
-                where=conference.place or "Video call",
-                status=conference.status,
-            )
-        )
-    return rows

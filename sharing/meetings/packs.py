@@ -18,7 +18,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.cases.pages import CaseView, case_view
-from sharing.meetings import conferences
+from sharing.meetings import conference_pages
 from sharing.models import User
 from sharing.protocols.records import document
 from sharing.risk.disclose import CaseRisk, case_risk
@@ -33,7 +33,7 @@ FORMS = ("page", "pdf")
 class Pack:
     """One attendee's conference pack."""
 
-    conference: conferences.ConferencePage
+    conference: conference_pages.ConferencePage
     case: CaseView
     risk: CaseRisk
     #: Who the pack was prepared for ("name, agency"), printed on every page of the PDF.
@@ -55,10 +55,10 @@ def conference_pack(
     convened the conference nor is invited to it."""
     if form not in FORMS:
         raise ValueError(f"a pack is read as one of {FORMS}, not {form!r}")
-    conference, authorised = conferences.opened(
+    conference, authorised = conference_pages.opened(
         session, actor, conference_id, acts.Action.CONFERENCE_PACK
     )
-    page = conferences.read_conference(session, authorised, conference)
+    page = conference_pages.read_conference(session, authorised, conference)
     case = case_view(session, authorised)
     risk = case_risk(session, authorised, matrices)
     decision = authorised.decision
@@ -70,7 +70,7 @@ def conference_pack(
         subject=acts.Subject("conference", conference.id),
         purpose=authorised.purpose,
         basis=(
-            f"case {conference.case_id}; {form}; {conferences.disclosed(page)}; "
+            f"case {conference.case_id}; {form}; {conference_pages.disclosed(page)}; "
             f"incidents {len(case.incidents)}; risk {'shown' if risk.shown else 'withheld'}"
         ),
     )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.errors import NotFound
-from sharing.meetings import conferences, series, series_changes
+from sharing.meetings import conference_listing, series, series_changes
 from sharing.models import Agency, Conference, MeetingSeries, MeetingSitting, User
 from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import ConferenceStatus, MinutesStatus
@@ -130,7 +130,7 @@ def _open_on_agenda(
 ) -> tuple[list[Conference], int, int]:
     """The conferences on the sitting's agenda the reader may open, how many others (not
     open to them), and how many of the agenda's cases have since been erased."""
-    shown = [c for c in sitting.conferences if conferences.visible(session, actor, c)]
+    shown = [c for c in sitting.conferences if conference_listing.visible(session, actor, c)]
     erased = sum(1 for c in sitting.conferences if c.case.erased_at is not None)
     return shown, len(sitting.conferences) - len(shown) - erased, erased
 

@@ -33,7 +33,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.actions import ActionInput
 from sharing.cases.incidents import IncidentInput, add_incident
-from sharing.meetings import conferences, minutes, requests
+from sharing.meetings import conference_actions, conferences, minutes, requests
 from sharing.models import Agency, Case, Conference, ProtocolRecord, User
 from sharing.vocabulary import ActionKind, Attendance, CaseStatus, Role
 from tests.benchmarks.common import (
@@ -151,7 +151,7 @@ def grow_case(session: Session, incidents: int, rng: random.Random) -> tuple[int
     for item in range(4):
         minutes.save_minute(session, officer, conference.id, f"{item + 1}. Item", DIARY * 2)
     for n, agency_id in enumerate(sorted(conference.at_the_table)):
-        conferences.add_action(
+        conference_actions.add_action(
             session,
             officer,
             conference.id,

@@ -22,7 +22,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.crypto.sealing import unseal
 from sharing.errors import InputError
-from sharing.meetings import conferences, series
+from sharing.meetings import conference_listing, conferences, series
 from sharing.models import (
     AuditEntry,
     Case,
@@ -605,7 +605,7 @@ def test_someone_who_may_not_see_a_conference_is_told_it_does_not_exist_by_its_m
             select(User).where(User.agency_id == conference.case.agency_id).order_by(User.id)
         )
         if u.roles == {Role.CASE_OFFICER}
-        and not conferences.visible(demo_session, Actor.of(u), conference)
+        and not conference_listing.visible(demo_session, Actor.of(u), conference)
     )
     outsiders = [demo_user(demo_session, "northshire-eh", Role.MANAGER), other_team]
     for user in outsiders:

@@ -20,7 +20,7 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases import actions
 from sharing.errors import InputError
-from sharing.meetings import conferences
+from sharing.meetings import conference_actions, conferences
 from sharing.models import (
     Action,
     Agency,
@@ -484,7 +484,7 @@ def test_an_action_for_an_agency_not_at_the_table_is_refused_and_audited(
     actor = Actor.of(demo_session.get(User, case.officer_id))
     before = demo_session.scalar(select(func.count()).select_from(Action))
     with pytest.raises(InputError, match="Northshire Council Environmental Health is not invited"):
-        conferences.add_action(
+        conference_actions.add_action(
             demo_session,
             actor,
             conference.id,

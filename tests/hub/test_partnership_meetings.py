@@ -21,7 +21,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.erasure import erase_case
 from sharing.errors import InputError
-from sharing.meetings import conferences, series
+from sharing.meetings import conference_listing, series
 from sharing.models import (
     AuditEntry,
     Case,
@@ -347,7 +347,7 @@ def test_a_sitting_lists_to_each_agency_only_the_cases_it_may_open(demo_hub, dem
         .get_data(as_text=True)
     )
     actor = Actor.of(larkmoor)
-    hidden = [c for c in on_agenda if not conferences.visible(demo_session, actor, c)]
+    hidden = [c for c in on_agenda if not conference_listing.visible(demo_session, actor, c)]
     assert hidden
     for conference in on_agenda:
         assert (conference.case.reference in page) == (conference not in hidden)
@@ -566,7 +566,7 @@ def test_a_sitting_says_a_case_on_its_agenda_was_erased_not_that_it_is_not_share
         hidden = sum(
             1
             for c in sitting.conferences
-            if c.case.erased_at is None and not conferences.visible(session, chair, c)
+            if c.case.erased_at is None and not conference_listing.visible(session, chair, c)
         )
         page = demo_client(app, group.chair).get(path).get_data(as_text=True)
     assert case.reference not in page

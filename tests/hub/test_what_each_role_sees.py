@@ -22,7 +22,7 @@ from sharing.access.facts import (
     facts_of,
 )
 from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
-from sharing.meetings import conferences
+from sharing.meetings import conference_listing
 from sharing.models import (
     BreakGlass,
     Case,
@@ -172,7 +172,7 @@ def _check_meetings(session: Session, client, user: User) -> int:
             page = response.get_data(as_text=True)
             for sitting in group.sittings:
                 for conference in sitting.conferences:
-                    if not conferences.visible(session, actor, conference):
+                    if not conference_listing.visible(session, actor, conference):
                         assert conference.case.reference not in page, (user.email, path)
     return checked
 
