@@ -35,9 +35,12 @@ from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import (
     conference_actions,
+    conference_attendance,
+    conference_decisions,
     conference_listing,
     conference_pages,
     conferences,
+    meeting_record,
     minutes,
     packs,
     requests,
@@ -460,7 +463,7 @@ def _place_error(form: HubForm, error: InputError, fallback: str) -> None:
     field.errors = [*field.errors, error.message]
 
 
-def _attendance_form(choices: minutes.AttendanceChoices) -> HubForm:
+def _attendance_form(choices: conference_attendance.AttendanceChoices) -> HubForm:
     """A form with a choice of attendance (and a deputy) for each person expected, and
     the others of the agencies at the table who came."""
 
@@ -505,18 +508,18 @@ def attendance(conference_id: int) -> Response | tuple[str, int]:
     if (back := _unwritable(page)) is not None:
         return back
     conference = db().get(Conference, conference_id)
-    choices = minutes.attendance_choices(db(), conference)
+    choices = conference_attendance.attendance_choices(db(), conference)
     form = _attendance_form(choices)
     if form.validate_on_submit():
         marks = {
-            a.id: minutes.Mark(
+            a.id: conference_attendance.Mark(
                 Attendance(getattr(form, f"attendance_{a.id}").data),
                 whole_number(getattr(form, f"deputy_{a.id}").data),
             )
             for a in choices.expected
         }
         try:
-            minutes.record_attendance(
+            conference_attendance.record_attendance(
                 db(),
                 current_user.actor,
                 conference_id,
@@ -618,7 +621,9 @@ def _stamp(kind: type[MinuteItem | ConferenceDecision], part_id: int | None) -> 
 
 def _considered(part: str) -> TextLimit:
     """The limit of a part of a decision, named as the core names it."""
-    return TextLimit(minutes.MAX_CONSIDERATION, minutes.DECISION_TEXT[part])
+    return TextLimit(
+        conference_decisions.MAX_CONSIDERATION, conference_decisions.DECISION_TEXT[part]
+    )
 
 
 class DecisionForm(HubForm):
@@ -667,7 +672,7 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
     ]
     form.kind.choices = [("", "Choose")] + DecisionKind.choices()
     form.tool.choices = [("", "Not legal action")] + [
-        (t.value, t.label) for t in minutes.LEGAL_TOOLS
+        (t.value, t.label) for t in conference_decisions.LEGAL_TOOLS
     ]
     form.acting_agency.choices = [("", "No agency named")] + table
     form.dissenting_agency.choices = [("", "No dissent")] + table
@@ -676,7 +681,7 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
     opened.carry(_stamp(ConferenceDecision, decision_id))
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
-        data = minutes.DecisionInput(
+        data = conference_decisions.DecisionInput(
             kind=form.kind.data or "",
             decision=form.decision.data or "",
             tool=form.tool.data or "",
@@ -688,7 +693,7 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
             dissent=form.dissent.data or "",
         )
         try:
-            changed = minutes.save_decision(
+            changed = conference_decisions.save_decision(
                 db(), current_user.actor, conference_id, data, decision_id, opened=opened.sent()
             )
         except NotAllowed:
@@ -723,14 +728,14 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
     ), status
 
 
-def _as_decided(form: DecisionForm, shown: minutes.DecisionLine) -> None:
+def _as_decided(form: DecisionForm, shown: meeting_record.DecisionLine) -> None:
     """The decision form as the decision ``shown`` (on the meeting's page) stands."""
     record = db().get(ConferenceDecision, shown.id)
     form.kind.data = record.kind.value
     form.tool.data = record.tool.value if record.tool else ""
     form.acting_agency.data = str(record.acting_agency_id or "")
     form.dissenting_agency.data = str(record.dissenting_agency_id or "")
-    for name in minutes.DECISION_TEXT:
+    for name in conference_decisions.DECISION_TEXT:
         getattr(form, name).data = getattr(shown, name)
 
 

@@ -27,7 +27,15 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import agency_actions
 from sharing.cases.actions import ActionInput
-from sharing.meetings import conference_actions, conferences, minutes, requests, series
+from sharing.meetings import (
+    conference_actions,
+    conference_attendance,
+    conference_decisions,
+    conferences,
+    minutes,
+    requests,
+    series,
+)
 from sharing.models import Action, Agency, Case, Conference, Notice, ProtocolRecord, User
 from sharing.vocabulary import (
     ActionKind,
@@ -216,12 +224,12 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
     officer, chair_actor = Actor.of(case.officer), Actor.of(chair)
     with _at(_at_hour(held_on, 12)) as now:
         marks = {
-            a.id: minutes.Mark(
+            a.id: conference_attendance.Mark(
                 Attendance.APOLOGIES if a.user_id == adults.id else Attendance.PRESENT
             )
             for a in conference.attendees
         }
-        minutes.record_attendance(session, officer, conference.id, marks, now=now)
+        conference_attendance.record_attendance(session, officer, conference.id, marks, now=now)
         for heading, discussion in (
             (
                 "1. Incidents since the last review",
@@ -240,11 +248,11 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
             ),
         ):
             minutes.save_minute(session, officer, conference.id, heading, discussion, now=now)
-        minutes.save_decision(
+        conference_decisions.save_decision(
             session,
             officer,
             conference.id,
-            minutes.DecisionInput(
+            conference_decisions.DecisionInput(
                 kind="legal_action",
                 decision="Northshire Homes applies for a civil injunction under Part 1 of "
                 "the 2014 Act, with a power of arrest for the threats.",
@@ -366,8 +374,8 @@ def _problem_solving_group(
     )
     chair_actor = Actor.of(chair)
     with _at(_at_hour(sat_on, 12)) as now:
-        marks = {a.id: minutes.Mark(Attendance.PRESENT) for a in conference.attendees}
-        minutes.record_attendance(session, chair_actor, conference.id, marks, now=now)
+        marks = {a.id: conference_attendance.Mark(Attendance.PRESENT) for a in conference.attendees}
+        conference_attendance.record_attendance(session, chair_actor, conference.id, marks, now=now)
         minutes.save_minute(
             session,
             chair_actor,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 from sharing.access.authorise import chair_decision_on, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import CaseFacts, facts_of
-from sharing.meetings import minutes
+from sharing.meetings import minute_writing
 from sharing.models import Case, Conference, ConferenceInvitation
 from sharing.vocabulary import ConferenceStatus
 
@@ -34,7 +34,7 @@ def visible(
     own = conference.case.agency_id == actor.agency_id
     if not own and actor.agency_id not in conference.at_the_table:
         return False
-    if own and minutes.is_chair(actor, conference):
+    if own and minute_writing.is_chair(actor, conference):
         decision = chair_decision_on(
             session,
             actor,

@@ -20,7 +20,7 @@ from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
 from sharing.cases.pages import ActionView, action_views
 from sharing.errors import NotFound
-from sharing.meetings import minutes, requests
+from sharing.meetings import meeting_record, minute_writing, requests
 from sharing.models import Action, Conference
 from sharing.vocabulary import ConferenceStatus
 
@@ -78,7 +78,7 @@ class ConferencePage:
     #: The actions the conference agreed.
     actions: list[ActionView] = field(default_factory=list)
     #: The meeting: attendance, minutes and decisions, as the reader may see them.
-    meeting: minutes.Meeting | None = None
+    meeting: meeting_record.Meeting | None = None
     #: The reader is the conference's chair.
     chairing: bool = False
     #: The partnership meeting's sitting it is on the agenda of, if any.
@@ -98,7 +98,7 @@ def _authorised(
     """The case of the conference, for the reader: the owning agency's own decision, or an
     invited agency's through its share for the conference's purpose; the chair, as the
     conference's purpose gives their agency and roles (``authorise_chair``)."""
-    if minutes.is_chair(actor, conference) and conference.case.agency_id == actor.agency_id:
+    if minute_writing.is_chair(actor, conference) and conference.case.agency_id == actor.agency_id:
         return authorise_chair(
             session, actor, conference.case_id, conference.purpose, conference.shares_until
         )
@@ -214,8 +214,8 @@ def read_conference(
             None,
         ),
         actions=action_views(decision, agreed, clock.today()),
-        meeting=minutes.meeting(conference, actor, decision),
-        chairing=minutes.is_chair(actor, conference),
+        meeting=meeting_record.meeting(conference, actor, decision),
+        chairing=minute_writing.is_chair(actor, conference),
         sitting=(
             SittingLink(
                 conference.sitting.series_id, conference.sitting_id, conference.sitting.series.name

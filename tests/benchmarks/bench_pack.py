@@ -33,7 +33,13 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.actions import ActionInput
 from sharing.cases.incidents import IncidentInput, add_incident
-from sharing.meetings import conference_actions, conferences, minutes, requests
+from sharing.meetings import (
+    conference_actions,
+    conference_attendance,
+    conferences,
+    minutes,
+    requests,
+)
 from sharing.models import Agency, Case, Conference, ProtocolRecord, User
 from sharing.vocabulary import ActionKind, Attendance, CaseStatus, Role
 from tests.benchmarks.common import (
@@ -142,11 +148,11 @@ def grow_case(session: Session, incidents: int, rng: random.Random) -> tuple[int
                 ),
                 now=now - timedelta(days=1),
             )
-    minutes.record_attendance(
+    conference_attendance.record_attendance(
         session,
         officer,
         conference.id,
-        {a.id: minutes.Mark(Attendance.PRESENT) for a in conference.attendees},
+        {a.id: conference_attendance.Mark(Attendance.PRESENT) for a in conference.attendees},
     )
     for item in range(4):
         minutes.save_minute(session, officer, conference.id, f"{item + 1}. Item", DIARY * 2)
