@@ -14,7 +14,7 @@ from wtforms import StringField, TextAreaField
 
 from hub import opened
 from hub.cases.views import case_to_work_on
-from hub.conferences.views import CONFERENCE_PURPOSE, chosen_protocol, protocol_choices
+from hub.conferences.convening import CONFERENCE_PURPOSE, chosen_protocol, protocol_choices
 from hub.database import db
 from hub.forms import (
     ChoiceField,

@@ -1,0 +1,26 @@
+"""The conferences list: those my agency convened or is invited to, upcoming and recent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import render_template
+from flask_login import current_user
+
+from hub.conferences.views import bp
+from hub.database import db
+from sharing import clock
+from sharing.meetings import conference_listing
+
+
+@bp.route("/conferences")
+def index() -> str:
+    since = clock.now() - timedelta(days=30)
+    rows = conference_listing.conferences_for(db(), current_user.actor, since=since)
+    now = clock.now()
+    return render_template(
+        "conferences/index.html",
+        title="Case conferences",
+        upcoming=[r for r in rows if r.starts_at >= now],
+        recent=[r for r in rows if r.starts_at < now],
+    )
