@@ -1,0 +1,125 @@
+"""Opening one of the agency's cases with its first incident: one row of the import's CSV,
+sent as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app
+
+from hub.api import bodies, schemas
+from hub.api.problems import FieldProblem, Problem
+from hub.api.views import _idempotent, _json, actor, bp, scoped
+from hub.config import review_days
+from hub.database import db
+from sharing import clock
+from sharing.imports import cases as imports
+
+
+@bp.route("/cases", methods=["POST"])
+@scoped("cases:write")
+def open_case() -> Response:
+    """Open one of your agency's cases with its first incident: one row of the import's
+    CSV, as JSON. People your agency already holds (same family name and date of birth)
+    are linked, not recorded again. Send an ``Idempotency-Key``: the same request sent
+    again with it (a retry) gets the first answer and opens nothing more.
+    ---
+    post:
+      tags: [Cases]
+      parameters: [IdempotencyKey]
+      requestBody:
+        required: true
+        content: {application/json: {schema: NewCaseSchema}}
+      responses:
+        201:
+          description: The case was opened
+          headers: {Location: {schema: {type: string}}}
+          content: {application/json: {schema: CaseOpenedSchema}}
+        409: {description: A case of your agency already has this reference}
+        422: {description: "The case has problems, each named by its field"}
+    """
+    body = bodies.loaded(schemas.NewCaseSchema())
+
+    def opening() -> Response:
+        try:
+            opened = imports.open_case_from(
+                db(),
+                actor(),
+                _row_of(body),
+                now=clock.now(),
+                review_days=review_days(current_app.config["HUB_SETTINGS"]),
+                occurred_at=body["incident"]["occurred_at"],
+            )
+        except imports.RowRejected as e:
+            raise Problem(
+                422,
+                "Invalid case",
+                "The case has problems: each is named by its field",
+                errors=[FieldProblem(_field_of(p.column), p.reason) for p in e.problems],
+            ) from None
+        except imports.ImportedBefore as e:
+            raise Problem(
+                409,
+                "Already opened",
+                "A case of your agency already has this reference",
+                case_id=e.case_id,
+            ) from None
+        answer = {
+            "case_id": opened.case.id,
+            "reference": opened.case.reference,
+            "external_reference": opened.case.external_reference,
+            "incident_id": opened.incident.id,
+            "people_matched": opened.people_matched,
+        }
+        location = f"{bp.url_prefix}/cases/{opened.case.id}"
+        return _json(schemas.CaseOpenedSchema(), answer, 201, Location=location)
+
+    return _idempotent("POST /api/v1/cases", opening)
+
+
+#: The API's nested fields, as the import's CSV columns.
+_PEOPLE = {"victim": "victim_", "reported": "reported_"}
+_INCIDENT = {
+    "occurred_at": "incident_at",
+    "description": "incident_description",
+    "place": "incident_place",
+    "reported_on": "incident_reported_on",
+}
+
+
+def _row_of(body: dict[str, Any]) -> dict[str, str]:
+    """A case sent as JSON, as the import's row of CSV columns."""
+    row: dict[str, str] = {}
+    for name, value in body.items():
+        if name in _PEOPLE:
+            for field, given in value.items():
+                row[_PEOPLE[name] + field] = _cell(given)
+        elif name == "incident":
+            # For the row's checks (its day); the incident keeps the instant itself.
+            occurred = value["occurred_at"].astimezone(clock.PARTNERSHIP_ZONE)
+            row["incident_at"] = occurred.strftime("%Y-%m-%d %H:%M")
+            row["incident_description"] = value["description"]
+            row["incident_place"] = value.get("place", "")
+            row["incident_reported_on"] = _cell(value.get("reported_on"))
+        else:
+            row[name] = _cell(value)
+    return row
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _field_of(column: str) -> str:
+    """The API's name of an import column (victim_phone → victim.phone)."""
+    for api, column_of in _INCIDENT.items():
+        if column == column_of:
+            return f"incident.{api}"
+    for name, prefix in _PEOPLE.items():
+        if column.startswith(prefix):
+            return f"{name}.{column.removeprefix(prefix)}"
+    return column

@@ -1,0 +1,144 @@
+"""Reading cases: the cases shared with the agency, and one case as the agency may see it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+
+from hub.api import paging, schemas
+from hub.api.problems import Problem
+from hub.api.views import _json, _utc, actor, bp, scoped
+from hub.database import db
+from sharing.cases import pages, shares
+
+#: The longest purpose a case may be read for.
+MAX_PURPOSE = 200
+
+
+@bp.route("/cases/shared")
+@scoped("cases:read")
+def shared_cases() -> Response:
+    """The cases shared with your agency that its account may open, newest first, a page
+    at a time: follow ``next`` until it is null.
+    ---
+    get:
+      tags: [Cases]
+      parameters:
+        - name: page
+          in: query
+          schema: {type: integer, minimum: 1, maximum: 100000, default: 1}
+          description: the page (a page past the last is the last)
+      responses:
+        200: {description: The cases, content: {application/json: {schema: SharedCasesSchema}}}
+        400: {description: The page is not a whole number from 1 to 100000}
+    """
+    who = actor()
+    found = shares.shared_page(db(), who, paging.page_asked(), size=paging.PAGE_SIZE)
+    listed = [
+        {
+            "case_id": r.case_id,
+            "reference": r.case_reference,
+            "owner_agency": r.owner_agency,
+            "purpose": r.purpose,
+            "protocol": r.protocol,
+            "protocol_version": r.protocol_version,
+            "shared_until": r.until,
+            "shared_at": _utc(r.shared_at),
+        }
+        for r in found.rows
+    ]
+    return _json(schemas.SharedCasesSchema(), {"cases": listed, **paging.place(found)})
+
+
+@bp.route("/cases/<int:case_id>")
+@scoped("cases:read")
+def read_case(case_id: int) -> Response:
+    """A case as your agency may see it: your own agency's, or a partner's shared with
+    yours (say the purpose when it is shared for more than one). A field of a category
+    your agency may not see is null; ``basis`` names what allows each category it may.
+    ---
+    get:
+      tags: [Cases]
+      parameters:
+        - {name: case_id, in: path, required: true, schema: {type: integer}}
+        - name: purpose
+          in: query
+          schema: {type: string, maxLength: 200}
+          description: the purpose of the share to read it under
+      responses:
+        200: {description: The case, content: {application/json: {schema: CaseSchema}}}
+        400: {description: "Say the purpose (or the purpose is too long)"}
+        404: {description: "No such case, or your agency may not know of it"}
+    """
+    purpose = request.args.get("purpose") or None
+    if purpose and len(purpose) > MAX_PURPOSE:
+        raise Problem(400, "Invalid purpose", f"A purpose is up to {MAX_PURPOSE} characters")
+    view = pages.disclose_case(db(), actor(), case_id, purpose)
+    return _json(schemas.CaseSchema(), _case_out(view))
+
+
+def _case_out(view: pages.CaseView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "reference": view.reference,
+        "external_reference": view.external_reference,
+        "agency": view.agency,
+        "officer": view.officer,
+        "category": view.category.value,
+        "priority": view.priority.value,
+        "triage": view.triage,
+        "status": view.status.value,
+        "hate_motivated": view.hate_motivated,
+        "protected_characteristic": view.protected_characteristic,
+        "opened_at": _utc(view.opened_at),
+        "closed_at": _utc(view.closed_at) if view.closed_at else None,
+        "ward": view.ward,
+        "address": view.address,
+        "postcode": view.postcode,
+        "uprn": view.uprn,
+        "summary": view.summary,
+        "basis": dict(view.decision.categories),
+        "people": [
+            {
+                "person_id": p.person_id,
+                "role": p.role,
+                "erased": p.erased,
+                "name": p.name,
+                "date_of_birth": p.date_of_birth,
+                "phone": p.phone,
+                "email": p.email,
+                "address": p.address,
+                "postcode": p.postcode,
+                "support_needs": p.support_needs,
+            }
+            for p in view.parties
+        ],
+        "incidents": [
+            {
+                "id": i.id,
+                "occurred_at": _utc(i.occurred_at),
+                "recorded_at": _utc(i.recorded_at),
+                "reported_on": i.reported_on,
+                "received_by": i.received_by,
+                "reported_to_police": i.reported_to_police,
+                "hate_related": i.hate_related,
+                "place": i.place,
+                "description": i.description,
+                "crime_reference": i.crime_reference,
+            }
+            for i in view.incidents
+        ],
+        "actions": [
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "status": a.status,
+                "owner_agency": a.owner_agency,
+                "due_on": a.due_on,
+                "overdue": a.overdue,
+                "description": a.description,
+            }
+            for a in view.actions
+        ],
+    }
