@@ -1,0 +1,48 @@
+"""The records an entry's basis lists, as the index of listings reads them: whatever the
+order of a basis's parts and whatever else it says, exactly the identifiers written under
+each kind, and nothing from parts that are not such a list."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sharing.audit import acts
+from sharing.audit.listings import LISTED_KINDS, listings
+
+_IDS = st.lists(st.integers(min_value=1, max_value=2**31 - 1), max_size=30, unique=True)
+#: Parts other acts write: a page, a count, a search's field, a protocol's clause.
+_OTHER = st.sampled_from(
+    [
+        "page 2 of 7",
+        "by surname: 3 found",
+        "identity, contact: northshire-asb-case-management v1 clause 4.2",
+        "shares 4,5",
+        "actions 9,10",
+        "emergency accesses 3",
+        "risk assessments 12",
+        "no case left to ask",
+    ]
+)
+
+
+@given(
+    lists=st.dictionaries(st.sampled_from(LISTED_KINDS), _IDS, max_size=len(LISTED_KINDS)),
+    others=st.lists(_OTHER, max_size=3),
+    order=st.randoms(use_true_random=False),
+)
+def test_a_basis_lists_exactly_the_identifiers_written_under_each_kind(
+    lists: dict[str, list[int]], others: list[str], order
+) -> None:
+    parts = [f"{kind} {acts.ids(values)}" for kind, values in lists.items()] + others
+    order.shuffle(parts)
+    basis = "; ".join(parts)
+    expected = {(kind, i) for kind, values in lists.items() for i in values}
+    assert listings(basis) == expected
+
+
+def test_a_basis_with_no_list_lists_nothing() -> None:
+    assert listings(None) == set()
+    assert listings("") == set()
+    assert listings("cases none") == set()  # an empty list, as ``acts.ids`` writes it
+    assert listings("cases opened: 120") == set()  # a figure's words, not a list
