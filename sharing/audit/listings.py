@@ -33,7 +33,7 @@ _LISTINGS = table_of(AuditListing)
 def listed(basis: str | None, kind: str) -> set[int]:
     """The identifiers a basis lists under ``kind``: ``listed("...; cases 3,4; ...",
     "cases")`` is ``{3, 4}`` (the reverse of writing ``f"{kind} {ids(...)}"``)."""
-    return {i for listed_kind, i in _lists(basis, (kind,)) if listed_kind == kind}
+    return {i for _, i in _lists(basis, (kind,))}
 
 
 def listings(basis: str | None) -> set[tuple[str, int]]:
