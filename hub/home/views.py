@@ -14,7 +14,7 @@ from sharing.cases.listing import home_summary
 from sharing.cases.shares import shared_case_count
 from sharing.meetings import requests
 from sharing.risk.disclose import risk_reviews_due
-from sharing.trigger import handling, listing, review
+from sharing.trigger import handling, listing, review_recommendations
 
 #: Community Trigger applications listed on the lead's home page, soonest due first.
 TRIGGER_ROWS = 5
@@ -39,7 +39,9 @@ def home() -> str:
         else None
     )
     recommendations = (
-        review.open_for_agency(db(), actor) if actor.has(*review.COMPLETERS) else (0, 0)
+        review_recommendations.open_for_agency(db(), actor)
+        if actor.has(*review_recommendations.COMPLETERS)
+        else (0, 0)
     )
     return render_template(
         "home/home.html",

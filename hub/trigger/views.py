@@ -32,6 +32,8 @@ from sharing.trigger import (
     pages,
     retention,
     review,
+    review_outcome,
+    review_recommendations,
     workdays,
 )
 from sharing.trigger.procedure import Procedure
@@ -203,17 +205,19 @@ class RecommendationForm(HubForm):
     due_on = DateInputField("Due by", subject="The due date")
     text = TextAreaField(
         "The recommendation",
-        validators=[TextLimit(review.MAX_RECOMMENDATION, "the recommendation")],
+        validators=[TextLimit(review_recommendations.MAX_RECOMMENDATION, "the recommendation")],
     )
     on_appeal = HiddenField()
 
 
 class OutcomeForm(HubForm):
     findings = TextAreaField(
-        "What the panel found", validators=[TextLimit(review.MAX_FINDINGS, "what the panel found")]
+        "What the panel found",
+        validators=[TextLimit(review_outcome.MAX_FINDINGS, "what the panel found")],
     )
     next_steps = TextAreaField(
-        "What happens next", validators=[TextLimit(review.MAX_FINDINGS, "what happens next")]
+        "What happens next",
+        validators=[TextLimit(review_outcome.MAX_FINDINGS, "what happens next")],
     )
 
 
@@ -223,7 +227,7 @@ class AppealForm(HubForm):
     )
     reasons = TextAreaField(
         "The applicant's reasons",
-        validators=[TextLimit(review.MAX_FINDINGS, "the applicant's reasons")],
+        validators=[TextLimit(review_outcome.MAX_FINDINGS, "the applicant's reasons")],
     )
 
 
@@ -234,7 +238,7 @@ class AppealDecisionForm(HubForm):
     decided_on = DateInputField("Date of the decision", subject="The date of the decision")
     findings = TextAreaField(
         "The appeal body's findings",
-        validators=[TextLimit(review.MAX_FINDINGS, "the appeal body's findings")],
+        validators=[TextLimit(review_outcome.MAX_FINDINGS, "the appeal body's findings")],
     )
 
 
@@ -399,12 +403,12 @@ def recommend(application_id: int) -> Response | tuple[str, int]:
     return _act(
         application_id,
         form,
-        lambda: review.recommend(
+        lambda: review_recommendations.recommend(
             db(),
             current_user.actor,
             _procedure(),
             application_id,
-            review.RecommendationInput(
+            review_recommendations.RecommendationInput(
                 whole_number(form.owner_agency_id.data), form.due_on.data, form.text.data or ""
             ),
             on_appeal=form.on_appeal.data == "yes",
@@ -420,7 +424,7 @@ def outcome(application_id: int) -> Response | tuple[str, int]:
     return _act(
         application_id,
         form,
-        lambda: review.record_outcome(
+        lambda: review_outcome.record_outcome(
             db(),
             current_user.actor,
             _procedure(),
@@ -439,7 +443,7 @@ def appeal(application_id: int) -> Response | tuple[str, int]:
     return _act(
         application_id,
         form,
-        lambda: review.record_appeal(
+        lambda: review_outcome.record_appeal(
             db(),
             current_user.actor,
             _procedure(),
@@ -459,7 +463,7 @@ def appeal_decision(application_id: int) -> Response | tuple[str, int]:
     return _act(
         application_id,
         form,
-        lambda: review.decide_appeal(
+        lambda: review_outcome.decide_appeal(
             db(),
             current_user.actor,
             _procedure(),
@@ -600,7 +604,8 @@ def erase(application_id: int) -> Response | tuple[str, int]:
 
 class CompleteForm(HubForm):
     note = TextAreaField(
-        "What was done", validators=[TextLimit(review.MAX_RECOMMENDATION, "the note")]
+        "What was done",
+        validators=[TextLimit(review_recommendations.MAX_RECOMMENDATION, "the note")],
     )
 
 
@@ -611,7 +616,9 @@ def recommendations() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         failed_id = whole_number(request.form.get("recommendation_id"))
         try:
-            review.complete(db(), current_user.actor, failed_id or 0, form.note.data or "")
+            review_recommendations.complete(
+                db(), current_user.actor, failed_id or 0, form.note.data or ""
+            )
         except NotAllowed:
             abort(403)
         except NotFound:
@@ -626,7 +633,7 @@ def recommendations() -> Response | tuple[str, int]:
             flash("Recommendation marked done.", "success")
             return redirect(url_for("trigger.recommendations"))
     try:
-        rows = review.for_agency(db(), current_user.actor)
+        rows = review_recommendations.for_agency(db(), current_user.actor)
     except NotAllowed:
         abort(403)
     return render_template(

@@ -43,7 +43,16 @@ from sharing.models import (
     TriggerApplication,
     User,
 )
-from sharing.trigger import applications, complaints, input_checks, pages, review, threshold
+from sharing.trigger import (
+    applications,
+    complaints,
+    input_checks,
+    pages,
+    review,
+    review_outcome,
+    review_recommendations,
+    threshold,
+)
 from sharing.trigger.complaints import relevant_agencies
 from sharing.trigger.procedure import Procedure, load_procedure
 from sharing.trigger.workdays import england_and_wales
@@ -326,16 +335,18 @@ def _reviewed(
     with clock.pinned(_at(sat_on, 15)) as now:
         for code, days, text in slot.recommendations:
             owner = staff_with(session, code, Role.MANAGER)
-            review.recommend(
+            review_recommendations.recommend(
                 session,
                 lead,
                 procedure,
                 application.id,
-                review.RecommendationInput(owner.agency_id, sat_on + timedelta(days=days), text),
+                review_recommendations.RecommendationInput(
+                    owner.agency_id, sat_on + timedelta(days=days), text
+                ),
                 now=now,
             )
     with clock.pinned(_at(calendar.add(sat_on, 3), 12)) as now:
-        review.record_outcome(
+        review_outcome.record_outcome(
             session,
             lead,
             procedure,
@@ -355,7 +366,7 @@ def _reviewed(
             break
         manager = notices.managers(session, recommendation.owner_agency_id)[0]
         with clock.pinned(_at(done_on, 16)) as now:
-            review.complete(
+            review_recommendations.complete(
                 session,
                 Actor.of(manager),
                 recommendation.id,
@@ -369,7 +380,7 @@ def _reviewed(
     if decided_appeal >= today:
         return
     with clock.pinned(_at(appealed, 10)) as now:
-        review.record_appeal(
+        review_outcome.record_appeal(
             session,
             lead,
             procedure,
@@ -379,7 +390,7 @@ def _reviewed(
             now=now,
         )
     with clock.pinned(_at(decided_appeal, 14)) as now:
-        review.decide_appeal(
+        review_outcome.decide_appeal(
             session,
             lead,
             procedure,
