@@ -21,7 +21,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import for_every_role
-from hub.trigger.views import application_input
+from hub.trigger.recording import application_input
 from sharing import clock
 from sharing.errors import InputError
 from sharing.sources import source_of

@@ -1,0 +1,93 @@
+"""The letters to the applicant, on screen and as PDF."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from hub.database import db
+from hub.pdf import render_pdf
+from hub.trigger.views import _procedure, bp
+from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.trigger import handling, letters
+from sharing.trigger.workdays import CalendarExhausted
+from sharing.vocabulary import LetterKind
+
+
+def _uncountable(why: str) -> Response:
+    """The page for a letter giving a day past the bank holiday list (503: the service's
+    calendar is out of date, nothing the user did)."""
+    page = render_template(
+        "errors/error.html",
+        title="This letter gives a day that cannot be counted yet",
+        paragraphs=[
+            f"The letter gives a deadline in working days, and the {why}.",
+            "Ask the hub's administrator to update it; the letter can then be shown, printed "
+            "and sent.",
+        ],
+    )
+    return Response(page, status=503)
+
+
+def _gone(why: str) -> Response:
+    """The page for a letter of an application whose personal data is erased (410: it
+    will never be there again)."""
+    page = render_template(
+        "errors/error.html", title="This letter can no longer be made", paragraphs=[why]
+    )
+    return Response(page, status=410)
+
+
+def _letter(application_id: int, kind: str) -> letters.Letter:
+    chosen = LetterKind.of(kind)
+    if chosen is None:
+        abort(404)
+    try:
+        application = handling.handled(db(), current_user.actor, _procedure(), application_id)
+    except NotAllowed:
+        abort(403)
+    except NotFound:
+        abort(404)
+    try:
+        letter = letters.compose(
+            db(),
+            application,
+            chosen,
+            _procedure(),
+            current_app.extensions["hub.letters"].trigger,
+            actor=current_user.actor,
+        )
+    except CalendarExhausted as exhausted:
+        abort(_uncountable(str(exhausted)))
+    except InputError as erased:
+        abort(_gone(erased.message))
+    if letter is None:
+        abort(404)
+    return letter
+
+
+@bp.route("/<int:application_id>/letters/<kind>")
+def letter(application_id: int, kind: str) -> str:
+    found = _letter(application_id, kind)
+    return render_template(
+        "trigger/letter.html",
+        title=f"Letter: {found.kind.label}",
+        letter=found,
+        application_id=application_id,
+    )
+
+
+@bp.route("/<int:application_id>/letters/<kind>.pdf")
+def letter_pdf(application_id: int, kind: str) -> Response:
+    found = _letter(application_id, kind)
+    html = render_template("trigger/letter_pdf.html", title=found.subject, letter=found)
+    return Response(
+        render_pdf(html),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{found.reference}-{found.kind.value}.pdf"'
+            )
+        },
+    )

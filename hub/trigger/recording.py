@@ -1,0 +1,120 @@
+"""Recording an application taken by phone, letter, e-mail or in person; and the
+application in a form, which the public form shares."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, StringField, TextAreaField
+
+from hub.database import db
+from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit, accepted_once
+from hub.trigger.views import _procedure, _refused, bp
+from sharing.audit import acts
+from sharing.errors import InputError, NotAllowed
+from sharing.trigger import applications, handling, input_checks
+from sharing.vocabulary import OnBehalf, TriggerChannel, VictimKind
+
+
+def application_input(form: HubForm, **given: object) -> input_checks.ApplicationInput:
+    """The application in a form whose fields are named as ``ApplicationInput``'s (text
+    left empty is "", a box left unticked is false, a field the form lacks keeps its
+    default), with ``given`` values over the form's."""
+    values: dict[str, object] = {}
+    for spec in fields(input_checks.ApplicationInput):
+        field = form.field_by_name(spec.name)
+        if field is None:
+            continue
+        if spec.type == "str":
+            values[spec.name] = field.data or ""
+        elif spec.type == "bool":
+            values[spec.name] = bool(field.data)
+        else:
+            values[spec.name] = field.data
+    return input_checks.ApplicationInput(**{**values, **given})  # type: ignore[arg-type]
+
+
+class ApplicationForm(HubForm):
+    received_on = DateInputField("Date received", subject="The date received")
+    channel = ChoiceField("How was it received?", message="Select how the application was received")
+    victim_kind = ChoiceField(
+        "Who suffered the anti-social behaviour?",
+        message="Select who suffered the anti-social behaviour",
+    )
+    victim_given_names = StringField(
+        "Victim's given names (optional for a business or group)",
+        validators=[TextLimit(input_checks.MAX_NAME, "the victim's given names")],
+    )
+    victim_family_name = StringField(
+        "Victim's surname, or the business's or group's name",
+        validators=[TextLimit(input_checks.MAX_NAME, "the victim's surname")],
+    )
+    victim_date_of_birth = DateInputField(
+        "Victim's date of birth (optional)", subject="The victim's date of birth"
+    )
+    victim_phone = StringField("Phone (optional)")
+    victim_email = StringField(
+        "E-mail (optional)",
+        validators=[TextLimit(input_checks.MAX_NAME, "the victim's e-mail address")],
+    )
+    victim_address = TextAreaField(
+        "Address where the behaviour happens (optional)",
+        validators=[TextLimit(input_checks.MAX_ADDRESS, "the victim's address")],
+    )
+    victim_postcode = StringField("Postcode (optional)")
+    victim_uprn = StringField("UPRN (optional)")
+    problem = TextAreaField(
+        "The anti-social behaviour and its effect, in the applicant's words",
+        validators=[
+            TextLimit(input_checks.MAX_TEXT, "the description of the anti-social behaviour")
+        ],
+    )
+    on_behalf = ChoiceField("Who applied?", message="Select who applied")
+    applicant_name = StringField(
+        "Name of the person applying for the victim",
+        validators=[TextLimit(input_checks.MAX_NAME, "the name of the person applying")],
+    )
+    applicant_contact = StringField(
+        "How to contact them",
+        validators=[TextLimit(input_checks.MAX_NAME, "how to contact the person applying")],
+    )
+    consent_recorded = BooleanField("The victim consents to this person applying for them")
+    consent_note = TextAreaField(
+        "How the victim's consent was given (optional)",
+        validators=[TextLimit(input_checks.MAX_CONSENT_NOTE, "the note on consent")],
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@accepted_once
+def record() -> Response | tuple[str, int]:
+    procedure = _procedure()
+    try:
+        handling.lead_agency(db(), current_user.actor, procedure, acts.Action.TRIGGER_RECORD)
+    except NotAllowed:
+        return _refused()
+    form = ApplicationForm()
+    form.channel.choices = [
+        (c.value, c.label) for c in TriggerChannel if c is not TriggerChannel.ONLINE
+    ]
+    form.victim_kind.choices = VictimKind.choices()
+    form.on_behalf.choices = [("", "The victim")] + OnBehalf.choices()
+    if form.validate_on_submit():
+        data = application_input(form)
+        try:
+            made = applications.record_application(db(), current_user.actor, procedure, data)
+        except InputError as e:
+            field = form.field_by_name(e.field) or form.problem
+            field.errors = [*field.errors, e.message]
+        else:
+            flash(
+                f"Application {made.reference} recorded. Tell the applicant its reference.",
+                "success",
+            )
+            return redirect(url_for("trigger.show", application_id=made.id))
+    return render_template(
+        "trigger/new.html", title="Record a Community Trigger application", form=form
+    ), 400 if request.method == "POST" else 200
