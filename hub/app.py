@@ -62,7 +62,7 @@ from hub.templating import register_filters
 from hub.trigger import figures as trigger_figures
 from sharing import sign_in_sessions
 from sharing.audit.acts import AuditUnavailable
-from sharing.cases.standard_letters import load_letters
+from sharing.cases.letters_file import load_letters
 from sharing.cases.survey import load_survey
 from sharing.crypto.keys import KeyringError
 from sharing.db import timed_out

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from hub.app import START_ERRORS, create_app
 from hub.config import ConfigError, load_settings
 from hub.database import new_session
-from sharing.cases import standard_letters
+from sharing.cases import letters_file
 from sharing.cases import survey as closure_survey
 from sharing.figures import stock as housing_stock
 from sharing.figures import wards as ward_boundaries
@@ -99,7 +99,7 @@ def letters_check(files: tuple[Path, ...]) -> None:
     """Check letters files (default: the configured one); print every problem with file,
     line, field and what is allowed. Each agency given a contact line is checked to be
     one of the partnership's when the configured database can be reached."""
-    _check_files(files or _configured("letters"), standard_letters.check_file)
+    _check_files(files or _configured("letters"), letters_file.check_file)
 
 
 @click.group(cls=AppGroup)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.config import MailSettings, Settings
 from hub.templating import uk_date, uk_datetime
 from sharing import clock, notices
-from sharing.cases.standard_letters import TriggerWording
+from sharing.cases.trigger_wording import TriggerWording
 from sharing.models import Notice
 from sharing.trigger import letters as trigger_letters
 from sharing.trigger.letters import Letter

@@ -15,7 +15,8 @@ from hub.letters.forms import StandardLetterForm
 from hub.pdf import render_pdf
 from sharing.access.decide import Act
 from sharing.cases import standard_letters
-from sharing.cases.standard_letters import LetterBook, LetterRequest
+from sharing.cases.letters_file import LetterBook
+from sharing.cases.standard_letters import LetterRequest
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
 from sharing.formats import whole_number

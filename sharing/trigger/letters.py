@@ -25,7 +25,7 @@ from sharing import clock, notices
 from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
-from sharing.cases.standard_letters import TriggerWording
+from sharing.cases.trigger_wording import TriggerWording
 from sharing.clock import day_text
 from sharing.formats import is_email_address
 from sharing.models import TriggerApplication, TriggerLetter

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing.cases.letters_file import LettersInvalid, load_letters, parse_letters
 from sharing.cases.needs import Needs
-from sharing.cases.standard_letters import LettersInvalid, load_letters, parse_letters
 from sharing.crypto.sealing import seal_many, unseal_many
 from sharing.models import Action, AuditEntry, Case, CaseParty, Document
 from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, ContactMethod, PartyRole, Role
