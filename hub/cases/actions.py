@@ -13,7 +13,7 @@ from hub.database import db
 from hub.forms import HubForm, accepted_once, by_agency, name_and_agency
 from sharing import directory, stamps
 from sharing.access.decide import Act
-from sharing.cases import actions, agency_actions, pages
+from sharing.cases import actions, agency_actions, case_forms
 from sharing.errors import InputError, NotFound
 from sharing.formats import whole_number
 from sharing.models import Action, Conference
@@ -75,7 +75,7 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
     stays with an agency at its table."""
     authorised, case = case_to_work_on(case_id, Act.RECORD, "action form")
     try:
-        action, description = pages.action_to_change(db(), authorised, action_id)
+        action, description = case_forms.action_to_change(db(), authorised, action_id)
     except NotFound:
         abort(404)
     except InputError as e:  # done or cancelled: nothing to change
@@ -93,7 +93,7 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
 
     def as_now() -> tuple[HubForm, str]:
         now = action_form(owners, sent=False)
-        action, description = pages.action_to_change(db(), authorised, action_id)
+        action, description = case_forms.action_to_change(db(), authorised, action_id)
         _fill_action_form(now, action, description)
         return now, stamps.of(db(), action)
 

@@ -11,7 +11,7 @@ from hub.database import db
 from hub.guard import authorised_case, forbid
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import erasure, pages
+from sharing.cases import case_forms, erasure
 from sharing.errors import NotAllowed
 
 
@@ -53,7 +53,7 @@ def erase(case_id: int) -> Response | tuple[str, int]:
     status = 400 if request.method == "POST" else 200
     if status == 400:  # the reference not typed as it is, or a stale form
         _refuse_input(acts.Action.CASE_ERASE, case.id, form)
-    heading = pages.case_heading(session, authorised, "erase") if already else None
+    heading = case_forms.case_heading(session, authorised, "erase") if already else None
     return render_template(
         "cases/erase.html",
         title=f"Erase the people case {case.reference} kept"

@@ -15,7 +15,7 @@ from hub.cases.views import _record, bp, case_to_work_on
 from hub.database import db
 from hub.forms import HubForm, accepted_once
 from sharing.access.decide import Act
-from sharing.cases import pages, people
+from sharing.cases import case_forms, people
 from sharing.cases.needs import Needs
 from sharing.cases.search import SearchHit, SearchQuery, held_on_cases_unseen, search
 from sharing.errors import InputError
@@ -155,7 +155,7 @@ def change_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
     form = AddPersonForm()
     form.known_person.choices = [("", "")]  # not asked when changing
     if request.method == "GET":
-        shown = pages.person_to_change(db(), authorised, party_id)
+        shown = case_forms.person_to_change(db(), authorised, party_id)
         _fill_person_form(form, shown)
         opened.carry(shown.stamp)
     else:
@@ -171,7 +171,7 @@ def change_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
     def as_now() -> tuple[HubForm, str]:
         now = AddPersonForm(formdata=None)
         now.known_person.choices = [("", "")]
-        shown = pages.person_to_change(db(), authorised, party_id)
+        shown = case_forms.person_to_change(db(), authorised, party_id)
         _fill_person_form(now, shown)
         return now, shown.stamp
 
@@ -189,7 +189,7 @@ def change_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
     )
 
 
-def _fill_person_form(form: AddPersonForm, found: pages.PersonToChange) -> None:
+def _fill_person_form(form: AddPersonForm, found: case_forms.PersonToChange) -> None:
     person, values, needs = form.person.form, found.values, found.needs
     form.role.data = found.role
     for name in (

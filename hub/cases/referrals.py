@@ -12,7 +12,7 @@ from hub.database import db
 from hub.forms import accepted_once
 from hub.guard import authorised_case, forbid
 from sharing.access.decide import Act
-from sharing.cases import pages, referrals
+from sharing.cases import case_forms, referrals
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.models import Referral
@@ -99,7 +99,7 @@ def referral_outcome(case_id: int, referral_id: int) -> Response | tuple[str, in
         authorised, case = case_to_work_on(case_id, Act.RECORD, "referral outcome form")
     else:
         authorised = authorised_case(case_id, Act.VIEW, purpose)
-        case = pages.case_heading(db(), authorised, "referral outcome form")
+        case = case_forms.case_heading(db(), authorised, "referral outcome form")
     referral = db().get(Referral, referral_id)
     if referral is None or referral.case_id != case_id:
         abort(404)

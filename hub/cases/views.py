@@ -18,7 +18,7 @@ from sharing import directory
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import listing, pages
+from sharing.cases import case_forms, listing
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.vocabulary import Role
 
@@ -62,15 +62,17 @@ def _review_days() -> dict[str, int]:
     return review_days(current_app.config["HUB_SETTINGS"])
 
 
-def case_to_work_on(case_id: int, act: Act, form: str) -> tuple[AuthorisedCase, pages.CaseHeading]:
+def case_to_work_on(
+    case_id: int, act: Act, form: str
+) -> tuple[AuthorisedCase, case_forms.CaseHeading]:
     """The case the user is about to do ``act`` to, with what its form shows of it: 404 if
     unseen, 403 if not theirs to do."""
     authorised = authorised_case(case_id, act)
-    return authorised, pages.case_heading(db(), authorised, form)
+    return authorised, case_forms.case_heading(db(), authorised, form)
 
 
 def _record(
-    case: pages.CaseHeading,
+    case: case_forms.CaseHeading,
     form: HubForm,
     record: Callable[[], object],
     *,

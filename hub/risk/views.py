@@ -24,7 +24,7 @@ from hub.risk.forms import (
 from hub.templating import uk_date
 from sharing import clock
 from sharing.access.decide import Act
-from sharing.cases.pages import CaseHeading
+from sharing.cases.case_forms import CaseHeading
 from sharing.errors import ChangedMeanwhile, InputError, NotFound
 from sharing.formats import whole_number
 from sharing.risk import assessments

@@ -5,106 +5,42 @@ one audit entry naming each category and section it showed.
 ``case_view`` is what the case page and its forms show of the case itself;
 ``case_page`` adds the sections (risk, "also known to", shares, the lock) and records the
 view. Both take an ``AuthorisedCase``: nothing here decides again.
+
+What a case page shows of the people on a case is ``sharing.cases.people_shown``; its
+incidents timeline ``sharing.cases.timeline``; its actions ``sharing.cases.actions_shown``;
+what a form on a case shows of it ``sharing.cases.case_forms``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from sharing import clock, stamps
+from sharing import clock
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor, Decision
-from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_rows
+from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
-from sharing.cases.actions import open_action
+from sharing.cases import timeline
+from sharing.cases.actions_shown import ActionView, action_views
 from sharing.cases.documents import DocumentLine, documents
 from sharing.cases.locks import RefusedAttempt, refused_attempts
-from sharing.cases.needs import Needs, adjustments_sentence, contact_sentence, needs_of
+from sharing.cases.needs import adjustments_sentence, contact_sentence
+from sharing.cases.people_shown import PERSON_COLUMNS, PersonView, kept_apart, name
 from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
 from sharing.cases.reviews import ReviewView
 from sharing.cases.reviews import reviews as case_reviews
 from sharing.cases.shares import ShareRow, case_shares
-from sharing.errors import NotFound
-from sharing.models import (
-    Action,
-    Case,
-    CaseParty,
-    CaseReview,
-    ClosureSurvey,
-    Incident,
-    LockRequest,
-    Person,
-)
+from sharing.cases.timeline import INCIDENTS_PER_PAGE, IncidentView
+from sharing.models import Action, Case, CaseParty, CaseReview, ClosureSurvey, LockRequest
 from sharing.protocols import EMERGENCY_PURPOSE
 from sharing.risk.disclose import CaseRisk, case_risk
 from sharing.risk.known import KnownTo, known_to_others
 from sharing.risk.matrix import Matrices
-from sharing.vocabulary import (
-    ActionStatus,
-    CaseCategory,
-    CaseStatus,
-    LockStatus,
-    PartyRole,
-    Priority,
-    SurveyChannel,
-)
-
-
-@dataclass(frozen=True)
-class PersonView:
-    person_id: int
-    #: The person's place on this case (one person may hold two roles).
-    party_id: int
-    role: str
-    erased: bool
-    name: str | None
-    date_of_birth: str | None
-    phone: str | None
-    email: str | None
-    address: str | None
-    postcode: str | None
-    contact_preferences: str | None
-    support_needs: str | None
-    #: Reasonable adjustments ("vulnerability") and how to contact them ("contact"), as
-    #: sentences.
-    adjustments: str | None = None
-    contact_needs: str | None = None
-
-
-@dataclass(frozen=True)
-class IncidentView:
-    id: int
-    occurred_at: datetime
-    recorded_at: datetime
-    #: The day it was reported, when not the day it was recorded.
-    reported_on: date | None
-    recorded_by: str
-    received_by: str
-    reported_by: str | None
-    reported_to_police: bool
-    hate_related: bool
-    place: str | None
-    description: str | None
-    crime_reference: str | None
-
-
-@dataclass(frozen=True)
-class ActionView:
-    id: int
-    kind: str
-    status: str
-    owner_agency: str
-    owner_user: str | None
-    due_on: date | None
-    description: str | None
-    overdue: bool
-    #: What was done, or why it was cancelled.
-    outcome_note: str | None = None
+from sharing.vocabulary import CaseCategory, CaseStatus, LockStatus, Priority, SurveyChannel
 
 
 @dataclass(frozen=True)
@@ -164,42 +100,6 @@ class CaseView:
         return (max(1, self.incidents_page) - 1) * INCIDENTS_PER_PAGE + 1
 
 
-#: What a case page shows of each person on the case (as the decision allows).
-_PERSON_COLUMNS = (
-    "given_names",
-    "family_name",
-    "date_of_birth",
-    "phone",
-    "email",
-    "address",
-    "postcode",
-    "contact_preferences",
-    "support_needs",
-    "adjustments",
-    "contact_needs",
-)
-
-
-def _name(decision: Decision, person: Person, values: dict[str, str | None]) -> str | None:
-    if person.erased_at is not None and decision.allows("identity"):
-        return ERASED
-    parts = [values["given_names"], values["family_name"]]
-    return " ".join(p for p in parts if p) or None
-
-
-def _kept_apart(values: dict[str, str | None]) -> dict[str, str | None]:
-    """What an erased case shows of someone whose record was kept: their name, to say who
-    was kept, and none of their details, which are no longer part of the case."""
-    return {
-        column: value if column in ("given_names", "family_name") or value is None else ERASED
-        for column, value in values.items()
-    }
-
-
-#: Incidents a case page shows at a time (the timeline is paged, latest first).
-INCIDENTS_PER_PAGE = 50
-
-
 def _loaded(session: Session, case_id: int) -> Case:
     """The case with everything its page lists but its incidents, in four queries: the
     case with its ward, then its people, actions and reviews, each list joined to the
@@ -221,28 +121,6 @@ def _loaded(session: Session, case_id: int) -> Case:
     return case
 
 
-def _incidents(session: Session, case_id: int, page: int) -> tuple[list[Incident], int]:
-    """The case's incidents, latest first: page ``page`` of them (0: all), and how many
-    it has (counted by query only when the page is full or past the last)."""
-    query = (
-        select(Incident)
-        .where(Incident.case_id == case_id)
-        .options(joinedload(Incident.received_by), joinedload(Incident.recorded_by))
-        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
-    )
-    if page:
-        query = query.limit(INCIDENTS_PER_PAGE).offset((page - 1) * INCIDENTS_PER_PAGE)
-    incidents = list(session.scalars(query))
-    if not page:
-        return incidents, len(incidents)
-    if len(incidents) < INCIDENTS_PER_PAGE and (incidents or page == 1):
-        return incidents, (page - 1) * INCIDENTS_PER_PAGE + len(incidents)  # the last page
-    total = session.scalar(
-        select(func.count()).select_from(Incident).where(Incident.case_id == case_id)
-    )
-    return incidents, int(total or 0)
-
-
 def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int = 0) -> CaseView:
     """Everything the authorised actor may see of the case itself (no audit entry: the
     page that shows it records one, ``case_page`` or a form's ``record_form_view``); its
@@ -257,15 +135,15 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
     people = dict(
         zip(
             (p.person_id for p in parties),
-            reveal_rows(decision, [p.person for p in parties], _PERSON_COLUMNS),
+            reveal_rows(decision, [p.person for p in parties], PERSON_COLUMNS),
             strict=True,
         )
     )
     if case.erased_at is not None:  # their records were kept apart from the case
-        people = {pid: _kept_apart(values) for pid, values in people.items()}
-    incidents, incidents_total = _incidents(session, case.id, incidents_page)
+        people = {pid: kept_apart(values) for pid, values in people.items()}
+    incidents, incidents_total = timeline.incidents(session, case.id, incidents_page)
     incident_values = reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
-    names = {p.person_id: _name(decision, p.person, people[p.person_id]) for p in parties}
+    names = {p.person_id: name(decision, p.person, people[p.person_id]) for p in parties}
     own = reveal(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
     # The closure survey is taken once a case is closed (a closed case is never reopened):
     # an open case has none to look for.
@@ -365,26 +243,6 @@ def _survey_line(session: Session, case: Case) -> str | None:
     return line
 
 
-def action_views(decision: Decision, actions: Sequence[Action], today: date) -> list[ActionView]:
-    """Actions as the decision lets the reader see them (what is to be done and its
-    outcome under "actions"), open ones past their due date flagged overdue."""
-    return [
-        ActionView(
-            id=a.id,
-            kind=a.kind.label,
-            status=a.status.label,
-            owner_agency=a.owner_agency.name,
-            owner_user=a.owner_user.display_name if a.owner_user else None,
-            due_on=a.due_on,
-            **values,
-            overdue=a.due_on is not None and a.due_on < today and a.status is ActionStatus.OPEN,
-        )
-        for a, values in zip(
-            actions, reveal_rows(decision, actions, ("description", "outcome_note")), strict=True
-        )
-    ]
-
-
 @dataclass(frozen=True)
 class CasePage:
     """A case page: the case as the actor may see it, and its sections."""
@@ -466,108 +324,6 @@ def record_view(session: Session, authorised: AuthorisedCase, sections: list[str
         purpose=authorised.purpose or (EMERGENCY_PURPOSE if emergency else None),
         basis=f"{acts.disclosed(authorised.decision)} | sections {', '.join(sections)}",
     )
-
-
-@dataclass(frozen=True)
-class CaseHeading:
-    """What a form on a case shows of it: its reference, and the names of its people."""
-
-    id: int
-    reference: str
-    priority: Priority
-    #: (person id, "Name (role)") in the order they were added.
-    people: list[tuple[int, str]]
-    #: (party id, "Name (role)"): each person's place on the case, in the same order.
-    parties: list[tuple[int, str]] = field(default_factory=list)
-
-
-def case_heading(session: Session, authorised: AuthorisedCase, form: str) -> CaseHeading:
-    """The reference and people's names a form shows, recorded as one view of the case's
-    identity category (the form's name is its section)."""
-    case = authorised.case
-    parties = session.scalars(
-        select(CaseParty)
-        .where(CaseParty.case_id == case.id)
-        .options(selectinload(CaseParty.person))
-        .order_by(CaseParty.id)
-    ).all()
-    names = reveal_rows(
-        authorised.decision, [p.person for p in parties], ("given_names", "family_name")
-    )
-    people = [
-        (
-            p.person_id,
-            f"{_name(authorised.decision, p.person, values) or 'Name not recorded'} "
-            f"({p.role.label.lower()})",
-        )
-        for p, values in zip(parties, names, strict=True)
-    ]
-    if people and authorised.decision.allows("identity"):
-        acts.record(
-            session,
-            acts.Action.CASE_VIEW,
-            actor=authorised.actor,
-            subject=authorised.subject,
-            basis=f"identity: {authorised.decision.categories['identity']} | sections {form}",
-        )
-    places = [(p.id, label) for p, (_, label) in zip(parties, people, strict=True)]
-    return CaseHeading(case.id, case.reference, case.priority, people, places)
-
-
-@dataclass(frozen=True)
-class PersonToChange:
-    """Someone on the case as the form that changes them shows them."""
-
-    party_id: int
-    role: PartyRole
-    #: Their sealed details, by column, as the reader's decision reveals them.
-    values: dict[str, str | None]
-    needs: Needs
-    #: The stamp of the record as shown (``sharing.stamps``), for the form to carry.
-    stamp: str
-
-
-def person_to_change(session: Session, authorised: AuthorisedCase, party_id: int) -> PersonToChange:
-    """The details of someone on the case for the form that changes them, recorded as one
-    view of the categories it shows; ``NotFound`` for a party of another case or a person
-    erased."""
-    party = next((p for p in authorised.case.parties if p.id == party_id), None)
-    if party is None or party.person.erased_at is not None:
-        raise NotFound("no such person on this case")
-    values = reveal(authorised.decision, party.person, _PERSON_COLUMNS)
-    acts.record(
-        session,
-        acts.Action.CASE_VIEW,
-        actor=authorised.actor,
-        subject=authorised.subject,
-        basis=f"person {party.person_id} | sections change a person form",
-    )
-    return PersonToChange(
-        party.id,
-        party.role,
-        values,
-        needs_of(values["adjustments"], values["contact_needs"]),
-        stamps.of(session, party.person, party),
-    )
-
-
-def action_to_change(
-    session: Session, authorised: AuthorisedCase, action_id: int
-) -> tuple[Action, str | None]:
-    """An open action of the case and its description, for the form that changes it
-    (recorded as one view of the actions category, the form its section)."""
-    action = open_action(session, authorised, action_id)
-    load_data_keys(session, {authorised.case.data_key_id})
-    description = reveal(authorised.decision, action, ["description"])["description"]
-    acts.record(
-        session,
-        acts.Action.CASE_VIEW,
-        actor=authorised.actor,
-        subject=authorised.subject,
-        basis=f"actions: {authorised.decision.categories.get('actions')} "
-        f"| sections action {action.id} form",
-    )
-    return action, description
 
 
 def disclose_case(

@@ -18,7 +18,7 @@ from sharing.access.authorise import AuthorisedCase, authorise, authorise_chair
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
-from sharing.cases.pages import ActionView, action_views
+from sharing.cases.actions_shown import ActionView, action_views
 from sharing.errors import NotFound
 from sharing.meetings import meeting_record, minute_writing, requests
 from sharing.models import Action, Conference

@@ -16,6 +16,7 @@ from sqlalchemy import select, text, update
 from sharing import accounts, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.access.reveal import ERASED
 from sharing.cases import casework, people
 from sharing.cases import pages as disclosure
 from sharing.cases.erasure import erase_case
@@ -179,7 +180,7 @@ def test_erase_case_from_the_command_line(populated) -> None:
     _close(url, key_store, ids[0])
     done = hub("erase", "case", "KH-2026-00001", "--by", "k@k.example", "--with-people", "--yes")
     assert done.exit_code == 0, done.output
-    assert _summaries(url, key_store, ids[:2]) == [disclosure.ERASED, "Case 1"]
+    assert _summaries(url, key_store, ids[:2]) == [ERASED, "Case 1"]
     missing = hub("erase", "case", "KH-2099-00001", "--by", "k@k.example", "--yes")
     assert "no case KH-2099-00001" in missing.output
 
