@@ -19,8 +19,8 @@ from sharing.audit.log import Verification
 from sharing.audit.verify_audit import (
     Policy,
     Problem,
-    check_cosigners,
     cosigned_enough,
+    cosigners_of,
     coverage,
 )
 from sharing.models.audit import AuditCheckpoint, AuditCosignature, AuditWitnessCosignature
@@ -53,9 +53,9 @@ def _cosigned(session: Session, origin: str, policy: Policy, size: int) -> str:
     )
     try:
         head, which, later = cosigned_enough(heads, (newest.size, newest.root, []), policy)
-        signed = check_cosigners(head, policy, which)
     except Problem as e:
         raise PolicyNotMet(str(e)) from None
+    signed = ", ".join(cosigners_of(head, policy))
     return (
         f"{which[0].upper()}{which[1:]} (size {head[0]}) is co-signed by {signed}: "
         f"{coverage(head[0], 0, size - 1, later)}"

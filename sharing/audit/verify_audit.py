@@ -393,7 +393,7 @@ def check_policy_cosigners(heads: Sequence[Head], policy: Policy, first: int, la
     if not policy.required:
         return ""
     head, which, later = cosigned_enough(reversed(heads), heads[-1], policy)
-    signed = check_cosigners(head, policy, which)
+    signed = ", ".join(cosigners_of(head, policy))
     if which == "the latest checkpoint":
         return f"the latest co-signed by {signed}: {coverage(head[0], first, last)}"
     return f"{which} (size {head[0]}) is co-signed by {signed}: " + coverage(
@@ -411,10 +411,9 @@ def cosigned_enough(
     ("" when none did).
     Problem, about the newest checkpoint co-signed by any of the keys (else the latest),
     when none carries enough."""
-    trusted = set(policy.trusted_cosigners)
     newest: Head | None = None
     for head in newest_first:
-        signed = sorted(trusted & set(head[2]))
+        signed = cosigners_of(head, policy)
         if not signed:
             continue
         if len(signed) >= policy.required:
@@ -422,26 +421,22 @@ def cosigned_enough(
                 return head, "the latest checkpoint", ""
             if newest is None:
                 return head, NEWEST_COSIGNED, ""
-            return head, NEWEST_ENOUGH, ", ".join(sorted(trusted & set(newest[2])))
+            return head, NEWEST_ENOUGH, ", ".join(cosigners_of(newest, policy))
         newest = newest or head
     if newest is None or newest[:2] == latest[:2]:
         raise _too_few(newest or latest, policy, "the latest checkpoint")
     raise _too_few(newest, policy, NEWEST_COSIGNED)
 
 
-def check_cosigners(head: Head, policy: Policy, which: str = "the latest checkpoint") -> str:
-    """The trusted co-signers of a checkpoint (``which``), if the policy's number of them
-    signed it; Problem naming those missing otherwise."""
-    signed = sorted(set(head[2]) & set(policy.trusted_cosigners))
-    if len(signed) < policy.required:
-        raise _too_few(head, policy, which)
-    return ", ".join(signed)
+def cosigners_of(head: Head, policy: Policy) -> list[str]:
+    """The verifier's keys that co-signed a checkpoint, by name, sorted."""
+    return sorted(set(head[2]) & set(policy.trusted_cosigners))
 
 
 def _too_few(head: Head, policy: Policy, which: str) -> Problem:
     """What a checkpoint co-signed by too few of the verifier's keys is told."""
-    signed = set(head[2]) & set(policy.trusted_cosigners)
-    missing = sorted(set(policy.trusted_cosigners) - signed)
+    signed = cosigners_of(head, policy)
+    missing = sorted(set(policy.trusted_cosigners) - set(signed))
     return Problem(
         f"{which} (size {head[0]}) has {len(signed)} of the {policy.required} "
         f"co-signatures required; missing: {', '.join(missing)}"
