@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub.cases.forms import OPEN, REVIEW_DUE, FilterForm
-from hub.cases.views import _casework_only, _officers, _wards, bp
+from hub.cases.views import _casework_only, _wards, bp, offer_officers
 from hub.database import db
 from hub.guard import forbid
 from sharing import clock
@@ -21,7 +21,7 @@ from sharing.vocabulary import CaseStatus
 def case_list() -> tuple[str, int]:
     _casework_only()
     form = FilterForm(request.args)
-    form.officer.choices = [("", "Any officer"), *_officers()]
+    offer_officers(form.officer, first=[("", "Any officer")])
     form.ward.choices = [("", "Any ward"), *_wards()]
     valid = form.validate()
     filters = (

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from hub.cases.forms import NewCaseForm
 from hub.cases.people import _already_known, _person
-from hub.cases.views import _casework_only, _officers, _review_days, _wards, bp
+from hub.cases.views import _casework_only, _review_days, _wards, bp, offer_officers
 from hub.database import db
 from hub.forms import accepted_once
 from sharing.access.authorise import decision_on
@@ -24,7 +24,7 @@ def new() -> Response | tuple[str, int]:
     _casework_only()
     form = NewCaseForm()
     form.ward_id.choices = [("", "Choose a ward"), *_wards()]
-    form.officer_id.choices = _officers()
+    offer_officers(form.officer_id)
     if request.method == "GET":
         form.officer_id.data = str(current_user.id)
         form.first_party_role.data = PartyRole.VICTIM

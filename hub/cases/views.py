@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from hub import opened
 from hub.config import review_days
 from hub.database import db
-from hub.forms import HubForm
+from hub.forms import ChoiceField, ChoiceGroup, HubForm
 from hub.guard import authorised_case, require_roles
 from sharing import directory
 from sharing.access.authorise import AuthorisedCase
@@ -48,14 +48,23 @@ def _agencies() -> list[tuple[str, str]]:
     return [(str(a.id), a.name) for a in directory.agencies(db(), current_user.agency.area_id)]
 
 
-def _officers() -> list[tuple[str, str]]:
-    """The agency's officers to choose from, each of another team than the user's named
-    with it (a case officer works on their own team's cases only)."""
-    team = current_user.actor.team
-    return [
-        (str(u.id), f"{u.display_name} ({u.team})" if u.team and u.team != team else u.display_name)
-        for u in listing.officers(db(), current_user.actor)
+def offer_officers(field: ChoiceField, first: list[tuple[str, str]] | None = None) -> None:
+    """Offer the agency's officers in ``field``, after ``first``: under their teams when
+    the agency has more than one, the user's own team first (a case officer works on their
+    own team's cases only), then the other teams by name, then officers of no team."""
+    teams: dict[str | None, ChoiceGroup] = {}
+    for user in listing.officers(db(), current_user.actor):
+        group = teams.setdefault(user.team, ChoiceGroup(user.team or "No team"))
+        group.choices.append((str(user.id), user.display_name))
+    own = current_user.actor.team
+    groups = [
+        teams[team]
+        for team in sorted(teams, key=lambda team: (team != own, team is None, team or ""))
     ]
+    if len(groups) > 1:
+        field.offer_grouped(groups, first)
+    else:
+        field.choices = [*(first or []), *(c for group in groups for c in group.choices)]
 
 
 def _review_days() -> dict[str, int]:

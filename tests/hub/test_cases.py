@@ -95,8 +95,13 @@ def test_a_case_opened_for_an_officer_of_another_team_says_where_it_went(
     db_session.commit()
     client = as_user(user=north)
     form = client.get("/cases/new").get_data(as_text=True)
-    assert f"{south.display_name} (South neighbourhood team)" in form  # offered, with the team
-    assert f"{north.display_name} (" not in form
+    # Offered under their team's heading, after the officer's own team.
+    assert form.index('<optgroup label="North neighbourhood team">') < form.index(
+        '<optgroup label="South neighbourhood team">'
+    )
+    assert form.index('<optgroup label="South neighbourhood team">') < form.index(
+        f'<option value="{south.id}">{south.display_name}</option>'
+    )
     response = client.post(
         "/cases/new",
         data=_new_case_form(officer_id=str(south.id), csrf_token=csrf_token(client, "/cases/new")),
@@ -621,6 +626,33 @@ def test_case_list_filters_and_pages(as_user, create_user, create_case) -> None:
     urgent = client.get("/cases?priority=red_urgent").get_data(as_text=True)
     assert "10 cases" in urgent
     assert "Amber</strong>" not in urgent
+
+
+def test_the_officer_filter_offers_a_managers_officers_under_their_teams_and_filters(
+    as_user, create_user, create_case, db_session
+) -> None:
+    manager, north, south, loner = (create_user(r) for r in ("manager", *["case_officer"] * 3))
+    manager.team = north.team = "North neighbourhood team"
+    south.team = "South neighbourhood team"
+    db_session.commit()
+    create_case(south, summary="Noise from the flat above")
+    create_case(north, summary="Graffiti on the garages")
+    client = as_user(user=manager)
+    page = client.get("/cases").get_data(as_text=True)
+    headings = re.findall(r'<optgroup label="([^"]+)">', page)
+    assert headings == ["North neighbourhood team", "South neighbourhood team", "No team"]
+    assert page.index(">Any officer</option>") < page.index("<optgroup")
+    assert page.index(f">{loner.display_name}</option>") > page.index('label="No team"')
+    south_only = client.get(f"/cases?officer={south.id}").get_data(as_text=True)
+    assert "1 case" in south_only
+    assert f'<option value="{south.id}" selected>' in south_only
+
+
+def test_an_agency_without_teams_offers_its_officers_in_one_list(as_user, create_user) -> None:
+    manager, officer = create_user("manager"), create_user("case_officer")
+    page = as_user(user=manager).get("/cases").get_data(as_text=True)
+    assert "<optgroup" not in page
+    assert f">{officer.display_name}</option>" in page
 
 
 def test_case_list_with_a_forged_filter_value_says_what_is_wrong(as_user) -> None:
