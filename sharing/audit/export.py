@@ -6,19 +6,22 @@ a consistency proof from each of those checkpoints to the next, and, for each en
 inclusion proof against the last checkpoint. ``sharing/audit/verify_audit.py`` checks it.
 
 Checkpoints included: those made while the range was written (first < size <= last + 1),
-the first one after it, the latest, and the newest each co-signer (a partner agency's key,
-a witness) co-signed, so that a DPO can see the range sealed and carried forward to today,
-and apply their co-signature policy to the newest checkpoint their co-signers signed,
-without receiving every checkpoint ever made. Each is proven consistent with the one before,
+the first one after it, the latest, and each co-signed one whose co-signers (partner
+agencies' keys, witnesses) did not all co-sign a newer one together, so that a DPO can see
+the range sealed and carried forward to today, and apply their co-signature policy (the
+newest checkpoint K of the co-signers they hold signed) as ``hub audit verify`` does,
+whichever co-signers they hold and whatever K, without receiving every checkpoint ever
+made. Each is proven consistent with the one before,
 so every later checkpoint is proven to extend a co-signed one.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.audit import notes, proofs
@@ -112,7 +115,7 @@ def _covering(session: Session, origin: str, first: int, last: int) -> list[Audi
     found = list(session.scalars(query.where(AuditCheckpoint.size > first)))
     after = [c for c in found if c.size > last + 1]
     chosen = [c for c in found if c.size <= last + 1] + after[:1] + after[-1:]
-    cosigned = _newest_cosigned_sizes(session, origin)
+    cosigned = _cosigned_sizes(session, origin)
     chosen += session.scalars(query.where(AuditCheckpoint.size.in_(cosigned)))
     chosen = sorted({c.id: c for c in chosen}.values(), key=lambda c: c.size)
     if not chosen or chosen[-1].size <= last:
@@ -122,21 +125,39 @@ def _covering(session: Session, origin: str, first: int, last: int) -> list[Audi
     return chosen
 
 
-def _newest_cosigned_sizes(session: Session, origin: str) -> set[int]:
-    """The size of the newest checkpoint of the log each co-signer co-signed."""
+def _cosigned_sizes(session: Session, origin: str) -> set[int]:
+    """The sizes of the checkpoints of the log a co-signature policy may need: each one
+    whose co-signers did not all co-sign a newer one together. For any co-signers a
+    verifier holds and any number of them it requires, the newest checkpoint that carries
+    them is one of these (a newer one carrying all of an older one's carries at least as
+    many of any verifier's), and so is the newest each of them co-signed."""
     by_agencies = (
-        select(func.max(AuditCheckpoint.size))
+        select(AuditCheckpoint.id, AuditCheckpoint.size, AuditCosignature.agency_key_id)
         .join(AuditCosignature, AuditCosignature.checkpoint_id == AuditCheckpoint.id)
         .where(AuditCheckpoint.origin == origin)
-        .group_by(AuditCosignature.agency_key_id)
     )
     by_witnesses = (
-        select(func.max(AuditCheckpoint.size))
+        select(
+            AuditCheckpoint.id,
+            AuditCheckpoint.size,
+            AuditWitnessCosignature.witness,
+            AuditWitnessCosignature.key_id,
+        )
         .join(AuditWitnessCosignature, AuditWitnessCosignature.checkpoint_id == AuditCheckpoint.id)
         .where(AuditCheckpoint.origin == origin)
-        .group_by(AuditWitnessCosignature.witness)
     )
-    return set(session.scalars(by_agencies)) | set(session.scalars(by_witnesses))
+    signers: dict[tuple[int, int], set[tuple[object, ...]]] = defaultdict(set)
+    for checkpoint_id, size, key_id in session.execute(by_agencies):
+        signers[size, checkpoint_id].add(("agency key", key_id))
+    for checkpoint_id, size, witness, witness_key in session.execute(by_witnesses):
+        signers[size, checkpoint_id].add(("witness", witness, witness_key))
+    kept: list[set[tuple[object, ...]]] = []
+    sizes = set()
+    for (size, _), names in sorted(signers.items(), reverse=True):
+        if not any(names <= newer for newer in kept):
+            kept.append(names)
+            sizes.add(size)
+    return sizes
 
 
 def _entries(session: Session, first: int, last: int) -> list[dict[str, Any]]:

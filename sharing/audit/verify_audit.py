@@ -410,8 +410,10 @@ def cosigned_enough(
     the co-signatures so far (witnesses co-sign in their own time), who signed that one
     ("" when none did).
     Problem, about the newest checkpoint co-signed by any of the keys (else the latest),
-    when none carries enough."""
+    when none carries enough; it names the newest checkpoint each key missing from it
+    co-signed, if any."""
     newest: Head | None = None
+    last_signed: dict[str, int] = {}
     for head in newest_first:
         signed = cosigners_of(head, policy)
         if not signed:
@@ -423,9 +425,11 @@ def cosigned_enough(
                 return head, NEWEST_COSIGNED, ""
             return head, NEWEST_ENOUGH, ", ".join(cosigners_of(newest, policy))
         newest = newest or head
+        for name in signed:
+            last_signed.setdefault(name, head[0])
     if newest is None or newest[:2] == latest[:2]:
-        raise _too_few(newest or latest, policy, "the latest checkpoint")
-    raise _too_few(newest, policy, NEWEST_COSIGNED)
+        raise _too_few(newest or latest, policy, "the latest checkpoint", last_signed)
+    raise _too_few(newest, policy, NEWEST_COSIGNED, last_signed)
 
 
 def cosigners_of(head: Head, policy: Policy) -> list[str]:
@@ -433,13 +437,18 @@ def cosigners_of(head: Head, policy: Policy) -> list[str]:
     return sorted(set(head[2]) & set(policy.trusted_cosigners))
 
 
-def _too_few(head: Head, policy: Policy, which: str) -> Problem:
-    """What a checkpoint co-signed by too few of the verifier's keys is told."""
+def _too_few(head: Head, policy: Policy, which: str, last_signed: dict[str, int]) -> Problem:
+    """What a checkpoint co-signed by too few of the verifier's keys is told: who co-signed
+    it, and the size each key missing from it last co-signed, if any."""
     signed = cosigners_of(head, policy)
-    missing = sorted(set(policy.trusted_cosigners) - set(signed))
+    by = f", by {', '.join(signed)}" if signed else ""
+    missing = ", ".join(
+        f"{name} (last co-signed size {last_signed[name]})" if name in last_signed else name
+        for name in sorted(set(policy.trusted_cosigners) - set(signed))
+    )
     return Problem(
         f"{which} (size {head[0]}) has {len(signed)} of the {policy.required} "
-        f"co-signatures required; missing: {', '.join(missing)}"
+        f"co-signatures required{by}; missing: {missing}"
     )
 
 

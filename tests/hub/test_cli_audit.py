@@ -538,7 +538,7 @@ def test_hub_audit_verify_applies_the_verifiers_policy(logged: str, tmp_path: Pa
         "audit", "verify", "--cosigner-key", homes, "--cosigner-key", council,
         "--require-cosigners", "2",
     )  # fmt: skip
-    _refused(both, "has 1 of the 2 co-signatures required; missing: council-dpo")
+    _refused(both, "has 1 of the 2 co-signatures required, by homes-dpo; missing: council-dpo")
 
     with make_session_factory(engine)() as session:  # a rewrite, re-signed over
         session.execute(update(AuditEntry).where(AuditEntry.seq == 4).values(basis="nothing"))

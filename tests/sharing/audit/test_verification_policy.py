@@ -76,10 +76,10 @@ class Partnership:
             )
         session.commit()
 
-    def export(self, last: int, held_sizes: tuple[int, ...] = ()) -> Path:
+    def export(self, last: int, held_sizes: tuple[int, ...] = (), first: int = 0) -> Path:
         with Session(self.engine) as session:
             document = build_export(
-                session, self.keyring.checkpoint_public_key(), ORIGIN, 0, last, held_sizes
+                session, self.keyring.checkpoint_public_key(), ORIGIN, first, last, held_sizes
             )
         path = self.dpo / "export.json"
         path.write_text(json.dumps(document))
@@ -146,7 +146,7 @@ def test_later_checkpoints_extend_the_co_signed_one_and_the_entries_after_it_are
     assert three.returncode == 1
     assert (
         f"the newest checkpoint your co-signers signed (size {cosigned}) has 2 of the 3 "
-        "co-signatures required; missing: council-dpo"
+        "co-signatures required, by homes-dpo, police-dpo; missing: council-dpo"
     ) in three.stderr
     one = partnership.verify(export, *witnesses("council-dpo"))  # one key given: one required
     assert one.returncode == 1
@@ -190,7 +190,9 @@ def test_more_co_signers_than_signed_is_refused(partnership: Partnership) -> Non
         partnership.export(15), *witnesses(*WITNESSES), "--require-cosigners", "3"
     )
     assert done.returncode == 1
-    assert "has 2 of the 3 co-signatures required; missing: council-dpo" in done.stderr
+    assert (
+        "has 2 of the 3 co-signatures required, by homes-dpo, police-dpo; missing: council-dpo"
+    ) in done.stderr
 
 
 def test_a_partner_key_swapped_in_the_hubs_database_counts_for_nothing(
