@@ -152,6 +152,7 @@ def create_user(
     display_name = tidied(display_name)
     if not display_name:
         raise AccountError("Enter the user's name")
+    team = tidied(team or "") or None
     for what, value in (("name", display_name), ("team", team or "")):
         if len(value) > MAX_NAME:
             raise AccountError(f"The {what} must be {MAX_NAME} characters or fewer")
@@ -165,7 +166,7 @@ def create_user(
         agency=agency,
         email=email,
         display_name=display_name,
-        team=team.strip() or None if team else None,
+        team=team,
         password_hash=password_hash or hash_password(password or "", hashing_cost(session)),
         session_token=secrets.token_hex(16),
         created_at=now or clock.now(),

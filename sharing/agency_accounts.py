@@ -17,7 +17,7 @@ from sharing.access.decide import Actor
 from sharing.accounts import MAX_NAME, is_locked, roles_basis
 from sharing.audit import acts
 from sharing.errors import InputError, NotFound
-from sharing.formats import CONTROL_CHARACTERS, has_control_characters
+from sharing.formats import CONTROL_CHARACTERS, has_control_characters, tidied
 from sharing.models import User, UserRole
 from sharing.vocabulary import Role, SessionEnd
 
@@ -137,7 +137,7 @@ def change_roles(
     command-line operator. Recorded naming the roles, never the person or the team."""
     if by is not None:
         may_change_roles(session, by, user)
-    team = (team or "").strip() or None
+    team = tidied(team or "") or None
     if not roles:
         raise InputError("roles", "Choose at least one role")
     if len(team or "") > MAX_NAME:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.audit import acts
 from sharing.errors import InputError, NotFound
-from sharing.formats import has_control_characters
+from sharing.formats import has_control_characters, tidied
 from sharing.models import User
 from sharing.models.api import ApiClient, ApiIdempotencyKey, ApiToken
 
@@ -54,7 +54,7 @@ class Registered:
 def register(session: Session, *, user: User, name: str, scopes: list[str]) -> Registered:
     """Register a client acting as ``user`` (an active account of its agency) with
     ``scopes``; ``InputError`` naming what is wrong."""
-    name = name.strip()
+    name = tidied(name)
     if not name or len(name) > 120:
         raise InputError("name", "Name the partner system in 1 to 120 characters")
     unknown = sorted(set(scopes) - set(SCOPES))

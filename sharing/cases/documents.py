@@ -33,7 +33,7 @@ from sharing.crypto.sealing import ErasedValue, IntegrityFailure, seal_file, sea
 from sharing.errors import InputError, NotFound
 from sharing.files import checks
 from sharing.files.stores import FileStore, MissingFile, delete_after_commit, new_key
-from sharing.formats import checked_text
+from sharing.formats import checked_text, tidied
 from sharing.models import Case, Document, Incident
 from sharing.models.documents import CONTENT, PREVIEW
 from sharing.vocabulary import DocumentKind
@@ -252,9 +252,11 @@ def incidents_of(session: Session, authorised: AuthorisedCase) -> list[tuple[int
 
 
 def _plain_name(filename: str) -> str:
-    """The last part of a file's name, without control characters, not too long."""
-    name = re.sub(r"[\x00-\x1f\x7f]", "", PurePath(filename.replace("\\", "/")).name).strip()
-    return name[-MAX_NAME:] or "file"
+    """The last part of a file's name, ``tidied`` (no override shows what follows it
+    backwards, to make a name seem to end in ".png"), without control characters, not
+    too long."""
+    name = tidied(PurePath(filename.replace("\\", "/")).name)
+    return re.sub(r"[\x00-\x1f\x7f]", "", name).strip()[-MAX_NAME:] or "file"
 
 
 def documents(session: Session, decision: Decision, case: Case) -> list[DocumentLine]:

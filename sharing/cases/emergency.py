@@ -19,6 +19,7 @@ from sharing.audit import acts
 from sharing.crypto.sealing import load_data_keys, seal
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import tidied
 from sharing.models import Agency, Alert, BreakGlass, Case, User
 from sharing.protocols import EMERGENCY_PURPOSE
 from sharing.vocabulary import AlertKind, Role
@@ -38,7 +39,8 @@ def break_glass(
 ) -> BreakGlass:
     """Open emergency access to the case with ``reference``."""
     now = now or clock.now()
-    if len(reason.strip()) < MIN_REASON:
+    reason = tidied(reason)
+    if len(reason) < MIN_REASON:
         raise InputError(
             "reason",
             f"Say what the risk to life is and why you need the case now (at least {MIN_REASON} characters)",
@@ -77,7 +79,7 @@ def break_glass(
         expires_at=now + timedelta(hours=hours),
     )
     session.add(glass)
-    seal(glass, "reason", reason.strip())
+    seal(glass, "reason", reason)
     session.flush()
     user = session.get(User, actor.user_id)
     agency = session.get(Agency, actor.agency_id)
@@ -132,12 +134,13 @@ def review(
     # A case erased since: its key is gone, so no note can be kept under it; the review
     # is still recorded (who, when), so the access does not wait for review for ever.
     erased = glass.case.erased_at is not None
-    if not erased and len(note.strip()) < 10:
+    note = tidied(note)
+    if not erased and len(note) < 10:
         raise InputError("note", "Record what the review found (at least 10 characters)")
     glass.reviewed_at = now or clock.now()
     glass.reviewed_by_id = actor.user_id
     if not erased:
-        seal(glass, "review_note", note.strip())
+        seal(glass, "review_note", note)
     session.flush()
     acts.record(
         session,

@@ -20,6 +20,7 @@ from sharing.audit import acts
 from sharing.crypto.sealing import load_data_keys, seal
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
+from sharing.formats import tidied
 from sharing.models import Agency, Alert, AuditEntry, Case, LockMember, LockRequest, User
 from sharing.vocabulary import AlertKind, LockReason, LockStatus, Role
 
@@ -43,7 +44,8 @@ def request_lock(
         )
     if not unlock and reason is None:
         raise InputError("reason", "Choose why the case should be locked")
-    if len(note.strip()) < 10:
+    note = tidied(note)
+    if len(note) < 10:
         raise InputError("note", "Explain the request for your manager (at least 10 characters)")
     pending = session.scalar(
         select(LockRequest).where(
@@ -59,7 +61,7 @@ def request_lock(
         requested_by_id=actor.user_id,
     )
     session.add(request)
-    seal(request, "note", note.strip())
+    seal(request, "note", note)
     session.add(
         Alert(
             agency_id=case.agency_id,

@@ -150,6 +150,21 @@ def test_an_officer_attaches_a_diary_sheet_and_a_photo_and_opens_them(
     assert officer.get(f"/cases/{other.id}/documents/{first.id}").status_code == 404
 
 
+def test_a_file_name_turned_round_by_an_override_is_kept_without_it(demo_hub, demo_session) -> None:
+    """A right-to-left override in a file's name shows what follows it backwards (the
+    old trick that makes a name end in ".png" on screen whatever it ends in). The name is
+    kept without it, the rest as sent, so the page shows what the file is called."""
+    case = _case(demo_session, 2)
+    officer = demo_client(demo_hub, case.officer)
+    named = "photo-of-door-\u202egnp.exe.png"
+    response = _attach(officer, case.id, named, png(PHOTO_NOTE), kind="photo")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    document = _documents(demo_session, case)[-1]
+    page = officer.get(f"/cases/{case.id}/documents/{document.id}").get_data(as_text=True)
+    assert "photo-of-door-gnp.exe.png" in page
+    assert "\u202e" not in page
+
+
 def test_a_statement_about_an_incident_after_midnight_names_its_day_in_the_uk(
     demo_hub, demo_session
 ) -> None:
