@@ -1,7 +1,7 @@
 """The records an entry's basis lists by identifier (the cases a search or an export
-showed, the people a subject access search found), and their index beside the log, so
-that a DPO's log of one case finds every entry that showed it without reading every
-entry's basis.
+showed, the people a subject access search found, the case a conference's page, pack or
+minutes disclosed), and their index beside the log, so that a DPO's log of one case finds
+every entry that showed it without reading every entry's basis.
 
 The index is not part of what the tree proves, so ``hub audit verify`` compares it with
 the entries (``first_mismatch``): a listing removed to hide that a search showed a case is
@@ -24,6 +24,13 @@ from sharing.models.base import table_of
 #: What a basis may list by identifier and a DPO's log of one of them finds: the cases,
 #: people, applications and recommendations a list, a search or an export showed.
 LISTED_KINDS = ("cases", "persons", "applications", "recommendations")
+#: An entry about a record of one case (a conference's page, pack and minutes, a case
+#: brought to a meeting's sitting) names that case on its own, in a part ``case N``,
+#: indexed among the cases it lists.
+ONE_CASE = "case"
+#: The subject of a search of the log, whose basis names the case it was filtered by in
+#: the same way (``case 3; action case.view: …``): a case searched for, not one shown.
+LOG_SEARCHED = "audit_log"
 #: Read and written by plain statements: an entry is added, and the whole log checked,
 #: without an object a row.
 _ENTRIES = table_of(AuditEntry)
@@ -36,11 +43,16 @@ def listed(basis: str | None, kind: str) -> set[int]:
     return {i for _, i in _lists(basis, (kind,))}
 
 
-def listings(basis: str | None) -> set[tuple[str, int]]:
+def listings(basis: str | None, object_type: str | None = None) -> set[tuple[str, int]]:
     """Each ``(kind, identifier)`` a basis lists under one of ``LISTED_KINDS``, wherever
     in the basis the list stands: ``listings("page 1 of 2; cases 3,4")`` is
-    ``{("cases", 3), ("cases", 4)}``."""
-    return _lists(basis, LISTED_KINDS)
+    ``{("cases", 3), ("cases", 4)}``; and each case it names on its own
+    (``listings("case 3; …", "conference")`` is ``{("cases", 3)}``), except in a search
+    of the log (``object_type`` ``LOG_SEARCHED``)."""
+    found = _lists(basis, LISTED_KINDS)
+    if object_type != LOG_SEARCHED:
+        found.update(("cases", case_id) for case_id in _named_alone(basis))
+    return found
 
 
 def _lists(basis: str | None, kinds: tuple[str, ...]) -> set[tuple[str, int]]:
@@ -55,13 +67,23 @@ def _lists(basis: str | None, kinds: tuple[str, ...]) -> set[tuple[str, int]]:
     return found
 
 
+def _named_alone(basis: str | None) -> set[int]:
+    """The cases a basis names each on its own, in a part ``case N``."""
+    found: set[int] = set()
+    for part in (basis or "").split("; "):
+        label, _, value = part.partition(" ")
+        if label == ONE_CASE and is_digits(value):
+            found.add(int(value))
+    return found
+
+
 def index(to: Connection | Session, entries: Sequence[Mapping[str, Any]]) -> int:
-    """Write the listings of ``entries`` (rows just added to the log: their ``seq`` and
-    ``basis``) in the same transaction; how many."""
+    """Write the listings of ``entries`` (rows just added to the log: their ``seq``,
+    ``object_type`` and ``basis``) in the same transaction; how many."""
     rows = [
         {"kind": kind, "listed_id": listed_id, "seq": entry["seq"]}
         for entry in entries
-        for kind, listed_id in sorted(listings(entry["basis"]))
+        for kind, listed_id in sorted(listings(entry["basis"], entry["object_type"]))
     ]
     if rows:
         to.execute(insert(_LISTINGS), rows)
@@ -74,7 +96,7 @@ BATCH = 50_000
 
 def _may_list() -> ColumnElement[bool]:
     """Entries whose basis may list something (those it cannot are not read)."""
-    return or_(*(_ENTRIES.c.basis.like(f"%{kind} %") for kind in LISTED_KINDS))
+    return or_(*(_ENTRIES.c.basis.like(f"%{kind} %") for kind in (*LISTED_KINDS, ONE_CASE)))
 
 
 def first_mismatch(session: Session, size: int) -> int | None:
@@ -84,11 +106,15 @@ def first_mismatch(session: Session, size: int) -> int | None:
     for start in range(0, size, BATCH):
         end = min(start + BATCH, size)
         entries = session.connection().execute(
-            select(_ENTRIES.c.seq, _ENTRIES.c.basis).where(
+            select(_ENTRIES.c.seq, _ENTRIES.c.object_type, _ENTRIES.c.basis).where(
                 _ENTRIES.c.seq >= start, _ENTRIES.c.seq < end, _may_list()
             )
         )
-        expected = {(seq, kind, i) for seq, basis in entries for kind, i in listings(basis)}
+        expected = {
+            (seq, kind, i)
+            for seq, object_type, basis in entries
+            for kind, i in listings(basis, object_type)
+        }
         stored = session.connection().execute(
             select(_LISTINGS.c.seq, _LISTINGS.c.kind, _LISTINGS.c.listed_id).where(
                 _LISTINGS.c.seq >= start, _LISTINGS.c.seq < end
@@ -109,7 +135,7 @@ def rebuild(session: Session) -> int:
     after, made = -1, 0
     connection = session.connection()
     while batch := connection.execute(_entries_after(after)).all():
-        made += index(connection, [{"seq": seq, "basis": basis} for seq, basis in batch])
+        made += index(connection, [row._asdict() for row in batch])
         after = batch[-1].seq
     return made
 
@@ -117,7 +143,7 @@ def rebuild(session: Session) -> int:
 def _entries_after(after: int) -> Select[Any, Any]:
     """The next batch of entries past ``after`` that may list something."""
     return (
-        select(_ENTRIES.c.seq, _ENTRIES.c.basis)
+        select(_ENTRIES.c.seq, _ENTRIES.c.object_type, _ENTRIES.c.basis)
         .where(_ENTRIES.c.seq > after, _may_list())
         .order_by(_ENTRIES.c.seq)
         .limit(BATCH)

@@ -2,8 +2,9 @@
 when and why — identifiers and bases only, never case content.
 
 A DPO sees the entries that concern their own agency as a controller: acts by its users,
-acts on its cases and people, and protocol changes. Every search of the log is itself an
-entry.
+acts on its cases and people (a partner's list, search or export that showed its case, or
+read of it through a conference, among them), and protocol changes. Every search of the
+log is itself an entry.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, and_, cast, false, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, or_, select
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from sharing.access.decide import Actor
 from sharing.audit import acts
@@ -188,6 +189,7 @@ def _scope(session: Session, agency_id: int) -> ColumnElement[bool]:
             AuditEntry.object_type == "case",
             in_rows_of(session, AuditEntry.object_id, own_cases),
         ),
+        in_rows_of(session, AuditEntry.seq, _others_listing_cases_of(agency_id)),
         and_(
             AuditEntry.object_type == "person",
             in_rows_of(session, AuditEntry.object_id, own_people),
@@ -198,6 +200,23 @@ def _scope(session: Session, agency_id: int) -> ColumnElement[bool]:
             in_rows_of(session, AuditEntry.object_id, own_applications),
         ),
         AuditEntry.object_type == "protocol",
+    )
+
+
+def _others_listing_cases_of(agency_id: int) -> Select[int]:
+    """The entries of other agencies' users (and of no agency's) whose basis lists one of
+    the agency's cases: a partner's list, search or export that showed it, a conference's
+    page, pack or minutes read at its table. The agency's own acts are in its scope
+    anyway, so its exports of every case it holds are not gathered again."""
+    listing = aliased(AuditEntry)
+    return (
+        select(AuditListing.seq)
+        .join(listing, listing.seq == AuditListing.seq)
+        .where(
+            AuditListing.kind == "cases",
+            AuditListing.listed_id.in_(select(Case.id).where(Case.agency_id == agency_id)),
+            or_(listing.actor_agency_id.is_(None), listing.actor_agency_id != agency_id),
+        )
     )
 
 

@@ -62,7 +62,8 @@ class AuditListing(Base):
     identifier (``sharing.audit.acts.listings``: the lists, searches and exports that
     showed it): written with the entry as it joins the log, so that a DPO's log of one
     case finds them without reading every entry's basis. It is an index of the entries,
-    made again from them by migration 0047; the entries alone are what the tree proves."""
+    made again from them by migrations 0048 and 0049; the entries alone are what the tree
+    proves."""
 
     __tablename__ = "audit_listings"
 

@@ -131,7 +131,10 @@ def bench_append(appends: int, folder: Path) -> None:
         row.subtrees = b""
         session.add(row)
         session.flush()
-        listings.index(session.connection(), [{"seq": next_plain[0], "basis": row.basis}])
+        listings.index(
+            session.connection(),
+            [{"seq": next_plain[0], "object_type": row.object_type, "basis": row.basis}],
+        )
         next_plain[0] += 1
 
     def logged(session: Session, i: int) -> None:

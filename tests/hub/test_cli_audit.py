@@ -12,6 +12,7 @@ from click.testing import Result
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, func, select, text, update
 
+from hub.migrate import downgrade, upgrade
 from sharing import accounts
 from sharing.audit import checkpoints, notes, verify_audit
 from sharing.audit.log import append
@@ -131,6 +132,55 @@ def test_an_index_of_listings_that_differs_from_the_entries_fails_verify_and_is_
     verified = hub("audit", "verify")
     assert verified.exit_code == 0, verified.output
     assert "The index of the records entries list: matches the entries" in verified.output
+
+
+def _appended(url: str, action: str, object_type: str, basis: str) -> int:
+    """An entry about an ``object_type`` added to the log; its number."""
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        entry = append(
+            session, action=action, outcome="allowed", object_type=object_type, basis=basis
+        )
+        session.commit()
+        seq = entry.seq
+    engine.dispose()
+    return seq
+
+
+def _listed(url: str) -> set[tuple[str, int, int]]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT kind, listed_id, seq FROM audit_listings"))
+        rows = {(kind, listed_id, seq) for kind, listed_id, seq in found}
+    engine.dispose()
+    return rows
+
+
+def test_the_case_a_conference_entry_names_is_indexed_by_migration_0049_and_verified(
+    logged: str,
+) -> None:
+    """A partner's read of case 301 through its conference names the case on its own
+    ("case 301; …"), as a log written before migration 0049 holds it: the migration indexes
+    it, verify then passes, and fails again if that listing is removed by hand. A search
+    of the log filtered by case 302 did not show the case, and is not indexed."""
+    read = _appended(logged, "conference.view", "conference", "case 301; identity: own agency")
+    searched = _appended(logged, "audit.search", "audit_log", "case 302; action x: 3 entries")
+    engine = make_engine(logged)
+    downgrade(engine, "0048")  # the index as the log held it before
+    _refused(
+        hub("audit", "verify"), f"index of the records entries list does not match entry {read}"
+    )
+    upgrade(engine)
+    engine.dispose()
+    verified = hub("audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "The index of the records entries list: matches the entries" in verified.output
+    assert ("cases", 301, read) in _listed(logged)
+    assert not {row for row in _listed(logged) if row[2] == searched}
+    _tamper(logged, "DELETE FROM audit_listings WHERE listed_id = 301")
+    _refused(
+        hub("audit", "verify"), f"index of the records entries list does not match entry {read}"
+    )
 
 
 def test_export_checked_by_the_standalone_verifier(logged: str, tmp_path: Path, capsys) -> None:

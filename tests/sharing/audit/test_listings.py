@@ -1,6 +1,8 @@
 """The records an entry's basis lists, as the index of listings reads them: whatever the
 order of a basis's parts and whatever else it says, exactly the identifiers written under
-each kind, and nothing from parts that are not such a list."""
+each kind and the cases named on their own ("case 3", as a conference's entries name its
+case), and nothing from parts that are not such a list; a search of the log names the
+case it was filtered by, which it did not show."""
 
 from __future__ import annotations
 
@@ -28,17 +30,30 @@ _OTHER = st.sampled_from(
 
 @given(
     lists=st.dictionaries(st.sampled_from(LISTED_KINDS), _IDS, max_size=len(LISTED_KINDS)),
+    alone=st.lists(st.integers(min_value=1, max_value=2**31 - 1), max_size=2),
     others=st.lists(_OTHER, max_size=3),
+    subject=st.sampled_from([None, "conference", "meeting_sitting", "case", "agency"]),
     order=st.randoms(use_true_random=False),
 )
 def test_a_basis_lists_exactly_the_identifiers_written_under_each_kind(
-    lists: dict[str, list[int]], others: list[str], order
+    lists: dict[str, list[int]], alone: list[int], others: list[str], subject, order
 ) -> None:
-    parts = [f"{kind} {acts.ids(values)}" for kind, values in lists.items()] + others
+    parts = [f"{kind} {acts.ids(values)}" for kind, values in lists.items()]
+    parts += [f"case {case_id}" for case_id in alone] + others
     order.shuffle(parts)
     basis = "; ".join(parts)
     expected = {(kind, i) for kind, values in lists.items() for i in values}
-    assert listings(basis) == expected
+    assert listings(basis, subject) == expected | {("cases", i) for i in alone}
+    assert listings(basis, "audit_log") == expected  # the case a search of the log asked for
+
+
+def test_a_conference_entry_lists_its_case_and_a_search_of_the_log_none() -> None:
+    page = "case 3; identity,contact: own agency; answers none; actions 4; minutes none"
+    assert listings(page, "conference") == {("cases", 3)}
+    assert listings("case 3; conference 5", "meeting_sitting") == {("cases", 3)}
+    assert listings("case 3; action case.view: 2 entries", "audit_log") == set()
+    assert listings("case 3: 2 entries", "audit_log") == set()
+    assert listings("case 8: risk; cases 8", "agency") == {("cases", 8)}  # the shared risk
 
 
 def test_a_basis_with_no_list_lists_nothing() -> None:
