@@ -1,7 +1,8 @@
 """The index of the records the log's entries list also holds the case an entry names on
-its own (``case 3; …``): a conference's page, pack and minutes read or written, and a case
-brought to a meeting's sitting, so that the DPO of the case's agency finds them in its
-log. The index is made again from the entries already in the log, a batch at a time.
+its own (``case 3; …``: a conference's page, pack and minutes read or written, a case
+brought to a meeting's sitting) and the cases a subject access report showed (``person
+record and cases 3,4; …``), so that the DPO of the case's agency finds them in its log.
+The index is made again from the entries already in the log, a batch at a time.
 
 Revision ID: 0049
 Revises: 0048
@@ -27,14 +28,14 @@ _BATCH = 10_000
 
 
 def upgrade() -> None:
-    _reindex(one_case=True)
+    _reindex(as_now=True)
 
 
 def downgrade() -> None:
-    _reindex(one_case=False)  # as migration 0048 left it
+    _reindex(as_now=False)  # as migration 0048 left it
 
 
-def _reindex(*, one_case: bool) -> None:
+def _reindex(*, as_now: bool) -> None:
     connection = op.get_bind()
     listings = sa.table(
         "audit_listings",
@@ -48,7 +49,7 @@ def _reindex(*, one_case: bool) -> None:
         sa.column("object_type", sa.String),
         sa.column("basis", sa.Text),
     )
-    words = (*_KINDS, _ONE_CASE) if one_case else _KINDS
+    words = (*_KINDS, _ONE_CASE) if as_now else _KINDS
     listing = sa.or_(*(entries.c.basis.like(f"%{word} %") for word in words))
     connection.execute(sa.delete(listings))
     after = -1
@@ -64,22 +65,29 @@ def _reindex(*, one_case: bool) -> None:
         rows = [
             {"kind": kind, "listed_id": listed_id, "seq": seq}
             for seq, object_type, basis in batch
-            for kind, listed_id in sorted(_listings(basis, object_type, one_case=one_case))
+            for kind, listed_id in sorted(_listings(basis, object_type, as_now=as_now))
         ]
         if rows:
             connection.execute(sa.insert(listings), rows)
         after = batch[-1].seq
 
 
-def _listings(basis: str, object_type: str | None, *, one_case: bool) -> set[tuple[str, int]]:
+def _listings(basis: str, object_type: str | None, *, as_now: bool) -> set[tuple[str, int]]:
+    """What an entry lists, read as this migration reads it (``as_now``: the word before
+    the identifiers names their kind, and a part ``case N`` names one case), or as
+    migration 0048 did (the first word names the kind)."""
     found: set[tuple[str, int]] = set()
     seen: set[str] = set()
     for part in basis.split("; "):
-        label, _, values = part.partition(" ")
+        if as_now:
+            words, _, values = part.rpartition(" ")
+            label = words.rpartition(" ")[2]
+        else:
+            label, _, values = part.partition(" ")
         if label in _KINDS and label not in seen:
             seen.add(label)
             found.update((label, int(v)) for v in values.split(",") if _digits(v))
-        elif one_case and label == _ONE_CASE and object_type != _LOG_SEARCHED and _digits(values):
+        elif as_now and words == _ONE_CASE and object_type != _LOG_SEARCHED and _digits(values):
             found.add(("cases", int(values)))
     return found
 

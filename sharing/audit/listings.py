@@ -39,16 +39,19 @@ _LISTINGS = table_of(AuditListing)
 
 def listed(basis: str | None, kind: str) -> set[int]:
     """The identifiers a basis lists under ``kind``: ``listed("...; cases 3,4; ...",
-    "cases")`` is ``{3, 4}`` (the reverse of writing ``f"{kind} {ids(...)}"``)."""
+    "cases")`` is ``{3, 4}`` (the reverse of writing ``f"{kind} {ids(...)}"``), and so is
+    ``listed("person record and cases 3,4; ...", "cases")``: the word before the
+    identifiers names their kind, whatever words lead to it."""
     return {i for _, i in _lists(basis, (kind,))}
 
 
 def listings(basis: str | None, object_type: str | None = None) -> set[tuple[str, int]]:
     """Each ``(kind, identifier)`` a basis lists under one of ``LISTED_KINDS``, wherever
-    in the basis the list stands: ``listings("page 1 of 2; cases 3,4")`` is
-    ``{("cases", 3), ("cases", 4)}``; and each case it names on its own
-    (``listings("case 3; …", "conference")`` is ``{("cases", 3)}``), except in a search
-    of the log (``object_type`` ``LOG_SEARCHED``)."""
+    in the basis the list stands and whatever words lead to it: ``listings("page 1 of 2;
+    cases 3,4")`` and ``listings("person record and cases 3,4")`` (the cases a subject
+    access report showed) are ``{("cases", 3), ("cases", 4)}``; and each case it names
+    on its own (``listings("case 3; …", "conference")`` is ``{("cases", 3)}``), except
+    in a search of the log (``object_type`` ``LOG_SEARCHED``)."""
     found = _lists(basis, LISTED_KINDS)
     if object_type != LOG_SEARCHED:
         found.update(("cases", case_id) for case_id in _named_alone(basis))
@@ -56,11 +59,13 @@ def listings(basis: str | None, object_type: str | None = None) -> set[tuple[str
 
 
 def _lists(basis: str | None, kinds: tuple[str, ...]) -> set[tuple[str, int]]:
-    """The first list of each of ``kinds`` in ``basis``, read in one pass."""
+    """The first list of each of ``kinds`` in ``basis``, read in one pass: a part's last
+    word is its identifiers, and the word before them their kind."""
     found: set[tuple[str, int]] = set()
     seen: set[str] = set()
     for part in (basis or "").split("; "):
-        label, _, values = part.partition(" ")
+        words, _, values = part.rpartition(" ")
+        label = words.rpartition(" ")[2]
         if label in kinds and label not in seen:
             seen.add(label)
             found.update((label, int(v)) for v in values.split(",") if is_digits(v))

@@ -156,31 +156,42 @@ def _listed(url: str) -> set[tuple[str, int, int]]:
     return rows
 
 
-def test_the_case_a_conference_entry_names_is_indexed_by_migration_0049_and_verified(
-    logged: str,
+@pytest.mark.parametrize(
+    ("action", "object_type", "basis"),
+    [
+        ("conference.view", "conference", "case 301; identity: own agency"),
+        (
+            "subject_access.report",
+            "person",
+            "person record and cases 301; locked cases named only 304; risk assessments none",
+        ),
+    ],
+)
+def test_the_case_an_entry_shows_through_another_record_is_indexed_by_migration_0049(
+    logged: str, action: str, object_type: str, basis: str
 ) -> None:
     """A partner's read of case 301 through its conference names the case on its own
-    ("case 301; …"), as a log written before migration 0049 holds it: the migration indexes
-    it, verify then passes, and fails again if that listing is removed by hand. A search
-    of the log filtered by case 302 did not show the case, and is not indexed."""
-    read = _appended(logged, "conference.view", "conference", "case 301; identity: own agency")
+    ("case 301; …"), a subject access report names the cases it showed after the person's
+    record: as a log written before migration 0049 holds them, verify finds the index
+    short; the migration indexes them, verify then passes, and fails again if that listing
+    is removed by hand. A search of the log filtered by case 302 did not show the case,
+    and is not indexed."""
+    shown = _appended(logged, action, object_type, basis)
     searched = _appended(logged, "audit.search", "audit_log", "case 302; action x: 3 entries")
     engine = make_engine(logged)
     downgrade(engine, "0048")  # the index as the log held it before
-    _refused(
-        hub("audit", "verify"), f"index of the records entries list does not match entry {read}"
-    )
+    mismatch = f"index of the records entries list does not match entry {shown}"
+    _refused(hub("audit", "verify"), mismatch)
     upgrade(engine)
     engine.dispose()
     verified = hub("audit", "verify")
     assert verified.exit_code == 0, verified.output
     assert "The index of the records entries list: matches the entries" in verified.output
-    assert ("cases", 301, read) in _listed(logged)
-    assert not {row for row in _listed(logged) if row[2] == searched}
+    assert {row for row in _listed(logged) if row[2] in (shown, searched)} == {
+        ("cases", 301, shown)
+    }
     _tamper(logged, "DELETE FROM audit_listings WHERE listed_id = 301")
-    _refused(
-        hub("audit", "verify"), f"index of the records entries list does not match entry {read}"
-    )
+    _refused(hub("audit", "verify"), mismatch)
 
 
 def test_export_checked_by_the_standalone_verifier(logged: str, tmp_path: Path, capsys) -> None:

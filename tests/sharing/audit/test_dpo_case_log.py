@@ -7,7 +7,8 @@ Migration 0048 indexes the entries already in the log.
 A partner who reads the case through a conference on it (its page, its pack, its
 minutes) or brings it to a meeting names the case on its own ("case 3; …"): those are in
 the case's log too, in the owning agency's DPO's log unfiltered, and in the subject access
-report of a person on the case. Migration 0049 indexes those already in the log."""
+report of a person on the case. So is the subject access report that showed the case
+("person record and cases 3; …"). Migration 0049 indexes those already in the log."""
 
 from __future__ import annotations
 
@@ -164,6 +165,49 @@ def test_a_partners_reads_through_a_conference_on_a_case_are_in_the_owning_dpos_
         upgrade(engine)
         session.expire_all()
         assert wanted <= _seqs(session, dpo, trail.LogFilters(case_id=case_id))
+        session.rollback()
+
+
+def test_a_subject_access_report_is_in_the_log_of_the_cases_it_showed(
+    demo_database: tuple[Engine, LocalKeyring],
+) -> None:
+    engine, keys = demo_database
+    with make_session_factory(engine, keys, TEST_COST)() as session:
+        dpo = demo_actor(session, "larkmoor-ha", Role.DPO)
+        case_id, person_id = session.execute(
+            select(Case.id, CaseParty.person_id)
+            .join(CaseParty, CaseParty.case_id == Case.id)
+            .where(Case.agency_id == dpo.agency_id, ~Case.locked, Case.erased_at.is_(None))
+            .order_by(Case.id, CaseParty.id)
+        ).first()
+        others = set(
+            session.scalars(select(CaseParty.case_id).where(CaseParty.person_id == person_id))
+        )
+        other = session.scalar(
+            select(Case.id).where(Case.agency_id == dpo.agency_id, Case.id.not_in(others))
+        )
+        subject_access.compile_report(session, dpo, person_id)
+        integrate(session)
+        session.commit()
+        report = session.scalar(
+            select(func.max(AuditEntry.seq)).where(
+                AuditEntry.action == acts.Action.SUBJECT_ACCESS.value
+            )
+        )
+        assert report is not None
+
+        assert report in _seqs(session, dpo, trail.LogFilters(case_id=case_id))
+        assert report in _seqs(session, dpo, trail.LogFilters())
+        assert report not in _seqs(session, dpo, trail.LogFilters(case_id=other))
+        again = subject_access.compile_report(session, dpo, person_id)
+        assert report in {row.seq for row in again.accesses}  # an access to their data
+
+        # A report compiled before the index read its cases is indexed by migration 0049.
+        session.rollback()
+        downgrade(engine, "0047")
+        upgrade(engine)
+        session.expire_all()
+        assert report in _seqs(session, dpo, trail.LogFilters(case_id=case_id))
         session.rollback()
 
 
