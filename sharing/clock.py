@@ -51,6 +51,15 @@ def day_text(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later, or earlier for a negative ``years`` (29 February: 28
+    February in a year without one)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def today() -> date:
     """The partnership's date now."""
     return day_of(now())

@@ -48,17 +48,9 @@ class PersonInput:
 MAX_AGE = 120
 
 
-def _years_before(day: date, years: int) -> date:
-    """The same day ``years`` earlier (28 February for a 29 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
 def earliest_date_of_birth(today: date) -> date:
     """The earliest date of birth a form takes: ``MAX_AGE`` years before ``today``."""
-    return _years_before(today, MAX_AGE)
+    return clock.years_after(today, -MAX_AGE)
 
 
 def add_party(

@@ -78,15 +78,7 @@ def kept_until(application: TriggerApplication, procedure: Procedure, today: dat
     told = told_on(application, procedure, today)
     if told is None or procedure.retention is None:
         return None
-    return years_after(told, procedure.retention.years_after_outcome)
-
-
-def years_after(day: date, years: int) -> date:
-    """The same day ``years`` later (29 February: 28 February in a year without one)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+    return clock.years_after(told, procedure.retention.years_after_outcome)
 
 
 @dataclass(frozen=True)

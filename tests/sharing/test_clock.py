@@ -1,4 +1,5 @@
-"""UK clock times as moments: a time the clocks skip is none; a repeated one its first."""
+"""UK clock times as moments: a time the clocks skip is none; a repeated one its first.
+A day some years on is the same day, or 28 February for a 29 February."""
 
 from __future__ import annotations
 
@@ -28,3 +29,10 @@ def test_the_hour_the_clocks_repeat_in_october_is_its_first_in_summer_time() -> 
     assert all(clock.uk_moment(autumn, h, m) is not None for h, m in _every_minute())
     assert _utc(clock.uk_moment(autumn, 1, 30)) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     assert _utc(clock.uk_moment(autumn, 2, 30)) == datetime(2026, 10, 25, 2, 30, tzinfo=UTC)
+
+
+def test_a_year_from_29_february_is_28_february_either_way() -> None:
+    assert clock.years_after(date(2028, 2, 29), 1) == date(2029, 2, 28)
+    assert clock.years_after(date(2028, 2, 29), -1) == date(2027, 2, 28)
+    assert clock.years_after(date(2028, 2, 29), 4) == date(2032, 2, 29)
+    assert clock.years_after(date(2027, 3, 1), 1) == date(2028, 3, 1)
