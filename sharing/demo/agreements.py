@@ -1,23 +1,39 @@
 """The demo partnership's protocols, signed by every party, and the shares its officers
-have made: so partners see each other's cases from the first sign-in."""
+have made: so partners see each other's cases from the first sign-in.
+
+The shipped protocol files keep the dates the fictional partnership signed them for (a
+real partnership renews a protocol by signing a new version). The demo signs each for
+dates that hold its own year either side of the day it is built for: the file's own dates
+when they do, else the same protocol with every date moved by the fewest whole years
+that make them do.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import shares
 from sharing.models import Agency, Case, ProtocolRecord, User
+from sharing.protocols import parse_protocol, render_protocol
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import AgencyType, CaseStatus, Priority, ProtocolStatus, Role
 
 #: The partnership's protocol files, shipped in the repository.
 PROTOCOLS = Path(__file__).resolve().parents[2] / "protocols"
+#: How many years either side of its day the demo needs its protocols in force: its
+#: casework goes back a year (cases opened up to 360 days before, the first Community
+#: Trigger application 200 working days before and reviewed under its protocol then), and
+#: what it shares lasts into the months after (shares for 120 days, conferences, the
+#: panel's sittings and recommendations due later).
+HELD_YEARS = 1
 
 
 def _first(session: Session, agency_id: int, role: Role) -> User:
@@ -28,13 +44,58 @@ def _first(session: Session, agency_id: int, role: Role) -> User:
     return user
 
 
+def years_to_hold(start: date, end: date, first: date, last: date) -> int:
+    """The fewest whole years by which moving ``start`` to ``end`` makes it hold ``first``
+    to ``last``: 0 when it holds them already, negative for earlier. ``ValueError`` when no
+    move does, for a protocol that runs for less time than that."""
+    if end < last:  # later: the first move that reaches ``last``
+        years = last.year - end.year
+        if clock.years_after(end, years) < last:
+            years += 1
+    elif start > first:  # earlier: the first move that reaches back to ``first``
+        years = first.year - start.year
+        if clock.years_after(start, years) > first:
+            years -= 1
+    else:
+        return 0
+    if clock.years_after(start, years) > first or clock.years_after(end, years) < last:
+        raise ValueError(
+            f"a protocol from {start} to {end} cannot be moved to hold {first} to {last}"
+        )
+    return years
+
+
+def text_signed_for(path: Path, today: date) -> str:
+    """The protocol file at ``path`` as the demo signs it for ``today``: the file itself
+    when its dates hold the demo's ``HELD_YEARS`` either side of ``today``, else the same
+    protocol written out (without the file's comments) with every date moved by the
+    fewest whole years that make them hold them (29 February moved to a year without one
+    is 28 February). Importing the text checks it as any file is checked."""
+    text = path.read_text()
+    document = parse_protocol(text, source=path.name)
+    first, last = (clock.years_after(today, n) for n in (-HELD_YEARS, HELD_YEARS))
+    years = years_to_hold(document.start, document.end, first, last)
+    if years == 0:
+        return text
+    moved = replace(
+        document,
+        start=clock.years_after(document.start, years),
+        end=clock.years_after(document.end, years),
+        review=clock.years_after(document.review, years),
+    )
+    return render_protocol(moved)
+
+
 def sign_protocols(session: Session, now: datetime) -> list[ProtocolRecord]:
-    """Import every shipped protocol (as a DPO) and have each party's signatory sign it."""
+    """Import every shipped protocol (as a DPO), dated for the demo's day
+    (``text_signed_for``), and have each party's signatory sign it."""
     dpo = next(u for u in session.scalars(select(User).order_by(User.id)) if Role.DPO in u.roles)
+    today = clock.day_of(now)
     records = []
     for path in sorted(PROTOCOLS.glob("*.toml")):
+        text = text_signed_for(path, today)
         record = protocol_records.import_protocol(
-            session, Actor.of(dpo), path.read_text(), source=path.name, now=now
+            session, Actor.of(dpo), text, source=path.name, now=now
         )
         for agency_id, role in sorted(protocol_records.party_agencies(session, record).items()):
             protocol_records.sign(

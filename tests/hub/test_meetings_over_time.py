@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.demo.agreements import PROTOCOLS
 from sharing.models import (
     AuditEntry,
     Case,
@@ -28,7 +27,7 @@ from sharing.models import (
 from sharing.protocols import records
 from sharing.vocabulary import CaseStatus, ProtocolStatus, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client
+from tests.fixtures.demo import demo_client, next_version
 
 GROUP = "Northshire ASB problem-solving group"
 QUESTION = "Agree who leads on the household and a joint plan with the police"
@@ -82,7 +81,7 @@ def _conference(session: Session, case: Case, sitting: MeetingSitting) -> Confer
 def _sign_new_version(session: Session, key: str) -> ProtocolRecord:
     """Version 2 of a shipped protocol, imported by a DPO and signed by every party."""
     dpo = next(u for u in session.scalars(select(User).order_by(User.id)) if Role.DPO in u.roles)
-    text = (PROTOCOLS / f"{key}.toml").read_text().replace("version = 1", "version = 2", 1)
+    text = next_version(session, key)
     record = records.import_protocol(session, Actor.of(dpo), text, source="version 2")
     for agency_id, role in sorted(records.party_agencies(session, record).items()):
         signatory = next(

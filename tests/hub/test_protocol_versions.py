@@ -11,23 +11,22 @@ from sqlalchemy import select
 
 from hub.templating import uk_date
 from sharing import clock
-from sharing.demo.agreements import PROTOCOLS
 from sharing.models import Agency, Case, ProtocolRecord, Share, User
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_actor, demo_client, demo_user
+from tests.fixtures.demo import demo_actor, demo_client, demo_user, next_version, signed_protocol
 
 PURPOSE = "asb_case_management"
 KEY = "northshire-asb-case-management"
 
 
 def _version_2(session, start) -> ProtocolRecord:
-    text = (PROTOCOLS / f"{KEY}.toml").read_text()
+    v1 = signed_protocol(session, KEY)
     v2 = (
-        text.replace("version = 1", "version = 2")
-        .replace("start = 2025-04-01", f"start = {start.isoformat()}")
-        .replace("review = 2027-03-31", f"review = {start + timedelta(days=1)}")
+        next_version(session, KEY)
+        .replace(f"start = {v1.start_on.isoformat()}", f"start = {start.isoformat()}")
+        .replace(f"review = {v1.review_on.isoformat()}", f"review = {start + timedelta(days=1)}")
     )
     dpo = demo_actor(session, "northshire-police", Role.DPO)
     return protocol_records.import_protocol(session, dpo, v2, source="v2")

@@ -29,9 +29,10 @@ from sharing.vocabulary import (
     Role,
     SuspensionReason,
 )
-from tests.fixtures.demo import demo_actor
+from tests.fixtures.demo import demo_actor, next_version, signed_protocol
 
 PURPOSE = "asb_case_management"
+KEY = "northshire-asb-case-management"
 
 
 def find(*args: object) -> list:
@@ -341,13 +342,9 @@ def test_a_new_version_shows_its_impact_and_supersedes_the_old_once_signed(demo_
     assert decide_case(
         demo_session, police, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
     ).allows("offending")
-    text = (PROTOCOLS / "northshire-asb-case-management.toml").read_text()
-    v2 = text.replace("version = 1", "version = 2").replace(
-        '"narrative", "risk", "offending"', '"narrative", "risk"'
-    )
-    assert v2 != text.replace("version = 1", "version = 2"), (
-        "the police clause changed shape: update this test"
-    )
+    text = next_version(demo_session, KEY)
+    v2 = text.replace('"narrative", "risk", "offending"', '"narrative", "risk"')
+    assert v2 != text, "the police clause changed shape: update this test"
     dpo = demo_actor(demo_session, "northshire-police", Role.DPO)
     record = protocol_records.import_protocol(demo_session, dpo, v2, source="v2")
     changes = protocol_records.impact(demo_session, record)
@@ -378,11 +375,11 @@ def test_a_new_version_shows_its_impact_and_supersedes_the_old_once_signed(demo_
 def _sign_version_2(session, start: date) -> ProtocolRecord:
     """Version 2 of the ASB case-management protocol, starting on ``start``, signed by
     every party (now)."""
-    text = (PROTOCOLS / "northshire-asb-case-management.toml").read_text()
+    v1 = signed_protocol(session, KEY)
     v2 = (
-        text.replace("version = 1", "version = 2")
-        .replace("start = 2025-04-01", f"start = {start.isoformat()}")
-        .replace("review = 2027-03-31", f"review = {start + timedelta(days=1)}")
+        next_version(session, KEY)
+        .replace(f"start = {v1.start_on.isoformat()}", f"start = {start.isoformat()}")
+        .replace(f"review = {v1.review_on.isoformat()}", f"review = {start + timedelta(days=1)}")
     )
     dpo = demo_actor(session, "northshire-police", Role.DPO)
     record = protocol_records.import_protocol(session, dpo, v2, source="v2")
