@@ -33,6 +33,7 @@ from hub.serve import serve
 from sharing import clock
 from sharing.demo import DemoError, build_demo
 from sharing.models import Agency
+from sharing.trigger.workdays import CalendarExhausted
 
 
 def _create_app() -> Flask:
@@ -164,6 +165,10 @@ def demo(if_empty: bool, seed: int) -> None:
             )
         except DemoError as e:
             raise click.ClickException(str(e)) from None
+        except CalendarExhausted as e:
+            raise click.ClickException(
+                f"the demo's Community Trigger deadlines cannot be counted: {e}"
+            ) from None
         session.commit()
     click.echo(
         f"Demo partnership built: {summary.agencies} agencies, {summary.users} users, "

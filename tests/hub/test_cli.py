@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,10 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, inspect, select
 
 from hub.cli import main
-from sharing import accounts, sign_in_sessions
+from sharing import accounts, clock, sign_in_sessions
 from sharing.db import make_engine, make_session_factory
 from sharing.demo import DEMO_PASSWORD, accounts_markdown
 from sharing.models import Agency, Area, AuditEntry, User
+from sharing.trigger import workdays
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.cli import hub
 
@@ -350,6 +351,20 @@ def test_demo_builds_once_and_if_empty_leaves_an_existing_partnership_alone(
     refused = hub("demo")
     assert refused.exit_code == 1
     assert "empty database" in refused.output
+
+
+def test_demo_past_the_bank_holiday_list_says_why_and_stores_nothing(
+    migrated_hub_env: str,
+) -> None:
+    hub("db", "upgrade")
+    known_until = workdays.england_and_wales().known_until
+    with clock.pinned(datetime.combine(known_until, time(12), UTC) + timedelta(days=400)):
+        refused = hub("demo")
+    assert refused.exit_code == 1
+    assert "Traceback" not in refused.output
+    assert f"bank holidays are known only to {known_until:%d %B %Y}" in refused.output
+    assert "update the govuk-bank-holidays package" in refused.output
+    assert hub("demo").exit_code == 0  # nothing was left half built
 
 
 def test_demo_is_never_built_in_production(hub_env: str, keys, monkeypatch) -> None:
