@@ -58,6 +58,17 @@ def listings(basis: str | None, object_type: str | None = None) -> set[tuple[str
     return found
 
 
+def case_through(basis: str | None, object_type: str | None) -> int | None:
+    """The one case an entry about another record of it names on its own (a conference's
+    page read names the conference as its object and ``case 3`` in its basis); None for
+    an entry about a case itself, a search of the log, or a basis naming no case or
+    several."""
+    if object_type in ("case", LOG_SEARCHED):
+        return None
+    named = _named_alone(basis)
+    return next(iter(named)) if len(named) == 1 else None
+
+
 def _lists(basis: str | None, kinds: tuple[str, ...]) -> set[tuple[str, int]]:
     """The first list of each of ``kinds`` in ``basis``, read in one pass: a part's last
     word is its identifiers, and the word before them their kind."""

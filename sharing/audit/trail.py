@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, o
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from sharing.access.decide import Actor
-from sharing.audit import acts
+from sharing.audit import acts, listings
 from sharing.db import in_rows_of
 from sharing.models import (
     Action,
@@ -82,7 +82,8 @@ class LogRow:
     outcome: str
     object_type: str | None
     object_id: str | None
-    #: The case's reference when the object is a case (an identifier, not personal data).
+    #: The case's reference (an identifier, not personal data) when the object is a case,
+    #: or another record of one case (a conference on it, its pack or minutes).
     case_reference: str | None
     purpose: str | None
     basis: str | None
@@ -351,7 +352,9 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
             )
         )
     }
+    through = {e.seq: listings.case_through(e.basis, e.object_type) for e in entries}
     case_ids = {int(e.object_id) for e in entries if e.object_type == "case" and e.object_id}
+    case_ids.update(c for c in through.values() if c is not None)
     cases: dict[int, tuple[str, int]] = {
         id_: (reference, agency_id)
         for id_, reference, agency_id in session.execute(
@@ -364,7 +367,8 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
     labels = {a.value: a.label for a in acts.Action}
     shown = []
     for e in entries:
-        case = cases.get(int(e.object_id)) if e.object_type == "case" and e.object_id else None
+        case_id = int(e.object_id) if e.object_type == "case" and e.object_id else through[e.seq]
+        case = cases.get(case_id) if case_id is not None else None
         as_if_no_case = (
             case is not None and acts.answered_not_found(e.basis) and case[1] != reader_agency_id
         )

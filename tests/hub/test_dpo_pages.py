@@ -20,7 +20,7 @@ from sharing.audit.log import append, integrate
 from sharing.cases import emergency
 from sharing.cases.needs import Needs
 from sharing.crypto.sealing import seal_many, unseal
-from sharing.models import Agency, AuditEntry, Case, Document, RiskAssessment, User
+from sharing.models import Agency, AuditEntry, Case, Conference, Document, RiskAssessment, User
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditQueued, AuditTree
 from sharing.vocabulary import Adjustment, CaseStatus, ContactMethod, PartyRole, Role
 from tests.fixtures.app import csrf_token, make_app
@@ -119,6 +119,23 @@ def test_the_dpo_sees_only_what_concerns_their_agency(demo_hub, demo_session, dp
     dpo = dpos["larkmoor-ha"]
     page = dpo.get(f"/audit?user={police_officer.id}&action=sign_in").get_data(as_text=True)
     assert "No entries found" in page
+
+
+def test_a_partners_read_of_a_conference_on_the_agencys_case_names_the_case(
+    demo_hub, demo_session, dpos
+) -> None:
+    conference = demo_session.scalars(
+        select(Conference)
+        .join(Case, Case.id == Conference.case_id)
+        .where(Case.agency.has(code="larkmoor-ha"), Conference.sitting_id.is_not(None))
+        .order_by(Conference.id)
+    ).first()
+    chair = demo_session.get(User, conference.chair_id)
+    assert chair.agency.code != "larkmoor-ha"  # a partner chairs it
+    assert demo_client(demo_hub, chair).get(f"/conferences/{conference.id}").status_code == 200
+    page = dpos["larkmoor-ha"].get("/audit?action=conference.view").get_data(as_text=True)
+    assert f"Conference {conference.id} (case {conference.case.reference})" in page
+    assert chair.display_name in page
 
 
 def test_bad_log_filters_are_named(dpos) -> None:

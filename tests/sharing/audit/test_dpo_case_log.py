@@ -154,6 +154,14 @@ def test_a_partners_reads_through_a_conference_on_a_case_are_in_the_owning_dpos_
         assert wanted <= _seqs(session, dpo, trail.LogFilters(case_id=case_id))
         assert wanted <= _seqs(session, dpo, trail.LogFilters())  # a partner's, unfiltered
         assert not wanted & _seqs(session, dpo, trail.LogFilters(case_id=other))
+        # Each row names the case by its reference, beside the conference or the sitting.
+        reference = session.get(Case, case_id).reference
+        shown = trail.search_log(session, dpo, trail.LogFilters(case_id=case_id), size=1000)
+        through = {row.seq: row for row in shown.rows if row.seq in wanted}
+        assert {(r.object_type, r.case_reference) for r in through.values()} == {
+            ("conference", reference),
+            ("meeting_sitting", reference),  # brought to the sitting
+        }
         person_id = session.scalar(select(CaseParty.person_id).where(CaseParty.case_id == case_id))
         assert person_id is not None
         report = subject_access.compile_report(session, dpo, person_id)
