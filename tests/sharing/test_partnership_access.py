@@ -24,12 +24,11 @@ from sharing.vocabulary import (
     AlertKind,
     CaseStatus,
     LockReason,
-    Priority,
     ProtocolStatus,
     Role,
     SuspensionReason,
 )
-from tests.fixtures.demo import demo_actor, next_version, signed_protocol
+from tests.fixtures.demo import demo_actor, glass_case, next_version, signed_protocol
 
 PURPOSE = "asb_case_management"
 KEY = "northshire-asb-case-management"
@@ -256,16 +255,7 @@ def test_break_glass_gives_the_emergency_categories_for_four_hours_and_alerts_th
     demo_session,
 ) -> None:
     police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
-    case = demo_session.scalar(
-        select(Case)
-        .where(
-            Case.locked.is_(False),
-            Case.priority == Priority.RED_URGENT,
-            Case.agency_id != police.agency_id,
-            ~Case.id.in_(select(Share.case_id)),
-        )
-        .order_by(Case.id)
-    )
+    case = glass_case(demo_session, police)
     assert not decide_case(demo_session, police, facts_of(demo_session, [case.id])[case.id]).allowed
     with pytest.raises(InputError, match="risk to life"):
         emergency.break_glass(demo_session, police, case.reference, "urgent")

@@ -16,10 +16,10 @@ from sharing.access.decide import Act
 from sharing.cases import emergency, locks
 from sharing.crypto.sealing import unseal
 from sharing.errors import InputError
-from sharing.models import Case, Share
-from sharing.vocabulary import CaseStatus, LockReason, Priority, Role
+from sharing.models import Case
+from sharing.vocabulary import CaseStatus, LockReason, Role
 from tests.fixtures.app import TEST_COST
-from tests.fixtures.demo import demo_actor, demo_user
+from tests.fixtures.demo import demo_actor, demo_user, glass_case
 
 OVERRIDE = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: after it, "ffats" reads as "staff"
 
@@ -68,16 +68,7 @@ def test_an_emergency_access_reason_and_its_review_keep_no_direction_control(
     demo_session: Session,
 ) -> None:
     police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
-    case = demo_session.scalar(
-        select(Case)
-        .where(
-            Case.locked.is_(False),
-            Case.priority == Priority.RED_URGENT,
-            Case.agency_id != police.agency_id,
-            ~Case.id.in_(select(Share.case_id)),
-        )
-        .order_by(Case.id)
-    )
+    case = glass_case(demo_session, police)
     with pytest.raises(InputError, match="risk to life"):
         emergency.break_glass(demo_session, police, case.reference, f"fire{OVERRIDE * 20}")
     glass = emergency.break_glass(
