@@ -4,8 +4,8 @@ access to it — compiled by that agency's data protection officer.
 A DPO sees the audit log, not case content. Compiling a subject access report is the one
 exception, and an explicit act: it is recorded under the purpose "subject access request"
 before anything is decrypted, like every other disclosure (``sharing.cases.pages``). It
-covers the person's record and the cases of the DPO's agency they are on. A locked case is
-named but not opened: its content is for its named users to review for the request.
+covers the person's record and the cases of the DPO's agency they are on, or were taken off
+while its records still name them. A locked case is named but not opened: its content is for its named users to review for the request.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sharing.access.decide import Actor, Decision, decide_subject_access
 from sharing.access.reveal import ERASED, load_data_keys, reveal
 from sharing.audit import acts, subject_held
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
+from sharing.cases.erasure import cases_naming
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.search import SearchQuery, people_matching, search_term
 from sharing.cases.survey import Survey
@@ -36,6 +37,8 @@ KINDS = {
     "phone": "Phone number",
 }
 MAX_CANDIDATES = 20
+#: The part of someone taken off a case whose records still name them.
+TAKEN_OFF = "Taken off the case"
 
 
 @dataclass(frozen=True)
@@ -199,14 +202,16 @@ def compile_report(
             reason="no such person in your agency's records",
             answer=NotFound(person_id),
         )
-    parties = list(
+    # The cases they are on, and those whose records still name them after they were
+    # taken off (the incidents they reported, their assessments, documents, referrals).
+    own = list(
         session.scalars(
-            select(CaseParty)
-            .where(CaseParty.person_id == person_id)
-            .options(selectinload(CaseParty.case))
-            .order_by(CaseParty.case_id)
+            select(Case)
+            .where(Case.id.in_(cases_naming(session, person_id)), Case.agency_id == actor.agency_id)
+            .order_by(Case.id)
         )
     )
+    roles = {case.id: _roles(case, person_id) for case in own}
     # The log is read before this report's own entry is written: the report shows the
     # accesses before it, and its own entry is the next one.
     entries = list(
@@ -214,10 +219,8 @@ def compile_report(
             select(AuditEntry).where(concerning_person(session, person_id)).order_by(AuditEntry.seq)
         )
     )
-    own = [p for p in parties if p.case.agency_id == actor.agency_id]
-    held = subject_held.rows_about(
-        session, person_id, [p.case_id for p in own if not p.case.locked]
-    )
+    opened = [c.id for c in own if not c.locked]
+    held = subject_held.rows_about(session, person_id, opened)
     acts.record(
         session,
         acts.Action.SUBJECT_ACCESS,
@@ -225,14 +228,12 @@ def compile_report(
         subject=subject,
         purpose=PURPOSE,
         basis=(
-            f"person record and cases {acts.ids([p.case_id for p in own if not p.case.locked])}; "
-            f"locked cases named only {acts.ids([p.case_id for p in own if p.case.locked])}; "
+            f"person record and cases {acts.ids(opened)}; "
+            f"locked cases named only {acts.ids([c.id for c in own if c.locked])}; "
             f"{held.basis()}"
         ),
     )
-    load_data_keys(
-        session, {k for k in [person.data_key_id, *(p.case.data_key_id for p in own)] if k}
-    )
+    load_data_keys(session, {k for k in [person.data_key_id, *(c.data_key_id for c in own)] if k})
     erased = person.erased_at is not None
     decision = decide_subject_access(actor)
     return SubjectAccessReport(
@@ -247,17 +248,24 @@ def compile_report(
                 for label, c, sentence in _NEEDS
             ),
         ],
-        cases=[_section(session, party, decision) for party in own],
+        cases=[_section(session, case, roles[case.id], person_id, decision) for case in own],
         accesses=rows(session, entries, actor.agency_id),
         held=subject_held.read(held, decision, survey),
     )
 
 
-def _section(session: Session, party: CaseParty, decision: Decision) -> CaseSection:
-    case: Case = party.case
+def _roles(case: Case, person_id: int) -> str:
+    """The person's parts on the case ("Victim, Reporter"), or that they were taken off it."""
+    parts = [p.role.label for p in case.parties if p.person_id == person_id]
+    return ", ".join(parts) or TAKEN_OFF
+
+
+def _section(
+    session: Session, case: Case, role: str, person_id: int, decision: Decision
+) -> CaseSection:
     heading = CaseSection(
         reference=case.reference,
-        role=party.role.label,
+        role=role,
         category=case.category.label,
         status=case.status.label,
         opened_at=case.opened_at,
@@ -282,7 +290,7 @@ def _section(session: Session, party: CaseParty, decision: Decision) -> CaseSect
                 occurred_at=i.occurred_at,
                 place=_read(decision, i, "place"),
                 description=_read(decision, i, "description"),
-                reported_by_them=i.reported_by_id == party.person_id,
+                reported_by_them=i.reported_by_id == person_id,
             )
             for i in incidents
         ],

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from sharing.access.decide import Actor
 from sharing.audit import acts, listings
+from sharing.cases.erasure import cases_naming
 from sharing.db import in_rows_of
 from sharing.models import (
     Action,
@@ -27,7 +28,6 @@ from sharing.models import (
     AuditListing,
     BreakGlass,
     Case,
-    CaseParty,
     Person,
     TriggerApplication,
     TriggerRecommendation,
@@ -145,9 +145,10 @@ def _concerning_cases(session: Session, case_ids: set[int]) -> ColumnElement[boo
 
 
 def concerning_person(session: Session, person_id: int) -> ColumnElement[bool]:
-    """Entries about a person: their record, the cases they are on, and the searches that
-    showed them."""
-    cases = set(session.scalars(select(CaseParty.case_id).where(CaseParty.person_id == person_id)))
+    """Entries about a person: their record, the cases they are on or whose records name
+    them (taken off a case, they stay in the incidents they reported, their assessments),
+    and the searches that showed them."""
+    cases = cases_naming(session, person_id)
     return or_(
         and_(AuditEntry.object_type == "person", AuditEntry.object_id == str(person_id)),
         _concerning_cases(session, cases),

@@ -158,7 +158,7 @@ def erase_person(
         raise acts.refused(
             session, acts.Action.PERSON_ERASE, actor=actor, subject=subject, reason=reason
         )
-    for case_id in sorted(_cases_naming(session, person_id)):
+    for case_id in sorted(cases_naming(session, person_id)):
         authorise(session, actor, case_id, Act.ERASE)
     _erase_person(session, actor, person, now)
     return person
@@ -181,7 +181,7 @@ def cases_holding(session: Session, person_id: int) -> set[int]:
     them (an incident they reported, their risk assessment, a document or a referral about
     them) though they were taken off. An erased case holds no one: its people stay only
     as the agency's records, until a manager erases them too."""
-    naming = _cases_naming(session, person_id)
+    naming = cases_naming(session, person_id)
     if not naming:
         return set()
     erased = session.scalars(
@@ -190,7 +190,7 @@ def cases_holding(session: Session, person_id: int) -> set[int]:
     return naming - set(erased)
 
 
-def _cases_naming(session: Session, person_id: int) -> set[int]:
+def cases_naming(session: Session, person_id: int) -> set[int]:
     """The cases, erased or not, a person is on or whose records name them."""
     return set(
         session.scalars(

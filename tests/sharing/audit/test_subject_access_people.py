@@ -1,0 +1,92 @@
+"""Everything the agency holds about a person in their subject access report (UK GDPR
+Art. 15), on SQLite and PostgreSQL, whatever their place on its cases now: someone taken
+off a case stays in what was recorded about them there (the incidents they reported, their
+risk assessments), so their report still holds that case, what it records about them and
+every access to it, and its audit entry names it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.audit.subject_access import TAKEN_OFF, compile_report
+from sharing.cases.people import remove_person
+from sharing.crypto.keys import LocalKeyring
+from sharing.db import make_session_factory
+from sharing.models import AuditQueued, Case, CaseParty, Incident, RiskAssessment
+from sharing.vocabulary import CaseStatus, Role
+from tests.fixtures.app import TEST_COST
+from tests.fixtures.demo import demo_actor
+
+AGENCY = "larkmoor-ha"
+
+
+@pytest.fixture
+def session(demo_database: tuple[Engine, LocalKeyring]) -> Iterator[Session]:
+    engine, keys = demo_database
+    with make_session_factory(engine, keys, TEST_COST)() as session:
+        yield session
+        session.rollback()
+
+
+def _assessed_reporter(session: Session) -> CaseParty:
+    """A person on an open case of the agency who reported one of its incidents and has a
+    risk assessment on it."""
+    found = session.scalars(
+        select(CaseParty)
+        .join(Case, Case.id == CaseParty.case_id)
+        .join(
+            RiskAssessment,
+            (RiskAssessment.case_id == Case.id) & (RiskAssessment.person_id == CaseParty.person_id),
+        )
+        .join(
+            Incident,
+            (Incident.case_id == Case.id) & (Incident.reported_by_id == CaseParty.person_id),
+        )
+        .where(
+            Case.agency.has(code=AGENCY),
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.status != CaseStatus.CLOSED,
+        )
+        .order_by(CaseParty.id)
+    ).first()
+    assert found is not None, "the demo has no assessed reporter on an open case"
+    return found
+
+
+def test_someone_taken_off_a_case_finds_what_it_records_about_them_in_their_report(
+    session: Session,
+) -> None:
+    party = _assessed_reporter(session)
+    case, person_id = party.case, party.person_id
+    assessments = set(
+        session.scalars(
+            select(RiskAssessment.id).where(
+                RiskAssessment.case_id == case.id, RiskAssessment.person_id == person_id
+            )
+        )
+    )
+    officer = Actor.of(case.officer)
+    erased = remove_person(session, authorise(session, officer, case.id, Act.RECORD), party.id)
+    assert not erased  # still named by the incident they reported and their assessments
+
+    report = compile_report(session, demo_actor(session, AGENCY, Role.DPO), person_id)
+
+    (section,) = [c for c in report.cases if c.reference == case.reference]
+    assert section.role == TAKEN_OFF
+    assert section.incidents is not None
+    assert any(i.reported_by_them for i in section.incidents)
+    assert {a.view.id for a in report.held.assessments} >= assessments
+    # Who opened the case while they were on it, and who took them off it.
+    assert any(row.case_reference == case.reference for row in report.accesses)
+    entry = session.scalar(select(AuditQueued).order_by(AuditQueued.id.desc()).limit(1))
+    assert entry.action == "subject_access.report"
+    assert str(case.id) in entry.basis.split("person record and cases ")[1].split(";")[0]
+    named = entry.basis.split("risk assessments ")[1].split(";")[0].split(",")
+    assert {str(a) for a in assessments} <= set(named)
