@@ -194,10 +194,12 @@ def find_subject() -> tuple[str, int]:
     if request.method == "GET":
         form.kind.data = "surname_dob"
     candidates = applications = None
+    more = False
     if form.validate_on_submit():
         try:
             query = query_of(form)
-            candidates = subject_access.find_people(db(), current_user.actor, query)
+            found = subject_access.find_people(db(), current_user.actor, query)
+            candidates, more = found.people, found.more
             applications = subject_access_applications.find_applications(
                 db(), current_user.actor, query
             )
@@ -211,6 +213,8 @@ def find_subject() -> tuple[str, int]:
         title="Subject access request",
         form=form,
         candidates=candidates,
+        more=more,
+        most=subject_access.MAX_CANDIDATES,
         applications=applications,
     ), status
 

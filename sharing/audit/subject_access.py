@@ -63,12 +63,25 @@ def require_subject_dpo(session: Session, actor: Actor, action: acts.Action) -> 
     )
 
 
-def find_people(session: Session, actor: Actor, query: SearchQuery) -> list[Candidate]:
-    """People of the DPO's agency matching the requester's details exactly
-    (InputError, naming the field, for details that cannot be searched)."""
+@dataclass(frozen=True)
+class Found:
+    """The people a search lists, at most ``MAX_CANDIDATES``."""
+
+    people: list[Candidate]
+    #: More people hold the details than are listed: the requester may be among the
+    #: others, so the DPO searches by something more particular.
+    more: bool = False
+
+
+def find_people(session: Session, actor: Actor, query: SearchQuery) -> Found:
+    """People of the DPO's agency matching the requester's details exactly, and whether
+    more match than are listed (InputError, naming the field, for details that cannot be
+    searched)."""
     field, value = search_term(query)
     require_subject_dpo(session, actor, acts.Action.SUBJECT_ACCESS_SEARCH)
-    matched = people_matching(session, field, value, [actor.agency_id], MAX_CANDIDATES)
+    matched = people_matching(session, field, value, [actor.agency_id], MAX_CANDIDATES + 1)
+    more = len(matched) > MAX_CANDIDATES
+    matched = matched[:MAX_CANDIDATES]
     people = list(
         session.scalars(
             select(Person)
@@ -83,10 +96,18 @@ def find_people(session: Session, actor: Actor, query: SearchQuery) -> list[Cand
         actor=actor,
         subject=acts.Subject("search"),
         purpose=PURPOSE,
-        basis=f"by {field}: {len(people)} found; persons {acts.ids([p.id for p in people])}",
+        basis=(
+            f"by {field}: "
+            + (
+                f"more than {MAX_CANDIDATES} found, {len(people)} listed"
+                if more
+                else f"{len(people)} found"
+            )
+            + f"; persons {acts.ids([p.id for p in people])}"
+        ),
     )
     decision = decide_subject_access(actor)
-    return [
+    listed = [
         Candidate(
             person_id=p.id,
             name=_name(decision, p),
@@ -96,6 +117,7 @@ def find_people(session: Session, actor: Actor, query: SearchQuery) -> list[Cand
         )
         for p in people
     ]
+    return Found(listed, more)
 
 
 def _name(decision: Decision, person: Person) -> str:

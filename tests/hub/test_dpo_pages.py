@@ -19,8 +19,18 @@ from sharing.audit import acts, notes, trail, verify_audit
 from sharing.audit.log import append, integrate
 from sharing.cases import emergency
 from sharing.cases.needs import Needs
+from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal_many, unseal
-from sharing.models import Agency, AuditEntry, Case, Conference, Document, RiskAssessment, User
+from sharing.models import (
+    Agency,
+    AuditEntry,
+    Case,
+    Conference,
+    Document,
+    Person,
+    RiskAssessment,
+    User,
+)
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint, AuditQueued, AuditTree
 from sharing.vocabulary import Adjustment, CaseStatus, ContactMethod, PartyRole, Role
 from tests.fixtures.app import csrf_token, make_app
@@ -351,6 +361,54 @@ def test_subject_access_search_refuses_what_cannot_identify_a_requester(
     assert "Enter a real postcode" in bad_postcode.get_data(as_text=True)
     demo_session.expire_all()
     assert demo_session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+def test_a_search_matching_more_people_than_it_lists_says_so(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """25 people of the agency live in one block of flats: the search by its postcode lists
+    the first 20 and says that more hold it, so the DPO searches by something more
+    particular rather than miss the requester's record; its audit entry says so too."""
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        block = "NX6 9ZZ"
+        for person in session.scalars(
+            select(Person).where(Person.agency.has(code="larkmoor-ha")).order_by(Person.id)
+        ).fetchmany(25):
+            seal_many(person, {"postcode": block})
+            dob = unseal(person, "date_of_birth")
+            blind_index.index_person(
+                session,
+                person,
+                family_name=unseal(person, "family_name"),
+                date_of_birth=date.fromisoformat(dob) if dob else None,
+                postcode=block,
+                phone=unseal(person, "phone"),
+            )
+        session.commit()
+        dpo = demo_client(app, demo_user(session, "larkmoor-ha", Role.DPO))
+        found = dpo.post(
+            "/audit/subject-access",
+            data={
+                "csrf_token": csrf_token(dpo, "/audit/subject-access"),
+                "kind": "postcode",
+                "postcode": block,
+            },
+        ).get_data(as_text=True)
+        assert found.count("Compile the report") == 20
+        assert (
+            "More than 20 people in your agency&#39;s records have these details: only the first "
+            "20 are listed. Search by surname and date of birth, or by phone number, to find "
+            "the requester among them." in found
+        )
+        entry = session.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.action == "subject_access.search", AuditEntry.basis.startswith("by "))
+            .order_by(AuditEntry.seq.desc())
+            .limit(1)
+        )
+        assert entry.basis.startswith("by postcode: more than 20 found, 20 listed; persons ")
+        assert block not in entry.basis
 
 
 def test_the_dpo_reviews_emergency_access_with_how_often_the_case_was_opened(
