@@ -163,6 +163,10 @@ class CaseSection:
     erased: bool
     #: Content withheld: the case is locked to its named users.
     locked: bool
+    #: The case's address and postcode, and the places of incidents others reported, left
+    #: out: the person is not a complainant on it, and where the ASB happened is often a
+    #: complainant's home.
+    location_withheld: bool = False
     summary: str | None = None
     address: str | None = None
     postcode: str | None = None
@@ -302,15 +306,21 @@ def _section(
     )
     actions = session.scalars(select(Action).where(Action.case_id == case.id).order_by(Action.id))
     shares = session.scalars(select(Share).where(Share.case_id == case.id).order_by(Share.id))
+    complainant = any(
+        p.person_id == person_id and p.role in subject_held.COMPLAINANT_ROLES for p in case.parties
+    )
     return replace(
         heading,
+        location_withheld=not complainant,
         summary=_read(decision, case, "summary"),
-        address=_read(decision, case, "address"),
-        postcode=_read(decision, case, "postcode"),
+        address=_read(decision, case, "address") if complainant else None,
+        postcode=_read(decision, case, "postcode") if complainant else None,
         incidents=[
             IncidentEntry(
                 occurred_at=i.occurred_at,
-                place=_read(decision, i, "place"),
+                place=_read(decision, i, "place")
+                if complainant or i.reported_by_id == person_id
+                else None,
                 description=_read(decision, i, "description"),
                 reported_by_them=i.reported_by_id == person_id,
             )

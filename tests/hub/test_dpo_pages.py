@@ -25,6 +25,7 @@ from sharing.models import (
     Agency,
     AuditEntry,
     Case,
+    CaseParty,
     Conference,
     Document,
     Person,
@@ -304,6 +305,28 @@ def test_a_subject_access_report_holds_their_data_and_every_access_to_it(
     assert other_dpo.get(f"/audit/subject-access/{person.id}").status_code == 404
     refused = _last(demo_session)
     assert (refused.action, refused.outcome) == ("subject_access.report", "refused")
+
+
+def test_the_report_of_a_reported_person_leaves_out_where_the_behaviour_happened(
+    demo_hub, demo_session, dpos
+) -> None:
+    case = demo_session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code="larkmoor-ha"),
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.parties.any(CaseParty.role == PartyRole.REPORTED),
+        )
+        .order_by(Case.id)
+    ).first()
+    reported = next(p.person for p in case.parties if p.role is PartyRole.REPORTED)
+    report = dpos["larkmoor-ha"].get(f"/audit/subject-access/{reported.id}")
+    page = report.get_data(as_text=True)
+    assert report.status_code == 200
+    assert f"Case {case.reference}" in page
+    assert str(escape(unseal(case, "address"))) not in page
+    assert "They are not a complainant on this case" in page
 
 
 def test_a_list_that_showed_hundreds_of_cases_is_found_by_its_last_cases_dpo(

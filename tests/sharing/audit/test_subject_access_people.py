@@ -17,9 +17,10 @@ from sharing.access.decide import Act, Actor
 from sharing.audit.subject_access import TAKEN_OFF, compile_report
 from sharing.cases.people import remove_person
 from sharing.crypto.keys import LocalKeyring
+from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
 from sharing.models import AuditQueued, Case, CaseParty, Incident, RiskAssessment
-from sharing.vocabulary import CaseStatus, Role
+from sharing.vocabulary import CaseStatus, PartyRole, Role
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor
 
@@ -90,3 +91,44 @@ def test_someone_taken_off_a_case_finds_what_it_records_about_them_in_their_repo
     assert str(case.id) in entry.basis.split("person record and cases ")[1].split(";")[0]
     named = entry.basis.split("risk assessments ")[1].split(";")[0].split(",")
     assert {str(a) for a in assessments} <= set(named)
+
+
+def test_where_the_behaviour_happened_is_left_out_of_the_report_of_someone_not_complaining(
+    session: Session,
+) -> None:
+    """The case's address is often the victim's home: the report of the reported person
+    (or a witness, or someone taken off it) leaves it out, and the places of incidents
+    they did not report; a complainant's report keeps them."""
+    case = session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code=AGENCY),
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.parties.any(CaseParty.role == PartyRole.VICTIM),
+            Case.parties.any(CaseParty.role == PartyRole.REPORTED),
+            Case.incidents.any(),
+        )
+        .order_by(Case.id)
+    ).first()
+    assert case is not None, "the demo has no case with a victim and a reported person"
+    address = unseal(case, "address")
+    assert address
+    dpo = demo_actor(session, AGENCY, Role.DPO)
+
+    def section(role: PartyRole):
+        person_id = next(p.person_id for p in case.parties if p.role is role)
+        report = compile_report(session, dpo, person_id)
+        return next(c for c in report.cases if c.reference == case.reference)
+
+    victims = section(PartyRole.VICTIM)
+    assert not victims.location_withheld
+    assert victims.address == address
+    assert any(i.place for i in victims.incidents)
+
+    reported = section(PartyRole.REPORTED)
+    assert reported.location_withheld
+    assert reported.address is None
+    assert reported.postcode is None
+    assert not any(i.place for i in reported.incidents if not i.reported_by_them)
+    assert reported.summary is not None  # the rest of the case is theirs to be checked
