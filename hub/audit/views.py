@@ -194,15 +194,14 @@ def find_subject() -> tuple[str, int]:
     if request.method == "GET":
         form.kind.data = "surname_dob"
     candidates = applications = None
-    more = False
+    more = more_applications = False
     if form.validate_on_submit():
         try:
             query = query_of(form)
             found = subject_access.find_people(db(), current_user.actor, query)
             candidates, more = found.people, found.more
-            applications = subject_access_applications.find_applications(
-                db(), current_user.actor, query
-            )
+            held = subject_access_applications.find_applications(db(), current_user.actor, query)
+            applications, more_applications = held.applications, held.more
         except InputError as e:
             candidates = applications = None
             field = form.field_by_name(e.field) or form.kind
@@ -216,6 +215,7 @@ def find_subject() -> tuple[str, int]:
         more=more,
         most=subject_access.MAX_CANDIDATES,
         applications=applications,
+        more_applications=more_applications,
     ), status
 
 

@@ -64,13 +64,22 @@ class ApplicationCandidate:
     matched: str
 
 
-def find_applications(
-    session: Session, actor: Actor, query: SearchQuery
-) -> list[ApplicationCandidate]:
+@dataclass(frozen=True)
+class FoundApplications:
+    """The applications a search lists, at most ``MAX_CANDIDATES``."""
+
+    applications: list[ApplicationCandidate]
+    #: More applications hold the details than are listed: the requester's may be among
+    #: the others, so the DPO searches by something more particular.
+    more: bool = False
+
+
+def find_applications(session: Session, actor: Actor, query: SearchQuery) -> FoundApplications:
     """The DPO's agency's Community Trigger applications whose victim, or the person who
     applied for them, holds the requester's details exactly: surname and date of birth
-    (the victim's), postcode or phone (the victim's, or one in the applicant's contact).
-    InputError, naming the field, for details that cannot be searched."""
+    (the victim's), postcode or phone (the victim's, or one in the applicant's contact),
+    and whether more match than are listed. InputError, naming the field, for details that
+    cannot be searched."""
     if query.kind not in KINDS:
         raise InputError("kind", "Choose what to search by")
     field, value = search_term(query)
@@ -88,11 +97,13 @@ def find_applications(
     decision = decide_subject_access(actor)
     load_data_keys(session, {a.data_key_id for a in held if a.data_key_id})
     compared = reveal_rows(decision, held, _COMPARED[field])
-    matched = [
+    every = [
         (application, whom)
         for application, values in zip(held, compared, strict=True)
         if (whom := _whom(field, value, values)) is not None
-    ][:MAX_CANDIDATES]
+    ]
+    matched = every[:MAX_CANDIDATES]
+    listed = f", {len(matched)} listed" if len(every) > len(matched) else ""
     acts.record(
         session,
         acts.Action.SUBJECT_ACCESS_SEARCH,
@@ -100,10 +111,10 @@ def find_applications(
         subject=acts.Subject("search"),
         purpose=PURPOSE,
         basis=f"Community Trigger applications by {field}: {len(held)} compared, "
-        f"{len(matched)} found; applications {acts.ids([a.id for a, _ in matched])}",
+        f"{len(every)} found{listed}; applications {acts.ids([a.id for a, _ in matched])}",
     )
     names = reveal_rows(decision, [a for a, _ in matched], _NAMES)
-    return [
+    found = [
         ApplicationCandidate(
             application_id=application.id,
             reference=application.reference,
@@ -114,6 +125,7 @@ def find_applications(
         )
         for (application, whom), shown in zip(matched, names, strict=True)
     ]
+    return FoundApplications(found, more=len(every) > len(matched))
 
 
 def _whom(field: str, value: str, values: dict[str, str | None]) -> str | None:

@@ -221,13 +221,13 @@ def test_someone_who_applied_for_the_victim_is_found_by_the_contact_they_gave(
     ):
         (found,) = [
             c
-            for c in sar.find_applications(demo_session, dpo, query)
+            for c in sar.find_applications(demo_session, dpo, query).applications
             if c.application_id == recorded.id
         ]
         assert (found.name, found.matched) == ("Rosa Quennell", sar.APPLICANT)
     nobody = SearchQuery("phone", phone="07700900778")
     assert recorded.id not in [
-        c.application_id for c in sar.find_applications(demo_session, dpo, nobody)
+        c.application_id for c in sar.find_applications(demo_session, dpo, nobody).applications
     ]
     demo_session.rollback()
 
@@ -319,3 +319,37 @@ def test_the_lead_dpos_log_shows_the_publics_application_and_no_other_dpos_does(
         }
     assert str(application.id) in found[LEAD]
     assert str(application.id) not in found[POLICE]
+
+
+def test_a_search_matching_more_applications_than_it_lists_says_so(
+    demo_hub, demo_session, dpos
+) -> None:
+    """One family applying again and again for a neighbour's victims, with the same
+    phone: more applications hold it than the search lists, so the DPO is told to search
+    by something more particular, and the search's entry says how many it found."""
+    procedure = demo_hub.extensions["hub.trigger_procedure"]
+    lead = demo_actor(demo_session, LEAD, Role.TRIGGER_LEAD)
+    for n in range(sar.MAX_CANDIDATES + 1):
+        applications.record_application(
+            demo_session,
+            lead,
+            procedure,
+            input_checks.ApplicationInput(
+                received_on=clock.today(),
+                channel="phone",
+                victim_kind="person",
+                victim_family_name=f"Neighbour {n}",
+                problem=PROBLEM,
+                on_behalf="family",
+                applicant_name="Rosa Quennell",
+                applicant_contact="Mobile 07700 900 779",
+                consent_recorded=True,
+            ),
+        )
+    demo_session.commit()
+    page = _search(dpos[LEAD], kind="phone", phone="07700900779").get_data(as_text=True)
+    assert f"More than {sar.MAX_CANDIDATES} of the Community Trigger applications" in page
+    assert f"{sar.MAX_CANDIDATES} Community Trigger applications found" in page
+    entry = _last(demo_session)
+    assert entry.action == "subject_access.search"
+    assert f"{sar.MAX_CANDIDATES + 1} found, {sar.MAX_CANDIDATES} listed" in entry.basis

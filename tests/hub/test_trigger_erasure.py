@@ -216,7 +216,7 @@ def test_an_erased_application_keeps_what_the_figures_count_and_refuses_every_ac
         kind="surname_dob", surname=victim.family_name, date_of_birth=victim.date_of_birth
     )
     dpo = demo_actor(session, LEAD, Role.DPO)
-    found = sar.find_applications(session, dpo, query)
+    found = sar.find_applications(session, dpo, query).applications
     assert application.id in {c.application_id for c in found}
     session.commit()
 
@@ -295,7 +295,7 @@ def test_an_erased_application_keeps_what_the_figures_count_and_refuses_every_ac
     assert figures.period_from(month, clock.today()).holds(application.received_on)
 
     # The DPO's search no longer finds it; their log still shows every entry about it.
-    found = sar.find_applications(session, dpo, query)
+    found = sar.find_applications(session, dpo, query).applications
     assert application.id not in {c.application_id for c in found}
     log = trail.search_log(session, dpo, trail.LogFilters())
     about = {
