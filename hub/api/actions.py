@@ -5,17 +5,20 @@ from __future__ import annotations
 from flask import Response
 
 from hub.api import bodies, paging, schemas
+from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _json, actor, bp, scoped
 from hub.database import db
 from sharing.cases import agency_actions
+from sharing.errors import InputError
 
 
 @bp.route("/actions")
 @scoped("actions")
 def actions() -> Response:
     """The open actions your agency owns, on its own cases and partners', soonest due
-    first, a page at a time (follow ``next`` until it is null); what each is, when the
-    case's decision lets your agency see it.
+    first, a page at a time (follow ``next`` until it is null: it continues after the
+    page's last action, so actions closed or added meanwhile are neither skipped nor
+    listed twice); what each is, when the case's decision lets your agency see it.
     ---
     get:
       tags: [Actions]
@@ -24,13 +27,25 @@ def actions() -> Response:
           in: query
           schema: {type: integer, minimum: 1, maximum: 100000, default: 1}
           description: the page (a page past the last is the last)
+        - name: after
+          in: query
+          schema: {type: integer, minimum: 1}
+          description: the actions after this one of your agency's (what next asks for)
       responses:
         200: {description: The actions, content: {application/json: {schema: AgencyActionsSchema}}}
-        400: {description: The page is not a whole number from 1 to 100000}
+        400: {description: "The page is not a whole number from 1 to 100000, or after is not an action your agency owns"}
     """
-    found = agency_actions.actions_for_agency(
-        db(), actor(), paging.page_asked(), size=paging.PAGE_SIZE
-    )
+    try:
+        found = agency_actions.actions_for_agency(
+            db(), actor(), paging.page_asked(), size=paging.PAGE_SIZE, after=paging.after_asked()
+        )
+    except InputError as e:
+        raise Problem(
+            400,
+            "Invalid request",
+            "after is not an action your agency owns",
+            errors=[FieldProblem(e.field, e.message)],
+        ) from None
     listed = [
         {
             "id": a.id,
@@ -48,7 +63,9 @@ def actions() -> Response:
         }
         for a in found.rows
     ]
-    return _json(schemas.AgencyActionsSchema(), {"actions": listed, **paging.place(found)})
+    last = found.rows[-1].id if found.rows else None
+    place = paging.place_after(found, found.more, last)
+    return _json(schemas.AgencyActionsSchema(), {"actions": listed, **place})
 
 
 @bp.route("/actions/<int:action_id>/outcome", methods=["POST"])

@@ -43,6 +43,35 @@ def page_asked() -> int:
     return number
 
 
+def after_asked() -> int | None:
+    """The record ``after`` asks to continue from (None when not given); a 400 problem at
+    ``after`` for anything but a whole number."""
+    text = request.args.get("after")
+    if text is None:
+        return None
+    number = whole_number(text)
+    if number is None or number < 1:
+        raise Problem(
+            400,
+            "Invalid request",
+            "after is the number of the last record of the page before",
+            errors=[FieldProblem("after", "is not the number of a record")],
+        )
+    return number
+
+
+def place_after(found: Paged, more: bool, last: int | None) -> dict[str, Any]:
+    """A page's place in a list whose ``next`` continues after its last record (``last``),
+    so that records that leave or join the list meanwhile skip or repeat none: null when
+    none come after it."""
+    return {
+        "page": found.page,
+        "pages": found.pages,
+        "total": found.total,
+        "next": url_for(request.endpoint or "", after=last) if more and last else None,
+    }
+
+
 def place(found: Paged) -> dict[str, Any]:
     """A page's place in its list: which page, how many, how many records in all, and
     the next page's address (null on the last)."""

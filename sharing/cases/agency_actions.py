@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
@@ -69,6 +69,8 @@ class ActionPage:
     total: int
     page: int
     pages: int
+    #: Whether open actions come after this page's (the list as it stands now).
+    more: bool = False
 
 
 def _decision(decisions: CaseDecisions, case: Case) -> tuple[Decision | None, str | None]:
@@ -110,12 +112,21 @@ def _listed(actor: Actor) -> list[ColumnElement[bool]]:
 
 
 def actions_for_agency(
-    session: Session, actor: Actor, page: int = 1, size: int = PAGE_SIZE
+    session: Session,
+    actor: Actor,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+    *,
+    after: int | None = None,
 ) -> ActionPage:
     """One page of the open actions the actor's agency owns, soonest due first (undated
     last), decided for the page's cases at once and recorded as one audit entry naming
-    the actions and the cases whose actions it showed. ``NotAllowed`` (recorded) for
-    anyone but a case officer or manager."""
+    the actions and the cases whose actions it showed. ``after`` (an action of the
+    agency's, open or closed since) asks for the actions that come after it instead of a
+    page by number, so that actions closed or added while a list is read page by page
+    are never skipped nor listed twice; ``InputError`` at ``after`` for an action the
+    agency does not own. ``NotAllowed`` (recorded) for anyone but a case officer or
+    manager."""
     if not actor.has(*ACTION_ROLES):
         raise acts.refused(
             session,
@@ -128,19 +139,26 @@ def actions_for_agency(
     listed = select(Action).join(Case, Case.id == Action.case_id).where(*_listed(actor))
     total = session.scalar(listed.with_only_columns(func.count())) or 0
     pages = max(1, -(-total // size))
-    page = min(max(page, 1), pages)
+    if after is None:
+        page = min(max(page, 1), pages)
+        chosen = listed.offset((page - 1) * size)
+    else:
+        following = _following(session, actor, after)
+        before = session.scalar(listed.where(~following).with_only_columns(func.count())) or 0
+        page = min(-(-before // size) + 1, pages)
+        chosen = listed.where(following)
     actions = list(
         session.scalars(
-            listed.options(
+            chosen.options(
                 selectinload(Action.owner_user),
                 selectinload(Action.case).selectinload(Case.agency),
                 selectinload(Action.case).selectinload(Case.officer),
             )
             .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
-            .limit(size)
-            .offset((page - 1) * size)
+            .limit(size + 1)  # one more: whether any come after the page
         )
     )
+    more, actions = len(actions) > size, actions[:size]
     load_data_keys(session, {a.case.data_key_id for a in actions})
     decisions = CaseDecisions(session, actor, {a.case_id for a in actions})
     rows, shown_cases = [], set()
@@ -176,7 +194,25 @@ def actions_for_agency(
         subject=acts.Subject("agency", actor.agency_id),
         basis=(f"actions {acts.ids([r.id for r in rows])}; cases {acts.ids(sorted(shown_cases))}"),
     )
-    return ActionPage(rows, total, page, pages)
+    return ActionPage(rows, total, page, pages, more)
+
+
+def _following(session: Session, actor: Actor, after: int) -> ColumnElement[bool]:
+    """The actions that come after the agency's action ``after`` in the list's order
+    (soonest due first, undated last, then by number); ``InputError`` at ``after`` for
+    an action the agency does not own."""
+    anchor = session.scalar(
+        select(Action).where(Action.id == after, Action.owner_agency_id == actor.agency_id)
+    )
+    if anchor is None:
+        raise InputError("after", "is not an action your agency owns")
+    if anchor.due_on is None:
+        return and_(Action.due_on.is_(None), Action.id > anchor.id)
+    return or_(
+        Action.due_on.is_(None),
+        Action.due_on > anchor.due_on,
+        and_(Action.due_on == anchor.due_on, Action.id > anchor.id),
+    )
 
 
 def close_action(

@@ -679,6 +679,55 @@ def test_the_agencys_actions_come_a_page_at_a_time_each_page_recorded_with_what_
     assert (last["page"], last["next"]) == (last["pages"], None)
 
 
+def test_actions_closed_while_the_list_is_read_page_by_page_are_neither_skipped_nor_repeated(
+    demo_hub: Flask,
+    demo_session: Session,
+    housing: api_clients.Registered,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A housing system works its actions: it reads a page, marks done what it can on it,
+    # then follows next. The actions after the page must still all come.
+    monkeypatch.setattr(paging, "PAGE_SIZE", 4)
+    first = call(demo_hub, housing, "GET", "/api/v1/actions").get_json()
+    assert first["next"], "the demo gives the landlord more than one page of actions"
+    closed = [a["id"] for a in first["actions"] if a["may_complete"]]
+    assert closed
+    for action_id in closed:
+        path = f"/api/v1/actions/{action_id}/outcome"
+        done = call(demo_hub, housing, "POST", path, json={"outcome": "done", "note": "Visited"})
+        assert done.status_code == 200, done.get_data(as_text=True)
+    owner = demo_session.get(User, housing.client.user_id)
+    still_open = list(
+        demo_session.scalars(
+            select(Action.id)
+            .join(Case, Case.id == Action.case_id)
+            .where(
+                Action.owner_agency_id == owner.agency_id,
+                Action.status == ActionStatus.OPEN,
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+            )
+            .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+        )
+    )
+    seen = [a["id"] for a in first["actions"]]
+    path: str | None = first["next"]
+    while path:
+        page = call(demo_hub, housing, "GET", path).get_json()
+        seen += [a["id"] for a in page["actions"]]
+        path = page["next"]
+    assert len(seen) == len(set(seen)), "no action listed twice"
+    assert [i for i in still_open if i not in seen] == [], "no open action skipped"
+
+    other = demo_session.scalar(
+        select(Action.id).where(Action.owner_agency_id != owner.agency_id).limit(1)
+    )
+    for wrong in ("x", "0", str(other)):
+        refused = call(demo_hub, housing, "GET", f"/api/v1/actions?after={wrong}")
+        assert refused.status_code == 400
+        assert fields_named(refused) == ["after"]
+
+
 def test_someone_elses_action_is_not_found(
     demo_hub: Flask, demo_session: Session, police: api_clients.Registered
 ) -> None:
