@@ -24,6 +24,7 @@ from hub.database import db
 from hub.guard import for_api_clients
 from sharing import api_clients
 from sharing.access.decide import Actor
+from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models.api import ApiClient
 
@@ -102,6 +103,14 @@ def scoped(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if scope not in g.api_token.scopes.split():
+                # A denial is an entry, as a page refused for its roles is (never the address).
+                acts.refuse(
+                    db(),
+                    acts.Action.PAGE_REFUSED,
+                    actor=actor(),
+                    subject=acts.Subject("page", "api"),
+                    reason=f"{request.endpoint} needs the scope {scope}, which the token lacks",
+                )
                 return problem(
                     403,
                     "Not allowed",

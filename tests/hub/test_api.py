@@ -221,6 +221,16 @@ def test_a_token_without_the_scope_is_refused(
     assert answer.status_code == 403
     assert answer.mimetype == "application/problem+json"
     assert "needs the scope cases:read" in answer.get_json()["detail"]
+    # A denial, recorded as the hub's pages record theirs: the account, the call, the scope.
+    demo_session.expire_all()
+    entry = demo_session.scalar(
+        select(AuditEntry).where(AuditEntry.request_id == answer.headers["X-Request-Id"])
+    )
+    assert entry is not None, "the refused call is an audit entry"
+    assert (entry.action, entry.outcome) == ("page.refused", "refused")
+    assert entry.actor_user_id == system.client.user_id
+    assert (entry.object_type, entry.object_id) == ("page", "api")
+    assert entry.basis == "api.shared_cases needs the scope cases:read, which the token lacks"
 
 
 def test_unknown_api_addresses_are_problem_details_not_pages(demo_hub: Flask) -> None:
