@@ -36,6 +36,7 @@ def token() -> Response:
         401:
           description: Unknown client or wrong secret
           content: {application/json: {schema: OAuthErrorSchema}}
+        413: {description: "The body is over 1 MB, the most a request can carry"}
     """
     return oauth.token_response()
 

@@ -30,6 +30,7 @@ def import_cases() -> Response:
       responses:
         200: {description: What was imported, content: {application/json: {schema: ImportReportSchema}}}
         403: {description: Your agency's account is not a manager's}
+        413: {description: "The file is over 5 MB (import larger files with hub import cases)"}
         422: {description: The file cannot be read as cases}
     """
     if request.mimetype != "text/csv":

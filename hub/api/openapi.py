@@ -41,6 +41,7 @@ _COMMON = {
 _WITH_BODY = {
     400: "The body is not valid JSON, or the Idempotency-Key is missing or not valid",
     415: "The body is not of the media type the call takes",
+    413: "The body is over 1 MB, the most a request can carry",
     422: "The request has problems, each named by its field",
 }
 _PATH_PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")

@@ -139,6 +139,28 @@ def test_the_document_describes_every_call_the_api_serves(demo_hub: Flask) -> No
     assert document["openapi"] == "3.1.0"
 
 
+def test_a_body_over_the_limit_is_an_answer_the_document_describes(
+    demo_hub: Flask, housing: api_clients.Registered
+) -> None:
+    client = demo_hub.test_client()
+    document = client.get("/api/v1/openapi.json", base_url="https://hub.test").get_json()
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            if "requestBody" in operation:
+                assert "413" in operation["responses"], f"{method.upper()} {path}"
+    headers = {**bearer_for(client, housing), "Content-Type": "text/csv"}
+    answer = client.post(
+        "/api/v1/cases/import",
+        data=b"x" * (6 * 1024 * 1024),
+        headers=headers,
+        base_url="https://hub.test",
+    )
+    assert answer.status_code == 413
+    assert answer.mimetype == "application/problem+json"
+    described = document["paths"]["/api/v1/cases/import"]["post"]["responses"]["413"]
+    assert "5 MB" in described["description"]
+
+
 def test_the_reference_page_shows_every_call_and_body_without_a_token(demo_hub: Flask) -> None:
     page = demo_hub.test_client().get("/api/v1/reference", base_url="https://hub.test")
     assert page.status_code == 200
