@@ -348,8 +348,8 @@ def ids(values: list[int]) -> str:
 
 
 #: The kinds of list a basis names records of an agency under: cases, people, and the
-#: actions on cases.
-AGENCY_LISTS = ("cases", "persons", "actions")
+#: actions on cases and the shares of them.
+AGENCY_LISTS = ("cases", "persons", "actions", "shares")
 
 
 def named(basis: str | None) -> dict[str, set[int]]:

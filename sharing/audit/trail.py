@@ -29,6 +29,7 @@ from sharing.models import (
     BreakGlass,
     Case,
     Person,
+    Share,
     TriggerApplication,
     TriggerRecommendation,
     User,
@@ -403,8 +404,8 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
 
 
 def _yours(session: Session, entries: list[AuditEntry], agency_id: int) -> dict[str, set[int]]:
-    """Of the cases, people and actions the ``entries`` list, those of the agency
-    ``agency_id`` (an action: one on its case)."""
+    """Of the cases, people, actions and shares the ``entries`` list, those of the agency
+    ``agency_id`` (an action or a share: one on its case)."""
     named: dict[str, set[int]] = {kind: set() for kind in acts.AGENCY_LISTS}
     for entry in entries:
         for kind, ids in acts.named(entry.basis).items():
@@ -427,6 +428,13 @@ def _yours(session: Session, entries: list[AuditEntry], agency_id: int) -> dict[
                 select(Action.id)
                 .join(Case, Case.id == Action.case_id)
                 .where(Action.id.in_(named["actions"]), Case.agency_id == agency_id)
+            )
+        ),
+        "shares": set(
+            session.scalars(
+                select(Share.id)
+                .join(Case, Case.id == Share.case_id)
+                .where(Share.id.in_(named["shares"]), Case.agency_id == agency_id)
             )
         ),
     }

@@ -6,14 +6,17 @@ page is found by its entries' numbers, newest first, however old the entries are
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from sharing.audit import acts, trail
 from sharing.audit.log import integrate
+from sharing.cases import shares
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
-from sharing.models import AuditEntry, Case, Person
+from sharing.models import Agency, AuditEntry, Case, Person
 from sharing.vocabulary import Role
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor
@@ -67,3 +70,31 @@ def test_a_dpos_log_holds_what_concerns_their_agency_and_nothing_else(
         ]
         assert paged == new  # two pages of two, newest first
         session.rollback()
+
+
+def test_a_partners_list_of_the_shares_made_with_it_shows_a_dpo_only_its_own_shares(
+    demo_database: tuple[Engine, LocalKeyring],
+) -> None:
+    engine, keys = demo_database
+    with make_session_factory(engine, keys, TEST_COST)() as session:
+        dpo = demo_actor(session, "larkmoor-ha", Role.DPO)
+        police = demo_actor(session, "northshire-police", Role.CASE_OFFICER)
+        larkmoor = session.get(Agency, dpo.agency_id).name
+        listed = shares.shared_page(session, police, size=1000).rows
+        ours = sorted(r.id for r in listed if r.owner_agency == larkmoor)
+        theirs = [r.id for r in listed if r.owner_agency != larkmoor]
+        assert ours, "the police hold a share of a Larkmoor case"
+        assert theirs, "and shares of other agencies' cases"
+        integrate(session)
+        session.commit()
+        seq = session.scalar(select(func.max(AuditEntry.seq)))
+
+        found = trail.search_log(
+            session, dpo, trail.LogFilters(action=acts.Action.CASES_SHARED_LIST)
+        )
+
+        (row,) = [r for r in found.rows if r.seq == seq]
+        shown = re.search(r"shares ([\d,]+)", row.basis)
+        assert shown is not None
+        assert sorted(int(i) for i in shown.group(1).split(",")) == ours
+        assert f"(and {len(theirs)} of other agencies)" in row.basis
