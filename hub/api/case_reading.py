@@ -7,10 +7,11 @@ from typing import Any
 from flask import Response, request
 
 from hub.api import paging, schemas
-from hub.api.problems import Problem
+from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _json, _utc, actor, bp, scoped
 from hub.database import db
 from sharing.cases import pages, shares
+from sharing.errors import InputError
 
 #: The longest purpose a case may be read for.
 MAX_PURPOSE = 200
@@ -20,7 +21,8 @@ MAX_PURPOSE = 200
 @scoped("cases:read")
 def shared_cases() -> Response:
     """The cases shared with your agency that its account may open, newest first, a page
-    at a time: follow ``next`` until it is null.
+    at a time: follow ``next`` until it is null (it continues after the page's last
+    share, so shares made or ended meanwhile are neither skipped nor listed twice).
     ---
     get:
       tags: [Cases]
@@ -29,12 +31,26 @@ def shared_cases() -> Response:
           in: query
           schema: {type: integer, minimum: 1, maximum: 100000, default: 1}
           description: the page (a page past the last is the last)
+        - name: after
+          in: query
+          schema: {type: integer, minimum: 1}
+          description: the shares after this one with your agency (what next asks for)
       responses:
         200: {description: The cases, content: {application/json: {schema: SharedCasesSchema}}}
-        400: {description: The page is not a whole number from 1 to 100000}
+        400: {description: "The page is not a whole number from 1 to 100000, or after is not a share with your agency"}
     """
     who = actor()
-    found = shares.shared_page(db(), who, paging.page_asked(), size=paging.PAGE_SIZE)
+    try:
+        found = shares.shared_page(
+            db(), who, paging.page_asked(), size=paging.PAGE_SIZE, after=paging.after_asked()
+        )
+    except InputError as e:
+        raise Problem(
+            400,
+            "Invalid request",
+            "after is not a share with your agency",
+            errors=[FieldProblem(e.field, e.message)],
+        ) from None
     listed = [
         {
             "case_id": r.case_id,
@@ -48,7 +64,9 @@ def shared_cases() -> Response:
         }
         for r in found.rows
     ]
-    return _json(schemas.SharedCasesSchema(), {"cases": listed, **paging.place(found)})
+    last = found.rows[-1].id if found.rows else None
+    place = paging.place_after(found, found.more, last)
+    return _json(schemas.SharedCasesSchema(), {"cases": listed, **place})
 
 
 @bp.route("/cases/<int:case_id>")

@@ -407,26 +407,57 @@ class SharePage:
     total: int
     page: int
     pages: int
+    #: Whether shares come after this page's (the list as it stands now).
+    more: bool = False
 
 
-def shared_page(session: Session, actor: Actor, page: int = 1, size: int = PAGE_SIZE) -> SharePage:
+def shared_page(
+    session: Session,
+    actor: Actor,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+    *,
+    after: int | None = None,
+) -> SharePage:
     """One page of ``shared_with`` (newest first), paged in the database; a page past the
-    last is the last. Recorded as one entry naming the page's shares and cases, so the
-    owner's DPO finds a partner's list that showed their case."""
+    last is the last. ``after`` (a share with the actor's agency, live or ended since)
+    asks for the shares that come after it instead of a page by number, so that shares
+    made or ended while a list is read page by page are never skipped nor listed twice;
+    ``InputError`` at ``after`` for a share not with the agency. Recorded as one entry
+    naming the page's shares and cases, so the owner's DPO finds a partner's list that
+    showed their case."""
     today = clock.today()
+    following = None if after is None else _older_than(session, actor, after)
     where = _shared_where(session, actor, today)
     if where is None:
         return _listed(session, actor, SharePage([], 0, 1, 1))
-    total = (
-        session.scalar(
-            select(func.count(Share.id)).join(Case, Case.id == Share.case_id).where(where)
-        )
-        or 0
-    )
+    listed = select(func.count(Share.id)).join(Case, Case.id == Share.case_id).where(where)
+    total = session.scalar(listed) or 0
     pages = max(1, -(-total // size))
-    page = min(max(page, 1), pages)
-    rows = _shared_rows(session, where, today, limit=size, offset=(page - 1) * size)
-    return _listed(session, actor, SharePage(rows, total, page, pages))
+    if following is None:
+        page = min(max(page, 1), pages)
+        rows = _shared_rows(session, where, today, limit=size + 1, offset=(page - 1) * size)
+    else:
+        before = session.scalar(listed.where(~following)) or 0
+        page = min(-(-before // size) + 1, pages)
+        rows = _shared_rows(session, and_(where, following), today, limit=size + 1)
+    more, rows = len(rows) > size, rows[:size]
+    return _listed(session, actor, SharePage(rows, total, page, pages, more))
+
+
+def _older_than(session: Session, actor: Actor, after: int) -> ColumnElement[bool]:
+    """The shares that come after the agency's share ``after`` in the list's order
+    (newest first, then by number); ``InputError`` at ``after`` for a share not with the
+    agency."""
+    anchor = session.scalar(
+        select(Share).where(Share.id == after, Share.agency_id == actor.agency_id)
+    )
+    if anchor is None:
+        raise InputError("after", "is not a share with your agency")
+    return or_(
+        Share.created_at < anchor.created_at,
+        and_(Share.created_at == anchor.created_at, Share.id < anchor.id),
+    )
 
 
 def _listed(session: Session, actor: Actor, found: SharePage) -> SharePage:

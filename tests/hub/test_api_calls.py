@@ -728,6 +728,39 @@ def test_actions_closed_while_the_list_is_read_page_by_page_are_neither_skipped_
         assert fields_named(refused) == ["after"]
 
 
+def test_a_share_ended_while_the_shared_cases_are_read_page_by_page_moves_no_other(
+    demo_hub: Flask,
+    demo_session: Session,
+    police: api_clients.Registered,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A police system reads the cases shared with it; meanwhile a landlord ends one of
+    # the shares its first page listed. The shares after that page must all still come.
+    monkeypatch.setattr(paging, "PAGE_SIZE", 3)
+    reader = Actor.of(demo_session.get(User, police.client.user_id))
+    live = shares.shared_with(demo_session, reader)
+    assert len(live) > 2 * paging.PAGE_SIZE, "the demo shares enough with the police"
+    first = call(demo_hub, police, "GET", "/api/v1/cases/shared").get_json()
+    listed = [(c["case_id"], c["purpose"]) for c in first["cases"]]
+    assert listed == [(r.case_id, r.purpose) for r in live[: paging.PAGE_SIZE]]
+    ended = demo_session.get(Share, live[0].id)
+    shares.revoke_share(demo_session, Actor.of(ended.created_by), ended.id)
+    demo_session.commit()
+    path: str | None = first["next"]
+    assert path == f"/api/v1/cases/shared?after={live[paging.PAGE_SIZE - 1].id}"
+    while path:
+        page = call(demo_hub, police, "GET", path).get_json()
+        listed += [(c["case_id"], c["purpose"]) for c in page["cases"]]
+        path = page["next"]
+    assert listed == [(r.case_id, r.purpose) for r in live], "none skipped, none twice"
+
+    other = demo_session.scalar(select(Share.id).where(Share.agency_id != reader.agency_id))
+    for wrong in ("x", "0", str(other)):
+        refused = call(demo_hub, police, "GET", f"/api/v1/cases/shared?after={wrong}")
+        assert refused.status_code == 400
+        assert fields_named(refused) == ["after"]
+
+
 def test_someone_elses_action_is_not_found(
     demo_hub: Flask, demo_session: Session, police: api_clients.Registered
 ) -> None:
