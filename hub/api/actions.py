@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Response
+from datetime import date
+
+from flask import Response, request
 
 from hub.api import bodies, paging, schemas
 from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _json, actor, bp, scoped
 from hub.database import db
 from sharing.cases import agency_actions
-from sharing.errors import InputError
+from sharing.formats import is_digits, whole_number
 
 
 @bp.route("/actions")
 @scoped("actions")
 def actions() -> Response:
     """The open actions your agency owns, on its own cases and partners', soonest due
-    first, a page at a time (follow ``next`` until it is null: it continues after the
-    page's last action, so actions closed or added meanwhile are neither skipped nor
-    listed twice); what each is, when the case's decision lets your agency see it.
+    first, a page at a time (follow ``next`` until it is null: it continues from where
+    the page's last action stood, so actions closed, moved or added meanwhile make it
+    skip or repeat no other); what each is, when the case's decision lets your agency see
+    it.
     ---
     get:
       tags: [Actions]
@@ -29,23 +32,15 @@ def actions() -> Response:
           description: the page (a page past the last is the last)
         - name: after
           in: query
-          schema: {type: integer, minimum: 1}
-          description: the actions after this one of your agency's (what next asks for)
+          schema: {type: string, pattern: '^(\\d{4}-\\d{2}-\\d{2}|undated),\\d+$'}
+          description: "where the page before ended: its last action's due day (or undated) and number, as next gives it"
       responses:
         200: {description: The actions, content: {application/json: {schema: AgencyActionsSchema}}}
-        400: {description: "The page is not a whole number from 1 to 100000, or after is not an action your agency owns"}
+        400: {description: "The page is not a whole number from 1 to 100000, or after is not a place in the list"}
     """
-    try:
-        found = agency_actions.actions_for_agency(
-            db(), actor(), paging.page_asked(), size=paging.PAGE_SIZE, after=paging.after_asked()
-        )
-    except InputError as e:
-        raise Problem(
-            400,
-            "Invalid request",
-            "after is not an action your agency owns",
-            errors=[FieldProblem(e.field, e.message)],
-        ) from None
+    found = agency_actions.actions_for_agency(
+        db(), actor(), paging.page_asked(), size=paging.PAGE_SIZE, after=_after_asked()
+    )
     listed = [
         {
             "id": a.id,
@@ -63,9 +58,48 @@ def actions() -> Response:
         }
         for a in found.rows
     ]
-    last = found.rows[-1].id if found.rows else None
-    place = paging.place_after(found, found.more, last)
+    last = found.last
+    place = paging.place_after(found, found.more, _written(last) if last else None)
     return _json(schemas.AgencyActionsSchema(), {"actions": listed, **place})
+
+
+#: How an undated action's place is written in ``after``.
+UNDATED = "undated"
+
+
+def _written(place: agency_actions.Place) -> str:
+    """A place in the list as ``after`` takes it: ``2026-12-08,484`` or ``undated,484``."""
+    return f"{place.due_on.isoformat() if place.due_on else UNDATED},{place.id}"
+
+
+def _day(text: str) -> date | None:
+    """A day written ``2026-12-08``, if it is a real one."""
+    parts = text.split("-")
+    if [len(part) for part in parts] != [4, 2, 2] or not all(map(is_digits, parts)):
+        return None
+    try:
+        return date(*map(int, parts))
+    except ValueError:
+        return None
+
+
+def _after_asked() -> agency_actions.Place | None:
+    """The place ``after`` asks to read on from (None when not given); a 400 problem at
+    ``after`` for anything but a place as ``next`` writes it."""
+    text = request.args.get("after")
+    if text is None:
+        return None
+    day, _, number = text.partition(",")
+    action_id = whole_number(number)
+    due_on = None if day == UNDATED else _day(day)
+    if action_id is None or action_id < 1 or (day != UNDATED and due_on is None):
+        raise Problem(
+            400,
+            "Invalid request",
+            "after is where the page before ended, as its next link gives it",
+            errors=[FieldProblem("after", "is not a place in the list")],
+        )
+    return agency_actions.Place(due_on, action_id)
 
 
 @bp.route("/actions/<int:action_id>/outcome", methods=["POST"])

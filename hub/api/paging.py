@@ -60,7 +60,7 @@ def after_asked() -> int | None:
     return number
 
 
-def place_after(found: Paged, more: bool, last: int | None) -> dict[str, Any]:
+def place_after(found: Paged, more: bool, last: int | str | None) -> dict[str, Any]:
     """A page's place in a list whose ``next`` continues after its last record (``last``),
     so that records that leave or join the list meanwhile skip or repeat none: null when
     none come after it."""

@@ -62,6 +62,17 @@ class AgencyAction:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where an action stood in the list's order when it was listed: its due day (None:
+    undated) and its number. A list read on from it continues where it was, whatever
+    has become of the action since (closed, due on another day, given to another
+    agency)."""
+
+    due_on: date | None
+    id: int
+
+
+@dataclass(frozen=True)
 class ActionPage:
     """One page of the agency's open actions."""
 
@@ -71,6 +82,8 @@ class ActionPage:
     pages: int
     #: Whether open actions come after this page's (the list as it stands now).
     more: bool = False
+    #: Where the page's last action stood, to read on from (None: an empty page).
+    last: Place | None = None
 
 
 def _decision(decisions: CaseDecisions, case: Case) -> tuple[Decision | None, str | None]:
@@ -117,15 +130,15 @@ def actions_for_agency(
     page: int = 1,
     size: int = PAGE_SIZE,
     *,
-    after: int | None = None,
+    after: Place | None = None,
 ) -> ActionPage:
     """One page of the open actions the actor's agency owns, soonest due first (undated
     last), decided for the page's cases at once and recorded as one audit entry naming
-    the actions and the cases whose actions it showed. ``after`` (an action of the
-    agency's, open or closed since) asks for the actions that come after it instead of a
-    page by number, so that actions closed or added while a list is read page by page
-    are never skipped nor listed twice; ``InputError`` at ``after`` for an action the
-    agency does not own. ``NotAllowed`` (recorded) for anyone but a case officer or
+    the actions and the cases whose actions it showed. ``after`` (the ``last`` place of
+    the page before) asks for the actions that come after that place instead of a page
+    by number, so that actions closed, moved or added while a list is read page by page
+    never make it skip or repeat the others (one added or moved to before the place is
+    not on this reading). ``NotAllowed`` (recorded) for anyone but a case officer or
     manager."""
     if not actor.has(*ACTION_ROLES):
         raise acts.refused(
@@ -143,7 +156,7 @@ def actions_for_agency(
         page = min(max(page, 1), pages)
         chosen = listed.offset((page - 1) * size)
     else:
-        following = _following(session, actor, after)
+        following = _following(after)
         before = session.scalar(listed.where(~following).with_only_columns(func.count())) or 0
         page = min(-(-before // size) + 1, pages)
         chosen = listed.where(following)
@@ -194,24 +207,19 @@ def actions_for_agency(
         subject=acts.Subject("agency", actor.agency_id),
         basis=(f"actions {acts.ids([r.id for r in rows])}; cases {acts.ids(sorted(shown_cases))}"),
     )
-    return ActionPage(rows, total, page, pages, more)
+    last = Place(actions[-1].due_on, actions[-1].id) if actions else None
+    return ActionPage(rows, total, page, pages, more, last)
 
 
-def _following(session: Session, actor: Actor, after: int) -> ColumnElement[bool]:
-    """The actions that come after the agency's action ``after`` in the list's order
-    (soonest due first, undated last, then by number); ``InputError`` at ``after`` for
-    an action the agency does not own."""
-    anchor = session.scalar(
-        select(Action).where(Action.id == after, Action.owner_agency_id == actor.agency_id)
-    )
-    if anchor is None:
-        raise InputError("after", "is not an action your agency owns")
-    if anchor.due_on is None:
-        return and_(Action.due_on.is_(None), Action.id > anchor.id)
+def _following(after: Place) -> ColumnElement[bool]:
+    """The actions that come after the place ``after`` in the list's order (soonest due
+    first, undated last, then by number)."""
+    if after.due_on is None:
+        return and_(Action.due_on.is_(None), Action.id > after.id)
     return or_(
         Action.due_on.is_(None),
-        Action.due_on > anchor.due_on,
-        and_(Action.due_on == anchor.due_on, Action.id > anchor.id),
+        Action.due_on > after.due_on,
+        and_(Action.due_on == after.due_on, Action.id > after.id),
     )
 
 

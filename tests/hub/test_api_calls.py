@@ -696,9 +696,54 @@ def test_actions_closed_while_the_list_is_read_page_by_page_are_neither_skipped_
         path = f"/api/v1/actions/{action_id}/outcome"
         done = call(demo_hub, housing, "POST", path, json={"outcome": "done", "note": "Visited"})
         assert done.status_code == 200, done.get_data(as_text=True)
-    owner = demo_session.get(User, housing.client.user_id)
-    still_open = list(
-        demo_session.scalars(
+    still_open = _open_actions(demo_session, housing)
+    seen = [a["id"] for a in first["actions"]]
+    path: str | None = first["next"]
+    while path:
+        page = call(demo_hub, housing, "GET", path).get_json()
+        seen += [a["id"] for a in page["actions"]]
+        path = page["next"]
+    assert len(seen) == len(set(seen)), "no action listed twice"
+    assert [i for i in still_open if i not in seen] == [], "no open action skipped"
+
+
+def test_an_action_moved_to_a_later_day_while_the_list_is_read_moves_no_other(
+    demo_hub: Flask,
+    demo_session: Session,
+    housing: api_clients.Registered,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The owner moves the first page's last action two months on, before the housing
+    # system follows next: the list reads on from where that action stood, so the rest
+    # all come, and the moved action comes again, at its new day.
+    monkeypatch.setattr(paging, "PAGE_SIZE", 4)
+    first = call(demo_hub, housing, "GET", "/api/v1/actions").get_json()
+    rest = _open_actions(demo_session, housing)[paging.PAGE_SIZE :]
+    last = first["actions"][-1]
+    assert first["next"] == f"/api/v1/actions?after={last['due_on'] or 'undated'},{last['id']}"
+    moved = demo_session.get(Action, last["id"])
+    assert moved.due_on is not None, "the demo's first page of actions has due days"
+    moved.due_on += timedelta(days=60)
+    demo_session.commit()
+    seen: list[int] = []
+    path: str | None = first["next"]
+    while path:
+        page = call(demo_hub, housing, "GET", path).get_json()
+        seen += [a["id"] for a in page["actions"]]
+        path = page["next"]
+    assert sorted(seen) == sorted([*rest, moved.id]), "none skipped, only the moved one again"
+
+    for wrong in ("x", "0", "484", "2026-02-30,484", "undated,", "20261208,484"):
+        refused = call(demo_hub, housing, "GET", f"/api/v1/actions?after={wrong}")
+        assert refused.status_code == 400, wrong
+        assert fields_named(refused) == ["after"]
+
+
+def _open_actions(session: Session, registered: api_clients.Registered) -> list[int]:
+    """The open actions the API lists for the system's agency, in its order."""
+    owner = session.get(User, registered.client.user_id)
+    return list(
+        session.scalars(
             select(Action.id)
             .join(Case, Case.id == Action.case_id)
             .where(
@@ -710,22 +755,6 @@ def test_actions_closed_while_the_list_is_read_page_by_page_are_neither_skipped_
             .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
         )
     )
-    seen = [a["id"] for a in first["actions"]]
-    path: str | None = first["next"]
-    while path:
-        page = call(demo_hub, housing, "GET", path).get_json()
-        seen += [a["id"] for a in page["actions"]]
-        path = page["next"]
-    assert len(seen) == len(set(seen)), "no action listed twice"
-    assert [i for i in still_open if i not in seen] == [], "no open action skipped"
-
-    other = demo_session.scalar(
-        select(Action.id).where(Action.owner_agency_id != owner.agency_id).limit(1)
-    )
-    for wrong in ("x", "0", str(other)):
-        refused = call(demo_hub, housing, "GET", f"/api/v1/actions?after={wrong}")
-        assert refused.status_code == 400
-        assert fields_named(refused) == ["after"]
 
 
 def test_a_share_ended_while_the_shared_cases_are_read_page_by_page_moves_no_other(
