@@ -275,9 +275,30 @@ def compile_report(
             ),
         ],
         cases=[_section(session, case, roles[case.id], person_id, decision) for case in own],
-        accesses=rows(session, entries, actor.agency_id),
+        accesses=[
+            _as_their_access(row, entry, person_id)
+            for row, entry in zip(rows(session, entries, actor.agency_id), entries, strict=True)
+        ],
         held=subject_held.read(held, decision, survey),
     )
+
+
+#: What an entry of a subject access search, or of another person's report, that showed
+#: the person's case says in their report: that the case was read for such a request,
+#: without whose, nor the records it showed.
+FOR_A_REQUEST = "for a subject access request"
+
+
+def _as_their_access(row: LogRow, entry: AuditEntry, person_id: int) -> LogRow:
+    """An access as the person's report shows it: a subject access search, or another
+    person's report, that showed their case names no one and none of the records it
+    showed."""
+    another = entry.purpose == PURPOSE and not (
+        entry.object_type == "person" and entry.object_id == str(person_id)
+    )
+    if not another:
+        return row
+    return replace(row, object_type=None, object_id=None, basis=FOR_A_REQUEST)
 
 
 def _roles(case: Case, person_id: int) -> str:

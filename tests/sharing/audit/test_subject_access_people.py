@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.audit.subject_access import TAKEN_OFF, compile_report
+from sharing.audit import acts
+from sharing.audit.log import integrate
+from sharing.audit.subject_access import FOR_A_REQUEST, TAKEN_OFF, compile_report
 from sharing.cases.people import remove_person
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
@@ -132,3 +134,38 @@ def test_where_the_behaviour_happened_is_left_out_of_the_report_of_someone_not_c
     assert reported.postcode is None
     assert not any(i.place for i in reported.incidents if not i.reported_by_them)
     assert reported.summary is not None  # the rest of the case is theirs to be checked
+
+
+def test_anothers_request_shows_in_a_report_as_a_request_naming_no_one(
+    session: Session,
+) -> None:
+    """The victim's report read their case: the reported person's report says the case
+    was read for a subject access request, but not whose, nor the victim's records."""
+    case = session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code=AGENCY),
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.parties.any(CaseParty.role == PartyRole.VICTIM),
+            Case.parties.any(CaseParty.role == PartyRole.REPORTED),
+        )
+        .order_by(Case.id)
+    ).first()
+    assert case is not None
+    victim = next(p.person_id for p in case.parties if p.role is PartyRole.VICTIM)
+    reported = next(p.person_id for p in case.parties if p.role is PartyRole.REPORTED)
+    dpo = demo_actor(session, AGENCY, Role.DPO)
+    compile_report(session, dpo, victim)
+    integrate(session)
+
+    theirs = compile_report(session, dpo, reported)
+
+    (request,) = [row for row in theirs.accesses if row.action == acts.Action.SUBJECT_ACCESS.label]
+    assert request.basis == FOR_A_REQUEST
+    assert request.object_id is None
+    integrate(session)
+    mine = compile_report(session, dpo, reported)  # their own earlier report names them
+    own = [row for row in mine.accesses if row.action == acts.Action.SUBJECT_ACCESS.label]
+    assert [(r.object_type, r.object_id) for r in own][-1] == ("person", str(reported))
+    assert own[-1].basis != FOR_A_REQUEST
