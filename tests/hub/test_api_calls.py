@@ -634,19 +634,7 @@ def test_the_agencys_actions_come_a_page_at_a_time_each_page_recorded_with_what_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     owner = demo_session.get(User, police.client.user_id)
-    expected = list(
-        demo_session.scalars(
-            select(Action.id)
-            .join(Case, Case.id == Action.case_id)
-            .where(
-                Action.owner_agency_id == owner.agency_id,
-                Action.status == ActionStatus.OPEN,
-                Case.locked.is_(False),
-                Case.erased_at.is_(None),
-            )
-            .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
-        )
-    )
+    expected = _open_actions(demo_session, police)
     # Three pages or more, however many open actions the demo of the day gave the police.
     assert len(expected) >= 6
     size = min(10, len(expected) // 3)

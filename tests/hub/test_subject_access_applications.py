@@ -192,26 +192,34 @@ def test_a_reviewed_and_appealed_application_reports_each_stage_and_who_saw_it(
     assert trigger_lead.display_name in text
 
 
-def test_someone_who_applied_for_the_victim_is_found_by_the_contact_they_gave(
-    demo_hub, demo_session
-) -> None:
-    procedure = demo_hub.extensions["hub.trigger_procedure"]
-    lead = demo_actor(demo_session, LEAD, Role.TRIGGER_LEAD)
-    recorded = applications.record_application(
-        demo_session,
-        lead,
-        procedure,
+def _applied_for_by_family(
+    app: Flask, session: Session, victim_family_name: str, contact: str
+) -> TriggerApplication:
+    """An application taken by phone from Rosa Quennell for a victim of her family, who
+    gave ``contact``."""
+    return applications.record_application(
+        session,
+        demo_actor(session, LEAD, Role.TRIGGER_LEAD),
+        app.extensions["hub.trigger_procedure"],
         input_checks.ApplicationInput(
             received_on=clock.today(),
             channel="phone",
             victim_kind="person",
-            victim_family_name="Quennell",
+            victim_family_name=victim_family_name,
             problem=PROBLEM,
             on_behalf="family",
             applicant_name="Rosa Quennell",
-            applicant_contact="Mobile 07700 900 777, or 12 Larch Row, NX3 4PQ",
+            applicant_contact=contact,
             consent_recorded=True,
         ),
+    )
+
+
+def test_someone_who_applied_for_the_victim_is_found_by_the_contact_they_gave(
+    demo_hub, demo_session
+) -> None:
+    recorded = _applied_for_by_family(
+        demo_hub, demo_session, "Quennell", "Mobile 07700 900 777, or 12 Larch Row, NX3 4PQ"
     )
     demo_session.commit()
     dpo = demo_actor(demo_session, LEAD, Role.DPO)
@@ -327,25 +335,8 @@ def test_a_search_matching_more_applications_than_it_lists_says_so(
     """One family applying again and again for a neighbour's victims, with the same
     phone: more applications hold it than the search lists, so the DPO is told to search
     by something more particular, and the search's entry says how many it found."""
-    procedure = demo_hub.extensions["hub.trigger_procedure"]
-    lead = demo_actor(demo_session, LEAD, Role.TRIGGER_LEAD)
     for n in range(sar.MAX_CANDIDATES + 1):
-        applications.record_application(
-            demo_session,
-            lead,
-            procedure,
-            input_checks.ApplicationInput(
-                received_on=clock.today(),
-                channel="phone",
-                victim_kind="person",
-                victim_family_name=f"Neighbour {n}",
-                problem=PROBLEM,
-                on_behalf="family",
-                applicant_name="Rosa Quennell",
-                applicant_contact="Mobile 07700 900 779",
-                consent_recorded=True,
-            ),
-        )
+        _applied_for_by_family(demo_hub, demo_session, f"Neighbour {n}", "Mobile 07700 900 779")
     demo_session.commit()
     page = _search(dpos[LEAD], kind="phone", phone="07700900779").get_data(as_text=True)
     assert f"More than {sar.MAX_CANDIDATES} of the Community Trigger applications" in page

@@ -63,6 +63,25 @@ def _assessed_reporter(session: Session) -> CaseParty:
     return found
 
 
+def _victim_and_reported(session: Session) -> Case:
+    """The agency's first open case, not locked, with a victim, a reported person and
+    incidents."""
+    case = session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code=AGENCY),
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.parties.any(CaseParty.role == PartyRole.VICTIM),
+            Case.parties.any(CaseParty.role == PartyRole.REPORTED),
+            Case.incidents.any(),
+        )
+        .order_by(Case.id)
+    ).first()
+    assert case is not None, "the demo has no case with a victim and a reported person"
+    return case
+
+
 def test_someone_taken_off_a_case_finds_what_it_records_about_them_in_their_report(
     session: Session,
 ) -> None:
@@ -101,19 +120,7 @@ def test_where_the_behaviour_happened_is_left_out_of_the_report_of_someone_not_c
     """The case's address is often the victim's home: the report of the reported person
     (or a witness, or someone taken off it) leaves it out, and the places of incidents
     they did not report; a complainant's report keeps them."""
-    case = session.scalars(
-        select(Case)
-        .where(
-            Case.agency.has(code=AGENCY),
-            Case.locked.is_(False),
-            Case.erased_at.is_(None),
-            Case.parties.any(CaseParty.role == PartyRole.VICTIM),
-            Case.parties.any(CaseParty.role == PartyRole.REPORTED),
-            Case.incidents.any(),
-        )
-        .order_by(Case.id)
-    ).first()
-    assert case is not None, "the demo has no case with a victim and a reported person"
+    case = _victim_and_reported(session)
     address = unseal(case, "address")
     assert address
     dpo = demo_actor(session, AGENCY, Role.DPO)
@@ -141,18 +148,7 @@ def test_anothers_request_shows_in_a_report_as_a_request_naming_no_one(
 ) -> None:
     """The victim's report read their case: the reported person's report says the case
     was read for a subject access request, but not whose, nor the victim's records."""
-    case = session.scalars(
-        select(Case)
-        .where(
-            Case.agency.has(code=AGENCY),
-            Case.locked.is_(False),
-            Case.erased_at.is_(None),
-            Case.parties.any(CaseParty.role == PartyRole.VICTIM),
-            Case.parties.any(CaseParty.role == PartyRole.REPORTED),
-        )
-        .order_by(Case.id)
-    ).first()
-    assert case is not None
+    case = _victim_and_reported(session)
     victim = next(p.person_id for p in case.parties if p.role is PartyRole.VICTIM)
     reported = next(p.person_id for p in case.parties if p.role is PartyRole.REPORTED)
     dpo = demo_actor(session, AGENCY, Role.DPO)
