@@ -59,7 +59,7 @@ def actions() -> Response:
         for a in found.rows
     ]
     last = found.last
-    place = paging.place_after(found, found.more, _written(last) if last else None)
+    place = paging.place_after(found, _written(last) if last else None)
     return _json(schemas.AgencyActionsSchema(), {"actions": listed, **place})
 
 

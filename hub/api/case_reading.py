@@ -65,7 +65,7 @@ def shared_cases() -> Response:
         for r in found.rows
     ]
     last = found.rows[-1].id if found.rows else None
-    place = paging.place_after(found, found.more, last)
+    place = paging.place_after(found, last)
     return _json(schemas.SharedCasesSchema(), {"cases": listed, **place})
 
 

@@ -60,7 +60,14 @@ def after_asked() -> int | None:
     return number
 
 
-def place_after(found: Paged, more: bool, last: int | str | None) -> dict[str, Any]:
+class PagedOn(Paged, Protocol):
+    """A page of a list read on from its last record."""
+
+    @property
+    def more(self) -> bool: ...
+
+
+def place_after(found: PagedOn, last: int | str | None) -> dict[str, Any]:
     """A page's place in a list whose ``next`` continues after its last record (``last``),
     so that records that leave or join the list meanwhile skip or repeat none: null when
     none come after it."""
@@ -68,7 +75,7 @@ def place_after(found: Paged, more: bool, last: int | str | None) -> dict[str, A
         "page": found.page,
         "pages": found.pages,
         "total": found.total,
-        "next": url_for(request.endpoint or "", after=last) if more and last else None,
+        "next": url_for(request.endpoint or "", after=last) if found.more and last else None,
     }
 
 

@@ -90,21 +90,18 @@ def find_people(session: Session, actor: Actor, query: SearchQuery) -> Found:
             .order_by(Person.id)
         )
     )
+    counted = (
+        f"more than {MAX_CANDIDATES} found, {len(people)} listed"
+        if more
+        else f"{len(people)} found"
+    )
     acts.record(
         session,
         acts.Action.SUBJECT_ACCESS_SEARCH,
         actor=actor,
         subject=acts.Subject("search"),
         purpose=PURPOSE,
-        basis=(
-            f"by {field}: "
-            + (
-                f"more than {MAX_CANDIDATES} found, {len(people)} listed"
-                if more
-                else f"{len(people)} found"
-            )
-            + f"; persons {acts.ids([p.id for p in people])}"
-        ),
+        basis=f"by {field}: {counted}; persons {acts.ids([p.id for p in people])}",
     )
     decision = decide_subject_access(actor)
     listed = [

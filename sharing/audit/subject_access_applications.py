@@ -102,8 +102,8 @@ def find_applications(session: Session, actor: Actor, query: SearchQuery) -> Fou
         for application, values in zip(held, compared, strict=True)
         if (whom := _whom(field, value, values)) is not None
     ]
-    matched = every[:MAX_CANDIDATES]
-    listed = f", {len(matched)} listed" if len(every) > len(matched) else ""
+    matched, more = every[:MAX_CANDIDATES], len(every) > MAX_CANDIDATES
+    listed = f", {len(matched)} listed" if more else ""
     acts.record(
         session,
         acts.Action.SUBJECT_ACCESS_SEARCH,
@@ -125,7 +125,7 @@ def find_applications(session: Session, actor: Actor, query: SearchQuery) -> Fou
         )
         for (application, whom), shown in zip(matched, names, strict=True)
     ]
-    return FoundApplications(found, more=len(every) > len(matched))
+    return FoundApplications(found, more)
 
 
 def _whom(field: str, value: str, values: dict[str, str | None]) -> str | None:
