@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from sharing import clock
 from sharing.access.decide import Actor, Decision, decide_subject_access
 from sharing.access.reveal import ERASED, load_data_keys, reveal
-from sharing.audit import acts, subject_held
+from sharing.audit import acts, subject_case_records, subject_held
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
 from sharing.cases.erasure import cases_naming
 from sharing.cases.needs import adjustments_sentence, contact_sentence
@@ -128,6 +128,8 @@ class IncidentEntry:
     place: str | None
     description: str | None
     reported_by_them: bool
+    #: The police's crime reference, when it was reported as a crime.
+    crime_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ class ActionEntry:
     owner_agency: str
     due_on: date | None
     description: str | None
+    #: What was done, or why it was cancelled.
+    outcome_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,8 @@ class CaseSection:
     incidents: list[IncidentEntry] | None = None
     actions: list[ActionEntry] | None = None
     shares: list[ShareEntry] | None = None
+    #: Its closure, reviews, changes of priority, escalations and conferences.
+    records: subject_case_records.CaseRecords | None = None
 
 
 @dataclass(frozen=True)
@@ -341,6 +347,7 @@ def _section(
                 else None,
                 description=_read(decision, i, "description"),
                 reported_by_them=i.reported_by_id == person_id,
+                crime_reference=_read(decision, i, "crime_reference"),
             )
             for i in incidents
         ],
@@ -351,6 +358,7 @@ def _section(
                 owner_agency=a.owner_agency.name,
                 due_on=a.due_on,
                 description=_read(decision, a, "description"),
+                outcome_note=_read(decision, a, "outcome_note"),
             )
             for a in actions
         ],
@@ -365,6 +373,7 @@ def _section(
             )
             for s in shares
         ],
+        records=subject_case_records.case_records(session, case, decision),
     )
 
 

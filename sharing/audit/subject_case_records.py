@@ -1,0 +1,264 @@
+"""What a subject access report gives of each of the agency's cases a person is on,
+beyond its summary, incidents, actions and shares: how it was closed, its reviews, the
+changes of its priority and the escalations it prompted, and its case conferences (the
+question and agenda, the partners' answers, the minutes and the decisions).
+
+They are the case's records and name its people, so they are part of what the person may
+ask for (UK GDPR Art. 15); the report's audit entry names the case, and they are read under
+the same subject access decision as the rest of it. What to redact (other people's data, or
+what the crime exemption covers) is the data protection officer's decision on the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from sharing import clock
+from sharing.access.decide import Decision
+from sharing.access.reveal import reveal
+from sharing.meetings.requests import PARTS
+from sharing.models import (
+    Case,
+    CaseReview,
+    Conference,
+    ConferenceDecision,
+    Escalation,
+    InformationRequest,
+    TriageChange,
+)
+
+
+@dataclass(frozen=True)
+class Closure:
+    reason: str | None
+    #: Whether the behaviour was resolved, and the main action that resolved it.
+    outcome: str | None
+    resolved_by: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    reviewed_at: datetime
+    decision: str
+    #: How the officer was last in touch with the complainant ("By phone, 2 December
+    #: 2026"); None: not reached.
+    contact: str | None
+    contact_note: str | None
+    progress: str | None
+    risk_note: str | None
+
+
+@dataclass(frozen=True)
+class PriorityChange:
+    changed_at: datetime
+    #: "Priority standard to high; triage routine to urgent".
+    change: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class EscalationEntry:
+    raised_at: datetime
+    reason: str
+    considered_at: datetime | None
+    decision_note: str | None
+
+
+@dataclass(frozen=True)
+class PartnerAnswer:
+    agency: str
+    answered_at: datetime
+    #: Whether the case or its people are known to the agency (None: not said).
+    known: bool | None
+    #: (label, text) of each part the agency answered.
+    parts: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class MinuteEntry:
+    heading: str | None
+    discussion: str | None
+
+
+@dataclass(frozen=True)
+class DecisionEntry:
+    #: "Legal action: Injunction".
+    kind: str
+    acting_agency: str | None
+    #: (label, text) of what was decided and why.
+    parts: list[tuple[str, str]]
+    dissenting_agency: str | None
+    dissent: str | None
+
+
+@dataclass(frozen=True)
+class ConferenceEntry:
+    starts_at: datetime
+    status: str
+    question: str | None
+    agenda: str | None
+    answers: list[PartnerAnswer]
+    minutes: list[MinuteEntry]
+    decisions: list[DecisionEntry]
+
+
+@dataclass(frozen=True)
+class CaseRecords:
+    """The case's records beyond its summary, incidents, actions and shares, oldest
+    first; ``closure`` None while it is open."""
+
+    closure: Closure | None
+    reviews: list[ReviewEntry]
+    priority_changes: list[PriorityChange]
+    escalations: list[EscalationEntry]
+    conferences: list[ConferenceEntry]
+
+
+def case_records(session: Session, case: Case, decision: Decision) -> CaseRecords:
+    """The records of ``case`` (not locked) as the report shows them."""
+    reviews = session.scalars(
+        select(CaseReview)
+        .where(CaseReview.case_id == case.id)
+        .order_by(CaseReview.reviewed_at, CaseReview.id)
+    )
+    changes = session.scalars(
+        select(TriageChange)
+        .where(TriageChange.case_id == case.id)
+        .order_by(TriageChange.changed_at, TriageChange.id)
+    )
+    escalations = session.scalars(
+        select(Escalation)
+        .where(Escalation.case_id == case.id)
+        .order_by(Escalation.raised_at, Escalation.id)
+    )
+    conferences = session.scalars(
+        select(Conference)
+        .where(Conference.case_id == case.id)
+        .options(
+            selectinload(Conference.requests).selectinload(InformationRequest.agency),
+            selectinload(Conference.minutes),
+            selectinload(Conference.decisions).options(
+                selectinload(ConferenceDecision.acting_agency),
+                selectinload(ConferenceDecision.dissenting_agency),
+            ),
+        )
+        .order_by(Conference.starts_at, Conference.id)
+    )
+    return CaseRecords(
+        closure=_closure(case, decision),
+        reviews=[_review(r, decision) for r in reviews],
+        priority_changes=[
+            PriorityChange(
+                changed_at=c.changed_at,
+                change=_change(c),
+                reason=reveal(decision, c, ("reason",))["reason"],
+            )
+            for c in changes
+        ],
+        escalations=[
+            EscalationEntry(
+                raised_at=e.raised_at,
+                reason=e.reason.label,
+                considered_at=e.considered_at,
+                decision_note=reveal(decision, e, ("decision_note",))["decision_note"],
+            )
+            for e in escalations
+        ],
+        conferences=[_conference(c, decision) for c in conferences],
+    )
+
+
+def _closure(case: Case, decision: Decision) -> Closure | None:
+    if case.closed_at is None:
+        return None
+    return Closure(
+        reason=case.closure_reason.label if case.closure_reason else None,
+        outcome=case.closure_outcome.label if case.closure_outcome else None,
+        resolved_by=case.resolved_by.label if case.resolved_by else None,
+        note=reveal(decision, case, ("closure_note",))["closure_note"],
+    )
+
+
+def _review(review: CaseReview, decision: Decision) -> ReviewEntry:
+    texts = reveal(decision, review, ("progress", "risk_note", "contact_note"))
+    contact = None
+    if review.contact_method is not None:
+        on = f", {clock.day_text(review.contacted_on)}" if review.contacted_on else ""
+        contact = f"{review.contact_method.label}{on}"
+    return ReviewEntry(
+        reviewed_at=review.reviewed_at,
+        decision=review.decision.label,
+        contact=contact,
+        contact_note=texts["contact_note"],
+        progress=texts["progress"],
+        risk_note=texts["risk_note"],
+    )
+
+
+def _change(change: TriageChange) -> str:
+    """What changed: "Priority Standard to High; triage Routine to Urgent"."""
+    parts = []
+    if change.priority_from is not change.priority_to:
+        parts.append(f"priority {change.priority_from.label} to {change.priority_to.label}")
+    if change.triage_from is not change.triage_to:
+        parts.append(f"triage {change.triage_from.label} to {change.triage_to.label}")
+    said = "; ".join(parts) or "priority and triage confirmed"
+    return said[0].upper() + said[1:]
+
+
+def _conference(conference: Conference, decision: Decision) -> ConferenceEntry:
+    texts = reveal(decision, conference, ("question", "agenda"))
+    return ConferenceEntry(
+        starts_at=conference.starts_at,
+        status=conference.status.label,
+        question=texts["question"],
+        agenda=texts["agenda"],
+        answers=[
+            _answer(r, r.answered_at, decision)
+            for r in conference.requests
+            if r.answered_at is not None
+        ],
+        minutes=[
+            MinuteEntry(**reveal(decision, m, ("heading", "discussion")))
+            for m in conference.minutes
+        ],
+        decisions=[_decision(d, decision) for d in conference.decisions],
+    )
+
+
+def _answer(
+    request: InformationRequest, answered_at: datetime, decision: Decision
+) -> PartnerAnswer:
+    opened = reveal(decision, request, tuple(PARTS))
+    return PartnerAnswer(
+        agency=request.agency.name,
+        answered_at=answered_at,
+        known=request.known,
+        parts=[(label, text) for name, (label, _) in PARTS.items() if (text := opened[name])],
+    )
+
+
+#: A conference decision's parts, with the labels the conference page gives them.
+_DECISION_PARTS = (
+    ("decision", "What was decided"),
+    ("proportionality", "Proportionality"),
+    ("evidence", "Evidence"),
+    ("vulnerability", "Vulnerabilities considered"),
+)
+
+
+def _decision(record: ConferenceDecision, decision: Decision) -> DecisionEntry:
+    texts = reveal(decision, record, (*(c for c, _ in _DECISION_PARTS), "dissent"))
+    kind = record.kind.label
+    return DecisionEntry(
+        kind=f"{kind}: {record.tool.label}" if record.tool else kind,
+        acting_agency=record.acting_agency.name if record.acting_agency else None,
+        parts=[(label, text) for column, label in _DECISION_PARTS if (text := texts[column])],
+        dissenting_agency=record.dissenting_agency.name if record.dissenting_agency else None,
+        dissent=texts["dissent"],
+    )

@@ -1,0 +1,155 @@
+"""A subject access report gives everything the agency's cases record that the person may
+ask for (UK GDPR Art. 15), not only the summary and the incidents: how the case was closed,
+its reviews, its changes of priority and escalations, its conferences (the question, what
+partners told them, the minutes and the decisions), the crime references of its incidents
+and the outcomes of its actions; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from sharing.access.decide import Actor
+from sharing.audit.subject_access import CaseSection, compile_report
+from sharing.crypto.keys import LocalKeyring
+from sharing.crypto.sealing import unseal
+from sharing.db import make_session_factory
+from sharing.models import (
+    Action,
+    Case,
+    CaseReview,
+    Conference,
+    Escalation,
+    Incident,
+    TriageChange,
+)
+from sharing.vocabulary import ActionStatus, CaseStatus, Role
+from tests.fixtures.app import TEST_COST
+from tests.fixtures.demo import demo_actor
+
+
+@pytest.fixture
+def session(demo_database: tuple[Engine, LocalKeyring]) -> Iterator[Session]:
+    engine, keys = demo_database
+    with make_session_factory(engine, keys, TEST_COST)() as session:
+        yield session
+        session.rollback()
+
+
+def _dpo(session: Session, agency_code: str) -> Actor:
+    """The agency's data protection officer (its manager in that role, in an agency of the
+    demo that names none)."""
+    try:
+        return demo_actor(session, agency_code, Role.DPO)
+    except IndexError:
+        return replace(demo_actor(session, agency_code, Role.MANAGER), roles=frozenset({Role.DPO}))
+
+
+def _section(session: Session, case: Case) -> CaseSection:
+    """The case's section in the report of the first person on it, compiled by its
+    agency's data protection officer."""
+    person_id = case.parties[0].person_id
+    report = compile_report(session, _dpo(session, case.agency.code), person_id)
+    return next(c for c in report.cases if c.reference == case.reference)
+
+
+def _first_case(session: Session, *where) -> Case:
+    case = session.scalars(
+        select(Case)
+        .where(Case.locked.is_(False), Case.erased_at.is_(None), Case.parties.any(), *where)
+        .order_by(Case.id)
+    ).first()
+    assert case is not None, "the demo has no such case"
+    return case
+
+
+def test_the_conference_on_their_case_is_in_their_report_with_minutes_and_decisions(
+    session: Session,
+) -> None:
+    conference = session.scalars(
+        select(Conference).where(Conference.minutes.any(), Conference.decisions.any())
+    ).first()
+    assert conference is not None, "the demo holds no minuted conference"
+
+    section = _section(session, conference.case)
+
+    assert section.records is not None
+    (entry,) = [c for c in section.records.conferences if c.starts_at == conference.starts_at]
+    assert entry.question == unseal(conference, "question")
+    assert [m.discussion for m in entry.minutes] == [
+        unseal(m, "discussion") for m in conference.minutes
+    ]
+    decision = conference.decisions[0]
+    assert ("What was decided", unseal(decision, "decision")) in entry.decisions[0].parts
+    answered = [r for r in conference.requests if r.answered_at is not None]
+    assert answered, "the demo's held conference has answered requests"
+    assert {a.agency for a in entry.answers} == {r.agency.name for r in answered}
+    told = {text for a in entry.answers for _, text in a.parts}
+    assert unseal(answered[0], "incidents_note") in told
+
+
+def test_a_closed_case_says_why_and_how_it_was_closed(session: Session) -> None:
+    case = _first_case(session, Case.status == CaseStatus.CLOSED, Case.closure_note.is_not(None))
+
+    section = _section(session, case)
+
+    assert section.records is not None
+    assert section.records.closure is not None
+    closure = section.records.closure
+    assert closure.note == unseal(case, "closure_note")
+    assert case.closure_reason is not None
+    assert closure.reason == case.closure_reason.label
+
+
+def test_the_reviews_of_their_case_are_in_their_report(session: Session) -> None:
+    case = _first_case(session, Case.reviews.any(CaseReview.progress.is_not(None)))
+
+    section = _section(session, case)
+
+    assert section.records is not None
+    reviews = sorted(case.reviews, key=lambda r: (r.reviewed_at, r.id))
+    assert [r.progress for r in section.records.reviews] == [unseal(r, "progress") for r in reviews]
+    assert [r.decision for r in section.records.reviews] == [r.decision.label for r in reviews]
+
+
+def test_crime_references_and_action_outcomes_are_in_their_report(session: Session) -> None:
+    case = _first_case(
+        session,
+        Case.incidents.any(Incident.crime_reference.is_not(None)),
+        Case.actions.any(Action.status == ActionStatus.DONE),
+    )
+
+    section = _section(session, case)
+
+    assert section.incidents is not None
+    assert section.actions is not None
+    references = {i.crime_reference for i in section.incidents if i.crime_reference}
+    held = {unseal(i, "crime_reference") for i in case.incidents} - {None, ""}
+    assert references == held
+    outcomes = {a.outcome_note for a in section.actions if a.outcome_note}
+    assert outcomes == {unseal(a, "outcome_note") for a in case.actions} - {None, ""}
+
+
+def test_changes_of_priority_and_escalations_are_in_their_report(session: Session) -> None:
+    changed = session.scalars(select(TriageChange.case_id)).first()
+    escalated = session.scalars(select(Escalation.case_id)).first()
+    assert changed is not None, "the demo holds no change of priority"
+    assert escalated is not None, "the demo holds no escalation"
+
+    for case_id in {changed, escalated}:
+        case = session.get(Case, case_id)
+        assert case is not None
+        section = _section(session, case)
+        assert section.records is not None
+        changes = session.scalars(select(TriageChange).where(TriageChange.case_id == case_id))
+        assert {c.reason for c in section.records.priority_changes} == {
+            unseal(c, "reason") for c in changes
+        }
+        escalations = session.scalars(select(Escalation).where(Escalation.case_id == case_id))
+        assert [e.reason for e in section.records.escalations] == [
+            e.reason.label for e in sorted(escalations, key=lambda e: (e.raised_at, e.id))
+        ]
