@@ -373,7 +373,7 @@ def _section(
             )
             for s in shares
         ],
-        records=subject_case_records.case_records(session, case, decision),
+        records=subject_case_records.case_records(session, case, person_id, decision),
     )
 
 

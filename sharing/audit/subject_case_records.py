@@ -1,7 +1,9 @@
 """What a subject access report gives of each of the agency's cases a person is on,
 beyond its summary, incidents, actions and shares: how it was closed, its reviews, the
-changes of its priority and the escalations it prompted, and its case conferences (the
-question and agenda, the partners' answers, the minutes and the decisions).
+changes of its priority and the escalations it prompted, its case conferences (the
+question and agenda, the partners' answers, the minutes and the decisions), and the
+documents on it that are not addressed to the person (those that are have a part of the
+report of their own), for the data protection officer to check for their data.
 
 They are the case's records and name its people, so they are part of what the person may
 ask for (UK GDPR Art. 15); the report's audit entry names the case, and they are read under
@@ -14,18 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
 from sharing.access.decide import Decision
 from sharing.access.reveal import reveal
+from sharing.audit.subject_held import HeldDocument, document_entry
 from sharing.meetings.requests import PARTS
 from sharing.models import (
     Case,
     CaseReview,
     Conference,
     ConferenceDecision,
+    Document,
     Escalation,
     InformationRequest,
     TriageChange,
@@ -117,10 +121,13 @@ class CaseRecords:
     priority_changes: list[PriorityChange]
     escalations: list[EscalationEntry]
     conferences: list[ConferenceEntry]
+    #: The case's documents not addressed to the person.
+    documents: list[HeldDocument]
 
 
-def case_records(session: Session, case: Case, decision: Decision) -> CaseRecords:
-    """The records of ``case`` (not locked) as the report shows them."""
+def case_records(session: Session, case: Case, person_id: int, decision: Decision) -> CaseRecords:
+    """The records of ``case`` (not locked) as the report of the person ``person_id``
+    shows them."""
     reviews = session.scalars(
         select(CaseReview)
         .where(CaseReview.case_id == case.id)
@@ -149,6 +156,14 @@ def case_records(session: Session, case: Case, decision: Decision) -> CaseRecord
         )
         .order_by(Conference.starts_at, Conference.id)
     )
+    documents = session.scalars(
+        select(Document)
+        .where(
+            Document.case_id == case.id,
+            or_(Document.person_id.is_(None), Document.person_id != person_id),
+        )
+        .order_by(Document.added_at, Document.id)
+    )
     return CaseRecords(
         closure=_closure(case, decision),
         reviews=[_review(r, decision) for r in reviews],
@@ -170,6 +185,7 @@ def case_records(session: Session, case: Case, decision: Decision) -> CaseRecord
             for e in escalations
         ],
         conferences=[_conference(c, decision) for c in conferences],
+        documents=[document_entry(d, decision) for d in documents],
     )
 
 

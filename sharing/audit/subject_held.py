@@ -175,13 +175,15 @@ def read(rows: HeldRows, decision: Decision, survey: Survey | None = None) -> He
             HeldAssessment(a.case.reference, assessment_view(a, decision, shipped()))
             for a in rows.assessments
         ],
-        documents=[_document(d, decision) for d in rows.documents],
+        documents=[document_entry(d, decision) for d in rows.documents],
         referrals=[_referral(r, decision) for r in rows.referrals],
         surveys=[_survey(s, decision, survey, rows.complainants[s.case_id]) for s in rows.surveys],
     )
 
 
-def _document(document: Document, decision: Decision) -> HeldDocument:
+def document_entry(document: Document, decision: Decision) -> HeldDocument:
+    """A document as the report lists it: its kind, when it was added, its name and what
+    the officer said it is (the file itself is with the case's documents)."""
     texts = reveal(decision, document, ("description", "name"))
     return HeldDocument(
         reference=document.case.reference,

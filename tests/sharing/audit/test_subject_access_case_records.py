@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.audit.subject_access import CaseSection, compile_report
+from sharing.cases import documents
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
+from sharing.files.stores import LocalStore
 from sharing.models import (
     Action,
     Case,
@@ -27,9 +31,10 @@ from sharing.models import (
     Incident,
     TriageChange,
 )
-from sharing.vocabulary import ActionStatus, CaseStatus, Role
+from sharing.vocabulary import ActionStatus, CaseStatus, DocumentKind, Role
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor
+from tests.fixtures.files import png
 
 
 @pytest.fixture
@@ -153,3 +158,41 @@ def test_changes_of_priority_and_escalations_are_in_their_report(session: Sessio
         assert [e.reason for e in section.records.escalations] == [
             e.reason.label for e in sorted(escalations, key=lambda e: (e.raised_at, e.id))
         ]
+
+
+def test_documents_on_their_case_not_addressed_to_them_are_listed_for_checking(
+    session: Session, tmp_path: Path
+) -> None:
+    """A photograph on the case may show them though it is addressed to no one, and a
+    letter to someone else may be about them: the report lists the case's documents not
+    addressed to them; one addressed to them is in a part of its own, not listed again."""
+    case = _first_case(session, Case.status != CaseStatus.CLOSED)
+    person_id = case.parties[0].person_id
+    officer = Actor.of(case.officer)
+    store = LocalStore(tmp_path / "files")
+
+    def attach(description: str, addressed_to: int | None) -> None:
+        documents.attach(
+            session,
+            authorise(session, officer, case.id, Act.RECORD),
+            store,
+            documents.DocumentInput(
+                kind=DocumentKind.PHOTO,
+                category="narrative",
+                incident_id=None,
+                person_id=addressed_to,
+                description=description,
+                filename="stairwell.png",
+                content=png("the stairwell"),
+            ),
+        )
+
+    attach("The stairwell after the fire", None)
+    attach("Their own photograph of the door", person_id)
+
+    section = _section(session, case)
+
+    assert section.records is not None
+    listed = [d.description for d in section.records.documents]
+    assert "The stairwell after the fire" in listed
+    assert "Their own photograph of the door" not in listed
