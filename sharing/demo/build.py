@@ -68,6 +68,7 @@ from sharing.models import (
     Ward,
 )
 from sharing.models.base import Base
+from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import ActionStatus, CaseStatus, LockStatus
 
 
@@ -113,8 +114,11 @@ def build_demo(
     The same ``seed`` and ``today`` always give the same data. Everything happened before
     the start of ``today`` (UTC). With a file ``store``, some cases have files (diary
     sheets, photos, letters) kept there. Flushes but does not commit. Raises ``DemoError``
-    if the database already holds a partnership.
+    if the database already holds a partnership, and ``CalendarExhausted`` (before
+    building anything) for a ``today`` past the end of the bank holiday list, whose working
+    days the Community Trigger's deadlines are counted in.
     """
+    england_and_wales().require_known(today)
     if session.scalar(select(func.count()).select_from(Agency)) or session.scalar(
         select(func.count()).select_from(Area)
     ):

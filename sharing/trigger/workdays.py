@@ -28,7 +28,8 @@ class WorkingDays:
         self.holidays = dict(holidays)
         self.known_until = known_until
 
-    def _check(self, day: date) -> None:
+    def require_known(self, day: date) -> None:
+        """Raise ``CalendarExhausted`` for a day past the end of the bank holiday list."""
         if day > self.known_until:
             raise CalendarExhausted(
                 f"bank holidays are known only to {self.known_until:%d %B %Y}: "
@@ -37,7 +38,7 @@ class WorkingDays:
 
     def is_working_day(self, day: date) -> bool:
         """Monday to Friday and not a bank holiday."""
-        self._check(day)
+        self.require_known(day)
         return day.weekday() < 5 and day not in self.holidays
 
     def add(self, start: date, days: int) -> date:
