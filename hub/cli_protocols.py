@@ -14,6 +14,7 @@ from hub.cli_checks import _check_files
 from hub.cli_session import _actor, _session
 from hub.config import ConfigError, load_settings
 from sharing import clock
+from sharing.cases import emergency
 from sharing.errors import InputError, NotAllowed
 from sharing.protocols import ProtocolInvalid, check_file
 from sharing.protocols import records as protocol_records
@@ -66,12 +67,17 @@ def protocols_import(file: Path, dpo_email: str) -> None:
 
 @protocols.command("sweep")
 def protocols_sweep() -> None:
-    """Record versions a new one has taken over from, expire protocols past their end date
-    and tell DPOs of reviews due (run daily)."""
+    """Record versions a new one has taken over from, expire protocols past their end date,
+    tell DPOs of reviews due, and erase the reasons of emergency accesses past the
+    emergency protocol's retention (run daily)."""
     with _session() as session:
         expired, due = protocol_records.sweep(session, clock.today())
+        erased = emergency.sweep(session, clock.today())
         session.commit()
-    click.echo(f"{len(expired)} protocol(s) expired; {len(due)} review(s) newly notified to DPOs.")
+    click.echo(
+        f"{len(expired)} protocol(s) expired; {len(due)} review(s) newly notified to DPOs; "
+        f"{erased} emergency access record(s) past their {emergency.KEPT_YEARS} years erased."
+    )
 
 
 @click.group(cls=AppGroup)

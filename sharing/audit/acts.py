@@ -146,6 +146,10 @@ class Action(Labelled):
     BREAK_GLASS = "break_glass", "Used emergency access"
     BREAK_GLASS_REVIEW = "break_glass.review", "Reviewed an emergency access"
     BREAK_GLASS_LIST_VIEW = "break_glass.list_view", "Viewed emergency accesses to review"
+    BREAK_GLASS_ERASE = (
+        "break_glass.erase",
+        "Erased an emergency access's reason and review at the end of its retention",
+    )
     PROTOCOL_IMPORT = "protocol.import", "Imported a protocol"
     PROTOCOL_SIGN = "protocol.sign", "Signed a protocol"
     PROTOCOL_STATUS = "protocol.status", "Changed a protocol's status"

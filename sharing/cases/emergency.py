@@ -5,7 +5,7 @@ and data protection officers are alerted, and a manager reviews every use afterw
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -16,15 +16,18 @@ from sharing.access.decide import Act, Actor, decide
 from sharing.access.facts import facts_of, policy
 from sharing.access.reveal import reveal
 from sharing.audit import acts
-from sharing.crypto.sealing import load_data_keys, seal
+from sharing.crypto.sealing import data_key_for, destroy_data_key, load_data_keys, seal
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import tidied
-from sharing.models import Agency, Alert, BreakGlass, Case, User
+from sharing.models import Agency, Alert, BreakGlass, Case, DataKey, User
 from sharing.protocols import EMERGENCY_PURPOSE
 from sharing.vocabulary import AlertKind, Role
 
 DEFAULT_HOURS = 4
+#: How many years the record of an emergency access (with its stated reason) is kept: the
+#: emergency protocol's retention.
+KEPT_YEARS = 6
 MIN_REASON = 20
 
 
@@ -79,6 +82,7 @@ def break_glass(
         expires_at=now + timedelta(hours=hours),
     )
     session.add(glass)
+    data_key_for(session, glass)  # its own: the record outlives the case's erasure
     seal(glass, "reason", reason)
     session.flush()
     user = session.get(User, actor.user_id)
@@ -131,9 +135,10 @@ def review(
     read_for_change(session, glass)  # reviewed twice at once: the second waits, then sees it
     if glass.reviewed_at is not None:
         raise InputError("note", "This emergency access has already been reviewed")
-    # A case erased since: its key is gone, so no note can be kept under it; the review
-    # is still recorded (who, when), so the access does not wait for review for ever.
-    erased = glass.case.erased_at is not None
+    # Its values' key is gone (an access recorded before it had a key of its own, to a
+    # case erased since), so no note can be kept; the review is still recorded (who,
+    # when), so the access does not wait for review for ever.
+    erased = glass.erased
     note = tidied(note)
     if not erased and len(note) < 10:
         raise InputError("note", "Record what the review found (at least 10 characters)")
@@ -148,7 +153,7 @@ def review(
         actor=actor,
         subject=acts.Subject("case", glass.case_id),
         basis=f"emergency access {glass.id} by user {glass.user_id}"
-        + ("; the case is erased: no note kept" if erased else ""),
+        + ("; its record is erased: no note kept" if erased else ""),
     )
     return glass
 
@@ -178,7 +183,7 @@ def to_review(session: Session, actor: Actor) -> list[WaitingReview]:
     )
     now = clock.now()
     facts = facts_of(session, {g.case_id for g in waiting})
-    load_data_keys(session, {g.case.data_key_id for g in waiting})  # the reasons', at once
+    load_data_keys(session, {g.data_key_id or g.case.data_key_id for g in waiting})  # at once
     items = [
         WaitingReview(
             g,
@@ -199,3 +204,26 @@ def to_review(session: Session, actor: Actor) -> list[WaitingReview]:
         ),
     )
     return items
+
+
+def sweep(session: Session, today: date) -> int:
+    """Erase the reason and review note of every emergency access that started more than
+    ``KEPT_YEARS`` before ``today``, by destroying its data key (each recorded as the
+    hub's own act); how many. The record that it happened (who, which case, when, under
+    which clause, who reviewed it) stays, as do its audit entries."""
+    cutoff = datetime.combine(clock.years_after(today, -KEPT_YEARS), time(), clock.PARTNERSHIP_ZONE)
+    ended = session.scalars(
+        select(BreakGlass)
+        .join(DataKey, DataKey.id == BreakGlass.data_key_id)
+        .where(BreakGlass.started_at < cutoff, DataKey.wrapped.is_not(None))
+        .order_by(BreakGlass.id)
+    ).all()
+    for glass in ended:
+        destroy_data_key(session, glass)
+        acts.record(
+            session,
+            acts.Action.BREAK_GLASS_ERASE,
+            subject=acts.Subject("case", glass.case_id),
+            basis=f"emergency access {glass.id}: {KEPT_YEARS} years kept; data key destroyed",
+        )
+    return len(ended)

@@ -11,6 +11,7 @@ from sharing import clock
 from sharing.models.agencies import Agency
 from sharing.models.base import Base, UTCDateTime, enum_column, personal
 from sharing.models.cases import Case
+from sharing.models.keys import DataKey
 from sharing.models.protocols import ProtocolRecord
 from sharing.models.users import User
 from sharing.vocabulary import AlertKind, Role
@@ -18,7 +19,13 @@ from sharing.vocabulary import AlertKind, Role
 
 class BreakGlass(Base):
     """Time-limited emergency access (risk to life) to a case that is not locked, under an
-    emergency protocol clause; reviewed afterwards by the owning agency's manager."""
+    emergency protocol clause; reviewed afterwards by the owning agency's manager.
+
+    Its reason and review note are sealed under a data key of its own, not the case's: the
+    emergency protocol keeps the record of the access (with its stated reason) for six
+    years, whenever the case itself is erased (``sharing.cases.emergency.sweep`` destroys
+    the key then). Accesses recorded before migration 0050 have no key of their own: their
+    values are sealed under the case's, and go with it."""
 
     __tablename__ = "break_glass"
 
@@ -36,15 +43,28 @@ class BreakGlass(Base):
     reason: Mapped[bytes | None] = personal("narrative")
     #: The reviewing manager's conclusion.
     review_note: Mapped[bytes | None] = personal("narrative")
+    #: The key its values are sealed under (None: recorded before it had one).
+    data_key_id: Mapped[int | None] = mapped_column(ForeignKey("data_keys.id"))
 
     case: Mapped[Case] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     protocol: Mapped[ProtocolRecord] = relationship()
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    data_key: Mapped[DataKey | None] = relationship()
 
     @property
-    def sealed_under(self) -> Case:
-        return self.case
+    def sealed_under(self) -> BreakGlass | Case:
+        """The record whose data key seals its values: its own, or for an access recorded
+        before it had one, its case."""
+        return self if self.data_key_id is not None or self.data_key is not None else self.case
+
+    @property
+    def erased(self) -> bool:
+        """Whether its reason and review note can no longer be read: its key destroyed at
+        the end of its retention, or, recorded before it had one, its case erased."""
+        if self.sealed_under is self.case:
+            return self.case.erased_at is not None
+        return self.data_key is not None and self.data_key.wrapped is None
 
 
 class Alert(Base):

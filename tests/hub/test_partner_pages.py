@@ -11,6 +11,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.erasure import erase_case
+from sharing.crypto.sealing import unseal
 from sharing.models import (
     AuditEntry,
     BreakGlass,
@@ -385,11 +386,11 @@ def test_emergency_access_from_its_page(demo_hub, demo_session) -> None:
     assert case.reference in manager.get("/emergency/reviews").get_data(as_text=True)
 
 
-def test_an_emergency_access_to_a_case_erased_since_is_reviewed_without_a_note(
+def test_an_emergency_access_to_a_case_erased_since_is_reviewed_with_its_reason_and_note(
     demo_hub, demo_session
 ) -> None:
-    """The case's key went with its erasure, so the review's note cannot be kept; the
-    review is recorded all the same and the access no longer waits for one."""
+    """The record of an emergency access is kept six years whatever becomes of the case:
+    erased since, the review page still gives the reason, and the review's note is kept."""
     case = demo_session.scalar(
         select(Case)
         .where(
@@ -426,12 +427,23 @@ def test_an_emergency_access_to_a_case_erased_since_is_reviewed_without_a_note(
     manager = demo_client(demo_hub, manager_user)
     path = f"/emergency/reviews/{glass.id}"
     form = manager.get(path).get_data(as_text=True)
-    assert "no note can be kept" in form
-    reviewed = manager.post(path, data={"csrf_token": csrf_token(manager, path)})
+    assert "A threat to kill was made an hour ago" in form
+    assert "no note can be kept" not in form
+    reviewed = manager.post(
+        path,
+        data={
+            "csrf_token": csrf_token(manager, path),
+            "note": "Justified: the police acted on the threat within the hour",
+        },
+    )
     assert reviewed.status_code == 302, reviewed.get_data(as_text=True)
     assert case.reference not in manager.get("/emergency/reviews").get_data(as_text=True)
     demo_session.expire_all()
-    assert demo_session.get(BreakGlass, glass.id).reviewed_at is not None
+    kept = demo_session.get(BreakGlass, glass.id)
+    assert kept.reviewed_at is not None
+    assert (
+        unseal(kept, "review_note") == "Justified: the police acted on the threat within the hour"
+    )
 
 
 def test_a_partner_manager_never_reaches_the_erase_form_of_another_agencys_case(
