@@ -26,7 +26,15 @@ from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.search import SearchQuery, people_matching, search_term
 from sharing.cases.survey import Survey
 from sharing.errors import NotFound
-from sharing.models import Action, AuditEntry, Case, CaseParty, Incident, Person, Share
+from sharing.models import (
+    Action,
+    AuditEntry,
+    Case,
+    CaseParty,
+    Incident,
+    Person,
+    Share,
+)
 
 #: The purpose every subject access act is recorded under.
 PURPOSE = "subject_access_request"
@@ -130,6 +138,9 @@ class IncidentEntry:
     reported_by_them: bool
     #: The police's crime reference, when it was reported as a crime.
     crime_reference: str | None = None
+    hate_related: bool = False
+    #: The agency the report was made to.
+    received_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +182,7 @@ class CaseSection:
     summary: str | None = None
     address: str | None = None
     postcode: str | None = None
+    uprn: str | None = None
     incidents: list[IncidentEntry] | None = None
     actions: list[ActionEntry] | None = None
     shares: list[ShareEntry] | None = None
@@ -248,7 +260,7 @@ def compile_report(
             select(AuditEntry).where(concerning_person(session, person_id)).order_by(AuditEntry.seq)
         )
     )
-    opened = [c.id for c in own if not c.locked]
+    opened = [c.id for c in own if not c.locked and c.erased_at is None]
     held = subject_held.rows_about(session, person_id, opened)
     acts.record(
         session,
@@ -259,6 +271,7 @@ def compile_report(
         basis=(
             f"person record and cases {acts.ids(opened)}; "
             f"locked cases named only {acts.ids([c.id for c in own if c.locked])}; "
+            f"erased cases named only {acts.ids([c.id for c in own if c.erased_at])}; "
             f"{held.basis()}"
         ),
     )
@@ -277,7 +290,7 @@ def compile_report(
                 for label, c, sentence in _NEEDS
             ),
         ],
-        cases=[_section(session, case, roles[case.id], person_id, decision) for case in own],
+        cases=[_section(session, case, roles[case.id], person_id, decision, held) for case in own],
         accesses=[
             _as_their_access(row, entry, person_id)
             for row, entry in zip(rows(session, entries, actor.agency_id), entries, strict=True)
@@ -311,7 +324,12 @@ def _roles(case: Case, person_id: int) -> str:
 
 
 def _section(
-    session: Session, case: Case, role: str, person_id: int, decision: Decision
+    session: Session,
+    case: Case,
+    role: str,
+    person_id: int,
+    decision: Decision,
+    held: subject_held.HeldRows,
 ) -> CaseSection:
     heading = CaseSection(
         reference=case.reference,
@@ -323,10 +341,13 @@ def _section(
         erased=case.erased_at is not None,
         locked=case.locked,
     )
-    if case.locked:
+    if case.locked or case.erased_at is not None:
         return heading
     incidents = session.scalars(
-        select(Incident).where(Incident.case_id == case.id).order_by(Incident.occurred_at)
+        select(Incident)
+        .where(Incident.case_id == case.id)
+        .options(selectinload(Incident.received_by))
+        .order_by(Incident.occurred_at)
     )
     actions = session.scalars(select(Action).where(Action.case_id == case.id).order_by(Action.id))
     shares = session.scalars(select(Share).where(Share.case_id == case.id).order_by(Share.id))
@@ -339,6 +360,7 @@ def _section(
         summary=_read(decision, case, "summary"),
         address=_read(decision, case, "address") if complainant else None,
         postcode=_read(decision, case, "postcode") if complainant else None,
+        uprn=_read(decision, case, "uprn") if complainant else None,
         incidents=[
             IncidentEntry(
                 occurred_at=i.occurred_at,
@@ -348,6 +370,8 @@ def _section(
                 description=_read(decision, i, "description"),
                 reported_by_them=i.reported_by_id == person_id,
                 crime_reference=_read(decision, i, "crime_reference"),
+                hate_related=i.hate_related,
+                received_by=i.received_by.name,
             )
             for i in incidents
         ],
@@ -373,7 +397,13 @@ def _section(
             )
             for s in shares
         ],
-        records=subject_case_records.case_records(session, case, person_id, decision),
+        records=subject_case_records.case_records(
+            session,
+            case,
+            [d for d in held.other_documents if d.case_id == case.id],
+            [g for g in held.emergency_accesses if g.case_id == case.id],
+            decision,
+        ),
     )
 
 

@@ -1,7 +1,8 @@
 """What a subject access report gives of each of the agency's cases a person is on,
 beyond its summary, incidents, actions and shares: how it was closed, its reviews, the
 changes of its priority and the escalations it prompted, its case conferences (the
-question and agenda, the partners' answers, the minutes and the decisions), and the
+question and agenda, the partners' answers, the minutes and the decisions), the requests
+to lock it, the emergency accesses to it (with their reasons and reviews), and the
 documents on it that are not addressed to the person (those that are have a part of the
 report of their own), for the data protection officer to check for their data.
 
@@ -13,18 +14,20 @@ what the crime exemption covers) is the data protection officer's decision on th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
 from sharing.access.decide import Decision
-from sharing.access.reveal import reveal
+from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit.subject_held import HeldDocument, document_entry
 from sharing.meetings.requests import PARTS
 from sharing.models import (
+    BreakGlass,
     Case,
     CaseReview,
     Conference,
@@ -32,6 +35,7 @@ from sharing.models import (
     Document,
     Escalation,
     InformationRequest,
+    LockRequest,
     TriageChange,
 )
 
@@ -112,6 +116,24 @@ class ConferenceEntry:
 
 
 @dataclass(frozen=True)
+class LockEntry:
+    requested_at: datetime
+    #: "Request to lock it: Safeguarding a staff member (agreed)".
+    request: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class EmergencyEntry:
+    started_at: datetime
+    #: Whose emergency access: the partner agency.
+    agency: str
+    reason: str | None
+    reviewed_at: datetime | None
+    review_note: str | None
+
+
+@dataclass(frozen=True)
 class CaseRecords:
     """The case's records beyond its summary, incidents, actions and shares, oldest
     first; ``closure`` None while it is open."""
@@ -123,11 +145,20 @@ class CaseRecords:
     conferences: list[ConferenceEntry]
     #: The case's documents not addressed to the person.
     documents: list[HeldDocument]
+    lock_requests: list[LockEntry]
+    emergency_accesses: list[EmergencyEntry]
 
 
-def case_records(session: Session, case: Case, person_id: int, decision: Decision) -> CaseRecords:
-    """The records of ``case`` (not locked) as the report of the person ``person_id``
-    shows them."""
+def case_records(
+    session: Session,
+    case: Case,
+    documents: Sequence[Document],
+    accesses: Sequence[BreakGlass],
+    decision: Decision,
+) -> CaseRecords:
+    """The records of ``case`` (neither locked nor erased) as the report shows them, with
+    ``documents`` and ``accesses``: the case's documents not addressed to the person and
+    its emergency accesses, found before the report's entry named them."""
     reviews = session.scalars(
         select(CaseReview)
         .where(CaseReview.case_id == case.id)
@@ -156,14 +187,12 @@ def case_records(session: Session, case: Case, person_id: int, decision: Decisio
         )
         .order_by(Conference.starts_at, Conference.id)
     )
-    documents = session.scalars(
-        select(Document)
-        .where(
-            Document.case_id == case.id,
-            or_(Document.person_id.is_(None), Document.person_id != person_id),
-        )
-        .order_by(Document.added_at, Document.id)
+    locks = session.scalars(
+        select(LockRequest)
+        .where(LockRequest.case_id == case.id)
+        .order_by(LockRequest.requested_at, LockRequest.id)
     )
+    load_data_keys(session, {g.data_key_id for g in accesses})
     return CaseRecords(
         closure=_closure(case, decision),
         reviews=[_review(r, decision) for r in reviews],
@@ -186,6 +215,29 @@ def case_records(session: Session, case: Case, person_id: int, decision: Decisio
         ],
         conferences=[_conference(c, decision) for c in conferences],
         documents=[document_entry(d, decision) for d in documents],
+        lock_requests=[
+            LockEntry(
+                requested_at=r.requested_at,
+                request=(
+                    f"Request to {'unlock' if r.unlock else 'lock'} it: "
+                    f"{r.reason.label} ({r.status.label.lower()})"
+                ),
+                note=reveal(decision, r, ("note",))["note"],
+            )
+            for r in locks
+        ],
+        emergency_accesses=[_emergency(g, decision) for g in accesses],
+    )
+
+
+def _emergency(access: BreakGlass, decision: Decision) -> EmergencyEntry:
+    texts = reveal(decision, access, ("reason", "review_note"))
+    return EmergencyEntry(
+        started_at=access.started_at,
+        agency=access.user.agency.name,
+        reason=texts["reason"],
+        reviewed_at=access.reviewed_at,
+        review_note=texts["review_note"],
     )
 
 

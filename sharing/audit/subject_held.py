@@ -14,14 +14,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.decide import Decision
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.cases.survey import Survey
-from sharing.models import CaseParty, ClosureSurvey, Document, Referral, RiskAssessment
+from sharing.models import (
+    BreakGlass,
+    CaseParty,
+    ClosureSurvey,
+    Document,
+    Referral,
+    RiskAssessment,
+    User,
+)
 from sharing.risk.disclose import AssessmentView, assessment_view
 from sharing.risk.matrix import shipped
 from sharing.vocabulary import PartyRole
@@ -95,6 +103,12 @@ class HeldRows:
     surveys: Sequence[ClosureSurvey]
     #: Case id → how many complainants it has, for the cases of ``surveys``.
     complainants: Mapping[int, int]
+    #: The documents on the cases not addressed to the person, which the report lists for
+    #: the DPO to check for their data.
+    other_documents: Sequence[Document] = ()
+    #: The emergency accesses to the cases (their reasons are sealed under keys of their
+    #: own, so the entry names them too).
+    emergency_accesses: Sequence[BreakGlass] = ()
 
     def basis(self) -> str:
         """What the report's audit entry names of them: ids only."""
@@ -102,7 +116,9 @@ class HeldRows:
             f"risk assessments {acts.ids([a.id for a in self.assessments])}; "
             f"documents {acts.ids([d.id for d in self.documents])}; "
             f"referrals {acts.ids([r.id for r in self.referrals])}; "
-            f"closure surveys {acts.ids([s.id for s in self.surveys])}"
+            f"closure surveys {acts.ids([s.id for s in self.surveys])}; "
+            f"other documents {acts.ids([d.id for d in self.other_documents])}; "
+            f"emergency accesses {acts.ids([g.id for g in self.emergency_accesses])}"
         )
 
 
@@ -116,8 +132,9 @@ class Held:
 
 def rows_about(session: Session, person_id: int, case_ids: Sequence[int]) -> HeldRows:
     """The person's assessments, documents addressed to them, referrals and the closure
-    surveys of the cases they are a complainant on, on the cases ``case_ids`` (the
-    agency's own, not locked), oldest first."""
+    surveys of the cases they are a complainant on, and the other documents of those
+    cases, on the cases ``case_ids`` (the agency's own, neither locked nor erased), oldest
+    first."""
     surveys = _surveys(session, person_id, case_ids)
     return HeldRows(
         assessments=session.scalars(
@@ -137,6 +154,20 @@ def rows_about(session: Session, person_id: int, case_ids: Sequence[int]) -> Hel
         ).all(),
         surveys=surveys,
         complainants=_complainants(session, [s.case_id for s in surveys]),
+        other_documents=session.scalars(
+            select(Document)
+            .where(
+                Document.case_id.in_(case_ids),
+                or_(Document.person_id.is_(None), Document.person_id != person_id),
+            )
+            .order_by(Document.added_at, Document.id)
+        ).all(),
+        emergency_accesses=session.scalars(
+            select(BreakGlass)
+            .where(BreakGlass.case_id.in_(case_ids))
+            .options(selectinload(BreakGlass.user).selectinload(User.agency))
+            .order_by(BreakGlass.started_at, BreakGlass.id)
+        ).all(),
     )
 
 

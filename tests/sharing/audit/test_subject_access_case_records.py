@@ -17,22 +17,27 @@ from sqlalchemy.orm import Session
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit.subject_access import CaseSection, compile_report
-from sharing.cases import documents
+from sharing.cases import documents, emergency, locks
+from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
 from sharing.files.stores import LocalStore
 from sharing.models import (
     Action,
+    AuditQueued,
     Case,
     CaseReview,
     Conference,
     Escalation,
     Incident,
+    RiskAssessment,
+    Share,
     TriageChange,
 )
-from sharing.vocabulary import ActionStatus, CaseStatus, DocumentKind, Role
+from sharing.vocabulary import ActionStatus, CaseStatus, DocumentKind, LockReason, Role
 from tests.fixtures.app import TEST_COST
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_actor
 from tests.fixtures.files import png
 
@@ -171,8 +176,8 @@ def test_documents_on_their_case_not_addressed_to_them_are_listed_for_checking(
     officer = Actor.of(case.officer)
     store = LocalStore(tmp_path / "files")
 
-    def attach(description: str, addressed_to: int | None) -> None:
-        documents.attach(
+    def attach(description: str, addressed_to: int | None) -> int:
+        return documents.attach(
             session,
             authorise(session, officer, case.id, Act.RECORD),
             store,
@@ -185,10 +190,10 @@ def test_documents_on_their_case_not_addressed_to_them_are_listed_for_checking(
                 filename="stairwell.png",
                 content=png("the stairwell"),
             ),
-        )
+        ).id
 
-    attach("The stairwell after the fire", None)
-    attach("Their own photograph of the door", person_id)
+    other = attach("The stairwell after the fire", None)
+    theirs = attach("Their own photograph of the door", person_id)
 
     section = _section(session, case)
 
@@ -196,3 +201,92 @@ def test_documents_on_their_case_not_addressed_to_them_are_listed_for_checking(
     listed = [d.description for d in section.records.documents]
     assert "The stairwell after the fire" in listed
     assert "Their own photograph of the door" not in listed
+    # The report's entry names both, each in its part, before either is read.
+    basis = _entry(session).basis
+    assert str(theirs) in _part(basis, "documents ").split(",")
+    assert str(other) in _part(basis, "other documents ").split(",")
+
+
+def _entry(session: Session) -> AuditQueued:
+    entry = session.scalar(select(AuditQueued).order_by(AuditQueued.id.desc()).limit(1))
+    assert entry is not None
+    assert entry.action == "subject_access.report"
+    return entry
+
+
+def _part(basis: str | None, label: str) -> str:
+    """The identifiers a part of the basis (``"documents 3,4"``) names."""
+    part = next(p for p in (basis or "").split("; ") if p.startswith(label))
+    return part.removeprefix(label)
+
+
+def test_an_erased_case_is_named_only_and_nothing_of_it_is_read(session: Session) -> None:
+    """Its values can no longer be read: the report names it, without its records, nor
+    its people's assessments and referrals made on it shown as the word "Erased"."""
+    case = _first_case(session, Case.id.in_(select(RiskAssessment.case_id)))
+    person_id = next(
+        a.person_id
+        for a in session.scalars(select(RiskAssessment).where(RiskAssessment.case_id == case.id))
+    )
+    manager = demo_actor(session, case.agency.code, Role.MANAGER)
+    close_for_erasure(session, manager, case.id)
+    erase_case(session, authorise(session, manager, case.id, Act.ERASE))
+
+    report = compile_report(session, _dpo(session, case.agency.code), person_id)
+
+    section = next(c for c in report.cases if c.reference == case.reference)
+    assert section.erased
+    assert section.incidents is None
+    assert section.records is None
+    assert case.reference not in {a.reference for a in report.held.assessments}
+    assert case.reference not in {r.reference for r in report.held.referrals}
+    assert str(case.id) in _part(_entry(session).basis, "erased cases named only ").split(",")
+    assert str(case.id) not in _part(_entry(session).basis, "person record and cases ").split(",")
+
+
+def test_incidents_say_where_they_were_reported_and_whether_hate_related(
+    session: Session,
+) -> None:
+    case = _first_case(session, Case.incidents.any(Incident.hate_related.is_(True)))
+
+    section = _section(session, case)
+
+    assert section.incidents is not None
+    incidents = sorted(case.incidents, key=lambda i: i.occurred_at)
+    assert [i.received_by for i in section.incidents] == [i.received_by.name for i in incidents]
+    assert [i.hate_related for i in section.incidents] == [i.hate_related for i in incidents]
+    assert any(i.hate_related for i in section.incidents)
+
+
+def test_lock_requests_and_emergency_accesses_on_their_case_are_in_their_report(
+    session: Session,
+) -> None:
+    """Why someone asked to lock the case, and why a partner opened it in an emergency,
+    may describe them: both are in the report, the emergency access named in its entry."""
+    case = _first_case(
+        session,
+        Case.agency.has(code="northshire-homes"),
+        Case.status != CaseStatus.CLOSED,
+        ~Case.id.in_(select(Share.case_id)),
+    )
+    officer = Actor.of(case.officer)
+    locks.request_lock(
+        session,
+        authorise(session, officer, case.id, Act.REQUEST_LOCK),
+        LockReason.EMPLOYEE_REPORTER,
+        "The victim's brother works in the housing team",
+    )
+    police = demo_actor(session, "northshire-police", Role.CASE_OFFICER)
+    glass = emergency.break_glass(
+        session, police, case.reference, "A threat to kill was made at the victim's door"
+    )
+
+    section = _section(session, case)
+
+    assert section.records is not None
+    (lock,) = section.records.lock_requests
+    assert lock.note == "The victim's brother works in the housing team"
+    (access,) = [a for a in section.records.emergency_accesses if a.started_at == glass.started_at]
+    assert access.reason == "A threat to kill was made at the victim's door"
+    assert access.agency == "Northshire Police"
+    assert str(glass.id) in _part(_entry(session).basis, "emergency accesses ").split(",")
