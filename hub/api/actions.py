@@ -7,7 +7,6 @@ from datetime import date
 from flask import Response, request
 
 from hub.api import bodies, paging, schemas
-from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _json, actor, bp, scoped
 from hub.database import db
 from sharing.cases import agency_actions
@@ -93,12 +92,7 @@ def _after_asked() -> agency_actions.Place | None:
     action_id = whole_number(number)
     due_on = None if day == UNDATED else _day(day)
     if action_id is None or action_id < 1 or (day != UNDATED and due_on is None):
-        raise Problem(
-            400,
-            "Invalid request",
-            "after is where the page before ended, as its next link gives it",
-            errors=[FieldProblem("after", "is not a place in the list")],
-        )
+        raise paging.not_a_place()
     return agency_actions.Place(due_on, action_id)
 
 

@@ -60,6 +60,17 @@ def after_asked() -> int | None:
     return number
 
 
+def not_a_place() -> Problem:
+    """The 400 problem at ``after`` for a value that is not a place in the list as the
+    list's ``next`` writes it."""
+    return Problem(
+        400,
+        "Invalid request",
+        "after is where the page before ended, as its next link gives it",
+        errors=[FieldProblem("after", "is not a place in the list")],
+    )
+
+
 class PagedOn(Paged, Protocol):
     """A page of a list read on from its last record."""
 

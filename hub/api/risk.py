@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 
 from hub.api import paging, schemas
 from hub.api.views import _json, _utc, actor, bp, scoped
 from hub.database import db
 from hub.risk.views import matrices
 from sharing import clock
+from sharing.formats import whole_number
+from sharing.models.cases import MAX_REFERENCE
 from sharing.risk import shared
+from sharing.vocabulary import RiskBand
 
 
 @bp.route("/risk/shared")
 @scoped("risk:read")
 def shared_risk() -> Response:
     """Victims and witnesses whose risk assessments are shared with your agency, highest
-    risk first, a page at a time (follow ``next`` until it is null): band, score and
-    trend, their name only when identity is shared too.
+    risk first, a page at a time (follow ``next`` until it is null: it continues from
+    where the page's last person stood, so people assessed again, or shares made or
+    ended meanwhile, make it skip or repeat no one else): band, score and trend, their
+    name only when identity is shared too.
     ---
     get:
       tags: [Risk]
@@ -26,12 +31,22 @@ def shared_risk() -> Response:
           in: query
           schema: {type: integer, minimum: 1, maximum: 100000, default: 1}
           description: the page (a page past the last is the last)
+        - name: after
+          in: query
+          schema: {type: string, pattern: '^(low|medium|high),\\d+,[^,]{1,32},\\d+$'}
+          description: "where the page before ended: its last person's band, the score they were ordered by (0 where it is withheld), case reference and person number, as next gives it"
       responses:
         200: {description: The people, content: {application/json: {schema: SharedRisksSchema}}}
-        400: {description: The page is not a whole number from 1 to 100000}
+        400: {description: "The page is not a whole number from 1 to 100000, or after is not a place in the list"}
     """
     found = shared.shared_risk(
-        db(), actor(), matrices(), clock.today(), paging.page_asked(), size=paging.PAGE_SIZE
+        db(),
+        actor(),
+        matrices(),
+        clock.today(),
+        paging.page_asked(),
+        size=paging.PAGE_SIZE,
+        after=_after_asked(),
     )
     listed = [
         {
@@ -39,6 +54,7 @@ def shared_risk() -> Response:
             "case_reference": r.case_reference,
             "priority": r.priority.value,
             "purpose": r.share.purpose,
+            "person_id": r.person.person_id,
             "role": r.person.role,
             "name": r.person.name,
             "band": r.person.latest.band.value,
@@ -58,4 +74,34 @@ def shared_risk() -> Response:
         }
         for r in found.rows
     ]
-    return _json(schemas.SharedRisksSchema(), {"people": listed, **paging.place(found)})
+    place = paging.place_after(found, _written(found.last) if found.last else None)
+    return _json(schemas.SharedRisksSchema(), {"people": listed, **place})
+
+
+def _written(place: shared.Place) -> str:
+    """A place in the list as ``after`` takes it: ``high,0,NGH-2026-00042,977``."""
+    return f"{place.band.value},{place.score},{place.reference},{place.person_id}"
+
+
+def _after_asked() -> shared.Place | None:
+    """The place ``after`` asks to read on from (None when not given); a 400 problem at
+    ``after`` for anything but a place as ``next`` writes it."""
+    text = request.args.get("after")
+    if text is None:
+        return None
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise paging.not_a_place()
+    band, score, reference, person = parts
+    bands = {b.value: b for b in RiskBand}
+    number, person_id = whole_number(score), whole_number(person)
+    if (
+        band not in bands
+        or number is None
+        or person_id is None
+        or person_id < 1
+        or not 1 <= len(reference) <= MAX_REFERENCE
+        or not reference.isprintable()
+    ):
+        raise paging.not_a_place()
+    return shared.Place(bands[band], number, reference, person_id)

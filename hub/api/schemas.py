@@ -330,6 +330,7 @@ class SharedRiskSchema(Schema):
     case_reference = fields.String(required=True)
     priority = fields.String(required=True)
     purpose = fields.String(required=True)
+    person_id = fields.Integer(required=True)
     role = fields.String(required=True)
     name = _may(fields.String)
     band = fields.String(required=True)

@@ -34,6 +34,9 @@ from sharing.vocabulary import (
     Triage,
 )
 
+#: The longest case reference.
+MAX_REFERENCE = 32
+
 
 class Case(Base):
     """One ASB problem owned by one agency."""
@@ -59,7 +62,7 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The owning agency's reference, e.g. ``NGH-2026-00042``; not personal data.
-    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    reference: Mapped[str] = mapped_column(String(MAX_REFERENCE), unique=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     #: For a case imported from the agency's own system, its reference there (unique in
     #: the agency, so importing the same file again leaves it alone); not personal data.

@@ -1,7 +1,9 @@
 """The victims (and witnesses) whose risk assessments are shared with a user's agency, a
 page at a time, highest risk first: only the shared open cases holding an assessment are
 found and decided (at once), and only the page's are opened. Each page is one audit entry
-naming its cases and what it showed of each.
+naming its cases and what it showed of each. A page is asked for by number, or read on
+from where the page before's last person stood (``Place``), so that people assessed or
+shares made or ended meanwhile make a reading skip or repeat no one else.
 """
 
 from __future__ import annotations
@@ -47,6 +49,24 @@ class SharedRisk:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a person stood in the list's order when it was listed: their latest band, the
+    score they were ordered by (0 for a score withheld from the reader), their case's
+    reference and their number. A list read on from it continues where they stood,
+    whatever has become of them since (assessed again, their share ended)."""
+
+    band: RiskBand
+    score: int
+    reference: str
+    person_id: int
+
+    @property
+    def order(self) -> tuple[int, int, str, int]:
+        """Highest band first; within a band by score, then by case reference and person."""
+        return (-self.band.rank, -self.score, self.reference, self.person_id)
+
+
+@dataclass(frozen=True)
 class SharedRiskPage:
     """One page of the people whose risk is shared with the agency."""
 
@@ -54,6 +74,10 @@ class SharedRiskPage:
     total: int
     page: int
     pages: int
+    #: Whether people come after this page's (the list as it stands now).
+    more: bool = False
+    #: Where the page's last person stood, to read on from (None: an empty page).
+    last: Place | None = None
 
 
 @dataclass(frozen=True)
@@ -69,9 +93,9 @@ class _Assessed:
     reference: str
 
     @property
-    def order(self) -> tuple[int, int, str, int]:
+    def place(self) -> Place:
         # Within a band by score where the reader sees it (a withheld score orders nothing).
-        return (-self.band.rank, -(self.score or 0), self.reference, self.person_id)
+        return Place(self.band, self.score or 0, self.reference, self.person_id)
 
 
 def shared_risk(
@@ -81,18 +105,29 @@ def shared_risk(
     today: date,
     page: int = 1,
     size: int = PAGE_SIZE,
+    *,
+    after: Place | None = None,
 ) -> SharedRiskPage:
     """One page of the victims whose risk assessments are shared with the actor's agency
     under a live share of an active protocol, highest risk first, each with only what the
     decision allows; recorded as one audit entry naming the page's cases and what it
     showed of each. Locked and erased cases never appear. Only the shared open cases
-    holding an assessment are decided (at once), and only the page's are opened."""
+    holding an assessment are decided (at once), and only the page's are opened.
+    ``after`` (the ``last`` place of the page before) asks for the people who come after
+    that place instead of a page by number, so that people assessed again, or shares
+    made or ended, while a list is read page by page never make it skip or repeat the
+    others (one who moves to before the place is not on this reading)."""
     chosen = _shared_assessed(session, actor)
     assessed = _latest(session, chosen)
     total = len(assessed)
     pages = max(1, -(-total // size))
-    page = min(max(page, 1), pages)
-    shown = assessed[(page - 1) * size : page * size]
+    if after is None:
+        page = min(max(page, 1), pages)
+        following = assessed[(page - 1) * size :]
+    else:
+        following = [a for a in assessed if a.place.order > after.order]
+        page = min(-(-(total - len(following)) // size) + 1, pages)
+    more, shown = len(following) > size, following[:size]
     cases = {
         c.id: c
         for c in session.scalars(
@@ -158,7 +193,7 @@ def shared_risk(
             ]
         ),
     )
-    return SharedRiskPage(rows, total, page, pages)
+    return SharedRiskPage(rows, total, page, pages, more, shown[-1].place if shown else None)
 
 
 def _shared_assessed(session: Session, actor: Actor) -> dict[int, tuple[int, Decision]]:
@@ -208,4 +243,4 @@ def _latest(session: Session, chosen: dict[int, tuple[int, Decision]]) -> list[_
         latest[(case_id, person_id)] = _Assessed(
             case_id, person_id, band, score if sees_all else None, reference
         )
-    return sorted(latest.values(), key=lambda a: a.order)
+    return sorted(latest.values(), key=lambda a: a.place.order)

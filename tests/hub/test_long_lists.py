@@ -1,26 +1,33 @@
 """Lists that grow with the partnership come a page at a time, as the case list does:
-"Shared with your agency" (page and API), a manager's overdue case reviews and the
-Community Trigger applications. Every row is on some page, and a page costs the same
-number of database statements however long the list (demo partnership, grown)."""
+"Shared with your agency" (page and API), a manager's overdue case reviews, the
+Community Trigger applications and the API's shared risk. Every row is on some page, and
+a page costs the same number of database statements however long the list (demo
+partnership, grown); an API list read on with ``next`` skips and repeats no one."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.api import paging
 from sharing import api_clients, clock
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases import shares
 from sharing.cases.listing import PAGE_SIZE
 from sharing.models import AuditEntry, Case, TriggerApplication, User
+from sharing.risk import shared
+from sharing.risk.assessments import AssessmentInput, record_assessment
+from sharing.risk.matrix import shipped
 from sharing.trigger import applications, input_checks, listing
-from sharing.vocabulary import CaseStatus, Role
+from sharing.vocabulary import AssessmentStage, CaseStatus, RiskBand, Role
 from tests.fixtures.api import HTTPS, bearer_for
 from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
 from tests.fixtures.statements import statements_for
@@ -29,6 +36,9 @@ from tests.sharing.trigger.test_complaints import PROCEDURE
 _SHARED_LINK = re.compile(r'href="/cases/(\d+)\?purpose=(\w+)"')
 _CASE_LINK = re.compile(r'<td class="govuk-table__cell"><a class="govuk-link" href="/cases/(\d+)"')
 _TRIGGER_LINK = re.compile(r'href="/trigger/(\d+)"')
+MATRIX = shipped().current
+#: The answers that score highest: a band of high.
+HIGHEST = {q.id: max(q.options, key=lambda o: o.score).value for q in MATRIX.questions}
 
 
 def _every_page(client: FlaskClient, path: str, link: re.Pattern[str]) -> list[list[tuple]]:
@@ -230,3 +240,131 @@ def test_the_trigger_lead_sees_applications_with_a_deadline_first_then_the_decid
     assert with_deadline == sorted(with_deadline, reverse=True)  # open first, then decided
     # Page 2 held both kinds before; now only applications with a deadline: one fewer read.
     assert statements_for(demo_hub, lambda: client.get("/trigger?page=2")) <= before
+
+
+def _risk_system(session: Session) -> tuple[api_clients.Registered, Actor]:
+    """A police records system reading the shared risk list, and the officer it acts as."""
+    officer = demo_user(session, "northshire-police", Role.CASE_OFFICER)
+    system = api_clients.register(
+        session, user=officer, name="Police risk register", scopes=["risk:read"]
+    )
+    session.commit()
+    return system, Actor.of(officer)
+
+
+def _shared_risk_now(session: Session, reader: Actor) -> list[shared.SharedRisk]:
+    """The whole shared risk list as it stands, in its order (its entry not kept)."""
+    rows = shared.shared_risk(session, reader, shipped(), clock.today(), size=10_000).rows
+    session.rollback()
+    return rows
+
+
+def _read_on(client: FlaskClient, headers: dict[str, str], path: str | None) -> list[dict]:
+    """The answers of ``path`` and of each ``next`` after it, until it is null."""
+    answers = []
+    while path:
+        answer = client.get(path, headers=headers, base_url=HTTPS)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        answers.append(answer.get_json())
+        path = answers[-1]["next"]
+    return answers
+
+
+def _who(person: dict) -> tuple[int, int]:
+    return person["case_id"], person["person_id"]
+
+
+def test_a_partner_system_reads_the_shared_risk_a_page_at_a_time_following_next(
+    demo_hub: Flask, demo_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paging, "PAGE_SIZE", 4)
+    system, reader = _risk_system(demo_session)
+    client = demo_hub.test_client()
+    headers = bearer_for(client, system)
+    expected = [(r.case_id, r.person.person_id) for r in _shared_risk_now(demo_session, reader)]
+    assert len(expected) > 3 * 4, "the demo shares risk with the police for four pages"
+
+    answers = _read_on(client, headers, "/api/v1/risk/shared")
+    assert [_who(p) for a in answers for p in a["people"]] == expected  # each once, in order
+    assert [len(a["people"]) for a in answers[:-1]] == [4] * (len(answers) - 1)
+    assert [a["page"] for a in answers] == list(range(1, len(answers) + 1))
+    assert {(a["pages"], a["total"]) for a in answers} == {(len(answers), len(expected))}
+    last = answers[0]["people"][-1]
+    assert answers[0]["next"] == (  # where page 1's last person stood
+        f"/api/v1/risk/shared?after={last['band']},{last['score'] or 0},"
+        f"{last['case_reference']},{last['person_id']}"
+    )
+    assert answers[-1]["next"] is None
+    entry = _last_entry(demo_session, reader.user_id)
+    assert entry.action == "shared.list"
+    assert acts.listed(entry.basis, "cases") == {p["case_id"] for p in answers[-1]["people"]}
+    # A page by number is as it was.
+    second = client.get("/api/v1/risk/shared?page=2", headers=headers, base_url=HTTPS).get_json()
+    assert [_who(p) for p in second["people"]] == expected[4:8]
+    assert second["page"] == 2
+
+    for wrong in (
+        "x",
+        "high",
+        "high,0,NGH-2026-00001",
+        "high,0,NGH-2026-00001,5,6",
+        "urgent,0,NGH-2026-00001,5",
+        "high,-1,NGH-2026-00001,5",
+        "high,x,NGH-2026-00001,5",
+        "high,0,,5",
+        "high,0,NGH-2026-00001,0",
+        f"high,{'9' * 30},NGH-2026-00001,5",
+        f"high,0,NGH-2026-00001,{'9' * 30}",
+        f"high,0,{'N' * 33},5",
+    ):
+        refused = client.get(f"/api/v1/risk/shared?after={wrong}", headers=headers, base_url=HTTPS)
+        assert refused.status_code == 400, wrong
+        assert [e["field"] for e in refused.get_json()["errors"]] == ["after"], wrong
+    api_clients.revoke(demo_session, system.client.client_id)
+    demo_session.commit()
+
+
+def test_a_person_assessed_again_while_a_partner_reads_the_shared_risk_moves_no_other(
+    demo_hub: Flask, demo_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A police system reads the people whose risk is shared with it; meanwhile the landlord
+    # assesses someone further down the list again and their band rises to high, which
+    # moves them up past the first page's last person. The others must all still come,
+    # each once: by page number, page 2 would list page 1's last again.
+    monkeypatch.setattr(paging, "PAGE_SIZE", 4)
+    system, reader = _risk_system(demo_session)
+    client = demo_hub.test_client()
+    headers = bearer_for(client, system)
+    before = _shared_risk_now(demo_session, reader)
+    first = client.get("/api/v1/risk/shared", headers=headers, base_url=HTTPS).get_json()
+    last = before[3]
+    assert [_who(p) for p in first["people"]][-1] == (last.case_id, last.person.person_id)
+    rising = next(
+        r
+        for r in before[8:]
+        if r.person.latest.band is not RiskBand.HIGH
+        and (last.person.latest.band is not RiskBand.HIGH or r.case_reference < last.case_reference)
+    )
+    case = demo_session.get(Case, rising.case_id)
+    record_assessment(
+        demo_session,
+        authorise(demo_session, Actor.of(case.officer), case.id, Act.ASSESS_RISK),
+        AssessmentInput(rising.person.person_id, AssessmentStage.CHANGE, MATRIX.version, HIGHEST),
+        matrices=shipped(),
+    )
+    demo_session.commit()
+    moved = (rising.case_id, rising.person.person_id)
+    assert moved in [
+        (r.case_id, r.person.person_id) for r in _shared_risk_now(demo_session, reader)[:4]
+    ]
+
+    seen = [_who(p) for p in first["people"]]
+    for answer in _read_on(client, headers, first["next"]):
+        seen += [_who(p) for p in answer["people"]]
+    others = [
+        (r.case_id, r.person.person_id) for r in before if (r.case_id, r.person.person_id) != moved
+    ]
+    assert [p for p in seen if p != moved] == others, "none skipped, none twice"
+    assert moved not in seen  # moved before where the reading stood: it comes next reading
+    api_clients.revoke(demo_session, system.client.client_id)
+    demo_session.commit()
