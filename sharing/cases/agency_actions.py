@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from sharing import clock
+from sharing import clock, paging
 from sharing.access.authorise import CaseDecisions, authorise
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import CaseFacts, facts_of
@@ -151,14 +151,13 @@ def actions_for_agency(
     today = clock.today()
     listed = select(Action).join(Case, Case.id == Action.case_id).where(*_listed(actor))
     total = session.scalar(listed.with_only_columns(func.count())) or 0
-    pages = max(1, -(-total // size))
     if after is None:
-        page = min(max(page, 1), pages)
+        page, pages = paging.numbered(total, size, page)
         chosen = listed.offset((page - 1) * size)
     else:
         following = _following(after)
         before = session.scalar(listed.where(~following).with_only_columns(func.count())) or 0
-        page = min(-(-before // size) + 1, pages)
+        page, pages = paging.read_on(total, size, before)
         chosen = listed.where(following)
     actions = list(
         session.scalars(
@@ -171,7 +170,7 @@ def actions_for_agency(
             .limit(size + 1)  # one more: whether any come after the page
         )
     )
-    more, actions = len(actions) > size, actions[:size]
+    more, actions = paging.more_than(actions, size)
     load_data_keys(session, {a.case.data_key_id for a in actions})
     decisions = CaseDecisions(session, actor, {a.case_id for a in actions})
     rows, shown_cases = [], set()

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
-from sharing import clock
+from sharing import clock, paging
 from sharing.access.authorise import AuthorisedCase, authorise, shared_cases_where
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import policy
@@ -433,15 +433,14 @@ def shared_page(
         return _listed(session, actor, SharePage([], 0, 1, 1))
     listed = select(func.count(Share.id)).join(Case, Case.id == Share.case_id).where(where)
     total = session.scalar(listed) or 0
-    pages = max(1, -(-total // size))
     if following is None:
-        page = min(max(page, 1), pages)
+        page, pages = paging.numbered(total, size, page)
         rows = _shared_rows(session, where, today, limit=size + 1, offset=(page - 1) * size)
     else:
         before = session.scalar(listed.where(~following)) or 0
-        page = min(-(-before // size) + 1, pages)
+        page, pages = paging.read_on(total, size, before)
         rows = _shared_rows(session, and_(where, following), today, limit=size + 1)
-    more, rows = len(rows) > size, rows[:size]
+    more, rows = paging.more_than(rows, size)
     return _listed(session, actor, SharePage(rows, total, page, pages, more))
 
 

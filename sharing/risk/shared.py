@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from sharing import paging
 from sharing.access.authorise import CaseDecisions
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import load_data_keys
@@ -120,14 +121,13 @@ def shared_risk(
     chosen = _shared_assessed(session, actor)
     assessed = _latest(session, chosen)
     total = len(assessed)
-    pages = max(1, -(-total // size))
     if after is None:
-        page = min(max(page, 1), pages)
+        page, pages = paging.numbered(total, size, page)
         following = assessed[(page - 1) * size :]
     else:
         following = [a for a in assessed if a.place.order > after.order]
-        page = min(-(-(total - len(following)) // size) + 1, pages)
-    more, shown = len(following) > size, following[:size]
+        page, pages = paging.read_on(total, size, total - len(following))
+    more, shown = paging.more_than(following, size)
     cases = {
         c.id: c
         for c in session.scalars(
