@@ -22,7 +22,7 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases import shares
 from sharing.cases.listing import PAGE_SIZE
-from sharing.models import AuditEntry, Case, TriggerApplication, User
+from sharing.models import AuditEntry, Case, Share, TriggerApplication, User
 from sharing.risk import shared
 from sharing.risk.assessments import AssessmentInput, record_assessment
 from sharing.risk.matrix import shipped
@@ -366,5 +366,35 @@ def test_a_person_assessed_again_while_a_partner_reads_the_shared_risk_moves_no_
     ]
     assert [p for p in seen if p != moved] == others, "none skipped, none twice"
     assert moved not in seen  # moved before where the reading stood: it comes next reading
+    api_clients.revoke(demo_session, system.client.client_id)
+    demo_session.commit()
+
+
+def test_a_share_ended_while_a_partner_reads_the_shared_risk_moves_no_other(
+    demo_hub: Flask, demo_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The landlord ends its shares of the case of the first page's last person before the
+    # police system follows next: the list reads on from where that person stood, so the
+    # people after them all come (by page number, the first of page 2 was skipped).
+    monkeypatch.setattr(paging, "PAGE_SIZE", 4)
+    system, reader = _risk_system(demo_session)
+    client = demo_hub.test_client()
+    headers = bearer_for(client, system)
+    before = [(r.case_id, r.person.person_id) for r in _shared_risk_now(demo_session, reader)]
+    first = client.get("/api/v1/risk/shared", headers=headers, base_url=HTTPS).get_json()
+    ended_case = first["people"][-1]["case_id"]
+    for share in demo_session.scalars(
+        select(Share).where(
+            Share.case_id == ended_case,
+            Share.agency_id == reader.agency_id,
+            Share.revoked_at.is_(None),
+        )
+    ).all():
+        shares.revoke_share(demo_session, Actor.of(share.created_by), share.id)
+    demo_session.commit()
+    assert ended_case not in {r.case_id for r in _shared_risk_now(demo_session, reader)}
+
+    seen = [_who(p) for a in _read_on(client, headers, first["next"]) for p in a["people"]]
+    assert seen == [p for p in before[4:] if p[0] != ended_case], "none skipped, none twice"
     api_clients.revoke(demo_session, system.client.client_id)
     demo_session.commit()
