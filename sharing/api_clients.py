@@ -52,8 +52,8 @@ class Registered:
 
 
 def register(session: Session, *, user: User, name: str, scopes: list[str]) -> Registered:
-    """Register a client acting as ``user`` (an active account of its agency) with
-    ``scopes``; ``InputError`` naming what is wrong."""
+    """Register a client acting as ``user`` (an active account of its agency, acting for
+    no other live client) with ``scopes``; ``InputError`` naming what is wrong."""
     name = tidied(name)
     if not name or len(name) > 120:
         raise InputError("name", "Name the partner system in 1 to 120 characters")
@@ -64,6 +64,18 @@ def register(session: Session, *, user: User, name: str, scopes: list[str]) -> R
         )
     if not user.active:
         raise InputError("user", "The account the client acts as is disabled")
+    # Every act of a client is recorded as its account's: one system to an account, so
+    # that the audit log tells one system's calls from another's.
+    serving = session.scalar(
+        select(ApiClient).where(ApiClient.user_id == user.id, ApiClient.revoked_at.is_(None))
+    )
+    if serving is not None:
+        raise InputError(
+            "user",
+            f'This account already acts for the partner system "{serving.name}" '
+            f"({serving.client_id}): give each system an account of its own, so that the "
+            "audit log tells their calls apart, or revoke that client first",
+        )
     secret = secrets.token_urlsafe(32)
     client = ApiClient(
         client_id=f"hub-{secrets.token_hex(8)}",

@@ -275,8 +275,19 @@ def test_the_operator_registers_lists_and_revokes_clients(
     listed = hub("api", "clients", "list")
     assert f"{client_id}  northshire-police  Records" in listed.output
     assert "active" in listed.output
+    # One system to an account, so that the audit log tells their calls apart.
+    second = hub(
+        "api", "clients", "add", "--user", officer.email, "--name", "Intel", "--scope", "cases:read"
+    )
+    assert second.exit_code == 1
+    assert f'already acts for the partner system "Records" ({client_id})' in second.output
+    assert "give each system an account of its own" in second.output
     assert hub("api", "clients", "revoke", client_id).exit_code == 0
     assert "revoked" in hub("api", "clients", "list").output
+    again = hub(
+        "api", "clients", "add", "--user", officer.email, "--name", "Intel", "--scope", "cases:read"
+    )
+    assert again.exit_code == 0, again.output  # the first one revoked
     assert hub("api", "clients", "revoke", "hub-nobody").exit_code == 1
     unknown = hub(
         "api", "clients", "add", "--user", "x@y.example", "--name", "R", "--scope", "cases:read"
