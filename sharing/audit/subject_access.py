@@ -5,7 +5,8 @@ A DPO sees the audit log, not case content. Compiling a subject access report is
 exception, and an explicit act: it is recorded under the purpose "subject access request"
 before anything is decrypted, like every other disclosure (``sharing.cases.pages``). It
 covers the person's record and the cases of the DPO's agency they are on, or were taken off
-while its records still name them. A locked case is named but not opened: its content is for its named users to review for the request.
+while its records still name them (``sharing.audit.subject_cases``). A locked case is named
+but not opened: its content is for its named users to review for the request.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from sharing import clock
 from sharing.access.decide import Actor, Decision, decide_subject_access
 from sharing.access.reveal import ERASED, load_data_keys, reveal
-from sharing.audit import acts, subject_case_records, subject_held
+from sharing.audit import acts, subject_cases, subject_held
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
 from sharing.cases.erasure import cases_naming
 from sharing.cases.needs import adjustments_sentence, contact_sentence
@@ -27,13 +28,10 @@ from sharing.cases.search import SearchQuery, people_matching, search_term
 from sharing.cases.survey import Survey
 from sharing.errors import NotFound
 from sharing.models import (
-    Action,
     AuditEntry,
     Case,
     CaseParty,
-    Incident,
     Person,
-    Share,
 )
 
 #: The purpose every subject access act is recorded under.
@@ -131,66 +129,6 @@ def _name(decision: Decision, person: Person) -> str:
 
 
 @dataclass(frozen=True)
-class IncidentEntry:
-    occurred_at: datetime
-    place: str | None
-    description: str | None
-    reported_by_them: bool
-    #: The police's crime reference, when it was reported as a crime.
-    crime_reference: str | None = None
-    hate_related: bool = False
-    #: The agency the report was made to.
-    received_by: str | None = None
-
-
-@dataclass(frozen=True)
-class ActionEntry:
-    kind: str
-    status: str
-    owner_agency: str
-    due_on: date | None
-    description: str | None
-    #: What was done, or why it was cancelled.
-    outcome_note: str | None = None
-
-
-@dataclass(frozen=True)
-class ShareEntry:
-    agency: str
-    protocol: str
-    purpose: str
-    shared_at: datetime
-    until: date
-    revoked_at: datetime | None
-
-
-@dataclass(frozen=True)
-class CaseSection:
-    reference: str
-    role: str
-    category: str
-    status: str
-    opened_at: datetime
-    closed_at: datetime | None
-    erased: bool
-    #: Content withheld: the case is locked to its named users.
-    locked: bool
-    #: The case's address and postcode, and the places of incidents others reported, left
-    #: out: the person is not a complainant on it, and where the ASB happened is often a
-    #: complainant's home.
-    location_withheld: bool = False
-    summary: str | None = None
-    address: str | None = None
-    postcode: str | None = None
-    uprn: str | None = None
-    incidents: list[IncidentEntry] | None = None
-    actions: list[ActionEntry] | None = None
-    shares: list[ShareEntry] | None = None
-    #: Its closure, reviews, changes of priority, escalations and conferences.
-    records: subject_case_records.CaseRecords | None = None
-
-
-@dataclass(frozen=True)
 class SubjectAccessReport:
     person_id: int
     agency: str
@@ -198,7 +136,7 @@ class SubjectAccessReport:
     erased: bool
     #: (label, value) of the person's own record, in order.
     details: list[tuple[str, str | None]]
-    cases: list[CaseSection]
+    cases: list[subject_cases.CaseSection]
     #: Every audit entry about the person, their record or their cases, oldest first.
     accesses: list[LogRow]
     #: Their risk assessments, the documents and letters addressed to them, the
@@ -290,7 +228,10 @@ def compile_report(
                 for label, c, sentence in _NEEDS
             ),
         ],
-        cases=[_section(session, case, roles[case.id], person_id, decision, held) for case in own],
+        cases=[
+            subject_cases.case_section(session, case, roles[case.id], person_id, decision, held)
+            for case in own
+        ],
         accesses=[
             _as_their_access(row, entry, person_id)
             for row, entry in zip(rows(session, entries, actor.agency_id), entries, strict=True)
@@ -321,90 +262,6 @@ def _roles(case: Case, person_id: int) -> str:
     """The person's parts on the case ("Victim, Reporter"), or that they were taken off it."""
     parts = [p.role.label for p in case.parties if p.person_id == person_id]
     return ", ".join(parts) or TAKEN_OFF
-
-
-def _section(
-    session: Session,
-    case: Case,
-    role: str,
-    person_id: int,
-    decision: Decision,
-    held: subject_held.HeldRows,
-) -> CaseSection:
-    heading = CaseSection(
-        reference=case.reference,
-        role=role,
-        category=case.category.label,
-        status=case.status.label,
-        opened_at=case.opened_at,
-        closed_at=case.closed_at,
-        erased=case.erased_at is not None,
-        locked=case.locked,
-    )
-    if case.locked or case.erased_at is not None:
-        return heading
-    incidents = session.scalars(
-        select(Incident)
-        .where(Incident.case_id == case.id)
-        .options(selectinload(Incident.received_by))
-        .order_by(Incident.occurred_at)
-    )
-    actions = session.scalars(select(Action).where(Action.case_id == case.id).order_by(Action.id))
-    shares = session.scalars(select(Share).where(Share.case_id == case.id).order_by(Share.id))
-    complainant = any(
-        p.person_id == person_id and p.role in subject_held.COMPLAINANT_ROLES for p in case.parties
-    )
-    return replace(
-        heading,
-        location_withheld=not complainant,
-        summary=_read(decision, case, "summary"),
-        address=_read(decision, case, "address") if complainant else None,
-        postcode=_read(decision, case, "postcode") if complainant else None,
-        uprn=_read(decision, case, "uprn") if complainant else None,
-        incidents=[
-            IncidentEntry(
-                occurred_at=i.occurred_at,
-                place=_read(decision, i, "place")
-                if complainant or i.reported_by_id == person_id
-                else None,
-                description=_read(decision, i, "description"),
-                reported_by_them=i.reported_by_id == person_id,
-                crime_reference=_read(decision, i, "crime_reference"),
-                hate_related=i.hate_related,
-                received_by=i.received_by.name,
-            )
-            for i in incidents
-        ],
-        actions=[
-            ActionEntry(
-                kind=a.kind.label,
-                status=a.status.label,
-                owner_agency=a.owner_agency.name,
-                due_on=a.due_on,
-                description=_read(decision, a, "description"),
-                outcome_note=_read(decision, a, "outcome_note"),
-            )
-            for a in actions
-        ],
-        shares=[
-            ShareEntry(
-                agency=s.agency.name,
-                protocol=f"{s.protocol.title} (version {s.protocol.version})",
-                purpose=s.purpose,
-                shared_at=s.created_at,
-                until=s.until,
-                revoked_at=s.revoked_at,
-            )
-            for s in shares
-        ],
-        records=subject_case_records.case_records(
-            session,
-            case,
-            [d for d in held.other_documents if d.case_id == case.id],
-            [g for g in held.emergency_accesses if g.case_id == case.id],
-            decision,
-        ),
-    )
 
 
 def _read(decision: Decision, record: object, column: str) -> str | None:

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.audit.subject_access import CaseSection, compile_report
+from sharing.audit.subject_access import compile_report
+from sharing.audit.subject_cases import CaseSection
 from sharing.cases import documents, emergency, locks
 from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
