@@ -153,7 +153,8 @@ def normalise_phone(value: str) -> str | None:
     """A phone number as digits: UK numbers in national form (``07700900123``), others
     as ``+`` and the international digits; None if ``value`` is not a phone number.
     A UK number may be written as dialled from abroad (``+44 7700 900123``, ``0044 7700
-    900123``, ``00 44 …``) and keep its trunk zero in brackets (``+44 (0)7700 900123``).
+    900123``, ``00 44 …``); any number may keep its trunk zero in brackets after its
+    country code (``+44 (0)7700 900123``, ``+353 (0)87 123 4567``), which is not dialled.
     Another country's number is written with ``+``: a ``00`` before anything but 44 is
     more often a mistyped UK number (``007700 900123``) than a call abroad, so it is
     refused rather than guessed."""
@@ -163,7 +164,7 @@ def normalise_phone(value: str) -> str | None:
     text = re.sub(r"^00\s*44", "+44", text)
     if text.startswith("00"):
         return None
-    text = re.sub(r"^\+\s*44\s*\(0\)", "+44", text)
+    text = re.sub(r"^\+\s*(\d{1,3})\s*\(0\)", r"+\1", text)
     digits = re.sub(r"\D", "", text)
     if text.startswith("+"):
         if not digits.startswith("44"):

@@ -76,8 +76,9 @@ def index_lengths(expected_persons: int = 1_000_000) -> dict[str, int]:
 #: raise it when any of them changes, so that ``hub keys status`` counts the entries made
 #: under older rules and ``hub keys reindex`` makes them again. 2: accents folded; 3:
 #: apostrophes typed as an acute accent, Arabic and Hebrew vowel marks and invisible
-#: characters dropped, and phone numbers written with 0044 or +44 (0) read as UK ones.
-RULES = 3
+#: characters dropped, and phone numbers written with 0044 or +44 (0) read as UK ones; 4:
+#: another country's trunk zero in brackets dropped (``+353 (0)87 …``).
+RULES = 4
 
 #: Apostrophes as people and word processors type them: ‘ ’ ʼ ʹ ` ´ ′.
 _APOSTROPHES = dict.fromkeys(map(ord, "\u2018\u2019\u02bc\u02b9`\u00b4\u2032"), "'")
