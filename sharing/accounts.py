@@ -22,6 +22,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.crypto import authenticator_secrets
 from sharing.crypto.sealing import SealedValueError
+from sharing.db import read_for_change
 from sharing.formats import (
     CONTROL_CHARACTERS,
     has_control_characters,
@@ -213,6 +214,13 @@ def authenticate(
         return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
     if not _verify(user.password_hash, password):
         return record_failure(session, user, now)
+    # Checked again under the account's lock (the password was checked without it, as it
+    # takes time): a failure counted meanwhile by an attempt at the same moment may have
+    # locked the account.
+    read_for_change(session, user)
+    if is_locked(user, now):
+        _failed(session, user, "account locked after repeated failures")
+        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
     hasher = _hasher(hashing_cost(session))
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
@@ -223,8 +231,15 @@ def authenticate(
 def record_failure(
     session: Session, user: User, now: datetime | None = None, *, what: str = "password"
 ) -> SignInResult:
-    """Count a failed password or code; the fifth in a row locks the account."""
+    """Count a failed password or code; the fifth in a row locks the account. Counted
+    under the account's lock, so that attempts at the same moment each count (none is
+    lost by writing the same count as another); one that finds the account locked by
+    them meanwhile is refused as locked, and not counted."""
     now = now or clock.now()
+    read_for_change(session, user)
+    if is_locked(user, now):
+        _failed(session, user, "account locked after repeated failures")
+        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
     user.failed_sign_ins += 1
     if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
         user.locked_until = now + LOCKOUT
@@ -430,11 +445,28 @@ def seal_authenticator_secrets(session: Session) -> int:
     return len(users)
 
 
+def second_factor(
+    session: Session, user: User, code: str, now: datetime | None = None
+) -> SignInResult:
+    """The security code of a user who has given their password, checked under the
+    account's lock (so that a code sent from several browsers at the same moment signs in
+    one, and wrong codes sent together each count): LOCKED for a locked account (not
+    counted), OK for a right code not used before, else a failure counted."""
+    now = now or clock.now()
+    read_for_change(session, user)
+    if is_locked(user, now):
+        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+    if confirm_second_factor(session, user, code, now):
+        return SignInResult(SignInOutcome.OK, user=user)
+    return record_failure(session, user, now, what="security code")
+
+
 def confirm_second_factor(
     session: Session, user: User, code: str, now: datetime | None = None
 ) -> bool:
-    """Accept a TOTP code for a user with a second factor, refusing replays. A sealed
-    secret that does not open (copied from another account, altered) accepts no code."""
+    """Accept a TOTP code for a user with a second factor, refusing replays (the caller
+    holds the account's lock: ``second_factor``). A sealed secret that does not open
+    (copied from another account, altered) accepts no code."""
     try:
         secret = authenticator_secret(session, user)
     except SealedValueError:

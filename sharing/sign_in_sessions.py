@@ -126,14 +126,21 @@ def sign_out(session: Session, key: str, actor: Actor) -> None:
 
 
 def end_all(session: Session, user: User, why: SessionEnd, *, by: Actor | None = None) -> int:
-    """End every live session of ``user`` at once; how many there were. Recorded as ``by``'s
-    act (the user's own, or an administrator's; None for a command-line operator)."""
+    """End every live session of ``user`` at once, and forget their sign-ins half done (a
+    password given, the security code not yet: someone else may be at that step); how many
+    sessions there were. Recorded as ``by``'s act (the user's own, or an administrator's;
+    None for a command-line operator)."""
     ended: int = session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         update(SignInSession)
         .where(SignInSession.user_id == user.id, SignInSession.ended_why.is_(None))
         .values(ended_at=clock.now(), ended_why=why, totp_set_up=None)
         .execution_options(synchronize_session=False)
     ).rowcount
+    session.execute(
+        delete(SignInStep)
+        .where(SignInStep.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
     acts.record(
         session,
         acts.Action.SESSIONS_END,

@@ -157,21 +157,18 @@ def second_factor() -> Response | str:
     user = step.user
     form = CodeForm()
     if form.validate_on_submit():
-        if accounts.is_locked(user):
-            form.code.errors = [locked_message(user.locked_until)]
-        elif accounts.confirm_second_factor(db(), user, form.code.data or ""):
+        result = accounts.second_factor(db(), user, form.code.data or "")
+        if result.outcome is SignInOutcome.OK:
             return _complete_step(step)
+        if result.outcome is SignInOutcome.LOCKED:
+            sign_in_sessions.end_step(db(), step)
+            session.pop(PENDING, None)
+            form.code.errors = [locked_message(result.locked_until)]
         else:
-            result = accounts.record_failure(db(), user, what="security code")
-            if result.outcome is SignInOutcome.LOCKED:
-                sign_in_sessions.end_step(db(), step)
-                session.pop(PENDING, None)
-                form.code.errors = [locked_message(result.locked_until)]
-            else:
-                form.code.errors = [
-                    "The security code is not correct or has already been used. Enter the newest code from your app"
-                ]
-            db().commit()
+            form.code.errors = [
+                "The security code is not correct or has already been used. Enter the newest code from your app"
+            ]
+        db().commit()
         form.code.data = ""
     return render_template("auth/code.html", form=form, title="Enter your security code")
 
@@ -181,6 +178,15 @@ def set_up_second_factor() -> Response | str:
     step = _pending_step()
     secret = sign_in_sessions.step_set_up_key(db(), step) if step is not None else None
     if step is None or step.user.has_authenticator or secret is None:
+        return redirect(url_for("auth.sign_in"))
+    if accounts.is_locked(step.user):
+        # Locked since the password was given (by failures elsewhere): the lock holds
+        # whichever way someone signs in.
+        until = step.user.locked_until
+        sign_in_sessions.end_step(db(), step)
+        db().commit()
+        session.pop(PENDING, None)
+        flash(locked_message(until), "expired")
         return redirect(url_for("auth.sign_in"))
     return set_up_authenticator(step.user, secret, required=True, then=lambda: _complete_step(step))
 

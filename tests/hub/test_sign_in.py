@@ -712,3 +712,51 @@ def test_a_whole_sign_in_clears_the_failures_before_it(app: Flask, create_user) 
     assert _post_sign_in(other, user.email, PASSWORD).location.endswith("/sign-in/code")
     for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
         assert "not correct" in _post_code(other, _wrong_code(user)).get_data(as_text=True)
+
+
+def test_signing_out_everywhere_ends_a_sign_in_waiting_for_its_security_code(
+    app: Flask, create_user
+) -> None:
+    """Someone who has the password is at the code step when the user, fearing just that,
+    signs out everywhere: the code step no longer leads in."""
+    user = create_user("dpo")
+    intruder, laptop = app.test_client(), app.test_client()
+    assert _post_sign_in(intruder, user.email, PASSWORD).location.endswith("/sign-in/code")
+    token = csrf_token(intruder, "/sign-in/code")
+    sign_in(laptop, user)
+    laptop.post("/account/sign-out-everywhere", data={"csrf_token": csrf_token(laptop, "/account")})
+
+    code = pyotp.TOTP(totp_secret_of(user)).now()
+    answer = intruder.post("/sign-in/code", data={"code": code, "csrf_token": token})
+
+    assert answer.status_code == 302
+    assert answer.location.startswith("/sign-in")
+    assert intruder.get("/").status_code == 302  # not signed in
+
+
+def test_an_account_locked_meanwhile_cannot_be_entered_by_setting_up_its_authenticator(
+    app: Flask, create_user, db_session: Session
+) -> None:
+    """The lock holds whichever way someone signs in: a manager at the step of setting up
+    their authenticator app, whose account wrong passwords from elsewhere then lock."""
+    user = create_user("manager", totp=False)
+    client = app.test_client()
+    assert _post_sign_in(client, user.email, PASSWORD).location.endswith("/sign-in/set-up-code")
+    page = client.get("/sign-in/set-up-code").get_data(as_text=True)
+    secret = _setup_key(page)
+    token = csrf_token(client, "/sign-in/set-up-code")
+    for _ in range(5):
+        _post_sign_in(app.test_client(), user.email, "not the password at all")
+
+    answer = client.post(
+        "/sign-in/set-up-code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token}
+    )
+
+    assert answer.status_code == 302
+    assert answer.location.startswith("/sign-in")
+    assert "Your account is locked" in client.get(answer.location).get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    db_session.expire_all()
+    kept = db_session.get(User, user.id)
+    assert kept.locked_until is not None
+    assert not kept.has_authenticator
