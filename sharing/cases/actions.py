@@ -120,7 +120,8 @@ def change_action(
     action = open_action(session, authorised, action_id)
     stamps.check(session, opened, action)
     owner_agency_id, owner_user_id = _checked_owner(session, case, data, action.owner_agency_id)
-    if at_the_table is not None and owner_agency_id not in at_the_table:
+    moved = owner_agency_id != action.owner_agency_id
+    if at_the_table is not None and moved and owner_agency_id not in at_the_table:
         raise InputError(
             "owner_agency_id",
             "The conference agreed this action: choose an agency at the conference",

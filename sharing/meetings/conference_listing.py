@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from sharing import clock
 from sharing.access.authorise import chair_decision_on, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import CaseFacts, facts_of
@@ -65,7 +66,7 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
     the invitation standing), soonest first; each one the actor may see the case of."""
     invited = select(ConferenceInvitation.conference_id).where(
         ConferenceInvitation.agency_id == actor.agency_id,
-        ConferenceInvitation.withdrawn_at.is_(None),
+        ConferenceInvitation.standing(clock.today()),
     )
     found = session.scalars(
         select(Conference)

@@ -103,8 +103,7 @@ def _authorised(
             session, actor, conference.case_id, conference.purpose, conference.shares_until
         )
     purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
-    invited = {i.agency_id for i in conference.invitations if i.withdrawn_at is None}
-    if purpose is not None and actor.agency_id not in invited:
+    if purpose is not None and actor.agency_id not in conference.at_the_table:
         raise acts.refused(
             session,
             action,
@@ -170,6 +169,7 @@ def read_conference(
     pack that shows it records one)."""
     actor = authorised.actor
     decision: Decision = authorised.decision
+    today = clock.today()
     load_data_keys(session, {conference.case.data_key_id})
     opened = reveal(decision, conference, ["question", "agenda"])
     answers = requests.rows(session, conference, decision, actor.agency_id)
@@ -201,7 +201,7 @@ def read_conference(
                 agency=i.agency.name,
                 agency_id=i.agency_id,
                 share_until=i.share.until,
-                withdrawn=i.withdrawn_at is not None or i.share.revoked_at is not None,
+                withdrawn=not i.stands(today),
             )
             for i in conference.invitations
         ],
@@ -213,7 +213,7 @@ def read_conference(
             (r.id for r in answers if r.agency_id == actor.agency_id and not r.answered_at),
             None,
         ),
-        actions=action_views(decision, agreed, clock.today()),
+        actions=action_views(decision, agreed, today),
         meeting=meeting_record.meeting(conference, actor, decision),
         chairing=minute_writing.is_chair(actor, conference),
         sitting=(

@@ -75,7 +75,8 @@ def answer(
     session: Session, actor: Actor, request_id: int, data: AnswerInput, now: datetime | None = None
 ) -> InformationRequest:
     """The invited agency answers its request (once; its staff who work cases or attend
-    conferences). ``NotFound`` for anyone else, or when the invitation was withdrawn."""
+    conferences). ``NotFound`` for anyone else, or when the invitation no longer stands
+    (withdrawn, or its share revoked or ended)."""
     now = now or clock.now()
     request = _answerable(session, actor, request_id)
     if request is None:
@@ -192,7 +193,7 @@ def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[
     )
     live = select(ConferenceInvitation.conference_id).where(
         ConferenceInvitation.agency_id == actor.agency_id,
-        ConferenceInvitation.withdrawn_at.is_(None),
+        ConferenceInvitation.standing(today),
     )
     to_answer = session.scalars(
         base.where(
@@ -228,7 +229,8 @@ def request_for(session: Session, actor: Actor, request_id: int) -> InformationR
 
 def _answerable(session: Session, actor: Actor, request_id: int) -> InformationRequest | None:
     """The request, if the actor may answer it: their agency's, they work cases or attend
-    conferences, the invitation stands, and the case is neither locked nor erased."""
+    conferences, the invitation stands (not withdrawn, its share neither revoked nor ended),
+    and the case is neither locked nor erased."""
     request = session.get(InformationRequest, request_id)
     if request is None or request.agency_id != actor.agency_id or not actor.has(*ANSWERING_ROLES):
         return None
@@ -239,6 +241,6 @@ def _answerable(session: Session, actor: Actor, request_id: int) -> InformationR
         )
     )
     case = request.conference.case
-    if invitation is None or invitation.withdrawn_at is not None:
+    if invitation is None or not invitation.stands(clock.today()):
         return None
     return None if case.locked or case.erased_at is not None else request

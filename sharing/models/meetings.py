@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ColumnElement, Date, ForeignKey, String, UniqueConstraint, and_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing import clock
@@ -96,10 +96,9 @@ class Conference(Base):
     @property
     def at_the_table(self) -> set[int]:
         """The agencies at the conference: the convening agency and those whose invitation
-        stands."""
-        return {self.case.agency_id} | {
-            i.agency_id for i in self.invitations if i.withdrawn_at is None
-        }
+        stands (``ConferenceInvitation.stands``)."""
+        today = clock.today()
+        return {self.case.agency_id} | {i.agency_id for i in self.invitations if i.stands(today)}
 
     @property
     def expected(self) -> list[ConferenceAttendee]:
@@ -134,6 +133,23 @@ class ConferenceInvitation(Base):
     conference: Mapped[Conference] = relationship(back_populates="invitations")
     agency: Mapped[Agency] = relationship()
     share: Mapped[Share] = relationship()
+
+    def stands(self, today: date) -> bool:
+        """Whether the invitation stands: not withdrawn, and its share neither revoked (from
+        the case's shares as well as by "Withdraw") nor ended."""
+        return (
+            self.withdrawn_at is None
+            and self.share.revoked_at is None
+            and today <= self.share.until
+        )
+
+    @staticmethod
+    def standing(today: date) -> ColumnElement[bool]:
+        """``stands`` as a condition on ``ConferenceInvitation``, for lists and counts."""
+        live = select(Share.id).where(Share.revoked_at.is_(None), Share.until >= today)
+        return and_(
+            ConferenceInvitation.withdrawn_at.is_(None), ConferenceInvitation.share_id.in_(live)
+        )
 
 
 class InformationRequest(Base):

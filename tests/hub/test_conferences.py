@@ -18,7 +18,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases import actions
+from sharing.cases import actions, shares
 from sharing.errors import InputError
 from sharing.meetings import conference_actions, conferences
 from sharing.models import (
@@ -28,6 +28,7 @@ from sharing.models import (
     Case,
     CaseParty,
     Conference,
+    ConferenceAttendee,
     Escalation,
     InformationRequest,
     LockMember,
@@ -188,6 +189,37 @@ def test_withdrawing_an_invitation_ends_that_agencys_access(demo_hub, demo_sessi
     assert demo_session.get(Share, police_invitation.share_id).revoked_at is not None
     assert police.get(path).status_code == 404
     assert police.get(answer_form).status_code == 404  # nor when it sits, from the form
+
+
+def test_a_partner_whose_conference_share_was_revoked_is_no_longer_at_the_table(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    invitation = next(i for i in conference.invitations if i.agency.code == "northshire-police")
+    police_user = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    police = demo_client(demo_hub, police_user)
+    asked = next(r for r in conference.requests if r.agency_id == invitation.agency_id)
+    answer_form = f"/conferences/{conference.id}/requests/{asked.id}"
+    assert police.get(answer_form).status_code == 200
+    assert f'href="{answer_form}"' in police.get("/").get_data(as_text=True)
+    # Revoked from the case's list of shares, not with "Withdraw".
+    shares.revoke_share(demo_session, Actor.of(conference.case.officer), invitation.share_id)
+    conference.attendees.append(ConferenceAttendee(user_id=police_user.id))
+    demo_session.commit()
+
+    assert f'href="{answer_form}"' not in police.get("/").get_data(as_text=True)
+    assert police.get(f"/conferences/{conference.id}").status_code == 404
+    assert police.get(answer_form).status_code == 404
+    token = csrf_token(police, "/")
+    answered = police.post(answer_form, data={"csrf_token": token, "known": "no"})
+    assert answered.status_code == 404
+    demo_session.expire_all()
+    assert demo_session.get(InformationRequest, asked.id).answered_at is None
+    assert invitation.agency_id not in conference.at_the_table
+    assert police_user.id not in [a.user_id for a in conference.expected]
+    assert "No: invitation withdrawn" in officer.get(f"/conferences/{conference.id}").get_data(
+        as_text=True
+    )
 
 
 def test_convening_from_an_escalation_prompt_records_it_as_acted_on(demo_hub, demo_session) -> None:
