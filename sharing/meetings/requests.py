@@ -173,8 +173,9 @@ class WaitingRequest:
 
 def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[WaitingRequest]]:
     """For the home page: requests the actor's agency has still to answer, and overdue
-    requests of conferences the actor's agency convened (soonest due first). Locked and
-    erased cases' conferences are left out."""
+    requests of conferences the actor's agency convened (soonest due first), each only
+    while its agency's invitation stands. Locked and erased cases' conferences are left
+    out."""
     today = clock.today()
     base = (
         select(InformationRequest)
@@ -201,8 +202,17 @@ def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[
             InformationRequest.conference_id.in_(live),
         )
     )
+    standing = select(ConferenceInvitation.id).where(
+        ConferenceInvitation.conference_id == InformationRequest.conference_id,
+        ConferenceInvitation.agency_id == InformationRequest.agency_id,
+        ConferenceInvitation.standing(today),
+    )
     overdue = session.scalars(
-        base.where(Case.agency_id == actor.agency_id, InformationRequest.due_on < today)
+        base.where(
+            Case.agency_id == actor.agency_id,
+            InformationRequest.due_on < today,
+            standing.exists(),
+        )
     )
 
     def row(request: InformationRequest) -> WaitingRequest:

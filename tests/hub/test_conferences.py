@@ -458,6 +458,33 @@ def test_the_convenor_sees_overdue_requests_on_their_home_page(demo_hub, demo_se
     assert "Northshire Police" in home
 
 
+def test_a_withdrawn_agencys_request_is_no_longer_listed_as_overdue(demo_hub, demo_session) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    for request in conference.requests:
+        request.due_on = clock.today() - timedelta(days=1)
+    demo_session.commit()
+    path = f"/conferences/{conference.id}"
+
+    def overdue() -> list[str]:
+        home = officer.get("/").get_data(as_text=True)
+        listed = home.partition("Information requests overdue for your conferences")[2]
+        rows = listed.partition("</ul>")[0].split("<li>")
+        return sorted(r.split("</a>: ")[1].split(",")[0] for r in rows if f'href="{path}"' in r)
+
+    assert overdue() == ["Northshire Adult Safeguarding", "Northshire Police"]
+    police = next(i for i in conference.invitations if i.agency.code == "northshire-police")
+    adults = next(i for i in conference.invitations if i.agency.code == "northshire-adults")
+    withdrawn = officer.post(
+        f"{path}/invitations/{police.id}/withdraw", data={"csrf_token": csrf_token(officer, path)}
+    )
+    assert withdrawn.status_code == 302
+    assert overdue() == ["Northshire Adult Safeguarding"]
+    # A share revoked from the case's shares ends the invitation too.
+    shares.revoke_share(demo_session, Actor.of(conference.case.officer), adults.share_id)
+    demo_session.commit()
+    assert overdue() == []
+
+
 def test_actions_agreed_at_the_conference_go_to_the_case_and_the_agency_at_the_table(
     demo_hub, demo_session
 ) -> None:
