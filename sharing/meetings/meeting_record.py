@@ -96,7 +96,7 @@ def meeting(conference: Conference, actor: Actor, decision: Decision) -> Meeting
             attendance=a.attendance.label if a.attendance else None,
             deputy=a.deputy.display_name if a.deputy else None,
         )
-        for a in conference.expected
+        for a in conference.on_the_record
     ]
     if not shown:
         return Meeting(status, False, False, False, False, agreed, attendance)

@@ -108,6 +108,14 @@ class Conference(Base):
         return [a for a in self.attendees if a.user.agency_id in table]
 
     @property
+    def on_the_record(self) -> list[ConferenceAttendee]:
+        """The meeting's attendance: everyone whose attendance was recorded, whatever
+        became of their agency's invitation since (the minutes keep who came), and the
+        people still expected."""
+        expected = {a.id for a in self.expected}
+        return [a for a in self.attendees if a.attendance is not None or a.id in expected]
+
+    @property
     def shares_until(self) -> date:
         """The last day its invitations' shares last (``share_days`` after the meeting),
         and so the last day a chair who reads it through its purpose may open it."""

@@ -686,6 +686,56 @@ def test_an_agency_whose_invitation_was_withdrawn_is_no_longer_expected_nor_told
     ]
 
 
+def test_agreed_minutes_keep_who_attended_after_an_invitation_is_withdrawn(
+    demo_hub, demo_session
+) -> None:
+    case = _open_case(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    viewer = demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    form = _form(officer, demo_session, case, attendees=[str(pcso.id), str(viewer.id)])
+    assert officer.post(f"/cases/{case.id}/conferences/new", data=form).status_code == 302
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).where(Conference.case_id == case.id))
+    conference.starts_at = clock.now() - timedelta(hours=1)
+    demo_session.commit()
+    base = f"/conferences/{conference.id}"
+    marks = {
+        f"attendance_{a.id}": "present" if a.user_id == pcso.id else "apologies"
+        for a in conference.attendees
+    }
+    assert _post(officer, f"{base}/attendance", **marks).status_code == 302
+    _post(officer, f"{base}/minutes/new", heading="1. Review", discussion=DISCUSSION)
+    assert _post(officer, f"{base}/minutes/circulate").status_code == 302
+
+    def attendance() -> str:
+        page = officer.get(base).get_data(as_text=True)
+        return page.partition('<h3 class="govuk-heading-s">Attendance</h3>')[2].partition(
+            "</table>"
+        )[0]
+
+    before = attendance()
+    assert viewer.display_name in before
+    assert "Sent apologies" in before
+    adults = next(i for i in conference.invitations if i.agency_id == viewer.agency_id)
+    assert _post(officer, f"{base}/invitations/{adults.id}/withdraw").status_code == 302
+    assert attendance() == before
+    chair = _chair(demo_hub, demo_session, conference)
+    assert _post(chair, f"{base}/minutes/agree").status_code == 302
+    assert attendance() == before
+    demo_session.expire_all()
+
+    def told(user: User) -> list[NoticeKind]:
+        return list(
+            demo_session.scalars(
+                select(Notice.kind).where(Notice.user_id == user.id, Notice.path == base)
+            )
+        )
+
+    assert NoticeKind.MINUTES_AGREED not in told(viewer)
+    assert NoticeKind.MINUTES_AGREED in told(pcso)
+
+
 def _refused_since(session: Session, seq: int) -> list[tuple[str, str, str]]:
     session.expire_all()
     return [
