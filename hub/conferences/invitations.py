@@ -8,15 +8,16 @@ from werkzeug.wrappers import Response
 
 from hub.conferences.views import _conference_page, bp
 from hub.database import db
-from sharing.errors import NotAllowed, NotFound
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.meetings import conferences
+from sharing.models import Conference, ConferenceInvitation
 
 
 @bp.route(
     "/conferences/<int:conference_id>/invitations/<int:invitation_id>/withdraw",
     methods=["GET", "POST"],
 )
-def withdraw(conference_id: int, invitation_id: int) -> Response | str:
+def withdraw(conference_id: int, invitation_id: int) -> Response | str | tuple[str, int]:
     """Asks first, saying what ends and that it cannot be undone; only the answer withdraws."""
     if request.method == "GET":
         return _ask_to_withdraw(conference_id, invitation_id)
@@ -26,6 +27,8 @@ def withdraw(conference_id: int, invitation_id: int) -> Response | str:
         abort(404)
     except NotAllowed:
         abort(403)
+    except InputError as refused:
+        return _ask_to_withdraw(conference_id, invitation_id, refused.message)
     flash(
         "Invitation withdrawn. That agency can no longer open the case for the conference.",
         "success",
@@ -33,7 +36,11 @@ def withdraw(conference_id: int, invitation_id: int) -> Response | str:
     return redirect(url_for("conferences.show", conference_id=conference_id))
 
 
-def _ask_to_withdraw(conference_id: int, invitation_id: int) -> Response | str:
+def _ask_to_withdraw(
+    conference_id: int, invitation_id: int, refused: str | None = None
+) -> Response | str | tuple[str, int]:
+    """Asks first; or, for the chair's agency, says why it cannot be withdrawn (400 when
+    the withdrawal was sent and refused)."""
     page = _conference_page(conference_id)
     if not page.convening:
         abort(403)
@@ -41,6 +48,17 @@ def _ask_to_withdraw(conference_id: int, invitation_id: int) -> Response | str:
     back = url_for("conferences.show", conference_id=conference_id)
     if invitation.withdrawn:
         return redirect(back)
+    conference = db().get(Conference, conference_id)
+    held = db().get(ConferenceInvitation, invitation_id)
+    if why := refused or conferences.chair_stays(conference, held):
+        return render_template(
+            "confirm.html",
+            title=f"Withdraw the invitation to {invitation.agency}",
+            caption=f"Case conference on case {page.case_reference}",
+            heading=f"You cannot withdraw the invitation to {invitation.agency}",
+            error=why,
+            cancel=back,
+        ), 400 if refused else 200
     return render_template(
         "confirm.html",
         title=f"Withdraw the invitation to {invitation.agency}",

@@ -346,7 +346,9 @@ def withdraw_invitation(
     session: Session, actor: Actor, conference_id: int, invitation_id: int
 ) -> ConferenceInvitation:
     """The convening agency withdraws an agency's invitation: its share ends at once, its
-    people are no longer expected, and notices still waiting to go to it are dropped."""
+    people are no longer expected, and notices still waiting to go to it are dropped.
+    Refused (``InputError``, recorded) for the chair's agency, while they chair: the chair
+    could no longer open the conference nor agree its minutes."""
     conference = session.get(Conference, conference_id)
     invitation = session.get(ConferenceInvitation, invitation_id)
     if conference is None or invitation is None or invitation.conference_id != conference.id:
@@ -354,6 +356,15 @@ def withdraw_invitation(
     authorise(session, actor, conference.case_id, Act.REVOKE_SHARE)
     if conference.case.agency_id != actor.agency_id:
         raise NotAllowed("only the convening agency withdraws invitations")
+    if invitation.withdrawn_at is None and (why := chair_stays(conference, invitation)):
+        acts.refuse(
+            session,
+            acts.Action.CONFERENCE_WITHDRAW,
+            actor=actor,
+            subject=acts.Subject("conference", conference.id),
+            reason=f"refused: agency {invitation.agency_id} is the chair's",
+        )
+        raise InputError("invitation", why)
     if invitation.withdrawn_at is None:
         now = clock.now()
         invitation.withdrawn_at = now
@@ -368,3 +379,16 @@ def withdraw_invitation(
             basis=f"agency {invitation.agency_id}; share {invitation.share_id} revoked",
         )
     return invitation
+
+
+def chair_stays(conference: Conference, invitation: ConferenceInvitation) -> str | None:
+    """Why the invitation cannot be withdrawn (its agency's person chairs the conference),
+    or None."""
+    chair = conference.chair
+    if chair.agency_id != invitation.agency_id:
+        return None
+    return (
+        f"You cannot withdraw the invitation to {invitation.agency.name}: "
+        f"{chair.display_name} of {invitation.agency.name} chairs this conference, and "
+        "could then neither open it nor agree its minutes"
+    )

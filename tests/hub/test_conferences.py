@@ -191,6 +191,48 @@ def test_withdrawing_an_invitation_ends_that_agencys_access(demo_hub, demo_sessi
     assert police.get(answer_form).status_code == 404  # nor when it sits, from the form
 
 
+def test_the_invitation_of_the_chairs_agency_cannot_be_withdrawn(demo_hub, demo_session) -> None:
+    case = _open_case(demo_session)
+    officer = _officer_client(demo_hub, demo_session, case)
+    chair = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    form = _form(officer, demo_session, case, chair=str(chair.id))
+    path = officer.post(f"/cases/{case.id}/conferences/new", data=form).location
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).order_by(Conference.id.desc()))
+    police = next(i for i in conference.invitations if i.agency_id == chair.agency_id)
+    withdraw = f"{path}/invitations/{police.id}/withdraw"
+    why = (
+        f"{chair.display_name} of Northshire Police chairs this conference, and could then "
+        "neither open it nor agree its minutes"
+    )
+    asked = officer.get(withdraw).get_data(as_text=True)
+    assert "You cannot withdraw the invitation to Northshire Police" in asked
+    assert why in asked
+    assert "Yes, withdraw the invitation" not in asked
+    last = demo_session.scalar(select(func.max(AuditEntry.seq)))
+    refused = officer.post(withdraw, data={"csrf_token": csrf_token(officer, path)})
+    assert refused.status_code == 400
+    assert why in refused.get_data(as_text=True)
+    demo_session.expire_all()
+    assert police.withdrawn_at is None
+    assert demo_session.get(Share, police.share_id).revoked_at is None
+    entries = demo_session.scalars(select(AuditEntry).where(AuditEntry.seq > last)).all()
+    assert [(e.action, e.outcome) for e in entries if e.action == "conference.withdraw"] == [
+        ("conference.withdraw", "refused")
+    ]
+    chair_client = demo_client(demo_hub, chair)
+    assert chair_client.get(path).status_code == 200
+    # Another agency's invitation is withdrawn as before.
+    adults = next(i for i in conference.invitations if i.agency.code == "northshire-adults")
+    assert (
+        officer.post(
+            f"{path}/invitations/{adults.id}/withdraw",
+            data={"csrf_token": csrf_token(officer, path)},
+        ).status_code
+        == 302
+    )
+
+
 def test_a_partner_whose_conference_share_was_revoked_is_no_longer_at_the_table(
     demo_hub, demo_session
 ) -> None:
