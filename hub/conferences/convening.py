@@ -25,6 +25,7 @@ from sharing.access.decide import Act
 from sharing.errors import InputError, NotAllowed
 from sharing.formats import whole_number
 from sharing.meetings import conferences
+from sharing.models import Case
 from sharing.protocols.records import shareable_purposes
 
 #: The purpose a new conference runs under unless the convenor chooses another.
@@ -93,23 +94,25 @@ def chosen_protocol(value: str | None) -> tuple[int | None, str]:
 SHOW_PEOPLE = "show_people"
 
 
-def _offer_attendees(form: ConveneForm, own_agency_id: int, area_id: int) -> None:
+def _offer_attendees(form: ConveneForm, case: Case) -> None:
     """Offer as people expected those of the convening agency and of the agencies ticked
     (the only ones the conference can expect), by agency and name; refuse, saying why,
-    anyone there whose roles do not take part."""
+    anyone there who could not open the conference (``conferences.refusals``)."""
+    own_agency_id = case.agency_id
     ticked = {whole_number(a) for a in form.agencies.data or []}
     offered = {int(value) for value, _ in form.agencies.choices} & {a for a in ticked if a}
     people = [
-        u for u in directory.people(db(), area_id) if u.agency_id in {own_agency_id, *offered}
+        u
+        for u in directory.people(db(), case.agency.area_id)
+        if u.agency_id in {own_agency_id, *offered}
     ]
+    refused = conferences.refusals(db(), case, people)
     own_first = sorted(people, key=lambda u: u.agency_id != own_agency_id)  # stable: by name
-    form.attendees.offer_grouped(
-        by_agency(u for u in own_first if conferences.part_refusal(u) is None)
-    )
+    form.attendees.offer_grouped(by_agency(u for u in own_first if u.id not in refused))
     form.attendees.refused = {
-        str(u.id): f"{u.display_name} cannot be expected: {why}"
+        str(u.id): f"{u.display_name} cannot be expected: {refused[u.id]}"
         for u in people
-        if (why := conferences.part_refusal(u))
+        if u.id in refused
     }
 
 
@@ -131,7 +134,7 @@ def convene(case_id: int) -> Response | tuple[str, int]:
     refusals = {str(o.agency.id): o.refusal for o in options if o.refusal}
     chairs = conferences.chairs(db(), record.agency.area_id, protocol_id, purpose, record)
     form.chair.offer_grouped(by_agency(chairs, name_and_agency), first=[("", "Choose the chair")])
-    _offer_attendees(form, record.agency_id, record.agency.area_id)
+    _offer_attendees(form, record)
     escalation_id = whole_number(request.args.get("escalation"))
     recorded = False  # whether the core has recorded a refusal of this attempt
     showing = request.method == "POST" and SHOW_PEOPLE in request.form

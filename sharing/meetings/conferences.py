@@ -67,6 +67,21 @@ def part_refusal(user: User) -> str | None:
     )
 
 
+def refusals(session: Session, case: Case, people: Sequence[User]) -> dict[int, str]:
+    """Why each of ``people`` cannot be expected at a conference on ``case``, by user id
+    (those who can are left out): their roles do not take part (``part_refusal``), or, of
+    the case's own agency, the access rules do not let them open the case (a case officer
+    of another team). Decided for them all at once."""
+    found = {u.id: why for u in people if (why := part_refusal(u))}
+    own = [u for u in people if u.agency_id == case.agency_id and u.id not in found]
+    decided = decisions_of(session, [Actor.of(u) for u in own], case.id)
+    for user in own:
+        decision = decided.get(user.id)
+        if decision is None or not decision.allowed:
+            found[user.id] = "they cannot open this case: it is neither theirs nor their team's"
+    return found
+
+
 @dataclass(frozen=True)
 class ConferenceInput:
     """What the convenor gives: the question, when and where, the chair, the protocol and
@@ -261,14 +276,18 @@ def _convene(
             f"{chair.display_name} is from {chair.agency.name}: invite it, or choose a chair "
             "from an agency at the table",
         )
-    attendees = [session.get(User, i) for i in dict.fromkeys(data.attendee_ids)]
-    for user in attendees:
+    attendees: list[User] = []
+    for user_id in dict.fromkeys(data.attendee_ids):
+        user = session.get(User, user_id)
         if user is None or not user.active or user.agency_id not in at_the_table:
             raise InputError(
                 "attendee_ids",
                 "Choose attendees from your agency and the agencies invited",
             )
-        if why := part_refusal(user):
+        attendees.append(user)
+    refused = refusals(session, case, attendees)
+    for user in attendees:
+        if why := refused.get(user.id):
             raise InputError("attendee_ids", f"{user.display_name} cannot be expected: {why}")
     escalation = _escalation(session, case, data.escalation_id)
 
@@ -307,7 +326,7 @@ def _convene(
         session.add(invitation)
         requests.ask(session, conference, invitation)
     for user in attendees:
-        session.add(ConferenceAttendee(conference=conference, user_id=user.id))  # type: ignore[union-attr]
+        session.add(ConferenceAttendee(conference=conference, user_id=user.id))
     if escalation is not None:
         escalation.considered_at = now
         escalation.considered_by_id = actor.user_id

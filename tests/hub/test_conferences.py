@@ -5,6 +5,7 @@ its field, nothing written and the refusal audited."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -32,6 +33,7 @@ from sharing.models import (
     Escalation,
     InformationRequest,
     LockMember,
+    Notice,
     ProtocolRecord,
     Share,
     User,
@@ -189,6 +191,44 @@ def test_withdrawing_an_invitation_ends_that_agencys_access(demo_hub, demo_sessi
     assert demo_session.get(Share, police_invitation.share_id).revoked_at is not None
     assert police.get(path).status_code == 404
     assert police.get(answer_form).status_code == 404  # nor when it sits, from the form
+
+
+def _of_another_team(session: Session, case: Case) -> User:
+    """A case officer of the case's agency, not a manager, of a team that does not work it."""
+    return next(
+        u
+        for u in session.scalars(
+            select(User).where(User.agency_id == case.agency_id, User.active).order_by(User.id)
+        )
+        if u.roles == {Role.CASE_OFFICER}
+        and u.team is not None
+        and u.team != case.officer.team
+        and u.id != case.officer_id
+    )
+
+
+def test_a_case_officer_of_another_team_is_neither_offered_nor_accepted_as_expected(
+    demo_hub, demo_session
+) -> None:
+    case = _open_case(demo_session)
+    officer = _officer_client(demo_hub, demo_session, case)
+    elsewhere = _of_another_team(demo_session, case)
+    form = officer.get(f"/cases/{case.id}/conferences/new").get_data(as_text=True)
+    offered = set(re.findall(r'name="attendees" type="checkbox" value="(\d+)"', form))
+    assert str(case.officer_id) in offered
+    assert str(elsewhere.id) not in offered
+    before = _counts(demo_session)
+    refused = officer.post(
+        f"/cases/{case.id}/conferences/new",
+        data=_form(officer, demo_session, case, attendees=[str(elsewhere.id)]),
+    )
+    assert refused.status_code == 400
+    assert (
+        f"{elsewhere.display_name} cannot be expected: they cannot open this case: it is "
+        "neither theirs nor their team&#39;s" in refused.get_data(as_text=True)
+    )
+    assert _counts(demo_session) == before
+    assert demo_session.scalars(select(Notice).where(Notice.user_id == elsewhere.id)).all() == []
 
 
 def test_the_invitation_of_the_chairs_agency_cannot_be_withdrawn(demo_hub, demo_session) -> None:
