@@ -20,7 +20,7 @@ from sharing.access.facts import Actor, facts_of
 from sharing.access.scope import Lock
 from sharing.meetings.requests import ANSWERING_ROLES
 from sharing.models import Action, Case, Conference, Notice, User
-from sharing.vocabulary import ActionStatus, NoticeKind, Role
+from sharing.vocabulary import ActionStatus, Attendance, NoticeKind, Role
 
 #: Set in a session's info when it queued notices, for the web layer to deliver them.
 QUEUED = "hub.notices_queued"
@@ -106,8 +106,14 @@ def minutes_ready(
     session: Session, conference: Conference, kind: NoticeKind, by: int, now: datetime
 ) -> None:
     """Tell the attendees, the chair and the convenor (not ``by``, who did it) that the
-    minutes are circulated or agreed."""
-    people = [a.user for a in conference.expected] + [conference.chair, conference.convened_by]
+    minutes are circulated or agreed: the people expected, and the deputy who came for
+    one (both are told: the person named stays their agency's attendee)."""
+    attendees = [a.user for a in conference.expected] + [
+        a.deputy
+        for a in conference.expected
+        if a.attendance is Attendance.DEPUTY and a.deputy is not None
+    ]
+    people = [*attendees, conference.chair, conference.convened_by]
     queue(
         session,
         kind,

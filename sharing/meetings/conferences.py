@@ -67,13 +67,20 @@ def part_refusal(user: User) -> str | None:
     )
 
 
-def refusals(session: Session, case: Case, people: Sequence[User]) -> dict[int, str]:
+def refusals(
+    session: Session, case: Case, people: Sequence[User], chair_id: int | None = None
+) -> dict[int, str]:
     """Why each of ``people`` cannot be expected at a conference on ``case``, by user id
     (those who can are left out): their roles do not take part (``part_refusal``), or, of
     the case's own agency, the access rules do not let them open the case (a case officer
-    of another team). Decided for them all at once."""
+    of another team); the chair (``chair_id``) opens it as its chair. Decided for them all
+    at once."""
     found = {u.id: why for u in people if (why := part_refusal(u))}
-    own = [u for u in people if u.agency_id == case.agency_id and u.id not in found]
+    own = [
+        u
+        for u in people
+        if u.agency_id == case.agency_id and u.id not in found and u.id != chair_id
+    ]
     decided = decisions_of(session, [Actor.of(u) for u in own], case.id)
     for user in own:
         decision = decided.get(user.id)
@@ -285,7 +292,7 @@ def _convene(
                 "Choose attendees from your agency and the agencies invited",
             )
         attendees.append(user)
-    refused = refusals(session, case, attendees)
+    refused = refusals(session, case, attendees, chair.id)
     for user in attendees:
         if why := refused.get(user.id):
             raise InputError("attendee_ids", f"{user.display_name} cannot be expected: {why}")

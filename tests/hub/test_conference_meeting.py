@@ -22,7 +22,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.crypto.sealing import unseal
 from sharing.errors import InputError
-from sharing.meetings import conference_listing, conferences, series
+from sharing.meetings import conference_attendance, conference_listing, conferences, series
 from sharing.models import (
     AuditEntry,
     Case,
@@ -33,7 +33,7 @@ from sharing.models import (
     ProtocolRecord,
     User,
 )
-from sharing.vocabulary import CaseStatus, MinutesStatus, NoticeKind, Role
+from sharing.vocabulary import Attendance, CaseStatus, MinutesStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 from tests.hub.test_conferences import _agency, _convened, _form, _open_case
@@ -684,6 +684,80 @@ def test_an_agency_whose_invitation_was_withdrawn_is_no_longer_expected_nor_told
     assert NoticeKind.MINUTES_CIRCULATED in [
         n.kind for n in demo_session.scalars(select(Notice).where(Notice.user_id == viewer.id))
     ]
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.DPO])
+def test_only_someone_who_could_have_been_expected_is_recorded_as_present_or_as_a_deputy(
+    demo_hub, demo_session, role: Role
+) -> None:
+    case = _open_case(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    sergeant = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    cannot = demo_user(demo_session, "northshire-police", role)
+    form = _form(officer, demo_session, case, attendees=[str(sergeant.id)])
+    assert officer.post(f"/cases/{case.id}/conferences/new", data=form).status_code == 302
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).where(Conference.case_id == case.id))
+    conference.starts_at = clock.now() - timedelta(hours=1)
+    demo_session.commit()
+    base = f"/conferences/{conference.id}"
+    named = conference.attendees[0]
+
+    page = officer.get(f"{base}/attendance").get_data(as_text=True)
+    assert cannot.display_name not in page
+    assert pcso.display_name in page
+    present = _post(
+        officer,
+        f"{base}/attendance",
+        also_present=str(cannot.id),
+        **{f"attendance_{named.id}": "present"},
+    )
+    assert present.status_code == 400
+    assert "Select who else was present from those offered" in present.get_data(as_text=True)
+    deputy = _post(
+        officer,
+        f"{base}/attendance",
+        **{f"attendance_{named.id}": "deputy", f"deputy_{named.id}": str(cannot.id)},
+    )
+    assert deputy.status_code == 400
+    assert f"Select who came for {sergeant.display_name}" in deputy.get_data(as_text=True)
+    # The core refuses them too, whoever calls it.
+    actor = Actor.of(case.officer)
+    why = "their roles do not take part in conferences"
+    with pytest.raises(
+        InputError, match=f"{cannot.display_name} cannot be recorded as present: {why}"
+    ):
+        conference_attendance.record_attendance(demo_session, actor, conference.id, {}, [cannot.id])
+    demo_session.rollback()
+    mark = conference_attendance.Mark(Attendance.DEPUTY, cannot.id)
+    with pytest.raises(
+        InputError, match=f"{cannot.display_name} cannot come for {sergeant.display_name}: {why}"
+    ):
+        conference_attendance.record_attendance(
+            demo_session, actor, conference.id, {named.id: mark}
+        )
+    demo_session.rollback()
+    demo_session.expire_all()
+    assert [(a.user_id, a.attendance) for a in conference.attendees] == [(sergeant.id, None)]
+
+    # The deputy who came is told of the minutes, as is the person they came for.
+    came = _post(
+        officer,
+        f"{base}/attendance",
+        **{f"attendance_{named.id}": "deputy", f"deputy_{named.id}": str(pcso.id)},
+    )
+    assert came.status_code == 302
+    _post(officer, f"{base}/minutes/new", heading="1. Review", discussion=DISCUSSION)
+    assert _post(officer, f"{base}/minutes/circulate").status_code == 302
+    demo_session.expire_all()
+    told = demo_session.scalars(
+        select(Notice.user_id).where(
+            Notice.kind == NoticeKind.MINUTES_CIRCULATED, Notice.path == base
+        )
+    ).all()
+    assert {pcso.id, sergeant.id} <= set(told)
+    assert cannot.id not in told
 
 
 def test_agreed_minutes_keep_who_attended_after_an_invitation_is_withdrawn(
