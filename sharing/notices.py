@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.facts import Actor, facts_of
 from sharing.access.scope import Lock
+from sharing.meetings.conference_listing import visible
 from sharing.meetings.requests import ANSWERING_ROLES
 from sharing.models import Action, Case, Conference, Notice, User
 from sharing.vocabulary import ActionStatus, Attendance, NoticeKind, Role
@@ -107,7 +108,9 @@ def minutes_ready(
 ) -> None:
     """Tell the attendees, the chair and the convenor (not ``by``, who did it) that the
     minutes are circulated or agreed: the people expected, and the deputy who came for
-    one (both are told: the person named stays their agency's attendee)."""
+    one (both are told: the person named stays their agency's attendee). Only those who
+    may open the conference are told: nobody outside a locked case's lock, nor anyone whose
+    agency's invitation no longer stands."""
     attendees = [a.user for a in conference.expected] + [
         a.deputy
         for a in conference.expected
@@ -117,7 +120,7 @@ def minutes_ready(
     queue(
         session,
         kind,
-        [u for u in people if u.id != by],
+        [u for u in people if u.id != by and visible(session, Actor.of(u), conference)],
         reference=conference.case.reference,
         path=f"/conferences/{conference.id}",
         about=conference.starts_at,
@@ -136,6 +139,21 @@ def withdraw_unsent(session: Session, agency_id: int, conference: Conference) ->
             User.agency_id == agency_id,
             Notice.sent_at.is_(None),
             (Notice.path == path) | Notice.path.startswith(f"{path}/"),
+        )
+    ).all()
+    for notice in waiting:
+        session.delete(notice)
+    return len(waiting)
+
+
+def drop_outside_lock(session: Session, reference: str, members: Iterable[int]) -> int:
+    """Drop the notices about a case still waiting to go to anyone outside its lock, as it
+    is locked: for them the case no longer exists (``Lock``). How many."""
+    waiting = session.scalars(
+        select(Notice).where(
+            Notice.reference == reference,
+            Notice.sent_at.is_(None),
+            Notice.user_id.not_in(list(members)),
         )
     ).all()
     for notice in waiting:

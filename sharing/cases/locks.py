@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
 from sharing.access.decide import LOCKED, Act, Actor, decide
 from sharing.access.facts import facts_of
@@ -92,7 +92,8 @@ def decide_lock(
     now: datetime | None = None,
 ) -> LockRequest:
     """A manager of the agency, not the requester, approves or refuses. An approved lock
-    lets in the case officer, the approving manager and the users they name."""
+    lets in the case officer, the approving manager and the users they name; notices about
+    the case still waiting to go to anyone else are dropped."""
     request = session.get(LockRequest, request_id)
     if request is None:
         raise acts.refused(
@@ -146,11 +147,13 @@ def _apply(
     case.locked = not unlock
     if unlock:
         return
-    for user_id in dict.fromkeys([case.officer_id, actor.user_id, *members]):
+    named = list(dict.fromkeys([case.officer_id, actor.user_id, *members]))
+    for user_id in named:
         user = session.get(User, user_id)
         if user is None or user.agency_id != case.agency_id:
             raise InputError("members", "Name only people of your own agency")
         session.add(LockMember(case_id=case.id, user_id=user_id, named_by_id=actor.user_id))
+    notices.drop_outside_lock(session, case.reference, named)
 
 
 @dataclass(frozen=True)

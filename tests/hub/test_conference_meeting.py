@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from hub.templating import css_string
 from sharing import clock
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import locks
 from sharing.crypto.sealing import unseal
 from sharing.errors import InputError
 from sharing.meetings import conference_attendance, conference_listing, conferences, series
@@ -33,7 +35,7 @@ from sharing.models import (
     ProtocolRecord,
     User,
 )
-from sharing.vocabulary import Attendance, CaseStatus, MinutesStatus, NoticeKind, Role
+from sharing.vocabulary import Attendance, CaseStatus, LockReason, MinutesStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 from tests.hub.test_conferences import _agency, _convened, _form, _open_case
@@ -808,6 +810,58 @@ def test_agreed_minutes_keep_who_attended_after_an_invitation_is_withdrawn(
 
     assert NoticeKind.MINUTES_AGREED not in told(viewer)
     assert NoticeKind.MINUTES_AGREED in told(pcso)
+
+
+def test_nobody_outside_a_locked_cases_lock_is_told_of_its_conference(
+    demo_hub, demo_session
+) -> None:
+    case = _open_case(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    chair = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    form = _form(officer, demo_session, case, chair=str(chair.id), attendees=[str(pcso.id)])
+    assert officer.post(f"/cases/{case.id}/conferences/new", data=form).status_code == 302
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).where(Conference.case_id == case.id))
+    base = f"/conferences/{conference.id}"
+
+    def waiting(user: User) -> list[NoticeKind]:
+        demo_session.expire_all()
+        return list(
+            demo_session.scalars(
+                select(Notice.kind).where(
+                    Notice.user_id == user.id,
+                    Notice.reference == case.reference,
+                    Notice.sent_at.is_(None),
+                )
+            )
+        )
+
+    assert NoticeKind.INVITATION in waiting(pcso)
+    assert NoticeKind.INVITATION in waiting(chair)
+    request = locks.request_lock(
+        demo_session,
+        authorise(demo_session, Actor.of(case.officer), case.id, Act.REQUEST_LOCK),
+        LockReason.SENSITIVE,
+        "The reported person is a member of staff",
+    )
+    manager = demo_user(demo_session, "larkmoor-ha", Role.MANAGER)
+    locks.decide_lock(demo_session, Actor.of(manager), request.id, approve=True)
+    conference.starts_at = clock.now() - timedelta(hours=1)
+    demo_session.commit()
+    assert waiting(pcso) == []  # the invitation and information request still waiting
+    assert waiting(chair) == []
+
+    named = conference.attendees[0]
+    assert (
+        _post(officer, f"{base}/attendance", **{f"attendance_{named.id}": "present"}).status_code
+        == 302
+    )
+    _post(officer, f"{base}/minutes/new", heading="1. Review", discussion=DISCUSSION)
+    assert _post(officer, f"{base}/minutes/circulate").status_code == 302
+    assert waiting(pcso) == []
+    assert waiting(chair) == []
+    assert demo_client(demo_hub, pcso).get(base).status_code == 404
 
 
 def _refused_since(session: Session, seq: int) -> list[tuple[str, str, str]]:
