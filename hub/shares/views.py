@@ -108,17 +108,32 @@ def new(case_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/shares/<int:share_id>/revoke", methods=["GET", "POST"])
-def revoke(share_id: int) -> Response | str:
+def revoke(share_id: int) -> Response | str | tuple[str, int]:
     """Asks first, saying whose access ends; only the answer revokes."""
+    refused = None
     try:
         share = (shares.revoke_share if request.method == "POST" else shares.share_to_revoke)(
             db(), current_user.actor, share_id
         )
-    except (InputError, NotFound):
+    except InputError as e:
+        if e.field != "share":
+            abort(404)
+        refused = e.message
+        share = shares.share_to_revoke(db(), current_user.actor, share_id)
+    except NotFound:
         abort(404)
     except NotAllowed:
         abort(403)
     on_case = url_for("cases.show", case_id=share.case_id, _anchor="sharing")
+    if why := refused or (share.revoked_at is None and shares.chair_keeps(db(), share)):
+        return render_template(
+            "confirm.html",
+            title=f"Revoke the share with {share.agency.name}",
+            caption=f"Case {share.case.reference}",
+            heading=f"You cannot revoke the share with {share.agency.name}",
+            error=why,
+            cancel=on_case,
+        ), 400 if refused else 200
     if request.method == "POST":
         flash(
             "Share revoked. The partner agency can no longer open the case through it.", "success"

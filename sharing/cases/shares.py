@@ -18,11 +18,11 @@ from sharing.audit import acts
 from sharing.cases.listing import PAGE_SIZE
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
-from sharing.models import Agency, Case, ProtocolRecord, Share
+from sharing.models import Agency, Case, ConferenceInvitation, ProtocolRecord, Share
 from sharing.protocols import Purpose
 from sharing.protocols import records as protocol_records
 from sharing.protocols.records import document, shareable_purposes
-from sharing.vocabulary import ProtocolStatus, ShareOrigin
+from sharing.vocabulary import ConferenceStatus, MinutesStatus, ProtocolStatus, ShareOrigin
 
 #: The purpose a case's owner shares it for by hand, on the share form. Its protocol (ASB
 #: case management) ends such a share when the case closes. The other purposes come from
@@ -181,11 +181,48 @@ def _live_share(
 def revoke_share(
     session: Session, actor: Actor, share_id: int, now: datetime | None = None
 ) -> Share:
-    """End a share at once (its access stops with it)."""
+    """End a share at once (its access stops with it). Refused (``InputError``, recorded)
+    for the share a conference made for the agency whose person chairs it (``chair_keeps``)."""
     share = share_to_revoke(session, actor, share_id)
+    if share.revoked_at is None and (why := chair_keeps(session, share)):
+        acts.refuse(
+            session,
+            acts.Action.SHARE_REVOKE,
+            actor=actor,
+            subject=acts.Subject("case", share.case_id),
+            purpose=share.purpose,
+            reason=f"refused: share {share.id} is the conference chair's agency's",
+        )
+        raise InputError("share", why)
     if share.revoked_at is None:
         _end(session, actor, share, now or clock.now())
     return share
+
+
+def chair_keeps(session: Session, share: Share) -> str | None:
+    """Why the share cannot be revoked, or None: it is the share a case conference made
+    for the agency whose person chairs it, and the conference is not over (its minutes
+    not yet agreed, nor it cancelled); without it the chair could neither open the
+    conference nor agree its minutes."""
+    invitation = session.scalar(
+        select(ConferenceInvitation).where(
+            ConferenceInvitation.share_id == share.id, ConferenceInvitation.withdrawn_at.is_(None)
+        )
+    )
+    if invitation is None:
+        return None
+    conference = invitation.conference
+    over = (
+        conference.status is ConferenceStatus.CANCELLED
+        or conference.minutes_status is MinutesStatus.AGREED
+    )
+    if over or conference.chair.agency_id != share.agency_id:
+        return None
+    return (
+        f"You cannot revoke the share with {share.agency.name}: "
+        f"{conference.chair.display_name} of {share.agency.name} chairs the case conference "
+        "it was made for, and could then neither open the conference nor agree its minutes"
+    )
 
 
 def share_to_revoke(session: Session, actor: Actor, share_id: int) -> Share:

@@ -273,6 +273,42 @@ def test_the_invitation_of_the_chairs_agency_cannot_be_withdrawn(demo_hub, demo_
     )
 
 
+def test_the_conference_share_of_the_chairs_agency_cannot_be_revoked_from_the_case(
+    demo_hub, demo_session
+) -> None:
+    """Revoking it from the case's shares would leave the chair as the withdrawal would:
+    unable to open the conference or agree its minutes; so it is refused the same way."""
+    case = _open_case(demo_session)
+    officer = _officer_client(demo_hub, demo_session, case)
+    chair = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    form = _form(officer, demo_session, case, chair=str(chair.id))
+    path = officer.post(f"/cases/{case.id}/conferences/new", data=form).location
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).order_by(Conference.id.desc()))
+    police = next(i for i in conference.invitations if i.agency_id == chair.agency_id)
+    revoke = f"/shares/{police.share_id}/revoke"
+    why = (
+        f"{chair.display_name} of Northshire Police chairs the case conference it was made "
+        "for, and could then neither open the conference nor agree its minutes"
+    )
+
+    asked = officer.get(revoke).get_data(as_text=True)
+    refused = officer.post(revoke, data={"csrf_token": csrf_token(officer, path)})
+
+    assert "You cannot revoke the share with Northshire Police" in asked
+    assert why in asked
+    assert refused.status_code == 400
+    assert why in refused.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(Share, police.share_id).revoked_at is None
+    assert demo_client(demo_hub, chair).get(path).status_code == 200
+    adults = next(i for i in conference.invitations if i.agency.code == "northshire-adults")
+    other = officer.post(
+        f"/shares/{adults.share_id}/revoke", data={"csrf_token": csrf_token(officer, path)}
+    )
+    assert other.status_code == 302  # another agency's conference share is revoked as before
+
+
 def test_a_partner_whose_conference_share_was_revoked_is_no_longer_at_the_table(
     demo_hub, demo_session
 ) -> None:
