@@ -26,7 +26,7 @@ from hub.config import MailSettings, Settings
 from hub.templating import uk_date, uk_datetime
 from sharing import clock, notices
 from sharing.cases.trigger_wording import TriggerWording
-from sharing.models import Notice
+from sharing.models import Notice, TriggerLetter
 from sharing.trigger import letters as trigger_letters
 from sharing.trigger.letters import Letter
 from sharing.trigger.procedure import Procedure
@@ -86,14 +86,17 @@ class _Transport:
         self.mail = mail
         self.smtp: smtplib.SMTP | None = None
 
+    def ready(self) -> None:
+        """Connect to the mail server, if mail goes by SMTP and not yet connected."""
+        if self.mail.transport == "smtp":
+            self._connected()
+
     def send(self, name: str, message: EmailMessage, to: str) -> None:
         """Send ``message`` to the address ``to`` and no other (the mail server is told it
         whole, never recipients read back from the message's headers); ``name`` (e.g.
         ``notice-00000012``) names its file or log line."""
         if self.mail.transport == "smtp":
-            if self.smtp is None:
-                self.smtp = self._connect()
-            self.smtp.send_message(message, to_addrs=[to])
+            self._connected().send_message(message, to_addrs=[to])
         elif self.mail.transport == "file":
             self.mail.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             path = self.mail.folder / f"{name}.eml"
@@ -102,6 +105,11 @@ class _Transport:
                 file.write(bytes(message))
         elif self.mail.transport == "log":
             log.info("mail %s sent", name)
+
+    def _connected(self) -> smtplib.SMTP:
+        if self.smtp is None:
+            self.smtp = self._connect()
+        return self.smtp
 
     def _connect(self) -> smtplib.SMTP:
         """A connection ready to send: after STARTTLS and the login, if any (closed again
@@ -155,8 +163,10 @@ def deliver_pending(
 ) -> Delivery:
     """Send every notice waiting, then every letter to a Community Trigger applicant (made
     under ``procedure``, in the letters file's ``wording``). Notices waiting for an account
-    disabled since are dropped first. Each result is committed as it comes, so nothing is
-    sent twice after a crash half way. A refusal of one message counts against it alone;
+    disabled since are dropped first. Each message is taken before it is sent
+    (``notices.claim``) and its result committed as it comes, so nothing is sent twice,
+    whether after a crash half way or by two deliveries at the same moment (two pages'
+    under several server processes, a page's and ``hub notices send``). A refusal of one message counts against it alone;
     when the server cannot be used at all (not there, our login refused, a temporary
     failure), the run stops and the rest wait, nothing counted against them."""
     delivery = Delivery()
@@ -201,24 +211,28 @@ def _send(
     transport: _Transport,
     name: str,
     about: str,
-    mail: notices.Queued,
+    mail: Notice | TriggerLetter,
     message: EmailMessage,
     to: str,
     delivery: Delivery,
 ) -> bool:
-    """Send one message to ``to`` and record the attempt on ``mail`` and in ``delivery``,
-    committed; False if the mail server cannot be used at all (try the rest later)."""
+    """Send one message to ``to`` unless another delivery has taken it meanwhile, and
+    record the attempt on ``mail`` and in ``delivery``, committed; False if the mail
+    server cannot be used at all (try the rest later)."""
+    try:
+        transport.ready()  # before taking the mail, so that no slow server holds it taken
+    except (OSError, smtplib.SMTPException) as e:
+        return _cannot_be_used(session, name, mail, e, delivery, taken=False)
+    if not notices.claim(session, mail):
+        session.commit()  # sent or given up by another delivery meanwhile
+        return True
     try:
         transport.send(name, message, to)
     except (OSError, smtplib.SMTPException) as e:
-        why = type(e).__name__
         if not _refuses_the_message(e):
-            notices.waits(mail, why)
-            session.commit()
-            log.warning("%s not sent, the mail server cannot be used: %s", name, why)
-            delivery.stopped = why
-            return False
-        notices.failed(mail, why)
+            return _cannot_be_used(session, name, mail, e, delivery, taken=True)
+        why = type(e).__name__
+        notices.refused(mail, why)
         session.commit()
         delivery.failed += 1
         if notices.gave_up(mail):
@@ -229,10 +243,28 @@ def _send(
         else:
             log.warning("%s refused by the mail server: %s", name, why)
         return True
-    notices.sent(mail)
     session.commit()
     delivery.sent += 1
     return True
+
+
+def _cannot_be_used(
+    session: Session,
+    name: str,
+    mail: Notice | TriggerLetter,
+    error: OSError | smtplib.SMTPException,
+    delivery: Delivery,
+    *,
+    taken: bool,
+) -> bool:
+    """Record that the mail server could not be used at all: ``mail`` waits as it was,
+    and so does the rest. False, to stop the run."""
+    why = type(error).__name__
+    notices.waits(mail, why, taken=taken)
+    session.commit()
+    log.warning("%s not sent, the mail server cannot be used: %s", name, why)
+    delivery.stopped = why
+    return False
 
 
 def _refuses_the_message(error: OSError | smtplib.SMTPException) -> bool:

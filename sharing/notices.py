@@ -12,15 +12,16 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.facts import Actor, facts_of
 from sharing.access.scope import Lock
+from sharing.db import begin_writing
 from sharing.meetings.conference_listing import visible
 from sharing.meetings.requests import ANSWERING_ROLES
-from sharing.models import Action, Case, Conference, Notice, User
+from sharing.models import Action, Case, Conference, Notice, TriggerLetter, User
 from sharing.vocabulary import ActionStatus, Attendance, NoticeKind, Role
 
 #: Set in a session's info when it queued notices, for the web layer to deliver them.
@@ -208,15 +209,17 @@ def actions_due(session: Session, *, within_days: int, today: date | None = None
 
 def drop_for_disabled(session: Session) -> int:
     """Drop the notices still waiting for accounts disabled since they were queued (a
-    leaver gets nothing more from the hub, as nothing is queued for them); how many."""
-    waiting = session.scalars(
-        select(Notice)
-        .join(User, User.id == Notice.user_id)
-        .where(Notice.sent_at.is_(None), User.active.is_(False))
-    ).all()
-    for notice in waiting:
-        session.delete(notice)
-    return len(waiting)
+    leaver gets nothing more from the hub, as nothing is queued for them); how many. One
+    statement, so that two deliveries dropping them at once each drop what is left."""
+    dropped: int = session.execute(  # type: ignore[attr-defined]  # a DELETE's CursorResult
+        delete(Notice)
+        .where(
+            Notice.sent_at.is_(None),
+            Notice.user_id.in_(select(User.id).where(User.active.is_(False))),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return dropped
 
 
 def pending(session: Session, limit: int = 200) -> list[Notice]:
@@ -245,17 +248,42 @@ def sent(mail: Queued, now: datetime | None = None) -> None:
     mail.failed_why = None
 
 
-def failed(mail: Queued, why: str) -> None:
-    """Record an attempt the mail server refused (this recipient or message, for good), by
-    the failure's type alone (never a message that might quote an address); after
-    ``MAX_ATTEMPTS`` the mail is given up."""
-    mail.attempts += 1
+def claim(session: Session, mail: Notice | TriggerLetter, now: datetime | None = None) -> bool:
+    """Take ``mail`` to send it now: record it sent and its attempt counted, by a write
+    that one delivery at a time can make (it holds the row on PostgreSQL, the database on
+    SQLite, until its transaction ends). Of two deliveries at the same moment one takes
+    it; the other waits for the first to commit and finds it sent, and passes it by.
+    The sender commits once the mail has gone, or after recording why not (``refused``,
+    ``waits``): a delivery that dies before its commit leaves the mail waiting as it was.
+    Whether the mail was taken (not if sent or given up meanwhile)."""
+    begin_writing(session)
+    table = type(mail)
+    taken: int = session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+        update(table)
+        .where(table.id == mail.id, table.sent_at.is_(None), table.attempts < MAX_ATTEMPTS)
+        .values(sent_at=now or clock.now(), attempts=table.attempts + 1, failed_why=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(mail)
+    return taken == 1
+
+
+def refused(mail: Queued, why: str) -> None:
+    """Record that the mail server refused the mail taken (``claim``) for good (this
+    recipient or message), by the failure's type alone (never a message that might quote
+    an address): it waits again, its attempt counted; after ``MAX_ATTEMPTS`` it is given
+    up."""
+    mail.sent_at = None
     mail.failed_why = why[:80]
 
 
-def waits(mail: Queued, why: str) -> None:
+def waits(mail: Queued, why: str, *, taken: bool = False) -> None:
     """Record why the mail server could not be used at all (not there, the hub's login
-    refused, a temporary failure): not the mail's fault, so no attempt is counted."""
+    refused, a temporary failure): not the mail's fault, so no attempt is counted, and a
+    mail ``taken`` (``claim``) waits again as it was."""
+    if taken:
+        mail.sent_at = None
+        mail.attempts -= 1
     mail.failed_why = why[:80]
 
 

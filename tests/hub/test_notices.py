@@ -6,8 +6,10 @@ server that is down never breaks a page, and what it missed goes later."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,13 +18,17 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import ScriptInfo
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from hub.cli import main
 from hub.config import ConfigError, load_settings
+from hub.notices import Delivery, deliver_pending
 from sharing import agency_accounts, clock, notices
+from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
-from sharing.models import Action, Agency, Case, Conference, LockMember, Notice, User
+from sharing.models import Action, Agency, Case, Conference, LockMember, Notice, TriggerLetter, User
+from sharing.trigger import applications
+from sharing.trigger.input_checks import ApplicationInput
 from sharing.vocabulary import ActionKind, Attendance, CaseStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
@@ -400,4 +406,86 @@ def test_a_notice_the_mail_server_refuses_for_good_is_given_up_and_named(
         assert again.exit_code == 0, again.output
         assert "Sent 0 notices; 0 failed" in again.output
         assert len(inbox.messages) == 2
+    app.extensions["hub.engine"].dispose()
+
+
+class _Slow(Inbox):
+    """An inbox whose server takes a moment to accept each message, as a real one does:
+    long enough for a second delivery to start while the first is still sending."""
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802 - aiosmtpd's hook name
+        await asyncio.sleep(0.2)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_two_deliveries_at_the_same_moment_send_each_notice_and_letter_once(
+    demo_database: tuple[Engine, LocalKeyring], tmp_path: Path
+) -> None:
+    """As when two pages each queue notices under gunicorn, or a page's delivery meets
+    the `hub notices send` timer: each message arrives once, on SQLite and PostgreSQL."""
+    engine, _ = demo_database
+    port = free_port()
+    app = make_app(
+        tmp_path,
+        engine.url.render_as_string(hide_password=False),
+        key_store=str(tmp_path / "keyring.json"),
+        mail_transport="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        base_url=BASE_URL,
+    )
+    sessions = app.extensions["hub.sessions"]
+    procedure = app.extensions["hub.trigger_procedure"]
+    with sessions() as session:
+        people = [
+            demo_user(session, "northshire-police", role)
+            for role in (Role.CASE_OFFICER, Role.MANAGER, Role.ANALYST)
+        ]
+        notices.queue(
+            session, NoticeKind.ACTION_DUE, people, reference="NH-2026-00003", path="/actions"
+        )
+        applications.submit_online(
+            session,
+            procedure,
+            ApplicationInput(
+                received_on=None,
+                channel="",
+                victim_kind="person",
+                victim_family_name="Orme",
+                victim_email="j.orme@example.org",
+                problem="Loud music every night",
+            ),
+        )
+        session.commit()
+        addresses = [p.email for p in people] + ["j.orme@example.org"]
+    start = threading.Barrier(2, timeout=60)
+    runs: list[Delivery] = []
+
+    def delivery() -> None:
+        start.wait()
+        runs.append(
+            deliver_pending(
+                sessions,
+                app.config["HUB_SETTINGS"],
+                procedure,
+                app.extensions["hub.letters"].trigger,
+            )
+        )
+
+    with mail_server(_Slow(), port) as inbox:
+        threads = [threading.Thread(target=delivery) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(runs) == 2, "a delivery failed"
+        assert sorted(m["To"] for m in inbox.messages) == sorted(addresses)
+    assert sum(run.sent for run in runs) == len(addresses)
+    assert [run.failed for run in runs] == [0, 0]
+    with sessions() as session:
+        waiting = session.scalars(select(Notice).where(Notice.path == "/actions")).all()
+        letters = session.scalars(select(TriggerLetter)).all()
+        assert [(m.sent_at is not None, m.attempts) for m in [*waiting, *letters]] == [
+            (True, 1)
+        ] * len(addresses)
     app.extensions["hub.engine"].dispose()
