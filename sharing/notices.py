@@ -175,7 +175,8 @@ def give_up_about(session: Session, reference: str) -> int:
 
 def actions_due(session: Session, *, within_days: int, today: date | None = None) -> int:
     """Queue a notice for each open action due from today to ``within_days`` ahead: to
-    its named owner, else the owning agency's managers; once per action and person. As
+    its named owner, else (no one named, or they have left: their account is disabled)
+    the owning agency's managers; once per action and person. As
     the actions list, never about an erased case, nor to anyone outside a locked case's
     lock (for them it does not exist)."""
     today = today or clock.today()
@@ -193,9 +194,8 @@ def actions_due(session: Session, *, within_days: int, today: date | None = None
     facts = facts_of(session, sorted({a.case_id for a in due}))
     queued = 0
     for action in due:
-        owners = (
-            [action.owner_user] if action.owner_user else managers(session, action.owner_agency_id)
-        )
+        named = action.owner_user
+        owners = [named] if named and named.active else managers(session, action.owner_agency_id)
         queued += queue(
             session,
             NoticeKind.ACTION_DUE,

@@ -225,6 +225,56 @@ def test_no_action_due_notice_names_a_locked_case_outside_its_lock_or_an_erased_
     session.rollback()
 
 
+def test_an_action_named_to_someone_who_has_left_is_told_to_their_agencys_managers(
+    demo_session,
+) -> None:
+    session = demo_session
+    landlord = session.scalar(select(Agency).where(Agency.code == "larkmoor-ha"))
+    plain, locked = session.scalars(
+        select(Case)
+        .where(
+            Case.agency_id == landlord.id,
+            Case.status != CaseStatus.CLOSED,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id)
+    ).all()[:2]
+    leaver = session.get(User, plain.officer_id)
+    managers = {u.id for u in notices.managers(session, landlord.id)}
+    assert managers
+    # A locked case whose lock names its officer alone: the managers are outside it.
+    locked.locked = True
+    session.add(
+        LockMember(case_id=locked.id, user_id=locked.officer_id, named_by_id=locked.officer_id)
+    )
+    actions = [
+        Action(
+            case=case,
+            kind=ActionKind.WARNING_LETTER,
+            owner_agency_id=landlord.id,
+            owner_user=session.get(User, case.officer_id),
+            due_on=clock.today() + timedelta(days=1),
+            created_by_id=case.officer_id,
+        )
+        for case in (plain, locked)
+    ]
+    session.add_all(actions)
+    session.flush()
+    agency_accounts.set_active(session, leaver, False)  # they left; the action stays theirs
+    agency_accounts.set_active(session, session.get(User, locked.officer_id), False)
+    notices.actions_due(session, within_days=2)
+    session.flush()
+
+    def told(action: Action) -> set[int]:
+        path = f"/actions#action-{action.id}"
+        return set(session.scalars(select(Notice.user_id).where(Notice.path == path)))
+
+    assert told(actions[0]) == managers
+    assert told(actions[1]) == set()  # for them the case does not exist
+    session.rollback()
+
+
 def test_a_mail_server_that_is_down_never_breaks_a_page(
     demo_files: Path,
     tmp_path_factory,
