@@ -55,17 +55,23 @@ _WHAT = {
         "holds on case {reference}. Please confirm it and bring the case to the panel."
     ),
     NoticeKind.RECOMMENDATION: (
-        "An ASB Case Review (Community Trigger) made a recommendation for your agency, due{due}."
+        "An ASB Case Review (Community Trigger) on application {reference} made a "
+        "recommendation for your agency, due{due}."
     ),
 }
+#: What a notice's reference is, where it is not a case's: a Community Trigger
+#: application's reference (ASBR-...), which finds nothing among the cases.
+_REFERENCE_OF = {NoticeKind.RECOMMENDATION: "application"}
 
 
 def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessage:
-    """The message for a notice: the reference and a link, nothing personal."""
+    """The message for a notice: the reference, named as a case's or an application's,
+    and a link, nothing personal."""
     when = f", on {uk_datetime(notice.about)}" if notice.about else ""
     due = f" on {uk_date(notice.about)}" if notice.about else ""
+    what = _REFERENCE_OF.get(notice.kind, "case")
     message = EmailMessage()
-    message["Subject"] = f"{notice.kind.label}: case {notice.reference}"
+    message["Subject"] = f"{notice.kind.label}: {what} {notice.reference}"
     message["From"] = mail.sender
     message["To"] = notice.user.email
     message["Date"] = format_datetime(clock.now())
@@ -73,7 +79,7 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
     message.set_content(
         f"{_WHAT[notice.kind].format(reference=notice.reference, when=when, due=due)}\n\n"
         f"Open it in the hub (you will be asked to sign in):\n{mail.base_url}{notice.path}\n\n"
-        f"This message holds no personal data: the case is in the hub only.\n"
+        f"This message holds no personal data: the {what} is in the hub only.\n"
         f"{service_name}\n"
     )
     return message

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 
 from hub.cli import main
 from hub.config import ConfigError, load_settings
-from hub.notices import Delivery, deliver_pending
+from hub.notices import Delivery, compose, deliver_pending
 from sharing import agency_accounts, clock, notices
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
@@ -273,6 +273,37 @@ def test_an_action_named_to_someone_who_has_left_is_told_to_their_agencys_manage
     assert told(actions[0]) == managers
     assert told(actions[1]) == set()  # for them the case does not exist
     session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("kind", "reference", "names"),
+    [
+        *[(k, "NH-2026-00012", "case") for k in NoticeKind if k is not NoticeKind.RECOMMENDATION],
+        (NoticeKind.RECOMMENDATION, "ASBR-2026-7K3Q", "application"),
+    ],
+)
+def test_each_notice_names_its_reference_as_what_it_is(
+    kind, reference, names, demo_hub, demo_session
+) -> None:
+    """A recommendation of a Community Trigger review is about an application, whose
+    reference finds nothing among the cases; every other notice is about a case."""
+    settings = demo_hub.config["HUB_SETTINGS"]
+    notice = Notice(
+        kind=kind,
+        user=demo_user(demo_session, "northshire-police", Role.MANAGER),
+        reference=reference,
+        path="/somewhere",
+        about=clock.now(),
+        created_at=clock.now(),
+    )
+    message = compose(notice, settings.mail, settings.service_name)
+    assert message["Subject"] == f"{kind.label}: {names} {reference}"
+    text = message.get_content()
+    assert f"{names} {reference}" in text
+    assert f"the {names} is in the hub only" in text
+    other = "case" if names == "application" else "application"
+    assert f"{other} {reference}" not in text
+    assert f"the {other} is in the hub only" not in text
 
 
 def test_a_mail_server_that_is_down_never_breaks_a_page(
