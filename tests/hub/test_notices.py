@@ -570,3 +570,33 @@ def test_two_deliveries_at_the_same_moment_send_each_notice_and_letter_once(
             (True, 1)
         ] * len(addresses)
     app.extensions["hub.engine"].dispose()
+
+
+def test_a_delivery_stopped_half_way_leaves_the_notice_it_had_taken_waiting(
+    demo_files: Path, tmp_path_factory, monkeypatch
+) -> None:
+    """As when a server process is killed while the mail server answers: the notice it
+    had taken is neither lost nor counted against, and the next delivery sends it."""
+    port = free_port()
+    app = _outage_hub(demo_files, tmp_path_factory.mktemp("stopped"), port)
+    settings = app.config["HUB_SETTINGS"]
+    procedure, wording = app.extensions["hub.trigger_procedure"], app.extensions["hub.letters"]
+
+    def killed(*_: object) -> None:
+        raise SystemExit(1)
+
+    with mail_server(Inbox(), port) as inbox:
+        with monkeypatch.context() as stopped:
+            stopped.setattr("hub.notices._Transport.send", killed)
+            with pytest.raises(SystemExit):
+                deliver_pending(
+                    app.extensions["hub.sessions"], settings, procedure, wording.trigger
+                )
+        assert [(n.sent_at, n.attempts) for n in _waiting(app)] == [(None, 0)] * 3
+        delivery = deliver_pending(
+            app.extensions["hub.sessions"], settings, procedure, wording.trigger
+        )
+        assert delivery.sent == 3
+        assert len(inbox.wait_for(3)) == 3
+    assert all(n.sent_at and n.attempts == 1 for n in _waiting(app))
+    app.extensions["hub.engine"].dispose()
