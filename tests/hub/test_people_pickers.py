@@ -138,10 +138,13 @@ def test_the_convenor_chooses_the_agencies_then_their_people_and_keeps_what_they
     officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
     path = f"/cases/{case.id}/conferences/new"
     own = case.agency.name
+    # Those who take part in conferences, and of the case's own agency, who may open it.
+    everyone = demo_session.scalars(select(User).where(User.active)).all()
+    refused = conferences.refusals(demo_session, case, everyone)
     names = {
         agency: people
         for agency, people in _expected(
-            demo_session, lambda u: conferences.part_refusal(u) is None, lambda u: u.display_name
+            demo_session, lambda u: u.id not in refused, lambda u: u.display_name
         )
     }
 
