@@ -650,9 +650,9 @@ def test_minutes_wait_for_attendance_even_when_nobody_was_named(demo_hub, demo_s
     assert conference.minutes_status is MinutesStatus.DRAFT
 
 
-def test_an_agency_whose_invitation_was_withdrawn_is_no_longer_expected_nor_told(
-    demo_hub, demo_session
-) -> None:
+def _with_police_and_adult_safeguarding(demo_hub, demo_session):  # type: ignore[no-untyped-def]
+    """A conference convened on an open case expecting a police officer and an adult
+    safeguarding partner viewer: the convening officer's client, the two, the record."""
     case = _open_case(demo_session)
     officer = demo_client(demo_hub, case.officer)
     pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
@@ -661,6 +661,13 @@ def test_an_agency_whose_invitation_was_withdrawn_is_no_longer_expected_nor_told
     assert officer.post(f"/cases/{case.id}/conferences/new", data=form).status_code == 302
     demo_session.expire_all()
     conference = demo_session.scalar(select(Conference).where(Conference.case_id == case.id))
+    return officer, pcso, viewer, conference
+
+
+def test_an_agency_whose_invitation_was_withdrawn_is_no_longer_expected_nor_told(
+    demo_hub, demo_session
+) -> None:
+    officer, pcso, viewer, conference = _with_police_and_adult_safeguarding(demo_hub, demo_session)
     base = f"/conferences/{conference.id}"
     police = next(i for i in conference.invitations if i.agency_id == pcso.agency_id)
     assert _post(officer, f"{base}/invitations/{police.id}/withdraw").status_code == 302
@@ -765,14 +772,7 @@ def test_only_someone_who_could_have_been_expected_is_recorded_as_present_or_as_
 def test_agreed_minutes_keep_who_attended_after_an_invitation_is_withdrawn(
     demo_hub, demo_session
 ) -> None:
-    case = _open_case(demo_session)
-    officer = demo_client(demo_hub, case.officer)
-    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
-    viewer = demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
-    form = _form(officer, demo_session, case, attendees=[str(pcso.id), str(viewer.id)])
-    assert officer.post(f"/cases/{case.id}/conferences/new", data=form).status_code == 302
-    demo_session.expire_all()
-    conference = demo_session.scalar(select(Conference).where(Conference.case_id == case.id))
+    officer, pcso, viewer, conference = _with_police_and_adult_safeguarding(demo_hub, demo_session)
     conference.starts_at = clock.now() - timedelta(hours=1)
     demo_session.commit()
     base = f"/conferences/{conference.id}"

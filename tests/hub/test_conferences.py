@@ -231,7 +231,9 @@ def test_a_case_officer_of_another_team_is_neither_offered_nor_accepted_as_expec
     assert demo_session.scalars(select(Notice).where(Notice.user_id == elsewhere.id)).all() == []
 
 
-def test_the_invitation_of_the_chairs_agency_cannot_be_withdrawn(demo_hub, demo_session) -> None:
+def _chaired_by_the_police(demo_hub, demo_session):  # type: ignore[no-untyped-def]
+    """A conference convened on an open case and chaired by a police manager: the
+    convening officer's client, the chair, the conference's address and record."""
     case = _open_case(demo_session)
     officer = _officer_client(demo_hub, demo_session, case)
     chair = demo_user(demo_session, "northshire-police", Role.MANAGER)
@@ -239,6 +241,11 @@ def test_the_invitation_of_the_chairs_agency_cannot_be_withdrawn(demo_hub, demo_
     path = officer.post(f"/cases/{case.id}/conferences/new", data=form).location
     demo_session.expire_all()
     conference = demo_session.scalar(select(Conference).order_by(Conference.id.desc()))
+    return officer, chair, path, conference
+
+
+def test_the_invitation_of_the_chairs_agency_cannot_be_withdrawn(demo_hub, demo_session) -> None:
+    officer, chair, path, conference = _chaired_by_the_police(demo_hub, demo_session)
     police = next(i for i in conference.invitations if i.agency_id == chair.agency_id)
     withdraw = f"{path}/invitations/{police.id}/withdraw"
     why = (
@@ -278,13 +285,7 @@ def test_the_conference_share_of_the_chairs_agency_cannot_be_revoked_from_the_ca
 ) -> None:
     """Revoking it from the case's shares would leave the chair as the withdrawal would:
     unable to open the conference or agree its minutes; so it is refused the same way."""
-    case = _open_case(demo_session)
-    officer = _officer_client(demo_hub, demo_session, case)
-    chair = demo_user(demo_session, "northshire-police", Role.MANAGER)
-    form = _form(officer, demo_session, case, chair=str(chair.id))
-    path = officer.post(f"/cases/{case.id}/conferences/new", data=form).location
-    demo_session.expire_all()
-    conference = demo_session.scalar(select(Conference).order_by(Conference.id.desc()))
+    officer, chair, path, conference = _chaired_by_the_police(demo_hub, demo_session)
     police = next(i for i in conference.invitations if i.agency_id == chair.agency_id)
     revoke = f"/shares/{police.share_id}/revoke"
     why = (
