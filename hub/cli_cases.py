@@ -64,6 +64,10 @@ def import_cases_command(
         click.echo(str(problem))
     if report.problems_not_kept:
         click.echo(f"... and {report.problems_not_kept:,} more problems")
+    for linked in result.not_saved:
+        click.echo(str(linked))
+    if result.not_saved_not_kept:
+        click.echo(f"... and {result.not_saved_not_kept:,} more people with details not saved")
     verb = "would be opened (dry run: nothing saved)" if dry_run else "opened"
     click.echo(
         f"{report.rows:,} rows: {result.opened:,} cases {verb}, {result.rejected:,} rows "

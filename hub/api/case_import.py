@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from hub.api import schemas
+from hub.api.case_opening import linked_person
 from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _json, actor, bp, scoped
 from hub.database import db
@@ -58,5 +59,9 @@ def import_cases() -> Response:
         "people_matched": result.people_matched,
         "problems": result.report.problems,
         "problems_not_kept": result.report.problems_not_kept,
+        "people_not_saved": [
+            {**linked_person(linked), "line": linked.line} for linked in result.not_saved
+        ],
+        "people_not_saved_not_kept": result.not_saved_not_kept,
     }
     return _json(schemas.ImportReportSchema(), report)

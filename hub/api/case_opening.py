@@ -14,6 +14,7 @@ from hub.config import review_days
 from hub.database import db
 from sharing import clock
 from sharing.imports import cases as imports
+from sharing.imports.matching import Linked
 
 
 @bp.route("/cases", methods=["POST"])
@@ -70,6 +71,7 @@ def open_case() -> Response:
             "external_reference": opened.case.external_reference,
             "incident_id": opened.incident.id,
             "people_matched": opened.people_matched,
+            "people": [linked_person(linked) for linked in opened.people],
         }
         location = f"{bp.url_prefix}/cases/{opened.case.id}"
         return _json(schemas.CaseOpenedSchema(), answer, 201, Location=location)
@@ -104,6 +106,15 @@ def _row_of(body: dict[str, Any]) -> dict[str, str]:
         else:
             row[name] = _cell(value)
     return row
+
+
+def linked_person(linked: Linked) -> dict[str, Any]:
+    """A person linked to one the agency held, as the API says it."""
+    return {
+        "role": linked.role.value,
+        "linked_to_person_id": linked.person_id,
+        "not_saved": list(linked.not_saved),
+    }
 
 
 def _cell(value: Any) -> str:

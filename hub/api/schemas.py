@@ -201,6 +201,19 @@ class SharedCasesSchema(PagedSchema):
     cases = fields.List(fields.Nested(SharedCaseSchema), required=True)
 
 
+class LinkedPersonSchema(Schema):
+    role = fields.String(required=True, metadata={"description": "victim or reported"})
+    linked_to_person_id = fields.Integer(required=True)
+    not_saved = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "the fields sent that the person's record does not hold: not "
+            "saved (the record was left as it was); check them with the case officer"
+        },
+    )
+
+
 class CaseOpenedSchema(Schema):
     case_id = fields.Integer(required=True)
     reference = fields.String(required=True, metadata={"description": "the hub's reference"})
@@ -208,6 +221,11 @@ class CaseOpenedSchema(Schema):
     incident_id = fields.Integer(required=True)
     people_matched = fields.Integer(
         required=True, metadata={"description": "people linked to ones your agency already held"}
+    )
+    people = fields.List(
+        fields.Nested(LinkedPersonSchema),
+        required=True,
+        metadata={"description": "each person sent who was linked to one your agency held"},
     )
 
 
@@ -350,6 +368,10 @@ class ImportProblemSchema(Schema):
     reason = fields.String(required=True)
 
 
+class ImportedLinkedPersonSchema(LinkedPersonSchema):
+    line = fields.Integer(required=True)
+
+
 class ImportReportSchema(Schema):
     dry_run = fields.Boolean(required=True)
     rows = fields.Integer(required=True)
@@ -359,3 +381,9 @@ class ImportReportSchema(Schema):
     people_matched = fields.Integer(required=True)
     problems = fields.List(fields.Nested(ImportProblemSchema), required=True)
     problems_not_kept = fields.Integer(required=True)
+    people_not_saved = fields.List(
+        fields.Nested(ImportedLinkedPersonSchema),
+        required=True,
+        metadata={"description": "people linked whose row sent details their record lacks"},
+    )
+    people_not_saved_not_kept = fields.Integer(required=True)

@@ -11,8 +11,9 @@ batch writes what the casework writes, in a few statements for all its rows:
   rows are inserted;
 - one data key a case and a person, made and wrapped in Python, inserted together;
 - the case references taken from the agency's counter once a year of the batch;
-- the people matched to those the agency already holds (and to those earlier rows of the
-  batch record) through one blind-index query and one decryption each;
+- the people matched to those the agency already holds on cases the importer may open
+  (and to those earlier rows of the batch record) through one blind-index query, one
+  decryption each and one access decision for all their cases (``sharing.imports.matching``);
 - the persons, cases, parties, incidents and index entries inserted a table at a time;
 - each case's audit entries (opened, and its first incident recorded), in one statement.
 
@@ -34,7 +35,6 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.access.reveal import people_holding
 from sharing.audit import acts
 from sharing.cases import reviews
 from sharing.cases.casework import CaseInput, check_case, next_references
@@ -49,6 +49,7 @@ from sharing.crypto.sealing import (
     sealed_values,
 )
 from sharing.db import insert_rows, reserve_ids
+from sharing.imports.matching import Key, Linked, held_people, key_of, not_saved, values_held
 from sharing.models import (
     Agency,
     BlindIndex,
@@ -74,11 +75,15 @@ class _NewPerson:
 
     data: PersonInput
     values: dict[str, str | None]
-    surname_dob: str | None
+    #: Who they are, for matching (None: they are not matched).
+    key: Key | None
     recorded_at: datetime
+    line: int
     id: int = 0
     #: The person an earlier row of the batch records, when it is the same one.
     same_as: _NewPerson | None = None
+    #: Once linked to a person held (or an earlier row's), the fields sent not saved.
+    not_saved: tuple[str, ...] | None = None
 
     @property
     def person_id(self) -> int:
@@ -113,7 +118,7 @@ class CaseBatch:
         self.size = size or BATCH_ROWS
         self.rows: list[_Row] = []
         #: People linked to one the agency already held, over every batch written.
-        self.people_matched = 0
+        self.linked: list[Linked] = []
         #: The kinds of case (officer, priority) the actor was allowed to record on.
         self._decided: set[tuple[object, object]] = set()
         #: The agency's wards and staff, held so that the checks find them in the session
@@ -124,7 +129,12 @@ class CaseBatch:
         ]
 
     def add(
-        self, reference: str, case: CaseInput, incident: IncidentInput, opened_at: datetime
+        self,
+        reference: str,
+        case: CaseInput,
+        incident: IncidentInput,
+        opened_at: datetime,
+        line: int = 1,
     ) -> None:
         """Check a case opened at ``opened_at`` with its people, and its first incident
         recorded now, as the casework checks them: ``InputError`` at the first field that
@@ -135,10 +145,7 @@ class CaseBatch:
         parties = []
         for party in case.parties:
             values = check_person(party, opened_at)
-            same = None
-            if values["family_name"] and party.date_of_birth:
-                same = blind_index.surname_dob(values["family_name"], party.date_of_birth)
-            parties.append(_NewPerson(party, values, same, opened_at))
+            parties.append(_NewPerson(party, values, key_of(party), opened_at, line))
         first = check_incident(
             self.session, self.actor, self.agency.area_id, (), incident, clock.now()
         )
@@ -159,6 +166,12 @@ class CaseBatch:
             new_people, reserve_ids(session, table_of(Person), len(new_people)), strict=True
         ):
             person.id = person_id
+        self.linked += [
+            Linked(p.data.role, p.person_id, p.not_saved, p.line)
+            for row in rows
+            for p in row.parties
+            if p.not_saved is not None
+        ]
         case_ids = reserve_ids(session, table_of(Case), len(rows))
         incident_ids = reserve_ids(session, table_of(Incident), len(rows))
         key_ids = reserve_ids(session, table_of(DataKey), len(rows) + len(new_people))
@@ -246,34 +259,31 @@ class CaseBatch:
         return references
 
     def _link(self, rows: list[_Row]) -> list[_NewPerson]:
-        """Link each person the rows name to the one person with their surname and date of
-        birth the agency holds, if there is exactly one: held before the batch (found
-        through the index, confirmed by decrypting) or recorded by an earlier row of it.
-        The people left to record, in order."""
-        held = self._held({p.surname_dob for row in rows for p in row.parties if p.surname_dob})
-        recorded: dict[str, list[_NewPerson]] = defaultdict(list)
+        """Link each person the rows name to the one person with their family name, date
+        of birth and given names, if there is exactly one: held before the batch on a case
+        the actor may open (``sharing.imports.matching``) or recorded by an earlier row of
+        it; what they sent that it does not hold is noted, not saved. The people left to
+        record, in order."""
+        keys = {p.key for row in rows for p in row.parties if p.key is not None}
+        held = held_people(self.session, self.actor, keys) if keys else {}
+        recorded: dict[Key, list[_NewPerson]] = defaultdict(list)
         new: list[_NewPerson] = []
         for person in (p for row in rows for p in row.parties):
-            if person.surname_dob is not None:
-                before, earlier = held[person.surname_dob], recorded[person.surname_dob]
+            if person.key is not None:
+                before, earlier = held[person.key], recorded[person.key]
                 if len(before) + len(earlier) == 1:
                     if before:
-                        person.id = before[0]
+                        person.id = before[0].id
+                        kept = values_held(before[0], person.values)
                     else:
                         person.same_as = earlier[0]  # whose id is reserved with the others
-                    self.people_matched += 1
+                        kept = earlier[0].values
+                    person.not_saved = not_saved(kept, person.values)
                     continue
             new.append(person)
-            if person.surname_dob is not None:
-                recorded[person.surname_dob].append(person)
+            if person.key is not None:
+                recorded[person.key].append(person)
         return new
-
-    def _held(self, values: set[str]) -> dict[str, list[int]]:
-        """For each surname and date of birth (normalised), the ids of the people the
-        agency holds with them, not erased."""
-        terms = [("surname_dob", value) for value in values]
-        held = people_holding(self.session, terms, [self.agency.id])
-        return {value: [p.id for p in people] for (_, value), people in held.items()}
 
     def _decide(self, rows: list[_Row], case_ids: list[int]) -> None:
         """Ask the access decision, once for each kind of case the batch opened (its

@@ -6,9 +6,10 @@ A dry run does exactly the same, row by row, and then rolls everything back: wha
 reports is what the import would do. A row the casework refuses is reported at its line
 and column like a row the CSV check rejects, and leaves nothing behind (a savepoint per
 row). A reference imported before is left alone, so the same file can be imported again
-after its rejected rows are mended. A person whose surname and date of birth match
-exactly one person the agency already holds (found through the blind index, confirmed by
-decrypting) is linked to that person rather than recorded twice.
+after its rejected rows are mended. A person whose family name, date of birth and
+given names match exactly one person on a case the importer may open is linked to that
+person rather than recorded twice (``sharing.imports.matching``): what the row sends that
+the record held does not hold is reported by field, not written over it.
 
 Only managers import their agency's cases. One audit entry records each import or dry
 run with its counts; each case opened has its own entries, as a case opened in a form has.
@@ -27,16 +28,15 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.access.reveal import people_holding
 from sharing.audit import acts
 from sharing.cases import casework, incidents, reviews
-from sharing.cases.people import PersonInput
-from sharing.crypto import blind_index
+from sharing.cases.people import PersonInput, check_person
 from sharing.crypto.sealing import forget_data_keys
 from sharing.db import begin_writing
 from sharing.errors import InputError, NotAllowed
 from sharing.imports.batch import CaseBatch
 from sharing.imports.case_rows import (
+    MAX_PROBLEMS,
     MAX_ROWS,
     CaseRow,
     FileRejected,
@@ -46,6 +46,7 @@ from sharing.imports.case_rows import (
     check_row,
     read_cases,
 )
+from sharing.imports.matching import Linked, held_people, key_of, not_saved, values_held
 from sharing.models import Agency, Case, CaseParty, Incident, Person, User, Ward
 from sharing.vocabulary import Role
 
@@ -72,10 +73,23 @@ class ImportResult:
     already_imported: int = 0
     #: People linked to a person the agency already holds.
     people_matched: int = 0
+    #: The people linked whose row sent details their record does not hold (not saved),
+    #: by line; at most ``MAX_PROBLEMS`` of them.
+    not_saved: list[Linked] = field(default_factory=list)
+    #: People linked with details not saved beyond those kept.
+    not_saved_not_kept: int = 0
 
     @property
     def rejected(self) -> int:
         return self.report.rejected - self.already_imported
+
+    def linked(self, people: list[Linked]) -> None:
+        """Count people linked, and keep those with details not saved."""
+        self.people_matched += len(people)
+        unsaved = [p for p in people if p.not_saved]
+        room = max(0, MAX_PROBLEMS - len(self.not_saved))
+        self.not_saved.extend(unsaved[:room])
+        self.not_saved_not_kept += max(0, len(unsaved) - room)
 
 
 def import_cases(
@@ -154,7 +168,12 @@ class ImportedBefore(ValueError):
 class Opened:
     case: Case
     incident: Incident
-    people_matched: int
+    #: The people sent who were linked to people the agency held.
+    people: list[Linked]
+
+    @property
+    def people_matched(self) -> int:
+        return len(self.people)
 
 
 def open_case_from(
@@ -274,7 +293,7 @@ class _Importer:
             return
         try:
             case = replace(row.case, officer_id=self._officer(row))
-            self.batch.add(row.reference, case, row.incident, _opened_at(row))
+            self.batch.add(row.reference, case, row.incident, _opened_at(row), row.line)
         except InputError as e:
             self._refused(row, e)
             return
@@ -284,7 +303,8 @@ class _Importer:
         """Write the rows the batch still holds."""
         if self.batch is not None:
             self.batch.write()
-            self.result.people_matched += self.batch.people_matched
+            self.result.linked(self.batch.linked)
+            self.result.not_saved.sort(key=lambda linked: linked.line)
 
     def _refused(self, row: CaseRow, error: InputError) -> None:
         """Report the row the casework refused, at its line and column."""
@@ -305,32 +325,34 @@ class _Importer:
         # import takes does not grow with its rows.
         forget_data_keys(self.session)
         self.result.opened += 1
-        self.result.people_matched += opened.people_matched
+        self.result.linked(opened.people)
 
     def open(self, row: CaseRow, opened_at: datetime | None = None) -> Opened:
         """Open the row's case with its first incident (opened at 9 in the morning of its
         day unless ``opened_at`` says when). ``InputError`` from the casework, which may
         have written part of the row."""
-        matched: list[tuple[Person, PersonInput]] = []
+        opened_at = opened_at or _opened_at(row)
+        matched: list[tuple[Person, Linked]] = []
         new_people = []
         for party in row.case.parties:
             person = self._held(party)
             if person is None:
                 new_people.append(party)
-            else:
-                matched.append((person, party))
-        opened_at = opened_at or _opened_at(row)
+                continue
+            sent = check_person(party, opened_at)
+            unsaved = not_saved(values_held(person, sent), sent)
+            matched.append((person, Linked(party.role, person.id, unsaved, row.line)))
         case_input = replace(row.case, parties=new_people, officer_id=self._officer(row))
         case = casework.open_case(
             self.session, self.actor, case_input, now=opened_at, review_days=self.review_days
         )
         case.external_reference = row.reference
-        for person, party in matched:
-            self.session.add(CaseParty(case=case, person=person, role=party.role))
+        for person, linked in matched:
+            self.session.add(CaseParty(case=case, person=person, role=linked.role))
         self.session.flush()
         authorised = authorise(self.session, self.actor, case.id, Act.RECORD)
         incident = incidents.add_incident(self.session, authorised, row.incident)
-        return Opened(case, incident, len(matched))
+        return Opened(case, incident, [linked for _, linked in matched])
 
     def _officer(self, row: CaseRow) -> int | None:
         """The id of the row's case officer (None: the importer); the casework checks
@@ -349,12 +371,10 @@ class _Importer:
         return officer
 
     def _held(self, party: PersonInput) -> Person | None:
-        """The one person the agency holds with this surname and date of birth, if any."""
-        if party.date_of_birth is None:
+        """The one person on a case the actor may open with this family name, date of
+        birth and given names, if there is exactly one."""
+        key = key_of(party)
+        if key is None:
             return None
-        value = blind_index.surname_dob(party.family_name, party.date_of_birth)
-        if value is None:
-            return None
-        term = ("surname_dob", value)
-        held = people_holding(self.session, [term], [self.agency.id])[term]
+        held = held_people(self.session, self.actor, [key])[key]
         return held[0] if len(held) == 1 else None

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import accounts, clock
 from sharing.access.decide import Actor
 from sharing.cases import casework, people
 from sharing.crypto import blind_index
@@ -23,6 +23,7 @@ from sharing.errors import NotAllowed
 from sharing.imports import batch
 from sharing.imports.case_rows import FileRejected
 from sharing.imports.cases import import_cases
+from sharing.imports.matching import Linked
 from sharing.models import (
     Agency,
     AuditEntry,
@@ -34,7 +35,7 @@ from sharing.models import (
     Ward,
 )
 from sharing.vocabulary import CaseCategory, PartyRole, Priority, Role, Triage
-from tests.fixtures.demo import demo_actor, demo_user
+from tests.fixtures.demo import demo_actor, demo_user, lock_demo_case
 from tests.sharing.test_case_rows import HEADING
 from tests.sharing.test_case_rows import line_of as line_of_2026
 
@@ -375,6 +376,7 @@ def test_a_person_is_linked_only_when_the_agency_holds_exactly_one_of_them(
             parties=[
                 people.PersonInput(
                     role=PartyRole.VICTIM,
+                    given_names="Amelia",
                     family_name="Testperson",
                     date_of_birth=date(1961, 4, 3),
                 )
@@ -391,3 +393,72 @@ def test_a_person_is_linked_only_when_the_agency_holds_exactly_one_of_them(
     assert held == {p.person_id for p in imported(session, "W-3").parties}
     fourth = {p.person_id for p in imported(session, "W-4").parties}
     assert fourth.isdisjoint(held | {p.person_id for p in case.parties})
+
+
+def test_twins_in_a_file_are_two_people_and_a_linked_persons_other_details_are_reported(
+    session: Session, manager: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two rows a batch: W-2 names Amelia's twin; W-3, in the next batch, and W-4, hate
+    # motivated and so opened through the casework, name Amelia with another phone.
+    monkeypatch.setattr(batch, "BATCH_ROWS", 2)
+    other_phone = {"victim_phone": "07700 900999"}
+    lines = (
+        line_of(reference="W-1"),
+        line_of(reference="W-2", victim_given_names="Beatrice", victim_phone="07700 900222"),
+        line_of(reference="W-3", **other_phone),
+        line_of(
+            reference="W-4", hate_motivated="yes", protected_characteristic="race", **other_phone
+        ),
+    )
+    result = import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+
+    assert (result.opened, result.people_matched) == (4, 2)
+    victims = [next(p.person for p in imported(session, f"W-{n}").parties) for n in range(1, 5)]
+    amelia, beatrice = victims[0], victims[1]
+    assert amelia.id != beatrice.id
+    assert victims[2].id == victims[3].id == amelia.id
+    assert unseal(beatrice, "given_names") == "Beatrice"
+    assert unseal(amelia, "phone") == "07700900111"  # as held, not as W-3 and W-4 sent it
+    assert result.not_saved == [
+        Linked(PartyRole.VICTIM, amelia.id, ("phone",), line=4),
+        Linked(PartyRole.VICTIM, amelia.id, ("phone",), line=5),
+    ]
+    assert str(result.not_saved[0]).endswith("not saved: victim_phone")
+
+
+def test_a_person_held_only_on_a_locked_case_is_not_linked_by_a_manager_outside_the_lock(
+    session: Session,
+) -> None:
+    locked = lock_demo_case(session)
+    held = next(
+        party.person
+        for party in locked.parties
+        if session.scalar(select(func.count()).where(CaseParty.person_id == party.person_id)) == 1
+        and all(unseal(party.person, c) for c in ("given_names", "family_name", "date_of_birth"))
+    )
+    outside = accounts.create_user(
+        session,
+        agency=locked.agency,
+        email="second-manager@larkmoor.example",
+        display_name="Second Manager",
+        roles={Role.MANAGER},
+        password="a long enough password 1",  # noqa: S106 - a test account
+    )
+    session.commit()
+    row = line_of(
+        reference="L-1",
+        victim_given_names=unseal(held, "given_names") or "",
+        victim_family_name=unseal(held, "family_name") or "",
+        victim_date_of_birth=unseal(held, "date_of_birth") or "",
+    )
+
+    result = import_cases(session, Actor.of(outside), csv_of(session, row), dry_run=False)
+
+    assert (result.opened, result.people_matched) == (1, 0)
+    case = session.scalar(
+        select(Case).where(Case.agency_id == locked.agency_id, Case.external_reference == "L-1")
+    )
+    assert case is not None
+    [victim] = [p.person for p in case.parties]
+    assert victim.id != held.id
+    assert unseal(victim, "phone") == "07700900111"  # what the row sent
