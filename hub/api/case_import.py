@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from hub.api import schemas
 from hub.api.case_opening import linked_person
 from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _json, actor, bp, scoped
+from hub.config import review_days
 from hub.database import db
 from sharing.imports import cases as imports
 from sharing.imports.case_rows import FileRejected
@@ -42,7 +43,13 @@ def import_cases() -> Response:
     if dry_run not in ("true", "false"):
         raise Problem(400, "Invalid request", "dry_run is true or false")
     try:
-        result = imports.import_cases(db(), actor(), request.stream, dry_run=dry_run == "true")
+        result = imports.import_cases(
+            db(),
+            actor(),
+            request.stream,
+            dry_run=dry_run == "true",
+            review_days=review_days(current_app.config["HUB_SETTINGS"]),
+        )
     except FileRejected as e:
         raise Problem(
             422,

@@ -877,6 +877,31 @@ def test_a_file_of_cases_goes_through_the_import(
     assert broken.get_json()["errors"][0]["line"] == 1
 
 
+def test_a_file_imported_through_the_api_is_reviewed_as_the_partnership_asks(
+    demo_hub: Flask,
+    demo_session: Session,
+    housing: api_clients.Registered,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = replace(demo_hub.config["HUB_SETTINGS"], review_days_amber=10)
+    monkeypatch.setitem(demo_hub.config, "HUB_SETTINGS", settings)
+    reference = f"FILE-{uuid.uuid4().hex[:8]}"
+    opened = clock.today() - timedelta(days=2)
+    csv = (
+        "reference,opened_on,category,priority,triage,summary,incident_at,incident_description\n"
+        f"{reference},{opened},noise,amber,low_level,Music,{opened} 09:00,Music at night\n"
+    ).encode()
+
+    done = call(
+        demo_hub, housing, "POST", "/api/v1/cases/import", data=csv, content_type="text/csv"
+    )
+
+    assert done.get_json()["opened"] == 1, done.get_data(as_text=True)
+    demo_session.expire_all()
+    case = demo_session.scalar(select(Case).where(Case.external_reference == reference))
+    assert case.review_due_on == opened + timedelta(days=10)
+
+
 IMPORT_HEADING = (
     "reference,opened_on,category,priority,triage,summary,incident_at,incident_description\n"
 )
