@@ -36,7 +36,7 @@ def open_case() -> Response:
           description: The case was opened
           headers: {Location: {schema: {type: string}}}
           content: {application/json: {schema: CaseOpenedSchema}}
-        409: {description: A case of your agency already has this reference}
+        409: {description: "The reference is already used in your agency's records (case_id names the case when you may open it)"}
         422: {description: "The case has problems, each named by its field"}
     """
     body = bodies.loaded(schemas.NewCaseSchema())
@@ -59,6 +59,12 @@ def open_case() -> Response:
                 errors=[FieldProblem(_field_of(p.column), p.reason) for p in e.problems],
             ) from None
         except imports.ImportedBefore as e:
+            if e.case_id is None:  # a case the account may not know of: not named
+                raise Problem(
+                    409,
+                    "Already opened",
+                    "This reference is already used in your agency's records",
+                ) from None
             raise Problem(
                 409,
                 "Already opened",

@@ -54,7 +54,9 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
     errors = fields.List(fields.Nested(FieldProblemSchema))
-    case_id = fields.Integer(metadata={"description": "the case that already has this reference"})
+    case_id = fields.Integer(
+        metadata={"description": "the case that already has this reference, if you may open it"}
+    )
     purposes = fields.List(
         fields.String(), metadata={"description": "the purposes the case may be read for"}
     )

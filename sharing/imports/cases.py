@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.authorise import authorise
+from sharing.access.authorise import authorise, visible_cases
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases import casework, incidents, reviews
@@ -157,10 +157,12 @@ class RowRejected(ValueError):
 
 
 class ImportedBefore(ValueError):
-    """A case with the row's reference was opened before."""
+    """A case with the row's reference was opened before: ``case_id`` names it when the
+    actor may open it, and is None when they may not (a locked case outside their lock,
+    another team's), whose existence they are not told."""
 
-    def __init__(self, case_id: int) -> None:
-        super().__init__(f"case {case_id} has this reference")
+    def __init__(self, case_id: int | None) -> None:
+        super().__init__("a case of the agency has this reference")
         self.case_id = case_id
 
 
@@ -190,7 +192,8 @@ def open_case_from(
     row; opened ``now`` unless the row gives its day. ``occurred_at``, when the caller has
     the first incident's time as an instant (the API's aware timestamp), is kept as it is,
     to the second: the row's local time (minutes) cannot tell apart the two 01:30s of the
-    night the clocks go back. ``RowRejected`` (nothing written) or ``ImportedBefore``;
+    night the clocks go back. ``RowRejected`` (nothing written) or ``ImportedBefore``
+    (naming the case only to an actor who may open it);
     ``NotAllowed`` (recorded) for an account that does no casework. Does not commit."""
     now = now or clock.now()
     agency = session.get(Agency, actor.agency_id)
@@ -209,7 +212,7 @@ def open_case_from(
         select(Case.id).where(Case.agency_id == agency.id, Case.external_reference == row.reference)
     )
     if before is not None:
-        raise ImportedBefore(before)
+        raise ImportedBefore(before if visible_cases(session, actor, [before]) else None)
     begin_writing(session)  # so that the savepoint is one, even on SQLite
     savepoint = session.begin_nested()
     try:

@@ -360,6 +360,31 @@ def test_the_same_reference_twice_is_a_conflict_naming_the_case(
     assert second.get_json()["case_id"] == first["case_id"]
 
 
+def test_a_reference_of_a_locked_case_is_a_conflict_that_names_no_case(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    locked = lock_demo_case(demo_session)
+    locked.external_reference = f"HMS-{uuid.uuid4().hex[:10]}"
+    demo_session.commit()
+    outside = next(
+        u
+        for u in demo_session.scalars(
+            select(User).where(User.agency_id == locked.agency_id).order_by(User.id.desc())
+        )
+        if Role.CASE_OFFICER in u.roles and u.id != locked.officer_id
+    )
+    registered = api_clients.register(
+        demo_session, user=outside, name="Lock probe", scopes=sorted(api_clients.SCOPES)
+    )
+    demo_session.commit()
+
+    answer = open_case(demo_hub, registered, new_case(reference=locked.external_reference))
+
+    assert answer.status_code == 409
+    assert "case_id" not in answer.get_json()
+    assert answer.get_json()["detail"] == "This reference is already used in your agency's records"
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
