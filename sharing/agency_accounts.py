@@ -12,7 +12,7 @@ import secrets
 
 from sqlalchemy.orm import Session
 
-from sharing import sign_in_sessions
+from sharing import api_clients, sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.accounts import MAX_NAME, is_locked, roles_basis
 from sharing.audit import acts
@@ -50,8 +50,8 @@ def agency_account(session: Session, actor: Actor, user_id: int, action: acts.Ac
 
 
 def set_active(session: Session, user: User, active: bool, *, by: Actor | None = None) -> None:
-    """Disable an account (its sessions end at once and it cannot sign in) or enable it
-    again; ``by`` is the manager or administrator (never disabling their own account:
+    """Disable an account (its sessions and its API clients' tokens end at once, and it
+    cannot sign in) or enable it again; ``by`` is the manager or administrator (never disabling their own account:
     ``may_disable``), None for a command-line operator."""
     if by is not None and not active:
         may_disable(session, by, user)
@@ -67,6 +67,7 @@ def set_active(session: Session, user: User, active: bool, *, by: Actor | None =
     )
     if not active:
         sign_in_sessions.end_all(session, user, SessionEnd.ACCOUNT_DISABLED, by=by)
+        api_clients.end_tokens(session, user)
 
 
 def may_disable(session: Session, actor: Actor, user: User) -> None:

@@ -114,6 +114,18 @@ def revoke(session: Session, client_id: str) -> ApiClient:
     return client
 
 
+def end_tokens(session: Session, user: User) -> int:
+    """End the tokens of every client acting as ``user`` (their account disabled): they
+    stop working at once, and enabling the account again does not bring them back. How
+    many there were."""
+    clients = select(ApiClient.id).where(ApiClient.user_id == user.id)
+    ended = session.execute(
+        delete(ApiToken).where(ApiToken.client_pk.in_(clients)),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(ended, "rowcount", 0) or 0)
+
+
 def usable(client: ApiClient) -> bool:
     """Whether the client may act: not revoked, and its account still active."""
     return client.revoked_at is None and client.user.active

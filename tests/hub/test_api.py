@@ -13,10 +13,10 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing import api_clients, clock
+from sharing import agency_accounts, api_clients, clock
 from sharing.access.decide import Actor
 from sharing.cases import shares
-from sharing.models import ApiClient, ApiToken, AuditEntry
+from sharing.models import ApiClient, ApiToken, AuditEntry, User
 from sharing.vocabulary import Role
 from tests.fixtures.api import HTTPS, basic, bearer, token_for
 from tests.fixtures.cli import hub
@@ -207,6 +207,29 @@ def test_every_call_needs_a_good_token_and_says_so_as_problem_details(
     revoked = client.get("/api/v1/cases/shared", headers=bearer(token), base_url=HTTPS)
     assert revoked.status_code == 401
     assert token_for(client, system).status_code == 401
+
+
+def test_disabling_the_account_ends_its_tokens_for_good(
+    demo_hub: Flask, demo_session: Session, system: api_clients.Registered
+) -> None:
+    client = demo_hub.test_client()
+    token = token_for(client, system).get_json()["access_token"]
+    officer = demo_session.get(User, system.client.user_id)
+    manager = Actor.of(demo_user(demo_session, "northshire-police", Role.MANAGER))
+
+    agency_accounts.set_active(demo_session, officer, False, by=manager)
+    demo_session.commit()
+    disabled = client.get("/api/v1/cases/shared", headers=bearer(token), base_url=HTTPS)
+    agency_accounts.set_active(demo_session, officer, True, by=manager)
+    demo_session.commit()
+    enabled_again = client.get("/api/v1/cases/shared", headers=bearer(token), base_url=HTTPS)
+
+    assert (disabled.status_code, enabled_again.status_code) == (401, 401)
+    demo_session.expire_all()
+    live = select(func.count()).where(ApiToken.client_pk == system.client.id)
+    assert demo_session.scalar(live) == 0
+    fresh = token_for(client, system)  # the account enabled again may ask for a new one
+    assert fresh.status_code == 200
 
 
 def test_a_token_without_the_scope_is_refused(
