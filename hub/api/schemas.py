@@ -124,7 +124,9 @@ class NewCaseSchema(Strict):
         required=True,
         limit=MAX_REFERENCE,
     )
-    opened_on = fields.Date(metadata={"description": "the day it was opened (default: today)"})
+    opened_on = fields.Date(
+        metadata={"description": "the day it was opened, 1 January 1990 or later (default: today)"}
+    )
     category = fields.String(required=True, validate=_codes(CaseCategory))
     priority = fields.String(required=True, validate=_codes(Priority))
     triage = fields.String(required=True, validate=_codes(Triage))

@@ -20,7 +20,7 @@ from typing import IO, TypeVar
 
 from sharing import clock
 from sharing.cases.casework import CaseInput
-from sharing.cases.incidents import IncidentInput
+from sharing.cases.incidents import EARLIEST_INCIDENT, IncidentInput
 from sharing.cases.people import PersonInput
 from sharing.formats import (
     has_control_characters,
@@ -63,7 +63,11 @@ COLUMNS = (
         "the case's reference in your own system (up to 60 characters); unique in the file",
         True,
     ),
-    Column("opened_on", "the day the case was opened: 2026-03-31 or 31/03/2026", True),
+    Column(
+        "opened_on",
+        "the day the case was opened: 2026-03-31 or 31/03/2026 (1 January 1990 or later)",
+        True,
+    ),
     Column("category", "one of the hub's categories, by code or name (e.g. noise)", True),
     Column("priority", "red_urgent, red_high or amber", True),
     Column("triage", "advice_only, low_level or serious", True),
@@ -101,6 +105,9 @@ _REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 _DAY = r"(?:(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})|(?P<dd>\d{1,2})/(?P<mm>\d{1,2})/(?P<yy>\d{4}))"
 _DAY_ONLY = re.compile(_DAY, re.ASCII)
 _DAY_AND_TIME = re.compile(_DAY + r"[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})", re.ASCII)
+#: The earliest day a case may have been opened: that of the earliest incident the hub
+#: records (a case opened in 1901 is a mistyped year, and would be due for review for ever).
+EARLIEST_OPENING = clock.day_of(EARLIEST_INCIDENT)
 _YES, _NO = frozenset({"yes", "y", "true", "1"}), frozenset({"no", "n", "false", "0", ""})
 
 
@@ -391,6 +398,9 @@ def _check(
     if officer_email and not is_email_address(officer_email):
         row.fail("officer_email", "is not an e-mail address")
     opened_on = row.day("opened_on", today=today, required=True)
+    if opened_on is not None and opened_on < EARLIEST_OPENING:
+        row.fail("opened_on", "is before 1 January 1990")
+        opened_on = None
     category = row.choice("category", CaseCategory)
     priority = row.choice("priority", Priority)
     triage = row.choice("triage", Triage)

@@ -187,7 +187,7 @@ def test_a_row_the_casework_refuses_is_reported_at_its_column_and_leaves_nothing
     before = counts(session)
     lines = (
         line_of(reference="W-1", officer_email="nobody@nowhere.example"),
-        line_of(reference="W-2", incident_at="1985-06-01 10:00", opened_on="1985-06-01"),
+        line_of(reference="W-2", incident_at="1985-06-01 10:00"),
     )
     result = import_cases(session, manager, csv_of(session, *lines), dry_run=False)
     assert result.opened == 0

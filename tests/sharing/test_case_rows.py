@@ -269,6 +269,8 @@ def test_a_hundred_thousand_rows_are_read_one_at_a_time() -> None:
         ({"opened_on": "2026-12-25"}, "column opened_on: is in the future"),
         ({"opened_on": "yesterday"}, "column opened_on: is not a date"),
         ({"victim_date_of_birth": "1850-01-01"}, "column victim_date_of_birth: is before 1900"),
+        ({"opened_on": "1901-01-01"}, "column opened_on: is before 1 January 1990"),
+        ({"opened_on": "31/12/1989"}, "column opened_on: is before 1 January 1990"),
         ({"incident_at": "2026-11-29"}, "column incident_at: is not a date and time"),
         ({"incident_at": "2026-11-29 25:10"}, "column incident_at: is not a date and time"),
         ({"incident_at": "2026-11-29 23:60"}, "column incident_at: is not a date and time"),
