@@ -73,8 +73,10 @@ def shared_cases() -> Response:
 @scoped("cases:read")
 def read_case(case_id: int) -> Response:
     """A case as your agency may see it: your own agency's, or a partner's shared with
-    yours (say the purpose when it is shared for more than one). A field of a category
-    your agency may not see is null; ``basis`` names what allows each category it may.
+    yours (always say the purpose you read a partner's case for: ``?purpose=``, one of
+    the purposes it is shared with your agency for, which a read without one lists). A
+    field of a category your agency may not see is null; ``basis`` names what allows
+    each category it may.
     ---
     get:
       tags: [Cases]
@@ -83,10 +85,10 @@ def read_case(case_id: int) -> Response:
         - name: purpose
           in: query
           schema: {type: string, maxLength: 200}
-          description: the purpose of the share to read it under
+          description: "the purpose of the share to read it under: always given for a partner's case"
       responses:
         200: {description: The case, content: {application/json: {schema: CaseSchema}}}
-        400: {description: "Say the purpose (or the purpose is too long)"}
+        400: {description: "Say the purpose, for a partner's case (or the purpose is too long)"}
         404: {description: "No such case, or your agency may not know of it"}
     """
     purpose = request.args.get("purpose") or None

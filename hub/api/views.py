@@ -76,7 +76,7 @@ def _purpose_required(e: PurposeRequired) -> Response:
     return problem(
         400,
         "Purpose required",
-        "Your agency may read this case for more than one purpose: say which with ?purpose=",
+        "A partner's case is always read for a purpose: say which with ?purpose= (one of purposes)",
         purposes=e.purposes,
     )
 

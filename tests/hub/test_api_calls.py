@@ -124,6 +124,24 @@ def test_a_shared_case_reads_as_the_agency_may_see_it_with_the_basis(
     assert entry.purpose == share.purpose
 
 
+def test_a_partners_case_is_read_with_its_purpose_and_the_answer_and_document_say_so(
+    demo_hub: Flask, demo_session: Session, police: api_clients.Registered
+) -> None:
+    officer = Actor.of(demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    share = shares.shared_with(demo_session, officer)[0]
+
+    answer = call(demo_hub, police, "GET", f"/api/v1/cases/{share.case_id}")
+
+    assert answer.status_code == 400
+    assert answer.get_json()["detail"] == (
+        "A partner's case is always read for a purpose: say which with ?purpose= (one of purposes)"
+    )
+    assert share.purpose in answer.get_json()["purposes"]
+    document = demo_hub.test_client().get("/api/v1/openapi.json", base_url=HTTPS).get_json()
+    described = document["paths"]["/api/v1/cases/{case_id}"]["get"]["description"]
+    assert "always say the purpose" in " ".join(described.split())
+
+
 def test_cases_the_agency_may_not_know_of_are_not_found_alike(
     demo_hub: Flask, demo_session: Session, police: api_clients.Registered
 ) -> None:
