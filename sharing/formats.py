@@ -37,6 +37,24 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 BEYOND_THE_PARSER = "nested too deeply, or holding a number of more than 4,300 digits"
 
 
+#: What a spreadsheet runs as a formula when a cell starts with it (OWASP's guidance on
+#: CSV injection): =, +, - and @ (their full-width and small forms too, which NFKC makes
+#: them), and a tab or carriage return before anything else.
+_FORMULA_STARTS = frozenset("=+-@")
+_FORMULA_BEFORE = ("\t", "\r")
+#: What a text that would run as a formula is told (after its field's name).
+FORMULA = "holds a spreadsheet formula (it starts with =, +, - or @): send the text itself"
+
+
+def runs_as_formula(text: str) -> bool:
+    """Whether free text (a description, a note; not a phone number or another value with
+    its own format) would run as a formula in a spreadsheet it is exported to."""
+    if text.startswith(_FORMULA_BEFORE):
+        return True
+    first = text.lstrip()[:1]
+    return bool(first) and unicodedata.normalize("NFKC", first)[:1] in _FORMULA_STARTS
+
+
 def has_control_characters(text: str) -> bool:
     """Whether ``text`` holds a control character other than a tab or a new line: a null
     byte, an escape, a bell... which no one types, and which break exports and letters."""

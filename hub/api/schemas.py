@@ -7,13 +7,15 @@ person and the first incident as objects of their own."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from sharing.cases.agency_actions import MAX_NOTE
 from sharing.cases.incidents import EARLIEST_INCIDENT
 from sharing.cases.recording import MAX_LINE
+from sharing.formats import FORMULA, runs_as_formula
 from sharing.imports.case_rows import MAX_CELL, MAX_REFERENCE
 from sharing.vocabulary import CaseCategory, Labelled, Priority, ProtectedCharacteristic, Triage
 
@@ -22,12 +24,27 @@ def _codes(vocabulary: type[Labelled]) -> validate.OneOf:
     return validate.OneOf([m.value for m in vocabulary])
 
 
-def _text(description: str, *, required: bool = False, limit: int = MAX_CELL) -> fields.String:
+def _text(
+    description: str, *, required: bool = False, limit: int = MAX_CELL, free: bool = True
+) -> fields.String:
+    """A text field; free text (not a value with its own format: ``free=False``) may not
+    start as a spreadsheet formula does."""
+    checks: list[Callable[[str], object]] = [validate.Length(min=1 if required else 0, max=limit)]
+    if free:
+        checks.append(_not_a_formula)
     return fields.String(
         required=required,
-        validate=validate.Length(min=1 if required else 0, max=limit),
-        metadata={"description": description},
+        validate=checks,
+        metadata={"description": description + (_NO_FORMULA if free else "")},
     )
+
+
+_NO_FORMULA = "; not starting with =, +, - or @ (a spreadsheet would run it as a formula)"
+
+
+def _not_a_formula(text: str) -> None:
+    if runs_as_formula(text):
+        raise ValidationError(f"The text {FORMULA}")
 
 
 class Strict(Schema):
@@ -69,9 +86,9 @@ class VictimSchema(Strict):
     given_names = _text("the victim's given names", limit=MAX_LINE)
     family_name = _text("the victim's family name", limit=MAX_LINE)
     date_of_birth = fields.Date()
-    phone = _text("the victim's phone number", limit=40)
-    email = _text("the victim's e-mail address", limit=MAX_LINE)
-    postcode = _text("the victim's postcode", limit=10)
+    phone = _text("the victim's phone number", limit=40, free=False)
+    email = _text("the victim's e-mail address", limit=MAX_LINE, free=False)
+    postcode = _text("the victim's postcode", limit=10, free=False)
     support_needs = _text("what support the victim needs")
 
 
@@ -79,7 +96,7 @@ class ReportedSchema(Strict):
     given_names = _text("the reported person's given names", limit=MAX_LINE)
     family_name = _text("the reported person's family name", limit=MAX_LINE)
     date_of_birth = fields.Date()
-    postcode = _text("the reported person's postcode", limit=10)
+    postcode = _text("the reported person's postcode", limit=10, free=False)
 
 
 #: The latest moment an incident may be given as: a day short of the latest Python holds,
@@ -136,8 +153,8 @@ class NewCaseSchema(Strict):
     )
     ward = _text("the ward's name, in your area", limit=MAX_LINE)
     address = _text("where the problem is", limit=MAX_LINE * 3)
-    postcode = _text("the postcode of that address", limit=10)
-    uprn = _text("the address's Unique Property Reference Number", limit=12)
+    postcode = _text("the postcode of that address", limit=10, free=False)
+    uprn = _text("the address's Unique Property Reference Number", limit=12, free=False)
     hate_motivated = fields.Boolean(load_default=False)
     protected_characteristic = fields.String(validate=_codes(ProtectedCharacteristic))
     victim = fields.Nested(VictimSchema)

@@ -28,6 +28,7 @@ from sharing.formats import (
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
+    runs_as_formula,
 )
 from sharing.vocabulary import (
     CaseCategory,
@@ -302,13 +303,17 @@ class _Cells:
     def fail(self, column: str, reason: str) -> None:
         self.problems.append(Problem(self.line, column, reason))
 
-    def text(self, column: str, *, required: bool = False) -> str:
-        value = self.values.get(column, "").strip()
+    def text(self, column: str, *, required: bool = False, free: bool = True) -> str:
+        """The cell's text, trimmed. Free text may not start as a spreadsheet formula
+        does; a value with its own format (``free=False``: a phone number, a day) may
+        start with + or -, and its format is checked by the caller."""
+        raw = self.values.get(column, "")
+        value = raw.strip()
         if required and not value:
             self.fail(column, "is empty")
         elif len(value) > MAX_CELL:
             self.fail(column, f"is longer than {MAX_CELL:,} characters")
-        elif value.startswith("="):
+        elif runs_as_formula(raw) if free else value.startswith("="):
             self.fail(column, "holds a spreadsheet formula: export the values, not the formulas")
         elif has_control_characters(value):
             self.fail(column, "holds control characters (such as a null byte)")
@@ -317,7 +322,7 @@ class _Cells:
         return ""
 
     def choice(self, column: str, vocabulary: type[L]) -> L | None:
-        value = self.text(column, required=True)
+        value = self.text(column, required=True, free=False)
         if not value:
             return None
         for member in vocabulary:
@@ -328,7 +333,7 @@ class _Cells:
         return None
 
     def day(self, column: str, *, today: date, required: bool = False) -> date | None:
-        value = self.text(column, required=required)
+        value = self.text(column, required=required, free=False)
         if not value:
             return None
         match = _DAY_ONLY.fullmatch(value)
@@ -344,7 +349,7 @@ class _Cells:
         return None
 
     def moment(self, column: str, *, today: date) -> datetime | None:
-        value = self.text(column, required=True)
+        value = self.text(column, required=True, free=False)
         if not value:
             return None
         match = _DAY_AND_TIME.fullmatch(value)
@@ -362,14 +367,14 @@ class _Cells:
         return moment
 
     def postcode(self, column: str) -> str:
-        value = self.text(column)
+        value = self.text(column, free=False)
         if value and normalise_postcode(value) is None:
             self.fail(column, "is not a UK postcode")
             return ""
         return value
 
     def yes_no(self, column: str) -> bool:
-        value = self.text(column).lower()
+        value = self.text(column, free=False).lower()
         if value not in _YES | _NO:
             self.fail(column, "is not yes or no")
         return value in _YES
@@ -394,7 +399,7 @@ def _check(
     reference = row.text("reference", required=True)
     if len(reference) > MAX_REFERENCE:
         row.fail("reference", f"is longer than {MAX_REFERENCE} characters")
-    officer_email = row.text("officer_email").lower()
+    officer_email = row.text("officer_email", free=False).lower()
     if officer_email and not is_email_address(officer_email):
         row.fail("officer_email", "is not an e-mail address")
     opened_on = row.day("opened_on", today=today, required=True)
@@ -409,14 +414,14 @@ def _check(
     ward_id = wards.get(ward_name.lower()) if ward_name else None
     if ward_name and ward_id is None:
         row.fail("ward", "is not a ward of your area")
-    uprn = row.text("uprn")
+    uprn = row.text("uprn", free=False)
     if uprn and normalise_uprn(uprn) is None:
         row.fail("uprn", "is not a UPRN (a number of up to 12 digits)")
     hate = row.yes_no("hate_motivated")
     characteristic = None
     if hate:
         characteristic = row.choice("protected_characteristic", ProtectedCharacteristic)
-    elif row.text("protected_characteristic"):
+    elif row.text("protected_characteristic", free=False):
         row.fail("protected_characteristic", "is given, but hate_motivated is not yes")
     occurred_at = row.moment("incident_at", today=today)
     parties = [
@@ -471,7 +476,7 @@ def _person(row: _Cells, prefix: str, role: PartyRole, today: date) -> PersonInp
     postcode = row.postcode(f"{prefix}_postcode")
     phone = email = needs = ""
     if prefix == "victim":
-        phone, email = row.text("victim_phone"), row.text("victim_email")
+        phone, email = row.text("victim_phone", free=False), row.text("victim_email", free=False)
         needs = row.text("victim_support_needs")
         if phone and normalise_phone(phone) is None:
             row.fail("victim_phone", "is not a phone number")

@@ -623,6 +623,39 @@ def test_an_incident_is_recorded_once_on_the_agencys_own_case(
     assert fields_named(refused) == ["crime_reference"]
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"description": '=HYPERLINK("http://evil.example","Click")'}, "description"),
+        ({"place": "+cmd"}, "place"),
+        ({"reported_to_police": True, "crime_reference": "=1+2"}, "crime_reference"),
+        ({"description": "＠SUM(A1)"}, "description"),
+    ],
+)
+def test_an_incident_holding_a_spreadsheet_formula_is_refused_naming_the_field(
+    demo_hub: Flask, housing: api_clients.Registered, changes: dict[str, Any], field: str
+) -> None:
+    case_id = open_case(demo_hub, housing, new_case()).get_json()["case_id"]
+    incident = {
+        "occurred_at": (clock.now() - timedelta(hours=2)).isoformat(),
+        "description": "Shouting on the stairs",
+        **changes,
+    }
+
+    answer = call(
+        demo_hub,
+        housing,
+        "POST",
+        f"/api/v1/cases/{case_id}/incidents",
+        json=incident,
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert fields_named(answer) == [field]
+    assert "spreadsheet formula" in answer.get_json()["errors"][0]["reason"]
+
+
 def test_a_partner_may_not_record_on_a_case_shared_with_it(
     demo_hub: Flask, demo_session: Session, police: api_clients.Registered
 ) -> None:
@@ -668,6 +701,12 @@ def test_the_agencys_actions_are_listed_and_one_is_marked_done(
     no_note = call(demo_hub, housing, "POST", path, json={"outcome": "cancelled"})
     assert no_note.status_code == 422
     assert fields_named(no_note) == ["note"]
+    formula = {"outcome": "cancelled", "note": "-1+2"}
+    refused = call(
+        demo_hub, housing, "POST", f"/api/v1/actions/{listed[-1]['id']}/outcome", json=formula
+    )
+    assert refused.status_code == 422
+    assert fields_named(refused) == ["note"]
 
 
 def test_the_agencys_actions_come_a_page_at_a_time_each_page_recorded_with_what_it_listed(

@@ -296,6 +296,11 @@ def test_a_hundred_thousand_rows_are_read_one_at_a_time() -> None:
             {"summary": '=HYPERLINK("http://evil.example","Click")'},
             "column summary: holds a spreadsheet formula",
         ),
+        ({"summary": "+SUM(A1:A9)"}, "column summary: holds a spreadsheet formula"),
+        ({"incident_place": "@cmd"}, "column incident_place: holds a spreadsheet formula"),
+        ({"victim_support_needs": "-2+3"}, "column victim_support_needs: holds a spreadsheet"),
+        ({"incident_description": "＝1+2"}, "column incident_description: holds a spreadsheet"),
+        ({"victim_given_names": "\t=1+2"}, "column victim_given_names: holds a spreadsheet"),
         ({"summary": "Loud\x1bmusic"}, "column summary: holds control characters"),
         ({"summary": "x" * 5_001}, "column summary: is longer than 5,000 characters"),
         ({"incident_description": "  "}, "column incident_description: is empty"),
@@ -311,6 +316,12 @@ def test_a_row_with_a_bad_cell_is_rejected_saying_where_and_why(
 ) -> None:
     [problem] = problems_of(line_of(**change))
     assert problem.startswith(f"line 2, {expected}"), problem
+
+
+def test_a_phone_number_abroad_is_not_taken_for_a_formula() -> None:
+    rows, report = read(f"{HEADING}\n{line_of(victim_phone='+44 7700 900111')}\n")
+    assert report.problems == []
+    assert rows[0].case.parties[0].phone == "+44 7700 900111"
 
 
 def test_a_rejected_row_does_not_stop_the_rows_after_it() -> None:
