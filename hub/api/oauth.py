@@ -33,11 +33,13 @@ class _Client(ClientMixin):  # type: ignore[misc]
         return None
 
     def get_allowed_scope(self, scope: str | None) -> str | None:
-        """The scope of the token to issue: all the client's when the request names none,
-        else what it names; None (Authlib then refuses the request ``invalid_scope``) when
-        it names a scope the client lacks, or gives the parameter without naming any."""
+        """The scope of the token to issue: all the client's when the request has no
+        ``scope`` parameter (Authlib passes None), else what it names; None (Authlib then
+        refuses the request ``invalid_scope``) when it names a scope the client lacks, or
+        gives the parameter without naming any: RFC 6749 §3.3 makes a scope one or more
+        scope tokens, so ``scope=`` is malformed, not a request for every scope."""
         allowed = self.record.scopes.split()
-        if not scope:
+        if scope is None:
             return " ".join(allowed)
         asked = list(dict.fromkeys(scope.split()))
         if not asked or not set(asked) <= set(allowed):

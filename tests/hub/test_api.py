@@ -120,7 +120,7 @@ def test_credentials_that_are_not_utf8_are_refused_as_an_invalid_client(
     assert "access_token" not in answer.get_json()
 
 
-@pytest.mark.parametrize("scope", ["admin", "cases:read cases:write", "   "])
+@pytest.mark.parametrize("scope", ["admin", "cases:read cases:write", "   ", ""])
 def test_a_scope_the_client_lacks_is_refused_and_no_token_issued(
     demo_hub: Flask, demo_session: Session, system: api_clients.Registered, scope: str
 ) -> None:
