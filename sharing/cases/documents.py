@@ -367,10 +367,11 @@ def open_document(
         if part == CONTENT
         else (document.preview_key, document.preview_digest)
     )
-    if key is None:
-        return OpenedDocument(line, download, None)
+    # Erasure first: a document without a preview must say so too, and offer no download.
     if authorised.case.erased_at is not None:
         return OpenedDocument(line, download, None, ERASED_FILE)
+    if key is None:
+        return OpenedDocument(line, download, None)
     try:
         sealed = store.get(key)
     except MissingFile:

@@ -374,6 +374,31 @@ def test_erasing_the_case_makes_its_files_unreadable(demo_hub, demo_session) -> 
     assert DIARY.encode() not in file.data
 
 
+def test_an_erased_case_offers_no_download_of_a_file_without_a_preview(
+    demo_hub, demo_session
+) -> None:
+    """A text diary or a Word document has no preview: its page on an erased case says,
+    as a photo's does, that the file can never be read, and offers no download."""
+    case = _case(demo_session, 7)
+    officer = demo_client(demo_hub, case.officer)
+    for name, content in (("diary.txt", DIARY.encode()), ("diary.docx", docx())):
+        assert _attach(officer, case.id, name, content).status_code == 302, name
+    text_file, word = _documents(demo_session, case)[-2:]
+    manager = demo_actor(demo_session, "northshire-homes", Role.MANAGER)
+    close_for_erasure(demo_session, manager, case.id)
+    erasure.erase_case(demo_session, authorise(demo_session, manager, case.id, Act.ERASE))
+    demo_session.commit()
+    client = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    for document in (text_file, word):
+        page = client.get(f"/cases/{case.id}/documents/{document.id}")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "its files can never be read again" in text
+        assert "Download the file" not in text
+        assert f"/documents/{document.id}/file" not in text
+        assert client.get(f"/cases/{case.id}/documents/{document.id}/file").status_code == 410
+
+
 def test_a_file_altered_in_the_store_is_refused_not_served(demo_hub, demo_session) -> None:
     case = _case(demo_session, 6)
     officer = demo_client(demo_hub, case.officer)
