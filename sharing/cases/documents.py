@@ -293,13 +293,27 @@ def _line(decision: Decision, document: Document) -> DocumentLine:
     )
 
 
+def _about_person(document: Document) -> int | None:
+    """The person a document's line says it is about (None: the case, or an incident)."""
+    return document.person_id if document.incident is None else None
+
+
+def _names_person(decision: Decision, document: Document) -> bool:
+    """Whether the document's line shows the name of the person it is about."""
+    return (
+        _about_person(document) is not None
+        and document.person is not None
+        and decision.allows("identity")
+    )
+
+
 def _attached_to(decision: Decision, document: Document) -> str | None:
     if document.incident is not None:
         return f"Incident of {clock.day_of(document.incident.occurred_at):%-d %B %Y}"
     if document.person_id is not None:
         party = next((p for p in document.case.parties if p.person_id == document.person_id), None)
         role = party.role.label.lower() if party else "person"
-        if document.person is not None and decision.allows("identity"):
+        if document.person is not None and _names_person(decision, document):
             values = reveal(decision, document.person, ("given_names", "family_name"))
             name = " ".join(v for v in (values["given_names"], values["family_name"]) if v)
             return f"{name or 'Name not recorded'} ({role})"
@@ -316,10 +330,17 @@ def describe(
 
 
 def _opened_line(
-    session: Session, authorised: AuthorisedCase, document_id: int, section: str
+    session: Session,
+    authorised: AuthorisedCase,
+    document_id: int,
+    section: str,
+    *,
+    line_shown: bool = True,
 ) -> tuple[Document, DocumentLine]:
     """The document and its line, if the decision allows its category (else
-    ``NotFound``), recorded as one view naming the document and ``section``."""
+    ``NotFound``), recorded as one view naming the document and ``section``; where the
+    line is shown (``line_shown``: a page, not the file alone), also the person it is
+    about (``person N``) and, when it shows their name, identity with its basis."""
     document = session.scalar(
         select(Document).where(Document.id == document_id, Document.case_id == authorised.id)
     )
@@ -335,15 +356,21 @@ def _opened_line(
         )
     load_data_keys(session, [authorised.case.data_key_id])
     line = _line(decision, document)
+    shown = [document.category]
+    sections = f"document {document.id} {section}"
+    if line_shown and (person_id := _about_person(document)) is not None:
+        sections += f"; person {person_id}"
+        if _names_person(decision, document):
+            shown.append("identity")
+    bases = decision.bases_for(*shown)
     acts.record(
         session,
         acts.Action.CASE_VIEW,
         actor=authorised.actor,
         subject=authorised.subject,
         purpose=authorised.purpose,
-        basis=(
-            f"{document.category}: {decision.categories[document.category]} "
-            f"| sections document {document.id} {section}"
+        basis=" | ".join(
+            [*(f"{','.join(c)}: {basis}" for basis, c in bases.items()), f"sections {sections}"]
         ),
     )
     return document, line
@@ -357,7 +384,9 @@ def open_document(
     document of another case, or of a category the decision does not allow, is not found
     (``NotFound``), as a case the actor may not see is."""
     section = "file" if part == CONTENT else "page"
-    document, line = _opened_line(session, authorised, document_id, section)
+    document, line = _opened_line(
+        session, authorised, document_id, section, line_shown=part != CONTENT
+    )
     decision = authorised.decision
     accepted = checks.ACCEPTED.get(document.content_type)
     download = f"{authorised.case.reference}-document-{document.id}"

@@ -235,6 +235,31 @@ def test_a_partner_sees_the_documents_its_clauses_give_and_no_others(
     assert police.get(f"/cases/{case.id}/documents/new?purpose={PURPOSE}").status_code == 403
 
 
+def test_a_document_page_naming_its_person_is_recorded_as_showing_their_identity(
+    demo_hub, demo_session
+) -> None:
+    """A partner opens a diary sheet about the victim: the page shows the victim's name,
+    so its entry names identity, with its basis, and the person, as a letter's or a
+    search's entry does; the file alone shows no name, and its entry names the document."""
+    case = _case(demo_session, 8)
+    officer = demo_client(demo_hub, case.officer)
+    person = case.parties[0].person_id
+    about = f"person-{person}"
+    assert _attach(officer, case.id, "diary.pdf", pdf(DIARY), about=about).status_code == 302
+    (diary,) = _documents(demo_session, case)[-1:]
+    share_demo_case(demo_session, case, "northshire-police")
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    page = police.get(f"/cases/{case.id}/documents/{diary.id}?purpose={PURPOSE}")
+    assert page.status_code == 200
+    entry = _last(demo_session, "case.view")
+    assert entry.basis.startswith("narrative,identity: ")
+    assert entry.basis.endswith(f"| sections document {diary.id} page; person {person}")
+    police.get(f"/cases/{case.id}/documents/{diary.id}/file?purpose={PURPOSE}")
+    file_entry = _last(demo_session, "case.view")
+    assert file_entry.basis.startswith("narrative: ")
+    assert file_entry.basis.endswith(f"| sections document {diary.id} file")
+
+
 def test_a_partner_refused_a_document_is_recorded_as_a_refused_view(demo_hub, demo_session) -> None:
     case, other = _case(demo_session, 5), _case(demo_session, 6)
     officer = demo_client(demo_hub, case.officer)
