@@ -121,12 +121,17 @@ def documents() -> None:
 @click.option(
     "--delete-orphans",
     is_flag=True,
-    help="Delete the store's files that no document names (left by an attach that failed).",
+    help=(
+        "Delete the store's files that no document names (left by an attach that failed), "
+        "written more than an hour ago."
+    ),
 )
 def documents_check(delete_orphans: bool) -> None:
     """Check every document's file and preview in the store against the hash the database
     holds; name each one missing or altered (case reference, document id); count the
-    store's files that no document names. Exit 1 if any is missing or altered."""
+    store's files that no document names (with --delete-orphans, delete those written
+    more than an hour ago: a newer one may be an attach still being saved, and each is
+    read against the database again just before). Exit 1 if any is missing or altered."""
     store = current_app.extensions["hub.file_store"]
     with _session() as session:
         report = case_documents.check_store(session, store)
@@ -139,8 +144,12 @@ def documents_check(delete_orphans: bool) -> None:
         f"{len(report.orphans)} file(s) no document names"
     )
     if delete_orphans:
-        for key in report.orphans:
-            store.delete(key)
-        click.echo(f"{len(report.orphans)} file(s) no document names deleted")
+        deleted, recent = case_documents.delete_orphans(_session, store, report.orphans)
+        click.echo(f"{deleted} file(s) no document names deleted")
+        if recent:
+            click.echo(
+                f"{recent} written in the last hour kept: an attach may still be saving them "
+                "(run the check again later)"
+            )
     if report.missing or report.altered:
         raise click.ClickException("the file store does not match the database")

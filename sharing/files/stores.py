@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -47,6 +48,10 @@ class FileStore(Protocol):
     def delete(self, key: str) -> None: ...
 
     def keys(self) -> Iterator[str]: ...
+
+    def written(self) -> Iterator[tuple[str, datetime]]:
+        """Each key with when its file was last written, by the store's clock."""
+        ...
 
     def describe(self) -> str: ...
 
@@ -107,10 +112,17 @@ class LocalStore:
             ) from None
 
     def keys(self) -> Iterator[str]:
+        return (key for key, _ in self.written())
+
+    def written(self) -> Iterator[tuple[str, datetime]]:
         if self.root.is_dir():
             for path in sorted(self.root.glob("??/*")):
                 if _KEY.fullmatch(path.name):
-                    yield path.name
+                    try:
+                        modified = path.stat().st_mtime
+                    except FileNotFoundError:  # deleted since it was listed
+                        continue
+                    yield path.name, datetime.fromtimestamp(modified, UTC)
 
     def describe(self) -> str:
         return f"folder {self.root}"
@@ -170,6 +182,9 @@ class S3Store:
             raise self._failed("delete", key, e) from None
 
     def keys(self) -> Iterator[str]:
+        return (key for key, _ in self.written())
+
+    def written(self) -> Iterator[tuple[str, datetime]]:
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=self.prefix
@@ -178,7 +193,7 @@ class S3Store:
                 for item in page.get("Contents", []):
                     name = item["Key"][len(self.prefix) :]
                     if _KEY.fullmatch(name):
-                        yield name
+                        yield name, item["LastModified"]
         except (BotoCoreError, ClientError) as e:
             raise self._failed("list", None, e) from None
 

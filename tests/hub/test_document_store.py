@@ -6,13 +6,19 @@ a store that does not answer gives a clear page and nothing half written."""
 from __future__ import annotations
 
 import io
+import os
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import documents
 from sharing.files.stores import LocalStore, MissingFile, S3Store, StoreError, new_key, store_at
 from sharing.models import Document
+from sharing.vocabulary import DocumentKind
 from tests.fixtures.app import csrf_token
 from tests.fixtures.cli import hub
 from tests.fixtures.demo import demo_client, demo_copy
@@ -147,6 +153,7 @@ def test_hub_documents_check_names_files_missing_or_altered_and_orphans(
         store.put(second.preview_key, b"\x01" + bytes(40))
     orphan = new_key()
     store.put(orphan, b"\x01left by an attach that failed")
+    _written_hours_ago(store, orphan, 2)
     damaged = hub("documents", "check")
     assert damaged.exit_code == 1
     assert f"missing: the content of document {gone[0]} of case {gone[1]}" in damaged.output
@@ -156,3 +163,60 @@ def test_hub_documents_check_names_files_missing_or_altered_and_orphans(
     tidied = hub("documents", "check", "--delete-orphans")
     assert "1 file(s) no document names deleted" in tidied.output
     assert orphan not in set(store.keys())
+
+
+def _written_hours_ago(store: LocalStore, key: str, hours: float) -> None:
+    written = time.time() - hours * 3600
+    os.utime(store.root / key[:2] / key, (written, written))
+
+
+def test_delete_orphans_leaves_the_file_of_an_attach_still_being_saved(
+    demo_files, tmp_path, monkeypatch
+) -> None:
+    """An officer attaches a diary sheet while an operator runs `hub documents check
+    --delete-orphans`: the file is in the store a moment before its document is saved, so
+    the check counts it among the files no document names, but leaves it (it was written
+    less than an hour ago); a file left two hours ago by a failed attach is deleted. Once
+    the attach is saved, the diary sheet downloads whole."""
+    app = demo_copy(demo_files, tmp_path)
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("HUB_SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("HUB_CONFIG", raising=False)
+    store = LocalStore(tmp_path / "instance" / "documents")
+    left = new_key()
+    store.put(left, b"\x01left by an attach that failed")
+    _written_hours_ago(store, left, 2)
+    with app.extensions["hub.sessions"]() as session:
+        case = _case(session)
+        authorised = authorise(session, Actor.of(case.officer), case.id, Act.RECORD)
+        diary = pdf(DIARY)
+        document = documents.attach(
+            session,
+            authorised,
+            store,
+            documents.DocumentInput(
+                kind=DocumentKind.DIARY_SHEET,
+                category="narrative",
+                incident_id=None,
+                person_id=None,
+                description="",
+                filename="diary.pdf",
+                content=diary,
+            ),
+        )
+        in_flight = {document.storage_key, document.preview_key}
+        assert in_flight <= set(store.keys())  # stored, its row not yet committed
+        tidied = hub("documents", "check", "--delete-orphans")
+        assert "3 file(s) no document names" in tidied.output
+        assert "1 file(s) no document names deleted" in tidied.output
+        assert "2 written in the last hour kept" in tidied.output
+        assert left not in set(store.keys())
+        assert in_flight <= set(store.keys())
+        session.commit()
+        officer = demo_client(app, case.officer)
+        downloaded = officer.get(f"/cases/{case.id}/documents/{document.id}/file")
+        assert downloaded.status_code == 200
+        assert downloaded.data == diary
+    assert "0 file(s) no document names" in hub("documents", "check").output
+    app.extensions["hub.engine"].dispose()
