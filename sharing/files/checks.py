@@ -2,7 +2,8 @@
 
 ``checked`` finds the type from the bytes (libmagic, the ``file`` command's database),
 refuses what is not on the list (an SVG drawing or a web page can carry scripts; an
-archive can hide anything), opens what it can to be sure it is what it seems (an image's
+archive can hide anything; UTF-8 text of another text type, such as an e-mail or a CSV
+diary, is kept as plain text), opens what it can to be sure it is what it seems (an image's
 pixels, a PDF's pages, a Word document's parts, expanding no further than a limit, so a
 zip bomb is refused) and, for images and PDFs, draws a small JPEG preview on the server,
 from the pixels alone (no metadata: a phone photo's location does not reach it).
@@ -62,6 +63,8 @@ ACCEPTED: dict[str, Accepted] = {
 REFUSED = {
     "image/svg+xml": "an SVG drawing, which can carry scripts: attach it as a PNG or JPEG image, or as a PDF",
     "text/html": "a web page, which can carry scripts: save or print it as a PDF and attach that",
+    "text/xml": "an XML document, which a browser may show as a page: save it as a PDF and attach that",
+    "application/xml": "an XML document, which a browser may show as a page: save it as a PDF and attach that",
     "application/zip": "a ZIP archive: attach each file in it on its own",
     "application/x-7z-compressed": "a 7-Zip archive: attach each file in it on its own",
     "application/x-rar": "a RAR archive: attach each file in it on its own",
@@ -83,6 +86,11 @@ CLAIMS = {
     ".wav": "a WAV recording",
     ".mp4": "an MP4 video",
 }
+#: Markup a browser shows as a page (and may run the scripts of): refused when the file
+#: begins as such, kept as text when the detection found a tag in a sentence of a note.
+MARKUP = {"text/html", "text/xml", "application/xml"}
+#: Text types never kept as plain text: a script, and a rich text document (its codes).
+NOT_PLAIN = {"text/javascript", "application/javascript", "text/x-javascript", "text/rtf"}
 WHAT_IS_ACCEPTED = (
     "photos as JPEG, PNG or WebP; documents as PDF, Word (.docx) or text; recordings as "
     "MP3, M4A, WAV, Ogg, MP4 or QuickTime"
@@ -109,12 +117,25 @@ def checked(field: str, name: str, content: bytes, max_bytes: int) -> CheckedFil
             field,
             f"The file is {size_text(len(content))}: the most a file can be is {size_text(max_bytes)}",
         )
-    found = magic.from_buffer(content[:65536], mime=True)
+    found = _as_text(magic.from_buffer(content[:65536], mime=True), content)
     accepted = ACCEPTED.get(found)
     if accepted is None:
         raise InputError(field, _not_accepted(name, found))
     preview = _opened(field, accepted, content)
     return CheckedFile(found, accepted, preview)
+
+
+def _as_text(found: str, content: bytes) -> str:
+    """``text/plain`` for text the detection calls by another text type (an e-mail saved
+    as text is ``message/rfc822``, a diary kept as CSV ``text/csv``, a note that mentions
+    "<html>" in a sentence ``text/html``), so that it is kept and served as plain text (and
+    refused if it is not UTF-8); ``found`` for anything else, and for a file that begins
+    as markup a browser would show as a page."""
+    if not (found.startswith("text/") or found == "message/rfc822") or found in NOT_PLAIN:
+        return found
+    if found in MARKUP and content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return found
+    return "text/plain"
 
 
 def _not_accepted(name: str, found: str) -> str:

@@ -195,6 +195,27 @@ def test_a_statement_about_an_incident_after_midnight_names_its_day_in_the_uk(
         assert "Incident of 10 June 2026" not in shown
 
 
+def test_an_email_saved_as_text_is_attached_and_downloaded_as_a_text_file(
+    demo_hub, demo_session
+) -> None:
+    """ "Letter or e-mail received": an e-mail saved as text (From:, To:, Subject:) is
+    accepted as the text it is, and downloads as a .txt file."""
+    case = _case(demo_session, 9)
+    officer = demo_client(demo_hub, case.officer)
+    email = (
+        b"From: Jo Bloggs <jo@example.com>\nTo: asb@northshire-homes.example\n"
+        b"Subject: Noise again\n\nThe music started at 11pm again.\n"
+    )
+    attached = _attach(officer, case.id, "email.txt", email, kind="letter_received")
+    assert attached.status_code == 302, attached.get_data(as_text=True)
+    document = _documents(demo_session, case)[-1]
+    assert document.content_type == "text/plain"
+    file = officer.get(f"/cases/{case.id}/documents/{document.id}/file")
+    assert file.data == email
+    assert file.mimetype == "text/plain"
+    assert file.headers["Content-Disposition"].endswith(f'-document-{document.id}.txt"')
+
+
 def test_a_partner_sees_the_documents_its_clauses_give_and_no_others(
     demo_hub, demo_session
 ) -> None:

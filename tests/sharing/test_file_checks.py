@@ -46,6 +46,61 @@ def test_good_files_are_accepted_by_their_content(name, content, media_type, pre
         assert b"taken from the landing" not in found.preview  # pixels only, no metadata
 
 
+EMAIL = (
+    b"From: Jo Bloggs <jo@example.com>\nTo: asb@larkmoor-ha.example\nSubject: Noise again\n"
+    b"Date: Mon, 1 Jun 2026 10:00:00 +0100\n\nThe music started at 11pm again.\n"
+)
+OUTLOOK_COPY = (
+    b"From: Jo Bloggs\nSent: 01 June 2026 10:00\nTo: ASB team\nSubject: Noise again\n\n"
+    b"The music started at 11pm again.\n"
+)
+CSV_DIARY = b"Date,Time,What happened\n01/06/2026,23:00,Loud music\n02/06/2026,23:30,Shouting\n"
+MENTIONS_HTML = b"Notes: he said <html> was written on the wall\n"
+MENTIONS_SCRIPT = "Dziennik: sąsiad krzyczał, a on napisał <script> na drzwiach\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("email.txt", EMAIL),  # the detection says message/rfc822
+        ("email.txt", OUTLOOK_COPY),
+        ("diary.csv", CSV_DIARY),  # text/csv
+        ("diary.txt", MENTIONS_HTML),  # text/html, for a word in a sentence
+        ("dziennik.txt", MENTIONS_SCRIPT),
+        ("notes", b"#!/bin/sh is what he sprayed on the door\n"),  # text/x-shellscript
+    ],
+)
+def test_utf8_text_of_another_text_type_is_accepted_as_a_text_file(name, content) -> None:
+    """An e-mail saved as text, a diary kept as CSV, a note that mentions a web page's
+    tag: text the detection calls by another text type is kept, and served, as text."""
+    found = checked("file", name, content, 20 * MB)
+    assert found.content_type == "text/plain"
+    assert found.accepted.extension == ".txt"
+    assert found.preview is None
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "notes.txt",
+            b"<html><body>hello</body></html>",
+            "it is a web page, which can carry scripts",
+        ),
+        ("notes.txt", b"  <!DOCTYPE html><p>x", "it is a web page, which can carry scripts"),
+        ("notes.txt", b"<script>alert(1)</script>", "it is a web page, which can carry scripts"),
+        ("notes.txt", b'<?xml version="1.0"?><note>x</note>', "it is an XML document"),
+        ("notes.txt", SVG_WITH_SCRIPT, "it is an SVG drawing, which can carry scripts"),
+        ("diary.csv", "Date,What\n1 June,caf\xe9\n".encode("latin-1"), "not in UTF-8"),
+    ],
+)
+def test_text_that_is_markup_or_not_utf8_is_still_refused(name, content, message) -> None:
+    with pytest.raises(InputError) as refused:
+        checked("file", name, content, 20 * MB)
+    assert refused.value.field == "file"
+    assert message in refused.value.message
+
+
 def _huge_png() -> bytes:
     out = io.BytesIO()
     Image.new("1", (10_000, 10_000)).save(out, "PNG")  # 100 million pixels in ~15 KB
