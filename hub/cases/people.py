@@ -3,6 +3,7 @@ their details, taking them off."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -75,8 +76,9 @@ def _known_people(hits: list[SearchHit]) -> list[tuple[str, str]]:
     """One choice for each person of the agency the check found."""
     found: dict[int, str] = {}
     for hit in hits:
-        if hit.person_id is not None and hit.person_id not in found:
-            found[hit.person_id] = f"Yes: {hit.matched} on case {hit.reference}"
+        for what, person_id in hit.places:
+            if person_id is not None and person_id not in found:
+                found[person_id] = f"Yes: {what} on case {hit.reference}"
     return [(str(person_id), label) for person_id, label in found.items()]
 
 
@@ -102,14 +104,17 @@ def _already_known(person: PersonForm) -> tuple[list[SearchHit], str, bool]:
             "Enter the person's last name, phone number or postcode to check whether they are already known",
             False,
         )
-    hits: dict[tuple[int, str], SearchHit] = {}
+    hits: dict[int, SearchHit] = {}
     problems = []
     unseen = False
     for query in queries:
         try:
-            hits.update(
-                ((h.case_id, h.matched), h) for h in search(db(), current_user.actor, query).hits
-            )
+            for hit in search(db(), current_user.actor, query).hits:
+                # A case found by several of the values is listed once, saying each place.
+                if (before := hits.get(hit.case_id)) is not None:
+                    new = tuple(p for p in hit.places if p not in before.places)
+                    hit = replace(before, places=before.places + new)
+                hits[hit.case_id] = hit
             unseen = unseen or held_on_cases_unseen(db(), current_user.actor, query)
         except InputError as e:
             problems.append(e.message)

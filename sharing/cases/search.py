@@ -57,7 +57,8 @@ class SearchQuery:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A case that holds the searched value, and where."""
+    """A case that holds the searched value, and where on it: one hit for each case,
+    however many of its people (and its own location) hold the value."""
 
     case_id: int
     reference: str
@@ -65,10 +66,19 @@ class SearchHit:
     priority: Priority
     status: CaseStatus
     agency: str
-    #: What matched, e.g. "Victim: Ruth Okonkwo" or "Location of the case".
-    matched: str
-    #: The person whose name is shown (None when the case's location matched).
-    person_id: int | None = None
+    #: Each place the value was found, with the person whose name is shown (None for the
+    #: case's own location): ("Victim: Ruth Okonkwo", 36), ("Location of the case", None).
+    places: tuple[tuple[str, int | None], ...]
+
+    @property
+    def matched(self) -> str:
+        """What matched, as a list shows it: "Victim: Ruth Okonkwo; Location of the case"."""
+        return "; ".join(what for what, _ in self.places)
+
+    @property
+    def person_ids(self) -> list[int]:
+        """The people found on the case, whose names are shown."""
+        return [person for _, person in self.places if person is not None]
 
 
 def search_term(query: SearchQuery) -> tuple[str, str]:
@@ -110,8 +120,9 @@ _FORMAT_HELP = {
 
 @dataclass(frozen=True)
 class SearchOutcome:
+    #: The cases found, at most MAX_RESULTS, each once.
     hits: list[SearchHit]
-    #: More than MAX_RESULTS matches: the user should narrow the search.
+    #: More than MAX_RESULTS cases match: the user should narrow the search.
     truncated: bool = False
 
 
@@ -123,8 +134,9 @@ BATCH = 3200
 
 
 def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
-    """Cases the actor may see that hold exactly the searched value (at most MAX_RESULTS,
-    sorted by case reference; ``truncated`` says when there were more)."""
+    """Cases the actor may see that hold exactly the searched value, each once with every
+    place it was found (at most MAX_RESULTS cases, sorted by case reference; ``truncated``
+    says when more cases match)."""
     field, value = search_term(query)
     if not actor.works_cases:
         acts.refuse(
@@ -143,22 +155,31 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
                     if found.add({(c.case_id, None): c for c in _cases_shown(session, batch)}):
                         break
     found.decide()
-    # Names are read only for what is shown.
-    shown = sorted(
+    # Each case once, its people before its location; names read only for what is shown.
+    by_case: dict[int, list[tuple[int | None, AnyRow]]] = {}
+    for (case, person), row in sorted(
         found.visible.items(),
         key=lambda item: (item[1].reference, item[0][1] is None, item[0][1] or 0),
-    )
+    ):
+        by_case.setdefault(case, []).append((person, row))
+    shown = list(by_case.items())[:MAX_RESULTS]
     names = reveal_names(
         session,
-        {person: found.decisions[case] for (case, person), _ in shown[:MAX_RESULTS] if person},
+        {person: found.decisions[case] for case, places in shown for person, _ in places if person},
     )
     ordered = [
-        _hit(row, f"{row.role.label}: {names[person]}", person)
-        if person
-        else _hit(row, "Location of the case")
-        for (_, person), row in shown[:MAX_RESULTS]
+        _hit(
+            places[0][1],
+            tuple(
+                (f"{row.role.label}: {names[person]}", person)
+                if person
+                else ("Location of the case", None)
+                for person, row in places
+            ),
+        )
+        for _, places in shown
     ]
-    outcome = SearchOutcome(ordered, truncated=len(shown) > MAX_RESULTS)
+    outcome = SearchOutcome(ordered, truncated=len(by_case) > MAX_RESULTS)
     _audit(session, actor, field, outcome)
     return outcome
 
@@ -166,7 +187,7 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
 class _Found:
     """The places a search found, each (case, person) with the row to show (person None
     for the case's own location). Whether the user may see each case is decided for many
-    at once, and only once more than a page of them could be shown."""
+    at once, and only once more cases than a page shows could be shown."""
 
     def __init__(self, session: Session, actor: Actor) -> None:
         self.session, self.actor = session, actor
@@ -175,11 +196,12 @@ class _Found:
         self.undecided: dict[tuple[int, int | None], AnyRow] = {}
 
     def add(self, places: dict[tuple[int, int | None], AnyRow]) -> bool:
-        """Add places; whether more than a page of them are visible (enough to stop)."""
+        """Add places; whether they are on more cases the user may see than a page shows
+        (enough to stop)."""
         self.undecided.update(places)
-        if len(self.visible) + len(self.undecided) > MAX_RESULTS:
+        if len({case for case, _ in itertools.chain(self.visible, self.undecided)}) > MAX_RESULTS:
             self.decide()
-        return len(self.visible) > MAX_RESULTS
+        return len({case for case, _ in self.visible}) > MAX_RESULTS
 
     def decide(self) -> None:
         """Keep the undecided places on cases the user may see."""
@@ -218,7 +240,7 @@ def _audit(session: Session, actor: Actor, field: str, outcome: SearchOutcome) -
     """The search's entry: what kind of value was searched and what was shown (never the
     value itself). A search whose entry cannot be written shows nothing."""
     cases = sorted({h.case_id for h in outcome.hits})
-    people = sorted({h.person_id for h in outcome.hits if h.person_id is not None})
+    people = sorted({person for h in outcome.hits for person in h.person_ids})
     acts.record(
         session,
         acts.Action.SEARCH,
@@ -390,7 +412,7 @@ def _parties_query() -> Select[*tuple[Any, ...]]:
     )
 
 
-def _hit(row: AnyRow, matched: str, person_id: int | None = None) -> SearchHit:
+def _hit(row: AnyRow, places: tuple[tuple[str, int | None], ...]) -> SearchHit:
     return SearchHit(
         case_id=row.case_id,
         reference=row.reference,
@@ -398,6 +420,5 @@ def _hit(row: AnyRow, matched: str, person_id: int | None = None) -> SearchHit:
         priority=row.priority,
         status=row.status,
         agency=row.agency,
-        matched=matched,
-        person_id=person_id,
+        places=places,
     )

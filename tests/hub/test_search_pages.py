@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from sharing.cases import people
 from sharing.models import Case
+from sharing.vocabulary import PartyRole
 from tests.fixtures.app import csrf_token
 
 
@@ -19,11 +21,44 @@ def test_officer_finds_a_case_by_surname(as_user, create_user, create_case) -> N
     client = as_user(user=officer)
     assert 'value="surname" checked' in client.get("/search").get_data(as_text=True)
     page = _search(client, kind="surname", surname="TESTPERSON").get_data(as_text=True)
-    assert "1 match" in page
+    assert "1 case" in page
     assert case.reference in page
     assert "Victim: Amelia Testperson" in page
     by_phone = _search(client, kind="phone", phone="07700 900 111").get_data(as_text=True)
     assert case.reference in by_phone
+
+
+def test_a_case_found_by_its_victim_and_its_location_is_one_row(
+    as_user, create_user, create_case, monkeypatch
+) -> None:
+    """A postcode that is both the victim's and the case's lists the case once, saying
+    both; the count and the "more than" line count cases."""
+    officer = create_user("case_officer")
+    cases = [
+        create_case(
+            officer,
+            parties=[
+                people.PersonInput(
+                    role=PartyRole.VICTIM,
+                    given_names=given,
+                    family_name="Crowd",
+                    postcode="TS1 4AB",
+                )
+                for given in ("Ann", "Bea", "Cy")
+            ],
+        )
+        for _ in range(3)
+    ]
+    client = as_user(user=officer)
+    page = _search(client, kind="postcode", postcode="TS1 4AB").get_data(as_text=True)
+    assert "3 cases" in page
+    for case in cases:
+        assert page.count(f">{case.reference}</a>") == 1
+    assert "Victim: Ann Crowd; Victim: Bea Crowd; Victim: Cy Crowd; Location of the case" in page
+    monkeypatch.setattr("sharing.cases.search.MAX_RESULTS", 2)
+    cut = _search(client, kind="surname", surname="Crowd").get_data(as_text=True)
+    assert "More than 2 cases match. These are 2 of them" in cut
+    assert "2 cases" in cut
 
 
 def test_search_terms_never_travel_in_the_address(as_user) -> None:

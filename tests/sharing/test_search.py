@@ -200,6 +200,25 @@ def test_phone_and_postcode_match_however_they_are_typed(session, officers) -> N
     ]
 
 
+def test_a_case_found_by_its_people_and_its_location_is_listed_once_saying_each(
+    session, officers
+) -> None:
+    officer, _ = officers
+    ref = _case(
+        session,
+        officer,
+        _victim("Ng", postcode="QB1 2BC"),
+        _victim("Ng", given="Lee", postcode="QB1 2BC"),
+        postcode="QB1 2BC",
+    )
+    [hit] = find(session, officer, SearchQuery("postcode", postcode="QB1 2BC"))
+    assert (hit.reference, hit.matched) == (
+        ref,
+        "Victim: Sam Ng; Victim: Lee Ng; Location of the case",
+    )
+    assert len(hit.person_ids) == 2
+
+
 def test_another_agency_finds_nothing_of_ours(session, officers) -> None:
     officer, police = officers
     _case(session, officer, _victim("Kowalski", phone="07700900777"))
@@ -265,6 +284,27 @@ def test_too_many_matches_are_cut_and_the_user_asked_to_narrow(
     assert len(everyone.hits) == 4
 
 
+def test_the_cap_counts_cases_not_the_people_found_on_them(session, officers, monkeypatch) -> None:
+    """Many people of one surname on two cases are two cases: all shown, none cut."""
+    officer, _ = officers
+    crowded = [
+        _case(session, officer, *(_victim("Crowd", given) for given in ("Ann", "Bea", "Cy")))
+        for _ in range(2)
+    ]
+    monkeypatch.setattr("sharing.cases.search.MAX_RESULTS", 2)
+    monkeypatch.setattr("sharing.cases.search.FIRST_BATCH", 2)
+    outcome = search(session, officer, SearchQuery("surname", surname="Crowd"))
+    assert not outcome.truncated
+    assert [h.reference for h in outcome.hits] == sorted(crowded)
+    assert {h.matched for h in outcome.hits} == {
+        "Victim: Ann Crowd; Victim: Bea Crowd; Victim: Cy Crowd"
+    }
+    _case(session, officer, _victim("Crowd", "Di"))
+    more = search(session, officer, SearchQuery("surname", surname="Crowd"))
+    assert more.truncated
+    assert len(more.hits) == 2
+
+
 def test_a_bucket_read_a_row_at_a_time_finds_the_same(session, officers, monkeypatch) -> None:
     """The bucket is streamed (on PostgreSQL a server-side cursor) while each batch of
     matches is placed on its cases by other statements on the same connection."""
@@ -277,8 +317,9 @@ def test_a_bucket_read_a_row_at_a_time_finds_the_same(session, officers, monkeyp
     one_by_one = find(session, officer, SearchQuery("postcode", postcode="ls14ap"))
     assert one_by_one == whole
     assert sorted(h.matched for h in whole) == [
-        "Location of the case",
-    ] * 5 + [f"Victim: {given} Stream" for given in ("Ann", "Bea", "Cy", "Di", "Ed")]
+        f"Victim: {given} Stream; Location of the case"
+        for given in ("Ann", "Bea", "Cy", "Di", "Ed")
+    ]
 
 
 def test_a_moved_value_in_the_bucket_is_never_shown_and_is_logged_without_it(
