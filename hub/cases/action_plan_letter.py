@@ -34,6 +34,7 @@ def letter(case_id: int) -> Response | tuple[str, int]:
         form.person.data = form.person.choices[0][0] if people else ""
         form.actions.data = [value for value, _ in form.actions.choices]
         form.asks.data = letters.USUAL_ASKS
+        form.print_size.data = "adjustments"
         form.keeping_in_touch.data = (
             f"{authorised.case.officer.display_name} will phone you every two weeks, and "
             "after every incident you report, at the times you told us suit you."
@@ -44,6 +45,7 @@ def letter(case_id: int) -> Response | tuple[str, int]:
             action_ids=[int(a) for a in form.actions.data or []],
             asks=form.asks.data or "",
             keeping_in_touch=form.keeping_in_touch.data or "",
+            large_print={"large": True, "standard": False}.get(form.print_size.data or ""),
         )
         try:
             made = letters.complainant_letter(

@@ -434,6 +434,17 @@ class LetterForm(HubForm):
         "How we will keep in touch",
         validators=[TextLimit(letters.MAX_PART, "How we will keep in touch")],
     )
+    #: "adjustments" (or nothing sent) follows the person's reasonable adjustments.
+    print_size = ChoiceField(
+        "Print size",
+        choices=[
+            ("", ""),
+            ("adjustments", "As the person's reasonable adjustments ask"),
+            ("large", "Large print"),
+            ("standard", "Standard print"),
+        ],
+        message="Select the print size",
+    )
 
 
 class ReferralForm(HubForm):

@@ -23,13 +23,13 @@ from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases import documents
-from sharing.cases.needs import RecordedNeeds
+from sharing.cases.needs import RecordedNeeds, adjustments_of
 from sharing.clock import day_text
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
 from sharing.formats import checked_text
 from sharing.models import Action, CaseParty, Document
-from sharing.vocabulary import ActionStatus, PartyRole
+from sharing.vocabulary import ActionStatus, Adjustment, PartyRole
 
 MAX_PART = 2_000
 #: Who a letter may be addressed to.
@@ -63,6 +63,8 @@ class LetterInput:
     action_ids: Sequence[int]
     asks: str
     keeping_in_touch: str
+    #: Large print: None to follow the person's reasonable adjustments.
+    large_print: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,14 @@ class Letter:
     review_due_on: date | None
     #: Their adjustments and how to contact them, for the officer to arrange.
     needs: RecordedNeeds = RecordedNeeds()
+    #: In large print (16 point), and why, when their adjustments ask for it.
+    large_print: bool = False
+    because: str | None = None
+
+    @property
+    def variant(self) -> str:
+        """ "large print", or "standard", as a standard letter's."""
+        return "large print" if self.large_print else "standard"
 
 
 def addressees(session: Session, authorised: AuthorisedCase) -> list[Addressee]:
@@ -128,10 +138,11 @@ def complainant_letter(
     data: LetterInput,
     contact: Mapping[str, str] | None = None,
 ) -> Letter:
-    """The letter for a victim or reporter on the case (authorised for ``Act.RECORD``):
-    refused with its field for anyone else, an action not open on the case, or what we
-    ask and how we keep in touch missing or too long; recorded as one view. ``contact``:
-    the agencies' contact lines (the letters file's), by agency code."""
+    """The letter for a victim or reporter on the case (authorised for ``Act.RECORD``), in
+    large print where their reasonable adjustments ask for it (unless ``data`` says
+    otherwise): refused with its field for anyone else, an action not open on the case,
+    or what we ask and how we keep in touch missing or too long; recorded as one view.
+    ``contact``: the agencies' contact lines (the letters file's), by agency code."""
     authorised.require(Act.RECORD)
     case = authorised.case
     party = session.scalar(
@@ -168,13 +179,16 @@ def complainant_letter(
         ("given_names", "family_name", "address", "postcode", "adjustments", "contact_needs"),
     )
     chosen = [plan[i] for i in plan if i in set(data.action_ids)]
+    asked = Adjustment.LARGE_PRINT in adjustments_of(values["adjustments"])
+    large = asked if data.large_print is None else data.large_print
     acts.record(
         session,
         acts.Action.CASE_VIEW,
         actor=authorised.actor,
         subject=authorised.subject,
         basis=(
-            f"{acts.disclosed(authorised.decision)} | sections complainant letter; "
+            f"{acts.disclosed(authorised.decision)} | sections complainant letter"
+            f"{' (large print)' if large else ''}; "
             f"person {person.id}; actions {acts.ids([a.id for a in chosen])}"
         ),
     )
@@ -194,6 +208,8 @@ def complainant_letter(
         keeping_in_touch=keeping_in_touch,
         review_due_on=case.review_due_on,
         needs=RecordedNeeds.of(values["adjustments"], values["contact_needs"]),
+        large_print=large,
+        because="their reasonable adjustments ask for large print" if asked and large else None,
     )
 
 
@@ -206,7 +222,7 @@ def keep_letter(
         authorised,
         store,
         person_id=letter.person_id,
-        description=f"Action plan letter, {day_text(letter.dated)}",
+        description=f"Action plan letter ({letter.variant}), {day_text(letter.dated)}",
         filename="action-plan-letter.pdf",
         pdf=pdf,
     )

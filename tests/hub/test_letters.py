@@ -125,6 +125,60 @@ def test_an_officer_writes_a_warning_in_large_print_and_it_is_kept_with_the_case
     )
 
 
+def test_the_action_plan_letter_is_in_large_print_when_the_persons_adjustments_ask(
+    demo_hub, demo_session
+) -> None:
+    """A victim whose reasonable adjustments include large print gets their action plan
+    letter in 16 point, on the page and as the kept PDF, as the standard letters do; the
+    officer can choose standard print instead; the kept letter and the entry say which."""
+    case = _case(demo_session, 13)
+    victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
+    seal_many(
+        victim.person,
+        {"adjustments": Needs(adjustments=(Adjustment.LARGE_PRINT,)).adjustments_document()},
+    )
+    demo_session.commit()
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/letter"
+    form = officer.get(path).get_data(as_text=True)
+    assert "Large print" in form
+    assert re.search(r'name="print_size"[^>]*value="adjustments"[^>]*checked', form)
+    data = {
+        "csrf_token": csrf_token(officer, path),
+        "person": str(victim.person_id),
+        "asks": "Keep the diary sheets",
+        "keeping_in_touch": "I will phone you every Tuesday",
+    }
+    page = officer.post(path, data=data).get_data(as_text=True)
+    assert "hub-letter--large-print" in page
+    assert "In large print: their reasonable adjustments ask for large print." in page
+    entry = demo_session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "case.view").order_by(AuditEntry.seq.desc())
+    ).first()
+    assert f"sections complainant letter (large print); person {victim.person_id}" in entry.basis
+    standard = officer.post(path, data={**data, "print_size": "standard"}).get_data(as_text=True)
+    assert "hub-letter--large-print" not in standard
+
+    produced = officer.post(path, data={**data, "as": "pdf"})
+    assert produced.status_code == 302, produced.get_data(as_text=True)
+    demo_session.expire_all()
+    kept = demo_session.scalars(
+        select(Document).where(Document.case_id == case.id).order_by(Document.id.desc())
+    ).first()
+    assert unseal_many(kept, ("description",))["description"].startswith(
+        "Action plan letter (large print), "
+    )
+    pdf = officer.get(f"/cases/{case.id}/documents/{kept.id}/file")
+    sizes = set()
+    PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text(
+        visitor_text=lambda text, cm, tm, font, size: (
+            sizes.add(round(size * tm[0])) if text.strip() else None
+        )
+    )
+    assert max(sizes) >= 16
+    assert 11 not in sizes  # no paragraph left in normal print
+
+
 def test_plain_language_follows_the_persons_adjustments(demo_hub, demo_session) -> None:
     case = _case(demo_session, 8)
     victim = case.parties[0]
