@@ -136,6 +136,7 @@ def attach(
     if not content and not data.filename:
         raise InputError("file", "Choose the file to attach")
     found = checks.checked("file", data.filename, content, max_bytes)
+    content = found.content  # a photo without its location and device metadata
     document = Document(
         case_id=case.id,
         incident_id=data.incident_id,

@@ -6,12 +6,14 @@ archive can hide anything; UTF-8 text of another text type, such as an e-mail or
 diary, is kept as plain text), opens what it can to be sure it is what it seems (an image's
 pixels, a PDF's pages, a Word document's parts, expanding no further than a limit, so a
 zip bomb is refused) and, for images and PDFs, draws a small JPEG preview on the server,
-from the pixels alone (no metadata: a phone photo's location does not reach it).
+from the pixels alone (no metadata: a phone photo's location does not reach it). A photo
+is kept without its location and device metadata (``sharing.files.metadata``).
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sharing.errors import InputError
+from sharing.files.metadata import DamagedImage, without_metadata
 
 #: The largest image accepted, in pixels (a 48-megapixel phone photo is 48 million).
 MAX_PIXELS = 64_000_000
@@ -103,6 +106,9 @@ class CheckedFile:
     accepted: Accepted
     #: A JPEG drawn from an image or a PDF's first page; None for other files.
     preview: bytes | None
+    #: What is kept: a photo without its location and device metadata
+    #: (``sharing.files.metadata``), any other file as it came.
+    content: bytes
 
 
 def checked(field: str, name: str, content: bytes, max_bytes: int) -> CheckedFile:
@@ -122,7 +128,19 @@ def checked(field: str, name: str, content: bytes, max_bytes: int) -> CheckedFil
     if accepted is None:
         raise InputError(field, _not_accepted(name, found))
     preview = _opened(field, accepted, content)
-    return CheckedFile(found, accepted, preview)
+    return CheckedFile(found, accepted, preview, _kept(field, accepted, found, content))
+
+
+def _kept(field: str, accepted: Accepted, found: str, content: bytes) -> bytes:
+    """The bytes to keep: an image without its metadata, anything else unchanged."""
+    if accepted.family != "image":
+        return content
+    try:
+        return without_metadata(found, content)
+    except (DamagedImage, struct.error, UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise InputError(
+            field, f"The file looks like {accepted.label} but cannot be opened: it is damaged"
+        ) from None
 
 
 def _as_text(found: str, content: bytes) -> str:

@@ -6,6 +6,7 @@ its files unreadable; a file altered in the store is refused, not served."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
+from PIL import Image
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,7 @@ from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_actor, demo_client, demo_user, share_demo_case
-from tests.fixtures.files import PROGRAM, SVG_WITH_SCRIPT, docx, pdf, png
+from tests.fixtures.files import PHONE, PROGRAM, SVG_WITH_SCRIPT, docx, pdf, phone_photo, png
 
 PURPOSE = "asb_case_management"
 DIARY = "Diary of Orla Finchingfield-Marsh: Friday 6 March, bass through the wall until 3am"
@@ -148,6 +150,32 @@ def test_an_officer_attaches_a_diary_sheet_and_a_photo_and_opens_them(
     assert officer.get(f"/cases/{case.id}/documents/999999").status_code == 404
     other = _case(demo_session, 1)
     assert officer.get(f"/cases/{other.id}/documents/{first.id}").status_code == 404
+
+
+def test_a_partner_downloading_a_photo_learns_nothing_of_where_it_was_taken(
+    demo_hub, demo_session
+) -> None:
+    """A victim's phone photo carries where it was taken and the phone's make, model and
+    serial number: the hub keeps it without them, so a partner's download has the
+    picture alone; its size and the hash the store is checked against are of what is
+    kept."""
+    case = _case(demo_session, 10)
+    officer = demo_client(demo_hub, case.officer)
+    photo = phone_photo("JPEG")
+    assert _attach(officer, case.id, "IMG_2001.jpg", photo, kind="photo").status_code == 302
+    document = _documents(demo_session, case)[-1]
+    share_demo_case(demo_session, case, "northshire-police")
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    downloaded = police.get(f"/cases/{case.id}/documents/{document.id}/file?purpose={PURPOSE}")
+    assert downloaded.status_code == 200
+    kept = Image.open(io.BytesIO(downloaded.data))
+    assert kept.getexif().get_ifd(0x8825) == {}
+    for value in PHONE:
+        assert value.encode() not in downloaded.data
+    assert kept.tobytes() == Image.open(io.BytesIO(photo)).tobytes()
+    assert document.size == len(downloaded.data) < len(photo)
+    sealed = demo_hub.extensions["hub.file_store"].get(document.storage_key)
+    assert document.digest == hashlib.sha256(sealed).hexdigest()
 
 
 def test_a_file_name_turned_round_by_an_override_is_kept_without_it(demo_hub, demo_session) -> None:

@@ -14,7 +14,18 @@ from PIL import Image
 
 from sharing.errors import InputError
 from sharing.files.checks import ACCEPTED, checked
-from tests.fixtures.files import PROGRAM, SVG_WITH_SCRIPT, docx, jpeg, pdf, png, zip_archive
+from tests.fixtures.files import (
+    PHONE,
+    PROGRAM,
+    SVG_WITH_SCRIPT,
+    TAKEN,
+    docx,
+    jpeg,
+    pdf,
+    phone_photo,
+    png,
+    zip_archive,
+)
 
 MB = 1024 * 1024
 
@@ -99,6 +110,40 @@ def test_text_that_is_markup_or_not_utf8_is_still_refused(name, content, message
         checked("file", name, content, 20 * MB)
     assert refused.value.field == "file"
     assert message in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("media_type", "photo"),
+    [
+        ("image/jpeg", phone_photo("JPEG")),
+        ("image/jpeg", phone_photo("JPEG", progressive=True)),
+        ("image/png", phone_photo("PNG")),
+        ("image/webp", phone_photo("WEBP", lossless=True)),
+    ],
+)
+def test_a_photo_is_kept_without_where_it_was_taken_or_the_phone_that_took_it(
+    media_type, photo
+) -> None:
+    """A partner who downloads a photo learns nothing of where the victim's phone was, nor
+    of the phone; the picture is the same, the same way up, with when it was taken."""
+    found = checked("file", "photo", photo, 20 * MB)
+    assert found.content_type == media_type
+    kept = Image.open(io.BytesIO(found.content))
+    exif = kept.getexif()
+    assert exif.get_ifd(0x8825) == {}  # no GPS
+    assert not {0x010F, 0x0110, 0x9286} & set(exif)  # no make, model or comment
+    for value in (*PHONE, "Flat 3"):
+        assert value.encode() not in found.content
+    assert exif[0x0112] == 6  # still turned as the phone held it
+    assert exif.get_ifd(0x8769) == {0x9003: TAKEN}
+    assert kept.tobytes() == Image.open(io.BytesIO(photo)).tobytes()  # the same pixels
+
+
+def test_a_photo_without_metadata_and_other_files_are_kept_as_they_came() -> None:
+    for name, content in (("diary.pdf", pdf("x")), ("notes.txt", b"Monday\n"), ("a.docx", docx())):
+        assert checked("file", name, content, 20 * MB).content == content
+    plain = checked("file", "photo.jpg", jpeg(), 20 * MB).content
+    assert Image.open(io.BytesIO(plain)).tobytes() == Image.open(io.BytesIO(jpeg())).tobytes()
 
 
 def _huge_png() -> bytes:
