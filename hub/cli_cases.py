@@ -16,7 +16,7 @@ from hub.config import review_days
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import documents as case_documents
+from sharing.cases import document_store
 from sharing.cases.erasure import erase_case
 from sharing.errors import NotAllowed, NotFound
 from sharing.imports.case_rows import FileRejected
@@ -134,7 +134,7 @@ def documents_check(delete_orphans: bool) -> None:
     read against the database again just before). Exit 1 if any is missing or altered."""
     store = current_app.extensions["hub.file_store"]
     with _session() as session:
-        report = case_documents.check_store(session, store)
+        report = document_store.check_store(session, store)
     for what, found in (("missing", report.missing), ("altered", report.altered)):
         for reference, document_id, part in found:
             click.echo(f"{what}: the {part} of document {document_id} of case {reference}")
@@ -144,7 +144,7 @@ def documents_check(delete_orphans: bool) -> None:
         f"{len(report.orphans)} file(s) no document names"
     )
     if delete_orphans:
-        deleted, recent = case_documents.delete_orphans(_session, store, report.orphans)
+        deleted, recent = document_store.delete_orphans(_session, store, report.orphans)
         click.echo(f"{deleted} file(s) no document names deleted")
         if recent:
             click.echo(
