@@ -170,9 +170,11 @@ def deliver_pending(
     """Send every notice waiting, then every letter to a Community Trigger applicant (made
     under ``procedure``, in the letters file's ``wording``). Notices waiting for an account
     disabled since are dropped first. Each message is taken before it is sent
-    (``notices.claim``) and its result committed as it comes, so nothing is sent twice,
-    whether after a crash half way or by two deliveries at the same moment (two pages'
-    under several server processes, a page's and ``hub notices send``). A refusal of one message counts against it alone;
+    (``notices.claim``, committed at once, so no lock is held while the mail server
+    answers) and its result committed as it comes, so two deliveries at the same moment
+    (two pages' under several server processes, a page's and ``hub notices send``) never
+    both send it, and one that dies half way leaves what it took to the next after the
+    claim's lease. A refusal of one message counts against it alone;
     when the server cannot be used at all (not there, our login refused, a temporary
     failure), the run stops and the rest wait, nothing counted against them."""
     delivery = Delivery()
@@ -228,15 +230,16 @@ def _send(
     try:
         transport.ready()  # before taking the mail, so that no slow server holds it taken
     except (OSError, smtplib.SMTPException) as e:
-        return _cannot_be_used(session, name, mail, e, delivery, taken=False)
-    if not notices.claim(session, mail):
-        session.commit()  # sent or given up by another delivery meanwhile
+        return _cannot_be_used(session, name, mail, e, delivery)
+    taken = notices.claim(session, mail)
+    session.commit()  # taken (or passed by: another delivery's), and no lock held
+    if not taken:
         return True
     try:
         transport.send(name, message, to)
     except (OSError, smtplib.SMTPException) as e:
         if not _refuses_the_message(e):
-            return _cannot_be_used(session, name, mail, e, delivery, taken=True)
+            return _cannot_be_used(session, name, mail, e, delivery)
         why = type(e).__name__
         notices.refused(mail, why)
         session.commit()
@@ -249,6 +252,7 @@ def _send(
         else:
             log.warning("%s refused by the mail server: %s", name, why)
         return True
+    notices.sent(mail)
     session.commit()
     delivery.sent += 1
     return True
@@ -260,13 +264,11 @@ def _cannot_be_used(
     mail: Notice | TriggerLetter,
     error: OSError | smtplib.SMTPException,
     delivery: Delivery,
-    *,
-    taken: bool,
 ) -> bool:
     """Record that the mail server could not be used at all: ``mail`` waits as it was,
     and so does the rest. False, to stop the run."""
     why = type(error).__name__
-    notices.waits(mail, why, taken=taken)
+    notices.waits(mail, why)
     session.commit()
     log.warning("%s not sent, the mail server cannot be used: %s", name, why)
     delivery.stopped = why

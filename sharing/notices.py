@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -240,32 +240,50 @@ class Queued(Protocol):
     sent_at: datetime | None
     attempts: int
     failed_why: str | None
+    claimed_at: datetime | None
 
 
 def sent(mail: Queued, now: datetime | None = None) -> None:
     mail.sent_at = now or clock.now()
     mail.attempts += 1
     mail.failed_why = None
+    mail.claimed_at = None
+
+
+#: How long a delivery may hold a mail it has taken before another may take it: far longer
+#: than sending one message takes (the mail server is given 15 seconds), so a mail taken
+#: longer ago was taken by a delivery that died before it could say what became of it.
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 def claim(session: Session, mail: Notice | TriggerLetter, now: datetime | None = None) -> bool:
-    """Take ``mail`` to send it now: record it sent and its attempt counted, by a write
-    that one delivery at a time can make (it holds the row on PostgreSQL, the database on
-    SQLite, until its transaction ends). Of two deliveries at the same moment one takes
-    it; the other waits for the first to commit and finds it sent, and passes it by.
-    The sender commits once the mail has gone, or after recording why not (``refused``,
-    ``waits``): a delivery that dies before its commit leaves the mail waiting as it was.
-    Whether the mail was taken (not if sent or given up meanwhile)."""
+    """Take ``mail`` to send it now, by a write one delivery alone can make: it succeeds
+    while the mail is unsent, not given up, and not taken by another delivery within
+    ``CLAIM_LEASE``. The caller commits at once (so that no lock is held while the mail
+    server answers), sends, then records what became of it (``sent``, ``refused``,
+    ``waits``) and commits again. Of two deliveries at the same moment one takes it and the
+    other passes it by; a delivery that dies after taking it leaves it to the first
+    delivery after the lease (so a mail goes twice only if its process died in the moment
+    between sending it and recording it sent). Whether it was taken (not if sent, given
+    up, taken or deleted meanwhile)."""
+    now = now or clock.now()
     begin_writing(session)
     table = type(mail)
     taken: int = session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         update(table)
-        .where(table.id == mail.id, table.sent_at.is_(None), table.attempts < MAX_ATTEMPTS)
-        .values(sent_at=now or clock.now(), attempts=table.attempts + 1, failed_why=None)
+        .where(
+            table.id == mail.id,
+            table.sent_at.is_(None),
+            table.attempts < MAX_ATTEMPTS,
+            or_(table.claimed_at.is_(None), table.claimed_at < now - CLAIM_LEASE),
+        )
+        .values(claimed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
+    if taken != 1:
+        return False
     session.refresh(mail)
-    return taken == 1
+    return True
 
 
 def refused(mail: Queued, why: str) -> None:
@@ -273,18 +291,17 @@ def refused(mail: Queued, why: str) -> None:
     recipient or message), by the failure's type alone (never a message that might quote
     an address): it waits again, its attempt counted; after ``MAX_ATTEMPTS`` it is given
     up."""
-    mail.sent_at = None
+    mail.attempts += 1
     mail.failed_why = why[:80]
+    mail.claimed_at = None
 
 
-def waits(mail: Queued, why: str, *, taken: bool = False) -> None:
+def waits(mail: Queued, why: str) -> None:
     """Record why the mail server could not be used at all (not there, the hub's login
     refused, a temporary failure): not the mail's fault, so no attempt is counted, and a
-    mail ``taken`` (``claim``) waits again as it was."""
-    if taken:
-        mail.sent_at = None
-        mail.attempts -= 1
+    mail taken (``claim``) waits again as it was."""
     mail.failed_why = why[:80]
+    mail.claimed_at = None
 
 
 def gave_up(mail: Queued) -> bool:

@@ -207,6 +207,8 @@ class TriggerLetter(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     failed_why: Mapped[str | None] = mapped_column(String(80))
+    #: When a delivery took it to send it (``sharing.notices.claim``); None when none has.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application: Mapped[TriggerApplication] = relationship()
 

@@ -18,8 +18,9 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import ScriptInfo
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 
+from hub import notices as hub_notices
 from hub.cli import main
 from hub.config import ConfigError, load_settings
 from hub.notices import Delivery, compose, deliver_pending
@@ -576,7 +577,8 @@ def test_a_delivery_stopped_half_way_leaves_the_notice_it_had_taken_waiting(
     demo_files: Path, tmp_path_factory, monkeypatch
 ) -> None:
     """As when a server process is killed while the mail server answers: the notice it
-    had taken is neither lost nor counted against, and the next delivery sends it."""
+    had taken is neither lost nor counted against; another delivery leaves it alone while
+    the claim's lease runs (the process might still be sending it), then sends it."""
     port = free_port()
     app = _outage_hub(demo_files, tmp_path_factory.mktemp("stopped"), port)
     settings = app.config["HUB_SETTINGS"]
@@ -593,10 +595,52 @@ def test_a_delivery_stopped_half_way_leaves_the_notice_it_had_taken_waiting(
                     app.extensions["hub.sessions"], settings, procedure, wording.trigger
                 )
         assert [(n.sent_at, n.attempts) for n in _waiting(app)] == [(None, 0)] * 3
+        at_once = deliver_pending(
+            app.extensions["hub.sessions"], settings, procedure, wording.trigger
+        )
+        assert at_once.sent == 2  # the one taken waits for its claim's lease
+        with clock.pinned(clock.now() + notices.CLAIM_LEASE + timedelta(minutes=1)):
+            after = deliver_pending(
+                app.extensions["hub.sessions"], settings, procedure, wording.trigger
+            )
+        assert after.sent == 1
+        assert len(inbox.wait_for(3)) == 3
+    assert all(n.sent_at and n.attempts == 1 for n in _waiting(app))
+    app.extensions["hub.engine"].dispose()
+
+
+def test_while_a_notice_is_sent_the_hub_writes_and_a_notice_dropped_meanwhile_is_passed_by(
+    demo_files: Path, tmp_path_factory, monkeypatch
+) -> None:
+    """The mail server answers slowly; meanwhile a page saves something (on SQLite too, no
+    write lock is held while the server answers) and the last notice waiting is dropped
+    (its case locked, its account disabled): the delivery passes it by and carries on."""
+    port = free_port()
+    app = _outage_hub(demo_files, tmp_path_factory.mktemp("meanwhile"), port)
+    settings = app.config["HUB_SETTINGS"]
+    procedure, wording = app.extensions["hub.trigger_procedure"], app.extensions["hub.letters"]
+    last = max(n.id for n in _waiting(app))
+    sending = hub_notices._Transport.send
+    written: list[str] = []
+
+    def slowly(transport: object, name: str, message: object, to: str) -> None:
+        if not written:
+            with app.extensions["hub.sessions"]() as page:
+                page.execute(delete(Notice).where(Notice.id == last))
+                page.commit()
+            written.append(name)
+        sending(transport, name, message, to)  # type: ignore[arg-type]
+
+    with mail_server(Inbox(), port) as inbox:
+        monkeypatch.setattr("hub.notices._Transport.send", slowly)
         delivery = deliver_pending(
             app.extensions["hub.sessions"], settings, procedure, wording.trigger
         )
-        assert delivery.sent == 3
-        assert len(inbox.wait_for(3)) == 3
-    assert all(n.sent_at and n.attempts == 1 for n in _waiting(app))
+        assert delivery.sent == 2
+        assert delivery.stopped is None
+        assert len(inbox.wait_for(2)) == 2
+    assert written
+    assert [n.id for n in _waiting(app) if n.sent_at] == sorted(
+        n.id for n in _waiting(app) if n.id != last
+    )
     app.extensions["hub.engine"].dispose()
