@@ -210,8 +210,7 @@ def authenticate(
         _failed(session, None, "no active account has that e-mail address")
         return SignInResult(SignInOutcome.BAD_CREDENTIALS)
     if is_locked(user, now):
-        _failed(session, user, "account locked after repeated failures")
-        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+        return refused_as_locked(session, user)
     if not _verify(user.password_hash, password):
         return record_failure(session, user, now)
     # Checked again under the account's lock (the password was checked without it, as it
@@ -219,8 +218,7 @@ def authenticate(
     # locked the account.
     read_for_change(session, user)
     if is_locked(user, now):
-        _failed(session, user, "account locked after repeated failures")
-        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+        return refused_as_locked(session, user)
     hasher = _hasher(hashing_cost(session))
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
@@ -238,8 +236,7 @@ def record_failure(
     now = now or clock.now()
     read_for_change(session, user)
     if is_locked(user, now):
-        _failed(session, user, "account locked after repeated failures")
-        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+        return refused_as_locked(session, user)
     user.failed_sign_ins += 1
     if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
         user.locked_until = now + LOCKOUT
@@ -250,6 +247,12 @@ def record_failure(
     session.flush()
     _failed(session, user, f"wrong {what}")
     return SignInResult(SignInOutcome.BAD_CREDENTIALS)
+
+
+def refused_as_locked(session: Session, user: User) -> SignInResult:
+    """Refuse, recorded, an attempt to sign in to a locked account (at any step)."""
+    _failed(session, user, "account locked after repeated failures")
+    return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
 
 
 def _failed(session: Session, user: User | None, why: str, *, agency_id: int | None = None) -> None:
@@ -455,7 +458,7 @@ def second_factor(
     now = now or clock.now()
     read_for_change(session, user)
     if is_locked(user, now):
-        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+        return refused_as_locked(session, user)
     if confirm_second_factor(session, user, code, now):
         return SignInResult(SignInOutcome.OK, user=user)
     return record_failure(session, user, now, what="security code")

@@ -39,9 +39,8 @@ BEYOND_THE_PARSER = "nested too deeply, or holding a number of more than 4,300 d
 
 #: What a spreadsheet runs as a formula when a cell starts with it (OWASP's guidance on
 #: CSV injection): =, +, - and @ (their full-width and small forms too, which NFKC makes
-#: them), and a tab or carriage return before anything else.
+#: them), also after a tab, a carriage return or spaces.
 _FORMULA_STARTS = frozenset("=+-@")
-_FORMULA_BEFORE = ("\t", "\r")
 #: What a text that would run as a formula is told (after its field's name).
 FORMULA = "holds a spreadsheet formula (it starts with =, +, - or @): send the text itself"
 
@@ -49,9 +48,7 @@ FORMULA = "holds a spreadsheet formula (it starts with =, +, - or @): send the t
 def runs_as_formula(text: str) -> bool:
     """Whether free text (a description, a note; not a phone number or another value with
     its own format) would run as a formula in a spreadsheet it is exported to."""
-    if text.startswith(_FORMULA_BEFORE):
-        return True
-    first = text.lstrip()[:1]
+    first = text.lstrip()[:1]  # a tab, a carriage return or spaces before it too
     return bool(first) and unicodedata.normalize("NFKC", first)[:1] in _FORMULA_STARTS
 
 

@@ -182,7 +182,7 @@ def set_up_second_factor() -> Response | str:
     if accounts.is_locked(step.user):
         # Locked since the password was given (by failures elsewhere): the lock holds
         # whichever way someone signs in.
-        until = step.user.locked_until
+        until = accounts.refused_as_locked(db(), step.user).locked_until
         sign_in_sessions.end_step(db(), step)
         db().commit()
         session.pop(PENDING, None)

@@ -38,7 +38,7 @@ from sharing.models import (
     Share,
     User,
 )
-from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, PartyRole, Role
+from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, MinutesStatus, PartyRole, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
 from tests.fixtures.statements import walk_pages
@@ -269,6 +269,12 @@ def test_the_invitation_of_the_chairs_agency_cannot_be_withdrawn(demo_hub, demo_
     ]
     chair_client = demo_client(demo_hub, chair)
     assert chair_client.get(path).status_code == 200
+    # Once the minutes are agreed the conference is over: it may be withdrawn then.
+    conference.minutes_status = MinutesStatus.AGREED
+    demo_session.commit()
+    assert "Yes, withdraw the invitation" in officer.get(withdraw).get_data(as_text=True)
+    conference.minutes_status = None
+    demo_session.commit()
     # Another agency's invitation is withdrawn as before.
     adults = next(i for i in conference.invitations if i.agency.code == "northshire-adults")
     assert (

@@ -760,3 +760,5 @@ def test_an_account_locked_meanwhile_cannot_be_entered_by_setting_up_its_authent
     kept = db_session.get(User, user.id)
     assert kept.locked_until is not None
     assert not kept.has_authenticator
+    last = db_session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+    assert (last.action, last.basis) == ("sign_in.failed", "account locked after repeated failures")

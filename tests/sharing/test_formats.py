@@ -17,6 +17,7 @@ from sharing.formats import (
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
+    runs_as_formula,
 )
 
 
@@ -229,3 +230,23 @@ def test_a_text_boxs_line_breaks_are_one_new_line_each_and_count_as_one() -> Non
     )
     lines = "ab\r\n" * 25  # 100 characters as sent; 74 as typed, the last break trimmed
     assert len(checked_text("note", lines, limit=74, what="the note")) == 74
+
+
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [
+        ('=HYPERLINK("http://x")', True),
+        ("+44 is not a number here", True),
+        ("-2+3", True),
+        ("@SUM(A1)", True),
+        ("\uff1d1+1", True),  # a full-width equals sign
+        ("\t=1+2", True),  # a tab before it
+        ("\r\n@cmd", True),
+        ("  -5", True),
+        ("\tLoud music until 3am", False),  # a tab before words is not a formula
+        ("Loud music - until 3am", False),
+        ("", False),
+    ],
+)
+def test_text_that_a_spreadsheet_would_run_as_a_formula(text: str, runs: bool) -> None:
+    assert runs_as_formula(text) is runs

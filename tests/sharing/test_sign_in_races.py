@@ -155,3 +155,10 @@ def test_wrong_security_codes_sent_together_each_count_and_lock(
         assert accounts.is_locked(user, clock.now())
         right = accounts.second_factor(session, user, _code_now())
         assert right.outcome is SignInOutcome.LOCKED
+        session.commit()
+    # Each refused, the right code on the locked account too, is in the log.
+    assert _failures(sessions, user_id) == {
+        "wrong security code": 4,
+        "wrong security code; account locked for 15 minutes": 1,
+        "account locked after repeated failures": 6,
+    }
