@@ -52,6 +52,12 @@ def runs_as_formula(text: str) -> bool:
     return bool(first) and unicodedata.normalize("NFKC", first)[:1] in _FORMULA_STARTS
 
 
+def same_value(held: str | None, sent: str) -> bool:
+    """Whether a value sent is the one held, its letters' case aside ("OKAFOR" is "Okafor",
+    an e-mail address in capitals the same address)."""
+    return (held or "").casefold() == sent.casefold()
+
+
 def has_control_characters(text: str) -> bool:
     """Whether ``text`` holds a control character other than a tab or a new line: a null
     byte, an escape, a bell... which no one types, and which break exports and letters."""

@@ -31,7 +31,7 @@ from sharing.crypto.sealing import (
     unseal_many,
     unseal_records,
 )
-from sharing.formats import normalise_address
+from sharing.formats import normalise_address, same_value
 from sharing.models import Case, DataKey, Person
 from sharing.models.base import BY_ROW
 from sharing.models.documents import Document
@@ -144,7 +144,21 @@ def holds(record: Person | Case, field: str, value: str) -> bool:
         return False
     if field == "address":
         return normalise_address(single) == value
+    if field == "given_names":
+        return blind_index.normalise_name(single) == value
     return blind_index.normalise(field, single) == value
+
+
+def not_held(record: Person, sent: Mapping[str, str | None]) -> tuple[str, ...]:
+    """The fields of ``sent`` (a person's values, by sealed column) holding a value that
+    ``record`` does not hold (``formats.same_value``); only their names leave (an
+    unreadable record holds none of them)."""
+    names = [name for name, value in sent.items() if value]
+    try:
+        stored = unseal_many(record, names)
+    except SealedValueError:
+        stored = {}
+    return tuple(name for name in names if not same_value(stored.get(name), sent[name] or ""))
 
 
 def people_holding(

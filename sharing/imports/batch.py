@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.access.reveal import not_held
 from sharing.audit import acts
 from sharing.cases import reviews
 from sharing.cases.casework import CaseInput, check_case, next_references
@@ -49,7 +50,7 @@ from sharing.crypto.sealing import (
     sealed_values,
 )
 from sharing.db import insert_rows, reserve_ids
-from sharing.imports.matching import Key, Linked, held_people, key_of, not_saved, values_held
+from sharing.imports.matching import Key, Linked, held_people, key_of, not_saved
 from sharing.models import (
     Agency,
     BlindIndex,
@@ -274,11 +275,10 @@ class CaseBatch:
                 if len(before) + len(earlier) == 1:
                     if before:
                         person.id = before[0].id
-                        kept = values_held(before[0], person.values)
+                        person.not_saved = not_held(before[0], person.values)
                     else:
                         person.same_as = earlier[0]  # whose id is reserved with the others
-                        kept = earlier[0].values
-                    person.not_saved = not_saved(kept, person.values)
+                        person.not_saved = not_saved(earlier[0].values, person.values)
                     continue
             new.append(person)
             if person.key is not None:

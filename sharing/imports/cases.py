@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise, visible_cases
 from sharing.access.decide import Act, Actor
+from sharing.access.reveal import not_held
 from sharing.audit import acts
 from sharing.cases import casework, incidents, reviews
 from sharing.cases.people import PersonInput, check_person
@@ -46,7 +47,7 @@ from sharing.imports.case_rows import (
     check_row,
     read_cases,
 )
-from sharing.imports.matching import Linked, held_people, key_of, not_saved, values_held
+from sharing.imports.matching import Linked, held_people, key_of
 from sharing.models import Agency, Case, CaseParty, Incident, Person, User, Ward
 from sharing.vocabulary import Role
 
@@ -343,7 +344,7 @@ class _Importer:
                 new_people.append(party)
                 continue
             sent = check_person(party, opened_at)
-            unsaved = not_saved(values_held(person, sent), sent)
+            unsaved = not_held(person, sent)
             matched.append((person, Linked(party.role, person.id, unsaved, row.line)))
         case_input = replace(row.case, parties=new_people, officer_id=self._officer(row))
         case = casework.open_case(

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 
 from sharing.access.authorise import visible_cases
 from sharing.access.decide import Actor
-from sharing.access.reveal import people_holding
+from sharing.access.reveal import holds, people_holding
 from sharing.cases.people import PersonInput
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import SealedValueError, unseal_many
+from sharing.formats import same_value
 from sharing.models import CaseParty, Person
 from sharing.vocabulary import PartyRole
 
@@ -79,7 +79,7 @@ def held_people(session: Session, actor: Actor, keys: Iterable[Key]) -> dict[Key
     terms = {("surname_dob", term) for term, _ in wanted}
     found = people_holding(session, sorted(terms), [actor.agency_id])
     candidates = {
-        key: [p for p in found[("surname_dob", key[0])] if _given_names(p) == key[1]]
+        key: [p for p in found[("surname_dob", key[0])] if holds(p, "given_names", key[1])]
         for key in wanted
     }
     ids = {p.id for people in candidates.values() for p in people}
@@ -98,22 +98,8 @@ def held_people(session: Session, actor: Actor, keys: Iterable[Key]) -> dict[Key
 
 def not_saved(held: Mapping[str, str | None], sent: Mapping[str, str | None]) -> tuple[str, ...]:
     """The fields of ``sent`` (checked values, by sealed column) that hold a value the
-    held record does not."""
-    return tuple(name for name, value in sent.items() if value and held.get(name) != value)
-
-
-def values_held(person: Person, sent: Mapping[str, str | None]) -> dict[str, str | None]:
-    """The held person's values of the fields ``sent`` gives (an unreadable record holds
-    none of them)."""
-    try:
-        return unseal_many(person, [name for name, value in sent.items() if value])
-    except SealedValueError:
-        return {}
-
-
-def _given_names(person: Person) -> str | None:
-    try:
-        given = unseal_many(person, ("given_names",))["given_names"]
-    except SealedValueError:
-        return None
-    return blind_index.normalise_name(given) if given else None
+    values ``held`` (a person recorded by an earlier row of the same import) do not; for
+    a person held before, ``sharing.access.reveal.not_held``."""
+    return tuple(
+        name for name, value in sent.items() if value and not same_value(held.get(name), value)
+    )
