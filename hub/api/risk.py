@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from hub.api import paging, schemas
 from hub.api.views import _json, _utc, actor, bp, scoped
 from hub.database import db
 from hub.risk.views import matrices
 from sharing import clock
+from sharing.crypto.places import open_place, seal_place
 from sharing.formats import whole_number
 from sharing.models.cases import MAX_REFERENCE
 from sharing.risk import shared
@@ -33,8 +34,8 @@ def shared_risk() -> Response:
           description: the page (a page past the last is the last)
         - name: after
           in: query
-          schema: {type: string, pattern: '^(low|medium|high),\\d+,[^,]{1,32},\\d+$'}
-          description: "where the page before ended: its last person's band, the score they were ordered by (0 where it is withheld), case reference and person number, as next gives it"
+          schema: {type: string}
+          description: "where the page before ended, as next gives it (sealed: the place holds risk data)"
       responses:
         200: {description: The people, content: {application/json: {schema: SharedRisksSchema}}}
         400: {description: "The page is not a whole number from 1 to 100000, or after is not a place in the list"}
@@ -79,16 +80,20 @@ def shared_risk() -> Response:
 
 
 def _written(place: shared.Place) -> str:
-    """A place in the list as ``after`` takes it: ``high,0,NGH-2026-00042,977``."""
-    return f"{place.band.value},{place.score},{place.reference},{place.person_id}"
+    """A place in the list as ``after`` takes it: ``high,0,NGH-2026-00042,977``, sealed."""
+    plain = f"{place.band.value},{place.score},{place.reference},{place.person_id}"
+    return seal_place(plain, current_app.config["SECRET_KEY"])
 
 
 def _after_asked() -> shared.Place | None:
     """The place ``after`` asks to read on from (None when not given); a 400 problem at
     ``after`` for anything but a place as ``next`` writes it."""
-    text = request.args.get("after")
-    if text is None:
+    sealed = request.args.get("after")
+    if sealed is None:
         return None
+    text = open_place(sealed, current_app.config["SECRET_KEY"])
+    if text is None:
+        raise paging.not_a_place()
     parts = text.split(",")
     if len(parts) != 4:
         raise paging.not_a_place()

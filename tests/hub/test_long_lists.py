@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import quote, unquote
 
 import pytest
 from flask import Flask
@@ -22,6 +23,7 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases import shares
 from sharing.cases.listing import PAGE_SIZE
+from sharing.crypto.places import open_place, seal_place
 from sharing.models import AuditEntry, Case, Share, TriggerApplication, User
 from sharing.risk import shared
 from sharing.risk.assessments import AssessmentInput, record_assessment
@@ -290,9 +292,14 @@ def test_a_partner_system_reads_the_shared_risk_a_page_at_a_time_following_next(
     assert [a["page"] for a in answers] == list(range(1, len(answers) + 1))
     assert {(a["pages"], a["total"]) for a in answers} == {(len(answers), len(expected))}
     last = answers[0]["people"][-1]
-    assert answers[0]["next"] == (  # where page 1's last person stood
-        f"/api/v1/risk/shared?after={last['band']},{last['score'] or 0},"
-        f"{last['case_reference']},{last['person_id']}"
+    # Where page 1's last person stood: their band and score are risk data, which an
+    # address never holds, so the place is sealed.
+    written = answers[0]["next"].split("?after=")[1]
+    for shown in (last["band"], last["case_reference"], str(last["person_id"])):
+        assert shown not in written
+    opened = open_place(unquote(written), demo_hub.config["SECRET_KEY"])
+    assert opened == (
+        f"{last['band']},{last['score'] or 0},{last['case_reference']},{last['person_id']}"
     )
     assert answers[-1]["next"] is None
     entry = _last_entry(demo_session, reader.user_id)
@@ -317,9 +324,18 @@ def test_a_partner_system_reads_the_shared_risk_a_page_at_a_time_following_next(
         f"high,0,NGH-2026-00001,{'9' * 30}",
         f"high,0,{'N' * 33},5",
     ):
-        refused = client.get(f"/api/v1/risk/shared?after={wrong}", headers=headers, base_url=HTTPS)
-        assert refused.status_code == 400, wrong
-        assert [e["field"] for e in refused.get_json()["errors"]] == ["after"], wrong
+        for after in (wrong, seal_place(wrong, demo_hub.config["SECRET_KEY"])):
+            refused = client.get(
+                f"/api/v1/risk/shared?after={quote(after)}", headers=headers, base_url=HTTPS
+            )
+            assert refused.status_code == 400, wrong
+            assert [e["field"] for e in refused.get_json()["errors"]] == ["after"], wrong
+    assert opened is not None
+    sealed_elsewhere = seal_place(opened, "another hub's secret key")
+    refused = client.get(
+        f"/api/v1/risk/shared?after={quote(sealed_elsewhere)}", headers=headers, base_url=HTTPS
+    )
+    assert refused.status_code == 400
     api_clients.revoke(demo_session, system.client.client_id)
     demo_session.commit()
 
