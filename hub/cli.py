@@ -32,6 +32,7 @@ from hub.database import engine, unusable
 from hub.serve import serve
 from sharing import clock
 from sharing.demo import DemoError, build_demo
+from sharing.errors import UpgradeStopped
 from sharing.models import Agency
 from sharing.trigger.workdays import CalendarExhausted
 
@@ -110,7 +111,10 @@ def db_upgrade(revision: str) -> None:
             f"{revision!r} is not a migration of this hub (head, or an id in migrations/versions)",
             param_hint="--revision",
         )
-    migrate.upgrade(engine(), revision)
+    try:
+        migrate.upgrade(engine(), revision)
+    except UpgradeStopped as stopped:
+        raise click.ClickException(f"the upgrade stopped: {stopped}") from None
     click.echo(f"Database is at migration {revision}.")
 
 

@@ -85,8 +85,13 @@ def register(session: Session, *, user: User, name: str, scopes: list[str]) -> R
         scopes=" ".join(sorted(set(scopes))),
         created_at=clock.now(),
     )
-    session.add(client)
-    session.flush()
+    try:
+        with session.begin_nested():  # the index settles two registrations at one moment
+            session.add(client)
+    except IntegrityError:
+        raise InputError(
+            "user", "This account already acts for another partner system, just registered"
+        ) from None
     acts.record(
         session,
         acts.Action.API_CLIENT_ADD,

@@ -47,3 +47,8 @@ class ChangedMeanwhile(InputError):
         super().__init__("", "Someone changed this after you opened it")
         self.at = at
         self.by = by
+
+
+class UpgradeStopped(RuntimeError):
+    """A migration cannot go on until the operator does something first; its message
+    says what (``hub db upgrade`` prints it, with no traceback)."""

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, inspect, text
 from hub.migrate import MIGRATIONS, alembic_config, downgrade, upgrade
 from sharing.db import make_engine
 from sharing.models import Base
+from tests.fixtures.cli import hub
 
 VERSIONS = MIGRATIONS / "versions"
 FILE_NAME = re.compile(r"^(?P<number>\d{4})_[a-z0-9_]+\.py$")
@@ -128,3 +129,34 @@ def test_the_newest_migrations_go_down_and_up_on_a_database_holding_a_partnershi
     assert current_heads(engine) == set(script_directory().get_heads())
     assert_matches_models(engine)
     engine.dispose()
+
+
+def test_an_upgrade_that_needs_the_operator_first_stops_saying_what_to_do(
+    demo_hub_env: Path,
+) -> None:
+    """Migration 0052 holds one live API client to an account: where an account already
+    acts for two, ``hub db upgrade`` stops before it, naming them and how to go on, with
+    no traceback; once one is revoked (an act the log records), it goes on."""
+    engine = make_engine(f"sqlite:///{demo_hub_env / 'hub.sqlite3'}")
+    downgrade(engine, "0051")
+    with engine.begin() as connection:
+        user_id = connection.scalar(text("SELECT MIN(id) FROM users"))
+        for client_id in ("hub-first", "hub-second"):
+            connection.execute(
+                text(
+                    "INSERT INTO api_clients (client_id, secret_hash, name, user_id, scopes, "
+                    "created_at) VALUES (:c, :h, 'System', :u, 'cases:read', CURRENT_TIMESTAMP)"
+                ),
+                {"c": client_id, "h": b"\0" * 32, "u": user_id},
+            )
+    engine.dispose()
+
+    stopped = hub("db", "upgrade")
+
+    assert stopped.exit_code == 1
+    assert "Traceback" not in stopped.output
+    assert "the upgrade stopped: these live API clients act as the same account" in (stopped.output)
+    assert "hub-first, hub-second" in stopped.output
+    assert "hub api clients revoke CLIENT_ID" in stopped.output
+    assert hub("api", "clients", "revoke", "hub-first").exit_code == 0
+    assert hub("db", "upgrade").exit_code == 0

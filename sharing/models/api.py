@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.base import Base, UTCDateTime
@@ -16,6 +16,17 @@ class ApiClient(Base):
     """A partner system registered by the hub's operator (``hub api clients add``)."""
 
     __tablename__ = "api_clients"
+    #: One live client to an account (``sharing.api_clients.register`` says so first): the
+    #: log records a client's calls as its account's acts, so the account tells them apart.
+    __table_args__ = (
+        Index(
+            "uq_api_clients_live_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The identifier the system sends with its secret; not secret itself.
