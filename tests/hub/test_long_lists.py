@@ -7,6 +7,7 @@ partnership, grown); an API list read on with ``next`` skips and repeats no one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import quote, unquote
 
@@ -276,13 +277,27 @@ def _who(person: dict) -> tuple[int, int]:
     return person["case_id"], person["person_id"]
 
 
-def test_a_partner_system_reads_the_shared_risk_a_page_at_a_time_following_next(
+RiskReading = tuple[FlaskClient, dict[str, str], Actor]
+
+
+@pytest.fixture
+def risk_reading(
     demo_hub: Flask, demo_session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> Iterator[RiskReading]:
+    """A police system reading the shared risk list, four people a page: its test
+    client, the headers of its token, and the account it acts as; revoked after."""
     monkeypatch.setattr(paging, "PAGE_SIZE", 4)
     system, reader = _risk_system(demo_session)
     client = demo_hub.test_client()
-    headers = bearer_for(client, system)
+    yield client, bearer_for(client, system), reader
+    api_clients.revoke(demo_session, system.client.client_id)
+    demo_session.commit()
+
+
+def test_a_partner_system_reads_the_shared_risk_a_page_at_a_time_following_next(
+    demo_hub: Flask, demo_session: Session, risk_reading: RiskReading
+) -> None:
+    client, headers, reader = risk_reading
     expected = [(r.case_id, r.person.person_id) for r in _shared_risk_now(demo_session, reader)]
     assert len(expected) > 3 * 4, "the demo shares risk with the police for four pages"
 
@@ -336,21 +351,16 @@ def test_a_partner_system_reads_the_shared_risk_a_page_at_a_time_following_next(
         f"/api/v1/risk/shared?after={quote(sealed_elsewhere)}", headers=headers, base_url=HTTPS
     )
     assert refused.status_code == 400
-    api_clients.revoke(demo_session, system.client.client_id)
-    demo_session.commit()
 
 
 def test_a_person_assessed_again_while_a_partner_reads_the_shared_risk_moves_no_other(
-    demo_hub: Flask, demo_session: Session, monkeypatch: pytest.MonkeyPatch
+    demo_session: Session, risk_reading: RiskReading
 ) -> None:
     # A police system reads the people whose risk is shared with it; meanwhile the landlord
     # assesses someone further down the list again and their band rises to high, which
     # moves them up past the first page's last person. The others must all still come,
     # each once: by page number, page 2 would list page 1's last again.
-    monkeypatch.setattr(paging, "PAGE_SIZE", 4)
-    system, reader = _risk_system(demo_session)
-    client = demo_hub.test_client()
-    headers = bearer_for(client, system)
+    client, headers, reader = risk_reading
     before = _shared_risk_now(demo_session, reader)
     first = client.get("/api/v1/risk/shared", headers=headers, base_url=HTTPS).get_json()
     last = before[3]
@@ -382,20 +392,15 @@ def test_a_person_assessed_again_while_a_partner_reads_the_shared_risk_moves_no_
     ]
     assert [p for p in seen if p != moved] == others, "none skipped, none twice"
     assert moved not in seen  # moved before where the reading stood: it comes next reading
-    api_clients.revoke(demo_session, system.client.client_id)
-    demo_session.commit()
 
 
 def test_a_share_ended_while_a_partner_reads_the_shared_risk_moves_no_other(
-    demo_hub: Flask, demo_session: Session, monkeypatch: pytest.MonkeyPatch
+    demo_session: Session, risk_reading: RiskReading
 ) -> None:
     # The landlord ends its shares of the case of the first page's last person before the
     # police system follows next: the list reads on from where that person stood, so the
     # people after them all come (by page number, the first of page 2 was skipped).
-    monkeypatch.setattr(paging, "PAGE_SIZE", 4)
-    system, reader = _risk_system(demo_session)
-    client = demo_hub.test_client()
-    headers = bearer_for(client, system)
+    client, headers, reader = risk_reading
     before = [(r.case_id, r.person.person_id) for r in _shared_risk_now(demo_session, reader)]
     first = client.get("/api/v1/risk/shared", headers=headers, base_url=HTTPS).get_json()
     ended_case = first["people"][-1]["case_id"]
@@ -412,5 +417,3 @@ def test_a_share_ended_while_a_partner_reads_the_shared_risk_moves_no_other(
 
     seen = [_who(p) for a in _read_on(client, headers, first["next"]) for p in a["people"]]
     assert seen == [p for p in before[4:] if p[0] != ended_case], "none skipped, none twice"
-    api_clients.revoke(demo_session, system.client.client_id)
-    demo_session.commit()
