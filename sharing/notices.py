@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -133,41 +133,30 @@ def withdraw_unsent(session: Session, agency_id: int, conference: Conference) ->
     """Drop the notices about the conference still waiting to go to an agency whose
     invitation was withdrawn (its invitation, its information request); how many."""
     path = f"/conferences/{conference.id}"
-    waiting = session.scalars(
-        select(Notice)
-        .join(User, User.id == Notice.user_id)
-        .where(
-            User.agency_id == agency_id,
-            Notice.sent_at.is_(None),
-            (Notice.path == path) | Notice.path.startswith(f"{path}/"),
-        )
-    ).all()
-    for notice in waiting:
-        session.delete(notice)
-    return len(waiting)
+    return _drop_waiting(
+        session,
+        Notice.user_id.in_(select(User.id).where(User.agency_id == agency_id)),
+        (Notice.path == path) | Notice.path.startswith(f"{path}/"),
+    )
 
 
 def drop_outside_lock(session: Session, reference: str, members: Iterable[int]) -> int:
     """Drop the notices about a case still waiting to go to anyone outside its lock, as it
     is locked: for them the case no longer exists (``Lock``). How many."""
-    waiting = session.scalars(
-        select(Notice).where(
-            Notice.reference == reference,
-            Notice.sent_at.is_(None),
-            Notice.user_id.not_in(list(members)),
-        )
-    ).all()
-    for notice in waiting:
-        session.delete(notice)
-    return len(waiting)
+    return _drop_waiting(
+        session, Notice.reference == reference, Notice.user_id.not_in(list(members))
+    )
 
 
 def give_up_about(session: Session, reference: str) -> int:
     """Drop the notices about a case still waiting to be sent, as it is erased: nothing
     about an erased case is sent (its pages answer no one). How many."""
-    waiting = session.scalars(
-        select(Notice).where(Notice.reference == reference, Notice.sent_at.is_(None))
-    ).all()
+    return _drop_waiting(session, Notice.reference == reference)
+
+
+def _drop_waiting(session: Session, *where: ColumnElement[bool]) -> int:
+    """Drop the notices still waiting to be sent that meet ``where``; how many."""
+    waiting = session.scalars(select(Notice).where(Notice.sent_at.is_(None), *where)).all()
     for notice in waiting:
         session.delete(notice)
     return len(waiting)

@@ -22,7 +22,7 @@ from sharing.models import Agency, Case, ConferenceInvitation, ProtocolRecord, S
 from sharing.protocols import Purpose
 from sharing.protocols import records as protocol_records
 from sharing.protocols.records import document, shareable_purposes
-from sharing.vocabulary import ConferenceStatus, MinutesStatus, ProtocolStatus, ShareOrigin
+from sharing.vocabulary import ProtocolStatus, ShareOrigin
 
 #: The purpose a case's owner shares it for by hand, on the share form. Its protocol (ASB
 #: case management) ends such a share when the case closes. The other purposes come from
@@ -201,9 +201,7 @@ def revoke_share(
 
 def chair_keeps(session: Session, share: Share) -> str | None:
     """Why the share cannot be revoked, or None: it is the share a case conference made
-    for the agency whose person chairs it, and the conference is not over (its minutes
-    not yet agreed, nor it cancelled); without it the chair could neither open the
-    conference nor agree its minutes."""
+    for the agency it is chaired from (``Conference.chaired_from``)."""
     invitation = session.scalar(
         select(ConferenceInvitation).where(
             ConferenceInvitation.share_id == share.id, ConferenceInvitation.withdrawn_at.is_(None)
@@ -212,11 +210,7 @@ def chair_keeps(session: Session, share: Share) -> str | None:
     if invitation is None:
         return None
     conference = invitation.conference
-    over = (
-        conference.status is ConferenceStatus.CANCELLED
-        or conference.minutes_status is MinutesStatus.AGREED
-    )
-    if over or conference.chair.agency_id != share.agency_id:
+    if not conference.chaired_from(share.agency_id):
         return None
     return (
         f"You cannot revoke the share with {share.agency.name}: "

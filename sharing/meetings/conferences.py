@@ -41,7 +41,7 @@ from sharing.models import (
     User,
 )
 from sharing.protocols.records import shareable_purposes
-from sharing.vocabulary import ConferenceStatus, MinutesStatus, Role, ShareOrigin
+from sharing.vocabulary import ConferenceStatus, Role, ShareOrigin
 
 MAX_QUESTION = 500
 MAX_AGENDA = 5_000
@@ -408,15 +408,10 @@ def withdraw_invitation(
 
 
 def chair_stays(conference: Conference, invitation: ConferenceInvitation) -> str | None:
-    """Why the invitation cannot be withdrawn (its agency's person chairs the conference,
-    and it is not over: its minutes not yet agreed, nor it cancelled), or None; the rule
-    ``sharing.cases.shares.chair_keeps`` applies to revoking its share."""
+    """Why the invitation cannot be withdrawn (``Conference.chaired_from`` its agency), or
+    None; ``sharing.cases.shares.chair_keeps`` says the same of revoking its share."""
     chair = conference.chair
-    over = (
-        conference.status is ConferenceStatus.CANCELLED
-        or conference.minutes_status is MinutesStatus.AGREED
-    )
-    if over or chair.agency_id != invitation.agency_id:
+    if not conference.chaired_from(invitation.agency_id):
         return None
     return (
         f"You cannot withdraw the invitation to {invitation.agency.name}: "

@@ -115,6 +115,15 @@ class Conference(Base):
         expected = {a.id for a in self.expected}
         return [a for a in self.attendees if a.attendance is not None or a.id in expected]
 
+    def chaired_from(self, agency_id: int) -> bool:
+        """Whether its chair is of the agency ``agency_id`` and it is not over (its minutes
+        not yet agreed, nor it cancelled): that agency's invitation and share stay while
+        so, or the chair could neither open it nor agree its minutes."""
+        over = self.status is ConferenceStatus.CANCELLED or (
+            self.minutes_status is MinutesStatus.AGREED
+        )
+        return not over and self.chair.agency_id == agency_id
+
     @property
     def shares_until(self) -> date:
         """The last day its invitations' shares last (``share_days`` after the meeting),
