@@ -33,11 +33,10 @@ from sharing.models import (
     Conference,
     ConferenceDecision,
     Document,
-    Escalation,
     InformationRequest,
     LockRequest,
-    TriageChange,
 )
+from sharing.risk.disclose import EscalationView, TriageChangeView, escalations, triage_changes
 
 
 @dataclass(frozen=True)
@@ -59,22 +58,6 @@ class ReviewEntry:
     contact_note: str | None
     progress: str | None
     risk_note: str | None
-
-
-@dataclass(frozen=True)
-class PriorityChange:
-    changed_at: datetime
-    #: "Priority standard to high; triage routine to urgent".
-    change: str
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class EscalationEntry:
-    raised_at: datetime
-    reason: str
-    considered_at: datetime | None
-    decision_note: str | None
 
 
 @dataclass(frozen=True)
@@ -140,8 +123,9 @@ class CaseRecords:
 
     closure: Closure | None
     reviews: list[ReviewEntry]
-    priority_changes: list[PriorityChange]
-    escalations: list[EscalationEntry]
+    #: Oldest first, as the case page shows them (``sharing.risk.disclose``).
+    priority_changes: list[TriageChangeView]
+    escalations: list[EscalationView]
     conferences: list[ConferenceEntry]
     #: The case's documents not addressed to the person.
     documents: list[HeldDocument]
@@ -163,16 +147,6 @@ def case_records(
         select(CaseReview)
         .where(CaseReview.case_id == case.id)
         .order_by(CaseReview.reviewed_at, CaseReview.id)
-    )
-    changes = session.scalars(
-        select(TriageChange)
-        .where(TriageChange.case_id == case.id)
-        .order_by(TriageChange.changed_at, TriageChange.id)
-    )
-    escalations = session.scalars(
-        select(Escalation)
-        .where(Escalation.case_id == case.id)
-        .order_by(Escalation.raised_at, Escalation.id)
     )
     conferences = session.scalars(
         select(Conference)
@@ -196,23 +170,8 @@ def case_records(
     return CaseRecords(
         closure=_closure(case, decision),
         reviews=[_review(r, decision) for r in reviews],
-        priority_changes=[
-            PriorityChange(
-                changed_at=c.changed_at,
-                change=_change(c),
-                reason=reveal(decision, c, ("reason",))["reason"],
-            )
-            for c in changes
-        ],
-        escalations=[
-            EscalationEntry(
-                raised_at=e.raised_at,
-                reason=e.reason.label,
-                considered_at=e.considered_at,
-                decision_note=reveal(decision, e, ("decision_note",))["decision_note"],
-            )
-            for e in escalations
-        ],
+        priority_changes=list(reversed(triage_changes(session, case, decision))),
+        escalations=list(reversed(escalations(session, case, decision))),
         conferences=[_conference(c, decision) for c in conferences],
         documents=[document_entry(d, decision) for d in documents],
         lock_requests=[
@@ -266,17 +225,6 @@ def _review(review: CaseReview, decision: Decision) -> ReviewEntry:
         progress=texts["progress"],
         risk_note=texts["risk_note"],
     )
-
-
-def _change(change: TriageChange) -> str:
-    """What changed: "Priority Standard to High; triage Routine to Urgent"."""
-    parts = []
-    if change.priority_from is not change.priority_to:
-        parts.append(f"priority {change.priority_from.label} to {change.priority_to.label}")
-    if change.triage_from is not change.triage_to:
-        parts.append(f"triage {change.triage_from.label} to {change.triage_to.label}")
-    said = "; ".join(parts) or "priority and triage confirmed"
-    return said[0].upper() + said[1:]
 
 
 def _conference(conference: Conference, decision: Decision) -> ConferenceEntry:

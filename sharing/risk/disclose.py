@@ -226,50 +226,60 @@ def case_risk(session: Session, authorised: AuthorisedCase, matrices: Matrices) 
     if not decision.allows("risk"):
         return CaseRisk(decision, shown=False)
     people = _people(session, case, decision, matrices)
-    changes = session.scalars(
-        select(TriageChange)
-        .where(TriageChange.case_id == case.id)
-        .options(selectinload(TriageChange.changed_by))
-        .order_by(TriageChange.changed_at.desc())
-    ).all()
-    escalations = (
-        session.scalars(
-            select(Escalation)
-            .where(Escalation.case_id == case.id)
-            .options(selectinload(Escalation.considered_by))
-            .order_by(Escalation.raised_at.desc())
-        ).all()
-        if decision.own_agency
-        else []
-    )
     return CaseRisk(
         decision=decision,
         shown=True,
         people=people,
         risk_review_due_on=case.risk_review_due_on,
-        triage_changes=tuple(
-            TriageChangeView(
-                changed_at=c.changed_at,
-                changed_by=c.changed_by.display_name,
-                priority_from=c.priority_from,
-                priority_to=c.priority_to,
-                triage_from=c.triage_from.label,
-                triage_to=c.triage_to.label,
-                reason=reveal(decision, c, ("reason",))["reason"],
-            )
-            for c in changes
-        ),
-        escalations=tuple(
-            EscalationView(
-                id=e.id,
-                reason=e.reason.label,
-                raised_at=e.raised_at,
-                considered_at=e.considered_at,
-                considered_by=e.considered_by.display_name if e.considered_by else None,
-                decision_note=reveal(decision, e, ("decision_note",))["decision_note"],
-            )
-            for e in escalations
-        ),
+        triage_changes=triage_changes(session, case, decision),
+        escalations=escalations(session, case, decision) if decision.own_agency else (),
+    )
+
+
+def triage_changes(
+    session: Session, case: Case, decision: Decision
+) -> tuple[TriageChangeView, ...]:
+    """The changes of the case's priority and triage, newest first, each with its reason
+    as ``decision`` reveals it."""
+    changes = session.scalars(
+        select(TriageChange)
+        .where(TriageChange.case_id == case.id)
+        .options(selectinload(TriageChange.changed_by))
+        .order_by(TriageChange.changed_at.desc())
+    )
+    return tuple(
+        TriageChangeView(
+            changed_at=c.changed_at,
+            changed_by=c.changed_by.display_name,
+            priority_from=c.priority_from,
+            priority_to=c.priority_to,
+            triage_from=c.triage_from.label,
+            triage_to=c.triage_to.label,
+            reason=reveal(decision, c, ("reason",))["reason"],
+        )
+        for c in changes
+    )
+
+
+def escalations(session: Session, case: Case, decision: Decision) -> tuple[EscalationView, ...]:
+    """The escalations the case prompted, newest first, each with what the officer decided
+    as ``decision`` reveals it (the owning agency's own record)."""
+    found = session.scalars(
+        select(Escalation)
+        .where(Escalation.case_id == case.id)
+        .options(selectinload(Escalation.considered_by))
+        .order_by(Escalation.raised_at.desc())
+    )
+    return tuple(
+        EscalationView(
+            id=e.id,
+            reason=e.reason.label,
+            raised_at=e.raised_at,
+            considered_at=e.considered_at,
+            considered_by=e.considered_by.display_name if e.considered_by else None,
+            decision_note=reveal(decision, e, ("decision_note",))["decision_note"],
+        )
+        for e in found
     )
 
 
