@@ -28,7 +28,7 @@ from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
 from sharing.cases import actions, documents
-from sharing.cases.agency_actions import close_action
+from sharing.cases.agency_actions import close_action, works_actions
 from sharing.cases.letters_file import LetterBook, LetterTemplate
 from sharing.cases.needs import RecordedNeeds, adjustments_of
 from sharing.errors import InputError
@@ -232,7 +232,9 @@ def record_letter(
 ) -> Document:
     """Keep a produced letter (its PDF) as a document of the case, addressed to its
     person; record it as the action it is, done today, where it is one; one
-    ``case.record`` entry names the letter, the person, the document and the action."""
+    ``case.record`` entry names the letter, the person, the document and the action. The
+    action is named to the case's officer while they may own one (not once they left:
+    their account disabled, no one is named)."""
     authorised.require(Act.RECORD)
     template = letter.template
     document = documents.keep_letter(
@@ -246,13 +248,14 @@ def record_letter(
     )
     what = f"letter {template.id} for person {letter.person_id} ({letter.variant}); document {document.id}"
     if template.records is not None:
+        officer = authorised.case.officer
         action = actions.add_action(
             session,
             authorised,
             actions.ActionInput(
                 kind=template.records,
                 description=f"{template.title}: letter sent to the {letter.part}",
-                owner_user_id=authorised.case.officer_id,
+                owner_user_id=officer.id if works_actions(officer) else None,
                 due_on=letter.dated,
             ),
         )

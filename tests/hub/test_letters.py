@@ -415,3 +415,35 @@ def test_the_preview_tells_the_officer_of_an_interpreter_or_advocate_before_send
         },
     ).get_data(as_text=True)
     assert "Recorded for this person: An interpreter (Polish)" in plan
+
+
+def test_a_warning_is_produced_on_a_case_whose_officer_has_left(demo_hub, demo_session) -> None:
+    """An officer's account is disabled when they leave, and their open cases stay
+    theirs: a manager producing a warning on one gets the letter, the warning recorded as
+    an action done with no one named, where it answered 500 (the action was named to the
+    officer, who may no longer own one)."""
+    case = _case(demo_session, 14)
+    party = _reported(demo_session, case)
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    officer = case.officer
+    officer.active = False
+    demo_session.commit()
+    try:
+        produced = _post(
+            manager,
+            case.id,
+            letter="warning",
+            person=str(party.person_id),
+            details=BEHAVIOUR,
+            action="produce",
+        )
+    finally:
+        officer.active = True
+        demo_session.commit()
+    assert produced.status_code == 302, produced.get_data(as_text=True)
+    demo_session.expire_all()
+    action = demo_session.scalars(
+        select(Action).where(Action.case_id == case.id).order_by(Action.id.desc())
+    ).first()
+    assert (action.kind, action.status) == (ActionKind.WARNING_LETTER, ActionStatus.DONE)
+    assert action.owner_user_id is None
