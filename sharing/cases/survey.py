@@ -361,9 +361,12 @@ def answer_online(
     """The complainant's answers by the link: every question on the scale and anything
     they want to say. Refused with the field (audited, nothing written) for a question
     unanswered or a comment too long or with markup; ``NotFound`` for a link that does not
-    work. One audit entry, with no actor, naming the survey."""
+    work, and for one answered or recorded by the officer meanwhile (sent twice at once,
+    the second waits for the first, as the officer's form waits under the same lock, then
+    finds the link used). One audit entry, with no actor, naming the survey."""
     now = now or clock.now()
-    record = linked(session, token, now)
+    read_for_change(session, linked(session, token, now).case)
+    record = linked(session, token, now)  # read again under the lock
     subject = acts.Subject("case", record.case_id)
     with acts.refusing_input(session, acts.Action.CASE_RECORD, actor=None, subject=subject):
         checked = _checked_answers(survey, answers)

@@ -26,14 +26,17 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.audit.log import integrate
-from sharing.cases import locks, shares
+from sharing.cases import locks, shares, survey
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
-from sharing.errors import InputError
+from sharing.errors import InputError, NotFound
 from sharing.models import (
+    Action,
     Agency,
     AuditEntry,
     Case,
+    ClosureSurvey,
+    ClosureSurveyAnswer,
     LockRequest,
     ProtocolRecord,
     Share,
@@ -42,9 +45,18 @@ from sharing.models import (
     User,
 )
 from sharing.trigger import applications
-from sharing.vocabulary import LockReason, LockStatus, Role, ThresholdDecision
+from sharing.vocabulary import (
+    ActionKind,
+    LockReason,
+    LockStatus,
+    PartyRole,
+    Role,
+    SurveyChannel,
+    ThresholdDecision,
+)
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor, open_cases, shared_with_agency
+from tests.fixtures.surveys import SURVEY, closed_case
 from tests.sharing.trigger.test_complaints import (
     PROCEDURE,
     _phoned_by_a_repeat_victim,
@@ -265,3 +277,88 @@ def test_a_case_shared_with_the_same_partner_twice_at_once_is_shared_once(
             )
         )
         assert len(live.all()) == 1
+
+
+def _survey_by_link(sessions: sessionmaker[Session]) -> tuple[int, str]:
+    """A closed case whose complainant was given the survey's link: the case, the link."""
+    with sessions() as session:
+        case = closed_case(session, "northshire-homes", PartyRole.VICTIM)
+        _, token = survey.offer_link(
+            session, authorise(session, Actor.of(case.officer), case.id, Act.CLOSE), SURVEY
+        )
+        session.commit()
+        return case.id, token
+
+
+def _answering_online(token: str, answer: str) -> Step:
+    def answering(session: Session) -> None:
+        try:
+            survey.answer_online(session, SURVEY, token, {q.id: answer for q in SURVEY.questions})
+        except NotFound:  # what the page says: the link does not work
+            raise InputError("link", "This survey link does not work") from None
+
+    return answering
+
+
+def test_a_survey_answer_sent_twice_at_once_by_its_link_is_kept_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The complainant's Send clicked twice: the first answers are kept; the second is
+    told the link does not work (it was used), where it failed with an error as it wrote
+    the same answers again."""
+    case_id, token = _survey_by_link(sessions)
+
+    answers = _race(
+        demo_database[0],
+        sessions,
+        _answering_online(token, "very_dissatisfied"),
+        _answering_online(token, "very_dissatisfied"),
+    )
+
+    assert answers == ["done", "This survey link does not work"]
+    with sessions() as session:
+        kept = session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case_id))
+        assert kept.answered_at is not None
+        assert len(kept.answers) == len(SURVEY.questions)
+        follow_ups = session.scalars(
+            select(Action).where(
+                Action.case_id == case_id, Action.kind == ActionKind.DISSATISFACTION_FOLLOW_UP
+            )
+        )
+        assert len(follow_ups.all()) == 1
+
+
+def test_a_survey_answered_online_as_the_officer_records_it_by_phone_keeps_the_first(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The complainant answers by the link while their officer records their answers by
+    phone: the answers sent first are kept, and the officer is told the survey is
+    already recorded, where the officer's record removed the link's survey with the
+    complainant's answers in it and kept its own."""
+    case_id, token = _survey_by_link(sessions)
+    with sessions() as session:
+        officer = Actor.of(session.get(Case, case_id).officer)
+
+    def by_phone(session: Session) -> None:
+        survey.record_survey(
+            session,
+            authorise(session, officer, case_id, Act.CLOSE),
+            SURVEY,
+            survey.SurveyInput(
+                channel="phone", answers={q.id: "fairly_satisfied" for q in SURVEY.questions}
+            ),
+        )
+
+    answers = _race(
+        demo_database[0], sessions, _answering_online(token, "very_satisfied"), by_phone
+    )
+
+    assert answers == ["done", "The survey for this case is already recorded"]
+    with sessions() as session:
+        (kept,) = session.scalars(select(ClosureSurvey).where(ClosureSurvey.case_id == case_id))
+        assert kept.channel is SurveyChannel.LINK
+        assert {a.answer.value for a in kept.answers} == {"very_satisfied"}
+        stored = session.scalars(
+            select(ClosureSurveyAnswer).where(ClosureSurveyAnswer.survey_id == kept.id)
+        )
+        assert len(stored.all()) == len(SURVEY.questions)
