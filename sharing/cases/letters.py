@@ -206,7 +206,10 @@ def complainant_letter(
         we_will=chosen,
         asks=asks,
         keeping_in_touch=keeping_in_touch,
-        review_due_on=case.review_due_on,
+        # An overdue review's day is gone: the letter promises no review by it.
+        review_due_on=case.review_due_on
+        if case.review_due_on and case.review_due_on >= clock.today()
+        else None,
         needs=RecordedNeeds.of(values["adjustments"], values["contact_needs"]),
         large_print=large,
         because="their reasonable adjustments ask for large print" if asked and large else None,

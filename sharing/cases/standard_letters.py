@@ -168,8 +168,9 @@ def make_letter(
         "officer": case.officer.display_name,
         "officer_email": case.officer.email,
         "agency_contact": contact or case.agency.name,
+        # An overdue review's day is gone: the letter promises no review by it.
         "review_date": clock.day_text(case.review_due_on)
-        if case.review_due_on
+        if case.review_due_on and case.review_due_on >= clock.today()
         else "the date of its next review",
         "incidents": _incident_days(session, case.id),
         "details": details,

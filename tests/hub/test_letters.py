@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.cases.letters_file import LettersInvalid, load_letters, parse_letters
 from sharing.cases.needs import Needs
 from sharing.crypto.sealing import seal_many, unseal_many
@@ -447,3 +449,40 @@ def test_a_warning_is_produced_on_a_case_whose_officer_has_left(demo_hub, demo_s
     ).first()
     assert (action.kind, action.status) == (ActionKind.WARNING_LETTER, ActionStatus.DONE)
     assert action.owner_user_id is None
+
+
+def test_a_letter_never_promises_a_review_by_a_day_gone(demo_hub, demo_session) -> None:
+    """A case whose review is overdue: its good neighbour agreement does not tell the
+    neighbours "we will check how things are going by" a day already past, where it gave
+    the overdue day, but by the date of the case's next review; the action plan letter
+    leaves out "we will review your case with you by" that day."""
+    case = _case(demo_session, 15)
+    victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
+    overdue = clock.today() - timedelta(days=3)
+    case.review_due_on = overdue
+    demo_session.commit()
+    officer = demo_client(demo_hub, case.officer)
+    preview = _post(
+        officer,
+        case.id,
+        letter="good_neighbour",
+        person=str(victim.person_id),
+        details="both households keep their dogs in after 9pm",
+        action="preview",
+    )
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    page = preview.get_data(as_text=True)
+    assert clock.day_text(overdue) not in page
+    assert "We will check how things are going by the date of its next review." in page
+    path = f"/cases/{case.id}/letter"
+    plan = officer.post(
+        path,
+        data={
+            "csrf_token": csrf_token(officer, path),
+            "person": str(victim.person_id),
+            "asks": "Keep the diary sheets",
+            "keeping_in_touch": "I will phone you every Tuesday",
+        },
+    )
+    assert plan.status_code == 200, plan.get_data(as_text=True)
+    assert clock.day_text(overdue) not in plan.get_data(as_text=True)
