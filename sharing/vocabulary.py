@@ -587,6 +587,7 @@ class NoticeKind(Labelled):
     ACTION_DUE = "action_due", "An action falls due"
     TRIGGER_REVIEW = "trigger_review", "A Community Trigger review asks for your case"
     RECOMMENDATION = "recommendation", "A Community Trigger recommendation for your agency"
+    CASE_GIVEN = "case_given", "A case was given to you"
 
 
 class EscalationReason(Labelled):

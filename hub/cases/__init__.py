@@ -11,6 +11,7 @@ from hub.cases import (  # noqa: F401
     closing,
     erasing,
     incidents,
+    officers,
     opening,
     people,
     referrals,

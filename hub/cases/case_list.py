@@ -21,7 +21,7 @@ from sharing.vocabulary import CaseStatus
 def case_list() -> tuple[str, int]:
     _casework_only()
     form = FilterForm(request.args)
-    offer_officers(form.officer, first=[("", "Any officer")])
+    offer_officers(form.officer, first=[("", "Any officer")], left=True)
     form.ward.choices = [("", "Any ward"), *_wards()]
     valid = form.validate()
     filters = (

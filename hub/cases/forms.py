@@ -327,6 +327,13 @@ class CloseForm(HubForm):
     )
 
 
+class OfficerForm(HubForm):
+    """A manager gives a case to another officer of the agency."""
+
+    officer_id = ChoiceField("Who should be the case officer?", message="Select the case officer")
+    with_actions = BooleanField("Give them the open actions the case officer has on this case")
+
+
 class AddPersonForm(HubForm):
     """Someone added to a case after it was opened: new, or a person already known."""
 

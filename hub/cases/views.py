@@ -48,14 +48,17 @@ def _agencies() -> list[tuple[str, str]]:
     return [(str(a.id), a.name) for a in directory.agencies(db(), current_user.agency.area_id)]
 
 
-def offer_officers(field: ChoiceField, first: list[tuple[str, str]] | None = None) -> None:
+def offer_officers(
+    field: ChoiceField, first: list[tuple[str, str]] | None = None, *, left: bool = False
+) -> None:
     """Offer the agency's officers in ``field``, after ``first``: under their teams when
     the agency has more than one, the user's own team first (a case officer works on their
-    own team's cases only), then the other teams by name, then officers of no team."""
+    own team's cases only), then the other teams by name, then officers of no team. With
+    ``left``, also those who have left with open cases still theirs, marked "(left)"."""
     teams: dict[str | None, ChoiceGroup] = {}
-    for user in listing.officers(db(), current_user.actor):
+    for user in listing.officers(db(), current_user.actor, left_with_cases=left):
         group = teams.setdefault(user.team, ChoiceGroup(user.team or "No team"))
-        group.choices.append((str(user.id), user.display_name))
+        group.choices.append((str(user.id), user.display_name + ("" if user.active else " (left)")))
     own = current_user.actor.team
     groups = [
         teams[team]

@@ -58,6 +58,7 @@ class Act(StrEnum):
     VIEW = "view"
     RECORD = "record"  # add incidents, actions, parties; change status
     CLOSE = "close"
+    CHANGE_OFFICER = "change_officer"  # give the case to another officer of the agency
     ASSESS_RISK = "assess_risk"
     SHARE = "share"
     CONVENE = "convene"  # a case conference: shares the case with each agency invited
@@ -102,6 +103,9 @@ RULES: dict[Act, ActRule] = {
     ),
     Act.REVOKE_SHARE: ActRule(CASEWORK_ROLES, _CASEWORK),
     Act.REQUEST_LOCK: ActRule(CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True),
+    Act.CHANGE_OFFICER: ActRule(
+        MANAGERS, "only a manager gives a case to another officer", live_only=True
+    ),
     Act.DECIDE_LOCK: ActRule(MANAGERS, "only a manager decides lock requests"),
     Act.ERASE: ActRule(MANAGERS, "only a manager of the owning agency may erase its records"),
     Act.BREAK_GLASS: ActRule(frozenset(), "this is your own agency's case", partners=True),

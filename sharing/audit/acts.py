@@ -89,6 +89,7 @@ class Action(Labelled):
     CASE_OPEN = "case.open", "Opened a case"
     CASE_RECORD = "case.record", "Recorded on a case"
     CASE_CLOSE = "case.close", "Closed a case"
+    CASE_OFFICER = "case.officer", "Gave a case to another officer"
     CASE_REVIEW = "case.review", "Recorded a case review"
     CASE_ERASE = "case.erase", "Erased a case"
     PERSON_ERASE = "person.erase", "Erased a person"

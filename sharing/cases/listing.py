@@ -184,16 +184,27 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
     )
 
 
-def officers(session: Session, actor: Actor) -> list[User]:
+def officers(session: Session, actor: Actor, *, left_with_cases: bool = False) -> list[User]:
     """The active users of the actor's agency who may own a case (case officers and
-    managers), for filters and assignment."""
+    managers), for filters and assignment; with ``left_with_cases``, also those who have
+    left (their account disabled) and still have an open case, for a manager to find
+    their cases and give them to others."""
     users = session.scalars(
         select(User)
         .where(User.agency_id == actor.agency_id, User.active)
         .options(selectinload(User.role_grants))
         .order_by(User.display_name, User.id)
     )
-    return [u for u in users if may_own_cases(u)]
+    found = [u for u in users if may_own_cases(u)]
+    if left_with_cases:
+        still_theirs = select(Case.officer_id).where(Case.agency_id == actor.agency_id, OPEN)
+        left = session.scalars(
+            select(User)
+            .where(User.agency_id == actor.agency_id, ~User.active, User.id.in_(still_theirs))
+            .order_by(User.display_name, User.id)
+        )
+        found += left
+    return found
 
 
 def may_own_cases(user: User) -> bool:

@@ -24,11 +24,12 @@ from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
-from sharing.cases import timeline
+from sharing.cases import officers, timeline
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.cases.documents import DocumentLine, documents
 from sharing.cases.locks import RefusedAttempt, refused_attempts
 from sharing.cases.needs import adjustments_sentence, contact_sentence
+from sharing.cases.officers import OfficerChangeView
 from sharing.cases.people_shown import PERSON_COLUMNS, PersonView, kept_apart, name
 from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
 from sharing.cases.reviews import ReviewView
@@ -89,6 +90,10 @@ class CaseView:
     #: first, ``INCIDENTS_PER_PAGE`` a page); page 0: all of them (a pack, an export).
     incidents_total: int = 0
     incidents_page: int = 0
+    #: Whether the case officer has left (their account disabled), and the case's changes
+    #: of officer, latest first (for the owning agency only).
+    officer_left: bool = False
+    officer_changes: list[OfficerChangeView] = field(default_factory=list)
 
     @property
     def incident_pages(self) -> int:
@@ -154,6 +159,8 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
         reference=case.reference,
         agency=case.agency.name,
         officer=case.officer.display_name,
+        officer_left=not case.officer.active,
+        officer_changes=officers.changes(session, case.id) if decision.own_agency else [],
         category=case.category,
         priority=case.priority,
         triage=case.triage.label,

@@ -14,7 +14,7 @@ from sharing.models.audit import (
     AuditWitnessStatus,
 )
 from sharing.models.base import Base, LastChanged
-from sharing.models.cases import Action, Case, CaseParty, CaseReview, Incident
+from sharing.models.cases import Action, Case, CaseParty, CaseReview, Incident, OfficerChange
 from sharing.models.documents import Document
 from sharing.models.emergency import Alert, BreakGlass
 from sharing.models.form_sends import FormSend
@@ -70,6 +70,7 @@ __all__ = [
     "SeriesMember",
     "MinuteItem",
     "Notice",
+    "OfficerChange",
     "Referral",
     "TriggerApplication",
     "TriggerBodyCount",

@@ -244,6 +244,25 @@ class Action(LastChanged, Base):
         return self.case
 
 
+class OfficerChange(Base):
+    """A case given to another officer of its agency by a manager: who from, who to, who
+    gave it, when, and how many of the previous officer's open actions on it went too."""
+
+    __tablename__ = "officer_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    officer_from_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    officer_to_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    actions_moved: Mapped[int] = mapped_column(default=0)
+
+    changed_by: Mapped[User] = relationship(foreign_keys=[changed_by_id])
+    officer_from: Mapped[User] = relationship(foreign_keys=[officer_from_id])
+    officer_to: Mapped[User] = relationship(foreign_keys=[officer_to_id])
+
+
 class CaseReview(Base):
     """One review of a case by its officer (003 §3.11: at least monthly, with the action
     plan's progress and contact with the complainant)."""
