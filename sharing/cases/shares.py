@@ -68,10 +68,12 @@ def share_case(
     now: datetime | None = None,
 ) -> Share:
     """The owning agency shares a case (authorised for ``Act.SHARE``, or ``Act.CONVENE``
-    for a conference's invitations: a locked case cannot be). Refused, with the field and reason, under a protocol that is not active, to an
-    agency the protocol gives nothing for the purpose, or past the protocol's end; and by
-    hand (``ShareOrigin.MANUAL``) for a purpose a workflow shares for (``made_by_workflow``),
-    or again while the same share (agency, protocol, purpose) is live."""
+    for a conference's invitations: a locked case cannot be, nor one locked, closed or
+    erased since it was authorised). Refused, with the field and reason, under a protocol
+    that is not active, to an agency the protocol gives nothing for the purpose, or past
+    the protocol's end; and by hand (``ShareOrigin.MANUAL``) for a purpose a workflow
+    shares for (``made_by_workflow``), or again while the same share (agency, protocol,
+    purpose) is live."""
     authorised.require(Act.SHARE, Act.CONVENE)
     case, actor = authorised.case, authorised.actor
     today = clock.day_of(now or clock.now())
@@ -99,8 +101,10 @@ def share_case(
             "until",
             f"The share cannot outlast the protocol, which ends on {protocol.end_on:%-d %B %Y}",
         )
-    if origin is ShareOrigin.MANUAL:
-        read_for_change(session, case)  # shared twice at once: the second waits, then sees it
+    # Shared twice at once, or as the case is locked, closed or erased: the second waits,
+    # then is decided again on the case as it is now (a locked case is never shared).
+    read_for_change(session, case)
+    authorise(session, actor, case.id, authorised.act)
     if origin is ShareOrigin.MANUAL and (
         live := _live_share(session, case, agency, protocol, purpose, today)
     ):

@@ -29,7 +29,7 @@ from sharing.audit.log import integrate
 from sharing.cases import locks, shares, survey
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
-from sharing.errors import InputError, NotFound
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import (
     Action,
     Agency,
@@ -362,3 +362,72 @@ def test_a_survey_answered_online_as_the_officer_records_it_by_phone_keeps_the_f
             select(ClosureSurveyAnswer).where(ClosureSurveyAnswer.survey_id == kept.id)
         )
         assert len(stored.all()) == len(SURVEY.questions)
+
+
+def test_a_case_locked_while_it_is_being_shared_is_not_shared(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The officer opens the share form on an unlocked case; a manager approves a lock
+    before the share is saved. The share waits for the lock's decision, then is refused
+    (recorded): a locked case is never shared, so it could not reach the partner once the
+    case is unlocked, nor the partner learn of it meanwhile."""
+    with sessions() as session:
+        case = next(
+            c
+            for c in open_cases(session, "northshire-homes")
+            if not shared_with_agency(session, c, "northshire-police", "asb_case_management")
+        )
+        officer = Actor.of(session.get(User, case.officer_id))
+        request = locks.request_lock(
+            session,
+            authorise(session, officer, case.id, Act.REQUEST_LOCK),
+            LockReason.SENSITIVE,
+            "The reported person is a member of staff",
+        )
+        session.commit()
+        manager = next(
+            Actor.of(u)
+            for u in session.scalars(select(User).where(User.agency_id == case.agency_id))
+            if Role.MANAGER in u.roles and u.id != officer.user_id
+        )
+        police = session.scalar(select(Agency.id).where(Agency.code == "northshire-police"))
+        protocol = session.scalar(
+            select(ProtocolRecord.id).where(
+                ProtocolRecord.key == "northshire-asb-case-management",
+                ProtocolRecord.status == "active",
+            )
+        )
+
+    def share(session: Session) -> None:
+        form_opened = authorise(session, officer, case.id, Act.SHARE)  # before the lock
+        try:
+            shares.share_case(
+                session,
+                form_opened,
+                agency_id=police,
+                protocol_id=protocol,
+                purpose="asb_case_management",
+                until=clock.today() + timedelta(days=30),
+            )
+        except NotAllowed as refused:
+            raise InputError("agency_id", str(refused)) from None
+
+    answers = _race(
+        demo_database[0],
+        sessions,
+        lambda s: locks.decide_lock(s, manager, request.id, approve=True),
+        share,
+    )
+
+    assert answers == [
+        "done",
+        "a locked case cannot be shared: it is restricted to its named users",
+    ]
+    with sessions() as session:
+        assert session.get(Case, case.id).locked
+        assert (
+            session.scalar(select(Share).where(Share.case_id == case.id, Share.agency_id == police))
+            is None
+        )
+        assert _entries(session, acts.Action.SHARE, "case", case.id) == 0
+        assert _entries(session, acts.Action.SHARE, "case", case.id, acts.Outcome.REFUSED) == 1
