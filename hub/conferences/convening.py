@@ -68,6 +68,7 @@ _FIELDS = {
     "place": "place",
     "video_link": "video_link",
     "protocol_purpose": "protocol_purpose",
+    "protocol_id": "protocol_purpose",
     "agency_ids": "agencies",
     "chair_id": "chair",
     "attendee_ids": "attendees",

@@ -40,7 +40,7 @@ def _options() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     agencies = directory.agencies(db(), current_user.agency.area_id, besides=current_user.agency_id)
     purposes = [
         (f"{record.id}:{purpose.id}", f"{record.title} (version {record.version}): {purpose.title}")
-        for record, purpose in shares.manual_purposes(db())
+        for record, purpose in shares.manual_purposes(db(), current_user.agency_id)
     ]
     return [(str(a.id), a.name) for a in agencies], purposes
 

@@ -51,9 +51,15 @@ def made_by_workflow(purpose: str) -> str | None:
     return f"Shares for {what} are made {how}, not here: share for ASB case management"
 
 
-def manual_purposes(session: Session) -> list[tuple[ProtocolRecord, Purpose]]:
-    """The (active protocol, purpose) pairs the share form offers: ASB case management."""
-    return [(r, p) for r, p in shareable_purposes(session) if made_by_workflow(p.id) is None]
+def manual_purposes(session: Session, agency_id: int) -> list[tuple[ProtocolRecord, Purpose]]:
+    """The (active protocol, purpose) pairs the share form offers an agency's staff: ASB
+    case management, under the protocols their agency is a party to."""
+    return [
+        (r, p)
+        for r, p in shareable_purposes(session)
+        if made_by_workflow(p.id) is None
+        and agency_id in protocol_records.party_agencies(session, r)
+    ]
 
 
 def share_case(
@@ -70,10 +76,11 @@ def share_case(
     """The owning agency shares a case (authorised for ``Act.SHARE``, or ``Act.CONVENE``
     for a conference's invitations: a locked case cannot be, nor one locked, closed or
     erased since it was authorised). Refused, with the field and reason, under a protocol
-    that is not active, to an agency the protocol gives nothing for the purpose, or past
-    the protocol's end; and by hand (``ShareOrigin.MANUAL``) for a purpose a workflow
-    shares for (``made_by_workflow``), or again while the same share (agency, protocol,
-    purpose) is live."""
+    that is not active or that the owning agency is not a party to (it does not bind the
+    agency, which cannot disclose under it), to an agency the protocol gives nothing for
+    the purpose, or past the protocol's end; and by hand (``ShareOrigin.MANUAL``) for a
+    purpose a workflow shares for (``made_by_workflow``), or again while the same share
+    (agency, protocol, purpose) is live."""
     authorised.require(Act.SHARE, Act.CONVENE)
     case, actor = authorised.case, authorised.actor
     today = clock.day_of(now or clock.now())
@@ -87,6 +94,12 @@ def share_case(
         raise InputError("protocol_id", workflow)
     if protocol not in protocol_records.in_force(session, today):
         raise InputError("protocol_id", _not_in_force(session, protocol, today))
+    if case.agency_id not in protocol_records.party_agencies(session, protocol):
+        raise InputError(
+            "protocol_id",
+            f"{case.agency.name} is not a party to {protocol.title}: share only under a "
+            "protocol your agency has signed",
+        )
     grants = [g for g in policy(session).grants(agency.id, purpose) if g.protocol_id == protocol.id]
     if not grants:
         raise InputError(

@@ -12,10 +12,17 @@ from sqlalchemy import select
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import shares
+from sharing.cases import casework, shares
 from sharing.errors import InputError
 from sharing.models import Agency, AuditEntry, Case, ProtocolRecord, Share, User
-from sharing.vocabulary import ProtocolStatus, Role, ShareOrigin
+from sharing.vocabulary import (
+    CaseCategory,
+    Priority,
+    ProtocolStatus,
+    Role,
+    ShareOrigin,
+    Triage,
+)
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 
@@ -240,3 +247,42 @@ def test_an_agency_or_purpose_not_offered_is_refused_in_a_sentence(demo_hub, dem
     for page in (own.get_data(as_text=True), bogus.get_data(as_text=True)):
         assert "Choose share with" not in page
         assert "for what purpose? from the list" not in page
+
+
+def test_an_agency_shares_only_under_a_protocol_it_is_a_party_to(demo_hub, demo_session) -> None:
+    """Adult safeguarding signed the conference and referral protocols, not the ASB case
+    management one: a case it opens cannot be shared under that protocol, which does not
+    bind it (the police would receive its data under an agreement it never signed)."""
+    manager = demo_user(demo_session, "northshire-adults", Role.MANAGER)
+    case = casework.open_case(
+        demo_session,
+        Actor.of(manager),
+        casework.CaseInput(
+            category=CaseCategory.NOISE,
+            priority=Priority.AMBER,
+            triage=Triage.LOW_LEVEL,
+            summary="Loud music from the flat above most nights",
+        ),
+    )
+    demo_session.commit()
+    asb = _protocol(demo_session, "northshire-asb-case-management")
+    police = _agency(demo_session, "northshire-police")
+    client = demo_client(demo_hub, manager)
+    path = f"/cases/{case.id}/shares/new"
+    assert f"{asb.id}:{PURPOSE}" not in client.get(path).get_data(as_text=True)
+    with pytest.raises(InputError) as refusal:
+        shares.share_case(
+            demo_session,
+            authorise(demo_session, Actor.of(manager), case.id, Act.SHARE),
+            agency_id=police.id,
+            protocol_id=asb.id,
+            purpose=PURPOSE,
+            until=clock.today() + timedelta(days=30),
+        )
+    assert refusal.value.field == "protocol_id"
+    assert refusal.value.message == (
+        f"Northshire Adult Safeguarding is not a party to {asb.title}: share only under a "
+        "protocol your agency has signed"
+    )
+    demo_session.rollback()
+    assert demo_session.scalar(select(Share).where(Share.case_id == case.id)) is None
