@@ -311,8 +311,9 @@ def suspend(
     note: str = "",
     now: datetime | None = None,
 ) -> ProtocolRecord:
-    """A party's DPO suspends an active protocol, saying why: its access stops at once.
-    The reason is recorded in the audit entry; the note, free text, only with the protocol."""
+    """A party's DPO suspends an active protocol, saying why: its access stops at once,
+    under every active version of it (one signed to take over later too). The reason is
+    recorded in the audit entry of each; the note, free text, only with the protocol."""
     record = session.get(ProtocolRecord, protocol_id)
     if record is None:
         raise NotFound(protocol_id)
@@ -332,12 +333,21 @@ def suspend(
             f"Only an active protocol can be suspended; this one is {record.status.label.lower()}",
         )
     note = checked_text("note", note, limit=MAX_SUSPENSION_NOTE, what="the note")
-    record.status = ProtocolStatus.SUSPENDED
-    record.changed_at = record.suspended_at = now or clock.now()
-    record.suspension_reason, record.suspension_note = reason, note or None
-    record.suspended_by_id = actor.user_id
-    session.flush()
-    _audit(session, actor, acts.Action.PROTOCOL_STATUS, record, f"suspended ({reason.value})")
+    # Every active version at once: one in force, and one signed to take over from it
+    # (which would otherwise start sharing again on its start date, or end the one in
+    # force then), so that only a version signed after the suspension shares again.
+    versions = session.scalars(
+        select(ProtocolRecord)
+        .where(ProtocolRecord.key == record.key, ProtocolRecord.status == ProtocolStatus.ACTIVE)
+        .order_by(ProtocolRecord.version)
+    ).all()
+    for version in versions:
+        version.status = ProtocolStatus.SUSPENDED
+        version.changed_at = version.suspended_at = now or clock.now()
+        version.suspension_reason, version.suspension_note = reason, note or None
+        version.suspended_by_id = actor.user_id
+        session.flush()
+        _audit(session, actor, acts.Action.PROTOCOL_STATUS, version, f"suspended ({reason.value})")
     return record
 
 
