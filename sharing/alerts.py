@@ -1,5 +1,9 @@
 """Alerts: what a role of an agency is asked to look at (a lock request, emergency access
-to review, a protocol due for review, a case to escalate), until someone dismisses it."""
+to review, a protocol due for review, a case to escalate), until someone dismisses it.
+
+A partner's alert that a case shared with it was escalated names the case: it is shown
+only while the agency's role would be alerted of it now (a live share, the case neither
+locked nor erased), so a case locked since does not exist for them here either."""
 
 from __future__ import annotations
 
@@ -11,22 +15,37 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.facts import Actor
 from sharing.errors import NotFound
-from sharing.models import Alert
+from sharing.models import Alert, Case
+from sharing.risk.escalation import partners_to_alert
+from sharing.vocabulary import AlertKind
 
 
-def open_alerts(session: Session, actor: Actor) -> list[Alert]:
-    """The alerts not yet dismissed for the actor's agency and roles, newest first."""
-    return list(
-        session.scalars(
-            select(Alert)
-            .where(
-                Alert.agency_id == actor.agency_id,
-                Alert.role.in_(sorted(actor.roles)),
-                Alert.dismissed_at.is_(None),
-            )
-            .order_by(Alert.created_at.desc(), Alert.id.desc())
+def open_alerts(session: Session, actor: Actor, now: datetime | None = None) -> list[Alert]:
+    """The alerts not yet dismissed for the actor's agency and roles, newest first; an
+    escalation of a case shared with the agency only while it would be alerted of it now."""
+    found = session.scalars(
+        select(Alert)
+        .where(
+            Alert.agency_id == actor.agency_id,
+            Alert.role.in_(sorted(actor.roles)),
+            Alert.dismissed_at.is_(None),
         )
-    )
+        .order_by(Alert.created_at.desc(), Alert.id.desc())
+    ).all()
+    now = now or clock.now()
+    alerted = {
+        case.id: partners_to_alert(session, case, now).get(actor.agency_id, set())
+        for case in session.scalars(
+            select(Case).where(
+                Case.id.in_({a.case_id for a in found if a.kind is AlertKind.RISK_ESCALATION})
+            )
+        )
+    }
+    return [
+        a
+        for a in found
+        if a.kind is not AlertKind.RISK_ESCALATION or a.role in alerted.get(a.case_id or 0, ())
+    ]
 
 
 def dismiss(session: Session, actor: Actor, alert_id: int, now: datetime | None = None) -> Alert:

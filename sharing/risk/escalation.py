@@ -69,8 +69,9 @@ def escalate(
 
 def partners_to_alert(session: Session, case: Case, now: datetime) -> dict[int, set[Role]]:
     """Agencies with a live share of the case under an active protocol, each with the
-    roles the protocol's clauses give case data to for the share's purpose."""
-    if case.locked:
+    roles the protocol's clauses give case data to for the share's purpose; none for a
+    case locked or erased."""
+    if case.locked or case.erased_at is not None:
         return {}
     today = clock.day_of(now)
     compiled = policy(session)
