@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework, incidents, people
+from sharing.cases import casework, incidents, people, shares
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import (
+    Agency,
     Alert,
     AuditEntry,
     Case,
@@ -33,6 +34,7 @@ from sharing.models import (
     User,
     UserRole,
 )
+from sharing.protocols import records as protocol_records
 from sharing.risk import disclose, known, shared
 from sharing.risk.assessments import (
     MAX_REASON,
@@ -54,7 +56,7 @@ from sharing.vocabulary import (
     Role,
     Triage,
 )
-from tests.fixtures.demo import demo_actor
+from tests.fixtures.demo import demo_actor, next_version, open_cases, signed_protocol
 
 pytestmark = pytest.mark.long
 
@@ -568,3 +570,49 @@ def test_a_band_reason_typed_over_many_lines_counts_each_line_break_once(demo_se
     )
     _, problems = check_assessment(case, data, MATRICES)
     assert problems == []
+
+
+def test_an_escalation_alerts_no_role_whose_clause_does_not_cover_the_cases_priority(
+    demo_session,
+) -> None:
+    """A clause limited to red cases gives nothing on an amber one: the agency it names is
+    not told an amber case it may not open was escalated."""
+    key = "northshire-asb-case-management"
+    text = next_version(demo_session, key)
+    v2 = text.replace(
+        'recipients = ["northshire-eh"]',
+        'recipients = ["northshire-eh"]\npriorities = ["red_urgent", "red_high"]',
+    )
+    assert v2 != text, "the environmental health clause changed shape: update this test"
+    try:
+        case = next(
+            c
+            for c in open_cases(demo_session, "northshire-homes")
+            if c.priority is Priority.AMBER and not c.hate_motivated
+        )
+        officer = _officer(demo_session, case)
+        eh = demo_session.scalar(select(Agency).where(Agency.code == "northshire-eh"))
+        shares.share_case(
+            demo_session,
+            authorise(demo_session, officer, case.id, Act.SHARE),
+            agency_id=eh.id,
+            protocol_id=signed_protocol(demo_session, key).id,
+            purpose="asb_case_management",
+            until=clock.today() + timedelta(days=30),
+        )
+        dpo = demo_actor(demo_session, "northshire-police", Role.DPO)
+        record = protocol_records.import_protocol(demo_session, dpo, v2, source="v2")
+        for agency_id, role in protocol_records.party_agencies(demo_session, record).items():
+            code = demo_session.get(Agency, agency_id).code
+            protocol_records.sign(demo_session, demo_actor(demo_session, code, role), record.id)
+        eh_officer = demo_actor(demo_session, "northshire-eh", Role.CASE_OFFICER)
+        with pytest.raises(NotFound):
+            authorise(demo_session, eh_officer, case.id, Act.VIEW, "asb_case_management")
+
+        escalate(demo_session, case, EscalationReason.HATE_INCIDENT)
+        told = demo_session.scalars(
+            select(Alert.role).where(Alert.case_id == case.id, Alert.agency_id == eh.id)
+        ).all()
+        assert told == []
+    finally:
+        demo_session.rollback()
