@@ -164,6 +164,7 @@ def record_assessment(
     assert data.person_id is not None  # noqa: S101 - checked above
     assert data.stage is not None  # noqa: S101 - checked above
     now = now or clock.now()
+    read_for_change(session, case)  # assessed twice at once: the second rises from the first
     previous = latest(session, case.id, data.person_id)
     score = matrix.score(data.answers)
     score_band = matrix.band_for(score)
