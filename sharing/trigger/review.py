@@ -72,6 +72,14 @@ def _holders(session: Session, case: Case) -> list[User]:
     return [case.officer, *notices.managers(session, case.agency_id)]
 
 
+def _asked_at(application: TriggerApplication, case: Case) -> str:
+    """Where the notice asking about ``case`` leads, one for each application and stage:
+    the case, to confirm its complaints; once the panel's sitting is chosen, the form
+    that brings the case to it (so a holder asked before then is told the sitting)."""
+    page = f"/cases/{case.id}/meetings/bring" if application.review_sitting else f"/cases/{case.id}"
+    return f"{page}#trigger-{application.id}"
+
+
 def ask_holders(
     session: Session,
     actor: Actor,
@@ -83,7 +91,8 @@ def ask_holders(
     """Ask each agency holding a complaint the rules counted (every report of each
     counted incident) to confirm it and bring its case to the review panel: a notice to
     the case officer and managers, or to a locked case's lock members. A case already
-    asked is not asked again. How many cases were asked; one audit entry naming them.
+    asked is not asked again, but its holders are told the panel's sitting once it is
+    chosen. How many cases were asked; one audit entry naming them.
     Refused, nothing written and the refusal audited, once the threshold is decided not
     met (``applications.may_ask``)."""
     application = handled(session, actor, procedure, application_id)
@@ -106,30 +115,31 @@ def ask_holders(
         if incident.first.id in counted
         for report in incident.reports
     ]
-    asked = {r.case_id for r in application.requests}
+    asked = [r.case_id for r in application.requests]
     cases = dict.fromkeys(
         gathered.held[r.id].case_id for r in reports if gathered.held[r.id].case_id not in asked
     )
-    for case_id in cases:
+    for case_id in [*asked, *cases]:
         case = session.get(Case, case_id)
-        if case is None:
+        if case is None or case.erased_at is not None:
             continue
-        session.add(
-            TriggerCaseRequest(
-                application=application,
-                case_id=case.id,
-                agency_id=case.agency_id,
-                locked=case.locked,
-                asked_at=now,
-                asked_by_id=actor.user_id,
+        if case_id in cases:
+            session.add(
+                TriggerCaseRequest(
+                    application=application,
+                    case_id=case.id,
+                    agency_id=case.agency_id,
+                    locked=case.locked,
+                    asked_at=now,
+                    asked_by_id=actor.user_id,
+                )
             )
-        )
         notices.queue(
             session,
             NoticeKind.TRIGGER_REVIEW,
             _holders(session, case),
             reference=case.reference,
-            path=f"/cases/{case.id}",
+            path=_asked_at(application, case),
             about=application.review_sitting.starts_at if application.review_sitting else None,
             now=now,
         )

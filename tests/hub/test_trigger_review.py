@@ -163,7 +163,9 @@ def test_the_panel_is_convened_and_the_holders_bring_their_cases(hub, session) -
             for n in session.scalars(
                 select(Notice).where(
                     Notice.kind == NoticeKind.TRIGGER_REVIEW,
-                    Notice.path == f"/cases/{request.case_id}",
+                    Notice.path
+                    == f"/cases/{request.case_id}/meetings/bring#trigger-{application.id}",
+                    Notice.about == sitting.starts_at,
                 )
             )
         }
@@ -546,3 +548,66 @@ def test_a_threshold_met_letter_printed_after_the_outcome_says_what_it_said_when
     ).as_text()
     assert "meets the threshold" in mailed
     assert "look at it again" not in mailed
+
+
+def _told(session: Session, request: TriggerCaseRequest, since: int) -> list[Notice]:
+    """The Community Trigger notices about ``request``'s case queued for its officer
+    after the notice ``since`` (an id)."""
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(Notice).where(
+                Notice.kind == NoticeKind.TRIGGER_REVIEW,
+                Notice.user_id == request.case.officer_id,
+                Notice.reference == request.case.reference,
+                Notice.id > since,
+            )
+        )
+    )
+
+
+def _last_notice(session: Session) -> int:
+    return session.scalar(select(Notice.id).order_by(Notice.id.desc()).limit(1)) or 0
+
+
+def test_agencies_asked_before_the_panel_is_chosen_are_told_its_sitting(hub, session) -> None:
+    """The lead asks the holders to confirm their complaints before the panel is chosen
+    (the button is there from the start); once it is put before a sitting, each holder is
+    told that sitting, to bring its case to it."""
+    application = _met(session)
+    sitting = _panel(session)
+    lead = _lead(hub, session)
+    page = f"/trigger/{application.id}"
+    before = _last_notice(session)
+    assert _post(lead, f"{page}/ask", page).status_code == 302
+    session.expire_all()
+    asked = [r for r in application.requests if not r.locked]
+    assert asked
+    for request in asked:
+        [notice] = _told(session, request, before)
+        assert notice.about is None, "no sitting chosen yet"
+    after_asking = _last_notice(session)
+    assert _convene(lead, application, sitting).status_code == 302
+    for request in asked:
+        told = _told(session, request, after_asking)
+        assert [n.about for n in told] == [sitting.starts_at], "told the sitting"
+
+
+def test_a_second_application_counting_the_same_cases_asks_their_holders_again(
+    hub, session
+) -> None:
+    """Two applications (the victim again next year, or a neighbour) may count complaints
+    on the same case: each asks its holders, who are told each time."""
+    first = _met(session)
+    lead = _lead(hub, session)
+    page = f"/trigger/{first.id}"
+    assert _post(lead, f"{page}/ask", page).status_code == 302
+    second = _met(session)
+    before = _last_notice(session)
+    page = f"/trigger/{second.id}"
+    assert _post(lead, f"{page}/ask", page).status_code == 302
+    session.expire_all()
+    asked = [r for r in second.requests if not r.locked]
+    assert asked
+    for request in asked:
+        assert _told(session, request, before), "the officer is told of the second application"
