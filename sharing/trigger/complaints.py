@@ -11,7 +11,9 @@ A case is about the applicant's address only when it is about their own home: th
 UPRN when the case and the applicant both have one; otherwise the same postcode and the
 same address lines (``formats.normalise_address``: capitals, spaces and punctuation aside).
 A postcode covers some fifteen homes, so a postcode alone finds no case: the neighbours'
-complaints are theirs, not the applicant's.
+complaints are theirs, not the applicant's. Nor is a case at their home on which the
+applicant is the reported person (either side of a neighbour dispute may apply): its
+complaints are about them.
 
 Locked cases are searched and counted like any other (the Act gives the victim a review
 whoever holds the record); erased records are not (nothing of them can be read). Only
@@ -139,13 +141,15 @@ def relevant_agencies(session: Session, procedure: Procedure, area_id: int) -> l
 
 def gather(session: Session, procedure: Procedure, area_id: int, applicant: Applicant) -> Gathered:
     """Every complaint in the relevant bodies' records about the applicant (as a victim or
-    reporter) or their own home."""
+    reporter) or their own home (not a case there about the applicant)."""
     agencies = {a.id: a for a in relevant_agencies(session, procedure, area_id)}
     matched: dict[int, str] = {}  # case id -> how it matched
+    themselves: list[int] = []  # the applicant's own person records
     for field, value in applicant.person_terms():
         person_ids, _ = blind_index.candidates(session, field, value, agencies)
         people = session.scalars(select(Person).where(Person.id.in_(person_ids)))
         confirmed = [p.id for p in people if p.erased_at is None and holds(p, field, value)]
+        themselves += confirmed
         for case_id in session.scalars(
             select(CaseParty.case_id).where(
                 CaseParty.person_id.in_(confirmed), CaseParty.role.in_(APPLICANT_ROLES)
@@ -156,7 +160,14 @@ def gather(session: Session, procedure: Procedure, area_id: int, applicant: Appl
     at_home: set[int] = set()
     for field, value in home.terms():
         at_home.update(blind_index.candidates(session, field, value, agencies)[1])
-    for case in session.scalars(select(Case).where(Case.id.in_(at_home))):
+    about_them = set(
+        session.scalars(
+            select(CaseParty.case_id).where(
+                CaseParty.person_id.in_(themselves), CaseParty.role == PartyRole.REPORTED
+            )
+        )
+    )
+    for case in session.scalars(select(Case).where(Case.id.in_(at_home - about_them))):
         if home.holds(case):
             matched.setdefault(case.id, "the address")
     cases = [

@@ -219,6 +219,43 @@ def test_a_case_with_another_uprn_is_another_home_whatever_its_address_lines(dem
     assert case_id in {h.case_id for h in gathered.held.values()}
 
 
+def test_complaints_about_the_applicant_at_their_home_are_not_theirs(demo_session) -> None:
+    """In a neighbour dispute either side may apply. A case at the home the applicant
+    gives, on which they are the reported person, holds complaints about them: it finds
+    none of theirs, however its address matches."""
+    relevant = {a.id for a in relevant_agencies(demo_session, PROCEDURE, _area(demo_session))}
+    rows = demo_session.execute(
+        select(Case, Person)
+        .join(CaseParty, CaseParty.case_id == Case.id)
+        .join(Person, Person.id == CaseParty.person_id)
+        .where(
+            CaseParty.role == PartyRole.REPORTED,
+            Case.uprn.is_not(None),
+            Case.erased_at.is_(None),
+            Person.erased_at.is_(None),
+        )
+        .order_by(Case.id, Person.id)
+    ).all()
+    for case, person in rows:
+        named = unseal_many(person, ("family_name", "date_of_birth"))
+        if case.agency_id in relevant and case.incidents and all(named.values()):
+            break
+    else:
+        pytest.fail("the demo has a reported person with a name and date of birth")
+    applicant = Applicant(
+        family_name=named["family_name"] or "",
+        date_of_birth=date.fromisoformat(named["date_of_birth"] or ""),
+        uprn=unseal_many(case, ("uprn",))["uprn"] or "",
+    )
+    gathered = gather(demo_session, PROCEDURE, _area(demo_session), applicant)
+    assert case.id not in {h.case_id for h in gathered.held.values()}
+    # Someone else giving that home (the victim next door, at the same UPRN) finds it.
+    other = Applicant(family_name="Unheardof", uprn=applicant.uprn)
+    assert case.id in {
+        h.case_id for h in gather(demo_session, PROCEDURE, _area(demo_session), other).held.values()
+    }
+
+
 @pytest.fixture(autouse=True)
 def _fresh(demo_session):
     yield
