@@ -177,7 +177,9 @@ def gather(session: Session, procedure: Procedure, area_id: int, applicant: Appl
     ]
     complaints, held = [], {}
     for case in cases:
-        person = "applicant" if matched[case.id] == "the victim" else None
+        # Every complaint found is about the applicant, as the victim or at their home: one
+        # person affected, so the same incident reported to an agency that holds the
+        # victim and to one that holds only their home counts once.
         for incident in case.incidents:
             complaints.append(
                 Complaint(
@@ -187,9 +189,9 @@ def gather(session: Session, procedure: Procedure, area_id: int, applicant: Appl
                     occurred_at=incident.occurred_at,
                     reported_on=incident.reported_day,
                     category=case.category.value,
-                    person=person,
+                    person="applicant",
                     complainant=_complainant(incident),
-                    address="applicant" if person is None else None,
+                    address="applicant" if matched[case.id] == "the address" else None,
                     hate=incident.hate_related,
                     locked=case.locked,
                 )

@@ -7,6 +7,7 @@ address lines, never a postcode alone (some fifteen homes, the neighbours' inclu
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.crypto.sealing import unseal_many
+from sharing.crypto import blind_index
+from sharing.crypto.sealing import seal_many, unseal_many
 from sharing.formats import normalise_address
-from sharing.models import Agency, Case, CaseParty, Person, TriggerApplication
+from sharing.models import Agency, Case, CaseParty, Incident, Person, TriggerApplication
 from sharing.trigger import applications, input_checks
 from sharing.trigger.complaints import Applicant, gather, relevant_agencies
 from sharing.trigger.procedure import load_procedure
@@ -154,7 +156,8 @@ def test_an_address_finds_the_complaints_about_it(demo_session) -> None:
     uprn = unseal_many(case, ("uprn",))["uprn"]
     gathered = gather(demo_session, PROCEDURE, _area(demo_session), Applicant(uprn=uprn))
     assert case.id in {h.case_id for h in gathered.held.values()}
-    assert all(c.person is None and c.address == "applicant" for c in gathered.complaints)
+    assert all(c.address == "applicant" for c in gathered.complaints)
+    assert {h.matched for h in gathered.held.values()} == {"the address"}
 
 
 def _homes_at_one_postcode(session: Session) -> tuple[str, dict[int, dict[str, str | None]]]:
@@ -217,6 +220,44 @@ def test_a_case_with_another_uprn_is_another_home_whatever_its_address_lines(dem
     same = Applicant(postcode=postcode, address=chosen["address"] or "", uprn=chosen["uprn"] or "")
     gathered = gather(demo_session, PROCEDURE, _area(demo_session), same)
     assert case_id in {h.case_id for h in gathered.held.values()}
+
+
+def test_one_incident_reported_to_two_agencies_counts_once_however_each_found_the_victim(
+    demo_session,
+) -> None:
+    """The police hold the victim by name and date of birth; the landlord, who recorded
+    neither, holds a case about their home (its UPRN). The same night's noise reported to
+    both is one complaint, as it would be were both found by the victim's name."""
+    applicant, cases = _repeat_victim(demo_session)
+    by_agency: dict[int, Case] = {}
+    for case_id in sorted(cases):
+        case = demo_session.get(Case, case_id)
+        by_agency.setdefault(case.agency_id, case)
+    police, landlord = list(by_agency.values())[:2]
+    for party in list(landlord.parties):  # the landlord did not record the victim
+        demo_session.delete(party)
+    seal_many(landlord, {"uprn": "100012345678"})
+    blind_index.index_case(demo_session, landlord, postcode=None, uprn="100012345678")
+    landlord.category = police.category
+    night = clock.now() - timedelta(days=3)
+    for case in (police, landlord):
+        case.incidents.append(
+            Incident(
+                occurred_at=night,
+                recorded_by_id=case.officer_id,
+                received_by_agency_id=case.agency_id,
+            )
+        )
+    demo_session.flush()
+    home = replace(applicant, uprn="100012345678")
+    gathered = gather(demo_session, PROCEDURE, _area(demo_session), home)
+    assert {h.matched for h in gathered.held.values() if h.case_id == landlord.id} == {
+        "the address"
+    }
+    advice = assess(gathered.complaints, PROCEDURE, clock.today())
+    tonight = [i for i in advice.incidents if i.first.occurred_at == night]
+    assert len(tonight) == 1, "one incident, reported to two agencies"
+    assert {r.agency_id for r in tonight[0].reports} == {police.agency_id, landlord.agency_id}
 
 
 def test_complaints_about_the_applicant_at_their_home_are_not_theirs(demo_session) -> None:
