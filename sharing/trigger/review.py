@@ -96,6 +96,7 @@ def ask_holders(
     Refused, nothing written and the refusal audited, once the threshold is decided not
     met (``applications.may_ask``)."""
     application = handled(session, actor, procedure, application_id)
+    read_for_change(session, application)  # asked twice at once: the second waits
     with acts.refusing_input(
         session, acts.Action.TRIGGER_ASK, actor=actor, subject=subject(application)
     ):

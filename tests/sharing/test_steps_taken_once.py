@@ -42,9 +42,10 @@ from sharing.models import (
     Share,
     TriggerApplication,
     TriggerBodyCount,
+    TriggerCaseRequest,
     User,
 )
-from sharing.trigger import applications
+from sharing.trigger import applications, review
 from sharing.vocabulary import (
     ActionKind,
     LockReason,
@@ -234,6 +235,33 @@ def test_a_threshold_decision_sent_twice_at_once_is_recorded_once(
         assert _entries(session, acts.Action.TRIGGER_DECIDE, *subject) == 1
         refused = _entries(session, acts.Action.TRIGGER_DECIDE, *subject, acts.Outcome.REFUSED)
         assert refused == 1  # the second, refused as already done
+
+
+def test_the_agencies_asked_twice_at_once_about_an_application_are_asked_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """ "Ask the agencies to confirm their complaints" double-clicked: the second waits for
+    the first, then finds every agency asked; each case is asked once, its holders told
+    once, and neither send fails."""
+    with sessions() as session:
+        lead = demo_actor(session, "northshire-csp", Role.TRIGGER_LEAD)
+        application = _phoned_by_a_repeat_victim(session, lead)
+        session.commit()
+
+    def ask(session: Session) -> None:
+        review.ask_holders(session, lead, PROCEDURE, application.id)
+
+    answers = _race(demo_database[0], sessions, ask, ask)
+
+    assert answers == ["done", "done"]
+    with sessions() as session:
+        asked = session.scalars(
+            select(TriggerCaseRequest.case_id).where(
+                TriggerCaseRequest.application_id == application.id
+            )
+        ).all()
+        assert asked
+        assert len(asked) == len(set(asked))
 
 
 def test_a_case_shared_with_the_same_partner_twice_at_once_is_shared_once(
