@@ -32,7 +32,7 @@ from sharing.models import TriggerApplication, TriggerLetter
 from sharing.trigger import deadlines, handling
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import england_and_wales
-from sharing.vocabulary import AppealDecision, LetterKind, ThresholdDecision
+from sharing.vocabulary import LetterKind, ThresholdDecision
 
 
 @dataclass(frozen=True)
@@ -281,9 +281,9 @@ def _paragraphs(
     values["appeal_body"] = procedure.appeal.body
     values["appeal_decision"] = decision.label if decision else ""
     values["findings"] = details.get("appeal_findings") or ""
-    made = decision is not AppealDecision.NOT_UPHELD and any(
-        r.on_appeal for r in application.recommendations
-    )
+    # Its sentence on recommendations says what the letter lists below it, whatever the
+    # decision: an appeal not upheld may still recommend more.
+    made = any(r.on_appeal for r in application.recommendations)
     return _filled(wording["appeal_decision"], values, made)
 
 

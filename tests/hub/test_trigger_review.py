@@ -38,7 +38,15 @@ from sharing.models import (
     TriggerCaseRequest,
     User,
 )
-from sharing.trigger import applications, deadlines, input_checks, letters
+from sharing.trigger import (
+    applications,
+    deadlines,
+    input_checks,
+    letters,
+    review,
+    review_outcome,
+    review_recommendations,
+)
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import LetterKind, NoticeKind, Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
@@ -611,3 +619,42 @@ def test_a_second_application_counting_the_same_cases_asks_their_holders_again(
     assert asked
     for request in asked:
         assert _told(session, request, before), "the officer is told of the second application"
+
+
+def test_an_appeal_not_upheld_with_further_recommendations_says_so_in_its_letter(
+    hub, session
+) -> None:
+    """The appeal body may find the review was carried out properly and still recommend
+    more: the letter lists those recommendations under "Further recommendations are
+    below", never under "They made no further recommendations"."""
+    application = _met(session)
+    sitting = _panel(session, days=2)
+    lead = Actor.of(demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
+    review.convene(session, lead, PROCEDURE, application.id, sitting.id)
+    session.commit()
+    police = demo_user(session, "northshire-police", Role.MANAGER).agency
+    with clock.pinned(sitting.starts_at + timedelta(hours=2)):
+        today = clock.today()
+        review_outcome.record_outcome(session, lead, PROCEDURE, application.id, FINDINGS, NEXT)
+        review_outcome.record_appeal(
+            session, lead, PROCEDURE, application.id, today, "Nothing changed"
+        )
+        review_recommendations.recommend(
+            session,
+            lead,
+            PROCEDURE,
+            application.id,
+            review_recommendations.RecommendationInput(
+                police.id, today + timedelta(days=30), "Share the patrol logs every month"
+            ),
+            on_appeal=True,
+        )
+        review_outcome.decide_appeal(
+            session, lead, PROCEDURE, application.id, "not_upheld", "Carried out properly.", today
+        )
+        session.commit()
+        page = f"/trigger/{application.id}/letters/appeal_decision"
+        letter = _lead(hub, session).get(page).get_data(as_text=True)
+    assert "Share the patrol logs every month" in letter
+    assert "Further recommendations are below." in letter
+    assert "They made no further recommendations." not in letter
