@@ -30,6 +30,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.crypto.shredding import DESTROYED, shred
+from sharing.db import read_for_change
 from sharing.errors import InputError
 from sharing.models import TriggerApplication
 from sharing.trigger import handling, letters
@@ -169,6 +170,7 @@ def erase_application(
     an application already erased, one not concluded, or one with recommendations still
     open, whose owners could no longer mark them done (``InputError``)."""
     application = _erasable(session, actor, procedure, application_id)
+    read_for_change(session, application)  # erased twice at once: the second waits
     subject = acts.Subject("trigger_application", application.id)
     now = now or clock.now()
     with acts.refusing_input(session, acts.Action.TRIGGER_ERASE, actor=actor, subject=subject):

@@ -45,7 +45,7 @@ from sharing.models import (
     TriggerCaseRequest,
     User,
 )
-from sharing.trigger import applications, review
+from sharing.trigger import applications, retention, review
 from sharing.vocabulary import (
     ActionKind,
     LockReason,
@@ -262,6 +262,34 @@ def test_the_agencies_asked_twice_at_once_about_an_application_are_asked_once(
         ).all()
         assert asked
         assert len(asked) == len(set(asked))
+
+
+def test_an_application_erased_twice_at_once_is_erased_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """ "Erase this application" sent from two tabs (or a double click): the second waits
+    for the first and is told it is erased already; the log records one erasure."""
+    with sessions() as session:
+        lead = demo_actor(session, "northshire-csp", Role.TRIGGER_LEAD)
+        manager = demo_actor(session, "northshire-csp", Role.MANAGER)
+        then = clock.now() - timedelta(days=60)
+        application = _phoned_by_a_repeat_victim(session, lead)
+        application.received_on = clock.day_of(then)
+        applications.decide(
+            session, lead, PROCEDURE, application.id, "not_met", "Not the same problem", now=then
+        )
+        session.commit()
+
+    def erase(session: Session) -> None:
+        retention.erase_application(session, manager, PROCEDURE, application.id)
+
+    answers = _race(demo_database[0], sessions, erase, erase)
+
+    assert answers[0] == "done"
+    assert "was erased on" in answers[1]
+    with sessions() as session:
+        subject = ("trigger_application", application.id)
+        assert _entries(session, acts.Action.TRIGGER_ERASE, *subject) == 1
 
 
 def test_a_case_shared_with_the_same_partner_twice_at_once_is_shared_once(
