@@ -1,15 +1,18 @@
 """Whose cases a column of the partnership's figures (``sharing.figures.partnership``)
 counts: every agency's in the area, rounded; or, for a manager, their own agency's
-exactly beside the others' rounded."""
+exactly (those they may see: ``seen_by``) beside the others' rounded."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement, or_
+
 from sharing.access.decide import Actor
+from sharing.access.scope import Lock
 from sharing.errors import NotAllowed
 from sharing.figures.areas import Scope
-from sharing.models import Agency
+from sharing.models import Agency, Case
 from sharing.vocabulary import Role
 
 EXACT_FIELD = "exact"
@@ -47,3 +50,16 @@ def groups_for(actor: Actor, own: Agency, scope: Scope, exact_asked: bool) -> tu
     if scope.agency is not None:
         return (yours,)
     return (yours, Group("Other agencies", but=own.id))
+
+
+def seen_by(actor: Actor, groups: tuple[Group, ...]) -> list[ColumnElement[bool]]:
+    """SQL: the cases the figures count for ``groups``. An exact column counts only the
+    cases of its agency the reader may see: a locked case they are not named on is in
+    none of their lists, so counted exactly it would show, less what the lists show, that
+    a locked case was opened then, there and of that kind. Rounded columns count every
+    case, locked or not."""
+    return [
+        or_(Case.agency_id != group.only, Lock.where(actor))
+        for group in groups
+        if group.exact and group.only is not None
+    ]

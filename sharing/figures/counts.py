@@ -6,6 +6,7 @@ the period, the one before, a year before and the trend."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -94,25 +95,38 @@ def _name(value: object) -> str:
 
 
 class Counter:
-    """Counts for one request: the scope's cases, the window's months."""
+    """Counts for one request: the scope's cases (of them, only those ``seen`` keeps),
+    the window's months."""
 
-    def __init__(self, session: Session, area_id: int, scope: Scope, period: Months) -> None:
+    def __init__(
+        self,
+        session: Session,
+        area_id: int,
+        scope: Scope,
+        period: Months,
+        seen: Sequence[ColumnElement[bool]] = (),
+    ) -> None:
         self.session = session
         self.area_id = area_id
         self.scope = scope
         self.period = period
+        self.seen = tuple(seen)
         trend_start = months_later(period.end, -TREND_MONTHS)
         self.window = _Window(
             min(period.before().start, period.year_before().start, trend_start), period.end
         )
         self.trend = Months(trend_start, period.end)
 
+    def where(self) -> list[ColumnElement[bool]]:
+        """SQL: the cases counted."""
+        return [*self.scope.where(), *self.seen]
+
     def _cases(
         self, *columns: SQLColumnExpression[Any], when: SQLColumnExpression[Any]
     ) -> Select[*tuple[Any, ...]]:
         month = self.window.month_of(when)
         query = select(month, Case.agency_id, *columns, func.count(), func.sum(tag(Case.id)))
-        query = query.where(self.window.within(when), *self.scope.where())
+        query = query.where(self.window.within(when), *self.where())
         return query.group_by(month, Case.agency_id, *columns)
 
     def opened_by(self, column: SQLColumnExpression[Any]) -> Atoms:
@@ -124,7 +138,7 @@ class Counter:
         tables that show the period alone)."""
         query = (
             select(Case.agency_id, column, func.count(), func.sum(tag(Case.id)))
-            .where(self._in_period(Case.opened_at), *self.scope.where())
+            .where(self._in_period(Case.opened_at), *self.where())
             .group_by(Case.agency_id, column)
         )
         found = Atoms()
@@ -162,7 +176,7 @@ class Counter:
             .where(
                 Case.opened_at < start,
                 or_(Case.closed_at.is_(None), Case.closed_at >= start),
-                *self.scope.where(),
+                *self.where(),
             )
             .group_by(Case.agency_id)
         )
@@ -191,7 +205,7 @@ class Counter:
                 CaseParty.role == PartyRole.VICTIM,
                 Case.opened_at >= from_earlier,
                 Case.opened_at < end,
-                *self.scope.where(),
+                *self.where(),
             )
             .group_by(Case.agency_id, CaseParty.person_id)
             .subquery()
@@ -242,7 +256,7 @@ class Counter:
                 .label("first_rank"),
             )
             .join(Case, Case.id == RiskAssessment.case_id)
-            .where(self._in_period(RiskAssessment.assessed_at), *self.scope.where())
+            .where(self._in_period(RiskAssessment.assessed_at), *self.where())
             .subquery()
         )
         movement = case(
@@ -293,7 +307,7 @@ class Counter:
                 func.min(RiskAssessment.assessed_at).label("at"),
             )
             .join(RiskAssessment, RiskAssessment.case_id == Case.id)
-            .where(self._in_period(Case.opened_at), *self.scope.where())
+            .where(self._in_period(Case.opened_at), *self.where())
             .group_by(Case.id, Case.agency_id, Case.opened_at)
             .subquery()
         )
@@ -307,7 +321,7 @@ class Counter:
         return self._days(
             select(
                 Case.agency_id, self._whole_days(Case.opened_at, Case.closed_at).label("days")
-            ).where(self._in_period(Case.closed_at), *self.scope.where())
+            ).where(self._in_period(Case.closed_at), *self.where())
         )
 
     def _by_agency(self, query: Select[*tuple[Any, ...]]) -> dict[str, dict[int, Tally]]:
@@ -332,7 +346,7 @@ class Counter:
             .where(
                 self._in_period(ClosureSurvey.answered_when),
                 ClosureSurvey.overall.is_not(None),
-                *self.scope.where(),
+                *self.where(),
             )
             .group_by(Case.agency_id, satisfied)
         )
@@ -348,7 +362,7 @@ class Counter:
             .where(
                 self._in_period(Conference.starts_at),
                 Conference.status == ConferenceStatus.HELD,
-                *self.scope.where(),
+                *self.where(),
             )
             .group_by(Case.agency_id, Conference.status)
         )
@@ -373,7 +387,7 @@ class Counter:
                 Action.due_on <= self.period.last_day,
                 Action.status != ActionStatus.CANCELLED,
                 Action.kind != ActionKind.DISSATISFACTION_FOLLOW_UP,
-                *self.scope.where(),
+                *self.where(),
             )
             .group_by(Case.agency_id, state)
         )
@@ -383,7 +397,7 @@ class Counter:
         query = (
             select(Case.agency_id, Action.kind, func.count(), func.sum(tag(Action.id)))
             .join(Case, Case.id == Action.case_id)
-            .where(self._in_period(Action.created_at), *self.scope.where())
+            .where(self._in_period(Action.created_at), *self.where())
             .group_by(Case.agency_id, Action.kind)
         )
         return self._by_agency(query)

@@ -3,7 +3,8 @@ period of whole months and an area (the partnership, one agency, one ward, or on
 agency in one ward), the counts a CSP asks for, as tables a reader may see.
 
 What is counted (every count from dates, flags, categories and ids: nothing sealed is
-opened, and locked and erased cases count like any other):
+opened, and locked and erased cases count like any other, but that a manager's exact
+column counts only their agency's cases they may see: ``columns.seen_by``):
 
 - **Cases**: opened in the period (by category, priority, agency and ward), closed in it
   (resolved, not resolved, closed before outcomes were recorded), open at its end; the
@@ -41,11 +42,11 @@ module is the way in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -53,7 +54,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import NotAllowed
 from sharing.figures.areas import AGENCY_FIELD, WARD_FIELD, Scope, scope_of
-from sharing.figures.columns import EXACT_FIELD, Group, groups_for
+from sharing.figures.columns import EXACT_FIELD, Group, groups_for, seen_by
 from sharing.figures.counts import Counter
 from sharing.figures.meeting_packs import MEETING_FIELD, meeting_months, meeting_of, require_ended
 from sharing.figures.months import Months, months_later, months_of
@@ -81,10 +82,12 @@ def count(
     rounder: Rounder,
     boundaries: Boundaries | None,
     trigger: Callable[[Months], Iterable[tuple[str, int]]] | None,
+    seen: Sequence[ColumnElement[bool]] = (),
 ) -> Figures:
-    """The figures for ``scope`` and ``period`` (an ended one) in ``groups``' columns (no
-    audit entry: ``figures`` is the way in)."""
-    counter = Counter(session, area_id, scope, period)
+    """The figures for ``scope`` and ``period`` (an ended one) in ``groups``' columns, of
+    the cases ``seen`` keeps (``columns.seen_by``; no audit entry: ``figures`` is the way
+    in)."""
+    counter = Counter(session, area_id, scope, period, seen)
     return Builder(counter, groups, rounder, boundaries).build(trigger)
 
 
@@ -131,7 +134,17 @@ def figures(
         )
         raise
     totals, left_out = trigger_totals(session, actor, trigger, scope, period, today)
-    found = count(session, own.area_id, scope, period, groups, rounder, boundaries, totals)
+    found = count(
+        session,
+        own.area_id,
+        scope,
+        period,
+        groups,
+        rounder,
+        boundaries,
+        totals,
+        seen_by(actor, groups),
+    )
     found = replace(found, meeting=meeting, trigger_left_out=left_out)
     acts.record(
         session,

@@ -35,10 +35,12 @@ The method, as the figures page shows it:
 6. **A manager's own agency.** A manager sees their own agency's cases exactly, in a
    column of their own, and the other agencies' cases (without theirs) rounded; never a
    rounded figure that mixes their own cases with others', which their exact figures
-   would let them unpick.
+   would let them unpick. Their exact figures count only the cases they may see: a
+   locked case they are not named on would otherwise show as the difference between the
+   figures and their lists (``sharing.figures.columns.seen_by``).
 
-Locked and erased cases are counted like any other: nothing in a figure, or in its key,
-depends on whether a case is locked or erased.
+Locked and erased cases are counted like any other in the rounded figures: nothing in
+one, or in its key, depends on whether a case is locked or erased.
 """
 
 from __future__ import annotations

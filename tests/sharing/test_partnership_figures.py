@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import accounts, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit.log import integrate
@@ -38,6 +38,7 @@ from sharing.models import (
     Case,
     ClosureSurvey,
     Conference,
+    LockMember,
     MeetingSeries,
     MeetingSitting,
     RiskAssessment,
@@ -58,7 +59,7 @@ from sharing.vocabulary import (
     SurveyChannel,
 )
 from tests.fixtures.closing import close_for_erasure
-from tests.fixtures.demo import demo_actor
+from tests.fixtures.demo import demo_actor, demo_user
 
 ROUNDER = Rounder(b"a test's own rounding key")
 EVERYONE_EXACT = (Group("All agencies", exact=True),)
@@ -765,3 +766,56 @@ def test_no_small_difference_of_two_nested_filters_can_be_worked_out(demo_sessio
                     assert len(options) >= 2, (small, big, key, row_small.label)
                     checked += 1
     assert checked > 500
+
+
+def test_a_managers_exact_figures_leave_out_a_locked_case_they_are_not_named_on(
+    demo_database: tuple[Engine, LocalKeyring],
+) -> None:
+    """A second manager of the police, not named on the lock of the police's locked case,
+    reads their agency's figures exactly for the month and ward it was opened in: it is
+    not among them, as it is in none of their lists (else the exact count, less the cases
+    their lists show, would tell them a locked case was opened then and there, and of
+    which category). The manager named on the lock still counts it, as do everyone's
+    rounded figures."""
+    with make_session_factory(*demo_database)() as session:
+        case = session.scalars(select(Case).where(Case.locked.is_(True))).first()
+        named = demo_user(session, case.agency.code, Role.MANAGER)
+        members = set(
+            session.scalars(select(LockMember.user_id).where(LockMember.case_id == case.id))
+        )
+        assert named.id in members
+        other = accounts.create_user(
+            session,
+            agency=case.agency,
+            email="second.manager@police.example.org",
+            display_name="A second manager",
+            roles={Role.MANAGER},
+            password_hash=named.password_hash,
+        )
+        session.commit()
+        month = f"{_local(case.opened_at):%Y-%m}"
+        asked = {
+            "from": month,
+            "agency": case.agency.code,
+            "ward": str(case.ward_id),
+            "exact": "yes",
+        }
+
+        def opened(user: User) -> dict[str, int]:
+            found = partnership.figures(session, Actor.of(user), ROUNDER, None, asked)
+            return _exact(found, "categories")
+
+        theirs = opened(other)
+        ours = opened(named)
+        assert ours[case.category.label] == theirs[case.category.label] + 1
+        assert {k: v for k, v in ours.items() if k != case.category.label} == {
+            k: v for k, v in theirs.items() if k != case.category.label
+        }
+        seen = [
+            c
+            for c in session.scalars(select(Case).where(Case.agency_id == case.agency_id))
+            if c.ward_id == case.ward_id
+            and f"{_local(c.opened_at):%Y-%m}" == month
+            and not c.locked
+        ]
+        assert sum(theirs.values()) == len(seen)
