@@ -129,10 +129,12 @@ def _open_on_agenda(
     session: Session, actor: Actor, sitting: MeetingSitting
 ) -> tuple[list[Conference], int, int]:
     """The conferences on the sitting's agenda the reader may open, how many others (not
-    open to them), and how many of the agenda's cases have since been erased."""
-    shown = [c for c in sitting.conferences if conference_listing.visible(session, actor, c)]
-    erased = sum(1 for c in sitting.conferences if c.case.erased_at is not None)
-    return shown, len(sitting.conferences) - len(shown) - erased, erased
+    open to them), and how many of the agenda's cases have since been erased (counted as
+    erased to every reader, the agency that brought one too: nothing of it can be read)."""
+    live = [c for c in sitting.conferences if c.case.erased_at is None]
+    shown = [c for c in live if conference_listing.visible(session, actor, c)]
+    erased = len(sitting.conferences) - len(live)
+    return shown, len(live) - len(shown), erased
 
 
 def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:

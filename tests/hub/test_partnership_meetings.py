@@ -7,6 +7,7 @@ Bad input is refused with its field and reason, nothing written, the refusal aud
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -573,4 +574,34 @@ def test_a_sitting_says_a_case_on_its_agenda_was_erased_not_that_it_is_not_share
     said = "case on the agenda has" if erased == 1 else "cases on the agenda have"
     assert f"{erased} {said} since been erased: nothing of" in page
     assert ("not shared with your agency for this meeting" in page) == bool(hidden)
+    app.extensions["hub.engine"].dispose()
+
+
+def test_the_agency_whose_case_was_erased_reads_its_sitting_as_everyone_does(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """The agency that brought a case erased since reads the sitting as everyone else:
+    one case erased, and nothing of it listed, where the erased case was listed with a
+    pack to open and the page said "-1 cases on the agenda are not open to you"; the
+    meeting's page counts it among the other cases, not among those it can open."""
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        group = _group(session)
+        sitting = next(s for s in group.sittings if s.starts_at < clock.now())
+        assert len(sitting.conferences) == 1
+        case = sitting.conferences[0].case
+        manager = demo_user(session, case.agency.code, Role.MANAGER)
+        close_for_erasure(session, Actor.of(manager), case.id)
+        erase_case(session, authorise(session, Actor.of(manager), case.id, Act.ERASE))
+        session.commit()
+        client = demo_client(app, manager)
+        page = client.get(f"/meetings/{group.id}/sittings/{sitting.id}").get_data(as_text=True)
+        meeting = client.get(f"/meetings/{group.id}").get_data(as_text=True)
+    assert case.reference not in page
+    assert "Your pack" not in page
+    assert "not open to you" not in page
+    assert "1 case on the agenda has since been erased: nothing of it can be read" in page
+    past = meeting.split("Past sittings", 1)[1]
+    cells = [c.strip() for c in re.findall(r'cell--numeric">([^<]*)<', past)[:2]]
+    assert cells == ["0", "1"]
     app.extensions["hub.engine"].dispose()
