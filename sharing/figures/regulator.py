@@ -41,7 +41,7 @@ from sharing.audit import acts
 from sharing.errors import InputError
 from sharing.figures.months import instant
 from sharing.figures.readers import reader_agency
-from sharing.figures.rounding import Rounder, Tally, tag, tally_of
+from sharing.figures.rounding import Rounder, Tally, share, tag, tally_of
 from sharing.figures.spreadsheets import safe
 from sharing.figures.stock import Stock
 from sharing.models import Agency, Case, ClosureSurvey, Incident
@@ -262,7 +262,7 @@ def _percent(part: int | None, whole: int | None) -> str:
         return RATE_WITHHELD
     if whole == 0:
         return "No answers"
-    return f"{100 * part / whole:.0f}%"
+    return share(part, whole)
 
 
 COLUMNS = (

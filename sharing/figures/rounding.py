@@ -165,7 +165,14 @@ def percent(part: Cell, whole: Cell) -> str:
         return WITHHELD
     if whole.value == 0:
         return "none"
-    return f"{100 * part.value / whole.value:.0f}%"
+    return share(part.value, whole.value)
+
+
+def share(part: int, whole: int) -> str:
+    """``part`` of ``whole`` (not 0), as a percentage: at most 100%, as a part rounded up
+    beside its whole rounded down (15 satisfied of 10 answered) is still no more than all
+    of it."""
+    return f"{min(100.0, 100 * part / whole):.0f}%"
 
 
 def rate(part: Cell, per: int | None, of: int = 1000) -> str:

@@ -16,7 +16,16 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharing.figures.rounding import BASE, Rounder, Shown, Tally, possible, tag_of
+from sharing.figures.rounding import (
+    BASE,
+    Rounder,
+    Shown,
+    Tally,
+    percent,
+    possible,
+    share,
+    tag_of,
+)
 from sharing.figures.suppression import THRESHOLD
 
 ROUNDER = Rounder(b"a test's own rounding key")
@@ -232,3 +241,19 @@ def test_every_period_a_reader_may_choose_together_pins_no_small_count() -> None
     assert pinned == 0
     small, pinned = _pinned_months(EVERY_RUN, seed=2026)
     assert pinned > 50
+
+
+def test_a_share_of_a_whole_rounded_down_is_never_shown_over_100_percent() -> None:
+    """12 of 13 complainants satisfied may be published as 15 of 10, each count rounded
+    its own way: the share is shown as 100%, not 150% (a part is never more than all of
+    its whole); the regulator's measures work theirs out the same way (``share``)."""
+    satisfied = next(
+        cell for k in range(1000) if (cell := ROUNDER.publish(Tally(12, k))).value == 15
+    )
+    answered = next(
+        cell for k in range(1000) if (cell := ROUNDER.publish(Tally(13, k))).value == 10
+    )
+    assert percent(satisfied, answered) == "100%"
+    assert percent(ROUNDER.publish(Tally(7, 1), exact=True), answered) == "70%"
+    assert share(15, 10) == "100%"
+    assert share(2, 3) == "67%"
