@@ -17,6 +17,8 @@ from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
 from odf.text import P
 
+from sharing.formats import runs_as_formula
+
 ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 _NUMBER = re.compile(r"-?[0-9][0-9,]*")
 #: Characters a sheet name may not hold (ODF follows the spreadsheet programs' rule).
@@ -33,8 +35,10 @@ class Sheet:
 
 
 def safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    """A cell a spreadsheet will not run as a formula: one that would (=, +, - or @ first,
+    their full-width forms, or any of them after spaces, a tab or a carriage return) is
+    written after an apostrophe, which the spreadsheet shows as text."""
+    return f"'{text}" if runs_as_formula(text) else text
 
 
 def csv_text(sheet: Sheet) -> str:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sharing.errors import InputError
+from sharing.figures import spreadsheets
 from sharing.formats import (
     checked_text,
     has_control_characters,
@@ -250,3 +251,20 @@ def test_a_text_boxs_line_breaks_are_one_new_line_each_and_count_as_one() -> Non
 )
 def test_text_that_a_spreadsheet_would_run_as_a_formula(text: str, runs: bool) -> None:
     assert runs_as_formula(text) is runs
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("\uff1dcmd", "'\uff1dcmd"),  # a full-width equals sign
+        ("\t@SUM(A1)", "'\t@SUM(A1)"),
+        ("Abbey ward", "Abbey ward"),
+        ("fewer than 5", "fewer than 5"),
+    ],
+)
+def test_a_figures_spreadsheet_writes_a_formula_as_text(cell: str, written: str) -> None:
+    """A published figures file refuses to run a cell as a formula as the API and the
+    import do: full-width forms and a tab before one too, where it looked at the first
+    character alone."""
+    assert spreadsheets.safe(cell) == written
