@@ -4,7 +4,7 @@ never sealed values, of exactly the cases the access rules let the actor see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Select, and_, func, select
@@ -151,6 +151,15 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 
 @dataclass(frozen=True)
+class LeftBehind:
+    """An officer who has left (account disabled) and how many open cases are theirs."""
+
+    officer_id: int
+    officer: str
+    open_cases: int
+
+
+@dataclass(frozen=True)
 class HomeSummary:
     my_cases: list[CaseRow]
     reviews_due: list[CaseRow]
@@ -158,6 +167,9 @@ class HomeSummary:
     reviews_due_total: int
     open_by_priority: dict[Priority, int]
     scope: str
+    #: For a manager: the officers who have left (account disabled) with open cases the
+    #: manager sees still theirs, and how many, to give to others.
+    left_behind: list[LeftBehind] = field(default_factory=list)
 
 
 def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
@@ -175,12 +187,27 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
             select(open_cases.c.priority, func.count()).group_by(open_cases.c.priority)
         ).all()
     )
+    left_behind = (
+        [
+            LeftBehind(officer_id, name, count)
+            for officer_id, name, count in session.execute(
+                select(User.id, User.display_name, func.count(Case.id))
+                .join(Case, Case.officer_id == User.id)
+                .where(own_cases_where(actor), OPEN, ~User.active)
+                .group_by(User.id, User.display_name)
+                .order_by(func.count(Case.id).desc(), User.display_name)
+            )
+        ]
+        if actor.has(Role.MANAGER)
+        else []
+    )
     return HomeSummary(
         my_cases=_rows(session, mine, 1, size=10),
         reviews_due=_rows(session, due, 1, size=10, order=(Case.review_due_on, Case.id)),
         reviews_due_total=session.scalar(select(func.count()).select_from(due.subquery())) or 0,
         open_by_priority={p: counts.get(p, 0) for p in Priority},
         scope=scope,
+        left_behind=left_behind,
     )
 
 

@@ -267,3 +267,25 @@ def test_the_core_gives_a_case_only_to_an_active_officer_of_its_agency(
         assert refused.value.field == "officer_id"
         assert refused.value.message == "Choose a case officer or manager of your agency"
     db_session.rollback()
+
+
+def test_a_managers_home_page_lists_the_officers_who_left_with_open_cases(
+    client_of, create_user: UserFactory, create_case: CaseFactory, db_session: Session
+) -> None:
+    leaving, staying, manager = (
+        create_user(Role.CASE_OFFICER),
+        create_user(Role.CASE_OFFICER),
+        create_user(Role.MANAGER),
+    )
+    for _ in range(2):
+        create_case(leaving)
+    create_case(staying)
+    assert "Open cases of officers who have left" not in client_of(manager).get("/").text
+    leaving.active = False
+    db_session.commit()
+    home = client_of(manager).get("/").get_data(as_text=True)
+    assert f"{leaving.display_name}: 2 open cases" in home
+    assert f"/cases?officer={leaving.id}&amp;status=open" in home
+    assert staying.display_name not in home
+    # A case officer's home page does not list them: giving cases is a manager's act.
+    assert "Open cases of officers who have left" not in client_of(staying).get("/").text
