@@ -15,9 +15,11 @@ order:
    cases, case officers on their own and their team's; some acts need an open case, or one
    not erased, or not locked.
 3. A partner agency views, for a stated purpose, the categories that active protocol
-   clauses give its roles for that purpose, through a live share where the clause needs one.
+   clauses give its roles for that purpose, through a live share where the clause needs one,
+   of a case whose agency is a party to the clause's protocol version.
 4. Break-glass: while an emergency access is live, the emergency clause's categories; and
-   the act of opening one, under an emergency clause that applies.
+   the act of opening one, under an emergency clause that applies, of a protocol the case's
+   agency is a party to.
 """
 
 from __future__ import annotations
@@ -284,6 +286,13 @@ def _partner(
 def _opening_break_glass(actor: Actor, case: CaseFacts, policy: Policy, today: date) -> Decision:
     grant = Emergency.opening(actor, case, policy, today)
     if grant is None:
+        grants = Emergency.grants(actor, policy, today)
+        if grants and not any(g.binds(case.agency_id) for g in grants):
+            return _deny(
+                "the case's agency is not a party to an active emergency protocol that covers "
+                "your agency and role",
+                hidden=False,
+            )
         return _deny(
             "no emergency clause of an active protocol covers your agency and role", hidden=False
         )

@@ -12,6 +12,10 @@ each other on random partnerships, on SQLite and PostgreSQL.
   protocols (and a live share of the case where a clause requires one), for the case
   priorities a clause names; never an erased case.
 - ``Emergency``: a user's live break-glass under an emergency clause that applies.
+
+A clause, emergency or not, opens only the cases of agencies its protocol version binds
+(``Grant.binds``): an agency that is not a party has not agreed to disclose under it, so
+neither a clause that needs no share nor a share made under the protocol opens its cases.
 """
 
 from __future__ import annotations
@@ -99,6 +103,21 @@ def _priority_where(grant: Grant) -> ColumnElement[bool]:
     return true() if grant.priorities is None else Case.priority.in_(sorted(grant.priorities))
 
 
+def _covers(grant: Grant, case: CaseFacts) -> bool:
+    """The clause applies to the case: its protocol binds the case's agency, and it names
+    the case's priority (or every priority)."""
+    return grant.binds(case.agency_id) and (
+        grant.priorities is None or case.priority in grant.priorities
+    )
+
+
+def _covers_where(grant: Grant) -> ColumnElement[bool]:
+    """``_covers`` as a condition on ``Case``."""
+    if not grant.parties:
+        return false()
+    return and_(Case.agency_id.in_(sorted(grant.parties)), _priority_where(grant))
+
+
 #: What clauses give a partner for a purpose: category → the clause (and share) giving it.
 Given = dict[str, tuple[Grant, ShareFacts | None]]
 
@@ -110,7 +129,7 @@ class Partner:
     @staticmethod
     def grants(actor: Actor, policy: Policy, purpose: str, today: date) -> list[Grant]:
         """The clauses that give the actor's agency and roles something for ``purpose``
-        today, whatever the case's priority."""
+        today, whatever the case's agency and priority."""
         return [
             g
             for g in policy.grants(actor.agency_id, purpose)
@@ -131,7 +150,7 @@ class Partner:
             return {}
         given: Given = {}
         for grant in Partner.grants(actor, policy, purpose, today):
-            if grant.priorities is not None and case.priority not in grant.priorities:
+            if not _covers(grant, case):
                 continue
             share = None
             if grant.requires_share:
@@ -146,7 +165,7 @@ class Partner:
     def where(actor: Actor, purpose: str, policy: Policy, today: date) -> ColumnElement[bool]:
         options = []
         for grant in Partner.grants(actor, policy, purpose, today):
-            condition = _priority_where(grant)
+            condition = _covers_where(grant)
             if grant.requires_share:
                 keyed = select(ProtocolRecord.id).where(ProtocolRecord.key == grant.protocol_key)
                 live = select(Share.case_id).where(
@@ -180,7 +199,8 @@ def _carries(share: ShareFacts, actor: Actor, grant: Grant, purpose: str, today:
 
 class Emergency:
     """A user's live break-glass on a case, under an emergency clause that applies to their
-    agency, roles and the case's priority; never an erased case."""
+    agency, roles and the case's priority, of a protocol that binds the case's agency;
+    never an erased case."""
 
     @staticmethod
     def grants(actor: Actor, policy: Policy, today: date) -> list[Grant]:
@@ -196,11 +216,7 @@ class Emergency:
         if case.erased or case.agency_id == actor.agency_id:
             return None
         return next(
-            (
-                g
-                for g in Emergency.grants(actor, policy, today)
-                if g.priorities is None or case.priority in g.priorities
-            ),
+            (g for g in Emergency.grants(actor, policy, today) if _covers(g, case)),
             None,
         )
 
@@ -221,7 +237,7 @@ class Emergency:
                 if (
                     grant.protocol_id == glass.protocol_id
                     and grant.clause == glass.clause
-                    and (grant.priorities is None or case.priority in grant.priorities)
+                    and _covers(grant, case)
                 ):
                     return grant, glass
         return None
@@ -232,7 +248,7 @@ class Emergency:
             and_(
                 BreakGlass.protocol_id == grant.protocol_id,
                 BreakGlass.clause == grant.clause,
-                _priority_where(grant),
+                _covers_where(grant),
             )
             for grant in Emergency.grants(actor, policy, clock.day_of(now))
         ]

@@ -325,15 +325,20 @@ def _row(share: Share, case: Case, today: date) -> ShareRow:
     )
 
 
-def _share_not_in_force(session: Session, share: Share, today: date) -> str | None:
-    """Why the live ``share`` gives its agency nothing today, or None if a version of its
-    protocol in force gives the agency something for its purpose (as access decides)."""
+def _share_not_in_force(session: Session, share: Share, case: Case, today: date) -> str | None:
+    """Why the live ``share`` of ``case`` gives its agency nothing today, or None if a
+    version of its protocol in force gives the agency something for its purpose and binds
+    the case's agency (as access decides)."""
     key = share.protocol.key
-    if any(
-        g.protocol_key == key and g.start <= today <= g.end
+    in_force = [
+        g
         for g in policy(session).grants(share.agency_id, share.purpose)
-    ):
+        if g.protocol_key == key and g.start <= today <= g.end
+    ]
+    if any(g.binds(case.agency_id) for g in in_force):
         return None
+    if in_force:
+        return f"{case.agency.name} is not a party to version {in_force[0].version} of the protocol"
     active = protocol_records.active_version(session, key, today)
     if active is None:
         latest = session.scalar(
@@ -383,7 +388,7 @@ def case_shares(session: Session, case: Case) -> list[ShareRow]:
     for share in shares:
         row = _row(share, case, today)
         if row.live:
-            row = replace(row, not_in_force=_share_not_in_force(session, share, today))
+            row = replace(row, not_in_force=_share_not_in_force(session, share, case, today))
         rows.append(row)
     return rows
 

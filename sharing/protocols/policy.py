@@ -2,7 +2,9 @@
 
 A ``Policy`` holds every clause of every active protocol version as ``Grant``s, indexed
 by receiving agency and purpose, with agency-type selectors already expanded to the
-agencies of that type. It is rebuilt when any protocol's status changes (``changed_at``).
+agencies of that type. Each grant carries its version's parties: a protocol is an
+agreement between them, so it discloses only their cases (``Grant.binds``). It is rebuilt
+when any protocol's status changes (``changed_at``).
 
 Which version is in force on a day is decided from dates when a decision is made, never
 by a job that changes statuses at midnight: a version is in force from its start to its
@@ -36,6 +38,14 @@ class Grant:
     emergency: bool
     start: date
     end: date
+    #: The agencies the protocol version binds (its parties, types expanded), by id: an
+    #: agency that did not sign it has not agreed to disclose under it.
+    parties: frozenset[int]
+
+    def binds(self, agency_id: int) -> bool:
+        """Whether the case of this agency may be disclosed under the grant: the agency is
+        a party to its protocol version."""
+        return agency_id in self.parties
 
     def applies(self, roles: frozenset[Role], priority: Priority, today: date) -> bool:
         return (
@@ -90,9 +100,10 @@ class Policy:
         grants: dict[tuple[int, str], list[Grant]] = defaultdict(list)
         emergency: dict[int, list[Grant]] = defaultdict(list)
         for record_id, document in active:
+            parties = frozenset(_agencies(document.party_selectors(), by_code, by_type))
             for clause in document.clauses:
-                grant = _grant(record_id, document, clause, last_day)
-                for agency_id in _recipients(clause.recipients, by_code, by_type):
+                grant = _grant(record_id, document, clause, last_day, parties)
+                for agency_id in _agencies(clause.recipients, by_code, by_type):
                     (
                         emergency[agency_id]
                         if grant.emergency
@@ -133,6 +144,7 @@ def _grant(
     document: ProtocolDocument,
     clause: Clause,
     last_day: Mapping[tuple[str, int], date],
+    parties: frozenset[int],
 ) -> Grant:
     return Grant(
         protocol_id=record_id,
@@ -147,13 +159,14 @@ def _grant(
         emergency=clause.emergency,
         start=document.start,
         end=last_day.get((document.id, document.version), document.end),
+        parties=parties,
     )
 
 
 _AGENCY_TYPES = {t.value: t for t in AgencyType}
 
 
-def _recipients(
+def _agencies(
     selectors: Iterable[str], by_code: Mapping[str, int], by_type: Mapping[AgencyType, list[int]]
 ) -> set[int]:
     found: set[int] = set()

@@ -70,7 +70,8 @@ def escalate(
 def partners_to_alert(session: Session, case: Case, now: datetime) -> dict[int, set[Role]]:
     """Agencies with a live share of the case under an active protocol, each with the
     roles the protocol's clauses in force give case data to for the share's purpose on a
-    case of its priority; none for a case locked or erased."""
+    case of its priority and agency (a version the case's agency is a party to); none for
+    a case locked or erased."""
     if case.locked or case.erased_at is not None:
         return {}
     today = clock.day_of(now)
@@ -87,7 +88,11 @@ def partners_to_alert(session: Session, case: Case, now: datetime) -> dict[int, 
     )
     for agency_id, purpose, key in rows:
         for grant in compiled.grants(agency_id, purpose):
-            if grant.protocol_key == key and grant.applies(grant.roles, case.priority, today):
+            if (
+                grant.protocol_key == key
+                and grant.binds(case.agency_id)
+                and grant.applies(grant.roles, case.priority, today)
+            ):
                 found.setdefault(agency_id, set()).update(grant.roles)
     return found
 

@@ -1,8 +1,10 @@
 """Access decisions as properties: deny by default, nothing beyond what an active clause
-gives, expired protocols give nothing, a lock overrides everything."""
+gives, expired protocols give nothing, a protocol gives nothing of an agency that is not
+its party, a lock overrides everything."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
@@ -25,6 +27,8 @@ from sharing.vocabulary import Priority, Role
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 AGENCIES = (1, 2, 3, 4)
+#: An agency that is a party to no protocol (e.g. of a type the protocols leave out).
+OUTSIDER = 5
 PURPOSES = ("asb_case_management", "case_conference", "trigger_review")
 
 roles = st.frozensets(st.sampled_from(list(Role)), min_size=1)
@@ -33,7 +37,11 @@ priorities = st.none() | st.frozensets(st.sampled_from(list(Priority)), min_size
 
 
 @st.composite
-def grants(draw: st.DrawFn, *, emergency: bool = False, live: bool | None = None) -> Grant:
+def grants(
+    draw: st.DrawFn, recipient: int, *, emergency: bool = False, live: bool | None = None
+) -> Grant:
+    """A clause giving ``recipient`` something, of a protocol whose parties are the
+    recipient and some other agencies (perhaps not the case's)."""
     in_force = draw(st.booleans()) if live is None else live
     start = TODAY - timedelta(days=draw(st.integers(0, 400)))
     end = (
@@ -54,6 +62,7 @@ def grants(draw: st.DrawFn, *, emergency: bool = False, live: bool | None = None
         emergency=emergency,
         start=start,
         end=end,
+        parties=draw(st.frozensets(st.sampled_from(AGENCIES))) | {recipient},
     )
 
 
@@ -61,14 +70,13 @@ def grants(draw: st.DrawFn, *, emergency: bool = False, live: bool | None = None
 def policies(draw: st.DrawFn, live: bool | None = None) -> Policy:
     table: dict[tuple[int, str], list[Grant]] = {}
     for _ in range(draw(st.integers(0, 8))):
-        table.setdefault(
-            (draw(st.sampled_from(AGENCIES)), (g := draw(grants(live=live))).purpose), []
-        ).append(g)
+        agency = draw(st.sampled_from(AGENCIES))
+        g = draw(grants(agency, live=live))
+        table.setdefault((agency, g.purpose), []).append(g)
     emergency: dict[int, list[Grant]] = {}
     for _ in range(draw(st.integers(0, 2))):
-        emergency.setdefault(draw(st.sampled_from(AGENCIES)), []).append(
-            draw(grants(emergency=True, live=live))
-        )
+        agency = draw(st.sampled_from(AGENCIES))
+        emergency.setdefault(agency, []).append(draw(grants(agency, emergency=True, live=live)))
     return Policy(
         {k: tuple(v) for k, v in table.items()}, {k: tuple(v) for k, v in emergency.items()}
     )
@@ -125,12 +133,13 @@ def _allowed_by_clauses(
     shares: list[ShareFacts],
     glass: list[BreakGlassFacts],
 ) -> set[str]:
-    """The most a partner could be given: categories of applicable clauses (with a live
-    matching share where one is required), plus live break-glass clauses."""
+    """The most a partner could be given: categories of applicable clauses of protocols
+    binding the case's agency (with a live matching share where one is required), plus live
+    break-glass clauses of such protocols."""
     allowed: set[str] = set()
     if purpose is not None:
         for g in policy.grants(actor.agency_id, purpose):
-            if not g.applies(actor.roles, case.priority, TODAY):
+            if not g.applies(actor.roles, case.priority, TODAY) or not g.binds(case.agency_id):
                 continue
             if g.requires_share and not any(
                 s.agency_id == actor.agency_id
@@ -144,8 +153,10 @@ def _allowed_by_clauses(
     for b in glass:
         if b.user_id == actor.user_id and b.expires_at > NOW:
             for g in policy.emergency_grants(actor.agency_id):
-                if (g.protocol_id, g.clause) == (b.protocol_id, b.clause) and g.applies(
-                    actor.roles, case.priority, TODAY
+                if (
+                    (g.protocol_id, g.clause) == (b.protocol_id, b.clause)
+                    and g.applies(actor.roles, case.priority, TODAY)
+                    and g.binds(case.agency_id)
                 ):
                     allowed |= g.categories
     return allowed
@@ -191,6 +202,30 @@ def test_protocols_out_of_force_allow_nothing_to_partners(
     if case.agency_id != actor.agency_id:
         assert not decision.allowed
         assert decision.categories == {}
+
+
+@given(
+    actor=actors,
+    case=cases,
+    act=st.sampled_from(list(Act)),
+    purpose=purposes,
+    policy=policies(live=True),
+    shares=share_lists,
+    glass=glass_lists,
+)
+def test_a_protocol_discloses_nothing_of_an_agency_that_is_not_its_party(
+    actor, case, act, purpose, policy, shares, glass
+) -> None:
+    """Whatever the clauses give, the shares made and the break-glass open: a partner
+    is given nothing of a case whose agency no protocol in the policy binds, nor may open
+    break-glass on it."""
+    outsider = CaseFacts(**{**case.__dict__, "agency_id": OUTSIDER})
+    decision = decide(
+        actor, outsider, act, purpose, policy=policy, shares=shares, break_glass=glass, now=NOW
+    )
+    assert not decision.allowed
+    assert decision.categories == {}
+    assert decision.emergency_clause is None
 
 
 @given(
@@ -256,6 +291,7 @@ SHARE_CLAUSE = Policy(
                 False,
                 date(2026, 1, 1),
                 date(2027, 1, 1),
+                frozenset({1, 2}),
             ),
         )
     },
@@ -283,6 +319,68 @@ def test_a_share_past_its_date_or_revoked_gives_nothing() -> None:
     forged = decide(actor, case, Act.VIEW, "case_conference", policy=policy, shares=[live], now=NOW)
     assert not forged.allowed
     assert not forged.hidden  # they hold a share: told it is refused, not that it does not exist
+
+
+def test_a_share_under_a_protocol_the_owner_is_not_a_party_to_gives_nothing() -> None:
+    # A share made under version 1, which the owner signed, carries on under version 2;
+    # version 2 leaves the owner out, so the share opens nothing and the case is not found.
+    (grant,) = SHARE_CLAUSE.grants(2, "asb_case_management")
+    without_owner = Policy(
+        {(2, "asb_case_management"): (replace(grant, version=2, parties=frozenset({2})),)}, {}
+    )
+    live = ShareFacts(5, 2, "p", "asb_case_management", TODAY)
+    decision = decide(
+        PARTNER_OFFICER,
+        AGENCY_1_CASE,
+        Act.VIEW,
+        "asb_case_management",
+        policy=without_owner,
+        shares=[live],
+        now=NOW,
+    )
+    assert not decision.allowed
+    assert decision.hidden
+    assert decision.purposes == ()
+
+
+def test_a_clause_needing_no_share_opens_only_its_parties_cases() -> None:
+    (grant,) = SHARE_CLAUSE.grants(2, "asb_case_management")
+    no_share = Policy({(2, "asb_case_management"): (replace(grant, requires_share=False),)}, {})
+    for agency_id, allowed in ((1, True), (OUTSIDER, False)):
+        case = replace(AGENCY_1_CASE, agency_id=agency_id)
+        decision = decide(
+            PARTNER_OFFICER, case, Act.VIEW, "asb_case_management", policy=no_share, now=NOW
+        )
+        assert decision.allowed is allowed, agency_id
+
+
+def test_break_glass_is_refused_on_the_case_of_an_agency_the_emergency_protocol_leaves_out() -> (
+    None
+):
+    (grant,) = SHARE_CLAUSE.grants(2, "asb_case_management")
+    emergency = replace(grant, purpose="emergency", requires_share=False, emergency=True)
+    policy = Policy({}, {2: (emergency,)})
+    opened = decide(PARTNER_OFFICER, AGENCY_1_CASE, Act.BREAK_GLASS, policy=policy, now=NOW)
+    assert opened.emergency_clause == (1, "1")
+    outsider = replace(AGENCY_1_CASE, agency_id=OUTSIDER)
+    refused = decide(PARTNER_OFFICER, outsider, Act.BREAK_GLASS, policy=policy, now=NOW)
+    assert not refused.allowed
+    assert refused.reason == (
+        "the case's agency is not a party to an active emergency protocol that covers your "
+        "agency and role"
+    )
+    # and a break-glass already open under it gives nothing
+    glass = BreakGlassFacts(3, PARTNER_OFFICER.user_id, 1, "1", NOW + timedelta(hours=1))
+    viewed = decide(
+        PARTNER_OFFICER,
+        outsider,
+        Act.VIEW,
+        "emergency",
+        policy=policy,
+        break_glass=[glass],
+        now=NOW,
+    )
+    assert not viewed.allowed
 
 
 def test_a_share_lasts_until_midnight_in_london_in_summer_and_in_winter() -> None:

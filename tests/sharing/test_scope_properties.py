@@ -1,8 +1,10 @@
 """The SQL form of the access rules picks exactly the cases ``decide`` allows.
 
 Random partnerships (users with random roles and teams; cases open, closed, locked and
-erased; active protocols in and out of force, with clauses for random agencies, roles and
-priorities; shares live, expired and revoked; break-glass live and expired) are written to
+erased; active protocols in and out of force, with random parties, clauses for random
+agencies, roles and priorities; cases of agencies that are not a party to a protocol they
+are shared under, or that a clause needing no share or an emergency clause would reach;
+shares live, expired and revoked; break-glass live and expired) are written to
 a real database, SQLite and PostgreSQL, migrated by Alembic. For every user and act, the
 lists, counts and "shared with us" the hub shows must hold exactly the cases that
 ``decide`` allows, decided one by one from each case's facts.
@@ -61,8 +63,16 @@ AGENCIES = (
     ("t-housing", AgencyType.LANDLORD),
     ("t-police", AgencyType.POLICE),
     ("t-csp", AgencyType.COMMUNITY_SAFETY),
+    ("t-other", AgencyType.OTHER),
 )
-SELECTORS = ("type:landlord", "t-police", "t-csp")
+SELECTORS = ("type:landlord", "t-police", "t-csp", "t-other")
+#: Each selector as a party to a protocol.
+PARTIES = {
+    "type:landlord": Party(None, AgencyType.LANDLORD, Role.MANAGER),
+    "t-police": Party("t-police", None, Role.MANAGER),
+    "t-csp": Party("t-csp", None, Role.MANAGER),
+    "t-other": Party("t-other", None, Role.MANAGER),
+}
 _CHANGED = itertools.count(1)
 
 
@@ -86,7 +96,7 @@ class CaseSpec:
 @dataclass(frozen=True)
 class ShareSpec:
     case: int
-    agency_after_owner: int  # 1 to 3: a share is always with another agency
+    agency_after_owner: int  # 1 to len(AGENCIES) - 1: a share is always with another agency
     protocol: int
     purpose: str
     days_left: int
@@ -167,6 +177,10 @@ def protocols(draw: st.DrawFn, number: int) -> ProtocolDocument:
         draw(clauses(f"{number}.{n}")) for n in range(1, draw(st.integers(1, 4)) + 1)
     )
     purposes = sorted({c.purpose for c in the_clauses})
+    # every recipient is a party (the checker requires it); other agencies may be too, or
+    # not: their cases are disclosed only under a protocol they are a party to
+    recipients = {r for c in the_clauses for r in c.recipients}
+    parties = recipients | draw(st.frozensets(st.sampled_from(SELECTORS)))
     return ProtocolDocument(
         id=f"protocol-{number}",
         title=f"Protocol {number}",
@@ -176,11 +190,7 @@ def protocols(draw: st.DrawFn, number: int) -> ProtocolDocument:
         end=end,
         review=start + timedelta(days=1),
         retention="Kept while the share is live.",
-        parties=(
-            Party(None, AgencyType.LANDLORD, Role.MANAGER),
-            Party("t-police", None, Role.MANAGER),
-            Party("t-csp", None, Role.MANAGER),
-        ),
+        parties=tuple(PARTIES[s] for s in SELECTORS if s in parties),
         purposes=tuple(_purpose(p) for p in purposes),
         clauses=the_clauses,
         source=f"protocol-{number}.toml",
@@ -196,7 +206,10 @@ def partnerships(draw: st.DrawFn) -> PartnershipSpec:
             draw(_some(list(Role))),
             draw(st.sampled_from([None, "north", "south"])),
         )
-        for agency in [*range(len(AGENCIES)), *draw(st.lists(st.integers(0, 3), max_size=4))]
+        for agency in [
+            *range(len(AGENCIES)),
+            *draw(st.lists(st.integers(0, len(AGENCIES) - 1), max_size=4)),
+        ]
     ]
     user_ids = st.integers(0, len(users) - 1)
     cases = [
