@@ -13,12 +13,24 @@ from sqlalchemy import select
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.cases import casework
-from sharing.models import Agency, AuditEntry, BreakGlass, Case, Conference, Share, User, UserRole
+from sharing.models import (
+    Agency,
+    Alert,
+    AuditEntry,
+    BreakGlass,
+    Case,
+    Conference,
+    Share,
+    User,
+    UserRole,
+)
 from sharing.protocols import Party, parse_protocol, render_protocol
 from sharing.protocols import records as protocol_records
+from sharing.risk.escalation import escalate
 from sharing.vocabulary import (
     AgencyType,
     CaseCategory,
+    EscalationReason,
     Priority,
     ProtocolStatus,
     Role,
@@ -76,8 +88,8 @@ def test_a_share_under_a_protocol_the_owner_never_signed_opens_nothing(
 ) -> None:
     """Adult safeguarding is not a party to the ASB case-management protocol: a share of
     its case under it (made before the share form refused one) does not give the police
-    the case, in "Shared with us", the case page, the case list or the API; the owner's
-    case page says why the share is not in force."""
+    the case, in "Shared with us", the case page or the case list, nor tells them of its
+    escalation; the owner's case page says why the share is not in force."""
     manager = demo_user(demo_session, "northshire-adults", Role.MANAGER)
     case = _open_case(demo_session, manager, "Threats shouted at the neighbour's door")
     share = _share(demo_session, case, "northshire-police", ASB)
@@ -100,7 +112,13 @@ def test_a_share_under_a_protocol_the_owner_never_signed_opens_nothing(
         f"Not in force: Northshire Adult Safeguarding is not a party to version {version} of "
         "the protocol, so the partner agency cannot open the case through it"
     ) in page
-    assert share.id
+    # nor is the police told when the case is escalated
+    escalate(demo_session, case, EscalationReason.HATE_INCIDENT)
+    demo_session.commit()
+    assert not demo_session.scalars(
+        select(Alert).where(Alert.case_id == case.id, Alert.agency_id == share.agency_id)
+    ).all()
+    assert case.reference not in police.get("/alerts").get_data(as_text=True)
 
 
 def _live_police_share(session, landlord: str) -> Share:
