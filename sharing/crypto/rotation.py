@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sharing.audit import acts
 from sharing.crypto.keys import KeyProvider, KeyringError
-from sharing.crypto.sealing import wrap_context
+from sharing.crypto.sealing import keep_new_keys_out, wrap_context
 from sharing.models import DataKey
 
 
@@ -291,14 +291,19 @@ def _live_under_another(version: int) -> tuple[ColumnElement[bool], ...]:
 
 def _retire_unused(sessions: sessionmaker[Session], provider: KeyProvider) -> list[int]:
     """Retire the held versions no live data key uses (making final the erasures of the
-    keys they wrapped)."""
+    keys they wrapped). A data key being made meanwhile under an older version is waited
+    for and counted (``keep_new_keys_out``): its version stays, for the next rotation."""
     with sessions() as session:
+        keep_new_keys_out(session)
         used = set(
             session.scalars(
                 select(DataKey.kek_version).where(DataKey.wrapped.is_not(None)).distinct()
             )
         )
-    retired = [v for v in provider.versions() if v != provider.active_version() and v not in used]
-    for version in retired:
-        provider.retire(version)
+        retired = [
+            v for v in provider.versions() if v != provider.active_version() and v not in used
+        ]
+        for version in retired:
+            provider.retire(version)
+        session.commit()
     return retired

@@ -31,12 +31,12 @@ from typing import Any, NoReturn
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import DeclarativeBase, Session, object_session
 
 from sharing import clock
 from sharing.crypto.keys import KeyProvider, KeyringError
-from sharing.db import insert_rows
+from sharing.db import begin_writing, insert_rows
 from sharing.models.base import table_of
 from sharing.models.keys import DataKey
 
@@ -147,6 +147,7 @@ def data_key_for(session: Session, owner: Any) -> tuple[int, AESGCM]:
     if owner.data_key is None:
         key = secrets.token_bytes(32)
         provider = provider_of(session)
+        hold_active_version(session)
         record = DataKey(kek_version=provider.active_version(), wrapped=b"")
         session.add(record)
         session.flush()
@@ -157,6 +158,34 @@ def data_key_for(session: Session, owner: Any) -> tuple[int, AESGCM]:
         cipher = _cache(session)[record.id] = AESGCM(key)
         return record.id, cipher
     return owner.data_key.id, unwrap(session, owner.data_key)
+
+
+def hold_active_version(session: Session) -> None:
+    """Before a new data key is wrapped under the active key version: keep a rotation from
+    retiring that version until this transaction ends. Otherwise a key wrapped just before
+    the rotation's last batch and committed just after it would be left wrapped by a
+    destroyed version, and its case or person could never be read again. A rotation
+    retires versions only under ``keep_new_keys_out``, which waits for this transaction.
+    PostgreSQL: the lock an insert takes on ``data_keys``, taken before the version is
+    read; SQLite: the database's write lock (``begin_writing``)."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text(f"LOCK TABLE {_DATA_KEYS} IN ROW EXCLUSIVE MODE"))
+    else:
+        begin_writing(session)
+
+
+def keep_new_keys_out(session: Session) -> None:
+    """For a rotation about to retire key versions: wait until every transaction that is
+    wrapping new data keys (``hold_active_version``) has ended, and keep new ones from
+    starting until this transaction ends, so that the data keys it reads are all there
+    are."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text(f"LOCK TABLE {_DATA_KEYS} IN SHARE MODE"))
+    else:
+        begin_writing(session)
+
+
+_DATA_KEYS = table_of(DataKey).name
 
 
 def unwrap(session: Session, record: DataKey) -> AESGCM:
@@ -321,6 +350,7 @@ def new_data_keys(session: Session, key_ids: Sequence[int]) -> list[AESGCM]:
     order. For records written without their objects (an import): the keys are not kept
     in the session."""
     provider = provider_of(session)
+    hold_active_version(session)
     version = provider.active_version()
     keys = [secrets.token_bytes(32) for _ in key_ids]
     rows = [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -480,3 +482,60 @@ def test_a_destroyed_key_left_in_the_logs_and_files_opens_nothing_after_the_rota
 
     with pytest.raises(KeyringError):
         keys.unwrap(version, wrapped, context)
+
+
+#: How long a race may take before the test gives up on it (never reached when it passes).
+PATIENCE_SECONDS = 60
+
+
+def _waiting_for_a_lock(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("migrated_database_url", ["postgresql"], indirect=True)
+def test_a_case_opened_while_the_rotation_runs_can_still_be_read_after_it(
+    sessions, staff, keys: LocalKeyring, migrated_engine: Engine
+) -> None:
+    """An officer opens a case while `hub keys finalise-erasures` (or `hub keys rotate`)
+    runs: the case's data key, wrapped with the version active when the officer's
+    transaction began and committed after the rotation's last batch, must not be left
+    wrapped by a version the rotation then retires (the case could never be read again)."""
+    officer, _ = staff
+    (earlier,) = _cases(sessions, officer, 1)
+    opening = sessions()
+    case = casework.open_case(
+        opening,
+        officer,
+        casework.CaseInput(
+            category=CaseCategory.NOISE,
+            priority=Priority.AMBER,
+            triage=Triage.LOW_LEVEL,
+            summary="Opened meanwhile",
+        ),
+        now=NOW,
+    )
+    opened = case.id
+    reports: list[object] = []
+    rotation = threading.Thread(target=lambda: reports.append(rotate(sessions, keys)))
+    rotation.start()
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while rotation.is_alive() and not _waiting_for_a_lock(migrated_engine):
+        assert time.monotonic() < deadline, "the rotation neither waited nor ended"
+        time.sleep(0.01)
+    opening.commit()  # the officer's request ends
+    opening.close()
+    rotation.join(PATIENCE_SECONDS)
+    assert reports, "the rotation did not finish"
+
+    assert _summaries(sessions, officer, [earlier, opened]) == ["Summary 0", "Opened meanwhile"]
+    with sessions() as session:
+        assert set(key_status(session, keys).wrapping) <= set(keys.versions())
