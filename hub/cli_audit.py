@@ -83,7 +83,8 @@ def audit_verify(
         _fail(str(e))
     public_key = key_store().checkpoint_public_key()
     with new_session() as session:
-        result = verify(session, public_key=public_key)
+        witnesses = {w.name: w.key for w in audit_witnesses.configured()}
+        result = verify(session, public_key=public_key, witnesses=witnesses)
         click.echo(f"Entries: {result.size}; root {notes.b64(result.root)}")
         click.echo(
             f"Checkpoints matching the entries, signed by the hub's key: {result.checkpoints}"

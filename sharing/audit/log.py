@@ -63,6 +63,7 @@ from sharing.audit.stretches import (
     workers,
 )
 from sharing.audit.tree import TREE, TreeHead, frontier_of, locked_tree, read_head, store
+from sharing.audit.verify_audit import CosignerKey
 from sharing.db import INTEGRATED_APART, insert_rows
 from sharing.models.audit import (
     AuditCheckpoint,
@@ -390,10 +391,16 @@ class Verification:
 
 
 def checkpoint_problem(
-    checkpoint: AuditCheckpoint, root: bytes, public_key: bytes | None, cosigned: Counter[str]
+    checkpoint: AuditCheckpoint,
+    root: bytes,
+    public_key: bytes | None,
+    cosigned: Counter[str],
+    witnesses: Mapping[str, CosignerKey] | None = None,
 ) -> str:
     """What is wrong with a checkpoint whose size's recomputed root is ``root`` ("" if
-    nothing); its verified co-signatures are counted in ``cosigned``."""
+    nothing); its verified co-signatures are counted in ``cosigned``: the agencies', with
+    their registered keys, and the witnesses', with the keys ``witnesses`` configures (a
+    witness no longer configured cannot be checked here)."""
     where = f"checkpoint {checkpoint.id} (size {checkpoint.size})"
     if checkpoint.root != root:
         return f"{where} does not match the entries: its root is not the one recomputed"
@@ -408,6 +415,13 @@ def checkpoint_problem(
         if not notes.signs(key.public_key, message, cosignature.signature):
             return f"{where}: the co-signature of {key.name} does not verify"
         cosigned[key.name] += 1
+    for witnessed in checkpoint.witness_cosignatures:
+        witness = (witnesses or {}).get(witnessed.witness)
+        if witness is None or witness.key_id != witnessed.key_id:
+            continue
+        if not witness.signed(message.decode(), witnessed.signature):
+            return f"{where}: the co-signature of {witnessed.witness} does not verify"
+        cosigned[witnessed.witness] += 1
     return ""
 
 
@@ -419,11 +433,13 @@ def verify(
     session: Session,
     *,
     public_key: bytes | None = None,
+    witnesses: Mapping[str, CosignerKey] | None = None,
     stretch: int | None = None,
     processes: int | None = None,
 ) -> Verification:
     """Recompute every leaf, stored subtree and root from the entries, check every
-    checkpoint against them (and its hub signature, with the hub's ``public_key``), and
+    checkpoint against them (and its hub signature, with the hub's ``public_key``, and its
+    witnesses' co-signatures, with the keys configured for them, ``witnesses``), and
     compare with the tree head (its root and the frontier the next append builds on);
     stop at the first thing that does not fit.
 
@@ -439,7 +455,8 @@ def verify(
         session.scalars(
             select(AuditCheckpoint)
             .options(
-                selectinload(AuditCheckpoint.cosignatures).joinedload(AuditCosignature.agency_key)
+                selectinload(AuditCheckpoint.cosignatures).joinedload(AuditCosignature.agency_key),
+                selectinload(AuditCheckpoint.witness_cosignatures),
             )
             .order_by(AuditCheckpoint.size, AuditCheckpoint.id)
         )
@@ -479,7 +496,7 @@ def verify(
         """Check the checkpoints of ``n`` entries; the outcome if one does not fit."""
         nonlocal due, checked
         while due is not None and due.size == n:
-            if problem := checkpoint_problem(due, head(inside), public_key, cosigned):
+            if problem := checkpoint_problem(due, head(inside), public_key, cosigned, witnesses):
                 return result(n, None, problem, due.id, inside)
             checked += 1
             due = next(waiting, None)

@@ -90,16 +90,23 @@ def _cosigned_newest_first(
 
 
 def _verified_signers(checkpoint: AuditCheckpoint, policy: Policy) -> list[str]:
+    """The verifier's keys that co-signed the checkpoint; ``PolicyNotMet`` when a
+    co-signature by one of them does not verify, as ``verify_audit.py`` refuses it."""
     text = notes.checkpoint_text(checkpoint.origin, checkpoint.size, checkpoint.root)
     lines = [(c.agency_key.name, c.agency_key.key_id, c.signature) for c in checkpoint.cosignatures]
     lines += [(w.witness, w.key_id, w.signature) for w in checkpoint.witness_cosignatures]
-    return [
-        name
-        for name, key_id, signature in lines
-        if (key := policy.trusted_cosigners.get(name)) is not None
-        and key.key_id == key_id
-        and key.signed(text, signature)
-    ]
+    signers = []
+    for name, key_id, signature in lines:
+        key = policy.trusted_cosigners.get(name)
+        if key is None or key.key_id != key_id:
+            continue
+        if not key.signed(text, signature):
+            raise PolicyNotMet(
+                f"checkpoint {checkpoint.id} (size {checkpoint.size}): the co-signature of "
+                f"{name} does not verify"
+            )
+        signers.append(name)
+    return signers
 
 
 def _held(session: Session, origin: str, public_key: bytes, size: int, note: str) -> str:

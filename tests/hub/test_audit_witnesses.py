@@ -201,3 +201,34 @@ def test_the_export_carries_the_witnesses_lines(
     assert hub("audit", "export", "--from", "0", "--to", "3", "--out", str(out)).exit_code == 0
     note = json.loads(out.read_text())["checkpoints"][-1]["note"]
     assert sum(line.startswith(notes.EM_DASH) for line in note.splitlines()) == 4
+
+
+def test_a_witness_co_signature_altered_in_the_database_fails_hub_audit_verify(
+    witnessed: tuple[str, list[Running]], tmp_path: Path
+) -> None:
+    """A witness's co-signature kept by the hub is checked by `hub audit verify` as the
+    agencies' are, with the witness's configured key: one changed in the database fails
+    it, as it fails the partner's own check of an export, with or without a policy."""
+    url, witnesses = witnessed
+    assert hub("audit", "checkpoint").exit_code == 0
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        kept = session.scalars(
+            select(AuditWitnessCosignature).where(
+                AuditWitnessCosignature.witness == witnesses[0].name
+            )
+        ).one()
+        kept.signature = kept.signature[:-1] + bytes([kept.signature[-1] ^ 1])
+        session.commit()
+    engine.dispose()
+
+    partner = verify(tmp_path, witnesses, "--require-cosigners", "2")
+    assert partner.returncode == 1
+    assert f"the co-signature of {witnesses[0].name} does not verify" in partner.stderr
+    whole = hub("audit", "verify")
+    assert whole.exit_code == 1, whole.output
+    assert f"the co-signature of {witnesses[0].name} does not verify" in whole.output
+    keys = [o for n in range(3) for o in ("--cosigner-key", str(tmp_path / "dpo" / f"w{n}.vkey"))]
+    policy = hub("audit", "verify", *keys, "--require-cosigners", "2")
+    assert policy.exit_code == 1, policy.output
+    assert f"the co-signature of {witnesses[0].name} does not verify" in policy.output
