@@ -106,6 +106,7 @@ def make_backup(
     key_copy = keys_to / f"keyring-{folder.name.removeprefix('hub-backup-')}.json"
     try:
         hashes = _write_backup(engine, files, key_store_file, folder, key_copy, kind)
+        _check_key_copy(needed, folder / _DATABASE_FILE[kind], kind, key_copy)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # nothing half made is left to restore
         raise
@@ -154,6 +155,22 @@ def _write_backup(
         database.name: _sha256(database),
         **{f"{DOCUMENTS}/{n}": _sha256(documents / n) for n in names},
     }
+
+
+def _check_key_copy(needed: list[int], database: Path, kind: str, key_copy: Path) -> None:
+    """BackupError, the key store's copy removed, unless the copy opens the data keys of
+    the database as dumped: a key rotation that retired a version between the dump and
+    the copy (``hub keys rotate`` or ``finalise-erasures`` run meanwhile) leaves a backup
+    that no key store copy opens, found now rather than on the day it is restored."""
+    pg_restore = postgres_program("pg_restore") if kind == "postgresql" else None
+    if key_store_problem(needed, database, kind, key_copy, pg_restore) is None:
+        return
+    key_copy.unlink(missing_ok=True)
+    raise BackupError(
+        "the key store's copy does not open the data keys of the database as it was "
+        "dumped: a key rotation (hub keys rotate or finalise-erasures) ran while the "
+        "backup was taken. Nothing was kept: take the backup again once it has finished"
+    )
 
 
 def read_manifest(folder: Path) -> dict[str, object]:
