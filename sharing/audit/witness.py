@@ -218,7 +218,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/").rsplit("/", 1)[-1] != "add-checkpoint":
             self._answer(404, "text/plain", "no such call: POST /add-checkpoint\n")
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        given = (self.headers.get("Content-Length") or "").strip()
+        length = int(given) if is_size(given) else 0
         if not 0 < length <= MAX_BODY:
             self._answer(400, "text/plain", "the request body is empty or too large\n")
             return

@@ -216,3 +216,26 @@ def test_the_witness_needs_only_the_standard_library_cryptography_and_the_verifi
     assert {name for name in outside if name.startswith("sharing")} == {
         "sharing.audit.verify_audit"
     }
+
+
+@pytest.mark.parametrize("length", ["abc", "1e3", "-5", ""])
+def test_a_request_whose_length_is_not_a_number_is_answered_400(
+    tmp_path: Path, length: str
+) -> None:
+    """A malformed request is answered, as the protocol's other bad requests are, not left
+    to end the connection with a traceback in the witness's log."""
+    server = witness.serve(make_witness(tmp_path), "127.0.0.1", 0)
+    running = threading.Thread(target=server.serve_forever, daemon=True)
+    running.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+        connection.putrequest("POST", "/add-checkpoint")
+        connection.putheader("Content-Length", length)
+        connection.endheaders()
+        answer = connection.getresponse()
+        assert (answer.status, answer.read()) == (400, b"the request body is empty or too large\n")
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        running.join()
