@@ -154,6 +154,17 @@ def give_up_about(session: Session, reference: str) -> int:
     return _drop_waiting(session, Notice.reference == reference)
 
 
+def give_up_about_application(session: Session, application_id: int) -> int:
+    """Drop the notices still waiting that ask agencies about a Community Trigger
+    application's counted complaints, as it is closed (withdrawn, or a duplicate): no
+    agency is asked about it any more. How many."""
+    return _drop_waiting(
+        session,
+        Notice.kind == NoticeKind.TRIGGER_REVIEW,
+        Notice.path.endswith(f"#trigger-{application_id}"),
+    )
+
+
 def _drop_waiting(session: Session, *where: ColumnElement[bool]) -> int:
     """Drop the notices still waiting to be sent that meet ``where``; how many."""
     waiting = session.scalars(select(Notice).where(Notice.sent_at.is_(None), *where)).all()

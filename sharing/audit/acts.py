@@ -140,6 +140,11 @@ class Action(Labelled):
     TRIGGER_APPEAL = "trigger.appeal", "Recorded a Community Trigger appeal"
     TRIGGER_APPEAL_DECIDE = "trigger.appeal_decide", "Recorded a Community Trigger appeal decision"
     TRIGGER_ERASE = "trigger.erase", "Erased a Community Trigger application's personal data"
+    TRIGGER_WITHDRAW = "trigger.withdraw", "Recorded a Community Trigger application withdrawn"
+    TRIGGER_DUPLICATE = (
+        "trigger.duplicate",
+        "Recorded a Community Trigger application as a duplicate of another",
+    )
     LOCK_REQUEST = "lock.request", "Asked to lock a case"
     UNLOCK_REQUEST = "unlock.request", "Asked to unlock a case"
     LOCK_DECIDE = "lock.decide", "Decided a lock request"

@@ -214,6 +214,7 @@ _DETAILS = (
     ("Their contact", "applicant_contact"),
     ("How the victim's consent was given", "consent_note"),
     ("The anti-social behaviour, in the application's words", "problem"),
+    ("How and why the applicant withdrew it", "withdrawal_note"),
 )
 _FINDINGS = (
     "decision_reasons",

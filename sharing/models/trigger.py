@@ -81,6 +81,13 @@ class TriggerApplication(Base):
     #: Set when the application's personal data is erased (its data key destroyed, at the
     #: end of its retention or on an erasure request); what the figures count stays.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Closed without a decision or review of its own: the day the applicant withdrew
+    #: it, or the application it duplicates (the same victim applying twice, or two of a
+    #: household about the same problem); when that was recorded, and by whom.
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("trigger_applications.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     victim_given_names: Mapped[bytes | None] = personal("identity")
     victim_family_name: Mapped[bytes | None] = personal("identity")
@@ -103,10 +110,14 @@ class TriggerApplication(Base):
     #: Why the applicant appeals, and the appeal body's findings.
     appeal_reasons: Mapped[bytes | None] = personal("narrative")
     appeal_findings: Mapped[bytes | None] = personal("narrative")
+    #: How and why the applicant withdrew the application, as the lead noted it.
+    withdrawal_note: Mapped[bytes | None] = personal("narrative")
 
     lead_agency: Mapped[Agency] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    duplicate_of: Mapped[TriggerApplication | None] = relationship(remote_side=[id])
     data_key: Mapped[DataKey | None] = relationship()
     review_sitting: Mapped[MeetingSitting | None] = relationship()
     recommendations: Mapped[list[TriggerRecommendation]] = relationship(

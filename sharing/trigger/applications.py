@@ -35,6 +35,7 @@ from sharing.trigger.handling import (
     LEAD,
     handled,
     lead_agency,
+    refuse_if_closed,
     refuse_if_erased,
 )
 from sharing.trigger.input_checks import MAX_REASONS, ApplicationInput, checked, plain_text
@@ -168,8 +169,8 @@ def may_ask(application: TriggerApplication) -> bool:
     """Whether the agencies holding the counted complaints may be asked to confirm them
     and bring their cases to the review panel: before the threshold decision (their
     confirming is part of it) and once it is met, not once it is not met (there is no
-    review to bring them to)."""
-    return application.decision is not ThresholdDecision.NOT_MET
+    review to bring them to), nor once it is closed as withdrawn or a duplicate."""
+    return application.decision is not ThresholdDecision.NOT_MET and application.closed_at is None
 
 
 def advice_for(
@@ -220,6 +221,7 @@ def decide(
         subject=acts.Subject("trigger_application", application.id),
     ):
         refuse_if_erased(application, "the threshold can no longer be checked or decided")
+        refuse_if_closed(application, "no threshold decision is made on it")
         if application.decision is not None:
             raise InputError(
                 ALREADY_DONE, "The threshold decision is already recorded. Nothing was changed."

@@ -47,12 +47,13 @@ def next_clock(
     receipt); once met, the panel's meeting (of the decision), also while the sitting
     chosen for it is still to come; from the day of that sitting, the outcome letter (of
     the sitting). None when nothing is due of the lead: not met, or the outcome sent (an
-    appeal is the appeal body's to time). A deadline past the bank holiday list is a
+    appeal is the appeal body's to time), or it was closed as withdrawn or a duplicate.
+    A deadline past the bank holiday list is a
     clock saying why it cannot be counted."""
     calendar = calendar or england_and_wales()
     sitting = application.review_sitting
     due: Callable[[], date]
-    if application.erased_at is not None:
+    if application.erased_at is not None or application.closed_at is not None:
         return None
     if application.decision is None:
         stage, due = "Threshold decision", lambda: decision_due(application, procedure, calendar)

@@ -4,7 +4,12 @@ relevant body and per threshold rule, as a page a community safety partnership c
 publish as it is, and as CSV.
 
 The four totals count applications, not people, and are published exactly, as the Act
-requires them. The tables per relevant body and per rule withhold small counts
+requires them. An application recorded as a duplicate of another (the same victim
+applying by phone and online, two of a household about the same problem) is not a second
+application received: it is counted nowhere but its own line. An application the
+applicant withdrew was received, so it counts among those received, but it has no
+threshold decision, so it is never a time the threshold was not met (nor a review, unless
+one was carried out); it has a line of its own too. The tables per relevant body and per rule withhold small counts
 (``sharing.figures.suppression``), so neither the page nor the CSV holds a count below 5
 that the totals do not already tell. Nothing personal is read: the counts come from
 dates, decisions, rule ids and agency ids, never from a sealed column.
@@ -135,10 +140,15 @@ class Totals:
     not_met: int
     reviews: int
     with_recommendations: int
-    #: Received in the period and not yet decided.
+    #: Received in the period and not yet decided (nor withdrawn, nor a duplicate).
     pending: int
     #: Appeals received in the period.
     appeals: int
+    #: Received in the period and withdrawn by the applicant (counted as received).
+    withdrawn: int = 0
+    #: Received in the period and recorded as a duplicate of another (not counted as
+    #: received).
+    duplicates: int = 0
 
 
 @dataclass(frozen=True)
@@ -180,6 +190,8 @@ TOTALS = (
 ALSO = (
     ("pending", "Applications received in the period still waiting for a threshold decision"),
     ("appeals", "Appeals received about how a review was carried out"),
+    ("withdrawn", "Applications received in the period that the applicant withdrew"),
+    ("duplicates", "Applications received in the period that duplicate another application"),
 )
 BODY_COLUMNS = (
     "Applications where it held a counted complaint",
@@ -202,6 +214,8 @@ class _Application:
     rules_met: frozenset[str]
     outcome_on: date | None
     appeal_received_on: date | None
+    withdrawn: bool = False
+    duplicate: bool = False
 
 
 def figures(
@@ -245,7 +259,9 @@ def count(
 ) -> Figures:
     """The figures for ``period`` from the lead agency's applications (no audit entry:
     ``figures`` is the way in)."""
-    applications = _applications(session, lead, period)
+    everything = _applications(session, lead, period)
+    duplicates = [a for a in everything if a.duplicate and period.holds(a.received_on)]
+    applications = [a for a in everything if not a.duplicate]
     received = [a for a in applications if period.holds(a.received_on)]
     reviewed = [a for a in applications if period.holds(a.outcome_on)]
     ids = [a.id for a in applications]
@@ -256,8 +272,10 @@ def count(
         not_met=sum(a.decision is ThresholdDecision.NOT_MET for a in received),
         reviews=len(reviewed),
         with_recommendations=sum(a.id in recommended for a in reviewed),
-        pending=sum(a.decision is None for a in received),
+        pending=sum(a.decision is None and not a.withdrawn for a in received),
         appeals=sum(period.holds(a.appeal_received_on) for a in applications),
+        withdrawn=sum(a.withdrawn for a in received),
+        duplicates=len(duplicates),
     )
     bodies = relevant_bodies(session, procedure, lead.area_id)
     body_counts = []
@@ -324,12 +342,21 @@ def _names(rule: Rule) -> Callable[[_Application], bool]:
 
 
 def _applications(session: Session, lead: Agency, period: Period) -> list[_Application]:
-    """The lead's applications received, reviewed or appealed in the period: plain
-    columns only."""
+    """The lead's applications received, reviewed or appealed in the period, duplicates
+    among them: plain columns only."""
     a = TriggerApplication
     dates = (a.received_on, a.outcome_on, a.appeal_received_on)
     rows = session.execute(
-        select(a.id, a.received_on, a.decision, a.rules_met, a.outcome_on, a.appeal_received_on)
+        select(
+            a.id,
+            a.received_on,
+            a.decision,
+            a.rules_met,
+            a.outcome_on,
+            a.appeal_received_on,
+            a.withdrawn_on,
+            a.duplicate_of_id,
+        )
         .where(a.lead_agency_id == lead.id)
         .where(or_(*(d.between(period.start, period.last_day) for d in dates)))
         .order_by(a.id)
@@ -342,6 +369,8 @@ def _applications(session: Session, lead: Agency, period: Period) -> list[_Appli
             rules_met=frozenset(filter(None, (row.rules_met or "").split(","))),
             outcome_on=row.outcome_on,
             appeal_received_on=row.appeal_received_on,
+            withdrawn=row.withdrawn_on is not None,
+            duplicate=row.duplicate_of_id is not None,
         )
         for row in rows
     ]

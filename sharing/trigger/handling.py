@@ -48,6 +48,34 @@ def refuse_if_erased(application: TriggerApplication, what: str) -> None:
         )
 
 
+def closed_on(application: TriggerApplication) -> date | None:
+    """The day the application was closed without a decision or review of its own
+    (withdrawn by the applicant, or a duplicate of another), if it was."""
+    return clock.day_of(application.closed_at) if application.closed_at else None
+
+
+def closure(application: TriggerApplication) -> str | None:
+    """How the application was closed, in a sentence's words ("withdrawn by the
+    applicant", "a duplicate of ASBR-2026-7KQ4MX"); None while it is not."""
+    if application.closed_at is None:
+        return None
+    if application.duplicate_of is not None:
+        return f"a duplicate of {application.duplicate_of.reference}"
+    return "withdrawn by the applicant"
+
+
+def refuse_if_closed(application: TriggerApplication, what: str) -> None:
+    """``InputError`` at ``ALREADY_DONE``, saying ``what`` cannot be done, for an
+    application closed as withdrawn or a duplicate: nothing more is done on it."""
+    day = closed_on(application)
+    if day is not None:
+        raise InputError(
+            ALREADY_DONE,
+            f"Application {application.reference} was closed on {day_text(day)} as "
+            f"{closure(application)}: {what}",
+        )
+
+
 def handling_agency(session: Session, actor: Actor, procedure: Procedure) -> Agency | None:
     """The lead agency, if the actor handles its applications (for a page to decide what
     to offer: nothing is recorded); else None."""
@@ -105,6 +133,7 @@ DETAILS = (
     "outcome_next_steps",
     "appeal_reasons",
     "appeal_findings",
+    "withdrawal_note",
 )
 
 

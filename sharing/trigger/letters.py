@@ -95,7 +95,10 @@ def queue(
     now: datetime,
 ) -> bool:
     """Queue the letter for e-mail if the applicant gave an address (once per kind);
-    whether it was queued."""
+    whether it was queued. Nothing is queued for an application closed as withdrawn or a
+    duplicate."""
+    if application.closed_at is not None:
+        return False
     if email_of(details, application.on_behalf is not None) is None:
         return False
     exists = session.scalar(
@@ -315,7 +318,7 @@ def in_sentence(name: str) -> str:
 
 def pending(session: Session, limit: int = 100) -> list[TriggerLetter]:
     """Letters waiting to be e-mailed and not given up on, oldest first (none of an
-    erased application: erasing gives its letters up)."""
+    erased or closed application: erasing or closing gives its letters up)."""
     return list(
         session.scalars(
             select(TriggerLetter)
@@ -324,6 +327,7 @@ def pending(session: Session, limit: int = 100) -> list[TriggerLetter]:
                 TriggerLetter.sent_at.is_(None),
                 TriggerLetter.attempts < notices.MAX_ATTEMPTS,
                 TriggerApplication.erased_at.is_(None),
+                TriggerApplication.closed_at.is_(None),
             )
             .order_by(TriggerLetter.id)
             .limit(limit)

@@ -17,7 +17,7 @@ from sharing.audit import acts
 from sharing.cases.listing import PAGE_SIZE
 from sharing.models import TriggerApplication
 from sharing.trigger.deadlines import Clock, next_clock
-from sharing.trigger.handling import erased_on, lead_agency
+from sharing.trigger.handling import closure, erased_on, lead_agency
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import ThresholdDecision
 
@@ -32,6 +32,8 @@ class ApplicationRow:
     decision: ThresholdDecision | None
     #: The day its personal data was erased, if it was.
     erased_on: date | None = None
+    #: How it was closed without a decision or review of its own, if it was.
+    closed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,11 @@ class ApplicationsPage:
 
 
 #: An application with a deadline of the lead's (``next_clock`` gives it one): not
-#: erased, and either undecided or met with its outcome still to send.
+#: erased or closed (withdrawn, a duplicate), and either undecided or met with its
+#: outcome still to send.
 _OPEN = and_(
     TriggerApplication.erased_at.is_(None),
+    TriggerApplication.closed_at.is_(None),
     or_(
         TriggerApplication.decision.is_(None),
         and_(
@@ -83,6 +87,7 @@ def waiting(
             for a in session.scalars(
                 select(TriggerApplication)
                 .where(of_lead, ~_OPEN)
+                .options(selectinload(TriggerApplication.duplicate_of))
                 .order_by(*_NEWEST_FIRST)
                 .limit(end - max(start, open_count))
                 .offset(max(start - open_count, 0))
@@ -127,4 +132,5 @@ def _application_row(
         clock=next_clock(application, procedure, today),
         decision=application.decision,
         erased_on=erased_on(application),
+        closed=closure(application),
     )

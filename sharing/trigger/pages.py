@@ -19,10 +19,10 @@ from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.models import TriggerApplication, TriggerLetter
-from sharing.trigger import letters
+from sharing.trigger import closing, letters
 from sharing.trigger.applications import advice_for, may_ask, summary
 from sharing.trigger.deadlines import Clock, counted_or_not, next_clock, review_due
-from sharing.trigger.handling import DETAILS, LEAD, erased_on, handled
+from sharing.trigger.handling import DETAILS, LEAD, closed_on, closure, erased_on, handled
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import LetterKind, ThresholdDecision
 
@@ -83,6 +83,43 @@ class ApplicationPage:
     erased_on: date | None = None
     rules_met: tuple[str, ...] = ()
     counts: tuple[tuple[str, int], ...] = ()
+    #: Whether the lead may close it as withdrawn or a duplicate (it is live).
+    may_close: bool = False
+    closed: Closed | None = None
+    #: The applications recorded as duplicates of this one: (id, reference).
+    duplicates: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Closed:
+    """How an application was closed without a decision or review of its own."""
+
+    on: date
+    #: In a sentence's words: "withdrawn by the applicant", "a duplicate of ASBR-…".
+    how: str
+    by: str | None
+    #: The day the applicant withdrew it (None: a duplicate).
+    withdrawn_on: date | None
+    #: The application it duplicates: (id, reference).
+    duplicate_of: tuple[int, str] | None
+
+
+def _closed(application: TriggerApplication) -> Closed | None:
+    on, how = closed_on(application), closure(application)
+    if on is None or how is None:
+        return None
+    original = application.duplicate_of
+    return Closed(
+        on=on,
+        how=how,
+        by=application.closed_by.display_name if application.closed_by else None,
+        withdrawn_on=application.withdrawn_on,
+        duplicate_of=(original.id, original.reference) if original else None,
+    )
+
+
+def _duplicates(session: Session, application: TriggerApplication) -> tuple[tuple[int, str], ...]:
+    return tuple((d.id, d.reference) for d in closing.duplicates_of(session, application))
 
 
 @dataclass(frozen=True)
@@ -210,6 +247,8 @@ def application_page(
     application = handled(session, actor, procedure, application_id)
     if application.erased_at is not None:
         return _erased_page(session, actor, procedure, application)
+    if application.closed_at is not None:
+        return _closed_page(session, actor, procedure, application)
     details = reveal(LEAD, application, DETAILS)
     advice, gathered = advice_for(session, procedure, application, details)
     counted_ids = sorted({c.id for r in advice.rules for c in r.counted})
@@ -262,6 +301,46 @@ def application_page(
         decided_at=application.decided_at,
         review=_review(session, application, procedure),
         letters=_letters(session, application),
+        may_close=closing.live(application),
+        duplicates=_duplicates(session, application),
+    )
+
+
+def _closed_page(
+    session: Session, actor: Actor, procedure: Procedure, application: TriggerApplication
+) -> ApplicationPage:
+    """A closed application: its details and how it was closed, without the threshold
+    check (nothing more is decided on it, so no agency's records are searched)."""
+    details = reveal(LEAD, application, DETAILS)
+    acts.record(
+        session,
+        acts.Action.TRIGGER_VIEW,
+        actor=actor,
+        subject=acts.Subject("trigger_application", application.id),
+        basis="closed: threshold not checked",
+    )
+    return ApplicationPage(
+        id=application.id,
+        reference=application.reference,
+        received_on=application.received_on,
+        channel=application.channel.label,
+        victim_kind=application.victim_kind.label,
+        on_behalf=application.on_behalf.label if application.on_behalf else None,
+        consent_recorded=application.consent_recorded,
+        details=details,
+        clock=None,
+        rules=[],
+        counted=[],
+        excluded=[],
+        advice_met=False,
+        may_ask=False,
+        decision=application.decision,
+        decided_by=application.decided_by.display_name if application.decided_by else None,
+        decided_at=application.decided_at,
+        review=_review(session, application, procedure),
+        letters=_letters(session, application),
+        closed=_closed(application),
+        duplicates=_duplicates(session, application),
     )
 
 
@@ -299,4 +378,6 @@ def _erased_page(
         erased_on=erased_on(application),
         rules_met=tuple(titles.get(rule, rule) for rule in met if rule),
         counts=tuple(sorted((c.agency.name, c.complaints) for c in application.counts)),
+        closed=_closed(application),
+        duplicates=_duplicates(session, application),
     )

@@ -5,8 +5,9 @@ decision, the review record and its recommendations for the procedure's years (N
 three) after the applicant is told the outcome, then destroys them. The applicant is told
 the outcome by the last letter that can reach them: a "not met" decision once no appeal
 can follow it, the review's outcome letter once no appeal can follow it, or the appeal
-body's decision. While an appeal may still be made, or is waiting for its decision, the
-clock has not started.
+body's decision; or, for an application closed as withdrawn or a duplicate, the day it
+was closed. While an appeal may still be made, or is waiting for its decision, the clock
+has not started.
 
 Erasing an application destroys its data key (``sharing.crypto.shredding``): the
 victim's and any third party's details, the problem in the applicant's words, the
@@ -58,7 +59,10 @@ def told_on(application: TriggerApplication, procedure: Procedure, today: date) 
     """The day the applicant was told the outcome, once nothing more can follow: the
     appeal decision's day; or, with no appeal, the day of the "not met" decision or the
     outcome letter once the last day to appeal has passed. None before then (and while
-    that last day cannot be counted: the application is kept)."""
+    that last day cannot be counted: the application is kept). An application closed as
+    withdrawn or a duplicate has nothing more to follow: the day it was closed."""
+    if application.closed_at is not None:
+        return clock.day_of(application.closed_at)
     if application.appeal_received_on is not None:
         return application.appeal_decided_on
     letter_on = letters.appeal_from(application)

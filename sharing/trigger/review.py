@@ -101,6 +101,7 @@ def ask_holders(
         session, acts.Action.TRIGGER_ASK, actor=actor, subject=subject(application)
     ):
         handling.refuse_if_erased(application, "no agency can be asked about it")
+        handling.refuse_if_closed(application, "no agency is asked about it")
         if not applications.may_ask(application):
             raise InputError(
                 "decision",
@@ -197,6 +198,7 @@ def convene(
         session, acts.Action.TRIGGER_REVIEW, actor=actor, subject=subject(application)
     ):
         handling.refuse_if_erased(application, "it can no longer go before a panel")
+        handling.refuse_if_closed(application, "it does not go before a panel")
         _reviewable(application)
         if application.review_sitting_id is not None:
             raise InputError(

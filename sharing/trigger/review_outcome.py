@@ -47,6 +47,7 @@ def record_outcome(
         session, acts.Action.TRIGGER_OUTCOME, actor=actor, subject=subject(application)
     ):
         handling.refuse_if_erased(application, "no outcome can be recorded on it")
+        handling.refuse_if_closed(application, "no outcome is recorded on it")
         sitting = application.review_sitting
         if sitting is None:
             raise InputError("findings", "Convene the review panel first")
@@ -109,6 +110,7 @@ def record_appeal(
         session, acts.Action.TRIGGER_APPEAL, actor=actor, subject=subject(application)
     ):
         handling.refuse_if_erased(application, "no appeal can be recorded on it")
+        handling.refuse_if_closed(application, "no appeal is recorded on it")
         try:
             last = letters.appeal_by(application, procedure)
         except CalendarExhausted as exhausted:
@@ -177,6 +179,7 @@ def decide_appeal(
         session, acts.Action.TRIGGER_APPEAL_DECIDE, actor=actor, subject=subject(application)
     ):
         handling.refuse_if_erased(application, "no appeal decision can be recorded on it")
+        handling.refuse_if_closed(application, "no appeal decision is recorded on it")
         if application.appeal_received_on is None:
             raise InputError("appeal_decision", "Record the appeal first")
         if application.appeal_decision is not None:

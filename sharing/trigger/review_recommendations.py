@@ -62,6 +62,7 @@ def recommend(
         session, acts.Action.TRIGGER_RECOMMEND, actor=actor, subject=review.subject(application)
     ):
         handling.refuse_if_erased(application, "no recommendation can be recorded on it")
+        handling.refuse_if_closed(application, "no recommendation is recorded on it")
         if on_appeal:
             if application.appeal_received_on is None or application.appeal_decided_on:
                 raise InputError("text", "Recommendations on appeal are made while it is heard")

@@ -343,5 +343,6 @@ def test_the_csv_holds_the_pages_values_one_figure_a_line(year, demo_session) ->
     for column, text in zip(figures.BODY_COLUMNS, police, strict=True):
         assert by_figure[("Per relevant body", "Northshire Police", column)] == text
     assert "fewer than 5" in by_figure.values()
-    assert len(rows) == 1 + 6 + 4 * len(shown.bodies.rows) + 3 * len(shown.rules.rows)
+    totals = len(figures.TOTALS) + len(figures.ALSO)  # the Act's four, and the others
+    assert len(rows) == 1 + totals + 4 * len(shown.bodies.rows) + 3 * len(shown.rules.rows)
     assert figures.csv_name(shown) == "community-trigger-figures-2010-04-to-2011-03.csv"

@@ -1,0 +1,333 @@
+"""A Community Trigger application closed without a decision or review of its own (demo
+partnership, one copy for the module): withdrawn by the applicant, or a duplicate of
+another. Once closed it has no deadline and leaves the lead's open work, letters and
+notices still waiting are given up, the agencies are not asked again, every step on it is
+refused saying why, and its retention runs from the day it closed. The published figures
+count a withdrawn application as received and never as "threshold not met", a duplicate
+not at all; the partnership's figures show the same four totals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.audit.log import integrate
+from sharing.errors import InputError
+from sharing.models import AuditEntry, Notice, TriggerApplication, TriggerLetter
+from sharing.trigger import (
+    applications,
+    closing,
+    deadlines,
+    figures,
+    handling,
+    input_checks,
+    letters,
+    listing,
+    retention,
+    review,
+)
+from sharing.vocabulary import LetterKind, NoticeKind, Role, ThresholdDecision
+from tests.fixtures.demo import demo_actor, demo_copy
+from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
+from tests.sharing.trigger.test_figures import _application
+
+NOTE = "Mrs Quennell phoned: the family upstairs moved out last week"
+EMAIL = "closing.victim@example.org"
+#: After the figures' year below.
+TODAY = date(2026, 12, 2)
+
+
+@pytest.fixture(scope="module")
+def hub(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = demo_copy(demo_files, tmp_path_factory.mktemp("trigger-closing"))
+    yield app
+    app.extensions["hub.engine"].dispose()
+
+
+@pytest.fixture
+def session(hub: Flask) -> Iterator[Session]:
+    with hub.extensions["hub.sessions"]() as found:
+        yield found
+
+
+def _lead(session: Session):
+    return demo_actor(session, PROCEDURE.lead, Role.TRIGGER_LEAD)
+
+
+def _applied(session: Session, days_ago: int = 0) -> TriggerApplication:
+    """An application by a victim the demo holds at two relevant bodies, with an e-mail
+    address (so its acknowledgement waits to be e-mailed)."""
+    victim, _ = _repeat_victim(session)
+    then = clock.now() - timedelta(days=days_ago)
+    application = applications.record_application(
+        session,
+        _lead(session),
+        PROCEDURE,
+        input_checks.ApplicationInput(
+            received_on=clock.day_of(then),
+            channel="phone",
+            victim_kind="person",
+            victim_family_name=victim.family_name,
+            victim_date_of_birth=victim.date_of_birth,
+            victim_email=EMAIL,
+            problem="Shouting and threats on the stairs",
+        ),
+        now=then,
+    )
+    session.commit()
+    return application
+
+
+def _withdraw(session: Session, application: TriggerApplication, **given: object):
+    values = {"withdrawn_on": clock.today(), "note": NOTE, **given}
+    return closing.record_withdrawal(
+        session,
+        _lead(session),
+        PROCEDURE,
+        application.id,
+        values["withdrawn_on"],  # type: ignore[arg-type]
+        values["note"],  # type: ignore[arg-type]
+    )
+
+
+def _waiting_notices(session: Session, application: TriggerApplication) -> list[Notice]:
+    return list(
+        session.scalars(
+            select(Notice).where(
+                Notice.kind == NoticeKind.TRIGGER_REVIEW,
+                Notice.path.endswith(f"#trigger-{application.id}"),
+                Notice.sent_at.is_(None),
+            )
+        )
+    )
+
+
+def _last_entry(session: Session, action: str) -> AuditEntry:
+    integrate(session)
+    return session.scalars(
+        select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq.desc())
+    ).first()
+
+
+def test_a_withdrawn_application_leaves_the_work_and_nothing_more_goes_for_it(session) -> None:
+    application = _applied(session)
+    asked = review.ask_holders(session, _lead(session), PROCEDURE, application.id)
+    session.commit()
+    waiting = len(_waiting_notices(session, application))
+    assert asked
+    assert waiting
+    assert letters.pending(session)
+    open_before = listing.waiting(session, _lead(session), PROCEDURE).open
+
+    _withdraw(session, application)
+    session.commit()
+
+    assert application.withdrawn_on == clock.today()
+    assert handling.closure(application) == "withdrawn by the applicant"
+    assert deadlines.next_clock(application, PROCEDURE, clock.today()) is None
+    assert listing.waiting(session, _lead(session), PROCEDURE).open == open_before - 1
+    # The acknowledgement waiting to be e-mailed is given up; the agencies' notices dropped.
+    letter = session.scalar(
+        select(TriggerLetter).where(TriggerLetter.application_id == application.id)
+    )
+    assert letter.failed_why == closing.LETTERS_GIVEN_UP
+    assert letter not in letters.pending(session)
+    assert _waiting_notices(session, application) == []
+    # The note is sealed: its words are nowhere in the row or the log.
+    assert NOTE.encode() not in application.withdrawal_note
+    entry = _last_entry(session, "trigger.withdraw")
+    assert (entry.outcome, entry.object_id) == ("allowed", str(application.id))
+    assert entry.basis == (
+        "withdrawn by the applicant before the threshold decision; "
+        f"letters given up 1; notices dropped {waiting}"
+    )
+
+
+def test_every_step_on_a_closed_application_is_refused_saying_why(session) -> None:
+    application = _applied(session)
+    _withdraw(session, application)
+    session.commit()
+    lead = _lead(session)
+    steps = [
+        lambda: applications.decide(session, lead, PROCEDURE, application.id, "met", "Yes"),
+        lambda: review.ask_holders(session, lead, PROCEDURE, application.id),
+        lambda: review.convene(session, lead, PROCEDURE, application.id, None),
+        lambda: _withdraw(session, application),
+    ]
+    for step in steps:
+        with pytest.raises(InputError) as refused:
+            step()
+        assert refused.value.field == handling.ALREADY_DONE
+        assert f"Application {application.reference} was closed on" in refused.value.message
+        session.rollback()
+    assert not applications.may_ask(application)
+    assert not letters.queue(
+        session, application, LetterKind.THRESHOLD, {"victim_email": EMAIL}, clock.now()
+    )
+
+
+def test_a_withdrawal_needs_a_date_from_receipt_to_today_and_a_plain_note(session) -> None:
+    application = _applied(session, days_ago=10)
+    today = clock.today()
+    cases = [
+        ({"withdrawn_on": None}, "withdrawn_on", "Enter the date"),
+        ({"withdrawn_on": today + timedelta(days=1)}, "withdrawn_on", "today or before"),
+        ({"withdrawn_on": today - timedelta(days=30)}, "withdrawn_on", "on or after the day"),
+        ({"note": "  "}, "note", "Say how the applicant withdrew"),
+        ({"note": "<b>gone</b>"}, "note", "without HTML"),
+        ({"note": "x" * (closing.MAX_NOTE + 1)}, "note", ""),
+    ]
+    for given, field, message in cases:
+        with pytest.raises(InputError) as refused:
+            _withdraw(session, application, **given)
+        assert refused.value.field == field
+        assert message in refused.value.message
+        entry = _last_entry(session, "trigger.withdraw")
+        assert (entry.outcome, entry.basis) == ("refused", f"refused input: {field}")
+        session.rollback()
+    session.expire_all()
+    assert application.closed_at is None
+
+
+def test_a_duplicate_is_of_a_live_application_of_the_lead(session) -> None:
+    lead = _lead(session)
+    original = _applied(session)
+    again = _applied(session)
+    withdrawn = _applied(session)
+    _withdraw(session, withdrawn)
+    not_met = _applied(session)
+    applications.decide(session, lead, PROCEDURE, not_met.id, "not_met", "Not the same problem")
+    session.commit()
+
+    def duplicate(of: str, application: TriggerApplication = again):
+        return closing.record_duplicate(session, lead, PROCEDURE, application.id, of)
+
+    refusals = [
+        ("", "Enter the reference"),
+        (again.reference, "this application's own reference"),
+        ("ASBR-2026-XXXXXX", "No application of the partnership has that reference"),
+        (withdrawn.reference, "was withdrawn by the applicant"),
+        (not_met.reference, "has its answer already"),
+    ]
+    for reference, message in refusals:
+        with pytest.raises(InputError) as refused:
+            duplicate(reference)
+        assert refused.value.field == "duplicate_of"
+        assert message in refused.value.message
+        session.rollback()
+
+    duplicate(original.reference.lower())  # as typed over the phone
+    session.commit()
+    assert again.duplicate_of_id == original.id
+    assert handling.closure(again) == f"a duplicate of {original.reference}"
+    assert closing.duplicates_of(session, original) == [again]
+    entry = _last_entry(session, "trigger.duplicate")
+    assert entry.basis.startswith(f"duplicate of application {original.id} before the threshold")
+    # A duplicate of the duplicate is pointed to the one that goes on.
+    third = _applied(session)
+    with pytest.raises(InputError) as refused:
+        duplicate(again.reference, third)
+    assert f"enter {original.reference}" in refused.value.message
+    session.rollback()
+    # The original goes on, and may still be decided.
+    applications.decide(session, lead, PROCEDURE, original.id, "not_met", "Not enough")
+    session.commit()
+
+
+def test_an_application_under_review_may_close_one_with_its_answer_may_not(session) -> None:
+    lead = _lead(session)
+    met = _applied(session)
+    applications.decide(session, lead, PROCEDURE, met.id, "discretion", "A vulnerable victim")
+    not_met = _applied(session)
+    applications.decide(session, lead, PROCEDURE, not_met.id, "not_met", "Not enough")
+    session.commit()
+
+    assert closing.closable(session, lead, PROCEDURE, met.id).stage == "under review"
+    _withdraw(session, met)
+    session.commit()
+    assert _last_entry(session, "trigger.withdraw").basis.startswith(
+        "withdrawn by the applicant under review"
+    )
+    assert deadlines.next_clock(met, PROCEDURE, clock.today()) is None
+
+    shown = closing.closable(session, lead, PROCEDURE, not_met.id)
+    assert not shown.live
+    assert "decided not met" in shown.why_not
+    with pytest.raises(InputError) as refused:
+        _withdraw(session, not_met)
+    assert refused.value.field == handling.ALREADY_DONE
+    session.rollback()
+
+
+def test_a_closed_applications_retention_runs_from_the_day_it_closed(session) -> None:
+    application = _applied(session, days_ago=40)
+    closing.record_withdrawal(
+        session,
+        _lead(session),
+        PROCEDURE,
+        application.id,
+        clock.today() - timedelta(days=30),
+        NOTE,
+        now=clock.now() - timedelta(days=30),
+    )
+    session.commit()
+    closed = clock.day_of(application.closed_at)
+    assert retention.told_on(application, PROCEDURE, clock.today()) == closed
+    assert retention.kept_until(application, PROCEDURE, clock.today()) == clock.years_after(
+        closed, PROCEDURE.retention.years_after_outcome
+    )
+
+
+def _closed(
+    session: Session, application: TriggerApplication, of: TriggerApplication | None = None
+) -> None:
+    """Close a bare application as the figures read it (withdrawn, or a duplicate of
+    ``of``)."""
+    application.closed_at = clock.uk_moment(application.received_on, 12, 0)
+    if of is None:
+        application.withdrawn_on = application.received_on
+    else:
+        application.duplicate_of_id = of.id
+
+
+def test_the_figures_count_a_withdrawn_application_as_received_and_a_duplicate_not_at_all(
+    session,
+) -> None:
+    met = ThresholdDecision.MET
+    police = ("northshire-police",)
+    live = _application(session, date(2008, 5, 1), met, "three-complaints", held=police)
+    _closed(session, _application(session, date(2008, 6, 1)))  # before its decision
+    withdrawn_met = _application(session, date(2008, 7, 1), met, "three-complaints", held=police)
+    _closed(session, withdrawn_met)  # under review
+    _closed(session, _application(session, date(2008, 5, 2), met, "three-complaints"), live)
+    _closed(session, _application(session, date(2008, 5, 3)), live)
+    _application(session, date(2008, 8, 1))  # still waiting for a decision
+    session.commit()
+
+    lead = demo_actor(session, PROCEDURE.lead, Role.TRIGGER_LEAD)
+    shown = figures.figures(session, lead, PROCEDURE, "2008-04", TODAY)
+
+    assert shown.totals == figures.Totals(
+        applications=4,  # the two duplicates are not second applications
+        not_met=0,  # a withdrawn application has no threshold decision
+        reviews=0,
+        with_recommendations=0,
+        pending=1,  # the one withdrawn before its decision is not waiting
+        appeals=0,
+        withdrawn=2,
+        duplicates=2,
+    )
+    # The partnership's figures show the same four totals.
+    partnership = figures.totals_between(
+        session, PROCEDURE, date(2008, 4, 1), date(2009, 4, 1), TODAY
+    )
+    assert [n for _, n in partnership] == [4, 0, 0, 0]
+    lines = figures.csv_text(shown).splitlines()
+    assert any(line.endswith(",2") and "withdrew" in line for line in lines)
