@@ -5,6 +5,7 @@
 from hub.trigger import (  # noqa: F401
     application_list,
     application_page,
+    closing,
     erasing,
     letters,
     recording,
