@@ -29,6 +29,7 @@ from sharing.figures.tables import Figures, Row, Table
 from sharing.figures.tallies import Atoms
 from sharing.figures.wards import Boundaries
 from sharing.models import Agency, Case, Ward
+from sharing.trigger import figures as trigger_figures
 from sharing.vocabulary import (
     ActionKind,
     CaseCategory,
@@ -216,6 +217,7 @@ class Builder:
                         for label, n in trigger(self.period)
                     ),
                     count_columns=(0,),
+                    note=trigger_figures.CLOSED_COUNTED,
                 )
             )
         return Figures(

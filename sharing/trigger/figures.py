@@ -193,6 +193,12 @@ ALSO = (
     ("withdrawn", "Applications received in the period that the applicant withdrew"),
     ("duplicates", "Applications received in the period that duplicate another application"),
 )
+#: How withdrawn and duplicate applications are counted, for a page showing the totals.
+CLOSED_COUNTED = (
+    "An application the applicant withdrew counts as received, never as a time the "
+    "threshold was not met; one recorded as a duplicate of another is not a second "
+    "application received, so it is not counted."
+)
 BODY_COLUMNS = (
     "Applications where it held a counted complaint",
     "Of those, threshold not met",

@@ -266,3 +266,21 @@ def test_nobody_but_the_leads_trigger_leads_and_managers_closes_one(
     manager = demo_client(demo, demo_user(session, LEAD, Role.MANAGER))
     assert manager.get(f"/trigger/{application.id}/withdrawn").status_code == 200
     assert manager.get("/trigger/999999/withdrawn").status_code == 404
+
+
+def test_the_figures_pages_say_how_withdrawn_and_duplicate_applications_count(
+    demo, session
+) -> None:
+    lead = _lead(demo, session)
+    page = lead.get("/trigger/figures").get_data(as_text=True)
+    assert "Applications received in the period that the applicant withdrew" in page
+    assert "Applications received in the period that duplicate another application" in page
+    assert "A withdrawn application has no threshold decision" in page
+    assert "is not a second application received" in page
+    # The partnership's figures for a year (a CSP coordinator of the lead reads them).
+    coordinator = demo_client(demo, demo_user(session, LEAD, Role.CONFERENCE_CHAIR))
+    today = clock.today()
+    start = today.year - (2 if today.month < 4 else 1)
+    year = coordinator.get(f"/figures/?from={start}-04&to={start + 1}-03")
+    assert year.status_code == 200
+    assert "never as a time the threshold was not met" in year.get_data(as_text=True)
