@@ -49,6 +49,12 @@ class ChangedMeanwhile(InputError):
         self.by = by
 
 
+class ClosedMeanwhile(NotAllowed):
+    """What a form changes was closed after the form was opened (an action a colleague
+    marked done or cancelled): nothing is saved. The message says how it was closed, by
+    whom and when, where the record keeps that."""
+
+
 class UpgradeStopped(RuntimeError):
     """A migration cannot go on until the operator does something first; its message
     says what (``hub db upgrade`` prints it, with no traceback)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -11,10 +11,11 @@ from hub.cases.forms import ActionForm
 from hub.cases.views import _agencies, _record, bp, case_to_work_on
 from hub.database import db
 from hub.forms import HubForm, accepted_once, by_agency, name_and_agency
+from hub.guard import written_in_form
 from sharing import directory, stamps
 from sharing.access.decide import Act
 from sharing.cases import actions, agency_actions, case_forms
-from sharing.errors import InputError, NotFound
+from sharing.errors import ClosedMeanwhile, NotFound
 from sharing.formats import whole_number
 from sharing.models import Action, Conference
 
@@ -78,8 +79,10 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
         action, description = case_forms.action_to_change(db(), authorised, action_id)
     except NotFound:
         abort(404)
-    except InputError as e:  # done or cancelled: nothing to change
-        flash(f"{e.message}, so it can no longer be changed.", "error")
+    except ClosedMeanwhile as closed:
+        if request.method == "POST":
+            return _closed_meanwhile(case, actions.refused_change(db(), authorised, action_id))
+        flash(f"{closed}, so it can no longer be changed.", "error")
         return redirect(url_for("cases.show", case_id=case.id, _anchor="actions"))
     conference = db().get(Conference, action.conference_id) if action.conference_id else None
     table = conference.at_the_table if conference else None
@@ -97,24 +100,42 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
         _fill_action_form(now, action, description)
         return now, stamps.of(db(), action)
 
-    return _record(
-        case,
-        form,
-        lambda: actions.change_action(
-            db(),
-            authorised,
-            action_id,
-            _action_input(form),
-            at_the_table=table,
-            opened=opened.sent(),
+    try:
+        return _record(
+            case,
+            form,
+            lambda: actions.change_action(
+                db(),
+                authorised,
+                action_id,
+                _action_input(form),
+                at_the_table=table,
+                opened=opened.sent(),
+            ),
+            template="cases/action.html",
+            title=f"Change an action on {case.reference}",
+            done="Action changed.",
+            unchanged="Nothing changed: the action is as it was.",
+            anchor="actions",
+            as_now=as_now,
+        )
+    except ClosedMeanwhile as closed:  # by a colleague as the change was saved
+        return _closed_meanwhile(case, closed)
+
+
+def _closed_meanwhile(case: case_forms.CaseHeading, closed: ClosedMeanwhile) -> tuple[str, int]:
+    """The page for a change sent after a colleague closed the action: how, by whom and
+    when; what the user wrote given back, to copy; nothing saved (409 rolls it back)."""
+    return render_template(
+        "errors/error.html",
+        title="This action was closed meanwhile",
+        paragraphs=[f"{closed}, after you opened this form, so your changes were not saved."],
+        typed=written_in_form(),
+        back=(
+            url_for("cases.show", case_id=case.id, _anchor="actions"),
+            "Go to the case's actions",
         ),
-        template="cases/action.html",
-        title=f"Change an action on {case.reference}",
-        done="Action changed.",
-        unchanged="Nothing changed: the action is as it was.",
-        anchor="actions",
-        as_now=as_now,
-    )
+    ), 409
 
 
 def _fill_action_form(form: ActionForm, action: Action, description: str | None) -> None:

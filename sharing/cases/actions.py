@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from sharing import clock, stamps
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
+from sharing.audit import acts
 from sharing.cases import agency_actions, recording
 from sharing.crypto.sealing import seal
-from sharing.errors import InputError, NotFound
+from sharing.db import read_for_change
+from sharing.errors import ClosedMeanwhile, InputError, NotFound
 from sharing.models import Action, Agency, Case, User
 from sharing.vocabulary import ActionKind, ActionStatus
 
@@ -89,13 +91,48 @@ def add_action(
 
 
 def open_action(session: Session, authorised: AuthorisedCase, action_id: int) -> Action:
-    """An open action of the authorised case (``NotFound`` for any other)."""
+    """An open action of the authorised case (``NotFound`` for any other;
+    ``ClosedMeanwhile``, saying how, by whom and when, for one done or cancelled)."""
+    action = _action_of(session, authorised, action_id)
+    if action.status is not ActionStatus.OPEN:
+        raise closed_meanwhile(action)
+    return action
+
+
+def _action_of(session: Session, authorised: AuthorisedCase, action_id: int) -> Action:
     action = session.get(Action, action_id)
     if action is None or action.case_id != authorised.id:
         raise NotFound(action_id)
-    if action.status is not ActionStatus.OPEN:
-        raise InputError("description", f"This action is already {action.status.label.lower()}")
     return action
+
+
+def refused_change(session: Session, authorised: AuthorisedCase, action_id: int) -> ClosedMeanwhile:
+    """Record a change to an action of the case refused because it was closed after the
+    form was opened, and return the refusal to raise (``closed_meanwhile``)."""
+    action = _action_of(session, authorised, action_id)
+    acts.refuse(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        reason=f"action {action.id} closed meanwhile: not changed",
+    )
+    return closed_meanwhile(action)
+
+
+def closed_meanwhile(action: Action) -> ClosedMeanwhile:
+    """The refusal of a change to a closed action: "This action was marked done by Sam
+    Patel on 5 December 2026 at 3:04pm" (with their agency, when another agency's staff
+    closed it), as much as the action keeps."""
+    how = "marked done" if action.status is ActionStatus.DONE else "cancelled"
+    closer = action.closed_by
+    by = ""
+    if closer is not None:
+        by = f" by {closer.display_name}"
+        if closer.agency_id != action.case.agency_id:
+            by += f" of {closer.agency.name}"
+    on = f" on {clock.moment_text(action.closed_at)}" if action.closed_at else ""
+    return ClosedMeanwhile(f"This action was {how}{by}{on}")
 
 
 def change_action(
@@ -113,11 +150,16 @@ def change_action(
     was). An action a conference agreed stays with an agency at its table
     (``at_the_table``); a due date already passed may stay as it is, a new one must be
     from today on. ``ChangedMeanwhile``, naming who changed it last and when, if the
-    action changed after the form was opened (its stamp ``opened``)."""
+    action changed after the form was opened (its stamp ``opened``); ``ClosedMeanwhile``
+    (recorded), saying who closed it and when, if it was marked done or cancelled."""
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
-    action = open_action(session, authorised, action_id)
+    action = _action_of(session, authorised, action_id)
+    # Closed by a colleague at the same moment: wait for them, then see it closed.
+    read_for_change(session, action)
+    if action.status is not ActionStatus.OPEN:
+        raise refused_change(session, authorised, action.id)
     stamps.check(session, opened, action)
     owner_agency_id, owner_user_id = _checked_owner(session, case, data, action.owner_agency_id)
     moved = owner_agency_id != action.owner_agency_id

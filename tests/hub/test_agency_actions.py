@@ -4,6 +4,7 @@ one done, and the landlord's case shows it; nobody else can close it."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -22,6 +23,7 @@ from sharing.models import Action, Agency, AuditEntry, Case, Document, Share, Us
 from sharing.vocabulary import ActionKind, ActionStatus, AgencyType, CaseStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, lock_demo_case, shared_with_agency
+from tests.fixtures.forms import form_on
 from tests.fixtures.statements import entries_of_pages, statements_of_get, walk_pages
 
 
@@ -304,7 +306,63 @@ def test_a_conference_action_stays_at_the_table_and_a_done_one_cannot_change(
     page = officer.get(f"/cases/{done.case_id}/actions/{done.id}", follow_redirects=True).get_data(
         as_text=True
     )
-    assert "This action is already done, so it can no longer be changed" in page
+    said = str(actions.closed_meanwhile(done))  # who closed it and when, as the demo kept it
+    assert said.startswith("This action was marked done by ")
+    assert f"{said}, so it can no longer be changed" in html.unescape(page)
+
+
+def test_a_change_sent_after_a_partner_closed_the_action_is_refused_plainly(
+    demo_hub, demo_session
+) -> None:
+    """The landlord's officer opens an action to change it; meanwhile the police, who own
+    it, mark it done. The officer's save is refused with how, by whom (and their agency)
+    and when, what they wrote is given back to copy, and nothing is saved; the refusal is
+    in the audit log, naming no one. Opening the form again says the same, and goes to
+    the case."""
+    action = _give_the_police_an_action(demo_session, shared=True)
+    case = action.case
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = f"/cases/{case.id}/actions/{action.id}"
+    form = form_on(officer.get(path).get_data(as_text=True), path)
+    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    police = demo_client(demo_hub, pcso)
+    with clock.pinned(clock.now()) as moment:
+        closed = police.post(
+            f"/actions/{action.id}/done",
+            data={
+                "csrf_token": csrf_token(police, f"/actions/{action.id}/done"),
+                "note": "Patrol visited on Friday evening",
+            },
+        )
+    assert closed.status_code == 302
+    written = "Joint visit moved to Thursday: the household asked for the afternoon"
+    refused = officer.post(path, data={**form, "description": written})
+
+    assert refused.status_code == 409
+    page = html.unescape(refused.get_data(as_text=True))
+    said = (
+        f"This action was marked done by {pcso.display_name} of Northshire Police "
+        f"on {clock.moment_text(moment)}, after you opened this form, so your changes were "
+        "not saved."
+    )
+    assert said in page
+    assert "Nothing was saved. This is what you wrote, so you can copy it:" in page
+    assert written in page
+    assert f'href="/cases/{case.id}#actions"' in page
+    demo_session.expire_all()
+    kept = demo_session.get(Action, action.id)
+    assert kept.status is ActionStatus.DONE
+    assert unseal(kept, "description") != written
+    entry = demo_session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "case.record", AuditEntry.outcome == "refused")
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert entry.basis == f"action {action.id} closed meanwhile: not changed"
+    assert (entry.object_type, entry.object_id) == ("case", str(case.id))
+
+    again = officer.get(path, follow_redirects=True).get_data(as_text=True)
+    assert html.unescape(again).count(said.split(", after")[0] + ", so it can no longer") == 1
 
 
 def test_the_officer_prints_the_complainants_action_plan_letter(demo_hub, demo_session) -> None:

@@ -1,0 +1,179 @@
+"""An action changed by one person while a colleague marks it done or cancels it, on
+PostgreSQL through the hub's pages (demo partnership). The close is taken first and held
+open until the save is waiting for the action's row; then it is let go. The save is
+refused: the page says plainly that the action was closed meanwhile, how, by whom and
+when, gives back what was written, to copy, and saves nothing; the audit log keeps the
+refusal (no names in it). Before, the "someone changed this" page tried to load the action
+again to show it, found it closed, and answered 500.
+
+No sleep decides the order: the close commits only once the save waits for its lock."""
+
+from __future__ import annotations
+
+import html
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor
+from sharing.audit import acts
+from sharing.audit.log import integrate
+from sharing.cases import agency_actions
+from sharing.crypto.sealing import unseal_many
+from sharing.models import Action, AuditEntry, Case, User
+from sharing.vocabulary import ActionStatus, CaseStatus, Role
+from tests.fixtures.app import make_app
+from tests.fixtures.databases import PostgresServer
+from tests.fixtures.demo import demo_client, demo_user, postgres_demo
+from tests.fixtures.forms import form_on
+
+pytestmark = pytest.mark.postgres
+
+#: How long a race may take before the test gives up on it (never reached when it passes).
+PATIENCE_SECONDS = 60
+
+
+@pytest.fixture
+def hub_on_postgres(
+    postgres_server: PostgresServer, demo_files: Path, tmp_path: Path
+) -> Iterator[Flask]:
+    """The hub on a PostgreSQL copy of the demo, with the demo's key store."""
+    url = postgres_server.create_database(template=postgres_demo(postgres_server, demo_files))
+    shutil.copytree(demo_files / "instance", tmp_path / "instance")
+    app = make_app(tmp_path, url)
+    try:
+        yield app
+    finally:
+        app.extensions["hub.engine"].dispose()
+        postgres_server.drop_database(url)
+
+
+def _waiting_for_a_lock(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        )
+
+
+def _an_open_action(session: Session) -> Action:
+    return session.scalar(
+        select(Action)
+        .join(Case, Case.id == Action.case_id)
+        .where(
+            Case.agency.has(code="northshire-homes"),
+            Case.status != CaseStatus.CLOSED,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Action.status == ActionStatus.OPEN,
+            Action.conference_id.is_(None),
+        )
+        .order_by(Action.id)
+    )
+
+
+def _refusals(session: Session, case_id: int) -> list[str]:
+    integrate(session)
+    session.commit()
+    return list(
+        session.scalars(
+            select(AuditEntry.basis).where(
+                AuditEntry.action == acts.Action.CASE_RECORD.value,
+                AuditEntry.outcome == acts.Outcome.REFUSED.value,
+                AuditEntry.object_type == "case",
+                AuditEntry.object_id == str(case_id),
+            )
+        )
+    )
+
+
+@pytest.mark.parametrize("done", [True, False], ids=["marked done", "cancelled"])
+def test_an_action_closed_while_a_change_is_saved_is_refused_plainly(
+    hub_on_postgres: Flask, done: bool
+) -> None:
+    app = hub_on_postgres
+    sessions = app.extensions["hub.sessions"]
+    with sessions() as session:
+        action = _an_open_action(session)
+        case_id, action_id = action.case_id, action.id
+        officer = session.get(User, action.case.officer_id)
+        manager = demo_user(session, "northshire-homes", Role.MANAGER)
+        described = unseal_many(action, ("description",))["description"]
+        changes = session.scalar(select(func.count()).select_from(AuditEntry))
+    url = f"/cases/{case_id}/actions/{action_id}"
+    client = demo_client(app, manager)
+    form = form_on(client.get(url).get_data(as_text=True), url)
+    written = "Visit the reported person with the police on Thursday afternoon"
+    form["description"] = written
+
+    closing_taken, let_go = threading.Event(), threading.Event()
+    answered: dict[str, object] = {}
+
+    def close() -> None:
+        with sessions() as session, clock.pinned(clock.now()) as moment:
+            agency_actions.close_action(
+                session,
+                Actor.of(session.get(User, officer.id)),
+                action_id,
+                done=done,
+                note="Visited with the police" if done else "No longer needed",
+            )
+            answered["closed at"] = moment
+            closing_taken.set()
+            let_go.wait(PATIENCE_SECONDS)
+            session.commit()
+
+    def save() -> None:
+        try:
+            answered["response"] = client.post(url, data=form)
+        except Exception as failed:  # what a user would see as a server error  # noqa: BLE001
+            answered["response"] = failed
+
+    closing = threading.Thread(target=close)
+    closing.start()
+    assert closing_taken.wait(PATIENCE_SECONDS)
+    saving = threading.Thread(target=save)
+    saving.start()
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    engine = app.extensions["hub.engine"]
+    while not ("response" in answered or _waiting_for_a_lock(engine)):
+        assert time.monotonic() < deadline, "the save neither waited nor ended"
+        time.sleep(0.01)
+    let_go.set()
+    closing.join(PATIENCE_SECONDS)
+    saving.join(PATIENCE_SECONDS)
+
+    response = answered["response"]
+    assert not isinstance(response, Exception), repr(response)
+    assert response.status_code == 409
+    page = html.unescape(response.get_data(as_text=True))
+    how = "marked done" if done else "cancelled"
+    said = (
+        f"This action was {how} by {officer.display_name} "
+        f"on {clock.moment_text(answered['closed at'])}"
+    )
+    assert said in page, page
+    assert "after you opened this form, so your changes were not saved" in page
+    assert "Nothing was saved. This is what you wrote, so you can copy it:" in page
+    assert written in page
+    assert f'href="/cases/{case_id}#actions"' in page
+
+    with sessions() as session:
+        closed = session.get(Action, action_id)
+        assert closed.status is (ActionStatus.DONE if done else ActionStatus.CANCELLED)
+        assert unseal_many(closed, ("description",))["description"] == described
+        refused = _refusals(session, case_id)
+        assert refused == [f"action {action_id} closed meanwhile: not changed"]
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) > changes
