@@ -24,6 +24,7 @@ from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases import documents
 from sharing.cases.needs import RecordedNeeds, adjustments_of
+from sharing.cases.people_shown import by_person, parts_text
 from sharing.clock import day_text
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
@@ -97,23 +98,27 @@ class Letter:
 
 
 def addressees(session: Session, authorised: AuthorisedCase) -> list[Addressee]:
-    """The victims and reporters on the case, by name where the decision allows."""
+    """The victims and reporters on the case, each once with their parts ("Name (victim
+    and reporter)"), by name where the decision allows."""
     parties = session.scalars(
         select(CaseParty)
         .where(CaseParty.case_id == authorised.id, CaseParty.role.in_(ADDRESSEES))
         .order_by(CaseParty.id)
     ).all()
-    load_data_keys(session, [p.person.data_key_id for p in parties])
+    people = by_person(parties)
+    load_data_keys(session, [held[0].person.data_key_id for held in people.values()])
     names = reveal_rows(
-        authorised.decision, [p.person for p in parties], ("given_names", "family_name")
+        authorised.decision,
+        [held[0].person for held in people.values()],
+        ("given_names", "family_name"),
     )
     return [
         Addressee(
-            p.person_id,
+            person_id,
             f"{' '.join(v for v in values.values() if v) or 'Name not recorded'} "
-            f"({p.role.label.lower()})",
+            f"({parts_text([p.role for p in held])})",
         )
-        for p, values in zip(parties, names, strict=True)
+        for (person_id, held), values in zip(people.items(), names, strict=True)
     ]
 
 

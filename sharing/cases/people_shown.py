@@ -5,11 +5,13 @@ someone whose record was kept.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sharing.access.decide import Decision
 from sharing.access.reveal import ERASED
-from sharing.models import Person
+from sharing.models import CaseParty, Person
+from sharing.vocabulary import PartyRole
 
 
 @dataclass(frozen=True)
@@ -63,3 +65,19 @@ def kept_apart(values: dict[str, str | None]) -> dict[str, str | None]:
         column: value if column in ("given_names", "family_name") or value is None else ERASED
         for column, value in values.items()
     }
+
+
+def parts_text(roles: Sequence[PartyRole]) -> str:
+    """A person's parts on a case in words, in the order given: "victim", "victim and
+    reporter", "victim, reporter and witness"."""
+    named = [r.label.lower() for r in dict.fromkeys(roles)]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
+def by_person(parties: Sequence[CaseParty]) -> dict[int, list[CaseParty]]:
+    """The parties of a case grouped by their person, each person once, in the order
+    ``parties`` gives them first (one person may hold two parts: victim and reporter)."""
+    grouped: dict[int, list[CaseParty]] = {}
+    for party in parties:
+        grouped.setdefault(party.person_id, []).append(party)
+    return grouped

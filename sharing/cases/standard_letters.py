@@ -31,6 +31,7 @@ from sharing.cases import actions, documents
 from sharing.cases.agency_actions import close_action, works_actions
 from sharing.cases.letters_file import LetterBook, LetterTemplate
 from sharing.cases.needs import RecordedNeeds, adjustments_of
+from sharing.cases.people_shown import by_person, parts_text
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
 from sharing.formats import checked_text
@@ -57,7 +58,8 @@ class LetterRequest:
 class MadeLetter:
     template: LetterTemplate
     person_id: int
-    #: The person's part on the case the letter is addressed in ("reported person").
+    #: The person's parts on the case the letter is addressed in ("reported person";
+    #: "victim and reporter" for someone who holds both and a letter that goes to both).
     part: str
     agency: str
     officer: str
@@ -92,8 +94,9 @@ def addressees(
     session: Session, authorised: AuthorisedCase, template: LetterTemplate | None
 ) -> list[tuple[int, str, str]]:
     """The people on the case a letter may be addressed to (any letter's, without
-    ``template``): (person id, part, "Name (part)"), by name where the decision allows.
-    No audit entry: the form that lists them records its view."""
+    ``template``), each once however many parts they hold: (person id, their parts,
+    "Name (victim and reporter)"), by name where the decision allows, in the order they
+    were added. No audit entry: the form that lists them records its view."""
     roles = template.to if template else tuple(PartyRole)
     parties = session.scalars(
         select(CaseParty)
@@ -102,16 +105,11 @@ def addressees(
     ).all()
     load_data_keys(session, [p.person.data_key_id for p in parties])
     found = []
-    for party in parties:
-        values = reveal(authorised.decision, party.person, ("given_names", "family_name"))
+    for person_id, held in by_person(parties).items():
+        values = reveal(authorised.decision, held[0].person, ("given_names", "family_name"))
         name = " ".join(v for v in (values["given_names"], values["family_name"]) if v)
-        found.append(
-            (
-                party.person_id,
-                party.role.value,
-                f"{name or 'Name not recorded'} ({party.role.label.lower()})",
-            )
-        )
+        parts = parts_text([p.role for p in held])
+        found.append((person_id, parts, f"{name or 'Name not recorded'} ({parts})"))
     return found
 
 
@@ -127,16 +125,20 @@ def make_letter(
     template = book.get(request.letter_id)
     if template is None:
         raise InputError("letter", "Choose the letter to write")
-    party = session.scalar(
-        select(CaseParty).where(
+    # The parts the person holds that the letter goes to: it is addressed to them in those.
+    held = session.scalars(
+        select(CaseParty)
+        .where(
             CaseParty.case_id == case.id,
             CaseParty.person_id == (request.person_id or 0),
             CaseParty.role.in_(template.to),
         )
-    )
-    if party is None:
+        .order_by(CaseParty.id)
+    ).all()
+    if not held:
         parts = " or ".join(r.label.lower() for r in template.to)
         raise InputError("person", f"Choose who the letter is for: a {parts} on this case")
+    party = held[0]
     details = ""
     if template.details:
         details = checked_text(
@@ -192,7 +194,7 @@ def make_letter(
     return MadeLetter(
         template=template,
         person_id=person.id,
-        part=party.role.label.lower(),
+        part=parts_text([p.role for p in held]),
         agency=case.agency.name,
         officer=case.officer.display_name,
         officer_email=case.officer.email,
@@ -255,7 +257,8 @@ def record_letter(
             authorised,
             actions.ActionInput(
                 kind=template.records,
-                description=f"{template.title}: letter sent to the {letter.part}",
+                description=f"{template.title}: letter sent to "
+                + (f"{letter.name} as the {letter.part}" if letter.name else f"the {letter.part}"),
                 owner_user_id=officer.id if works_actions(officer) else None,
                 due_on=letter.dated,
             ),

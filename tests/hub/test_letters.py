@@ -7,6 +7,7 @@ checked with each problem at its line."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -486,3 +487,98 @@ def test_a_letter_never_promises_a_review_by_a_day_gone(demo_hub, demo_session) 
     )
     assert plan.status_code == 200, plan.get_data(as_text=True)
     assert clock.day_text(overdue) not in plan.get_data(as_text=True)
+
+
+def _options(page: str, field: str) -> list[tuple[str, str]]:
+    """The (value, label) choices the page offers for ``field``: a list's options, or
+    radios with their labels."""
+    listed = re.search(rf'<select[^>]*name="{field}"[^>]*>(.*?)</select>', page, re.S)
+    found = (
+        re.findall(r'<option[^>]*value="([^"]*)"[^>]*>(.*?)</option>', listed[1])
+        if listed
+        else re.findall(
+            rf'<input[^>]*name="{field}"[^>]*value="([^"]*)"[^>]*>\s*<label[^>]*>(.*?)</label>',
+            page,
+            re.S,
+        )
+    )
+    assert found, field
+    return [(value, html.unescape(label).strip()) for value, label in found]
+
+
+def _in_two_parts(session: Session, nth: int, role: PartyRole, also: PartyRole) -> CaseParty:
+    """Someone on an open case in ``role`` who is also on it as ``also`` (a victim who
+    reported it too; a victim a neighbour complains about in turn)."""
+    case = _case(session, nth)
+    party = next((p for p in case.parties if p.role is role), None)
+    if party is None:
+        party = CaseParty(case=case, person=case.parties[0].person, role=role)
+        session.add(party)
+    if not any(p.person_id == party.person_id and p.role is also for p in case.parties):
+        session.add(CaseParty(case=case, person=party.person, role=also))
+    session.commit()
+    return party
+
+
+def _name(party: CaseParty) -> str:
+    return " ".join(
+        v for v in unseal_many(party.person, ("given_names", "family_name")).values() if v
+    )
+
+
+def test_someone_in_two_parts_is_offered_once_with_both_parts_named(demo_hub, demo_session) -> None:
+    """A victim who also reported it is one person: the standard letters' list and the
+    action plan letter's list each offer them once, as "Name (victim and reporter)", not
+    twice under the same choice."""
+    party = _in_two_parts(demo_session, 9, PartyRole.VICTIM, PartyRole.REPORTER)
+    case = party.case
+    officer = demo_client(demo_hub, case.officer)
+    name = _name(party)
+    for path in (f"/cases/{case.id}/letters/new", f"/cases/{case.id}/letter"):
+        offered = _options(officer.get(path).get_data(as_text=True), "person")
+        values = [value for value, _ in offered if value]
+        assert len(values) == len(set(values)), offered
+        theirs = [label for value, label in offered if value == str(party.person_id)]
+        assert theirs == [f"{name} (victim and reporter)"], path
+
+
+@pytest.mark.parametrize(
+    ("letter", "role", "also", "part"),
+    [
+        # The agreement goes to both parts they hold: the action names both.
+        ("good_neighbour", PartyRole.VICTIM, PartyRole.REPORTER, "victim and reporter"),
+        # A warning goes to the reported person alone, whatever else they are on the case.
+        ("warning", PartyRole.WITNESS, PartyRole.REPORTED, "reported person"),
+    ],
+)
+def test_a_letters_action_names_the_person_and_the_part_it_is_addressed_in(
+    demo_hub, demo_session, letter: str, role: PartyRole, also: PartyRole, part: str
+) -> None:
+    party = _in_two_parts(demo_session, 10, role, also)
+    case = party.case
+    officer = demo_client(demo_hub, case.officer)
+    produced = _post(
+        officer,
+        case.id,
+        letter=letter,
+        person=str(party.person_id),
+        details=BEHAVIOUR,
+        action="produce",
+    )
+    assert produced.status_code == 302, produced.get_data(as_text=True)
+    demo_session.expire_all()
+    action = demo_session.scalars(
+        select(Action).where(Action.case_id == case.id).order_by(Action.id.desc())
+    ).first()
+    title = {
+        "good_neighbour": "Good neighbour agreement",
+        "warning": "Written warning about anti-social behaviour",
+    }[letter]
+    assert unseal_many(action, ("description",))["description"] == (
+        f"{title}: letter sent to {_name(party)} as the {part}"
+    )
+    entry = demo_session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "case.record").order_by(AuditEntry.seq.desc())
+    ).first()
+    assert entry.basis.startswith(f"letter {letter} for person {party.person_id} (")
+    assert _name(party) not in entry.basis
