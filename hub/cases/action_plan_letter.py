@@ -11,7 +11,7 @@ from hub.database import db
 from hub.forms import accepted_once
 from hub.pdf import render_pdf
 from sharing.access.decide import Act
-from sharing.cases import letters
+from sharing.cases import letters, standard_letters
 from sharing.errors import InputError
 from sharing.formats import whole_number
 
@@ -72,4 +72,5 @@ def letter(case_id: int) -> Response | tuple[str, int]:
         form=form,
         case=case,
         nobody=not people,
+        officer_left=standard_letters.officer_left(authorised.case),
     ), 400 if request.method == "POST" else 200

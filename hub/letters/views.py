@@ -87,4 +87,5 @@ def write(case_id: int) -> Response | tuple[str, int]:
         case=case,
         book=book,
         nobody=not people,
+        officer_left=standard_letters.officer_left(authorised.case),
     ), status

@@ -25,6 +25,7 @@ from sharing.audit import acts
 from sharing.cases import documents
 from sharing.cases.needs import RecordedNeeds, adjustments_of
 from sharing.cases.people_shown import by_person, parts_text
+from sharing.cases.standard_letters import officer_left
 from sharing.clock import day_text
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
@@ -146,10 +147,14 @@ def complainant_letter(
     """The letter for a victim or reporter on the case (authorised for ``Act.RECORD``), in
     large print where their reasonable adjustments ask for it (unless ``data`` says
     otherwise): refused with its field for anyone else, an action not open on the case,
-    or what we ask and how we keep in touch missing or too long; recorded as one view.
+    or what we ask and how we keep in touch missing or too long, and while the case's
+    officer has left (the letter names them: ``standard_letters.officer_left``); recorded
+    as one view.
     ``contact``: the agencies' contact lines (the letters file's), by agency code."""
     authorised.require(Act.RECORD)
     case = authorised.case
+    if left := officer_left(case):
+        raise InputError("person", left)
     party = session.scalar(
         select(CaseParty).where(
             CaseParty.case_id == case.id,

@@ -35,7 +35,7 @@ from sharing.cases.people_shown import by_person, parts_text
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
 from sharing.formats import checked_text
-from sharing.models import CaseParty, Document, Incident
+from sharing.models import Case, CaseParty, Document, Incident
 from sharing.vocabulary import Adjustment, PartyRole
 
 MAX_DETAILS = 4_000
@@ -113,18 +113,36 @@ def addressees(
     return found
 
 
+def officer_left(case: Case) -> str | None:
+    """Why no letter of the case is written while its officer has left (every letter
+    names its officer as the one dealing with the case, and their work e-mail, which no
+    one reads once they left); None while they are here. A manager gives the case to
+    another officer (``sharing.cases.officers``), and the letters name that officer."""
+    officer = case.officer
+    if officer.active:
+        return None
+    return (
+        f"{officer.display_name}, the case officer, has left, and a letter names the case "
+        "officer and their e-mail as the person to contact: a manager must give the case "
+        "to another officer before a letter is written"
+    )
+
+
 def make_letter(
     session: Session, authorised: AuthorisedCase, book: LetterBook, request: LetterRequest
 ) -> MadeLetter:
     """The letter for one person on the case (authorised for ``Act.RECORD``), its words
-    filled from the case; refused at its field for a letter not in the book, a person the
-    letter may not be addressed to, or details missing or too long. Recorded as one view
+    filled from the case; refused at its field for a letter not in the book, a case whose
+    officer has left (``officer_left``), a person the letter may not be addressed to, or
+    details missing or too long. Recorded as one view
     of the case naming the letter and the person."""
     authorised.require(Act.RECORD)
     case = authorised.case
     template = book.get(request.letter_id)
     if template is None:
         raise InputError("letter", "Choose the letter to write")
+    if left := officer_left(case):
+        raise InputError("letter", left)
     # The parts the person holds that the letter goes to: it is addressed to them in those.
     held = session.scalars(
         select(CaseParty)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -28,6 +28,7 @@ from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, ContactMeth
 from tests.fixtures.app import csrf_token
 from tests.fixtures.cli import hub
 from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
+from tests.fixtures.forms import form_on
 from tests.hub.test_documents import _case
 
 BEHAVIOUR = "loud music from your flat after midnight and shouting on the shared stairs"
@@ -420,18 +421,69 @@ def test_the_preview_tells_the_officer_of_an_interpreter_or_advocate_before_send
     assert "Recorded for this person: An interpreter (Polish)" in plan
 
 
-def test_a_warning_is_produced_on_a_case_whose_officer_has_left(demo_hub, demo_session) -> None:
+def test_no_letter_names_an_officer_who_has_left(demo_hub, demo_session) -> None:
     """An officer's account is disabled when they leave, and their open cases stay
-    theirs: a manager producing a warning on one gets the letter, the warning recorded as
-    an action done with no one named, where it answered 500 (the action was named to the
-    officer, who may no longer own one)."""
+    theirs until a manager gives them to someone else. Every letter names the case
+    officer as the one dealing with it, with their e-mail: while the officer has left,
+    both letter forms say so (a manager is offered the page that gives the case to
+    another officer) and no letter is made, nothing recorded. Once the case is given to
+    another officer, the warning is produced naming them, and recorded as an action done,
+    named to them."""
     case = _case(demo_session, 14)
     party = _reported(demo_session, case)
-    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
+    manager_user = demo_user(demo_session, "northshire-homes", Role.MANAGER)
+    manager = demo_client(demo_hub, manager_user)
     officer = case.officer
+    left = f"{officer.display_name}, the case officer, has left"
     officer.active = False
     demo_session.commit()
+    kept = select(func.count()).select_from(Document).where(Document.case_id == case.id)
+    documents = demo_session.scalar(kept)
     try:
+        for path in (f"/cases/{case.id}/letters/new", f"/cases/{case.id}/letter"):
+            form = html.unescape(manager.get(path).get_data(as_text=True))
+            assert left in form
+            assert f'href="/cases/{case.id}/officer"' in form
+        refused = _post(
+            manager,
+            case.id,
+            letter="warning",
+            person=str(party.person_id),
+            details=BEHAVIOUR,
+            action="produce",
+        )
+        assert refused.status_code == 400
+        page = html.unescape(refused.get_data(as_text=True))
+        assert f"{left}, and a letter names the case officer and their e-mail" in page
+        assert "a manager must give the case to another officer" in page
+        path = f"/cases/{case.id}/letter"
+        plan = manager.post(
+            path,
+            data={
+                "csrf_token": csrf_token(manager, path),
+                "person": str(victim.person_id),
+                "asks": "Keep the diary sheets",
+                "keeping_in_touch": "We will phone you every Tuesday",
+                "as": "pdf",
+            },
+        )
+        assert plan.status_code == 400
+        assert left in html.unescape(plan.get_data(as_text=True))
+        assert demo_session.scalar(kept) == documents
+
+        # The manager gives the case to themselves; the warning now names them.
+        given = f"/cases/{case.id}/officer"
+        opened = form_on(manager.get(given).get_data(as_text=True), given)
+        answer = manager.post(given, data={**opened, "officer_id": str(manager_user.id)})
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        assert left not in manager.get(f"/cases/{case.id}/letters/new").get_data(as_text=True)
+        preview = _post(
+            manager, case.id, letter="warning", person=str(party.person_id), details=BEHAVIOUR
+        )
+        page = html.unescape(preview.get_data(as_text=True))
+        assert manager_user.email in page
+        assert officer.email not in page
         produced = _post(
             manager,
             case.id,
@@ -449,7 +501,7 @@ def test_a_warning_is_produced_on_a_case_whose_officer_has_left(demo_hub, demo_s
         select(Action).where(Action.case_id == case.id).order_by(Action.id.desc())
     ).first()
     assert (action.kind, action.status) == (ActionKind.WARNING_LETTER, ActionStatus.DONE)
-    assert action.owner_user_id is None
+    assert action.owner_user_id == manager_user.id
 
 
 def test_a_letter_never_promises_a_review_by_a_day_gone(demo_hub, demo_session) -> None:
