@@ -38,7 +38,7 @@ MAX_PART = 2_000
 ADDRESSEES = (PartyRole.VICTIM, PartyRole.REPORTER)
 #: What the procedures ask of a complainant, offered as the starting text.
 USUAL_ASKS = (
-    "Keep a diary of what happens, with dates and times, on the diary sheets we gave you. "
+    "Keep a diary of what happens, with dates and times (ask us for diary sheets to write it on). "
     "Report new incidents to us as soon as you can, and to the police on 101, or 999 if "
     "you are in danger. Tell us if anything changes, or if you no longer want us to act."
 )

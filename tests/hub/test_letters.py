@@ -634,3 +634,27 @@ def test_a_letters_action_names_the_person_and_the_part_it_is_addressed_in(
     ).first()
     assert entry.basis.startswith(f"letter {letter} for person {party.person_id} (")
     assert _name(party) not in entry.basis
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["standard", "plain language"])
+def test_the_acknowledgement_encloses_nothing_it_does_not_print(
+    demo_hub, demo_session, plain: bool
+) -> None:
+    """The hub prints the letter alone: the acknowledgement no longer says diary sheets
+    are enclosed (nor the action plan letter's usual asks that we gave them some); it
+    offers them, as the procedure does (003 §3.9: "we can provide diary sheets")."""
+    case = _case(demo_session, 11)
+    victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
+    officer = demo_client(demo_hub, case.officer)
+    fields = {"formats_chosen": "y", **({"plain": "y"} if plain else {})}
+    preview = _post(
+        officer, case.id, letter="acknowledgement", person=str(victim.person_id), **fields
+    )
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    page = html.unescape(preview.get_data(as_text=True))
+    assert "enclosed" not in page
+    assert "on the diary sheets" not in page
+    assert "Ask us for diary sheets" in page or "ask us for diary sheets" in page
+    form = officer.get(f"/cases/{case.id}/letter").get_data(as_text=True)
+    assert "diary sheets we gave you" not in form
+    assert "ask us for diary sheets to write it on" in form
