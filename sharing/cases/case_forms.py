@@ -17,7 +17,7 @@ from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases.actions import open_action
 from sharing.cases.needs import Needs, needs_of
-from sharing.cases.people_shown import PERSON_COLUMNS, name
+from sharing.cases.people_shown import PERSON_COLUMNS, by_person, name, parts_text
 from sharing.errors import NotFound
 from sharing.models import Action, CaseParty
 from sharing.vocabulary import PartyRole, Priority
@@ -30,7 +30,8 @@ class CaseHeading:
     id: int
     reference: str
     priority: Priority
-    #: (person id, "Name (role)") in the order they were added.
+    #: (person id, "Name (victim and reporter)"): each person once, with their parts, in
+    #: the order they were added.
     people: list[tuple[int, str]]
     #: (party id, "Name (role)"): each person's place on the case, in the same order.
     parties: list[tuple[int, str]] = field(default_factory=list)
@@ -46,16 +47,19 @@ def case_heading(session: Session, authorised: AuthorisedCase, form: str) -> Cas
         .options(selectinload(CaseParty.person))
         .order_by(CaseParty.id)
     ).all()
-    names = reveal_rows(
-        authorised.decision, [p.person for p in parties], ("given_names", "family_name")
-    )
-    people = [
-        (
-            p.person_id,
-            f"{name(authorised.decision, p.person, values) or 'Name not recorded'} "
-            f"({p.role.label.lower()})",
+    names = {
+        p.person_id: name(authorised.decision, p.person, values) or "Name not recorded"
+        for p, values in zip(
+            parties,
+            reveal_rows(
+                authorised.decision, [p.person for p in parties], ("given_names", "family_name")
+            ),
+            strict=True,
         )
-        for p, values in zip(parties, names, strict=True)
+    }
+    people = [
+        (person_id, f"{names[person_id]} ({parts_text([p.role for p in held])})")
+        for person_id, held in by_person(parties).items()
     ]
     if people and authorised.decision.allows("identity"):
         acts.record(
@@ -65,7 +69,7 @@ def case_heading(session: Session, authorised: AuthorisedCase, form: str) -> Cas
             subject=authorised.subject,
             basis=f"identity: {authorised.decision.categories['identity']} | sections {form}",
         )
-    places = [(p.id, label) for p, (_, label) in zip(parties, people, strict=True)]
+    places = [(p.id, f"{names[p.person_id]} ({p.role.label.lower()})") for p in parties]
     return CaseHeading(case.id, case.reference, case.priority, people, places)
 
 

@@ -581,13 +581,18 @@ def _name(party: CaseParty) -> str:
 def test_someone_in_two_parts_is_offered_once_with_both_parts_named(demo_hub, demo_session) -> None:
     """A victim who also reported it is one person: the standard letters' list and the
     action plan letter's list each offer them once, as "Name (victim and reporter)", not
-    twice under the same choice."""
+    twice under the same choice; so do the other forms that choose someone on the case
+    (who reported an incident)."""
     party = _in_two_parts(demo_session, 9, PartyRole.VICTIM, PartyRole.REPORTER)
     case = party.case
     officer = demo_client(demo_hub, case.officer)
     name = _name(party)
-    for path in (f"/cases/{case.id}/letters/new", f"/cases/{case.id}/letter"):
-        offered = _options(officer.get(path).get_data(as_text=True), "person")
+    for path, field in (
+        (f"/cases/{case.id}/letters/new", "person"),
+        (f"/cases/{case.id}/letter", "person"),
+        (f"/cases/{case.id}/incidents/new", "reported_by"),
+    ):
+        offered = _options(officer.get(path).get_data(as_text=True), field)
         values = [value for value, _ in offered if value]
         assert len(values) == len(set(values)), offered
         theirs = [label for value, label in offered if value == str(party.person_id)]
