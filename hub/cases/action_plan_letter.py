@@ -10,6 +10,7 @@ from hub.cases.views import bp, case_to_work_on
 from hub.database import db
 from hub.forms import accepted_once
 from hub.pdf import render_pdf
+from hub.templating import uk_date
 from sharing.access.decide import Act
 from sharing.cases import letters, standard_letters
 from sharing.errors import InputError
@@ -28,7 +29,8 @@ def letter(case_id: int) -> Response | tuple[str, int]:
     plan = letters.planned_actions(db(), authorised)
     form.person.choices = [(str(a.person_id), a.label) for a in people]
     form.actions.choices = [
-        (str(p.id), f"{p.kind}, {p.owner}: {p.description or 'not recorded'}") for p in plan
+        (str(p.id), f"{p.kind}, {p.owner}: {p.description or 'not recorded'}{_overdue(p)}")
+        for p in plan
     ]
     if request.method == "GET":
         form.person.data = form.person.choices[0][0] if people else ""
@@ -74,3 +76,11 @@ def letter(case_id: int) -> Response | tuple[str, int]:
         nobody=not people,
         officer_left=standard_letters.officer_left(authorised.case),
     ), 400 if request.method == "POST" else 200
+
+
+def _overdue(action: letters.PlannedAction) -> str:
+    """What the form says of an action past its due day: the letter gives it no day, so
+    the officer may change its due date first."""
+    if not action.overdue or action.due_on is None:
+        return ""
+    return f" (overdue since {uk_date(action.due_on)}: the letter gives no date for it)"

@@ -57,6 +57,13 @@ class PlannedAction:
     owner: str
     due_on: date | None
     description: str | None
+    #: Due on a day already gone: the letter promises no day for it, and the form says so.
+    overdue: bool = False
+
+    @property
+    def promised_by(self) -> date | None:
+        """The day the letter says it will be done by: its due day, unless that is gone."""
+        return None if self.overdue else self.due_on
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,8 @@ def addressees(session: Session, authorised: AuthorisedCase) -> list[Addressee]:
 
 
 def planned_actions(session: Session, authorised: AuthorisedCase) -> list[PlannedAction]:
-    """The case's open actions, soonest due first, as the officer may choose them."""
+    """The case's open actions, soonest due first, as the officer may choose them (those
+    past their due day marked overdue: a letter promises no day gone)."""
     actions = session.scalars(
         select(Action)
         .where(Action.case_id == authorised.id, Action.status == ActionStatus.OPEN)
@@ -132,8 +140,16 @@ def planned_actions(session: Session, authorised: AuthorisedCase) -> list[Planne
     ).all()
     load_data_keys(session, [authorised.case.data_key_id])
     texts = reveal_rows(authorised.decision, actions, ("description",))
+    today = clock.today()
     return [
-        PlannedAction(a.id, a.kind.label, a.owner_agency.name, a.due_on, t["description"])
+        PlannedAction(
+            a.id,
+            a.kind.label,
+            a.owner_agency.name,
+            a.due_on,
+            t["description"],
+            overdue=a.due_on is not None and a.due_on < today,
+        )
         for a, t in zip(actions, texts, strict=True)
     ]
 

@@ -20,6 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import actions
 from sharing.cases.letters_file import LettersInvalid, load_letters, parse_letters
 from sharing.cases.needs import Needs
 from sharing.crypto.sealing import seal_many, unseal_many
@@ -663,3 +666,48 @@ def test_the_acknowledgement_encloses_nothing_it_does_not_print(
     form = officer.get(f"/cases/{case.id}/letter").get_data(as_text=True)
     assert "diary sheets we gave you" not in form
     assert "ask us for diary sheets to write it on" in form
+
+
+def test_the_action_plan_letter_promises_no_day_already_gone(demo_hub, demo_session) -> None:
+    """An action past its due day is still open: the action plan letter lists it without
+    promising it "by" a day before the letter's own date, and the form tells the officer
+    so (they may change its due date first); an action still to come keeps its day."""
+    case = _case(demo_session, 12)
+    victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
+    authorised = authorise(demo_session, Actor.of(case.officer), case.id, Act.RECORD)
+    gone, coming = clock.today() - timedelta(days=4), clock.today() + timedelta(days=6)
+    late = actions.add_action(
+        demo_session,
+        authorised,
+        actions.ActionInput(ActionKind.PERPETRATOR_VISIT, "Visit the flat upstairs"),
+    )
+    late.due_on = gone  # due then; not done since
+    soon = actions.add_action(
+        demo_session,
+        authorised,
+        actions.ActionInput(ActionKind.VICTIM_SUPPORT, "Fit a door viewer", due_on=coming),
+    )
+    demo_session.commit()
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/letter"
+    form = html.unescape(officer.get(path).get_data(as_text=True))
+    assert (
+        f"Visit the flat upstairs (overdue since {clock.day_text(gone)}: the letter gives "
+        "no date for it)" in form
+    )
+    assert "Fit a door viewer (overdue" not in form
+    letter = officer.post(
+        path,
+        data={
+            "csrf_token": csrf_token(officer, path),
+            "person": str(victim.person_id),
+            "actions": [str(late.id), str(soon.id)],
+            "asks": "Keep a diary",
+            "keeping_in_touch": "We will phone you every Tuesday",
+        },
+    )
+    assert letter.status_code == 200, letter.get_data(as_text=True)
+    page = html.unescape(letter.get_data(as_text=True))
+    assert "Visit the flat upstairs (Northshire Homes)" in page
+    assert not re.search(rf"\b{clock.day_text(gone)}", page)
+    assert f"Fit a door viewer (Northshire Homes, by {clock.day_text(coming)})" in page
