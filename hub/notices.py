@@ -58,7 +58,7 @@ _WHAT = {
         "An ASB Case Review (Community Trigger) on application {reference} made a "
         "recommendation for your agency, due{due}."
     ),
-    NoticeKind.CASE_GIVEN: "Case {reference} was given to you: you are now its case officer.",
+    NoticeKind.CASE_GIVEN: "You are now the case officer of case {reference}: a manager gave it to you.",
 }
 #: What a notice's reference is, where it is not a case's: a Community Trigger
 #: application's reference (ASBR-...), which finds nothing among the cases.
