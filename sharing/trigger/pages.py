@@ -312,12 +312,56 @@ def _closed_page(
     """A closed application: its details and how it was closed, without the threshold
     check (nothing more is decided on it, so no agency's records are searched)."""
     details = reveal(LEAD, application, DETAILS)
+    return _unchecked_page(
+        session,
+        actor,
+        procedure,
+        application,
+        "closed: threshold not checked",
+        details,
+        letters=_letters(session, application),
+    )
+
+
+def _erased_page(
+    session: Session, actor: Actor, procedure: Procedure, application: TriggerApplication
+) -> ApplicationPage:
+    titles = {r.id: r.title for r in procedure.rules}
+    met = (application.rules_met or "").split(",")
+    return _unchecked_page(
+        session,
+        actor,
+        procedure,
+        application,
+        "personal data erased: nothing read",
+        dict.fromkeys(DETAILS),
+        erased_on=erased_on(application),
+        rules_met=tuple(titles.get(rule, rule) for rule in met if rule),
+        counts=tuple(sorted((c.agency.name, c.complaints) for c in application.counts)),
+    )
+
+
+def _unchecked_page(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    application: TriggerApplication,
+    basis: str,
+    details: dict[str, str | None],
+    *,
+    letters: list[tuple[LetterKind, Emailing | None]] | None = None,
+    erased_on: date | None = None,
+    rules_met: tuple[str, ...] = (),
+    counts: tuple[tuple[str, int], ...] = (),
+) -> ApplicationPage:
+    """The page of an application nothing more is decided on (closed, or its personal
+    data erased): recorded as viewed with ``basis``; no threshold check, no forms."""
     acts.record(
         session,
         acts.Action.TRIGGER_VIEW,
         actor=actor,
         subject=acts.Subject("trigger_application", application.id),
-        basis="closed: threshold not checked",
+        basis=basis,
     )
     return ApplicationPage(
         id=application.id,
@@ -338,46 +382,10 @@ def _closed_page(
         decided_by=application.decided_by.display_name if application.decided_by else None,
         decided_at=application.decided_at,
         review=_review(session, application, procedure),
-        letters=_letters(session, application),
         closed=_closed(application),
         duplicates=_duplicates(session, application),
-    )
-
-
-def _erased_page(
-    session: Session, actor: Actor, procedure: Procedure, application: TriggerApplication
-) -> ApplicationPage:
-    acts.record(
-        session,
-        acts.Action.TRIGGER_VIEW,
-        actor=actor,
-        subject=acts.Subject("trigger_application", application.id),
-        basis="personal data erased: nothing read",
-    )
-    titles = {r.id: r.title for r in procedure.rules}
-    met = (application.rules_met or "").split(",")
-    return ApplicationPage(
-        id=application.id,
-        reference=application.reference,
-        received_on=application.received_on,
-        channel=application.channel.label,
-        victim_kind=application.victim_kind.label,
-        on_behalf=application.on_behalf.label if application.on_behalf else None,
-        consent_recorded=application.consent_recorded,
-        details=dict.fromkeys(DETAILS),
-        clock=None,
-        rules=[],
-        counted=[],
-        excluded=[],
-        advice_met=False,
-        may_ask=False,
-        decision=application.decision,
-        decided_by=application.decided_by.display_name if application.decided_by else None,
-        decided_at=application.decided_at,
-        review=_review(session, application, procedure),
-        erased_on=erased_on(application),
-        rules_met=tuple(titles.get(rule, rule) for rule in met if rule),
-        counts=tuple(sorted((c.agency.name, c.complaints) for c in application.counts)),
-        closed=_closed(application),
-        duplicates=_duplicates(session, application),
+        letters=letters or [],
+        erased_on=erased_on,
+        rules_met=rules_met,
+        counts=counts,
     )
