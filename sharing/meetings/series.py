@@ -24,6 +24,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import policy
 from sharing.audit import acts
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.meetings import conferences
@@ -326,7 +327,13 @@ def schedule(
         if not place and not video_link:
             place, video_link = series.place or "", series.video_link or ""
         place, link = _when_and_where(starts_at, place, video_link, now)
-        if any(s.starts_at == starts_at for s in series.sittings):
+        # Scheduled twice at once (the chair and a manager): the second waits, then sees it.
+        read_for_change(session, series)
+        if session.scalar(
+            select(MeetingSitting.id).where(
+                MeetingSitting.series_id == series.id, MeetingSitting.starts_at == starts_at
+            )
+        ):
             raise InputError("starts_at", "The meeting already sits then")
     sitting = MeetingSitting(
         series=series,
@@ -440,7 +447,14 @@ def bring_case(
             raise InputError("sitting_id", "Choose a sitting of one of the partnership's meetings")
         if sitting.starts_at <= now:
             raise InputError("sitting_id", "That sitting has taken place: choose one to come")
-        if any(c.case_id == case.id for c in sitting.conferences):
+        # Brought twice at once (its officer and their manager): the second waits, then
+        # sees it on the agenda.
+        read_for_change(session, case)
+        if session.scalar(
+            select(Conference.id).where(
+                Conference.sitting_id == sitting.id, Conference.case_id == case.id
+            )
+        ):
             raise InputError("sitting_id", "The case is already on that sitting's agenda")
         series = sitting.series
         protocol = _protocol_to_bring(session, series)

@@ -1,0 +1,103 @@
+"""Two people acting on a partnership meeting at the same moment, on PostgreSQL: the chair
+and a manager of the organising agency scheduling a sitting at the same time, a case's
+officer and their manager bringing the same case to the same sitting. The first is
+saved; the second waits for it, then is refused with the reason, with nothing written but
+its refusal. Without the wait both read "not yet" and both save: the meeting sits twice
+at one time, or the case is twice on one agenda (two conferences, two shares to each
+agency, every member asked and told twice). Each race is run as in
+``test_steps_taken_once``: no sleep decides the order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.crypto.keys import LocalKeyring
+from sharing.meetings import series
+from sharing.models import Conference, MeetingSeries, MeetingSitting, User
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_actor, open_cases
+from tests.sharing.test_steps_taken_once import Step, _race, sessions
+
+__all__ = ["sessions"]  # the fixture, for pytest
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("demo_database", ["postgresql"], indirect=True),
+]
+
+GROUP = "Northshire ASB problem-solving group"
+
+
+def _group(session: Session) -> MeetingSeries:
+    return session.scalar(select(MeetingSeries).where(MeetingSeries.name == GROUP))
+
+
+def test_a_sitting_scheduled_twice_at_once_for_the_same_time_is_scheduled_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        group = _group(session)
+        chair = Actor.of(group.chair)
+        manager = demo_actor(session, "northshire-csp", Role.MANAGER)
+        assert series.may_schedule(manager, group)
+        group_id = group.id
+        when = series.next_sitting(group) + timedelta(days=1)
+
+    def by(actor: Actor) -> Step:
+        def schedule(session: Session) -> None:
+            series.schedule(session, actor, group_id, when)
+
+        return schedule
+
+    answers = _race(demo_database[0], sessions, by(chair), by(manager))
+
+    assert answers == ["done", "The meeting already sits then"]
+    with sessions() as session:
+        at_that_time = session.scalar(
+            select(func.count())
+            .select_from(MeetingSitting)
+            .where(MeetingSitting.series_id == group_id, MeetingSitting.starts_at == when)
+        )
+        assert at_that_time == 1
+
+
+def test_a_case_brought_twice_at_once_to_the_same_sitting_is_on_its_agenda_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        sitting = next(s for s in _group(session).sittings if s.starts_at > clock.now())
+        on_agenda = {c.case_id for c in sitting.conferences}
+        case = next(c for c in open_cases(session, "northshire-homes") if c.id not in on_agenda)
+        officer = Actor.of(session.get(User, case.officer_id))
+        manager = demo_actor(session, "northshire-homes", Role.MANAGER)
+        sitting_id, case_id = sitting.id, case.id
+
+    def by(actor: Actor) -> Step:
+        def bring(session: Session) -> None:
+            series.bring_case(
+                session,
+                authorise(session, actor, case_id, Act.CONVENE),
+                sitting_id,
+                "Agree who leads on the household",
+                share_days=28,
+            )
+
+        return bring
+
+    answers = _race(demo_database[0], sessions, by(officer), by(manager))
+
+    assert answers == ["done", "The case is already on that sitting's agenda"]
+    with sessions() as session:
+        brought = session.scalar(
+            select(func.count())
+            .select_from(Conference)
+            .where(Conference.sitting_id == sitting_id, Conference.case_id == case_id)
+        )
+        assert brought == 1
