@@ -456,11 +456,13 @@ def bring(case_id: int) -> Response | tuple[str, int]:
 def _left_out(conference: Conference) -> str:
     """Who of the meeting's standing members is not expected at the case's conference,
     and why (said to the officer who brought it)."""
-    left_out = series.members_left_out(db(), conference.sitting.series, conference.protocol)
+    left_out = series.members_left_out(
+        db(), conference.sitting.series, conference.protocol, conference.case
+    )
     if not left_out:
         return ""
     return (
-        " Not expected, as they can no longer take part: "
+        " Not expected, as they cannot take part: "
         + "; ".join(f"{u.display_name}, {u.agency.name} ({why})" for u, why in left_out)
         + "."
     )

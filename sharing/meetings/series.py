@@ -392,12 +392,13 @@ def _next_day(day: date, cadence: Cadence) -> date:
 
 
 def members_left_out(
-    session: Session, series: MeetingSeries, protocol: ProtocolRecord
+    session: Session, series: MeetingSeries, protocol: ProtocolRecord, case: Case
 ) -> list[tuple[User, str]]:
-    """The standing members who can no longer take part in a conference of the meeting
-    under ``protocol`` (the active version of its protocol), each with why: their account
-    is no longer active, their roles do not take part in conferences, or their agency is
-    not a party to it for the meeting's purpose."""
+    """The standing members who cannot take part in the conference of the meeting on
+    ``case`` under ``protocol`` (the active version of its protocol), each with why: their
+    account is no longer active, their roles do not take part in conferences, their agency
+    is not a party to it for the meeting's purpose, or, of the case's own agency, they may
+    not open the case (a case officer of another team)."""
     why_not = dict(members_eligible(session, series.area_id, protocol.id, series.purpose))
     left_out = []
     for member in series.members:
@@ -406,7 +407,10 @@ def members_left_out(
             left_out.append((user, "their account is no longer active"))
         elif why := why_not.get(user):
             left_out.append((user, why))
-    return left_out
+    out = {u.id for u, _ in left_out}
+    staying = [m.user for m in series.members if m.user_id not in out]
+    refused = conferences.refusals(session, case, staying, series.chair_id)
+    return left_out + [(u, why) for u in staying if (why := refused.get(u.id))]
 
 
 def protocol_now(session: Session, series: MeetingSeries) -> ProtocolRecord | None:
@@ -459,7 +463,7 @@ def bring_case(
         series = sitting.series
         protocol = _protocol_to_bring(session, series)
         _check_chair(session, series, protocol, case)
-        left_out = {u.id for u, _ in members_left_out(session, series, protocol)}
+        left_out = {u.id for u, _ in members_left_out(session, series, protocol, case)}
         members = [m.user for m in series.members if m.user_id not in left_out]
         partners = [a for a in dict.fromkeys(u.agency_id for u in members) if a != case.agency_id]
         if not partners:

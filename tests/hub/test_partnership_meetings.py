@@ -605,3 +605,62 @@ def test_the_agency_whose_case_was_erased_reads_its_sitting_as_everyone_does(
     cells = [c.strip() for c in re.findall(r'cell--numeric">([^<]*)<', past)[:2]]
     assert cells == ["0", "1"]
     app.extensions["hub.engine"].dispose()
+
+
+def test_a_member_of_the_agency_who_may_not_open_the_case_is_left_out_not_a_refusal(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """A standing member of the case's own agency who may not open it (a case officer of
+    another team) is left out of its conference and named, as a member who can no longer
+    take part is: bringing the case was refused, saying they cannot be expected, and its
+    officer could neither change the members nor bring the case at all."""
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        west = next(
+            u
+            for u in session.scalars(select(User).where(User.agency.has(code="northshire-homes")))
+            if u.team == "West estates"
+        )
+        chair = demo_user(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+        police = demo_user(session, "northshire-police", Role.MANAGER)
+        protocol_id, purpose = _protocol_purpose(
+            session, "northshire-case-conference", "case_conference"
+        ).split(":")
+        group = series.set_up(
+            session,
+            Actor.of(chair),
+            series.SeriesInput(
+                name="East and west estates tasking",
+                cadence="monthly",
+                protocol_id=int(protocol_id),
+                purpose=purpose,
+                chair_id=chair.id,
+                member_ids=[police.id, west.id],
+                first_at=clock.now() + timedelta(days=9),
+                place="Civic Centre, committee room 2",
+            ),
+        )
+        session.commit()
+        case = next(
+            c
+            for c in session.scalars(
+                select(Case)
+                .where(
+                    Case.agency.has(code="northshire-homes"),
+                    Case.status == CaseStatus.ACTIVE,
+                    Case.locked.is_(False),
+                )
+                .order_by(Case.id)
+            )
+            if c.officer.team == "East estates"
+        )
+        sitting_id = group.sittings[0].id
+        officer = demo_client(app, case.officer)
+        response = _bring(officer, case, sitting_id)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        page = officer.get(response.location).get_data(as_text=True)
+        conference = session.scalar(select(Conference).where(Conference.sitting_id == sitting_id))
+        expected = {a.user_id for a in conference.attendees}
+    assert expected == {case.officer_id, chair.id, police.id}
+    assert f"cannot take part: {west.display_name}, Northshire Homes (they cannot open" in page
+    app.extensions["hub.engine"].dispose()
