@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from sharing import clock
 from sharing.access.decide import Actor, Decision
+from sharing.access.facts import facts_of
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
+from sharing.meetings import conference_listing
 from sharing.models import Case, Conference, ConferenceInvitation, InformationRequest
 from sharing.vocabulary import Role
 
@@ -173,9 +175,9 @@ class WaitingRequest:
 
 def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[WaitingRequest]]:
     """For the home page: requests the actor's agency has still to answer, and overdue
-    requests of conferences the actor's agency convened (soonest due first), each only
-    while its agency's invitation stands. Locked and erased cases' conferences are left
-    out."""
+    requests of conferences the actor's agency convened that the actor may open (not
+    another team's), soonest due first, each only while its agency's invitation stands.
+    Locked and erased cases' conferences are left out."""
     today = clock.today()
     base = (
         select(InformationRequest)
@@ -213,7 +215,11 @@ def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[
             InformationRequest.due_on < today,
             standing.exists(),
         )
-    )
+    ).all()
+    known = facts_of(session, {r.conference.case_id for r in overdue})
+    overdue = [
+        r for r in overdue if conference_listing.visible(session, actor, r.conference, known=known)
+    ]
 
     def row(request: InformationRequest) -> WaitingRequest:
         return WaitingRequest(

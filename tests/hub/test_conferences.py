@@ -583,6 +583,31 @@ def test_the_convenor_sees_overdue_requests_on_their_home_page(demo_hub, demo_se
     assert "Northshire Police" in home
 
 
+def test_overdue_requests_are_listed_only_to_those_who_may_open_the_conference(
+    demo_hub, demo_session
+) -> None:
+    """A case officer of another team of the convening agency, who may not open the case
+    nor its conference, is not told of its overdue requests: the home page listed them
+    under "your conferences", each linking to a page that answered "Page not found"."""
+    conference, officer = _convened(demo_hub, demo_session)
+    for request in conference.requests:
+        request.due_on = clock.today() - timedelta(days=1)
+    demo_session.commit()
+    team = conference.case.officer.team
+    other_team = next(
+        u
+        for u in demo_session.scalars(
+            select(User).where(User.agency_id == conference.case.agency_id).order_by(User.id)
+        )
+        if u.roles == {Role.CASE_OFFICER} and u.team != team
+    )
+    other = demo_client(demo_hub, other_team)
+    path = f"/conferences/{conference.id}"
+    assert other.get(path).status_code == 404
+    assert f'href="{path}"' not in other.get("/").get_data(as_text=True)
+    assert f'href="{path}"' in officer.get("/").get_data(as_text=True)
+
+
 def test_a_withdrawn_agencys_request_is_no_longer_listed_as_overdue(demo_hub, demo_session) -> None:
     conference, officer = _convened(demo_hub, demo_session)
     for request in conference.requests:
