@@ -21,8 +21,9 @@ from sharing.vocabulary import AlertKind
 
 
 def open_alerts(session: Session, actor: Actor, now: datetime | None = None) -> list[Alert]:
-    """The alerts not yet dismissed for the actor's agency and roles, newest first; an
-    escalation of a case shared with the agency only while it would be alerted of it now."""
+    """The alerts not yet dismissed for the actor's agency and roles, newest first, each
+    once however many of the actor's roles it was raised for; an escalation of a case
+    shared with the agency only while it would be alerted of it now."""
     found = session.scalars(
         select(Alert)
         .where(
@@ -41,17 +42,39 @@ def open_alerts(session: Session, actor: Actor, now: datetime | None = None) -> 
             )
         )
     }
-    return [
+    shown = [
         a
         for a in found
         if a.kind is not AlertKind.RISK_ESCALATION or a.role in alerted.get(a.case_id or 0, ())
     ]
+    told: dict[tuple[object, ...], Alert] = {}
+    for alert in shown:
+        told.setdefault(_what(alert), alert)
+    return list(told.values())
+
+
+def _what(alert: Alert) -> tuple[object, ...]:
+    """What an alert tells, whichever role it was raised for: someone holding two roles it
+    was raised for (a manager who is also the DPO) is told once."""
+    return (alert.kind, alert.message, alert.case_id, alert.break_glass_id, alert.protocol_id)
 
 
 def dismiss(session: Session, actor: Actor, alert_id: int, now: datetime | None = None) -> Alert:
-    """Dismiss one of the actor's open alerts (NotFound for any other)."""
+    """Dismiss one of the actor's open alerts (NotFound for any other), for each of their
+    roles it was raised for."""
     alert = next((a for a in open_alerts(session, actor) if a.id == alert_id), None)
     if alert is None:
         raise NotFound(alert_id)
-    alert.dismissed_at = now or clock.now()
+    now = now or clock.now()
+    for same in session.scalars(
+        select(Alert).where(
+            Alert.agency_id == actor.agency_id,
+            Alert.role.in_(sorted(actor.roles)),
+            Alert.dismissed_at.is_(None),
+            Alert.kind == alert.kind,
+            Alert.message == alert.message,
+        )
+    ):
+        if _what(same) == _what(alert):
+            same.dismissed_at = now
     return alert

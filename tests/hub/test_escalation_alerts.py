@@ -5,12 +5,14 @@ does not exist for anyone outside its named users)."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import locks, shares
-from sharing.models import Alert, Case, Share, User
+from sharing.models import Alert, Case, Share, User, UserRole
 from sharing.risk.escalation import escalate
 from sharing.vocabulary import AlertKind, EscalationReason, LockReason, PartyRole, Role
 from tests.fixtures.app import csrf_token
@@ -114,3 +116,26 @@ def test_a_partner_is_not_shown_an_escalation_alert_once_its_share_is_revoked(
     demo_session.commit()
 
     assert case.reference not in police.get("/alerts").get_data(as_text=True)
+
+
+def test_someone_holding_two_alerted_roles_is_alerted_once_and_dismisses_it_once(
+    demo_hub, demo_session
+) -> None:
+    """A police sergeant who works cases too (manager and case officer) is alerted once of
+    an escalation both roles are alerted of: Alerts listed it twice, and dismissing one
+    left the other."""
+    case = _cases_shared_with_police(demo_session)[2]
+    sergeant = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    sergeant.role_grants.append(UserRole(role=Role.CASE_OFFICER))
+    demo_session.commit()
+    _escalated(demo_session, case)
+    client = demo_client(demo_hub, sergeant)
+    page = client.get("/alerts").get_data(as_text=True)
+    assert page.count(f"Case {case.reference}, shared with your agency") == 1
+
+    alert_id = re.search(r'action="/alerts/(\d+)/dismiss"', page)
+    dismissed = client.post(
+        f"/alerts/{alert_id.group(1)}/dismiss", data={"csrf_token": csrf_token(client, "/alerts")}
+    )
+    assert dismissed.status_code == 302
+    assert case.reference not in client.get("/alerts").get_data(as_text=True)
