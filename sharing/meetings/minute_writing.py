@@ -15,6 +15,7 @@ from sharing import clock, stamps
 from sharing.access.authorise import AuthorisedCase, authorise, authorise_chair
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
+from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.models import Conference, ConferenceDecision, MinuteItem
 from sharing.vocabulary import ConferenceStatus, MinutesStatus
@@ -85,6 +86,11 @@ def writer(
 
 
 def writable(session: Session, actor: Actor, conference: Conference, now: datetime) -> None:
+    """Refuse (recorded) a change to the minutes that may not be made now. Checked on the
+    conference read under its lock, so that a change sent as the chair agrees the minutes
+    (or an agreement sent twice) waits for the agreement, then is refused: agreed minutes
+    stay as they were agreed."""
+    read_for_change(session, conference)
     convening = actor.agency_id == conference.case.agency_id
     if not (convening or is_chair(actor, conference)):
         refuse(session, actor, conference, "not the convening agency or the chair")

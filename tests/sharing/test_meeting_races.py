@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.audit import acts
 from sharing.crypto.keys import LocalKeyring
-from sharing.meetings import series
-from sharing.models import Conference, MeetingSeries, MeetingSitting, User
-from sharing.vocabulary import Role
+from sharing.meetings import minutes, series
+from sharing.models import Conference, MeetingSeries, MeetingSitting, MinuteItem, Notice, User
+from sharing.vocabulary import MinutesStatus, NoticeKind, Role
 from tests.fixtures.demo import demo_actor, open_cases
-from tests.sharing.test_steps_taken_once import Step, _race, sessions
+from tests.sharing.test_steps_taken_once import Step, _entries, _race, sessions
 
 __all__ = ["sessions"]  # the fixture, for pytest
 
@@ -101,3 +102,72 @@ def test_a_case_brought_twice_at_once_to_the_same_sitting_is_on_its_agenda_once(
             .where(Conference.sitting_id == sitting_id, Conference.case_id == case_id)
         )
         assert brought == 1
+
+
+def _circulated(sessions: sessionmaker[Session]) -> tuple[int, Actor]:
+    """A demo conference held, its minutes circulated and waiting for its chair to agree
+    them (the demo's agreed minutes, taken back a step): its id and its chair."""
+    with sessions() as session:
+        conference = session.scalars(
+            select(Conference)
+            .where(Conference.minutes_status == MinutesStatus.AGREED)
+            .order_by(Conference.id)
+        ).first()
+        conference.minutes_status = MinutesStatus.CIRCULATED
+        conference.minutes_agreed_at = conference.minutes_agreed_by_id = None
+        session.commit()
+        return conference.id, Actor.of(conference.chair)
+
+
+def test_minutes_agreed_twice_at_once_are_agreed_once_and_told_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The chair's "Agree the minutes" sent from two tabs (or a double click): the second
+    waits, then is told they are agreed; one entry, each attendee told once."""
+    conference_id, chair = _circulated(sessions)
+    subject = ("conference", conference_id)
+    with sessions() as session:
+        agreed_before = _entries(session, acts.Action.MINUTES_AGREE, *subject)
+
+    def agree(session: Session) -> None:
+        minutes.agree(session, chair, conference_id)
+
+    answers = _race(demo_database[0], sessions, agree, agree)
+
+    assert answers == ["done", "The minutes are agreed, so they can no longer be changed"]
+    with sessions() as session:
+        assert _entries(session, acts.Action.MINUTES_AGREE, *subject) == agreed_before + 1
+        told = session.scalars(
+            select(Notice.user_id).where(
+                Notice.kind == NoticeKind.MINUTES_AGREED,
+                Notice.path == f"/conferences/{conference_id}",
+            )
+        ).all()
+        assert told
+        assert len(told) == len(set(told))
+
+
+def test_a_minute_amended_as_the_minutes_are_agreed_is_refused(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The chair amends a minute in one tab as the minutes are agreed in another: the
+    amendment waits for the agreement, then is refused, so the agreed minutes are the
+    minutes that were agreed."""
+    conference_id, chair = _circulated(sessions)
+    with sessions() as session:
+        item = session.get(Conference, conference_id).minutes[0]
+        item_id, written_at = item.id, item.written_at
+
+    def agree(session: Session) -> None:
+        minutes.agree(session, chair, conference_id)
+
+    def amend(session: Session) -> None:
+        minutes.save_minute(
+            session, chair, conference_id, "Actions", "Changed after agreement", item_id
+        )
+
+    answers = _race(demo_database[0], sessions, agree, amend)
+
+    assert answers == ["done", "The minutes are agreed, so they can no longer be changed"]
+    with sessions() as session:
+        assert session.get(MinuteItem, item_id).written_at == written_at
