@@ -27,7 +27,7 @@ from hub.forms import (
     name_and_agency,
 )
 from hub.guard import forbid, require_roles
-from hub.templating import uk_datetime
+from hub.templating import uk_date, uk_datetime
 from sharing.access.decide import Act
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
@@ -388,7 +388,7 @@ def sitting(series_id: int, sitting_id: int) -> str:
     except NotFound:
         abort(404)
     return render_template(
-        "meetings/sitting.html", title=f"{page.series_name}, {page.starts_at:%d %B %Y}", page=page
+        "meetings/sitting.html", title=f"{page.series_name}, {uk_date(page.starts_at)}", page=page
     )
 
 

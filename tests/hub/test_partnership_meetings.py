@@ -8,7 +8,7 @@ Bad input is refused with its field and reason, nothing written, the refusal aud
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -663,4 +663,31 @@ def test_a_member_of_the_agency_who_may_not_open_the_case_is_left_out_not_a_refu
         expected = {a.user_id for a in conference.attendees}
     assert expected == {case.officer_id, chair.id, police.id}
     assert f"cannot take part: {west.display_name}, Northshire Homes (they cannot open" in page
+    app.extensions["hub.engine"].dispose()
+
+
+def test_a_sitting_just_after_midnight_in_summer_is_titled_by_its_day_in_england(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """A sitting at half past midnight British Summer Time is on that day in England: its
+    page's title gave the day before (the day in UTC), under a heading that gave the day."""
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        group = _group(session)
+        half_past_eleven = datetime.combine(clock.today(), time(23, 30), UTC)
+        starts_at = next(
+            moment
+            for days in range(2, 366)
+            if (moment := half_past_eleven + timedelta(days=days)).astimezone(UK).dst()
+        )
+        sitting = series.schedule(session, Actor.of(group.chair), group.id, starts_at)
+        session.commit()
+        page = (
+            demo_client(app, group.chair)
+            .get(f"/meetings/{group.id}/sittings/{sitting.id}")
+            .get_data(as_text=True)
+        )
+    day = starts_at.astimezone(UK)
+    title = re.search(r"<title>([^<]*)</title>", page).group(1)
+    assert f"{group.name}, {day.day} {day:%B %Y}" in title
     app.extensions["hub.engine"].dispose()
