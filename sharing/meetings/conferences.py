@@ -208,8 +208,9 @@ def convene(
     """Convene a conference on the case (authorised for ``Act.CONVENE``): each invited
     agency gets a share for the conference's purpose until ``share_days`` after it.
     Refused with the field and the reason, before anything is written, for a question
-    missing or too long, a time past or too far ahead, no place or link, a chair who may
-    not chair, an agency the protocol does not cover, or an attendee of an agency not at
+    missing or too long, a time past, too far ahead or after the protocol ends (the
+    invitations' shares end with it), no place or link, a chair who may not chair, an
+    agency the protocol does not cover, or an attendee of an agency not at
     the table."""
     authorised.require(Act.CONVENE)
     try:
@@ -262,6 +263,13 @@ def _convene(
     protocol = protocols.get((data.protocol_id or 0, data.purpose))
     if protocol is None:
         raise InputError("protocol_purpose", "Choose an active protocol and purpose")
+    if clock.day_of(data.starts_at) > protocol.end_on:
+        raise InputError(
+            "starts_at",
+            f"{protocol.title} ends on {protocol.end_on:%-d %B %Y}, before the conference, "
+            "and the invitations' shares end with it: hold the conference by then, or once "
+            "the protocol's next version is signed, convene it under that",
+        )
     if not data.agency_ids:
         raise InputError("agency_ids", "Invite at least one partner agency")
     options = {o.agency.id: o for o in invitable(session, case, protocol.id, data.purpose)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -40,7 +41,7 @@ from sharing.models import (
 )
 from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, MinutesStatus, PartyRole, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
+from tests.fixtures.demo import demo_client, demo_copy, demo_user, lock_demo_case
 from tests.fixtures.statements import walk_pages
 
 PURPOSE = "case_conference"
@@ -751,3 +752,30 @@ def test_only_people_who_take_part_in_conferences_are_offered_or_accepted_as_exp
     with pytest.raises(InputError, match="their roles do not take part in conferences"):
         conferences.convene(demo_session, authorised, data, share_days=28)
     demo_session.rollback()
+
+
+def test_a_conference_after_its_protocol_ends_is_refused_saying_when_it_ends(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """A conference convened for a day after its protocol ends: the invitations' shares
+    end with the protocol, so the invited agencies could open neither the conference nor
+    their packs at the meeting, nor answer what they hold. It is refused at its date, with
+    when the protocol ends, and nothing is written."""
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        protocol = session.get(ProtocolRecord, int(_protocol_purpose(session).split(":")[0]))
+        protocol.end_on = clock.today() + timedelta(days=20)
+        session.commit()
+        case = _open_case(session)
+        officer = _officer_client(app, session, case)
+        before = _counts(session)
+        when = clock.now() + timedelta(days=30)
+        response = officer.post(
+            f"/cases/{case.id}/conferences/new", data=_form(officer, session, case, when=when)
+        )
+        assert response.status_code == 400
+        assert f"ends on {protocol.end_on.day} {protocol.end_on:%B %Y}" in response.get_data(
+            as_text=True
+        )
+        assert _counts(session) == before
+    app.extensions["hub.engine"].dispose()
