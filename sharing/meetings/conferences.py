@@ -390,6 +390,7 @@ def withdraw_invitation(
     authorise(session, actor, conference.case_id, Act.REVOKE_SHARE)
     if conference.case.agency_id != actor.agency_id:
         raise NotAllowed("only the convening agency withdraws invitations")
+    read_for_change(session, invitation)  # withdrawn twice at once: the second waits, then sees it
     if invitation.withdrawn_at is None and (why := chair_stays(conference, invitation)):
         acts.refuse(
             session,

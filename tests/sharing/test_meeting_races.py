@@ -20,7 +20,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto.keys import LocalKeyring
-from sharing.meetings import minutes, series
+from sharing.meetings import conferences, minutes, series
 from sharing.models import Conference, MeetingSeries, MeetingSitting, MinuteItem, Notice, User
 from sharing.vocabulary import MinutesStatus, NoticeKind, Role
 from tests.fixtures.demo import demo_actor, open_cases
@@ -171,3 +171,41 @@ def test_a_minute_amended_as_the_minutes_are_agreed_is_refused(
     assert answers == ["done", "The minutes are agreed, so they can no longer be changed"]
     with sessions() as session:
         assert session.get(MinuteItem, item_id).written_at == written_at
+
+
+def test_an_invitation_withdrawn_twice_at_once_is_withdrawn_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """ "Yes, withdraw the invitation" sent from two tabs (or a double click): the second
+    waits for the first and changes nothing; the log records one withdrawal and one share
+    revoked, where it recorded each twice."""
+    with sessions() as session:
+        conference = next(
+            c
+            for c in session.scalars(select(Conference).order_by(Conference.id))
+            if c.starts_at > clock.now() and not c.case.locked
+        )
+        invitation = next(
+            i
+            for i in conference.invitations
+            if i.stands(clock.today()) and not conference.chaired_from(i.agency_id)
+        )
+        convenor = Actor.of(conference.case.officer)
+        conference_id, invitation_id = conference.id, invitation.id
+        case_id = conference.case_id
+
+    def withdraw(session: Session) -> None:
+        conferences.withdraw_invitation(session, convenor, conference_id, invitation_id)
+
+    subject = ("conference", conference_id)
+    with sessions() as session:
+        revoked_before = _entries(session, acts.Action.SHARE_REVOKE, "case", case_id)
+        withdrawn_before = _entries(session, acts.Action.CONFERENCE_WITHDRAW, *subject)
+    answers = _race(demo_database[0], sessions, withdraw, withdraw)
+
+    assert answers == ["done", "done"]
+    with sessions() as session:
+        withdrawn = _entries(session, acts.Action.CONFERENCE_WITHDRAW, *subject)
+        assert withdrawn == withdrawn_before + 1
+        revoked = _entries(session, acts.Action.SHARE_REVOKE, "case", case_id)
+        assert revoked == revoked_before + 1
