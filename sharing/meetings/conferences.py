@@ -343,11 +343,12 @@ def _convene(
     for user in attendees:
         session.add(ConferenceAttendee(conference=conference, user_id=user.id))
     if escalation is not None:
+        day = clock.day_of(data.starts_at)  # the day in England, not in UTC
         escalation.considered_at = now
         escalation.considered_by_id = actor.user_id
         seal_many(
             escalation,
-            {"decision_note": f"Case conference convened for {data.starts_at:%d %B %Y}."},
+            {"decision_note": f"Case conference convened for {day:%-d %B %Y}."},
         )
     session.flush()
     notices.conference_convened(session, conference, now)

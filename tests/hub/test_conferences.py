@@ -6,7 +6,7 @@ its field, nothing written and the refusal audited."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,6 +39,7 @@ from sharing.models import (
     Share,
     User,
 )
+from sharing.risk.disclose import escalations
 from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, MinutesStatus, PartyRole, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_copy, demo_user, lock_demo_case
@@ -778,4 +779,57 @@ def test_a_conference_after_its_protocol_ends_is_refused_saying_when_it_ends(
             as_text=True
         )
         assert _counts(session) == before
+    app.extensions["hub.engine"].dispose()
+
+
+def test_a_prompt_acted_on_by_a_conference_after_midnight_in_summer_gives_its_day_in_england(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    """The escalation prompt a conference answers records the day it is for as a day in
+    England: one at half past midnight British Summer Time was recorded for the day
+    before (the day in UTC)."""
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        escalation = session.scalar(
+            select(Escalation)
+            .join(Case, Case.id == Escalation.case_id)
+            .where(
+                Escalation.considered_at.is_(None),
+                Case.locked.is_(False),
+                Case.status == CaseStatus.ACTIVE,
+                Case.agency.has(type=AgencyType.LANDLORD),
+            )
+            .order_by(Escalation.id)
+        )
+        case = escalation.case
+        officer = Actor.of(case.officer)
+        half_past_eleven = datetime.combine(clock.today(), time(23, 30), UTC)
+        starts_at = next(
+            moment
+            for days in range(2, 300)
+            if (moment := half_past_eleven + timedelta(days=days)).astimezone(UK).dst()
+        )
+        protocol_id, purpose = _protocol_purpose(session).split(":")
+        conferences.convene(
+            session,
+            authorise(session, officer, case.id, Act.CONVENE),
+            conferences.ConferenceInput(
+                question=QUESTION,
+                starts_at=starts_at,
+                protocol_id=int(protocol_id),
+                purpose=purpose,
+                agency_ids=[_agency(session, "northshire-police").id],
+                chair_id=demo_user(session, case.agency.code, Role.MANAGER).id,
+                place="Civic Centre, committee room 2",
+                escalation_id=escalation.id,
+            ),
+            share_days=28,
+        )
+        decision = authorise(session, officer, case.id, Act.VIEW).decision
+        note = next(
+            e.decision_note for e in escalations(session, case, decision) if e.id == escalation.id
+        )
+        day = starts_at.astimezone(UK)
+        assert note == f"Case conference convened for {day.day} {day:%B %Y}."
+        session.rollback()
     app.extensions["hub.engine"].dispose()
