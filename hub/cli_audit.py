@@ -19,7 +19,7 @@ from hub import audit_witnesses
 from hub.database import audit_origin, key_store, new_session
 from sharing import accounts, clock
 from sharing.audit import acts, checkpoints, listings, notes, proofs
-from sharing.audit.export import ExportError, build_export
+from sharing.audit.export import ExportError, build_export, check_range
 from sharing.audit.head import LogDamaged
 from sharing.audit.log import integrate, integrate_committed, verify, waiting
 from sharing.audit.policy import PolicyNotMet, check_policy
@@ -202,6 +202,10 @@ def audit_public_key(pem: bool) -> None:
 def audit_export(first: int, last: int, out: Path, held_sizes: tuple[int, ...]) -> None:
     """Write entries FROM to TO with checkpoints and proofs, for verify_audit.py. Signs a
     checkpoint first if none covers the range yet."""
+    try:
+        check_range(first, last)  # before anything is signed for it
+    except ExportError as e:
+        _fail(str(e))
     with new_session() as session:
         try:
             integrate(session)

@@ -55,11 +55,10 @@ def build_export(
     """The export of entries ``first`` to ``last`` (inclusive) for the log ``origin``,
     with consistency proofs from each of ``held_sizes`` (the sizes of checkpoints a
     verifier holds) to its latest checkpoint."""
+    check_range(first, last)
     size = session.scalar(select(AuditTree.size)) or 0
     if size == 0:
         raise ExportError("the audit log is empty: there is nothing to export")
-    if not 0 <= first <= last:
-        raise ExportError(f"the range {first} to {last} is empty or negative")
     if last >= size:
         raise ExportError(f"there is no entry {last}: the log has entries 0 to {size - 1}")
     checkpoints = _covering(session, origin, first, last)
@@ -103,6 +102,20 @@ def build_export(
             for n in sorted(set(held_sizes))
         },
     }
+
+
+def check_range(first: int, last: int) -> None:
+    """ExportError unless entries ``first`` to ``last`` are a range of at least one entry:
+    an export of none would verify and vouch for nothing."""
+    if first < 0:
+        raise ExportError(
+            f"the range {first} to {last} starts before entry 0: entries are numbered from 0"
+        )
+    if last < first:
+        raise ExportError(
+            f"the range {first} to {last} holds no entries, so an export of it would prove "
+            "nothing: give --to at or after --from"
+        )
 
 
 def _covering(session: Session, origin: str, first: int, last: int) -> list[AuditCheckpoint]:

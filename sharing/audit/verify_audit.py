@@ -575,6 +575,10 @@ def check_checkpoints(
 def check_entries(document: dict[str, Any], size: int, root: bytes) -> tuple[int, int]:
     span = field(document, "range", dict)
     first, last = field(span, "first", int, "the range"), field(span, "last", int, "the range")
+    if first < 0:
+        raise Problem(f"its range starts at entry {first}: entries are numbered from 0")
+    if last < first:  # an export of nothing would be "OK" and vouch for nothing
+        raise Problem(f"its range, entries {first} to {last}, holds no entries: it proves nothing")
     entries = field(document, "entries", list)
     if len(entries) != last - first + 1:
         raise Problem(f"the export should hold {last - first + 1} entries but holds {len(entries)}")

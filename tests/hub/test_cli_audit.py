@@ -208,15 +208,22 @@ def test_export_checked_by_the_standalone_verifier(logged: str, tmp_path: Path, 
 @pytest.mark.parametrize(
     ("first", "last", "message"),
     [
-        ("5", "3", "the range 5 to 3 is empty"),
+        ("5", "4", "the range 5 to 4 holds no entries, so an export of it would prove nothing"),
+        ("5", "3", "the range 5 to 3 holds no entries"),
         ("0", "12", "there is no entry 12: the log has entries 0 to 11"),
-        ("-1", "3", "the range -1 to 3 is empty or negative"),
+        ("-1", "3", "the range -1 to 3 starts before entry 0: entries are numbered from 0"),
     ],
 )
 def test_export_of_a_bad_range_says_what_is_wrong(logged, tmp_path, first, last, message) -> None:
+    """An empty range (``--to`` one before ``--from``) was refused only after a checkpoint
+    had been signed for it; now it is refused before anything is signed."""
     out = tmp_path / "x.json"
     _refused(hub("audit", "export", "--from", first, "--to", last, "--out", str(out)), message)
     assert not out.exists()
+    engine = make_engine(logged)
+    with make_session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 0
+    engine.dispose()
 
 
 def test_proofs_and_proofs_of_what_does_not_exist(logged: str) -> None:

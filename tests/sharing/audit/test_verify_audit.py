@@ -170,6 +170,29 @@ def test_damage_to_an_export_is_named_in_one_line(
 
 
 @pytest.mark.parametrize(
+    ("first", "last", "message"),
+    [
+        (5, 4, "its range, entries 5 to 4, holds no entries: it proves nothing"),
+        (30, 3, "its range, entries 30 to 3, holds no entries: it proves nothing"),
+        (0, -1, "its range, entries 0 to -1, holds no entries: it proves nothing"),
+        (-1, -2, "its range starts at entry -1: entries are numbered from 0"),
+    ],
+)
+def test_an_export_of_no_entries_is_refused_not_passed(
+    files: Files, first: int, last: int, message: str
+) -> None:
+    """An export whose range is empty (its last entry before its first) and that holds no
+    entries, with good checkpoints: it was said OK ("entries 5 to 4 ... are in its log"),
+    which vouches for nothing."""
+    files.document["range"] = {"first": first, "last": last}
+    files.document["entries"] = []
+    files.export.write_text(json.dumps(files.document))
+    done = files.run("verify", "--public-key", files.public_key, files.export)
+    _fails_with(done, message)
+    assert "OK" not in done.stdout
+
+
+@pytest.mark.parametrize(
     ("content", "message"),
     [
         (lambda text: text[: len(text) // 2], "it is truncated"),
