@@ -3,7 +3,10 @@ to review, a protocol due for review, a case to escalate), until someone dismiss
 
 A partner's alert that a case shared with it was escalated names the case: it is shown
 only while the agency's role would be alerted of it now (a live share, the case neither
-locked nor erased), so a case locked since does not exist for them here either."""
+locked nor erased), so a case locked since does not exist for them here either. So is a
+manager's alert of a lock or unlock request: only while the request waits and they may
+decide it, so a decided request's alert goes, and a locked case is named only to its
+lock's members."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.facts import Actor
+from sharing.cases import locks
 from sharing.errors import NotFound
 from sharing.models import Alert, Case
 from sharing.risk.escalation import partners_to_alert
@@ -23,7 +27,8 @@ from sharing.vocabulary import AlertKind
 def open_alerts(session: Session, actor: Actor, now: datetime | None = None) -> list[Alert]:
     """The alerts not yet dismissed for the actor's agency and roles, newest first, each
     once however many of the actor's roles it was raised for; an escalation of a case
-    shared with the agency only while it would be alerted of it now."""
+    shared with the agency only while it would be alerted of it now, a lock request only
+    while it waits for a manager and the actor may decide it."""
     found = session.scalars(
         select(Alert)
         .where(
@@ -42,10 +47,16 @@ def open_alerts(session: Session, actor: Actor, now: datetime | None = None) -> 
             )
         )
     }
+    waiting = locks.alerts_waiting(
+        session,
+        actor,
+        {a.case_id for a in found if a.kind is AlertKind.LOCK_REQUEST and a.case_id is not None},
+    )
     shown = [
         a
         for a in found
-        if a.kind is not AlertKind.RISK_ESCALATION or a.role in alerted.get(a.case_id or 0, ())
+        if (a.kind is not AlertKind.RISK_ESCALATION or a.role in alerted.get(a.case_id or 0, ()))
+        and (a.kind is not AlertKind.LOCK_REQUEST or (a.case_id, a.message) in waiting)
     ]
     told: dict[tuple[object, ...], Alert] = {}
     for alert in shown:

@@ -4,7 +4,7 @@ follows the same two-person rule."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,7 +67,7 @@ def request_lock(
             agency_id=case.agency_id,
             role=Role.MANAGER,
             kind=AlertKind.LOCK_REQUEST,
-            message=f"{'Unlock' if unlock else 'Lock'} requested for case {case.reference}",
+            message=_alert_message(case.reference, unlock),
             case_id=case.id,
         )
     )
@@ -80,6 +80,30 @@ def request_lock(
         basis=f"request {request.id}" + ("" if unlock else f", reason {request.reason.value}"),
     )
     return request
+
+
+def _alert_message(reference: str, unlock: bool) -> str:
+    return f"{'Unlock' if unlock else 'Lock'} requested for case {reference}"
+
+
+def alerts_waiting(session: Session, actor: Actor, case_ids: Iterable[int]) -> set[tuple[int, str]]:
+    """(case ID, message) of the lock-request alerts about ``case_ids`` the actor is still
+    asked to look at: those of requests waiting for a manager that the actor may decide
+    (an unlock request only for the locked case's members). A decided request's alert
+    no longer asks anything, and names a case locked since to no one outside its lock."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return set()
+    rows = session.execute(
+        select(Case.id, Case.reference, LockRequest.unlock)
+        .join(LockRequest, LockRequest.case_id == Case.id)
+        .where(
+            Case.id.in_(wanted),
+            LockRequest.status == LockStatus.REQUESTED,
+            own_cases_where(actor, Act.DECIDE_LOCK),
+        )
+    )
+    return {(case_id, _alert_message(reference, unlock)) for case_id, reference, unlock in rows}
 
 
 def decide_lock(
