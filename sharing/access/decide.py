@@ -108,7 +108,7 @@ RULES: dict[Act, ActRule] = {
     Act.CHANGE_OFFICER: ActRule(
         MANAGERS, "only a manager gives a case to another officer", live_only=True
     ),
-    Act.DECIDE_LOCK: ActRule(MANAGERS, "only a manager decides lock requests"),
+    Act.DECIDE_LOCK: ActRule(MANAGERS, "only a manager decides lock requests", live_only=True),
     Act.ERASE: ActRule(MANAGERS, "only a manager of the owning agency may erase its records"),
     Act.BREAK_GLASS: ActRule(frozenset(), "this is your own agency's case", partners=True),
     Act.SEE_BREAK_GLASS: ActRule(
