@@ -90,6 +90,12 @@ def reveal(
     return values
 
 
+def reveal_one(decision: Decision, record: DeclarativeBase, column: str) -> str | None:
+    """``reveal`` of one column: its value if the decision allows it (None otherwise),
+    shown as erased or unreadable when it cannot be read."""
+    return reveal(decision, record, (column,))[column]
+
+
 def _one(record: DeclarativeBase, column: str) -> str | None:
     try:
         return unseal_many(record, (column,))[column]

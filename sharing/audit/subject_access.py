@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
 from sharing.access.decide import Actor, Decision, decide_subject_access
-from sharing.access.reveal import ERASED, load_data_keys, reveal
+from sharing.access.reveal import ERASED, load_data_keys, reveal_one
 from sharing.audit import acts, subject_cases, subject_held
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
 from sharing.cases.erasure import cases_naming
@@ -267,7 +267,7 @@ def _roles(case: Case, person_id: int) -> str:
 def _read(decision: Decision, record: object, column: str) -> str | None:
     """The value of ``column`` as the decision reveals it; a date of birth as people write
     it ("24 February 1977"), a marker in its place (erased, not shared) as it is."""
-    value = reveal(decision, record, (column,))[column]  # type: ignore[arg-type]
+    value = reveal_one(decision, record, column)  # type: ignore[arg-type]
     if column == "date_of_birth" and value:
         try:
             return clock.day_text(date.fromisoformat(value))

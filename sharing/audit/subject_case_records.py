@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
 from sharing.access.decide import Decision
-from sharing.access.reveal import load_data_keys, reveal
+from sharing.access.reveal import load_data_keys, reveal, reveal_one
 from sharing.audit.subject_held import HeldDocument, document_entry
 from sharing.meetings.requests import PARTS
 from sharing.models import (
@@ -181,7 +181,7 @@ def case_records(
                     f"Request to {'unlock' if r.unlock else 'lock'} it: "
                     f"{r.reason.label} ({r.status.label.lower()})"
                 ),
-                note=reveal(decision, r, ("note",))["note"],
+                note=reveal_one(decision, r, "note"),
             )
             for r in locks
         ],
@@ -207,7 +207,7 @@ def _closure(case: Case, decision: Decision) -> Closure | None:
         reason=case.closure_reason.label if case.closure_reason else None,
         outcome=case.closure_outcome.label if case.closure_outcome else None,
         resolved_by=case.resolved_by.label if case.resolved_by else None,
-        note=reveal(decision, case, ("closure_note",))["closure_note"],
+        note=reveal_one(decision, case, "closure_note"),
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.decide import Decision
-from sharing.access.reveal import reveal
+from sharing.access.reveal import reveal_one
 from sharing.audit import subject_case_records, subject_held
 from sharing.models import Action, Case, Incident, Share
 
@@ -114,19 +114,19 @@ def case_section(
     return replace(
         heading,
         location_withheld=not complainant,
-        summary=_value(decision, case, "summary"),
-        address=_value(decision, case, "address") if complainant else None,
-        postcode=_value(decision, case, "postcode") if complainant else None,
-        uprn=_value(decision, case, "uprn") if complainant else None,
+        summary=reveal_one(decision, case, "summary"),
+        address=reveal_one(decision, case, "address") if complainant else None,
+        postcode=reveal_one(decision, case, "postcode") if complainant else None,
+        uprn=reveal_one(decision, case, "uprn") if complainant else None,
         incidents=[
             IncidentEntry(
                 occurred_at=i.occurred_at,
-                place=_value(decision, i, "place")
+                place=reveal_one(decision, i, "place")
                 if complainant or i.reported_by_id == person_id
                 else None,
-                description=_value(decision, i, "description"),
+                description=reveal_one(decision, i, "description"),
                 reported_by_them=i.reported_by_id == person_id,
-                crime_reference=_value(decision, i, "crime_reference"),
+                crime_reference=reveal_one(decision, i, "crime_reference"),
                 hate_related=i.hate_related,
                 received_by=i.received_by.name,
             )
@@ -138,8 +138,8 @@ def case_section(
                 status=a.status.label,
                 owner_agency=a.owner_agency.name,
                 due_on=a.due_on,
-                description=_value(decision, a, "description"),
-                outcome_note=_value(decision, a, "outcome_note"),
+                description=reveal_one(decision, a, "description"),
+                outcome_note=reveal_one(decision, a, "outcome_note"),
             )
             for a in actions
         ],
@@ -162,7 +162,3 @@ def case_section(
             decision,
         ),
     )
-
-
-def _value(decision: Decision, record: Case | Incident | Action, column: str) -> str | None:
-    return reveal(decision, record, (column,))[column]

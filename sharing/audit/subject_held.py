@@ -18,7 +18,7 @@ from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.decide import Decision
-from sharing.access.reveal import reveal
+from sharing.access.reveal import reveal, reveal_one
 from sharing.audit import acts
 from sharing.cases.survey import Survey
 from sharing.models import (
@@ -249,7 +249,7 @@ def _survey(
         answered_at=record.answered_when if answered else None,
         overall=record.overall.label if record.overall else None,
         answers=_answers(record, survey),
-        comment=reveal(decision, record, ("comment",))["comment"],
+        comment=reveal_one(decision, record, "comment"),
         complainants=complainants,
     )
 

@@ -20,7 +20,7 @@ from sharing import clock, paging
 from sharing.access.authorise import CaseDecisions, authorise
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import CaseFacts, facts_of
-from sharing.access.reveal import load_data_keys, reveal
+from sharing.access.reveal import load_data_keys, reveal_one
 from sharing.access.scope import Lock
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
@@ -179,7 +179,7 @@ def actions_for_agency(
         decision, purpose = _decision(decisions, case)
         description = basis = None
         if decision is not None and decision.allows("actions"):
-            description = reveal(decision, action, ["description"])["description"]
+            description = reveal_one(decision, action, "description")
             basis = decision.categories["actions"]
             shown_cases.add(case.id)
         rows.append(

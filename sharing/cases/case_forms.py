@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing import stamps
 from sharing.access.authorise import AuthorisedCase
-from sharing.access.reveal import load_data_keys, reveal, reveal_rows
+from sharing.access.reveal import load_data_keys, reveal, reveal_one, reveal_rows
 from sharing.audit import acts
 from sharing.cases.actions import open_action
 from sharing.cases.needs import Needs, needs_of
@@ -117,7 +117,7 @@ def action_to_change(
     (recorded as one view of the actions category, the form its section)."""
     action = open_action(session, authorised, action_id)
     load_data_keys(session, {authorised.case.data_key_id})
-    description = reveal(authorised.decision, action, ["description"])["description"]
+    description = reveal_one(authorised.decision, action, "description")
     acts.record(
         session,
         acts.Action.CASE_VIEW,

@@ -14,7 +14,7 @@ from sharing import clock
 from sharing.access.authorise import authorise, own_cases_where
 from sharing.access.decide import Act, Actor, decide
 from sharing.access.facts import facts_of, policy
-from sharing.access.reveal import reveal
+from sharing.access.reveal import reveal_one
 from sharing.audit import acts
 from sharing.crypto.sealing import data_key_for, destroy_data_key, load_data_keys, seal
 from sharing.db import read_for_change
@@ -187,9 +187,7 @@ def to_review(session: Session, actor: Actor) -> list[WaitingReview]:
     items = [
         WaitingReview(
             g,
-            reveal(decide(actor, facts[g.case_id], Act.SEE_BREAK_GLASS, now=now), g, ("reason",))[
-                "reason"
-            ],
+            reveal_one(decide(actor, facts[g.case_id], Act.SEE_BREAK_GLASS, now=now), g, "reason"),
         )
         for g in waiting
     ]

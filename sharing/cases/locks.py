@@ -15,7 +15,7 @@ from sharing import clock, notices
 from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
 from sharing.access.decide import LOCKED, Act, Actor, decide
 from sharing.access.facts import facts_of
-from sharing.access.reveal import reveal
+from sharing.access.reveal import reveal_one
 from sharing.audit import acts
 from sharing.crypto.sealing import load_data_keys, seal
 from sharing.db import read_for_change
@@ -212,7 +212,7 @@ def pending_requests(session: Session, actor: Actor) -> list[PendingRequest]:
     pending = [
         PendingRequest(
             r,
-            reveal(decide(actor, facts[r.case_id], Act.DECIDE_LOCK, now=now), r, ("note",))["note"],
+            reveal_one(decide(actor, facts[r.case_id], Act.DECIDE_LOCK, now=now), r, "note"),
         )
         for r in requests
     ]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.authorise import AuthorisedCase, own_cases_where
 from sharing.access.decide import Actor, Decision
-from sharing.access.reveal import load_data_keys, reveal
+from sharing.access.reveal import load_data_keys, reveal, reveal_one
 from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
 from sharing.risk.matrix import Matrices
 from sharing.vocabulary import CaseStatus, Priority, RiskBand
@@ -140,7 +140,7 @@ def assessment_view(
         if not decision.allows(category):
             withheld = withheld or getattr(assessment, column) is not None
             continue
-        value = reveal(decision, assessment, (column,))[column]
+        value = reveal_one(decision, assessment, column)
         if value and value.startswith("{"):
             answers.update(json.loads(value))
     shown: list[AnswerView] = []
@@ -157,6 +157,7 @@ def assessment_view(
                     question.category,
                 )
             )
+    texts = reveal(decision, assessment, ("adjustment_reason", "support_needs"))
     return AssessmentView(
         id=assessment.id,
         assessed_at=assessment.assessed_at,
@@ -167,8 +168,8 @@ def assessment_view(
         score_band=assessment.score_band,
         band=assessment.band,
         adjusted=assessment.adjusted,
-        adjustment_reason=reveal(decision, assessment, ("adjustment_reason",))["adjustment_reason"],
-        support_needs=reveal(decision, assessment, ("support_needs",))["support_needs"],
+        adjustment_reason=texts["adjustment_reason"],
+        support_needs=texts["support_needs"],
         answers=tuple(shown),
         answers_withheld=withheld,
     )
@@ -177,11 +178,8 @@ def assessment_view(
 def _name(person: Person, decision: Decision) -> str | None:
     if not decision.allows("identity"):
         return None
-    parts = [
-        reveal(decision, person, ("given_names",))["given_names"],
-        reveal(decision, person, ("family_name",))["family_name"],
-    ]
-    return " ".join(p for p in parts if p) or None
+    parts = reveal(decision, person, ("given_names", "family_name"))
+    return " ".join(p for p in (parts["given_names"], parts["family_name"]) if p) or None
 
 
 def _people(
@@ -255,7 +253,7 @@ def triage_changes(
             priority_to=c.priority_to,
             triage_from=c.triage_from.label,
             triage_to=c.triage_to.label,
-            reason=reveal(decision, c, ("reason",))["reason"],
+            reason=reveal_one(decision, c, "reason"),
         )
         for c in changes
     )
@@ -277,7 +275,7 @@ def escalations(session: Session, case: Case, decision: Decision) -> tuple[Escal
             raised_at=e.raised_at,
             considered_at=e.considered_at,
             considered_by=e.considered_by.display_name if e.considered_by else None,
-            decision_note=reveal(decision, e, ("decision_note",))["decision_note"],
+            decision_note=reveal_one(decision, e, "decision_note"),
         )
         for e in found
     )

@@ -18,7 +18,7 @@ from sharing import clock
 from sharing.access.authorise import AuthorisedCase, decide_case
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import facts_of, shares_with
-from sharing.access.reveal import holds, people_holding, reveal
+from sharing.access.reveal import holds, people_holding, reveal, reveal_one
 from sharing.access.scope import Lock
 from sharing.crypto import blind_index
 from sharing.models import Agency, Case, CaseParty, Person, UserRole
@@ -73,7 +73,7 @@ def known_to_others(session: Session, authorised: AuthorisedCase) -> list[KnownT
             for term in _person_terms(authorised, party.person):
                 whose.setdefault(term, set()).add(f"a {party.role.label.lower()}")
     found = _cases_of_people(session, whose, list(others))  # matched case id -> what matched
-    uprn = reveal(authorised.decision, case, ("uprn",))["uprn"]
+    uprn = reveal_one(authorised.decision, case, "uprn")
     if uprn:
         _, case_ids = blind_index.candidates(session, "uprn", uprn, list(others))
         if case_ids:
