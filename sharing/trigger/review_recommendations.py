@@ -16,10 +16,11 @@ from sharing import clock, notices
 from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import reveal
 from sharing.audit import acts
+from sharing.clock import day_text
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.models import Agency, TriggerRecommendation
+from sharing.models import Agency, TriggerApplication, TriggerRecommendation
 from sharing.trigger import handling, review
 from sharing.trigger.handling import handled
 from sharing.trigger.input_checks import plain_text
@@ -56,6 +57,9 @@ def recommend(
     the field and reason and nothing written: another stage, an owner that is not a
     relevant body, a due date past or too far, no text."""
     application = handled(session, actor, procedure, application_id)
+    # Sent as another lead records the outcome or closes the application: one waits for
+    # the other, so that the outcome's audit entry and letter name the same recommendations.
+    read_for_change(session, application)
     now = now or clock.now()
     today = clock.day_of(now)
     with acts.refusing_input(
@@ -63,14 +67,7 @@ def recommend(
     ):
         handling.refuse_if_erased(application, "no recommendation can be recorded on it")
         handling.refuse_if_closed(application, "no recommendation is recorded on it")
-        if on_appeal:
-            if application.appeal_received_on is None or application.appeal_decided_on:
-                raise InputError("text", "Recommendations on appeal are made while it is heard")
-        elif application.review_sitting_id is None or application.outcome_on is not None:
-            raise InputError(
-                "text",
-                "Recommendations are recorded once the panel is convened, before the outcome",
-            )
+        _refuse_unless_heard(application, on_appeal)
         owner = session.get(Agency, data.owner_agency_id or 0)
         if (
             owner is None
@@ -120,6 +117,31 @@ def recommend(
         + ("; on appeal" if on_appeal else ""),
     )
     return recommendation
+
+
+def _refuse_unless_heard(application: TriggerApplication, on_appeal: bool) -> None:
+    """``InputError`` unless the panel (or the appeal) is hearing the application. Once
+    its outcome (or the appeal's decision) is recorded, at ``ALREADY_DONE``: the form was
+    sent from a page that no longer offers it, as when another lead recorded it first."""
+    if on_appeal:
+        if application.appeal_decided_on is not None:
+            raise InputError(
+                handling.ALREADY_DONE,
+                "The appeal decision was recorded on "
+                f"{day_text(application.appeal_decided_on)}, so the recommendation was not "
+                "recorded: recommendations on appeal are made while it is heard.",
+            )
+        if application.appeal_received_on is None:
+            raise InputError("text", "Recommendations on appeal are made while it is heard")
+    elif application.outcome_on is not None:
+        raise InputError(
+            handling.ALREADY_DONE,
+            f"The outcome was recorded on {day_text(application.outcome_on)}, so the "
+            "recommendation was not recorded: the panel's recommendations are recorded "
+            "before the outcome.",
+        )
+    elif application.review_sitting_id is None:
+        raise InputError("text", "Recommendations are recorded once the panel is convened")
 
 
 @dataclass(frozen=True)

@@ -357,6 +357,24 @@ def test_recommendations_outcome_letter_and_appeal(hub, session) -> None:
         assert pdf.data.startswith(b"%PDF")
         assert _entries(session, "trigger.letter")[-1].object_id == str(application.id)
 
+        # A recommendation sent from a page opened before the outcome (another tab, or
+        # another lead) is refused on the page, saying so: the letter went without it.
+        stale = _post(
+            lead,
+            f"{page}/recommendations",
+            page,
+            owner_agency_id=str(police.id),
+            text="Too late for the letter",
+            **_day("due_on", clock.today() + timedelta(days=30)),
+        )
+        assert stale.status_code == 400
+        said = stale.get_data(as_text=True)
+        assert f"The outcome was recorded on {clock.day_text(clock.today())}" in said
+        assert "govuk-notification-banner" in said
+        assert "govuk-error-summary" not in said  # no error that links to a form not shown
+        session.expire_all()
+        assert len(application.recommendations) == 1
+
         # The body marks its recommendation done; another body does not see it.
         sergeant = demo_client(hub, demo_user(session, "northshire-police", Role.MANAGER))
         listed = sergeant.get("/trigger/recommendations").get_data(as_text=True)
