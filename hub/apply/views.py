@@ -45,7 +45,11 @@ def _procedure() -> Procedure:
 
 
 #: The longest text each box takes (the core's checks), stated beside the box.
-LIMITS = {"problem": input_checks.MAX_TEXT, "victim_address": input_checks.MAX_ADDRESS}
+LIMITS = {
+    "problem": input_checks.MAX_TEXT,
+    "victim_address": input_checks.MAX_ADDRESS,
+    "applicant_address": input_checks.MAX_ADDRESS,
+}
 
 
 class ApplyForm(HubForm):
@@ -66,6 +70,7 @@ class ApplyForm(HubForm):
     )
     applicant_name = StringField("Your name")
     applicant_contact = StringField("Your phone number or email address")
+    applicant_address = TextAreaField("Your postal address (if you did not give an email address)")
     consent_recorded = BooleanField("The victim has agreed to me applying for them")
 
 
@@ -89,6 +94,7 @@ def _input(form: ApplyForm) -> input_checks.ApplicationInput:
         on_behalf=form.on_behalf.data if someone_else else "",
         applicant_name=(form.applicant_name.data or "") if someone_else else "",
         applicant_contact=(form.applicant_contact.data or "") if someone_else else "",
+        applicant_address=(form.applicant_address.data or "") if someone_else else "",
         consent_recorded=bool(form.consent_recorded.data) if someone_else else False,
         victim_date_of_birth=form.victim_date_of_birth.data if _a_person(form) else None,
     )
@@ -156,7 +162,7 @@ STEPS = (
     Step(
         "you",
         "About you",
-        ("applicant_name", "applicant_contact", "consent_recorded"),
+        ("applicant_name", "applicant_contact", "applicant_address", "consent_recorded"),
         _for_someone_else,
     ),
     Step(

@@ -81,6 +81,10 @@ class ApplicationForm(HubForm):
         "How to contact them",
         validators=[TextLimit(input_checks.MAX_NAME, "how to contact the person applying")],
     )
+    applicant_address = TextAreaField(
+        "Their postal address, for the letters (needed without an e-mail address)",
+        validators=[TextLimit(input_checks.MAX_ADDRESS, "the postal address")],
+    )
     consent_recorded = BooleanField("The victim consents to this person applying for them")
     consent_note = TextAreaField(
         "How the victim's consent was given (optional)",

@@ -36,11 +36,11 @@ from sharing.formats import normalise_phone, normalise_postcode
 from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
 from sharing.trigger import letters
 
-#: The sealed columns a search by each kind compares: the victim's, then the contact the
-#: person applying for them gave (no date of birth is taken for them).
+#: The sealed columns a search by each kind compares: the victim's, then the contact (and
+#: postal address) the person applying for them gave (no date of birth is taken for them).
 _COMPARED = {
     "surname_dob": ("victim_family_name", "victim_date_of_birth"),
-    "postcode": ("victim_postcode", "applicant_contact"),
+    "postcode": ("victim_postcode", "applicant_contact", "applicant_address"),
     "phone": ("victim_phone", "applicant_contact"),
 }
 _NAMES = ("victim_given_names", "victim_family_name", "applicant_name")
@@ -138,7 +138,9 @@ def _whom(field: str, value: str, values: dict[str, str | None]) -> str | None:
     normalise = normalise_phone if field == "phone" else normalise_postcode
     if victim is not None and normalise(victim) == value:
         return VICTIM
-    contact = values["applicant_contact"] or ""
+    contact = "\n".join(
+        filter(None, (values["applicant_contact"], values.get("applicant_address")))
+    )
     found = (_PHONE_IN_TEXT if field == "phone" else _POSTCODE_IN_TEXT).findall(contact)
     return APPLICANT if any(normalise(text) == value for text in found) else None
 
@@ -212,6 +214,7 @@ _DETAILS = (
     ("UPRN", "victim_uprn"),
     ("Name of the person applying for the victim", "applicant_name"),
     ("Their contact", "applicant_contact"),
+    ("Their postal address", "applicant_address"),
     ("How the victim's consent was given", "consent_note"),
     ("The anti-social behaviour, in the application's words", "problem"),
     ("How and why the applicant withdrew it", "withdrawal_note"),

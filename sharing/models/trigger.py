@@ -100,6 +100,8 @@ class TriggerApplication(Base):
     #: The third party who applied, and how to reach them.
     applicant_name: Mapped[bytes | None] = personal("identity")
     applicant_contact: Mapped[bytes | None] = personal("contact")
+    #: The third party's postal address, for the letters (asked when no e-mail is given).
+    applicant_address: Mapped[bytes | None] = personal("contact")
     #: The ASB, in the applicant's words; how consent was given; the decision's reasons.
     problem: Mapped[bytes | None] = personal("narrative")
     consent_note: Mapped[bytes | None] = personal("narrative")

@@ -127,6 +127,7 @@ DETAILS = (
     "problem",
     "applicant_name",
     "applicant_contact",
+    "applicant_address",
     "consent_note",
     "decision_reasons",
     "outcome_findings",

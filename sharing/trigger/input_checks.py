@@ -56,6 +56,8 @@ class ApplicationInput:
     on_behalf: str = ""
     applicant_name: str = ""
     applicant_contact: str = ""
+    #: Their postal address, for the letters: needed when their contact is no e-mail.
+    applicant_address: str = ""
     consent_recorded: bool = False
     consent_note: str = ""
 
@@ -88,6 +90,22 @@ def contact_text(field: str, value: str, *, what: str, required: str) -> str:
     if "@" in text and not is_email_address(text):
         raise InputError(field, f"{EMAIL_FORMAT}, on its own (or give a phone number)")
     return text
+
+
+#: Why a postal address is asked of someone applying for the victim without an e-mail.
+ADDRESS_NEEDED = (
+    "Enter a postal address for the letters about the application, or give an e-mail "
+    "address to contact them"
+)
+
+
+def postal_address(field: str, value: str, *, emailed: bool) -> str | None:
+    """The postal address the letters go to, or None when left empty: needed unless the
+    letters can be e-mailed (``emailed``), as a letter with neither is never sent."""
+    text = plain_text(field, value, MAX_ADDRESS, what="the postal address")
+    if not text and not emailed:
+        raise InputError(field, ADDRESS_NEEDED)
+    return text or None
 
 
 def checked(
@@ -168,7 +186,11 @@ def _examined(
     attempt(received)
     channel = attempt(chosen("channel", TriggerChannel, "Choose how the application was received"))
     on_behalf = attempt(behalf)
-    values: dict[str, str | None] = {"applicant_name": None, "applicant_contact": None}
+    values: dict[str, str | None] = {
+        "applicant_name": None,
+        "applicant_contact": None,
+        "applicant_address": None,
+    }
     if on_behalf is not None:
         values["applicant_name"] = attempt(
             lambda: plain_text(
@@ -185,6 +207,13 @@ def _examined(
                 data.applicant_contact,
                 what="how to contact the person applying",
                 required="Enter how to contact the person applying",
+            )
+        )
+        values["applicant_address"] = attempt(
+            lambda: postal_address(
+                "applicant_address",
+                data.applicant_address,
+                emailed=is_email_address(data.applicant_contact.strip()),
             )
         )
     attempt(consent)

@@ -48,6 +48,7 @@ class Letter:
     reference: str
     dated: date
     addressee: str
+    #: Where a printed letter is posted, line by line: () when the applicant gave none.
     address: tuple[str, ...]
     paragraphs: tuple[str, ...]
     recommendations: tuple[Recommendation, ...]
@@ -85,6 +86,18 @@ def email_of(details: dict[str, str | None], on_behalf: bool) -> str | None:
     stored before the forms checked addresses) is taken for one."""
     contact = (details.get("applicant_contact") if on_behalf else details.get("victim_email")) or ""
     return contact if is_email_address(contact) else None
+
+
+def postal_address(details: dict[str, str | None], on_behalf: bool) -> tuple[str, ...]:
+    """Where a printed letter is posted, line by line: the third party's postal address,
+    or the victim's address and postcode; () when there is none to post it to."""
+    if on_behalf:
+        given = details.get("applicant_address") or ""
+    else:
+        given = "\n".join(
+            filter(None, (details.get("victim_address"), details.get("victim_postcode")))
+        )
+    return tuple(stripped for line in given.splitlines() if (stripped := line.strip()))
 
 
 def queue(
@@ -192,11 +205,6 @@ def compose(
         n for n in (details["victim_given_names"], details["victim_family_name"]) if n
     )
     addressee = (details["applicant_name"] or "") if on_behalf else victim
-    address = tuple(
-        line.strip()
-        for line in [*(details["victim_address"] or "").splitlines(), details["victim_postcode"]]
-        if line and line.strip()
-    )
     appeal = None
     start = _offers_appeal_from(application, kind)
     if start is not None:
@@ -212,7 +220,7 @@ def compose(
         reference=application.reference,
         dated=dated,
         addressee=addressee,
-        address=() if on_behalf else address,
+        address=postal_address(details, on_behalf),
         paragraphs=_paragraphs(application, kind, procedure, details, victim, wording),
         recommendations=tuple(recommendations),
         appeal=appeal,

@@ -89,6 +89,18 @@ class ApplicationPage:
     #: The applications recorded as duplicates of this one: (id, reference).
     duplicates: tuple[tuple[int, str], ...] = ()
 
+    @property
+    def posted_to(self) -> tuple[str, ...]:
+        """Where its printed letters are posted, line by line; () when nowhere."""
+        return letters.postal_address(self.details, self.on_behalf is not None)
+
+    @property
+    def unreachable(self) -> bool:
+        """Whether its letters can be neither e-mailed nor posted: the applicant gave no
+        e-mail address and no postal address."""
+        emailed = letters.email_of(self.details, self.on_behalf is not None)
+        return self.erased_on is None and emailed is None and not self.posted_to
+
 
 @dataclass(frozen=True)
 class Closed:

@@ -192,6 +192,7 @@ def test_applying_for_someone_else_the_browser_does_not_fill_in_your_own_details
     )
     boxes = _boxes(pages)
     assert boxes.pop("applicant_name") == "name"
+    assert boxes.pop("applicant_address") == "street-address"  # their own, for letters
     assert boxes.pop("problem") == ""
     assert set(boxes.values()) == {"off"}
     titles = _titles(pages)
@@ -320,6 +321,35 @@ def test_a_send_not_from_the_check_your_answers_page_shows_that_page_first(
                 "consent_recorded": "y",
             },
             EMAIL_FORMAT,
+        ),
+        (
+            {
+                "on_behalf": "councillor",
+                "applicant_name": "Cllr Ada",
+                "applicant_contact": "01234 567890",
+                "consent_recorded": "y",
+            },
+            "Enter a postal address for the letters about the application",
+        ),
+        (
+            {
+                "on_behalf": "councillor",
+                "applicant_name": "Cllr Ada",
+                "applicant_contact": "01234 567890",
+                "applicant_address": "<script>Ward office</script>",
+                "consent_recorded": "y",
+            },
+            "without HTML",
+        ),
+        (
+            {
+                "on_behalf": "councillor",
+                "applicant_name": "Cllr Ada",
+                "applicant_contact": "01234 567890",
+                "applicant_address": "x" * 501,
+                "consent_recorded": "y",
+            },
+            "500 characters",
         ),
     ],
 )
@@ -480,3 +510,33 @@ def test_the_text_boxes_say_how_much_they_take_before_anything_is_typed(demo_hub
     said = "\n".join(pages)
     assert "You can enter up to 5,000 characters" in said  # what is happening
     assert "You can enter up to 500 characters" in said  # the address
+
+
+def test_someone_applying_by_phone_for_a_victim_gives_a_postal_address_for_the_letters(
+    demo_hub, demo_session
+) -> None:
+    """Asked for it beside their phone number, the address is sealed with the rest; the
+    lead's letter page says to post the letter there."""
+    client = demo_hub.test_client()
+    address = "Ward office, Town Hall\nNorthtown NX1 1AA"
+    walked, check = _walk(
+        client,
+        on_behalf="councillor",
+        applicant_name="Cllr Ada Jones",
+        applicant_contact="01234 567890",
+        applicant_address=address,
+        consent_recorded="y",
+    )
+    assert walked[:2] == ["who", "you"]
+    assert check.status_code == 200, check.get_data(as_text=True)
+    assert "Ward office, Town Hall" in check.get_data(as_text=True)
+    assert _send(client, check).status_code == 302
+    application = demo_session.scalars(
+        select(TriggerApplication).order_by(TriggerApplication.id.desc())
+    ).first()
+    assert b"Ward office" not in application.applicant_address  # sealed
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
+    letter = lead.get(f"/trigger/{application.id}/letters/acknowledgement")
+    said = letter.get_data(as_text=True)
+    assert "print this letter and post it to" in said
+    assert "Cllr Ada Jones<br>Ward office, Town Hall<br>Northtown NX1 1AA<br>" in said

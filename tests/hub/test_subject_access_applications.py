@@ -196,7 +196,7 @@ def _applied_for_by_family(
     app: Flask, session: Session, victim_family_name: str, contact: str
 ) -> TriggerApplication:
     """An application taken by phone from Rosa Quennell for a victim of her family, who
-    gave ``contact``."""
+    gave ``contact``, and her postal address for the letters."""
     return applications.record_application(
         session,
         demo_actor(session, LEAD, Role.TRIGGER_LEAD),
@@ -210,6 +210,7 @@ def _applied_for_by_family(
             on_behalf="family",
             applicant_name="Rosa Quennell",
             applicant_contact=contact,
+            applicant_address="12 Larch Row, NX3 4PQ",
             consent_recorded=True,
         ),
     )

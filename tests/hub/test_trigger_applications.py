@@ -174,9 +174,31 @@ def test_the_lead_records_an_application_sees_the_check_and_decides(demo_hub, de
                 "on_behalf": "councillor",
                 "applicant_name": "Cllr Ada Jones",
                 "applicant_contact": "01234 567890",
+                "applicant_address": "Ward office, Town Hall\nNorthtown NX1 1AA",
             },
             "consent_recorded",
             "needs the victim",
+        ),
+        (
+            {
+                "on_behalf": "councillor",
+                "applicant_name": "Cllr Ada Jones",
+                "applicant_contact": "01234 567890",
+                "consent_recorded": "y",
+            },
+            "applicant_address",
+            "Enter a postal address for the letters about the application, or give an e-mail",
+        ),
+        (
+            {
+                "on_behalf": "councillor",
+                "applicant_name": "Cllr Ada Jones",
+                "applicant_contact": "01234 567890",
+                "applicant_address": "<b>Ward office</b>",
+                "consent_recorded": "y",
+            },
+            "applicant_address",
+            "Remove the &lt; sign",
         ),
     ],
 )
@@ -205,6 +227,7 @@ def test_a_third_party_with_consent_is_recorded(demo_hub, demo_session) -> None:
         on_behalf="carer",
         applicant_name="Sam Carer",
         applicant_contact="07700 900123",
+        applicant_address="12 Mill Lane\nNorthtown\nNX1 2AB",
         consent_recorded="y",
         consent_note="Consent given by phone on 1 December",
     )
@@ -212,7 +235,30 @@ def test_a_third_party_with_consent_is_recorded(demo_hub, demo_session) -> None:
     assert _entries(demo_session, "trigger.record")[-1].basis == (
         "channel phone; on behalf, consent recorded"
     )
-    assert "Sam Carer" in lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert "Sam Carer" in page
+    assert "Letters posted to" in page
+    assert "12 Mill Lane" in page
+    assert "neither e-mailed nor posted" not in page
+    letter = lead.get(f"/trigger/{application.id}/letters/acknowledgement").get_data(as_text=True)
+    assert "print this letter and post it to" in letter
+    assert "Sam Carer<br>12 Mill Lane<br>Northtown<br>NX1 2AB<br>" in letter
+
+
+def test_a_third_party_with_an_e_mail_address_needs_no_postal_address(
+    demo_hub, demo_session
+) -> None:
+    lead = _lead(demo_hub, demo_session)
+    application = _record(
+        lead,
+        demo_session,
+        on_behalf="carer",
+        applicant_name="Sam Carer",
+        applicant_contact="sam.carer@example.org",
+        consent_recorded="y",
+    )
+    letter = lead.get(f"/trigger/{application.id}/letters/acknowledgement").get_data(as_text=True)
+    assert "This letter is e-mailed to the applicant's address." in letter
 
 
 def test_the_victims_date_of_birth_is_shown_as_a_uk_date(demo_hub, demo_session) -> None:
@@ -470,3 +516,27 @@ def test_home_pages_list_what_the_community_trigger_has_due(demo_hub, demo_sessi
     assert "Community Trigger applications by time left" not in page
     officer = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER))
     assert "ASB Case Review recommendations" not in officer.get("/").get_data(as_text=True)
+
+
+def test_the_lead_is_told_when_the_applicant_can_be_sent_letters_neither_way(
+    demo_hub, demo_session
+) -> None:
+    """A victim who gave a phone number only: the page and the letter say plainly that
+    its letters can be neither e-mailed nor posted; one who gave an address is posted to."""
+    lead = _lead(demo_hub, demo_session)
+    phoned = _record(lead, demo_session, victim_phone="07700 900123")
+    page = lead.get(f"/trigger/{phoned.id}").get_data(as_text=True)
+    assert "their letters can be neither e-mailed nor posted" in page
+    assert "neither e-mailed nor posted: no address given" in page
+    letter = lead.get(f"/trigger/{phoned.id}/letters/acknowledgement").get_data(as_text=True)
+    assert "this letter can be neither e-mailed nor posted" in letter
+    assert "print this letter and post it" not in letter
+
+    housed = _record(
+        lead, demo_session, victim_address="Flat 3, 9 Quay Street", victim_postcode="NX1 1AA"
+    )
+    page = lead.get(f"/trigger/{housed.id}").get_data(as_text=True)
+    assert "neither e-mailed nor posted" not in page
+    letter = lead.get(f"/trigger/{housed.id}/letters/acknowledgement").get_data(as_text=True)
+    assert "print this letter and post it to" in letter
+    assert "Flat 3, 9 Quay Street<br>NX1 1AA<br>" in letter
