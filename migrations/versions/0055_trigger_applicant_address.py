@@ -1,7 +1,7 @@
 """The postal address, sealed, of a third party who applied to the Community Trigger for a
 victim, for the letters when they gave no e-mail address.
 
-Revision ID: 0056
+Revision ID: 0055
 Revises: 0054
 Create Date: 2026-12-06 10:00:00
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0056"
+revision = "0055"
 down_revision = "0054"
 branch_labels = None
 depends_on = None
