@@ -59,10 +59,20 @@ _WHAT = {
         "recommendation for your agency, due{due}."
     ),
     NoticeKind.CASE_GIVEN: "You are now the case officer of case {reference}: a manager gave it to you.",
+    NoticeKind.SITTING_MOVED: (
+        "A sitting of a partnership meeting you take part in has moved: it now sits{on}. "
+        "The case conferences on its agenda move with it."
+    ),
+    NoticeKind.SITTING_CANCELLED: (
+        "A sitting of a partnership meeting you take part in{when} is cancelled, and the "
+        "case conferences on its agenda with it. Its page in the hub says why."
+    ),
 }
 #: What a notice's reference is, where it is not a case's: a Community Trigger
 #: application's reference (ASBR-...), which finds nothing among the cases.
 _REFERENCE_OF = {NoticeKind.RECOMMENDATION: "application"}
+#: Notices about a partnership meeting's sitting, whose reference names the sitting.
+_ABOUT_A_SITTING = {NoticeKind.SITTING_MOVED, NoticeKind.SITTING_CANCELLED}
 
 
 def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessage:
@@ -70,15 +80,19 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
     and a link, nothing personal."""
     when = f", on {uk_datetime(notice.about)}" if notice.about else ""
     due = f" on {uk_date(notice.about)}" if notice.about else ""
+    on = f" on {uk_datetime(notice.about)}" if notice.about else ""
     what = _REFERENCE_OF.get(notice.kind, "case")
+    subject = f"{notice.kind.label}: {what} {notice.reference}"
+    if notice.kind in _ABOUT_A_SITTING:
+        what, subject = "sitting", notice.kind.label
     message = EmailMessage()
-    message["Subject"] = f"{notice.kind.label}: {what} {notice.reference}"
+    message["Subject"] = subject
     message["From"] = mail.sender
     message["To"] = notice.user.email
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2])
     message.set_content(
-        f"{_WHAT[notice.kind].format(reference=notice.reference, when=when, due=due)}\n\n"
+        f"{_WHAT[notice.kind].format(reference=notice.reference, when=when, due=due, on=on)}\n\n"
         f"Open it in the hub (you will be asked to sign in):\n{mail.base_url}{notice.path}\n\n"
         f"This message holds no personal data: the {what} is in the hub only.\n"
         f"{service_name}\n"

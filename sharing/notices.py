@@ -21,7 +21,15 @@ from sharing.access.scope import Lock
 from sharing.db import begin_writing
 from sharing.meetings.conference_listing import visible
 from sharing.meetings.requests import ANSWERING_ROLES
-from sharing.models import Action, Case, Conference, Notice, TriggerLetter, User
+from sharing.models import (
+    Action,
+    Case,
+    Conference,
+    MeetingSitting,
+    Notice,
+    TriggerLetter,
+    User,
+)
 from sharing.vocabulary import ActionStatus, Attendance, NoticeKind, Role
 
 #: Set in a session's info when it queued notices, for the web layer to deliver them.
@@ -127,6 +135,53 @@ def minutes_ready(
         about=conference.starts_at,
         now=now,
     )
+
+
+def sitting_changed(
+    session: Session,
+    sitting: MeetingSitting,
+    kind: NoticeKind,
+    by: int,
+    now: datetime,
+) -> int:
+    """Tell of a sitting moved or cancelled (``kind``) its standing members and, for each
+    case on its agenda, those its conference expects and who brought it (not ``by``, who
+    did it): each once, with a link to the sitting's page, never a case. A move is told
+    each time (its notice's page names the moment of the move). How many were told."""
+    page = f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
+    path = f"{page}#moved-{int(now.timestamp())}" if kind is NoticeKind.SITTING_MOVED else page
+    people = [m.user for m in sitting.series.members]
+    for conference in sitting.conferences:
+        people += [a.user for a in conference.expected] + [conference.convened_by]
+    return queue(
+        session,
+        kind,
+        [u for u in people if u.id != by],
+        reference=f"sitting {sitting.id}",
+        path=path,
+        about=sitting.starts_at,
+        now=now,
+    )
+
+
+def about_moved(session: Session, conference: Conference) -> None:
+    """Move the moment the notices about the conference still waiting to be sent name (its
+    invitation, its requests) to its time now."""
+    path = f"/conferences/{conference.id}"
+    waiting = session.scalars(
+        select(Notice).where(
+            Notice.sent_at.is_(None), (Notice.path == path) | Notice.path.startswith(f"{path}/")
+        )
+    )
+    for notice in waiting:
+        notice.about = conference.starts_at
+
+
+def drop_about_conference(session: Session, conference: Conference) -> int:
+    """Drop the notices about the conference still waiting to be sent, as it is cancelled
+    (its invitation, its requests): no one is asked to come, nor what they hold. How many."""
+    path = f"/conferences/{conference.id}"
+    return _drop_waiting(session, (Notice.path == path) | Notice.path.startswith(f"{path}/"))
 
 
 def withdraw_unsent(session: Session, agency_id: int, conference: Conference) -> int:

@@ -519,6 +519,17 @@ class LetterKind(Labelled):
     APPEAL_DECISION = "appeal_decision", "The decision on your appeal"
 
 
+class SittingCancelReason(Labelled):
+    """Why a partnership meeting's sitting is cancelled (said to its members)."""
+
+    SCHEDULED_IN_ERROR = "scheduled_in_error", "It was scheduled in error"
+    CHAIR_UNAVAILABLE = "chair_unavailable", "The chair cannot attend and no one can stand in"
+    TOO_FEW = "too_few", "Too few members can attend"
+    NOTHING_TO_DISCUSS = "nothing_to_discuss", "Nothing on its agenda needs the meeting"
+    VENUE = "venue", "The place is no longer available"
+    OTHER = "other", "Another reason (say in the note)"
+
+
 class Cadence(Labelled):
     """How often a partnership meeting sits."""
 
@@ -588,6 +599,8 @@ class NoticeKind(Labelled):
     TRIGGER_REVIEW = "trigger_review", "A Community Trigger review asks for your case"
     RECOMMENDATION = "recommendation", "A Community Trigger recommendation for your agency"
     CASE_GIVEN = "case_given", "A case was given to you"
+    SITTING_MOVED = "sitting_moved", "A partnership meeting's sitting has moved"
+    SITTING_CANCELLED = "sitting_cancelled", "A partnership meeting's sitting is cancelled"
 
 
 class EscalationReason(Labelled):

@@ -20,6 +20,7 @@ from hub.forms import (
     by_agency,
     name_and_agency,
 )
+from hub.templating import uk_date
 from sharing import directory
 from sharing.access.decide import Act
 from sharing.errors import InputError, NotAllowed
@@ -169,8 +170,12 @@ def convene(case_id: int) -> Response | tuple[str, int]:
         else:
             flash(
                 "Conference convened. Each agency invited can now open the case for the "
-                "conference until "
-                f"{conference.share_days} days after it.",
+                f"conference until {uk_date(conference.shares_end)}"
+                + (
+                    f", when {conference.protocol.title} ends."
+                    if conference.shares_end < conference.shares_until
+                    else f", {conference.share_days} days after it."
+                ),
                 "success",
             )
             return redirect(url_for("conferences.show", conference_id=conference.id))

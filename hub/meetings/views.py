@@ -1,7 +1,8 @@
 """Partnership meetings: the area's standing groups (an ASB problem-solving group, a CSP
 tasking meeting), each with its sittings; a manager or conference chair sets one up; its
 chair or organising agency schedules sittings; a case's owning agency brings the case to
-a sitting, which convenes the case's conference for it."""
+a sitting, which convenes the case's conference for it (moving or cancelling a sitting is
+``hub.meetings.sittings``)."""
 
 from __future__ import annotations
 
@@ -434,8 +435,8 @@ def bring(case_id: int) -> Response | tuple[str, int]:
         else:
             flash(
                 "Case brought to the meeting. Its members' agencies can now open it for the "
-                "meeting, and its conference page holds the pack, minutes and actions."
-                + _left_out(conference),
+                f"meeting until {uk_date(conference.shares_end)}, and its conference page "
+                "holds the pack, minutes and actions." + _left_out(conference),
                 "success",
             )
             return redirect(url_for("conferences.show", conference_id=conference.id))

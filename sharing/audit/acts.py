@@ -116,6 +116,8 @@ class Action(Labelled):
     MEETING_SCHEDULE = "meeting.schedule", "Scheduled a partnership meeting's sitting"
     MEETING_BRING = "meeting.bring", "Brought a case to a partnership meeting"
     MEETING_CHANGE = "meeting.change", "Changed a partnership meeting"
+    MEETING_MOVE = "meeting.move", "Moved a partnership meeting's sitting"
+    MEETING_CANCEL = "meeting.cancel", "Cancelled a partnership meeting's sitting"
     TRIGGER_RECORD = "trigger.record", "Recorded a Community Trigger application"
     TRIGGER_VIEW = "trigger.view", "Viewed a Community Trigger application"
     TRIGGER_DECIDE = "trigger.decide", "Decided a Community Trigger threshold"

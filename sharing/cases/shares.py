@@ -268,6 +268,14 @@ def end_at_closing(session: Session, actor: Actor, case: Case, closed_at: dateti
     return list(live)
 
 
+def end_with_conference(session: Session, actor: Actor, share: Share, at: datetime) -> None:
+    """End, as its conference is cancelled (its sitting cancelled by ``actor``), the
+    share its invitation made, audited as a revocation: no one meets, so nothing is read
+    for the meeting."""
+    if share.revoked_at is None:
+        _end(session, actor, share, at, why="its conference was cancelled")
+
+
 def _end(session: Session, actor: Actor, share: Share, at: datetime, why: str = "") -> None:
     share.revoked_at = at
     share.revoked_by_id = actor.user_id

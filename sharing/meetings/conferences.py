@@ -323,7 +323,7 @@ def _convene(
     session.add(conference)
     seal_many(conference, {"question": question, "agenda": agenda or None})
     session.flush()
-    until = conference.shares_until
+    until = conference.shares_end
     for agency_id in dict.fromkeys(data.agency_ids):
         share = shares.share_case(
             session,
@@ -331,7 +331,7 @@ def _convene(
             agency_id=agency_id,
             protocol_id=protocol.id,
             purpose=data.purpose,
-            until=min(until, protocol.end_on),
+            until=until,
             origin=ShareOrigin.CONFERENCE,
             now=now,
         )

@@ -331,7 +331,9 @@ def schedule(
         read_for_change(session, series)
         if session.scalar(
             select(MeetingSitting.id).where(
-                MeetingSitting.series_id == series.id, MeetingSitting.starts_at == starts_at
+                MeetingSitting.series_id == series.id,
+                MeetingSitting.starts_at == starts_at,
+                MeetingSitting.cancelled_at.is_(None),
             )
         ):
             raise InputError("starts_at", "The meeting already sits then")
@@ -452,8 +454,11 @@ def bring_case(
         if sitting.starts_at <= now:
             raise InputError("sitting_id", "That sitting has taken place: choose one to come")
         # Brought twice at once (its officer and their manager): the second waits, then
-        # sees it on the agenda.
-        read_for_change(session, case)
+        # sees it on the agenda; brought as the sitting is cancelled or moved: it waits,
+        # then sees it cancelled, or is convened for its new time.
+        read_for_change(session, case, sitting)
+        if sitting.cancelled:
+            raise InputError("sitting_id", "That sitting is cancelled: choose another")
         if session.scalar(
             select(Conference.id).where(
                 Conference.sitting_id == sitting.id, Conference.case_id == case.id
@@ -535,13 +540,17 @@ def _check_chair(
 
 
 def sittings_to_bring(session: Session, case_area_id: int) -> list[MeetingSitting]:
-    """The sittings to come of the area's partnership meetings, soonest first (to bring a
-    case to)."""
+    """The sittings to come of the area's partnership meetings, soonest first, but those
+    cancelled (to bring a case to)."""
     return list(
         session.scalars(
             select(MeetingSitting)
             .join(MeetingSeries, MeetingSeries.id == MeetingSitting.series_id)
-            .where(MeetingSeries.area_id == case_area_id, MeetingSitting.starts_at > clock.now())
+            .where(
+                MeetingSeries.area_id == case_area_id,
+                MeetingSitting.starts_at > clock.now(),
+                MeetingSitting.cancelled_at.is_(None),
+            )
             .order_by(MeetingSitting.starts_at, MeetingSitting.id)
         )
     )

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.errors import NotFound
-from sharing.meetings import conference_listing, series, series_changes
+from sharing.meetings import conference_listing, series, series_changes, sittings
 from sharing.models import Agency, Conference, MeetingSeries, MeetingSitting, User
 from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import ConferenceStatus, MinutesStatus
@@ -32,6 +31,7 @@ class SittingRow:
     #: Cases on its agenda the reader's agency may open, and the others.
     cases: int
     others: int
+    cancelled: bool
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,15 @@ class SittingPage:
     #: Cases on the agenda since erased (a count: nothing of them can be read).
     erased: int
     taken_place: bool
+    #: Whether the reader may move or cancel it now (it is neither cancelled nor held).
+    may_change: bool
+    #: Why it can no longer be moved or cancelled, for those who may schedule sittings.
+    fixed: str | None
+    #: Why it was cancelled, the canceller's note, who cancelled it and when (if it was).
+    cancel_reason: str | None = None
+    cancel_note: str | None = None
+    cancelled_by: str | None = None
+    cancelled_at: datetime | None = None
 
 
 def series_for(session: Session, actor: Actor) -> list[SeriesRow]:
@@ -107,7 +116,7 @@ def series_for(session: Session, actor: Actor) -> list[SeriesRow]:
         .where(MeetingSeries.area_id == agency.area_id)
         .order_by(MeetingSeries.name)
     ):
-        upcoming = [s.starts_at for s in meeting.sittings if s.starts_at >= now]
+        upcoming = [s.starts_at for s in meeting.sittings if s.starts_at >= now and not s.cancelled]
         rows.append(
             SeriesRow(
                 id=meeting.id,
@@ -152,6 +161,7 @@ def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
                 where=sitting.place or "Video call",
                 cases=len(shown),
                 others=others + erased,
+                cancelled=sitting.cancelled,
             )
         )
     protocol = series.protocol_now(session, meeting) or meeting.protocol
@@ -178,11 +188,12 @@ def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
 def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int) -> SittingPage:
     """One sitting: when and where, its members, and the cases on its agenda the reader's
     agency may open (each by reference, linking to its conference); others only counted."""
-    meeting = series.meeting(session, actor, series_id)
-    sitting = session.get(MeetingSitting, sitting_id)
-    if sitting is None or sitting.series_id != meeting.id:
-        raise NotFound(sitting_id)
+    sitting = sittings.sitting_of(session, actor, series_id, sitting_id)
+    meeting = sitting.series
     shown, others, erased = _open_on_agenda(session, actor, sitting)
+    may_schedule = series.may_schedule(actor, meeting)
+    fixed = sittings.why_fixed(sitting)
+    cancelled_by = sitting.cancelled_by
     return SittingPage(
         id=sitting.id,
         series_id=meeting.id,
@@ -206,4 +217,10 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
         others=others,
         erased=erased,
         taken_place=sitting.starts_at < clock.now(),
+        may_change=may_schedule and fixed is None,
+        fixed=fixed if may_schedule else None,
+        cancel_reason=sitting.cancel_reason.label if sitting.cancel_reason else None,
+        cancel_note=sitting.cancel_note,
+        cancelled_by=_person(cancelled_by) if cancelled_by else None,
+        cancelled_at=sitting.cancelled_at,
     )

@@ -23,6 +23,7 @@ from sharing.vocabulary import (
     ConferenceStatus,
     DecisionKind,
     MinutesStatus,
+    SittingCancelReason,
 )
 
 
@@ -129,6 +130,12 @@ class Conference(Base):
         """The last day its invitations' shares last (``share_days`` after the meeting),
         and so the last day a chair who reads it through its purpose may open it."""
         return clock.day_of(self.starts_at) + timedelta(days=self.share_days)
+
+    @property
+    def shares_end(self) -> date:
+        """The day its invitations' shares end: ``shares_until``, or its protocol's end if
+        that comes first (a share never outlasts its protocol)."""
+        return min(self.shares_until, self.protocol.end_on)
 
 
 class ConferenceInvitation(Base):
@@ -334,8 +341,10 @@ class SeriesMember(Base):
     user: Mapped[User] = relationship()
 
 
-class MeetingSitting(Base):
-    """One sitting of a partnership meeting; each case on its agenda is a conference."""
+class MeetingSitting(LastChanged, Base):
+    """One sitting of a partnership meeting; each case on its agenda is a conference. Its
+    chair or organising agency may move it (``LastChanged``: who moved it last) or cancel
+    it until it is held."""
 
     __tablename__ = "meeting_sittings"
 
@@ -348,8 +357,21 @@ class MeetingSitting(Base):
     video_link: Mapped[str | None] = mapped_column(String(500))
     scheduled_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When it was cancelled, by whom and why (none while it stands).
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancel_reason: Mapped[SittingCancelReason | None] = enum_column(
+        SittingCancelReason, "sitting_cancel_reason", nullable=True
+    )
+    #: The canceller's note to the members: about the sitting, never the people on its cases.
+    cancel_note: Mapped[str | None] = mapped_column(String(500))
 
     series: Mapped[MeetingSeries] = relationship(back_populates="sittings")
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
     conferences: Mapped[list[Conference]] = relationship(
         back_populates="sitting", order_by="Conference.id"
     )
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None

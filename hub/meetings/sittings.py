@@ -1,0 +1,145 @@
+"""Moving or cancelling a sitting, from its own page, by whoever may schedule the
+meeting's sittings, until it is held; the conferences on its agenda move or are
+cancelled with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import TextAreaField
+
+from hub import opened
+from hub.database import db
+from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit
+from hub.guard import forbid
+from hub.meetings.views import bp
+from sharing.audit import acts
+from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
+from sharing.meetings import series_pages, sittings
+from sharing.vocabulary import SittingCancelReason
+
+
+class MoveForm(HubForm):
+    starts_at = DateInputField(
+        "New date and time", with_time=True, subject="The date and time the sitting moves to"
+    )
+
+
+class CancelForm(HubForm):
+    reason = ChoiceField("Why is the sitting cancelled?", message="Select why it is cancelled")
+    note = TextAreaField(
+        "Note to the members (optional)", validators=[TextLimit(sittings.MAX_NOTE, "the note")]
+    )
+
+
+def _page(series_id: int, sitting_id: int, action: acts.Action) -> series_pages.SittingPage:
+    """The sitting's page, for someone who may move or cancel it (403 for anyone else of
+    the area, recorded; 404 outside it)."""
+    try:
+        sittings.require_changer(db(), current_user.actor, series_id, sitting_id, action)
+        return series_pages.sitting_page(db(), current_user.actor, series_id, sitting_id)
+    except NotFound:
+        abort(404)
+    except NotAllowed as refused:
+        forbid(refused)
+
+
+def _change(
+    series_id: int,
+    sitting_id: int,
+    form: HubForm,
+    action: acts.Action,
+    act: Callable[[], object],
+    *,
+    template: str,
+    title: str,
+    done: str,
+) -> Response | tuple[str, int]:
+    """Show the form; once valid, ``act`` through the core and go back to the sitting's
+    page. A refusal shows the form again at its field; a sitting cancelled or held
+    meanwhile is said in place of the form; a form opened before the sitting was moved is
+    shown again, saying so, with the sitting's stamp now."""
+    page = _page(series_id, sitting_id, action)
+    stamp = sittings.stamp(
+        db(), sittings.sitting_of(db(), current_user.actor, series_id, sitting_id)
+    )
+    opened.carry(stamp if request.method == "GET" else None)
+    fixed = page.fixed
+    valid = form.validate_on_submit()
+    # Sent for a sitting cancelled or held since the form was opened: the core refuses it
+    # whatever the form holds, recording the refusal, and the page says why.
+    if valid or (fixed and request.method == "POST" and not form.csrf_token.errors):
+        try:
+            act()
+        except ChangedMeanwhile as e:
+            db().expire_all()
+            sitting = sittings.sitting_of(db(), current_user.actor, series_id, sitting_id)
+            opened.show_changed(form, e, form, sittings.stamp(db(), sitting))
+            page = series_pages.sitting_page(db(), current_user.actor, series_id, sitting_id)
+            fixed = page.fixed
+        except InputError as e:
+            if e.field == sittings.NO_LONGER:
+                fixed = e.message
+            else:
+                form.refuse(e)
+        else:
+            flash(done, "success")
+            return redirect(url_for("meetings.sitting", series_id=series_id, sitting_id=sitting_id))
+    elif request.method == "POST" and not fixed:  # refused by the form's own checks
+        sittings.refuse_input(db(), current_user.actor, action, sitting_id, list(form.errors))
+    return render_template(
+        template, title=title, form=form, page=page, fixed=fixed
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/meetings/<int:series_id>/sittings/<int:sitting_id>/move", methods=["GET", "POST"])
+def move(series_id: int, sitting_id: int) -> Response | tuple[str, int]:
+    """Move the sitting to another time, with the cases on its agenda."""
+    form = MoveForm()
+    return _change(
+        series_id,
+        sitting_id,
+        form,
+        acts.Action.MEETING_MOVE,
+        lambda: sittings.move(
+            db(),
+            current_user.actor,
+            series_id,
+            sitting_id,
+            form.starts_at.data,
+            opened=opened.sent(),
+        ),
+        template="meetings/move.html",
+        title="Move this sitting",
+        done="Sitting moved, with the cases on its agenda. Its members and the agencies "
+        "with cases on it are told.",
+    )
+
+
+@bp.route("/meetings/<int:series_id>/sittings/<int:sitting_id>/cancel", methods=["GET", "POST"])
+def cancel(series_id: int, sitting_id: int) -> Response | tuple[str, int]:
+    """Cancel the sitting, and the case conferences on its agenda with it."""
+    form = CancelForm()
+    form.reason.choices = SittingCancelReason.choices()
+    return _change(
+        series_id,
+        sitting_id,
+        form,
+        acts.Action.MEETING_CANCEL,
+        lambda: sittings.cancel(
+            db(),
+            current_user.actor,
+            series_id,
+            sitting_id,
+            form.reason.data or "",
+            form.note.data or "",
+            opened=opened.sent(),
+        ),
+        template="meetings/cancel.html",
+        title="Cancel this sitting",
+        done="Sitting cancelled, and the case conferences on its agenda with it. Its members "
+        "and the agencies with cases on it are told.",
+    )

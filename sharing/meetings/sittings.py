@@ -1,0 +1,290 @@
+"""Moving or cancelling a partnership meeting's sitting, from the sitting's own page, by
+whoever may schedule its sittings (its chair, its organising agency's managers and
+conference chairs), until it is held: its time passed, or minutes recorded for a case on
+its agenda.
+
+A sitting moved takes the conferences on its agenda with it: each meets at its new time,
+its invitations' shares end as convening sets them (``Conference.shares_end``) and its
+information requests fall due as asking sets them. A sitting cancelled cancels them:
+each invitation's share ends at once and the notices still waiting about it are dropped.
+Either way its members, and the people of each case on its agenda, are told by notice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock, notices, stamps
+from sharing.access.decide import Actor
+from sharing.audit import acts
+from sharing.cases import shares
+from sharing.db import read_for_change
+from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import checked_text
+from sharing.meetings import conferences, requests, series
+from sharing.models import Conference, MeetingSitting
+from sharing.vocabulary import ConferenceStatus, NoticeKind, SittingCancelReason
+
+MAX_NOTE = 500
+#: The field a refusal names when the sitting can no longer be moved or cancelled at all.
+NO_LONGER = "sitting"
+
+
+def sitting_of(session: Session, actor: Actor, series_id: int, sitting_id: int) -> MeetingSitting:
+    """The sitting, if it is of the meeting and the meeting of the actor's area; else
+    ``NotFound``."""
+    meeting = series.meeting(session, actor, series_id)
+    sitting = session.get(MeetingSitting, sitting_id)
+    if sitting is None or sitting.series_id != meeting.id:
+        raise NotFound(sitting_id)
+    return sitting
+
+
+def may_change(actor: Actor, sitting: MeetingSitting) -> bool:
+    """Whether the actor may move or cancel the sitting (``series.may_schedule``)."""
+    return series.may_schedule(actor, sitting.series)
+
+
+def require_changer(
+    session: Session, actor: Actor, series_id: int, sitting_id: int, action: acts.Action
+) -> MeetingSitting:
+    """The sitting, for someone who may move or cancel it; anyone else of the area is
+    refused (recorded as ``action``, ``NotAllowed``), and ``NotFound`` outside it."""
+    sitting = sitting_of(session, actor, series_id, sitting_id)
+    if not may_change(actor, sitting):
+        raise acts.refused(
+            session,
+            action,
+            actor=actor,
+            subject=acts.Subject("meeting_sitting", sitting.id),
+            reason="not the chair or the organising agency",
+            answer=NotAllowed("only the chair and the organising agency move or cancel a sitting"),
+        )
+    return sitting
+
+
+def why_fixed(sitting: MeetingSitting, now: datetime | None = None) -> str | None:
+    """Why the sitting can no longer be moved or cancelled (cancelled, or held: its time
+    passed or minutes recorded for a case on its agenda), or None."""
+    if sitting.cancelled:
+        return "The sitting is cancelled"
+    if sitting.starts_at <= (now or clock.now()):
+        return "The sitting has taken place"
+    if any(c.minutes_status is not None for c in sitting.conferences):
+        return "Minutes are recorded for a case on its agenda, so it has been held"
+    return None
+
+
+def stamp(session: Session, sitting: MeetingSitting) -> str:
+    """The stamp of the sitting, for the forms that move or cancel it."""
+    return stamps.of(session, sitting)
+
+
+def _ready(
+    session: Session,
+    actor: Actor,
+    sitting: MeetingSitting,
+    action: acts.Action,
+    opened: str | None,
+    now: datetime,
+) -> list[Conference]:
+    """Lock the sitting (moved or cancelled twice at once, or as a case is brought to it:
+    the second waits, then sees the first), refuse a form opened before it changed
+    (``ChangedMeanwhile``) and a sitting no longer to change (recorded); its planned
+    conferences, as they are now."""
+    read_for_change(session, sitting)
+    stamps.check(session, opened, sitting)
+    session.expire(sitting, ["conferences"])
+    if why := why_fixed(sitting, now):
+        acts.refuse(
+            session,
+            action,
+            actor=actor,
+            subject=acts.Subject("meeting_sitting", sitting.id),
+            reason=f"refused: {why.lower()}",
+        )
+        raise InputError(NO_LONGER, why)
+    return [c for c in sitting.conferences if c.status is ConferenceStatus.PLANNED]
+
+
+def move(
+    session: Session,
+    actor: Actor,
+    series_id: int,
+    sitting_id: int,
+    starts_at: datetime | None,
+    *,
+    opened: str | None = None,
+    now: datetime | None = None,
+) -> MeetingSitting:
+    """Move the sitting to ``starts_at``, with the conferences on its agenda. Refused with
+    the field and the reason (recorded, nothing written) for a time missing, past, more
+    than a year ahead, when the meeting already sits, or after the protocol of a case on
+    its agenda ends (its shares end with it); for a sitting cancelled or held; and
+    (``ChangedMeanwhile``) for a form opened before it was moved or cancelled."""
+    now = now or clock.now()
+    action = acts.Action.MEETING_MOVE
+    sitting = require_changer(session, actor, series_id, sitting_id, action)
+    subject = acts.Subject("meeting_sitting", sitting.id)
+    read_for_change(session, sitting.series)  # moved to one time at once: the second waits
+    planned = _ready(session, actor, sitting, action, opened, now)
+    with acts.refusing_input(session, action, actor=actor, subject=subject):
+        sitting.starts_at = _checked_time(session, sitting, planned, starts_at, now)
+    sitting.changed_by_user(actor.user_id, now)
+    for conference in planned:
+        _move_conference(session, actor, conference, sitting, now)
+    session.flush()
+    notices.sitting_changed(session, sitting, NoticeKind.SITTING_MOVED, actor.user_id, now)
+    acts.record(
+        session,
+        action,
+        actor=actor,
+        subject=subject,
+        basis="moved"
+        + (f"; conferences {acts.ids(sorted(c.id for c in planned))} moved" if planned else ""),
+    )
+    return sitting
+
+
+def _checked_time(
+    session: Session,
+    sitting: MeetingSitting,
+    planned: list[Conference],
+    starts_at: datetime | None,
+    now: datetime,
+) -> datetime:
+    if starts_at is None:
+        raise InputError("starts_at", "Enter the date and time the sitting moves to")
+    if starts_at <= now:
+        raise InputError("starts_at", "The sitting must move to a time in the future")
+    if starts_at > now + conferences.FURTHEST_AHEAD:
+        raise InputError("starts_at", "The sitting must be within a year from today")
+    if starts_at == sitting.starts_at:
+        raise InputError("starts_at", "The sitting is already then: enter the time it moves to")
+    if session.scalar(
+        select(MeetingSitting.id).where(
+            MeetingSitting.series_id == sitting.series_id,
+            MeetingSitting.id != sitting.id,
+            MeetingSitting.starts_at == starts_at,
+            MeetingSitting.cancelled_at.is_(None),
+        )
+    ):
+        raise InputError("starts_at", "The meeting already sits then")
+    for conference in planned:
+        protocol = conference.protocol
+        if clock.day_of(starts_at) > protocol.end_on:
+            raise InputError(
+                "starts_at",
+                f"{protocol.title}, which a case on its agenda is shared under, ends on "
+                f"{protocol.end_on:%-d %B %Y}, and its invitations' shares end with it: "
+                "move the sitting to a day by then",
+            )
+    return starts_at
+
+
+def _move_conference(
+    session: Session,
+    actor: Actor,
+    conference: Conference,
+    sitting: MeetingSitting,
+    now: datetime,
+) -> None:
+    """The conference at the sitting's new time: its standing invitations' shares end as
+    convening sets them, its open requests fall due as asking sets them, and its notices
+    still waiting name the new time. Recorded on its case, naming the shares."""
+    conference.starts_at = sitting.starts_at
+    end = conference.shares_end
+    moved = []
+    for invitation in conference.invitations:
+        if invitation.withdrawn_at is None and invitation.share.revoked_at is None:
+            invitation.share.until = end
+            moved.append(invitation.share_id)
+    for request in conference.requests:
+        if request.answered_at is None:
+            request.due_on = requests.due_on(conference.starts_at, clock.day_of(now))
+    notices.about_moved(session, conference)
+    acts.record(
+        session,
+        acts.Action.MEETING_MOVE,
+        actor=actor,
+        subject=acts.Subject("case", conference.case_id),
+        purpose=conference.purpose,
+        basis=f"conference {conference.id} moved with sitting {sitting.id}"
+        + (f"; shares {acts.ids(sorted(moved))} until {end.isoformat()}" if moved else ""),
+    )
+
+
+def cancel(
+    session: Session,
+    actor: Actor,
+    series_id: int,
+    sitting_id: int,
+    reason: str,
+    note: str = "",
+    *,
+    opened: str | None = None,
+    now: datetime | None = None,
+) -> MeetingSitting:
+    """Cancel the sitting, and the conferences on its agenda with it (each invitation's
+    share ended, each notice still waiting about it dropped). Refused with the field and
+    the reason (recorded, nothing written) for a reason not offered, "another reason"
+    with no note, a note too long; for a sitting cancelled or held; and
+    (``ChangedMeanwhile``) for a form opened before it was moved or cancelled. The note
+    is kept for the sitting's page, never in the audit log."""
+    now = now or clock.now()
+    action = acts.Action.MEETING_CANCEL
+    sitting = require_changer(session, actor, series_id, sitting_id, action)
+    subject = acts.Subject("meeting_sitting", sitting.id)
+    planned = _ready(session, actor, sitting, action, opened, now)
+    with acts.refusing_input(session, action, actor=actor, subject=subject):
+        why, note = _reason(reason, note)
+    notices.sitting_changed(session, sitting, NoticeKind.SITTING_CANCELLED, actor.user_id, now)
+    sitting.cancelled_at, sitting.cancelled_by_id = now, actor.user_id
+    sitting.cancel_reason, sitting.cancel_note = why, note or None
+    sitting.changed_by_user(actor.user_id, now)
+    ended = []
+    for conference in planned:
+        conference.status = ConferenceStatus.CANCELLED
+        notices.drop_about_conference(session, conference)
+        for invitation in conference.invitations:
+            if invitation.withdrawn_at is None and invitation.share.revoked_at is None:
+                shares.end_with_conference(session, actor, invitation.share, now)
+                ended.append(invitation.share_id)
+    session.flush()
+    acts.record(
+        session,
+        action,
+        actor=actor,
+        subject=subject,
+        basis=f"reason {why.value}"
+        + (f"; conferences {acts.ids(sorted(c.id for c in planned))} cancelled" if planned else "")
+        + (f"; shares {acts.ids(sorted(ended))} ended" if ended else ""),
+    )
+    return sitting
+
+
+def _reason(reason: str, note: str) -> tuple[SittingCancelReason, str]:
+    why = SittingCancelReason.of(reason)
+    if why is None:
+        raise InputError("reason", "Choose why the sitting is cancelled")
+    note = checked_text("note", note, limit=MAX_NOTE, what="the note")
+    if why is SittingCancelReason.OTHER and not note:
+        raise InputError("note", "Say why the sitting is cancelled")
+    return why, note
+
+
+def refuse_input(
+    session: Session, actor: Actor, action: acts.Action, sitting_id: int, fields: list[str]
+) -> None:
+    """Record a move or cancellation that the form refused before it came here, naming
+    the fields, never their values."""
+    acts.refuse(
+        session,
+        action,
+        actor=actor,
+        subject=acts.Subject("meeting_sitting", sitting_id),
+        reason=f"refused input: {', '.join(sorted(fields))}",
+    )
