@@ -20,7 +20,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto.keys import LocalKeyring
-from sharing.meetings import conferences, minutes, series
+from sharing.meetings import conferences, minutes, series, sittings
 from sharing.models import Conference, MeetingSeries, MeetingSitting, MinuteItem, Notice, User
 from sharing.vocabulary import MinutesStatus, NoticeKind, Role
 from tests.fixtures.demo import demo_actor, open_cases
@@ -209,3 +209,97 @@ def test_an_invitation_withdrawn_twice_at_once_is_withdrawn_once(
         assert withdrawn == withdrawn_before + 1
         revoked = _entries(session, acts.Action.SHARE_REVOKE, "case", case_id)
         assert revoked == revoked_before + 1
+
+
+def _new_sitting(sessions: sessionmaker[Session], days: int) -> tuple[int, int, Actor]:
+    """A sitting its chair schedules ``days`` from now: the meeting's id, its id, the chair."""
+    with sessions() as session:
+        group = _group(session)
+        chair = Actor.of(group.chair)
+        when = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=days)
+        sitting = series.schedule(session, chair, group.id, when)
+        session.commit()
+        return group.id, sitting.id, chair
+
+
+def test_a_sitting_cancelled_twice_at_once_is_cancelled_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """ "Cancel the sitting" sent by its chair and a manager at once: the second waits, then
+    is told it is cancelled; one entry, each member told once."""
+    group_id, sitting_id, chair = _new_sitting(sessions, 5)
+    with sessions() as session:
+        manager = demo_actor(session, "northshire-csp", Role.MANAGER)
+        before = _entries(session, acts.Action.MEETING_CANCEL, "meeting_sitting", sitting_id)
+
+    def by(actor: Actor) -> Step:
+        def cancel(session: Session) -> None:
+            sittings.cancel(session, actor, group_id, sitting_id, "scheduled_in_error")
+
+        return cancel
+
+    answers = _race(demo_database[0], sessions, by(chair), by(manager))
+
+    assert answers == ["done", "The sitting is cancelled"]
+    with sessions() as session:
+        after = _entries(session, acts.Action.MEETING_CANCEL, "meeting_sitting", sitting_id)
+        assert after == before + 1
+        told = session.scalars(
+            select(Notice.user_id).where(Notice.kind == NoticeKind.SITTING_CANCELLED)
+        ).all()
+        assert len(told) == len(set(told))
+
+
+def test_a_case_brought_as_its_sitting_is_cancelled_is_refused(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """A sitting cancelled as an officer brings a case to it: the bringing waits, then is
+    refused, so no conference (nor a share to each agency) stands on a cancelled sitting."""
+    group_id, sitting_id, chair = _new_sitting(sessions, 6)
+    with sessions() as session:
+        case = open_cases(session, "northshire-homes")[0]
+        officer = Actor.of(session.get(User, case.officer_id))
+        case_id = case.id
+
+    def cancel(session: Session) -> None:
+        sittings.cancel(session, chair, group_id, sitting_id, "too_few")
+
+    def bring(session: Session) -> None:
+        series.bring_case(
+            session,
+            authorise(session, officer, case_id, Act.CONVENE),
+            sitting_id,
+            "Agree who leads on the household",
+            share_days=28,
+        )
+
+    answers = _race(demo_database[0], sessions, cancel, bring)
+
+    assert answers == ["done", "That sitting is cancelled: choose another"]
+    with sessions() as session:
+        on_it = session.scalar(
+            select(func.count()).select_from(Conference).where(Conference.sitting_id == sitting_id)
+        )
+        assert on_it == 0
+
+
+def test_a_sitting_moved_as_it_is_cancelled_is_not_moved(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The chair cancels a sitting as a manager moves it: the move waits, then is refused."""
+    group_id, sitting_id, chair = _new_sitting(sessions, 7)
+    with sessions() as session:
+        manager = demo_actor(session, "northshire-csp", Role.MANAGER)
+        was = session.get(MeetingSitting, sitting_id).starts_at
+
+    def cancel(session: Session) -> None:
+        sittings.cancel(session, chair, group_id, sitting_id, "venue")
+
+    def move(session: Session) -> None:
+        sittings.move(session, manager, group_id, sitting_id, was + timedelta(hours=3))
+
+    answers = _race(demo_database[0], sessions, cancel, move)
+
+    assert answers == ["done", "The sitting is cancelled"]
+    with sessions() as session:
+        assert session.get(MeetingSitting, sitting_id).starts_at == was
