@@ -72,7 +72,7 @@ _WHAT = {
 #: application's reference (ASBR-...), which finds nothing among the cases.
 _REFERENCE_OF = {NoticeKind.RECOMMENDATION: "application"}
 #: Notices about a partnership meeting's sitting, whose reference names the sitting.
-_ABOUT_A_SITTING = {NoticeKind.SITTING_MOVED, NoticeKind.SITTING_CANCELLED}
+ABOUT_A_SITTING = {NoticeKind.SITTING_MOVED, NoticeKind.SITTING_CANCELLED}
 
 
 def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessage:
@@ -83,7 +83,7 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
     on = f" on {uk_datetime(notice.about)}" if notice.about else ""
     what = _REFERENCE_OF.get(notice.kind, "case")
     subject = f"{notice.kind.label}: {what} {notice.reference}"
-    if notice.kind in _ABOUT_A_SITTING:
+    if notice.kind in ABOUT_A_SITTING:
         what, subject = "sitting", notice.kind.label
     message = EmailMessage()
     message["Subject"] = subject

@@ -23,7 +23,8 @@ from sqlalchemy import Engine, delete, select
 from hub import notices as hub_notices
 from hub.cli import main
 from hub.config import ConfigError, load_settings
-from hub.notices import Delivery, compose, deliver_pending
+from hub.notices import ABOUT_A_SITTING, Delivery, compose, deliver_pending
+from hub.templating import uk_datetime
 from sharing import agency_accounts, clock, notices
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
@@ -279,7 +280,11 @@ def test_an_action_named_to_someone_who_has_left_is_told_to_their_agencys_manage
 @pytest.mark.parametrize(
     ("kind", "reference", "names"),
     [
-        *[(k, "NH-2026-00012", "case") for k in NoticeKind if k is not NoticeKind.RECOMMENDATION],
+        *[
+            (k, "NH-2026-00012", "case")
+            for k in NoticeKind
+            if k not in (NoticeKind.RECOMMENDATION, *ABOUT_A_SITTING)
+        ],
         (NoticeKind.RECOMMENDATION, "ASBR-2026-7K3Q", "application"),
     ],
 )
@@ -305,6 +310,31 @@ def test_each_notice_names_its_reference_as_what_it_is(
     other = "case" if names == "application" else "application"
     assert f"{other} {reference}" not in text
     assert f"the {other} is in the hub only" not in text
+
+
+@pytest.mark.parametrize("kind", sorted(ABOUT_A_SITTING))
+def test_a_notice_of_a_sitting_moved_or_cancelled_names_its_time_and_no_case(
+    kind, demo_hub, demo_session
+) -> None:
+    """A sitting moved or cancelled is told to its members, some of whom may open none of
+    the cases on its agenda: the notice names when it sits (or sat), never a case."""
+    settings = demo_hub.config["HUB_SETTINGS"]
+    moment = clock.now() + timedelta(days=3)
+    notice = Notice(
+        kind=kind,
+        user=demo_user(demo_session, "northshire-police", Role.MANAGER),
+        reference="sitting 7",
+        path="/meetings/1/sittings/7",
+        about=moment,
+        created_at=clock.now(),
+    )
+    message = compose(notice, settings.mail, settings.service_name)
+    assert message["Subject"] == kind.label
+    text = message.get_content()
+    assert f"on {uk_datetime(moment)}" in text
+    assert "the sitting is in the hub only" in text
+    assert "case " not in text.replace("case conferences", "")
+    assert "/meetings/1/sittings/7" in text
 
 
 def test_a_mail_server_that_is_down_never_breaks_a_page(
