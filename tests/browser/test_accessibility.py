@@ -407,6 +407,10 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     found["people"] = violations(page)
     page.goto(f"{url}/cases/reviews-due")
     found["overdue reviews"] = violations(page)
+    page.goto(f"{url}/cases?status=open")
+    page.locator("table.govuk-table tbody tr a").first.click()
+    page.get_by_role("link", name="Change case officer").click()
+    found["change the case officer"] = violations(page)
     page.goto(f"{url}/cases/import")
     found["import cases"] = violations(page)
     rows = "\n".join([HEADING, line_of(reference="A-1", ward=""), line_of(postcode="XX1")])
@@ -476,6 +480,12 @@ def test_partnership_meeting_pages_have_no_wcag_violations(
     for sitting_id in sittings:
         page.goto(f"{url}/meetings/{group.id}/sittings/{sitting_id}")
         found[f"sitting {sitting_id}"] = violations(page)
+    for change, button in (("move", "Move the sitting"), ("cancel", "Cancel the sitting")):
+        page.goto(f"{url}/meetings/{group.id}/sittings/{sittings[-1]}/{change}")
+        found[change] = violations(page)
+        if page.get_by_role("button", name=button).count():  # a sitting not yet held
+            page.get_by_role("button", name=button).click()  # nothing given: refused
+            found[f"{change} with errors"] = violations(page)
     page.goto(f"{url}/meetings/{group.id}/sittings/new")
     found["schedule"] = violations(page)
     page.locator("#starts_at-year").fill("2001")
@@ -536,6 +546,14 @@ def test_community_trigger_pages_have_no_wcag_violations(
     found["waiting application"] = violations(page)
     page.get_by_role("button", name="Record the decision").click()
     found["decision with errors"] = violations(page)
+    for closing, button in (
+        ("withdrawn", "Record as withdrawn"),
+        ("duplicate", "Record as a duplicate"),
+    ):
+        page.goto(f"{url}/trigger/{ids[True]}/{closing}")
+        found[closing] = violations(page)
+        page.get_by_role("button", name=button).click()  # nothing given: refused
+        found[f"{closing} with errors"] = violations(page)
     page.goto(f"{url}/trigger/{ids[False]}")
     found["decided application"] = violations(page)
     page.goto(f"{url}/trigger/{before_panel}")
