@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from sharing import clock, notices, stamps
 from sharing.access.authorise import AuthorisedCase
@@ -132,10 +132,15 @@ def give_case(
 
 
 def changes(session: Session, case_id: int) -> list[OfficerChangeView]:
-    """The case's changes of officer, latest first."""
+    """The case's changes of officer, latest first, with the users they name (one query)."""
     rows = session.scalars(
         select(OfficerChange)
         .where(OfficerChange.case_id == case_id)
+        .options(
+            joinedload(OfficerChange.changed_by),
+            joinedload(OfficerChange.officer_from),
+            joinedload(OfficerChange.officer_to),
+        )
         .order_by(OfficerChange.changed_at.desc(), OfficerChange.id.desc())
     )
     return [
