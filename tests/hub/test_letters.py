@@ -56,6 +56,20 @@ def _post(client, case_id: int, **fields: str):
     return client.post(url, data={"csrf_token": csrf_token(client, url), **fields})
 
 
+def _plan(client, case_id: int, person_id: int, **fields: object):
+    """The action plan letter for the person, with the usual asks and contact (``fields``
+    add to them or change them)."""
+    path = f"/cases/{case_id}/letter"
+    data = {
+        "csrf_token": csrf_token(client, path),
+        "person": str(person_id),
+        "asks": "Keep the diary sheets",
+        "keeping_in_touch": "I will phone you every Tuesday",
+        **fields,
+    }
+    return client.post(path, data=data)
+
+
 def test_an_officer_writes_a_warning_in_large_print_and_it_is_kept_with_the_case(
     demo_hub, demo_session
 ) -> None:
@@ -411,16 +425,7 @@ def test_the_preview_tells_the_officer_of_an_interpreter_or_advocate_before_send
     assert "Polish" not in letter  # the letter itself is as the file words it
     assert "Thank you for reporting anti-social behaviour" in letter
 
-    path = f"/cases/{case.id}/letter"
-    plan = officer.post(
-        path,
-        data={
-            "csrf_token": csrf_token(officer, path),
-            "person": str(victim.person_id),
-            "asks": "Keep the diary sheets",
-            "keeping_in_touch": "I will phone you every Tuesday",
-        },
-    ).get_data(as_text=True)
+    plan = _plan(officer, case.id, victim.person_id).get_data(as_text=True)
     assert "Recorded for this person: An interpreter (Polish)" in plan
 
 
@@ -460,17 +465,7 @@ def test_no_letter_names_an_officer_who_has_left(demo_hub, demo_session) -> None
         page = html.unescape(refused.get_data(as_text=True))
         assert f"{left}, and a letter names the case officer and their e-mail" in page
         assert "a manager must give the case to another officer" in page
-        path = f"/cases/{case.id}/letter"
-        plan = manager.post(
-            path,
-            data={
-                "csrf_token": csrf_token(manager, path),
-                "person": str(victim.person_id),
-                "asks": "Keep the diary sheets",
-                "keeping_in_touch": "We will phone you every Tuesday",
-                "as": "pdf",
-            },
-        )
+        plan = _plan(manager, case.id, victim.person_id, **{"as": "pdf"})
         assert plan.status_code == 400
         assert left in html.unescape(plan.get_data(as_text=True))
         assert demo_session.scalar(kept) == documents
@@ -530,16 +525,7 @@ def test_a_letter_never_promises_a_review_by_a_day_gone(demo_hub, demo_session) 
     page = preview.get_data(as_text=True)
     assert clock.day_text(overdue) not in page
     assert "We will check how things are going by the date of its next review." in page
-    path = f"/cases/{case.id}/letter"
-    plan = officer.post(
-        path,
-        data={
-            "csrf_token": csrf_token(officer, path),
-            "person": str(victim.person_id),
-            "asks": "Keep the diary sheets",
-            "keeping_in_touch": "I will phone you every Tuesday",
-        },
-    )
+    plan = _plan(officer, case.id, victim.person_id)
     assert plan.status_code == 200, plan.get_data(as_text=True)
     assert clock.day_text(overdue) not in plan.get_data(as_text=True)
 
@@ -696,16 +682,7 @@ def test_the_action_plan_letter_promises_no_day_already_gone(demo_hub, demo_sess
         "no date for it)" in form
     )
     assert "Fit a door viewer (overdue" not in form
-    letter = officer.post(
-        path,
-        data={
-            "csrf_token": csrf_token(officer, path),
-            "person": str(victim.person_id),
-            "actions": [str(late.id), str(soon.id)],
-            "asks": "Keep a diary",
-            "keeping_in_touch": "We will phone you every Tuesday",
-        },
-    )
+    letter = _plan(officer, case.id, victim.person_id, actions=[str(late.id), str(soon.id)])
     assert letter.status_code == 200, letter.get_data(as_text=True)
     page = html.unescape(letter.get_data(as_text=True))
     assert "Visit the flat upstairs (Northshire Homes)" in page
