@@ -106,6 +106,20 @@ def _outcome_basis(session: Session, application: TriggerApplication) -> str:
     )
 
 
+def _set_up(
+    sessions: sessionmaker[Session],
+) -> tuple[Actor, Actor, int, TriggerApplication, datetime]:
+    """The Trigger lead, a manager of the lead's agency who records recommendations, the
+    police (the agency recommended to), and an application before its panel with the
+    moment after the panel sat."""
+    with sessions() as session:
+        lead = demo_actor(session, LEAD, Role.TRIGGER_LEAD)
+        manager = demo_actor(session, LEAD, Role.MANAGER)
+        police = demo_user(session, "northshire-police", Role.MANAGER).agency_id
+        application, after = _before_the_panel(session, lead)
+    return lead, manager, police, application, after
+
+
 def _recommendations(session: Session, application: TriggerApplication) -> list[int]:
     return list(
         session.scalars(
@@ -119,11 +133,7 @@ def _recommendations(session: Session, application: TriggerApplication) -> list[
 def test_a_recommendation_recorded_as_the_outcome_is_sent_is_named_in_the_outcome(
     demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
 ) -> None:
-    with sessions() as session:
-        lead = demo_actor(session, LEAD, Role.TRIGGER_LEAD)
-        manager = demo_actor(session, LEAD, Role.MANAGER)
-        police = demo_user(session, "northshire-police", Role.MANAGER).agency_id
-        application, after = _before_the_panel(session, lead)
+    lead, manager, police, application, after = _set_up(sessions)
 
     answers = _race(
         demo_database[0],
@@ -141,11 +151,7 @@ def test_a_recommendation_recorded_as_the_outcome_is_sent_is_named_in_the_outcom
 def test_a_recommendation_sent_as_the_outcome_is_recorded_is_refused_saying_so(
     demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
 ) -> None:
-    with sessions() as session:
-        lead = demo_actor(session, LEAD, Role.TRIGGER_LEAD)
-        manager = demo_actor(session, LEAD, Role.MANAGER)
-        police = demo_user(session, "northshire-police", Role.MANAGER).agency_id
-        application, after = _before_the_panel(session, lead)
+    lead, manager, police, application, after = _set_up(sessions)
 
     answers = _race(
         demo_database[0],
@@ -169,11 +175,7 @@ def test_a_recommendation_sent_as_the_outcome_is_recorded_is_refused_saying_so(
 def test_a_recommendation_sent_as_the_application_is_withdrawn_is_refused_saying_so(
     demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
 ) -> None:
-    with sessions() as session:
-        lead = demo_actor(session, LEAD, Role.TRIGGER_LEAD)
-        manager = demo_actor(session, LEAD, Role.MANAGER)
-        police = demo_user(session, "northshire-police", Role.MANAGER).agency_id
-        application, after = _before_the_panel(session, lead)
+    lead, manager, police, application, after = _set_up(sessions)
 
     answers = _race(
         demo_database[0],
