@@ -1,5 +1,6 @@
 """Template filters: dates and times as GOV.UK writes them, in UK time; text as a CSS
-string (the PDF pack's page margins); and the fonts of the PDFs (``pdf_fonts``)."""
+string (the PDF pack's page margins); the test ``past`` (a day before today, in UK time);
+and the fonts of the PDFs (``pdf_fonts``)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ def uk_datetime(value: datetime | None) -> str:
     return clock.moment_text(value)
 
 
+def past(value: date) -> bool:
+    """Whether ``value`` is a day before today in the UK (``{% if day is past %}``)."""
+    return value < clock.today()
+
+
 def css_string(value: str) -> Markup:
     """``value`` as a quoted CSS string, for a stylesheet inside a page: every character
     that could end the string, the rule or the style element is written as a CSS escape."""
@@ -46,4 +52,5 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["uk_datetime"] = uk_datetime
     app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.filters["file_size"] = size_text
+    app.jinja_env.tests["past"] = past
     app.jinja_env.globals["pdf_fonts"] = FONTS

@@ -1,5 +1,5 @@
-"""In Chromium: a demo case officer signs in, opens a case, adds an incident and sees it
-on the timeline; a demo manager signs in with a security code."""
+"""In Chromium: a demo case officer signs in, opens a case (its address in its lines), adds
+an incident and sees it on the timeline; a demo manager signs in with a security code."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ def test_officer_adds_an_incident_and_sees_it_on_the_timeline(live_server, page:
     page.locator("table.govuk-table tbody tr a").first.click()
     reference = page.get_by_role("heading", level=1).inner_text()
     assert reference.startswith("Case ")
+    # The case's address reads as its lines, not run together on one.
+    location = page.locator(".govuk-summary-list__row").filter(
+        has=page.locator("dt", has_text="Location")
+    )
+    assert "\n" in location.locator("dd").inner_text().strip()
 
     page.get_by_role("button", name="Add an incident").click()
     page.get_by_role("button", name="Add incident").click()  # empty: refused, nothing saved

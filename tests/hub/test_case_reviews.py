@@ -8,6 +8,7 @@ a review's text only as their clauses allow; other agencies and roles are refuse
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -270,3 +271,72 @@ def test_other_agencies_cannot_review_a_case(demo_hub, demo_session) -> None:
     assert "refused because only the owning agency does this" in response.get_data(as_text=True)
     demo_session.expire_all()
     assert len(demo_session.get(Case, case.id).reviews) == count
+
+
+def _summary_value(page: str, key: str) -> str:
+    """The HTML of the summary list's value beside ``key``."""
+    found = re.search(rf"{key}\s*</dt>\s*<dd[^>]*>(.*?)</dd>", page, re.S)
+    assert found is not None, key
+    return found.group(1)
+
+
+def _row_of(page: str, reference: str, table_caption: str) -> str:
+    """The HTML of the row naming ``reference`` in the table captioned ``table_caption``."""
+    table = page[page.index(table_caption) :]
+    table = table[: table.index("</table>")]
+    row = table[table.index(reference) :]
+    return row[: row.index("</tr>")]
+
+
+def test_a_review_gone_past_its_day_says_overdue_where_the_officer_looks(
+    demo_hub, demo_session
+) -> None:
+    officer_user = demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER)
+    late, today_due = [
+        c for c in _open_cases(demo_session, "northshire-homes") if c.officer_id == officer_user.id
+    ][:2]
+    today = clock.today()
+    late.review_due_on = today - timedelta(days=3)
+    late.risk_review_due_on = today - timedelta(days=10)
+    today_due.review_due_on = today
+    today_due.risk_review_due_on = today
+    demo_session.commit()
+    officer = demo_client(demo_hub, officer_user)
+
+    page = officer.get(f"/cases/{late.id}").get_data(as_text=True)
+    assert "Overdue" in _summary_value(page, "Review due")
+    assert uk_date(today - timedelta(days=3)) in _summary_value(page, "Review due")
+    risk = page[page.index('id="risk"') :]
+    risk = risk[: risk.index("</p>")]
+    assert f"Risk assessment review due {uk_date(today - timedelta(days=10))}." in risk
+    assert "Overdue" in risk
+
+    page = officer.get(f"/cases/{today_due.id}").get_data(as_text=True)
+    assert uk_date(today) in _summary_value(page, "Review due")
+    assert "Overdue" not in _summary_value(page, "Review due")
+    risk = page[page.index('id="risk"') :]
+    assert "Overdue" not in risk[: risk.index("</p>")]
+
+    home = officer.get("/").get_data(as_text=True)
+    assert "Overdue" in _row_of(home, late.reference, "Your cases due for review")
+    assert "Overdue" not in _row_of(home, today_due.reference, "Your cases due for review")
+    risk_caption = "Your cases whose risk assessments are due for review"
+    assert "Overdue" in _row_of(home, late.reference, risk_caption)
+    assert "Overdue" not in _row_of(home, today_due.reference, risk_caption)
+
+
+def test_a_closed_case_shows_no_review_due(demo_hub, demo_session) -> None:
+    closed = demo_session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code="northshire-homes"),
+            Case.status == CaseStatus.CLOSED,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id)
+    ).first()
+    assert closed is not None
+    officer = demo_client(demo_hub, closed.officer)
+    page = officer.get(f"/cases/{closed.id}").get_data(as_text=True)
+    assert _summary_value(page, "Review due").strip() == "No review due"
