@@ -15,6 +15,7 @@ from sharing.access.decide import Decision
 from sharing.access.reveal import reveal_one
 from sharing.audit import subject_case_records, subject_held
 from sharing.models import Action, Case, Incident, Share
+from sharing.protocols.records import purpose_title
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class ActionEntry:
 class ShareEntry:
     agency: str
     protocol: str
+    #: The purpose as the protocol names it.
     purpose: str
     shared_at: datetime
     until: date
@@ -147,7 +149,7 @@ def case_section(
             ShareEntry(
                 agency=s.agency.name,
                 protocol=f"{s.protocol.title} (version {s.protocol.version})",
-                purpose=s.purpose,
+                purpose=purpose_title(s.protocol, s.purpose),
                 shared_at=s.created_at,
                 until=s.until,
                 revoked_at=s.revoked_at,

@@ -21,7 +21,7 @@ from sharing.errors import InputError, NotFound
 from sharing.models import Agency, Case, ConferenceInvitation, ProtocolRecord, Share
 from sharing.protocols import Purpose
 from sharing.protocols import records as protocol_records
-from sharing.protocols.records import document, shareable_purposes
+from sharing.protocols.records import purpose_title, shareable_purposes
 from sharing.vocabulary import ProtocolStatus, ShareOrigin
 
 #: The purpose a case's owner shares it for by hand, on the share form. Its protocol (ASB
@@ -105,7 +105,7 @@ def share_case(
         raise InputError(
             "agency_id",
             f"{agency.name} is not a party that may receive case data for "
-            f"{purpose.replace('_', ' ')} under {protocol.title}",
+            f"{purpose_title(protocol, purpose)} under {protocol.title}",
         )
     if until < today:
         raise InputError("until", "The share must last until today or later")
@@ -121,10 +121,10 @@ def share_case(
     if origin is ShareOrigin.MANUAL and (
         live := _live_share(session, case, agency, protocol, purpose, today)
     ):
-        title = next((p.title for p in document(protocol).purposes if p.id == purpose), purpose)
         raise InputError(
             "agency_id",
-            f"This case is already shared with {agency.name} for {title} until "
+            f"This case is already shared with {agency.name} for "
+            f"{purpose_title(protocol, purpose)} until "
             f"{_day(live.until)}: to change the date, revoke that share and "
             "share it again",
         )
@@ -300,6 +300,8 @@ class ShareRow:
     protocol: str
     protocol_version: int
     purpose: str
+    #: The purpose as the protocol names it ("ASB case management").
+    purpose_title: str
     until: date
     shared_by: str
     shared_at: datetime
@@ -323,6 +325,7 @@ def _row(share: Share, case: Case, today: date) -> ShareRow:
         protocol=share.protocol.title,
         protocol_version=share.protocol.version,
         purpose=share.purpose,
+        purpose_title=purpose_title(share.protocol, share.purpose),
         until=share.until,
         shared_by=share.created_by.display_name,
         shared_at=share.created_at,

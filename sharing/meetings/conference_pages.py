@@ -22,6 +22,7 @@ from sharing.cases.actions_shown import ActionView, action_views
 from sharing.errors import NotFound
 from sharing.meetings import meeting_record, minute_writing, requests
 from sharing.models import Action, Conference
+from sharing.protocols.records import purpose_title
 from sharing.vocabulary import ConferenceStatus
 
 
@@ -55,6 +56,8 @@ class ConferencePage:
     convening_agency_id: int
     convening_agency: str
     purpose: str
+    #: The purpose as the protocol names it ("Multi-agency ASB case conference").
+    purpose_title: str
     protocol: str
     starts_at: datetime
     place: str | None
@@ -186,6 +189,7 @@ def read_conference(
         convening_agency_id=conference.case.agency_id,
         convening_agency=conference.case.agency.name,
         purpose=conference.purpose,
+        purpose_title=purpose_title(conference.protocol, conference.purpose),
         protocol=f"{conference.protocol.title} (version {conference.protocol.version})",
         starts_at=conference.starts_at,
         place=conference.place,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -42,6 +43,18 @@ def known_agencies(session: Session) -> dict[str, object]:
 
 def document(record: ProtocolRecord) -> ProtocolDocument:
     return parse_protocol(record.source, source=f"{record.key} v{record.version}")
+
+
+def purpose_title(record: ProtocolRecord, purpose: str) -> str:
+    """The title the protocol version gives one of its purposes ("ASB case management"),
+    for pages and messages; the id with spaces for a purpose the version does not have."""
+    return _purpose_titles(record.source).get(purpose, purpose.replace("_", " "))
+
+
+@lru_cache(maxsize=64)
+def _purpose_titles(source: str) -> dict[str, str]:
+    """Purpose id to title in a protocol file (a signed version's text never changes)."""
+    return {p.id: p.title for p in parse_protocol(source, source="protocol").purposes}
 
 
 def get(session: Session, protocol_id: int) -> ProtocolRecord | None:

@@ -286,3 +286,17 @@ def test_an_agency_shares_only_under_a_protocol_it_is_a_party_to(demo_hub, demo_
     )
     demo_session.rollback()
     assert demo_session.scalar(select(Share).where(Share.case_id == case.id)) is None
+
+
+def test_a_share_names_its_purpose_as_the_protocol_does(demo_hub, demo_session) -> None:
+    share = _police_share(demo_session)
+    case = demo_session.get(Case, share.case_id)
+    owner = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    page = owner.get(f"/cases/{case.id}").get_data(as_text=True)
+    sharing = page[page.index('id="sharing"') :]
+    assert "(version 1): ASB case management" in sharing
+    assert "asb case management" not in sharing
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    shared = police.get("/shared").get_data(as_text=True)
+    assert "ASB case management" in shared
+    assert "Asb case management" not in shared
