@@ -59,6 +59,9 @@ class AgencyAction:
     basis: str | None
     #: Whether the reader may mark it done or cancel it (as ``closable`` decides).
     may_close: bool = False
+    #: Whether the case is the reader's own agency's (what the action says is withheld
+    #: from them only because the case is another team's).
+    own_agency: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,7 @@ def actions_for_agency(
                 description=description,
                 basis=basis,
                 may_close=_may_close(decisions, action),
+                own_agency=case.agency_id == actor.agency_id,
             )
         )
     acts.record(

@@ -529,3 +529,30 @@ def test_a_page_of_actions_costs_the_same_however_many_actions_the_agency_owns(
         _give_the_police_an_action(demo_session, shared=shared)
     assert statements_of_get(demo_hub, client, "/actions") == before
     assert statements_of_get(demo_hub, client, "/actions?page=2") <= before
+
+
+def test_an_action_on_another_teams_case_says_so_not_that_it_is_a_partners(
+    demo_hub, demo_session
+) -> None:
+    officer = demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER)
+    other_team = [
+        a
+        for a in demo_session.scalars(
+            select(Action)
+            .join(Case, Case.id == Action.case_id)
+            .where(
+                Action.owner_agency_id == officer.agency_id,
+                Action.status == ActionStatus.OPEN,
+                Case.agency_id == officer.agency_id,
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+            )
+        )
+        if a.case.officer.team != officer.team
+    ]
+    assert other_team, "the demo gives another Larkmoor team's case an open action"
+    page = html.unescape("".join(walk_pages(demo_client(demo_hub, officer), "/actions")))
+    assert "What it says is on a case of another team in your agency" in page
+    assert "What it says is not shared with your agency" not in page
+    for action in other_team:
+        assert action.case.reference not in page
