@@ -473,6 +473,8 @@ class SharePage:
     pages: int
     #: Whether shares come after this page's (the list as it stands now).
     more: bool = False
+    #: How many cases the shares are of (a case shared for two purposes once).
+    cases: int = 0
 
 
 def shared_page(
@@ -496,7 +498,7 @@ def shared_page(
     if where is None:
         return _listed(session, actor, SharePage([], 0, 1, 1))
     listed = select(func.count(Share.id)).join(Case, Case.id == Share.case_id).where(where)
-    total = session.scalar(listed) or 0
+    total, cases = session.execute(listed.add_columns(func.count(distinct(Share.case_id)))).one()
     if following is None:
         page, pages = paging.numbered(total, size, page)
         rows = _shared_rows(session, where, today, limit=size + 1, offset=(page - 1) * size)
@@ -505,7 +507,7 @@ def shared_page(
         page, pages = paging.read_on(total, size, before)
         rows = _shared_rows(session, and_(where, following), today, limit=size + 1)
     more, rows = paging.more_than(rows, size)
-    return _listed(session, actor, SharePage(rows, total, page, pages, more))
+    return _listed(session, actor, SharePage(rows, total, page, pages, more, cases))
 
 
 def _older_than(session: Session, actor: Actor, after: int) -> ColumnElement[bool]:

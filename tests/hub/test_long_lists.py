@@ -86,7 +86,15 @@ def test_shared_with_your_agency_shows_25_a_page_newest_first_every_share_on_som
     assert [len(p) for p in pages[:-1]] == [PAGE_SIZE] * (len(pages) - 1)
     assert [row for page in pages for row in page] == expected  # newest first, each once
     first = client.get("/shared").get_data(as_text=True)
-    assert f"{len(expected)} cases shared with Northshire Police (page 1 of {len(pages)}" in first
+    cases = len({case_id for case_id, _ in expected})
+    assert cases < len(expected), "the demo shares a case with the police for two purposes"
+    caption = (
+        f"{cases} cases shared with Northshire Police, in {len(expected)} shares "
+        f"(page 1 of {len(pages)}"
+    )
+    assert caption in first
+    # The home page counts the same cases.
+    assert f"{cases} cases are shared with you" in client.get("/").get_data(as_text=True)
     entry = _last_entry(demo_session, officer.id)
     assert (entry.action, entry.object_type) == ("cases.shared", "agency")
     assert entry.basis.startswith(f"page 1 of {len(pages)}; shares ")
