@@ -1,5 +1,6 @@
 """Template filters: dates and times as GOV.UK writes them, in UK time; text as a CSS
-string (the PDF pack's page margins); the test ``past`` (a day before today, in UK time);
+string (the PDF pack's page margins); text of several lines with its breaks
+(``lines``); the test ``past`` (a day before today, in UK time);
 and the fonts of the PDFs (``pdf_fonts``)."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from hub.pdf import FONTS
 from sharing import clock
@@ -35,6 +36,11 @@ def uk_datetime(value: datetime | None) -> str:
     return clock.moment_text(value)
 
 
+def lines(value: str | None) -> Markup:
+    """Text of several lines (an address) as HTML that keeps its line breaks, escaped."""
+    return Markup("<br>").join(escape(value or "").splitlines())
+
+
 def past(value: date) -> bool:
     """Whether ``value`` is a day before today in the UK (``{% if day is past %}``)."""
     return value < clock.today()
@@ -52,5 +58,6 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["uk_datetime"] = uk_datetime
     app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.filters["file_size"] = size_text
+    app.jinja_env.filters["lines"] = lines
     app.jinja_env.tests["past"] = past
     app.jinja_env.globals["pdf_fonts"] = FONTS

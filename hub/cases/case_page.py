@@ -13,6 +13,7 @@ from sharing.access.decide import Act
 from sharing.cases import erasure, pages, reviews
 from sharing.errors import NotAllowed, NotFound, PurposeRequired
 from sharing.formats import whole_number
+from sharing.protocols import records as protocol_records
 
 
 @bp.route("/<int:case_id>")
@@ -30,6 +31,7 @@ def show(case_id: int) -> str | tuple[str, int]:
             title="Why are you opening this case?",
             case_id=case_id,
             purposes=e.purposes,
+            purpose_titles=protocol_records.purpose_titles_in_force(db()),
         )
     except NotAllowed as e:
         return render_template(
@@ -53,6 +55,8 @@ def show(case_id: int) -> str | tuple[str, int]:
         contact_overdue=page.view.decision.own_agency
         and reviews.contact_overdue(authorised.case, _review_days(), clock.today()),
         purpose=purpose,
+        purpose_title=purpose
+        and protocol_records.purpose_titles_in_force(db()).get(purpose, purpose.replace("_", " ")),
         risk=page.risk,
         known_to=page.known_to,
         shares=page.shares,

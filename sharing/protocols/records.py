@@ -51,6 +51,16 @@ def purpose_title(record: ProtocolRecord, purpose: str) -> str:
     return _purpose_titles(record.source).get(purpose, purpose.replace("_", " "))
 
 
+def purpose_titles_in_force(session: Session) -> dict[str, str]:
+    """Purpose id to title across the protocol versions in force today, for a page that
+    names a purpose without its share ("ASB case management")."""
+    titles: dict[str, str] = {}
+    for record in in_force(session):
+        for purpose, title in _purpose_titles(record.source).items():
+            titles.setdefault(purpose, title)
+    return titles
+
+
 @lru_cache(maxsize=64)
 def _purpose_titles(source: str) -> dict[str, str]:
     """Purpose id to title in a protocol file (a signed version's text never changes)."""

@@ -36,7 +36,9 @@ def test_officer_adds_an_incident_and_sees_it_on_the_timeline(live_server, page:
     location = page.locator(".govuk-summary-list__row").filter(
         has=page.locator("dt", has_text="Location")
     )
-    assert "\n" in location.locator("dd").inner_text().strip()
+    address = location.locator("dd").inner_text()
+    assert "\n" in address.strip()
+    assert address.strip() == address.strip(" ")  # no blank line before or after
 
     page.get_by_role("button", name="Add an incident").click()
     page.get_by_role("button", name="Add incident").click()  # empty: refused, nothing saved

@@ -300,3 +300,5 @@ def test_a_share_names_its_purpose_as_the_protocol_does(demo_hub, demo_session) 
     shared = police.get("/shared").get_data(as_text=True)
     assert "ASB case management" in shared
     assert "Asb case management" not in shared
+    opened = police.get(f"/cases/{case.id}?purpose={PURPOSE}").get_data(as_text=True)
+    assert "Shared with your agency for <strong>ASB case management</strong>." in opened
