@@ -1,20 +1,23 @@
-"""The home page: my cases, reviews due and open cases by priority; for the Community
-Trigger lead, the applications by working days left; for a relevant body's managers, the
-review recommendations their agency has open."""
+"""The home page: the alerts waiting, by kind; my cases, reviews due and open cases by
+priority; for the Community Trigger lead, the applications by working days left; for a
+relevant body's managers, the review recommendations their agency has open."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from hub.database import db
 from hub.guard import for_every_role
-from sharing import clock
+from sharing import alerts, clock
 from sharing.cases.listing import home_summary
 from sharing.cases.shares import shared_case_count
 from sharing.meetings import requests
 from sharing.risk.disclose import risk_reviews_due
 from sharing.trigger import handling, listing, review_recommendations
+from sharing.vocabulary import AlertKind
 
 #: Community Trigger applications listed on the lead's home page, soonest due first.
 TRIGGER_ROWS = 5
@@ -29,6 +32,7 @@ def home() -> str:
     summary = home_summary(db(), actor, clock.today()) if actor.works_cases else None
     risk_due = risk_reviews_due(db(), actor, clock.today()) if actor.works_cases else []
     shared_count = shared_case_count(db(), actor)
+    waiting = Counter(a.kind for a in alerts.open_alerts(db(), actor))
     to_answer, overdue = (
         requests.waiting(db(), actor) if actor.has(*requests.ANSWERING_ROLES) else ([], [])
     )
@@ -49,6 +53,7 @@ def home() -> str:
         trigger_more=max(0, trigger.open - TRIGGER_ROWS) if trigger else 0,
         recommendations=recommendations,
         title="Home",
+        alert_counts=[(kind, waiting[kind]) for kind in AlertKind if waiting[kind]],
         summary=summary,
         risk_due=risk_due,
         shared_count=shared_count,

@@ -128,3 +128,29 @@ def test_a_case_locked_is_named_by_no_alert_to_a_manager_outside_its_lock(
     assert _dismiss(outsider, unlock_alert) == 404
     demo_session.expire_all()
     assert demo_session.get(Alert, unlock_alert).dismissed_at is None  # still the member's
+
+
+def _home_count(client: FlaskClient, kind: AlertKind) -> int:
+    """How many alerts of ``kind`` the home page says wait (0 when it names none)."""
+    page = client.get("/").get_data(as_text=True)
+    found = re.search(rf"<li>{re.escape(kind.label)}: (\d+)</li>", page)
+    return int(found.group(1)) if found else 0
+
+
+def test_the_home_page_counts_the_alerts_waiting_by_kind(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    manager = demo_user(demo_session, AGENCY, Role.MANAGER)
+    client = demo_client(demo_hub, manager)
+    before = _home_count(client, AlertKind.LOCK_REQUEST)
+    case = _case(demo_session)
+    request = _request(demo_session, case)
+    assert _home_count(client, AlertKind.LOCK_REQUEST) == before + 1
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/alerts">See your alerts</a>' in home
+    assert case.reference not in home  # counted, never named
+    locks.decide_lock(demo_session, Actor.of(manager), request.id, approve=False)
+    demo_session.commit()
+    assert _home_count(client, AlertKind.LOCK_REQUEST) == before
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    assert "Alerts waiting for you" not in officer.get("/").get_data(as_text=True)
