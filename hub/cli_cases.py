@@ -54,6 +54,7 @@ def import_cases_command(
                 file,
                 dry_run=dry_run,
                 review_days=review_days(current_app.config["HUB_SETTINGS"]),
+                first_contact_days=current_app.config["HUB_SETTINGS"].first_contact_working_days,
             )
         except NotAllowed as e:
             raise click.ClickException(str(e)) from None

@@ -100,6 +100,9 @@ class Settings:
     review_days_red_urgent: int = 7
     review_days_red_high: int = 14
     review_days_amber: int = 28
+    #: Working days from a case's opening to the first contact with the complainant that
+    #: the acknowledgement letter promises and the case tracks.
+    first_contact_working_days: int = 5
     #: Days after a case conference its invitations' shares last.
     conference_share_days: int = 28
     #: The area's Community Trigger (ASB Case Review) procedure file.
@@ -270,6 +273,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         review_days_red_urgent=_whole_number(raw, "review_days_red_urgent", 7, 1, 31),
         review_days_red_high=_whole_number(raw, "review_days_red_high", 14, 1, 31),
         review_days_amber=_whole_number(raw, "review_days_amber", 28, 1, 31),
+        first_contact_working_days=_whole_number(raw, "first_contact_working_days", 5, 1, 20),
         conference_share_days=_whole_number(raw, "conference_share_days", 28, 1, 365),
         trigger_procedure=Path(
             str(raw.get("trigger_procedure") or CONFIG_DIR / "northshire-community-trigger.toml")

@@ -49,6 +49,7 @@ def import_cases() -> Response:
             request.stream,
             dry_run=dry_run == "true",
             review_days=review_days(current_app.config["HUB_SETTINGS"]),
+            first_contact_days=current_app.config["HUB_SETTINGS"].first_contact_working_days,
         )
     except FileRejected as e:
         raise Problem(

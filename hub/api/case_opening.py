@@ -49,6 +49,7 @@ def open_case() -> Response:
                 _row_of(body),
                 now=clock.now(),
                 review_days=review_days(current_app.config["HUB_SETTINGS"]),
+                first_contact_days=current_app.config["HUB_SETTINGS"].first_contact_working_days,
                 occurred_at=body["incident"]["occurred_at"],
             )
         except imports.RowRejected as e:

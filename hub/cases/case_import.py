@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub.cases.forms import ImportForm
-from hub.cases.views import _agency_managers_only, _review_days, bp
+from hub.cases.views import _agency_managers_only, _first_contact_days, _review_days, bp
 from hub.database import db
 from sharing.imports import case_rows
 from sharing.imports import cases as imports
@@ -43,6 +43,7 @@ def import_cases() -> Response | tuple[str, int]:
                     dry_run=dry_run,
                     max_rows=PAGE_ROWS,
                     review_days=_review_days(),
+                    first_contact_days=_first_contact_days(),
                 )
             except FileRejected as e:
                 form.file.errors = [f"The file cannot be imported: {e}"]

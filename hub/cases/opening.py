@@ -8,7 +8,14 @@ from werkzeug.wrappers import Response
 
 from hub.cases.forms import NewCaseForm
 from hub.cases.people import _already_known, _person
-from hub.cases.views import _casework_only, _review_days, _wards, bp, offer_officers
+from hub.cases.views import (
+    _casework_only,
+    _first_contact_days,
+    _review_days,
+    _wards,
+    bp,
+    offer_officers,
+)
 from hub.database import db
 from hub.forms import accepted_once
 from sharing.access.authorise import decision_on
@@ -41,7 +48,11 @@ def new() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             case = casework.open_case(
-                db(), current_user.actor, _case_input(form), review_days=_review_days()
+                db(),
+                current_user.actor,
+                _case_input(form),
+                review_days=_review_days(),
+                first_contact_days=_first_contact_days(),
             )
         except InputError as e:
             form.refuse(e)

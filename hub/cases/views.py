@@ -74,6 +74,10 @@ def _review_days() -> dict[str, int]:
     return review_days(current_app.config["HUB_SETTINGS"])
 
 
+def _first_contact_days() -> int:
+    return int(current_app.config["HUB_SETTINGS"].first_contact_working_days)
+
+
 def case_to_work_on(
     case_id: int, act: Act, form: str
 ) -> tuple[AuthorisedCase, case_forms.CaseHeading]:

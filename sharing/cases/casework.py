@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.cases import recording, reviews
+from sharing.cases import first_contact, recording, reviews
 from sharing.cases.listing import may_own_cases
 from sharing.cases.people import PersonInput, add_party
 from sharing.crypto import blind_index
@@ -64,16 +64,20 @@ def open_case(
     now: datetime | None = None,
     *,
     review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
+    first_contact_days: int = first_contact.DEFAULT_WORKING_DAYS,
 ) -> Case:
     """Open a case owned by the actor's agency, with its parties; its first review is due
-    ``review_days`` (the days between reviews by priority) after the day it opens."""
+    ``review_days`` (the days between reviews by priority) after the day it opens, its
+    first contact ``first_contact_days`` working days after."""
     if not actor.works_cases:
         reason = "your roles do not include casework"
         raise acts.refused(session, acts.Action.CASE_OPEN, actor=actor, reason=reason)
     now = now or clock.now()
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - a signed-in user always has an agency
-    checked = check_case(session, actor, agency, data, now, review_days)
+    checked = check_case(
+        session, actor, agency, data, now, review_days, first_contact_days=first_contact_days
+    )
     case = Case(reference=_next_reference(session, agency, now), **checked.columns)
     session.add(case)
     seal_many(case, checked.sealed)
@@ -96,10 +100,13 @@ def check_case(
     data: CaseInput,
     now: datetime,
     review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
+    *,
+    first_contact_days: int = first_contact.DEFAULT_WORKING_DAYS,
 ) -> recording.Checked:
     """Check a new case of ``agency`` opened by ``actor`` at ``now`` (not its parties):
     ``InputError`` at the first field that is not right. Its first review is due its
-    priority's interval in ``review_days`` after the day it opens."""
+    priority's interval in ``review_days`` after the day it opens; its first contact
+    ``first_contact_days`` working days after."""
     officer_id = data.officer_id or actor.user_id
     officer = session.get(User, officer_id)
     if officer is None or officer.agency_id != agency.id or not may_own_cases(officer):
@@ -134,6 +141,7 @@ def check_case(
         "status": CaseStatus.ACTIVE,
         "opened_at": now,
         "review_due_on": opened_on + first_review,
+        "first_contact_due_on": first_contact.due_on(opened_on, first_contact_days),
         # Red cases are risk assessed at the outset (ASB & hate incident procedure 3.4).
         "risk_review_due_on": opened_on if data.priority is not Priority.AMBER else None,
         "ward_id": data.ward_id,

@@ -30,8 +30,10 @@ from sharing.access.authorise import AuthorisedCase, own_cases_where
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import reveal_rows
 from sharing.audit import acts
+from sharing.cases import first_contact
 from sharing.cases.listing import PAGE_SIZE
 from sharing.crypto.sealing import seal_many
+from sharing.db import read_for_change
 from sharing.errors import InputError
 from sharing.formats import checked_text
 from sharing.models import Case, CaseReview, RiskAssessment, User
@@ -173,6 +175,8 @@ def record_review(
                 f"{longest} days: choose a day by "
                 f"{(today + timedelta(days=longest)).strftime('%-d %B %Y')}",
             )
+    if data.contacted_on is not None:
+        read_for_change(session, case)  # two at once: the earlier day is first contact
     review = CaseReview(
         case=case,
         reviewed_at=now,
@@ -190,6 +194,7 @@ def record_review(
         case.last_contact_on is None or data.contacted_on > case.last_contact_on
     ):
         case.last_contact_on = data.contacted_on
+    first = data.contacted_on is not None and first_contact.record(session, case, data.contacted_on)
     session.flush()
     acts.record(
         session,
@@ -197,7 +202,8 @@ def record_review(
         actor=actor,
         subject=acts.Subject("case", case.id),
         basis=f"review {review.id}; {data.decision.value}; next review {next_review}"
-        + ("" if data.contact_method else "; complainant not reached"),
+        + ("" if data.contact_method else "; complainant not reached")
+        + (f"; first contact {data.contacted_on}" if first else ""),
     )
     return review
 

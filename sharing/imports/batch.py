@@ -37,7 +37,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import not_held
 from sharing.audit import acts
-from sharing.cases import reviews
+from sharing.cases import first_contact, reviews
 from sharing.cases.casework import CaseInput, check_case, next_references
 from sharing.cases.incidents import IncidentInput, check_incident
 from sharing.cases.people import PersonInput, check_person
@@ -112,10 +112,13 @@ class CaseBatch:
         size: int | None = None,
         *,
         review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
+        first_contact_days: int = first_contact.DEFAULT_WORKING_DAYS,
     ) -> None:
         self.session, self.actor, self.agency = session, actor, agency
         #: Days between case reviews by priority, which set each case's first review.
         self.review_days = review_days
+        #: Working days from opening to each case's first contact.
+        self.first_contact_days = first_contact_days
         self.size = size or BATCH_ROWS
         self.rows: list[_Row] = []
         #: People linked to one the agency already held, over every batch written.
@@ -141,7 +144,13 @@ class CaseBatch:
         recorded now, as the casework checks them: ``InputError`` at the first field that
         is not right, with nothing kept. Writes the batch once it holds ``size`` rows."""
         checked = check_case(
-            self.session, self.actor, self.agency, case, opened_at, self.review_days
+            self.session,
+            self.actor,
+            self.agency,
+            case,
+            opened_at,
+            self.review_days,
+            first_contact_days=self.first_contact_days,
         )
         parties = []
         for party in case.parties:

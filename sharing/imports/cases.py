@@ -30,7 +30,7 @@ from sharing.access.authorise import authorise, visible_cases
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import not_held
 from sharing.audit import acts
-from sharing.cases import casework, incidents, reviews
+from sharing.cases import casework, first_contact, incidents, reviews
 from sharing.cases.people import PersonInput, check_person
 from sharing.crypto.sealing import forget_data_keys
 from sharing.db import begin_writing
@@ -101,9 +101,11 @@ def import_cases(
     dry_run: bool,
     max_rows: int = MAX_ROWS,
     review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
+    first_contact_days: int = first_contact.DEFAULT_WORKING_DAYS,
 ) -> ImportResult:
     """Import the cases in the CSV ``data`` for the actor's agency (see the module's
-    docstring), each first reviewed as ``review_days`` asks for its priority. Commits: the cases and the audit entry, or, in a dry run, the audit entry
+    docstring), each first reviewed as ``review_days`` asks for its priority and due its
+    first contact ``first_contact_days`` working days after its opening. Commits: the cases and the audit entry, or, in a dry run, the audit entry
     alone. ``NotAllowed`` (recorded) for anyone but a manager; ``FileRejected`` (recorded)
     for a file that cannot be read, with nothing written."""
     subject = acts.Subject("agency", actor.agency_id)
@@ -115,7 +117,14 @@ def import_cases(
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - an actor's agency exists
     result = ImportResult(dry_run=dry_run)
-    importer = _Importer(session, actor, agency, result, review_days=review_days)
+    importer = _Importer(
+        session,
+        actor,
+        agency,
+        result,
+        review_days=review_days,
+        first_contact_days=first_contact_days,
+    )
     try:
         if data.seekable():
             _read_through(data, max_rows)
@@ -186,6 +195,7 @@ def open_case_from(
     now: datetime | None = None,
     *,
     review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
+    first_contact_days: int = first_contact.DEFAULT_WORKING_DAYS,
     occurred_at: datetime | None = None,
 ) -> Opened:
     """Open one case with its first incident from the values of one row's columns (what a
@@ -200,7 +210,13 @@ def open_case_from(
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - an actor's agency exists
     importer = _Importer(
-        session, actor, agency, ImportResult(dry_run=False), bulk=False, review_days=review_days
+        session,
+        actor,
+        agency,
+        ImportResult(dry_run=False),
+        bulk=False,
+        review_days=review_days,
+        first_contact_days=first_contact_days,
     )
     given = {k: v for k, v in values.items() if k != "opened_on" or v}
     given.setdefault("opened_on", clock.day_of(now).isoformat())
@@ -259,10 +275,13 @@ class _Importer:
         *,
         bulk: bool = True,
         review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
+        first_contact_days: int = first_contact.DEFAULT_WORKING_DAYS,
     ) -> None:
         self.session, self.actor, self.agency, self.result = session, actor, agency, result
         #: Days between case reviews by priority, which set each case's first review.
         self.review_days = review_days
+        #: Working days from opening to each case's first contact.
+        self.first_contact_days = first_contact_days
         self.wards = {
             w.name.lower(): w.id
             for w in session.scalars(select(Ward).where(Ward.area_id == agency.area_id))
@@ -281,7 +300,17 @@ class _Importer:
         self.officers: dict[str, int | None] = {}
         #: A bulk import's rows are written in batches, but for the rows the casework
         #: must do more for than write (a hate incident is escalated).
-        self.batch = CaseBatch(session, actor, agency, review_days=review_days) if bulk else None
+        self.batch = (
+            CaseBatch(
+                session,
+                actor,
+                agency,
+                review_days=review_days,
+                first_contact_days=first_contact_days,
+            )
+            if bulk
+            else None
+        )
 
     def take(self, row: CaseRow) -> None:
         """Open the row's case with its first incident (in the batch, or at once), or
@@ -348,7 +377,12 @@ class _Importer:
             matched.append((person, Linked(party.role, person.id, unsaved, row.line)))
         case_input = replace(row.case, parties=new_people, officer_id=self._officer(row))
         case = casework.open_case(
-            self.session, self.actor, case_input, now=opened_at, review_days=self.review_days
+            self.session,
+            self.actor,
+            case_input,
+            now=opened_at,
+            review_days=self.review_days,
+            first_contact_days=self.first_contact_days,
         )
         case.external_reference = row.reference
         for person, linked in matched:

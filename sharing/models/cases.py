@@ -97,6 +97,13 @@ class Case(Base):
     risk_review_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     #: The last day the officer was in touch with the complainant, from the case reviews.
     last_contact_on: Mapped[date | None] = mapped_column(Date)
+    #: The working day first contact with the complainant is due by, as the
+    #: acknowledgement letter promises (``sharing.cases.first_contact``); None when it
+    #: could not be counted.
+    first_contact_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: The day the officer first recorded being in touch with the complainant (the first
+    #: risk assessment, or the first day of contact a review records).
+    first_contact_on: Mapped[date | None] = mapped_column(Date)
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)

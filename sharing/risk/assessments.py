@@ -20,7 +20,7 @@ from sharing import clock, stamps
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import reviews
+from sharing.cases import first_contact, reviews
 from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError, NotFound
@@ -192,6 +192,7 @@ def record_assessment(
     )
     seal(assessment, "support_needs", tidied(data.support_needs))
     case.risk_review_due_on = clock.day_of(now) + timedelta(days=review_days)
+    first = first_contact.record(session, case, clock.day_of(now))
     audit(
         session,
         actor,
@@ -199,7 +200,8 @@ def record_assessment(
         object_type="case",
         object_id=case.id,
         basis=f"assessment {assessment.id} of person {assessment.person_id}; own agency; "
-        "categories risk, vulnerability",
+        "categories risk, vulnerability"
+        + (f"; first contact {clock.day_of(now)}" if first else ""),
     )
     if band is RiskBand.HIGH and (previous is None or previous.band is not RiskBand.HIGH):
         escalate(session, case, EscalationReason.HIGH_RISK, assessment_id=assessment.id, now=now)
