@@ -6,7 +6,7 @@ from flask import render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from hub.cases.forms import OPEN, REVIEW_DUE, FilterForm
+from hub.cases.forms import FIRST_CONTACT_OVERDUE, OPEN, REVIEW_DUE, FilterForm
 from hub.cases.views import _casework_only, _wards, bp, offer_officers
 from hub.database import db
 from hub.guard import forbid
@@ -31,6 +31,9 @@ def case_list() -> tuple[str, int]:
             else None,
             open_only=form.status.data == OPEN,
             review_due_by=clock.today() if form.review.data == REVIEW_DUE else None,
+            first_contact_overdue_on=clock.today()
+            if form.first_contact.data == FIRST_CONTACT_OVERDUE
+            else None,
             priority=form.priority.data,
             category=form.category.data,
             officer_id=whole_number(form.officer.data),
@@ -44,7 +47,12 @@ def case_list() -> tuple[str, int]:
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "cases/list.html", title="Cases", form=form, page=page, args=args
+        "cases/list.html",
+        title="Cases",
+        form=form,
+        page=page,
+        args=args,
+        due="first_contact" if filters.first_contact_overdue_on else None,
     ), 200 if valid else 400
 
 

@@ -221,6 +221,8 @@ class NewCaseForm(HubForm):
 OPEN = "open"
 #: The case list's filter for cases due for review today or earlier.
 REVIEW_DUE = "due"
+#: The case list's filter for open cases past the day their first contact was due.
+FIRST_CONTACT_OVERDUE = "overdue"
 
 
 class FilterForm(HubForm):
@@ -254,6 +256,11 @@ class FilterForm(HubForm):
         "Review",
         choices=[("", "Any review date"), (REVIEW_DUE, "Due for review (today or earlier)")],
         message="Select a review date",
+    )
+    first_contact = ChoiceField(
+        "First contact",
+        choices=[("", "Any"), (FIRST_CONTACT_OVERDUE, "First contact overdue")],
+        message="Select whether first contact is overdue",
     )
 
 

@@ -56,7 +56,13 @@ def write(case_id: int) -> Response | tuple[str, int]:
             plain=bool(form.plain.data) if chosen else None,
         )
         try:
-            letter = standard_letters.make_letter(db(), authorised, book, letter_request)
+            letter = standard_letters.make_letter(
+                db(),
+                authorised,
+                book,
+                letter_request,
+                first_contact_days=current_app.config["HUB_SETTINGS"].first_contact_working_days,
+            )
         except InputError as e:
             form.refuse(e)
         else:

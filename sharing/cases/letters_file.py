@@ -32,6 +32,7 @@ PLACEHOLDERS = (
     "officer_email",
     "agency_contact",
     "review_date",
+    "first_contact_days",
     "incidents",
     "details",
 )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.authorise import own_cases_where
 from sharing.access.decide import CASEWORK_ROLES, Actor
+from sharing.cases import first_contact
 from sharing.models import Case, Incident, User, Ward
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
@@ -29,6 +30,8 @@ class CaseFilters:
     open_only: bool = False
     #: Cases due for review on or before this day.
     review_due_by: date | None = None
+    #: Open cases whose first contact was due before this day and is not recorded.
+    first_contact_overdue_on: date | None = None
     priority: Priority | None = None
     category: CaseCategory | None = None
     officer_id: int | None = None
@@ -50,6 +53,7 @@ class CaseRow:
     opened_at: datetime
     review_due_on: date | None
     last_incident_at: datetime | None
+    first_contact_due_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int =
         query = query.where(OPEN)
     if filters.review_due_by is not None:
         query = query.where(Case.review_due_on <= filters.review_due_by)
+    if filters.first_contact_overdue_on is not None:
+        query = query.where(first_contact.overdue_where(filters.first_contact_overdue_on))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -117,6 +123,7 @@ def _rows(
             Ward.name.label("ward"),
             Case.opened_at,
             Case.review_due_on,
+            Case.first_contact_due_on,
             last_incident.label("last_incident_at"),
         )
         .join(page_ids, page_ids.c.id == Case.id)
@@ -137,6 +144,7 @@ def _rows(
             opened_at=row.opened_at,
             review_due_on=row.review_due_on,
             last_incident_at=as_utc(row.last_incident_at),
+            first_contact_due_on=row.first_contact_due_on,
         )
         for row in session.execute(ordered)
     ]
@@ -170,12 +178,18 @@ class HomeSummary:
     #: For a manager: the officers who have left (account disabled) with open cases the
     #: manager sees still theirs, and how many, to give to others.
     left_behind: list[LeftBehind] = field(default_factory=list)
+    #: The officer's open cases past their first contact, longest past first (the first
+    #: 10), and how many; for a manager, their agency's that they may see.
+    first_contact_overdue: list[CaseRow] = field(default_factory=list)
+    first_contact_overdue_total: int = 0
 
 
 def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
     """The officer's home page: their open cases, reviews due, and open cases by priority."""
     mine = select(Case).where(own_cases_where(actor), Case.officer_id == actor.user_id, OPEN)
     due = mine.where(Case.review_due_on <= today)
+    late = mine if not actor.has(Role.MANAGER) else select(Case).where(own_cases_where(actor))
+    late = late.where(first_contact.overdue_where(today))
     scope_query = select(Case).where(own_cases_where(actor), OPEN)
     scope = "your agency's open cases"
     if not actor.has(Role.MANAGER):
@@ -208,6 +222,13 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
         open_by_priority={p: counts.get(p, 0) for p in Priority},
         scope=scope,
         left_behind=left_behind,
+        first_contact_overdue=_rows(
+            session, late, 1, size=10, order=(Case.first_contact_due_on, Case.id)
+        ),
+        first_contact_overdue_total=session.scalar(
+            select(func.count()).select_from(late.subquery())
+        )
+        or 0,
     )
 
 

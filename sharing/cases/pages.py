@@ -24,9 +24,10 @@ from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
-from sharing.cases import officers, timeline
+from sharing.cases import first_contact, officers, timeline
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.cases.documents import DocumentLine, documents
+from sharing.cases.first_contact import FirstContact
 from sharing.cases.locks import RefusedAttempt, refused_attempts
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.officers import OfficerChangeView
@@ -84,6 +85,8 @@ class CaseView:
     #: The case reviews, newest first, and the last day of contact they recorded.
     reviews: list[ReviewView] = field(default_factory=list)
     last_contact_on: date | None = None
+    #: When first contact with the complainant was due and made (the owning agency's only).
+    first_contact: FirstContact | None = None
     #: The case's reference in the owning agency's own system (for that agency only).
     external_reference: str | None = None
     #: How many incidents the case has, and which page of them ``incidents`` is (latest
@@ -224,6 +227,7 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
         survey=survey,
         reviews=case_reviews(decision, case),
         last_contact_on=case.last_contact_on,
+        first_contact=first_contact.of_case(case, today) if decision.own_agency else None,
         external_reference=case.external_reference if decision.own_agency else None,
         incidents_total=incidents_total,
         incidents_page=incidents_page,

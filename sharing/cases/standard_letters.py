@@ -27,7 +27,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
-from sharing.cases import actions, documents
+from sharing.cases import actions, documents, first_contact
 from sharing.cases.agency_actions import close_action, works_actions
 from sharing.cases.letters_file import LetterBook, LetterTemplate
 from sharing.cases.needs import RecordedNeeds, adjustments_of
@@ -129,7 +129,12 @@ def officer_left(case: Case) -> str | None:
 
 
 def make_letter(
-    session: Session, authorised: AuthorisedCase, book: LetterBook, request: LetterRequest
+    session: Session,
+    authorised: AuthorisedCase,
+    book: LetterBook,
+    request: LetterRequest,
+    *,
+    first_contact_days: int = first_contact.DEFAULT_WORKING_DAYS,
 ) -> MadeLetter:
     """The letter for one person on the case (authorised for ``Act.RECORD``), its words
     filled from the case; refused at its field for a letter not in the book, a case whose
@@ -193,6 +198,9 @@ def make_letter(
         if case.review_due_on and case.review_due_on >= clock.today()
         else "the date of its next review",
         "incidents": _incident_days(session, case.id),
+        # The promise the case's first contact is tracked against (one setting for both).
+        "first_contact_days": first_contact.in_words(first_contact_days)
+        + (" working day" if first_contact_days == 1 else " working days"),
         "details": details,
     }
     sender = case.agency.type
