@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.figures.areas import Scope
 from sharing.figures.months import Months, months_later
 from sharing.figures.rounding import Tally, tag, tally_of
@@ -298,22 +299,18 @@ class Counter:
         return [(a, max(0, int(d)), n) for a, d, n in self.session.execute(grouped)]
 
     def days_to_contact(self) -> list[tuple[int, int, int]]:
-        """(agency id, whole days from opening to the first risk assessment, cases) for
-        the cases opened in the period that have one."""
-        first = (
-            select(
-                Case.agency_id.label("agency_id"),
-                Case.opened_at.label("opened_at"),
-                func.min(RiskAssessment.assessed_at).label("at"),
+        """(agency id, whole days from opening to first contact, cases) for the cases
+        opened in the period that have one (``sharing.cases.first_contact``: the first
+        risk assessment or the first day of contact a review records, a day), counted
+        from the partnership's day of opening."""
+        found: dict[tuple[int, int], int] = defaultdict(int)
+        for agency_id, opened_at, made_on in self.session.execute(
+            select(Case.agency_id, Case.opened_at, Case.first_contact_on).where(
+                self._in_period(Case.opened_at), Case.first_contact_on.is_not(None), *self.where()
             )
-            .join(RiskAssessment, RiskAssessment.case_id == Case.id)
-            .where(self._in_period(Case.opened_at), *self.where())
-            .group_by(Case.id, Case.agency_id, Case.opened_at)
-            .subquery()
-        )
-        return self._days(
-            select(first.c.agency_id, self._whole_days(first.c.opened_at, first.c.at).label("days"))
-        )
+        ):
+            found[(agency_id, max(0, (made_on - clock.day_of(opened_at)).days))] += 1
+        return [(agency_id, days, n) for (agency_id, days), n in found.items()]
 
     def days_to_close(self) -> list[tuple[int, int, int]]:
         """(agency id, whole days from opening to closure, cases) for the cases closed in

@@ -20,7 +20,9 @@ column counts only their agency's cases they may see: ``columns.seen_by``):
 - **Risk**: each assessed person's latest band in the period, and how it moved from their
   first assessment in the period.
 - **Time**: median days from opening to first contact (the first risk assessment, which
-  the procedures complete with the complainant at first contact) and to closure.
+  the procedures complete with the complainant at first contact, or the first day of
+  contact a case review records, whichever is earlier: ``sharing.cases.first_contact``)
+  and to closure.
 - **Satisfaction**: closure surveys answered in the period, and those satisfied.
 - **Meetings and actions**: case conferences held; actions due in the period, done by
   their date, done late, and still open past it (a cancelled action is not due).

@@ -418,7 +418,7 @@ class Builder:
             columns=tuple(g.title for g in self.groups),
             rows=(
                 Row(
-                    "From opening to first contact (the first risk assessment)",
+                    "From opening to first contact (a risk assessment or a review with contact)",
                     tuple(median_text(contact, g) for g in self.groups),
                 ),
                 Row(

@@ -36,6 +36,7 @@ from sharing.models import (
     Agency,
     AuditEntry,
     Case,
+    CaseReview,
     ClosureSurvey,
     Conference,
     LockMember,
@@ -203,11 +204,28 @@ class Reference:
         return found
 
     def contact_days(self) -> list[int]:
-        firsts: dict[int, datetime] = {}
-        for a in self.session.scalars(select(RiskAssessment)):
-            if a.case_id not in firsts or a.assessed_at < firsts[a.case_id]:
-                firsts[a.case_id] = a.assessed_at
-        return [max(0, (firsts[c.id] - c.opened_at).days) for c in self.opened if c.id in firsts]
+        """Days from the day of opening to first contact: the earlier of the first risk
+        assessment's day and the first day of contact a review records."""
+        days = [
+            *(
+                (a.case_id, clock.day_of(a.assessed_at))
+                for a in self.session.scalars(select(RiskAssessment))
+            ),
+            *(
+                (r.case_id, r.contacted_on)
+                for r in self.session.scalars(select(CaseReview))
+                if r.contacted_on
+            ),
+        ]
+        firsts: dict[int, date] = {}
+        for case_id, day in days:
+            if case_id not in firsts or day < firsts[case_id]:
+                firsts[case_id] = day
+        return [
+            max(0, (firsts[c.id] - clock.day_of(c.opened_at)).days)
+            for c in self.opened
+            if c.id in firsts
+        ]
 
     def close_days(self) -> list[int]:
         return [max(0, (c.closed_at - c.opened_at).days) for c in self.closed]
