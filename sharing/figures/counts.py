@@ -309,6 +309,7 @@ class Counter:
                 self._in_period(Case.opened_at), Case.first_contact_on.is_not(None), *self.where()
             )
         ):
+            assert made_on is not None  # noqa: S101 - filtered above
             found[(agency_id, max(0, (made_on - clock.day_of(opened_at)).days))] += 1
         return [(agency_id, days, n) for (agency_id, days), n in found.items()]
 
