@@ -2,7 +2,7 @@
 is due counts working days in England and Wales, bank holidays excluded; an imported case
 is due it as the setting says from the day the file says it was opened; the first risk
 assessment records it, in its audit entry, and a later one does not move it; migration
-0058 sets existing cases as the hub would have; two reviews at once keep the earlier day."""
+0057 sets existing cases as the hub would have; two reviews at once keep the earlier day."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def test_the_first_risk_assessment_records_first_contact_and_says_so(session: Se
     assert "first contact" not in last
 
 
-def test_migration_0058_sets_existing_cases_as_the_hub_would(
+def test_migration_0057_sets_existing_cases_as_the_hub_would(
     demo_database: tuple[Engine, LocalKeyring],
 ) -> None:
     engine, _ = demo_database

@@ -6,7 +6,7 @@ day they were opened (bank holidays excluded), and made on the earlier of their 
 risk assessment's day and the first day of contact a case review recorded; a case with
 neither has no first contact recorded.
 
-Revision ID: 0058
+Revision ID: 0057
 Revises: 0056
 Create Date: 2026-12-10 09:00:00
 """
@@ -21,7 +21,7 @@ from alembic import op
 from sharing.clock import day_of
 from sharing.trigger.workdays import CalendarExhausted, england_and_wales
 
-revision = "0058"
+revision = "0057"
 down_revision = "0056"
 branch_labels = None
 depends_on = None
