@@ -22,7 +22,7 @@ from sharing.models import Agency, Case, ConferenceInvitation, ProtocolRecord, S
 from sharing.protocols import Purpose
 from sharing.protocols import records as protocol_records
 from sharing.protocols.records import purpose_title, shareable_purposes
-from sharing.vocabulary import ProtocolStatus, ShareOrigin
+from sharing.vocabulary import CaseCategory, Priority, ProtocolStatus, ShareOrigin
 
 #: The purpose a case's owner shares it for by hand, on the share form. Its protocol (ASB
 #: case management) ends such a share when the case closes. The other purposes come from
@@ -295,6 +295,10 @@ class ShareRow:
     id: int
     case_id: int
     case_reference: str
+    #: What the case is about and how urgent (not personal data: every page that names
+    #: the case to the reader shows them).
+    category: CaseCategory
+    priority: Priority
     agency: str
     owner_agency: str
     protocol: str
@@ -320,6 +324,8 @@ def _row(share: Share, case: Case, today: date) -> ShareRow:
         id=share.id,
         case_id=case.id,
         case_reference=case.reference,
+        category=case.category,
+        priority=case.priority,
         agency=share.agency.name,
         owner_agency=case.agency.name,
         protocol=share.protocol.title,

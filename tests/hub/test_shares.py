@@ -3,6 +3,7 @@ refuses, when a share ends, and what the case page says of it (demo partnership)
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -288,7 +289,9 @@ def test_an_agency_shares_only_under_a_protocol_it_is_a_party_to(demo_hub, demo_
     assert demo_session.scalar(select(Share).where(Share.case_id == case.id)) is None
 
 
-def test_a_share_names_its_purpose_as_the_protocol_does(demo_hub, demo_session) -> None:
+def test_a_share_names_its_purpose_as_the_protocol_does_and_its_case_what_it_is_about(
+    demo_hub, demo_session
+) -> None:
     share = _police_share(demo_session)
     case = demo_session.get(Case, share.case_id)
     owner = demo_client(demo_hub, demo_session.get(User, case.officer_id))
@@ -300,5 +303,10 @@ def test_a_share_names_its_purpose_as_the_protocol_does(demo_hub, demo_session) 
     shared = police.get("/shared").get_data(as_text=True)
     assert "ASB case management" in shared
     assert "Asb case management" not in shared
+    # Each case says what it is about and how urgent, for the partner to choose where to start.
+    row = shared[shared.index(f">{case.reference}</a>") :]
+    row = html.unescape(row[: row.index("</tr>")])
+    assert case.category.label in row
+    assert case.priority.label in row
     opened = police.get(f"/cases/{case.id}?purpose={PURPOSE}").get_data(as_text=True)
     assert "Shared with your agency for <strong>ASB case management</strong>." in opened
