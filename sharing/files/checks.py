@@ -2,7 +2,8 @@
 
 ``checked`` finds the type from the bytes (libmagic, the ``file`` command's database),
 refuses what is not on the list (an SVG drawing or a web page can carry scripts; an
-archive can hide anything; UTF-8 text of another text type, such as an e-mail or a CSV
+archive can hide anything; so is a PDF carrying a script or an action that starts a
+program, which a PDF reader may run when it is opened; UTF-8 text of another text type, such as an e-mail or a CSV
 diary, is kept as plain text), opens what it can to be sure it is what it seems (an image's
 pixels, a PDF's pages, a Word document's parts, expanding no further than a limit, so a
 zip bomb is refused) and, for images and PDFs, draws a small JPEG preview on the server,
@@ -13,9 +14,11 @@ is kept without its location and device metadata (``sharing.files.metadata``).
 from __future__ import annotations
 
 import io
+import re
 import struct
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -214,6 +217,44 @@ _PDF_DAMAGED = (
     "The PDF cannot be opened: it is damaged, or protected by a password (remove the "
     "password and attach it again)"
 )
+_PDF_SCRIPTED = (
+    "The PDF carries a script or an action that starts a program, which a PDF reader may "
+    "run when it is opened: print it to a new PDF and attach that"
+)
+#: The names of a PDF's actions that run a script or start a program.
+_PDF_RUNS = {b"JavaScript", b"JS", b"Launch"}
+#: A PDF name (``/JavaScript``, or written with escapes as ``/J#61vaScript``).
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
+#: Where an object stream (objects compressed together) begins: its data follows the
+#: next ``stream`` keyword.
+_PDF_OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm")
+_PDF_STREAM = re.compile(rb"stream\r?\n")
+_PDF_STREAM_DATA = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
+
+
+def _pdf_runs_something(content: bytes) -> bool:
+    """Whether the PDF names an action that runs a script or starts a program, in its
+    objects as written (not in the data of its streams, such as a page's text) or
+    compressed together in object streams (expanded no further than ``MAX_EXPANDED`` in
+    all)."""
+    texts = [_PDF_STREAM_DATA.sub(b" ", content)]
+    rest = memoryview(content)
+    budget = MAX_EXPANDED
+    for found in _PDF_OBJECT_STREAM.finditer(content):
+        start = _PDF_STREAM.search(content, found.end())
+        if start is None or budget <= 0:
+            break
+        try:
+            expanded = zlib.decompressobj().decompress(rest[start.end() :], budget)
+        except zlib.error:
+            continue  # not compressed as Flate: PDFium judges whether it can be read
+        budget -= len(expanded)
+        texts.append(expanded)
+    return any(
+        re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m[1], 16)]), name) in _PDF_RUNS
+        for text in texts
+        for name in _PDF_NAME.findall(text)
+    )
 
 
 def _pdf_preview(field: str, content: bytes) -> bytes:
@@ -221,6 +262,9 @@ def _pdf_preview(field: str, content: bytes) -> bytes:
         document = pdfium.PdfDocument(content)
     except pdfium.PdfiumError:
         raise InputError(field, _PDF_DAMAGED) from None
+    if _pdf_runs_something(content):
+        document.close()
+        raise InputError(field, _PDF_SCRIPTED)
     try:
         if len(document) == 0:
             raise InputError(field, "The PDF has no pages")

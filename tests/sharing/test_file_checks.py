@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 
+import pydyf
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,8 @@ from PIL import Image
 from sharing.errors import InputError
 from sharing.files.checks import ACCEPTED, checked
 from tests.fixtures.files import (
+    OPEN_PROGRAM,
+    OPEN_SCRIPT,
     PHONE,
     PROGRAM,
     SVG_WITH_SCRIPT,
@@ -22,6 +25,7 @@ from tests.fixtures.files import (
     docx,
     jpeg,
     pdf,
+    pdf_compressed,
     phone_photo,
     png,
     zip_archive,
@@ -198,6 +202,40 @@ def test_bad_files_are_refused_at_the_file_field_saying_why(name, content, limit
     assert refused.value.field == "file"
     assert message in refused.value.message
     assert name.split(".")[0] not in refused.value.message  # the file's name is not repeated
+
+
+SCRIPTED = "The PDF carries a script or an action that starts a program"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pdf("Diary for March", OPEN_SCRIPT),
+        pdf("Diary for March", OPEN_PROGRAM),  # its name written as /L#61unch
+        pdf_compressed(
+            "Diary for March",
+            {"S": "/JavaScript", "JS": pydyf.String("this.submitForm('https://example.net/')")},
+        ),
+        pdf_compressed("Diary for March", {"S": "/Launch", "F": pydyf.String("cmd.exe")}),
+    ],
+    ids=["script", "program", "compressed script", "compressed program"],
+)
+def test_a_pdf_carrying_a_script_or_a_program_is_refused_at_the_file_field(content) -> None:
+    """A PDF reader runs a PDF's scripts (which can send what a partner types, or open
+    pages) and its launch actions when the PDF is opened: refused as a web page is, whether
+    the PDF's objects are written plainly or compressed together as modern tools write
+    them."""
+    with pytest.raises(InputError) as refused:
+        checked("file", "diary.pdf", content, 20 * MB)
+    assert refused.value.field == "file"
+    assert SCRIPTED in refused.value.message
+
+
+def test_a_pdf_written_compressed_without_a_script_is_accepted() -> None:
+    content = pdf_compressed("Diary for March: JavaScript /JS and Launch are only words here")
+    found = checked("file", "diary.pdf", content, 20 * MB)
+    assert found.content_type == "application/pdf"
+    assert found.preview is not None
 
 
 @settings(max_examples=60, deadline=None)
