@@ -41,7 +41,7 @@ def visible(
             actor,
             conference.case_id,
             conference.purpose,
-            conference.shares_until,
+            conference.chair_reads_until,
             known=known,
         )
         return decision is not None and decision.allowed

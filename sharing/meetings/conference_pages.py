@@ -103,7 +103,7 @@ def _authorised(
     conference's purpose gives their agency and roles (``authorise_chair``)."""
     if minute_writing.is_chair(actor, conference) and conference.case.agency_id == actor.agency_id:
         return authorise_chair(
-            session, actor, conference.case_id, conference.purpose, conference.shares_until
+            session, actor, conference.case_id, conference.purpose, conference.chair_reads_until
         )
     purpose = None if conference.case.agency_id == actor.agency_id else conference.purpose
     if purpose is not None and actor.agency_id not in conference.at_the_table:

@@ -61,7 +61,7 @@ def reader(session: Session, actor: Actor, conference: Conference) -> Authorised
             actor,
             conference.case_id,
             conference.purpose,
-            conference.shares_until,
+            conference.chair_reads_until,
             Act.RECORD,
         )
     if convening:

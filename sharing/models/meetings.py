@@ -132,6 +132,16 @@ class Conference(Base):
         return clock.day_of(self.starts_at) + timedelta(days=self.share_days)
 
     @property
+    def chair_reads_until(self) -> date:
+        """The last day a chair who reads it through its purpose (a conference chair of
+        the convening agency whose roles do not work the case) may open it:
+        ``shares_until``, as for an invited chair; none once it is cancelled, when its
+        invitations' shares ended at once."""
+        if self.status is ConferenceStatus.CANCELLED:
+            return date.min
+        return self.shares_until
+
+    @property
     def shares_end(self) -> date:
         """The day its invitations' shares end: ``shares_until``, or its protocol's end if
         that comes first (a share never outlasts its protocol)."""

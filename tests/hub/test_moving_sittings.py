@@ -457,3 +457,53 @@ def _brought_before_the_protocols_end(
     assert response.status_code == 302, response.get_data(as_text=True)
     page = officer.get(response.location).get_data(as_text=True)
     assert f"until {uk_date(conference.protocol.end_on)}" in page
+
+
+def test_a_chair_who_reads_their_own_agencys_case_through_the_conference_stops_when_it_is_cancelled(
+    demo_hub, demo_session
+) -> None:
+    """The group's chair, a conference chair of community safety, reads a community safety
+    case brought to a sitting only through its conference (their roles do not work the
+    case), as an invited chair would: once the sitting and its conferences are cancelled,
+    their invitations' shares end at once, and so does the chair's reading of it."""
+    sitting = _new_sitting(demo_session)
+    case = demo_session.scalars(
+        select(Case)
+        .where(
+            Case.agency.has(code="northshire-csp"),
+            Case.status == CaseStatus.ACTIVE,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id)
+    ).first()
+    officer = Actor.of(demo_session.get(User, case.officer_id))
+    conference = series.bring_case(
+        demo_session,
+        authorise(demo_session, officer, case.id, Act.CONVENE),
+        sitting.id,
+        QUESTION,
+        share_days=28,
+    )
+    demo_session.commit()
+    group_chair = _group(demo_session).chair
+    assert conference.chair_id == group_chair.id
+    assert group_chair.agency_id == case.agency_id
+    assert group_chair.roles == {Role.CONFERENCE_CHAIR}
+    chair = _chair(demo_hub, demo_session)
+    page = f"/conferences/{conference.id}"
+    assert chair.get(page).status_code == 200
+    assert chair.get(f"{page}/pack").status_code == 200
+    assert page in chair.get("/conferences").get_data(as_text=True)
+
+    path = _path(sitting, "cancel")
+    response = chair.post(path, data={**_form(chair, path), "reason": "nothing_to_discuss"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(Conference, conference.id).status is ConferenceStatus.CANCELLED
+    # As for the agencies invited, whose shares ended: the conference and the case in its
+    # pack are no longer open to the chair.
+    assert chair.get(page).status_code == 404
+    assert chair.get(f"{page}/pack").status_code == 404
+    assert chair.get(f"{page}/pack.pdf").status_code == 404
+    assert page not in chair.get("/conferences").get_data(as_text=True)
