@@ -287,7 +287,8 @@ def _jpeg(image: Image.Image) -> bytes:
 
 
 def _check_docx(field: str, content: bytes) -> None:
-    """A Word document is a ZIP of XML parts: it must hold its main part, and expand no
+    """A Word document is a ZIP of XML parts: it must hold its main part, no macros (a
+    macro-enabled document found to be a Word document by its content), and expand no
     further than the limits (a zip bomb expands a few kilobytes into gigabytes)."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -303,8 +304,15 @@ def _check_docx(field: str, content: bytes) -> None:
             f"The Word document would expand to {size_text(expanded)} when opened, far more than "
             "its size: it is refused as a possible zip bomb. Save it as a PDF and attach that",
         )
-    if "word/document.xml" not in {p.filename for p in parts}:
+    names = {p.filename for p in parts}
+    if "word/document.xml" not in names:
         raise InputError(field, "The Word document cannot be opened: it has no text part")
+    if any(PurePath(name).name.lower() == "vbaproject.bin" for name in names):
+        raise InputError(
+            field,
+            "The Word document carries macros, a program its reader may run: save it as a "
+            "Word document without macros, or as a PDF, and attach that",
+        )
 
 
 def size_text(n: int) -> str:

@@ -178,6 +178,12 @@ def _huge_png() -> bytes:
             "would expand to 300 MB when opened, far more than its size: it is refused as a "
             "possible zip bomb",
         ),
+        (
+            "diary.docx",
+            docx(macros=True),
+            20 * MB,
+            "The Word document carries macros, a program its reader may run",
+        ),
         ("photo.jpg", b"\xff\xd8\xff\xe0" + bytes(300), 20 * MB, "cannot be opened: it is damaged"),
         ("diary.pdf", b"%PDF-1.4\n1 0 obj broken", 20 * MB, "The PDF cannot be opened"),
         (
