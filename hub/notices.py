@@ -63,6 +63,10 @@ _WHAT = {
         "A sitting of a partnership meeting you take part in has moved: it now sits{on}. "
         "The case conferences on its agenda move with it."
     ),
+    NoticeKind.SAFEGUARDING_REFERRAL: (
+        "Someone on case {reference} was referred to your safeguarding team. Open the case "
+        "in the hub to read why, and record the outcome of the referral there."
+    ),
     NoticeKind.SITTING_CANCELLED: (
         "A sitting of a partnership meeting you take part in{when} is cancelled, and the "
         "case conferences on its agenda with it. Its page in the hub says why."

@@ -16,6 +16,8 @@ from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.access.authorise import decision_on
+from sharing.access.decide import Act
 from sharing.access.facts import Actor, facts_of
 from sharing.access.scope import Lock
 from sharing.db import begin_writing
@@ -27,6 +29,7 @@ from sharing.models import (
     Conference,
     MeetingSitting,
     Notice,
+    Referral,
     TriggerLetter,
     User,
 )
@@ -133,6 +136,32 @@ def minutes_ready(
         reference=conference.case.reference,
         path=f"/conferences/{conference.id}",
         about=conference.starts_at,
+        now=now,
+    )
+
+
+def referral_made(session: Session, referral: Referral, now: datetime) -> None:
+    """Tell the safeguarding team a case was referred to it: its people who may open the
+    case for the referral (the roles its share's clauses give the case), each with a link
+    to the referral on the case, never who was referred or why. (A referral to a service
+    outside the hub shares nothing, and tells no one here.)"""
+    share = referral.share
+    if share is None:
+        return
+    team = session.scalars(
+        select(User).where(User.agency_id == referral.agency_id, User.active).order_by(User.id)
+    )
+    readers = []
+    for user in team:
+        decision = decision_on(session, Actor.of(user), referral.case_id, Act.VIEW, share.purpose)
+        if decision is not None and decision.allowed:
+            readers.append(user)
+    queue(
+        session,
+        NoticeKind.SAFEGUARDING_REFERRAL,
+        readers,
+        reference=referral.case.reference,
+        path=f"/cases/{referral.case_id}?purpose={share.purpose}#referral-{referral.id}",
         now=now,
     )
 

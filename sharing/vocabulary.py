@@ -601,6 +601,7 @@ class NoticeKind(Labelled):
     CASE_GIVEN = "case_given", "A case was given to you"
     SITTING_MOVED = "sitting_moved", "A partnership meeting's sitting has moved"
     SITTING_CANCELLED = "sitting_cancelled", "A partnership meeting's sitting is cancelled"
+    SAFEGUARDING_REFERRAL = "safeguarding_referral", "A safeguarding referral for your team"
 
 
 class EscalationReason(Labelled):

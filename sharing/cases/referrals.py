@@ -11,8 +11,8 @@ A safeguarding referral (an adult with care and support needs at risk of abuse o
 neglect, Care Act 2014 s.42; a child in need or at risk, Children Act 1989 ss.17 and 47)
 goes to the area's adult or children's safeguarding team in the hub:
 ``refer_to_safeguarding`` shares the case with the team under the safeguarding referral
-protocol's clause (authorised for ``Act.SHARE``), and the team records the outcome on the
-referral through that share.
+protocol's clause (authorised for ``Act.SHARE``) and tells the team by a notice, and the
+team records the outcome on the referral through that share.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.access.facts import policy
@@ -258,8 +258,9 @@ def refer_to_safeguarding(
 ) -> Referral:
     """Refer a person on the case to the area's adult or children's safeguarding team
     (authorised for ``Act.SHARE``): the case is shared with the team under the safeguarding
-    referral protocol for ``REFERRAL_SHARE_DAYS``, and the referral names the team and the
-    share. Refused with its field and reason, nothing written and the refusal recorded,
+    referral protocol for ``REFERRAL_SHARE_DAYS``, the referral names the team and the
+    share, and the team's people who may open it are told (``notices.referral_made``).
+    Refused with its field and reason, nothing written and the refusal recorded,
     for no team chosen, a team no active protocol covers, a person not on the case, or no
     reason."""
     authorised.require(Act.SHARE)
@@ -311,6 +312,7 @@ def refer_to_safeguarding(
     session.flush()
     seal_many(referral, {"reason": text})
     session.flush()
+    notices.referral_made(session, referral, now)
     _recorded(
         session,
         authorised,

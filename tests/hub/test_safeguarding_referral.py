@@ -12,11 +12,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.notices import compose
 from sharing import clock
 from sharing.cases.referrals import REFERRAL_SHARE_DAYS, SAFEGUARDING_PURPOSE
-from sharing.models import AuditEntry, Case, ProtocolRecord, Referral, Share, User
+from sharing.models import AuditEntry, Case, Notice, ProtocolRecord, Referral, Share, User
 from sharing.vocabulary import (
     CaseStatus,
+    NoticeKind,
     ProtocolStatus,
     ReferralKind,
     ReferralOutcome,
@@ -158,6 +160,71 @@ def test_an_officer_refers_a_victim_and_the_team_records_the_outcome(
     )
     assert again.status_code == 400
     assert "already recorded" in again.get_data(as_text=True)
+
+
+def test_the_team_referred_to_is_told_of_each_referral_and_nobody_else_is(
+    demo_hub, demo_session
+) -> None:
+    """A referral waits on the team: its people who may open the case for it (its
+    safeguarding lead and head, whose roles the protocol's clauses give the case) are each
+    told by a notice naming the case and linking to it, never the person or the worry;
+    nobody of another agency is told, and a second referral of the case is told again."""
+    case = _case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    assert _refer(officer, case).status_code == 302
+    demo_session.expire_all()
+    [referral] = demo_session.scalars(select(Referral).where(Referral.case_id == case.id)).all()
+    notices = demo_session.scalars(
+        select(Notice).where(Notice.kind == NoticeKind.SAFEGUARDING_REFERRAL)
+    ).all()
+    told = {n.user_id for n in notices if n.reference == case.reference}
+    team = {
+        demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER).id,
+        demo_user(demo_session, "northshire-adults", Role.MANAGER).id,
+    }
+    assert told == team
+    for notice in notices:
+        if notice.reference == case.reference:
+            assert notice.path == (
+                f"/cases/{case.id}?purpose={SAFEGUARDING_PURPOSE}#referral-{referral.id}"
+            )
+    # The link opens the case for the referral, at the referral.
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER))
+    page = lead.get(f"/cases/{case.id}?purpose={SAFEGUARDING_PURPOSE}").get_data(as_text=True)
+    assert f'id="referral-{referral.id}"' in page
+    # The message names the case, never the person or why they were referred.
+    settings = demo_hub.config["HUB_SETTINGS"]
+    message = compose(
+        next(n for n in notices if n.reference == case.reference),
+        settings.mail,
+        settings.service_name,
+    )
+    text = message.get_content()
+    assert f"case {case.reference}" in text
+    assert WORRY not in text
+
+    # A second referral of the case (another person, or the same one again) is told too.
+    again = _refer(officer, case, reason="Now also at risk of financial abuse")
+    assert again.status_code == 302
+    demo_session.expire_all()
+    second = {
+        n.user_id
+        for n in demo_session.scalars(
+            select(Notice).where(
+                Notice.kind == NoticeKind.SAFEGUARDING_REFERRAL,
+                Notice.reference == case.reference,
+            )
+        )
+    }
+    assert second == team
+    assert demo_session.scalar(
+        select(func.count())
+        .select_from(Notice)
+        .where(
+            Notice.kind == NoticeKind.SAFEGUARDING_REFERRAL,
+            Notice.reference == case.reference,
+        )
+    ) == 2 * len(team)
 
 
 def test_only_the_team_referred_to_records_the_outcome(demo_hub, demo_session) -> None:
