@@ -18,6 +18,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import referrals, shares
+from sharing.demo.conferences import notices_went
 from sharing.models import Agency, Case, Conference, Incident, ProtocolRecord, Share, User
 from sharing.risk.assessments import change_triage
 from sharing.vocabulary import (
@@ -85,6 +86,7 @@ def refer_to_safeguarding(session: Session, today: date) -> int:
                     "Section 42 enquiry opened; the social worker will join the case conference.",
                     now=now,
                 )
+    notices_went(session)  # the team was told when each referral was made
     return made
 
 
