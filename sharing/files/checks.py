@@ -2,13 +2,14 @@
 
 ``checked`` finds the type from the bytes (libmagic, the ``file`` command's database),
 refuses what is not on the list (an SVG drawing or a web page can carry scripts; an
-archive can hide anything; so is a PDF carrying a script or an action that starts a
-program, which a PDF reader may run when it is opened; UTF-8 text of another text type, such as an e-mail or a CSV
-diary, is kept as plain text), opens what it can to be sure it is what it seems (an image's
-pixels, a PDF's pages, a Word document's parts, expanding no further than a limit, so a
-zip bomb is refused) and, for images and PDFs, draws a small JPEG preview on the server,
-from the pixels alone (no metadata: a phone photo's location does not reach it). A photo
-is kept without its location and device metadata (``sharing.files.metadata``).
+archive can hide anything; UTF-8 text of another text type, such as an e-mail or a CSV
+diary, is kept as plain text) and a PDF carrying a script or an action that starts a
+program, or a Word document carrying macros (their reader may run them when it opens
+them), opens what it can to be sure it is what it seems (an image's pixels, a PDF's
+pages, a Word document's parts, expanding no further than a limit, so a zip bomb is
+refused) and, for images and PDFs, draws a small JPEG preview on the server, from the
+pixels alone (no metadata: a phone photo's location does not reach it). A photo is kept
+without its location and device metadata (``sharing.files.metadata``).
 """
 
 from __future__ import annotations
