@@ -1,7 +1,7 @@
 """The notice that tells a safeguarding team a case was referred to it.
 
-Revision ID: 0063
-Revises: 0056
+Revision ID: 0058
+Revises: 0057
 Create Date: 2026-12-05 20:15:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0063"
-down_revision = "0056"
+revision = "0058"
+down_revision = "0057"
 branch_labels = None
 depends_on = None
 
