@@ -330,10 +330,17 @@ def single_sign_on(
     return SingleSignOnResult(user=user)
 
 
-def refuse_password(session: Session, user: User) -> None:
-    """Record that ``user`` gave the right password but their agency signs its staff in
-    through its own identity provider."""
-    _failed(session, user, "password sign-in refused: the agency uses its identity provider")
+def refuse_password(session: Session, user: User | None, agency_code: str) -> None:
+    """Record that someone gave a password for ``user`` (None for an address with no
+    account, in the domains of the agency ``agency_code``), whose agency signs its staff
+    in through its own identity provider: the password is not checked."""
+    agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
+    _failed(
+        session,
+        user,
+        "password sign-in refused: the agency uses its identity provider",
+        agency_id=agency_id,
+    )
 
 
 def is_locked(user: User, now: datetime | None = None) -> bool:

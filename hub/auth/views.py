@@ -15,7 +15,7 @@ from hub.auth.forms import CodeForm, SignInForm
 from hub.auth.users import SignedInUser
 from hub.database import db
 from hub.guard import for_every_role, safe_next
-from hub.identity_providers import identity_providers
+from hub.identity_providers import IdentityProvider, identity_providers
 from hub.templating import uk_datetime
 from sharing import accounts, sign_in_sessions
 from sharing.accounts import SignInOutcome
@@ -50,21 +50,21 @@ def sign_in() -> Response | str:
     form = SignInForm()
     providers = identity_providers()
     if form.validate_on_submit():
-        result = accounts.authenticate(db(), form.email.data or "", form.password.data or "")
-        own = providers.get(result.user.agency.code) if result.user is not None else None
-        if result.user is not None and own is not None and not own.passwords:
-            accounts.refuse_password(db(), result.user)
+        own = _provider_instead(providers, form.email.data or "")
+        if own is not None:
             message = (
-                f"{result.user.agency.name} staff sign in with their {own.name} account: "
+                f"{own.name} staff sign in with their {own.name} account: "
                 f"use “Sign in with your {own.name} account”"
             )
-        elif result.outcome is SignInOutcome.OK and result.user is not None:
-            db().commit()
-            return _after_password(result.user)
-        elif result.outcome is SignInOutcome.LOCKED:
-            message = locked_message(result.locked_until)
         else:
-            message = BAD_CREDENTIALS
+            result = accounts.authenticate(db(), form.email.data or "", form.password.data or "")
+            if result.outcome is SignInOutcome.OK and result.user is not None:
+                db().commit()
+                return _after_password(result.user)
+            if result.outcome is SignInOutcome.LOCKED:
+                message = locked_message(result.locked_until)
+            else:
+                message = BAD_CREDENTIALS
         db().commit()  # failed attempts count even though the page shows an error
         form.email.errors = [message]
         form.password.data = ""
@@ -76,6 +76,30 @@ def sign_in() -> Response | str:
         providers=sorted(providers.values(), key=lambda p: p.name),
         signed_out_of=signed_out_of,
     )
+
+
+def _provider_instead(
+    providers: dict[str, IdentityProvider], email: str
+) -> IdentityProvider | None:
+    """The identity provider whose agency's staff sign in with it and never with a
+    password, if ``email`` is the address of one of them (their account's agency, or for
+    an address with no account, its domain): the attempt is refused, recorded, before any
+    password is checked or a failure counted, since none could sign them in. So nobody
+    can lock them out of their provider by typing wrong passwords, nor learn a password,
+    nor which of the agency's addresses have accounts."""
+    user = accounts.find_user(db(), email)
+    if user is not None:
+        own = providers.get(user.agency.code)
+    else:
+        address = accounts.normalise_email(email)
+        own = next(
+            (p for p in providers.values() if accounts.in_domains(address, p.email_domains)),
+            None,
+        )
+    if own is None or own.passwords:
+        return None
+    accounts.refuse_password(db(), user, own.agency_code)
+    return own
 
 
 def _after_password(user: User) -> Response:

@@ -346,6 +346,48 @@ def test_staff_of_an_agency_with_a_provider_use_it_not_a_password(
     assert _password_sign_in(police, staff["fay"]).status_code == 302
 
 
+def test_wrong_passwords_typed_by_a_stranger_do_not_lock_staff_out_of_their_provider(
+    app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
+) -> None:
+    """No password signs in the staff of an agency that uses its provider, so none is
+    checked or counted: anyone knowing their addresses could otherwise keep them out of
+    the hub, 15 minutes at a time, for ever."""
+    stranger = app.test_client()
+    for _ in range(accounts.MAX_FAILED_SIGN_INS + 1):
+        answer = _password_sign_in(stranger, staff["ann"], "wrong-password-123")
+        assert "Test Homes staff sign in with their Test Homes account" in answer.get_data(
+            as_text=True
+        )
+    db_session.expire_all()
+    ann = db_session.get(User, staff["ann"].id)
+    assert (ann.locked_until, ann.failed_sign_ins) == (None, 0)
+
+    client = app.test_client()
+    assert sign_in_with_provider(client, provider, "ann").status_code == 302
+    assert signed_in(client)
+
+
+def test_an_address_of_an_agency_with_a_provider_is_answered_alike_with_or_without_an_account(
+    app: Flask, staff: dict[str, User], db_session: Session
+) -> None:
+    """The answer does not tell a stranger which addresses have accounts, nor which are
+    disabled."""
+    pages = [
+        _password_sign_in(app.test_client(), user, password).get_data(as_text=True)
+        for user, password in (
+            (staff["ann"], "wrong-password-123"),
+            (staff["gus"], PASSWORD),
+            (User(email="nobody.here@homes.example"), PASSWORD),
+        )
+    ]
+    for page in pages:
+        assert "Test Homes staff sign in with their Test Homes account" in page
+    refusals = entries(db_session, "sign_in.failed")
+    assert [r.actor_user_id for r in refusals] == [staff["ann"].id, staff["gus"].id, None]
+    homes = db_session.scalar(select(Agency.id).where(Agency.code == HOMES))
+    assert {r.actor_agency_id for r in refusals} == {homes}
+
+
 @pytest.mark.parametrize("app", [{"passwords": True}], indirect=True)
 def test_an_agency_may_let_its_staff_keep_their_passwords(
     app: Flask, staff: dict[str, User]
