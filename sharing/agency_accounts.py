@@ -16,6 +16,7 @@ from sharing import api_clients, sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.accounts import MAX_NAME, is_locked, roles_basis
 from sharing.audit import acts
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.formats import CONTROL_CHARACTERS, has_control_characters, tidied
 from sharing.models import User, UserRole
@@ -55,19 +56,42 @@ def set_active(session: Session, user: User, active: bool, *, by: Actor | None =
     ``may_disable``), None for a command-line operator."""
     if by is not None and not active:
         may_disable(session, by, user)
+    action = acts.Action.ACCOUNT_ENABLE if active else acts.Action.ACCOUNT_DISABLE
+    _read_for_change(session, action, user, by=by)
     if user.active == active:
         return
     user.active = active
     session.flush()
-    acts.record(
-        session,
-        acts.Action.ACCOUNT_ENABLE if active else acts.Action.ACCOUNT_DISABLE,
-        actor=by,
-        subject=acts.Subject("user", user.id),
-    )
+    acts.record(session, action, actor=by, subject=acts.Subject("user", user.id))
     if not active:
         sign_in_sessions.end_all(session, user, SessionEnd.ACCOUNT_DISABLED, by=by)
         api_clients.end_tokens(session, user)
+
+
+def _read_for_change(
+    session: Session, action: acts.Action, user: User, *, by: Actor | None
+) -> None:
+    """Read ``user``'s account again under its lock, with the account of ``by`` who acts
+    on it (the two rows locked in the order of their ids, so that two of the agency's
+    managers or administrators acting on each other at the same moment take turns). One
+    whose own account was disabled meanwhile, or whose roles were changed, is refused
+    (recorded as a refused ``action``): the first act decides, and the second must not
+    undo it."""
+    actor = session.get(User, by.user_id) if by is not None else None
+    read_for_change(session, *sorted({user} | ({actor} if actor else set()), key=_id))
+    if by is None or actor is None or (actor.active and actor.roles == by.roles):
+        return
+    raise acts.refused(
+        session,
+        action,
+        actor=by,
+        subject=acts.Subject("user", user.id),
+        reason="the account of whoever acts on it was disabled, or its roles changed, meanwhile",
+    )
+
+
+def _id(user: User) -> int:
+    return user.id
 
 
 def may_disable(session: Session, actor: Actor, user: User) -> None:
@@ -138,6 +162,7 @@ def change_roles(
     command-line operator. Recorded naming the roles, never the person or the team."""
     if by is not None:
         may_change_roles(session, by, user)
+    _read_for_change(session, acts.Action.ACCOUNT_ROLES, user, by=by)
     team = tidied(team or "") or None
     if not roles:
         raise InputError("roles", "Choose at least one role")

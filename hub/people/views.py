@@ -93,7 +93,7 @@ def disable(user_id: int) -> Response | str:
             cancel=url_for("people.index"),
         )
     elif request.method == "POST":
-        agency_accounts.set_active(db(), user, False, by=current_user.actor)
+        _set_active(user, False)
         flash(
             f"{user.display_name}'s account is disabled and their sessions have ended.", "success"
         )
@@ -103,9 +103,18 @@ def disable(user_id: int) -> Response | str:
 @bp.route("/<int:user_id>/enable", methods=["POST"])
 def enable(user_id: int) -> Response:
     user = _account(user_id, acts.Action.ACCOUNT_ENABLE)
-    agency_accounts.set_active(db(), user, True, by=current_user.actor)
+    _set_active(user, True)
     flash(f"{user.display_name} can sign in again.", "success")
     return redirect(url_for("people.index"))
+
+
+def _set_active(user: User, active: bool) -> None:
+    """Disable or enable ``user``'s account; 403, saying why, if the core refuses (the
+    signed-in user's own account was disabled, or their roles changed, meanwhile)."""
+    try:
+        agency_accounts.set_active(db(), user, active, by=current_user.actor)
+    except NotAllowed as refused:
+        forbid(refused, f"You cannot {'enable' if active else 'disable'} this account")
 
 
 @bp.route("/<int:user_id>/unlock", methods=["POST"])
@@ -152,6 +161,8 @@ def roles(user_id: int) -> Response | tuple[str, int]:
                     form.team.data,
                     by=current_user.actor,
                 )
+        except NotAllowed as refused:
+            forbid(refused, "You cannot change roles")
         except InputError as e:
             field = form.team if e.field == "team" else form.roles
             field.errors = [*field.errors, e.message]
