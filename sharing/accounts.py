@@ -217,6 +217,8 @@ def authenticate(
     # takes time): a failure counted meanwhile by an attempt at the same moment may have
     # locked the account.
     read_for_change(session, user)
+    if not user.active:
+        return refused_as_disabled(session, user)
     if is_locked(user, now):
         return refused_as_locked(session, user)
     hasher = _hasher(hashing_cost(session))
@@ -253,6 +255,14 @@ def refused_as_locked(session: Session, user: User) -> SignInResult:
     """Refuse, recorded, an attempt to sign in to a locked account (at any step)."""
     _failed(session, user, "account locked after repeated failures")
     return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+
+
+def refused_as_disabled(session: Session, user: User) -> SignInResult:
+    """Refuse, recorded, a sign-in whose account was disabled while it was under way
+    (found active before its password or code was checked, disabled by then): answered
+    as for any account that is not active."""
+    _failed(session, user, "account disabled while signing in")
+    return SignInResult(SignInOutcome.BAD_CREDENTIALS)
 
 
 def _failed(session: Session, user: User | None, why: str, *, agency_id: int | None = None) -> None:
@@ -461,9 +471,12 @@ def second_factor(
     """The security code of a user who has given their password, checked under the
     account's lock (so that a code sent from several browsers at the same moment signs in
     one, and wrong codes sent together each count): LOCKED for a locked account (not
-    counted), OK for a right code not used before, else a failure counted."""
+    counted), OK for a right code not used before, else a failure counted; refused for
+    an account disabled since the sign-in began."""
     now = now or clock.now()
     read_for_change(session, user)
+    if not user.active:
+        return refused_as_disabled(session, user)
     if is_locked(user, now):
         return refused_as_locked(session, user)
     if confirm_second_factor(session, user, code, now):

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sharing import accounts, clock
+from sharing import accounts, agency_accounts, clock
 from sharing.accounts import SignInOutcome
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
@@ -162,3 +162,42 @@ def test_wrong_security_codes_sent_together_each_count_and_lock(
         "wrong security code; account locked for 15 minutes": 1,
         "account locked after repeated failures": 6,
     }
+
+
+def _disable_meanwhile(sessions: sessionmaker[Session], user_id: int) -> None:
+    """An administrator disables the account, committed in a request of their own."""
+    with sessions() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        agency_accounts.set_active(session, user, False)
+        session.commit()
+
+
+def test_an_account_disabled_while_its_password_is_checked_is_not_signed_in(
+    sessions: sessionmaker[Session], user_id: int
+) -> None:
+    with sessions() as session:
+        user = session.get(User, user_id)  # read as active, before the password is checked
+        assert user is not None
+        _disable_meanwhile(sessions, user_id)
+
+        result = accounts.authenticate(session, user.email, PASSWORD)
+        session.commit()
+
+    assert result.outcome is SignInOutcome.BAD_CREDENTIALS
+    assert _failures(sessions, user_id) == {"account disabled while signing in": 1}
+
+
+def test_an_account_disabled_while_its_security_code_is_checked_is_not_signed_in(
+    sessions: sessionmaker[Session], user_id: int
+) -> None:
+    with sessions() as session:
+        user = session.get(User, user_id)  # the sign-in half done found it active
+        assert user is not None
+        _disable_meanwhile(sessions, user_id)
+
+        result = accounts.second_factor(session, user, _code_now())
+        session.commit()
+
+    assert result.outcome is SignInOutcome.BAD_CREDENTIALS
+    assert _failures(sessions, user_id) == {"account disabled while signing in": 1}
