@@ -21,8 +21,7 @@ from sharing.models import AuditEntry, Case, CaseParty, CaseReview
 from sharing.vocabulary import CaseStatus, Priority, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, shared_with_agency
-
-PROGRESS = "Warning letter delivered; the tenant above agreed to keep music down after 11pm"
+from tests.fixtures.reviews import PROGRESS, review_form
 
 
 def _open_cases(session, code: str, priority: Priority | None = None) -> list[Case]:
@@ -39,23 +38,6 @@ def _open_cases(session, code: str, priority: Priority | None = None) -> list[Ca
 
 def _open_case(session, code: str, priority: Priority | None = None) -> Case:
     return _open_cases(session, code, priority)[0]
-
-
-def _form(client, case_id: int, **values: str) -> dict[str, str]:
-    today = clock.today()
-    data = {
-        "csrf_token": csrf_token(client, f"/cases/{case_id}/review"),
-        "contact_method": "phone",
-        "contacted_on-day": str(today.day),
-        "contacted_on-month": str(today.month),
-        "contacted_on-year": str(today.year),
-        "progress": PROGRESS,
-        "assessment": "no_change",
-        "risk_note": "No new incidents since the letter",
-        "decision": "continue",
-    }
-    data.update(values)
-    return data
 
 
 def test_a_red_urgent_case_is_first_reviewed_within_its_interval_and_the_letter_says_so(
@@ -108,7 +90,7 @@ def test_an_officer_records_a_review_and_the_next_one_moves(demo_hub, demo_sessi
     in_a_week = clock.today() + timedelta(days=7)
     response = officer.post(
         f"/cases/{case.id}/review",
-        data=_form(
+        data=review_form(
             officer,
             case.id,
             **{
@@ -182,7 +164,9 @@ def test_bad_reviews_are_refused_at_their_field_and_nothing_is_stored(
         ),
         ({"assessment": "999999"}, "assessment", "Select the risk assessment"),
     ):
-        response = officer.post(f"/cases/{case.id}/review", data=_form(officer, case.id, **values))
+        response = officer.post(
+            f"/cases/{case.id}/review", data=review_form(officer, case.id, **values)
+        )
         assert response.status_code == 400, (field, values)
         page = response.get_data(as_text=True)
         assert f'href="#{field}' in page, field
@@ -191,16 +175,16 @@ def test_bad_reviews_are_refused_at_their_field_and_nothing_is_stored(
     assert len(after) == before
 
 
-def test_closing_at_a_review_leads_to_the_close_form(demo_hub, demo_session) -> None:
+def test_closing_at_a_review_leads_to_the_closereview_form(demo_hub, demo_session) -> None:
     case = _open_case(demo_session, "northshire-homes", Priority.RED_HIGH)
     officer = demo_client(demo_hub, case.officer)
     response = officer.post(
-        f"/cases/{case.id}/review", data=_form(officer, case.id, decision="close")
+        f"/cases/{case.id}/review", data=review_form(officer, case.id, decision="close")
     )
     assert response.status_code == 302
     assert response.location.endswith(f"/cases/{case.id}/close")
     response = officer.post(
-        f"/cases/{case.id}/review", data=_form(officer, case.id, decision="conference")
+        f"/cases/{case.id}/review", data=review_form(officer, case.id, decision="conference")
     )
     assert response.location.endswith(f"/cases/{case.id}/conferences/new")
 
@@ -217,7 +201,7 @@ def test_deciding_to_close_keeps_the_next_review_within_the_interval_until_the_c
         "next_review_on-year": "2099",
     }
     refused = officer.post(
-        f"/cases/{case.id}/review", data=_form(officer, case.id, decision="close", **in_2099)
+        f"/cases/{case.id}/review", data=review_form(officer, case.id, decision="close", **in_2099)
     )
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
@@ -227,7 +211,7 @@ def test_deciding_to_close_keeps_the_next_review_within_the_interval_until_the_c
     assert demo_session.get(Case, case.id).review_due_on == before
 
     closing = officer.post(
-        f"/cases/{case.id}/review", data=_form(officer, case.id, decision="close")
+        f"/cases/{case.id}/review", data=review_form(officer, case.id, decision="close")
     )
     assert closing.location.endswith(f"/cases/{case.id}/close")
     demo_session.expire_all()
@@ -263,7 +247,7 @@ def test_other_agencies_cannot_review_a_case(demo_hub, demo_session) -> None:
     count = len(case.reviews)
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     assert police.get(f"/cases/{case.id}/review").status_code == 403
-    data = _form(demo_client(demo_hub, case.officer), case.id)
+    data = review_form(demo_client(demo_hub, case.officer), case.id)
     data["csrf_token"] = csrf_token(police, "/")  # the police's own form token
     response = police.post(f"/cases/{case.id}/review", data=data)
     assert response.status_code == 403

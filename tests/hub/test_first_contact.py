@@ -27,6 +27,7 @@ from tests.fixtures.demo import (
     open_cases,
     shared_with_agency,
 )
+from tests.fixtures.reviews import review_form
 from tests.hub.test_api_calls import new_case, open_case
 
 
@@ -48,23 +49,6 @@ def _open_new_case(client, officer_id: int) -> int:
     )
     assert opened.status_code == 302, opened.get_data(as_text=True)
     return int(opened.location.rsplit("/", 1)[1])
-
-
-def _review(client, case_id: int, **values: str) -> dict[str, str]:
-    today = clock.today()
-    data = {
-        "csrf_token": csrf_token(client, f"/cases/{case_id}/review"),
-        "contact_method": "phone",
-        "contacted_on-day": str(today.day),
-        "contacted_on-month": str(today.month),
-        "contacted_on-year": str(today.year),
-        "progress": "Spoke to the complainant and agreed the action plan",
-        "assessment": "no_change",
-        "risk_note": "Nothing new since the report",
-        "decision": "continue",
-    }
-    data.update(values)
-    return data
 
 
 def _first_contact_row(page: str) -> str:
@@ -135,7 +119,7 @@ def test_a_review_with_contact_records_first_contact_and_says_so_in_its_audit_en
 
     unreached = officer.post(
         f"/cases/{case.id}/review",
-        data=_review(
+        data=review_form(
             officer,
             case.id,
             contact_method="not_reached",
@@ -150,7 +134,7 @@ def test_a_review_with_contact_records_first_contact_and_says_so_in_its_audit_en
     yesterday = clock.today() - timedelta(days=1)
     reached = officer.post(
         f"/cases/{case.id}/review",
-        data=_review(
+        data=review_form(
             officer,
             case.id,
             **{
@@ -177,7 +161,7 @@ def test_a_review_with_contact_records_first_contact_and_says_so_in_its_audit_en
     assert "overdue" not in row
 
     # A later contact leaves the first where it was, and its entry says nothing of it.
-    again = officer.post(f"/cases/{case.id}/review", data=_review(officer, case.id))
+    again = officer.post(f"/cases/{case.id}/review", data=review_form(officer, case.id))
     assert again.status_code == 302
     demo_session.expire_all()
     assert demo_session.get(Case, case.id).first_contact_on == yesterday
