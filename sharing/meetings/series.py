@@ -359,12 +359,19 @@ def schedule(
 
 def next_sitting(series: MeetingSeries, *, after: datetime | None = None) -> datetime:
     """When the meeting would next sit by its cadence: a week or two after its last
-    sitting, or the same weekday of the month (the second Tuesday stays the second
+    sitting not cancelled (a cancelled one did not sit, so its place in the cadence is
+    free again), or the same weekday of the month (the second Tuesday stays the second
     Tuesday; a fifth becomes the last) one or three months on; then on, until after
-    ``after`` (default now)."""
+    ``after`` (default now). With every sitting cancelled, the cadence starts again from
+    the first."""
     after = after or clock.now()
-    last = series.sittings[-1].starts_at if series.sittings else after
-    proposed = _step(last, series.cadence)
+    held = [s.starts_at for s in series.sittings if not s.cancelled]
+    if held:
+        proposed = _step(max(held), series.cadence)
+    elif series.sittings:
+        proposed = min(s.starts_at for s in series.sittings)
+    else:
+        proposed = _step(after, series.cadence)
     while proposed <= after:
         proposed = _step(proposed, series.cadence)
     return proposed
