@@ -21,7 +21,7 @@ from sharing.audit import acts
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.errors import NotFound
 from sharing.meetings import meeting_record, minute_writing, requests
-from sharing.models import Action, Conference
+from sharing.models import Action, Agency, Conference
 from sharing.protocols.records import purpose_title
 from sharing.vocabulary import ConferenceStatus
 
@@ -42,6 +42,10 @@ class SittingLink:
     series_id: int
     sitting_id: int
     series_name: str
+    #: Why the sitting was cancelled (a reason from the list), if it was; and the
+    #: canceller's note, for readers of the meeting's area alone, as the sitting's page.
+    cancel_reason: str | None = None
+    cancel_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,13 +224,25 @@ def read_conference(
         actions=action_views(decision, agreed, today),
         meeting=meeting_record.meeting(conference, actor, decision),
         chairing=minute_writing.is_chair(actor, conference),
-        sitting=(
-            SittingLink(
-                conference.sitting.series_id, conference.sitting_id, conference.sitting.series.name
-            )
-            if conference.sitting is not None and conference.sitting_id is not None
-            else None
-        ),
+        sitting=_sitting_link(session, actor, conference),
         decision=decision,
         case_opens=decision.own_agency or conference.case.agency_id != actor.agency_id,
+    )
+
+
+def _sitting_link(session: Session, actor: Actor, conference: Conference) -> SittingLink | None:
+    """The sitting the conference is on the agenda of, and why it was cancelled if it
+    was: the reason to every reader of the conference, the note only to those of the
+    meeting's area (whom the sitting's page shows it)."""
+    sitting = conference.sitting
+    if sitting is None:
+        return None
+    agency = session.get(Agency, actor.agency_id)
+    of_the_area = agency is not None and agency.area_id == sitting.series.area_id
+    return SittingLink(
+        sitting.series_id,
+        sitting.id,
+        sitting.series.name,
+        cancel_reason=sitting.cancel_reason.label if sitting.cancel_reason else None,
+        cancel_note=sitting.cancel_note if of_the_area else None,
     )

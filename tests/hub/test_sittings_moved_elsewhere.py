@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from sharing.meetings import series
-from sharing.models import MeetingSeries, MeetingSitting
+from sharing.models import Area, Conference, MeetingSeries, MeetingSitting
 from sharing.vocabulary import Cadence
+from tests.fixtures.demo import demo_client
+from tests.hub.test_moving_sittings import _chair, _form, _path, _sitting_with_a_case
 
 CANCELLED = datetime(2027, 2, 9, 10, tzinfo=UTC)
 
@@ -62,3 +66,48 @@ def test_with_every_sitting_cancelled_the_cadence_starts_again_from_the_first() 
     assert series.next_sitting(group, after=after) == datetime(2027, 1, 5, 10, tzinfo=UTC)
     after = datetime(2027, 1, 6, tzinfo=UTC)
     assert series.next_sitting(group, after=after) == datetime(2027, 1, 19, 10, tzinfo=UTC)
+
+
+def _cancelled(demo_hub, session: Session, note: str) -> Conference:
+    sitting, conference = _sitting_with_a_case(session)
+    chair = _chair(demo_hub, session)
+    path = _path(sitting, "cancel")
+    response = chair.post(
+        path, data={**_form(chair, path), "reason": "chair_unavailable", "note": note}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    return session.get(Conference, conference.id)
+
+
+def test_a_cancelled_sittings_conference_page_says_why(demo_hub, demo_session) -> None:
+    note = "The chair is at the county tasking meeting that morning"
+    conference = _cancelled(demo_hub, demo_session, note)
+    officer = demo_client(demo_hub, conference.convened_by)
+    page = officer.get(f"/conferences/{conference.id}").get_data(as_text=True)
+    assert "Cancelled" in page
+    assert "is cancelled: the chair cannot attend" in page
+    assert note in page
+
+
+def test_the_cancellation_note_is_for_the_meetings_area_alone(demo_hub, demo_session) -> None:
+    note = "Room 4 is being redecorated"
+    conference = _cancelled(demo_hub, demo_session, note)
+    agency = conference.case.agency
+    area_id = agency.area_id
+    elsewhere = Area(code="elsewhere", name="Elsewhere", homes=1000)
+    demo_session.add(elsewhere)
+    demo_session.flush()
+    agency.area_id = elsewhere.id
+    demo_session.commit()
+    try:
+        officer = demo_client(demo_hub, conference.convened_by)
+        page = officer.get(f"/conferences/{conference.id}").get_data(as_text=True)
+        assert "is cancelled: the chair cannot attend" in page
+        assert note not in page
+    finally:
+        agency.area_id = area_id
+        demo_session.commit()
+        demo_session.expire_all()
+        demo_session.delete(demo_session.get(Area, elsewhere.id))
+        demo_session.commit()
