@@ -101,18 +101,36 @@ def conference_convened(session: Session, conference: Conference, now: datetime)
         now=now,
     )
     for request in conference.requests:
-        answerers = [
-            u for u in expected if u.agency_id == request.agency_id and u.has_role(*ANSWERING_ROLES)
-        ]
         queue(
             session,
             NoticeKind.INFORMATION_REQUEST,
-            answerers or managers(session, request.agency_id),
+            _asked(session, request.agency_id, expected),
             reference=reference,
             path=f"{path}/requests/{request.id}",
             about=conference.starts_at,
             now=now,
         )
+
+
+def _asked(session: Session, agency_id: int, expected: list[User]) -> list[User]:
+    """Who is told what an invited agency is asked: its people expected who may answer,
+    else (none, or none whose account is still active) its managers."""
+    answerers = [
+        u
+        for u in expected
+        if u.agency_id == agency_id and u.active and u.has_role(*ANSWERING_ROLES)
+    ]
+    return answerers or managers(session, agency_id)
+
+
+def _told_of_convening(session: Session, conference: Conference) -> list[User]:
+    """Who the conference's convening told, as things stand: the people expected, the
+    chair, and for each agency asked and still at the table, those told what it is asked
+    (``_asked``: its managers where none of its people expected may answer)."""
+    expected = [a.user for a in conference.expected]
+    table = conference.at_the_table
+    asked = [r.agency_id for r in conference.requests if r.agency_id in table]
+    return [*expected, conference.chair, *(u for a in asked for u in _asked(session, a, expected))]
 
 
 def minutes_ready(
@@ -174,14 +192,16 @@ def sitting_changed(
     now: datetime,
 ) -> int:
     """Tell of a sitting moved or cancelled (``kind``) its standing members and, for each
-    case on its agenda, those its conference expects and who brought it (not ``by``, who
-    did it): each once, with a link to the sitting's page, never a case. A move is told
-    each time (its notice's page names the moment of the move). How many were told."""
+    case on its agenda, who brought it and whoever its convening told (``_told_of_convening``:
+    the people expected, the chair, and the managers of an agency asked what it holds
+    with none of its people expected to answer); not ``by``, who did it: each once, with
+    a link to the sitting's page, never a case. A move is told each time (its notice's
+    page names the moment of the move). How many were told."""
     page = f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
     path = f"{page}#moved-{int(now.timestamp())}" if kind is NoticeKind.SITTING_MOVED else page
     people = [m.user for m in sitting.series.members]
     for conference in sitting.conferences:
-        people += [a.user for a in conference.expected] + [conference.convened_by]
+        people += [*_told_of_convening(session, conference), conference.convened_by]
     return queue(
         session,
         kind,

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.meetings import series
-from sharing.models import Area, Conference, MeetingSeries, MeetingSitting
-from sharing.vocabulary import Cadence
+from sharing.access.decide import Actor
+from sharing.meetings import series, sittings
+from sharing.models import Area, Conference, MeetingSeries, MeetingSitting, Notice, User
+from sharing.vocabulary import Cadence, NoticeKind, Role
 from tests.fixtures.demo import demo_client
-from tests.hub.test_moving_sittings import _chair, _form, _path, _sitting_with_a_case
+from tests.hub.test_moving_sittings import (
+    _a_free_time,
+    _chair,
+    _form,
+    _path,
+    _sitting_with_a_case,
+)
 
 CANCELLED = datetime(2027, 2, 9, 10, tzinfo=UTC)
 
@@ -111,3 +120,84 @@ def test_the_cancellation_note_is_for_the_meetings_area_alone(demo_hub, demo_ses
         demo_session.expire_all()
         demo_session.delete(demo_session.get(Area, elsewhere.id))
         demo_session.commit()
+
+
+def _told_of_convening(session: Session, conference: Conference) -> set[int]:
+    return set(
+        session.scalars(
+            select(Notice.user_id).where(
+                Notice.kind.in_([NoticeKind.INVITATION, NoticeKind.INFORMATION_REQUEST]),
+                Notice.path.startswith(f"/conferences/{conference.id}"),
+            )
+        )
+    )
+
+
+def _told(session: Session, kind: NoticeKind, sitting: MeetingSitting) -> set[int]:
+    session.expire_all()
+    return set(
+        session.scalars(
+            select(Notice.user_id).where(
+                Notice.kind == kind,
+                Notice.path.startswith(f"/meetings/{sitting.series_id}/sittings/{sitting.id}"),
+            )
+        )
+    )
+
+
+def _moved_or_cancelled(session: Session, sitting: MeetingSitting, act: str) -> NoticeKind:
+    group = sitting.series
+    chair = Actor.of(group.chair)
+    if act == "move":
+        sittings.move(session, chair, group.id, sitting.id, _a_free_time(sitting))
+        session.commit()
+        return NoticeKind.SITTING_MOVED
+    sittings.cancel(session, chair, group.id, sitting.id, "too_few")
+    session.commit()
+    return NoticeKind.SITTING_CANCELLED
+
+
+@pytest.mark.parametrize("act", ["move", "cancel"])
+def test_everyone_the_convening_told_is_told_of_a_move_or_a_cancellation(
+    demo_hub, demo_session, act
+) -> None:
+    sitting, conference = _sitting_with_a_case(demo_session)
+    convening = _told_of_convening(demo_session, conference)
+    told = _told(demo_session, _moved_or_cancelled(demo_session, sitting, act), sitting)
+    assert convening - {sitting.series.chair_id} <= told
+
+
+@pytest.mark.parametrize("act", ["move", "cancel"])
+def test_an_invited_agency_whose_people_expected_have_left_has_its_managers_told(
+    demo_hub, demo_session, act
+) -> None:
+    sitting, conference = _sitting_with_a_case(demo_session)
+    chair_agency = sitting.series.chair.agency_id
+    expected = {a.user_id for a in conference.attendees}
+    # An invited agency (not the chair's) with a manager not expected at the conference.
+    invited, managers = next(
+        (i.agency, found)
+        for i in conference.invitations
+        if i.agency_id != chair_agency
+        and (
+            found := [
+                u
+                for u in demo_session.scalars(select(User).where(User.agency_id == i.agency_id))
+                if u.active and Role.MANAGER in u.roles and u.id not in expected
+            ]
+        )
+    )
+    leavers = [a.user for a in conference.attendees if a.user.agency_id == invited.id]
+    assert leavers
+    assert managers
+    for user in leavers:
+        user.active = False
+    demo_session.commit()
+    try:
+        told = _told(demo_session, _moved_or_cancelled(demo_session, sitting, act), sitting)
+    finally:
+        for user in leavers:
+            user.active = True
+        demo_session.commit()
+    assert {u.id for u in managers} <= told
+    assert not {u.id for u in leavers} & told
