@@ -60,35 +60,46 @@ _WHAT = {
     ),
     NoticeKind.CASE_GIVEN: "You are now the case officer of case {reference}: a manager gave it to you.",
     NoticeKind.SITTING_MOVED: (
-        "A sitting of a partnership meeting you take part in has moved: it now sits{on}. "
-        "The case conferences on its agenda move with it."
+        "A sitting of {meeting}, a partnership meeting you take part in, has moved: it now "
+        "sits{on}. The case conferences on its agenda move with it."
     ),
     NoticeKind.SAFEGUARDING_REFERRAL: (
         "Someone on case {reference} was referred to your safeguarding team. Open the case "
         "in the hub to read why, and record the outcome of the referral there."
     ),
     NoticeKind.SITTING_CANCELLED: (
-        "A sitting of a partnership meeting you take part in{when} is cancelled, and the "
-        "case conferences on its agenda with it. Its page in the hub says why."
+        "A sitting of {meeting}, a partnership meeting you take part in{when}, is "
+        "cancelled, and the case conferences on its agenda with it. Its page in the hub "
+        "says why."
     ),
 }
 #: What a notice's reference is, where it is not a case's: a Community Trigger
 #: application's reference (ASBR-...), which finds nothing among the cases.
 _REFERENCE_OF = {NoticeKind.RECOMMENDATION: "application"}
-#: Notices about a partnership meeting's sitting, whose reference names the sitting.
+#: Notices about a partnership meeting's sitting (``Notice.sitting``), not a case.
 ABOUT_A_SITTING = {NoticeKind.SITTING_MOVED, NoticeKind.SITTING_CANCELLED}
+
+
+def topic(notice: Notice) -> tuple[str, str]:
+    """What the notice is about, by kind and identifier (its sitting's id, or the case's
+    or application's reference), for its message and the delivery's log: never personal
+    data."""
+    if notice.sitting is not None:
+        return "sitting", str(notice.sitting.id)
+    return _REFERENCE_OF.get(notice.kind, "case"), notice.reference or ""
 
 
 def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessage:
     """The message for a notice: the reference, named as a case's or an application's,
-    and a link, nothing personal."""
+    or the partnership meeting whose sitting it is about, and a link, nothing personal."""
     when = f", on {uk_datetime(notice.about)}" if notice.about else ""
     due = f" on {uk_date(notice.about)}" if notice.about else ""
     on = f" on {uk_datetime(notice.about)}" if notice.about else ""
-    what = _REFERENCE_OF.get(notice.kind, "case")
-    subject = f"{notice.kind.label}: {what} {notice.reference}"
-    if notice.kind in ABOUT_A_SITTING:
-        what, subject = "sitting", notice.kind.label
+    what, reference = topic(notice)
+    subject = f"{notice.kind.label}: {what} {reference}"
+    meeting = notice.sitting.series.name if notice.sitting is not None else ""
+    if notice.sitting is not None:
+        subject = f"{notice.kind.label}: {meeting}"
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = mail.sender
@@ -96,7 +107,7 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2])
     message.set_content(
-        f"{_WHAT[notice.kind].format(reference=notice.reference, when=when, due=due, on=on)}\n\n"
+        f"{_WHAT[notice.kind].format(reference=reference, meeting=meeting, when=when, due=due, on=on)}\n\n"
         f"Open it in the hub (you will be asked to sign in):\n{mail.base_url}{notice.path}\n\n"
         f"This message holds no personal data: the {what} is in the hub only.\n"
         f"{service_name}\n"
@@ -206,7 +217,7 @@ def deliver_pending(
             log.info("%d notices to disabled accounts dropped unsent", dropped)
         for notice in notices.pending(session):
             message = compose(notice, settings.mail, settings.service_name)
-            about = f"user {notice.user_id}, case {notice.reference}"
+            about = "user {}, {} {}".format(notice.user_id, *topic(notice))
             name = f"notice-{notice.id:08d}"
             to = notice.user.email
             if not _send(session, transport, name, about, notice, message, to, delivery):

@@ -46,13 +46,15 @@ def queue(
     kind: NoticeKind,
     users: Iterable[User],
     *,
-    reference: str,
+    reference: str | None = None,
+    sitting_id: int | None = None,
     path: str,
     about: datetime | None = None,
     now: datetime | None = None,
 ) -> int:
     """Queue a notice of ``kind`` about ``path`` for each active user not already told;
-    how many were queued."""
+    how many were queued. It names what it is about: a case's ``reference`` (an
+    application's, for a recommendation), or a sitting (``sitting_id``)."""
     told = set(
         session.scalars(select(Notice.user_id).where(Notice.kind == kind, Notice.path == path))
     )
@@ -65,6 +67,7 @@ def queue(
                 kind=kind,
                 user_id=user.id,
                 reference=reference,
+                sitting_id=sitting_id,
                 path=path,
                 about=about,
                 created_at=now or clock.now(),
@@ -206,7 +209,7 @@ def sitting_changed(
         session,
         kind,
         [u for u in people if u.id != by],
-        reference=f"sitting {sitting.id}",
+        sitting_id=sitting.id,
         path=path,
         about=sitting.starts_at,
         now=now,

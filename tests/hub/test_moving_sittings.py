@@ -160,7 +160,8 @@ def test_the_chair_moves_a_sitting_and_its_conferences_and_shares_move_with_it(
     assert conference.convened_by_id in people
     assert {m.user_id for m in moved.series.members} - {moved.series.chair_id} <= people
     assert moved.series.chair_id not in people  # who moved it
-    assert all(n.about == new and conference.case.reference not in n.reference for n in told)
+    assert all(n.about == new and n.sitting_id == sitting.id for n in told)
+    assert all(n.reference is None for n in told)  # no case's reference
     # Audited on the sitting and on the case, naming no time, place or person.
     entries = _entries(demo_session, "meeting.move")
     assert {

@@ -28,7 +28,17 @@ from hub.templating import uk_datetime
 from sharing import agency_accounts, clock, notices
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
-from sharing.models import Action, Agency, Case, Conference, LockMember, Notice, TriggerLetter, User
+from sharing.models import (
+    Action,
+    Agency,
+    Case,
+    Conference,
+    LockMember,
+    MeetingSitting,
+    Notice,
+    TriggerLetter,
+    User,
+)
 from sharing.trigger import applications
 from sharing.trigger.input_checks import ApplicationInput
 from sharing.vocabulary import ActionKind, Attendance, CaseStatus, NoticeKind, Role
@@ -317,24 +327,29 @@ def test_a_notice_of_a_sitting_moved_or_cancelled_names_its_time_and_no_case(
     kind, demo_hub, demo_session
 ) -> None:
     """A sitting moved or cancelled is told to its members, some of whom may open none of
-    the cases on its agenda: the notice names when it sits (or sat), never a case."""
+    the cases on its agenda: the notice names the meeting and when it sits (or sat), never
+    a case; it points at its sitting, with no case reference."""
     settings = demo_hub.config["HUB_SETTINGS"]
     moment = clock.now() + timedelta(days=3)
+    sitting = demo_session.scalars(select(MeetingSitting).order_by(MeetingSitting.id)).first()
+    path = f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
     notice = Notice(
         kind=kind,
         user=demo_user(demo_session, "northshire-police", Role.MANAGER),
-        reference="sitting 7",
-        path="/meetings/1/sittings/7",
+        sitting=sitting,
+        path=path,
         about=moment,
         created_at=clock.now(),
     )
+    assert notice.reference is None
     message = compose(notice, settings.mail, settings.service_name)
-    assert message["Subject"] == kind.label
+    assert message["Subject"] == f"{kind.label}: {sitting.series.name}"
     text = message.get_content()
+    assert f"A sitting of {sitting.series.name}, a partnership meeting" in text
     assert f"on {uk_datetime(moment)}" in text
     assert "the sitting is in the hub only" in text
     assert "case " not in text.replace("case conferences", "")
-    assert "/meetings/1/sittings/7" in text
+    assert path in text
 
 
 def test_a_mail_server_that_is_down_never_breaks_a_page(

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.notices import topic
 from sharing.access.decide import Actor
 from sharing.meetings import series, sittings
 from sharing.models import Area, Conference, MeetingSeries, MeetingSitting, Notice, User
@@ -201,3 +202,24 @@ def test_an_invited_agency_whose_people_expected_have_left_has_its_managers_told
         demo_session.commit()
     assert {u.id for u in managers} <= told
     assert not {u.id for u in leavers} & told
+
+
+def test_a_sitting_notice_points_at_its_sitting_and_its_delivery_names_it(
+    demo_hub, demo_session
+) -> None:
+    sitting, conference = _sitting_with_a_case(demo_session)
+    _moved_or_cancelled(demo_session, sitting, "cancel")
+    demo_session.expire_all()
+    told = demo_session.scalars(
+        select(Notice).where(Notice.kind == NoticeKind.SITTING_CANCELLED)
+    ).all()
+    assert told
+    ours = [n for n in told if n.sitting_id == sitting.id]
+    assert ours
+    for notice in ours:
+        assert notice.reference is None
+        assert notice.path == f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
+        assert topic(notice) == ("sitting", str(sitting.id))
+    # Nothing about a case is dropped or given up by the sitting's notices: a case's
+    # notices are found by its reference, which a sitting's notice never holds.
+    assert not [n for n in told if n.reference == conference.case.reference]
