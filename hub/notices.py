@@ -61,7 +61,7 @@ _WHAT = {
     NoticeKind.CASE_GIVEN: "You are now the case officer of case {reference}: a manager gave it to you.",
     NoticeKind.SITTING_MOVED: (
         "A sitting of {meeting}, a partnership meeting you take part in, has moved: it now "
-        "sits{on}. The case conferences on its agenda move with it."
+        "sits{on}{where}. The case conferences on its agenda move with it."
     ),
     NoticeKind.SAFEGUARDING_REFERRAL: (
         "Someone on case {reference} was referred to your safeguarding team. Open the case "
@@ -97,17 +97,22 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
     on = f" on {uk_datetime(notice.about)}" if notice.about else ""
     what, reference = topic(notice)
     subject = f"{notice.kind.label}: {what} {reference}"
-    meeting = notice.sitting.series.name if notice.sitting is not None else ""
+    meeting = where = ""
     if notice.sitting is not None:
+        meeting = notice.sitting.series.name
         subject = f"{notice.kind.label}: {meeting}"
+        where = f", at {notice.sitting.place}" if notice.sitting.place else ", by video"
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = mail.sender
     message["To"] = notice.user.email
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2])
+    said = _WHAT[notice.kind].format(
+        reference=reference, meeting=meeting, where=where, when=when, due=due, on=on
+    )
     message.set_content(
-        f"{_WHAT[notice.kind].format(reference=reference, meeting=meeting, when=when, due=due, on=on)}\n\n"
+        f"{said}\n\n"
         f"Open it in the hub (you will be asked to sign in):\n{mail.base_url}{notice.path}\n\n"
         f"This message holds no personal data: the {what} is in the hub only.\n"
         f"{service_name}\n"

@@ -199,7 +199,10 @@ def sitting_changed(
     the people expected, the chair, and the managers of an agency asked what it holds
     with none of its people expected to answer); not ``by``, who did it: each once, with
     a link to the sitting's page, never a case. A move is told each time (its notice's
-    page names the moment of the move). How many were told."""
+    page names the moment of the move); a notice of an earlier move still waiting is
+    dropped, as the sitting's page, which its message reads where it now meets from, has
+    moved on. How many were told."""
+    _drop_waiting(session, Notice.kind == NoticeKind.SITTING_MOVED, Notice.sitting_id == sitting.id)
     page = f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
     path = f"{page}#moved-{int(now.timestamp())}" if kind is NoticeKind.SITTING_MOVED else page
     people = [m.user for m in sitting.series.members]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import TextAreaField
+from wtforms import StringField, TextAreaField
 
 from hub import opened
 from hub.database import db
@@ -18,14 +18,26 @@ from hub.guard import forbid
 from hub.meetings.views import bp
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
-from sharing.meetings import series_pages, sittings
+from sharing.meetings import conferences, series_pages, sittings
 from sharing.vocabulary import SittingCancelReason
 
 
 class MoveForm(HubForm):
     starts_at = DateInputField(
-        "New date and time", with_time=True, subject="The date and time the sitting moves to"
+        "Date and time", with_time=True, subject="The date and time the sitting moves to"
     )
+    place = StringField(
+        "Where it meets", validators=[TextLimit(conferences.MAX_PLACE, "the place")]
+    )
+    video_link = StringField(
+        "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
+    )
+
+    def fill(self, page: series_pages.SittingPage) -> None:
+        """The sitting's time and place as they are, to change."""
+        self.starts_at.process(None, page.starts_at)
+        self.place.data = page.place or ""
+        self.video_link.data = page.video_link or ""
 
 
 class CancelForm(HubForm):
@@ -57,6 +69,7 @@ def _change(
     template: str,
     title: str,
     done: str,
+    fill: Callable[[series_pages.SittingPage], None] | None = None,
 ) -> Response | tuple[str, int]:
     """Show the form; once valid, ``act`` through the core and go back to the sitting's
     page. A refusal shows the form again at its field; a sitting cancelled or held
@@ -67,6 +80,8 @@ def _change(
         db(), sittings.sitting_of(db(), current_user.actor, series_id, sitting_id)
     )
     opened.carry(stamp if request.method == "GET" else None)
+    if request.method == "GET" and fill is not None:
+        fill(page)
     fixed = page.fixed
     valid = form.validate_on_submit()
     # Sent for a sitting cancelled or held since the form was opened: the core refuses it
@@ -97,7 +112,7 @@ def _change(
 
 @bp.route("/meetings/<int:series_id>/sittings/<int:sitting_id>/move", methods=["GET", "POST"])
 def move(series_id: int, sitting_id: int) -> Response | tuple[str, int]:
-    """Move the sitting to another time, with the cases on its agenda."""
+    """Move the sitting to another time or place, with the cases on its agenda."""
     form = MoveForm()
     return _change(
         series_id,
@@ -110,12 +125,15 @@ def move(series_id: int, sitting_id: int) -> Response | tuple[str, int]:
             series_id,
             sitting_id,
             form.starts_at.data,
+            place=form.place.data or "",
+            video_link=form.video_link.data or "",
             opened=opened.sent(),
         ),
         template="meetings/move.html",
         title="Move this sitting",
         done="Sitting moved, with the cases on its agenda. Its members and the agencies "
         "with cases on it are told.",
+        fill=form.fill,
     )
 
 

@@ -117,14 +117,18 @@ def move(
     sitting_id: int,
     starts_at: datetime | None,
     *,
+    place: str | None = None,
+    video_link: str | None = None,
     opened: str | None = None,
     now: datetime | None = None,
 ) -> MeetingSitting:
-    """Move the sitting to ``starts_at``, with the conferences on its agenda. Refused with
-    the field and the reason (recorded, nothing written) for a time missing, past, more
-    than a year ahead, when the meeting already sits, or after the protocol of a case on
-    its agenda ends (its shares end with it); for a sitting cancelled or held; and
-    (``ChangedMeanwhile``) for a form opened before it was moved or cancelled."""
+    """Move the sitting to ``starts_at`` and to ``place`` and ``video_link`` (None keeps
+    them as they are), with the conferences on its agenda. Refused with the field and the
+    reason (recorded, nothing written) for a time missing, past, more than a year ahead,
+    when the meeting already sits, or after the protocol of a case on its agenda ends (its
+    shares end with it); for nowhere to meet or a link not https://; for nothing changed;
+    for a sitting cancelled or held; and (``ChangedMeanwhile``) for a form opened before
+    it was moved or cancelled."""
     now = now or clock.now()
     action = acts.Action.MEETING_MOVE
     sitting = require_changer(session, actor, series_id, sitting_id, action)
@@ -132,10 +136,14 @@ def move(
     read_for_change(session, sitting.series)  # moved to one time at once: the second waits
     planned = _ready(session, actor, sitting, action, opened, now)
     with acts.refusing_input(session, action, actor=actor, subject=subject):
-        sitting.starts_at = _checked_time(session, sitting, planned, starts_at, now)
+        where = _checked_place(sitting, place, video_link)
+        changed = _changes(sitting, starts_at, where)
+        if "time" in changed:
+            sitting.starts_at = _checked_time(session, sitting, planned, starts_at, now)
+    sitting.place, sitting.video_link = (w or None for w in where)
     sitting.changed_by_user(actor.user_id, now)
     for conference in planned:
-        _move_conference(session, actor, conference, sitting, now)
+        _move_conference(session, actor, conference, sitting, changed, now)
     session.flush()
     notices.sitting_changed(session, sitting, NoticeKind.SITTING_MOVED, actor.user_id, now)
     acts.record(
@@ -143,10 +151,44 @@ def move(
         action,
         actor=actor,
         subject=subject,
-        basis="moved"
+        basis=f"moved ({', '.join(changed)})"
         + (f"; conferences {acts.ids(sorted(c.id for c in planned))} moved" if planned else ""),
     )
     return sitting
+
+
+def _checked_place(
+    sitting: MeetingSitting, place: str | None, video_link: str | None
+) -> tuple[str, str]:
+    """Where the sitting is to meet: as given, or as it is where not given; somewhere,
+    and a link starting https:// (``series.usual_place``)."""
+    return series.usual_place(
+        sitting.place or "" if place is None else place,
+        sitting.video_link or "" if video_link is None else video_link,
+    )
+
+
+def _changes(
+    sitting: MeetingSitting, starts_at: datetime | None, where: tuple[str, str]
+) -> list[str]:
+    """What the move changes (``time``, ``place``, ``video_link``); refused when nothing."""
+    if starts_at is None:
+        raise InputError("starts_at", "Enter the date and time the sitting moves to")
+    changed = [
+        name
+        for name, was, now in (
+            ("time", sitting.starts_at, starts_at),
+            ("place", sitting.place or "", where[0]),
+            ("video_link", sitting.video_link or "", where[1]),
+        )
+        if was != now
+    ]
+    if not changed:
+        raise InputError(
+            "starts_at",
+            "The sitting is already then and there: enter the time or the place it moves to",
+        )
+    return changed
 
 
 def _checked_time(
@@ -162,8 +204,6 @@ def _checked_time(
         raise InputError("starts_at", "The sitting must move to a time in the future")
     if starts_at > now + conferences.FURTHEST_AHEAD:
         raise InputError("starts_at", "The sitting must be within a year from today")
-    if starts_at == sitting.starts_at:
-        raise InputError("starts_at", "The sitting is already then: enter the time it moves to")
     if session.scalar(
         select(MeetingSitting.id).where(
             MeetingSitting.series_id == sitting.series_id,
@@ -190,29 +230,34 @@ def _move_conference(
     actor: Actor,
     conference: Conference,
     sitting: MeetingSitting,
+    changed: list[str],
     now: datetime,
 ) -> None:
-    """The conference at the sitting's new time: its standing invitations' shares end as
-    convening sets them, its open requests fall due as asking sets them, and its notices
-    still waiting name the new time. Recorded on its case, naming the shares."""
-    conference.starts_at = sitting.starts_at
-    end = conference.shares_end
+    """The conference at the sitting's new time and place. At a new time its standing
+    invitations' shares end as convening sets them, its open requests fall due as asking
+    sets them, and its notices still waiting name the new time. Recorded on its case,
+    naming what changed and the shares."""
+    conference.place, conference.video_link = sitting.place, sitting.video_link
     moved = []
-    for invitation in conference.invitations:
-        if invitation.withdrawn_at is None and invitation.share.revoked_at is None:
-            invitation.share.until = end
-            moved.append(invitation.share_id)
-    for request in conference.requests:
-        if request.answered_at is None:
-            request.due_on = requests.due_on(conference.starts_at, clock.day_of(now))
-    notices.about_moved(session, conference)
+    end = conference.shares_end
+    if "time" in changed:
+        conference.starts_at = sitting.starts_at
+        end = conference.shares_end
+        for invitation in conference.invitations:
+            if invitation.withdrawn_at is None and invitation.share.revoked_at is None:
+                invitation.share.until = end
+                moved.append(invitation.share_id)
+        for request in conference.requests:
+            if request.answered_at is None:
+                request.due_on = requests.due_on(conference.starts_at, clock.day_of(now))
+        notices.about_moved(session, conference)
     acts.record(
         session,
         acts.Action.MEETING_MOVE,
         actor=actor,
         subject=acts.Subject("case", conference.case_id),
         purpose=conference.purpose,
-        basis=f"conference {conference.id} moved with sitting {sitting.id}"
+        basis=f"conference {conference.id} moved ({', '.join(changed)}) with sitting {sitting.id}"
         + (f"; shares {acts.ids(sorted(moved))} until {end.isoformat()}" if moved else ""),
     )
 

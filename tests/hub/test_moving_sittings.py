@@ -8,6 +8,8 @@ was moved is refused; each act is audited, never with the canceller's note."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -114,9 +116,15 @@ def _chair(demo_hub, session: Session) -> FlaskClient:
 
 
 def _form(client: FlaskClient, path: str) -> dict[str, str]:
+    """The form as the page gives it: its stamp and, on the move form, the sitting's
+    place and video link as they are."""
     page = client.get(path).get_data(as_text=True)
     stamp = page.split('name="opened" value="', 1)[1].split('"', 1)[0]
-    return {"csrf_token": csrf_token(client, path), "opened": stamp}
+    given = {"csrf_token": csrf_token(client, path), "opened": stamp}
+    for field in ("place", "video_link"):
+        if (found := re.search(f'name="{field}"[^>]*value="([^"]*)"', page)) is not None:
+            given[field] = html.unescape(found[1])
+    return given
 
 
 def _a_free_time(sitting: MeetingSitting, days: int = 3) -> datetime:

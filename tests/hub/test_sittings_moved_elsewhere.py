@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.notices import topic
+from hub.notices import compose, topic
+from hub.templating import UK, uk_datetime
 from sharing.access.decide import Actor
 from sharing.meetings import series, sittings
 from sharing.models import Area, Conference, MeetingSeries, MeetingSitting, Notice, User
@@ -22,9 +23,11 @@ from tests.fixtures.demo import demo_client
 from tests.hub.test_moving_sittings import (
     _a_free_time,
     _chair,
+    _entries,
     _form,
     _path,
     _sitting_with_a_case,
+    _when,
 )
 
 CANCELLED = datetime(2027, 2, 9, 10, tzinfo=UTC)
@@ -223,3 +226,151 @@ def test_a_sitting_notice_points_at_its_sitting_and_its_delivery_names_it(
     # Nothing about a case is dropped or given up by the sitting's notices: a case's
     # notices are found by its reference, which a sitting's notice never holds.
     assert not [n for n in told if n.reference == conference.case.reference]
+
+
+PLACE = "Larkmoor community centre, room 2"
+
+
+def test_the_chair_moves_a_sitting_to_another_place_and_its_conferences_go_with_it(
+    demo_hub, demo_session
+) -> None:
+    sitting, conference = _sitting_with_a_case(demo_session)
+    was, shares_until = (
+        sitting.starts_at,
+        {i.share_id: i.share.until for i in conference.invitations},
+    )
+    due = {r.id: r.due_on for r in conference.requests}
+    chair = _chair(demo_hub, demo_session)
+    path = _path(sitting, "move")
+    form = chair.get(path).get_data(as_text=True)
+    # The form holds the sitting's time and place as they are, to change.
+    local = was.astimezone(UK)
+    assert f'value="{local.year}"' in form
+    assert f'value="{local.hour}"' in form
+    if sitting.place:
+        assert f'value="{sitting.place}"' in form
+    response = chair.post(
+        path, data={**_form(chair, path), **_when(was), "place": PLACE, "video_link": ""}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = chair.get(response.location).get_data(as_text=True)
+    assert "Sitting moved" in page
+    assert PLACE in page
+
+    demo_session.expire_all()
+    moved = demo_session.get(MeetingSitting, sitting.id)
+    assert (moved.starts_at, moved.place, moved.video_link) == (was, PLACE, None)
+    conference = demo_session.get(Conference, conference.id)
+    assert (conference.starts_at, conference.place, conference.video_link) == (was, PLACE, None)
+    # The same time: the shares and the requests stay as they were.
+    assert {i.share_id: i.share.until for i in conference.invitations} == shares_until
+    assert {r.id: r.due_on for r in conference.requests} == due
+    # Told, by a notice saying where it now meets; audited naming what changed, not where.
+    told = demo_session.scalars(
+        select(Notice).where(
+            Notice.kind == NoticeKind.SITTING_MOVED, Notice.sitting_id == sitting.id
+        )
+    ).all()
+    assert conference.convened_by_id in {n.user_id for n in told}
+    settings = demo_hub.config["HUB_SETTINGS"]
+    text = compose(told[0], settings.mail, settings.service_name).get_content()
+    assert f"it now sits on {uk_datetime(was)}, at {PLACE}." in text
+    entries = _entries(demo_session, "meeting.move")
+    on_sitting = next(e for e in reversed(entries) if e.object_id == str(sitting.id))
+    assert on_sitting.basis.startswith("moved (place)")
+    on_case = next(e for e in reversed(entries) if e.object_id == str(conference.case_id))
+    assert on_case.basis == f"conference {conference.id} moved (place) with sitting {sitting.id}"
+    assert all("Larkmoor" not in e.basis for e in entries)
+
+
+def test_a_sitting_moved_to_another_time_and_to_video_only(demo_hub, demo_session) -> None:
+    sitting, conference = _sitting_with_a_case(demo_session)
+    new = _a_free_time(sitting)
+    link = "https://meet.example.org/asb-group"
+    chair = _chair(demo_hub, demo_session)
+    path = _path(sitting, "move")
+    response = chair.post(
+        path, data={**_form(chair, path), **_when(new), "place": "", "video_link": link}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    demo_session.expire_all()
+    conference = demo_session.get(Conference, conference.id)
+    assert (conference.starts_at, conference.place, conference.video_link) == (new, None, link)
+    assert all(i.share.until == conference.shares_end for i in conference.invitations)
+    entry = [e for e in _entries(demo_session, "meeting.move") if e.object_id == str(sitting.id)]
+    assert entry[-1].basis.startswith("moved (time, place, video_link)")
+    notice = demo_session.scalars(
+        select(Notice)
+        .where(Notice.kind == NoticeKind.SITTING_MOVED, Notice.sitting_id == sitting.id)
+        .order_by(Notice.id.desc())
+    ).first()
+    settings = demo_hub.config["HUB_SETTINGS"]
+    assert (
+        f"now sits on {uk_datetime(new)}, by video."
+        in compose(notice, settings.mail, settings.service_name).get_content()
+    )
+
+
+def test_a_move_to_nowhere_or_to_where_it_already_is_is_refused_at_its_field(
+    demo_hub, demo_session
+) -> None:
+    sitting, conference = _sitting_with_a_case(demo_session)
+    was = (sitting.starts_at, sitting.place, sitting.video_link)
+    chair = _chair(demo_hub, demo_session)
+    path = _path(sitting, "move")
+    before = len(_entries(demo_session, "meeting.move"))
+    for given, field, message in (
+        ({"place": "", "video_link": ""}, "place", "Enter where it meets, or a video link"),
+        ({"video_link": "http://meet.example.org/x"}, "video_link", "starting https://"),
+        ({}, "starts_at", "The sitting is already then and there"),
+        ({"place": "x" * 201}, "place", "200 characters or fewer"),
+    ):
+        data = {**_form(chair, path), **_when(sitting.starts_at), **given}
+        response = chair.post(path, data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert message in page, message
+        assert f'href="#{field}' in page, field
+    demo_session.expire_all()
+    moved = demo_session.get(MeetingSitting, sitting.id)
+    assert (moved.starts_at, moved.place, moved.video_link) == was
+    assert demo_session.get(Conference, conference.id).place == was[1]
+    refusals = _entries(demo_session, "meeting.move")[before:]
+    assert [e.outcome for e in refusals] == ["refused"] * 4
+    assert [e.basis.rsplit(": ", 1)[-1] for e in refusals] == [
+        "place",
+        "video_link",
+        "starts_at",
+        "place",
+    ]
+
+
+def test_a_move_notice_still_waiting_gives_way_to_the_next_move(demo_hub, demo_session) -> None:
+    sitting, _ = _sitting_with_a_case(demo_session)
+    group = sitting.series
+    chair = Actor.of(group.chair)
+
+    def waiting() -> list[Notice]:
+        demo_session.expire_all()
+        return list(
+            demo_session.scalars(
+                select(Notice).where(
+                    Notice.sitting_id == sitting.id,
+                    Notice.kind == NoticeKind.SITTING_MOVED,
+                    Notice.sent_at.is_(None),
+                )
+            )
+        )
+
+    sittings.move(demo_session, chair, group.id, sitting.id, sitting.starts_at, place=PLACE)
+    demo_session.commit()
+    first = waiting()
+    assert first
+    people = {n.user_id for n in first}
+    new = _a_free_time(sitting)
+    sittings.move(demo_session, chair, group.id, sitting.id, new)
+    demo_session.commit()
+    # One notice each, of the move as it now stands: where (read as it is sent) and when.
+    now = waiting()
+    assert sorted(n.user_id for n in now) == sorted(people)
+    assert {n.about for n in now} == {new}
