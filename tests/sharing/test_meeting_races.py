@@ -303,3 +303,76 @@ def test_a_sitting_moved_as_it_is_cancelled_is_not_moved(
     assert answers == ["done", "The sitting is cancelled"]
     with sessions() as session:
         assert session.get(MeetingSitting, sitting_id).starts_at == was
+
+
+def test_two_sittings_moved_onto_the_same_time_at_once_are_not_both_moved(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The chair moves one sitting and a manager another onto the same free time at once:
+    the second waits, then is told the meeting already sits then, and stays where it
+    was; the meeting never sits twice at one time."""
+    group_id, first_id, chair = _new_sitting(sessions, 9)
+    _, second_id, _ = _new_sitting(sessions, 10)
+    with sessions() as session:
+        manager = demo_actor(session, "northshire-csp", Role.MANAGER)
+        second_was = session.get(MeetingSitting, second_id).starts_at
+        taken = {s.starts_at for s in _group(session).sittings}
+    when = second_was + timedelta(days=2, hours=1)
+    while when in taken:
+        when += timedelta(hours=1)
+
+    def by(actor: Actor, sitting_id: int) -> Step:
+        def move(session: Session) -> None:
+            sittings.move(session, actor, group_id, sitting_id, when)
+
+        return move
+
+    answers = _race(demo_database[0], sessions, by(chair, first_id), by(manager, second_id))
+
+    assert answers == ["done", "The meeting already sits then"]
+    with sessions() as session:
+        assert session.get(MeetingSitting, second_id).starts_at == second_was
+        at_that_time = session.scalar(
+            select(func.count())
+            .select_from(MeetingSitting)
+            .where(MeetingSitting.series_id == group_id, MeetingSitting.starts_at == when)
+        )
+        assert at_that_time == 1
+
+
+def test_a_sitting_moved_to_another_place_as_a_case_is_brought_convenes_it_there(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The chair moves a sitting to another room as an officer brings a case to it: the
+    bringing waits, then convenes the case's conference in the new room."""
+    group_id, sitting_id, chair = _new_sitting(sessions, 11)
+    place = "Northshire police station, briefing room"
+    with sessions() as session:
+        case = open_cases(session, "northshire-homes")[0]
+        officer = Actor.of(session.get(User, case.officer_id))
+        case_id = case.id
+
+    def move(session: Session) -> None:
+        was = session.get(MeetingSitting, sitting_id).starts_at
+        sittings.move(session, chair, group_id, sitting_id, was, place=place)
+
+    def bring(session: Session) -> None:
+        series.bring_case(
+            session,
+            authorise(session, officer, case_id, Act.CONVENE),
+            sitting_id,
+            "Agree a joint plan",
+            share_days=28,
+        )
+
+    answers = _race(demo_database[0], sessions, move, bring)
+
+    assert answers == ["done", "done"]
+    with sessions() as session:
+        conference = session.scalar(
+            select(Conference).where(
+                Conference.sitting_id == sitting_id, Conference.case_id == case_id
+            )
+        )
+        assert conference is not None
+        assert conference.place == place
