@@ -3,8 +3,9 @@ whoever may schedule its sittings (its chair, its organising agency's managers a
 conference chairs), until it is held: its time passed, or minutes recorded for a case on
 its agenda.
 
-A sitting moved takes the conferences on its agenda with it: each meets at its new time,
-its invitations' shares end as convening sets them (``Conference.shares_end``) and its
+A sitting moved (to another time, place or video link) takes the conferences on its
+agenda with it: each meets at its new time and place and, at a new time, its
+invitations' shares end as convening sets them (``Conference.shares_end``) and its
 information requests fall due as asking sets them. A sitting cancelled cancels them:
 each invitation's share ends at once and the notices still waiting about it are dropped.
 Either way its members, and the people of each case on its agenda, are told by notice.
@@ -176,12 +177,12 @@ def _changes(
         raise InputError("starts_at", "Enter the date and time the sitting moves to")
     changed = [
         name
-        for name, was, now in (
+        for name, was, new in (
             ("time", sitting.starts_at, starts_at),
             ("place", sitting.place or "", where[0]),
             ("video_link", sitting.video_link or "", where[1]),
         )
-        if was != now
+        if was != new
     ]
     if not changed:
         raise InputError(
