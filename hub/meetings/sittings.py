@@ -5,6 +5,7 @@ cancelled with it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -16,6 +17,7 @@ from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit
 from hub.guard import forbid
 from hub.meetings.views import bp
+from sharing import clock
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.meetings import conferences, series_pages, sittings
@@ -45,6 +47,21 @@ class CancelForm(HubForm):
     note = TextAreaField(
         "Note to the members (optional)", validators=[TextLimit(sittings.MAX_NOTE, "the note")]
     )
+
+
+def _as_shown(posted: datetime | None, series_id: int, sitting_id: int) -> datetime | None:
+    """The time posted, or the sitting's own where the form shows that unchanged: a time
+    the clocks show twice reads back as its first, so a sitting in the second (1am to 2am
+    GMT on the last Sunday in October) would move an hour earlier as its place changed."""
+    was = sittings.sitting_of(db(), current_user.actor, series_id, sitting_id).starts_at
+    if posted is not None and _shown(posted) == _shown(was):
+        return was
+    return posted
+
+
+def _shown(moment: datetime) -> datetime:
+    """The moment as a UK clock shows it (which of a time shown twice, unsaid)."""
+    return moment.astimezone(clock.PARTNERSHIP_ZONE).replace(tzinfo=None, fold=0)
 
 
 def _page(series_id: int, sitting_id: int, action: acts.Action) -> series_pages.SittingPage:
@@ -124,7 +141,7 @@ def move(series_id: int, sitting_id: int) -> Response | tuple[str, int]:
             current_user.actor,
             series_id,
             sitting_id,
-            form.starts_at.data,
+            _as_shown(form.starts_at.data, series_id, sitting_id),
             place=form.place.data or "",
             video_link=form.video_link.data or "",
             opened=opened.sent(),

@@ -7,7 +7,7 @@ and sitting notices that point at their sitting, not at a case."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub.notices import compose, topic
 from hub.templating import UK, uk_datetime
+from sharing import clock
 from sharing.access.decide import Actor
 from sharing.meetings import series, sittings
 from sharing.models import Area, Conference, MeetingSeries, MeetingSitting, Notice, User
@@ -28,6 +29,9 @@ from tests.hub.test_moving_sittings import (
     _path,
     _sitting_with_a_case,
     _when,
+)
+from tests.hub.test_moving_sittings import (
+    _group as sitting_group,
 )
 
 CANCELLED = datetime(2027, 2, 9, 10, tzinfo=UTC)
@@ -374,3 +378,34 @@ def test_a_move_notice_still_waiting_gives_way_to_the_next_move(demo_hub, demo_s
     now = waiting()
     assert sorted(n.user_id for n in now) == sorted(people)
     assert {n.about for n in now} == {new}
+
+
+def test_a_sitting_in_the_hour_the_clocks_show_twice_keeps_its_time_as_its_place_moves(
+    demo_hub, demo_session
+) -> None:
+    """1:30am on the last Sunday in October comes twice, in summer time then in winter
+    time; the form shows either as 1:30, and 1:30 typed is the first. A sitting at the
+    second whose place alone changes stays at the second, not an hour earlier."""
+    group = sitting_group(demo_session)
+    second = _last_sunday_of_october_after(clock.now())
+    assert second.astimezone(UK).hour == 1
+    assert second.astimezone(UK).fold == 1
+    sitting = series.schedule(demo_session, Actor.of(group.chair), group.id, second)
+    demo_session.commit()
+    chair = _chair(demo_hub, demo_session)
+    path = _path(sitting, "move")
+    response = chair.post(path, data={**_form(chair, path), **_when(second), "place": PLACE})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    demo_session.expire_all()
+    moved = demo_session.get(MeetingSitting, sitting.id)
+    assert (moved.starts_at, moved.place) == (second, PLACE)
+
+
+def _last_sunday_of_october_after(now: datetime) -> datetime:
+    """1:30am GMT on the next last Sunday in October: the second 1:30 the clocks show."""
+    for year in (now.year, now.year + 1):
+        day = max(d for d in range(25, 32) if date(year, 10, d).weekday() == 6)
+        second = datetime(year, 10, day, 1, 30, tzinfo=UTC)
+        if second > now + timedelta(days=1):
+            return second
+    raise AssertionError("no October within two years")
