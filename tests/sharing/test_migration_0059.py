@@ -1,4 +1,4 @@
-"""Migration 0060 moves what a sitting's notice points at out of the case reference
+"""Migration 0059 moves what a sitting's notice points at out of the case reference
 column: a notice of a sitting moved or cancelled queued before it ("sitting 12" as its
 reference) points at that sitting afterwards, with no reference, and reads the same going
 down again. Run on a copy of the demo partnership (real rows, SQLite's foreign keys on)."""
@@ -14,13 +14,13 @@ from hub.migrate import downgrade, upgrade
 from sharing.db import make_engine
 
 
-def test_a_sitting_notice_queued_before_0060_points_at_its_sitting(
+def test_a_sitting_notice_queued_before_0059_points_at_its_sitting(
     demo_files: Path, tmp_path: Path
 ) -> None:
     for database_file in demo_files.glob("hub.sqlite3*"):
         shutil.copy(database_file, tmp_path / database_file.name)
     engine = make_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
-    downgrade(engine, "0056")
+    downgrade(engine, "0058")
     with engine.begin() as connection:
         sitting_id = connection.scalar(text("SELECT min(id) FROM meeting_sittings"))
         user_id = connection.scalar(text("SELECT min(id) FROM users"))
@@ -58,7 +58,7 @@ def test_a_sitting_notice_queued_before_0060_points_at_its_sitting(
         ("sitting_cancelled", None, sitting_id),
         ("case_given", "NH-2026-00012", None),
     ]
-    downgrade(engine, "0056")
+    downgrade(engine, "0058")
     with engine.connect() as connection:
         references = connection.scalars(
             text("SELECT reference FROM notices WHERE path LIKE '/meetings/1/sittings/%'")

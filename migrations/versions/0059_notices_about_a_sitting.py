@@ -3,8 +3,8 @@ where it kept "sitting 12" in the column that holds a case's reference: a notice
 reference is a case's (or, for a recommendation, a Community Trigger application's) and
 is empty for a notice about a sitting.
 
-Revision ID: 0060
-Revises: 0056
+Revision ID: 0059
+Revises: 0058
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0060"
-down_revision = "0056"
+revision = "0059"
+down_revision = "0058"
 branch_labels = None
 depends_on = None
 
