@@ -29,7 +29,9 @@ def test_officer_adds_an_incident_and_sees_it_on_the_timeline(live_server, page:
 
     page.get_by_label("Status").select_option("active")
     page.get_by_role("button", name="Apply filters").click()
-    page.locator("table.govuk-table tbody tr a").first.click()
+    first = page.locator("table.govuk-table tbody tr a").first
+    assert first.evaluate("link => link.getClientRects().length") == 1  # on one line
+    first.click()
     reference = page.get_by_role("heading", level=1).inner_text()
     assert reference.startswith("Case ")
     # The case's address reads as its lines, not run together on one.
