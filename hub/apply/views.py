@@ -61,7 +61,7 @@ class ApplyForm(HubForm):
     victim_given_names = StringField("First name (optional for a business or group)")
     victim_family_name = StringField("Last name, or the name of the business or group")
     victim_date_of_birth = DateInputField("Date of birth (optional)", subject="The date of birth")
-    victim_address = TextAreaField("Address where it is happening (optional)")
+    victim_address = TextAreaField("Address where it is happening")
     victim_postcode = StringField("Postcode (optional)")
     victim_phone = StringField("Phone number (optional)")
     victim_email = StringField("Email address (optional)")
@@ -184,13 +184,15 @@ STEPS = (
         _a_person,
         own_title="Your date of birth",
     ),
-    Step("where", "Where is it happening?", ("victim_address", "victim_postcode")),
+    # How to contact them comes before where it happens: an applicant for themselves
+    # without an e-mail address is then asked for the address the letters are posted to.
     Step(
         "contact",
         "How can we contact them?",
         ("victim_phone", "victim_email"),
         own_title="How can we contact you?",
     ),
+    Step("where", "Where is it happening?", ("victim_address", "victim_postcode")),
     Step("problem", "What is happening?", ("problem",)),
 )
 _BY_NAME = {step.name: step for step in STEPS}

@@ -61,7 +61,7 @@ class ApplicationForm(HubForm):
         validators=[TextLimit(input_checks.MAX_NAME, "the victim's e-mail address")],
     )
     victim_address = TextAreaField(
-        "Address where the behaviour happens (optional)",
+        "Victim's address",
         validators=[TextLimit(input_checks.MAX_ADDRESS, "the victim's address")],
     )
     victim_postcode = StringField("Postcode (optional)")

@@ -100,6 +100,19 @@ def _victims(plans: Sequence[CasePlan], codes: set[str]) -> list[Resident]:
     return [people[k] for k in sorted(held, key=lambda k: (-len(held[k]), k))]
 
 
+def _homes(plans: Sequence[CasePlan]) -> dict[tuple[str, date], str]:
+    """Each victim's address lines (their first case's), where their letters are posted:
+    without the postcode, so that the threshold check finds their complaints by name and
+    date of birth alone, as the demo's counts were planned."""
+    homes: dict[tuple[str, date], str] = {}
+    for plan in plans:
+        for party in plan.parties:
+            if party.role is PartyRole.VICTIM:
+                key = (party.resident.family_name, party.resident.date_of_birth)
+                homes.setdefault(key, ", ".join(plan.address.lines.splitlines()))
+    return homes
+
+
 @dataclass(frozen=True)
 class Slot:
     """One application of the demo's year: when it came, what the lead decided, and how
@@ -167,6 +180,7 @@ def receive_applications(
     if lead is None or not victims:
         return 0
     area = lead_agency.area_id
+    homes = _homes(plans)
     actor = Actor.of(lead)
     used: list[Resident] = []
     codes = random.Random(seed)
@@ -179,8 +193,9 @@ def receive_applications(
         used.append(victim)
         if slot.lock_one:
             _lock_a_counted_case(session, procedure, area, victim, received, lead_agency.id)
+        home = homes[(victim.family_name, victim.date_of_birth)]
         application = _apply(
-            session, actor, procedure, victim, slot.problem, received, slot.decision, codes
+            session, actor, procedure, victim, home, slot.problem, received, slot.decision, codes
         )
         if slot.reviewed:
             _reviewed(session, actor, procedure, application, today, slot)
@@ -462,6 +477,7 @@ def _apply(
     actor: Actor,
     procedure: Procedure,
     victim: Resident,
+    home: str,
     problem: str,
     received: date,
     decision: str | None,
@@ -481,6 +497,7 @@ def _apply(
                 victim_given_names=victim.given_names,
                 victim_family_name=victim.family_name,
                 victim_date_of_birth=victim.date_of_birth,
+                victim_address=home,
                 problem=problem,
             ),
             now=now,

@@ -99,12 +99,21 @@ ADDRESS_NEEDED = (
 )
 
 
-def postal_address(field: str, value: str, *, emailed: bool) -> str | None:
+#: Why the victim's address is asked of a victim applying for themselves without an e-mail.
+VICTIM_ADDRESS_NEEDED = (
+    "Enter the victim's address, where the letters about the application are posted, or "
+    "give their e-mail address"
+)
+
+
+def postal_address(
+    field: str, value: str, *, emailed: bool, what: str = "the postal address", needed: str = ""
+) -> str | None:
     """The postal address the letters go to, or None when left empty: needed unless the
     letters can be e-mailed (``emailed``), as a letter with neither is never sent."""
-    text = plain_text(field, value, MAX_ADDRESS, what="the postal address")
+    text = plain_text(field, value, MAX_ADDRESS, what=what)
     if not text and not emailed:
-        raise InputError(field, ADDRESS_NEEDED)
+        raise InputError(field, needed or ADDRESS_NEEDED)
     return text or None
 
 
@@ -256,12 +265,15 @@ def _examined(
     values["victim_date_of_birth"] = (
         data.victim_date_of_birth.isoformat() if data.victim_date_of_birth else None
     )
+    # The victim applying for themselves is written to at their address unless they
+    # give an e-mail address: one of the two is needed, or no letter reaches them.
     values["victim_address"] = attempt(
-        lambda: (
-            plain_text(
-                "victim_address", data.victim_address, MAX_ADDRESS, what="the victim's address"
-            )
-            or None
+        lambda: postal_address(
+            "victim_address",
+            data.victim_address,
+            emailed=bool(data.on_behalf) or is_email_address(data.victim_email.strip()),
+            what="the victim's address",
+            needed=VICTIM_ADDRESS_NEEDED,
         )
     )
     values["victim_postcode"] = attempt(

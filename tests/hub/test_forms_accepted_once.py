@@ -251,6 +251,7 @@ JOURNEYS = {
             "channel": "phone",
             "victim_kind": "person",
             "victim_family_name": "Once",
+            "victim_address": "Flat 2, 7 Test Row",
             "problem": "Noise every night for months",
             **_date("received_on", clock.today()),
         },

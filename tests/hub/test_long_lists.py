@@ -222,6 +222,7 @@ def _record_applications(session: Session, lead: Actor, count: int) -> None:
                 victim_kind="person",
                 victim_family_name=f"Applicant{n}",
                 victim_given_names="Jo",
+                victim_address="Flat 2, 7 Test Row",
                 problem="Noise and threats every night",
             ),
         )

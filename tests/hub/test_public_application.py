@@ -37,6 +37,7 @@ ANSWERS: dict[str, str] = {
     "victim_kind": "person",
     "victim_given_names": "Robin",
     "victim_family_name": "Applicant-Test",
+    "victim_address": "Flat 2, 7 Test Row",
     "victim_postcode": "NX1 1AA",
     "victim_email": "robin@example.org",
     "problem": PROBLEM,
@@ -106,7 +107,7 @@ def test_an_applicant_checks_their_answers_sends_and_gets_a_reference(
     assert "Start now" in page
     before = _count(demo_session)
     walked, check = _walk(client)
-    assert walked == ["who", "kind", "name", "born", "where", "contact", "problem"]
+    assert walked == ["who", "kind", "name", "born", "contact", "where", "problem"]
     assert check.status_code == 200, check.get_data(as_text=True)
     checked = check.get_data(as_text=True)
     assert "Check your answers" in checked
@@ -381,6 +382,31 @@ def test_bad_answers_are_refused_at_their_question_and_nothing_is_saved(
     ).first()
     assert refused.outcome == "refused"
     assert refused.basis.startswith("refused input: ")
+
+
+def test_applying_for_yourself_without_an_email_address_you_give_the_address_for_the_letters(
+    demo_hub, demo_session
+) -> None:
+    """Asked after how to contact you: with no email address, the address is needed at
+    its field (the refusal recorded by its name); with one, it may be left empty."""
+    client = demo_hub.test_client()
+    before = _count(demo_session)
+    walked, response = _walk(client, victim_email="", victim_address="")
+    assert walked[-2:] == ["contact", "where"]
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Enter the victim&#39;s address, where the letters about the application are" in page
+    assert 'href="#victim_address"' in page
+    assert _count(demo_session) == before
+    refused = demo_session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "trigger.record")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+    assert refused.basis == "refused input: victim_address"
+    walked, check = _walk(demo_hub.test_client(), victim_address="")
+    assert check.status_code == 200, walked
+    assert "Check your answers" in check.get_data(as_text=True)
 
 
 def test_a_date_of_birth_more_than_120_years_ago_is_refused(demo_hub, demo_session) -> None:

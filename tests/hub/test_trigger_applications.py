@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.crypto.sealing import seal_many
 from sharing.models import AuditEntry, Case, Incident, TriggerApplication
 from sharing.trigger import complaints, deadlines, threshold
 from sharing.trigger.workdays import england_and_wales
@@ -58,6 +59,7 @@ def _form(client: FlaskClient, session: Session, **overrides: object) -> dict[st
         "victim_date_of_birth-day": str(born.day),
         "victim_date_of_birth-month": str(born.month),
         "victim_date_of_birth-year": str(born.year),
+        "victim_address": "Flat 2, 7 Test Row",
         "problem": PROBLEM,
         "on_behalf": "",
     }
@@ -159,6 +161,13 @@ def test_the_lead_records_an_application_sees_the_check_and_decides(demo_hub, de
         ({"problem": ""}, "problem", "Describe the anti-social behaviour"),
         ({"problem": "<script>alert(1)</script>"}, "problem", "without HTML"),
         ({"victim_postcode": "not a postcode"}, "victim_postcode", "Enter a real postcode"),
+        # A victim applying for themselves without an e-mail address: the letters are
+        # posted to them, so their address is needed.
+        (
+            {"victim_address": "", "victim_phone": "07700 900123"},
+            "victim_address",
+            "Enter the victim&#39;s address, where the letters about the application are posted",
+        ),
         (
             {"victim_email": "jane doe@gmail.example"},
             "victim_email",
@@ -217,6 +226,17 @@ def test_an_application_with_bad_input_is_refused_at_its_field_and_audited(
         refused = _entries(demo_session, "trigger.record")[-1]
         assert refused.outcome == "refused"
         assert refused.basis == f"refused input: {field}"
+
+
+def test_a_victim_applying_for_themselves_with_an_e_mail_address_need_not_give_an_address(
+    demo_hub, demo_session
+) -> None:
+    lead = _lead(demo_hub, demo_session)
+    application = _record(
+        lead, demo_session, victim_address="", victim_email="pat.victim@example.org"
+    )
+    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert "neither e-mailed nor posted" not in page
 
 
 def test_a_third_party_with_consent_is_recorded(demo_hub, demo_session) -> None:
@@ -521,10 +541,13 @@ def test_home_pages_list_what_the_community_trigger_has_due(demo_hub, demo_sessi
 def test_the_lead_is_told_when_the_applicant_can_be_sent_letters_neither_way(
     demo_hub, demo_session
 ) -> None:
-    """A victim who gave a phone number only: the page and the letter say plainly that
-    its letters can be neither e-mailed nor posted; one who gave an address is posted to."""
+    """A victim recorded with a phone number only (before an address was asked of every
+    applicant): the page and the letter say plainly that its letters can be neither
+    e-mailed nor posted; one who gave an address is posted to."""
     lead = _lead(demo_hub, demo_session)
     phoned = _record(lead, demo_session, victim_phone="07700 900123")
+    seal_many(phoned, {"victim_address": None})
+    demo_session.commit()
     page = lead.get(f"/trigger/{phoned.id}").get_data(as_text=True)
     assert "their letters can be neither e-mailed nor posted" in page
     assert "neither e-mailed nor posted: no address given" in page

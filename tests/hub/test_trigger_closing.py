@@ -58,6 +58,7 @@ def _applied(session: Session, days_ago: int = 2) -> TriggerApplication:
             victim_kind="person",
             victim_family_name=victim.family_name,
             victim_date_of_birth=victim.date_of_birth,
+            victim_address="Flat 2, 7 Test Row",
             problem="Shouting and threats on the stairs",
         ),
         now=then,

@@ -472,6 +472,7 @@ def test_a_not_met_decision_just_after_midnight_in_summer_gives_20_working_days_
             channel="phone",
             victim_kind="person",
             victim_family_name="Nobody-Known",
+            victim_address="Flat 2, 7 Test Row",
             problem="Music every night until three",
         ),
         now=clock.uk_moment(date(2026, 6, 29), 10, 0),

@@ -77,6 +77,7 @@ def _phoned_by_a_repeat_victim(session: Session, lead: Actor) -> TriggerApplicat
             victim_kind="person",
             victim_family_name=victim.family_name,
             victim_date_of_birth=victim.date_of_birth,
+            victim_address="Flat 2, 7 Test Row",
             problem="Shouting and threats on the stairs",
         ),
     )

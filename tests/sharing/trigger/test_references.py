@@ -26,6 +26,7 @@ def _phoned(session, codes: random.Random) -> str:
             channel="phone",
             victim_kind="person",
             victim_family_name="Reference-Test",
+            victim_address="Flat 2, 7 Test Row",
             problem="Shouting and threats on the stairs",
         ),
         codes=codes,

@@ -55,6 +55,7 @@ def _not_met(session: Session, email: str = "") -> TriggerApplication:
             victim_kind="person",
             victim_family_name=NAME,
             victim_email=email,
+            victim_address="" if email else "Flat 2, 7 Test Row",
             problem=PROBLEM,
         ),
         now=clock.uk_moment(date(2026, 6, 29), 10, 0),
