@@ -72,6 +72,11 @@ _WHAT = {
         "cancelled, and the case conferences on its agenda with it. Its page in the hub "
         "says why."
     ),
+    NoticeKind.TAKEN_OFF: (
+        "The case conference on case {reference}{when} is taken off its partnership "
+        "meeting's sitting and cancelled: what it was to review has ended. The sitting goes "
+        "on with the rest of its agenda."
+    ),
 }
 #: What a notice's reference is, where it is not a case's: a Community Trigger
 #: application's reference (ASBR-...), which finds nothing among the cases.

@@ -602,6 +602,7 @@ class NoticeKind(Labelled):
     SITTING_MOVED = "sitting_moved", "A partnership meeting's sitting has moved"
     SITTING_CANCELLED = "sitting_cancelled", "A partnership meeting's sitting is cancelled"
     SAFEGUARDING_REFERRAL = "safeguarding_referral", "A safeguarding referral for your team"
+    TAKEN_OFF = "taken_off", "A case conference is taken off a partnership meeting's sitting"
 
 
 class EscalationReason(Labelled):

@@ -287,29 +287,94 @@ def cancel(
     planned = _ready(session, actor, sitting, action, opened, now)
     with acts.refusing_input(session, action, actor=actor, subject=subject):
         why, note = _reason(reason, note)
+    call_off(session, actor, sitting, planned, why, note, now=now)
+    return sitting
+
+
+def call_off(
+    session: Session,
+    actor: Actor,
+    sitting: MeetingSitting,
+    planned: list[Conference],
+    why: SittingCancelReason,
+    note: str,
+    *,
+    now: datetime,
+    because: str = "",
+) -> None:
+    """Cancel the sitting (held for change, not yet held) with its ``planned``
+    conferences, telling its members and the people of each case on its agenda; one
+    ``meeting.cancel`` entry naming the reason, ``because`` (ids only), the conferences
+    cancelled and the shares ended, never the note."""
     notices.sitting_changed(session, sitting, NoticeKind.SITTING_CANCELLED, actor.user_id, now)
     sitting.cancelled_at, sitting.cancelled_by_id = now, actor.user_id
     sitting.cancel_reason, sitting.cancel_note = why, note or None
     sitting.changed_by_user(actor.user_id, now)
-    ended = []
-    for conference in planned:
-        conference.status = ConferenceStatus.CANCELLED
-        notices.drop_about_conference(session, conference)
-        for invitation in conference.invitations:
-            if invitation.withdrawn_at is None and invitation.share.revoked_at is None:
-                shares.end_with_conference(session, actor, invitation.share, now)
-                ended.append(invitation.share_id)
+    ended = [
+        s for conference in planned for s in _cancel_conference(session, actor, conference, now)
+    ]
     session.flush()
     acts.record(
         session,
-        action,
+        acts.Action.MEETING_CANCEL,
         actor=actor,
-        subject=subject,
+        subject=acts.Subject("meeting_sitting", sitting.id),
         basis=f"reason {why.value}"
+        + (f"; {because}" if because else "")
         + (f"; conferences {acts.ids(sorted(c.id for c in planned))} cancelled" if planned else "")
         + (f"; shares {acts.ids(sorted(ended))} ended" if ended else ""),
     )
-    return sitting
+
+
+def take_off(
+    session: Session, actor: Actor, conference: Conference, *, now: datetime, because: str
+) -> list[int]:
+    """Take a planned conference off its sitting's agenda (the sitting goes on with the
+    rest): it is cancelled, its invitations' shares end at once and the notices still
+    waiting about it are dropped, and the people it expected and who brought it are told
+    the sitting's agenda changed. One ``meeting.cancel`` entry on its case, naming the
+    conference, ``because`` (ids only) and the shares ended; the shares ended."""
+    sitting = conference.sitting
+    people = [a.user for a in conference.expected] + [conference.convened_by]
+    ended = _cancel_conference(session, actor, conference, now)
+    conference.sitting = None
+    if sitting is not None:
+        notices.queue(
+            session,
+            NoticeKind.TAKEN_OFF,
+            [u for u in people if u.id != actor.user_id],
+            reference=conference.case.reference,
+            path=f"/meetings/{sitting.series_id}/sittings/{sitting.id}#taken-off-{conference.id}",
+            about=sitting.starts_at,
+            now=now,
+        )
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.MEETING_CANCEL,
+        actor=actor,
+        subject=acts.Subject("case", conference.case_id),
+        purpose=conference.purpose,
+        basis=f"conference {conference.id} taken off sitting "
+        f"{sitting.id if sitting else None}; {because}"
+        + (f"; shares {acts.ids(sorted(ended))} ended" if ended else ""),
+    )
+    return ended
+
+
+def _cancel_conference(
+    session: Session, actor: Actor, conference: Conference, now: datetime
+) -> list[int]:
+    """Cancel a planned conference: its notices still waiting dropped, its invitations'
+    shares ended (each audited); the shares ended."""
+    conference.status = ConferenceStatus.CANCELLED
+    notices.drop_about_conference(session, conference)
+    ended = []
+    for invitation in conference.invitations:
+        if invitation.withdrawn_at is None and invitation.share.revoked_at is None:
+            shares.end_with_conference(session, actor, invitation.share, now)
+            ended.append(invitation.share_id)
+    return ended
 
 
 def _reason(reason: str, note: str) -> tuple[SittingCancelReason, str]:

@@ -28,8 +28,9 @@ from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
+from sharing.meetings import sittings
 from sharing.models import TriggerApplication
-from sharing.trigger import letters
+from sharing.trigger import letters, panel
 from sharing.trigger.handling import (
     ALREADY_DONE,
     closure,
@@ -91,6 +92,9 @@ class Closable:
     stamp: str
     #: "before the threshold decision" or "under review" while it is live.
     stage: str
+    #: Whether it is before a panel's sitting still to come (which closing cancels, or
+    #: takes its cases off).
+    before_panel: bool = False
 
 
 def closable(session: Session, actor: Actor, procedure: Procedure, application_id: int) -> Closable:
@@ -110,6 +114,8 @@ def closable(session: Session, actor: Actor, procedure: Procedure, application_i
         why_not=why_not,
         stamp=stamp(session, application),
         stage=stage(application),
+        before_panel=application.review_sitting is not None
+        and sittings.why_fixed(application.review_sitting) is None,
     )
 
 
@@ -147,7 +153,7 @@ def record_withdrawal(
     left = stage(application)
     application.withdrawn_on = day
     seal_many(application, {"withdrawal_note": text})
-    given_up = _close(session, application, actor, now)
+    given_up = _close(session, application, actor, now, "withdrawn by the applicant")
     acts.record(
         session,
         acts.Action.TRIGGER_WITHDRAW,
@@ -188,7 +194,7 @@ def record_duplicate(
         _refuse_unless_original(original)
     left = stage(application)
     application.duplicate_of = original
-    given_up = _close(session, application, actor, now)
+    given_up = _close(session, application, actor, now, "a duplicate of another application")
     acts.record(
         session,
         acts.Action.TRIGGER_DUPLICATE,
@@ -342,12 +348,19 @@ def _refuse_unless_original(original: TriggerApplication) -> None:
         )
 
 
-def _close(session: Session, application: TriggerApplication, actor: Actor, now: datetime) -> str:
-    """Close the application: no letter or notice goes for it any more. What was given
-    up, as counts, for the audit log."""
+def _close(
+    session: Session, application: TriggerApplication, actor: Actor, now: datetime, how: str
+) -> str:
+    """Close the application (``how``, in words the panel's page may show): no letter or
+    notice goes for it any more, and its panel's sitting is cancelled, or its cases taken
+    off it (``panel.leave``). What was given up and done, counts and ids, for the audit
+    log."""
     application.closed_at = now
     application.closed_by_id = actor.user_id
     session.flush()
     given_up = letters.give_up(session, application, LETTERS_GIVEN_UP)
     dropped = notices.give_up_about_application(session, application.id)
-    return f"letters given up {given_up}; notices dropped {dropped}"
+    sitting = panel.leave(session, actor, application, how, now)
+    return f"letters given up {given_up}; notices dropped {dropped}" + (
+        f"; {sitting}" if sitting else ""
+    )

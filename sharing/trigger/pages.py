@@ -19,7 +19,7 @@ from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.models import TriggerApplication, TriggerLetter
-from sharing.trigger import closing, letters
+from sharing.trigger import closing, letters, panel
 from sharing.trigger.applications import advice_for, may_ask, summary
 from sharing.trigger.deadlines import Clock, counted_or_not, next_clock, review_due
 from sharing.trigger.handling import DETAILS, LEAD, closed_on, closure, erased_on, handled
@@ -114,6 +114,8 @@ class Closed:
     withdrawn_on: date | None
     #: The application it duplicates: (id, reference).
     duplicate_of: tuple[int, str] | None
+    #: What became of the panel's sitting it was before, if any.
+    sitting: panel.Left | None = None
 
 
 def _closed(application: TriggerApplication) -> Closed | None:
@@ -127,6 +129,7 @@ def _closed(application: TriggerApplication) -> Closed | None:
         by=application.closed_by.display_name if application.closed_by else None,
         withdrawn_on=application.withdrawn_on,
         duplicate_of=(original.id, original.reference) if original else None,
+        sitting=panel.left(application),
     )
 
 
