@@ -118,9 +118,7 @@ def test_withdrawn_it_cancels_the_sitting_that_reviews_it_alone(hub, session) ->
     assert all(s.revoked_at is not None for s in _shares(session, conference))
     # Its members and the people the case's conference expected are told, by the notice
     # a cancelled sitting sends, naming the sitting, never the case or the application.
-    told = session.scalars(
-        select(Notice).where(Notice.kind == NoticeKind.SITTING_CANCELLED)
-    ).all()
+    told = session.scalars(select(Notice).where(Notice.kind == NoticeKind.SITTING_CANCELLED)).all()
     people = {n.user_id for n in told}
     assert {m.user_id for m in sitting.series.members} <= people
     assert conference.convened_by_id in people
