@@ -6,6 +6,7 @@ from hub.trigger import (  # noqa: F401
     application_list,
     application_page,
     closing,
+    corrections,
     erasing,
     letters,
     recording,

@@ -147,6 +147,7 @@ class Action(Labelled):
         "trigger.duplicate",
         "Recorded a Community Trigger application as a duplicate of another",
     )
+    TRIGGER_CORRECT = "trigger.correct", "Corrected a Community Trigger application's details"
     LOCK_REQUEST = "lock.request", "Asked to lock a case"
     UNLOCK_REQUEST = "unlock.request", "Asked to unlock a case"
     LOCK_DECIDE = "lock.decide", "Decided a lock request"

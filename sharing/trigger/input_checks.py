@@ -266,12 +266,13 @@ def _examined(
         data.victim_date_of_birth.isoformat() if data.victim_date_of_birth else None
     )
     # The victim applying for themselves is written to at their address unless they
-    # give an e-mail address: one of the two is needed, or no letter reaches them.
+    # give an e-mail address: one of the two is needed, or no letter reaches them (an
+    # address mistyped is refused at its own field, not here).
     values["victim_address"] = attempt(
         lambda: postal_address(
             "victim_address",
             data.victim_address,
-            emailed=bool(data.on_behalf) or is_email_address(data.victim_email.strip()),
+            emailed=bool(data.on_behalf) or bool(data.victim_email.strip()),
             what="the victim's address",
             needed=VICTIM_ADDRESS_NEEDED,
         )

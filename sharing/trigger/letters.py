@@ -141,6 +141,37 @@ def give_up(session: Session, application: TriggerApplication, why: str) -> int:
     return len(waiting)
 
 
+def to_corrected_address(
+    session: Session,
+    application: TriggerApplication,
+    details: dict[str, str | None],
+    now: datetime,
+) -> int:
+    """After the e-mail address the letters go to was corrected (``details``, as they are
+    now): every letter the application has reached and not sent goes again, to the new
+    address (one refused by the mail server tried afresh, one never queued for want of an
+    address queued now); how many."""
+    if email_of(details, application.on_behalf is not None) is None:
+        return 0
+    unsent = {
+        letter.kind: letter
+        for letter in session.scalars(
+            select(TriggerLetter).where(
+                TriggerLetter.application_id == application.id, TriggerLetter.sent_at.is_(None)
+            )
+        )
+    }
+    for letter in unsent.values():
+        letter.attempts, letter.failed_why, letter.claimed_at = 0, None, None
+    queued = sum(
+        queue(session, application, kind, details, now) for kind, _ in reached(application)
+    )
+    if unsent:
+        session.info[notices.QUEUED] = True
+    session.flush()
+    return len(unsent) + queued
+
+
 def appeal_from(application: TriggerApplication) -> date | None:
     """The day of the letter an appeal follows: the outcome letter, or a "not met"
     decision; None before either."""

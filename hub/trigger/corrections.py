@@ -1,0 +1,92 @@
+"""Correcting an application's details after it is recorded: the lead's form, pre-filled
+with the details as they stand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from hub import opened
+from hub.database import db
+from hub.trigger.recording import ApplicationForm, application_input
+from hub.trigger.views import _procedure, _refused_on_page, bp
+from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
+from sharing.trigger import corrections, handling
+
+
+class CorrectionForm(ApplicationForm):
+    """The recording form's details, without what a correction keeps as recorded (how it
+    came, who suffered it, who applied, the consent)."""
+
+    channel = None
+    victim_kind = None
+    on_behalf = None
+    consent_recorded = None
+
+
+def _correctable(application_id: int) -> corrections.Correctable:
+    try:
+        return corrections.correctable(db(), current_user.actor, _procedure(), application_id)
+    except NotAllowed:
+        abort(403)
+    except NotFound:
+        abort(404)
+
+
+def _filled(application: corrections.Correctable) -> CorrectionForm:
+    """The form filled with the details as they stand."""
+    data: dict[str, object] = dict(application.details)
+    born = application.details.get("victim_date_of_birth")
+    data["victim_date_of_birth"] = date.fromisoformat(born) if born else None
+    data["received_on"] = application.received_on
+    return CorrectionForm(formdata=None, data=data)
+
+
+@bp.route("/<int:application_id>/correct", methods=["GET", "POST"])
+def correct(application_id: int) -> Response | tuple[str, int]:
+    """Correct the application's details while it is live."""
+    application = _correctable(application_id)
+    if application.why_not:
+        return _refused_on_page(
+            application_id, InputError(handling.ALREADY_DONE, application.why_not)
+        )
+    form = CorrectionForm() if request.method == "POST" else _filled(application)
+    opened.carry(application.stamp if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            changed = corrections.correct(
+                db(),
+                current_user.actor,
+                _procedure(),
+                application_id,
+                application_input(form, channel="", victim_kind="", on_behalf=""),
+                opened=opened.sent(),
+            )
+        except NotAllowed:
+            abort(403)
+        except NotFound:
+            abort(404)
+        except ChangedMeanwhile as e:
+            now = _correctable(application_id)
+            opened.show_changed(form, e, _filled(now), now.stamp)
+        except InputError as e:
+            if e.field in (handling.ERASED, handling.ALREADY_DONE):
+                return _refused_on_page(application_id, e)
+            form.refuse(e)
+        else:
+            flash(
+                "Details corrected. Letters still to go use them."
+                if changed
+                else "Nothing was changed: the details are as they were.",
+                "success",
+            )
+            return redirect(url_for("trigger.show", application_id=application_id))
+    return render_template(
+        "trigger/correct.html",
+        title=f"Correct the details of application {application.reference}",
+        form=form,
+        application=application,
+    ), 400 if request.method == "POST" else 200
