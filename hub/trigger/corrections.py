@@ -27,9 +27,11 @@ class CorrectionForm(ApplicationForm):
     consent_recorded = None
 
 
-def _correctable(application_id: int) -> corrections.Correctable:
+def _correctable(application_id: int, *, shown: bool = True) -> corrections.Correctable:
     try:
-        return corrections.correctable(db(), current_user.actor, _procedure(), application_id)
+        return corrections.correctable(
+            db(), current_user.actor, _procedure(), application_id, shown=shown
+        )
     except NotAllowed:
         abort(403)
     except NotFound:
@@ -48,8 +50,8 @@ def _filled(application: corrections.Correctable) -> CorrectionForm:
 @bp.route("/<int:application_id>/correct", methods=["GET", "POST"])
 def correct(application_id: int) -> Response | tuple[str, int]:
     """Correct the application's details while it is live."""
-    application = _correctable(application_id)
-    if application.why_not:
+    application = _correctable(application_id, shown=request.method == "GET")
+    if application.why_not and request.method == "GET":
         return _refused_on_page(
             application_id, InputError(handling.ALREADY_DONE, application.why_not)
         )
@@ -71,6 +73,10 @@ def correct(application_id: int) -> Response | tuple[str, int]:
             abort(404)
         except ChangedMeanwhile as e:
             now = _correctable(application_id)
+            if now.why_not:  # decided not met, told the outcome or closed meanwhile
+                return _refused_on_page(
+                    application_id, InputError(handling.ALREADY_DONE, now.why_not)
+                )
             opened.show_changed(form, e, _filled(now), now.stamp)
         except InputError as e:
             if e.field in (handling.ERASED, handling.ALREADY_DONE):

@@ -75,17 +75,23 @@ class Correctable:
 
 
 def correctable(
-    session: Session, actor: Actor, procedure: Procedure, application_id: int
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    application_id: int,
+    *,
+    shown: bool = True,
 ) -> Correctable:
-    """The application's details for the form correcting them, for the lead (``NotAllowed``
-    or ``NotFound`` otherwise, recorded); shown, so recorded as viewed."""
+    """The application for the form correcting it, for the lead (``NotAllowed`` or
+    ``NotFound`` otherwise, recorded); with its details when they are to be ``shown``
+    (filling the form), so recorded as viewed."""
     application = handled(session, actor, procedure, application_id, acts.Action.TRIGGER_CORRECT)
     why_not = ""
     try:
         _refuse_unless_live(application)
     except InputError as refused:
         why_not = refused.message
-    details = reveal(LEAD, application, CORRECTED) if not why_not else {}
+    details = reveal(LEAD, application, CORRECTED) if shown and not why_not else {}
     if details:
         acts.record(
             session,

@@ -608,7 +608,7 @@ def test_the_public_community_trigger_application_has_no_wcag_violations(
     page.get_by_label("Last name, or the name of the business or group").fill("Tester")
     page.get_by_role("button", name="Continue").click()
     found["date of birth"] = violations(page)
-    for _ in range(3):  # date of birth, address and contact are optional
+    for _ in range(3):  # date of birth, contact and address are optional (for a third party)
         page.get_by_role("button", name="Continue").click()
     page.get_by_label("What is happening").fill("Loud music every night and threats on the stairs")
     page.get_by_role("button", name="Continue").click()

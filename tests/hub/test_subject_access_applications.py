@@ -40,6 +40,7 @@ ANSWERS = {
     "victim_date_of_birth-day": "14",
     "victim_date_of_birth-month": "3",
     "victim_date_of_birth-year": "1961",
+    "victim_address": "4 Quarry Lane",
     "victim_postcode": "nx5 2fq",
     "victim_phone": "07700 900456",
     "problem": PROBLEM,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.audit.log import integrate
 from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
-from sharing.trigger import applications, input_checks, letters
+from sharing.trigger import applications, closing, input_checks, letters
 from sharing.vocabulary import LetterKind, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user
@@ -253,8 +253,18 @@ def test_after_the_answer_or_closing_nothing_can_be_corrected(demo, session) -> 
     assert "can no longer be corrected" in refused.get_data(as_text=True)
     response = lead.post(f"/trigger/{not_met.id}/correct", data={**sent, "victim_email": RIGHT})
     assert response.status_code == 400
+    assert _last(session, "trigger.correct").outcome == "refused"
     session.expire_all()
     assert RIGHT.encode() not in (not_met.victim_email or b"")
+
+    withdrawn = _applied(session)
+    closing.record_withdrawal(
+        session, lead_actor, PROCEDURE, withdrawn.id, clock.today(), "The victim phoned"
+    )
+    session.commit()
+    refused = lead.get(f"/trigger/{withdrawn.id}/correct")
+    assert refused.status_code == 400
+    assert "its details can no longer be corrected" in refused.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("agency", ["northshire-police", "northshire-homes"])
