@@ -515,8 +515,8 @@ def test_community_trigger_pages_have_no_wcag_violations(
     live_server, demo_app, axe_page: Page
 ) -> None:
     """The Trigger lead opens the applications, records one (first with errors), opens a
-    waiting application with its threshold check and decision form (with errors), a
-    decided one, one before the review panel (a recommendation with errors), a reviewed
+    waiting application with its threshold check and decision form (with errors), the
+    forms closing it and correcting its details (with errors), a decided one, one before the review panel (a recommendation with errors), a reviewed
     and appealed one and its outcome letter, the recommendations for the agency, then the
     published figures (and with a month that is not one), the regulator's measures and
     the partnership's figures with their meeting pack."""
@@ -554,6 +554,11 @@ def test_community_trigger_pages_have_no_wcag_violations(
         found[closing] = violations(page)
         page.get_by_role("button", name=button).click()  # nothing given: refused
         found[f"{closing} with errors"] = violations(page)
+    page.goto(f"{url}/trigger/{ids[True]}/correct")
+    found["correct the details"] = violations(page)
+    page.get_by_label("Victim's surname, or the business's or group's name").fill("")
+    page.get_by_role("button", name="Save the corrections").click()
+    found["correct the details with errors"] = violations(page)
     page.goto(f"{url}/trigger/{ids[False]}")
     found["decided application"] = violations(page)
     page.goto(f"{url}/trigger/{before_panel}")
