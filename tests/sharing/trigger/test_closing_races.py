@@ -11,18 +11,22 @@ until the second waits for a lock: no sleep decides the order."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
-from sharing.models import TriggerApplication
-from sharing.trigger import closing
+from sharing.meetings import series
+from sharing.models import Conference, MeetingSitting, TriggerApplication, User
+from sharing.trigger import closing, review
 from sharing.vocabulary import Role
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor
+from tests.hub.test_trigger_review import _met, _panel
 from tests.sharing.test_steps_taken_once import _entries, _race
 from tests.sharing.trigger.test_complaints import PROCEDURE, _phoned_by_a_repeat_victim
 
@@ -102,3 +106,44 @@ def test_two_applications_recorded_each_the_duplicate_of_the_other_at_once_leave
         live = session.get(TriggerApplication, phoned.id)
         assert live.closed_at is None
         assert closing.live(live)
+
+
+def test_a_case_brought_to_the_panel_as_its_application_is_withdrawn_is_refused(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The lead records the withdrawal (cancelling the panel's sitting that reviews only
+    this application) as a holder brings its case to that sitting: the bringing waits,
+    then is refused, so no conference, nor a share to any agency, stands for it."""
+    with sessions() as session:
+        lead = demo_actor(session, LEAD, Role.TRIGGER_LEAD)
+        sitting = _panel(session)
+        application = _met(session)
+        review.convene(session, lead, PROCEDURE, application.id, sitting.id)
+        session.commit()
+        asked = next(r for r in application.requests if not r.locked)
+        officer = Actor.of(session.get(User, asked.case.officer_id))
+        case_id, sitting_id = asked.case_id, sitting.id
+
+    def withdraw(session: Session) -> None:
+        closing.record_withdrawal(
+            session, lead, PROCEDURE, application.id, clock.today(), "The victim phoned"
+        )
+
+    def bring(session: Session) -> None:
+        series.bring_case(
+            session,
+            authorise(session, officer, case_id, Act.CONVENE),
+            sitting_id,
+            "ASB Case Review",
+            share_days=28,
+        )
+
+    answers = _race(demo_database[0], sessions, withdraw, bring)
+
+    assert answers == ["done", "That sitting is cancelled: choose another"]
+    with sessions() as session:
+        assert session.get(MeetingSitting, sitting_id).cancelled
+        on_it = session.scalar(
+            select(func.count()).select_from(Conference).where(Conference.sitting_id == sitting_id)
+        )
+        assert on_it == 0
