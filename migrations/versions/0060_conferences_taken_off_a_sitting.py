@@ -2,8 +2,8 @@
 application closed as withdrawn or a duplicate while the sitting goes on with other
 business): the notice that tells the people it expected.
 
-Revision ID: 0059
-Revises: 0056
+Revision ID: 0060
+Revises: 0059
 Create Date: 2026-12-05 20:00:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0059"
-down_revision = "0056"
+revision = "0060"
+down_revision = "0059"
 branch_labels = None
 depends_on = None
 
@@ -28,6 +28,7 @@ _NOTICES = (
     "case_given",
     "sitting_moved",
     "sitting_cancelled",
+    "safeguarding_referral",
 )
 _NEW_NOTICE = "taken_off"
 
