@@ -122,7 +122,7 @@ def test_withdrawn_it_cancels_the_sitting_that_reviews_it_alone(hub, session) ->
     people = {n.user_id for n in told}
     assert {m.user_id for m in sitting.series.members} <= people
     assert conference.convened_by_id in people
-    assert {n.reference for n in told} == {f"sitting {sitting.id}"}
+    assert {(n.sitting_id, n.reference) for n in told} == {(sitting.id, None)}
 
     cancelled = _entries(session, "meeting.cancel")[-1]
     assert cancelled.basis.startswith("reason nothing_to_discuss; ")
