@@ -33,7 +33,7 @@ from sharing.audit import acts
 from sharing.cases import casework, first_contact, incidents, reviews
 from sharing.cases.people import PersonInput, check_person
 from sharing.crypto.sealing import forget_data_keys
-from sharing.db import begin_writing
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed
 from sharing.imports.batch import CaseBatch
 from sharing.imports.case_rows import (
@@ -117,18 +117,18 @@ def import_cases(
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - an actor's agency exists
     result = ImportResult(dry_run=dry_run)
-    importer = _Importer(
-        session,
-        actor,
-        agency,
-        result,
-        review_days=review_days,
-        first_contact_days=first_contact_days,
-    )
     try:
         if data.seekable():
             _read_through(data, max_rows)
-        begin_writing(session)  # all rows or none, even on SQLite
+        _hold_references(session, agency)  # all rows or none, even on SQLite
+        importer = _Importer(
+            session,
+            actor,
+            agency,
+            result,
+            review_days=review_days,
+            first_contact_days=first_contact_days,
+        )
         rows = read_cases(data, wards=importer.wards, report=result.report, max_rows=max_rows)
         for row in rows:
             importer.take(row)
@@ -225,12 +225,12 @@ def open_case_from(
         raise RowRejected(problems)
     if occurred_at is not None:
         row = replace(row, incident=replace(row.incident, occurred_at=occurred_at))
+    _hold_references(session, agency)  # and so that the savepoint is one, even on SQLite
     before = session.scalar(
         select(Case.id).where(Case.agency_id == agency.id, Case.external_reference == row.reference)
     )
     if before is not None:
         raise ImportedBefore(before if visible_cases(session, actor, [before]) else None)
-    begin_writing(session)  # so that the savepoint is one, even on SQLite
     savepoint = session.begin_nested()
     try:
         opened = importer.open(row, opened_at=None if values.get("opened_on") else now)
@@ -246,6 +246,14 @@ def _opened_at(row: CaseRow) -> datetime:
     for a case opened today before nine (never a time still to come)."""
     nine = datetime.combine(row.opened_on, time(9), tzinfo=clock.PARTNERSHIP_ZONE)
     return min(nine, clock.now())
+
+
+def _hold_references(session: Session, agency: Agency) -> None:
+    """Begin writing, holding the agency's references from its own system until the
+    transaction ends (its row's lock; SQLite's write lock): an import or a case sent
+    through the API at the same moment waits, then finds the references this one used,
+    where both would read a reference unused and the second fail writing it again."""
+    read_for_change(session, agency)
 
 
 def _read_through(data: IO[bytes], max_rows: int) -> None:

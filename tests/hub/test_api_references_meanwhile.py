@@ -1,0 +1,192 @@
+"""A reference from an agency's own system used by two acts at the same moment, on
+PostgreSQL through the partner API (demo partnership): a case opened with a reference
+(by the API, an import or the command line) is held open, uncommitted, while the API
+opens a case or imports a file with the same reference; once the first commits, the
+second must see it. Before, the second had checked the reference before the first
+committed, then wrote it again and answered 500: a retry of a slow import, or a system
+sending the same case from two workers, lost the whole answer.
+
+No sleep decides the order: the first commits only once the second waits for its lock."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, func, select, text
+
+from sharing import api_clients, clock
+from sharing.access.decide import Actor
+from sharing.imports import cases as imports
+from sharing.models import Case
+from sharing.vocabulary import Role
+from tests.fixtures.api import HTTPS, bearer_for, register
+from tests.fixtures.app import make_app
+from tests.fixtures.databases import PostgresServer
+from tests.fixtures.demo import demo_user, postgres_demo
+
+pytestmark = pytest.mark.postgres
+
+#: How long a race may take before the test gives up on it (never reached when it passes).
+PATIENCE_SECONDS = 60
+HEADING = "reference,opened_on,category,priority,triage,summary,incident_at,incident_description\n"
+
+
+@pytest.fixture
+def hub_on_postgres(
+    postgres_server: PostgresServer, demo_files: Path, tmp_path: Path
+) -> Iterator[Flask]:
+    """The hub on a PostgreSQL copy of the demo, with the demo's key store."""
+    url = postgres_server.create_database(template=postgres_demo(postgres_server, demo_files))
+    shutil.copytree(demo_files / "instance", tmp_path / "instance")
+    app = make_app(tmp_path, url)
+    try:
+        yield app
+    finally:
+        app.extensions["hub.engine"].dispose()
+        postgres_server.drop_database(url)
+
+
+def _waiting_for_a_lock(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        )
+
+
+def _row(reference: str) -> str:
+    day = clock.today().isoformat()
+    return f"{reference},{day},noise,amber,low_level,Music,{day} 00:05,Music at night\n"
+
+
+def _while_a_case_with_the_reference_is_opened(
+    app: Flask, reference: str, send: Callable[[], Any]
+) -> Any:
+    """What ``send`` is answered when it runs while another act opens a case of the
+    housing association with ``reference`` and commits once ``send`` waits for it."""
+    sessions = app.extensions["hub.sessions"]
+    opened, let_go = threading.Event(), threading.Event()
+    answered: dict[str, Any] = {}
+
+    def first() -> None:
+        with sessions() as session:
+            manager = Actor.of(demo_user(session, "northshire-homes", Role.MANAGER))
+            imports.open_case_from(
+                session,
+                manager,
+                dict(
+                    zip(
+                        HEADING.strip().split(","),
+                        _row(reference).strip().split(","),
+                        strict=True,
+                    )
+                ),
+            )
+            opened.set()
+            let_go.wait(PATIENCE_SECONDS)
+            session.commit()
+
+    def second() -> None:
+        try:
+            answered["response"] = send()
+        except Exception as failed:  # what a partner system would get as a 500  # noqa: BLE001
+            answered["response"] = failed
+
+    opening = threading.Thread(target=first)
+    opening.start()
+    assert opened.wait(PATIENCE_SECONDS)
+    sending = threading.Thread(target=second)
+    sending.start()
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    engine = app.extensions["hub.engine"]
+    while not ("response" in answered or _waiting_for_a_lock(engine)):
+        assert time.monotonic() < deadline, "the second act neither waited nor ended"
+        time.sleep(0.01)
+    let_go.set()
+    opening.join(PATIENCE_SECONDS)
+    sending.join(PATIENCE_SECONDS)
+    response = answered["response"]
+    assert not isinstance(response, Exception), repr(response)
+    return response
+
+
+def _housing(app: Flask) -> api_clients.Registered:
+    with app.extensions["hub.sessions"]() as session:
+        return register(session, "northshire-homes", Role.MANAGER, name="Housing management")
+
+
+def _cases_with(app: Flask, reference: str) -> int:
+    with app.extensions["hub.sessions"]() as session:
+        return session.scalar(select(func.count()).where(Case.external_reference == reference))
+
+
+def test_a_case_sent_while_one_with_its_reference_is_opened_is_a_conflict_naming_it(
+    hub_on_postgres: Flask,
+) -> None:
+    app, reference = hub_on_postgres, f"HMS-{uuid.uuid4().hex[:10]}"
+    housing = _housing(app)
+    client = app.test_client()
+    headers = {**bearer_for(client, housing), "Idempotency-Key": str(uuid.uuid4())}
+    moment = (clock.now() - timedelta(hours=1)).isoformat()
+    body = {
+        "reference": reference,
+        "category": "noise",
+        "priority": "amber",
+        "triage": "low_level",
+        "summary": "Loud music",
+        "incident": {"occurred_at": moment, "description": "Music until 3am"},
+    }
+
+    answer = _while_a_case_with_the_reference_is_opened(
+        app,
+        reference,
+        lambda: client.post("/api/v1/cases", json=body, headers=headers, base_url=HTTPS),
+    )
+
+    assert answer.status_code == 409, answer.get_data(as_text=True)
+    with app.extensions["hub.sessions"]() as session:
+        first = session.scalar(select(Case.id).where(Case.external_reference == reference))
+    assert answer.get_json()["case_id"] == first
+    assert _cases_with(app, reference) == 1
+
+
+def test_a_file_imported_while_a_case_with_one_of_its_references_is_opened_leaves_it_alone(
+    hub_on_postgres: Flask,
+) -> None:
+    app, reference = hub_on_postgres, f"HMS-{uuid.uuid4().hex[:10]}"
+    other = f"HMS-{uuid.uuid4().hex[:10]}"
+    housing = _housing(app)
+    client = app.test_client()
+    headers = bearer_for(client, housing)
+    csv = (HEADING + _row(reference) + _row(other)).encode()
+
+    answer = _while_a_case_with_the_reference_is_opened(
+        app,
+        reference,
+        lambda: client.post(
+            "/api/v1/cases/import",
+            data=csv,
+            content_type="text/csv",
+            headers=headers,
+            base_url=HTTPS,
+        ),
+    )
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    report = answer.get_json()
+    assert (report["opened"], report["already_imported"], report["rejected"]) == (1, 1, 0)
+    assert _cases_with(app, reference) == 1
+    assert _cases_with(app, other) == 1
