@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act, Actor
+from sharing.audit import acts
 from sharing.cases import recording
 from sharing.crypto.sealing import seal_many
+from sharing.db import read_for_change
 from sharing.errors import InputError
 from sharing.models import Agency, Incident
 from sharing.risk.escalation import escalate
@@ -48,6 +50,17 @@ def add_incident(
     """Record an incident on a case the actor works (authorised for ``Act.RECORD``)."""
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
+    read_for_change(session, case)  # closed or erased meanwhile: this waits, then sees it
+    if case.status is CaseStatus.CLOSED or case.erased_at is not None:
+        gone = "closed" if case.erased_at is None else "erased"
+        acts.refuse(
+            session,
+            acts.Action.CASE_RECORD,
+            actor=actor,
+            subject=authorised.subject,
+            reason=f"case {gone} meanwhile: no incident recorded",
+        )
+        raise InputError("case", f"The case was {gone} meanwhile: the incident was not recorded")
     now = now or clock.now()
     checked = check_incident(
         session, actor, case.agency.area_id, {p.person_id for p in case.parties}, data, now

@@ -6,6 +6,9 @@ second must see it. Before, the second had checked the reference before the firs
 committed, then wrote it again and answered 500: a retry of a slow import, or a system
 sending the same case from two workers, lost the whole answer.
 
+So too an incident sent while its case is closed: it waits for the closing, then is
+refused naming the case, where it was recorded on the case just closed and answered 201.
+
 No sleep decides the order: the first commits only once the second waits for its lock."""
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ from sqlalchemy import Engine, func, select, text
 from sharing import api_clients, clock
 from sharing.access.decide import Actor
 from sharing.imports import cases as imports
-from sharing.models import Case
-from sharing.vocabulary import Role
+from sharing.models import Case, Incident
+from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.api import HTTPS, bearer_for, register
 from tests.fixtures.app import make_app
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.databases import PostgresServer
-from tests.fixtures.demo import demo_user, postgres_demo
+from tests.fixtures.demo import demo_user, open_cases, postgres_demo
 
 pytestmark = pytest.mark.postgres
 
@@ -190,3 +194,68 @@ def test_a_file_imported_while_a_case_with_one_of_its_references_is_opened_leave
     assert (report["opened"], report["already_imported"], report["rejected"]) == (1, 1, 0)
     assert _cases_with(app, reference) == 1
     assert _cases_with(app, other) == 1
+
+
+def test_an_incident_sent_while_its_case_is_closed_is_refused_and_not_recorded(
+    hub_on_postgres: Flask,
+) -> None:
+    app = hub_on_postgres
+    sessions = app.extensions["hub.sessions"]
+    housing = _housing(app)
+    with sessions() as session:
+        case_id = open_cases(session, "northshire-homes")[0].id
+        incidents_before = session.scalar(
+            select(func.count()).select_from(Incident).where(Incident.case_id == case_id)
+        )
+    client = app.test_client()
+    headers = {**bearer_for(client, housing), "Idempotency-Key": str(uuid.uuid4())}
+    body = {
+        "occurred_at": (clock.now() - timedelta(hours=1)).isoformat(),
+        "description": "Shouting in the stairwell",
+    }
+    closing_taken, let_go = threading.Event(), threading.Event()
+    answered: dict[str, Any] = {}
+
+    def close() -> None:
+        with sessions() as session:
+            manager = Actor.of(demo_user(session, "northshire-homes", Role.MANAGER))
+            close_for_erasure(session, manager, case_id)
+            closing_taken.set()
+            let_go.wait(PATIENCE_SECONDS)
+            session.commit()
+
+    def send() -> None:
+        try:
+            answered["response"] = client.post(
+                f"/api/v1/cases/{case_id}/incidents", json=body, headers=headers, base_url=HTTPS
+            )
+        except Exception as failed:  # what a partner system would get as a 500  # noqa: BLE001
+            answered["response"] = failed
+
+    closing = threading.Thread(target=close)
+    closing.start()
+    assert closing_taken.wait(PATIENCE_SECONDS)
+    sending = threading.Thread(target=send)
+    sending.start()
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while not ("response" in answered or _waiting_for_a_lock(app.extensions["hub.engine"])):
+        assert time.monotonic() < deadline, "the incident neither waited nor ended"
+        time.sleep(0.01)
+    let_go.set()
+    closing.join(PATIENCE_SECONDS)
+    sending.join(PATIENCE_SECONDS)
+
+    answer = answered["response"]
+    assert not isinstance(answer, Exception), repr(answer)
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    [problem] = answer.get_json()["errors"]
+    assert problem["field"] == "case"
+    assert "closed meanwhile" in problem["reason"]
+    with sessions() as session:
+        assert session.get(Case, case_id).status is CaseStatus.CLOSED
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Incident).where(Incident.case_id == case_id)
+            )
+            == incidents_before
+        )
