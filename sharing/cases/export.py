@@ -114,7 +114,12 @@ def export_cases(session: Session, actor: Actor) -> Sheet:
     return Sheet(name="Cases", heading=(), rows=[COLUMNS, *rows])
 
 
+#: What the file starts with: the byte order mark, without which a spreadsheet opens it
+#: in another encoding (Siân shown as SiÃ¢n); what Excel writes as "CSV UTF-8".
+BYTE_ORDER_MARK = "\ufeff"
+
+
 def export_csv(session: Session, actor: Actor) -> tuple[str, str]:
     """The export as CSV text, with the file's name (today's date in it)."""
     sheet = export_cases(session, actor)
-    return csv_text(sheet), f"cases-{clock.today().isoformat()}.csv"
+    return BYTE_ORDER_MARK + csv_text(sheet), f"cases-{clock.today().isoformat()}.csv"

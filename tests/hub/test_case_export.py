@@ -23,8 +23,13 @@ from tests.fixtures.demo import demo_client, demo_user, lock_demo_case
 AGENCY = "larkmoor-ha"
 
 
+def _text(response) -> str:
+    """The file as a spreadsheet reads it: UTF-8, after the byte order mark."""
+    return response.get_data().decode("utf-8-sig")
+
+
 def _rows(response) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(_text(response))))
 
 
 def _last_export(session) -> AuditEntry:
@@ -59,7 +64,7 @@ def test_a_manager_downloads_exactly_the_cases_they_may_see_and_nothing_personal
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="cases-')
     assert response.headers["Cache-Control"] == "no-store"
-    text = response.get_data(as_text=True)
+    text = _text(response)
     assert text.splitlines()[0] == ",".join(COLUMNS)
     rows = _rows(response)
 
@@ -163,3 +168,25 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text(
         demo_session.commit()
     row = next(r for r in rows if r["Reference"] == case.reference)
     assert row["Officer"] == '\'=HYPERLINK("https://evil.example","Click")'
+
+
+def test_names_with_accents_open_as_written_in_a_spreadsheet(demo_hub, demo_session) -> None:
+    """Excel opens a CSV file as UTF-8 only when it starts with a byte order mark; without
+    one, an officer called Siân was shown as SiÃ¢n."""
+    manager = demo_user(demo_session, AGENCY, Role.MANAGER)
+    case = demo_session.scalars(
+        select(Case).where(Case.agency.has(code=AGENCY), Case.locked.is_(False))
+    ).first()
+    officer = demo_session.get(User, case.officer_id)
+    named = officer.display_name
+    officer.display_name = "Siân Prŷs"
+    demo_session.commit()
+    try:
+        response = demo_client(demo_hub, manager).get("/cases/export.csv")
+    finally:
+        officer.display_name = named
+        demo_session.commit()
+
+    assert response.get_data().startswith(b"\xef\xbb\xbf" + b"Reference,")
+    row = next(r for r in _rows(response) if r["Reference"] == case.reference)
+    assert row["Officer"] == "Siân Prŷs"
