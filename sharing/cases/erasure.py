@@ -21,6 +21,7 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.shredding import shred
+from sharing.db import read_for_change
 from sharing.errors import NotFound
 from sharing.models import (
     Action,
@@ -169,7 +170,11 @@ def erase_if_held_by_no_case(
 ) -> bool:
     """Erase a person just taken off a case if no live case holds them any more (they are
     on no other live case, and nothing recorded names them): a record kept for no case, like a
-    file attached by mistake, is not kept. Whether they were erased."""
+    file attached by mistake, is not kept. Whether they were erased. The person is read
+    again under a lock first, so that two officers taking them off their last two cases
+    at once, or one linking them to a case meanwhile, take turns: the second sees what
+    the first did."""
+    read_for_change(session, person)
     if cases_holding(session, person.id):
         return False
     _erase_person(session, actor, person, now)

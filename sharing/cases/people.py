@@ -21,6 +21,7 @@ from sharing.cases import erasure, recording
 from sharing.cases.needs import Needs
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal_many
+from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.formats import is_email_address, normalise_phone
 from sharing.models import Case, CaseParty, Person
@@ -207,6 +208,8 @@ def add_person(
     ):
         if known_person_id is not None:
             person = session.get(Person, known_person_id)
+            if person is not None:  # not erased meanwhile, as they are taken off elsewhere
+                read_for_change(session, person)
             if person is None or person.agency_id != case.agency_id or person.erased_at:
                 raise InputError("known_person", "Choose a person your agency holds")
             _not_yet_in_part(case, person.id, data.role, "known_person")
