@@ -219,6 +219,7 @@ def _fill_person_form(form: AddPersonForm, found: case_forms.PersonToChange) -> 
 
 
 @bp.route("/<int:case_id>/people/<int:party_id>/remove", methods=["GET", "POST"])
+@accepted_once
 def remove_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
     """Take someone off the case, after a confirmation."""
     authorised, case = case_to_work_on(case_id, Act.RECORD, "remove a person form")

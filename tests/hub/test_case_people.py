@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from hub.forms import ALREADY_SAVED
 from sharing.crypto.sealing import unseal_many
 from sharing.models import AuditEntry, BlindIndex, Case, CaseParty, Person
 from sharing.vocabulary import PartyRole, Role
@@ -19,6 +20,7 @@ from tests.fixtures.demo import (
     share_demo_case,
     shared_with_agency,
 )
+from tests.fixtures.forms import form_on
 
 
 def _last_entry(session) -> AuditEntry:
@@ -143,6 +145,25 @@ def test_taking_someone_off_a_case_keeps_the_person(demo_hub, demo_session) -> N
     assert demo_session.get(Person, person_id) is not None
     assert _last_entry(demo_session).basis == f"person {person_id} removed as {role}"
     assert officer.get(url).status_code == 404
+
+
+def test_taking_someone_off_sent_twice_lands_on_the_case_saying_so(demo_hub, demo_session) -> None:
+    """A double click on "Take them off the case", or Back and send again, is told it
+    was already done and goes back to the case, as the first send did: not "Page not
+    found", as if the person or the case had gone."""
+    case = open_cases(demo_session, "northshire-homes")[6]
+    officer = demo_client(demo_hub, case.officer)
+    party_id = case.parties[-1].id
+    url = f"/cases/{case.id}/people/{party_id}/remove"
+    sent = form_on(officer.get(url).get_data(as_text=True), url)
+    first = officer.post(url, data=sent)
+    assert first.status_code == 302
+    again = officer.post(url, data=sent)
+    assert again.status_code == 302
+    assert again.location == first.location
+    assert ALREADY_SAVED in officer.get(again.location).get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(CaseParty, party_id) is None
 
 
 def test_a_witness_added_by_mistake_and_taken_off_is_erased(demo_hub, demo_session) -> None:
