@@ -115,3 +115,18 @@ def test_new_case_form_checks_if_the_person_is_already_known_without_saving(
     assert "Enter the person&#39;s last name, phone number or postcode" in nothing.get_data(
         as_text=True
     )
+
+
+def test_no_matches_speaks_of_the_cases_the_officer_can_see(
+    as_user, create_user, create_case, db_session
+) -> None:
+    """An officer finding nothing is told none of the cases they can see holds the value,
+    not that none of their agency's does: another team's case may hold it."""
+    north, south = create_user("case_officer"), create_user("case_officer")
+    north.team, south.team = "North neighbourhood team", "South neighbourhood team"
+    db_session.commit()
+    create_case(south)  # victim Amelia Testperson
+    page = _search(as_user(user=north), kind="surname", surname="Testperson").get_data(as_text=True)
+    assert "No matches" in page
+    assert "None of your agency's cases holds" not in page
+    assert "None of the cases you can see holds exactly that value" in page
