@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from hub import opened
 from hub.cases.forms import CloseForm, survey_form
 from hub.cases.views import _record, bp, case_to_work_on
 from hub.database import db
@@ -18,8 +19,13 @@ from sharing.vocabulary import SurveyChannel
 
 @bp.route("/<int:case_id>/close", methods=["GET", "POST"])
 def close(case_id: int) -> Response | tuple[str, int]:
+    """Close a case. The form lists the case's open actions, which close with it: a
+    closing sent from a form that listed others (one added or closed since) is shown
+    again with the actions as they are now, nothing closed."""
     authorised, case = case_to_work_on(case_id, Act.CLOSE, "close form")
     form = CloseForm()
+    to_close = closing.actions_to_close(db(), authorised)
+    opened.carry(to_close.stamp)
     response = _record(
         case,
         form,
@@ -30,15 +36,29 @@ def close(case_id: int) -> Response | tuple[str, int]:
             form.note.data or "",
             outcome=form.outcome.data,
             resolved_by=form.resolved_by.data,
+            opened=opened.sent(),
         ),
         template="cases/close.html",
         refused_as=acts.Action.CASE_CLOSE,
         title=f"Close case {case.reference}",
-        done=f"Case {case.reference} closed. Offer the complainant the satisfaction survey.",
+        done=_closed_message(case.reference, len(to_close.actions)),
+        # The form holds no record's values: the user's choices stand; the list of
+        # actions on the page is the case's now.
+        as_now=lambda: (form, to_close.stamp),
+        open_actions=to_close.actions,
     )
     if isinstance(response, Response) and response.status_code == 302:
         return redirect(url_for("cases.survey", case_id=case.id))
     return response
+
+
+def _closed_message(reference: str, actions: int) -> str:
+    closed = (
+        f" Its {actions} open action{'s' if actions != 1 else ''} closed with it."
+        if actions
+        else ""
+    )
+    return f"Case {reference} closed.{closed} Offer the complainant the satisfaction survey."
 
 
 @bp.route("/<int:case_id>/survey", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
 from sharing.errors import ClosedMeanwhile, InputError, NotFound
 from sharing.models import Action, Agency, Case, User
-from sharing.vocabulary import ActionKind, ActionStatus
+from sharing.vocabulary import ActionKind, ActionStatus, CaseStatus
 
 
 @dataclass
@@ -66,6 +66,21 @@ def add_action(
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
+    # Closed by a colleague at the same moment: wait, then add nothing to a closed case
+    # (its closing closed the actions it had; one added after would stay open for ever).
+    read_for_change(session, case)
+    if case.status is CaseStatus.CLOSED:
+        raise acts.refused(
+            session,
+            acts.Action.CASE_RECORD,
+            actor=actor,
+            subject=authorised.subject,
+            reason="case closed meanwhile: action not added",
+            answer=InputError(
+                "description",
+                "This case was closed after you opened this form, so no action was added",
+            ),
+        )
     owner_agency_id, owner_user_id = _checked_owner(session, case, data, actor.agency_id)
     _check_due(data.due_on, clock.day_of(now))
     action = Action(
@@ -123,8 +138,11 @@ def refused_change(session: Session, authorised: AuthorisedCase, action_id: int)
 def closed_meanwhile(action: Action) -> ClosedMeanwhile:
     """The refusal of a change to a closed action: "This action was marked done by Sam
     Patel on 5 December 2026 at 3:04pm" (with their agency, when another agency's staff
-    closed it), as much as the action keeps."""
+    closed it; "closed with the case" by whoever closed the case), as much as the action
+    keeps."""
     how = "marked done" if action.status is ActionStatus.DONE else "cancelled"
+    if action.closed_with_case:
+        how = "closed with the case"
     closer = action.closed_by
     by = ""
     if closer is not None:

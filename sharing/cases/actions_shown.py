@@ -35,7 +35,7 @@ def action_views(decision: Decision, actions: Sequence[Action], today: date) -> 
         ActionView(
             id=a.id,
             kind=a.kind.label,
-            status=a.status.label,
+            status=a.status_label,
             owner_agency=a.owner_agency.name,
             owner_user=a.owner_user.display_name if a.owner_user else None,
             due_on=a.due_on,

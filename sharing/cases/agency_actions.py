@@ -244,7 +244,7 @@ def close_action(
     read_for_change(session, action)  # closed twice at once: the second waits, then sees it
     case = action.case
     if action.status is not ActionStatus.OPEN:
-        raise InputError("note", f"This action is already {action.status.label.lower()}")
+        raise InputError("note", f"This action is already {action.status_label.lower()}")
     text = checked_text(
         "note",
         note,

@@ -1,5 +1,7 @@
 """Closing a case: one of the procedure's reasons, whether the behaviour was resolved and
-by what, and a note; its shares for ASB case management end with it.
+by what, and a note; its shares for ASB case management end with it, and so do the
+actions still open on it (its own, and those its conferences agreed with partners): no one
+works a closed case, so nothing of it should wait on anyone's list.
 
 The function checks its input again (the web form checks first, for the user), asks
 ``sharing.access.decide`` whether the actor may act, writes, and flushes. The caller commits.
@@ -7,20 +9,30 @@ The function checks its input again (the web form checks first, for the user), a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from sharing import clock
+from sharing import clock, stamps
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
+from sharing.access.reveal import load_data_keys
 from sharing.audit import acts
 from sharing.cases import recording, shares
+from sharing.cases.actions_shown import ActionView, action_views
 from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
-from sharing.errors import InputError
-from sharing.models import Case
-from sharing.vocabulary import CaseStatus, ClosureOutcome, ClosureReason, Intervention
+from sharing.errors import ChangedMeanwhile, InputError
+from sharing.models import Action, Case, User
+from sharing.vocabulary import (
+    ActionStatus,
+    CaseStatus,
+    ClosureOutcome,
+    ClosureReason,
+    Intervention,
+)
 
 #: The longest note on a case's closing.
 MAX_CLOSING_NOTE = 2000
@@ -42,6 +54,97 @@ def _require_quiet_days(case: Case, today: date) -> None:
         )
 
 
+@dataclass(frozen=True)
+class ActionsToClose:
+    """The case's open actions as the close form lists them, and the stamp the form
+    carries so that a closing sent from it closes only the actions it listed."""
+
+    actions: list[ActionView]
+    stamp: str
+
+
+def open_actions(session: Session, case: Case, *, for_closing: bool = False) -> list[Action]:
+    """The case's open actions, its own and its conferences', soonest due first (undated
+    last); each locked until the transaction ends ``for_closing``, so that one marked
+    done at the same moment is either done first or closed with the case."""
+    query = (
+        select(Action)
+        .where(Action.case_id == case.id, Action.status == ActionStatus.OPEN)
+        .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+    )
+    if for_closing:
+        # Read again, not as the session last saw them: one closed meanwhile is left out.
+        return list(
+            session.scalars(
+                query.with_for_update(of=Action).execution_options(populate_existing=True)
+            )
+        )
+    return list(
+        session.scalars(
+            query.options(selectinload(Action.owner_agency), selectinload(Action.owner_user))
+        )
+    )
+
+
+def _stamp(session: Session, case: Case, actions: list[Action]) -> str:
+    return stamps.of(session, case, only=("status",), also=[a.id for a in actions])
+
+
+def actions_to_close(
+    session: Session, authorised: AuthorisedCase, today: date | None = None
+) -> ActionsToClose:
+    """The open actions the close form lists (what is to be done as the decision allows,
+    who holds each and by when), recorded as one view of the actions category when it
+    lists any; with the stamp that refuses a closing sent from a form that listed other
+    actions than the case has open then."""
+    case, decision = authorised.case, authorised.decision
+    actions = open_actions(session, case)
+    if actions and decision.allows("actions"):
+        load_data_keys(session, {case.data_key_id})
+        acts.record(
+            session,
+            acts.Action.CASE_VIEW,
+            actor=authorised.actor,
+            subject=authorised.subject,
+            basis=f"actions: {decision.categories['actions']} "
+            f"| sections close form, open actions {acts.ids([a.id for a in actions])}",
+        )
+    return ActionsToClose(
+        action_views(decision, actions, today or clock.today()), _stamp(session, case, actions)
+    )
+
+
+def _check_actions_as_listed(session: Session, case: Case, opened: str | None) -> None:
+    """``ChangedMeanwhile`` when the case's open actions are not those the close form
+    listed (its stamp ``opened``): one added, or one marked done or cancelled, after it
+    was opened, naming who did the latest of those and when."""
+    try:
+        stamps.check(
+            session,
+            opened,
+            case,
+            only=("status",),
+            also=lambda: [a.id for a in open_actions(session, case)],
+        )
+    except ChangedMeanwhile:
+        raise ChangedMeanwhile(*_latest_change_of_actions(session, case)) from None
+
+
+def _latest_change_of_actions(session: Session, case: Case) -> tuple[datetime | None, str | None]:
+    """When an action of the case was last added or closed, and who by."""
+    moments: list[tuple[datetime, int | None]] = [
+        (at, by)
+        for a in session.scalars(select(Action).where(Action.case_id == case.id))
+        for at, by in ((a.created_at, a.created_by_id), (a.closed_at, a.closed_by_id))
+        if at is not None
+    ]
+    if not moments:
+        return None, None
+    at, user_id = max(moments, key=lambda m: m[0])
+    user = session.get(User, user_id) if user_id is not None else None
+    return at, user.display_name if user else None
+
+
 def close_case(
     session: Session,
     authorised: AuthorisedCase,
@@ -51,13 +154,17 @@ def close_case(
     *,
     outcome: ClosureOutcome | None,
     resolved_by: Intervention | None = None,
+    opened: str | None = None,
 ) -> Case:
     """Close a case (authorised for ``Act.CLOSE``) with one of the procedure's reasons,
     whether the behaviour was resolved and, if it was, the main action that resolved it
     (HouseMark's list). Refused, with the field, nothing written and the refusal audited:
     a case already closed, no outcome, a resolved case without its main action, or an
     action given for one not resolved. Its live shares for ASB case management end with it
-    (``shares.end_at_closing``)."""
+    (``shares.end_at_closing``), and its open actions close with it: each cancelled,
+    marked ``closed_with_case``, at the closing and by the closer, named in the closing's
+    one audit entry. ``ChangedMeanwhile`` if the case's open actions are not those the
+    close form listed (its stamp ``opened``), so none is closed unseen."""
     authorised.require(Act.CLOSE)
     case, actor = authorised.case, authorised.actor
     with acts.refusing_input(
@@ -83,6 +190,7 @@ def close_case(
         if reason is ClosureReason.NO_REPORTS_28_DAYS:
             _require_quiet_days(case, clock.day_of(now or clock.now()))
         text = recording.text("note", note, limit=MAX_CLOSING_NOTE, what="the note")
+    _check_actions_as_listed(session, case, opened)
     case.status = CaseStatus.CLOSED
     case.closure_reason = reason
     case.closure_outcome = outcome
@@ -91,6 +199,7 @@ def close_case(
     case.review_due_on = None
     case.risk_review_due_on = None
     seal(case, "closure_note", text)
+    closed_actions = _close_open_actions(session, case, actor.user_id, closed_at)
     session.flush()
     acts.record(
         session,
@@ -98,7 +207,22 @@ def close_case(
         actor=actor,
         subject=acts.Subject("case", case.id),
         basis=f"reason {reason.value}; {outcome.value}"
-        + (f" by {resolved_by.value}" if resolved_by else ""),
+        + (f" by {resolved_by.value}" if resolved_by else "")
+        + f"; closed with it: actions {acts.ids([a.id for a in closed_actions])}",
     )
     shares.end_at_closing(session, actor, case, closed_at)
     return case
+
+
+def _close_open_actions(
+    session: Session, case: Case, closer_id: int, closed_at: datetime
+) -> list[Action]:
+    """Close the case's open actions with it: cancelled, not by a decision on each but
+    because the case closed (``closed_with_case``), at the closing, by the closer."""
+    closed = open_actions(session, case, for_closing=True)
+    for action in closed:
+        action.status = ActionStatus.CANCELLED
+        action.closed_with_case = True
+        action.closed_at = closed_at
+        action.closed_by_id = closer_id
+    return closed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing import clock
@@ -235,6 +235,9 @@ class Action(LastChanged, Base):
     #: Who marked it done or cancelled, and when.
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Cancelled because its case closed while it was open (by whoever closed the case,
+    #: at the closing), not by anyone's decision on the action itself.
+    closed_with_case: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     #: What is to be done, and any notes on it.
     description: Mapped[bytes | None] = personal("actions")
@@ -249,6 +252,12 @@ class Action(LastChanged, Base):
     @property
     def sealed_under(self) -> Case:
         return self.case
+
+    @property
+    def status_label(self) -> str:
+        """Its status as people read it: "Closed with the case" for one closed by its
+        case's closing."""
+        return "Closed with the case" if self.closed_with_case else self.status.label
 
 
 class OfficerChange(Base):
