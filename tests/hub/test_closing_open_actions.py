@@ -232,6 +232,12 @@ def test_a_partners_action_closed_with_the_case_leaves_its_lists_and_cannot_be_d
     assert "closed with the case" in html.unescape(late.get_data(as_text=True))
     demo_session.expire_all()
     assert demo_session.get(Action, partners.id).closed_with_case
+    # The police see it closed where they see their conference's actions.
+    conference = sergeant.get(f"/conferences/{partners.conference_id}")
+    assert conference.status_code == 200
+    agreed = html.unescape(conference.get_data(as_text=True))
+    assert PARTNERS in agreed
+    assert "Closed with the case" in agreed
     # The officer's own list, and the notices of actions falling due, leave them out.
     officer = _officer(demo_hub, demo_session, case)
     assert f"/actions/{own.id}/done" not in "".join(walk_pages(officer, "/actions"))
