@@ -39,6 +39,7 @@ from sharing.models import (
     Incident,
     RiskAssessment,
 )
+from sharing.risk.disclose import of_someone_on_the_case
 from sharing.vocabulary import (
     ActionKind,
     ActionStatus,
@@ -239,7 +240,8 @@ class Counter:
 
     def risk(self) -> dict[str, dict[int, Tally]]:
         """Each assessed person's latest band in the period (``band:<band>``) and its
-        movement from their first in it (``move:up|same|down``), by agency."""
+        movement from their first in it (``move:up|same|down``), by agency: of the people
+        on their cases now (someone taken off a case no longer counts in its risk)."""
         order = (RiskAssessment.assessed_at, RiskAssessment.id)
         partition = (RiskAssessment.case_id, RiskAssessment.person_id)
         rank = case(*[(RiskAssessment.band == band, band.rank) for band in RiskBand], else_=0)
@@ -257,7 +259,11 @@ class Counter:
                 .label("first_rank"),
             )
             .join(Case, Case.id == RiskAssessment.case_id)
-            .where(self._in_period(RiskAssessment.assessed_at), *self.where())
+            .where(
+                self._in_period(RiskAssessment.assessed_at),
+                of_someone_on_the_case(),
+                *self.where(),
+            )
             .subquery()
         )
         movement = case(

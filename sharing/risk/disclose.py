@@ -5,6 +5,10 @@ Like ``sharing.cases.pages``: each takes the decision that let the actor in and 
 the values whose category it allows (``sharing.access.reveal``). Bands, scores and dates
 are plain columns, but they are shown only when the decision allows "risk". The risk
 section of a case page is recorded in the page's own audit entry.
+
+A case's risk is that of the people on it now: someone taken off the case keeps their
+assessments in its history, but no longer counts in its highest current risk, its risk
+reviews due, the risk shared with partners or the figures (``of_someone_on_the_case``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.authorise import AuthorisedCase, own_cases_where
@@ -67,6 +71,9 @@ class PersonRisk:
     name: str | None
     #: Newest first.
     history: tuple[AssessmentView, ...]
+    #: Whether they are on the case now (someone taken off keeps their history here, but
+    #: no longer counts in the case's risk).
+    on_case: bool = True
 
     @property
     def latest(self) -> AssessmentView:
@@ -120,12 +127,26 @@ class CaseRisk:
 
     @property
     def highest(self) -> RiskBand | None:
-        bands = [p.latest.band for p in self.people]
+        """The highest latest band of the people on the case now."""
+        bands = [p.latest.band for p in self.people if p.on_case]
         return max(bands, key=lambda b: b.rank) if bands else None
 
     @property
     def open_escalations(self) -> list[EscalationView]:
         return [e for e in self.escalations if e.considered_at is None]
+
+
+#: How a person's part reads once they are no longer on the case.
+TAKEN_OFF = "Taken off the case"
+
+
+def of_someone_on_the_case() -> ColumnElement[bool]:
+    """SQL: the assessment is of someone on its case now. An assessment of someone taken
+    off the case stays in its history but counts no more in the case's risk."""
+    return exists().where(
+        CaseParty.case_id == RiskAssessment.case_id,
+        CaseParty.person_id == RiskAssessment.person_id,
+    )
 
 
 def assessment_view(
@@ -210,9 +231,10 @@ def person_risks(
     return tuple(
         PersonRisk(
             person_id=person_id,
-            role=roles.get(person_id, "Person"),
+            role=roles.get(person_id, TAKEN_OFF),
             name=_name(found[0].person, decision),
             history=tuple(assessment_view(a, decision, matrices) for a in found),
+            on_case=person_id in roles,
         )
         for person_id, found in by_person.items()
     )
@@ -287,7 +309,8 @@ class RiskReviewDue:
     reference: str
     priority: Priority
     due_on: date
-    #: The highest latest band on the case; None when nobody is assessed yet.
+    #: The highest latest band of the people on the case now; None when none of them is
+    #: assessed yet.
     band: RiskBand | None
 
 
@@ -310,7 +333,7 @@ def risk_reviews_due(session: Session, actor: Actor, today: date) -> list[RiskRe
     if cases:
         latest_rows = session.execute(
             select(RiskAssessment.case_id, RiskAssessment.person_id, RiskAssessment.band)
-            .where(RiskAssessment.case_id.in_([c.id for c in cases]))
+            .where(RiskAssessment.case_id.in_([c.id for c in cases]), of_someone_on_the_case())
             .order_by(RiskAssessment.assessed_at, RiskAssessment.id)
         ).all()
         latest: dict[tuple[int, int], RiskBand] = {}

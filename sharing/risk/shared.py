@@ -1,6 +1,7 @@
 """The victims (and witnesses) whose risk assessments are shared with a user's agency, a
-page at a time, highest risk first: only the shared open cases holding an assessment are
-found and decided (at once), and only the page's are opened. Each page is one audit entry
+page at a time, highest risk first: only the people on those cases now (someone taken off
+a case is not listed), and only the shared open cases holding an assessment of one of
+them are found and decided (at once), and only the page's are opened. Each page is one audit entry
 naming its cases and what it showed of each. A page is asked for by number, or read on
 from where the page before's last person stood (``Place``), so that people assessed or
 shares made or ended meanwhile make a reading skip or repeat no one else.
@@ -24,7 +25,7 @@ from sharing.cases import shares
 from sharing.cases.shares import ShareRow
 from sharing.models import Case, RiskAssessment
 from sharing.risk.acts import audit
-from sharing.risk.disclose import PersonRisk, person_risks
+from sharing.risk.disclose import PersonRisk, of_someone_on_the_case, person_risks
 from sharing.risk.matrix import Matrices
 from sharing.vocabulary import CaseStatus, Priority, RiskBand
 
@@ -204,7 +205,7 @@ def _shared_assessed(session: Session, actor: Actor) -> dict[int, tuple[int, Dec
         session,
         actor,
         Case.status != CaseStatus.CLOSED,
-        Case.id.in_(select(RiskAssessment.case_id)),
+        Case.id.in_(select(RiskAssessment.case_id).where(of_someone_on_the_case())),
     )
     decisions = CaseDecisions(session, actor, {case_id for _, case_id, _ in found})
     chosen: dict[int, tuple[int, Decision]] = {}
@@ -232,7 +233,7 @@ def _latest(session: Session, chosen: dict[int, tuple[int, Decision]]) -> list[_
             Case.reference,
         )
         .join(Case, Case.id == RiskAssessment.case_id)
-        .where(RiskAssessment.case_id.in_(chosen))
+        .where(RiskAssessment.case_id.in_(chosen), of_someone_on_the_case())
         .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
     )
     latest: dict[tuple[int, int], _Assessed] = {}

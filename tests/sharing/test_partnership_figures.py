@@ -36,6 +36,7 @@ from sharing.models import (
     Agency,
     AuditEntry,
     Case,
+    CaseParty,
     CaseReview,
     ClosureSurvey,
     Conference,
@@ -191,8 +192,14 @@ class Reference:
 
     def risk(self) -> Counter[str]:
         latest: dict[tuple[int, int], list[RiskAssessment]] = {}
+        # Of the people on their cases now: someone taken off no longer counts.
+        on_case = {(p.case_id, p.person_id) for p in self.session.scalars(select(CaseParty))}
         for a in self.session.scalars(select(RiskAssessment)):
-            if a.case_id in self.ids and _within(self.period, a.assessed_at):
+            if (
+                a.case_id in self.ids
+                and (a.case_id, a.person_id) in on_case
+                and _within(self.period, a.assessed_at)
+            ):
                 latest.setdefault((a.case_id, a.person_id), []).append(a)
         found: Counter[str] = Counter()
         for each in latest.values():
