@@ -6,7 +6,11 @@ only while the agency's role would be alerted of it now (a live share, the case 
 locked nor erased), so a case locked since does not exist for them here either. So is a
 manager's alert of a lock or unlock request: only while the request waits and they may
 decide it, so a decided request's alert goes, and a locked case is named only to its
-lock's members."""
+lock's members.
+
+Each view of the alerts is one audit entry naming the alerts shown and the cases they name
+(a case's reference on the page tells its reader the case exists, and with which agency),
+and each dismissal one naming the alert; never an alert's words."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.facts import Actor
+from sharing.audit import acts
 from sharing.cases import locks
 from sharing.errors import NotFound
 from sharing.models import Alert, Case
@@ -64,6 +69,21 @@ def open_alerts(session: Session, actor: Actor, now: datetime | None = None) -> 
     return list(told.values())
 
 
+def alerts_page(session: Session, actor: Actor, now: datetime | None = None) -> list[Alert]:
+    """The actor's open alerts (``open_alerts``) for their page, its view recorded as one
+    entry naming the alerts shown and the cases they name."""
+    shown = open_alerts(session, actor, now)
+    acts.record(
+        session,
+        acts.Action.ALERTS_VIEW,
+        actor=actor,
+        subject=acts.Subject("alerts"),
+        basis=f"alerts {acts.ids([a.id for a in shown])}; "
+        f"cases {acts.ids(sorted({a.case_id for a in shown if a.case_id is not None}))}",
+    )
+    return shown
+
+
 def _what(alert: Alert) -> tuple[object, ...]:
     """What an alert tells, whichever role it was raised for: someone holding two roles it
     was raised for (a manager who is also the DPO) is told once."""
@@ -72,7 +92,7 @@ def _what(alert: Alert) -> tuple[object, ...]:
 
 def dismiss(session: Session, actor: Actor, alert_id: int, now: datetime | None = None) -> Alert:
     """Dismiss one of the actor's open alerts (NotFound for any other), for each of their
-    roles it was raised for."""
+    roles it was raised for; recorded naming the alert and any case it names."""
     alert = next((a for a in open_alerts(session, actor) if a.id == alert_id), None)
     if alert is None:
         raise NotFound(alert_id)
@@ -88,4 +108,11 @@ def dismiss(session: Session, actor: Actor, alert_id: int, now: datetime | None 
     ):
         if _what(same) == _what(alert):
             same.dismissed_at = now
+    acts.record(
+        session,
+        acts.Action.ALERT_DISMISS,
+        actor=actor,
+        subject=acts.Subject("alert", alert.id),
+        basis=f"{alert.kind.value}" + (f"; case {alert.case_id}" if alert.case_id else ""),
+    )
     return alert

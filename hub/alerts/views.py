@@ -21,7 +21,7 @@ require_roles(
 @bp.route("")
 def index() -> str:
     return render_template(
-        "alerts/index.html", title="Alerts", alerts=alerts.open_alerts(db(), current_user.actor)
+        "alerts/index.html", title="Alerts", alerts=alerts.alerts_page(db(), current_user.actor)
     )
 
 

@@ -152,6 +152,8 @@ class Action(Labelled):
     UNLOCK_REQUEST = "unlock.request", "Asked to unlock a case"
     LOCK_DECIDE = "lock.decide", "Decided a lock request"
     LOCK_REQUESTS_VIEW = "lock.requests_view", "Viewed lock requests"
+    ALERTS_VIEW = "alerts.view", "Viewed their alerts"
+    ALERT_DISMISS = "alert.dismiss", "Dismissed an alert"
     BREAK_GLASS = "break_glass", "Used emergency access"
     BREAK_GLASS_REVIEW = "break_glass.review", "Reviewed an emergency access"
     BREAK_GLASS_LIST_VIEW = "break_glass.list_view", "Viewed emergency accesses to review"
