@@ -352,6 +352,9 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     found["letter form"] = violations(page)
     page.get_by_role("button", name="Show the letter").click()
     found["letter"] = violations(page)
+    page.goto(f"{case_url}/close")
+    expect(page.get_by_role("heading", name="Open actions")).to_be_visible()
+    found["close, with the open actions it closes"] = violations(page)
     with demo_app.extensions["hub.sessions"]() as session:
         hate_case = session.scalar(
             select(Case)
