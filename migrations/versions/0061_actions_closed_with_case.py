@@ -3,8 +3,8 @@ says so (its status is cancelled, its closing the case's, by whoever closed the 
 its owners' lists and the case's page can say why. Actions closed before this migration
 were each marked done or cancelled by someone, so they are false.
 
-Revision ID: 0057
-Revises: 0056
+Revision ID: 0061
+Revises: 0060
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0057"
-down_revision = "0056"
+revision = "0061"
+down_revision = "0060"
 branch_labels = None
 depends_on = None
 
