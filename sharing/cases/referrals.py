@@ -365,17 +365,25 @@ def refer(
     now: datetime | None = None,
 ) -> Referral:
     """Refer a victim, reporter or witness on the case to a service (authorised for
-    ``Act.RECORD``), saying why; refused with its field otherwise."""
+    ``Act.RECORD``), saying why; refused with its field otherwise, nothing written and
+    the refusal recorded (as a safeguarding referral's)."""
     authorised.require(Act.RECORD)
-    if person_id not in {p for p, _ in people_to_refer(session, authorised)}:
-        raise InputError("person", "Choose the victim, reporter or witness you referred")
-    text = checked_text(
-        "reason",
-        reason,
-        limit=MAX_NOTE,
-        what="the reason for the referral",
-        required="Say why you referred them",
-    )
+    with acts.refusing_input(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        what=f"{kind.value} referral",
+    ):
+        if person_id not in {p for p, _ in people_to_refer(session, authorised)}:
+            raise InputError("person", "Choose the victim, reporter or witness you referred")
+        text = checked_text(
+            "reason",
+            reason,
+            limit=MAX_NOTE,
+            what="the reason for the referral",
+            required="Say why you referred them",
+        )
     referral = Referral(
         case_id=authorised.id,
         kind=kind,

@@ -143,3 +143,28 @@ def test_partners_cannot_refer_and_other_cases_have_no_pathway(demo_hub, demo_se
         officer, f"/cases/{other.id}/referrals/new", person=str(victim.person_id), reason=REASON
     )
     assert stranger.status_code == 400  # someone not on this case
+
+
+def test_a_referral_with_bad_input_is_refused_and_the_refusal_recorded(demo_hub, demo_session):
+    """Bad input the core refuses is recorded naming the referral and the field, as a
+    safeguarding referral's is (never the text), and nothing is written."""
+    case = _hate_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    victim = demo_session.scalar(
+        select(CaseParty).where(CaseParty.case_id == case.id, CaseParty.role == PartyRole.VICTIM)
+    )
+    for reason in ("", "   "):
+        refused = _post(
+            officer, f"/cases/{case.id}/referrals/new", person=str(victim.person_id), reason=reason
+        )
+        assert refused.status_code == 400
+        assert "Say why you referred them" in refused.get_data(as_text=True)
+        demo_session.expire_all()
+        entry = demo_session.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "case", AuditEntry.object_id == str(case.id))
+            .order_by(AuditEntry.seq.desc())
+        )
+        assert (entry.action, entry.outcome) == ("case.record", "refused")
+        assert entry.basis == "refused input: hate_service referral reason"
+    assert demo_session.scalar(select(Referral).where(Referral.case_id == case.id)) is None
