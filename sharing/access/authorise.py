@@ -36,6 +36,7 @@ from sharing.access.scope import CaseState, Emergency, Lock, OwnAgency, Partner
 from sharing.audit import acts
 from sharing.errors import NotAllowed, NotFound, PurposeRequired
 from sharing.models import Case
+from sharing.protocols import EMERGENCY_PURPOSE
 
 #: The audit action a refusal of each act is recorded under.
 REFUSED_AS = {
@@ -73,6 +74,13 @@ class AuthorisedCase:
     @property
     def subject(self) -> acts.Subject:
         return acts.Subject("case", self.case.id)
+
+    @property
+    def purpose_recorded(self) -> str | None:
+        """The purpose a view's audit entry names: the one stated, or "emergency" under
+        emergency access."""
+        emergency = self.decision.break_glass is not None
+        return self.purpose or (EMERGENCY_PURPOSE if emergency else None)
 
     def require(self, *acts: Act) -> None:
         """Refuse an operation given a case authorised for another act than ``acts`` (a

@@ -208,7 +208,7 @@ def _refuse(session: Session, authorised: AuthorisedCase, act: Act, reason: str)
         REFUSED_AS[act],
         actor=authorised.actor,
         subject=authorised.subject,
-        purpose=authorised.purpose,
+        purpose=authorised.purpose_recorded,
         reason=reason,
         answer=NotFound("no such document on this case"),
     )
@@ -369,7 +369,7 @@ def _opened_line(
         acts.Action.CASE_VIEW,
         actor=authorised.actor,
         subject=authorised.subject,
-        purpose=authorised.purpose,
+        purpose=authorised.purpose_recorded,
         basis=" | ".join(
             [*(f"{','.join(c)}: {basis}" for basis, c in bases.items()), f"sections {sections}"]
         ),

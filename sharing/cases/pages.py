@@ -38,7 +38,6 @@ from sharing.cases.reviews import reviews as case_reviews
 from sharing.cases.shares import ShareRow, case_shares
 from sharing.cases.timeline import INCIDENTS_PER_PAGE, IncidentView
 from sharing.models import Action, Case, CaseParty, CaseReview, ClosureSurvey, LockRequest
-from sharing.protocols import EMERGENCY_PURPOSE
 from sharing.risk.disclose import CaseRisk, case_risk
 from sharing.risk.known import KnownTo, known_to_others
 from sharing.risk.matrix import Matrices
@@ -326,13 +325,12 @@ def case_page(
 def record_view(session: Session, authorised: AuthorisedCase, sections: list[str]) -> None:
     """The one audit entry of a page that shows the case: its sections, and the categories
     disclosed with the basis of each; its purpose, "emergency" under emergency access."""
-    emergency = authorised.decision.break_glass is not None
     acts.record(
         session,
         acts.Action.CASE_VIEW,
         actor=authorised.actor,
         subject=authorised.subject,
-        purpose=authorised.purpose or (EMERGENCY_PURPOSE if emergency else None),
+        purpose=authorised.purpose_recorded,
         basis=f"{acts.disclosed(authorised.decision)} | sections {', '.join(sections)}",
     )
 

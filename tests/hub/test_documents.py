@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import erasure, incidents
-from sharing.models import AuditEntry, Case, Document
+from sharing.models import AuditEntry, Case, Document, Share
 from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.closing import close_for_erasure
@@ -568,3 +568,42 @@ def test_a_removal_the_database_cannot_record_leaves_the_document_and_its_file(
     assert removed.status_code == 302
     store = demo_hub.extensions["hub.file_store"]
     assert document.storage_key not in set(store.keys())
+
+
+def test_documents_opened_under_emergency_access_are_recorded_for_the_emergency(
+    demo_hub, demo_session
+) -> None:
+    """A police officer who opened a case in an emergency (break-glass) and opens its
+    diary sheet's page and file (filed under risk): each view is recorded for the purpose "emergency", as
+    the case page's is, so the emergency access's review sees all it opened."""
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.status != CaseStatus.CLOSED,
+            Case.agency.has(code="northshire-homes"),
+            ~Case.id.in_(select(Share.case_id)),
+        )
+        .order_by(Case.id)
+    )
+    officer = demo_client(demo_hub, case.officer)
+    # Filed under risk, which the emergency protocol's clause gives.
+    assert _attach(officer, case.id, "diary.pdf", pdf(DIARY), category="risk").status_code == 302
+    (diary,) = _documents(demo_session, case)[-1:]
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert police.get(f"/cases/{case.id}/documents/{diary.id}").status_code == 404
+    opened = police.post(
+        "/emergency",
+        data={
+            "reference": case.reference,
+            "reason": "A threat to kill was made an hour ago",
+            "csrf_token": csrf_token(police, "/emergency"),
+        },
+    )
+    assert opened.status_code == 302
+    for url, section in (("", "page"), ("/file", "file")):
+        assert police.get(f"/cases/{case.id}/documents/{diary.id}{url}").status_code == 200
+        entry = _last(demo_session, "case.view")
+        assert (entry.outcome, entry.purpose) == ("allowed", "emergency"), section
+        assert entry.basis.endswith(f"sections document {diary.id} {section}")
