@@ -43,6 +43,7 @@ __all__ = [
     "holds",
     "identity_key",
     "load_data_keys",
+    "may_read",
     "names",
     "reveal",
     "reveal_file",
@@ -123,12 +124,18 @@ def reveal_rows(
     return [dict.fromkeys(columns) | values for values in opened]
 
 
+def may_read(decision: Decision, document: Document) -> bool:
+    """Whether the decision gives every category the document holds: its own, and those
+    its content also holds (a letter's addressee's name and address)."""
+    return decision.allowed and all(decision.allows(c) for c in document.categories)
+
+
 def reveal_file(decision: Decision, document: Document, part: str, sealed: bytes) -> bytes | None:
     """The plain content of a document's file (or preview: ``part``) read from its store,
-    when the decision allows the document's category; None when it does not. Raises as
-    ``sealing.open_file`` does: ``ErasedValue`` for an erased case, ``IntegrityFailure``
-    for stored bytes that were altered or swapped."""
-    if not (decision.allowed and decision.allows(document.category)):
+    when the decision allows every category it holds (``Document.categories``); None when
+    it does not. Raises as ``sealing.open_file`` does: ``ErasedValue`` for an erased case,
+    ``IntegrityFailure`` for stored bytes that were altered or swapped."""
+    if not may_read(decision, document):
         return None
     return open_file(document, part, sealed)
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import REFUSED_AS, AuthorisedCase
 from sharing.access.decide import Act, Decision
-from sharing.access.reveal import load_data_keys, reveal, reveal_file
+from sharing.access.reveal import load_data_keys, may_read, reveal, reveal_file
 from sharing.audit import acts
 from sharing.crypto.sealing import ErasedValue, IntegrityFailure, seal_file, seal_many
 from sharing.errors import InputError, NotFound
@@ -69,6 +69,9 @@ class DocumentInput:
     #: The name the browser gave the file, and its bytes (None: no file chosen).
     filename: str
     content: bytes | None
+    #: Further categories its content holds, that a reader must be given too (a letter
+    #: the hub produced: ``LETTER_HOLDS``).
+    also_holds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ def attach(
         person_id=data.person_id,
         kind=data.kind,
         category=data.category,
+        also_holds=",".join(data.also_holds) or None,
         content_type=found.content_type,
         size=len(content),
         storage_key=new_key(),
@@ -166,7 +170,7 @@ def attach(
         acts.Action.CASE_RECORD,
         actor=authorised.actor,
         subject=authorised.subject,
-        basis=f"document {document.id} added ({data.kind.value}, {data.category})",
+        basis=f"document {document.id} added ({data.kind.value}, {_filed(document)})",
     )
     return document
 
@@ -193,7 +197,7 @@ def remove(session: Session, authorised: AuthorisedCase, store: FileStore, docum
         acts.Action.CASE_RECORD,
         actor=authorised.actor,
         subject=authorised.subject,
-        basis=f"document {document_id} removed ({document.kind.value}, {document.category})",
+        basis=f"document {document_id} removed ({document.kind.value}, {_filed(document)})",
     )
     return what
 
@@ -214,6 +218,18 @@ def _refuse(session: Session, authorised: AuthorisedCase, act: Act, reason: str)
     )
 
 
+def _filed(document: Document) -> str:
+    """The categories a document is read under, as its audit entries name them:
+    "narrative", or "narrative; also identity, location"."""
+    also = document.categories[1:]
+    return document.category + (f"; also {', '.join(also)}" if also else "")
+
+
+#: What a letter the hub produced holds beside what happened: its addressee's name and
+#: address, which only a reader given identity and location may see.
+LETTER_HOLDS = ("identity", "location")
+
+
 def keep_letter(
     session: Session,
     authorised: AuthorisedCase,
@@ -223,9 +239,11 @@ def keep_letter(
     description: str,
     filename: str,
     pdf: bytes,
+    also_holds: tuple[str, ...] = (),
 ) -> Document:
     """Keep a letter the hub produced (its PDF) as a document of the case, addressed to
-    ``person_id``: "Letter sent", read under "narrative"."""
+    ``person_id``: "Letter sent", read under "narrative" by a reader given its
+    addressee's identity and location too (``LETTER_HOLDS``), and ``also_holds``."""
     return attach(
         session,
         authorised,
@@ -238,6 +256,7 @@ def keep_letter(
             description=description,
             filename=filename,
             content=pdf,
+            also_holds=(*LETTER_HOLDS, *also_holds),
         ),
     )
 
@@ -268,7 +287,7 @@ def documents(session: Session, decision: Decision, case: Case) -> list[Document
         .where(Document.case_id == case.id)
         .order_by(Document.added_at.desc(), Document.id.desc())
     ).all()
-    visible = [d for d in found if decision.allowed and decision.allows(d.category)]
+    visible = [d for d in found if may_read(decision, d)]
     if not visible:
         return []
     load_data_keys(session, [case.data_key_id])
@@ -348,20 +367,20 @@ def _opened_line(
     decision = authorised.decision
     if document is None:
         _refuse(session, authorised, Act.VIEW, f"document {document_id}: {NOT_ON_CASE}")
-    if not (decision.allowed and decision.allows(document.category)):
+    if not may_read(decision, document):
         _refuse(
             session,
             authorised,
             Act.VIEW,
-            f"document {document_id} ({document.category}): category not given",
+            f"document {document_id} ({_filed(document)}): category not given",
         )
     load_data_keys(session, [authorised.case.data_key_id])
     line = _line(decision, document)
-    shown = [document.category]
+    shown = list(document.categories)
     sections = f"document {document.id} {section}"
     if line_shown and (person_id := _about_person(document)) is not None:
         sections += f"; person {person_id}"
-        if _names_person(decision, document):
+        if _names_person(decision, document) and "identity" not in shown:
             shown.append("identity")
     bases = decision.bases_for(*shown)
     acts.record(

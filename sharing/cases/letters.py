@@ -245,7 +245,9 @@ def complainant_letter(
 def keep_letter(
     session: Session, authorised: AuthorisedCase, store: FileStore, letter: Letter, pdf: bytes
 ) -> Document:
-    """Keep the letter's PDF as a document of the case, addressed to its person."""
+    """Keep the letter's PDF as a document of the case, addressed to its person: read
+    only by those given the actions it lists too, as well as its addressee's name and
+    address."""
     return documents.keep_letter(
         session,
         authorised,
@@ -254,4 +256,5 @@ def keep_letter(
         description=f"Action plan letter ({letter.variant}), {day_text(letter.dated)}",
         filename="action-plan-letter.pdf",
         pdf=pdf,
+        also_holds=("actions",),
     )

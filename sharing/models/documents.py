@@ -45,6 +45,9 @@ class Document(Base):
     kind: Mapped[DocumentKind] = enum_column(DocumentKind, "document_kind")
     #: The data category the document is read under (who may see it).
     category: Mapped[str] = mapped_column(String(20))
+    #: Further categories its content holds, comma separated, that a reader must be given
+    #: too (a letter the hub produced: its addressee's name and address); None: none.
+    also_holds: Mapped[str | None] = mapped_column(String(100))
     #: The type found in the content (never taken from the name), e.g. ``image/jpeg``.
     content_type: Mapped[str] = mapped_column(String(100))
     #: The size of the file, in bytes.
@@ -65,6 +68,11 @@ class Document(Base):
     incident: Mapped[Incident | None] = relationship()
     person: Mapped[Person | None] = relationship()
     added_by: Mapped[User] = relationship()
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Every category a reader must be given to see the document: its own first."""
+        return (self.category, *(self.also_holds.split(",") if self.also_holds else ()))
 
     @property
     def sealed_under(self) -> Case:

@@ -11,6 +11,7 @@ import html
 import io
 import re
 from datetime import timedelta
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.authorise import authorise
-from sharing.access.decide import Act, Actor
-from sharing.cases import actions
+from sharing.access.authorise import AuthorisedCase, authorise
+from sharing.access.decide import Act, Actor, Decision
+from sharing.audit import acts
+from sharing.cases import actions, documents
 from sharing.cases.letters_file import LettersInvalid, load_letters, parse_letters
 from sharing.cases.needs import Needs
 from sharing.crypto.sealing import seal_many, unseal_many
+from sharing.errors import NotFound
 from sharing.models import Action, AuditEntry, Case, CaseParty, Document
+from sharing.models.documents import CONTENT, PREVIEW
 from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, ContactMethod, PartyRole, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.cli import hub
@@ -688,3 +692,110 @@ def test_the_action_plan_letter_promises_no_day_already_gone(demo_hub, demo_sess
     assert "Visit the flat upstairs (Northshire Homes)" in page
     assert not re.search(rf"\b{clock.day_text(gone)}", page)
     assert f"Fit a door viewer (Northshire Homes, by {clock.day_text(coming)})" in page
+
+
+def _kept(session: Session, case: Case) -> Document:
+    session.expire_all()
+    return session.scalars(
+        select(Document).where(Document.case_id == case.id).order_by(Document.id.desc())
+    ).first()
+
+
+def test_a_letter_is_seen_only_by_readers_given_its_addressees_name_and_address(
+    demo_hub, demo_session
+) -> None:
+    """A letter the hub produced is filed under "what happened", but its text names its
+    addressee and their address (and an action plan letter the case's actions): a reader
+    given "what happened" without identity or location (a protocol clause giving only
+    that) sees neither the letter in the case's documents, nor its page, nor its file,
+    and the refusal is recorded naming the document, never the person; a diary sheet
+    filed under "what happened" they see as before. Tried for every combination of the
+    categories concerned."""
+    case = _case(demo_session, 4)
+    party = _reported(demo_session, case)
+    victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
+    officer = demo_client(demo_hub, case.officer)
+    warned = _post(
+        officer,
+        case.id,
+        letter="warning",
+        person=str(party.person_id),
+        details=BEHAVIOUR,
+        formats_chosen="y",
+        action="produce",
+    )
+    assert warned.status_code == 302, warned.get_data(as_text=True)
+    warning = _kept(demo_session, case)
+    assert _plan(officer, case.id, victim.person_id, **{"as": "pdf"}).status_code == 302
+    plan = _kept(demo_session, case)
+    diary = officer.post(
+        f"/cases/{case.id}/documents/new",
+        data={
+            "csrf_token": csrf_token(officer, f"/cases/{case.id}/documents/new"),
+            "kind": "diary_sheet",
+            "category": "narrative",
+            "about": "",
+            "description": "",
+            "file": (io.BytesIO(b"Diary: music until 3am\n"), "diary.txt"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert diary.status_code == 302
+    sheet = _kept(demo_session, case)
+    assert warning.categories == ("narrative", "identity", "location")
+    assert plan.categories == ("narrative", "identity", "location", "actions")
+    assert sheet.categories == ("narrative",)
+    # Producing them says what they hold.
+    record = demo_session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "case.record", AuditEntry.basis.like(f"document {plan.id} %")
+        )
+    ).one()
+    assert record.basis == (
+        f"document {plan.id} added (letter_sent, narrative; also identity, location, actions)"
+    )
+
+    police_user = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    store = demo_hub.extensions["hub.file_store"]
+    needed = {
+        warning.id: {"narrative", "identity", "location"},
+        plan.id: {"narrative", "identity", "location", "actions"},
+        sheet.id: {"narrative"},
+    }
+    concerned = ("narrative", "identity", "location", "actions")
+    for n in range(len(concerned) + 1):
+        for given in combinations(concerned, n):
+            decision = Decision(allowed=True, categories=dict.fromkeys(given, "Clause 9.9 of X"))
+            authorised = AuthorisedCase(
+                case, decision, Actor.of(police_user), Act.VIEW, "asb_case_management"
+            )
+            listed = {line.id for line in documents.documents(demo_session, decision, case)}
+            assert listed == {d for d, wanted in needed.items() if wanted <= set(given)}, given
+            for document_id, wanted in needed.items():
+                for part in (PREVIEW, CONTENT):
+                    if wanted <= set(given):
+                        opened = documents.open_document(
+                            demo_session, authorised, store, document_id, part
+                        )
+                        assert opened.line.id == document_id
+                        continue
+                    with pytest.raises(NotFound):
+                        documents.open_document(demo_session, authorised, store, document_id, part)
+                    assert acts.refused_in(demo_session)
+            demo_session.rollback()
+    # The refusal, as a request records it: the document and what it holds, no one named.
+    only_narrative = Decision(allowed=True, categories={"narrative": "Clause 9.9 of X"})
+    with pytest.raises(NotFound):
+        documents.open_document(
+            demo_session,
+            AuthorisedCase(case, only_narrative, Actor.of(police_user), Act.VIEW, "x"),
+            store,
+            warning.id,
+            CONTENT,
+        )
+    acts.roll_back_keeping_refusals(demo_session)
+    entry = demo_session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert entry.outcome == "refused"
+    assert entry.basis.endswith(
+        f"document {warning.id} (narrative; also identity, location): category not given"
+    )
