@@ -151,6 +151,31 @@ def end_all(session: Session, user: User, why: SessionEnd, *, by: Actor | None =
     return ended
 
 
+@dataclass(frozen=True)
+class EarlierSignIn:
+    """A sign-in before the one of a session: when, and how ("password and security
+    code", or the agency's account)."""
+
+    at: datetime
+    method: str
+
+
+def sign_in_before(session: Session, key: str) -> EarlierSignIn | None:
+    """The user's sign-in before the one of the session ``key`` (None: there was none),
+    for them to notice one that was not theirs."""
+    current = session.scalar(select(SignInSession).where(SignInSession.key_hash == _hash(key)))
+    if current is None:
+        return None
+    earlier = session.scalar(
+        select(SignInSession)
+        # Sessions are numbered as they start: the one before is the highest below.
+        .where(SignInSession.user_id == current.user_id, SignInSession.id < current.id)
+        .order_by(SignInSession.id.desc())
+        .limit(1)
+    )
+    return None if earlier is None else EarlierSignIn(earlier.started_at, earlier.method)
+
+
 def live_counts(session: Session, user_ids: list[int], idle: timedelta) -> dict[int, int]:
     """How many live (not ended, not idle) sessions each of these users has."""
     since = clock.now() - idle

@@ -27,6 +27,7 @@ def account() -> str:
     return render_template(
         "account/account.html",
         title="Your account",
+        before=sign_in_sessions.sign_in_before(db(), current_user.session_key),
         live_sessions=live,
         idle_minutes=idle_minutes,
     )

@@ -19,7 +19,7 @@ from hub.templating import uk_datetime
 from sharing import accounts, agency_accounts, clock
 from sharing.access.decide import Actor
 from sharing.errors import NotAllowed
-from sharing.models import AuditEntry, User
+from sharing.models import AuditEntry, SignInSession, User
 from tests.fixtures.app import (
     PASSWORD,
     audit_log_failing,
@@ -353,6 +353,38 @@ def test_a_user_signs_out_everywhere_from_their_account_page(app: Flask, create_
     assert response.location.startswith("/sign-in")
     assert laptop.get("/").status_code == 302
     assert phone.get("/").status_code == 302
+
+
+def _before_this(client) -> str:
+    page = client.get("/account").get_data(as_text=True)
+    match = re.search(
+        r"Signed in before this\s*</dt>\s*<dd[^>]*>\s*(.*?)\s*</dd>", page, flags=re.S
+    )
+    assert match, page
+    return match.group(1)
+
+
+def test_your_account_shows_the_sign_in_before_this_one(
+    app: Flask, db_session: Session, create_user
+) -> None:
+    """ "Your account" shows when and how the user signed in before this session, so that
+    they may notice a sign-in that was not theirs: never before, at first; the other
+    device's sign-in, once there is one; never this session's own start."""
+    user = create_user("case_officer")
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in_through_pages(laptop, user)
+    assert _before_this(laptop) == "Never: this is your first sign-in"
+    sign_in_through_pages(phone, user)
+    first, second = db_session.scalars(
+        select(SignInSession).where(SignInSession.user_id == user.id).order_by(SignInSession.id)
+    ).all()
+    assert second.method == "password"
+    assert _before_this(phone) == f"{uk_datetime(first.started_at)} (password)"
+    assert _before_this(laptop) == "Never: this is your first sign-in"  # the phone's is after
+    # Signed out and in again on the laptop: the phone's sign-in was the one before.
+    laptop.post("/sign-out", data={"csrf_token": csrf_token(laptop, "/account")})
+    sign_in_through_pages(laptop, user)
+    assert _before_this(laptop) == f"{uk_datetime(second.started_at)} (password)"
 
 
 def test_next_page_is_followed_only_within_the_site(app: Flask, create_user) -> None:
