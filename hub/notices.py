@@ -209,7 +209,8 @@ def deliver_pending(
 ) -> Delivery:
     """Send every notice waiting, then every letter to a Community Trigger applicant (made
     under ``procedure``, in the letters file's ``wording``). Notices waiting for an account
-    disabled since are dropped first. Each message is taken before it is sent
+    disabled since are dropped first, and those of safeguarding referrals their readers
+    may no longer open the case for. Each message is taken before it is sent
     (``notices.claim``, committed at once, so no lock is held while the mail server
     answers) and its result committed as it comes, so two deliveries at the same moment
     (two pages' under several server processes, a page's and ``hub notices send``) never
@@ -225,6 +226,10 @@ def deliver_pending(
         session.commit()
         if dropped:
             log.info("%d notices to disabled accounts dropped unsent", dropped)
+        ended = notices.drop_for_ended_referrals(session)
+        session.commit()
+        if ended:
+            log.info("%d notices of referrals no longer open to their readers dropped", ended)
         for notice in notices.pending(session):
             message = compose(notice, settings.mail, settings.service_name)
             about = "user {}, {} {}".format(notice.user_id, *topic(notice))

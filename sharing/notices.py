@@ -317,6 +317,36 @@ def actions_due(session: Session, *, within_days: int, today: date | None = None
     return queued
 
 
+def drop_for_ended_referrals(session: Session) -> int:
+    """Drop the notices of safeguarding referrals still waiting for someone who may no
+    longer open the case for the referral (its share ended, revoked or run out, its
+    protocol ended, their roles changed, the case locked or erased): its link would lead
+    to "not found". How many."""
+    waiting = session.scalars(
+        select(Notice).where(
+            Notice.sent_at.is_(None), Notice.kind == NoticeKind.SAFEGUARDING_REFERRAL
+        )
+    ).all()
+    dropped = 0
+    for notice in waiting:
+        if not _may_open_referral(session, notice):
+            session.delete(notice)
+            dropped += 1
+    return dropped
+
+
+def _may_open_referral(session: Session, notice: Notice) -> bool:
+    """Whether the notice's reader may still open the case for the referral it links to."""
+    _, _, referral_id = notice.path.rpartition("#referral-")
+    referral = session.get(Referral, int(referral_id)) if referral_id.isdigit() else None
+    if referral is None or referral.share is None:
+        return False
+    decision = decision_on(
+        session, Actor.of(notice.user), referral.case_id, Act.VIEW, referral.share.purpose
+    )
+    return decision is not None and decision.allowed
+
+
 def drop_for_disabled(session: Session) -> int:
     """Drop the notices still waiting for accounts disabled since they were queued (a
     leaver gets nothing more from the hub, as nothing is queued for them); how many. One

@@ -36,6 +36,7 @@ from sharing.models import (
     LockMember,
     MeetingSitting,
     Notice,
+    Referral,
     TriggerLetter,
     User,
 )
@@ -53,6 +54,8 @@ from tests.fixtures.smtp import (  # noqa: F401 - a fixture
     smtp_server,
 )
 from tests.hub.test_conferences import QUESTION, _form, _open_case
+from tests.hub.test_safeguarding_referral import _case as referral_case
+from tests.hub.test_safeguarding_referral import _refer as refer_on
 
 BASE_URL = "https://asb-hub.northshire.example"
 
@@ -689,3 +692,47 @@ def test_while_a_notice_is_sent_the_hub_writes_and_a_notice_dropped_meanwhile_is
         n.id for n in _waiting(app) if n.id != last
     )
     app.extensions["hub.engine"].dispose()
+
+
+def test_a_referral_notice_whose_share_has_ended_is_dropped_unsent(
+    mail_hub,
+    smtp_server,  # noqa: F811
+) -> None:
+    """The safeguarding team is told of a referral only while it may still open the case
+    for it: a referral whose share the officer revoked before the notice went is not told
+    (its link would lead to "not found"), and the notice is dropped; another referral's
+    notice, whose share stands, goes."""
+    inbox, _ = smtp_server
+    with mail_hub.extensions["hub.sessions"]() as session:
+        ended_case = referral_case(session)
+        officer = demo_client(mail_hub, session.get(User, ended_case.officer_id))
+        assert refer_on(officer, ended_case).status_code == 302  # not closed: not yet sent
+        standing_case = referral_case(session)
+        other = demo_client(mail_hub, session.get(User, standing_case.officer_id))
+        assert refer_on(other, standing_case).status_code == 302
+        session.expire_all()
+        ended = session.scalar(select(Referral).where(Referral.case_id == ended_case.id))
+        revoked = officer.post(
+            f"/shares/{ended.share_id}/revoke",
+            data={"csrf_token": csrf_token(officer, f"/shares/{ended.share_id}/revoke")},
+        )
+        assert revoked.status_code == 302, revoked.get_data(as_text=True)
+        lead = demo_user(session, "northshire-adults", Role.PARTNER_VIEWER)
+        before, total = len(inbox.to(lead.email)), len(inbox.messages)
+        result = _hub(mail_hub, "notices", "send")
+        assert result.exit_code == 0, result.output
+        inbox.wait_for(total + 2)  # the standing referral's: the team's lead and manager
+        subjects = [m["Subject"] for m in inbox.to(lead.email)[before:]]
+        assert any(s.endswith(f"case {standing_case.reference}") for s in subjects), subjects
+        assert not any(s.endswith(f"case {ended_case.reference}") for s in subjects), subjects
+        session.expire_all()
+        assert (
+            session.scalars(
+                select(Notice).where(
+                    Notice.kind == NoticeKind.SAFEGUARDING_REFERRAL,
+                    Notice.reference == ended_case.reference,
+                    Notice.sent_at.is_(None),
+                )
+            ).all()
+            == []
+        )
