@@ -1,4 +1,4 @@
-"""Migration 0064: letters the hub kept before it are read only by those given what a
+"""Migration 0062: letters the hub kept before it are read only by those given what a
 letter holds beside what happened. Which letter each was is sealed with it, so each "letter
 sent" PDF about a person filed under "what happened" is taken to hold its addressee's name
 and address and the case's actions (deny by default); every other document is left as it
@@ -20,7 +20,7 @@ from tests.fixtures.app import CaseFactory, UserFactory
 from tests.fixtures.files import pdf
 
 
-def test_letters_kept_before_0064_need_identity_location_and_actions(
+def test_letters_kept_before_0062_need_identity_location_and_actions(
     app: Flask, db_session: Session, create_user: UserFactory, create_case: CaseFactory
 ) -> None:
     officer = create_user()
@@ -53,12 +53,12 @@ def test_letters_kept_before_0064_need_identity_location_and_actions(
     diary = attach(DocumentKind.DIARY_SHEET, "narrative", person_id)
     medical = attach(DocumentKind.LETTER_SENT, "vulnerability", person_id)
     about_the_case = attach(DocumentKind.LETTER_SENT, "narrative", None)
-    # As the letter was kept before 0064: nothing said what it holds.
+    # As the letter was kept before 0062: nothing said what it holds.
     db_session.execute(update(Document).values(also_holds=None))
     db_session.commit()
     db_session.close()
     engine = app.extensions["hub.engine"]
-    downgrade(engine, "0058")
+    downgrade(engine, "0061")
     upgrade(engine)
 
     with engine.connect() as connection:

@@ -10,8 +10,8 @@ a "letter sent" PDF about a person (not one of their incidents) filed under "wha
 happened", as the hub files them; an officer's own scan of a letter sent filed so is
 treated alike.
 
-Revision ID: 0064
-Revises: 0058
+Revision ID: 0062
+Revises: 0061
 Create Date: 2026-12-05 21:00:00
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0064"
-down_revision = "0058"
+revision = "0062"
+down_revision = "0061"
 branch_labels = None
 depends_on = None
 
