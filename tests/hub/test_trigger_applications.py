@@ -258,7 +258,7 @@ def test_a_third_party_with_consent_is_recorded(demo_hub, demo_session) -> None:
     page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
     assert "Sam Carer" in page
     assert "Letters posted to" in page
-    assert "12 Mill Lane" in page
+    assert "12 Mill Lane<br>Northtown<br>NX1 2AB" in page  # in its lines
     assert "neither e-mailed nor posted" not in page
     letter = lead.get(f"/trigger/{application.id}/letters/acknowledgement").get_data(as_text=True)
     assert "print this letter and post it to" in letter
