@@ -11,15 +11,12 @@ No sleep decides the order: the close commits only once the save waits for its l
 from __future__ import annotations
 
 import html
-import shutil
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -30,42 +27,14 @@ from sharing.cases import agency_actions
 from sharing.crypto.sealing import unseal_many
 from sharing.models import Action, AuditEntry, Case, User
 from sharing.vocabulary import ActionStatus, CaseStatus, Role
-from tests.fixtures.app import make_app
-from tests.fixtures.databases import PostgresServer
-from tests.fixtures.demo import demo_client, demo_user, postgres_demo
+from tests.fixtures.databases import waiting_for_a_lock
+from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.forms import form_on
 
 pytestmark = pytest.mark.postgres
 
 #: How long a race may take before the test gives up on it (never reached when it passes).
 PATIENCE_SECONDS = 60
-
-
-@pytest.fixture
-def hub_on_postgres(
-    postgres_server: PostgresServer, demo_files: Path, tmp_path: Path
-) -> Iterator[Flask]:
-    """The hub on a PostgreSQL copy of the demo, with the demo's key store."""
-    url = postgres_server.create_database(template=postgres_demo(postgres_server, demo_files))
-    shutil.copytree(demo_files / "instance", tmp_path / "instance")
-    app = make_app(tmp_path, url)
-    try:
-        yield app
-    finally:
-        app.extensions["hub.engine"].dispose()
-        postgres_server.drop_database(url)
-
-
-def _waiting_for_a_lock(engine: Engine) -> bool:
-    with engine.connect() as connection:
-        return bool(
-            connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-        )
 
 
 def _an_open_action(session: Session) -> Action:
@@ -148,7 +117,7 @@ def test_an_action_closed_while_a_change_is_saved_is_refused_plainly(
     saving.start()
     deadline = time.monotonic() + PATIENCE_SECONDS
     engine = app.extensions["hub.engine"]
-    while not ("response" in answered or _waiting_for_a_lock(engine)):
+    while not ("response" in answered or waiting_for_a_lock(engine)):
         assert time.monotonic() < deadline, "the save neither waited nor ended"
         time.sleep(0.01)
     let_go.set()

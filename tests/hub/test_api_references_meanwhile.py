@@ -13,18 +13,16 @@ No sleep decides the order: the first commits only once the second waits for its
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import func, select
 
 from sharing import api_clients, clock
 from sharing.access.decide import Actor
@@ -32,43 +30,15 @@ from sharing.imports import cases as imports
 from sharing.models import Case, Incident
 from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.api import HTTPS, bearer_for, register
-from tests.fixtures.app import make_app
 from tests.fixtures.closing import close_for_erasure
-from tests.fixtures.databases import PostgresServer
-from tests.fixtures.demo import demo_user, open_cases, postgres_demo
+from tests.fixtures.databases import waiting_for_a_lock
+from tests.fixtures.demo import demo_user, open_cases
 
 pytestmark = pytest.mark.postgres
 
 #: How long a race may take before the test gives up on it (never reached when it passes).
 PATIENCE_SECONDS = 60
 HEADING = "reference,opened_on,category,priority,triage,summary,incident_at,incident_description\n"
-
-
-@pytest.fixture
-def hub_on_postgres(
-    postgres_server: PostgresServer, demo_files: Path, tmp_path: Path
-) -> Iterator[Flask]:
-    """The hub on a PostgreSQL copy of the demo, with the demo's key store."""
-    url = postgres_server.create_database(template=postgres_demo(postgres_server, demo_files))
-    shutil.copytree(demo_files / "instance", tmp_path / "instance")
-    app = make_app(tmp_path, url)
-    try:
-        yield app
-    finally:
-        app.extensions["hub.engine"].dispose()
-        postgres_server.drop_database(url)
-
-
-def _waiting_for_a_lock(engine: Engine) -> bool:
-    with engine.connect() as connection:
-        return bool(
-            connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-        )
 
 
 def _row(reference: str) -> str:
@@ -116,7 +86,7 @@ def _while_a_case_with_the_reference_is_opened(
     sending.start()
     deadline = time.monotonic() + PATIENCE_SECONDS
     engine = app.extensions["hub.engine"]
-    while not ("response" in answered or _waiting_for_a_lock(engine)):
+    while not ("response" in answered or waiting_for_a_lock(engine)):
         assert time.monotonic() < deadline, "the second act neither waited nor ended"
         time.sleep(0.01)
     let_go.set()
@@ -238,7 +208,7 @@ def test_an_incident_sent_while_its_case_is_closed_is_refused_and_not_recorded(
     sending = threading.Thread(target=send)
     sending.start()
     deadline = time.monotonic() + PATIENCE_SECONDS
-    while not ("response" in answered or _waiting_for_a_lock(app.extensions["hub.engine"])):
+    while not ("response" in answered or waiting_for_a_lock(app.extensions["hub.engine"])):
         assert time.monotonic() < deadline, "the incident neither waited nor ended"
         time.sleep(0.01)
     let_go.set()

@@ -29,7 +29,7 @@ from sharing.errors import NotAllowed, NotFound
 from sharing.models import Agency, Area, BlindIndex, Case, CaseParty, DataKey, LockMember, Person
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage
 from tests.fixtures.closing import close_for_erasure
-from tests.fixtures.databases import PostgresServer
+from tests.fixtures.databases import PostgresServer, waiting_for_a_lock
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
 
@@ -488,18 +488,6 @@ def test_a_destroyed_key_left_in_the_logs_and_files_opens_nothing_after_the_rota
 PATIENCE_SECONDS = 60
 
 
-def _waiting_for_a_lock(engine: Engine) -> bool:
-    with engine.connect() as connection:
-        return bool(
-            connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-        )
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize("migrated_database_url", ["postgresql"], indirect=True)
 def test_a_case_opened_while_the_rotation_runs_can_still_be_read_after_it(
@@ -528,7 +516,7 @@ def test_a_case_opened_while_the_rotation_runs_can_still_be_read_after_it(
     rotation = threading.Thread(target=lambda: reports.append(rotate(sessions, keys)))
     rotation.start()
     deadline = time.monotonic() + PATIENCE_SECONDS
-    while rotation.is_alive() and not _waiting_for_a_lock(migrated_engine):
+    while rotation.is_alive() and not waiting_for_a_lock(migrated_engine):
         assert time.monotonic() < deadline, "the rotation neither waited nor ended"
         time.sleep(0.01)
     opening.commit()  # the officer's request ends

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,6 +56,7 @@ from sharing.vocabulary import (
     ThresholdDecision,
 )
 from tests.fixtures.app import TEST_COST
+from tests.fixtures.databases import waiting_for_a_lock
 from tests.fixtures.demo import demo_actor, open_cases, shared_with_agency
 from tests.fixtures.surveys import SURVEY, closed_case
 from tests.sharing.trigger.test_complaints import (
@@ -74,18 +75,6 @@ pytestmark = [
 PATIENCE_SECONDS = 60
 
 Step = Callable[[Session], object]
-
-
-def _waiting_for_a_lock(engine: Engine) -> bool:
-    with engine.connect() as connection:
-        return bool(
-            connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-        )
 
 
 def _race(engine: Engine, sessions: sessionmaker[Session], first: Step, second: Step) -> list[str]:
@@ -117,7 +106,7 @@ def _race(engine: Engine, sessions: sessionmaker[Session], first: Step, second: 
     assert first_taken.wait(PATIENCE_SECONDS)
     threads[1].start()
     deadline = time.monotonic() + PATIENCE_SECONDS
-    while not (second_over.is_set() or _waiting_for_a_lock(engine)):
+    while not (second_over.is_set() or waiting_for_a_lock(engine)):
         assert time.monotonic() < deadline, "the second step neither waited nor ended"
         time.sleep(0.01)
     let_go.set()
