@@ -32,28 +32,21 @@ from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.models import TriggerApplication
 from sharing.trigger import letters
-from sharing.trigger.handling import ALREADY_DONE, LEAD, handled, refuse_if_closed, refuse_if_erased
+from sharing.trigger.handling import (
+    ALREADY_DONE,
+    APPLICATION_DETAILS,
+    LEAD,
+    handled,
+    refuse_if_closed,
+    refuse_if_erased,
+)
 from sharing.trigger.input_checks import ApplicationInput, checked
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import ThresholdDecision
 
 #: The sealed details a correction may change (the decision's, the review's and the
 #: appeal's words are their own acts').
-CORRECTED = (
-    "victim_given_names",
-    "victim_family_name",
-    "victim_date_of_birth",
-    "victim_phone",
-    "victim_email",
-    "victim_address",
-    "victim_postcode",
-    "victim_uprn",
-    "problem",
-    "applicant_name",
-    "applicant_contact",
-    "applicant_address",
-    "consent_note",
-)
+CORRECTED = APPLICATION_DETAILS
 
 
 @dataclass(frozen=True)

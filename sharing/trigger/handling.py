@@ -115,7 +115,10 @@ LEAD = Decision(
     own_agency=True,
 )
 
-DETAILS = (
+#: The application's own sealed details, as recorded (and as a correction may change
+#: them); the decision's, the review's, the appeal's and the withdrawal's words follow in
+#: ``DETAILS``.
+APPLICATION_DETAILS = (
     "victim_given_names",
     "victim_family_name",
     "victim_date_of_birth",
@@ -129,6 +132,10 @@ DETAILS = (
     "applicant_contact",
     "applicant_address",
     "consent_note",
+)
+
+DETAILS = (
+    *APPLICATION_DETAILS,
     "decision_reasons",
     "outcome_findings",
     "outcome_next_steps",
