@@ -130,6 +130,9 @@ class Settings:
     api_rate_limit: str = "120 per minute"
     api_token_rate_limit: str = "10 per minute"  # noqa: S105 - a rate, not a secret
     api_rate_limit_storage: str = "memory://"
+    #: Failed sign-ins allowed from one address (or IPv6 /64) in an hour, before its
+    #: attempts are refused (429) until the oldest of them is an hour old.
+    sign_in_failures_per_hour: int = 30
     #: The audit log's name in its signed checkpoints (never changes once the log exists).
     audit_origin: str = ""
     #: Make a checkpoint after a request when the latest is older than this (0: never).
@@ -295,6 +298,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         api_rate_limit=_rate_limit(raw, "api_rate_limit", "120 per minute"),
         api_token_rate_limit=_rate_limit(raw, "api_token_rate_limit", "10 per minute"),
         api_rate_limit_storage=_rate_limit_storage(raw),
+        sign_in_failures_per_hour=_whole_number(raw, "sign_in_failures_per_hour", 30, 1, 10_000),
         service_name=service_name,
         audit_origin=_audit_origin(raw, service_name),
         audit_checkpoint_minutes=_whole_number(raw, "audit_checkpoint_minutes", 15, 0, 24 * 60),

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from hub.auth import source_limits
 from hub.auth.forms import CodeForm, SignInForm
 from hub.auth.users import SignedInUser
 from hub.database import db
@@ -44,12 +45,16 @@ def locked_message(until: datetime | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-def sign_in() -> Response | str:
+def sign_in() -> Response | str | tuple[str, int, dict[str, str]]:
     if current_user.is_authenticated:
         return redirect(url_for("home.home"))
     form = SignInForm()
     providers = identity_providers()
     if form.validate_on_submit():
+        try:
+            attempt = source_limits.begin_attempt()
+        except source_limits.Refused as refused:
+            return source_limits.too_many(refused)
         own = _provider_instead(providers, form.email.data or "")
         if own is not None:
             message = (
@@ -59,6 +64,7 @@ def sign_in() -> Response | str:
         else:
             result = accounts.authenticate(db(), form.email.data or "", form.password.data or "")
             if result.outcome is SignInOutcome.OK and result.user is not None:
+                source_limits.succeeded(attempt)
                 db().commit()
                 return _after_password(result.user)
             if result.outcome is SignInOutcome.LOCKED:
@@ -174,15 +180,20 @@ def _complete_step(step: SignInStep) -> Response:
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
-def second_factor() -> Response | str:
+def second_factor() -> Response | str | tuple[str, int, dict[str, str]]:
     step = _pending_step()
     if step is None or not step.user.has_authenticator:
         return redirect(url_for("auth.sign_in"))
     user = step.user
     form = CodeForm()
     if form.validate_on_submit():
+        try:
+            attempt = source_limits.begin_attempt()
+        except source_limits.Refused as refused:
+            return source_limits.too_many(refused)
         result = accounts.second_factor(db(), user, form.code.data or "")
         if result.outcome is SignInOutcome.OK:
+            source_limits.succeeded(attempt)
             return _complete_step(step)
         if result.outcome is SignInOutcome.LOCKED:
             sign_in_sessions.end_step(db(), step)

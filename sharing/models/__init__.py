@@ -45,7 +45,7 @@ from sharing.models.trigger import (
     TriggerLetter,
     TriggerRecommendation,
 )
-from sharing.models.users import SignInSession, SignInStep, User, UserRole
+from sharing.models.users import SignInFailure, SignInSession, SignInStep, User, UserRole
 
 __all__ = [
     "ApiClient",
@@ -86,6 +86,7 @@ __all__ = [
     "RiskAssessment",
     "TriageChange",
     "Share",
+    "SignInFailure",
     "SignInSession",
     "SignInStep",
     "Action",

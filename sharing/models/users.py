@@ -126,3 +126,19 @@ class SignInStep(Base):
     totp_set_up: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     user: Mapped[User] = relationship()
+
+
+class SignInFailure(Base):
+    """A failed sign-in (a wrong password or security code, an unknown address) from one
+    source, to limit how many one source may make (``sharing.sign_in_limits``); or the
+    mark that the first refusal of a window from that source was recorded. ``key`` is a
+    keyed hash of the source (an IPv4 address or an IPv6 /64), never the address; rows
+    are kept for the window only."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: True for the mark of a refusal recorded in the audit log (not a failure counted).
+    refused: Mapped[bool] = mapped_column(default=False)
