@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing import clock, sign_in_sessions
+from sharing import clock, known_browsers, sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.crypto import authenticator_secrets
@@ -30,6 +30,7 @@ from sharing.formats import (
     is_email_address,
     tidied,
 )
+from sharing.known_browsers import KnownBrowser
 from sharing.models import Agency, User, UserRole
 from sharing.vocabulary import Role, SessionEnd
 
@@ -194,13 +195,20 @@ def roles_basis(roles: Iterable[Role]) -> str:
 
 
 def authenticate(
-    session: Session, email: str, password: str, now: datetime | None = None
+    session: Session,
+    email: str,
+    password: str,
+    now: datetime | None = None,
+    *,
+    browser: KnownBrowser | None = None,
 ) -> SignInResult:
     """Check an e-mail and password, counting failures and locking out repeated ones.
 
     An unknown e-mail and a wrong password give the same answer. A right password does not
     clear the failures: a wrong security code after it counts with them, and only a whole
-    sign-in (``sign_in_sessions.start``) clears them.
+    sign-in (``sign_in_sessions.start``) clears them. A ``browser`` that has signed in to
+    the account before may try past its lock-out, its failures counted against it
+    (``sharing.known_browsers``).
     """
     now = now or clock.now()
     user = find_user(session, email)
@@ -209,17 +217,18 @@ def authenticate(
         # The e-mail address typed is not recorded: it may be anyone's, or a password.
         _failed(session, None, "no active account has that e-mail address")
         return SignInResult(SignInOutcome.BAD_CREDENTIALS)
-    if is_locked(user, now):
+    known = browser if known_browsers.trusted(session, user, browser, now) else None
+    if is_locked(user, now) and known is None:
         return refused_as_locked(session, user)
     if not _verify(user.password_hash, password):
-        return record_failure(session, user, now)
+        return record_failure(session, user, now, browser=known)
     # Checked again under the account's lock (the password was checked without it, as it
     # takes time): a failure counted meanwhile by an attempt at the same moment may have
     # locked the account.
     read_for_change(session, user)
     if not user.active:
         return refused_as_disabled(session, user)
-    if is_locked(user, now):
+    if is_locked(user, now) and known is None:
         return refused_as_locked(session, user)
     hasher = _hasher(hashing_cost(session))
     if hasher.check_needs_rehash(user.password_hash):
@@ -229,13 +238,23 @@ def authenticate(
 
 
 def record_failure(
-    session: Session, user: User, now: datetime | None = None, *, what: str = "password"
+    session: Session,
+    user: User,
+    now: datetime | None = None,
+    *,
+    what: str = "password",
+    browser: KnownBrowser | None = None,
 ) -> SignInResult:
     """Count a failed password or code; the fifth in a row locks the account. Counted
     under the account's lock, so that attempts at the same moment each count (none is
     lost by writing the same count as another); one that finds the account locked by
-    them meanwhile is refused as locked, and not counted."""
+    them meanwhile is refused as locked, and not counted. A failure from a ``browser``
+    trusted with the account is counted against the browser instead."""
     now = now or clock.now()
+    if browser is not None:
+        known_browsers.count_failure(session, browser, now)
+        _failed(session, user, f"wrong {what}, from a browser that signed in to the account before")
+        return SignInResult(SignInOutcome.BAD_CREDENTIALS)
     read_for_change(session, user)
     if is_locked(user, now):
         return refused_as_locked(session, user)
@@ -466,22 +485,29 @@ def seal_authenticator_secrets(session: Session) -> int:
 
 
 def second_factor(
-    session: Session, user: User, code: str, now: datetime | None = None
+    session: Session,
+    user: User,
+    code: str,
+    now: datetime | None = None,
+    *,
+    browser: KnownBrowser | None = None,
 ) -> SignInResult:
     """The security code of a user who has given their password, checked under the
     account's lock (so that a code sent from several browsers at the same moment signs in
     one, and wrong codes sent together each count): LOCKED for a locked account (not
-    counted), OK for a right code not used before, else a failure counted; refused for
-    an account disabled since the sign-in began."""
+    counted) unless ``browser`` has signed in to it before, OK for a right code not used
+    before, else a failure counted; refused for an account disabled since the sign-in
+    began."""
     now = now or clock.now()
     read_for_change(session, user)
     if not user.active:
         return refused_as_disabled(session, user)
-    if is_locked(user, now):
+    known = browser if known_browsers.trusted(session, user, browser, now) else None
+    if is_locked(user, now) and known is None:
         return refused_as_locked(session, user)
     if confirm_second_factor(session, user, code, now):
         return SignInResult(SignInOutcome.OK, user=user)
-    return record_failure(session, user, now, what="security code")
+    return record_failure(session, user, now, what="security code", browser=known)
 
 
 def confirm_second_factor(

@@ -52,11 +52,7 @@ def refused_until(
     if row is None:
         return None
     since = now - limits.window
-    failures = select(SignInFailure).where(
-        SignInFailure.key == row.key, SignInFailure.at >= since, SignInFailure.refused.is_(False)
-    )
-    counted = session.scalar(select(func.count()).select_from(failures.subquery()))
-    if (counted or 0) <= limits.per_source:
+    if failures(session, row.key, since) <= limits.per_source:
         return None
     session.delete(row)
     oldest = session.scalar(
@@ -93,3 +89,26 @@ def succeeded(session: Session, attempt_id: int) -> None:
     """The attempt ``attempt_id`` proved right (a password before its security code, or
     a whole sign-in): it is not a failure."""
     session.execute(delete(SignInFailure).where(SignInFailure.id == attempt_id))
+
+
+def failures(session: Session, key: str, since: datetime) -> int:
+    """The failures counted against ``key`` since ``since``."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(SignInFailure)
+            .where(
+                SignInFailure.key == key,
+                SignInFailure.at >= since,
+                SignInFailure.refused.is_(False),
+            )
+        )
+        or 0
+    )
+
+
+def count_failure(session: Session, key: str, now: datetime) -> None:
+    """Count a failure against ``key`` (a browser that has signed in before: see
+    ``sharing.known_browsers``); forgotten with the source's, after the window."""
+    session.add(SignInFailure(key=key, at=now, refused=False))
+    session.flush()

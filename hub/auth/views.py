@@ -13,12 +13,13 @@ from werkzeug.wrappers import Response
 
 from hub.auth import source_limits
 from hub.auth.forms import CodeForm, SignInForm
+from hub.auth.known_browser import remember, this_browser
 from hub.auth.users import SignedInUser
 from hub.database import db
 from hub.guard import for_every_role, safe_next
 from hub.identity_providers import IdentityProvider, identity_providers
 from hub.templating import uk_datetime
-from sharing import accounts, sign_in_sessions
+from sharing import accounts, clock, known_browsers, sign_in_sessions
 from sharing.accounts import SignInOutcome
 from sharing.models import SignInStep, User
 
@@ -62,7 +63,9 @@ def sign_in() -> Response | str | tuple[str, int, dict[str, str]]:
                 f"use “Sign in with your {own.name} account”"
             )
         else:
-            result = accounts.authenticate(db(), form.email.data or "", form.password.data or "")
+            result = accounts.authenticate(
+                db(), form.email.data or "", form.password.data or "", browser=this_browser()
+            )
             if result.outcome is SignInOutcome.OK and result.user is not None:
                 source_limits.succeeded(attempt)
                 db().commit()
@@ -169,7 +172,7 @@ def _complete_sign_in(
     login_user(SignedInUser(user, key))
     if provider:
         session[SIGNED_IN_WITH] = provider
-    return redirect(safe_next(next_page))
+    return remember(redirect(safe_next(next_page)), user)
 
 
 def _complete_step(step: SignInStep) -> Response:
@@ -191,7 +194,7 @@ def second_factor() -> Response | str | tuple[str, int, dict[str, str]]:
             attempt = source_limits.begin_attempt()
         except source_limits.Refused as refused:
             return source_limits.too_many(refused)
-        result = accounts.second_factor(db(), user, form.code.data or "")
+        result = accounts.second_factor(db(), user, form.code.data or "", browser=this_browser())
         if result.outcome is SignInOutcome.OK:
             source_limits.succeeded(attempt)
             return _complete_step(step)
@@ -214,7 +217,9 @@ def set_up_second_factor() -> Response | str:
     secret = sign_in_sessions.step_set_up_key(db(), step) if step is not None else None
     if step is None or step.user.has_authenticator or secret is None:
         return redirect(url_for("auth.sign_in"))
-    if accounts.is_locked(step.user):
+    if accounts.is_locked(step.user) and not known_browsers.trusted(
+        db(), step.user, this_browser(), clock.now()
+    ):
         # Locked since the password was given (by failures elsewhere): the lock holds
         # whichever way someone signs in.
         until = accounts.refused_as_locked(db(), step.user).locked_until
