@@ -6,6 +6,7 @@ are kept for the hour only."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -204,3 +205,44 @@ def test_a_limit_that_is_not_one_stops_the_hub(tmp_path: Path, value: str) -> No
             secret_key="x" * 40,
             sign_in_failures_per_hour=value,
         )
+
+
+def test_attempts_at_the_same_moment_never_get_past_the_limit(app: Flask, create_user) -> None:
+    """Eight wrong passwords sent together from one address, to two workers: at most the
+    limit are checked, the rest refused (all of them, if each sees the others before it
+    is checked), whatever the order they reach the database."""
+    user = create_user("case_officer", totp=False)
+    other_worker = create_app(app.config["HUB_SETTINGS"])
+    other_worker.config["TESTING"] = True
+    clients = [browser(app if n % 2 else other_worker, GUESSER) for n in range(8)]
+    tokens = [csrf_token(client, "/sign-in") for client in clients]
+    start = threading.Barrier(len(clients), timeout=30)
+    answered: list[int] = []
+
+    def send(client: FlaskClient, token: str) -> None:
+        start.wait()
+        response = client.post(
+            "/sign-in",
+            data={"email": user.email, "password": "wrong-password-123", "csrf_token": token},
+        )
+        answered.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=send, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        other_worker.extensions["hub.engine"].dispose()
+    assert len(answered) == len(clients)
+    assert answered.count(200) <= LIMIT
+    assert set(answered) <= {200, 429}
+    # Only the attempts checked were counted (one refused is not): the rest of the
+    # limit is left, and no more.
+    guesser = browser(app, GUESSER)
+    for _ in range(LIMIT - answered.count(200)):
+        assert post_sign_in(guesser, user.email, "wrong-password-123").status_code == 200
+    assert post_sign_in(guesser, user.email, PASSWORD).status_code == 429
