@@ -62,11 +62,12 @@ def test_production_sets_every_security_header_and_cookie_flag(
     )
     assert signed_in.status_code == 302
     _assert_security_headers(signed_in, "sign-in redirect")
-    cookie = signed_in.headers["Set-Cookie"]
-    assert cookie.startswith("hub_session=")
-    for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
-        assert flag in cookie, flag
-    assert "Domain=" not in cookie  # this host only
+    cookies = {c.split("=", 1)[0]: c for c in signed_in.headers.getlist("Set-Cookie")}
+    assert set(cookies) == {"hub_session", "hub_known_browser"}
+    for name, path in (("hub_session", "Path=/"), ("hub_known_browser", "Path=/sign-in")):
+        for flag in ("Secure", "HttpOnly", "SameSite=Lax", path):
+            assert flag in cookies[name], (name, flag)
+        assert "Domain=" not in cookies[name]  # this host only
 
     case_page = client.get(f"/cases/{case.id}")
     assert case_page.status_code == 200
