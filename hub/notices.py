@@ -72,6 +72,11 @@ _WHAT = {
         "cancelled, and the case conferences on its agenda with it. Its page in the hub "
         "says why."
     ),
+    NoticeKind.CLOSED_WITH_CASE: (
+        "The agency that holds case {reference} closed it, and the actions your agency "
+        "held on it closed with it: they are no longer to be done, and have left your "
+        "agency's actions list. Ask the case's agency if your work on it should go on."
+    ),
     NoticeKind.TAKEN_OFF: (
         "The case conference on case {reference}{when} is taken off its partnership "
         "meeting's sitting and cancelled: what it was to review has ended. The sitting goes "

@@ -1,9 +1,10 @@
 """Notices by e-mail, queued in the same transaction as the act they tell of: a
-conference's invitation and information requests, its circulated and agreed minutes, and
-actions falling due. A notice names what it is about, the case reference and a page of the
-hub; never personal data (the reader signs in to see the case). The web layer delivers
-queued notices after the request that queued them (``QUEUED`` in the session's info), and
-``hub notices send`` delivers any still waiting.
+conference's invitation and information requests, its circulated and agreed minutes,
+actions falling due, and a partner's actions closed with their case. A notice names what
+it is about, the case reference and a page of the hub; never personal data (the reader
+signs in to see the case). The web layer delivers queued notices after the request that
+queued them (``QUEUED`` in the session's info), and ``hub notices send`` delivers any
+still waiting.
 """
 
 from __future__ import annotations
@@ -315,6 +316,57 @@ def actions_due(session: Session, *, within_days: int, today: date | None = None
             about=datetime.combine(action.due_on or today, time(9), clock.PARTNERSHIP_ZONE),
         )
     return queued
+
+
+def actions_closed_with_case(
+    session: Session, case: Case, closed: list[Action], by: Actor, now: datetime
+) -> int:
+    """Tell the partner agencies that held actions on the case (``closed`` with it) that
+    they are no longer to be done: each action's named owner, else (no one named, or they
+    have left) its agency's managers; not for the case's own agency's actions, nor anyone
+    of the agency that closed it (``by``), nor anyone outside a locked case's lock; each
+    person once, with a link to where they see it closed (the page of the conference that
+    agreed it, else their actions list). The notices of those actions falling due still
+    waiting are dropped. How many were told."""
+    _drop_waiting(
+        session,
+        Notice.kind == NoticeKind.ACTION_DUE,
+        Notice.path.in_([f"/actions#action-{a.id}" for a in closed]),
+    )
+    facts = facts_of(session, [case.id])[case.id]
+    told: dict[int, tuple[User, str]] = {}
+    # Conference actions first, so that one holding both is sent to the conference's page.
+    for action in sorted(closed, key=lambda a: a.conference_id is None):
+        if action.owner_agency_id in (case.agency_id, by.agency_id):
+            continue
+        named = action.owner_user
+        holders = [named] if named and named.active else managers(session, action.owner_agency_id)
+        for user in holders:
+            actor = Actor.of(user)
+            if user.id in told or user.agency_id == by.agency_id or not Lock.holds(actor, facts):
+                continue
+            told[user.id] = (user, _where_seen_closed(session, actor, action, case))
+    return sum(
+        queue(
+            session,
+            NoticeKind.CLOSED_WITH_CASE,
+            [user],
+            reference=case.reference,
+            path=path,
+            now=now,
+        )
+        for user, path in told.values()
+    )
+
+
+def _where_seen_closed(session: Session, actor: Actor, action: Action, case: Case) -> str:
+    """The page where the holder sees the action closed with its case: its conference's
+    action plan, when they may open the conference; else their agency's actions list
+    (one such notice for each case closed)."""
+    conference = session.get(Conference, action.conference_id) if action.conference_id else None
+    if conference is not None and visible(session, actor, conference):
+        return f"/conferences/{conference.id}#actions"
+    return f"/actions#closed-with-case-{case.id}"
 
 
 def drop_for_ended_referrals(session: Session) -> int:

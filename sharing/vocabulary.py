@@ -603,6 +603,7 @@ class NoticeKind(Labelled):
     SITTING_CANCELLED = "sitting_cancelled", "A partnership meeting's sitting is cancelled"
     SAFEGUARDING_REFERRAL = "safeguarding_referral", "A safeguarding referral for your team"
     TAKEN_OFF = "taken_off", "A case conference is taken off a partnership meeting's sitting"
+    CLOSED_WITH_CASE = "closed_with_case", "Your agency's action closed with its case"
 
 
 class EscalationReason(Labelled):

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from sharing import clock, stamps
+from sharing import clock, notices, stamps
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys
@@ -163,7 +163,8 @@ def close_case(
     action given for one not resolved. Its live shares for ASB case management end with it
     (``shares.end_at_closing``), and its open actions close with it: each cancelled,
     marked ``closed_with_case``, at the closing and by the closer, named in the closing's
-    one audit entry. ``ChangedMeanwhile`` if the case's open actions are not those the
+    one audit entry; the partners that held any are told (``notices.actions_closed_with_case``).
+    ``ChangedMeanwhile`` if the case's open actions are not those the
     close form listed (its stamp ``opened``), so none is closed unseen."""
     authorised.require(Act.CLOSE)
     case, actor = authorised.case, authorised.actor
@@ -201,6 +202,7 @@ def close_case(
     seal(case, "closure_note", text)
     closed_actions = _close_open_actions(session, case, actor.user_id, closed_at)
     session.flush()
+    notices.actions_closed_with_case(session, case, closed_actions, actor, closed_at)
     acts.record(
         session,
         acts.Action.CASE_CLOSE,
