@@ -22,7 +22,7 @@ from sharing.errors import InputError, NotAllowed
 from sharing.figures import areas, columns, meeting_packs, partnership, regulator, tables
 from sharing.figures.months import FROM_FIELD, TO_FIELD
 from sharing.figures.rounding import BASE, MEDIAN_FROM, Rounder
-from sharing.figures.spreadsheets import ODS_MIMETYPE, csv_text, ods_bytes
+from sharing.figures.spreadsheets import BYTE_ORDER_MARK, ODS_MIMETYPE, csv_text, ods_bytes
 from sharing.figures.stock import Stock
 from sharing.figures.suppression import THRESHOLD, WITHHELD_TEXT, small_text
 from sharing.figures.wards import Boundaries
@@ -119,7 +119,7 @@ def regulator_csv() -> Response | tuple[str, int]:
         return found
     name = f"regulator-measures-{found.year.start}-{found.year.start + 1}.csv"
     return Response(
-        regulator.csv_text(found),
+        BYTE_ORDER_MARK + regulator.csv_text(found),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -254,7 +254,9 @@ def table_file(key: str, kind: str) -> Response | tuple[str, int]:
     except KeyError:
         abort(404)
     if kind == "csv":
-        return _download(csv_text(sheet), "text/csv", _file_name(found, key, kind))
+        return _download(
+            BYTE_ORDER_MARK + csv_text(sheet), "text/csv", _file_name(found, key, kind)
+        )
     return _download(ods_bytes([sheet]), ODS_MIMETYPE, _file_name(found, key, kind))
 
 

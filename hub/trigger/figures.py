@@ -13,6 +13,7 @@ from hub.forms import HubForm
 from hub.guard import require_roles
 from sharing import clock
 from sharing.errors import InputError, NotAllowed
+from sharing.figures.spreadsheets import BYTE_ORDER_MARK
 from sharing.figures.suppression import THRESHOLD, WITHHELD_TEXT, small_text
 from sharing.trigger import figures
 from sharing.trigger.procedure import Procedure
@@ -94,7 +95,7 @@ def as_csv() -> Response | tuple[str, int]:
     if isinstance(shown, tuple):
         return shown
     return Response(
-        figures.csv_text(shown),
+        BYTE_ORDER_MARK + figures.csv_text(shown),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{figures.csv_name(shown)}"'},
     )

@@ -20,7 +20,7 @@ from sharing.access.authorise import own_cases_where
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.cases.listing import as_utc
-from sharing.figures.spreadsheets import Sheet, csv_text
+from sharing.figures.spreadsheets import BYTE_ORDER_MARK, Sheet, csv_text
 from sharing.models import Action, Case, Incident
 from sharing.vocabulary import ActionStatus, Role
 
@@ -112,11 +112,6 @@ def export_cases(session: Session, actor: Actor) -> Sheet:
         basis=f"cases {acts.ids(exported)}",
     )
     return Sheet(name="Cases", heading=(), rows=[COLUMNS, *rows])
-
-
-#: What the file starts with: the byte order mark, without which a spreadsheet opens it
-#: in another encoding (Siân shown as SiÃ¢n); what Excel writes as "CSV UTF-8".
-BYTE_ORDER_MARK = "\ufeff"
 
 
 def export_csv(session: Session, actor: Actor) -> tuple[str, str]:

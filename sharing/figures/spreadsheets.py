@@ -20,6 +20,10 @@ from odf.text import P
 from sharing.formats import runs_as_formula
 
 ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
+#: What a CSV file to download starts with: the byte order mark, without which a
+#: spreadsheet opens it in another encoding (Siân shown as SiÃ¢n); what Excel writes as
+#: "CSV UTF-8".
+BYTE_ORDER_MARK = "\ufeff"
 _NUMBER = re.compile(r"-?[0-9][0-9,]*")
 #: Characters a sheet name may not hold (ODF follows the spreadsheet programs' rule).
 _NOT_IN_NAME = re.compile(r"[\[\]*?:/\\']")

@@ -54,7 +54,7 @@ def test_a_coordinator_reads_the_year_and_its_downloads_agree(demo_hub, demo_ses
     table = coordinator.get(f"/figures/tables/wards.csv?{_query(**period)}")
     assert table.status_code == 200
     assert table.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(table.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(table.get_data().decode("utf-8-sig"))))
     assert rows[0] == ["Cases opened, by ward"]
     for row in rows[3:]:
         assert row[0] in page

@@ -33,7 +33,7 @@ def test_an_analyst_reads_the_measures_and_their_csv(demo_hub, demo_session) -> 
     assert (
         f"regulator-measures-{_year()}-{_year() + 1}.csv" in response.headers["Content-Disposition"]
     )
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0][:3] == ["year", "landlord", "NM01 (1): ASB cases opened"]
     for row in rows[1:]:
         assert row[1] in page

@@ -71,7 +71,7 @@ def test_the_csv_has_a_header_and_one_figure_a_line_with_small_counts_as_words(
     assert response.headers["Content-Disposition"] == (
         'attachment; filename="community-trigger-figures-2025-04-to-2026-03.csv"'
     )
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0] == list(figures.CSV_HEADER)
     assert rows[1][:5] == [
         "2025-04-01",
