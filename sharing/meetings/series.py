@@ -36,6 +36,8 @@ from sharing.models import (
     MeetingSitting,
     ProtocolRecord,
     SeriesMember,
+    TriggerApplication,
+    TriggerCaseRequest,
     User,
 )
 from sharing.protocols import records
@@ -448,7 +450,9 @@ def bring_case(
     of the meeting's protocol, chaired by the meeting's chair, inviting its members'
     agencies and expecting its members and the actor; members who can no longer take part
     are left out (``members_left_out``). Refused, with the reason and nothing written, for
-    a sitting of another area, one past, one the case is already on, a meeting whose
+    a sitting of another area, one past, one the case is already on, a review panel's
+    sitting the case was asked to only for applications closed since (withdrawn, or
+    duplicates: ``_asked_only_for_closed_applications``), a meeting whose
     protocol has no active version or whose chair can no longer chair, or one with no
     partner agency among the members who can take part."""
     authorised.require(Act.CONVENE)
@@ -466,6 +470,13 @@ def bring_case(
         read_for_change(session, case, sitting)
         if sitting.cancelled:
             raise InputError("sitting_id", "That sitting is cancelled: choose another")
+        if _asked_only_for_closed_applications(session, sitting, case):
+            raise InputError(
+                "sitting_id",
+                "That sitting was to review the case for a Community Trigger application "
+                "that has since been closed: the panel no longer reviews it. Choose another "
+                "sitting, or convene a case conference on the case",
+            )
         if session.scalar(
             select(Conference.id).where(
                 Conference.sitting_id == sitting.id, Conference.case_id == case.id
@@ -513,6 +524,27 @@ def bring_case(
         + (f"; members left out {acts.ids(sorted(left_out))}" if left_out else ""),
     )
     return conference
+
+
+def _asked_only_for_closed_applications(
+    session: Session, sitting: MeetingSitting, case: Case
+) -> bool:
+    """Whether the case's agency was asked to bring it to the sitting, as the review panel
+    of Community Trigger applications, only for applications closed since (withdrawn, or
+    duplicates) or erased: nothing about it is left for the panel to review, and its
+    holders are no longer asked (their notices were dropped). Read from the database, as
+    the sitting's lock has let an application closing at the same moment finish."""
+    asked = session.execute(
+        select(TriggerApplication.closed_at, TriggerApplication.erased_at)
+        .join(TriggerCaseRequest, TriggerCaseRequest.application_id == TriggerApplication.id)
+        .where(
+            TriggerApplication.review_sitting_id == sitting.id,
+            TriggerCaseRequest.case_id == case.id,
+        )
+    ).all()
+    return bool(asked) and all(
+        closed_at is not None or erased_at is not None for closed_at, erased_at in asked
+    )
 
 
 def _protocol_to_bring(session: Session, series: MeetingSeries) -> ProtocolRecord:

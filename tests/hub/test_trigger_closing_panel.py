@@ -7,6 +7,7 @@ sitting already held stays. The application's page says which."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -184,8 +185,82 @@ def test_a_sitting_with_other_business_goes_on_without_its_cases(hub, session) -
     )
     page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
     assert "its cases were taken off the sitting’s agenda" in page
-    # The case may be brought to the sitting again, should another review need it.
-    assert _bring(hub, session, conference.case, sitting).status is ConferenceStatus.PLANNED
+    # Its holder cannot bring it back for the closed application (below).
+    assert _bring_refused(hub, session, conference.case, sitting)
+
+
+def test_a_case_asked_for_an_application_closed_since_is_not_brought_to_its_panel(
+    hub, session
+) -> None:
+    """The sitting goes on with other business, but the holders of the closed application's
+    cases (their notices asking them dropped) cannot bring one to it by hand for the
+    application: refused at the sitting, recorded, nothing written; a case another live
+    application before the same sitting asked for is still brought."""
+    sitting = _panel(session)
+    application, conference = _before_the_panel(hub, session, sitting)
+    waiting = [
+        r.case
+        for r in session.scalars(
+            select(TriggerCaseRequest).where(
+                TriggerCaseRequest.application_id == application.id,
+                TriggerCaseRequest.locked.is_(False),
+                TriggerCaseRequest.case_id != conference.case_id,
+            )
+        )
+    ]
+    assert waiting, "a second case asked for the application, not yet brought"
+    asked = {r.case_id for r in application.requests}
+    other_case = session.scalars(
+        select(Case)
+        .where(Case.id.not_in(asked), Case.locked.is_(False), Case.erased_at.is_(None))
+        .where(Case.agency.has(code="northshire-homes"))
+        .order_by(Case.id)
+    ).first()
+    _bring(hub, session, other_case, sitting)  # other business: the sitting goes on
+    again = _met(session)  # another application, by the same victim, before the same sitting
+    lead = _lead(hub, session)
+    assert _convene(lead, again, sitting).status_code == 302
+    session.expire_all()
+    asked_again = {
+        r.case_id
+        for r in session.scalars(
+            select(TriggerCaseRequest).where(TriggerCaseRequest.application_id == again.id)
+        )
+    }
+    assert _withdraw(lead, again).status_code == 302  # the other application closes
+    session.expire_all()
+    assert not sitting.cancelled  # the first application is still before it
+    assert waiting[0].id in asked_again
+    # A case the first, live application asked for is still brought.
+    assert _bring(hub, session, waiting[0], sitting).status is ConferenceStatus.PLANNED
+
+    assert _withdraw(lead, application).status_code == 302
+    session.expire_all()
+    assert not sitting.cancelled  # it goes on: another case is on its agenda
+    for case in (conference.case, *waiting[1:]):
+        assert _bring_refused(hub, session, case, sitting)
+
+
+def _bring_refused(hub: Flask, session: Session, case: Case, sitting: MeetingSitting) -> bool:
+    """The case's officer sends the form bringing it to the sitting: refused at the
+    sitting, the refusal recorded, no conference convened."""
+    officer = demo_client(hub, case.officer)
+    path = f"/cases/{case.id}/meetings/bring"
+    session.expire_all()
+    before = session.scalar(select(func.count(Conference.id)))
+    response = _post(
+        officer, path, path, sitting=str(sitting.id), question="ASB Case Review", agenda=""
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)
+    page = html.unescape(response.get_data(as_text=True))
+    assert "for a Community Trigger application that has since been closed" in page
+    assert 'href="#sitting"' in page  # the error summary names the field
+    session.expire_all()
+    assert session.scalar(select(func.count(Conference.id))) == before
+    refused = _entries(session, "conference.convene")[-1]
+    assert (refused.outcome, refused.basis) == ("refused", "refused input: sitting_id")
+    assert (refused.object_type, refused.object_id) == ("case", str(case.id))
+    return True
 
 
 def test_a_duplicate_before_a_sitting_reviewing_the_application_it_duplicates_leaves_it_on(
