@@ -1,8 +1,8 @@
 """A partner agency's action closed with its case: the notice that tells whoever holds it
 (its named owner, else the agency's managers) that it is no longer to be done.
 
-Revision ID: 0065
-Revises: 0062
+Revision ID: 0064
+Revises: 0063
 Create Date: 2026-12-06 18:00:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0065"
-down_revision = "0062"
+revision = "0064"
+down_revision = "0063"
 branch_labels = None
 depends_on = None
 
