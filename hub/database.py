@@ -131,8 +131,9 @@ def request_id() -> str:
 def _commit_or_roll_back(response: Response) -> Response:
     """Commit what a successful request did; anything answered with an error status
     (a refused form, a denial, a failure) changes nothing but the audit log's record
-    of the refusal. A commit or roll-back that fails on the database is answered by its
-    error page."""
+    of the refusal. A refused form's page (400) keeps the entries of what it showed again
+    (the names in its pickers, say): the page disclosed them. A commit or roll-back that
+    fails on the database is answered by its error page."""
     session: Session | None = g.get("db")
     if session is not None:
         try:
@@ -140,7 +141,7 @@ def _commit_or_roll_back(response: Response) -> Response:
                 session.commit()
             else:
                 try:
-                    acts.roll_back_keeping_refusals(session)
+                    acts.roll_back_keeping_refusals(session, shown=_refused_form(response))
                 except acts.AuditUnavailable:
                     log.error("the audit entry of a refusal could not be written")
         except OperationalError as e:
@@ -150,6 +151,12 @@ def _commit_or_roll_back(response: Response) -> Response:
     if "request_id" in g:
         response.headers["X-Request-Id"] = g.request_id
     return response
+
+
+def _refused_form(response: Response) -> bool:
+    """Whether the response is a page showing a refused form again (an API's problem
+    shows nothing of what was read)."""
+    return response.status_code == 400 and response.mimetype == "text/html"
 
 
 def _close(_exc: BaseException | None) -> None:

@@ -10,7 +10,9 @@ cannot be written is refused.
 A refusal changes nothing, so the request that met it is rolled back; its entry must
 survive that. ``refuse`` writes the entry and remembers it on the session, and
 ``roll_back_keeping_refusals`` rolls back and writes the refusals again in a fresh
-transaction.
+transaction. A refused form is shown again with what it shows of a case (its people's
+names, its open actions): the entries of those views (``SHOWN``) are remembered too, and
+kept with the refusals when the page is shown, while the refused act's own are not.
 
 Entries hold identifiers, category names and the basis of a decision, never personal data.
 """
@@ -24,7 +26,7 @@ from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from sharing.access.decide import Actor, Decision
 from sharing.audit.listings import listed
@@ -36,7 +38,8 @@ from sharing.vocabulary import CATEGORIES, Labelled
 
 #: Where a request's id is kept on its session, so entries can name the request.
 REQUEST_ID = "audit.request_id"
-_REFUSALS = "audit.refusals"
+#: The refusals and views (``SHOWN``) the session's transaction has recorded, in order.
+_KEPT = "audit.kept"
 #: Recorded in place of a stated purpose that is not a purpose id.
 NOT_A_PURPOSE = "(not a purpose)"
 #: The basis of a refused request for a case that does not exist.
@@ -186,6 +189,33 @@ class Action(Labelled):
     SUBJECT_ACCESS = "subject_access.report", "Compiled a subject access report"
 
 
+#: What a page shows when it is read: a view of a record, a list, a search. A refused
+#: form's page, shown again, keeps these entries of what it showed (``roll_back_keeping_refusals``
+#: with ``shown``); entries of acts (a share, a close) are not kept.
+SHOWN = frozenset(
+    {
+        Action.CASE_VIEW,
+        Action.SEARCH,
+        Action.ACTIONS_LIST,
+        Action.CASES_SHARED_LIST,
+        Action.CONFERENCE_VIEW,
+        Action.CONFERENCE_PACK,
+        Action.TRIGGER_VIEW,
+        Action.TRIGGER_FIGURES,
+        Action.FIGURES_VIEW,
+        Action.TRIGGER_RECOMMENDATIONS,
+        Action.LOCK_REQUESTS_VIEW,
+        Action.ALERTS_VIEW,
+        Action.BREAK_GLASS_LIST_VIEW,
+        Action.AUDIT_SEARCH,
+        Action.RISK_VIEW,
+        Action.SHARED_RISK_LIST,
+        Action.KNOWN_CHECK,
+        Action.SUBJECT_ACCESS_SEARCH,
+    }
+)
+
+
 class AuditUnavailable(RuntimeError):
     """The audit log could not be written, so the act it would record was not done."""
 
@@ -236,6 +266,16 @@ def record(
         )
     except SQLAlchemyError as error:
         raise AuditUnavailable() from error
+    if outcome is Outcome.ALLOWED and action in SHOWN:
+        fields = {
+            "actor": actor,
+            "subject": subject,
+            "purpose": purpose,
+            "basis": basis,
+            "user_id": user_id,
+            "agency_id": agency_id,
+        }
+        session.info.setdefault(_KEPT, []).append((action, outcome, fields))
 
 
 def record_many(
@@ -289,7 +329,7 @@ def refuse(
 ) -> None:
     """Record a refused act; the entry outlives the rollback of the refused request."""
     fields = {"actor": actor, "subject": subject, "purpose": purpose, "basis": reason}
-    session.info.setdefault(_REFUSALS, []).append((action, fields))
+    session.info.setdefault(_KEPT, []).append((action, Outcome.REFUSED, fields))
     record(session, action, outcome=Outcome.REFUSED, **fields)  # type: ignore[arg-type]
 
 
@@ -334,18 +374,24 @@ def refusing_input(
 
 def refused_in(session: Session) -> bool:
     """Whether the session's transaction has recorded a refusal (``refuse``)."""
-    return bool(session.info.get(_REFUSALS))
+    return any(outcome is Outcome.REFUSED for _, outcome, _ in session.info.get(_KEPT, []))
 
 
-def roll_back_keeping_refusals(session: Session) -> None:
-    """Roll back the session's transaction, then commit the refusals it recorded."""
-    refusals = session.info.pop(_REFUSALS, [])
+def roll_back_keeping_refusals(session: Session, *, shown: bool = False) -> None:
+    """Roll back the session's transaction, then commit the refusals it recorded and, with
+    ``shown`` (a refused form's page, shown again), its entries of what the page showed
+    (``SHOWN``), in the order they were recorded."""
+    kept = [
+        (action, outcome, fields)
+        for action, outcome, fields in session.info.pop(_KEPT, [])
+        if outcome is Outcome.REFUSED or shown
+    ]
     session.rollback()
-    if not refusals:
+    if not kept:
         return
     try:
-        for action, fields in refusals:
-            record(session, action, outcome=Outcome.REFUSED, **fields)
+        for action, outcome, fields in kept:
+            record(session, action, outcome=outcome, **fields)
         session.commit()
     except (AuditUnavailable, SQLAlchemyError) as error:
         session.rollback()
@@ -354,7 +400,16 @@ def roll_back_keeping_refusals(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _forget_committed_refusals(session: Session) -> None:
-    session.info.pop(_REFUSALS, None)
+    session.info.pop(_KEPT, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_views_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A transaction rolled back in the request (a dry run, say) takes its views with it,
+    as it would from a commit: its refusals are still kept."""
+    kept = session.info.get(_KEPT)
+    if kept and previous.parent is None:
+        session.info[_KEPT] = [entry for entry in kept if entry[1] is Outcome.REFUSED]
 
 
 def ids(values: list[int]) -> str:
