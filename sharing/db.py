@@ -15,14 +15,16 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
     text,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InvalidRequestError, SQLAlchemyError
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 from sqlalchemy.schema import ColumnDefault
 
 from sharing.crypto.keys import KeyProvider
+from sharing.errors import NotFound
 
 if TYPE_CHECKING:
     from sharing.accounts import HashingCost
@@ -174,13 +176,20 @@ def read_for_change(session: Session, *records: object) -> None:
     the database's write lock on SQLite (``begin_writing``). Someone doing the same at
     the same moment waits for the first to finish, then reads it done; without the lock
     both would read "not yet" and both write. What the session changed and has not yet
-    written is written first, so that reading again keeps it."""
+    written is written first, so that reading again keeps it. ``NotFound`` when a row is
+    no longer there: someone took the record away (a person off a case, say) while this
+    waited, as if it had gone before."""
     begin_writing(session)
     session.flush()
     for record in records:
-        # Only the record's own row: a relationship it was loaded with is outer-joined,
-        # and PostgreSQL locks no row of an outer join's nullable side.
-        session.refresh(record, with_for_update={"of": type(record)})
+        try:
+            # Only the record's own row: a relationship it was loaded with is outer-joined,
+            # and PostgreSQL locks no row of an outer join's nullable side.
+            session.refresh(record, with_for_update={"of": type(record)})
+        except InvalidRequestError:  # the row read again is not there
+            if not inspect(record).persistent:
+                raise
+            raise NotFound(f"{type(record).__name__} no longer there") from None
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -19,7 +19,7 @@ from sharing.access.decide import Act
 from sharing.cases import case_forms, people
 from sharing.cases.needs import Needs
 from sharing.cases.search import SearchHit, SearchQuery, held_on_cases_unseen, search
-from sharing.errors import InputError
+from sharing.errors import InputError, NotFound
 from sharing.formats import whole_number
 from sharing.vocabulary import Adjustment, PartyRole
 
@@ -171,7 +171,10 @@ def change_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
         data = _person(form.person.form, role, "person-") or people.PersonInput(
             role=role, prefix="person-"
         )
-        return people.change_person(db(), authorised, party_id, data, opened=opened.sent())
+        try:
+            return people.change_person(db(), authorised, party_id, data, opened=opened.sent())
+        except NotFound:  # taken off the case as this was saved: as if before
+            abort(404)
 
     def as_now() -> tuple[HubForm, str]:
         now = AddPersonForm(formdata=None)

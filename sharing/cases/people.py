@@ -238,6 +238,9 @@ def remove_person(session: Session, authorised: AuthorisedCase, party_id: int) -
     party = next((p for p in case.parties if p.id == party_id), None)
     if party is None:
         raise NotFound("no such person on this case")
+    # Locked as a change to their details locks them, the person first: one waits for the
+    # other, and a change saved meanwhile finds them gone.
+    read_for_change(session, party.person, party)
     case.parties.remove(party)
     session.flush()
     recording.recorded(
