@@ -37,7 +37,9 @@ from tests.fixtures.statements import statements_for
 from tests.sharing.trigger.test_complaints import PROCEDURE
 
 _SHARED_LINK = re.compile(r'href="/cases/(\d+)\?purpose=(\w+)"')
-_CASE_LINK = re.compile(r'<td class="govuk-table__cell[^"]*"><a class="govuk-link" href="/cases/(\d+)"')
+_CASE_LINK = re.compile(
+    r'<td class="govuk-table__cell[^"]*"><a class="govuk-link" href="/cases/(\d+)"'
+)
 _TRIGGER_LINK = re.compile(r'href="/trigger/(\d+)"')
 MATRIX = shipped().current
 #: The answers that score highest: a band of high.
