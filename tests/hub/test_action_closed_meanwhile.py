@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import threading
-import time
 
 import pytest
 from flask import Flask
@@ -27,14 +26,11 @@ from sharing.cases import agency_actions
 from sharing.crypto.sealing import unseal_many
 from sharing.models import Action, AuditEntry, Case, User
 from sharing.vocabulary import ActionStatus, CaseStatus, Role
-from tests.fixtures.databases import waiting_for_a_lock
 from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.forms import form_on
+from tests.fixtures.races import PATIENCE_SECONDS, answered_while_held
 
 pytestmark = pytest.mark.postgres
-
-#: How long a race may take before the test gives up on it (never reached when it passes).
-PATIENCE_SECONDS = 60
 
 
 def _an_open_action(session: Session) -> Action:
@@ -87,10 +83,9 @@ def test_an_action_closed_while_a_change_is_saved_is_refused_plainly(
     written = "Visit the reported person with the police on Thursday afternoon"
     form["description"] = written
 
-    closing_taken, let_go = threading.Event(), threading.Event()
-    answered: dict[str, object] = {}
+    closed_at: dict[str, object] = {}
 
-    def close() -> None:
+    def close(taken: threading.Event, let_go: threading.Event) -> None:
         with sessions() as session, clock.pinned(clock.now()) as moment:
             agency_actions.close_action(
                 session,
@@ -99,39 +94,21 @@ def test_an_action_closed_while_a_change_is_saved_is_refused_plainly(
                 done=done,
                 note="Visited with the police" if done else "No longer needed",
             )
-            answered["closed at"] = moment
-            closing_taken.set()
+            closed_at["moment"] = moment
+            taken.set()
             let_go.wait(PATIENCE_SECONDS)
             session.commit()
 
-    def save() -> None:
-        try:
-            answered["response"] = client.post(url, data=form)
-        except Exception as failed:  # what a user would see as a server error  # noqa: BLE001
-            answered["response"] = failed
-
-    closing = threading.Thread(target=close)
-    closing.start()
-    assert closing_taken.wait(PATIENCE_SECONDS)
-    saving = threading.Thread(target=save)
-    saving.start()
-    deadline = time.monotonic() + PATIENCE_SECONDS
-    engine = app.extensions["hub.engine"]
-    while not ("response" in answered or waiting_for_a_lock(engine)):
-        assert time.monotonic() < deadline, "the save neither waited nor ended"
-        time.sleep(0.01)
-    let_go.set()
-    closing.join(PATIENCE_SECONDS)
-    saving.join(PATIENCE_SECONDS)
-
-    response = answered["response"]
+    response = answered_while_held(
+        app.extensions["hub.engine"], close, lambda: client.post(url, data=form)
+    )
     assert not isinstance(response, Exception), repr(response)
     assert response.status_code == 409
     page = html.unescape(response.get_data(as_text=True))
     how = "marked done" if done else "cancelled"
     said = (
         f"This action was {how} by {officer.display_name} "
-        f"on {clock.moment_text(answered['closed at'])}"
+        f"on {clock.moment_text(closed_at['moment'])}"
     )
     assert said in page, page
     assert "after you opened this form, so your changes were not saved" in page

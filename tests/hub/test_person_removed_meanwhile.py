@@ -8,15 +8,11 @@ No sleep decides the order: the removal commits only once the save waits for its
 
 from __future__ import annotations
 
-import shutil
 import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
@@ -25,40 +21,9 @@ from sharing.audit.log import integrate
 from sharing.cases import people
 from sharing.models import AuditEntry, Case, CaseParty, User
 from sharing.vocabulary import CaseStatus
-from tests.fixtures.app import make_app
-from tests.fixtures.databases import PostgresServer
-from tests.fixtures.demo import demo_client, postgres_demo
+from tests.fixtures.demo import demo_client
 from tests.fixtures.forms import form_on
-
-#: How long a race may take before the test gives up on it (never reached when it passes).
-PATIENCE_SECONDS = 60
-
-
-@pytest.fixture
-def hub_on_postgres(
-    postgres_server: PostgresServer, demo_files: Path, tmp_path: Path
-) -> Iterator[Flask]:
-    """The hub on a PostgreSQL copy of the demo, with the demo's key store."""
-    url = postgres_server.create_database(template=postgres_demo(postgres_server, demo_files))
-    shutil.copytree(demo_files / "instance", tmp_path / "instance")
-    app = make_app(tmp_path, url)
-    try:
-        yield app
-    finally:
-        app.extensions["hub.engine"].dispose()
-        postgres_server.drop_database(url)
-
-
-def _waiting_for_a_lock(engine: Engine) -> bool:
-    with engine.connect() as connection:
-        return bool(
-            connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-        )
+from tests.fixtures.races import PATIENCE_SECONDS, answered_while_held
 
 
 def _a_party(session: Session) -> CaseParty:
@@ -105,38 +70,17 @@ def test_a_change_saved_as_the_person_is_taken_off_the_case_is_not_found(
     form = form_on(client.get(url).get_data(as_text=True), url)
     form["person-support_needs"] = "Prefers a call in the afternoon"
 
-    removal_taken, let_go = threading.Event(), threading.Event()
-    answered: dict[str, object] = {}
-
-    def remove() -> None:
+    def remove(taken: threading.Event, let_go: threading.Event) -> None:
         with sessions() as session:
             actor = Actor.of(session.get(User, officer.id))
             people.remove_person(session, authorise(session, actor, case_id, Act.RECORD), party_id)
-            removal_taken.set()
+            taken.set()
             let_go.wait(PATIENCE_SECONDS)
             session.commit()
 
-    def save() -> None:
-        try:
-            answered["response"] = client.post(url, data=form)
-        except Exception as failed:  # what a user would see as a server error  # noqa: BLE001
-            answered["response"] = failed
-
-    removing = threading.Thread(target=remove)
-    removing.start()
-    assert removal_taken.wait(PATIENCE_SECONDS)
-    saving = threading.Thread(target=save)
-    saving.start()
-    deadline = time.monotonic() + PATIENCE_SECONDS
-    engine = app.extensions["hub.engine"]
-    while not ("response" in answered or _waiting_for_a_lock(engine)):
-        assert time.monotonic() < deadline, "the save neither waited nor ended"
-        time.sleep(0.01)
-    let_go.set()
-    removing.join(PATIENCE_SECONDS)
-    saving.join(PATIENCE_SECONDS)
-
-    response = answered["response"]
+    response = answered_while_held(
+        app.extensions["hub.engine"], remove, lambda: client.post(url, data=form)
+    )
     assert not isinstance(response, Exception), repr(response)
     assert response.status_code == 404, response.get_data(as_text=True)
     with sessions() as session:
