@@ -31,7 +31,7 @@ def show(case_id: int) -> str | tuple[str, int]:
             title="Why are you opening this case?",
             case_id=case_id,
             purposes=e.purposes,
-            purpose_titles=protocol_records.purpose_titles_in_force(db()),
+            purpose_titles=protocol_records.purpose_titles_in_force(db(), e.purposes),
         )
     except NotAllowed as e:
         return render_template(
@@ -56,7 +56,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         and reviews.contact_overdue(authorised.case, _review_days(), clock.today()),
         purpose=purpose,
         purpose_title=purpose
-        and protocol_records.purpose_titles_in_force(db()).get(purpose, purpose.replace("_", " ")),
+        and protocol_records.purpose_titles_in_force(db(), [purpose])[purpose],
         risk=page.risk,
         known_to=page.known_to,
         shares=page.shares,

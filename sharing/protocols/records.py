@@ -9,6 +9,7 @@ the file exactly as signed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -48,17 +49,22 @@ def document(record: ProtocolRecord) -> ProtocolDocument:
 def purpose_title(record: ProtocolRecord, purpose: str) -> str:
     """The title the protocol version gives one of its purposes ("ASB case management"),
     for pages and messages; the id with spaces for a purpose the version does not have."""
-    return _purpose_titles(record.source).get(purpose, purpose.replace("_", " "))
+    return _purpose_titles(record.source).get(purpose, _untitled(purpose))
 
 
-def purpose_titles_in_force(session: Session) -> dict[str, str]:
-    """Purpose id to title across the protocol versions in force today, for a page that
-    names a purpose without its share ("ASB case management")."""
+def purpose_titles_in_force(session: Session, purposes: Iterable[str]) -> dict[str, str]:
+    """Each of ``purposes`` to its title in the protocol versions in force today, for a
+    page that names a purpose without its share ("ASB case management"); the id with
+    spaces for one no version in force has."""
     titles: dict[str, str] = {}
     for record in in_force(session):
         for purpose, title in _purpose_titles(record.source).items():
             titles.setdefault(purpose, title)
-    return titles
+    return {purpose: titles.get(purpose, _untitled(purpose)) for purpose in purposes}
+
+
+def _untitled(purpose: str) -> str:
+    return purpose.replace("_", " ")
 
 
 @lru_cache(maxsize=64)
