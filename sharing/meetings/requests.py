@@ -171,6 +171,7 @@ class WaitingRequest:
     due_on: date
     overdue: bool
     starts_at: datetime
+    case_reference: str
 
 
 def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[WaitingRequest]]:
@@ -190,7 +191,8 @@ def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[
             Conference.starts_at >= clock.now(),
         )
         .options(
-            contains_eager(InformationRequest.conference), joinedload(InformationRequest.agency)
+            contains_eager(InformationRequest.conference).contains_eager(Conference.case),
+            joinedload(InformationRequest.agency),
         )
         .order_by(InformationRequest.due_on, InformationRequest.id)
     )
@@ -229,6 +231,7 @@ def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[
             due_on=request.due_on,
             overdue=request.due_on < today,
             starts_at=request.conference.starts_at,
+            case_reference=request.conference.case.reference,
         )
 
     return [row(r) for r in to_answer], [row(r) for r in overdue]

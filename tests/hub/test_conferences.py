@@ -492,7 +492,10 @@ def test_invited_agencies_answer_what_they_hold_and_attendees_see_it_by_their_cl
     assert police_request.due_on == clock.day_of(conference.starts_at) - timedelta(days=2)
 
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
-    assert "Conference information requests to answer" in police.get("/").get_data(as_text=True)
+    home = police.get("/").get_data(as_text=True)
+    to_answer = home.partition("Conference information requests to answer")[2].partition("</ul>")[0]
+    # Two conferences on the same morning read apart by their cases' references.
+    assert f'<span class="hub-reference">{conference.case.reference}</span>' in to_answer
     path = f"/conferences/{conference.id}/requests/{police_request.id}"
     token = csrf_token(police, path)
     missing = police.post(path, data={"csrf_token": token, "known": "yes"})
@@ -621,7 +624,7 @@ def test_a_withdrawn_agencys_request_is_no_longer_listed_as_overdue(demo_hub, de
         home = officer.get("/").get_data(as_text=True)
         listed = home.partition("Information requests overdue for your conferences")[2]
         rows = listed.partition("</ul>")[0].split("<li>")
-        return sorted(r.split("</a>: ")[1].split(",")[0] for r in rows if f'href="{path}"' in r)
+        return sorted(r.split("</span>): ")[1].split(",")[0] for r in rows if f'href="{path}"' in r)
 
     assert overdue() == ["Northshire Adult Safeguarding", "Northshire Police"]
     police = next(i for i in conference.invitations if i.agency.code == "northshire-police")
