@@ -73,8 +73,12 @@ def _common(title: str, labels: Sequence[str]) -> dict[str, object]:
         "show_y_guides": True,
         "min_scale": 4,
         "value_formatter": lambda v: "" if v is None else f"{v:,.0f}",
-        "no_data_text": "No figures to draw",
     }
+
+
+def drawable(table: Table) -> bool:
+    """Whether a chart of ``table`` would draw anything: some count is shown, not withheld."""
+    return any(row.cells[i].value is not None for row in table.rows for i in table.count_columns)
 
 
 def trend_chart(table: Table, nonce: str) -> Markup:

@@ -205,11 +205,15 @@ def _method() -> dict[str, int]:
 
 
 def _pictures(found: tables.Figures) -> dict[str, Markup]:
-    """Each table's chart (or map) by the table's key."""
+    """Each table's chart (or map) by the table's key; none for a table whose every count
+    is withheld, which would draw an empty frame."""
     nonce = g.get("csp_nonce", "")
-    pictures = {"trend": charts.trend_chart(found.table("trend"), nonce)}
+    pictures = {}
+    if charts.drawable(found.table("trend")):
+        pictures["trend"] = charts.trend_chart(found.table("trend"), nonce)
     for key in ("categories", "priorities", "hate", "resolved_by"):
-        pictures[key] = charts.bar_chart(found.table(key), nonce)
+        if charts.drawable(found.table(key)):
+            pictures[key] = charts.bar_chart(found.table(key), nonce)
     chosen = found.scope.ward.name if found.scope.ward else None
     pictures["wards"] = charts.ward_map(
         _boundaries(),

@@ -72,6 +72,33 @@ def test_a_coordinator_reads_the_year_and_its_downloads_agree(demo_hub, demo_ses
     assert "Cases opened, by ward" in text
 
 
+def _section(page: str, key: str) -> str:
+    return page.partition(f'<section class="hub-figures-table" id="table-{key}"')[2].partition(
+        "</section>"
+    )[0]
+
+
+def test_a_table_whose_every_count_is_withheld_draws_no_empty_chart(demo_hub, demo_session) -> None:
+    """One ward for one month has fewer than 5 cases involving hate incidents of every kind:
+    the table says so, and no chart beside it draws an empty frame ("No figures to draw"
+    over axes numbered 0 to 1); a table with figures keeps its chart."""
+    coordinator = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    )
+    ward = demo_session.scalar(select(Ward).order_by(Ward.name))
+    month = f"{months_later(clock.today().replace(day=1), -1):%Y-%m}"
+    page = coordinator.get(f"/figures/?{_query(**{'from': month, 'to': month})}&ward={ward.id}")
+    assert page.status_code == 200
+    hate = _section(page.get_data(as_text=True), "hate")
+    cells = hate.split("govuk-table__cell--numeric")[1:]
+    assert cells
+    assert all(">fewer than 5<" in cell for cell in cells)
+    assert "<figure" not in hate
+    assert "<svg" not in hate
+    year = coordinator.get(f"/figures/?{_query(**_last_financial_year())}").get_data(as_text=True)
+    assert "<figure" in _section(year, "categories")
+
+
 def test_a_manager_sees_their_agency_exactly_and_a_ward_on_the_map(demo_hub, demo_session) -> None:
     manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
     page = manager.get("/figures/").get_data(as_text=True)
@@ -221,3 +248,24 @@ def test_the_community_trigger_table_follows_the_rules_of_the_published_figures(
         assert adults.get(f"/figures/tables/trigger.csv?{period}").status_code == 404
         ods = adults.get(f"/figures/tables.ods?{period}").get_data()
         assert b"Community Trigger" not in zipfile.ZipFile(io.BytesIO(ods)).read("content.xml")
+
+
+def test_an_analysts_home_page_leads_to_the_figures(demo_hub, demo_session) -> None:
+    """An analyst works with figures, not cases: their home page links the figures they
+    may read and no longer says "No cases are shared with you" of a list they may not open;
+    a partner viewer's home page still counts the cases shared with them, with no figures."""
+    analyst = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.ANALYST))
+    home = analyst.get("/").get_data(as_text=True)
+    figures = home.partition('id="figures"')[2].partition("</ul>")[0]
+    assert 'href="/figures/"' in figures
+    assert 'href="/figures/regulator"' in figures
+    assert 'href="/trigger/figures"' in figures
+    assert "Shared with you" not in home
+    for link in ("/figures/", "/figures/regulator", "/trigger/figures"):
+        assert analyst.get(link).status_code == 200
+    viewer = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
+    )
+    home = viewer.get("/").get_data(as_text=True)
+    assert "Shared with you" in home
+    assert 'id="figures"' not in home
