@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from hub.database import db
-from hub.guard import for_every_role
+from hub.guard import for_every_role, may_open
 from sharing import alerts, clock
 from sharing.cases.listing import home_summary
 from sharing.cases.shares import shared_case_count
@@ -31,7 +31,7 @@ def home() -> str:
     actor = current_user.actor
     summary = home_summary(db(), actor, clock.today()) if actor.works_cases else None
     risk_due = risk_reviews_due(db(), actor, clock.today()) if actor.works_cases else []
-    shared_count = shared_case_count(db(), actor)
+    shared_count = shared_case_count(db(), actor) if may_open("shares") else None
     waiting = Counter(a.kind for a in alerts.open_alerts(db(), actor))
     to_answer, overdue = (
         requests.waiting(db(), actor) if actor.has(*requests.ANSWERING_ROLES) else ([], [])
