@@ -7,7 +7,7 @@ category, and shown to the attendees as their decisions on the case allow.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -23,10 +23,11 @@ from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
 from sharing.meetings import conference_listing
 from sharing.models import Case, Conference, ConferenceInvitation, InformationRequest
+from sharing.trigger.workdays import CalendarExhausted, WorkingDays, england_and_wales
 from sharing.vocabulary import Role
 
-#: Days before the conference its information requests are due.
-DUE_BEFORE = timedelta(days=2)
+#: Working days before the conference its information requests are due.
+DUE_BEFORE_WORKING_DAYS = 2
 MAX_PART = 2_000
 #: The parts of an answer, each with its label and the data category it is sealed under.
 #: Vulnerability (special category data) and offending (criminal offence data) have parts
@@ -45,9 +46,16 @@ ANSWERING_ROLES = frozenset(
 )
 
 
-def due_on(starts_at: datetime, today: date) -> date:
-    """When a request is due: two days before the conference, and never before today."""
-    return max(clock.day_of(starts_at) - DUE_BEFORE, today)
+def due_on(starts_at: datetime, today: date, calendar: WorkingDays | None = None) -> date:
+    """When a request is due: two working days before the conference (a Monday's
+    conference on the Thursday before, not the Saturday), never before today. A
+    conference past the end of the bank holiday list counts Monday to Friday."""
+    day = clock.day_of(starts_at)
+    try:
+        due = (calendar or england_and_wales()).before(day, DUE_BEFORE_WORKING_DAYS)
+    except CalendarExhausted:
+        due = WorkingDays({}, date.max).before(day, DUE_BEFORE_WORKING_DAYS)
+    return max(due, today)
 
 
 def ask(session: Session, conference: Conference, invitation: ConferenceInvitation) -> None:

@@ -53,6 +53,18 @@ class WorkingDays:
                 days -= 1
         return day
 
+    def before(self, end: date, days: int) -> date:
+        """The ``days``-th working day before ``end`` (``end`` itself not counted, as "two
+        working days before the meeting" counts back from the day before it)."""
+        if days < 0:
+            raise ValueError("count working days backwards")
+        day = end
+        while days:
+            day -= timedelta(days=1)
+            if self.is_working_day(day):
+                days -= 1
+        return day
+
     def between(self, start: date, end: date) -> int:
         """How many working days after ``start`` up to and including ``end``; negative
         when ``end`` is before ``start`` (the days overdue)."""

@@ -40,6 +40,7 @@ from sharing.models import (
     User,
 )
 from sharing.risk.disclose import escalations
+from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, MinutesStatus, PartyRole, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_copy, demo_user, lock_demo_case
@@ -489,7 +490,10 @@ def test_invited_agencies_answer_what_they_hold_and_attendees_see_it_by_their_cl
         "northshire-adults",
     }
     police_request = next(r for r in conference.requests if r.agency.code == "northshire-police")
-    assert police_request.due_on == clock.day_of(conference.starts_at) - timedelta(days=2)
+    # Due two working days before the conference.
+    assert police_request.due_on == england_and_wales().before(
+        clock.day_of(conference.starts_at), 2
+    )
 
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     home = police.get("/").get_data(as_text=True)

@@ -57,3 +57,18 @@ def test_counting_forwards_lands_on_a_working_day_that_many_working_days_on(star
     # No more than a fortnight's worth of calendar days for each working week, and never
     # fewer calendar days than working days.
     assert n <= (end - start).days <= 7 * n + 14
+
+
+@given(st.dates(min_value=date(2024, 3, 1), max_value=date(2028, 12, 31)), st.integers(1, 40))
+def test_counting_back_lands_on_a_working_day_that_many_working_days_before(end, n) -> None:
+    start = CALENDAR.before(end, n)
+    assert CALENDAR.is_working_day(start)
+    assert CALENDAR.between(start, end - timedelta(days=1)) == n - 1  # the days in between
+    assert start < end
+    assert CALENDAR.before(end, n - 1) > start  # the (n - 1)th is later
+
+
+def test_counting_back_across_easter_2027() -> None:
+    # Two working days before Tuesday 30 March 2027: Easter Monday and Good Friday are
+    # holidays, so Wednesday 24 March (Thursday 25 is the first).
+    assert CALENDAR.before(date(2027, 3, 30), 2) == date(2027, 3, 24)
