@@ -74,7 +74,7 @@ def test_a_view_with_no_alerts_is_recorded_as_showing_none(demo_hub, demo_sessio
         alert.dismissed_at = alert.created_at
     demo_session.commit()
     before = _last_seq(demo_session)
-    assert "No alerts." in client.get("/alerts").get_data(as_text=True)
+    assert "No alerts are waiting for you." in client.get("/alerts").get_data(as_text=True)
     [entry] = _entries(demo_session, acts.Action.ALERTS_VIEW.value, before)
     assert entry.basis == "alerts none; cases none"
 
@@ -113,3 +113,31 @@ def test_dismissing_an_alert_is_recorded_naming_it_and_its_case(demo_hub, demo_s
         == 404
     )
     assert _entries(demo_session, acts.Action.ALERT_DISMISS.value, again) == []
+
+
+def test_with_no_alerts_the_page_says_what_would_come_there_for_each_role(
+    demo_hub, demo_session
+) -> None:
+    """ "No alerts are waiting for you." told a manager nothing of what the page is for: with none waiting it
+    says what each of the reader's roles is alerted of, and only theirs."""
+    waiting = list(
+        demo_session.scalars(
+            select(Alert).where(Alert.dismissed_at.is_(None), Alert.agency.has(code="larkmoor-ha"))
+        )
+    )
+    for alert in waiting:
+        alert.dismissed_at = alert.created_at
+    demo_session.commit()
+    manager = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.MANAGER))
+    page = manager.get("/alerts").get_data(as_text=True)
+    assert "No alerts are waiting for you." in page
+    assert "emergency (break-glass) access, for you to review" in page
+    assert "asks for a case to be locked or unlocked" in page
+    assert "protocol your agency signed is due for review" not in page  # the DPO's
+    dpo = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.DPO))
+    page = dpo.get("/alerts").get_data(as_text=True)
+    assert "protocol your agency signed is due for review" in page
+    assert "asks for a case to be locked or unlocked" not in page
+    for alert in waiting:  # the module's other tests find the demo's alerts as they were
+        alert.dismissed_at = None
+    demo_session.commit()
