@@ -5,7 +5,8 @@ The provider says who someone is; the hub decides whether they may come in
 (``sharing.accounts.single_sign_on``): an existing, active account of that agency with
 the address the provider vouched for. Whatever goes wrong on the way (the provider down,
 a state or nonce that does not match, a token of the wrong issuer or audience, out of
-date or with a bad signature) ends on a page that says what to do, never a 500.
+date or with a bad signature) ends on a page that says what to do, never a 500. Each
+answer is counted against where it comes from, as a password is (``source_limits``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flask_login import current_user, login_user
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
+from hub.auth import source_limits
 from hub.auth.users import SignedInUser
 from hub.auth.views import SIGNED_IN_WITH, SIGNED_OUT_OF, after_first_step, bp, locked_message
 from hub.database import db
@@ -30,6 +32,7 @@ from hub.guard import safe_next
 from hub.identity_providers import IdentityProvider, identity_providers
 from sharing import accounts, sign_in_sessions
 from sharing.accounts import SingleSignOnRefusal
+from sharing.models import User
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +190,10 @@ def single_sign_on(code: str) -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("home.home"))
     try:
+        source_limits.refuse_if_past_limit()
+    except source_limits.Refused as refused:
+        return source_limits.too_many(refused)
+    try:
         _metadata(provider, client)
         response: Response = client.authorize_redirect(redirect_uri=_callback_url(code))
     except requests.RequestException as e:
@@ -199,8 +206,37 @@ def single_sign_on(code: str) -> Response | tuple[str, int]:
 
 @bp.route("/sign-in/with/<code>/callback")
 def single_sign_on_callback(code: str) -> Response | tuple[str, int]:
-    """The provider's answer: check it, find the account it vouches for, sign in."""
+    """The provider's answer: check it, find the account it vouches for, sign in. Each
+    answer is an attempt to sign in counted against where it comes from, as a password
+    is (``source_limits``): one that does not sign anyone in is a failure, unless the
+    provider could not be reached."""
     provider, client = _provider(code)
+    try:
+        attempt = source_limits.begin_attempt()
+    except source_limits.Refused as refused:
+        return source_limits.too_many(refused)
+    user = _vouched_for(code, provider, client, attempt)
+    if not isinstance(user, User):
+        return user
+    source_limits.succeeded(attempt)
+    method = f"{provider.name} account"
+    next_page = safe_next(session.get(RETURN_TO))
+    if provider.second_factor == "hub":
+        return after_first_step(user, next_page=next_page, method=method, provider=code)
+    key = sign_in_sessions.start(db(), user, method=method)
+    db().commit()
+    session.clear()
+    login_user(SignedInUser(user, key))
+    session[SIGNED_IN_WITH] = code
+    return redirect(next_page)
+
+
+def _vouched_for(
+    code: str, provider: IdentityProvider, client: Any, attempt: int
+) -> User | tuple[str, int]:
+    """The hub account the provider's answer vouches for, or the page saying why there is
+    none (a provider that could not be reached tried nobody's sign-in: ``attempt`` is not
+    counted then)."""
     error = request.args.get("error")
     if error:
         shown = error if _OAUTH_ERROR_CODE.fullmatch(error) else "an unknown error"
@@ -221,6 +257,8 @@ def single_sign_on_callback(code: str) -> Response | tuple[str, int]:
     except MismatchingStateError:
         return _show(provider, _expired(), "the state does not match a sign-in started here")
     except requests.RequestException as e:
+        source_limits.not_counted(attempt)
+        db().commit()
         return _show(provider, _down(provider), type(e).__name__)
     except (OAuthError, JoseError, ValueError, KeyError) as e:
         return _show(provider, _unchecked(provider), type(e).__name__)
@@ -238,16 +276,7 @@ def single_sign_on_callback(code: str) -> Response | tuple[str, int]:
         db().commit()  # the refusal is recorded
         refusal = result.refusal or SingleSignOnRefusal.NO_ACCOUNT
         return _show(provider, _refused(provider, result, email), refusal.name)
-    method = f"{provider.name} account"
-    next_page = safe_next(session.get(RETURN_TO))
-    if provider.second_factor == "hub":
-        return after_first_step(result.user, next_page=next_page, method=method, provider=code)
-    key = sign_in_sessions.start(db(), result.user, method=method)
-    db().commit()
-    session.clear()
-    login_user(SignedInUser(result.user, key))
-    session[SIGNED_IN_WITH] = code
-    return redirect(next_page)
+    return result.user
 
 
 @bp.route("/sign-in/with/<code>/sign-out")

@@ -61,6 +61,22 @@ def succeeded(attempt: int) -> None:
     sign_in_limits.succeeded(db(), attempt)
 
 
+def not_counted(attempt: int) -> None:
+    """The attempt could not be tried at all (its identity provider could not be
+    reached): not a failure of whoever made it. Committed with the request's transaction
+    (the caller commits)."""
+    sign_in_limits.succeeded(db(), attempt)
+
+
+def refuse_if_past_limit() -> None:
+    """Raise ``Refused`` when this source is past its limit of failed sign-ins (as
+    ``begin_attempt``, the refusal recorded), counting nothing: for a step that tries
+    nothing yet (sending the browser to an identity provider)."""
+    attempt = begin_attempt()
+    not_counted(attempt)
+    db().commit()
+
+
 def too_many(refused: Refused) -> tuple[str, int, dict[str, str]]:
     """The page for a source past its limit: when to try again, nothing about accounts."""
     wait = max(1, int((refused.until - clock.now()).total_seconds()))

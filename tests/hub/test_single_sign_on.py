@@ -78,8 +78,14 @@ def providers_file(folder: Path, issuer: str, **settings: str | bool) -> Path:
     return path
 
 
-def hub_with(tmp_path: Path, path: Path, database_url: str = "") -> Flask:
-    return make_app(tmp_path, database_url=database_url, identity_providers=str(path), base_url=HUB)
+def hub_with(tmp_path: Path, path: Path, database_url: str = "", **settings: object) -> Flask:
+    return make_app(
+        tmp_path,
+        database_url=database_url,
+        identity_providers=str(path),
+        base_url=HUB,
+        **settings,
+    )
 
 
 @pytest.fixture
@@ -510,3 +516,111 @@ def test_the_operator_checks_the_providers_before_restarting_the_hub(
     assert "No identity providers are configured" in hub("sso", "check").output
     monkeypatch.setenv("HUB_IDENTITY_PROVIDERS", str(good))
     assert hub("sso", "check").exit_code == 0
+
+
+#: Failed sign-ins one source may make in an hour, in the tests of the limit.
+LIMIT = 4
+GUESSER, COLLEAGUE = "203.0.113.66", "198.51.100.7"
+
+
+@pytest.fixture
+def limited(app: Flask, tmp_path: Path, provider: OidcProvider, database: str) -> Iterator[Flask]:
+    """The hub, on the same database, counting at most LIMIT failed sign-ins a source."""
+    limited = hub_with(
+        tmp_path,
+        providers_file(tmp_path, provider.issuer),
+        database,
+        sign_in_failures_per_hour=LIMIT,
+    )
+    yield limited
+    limited.extensions["hub.engine"].dispose()
+
+
+def browser_at(app: Flask, address: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def assert_too_many(answer: TestResponse) -> None:
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 429
+    assert "Too many attempts to sign in" in page
+    assert "Try again after" in page
+    assert 0 < int(answer.headers["Retry-After"]) <= 3600
+
+
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
+def test_failed_sign_ins_through_the_provider_count_against_where_they_come_from(
+    limited: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
+) -> None:
+    """The provider's refusal, an answer for another sign-in, an account the hub does not
+    know and one disabled: each a failure of the source, as a wrong password is. Past the
+    limit, its sign-ins through the provider are refused with the password's page, at the
+    start and when an answer started before comes back; sign-ins from elsewhere go on."""
+    guesser = browser_at(limited, GUESSER)
+    begun_before = provider.sign_in(start(guesser).location, "ann", back_to=HUB)
+    other = browser_at(limited, GUESSER)
+    start(other)
+    turned_down = other.get(f"/sign-in/with/{HOMES}/callback?error=access_denied&state=x")
+    assert turned_down.status_code == 400
+    forged = provider.sign_in(start(other).location, "ann", back_to=HUB).replace(
+        "state=", "state=x"
+    )
+    assert back_at_hub(other, forged).status_code == 400
+    for login in ("cat", "gus"):
+        assert sign_in_with_provider(other, provider, login).status_code == 403
+
+    assert_too_many(back_at_hub(guesser, begun_before))
+    assert not signed_in(guesser)
+    assert_too_many(start(browser_at(limited, GUESSER)))
+    # The same count as passwords': the source is refused them too.
+    assert_too_many(_password_sign_in(browser_at(limited, GUESSER), staff["fay"]))
+    assert entries(db_session, "sign_in") == []
+    [refusal] = [
+        e
+        for e in entries(db_session, "sign_in.failed")
+        if (e.basis or "").startswith("too many failed sign-ins from one source")
+    ]
+    assert refusal.actor_user_id is None
+
+    colleague = browser_at(limited, COLLEAGUE)
+    assert sign_in_with_provider(colleague, provider, "ann").status_code == 302
+    assert signed_in(colleague)
+
+
+def test_sign_ins_through_the_provider_that_succeed_are_not_failures(
+    limited: Flask, provider: OidcProvider, staff: dict[str, User]
+) -> None:
+    client = browser_at(limited, COLLEAGUE)
+    for _ in range(LIMIT + 1):
+        assert sign_in_with_provider(client, provider, "ann").status_code == 302
+        assert signed_in(client)
+        client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    for _ in range(LIMIT):
+        assert sign_in_with_provider(client, provider, "cat").status_code == 403
+    assert_too_many(start(client))
+
+
+def test_a_provider_that_cannot_be_reached_is_not_a_failed_sign_in(
+    tmp_path: Path, provider: OidcProvider
+) -> None:
+    with running_provider(tmp_path, [CLIENT], ACCOUNTS) as short_lived:
+        app = hub_with(
+            tmp_path, providers_file(tmp_path, short_lived.issuer), sign_in_failures_per_hour=1
+        )
+        client = browser_at(app, GUESSER)
+        callback = short_lived.sign_in(start(client).location, "ann", back_to=HUB)
+    assert back_at_hub(client, callback).status_code == 503
+    # One failure is allowed: the answer that could not be checked was not one.
+    answer = client.post(
+        "/sign-in",
+        data={
+            "email": "nobody@test.example",
+            "password": "wrong-password-123",
+            "csrf_token": csrf_token(client, "/sign-in"),
+        },
+    )
+    assert answer.status_code == 200
+    assert "Enter a correct e-mail address and password" in answer.get_data(as_text=True)
+    assert_too_many(start(client))  # the wrong password was
