@@ -346,6 +346,11 @@ def single_sign_on(
         refusal = SingleSignOnRefusal.UNVERIFIED
     else:
         user = find_user(session, email)
+        if user is not None:
+            # Read again under the account's lock, held until the sign-in is committed:
+            # an account disabled at this moment is either disabled first (and refused
+            # here) or after (ending the session this starts), never signed in disabled.
+            read_for_change(session, user)
         if user is None or not user.active:
             user, refusal = None, SingleSignOnRefusal.NO_ACCOUNT
         elif user.agency_id != agency_id:

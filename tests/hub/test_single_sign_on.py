@@ -5,6 +5,7 @@ and when the provider, the browser or an attacker gets something wrong."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,13 +19,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from sharing import accounts, clock
+from sharing import accounts, agency_accounts, clock
+from sharing.accounts import SingleSignOnRefusal
 from sharing.models import Agency, AuditEntry, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import PASSWORD, Partnership, csrf_token, make_app
 from tests.fixtures.cli import hub
 from tests.fixtures.databases import DATABASES, migrated_postgres
 from tests.fixtures.oidc import Client, OidcProvider, running_provider
+from tests.fixtures.races import PATIENCE_SECONDS, answered_while_held
 from tests.fixtures.smtp import free_port
 
 HUB = "https://hub.test"
@@ -624,3 +627,32 @@ def test_a_provider_that_cannot_be_reached_is_not_a_failed_sign_in(
     assert answer.status_code == 200
     assert "Enter a correct e-mail address and password" in answer.get_data(as_text=True)
     assert_too_many(start(client))  # the wrong password was
+
+
+@pytest.mark.parametrize("app", [{"second_factor": "provider"}], indirect=True)
+@pytest.mark.parametrize("database", [DATABASES[1]], indirect=True)
+def test_an_account_disabled_as_its_user_comes_back_from_the_provider_is_not_signed_in(
+    app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
+) -> None:
+    """A manager disables the account while its user is at the provider, and the
+    answer comes back while the disabling is being saved: the sign-in waits for it, then
+    finds no active account. Before, it read the account active and signed in a disabled
+    account (recorded as a sign-in)."""
+    client = app.test_client()
+    callback = provider.sign_in(start(client).location, "ann", back_to=HUB)
+    engine = app.extensions["hub.engine"]
+
+    def disable(taken: threading.Event, let_go: threading.Event) -> None:
+        with app.extensions["hub.sessions"]() as manager:
+            agency_accounts.set_active(manager, manager.get(User, staff["ann"].id), False)
+            taken.set()
+            let_go.wait(PATIENCE_SECONDS)
+            manager.commit()
+
+    answer = answered_while_held(engine, disable, lambda: back_at_hub(client, callback))
+    assert isinstance(answer, TestResponse), answer
+    assert answer.status_code == 403
+    assert "There is no hub account for Ann.Archer@homes.example" in answer.get_data(as_text=True)
+    assert not signed_in(client)
+    assert entries(db_session, "sign_in") == []
+    assert entries(db_session, "sign_in.failed")[-1].basis == SingleSignOnRefusal.NO_ACCOUNT.value
