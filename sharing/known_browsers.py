@@ -4,8 +4,9 @@ its holder may go on trying to sign in to that account while the account is lock
 after failures by others, so that nobody can keep a member of staff out by typing wrong
 passwords for their address. The browser's own failures are counted apart, against it:
 five in 15 minutes and it is treated as any other until they are 15 minutes old. A cookie
-is void once the account's password or authenticator is reset, or its roles changed (its
-token is made from the account's session token, which those change)."""
+is void once every session of the account is ended (signed out everywhere, the account
+disabled, its password or authenticator reset, its roles changed): its token is made from
+the account's session token, which ``sign_in_sessions.end_all`` changes."""
 
 from __future__ import annotations
 

@@ -126,10 +126,14 @@ def sign_out(session: Session, key: str, actor: Actor) -> None:
 
 
 def end_all(session: Session, user: User, why: SessionEnd, *, by: Actor | None = None) -> int:
-    """End every live session of ``user`` at once, and forget their sign-ins half done (a
-    password given, the security code not yet: someone else may be at that step); how many
+    """End every live session of ``user`` at once, forget their sign-ins half done (a
+    password given, the security code not yet: someone else may be at that step), and
+    make every browser that signed in to the account before a stranger again (its
+    ``sharing.known_browsers`` cookie is void: the device may be the one stolen); how many
     sessions there were. Recorded as ``by``'s act (the user's own, or an administrator's;
     None for a command-line operator)."""
+    user.session_token = secrets.token_hex(16)
+    session.flush()
     ended: int = session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         update(SignInSession)
         .where(SignInSession.user_id == user.id, SignInSession.ended_why.is_(None))

@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 from hub.auth.known_browser import COOKIE
 from sharing import accounts
 from sharing.models import AuditEntry, User
-from tests.fixtures.app import PASSWORD, csrf_token, sign_in_through_pages, totp_secret_of
+from tests.fixtures.app import (
+    PASSWORD,
+    csrf_token,
+    sign_in,
+    sign_in_through_pages,
+    totp_secret_of,
+)
 
 WRONG = "wrong-password-123"
 LOCKED = "Your account is locked"
@@ -122,3 +128,50 @@ def test_a_password_reset_voids_the_cookie(app: Flask, create_user, db_session: 
     db_session.commit()
     lock_out(app, user)
     assert LOCKED in post_sign_in(own, user.email, new_password).get_data(as_text=True)
+
+
+def test_signing_out_everywhere_makes_every_browser_a_stranger_again(
+    app: Flask, create_user
+) -> None:
+    """Someone who thinks a device was stolen signs out everywhere from another: the
+    stolen one's cookie no longer gets past a lock, theirs neither until they sign in."""
+    user = create_user("case_officer", totp=False)
+    stolen = signed_in_before(app, user)
+    own = browser(app, "198.51.100.9")
+    sign_in_through_pages(own, user)
+    answer = own.post(
+        "/account/sign-out-everywhere", data={"csrf_token": csrf_token(own, "/account")}
+    )
+    assert answer.status_code == 302
+    lock_out(app, user)
+    for device in (stolen, own):
+        assert LOCKED in post_sign_in(device, user.email, PASSWORD).get_data(as_text=True)
+        assert device.get("/").status_code == 302
+
+
+def test_a_manager_signing_someone_out_everywhere_voids_their_browsers_too(
+    app: Flask, create_user
+) -> None:
+    officer, manager = create_user("case_officer", totp=False), create_user("manager")
+    theirs = signed_in_before(app, officer)
+    managers = browser(app, "198.51.100.10")
+    sign_in(managers, manager)
+    answer = managers.post(
+        f"/people/{officer.id}/sign-out", data={"csrf_token": csrf_token(managers, "/people")}
+    )
+    assert answer.status_code == 302
+    lock_out(app, officer)
+    assert LOCKED in post_sign_in(theirs, officer.email, PASSWORD).get_data(as_text=True)
+
+
+def test_a_browser_signed_in_after_signing_out_everywhere_is_known_again(
+    app: Flask, create_user
+) -> None:
+    user = create_user("case_officer", totp=False)
+    own = browser(app, "198.51.100.9")
+    sign_in_through_pages(own, user)
+    own.post("/account/sign-out-everywhere", data={"csrf_token": csrf_token(own, "/account")})
+    sign_in_through_pages(own, user)
+    own.post("/sign-out", data={"csrf_token": csrf_token(own, "/")})
+    lock_out(app, user)
+    assert post_sign_in(own, user.email, PASSWORD).status_code == 302
