@@ -11,11 +11,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.auth.views import PENDING_FOR
 from hub.cli_checks import _known_agencies
 from hub.cli_session import _session
 from hub.config import ConfigError, load_settings
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
-from sharing import accounts, agency_accounts, sign_in_sessions
+from sharing import accounts, agency_accounts, clock, sign_in_limits, sign_in_sessions
 from sharing.errors import InputError
 from sharing.models import Agency, User
 from sharing.vocabulary import Role, SessionEnd
@@ -172,6 +173,21 @@ def users_unlock(email: str) -> None:
             click.echo(f"User {user.id} is unlocked and can sign in again.")
         else:
             click.echo(f"User {user.id} is not locked out.")
+
+
+@users.command("sweep")
+def users_sweep() -> None:
+    """Forget failed sign-ins older than the hour they count for, and sign-ins half done
+    (the security code still to come) past their five minutes (run hourly)."""
+    now = clock.now()
+    with _session() as session:
+        failures = sign_in_limits.forget_old(session, now)
+        steps = sign_in_sessions.forget_old_steps(session, now, PENDING_FOR)
+        session.commit()
+    click.echo(
+        f"{failures} failed sign-in(s) older than an hour forgotten; "
+        f"{steps} sign-in(s) half done past their {PENDING_FOR.seconds // 60} minutes forgotten."
+    )
 
 
 @click.group(cls=AppGroup)

@@ -8,7 +8,7 @@ from other sources are never refused for it (there is no limit of everyone toget
 Each attempt is a row (a keyed hash of the source and the time) from before its password
 is checked, kept only if it fails, so the limit holds across every worker of the hub and
 for attempts at the same moment; a refused attempt is not kept, and rows older than the
-window are deleted. The first refusal of each window is one audit entry (never the
+window are deleted (at the next attempt, and by the hub's housekeeping). The first refusal of each window is one audit entry (never the
 address); the rest of the window's are refused without one."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def attempt(session: Session, key: str, now: datetime, limits: Limits = Limits()
     proves right (``succeeded``); returns its row's id. The caller commits it before
     asking ``refused_until``, so that attempts at the same moment, in any worker, each
     see the others. Failures older than the window are forgotten."""
-    session.execute(delete(SignInFailure).where(SignInFailure.at < now - limits.window))
+    forget_old(session, now, limits)
     row = SignInFailure(key=key, at=now, refused=False)
     session.add(row)
     session.flush()
@@ -83,6 +83,18 @@ def _record_first_refusal(session: Session, key: str, now: datetime, since: date
         basis="too many failed sign-ins from one source: the rest of the window's are "
         "refused without an entry each",
     )
+
+
+def forget_old(session: Session, now: datetime, limits: Limits = Limits()) -> int:
+    """Forget every failure (and noted refusal) older than the window: each attempt does
+    it, and the hub's housekeeping (``hub users sweep``) does it on a quiet hub; how many
+    were forgotten."""
+    forgotten: int = session.execute(  # type: ignore[attr-defined]  # a DELETE's CursorResult
+        delete(SignInFailure)
+        .where(SignInFailure.at < now - limits.window)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return forgotten
 
 
 def succeeded(session: Session, attempt_id: int) -> None:

@@ -20,9 +20,12 @@ from sqlalchemy.orm import Session
 
 from hub.app import create_app
 from hub.config import ConfigError, load_settings
-from sharing import sign_in_limits
-from sharing.models import AuditEntry, SignInFailure, User
+from sharing import accounts, clock, sign_in_limits, sign_in_sessions
+from sharing.db import make_engine, make_session_factory
+from sharing.models import Agency, Area, AuditEntry, SignInFailure, SignInStep, User
+from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.app import PASSWORD, csrf_token, make_app, totp_secret_of
+from tests.fixtures.cli import hub
 
 #: Failed sign-ins one source may make in an hour, in these tests.
 LIMIT = 3
@@ -246,3 +249,61 @@ def test_attempts_at_the_same_moment_never_get_past_the_limit(app: Flask, create
     for _ in range(LIMIT - answered.count(200)):
         assert post_sign_in(guesser, user.email, "wrong-password-123").status_code == 200
     assert post_sign_in(guesser, user.email, PASSWORD).status_code == 429
+
+
+def test_the_hourly_sweep_forgets_failures_past_the_hour_on_a_quiet_hub(
+    migrated_hub_env: str,
+) -> None:
+    """No attempt need come for the counts to go: ``hub users sweep`` (from a timer)
+    forgets the failures older than the hour, and the sign-ins half done past their five
+    minutes (with any authenticator key they held); the rest are kept."""
+    now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    engine = make_engine(migrated_hub_env)
+    with make_session_factory(engine)() as session:
+        agency = Agency(
+            code="quiet-homes",
+            name="Quiet Homes",
+            type=AgencyType.LANDLORD,
+            area=Area(code="quiet", name="Quiet area"),
+            case_prefix="QH",
+        )
+        user = accounts.create_user(
+            session,
+            agency=agency,
+            email="quiet@homes.example",
+            display_name="Quiet Test",
+            roles={Role.MANAGER},
+            password_hash="not-a-hash",
+        )
+        for minutes_ago in (120, 61, 59, 1):
+            sign_in_limits.count_failure(session, "a source", now - timedelta(minutes=minutes_ago))
+        for minutes_ago in (10, 1):
+            with clock.pinned(now - timedelta(minutes=minutes_ago)):
+                sign_in_sessions.begin_step(
+                    session,
+                    user,
+                    method="password",
+                    next_page="/",
+                    within=timedelta(days=1),
+                )
+        session.commit()
+
+        with clock.pinned(now):
+            swept = hub("users", "sweep")
+        assert swept.exit_code == 0, swept.output
+        assert swept.output == (
+            "2 failed sign-in(s) older than an hour forgotten; "
+            "1 sign-in(s) half done past their 5 minutes forgotten.\n"
+        )
+        session.expire_all()
+        kept = session.scalars(select(SignInFailure.at)).all()
+        assert sorted(at.astimezone(UTC) for at in kept) == [
+            now - timedelta(minutes=59),
+            now - timedelta(minutes=1),
+        ]
+        [step] = session.scalars(select(SignInStep)).all()
+        assert step.started_at.astimezone(UTC) == now - timedelta(minutes=1)
+        # Run again, nothing more goes.
+        with clock.pinned(now):
+            assert hub("users", "sweep").output.startswith("0 failed sign-in(s)")
+    engine.dispose()
