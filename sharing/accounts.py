@@ -284,6 +284,18 @@ def refused_as_disabled(session: Session, user: User) -> SignInResult:
     return SignInResult(SignInOutcome.BAD_CREDENTIALS)
 
 
+def still_active(session: Session, user: User) -> bool:
+    """Whether ``user``'s account is still active as their sign-in completes, read again
+    under its lock (held until the sign-in is committed): a disabling saved at the same
+    moment is either first, and the sign-in refused (recorded), or after, and ends the
+    session the sign-in starts."""
+    read_for_change(session, user)
+    if user.active:
+        return True
+    refused_as_disabled(session, user)
+    return False
+
+
 def _failed(session: Session, user: User | None, why: str, *, agency_id: int | None = None) -> None:
     acts.record(
         session,

@@ -160,10 +160,24 @@ def _pending_step() -> SignInStep | None:
 
 
 def _complete_sign_in(
-    user: User, *, next_page: str, method: str, provider: str | None = None
+    user: User,
+    *,
+    next_page: str,
+    method: str,
+    provider: str | None = None,
+    step: SignInStep | None = None,
 ) -> Response:
     """One act: the session is started and recorded (committed) before the browser is
-    signed in, so a sign-in is either recorded or not done."""
+    signed in, so a sign-in is either recorded or not done. An account disabled since
+    the sign-in began is not signed in (the half-done sign-in ``step`` is forgotten with
+    the sign-in's start)."""
+    if not accounts.still_active(db(), user):
+        db().commit()  # the refusal is recorded
+        session.clear()
+        flash("You have not been signed in. Sign in again.", "expired")
+        return redirect(url_for("auth.sign_in"))
+    if step is not None:
+        sign_in_sessions.end_step(db(), step)
     if user.has_authenticator:
         method += " and security code"
     key = sign_in_sessions.start(db(), user, method=method)
@@ -177,9 +191,9 @@ def _complete_sign_in(
 
 def _complete_step(step: SignInStep) -> Response:
     """The second step done: the half-done sign-in is forgotten as the session starts."""
-    user, next_page, method, provider = step.user, step.next_page, step.method, step.provider
-    sign_in_sessions.end_step(db(), step)
-    return _complete_sign_in(user, next_page=next_page, method=method, provider=provider)
+    return _complete_sign_in(
+        step.user, next_page=step.next_page, method=step.method, provider=step.provider, step=step
+    )
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -216,6 +230,12 @@ def set_up_second_factor() -> Response | str:
     step = _pending_step()
     secret = sign_in_sessions.step_set_up_key(db(), step) if step is not None else None
     if step is None or step.user.has_authenticator or secret is None:
+        return redirect(url_for("auth.sign_in"))
+    if request.method == "POST" and not accounts.still_active(db(), step.user):
+        # Disabled as the code was being set up: nothing is set up for the account.
+        db().commit()  # the refusal is recorded
+        session.pop(PENDING, None)
+        flash("You have not been signed in. Sign in again.", "expired")
         return redirect(url_for("auth.sign_in"))
     if accounts.is_locked(step.user) and not known_browsers.trusted(
         db(), step.user, this_browser(), clock.now()
