@@ -106,6 +106,12 @@ def _larkmoor(session: Session) -> Case | None:
     ).first()
 
 
+def _weekday(day: date) -> date:
+    """``day``, or the Monday after it when it falls at a weekend: the partnership meets
+    on working days."""
+    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+
+
 def _at_hour(day: date, hour: int) -> datetime:
     """``hour`` o'clock on ``day`` in England, as a UTC moment."""
     return datetime.combine(day, time(hour), clock.PARTNERSHIP_ZONE).astimezone(UTC)
@@ -180,7 +186,7 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
     pcso = staff_with(session, "northshire-police", Role.CASE_OFFICER)
     adults = staff_with(session, "northshire-adults", Role.PARTNER_VIEWER)
     csp = staff_with(session, "northshire-csp", Role.CONFERENCE_CHAIR)
-    held_on = today - timedelta(days=12)
+    held_on = _weekday(today - timedelta(days=12))
     conference = _convene(
         session,
         protocol_id,
@@ -326,7 +332,7 @@ def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> No
         protocol_id,
         case,
         convened_at=_at_hour(today - timedelta(days=3), 14),
-        starts_at=_at_hour(today + timedelta(days=6), 14),
+        starts_at=_at_hour(_weekday(today + timedelta(days=6)), 14),
         agencies=["northshire-police", "northshire-csp", "northshire-eh"],
         chair=chair,
         attendees=[case.officer, staff_with(session, "northshire-police", Role.CASE_OFFICER)],
@@ -347,7 +353,7 @@ def _problem_solving_group(
     sergeant = staff_with(session, "northshire-police", Role.MANAGER)
     noise = staff_with(session, "northshire-eh", Role.CASE_OFFICER)
     homes = staff_with(session, "northshire-homes", Role.MANAGER)
-    sat_on = today - timedelta(days=26)
+    sat_on = _weekday(today - timedelta(days=26))
     with _at(_at_hour(today - timedelta(days=40), 10)) as now:
         group = series.set_up(
             session,

@@ -443,7 +443,8 @@ def _before_the_panel(
     application: TriggerApplication,
     today: date,
 ) -> None:
-    """The discretion application, put before the panel's next sitting (eight days on)."""
+    """The discretion application, put before the panel's next sitting (six working days
+    on)."""
     panel = session.scalar(select(MeetingSeries).where(MeetingSeries.purpose == review.PURPOSE))
     if panel is None:
         return
@@ -452,7 +453,7 @@ def _before_the_panel(
             session,
             Actor.of(staff_with(session, procedure.lead, Role.MANAGER)),
             panel.id,
-            _at(today + timedelta(days=8), 10),
+            _at(england_and_wales().add(today, 6), 10),
             now=now,
         )
         review.convene(session, lead, procedure, application.id, sitting.id, now=now)
