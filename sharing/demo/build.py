@@ -20,6 +20,7 @@ from argon2.low_level import hash_secret
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharing import clock
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor
 from sharing.accounts import RECOMMENDED, HashingCost, create_user, hashing_cost
@@ -28,8 +29,8 @@ from sharing.cases.actions import ActionInput, add_action
 from sharing.cases.casework import CaseInput, open_case
 from sharing.cases.closing import close_case
 from sharing.cases.incidents import IncidentInput, add_incident
+from sharing.cases.locks import request_lock
 from sharing.cases.people import PersonInput
-from sharing.crypto.sealing import seal
 from sharing.demo.agreements import share_cases, sign_protocols
 from sharing.demo.closure import ending, survey_closures
 from sharing.demo.conferences import hold_conferences
@@ -69,7 +70,7 @@ from sharing.models import (
 )
 from sharing.models.base import Base
 from sharing.trigger.workdays import england_and_wales
-from sharing.vocabulary import ActionStatus, CaseStatus, LockStatus
+from sharing.vocabulary import ActionStatus, CaseStatus
 
 
 class DemoError(RuntimeError):
@@ -279,16 +280,14 @@ class _Writer:
             )
         elif plan.status is CaseStatus.INACTIVE:
             case.status = CaseStatus.INACTIVE
-        if plan.lock is not None:
-            lock = LockRequest(
-                case=case,
-                reason=plan.lock.reason,
-                status=LockStatus.REQUESTED,
-                requested_by_id=actor.user_id,
-                requested_at=plan.lock.requested_at,
-            )
-            self.session.add(lock)
-            seal(lock, "note", plan.lock.note)
+        if plan.lock is not None:  # asked as an officer asks: the managers alerted, recorded
+            with clock.pinned(plan.lock.requested_at):
+                request_lock(
+                    self.session,
+                    authorise(self.session, actor, case.id, Act.REQUEST_LOCK),
+                    plan.lock.reason,
+                    plan.lock.note,
+                )
         case.review_due_on = plan.review_due_on
         # Set last, so the real clock (the column's onupdate) never has the final word.
         case.updated_at = plan.updated_at
