@@ -11,6 +11,7 @@ from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _json, _utc, actor, bp, scoped
 from hub.database import db
 from sharing.cases import pages, shares
+from sharing.cases.people_shown import PersonView
 from sharing.errors import InputError
 
 #: The longest purpose a case may be read for.
@@ -99,6 +100,12 @@ def read_case(case_id: int) -> Response:
 
 
 def _case_out(view: pages.CaseView) -> dict[str, Any]:
+    """The case as the API gives it. What was erased is null, and said to be: an erased
+    case's own values (its place, summary, incidents' and actions' words) and the details
+    of the people it kept (their name stays, to say who was kept), and an erased person's
+    every detail; ``erased`` and ``erased_at`` say so, so that a partner's system does not
+    take them for missing and ask again or write over its own."""
+    erased = view.erased
     return {
         "id": view.id,
         "reference": view.reference,
@@ -113,27 +120,13 @@ def _case_out(view: pages.CaseView) -> dict[str, Any]:
         "protected_characteristic": view.protected_characteristic,
         "opened_at": _utc(view.opened_at),
         "closed_at": _utc(view.closed_at) if view.closed_at else None,
+        "erased": erased,
+        "erased_at": _utc(view.erased_at) if view.erased_at else None,
         "ward": view.ward,
-        "address": view.address,
-        "postcode": view.postcode,
-        "uprn": view.uprn,
-        "summary": view.summary,
+        **_unless(erased, address=view.address, postcode=view.postcode, uprn=view.uprn),
+        **_unless(erased, summary=view.summary),
         "basis": dict(view.decision.categories),
-        "people": [
-            {
-                "person_id": p.person_id,
-                "role": p.role,
-                "erased": p.erased,
-                "name": p.name,
-                "date_of_birth": p.date_of_birth,
-                "phone": p.phone,
-                "email": p.email,
-                "address": p.address,
-                "postcode": p.postcode,
-                "support_needs": p.support_needs,
-            }
-            for p in view.parties
-        ],
+        "people": [_person_out(p, case_erased=erased) for p in view.parties],
         "incidents": [
             {
                 "id": i.id,
@@ -143,9 +136,12 @@ def _case_out(view: pages.CaseView) -> dict[str, Any]:
                 "received_by": i.received_by,
                 "reported_to_police": i.reported_to_police,
                 "hate_related": i.hate_related,
-                "place": i.place,
-                "description": i.description,
-                "crime_reference": i.crime_reference,
+                **_unless(
+                    erased,
+                    place=i.place,
+                    description=i.description,
+                    crime_reference=i.crime_reference,
+                ),
             }
             for i in view.incidents
         ],
@@ -157,8 +153,35 @@ def _case_out(view: pages.CaseView) -> dict[str, Any]:
                 "owner_agency": a.owner_agency,
                 "due_on": a.due_on,
                 "overdue": a.overdue,
-                "description": a.description,
+                **_unless(erased, description=a.description),
             }
             for a in view.actions
         ],
     }
+
+
+def _person_out(p: PersonView, *, case_erased: bool) -> dict[str, Any]:
+    """A person on the case: all null once their record is erased; on an erased case that
+    kept their record, their name alone (their details are no longer part of the case)."""
+    return {
+        "person_id": p.person_id,
+        "role": p.role,
+        "erased": p.erased,
+        "erased_at": _utc(p.erased_at) if p.erased_at else None,
+        **_unless(p.erased, name=p.name),
+        **_unless(
+            p.erased or case_erased,
+            date_of_birth=p.date_of_birth,
+            phone=p.phone,
+            email=p.email,
+            address=p.address,
+            postcode=p.postcode,
+            support_needs=p.support_needs,
+        ),
+    }
+
+
+def _unless(erased: bool, **values: Any) -> dict[str, Any]:
+    """The values, or each null if what holds them was erased (never the words the case
+    page puts in their place)."""
+    return dict.fromkeys(values) if erased else values

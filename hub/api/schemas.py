@@ -260,10 +260,22 @@ def _may(kind: type[fields.Field], **kwargs: object) -> fields.Field:
     return kind(required=True, allow_none=True, **kwargs)
 
 
+def _erased_at(what: str) -> fields.AwareDateTime:
+    return fields.AwareDateTime(
+        required=True, allow_none=True, metadata={"description": f"when {what}; null if not"}
+    )
+
+
 class PersonSchema(Schema):
+    """A person on the case. Once their record is erased, every detail is null and
+    ``erased`` says so: it can never be read again (not missing: do not ask again)."""
+
     person_id = fields.Integer(required=True)
     role = fields.String(required=True)
-    erased = fields.Boolean(required=True)
+    erased = fields.Boolean(
+        required=True, metadata={"description": "their record was erased: its details are null"}
+    )
+    erased_at = _erased_at("their record was erased")
     name = _may(fields.String)
     date_of_birth = _may(fields.String)
     phone = _may(fields.String)
@@ -298,7 +310,10 @@ class CaseActionSchema(Schema):
 
 class CaseSchema(Schema):
     """A case as the calling agency may see it: a field of a category its decision does
-    not give is null; ``basis`` names each category given and what allows it."""
+    not give is null; ``basis`` names each category given and what allows it. An erased
+    case keeps its category, priority, status, dates and ward; its own words (address,
+    summary, its incidents' and actions' words) are null, and so are the details of the
+    people it kept as the agency's records (their names stay): ``erased`` says so."""
 
     id = fields.Integer(required=True)
     reference = fields.String(required=True)
@@ -313,6 +328,13 @@ class CaseSchema(Schema):
     protected_characteristic = _may(fields.String)
     opened_at = fields.AwareDateTime(required=True)
     closed_at = _may(fields.AwareDateTime)
+    erased = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "the case was erased: its own words and its people's details are null"
+        },
+    )
+    erased_at = _erased_at("the case was erased")
     ward = _may(fields.String)
     address = _may(fields.String)
     postcode = _may(fields.String)

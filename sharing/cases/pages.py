@@ -96,6 +96,8 @@ class CaseView:
     #: of officer, latest first (for the owning agency only).
     officer_left: bool = False
     officer_changes: list[OfficerChangeView] = field(default_factory=list)
+    #: When the case was erased (None: it was not).
+    erased_at: datetime | None = None
 
     @property
     def incident_pages(self) -> int:
@@ -188,12 +190,14 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
         and case.status is not CaseStatus.CLOSED
         and case.erased_at is None,
         erased=case.erased_at is not None,
+        erased_at=case.erased_at,
         parties=[
             PersonView(
                 person_id=p.person_id,
                 party_id=p.id,
                 role=p.role.label,
                 erased=p.person.erased_at is not None,
+                erased_at=p.person.erased_at,
                 name=names[p.person_id],
                 date_of_birth=people[p.person_id]["date_of_birth"],
                 phone=people[p.person_id]["phone"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sharing.access.decide import Decision
 from sharing.access.reveal import ERASED
@@ -33,6 +34,8 @@ class PersonView:
     #: sentences.
     adjustments: str | None = None
     contact_needs: str | None = None
+    #: When their record was erased (None: it was not).
+    erased_at: datetime | None = None
 
 
 #: What a case page shows of each person on the case (as the decision allows).
