@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.authorise import authorise, visible_cases
+from sharing.access.authorise import authorise, decision_on, visible_cases
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import not_held
 from sharing.audit import acts
@@ -241,6 +241,25 @@ def open_case_from(
     return opened
 
 
+#: Why a case officer may not open a case with its first incident for an officer of
+#: another team (as the case page's form may: it records no incident).
+OTHER_TEAM = (
+    "is an officer of another team: a case is opened here with its first incident, which a "
+    "case officer records only on their own and their team's cases; name yourself or someone "
+    "of your team, or leave it out (a manager's account may name any officer)"
+)
+
+
+def _require_recording(session: Session, actor: Actor, case: Case) -> None:
+    """Refuse, as bad input naming the officer, a case just opened for an officer whose
+    cases the actor may not record on (another team's): its first incident could not be
+    recorded. A refusal of the row, not of the actor (nothing is recorded as refused: the
+    case it would name is never written)."""
+    decision = decision_on(session, actor, case.id, Act.RECORD)
+    if decision is not None and not decision.allowed:
+        raise InputError("officer_id", OTHER_TEAM)
+
+
 def _opened_at(row: CaseRow) -> datetime:
     """When an imported case was opened: nine in the morning of the row's day, or now
     for a case opened today before nine (never a time still to come)."""
@@ -396,6 +415,7 @@ class _Importer:
         for person, linked in matched:
             self.session.add(CaseParty(case=case, person=person, role=linked.role))
         self.session.flush()
+        _require_recording(self.session, self.actor, case)
         authorised = authorise(self.session, self.actor, case.id, Act.RECORD)
         incident = incidents.add_incident(self.session, authorised, row.incident)
         return Opened(case, incident, [linked for _, linked in matched])
