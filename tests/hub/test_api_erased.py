@@ -79,11 +79,13 @@ def test_a_person_erased_reads_as_erased_with_when_and_none_of_their_details(
     [person] = case["people"]
     assert person["erased"] is True
     erased_at = demo_session.get_one(Person, person_id).erased_at
-    assert erased_at is not None and _when(person["erased_at"]) == erased_at
+    assert erased_at is not None
+    assert _when(person["erased_at"]) == erased_at
     assert person["name"] is None
     assert all(person[detail] is None for detail in PERSON_DETAILS), person
     # The case itself is not erased: its own words are there, and it says so.
-    assert case["erased"] is False and case["erased_at"] is None
+    assert case["erased"] is False
+    assert case["erased_at"] is None
     assert case["summary"] == new_case()["summary"]
     assert case["incidents"][0]["description"] == "Music until 3am"
     # Nothing in the answer holds the words the case page shows in their place.
@@ -100,12 +102,18 @@ def test_a_case_erased_with_its_people_reads_as_erased_keeping_what_statistics_n
 
     erased_at = demo_session.get_one(Case, case_id).erased_at
     assert case["erased"] is True
-    assert erased_at is not None and _when(case["erased_at"]) == erased_at
-    assert case["category"] == "noise" and case["status"] == "closed"
-    assert case["opened_at"] and case["closed_at"]
-    assert case["summary"] is None and case["postcode"] is None and case["address"] is None
+    assert erased_at is not None
+    assert _when(case["erased_at"]) == erased_at
+    assert case["category"] == "noise"
+    assert case["status"] == "closed"
+    assert case["opened_at"]
+    assert case["closed_at"]
+    assert case["summary"] is None
+    assert case["postcode"] is None
+    assert case["address"] is None
     [incident] = case["incidents"]
-    assert incident["description"] is None and incident["place"] is None
+    assert incident["description"] is None
+    assert incident["place"] is None
     assert incident["occurred_at"]
     assert all(person["erased"] and person["erased_at"] for person in case["people"])
     assert all(person["name"] is None for person in case["people"])
@@ -116,7 +124,8 @@ def test_a_case_erased_with_its_people_reads_as_erased_keeping_what_statistics_n
         .where(AuditEntry.action == "case.view", AuditEntry.object_id == str(case_id))
         .order_by(AuditEntry.seq.desc())
     )
-    assert entry is not None and entry.actor_user_id == housing.client.user_id
+    assert entry is not None
+    assert entry.actor_user_id == housing.client.user_id
 
 
 def test_someone_an_erased_case_kept_is_named_without_their_details(
@@ -134,12 +143,14 @@ def test_someone_an_erased_case_kept_is_named_without_their_details(
 
     [kept] = erased["people"]
     assert erased["erased"] is True
-    assert kept["erased"] is False and kept["erased_at"] is None
+    assert kept["erased"] is False
+    assert kept["erased_at"] is None
     assert kept["name"] == f"Ada {victim['family_name']}"
     assert all(kept[detail] is None for detail in PERSON_DETAILS), kept
     [held] = live["people"]
     assert held["person_id"] == kept["person_id"]
-    assert held["phone"] and held["date_of_birth"] == "1961-05-04"
+    assert held["phone"]
+    assert held["date_of_birth"] == "1961-05-04"
     assert live["erased"] is False
 
 
