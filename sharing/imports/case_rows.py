@@ -155,6 +155,10 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     #: Problems found beyond the ``MAX_PROBLEMS`` kept.
     problems_not_kept: int = 0
+    #: The line of each reference a row accepted so far holds: a later row with it is
+    #: refused as repeating it. A row then refused by the casework is forgotten here
+    #: (``forget``), so that it leaves its reference unused, as a row the reading refused does.
+    references: dict[str, int] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:
@@ -164,6 +168,12 @@ class Report:
         room = MAX_PROBLEMS - len(self.problems)
         self.problems.extend(problems[:room])
         self.problems_not_kept += max(0, len(problems) - room)
+
+    def forget(self, reference: str) -> None:
+        """The row accepted with ``reference`` was refused after all: not counted as
+        accepted, and its reference free for a later row."""
+        self.accepted -= 1
+        self.references.pop(reference, None)
 
 
 def read_cases(
@@ -178,7 +188,7 @@ def read_cases(
     ``report``. ``wards`` maps the area's ward names (lower case) to their ids.
     ``FileRejected`` if the file itself cannot be read, or has more than ``max_rows``."""
     today = today or clock.today()
-    seen: dict[str, int] = {}
+    seen = report.references
     for line, heading, cells in _rows(data, report, max_rows):
         row, problems = _check(line, heading, cells, wards, today)
         if row is not None and row.reference in seen:

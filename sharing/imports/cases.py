@@ -367,8 +367,9 @@ class _Importer:
             self.result.not_saved.sort(key=lambda linked: linked.line)
 
     def _refused(self, row: CaseRow, error: InputError) -> None:
-        """Report the row the casework refused, at its line and column."""
-        self.result.report.accepted -= 1
+        """Report the row the casework refused, at its line and column; it leaves its
+        reference unused, for a later row of the file."""
+        self.result.report.forget(row.reference)
         self.result.report.add([problem_of(error, row.line)])
 
     def _open_now(self, row: CaseRow) -> None:
