@@ -41,7 +41,12 @@ def import_cases() -> Response:
         )
     dry_run = request.args.get("dry_run", "false").lower()
     if dry_run not in ("true", "false"):
-        raise Problem(400, "Invalid request", "dry_run is true or false")
+        raise Problem(
+            400,
+            "Invalid request",
+            "dry_run is true or false",
+            errors=[FieldProblem("dry_run", "is not true or false")],
+        )
     try:
         result = imports.import_cases(
             db(),

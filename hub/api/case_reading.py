@@ -94,7 +94,12 @@ def read_case(case_id: int) -> Response:
     """
     purpose = request.args.get("purpose") or None
     if purpose and len(purpose) > MAX_PURPOSE:
-        raise Problem(400, "Invalid purpose", f"A purpose is up to {MAX_PURPOSE} characters")
+        raise Problem(
+            400,
+            "Invalid purpose",
+            f"A purpose is up to {MAX_PURPOSE} characters",
+            errors=[FieldProblem("purpose", f"is longer than {MAX_PURPOSE} characters")],
+        )
     view = pages.disclose_case(db(), actor(), case_id, purpose)
     return _json(schemas.CaseSchema(), _case_out(view))
 
