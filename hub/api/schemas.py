@@ -393,6 +393,10 @@ class SharedRiskSchema(Schema):
     purpose = fields.String(required=True)
     person_id = fields.Integer(required=True)
     role = fields.String(required=True)
+    erased = fields.Boolean(
+        required=True, metadata={"description": "their record was erased: their name is null"}
+    )
+    erased_at = _erased_at("their record was erased")
     name = _may(fields.String)
     band = fields.String(required=True)
     score = fields.Integer(required=True, allow_none=True, metadata={"description": _SCORE})

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.authorise import AuthorisedCase, own_cases_where
 from sharing.access.decide import Actor, Decision
-from sharing.access.reveal import load_data_keys, reveal, reveal_one
+from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_one
 from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
 from sharing.risk.matrix import Matrices
 from sharing.vocabulary import CaseStatus, Priority, RiskBand
@@ -74,6 +74,8 @@ class PersonRisk:
     #: Whether they are on the case now (someone taken off keeps their history here, but
     #: no longer counts in the case's risk).
     on_case: bool = True
+    #: When their record was erased (None: it was not); their name then reads "Erased".
+    erased_at: datetime | None = None
 
     @property
     def latest(self) -> AssessmentView:
@@ -199,6 +201,8 @@ def assessment_view(
 def _name(person: Person, decision: Decision) -> str | None:
     if not decision.allows("identity"):
         return None
+    if person.erased_at is not None:
+        return ERASED  # once, as the case page names them, not once a name part
     parts = reveal(decision, person, ("given_names", "family_name"))
     return " ".join(p for p in (parts["given_names"], parts["family_name"]) if p) or None
 
@@ -235,6 +239,7 @@ def person_risks(
             name=_name(found[0].person, decision),
             history=tuple(assessment_view(a, decision, matrices) for a in found),
             on_case=person_id in roles,
+            erased_at=found[0].person.erased_at,
         )
         for person_id, found in by_person.items()
     )

@@ -22,9 +22,9 @@ from sharing.vocabulary import Role
 from tests.fixtures.api import HTTPS
 from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_user
-from tests.hub.test_api_calls import call, housing, new_case, open_case
+from tests.hub.test_api_calls import call, housing, new_case, open_case, police
 
-__all__ = ["housing"]  # the module's client, a fixture
+__all__ = ["housing", "police"]  # the module's clients, fixtures
 
 PERSON_DETAILS = ("date_of_birth", "phone", "email", "address", "postcode", "support_needs")
 
@@ -160,3 +160,27 @@ def test_the_document_says_what_erased_means(demo_hub: Flask, schema: str) -> No
     described = document["components"]["schemas"][schema]
     assert {"erased", "erased_at"} <= set(described["required"])
     assert "null" in described["properties"]["erased"]["description"]
+
+
+def test_someone_erased_reads_as_erased_in_the_shared_risk_list(
+    demo_hub: Flask, demo_session: Session, police: api_clients.Registered
+) -> None:
+    """The shared risk list keeps someone erased (their assessments' bands are not
+    personal data), named as erased, not as missing nor by the words a page shows."""
+    listed = call(demo_hub, police, "GET", "/api/v1/risk/shared").get_json()["people"]
+    named = next(p for p in listed if p["name"] and "identity" in p["basis"])
+    case = demo_session.get_one(Case, named["case_id"])
+    owner = Actor.of(demo_user(demo_session, case.agency.code, Role.MANAGER))
+    erase_person(demo_session, owner, named["person_id"])
+    demo_session.commit()
+
+    again = call(demo_hub, police, "GET", "/api/v1/risk/shared").get_json()["people"]
+
+    [erased] = [
+        p for p in again if (p["case_id"], p["person_id"]) == (named["case_id"], named["person_id"])
+    ]
+    assert erased["erased"] is True
+    assert _when(erased["erased_at"]) == demo_session.get_one(Person, named["person_id"]).erased_at
+    assert erased["name"] is None
+    assert "Erased" not in str(erased)
+    assert all(p["erased"] is False for p in again if p is not erased and p["name"])
