@@ -21,7 +21,7 @@ from sharing.models import AuditEntry, Case, CaseParty, Person
 from sharing.vocabulary import Role
 from tests.fixtures.api import HTTPS
 from tests.fixtures.closing import close_for_erasure
-from tests.fixtures.demo import demo_user
+from tests.fixtures.demo import demo_client, demo_user
 from tests.hub.test_api_calls import call, housing, new_case, open_case, police
 
 __all__ = ["housing", "police"]  # the module's clients, fixtures
@@ -184,3 +184,7 @@ def test_someone_erased_reads_as_erased_in_the_shared_risk_list(
     assert erased["name"] is None
     assert "Erased" not in str(erased)
     assert all(p["erased"] is False for p in again if p is not erased and p["name"])
+    # The owner's case page names them once as erased, in its risk section as in its people.
+    page = demo_client(demo_hub, demo_user(demo_session, case.agency.code, Role.MANAGER))
+    shown = page.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Erased Erased" not in shown
