@@ -77,10 +77,10 @@ class AuthorisedCase:
 
     @property
     def purpose_recorded(self) -> str | None:
-        """The purpose a view's audit entry names: the one stated, or "emergency" under
-        emergency access."""
-        emergency = self.decision.break_glass is not None
-        return self.purpose or (EMERGENCY_PURPOSE if emergency else None)
+        """The purpose a view's audit entry names: "emergency" when the emergency access
+        gives what the stated purpose does not (so a review of the access sees every read
+        it made, whatever purpose the page was opened for), else the one stated."""
+        return EMERGENCY_PURPOSE if self.decision.emergency else self.purpose
 
     def require(self, *acts: Act) -> None:
         """Refuse an operation given a case authorised for another act than ``acts`` (a

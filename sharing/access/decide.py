@@ -136,7 +136,11 @@ class Decision:
     own_agency: bool = False
     #: Shares that contributed (ids), for "why you can see this" and the audit log.
     shares: tuple[int, ...] = ()
+    #: The actor's live emergency access to the case (its id), if they hold one.
     break_glass: int | None = None
+    #: The emergency access gives categories the stated purpose does not (or the purpose
+    #: gives nothing): what is read is read under emergency access.
+    emergency: bool = False
     #: For opening break-glass: the emergency clause (protocol record id, clause id).
     emergency_clause: tuple[int, str] | None = None
     #: Purposes the actor's agency's live shares of the case serve that give the actor's
@@ -203,7 +207,13 @@ def decide(
     grant, live_glass = glass
     basis = f"Emergency access until {clock.moment_text(live_glass.expires_at)}: {grant.basis}"
     categories = {**dict.fromkeys(sorted(grant.categories), basis), **decision.categories}
-    return Decision(True, categories, shares=decision.shares, break_glass=live_glass.id)
+    return Decision(
+        True,
+        categories,
+        shares=decision.shares,
+        break_glass=live_glass.id,
+        emergency=any(c not in decision.categories for c in grant.categories),
+    )
 
 
 def _own_agency(actor: Actor, case: CaseFacts, rule: ActRule) -> Decision:

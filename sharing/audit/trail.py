@@ -453,7 +453,8 @@ class EmergencyAccessRow:
     expires_at: datetime
     reviewed_at: datetime | None
     reviewed_by: str | None
-    #: Case views the user made under this emergency access, from the log.
+    #: Times the user opened the case under this emergency access (its page, a document,
+    #: a conference's page or pack on it), from the log.
     views: int
 
 
@@ -513,26 +514,39 @@ def emergency_accesses(
 
 
 def _views_under(session: Session, glass_ids: list[int]) -> dict[int, int]:
-    """How many times each emergency access's user opened its case under it, in one
-    query."""
+    """How many times each emergency access's user opened its case under it (its page, a
+    document, or a conference's page or pack on it), in one query."""
     if not glass_ids:
         return {}
+    case_id = cast(BreakGlass.case_id, String)
+    opened = or_(
+        and_(
+            AuditEntry.action == acts.Action.CASE_VIEW.value,
+            AuditEntry.object_type == "case",
+            AuditEntry.object_id == case_id,
+        ),
+        and_(
+            AuditEntry.action.in_(
+                [acts.Action.CONFERENCE_VIEW.value, acts.Action.CONFERENCE_PACK.value]
+            ),
+            AuditEntry.object_type == "conference",
+            AuditEntry.basis.like("case " + case_id + ";%"),
+        ),
+    )
     found = session.execute(
         select(BreakGlass.id, func.count(AuditEntry.seq))
         .join(
             AuditEntry,
             and_(
                 AuditEntry.actor_user_id == BreakGlass.user_id,
-                AuditEntry.object_id == cast(BreakGlass.case_id, String),
                 AuditEntry.at >= BreakGlass.started_at,
                 AuditEntry.at <= BreakGlass.expires_at,
             ),
         )
         .where(
             BreakGlass.id.in_(glass_ids),
-            AuditEntry.action == acts.Action.CASE_VIEW.value,
+            opened,
             AuditEntry.outcome == acts.Outcome.ALLOWED.value,
-            AuditEntry.object_type == "case",
             AuditEntry.basis.like("%Emergency access%"),
         )
         .group_by(BreakGlass.id)

@@ -150,7 +150,7 @@ def conference_page(session: Session, actor: Actor, conference_id: int) -> Confe
         acts.Action.CONFERENCE_VIEW,
         actor=actor,
         subject=acts.Subject("conference", conference.id),
-        purpose=authorised.purpose,
+        purpose=authorised.purpose_recorded,
         basis=f"case {conference.case_id}; {disclosed(page)}",
     )
     return page

@@ -68,7 +68,7 @@ def conference_pack(
         acts.Action.CONFERENCE_PACK,
         actor=actor,
         subject=acts.Subject("conference", conference.id),
-        purpose=authorised.purpose,
+        purpose=authorised.purpose_recorded,
         basis=(
             f"case {conference.case_id}; {form}; {conference_pages.disclosed(page)}; "
             f"incidents {len(case.incidents)}; risk {'shown' if risk.shown else 'withheld'}"

@@ -46,6 +46,7 @@ from tests.fixtures.demo import (
 from tests.fixtures.statements import counted
 from tests.fixtures.surveys import COMMENT, SURVEY, answered_by_phone, closed_case, party
 from tests.fixtures.witnesses import running_witnesses
+from tests.hub.test_conferences import _convened
 
 
 @pytest.fixture(scope="module")
@@ -460,6 +461,68 @@ def test_the_dpo_reviews_emergency_access_with_how_often_the_case_was_opened(
     assert "Waiting for review" in page
     row = page.split(case.reference, 2)[-1]
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">1</td>' in row
+
+
+def test_conference_pages_and_packs_read_under_emergency_access_are_recorded_for_it(
+    demo_hub, demo_session, dpos
+) -> None:
+    """A police officer at a conference who opens emergency access to its case reads the
+    victim's vulnerability in the conference page and pack (which the conference's purpose
+    does not give the police): the DPO's log records those reads for the purpose
+    "emergency", as the case page's (opened for the conference's purpose too), and counts
+    them as times the case was opened under it. Reads the conference's purpose gives in
+    full stay recorded for it."""
+    conference, _ = _convened(demo_hub, demo_session)
+    case = conference.case
+    police_user = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    police = demo_client(demo_hub, police_user)
+    assert police.get(f"/conferences/{conference.id}").status_code == 200
+    assert _last(demo_session).purpose == "case_conference"  # before the emergency
+    opened = police.post(
+        "/emergency",
+        data={
+            "reference": case.reference,
+            "reason": "A threat to kill was made an hour ago",
+            "csrf_token": csrf_token(police, "/emergency"),
+        },
+    )
+    assert opened.status_code == 302
+    for path, action in (
+        (f"/conferences/{conference.id}", "conference.view"),
+        (f"/conferences/{conference.id}/pack", "conference.pack"),
+        (f"/conferences/{conference.id}/pack.pdf", "conference.pack"),
+        (f"/cases/{case.id}?purpose=case_conference", "case.view"),  # opened from the pack
+    ):
+        assert police.get(path).status_code == 200
+        entry = _last(demo_session)
+        assert (entry.action, entry.purpose) == (action, "emergency"), path
+        assert "vulnerability: Emergency access until" in entry.basis
+        assert "purpose case_conference; share" in entry.basis  # what the conference gave
+
+    dpo = dpos["larkmoor-ha"]
+    for action in ("conference.view", "conference.pack"):
+        page = dpo.get(f"/audit?case={case.reference}&action={action}").get_data(as_text=True)
+        assert f"Conference {conference.id} (case {case.reference})" in page
+        assert "Purpose: emergency." in page
+        assert "Purpose: case conference." in page or action == "conference.pack"
+    row = dpo.get("/audit/emergency-access").get_data(as_text=True).split(case.reference, 2)[-1]
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">4</td>' in row
+
+    # The adults' manager, whose conference clauses give all the emergency clause does.
+    adults_user = demo_user(demo_session, "northshire-adults", Role.MANAGER)
+    emergency.break_glass(
+        demo_session,
+        demo_actor(demo_session, "northshire-adults", Role.MANAGER),
+        case.reference,
+        "A threat to life was reported tonight by a neighbour",
+    )
+    demo_session.commit()
+    adults = demo_client(demo_hub, adults_user)
+    assert adults.get(f"/conferences/{conference.id}/pack").status_code == 200
+    entry = _last(demo_session)
+    assert (entry.action, entry.actor_user_id) == ("conference.pack", adults_user.id)
+    assert entry.purpose == "case_conference"
+    assert "Emergency access" not in entry.basis
 
 
 def test_a_dpo_makes_a_checkpoint_registers_a_key_and_co_signs_it_from_the_pages(
