@@ -343,6 +343,17 @@ class DocumentKind(Labelled):
     OTHER = "other", "Other document"
 
 
+class Marking(Labelled):
+    """A document's protective marking (Government Security Classifications), given by
+    whoever attaches it: how its readers must handle it. OFFICIAL is routine public
+    business (a landlord's letter to a tenant); OFFICIAL-SENSITIVE is OFFICIAL that would
+    do harm if lost or seen by the wrong people, and is handled more strictly (a police
+    intelligence report, a safeguarding referral, health information)."""
+
+    OFFICIAL = "official", "OFFICIAL"
+    OFFICIAL_SENSITIVE = "official_sensitive", "OFFICIAL-SENSITIVE"
+
+
 class ReviewDecision(Labelled):
     """What a case review decided (003 §3.11)."""
 

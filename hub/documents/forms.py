@@ -8,7 +8,7 @@ from wtforms import TextAreaField
 
 from hub.forms import ChoiceField, EnumSelectField, HubForm, TextLimit
 from sharing.cases.documents import CATEGORY_CHOICES, MAX_DESCRIPTION
-from sharing.vocabulary import DocumentKind
+from sharing.vocabulary import DocumentKind, Marking
 
 
 class AttachForm(HubForm):
@@ -17,6 +17,9 @@ class AttachForm(HubForm):
     kind = EnumSelectField("What is it?", DocumentKind, message="Select what it is")
     category = ChoiceField(
         "Who may see it?", choices=list(CATEGORY_CHOICES.items()), message="Select who may see it"
+    )
+    marking = EnumSelectField(
+        "Protective marking", Marking, message="Select the file's protective marking"
     )
     about = ChoiceField("What is it about?", message="Select what it is about")
     description = TextAreaField(

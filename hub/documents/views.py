@@ -65,6 +65,7 @@ def attach(case_id: int) -> Response | tuple[str, int]:
             description=form.description.data or "",
             filename=upload.filename or "" if upload else "",
             content=upload.read() if upload else None,
+            marking=form.marking.data,
         )
         try:
             documents.attach(db(), authorised, _store(), data, max_bytes=limit)

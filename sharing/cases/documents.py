@@ -36,7 +36,7 @@ from sharing.files.stores import FileStore, MissingFile, delete_after_commit, ne
 from sharing.formats import checked_text, tidied
 from sharing.models import Case, Document, Incident
 from sharing.models.documents import CONTENT, PREVIEW
-from sharing.vocabulary import DocumentKind
+from sharing.vocabulary import DocumentKind, Marking
 
 #: The categories a document may be filed under, as the form offers them: who may see it.
 CATEGORY_CHOICES = {
@@ -72,6 +72,8 @@ class DocumentInput:
     #: Further categories its content holds, that a reader must be given too (a letter
     #: the hub produced: ``LETTER_HOLDS``).
     also_holds: tuple[str, ...] = ()
+    #: Its protective marking, as whoever attaches it gives it (None: not chosen).
+    marking: Marking | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ class DocumentLine:
     media_type: str
     type_label: str
     size: int
+    #: Its protective marking as a reader sees it ("OFFICIAL"), and whether it was
+    #: recorded (a document attached before markings were asked for reads as the case's
+    #: information, OFFICIAL-SENSITIVE).
+    marking: str
+    marking_recorded: bool
     added_at: datetime
     added_by: str
     name: str | None
@@ -121,6 +128,8 @@ def attach(
         raise InputError("kind", "Choose what the file is")
     if data.category not in CATEGORY_CHOICES:
         raise InputError("category", "Choose who may see the file")
+    if data.marking is None:
+        raise InputError("marking", "Choose the file's protective marking")
     if (
         data.incident_id is not None
         and session.scalar(
@@ -146,6 +155,7 @@ def attach(
         kind=data.kind,
         category=data.category,
         also_holds=",".join(data.also_holds) or None,
+        marking=data.marking,
         content_type=found.content_type,
         size=len(content),
         storage_key=new_key(),
@@ -170,7 +180,10 @@ def attach(
         acts.Action.CASE_RECORD,
         actor=authorised.actor,
         subject=authorised.subject,
-        basis=f"document {document.id} added ({data.kind.value}, {_filed(document)})",
+        basis=(
+            f"document {document.id} added ({data.kind.value}, {_filed(document)}); "
+            f"marked {data.marking.value}"
+        ),
     )
     return document
 
@@ -242,8 +255,9 @@ def keep_letter(
     also_holds: tuple[str, ...] = (),
 ) -> Document:
     """Keep a letter the hub produced (its PDF) as a document of the case, addressed to
-    ``person_id``: "Letter sent", read under "narrative" by a reader given its
-    addressee's identity and location too (``LETTER_HOLDS``), and ``also_holds``."""
+    ``person_id``: "Letter sent", marked OFFICIAL (a landlord's letter to a resident),
+    read under "narrative" by a reader given its addressee's identity and location too
+    (``LETTER_HOLDS``), and ``also_holds``."""
     return attach(
         session,
         authorised,
@@ -257,6 +271,7 @@ def keep_letter(
             filename=filename,
             content=pdf,
             also_holds=(*LETTER_HOLDS, *also_holds),
+            marking=Marking.OFFICIAL,
         ),
     )
 
@@ -304,6 +319,8 @@ def _line(decision: Decision, document: Document) -> DocumentLine:
         if document.content_type in checks.ACCEPTED
         else document.content_type,
         size=document.size,
+        marking=(document.marking or Marking.OFFICIAL_SENSITIVE).label,
+        marking_recorded=document.marking is not None,
         added_at=document.added_at,
         added_by=document.added_by.display_name,
         name=values["name"],

@@ -21,7 +21,7 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import documents
 from sharing.files.stores import FileStore
 from sharing.models import Case
-from sharing.vocabulary import CaseStatus, DocumentKind
+from sharing.vocabulary import CaseStatus, DocumentKind, Marking
 
 DIARY_LINES = (
     "loud bass music through the wall until after 2am",
@@ -96,6 +96,7 @@ def attach_documents(session: Session, store: FileStore, today: date, seed: int)
                         description=note,
                         filename=name,
                         content=content,
+                        marking=Marking.OFFICIAL_SENSITIVE,
                     ),
                 )
                 attached += 1

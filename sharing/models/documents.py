@@ -20,7 +20,7 @@ from sharing.models.base import BY_ROW, Base, UTCDateTime, enum_column, personal
 from sharing.models.cases import Case, Incident
 from sharing.models.persons import Person
 from sharing.models.users import User
-from sharing.vocabulary import CATEGORIES, DocumentKind
+from sharing.vocabulary import CATEGORIES, DocumentKind, Marking
 
 #: The parts of a document a store keeps: the file and, for images and PDFs, its preview.
 CONTENT = "content"
@@ -48,6 +48,9 @@ class Document(Base):
     #: Further categories its content holds, comma separated, that a reader must be given
     #: too (a letter the hub produced: its addressee's name and address); None: none.
     also_holds: Mapped[str | None] = mapped_column(String(100))
+    #: Its protective marking, as whoever attached it gave it (None: attached before
+    #: markings were asked for, and read as the case's information, OFFICIAL-SENSITIVE).
+    marking: Mapped[Marking | None] = enum_column(Marking, "document_marking", nullable=True)
     #: The type found in the content (never taken from the name), e.g. ``image/jpeg``.
     content_type: Mapped[str] = mapped_column(String(100))
     #: The size of the file, in bytes.

@@ -55,6 +55,7 @@ def _attach(page: Page, case_url: str, name: str, content: bytes, mime: str, kin
         {"name": name, "mimeType": mime, "buffer": content}
     )
     page.get_by_label("What is it?").select_option(label=kind)
+    page.get_by_label("OFFICIAL-SENSITIVE", exact=True).check()
 
 
 def test_an_officer_works_a_case_and_a_partner_sees_what_its_clauses_give(
@@ -84,6 +85,7 @@ def test_an_officer_works_a_case_and_a_partner_sees_what_its_clauses_give(
     page.get_by_label("The file").set_input_files(
         {"name": "diary.pdf", "mimeType": "application/pdf", "buffer": b"<html>not a pdf</html>"}
     )
+    page.get_by_label("OFFICIAL-SENSITIVE", exact=True).check()
     page.get_by_role("button", name="Attach the file").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("named as a PDF but is not one")
     found["attach a file with errors"] = violations(page)
@@ -113,6 +115,7 @@ def test_an_officer_works_a_case_and_a_partner_sees_what_its_clauses_give(
     expect(page.get_by_role("heading", name="Documents (")).to_be_visible()
     page.get_by_role("link", name="Diary sheet").first.click()
     expect(page.get_by_alt_text("Preview of the diary sheet")).to_be_visible()
+    expect(page.locator(".hub-handling")).to_have_text("OFFICIAL-SENSITIVE")
     found["document"] = violations(page)
     page.get_by_role("link", name="Remove this document").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Remove this diary sheet")

@@ -18,7 +18,7 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import documents
 from sharing.files.stores import LocalStore, MissingFile, S3Store, StoreError, new_key, store_at
 from sharing.models import Document
-from sharing.vocabulary import DocumentKind
+from sharing.vocabulary import DocumentKind, Marking
 from tests.fixtures.app import csrf_token
 from tests.fixtures.cli import hub
 from tests.fixtures.demo import demo_client, demo_copy
@@ -75,6 +75,7 @@ def _attach(client, case_id: int, content: bytes):
             "csrf_token": csrf_token(client, url),
             "kind": "diary_sheet",
             "category": "narrative",
+            "marking": "official_sensitive",
             "about": "",
             "file": (io.BytesIO(content), "diary.pdf"),
         },
@@ -203,6 +204,7 @@ def test_delete_orphans_leaves_the_file_of_an_attach_still_being_saved(
                 description="",
                 filename="diary.pdf",
                 content=diary,
+                marking=Marking.OFFICIAL_SENSITIVE,
             ),
         )
         in_flight = {document.storage_key, document.preview_key}

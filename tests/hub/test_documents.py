@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -55,6 +56,7 @@ def _attach(client, case_id: int, name: str, content: bytes, **fields: str):
         "csrf_token": csrf_token(client, url),
         "kind": "diary_sheet",
         "category": "narrative",
+        "marking": "official_sensitive",
         "about": "",
         "description": "",
         **fields,
@@ -120,7 +122,8 @@ def test_an_officer_attaches_a_diary_sheet_and_a_photo_and_opens_them(
         "narrative",
     )
     assert (
-        _last(demo_session, "case.record").basis == f"document {second.id} added (photo, narrative)"
+        _last(demo_session, "case.record").basis
+        == f"document {second.id} added (photo, narrative); marked official_sensitive"
     )
 
     page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -284,6 +287,80 @@ def test_a_partner_sees_the_documents_its_clauses_give_and_no_others(
     assert police.get(f"/cases/{case.id}/documents/new?purpose={PURPOSE}").status_code == 403
 
 
+def _marking_shown(page: str) -> str:
+    """The protective marking a document's page shows at its top."""
+    return page.split('<p class="hub-handling">', 1)[1].split("</p>", 1)[0]
+
+
+def test_each_document_page_shows_the_marking_it_was_attached_with(demo_hub, demo_session) -> None:
+    """A letter to the tenant attached as OFFICIAL reads OFFICIAL on its page, to the
+    officer and to a partner; a police report attached as OFFICIAL-SENSITIVE reads so; the
+    attaching is recorded with the marking."""
+    case = _case(demo_session, 6)
+    officer = demo_client(demo_hub, case.officer)
+    form = officer.get(f"/cases/{case.id}/documents/new").get_data(as_text=True)
+    assert "Protective marking" in form
+    assert "such as a letter to a tenant" in form
+    assert "such as a police intelligence report" in form
+    markings = re.findall(r'<input[^>]*name="marking"[^>]*>', form)
+    assert len(markings) == 2
+    assert not any("checked" in m for m in markings)  # the officer chooses, not the hub
+    for name, kind, marking in (
+        ("letter.pdf", "letter_sent", "official"),
+        ("report.pdf", "statement", "official_sensitive"),
+    ):
+        attached = _attach(officer, case.id, name, pdf(DIARY), kind=kind, marking=marking)
+        assert attached.status_code == 302, attached.get_data(as_text=True)
+    letter, report = _documents(demo_session, case)[-2:]
+    assert (letter.marking.value, report.marking.value) == ("official", "official_sensitive")
+    assert _last(demo_session, "case.record").basis.endswith("; marked official_sensitive")
+    share_demo_case(demo_session, case, "northshire-police")
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    for reader, query in ((officer, ""), (police, f"?purpose={PURPOSE}")):
+        pages = {
+            d.id: reader.get(f"/cases/{case.id}/documents/{d.id}{query}").get_data(as_text=True)
+            for d in (letter, report)
+        }
+        assert _marking_shown(pages[letter.id]) == "OFFICIAL"
+        assert _marking_shown(pages[report.id]) == "OFFICIAL-SENSITIVE"
+        assert "No protective marking was recorded" not in pages[report.id]
+
+
+def test_a_document_attached_before_markings_were_asked_for_is_handled_as_official_sensitive(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session, 7)
+    officer = demo_client(demo_hub, case.officer)
+    assert _attach(officer, case.id, "diary.pdf", pdf(DIARY)).status_code == 302
+    (diary,) = _documents(demo_session, case)[-1:]
+    diary.marking = None  # as migration 0068 leaves every document but letters sent
+    demo_session.commit()
+    page = officer.get(f"/cases/{case.id}/documents/{diary.id}").get_data(as_text=True)
+    assert _marking_shown(page) == "OFFICIAL-SENSITIVE"
+    assert (
+        "No protective marking was recorded when this file was attached: handle it as the "
+        "case's information, OFFICIAL-SENSITIVE." in page
+    )
+
+
+def test_a_file_without_its_marking_or_with_one_not_offered_is_refused_at_the_field(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session, 7)
+    officer = demo_client(demo_hub, case.officer)
+    before = (len(_documents(demo_session, case)), _stored_bytes(demo_hub))
+    for marking, message in (
+        ("", "Choose the file&#39;s protective marking"),
+        ("secret", "Select the file&#39;s protective marking"),
+    ):
+        refused = _attach(officer, case.id, "diary.pdf", pdf(DIARY), marking=marking)
+        assert refused.status_code == 400, marking
+        text = refused.get_data(as_text=True)
+        assert message in text, marking
+        assert 'href="#marking"' in text, marking
+    assert (len(_documents(demo_session, case)), _stored_bytes(demo_hub)) == before
+
+
 def test_a_document_page_naming_its_person_is_recorded_as_showing_their_identity(
     demo_hub, demo_session
 ) -> None:
@@ -372,6 +449,7 @@ def test_bad_files_are_refused_at_the_file_field_and_nothing_is_stored(
             "csrf_token": csrf_token(officer, url),
             "kind": "diary_sheet",
             "category": "narrative",
+            "marking": "official_sensitive",
             "about": "",
             "description": "",
             "file": "diary.pdf",

@@ -269,7 +269,12 @@ JOURNEYS = {
     "attach a document": Journey(
         _officer,
         _on_case("documents/new"),
-        lambda s, page: {"kind": "photo", "description": "The graffiti", "category": "narrative"},
+        lambda s, page: {
+            "kind": "photo",
+            "description": "The graffiti",
+            "category": "narrative",
+            "marking": "official_sensitive",
+        },
         Document,
         files={"file": pdf("Photo of the graffiti")},
     ),

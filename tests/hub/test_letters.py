@@ -31,7 +31,15 @@ from sharing.crypto.sealing import seal_many, unseal_many
 from sharing.errors import NotFound
 from sharing.models import Action, AuditEntry, Case, CaseParty, Document
 from sharing.models.documents import CONTENT, PREVIEW
-from sharing.vocabulary import ActionKind, ActionStatus, Adjustment, ContactMethod, PartyRole, Role
+from sharing.vocabulary import (
+    ActionKind,
+    ActionStatus,
+    Adjustment,
+    ContactMethod,
+    Marking,
+    PartyRole,
+    Role,
+)
 from tests.fixtures.app import csrf_token
 from tests.fixtures.cli import hub
 from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
@@ -734,6 +742,7 @@ def test_a_letter_is_seen_only_by_readers_given_its_addressees_name_and_address(
             "csrf_token": csrf_token(officer, f"/cases/{case.id}/documents/new"),
             "kind": "diary_sheet",
             "category": "narrative",
+            "marking": "official_sensitive",
             "about": "",
             "description": "",
             "file": (io.BytesIO(b"Diary: music until 3am\n"), "diary.txt"),
@@ -743,6 +752,12 @@ def test_a_letter_is_seen_only_by_readers_given_its_addressees_name_and_address(
     assert diary.status_code == 302
     sheet = _kept(demo_session, case)
     assert warning.categories == ("narrative", "identity", "location")
+    # A letter to a resident is OFFICIAL; the diary sheet as the officer marked it.
+    assert (warning.marking, plan.marking, sheet.marking) == (
+        Marking.OFFICIAL,
+        Marking.OFFICIAL,
+        Marking.OFFICIAL_SENSITIVE,
+    )
     assert plan.categories == ("narrative", "identity", "location", "actions")
     assert sheet.categories == ("narrative",)
     # Producing them says what they hold.
@@ -752,7 +767,8 @@ def test_a_letter_is_seen_only_by_readers_given_its_addressees_name_and_address(
         )
     ).one()
     assert record.basis == (
-        f"document {plan.id} added (letter_sent, narrative; also identity, location, actions)"
+        f"document {plan.id} added (letter_sent, narrative; also identity, location, actions); "
+        "marked official"
     )
 
     police_user = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)

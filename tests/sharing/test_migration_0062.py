@@ -15,7 +15,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import documents
 from sharing.models import Document
-from sharing.vocabulary import DocumentKind
+from sharing.vocabulary import DocumentKind, Marking
 from tests.fixtures.app import CaseFactory, UserFactory
 from tests.fixtures.files import pdf
 
@@ -38,6 +38,7 @@ def test_letters_kept_before_0062_need_identity_location_and_actions(
             description="",
             filename="letter.pdf",
             content=pdf("Dear Amelia Testperson"),
+            marking=Marking.OFFICIAL_SENSITIVE,
         )
         return documents.attach(db_session, authorised, store, data).id
 

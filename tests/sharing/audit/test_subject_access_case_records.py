@@ -36,7 +36,7 @@ from sharing.models import (
     Share,
     TriageChange,
 )
-from sharing.vocabulary import ActionStatus, CaseStatus, DocumentKind, LockReason, Role
+from sharing.vocabulary import ActionStatus, CaseStatus, DocumentKind, LockReason, Marking, Role
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_actor
@@ -190,6 +190,7 @@ def test_documents_on_their_case_not_addressed_to_them_are_listed_for_checking(
                 description=description,
                 filename="stairwell.png",
                 content=png("the stairwell"),
+                marking=Marking.OFFICIAL_SENSITIVE,
             ),
         ).id
 
