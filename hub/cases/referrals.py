@@ -103,6 +103,10 @@ def referral_outcome(case_id: int, referral_id: int) -> Response | tuple[str, in
     referral = db().get(Referral, referral_id)
     if referral is None or referral.case_id != case_id:
         abort(404)
+    try:
+        referrals.may_record_outcome(db(), authorised, referral)
+    except NotAllowed as refused:
+        forbid(refused)
     form = ReferralOutcomeForm()
     form.outcome.choices = [(o.value, o.label) for o in referrals.OUTCOMES[referral.kind]]
 

@@ -91,6 +91,23 @@ class AuthorisedCase:
             raise NotAllowed(f"the case was authorised for {self.act.value}, not {wanted}")
 
 
+def share_in_force(session: Session, authorised: AuthorisedCase, share_id: int) -> bool:
+    """Whether the share ``share_id`` of the authorised case gives the actor something
+    today: with their agency, live (neither revoked nor ended), under a clause of an
+    active protocol that gives their roles something through it. For an act bound to one
+    share (a referral's outcome), which another share of the case for the same purpose
+    must not stand in for."""
+    actor = authorised.actor
+    share = next(
+        (s for s in share_facts(session, authorised.id, actor.agency_id) if s.id == share_id), None
+    )
+    if share is None:
+        return False
+    facts = facts_of(session, [authorised.id])[authorised.id]
+    given = Partner.holds(actor, facts, share.purpose, policy(session), [share], clock.today())
+    return any(through is not None and through.id == share_id for _, through in given.values())
+
+
 def decide_case(
     session: Session,
     actor: Actor,

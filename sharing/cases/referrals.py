@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock, notices
-from sharing.access.authorise import AuthorisedCase
+from sharing.access.authorise import AuthorisedCase, share_in_force
 from sharing.access.decide import Act
 from sharing.access.facts import policy
 from sharing.access.reveal import load_data_keys, reveal_rows
@@ -32,7 +32,7 @@ from sharing.audit import acts
 from sharing.cases import shares
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
 from sharing.models import Agency, Case, CaseParty, Incident, ProtocolRecord, Referral, Share
 from sharing.protocols.records import shareable_purposes
@@ -141,7 +141,8 @@ def referral_lines(
             id=r.id,
             kind=r.kind.label,
             agency=r.agency.name if r.agency else None,
-            may_record_outcome=r.outcome is None and _may_record_outcome(authorised, r),
+            may_record_outcome=r.outcome is None
+            and outcome_refusal(session, authorised, r) is None,
             person=" ".join(v for v in name.values() if v) or None,
             referred_at=r.referred_at,
             referred_by=r.referred_by.display_name,
@@ -321,15 +322,43 @@ def refer_to_safeguarding(
     return referral
 
 
-def _may_record_outcome(authorised: AuthorisedCase, referral: Referral) -> bool:
-    """The referring agency's officers and managers, or the team the referral went to
-    (opening the case for the referral)."""
+#: Why a reader may not record a referral's outcome.
+NOT_YOURS = "only the referring agency or the team referred to records the outcome"
+SHARE_ENDED = (
+    "the share of the case this referral was made under has ended: the team records the "
+    "outcome of a referral only while its share is in force"
+)
+
+
+def outcome_refusal(session: Session, authorised: AuthorisedCase, referral: Referral) -> str | None:
+    """Why the reader may not record the referral's outcome, or None: the referring
+    agency's officers and managers may; so may the team the referral went to, opening
+    the case for the referral, while the share the referral made is in force (not
+    through another share of the case, a later referral's, once its own has ended)."""
     if authorised.decision.own_agency:
-        return authorised.actor.works_cases
-    return (
-        referral.agency_id == authorised.actor.agency_id
-        and authorised.purpose == SAFEGUARDING_PURPOSE
-    )
+        return None if authorised.actor.works_cases else "your roles do not include casework"
+    if (
+        referral.agency_id != authorised.actor.agency_id
+        or authorised.purpose != SAFEGUARDING_PURPOSE
+    ):
+        return NOT_YOURS
+    if referral.share_id is None or not share_in_force(session, authorised, referral.share_id):
+        return SHARE_ENDED
+    return None
+
+
+def may_record_outcome(session: Session, authorised: AuthorisedCase, referral: Referral) -> None:
+    """Refuse (``NotAllowed``, recorded) a reader who may not record the referral's
+    outcome (``outcome_refusal``): for the form, before it is shown."""
+    if (why := outcome_refusal(session, authorised, referral)) is not None:
+        raise acts.refused(
+            session,
+            acts.Action.CASE_RECORD,
+            actor=authorised.actor,
+            subject=authorised.subject,
+            purpose=authorised.purpose,
+            reason=f"referral {referral.id} outcome: {why}",
+        )
 
 
 def people_to_refer(session: Session, authorised: AuthorisedCase) -> list[tuple[int, str]]:
@@ -409,16 +438,18 @@ def record_outcome(
 ) -> Referral:
     """Record what became of a referral of the case (once), with a note: by its own
     agency (authorised for ``Act.RECORD``), or by the safeguarding team it went to
-    (authorised to view the case for the referral). The outcome must be one for its kind
-    (``OUTCOMES``)."""
+    (authorised to view the case for the referral) while the share the referral made is
+    in force (``outcome_refusal``). The outcome must be one for its kind (``OUTCOMES``)."""
     referral = session.get(Referral, referral_id)
     if referral is None or referral.case_id != authorised.id:
         raise NotFound(referral_id)
     if authorised.decision.own_agency:
         authorised.require(Act.RECORD)
-    elif not _may_record_outcome(authorised, referral):
-        raise NotAllowed("only the referring agency or the team referred to records the outcome")
     read_for_change(session, referral)  # recorded twice at once: the second waits, then sees it
+    if not authorised.decision.own_agency and referral.share is not None:
+        # Its share ended as the outcome is recorded: this waits, then sees it ended.
+        read_for_change(session, referral.share)
+    may_record_outcome(session, authorised, referral)
     if referral.outcome is not None:
         raise InputError("outcome", "The outcome of this referral is already recorded")
     if outcome is None or outcome not in OUTCOMES[referral.kind]:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.notices import compose
 from sharing import clock
+from sharing.access.decide import Actor
+from sharing.cases import shares
 from sharing.cases.referrals import REFERRAL_SHARE_DAYS, SAFEGUARDING_PURPOSE
 from sharing.models import AuditEntry, Case, Notice, ProtocolRecord, Referral, Share, User
 from sharing.vocabulary import (
@@ -26,7 +29,13 @@ from sharing.vocabulary import (
     ShareOrigin,
 )
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user, lock_demo_case, shared_with_agency
+from tests.fixtures.demo import (
+    demo_client,
+    demo_copy,
+    demo_user,
+    lock_demo_case,
+    shared_with_agency,
+)
 
 WORRY = "Has a learning disability and is being pressured to let strangers use the flat"
 
@@ -225,6 +234,86 @@ def test_the_team_referred_to_is_told_of_each_referral_and_nobody_else_is(
             Notice.reference == case.reference,
         )
     ) == 2 * len(team)
+
+
+def _referred_twice_first_share_ended(
+    client: FlaskClient, session: Session, case: Case
+) -> tuple[Referral, Referral]:
+    """Two referrals of the case to adult safeguarding (each sharing it with the team), the
+    first one's share ended by the officer from the case's shares."""
+    assert _refer(client, case).status_code == 302
+    assert _refer(client, case, reason="Now also at risk of financial abuse").status_code == 302
+    session.expire_all()
+    first, second = session.scalars(
+        select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)
+    ).all()
+    shares.revoke_share(session, Actor.of(session.get(User, case.officer_id)), first.share_id)
+    session.commit()
+    return first, second
+
+
+def test_the_team_records_an_outcome_only_while_that_referrals_own_share_is_in_force(
+    demo_files, tmp_path
+) -> None:
+    """The team still opens the case through the second referral's share, but the first
+    referral's share has ended: the case page offers no outcome form for the first, its
+    form and an outcome sent to it are refused saying why (recorded, naming no one), and
+    nothing is written; the second's outcome is recorded. The referring officer may still
+    record the first's outcome: they do not record it through a share. (On a copy of the
+    demo: the demo's own referrals' shares stay live for the other tests.)"""
+    demo_hub = demo_copy(demo_files, tmp_path)
+    with demo_hub.extensions["hub.sessions"]() as demo_session:
+        _share_ended_refuses_its_outcome(demo_hub, demo_session)
+
+
+def _share_ended_refuses_its_outcome(demo_hub: Flask, demo_session: Session) -> None:
+    case = _case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    first, second = _referred_twice_first_share_ended(officer, demo_session, case)
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER))
+    page = lead.get(f"/cases/{case.id}?purpose={SAFEGUARDING_PURPOSE}").get_data(as_text=True)
+    first_path, second_path = (
+        f"/cases/{case.id}/referrals/{r.id}?purpose={SAFEGUARDING_PURPOSE}" for r in (first, second)
+    )
+    assert second_path in page
+    assert first_path not in page
+    assert lead.get(first_path).status_code == 403
+    refused = lead.post(
+        first_path,
+        data={
+            "csrf_token": csrf_token(lead, "/"),
+            "outcome": ReferralOutcome.ENQUIRY.value,
+            "note": "Section 42 enquiry opened",
+        },
+    )
+    assert refused.status_code == 403
+    assert "the share of the case this referral was made under has ended" in (
+        refused.get_data(as_text=True)
+    )
+    demo_session.expire_all()
+    assert first.outcome is None
+    entry = _entries(demo_session, case)[-1]
+    assert (entry.action, entry.outcome, entry.purpose) == (
+        "case.record",
+        "refused",
+        SAFEGUARDING_PURPOSE,
+    )
+    assert entry.basis.startswith(f"referral {first.id} outcome: the share of the case")
+    assert WORRY not in entry.basis
+
+    assert lead.get(second_path).status_code == 200
+    done = lead.post(
+        second_path,
+        data={"csrf_token": csrf_token(lead, "/"), "outcome": "advice", "note": ""},
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)
+    demo_session.expire_all()
+    assert (first.outcome, second.outcome) == (None, ReferralOutcome.ADVICE)
+    by_officer = officer.post(
+        f"/cases/{case.id}/referrals/{first.id}",
+        data={"csrf_token": csrf_token(officer, "/"), "outcome": "enquiry", "note": ""},
+    )
+    assert by_officer.status_code == 302, by_officer.get_data(as_text=True)
 
 
 def test_only_the_team_referred_to_records_the_outcome(demo_hub, demo_session) -> None:
