@@ -333,7 +333,7 @@ def test_a_document_attached_before_markings_were_asked_for_is_handled_as_offici
     officer = demo_client(demo_hub, case.officer)
     assert _attach(officer, case.id, "diary.pdf", pdf(DIARY)).status_code == 302
     (diary,) = _documents(demo_session, case)[-1:]
-    diary.marking = None  # as migration 0068 leaves every document but letters sent
+    diary.marking = None  # as migration 0065 leaves every document but letters sent
     demo_session.commit()
     page = officer.get(f"/cases/{case.id}/documents/{diary.id}").get_data(as_text=True)
     assert _marking_shown(page) == "OFFICIAL-SENSITIVE"

@@ -6,7 +6,7 @@ OFFICIAL, as a landlord's letter to a tenant is; every other document kept has n
 recorded, and its page says so and that it is handled as the case's information
 (OFFICIAL-SENSITIVE): nobody said what it is, and the hub does not guess.
 
-Revision ID: 0068
+Revision ID: 0065
 Revises: 0064
 Create Date: 2026-12-06 22:00:00
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0068"
+revision = "0065"
 down_revision = "0064"
 branch_labels = None
 depends_on = None

@@ -1,4 +1,4 @@
-"""Migration 0068: documents kept before markings were asked for. Letters sent are
+"""Migration 0065: documents kept before markings were asked for. Letters sent are
 OFFICIAL, as a landlord's letter to a tenant is; every other document is left with no
 marking recorded (its page says so and that it is handled as OFFICIAL-SENSITIVE), since
 nobody said what it is."""
@@ -20,7 +20,7 @@ from tests.fixtures.app import CaseFactory, UserFactory
 from tests.fixtures.files import pdf
 
 
-def test_letters_sent_kept_before_0068_are_official_and_other_documents_unmarked(
+def test_letters_sent_kept_before_0065_are_official_and_other_documents_unmarked(
     app: Flask, db_session: Session, create_user: UserFactory, create_case: CaseFactory
 ) -> None:
     officer = create_user()
