@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.figures.areas import Scope
 from sharing.figures.months import Months, months_later
-from sharing.figures.rounding import Tally, tag, tally_of
+from sharing.figures.rounding import Tally, tag, tag_of, tally_of
 from sharing.figures.tallies import Atoms
 from sharing.models import (
     Action,
@@ -375,7 +375,9 @@ class Counter:
     def actions_due(self) -> dict[str, dict[int, Tally]]:
         """Actions due in the period: ``on_time``, ``late`` (done after their date) and
         ``overdue`` (still open: figures are for ended periods, so every date in one has
-        passed). A cancelled action is no longer due, so it is none of them."""
+        passed; or closed with its case after its date, never done: the closing ended it,
+        it does not undo that it was missed). A cancelled action is no longer due, so it
+        is none of them, nor is one closed with its case by its date."""
         state = case(
             (
                 Action.status == ActionStatus.DONE,
@@ -387,15 +389,38 @@ class Counter:
             select(Case.agency_id, state, func.count(), func.sum(tag(Action.id)))
             .join(Case, Case.id == Action.case_id)
             .where(
-                Action.due_on >= self.period.start,
-                Action.due_on <= self.period.last_day,
+                *self._due_in_period(),
                 Action.status != ActionStatus.CANCELLED,
-                Action.kind != ActionKind.DISSATISFACTION_FOLLOW_UP,
                 *self.where(),
             )
             .group_by(Case.agency_id, state)
         )
-        return self._by_agency(query)
+        found = self._by_agency(query)
+        for agency_id, tally in self._closed_with_case_past_their_date().items():
+            found["overdue"][agency_id] += tally
+        return found
+
+    def _due_in_period(self) -> list[ColumnElement[bool]]:
+        """SQL: the actions due in the period that the figures count (every kind but a
+        dissatisfied complainant's follow-up)."""
+        return [
+            Action.due_on >= self.period.start,
+            Action.due_on <= self.period.last_day,
+            Action.kind != ActionKind.DISSATISFACTION_FOLLOW_UP,
+        ]
+
+    def _closed_with_case_past_their_date(self) -> dict[int, Tally]:
+        """Of the actions due in the period that closed with their case, those it closed on
+        a later day than their date (the partnership's day), by agency."""
+        found: dict[int, Tally] = defaultdict(Tally)
+        for agency_id, action_id, due_on, closed_at in self.session.execute(
+            select(Case.agency_id, Action.id, Action.due_on, Action.closed_at)
+            .join(Case, Case.id == Action.case_id)
+            .where(*self._due_in_period(), Action.closed_with_case.is_(True), *self.where())
+        ):
+            if closed_at is not None and clock.day_of(closed_at) > due_on:
+                found[agency_id] += Tally(1, tag_of(action_id))
+        return found
 
     def actions_recorded(self) -> dict[str, dict[int, Tally]]:
         query = (

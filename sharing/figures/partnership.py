@@ -25,7 +25,8 @@ column counts only their agency's cases they may see: ``columns.seen_by``):
   and to closure.
 - **Satisfaction**: closure surveys answered in the period, and those satisfied.
 - **Meetings and actions**: case conferences held; actions due in the period, done by
-  their date, done late, and still open past it (a cancelled action is not due).
+  their date, done late, and still open past it (a cancelled action is not due; one
+  closed with its case after its date was missed and counts as still open past it).
 - **Community Trigger**: the four figures the Act requires, for the partnership only, as
   ``/trigger/figures`` publishes them: exact, so only for 12 months and only to those who
   may read those figures (``sharing.trigger.figures.may_read``); anyone else, or a

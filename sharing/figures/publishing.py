@@ -459,4 +459,7 @@ class Builder:
                 ("Done after their date", due.get("late", {})),
                 ("Still open past their date", due.get("overdue", {})),
             ],
+            note="An action closed with its case after its date counts as still open past it: "
+            "it was not done. A cancelled action, or one whose case closed by its date, is no "
+            "longer due and is not counted.",
         )

@@ -267,6 +267,11 @@ class Reference:
                 or a.kind is ActionKind.DISSATISFACTION_FOLLOW_UP
             ):
                 continue
+            if a.closed_with_case:
+                # Closed with its case: missed if that was after its date, else not due.
+                if clock.day_of(a.closed_at) > a.due_on:
+                    found["overdue"] += 1
+                continue
             if a.status is ActionStatus.CANCELLED:
                 continue
             if a.status is ActionStatus.DONE:
