@@ -190,16 +190,29 @@ class Counter:
 
     def victims(self) -> dict[str, dict[int, Tally]]:
         """Victims of the cases opened in the period, repeat victims and those assessed as
-        high risk in the period, by agency."""
+        high risk in the period on one of those cases (not on another case of theirs: an
+        earlier one, or another agency's or area's), by agency."""
         start, end = self.period.bounds()
         earlier = months_later(self.period.start, -12)
         from_earlier = Months(earlier, self.period.end).bounds()[0]
         in_period = case((Case.opened_at >= start, 1), else_=0)
+        assessed_high = (
+            select(RiskAssessment.id)
+            .where(
+                RiskAssessment.case_id == Case.id,
+                RiskAssessment.person_id == CaseParty.person_id,
+                RiskAssessment.band == RiskBand.HIGH,
+                self._in_period(RiskAssessment.assessed_at),
+            )
+            .exists()
+        )
+        high_here = case((and_(Case.opened_at >= start, assessed_high), 1), else_=0)
         people = (
             select(
                 Case.agency_id.label("agency_id"),
                 CaseParty.person_id.label("person_id"),
                 func.max(in_period).label("here"),
+                func.max(high_here).label("high"),
                 func.count().label("cases"),
             )
             .join(CaseParty, CaseParty.case_id == Case.id)
@@ -212,11 +225,7 @@ class Counter:
             .group_by(Case.agency_id, CaseParty.person_id)
             .subquery()
         )
-        high = people.c.person_id.in_(
-            select(RiskAssessment.person_id).where(
-                RiskAssessment.band == RiskBand.HIGH, self._in_period(RiskAssessment.assessed_at)
-            )
-        )
+        high = people.c.high == 1
         person_tag = tag(people.c.person_id)
         query = (
             select(

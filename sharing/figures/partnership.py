@@ -14,7 +14,7 @@ column counts only their agency's cases they may see: ``columns.seen_by``):
   an incident recorded as hate-related), by the protected characteristic recorded.
 - **Victims**: people who are victims in the cases opened; of those, repeat victims (also
   the victim of another of the agency's cases opened in the period or the 12 months
-  before it) and those assessed as high risk in the period.
+  before it) and those assessed as high risk in the period on one of those cases.
 - **Interventions**: actions recorded in the period, by kind; and the main intervention
   that resolved each case closed as resolved, beside HouseMark's national table.
 - **Risk**: each assessed person's latest band in the period, and how it moved from their

@@ -164,7 +164,8 @@ class Builder:
                     ),
                     ("Assessed as high risk in the period", victims["high"]),
                 ],
-                note="A person is counted once for each agency whose cases they are a victim in.",
+                note="A person is counted once for each agency whose cases they are a victim "
+                "in; as assessed as high risk when that was on one of the cases counted here.",
             )
         )
         tables.append(self.resolved_by(closed, period))

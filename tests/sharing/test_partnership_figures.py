@@ -179,15 +179,20 @@ class Reference:
         here = {
             k: v for k, v in cases_of.items() if any(_within(self.period, c.opened_at) for c in v)
         }
+        # Assessed high in the period on one of the cases that make them a victim here.
         high = {
-            a.person_id
+            (a.case_id, a.person_id)
             for a in self.session.scalars(select(RiskAssessment))
             if a.band is RiskBand.HIGH and _within(self.period, a.assessed_at)
         }
         return (
             len(here),
             sum(1 for v in here.values() if len(v) > 1),
-            sum(1 for (_, person) in here if person in high),
+            sum(
+                1
+                for (_, person), v in here.items()
+                if any((c.id, person) in high for c in v if _within(self.period, c.opened_at))
+            ),
         )
 
     def risk(self) -> Counter[str]:
