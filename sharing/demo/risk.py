@@ -77,7 +77,8 @@ def _answers(rng: random.Random, matrix: Matrix, level: float) -> dict[str, str]
 
 def assess_cases(session: Session, clock: datetime, seed: int) -> RiskSummary:
     """Assess the victims of the landlords' and the council's open cases: every red case,
-    and about a third of the amber ones; some more than once."""
+    and about a third of the amber ones; some more than once. The police keep theirs as a
+    working team does (``assess_police_cases``)."""
     rng = random.Random(seed * 31 + 7)
     matrix = shipped().current
     cases = session.scalars(
@@ -103,8 +104,109 @@ def assess_cases(session: Session, clock: datetime, seed: int) -> RiskSummary:
         made_here, changed_here = _assess(session, rng, matrix, actor, case, victims[0], clock, red)
         made += made_here
         changed += changed_here
+    made += assess_police_cases(session, clock, seed)
     _consider_older_escalations(session, rng, clock)
     return RiskSummary(made, changed)
+
+
+#: Of the police's assessed cases, how many are past their review at the demo's today
+#: (one or two), and how many fall due within the week after it.
+POLICE_OVERDUE = 2
+POLICE_DUE_SOON = 3
+
+
+def assess_police_cases(session: Session, clock: datetime, seed: int) -> int:
+    """The neighbourhood policing team's assessments of the victims of its open cases
+    (those locked included: their officers are named on them), as a working team keeps
+    them: every red case and most amber ones assessed at first contact, within a day or
+    two of the report, and reviewed about every four weeks since, so that most reviews
+    are due in the coming weeks, ``POLICE_DUE_SOON`` within the week and
+    ``POLICE_OVERDUE`` past their date. The number of assessments made."""
+    rng = random.Random(seed * 37 + 11)
+    matrix = shipped().current
+    cases = [
+        case
+        for case in session.scalars(
+            select(Case)
+            .where(Case.status != CaseStatus.CLOSED, Case.agency.has(type=AgencyType.POLICE))
+            .order_by(Case.id)
+        )
+        if _victim(case) is not None and (case.priority is not Priority.AMBER or rng.random() < 0.7)
+    ]
+    # Only a case reported more than six weeks ago can have had a review fall due since.
+    older = [c for c in cases if (clock - c.opened_at).days > 42]
+    late = rng.sample(older, min(POLICE_OVERDUE, len(older)))
+    rest = [c for c in older if c not in late]
+    soon = rng.sample(rest, min(POLICE_DUE_SOON, len(rest)))
+    made = 0
+    for case in cases:
+        # The review is due 28 days after the latest: 2 to 12 days ago, in 1 to 5 days, or
+        # in 9 to 26 days (the hours before midnight put the latest on the day before).
+        days_ago = (
+            rng.randint(30, 40)
+            if case in late
+            else rng.randint(22, 26)
+            if case in soon
+            else rng.randint(1, 18)
+        )
+        latest = clock - timedelta(days=days_ago, hours=rng.randint(2, 10))
+        made += _review_every_four_weeks(session, rng, matrix, case, latest, clock)
+    return made
+
+
+def _victim(case: Case) -> int | None:
+    """The person a case's risk assessment is of: its first victim or reporter."""
+    return next(
+        (p.person_id for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER)),
+        None,
+    )
+
+
+def _review_every_four_weeks(
+    session: Session,
+    rng: random.Random,
+    matrix: Matrix,
+    case: Case,
+    latest: datetime,
+    clock: datetime,
+) -> int:
+    """Assess the case's victim at first contact, then about every four weeks up to
+    ``latest`` (none after ``clock``), as its officer; the number made."""
+    first = case.opened_at + timedelta(hours=rng.randint(2, 40))
+    if first >= clock:
+        first = case.opened_at + (clock - case.opened_at) / 2
+    times = [first]
+    while times[-1] + timedelta(days=31) < latest:
+        times.append(times[-1] + timedelta(days=rng.randint(24, 28), minutes=rng.randint(-90, 90)))
+    if latest > times[-1] + timedelta(days=3):
+        times.append(latest)
+    person_id = _victim(case)
+    assert person_id is not None  # noqa: S101 - only cases with a victim are assessed
+    officer = session.get(User, case.officer_id)
+    assert officer is not None  # noqa: S101 - every case has its officer
+    actor = Actor.of(officer)
+    red = case.priority is not Priority.AMBER
+    level = rng.uniform(0.35, 0.8) if red else rng.uniform(0.05, 0.4)
+    updated_at = max(case.updated_at, times[-1])  # before a flush stamps the real clock
+    for n, when in enumerate(times):
+        if n:
+            level = min(max(level + rng.uniform(-0.15, 0.1), 0.0), 1.0)
+        record_assessment(
+            session,
+            authorise(session, actor, case.id, Act.ASSESS_RISK),
+            AssessmentInput(
+                person_id=person_id,
+                stage=AssessmentStage.INITIAL if n == 0 else AssessmentStage.REVIEW,
+                matrix_version=matrix.version,
+                answers=_answers(rng, matrix, level),
+                support_needs=rng.choice(RISK_SUPPORT) if rng.random() < 0.8 else "",
+            ),
+            matrices=shipped(),
+            now=when,
+        )
+    # Set last, so the real clock (the column's onupdate) never has the final word.
+    case.updated_at = updated_at
+    return len(times)
 
 
 def _assess(

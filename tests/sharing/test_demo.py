@@ -56,6 +56,7 @@ from sharing.models import (
 from sharing.vocabulary import (
     ActionStatus,
     AgencyType,
+    AssessmentStage,
     Attendance,
     CaseStatus,
     ClosureOutcome,
@@ -539,6 +540,31 @@ def test_victims_are_risk_assessed_in_every_band_some_more_than_once(session, su
     due = [c.risk_review_due_on for c in open_cases if c.risk_review_due_on]
     assert any(day <= TODAY for day in due)
     assert any(day > TODAY for day in due)
+
+
+def test_the_police_keep_their_cases_risk_assessed_with_a_few_reviews_due(session) -> None:
+    """A police officer's home page lists the reviews a working team has due: every red
+    case and most amber ones assessed, the latest review of each within four weeks, one
+    or two past their date and a few falling due within the week, none "not assessed"."""
+    police = session.scalars(
+        select(Case).where(
+            Case.status != CaseStatus.CLOSED, Case.agency.has(type=AgencyType.POLICE)
+        )
+    ).all()
+    assessments = session.scalars(
+        select(RiskAssessment).where(RiskAssessment.case_id.in_([c.id for c in police]))
+    ).all()
+    assessed = {a.case_id for a in assessments}
+    assert len(assessed) > 2 * len(police) / 3
+    assert all(c.id in assessed for c in police if c.priority is not Priority.AMBER)
+    assert all(c.id in assessed for c in police if c.risk_review_due_on)
+    assert all(a.assessed_at < START_OF_TODAY for a in assessments)
+    assert any(a.stage is AssessmentStage.REVIEW for a in assessments)
+    due = sorted(c.risk_review_due_on for c in police if c.risk_review_due_on)
+    assert 1 <= sum(day <= TODAY for day in due) <= 2
+    assert 1 <= sum(TODAY < day <= TODAY + timedelta(days=7) for day in due) <= 5
+    assert due[-1] <= TODAY + timedelta(days=28)
+    assert all(c.first_contact_on is not None for c in police if c.id in assessed)
 
 
 def test_closed_cases_record_their_outcome_and_the_complainants_survey(session, summary):
