@@ -427,7 +427,7 @@ class Counter:
             .join(Case, Case.id == Action.case_id)
             .where(*self._due_in_period(), Action.closed_with_case.is_(True), *self.where())
         ):
-            if closed_at is not None and clock.day_of(closed_at) > due_on:
+            if closed_at is not None and due_on is not None and clock.day_of(closed_at) > due_on:
                 found[agency_id] += Tally(1, tag_of(action_id))
         return found
 
