@@ -60,7 +60,11 @@ def erase_case(
         shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
     if with_people:
         for person_id in held_alone(session, case.id):
-            erase_person(session, actor, person_id, now=now)
+            # Read again under a lock, as linking them to a case locks them: one linked to a
+            # live case meanwhile is kept for it.
+            read_for_change(session, session.get_one(Person, person_id))
+            if cases_holding(session, person_id) <= {case.id}:
+                erase_person(session, actor, person_id, now=now)
     return case
 
 

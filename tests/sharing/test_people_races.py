@@ -1,6 +1,6 @@
 """Two officers acting on one person at the same moment, on PostgreSQL: someone on two
-cases taken off both at once, and someone taken off their last case while another officer
-links them to a case. A person then held by no case is erased, as one taken off alone
+cases taken off both at once, and someone taken off their last case (or erased with it)
+while another officer links them to a case. A person then held by no case is erased, as one taken off alone
 is; a person linked is never one erased meanwhile. Without a lock on the person, each
 would read the other's case as still holding them: neither erased them (their record
 kept for no case, unseen by anyone), or the link went to a record being erased.
@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import people
+from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.models import BlindIndex, Case, CaseParty, Person
 from sharing.vocabulary import PartyRole, Role
 from tests.fixtures.app import TEST_COST
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_actor, open_cases
 from tests.sharing.test_steps_taken_once import _race
 
@@ -127,3 +129,40 @@ def test_someone_linked_to_a_case_as_their_last_is_taken_off_is_kept(
             assert answers == ["done", "done"]
             assert on == {third}
         assert session.get(Case, third).erased_at is None
+
+
+def test_someone_linked_to_a_case_as_their_only_case_is_erased_with_its_people_is_kept(
+    demo_database: tuple[Engine, LocalKeyring],
+    sessions: sessionmaker[Session],
+) -> None:
+    """A manager erases a closed case with the people it alone holds while an officer links
+    one of them to a live case: the erasure reads them as held alone before the link
+    commits, so without a lock on each person it erased them after the link had made them
+    someone's on the live case (a case holding an erased record)."""
+    manager, first, second, person_id = _witness_on_two_cases(sessions)
+    with sessions() as session:  # on the first case only, which is closed
+        _take_off(manager, second, person_id)(session)
+        close_for_erasure(session, manager, first)
+        session.commit()
+
+    def link(session: Session) -> None:
+        people.add_person(
+            session,
+            authorise(session, manager, second, Act.RECORD),
+            people.PersonInput(role=PartyRole.WITNESS),
+            known_person_id=person_id,
+        )
+
+    def erase(session: Session) -> None:
+        erase_case(session, authorise(session, manager, first, Act.ERASE), with_people=True)
+
+    answers = _race(demo_database[0], sessions, link, erase)
+
+    assert answers == ["done", "done"]
+    with sessions() as session:
+        assert session.get(Case, first).erased_at is not None
+        assert session.get(Person, person_id).erased_at is None
+        assert {
+            p.case_id
+            for p in session.scalars(select(CaseParty).where(CaseParty.person_id == person_id))
+        } == {first, second}
