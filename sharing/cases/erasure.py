@@ -59,9 +59,10 @@ def erase_case(
         blind_index.remove(session, case_id=case.id)
         shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
     if with_people:
-        for person_id in held_alone(session, case.id):
-            # Read again under a lock, as linking them to a case locks them: one linked to a
-            # live case meanwhile is kept for it.
+        for person_id in people_left(session, case.id):
+            # Read again under a lock, as linking them to a case or taking them off one
+            # locks them: one linked to a live case meanwhile is kept for it, and one taken
+            # off their last live case meanwhile is erased with this one.
             read_for_change(session, session.get_one(Person, person_id))
             if cases_holding(session, person_id) <= {case.id}:
                 erase_person(session, actor, person_id, now=now)

@@ -166,3 +166,27 @@ def test_someone_linked_to_a_case_as_their_only_case_is_erased_with_its_people_i
             p.case_id
             for p in session.scalars(select(CaseParty).where(CaseParty.person_id == person_id))
         } == {first, second}
+
+
+def test_someone_taken_off_their_last_live_case_as_their_closed_one_is_erased_is_erased(
+    demo_database: tuple[Engine, LocalKeyring],
+    sessions: sessionmaker[Session],
+) -> None:
+    """An officer takes someone off their live case while a manager erases their other,
+    closed, case with the people it alone holds: each read the other's case as still
+    holding them, so neither erased them, and their record was kept for no case."""
+    manager, first, second, person_id = _witness_on_two_cases(sessions)
+    with sessions() as session:
+        close_for_erasure(session, manager, first)
+        session.commit()
+
+    def erase(session: Session) -> None:
+        erase_case(session, authorise(session, manager, first, Act.ERASE), with_people=True)
+
+    answers = _race(demo_database[0], sessions, _take_off(manager, second, person_id), erase)
+
+    assert answers == ["done", "done"]
+    with sessions() as session:
+        person = session.get(Person, person_id)
+        assert person.erased_at is not None
+        assert person.data_key.wrapped is None
