@@ -232,6 +232,9 @@ def sweep(session: Session, procedure: Procedure, now: datetime | None = None) -
         if until is None or today < until:
             kept += 1
             continue
+        read_for_change(session, application)  # a manager erasing it at once: one waits
+        if application.erased_at is not None:  # erased on a request meanwhile
+            continue
         _erase(session, application, None, now, basis=f"{DESTROYED}: retention ended")
         erased += 1
     return Swept(erased=erased, kept=kept, open=open_)
