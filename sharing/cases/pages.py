@@ -317,7 +317,7 @@ def case_page(
             safeguarding=safeguarding,
             documents=attached,
         )
-        sections += ["known to others", "shares"]
+        sections += ["shares"] if case.erased_at else ["known to others", "shares"]
         if page.hate is not None:
             sections.append("hate pathway")
         if case.locked:

@@ -56,10 +56,11 @@ def _person_terms(authorised: AuthorisedCase, person: Person) -> list[tuple[str,
 
 def known_to_others(session: Session, authorised: AuthorisedCase) -> list[KnownTo]:
     """Other agencies holding records that match this case's victims or address; for
-    the owning agency's users only (anyone else gets an empty list). The case page that
-    shows them records the check in its own audit entry."""
+    the owning agency's users only (anyone else gets an empty list), and none for an
+    erased case, which holds no one (the people it kept are no longer part of it). The case
+    page that shows them records the check in its own audit entry."""
     case = authorised.case
-    if not authorised.decision.own_agency:
+    if not authorised.decision.own_agency or case.erased_at is not None:
         return []
     others = {
         agency.id: agency.name
