@@ -16,7 +16,7 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from sharing import clock, notices
-from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
+from sharing.access.authorise import AuthorisedCase, authorise, decision_on, own_cases_where
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto import blind_index
@@ -64,9 +64,21 @@ def erase_case(
             # locks them: one linked to a live case meanwhile is kept for it, and one taken
             # off their last live case meanwhile is erased with this one.
             read_for_change(session, session.get_one(Person, person_id))
-            if cases_holding(session, person_id) <= {case.id}:
+            if cases_holding(session, person_id) <= {case.id} and _may_erase_all(
+                session, actor, person_id
+            ):
                 erase_person(session, actor, person_id, now=now)
     return case
+
+
+def _may_erase_all(session: Session, actor: Actor, person_id: int) -> bool:
+    """Whether the actor may erase every case that names the person, erased or not (nothing
+    recorded): someone also named by a locked case the actor is not named on is kept, as
+    the agency's record, for that case's named users to erase."""
+    decisions = (
+        decision_on(session, actor, c, Act.ERASE) for c in cases_naming(session, person_id)
+    )
+    return all(d is not None and d.allowed for d in decisions)
 
 
 def require_closed(session: Session, authorised: AuthorisedCase) -> None:

@@ -357,6 +357,43 @@ def test_someone_on_two_cases_is_erased_with_the_second_of_them(sessions, staff)
         assert find(session, officer, SearchQuery("surname", surname="Twice")) == []
 
 
+def test_a_case_erased_with_its_people_keeps_one_also_on_an_erased_locked_case_not_its_to_erase(
+    sessions, staff
+) -> None:
+    """Someone on a locked case (erased since by a manager named on it, keeping them) and on
+    a second case: a manager not named on the locked case erases the second "with the people
+    on no other case". The second is erased and that person kept, as only the locked case's
+    named users erase what it names. Before, the whole erasure was answered "not found"."""
+    officer, manager = staff
+    locked, second = _cases(sessions, officer, 2, surname="Lockedtoo")
+    with sessions() as session:
+        victim = session.scalar(select(CaseParty.person_id).where(CaseParty.case_id == locked))
+        session.add(CaseParty(case_id=second, person_id=victim, role=PartyRole.WITNESS))
+        named = accounts.create_user(
+            session,
+            agency=session.get_one(Person, victim).agency,
+            email="named@r.example",
+            display_name="named",
+            roles={Role.MANAGER},
+            password_hash="x",
+        )
+        session.flush()
+        session.get_one(Case, locked).locked = True
+        for user_id in (officer.user_id, named.id):
+            session.add(LockMember(case_id=locked, user_id=user_id, named_by_id=officer.user_id))
+        session.commit()
+        lock_manager = Actor.of(named)
+    with sessions() as session:
+        _erase(session, lock_manager, locked)
+        session.commit()
+    with sessions() as session:
+        _erase(session, manager, second, with_people=True)
+        session.commit()
+    with sessions() as session:
+        assert session.get_one(Case, second).erased_at is not None
+        assert session.get_one(Person, victim).erased_at is None
+
+
 def test_someone_on_an_erased_case_is_erased_when_taken_off_their_last_live_case(
     sessions, staff
 ) -> None:
