@@ -66,6 +66,7 @@ from sharing.cases.letters_file import load_letters
 from sharing.cases.survey import load_survey
 from sharing.crypto.keys import KeyringError
 from sharing.db import timed_out
+from sharing.errors import NotFound
 from sharing.figures.stock import load_stock
 from sharing.figures.wards import load_boundaries
 from sharing.files.stores import StoreError, store_at
@@ -406,6 +407,19 @@ def _register_errors(app: Flask) -> None:
                 "Try again in a few minutes. If it keeps happening, tell your hub administrator.",
             ],
         ), 503
+
+    @app.errorhandler(NotFound)
+    def gone_meanwhile(_e: NotFound) -> tuple[str, int] | Response:
+        # A record the request read was gone when it was read again under its lock (taken
+        # away while a form waited): answered as a request sent after it went is, not
+        # found, and nothing saved (the answer's roll-back). The route alone is logged: the
+        # message may name the record.
+        log.info("a record was no longer there on %s", _path_template())
+        title, paragraphs = _ERROR_PAGES[404]
+        if _for_api():
+            detail = "There is no such record, or your agency may not see it"
+            return api_problem(404, "Not found", detail)
+        return render_template("errors/error.html", title=title, paragraphs=paragraphs), 404
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> tuple[str, int] | Response:
