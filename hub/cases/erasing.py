@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from hub.cases.forms import EraseForm
-from hub.cases.views import _refuse_input, bp
+from hub.cases.views import bp, refuse_input
 from hub.database import db
 from hub.guard import authorised_case, forbid
 from sharing.access.decide import Act
@@ -52,7 +52,7 @@ def erase(case_id: int) -> Response | tuple[str, int]:
             return redirect(url_for("cases.show", case_id=case_id))
     status = 400 if request.method == "POST" else 200
     if status == 400:  # the reference not typed as it is, or a stale form
-        _refuse_input(acts.Action.CASE_ERASE, case.id, form)
+        refuse_input(acts.Action.CASE_ERASE, case.id, form)
     heading = case_forms.case_heading(session, authorised, "erase") if already else None
     return render_template(
         "cases/erase.html",

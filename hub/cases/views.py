@@ -129,14 +129,14 @@ def _record(
                 flash(done, "success")
             return redirect(url_for("cases.show", case_id=case.id, purpose=purpose, _anchor=anchor))
     elif request.method == "POST":
-        _refuse_input(refused_as, case.id, form)
+        refuse_input(refused_as, case.id, form)
     status = 400 if request.method == "POST" else 200
     return render_template(
         template, title=title, form=form, case=case, purpose=purpose, **context
     ), status
 
 
-def _refuse_input(action: acts.Action, case_id: int, form: HubForm) -> None:
+def refuse_input(action: acts.Action, case_id: int, form: HubForm) -> None:
     """Record a case's form refused for its input: the fields named, never their values."""
     acts.refuse(
         db(),

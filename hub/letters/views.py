@@ -7,13 +7,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hub.cases.views import case_to_work_on
+from hub.cases.views import case_to_work_on, refuse_input
 from hub.database import db
 from hub.forms import accepted_once
 from hub.guard import require_roles
 from hub.letters.forms import StandardLetterForm
 from hub.pdf import render_pdf
 from sharing.access.decide import Act
+from sharing.audit import acts
 from sharing.cases import standard_letters
 from sharing.cases.letters_file import LetterBook
 from sharing.cases.standard_letters import LetterRequest
@@ -86,6 +87,8 @@ def write(case_id: int) -> Response | tuple[str, int]:
                 case=case,
                 letter=letter,
             ), 200
+    elif request.method == "POST":
+        refuse_input(acts.Action.CASE_RECORD, case.id, form)
     return render_template(
         "letters/new.html",
         title=f"Write a letter for case {case.reference}",

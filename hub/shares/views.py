@@ -8,13 +8,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from hub.cases.views import case_to_work_on
+from hub.cases.views import case_to_work_on, refuse_input
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm, accepted_once
 from hub.guard import require_roles
 from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.access.decide import Act
+from sharing.audit import acts
 from sharing.cases import shares
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
@@ -101,6 +102,8 @@ def new(case_id: int) -> Response | tuple[str, int]:
                     "Case shared. The partner agency can now open it for that purpose.", "success"
                 )
                 return redirect(url_for("cases.show", case_id=case_id, _anchor="sharing"))
+    if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
+        refuse_input(acts.Action.SHARE, case_id, form)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "shares/new.html", title=f"Share case {case.reference}", form=form, case=case

@@ -80,39 +80,64 @@ def share_case(
     agency, which cannot disclose under it), to an agency the protocol gives nothing for
     the purpose, or past the protocol's end; and by hand (``ShareOrigin.MANUAL``) for a
     purpose a workflow shares for (``made_by_workflow``), or again while the same share
-    (agency, protocol, purpose) is live."""
+    (agency, protocol, purpose) is live. Each refusal is recorded (``share.create``
+    refused, naming the field, the agency, protocol and version by their identifiers, and
+    the purpose if it is one)."""
     authorised.require(Act.SHARE, Act.CONVENE)
     case, actor = authorised.case, authorised.actor
     today = clock.day_of(now or clock.now())
+
+    def refused(field: str, message: str, why: str) -> InputError:
+        """The refusal at ``field``, recorded (``why``: identifiers and rules only)."""
+        acts.refuse(
+            session,
+            acts.Action.SHARE,
+            actor=actor,
+            subject=authorised.subject,
+            purpose=purpose,
+            reason=f"refused input: {field}: {why} ({origin.value})",
+        )
+        return InputError(field, message)
+
     agency = session.get(Agency, agency_id)
     if agency is None or agency.id == case.agency_id or agency.area_id != case.agency.area_id:
-        raise InputError("agency_id", "Choose a partner agency to share with")
+        raise refused(
+            "agency_id",
+            "Choose a partner agency to share with",
+            f"agency {agency_id} is not a partner in the case's area",
+        )
     protocol = session.get(ProtocolRecord, protocol_id)
     if protocol is None:
-        raise InputError("protocol_id", "Choose a protocol")
+        raise refused("protocol_id", "Choose a protocol", f"no protocol {protocol_id}")
+    named = f"protocol {protocol.key} version {protocol.version}"
     if origin is ShareOrigin.MANUAL and (workflow := made_by_workflow(purpose)):
-        raise InputError("protocol_id", workflow)
+        raise refused("protocol_id", workflow, "the purpose's shares are made by its workflow")
     if protocol not in protocol_records.in_force(session, today):
-        raise InputError("protocol_id", _not_in_force(session, protocol, today))
+        raise refused(
+            "protocol_id", _not_in_force(session, protocol, today), f"{named} is not in force"
+        )
     if case.agency_id not in protocol_records.party_agencies(session, protocol):
-        raise InputError(
+        raise refused(
             "protocol_id",
             f"{case.agency.name} is not a party to {protocol.title}: share only under a "
             "protocol your agency has signed",
+            f"agency {case.agency_id} is not a party to {named}",
         )
     grants = [g for g in policy(session).grants(agency.id, purpose) if g.protocol_id == protocol.id]
     if not grants:
-        raise InputError(
+        raise refused(
             "agency_id",
             f"{agency.name} is not a party that may receive case data for "
             f"{purpose_title(protocol, purpose)} under {protocol.title}",
+            f"{named} gives agency {agency.id} nothing for the purpose",
         )
     if until < today:
-        raise InputError("until", "The share must last until today or later")
+        raise refused("until", "The share must last until today or later", "until before today")
     if until > protocol.end_on:
-        raise InputError(
+        raise refused(
             "until",
             f"The share cannot outlast the protocol, which ends on {protocol.end_on:%-d %B %Y}",
+            f"until after {named} ends",
         )
     # Shared twice at once, or as the case is locked, closed or erased: the second waits,
     # then is decided again on the case as it is now (a locked case is never shared).
@@ -121,12 +146,13 @@ def share_case(
     if origin is ShareOrigin.MANUAL and (
         live := _live_share(session, case, agency, protocol, purpose, today)
     ):
-        raise InputError(
+        raise refused(
             "agency_id",
             f"This case is already shared with {agency.name} for "
             f"{purpose_title(protocol, purpose)} until "
             f"{_day(live.until)}: to change the date, revoke that share and "
             "share it again",
+            f"share {live.id} with agency {agency.id} under {named} is live",
         )
     share = Share(
         case_id=case.id,

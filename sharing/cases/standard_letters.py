@@ -139,15 +139,18 @@ def make_letter(
     """The letter for one person on the case (authorised for ``Act.RECORD``), its words
     filled from the case; refused at its field for a letter not in the book, a case whose
     officer has left (``officer_left``), a person the letter may not be addressed to, or
-    details missing or too long. Recorded as one view
-    of the case naming the letter and the person."""
+    details missing or too long, each refusal recorded (a refused ``case.record``).
+    Recorded as one view of the case naming the letter and the person."""
     authorised.require(Act.RECORD)
     case = authorised.case
     template = book.get(request.letter_id)
     if template is None:
-        raise InputError("letter", "Choose the letter to write")
+        raise _refused(
+            session, authorised, "letter", "Choose the letter to write", "no such letter"
+        )
     if left := officer_left(case):
-        raise InputError("letter", left)
+        why = f"letter {template.id}: the case officer has left"
+        raise _refused(session, authorised, "letter", left, why)
     # The parts the person holds that the letter goes to: it is addressed to them in those.
     held = session.scalars(
         select(CaseParty)
@@ -160,17 +163,28 @@ def make_letter(
     ).all()
     if not held:
         parts = " or ".join(r.label.lower() for r in template.to)
-        raise InputError("person", f"Choose who the letter is for: a {parts} on this case")
+        raise _refused(
+            session,
+            authorised,
+            "person",
+            f"Choose who the letter is for: a {parts} on this case",
+            f"letter {template.id}: not to a {' or '.join(r.value for r in template.to)} "
+            "on the case",
+        )
     party = held[0]
     details = ""
     if template.details:
-        details = checked_text(
-            "details",
-            request.details,
-            limit=MAX_DETAILS,
-            what="the details for the letter",
-            required=template.details,
-        )
+        try:
+            details = checked_text(
+                "details",
+                request.details,
+                limit=MAX_DETAILS,
+                what="the details for the letter",
+                required=template.details,
+            )
+        except InputError as e:
+            why = f"letter {template.id}: its details"
+            raise _refused(session, authorised, e.field, e.message, why) from None
     person = party.person
     load_data_keys(session, [person.data_key_id, case.data_key_id])
     values = reveal(
@@ -238,6 +252,21 @@ def make_letter(
         else None,
         needs=RecordedNeeds.of(values["adjustments"], values["contact_needs"]),
     )
+
+
+def _refused(
+    session: Session, authorised: AuthorisedCase, field: str, message: str, why: str
+) -> InputError:
+    """A letter refused at ``field``, recorded as a refused ``case.record`` naming the
+    field, the letter and why in identifiers (never a person, nor what was typed)."""
+    acts.refuse(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        reason=f"refused input: {field} ({why})",
+    )
+    return InputError(field, message)
 
 
 def _incident_days(session: Session, case_id: int) -> str:
