@@ -6,12 +6,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from hub.cases.forms import LetterForm
-from hub.cases.views import bp, case_to_work_on
+from hub.cases.views import bp, case_to_work_on, refuse_input
 from hub.database import db
 from hub.forms import accepted_once
 from hub.pdf import render_pdf
 from hub.templating import uk_date
 from sharing.access.decide import Act
+from sharing.audit import acts
 from sharing.cases import letters, standard_letters
 from sharing.errors import InputError
 from sharing.formats import whole_number
@@ -68,6 +69,8 @@ def letter(case_id: int) -> Response | tuple[str, int]:
                 flash("Action plan letter: produced and kept with the case.", "success")
                 return redirect(url_for("documents.show", case_id=case.id, document_id=kept.id))
             return render_template("cases/letter.html", title=title, letter=made, case=case), 200
+    elif request.method == "POST":
+        refuse_input(acts.Action.CASE_RECORD, case.id, form)
     return render_template(
         "cases/letter_form.html",
         title=f"Action plan letter for case {case.reference}",

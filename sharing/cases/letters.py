@@ -164,39 +164,46 @@ def complainant_letter(
     large print where their reasonable adjustments ask for it (unless ``data`` says
     otherwise): refused with its field for anyone else, an action not open on the case,
     or what we ask and how we keep in touch missing or too long, and while the case's
-    officer has left (the letter names them: ``standard_letters.officer_left``); recorded
-    as one view.
+    officer has left (the letter names them: ``standard_letters.officer_left``), each
+    refusal recorded (a refused ``case.record`` naming the field); recorded as one view.
     ``contact``: the agencies' contact lines (the letters file's), by agency code."""
     authorised.require(Act.RECORD)
     case = authorised.case
-    if left := officer_left(case):
-        raise InputError("person", left)
-    party = session.scalar(
-        select(CaseParty).where(
-            CaseParty.case_id == case.id,
-            CaseParty.person_id == (data.person_id or 0),
-            CaseParty.role.in_(ADDRESSEES),
+    with acts.refusing_input(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        what="action plan letter",
+    ):
+        if left := officer_left(case):
+            raise InputError("person", left)
+        party = session.scalar(
+            select(CaseParty).where(
+                CaseParty.case_id == case.id,
+                CaseParty.person_id == (data.person_id or 0),
+                CaseParty.role.in_(ADDRESSEES),
+            )
         )
-    )
-    if party is None:
-        raise InputError("person", "Choose the victim or reporter the letter is for")
-    plan = {p.id: p for p in planned_actions(session, authorised)}
-    if any(i not in plan for i in data.action_ids):
-        raise InputError("actions", "Choose open actions of this case")
-    asks = checked_text(
-        "asks",
-        data.asks,
-        limit=MAX_PART,
-        what="what we ask of them",
-        required="Say what you ask of them",
-    )
-    keeping_in_touch = checked_text(
-        "keeping_in_touch",
-        data.keeping_in_touch,
-        limit=MAX_PART,
-        what="how we will keep in touch",
-        required="Say how and how often you will keep in touch",
-    )
+        if party is None:
+            raise InputError("person", "Choose the victim or reporter the letter is for")
+        plan = {p.id: p for p in planned_actions(session, authorised)}
+        if any(i not in plan for i in data.action_ids):
+            raise InputError("actions", "Choose open actions of this case")
+        asks = checked_text(
+            "asks",
+            data.asks,
+            limit=MAX_PART,
+            what="what we ask of them",
+            required="Say what you ask of them",
+        )
+        keeping_in_touch = checked_text(
+            "keeping_in_touch",
+            data.keeping_in_touch,
+            limit=MAX_PART,
+            what="how we will keep in touch",
+            required="Say how and how often you will keep in touch",
+        )
     person = party.person
     load_data_keys(session, [person.data_key_id])
     values = reveal(

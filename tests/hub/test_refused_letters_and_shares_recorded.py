@@ -2,7 +2,7 @@
 (demo partnership): an officer sharing a case with a partner the protocol gives nothing
 to, for a purpose the form does not offer, or again while the same share is live; writing
 a letter to someone it may not go to, a letter not in the letters file, or one without
-its details. Each page answers 400 at its field and saves nothing; each writes one
+its details (a standard letter, or the complainant's action plan letter). Each page answers 400 at its field and saves nothing; each writes one
 refused entry naming the field and the rule in identifiers (never a name or what was
 typed), which outlives the roll-back; the agency's DPO finds it on the audit log's page,
 and the log still verifies (what ``hub audit verify`` checks). Before, these refusals
@@ -25,6 +25,7 @@ from sharing.models import Agency, AuditEntry, AuditQueued, Case, ProtocolRecord
 from sharing.vocabulary import CaseStatus, PartyRole, ProtocolStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.forms import form_on
 from tests.test_no_leaks import leaked, personal_values
 
 PURPOSE = "asb_case_management"
@@ -230,6 +231,15 @@ def test_refused_letters_are_recorded_and_the_dpo_sees_them(
         assert said in response.get_data(as_text=True), fields
         bases.append(_refused_once(demo_session, response, "case.record", case.id))
         assert bases[-1] == basis, fields
+    # The complainant's action plan letter, without what we ask of them.
+    path = f"/cases/{case.id}/letter"
+    form = form_on(client.get(path).get_data(as_text=True), path)
+    form["person"] = str(victim.person_id)
+    form["asks"] = "  "
+    plan = client.post(path, data=form)
+    assert "Say what you ask of them" in plan.get_data(as_text=True)
+    bases.append(_refused_once(demo_session, plan, "case.record", case.id))
+    assert bases[-1] == "refused input: action plan letter asks"
     demo_session.expire_all()
     assert not demo_session.scalars(
         select(AuditEntry).where(
