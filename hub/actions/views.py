@@ -11,6 +11,7 @@ from wtforms import TextAreaField
 from hub.database import db
 from hub.forms import HubForm, TextLimit
 from hub.guard import forbid, require_roles
+from sharing.audit import acts
 from sharing.cases import agency_actions
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
@@ -66,6 +67,14 @@ def _close(action_id: int, *, done: bool) -> Response | tuple[str, int]:
             if action.case.agency_id == current_user.agency_id:
                 return redirect(url_for("cases.show", case_id=action.case_id, _anchor="actions"))
             return redirect(url_for("actions.index"))
+    if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
+        acts.refuse(
+            db(),
+            acts.Action.ACTION_CLOSE,
+            actor=current_user.actor,
+            subject=acts.Subject("case", action.case_id),
+            reason=f"refused input: action {action.id} {' '.join(sorted(form.errors))}",
+        )
     return render_template(
         "actions/close.html",
         title="Mark an action done" if done else "Cancel an action",

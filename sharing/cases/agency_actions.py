@@ -238,20 +238,32 @@ def close_action(
     """Mark an action done (``note``: what was done) or cancelled (``note``: why). The
     case's own agency may close any action on its case (as a record on it); the agency
     that owns the action may close it on a partner's case. ``NotFound`` for anyone else,
-    and for an action on a locked case outside its lock or on an erased case."""
+    and for an action on a locked case outside its lock or on an erased case; an action
+    already closed, or a note missing or too long, refused at the note (recorded)."""
     now = now or clock.now()
     action = closable(session, actor, action_id)
     read_for_change(session, action)  # closed twice at once: the second waits, then sees it
     case = action.case
+    subject = acts.Subject("case", case.id)
     if action.status is not ActionStatus.OPEN:
+        acts.refuse(
+            session,
+            acts.Action.ACTION_CLOSE,
+            actor=actor,
+            subject=subject,
+            reason=f"refused: action {action.id} already {action.status.value}",
+        )
         raise InputError("note", f"This action is already {action.status_label.lower()}")
-    text = checked_text(
-        "note",
-        note,
-        limit=MAX_NOTE,
-        what="the note",
-        required="Say what was done" if done else "Say why the action is cancelled",
-    )
+    with acts.refusing_input(
+        session, acts.Action.ACTION_CLOSE, actor=actor, subject=subject, what=f"action {action.id}"
+    ):
+        text = checked_text(
+            "note",
+            note,
+            limit=MAX_NOTE,
+            what="the note",
+            required="Say what was done" if done else "Say why the action is cancelled",
+        )
     action.status = ActionStatus.DONE if done else ActionStatus.CANCELLED
     action.completed_on = clock.day_of(now) if done else None
     action.closed_at = now

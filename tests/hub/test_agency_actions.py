@@ -133,6 +133,38 @@ def test_the_police_mark_an_action_done_and_the_landlords_case_shows_it(
     assert "This action is already done" in again.get_data(as_text=True)
 
 
+def test_a_refused_close_is_recorded_naming_the_action_and_field(demo_hub, demo_session) -> None:
+    """Marking an action done without a note, with one too long, or once it is done is
+    refused at the note and recorded (``action.close``, refused), as every refusal is;
+    before, the officer was told and the log kept nothing."""
+    action = _give_the_police_an_action(demo_session, shared=True)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    path = f"/actions/{action.id}/done"
+    token = csrf_token(police, path)
+
+    def refusals_of(response) -> list[tuple[str, str | None]]:
+        assert response.status_code == 400
+        demo_session.expire_all()
+        return [
+            (e.object_id, e.basis)
+            for e in demo_session.scalars(
+                select(AuditEntry).where(AuditEntry.request_id == response.headers["X-Request-Id"])
+            )
+            if e.action == "action.close" and e.outcome == "refused"
+        ]
+
+    case = str(action.case_id)
+    empty = police.post(path, data={"csrf_token": token, "note": "  "})
+    assert refusals_of(empty) == [(case, f"refused input: action {action.id} note")]
+    long = police.post(path, data={"csrf_token": token, "note": "x" * 2001})
+    assert refusals_of(long) == [(case, f"refused input: action {action.id} note")]
+    done = police.post(path, data={"csrf_token": token, "note": "Patrol visited on Friday"})
+    assert done.status_code == 302
+    again = police.post(path, data={"csrf_token": token, "note": "Twice"})
+    assert "This action is already done" in again.get_data(as_text=True)
+    assert refusals_of(again) == [(case, f"refused: action {action.id} already done")]
+
+
 def test_no_one_else_can_close_an_agencys_action(demo_hub, demo_session) -> None:
     action = _give_the_police_an_action(demo_session, shared=True)
     eh = demo_client(demo_hub, demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER))
