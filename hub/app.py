@@ -409,11 +409,12 @@ def _register_errors(app: Flask) -> None:
         ), 503
 
     @app.errorhandler(NotFound)
-    def gone_meanwhile(_e: NotFound) -> tuple[str, int] | Response:
-        # A record the request read was gone when it was read again under its lock (taken
-        # away while a form waited): answered as a request sent after it went is, not
-        # found, and nothing saved (the answer's roll-back). The route alone is logged: the
-        # message may name the record.
+    def not_found(_e: NotFound) -> tuple[str, int] | Response:
+        # The core's "not found" that no view answered itself: most often a record gone
+        # when the act read it again under its lock (taken away while a form waited).
+        # Answered as a request sent after it went is, not found, nothing saved (the
+        # answer's roll-back; the guard records the refusal). The route alone is logged:
+        # the message may name the record.
         log.info("a record was no longer there on %s", _path_template())
         title, paragraphs = _ERROR_PAGES[404]
         if _for_api():

@@ -14,6 +14,7 @@ from hub.forms import ChoicesField, EnumSelectField, HubForm, TextLimit, accepte
 from hub.guard import require_roles
 from sharing import directory
 from sharing.access.decide import Act
+from sharing.audit import acts
 from sharing.cases import locks
 from sharing.errors import InputError, NotAllowed
 from sharing.vocabulary import LockReason
@@ -70,6 +71,14 @@ def request_lock(case_id: int) -> Response | tuple[str, int]:
                 "Request sent to your agency's managers. Another manager must decide it.", "success"
             )
             return redirect(url_for("cases.show", case_id=case_id))
+    if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
+        acts.refuse(
+            db(),
+            acts.Action.UNLOCK_REQUEST if locked else acts.Action.LOCK_REQUEST,
+            actor=current_user.actor,
+            subject=authorised.subject,
+            reason=f"refused input: {' '.join(sorted(form.errors))}",
+        )
     status = 400 if request.method == "POST" else 200
     title = f"Ask to {'unlock' if locked else 'lock'} case {case.reference}"
     return render_template(
@@ -125,6 +134,14 @@ def decide(request_id: int) -> Response | tuple[str, int]:
                 "success",
             )
             return redirect(url_for("locks.pending"))
+    if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
+        acts.refuse(
+            db(),
+            acts.Action.LOCK_DECIDE,
+            actor=current_user.actor,
+            subject=acts.Subject("lock_request", request_id),
+            reason=f"refused input: {' '.join(sorted(form.errors))}",
+        )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "locks/decide.html",

@@ -34,26 +34,32 @@ def request_lock(
     unlock: bool = False,
 ) -> LockRequest:
     """The case officer asks for the case to be locked (with a reason) or unlocked
-    (authorised for ``Act.REQUEST_LOCK``)."""
+    (authorised for ``Act.REQUEST_LOCK``); refused at its field, and recorded, for a case
+    already so, no reason, a note too short, or a request already waiting."""
     authorised.require(Act.REQUEST_LOCK)
     case, actor = authorised.case, authorised.actor
     read_for_change(session, case)  # a request sent twice at once: the second waits
-    if case.locked != unlock:
-        raise InputError(
-            "reason", "This case is already unlocked" if unlock else "This case is already locked"
+    asked = acts.Action.UNLOCK_REQUEST if unlock else acts.Action.LOCK_REQUEST
+    with acts.refusing_input(session, asked, actor=actor, subject=authorised.subject):
+        if case.locked != unlock:
+            raise InputError(
+                "reason",
+                "This case is already unlocked" if unlock else "This case is already locked",
+            )
+        if not unlock and reason is None:
+            raise InputError("reason", "Choose why the case should be locked")
+        note = tidied(note)
+        if len(note) < 10:
+            raise InputError(
+                "note", "Explain the request for your manager (at least 10 characters)"
+            )
+        pending = session.scalar(
+            select(LockRequest).where(
+                LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
+            )
         )
-    if not unlock and reason is None:
-        raise InputError("reason", "Choose why the case should be locked")
-    note = tidied(note)
-    if len(note) < 10:
-        raise InputError("note", "Explain the request for your manager (at least 10 characters)")
-    pending = session.scalar(
-        select(LockRequest).where(
-            LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
-        )
-    )
-    if pending is not None:
-        raise InputError("reason", "A request for this case is already waiting for a manager")
+        if pending is not None:
+            raise InputError("reason", "A request for this case is already waiting for a manager")
     request = LockRequest(
         case=case,
         reason=reason or LockReason.SENSITIVE,
@@ -140,6 +146,13 @@ def decide_lock(
         )
     read_for_change(session, request)  # decided twice at once: the second waits, then sees it
     if request.status is not LockStatus.REQUESTED:
+        acts.refuse(
+            session,
+            acts.Action.LOCK_DECIDE,
+            actor=actor,
+            subject=acts.Subject("lock_request", request_id),
+            reason=f"refused: request already {request.status.value}",
+        )
         raise InputError("decision", "This request has already been decided")
     request.status = LockStatus.APPROVED if approve else LockStatus.REFUSED
     request.decided_by_id = actor.user_id
