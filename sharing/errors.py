@@ -58,3 +58,21 @@ class ClosedMeanwhile(NotAllowed):
 class UpgradeStopped(RuntimeError):
     """A migration cannot go on until the operator does something first; its message
     says what (``hub db upgrade`` prints it, with no traceback)."""
+
+
+class SentLately(NotAllowed):
+    """A link to set a password was sent to the account a moment ago (``at``): another is
+    not sent so soon."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__("a link to set a password was sent to the account a moment ago")
+        self.at = at
+
+
+class LinkRefused(NotAllowed):
+    """A link to set a password that cannot be used; ``why`` says which way (a
+    ``sharing.password_links.Refusal``)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why

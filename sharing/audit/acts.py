@@ -88,6 +88,8 @@ class Action(Labelled):
     ACCOUNT_ENABLE = "account.enable", "Enabled an account"
     ACCOUNT_UNLOCK = "account.unlock", "Lifted an account's lock-out"
     ACCOUNT_ROLES = "account.roles", "Changed an account's roles or team"
+    PASSWORD_LINK_SEND = "password_link.send", "Sent a link to set a password"
+    PASSWORD_LINK_USE = "password_link.use", "Set a password with a link"
     CASE_VIEW = "case.view", "Viewed a case"
     CASE_OPEN = "case.open", "Opened a case"
     CASE_RECORD = "case.record", "Recorded on a case"
@@ -326,9 +328,20 @@ def refuse(
     subject: Subject | None = None,
     purpose: str | None = None,
     reason: str,
+    user_id: int | None = None,
+    agency_id: int | None = None,
 ) -> None:
-    """Record a refused act; the entry outlives the rollback of the refused request."""
-    fields = {"actor": actor, "subject": subject, "purpose": purpose, "basis": reason}
+    """Record a refused act; the entry outlives the rollback of the refused request.
+    ``user_id`` and ``agency_id`` name who was refused when there is no ``Actor`` (a link
+    to set a password, opened before signing in)."""
+    fields: dict[str, object] = {
+        "actor": actor,
+        "subject": subject,
+        "purpose": purpose,
+        "basis": reason,
+    }
+    if user_id is not None or agency_id is not None:
+        fields |= {"user_id": user_id, "agency_id": agency_id}
     session.info.setdefault(_KEPT, []).append((action, Outcome.REFUSED, fields))
     record(session, action, outcome=Outcome.REFUSED, **fields)  # type: ignore[arg-type]
 
@@ -345,11 +358,22 @@ def refused(
     purpose: str | None = None,
     reason: str,
     answer: Answer | None = None,
+    user_id: int | None = None,
+    agency_id: int | None = None,
 ) -> Answer | NotAllowed:
     """Record a refused act as ``refuse`` does, and return what to raise for it: ``answer``
     (a ``NotFound``, say), else ``NotAllowed(reason)``. One statement at the refusal:
     ``raise acts.refused(session, action, actor=actor, reason=reason)``."""
-    refuse(session, action, actor=actor, subject=subject, purpose=purpose, reason=reason)
+    refuse(
+        session,
+        action,
+        actor=actor,
+        subject=subject,
+        purpose=purpose,
+        reason=reason,
+        user_id=user_id,
+        agency_id=agency_id,
+    )
     return NotAllowed(reason) if answer is None else answer
 
 

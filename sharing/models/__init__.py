@@ -45,9 +45,17 @@ from sharing.models.trigger import (
     TriggerLetter,
     TriggerRecommendation,
 )
-from sharing.models.users import SignInFailure, SignInSession, SignInStep, User, UserRole
+from sharing.models.users import (
+    PasswordLink,
+    SignInFailure,
+    SignInSession,
+    SignInStep,
+    User,
+    UserRole,
+)
 
 __all__ = [
+    "PasswordLink",
     "ApiClient",
     "ApiIdempotencyKey",
     "ApiToken",

@@ -142,3 +142,32 @@ class SignInFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     #: True for the mark of a refusal recorded in the audit log (not a failure counted).
     refused: Mapped[bool] = mapped_column(default=False)
+
+
+class PasswordLink(Base):
+    """A one-time link e-mailed to a user to set their password: when an administrator adds
+    them, or a manager or administrator sends a password reset link. The link carries a
+    random token; only its SHA-256 is kept. It works once, until ``expires_at``, and is void
+    once a newer link is sent, the account is disabled, or the password is set another way
+    (``password_was`` no longer matches)."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the link's token (the token itself is only in the e-mail).
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    #: "new account" or "password reset": what the e-mail and the page say.
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: A keyed hash of the account's password hash when the link was sent: a password set
+    #: any other way since (the operator's reset) voids the link.
+    password_was: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why the link is void ("a newer link was sent", "the account was disabled",
+    #: "the e-mail could not be sent").
+    voided_why: Mapped[str | None] = mapped_column(String(60))
+
+    user: Mapped[User] = relationship()
