@@ -9,17 +9,31 @@ the operator, does."""
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sharing import api_clients, sign_in_sessions
+from sharing import api_clients, password_links, sign_in_sessions
 from sharing.access.decide import Actor
-from sharing.accounts import MAX_NAME, is_locked, roles_basis
+from sharing.accounts import (
+    MAX_NAME,
+    create_user,
+    find_user,
+    is_locked,
+    normalise_email,
+    roles_basis,
+)
 from sharing.audit import acts
 from sharing.db import read_for_change
-from sharing.errors import InputError, NotFound
-from sharing.formats import CONTROL_CHARACTERS, has_control_characters, tidied
-from sharing.models import User, UserRole
+from sharing.errors import InputError, NotFound, SentLately
+from sharing.formats import (
+    CONTROL_CHARACTERS,
+    has_control_characters,
+    is_email_address,
+    tidied,
+)
+from sharing.models import Agency, PasswordLink, User, UserRole
 from sharing.vocabulary import Role, SessionEnd
 
 #: Roles that look after their agency's accounts: see who is signed in, sign a user out
@@ -66,6 +80,7 @@ def set_active(session: Session, user: User, active: bool, *, by: Actor | None =
     if not active:
         sign_in_sessions.end_all(session, user, SessionEnd.ACCOUNT_DISABLED, by=by)
         api_clients.end_tokens(session, user)
+        password_links.void_all(session, user, password_links.DISABLED)
 
 
 def _read_for_change(
@@ -191,3 +206,167 @@ def change_roles(
     )
     sign_in_sessions.end_all(session, user, SessionEnd.ENDED_BY_MANAGER, by=by)
     return True
+
+
+def may_add_people(session: Session, actor: Actor) -> None:
+    """Let ``actor`` add people to their agency only as an administrator; ``NotAllowed``
+    otherwise, recorded as a refused ``account.create``."""
+    if actor.has(Role.ADMINISTRATOR):
+        return
+    raise acts.refused(
+        session,
+        acts.Action.ACCOUNT_CREATE,
+        actor=actor,
+        subject=acts.Subject("user"),
+        reason="only an administrator of the agency adds people",
+    )
+
+
+def add_person(
+    session: Session,
+    by: Actor,
+    *,
+    email: str,
+    name: str,
+    roles: set[Role],
+    team: str | None,
+    provider_domains: frozenset[str] = frozenset(),
+) -> User:
+    """Add a member of staff to ``by``'s agency (``by`` an administrator of it), with these
+    roles and team and no password: they set their own with a link (``password_links``),
+    unless their address is one the agency's identity provider vouches for
+    (``provider_domains``), when they sign in through it. ``InputError`` naming the field
+    for a name or team too long or empty, an address that is not one or already has an
+    account in the hub (checked again by the database: two administrators adding the same
+    address at once add it once). Recorded naming the account and its roles."""
+    may_add_people(session, by)
+    name, team = tidied(name), tidied(team or "") or None
+    email = normalise_email(email)
+    if not name:
+        raise InputError("display_name", "Enter their name")
+    for field, what, value in (("display_name", "name", name), ("team", "team", team or "")):
+        if len(value) > MAX_NAME:
+            raise InputError(field, f"The {what} must be {MAX_NAME} characters or fewer")
+        if has_control_characters(value):
+            raise InputError(field, f"The {what} {CONTROL_CHARACTERS}")
+    if not email:
+        raise InputError("email", "Enter their work e-mail address")
+    if len(email) > MAX_EMAIL or not is_email_address(email):
+        raise InputError(
+            "email", "Enter an e-mail address in the correct format, like name@example.org"
+        )
+    if find_user(session, email) is not None:
+        raise InputError("email", ALREADY_HAS_AN_ACCOUNT)
+    if not roles:
+        raise InputError("roles", "Choose at least one role")
+    agency = session.get_one(Agency, by.agency_id)
+    try:
+        with session.begin_nested():
+            return create_user(
+                session,
+                agency=agency,
+                email=email,
+                display_name=name,
+                roles=roles,
+                team=team,
+                password_hash=password_links.unusable_password(),
+                by=by,
+            )
+    except IntegrityError:  # added by another administrator a moment ago
+        raise InputError("email", ALREADY_HAS_AN_ACCOUNT) from None
+
+
+#: An address that is someone's sign-in already (anyone's, in any agency).
+ALREADY_HAS_AN_ACCOUNT = "Someone already has an account in the hub with this e-mail address"
+MAX_EMAIL = 254
+
+
+def may_send_link(session: Session, actor: Actor, user: User, *, reset_authenticator: bool) -> None:
+    """Let ``actor`` (a manager or administrator of ``user``'s agency: ``agency_account``)
+    send ``user`` a password reset link: never for their own account (they would reset
+    their own password without knowing the old one), nor for a disabled account; the
+    authenticator app reset with it by an administrator alone. ``NotAllowed`` otherwise,
+    recorded as a refused ``password_link.send``."""
+    if actor.user_id == user.id:
+        why = (
+            "nobody sends themselves a password reset link: another manager or "
+            "administrator of the agency, or the hub's operator, does"
+        )
+    elif not user.active:
+        why = "the account is disabled"
+    elif reset_authenticator and not actor.has(Role.ADMINISTRATOR):
+        why = "only an administrator of the agency resets an authenticator app"
+    else:
+        return
+    raise acts.refused(
+        session,
+        acts.Action.PASSWORD_LINK_SEND,
+        actor=actor,
+        subject=acts.Subject("user", user.id),
+        reason=why,
+    )
+
+
+def send_reset_link(
+    session: Session,
+    user: User,
+    *,
+    by: Actor,
+    reset_authenticator: bool = False,
+    valid_for: timedelta = password_links.VALID_FOR,
+) -> tuple[PasswordLink, str]:
+    """Reset ``user``'s password by a link to set a new one (``may_send_link``): the old
+    password stops working at once, their sessions end and browsers that signed in before
+    are no longer trusted, and with ``reset_authenticator`` their authenticator app is
+    removed too (they set one up again after their new password, if their roles need
+    one). ``SentLately`` (recorded) if a link went to them a moment ago. The link and its
+    token, for the e-mail."""
+    may_send_link(session, by, user, reset_authenticator=reset_authenticator)
+    _read_for_change(session, acts.Action.PASSWORD_LINK_SEND, user, by=by)
+    may_send_link(session, by, user, reset_authenticator=reset_authenticator)
+    kind = (
+        password_links.NEW_ACCOUNT if password_links.has_no_password(user) else password_links.RESET
+    )
+    lately = password_links.sent_lately(session, user)
+    if lately is not None:
+        acts.refuse(
+            session,
+            acts.Action.PASSWORD_LINK_SEND,
+            actor=by,
+            subject=acts.Subject("user", user.id),
+            reason="a link was sent to the account a moment ago",
+        )
+        raise SentLately(lately)
+    user.password_hash = password_links.unusable_password()
+    user.session_token = secrets.token_hex(16)
+    acts.record(
+        session,
+        acts.Action.PASSWORD_RESET,
+        actor=by,
+        subject=acts.Subject("user", user.id),
+        basis="by a link to set a new password",
+    )
+    if reset_authenticator:
+        user.totp_sealed = user.totp_plain = user.totp_last_step = None
+        acts.record(
+            session,
+            acts.Action.SECOND_FACTOR_RESET,
+            actor=by,
+            subject=acts.Subject("user", user.id),
+        )
+    session.flush()
+    sign_in_sessions.end_all(session, user, SessionEnd.PASSWORD_RESET, by=by)
+    return password_links.issue(session, user, kind, by=by, valid_for=valid_for)
+
+
+def send_new_account_link(
+    session: Session,
+    user: User,
+    *,
+    by: Actor,
+    valid_for: timedelta = password_links.VALID_FOR,
+) -> tuple[PasswordLink, str]:
+    """The link to set their first password, for someone ``by`` has just added."""
+    return password_links.issue(
+        session, user, password_links.NEW_ACCOUNT, by=by, valid_for=valid_for
+    )
