@@ -56,6 +56,7 @@ from hub.database import db, init_commit, init_database
 from hub.forms import limit_of, sent_once
 from hub.guard import check_declared, check_request, may_open, record_unrecorded_refusal
 from hub.identity_providers import load_identity_providers
+from hub.logs import hide_link_tokens
 from hub.notices import init_notices
 from hub.opened import opened_field
 from hub.templating import register_filters
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.extensions["hub.witnesses"] = load_witnesses(settings.audit_witnesses)
     init_checkpoint_schedule(app, settings)
     init_notices(app, settings)
+    hide_link_tokens()
     # Before the CSRF check, which reads the form: uploads may be larger than other forms.
     app.before_request(_upload_limit)
     csrf = CSRFProtect(app)

@@ -105,6 +105,8 @@ class Settings:
     first_contact_working_days: int = 5
     #: Days after a case conference its invitations' shares last.
     conference_share_days: int = 28
+    #: Hours a link e-mailed to set a password works (a new starter's, a reset's).
+    password_link_hours: int = 72
     #: The area's Community Trigger (ASB Case Review) procedure file.
     trigger_procedure: Path = CONFIG_DIR / "northshire-community-trigger.toml"
     closure_survey: Path = CONFIG_DIR / "closure-survey.toml"
@@ -278,6 +280,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         review_days_amber=_whole_number(raw, "review_days_amber", 28, 1, 31),
         first_contact_working_days=_whole_number(raw, "first_contact_working_days", 5, 1, 20),
         conference_share_days=_whole_number(raw, "conference_share_days", 28, 1, 365),
+        password_link_hours=_whole_number(raw, "password_link_hours", 72, 1, 336),
         trigger_procedure=Path(
             str(raw.get("trigger_procedure") or CONFIG_DIR / "northshire-community-trigger.toml")
         ),

@@ -49,6 +49,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.single_sign_on",
         "auth.single_sign_on_callback",
         "auth.provider_sign_out",
+        "auth.set_password_link",
+        "auth.set_password",
         "health.health",
         "health.ready",
         "apply.start",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 
 from flask import g, has_request_context, request
@@ -90,3 +91,26 @@ class WithoutRequestDetails(logging.Filter):
         elif message.startswith("Error handling request"):
             record.msg, record.args = "Error handling request", ()
         return True
+
+
+#: The path of a link to set a password, whose token is a secret (``hub.auth.set_password``).
+_LINK_TOKEN = re.compile(r"/set-password/[^\s\"?#]+")
+
+
+class WithoutLinkTokens(logging.Filter):
+    """The development server logs each request's path: a link to set a password carries
+    its token in its path, so the token is left out (the line keeps ``/set-password/…``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/set-password/" in message:
+            record.msg, record.args = _LINK_TOKEN.sub("/set-password/…", message), ()
+        return True
+
+
+def hide_link_tokens() -> None:
+    """Keep the tokens of links to set a password out of the request lines the
+    development server (werkzeug) logs."""
+    server_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, WithoutLinkTokens) for f in server_log.filters):
+        server_log.addFilter(WithoutLinkTokens())

@@ -193,6 +193,21 @@ def _transport(mail: MailSettings) -> Iterator[_Transport]:
         transport.close()
 
 
+def send_now(mail: MailSettings, name: str, message: EmailMessage, to: str) -> str | None:
+    """Send one message at once, not queued (a link to set a password, whose token the
+    hub does not keep); None once sent, else why not, by the failure's type alone (the
+    hub set to send no e-mail: ``NoMailTransport``)."""
+    if mail.transport == "none":
+        return "NoMailTransport"
+    try:
+        with _transport(mail) as transport:
+            transport.send(name, message, to)
+    except (OSError, smtplib.SMTPException) as e:
+        log.warning("%s not sent: %s", name, type(e).__name__)
+        return type(e).__name__
+    return None
+
+
 @dataclass
 class Delivery:
     """What a delivery run did: how many went, how many the mail server refused (each

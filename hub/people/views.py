@@ -1,6 +1,7 @@
 """The agency's people, for its managers and administrators: who holds which roles, who
 is signed in where and who is locked out, and the buttons that end a user's sessions,
-disable their account or lift its lock-out."""
+disable their account or lift its lock-out, add someone (administrators) and send a
+password reset link."""
 
 from __future__ import annotations
 
@@ -19,14 +20,16 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 
 from hub.database import db
-from hub.forms import ChoicesField, HubForm, TextLimit
+from hub.forms import ChoicesField, HubForm, TextLimit, accepted_once
 from hub.guard import forbid, require_roles
-from sharing import accounts, agency_accounts, directory, sign_in_sessions
+from hub.people import links
+from hub.templating import uk_datetime
+from sharing import accounts, agency_accounts, directory, password_links, sign_in_sessions
 from sharing.audit import acts
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import InputError, NotAllowed, NotFound, SentLately
 from sharing.models import User
 from sharing.vocabulary import Role, SessionEnd
 
@@ -190,3 +193,136 @@ def _own_roles_page() -> str:
             "content, so they cannot give themselves a role that does.",
         ],
     )
+
+
+class AddForm(HubForm):
+    display_name = StringField("Name", validators=[TextLimit(accounts.MAX_NAME, "the name")])
+    email = StringField(
+        "Work e-mail address",
+        validators=[TextLimit(agency_accounts.MAX_EMAIL, "the e-mail address")],
+    )
+    roles = ChoicesField("Roles", choices=Role.choices(), message="Select roles from those offered")
+    team = StringField("Team (optional)", validators=[TextLimit(accounts.MAX_NAME, "the team")])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@accepted_once
+def add() -> Response | tuple[str, int]:
+    """Add a new member of staff: the agency's administrators only. The hub e-mails them a
+    link to set their own password (nobody else ever knows it), unless the agency's
+    identity provider signs them in."""
+    try:
+        agency_accounts.may_add_people(db(), current_user.actor)
+    except NotAllowed as refused:
+        forbid(refused, "You cannot add people")
+    form = AddForm()
+    if form.validate_on_submit():
+        provider = links.provider_for(form.email.data or "")
+        try:
+            with acts.refusing_input(
+                db(),
+                acts.Action.ACCOUNT_CREATE,
+                actor=current_user.actor,
+                subject=acts.Subject("user"),
+            ):
+                user = agency_accounts.add_person(
+                    db(),
+                    current_user.actor,
+                    email=form.email.data or "",
+                    name=form.display_name.data or "",
+                    roles={Role(value) for value in form.roles.data or []},
+                    team=form.team.data,
+                    provider_domains=provider.email_domains if provider else frozenset(),
+                )
+        except InputError as e:
+            form.refuse(e)
+        else:
+            if provider is not None:
+                flash(
+                    f"{user.display_name} has an account. They sign in with their "
+                    f"{provider.name} account: no hub password is set.",
+                    "success",
+                )
+                return redirect(url_for("people.index"))
+            link, token = agency_accounts.send_new_account_link(
+                db(), user, by=current_user.actor, valid_for=links.valid_for()
+            )
+            db().commit()
+            if links.send(user, link, token):
+                flash(
+                    f"{user.display_name} has an account. We have e-mailed them a link to set "
+                    f"their password, which works until {uk_datetime(link.expires_at)}.",
+                    "success",
+                )
+            return redirect(url_for("people.index"))
+    status = 400 if request.method == "POST" else 200
+    title = f"Add someone to {current_user.agency.name}"
+    return render_template("people/add.html", title=title, form=form), status
+
+
+class PasswordLinkForm(HubForm):
+    reset_authenticator = BooleanField("Also reset their authenticator app")
+
+
+@bp.route("/<int:user_id>/password-link", methods=["GET", "POST"])
+def password_link(user_id: int) -> Response | str:
+    """Send a password reset link: asks first, saying what it does (the old password stops
+    working at once, and they are signed out everywhere)."""
+    user = _account(user_id, acts.Action.PASSWORD_LINK_SEND)
+    form = PasswordLinkForm()
+    reset_authenticator = bool(form.reset_authenticator.data)
+    try:
+        agency_accounts.may_send_link(
+            db(), current_user.actor, user, reset_authenticator=reset_authenticator
+        )
+    except NotAllowed as refused:
+        if user.id == current_user.id:
+            flash(
+                "You cannot send yourself a password reset link. Ask another manager or "
+                "administrator of your agency, or the hub's operator.",
+                "error",
+            )
+            return redirect(url_for("people.index"))
+        forbid(refused, "You cannot send a password reset link")
+    provider = links.provider_for(user.email)
+    if provider is not None and not provider.passwords:
+        flash(
+            f"{user.display_name} signs in with their {provider.name} account: their "
+            f"password is reset at {provider.name}, not in the hub.",
+            "info",
+        )
+        return redirect(url_for("people.index"))
+    if not form.validate_on_submit():
+        return render_template(
+            "people/password_link.html",
+            title=f"Send {user.display_name} a password reset link",
+            form=form,
+            user=user,
+            hours=links.settings().password_link_hours,
+        )
+    try:
+        link, token = agency_accounts.send_reset_link(
+            db(),
+            user,
+            by=current_user.actor,
+            reset_authenticator=reset_authenticator,
+            valid_for=links.valid_for(),
+        )
+    except SentLately as lately:
+        flash(
+            f"A link was sent to {user.display_name} at {uk_datetime(lately.at)}. Wait "
+            f"{password_links.RESEND_AFTER.seconds // 60} minutes before sending another.",
+            "info",
+        )
+        return redirect(url_for("people.index"))
+    except NotAllowed as refused:
+        forbid(refused, "You cannot send a password reset link")
+    db().commit()
+    if links.send(user, link, token):
+        flash(
+            f"We have e-mailed {user.display_name} a link to set a new password, which works "
+            f"until {uk_datetime(link.expires_at)}. Their old password no longer works, and "
+            "they are signed out everywhere.",
+            "success",
+        )
+    return redirect(url_for("people.index"))

@@ -69,6 +69,8 @@ def test_public_endpoints_are_only_sign_in_static_health_and_the_public_forms(
     assert {e for e in PUBLIC_ENDPOINTS} == {
         "static",
         "auth.sign_in",
+        "auth.set_password_link",
+        "auth.set_password",
         "auth.second_factor",
         "auth.set_up_second_factor",
         "auth.single_sign_on",
