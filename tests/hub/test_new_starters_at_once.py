@@ -1,0 +1,93 @@
+"""Two administrators of an agency add the same new starter at the same moment, on
+PostgreSQL through the hub's pages (demo partnership): the first add is held open until the
+second waits on the database for the address; then it is let go. The second is told the
+address already has an account, nothing more is made, and its refusal is in the audit log.
+
+No sleep decides the order: the first add commits only once the second waits for its lock."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from sharing import accounts, agency_accounts
+from sharing.access.decide import Actor
+from sharing.audit.log import integrate
+from sharing.models import AuditEntry, User
+from sharing.vocabulary import Role
+from tests.fixtures.app import PASSWORD, csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.races import PATIENCE_SECONDS, answered_while_held
+
+EMAIL = "jo.newstarter@northshire-csp.example"
+
+
+@pytest.mark.postgres
+def test_two_administrators_adding_the_same_address_at_once_add_it_once(
+    hub_on_postgres: Flask,
+) -> None:
+    app = hub_on_postgres
+    sessions = app.extensions["hub.sessions"]
+    with sessions() as session:
+        first = demo_user(session, "northshire-csp", Role.ADMINISTRATOR)
+        second = accounts.create_user(
+            session,
+            agency=first.agency,
+            email="second.admin@northshire-csp.example",
+            display_name="Second Administrator",
+            roles={Role.ADMINISTRATOR},
+            password=PASSWORD,
+        )
+        session.commit()
+        first_id, second_id = first.id, second.id
+    client = demo_client(app, second)
+    token = csrf_token(client, "/people/new")
+
+    def add(taken: threading.Event, let_go: threading.Event) -> None:
+        with sessions() as session:
+            agency_accounts.add_person(
+                session,
+                Actor.of(session.get(User, first_id)),
+                email=EMAIL,
+                name="Jo Newstarter",
+                roles={Role.CASE_OFFICER},
+                team=None,
+            )
+            taken.set()
+            let_go.wait(PATIENCE_SECONDS)
+            session.commit()
+
+    def ask() -> object:
+        return client.post(
+            "/people/new",
+            data={
+                "display_name": "Jo Newstarter",
+                "email": EMAIL.upper(),
+                "roles": ["case_officer", "manager"],
+                "csrf_token": token,
+            },
+        )
+
+    answer = answered_while_held(app.extensions["hub.engine"], add, ask)
+    assert not isinstance(answer, Exception), answer
+    assert answer.status_code == 400
+    assert "Someone already has an account in the hub with this e-mail address" in (
+        answer.get_data(as_text=True)
+    )
+    with sessions() as session:
+        [user] = session.scalars(select(User).where(User.email == EMAIL))
+        assert {r.value for r in user.roles} == {"case_officer"}  # the first add's, alone
+        integrate(session)
+        session.commit()
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "account.create").order_by(AuditEntry.seq)
+        ).all()
+        made = [e for e in entries if e.outcome == "allowed" and e.actor_user_id]
+        assert [(e.actor_user_id, e.object_id) for e in made] == [(first_id, str(user.id))]
+        refused = [e for e in entries if e.outcome == "refused"]
+        assert [(e.actor_user_id, e.basis) for e in refused] == [
+            (second_id, "refused input: email")
+        ]
