@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.identity_providers import load_identity_providers
 from hub.logs import WithoutLinkTokens
 from sharing import accounts, agency_accounts, clock, known_browsers
 from sharing.access.decide import Actor
@@ -314,6 +315,9 @@ def test_a_forgotten_password_is_reset_by_a_link_from_a_manager(
     browser = known_browsers.KnownBrowser(officer.id, "old", "k")
     assert not known_browsers.trusted(db_session, officer, browser, clock.now())
 
+    # Locked out by wrong passwords meanwhile: setting the new password lifts the lock.
+    officer.locked_until = clock.now() + timedelta(minutes=10)
+    db_session.commit()
     [message] = inbox.to(officer.email)
     assert message["Subject"] == "Set a new password for the ASB partnership hub"
     assert "reset your password" in message.get_content()
@@ -533,3 +537,36 @@ def test_the_core_refuses_a_manager_adding_someone(create_user, db_session: Sess
             roles={Role.CASE_OFFICER},
             team=None,
         )
+
+
+def test_staff_whose_agency_signs_them_in_through_its_provider_get_no_password_link(
+    app: Flask, as_user, db_session: Session, inbox: Inbox, tmp_path: Path
+) -> None:
+    providers = tmp_path / "identity-providers.toml"
+    providers.write_text(
+        "[test-homes]\n"
+        'name = "Test Homes"\n'
+        'issuer = "http://127.0.0.1:9/realms/homes"\n'
+        'client_id = "asb-hub"\n'
+        'client_secret_env = "HOMES_SECRET"\n'
+        'email_domains = ["homes.example"]\n'
+    )
+    app.extensions["hub.identity_providers"] = load_identity_providers(
+        providers, production=False, environ={"HOMES_SECRET": "s3cret"}
+    )
+    admin = as_user("administrator")
+    added = _add(admin, email="sam.sso@homes.example")
+    assert added.location == "/people"
+    page = admin.get("/people").get_data(as_text=True)
+    assert "They sign in with their Test Homes account: no hub password is set." in page
+    assert inbox.messages == []
+    user = db_session.scalar(select(User).where(User.email == "sam.sso@homes.example"))
+    assert user is not None
+    assert db_session.scalars(select(PasswordLink)).all() == []
+    # Nor a reset link: their password is the provider's.
+    assert _send_link(admin, user).location == "/people"
+    assert "their password is reset at Test Homes" in admin.get("/people").get_data(as_text=True)
+    assert inbox.messages == []
+    # An address outside the provider's domains still gets its link.
+    assert _add(admin, email="contractor@elsewhere.example").location == "/people"
+    assert len(inbox.to("contractor@elsewhere.example")) == 1
