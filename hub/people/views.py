@@ -20,7 +20,8 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, StringField, ValidationError
+from wtforms.validators import InputRequired
 
 from hub.database import db
 from hub.forms import ChoicesField, HubForm, TextLimit, accepted_once
@@ -196,13 +197,28 @@ def _own_roles_page() -> str:
 
 
 class AddForm(HubForm):
-    display_name = StringField("Name", validators=[TextLimit(accounts.MAX_NAME, "the name")])
+    """Each field empty is named at once; the core checks them all again."""
+
+    display_name = StringField(
+        "Name",
+        validators=[
+            InputRequired("Enter their name"),
+            TextLimit(accounts.MAX_NAME, "the name"),
+        ],
+    )
     email = StringField(
         "Work e-mail address",
-        validators=[TextLimit(agency_accounts.MAX_EMAIL, "the e-mail address")],
+        validators=[
+            InputRequired("Enter their work e-mail address"),
+            TextLimit(agency_accounts.MAX_EMAIL, "the e-mail address"),
+        ],
     )
     roles = ChoicesField("Roles", choices=Role.choices(), message="Select roles from those offered")
     team = StringField("Team (optional)", validators=[TextLimit(accounts.MAX_NAME, "the team")])
+
+    def validate_roles(self, field: ChoicesField) -> None:
+        if not field.data:
+            raise ValidationError("Choose at least one role")
 
 
 @bp.route("/new", methods=["GET", "POST"])

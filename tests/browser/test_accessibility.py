@@ -314,7 +314,9 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     """A landlord officer convenes a case conference (first with errors), opens it, the
     conferences list and their agency's actions; a police officer answers the
     conference's information request (first with errors); a manager opens People and the
-    overdue reviews; an administrator opens People and changes roles (first with errors)."""
+    overdue reviews and the form to send a password reset link; an administrator opens People,
+    changes roles (first with errors), opens the form to add someone (first with errors),
+    and a link to set a password that does not work is opened."""
     page, url = axe_page, live_server.url
     officer = next(
         a
@@ -408,6 +410,8 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     page.get_by_role("button", name="Continue").click()
     page.goto(f"{url}/people")
     found["people"] = violations(page)
+    page.get_by_role("link", name="Send a password reset link").first.click()
+    found["send a password reset link"] = violations(page)
     page.goto(f"{url}/cases/reviews-due")
     found["overdue reviews"] = violations(page)
     page.goto(f"{url}/cases?status=open")
@@ -438,6 +442,15 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     page.get_by_role("button", name="Save roles").click()  # no role: refused, nothing changed
     expect(page.get_by_text("Choose at least one role").first).to_be_visible()
     found["change roles with errors"] = violations(page)
+    page.goto(f"{url}/people")
+    page.get_by_role("button", name="Add someone").click()
+    found["add someone"] = violations(page)
+    page.get_by_role("button", name="Add them and send the link").click()  # nothing filled in
+    expect(page.get_by_text("Choose at least one role").first).to_be_visible()
+    found["add someone with errors"] = violations(page)
+    axe_page.context.clear_cookies()
+    page.goto(f"{url}/set-password/not-a-link")
+    found["a link to set a password that does not work"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
 
 

@@ -243,6 +243,20 @@ def test_adding_someone_refuses_bad_input_naming_the_field(
     assert [e.object_id for e in _entries(db_session, "account.create") if e.actor_user_id] == []
 
 
+def test_an_empty_form_names_every_field_to_fill_in_at_once(as_user, inbox: Inbox) -> None:
+    admin = as_user("administrator")
+    answer = _add(admin, display_name="", email="", roles=[], team="")
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    for message in (
+        "Enter their name",
+        "Enter their work e-mail address",
+        "Choose at least one role",
+    ):
+        assert page.count(message) == 2  # in the error summary and at the field
+    assert inbox.messages == []
+
+
 def test_a_refused_add_is_recorded_naming_the_field_not_the_value(
     as_user, db_session: Session
 ) -> None:
