@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sharing import accounts, agency_accounts
 from sharing.access.decide import Actor
 from sharing.audit.log import integrate
-from sharing.models import AuditEntry, User
+from sharing.models import AuditEntry, PasswordLink, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import PASSWORD, csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -91,3 +91,47 @@ def test_two_administrators_adding_the_same_address_at_once_add_it_once(
         assert [(e.actor_user_id, e.basis) for e in refused] == [
             (second_id, "refused input: email")
         ]
+
+
+@pytest.mark.postgres
+def test_two_reset_links_sent_at_once_send_one(hub_on_postgres: Flask) -> None:
+    """A manager and an administrator send the same officer a password reset link at the
+    same moment: the second waits for the first, then is told a link was just sent."""
+    app = hub_on_postgres
+    sessions = app.extensions["hub.sessions"]
+    with sessions() as session:
+        admin = demo_user(session, "northshire-csp", Role.ADMINISTRATOR)
+        manager = demo_user(session, "northshire-csp", Role.MANAGER)
+        officer = demo_user(session, "northshire-csp", Role.CASE_OFFICER)
+        admin_id, officer_id = admin.id, officer.id
+    client = demo_client(app, manager)
+    token = csrf_token(client, "/people")
+
+    def send(taken: threading.Event, let_go: threading.Event) -> None:
+        with sessions() as session:
+            agency_accounts.send_reset_link(
+                session, session.get(User, officer_id), by=Actor.of(session.get(User, admin_id))
+            )
+            taken.set()
+            let_go.wait(PATIENCE_SECONDS)
+            session.commit()
+
+    def ask() -> object:
+        return client.post(f"/people/{officer_id}/password-link", data={"csrf_token": token})
+
+    answer = answered_while_held(app.extensions["hub.engine"], send, ask)
+    assert not isinstance(answer, Exception), answer
+    assert answer.status_code == 302
+    page = client.get("/people").get_data(as_text=True)
+    assert "Wait 5 minutes before sending another" in page
+    with sessions() as session:
+        links = session.scalars(select(PasswordLink).where(PasswordLink.user_id == officer_id))
+        assert [link.kind for link in links] == ["password reset"]
+        integrate(session)
+        session.commit()
+        refused = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "password_link.send", AuditEntry.outcome == "refused"
+            )
+        ).all()
+        assert [e.basis for e in refused] == ["a link was sent to the account a moment ago"]
