@@ -230,16 +230,17 @@ def add_person(
     name: str,
     roles: set[Role],
     team: str | None,
-    provider_domains: frozenset[str] = frozenset(),
 ) -> User:
     """Add a member of staff to ``by``'s agency (``by`` an administrator of it), with these
-    roles and team and no password: they set their own with a link (``password_links``),
-    unless their address is one the agency's identity provider vouches for
-    (``provider_domains``), when they sign in through it. ``InputError`` naming the field
-    for a name or team too long or empty, an address that is not one or already has an
-    account in the hub (checked again by the database: two administrators adding the same
-    address at once add it once). Recorded naming the account and its roles."""
+    roles and team and no password: they set their own with a link
+    (``send_new_account_link``), or sign in through the agency's identity provider where it
+    vouches for their address. ``InputError`` naming the field for a name or team too long
+    or empty, an address that is not one or already has an account in the hub (checked
+    again by the database: two administrators adding the same address at once add it
+    once). An administrator whose own account was disabled, or roles changed, a moment
+    before is refused. Recorded naming the account and its roles."""
     may_add_people(session, by)
+    _still_acting(session, acts.Action.ACCOUNT_CREATE, by)
     name, team = tidied(name), tidied(team or "") or None
     email = normalise_email(email)
     if not name:
@@ -274,6 +275,22 @@ def add_person(
             )
     except IntegrityError:  # added by another administrator a moment ago
         raise InputError("email", ALREADY_HAS_AN_ACCOUNT) from None
+
+
+def _still_acting(session: Session, action: acts.Action, by: Actor) -> None:
+    """Read ``by``'s own account again under its lock: one disabled, or whose roles were
+    changed, since their request began is refused (recorded as a refused ``action``)."""
+    account = session.get_one(User, by.user_id)
+    read_for_change(session, account)
+    if account.active and account.roles == by.roles:
+        return
+    raise acts.refused(
+        session,
+        action,
+        actor=by,
+        subject=acts.Subject("user"),
+        reason="the account of whoever acts was disabled, or its roles changed, meanwhile",
+    )
 
 
 #: An address that is someone's sign-in already (anyone's, in any agency).

@@ -248,8 +248,9 @@ def add() -> Response | tuple[str, int]:
                     name=form.display_name.data or "",
                     roles={Role(value) for value in form.roles.data or []},
                     team=form.team.data,
-                    provider_domains=provider.email_domains if provider else frozenset(),
                 )
+        except NotAllowed as refused:
+            forbid(refused, "You cannot add people")
         except InputError as e:
             form.refuse(e)
         else:

@@ -586,3 +586,23 @@ def test_staff_whose_agency_signs_them_in_through_its_provider_get_no_password_l
     # An address outside the provider's domains still gets its link.
     assert _add(admin, email="contractor@elsewhere.example").location == "/people"
     assert len(inbox.to("contractor@elsewhere.example")) == 1
+
+
+def test_an_administrator_disabled_a_moment_before_adds_nobody(
+    create_user, db_session: Session
+) -> None:
+    admin = create_user("administrator")
+    acting = Actor.of(admin)  # as their request began
+    agency_accounts.set_active(db_session, admin, False)
+    db_session.commit()
+    with pytest.raises(NotAllowed):
+        agency_accounts.add_person(
+            db_session,
+            acting,
+            email="x@test.example",
+            name="X",
+            roles={Role.CASE_OFFICER},
+            team=None,
+        )
+    db_session.rollback()
+    assert accounts.find_user(db_session, "x@test.example") is None
