@@ -1,8 +1,8 @@
 """One-time links to set a password, e-mailed to a new starter or to someone who forgot
 theirs: only each link's token's SHA-256 is kept.
 
-Revision ID: 0071
-Revises: 0064
+Revision ID: 0066
+Revises: 0065
 Create Date: 2026-12-05 23:10:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0071"
-down_revision = "0064"
+revision = "0066"
+down_revision = "0065"
 branch_labels = None
 depends_on = None
 
