@@ -77,6 +77,10 @@ _WHAT = {
         "held on it closed with it: they are no longer to be done, and have left your "
         "agency's actions list. Ask the case's agency if your work on it should go on."
     ),
+    NoticeKind.CONFERENCE_CANCELLED: (
+        "The case conference on case {reference}{day} is cancelled: you are no longer "
+        "expected at it, and the agencies invited can no longer open the case for it."
+    ),
     NoticeKind.TAKEN_OFF: (
         "The case conference on case {reference}{when} is taken off its partnership "
         "meeting's sitting and cancelled: what it was to review has ended. The sitting goes "
@@ -105,6 +109,7 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
     when = f", on {uk_datetime(notice.about)}" if notice.about else ""
     due = f" on {uk_date(notice.about)}" if notice.about else ""
     on = f" on {uk_datetime(notice.about)}" if notice.about else ""
+    day = f" of {uk_date(notice.about)}" if notice.about else ""
     what, reference = topic(notice)
     subject = f"{notice.kind.label}: {what} {reference}"
     meeting = where = ""
@@ -119,7 +124,7 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2])
     said = _WHAT[notice.kind].format(
-        reference=reference, meeting=meeting, where=where, when=when, due=due, on=on
+        reference=reference, meeting=meeting, where=where, when=when, due=due, on=on, day=day
     )
     message.set_content(
         f"{said}\n\n"

@@ -220,6 +220,28 @@ def sitting_changed(
     )
 
 
+def conference_cancelled(
+    session: Session, conference: Conference, people: Iterable[User], now: datetime
+) -> None:
+    """Tell ``people`` (its chair and the people expected) the conference is cancelled,
+    naming the case and its day: those who may still open it with a link to its page,
+    which says why; the others, whose agency's share ended with it, to their list of
+    conferences."""
+    page = f"/conferences/{conference.id}"
+    opening = [u for u in people if visible(session, Actor.of(u), conference)]
+    others = [u for u in people if u not in opening]
+    for told, path in ((opening, page), (others, f"/conferences#cancelled-{conference.id}")):
+        queue(
+            session,
+            NoticeKind.CONFERENCE_CANCELLED,
+            told,
+            reference=conference.case.reference,
+            path=path,
+            about=conference.starts_at,
+            now=now,
+        )
+
+
 def about_moved(session: Session, conference: Conference) -> None:
     """Move the moment the notices about the conference still waiting to be sent name (its
     invitation, its requests) to its time now."""

@@ -541,6 +541,28 @@ class SittingCancelReason(Labelled):
     OTHER = "other", "Another reason (say in the note)"
 
 
+class ConferenceCancelReason(Labelled):
+    """Why a case conference is cancelled (said to the people expected). The convenor
+    chooses from the first few; closing or erasing its case cancels it for the last two."""
+
+    NO_LONGER_NEEDED = "no_longer_needed", "It is no longer needed"
+    MOVED_AWAY = "moved_away", "Someone it is about has moved away"
+    TENANCY_ENDED = "tenancy_ended", "The tenancy of the person reported has ended"
+    CONVENING_AGAIN = "convening_again", "The date no longer works: it will be convened again"
+    CONVENED_IN_ERROR = "convened_in_error", "It was convened in error"
+    OTHER = "other", "Another reason (say in the note)"
+    CASE_CLOSED = "case_closed", "The case was closed"
+    CASE_ERASED = "case_erased", "The case was erased"
+
+    @classmethod
+    def offered(cls) -> list[tuple[str, str]]:
+        """The reasons a person cancelling chooses from (not closing nor erasing)."""
+        return [(m.value, m.label) for m in cls if m not in _BY_THE_CASE]
+
+
+_BY_THE_CASE = frozenset({ConferenceCancelReason.CASE_CLOSED, ConferenceCancelReason.CASE_ERASED})
+
+
 class Cadence(Labelled):
     """How often a partnership meeting sits."""
 
@@ -615,6 +637,7 @@ class NoticeKind(Labelled):
     SAFEGUARDING_REFERRAL = "safeguarding_referral", "A safeguarding referral for your team"
     TAKEN_OFF = "taken_off", "A case conference is taken off a partnership meeting's sitting"
     CLOSED_WITH_CASE = "closed_with_case", "Your agency's action closed with its case"
+    CONFERENCE_CANCELLED = "conference_cancelled", "A case conference is cancelled"
 
 
 class EscalationReason(Labelled):

@@ -5,6 +5,7 @@
 from hub.conferences import (  # noqa: F401
     actions,
     attendance,
+    cancelling,
     conference_list,
     conference_pack,
     conference_page,

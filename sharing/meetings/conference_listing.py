@@ -59,6 +59,10 @@ class ConferenceRow:
     convening_agency: str
     where: str
     status: ConferenceStatus
+    #: Why it was cancelled on its own or with its case, and the canceller's note for
+    #: the convening agency alone.
+    cancel_reason: str | None = None
+    cancel_note: str | None = None
 
 
 def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[ConferenceRow]:
@@ -95,6 +99,12 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
                 convening_agency=conference.case.agency.name,
                 where=conference.place or "Video call",
                 status=conference.status,
+                cancel_reason=(
+                    conference.cancel_reason.label if conference.cancel_reason else None
+                ),
+                cancel_note=(
+                    conference.cancel_note if conference.case.agency_id == actor.agency_id else None
+                ),
             )
         )
     return rows

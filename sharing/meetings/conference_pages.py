@@ -93,6 +93,14 @@ class ConferencePage:
     #: Whether the reader may open the case's own page (a chair who reads their own
     #: agency's case through the conference's purpose reads it in their pack).
     case_opens: bool = True
+    #: Why it was cancelled on its own or with its case (none when with its sitting:
+    #: ``sitting`` says why), when, and the canceller's note, for the convening agency.
+    cancel_reason: str | None = None
+    cancelled_at: datetime | None = None
+    cancel_note: str | None = None
+    #: Whether the reader may cancel it now (its convening agency or its chair, before
+    #: its time comes: ``conference_cancelling.why_fixed``).
+    may_cancel: bool = False
 
     @property
     def action_ids(self) -> list[int]:
@@ -227,6 +235,13 @@ def read_conference(
         sitting=_sitting_link(session, actor, conference),
         decision=decision,
         case_opens=decision.own_agency or conference.case.agency_id != actor.agency_id,
+        cancel_reason=conference.cancel_reason.label if conference.cancel_reason else None,
+        cancelled_at=conference.cancelled_at,
+        cancel_note=conference.cancel_note if decision.own_agency else None,
+        may_cancel=(decision.own_agency or minute_writing.is_chair(actor, conference))
+        and conference.status is ConferenceStatus.PLANNED
+        and conference.minutes_status is None
+        and conference.starts_at > clock.now(),
     )
 
 

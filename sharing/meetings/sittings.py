@@ -310,9 +310,7 @@ def call_off(
     sitting.cancelled_at, sitting.cancelled_by_id = now, actor.user_id
     sitting.cancel_reason, sitting.cancel_note = why, note or None
     sitting.changed_by_user(actor.user_id, now)
-    ended = [
-        s for conference in planned for s in _cancel_conference(session, actor, conference, now)
-    ]
+    ended = [s for conference in planned for s in cancel_planned(session, actor, conference, now)]
     session.flush()
     acts.record(
         session,
@@ -336,7 +334,7 @@ def take_off(
     conference, ``because`` (ids only) and the shares ended; the shares ended."""
     sitting = conference.sitting
     people = [a.user for a in conference.expected] + [conference.convened_by]
-    ended = _cancel_conference(session, actor, conference, now)
+    ended = cancel_planned(session, actor, conference, now)
     conference.sitting = None
     if sitting is not None:
         notices.queue(
@@ -362,12 +360,14 @@ def take_off(
     return ended
 
 
-def _cancel_conference(
+def cancel_planned(
     session: Session, actor: Actor, conference: Conference, now: datetime
 ) -> list[int]:
-    """Cancel a planned conference: its notices still waiting dropped, its invitations'
-    shares ended (each audited); the shares ended."""
+    """Cancel a planned conference, now, by ``actor``: its notices still waiting dropped,
+    its invitations' shares ended (each audited); the shares ended. With its sitting, or
+    on its own and with its case (``sharing.meetings.conference_cancelling``)."""
     conference.status = ConferenceStatus.CANCELLED
+    conference.cancelled_at, conference.cancelled_by_id = now, actor.user_id
     notices.drop_about_conference(session, conference)
     ended = []
     for invitation in conference.invitations:

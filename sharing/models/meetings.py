@@ -20,6 +20,7 @@ from sharing.vocabulary import (
     ActionKind,
     Attendance,
     Cadence,
+    ConferenceCancelReason,
     ConferenceStatus,
     DecisionKind,
     MinutesStatus,
@@ -55,6 +56,15 @@ class Conference(Base):
     )
     #: The partnership meeting's sitting it is on the agenda of, if any.
     sitting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_sittings.id"), index=True)
+    #: When it was cancelled and by whom (none while planned or held); why, when cancelled
+    #: on its own or with its case (none when cancelled with its sitting: the sitting's).
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancel_reason: Mapped[ConferenceCancelReason | None] = enum_column(
+        ConferenceCancelReason, "conference_cancel_reason", nullable=True
+    )
+    #: The canceller's note, for the convening agency alone (it may name the people).
+    cancel_note: Mapped[str | None] = mapped_column(String(500))
 
     #: Where its minutes are (None until the first is written), and who agreed them.
     minutes_status: Mapped[MinutesStatus | None] = enum_column(
@@ -73,6 +83,7 @@ class Conference(Base):
     chair: Mapped[User] = relationship(foreign_keys=[chair_id])
     convened_by: Mapped[User] = relationship(foreign_keys=[convened_by_id])
     minutes_agreed_by: Mapped[User | None] = relationship(foreign_keys=[minutes_agreed_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
     invitations: Mapped[list[ConferenceInvitation]] = relationship(
         back_populates="conference", order_by="ConferenceInvitation.id"
     )

@@ -1,4 +1,4 @@
-"""Two people acting on a partnership meeting at the same moment, on PostgreSQL: the chair
+"""Two people acting on a partnership meeting or a conference at the same moment, on PostgreSQL: the chair
 and a manager of the organising agency scheduling a sitting at the same time, a case's
 officer and their manager bringing the same case to the same sitting. The first is
 saved; the second waits for it, then is refused with the reason, with nothing written but
@@ -20,9 +20,9 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto.keys import LocalKeyring
-from sharing.meetings import conferences, minutes, series, sittings
+from sharing.meetings import conference_cancelling, conferences, minutes, series, sittings
 from sharing.models import Conference, MeetingSeries, MeetingSitting, MinuteItem, Notice, User
-from sharing.vocabulary import MinutesStatus, NoticeKind, Role
+from sharing.vocabulary import ConferenceStatus, MinutesStatus, NoticeKind, Role
 from tests.fixtures.demo import demo_actor, open_cases
 from tests.sharing.test_steps_taken_once import Step, _entries, _race, sessions
 
@@ -376,3 +376,57 @@ def test_a_sitting_moved_to_another_place_as_a_case_is_brought_convenes_it_there
         )
         assert conference is not None
         assert conference.place == place
+
+
+def test_a_conference_cancelled_twice_at_once_is_cancelled_once_and_the_second_told(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The convening officer and their manager cancel the same conference at the same
+    moment: the second waits for the first, then is told it is cancelled; one
+    cancellation recorded, each share ended once, each person told once."""
+    with sessions() as session:
+        conference = next(
+            c
+            for c in session.scalars(
+                select(Conference)
+                .where(
+                    Conference.status == ConferenceStatus.PLANNED,
+                    Conference.minutes_status.is_(None),
+                )
+                .order_by(Conference.id)
+            )
+            if c.starts_at > clock.now() and not c.case.locked and c.case.officer is not None
+        )
+        officer = Actor.of(conference.case.officer)
+        manager = demo_actor(session, conference.case.agency.code, Role.MANAGER)
+        conference_id, case_id = conference.id, conference.case_id
+        subject = ("conference", conference_id)
+        cancelled_before = _entries(session, acts.Action.CONFERENCE_CANCEL, *subject)
+        revoked_before = _entries(session, acts.Action.SHARE_REVOKE, "case", case_id)
+
+    def by(actor: Actor) -> Step:
+        def cancel(session: Session) -> None:
+            conference_cancelling.cancel(session, actor, conference_id, "no_longer_needed")
+
+        return cancel
+
+    answers = _race(demo_database[0], sessions, by(officer), by(manager))
+
+    assert answers == ["done", "The conference is cancelled"]
+    with sessions() as session:
+        assert _entries(session, acts.Action.CONFERENCE_CANCEL, *subject) == cancelled_before + 1
+        refused = _entries(
+            session, acts.Action.CONFERENCE_CANCEL, *subject, outcome=acts.Outcome.REFUSED
+        )
+        assert refused >= 1
+        cancelled = session.get(Conference, conference_id)
+        assert cancelled.cancelled_by_id == officer.user_id
+        ended = [i for i in cancelled.invitations if i.share.revoked_by_id == officer.user_id]
+        assert _entries(session, acts.Action.SHARE_REVOKE, "case", case_id) == (
+            revoked_before + len(ended)
+        )
+        told = session.scalars(
+            select(Notice.user_id).where(Notice.kind == NoticeKind.CONFERENCE_CANCELLED)
+        ).all()
+        assert told
+        assert len(told) == len(set(told))
