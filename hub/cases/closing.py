@@ -19,9 +19,10 @@ from sharing.vocabulary import SurveyChannel
 
 @bp.route("/<int:case_id>/close", methods=["GET", "POST"])
 def close(case_id: int) -> Response | tuple[str, int]:
-    """Close a case. The form lists the case's open actions, which close with it: a
-    closing sent from a form that listed others (one added or closed since) is shown
-    again with the actions as they are now, nothing closed."""
+    """Close a case. The form lists the case's open actions, which close with it, and its
+    planned conferences, which are cancelled with it: a closing sent from a form that
+    listed others (one added, closed, convened or cancelled since) is shown again with
+    them as they are now, nothing closed."""
     authorised, case = case_to_work_on(case_id, Act.CLOSE, "close form")
     form = CloseForm()
     to_close = closing.actions_to_close(db(), authorised)
@@ -41,23 +42,29 @@ def close(case_id: int) -> Response | tuple[str, int]:
         template="cases/close.html",
         refused_as=acts.Action.CASE_CLOSE,
         title=f"Close case {case.reference}",
-        done=_closed_message(case.reference, len(to_close.actions)),
+        done=_closed_message(case.reference, len(to_close.actions), len(to_close.conferences)),
         # The form holds no record's values: the user's choices stand; the list of
         # actions on the page is the case's now.
         as_now=lambda: (form, to_close.stamp),
         open_actions=to_close.actions,
+        planned_conferences=to_close.conferences,
     )
     if isinstance(response, Response) and response.status_code == 302:
         return redirect(url_for("cases.survey", case_id=case.id))
     return response
 
 
-def _closed_message(reference: str, actions: int) -> str:
+def _closed_message(reference: str, actions: int, conferences: int = 0) -> str:
     closed = (
         f" Its {actions} open action{'s' if actions != 1 else ''} closed with it."
         if actions
         else ""
     )
+    if conferences:
+        closed += (
+            f" Its {conferences} planned case conference{'s' if conferences != 1 else ''} "
+            f"{'were' if conferences != 1 else 'was'} cancelled with it."
+        )
     return f"Case {reference} closed.{closed} Offer the complainant the satisfaction survey."
 
 

@@ -1,7 +1,9 @@
 """Closing a case: one of the procedure's reasons, whether the behaviour was resolved and
 by what, and a note; its shares for ASB case management end with it, and so do the
 actions still open on it (its own, and those its conferences agreed with partners): no one
-works a closed case, so nothing of it should wait on anyone's list.
+works a closed case, so nothing of it should wait on anyone's list. Its conferences still
+planned are cancelled with it (``sharing.meetings.conference_cancelling``): partners are
+no longer invited to meet about a closed case.
 
 The function checks its input again (the web form checks first, for the user), asks
 ``sharing.access.decide`` whether the actor may act, writes, and flushes. The caller commits.
@@ -25,12 +27,15 @@ from sharing.cases.actions_shown import ActionView, action_views
 from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
-from sharing.models import Action, Case, User
+from sharing.meetings import conference_cancelling
+from sharing.models import Action, Case, Conference, User
 from sharing.vocabulary import (
     ActionStatus,
     CaseStatus,
     ClosureOutcome,
     ClosureReason,
+    ConferenceCancelReason,
+    ConferenceStatus,
     Intervention,
 )
 
@@ -55,12 +60,23 @@ def _require_quiet_days(case: Case, today: date) -> None:
 
 
 @dataclass(frozen=True)
+class ConferenceToCancel:
+    """A planned conference of the case, as the close form lists it: when and where."""
+
+    id: int
+    starts_at: datetime
+    where: str
+
+
+@dataclass(frozen=True)
 class ActionsToClose:
-    """The case's open actions as the close form lists them, and the stamp the form
-    carries so that a closing sent from it closes only the actions it listed."""
+    """The case's open actions and planned conferences as the close form lists them, and
+    the stamp the form carries so that a closing sent from it closes only the actions,
+    and cancels only the conferences, it listed."""
 
     actions: list[ActionView]
     stamp: str
+    conferences: list[ConferenceToCancel]
 
 
 def open_actions(session: Session, case: Case, *, for_closing: bool = False) -> list[Action]:
@@ -86,8 +102,34 @@ def open_actions(session: Session, case: Case, *, for_closing: bool = False) -> 
     )
 
 
+def planned_conferences(
+    session: Session, case: Case, now: datetime | None = None
+) -> list[Conference]:
+    """The case's conferences still to come, soonest first: they are cancelled with it
+    (one whose time has come stays, for its minutes and the actions it agreed)."""
+    return list(
+        session.scalars(
+            select(Conference)
+            .where(
+                Conference.case_id == case.id,
+                Conference.status == ConferenceStatus.PLANNED,
+                Conference.minutes_status.is_(None),
+                Conference.starts_at > (now or clock.now()),
+            )
+            .order_by(Conference.starts_at, Conference.id)
+        )
+    )
+
+
+def _listed(actions: list[Action], conferences: list[Conference]) -> list[object]:
+    """What the close form's stamp holds beside the case: the ids of its open actions and
+    of its planned conferences."""
+    return [*(a.id for a in actions), *(f"conference {c.id}" for c in conferences)]
+
+
 def _stamp(session: Session, case: Case, actions: list[Action]) -> str:
-    return stamps.of(session, case, only=("status",), also=[a.id for a in actions])
+    also = _listed(actions, planned_conferences(session, case))
+    return stamps.of(session, case, only=("status",), also=also)
 
 
 def actions_to_close(
@@ -110,7 +152,12 @@ def actions_to_close(
             f"| sections close form, open actions {acts.ids([a.id for a in actions])}",
         )
     return ActionsToClose(
-        action_views(decision, actions, today or clock.today()), _stamp(session, case, actions)
+        action_views(decision, actions, today or clock.today()),
+        _stamp(session, case, actions),
+        [
+            ConferenceToCancel(c.id, c.starts_at, c.place or "By video")
+            for c in planned_conferences(session, case)
+        ],
     )
 
 
@@ -124,18 +171,24 @@ def _check_actions_as_listed(session: Session, case: Case, opened: str | None) -
             opened,
             case,
             only=("status",),
-            also=lambda: [a.id for a in open_actions(session, case)],
+            also=lambda: _listed(open_actions(session, case), planned_conferences(session, case)),
         )
     except ChangedMeanwhile:
         raise ChangedMeanwhile(*_latest_change_of_actions(session, case)) from None
 
 
 def _latest_change_of_actions(session: Session, case: Case) -> tuple[datetime | None, str | None]:
-    """When an action of the case was last added or closed, and who by."""
+    """When an action of the case was last added or closed, or a conference of it
+    convened or cancelled, and who by."""
     moments: list[tuple[datetime, int | None]] = [
         (at, by)
         for a in session.scalars(select(Action).where(Action.case_id == case.id))
         for at, by in ((a.created_at, a.created_by_id), (a.closed_at, a.closed_by_id))
+        if at is not None
+    ] + [
+        (at, by)
+        for c in session.scalars(select(Conference).where(Conference.case_id == case.id))
+        for at, by in ((c.convened_at, c.convened_by_id), (c.cancelled_at, c.cancelled_by_id))
         if at is not None
     ]
     if not moments:
@@ -164,8 +217,10 @@ def close_case(
     (``shares.end_at_closing``), and its open actions close with it: each cancelled,
     marked ``closed_with_case``, at the closing and by the closer, named in the closing's
     one audit entry; the partners that held any are told (``notices.actions_closed_with_case``).
-    ``ChangedMeanwhile`` if the case's open actions are not those the
-    close form listed (its stamp ``opened``), so none is closed unseen."""
+    Its conferences still planned are cancelled with it, each as one cancelled on its own
+    (``conference_cancelling.with_case``), named in the closing's entry too.
+    ``ChangedMeanwhile`` if the case's open actions or planned conferences are not those
+    the close form listed (its stamp ``opened``), so none is closed unseen."""
     authorised.require(Act.CLOSE)
     case, actor = authorised.case, authorised.actor
     with acts.refusing_input(
@@ -201,6 +256,10 @@ def close_case(
     case.risk_review_due_on = None
     seal(case, "closure_note", text)
     closed_actions = _close_open_actions(session, case, actor.user_id, closed_at)
+    # First, so that the notices of its actions link where their holders may still look.
+    cancelled = conference_cancelling.with_case(
+        session, actor, case, ConferenceCancelReason.CASE_CLOSED, now=closed_at
+    )
     session.flush()
     notices.actions_closed_with_case(session, case, closed_actions, actor, closed_at)
     acts.record(
@@ -210,7 +269,8 @@ def close_case(
         subject=acts.Subject("case", case.id),
         basis=f"reason {reason.value}; {outcome.value}"
         + (f" by {resolved_by.value}" if resolved_by else "")
-        + f"; closed with it: actions {acts.ids([a.id for a in closed_actions])}",
+        + f"; closed with it: actions {acts.ids([a.id for a in closed_actions])}"
+        + (f"; conferences {acts.ids([c.id for c in cancelled])} cancelled" if cancelled else ""),
     )
     shares.end_at_closing(session, actor, case, closed_at)
     return case

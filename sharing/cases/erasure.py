@@ -23,18 +23,18 @@ from sharing.crypto import blind_index
 from sharing.crypto.shredding import shred
 from sharing.db import read_for_change
 from sharing.errors import NotFound
+from sharing.meetings import conference_cancelling
 from sharing.models import (
     Action,
     Case,
     CaseParty,
-    Conference,
     Document,
     Incident,
     Person,
     Referral,
     RiskAssessment,
 )
-from sharing.vocabulary import ActionStatus, CaseStatus, ConferenceStatus, Role
+from sharing.vocabulary import ActionStatus, CaseStatus, ConferenceCancelReason, Role
 
 
 def erase_case(
@@ -230,8 +230,9 @@ def cases_naming(session: Session, person_id: int) -> set[int]:
 def _end_open_work(session: Session, actor: Actor, case: Case, now: datetime) -> None:
     """End what a closed case still had open as it is erased: no one could work on it
     after (an action kept open after closing is cancelled, each an ``action.close`` entry;
-    a conference still planned is cancelled and taken off its partnership meeting's
-    agenda), so nothing of it waits on anyone's list."""
+    a conference still planned is cancelled as one cancelled on its own is: off its
+    partnership meeting's agenda, its shares ended, each a ``conference.cancel`` entry),
+    so nothing of it waits on anyone's list."""
     actions = session.scalars(
         select(Action).where(Action.case_id == case.id, Action.status == ActionStatus.OPEN)
     )
@@ -247,14 +248,9 @@ def _end_open_work(session: Session, actor: Actor, case: Case, now: datetime) ->
             basis=f"action {action.id} cancelled: the case was erased; owned by agency "
             f"{action.owner_agency_id}",
         )
-    planned = session.scalars(
-        select(Conference).where(
-            Conference.case_id == case.id, Conference.status == ConferenceStatus.PLANNED
-        )
+    conference_cancelling.with_case(
+        session, actor, case, ConferenceCancelReason.CASE_ERASED, now=now
     )
-    for conference in planned:
-        conference.status = ConferenceStatus.CANCELLED
-        conference.sitting_id = None
     session.flush()
 
 

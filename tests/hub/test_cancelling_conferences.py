@@ -24,6 +24,7 @@ from hub.templating import uk_date
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
+from sharing.cases.erasure import erase_case
 from sharing.meetings import series
 from sharing.models import AuditEntry, Case, Conference, MeetingSeries, Notice, User
 from sharing.vocabulary import (
@@ -370,3 +371,77 @@ def test_a_form_opened_before_the_conference_moved_is_refused_saying_so(
         response.get_data(as_text=True)
     )
     assert _reloaded(demo_session, conference).status is ConferenceStatus.PLANNED
+
+
+def _close(client: FlaskClient, case: Case):
+    path = f"/cases/{case.id}/close"
+    page = client.get(path).get_data(as_text=True)
+    stamp = page.split('name="opened" value="', 1)[1].split('"', 1)[0]
+    data = {
+        "csrf_token": csrf_token(client, path),
+        "reason": "no_contact",
+        "outcome": "not_resolved",
+        "opened": stamp,
+    }
+    return client.post(path, data=data)
+
+
+def test_closing_a_case_cancels_its_planned_conferences_and_the_form_says_so_first(
+    demo_hub, demo_session
+) -> None:
+    officer, conference = _convene(demo_hub, demo_session)
+    case = conference.case
+    form = html.unescape(officer.get(f"/cases/{case.id}/close").get_data(as_text=True))
+    assert "Closing the case cancels this conference with it" in form
+    assert f"/conferences/{conference.id}" in form
+
+    response = _close(officer, case)
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    cancelled = _reloaded(demo_session, conference)
+    assert cancelled.case.status is CaseStatus.CLOSED
+    assert cancelled.status is ConferenceStatus.CANCELLED
+    assert cancelled.cancel_reason is ConferenceCancelReason.CASE_CLOSED
+    assert all(i.share.revoked_at is not None for i in cancelled.invitations)
+    told = demo_session.scalars(
+        select(Notice.user_id).where(
+            Notice.kind == NoticeKind.CONFERENCE_CANCELLED,
+            Notice.reference == case.reference,
+        )
+    ).all()
+    assert set(told) == {cancelled.chair_id, cancelled.attendees[0].user_id}
+    closed = _entries(demo_session, "case.close")[-1]
+    assert closed.basis.endswith(f"; conferences {conference.id} cancelled")
+    entry = _entries(demo_session, "conference.cancel")[-1]
+    assert entry.object_id == str(conference.id)
+    assert "reason case_closed" in entry.basis
+    page = html.unescape(officer.get(f"/conferences/{conference.id}").get_data(as_text=True))
+    assert "This conference was cancelled" in page
+    assert "the case was closed" in page
+
+
+def test_erasing_a_closed_case_cancels_a_conference_left_planned_as_cancelling_does(
+    demo_hub, demo_session
+) -> None:
+    _, conference = _convene(demo_hub, demo_session)
+    case = _reloaded(demo_session, conference).case
+    # Closed before closing cancelled its conferences: one is left planned.
+    case.status = CaseStatus.CLOSED
+    case.closed_at = clock.now()
+    demo_session.commit()
+    manager = Actor.of(demo_user(demo_session, "larkmoor-ha", Role.MANAGER))
+
+    erase_case(demo_session, authorise(demo_session, manager, case.id, Act.ERASE))
+    demo_session.commit()
+
+    cancelled = _reloaded(demo_session, conference)
+    assert cancelled.status is ConferenceStatus.CANCELLED
+    assert cancelled.cancel_reason is ConferenceCancelReason.CASE_ERASED
+    assert cancelled.cancelled_by_id == manager.user_id
+    assert all(i.share.revoked_at is not None for i in cancelled.invitations)
+    entry = _entries(demo_session, "conference.cancel")[-1]
+    assert entry.basis.startswith(f"case {case.id}; reason case_erased; shares ")
+    # Nothing about an erased case is sent.
+    assert not demo_session.scalars(
+        select(Notice).where(Notice.reference == case.reference, Notice.sent_at.is_(None))
+    ).all()

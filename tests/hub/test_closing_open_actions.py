@@ -202,7 +202,8 @@ def test_closing_closes_its_open_actions_with_it_in_one_audited_act(demo_hub, de
         select(AuditEntry).where(AuditEntry.seq > before, AuditEntry.action == "case.close")
     ).all()
     assert len(entries) == 1
-    closed_ids = entries[0].basis.rpartition("; closed with it: actions ")[2]
+    # Its conference, still planned, is cancelled with it (and named after its actions).
+    closed_ids = entries[0].basis.rpartition("; closed with it: actions ")[2].split(";")[0]
     assert sorted(map(int, closed_ids.split(","))) == open_then
     assert OWN not in entries[0].basis
     assert PARTNERS not in entries[0].basis
@@ -232,12 +233,19 @@ def test_a_partners_action_closed_with_the_case_leaves_its_lists_and_cannot_be_d
     assert "closed with the case" in html.unescape(late.get_data(as_text=True))
     demo_session.expire_all()
     assert demo_session.get(Action, partners.id).closed_with_case
-    # The police see it closed where they see their conference's actions.
-    conference = sergeant.get(f"/conferences/{partners.conference_id}")
-    assert conference.status_code == 200
-    agreed = html.unescape(conference.get_data(as_text=True))
-    assert PARTNERS in agreed
-    assert "Closed with the case" in agreed
+    # Its conference, still to come, was cancelled with the case: the police no longer
+    # open it, and their notice sends them to their actions list instead.
+    assert demo_session.get(Conference, partners.conference_id).status is (
+        ConferenceStatus.CANCELLED
+    )
+    assert sergeant.get(f"/conferences/{partners.conference_id}").status_code == 404
+    told = demo_session.scalars(
+        select(Notice.path).where(
+            Notice.kind == "closed_with_case", Notice.reference == case.reference
+        )
+    ).all()
+    assert told
+    assert set(told) == {f"/actions#closed-with-case-{case.id}"}
     # The officer's own list, and the notices of actions falling due, leave them out.
     officer = _officer(demo_hub, demo_session, case)
     assert f"/actions/{own.id}/done" not in "".join(walk_pages(officer, "/actions"))
