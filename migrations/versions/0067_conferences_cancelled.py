@@ -3,8 +3,8 @@ its case as the case is closed or erased: when, by whom, why (a reason from a sh
 list) and the canceller's note; and the notice that tells its chair and the people
 expected.
 
-Revision ID: 0072
-Revises: 0065
+Revision ID: 0067
+Revises: 0066
 Create Date: 2026-12-07 00:00:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0072"
-down_revision = "0065"
+revision = "0067"
+down_revision = "0066"
 branch_labels = None
 depends_on = None
 
