@@ -7,12 +7,8 @@ the action falling due still waiting is dropped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,7 +26,8 @@ from sharing.vocabulary import (
     NoticeKind,
     Role,
 )
-from tests.fixtures.demo import demo_client, demo_copy, demo_user
+from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo_mail import BASE_URL, mail_hub  # noqa: F401 - a fixture
 from tests.fixtures.smtp import smtp_server  # noqa: F401 - a fixture
 from tests.hub.test_closing_open_actions import (
     OWN,
@@ -42,24 +39,7 @@ from tests.hub.test_closing_open_actions import (
     _with_open_actions,
 )
 
-BASE_URL = "https://asb-hub.northshire.example"
 SUBJECT = "Your agency's action closed with its case"
-
-
-@pytest.fixture(scope="module")
-def mail_hub(demo_files: Path, tmp_path_factory, smtp_server) -> Iterator[Flask]:  # noqa: F811
-    _, port = smtp_server
-    app = demo_copy(
-        demo_files,
-        tmp_path_factory.mktemp("closed-with-case"),
-        mail_transport="smtp",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        base_url=BASE_URL,
-        mail_from="asb-hub@northshire.example",
-    )
-    yield app
-    app.extensions["hub.engine"].dispose()
 
 
 def _told(session: Session, case: Case) -> dict[int, list[str]]:
@@ -125,7 +105,7 @@ def _close_by_core(session: Session, case: Case) -> None:
 
 
 def test_the_police_are_told_their_conference_action_closed_with_the_case(
-    mail_hub,
+    mail_hub,  # noqa: F811
     smtp_server,  # noqa: F811
 ) -> None:
     inbox, _ = smtp_server

@@ -10,11 +10,8 @@ erasing a closed case cancels any left the same way."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -36,28 +33,13 @@ from sharing.vocabulary import (
     Role,
 )
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_copy, demo_user
+from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo_mail import BASE_URL, mail_hub  # noqa: F401 - a fixture
 from tests.fixtures.smtp import smtp_server  # noqa: F401 - a fixture
 from tests.hub.test_conferences import _chaired_by_the_police, _form, _open_case
-from tests.hub.test_notices import BASE_URL, _personal_values
+from tests.hub.test_notices import _personal_values
 
 NOTE = "Mrs Okonkwo moved to her sister's in Leeds last week"
-
-
-@pytest.fixture(scope="module")
-def mail_hub(demo_files: Path, tmp_path_factory, smtp_server) -> Iterator[Flask]:  # noqa: F811
-    _, port = smtp_server
-    app = demo_copy(
-        demo_files,
-        tmp_path_factory.mktemp("mail"),
-        mail_transport="smtp",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        base_url=BASE_URL,
-        mail_from="asb-hub@northshire.example",
-    )
-    yield app
-    app.extensions["hub.engine"].dispose()
 
 
 def _entries(session: Session, action: str) -> list[AuditEntry]:
@@ -102,7 +84,7 @@ def _reloaded(session: Session, conference: Conference) -> Conference:
 
 
 def test_the_convenor_cancels_a_conference_and_the_chair_and_people_expected_are_told(
-    mail_hub,
+    mail_hub,  # noqa: F811
     smtp_server,  # noqa: F811
 ) -> None:
     inbox, _ = smtp_server

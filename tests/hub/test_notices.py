@@ -10,7 +10,6 @@ import asyncio
 import os
 import stat
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -45,6 +44,7 @@ from sharing.trigger.input_checks import ApplicationInput
 from sharing.vocabulary import ActionKind, Attendance, CaseStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
+from tests.fixtures.demo_mail import BASE_URL, mail_hub  # noqa: F401 - a fixture
 from tests.fixtures.smtp import (  # noqa: F401 - a fixture
     Inbox,
     Refusing,
@@ -56,24 +56,6 @@ from tests.fixtures.smtp import (  # noqa: F401 - a fixture
 from tests.hub.test_conferences import QUESTION, _form, _open_case
 from tests.hub.test_safeguarding_referral import _case as referral_case
 from tests.hub.test_safeguarding_referral import _refer as refer_on
-
-BASE_URL = "https://asb-hub.northshire.example"
-
-
-@pytest.fixture(scope="module")
-def mail_hub(demo_files: Path, tmp_path_factory, smtp_server) -> Iterator[Flask]:  # noqa: F811
-    _, port = smtp_server
-    app = demo_copy(
-        demo_files,
-        tmp_path_factory.mktemp("mail"),
-        mail_transport="smtp",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        base_url=BASE_URL,
-        mail_from="asb-hub@northshire.example",
-    )
-    yield app
-    app.extensions["hub.engine"].dispose()
 
 
 def _hub(app: Flask, *args: str) -> Result:
@@ -105,7 +87,7 @@ def _personal_values(conference: Conference) -> list[str]:
 
 
 def test_convening_invites_the_people_expected_and_asks_each_agency(
-    mail_hub,
+    mail_hub,  # noqa: F811
     smtp_server,  # noqa: F811
 ) -> None:
     inbox, _ = smtp_server
@@ -415,7 +397,7 @@ def test_mail_settings_that_cannot_work_are_refused_in_one_line(setting, value, 
 
 
 def test_a_notice_waiting_for_someone_disabled_since_is_dropped_unsent(
-    mail_hub,
+    mail_hub,  # noqa: F811
     smtp_server,  # noqa: F811
 ) -> None:
     inbox, _ = smtp_server
@@ -695,7 +677,7 @@ def test_while_a_notice_is_sent_the_hub_writes_and_a_notice_dropped_meanwhile_is
 
 
 def test_a_referral_notice_whose_share_has_ended_is_dropped_unsent(
-    mail_hub,
+    mail_hub,  # noqa: F811
     smtp_server,  # noqa: F811
 ) -> None:
     """The safeguarding team is told of a referral only while it may still open the case
