@@ -25,6 +25,7 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from hub.auth import source_limits
+from hub.auth.known_browser import remember
 from hub.auth.users import SignedInUser
 from hub.auth.views import SIGNED_IN_WITH, SIGNED_OUT_OF, after_first_step, bp, locked_message
 from hub.database import db
@@ -228,7 +229,7 @@ def single_sign_on_callback(code: str) -> Response | tuple[str, int]:
     session.clear()
     login_user(SignedInUser(user, key))
     session[SIGNED_IN_WITH] = code
-    return redirect(next_page)
+    return remember(redirect(next_page), user)  # a whole sign-in, its second factor at the provider
 
 
 def _vouched_for(

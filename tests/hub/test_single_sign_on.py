@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from hub.auth.known_browser import COOKIE
 from sharing import accounts, agency_accounts, clock
 from sharing.accounts import SingleSignOnRefusal
 from sharing.models import Agency, AuditEntry, User
@@ -486,6 +487,37 @@ def test_an_agency_whose_provider_asks_for_a_second_factor_is_taken_at_its_word(
     assert signed_in(client)
     [entry] = entries(db_session, "sign_in")
     assert entry.basis == "Test Homes account"
+
+
+@pytest.mark.parametrize("app", [{"second_factor": "provider", "passwords": True}], indirect=True)
+def test_a_sign_in_whose_second_factor_is_at_the_provider_makes_the_browser_known(
+    app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
+) -> None:
+    """A sign-in through a provider that asks for its own second factor is a whole
+    sign-in: the browser is given the known-browser cookie, so strangers' wrong passwords
+    that lock the account out do not keep it out. Before, only the hub's security code
+    step gave the cookie, and this browser was a stranger like any other."""
+    own = app.test_client()
+    answer = sign_in_with_provider(own, provider, "ann")
+    assert answer.location == "/"
+    header = next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith(COOKIE))
+    assert "HttpOnly" in header
+    assert "Path=/sign-in" in header
+    assert "homes.example" not in header
+    own.post("/sign-out", data={"csrf_token": csrf_token(own, "/")})
+    assert not signed_in(own)
+
+    stranger = app.test_client()
+    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+        _password_sign_in(stranger, staff["ann"], "wrong-password-123")
+    db_session.expire_all()
+    assert db_session.get(User, staff["ann"].id).locked_until is not None
+    assert _password_sign_in(stranger, staff["ann"]).status_code == 200
+    assert not signed_in(stranger)
+
+    assert _password_sign_in(own, staff["ann"]).status_code == 302
+    assert signed_in(own)
+    assert entries(db_session, "sign_in")[-1].basis == "password"
 
 
 def test_the_operator_checks_the_providers_before_restarting_the_hub(
