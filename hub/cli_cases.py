@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from hub.cli_session import _actor, _session
 from hub.config import review_days
+from hub.templating import uk_date
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act
 from sharing.audit import acts
@@ -95,13 +96,22 @@ def erase() -> None:
 @click.option("--with-people", is_flag=True, help="Also erase the people who are on no other case.")
 @click.confirmation_option(prompt="Erasing cannot be undone. Continue?")
 def erase_case_command(reference: str, manager_email: str, with_people: bool) -> None:
-    """Erase a case (for example at the end of its retention period)."""
+    """Erase a case (for example at the end of its retention period). A case already
+    erased is left as it is, saying when it was erased; with --with-people, the people it
+    kept whom no live case holds are erased."""
     with _session() as session:
         case_id = session.scalar(select(Case.id).where(Case.reference == reference))
         try:
             if case_id is None:
                 raise NotFound(reference)
             authorised = authorise(session, _actor(session, manager_email), case_id, Act.ERASE)
+            erased_at = authorised.case.erased_at
+            if erased_at is not None and not with_people:
+                click.echo(
+                    f"Case {reference} was already erased on {uk_date(erased_at)}: "
+                    "nothing was done."
+                )
+                return
             case = erase_case(session, authorised, with_people=with_people)
         except NotFound:
             acts.roll_back_keeping_refusals(session)  # the refusal is kept, as on the page

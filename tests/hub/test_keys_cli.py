@@ -13,6 +13,7 @@ import pyotp
 import pytest
 from sqlalchemy import select, text, update
 
+from hub.templating import uk_date
 from sharing import accounts, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
@@ -183,6 +184,48 @@ def test_erase_case_from_the_command_line(populated) -> None:
     assert _summaries(url, key_store, ids[:2]) == [ERASED, "Case 1"]
     missing = hub("erase", "case", "KH-2099-00001", "--by", "k@k.example", "--yes")
     assert "no case KH-2099-00001" in missing.output
+
+
+def _entries(url: str, key_store: Path) -> list[tuple[str, str, str | None]]:
+    """Every entry of the audit log: its action, outcome and object."""
+    engine = make_engine(url)
+    with make_session_factory(engine, LocalKeyring(key_store))() as session:
+        found = [
+            (e.action, e.outcome, e.object_id)
+            for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq))
+        ]
+    engine.dispose()
+    return found
+
+
+def test_erasing_a_case_already_erased_says_when_and_records_nothing(populated) -> None:
+    url, key_store, ids = populated
+    _close(url, key_store, ids[2])
+    erased = hub("erase", "case", "KH-2026-00003", "--by", "k@k.example", "--yes")
+    assert erased.exit_code == 0, erased.output
+    assert erased.output == "Case KH-2026-00003 erased.\n"
+    before = _entries(url, key_store)
+    engine = make_engine(url)
+    with make_session_factory(engine, LocalKeyring(key_store))() as session:
+        erased_on = uk_date(session.get_one(Case, ids[2]).erased_at)
+    engine.dispose()
+
+    again = hub("erase", "case", "KH-2026-00003", "--by", "k@k.example", "--yes")
+    assert again.exit_code == 0, again.output
+    assert again.output == (
+        f"Case KH-2026-00003 was already erased on {erased_on}: nothing was done.\n"
+    )
+    assert _entries(url, key_store) == before
+
+    # Someone who may not erase it is refused, as before, and told nothing of its erasure.
+    refused = hub("erase", "case", "KH-2026-00003", "--by", "nobody@k.example", "--yes")
+    assert refused.exit_code == 1
+    assert "already erased" not in refused.output
+
+    # --with-people still erases the people it kept whom no live case holds.
+    people = hub("erase", "case", "KH-2026-00003", "--by", "k@k.example", "--with-people", "--yes")
+    assert people.exit_code == 0, people.output
+    assert _entries(url, key_store)[-1][:2] == ("person.erase", "allowed")
 
 
 def test_protocols_check_prints_every_problem_and_fails(hub_env: str, tmp_path: Path) -> None:
