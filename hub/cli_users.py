@@ -19,6 +19,7 @@ from hub.identity_providers import DiscoveryFailed, discover, load_identity_prov
 from sharing import accounts, agency_accounts, clock, sign_in_limits, sign_in_sessions
 from sharing.errors import InputError
 from sharing.models import Agency, User
+from sharing.trigger import limits as public_form_limits
 from sharing.vocabulary import Role, SessionEnd
 
 
@@ -177,16 +178,20 @@ def users_unlock(email: str) -> None:
 
 @users.command("sweep")
 def users_sweep() -> None:
-    """Forget failed sign-ins older than the hour they count for, and sign-ins half done
-    (the security code still to come) past their five minutes (run hourly)."""
+    """Forget failed sign-ins older than the hour they count for, sign-ins half done
+    (the security code still to come) past their five minutes, and the public Community
+    Trigger form's sends older than the hour they count for (run hourly)."""
     now = clock.now()
     with _session() as session:
         failures = sign_in_limits.forget_old(session, now)
         steps = sign_in_sessions.forget_old_steps(session, now, PENDING_FOR)
+        sends = public_form_limits.forget_old(session, now)
         session.commit()
     click.echo(
         f"{failures} failed sign-in(s) older than an hour forgotten; "
-        f"{steps} sign-in(s) half done past their {PENDING_FOR.seconds // 60} minutes forgotten."
+        f"{steps} sign-in(s) half done past their {PENDING_FOR.seconds // 60} minutes "
+        f"forgotten; {sends} send(s) of the public Community Trigger form older than an "
+        "hour forgotten."
     )
 
 

@@ -4,7 +4,8 @@ sources). The Community Trigger form asks one thing a page, so one application i
 so sends. Each send let through is a row (a keyed hash of the source and the time), so the
 limits hold across every worker of the hub; a send refused is not kept, so a source past
 its own limit uses up nothing of the overall one, and only the last window's rows are kept
-(at most ``overall`` of them)."""
+(at most ``overall`` of them): each send forgets the older ones, and so does the hub's
+hourly housekeeping (``hub users sweep``) on a quiet hub."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def use(session: Session, key: str, now: datetime, limits: Limits = Limits()) ->
     own, then everyone's together. A send within them is recorded; one refused is not, so
     a flood from one source stays refused without counting towards everyone's limit."""
     since = now - limits.window
-    session.execute(delete(PublicFormUse).where(PublicFormUse.at < since))
+    forget_old(session, now, limits)
     from_here = session.scalar(
         select(func.count())
         .select_from(PublicFormUse)
@@ -47,3 +48,14 @@ def use(session: Session, key: str, now: datetime, limits: Limits = Limits()) ->
     session.add(PublicFormUse(key=key, at=now))
     session.flush()
     return True
+
+
+def forget_old(session: Session, now: datetime, limits: Limits = Limits()) -> int:
+    """Forget every send older than the window: each send does it, and the hub's
+    housekeeping does it where no send comes; how many were forgotten."""
+    forgotten: int = session.execute(  # type: ignore[attr-defined]  # a DELETE's CursorResult
+        delete(PublicFormUse)
+        .where(PublicFormUse.at < now - limits.window)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return forgotten

@@ -22,7 +22,15 @@ from hub.app import create_app
 from hub.config import ConfigError, load_settings
 from sharing import accounts, clock, sign_in_limits, sign_in_sessions
 from sharing.db import make_engine, make_session_factory
-from sharing.models import Agency, Area, AuditEntry, SignInFailure, SignInStep, User
+from sharing.models import (
+    Agency,
+    Area,
+    AuditEntry,
+    PublicFormUse,
+    SignInFailure,
+    SignInStep,
+    User,
+)
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.app import PASSWORD, csrf_token, make_app, totp_secret_of
 from tests.fixtures.cli import hub
@@ -255,8 +263,10 @@ def test_the_hourly_sweep_forgets_failures_past_the_hour_on_a_quiet_hub(
     migrated_hub_env: str,
 ) -> None:
     """No attempt need come for the counts to go: ``hub users sweep`` (from a timer)
-    forgets the failures older than the hour, and the sign-ins half done past their five
-    minutes (with any authenticator key they held); the rest are kept."""
+    forgets the failures older than the hour, the sign-ins half done past their five
+    minutes (with any authenticator key they held), and the public Community Trigger
+    form's sends older than the hour (before, those waited for the form's next send);
+    the rest are kept."""
     now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
     engine = make_engine(migrated_hub_env)
     with make_session_factory(engine)() as session:
@@ -277,6 +287,8 @@ def test_the_hourly_sweep_forgets_failures_past_the_hour_on_a_quiet_hub(
         )
         for minutes_ago in (120, 61, 59, 1):
             sign_in_limits.count_failure(session, "a source", now - timedelta(minutes=minutes_ago))
+        for minutes_ago in (24 * 60, 61, 60, 30):
+            session.add(PublicFormUse(key="a source", at=now - timedelta(minutes=minutes_ago)))
         for minutes_ago in (10, 1):
             with clock.pinned(now - timedelta(minutes=minutes_ago)):
                 sign_in_sessions.begin_step(
@@ -293,7 +305,8 @@ def test_the_hourly_sweep_forgets_failures_past_the_hour_on_a_quiet_hub(
         assert swept.exit_code == 0, swept.output
         assert swept.output == (
             "2 failed sign-in(s) older than an hour forgotten; "
-            "1 sign-in(s) half done past their 5 minutes forgotten.\n"
+            "1 sign-in(s) half done past their 5 minutes forgotten; "
+            "2 send(s) of the public Community Trigger form older than an hour forgotten.\n"
         )
         session.expire_all()
         kept = session.scalars(select(SignInFailure.at)).all()
@@ -303,7 +316,14 @@ def test_the_hourly_sweep_forgets_failures_past_the_hour_on_a_quiet_hub(
         ]
         [step] = session.scalars(select(SignInStep)).all()
         assert step.started_at.astimezone(UTC) == now - timedelta(minutes=1)
+        sends = session.scalars(select(PublicFormUse.at)).all()
+        assert sorted(at.astimezone(UTC) for at in sends) == [
+            now - timedelta(minutes=60),
+            now - timedelta(minutes=30),
+        ]
         # Run again, nothing more goes.
         with clock.pinned(now):
-            assert hub("users", "sweep").output.startswith("0 failed sign-in(s)")
+            again = hub("users", "sweep").output
+        assert again.startswith("0 failed sign-in(s)")
+        assert "; 0 send(s) of the public Community Trigger form" in again
     engine.dispose()
