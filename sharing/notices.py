@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -31,6 +31,7 @@ from sharing.models import (
     MeetingSitting,
     Notice,
     Referral,
+    TriggerApplication,
     TriggerLetter,
     User,
 )
@@ -295,6 +296,26 @@ def give_up_about_application(session: Session, application_id: int) -> int:
         session,
         Notice.kind == NoticeKind.TRIGGER_REVIEW,
         Notice.path.endswith(f"#trigger-{application_id}"),
+    )
+
+
+def give_up_about_erased_application(session: Session, application: TriggerApplication) -> int:
+    """Drop the notices still waiting about a Community Trigger application, as it is
+    erased: those telling agencies of its recommendations (they name its reference and link
+    to them) and those asking agencies about its counted complaints. Nothing about an
+    erased application is sent. How many."""
+    return _drop_waiting(
+        session,
+        or_(
+            and_(
+                Notice.kind == NoticeKind.RECOMMENDATION,
+                Notice.reference == application.reference,
+            ),
+            and_(
+                Notice.kind == NoticeKind.TRIGGER_REVIEW,
+                Notice.path.endswith(f"#trigger-{application.id}"),
+            ),
+        ),
     )
 
 

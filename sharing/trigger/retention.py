@@ -11,8 +11,9 @@ has not started.
 
 Erasing an application destroys its data key (``sharing.crypto.shredding``): the
 victim's and any third party's details, the problem in the applicant's words, the
-reasons, findings and recommendations' words can never be read again, and letters still
-waiting are given up. What the published figures count stays: the reference, the dates,
+reasons, findings and recommendations' words can never be read again, and letters and
+notices still waiting (its recommendations', and those asking agencies about its
+complaints) are given up. What the published figures count stays: the reference, the dates,
 the channel, the decision, the rules met, the counts per relevant body, the outcome and
 the appeal's dates and decision. ``sweep`` erases every application past its retention
 (daily, ``hub trigger sweep``); the lead's managers may erase one that is concluded
@@ -27,7 +28,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.crypto.shredding import DESTROYED, shred
@@ -196,6 +197,7 @@ def _erase(
     basis: str,
 ) -> None:
     letters.give_up(session, application, LETTERS_GIVEN_UP)
+    notices.give_up_about_erased_application(session, application)
     subject = acts.Subject("trigger_application", application.id)
     shred(session, application, actor, acts.Action.TRIGGER_ERASE, subject, now, basis=basis)
 

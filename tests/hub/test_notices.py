@@ -10,7 +10,7 @@ import asyncio
 import os
 import stat
 import threading
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from hub.config import ConfigError, load_settings
 from hub.notices import ABOUT_A_SITTING, Delivery, compose, deliver_pending
 from hub.templating import uk_datetime
 from sharing import agency_accounts, clock, notices
+from sharing.access.decide import Actor
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
 from sharing.models import (
@@ -36,10 +37,11 @@ from sharing.models import (
     MeetingSitting,
     Notice,
     Referral,
+    TriggerApplication,
     TriggerLetter,
     User,
 )
-from sharing.trigger import applications
+from sharing.trigger import applications, retention, review_recommendations
 from sharing.trigger.input_checks import ApplicationInput
 from sharing.vocabulary import ActionKind, Attendance, CaseStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token, make_app
@@ -718,3 +720,107 @@ def test_a_referral_notice_whose_share_has_ended_is_dropped_unsent(
             ).all()
             == []
         )
+
+
+def _waiting_about(session, application: TriggerApplication) -> list[Notice]:
+    """The notices still waiting about the application: its recommendations', and those
+    asking agencies about its counted complaints."""
+    return [
+        n
+        for n in session.scalars(select(Notice).where(Notice.sent_at.is_(None)))
+        if (n.kind is NoticeKind.RECOMMENDATION and n.reference == application.reference)
+        or n.path.endswith(f"#trigger-{application.id}")
+    ]
+
+
+@pytest.mark.parametrize("erased_by", ["an erasure request", "the retention sweep"])
+def test_notices_waiting_about_an_erased_trigger_application_are_never_sent(
+    demo_files: Path, tmp_path: Path, erased_by: str
+) -> None:
+    """Notices about a Community Trigger application still waiting when it is erased (the
+    mail server was down): those telling agencies of its recommendations, which name its
+    reference and link to them, and those that asked agencies about its complaints, are
+    given up with its letters, whether a manager erases it or its retention ends. Once the
+    mail server is back, nothing about it is sent, and other notices go as before. Before,
+    they were sent after it was erased."""
+    port = free_port()  # the mail server is down until the end
+    app = demo_copy(
+        demo_files,
+        tmp_path,
+        mail_transport="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        base_url=BASE_URL,
+        mail_from="asb-hub@northshire.example",
+    )
+    try:
+        with app.extensions["hub.sessions"]() as session:
+            # The demo's application whose appeal was decided: concluded, with recommendations.
+            application = next(
+                a
+                for a in session.scalars(
+                    select(TriggerApplication).where(
+                        TriggerApplication.appeal_decision.is_not(None)
+                    )
+                )
+                if a.recommendations
+            )
+            reference, application_id = application.reference, application.id
+            about = session.scalars(
+                select(Notice).where(
+                    (Notice.reference == reference)
+                    | Notice.path.endswith(f"#trigger-{application_id}")
+                )
+            ).all()
+            assert {n.kind for n in about} == {
+                NoticeKind.RECOMMENDATION,
+                NoticeKind.TRIGGER_REVIEW,
+            }
+            for notice in about:  # as if the mail server had been down since
+                notice.sent_at = None
+            police = demo_user(session, "northshire-police", Role.MANAGER)
+            other = notices.queue(
+                session, NoticeKind.ACTION_DUE, [police], reference="NH-2026-00003", path="/actions"
+            )
+            assert other == 1
+            for recommendation in application.recommendations:
+                if recommendation.completed_on is None:
+                    review_recommendations.complete(
+                        session,
+                        Actor.of(notices.managers(session, recommendation.owner_agency_id)[0]),
+                        recommendation.id,
+                        "Done as recommended.",
+                    )
+            session.commit()
+            kept_until = retention.kept_until(
+                application, app.extensions["hub.trigger_procedure"], clock.today()
+            )
+            lead_manager = demo_user(session, "northshire-csp", Role.MANAGER)
+
+        if erased_by == "an erasure request":
+            manager = demo_client(app, lead_manager)
+            path = f"/trigger/{application_id}/erase"
+            erased = manager.post(
+                path, data={"csrf_token": csrf_token(manager, path), "reference": reference}
+            )
+            assert erased.status_code == 302, erased.get_data(as_text=True)
+        else:
+            assert kept_until is not None
+            with clock.pinned(datetime.combine(kept_until, time(12), clock.PARTNERSHIP_ZONE)):
+                swept = _hub(app, "trigger", "sweep")
+            assert swept.exit_code == 0, swept.output
+        with app.extensions["hub.sessions"]() as session:
+            application = session.get_one(TriggerApplication, application_id)
+            assert application.erased_at is not None
+            assert _waiting_about(session, application) == []
+
+        with mail_server(Inbox(), port) as inbox:
+            sent = _hub(app, "notices", "send")
+        assert sent.exit_code == 0, sent.output
+        assert [m["To"] for m in inbox.messages if "/actions" in m.get_content()] == [police.email]
+        for message in inbox.messages:
+            assert reference not in message["Subject"]
+            assert reference not in message.get_content()
+            assert f"#trigger-{application_id}" not in message.get_content()
+    finally:
+        app.extensions["hub.engine"].dispose()
