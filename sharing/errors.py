@@ -34,9 +34,20 @@ class NotAllowed(PermissionError):
 class PurposeRequired(NotAllowed):
     """A partner must say why they are opening the case: one of ``purposes``."""
 
-    def __init__(self, purposes: list[str]) -> None:
-        super().__init__("state the purpose of your access")
+    def __init__(
+        self, purposes: list[str], message: str = "state the purpose of your access"
+    ) -> None:
+        super().__init__(message)
         self.purposes = purposes
+
+
+class PurposeNotShared(PurposeRequired):
+    """A partner said a purpose the case is not shared with their agency for (none of its
+    live shares with the agency is for it): they choose again, among ``purposes``. The
+    purpose said is not kept here: it arrives in an address, so it could be any text."""
+
+    def __init__(self, purposes: list[str]) -> None:
+        super().__init__(purposes, "the case is not shared with your agency for that purpose")
 
 
 class ChangedMeanwhile(InputError):

@@ -75,7 +75,8 @@ def shared_cases() -> Response:
 def read_case(case_id: int) -> Response:
     """A case as your agency may see it: your own agency's, or a partner's shared with
     yours (always say the purpose you read a partner's case for: ``?purpose=``, one of
-    the purposes it is shared with your agency for, which a read without one lists). A
+    the purposes it is shared with your agency for, which a read without one, or with
+    another, lists). A
     field of a category your agency may not see is null; ``basis`` names what allows
     each category it may.
     ---
@@ -89,7 +90,8 @@ def read_case(case_id: int) -> Response:
           description: "the purpose of the share to read it under: always given for a partner's case"
       responses:
         200: {description: The case, content: {application/json: {schema: CaseSchema}}}
-        400: {description: "Say the purpose, for a partner's case (or the purpose is too long)"}
+        400: {description: "Say the purpose, for a partner's case, or the case is not shared with your agency for the purpose said (or it is too long): purposes lists those it is shared with your agency for"}
+        403: {description: "The case is shared with your agency for that purpose but nothing gives it you now (the protocol is suspended, or gives your account's roles nothing)"}
         404: {description: "No such case, or your agency may not know of it"}
     """
     purpose = request.args.get("purpose") or None

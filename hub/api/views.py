@@ -25,7 +25,7 @@ from hub.guard import for_api_clients
 from sharing import api_clients
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
+from sharing.errors import InputError, NotAllowed, NotFound, PurposeNotShared, PurposeRequired
 from sharing.models.api import ApiClient
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -77,6 +77,20 @@ def _purpose_required(e: PurposeRequired) -> Response:
         400,
         "Purpose required",
         "A partner's case is always read for a purpose: say which with ?purpose= (one of purposes)",
+        purposes=e.purposes,
+    )
+
+
+@bp.errorhandler(PurposeNotShared)
+def _purpose_not_shared(e: PurposeNotShared) -> Response:
+    # Bad input, as a missing purpose is; the purpose sent is not named back (it could be
+    # any text). A purpose shared but refused for another reason stays a 403.
+    return problem(
+        400,
+        "Invalid purpose",
+        "The case is not shared with your agency for that purpose: say one of purposes "
+        "with ?purpose=",
+        errors=[FieldProblem("purpose", "is not a purpose the case is shared with you for")],
         purposes=e.purposes,
     )
 

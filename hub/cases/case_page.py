@@ -10,8 +10,9 @@ from hub.database import db
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act
+from sharing.access.facts import policy
 from sharing.cases import erasure, pages, reviews
-from sharing.errors import NotAllowed, NotFound, PurposeRequired
+from sharing.errors import NotAllowed, NotFound, PurposeNotShared, PurposeRequired
 from sharing.formats import whole_number
 from sharing.protocols import records as protocol_records
 
@@ -26,13 +27,16 @@ def show(case_id: int) -> str | tuple[str, int]:
     except NotFound:
         abort(404)
     except PurposeRequired as e:
+        # Asked which purpose; again, saying so, when the address named one the case is
+        # not shared with their agency for (an old link, a share ended, a typed address).
         return render_template(
             "cases/purpose.html",
             title="Why are you opening this case?",
             case_id=case_id,
             purposes=e.purposes,
             purpose_titles=protocol_records.purpose_titles_in_force(db(), e.purposes),
-        )
+            not_shared=_said(purpose) if isinstance(e, PurposeNotShared) else None,
+        ), 400 if isinstance(e, PurposeNotShared) else 200
     except NotAllowed as e:
         return render_template(
             "errors/error.html",
@@ -68,3 +72,12 @@ def show(case_id: int) -> str | tuple[str, int]:
         documents=page.documents,
         kept=erasure.kept_people(db(), authorised),
     )
+
+
+def _said(purpose: str | None) -> str:
+    """How the page names a purpose the case is not shared for: its title when it is a
+    purpose of a protocol in force, else "the purpose in the address" (it could be any
+    text, so it is never shown back)."""
+    if purpose is None or purpose not in policy(db()).purposes():
+        return "the purpose in the address"
+    return protocol_records.purpose_titles_in_force(db(), [purpose])[purpose]

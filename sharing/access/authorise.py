@@ -5,7 +5,8 @@ a request, with every refusal audited.
 returns an ``AuthorisedCase`` — what core operations, case pages and their sections take,
 so nothing decides again — or refuses: ``NotFound`` when the actor may not know the case
 exists (404 before 403), ``PurposeRequired`` when a partner holding a share has not said
-why, ``NotAllowed`` otherwise. ``visible_cases``, ``CaseDecisions`` and ``cases_where``
+why, ``PurposeNotShared`` when they said a purpose none of their agency's shares of the case
+is for, ``NotAllowed`` otherwise. ``visible_cases``, ``CaseDecisions`` and ``cases_where``
 give the same rules for many cases at once.
 """
 
@@ -34,7 +35,7 @@ from sharing.access.facts import (
 )
 from sharing.access.scope import CaseState, Emergency, Lock, OwnAgency, Partner
 from sharing.audit import acts
-from sharing.errors import NotAllowed, NotFound, PurposeRequired
+from sharing.errors import NotAllowed, NotFound, PurposeNotShared, PurposeRequired
 from sharing.models import Case
 from sharing.protocols import EMERGENCY_PURPOSE
 
@@ -212,6 +213,8 @@ def authorise(
             raise NotFound(case_id)
         if act is Act.VIEW and purpose is None and decision.purposes:
             raise PurposeRequired(list(decision.purposes))
+        if act is Act.VIEW and decision.purpose_not_shared and decision.purposes:
+            raise PurposeNotShared(list(decision.purposes))
         raise NotAllowed(decision.reason, own_agency=decision.own_agency)
     return AuthorisedCase(case, decision, actor, act, purpose)
 

@@ -146,6 +146,9 @@ class Decision:
     #: Purposes the actor's agency's live shares of the case serve that give the actor's
     #: roles something (to ask which one, when none was stated).
     purposes: tuple[str, ...] = ()
+    #: The purpose stated is none of the actor's agency's live shares of the case (to
+    #: choose again among ``purposes``), not a purpose shared but refused for another reason.
+    purpose_not_shared: bool = False
 
     def allows(self, category: str) -> bool:
         return category in self.categories
@@ -169,9 +172,20 @@ UNKNOWN_PURPOSE = "the purpose stated is not a purpose of any active protocol"
 
 
 def _deny(
-    reason: str, hidden: bool = True, purposes: tuple[str, ...] = (), own_agency: bool = False
+    reason: str,
+    hidden: bool = True,
+    purposes: tuple[str, ...] = (),
+    own_agency: bool = False,
+    purpose_not_shared: bool = False,
 ) -> Decision:
-    return Decision(False, reason=reason, hidden=hidden, purposes=purposes, own_agency=own_agency)
+    return Decision(
+        False,
+        reason=reason,
+        hidden=hidden,
+        purposes=purposes,
+        own_agency=own_agency,
+        purpose_not_shared=purpose_not_shared,
+    )
 
 
 def decide(
@@ -268,10 +282,14 @@ def _partner(
     live = tuple(offered)
     if purpose is None:
         return _deny("no purpose was stated for partner access", hidden=not live, purposes=live)
+    # A purpose none of the agency's live shares of the case is for: theirs to choose again.
+    unshared = not any(
+        s.purpose == purpose and s.agency_id == actor.agency_id and s.live(today) for s in shares
+    )
     if purpose not in live and purpose not in policy.purposes():
         # Not named back: a stated purpose arrives in an address, so it could be any text,
         # and the reason is shown on the page and written to the audit log.
-        return _deny(UNKNOWN_PURPOSE, hidden=not live, purposes=live)
+        return _deny(UNKNOWN_PURPOSE, hidden=not live, purposes=live, purpose_not_shared=unshared)
     given = offered.get(purpose) or Partner.holds(actor, case, purpose, policy, shares, today)
     if not given:
         return _deny(
@@ -279,6 +297,7 @@ def _partner(
             f"{purpose.replace('_', ' ')}",
             hidden=not live,
             purposes=live,
+            purpose_not_shared=unshared,
         )
     categories: dict[str, str] = {}
     used: list[int] = []

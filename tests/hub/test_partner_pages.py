@@ -75,8 +75,11 @@ def test_police_open_a_shared_case_from_shared_with_us_and_see_only_their_catego
     assert "Add an incident" not in page
     assert "Sharing</h2>" not in page  # partners do not see the owner's share list
     forged = police.get(f"/cases/{case.id}?purpose=trigger_review")
-    assert forged.status_code == 403
-    assert "You cannot open this case for that purpose" in forged.get_data(as_text=True)
+    assert forged.status_code == 400  # asked again, saying why, as a form refuses a choice
+    again = forged.get_data(as_text=True)
+    assert "<title>Error: Why are you opening this case?" in again
+    assert "not shared with your agency for the purpose in the address" in again
+    assert f"/cases/{case.id}?purpose={PURPOSE}" in again
     assert (
         police.get(f"/cases/{case.id}/incidents/new").status_code == 403
     )  # they hold a share: refused, not hidden
@@ -102,9 +105,9 @@ def test_text_typed_as_a_purpose_is_refused_without_being_shown_or_logged(
     typed = "Jane Ashworth born 1980"  # anything can be put in an address
     for purpose in (typed, "jane_ashworth_1980"):
         refused = police.get(f"/cases/{case.id}", query_string={"purpose": purpose})
-        assert refused.status_code == 403
+        assert refused.status_code == 400
         page = refused.get_data(as_text=True)
-        assert "the purpose stated is not a purpose of any active protocol" in page
+        assert "not shared with your agency for the purpose in the address" in page
         assert "ashworth" not in page.lower()
         entry = demo_session.scalars(
             select(AuditEntry)
@@ -113,10 +116,12 @@ def test_text_typed_as_a_purpose_is_refused_without_being_shown_or_logged(
         ).first()
         assert (entry.object_id, entry.outcome) == (str(case.id), "refused")
         assert "ashworth" not in f"{entry.purpose} {entry.basis}".lower()
-    # A purpose of the protocols that gives the police nothing of this case is named.
+    # A purpose of the protocols the case is not shared with the police for is named.
     refused = police.get(f"/cases/{case.id}?purpose=case_conference")
-    assert refused.status_code == 403
-    assert "this case for case conference" in refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "not shared with your agency for Multi-agency ASB case conference" in page
+    assert "Why are you opening this case?" in page
 
 
 def test_a_live_share_whose_protocols_have_stopped_opens_nothing_and_the_case_is_not_found(
