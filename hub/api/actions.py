@@ -35,7 +35,7 @@ def actions() -> Response:
           description: "where the page before ended: its last action's due day (or undated) and number, as next gives it"
       responses:
         200: {description: The actions, content: {application/json: {schema: AgencyActionsSchema}}}
-        400: {description: "The page is not a whole number from 1 to 100000, or after is not a place in the list"}
+        400: {description: "The page is not a whole number from 1 to 100000, after is not a place in the list, or both were sent (send one)"}
     """
     found = agency_actions.actions_for_agency(
         db(), actor(), paging.page_asked(), size=paging.PAGE_SIZE, after=_after_asked()

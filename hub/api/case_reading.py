@@ -38,7 +38,7 @@ def shared_cases() -> Response:
           description: the shares after this one with your agency (what next asks for)
       responses:
         200: {description: The cases, content: {application/json: {schema: SharedCasesSchema}}}
-        400: {description: "The page is not a whole number from 1 to 100000, or after is not a share with your agency"}
+        400: {description: "The page is not a whole number from 1 to 100000, after is not a share with your agency, or both were sent (send one)"}
     """
     who = actor()
     try:

@@ -28,10 +28,21 @@ class Paged(Protocol):
 
 def page_asked() -> int:
     """The ``page`` asked for (1 when not given); a 400 problem at ``page`` for anything
-    but a whole number from 1 to ``MAX_PAGE``."""
+    but a whole number from 1 to ``MAX_PAGE``, and at both for a ``page`` sent with
+    ``after`` (a list reads on from a place or gives a page, not both)."""
     text = request.args.get("page")
     if text is None:
         return 1
+    if "after" in request.args:
+        raise Problem(
+            400,
+            "Invalid request",
+            "Send page or after, not both: follow next as it is (after), or ask for a page",
+            errors=[
+                FieldProblem("page", "is not sent with after"),
+                FieldProblem("after", "is not sent with page"),
+            ],
+        )
     number = whole_number(text)
     if number is None or not 1 <= number <= MAX_PAGE:
         raise Problem(

@@ -38,7 +38,7 @@ def shared_risk() -> Response:
           description: "where the page before ended, as next gives it (sealed: the place holds risk data)"
       responses:
         200: {description: The people, content: {application/json: {schema: SharedRisksSchema}}}
-        400: {description: "The page is not a whole number from 1 to 100000, or after is not a place in the list"}
+        400: {description: "The page is not a whole number from 1 to 100000, after is not a place in the list, or both were sent (send one)"}
     """
     found = shared.shared_risk(
         db(),

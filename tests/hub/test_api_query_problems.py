@@ -33,3 +33,23 @@ def test_a_bad_query_parameter_is_a_problem_naming_it(
 
     assert answer.status_code == 400, answer.get_data(as_text=True)
     assert fields_named(answer) == [field]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/shared", "/api/v1/actions", "/api/v1/risk/shared"])
+def test_page_and_after_together_are_a_problem_naming_both(
+    demo_hub: Flask, housing: api_clients.Registered, path: str
+) -> None:
+    """A list reads on from a place (``after``, as ``next`` gives it) or gives a page, not
+    both: ``page`` was silently ignored, so a system asking for page 3 of a place got the
+    page after the place."""
+    first = call(demo_hub, housing, "GET", path).get_json()
+    following = first["next"] or f"{path}?after=1"  # a list of one page: any place will do
+
+    answer = call(demo_hub, housing, "GET", f"{following}&page=2")
+
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    assert answer.mimetype == "application/problem+json"
+    assert fields_named(answer) == ["page", "after"]
+    assert "not both" in answer.get_json()["detail"]
+    if first["next"]:  # the place alone still reads on
+        assert call(demo_hub, housing, "GET", following).status_code == 200
