@@ -31,6 +31,8 @@ from sharing.models.api import ApiClient
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 for_api_clients(bp)  # a token, not a session: checked for every view but the token's
 
+#: The header that makes a create answer once (named so in a problem's ``errors``).
+IDEMPOTENCY_KEY = "Idempotency-Key"
 #: Endpoints reached without an access token.
 TOKENLESS = frozenset({"api.token", "api.openapi", "api.reference"})
 
@@ -77,6 +79,7 @@ def _purpose_required(e: PurposeRequired) -> Response:
         400,
         "Purpose required",
         "A partner's case is always read for a purpose: say which with ?purpose= (one of purposes)",
+        errors=[FieldProblem("purpose", "is required for a partner's case")],
         purposes=e.purposes,
     )
 
@@ -166,19 +169,26 @@ def _idempotent(operation: str, act: Callable[[], Response]) -> Response:
     """Answer a request that creates something once per ``Idempotency-Key``: a retry
     of it (same key, same body) gets the first answer and creates nothing; the key sent
     with another request is refused."""
-    key = request.headers.get("Idempotency-Key", "")
+    key = request.headers.get(IDEMPOTENCY_KEY, "")
     if not key:
         raise Problem(
             400,
             "Idempotency key required",
             "Send an Idempotency-Key header: a new random value (e.g. a UUID) for each new "
             "request, the same one when you send a request again",
+            errors=[FieldProblem(IDEMPOTENCY_KEY, "is required for a request that creates")],
         )
     if len(key) > api_clients.MAX_IDEMPOTENCY_KEY or not key.isprintable() or not key.isascii():
         raise Problem(
             400,
             "Invalid idempotency key",
             f"The Idempotency-Key is up to {api_clients.MAX_IDEMPOTENCY_KEY} printable ASCII characters",
+            errors=[
+                FieldProblem(
+                    IDEMPOTENCY_KEY,
+                    f"is not up to {api_clients.MAX_IDEMPOTENCY_KEY} printable ASCII characters",
+                )
+            ],
         )
     digest = api_clients.fingerprint(operation, bodies.canonical())
     try:
@@ -188,6 +198,7 @@ def _idempotent(operation: str, act: Callable[[], Response]) -> Response:
             422,
             "Idempotency key reused",
             "This Idempotency-Key came with a different request before: use a new key for a new request",
+            errors=[FieldProblem(IDEMPOTENCY_KEY, "came with a different request before")],
         ) from None
     if isinstance(claimed, api_clients.Answer):
         response = Response(claimed.body, status=claimed.status, mimetype="application/json")

@@ -137,6 +137,7 @@ def test_a_partners_case_is_read_with_its_purpose_and_the_answer_and_document_sa
         "A partner's case is always read for a purpose: say which with ?purpose= (one of purposes)"
     )
     assert share.purpose in answer.get_json()["purposes"]
+    assert fields_named(answer) == ["purpose"]  # the part of the address to mend
     document = demo_hub.test_client().get("/api/v1/openapi.json", base_url=HTTPS).get_json()
     described = document["paths"]["/api/v1/cases/{case_id}"]["get"]["description"]
     assert "always say the purpose" in " ".join(described.split())
@@ -302,6 +303,7 @@ def test_a_retried_request_opens_one_case_and_gets_the_first_answer(
     reused = open_case(demo_hub, housing, new_case(), key)
     assert reused.status_code == 422
     assert "different request" in reused.get_json()["detail"]
+    assert fields_named(reused) == ["Idempotency-Key"]  # which part of the request to mend
 
 
 def test_a_retry_of_the_same_case_written_differently_gets_the_first_answer(
@@ -489,6 +491,7 @@ def test_requests_that_are_not_json_or_lack_a_key_are_refused_clearly(
     assert listed.status_code == 422
     assert fields_named(listed) == ["body"]
     assert long_key.status_code == 400
+    assert fields_named(no_key) == fields_named(long_key) == ["Idempotency-Key"]
 
 
 #: The calls that take a JSON body.
