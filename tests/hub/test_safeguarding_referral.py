@@ -336,8 +336,8 @@ def test_only_the_team_referred_to_records_the_outcome(demo_hub, demo_session) -
         path, data={"csrf_token": csrf_token(police, "/"), "outcome": "enquiry", "note": ""}
     )
     assert refused.status_code == 403
-    # No clause gives the police this case for the referral's purpose: they are told so.
-    assert "no active protocol clause gives your agency and roles this case for" in (
+    # The police hold no share of this case for the referral's purpose: they are told so.
+    assert "the case is not shared with your agency for that purpose" in (
         refused.get_data(as_text=True)
     )
     demo_session.expire_all()

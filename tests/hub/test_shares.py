@@ -88,8 +88,11 @@ def test_closing_a_case_ends_its_case_management_shares_but_not_a_conferences(
         },
     )
     assert closed.status_code == 302
-    # The ASB case-management protocol: the share ends when the case closes.
-    assert police.get(f"/cases/{case.id}?purpose={PURPOSE}").status_code in (403, 404)
+    # The ASB case-management protocol: the share ends when the case closes; the police,
+    # holding no share for it now, are asked again why they open the case (its conference's).
+    again = police.get(f"/cases/{case.id}?purpose={PURPOSE}")
+    assert again.status_code == 400
+    assert "Why are you opening this case?" in again.get_data(as_text=True)
     listing = police.get("/shared").get_data(as_text=True)
     assert f"/cases/{case.id}?purpose={PURPOSE}" not in listing
     # The conference protocol keeps its share until the conference's actions are done.
