@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -304,19 +304,12 @@ def give_up_about_erased_application(session: Session, application: TriggerAppli
     erased: those telling agencies of its recommendations (they name its reference and link
     to them) and those asking agencies about its counted complaints. Nothing about an
     erased application is sent. How many."""
-    return _drop_waiting(
+    recommendations = _drop_waiting(
         session,
-        or_(
-            and_(
-                Notice.kind == NoticeKind.RECOMMENDATION,
-                Notice.reference == application.reference,
-            ),
-            and_(
-                Notice.kind == NoticeKind.TRIGGER_REVIEW,
-                Notice.path.endswith(f"#trigger-{application.id}"),
-            ),
-        ),
+        Notice.kind == NoticeKind.RECOMMENDATION,
+        Notice.reference == application.reference,
     )
+    return recommendations + give_up_about_application(session, application.id)
 
 
 def _drop_waiting(session: Session, *where: ColumnElement[bool]) -> int:
