@@ -59,6 +59,10 @@ CONSIDERED_NOTES: tuple[str, ...] = (
 )
 
 
+#: The agencies whose officers assess their cases' victims in ``assess_cases``.
+ASSESSING = (AgencyType.LANDLORD, AgencyType.ENVIRONMENTAL_HEALTH, AgencyType.COMMUNITY_SAFETY)
+
+
 @dataclass(frozen=True)
 class RiskSummary:
     assessments: int
@@ -76,9 +80,9 @@ def _answers(rng: random.Random, matrix: Matrix, level: float) -> dict[str, str]
 
 
 def assess_cases(session: Session, clock: datetime, seed: int) -> RiskSummary:
-    """Assess the victims of the landlords' and the council's open cases: every red case,
-    and about a third of the amber ones; some more than once. The police keep theirs as a
-    working team does (``assess_police_cases``)."""
+    """Assess the victims of the landlords', environmental health's and the council's open
+    cases: every red case, and about a third of the amber ones; some more than once. The
+    police keep theirs as a working team does (``assess_police_cases``)."""
     rng = random.Random(seed * 31 + 7)
     reviewing = random.Random(seed * 41 + 13)  # its own: the assessments above stay as they are
     matrix = shipped().current
@@ -89,7 +93,7 @@ def assess_cases(session: Session, clock: datetime, seed: int) -> RiskSummary:
     ).all()
     made = changed = 0
     for case in cases:
-        if case.agency.type not in (AgencyType.LANDLORD, AgencyType.COMMUNITY_SAFETY):
+        if case.agency.type not in ASSESSING:
             continue
         red = case.priority is not Priority.AMBER
         if not red and rng.random() > 0.35:
@@ -157,8 +161,8 @@ def assess_police_cases(session: Session, clock: datetime, seed: int) -> int:
     return made
 
 
-#: Of the landlords' and the council's assessed cases past their risk review, the share
-#: whose officers have reviewed it since (the rest are the few overdue a team carries).
+#: Of the cases ``assess_cases`` assessed that are past their risk review, the share whose
+#: officers have reviewed it since (the rest are the few overdue a team carries).
 REVIEWED_SINCE = 0.85
 
 

@@ -1,6 +1,6 @@
-"""The demo's police officers meet a working team's risk reviews on their home page: one
-or two of their cases past their review, each with the band it was last assessed at;
-none "not assessed yet"."""
+"""The demo's officers meet a working team's risk reviews on their home page: the police one
+or two of their cases past their review, each with the band it was last assessed at; the
+police and environmental health none of their red cases "not assessed yet"."""
 
 from __future__ import annotations
 
@@ -41,3 +41,18 @@ def test_the_police_officers_see_one_or_two_reviews_due_and_every_case_assessed(
         assert section.count("Overdue") <= listed
         rows += listed
     assert 1 <= rows <= 2
+
+
+def test_environmental_health_has_assessed_the_victims_of_its_red_cases(
+    demo_hub, demo_session
+) -> None:
+    eh = demo_session.scalar(select(Agency).where(Agency.code == "northshire-eh"))
+    officers = [
+        u
+        for u in demo_session.scalars(select(User).where(User.agency_id == eh.id))
+        if Role.CASE_OFFICER in u.roles
+    ]
+    assert officers
+    for officer in officers:
+        section = _reviews_due(demo_client(demo_hub, officer).get("/").get_data(as_text=True))
+        assert "Not assessed yet" not in section
