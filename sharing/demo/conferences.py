@@ -333,12 +333,17 @@ def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> No
         case,
         convened_at=_at_hour(today - timedelta(days=3), 14),
         starts_at=_at_hour(_weekday(today + timedelta(days=6)), 14),
-        agencies=["northshire-police", "northshire-csp", "northshire-eh"],
+        agencies=["northshire-police", "northshire-csp", "northshire-eh", "northshire-icb"],
         chair=chair,
-        attendees=[case.officer, staff_with(session, "northshire-police", Role.CASE_OFFICER)],
+        attendees=[
+            case.officer,
+            staff_with(session, "northshire-police", Role.CASE_OFFICER),
+            staff_with(session, "northshire-icb", Role.PARTNER_VIEWER),
+        ],
         question="Is the partnership's response working, and should the case go to the "
         "ASB problem-solving group?",
-        agenda="1. What each agency holds\n2. Risk\n3. Options and action plan",
+        agenda="1. What each agency holds\n2. Risk, and the victim's health and care needs\n"
+        "3. Options and action plan",
     )
 
 

@@ -840,3 +840,22 @@ def test_a_prompt_acted_on_by_a_conference_after_midnight_in_summer_gives_its_da
         assert note == f"Case conference convened for {day.day} {day:%B %Y}."
         session.rollback()
     app.extensions["hub.engine"].dispose()
+
+
+def test_a_health_lead_sees_the_conference_they_are_expected_at_and_no_offer_to_convene(
+    demo_hub, demo_session
+) -> None:
+    """The demo invites the care board's safeguarding lead to a conference to come: their
+    list shows it, with no offer to convene one (their role does no casework); a case
+    officer's list makes the offer."""
+    lead = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-icb", Role.PARTNER_VIEWER)
+    ).get("/conferences")
+    assert lead.status_code == 200
+    page = lead.get_data(as_text=True)
+    assert "Coming up" in page
+    assert "Convene a conference" not in page
+    officer = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER)
+    ).get("/conferences")
+    assert "Convene a conference from a case's page" in officer.get_data(as_text=True)
