@@ -90,4 +90,5 @@ def answer(conference_id: int, request_id: int) -> Response | tuple[str, int]:
         conference_id=conference_id,
         due_on=request_.due_on,
         starts_at=request_.conference.starts_at,
+        case_reference=request_.conference.case.reference,
     ), 400 if request.method == "POST" else 200

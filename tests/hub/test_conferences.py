@@ -328,7 +328,12 @@ def test_a_partner_whose_conference_share_was_revoked_is_no_longer_at_the_table(
     police = demo_client(demo_hub, police_user)
     asked = next(r for r in conference.requests if r.agency_id == invitation.agency_id)
     answer_form = f"/conferences/{conference.id}/requests/{asked.id}"
-    assert police.get(answer_form).status_code == 200
+    form = police.get(answer_form)
+    assert form.status_code == 200
+    # The request names the case and points to the pack, to look the people up.
+    assert f"Case {conference.case.reference}: conference on" in form.get_data(as_text=True)
+    assert f'href="/conferences/{conference.id}/pack"' in form.get_data(as_text=True)
+    assert police.get(f"/conferences/{conference.id}/pack").status_code == 200
     assert f'href="{answer_form}"' in police.get("/").get_data(as_text=True)
     # Revoked from the case's list of shares, not with "Withdraw".
     shares.revoke_share(demo_session, Actor.of(conference.case.officer), invitation.share_id)
@@ -848,13 +853,17 @@ def test_a_health_lead_sees_the_conference_they_are_expected_at_and_no_offer_to_
     """The demo invites the care board's safeguarding lead to a conference to come: their
     list shows it, with no offer to convene one (their role does no casework); a case
     officer's list makes the offer."""
-    lead = demo_client(
-        demo_hub, demo_user(demo_session, "northshire-icb", Role.PARTNER_VIEWER)
-    ).get("/conferences")
-    assert lead.status_code == 200
-    page = lead.get_data(as_text=True)
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-icb", Role.PARTNER_VIEWER))
+    listed = lead.get("/conferences")
+    assert listed.status_code == 200
+    page = listed.get_data(as_text=True)
     assert "Coming up" in page
     assert "Convene a conference" not in page
+    # The agenda keeps its lines (one item a line), as its convenor wrote it.
+    shown = re.search(r'href="(/conferences/\d+)"', page)
+    assert shown is not None
+    conference_page = lead.get(shown.group(1)).get_data(as_text=True)
+    assert '<p class="govuk-body hub-text">1. What each agency holds\n2.' in conference_page
     officer = demo_client(
         demo_hub, demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER)
     ).get("/conferences")
