@@ -1,5 +1,6 @@
-"""In Chromium: a demo case officer signs in, opens a case (its address in its lines), adds
-an incident and sees it on the timeline; a demo manager signs in with a security code."""
+"""In Chromium: a demo case officer signs in, sees their cases' list whole beside its
+filters, opens a case (its address in its lines), adds an incident and sees it on the
+timeline; a demo manager signs in with a security code."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ def test_officer_adds_an_incident_and_sees_it_on_the_timeline(live_server, page:
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
+    # Beside the filters, on a laptop's screen, the list shows every column without scrolling
+    # sideways.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    table = page.locator(".hub-table-scroll").first
+    assert table.evaluate("box => box.scrollWidth <= box.clientWidth")
 
     page.get_by_label("Status").select_option("active")
     page.get_by_role("button", name="Apply filters").click()
