@@ -21,6 +21,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import shares
+from sharing.demo.timeline import at
 from sharing.models import Agency, Case, ProtocolRecord, User
 from sharing.protocols import parse_protocol, render_protocol
 from sharing.protocols import records as protocol_records
@@ -94,12 +95,14 @@ def sign_protocols(session: Session, now: datetime) -> list[ProtocolRecord]:
     records = []
     for path in sorted(PROTOCOLS.glob("*.toml")):
         text = text_signed_for(path, today)
+        # Signed on the morning of its first day, as the partnership did before sharing.
+        signed_at = min(now, at(parse_protocol(text, source=path.name).start, 10 * 60))
         record = protocol_records.import_protocol(
-            session, Actor.of(dpo), text, source=path.name, now=now
+            session, Actor.of(dpo), text, source=path.name, now=signed_at
         )
         for agency_id, role in sorted(protocol_records.party_agencies(session, record).items()):
             protocol_records.sign(
-                session, Actor.of(_first(session, agency_id, role)), record.id, now=now
+                session, Actor.of(_first(session, agency_id, role)), record.id, now=signed_at
             )
         records.append(record)
     return records
@@ -107,7 +110,8 @@ def sign_protocols(session: Session, now: datetime) -> list[ProtocolRecord]:
 
 def share_cases(session: Session, now: datetime) -> int:
     """Landlords share their red cases with the police and the council's ASB team, and
-    their noise cases with environmental health, for ASB case management."""
+    their noise cases with environmental health, for ASB case management, each a few
+    days after the case was opened."""
     protocol = session.scalar(
         select(ProtocolRecord).where(
             ProtocolRecord.key == "northshire-asb-case-management",
@@ -128,6 +132,15 @@ def share_cases(session: Session, now: datetime) -> int:
     until = min(protocol.end_on, (now + timedelta(days=120)).date())
     made = 0
     for n, case in enumerate(cases):
+        # Shared a few days after it was opened (its officer's first checks done), and
+        # never before the protocol started nor after the demo's day began.
+        shared_at = min(
+            max(
+                case.opened_at + timedelta(days=1 + n % 6, hours=n % 5),
+                at(protocol.start_on, 9 * 60),
+            ),
+            now - timedelta(minutes=1),
+        )
         partners = []
         if case.priority is not Priority.AMBER:
             partners.append("northshire-police")
@@ -145,7 +158,7 @@ def share_cases(session: Session, now: datetime) -> int:
                 protocol_id=protocol.id,
                 purpose="asb_case_management",
                 until=until,
-                now=now,
+                now=shared_at,
             )
             made += 1
     return made
