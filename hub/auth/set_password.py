@@ -3,11 +3,14 @@ or a new one after a password reset link. The link's token is moved out of the a
 bar at once (kept in the signed browser session, never in an address the hub logs), then
 the password is set under the hub's rules and the person goes on as after a password at
 sign-in: setting up their authenticator app where their roles need one, or their code
-where they have one, then signed in."""
+where they have one, then signed in. A browser already signed in (someone else, or the
+same person before) is signed out first, its session on the server ended as signing out
+ends it, so no session outlives the sign-in that replaced it."""
 
 from __future__ import annotations
 
 from flask import redirect, render_template, session, url_for
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
@@ -15,8 +18,9 @@ from wtforms.validators import DataRequired, Length
 from hub.auth.views import after_first_step, bp
 from hub.database import db
 from hub.forms import HubForm
-from sharing import accounts, password_links
+from sharing import accounts, password_links, sign_in_sessions
 from sharing.errors import InputError, LinkRefused
+from sharing.models import User
 
 #: Where the browser session keeps the link's token between its pages.
 LINK = "password_link"
@@ -65,7 +69,9 @@ def set_password() -> Response | tuple[str, int]:
                 session.pop(LINK, None)
                 return _refused(refused.why)
             else:
+                _sign_out_before(user)
                 db().commit()
+                logout_user()
                 return after_first_step(user, next_page=url_for("home.home"))
         form.password.data = form.confirm.data = ""
     status = 400 if form.errors else 200
@@ -77,8 +83,17 @@ def set_password() -> Response | tuple[str, int]:
         email=link.user.email,
         agency=link.user.agency.name,
         shortest=accounts.MIN_PASSWORD_LENGTH,
+        signed_in=current_user.is_authenticated,
     )
     return page, status
+
+
+def _sign_out_before(user: User) -> None:
+    """End the session this browser is signed in with, as signing out does (recorded), in
+    the act that sets ``user``'s password. Setting it has already ended every session of
+    ``user``'s own, this one too if it was theirs."""
+    if current_user.is_authenticated and current_user.id != user.id:
+        sign_in_sessions.sign_out(db(), current_user.session_key, current_user.actor)
 
 
 def _refused(why: str) -> tuple[str, int]:

@@ -27,8 +27,8 @@ from hub.logs import WithoutLinkTokens
 from sharing import accounts, agency_accounts, clock, known_browsers
 from sharing.access.decide import Actor
 from sharing.errors import NotAllowed
-from sharing.models import AuditEntry, PasswordLink, User
-from sharing.vocabulary import Role
+from sharing.models import AuditEntry, PasswordLink, SignInSession, User
+from sharing.vocabulary import Role, SessionEnd
 from tests.fixtures.app import PASSWORD, csrf_token, make_app, totp_secret_of
 from tests.fixtures.smtp import Inbox, free_port, smtp_server  # noqa: F401 - a fixture
 
@@ -193,6 +193,75 @@ def test_a_new_starter_added_by_an_administrator_sets_a_password_and_reaches_hom
     [reuse] = _entries(db_session, "password_link.use", "refused")
     assert reuse.basis == f"link already used (link {link.id})"
     _nothing_personal_in_the_log(db_session, user.email, "Priya", "Newstarter", "North", token)
+
+
+def test_a_link_used_in_a_browser_signed_in_as_someone_else_signs_them_out_first(
+    app: Flask, as_user, create_user, db_session: Session, inbox: Inbox
+) -> None:
+    """The administrator opens the new starter's link in their own browser: setting the
+    password ends the administrator's session on the server, as signing out does (a copy
+    of its cookie signs nobody in), before the new starter goes on signed in."""
+    admin_user = create_user("administrator", totp=False)
+    admin = as_user(user=admin_user)
+    _add(admin)
+    [message] = inbox.to("priya.newstarter@test.example")
+    copy = app.test_client()
+    copy.set_cookie("hub_session", admin.get_cookie("hub_session").value)
+    assert copy.get("/").status_code == 200
+
+    assert admin.get(f"/set-password/{_token(message)}").location == "/set-password"
+    page = admin.get("/set-password").get_data(as_text=True)
+    assert "Someone is signed in to the hub in this browser" in page
+    assert "Setting this password signs them out first" in page
+    done = admin.post(
+        "/set-password",
+        data={
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+            "csrf_token": csrf_token(admin, "/set-password"),
+        },
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert done.location == "/"
+    home = admin.get("/").get_data(as_text=True)
+    assert "Hello, Priya Newstarter" in home
+    assert admin_user.display_name not in home
+    refused = copy.get("/people")
+    assert refused.status_code == 302
+    assert refused.location.startswith("/sign-in")
+
+    db_session.expire_all()
+    [ended] = db_session.scalars(
+        select(SignInSession).where(SignInSession.user_id == admin_user.id)
+    )
+    assert ended.ended_why == SessionEnd.SIGNED_OUT
+    [signed_out] = _entries(db_session, "sign_out")
+    assert signed_out.actor_user_id == admin_user.id
+    [used] = _entries(db_session, "password_link.use")
+    assert used.actor_user_id != admin_user.id
+    assert "Sign in" not in admin.get("/").get_data(as_text=True).split("<main")[1][:200]
+
+
+def test_a_link_refused_in_a_signed_in_browser_leaves_it_signed_in(
+    app: Flask, as_user, db_session: Session, inbox: Inbox
+) -> None:
+    """A password the rules refuse ends nobody's session: the browser is still signed in
+    as before."""
+    admin = as_user("administrator")
+    _add(admin)
+    [message] = inbox.to("priya.newstarter@test.example")
+    admin.get(f"/set-password/{_token(message)}")
+    refused = admin.post(
+        "/set-password",
+        data={
+            "password": "short",
+            "confirm": "short",
+            "csrf_token": csrf_token(admin, "/set-password"),
+        },
+    )
+    assert refused.status_code == 400
+    assert admin.get("/people").status_code == 200
+    assert _entries(db_session, "sign_out") == []
 
 
 def test_a_new_manager_sets_up_their_authenticator_after_their_password(
