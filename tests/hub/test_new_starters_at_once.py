@@ -3,7 +3,10 @@ PostgreSQL through the hub's pages (demo partnership): the first add is held ope
 second waits on the database for the address; then it is let go. The second is told the
 address already has an account, nothing more is made, and its refusal is in the audit log.
 
-No sleep decides the order: the first add commits only once the second waits for its lock."""
+The same for one password link used in two browsers at once: one sets the password, the
+other is told the link was used.
+
+No sleep decides the order: the first act commits only once the second waits for its lock."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from sharing import accounts, agency_accounts
+from sharing import accounts, agency_accounts, password_links
 from sharing.access.decide import Actor
 from sharing.audit.log import integrate
 from sharing.models import AuditEntry, PasswordLink, User
@@ -23,6 +26,7 @@ from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.races import PATIENCE_SECONDS, answered_while_held
 
 EMAIL = "jo.newstarter@northshire-csp.example"
+FIRST_PASSWORD, SECOND_PASSWORD = "marmalade-kettle-orchard", "lantern-pebble-thistle"
 
 
 @pytest.mark.postgres
@@ -135,3 +139,65 @@ def test_two_reset_links_sent_at_once_send_one(hub_on_postgres: Flask) -> None:
             )
         ).all()
         assert [e.basis for e in refused] == ["a link was sent to the account a moment ago"]
+
+
+@pytest.mark.postgres
+def test_one_link_used_in_two_browsers_at_once_sets_one_password(hub_on_postgres: Flask) -> None:
+    """A new starter's link opened in two browsers, both forms sent at the same moment: the
+    first sets its password while the second waits for it, then the second is told the
+    link has been used (410), its password set nowhere, and the refusal recorded."""
+    app = hub_on_postgres
+    sessions = app.extensions["hub.sessions"]
+    with sessions() as session:
+        admin = demo_user(session, "northshire-csp", Role.ADMINISTRATOR)
+        by = Actor.of(admin)
+        user = agency_accounts.add_person(
+            session, by, email=EMAIL, name="Jo Newstarter", roles={Role.CASE_OFFICER}, team=None
+        )
+        link, token = agency_accounts.send_new_account_link(session, user, by=by)
+        session.commit()
+        user_id, link_id = user.id, link.id
+    browser = app.test_client()
+    browser.get(f"/set-password/{token}")
+    form_token = csrf_token(browser, "/set-password")
+
+    def first(taken: threading.Event, let_go: threading.Event) -> None:
+        with sessions() as session:
+            password_links.use(session, token, FIRST_PASSWORD)
+            taken.set()
+            let_go.wait(PATIENCE_SECONDS)
+            session.commit()
+
+    def second() -> object:
+        return browser.post(
+            "/set-password",
+            data={
+                "password": SECOND_PASSWORD,
+                "confirm": SECOND_PASSWORD,
+                "csrf_token": form_token,
+            },
+        )
+
+    answer = answered_while_held(app.extensions["hub.engine"], first, second)
+    assert not isinstance(answer, Exception), answer
+    assert answer.status_code == 410
+    page = answer.get_data(as_text=True)
+    assert "This link has already been used" in page
+    assert EMAIL not in page
+    assert browser.get("/").status_code == 302  # not signed in
+    with sessions() as session:
+        assert accounts.authenticate(session, EMAIL, FIRST_PASSWORD).user is not None
+        assert accounts.authenticate(session, EMAIL, SECOND_PASSWORD).user is None
+        session.rollback()
+        integrate(session)
+        session.commit()
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "password_link.use")
+            .order_by(AuditEntry.seq)
+        ).all()
+        assert [(e.outcome, e.actor_user_id) for e in entries] == [
+            ("allowed", user_id),
+            ("refused", user_id),
+        ]
+        assert entries[1].basis == f"link already used (link {link_id})"
