@@ -9,6 +9,7 @@ the operator, does."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -206,6 +207,21 @@ def change_roles(
     )
     sign_in_sessions.end_all(session, user, SessionEnd.ENDED_BY_MANAGER, by=by)
     return True
+
+
+def refuse_input(
+    session: Session, by: Actor, fields: Sequence[str], *, user_id: int | None = None
+) -> None:
+    """Record someone added (or, with ``user_id``, that person's roles changed) that the
+    form refused before it came here (nothing filled in, no role chosen), naming the
+    fields, never their values."""
+    acts.refuse(
+        session,
+        acts.Action.ACCOUNT_CREATE if user_id is None else acts.Action.ACCOUNT_ROLES,
+        actor=by,
+        subject=acts.Subject("user", user_id),
+        reason=f"refused input: {', '.join(sorted(fields))}",
+    )
 
 
 def may_add_people(session: Session, actor: Actor) -> None:

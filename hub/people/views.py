@@ -178,6 +178,8 @@ def roles(user_id: int) -> Response | tuple[str, int]:
                     "success",
                 )
             return redirect(url_for("people.index"))
+    elif request.method == "POST":  # the form's own checks refused it before the core saw it
+        agency_accounts.refuse_input(db(), current_user.actor, list(form.errors), user_id=user.id)
     status = 400 if request.method == "POST" else 200
     title = f"Change {user.display_name}’s roles"
     return render_template("people/roles.html", title=title, form=form, user=user), status
@@ -272,6 +274,8 @@ def add() -> Response | tuple[str, int]:
                     "success",
                 )
             return redirect(url_for("people.index"))
+    elif request.method == "POST":  # the form's own checks refused it before the core saw it
+        agency_accounts.refuse_input(db(), current_user.actor, list(form.errors))
     status = 400 if request.method == "POST" else 200
     title = f"Add someone to {current_user.agency.name}"
     return render_template("people/add.html", title=title, form=form), status

@@ -326,6 +326,29 @@ def test_an_empty_form_names_every_field_to_fill_in_at_once(as_user, inbox: Inbo
     assert inbox.messages == []
 
 
+def test_an_add_the_form_refuses_is_recorded_naming_the_fields_not_the_values(
+    as_user, create_user, db_session: Session, inbox: Inbox
+) -> None:
+    """Nothing filled in, or no role chosen: refused by the form before the core sees it,
+    and recorded as any other refused add."""
+    admin_user = create_user("administrator")
+    admin = as_user(user=admin_user)
+    assert _add(admin, display_name="", email="", roles=[], team="").status_code == 400
+    assert _add(admin, roles=[]).status_code == 400
+    assert _add(admin, roles=["superuser"], team="Quayside " * 40).status_code == 400
+    refused = _entries(db_session, "account.create", "refused")
+    assert [(e.actor_user_id, e.object_type, e.object_id) for e in refused] == [
+        (admin_user.id, "user", None)
+    ] * 3
+    assert [e.basis for e in refused] == [
+        "refused input: display_name, email, roles",
+        "refused input: roles",
+        "refused input: roles, team",
+    ]
+    assert inbox.messages == []
+    _nothing_personal_in_the_log(db_session, "priya", "Quayside")
+
+
 def test_a_refused_add_is_recorded_naming_the_field_not_the_value(
     as_user, db_session: Session
 ) -> None:

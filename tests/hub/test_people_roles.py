@@ -94,6 +94,26 @@ def test_the_roles_form_refuses_no_role_and_a_role_not_offered(
     assert _entries(db_session, "account.roles") == []
 
 
+def test_roles_the_form_refuses_are_recorded_naming_the_field_not_the_value(
+    as_user, create_user, db_session: Session
+) -> None:
+    officer = create_user("case_officer")
+    admin_user = create_user("administrator")
+    admin = as_user(user=admin_user)
+    assert _post_roles(admin, officer, []).status_code == 400
+    assert _post_roles(admin, officer, ["case_officer", "superuser"]).status_code == 400
+    assert _post_roles(admin, officer, ["case_officer"], team="Quayside " * 40).status_code == 400
+    refused = _entries(db_session, "account.roles", "refused")
+    assert [(e.actor_user_id, e.object_type, e.object_id) for e in refused] == [
+        (admin_user.id, "user", str(officer.id))
+    ] * 3
+    assert [e.basis for e in refused] == [
+        "refused input: roles",
+        "refused input: roles",
+        "refused input: team",
+    ]
+
+
 def test_an_administrator_cannot_give_themselves_a_manager_or_dpo_role_to_read_cases(
     as_user, create_user, db_session: Session
 ) -> None:
