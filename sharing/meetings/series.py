@@ -27,7 +27,7 @@ from sharing.audit import acts
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
-from sharing.meetings import conferences
+from sharing.meetings import conferences, sitting_clashes
 from sharing.models import (
     Agency,
     Case,
@@ -243,6 +243,13 @@ def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) ->
         raise NotAllowed("the actor's agency is not of the partnership")
     settings = checked_settings(session, agency.area_id, data)
     place, link = _when_and_where(data.first_at, data.place, data.video_link, now)
+    sitting_clashes.check_free(
+        session,
+        data.first_at,  # type: ignore[arg-type]  # checked by _when_and_where
+        series_id=None,
+        chair_id=settings.chair.id,
+        area_id=agency.area_id,
+    )
     series = MeetingSeries(
         area_id=agency.area_id,
         agency_id=agency.id,
@@ -331,14 +338,13 @@ def schedule(
         place, link = _when_and_where(starts_at, place, video_link, now)
         # Scheduled twice at once (the chair and a manager): the second waits, then sees it.
         read_for_change(session, series)
-        if session.scalar(
-            select(MeetingSitting.id).where(
-                MeetingSitting.series_id == series.id,
-                MeetingSitting.starts_at == starts_at,
-                MeetingSitting.cancelled_at.is_(None),
-            )
-        ):
-            raise InputError("starts_at", "The meeting already sits then")
+        sitting_clashes.check_free(
+            session,
+            starts_at,  # type: ignore[arg-type]  # checked by _when_and_where
+            series_id=series.id,
+            chair_id=series.chair_id,
+            area_id=series.area_id,
+        )
     sitting = MeetingSitting(
         series=series,
         starts_at=starts_at,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock, notices, stamps
@@ -25,7 +24,7 @@ from sharing.cases import shares
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
-from sharing.meetings import conferences, requests, series
+from sharing.meetings import conferences, requests, series, sitting_clashes
 from sharing.models import Conference, MeetingSitting
 from sharing.vocabulary import ConferenceStatus, NoticeKind, SittingCancelReason
 
@@ -205,15 +204,14 @@ def _checked_time(
         raise InputError("starts_at", "The sitting must move to a time in the future")
     if starts_at > now + conferences.FURTHEST_AHEAD:
         raise InputError("starts_at", "The sitting must be within a year from today")
-    if session.scalar(
-        select(MeetingSitting.id).where(
-            MeetingSitting.series_id == sitting.series_id,
-            MeetingSitting.id != sitting.id,
-            MeetingSitting.starts_at == starts_at,
-            MeetingSitting.cancelled_at.is_(None),
-        )
-    ):
-        raise InputError("starts_at", "The meeting already sits then")
+    sitting_clashes.check_free(
+        session,
+        starts_at,
+        series_id=sitting.series_id,
+        chair_id=sitting.series.chair_id,
+        area_id=sitting.series.area_id,
+        sitting_id=sitting.id,
+    )
     for conference in planned:
         protocol = conference.protocol
         if clock.day_of(starts_at) > protocol.end_on:

@@ -22,7 +22,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.errors import InputError
-from sharing.meetings import series, sittings
+from sharing.meetings import series, sitting_clashes, sittings
 from sharing.models import (
     AuditEntry,
     Case,
@@ -59,7 +59,7 @@ def _new_sitting(session: Session, days: int = 0) -> MeetingSitting:
     group = _group(session)
     taken = {s.starts_at for s in group.sittings}
     when = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3 + days)
-    while when in taken:
+    while any(abs(when - t) < sitting_clashes.SITTING_LENGTH for t in taken):
         when += timedelta(hours=5)
     sitting = series.schedule(session, Actor.of(group.chair), group.id, when)
     session.commit()
@@ -193,7 +193,7 @@ def test_a_move_is_refused_at_its_field_and_nothing_moves(demo_hub, demo_session
     cases = [
         ({"starts_at-day": ""}, "The date and time the sitting moves to must include a day"),
         (_when(clock.now() - timedelta(days=1)), "must move to a time in the future"),
-        (_when(other.starts_at), "The meeting already sits then"),
+        (_when(other.starts_at), "The meeting already sits on"),
         (_when(clock.now() + timedelta(days=400)), "within a year"),
     ]
     if late < clock.now() + timedelta(days=366):

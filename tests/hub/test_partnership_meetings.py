@@ -230,7 +230,7 @@ def test_the_chair_schedules_the_sitting_the_cadence_proposes_and_others_may_not
     # The same time again is refused, saying why.
     again = chair.post(f"/meetings/{group.id}/sittings/new", data=data)
     assert again.status_code == 400
-    assert "The meeting already sits then" in again.get_data(as_text=True)
+    assert "The meeting already sits on" in again.get_data(as_text=True)
     past = chair.post(
         f"/meetings/{group.id}/sittings/new",
         data={**data, "starts_at-year": str(proposed.year - 1)},
