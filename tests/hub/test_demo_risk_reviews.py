@@ -23,18 +23,23 @@ def _reviews_due(page: str) -> str:
     return page[start : page.index("</table>", start)]
 
 
-def test_the_police_officers_see_one_or_two_reviews_due_and_every_case_assessed(
-    demo_hub, demo_session
-) -> None:
-    police = demo_session.scalar(select(Agency).where(Agency.code == "northshire-police"))
+def _officers(session, code: str) -> list[User]:  # type: ignore[no-untyped-def]
+    """The case officers of the demo agency ``code`` (there are some)."""
+    agency = session.scalar(select(Agency).where(Agency.code == code))
     officers = [
         u
-        for u in demo_session.scalars(select(User).where(User.agency_id == police.id))
+        for u in session.scalars(select(User).where(User.agency_id == agency.id))
         if Role.CASE_OFFICER in u.roles
     ]
     assert officers
+    return officers
+
+
+def test_the_police_officers_see_one_or_two_reviews_due_and_every_case_assessed(
+    demo_hub, demo_session
+) -> None:
     rows = 0
-    for officer in officers:
+    for officer in _officers(demo_session, "northshire-police"):
         section = _reviews_due(demo_client(demo_hub, officer).get("/").get_data(as_text=True))
         assert "Not assessed yet" not in section
         listed = len(re.findall(r'class="govuk-table__cell hub-reference"', section))
@@ -46,13 +51,6 @@ def test_the_police_officers_see_one_or_two_reviews_due_and_every_case_assessed(
 def test_environmental_health_has_assessed_the_victims_of_its_red_cases(
     demo_hub, demo_session
 ) -> None:
-    eh = demo_session.scalar(select(Agency).where(Agency.code == "northshire-eh"))
-    officers = [
-        u
-        for u in demo_session.scalars(select(User).where(User.agency_id == eh.id))
-        if Role.CASE_OFFICER in u.roles
-    ]
-    assert officers
-    for officer in officers:
+    for officer in _officers(demo_session, "northshire-eh"):
         section = _reviews_due(demo_client(demo_hub, officer).get("/").get_data(as_text=True))
         assert "Not assessed yet" not in section
