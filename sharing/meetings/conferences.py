@@ -211,12 +211,16 @@ def convene(
     missing or too long, a time past, too far ahead or after the protocol ends (the
     invitations' shares end with it), no place or link, a chair who may not chair, an
     agency the protocol does not cover, or an attendee of an agency not at
-    the table."""
+    the table; each refusal recorded once (``conference.convene``, or ``share.create``
+    for an invitation's share refused)."""
     authorised.require(Act.CONVENE)
     try:
         return _convene(session, authorised, data, share_days, now or clock.now())
     except InputError as refused:
-        refuse_input(session, authorised, [refused.field])
+        # An invitation's share refused has recorded its own refusal (``share.create``,
+        # naming the agency, the protocol and the rule): one refusal, one entry.
+        if not acts.refused_in(session):
+            refuse_input(session, authorised, [refused.field])
         raise
 
 

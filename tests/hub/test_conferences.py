@@ -5,6 +5,7 @@ its field, nothing written and the refusal audited."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -868,3 +869,59 @@ def test_a_health_lead_sees_the_conference_they_are_expected_at_and_no_offer_to_
         demo_hub, demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER)
     ).get("/conferences")
     assert "Convene a conference from a case's page" in officer.get_data(as_text=True)
+
+
+def _eh_case(session: Session) -> Case:
+    return session.scalar(
+        select(Case)
+        .where(
+            Case.agency.has(code="northshire-eh"),
+            Case.status == CaseStatus.ACTIVE,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.officer_id.is_not(None),
+        )
+        .order_by(Case.id)
+    )
+
+
+def test_an_invitation_share_refused_as_a_conference_is_convened_is_recorded_once(
+    demo_hub, demo_session
+) -> None:
+    """Environmental health is not a party to the Community Trigger protocol, so it cannot
+    share its case under it: convening under it is refused at the protocol, and the log
+    holds one refusal, the share's, naming the rule, not a second for the conference."""
+    case = _eh_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    trigger = demo_session.scalar(
+        select(ProtocolRecord).where(
+            ProtocolRecord.key == "northshire-community-trigger", ProtocolRecord.status == "active"
+        )
+    )
+    when = clock.now() + timedelta(days=7)
+    path = f"/cases/{case.id}/conferences/new"
+    last = demo_session.scalar(select(func.max(AuditEntry.seq)))
+    response = officer.post(
+        path,
+        data={
+            "csrf_token": csrf_token(officer, path),
+            "question": QUESTION,
+            "starts_at-day": str(when.day),
+            "starts_at-month": str(when.month),
+            "starts_at-year": str(when.year),
+            "starts_at-hour": "10",
+            "starts_at-minute": "30",
+            "place": "Civic Centre, committee room 2",
+            "protocol_purpose": f"{trigger.id}:community_trigger",
+            "agencies": [str(_agency(demo_session, "northshire-police").id)],
+            "chair": str(demo_user(demo_session, "northshire-eh", Role.MANAGER).id),
+        },
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "is not a party to" in html.unescape(response.get_data(as_text=True))
+    demo_session.expire_all()
+    refused = demo_session.scalars(
+        select(AuditEntry).where(AuditEntry.seq > last, AuditEntry.outcome == "refused")
+    ).all()
+    assert [e.action for e in refused] == ["share.create"]
+    assert f"agency {case.agency_id} is not a party to protocol" in refused[0].basis
