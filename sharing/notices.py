@@ -243,15 +243,17 @@ def conference_cancelled(
         )
 
 
+def _about(conference: Conference) -> ColumnElement[bool]:
+    """Whether a notice is about the conference: it links to its page or a page below it
+    (its requests), not to another's (``/conferences/70`` for ``/conferences/7``)."""
+    path = f"/conferences/{conference.id}"
+    return (Notice.path == path) | Notice.path.startswith(f"{path}/")
+
+
 def about_moved(session: Session, conference: Conference) -> None:
     """Move the moment the notices about the conference still waiting to be sent name (its
     invitation, its requests) to its time now."""
-    path = f"/conferences/{conference.id}"
-    waiting = session.scalars(
-        select(Notice).where(
-            Notice.sent_at.is_(None), (Notice.path == path) | Notice.path.startswith(f"{path}/")
-        )
-    )
+    waiting = session.scalars(select(Notice).where(Notice.sent_at.is_(None), _about(conference)))
     for notice in waiting:
         notice.about = conference.starts_at
 
@@ -259,18 +261,16 @@ def about_moved(session: Session, conference: Conference) -> None:
 def drop_about_conference(session: Session, conference: Conference) -> int:
     """Drop the notices about the conference still waiting to be sent, as it is cancelled
     (its invitation, its requests): no one is asked to come, nor what they hold. How many."""
-    path = f"/conferences/{conference.id}"
-    return _drop_waiting(session, (Notice.path == path) | Notice.path.startswith(f"{path}/"))
+    return _drop_waiting(session, _about(conference))
 
 
 def withdraw_unsent(session: Session, agency_id: int, conference: Conference) -> int:
     """Drop the notices about the conference still waiting to go to an agency whose
     invitation was withdrawn (its invitation, its information request); how many."""
-    path = f"/conferences/{conference.id}"
     return _drop_waiting(
         session,
         Notice.user_id.in_(select(User.id).where(User.agency_id == agency_id)),
-        (Notice.path == path) | Notice.path.startswith(f"{path}/"),
+        _about(conference),
     )
 
 
