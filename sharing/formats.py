@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TypeVar
 
 from sharing.errors import InputError
 from sharing.models.base import MAX_ID
@@ -115,6 +118,25 @@ def checked_text(field: str, value: str, *, limit: int, what: str, required: str
     if has_control_characters(value):
         raise InputError(field, with_control_characters(what))
     return value
+
+
+Reason = TypeVar("Reason", bound=StrEnum)
+
+
+def reason_and_note(
+    offered: Iterable[Reason], reason: str, note: str, *, other: Reason, limit: int, what: str
+) -> tuple[Reason, str]:
+    """The reason among ``offered`` whose value is ``reason``, and ``note`` as
+    ``checked_text`` gives it; or ``InputError`` at "reason" when none is, and at "note"
+    for a note too long, holding control characters, or missing for ``other`` ("another
+    reason"). The messages name what is cancelled as ``what`` ("the sitting")."""
+    why = next((r for r in offered if r.value == reason), None)
+    if why is None:
+        raise InputError("reason", f"Choose why {what} is cancelled")
+    note = checked_text("note", note, limit=limit, what="the note")
+    if why is other and not note:
+        raise InputError("note", f"Say why {what} is cancelled")
+    return why, note
 
 
 def is_email_address(text: str) -> bool:

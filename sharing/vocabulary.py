@@ -543,8 +543,11 @@ class SittingCancelReason(Labelled):
 
 class ConferenceCancelReason(Labelled):
     """Why a case conference is cancelled (said to the people expected). The convenor
-    chooses from the first few; closing or erasing its case cancels it for the last two."""
+    chooses from the first few ("It did not take place" once its time has passed); closing
+    or erasing its case cancels it for the next two, and its partnership meeting for the
+    last two (its sitting cancelled, or the conference taken off the sitting's agenda)."""
 
+    DID_NOT_TAKE_PLACE = "did_not_take_place", "It did not take place"
     NO_LONGER_NEEDED = "no_longer_needed", "It is no longer needed"
     MOVED_AWAY = "moved_away", "Someone it is about has moved away"
     TENANCY_ENDED = "tenancy_ended", "The tenancy of the person reported has ended"
@@ -553,14 +556,30 @@ class ConferenceCancelReason(Labelled):
     OTHER = "other", "Another reason (say in the note)"
     CASE_CLOSED = "case_closed", "The case was closed"
     CASE_ERASED = "case_erased", "The case was erased"
+    SITTING_CANCELLED = "sitting_cancelled", "Its partnership meeting's sitting was cancelled"
+    TAKEN_OFF = "taken_off", "It was taken off its partnership meeting's agenda"
 
     @classmethod
-    def offered(cls) -> list[tuple[str, str]]:
-        """The reasons a person cancelling chooses from (not closing nor erasing)."""
-        return [(m.value, m.label) for m in cls if m not in _BY_THE_CASE]
+    def offered(cls, *, passed: bool = False) -> list[tuple[str, str]]:
+        """The reasons a person cancelling chooses from (not those its case or its
+        partnership meeting gives it); "It did not take place" only once its time has
+        ``passed``."""
+        return [
+            (m.value, m.label)
+            for m in cls
+            if m not in _NOT_CHOSEN and (passed or m is not cls.DID_NOT_TAKE_PLACE)
+        ]
 
 
-_BY_THE_CASE = frozenset({ConferenceCancelReason.CASE_CLOSED, ConferenceCancelReason.CASE_ERASED})
+#: The reasons a conference is cancelled for by its case or its partnership meeting.
+_NOT_CHOSEN = frozenset(
+    {
+        ConferenceCancelReason.CASE_CLOSED,
+        ConferenceCancelReason.CASE_ERASED,
+        ConferenceCancelReason.SITTING_CANCELLED,
+        ConferenceCancelReason.TAKEN_OFF,
+    }
+)
 
 
 class Cadence(Labelled):

@@ -16,7 +16,6 @@ from hub.guard import forbid
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.meetings import conference_cancelling
 from sharing.models import Conference
-from sharing.vocabulary import ConferenceCancelReason
 
 
 class CancelForm(HubForm):
@@ -43,12 +42,13 @@ def _conference(conference_id: int) -> Conference:
 
 @bp.route("/conferences/<int:conference_id>/cancel", methods=["GET", "POST"])
 def cancel(conference_id: int) -> Response | tuple[str, int]:
-    """Asks first, with the reason; only "Yes, cancel the conference" cancels it. A
-    conference cancelled or held meanwhile is said in place of the form; a form opened
-    before it changed is shown again, saying so."""
+    """Asks first, with the reason ("It did not take place" too once its time has
+    passed); only "Yes, cancel the conference" cancels it. A conference cancelled or held
+    meanwhile is said in place of the form; a form opened before it changed is shown
+    again, saying so."""
     form = CancelForm()
-    form.reason.choices = ConferenceCancelReason.offered()
     conference = _conference(conference_id)
+    form.reason.choices = conference_cancelling.reasons(conference)
     opened.carry(conference_cancelling.stamp(db(), conference) if request.method == "GET" else None)
     fixed = conference_cancelling.why_fixed(conference)
     valid = form.validate_on_submit()
@@ -90,4 +90,5 @@ def cancel(conference_id: int) -> Response | tuple[str, int]:
         form=form,
         conference=conference,
         fixed=fixed,
+        date_passed=conference_cancelling.date_passed(conference),
     ), 400 if request.method == "POST" else 200

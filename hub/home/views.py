@@ -1,5 +1,6 @@
 """The home page: the alerts waiting, by kind; my cases, reviews due and open cases by
-priority; for the Community Trigger lead, the applications by working days left; for a
+priority; the conferences I convened or chair whose date has passed, to record held or
+cancel; for the Community Trigger lead, the applications by working days left; for a
 relevant body's managers, the review recommendations their agency has open."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from hub.guard import for_every_role, may_open
 from sharing import alerts, clock
 from sharing.cases.listing import home_summary
 from sharing.cases.shares import shared_case_count
-from sharing.meetings import requests
+from sharing.meetings import conference_listing, requests
 from sharing.risk.disclose import risk_reviews_due
 from sharing.trigger import handling, listing, review_recommendations
 from sharing.vocabulary import AlertKind
@@ -36,6 +37,7 @@ def home() -> str:
     to_answer, overdue = (
         requests.waiting(db(), actor) if actor.has(*requests.ANSWERING_ROLES) else ([], [])
     )
+    date_passed = conference_listing.passed_for(db(), actor)
     procedure = current_app.extensions["hub.trigger_procedure"]
     trigger = (
         listing.waiting(db(), actor, procedure, 1, size=TRIGGER_ROWS)
@@ -59,4 +61,5 @@ def home() -> str:
         shared_count=shared_count,
         to_answer=to_answer,
         overdue_requests=overdue,
+        date_passed=date_passed,
     )

@@ -1,6 +1,7 @@
-"""The case conferences a reader may open, and the list of those their agency convened or
-is invited to, soonest first (no audit entry: a list names the conferences, their pages
-record the view).
+"""The case conferences a reader may open, the list of those their agency convened or is
+invited to, soonest first, and those whose date has passed that a reader convened or
+chairs and nobody has recorded held or cancelled (no audit entry: a list names the
+conferences, their pages record the view).
 """
 
 from __future__ import annotations
@@ -50,6 +51,24 @@ def visible(
     return decision is not None and decision.allowed
 
 
+def may_change(actor: Actor, conference: Conference) -> bool:
+    """Whether the actor (who may open the conference) may record it held or cancel it:
+    its convening agency's people and its chair."""
+    return conference.case.agency_id == actor.agency_id or minute_writing.is_chair(
+        actor, conference
+    )
+
+
+def date_passed(conference: Conference, now: datetime) -> bool:
+    """Whether the conference is still planned though its time has passed: nobody has
+    recorded it held (its attendance, minutes or decisions) nor cancelled it."""
+    return (
+        conference.status is ConferenceStatus.PLANNED
+        and conference.minutes_status is None
+        and conference.starts_at <= now
+    )
+
+
 @dataclass(frozen=True)
 class ConferenceRow:
     id: int
@@ -63,6 +82,9 @@ class ConferenceRow:
     #: the convening agency alone.
     cancel_reason: str | None = None
     cancel_note: str | None = None
+    #: Still planned though its time has passed, for a reader who may record it held or
+    #: cancel it (``date_passed``, ``may_change``).
+    date_passed: bool = False
 
 
 def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[ConferenceRow]:
@@ -86,6 +108,7 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
         .order_by(Conference.starts_at, Conference.id)
     ).all()
     known = facts_of(session, {c.case_id for c in found})
+    now = clock.now()
     rows = []
     for conference in found:
         if not visible(session, actor, conference, known=known):
@@ -105,6 +128,41 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
                 cancel_note=(
                     conference.cancel_note if conference.case.agency_id == actor.agency_id else None
                 ),
+                date_passed=date_passed(conference, now) and may_change(actor, conference),
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class PassedRow:
+    id: int
+    case_reference: str
+    starts_at: datetime
+
+
+def passed_for(session: Session, actor: Actor) -> list[PassedRow]:
+    """For the home page: the conferences the actor convened or chairs whose date has
+    passed with nobody recording them held or cancelling them (``date_passed``), longest
+    passed first; each one the actor may still open (not a locked case's, unless they are
+    in its lock; never an erased case's)."""
+    now = clock.now()
+    found = session.scalars(
+        select(Conference)
+        .join(Case, Case.id == Conference.case_id)
+        .where(
+            (Conference.convened_by_id == actor.user_id) | (Conference.chair_id == actor.user_id),
+            Conference.status == ConferenceStatus.PLANNED,
+            Conference.minutes_status.is_(None),
+            Conference.starts_at <= now,
+            Case.erased_at.is_(None),
+        )
+        .options(contains_eager(Conference.case), selectinload(Conference.invitations))
+        .order_by(Conference.starts_at, Conference.id)
+    ).all()
+    known = facts_of(session, {c.case_id for c in found})
+    return [
+        PassedRow(c.id, c.case.reference, c.starts_at)
+        for c in found
+        if visible(session, actor, c, known=known) and may_change(actor, c)
+    ]

@@ -20,7 +20,7 @@ from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.errors import NotFound
-from sharing.meetings import meeting_record, minute_writing, requests
+from sharing.meetings import conference_listing, meeting_record, minute_writing, requests
 from sharing.models import Action, Agency, Conference
 from sharing.protocols.records import purpose_title
 from sharing.vocabulary import ConferenceStatus
@@ -98,9 +98,12 @@ class ConferencePage:
     cancel_reason: str | None = None
     cancelled_at: datetime | None = None
     cancel_note: str | None = None
-    #: Whether the reader may cancel it now (its convening agency or its chair, before
-    #: its time comes: ``conference_cancelling.why_fixed``).
+    #: Whether the reader may cancel it now (its convening agency or its chair, until it
+    #: is held or cancelled: ``conference_cancelling.why_fixed``).
     may_cancel: bool = False
+    #: Whether it is still planned though its time has passed, for a reader who may
+    #: record it held or cancel it (``conference_listing.date_passed``).
+    date_passed: bool = False
 
     @property
     def action_ids(self) -> list[int]:
@@ -193,6 +196,7 @@ def read_conference(
             select(Action).where(Action.conference_id == conference.id).order_by(Action.id)
         )
     )
+    may_change = decision.own_agency or minute_writing.is_chair(actor, conference)
     return ConferencePage(
         id=conference.id,
         case_id=conference.case_id,
@@ -238,10 +242,10 @@ def read_conference(
         cancel_reason=conference.cancel_reason.label if conference.cancel_reason else None,
         cancelled_at=conference.cancelled_at,
         cancel_note=conference.cancel_note if decision.own_agency else None,
-        may_cancel=(decision.own_agency or minute_writing.is_chair(actor, conference))
+        may_cancel=may_change
         and conference.status is ConferenceStatus.PLANNED
-        and conference.minutes_status is None
-        and conference.starts_at > clock.now(),
+        and conference.minutes_status is None,
+        date_passed=may_change and conference_listing.date_passed(conference, clock.now()),
     )
 
 

@@ -6,8 +6,10 @@ its agenda.
 A sitting moved (to another time, place or video link) takes the conferences on its
 agenda with it: each meets at its new time and place and, at a new time, its
 invitations' shares end as convening sets them (``Conference.shares_end``) and its
-information requests fall due as asking sets them. A sitting cancelled cancels them:
-each invitation's share ends at once and the notices still waiting about it are dropped.
+information requests fall due as asking sets them. A sitting cancelled cancels them, each
+for that reason of its own ("Its partnership meeting's sitting was cancelled", its own
+``conference.cancel`` entry): each invitation's share ends at once and the notices still
+waiting about it are dropped.
 Either way its members, and the people of each case on its agenda, are told by notice.
 """
 
@@ -20,13 +22,17 @@ from sqlalchemy.orm import Session
 from sharing import clock, notices, stamps
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.cases import shares
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.formats import checked_text
-from sharing.meetings import conferences, requests, series, sitting_clashes
+from sharing.formats import reason_and_note
+from sharing.meetings import conference_cancelling, conferences, requests, series, sitting_clashes
 from sharing.models import Conference, MeetingSitting
-from sharing.vocabulary import ConferenceStatus, NoticeKind, SittingCancelReason
+from sharing.vocabulary import (
+    ConferenceCancelReason,
+    ConferenceStatus,
+    NoticeKind,
+    SittingCancelReason,
+)
 
 MAX_NOTE = 500
 #: The field a refusal names when the sitting can no longer be moved or cancelled at all.
@@ -284,7 +290,14 @@ def cancel(
     subject = acts.Subject("meeting_sitting", sitting.id)
     planned = _ready(session, actor, sitting, action, opened, now)
     with acts.refusing_input(session, action, actor=actor, subject=subject):
-        why, note = _reason(reason, note)
+        why, note = reason_and_note(
+            SittingCancelReason,
+            reason,
+            note,
+            other=SittingCancelReason.OTHER,
+            limit=MAX_NOTE,
+            what="the sitting",
+        )
     call_off(session, actor, sitting, planned, why, note, now=now)
     return sitting
 
@@ -303,12 +316,21 @@ def call_off(
     """Cancel the sitting (held for change, not yet held) with its ``planned``
     conferences, telling its members and the people of each case on its agenda; one
     ``meeting.cancel`` entry naming the reason, ``because`` (ids only), the conferences
-    cancelled and the shares ended, never the note."""
+    cancelled and the shares ended, never the note; and one ``conference.cancel`` entry a
+    conference, naming its case, its own reason (its sitting was cancelled) and its
+    shares ended."""
     notices.sitting_changed(session, sitting, NoticeKind.SITTING_CANCELLED, actor.user_id, now)
     sitting.cancelled_at, sitting.cancelled_by_id = now, actor.user_id
     sitting.cancel_reason, sitting.cancel_note = why, note or None
     sitting.changed_by_user(actor.user_id, now)
-    ended = [s for conference in planned for s in cancel_planned(session, actor, conference, now)]
+    ended = []
+    for conference in planned:
+        its = conference_cancelling.end(
+            session, actor, conference, ConferenceCancelReason.SITTING_CANCELLED, now=now
+        )
+        session.flush()
+        conference_cancelling.record(session, actor, conference, its, f"with sitting {sitting.id}")
+        ended += its
     session.flush()
     acts.record(
         session,
@@ -326,13 +348,16 @@ def take_off(
     session: Session, actor: Actor, conference: Conference, *, now: datetime, because: str
 ) -> list[int]:
     """Take a planned conference off its sitting's agenda (the sitting goes on with the
-    rest): it is cancelled, its invitations' shares end at once and the notices still
-    waiting about it are dropped, and the people it expected and who brought it are told
-    the sitting's agenda changed. One ``meeting.cancel`` entry on its case, naming the
-    conference, ``because`` (ids only) and the shares ended; the shares ended."""
+    rest): it is cancelled for that reason of its own ("It was taken off its partnership
+    meeting's agenda"), its invitations' shares end at once and the notices still waiting
+    about it are dropped, and the people it expected and who brought it are told the
+    sitting's agenda changed. One ``meeting.cancel`` entry on its case, naming the
+    conference, its reason, ``because`` (ids only) and the shares ended; the shares
+    ended."""
     sitting = conference.sitting
     people = [a.user for a in conference.expected] + [conference.convened_by]
-    ended = cancel_planned(session, actor, conference, now)
+    why = ConferenceCancelReason.TAKEN_OFF
+    ended = conference_cancelling.end(session, actor, conference, why, now=now)
     conference.sitting = None
     if sitting is not None:
         notices.queue(
@@ -352,37 +377,10 @@ def take_off(
         subject=acts.Subject("case", conference.case_id),
         purpose=conference.purpose,
         basis=f"conference {conference.id} taken off sitting "
-        f"{sitting.id if sitting else None}; {because}"
+        f"{sitting.id if sitting else None}; reason {why.value}; {because}"
         + (f"; shares {acts.ids(sorted(ended))} ended" if ended else ""),
     )
     return ended
-
-
-def cancel_planned(
-    session: Session, actor: Actor, conference: Conference, now: datetime
-) -> list[int]:
-    """Cancel a planned conference, now, by ``actor``: its notices still waiting dropped,
-    its invitations' shares ended (each audited); the shares ended. With its sitting, or
-    on its own and with its case (``sharing.meetings.conference_cancelling``)."""
-    conference.status = ConferenceStatus.CANCELLED
-    conference.cancelled_at, conference.cancelled_by_id = now, actor.user_id
-    notices.drop_about_conference(session, conference)
-    ended = []
-    for invitation in conference.invitations:
-        if invitation.withdrawn_at is None and invitation.share.revoked_at is None:
-            shares.end_with_conference(session, actor, invitation.share, now)
-            ended.append(invitation.share_id)
-    return ended
-
-
-def _reason(reason: str, note: str) -> tuple[SittingCancelReason, str]:
-    why = SittingCancelReason.of(reason)
-    if why is None:
-        raise InputError("reason", "Choose why the sitting is cancelled")
-    note = checked_text("note", note, limit=MAX_NOTE, what="the note")
-    if why is SittingCancelReason.OTHER and not note:
-        raise InputError("note", "Say why the sitting is cancelled")
-    return why, note
 
 
 def refuse_input(

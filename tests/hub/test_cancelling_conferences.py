@@ -316,25 +316,6 @@ def test_a_conference_held_can_no_longer_be_cancelled(demo_hub, demo_session) ->
     )
 
 
-def test_a_conference_whose_time_has_come_can_no_longer_be_cancelled(
-    demo_hub, demo_session
-) -> None:
-    officer, conference = _convene(demo_hub, demo_session)
-    begun = _reloaded(demo_session, conference)
-    begun.starts_at = clock.now() - timedelta(minutes=5)
-    demo_session.commit()
-    assert "Cancel this conference" not in officer.get(f"/conferences/{conference.id}").get_data(
-        as_text=True
-    )
-    sent = {"csrf_token": csrf_token(officer, "/"), "reason": "moved_away"}
-    response = officer.post(_path(conference), data=sent)
-    assert response.status_code == 400
-    assert "The conference has taken place, so it can no longer be cancelled" in (
-        response.get_data(as_text=True)
-    )
-    assert _reloaded(demo_session, conference).status is ConferenceStatus.PLANNED
-
-
 def test_a_form_opened_before_the_conference_moved_is_refused_saying_so(
     demo_hub, demo_session
 ) -> None:

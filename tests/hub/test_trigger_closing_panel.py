@@ -30,7 +30,14 @@ from sharing.models import (
     TriggerApplication,
     TriggerCaseRequest,
 )
-from sharing.vocabulary import CaseStatus, ConferenceStatus, NoticeKind, Role, SittingCancelReason
+from sharing.vocabulary import (
+    CaseStatus,
+    ConferenceCancelReason,
+    ConferenceStatus,
+    NoticeKind,
+    Role,
+    SittingCancelReason,
+)
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
 from tests.hub.test_trigger_closing import NOTE, _day, _opened
 from tests.hub.test_trigger_review import _convene, _lead, _met, _panel, _post
@@ -116,7 +123,11 @@ def test_withdrawn_it_cancels_the_sitting_that_reviews_it_alone(hub, session) ->
     assert sitting.cancel_reason is SittingCancelReason.NOTHING_TO_DISCUSS
     assert "withdrawn by the applicant" in sitting.cancel_note
     assert conference.status is ConferenceStatus.CANCELLED
+    assert conference.cancel_reason is ConferenceCancelReason.SITTING_CANCELLED
     assert all(s.revoked_at is not None for s in _shares(session, conference))
+    its_own = _entries(session, "conference.cancel")[-1]
+    assert its_own.object_id == str(conference.id)
+    assert f"reason sitting_cancelled; with sitting {sitting.id}" in its_own.basis
     # Its members and the people the case's conference expected are told, by the notice
     # a cancelled sitting sends, naming the sitting, never the case or the application.
     told = session.scalars(select(Notice).where(Notice.kind == NoticeKind.SITTING_CANCELLED)).all()
@@ -167,6 +178,7 @@ def test_a_sitting_with_other_business_goes_on_without_its_cases(hub, session) -
     session.expire_all()
     assert not sitting.cancelled
     assert conference.status is ConferenceStatus.CANCELLED
+    assert conference.cancel_reason is ConferenceCancelReason.TAKEN_OFF
     assert conference.sitting_id is None  # off the agenda
     assert all(s.revoked_at is not None for s in _shares(session, conference))
     assert other.status is ConferenceStatus.PLANNED
@@ -179,7 +191,9 @@ def test_a_sitting_with_other_business_goes_on_without_its_cases(hub, session) -
         select(Notice).where(Notice.kind == NoticeKind.SITTING_CANCELLED)
     ).all()
     taken_off = _entries(session, "meeting.cancel")[-1]
-    assert taken_off.basis.startswith(f"conference {conference.id} taken off sitting {sitting.id}")
+    assert taken_off.basis.startswith(
+        f"conference {conference.id} taken off sitting {sitting.id}; reason taken_off; "
+    )
     assert f"trigger application {application.id} closed" in taken_off.basis
     assert _entries(session, "trigger.withdraw")[-1].basis.endswith(
         f"; left sitting {sitting.id}, conferences {conference.id} taken off"

@@ -445,3 +445,77 @@ def test_a_conference_cancelled_twice_at_once_is_cancelled_once_and_the_second_t
         ).all()
         assert told
         assert len(told) == len(set(told))
+
+
+def _passed(sessions: sessionmaker[Session]) -> tuple[int, Actor]:
+    """A demo conference still planned whose time passed yesterday with nobody recording
+    it held or cancelling it: its id and its convening officer."""
+    with sessions() as session:
+        conference = next(
+            c
+            for c in session.scalars(
+                select(Conference)
+                .where(
+                    Conference.status == ConferenceStatus.PLANNED,
+                    Conference.minutes_status.is_(None),
+                )
+                .order_by(Conference.id)
+            )
+            if not c.case.locked and c.case.officer is not None
+        )
+        conference.starts_at = clock.now() - timedelta(days=1)
+        session.commit()
+        return conference.id, Actor.of(conference.case.officer)
+
+
+def test_a_conference_cancelled_as_it_did_not_take_place_as_its_minutes_are_begun_is_not_both(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """Its date passed: the officer cancels it (it did not take place) in one tab as the
+    chair begins its minutes (it was held) in another. The second waits for the first,
+    then is refused: it is cancelled with no minutes, or held and not cancelled."""
+    conference_id, officer = _passed(sessions)
+    with sessions() as session:
+        chair = Actor.of(session.get(Conference, conference_id).chair)
+
+    def cancel(session: Session) -> None:
+        conference_cancelling.cancel(session, officer, conference_id, "did_not_take_place")
+
+    def minute(session: Session) -> None:
+        minutes.save_minute(session, chair, conference_id, "Attendance", "All attended")
+
+    assert _race(demo_database[0], sessions, cancel, minute) == [
+        "done",
+        "The conference was cancelled",
+    ]
+    with sessions() as session:
+        cancelled = session.get(Conference, conference_id)
+        assert cancelled.status is ConferenceStatus.CANCELLED
+        assert cancelled.minutes_status is None
+        assert not cancelled.minutes
+
+
+def test_minutes_begun_as_the_conference_is_cancelled_as_it_did_not_take_place_keep_it_held(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    conference_id, officer = _passed(sessions)
+    with sessions() as session:
+        chair = Actor.of(session.get(Conference, conference_id).chair)
+        subject = ("conference", conference_id)
+        cancelled_before = _entries(session, acts.Action.CONFERENCE_CANCEL, *subject)
+
+    def minute(session: Session) -> None:
+        minutes.save_minute(session, chair, conference_id, "Attendance", "All attended")
+
+    def cancel(session: Session) -> None:
+        conference_cancelling.cancel(session, officer, conference_id, "did_not_take_place")
+
+    assert _race(demo_database[0], sessions, minute, cancel) == [
+        "done",
+        "Minutes are recorded for the conference, so it has been held",
+    ]
+    with sessions() as session:
+        held = session.get(Conference, conference_id)
+        assert held.status is ConferenceStatus.HELD
+        assert held.minutes_status is MinutesStatus.DRAFT
+        assert _entries(session, acts.Action.CONFERENCE_CANCEL, *subject) == cancelled_before
