@@ -28,7 +28,14 @@ from sharing.vocabulary import (
 )
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client
-from tests.hub.test_cancelling_conferences import _cancel, _convene, _entries, _path, _reloaded
+from tests.hub.test_cancelling_conferences import (
+    _cancel,
+    _close,
+    _convene,
+    _entries,
+    _path,
+    _reloaded,
+)
 from tests.hub.test_moving_sittings import _chair, _sitting_with_a_case
 from tests.hub.test_moving_sittings import _form as _sitting_form
 from tests.hub.test_moving_sittings import _path as _sitting_path
@@ -178,19 +185,7 @@ def test_closing_a_case_leaves_a_conference_whose_date_passed_for_its_minutes(
     """Closing cancels only conferences still to come: one whose date passed may have been
     held, its minutes still to write; it stays on the convenor's home page to settle."""
     officer, conference = _passed(demo_hub, demo_session)
-    case = conference.case
-    path = f"/cases/{case.id}/close"
-    form = officer.get(path).get_data(as_text=True)
-    stamp = form.split('name="opened" value="', 1)[1].split('"', 1)[0]
-    response = officer.post(
-        path,
-        data={
-            "csrf_token": csrf_token(officer, path),
-            "reason": "no_contact",
-            "outcome": "not_resolved",
-            "opened": stamp,
-        },
-    )
+    response = _close(officer, conference.case)
     assert response.status_code == 302, response.get_data(as_text=True)
     left = _reloaded(demo_session, conference)
     assert left.case.status is CaseStatus.CLOSED
