@@ -3,7 +3,7 @@ by its convenor or chair once its time has passed), and its own reason when its
 partnership meeting's sitting is cancelled or a panel takes it off the sitting's agenda.
 The conferences already cancelled with their sitting are given that reason.
 
-Revision ID: 0069
+Revision ID: 0068
 Revises: 0067
 Create Date: 2026-12-08 00:00:00
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0069"
+revision = "0068"
 down_revision = "0067"
 branch_labels = None
 depends_on = None
