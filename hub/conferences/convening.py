@@ -27,7 +27,7 @@ from sharing.errors import InputError, NotAllowed
 from sharing.formats import whole_number
 from sharing.meetings import conferences
 from sharing.models import Case
-from sharing.protocols.records import shareable_purposes
+from sharing.protocols.records import party_agencies, shareable_purposes
 
 #: The purpose a new conference runs under unless the convenor chooses another.
 CONFERENCE_PURPOSE = "case_conference"
@@ -78,11 +78,14 @@ _FIELDS = {
 }
 
 
-def protocol_choices() -> list[tuple[str, str]]:
-    """Each active protocol's shareable purposes, as "protocol id:purpose" choices."""
+def protocol_choices(party_id: int | None = None) -> list[tuple[str, str]]:
+    """Each active protocol's shareable purposes, as "protocol id:purpose" choices; with
+    ``party_id``, only the protocols that agency is a party to (it can share under no
+    other)."""
     return [
         (f"{r.id}:{p.id}", f"{r.title} (version {r.version}): {p.title}")
         for r, p in shareable_purposes(db())
+        if party_id is None or party_id in party_agencies(db(), r)
     ]
 
 
@@ -124,7 +127,7 @@ def convene(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.CONVENE, "conference form")
     record = authorised.case
     form = ConveneForm()
-    purposes = protocol_choices()
+    purposes = protocol_choices(record.agency_id)
     form.protocol_purpose.choices = [("", "Choose a protocol and purpose"), *purposes]
     if request.method == "GET":
         form.protocol_purpose.data = next(

@@ -889,8 +889,10 @@ def test_an_invitation_share_refused_as_a_conference_is_convened_is_recorded_onc
     demo_hub, demo_session
 ) -> None:
     """Environmental health is not a party to the Community Trigger protocol, so it cannot
-    share its case under it: convening under it is refused at the protocol, and the log
-    holds one refusal, the share's, naming the rule, not a second for the conference."""
+    share its case under it. Its form does not offer the protocol; posted anyway (an old
+    page), it is refused at that field, one refusal in the log. The core, called directly,
+    refuses at the invitation's share: one refusal, the share's, naming the rule, not a
+    second for the conference."""
     case = _eh_case(demo_session)
     officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
     trigger = demo_session.scalar(
@@ -900,6 +902,8 @@ def test_an_invitation_share_refused_as_a_conference_is_convened_is_recorded_onc
     )
     when = clock.now() + timedelta(days=7)
     path = f"/cases/{case.id}/conferences/new"
+    chair = demo_user(demo_session, "northshire-eh", Role.MANAGER)
+    police = _agency(demo_session, "northshire-police")
     last = demo_session.scalar(select(func.max(AuditEntry.seq)))
     response = officer.post(
         path,
@@ -913,15 +917,54 @@ def test_an_invitation_share_refused_as_a_conference_is_convened_is_recorded_onc
             "starts_at-minute": "30",
             "place": "Civic Centre, committee room 2",
             "protocol_purpose": f"{trigger.id}:community_trigger",
-            "agencies": [str(_agency(demo_session, "northshire-police").id)],
-            "chair": str(demo_user(demo_session, "northshire-eh", Role.MANAGER).id),
+            "agencies": [str(police.id)],
+            "chair": str(chair.id),
         },
     )
     assert response.status_code == 400, response.get_data(as_text=True)
     assert "is not a party to" in html.unescape(response.get_data(as_text=True))
-    demo_session.expire_all()
-    refused = demo_session.scalars(
-        select(AuditEntry).where(AuditEntry.seq > last, AuditEntry.outcome == "refused")
-    ).all()
-    assert [e.action for e in refused] == ["share.create"]
-    assert f"agency {case.agency_id} is not a party to protocol" in refused[0].basis
+
+    def refused_since(seq: int) -> list[tuple[str, str]]:
+        demo_session.expire_all()
+        return [
+            (e.action, e.basis)
+            for e in demo_session.scalars(
+                select(AuditEntry).where(AuditEntry.seq > seq, AuditEntry.outcome == "refused")
+            )
+        ]
+
+    assert refused_since(last) == [("conference.convene", "refused input: protocol_purpose")]
+
+    last = demo_session.scalar(select(func.max(AuditEntry.seq)))
+    authorised = authorise(demo_session, Actor.of(case.officer), case.id, Act.CONVENE)
+    data = conferences.ConferenceInput(
+        question=QUESTION,
+        starts_at=when,
+        protocol_id=trigger.id,
+        purpose="community_trigger",
+        agency_ids=[police.id],
+        chair_id=chair.id,
+        place="Civic Centre",
+    )
+    with pytest.raises(InputError, match="is not a party to"):
+        conferences.convene(demo_session, authorised, data, share_days=28)
+    demo_session.commit()  # the refusal stays recorded
+    refused = refused_since(last)
+    assert [action for action, _ in refused] == ["share.create"]
+    assert f"agency {case.agency_id} is not a party to protocol" in refused[0][1]
+
+
+def test_the_convening_form_offers_only_protocols_the_case_agency_is_a_party_to(
+    demo_hub, demo_session
+) -> None:
+    """Environmental health has not signed the Community Trigger protocol: its officer is
+    not offered it to convene under, where a landlord's officer, a party to it, is."""
+    case = _eh_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    form = html.unescape(officer.get(f"/cases/{case.id}/conferences/new").get_data(as_text=True))
+    assert ":case_conference" in form
+    assert ":community_trigger" not in form
+    landlord_case = _open_case(demo_session)
+    landlord = demo_client(demo_hub, demo_session.get(User, landlord_case.officer_id))
+    offered = landlord.get(f"/cases/{landlord_case.id}/conferences/new").get_data(as_text=True)
+    assert ":community_trigger" in offered
