@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.authorise import AuthorisedCase, authorise, authorise_chair
+from sharing.access.authorise import AuthorisedCase, authorise, authorise_chair, decision_on
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
@@ -242,11 +242,23 @@ def read_conference(
         cancel_reason=conference.cancel_reason.label if conference.cancel_reason else None,
         cancelled_at=conference.cancelled_at,
         cancel_note=conference.cancel_note if decision.own_agency else None,
-        may_cancel=may_change
+        may_cancel=_may_cancel(session, actor, decision, conference)
         and conference.status is ConferenceStatus.PLANNED
         and conference.minutes_status is None,
         date_passed=may_change and conference_listing.date_passed(conference, clock.now()),
     )
+
+
+def _may_cancel(session: Session, actor: Actor, decision: Decision, conference: Conference) -> bool:
+    """Whether ``conference_cancelling.canceller`` would let the reader cancel it: its
+    chair, or those of the convening agency who may end the case's shares (its officer
+    on the case, its managers). Nothing recorded."""
+    if minute_writing.is_chair(actor, conference):
+        return True
+    if not decision.own_agency:
+        return False
+    ending = decision_on(session, actor, conference.case_id, Act.REVOKE_SHARE)
+    return ending is not None and ending.allowed
 
 
 def _sitting_link(session: Session, actor: Actor, conference: Conference) -> SittingLink | None:
