@@ -26,3 +26,9 @@ class AttachForm(HubForm):
         "Description (optional)",
         validators=[TextLimit(MAX_DESCRIPTION, "the description")],
     )
+
+
+class MarkingForm(HubForm):
+    marking = EnumSelectField(
+        "Protective marking", Marking, message="Select the file's protective marking"
+    )

@@ -9,14 +9,15 @@ import base64
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hub.cases.views import case_to_work_on
+from hub import opened
+from hub.cases.views import _record, case_to_work_on
 from hub.database import db
-from hub.documents.forms import AttachForm
+from hub.documents.forms import AttachForm, MarkingForm
 from hub.forms import HubForm, accepted_once
 from hub.guard import authorised_case, require_roles
 from hub.templating import uk_datetime
 from sharing.access.decide import Act
-from sharing.cases import documents
+from sharing.cases import document_markings, documents
 from sharing.errors import InputError, NotFound
 from sharing.files.checks import WHAT_IS_ACCEPTED
 from sharing.files.stores import FileStore
@@ -105,6 +106,7 @@ def show(case_id: int, document_id: int) -> str:
         preview=preview,
         problem=opened.problem,
         purpose=purpose,
+        may_mark=authorised.decision.own_agency and authorised.case.erased_at is None,
         may_remove=authorised.decision.own_agency
         and authorised.case.status is not CaseStatus.CLOSED
         and authorised.case.erased_at is None,
@@ -135,6 +137,43 @@ def remove(case_id: int, document_id: int) -> Response | tuple[str, int]:
         case=case,
         document=line,
     ), 200
+
+
+@bp.route("/<int:case_id>/documents/<int:document_id>/marking", methods=["GET", "POST"])
+def mark(case_id: int, document_id: int) -> Response | tuple[str, int]:
+    """Set or change the document's protective marking: one attached before markings
+    were asked for, or marked wrongly. For the case officers and managers of the case's
+    agency, on an open or closed case."""
+    authorised, case = case_to_work_on(case_id, Act.MARK, "document marking form")
+    try:
+        to_mark = document_markings.to_mark(db(), authorised, document_id)
+    except NotFound:
+        abort(404)
+    form = MarkingForm()
+    if request.method == "GET":
+        form.marking.data = to_mark.marking
+    opened.carry(to_mark.stamp if request.method == "GET" else None)
+
+    def as_now() -> tuple[MarkingForm, str]:
+        now = MarkingForm(formdata=None)
+        now.marking.data = document_markings.to_mark(db(), authorised, document_id).marking
+        return now, document_markings.stamp(db(), authorised, document_id)
+
+    return _record(
+        case,
+        form,
+        lambda: document_markings.mark(
+            db(), authorised, document_id, form.marking.data, opened=opened.sent()
+        ),
+        template="documents/mark.html",
+        title=f"Protective marking of a document of {case.reference}",
+        done=f"{to_mark.line.kind} marked {form.marking.data.label if form.marking.data else ''}.",
+        unchanged="Nothing was changed: the document was marked so already.",
+        as_now=as_now,
+        anchor="documents",
+        document=to_mark.line,
+        recorded=to_mark.marking,
+    )
 
 
 @bp.route("/<int:case_id>/documents/<int:document_id>/file")

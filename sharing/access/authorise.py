@@ -44,6 +44,7 @@ REFUSED_AS = {
     Act.VIEW: acts.Action.CASE_VIEW,
     Act.RECORD: acts.Action.CASE_RECORD,
     Act.CLOSE: acts.Action.CASE_CLOSE,
+    Act.MARK: acts.Action.CASE_RECORD,
     Act.CHANGE_OFFICER: acts.Action.CASE_OFFICER,
     Act.ASSESS_RISK: acts.Action.RISK_RECORD,
     Act.SHARE: acts.Action.SHARE,

@@ -60,6 +60,7 @@ class Act(StrEnum):
     VIEW = "view"
     RECORD = "record"  # add incidents, actions, parties; change status
     CLOSE = "close"
+    MARK = "mark"  # set or change a document's protective marking, open or closed case
     CHANGE_OFFICER = "change_officer"  # give the case to another officer of the agency
     ASSESS_RISK = "assess_risk"
     SHARE = "share"
@@ -96,6 +97,7 @@ RULES: dict[Act, ActRule] = {
     Act.VIEW: ActRule(CASEWORK_ROLES, _CASEWORK, partners=True),
     Act.RECORD: ActRule(CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True),
     Act.CLOSE: ActRule(CASEWORK_ROLES, _CASEWORK, live_only=True),
+    Act.MARK: ActRule(CASEWORK_ROLES, _CASEWORK, live_only=True),
     Act.ASSESS_RISK: ActRule(CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True),
     Act.SHARE: ActRule(
         CASEWORK_ROLES, _CASEWORK, open_only=True, live_only=True, unlocked_only=True

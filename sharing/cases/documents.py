@@ -199,7 +199,7 @@ def remove(session: Session, authorised: AuthorisedCase, store: FileStore, docum
         select(Document).where(Document.id == document_id, Document.case_id == authorised.id)
     )
     if document is None:
-        _refuse(session, authorised, Act.RECORD, f"document {document_id}: {NOT_ON_CASE}")
+        refuse_document(session, authorised, Act.RECORD, f"document {document_id}: {NOT_ON_CASE}")
     what = document.kind.label
     # The preview first: a file left without its preview still reads; the reverse not.
     delete_after_commit(session, store, (document.preview_key, document.storage_key))
@@ -215,7 +215,9 @@ def remove(session: Session, authorised: AuthorisedCase, store: FileStore, docum
     return what
 
 
-def _refuse(session: Session, authorised: AuthorisedCase, act: Act, reason: str) -> NoReturn:
+def refuse_document(
+    session: Session, authorised: AuthorisedCase, act: Act, reason: str
+) -> NoReturn:
     """Record the refusal of a document (by its id, never its name), as a refused case is
     recorded, and answer "not found"."""
     if authorised.actor.agency_id != authorised.case.agency_id:
@@ -383,9 +385,9 @@ def _opened_line(
     )
     decision = authorised.decision
     if document is None:
-        _refuse(session, authorised, Act.VIEW, f"document {document_id}: {NOT_ON_CASE}")
+        refuse_document(session, authorised, Act.VIEW, f"document {document_id}: {NOT_ON_CASE}")
     if not may_read(decision, document):
-        _refuse(
+        refuse_document(
             session,
             authorised,
             Act.VIEW,

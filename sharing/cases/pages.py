@@ -74,6 +74,9 @@ class CaseView:
     decision: Decision
     may_record: bool
     erased: bool
+    #: Whether the user may set or change its documents' protective markings (its own
+    #: agency's case officers and managers, open or closed, not erased).
+    may_mark: bool
     parties: list[PersonView] = field(default_factory=list)
     incidents: list[IncidentView] = field(default_factory=list)
     actions: list[ActionView] = field(default_factory=list)
@@ -190,6 +193,7 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
         and case.status is not CaseStatus.CLOSED
         and case.erased_at is None,
         erased=case.erased_at is not None,
+        may_mark=decision.own_agency and case.erased_at is None,
         erased_at=case.erased_at,
         parties=[
             PersonView(
