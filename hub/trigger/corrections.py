@@ -15,16 +15,34 @@ from hub.trigger.recording import ApplicationForm, application_input
 from hub.trigger.views import _procedure, _refused_on_page, bp
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.trigger import corrections, handling
+from sharing.vocabulary import OnBehalf, TriggerChannel
 
 
 class CorrectionForm(ApplicationForm):
-    """The recording form's details, without what a correction keeps as recorded (how it
-    came, who suffered it, who applied, the consent)."""
+    """The recording form, without what a correction keeps as recorded (who suffered it)."""
 
-    channel = None
     victim_kind = None
-    on_behalf = None
-    consent_recorded = None
+
+
+def _offered(form: CorrectionForm, application: corrections.Correctable) -> CorrectionForm:
+    """``form`` with its choices: how it came as the lead records it (or "online", alone,
+    for an application sent on the online form), and who applied."""
+    online = application.channel == TriggerChannel.ONLINE.value
+    form.channel.choices = [
+        (c.value, c.label) for c in TriggerChannel if (c is TriggerChannel.ONLINE) == online
+    ]
+    form.on_behalf.choices = [("", "The victim"), *OnBehalf.choices()]
+    return form
+
+
+def _sent(form: CorrectionForm, application: corrections.Correctable) -> None:
+    """Keep as recorded the choices a form opened before they could be corrected does
+    not send (who applied and the consent go together: a box left unticked is not sent)."""
+    if "channel" not in request.form:
+        form.channel.data = application.channel
+    if "on_behalf" not in request.form:
+        form.on_behalf.data = application.on_behalf
+        form.consent_recorded.data = application.consent_recorded
 
 
 def _correctable(application_id: int, *, shown: bool = True) -> corrections.Correctable:
@@ -44,7 +62,10 @@ def _filled(application: corrections.Correctable) -> CorrectionForm:
     born = application.details.get("victim_date_of_birth")
     data["victim_date_of_birth"] = date.fromisoformat(born) if born else None
     data["received_on"] = application.received_on
-    return CorrectionForm(formdata=None, data=data)
+    data["channel"] = application.channel
+    data["on_behalf"] = application.on_behalf
+    data["consent_recorded"] = application.consent_recorded
+    return _offered(CorrectionForm(formdata=None, data=data), application)
 
 
 @bp.route("/<int:application_id>/correct", methods=["GET", "POST"])
@@ -55,7 +76,13 @@ def correct(application_id: int) -> Response | tuple[str, int]:
         return _refused_on_page(
             application_id, InputError(handling.ALREADY_DONE, application.why_not)
         )
-    form = CorrectionForm() if request.method == "POST" else _filled(application)
+    form = (
+        _offered(CorrectionForm(), application)
+        if request.method == "POST"
+        else _filled(application)
+    )
+    if request.method == "POST":
+        _sent(form, application)
     opened.carry(application.stamp if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
@@ -64,7 +91,7 @@ def correct(application_id: int) -> Response | tuple[str, int]:
                 current_user.actor,
                 _procedure(),
                 application_id,
-                application_input(form, channel="", victim_kind="", on_behalf=""),
+                application_input(form, victim_kind=""),
                 opened=opened.sent(),
             )
         except NotAllowed:
@@ -84,7 +111,8 @@ def correct(application_id: int) -> Response | tuple[str, int]:
             form.refuse(e)
         else:
             flash(
-                "Details corrected. Letters still to go use them."
+                "Details corrected. Letters still to go use them, and go to whoever "
+                "applied as corrected."
                 if changed
                 else "Nothing was changed: the details are as they were.",
                 "success",

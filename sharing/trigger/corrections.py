@@ -1,19 +1,28 @@
 """Correcting a Community Trigger application's details after it is recorded: a mistyped
 e-mail address or postal address, a misheard name or date of birth, the wrong date
-received, the behaviour's words.
+received, the behaviour's words; how it came (a letter recorded as a phone call), whether
+the victim applied or someone applied for them, and the victim's consent to that.
 
 The lead (whoever handles the applications: ``sharing.trigger.handling``) corrects them
 while the application is live (as ``sharing.trigger.closing`` counts it: not closed or
 erased, not decided not met, its outcome not yet sent). The date received is corrected only before the threshold
-decision: the decision and its clocks were counted from it. Who suffered it, who applied
-and the consent stay as recorded. The details are checked as when the application was
-recorded, sealed as they were, and the form carries a stamp of the application: one
+decision: the decision and its clocks were counted from it. Who suffered it stays as
+recorded; so does "online" for an application sent on the public form (the hub took it
+so), and no other becomes one. The details and choices are checked as when the
+application was recorded: someone applying for the victim needs their name, contact, a
+postal address without an e-mail, and the victim's consent. Consent is never taken away
+by a correction: a victim who no longer agrees has the application recorded as withdrawn
+(``sharing.trigger.closing``), which ends its review and the sharing for it. The details
+are sealed as they were, and the form carries a stamp of the application: one
 opened before anyone else changed it (a correction, a decision) is refused, and two
 corrections at once are taken one after the other. One audit entry names the fields
-changed, never their values. Letters are made from the application when they are sent,
-so those waiting go with the corrected details; when the e-mail address the letters go to
-is corrected, the letters the application has reached and not sent (waiting, refused by
-the mail server, or never queued for want of an address) go to the new one.
+changed, never their values; the application's page lists its corrections from them.
+Letters are made from the application when they are sent, so those waiting go with the
+corrected details, to whoever applied as corrected; when the e-mail address the letters
+go to changes (corrected, or someone else now applied), the letters the application has
+reached and not sent (waiting, refused by the mail server, or never queued for want of an
+address) go to the new one. The threshold check searches by the victim's details alone,
+so how it came and who applied change nothing it counts.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock, stamps
@@ -30,7 +40,7 @@ from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
-from sharing.models import TriggerApplication
+from sharing.models import AuditEntry, TriggerApplication, User
 from sharing.trigger import letters
 from sharing.trigger.handling import (
     ALREADY_DONE,
@@ -42,11 +52,50 @@ from sharing.trigger.handling import (
 )
 from sharing.trigger.input_checks import ApplicationInput, checked
 from sharing.trigger.procedure import Procedure
-from sharing.vocabulary import ThresholdDecision
+from sharing.vocabulary import ThresholdDecision, TriggerChannel
 
 #: The sealed details a correction may change (the decision's, the review's and the
 #: appeal's words are their own acts').
 CORRECTED = APPLICATION_DETAILS
+#: The choices a correction may change, in the order its audit entry names them.
+CHOICES = ("channel", "on_behalf", "consent_recorded")
+#: Why a correction never takes the victim's consent away.
+CONSENT_KEPT = (
+    "If the victim no longer agrees to this person applying for them, record that the "
+    "application was withdrawn: that ends its review and the sharing for it. If the "
+    'victim applied themselves, choose "The victim" under who applied'
+)
+#: How the application's history names each field a correction changed.
+FIELD_NAMES = {
+    "received_on": "the date received",
+    "channel": "how it was received",
+    "on_behalf": "who applied",
+    "consent_recorded": "the victim's consent",
+    "victim_given_names": "the victim's given names",
+    "victim_family_name": "the victim's surname",
+    "victim_date_of_birth": "the victim's date of birth",
+    "victim_phone": "the victim's phone",
+    "victim_email": "the victim's e-mail address",
+    "victim_address": "the victim's address",
+    "victim_postcode": "the victim's postcode",
+    "victim_uprn": "the victim's UPRN",
+    "problem": "the behaviour in the applicant's words",
+    "applicant_name": "the name of whoever applied for the victim",
+    "applicant_contact": "their contact",
+    "applicant_address": "their postal address",
+    "consent_note": "the note on consent",
+}
+ONLINE_KEPT = "It was sent on the online form: how it came stays as recorded"
+NOT_ONLINE = "Only an application sent on the online form came online: choose how it was received"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of an application's history: when, by whom, and what was done."""
+
+    at: datetime
+    by: str
+    what: str
 
 
 @dataclass(frozen=True)
@@ -56,8 +105,11 @@ class Correctable:
     id: int
     reference: str
     received_on: date
-    #: Whether someone applied for the victim (their details are then asked).
-    on_behalf: bool
+    #: How it came, who applied for the victim ("": the victim applied) and whether the
+    #: victim's consent to that is recorded, as the form's choices hold them.
+    channel: str
+    on_behalf: str
+    consent_recorded: bool
     #: Whether the date received may still be corrected (before the threshold decision).
     received_open: bool
     details: dict[str, str | None]
@@ -97,7 +149,9 @@ def correctable(
         id=application.id,
         reference=application.reference,
         received_on=application.received_on,
-        on_behalf=application.on_behalf is not None,
+        channel=application.channel.value,
+        on_behalf=application.on_behalf.value if application.on_behalf else "",
+        consent_recorded=application.consent_recorded,
         received_open=application.decision is None,
         details=details,
         stamp=stamps.of(session, application),
@@ -142,11 +196,16 @@ def correct(
                 "The threshold is decided: its deadlines were counted from the date "
                 "received, which can no longer be corrected",
             )
-        values, _ = checked(_as_recorded(application, data, received), now)
+        _check_choices(application, data)
+        values, choices = checked(_as_recorded(application, data, received), now)
     before = letters.email_of(
         reveal(LEAD, application, CORRECTED), application.on_behalf is not None
     )
     changed = sorted(seal_many(application, {c: values[c] for c in CORRECTED}))
+    chosen = {**choices, "consent_recorded": choices["on_behalf"] is not None}
+    changed[:0] = [c for c in CHOICES if getattr(application, c) != chosen[c]]
+    for name in CHOICES:
+        setattr(application, name, chosen[name])
     if received != application.received_on:
         application.received_on = received
         changed.insert(0, "received_on")
@@ -167,22 +226,32 @@ def correct(
     return changed
 
 
+def _check_choices(application: TriggerApplication, data: ApplicationInput) -> None:
+    """Refuse what a correction may not do to the choices: make an application sent on
+    the online form another's, or another online; take the victim's consent away."""
+    online = TriggerChannel.ONLINE.value
+    if application.channel is TriggerChannel.ONLINE and data.channel != online:
+        raise InputError("channel", ONLINE_KEPT)
+    if application.channel is not TriggerChannel.ONLINE and data.channel == online:
+        raise InputError("channel", NOT_ONLINE)
+    if application.consent_recorded and data.on_behalf and not data.consent_recorded:
+        raise InputError("consent_recorded", CONSENT_KEPT)
+
+
 def _as_recorded(
     application: TriggerApplication, data: ApplicationInput, received: date
 ) -> ApplicationInput:
-    """``data`` with what a correction keeps as recorded: how it came, who suffered it,
-    who applied and the consent."""
+    """``data`` with what a correction keeps as recorded (who suffered it), and without
+    the applicant's details when the victim applied themselves."""
     return replace(
         data,
         received_on=received,
-        channel=application.channel.value,
         victim_kind=application.victim_kind.value,
-        on_behalf=application.on_behalf.value if application.on_behalf else "",
-        consent_recorded=application.consent_recorded,
-        applicant_name=data.applicant_name if application.on_behalf else "",
-        applicant_contact=data.applicant_contact if application.on_behalf else "",
-        applicant_address=data.applicant_address if application.on_behalf else "",
-        consent_note=data.consent_note if application.on_behalf else "",
+        applicant_name=data.applicant_name if data.on_behalf else "",
+        applicant_contact=data.applicant_contact if data.on_behalf else "",
+        applicant_address=data.applicant_address if data.on_behalf else "",
+        consent_recorded=data.consent_recorded if data.on_behalf else False,
+        consent_note=data.consent_note if data.on_behalf else "",
     )
 
 
@@ -198,3 +267,31 @@ def _refuse_unless_live(application: TriggerApplication) -> None:
 
 def _subject(application: TriggerApplication) -> acts.Subject:
     return acts.Subject("trigger_application", application.id)
+
+
+def history(session: Session, application: TriggerApplication) -> tuple[Event, ...]:
+    """The application's recording and each correction of it, oldest first, from its
+    audit entries (which name the fields changed, never their values)."""
+    recorded = (
+        Event(application.recorded_at, application.recorded_by.display_name, "Recorded")
+        if application.recorded_by
+        else Event(application.recorded_at, "The applicant", "Sent on the online form")
+    )
+    entries = session.execute(
+        select(AuditEntry.at, User.display_name, AuditEntry.basis)
+        .outerjoin(User, User.id == AuditEntry.actor_user_id)
+        .where(
+            AuditEntry.object_type == "trigger_application",
+            AuditEntry.object_id == str(application.id),
+            AuditEntry.action == acts.Action.TRIGGER_CORRECT.value,
+            AuditEntry.outcome == acts.Outcome.ALLOWED.value,
+        )
+        .order_by(AuditEntry.seq)
+    )
+    return (recorded, *(Event(at, by or "", _corrected(basis)) for at, by, basis in entries))
+
+
+def _corrected(basis: str | None) -> str:
+    """What a correction's audit entry says it changed, in the page's words."""
+    fields = (basis or "").split(";", 1)[0].removeprefix("fields ").split(", ")
+    return "Corrected: " + ", ".join(FIELD_NAMES.get(f, f.replace("_", " ")) for f in fields)

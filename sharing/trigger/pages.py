@@ -19,7 +19,7 @@ from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.models import TriggerApplication, TriggerLetter
-from sharing.trigger import closing, letters, panel
+from sharing.trigger import closing, corrections, letters, panel
 from sharing.trigger.applications import advice_for, may_ask, summary
 from sharing.trigger.deadlines import Clock, counted_or_not, next_clock, review_due
 from sharing.trigger.handling import DETAILS, LEAD, closed_on, closure, erased_on, handled
@@ -88,6 +88,8 @@ class ApplicationPage:
     closed: Closed | None = None
     #: The applications recorded as duplicates of this one: (id, reference).
     duplicates: tuple[tuple[int, str], ...] = ()
+    #: Its recording and each correction of its details, oldest first.
+    history: tuple[corrections.Event, ...] = ()
 
     @property
     def posted_to(self) -> tuple[str, ...]:
@@ -318,6 +320,7 @@ def application_page(
         letters=_letters(session, application),
         may_close=closing.live(application),
         duplicates=_duplicates(session, application),
+        history=corrections.history(session, application),
     )
 
 
@@ -399,6 +402,7 @@ def _unchecked_page(
         review=_review(session, application, procedure),
         closed=_closed(application),
         duplicates=_duplicates(session, application),
+        history=corrections.history(session, application),
         letters=letters or [],
         erased_on=erased_on,
         rules_met=rules_met,

@@ -19,7 +19,7 @@ from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.models import TriggerApplication
 from sharing.trigger import corrections, handling, input_checks
-from sharing.vocabulary import Role
+from sharing.vocabulary import Role, TriggerChannel
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor
 from tests.sharing.test_steps_taken_once import _entries, _race
@@ -53,7 +53,7 @@ def test_two_leads_correcting_at_once_are_taken_one_after_the_other(
     def correcting(actor, phone: str):
         data = input_checks.ApplicationInput(
             received_on=None,
-            channel="",
+            channel="phone",
             victim_kind="",
             victim_family_name=details["victim_family_name"] or "",
             victim_date_of_birth=None,
@@ -82,3 +82,52 @@ def test_two_leads_correcting_at_once_are_taken_one_after_the_other(
         assert _entries(session, acts.Action.TRIGGER_CORRECT, *subject) == 1
         refused = _entries(session, acts.Action.TRIGGER_CORRECT, *subject, acts.Outcome.REFUSED)
         assert refused == 1
+
+
+def test_two_leads_correcting_who_applied_and_how_it_came_at_once_keep_the_first(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """One lead corrects how it came while another records that the victim's aunt applied
+    for them: the second waits, then is refused, so the first's channel is not undone nor
+    the aunt recorded on a form that never saw it."""
+    with sessions() as session:
+        lead = demo_actor(session, LEAD, Role.TRIGGER_LEAD)
+        manager = demo_actor(session, LEAD, Role.MANAGER)
+        application = _phoned_by_a_repeat_victim(session, lead)
+        session.commit()
+        opened = stamps.of(session, application)
+        details = reveal(handling.LEAD, application, corrections.CORRECTED)
+
+    def correcting(actor, **choices: object):
+        data = input_checks.ApplicationInput(
+            received_on=None,
+            victim_kind="",
+            victim_family_name=details["victim_family_name"] or "",
+            victim_address=details["victim_address"] or "",
+            problem=details["problem"] or "",
+            **{"channel": "phone", **choices},  # type: ignore[arg-type]
+        )
+        return lambda s: corrections.correct(
+            s, actor, PROCEDURE, application.id, data, opened=opened
+        )
+
+    answers = _race(
+        demo_database[0],
+        sessions,
+        correcting(lead, channel="letter"),
+        correcting(
+            manager,
+            on_behalf="family",
+            applicant_name="Jo Aunt",
+            applicant_contact="07700 900333",
+            applicant_address="1 Test Row",
+            consent_recorded=True,
+        ),
+    )
+
+    assert answers == ["done", "Someone changed this after you opened it"]
+    with sessions() as session:
+        corrected = session.get_one(TriggerApplication, application.id)
+        assert corrected.channel is TriggerChannel.LETTER
+        assert corrected.on_behalf is None
+        assert not corrected.consent_recorded
