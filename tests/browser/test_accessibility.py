@@ -21,7 +21,7 @@ from sharing.cases.referrals import SAFEGUARDING_PURPOSE
 from sharing.cases.survey import offer_link
 from sharing.crypto.sealing import unseal
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from sharing.models import Case, MeetingSeries, Referral, TriggerApplication
+from sharing.models import Case, Document, MeetingSeries, Referral, TriggerApplication
 from sharing.vocabulary import CaseStatus, ClosureOutcome, ClosureReason, Role
 from tests.browser.conftest import AXE
 from tests.sharing.test_case_import import HEADING, line_of
@@ -677,4 +677,36 @@ def test_the_closure_survey_by_link_has_no_wcag_violations(
     assert "Thank you" in page.content()
     page.goto(f"{url}/closure-survey/{token}")
     found["link used"] = violations(page)
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_marking_a_document_has_no_wcag_violations(live_server, demo_app, axe_page: Page) -> None:
+    """An officer meets a document attached before markings were asked for in the case's
+    list, follows "Mark it", sends the form without a choice, then marks it."""
+    page, url = axe_page, live_server.url
+    emails = {a.email: a for a in DEMO_ACCOUNTS if not a.totp_secret}
+    with demo_app.extensions["hub.sessions"]() as session:
+        document = next(
+            d
+            for d in session.scalars(select(Document).order_by(Document.id))
+            if d.case.status is not CaseStatus.CLOSED
+            and not d.case.locked
+            and d.case.officer.email in emails
+        )
+        document.marking = None  # as migration 0065 left it
+        case_id, email = document.case_id, document.case.officer.email
+        session.commit()
+    _sign_in(page, url, email)
+    found: dict[str, list[str]] = {}
+    page.goto(f"{url}/cases/{case_id}#documents")
+    expect(page.get_by_text("Not marked: treat as OFFICIAL-SENSITIVE").first).to_be_visible()
+    found["case with a document not marked"] = violations(page)
+    page.locator(f"a[href='/cases/{case_id}/documents/{document.id}/marking']").first.click()
+    found["marking form"] = violations(page)
+    page.get_by_role("button", name="Save the marking").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    found["marking form with errors"] = violations(page)
+    page.locator("input[name=marking][value=official_sensitive]").check()
+    page.get_by_role("button", name="Save the marking").click()
+    expect(page.locator(".govuk-notification-banner")).to_be_visible()
     assert {name: v for name, v in found.items() if v} == {}
