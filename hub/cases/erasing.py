@@ -24,7 +24,7 @@ def erase(case_id: int) -> Response | tuple[str, int]:
     case = authorised.case
     session = db()
     try:
-        erasure.require_closed(session, authorised)
+        erasure.require_erasable(session, authorised)
     except NotAllowed as refused:
         forbid(refused, "You cannot erase this case yet")
     already = case.erased_at is not None
@@ -44,9 +44,12 @@ def erase(case_id: int) -> Response | tuple[str, int]:
             ]
         else:
             before = len(erasure.people_left(session, case.id))
-            erasure.erase_case(
-                session, authorised, with_people=already or bool(form.with_people.data)
-            )
+            try:
+                erasure.erase_case(
+                    session, authorised, with_people=already or bool(form.with_people.data)
+                )
+            except NotAllowed as refused:  # asked about for a review while the form was open
+                forbid(refused, "You cannot erase this case yet")
             kept = len(erasure.people_left(session, case.id))
             flash(_erased_message(case.reference, already, before - kept, kept), "success")
             return redirect(url_for("cases.show", case_id=case_id))

@@ -5,6 +5,10 @@ status, dates, ward) for statistics; every sealed value under its key, in the li
 database and in every backup, can never be read again. Blind-index entries go too, so
 an erased record cannot be found by search. Erasure is the owning agency's manager's
 decision (retention, or a successful erasure request) and cannot be undone.
+
+A case is closed before it is erased, and held while a live Community Trigger
+application's case review names it (its agency was asked to bring it to the panel): the
+review needs the case until the application closes or the applicant is given the outcome.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, union
+from sqlalchemy import ColumnElement, and_, or_, select, union
 from sqlalchemy.orm import Session
 
 from sharing import clock, notices
@@ -22,7 +26,7 @@ from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.shredding import shred
 from sharing.db import read_for_change
-from sharing.errors import NotFound
+from sharing.errors import NotAllowed, NotFound
 from sharing.meetings import conference_cancelling
 from sharing.models import (
     Action,
@@ -33,8 +37,22 @@ from sharing.models import (
     Person,
     Referral,
     RiskAssessment,
+    TriggerApplication,
+    TriggerCaseRequest,
 )
-from sharing.vocabulary import ActionStatus, CaseStatus, ConferenceCancelReason, Role
+from sharing.vocabulary import (
+    ActionStatus,
+    CaseStatus,
+    ConferenceCancelReason,
+    Role,
+    ThresholdDecision,
+)
+
+#: Why a case a live Community Trigger case review names is not erased yet.
+UNDER_REVIEW = (
+    "the case is under the case review of Community Trigger application {reference}: "
+    "it can be erased once the review closes"
+)
 
 
 def erase_case(
@@ -51,8 +69,11 @@ def erase_case(
     cases). On a case already erased, ``with_people`` erases those it kept that no live
     case holds since."""
     authorised.require(Act.ERASE)
-    require_closed(session, authorised)
     case, actor = authorised.case, authorised.actor
+    # Read again under a lock, as asking its agency about it for a Community Trigger
+    # review locks it: an application asking meanwhile holds it, or finds it erased.
+    read_for_change(session, case)
+    require_erasable(session, authorised)
     if case.erased_at is None:
         _end_open_work(session, actor, case, now or clock.now())
         notices.give_up_about(session, case.reference)
@@ -93,6 +114,58 @@ def require_closed(session: Session, authorised: AuthorisedCase) -> None:
             subject=authorised.subject,
             reason="the case is still open: close it first",
         )
+
+
+def require_erasable(session: Session, authorised: AuthorisedCase) -> None:
+    """Refuse (recorded) to erase a case still open (``require_closed``), or one a live
+    Community Trigger case review holds (``reviews_holding``): the message names the
+    application, the audit entry its id."""
+    require_closed(session, authorised)
+    case = authorised.case
+    holding = reviews_holding(session, case.id) if case.erased_at is None else []
+    if holding:
+        application_id, reference = holding[0]
+        acts.refuse(
+            session,
+            acts.Action.CASE_ERASE,
+            actor=authorised.actor,
+            subject=authorised.subject,
+            reason=f"under the case review of trigger application {application_id}",
+        )
+        raise NotAllowed(UNDER_REVIEW.format(reference=reference))
+
+
+def reviews_holding(session: Session, case_id: int) -> list[tuple[int, str]]:
+    """The live Community Trigger applications whose case review names the case (its
+    agency was asked to bring it), as (id, reference), by reference: each holds the case
+    from erasure until it closes or the applicant is given the outcome."""
+    return [
+        (application_id, reference)
+        for application_id, reference in session.execute(
+            select(TriggerApplication.id, TriggerApplication.reference)
+            .join(TriggerCaseRequest, TriggerCaseRequest.application_id == TriggerApplication.id)
+            .where(TriggerCaseRequest.case_id == case_id, _live_application())
+            .distinct()
+            .order_by(TriggerApplication.reference)
+        )
+    ]
+
+
+def _live_application() -> ColumnElement[bool]:
+    """SQL: the application is still being handled, as ``sharing.trigger.closing.live``
+    says: not closed or erased, and not yet decided, or met and its outcome not yet
+    given."""
+    return and_(
+        TriggerApplication.closed_at.is_(None),
+        TriggerApplication.erased_at.is_(None),
+        or_(
+            TriggerApplication.decision.is_(None),
+            and_(
+                TriggerApplication.decision != ThresholdDecision.NOT_MET,
+                TriggerApplication.outcome_on.is_(None),
+            ),
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,11 @@ def ask_holders(
     )
     for case_id in [*asked, *cases]:
         case = session.get(Case, case_id)
+        if case is not None and case_id in cases:
+            # Read again under a lock, as erasing it locks it: a manager erasing it at
+            # this moment finishes first and it is not asked about, or waits and finds it
+            # held by this review (``sharing.cases.erasure.reviews_holding``).
+            read_for_change(session, case)
         if case is None or case.erased_at is not None:
             continue
         if case_id in cases:

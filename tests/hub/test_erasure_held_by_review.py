@@ -1,0 +1,165 @@
+"""A case under a live Community Trigger case review is held from erasure (demo
+partnership, a copy each test): once the lead asked its agency to bring it to the review,
+its managers are told on its page, on the erase form and by ``hub erase case`` that it can
+be erased once the review closes, naming the application, each refusal recorded; once
+the application closes, the hold ends and the case is erased as any other. Before, it
+could be erased and the panel's agenda dropped it without a word."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor
+from sharing.audit.log import integrate
+from sharing.cases import erasure
+from sharing.models import AuditEntry, Case, TriggerApplication, TriggerCaseRequest, User
+from sharing.trigger import closing, review
+from sharing.vocabulary import Role
+from tests.fixtures.app import csrf_token, make_app
+from tests.fixtures.cli import hub as hub_command
+from tests.fixtures.closing import close_for_erasure
+from tests.fixtures.demo import demo_client, demo_copy, demo_user
+from tests.hub.test_trigger_review import _met
+from tests.sharing.trigger.test_complaints import PROCEDURE
+
+
+@pytest.fixture
+def hub(demo_files: Path, tmp_path: Path) -> Iterator[Flask]:
+    app = demo_copy(demo_files, tmp_path)
+    yield app
+    app.extensions["hub.engine"].dispose()
+
+
+@pytest.fixture
+def session(hub: Flask) -> Iterator[Session]:
+    with hub.extensions["hub.sessions"]() as found:
+        yield found
+
+
+def _lead(session: Session) -> Actor:
+    return Actor.of(demo_user(session, PROCEDURE.lead, Role.TRIGGER_LEAD))
+
+
+def asked_case(session: Session) -> tuple[TriggerApplication, Case, User]:
+    """A met application whose lead asked the holders of its complaints to bring their
+    cases; one of them (not locked, asked about by no other live application) closed by
+    its agency's manager, who is returned."""
+    application = _met(session)
+    assert review.ask_holders(session, _lead(session), PROCEDURE, application.id)
+    session.commit()
+    asked = session.scalars(
+        select(Case)
+        .join(TriggerCaseRequest, TriggerCaseRequest.case_id == Case.id)
+        .where(TriggerCaseRequest.application_id == application.id, Case.locked.is_(False))
+        .order_by(Case.id)
+    )
+    # One only this application holds (the demo's own live application asks about some).
+    holding = [(application.id, application.reference)]
+    case = next(c for c in asked if erasure.reviews_holding(session, c.id) == holding)
+    manager = demo_user(session, case.agency.code, Role.MANAGER)
+    close_for_erasure(session, Actor.of(manager), case.id)
+    session.commit()
+    return application, case, manager
+
+
+def _last(session: Session, action: str) -> AuditEntry:
+    session.expire_all()
+    integrate(session)
+    session.commit()
+    return session.scalars(
+        select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq.desc())
+    ).first()
+
+
+def test_a_case_under_a_live_review_is_held_until_the_application_closes(hub, session) -> None:
+    application, case, manager_user = asked_case(session)
+    manager = demo_client(hub, manager_user)
+    held = f"under the case review of Community Trigger application {application.reference}"
+
+    page = manager.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert held in page
+    assert "it can be erased once the review closes" in page
+    assert "Erase this case" not in page
+    refused = manager.get(f"/cases/{case.id}/erase")
+    assert refused.status_code == 403
+    assert held in refused.get_data(as_text=True)
+    entry = _last(session, "case.erase")
+    assert (entry.outcome, entry.object_id, entry.basis) == (
+        "refused",
+        str(case.id),
+        f"under the case review of trigger application {application.id}",
+    )
+    assert application.reference not in entry.basis  # the log names records by id
+
+    closing.record_withdrawal(
+        session,
+        _lead(session),
+        PROCEDURE,
+        application.id,
+        clock.today(),
+        "The applicant phoned to withdraw it",
+    )
+    session.commit()
+    page = manager.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert held not in page
+    assert "Erase this case" in page
+    path = f"/cases/{case.id}/erase"
+    done = manager.post(
+        path, data={"reference": case.reference, "csrf_token": csrf_token(manager, path)}
+    )
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get_one(Case, case.id).erased_at is not None
+
+
+def test_an_erase_form_opened_before_the_case_was_asked_about_is_refused(hub, session) -> None:
+    """The manager opens the erase form; the lead then asks the agency about the case:
+    sending the form is refused as opening it now would be, and nothing is erased."""
+    application = _met(session)
+    assert review.ask_holders(session, _lead(session), PROCEDURE, application.id)
+    case_id = session.scalar(
+        select(Case.id)
+        .join(TriggerCaseRequest, TriggerCaseRequest.case_id == Case.id)
+        .where(TriggerCaseRequest.application_id == application.id, Case.locked.is_(False))
+        .order_by(Case.id)
+    )
+    session.rollback()  # the case it asks about known; nothing asked yet
+    case = session.get_one(Case, case_id)
+    manager_user = demo_user(session, case.agency.code, Role.MANAGER)
+    close_for_erasure(session, Actor.of(manager_user), case.id)
+    session.commit()
+    manager = demo_client(hub, manager_user)
+    path = f"/cases/{case.id}/erase"
+    token = csrf_token(manager, path)  # the form opens: nothing holds the case yet
+
+    review.ask_holders(session, _lead(session), PROCEDURE, application.id)
+    session.commit()
+    sent = manager.post(path, data={"reference": case.reference, "csrf_token": token})
+    assert sent.status_code == 403
+    assert application.reference in sent.get_data(as_text=True)
+    session.expire_all()
+    assert session.get_one(Case, case.id).erased_at is None
+
+
+def test_hub_erase_case_refuses_a_case_under_a_live_review_naming_the_application(
+    demo_hub_env: Path,
+) -> None:
+    app = make_app(demo_hub_env)
+    with app.extensions["hub.sessions"]() as session:
+        application, case, manager = asked_case(session)
+        said = (
+            f"the case is under the case review of Community Trigger application "
+            f"{application.reference}: it can be erased once the review closes"
+        )
+        reference, email = case.reference, manager.email
+    app.extensions["hub.engine"].dispose()
+    refused = hub_command("erase", "case", reference, "--by", email, "--yes")
+    assert refused.exit_code == 1
+    assert said in refused.output
