@@ -71,6 +71,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         safeguarding=page.safeguarding,
         documents=page.documents,
         kept=erasure.kept_people(db(), authorised),
+        erased_by=erasure.erased_by(db(), authorised.case),
         held_by=erasure.reviews_holding(db(), case_id)
         if page.view.decision.own_agency and not page.view.erased
         else [],

@@ -11,7 +11,7 @@ from hub.database import db
 from hub.guard import authorised_case, forbid
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import case_forms, erasure
+from sharing.cases import erasure
 from sharing.errors import NotAllowed
 
 
@@ -56,7 +56,6 @@ def erase(case_id: int) -> Response | tuple[str, int]:
     status = 400 if request.method == "POST" else 200
     if status == 400:  # the reference not typed as it is, or a stale form
         refuse_input(acts.Action.CASE_ERASE, case.id, form)
-    heading = case_forms.case_heading(session, authorised, "erase") if already else None
     return render_template(
         "cases/erase.html",
         title=f"Erase the people case {case.reference} kept"
@@ -64,7 +63,7 @@ def erase(case_id: int) -> Response | tuple[str, int]:
         else f"Erase case {case.reference}",
         form=form,
         case=case,
-        kept=[name for person_id, name in heading.people if person_id in alone] if heading else [],
+        kept=len(alone),
     ), status
 
 
@@ -84,7 +83,7 @@ def _erased_message(reference: str, already: bool, erased: int, kept: int) -> st
         said.append(
             f"{_people(kept)} on it {'was' if kept == 1 else 'were'} kept as your agency's "
             f"record{'s' if kept > 1 else ''}, no longer part of the case: the case page "
-            "lists them."
+            "says which other cases hold them."
         )
     return " ".join(said)
 

@@ -30,6 +30,8 @@ from sharing.errors import NotAllowed, NotFound
 from sharing.meetings import conference_cancelling
 from sharing.models import (
     Action,
+    AuditEntry,
+    AuditQueued,
     Case,
     CaseParty,
     Document,
@@ -39,6 +41,7 @@ from sharing.models import (
     RiskAssessment,
     TriggerApplication,
     TriggerCaseRequest,
+    User,
 )
 from sharing.vocabulary import (
     ActionStatus,
@@ -168,6 +171,28 @@ def _live_application() -> ColumnElement[bool]:
     )
 
 
+def erased_by(session: Session, case: Case) -> str | None:
+    """Who erased the case: the name of the manager whose erasure the audit log holds (as
+    it joins the log, or waiting to), or None (not erased)."""
+    if case.erased_at is None:
+        return None
+    for entries in (AuditEntry, AuditQueued):
+        who = session.execute(
+            select(entries.actor_user_id)
+            .where(
+                entries.action == acts.Action.CASE_ERASE.value,
+                entries.outcome == acts.Outcome.ALLOWED.value,
+                entries.object_type == "case",
+                entries.object_id == str(case.id),
+            )
+            .limit(1)
+        ).first()
+        if who is not None:
+            user = session.get(User, who[0]) if who[0] is not None else None
+            return user.display_name if user else "the hub"
+    return None
+
+
 @dataclass(frozen=True)
 class KeptPerson:
     """Someone on an erased case whose own record was not erased with it: a record of the
@@ -218,6 +243,12 @@ def people_left(session: Session, case_id: int) -> list[int]:
             .order_by(Person.id)
         )
     )
+
+
+def ever_held_anyone(session: Session, case_id: int) -> bool:
+    """Whether the case holds, or held, anyone: on it, or named by its records (erased or
+    not)."""
+    return bool(_people_of(session, case_id))
 
 
 def held_alone(session: Session, case_id: int) -> list[int]:

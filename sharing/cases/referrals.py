@@ -27,7 +27,7 @@ from sharing import clock, notices
 from sharing.access.authorise import AuthorisedCase, share_in_force
 from sharing.access.decide import Act
 from sharing.access.facts import policy
-from sharing.access.reveal import load_data_keys, reveal_rows
+from sharing.access.reveal import ERASED, load_data_keys, reveal_rows
 from sharing.audit import acts
 from sharing.cases import shares
 from sharing.crypto.sealing import seal_many
@@ -143,7 +143,7 @@ def referral_lines(
             agency=r.agency.name if r.agency else None,
             may_record_outcome=r.outcome is None
             and outcome_refusal(session, authorised, r) is None,
-            person=" ".join(v for v in name.values() if v) or None,
+            person=_person(authorised, name),
             referred_at=r.referred_at,
             referred_by=r.referred_by.display_name,
             reason=text["reason"],
@@ -152,6 +152,14 @@ def referral_lines(
         )
         for r, name, text in zip(referrals, names, texts, strict=True)
     ]
+
+
+def _person(authorised: AuthorisedCase, name: dict[str, str | None]) -> str | None:
+    """Who was referred: nobody is named on an erased case (those it kept are its agency's
+    records, no longer part of it)."""
+    if authorised.case.erased_at is not None and authorised.decision.allows("identity"):
+        return ERASED
+    return " ".join(v for v in name.values() if v) or None
 
 
 def hate_pathway(session: Session, authorised: AuthorisedCase) -> HatePathway | None:

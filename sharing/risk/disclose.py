@@ -248,7 +248,9 @@ def person_risks(
 def case_risk(session: Session, authorised: AuthorisedCase, matrices: Matrices) -> CaseRisk:
     """The risk section of a case page, as the decision that let the actor in allows."""
     case, decision = authorised.case, authorised.decision
-    if not decision.allows("risk"):
+    if not decision.allows("risk") or case.erased_at is not None:
+        # An erased case's assessments stay for its figures, not to be read beside the
+        # people it kept for other cases (their risk is on those cases).
         return CaseRisk(decision, shown=False)
     people = _people(session, case, decision, matrices)
     return CaseRisk(

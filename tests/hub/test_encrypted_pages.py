@@ -93,15 +93,16 @@ def test_a_case_erased_without_its_people_says_they_were_kept_and_a_manager_eras
     assert "can no longer be read by anyone" not in page
     assert "in backups once the erasure is made final" in page
     officer_page = as_user(user=officer).get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "kept as your agency's record, on no other case" in officer_page
-    for detail in ("07700 900111", "anxiety"):
+    assert "1 person on it is on no other case: kept as your agency's record" in officer_page
+    for detail in ("Amelia", "07700 900111", "anxiety"):
         assert detail not in officer_page
         assert detail not in page
     assert "Erase the people this case kept" not in officer_page  # a manager's decision
     assert "Erase the people this case kept" in page
     again = manager.get(path).get_data(as_text=True)
     assert "Erase the people case" in again
-    assert "Amelia Testperson" in again
+    assert "1 person on it was kept as your agency's record, and no other case holds" in again
+    assert "Amelia" not in again
     erased = manager.post(
         path,
         data={"reference": case.reference, "csrf_token": csrf_token(manager, path)},
