@@ -17,7 +17,7 @@ from hub.templating import uk_date
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import document_store
+from sharing.cases import document_store, erasure
 from sharing.cases.erasure import erase_case
 from sharing.errors import NotAllowed, NotFound
 from sharing.imports.case_rows import FileRejected
@@ -112,7 +112,9 @@ def erase_case_command(reference: str, manager_email: str, with_people: bool) ->
                     "nothing was done."
                 )
                 return
+            before = len(erasure.people_left(session, case_id))
             case = erase_case(session, authorised, with_people=with_people)
+            kept = len(erasure.people_left(session, case_id))
         except NotFound:
             acts.roll_back_keeping_refusals(session)  # the refusal is kept, as on the page
             raise click.ClickException(f"no case {reference} in the manager's agency") from None
@@ -120,7 +122,34 @@ def erase_case_command(reference: str, manager_email: str, with_people: bool) ->
             acts.roll_back_keeping_refusals(session)
             raise click.ClickException(str(e)) from None
         session.commit()
-        click.echo(f"Case {case.reference} erased.")
+        said = (
+            f"Case {reference} was already erased on {uk_date(erased_at)}."
+            if erased_at is not None
+            else f"Case {case.reference} erased."
+        )
+        if with_people:
+            said += " " + _people_erased(
+                before - kept, kept, erasure.ever_held_anyone(session, case_id)
+            )
+        click.echo(said)
+
+
+def _people_erased(erased: int, kept: int, held_anyone: bool) -> str:
+    """What ``--with-people`` did: the people erased, and why anyone was not."""
+    kept_for = "kept for the other cases they are on"
+    if erased:
+        said = f"{_people(erased)} it alone held erased."
+        return said[:-1] + f"; {_people(kept)} {kept_for}." if kept else said
+    if kept:
+        who = "the 1 person it held is" if kept == 1 else f"all {kept} people it held are"
+        return f"No one was erased with it: {who} {kept_for}."
+    if held_anyone:
+        return "No one was erased with it: everyone it held was erased already."
+    return "No one was erased with it: it has no people recorded."
+
+
+def _people(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} people"
 
 
 @click.group(cls=AppGroup)

@@ -181,6 +181,7 @@ def test_erase_case_from_the_command_line(populated) -> None:
     _close(url, key_store, ids[0])
     done = hub("erase", "case", "KH-2026-00001", "--by", "k@k.example", "--with-people", "--yes")
     assert done.exit_code == 0, done.output
+    assert done.output == "Case KH-2026-00001 erased. 1 person it alone held erased.\n"
     assert _summaries(url, key_store, ids[:2]) == [ERASED, "Case 1"]
     missing = hub("erase", "case", "KH-2099-00001", "--by", "k@k.example", "--yes")
     assert "no case KH-2099-00001" in missing.output
@@ -226,6 +227,48 @@ def test_erasing_a_case_already_erased_says_when_and_records_nothing(populated) 
     people = hub("erase", "case", "KH-2026-00003", "--by", "k@k.example", "--with-people", "--yes")
     assert people.exit_code == 0, people.output
     assert _entries(url, key_store)[-1][:2] == ("person.erase", "allowed")
+    assert people.output == (
+        f"Case KH-2026-00003 was already erased on {erased_on}. 1 person it alone held erased.\n"
+    )
+
+    # Nobody left: it says so, and why.
+    none_left = hub(
+        "erase", "case", "KH-2026-00003", "--by", "k@k.example", "--with-people", "--yes"
+    )
+    assert none_left.exit_code == 0, none_left.output
+    assert none_left.output == (
+        f"Case KH-2026-00003 was already erased on {erased_on}. "
+        "No one was erased with it: everyone it held was erased already.\n"
+    )
+
+
+def test_erasing_with_people_says_no_one_was_when_all_are_kept_for_other_cases(
+    populated,
+) -> None:
+    """``--with-people`` on a case whose only person is also on another live case erases
+    no one, and says so and why, where it said the people were erased."""
+    url, key_store, ids = populated
+    engine = make_engine(url)
+    with make_session_factory(engine, LocalKeyring(key_store))() as session:
+        manager = Actor(user_id=1, agency_id=1, roles=frozenset({Role.CASE_OFFICER, Role.MANAGER}))
+        person_id = session.get_one(Case, ids[4]).parties[0].person_id
+        people.add_person(
+            session,
+            authorise(session, manager, ids[5], Act.RECORD),
+            people.PersonInput(role=PartyRole.WITNESS),
+            known_person_id=person_id,
+        )
+        session.commit()
+    engine.dispose()
+    _close(url, key_store, ids[4])
+
+    kept = hub("erase", "case", "KH-2026-00005", "--by", "k@k.example", "--with-people", "--yes")
+
+    assert kept.exit_code == 0, kept.output
+    assert kept.output == (
+        "Case KH-2026-00005 erased. No one was erased with it: the 1 person it held is kept "
+        "for the other cases they are on.\n"
+    )
 
 
 def test_protocols_check_prints_every_problem_and_fails(hub_env: str, tmp_path: Path) -> None:
