@@ -215,6 +215,7 @@ def find_subject() -> tuple[str, int]:
         more=more,
         most=subject_access.MAX_CANDIDATES,
         applications=applications,
+        applicant=subject_access_applications.APPLICANT,
         more_applications=more_applications,
     ), status
 
@@ -233,10 +234,18 @@ def subject_report(person_id: int) -> str:
 
 
 @bp.route("/subject-access/application/<int:application_id>")
-def application_report(application_id: int) -> str:
+@bp.route(
+    "/subject-access/application/<int:application_id>/applicant",
+    defaults={"requester": subject_access_applications.APPLICANT},
+)
+def application_report(
+    application_id: int, requester: str = subject_access_applications.VICTIM
+) -> str:
+    """An application's report for its victim, or (``/applicant``) for the person who
+    applied for them, as the search matched the requester."""
     try:
         report = subject_access_applications.compile_application_report(
-            db(), current_user.actor, application_id
+            db(), current_user.actor, application_id, requester
         )
     except NotFound:
         abort(404)

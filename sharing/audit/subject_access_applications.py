@@ -17,7 +17,7 @@ refusal recorded, and an application of another agency is "not found".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -201,6 +201,15 @@ class ApplicationReport:
     letters: list[LetterEntry]
     #: Every audit entry about the application, oldest first.
     accesses: list[LogRow]
+    #: Whom the report is for: ``VICTIM``, or ``APPLICANT`` (who applied for them).
+    requester: str = VICTIM
+    #: What the report leaves out as not the requester's, in words (None: nothing).
+    left_out: str | None = None
+
+    @property
+    def for_applicant(self) -> bool:
+        """Whether the report is for the person who applied for the victim."""
+        return self.requester == APPLICANT
 
 
 _DETAILS = (
@@ -219,6 +228,40 @@ _DETAILS = (
     ("The anti-social behaviour, in the application's words", "problem"),
     ("How and why the applicant withdrew it", "withdrawal_note"),
 )
+#: What an application records of the victim, left out of the report for the person who
+#: applied for them: not the requester's personal data (the victim's own request finds
+#: the application by their details).
+_THE_VICTIMS = frozenset(
+    {
+        "victim_given_names",
+        "victim_family_name",
+        "victim_date_of_birth",
+        "victim_phone",
+        "victim_email",
+        "victim_address",
+        "victim_postcode",
+        "victim_uprn",
+        "consent_note",
+    }
+)
+#: What it records of the person who applied for the victim, left out of the victim's
+#: report: how to reach them is theirs (their name stays: who applied for the victim).
+_THE_APPLICANTS = frozenset({"applicant_contact", "applicant_address"})
+#: What each report leaves out, and how the report says so, by whom the DPO found as
+#: the requester.
+LEFT_OUT = {
+    VICTIM: (
+        _THE_APPLICANTS,
+        "the contact and postal address of the person who applied for the victim: they "
+        "are not the requester's",
+    ),
+    APPLICANT: (
+        _THE_VICTIMS,
+        "the victim's name, date of birth, contact, address and how their consent was "
+        "given: they are not the requester's (the victim's own request finds the "
+        "application by their details)",
+    ),
+}
 _FINDINGS = (
     "decision_reasons",
     "outcome_findings",
@@ -229,15 +272,23 @@ _FINDINGS = (
 
 
 def compile_application_report(
-    session: Session, actor: Actor, application_id: int
+    session: Session, actor: Actor, application_id: int, requester: str = VICTIM
 ) -> ApplicationReport:
     """The report for a Community Trigger application the DPO's agency holds as the
-    lead: the application as recorded, its threshold decision, review, recommendations,
-    appeal and letters, and every access to it. NotFound for any other application."""
+    lead, for ``requester`` (``VICTIM``, or ``APPLICANT``: the person who applied for
+    them): the application as recorded, its threshold decision, review, recommendations,
+    appeal and letters, and every access to it; of an application made for the victim,
+    the other person's details are left out (``LEFT_OUT``) and the report says so.
+    NotFound for any other application."""
     require_subject_dpo(session, actor, acts.Action.SUBJECT_ACCESS)
     subject = acts.Subject("trigger_application", application_id)
     application = session.get(TriggerApplication, application_id)
-    if application is None or application.lead_agency_id != actor.agency_id:
+    if (
+        application is None
+        or application.lead_agency_id != actor.agency_id
+        or requester not in LEFT_OUT
+        or (requester == APPLICANT and application.on_behalf is None)
+    ):
         raise acts.refused(
             session,
             acts.Action.SUBJECT_ACCESS,
@@ -265,13 +316,29 @@ def compile_application_report(
         actor=actor,
         subject=subject,
         purpose=PURPOSE,
-        basis=f"Community Trigger application; recommendations "
+        basis=f"Community Trigger application{_for(application, requester)}; recommendations "
         f"{acts.ids([r.id for r in recommendations])}; letters {len(letters.reached(application))}",
     )
     load_data_keys(session, {k for k in [application.data_key_id] if k})
     decision = decide_subject_access(actor)
-    values = reveal(decision, application, [c for _, c in _DETAILS] + list(_FINDINGS))
-    return _report(session, application, decision, values, queued, entries, actor.agency_id)
+    left_out = LEFT_OUT[requester][0] if application.on_behalf else frozenset()
+    shown = [c for _, c in _DETAILS if c not in left_out]
+    values = reveal(decision, application, shown + list(_FINDINGS))
+    report = _report(session, application, decision, values, queued, entries, actor.agency_id)
+    return replace(
+        report,
+        requester=requester,
+        left_out=LEFT_OUT[requester][1] if left_out else None,
+    )
+
+
+def _for(application: TriggerApplication, requester: str) -> str:
+    """Whom the report is for, for its audit entry, when someone applied for the victim."""
+    if not application.on_behalf:
+        return ""
+    if requester == APPLICANT:
+        return " for the person who applied for the victim (the victim's details left out)"
+    return " for the victim (the applicant's contact left out)"
 
 
 def _report(
@@ -296,7 +363,7 @@ def _report(
         victim_kind=application.victim_kind.label,
         on_behalf=application.on_behalf.label if application.on_behalf else None,
         consent_recorded=application.consent_recorded,
-        details=[(label, values[column]) for label, column in _DETAILS],
+        details=[(label, values[column]) for label, column in _DETAILS if column in values],
         decision=application.decision.label if application.decision else None,
         decided_at=application.decided_at,
         advice=application.advice,

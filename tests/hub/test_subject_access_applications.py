@@ -346,3 +346,77 @@ def test_a_search_matching_more_applications_than_it_lists_says_so(
     entry = _last(demo_session)
     assert entry.action == "subject_access.search"
     assert f"{sar.MAX_CANDIDATES + 1} found, {sar.MAX_CANDIDATES} listed" in entry.basis
+
+
+def test_the_report_for_whoever_applied_for_the_victim_leaves_out_the_victims_details(
+    demo_hub, demo_session, dpos
+) -> None:
+    """The DPO finds the person who applied for a victim by the phone they gave: the link
+    to the report is theirs, and it shows the application's stages, dates and who read it,
+    with their own details, not the victim's name, phone, address or how the victim
+    consented, and says so; the victim's report leaves out the applicant's contact and
+    address instead. Each report's audit entry says whom it was for, naming no one."""
+    recorded = applications.record_application(
+        demo_session,
+        demo_actor(demo_session, LEAD, Role.TRIGGER_LEAD),
+        demo_hub.extensions["hub.trigger_procedure"],
+        input_checks.ApplicationInput(
+            received_on=clock.today(),
+            channel="phone",
+            victim_kind="person",
+            victim_given_names="Winifred",
+            victim_family_name="Oakenshaw",
+            victim_phone="07700 900 313",
+            victim_address="9 Mill Yard",
+            victim_postcode="NX2 7RT",
+            problem=PROBLEM,
+            on_behalf="family",
+            applicant_name="Rosa Quennell",
+            applicant_contact="Mobile 07700 900 787",
+            applicant_address="12 Larch Row, NX3 4PQ",
+            consent_recorded=True,
+            consent_note="Mrs Oakenshaw agreed on the phone with her daughter beside her",
+        ),
+    )
+    demo_session.commit()
+    dpo = dpos[LEAD]
+    found = _search(dpo, kind="phone", phone="07700900787").get_data(as_text=True)
+    path = f"/audit/subject-access/application/{recorded.id}/applicant"
+    assert f'href="{path}"' in found
+
+    report = dpo.get(path)
+    text = report.get_data(as_text=True)
+    assert report.status_code == 200
+    assert "for the person who applied for the victim" in text
+    assert "Left out of this report: the victim&#39;s name" in text
+    for victims in ("Winifred", "Oakenshaw", "07700 900 313", "9 Mill Yard", "NX2 7RT"):
+        assert victims not in text
+    assert "Rosa Quennell" in text
+    assert "07700 900 787" in text
+    assert "12 Larch Row" in text
+    assert recorded.reference in text
+    assert "Who has seen the application" in text
+    entry = _last(demo_session)
+    assert entry.basis.startswith(
+        "Community Trigger application for the person who applied for the victim"
+    )
+    assert "Quennell" not in entry.basis
+    assert "Oakenshaw" not in entry.basis
+
+    victims_report = dpo.get(f"/audit/subject-access/application/{recorded.id}")
+    text = victims_report.get_data(as_text=True)
+    assert "Winifred" in text
+    assert "9 Mill Yard" in text
+    assert "07700 900 787" not in text
+    assert "12 Larch Row" not in text
+    assert "the contact and postal address of the person who applied for the victim" in text
+
+
+def test_an_application_the_victim_made_has_no_report_for_someone_applying_for_them(
+    demo_hub, demo_session, dpos
+) -> None:
+    _apply_online(demo_hub.test_client())
+    application = _latest(demo_session)
+    assert application.on_behalf is None
+    path = f"/audit/subject-access/application/{application.id}/applicant"
+    assert dpos[LEAD].get(path).status_code == 404
