@@ -60,6 +60,16 @@ def years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def full_years_after(day: date, years: int) -> date:
+    """The day ``years`` full years after ``day`` end: the same day ``years`` later, or 1
+    March for a 29 February in a year without one (never a day before the years are
+    full), as a retention kept "for N years after" a day ends."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
 def today() -> date:
     """The partnership's date now."""
     return day_of(now())

@@ -84,7 +84,8 @@ def kept_until(application: TriggerApplication, procedure: Procedure, today: dat
     told = told_on(application, procedure, today)
     if told is None or procedure.retention is None:
         return None
-    return clock.years_after(told, procedure.retention.years_after_outcome)
+    # Kept for the full years: told on 29 February, three years on is 1 March.
+    return clock.full_years_after(told, procedure.retention.years_after_outcome)
 
 
 @dataclass(frozen=True)

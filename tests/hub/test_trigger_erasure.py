@@ -112,7 +112,7 @@ def test_only_the_leads_managers_erase_an_application_once_it_is_concluded(demo,
     assert "Erase this application" in page
     told = retention.told_on(concluded, PROCEDURE, clock.today())
     assert told is not None
-    until = clock.years_after(told, 3)
+    until = clock.full_years_after(told, 3)
     assert f"Kept until {until.day} {until:%B %Y}" in page
 
     path = f"/trigger/{concluded.id}/erase"

@@ -1,5 +1,6 @@
 """UK clock times as moments: a time the clocks skip is none; a repeated one its first.
-A day some years on is the same day, or 28 February for a 29 February."""
+A day some years on is the same day, or 28 February for a 29 February; the end of full
+years from a 29 February is 1 March."""
 
 from __future__ import annotations
 
@@ -36,3 +37,10 @@ def test_a_year_from_29_february_is_28_february_either_way() -> None:
     assert clock.years_after(date(2028, 2, 29), -1) == date(2027, 2, 28)
     assert clock.years_after(date(2028, 2, 29), 4) == date(2032, 2, 29)
     assert clock.years_after(date(2027, 3, 1), 1) == date(2028, 3, 1)
+
+
+def test_full_years_from_29_february_end_on_1_march_never_before() -> None:
+    assert clock.full_years_after(date(2028, 2, 29), 3) == date(2031, 3, 1)
+    assert clock.full_years_after(date(2028, 2, 29), 4) == date(2032, 2, 29)
+    assert clock.full_years_after(date(2028, 2, 28), 3) == date(2031, 2, 28)
+    assert clock.full_years_after(date(2026, 7, 10), 3) == date(2029, 7, 10)

@@ -280,7 +280,7 @@ def test_a_closed_applications_retention_runs_from_the_day_it_closed(session) ->
     session.commit()
     closed = clock.day_of(application.closed_at)
     assert retention.told_on(application, PROCEDURE, clock.today()) == closed
-    assert retention.kept_until(application, PROCEDURE, clock.today()) == clock.years_after(
+    assert retention.kept_until(application, PROCEDURE, clock.today()) == clock.full_years_after(
         closed, PROCEDURE.retention.years_after_outcome
     )
 

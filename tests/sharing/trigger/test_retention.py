@@ -205,3 +205,12 @@ def test_a_procedure_without_retention_erases_nothing(session) -> None:
         session.commit()
     assert swept.erased == 0
     assert application.erased_at is None
+
+
+def test_an_application_closed_on_29_february_is_kept_until_1_march_three_years_on() -> None:
+    """ "Three years after" a 29 February ends on 1 March in a year without one: never
+    before three full years, as the protocol's retention reads."""
+    closed = TriggerApplication(closed_at=_at(date(2028, 2, 29), 15, 0))
+    today = date(2028, 3, 1)
+    assert retention.told_on(closed, PROCEDURE, today) == date(2028, 2, 29)
+    assert retention.kept_until(closed, PROCEDURE, today) == date(2031, 3, 1)
