@@ -677,3 +677,29 @@ def test_an_appeal_not_upheld_with_further_recommendations_says_so_in_its_letter
     assert "Share the patrol logs every month" in letter
     assert "Further recommendations are below." in letter
     assert "They made no further recommendations." not in letter
+
+
+def test_an_outcome_past_its_time_to_appeal_reads_as_such(demo_hub, demo_session) -> None:
+    """An application whose outcome letter's time to appeal has passed, with no appeal
+    recorded, is concluded: its page says the time passed (it said "no appeal can follow"
+    above a form still saying the applicant "may ask ... by" that day), and offers to
+    record only an appeal received by then."""
+    lead = _lead(demo_hub, demo_session)
+    concluded = [
+        a
+        for a in demo_session.scalars(
+            select(TriggerApplication).where(
+                TriggerApplication.outcome_on.is_not(None),
+                TriggerApplication.appeal_received_on.is_(None),
+                TriggerApplication.erased_at.is_(None),
+            )
+        )
+        if (last := letters.appeal_by(a, demo_hub.extensions["hub.trigger_procedure"]))
+        and last < clock.today()
+    ]
+    assert concluded, "the demo has an outcome whose time to appeal has passed"
+    page = lead.get(f"/trigger/{concluded[0].id}").get_data(as_text=True)
+    assert "the applicant has been told the outcome and the time to appeal has passed" in page
+    assert "could ask" in page
+    assert "Record one only if it was received by then." in page
+    assert "may ask" not in page
