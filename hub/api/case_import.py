@@ -25,12 +25,16 @@ def import_cases() -> Response:
     post:
       tags: [Cases]
       parameters:
-        - {name: dry_run, in: query, schema: {type: boolean, default: false}}
+        - name: dry_run
+          in: query
+          schema: {type: boolean, default: false}
+          description: "true to open nothing and be told what would be opened; true or false (anything else is a 400 naming dry_run)"
       requestBody:
         required: true
         content: {text/csv: {schema: {type: string}}}
       responses:
         200: {description: What was imported, content: {application/json: {schema: ImportReportSchema}}}
+        400: {description: "dry_run is neither true nor false, or the address has a parameter the call does not take: each is named in errors"}
         403: {description: Your agency's account is not a manager's}
         413: {description: "The file is over 5 MB (import larger files with hub import cases)"}
         422: {description: The file cannot be read as cases}
