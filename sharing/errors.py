@@ -18,6 +18,11 @@ class InputError(ValueError):
         self.message = message
 
 
+class ClosedWithCase(InputError):
+    """An action asked to be marked done or cancelled that was closed with its case: the
+    case is closed, so nothing more is recorded on it (a form shows it at ``field``)."""
+
+
 class NotFound(LookupError):
     """The record does not exist, or the actor may not know that it does."""
 
@@ -29,6 +34,16 @@ class NotAllowed(PermissionError):
     def __init__(self, message: str, *, own_agency: bool = False) -> None:
         super().__init__(message)
         self.own_agency = own_agency
+
+
+class CaseNotOpen(NotAllowed):
+    """An act that needs an open case (recording on it, assessing risk), asked of the
+    actor's own agency's case that is closed or erased: refused for what the case is now,
+    not for who asks (the message says which; ``erased``: erased, not only closed)."""
+
+    def __init__(self, message: str, *, erased: bool = False) -> None:
+        super().__init__(message, own_agency=True)
+        self.erased = erased
 
 
 class PurposeRequired(NotAllowed):

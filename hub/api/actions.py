@@ -7,9 +7,11 @@ from datetime import date
 from flask import Response, request
 
 from hub.api import bodies, paging, schemas
+from hub.api.problems import Problem
 from hub.api.views import _json, actor, bp, scoped
 from hub.database import db
 from sharing.cases import agency_actions
+from sharing.errors import ClosedWithCase
 from sharing.formats import is_digits, whole_number
 
 
@@ -112,10 +114,16 @@ def close_action(action_id: int) -> Response:
       responses:
         200: {description: The action's new status, content: {application/json: {schema: ActionClosedSchema}}}
         404: {description: "No such action, or your agency may not close it"}
+        409: {description: "The action's case is closed, and the action was closed with it"}
         422: {description: "Already closed, or the note is missing"}
     """
     body = bodies.loaded(schemas.ActionOutcomeSchema())
-    closed = agency_actions.close_action(
-        db(), actor(), action_id, done=body["outcome"] == "done", note=body["note"]
-    )
+    try:
+        closed = agency_actions.close_action(
+            db(), actor(), action_id, done=body["outcome"] == "done", note=body["note"]
+        )
+    except ClosedWithCase:
+        raise Problem(
+            409, "Case closed", "The case is closed: the action was closed with it"
+        ) from None
     return _json(schemas.ActionClosedSchema(), {"id": closed.id, "status": closed.status.value})

@@ -25,7 +25,14 @@ from hub.guard import for_api_clients
 from sharing import api_clients
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.errors import InputError, NotAllowed, NotFound, PurposeNotShared, PurposeRequired
+from sharing.errors import (
+    CaseNotOpen,
+    InputError,
+    NotAllowed,
+    NotFound,
+    PurposeNotShared,
+    PurposeRequired,
+)
 from sharing.models.api import ApiClient
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -95,6 +102,16 @@ def _purpose_not_shared(e: PurposeNotShared) -> Response:
         "with ?purpose=",
         errors=[FieldProblem("purpose", "is not a purpose the case is shared with you for")],
         purposes=e.purposes,
+    )
+
+
+@bp.errorhandler(CaseNotOpen)
+def _case_not_open(e: CaseNotOpen) -> Response:
+    # A conflict with the case as it is now: the client may write to it while it is open.
+    return problem(
+        409,
+        "Case erased" if e.erased else "Case closed",
+        f"{str(e).capitalize()}: nothing more is recorded on it",
     )
 
 

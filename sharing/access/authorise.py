@@ -35,7 +35,7 @@ from sharing.access.facts import (
 )
 from sharing.access.scope import CaseState, Emergency, Lock, OwnAgency, Partner
 from sharing.audit import acts
-from sharing.errors import NotAllowed, NotFound, PurposeNotShared, PurposeRequired
+from sharing.errors import CaseNotOpen, NotAllowed, NotFound, PurposeNotShared, PurposeRequired
 from sharing.models import Case
 from sharing.protocols import EMERGENCY_PURPOSE
 
@@ -216,6 +216,8 @@ def authorise(
             raise PurposeRequired(list(decision.purposes))
         if act is Act.VIEW and decision.purpose_not_shared and decision.purposes:
             raise PurposeNotShared(list(decision.purposes))
+        if decision.own_agency and decision.reason in CaseState.REFUSALS:
+            raise CaseNotOpen(decision.reason, erased=decision.reason == CaseState.ERASED)
         raise NotAllowed(decision.reason, own_agency=decision.own_agency)
     return AuthorisedCase(case, decision, actor, act, purpose)
 

@@ -81,12 +81,17 @@ class OwnAgency:
 class CaseState:
     """Acts that need an open case, or one not erased."""
 
+    ERASED = "the case has been erased"
+    CLOSED = "the case is closed"
+    #: Refusals for the case's state, not for who asks (``refusal`` gives one).
+    REFUSALS = frozenset({ERASED, CLOSED})
+
     @staticmethod
     def refusal(case: CaseFacts, open_only: bool, live_only: bool) -> str | None:
         if live_only and case.erased:
-            return "the case has been erased"
+            return CaseState.ERASED
         if open_only and case.closed:
-            return "the case is closed"
+            return CaseState.CLOSED
         return None
 
     @staticmethod

@@ -25,7 +25,7 @@ from sharing.access.scope import Lock
 from sharing.audit import acts
 from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
-from sharing.errors import InputError, NotFound
+from sharing.errors import ClosedWithCase, InputError, NotFound
 from sharing.formats import checked_text
 from sharing.models import Action, Case, User
 from sharing.vocabulary import ActionStatus, CaseStatus, Role
@@ -253,7 +253,8 @@ def close_action(
             subject=subject,
             reason=f"refused: action {action.id} already {action.status.value}",
         )
-        raise InputError("note", f"This action is already {action.status_label.lower()}")
+        already = f"This action is already {action.status_label.lower()}"
+        raise (ClosedWithCase if action.closed_with_case else InputError)("note", already)
     with acts.refusing_input(
         session, acts.Action.ACTION_CLOSE, actor=actor, subject=subject, what=f"action {action.id}"
     ):

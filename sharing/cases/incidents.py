@@ -28,6 +28,8 @@ from sharing.vocabulary import CaseStatus, EscalationReason
 #: Incidents may be dated at most this far ahead of the server clock (clock skew).
 FUTURE_TOLERANCE = timedelta(minutes=5)
 EARLIEST_INCIDENT = datetime(1990, 1, 1, tzinfo=UTC)
+#: The field an incident is refused at when its case was closed or erased meanwhile.
+CASE_FIELD = "case"
 
 
 @dataclass
@@ -60,7 +62,9 @@ def add_incident(
             subject=authorised.subject,
             reason=f"case {gone} meanwhile: no incident recorded",
         )
-        raise InputError("case", f"The case was {gone} meanwhile: the incident was not recorded")
+        raise InputError(
+            CASE_FIELD, f"The case was {gone} meanwhile: the incident was not recorded"
+        )
     now = now or clock.now()
     checked = check_incident(
         session, actor, case.agency.area_id, {p.person_id for p in case.parties}, data, now
