@@ -12,6 +12,7 @@ from hub.api.views import _json, _utc, actor, bp, scoped
 from hub.database import db
 from sharing.cases import pages, shares
 from sharing.cases.people_shown import PersonView
+from sharing.cases.timeline import IncidentView
 from sharing.errors import InputError
 
 #: The longest purpose a case may be read for.
@@ -94,6 +95,13 @@ def read_case(case_id: int) -> Response:
         403: {description: "The case is shared with your agency for that purpose but nothing gives it you now (the protocol is suspended, or gives your account's roles nothing)"}
         404: {description: "No such case, or your agency may not know of it"}
     """
+    view = pages.disclose_case(db(), actor(), case_id, purpose_asked())
+    return _json(schemas.CaseSchema(), _case_out(view))
+
+
+def purpose_asked() -> str | None:
+    """The purpose a case is read for (``?purpose=``; None when not said); a 400 problem
+    at ``purpose`` for one too long to be any."""
     purpose = request.args.get("purpose") or None
     if purpose and len(purpose) > MAX_PURPOSE:
         raise Problem(
@@ -102,8 +110,7 @@ def read_case(case_id: int) -> Response:
             f"A purpose is up to {MAX_PURPOSE} characters",
             errors=[FieldProblem("purpose", f"is longer than {MAX_PURPOSE} characters")],
         )
-    view = pages.disclose_case(db(), actor(), case_id, purpose)
-    return _json(schemas.CaseSchema(), _case_out(view))
+    return purpose
 
 
 def _case_out(view: pages.CaseView) -> dict[str, Any]:
@@ -134,24 +141,7 @@ def _case_out(view: pages.CaseView) -> dict[str, Any]:
         **_unless(erased, summary=view.summary),
         "basis": dict(view.decision.categories),
         "people": [_person_out(p, case_erased=erased) for p in view.parties],
-        "incidents": [
-            {
-                "id": i.id,
-                "occurred_at": _utc(i.occurred_at),
-                "recorded_at": _utc(i.recorded_at),
-                "reported_on": i.reported_on,
-                "received_by": i.received_by,
-                "reported_to_police": i.reported_to_police,
-                "hate_related": i.hate_related,
-                **_unless(
-                    erased,
-                    place=i.place,
-                    description=i.description,
-                    crime_reference=i.crime_reference,
-                ),
-            }
-            for i in view.incidents
-        ],
+        "incidents": [incident_out(i, case_erased=erased) for i in view.incidents],
         "actions": [
             {
                 "id": a.id,
@@ -164,6 +154,22 @@ def _case_out(view: pages.CaseView) -> dict[str, Any]:
             }
             for a in view.actions
         ],
+    }
+
+
+def incident_out(i: IncidentView, *, case_erased: bool) -> dict[str, Any]:
+    """An incident of the case; its words null once the case is erased."""
+    return {
+        "id": i.id,
+        "occurred_at": _utc(i.occurred_at),
+        "recorded_at": _utc(i.recorded_at),
+        "reported_on": i.reported_on,
+        "received_by": i.received_by,
+        "reported_to_police": i.reported_to_police,
+        "hate_related": i.hate_related,
+        **_unless(
+            case_erased, place=i.place, description=i.description, crime_reference=i.crime_reference
+        ),
     }
 
 

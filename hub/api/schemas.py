@@ -351,6 +351,24 @@ class CaseSchema(Schema):
     actions = fields.List(fields.Nested(CaseActionSchema), required=True)
 
 
+class CaseIncidentSchema(IncidentSchema):
+    """One incident of a case as the calling agency may see it, as the case's
+    ``incidents`` give it: a field of a category its decision does not give is null;
+    ``basis`` names each category given and what allows it. On an erased case its words
+    (place, description, crime reference) are null, and ``erased`` says so."""
+
+    case_id = fields.Integer(required=True)
+    erased = fields.Boolean(
+        required=True, metadata={"description": "its case was erased: its words are null"}
+    )
+    basis = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "category → the protocol clause or access that allows it"},
+    )
+
+
 class AgencyActionSchema(Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True)

@@ -37,7 +37,16 @@ from sharing.cases.reviews import ReviewView
 from sharing.cases.reviews import reviews as case_reviews
 from sharing.cases.shares import ShareRow, case_shares
 from sharing.cases.timeline import INCIDENTS_PER_PAGE, IncidentView
-from sharing.models import Action, Case, CaseParty, CaseReview, ClosureSurvey, LockRequest
+from sharing.errors import NotFound
+from sharing.models import (
+    Action,
+    Case,
+    CaseParty,
+    CaseReview,
+    ClosureSurvey,
+    Incident,
+    LockRequest,
+)
 from sharing.risk.disclose import CaseRisk, case_risk
 from sharing.risk.known import KnownTo, known_to_others
 from sharing.risk.matrix import Matrices
@@ -352,3 +361,54 @@ def disclose_case(
     view = case_view(session, authorised)
     record_view(session, authorised, ["details", "people", "incidents", "actions"])
     return view
+
+
+@dataclass(frozen=True)
+class IncidentShown:
+    """One incident of a case as the actor may see it, with the decision that allowed it
+    and whether its case was erased (its words then null)."""
+
+    incident: IncidentView
+    decision: Decision
+    erased: bool
+
+
+def disclose_incident(
+    session: Session, actor: Actor, case_id: int, incident_id: int, purpose: str | None = None
+) -> IncidentShown:
+    """One incident of a case, decided as a read of the case for ``purpose`` (the same
+    decision as the case's incidents, 404 before 403) and recorded as one view naming the
+    incident; an incident the case does not have is "not found", recorded as refused."""
+    authorised = authorise(session, actor, case_id, Act.VIEW, purpose)
+    incident = session.get(Incident, incident_id)
+    if incident is None or incident.case_id != case_id:
+        raise acts.refused(
+            session,
+            acts.Action.CASE_VIEW,
+            actor=actor,
+            subject=authorised.subject,
+            purpose=authorised.purpose_recorded,
+            reason=f"no such incident {incident_id} on the case",
+            answer=NotFound(incident_id),
+        )
+    decision = authorised.decision
+    [values] = reveal_rows(decision, [incident], ("place", "description", "crime_reference"))
+    reporter = incident.reported_by
+    reported_by = None
+    if reporter is not None:
+        held = reveal(decision, reporter, ("given_names", "family_name"))
+        reported_by = name(decision, reporter, held)
+    shown = IncidentView(
+        id=incident.id,
+        occurred_at=incident.occurred_at,
+        recorded_at=incident.recorded_at,
+        reported_on=incident.reported_on,
+        recorded_by=incident.recorded_by.display_name,
+        received_by=incident.received_by.name,
+        reported_by=reported_by,
+        reported_to_police=incident.reported_to_police,
+        hate_related=incident.hate_related,
+        **values,
+    )
+    record_view(session, authorised, [f"incident {incident.id}"])
+    return IncidentShown(shown, decision, erased=authorised.case.erased_at is not None)

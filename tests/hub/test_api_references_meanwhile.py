@@ -217,10 +217,10 @@ def test_an_incident_sent_while_its_case_is_closed_is_refused_and_not_recorded(
 
     answer = answered["response"]
     assert not isinstance(answer, Exception), repr(answer)
-    assert answer.status_code == 422, answer.get_data(as_text=True)
-    [problem] = answer.get_json()["errors"]
-    assert problem["field"] == "case"
-    assert "closed meanwhile" in problem["reason"]
+    assert answer.status_code == 409, answer.get_data(as_text=True)  # as one closed before
+    problem = answer.get_json()
+    assert problem["title"] == "Case closed"
+    assert "closed meanwhile" in problem["detail"]
     with sessions() as session:
         assert session.get(Case, case_id).status is CaseStatus.CLOSED
         assert (
