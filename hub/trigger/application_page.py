@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from hub.database import db
 from hub.trigger.views import DecisionForm, _act, _procedure, _show, bp
+from sharing.audit import acts
 from sharing.trigger import applications
 from sharing.vocabulary import ThresholdDecision
 
@@ -32,4 +33,5 @@ def show(application_id: int) -> Response | tuple[str, int]:
         ),
         form.reasons,
         "Threshold decision recorded.",
+        refused_as=acts.Action.TRIGGER_DECIDE,
     )

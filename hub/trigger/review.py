@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from hub.database import db
 from hub.forms import HubForm
 from hub.trigger.views import PanelForm, _act, _procedure, _show, bp
+from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.trigger import review
@@ -57,4 +58,5 @@ def panel(application_id: int) -> Response | tuple[str, int]:
         form.sitting_id,
         "The application is before the review panel. The agencies holding the complaints "
         "are asked to bring their cases to it.",
+        refused_as=acts.Action.TRIGGER_REVIEW,
     )

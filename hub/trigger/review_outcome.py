@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from hub.database import db
 from hub.trigger.views import AppealDecisionForm, AppealForm, OutcomeForm, _act, _procedure, bp
+from sharing.audit import acts
 from sharing.trigger import review_outcome
 from sharing.vocabulary import AppealDecision
 
@@ -27,6 +28,7 @@ def outcome(application_id: int) -> Response | tuple[str, int]:
         ),
         form.findings,
         "Outcome recorded. Send the applicant the outcome letter.",
+        refused_as=acts.Action.TRIGGER_OUTCOME,
     )
 
 
@@ -46,6 +48,7 @@ def appeal(application_id: int) -> Response | tuple[str, int]:
         ),
         form.reasons,
         "Appeal recorded.",
+        refused_as=acts.Action.TRIGGER_APPEAL,
     )
 
 
@@ -67,4 +70,5 @@ def appeal_decision(application_id: int) -> Response | tuple[str, int]:
         ),
         form.findings,
         "Appeal decision recorded.",
+        refused_as=acts.Action.TRIGGER_APPEAL_DECIDE,
     )

@@ -11,6 +11,7 @@ from wtforms import TextAreaField
 from hub.database import db
 from hub.forms import HubForm, TextLimit, accepted_once
 from hub.trigger.views import RecommendationForm, _act, _procedure, _refused_at, bp
+from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.trigger import handling, review_recommendations
@@ -37,6 +38,7 @@ def recommend(application_id: int) -> Response | tuple[str, int]:
         ),
         form.text,
         "Recommendation recorded. The agency's managers are told.",
+        refused_as=acts.Action.TRIGGER_RECOMMEND,
     )
 
 

@@ -16,6 +16,7 @@ from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit
 from hub.guard import require_roles
 from hub.templating import uk_datetime
+from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.trigger import (
     complaints,
@@ -172,10 +173,18 @@ def _refused_at(form: HubForm, error: InputError, fallback: Field) -> None:
 
 
 def _act(
-    application_id: int, form: HubForm, act: Callable[[], object], fallback: Field, done: str
+    application_id: int,
+    form: HubForm,
+    act: Callable[[], object],
+    fallback: Field,
+    done: str,
+    *,
+    refused_as: acts.Action,
 ) -> Response | tuple[str, int]:
     """Run ``act`` for a valid ``form``; back to the page with ``done``, or the page with
-    the refusal at its field."""
+    the refusal at its field. A form refused for its own checks is recorded as a refused
+    ``refused_as`` naming its fields (never what was typed), once the page shows the reader
+    may see the application; the core records its own refusals."""
     if form.validate_on_submit():
         try:
             act()
@@ -190,4 +199,13 @@ def _act(
         else:
             flash(done, "success")
             return redirect(url_for("trigger.show", application_id=application_id))
-    return _show(application_id, form)
+        return _show(application_id, form)
+    shown = _show(application_id, form)  # a reader who may not see it is refused there
+    acts.refuse(
+        db(),
+        refused_as,
+        actor=current_user.actor,
+        subject=acts.Subject("trigger_application", application_id),
+        reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+    )
+    return shown

@@ -458,11 +458,18 @@ def record_outcome(
         # Its share ended as the outcome is recorded: this waits, then sees it ended.
         read_for_change(session, referral.share)
     may_record_outcome(session, authorised, referral)
-    if referral.outcome is not None:
-        raise InputError("outcome", "The outcome of this referral is already recorded")
-    if outcome is None or outcome not in OUTCOMES[referral.kind]:
-        raise InputError("outcome", "Choose what became of the referral")
-    text = checked_text("note", note, limit=MAX_NOTE, what="the note")
+    with acts.refusing_input(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        what=f"referral {referral.id}",
+    ):
+        if referral.outcome is not None:
+            raise InputError("outcome", "The outcome of this referral is already recorded")
+        if outcome is None or outcome not in OUTCOMES[referral.kind]:
+            raise InputError("outcome", "Choose what became of the referral")
+        text = checked_text("note", note, limit=MAX_NOTE, what="the note")
     referral.outcome = outcome
     referral.outcome_at = now or clock.now()
     referral.outcome_by_id = authorised.actor.user_id
