@@ -12,6 +12,7 @@ from hub.database import db
 from hub.forms import HubForm, TextLimit, accepted_once
 from hub.guard import require_roles
 from sharing import clock
+from sharing.audit import acts
 from sharing.cases import emergency
 from sharing.errors import InputError, NotAllowed, NotFound
 
@@ -74,6 +75,13 @@ def break_glass() -> Response | tuple[str, int]:
                 "important",
             )
             return redirect(url_for("cases.show", case_id=glass.case_id))
+    elif request.method == "POST":  # the reference typed is not recorded: it could be any text
+        acts.refuse(
+            db(),
+            acts.Action.BREAK_GLASS,
+            actor=current_user.actor,
+            reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+        )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "emergency/break_glass.html", title="Emergency access", form=form, hours=_hours()

@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub import config, opened
-from hub.cases.views import case_to_work_on
+from hub.cases.views import case_to_work_on, refuse_input
 from hub.database import db
 from hub.forms import accepted_once
 from hub.guard import authorised_case, require_roles
@@ -24,6 +24,7 @@ from hub.risk.forms import (
 from hub.templating import uk_date
 from sharing import clock
 from sharing.access.decide import Act
+from sharing.audit import acts
 from sharing.cases.case_forms import CaseHeading
 from sharing.errors import ChangedMeanwhile, InputError, NotFound
 from sharing.formats import whole_number
@@ -74,9 +75,11 @@ def assess(case_id: int) -> Response | tuple[str, int]:
         # the first page, keeping who is assessed and at which stage.
         again = AssessmentDraft({"version": str(matrix.version)})
         again.values.update({k: draft.get(k) for k in ("person_id", "stage") if draft.get(k)})
+        _refuse_answers(case.id, problems)
         return _step(case, matrix, people, again, "person", problems), 400
     here = [(f, m) for f, m in problems if step == "check" or step_of(field_of(f), matrix) == step]
     if here:
+        _refuse_answers(case.id, here)
         return _step(case, matrix, people, draft, step, here), 400
     if step != "check":
         return _step(case, matrix, people, draft, STEPS[STEPS.index(step) + 1]), 200
@@ -95,6 +98,18 @@ def assess(case_id: int) -> Response | tuple[str, int]:
         )
     flash(message, "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="risk"))
+
+
+def _refuse_answers(case_id: int, problems: list[tuple[str, str]]) -> None:
+    """Record a step of the assessment refused for its answers: the fields, never what
+    was answered (the core records a refusal of the whole assessment itself)."""
+    acts.refuse(
+        db(),
+        acts.Action.RISK_RECORD,
+        actor=current_user.actor,
+        subject=acts.Subject("case", case_id),
+        reason=assessments.refused_fields(problems),
+    )
 
 
 def _step(
@@ -200,6 +215,8 @@ def triage(case_id: int) -> Response | tuple[str, int]:
                 "success",
             )
             return redirect(url_for("cases.show", case_id=case.id, _anchor="risk"))
+    elif request.method == "POST":
+        refuse_input(acts.Action.TRIAGE_CHANGE, case.id, form)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "risk/triage.html", title=f"Change the triage of {case.reference}", form=form, case=case
@@ -223,6 +240,8 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
         else:
             flash("Decision recorded.", "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="risk"))
+    elif request.method == "POST":
+        refuse_input(acts.Action.ESCALATION_DECIDE, case.id, form)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "risk/consider.html", title=f"Escalation on {case.reference}", form=form, case=case

@@ -9,6 +9,7 @@ from wtforms import StringField
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm
 from hub.guard import require_roles
+from sharing.audit import acts
 from sharing.cases.search import KINDS, SearchQuery, search
 from sharing.errors import InputError
 
@@ -51,6 +52,13 @@ def search_page() -> tuple[str, int]:
         except InputError as e:
             field = form.field_by_name(e.field) or form.kind
             field.errors = [*field.errors, e.message]  # type: ignore[list-item]
+    elif request.method == "POST":  # the fields named, never what was typed
+        acts.refuse(
+            db(),
+            acts.Action.SEARCH,
+            actor=current_user.actor,
+            reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+        )
     status = 400 if form.errors else 200
     return render_template(
         "search/search.html",

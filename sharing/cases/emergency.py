@@ -44,9 +44,16 @@ def break_glass(
     now = now or clock.now()
     reason = tidied(reason)
     if len(reason) < MIN_REASON:
-        raise InputError(
-            "reason",
-            f"Say what the risk to life is and why you need the case now (at least {MIN_REASON} characters)",
+        raise acts.refused(
+            session,
+            acts.Action.BREAK_GLASS,
+            actor=actor,
+            reason="refused input: reason",
+            answer=InputError(
+                "reason",
+                "Say what the risk to life is and why you need the case now "
+                f"(at least {MIN_REASON} characters)",
+            ),
         )
     case_id = session.scalar(select(Case.id).where(Case.reference == reference.strip().upper()))
     if case_id is None:

@@ -136,8 +136,15 @@ BATCH = 3200
 def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
     """Cases the actor may see that hold exactly the searched value, each once with every
     place it was found (at most MAX_RESULTS cases, sorted by case reference; ``truncated``
-    says when more cases match)."""
-    field, value = search_term(query)
+    says when more cases match). A search refused for what was typed is recorded naming
+    the field (never what was typed)."""
+    try:
+        field, value = search_term(query)
+    except InputError as refused:
+        acts.refuse(
+            session, acts.Action.SEARCH, actor=actor, reason=f"refused input: {refused.field}"
+        )
+        raise
     if not actor.works_cases:
         acts.refuse(
             session, acts.Action.SEARCH, actor=actor, reason="your roles do not include casework"

@@ -59,6 +59,12 @@ class AssessmentError(InputError):
         self.problems = problems
 
 
+def refused_fields(problems: list[tuple[str, str]]) -> str:
+    """An assessment refused for its input as its audit entry says it: the fields named,
+    each once (a question by its id), never what was answered."""
+    return f"refused input: {' '.join(sorted({field for field, _ in problems})) or 'form'}"
+
+
 @dataclass
 class AssessmentInput:
     person_id: int | None
@@ -160,7 +166,14 @@ def record_assessment(
     authorised.require(Act.ASSESS_RISK)
     matrix, problems = check_assessment(case, data, matrices)
     if problems:
-        raise AssessmentError(problems)
+        raise acts.refused(
+            session,
+            acts.Action.RISK_RECORD,
+            actor=actor,
+            subject=authorised.subject,
+            reason=refused_fields(problems),
+            answer=AssessmentError(problems),
+        )
     assert data.person_id is not None  # noqa: S101 - checked above
     assert data.stage is not None  # noqa: S101 - checked above
     now = now or clock.now()
@@ -245,24 +258,22 @@ def change_triage(
             .where(TriageChange.case_id == case.id)
             .order_by(TriageChange.changed_at.desc(), TriageChange.id.desc())
         ).first()
+        acts.refuse(
+            session,
+            acts.Action.TRIAGE_CHANGE,
+            actor=actor,
+            subject=authorised.subject,
+            reason="refused input: changed meanwhile",
+        )
         if last is None:
             raise
         raise ChangedMeanwhile(last.changed_at, last.changed_by.display_name) from None
-    if priority is None:
-        raise InputError("priority", "Choose the priority")
-    if triage is None:
-        raise InputError("triage", "Choose how serious the report is")
-    if priority is case.priority and triage is case.triage:
-        raise InputError(
-            "priority", "Change the priority or how serious the report is, or go back to the case"
-        )
-    text = checked_text(
-        "reason",
-        reason,
-        limit=MAX_REASON,
-        what="the reason",
-        required="Say why you are changing the triage",
-    )
+    with acts.refusing_input(
+        session, acts.Action.TRIAGE_CHANGE, actor=actor, subject=authorised.subject
+    ):
+        text = _checked_triage(case, priority, triage, reason)
+    assert priority is not None  # noqa: S101 - checked above
+    assert triage is not None  # noqa: S101 - checked above
     now = now or clock.now()
     change = TriageChange(
         case=case,
@@ -294,11 +305,41 @@ def change_triage(
     return change
 
 
+def _checked_triage(
+    case: Case, priority: Priority | None, triage: Triage | None, reason: str
+) -> str | None:
+    """The reason for a change of triage, checked with the change: ``InputError`` at the
+    first field that is not right."""
+    if priority is None:
+        raise InputError("priority", "Choose the priority")
+    if triage is None:
+        raise InputError("triage", "Choose how serious the report is")
+    if priority is case.priority and triage is case.triage:
+        raise InputError(
+            "priority", "Change the priority or how serious the report is, or go back to the case"
+        )
+    return checked_text(
+        "reason",
+        reason,
+        limit=MAX_REASON,
+        what="the reason",
+        required="Say why you are changing the triage",
+    )
+
+
 def escalation_on(session: Session, authorised: AuthorisedCase, escalation_id: int) -> Escalation:
-    """The escalation prompt, if it is on the authorised case; ``NotFound`` otherwise."""
+    """The escalation prompt, if it is on the authorised case; ``NotFound`` otherwise
+    (recorded as refused: the same whether it does not exist or is another case's)."""
     escalation = session.get(Escalation, escalation_id)
     if escalation is None or escalation.case_id != authorised.case.id:
-        raise NotFound(escalation_id)
+        raise acts.refused(
+            session,
+            acts.Action.ESCALATION_DECIDE,
+            actor=authorised.actor,
+            subject=authorised.subject,
+            reason=f"no such escalation {escalation_id} on the case",
+            answer=NotFound(escalation_id),
+        )
     return escalation
 
 
@@ -315,16 +356,23 @@ def record_consideration(
     authorised.require(Act.ASSESS_RISK)
     escalation = escalation_on(session, authorised, escalation_id)
     read_for_change(session, escalation)  # decided twice at once: the second waits, then sees it
-    if escalation.considered_at is not None:
-        raise InputError("note", "A decision on this prompt has already been recorded")
-    text = checked_text(
-        "note",
-        note,
-        limit=MAX_REASON,
-        what="the note",
-        required="Say what you decided about a case conference, a safeguarding referral and "
-        "sharing with the police",
-    )
+    with acts.refusing_input(
+        session,
+        acts.Action.ESCALATION_DECIDE,
+        actor=actor,
+        subject=authorised.subject,
+        what=f"escalation {escalation.id}",
+    ):
+        if escalation.considered_at is not None:
+            raise InputError("note", "A decision on this prompt has already been recorded")
+        text = checked_text(
+            "note",
+            note,
+            limit=MAX_REASON,
+            what="the note",
+            required="Say what you decided about a case conference, a safeguarding referral "
+            "and sharing with the police",
+        )
     escalation.considered_at = now or clock.now()
     escalation.considered_by_id = actor.user_id
     seal(escalation, "decision_note", text)
