@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from sharing import api_clients
-from sharing.models import Action, Case
+from sharing.models import Action, Case, Incident
 from sharing.vocabulary import Role
 from tests.fixtures.api import bearer_for, register
 from tests.sampling import examples
@@ -48,6 +48,7 @@ def known_ids(app: Flask) -> dict[str, list[int]]:
         return {
             "case_id": list(session.scalars(select(Case.id).order_by(Case.id))),
             "action_id": list(session.scalars(select(Action.id).order_by(Action.id))),
+            "incident_id": list(session.scalars(select(Incident.id).order_by(Incident.id))),
         }
 
 
@@ -63,6 +64,7 @@ OPERATIONS = [
     "GET /api/v1/cases/{case_id}",
     "POST /api/v1/cases",
     "POST /api/v1/cases/{case_id}/incidents",
+    "GET /api/v1/cases/{case_id}/incidents/{incident_id}",
     "POST /api/v1/cases/import",
     "GET /api/v1/actions",
     "POST /api/v1/actions/{action_id}/outcome",
@@ -104,7 +106,7 @@ def test_every_answer_keeps_to_the_document(
     )
     def each(case: schemathesis.Case, data: st.DataObject) -> None:
         # ids of real records (own, shared, other agencies', locked) as often as random ones
-        for name in ("case_id", "action_id"):
+        for name in ("case_id", "action_id", "incident_id"):
             if mode is not schemathesis.GenerationMode.POSITIVE:
                 break  # the id is what may have been made invalid
             if name in (case.path_parameters or {}) and data.draw(st.booleans()):
