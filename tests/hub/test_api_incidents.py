@@ -17,6 +17,7 @@ from sharing import api_clients, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import actions, shares
+from sharing.cases.erasure import erase_case
 from sharing.models import Action, AuditEntry, AuditQueued, Incident
 from sharing.vocabulary import ActionKind, ActionStatus, Role
 from tests.fixtures.api import HTTPS
@@ -273,3 +274,32 @@ def test_a_dry_run_neither_true_nor_false_is_refused_naming_it(
 
     assert answer.status_code == 400
     assert fields_named(answer) == ["dry_run"]
+
+
+def test_an_incident_of_an_erased_case_reads_erased_and_takes_no_other(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    case_id = _opened(demo_hub, housing)
+    incident_id = _record(demo_hub, housing, case_id).get_json()["incident_id"]
+    manager = _manager(demo_session)
+    close_for_erasure(demo_session, manager, case_id)
+    erase_case(demo_session, authorise(demo_session, manager, case_id, Act.ERASE))
+    demo_session.commit()
+
+    read = call(demo_hub, housing, "GET", f"/api/v1/cases/{case_id}/incidents/{incident_id}")
+    another = _record(demo_hub, housing, case_id)
+
+    assert read.status_code == 200, read.get_data(as_text=True)
+    incident = read.get_json()
+    assert incident["erased"] is True
+    assert (incident["description"], incident["place"], incident["crime_reference"]) == (
+        None,
+        None,
+        None,
+    )
+    assert incident["occurred_at"]  # its dates stay, as on the erased case
+    assert another.status_code == 409, another.get_data(as_text=True)
+    assert another.get_json()["title"] == "Case erased"
+    assert (
+        another.get_json()["detail"] == "The case has been erased: nothing more is recorded on it"
+    )
