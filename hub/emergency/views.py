@@ -122,6 +122,15 @@ def review(glass_id: int) -> Response | tuple[str, int]:
         else:
             flash("Review recorded.", "success")
             return redirect(url_for("emergency.reviews"))
+    elif request.method == "POST":
+        acts.refuse(
+            db(),
+            acts.Action.BREAK_GLASS_REVIEW,
+            actor=current_user.actor,
+            subject=acts.Subject("case", item.case_id),
+            reason=f"refused input: emergency access {glass_id} "
+            f"{' '.join(sorted(form.errors)) or 'form'}",
+        )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "emergency/review.html",

@@ -140,15 +140,22 @@ def review(
         )
     authorise(session, actor, glass.case_id, Act.REVIEW_BREAK_GLASS)
     read_for_change(session, glass)  # reviewed twice at once: the second waits, then sees it
-    if glass.reviewed_at is not None:
-        raise InputError("note", "This emergency access has already been reviewed")
     # Its values' key is gone (an access recorded before it had a key of its own, to a
     # case erased since), so no note can be kept; the review is still recorded (who,
     # when), so the access does not wait for review for ever.
     erased = glass.erased
     note = tidied(note)
-    if not erased and len(note) < 10:
-        raise InputError("note", "Record what the review found (at least 10 characters)")
+    with acts.refusing_input(
+        session,
+        acts.Action.BREAK_GLASS_REVIEW,
+        actor=actor,
+        subject=acts.Subject("case", glass.case_id),
+        what=f"emergency access {glass.id}",
+    ):
+        if glass.reviewed_at is not None:
+            raise InputError("note", "This emergency access has already been reviewed")
+        if not erased and len(note) < 10:
+            raise InputError("note", "Record what the review found (at least 10 characters)")
     glass.reviewed_at = now or clock.now()
     glass.reviewed_by_id = actor.user_id
     if not erased:

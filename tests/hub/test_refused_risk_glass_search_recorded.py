@@ -16,7 +16,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing.access.decide import Actor
 from sharing.audit import acts
+from sharing.cases import emergency
 from sharing.models import AuditEntry, AuditQueued, Case, Referral, TriggerApplication, User
 from sharing.trigger.review_outcome import MAX_FINDINGS
 from sharing.vocabulary import CaseStatus, Role
@@ -134,6 +136,32 @@ def test_emergency_access_refused_for_its_reason_or_its_case_is_recorded(
     assert "your own agency&#39;s case" in own_case.get_data(as_text=True)
     assert [(a, o) for a, o, _ in _refusals(demo_session, own_case)] == [
         ("break_glass", str(own.id))
+    ]
+
+
+def test_a_review_of_emergency_access_refused_for_its_note_is_recorded(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    case = open_cases(demo_session, LARKMOOR)[1]
+    glass = emergency.break_glass(
+        demo_session,
+        Actor.of(demo_user(demo_session, POLICE, Role.CASE_OFFICER)),
+        case.reference,
+        "A threat to life was reported tonight by a neighbour",
+    )
+    demo_session.commit()
+    manager = demo_client(demo_hub, demo_user(demo_session, LARKMOOR, Role.MANAGER))
+    path = f"/emergency/reviews/{glass.id}"
+
+    too_short = _post(manager, path, note="Fine")
+    too_long = _post(manager, path, note=SECRET * 100)
+
+    assert "at least 10 characters" in too_short.get_data(as_text=True)
+    assert _refusals(demo_session, too_short) == [
+        ("break_glass.review", str(case.id), f"refused input: emergency access {glass.id} note")
+    ]
+    assert _refusals(demo_session, too_long) == [
+        ("break_glass.review", str(case.id), f"refused input: emergency access {glass.id} note")
     ]
 
 
