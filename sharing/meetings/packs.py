@@ -2,6 +2,8 @@
 conference, in one document: the conference (question, agenda, who is invited, what each
 agency said it holds, the meeting and its action plan) and the case (summary, people,
 timeline, risk history and actions), each part with the protocol clause that allows it.
+The pack of a case erased since says of it what the erased case's page says: when it was
+erased and by whom, and how many people it kept, naming no one and showing no risk.
 
 Read through the one decision and reveal that let the attendee into the conference, and
 recorded as one audit entry per pack read, on the page or as a PDF.
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
+from sharing.cases import erasure
 from sharing.cases.pages import CaseView, case_view
 from sharing.meetings import conference_pages
 from sharing.models import User
@@ -45,6 +48,10 @@ class Pack:
     bases: list[tuple[str, list[str]]]
     #: The categories the reader's agency may not see for this conference.
     withheld: list[str]
+    #: Of a case erased since: the people it kept, counted as its page counts them (by
+    #: person id; their names are not part of the case), and who erased it.
+    kept: dict[int, erasure.KeptPerson]
+    erased_by: str | None
 
 
 def conference_pack(
@@ -61,6 +68,7 @@ def conference_pack(
     page = conference_pages.read_conference(session, authorised, conference)
     case = case_view(session, authorised)
     risk = case_risk(session, authorised, matrices)
+    kept = erasure.kept_people(session, authorised)
     decision = authorised.decision
     reader = session.get(User, actor.user_id)
     acts.record(
@@ -72,6 +80,7 @@ def conference_pack(
         basis=(
             f"case {conference.case_id}; {form}; {conference_pages.disclosed(page)}; "
             f"incidents {len(case.incidents)}; risk {'shown' if risk.shown else 'withheld'}"
+            + (f"; erased, people kept {len(kept)}" if case.erased else "")
         ),
     )
     return Pack(
@@ -86,4 +95,6 @@ def conference_pack(
             for basis, categories in decision.bases_for(*CATEGORIES).items()
         ],
         withheld=[c for c in CATEGORIES if not decision.allows(c)],
+        kept=kept,
+        erased_by=erasure.erased_by(session, authorised.case),
     )
