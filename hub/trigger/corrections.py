@@ -13,6 +13,7 @@ from hub import opened
 from hub.database import db
 from hub.trigger.recording import ApplicationForm, application_input
 from hub.trigger.views import _procedure, _refused_on_page, bp
+from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.trigger import corrections, handling
 from sharing.vocabulary import OnBehalf, TriggerChannel
@@ -31,6 +32,11 @@ def _offered(form: CorrectionForm, application: corrections.Correctable) -> Corr
     form.channel.choices = [
         (c.value, c.label) for c in TriggerChannel if (c is TriggerChannel.ONLINE) == online
     ]
+    form.channel.refused = (
+        {c.value: corrections.ONLINE_KEPT for c in TriggerChannel if c is not TriggerChannel.ONLINE}
+        if online
+        else {TriggerChannel.ONLINE.value: corrections.NOT_ONLINE}
+    )
     form.on_behalf.choices = [("", "The victim"), *OnBehalf.choices()]
     return form
 
@@ -118,9 +124,24 @@ def correct(application_id: int) -> Response | tuple[str, int]:
                 "success",
             )
             return redirect(url_for("trigger.show", application_id=application_id))
+    if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
+        _refuse_input(application_id, form)
     return render_template(
         "trigger/correct.html",
         title=f"Correct the details of application {application.reference}",
         form=form,
         application=application,
     ), 400 if request.method == "POST" else 200
+
+
+def _refuse_input(application_id: int, form: CorrectionForm) -> None:
+    """Record the form refused for its input (a choice it does not offer, a date that is
+    not one, a detail too long): the fields named, never their values, as the core
+    records the refusals it finds."""
+    acts.refuse(
+        db(),
+        acts.Action.TRIGGER_CORRECT,
+        actor=current_user.actor,
+        subject=acts.Subject("trigger_application", application_id),
+        reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+    )
