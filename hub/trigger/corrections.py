@@ -16,13 +16,11 @@ from hub.trigger.views import _procedure, _refused_on_page, bp
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.trigger import corrections, handling
-from sharing.vocabulary import OnBehalf, TriggerChannel
+from sharing.vocabulary import OnBehalf, TriggerChannel, VictimKind
 
 
 class CorrectionForm(ApplicationForm):
-    """The recording form, without what a correction keeps as recorded (who suffered it)."""
-
-    victim_kind = None
+    """The recording form, filled with the application as it stands."""
 
 
 def _offered(form: CorrectionForm, application: corrections.Correctable) -> CorrectionForm:
@@ -37,15 +35,18 @@ def _offered(form: CorrectionForm, application: corrections.Correctable) -> Corr
         if online
         else {TriggerChannel.ONLINE.value: corrections.NOT_ONLINE}
     )
+    form.victim_kind.choices = VictimKind.choices()
     form.on_behalf.choices = [("", "The victim"), *OnBehalf.choices()]
     return form
 
 
 def _sent(form: CorrectionForm, application: corrections.Correctable) -> None:
     """Keep as recorded the choices a form opened before they could be corrected does
-    not send (who applied and the consent go together: a box left unticked is not sent)."""
+    not send (who suffered it; who applied and the consent go together: a box left unticked is not sent)."""
     if "channel" not in request.form:
         form.channel.data = application.channel
+    if "victim_kind" not in request.form:
+        form.victim_kind.data = application.victim_kind
     if "on_behalf" not in request.form:
         form.on_behalf.data = application.on_behalf
         form.consent_recorded.data = application.consent_recorded
@@ -69,6 +70,7 @@ def _filled(application: corrections.Correctable) -> CorrectionForm:
     data["victim_date_of_birth"] = date.fromisoformat(born) if born else None
     data["received_on"] = application.received_on
     data["channel"] = application.channel
+    data["victim_kind"] = application.victim_kind
     data["on_behalf"] = application.on_behalf
     data["consent_recorded"] = application.consent_recorded
     return _offered(CorrectionForm(formdata=None, data=data), application)
@@ -97,7 +99,7 @@ def correct(application_id: int) -> Response | tuple[str, int]:
                 current_user.actor,
                 _procedure(),
                 application_id,
-                application_input(form, victim_kind=""),
+                application_input(form),
                 opened=opened.sent(),
             )
         except NotAllowed:

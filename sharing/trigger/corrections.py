@@ -1,14 +1,14 @@
 """Correcting a Community Trigger application's details after it is recorded: a mistyped
 e-mail address or postal address, a misheard name or date of birth, the wrong date
-received, the behaviour's words; how it came (a letter recorded as a phone call), whether
-the victim applied or someone applied for them, and the victim's consent to that.
+received, the behaviour's words; how it came (a letter recorded as a phone call), who
+suffered it (a person, a business, a community group), whether the victim applied or
+someone applied for them, and the victim's consent to that.
 
 The lead (whoever handles the applications: ``sharing.trigger.handling``) corrects them
 while the application is live (as ``sharing.trigger.closing`` counts it: not closed or
 erased, not decided not met, its outcome not yet sent). The date received is corrected only before the threshold
-decision: the decision and its clocks were counted from it. Who suffered it stays as
-recorded; so does "online" for an application sent on the public form (the hub took it
-so), and no other becomes one. The details and choices are checked as when the
+decision: the decision and its clocks were counted from it. "Online" stays for an
+application sent on the public form (the hub took it so), and no other becomes one. The details and choices are checked as when the
 application was recorded: someone applying for the victim needs their name, contact, a
 postal address without an e-mail, and the victim's consent. Consent is never taken away
 by a correction: a victim who no longer agrees has the application recorded as withdrawn
@@ -22,7 +22,8 @@ corrected details, to whoever applied as corrected; when the e-mail address the 
 go to changes (corrected, or someone else now applied), the letters the application has
 reached and not sent (waiting, refused by the mail server, or never queued for want of an
 address) go to the new one. The threshold check searches by the victim's details alone,
-so how it came and who applied change nothing it counts.
+so how it came, who suffered it and who applied change nothing it counts; nor do the
+letters' words, which name the victim (or whoever applied) as recorded.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from sharing.vocabulary import ThresholdDecision, TriggerChannel
 #: appeal's words are their own acts').
 CORRECTED = APPLICATION_DETAILS
 #: The choices a correction may change, in the order its audit entry names them.
-CHOICES = ("channel", "on_behalf", "consent_recorded")
+CHOICES = ("channel", "victim_kind", "on_behalf", "consent_recorded")
 #: Why a correction never takes the victim's consent away.
 CONSENT_KEPT = (
     "If the victim no longer agrees to this person applying for them, record that the "
@@ -69,6 +70,7 @@ CONSENT_KEPT = (
 FIELD_NAMES = {
     "received_on": "the date received",
     "channel": "how it was received",
+    "victim_kind": "who suffered it",
     "on_behalf": "who applied",
     "consent_recorded": "the victim's consent",
     "victim_given_names": "the victim's given names",
@@ -105,9 +107,10 @@ class Correctable:
     id: int
     reference: str
     received_on: date
-    #: How it came, who applied for the victim ("": the victim applied) and whether the
-    #: victim's consent to that is recorded, as the form's choices hold them.
+    #: How it came, who suffered it, who applied for the victim ("": the victim applied)
+    #: and whether the victim's consent to that is recorded, as the form's choices hold them.
     channel: str
+    victim_kind: str
     on_behalf: str
     consent_recorded: bool
     #: Whether the date received may still be corrected (before the threshold decision).
@@ -150,6 +153,7 @@ def correctable(
         reference=application.reference,
         received_on=application.received_on,
         channel=application.channel.value,
+        victim_kind=application.victim_kind.value,
         on_behalf=application.on_behalf.value if application.on_behalf else "",
         consent_recorded=application.consent_recorded,
         received_open=application.decision is None,
@@ -169,9 +173,9 @@ def correct(
     opened: str | None = None,
     now: datetime | None = None,
 ) -> list[str]:
-    """Correct the application's details to ``data`` (its choices, who suffered it and who
-    applied, are kept as recorded); the fields changed, [] when nothing changed (and
-    nothing is recorded). Refused, nothing written and the refusal recorded: an
+    """Correct the application's details and choices to ``data`` (the date received and
+    who suffered it are kept as recorded where ``data`` leaves them empty); the fields
+    changed, [] when nothing changed (and nothing is recorded). Refused, nothing written and the refusal recorded: an
     application no longer live (``ALREADY_DONE``), a detail as recording refuses it, the
     date received once the threshold is decided (``received_on``); ``ChangedMeanwhile``
     for a form opened before the application changed (``opened``)."""
@@ -241,12 +245,13 @@ def _check_choices(application: TriggerApplication, data: ApplicationInput) -> N
 def _as_recorded(
     application: TriggerApplication, data: ApplicationInput, received: date
 ) -> ApplicationInput:
-    """``data`` with what a correction keeps as recorded (who suffered it), and without
-    the applicant's details when the victim applied themselves."""
+    """``data`` with the date received as it stands (or as corrected) and who suffered it
+    as recorded when ``data`` does not say, and without the applicant's details when the
+    victim applied themselves."""
     return replace(
         data,
         received_on=received,
-        victim_kind=application.victim_kind.value,
+        victim_kind=data.victim_kind or application.victim_kind.value,
         applicant_name=data.applicant_name if data.on_behalf else "",
         applicant_contact=data.applicant_contact if data.on_behalf else "",
         applicant_address=data.applicant_address if data.on_behalf else "",
