@@ -9,6 +9,9 @@ decision (retention, or a successful erasure request) and cannot be undone.
 A case is closed before it is erased, and held while a live Community Trigger
 application's case review names it (its agency was asked to bring it to the panel): the
 review needs the case until the application closes or the applicant is given the outcome.
+The hold starts when the agency is asked, not when the application is received: until
+then nothing records which cases hold its complaints (``sharing.trigger.complaints`` finds
+them afresh each time), so none is held for them.
 """
 
 from __future__ import annotations
