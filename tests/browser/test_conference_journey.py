@@ -168,7 +168,7 @@ def test_a_conference_from_the_escalation_prompt_to_the_police_action_done(
     with clock.pinned(starts + timedelta(hours=2)):
         _sign_in(page, url, story["officer"])
         page.goto(conference_url)
-        page.get_by_role("link", name="Record who attended").click()
+        page.get_by_role("link", name="Record who attended", exact=True).click()
         page.get_by_role("button", name="Save attendance").click()
         found["attendance with errors"] = violations(page)
         for radio in page.locator("input[type=radio][value=present]").all():

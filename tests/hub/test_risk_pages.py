@@ -51,7 +51,8 @@ LOWEST = {f"answer-{q.id}": min(q.options, key=lambda o: o.score).value for q in
 
 
 def _shared_with_police(session) -> Case:
-    """A case of a landlord shared with the police, with a victim and no lock, whose
+    """A case of a landlord shared with the police for ASB case management (and for
+    nothing else: its shared risk names that protocol), with a victim and no lock, whose
     victim is not already at high risk (so a high assessment is a rise)."""
     shares = session.scalars(
         select(Share)
@@ -63,10 +64,17 @@ def _shared_with_police(session) -> Case:
             Share.agency.has(code="northshire-police"),
         )
         .order_by(Share.id)
-    )
+    ).all()
+    purposes: dict[int, set[str]] = {}
+    for share in shares:
+        purposes.setdefault(share.case_id, set()).add(share.purpose)
     for share in shares:
         case = session.get(Case, share.case_id)
-        if any(p.role is PartyRole.VICTIM for p in case.parties) and not _high(session, case):
+        if (
+            purposes[case.id] == {"asb_case_management"}
+            and any(p.role is PartyRole.VICTIM for p in case.parties)
+            and not _high(session, case)
+        ):
             return case
     raise AssertionError("the demo has no shared case with a victim")
 

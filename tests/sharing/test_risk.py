@@ -347,7 +347,8 @@ def test_council_managers_see_vulnerability_answers_on_red_cases_only(demo_sessi
 def test_agencies_without_a_share_and_roles_without_a_clause_see_no_shared_risk(
     demo_session,
 ) -> None:
-    assert _shared_rows(demo_session, "northshire-icb", Role.PARTNER_VIEWER) == []
+    # The demo shares nothing with children's safeguarding.
+    assert _shared_rows(demo_session, "northshire-children", Role.PARTNER_VIEWER) == []
     assert _shared_rows(demo_session, "northshire-police", Role.ANALYST) == []
 
 
