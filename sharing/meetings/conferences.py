@@ -30,7 +30,7 @@ from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
-from sharing.meetings import requests
+from sharing.meetings import requests, sitting_clashes
 from sharing.models import (
     Agency,
     Case,
@@ -106,6 +106,9 @@ class ConferenceInput:
     attendee_ids: Sequence[int] = ()
     #: The escalation prompt this answers, if convened from one.
     escalation_id: int | None = None
+    #: The partnership meeting's sitting it is brought onto, if it is: it takes the
+    #: sitting's time and chair, so it is no clash with that sitting.
+    sitting_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -209,10 +212,11 @@ def convene(
     agency gets a share for the conference's purpose until ``share_days`` after it.
     Refused with the field and the reason, before anything is written, for a question
     missing or too long, a time past, too far ahead or after the protocol ends (the
-    invitations' shares end with it), no place or link, a chair who may not chair, an
-    agency the protocol does not cover, or an attendee of an agency not at
-    the table; each refusal recorded once (``conference.convene``, or ``share.create``
-    for an invitation's share refused)."""
+    invitations' shares end with it), no place or link, a chair who may not chair or
+    who already chairs a sitting or another conference then
+    (``sitting_clashes.check_chair_free``), an agency the protocol does not cover, or an
+    attendee of an agency not at the table; each refusal recorded once
+    (``conference.convene``, or ``share.create`` for an invitation's share refused)."""
     authorised.require(Act.CONVENE)
     try:
         return _convene(session, authorised, data, share_days, now or clock.now())
@@ -295,6 +299,14 @@ def _convene(
             f"{chair.display_name} is from {chair.agency.name}: invite it, or choose a chair "
             "from an agency at the table",
         )
+    sitting_clashes.check_chair_free(
+        session,
+        data.starts_at,
+        chair_id=chair.id,
+        area_id=case.agency.area_id,
+        viewer=actor,
+        sitting_id=data.sitting_id,
+    )
     attendees: list[User] = []
     for user_id in dict.fromkeys(data.attendee_ids):
         user = session.get(User, user_id)

@@ -249,6 +249,7 @@ def _set_up(session: Session, actor: Actor, data: SeriesInput, now: datetime) ->
         series_id=None,
         chair_id=settings.chair.id,
         area_id=agency.area_id,
+        viewer=actor,
     )
     series = MeetingSeries(
         area_id=agency.area_id,
@@ -344,6 +345,7 @@ def schedule(
             series_id=series.id,
             chair_id=series.chair_id,
             area_id=series.area_id,
+            viewer=actor,
         )
     sitting = MeetingSitting(
         series=series,
@@ -516,6 +518,7 @@ def bring_case(
         video_link=sitting.video_link or "",
         agenda=agenda,
         attendee_ids=[actor.user_id, *(u.id for u in members)],
+        sitting_id=sitting.id,
     )
     conference = conferences.convene(session, authorised, data, share_days=share_days, now=now)
     conference.sitting = sitting  # the sitting's agenda, already loaded, sees it too

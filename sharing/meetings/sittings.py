@@ -145,7 +145,7 @@ def move(
         where = _checked_place(sitting, place, video_link)
         changed = _changes(sitting, starts_at, where)
         if "time" in changed:
-            sitting.starts_at = _checked_time(session, sitting, planned, starts_at, now)
+            sitting.starts_at = _checked_time(session, actor, sitting, planned, starts_at, now)
     sitting.place, sitting.video_link = (w or None for w in where)
     sitting.changed_by_user(actor.user_id, now)
     for conference in planned:
@@ -199,6 +199,7 @@ def _changes(
 
 def _checked_time(
     session: Session,
+    actor: Actor,
     sitting: MeetingSitting,
     planned: list[Conference],
     starts_at: datetime | None,
@@ -216,6 +217,7 @@ def _checked_time(
         series_id=sitting.series_id,
         chair_id=sitting.series.chair_id,
         area_id=sitting.series.area_id,
+        viewer=actor,
         sitting_id=sitting.id,
     )
     for conference in planned:

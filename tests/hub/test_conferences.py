@@ -44,7 +44,13 @@ from sharing.risk.disclose import escalations
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, MinutesStatus, PartyRole, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_copy, demo_user, lock_demo_case
+from tests.fixtures.demo import (
+    demo_client,
+    demo_copy,
+    demo_user,
+    free_for_chair,
+    lock_demo_case,
+)
 from tests.fixtures.statements import walk_pages
 
 PURPOSE = "case_conference"
@@ -82,8 +88,10 @@ def _protocol_purpose(session: Session) -> str:
 def _form(
     client: FlaskClient, session: Session, case: Case, *, when: datetime | None = None, **overrides
 ) -> dict[str, object]:
-    when = (when or clock.now() + timedelta(days=7)).astimezone(UK)
     chair = demo_user(session, "larkmoor-ha", Role.MANAGER)
+    chosen = str(overrides.get("chair", chair.id))
+    chair_id = int(chosen) if chosen.isdigit() else chair.id
+    when = (when or free_for_chair(session, chair_id)).astimezone(UK)
     data: dict[str, object] = {
         "csrf_token": csrf_token(client, f"/cases/{case.id}/conferences/new"),
         "question": QUESTION,

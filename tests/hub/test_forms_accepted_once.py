@@ -239,7 +239,8 @@ JOURNEYS = {
             "chair": _offered(page, "chair")[0],
             "members": _offered(page, "members"),
             "cadence": "monthly",
-            **_moment("first_at", NEXT_WEEK),
+            # In the afternoon: its chair may chair the conference convened that morning.
+            **_moment("first_at", NEXT_WEEK, hour=14),
             "place": "Civic centre",
         },
         MeetingSeries,
