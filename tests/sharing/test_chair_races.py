@@ -1,0 +1,144 @@
+"""One chair booked twice at the same moment, on PostgreSQL: two different partnership
+meetings with the same chair scheduled into one slot, or a sitting scheduled as a
+conference with the same chair is convened then. Each meeting's own row lock does not
+keep them apart; the chair's diary does (``sitting_clashes.hold_chair``): the first is
+saved, the second waits for it, then is refused naming it, with nothing written but its
+refusal. Each race is run as in ``test_steps_taken_once``: no sleep decides the order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.crypto.keys import LocalKeyring
+from sharing.meetings import conferences, series
+from sharing.models import Agency, Conference, MeetingSeries, MeetingSitting, ProtocolRecord
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_actor, demo_user, free_for_chair, open_cases
+from tests.hub.test_sittings_that_overlap import GROUP, TASKING, _tasking
+from tests.sharing.test_steps_taken_once import Step, _race, sessions
+
+__all__ = ["sessions"]  # the fixture, for pytest
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("demo_database", ["postgresql"], indirect=True),
+]
+
+
+def _chaired_at(session: Session, chair_id: int, when: datetime) -> int:
+    """How many sittings and conferences ``chair_id`` chairs starting at ``when``."""
+    sittings = session.scalar(
+        select(func.count())
+        .select_from(MeetingSitting)
+        .join(MeetingSitting.series)
+        .where(MeetingSeries.chair_id == chair_id, MeetingSitting.starts_at == when)
+    )
+    held = session.scalar(
+        select(func.count())
+        .select_from(Conference)
+        .where(
+            Conference.chair_id == chair_id,
+            Conference.starts_at == when,
+            Conference.sitting_id.is_(None),
+        )
+    )
+    return sittings + held
+
+
+def test_two_meetings_with_one_chair_scheduled_into_one_slot_at_once_are_not_both(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The problem-solving group's chair also chairs the tasking meeting: they schedule
+    the group's sitting as a manager schedules the tasking meeting's at the same time.
+    The second waits, then is told the chair already chairs the group then."""
+    with sessions() as session:
+        group = session.scalar(select(MeetingSeries).where(MeetingSeries.name == GROUP))
+        chair = Actor.of(group.chair)
+        manager = demo_actor(session, "northshire-csp", Role.MANAGER)
+        first_at = free_for_chair(session, chair.user_id, days=70)
+        tasking = series.set_up(session, manager, _tasking(session, group.chair, first_at))
+        session.commit()
+        group_id, tasking_id = group.id, tasking.id
+        when = free_for_chair(session, chair.user_id, days=80)
+
+    def scheduling(actor: Actor, series_id: int) -> Step:
+        def schedule(session: Session) -> None:
+            series.schedule(session, actor, series_id, when)
+
+        return schedule
+
+    answers = _race(
+        demo_database[0], sessions, scheduling(chair, group_id), scheduling(manager, tasking_id)
+    )
+
+    assert answers[0] == "done"
+    assert answers[1].startswith(
+        f"The meeting's chair already chairs {GROUP} on {clock.moment_text(when)}, "
+    )
+    with sessions() as session:
+        assert _chaired_at(session, chair.user_id, when) == 1
+        tasking = session.get(MeetingSeries, tasking_id)
+        assert tasking.name == TASKING
+        assert [s.starts_at for s in tasking.sittings] == [first_at]
+
+
+def test_a_sitting_scheduled_as_a_conference_with_its_chair_is_convened_then_is_refused(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """An officer convenes a conference chaired by the group's chair as the chair
+    schedules a sitting of the group at the same time: the sitting waits for the
+    conference, then is refused naming it."""
+    with sessions() as session:
+        group = session.scalar(select(MeetingSeries).where(MeetingSeries.name == GROUP))
+        chair = Actor.of(group.chair)
+        case = open_cases(session, "larkmoor-ha")[0]
+        officer = Actor.of(demo_user(session, "larkmoor-ha", Role.MANAGER))
+        protocol = session.scalar(
+            select(ProtocolRecord).where(
+                ProtocolRecord.key == "northshire-case-conference",
+                ProtocolRecord.status == "active",
+            )
+        )
+        invited = [
+            session.scalar(select(Agency.id).where(Agency.code == code))
+            for code in ("northshire-police", group.chair.agency.code)
+        ]
+        data = conferences.ConferenceInput(
+            question="Who leads on the household?",
+            starts_at=free_for_chair(session, chair.user_id, days=90),
+            protocol_id=protocol.id,
+            purpose="case_conference",
+            agency_ids=[a for a in dict.fromkeys(invited) if a != case.agency_id],
+            chair_id=chair.user_id,
+            place="Civic Centre, committee room 2",
+        )
+        group_id, case_id, reference = group.id, case.id, case.reference
+
+    def convening(session: Session) -> None:
+        conferences.convene(
+            session, authorise(session, officer, case_id, Act.CONVENE), data, share_days=28
+        )
+
+    def scheduling(session: Session) -> None:
+        series.schedule(session, chair, group_id, data.starts_at)
+
+    answers = _race(demo_database[0], sessions, convening, scheduling)
+
+    assert answers[0] == "done"
+    # Named by its case's reference if the chair may open the case, else not.
+    assert answers[1].startswith(
+        tuple(
+            f"The meeting's chair already chairs {name} on "
+            f"{clock.moment_text(data.starts_at)}, and a conference is taken to last 2 hours"
+            for name in (f"the case conference on {reference}", "another case conference")
+        )
+    )
+    with sessions() as session:
+        assert _chaired_at(session, chair.user_id, data.starts_at) == 1
