@@ -13,6 +13,7 @@ one application's page ``sharing.trigger.pages``.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -119,8 +120,9 @@ def _create(
         subject=acts.Subject("trigger_application"),
     ):
         values, choices = checked(data, now)
+    received_on = data.received_on or clock.day_of(now)
     application = TriggerApplication(
-        reference=new_reference(session, data.received_on or clock.day_of(now), codes),
+        reference=new_reference(session, received_on, codes),
         lead_agency_id=agency.id,
         procedure_key=procedure.id,
         procedure_version=procedure.version,
@@ -131,7 +133,7 @@ def _create(
         sent_with=sent_with,
         **choices,
     )
-    added = _added(session, application)
+    added = _added(session, application, lambda: new_reference(session, received_on, codes))
     if added is not application:
         return added
     seal_many(application, values)
@@ -148,21 +150,34 @@ def _create(
     return application
 
 
-def _added(session: Session, application: TriggerApplication) -> TriggerApplication:
+def _added(
+    session: Session, application: TriggerApplication, redraw: Callable[[], str]
+) -> TriggerApplication:
     """``application`` added; or the application sent from the same page meanwhile, once
-    that send has ended (the page's token is taken)."""
-    savepoint = session.begin_nested()
-    try:
-        session.add(application)
-        session.flush()  # waits here while the same page's send is under way
-    except IntegrityError:
-        savepoint.rollback()
-        earlier = _sent_with(session, application.sent_with) if application.sent_with else None
-        if earlier is None:
-            raise
-        return earlier
-    savepoint.commit()
-    return application
+    that send has ended (the page's token is taken). Its reference drawn again
+    (``redraw``) when another application recorded at the same moment drew the same one
+    and saved it first: both saw it free, neither having saved; the references' unique
+    constraint keeps the second from having it, and the applicant still gets one."""
+    while True:
+        savepoint = session.begin_nested()
+        try:
+            session.add(application)
+            session.flush()  # waits here while the same page's send, or reference, is saved
+        except IntegrityError:
+            savepoint.rollback()
+            if application.sent_with and (earlier := _sent_with(session, application.sent_with)):
+                return earlier
+            if not _reference_taken(session, application.reference):
+                raise
+            application.reference = redraw()
+            continue
+        savepoint.commit()
+        return application
+
+
+def _reference_taken(session: Session, reference: str) -> bool:
+    taken = select(TriggerApplication.id).where(TriggerApplication.reference == reference)
+    return session.scalar(taken) is not None
 
 
 def may_ask(application: TriggerApplication) -> bool:
