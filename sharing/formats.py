@@ -15,6 +15,11 @@ from sharing.models.base import MAX_ID
 #: UK postcode without its space: outward code then inward code (BS 7666).
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()-]+$")
+#: An extension after a number, as people write one: ``ext 4``, ``ext. 4``, ``extn 4``,
+#: ``extension 4``, ``x4`` (after a space, a comma or the number itself).
+_EXTENSION = re.compile(
+    r"[\s,;]*(?<![a-z])(?:extension|extn|ext|x)\.?\s*:?\s*(\d{1,6})$", re.IGNORECASE
+)
 #: An e-mail address as people type one: something, one @, a domain with a dot; one plain
 #: address, so no spaces and none of the characters that make a list, a display name, a
 #: comment or quoting of it (a mail server would read ``jane,doe@example.org`` as two).
@@ -194,25 +199,70 @@ def normalise_address(value: str) -> str | None:
 
 def normalise_phone(value: str) -> str | None:
     """A phone number as digits: UK numbers in national form (``07700900123``), others
-    as ``+`` and the international digits; None if ``value`` is not a phone number.
+    as ``+`` and the international digits, then any extension as `` ext 4``; None if
+    ``value`` is not a phone number (``phone_refusal`` says why).
     A UK number may be written as dialled from abroad (``+44 7700 900123``, ``0044 7700
-    900123``, ``00 44 …``); any number may keep its trunk zero in brackets after its
+    900123``, ``00 44 …``, ``(+44) 7700 900123``), keeping its trunk zero after the 44
+    (``+44 07700 900123``); any number may keep its trunk zero in brackets after its
     country code (``+44 (0)7700 900123``, ``+353 (0)87 123 4567``), which is not dialled.
+    Digits may be grouped by spaces, dashes, brackets or dots; an extension follows the
+    number (``01632 960 123 ext 4``, ``x4``, ``extension 4``).
     Another country's number is written with ``+``: a ``00`` before anything but 44 is
     more often a mistyped UK number (``007700 900123``) than a call abroad, so it is
     refused rather than guessed."""
-    text = re.sub(r"\s", " ", without_invisible(value)).strip()
+    extension, text = _without_extension(_phone_text(value))
     if not _PHONE_ALLOWED.match(text):
         return None
     text = re.sub(r"^00\s*44", "+44", text)
     if text.startswith("00"):
         return None
     text = re.sub(r"^\+\s*(\d{1,3})\s*\(0\)", r"+\1", text)
+    text = re.sub(r"^\+\s*44[\s-]*0", "+44", text)  # the trunk zero kept, not bracketed
     digits = re.sub(r"\D", "", text)
     if text.startswith("+"):
         if not digits.startswith("44"):
-            return "+" + digits if 8 <= len(digits) <= 15 and digits[0] != "0" else None
+            return "+" + digits + extension if 8 <= len(digits) <= 15 and digits[0] != "0" else None
         digits = "0" + digits[2:]
     if digits.startswith("0") and len(digits) in (10, 11):
-        return digits
+        return digits + extension
     return None
+
+
+def phone_refusal(value: str, whom: str = "") -> str:
+    """Why ``value`` is not a phone number ``normalise_phone`` takes, for a form to say
+    (never quoting the value); ``whom`` it is for ("the victim"), where a form asks for
+    more than one person's."""
+    of = f" for {whom}" if whom else ""
+    _, text = _without_extension(_phone_text(value))
+    if not _PHONE_ALLOWED.match(text):
+        return (
+            f"Enter a phone number{of} in digits, spaces, brackets, dashes and dots only, "
+            "with any extension after it, like 01632 960 123 ext 4"
+        )
+    if re.match(r"^00\s*(?!44)", text):
+        return (
+            f"Enter a UK phone number{of} starting with one 0, like 07700 900 982, or a "
+            "number abroad with + and its country code, like +353 87 123 4567"
+        )
+    if re.match(r"^\+\s*0", text):
+        return f"Enter a number abroad{of} with + and its country code, like +353 87 123 4567"
+    if text.startswith("+") and not re.match(r"^\+\s*44", text):
+        return f"Enter a number abroad{of} with + then 8 to 15 digits, like +353 87 123 4567"
+    return (
+        f"Enter a UK phone number{of} of 10 or 11 digits, starting 0 (or +44), like "
+        "01632 960 123 or 07700 900 982"
+    )
+
+
+def _phone_text(value: str) -> str:
+    """The number as typed, every kind of space one space, dots as spaces, an
+    international code written in brackets (``(+44) 1632 …``) out of them."""
+    text = re.sub(r"\s", " ", without_invisible(value)).strip()
+    return re.sub(r"^\(\s*(\+\s*\d{1,3})\s*\)", r"\1", text).replace(".", " ")
+
+
+def _without_extension(text: str) -> tuple[str, str]:
+    found = _EXTENSION.search(text)
+    if found is None:
+        return "", text
+    return f" ext {found.group(1)}", text[: found.start()].strip()

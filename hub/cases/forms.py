@@ -35,7 +35,7 @@ from sharing.cases import letters, needs, referrals, reviews, survey
 from sharing.cases.closing import MAX_CLOSING_NOTE
 from sharing.cases.recording import MAX_LINE, MAX_TEXT
 from sharing.cases.survey import Survey
-from sharing.formats import MAX_EMAIL, normalise_phone, normalise_postcode
+from sharing.formats import MAX_EMAIL, normalise_phone, normalise_postcode, phone_refusal
 from sharing.vocabulary import (
     ActionKind,
     Adjustment,
@@ -66,6 +66,13 @@ def _real(normalise: Callable[[str], str | None], message: str) -> Callable[[Any
     return check
 
 
+def _real_phone(form: Any, field: Field) -> None:
+    """A phone number ``normalise_phone`` takes, or none; else why not, saying for whom
+    (filled in by ``say_whose``)."""
+    if (field.data or "").strip() and normalise_phone(field.data) is None:
+        raise ValidationError(phone_refusal(field.data, "{whom}"))
+
+
 class PersonForm(Form):
     """A person on a new case (a sub-form: its fields are named ``<section>-<field>``).
     Its messages say whose box it is: ``{whose}`` ("the victim's"), ``{Whose}`` and
@@ -81,10 +88,7 @@ class PersonForm(Form):
         "Phone number",
         validators=[
             TextLimit(40, "{Whose} phone number"),
-            _real(
-                normalise_phone,
-                "Enter a phone number for {whom}, like 07700 900 982 (a number abroad: + and its country code)",
-            ),
+            _real_phone,
         ],
     )
     email = StringField(

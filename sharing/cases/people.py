@@ -23,7 +23,7 @@ from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
-from sharing.formats import is_email_address, normalise_phone
+from sharing.formats import is_email_address, normalise_phone, phone_refusal
 from sharing.models import Case, CaseParty, Person
 from sharing.vocabulary import PartyRole
 
@@ -91,10 +91,7 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
     if data.phone.strip():
         phone = normalise_phone(data.phone)
         if phone is None:
-            raise InputError(
-                p + "phone",
-                "Enter a phone number, like 07700 900 982 (a number abroad: + and its country code)",
-            )
+            raise InputError(p + "phone", phone_refusal(data.phone))
     email = recording.text(p + "email", data.email, limit=254, what="the e-mail address")
     if email and not is_email_address(email):
         raise InputError(

@@ -21,6 +21,7 @@ from sharing.formats import (
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
+    phone_refusal,
 )
 from sharing.vocabulary import Labelled, OnBehalf, TriggerChannel, VictimKind
 
@@ -290,9 +291,7 @@ def _examined(
             data.victim_uprn, normalise_uprn, "victim_uprn", "a UPRN of up to 12 digits"
         )
     )
-    values["victim_phone"] = attempt(
-        lambda: _optional(data.victim_phone, normalise_phone, "victim_phone", "a UK phone number")
-    )
+    values["victim_phone"] = attempt(lambda: _phone("victim_phone", data.victim_phone))
     values["victim_email"] = attempt(lambda: email_text("victim_email", data.victim_email))
     values["problem"] = attempt(
         lambda: plain_text(
@@ -305,6 +304,17 @@ def _examined(
     )
     choices = {"channel": channel, "victim_kind": victim_kind, "on_behalf": on_behalf}
     return problems, values, choices
+
+
+def _phone(field: str, value: str) -> str | None:
+    """The phone number, normalised (``normalise_phone``), or None when left empty; else
+    ``InputError`` saying why it is not one."""
+    if not value.strip():
+        return None
+    phone = normalise_phone(value)
+    if phone is None:
+        raise InputError(field, f"{phone_refusal(value)}, or leave it empty")
+    return phone
 
 
 def _optional(

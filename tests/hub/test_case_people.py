@@ -6,6 +6,8 @@ naming the person's id and role only; other agencies refused."""
 
 from __future__ import annotations
 
+import html
+
 from sqlalchemy import select
 
 from hub.forms import ALREADY_SAVED
@@ -374,3 +376,43 @@ def test_a_name_of_invisible_characters_only_is_no_name(demo_hub, demo_session) 
     )
     assert response.status_code == 400
     assert "Enter the person&#39;s name" in response.get_data(as_text=True)
+
+
+def test_phone_numbers_written_as_people_write_them_are_kept_and_others_refused_saying_why(
+    demo_hub, demo_session
+) -> None:
+    """A work number with its extension, or one copied from a signature with +44 (0), is
+    kept as the number (and the extension); one with a note in it is refused at the
+    field, saying how to write it, and nothing is stored."""
+    case = open_cases(demo_session, "northshire-homes")[3]
+    officer = demo_client(demo_hub, case.officer)
+    for typed, kept in (
+        ("01632 960 123 ext 4", "01632960123 ext 4"),
+        ("+44 (0)1632 960124", "01632960124"),
+    ):
+        added = _post(
+            officer,
+            case.id,
+            role="witness",
+            **{"person-family_name": f"Phoned-{kept[-1]}", "person-phone": typed},
+        )
+        assert added.status_code == 302, added.get_data(as_text=True)
+        demo_session.expire_all()
+        party = max(demo_session.get(Case, case.id).parties, key=lambda p: p.id)
+        assert unseal_many(party.person, ["phone"])["phone"] == kept
+    before = len(demo_session.get(Case, case.id).parties)
+    refused = _post(
+        officer,
+        case.id,
+        role="witness",
+        **{"person-family_name": "Phoned-note", "person-phone": "01632 960125 (work)"},
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert 'href="#person-phone' in page
+    assert (
+        "Enter a phone number for the person in digits, spaces, brackets, dashes and dots "
+        "only, with any extension after it, like 01632 960 123 ext 4" in html.unescape(page)
+    )
+    demo_session.expire_all()
+    assert len(demo_session.get(Case, case.id).parties) == before

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.crypto.sealing import seal_many
+from sharing.crypto.sealing import seal_many, unseal
 from sharing.models import AuditEntry, Case, Incident, TriggerApplication
 from sharing.trigger import complaints, deadlines, threshold
 from sharing.trigger.workdays import england_and_wales
@@ -161,6 +161,12 @@ def test_the_lead_records_an_application_sees_the_check_and_decides(demo_hub, de
         ({"problem": ""}, "problem", "Describe the anti-social behaviour"),
         ({"problem": "<script>alert(1)</script>"}, "problem", "without HTML"),
         ({"victim_postcode": "not a postcode"}, "victim_postcode", "Enter a real postcode"),
+        (
+            {"victim_phone": "01632 960123 (mornings)"},
+            "victim_phone",
+            "with any extension after it, like 01632 960 123 ext 4, or leave it empty",
+        ),
+        ({"victim_phone": "0163 296"}, "victim_phone", "of 10 or 11 digits"),
         # A victim applying for themselves without an e-mail address: the letters are
         # posted to them, so their address is needed.
         (
@@ -563,3 +569,15 @@ def test_the_lead_is_told_when_the_applicant_can_be_sent_letters_neither_way(
     letter = lead.get(f"/trigger/{housed.id}/letters/acknowledgement").get_data(as_text=True)
     assert "print this letter and post it to" in letter
     assert "Flat 3, 9 Quay Street<br>NX1 1AA<br>" in letter
+
+
+def test_a_victims_phone_written_with_its_extension_or_plus_44_nought_is_kept(
+    demo_hub, demo_session
+) -> None:
+    """The victim's work number as they gave it ("+44 (0)1632 960 123 ext 4"): kept as
+    the number and its extension, the (0) not dialled."""
+    lead = _lead(demo_hub, demo_session)
+    phoned = _record(lead, demo_session, victim_phone="+44 (0)1632 960 123 ext 4")
+    assert unseal(phoned, "victim_phone") == "01632960123 ext 4"
+    page = lead.get(f"/trigger/{phoned.id}").get_data(as_text=True)
+    assert "01632960123 ext 4" in page

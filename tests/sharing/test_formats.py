@@ -18,6 +18,7 @@ from sharing.formats import (
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
+    phone_refusal,
     runs_as_formula,
 )
 
@@ -100,10 +101,52 @@ def test_an_address_of_punctuation_alone_is_none() -> None:
         ("00", None),
         ("123", None),
         ("call me", None),
+        # As people write them on letterheads and e-mail signatures: the (0) is dropped,
+        # an extension kept after the number, written one way.
+        ("+44 (0)1632 960123", "01632960123"),
+        ("+44 (0) 1632 960 123", "01632960123"),
+        ("+44 01632 960123", "01632960123"),  # the trunk zero kept, not bracketed
+        ("+44 0 1632 960123", "01632960123"),
+        ("(+44) 1632 960123", "01632960123"),
+        ("01632.960.123", "01632960123"),
+        ("01632 960 123 ext 4", "01632960123 ext 4"),
+        ("01632 960 123 ext. 4", "01632960123 ext 4"),
+        ("01632 960 123 Ext: 204", "01632960123 ext 204"),
+        ("01632 960 123, extn 4", "01632960123 ext 4"),
+        ("01632 960 123 extension 4", "01632960123 ext 4"),
+        ("01632 960123 x4", "01632960123 ext 4"),
+        ("01632 960123x4", "01632960123 ext 4"),
+        ("+44 (0)1632 960123 ext 4", "01632960123 ext 4"),
+        ("+353 (0)87 123 4567 ext 12", "+353871234567 ext 12"),
+        # Still refused: words that are not an extension, an extension alone or too long.
+        ("01632 960123 (work)", None),
+        ("01632 960123 ext", None),
+        ("ext 4", None),
+        ("01632 960123 ext 1234567", None),
+        ("01632 960123 / 07700 900123", None),
     ],
 )
 def test_phone_numbers(typed: str, expected: str | None) -> None:
     assert normalise_phone(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("01632 960123 (work)", "digits, spaces, brackets, dashes and dots only"),
+        ("call me", "like 01632 960 123 ext 4"),
+        ("007700 900123", "starting with one 0"),
+        ("0033 1 23 45 67 89", "abroad with + and its country code"),
+        ("+0 1234 5678", "abroad with + and its country code"),
+        ("+33 12", "8 to 15 digits"),
+        ("0163 296", "10 or 11 digits"),
+        ("+44 1632 96", "10 or 11 digits"),
+    ],
+)
+def test_a_phone_number_refused_says_why(typed: str, says: str) -> None:
+    assert normalise_phone(typed) is None
+    assert says in phone_refusal(typed)
+    assert typed not in phone_refusal(typed)
 
 
 @pytest.mark.parametrize(
