@@ -62,8 +62,9 @@ def add_incident(case_id: int) -> Response:
             if e.field != incidents.CASE_FIELD:
                 raise
             # Closed (or erased, which closes it) as this waited for it: as a case closed
-            # before, a conflict with the case as it now is.
-            raise Problem(409, "Case closed", e.message) from None
+            # or erased before, a conflict with the case as it now is, titled the same.
+            erased = authorised.case.erased_at is not None
+            raise Problem(409, "Case erased" if erased else "Case closed", e.message) from None
         answer = {"case_id": case_id, "incident_id": incident.id}
         location = f"{bp.url_prefix}/cases/{case_id}/incidents/{incident.id}"
         return _json(schemas.IncidentRecordedSchema(), answer, 201, Location=location)

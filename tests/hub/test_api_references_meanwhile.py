@@ -6,8 +6,9 @@ second must see it. Before, the second had checked the reference before the firs
 committed, then wrote it again and answered 500: a retry of a slow import, or a system
 sending the same case from two workers, lost the whole answer.
 
-So too an incident sent while its case is closed: it waits for the closing, then is
-refused naming the case, where it was recorded on the case just closed and answered 201.
+So too an incident sent while its case is closed (or closed and erased): it waits for the
+closing, then is refused naming the case, where it was recorded on the case just closed
+and answered 201; one erased meanwhile is titled "Case erased", as one erased before is.
 
 No sleep decides the order: the first commits only once the second waits for its lock."""
 
@@ -25,7 +26,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from sharing import api_clients, clock
-from sharing.access.decide import Actor
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases.erasure import erase_case
 from sharing.imports import cases as imports
 from sharing.models import Case, Incident
 from sharing.vocabulary import CaseStatus, Role
@@ -166,9 +169,12 @@ def test_a_file_imported_while_a_case_with_one_of_its_references_is_opened_leave
     assert _cases_with(app, other) == 1
 
 
-def test_an_incident_sent_while_its_case_is_closed_is_refused_and_not_recorded(
-    hub_on_postgres: Flask,
+@pytest.mark.parametrize(("gone", "title"), [("closed", "Case closed"), ("erased", "Case erased")])
+def test_an_incident_sent_while_its_case_is_closed_or_erased_is_refused_and_not_recorded(
+    hub_on_postgres: Flask, gone: str, title: str
 ) -> None:
+    """Closed, or closed and erased, while the incident waits: refused as a case closed
+    (or erased) before is, with the same title."""
     app = hub_on_postgres
     sessions = app.extensions["hub.sessions"]
     housing = _housing(app)
@@ -190,6 +196,8 @@ def test_an_incident_sent_while_its_case_is_closed_is_refused_and_not_recorded(
         with sessions() as session:
             manager = Actor.of(demo_user(session, "northshire-homes", Role.MANAGER))
             close_for_erasure(session, manager, case_id)
+            if gone == "erased":
+                erase_case(session, authorise(session, manager, case_id, Act.ERASE))
             closing_taken.set()
             let_go.wait(PATIENCE_SECONDS)
             session.commit()
@@ -219,8 +227,8 @@ def test_an_incident_sent_while_its_case_is_closed_is_refused_and_not_recorded(
     assert not isinstance(answer, Exception), repr(answer)
     assert answer.status_code == 409, answer.get_data(as_text=True)  # as one closed before
     problem = answer.get_json()
-    assert problem["title"] == "Case closed"
-    assert "closed meanwhile" in problem["detail"]
+    assert problem["title"] == title
+    assert f"{gone} meanwhile" in problem["detail"]
     with sessions() as session:
         assert session.get(Case, case_id).status is CaseStatus.CLOSED
         assert (
