@@ -268,6 +268,7 @@ def form() -> Response | tuple[str, int]:
         return render_template("apply/too_many.html", title="Too many applications from here"), 429
     if not _valid_so_far(form):
         wrong = next((s for s in STEPS if any(form[f].errors for f in s.fields)), STEPS[0])
+        applications.refuse_online(db(), sorted(form.errors))  # names only, as below
         return _page(form, wrong, 400)
     change = _BY_NAME.get(request.form.get("change", ""))
     if change is not None:

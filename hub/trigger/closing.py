@@ -13,7 +13,8 @@ from wtforms import StringField, TextAreaField
 from hub import opened
 from hub.database import db
 from hub.forms import DateInputField, HubForm, TextLimit
-from hub.trigger.views import _procedure, _refused_on_page, bp
+from hub.trigger.views import _procedure, _refused_on_page, bp, refuse_input
+from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.trigger import closing, handling
 
@@ -52,11 +53,14 @@ def _close(
     template: str,
     title: str,
     done: str,
+    refused_as: acts.Action,
 ) -> Response | tuple[str, int]:
     """Show the form; once valid, ``act`` through the core and go back to the application's
     page. A refusal shows the form again at its field; a step no longer possible (closed,
     erased, decided meanwhile) is said on the application's page; a form opened before the
-    application moved on is shown again, saying so, with the stamp of the application now."""
+    application moved on is shown again, saying so, with the stamp of the application now.
+    A form refused for its own checks (a date not whole, a note too long) is recorded as a
+    refused ``refused_as`` naming its fields, never what was typed."""
     application = _closable(application_id)
     opened.carry(application.stamp if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -77,6 +81,8 @@ def _close(
         else:
             flash(done, "success")
             return redirect(url_for("trigger.show", application_id=application_id))
+    if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
+        refuse_input(form, refused_as, application_id)
     return render_template(
         template, title=title, form=form, application=application
     ), 400 if request.method == "POST" else 200
@@ -101,6 +107,7 @@ def withdrawn(application_id: int) -> Response | tuple[str, int]:
         template="trigger/withdrawn.html",
         title="Record that the applicant withdrew the application",
         done="Recorded as withdrawn by the applicant. Nothing more is sent or asked about it.",
+        refused_as=acts.Action.TRIGGER_WITHDRAW,
     )
 
 
@@ -122,4 +129,5 @@ def duplicate(application_id: int) -> Response | tuple[str, int]:
         template="trigger/duplicate.html",
         title="Record that the application is a duplicate",
         done="Recorded as a duplicate. Nothing more is sent or asked about it.",
+        refused_as=acts.Action.TRIGGER_DUPLICATE,
     )

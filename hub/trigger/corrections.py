@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from hub import opened
 from hub.database import db
 from hub.trigger.recording import ApplicationForm, application_input
-from hub.trigger.views import _procedure, _refused_on_page, bp
+from hub.trigger.views import _procedure, _refused_on_page, bp, refuse_input
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.trigger import corrections, handling
@@ -127,23 +127,10 @@ def correct(application_id: int) -> Response | tuple[str, int]:
             )
             return redirect(url_for("trigger.show", application_id=application_id))
     if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
-        _refuse_input(application_id, form)
+        refuse_input(form, acts.Action.TRIGGER_CORRECT, application_id)
     return render_template(
         "trigger/correct.html",
         title=f"Correct the details of application {application.reference}",
         form=form,
         application=application,
     ), 400 if request.method == "POST" else 200
-
-
-def _refuse_input(application_id: int, form: CorrectionForm) -> None:
-    """Record the form refused for its input (a choice it does not offer, a date that is
-    not one, a detail too long): the fields named, never their values, as the core
-    records the refusals it finds."""
-    acts.refuse(
-        db(),
-        acts.Action.TRIGGER_CORRECT,
-        actor=current_user.actor,
-        subject=acts.Subject("trigger_application", application_id),
-        reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
-    )

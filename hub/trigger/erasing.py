@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired
 
 from hub.database import db
 from hub.forms import HubForm
-from hub.trigger.views import _procedure, _refused_at, bp
+from hub.trigger.views import _procedure, _refused_at, bp, refuse_input
+from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.trigger import retention
 
@@ -25,7 +26,8 @@ class EraseForm(HubForm):
 @bp.route("/<int:application_id>/erase", methods=["GET", "POST"])
 def erase(application_id: int) -> Response | tuple[str, int]:
     """Erase a concluded application's personal data (an erasure request): for the lead
-    agency's managers."""
+    agency's managers. A reference not typed, or not the application's, is refused at
+    its field and recorded (``trigger.erase``, naming the field, never what was typed)."""
     procedure = _procedure()
     try:
         standing = retention.to_erase(db(), current_user.actor, procedure, application_id)
@@ -52,6 +54,8 @@ def erase(application_id: int) -> Response | tuple[str, int]:
                     "success",
                 )
                 return redirect(url_for("trigger.show", application_id=application_id))
+    if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
+        refuse_input(form, acts.Action.TRIGGER_ERASE, application_id)
     return render_template(
         "trigger/erase.html",
         title=f"Erase application {standing.reference}",

@@ -12,7 +12,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit, accepted_once
-from hub.trigger.views import _procedure, _refused, bp
+from hub.trigger.views import _procedure, _refused, bp, refuse_input
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed
 from sharing.trigger import applications, handling, input_checks
@@ -119,6 +119,8 @@ def record() -> Response | tuple[str, int]:
                 "success",
             )
             return redirect(url_for("trigger.show", application_id=made.id))
+    if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
+        refuse_input(form, acts.Action.TRIGGER_RECORD, None)
     return render_template(
         "trigger/new.html", title="Record a Community Trigger application", form=form
     ), 400 if request.method == "POST" else 200

@@ -52,9 +52,8 @@ class CompleteForm(HubForm):
 @bp.route("/recommendations", methods=["GET", "POST"])
 def recommendations() -> Response | tuple[str, int]:
     form = CompleteForm()
-    failed_id = None
+    failed_id = whole_number(request.form.get("recommendation_id"))
     if form.validate_on_submit():
-        failed_id = whole_number(request.form.get("recommendation_id"))
         try:
             review_recommendations.complete(
                 db(), current_user.actor, failed_id or 0, form.note.data or ""
@@ -72,6 +71,15 @@ def recommendations() -> Response | tuple[str, int]:
         else:
             flash("Recommendation marked done.", "success")
             return redirect(url_for("trigger.recommendations"))
+    elif request.method == "POST":  # the form's own refusal: recorded as the core's are
+        try:
+            review_recommendations.refuse_completion(
+                db(), current_user.actor, failed_id or 0, sorted(form.errors)
+            )
+        except NotAllowed:
+            abort(403)
+        except NotFound:
+            abort(404)
     try:
         rows = review_recommendations.for_agency(db(), current_user.actor)
     except NotAllowed:

@@ -201,11 +201,19 @@ def _act(
             return redirect(url_for("trigger.show", application_id=application_id))
         return _show(application_id, form)
     shown = _show(application_id, form)  # a reader who may not see it is refused there
+    refuse_input(form, refused_as, application_id)
+    return shown
+
+
+def refuse_input(form: HubForm, action: acts.Action, application_id: int | None) -> None:
+    """Record ``form`` refused for its own checks (a choice it does not offer, a date that
+    is not one, a detail too long) as a refused ``action`` on the application (none yet
+    for a new one): the fields named, never their values, as the core records the
+    refusals it finds."""
     acts.refuse(
         db(),
-        refused_as,
+        action,
         actor=current_user.actor,
         subject=acts.Subject("trigger_application", application_id),
         reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
     )
-    return shown

@@ -163,6 +163,31 @@ _OWNER = Decision(
 )
 
 
+def _completable(session: Session, actor: Actor, recommendation_id: int) -> TriggerRecommendation:
+    """The recommendation, if it is for the actor's agency and the actor a manager."""
+    _may_complete(actor)
+    recommendation = session.get(TriggerRecommendation, recommendation_id)
+    if recommendation is None or recommendation.owner_agency_id != actor.agency_id:
+        raise NotFound(recommendation_id)
+    return recommendation
+
+
+def refuse_completion(
+    session: Session, actor: Actor, recommendation_id: int, fields: list[str]
+) -> None:
+    """Record the form marking a recommendation done refused for its own checks (a note
+    too long) at ``fields``, names only, once the recommendation is found to be the
+    actor's agency's (``NotFound``, ``NotAllowed`` as ``complete``)."""
+    recommendation = _completable(session, actor, recommendation_id)
+    acts.refuse(
+        session,
+        acts.Action.TRIGGER_RECOMMENDATION_DONE,
+        actor=actor,
+        subject=review.subject(recommendation.application),
+        reason=f"refused input: {' '.join(fields) or 'form'}",
+    )
+
+
 def _may_complete(actor: Actor) -> None:
     if not actor.has(*COMPLETERS):
         raise NotAllowed("only managers follow up Community Trigger recommendations")
@@ -229,10 +254,7 @@ def complete(
     now: datetime | None = None,
 ) -> TriggerRecommendation:
     """Mark a recommendation for the actor's agency done, saying what was done."""
-    _may_complete(actor)
-    recommendation = session.get(TriggerRecommendation, recommendation_id)
-    if recommendation is None or recommendation.owner_agency_id != actor.agency_id:
-        raise NotFound(recommendation_id)
+    recommendation = _completable(session, actor, recommendation_id)
     read_for_change(session, recommendation)  # marked done twice at once: the second waits
     now = now or clock.now()
     subject = review.subject(recommendation.application)
