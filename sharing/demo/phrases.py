@@ -23,7 +23,7 @@ SUMMARIES: dict[CaseCategory, tuple[str, ...]] = {
     C.VERBAL_ABUSE: (
         "Neighbour shouts abuse and threats at the resident whenever they leave the house.",
         "Group of young people intimidating residents at the entrance to the block.",
-        "Ongoing harassment of the resident and her children by a neighbour.",
+        "Ongoing harassment of the resident and their children by a neighbour.",
         "Threatening messages and abuse in the street after a parking dispute.",
     ),
     C.PHYSICAL_VIOLENCE: (

@@ -33,9 +33,9 @@ from sharing.vocabulary import (
 
 CONCERNS = (
     "Lives alone with a care package and early dementia; the abuse on the landing leaves "
-    "her afraid to open the door to her carers. She agreed to the referral.",
+    "them afraid to open the door to their carers. They agreed to the referral.",
     "Has a learning disability and is being pressured into letting the reported person's "
-    "friends use the flat. He agreed to the referral with his support worker.",
+    "friends use the flat. They agreed to the referral with their support worker.",
 )
 
 
