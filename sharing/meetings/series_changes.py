@@ -18,7 +18,7 @@ from sharing import clock, stamps
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import NotAllowed
-from sharing.meetings import series
+from sharing.meetings import series, sitting_clashes
 from sharing.models import MeetingSeries, SeriesMember, User
 
 
@@ -79,7 +79,8 @@ def change(
     """Change the meeting to ``data`` (its ``first_at`` is not used), and say which of its
     settings changed, by name; none, and nothing recorded, if it is as it was. Refused
     with the field and the reason, before anything is written (and the refusal recorded),
-    for anything setting one up would refuse; ``ChangedMeanwhile``, naming who changed
+    for anything setting one up would refuse, or a new chair already chairing something
+    then at a sitting to come (``sitting_clashes.check_new_chair_free``); ``ChangedMeanwhile``, naming who changed
     it last and when, if its settings or members changed after the form was opened (its
     stamp ``opened``), so that a member someone removed is not added back. One entry
     records a change, naming the settings changed, never their values."""
@@ -93,6 +94,10 @@ def change(
     ):
         settings = series.checked_settings(session, meeting.area_id, data)
         place, link = series.usual_place(data.place, data.video_link)
+        if settings.chair.id != meeting.chair_id:
+            sitting_clashes.check_new_chair_free(
+                session, meeting, settings.chair.id, actor, clock.now()
+            )
     changed = _change(session, meeting, settings, place or None, link or None)
     if changed:
         meeting.changed_by_user(actor.user_id, clock.now())

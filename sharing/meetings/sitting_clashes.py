@@ -94,6 +94,38 @@ def check_chair_free(
     _check_chair(session, starts_at, chair_id, area_id, viewer, sitting_id, "The conference's")
 
 
+def check_new_chair_free(
+    session: Session, meeting: MeetingSeries, chair_id: int, viewer: Actor, now: datetime
+) -> None:
+    """``InputError`` on ``chair_id`` if the chair a meeting is to be given already chairs
+    a sitting of another meeting, or a case conference, overlapping one of the meeting's
+    sittings to come (not cancelled), naming both times; the conferences on that
+    sitting's agenda are its own."""
+    hold_chair(session, chair_id)
+    to_come = session.scalars(
+        select(MeetingSitting)
+        .where(
+            MeetingSitting.series_id == meeting.id,
+            MeetingSitting.cancelled_at.is_(None),
+            MeetingSitting.starts_at >= now,
+        )
+        .order_by(MeetingSitting.starts_at, MeetingSitting.id)
+    )
+    for sitting in to_come:
+        clash = _chair_clash(
+            session, sitting.starts_at, chair_id, meeting.area_id, viewer, sitting.id
+        )
+        if clash is not None:
+            name, starts_at, _ = clash
+            raise InputError(
+                "chair_id",
+                f"The new chair already chairs {name} on {clock.moment_text(starts_at)}, "
+                f"within {_HOURS} hours of the meeting's sitting on "
+                f"{clock.moment_text(sitting.starts_at)}: choose another chair, or move "
+                "that sitting first",
+            )
+
+
 def _check_chair(
     session: Session,
     starts_at: datetime,
@@ -103,13 +135,29 @@ def _check_chair(
     sitting_id: int | None,
     whose: str,
 ) -> None:
+    clash = _chair_clash(session, starts_at, chair_id, area_id, viewer, sitting_id)
+    if clash is not None:
+        raise InputError("starts_at", _chairs_then(whose, *clash))
+
+
+def _chair_clash(
+    session: Session,
+    starts_at: datetime,
+    chair_id: int,
+    area_id: int,
+    viewer: Actor,
+    sitting_id: int | None,
+) -> tuple[str, datetime, str] | None:
+    """What ``chair_id`` already chairs overlapping ``starts_at`` (but ``sitting_id`` and
+    the conferences on its agenda), named for ``viewer``, when, and whether a "sitting"
+    or a "conference"; None if nothing."""
     sitting = session.scalar(
         _sittings_near(starts_at, sitting_id).where(MeetingSeries.chair_id == chair_id)
     )
     if sitting is not None:
         other = sitting.series
         name = other.name if other.area_id == area_id else "another partnership meeting"
-        raise InputError("starts_at", _chairs_then(whose, name, sitting.starts_at, "sitting"))
+        return name, sitting.starts_at, "sitting"
     conference = session.scalar(_conferences_near(starts_at, chair_id, sitting_id))
     if conference is not None:
         seen = decision_on(session, viewer, conference.case_id)
@@ -118,7 +166,8 @@ def _check_chair(
             if seen is not None and seen.allowed
             else "another case conference"
         )
-        raise InputError("starts_at", _chairs_then(whose, name, conference.starts_at, "conference"))
+        return name, conference.starts_at, "conference"
+    return None
 
 
 def _chairs_then(whose: str, name: str, starts_at: datetime, kind: str) -> str:
