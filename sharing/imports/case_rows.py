@@ -28,6 +28,7 @@ from sharing.formats import (
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
+    phone_refusal,
     runs_as_formula,
 )
 from sharing.vocabulary import (
@@ -489,7 +490,8 @@ def _person(row: _Cells, prefix: str, role: PartyRole, today: date) -> PersonInp
         phone, email = row.text("victim_phone", free=False), row.text("victim_email", free=False)
         needs = row.text("victim_support_needs")
         if phone and normalise_phone(phone) is None:
-            row.fail("victim_phone", "is not a phone number")
+            why = phone_refusal(phone)
+            row.fail("victim_phone", f"is not a phone number: {why[0].lower()}{why[1:]}")
         if email and not is_email_address(email):
             row.fail("victim_email", "is not an e-mail address")
     if not (given or family):

@@ -290,7 +290,14 @@ def test_a_hundred_thousand_rows_are_read_one_at_a_time() -> None:
         ({"opened_on": "٢٠٢٦-١١-٠١"}, "column opened_on: is not a date like"),  # Arabic-Indic
         ({"ward": "Atlantis"}, "column ward: is not a ward of your area"),
         ({"hate_motivated": "maybe"}, "column hate_motivated: is not yes or no"),
-        ({"victim_phone": "call me"}, "column victim_phone: is not a phone number"),
+        (
+            {"victim_phone": "call me"},
+            "column victim_phone: is not a phone number: enter a phone number in digits",
+        ),
+        (
+            {"victim_phone": "0033 1 23 45 67 89"},
+            "column victim_phone: is not a phone number: enter a UK phone number starting",
+        ),
         ({"victim_email": "amelia at home"}, "column victim_email: is not an e-mail address"),
         (
             {"summary": '=HYPERLINK("http://evil.example","Click")'},
