@@ -22,5 +22,6 @@ def index() -> str:
         "conferences/index.html",
         title="Case conferences",
         upcoming=[r for r in rows if r.starts_at >= now],
-        recent=[r for r in rows if r.starts_at < now],
+        recent=[r for r in rows if since <= r.starts_at < now],
+        earlier=[r for r in rows if r.starts_at < since],
     )

@@ -89,7 +89,9 @@ class ConferenceRow:
 
 def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[ConferenceRow]:
     """Conferences from ``since`` that the actor's agency convened or is invited to (with
-    the invitation standing), soonest first; each one the actor may see the case of."""
+    the invitation standing), and earlier ones whose date passed that the actor is to
+    record held or cancel (``date_passed``, ``may_change``), soonest first; each one the
+    actor may see the case of."""
     invited = select(ConferenceInvitation.conference_id).where(
         ConferenceInvitation.agency_id == actor.agency_id,
         ConferenceInvitation.standing(clock.today()),
@@ -98,7 +100,11 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
         select(Conference)
         .join(Case, Case.id == Conference.case_id)
         .where(
-            Conference.starts_at >= since,
+            (Conference.starts_at >= since)
+            | (
+                (Conference.status == ConferenceStatus.PLANNED)
+                & Conference.minutes_status.is_(None)
+            ),
             (Case.agency_id == actor.agency_id) | Conference.id.in_(invited),
         )
         .options(
@@ -111,6 +117,9 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
     now = clock.now()
     rows = []
     for conference in found:
+        to_settle = date_passed(conference, now) and may_change(actor, conference)
+        if conference.starts_at < since and not to_settle:
+            continue  # before ``since``: only those the reader is to record held or cancel
         if not visible(session, actor, conference, known=known):
             continue
         rows.append(
@@ -128,7 +137,7 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
                 cancel_note=(
                     conference.cancel_note if conference.case.agency_id == actor.agency_id else None
                 ),
-                date_passed=date_passed(conference, now) and may_change(actor, conference),
+                date_passed=to_settle,
             )
         )
     return rows

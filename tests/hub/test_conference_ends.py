@@ -92,6 +92,29 @@ def test_a_conference_whose_date_passed_says_so_to_those_who_may_record_it_held_
     assert "Your conferences whose date has passed" not in _text(pcso, "/")
 
 
+def test_a_conference_whose_date_passed_long_ago_stays_on_the_convenors_list(
+    demo_hub, demo_session
+) -> None:
+    """The conferences list goes back 30 days; one whose date passed before that, with
+    nobody recording it held or cancelling it, stays on its convening agency's list
+    under its own heading until settled, and on no invited agency's."""
+    officer, conference = _passed(demo_hub, demo_session)
+    conference.starts_at = clock.now() - timedelta(days=45)
+    demo_session.commit()
+    earlier = "Earlier, with their date passed: record them held or cancel them"
+
+    listed = _text(officer, "/conferences")
+    assert earlier in listed
+    assert f'href="/conferences/{conference.id}"' in listed[listed.index(earlier) :]
+    pcso = demo_client(demo_hub, conference.attendees[0].user)
+    assert f'href="/conferences/{conference.id}"' not in _text(pcso, "/conferences")
+
+    cancelled = _reloaded(demo_session, conference)
+    cancelled.status = ConferenceStatus.CANCELLED
+    demo_session.commit()
+    assert f'href="/conferences/{conference.id}"' not in _text(officer, "/conferences")
+
+
 def test_a_conference_that_did_not_take_place_is_cancelled_saying_so(
     demo_hub, demo_session
 ) -> None:
