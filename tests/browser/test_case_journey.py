@@ -7,10 +7,12 @@ from __future__ import annotations
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from sharing import clock
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from sharing.vocabulary import Role
+from sharing.models import Case, Share
+from sharing.vocabulary import CaseStatus, Role
 
 pytestmark = pytest.mark.browser
 
@@ -83,3 +85,32 @@ def test_manager_signs_in_with_a_security_code(live_server, page: Page) -> None:
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello,")
     expect(page.get_by_text("Counting your agency's open cases")).to_be_visible()
+
+
+def test_a_case_shared_with_partners_shows_its_tables_whole(
+    live_server, demo_app, page: Page
+) -> None:
+    """On a laptop's screen, a case shared with the police shows its shares (each with
+    "Revoke", its hidden words naming the partner for screen readers) and every other
+    table without scrolling sideways, not even by a pixel."""
+    with demo_app.extensions["hub.sessions"]() as session:
+        share = session.scalars(
+            select(Share)
+            .join(Case, Case.id == Share.case_id)
+            .where(Share.revoked_at.is_(None), Case.status == CaseStatus.ACTIVE)
+            .where(Case.locked.is_(False))
+            .order_by(Share.id)
+        ).first()
+        assert share is not None
+        case_id, officer = share.case_id, session.get(Case, share.case_id).officer.email
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/sign-in")
+    page.get_by_label("E-mail address").fill(officer)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/cases/{case_id}")
+    expect(page.get_by_role("link", name="Revoke").first).to_be_visible()
+    tables = page.locator(".hub-table-scroll")
+    assert tables.count() > 0
+    widths = tables.evaluate_all("boxes => boxes.map(b => [b.scrollWidth, b.clientWidth])")
+    assert all(scroll <= client for scroll, client in widths), widths
