@@ -18,13 +18,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
 from sharing.models import AuditEntry, AuditQueued, TriggerApplication
-from sharing.trigger import applications, corrections, input_checks
+from sharing.trigger import corrections
 from sharing.vocabulary import TriggerChannel
 from tests.fixtures.demo import demo_copy
-from tests.hub.test_trigger_corrections import RIGHT, _applied, _form, _lead
-from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
+from tests.hub.test_trigger_correcting_who_applied import sent_online
+from tests.hub.test_trigger_corrections import _applied, _form, _lead
 
 
 @pytest.fixture(scope="module")
@@ -87,20 +86,7 @@ def test_online_for_an_application_taken_by_phone_is_refused_at_its_field_and_re
 def test_another_channel_for_an_application_sent_online_is_refused_and_recorded(
     demo, session
 ) -> None:
-    victim, _ = _repeat_victim(session)
-    online = applications.submit_online(
-        session,
-        PROCEDURE,
-        input_checks.ApplicationInput(
-            received_on=clock.today(),
-            channel="",
-            victim_kind="person",
-            victim_family_name=victim.family_name,
-            victim_email=RIGHT,
-            problem="Shouting and threats on the stairs",
-        ),
-    )
-    session.commit()
+    online = sent_online(session)
     lead = _lead(demo, session)
 
     refused = _post(lead, online, channel="letter")

@@ -227,7 +227,8 @@ def test_the_victim_applying_after_all_leaves_no_one_recorded_as_applying_for_th
     assert "Applied for the victim by" not in page
 
 
-def test_an_application_sent_online_stays_online_and_no_other_becomes_one(demo, session) -> None:
+def sent_online(session: Session) -> TriggerApplication:
+    """An application a repeat victim of the demo sent with the online form, today."""
     victim, _ = _repeat_victim(session)
     online = applications.submit_online(
         session,
@@ -242,6 +243,11 @@ def test_an_application_sent_online_stays_online_and_no_other_becomes_one(demo, 
         ),
     )
     session.commit()
+    return online
+
+
+def test_an_application_sent_online_stays_online_and_no_other_becomes_one(demo, session) -> None:
+    online = sent_online(session)
     lead = _lead(demo, session)
     form = lead.get(f"/trigger/{online.id}/correct").get_data(as_text=True)
     assert 'value="online"' in form
