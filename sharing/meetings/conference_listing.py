@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from sharing import clock
@@ -69,6 +69,12 @@ def date_passed(conference: Conference, now: datetime) -> bool:
     )
 
 
+def _unsettled() -> ColumnElement[bool]:
+    """SQL: the conference is still planned, nobody having recorded it held nor
+    cancelled it (``date_passed`` but for its time)."""
+    return and_(Conference.status == ConferenceStatus.PLANNED, Conference.minutes_status.is_(None))
+
+
 @dataclass(frozen=True)
 class ConferenceRow:
     id: int
@@ -100,11 +106,7 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
         select(Conference)
         .join(Case, Case.id == Conference.case_id)
         .where(
-            (Conference.starts_at >= since)
-            | (
-                (Conference.status == ConferenceStatus.PLANNED)
-                & Conference.minutes_status.is_(None)
-            ),
+            (Conference.starts_at >= since) | _unsettled(),
             (Case.agency_id == actor.agency_id) | Conference.id.in_(invited),
         )
         .options(
@@ -161,8 +163,7 @@ def passed_for(session: Session, actor: Actor) -> list[PassedRow]:
         .join(Case, Case.id == Conference.case_id)
         .where(
             (Conference.convened_by_id == actor.user_id) | (Conference.chair_id == actor.user_id),
-            Conference.status == ConferenceStatus.PLANNED,
-            Conference.minutes_status.is_(None),
+            _unsettled(),
             Conference.starts_at <= now,
             Case.erased_at.is_(None),
         )

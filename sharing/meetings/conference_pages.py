@@ -196,7 +196,6 @@ def read_conference(
             select(Action).where(Action.conference_id == conference.id).order_by(Action.id)
         )
     )
-    may_change = decision.own_agency or minute_writing.is_chair(actor, conference)
     return ConferencePage(
         id=conference.id,
         case_id=conference.case_id,
@@ -245,7 +244,8 @@ def read_conference(
         may_cancel=_may_cancel(session, actor, decision, conference)
         and conference.status is ConferenceStatus.PLANNED
         and conference.minutes_status is None,
-        date_passed=may_change and conference_listing.date_passed(conference, clock.now()),
+        date_passed=conference_listing.may_change(actor, conference)
+        and conference_listing.date_passed(conference, clock.now()),
     )
 
 
