@@ -52,6 +52,9 @@ from sharing.risk.known import KnownTo, known_to_others
 from sharing.risk.matrix import Matrices
 from sharing.vocabulary import CaseCategory, CaseStatus, LockStatus, Priority, SurveyChannel
 
+#: The sealed columns of an incident a page shows.
+INCIDENT_COLUMNS = ("place", "description", "crime_reference")
+
 
 @dataclass(frozen=True)
 class CaseView:
@@ -163,7 +166,7 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
     if case.erased_at is not None:  # their records were kept apart from the case
         people = {pid: kept_apart(values) for pid, values in people.items()}
     incidents, incidents_total = timeline.incidents(session, case.id, incidents_page)
-    incident_values = reveal_rows(decision, incidents, ("place", "description", "crime_reference"))
+    incident_values = reveal_rows(decision, incidents, INCIDENT_COLUMNS)
     names = {p.person_id: name(decision, p.person, people[p.person_id]) for p in parties}
     own = reveal(decision, case, ("address", "postcode", "uprn", "summary", "closure_note"))
     # The closure survey is taken once a case is closed (a closed case is never reopened):
@@ -225,18 +228,7 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
             for p in case.parties
         ],
         incidents=[
-            IncidentView(
-                id=i.id,
-                occurred_at=i.occurred_at,
-                recorded_at=i.recorded_at,
-                reported_on=i.reported_on,
-                recorded_by=i.recorded_by.display_name,
-                received_by=i.received_by.name,
-                reported_by=names.get(i.reported_by_id) if i.reported_by_id else None,
-                reported_to_police=i.reported_to_police,
-                hate_related=i.hate_related,
-                **values,
-            )
+            _incident_view(i, values, names.get(i.reported_by_id) if i.reported_by_id else None)
             for i, values in zip(incidents, incident_values, strict=True)
         ],
         actions=action_views(decision, case.actions, today),
@@ -392,13 +384,23 @@ def disclose_incident(
             answer=NotFound(incident_id),
         )
     decision = authorised.decision
-    [values] = reveal_rows(decision, [incident], ("place", "description", "crime_reference"))
+    [values] = reveal_rows(decision, [incident], INCIDENT_COLUMNS)
     reporter = incident.reported_by
     reported_by = None
     if reporter is not None:
         held = reveal(decision, reporter, ("given_names", "family_name"))
         reported_by = name(decision, reporter, held)
-    shown = IncidentView(
+    shown = _incident_view(incident, values, reported_by)
+    record_view(session, authorised, [f"incident {incident.id}"])
+    return IncidentShown(shown, decision, erased=authorised.case.erased_at is not None)
+
+
+def _incident_view(
+    incident: Incident, values: dict[str, str | None], reported_by: str | None
+) -> IncidentView:
+    """An incident for a page: its sealed ``values`` as revealed (``INCIDENT_COLUMNS``)
+    and its reporter's name as the reader may see it."""
+    return IncidentView(
         id=incident.id,
         occurred_at=incident.occurred_at,
         recorded_at=incident.recorded_at,
@@ -410,5 +412,3 @@ def disclose_incident(
         hate_related=incident.hate_related,
         **values,
     )
-    record_view(session, authorised, [f"incident {incident.id}"])
-    return IncidentShown(shown, decision, erased=authorised.case.erased_at is not None)
