@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, union
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from sharing import clock, notices
@@ -46,12 +46,12 @@ from sharing.models import (
     TriggerCaseRequest,
     User,
 )
+from sharing.trigger import listing as trigger_listing
 from sharing.vocabulary import (
     ActionStatus,
     CaseStatus,
     ConferenceCancelReason,
     Role,
-    ThresholdDecision,
 )
 
 #: Why a case a live Community Trigger case review names is not erased yet.
@@ -150,28 +150,11 @@ def reviews_holding(session: Session, case_id: int) -> list[tuple[int, str]]:
         for application_id, reference in session.execute(
             select(TriggerApplication.id, TriggerApplication.reference)
             .join(TriggerCaseRequest, TriggerCaseRequest.application_id == TriggerApplication.id)
-            .where(TriggerCaseRequest.case_id == case_id, _live_application())
+            .where(TriggerCaseRequest.case_id == case_id, trigger_listing.OPEN)
             .distinct()
             .order_by(TriggerApplication.reference)
         )
     ]
-
-
-def _live_application() -> ColumnElement[bool]:
-    """SQL: the application is still being handled, as ``sharing.trigger.closing.live``
-    says: not closed or erased, and not yet decided, or met and its outcome not yet
-    given."""
-    return and_(
-        TriggerApplication.closed_at.is_(None),
-        TriggerApplication.erased_at.is_(None),
-        or_(
-            TriggerApplication.decision.is_(None),
-            and_(
-                TriggerApplication.decision != ThresholdDecision.NOT_MET,
-                TriggerApplication.outcome_on.is_(None),
-            ),
-        ),
-    )
 
 
 def erased_by(session: Session, case: Case) -> str | None:

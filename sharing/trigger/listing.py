@@ -46,10 +46,10 @@ class ApplicationsPage:
     open: int
 
 
-#: An application with a deadline of the lead's (``next_clock`` gives it one): not
-#: erased or closed (withdrawn, a duplicate), and either undecided or met with its
-#: outcome still to send.
-_OPEN = and_(
+#: SQL: an application with a deadline of the lead's (``next_clock`` gives it one), still
+#: being handled as ``sharing.trigger.closing.live`` says: not erased or closed (withdrawn,
+#: a duplicate), and either undecided or met with its outcome still to send.
+OPEN = and_(
     TriggerApplication.erased_at.is_(None),
     TriggerApplication.closed_at.is_(None),
     or_(
@@ -75,7 +75,7 @@ def waiting(
     today = clock.today()
     of_lead = TriggerApplication.lead_agency_id == agency.id
     open_count, total = session.execute(
-        select(func.count().filter(_OPEN), func.count()).where(of_lead)
+        select(func.count().filter(OPEN), func.count()).where(of_lead)
     ).one()
     pages = max(1, -(-total // size))
     page = min(max(page, 1), pages)
@@ -86,7 +86,7 @@ def waiting(
             _application_row(a, procedure, today)
             for a in session.scalars(
                 select(TriggerApplication)
-                .where(of_lead, ~_OPEN)
+                .where(of_lead, ~OPEN)
                 .options(selectinload(TriggerApplication.duplicate_of))
                 .order_by(*_NEWEST_FIRST)
                 .limit(end - max(start, open_count))
@@ -105,7 +105,7 @@ def _open_rows(
         _application_row(a, procedure, today)
         for a in session.scalars(
             select(TriggerApplication)
-            .where(of_lead, _OPEN)
+            .where(of_lead, OPEN)
             .options(selectinload(TriggerApplication.review_sitting))
             .order_by(*_NEWEST_FIRST)
         )
