@@ -63,6 +63,8 @@ def test_officer_opens_a_case_and_sees_it_with_its_people(as_user, create_user, 
     assert "Uses a wheelchair" in page
     assert "Why you can see this" in page
     assert "Your agency&#39;s own case" in page
+    # Two sentences of the risk section, not run together as "yet.Risk".
+    assert re.search(r"risk assessed yet\.\s+Risk assessment review due", page)
 
 
 def test_a_refused_form_keeps_what_was_typed_and_saves_nothing(

@@ -157,6 +157,11 @@ def test_officer_assesses_a_victim_page_by_page_and_a_police_officer_sees_the_ba
         "Consider a case conference, a safeguarding referral and sharing with the police" in shown
     )
     assert "Panic alarm" in shown
+    assert re.search(r"</strong>\s*score \d+, ", shown)
+    assert (
+        "<li>1. Other than this occasion, how often do you have problems? <strong>Every day</strong> (scores 4)</li>"
+        in shown
+    )
 
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     listing = police.get("/risk/shared").get_data(as_text=True)
@@ -174,6 +179,7 @@ def test_officer_assesses_a_victim_page_by_page_and_a_police_officer_sees_the_ba
     partner_page = police.get(f"/cases/{case.id}?purpose={PURPOSE}").get_data(as_text=True)
     assert "High risk" in partner_page
     assert "Vulnerability answers: not shared with your agency." in partner_page
+    assert "(its score is not shared with your agency), " in partner_page
     assert "Extremely affected" not in partner_page  # a vulnerability answer
 
 
