@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from hub.pdf import FONTS
 from sharing import clock
 from sharing.files.checks import size_text
+from sharing.formats import phone_for_reading
 
 UK = ZoneInfo("Europe/London")
 
@@ -59,5 +60,6 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.filters["file_size"] = size_text
     app.jinja_env.filters["lines"] = lines
+    app.jinja_env.filters["phone"] = phone_for_reading
     app.jinja_env.tests["past"] = past
     app.jinja_env.globals["pdf_fonts"] = FONTS

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TypeVar
 
+import phonenumbers
+
 from sharing.errors import InputError
 from sharing.models.base import MAX_ID
 
@@ -226,6 +228,27 @@ def normalise_phone(value: str) -> str | None:
     if digits.startswith("0") and len(digits) in (10, 11):
         return digits + extension
     return None
+
+
+def phone_for_reading(value: str) -> str:
+    """A phone number as ``normalise_phone`` stores it, grouped as people write it: a UK
+    number in its national groups (``07700 900123``, ``020 7946 0123``, ``0113 496 0123``),
+    another country's with its code (``+353 87 123 4567``), an extension kept after it.
+    Anything else (a value stored before numbers were checked) is given back as it is."""
+    number, _, extension = value.partition(" ext ")
+    try:
+        parsed = phonenumbers.parse(number, "GB")
+    except phonenumbers.NumberParseException:
+        return value
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if parsed.country_code == 44
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    grouped = phonenumbers.format_number(parsed, style)
+    if re.sub(r"\D", "", grouped) != re.sub(r"\D", "", number):
+        return value  # no grouping known for it: the digits as stored, none lost
+    return f"{grouped} ext {extension}" if extension else grouped
 
 
 def phone_refusal(value: str, whom: str = "") -> str:

@@ -61,6 +61,7 @@ def test_officer_opens_a_case_and_sees_it_with_its_people(as_user, create_user, 
     assert "3 April 1950" in page  # stored ISO, shown as people write it
     assert "TS1 4AB" in page  # postcode normalised
     assert "Uses a wheelchair" in page
+    assert "07700 900321" in page  # stored as digits, grouped for reading
     assert "Why you can see this" in page
     assert "Your agency&#39;s own case" in page
     # Two sentences of the risk section, not run together as "yet.Risk".

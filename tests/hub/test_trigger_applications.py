@@ -580,4 +580,4 @@ def test_a_victims_phone_written_with_its_extension_or_plus_44_nought_is_kept(
     phoned = _record(lead, demo_session, victim_phone="+44 (0)1632 960 123 ext 4")
     assert unseal(phoned, "victim_phone") == "01632960123 ext 4"
     page = lead.get(f"/trigger/{phoned.id}").get_data(as_text=True)
-    assert "01632960123 ext 4" in page
+    assert "01632 960123 ext 4" in page  # grouped for reading

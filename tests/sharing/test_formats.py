@@ -18,6 +18,7 @@ from sharing.formats import (
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
+    phone_for_reading,
     phone_refusal,
     runs_as_formula,
 )
@@ -128,6 +129,28 @@ def test_an_address_of_punctuation_alone_is_none() -> None:
 )
 def test_phone_numbers(typed: str, expected: str | None) -> None:
     assert normalise_phone(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        ("07700900123", "07700 900123"),
+        ("02079460123", "020 7946 0123"),
+        ("01134960123", "0113 496 0123"),
+        ("01632960123 ext 4", "01632 960123 ext 4"),
+        ("0800123456", "0800 123456"),
+        ("+353871234567", "+353 87 123 4567"),
+        ("0161496012", "0161496012"),  # no grouping known: the digits as stored
+        ("not a number", "not a number"),  # stored before numbers were checked
+    ],
+)
+def test_a_stored_phone_number_is_grouped_for_reading(stored: str, read: str) -> None:
+    assert phone_for_reading(stored) == read
+
+
+@given(st.from_regex(r"0[1-37-9]\d{8,9}( ext \d{1,6})?", fullmatch=True))
+def test_grouping_a_phone_number_for_reading_adds_only_spaces(stored: str) -> None:
+    assert phone_for_reading(stored).replace(" ", "") == stored.replace(" ", "")
 
 
 @pytest.mark.parametrize(
