@@ -279,12 +279,14 @@ def test_officer_adds_an_incident_and_sees_it_on_the_timeline(
         received_by=str(partnership.police.id),
         reported_to_police="y",
         crime_reference="TP/1234/26",
+        hate_related="y",
     )
     assert response.status_code == 302
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Music at full volume until 3am" in page
     assert "Testshire Police" in page
-    assert "crime reference TP/1234/26" in page
+    # The sentence ends before the hate incident's tag: not "TP/1234/26.Hate incident".
+    assert re.search(r"crime reference TP/1234/26\.\s+<strong[^>]*>Hate incident</strong>", page)
     assert "Incidents (1)" in page
 
 
