@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from markupsafe import Markup, escape
 
+from hub.bases import basis_html
 from hub.pdf import FONTS
 from sharing import clock
 from sharing.files.checks import size_text
@@ -63,3 +64,4 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["phone"] = phone_for_reading
     app.jinja_env.tests["past"] = past
     app.jinja_env.globals["pdf_fonts"] = FONTS
+    app.jinja_env.filters["basis"] = basis_html

@@ -13,6 +13,7 @@ end, or to the day before a later version signed by every party starts (``last_d
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -57,6 +58,38 @@ class Grant:
     @property
     def basis(self) -> str:
         return f"Protocol {self.protocol_key} version {self.version}, clause {self.clause}, purpose {self.purpose}"
+
+
+#: A basis as ``Grant.basis`` writes it, at the start of a decision's basis (which may go
+#: on with the share or the conference it came through).
+_BASIS = re.compile(
+    r"Protocol (?P<key>\S+) version (?P<version>\d+), clause (?P<clause>[^,\s]+), "
+    r"purpose (?P<purpose>\w+)"
+)
+
+
+@dataclass(frozen=True)
+class BasisParts:
+    """A decision's basis read back: the clause of a protocol version it names, for a
+    page to name the protocol by its title; ``rest`` is what the decision added after it
+    ("; share 12 until 3 March 2027")."""
+
+    key: str
+    version: int
+    clause: str
+    purpose: str
+    rest: str
+
+
+def basis_parts(basis: str) -> BasisParts | None:
+    """The parts of a basis that begins with a protocol clause; None for any other basis
+    (an agency's own case, a lock)."""
+    found = _BASIS.match(basis)
+    if found is None:
+        return None
+    return BasisParts(
+        found["key"], int(found["version"]), found["clause"], found["purpose"], basis[found.end() :]
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ the file exactly as signed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.models import Agency, Alert, Case, ProtocolRecord, ProtocolSignature, Share
 from sharing.protocols import ProtocolDocument, Purpose, parse_protocol
-from sharing.protocols.policy import AgencyRef, Policy, last_days
+from sharing.protocols.policy import AgencyRef, Policy, basis_parts, last_days
 from sharing.vocabulary import (
     SIGNED_BY_EVERY_PARTY,
     AlertKind,
@@ -71,6 +72,44 @@ def _untitled(purpose: str) -> str:
 def _purpose_titles(source: str) -> dict[str, str]:
     """Purpose id to title in a protocol file (a signed version's text never changes)."""
     return {p.id: p.title for p in parse_protocol(source, source="protocol").purposes}
+
+
+@dataclass(frozen=True)
+class ReadableBasis:
+    """A decision's basis as people read it: the protocol version by its title (its page,
+    ``protocol_id``, for the clause), the clause, the purpose by its title, and what the
+    decision added, a share named by the day it ends rather than its number."""
+
+    protocol_id: int
+    protocol: str
+    clause: str
+    purpose: str
+    rest: str
+
+
+def readable_basis(
+    basis: str, versions: dict[tuple[str, int], ProtocolRecord]
+) -> ReadableBasis | None:
+    """``basis`` (``Grant.basis``, perhaps with its share or conference after it) for a
+    page, given the protocol versions by (key, version) (``versions_by_key``); None for a
+    basis that names no protocol clause, or a version no longer in the hub."""
+    parts = basis_parts(basis)
+    record = versions.get((parts.key, parts.version)) if parts else None
+    if parts is None or record is None:
+        return None
+    rest = re.sub(r"^; share \d+ until ", "; shared with your agency until ", parts.rest)
+    return ReadableBasis(
+        protocol_id=record.id,
+        protocol=f"{record.title} (version {record.version})",
+        clause=parts.clause,
+        purpose=purpose_title(record, parts.purpose),
+        rest=rest,
+    )
+
+
+def versions_by_key(session: Session) -> dict[tuple[str, int], ProtocolRecord]:
+    """Every protocol version in the hub by (key, version), for ``readable_basis``."""
+    return {(r.key, r.version): r for r in session.scalars(select(ProtocolRecord))}
 
 
 def get(session: Session, protocol_id: int) -> ProtocolRecord | None:

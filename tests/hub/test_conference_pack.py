@@ -298,7 +298,7 @@ def test_the_risk_history_names_no_score_the_reader_may_not_see_and_says_the_ban
         as_text=True
     )
     summary = " ".join(case_page.split()).split('id="risk"')[1].split("<caption")[0]
-    assert "score not shared with your agency" in summary
+    assert "(its score is not shared with your agency)" in summary
     assert "None" not in summary
     history = _pdf_text(police, conference).split("Risk history")[1].split("Support and")[0]
     assert "Not shared with your agency" in history
@@ -331,7 +331,9 @@ def test_the_pack_writes_dates_and_counts_as_people_do_and_says_when_nobody_is_o
         )
         assert re.findall(r"\d{4}-\d\d-\d\d", pack) == []  # no date as a computer writes it
         assert "(born 24 February 1977)" in pack
-    assert re.search(r"share \d+ until \d{1,2} [A-Z][a-z]+ 20\d\d", pack)  # the police's
+    assert re.search(
+        r"shared with your agency until \d{1,2} [A-Z][a-z]+ 20\d\d", pack
+    )  # the police's
     incidents = len(conference.case.incidents)
     assert f"Timeline: {incidents} incident{'' if incidents == 1 else 's'}, newest" in pack
     case_page = officer.get(f"/cases/{conference.case_id}").get_data(as_text=True)

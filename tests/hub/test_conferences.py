@@ -160,8 +160,12 @@ def test_an_officer_convenes_a_conference_and_the_invited_agencies_open_it(
     assert case.reference in listing
     police_page = police.get(conference_path).get_data(as_text=True)
     assert QUESTION in police_page
-    assert "Why you can see this: Protocol northshire-case-conference version 1, clause 5.1" in (
-        police_page
+    assert re.search(
+        r'Why you can see this: <a class="govuk-link" href="/protocols/\d+#clause-5\.1">'
+        r"Northshire multi-agency ASB case conference information sharing protocol "
+        r"\(version 1\), clause 5\.1</a>, purpose: Multi-agency ASB case conference; shared "
+        r"with your agency until \d{1,2} [A-Z][a-z]+ 20\d\d",
+        police_page,
     )
     assert "Withdraw" not in police_page
     assert police.get(f"/cases/{case.id}?purpose={PURPOSE}").status_code == 200

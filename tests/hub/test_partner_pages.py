@@ -71,7 +71,12 @@ def test_police_open_a_shared_case_from_shared_with_us_and_see_only_their_catego
     assert f"Case {case.reference}" in page
     assert "Shared with your agency for" in page
     assert "Not shared with your agency" in page  # vulnerability is not in the police clause
-    assert "Protocol northshire-asb-case-management version 1, clause" in page
+    assert "ASB case management information sharing protocol (version 1), clause" in page
+    assert "purpose: ASB case management; shared with your agency until" in page
+    # The clause named is a link to the protocol's page, at that clause.
+    link = re.search(r'href="(/protocols/\d+)#(clause-[0-9.]+)"', page)
+    assert link is not None
+    assert f'id="{link[2]}"' in police.get(link[1]).get_data(as_text=True)
     assert "Add an incident" not in page
     assert "Sharing</h2>" not in page  # partners do not see the owner's share list
     forged = police.get(f"/cases/{case.id}?purpose=trigger_review")

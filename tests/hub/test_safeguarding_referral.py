@@ -135,7 +135,7 @@ def test_an_officer_refers_a_victim_and_the_team_records_the_outcome(
     assert case.reference in shared
     seen = lead.get(f"/cases/{case.id}?purpose={SAFEGUARDING_PURPOSE}").get_data(as_text=True)
     assert WORRY in seen
-    assert "northshire-safeguarding-referral version 1, clause 6.1" in seen
+    assert "(version 1), clause 6.1</a>, purpose: " in seen
     outcome_path = f"/cases/{case.id}/referrals/{referral.id}?purpose={SAFEGUARDING_PURPOSE}"
     assert outcome_path in seen
     form = lead.get(outcome_path).get_data(as_text=True)

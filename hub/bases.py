@@ -1,0 +1,34 @@
+"""A decision's basis on a page: "Why you can see this" names the protocol by its title,
+linked to its page at the clause, and the purpose by its title, where the audit log keeps
+the basis as the decision wrote it."""
+
+from __future__ import annotations
+
+from flask import g, url_for
+from markupsafe import Markup, escape
+
+from hub.database import db
+from sharing.models import ProtocolRecord
+from sharing.protocols import records as protocol_records
+
+
+def _versions() -> dict[tuple[str, int], ProtocolRecord]:
+    """The protocol versions by (key, version), read once a request."""
+    if "protocol_versions" not in g:
+        g.protocol_versions = protocol_records.versions_by_key(db())
+    return g.protocol_versions  # type: ignore[no-any-return]
+
+
+def basis_html(basis: str) -> Markup:
+    """``basis`` for a reader: "Northshire ASB case management information sharing
+    protocol (version 1), clause 4.2 (a link to it), purpose: ASB case management; shared
+    with your agency until 6 March 2027"; any other basis as it is, escaped."""
+    readable = protocol_records.readable_basis(basis, _versions())
+    if readable is None:
+        return escape(basis)
+    link = url_for(
+        "protocols.show", protocol_id=readable.protocol_id, _anchor=f"clause-{readable.clause}"
+    )
+    return Markup('<a class="govuk-link" href="{}">{}, clause {}</a>, purpose: {}{}').format(
+        link, readable.protocol, readable.clause, readable.purpose, readable.rest
+    )
