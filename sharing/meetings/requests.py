@@ -140,7 +140,8 @@ class RequestRow:
     #: agency that answered only (to anyone else, being known to a safeguarding team or
     #: the police says something about the people it cannot be given); None to others.
     known: bool | None
-    #: (label, text or None when the reader's decision withholds that part's category).
+    #: (label, text, "" for a part left blank, or None when the reader's decision
+    #: withholds that part's category).
     parts: list[tuple[str, str | None]]
 
 
@@ -165,7 +166,10 @@ def rows(
                 answered_at=request.answered_at,
                 answered_by=request.answered_by.display_name if request.answered_by else None,
                 known=request.known if convenor or reader_agency_id == request.agency_id else None,
-                parts=[(label, opened.get(name)) for name, (label, _category) in PARTS.items()],
+                parts=[
+                    (label, (opened.get(name) or "") if decision.allows(category) else None)
+                    for name, (label, category) in PARTS.items()
+                ],
             )
         )
     return found

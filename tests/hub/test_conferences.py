@@ -541,6 +541,12 @@ def test_invited_agencies_answer_what_they_hold_and_attendees_see_it_by_their_cl
     page = officer.get(f"/conferences/{conference.id}").get_data(as_text=True)
     assert "Three calls about shouting in the stairwell since October" in page
     assert "Reported person has a caution for criminal damage" in page
+    # A part the police left blank reads as that, not as withheld from the convenor.
+    left_blank = re.search(
+        r"Other concerns for the conference\s*</dt>\s*<dd[^>]*>([^<]*)</dd>", page
+    )
+    assert left_blank is not None
+    assert left_blank[1].strip() == "Nothing given"
     adults = demo_client(
         demo_hub, demo_user(demo_session, "northshire-adults", Role.PARTNER_VIEWER)
     )
