@@ -14,6 +14,7 @@ from sharing.access.facts import policy
 from sharing.cases import erasure, pages, reviews
 from sharing.errors import NotAllowed, NotFound, PurposeNotShared, PurposeRequired
 from sharing.formats import whole_number
+from sharing.meetings import conference_listing
 from sharing.protocols import records as protocol_records
 
 
@@ -70,6 +71,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         hate=page.hate,
         safeguarding=page.safeguarding,
         documents=page.documents,
+        conferences=conference_listing.of_case(db(), current_user.actor, case_id),
         kept=erasure.kept_people(db(), authorised),
         erased_by=erasure.erased_by(db(), authorised.case),
         held_by=erasure.reviews_holding(db(), case_id)

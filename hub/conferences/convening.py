@@ -21,13 +21,14 @@ from hub.forms import (
     name_and_agency,
 )
 from hub.templating import uk_date
-from sharing import directory
+from sharing import clock, directory
 from sharing.access.decide import Act
 from sharing.errors import InputError, NotAllowed
 from sharing.formats import whole_number
-from sharing.meetings import conferences
+from sharing.meetings import conference_listing, conferences
 from sharing.models import Case
 from sharing.protocols.records import party_agencies, shareable_purposes
+from sharing.vocabulary import ConferenceStatus
 
 #: The purpose a new conference runs under unless the convenor chooses another.
 CONFERENCE_PURPOSE = "case_conference"
@@ -195,4 +196,9 @@ def convene(case_id: int) -> Response | tuple[str, int]:
         refusals=refusals,
         escalation_id=escalation_id,
         show_people=SHOW_PEOPLE,
+        to_come=[
+            c
+            for c in conference_listing.of_case(db(), authorised.actor, case_id)
+            if c.status is ConferenceStatus.PLANNED and c.starts_at >= clock.now()
+        ],
     ), status

@@ -119,30 +119,53 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
     now = clock.now()
     rows = []
     for conference in found:
-        to_settle = date_passed(conference, now) and may_change(actor, conference)
-        if conference.starts_at < since and not to_settle:
+        row = _row(actor, conference, now)
+        if conference.starts_at < since and not row.date_passed:
             continue  # before ``since``: only those the reader is to record held or cancel
         if not visible(session, actor, conference, known=known):
             continue
-        rows.append(
-            ConferenceRow(
-                id=conference.id,
-                case_id=conference.case_id,
-                case_reference=conference.case.reference,
-                starts_at=conference.starts_at,
-                convening_agency=conference.case.agency.name,
-                where=conference.place or "Video call",
-                status=conference.status,
-                cancel_reason=(
-                    conference.cancel_reason.label if conference.cancel_reason else None
-                ),
-                cancel_note=(
-                    conference.cancel_note if conference.case.agency_id == actor.agency_id else None
-                ),
-                date_passed=to_settle,
-            )
-        )
+        rows.append(row)
     return rows
+
+
+def of_case(session: Session, actor: Actor, case_id: int) -> list[ConferenceRow]:
+    """Every conference on the case that the actor may open, newest first, whatever its
+    date or state: for the case's page, where a conference held long ago is still found."""
+    found = session.scalars(
+        select(Conference)
+        .where(Conference.case_id == case_id)
+        .options(
+            selectinload(Conference.case).joinedload(Case.agency),
+            selectinload(Conference.invitations),
+        )
+        .order_by(Conference.starts_at.desc(), Conference.id.desc())
+    ).all()
+    if not found:
+        return []
+    known = facts_of(session, {case_id})
+    now = clock.now()
+    return [
+        _row(actor, conference, now)
+        for conference in found
+        if visible(session, actor, conference, known=known)
+    ]
+
+
+def _row(actor: Actor, conference: Conference, now: datetime) -> ConferenceRow:
+    """The conference as a list shows it to the actor (who may open it)."""
+    own = conference.case.agency_id == actor.agency_id
+    return ConferenceRow(
+        id=conference.id,
+        case_id=conference.case_id,
+        case_reference=conference.case.reference,
+        starts_at=conference.starts_at,
+        convening_agency=conference.case.agency.name,
+        where=conference.place or "Video call",
+        status=conference.status,
+        cancel_reason=conference.cancel_reason.label if conference.cancel_reason else None,
+        cancel_note=conference.cancel_note if own else None,
+        date_passed=date_passed(conference, now) and may_change(actor, conference),
+    )
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,9 @@ def test_an_officer_convenes_a_conference_and_the_invited_agencies_open_it(
 ) -> None:
     case = _open_case(demo_session)
     officer = _officer_client(demo_hub, demo_session, case)
-    assert "Convene a case conference" in officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    before = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Convene a case conference" in before
+    assert "No conference has been convened on this case." in before
     response = officer.post(
         f"/cases/{case.id}/conferences/new", data=_form(officer, demo_session, case)
     )
@@ -140,6 +142,13 @@ def test_an_officer_convenes_a_conference_and_the_invited_agencies_open_it(
     assert QUESTION in page
     assert "Northshire Police" in page
     assert "Withdraw" in page
+    # The case's page lists it, and convening again says the case already has one to come.
+    case_page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Case conferences (1)" in case_page
+    assert f'href="{conference_path}"' in case_page
+    again = officer.get(f"/cases/{case.id}/conferences/new").get_data(as_text=True)
+    assert "This case already has a conference to come" in again
+    assert f'href="{conference_path}"' in again
 
     demo_session.expire_all()
     conference = demo_session.scalar(select(Conference).order_by(Conference.id.desc()))
@@ -168,7 +177,9 @@ def test_an_officer_convenes_a_conference_and_the_invited_agencies_open_it(
         police_page,
     )
     assert "Withdraw" not in police_page
-    assert police.get(f"/cases/{case.id}?purpose={PURPOSE}").status_code == 200
+    police_case_page = police.get(f"/cases/{case.id}?purpose={PURPOSE}")
+    assert police_case_page.status_code == 200
+    assert f'href="{conference_path}"' in police_case_page.get_data(as_text=True)
 
     eh = demo_client(
         demo_hub, demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER)
