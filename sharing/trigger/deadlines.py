@@ -60,7 +60,7 @@ def next_clock(
     elif application.decision is ThresholdDecision.NOT_MET or application.outcome_on:
         return None
     elif sitting is None or clock.day_of(sitting.starts_at) > today:
-        stage, due = "Review panel meets", lambda: review_due(application, procedure, calendar)
+        stage, due = "Review panel meeting", lambda: review_due(application, procedure, calendar)
     else:
         sat_on, days = clock.day_of(sitting.starts_at), procedure.timescales.outcome
         stage, due = "Outcome letter", lambda: calendar.add(sat_on, days)

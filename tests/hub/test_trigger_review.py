@@ -225,9 +225,13 @@ def test_the_next_deadline_is_the_panels_until_its_sitting_then_the_outcome_lett
     before = deadlines.next_clock(application, PROCEDURE, clock.today())
     assert before is not None
     assert (before.stage, before.due_on) == (
-        "Review panel meets",
+        "Review panel meeting",
         deadlines.review_due(application, PROCEDURE),
     )
+    lead = _lead(hub, session)
+    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert "Review panel meeting due by" in page  # not "Review panel meets due by"
+    assert "Review panel meeting by" in lead.get("/trigger").get_data(as_text=True)
     sat_on = clock.day_of(sitting.starts_at)
     on_the_day = deadlines.next_clock(application, PROCEDURE, sat_on)
     assert on_the_day is not None
