@@ -19,7 +19,7 @@ from sharing.models import TriggerApplication
 from sharing.trigger.deadlines import Clock, next_clock
 from sharing.trigger.handling import closure, erased_on, lead_agency
 from sharing.trigger.procedure import Procedure
-from sharing.vocabulary import ThresholdDecision
+from sharing.vocabulary import AppealDecision, ThresholdDecision
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,11 @@ class ApplicationRow:
     erased_on: date | None = None
     #: How it was closed without a decision or review of its own, if it was.
     closed: str | None = None
+    #: The day the outcome letter went: the review was carried out.
+    outcome_on: date | None = None
+    #: The day an appeal was received, if one was, and its decision once made.
+    appeal_received_on: date | None = None
+    appeal_decision: AppealDecision | None = None
 
 
 @dataclass(frozen=True)
@@ -133,4 +138,7 @@ def _application_row(
         decision=application.decision,
         erased_on=erased_on(application),
         closed=closure(application),
+        outcome_on=application.outcome_on,
+        appeal_received_on=application.appeal_received_on,
+        appeal_decision=application.appeal_decision,
     )

@@ -581,3 +581,43 @@ def test_a_victims_phone_written_with_its_extension_or_plus_44_nought_is_kept(
     assert unseal(phoned, "victim_phone") == "01632960123 ext 4"
     page = lead.get(f"/trigger/{phoned.id}").get_data(as_text=True)
     assert "01632 960123 ext 4" in page  # grouped for reading
+
+
+def _row_of(listing: str, application: TriggerApplication) -> str:
+    body = listing[listing.index("<tbody") : listing.index("</tbody>")]
+    return next(row for row in body.split("</tr>") if f'/trigger/{application.id}"' in row)
+
+
+def test_the_list_says_which_decided_applications_were_reviewed_and_appealed(
+    demo_hub, demo_session
+) -> None:
+    """A reviewed application is listed with its outcome letter's day and any appeal, not
+    as a threshold decision alone ("the case is reviewed"), so the lead can see from the
+    list which reviews are done and which were appealed."""
+    lead = _lead(demo_hub, demo_session)
+    listing = "".join(lead.get(f"/trigger?page={n}").get_data(as_text=True) for n in range(1, 4))
+    decided = demo_session.scalars(
+        select(TriggerApplication).where(TriggerApplication.decision.is_not(None))
+    ).all()
+    reviewed = [a for a in decided if a.outcome_on]
+    appealed = [a for a in reviewed if a.appeal_decision]
+    assert reviewed, "the demo has reviews carried out"
+    assert appealed, "the demo has a review appealed"
+    for application in decided:
+        if application.decision is not ThresholdDecision.NOT_MET and not application.outcome_on:
+            continue  # still under review: its row is its next deadline
+        row = _row_of(listing, application)
+        assert application.decision.label in row
+        if application.outcome_on:
+            day = f"{application.outcome_on.day} {application.outcome_on:%B %Y}"
+            assert f"Reviewed: outcome letter {day}" in row
+        else:
+            assert "Reviewed" not in row
+        if application.appeal_received_on is None:
+            assert "Appeal" not in row
+    for application in appealed:
+        received = application.appeal_received_on
+        assert (
+            f"Appeal received {received.day} {received:%B %Y}: "
+            f"{application.appeal_decision.label.lower()}"
+        ) in _row_of(listing, application)
