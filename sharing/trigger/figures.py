@@ -438,7 +438,7 @@ def csv_text(published: Figures) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    period = (published.period.start.isoformat(), published.period.last_day.isoformat())
+    period = (published.period.start.isoformat(), _counted_to(published).isoformat())
     for name, label in (*TOTALS, *ALSO):
         writer.writerow((*period, "totals", "", label, getattr(published.totals, name)))
     for table in (published.bodies, published.rules):
@@ -450,7 +450,15 @@ def csv_text(published: Figures) -> str:
 
 def csv_name(published: Figures) -> str:
     period = published.period
+    if published.to_date:
+        return f"community-trigger-figures-{period.month}-to-{published.to_date}.csv"
     return f"community-trigger-figures-{period.month}-to-{period.last_day:%Y-%m}.csv"
+
+
+def _counted_to(published: Figures) -> date:
+    """The last day the figures count: the period's, or today's while it has not ended,
+    so that a file kept or published says what it covers."""
+    return published.to_date or published.period.last_day
 
 
 def totals_between(

@@ -61,6 +61,33 @@ def test_this_months_figures_say_they_are_to_date(demo_hub, demo_session) -> Non
     assert "These 12 months have not ended" in page
 
 
+def test_figures_for_12_months_not_ended_say_they_run_to_today_not_to_the_periods_end(
+    demo_hub, demo_session
+) -> None:
+    """The 12 months from this month: the page's opening line and the CSV (its
+    ``to`` and its file's name) give the day the figures were counted to, so that a file
+    kept or published does not claim a year that has not ended."""
+    lead = _client(demo_hub, demo_session, "northshire-csp", Role.TRIGGER_LEAD)
+    today = clock.today()
+    start = f"{today:%Y-%m}"
+    period = figures.period_from(start, today)
+    assert period.last_day > today
+    page = lead.get(f"/trigger/figures?from={start}").get_data(as_text=True)
+    assert f"1 {today:%B %Y} to {today.day} {today:%B %Y}." in page
+    assert f"to {period.last_day.day} {period.last_day:%B %Y}." not in page
+    response = lead.get(f"/trigger/figures.csv?from={start}")
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="community-trigger-figures-{start}-to-{today}.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert {(row[0], row[1]) for row in rows[1:]} == {(f"{period.start}", f"{today}")}
+    ended = list(
+        csv.reader(io.StringIO(lead.get("/trigger/figures.csv").get_data().decode("utf-8-sig")))
+    )
+    last_12 = figures.period_from(None, today)
+    assert {(row[0], row[1]) for row in ended[1:]} == {(f"{last_12.start}", f"{last_12.last_day}")}
+
+
 def test_the_csv_has_a_header_and_one_figure_a_line_with_small_counts_as_words(
     demo_hub, demo_session
 ) -> None:
