@@ -621,3 +621,17 @@ def test_the_list_says_which_decided_applications_were_reviewed_and_appealed(
             f"Appeal received {received.day} {received:%B %Y}: "
             f"{application.appeal_decision.label.lower()}"
         ) in _row_of(listing, application)
+
+
+def test_each_letters_pdf_link_names_its_letter_as_written(demo_hub, demo_session) -> None:
+    """A screen reader hears which letter each "PDF" link gives, with "ASB" read as the
+    letters it is, not as the word "asb"."""
+    lead = _lead(demo_hub, demo_session)
+    reviewed = demo_session.scalars(
+        select(TriggerApplication).where(TriggerApplication.outcome_on.is_not(None))
+    ).first()
+    page = lead.get(f"/trigger/{reviewed.id}").get_data(as_text=True)
+    hidden = '<span class="govuk-visually-hidden"> of '
+    assert f"{hidden}the outcome of your ASB Case Review</span>" in page
+    assert f"{hidden}we have received your application</span>" in page
+    assert "asb case review" not in page
