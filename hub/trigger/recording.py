@@ -13,6 +13,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit, accepted_once
 from hub.trigger.views import _procedure, _refused, bp, refuse_input
+from sharing import clock
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed
 from sharing.trigger import applications, handling, input_checks
@@ -111,16 +112,27 @@ def record() -> Response | tuple[str, int]:
         try:
             made = applications.record_application(db(), current_user.actor, procedure, data)
         except InputError as e:
-            field = form.field_by_name(e.field) or form.problem
-            field.errors = [*field.errors, e.message]
+            _show_problems(form, [e, *input_checks.problems_in(data, clock.now())])
         else:
             flash(
                 f"Application {made.reference} recorded. Tell the applicant its reference.",
                 "success",
             )
             return redirect(url_for("trigger.show", application_id=made.id))
+    elif form.is_submitted():  # the core's problems beside the form's own, all at once
+        _show_problems(form, input_checks.problems_in(application_input(form), clock.now()))
     if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
         refuse_input(form, acts.Action.TRIGGER_RECORD, None)
     return render_template(
         "trigger/new.html", title="Record a Community Trigger application", form=form
     ), 400 if request.method == "POST" else 200
+
+
+def _show_problems(form: ApplicationForm, problems: list[InputError]) -> None:
+    """Each problem at its field (one the form does not have: at the description), a
+    field's first problem only, so that everything missing or wrong is said at once
+    rather than one field a send."""
+    for problem in problems:
+        field = form.field_by_name(problem.field) or form.problem
+        if not field.errors:
+            field.errors = [problem.message]

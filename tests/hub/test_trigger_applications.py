@@ -635,3 +635,68 @@ def test_each_letters_pdf_link_names_its_letter_as_written(demo_hub, demo_sessio
     assert f"{hidden}the outcome of your ASB Case Review</span>" in page
     assert f"{hidden}we have received your application</span>" in page
     assert "asb case review" not in page
+
+
+def _error_summary(page: str) -> str:
+    start = page.index('class="govuk-error-summary"')
+    return page[start : page.index("</ul>", start)]
+
+
+def test_an_application_sent_with_nothing_filled_in_says_everything_missing_at_once(
+    demo_hub, demo_session
+) -> None:
+    """Taking an application by phone, the lead learns from one send every answer still
+    needed (how it came, who suffered it, the date, the surname, the address, the
+    behaviour), not one field a send; nothing is recorded and one refusal is audited."""
+    lead = _lead(demo_hub, demo_session)
+    before = _count(demo_session)
+    refusals = len(_entries(demo_session, "trigger.record"))
+    response = lead.post("/trigger/new", data={"csrf_token": csrf_token(lead, "/trigger/new")})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = _error_summary(page)
+    for field, message in [
+        ("received_on-day", "Enter the date the application was received"),
+        ("channel", "Select how the application was received"),
+        ("victim_kind", "Select who suffered the anti-social behaviour"),
+        ("victim_family_name", "Enter the victim&#39;s surname"),
+        ("victim_address", "Enter the victim&#39;s address"),
+        ("problem", "Describe the anti-social behaviour and its effect"),
+    ]:
+        assert f'href="#{field}"' in summary, field
+        assert message in summary, message
+    assert summary.count("<li>") == 6, "each field once"
+    assert _count(demo_session) == before
+    entries = _entries(demo_session, "trigger.record")
+    assert len(entries) == refusals + 1
+    assert entries[-1].outcome == "refused"
+    assert entries[-1].basis.startswith("refused input: ")
+    assert "problem" in entries[-1].basis.split()
+
+
+def test_a_filled_in_application_with_two_problems_the_form_cannot_see_says_both(
+    demo_hub, demo_session
+) -> None:
+    """Past the form's own checks, the core's problems too are said together: a date of
+    birth to come and no address (nor e-mail) for the letters."""
+    lead = _lead(demo_hub, demo_session)
+    born = clock.today() + timedelta(days=3)
+    response = lead.post(
+        "/trigger/new",
+        data=_form(
+            lead,
+            demo_session,
+            victim_address="",
+            **{
+                "victim_date_of_birth-day": str(born.day),
+                "victim_date_of_birth-month": str(born.month),
+                "victim_date_of_birth-year": str(born.year),
+            },
+        ),
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = _error_summary(page)
+    assert 'href="#victim_date_of_birth' in summary
+    assert "The date of birth must be in the past" in summary
+    assert 'href="#victim_address"' in summary
