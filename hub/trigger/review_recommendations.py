@@ -21,8 +21,10 @@ from sharing.trigger import handling, review_recommendations
 @accepted_once
 def recommend(application_id: int) -> Response | tuple[str, int]:
     form = RecommendationForm()
-    # Any agency is put to the rules, which say why one is not a relevant body's.
-    form.owner_agency_id.choices = [(request.form.get("owner_agency_id", ""), "")]
+    # Any agency is put to the rules, which say why one is not a relevant body's; none
+    # chosen is the form's own problem, said with the others.
+    owner = request.form.get("owner_agency_id", "")
+    form.owner_agency_id.choices = [(owner, "")] if owner else []
     return _act(
         application_id,
         form,

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import Field, HiddenField, TextAreaField
+from wtforms.validators import DataRequired, ValidationError
 
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit
@@ -72,9 +73,18 @@ class RecommendationForm(HubForm):
     due_on = DateInputField("Due by", subject="The due date")
     text = TextAreaField(
         "The recommendation",
-        validators=[TextLimit(review_recommendations.MAX_RECOMMENDATION, "the recommendation")],
+        validators=[
+            DataRequired("Enter the recommendation"),
+            TextLimit(review_recommendations.MAX_RECOMMENDATION, "the recommendation"),
+        ],
     )
     on_appeal = HiddenField()
+
+    def validate_due_on(self, field: DateInputField) -> None:
+        """No date at all is said with the form's other problems (a date that is not one
+        has its own message already)."""
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date it is due")
 
 
 class OutcomeForm(HubForm):

@@ -700,3 +700,40 @@ def test_a_filled_in_application_with_two_problems_the_form_cannot_see_says_both
     assert 'href="#victim_date_of_birth' in summary
     assert "The date of birth must be in the past" in summary
     assert 'href="#victim_address"' in summary
+
+
+def test_a_recommendation_sent_empty_says_all_three_answers_it_needs_at_once(
+    demo_hub, demo_session
+) -> None:
+    """The panel's recommendation sent with nothing filled in names the body, the due date
+    and the recommendation together, not one a send; nothing is recorded."""
+    lead = _lead(demo_hub, demo_session)
+    under_review = next(
+        a
+        for a in demo_session.scalars(
+            select(TriggerApplication).where(
+                TriggerApplication.review_sitting_id.is_not(None),
+                TriggerApplication.outcome_on.is_(None),
+            )
+        )
+    )
+    page = f"/trigger/{under_review.id}"
+    before = len(under_review.recommendations)
+    response = lead.post(
+        f"{page}/recommendations", data={"csrf_token": csrf_token(lead, page), "text": "  "}
+    )
+    assert response.status_code == 400
+    summary = _error_summary(response.get_data(as_text=True))
+    assert 'href="#owner_agency_id' in summary
+    assert "Select which relevant body will carry it out" in summary
+    assert 'href="#due_on' in summary
+    assert "Enter the date it is due" in summary
+    assert 'href="#text"' in summary
+    assert "Enter the recommendation" in summary
+    demo_session.expire_all()
+    assert len(under_review.recommendations) == before
+    refused = _entries(demo_session, "trigger.recommend")[-1]
+    assert (refused.outcome, refused.basis) == (
+        "refused",
+        "refused input: due_on owner_agency_id text",
+    )
