@@ -184,8 +184,19 @@ def may_ask(application: TriggerApplication) -> bool:
     """Whether the agencies holding the counted complaints may be asked to confirm them
     and bring their cases to the review panel: before the threshold decision (their
     confirming is part of it) and once it is met, not once it is not met (there is no
-    review to bring them to), nor once it is closed as withdrawn or a duplicate."""
-    return application.decision is not ThresholdDecision.NOT_MET and application.closed_at is None
+    review to bring them to), nor once it is closed as withdrawn or a duplicate, nor once
+    the review's outcome went (the panel has finished: asking then would send holders to a
+    review that is over) unless an appeal is being heard."""
+    return (
+        application.decision is not ThresholdDecision.NOT_MET
+        and application.closed_at is None
+        and (application.outcome_on is None or appeal_being_heard(application))
+    )
+
+
+def appeal_being_heard(application: TriggerApplication) -> bool:
+    """An appeal received and not yet decided."""
+    return application.appeal_received_on is not None and application.appeal_decided_on is None
 
 
 def advice_for(

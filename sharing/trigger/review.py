@@ -26,6 +26,7 @@ from sharing import clock, notices
 from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
+from sharing.clock import day_text
 from sharing.db import read_for_change
 from sharing.errors import InputError
 from sharing.models import (
@@ -94,7 +95,7 @@ def ask_holders(
     asked is not asked again, but its holders are told the panel's sitting once it is
     chosen. How many cases were asked; one audit entry naming them.
     Refused, nothing written and the refusal audited, once the threshold is decided not
-    met (``applications.may_ask``)."""
+    met or the review's outcome went, unless an appeal is heard (``applications.may_ask``)."""
     application = handled(session, actor, procedure, application_id)
     read_for_change(session, application)  # asked twice at once: the second waits
     with acts.refusing_input(
@@ -102,6 +103,13 @@ def ask_holders(
     ):
         handling.refuse_if_erased(application, "no agency can be asked about it")
         handling.refuse_if_closed(application, "no agency is asked about it")
+        if application.outcome_on is not None and not applications.may_ask(application):
+            raise InputError(
+                handling.ALREADY_DONE,
+                "The review's outcome went to the applicant on "
+                f"{day_text(application.outcome_on)}, so no agency is asked to bring its case "
+                "to it: the review is over.",
+            )
         if not applications.may_ask(application):
             raise InputError(
                 "decision",

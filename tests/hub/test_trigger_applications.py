@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.crypto.sealing import seal_many, unseal
-from sharing.models import AuditEntry, Case, Incident, TriggerApplication
+from sharing.models import AuditEntry, Case, Incident, Notice, TriggerApplication
 from sharing.trigger import complaints, deadlines, threshold
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import Role, ThresholdDecision
@@ -737,3 +737,38 @@ def test_a_recommendation_sent_empty_says_all_three_answers_it_needs_at_once(
         "refused",
         "refused input: due_on owner_agency_id text",
     )
+
+
+def test_once_the_reviews_outcome_went_no_agency_is_asked_to_bring_its_case_to_it(
+    demo_hub, demo_session
+) -> None:
+    """A concluded review's page no longer offers to ask the agencies to bring their cases
+    to the panel, and the request sent anyway (a page left open) is refused, saying the
+    review is over: no case asked, no notice, the refusal audited."""
+    lead = _lead(demo_hub, demo_session)
+    concluded = [
+        a
+        for a in demo_session.scalars(
+            select(TriggerApplication).where(TriggerApplication.outcome_on.is_not(None))
+        )
+        if a.appeal_received_on is None or a.appeal_decided_on is not None
+    ]
+    assert concluded
+    for application in concluded:
+        page = f"/trigger/{application.id}"
+        shown = lead.get(page).get_data(as_text=True)
+        assert "Ask the agencies to confirm their complaints" not in shown
+        asked = {r.id for r in application.requests}
+        notices = demo_session.scalar(select(func.count()).select_from(Notice))
+        response = lead.post(f"{page}/ask", data={"csrf_token": csrf_token(lead, page)})
+        assert response.status_code == 400
+        day = application.outcome_on
+        assert (
+            f"The review&#39;s outcome went to the applicant on {day.day} {day:%B %Y}"
+            in response.get_data(as_text=True)
+        )
+        demo_session.expire_all()
+        assert {r.id for r in application.requests} == asked
+        assert demo_session.scalar(select(func.count()).select_from(Notice)) == notices
+        refused = _entries(demo_session, "trigger.ask")[-1]
+        assert (refused.outcome, refused.object_id) == ("refused", str(application.id))
