@@ -772,3 +772,40 @@ def test_once_the_reviews_outcome_went_no_agency_is_asked_to_bring_its_case_to_i
         assert demo_session.scalar(select(func.count()).select_from(Notice)) == notices
         refused = _entries(demo_session, "trigger.ask")[-1]
         assert (refused.outcome, refused.object_id) == ("refused", str(application.id))
+
+
+def test_a_case_not_brought_to_a_panel_that_has_sat_is_not_brought_not_not_yet(
+    demo_hub, demo_session
+) -> None:
+    """Once the panel has sat (or the outcome has gone), an agency asked that did not bring
+    its case reads "Not brought": "Not yet" would say it still could be."""
+    lead = _lead(demo_hub, demo_session)
+    concluded = demo_session.scalars(
+        select(TriggerApplication).where(TriggerApplication.outcome_on.is_not(None))
+    ).all()
+    unbrought = [a for a in concluded if a.requests]
+    assert unbrought, "the demo has concluded reviews whose holders were asked"
+    for application in unbrought:
+        page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+        asked = page[
+            page.index("Agencies asked to confirm") : page.index(
+                "</table>", page.index("Agencies asked to confirm")
+            )
+        ]
+        assert "Not yet" not in asked
+    assert any(
+        "Not brought" in lead.get(f"/trigger/{a.id}").get_data(as_text=True) for a in unbrought
+    )
+    waiting = demo_session.scalars(
+        select(TriggerApplication).where(
+            TriggerApplication.review_sitting_id.is_not(None),
+            TriggerApplication.outcome_on.is_(None),
+        )
+    ).all()
+    for application in waiting:
+        if (
+            application.requests
+            and clock.day_of(application.review_sitting.starts_at) > clock.today()
+        ):
+            page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
+            assert "Not brought" not in page
