@@ -24,7 +24,7 @@ from sharing.trigger.applications import advice_for, may_ask, summary
 from sharing.trigger.deadlines import Clock, counted_or_not, next_clock, review_due
 from sharing.trigger.handling import DETAILS, LEAD, closed_on, closure, erased_on, handled
 from sharing.trigger.procedure import Procedure
-from sharing.vocabulary import LetterKind, ThresholdDecision
+from sharing.vocabulary import CaseCategory, LetterKind, ThresholdDecision
 
 #: How a letter's e-mail went.
 Emailing = Literal["sent", "waiting", "refused"]
@@ -290,7 +290,7 @@ def application_page(
                 locked=held.locked,
                 occurred_on=None if held.locked else clock.day_of(first.occurred_at),
                 reported_on=None if held.locked else first.reported_on,
-                category=None if held.locked else first.category.replace("_", " "),
+                category=None if held.locked else category_name(first.category),
                 also_reported_to=tuple(gathered.held[r.id].agency for r in incident.reports[1:]),
             )
         )
@@ -408,3 +408,10 @@ def _unchecked_page(
         rules_met=rules_met,
         counts=counts,
     )
+
+
+def category_name(value: str) -> str:
+    """A complaint's category as the hub names it everywhere ("Vehicle nuisance"), not
+    its code ("vehicles")."""
+    found = CaseCategory.of(value)
+    return found.label if found else value.replace("_", " ").capitalize()

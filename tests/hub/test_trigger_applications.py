@@ -18,7 +18,7 @@ from sharing.crypto.sealing import seal_many, unseal
 from sharing.models import AuditEntry, Case, Incident, Notice, TriggerApplication
 from sharing.trigger import complaints, deadlines, threshold
 from sharing.trigger.workdays import england_and_wales
-from sharing.vocabulary import Role, ThresholdDecision
+from sharing.vocabulary import CaseCategory, Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 from tests.sharing.trigger.test_complaints import (
@@ -809,3 +809,25 @@ def test_a_case_not_brought_to_a_panel_that_has_sat_is_not_brought_not_not_yet(
         ):
             page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
             assert "Not brought" not in page
+
+
+def test_the_incidents_counted_are_named_by_category_as_everywhere_else(
+    demo_hub, demo_session
+) -> None:
+    """The threshold check's incidents give their category as the case list and the
+    figures name it ("Verbal abuse, harassment or intimidation"), not its code."""
+    lead = _lead(demo_hub, demo_session)
+    decided = demo_session.scalars(
+        select(TriggerApplication).where(TriggerApplication.outcome_on.is_not(None))
+    ).first()
+    page = lead.get(f"/trigger/{decided.id}").get_data(as_text=True)
+    start = page.index("The incidents counted")
+    counted = page[start : page.index("</table>", start)]
+    cells = [
+        cell.split("<")[0].strip()
+        for row in counted.split("<tr")[2:]
+        for cell in row.split('<td class="govuk-table__cell">')[4:5]
+    ]
+    labels = {c.label for c in CaseCategory}
+    assert cells, "the demo's reviewed application counted incidents"
+    assert all(cell in labels for cell in cells), cells
