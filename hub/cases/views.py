@@ -3,7 +3,7 @@ work on, the choices their forms offer, and recording a form through the core.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -100,6 +100,7 @@ def _record(
     purpose: str | None = None,
     refused_as: acts.Action = acts.Action.CASE_RECORD,
     as_now: Callable[[], tuple[HubForm, str]] | None = None,
+    shown: Callable[[], Mapping[str, object]] | None = None,
     **context: object,
 ) -> Response | tuple[str, int]:
     """Show the form; once it is valid, ``record`` it through the core and go back to the
@@ -109,7 +110,9 @@ def _record(
     of a record that changed after it was opened is shown again beside the record as it
     is now (``as_now``: the form filled from it, and its stamp), saving nothing; the view
     of the record now is kept in the audit log, so that page answers 200. A change that
-    ``record`` says changed nothing (it gives False) is told so with ``unchanged``."""
+    ``record`` says changed nothing (it gives False) is told so with ``unchanged``.
+    ``shown`` gives more of the page's context only when the page is shown (a read it
+    records is not made by a form saved and sent back to the case)."""
     if form.validate_on_submit():
         try:
             outcome = record()
@@ -118,7 +121,13 @@ def _record(
                 raise
             opened.show_changed(form, e, *as_now())
             return render_template(
-                template, title=title, form=form, case=case, purpose=purpose, **context
+                template,
+                title=title,
+                form=form,
+                case=case,
+                purpose=purpose,
+                **context,
+                **(shown() if shown else {}),
             ), 200
         except InputError as e:
             form.refuse(e)
@@ -132,7 +141,13 @@ def _record(
         refuse_input(refused_as, case.id, form)
     status = 400 if request.method == "POST" else 200
     return render_template(
-        template, title=title, form=form, case=case, purpose=purpose, **context
+        template,
+        title=title,
+        form=form,
+        case=case,
+        purpose=purpose,
+        **context,
+        **(shown() if shown else {}),
     ), status
 
 

@@ -145,19 +145,30 @@ def mark(case_id: int, document_id: int) -> Response | tuple[str, int]:
     were asked for, or marked wrongly. For the case officers and managers of the case's
     agency, on an open or closed case."""
     authorised, case = case_to_work_on(case_id, Act.MARK, "document marking form")
+    seen: list[document_markings.ToMark] = []  # the document as the page shows it
     try:
-        to_mark = document_markings.to_mark(db(), authorised, document_id)
+        if request.method == "GET":
+            seen.append(document_markings.to_mark(db(), authorised, document_id))
+            kind = seen[0].line.kind
+        else:  # a marking sent reads nothing of the document: no view is recorded
+            kind = document_markings.kind_of(db(), authorised, document_id)
     except NotFound:
         abort(404)
     form = MarkingForm()
     if request.method == "GET":
-        form.marking.data = to_mark.marking
-    opened.carry(to_mark.stamp if request.method == "GET" else None)
+        form.marking.data = seen[0].marking
+    opened.carry(seen[0].stamp if seen else None)
+
+    def shown() -> dict[str, object]:
+        if not seen:  # the form shown again: the document is on its page, a view
+            seen.append(document_markings.to_mark(db(), authorised, document_id))
+        return {"document": seen[0].line, "recorded": seen[0].marking}
 
     def as_now() -> tuple[MarkingForm, str]:
+        seen[:] = [document_markings.to_mark(db(), authorised, document_id)]
         now = MarkingForm(formdata=None)
-        now.marking.data = document_markings.to_mark(db(), authorised, document_id).marking
-        return now, document_markings.stamp(db(), authorised, document_id)
+        now.marking.data = seen[0].marking
+        return now, seen[0].stamp
 
     return _record(
         case,
@@ -167,12 +178,11 @@ def mark(case_id: int, document_id: int) -> Response | tuple[str, int]:
         ),
         template="documents/mark.html",
         title=f"Protective marking of a document of {case.reference}",
-        done=f"{to_mark.line.kind} marked {form.marking.data.label if form.marking.data else ''}.",
+        done=f"{kind} marked {form.marking.data.label if form.marking.data else ''}.",
         unchanged="Nothing was changed: the document was marked so already.",
         as_now=as_now,
         anchor="documents",
-        document=to_mark.line,
-        recorded=to_mark.marking,
+        shown=shown,
     )
 
 

@@ -7,7 +7,8 @@ The case officers and managers of the case's own agency (the agency that attache
 it, on an open or closed case, never an erased one (``Act.MARK``); anyone else is refused
 and recorded as any act on the case is. The form carries a stamp of the marking: one
 opened before someone else marked the document is refused, and two at once are taken one
-after the other. One ``case.record`` entry names the document and the old and new marking.
+after the other. One ``case.record`` entry names the document and the old and new marking;
+the form's page, not the marking sent, is recorded as a view of the document.
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ def to_mark(session: Session, authorised: AuthorisedCase, document_id: int) -> T
     document = _document(session, authorised, document_id)
     line = documents.describe(session, authorised, document_id, "marking form")
     return ToMark(line, document.marking, stamps.of(session, document, only=MARKING))
+
+
+def kind_of(session: Session, authorised: AuthorisedCase, document_id: int) -> str:
+    """What the document is (its kind, as a reader says it), for a marking sent (authorised
+    for ``Act.MARK``): no view of it is recorded, as marking it reads nothing of what it
+    holds; ``NotFound`` (recorded) as for ``to_mark``."""
+    authorised.require(Act.MARK)
+    return _document(session, authorised, document_id).kind.label
 
 
 def stamp(session: Session, authorised: AuthorisedCase, document_id: int) -> str:

@@ -269,3 +269,70 @@ def test_an_erased_cases_documents_are_not_marked(demo_hub, demo_session) -> Non
     demo_session.commit()
     assert officer.get(f"/cases/{case.id}/documents/{diary.id}/marking").status_code == 403
     assert _marking_of(demo_session, diary.id) is None
+
+
+def _case_entries_after(session: Session, case_id: int, seq: int) -> list[tuple[str, str]]:
+    """The case's entries after ``seq``: each action and basis."""
+    session.expire_all()
+    return [
+        (e.action, e.basis or "")
+        for e in session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.object_type == "case",
+                AuditEntry.object_id == str(case_id),
+                AuditEntry.seq > seq,
+            )
+            .order_by(AuditEntry.seq)
+        )
+    ]
+
+
+def _last_seq(session: Session) -> int:
+    return session.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)) or 0
+
+
+def test_the_marking_form_records_a_view_of_the_document_and_sending_it_the_marking_alone(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session, 28)
+    officer = demo_client(demo_hub, case.officer)
+    diary = _unmarked_diary(officer, demo_session, case)
+    url = f"/cases/{case.id}/documents/{diary.id}/marking"
+
+    # Opening the form shows the document's line: a view of it, as the remove form's is.
+    seq = _last_seq(demo_session)
+    assert officer.get(f"/cases/{case.id}/documents/{diary.id}/remove").status_code == 200
+    removing = [b for _, b in _case_entries_after(demo_session, case.id, seq)]
+    seq = _last_seq(demo_session)
+    sent = form_on(officer.get(url).get_data(as_text=True), url)
+    opening = _case_entries_after(demo_session, case.id, seq)
+    assert [b for _, b in opening] == [
+        b.replace("remove a document form", "document marking form").replace(
+            "remove form", "marking form"
+        )
+        for b in removing
+    ]
+    assert opening[-1][0] == acts.Action.CASE_VIEW.value
+    assert opening[-1][1].endswith(f"sections document {diary.id} marking form")
+
+    # Sending it marks the document: the marking is recorded, and no view of the document.
+    seq = _last_seq(demo_session)
+    assert officer.post(url, data={**sent, "marking": "official"}).status_code == 302
+    sending = _case_entries_after(demo_session, case.id, seq)
+    assert [e for e in sending if f"document {diary.id}" in e[1]] == [
+        (acts.Action.CASE_RECORD.value, f"document {diary.id} marked official (was not marked)")
+    ]
+    assert "Diary sheet marked OFFICIAL" in html.unescape(
+        officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    )
+
+    # Refused, the form is shown again with the document: that page is a view of it.
+    again = form_on(officer.get(url).get_data(as_text=True), url)
+    seq = _last_seq(demo_session)
+    refused = officer.post(url, data={**again, "marking": ""})
+    assert refused.status_code == 400
+    assert [b for _, b in _case_entries_after(demo_session, case.id, seq)][-2:] == [
+        "refused input: marking",
+        opening[-1][1],
+    ]
