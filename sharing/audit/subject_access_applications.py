@@ -44,8 +44,15 @@ _COMPARED = {
     "phone": ("victim_phone", "applicant_contact"),
 }
 _NAMES = ("victim_given_names", "victim_family_name", "applicant_name")
-#: Phone numbers and postcodes as they appear in a contact written as free text.
-_PHONE_IN_TEXT = re.compile(r"\+?[0-9][0-9 ()-]{7,}[0-9]")
+#: Phone numbers and postcodes as they appear in a contact written as free text: a number
+#: with any extension after it, as a phone box takes one (``01632 960 123 ext 4``, ``x4``:
+#: ``formats.normalise_phone``), so that the number and extension find the person and the
+#: switchboard's number alone does not; digits grouped by spaces, brackets, dashes or dots.
+_PHONE_IN_TEXT = re.compile(
+    r"\+?[0-9][0-9 ().-]{7,}[0-9]"
+    r"(?:[\s,;]*(?:extension|extn|ext|x)\.?\s*:?\s*[0-9]{1,6}(?![0-9]))?",
+    re.IGNORECASE,
+)
 _POSTCODE_IN_TEXT = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.IGNORECASE)
 VICTIM = "Victim"
 APPLICANT = "Applied for the victim"

@@ -242,6 +242,36 @@ def test_someone_who_applied_for_the_victim_is_found_by_the_contact_they_gave(
     demo_session.rollback()
 
 
+def _found_for(session: Session, query: SearchQuery) -> dict[int, str]:
+    """The applications the lead's DPO finds, each with whom it matched."""
+    dpo = demo_actor(session, LEAD, Role.DPO)
+    return {
+        c.application_id: c.matched for c in sar.find_applications(session, dpo, query).applications
+    }
+
+
+@pytest.mark.parametrize(
+    "contact",
+    [
+        "Work 01632 960 123 ext 4, or 12 Larch Row, NX3 4PQ",
+        "Office 01632.960.123 x4",
+        "Work (01632) 960123, extension 4; evenings only",
+    ],
+)
+def test_someone_who_gave_a_number_with_an_extension_is_found_by_it_and_not_by_the_switchboard(
+    demo_hub, demo_session, contact
+) -> None:
+    recorded = _applied_for_by_family(demo_hub, demo_session, "Quennell", contact)
+    demo_session.commit()
+    for written in ("01632 960 123 ext 4", "01632960123 x4", "+44 (0)1632 960123 ext. 4"):
+        found = _found_for(demo_session, SearchQuery("phone", phone=written))
+        assert found.get(recorded.id) == sar.APPLICANT, written
+    # Others share the switchboard, and another extension is someone else's.
+    for other in ("01632 960 123", "01632 960 123 ext 5", "01632 960 123 ext 44"):
+        assert recorded.id not in _found_for(demo_session, SearchQuery("phone", phone=other))
+    demo_session.rollback()
+
+
 def test_the_police_dpo_finds_no_application_and_cannot_open_one(
     demo_hub, demo_session, dpos
 ) -> None:
