@@ -81,6 +81,11 @@ _WHAT = {
         "The case conference on case {reference}{day} is cancelled: you are no longer "
         "expected at it, and the agencies invited can no longer open the case for it."
     ),
+    NoticeKind.CHAIR_CHANGED: (
+        "The case conference on case {reference}{when} has a new chair: the chair of its "
+        "partnership meeting changed, and the meeting's new chair now chairs it and agrees "
+        "its minutes."
+    ),
     NoticeKind.TAKEN_OFF: (
         "The case conference on case {reference}{when} is taken off its partnership "
         "meeting's sitting and cancelled: what it was to review has ended. The sitting goes "

@@ -243,11 +243,43 @@ def conference_cancelled(
         )
 
 
+def chair_changed(
+    session: Session, conference: Conference, people: Iterable[User], by: int, now: datetime
+) -> None:
+    """Tell ``people`` (its old and new chair; not ``by``, who changed it) that the
+    conference has a new chair, as its partnership meeting's chair changed, naming the
+    case and its time: those who may open it with a link to its page, the others to
+    their list of conferences. Told each time it changes (the page's link names the
+    moment), so that a chair given it back is told again."""
+    moment = f"#chair-{int(now.timestamp())}"
+    told = [u for u in people if u.id != by]
+    opening = [u for u in told if visible(session, Actor.of(u), conference)]
+    others = [u for u in told if u not in opening]
+    for whom, path in (
+        (opening, f"/conferences/{conference.id}{moment}"),
+        (others, f"/conferences{moment}-{conference.id}"),
+    ):
+        queue(
+            session,
+            NoticeKind.CHAIR_CHANGED,
+            whom,
+            reference=conference.case.reference,
+            path=path,
+            about=conference.starts_at,
+            now=now,
+        )
+
+
 def _about(conference: Conference) -> ColumnElement[bool]:
-    """Whether a notice is about the conference: it links to its page or a page below it
-    (its requests), not to another's (``/conferences/70`` for ``/conferences/7``)."""
+    """Whether a notice is about the conference: it links to its page, a place on it
+    (``#chair-…``) or a page below it (its requests), not to another's
+    (``/conferences/70`` for ``/conferences/7``)."""
     path = f"/conferences/{conference.id}"
-    return (Notice.path == path) | Notice.path.startswith(f"{path}/")
+    return (
+        (Notice.path == path)
+        | Notice.path.startswith(f"{path}/")
+        | Notice.path.startswith(f"{path}#")
+    )
 
 
 def about_moved(session: Session, conference: Conference) -> None:

@@ -657,6 +657,7 @@ class NoticeKind(Labelled):
     TAKEN_OFF = "taken_off", "A case conference is taken off a partnership meeting's sitting"
     CLOSED_WITH_CASE = "closed_with_case", "Your agency's action closed with its case"
     CONFERENCE_CANCELLED = "conference_cancelled", "A case conference is cancelled"
+    CHAIR_CHANGED = "chair_changed", "A case conference has a new chair"
 
 
 class EscalationReason(Labelled):

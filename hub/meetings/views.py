@@ -235,12 +235,8 @@ def change(series_id: int) -> Response | tuple[str, int]:
         except InputError as e:
             _refuse(form, e)
         else:
-            if changed:
-                flash(
-                    "Meeting changed. Cases brought to it from now on follow the change; "
-                    "sittings already scheduled and cases already brought stay as they were.",
-                    "success",
-                )
+            if changed.settings:
+                flash(_changed_message(changed), "success")
             else:
                 flash("Nothing changed: the meeting is as it was.", "info")
             return redirect(url_for("meetings.show", series_id=series_id))
@@ -255,6 +251,27 @@ def change(series_id: int) -> Response | tuple[str, int]:
         leaving=leaving,
         chair_leaving=chair_leaving,
     ), status
+
+
+def _changed_message(changed: series_changes.Changed) -> str:
+    """What the change did, said to whoever made it: a new chair's conferences to come
+    taken over, and each one they may not chair, which keeps its chair, named with why."""
+    said = (
+        "Meeting changed. Cases brought to it from now on follow the change; sittings "
+        "already scheduled keep their dates and places"
+    )
+    if "chair" not in changed.settings:
+        return f"{said}, and cases already brought keep their conferences as they were."
+    taken = len(changed.rechaired)
+    said += (
+        f". The new chair now chairs {taken} case conference{'s' if taken != 1 else ''} on "
+        "its sittings to come in place of the old chair, and both are told"
+        if taken
+        else ", and no case conference on its sittings to come changed its chair"
+    )
+    if changed.kept:
+        said += ". " + ". ".join(changed.kept)
+    return said + "."
 
 
 def _change_form(form: ChangeForm) -> ChangeForm:

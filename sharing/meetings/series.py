@@ -476,6 +476,9 @@ def bring_case(
         # sees it on the agenda; brought as the sitting is cancelled or moved: it waits,
         # then sees it cancelled, or is convened for its new time.
         read_for_change(session, case, sitting)
+        # Its meeting's chair as it is now: one changed as the case was brought takes over
+        # the conferences on its sittings to come, so the case is brought with them.
+        session.refresh(sitting.series)
         if sitting.cancelled:
             raise InputError("sitting_id", "That sitting is cancelled: choose another")
         if _asked_only_for_closed_applications(session, sitting, case):

@@ -5,21 +5,44 @@ standing members and where it usually meets, checked as setting one up checks th
 A change applies from then on: cases brought to the meeting afterwards are convened with
 its new chair and members, under its new protocol and purpose. The sittings already
 scheduled keep their dates and places (a new cadence changes when the next sitting is
-proposed), and the cases already brought keep their conferences as they are.
+proposed), and the cases already brought keep their conferences as they are but for
+their chair: a new chair takes over the conferences on the meeting's sittings to come
+(``_conferences_follow``), each one they may chair as convening would let them, so that
+whoever chairs a sitting chairs its cases and agrees their minutes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, stamps
+from sharing import clock, notices, stamps
+from sharing.access.authorise import decision_on
 from sharing.access.decide import Actor
 from sharing.audit import acts
+from sharing.db import read_for_change
 from sharing.errors import NotAllowed
-from sharing.meetings import series, sitting_clashes
-from sharing.models import MeetingSeries, SeriesMember, User
+from sharing.meetings import conferences, series, sitting_clashes
+from sharing.models import Conference, MeetingSeries, MeetingSitting, SeriesMember, User
+from sharing.vocabulary import ConferenceStatus
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a change did."""
+
+    #: The settings it changed, by name; none, and nothing recorded, if it was as it was.
+    settings: list[str]
+    #: The conferences on its sittings to come that its new chair took over, by id.
+    rechaired: list[int] = field(default_factory=list)
+    #: Each conference to come that its new chair may not chair, which keeps its chair: a
+    #: sentence naming it (by its case's reference only to someone who may open the case)
+    #: and why, for whoever changed the meeting.
+    kept: list[str] = field(default_factory=list)
 
 
 def may_change(actor: Actor, meeting: MeetingSeries) -> bool:
@@ -75,16 +98,22 @@ def change(
     data: series.SeriesInput,
     *,
     opened: str | None = None,
-) -> list[str]:
+) -> Changed:
     """Change the meeting to ``data`` (its ``first_at`` is not used), and say which of its
-    settings changed, by name; none, and nothing recorded, if it is as it was. Refused
+    settings changed, by name; none, and nothing recorded, if it is as it was. A new
+    chair takes over the conferences on its sittings to come that they may chair, and
+    those they may not are named with why (``_conferences_follow``). Refused
     with the field and the reason, before anything is written (and the refusal recorded),
     for anything setting one up would refuse, or a new chair already chairing something
     then at a sitting to come (``sitting_clashes.check_new_chair_free``); ``ChangedMeanwhile``, naming who changed
     it last and when, if its settings or members changed after the form was opened (its
     stamp ``opened``), so that a member someone removed is not added back. One entry
-    records a change, naming the settings changed, never their values."""
+    records a change, naming the settings changed and the conferences re-chaired (ids),
+    never their values."""
     meeting = require_changer(session, actor, series_id)
+    # Changed as its sittings are scheduled or moved, or changed twice at once: the
+    # second waits, then is checked against the first.
+    read_for_change(session, meeting)
     stamps.check(session, opened, meeting, also=lambda: _member_ids(session, meeting))
     with acts.refusing_input(
         session,
@@ -98,20 +127,152 @@ def change(
             sitting_clashes.check_new_chair_free(
                 session, meeting, settings.chair.id, actor, clock.now()
             )
+    was_chair = meeting.chair
     changed = _change(session, meeting, settings, place or None, link or None)
-    if changed:
-        meeting.changed_by_user(actor.user_id, clock.now())
-        session.flush()
-        session.expire(meeting, ["members", "chair", "protocol"])
-        acts.record(
-            session,
-            acts.Action.MEETING_CHANGE,
-            actor=actor,
-            subject=acts.Subject("meeting_series", meeting.id),
-            purpose=meeting.purpose,
-            basis=f"changed {', '.join(changed)}",
+    if not changed:
+        return Changed(changed)
+    now = clock.now()
+    meeting.changed_by_user(actor.user_id, now)
+    session.flush()
+    session.expire(meeting, ["members", "chair", "protocol"])
+    rechaired: list[Conference] = []
+    kept: list[_Kept] = []
+    if "chair" in changed:
+        rechaired, kept = _conferences_follow(
+            session, actor, meeting, was_chair, settings.chair, now
         )
-    return changed
+    acts.record(
+        session,
+        acts.Action.MEETING_CHANGE,
+        actor=actor,
+        subject=acts.Subject("meeting_series", meeting.id),
+        purpose=meeting.purpose,
+        basis=f"changed {', '.join(changed)}"
+        + (
+            f"; conferences {acts.ids(sorted(c.id for c in rechaired))} re-chaired"
+            if rechaired
+            else ""
+        )
+        + (
+            f"; conferences {acts.ids(sorted(k.id for k in kept))} kept their chair" if kept else ""
+        ),
+    )
+    return Changed(changed, [c.id for c in rechaired], [k.sentence for k in kept])
+
+
+def _conferences_follow(
+    session: Session,
+    actor: Actor,
+    meeting: MeetingSeries,
+    was_chair: User,
+    chair: User,
+    now: datetime,
+) -> tuple[list[Conference], list[_Kept]]:
+    """Give ``chair`` the conferences ``was_chair`` chairs on the meeting's sittings to
+    come (not cancelled, not held, their time not passed), each one they may chair as
+    convening would let them (``_may_not_chair``), and tell them both of each
+    (``notices.chair_changed``). The sittings to come are held first, so that a case
+    brought to one at the same moment is brought first (and taken over here) or after
+    (with the new chair). Each conference is read again under its lock, so that minutes
+    its old chair begins at the same moment are either begun first (it was held: it keeps
+    its chair) or after (they no longer chair it, and are refused). The conferences
+    re-chaired, and each that keeps its chair with a sentence naming it for ``actor`` and
+    saying why."""
+    sittings = list(
+        session.scalars(
+            select(MeetingSitting)
+            .where(
+                MeetingSitting.series_id == meeting.id,
+                MeetingSitting.cancelled_at.is_(None),
+                MeetingSitting.starts_at > now,
+            )
+            .order_by(MeetingSitting.id)
+        )
+    )
+    # A case brought to one of them at the same moment is brought first (its conference
+    # then taken over here), or waits and is brought with the new chair.
+    read_for_change(session, *sittings)
+    to_come = list(
+        session.scalars(
+            select(Conference)
+            .join(MeetingSitting, MeetingSitting.id == Conference.sitting_id)
+            .where(
+                MeetingSitting.series_id == meeting.id,
+                MeetingSitting.cancelled_at.is_(None),
+                Conference.chair_id == was_chair.id,
+                Conference.starts_at > now,
+            )
+            .order_by(Conference.starts_at, Conference.id)
+        )
+    )
+    rechaired: list[Conference] = []
+    kept: list[_Kept] = []
+    for conference in to_come:
+        read_for_change(session, conference)
+        if not _to_come(conference, was_chair, now):
+            continue
+        if why := _may_not_chair(session, chair, conference):
+            kept.append(
+                _Kept(
+                    conference.id,
+                    f"{_named_for(session, actor, conference)} on "
+                    f"{clock.moment_text(conference.starts_at)} keeps its chair, "
+                    f"{was_chair.display_name}, as {why}",
+                )
+            )
+            continue
+        conference.chair_id = chair.id
+        session.flush()
+        session.expire(conference, ["chair"])
+        notices.chair_changed(session, conference, [was_chair, chair], actor.user_id, now)
+        rechaired.append(conference)
+    return rechaired, kept
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A conference to come that keeps its chair: its id (for the audit entry) and the
+    sentence that names it for whoever changed the meeting."""
+
+    id: int
+    sentence: str
+
+
+def _to_come(conference: Conference, was_chair: User, now: datetime) -> bool:
+    """Whether the conference, read under its lock, is still to come and chaired by
+    ``was_chair``: not cancelled, no minutes recorded, its time not passed."""
+    return (
+        conference.status is ConferenceStatus.PLANNED
+        and conference.minutes_status is None
+        and conference.starts_at > now
+        and conference.chair_id == was_chair.id
+    )
+
+
+def _may_not_chair(session: Session, chair: User, conference: Conference) -> str | None:
+    """Why ``chair`` may not chair the conference, as convening it would say: their
+    account is not active, their roles or their agency's clauses under its protocol give
+    them nothing for its purpose (``conferences.chair_refusal``), or their agency is not
+    at its table; None if they may."""
+    if not chair.active:
+        return f"{chair.display_name}'s account is no longer active"
+    why = conferences.chair_refusal(
+        session, chair, conference.protocol_id, conference.purpose, conference.case
+    )
+    if why:
+        return why
+    if chair.agency_id not in conference.at_the_table:
+        return f"{chair.display_name} is from {chair.agency.name}, which is not invited to it"
+    return None
+
+
+def _named_for(session: Session, actor: Actor, conference: Conference) -> str:
+    """The conference, named by its case's reference only if ``actor`` may open the case
+    (as ``sitting_clashes`` names one)."""
+    seen = decision_on(session, actor, conference.case_id)
+    if seen is not None and seen.allowed:
+        return f"The case conference on {conference.case.reference}"
+    return "Another case conference"
 
 
 def _change(

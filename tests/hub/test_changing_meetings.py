@@ -1,7 +1,8 @@
 """Changing a partnership meeting as its users do (demo partnership): community safety's
 manager replaces the problem-solving group's chair and a member who have left, or moves
 the group to another protocol and purpose; the next case brought follows the change,
-while the sittings already scheduled and the cases already brought stay as they were.
+while the sittings already scheduled and the cases already brought stay as they were
+(but for their chair: see ``test_meeting_chair_changes``).
 Only the organising agency's managers and conference chairs may change it; bad input is
 refused at its field with nothing changed; each change is audited by the settings it
 changed, never a name."""
@@ -252,12 +253,18 @@ def test_a_manager_replaces_a_chair_and_a_member_who_have_left_and_the_next_case
     assert {m.user_id for m in group.members} == {*members, new_chair.id, newcomer.id}
     entry = _entries(demo_session, "meeting.change")[-1]
     assert (entry.outcome, entry.object_id) == ("allowed", str(group.id))
-    assert entry.basis == "changed chair, members"
+    assert (
+        entry.basis
+        == f"changed chair, members; conferences {','.join(map(str, sorted(already)))} re-chaired"
+    )
     for person in (old_chair, leaver, new_chair, newcomer):
         assert person.display_name not in (entry.basis or "")
-    # The sittings keep their dates, and the case already brought its conference.
+    # The sittings keep their dates; the case already brought keeps its conference, now
+    # chaired by the new chair, who chairs the sitting.
     assert [s.starts_at for s in group.sittings] == starts
-    assert {c.id: c.chair_id for c in _to_come(demo_session).conferences} == already
+    assert {c.id: c.chair_id for c in _to_come(demo_session).conferences} == dict.fromkeys(
+        already, new_chair.id
+    )
     # The next case brought has the new chair and member, and neither of those who left.
     conference = _bring(demo_session, demo_hub, case, sitting)
     assert conference.chair_id == new_chair.id

@@ -1,13 +1,14 @@
 """One chair booked twice at the same moment, on PostgreSQL: two different partnership
 meetings with the same chair scheduled into one slot, or a sitting scheduled as a
-conference with the same chair is convened then. Each meeting's own row lock does not
+conference with the same chair is convened then; and a meeting's chair changed as the old
+chair begins a conference's minutes, or as a case is brought to one of its sittings. Each meeting's own row lock does not
 keep them apart; the chair's diary does (``sitting_clashes.hold_chair``): the first is
 saved, the second waits for it, then is refused naming it, with nothing written but its
 refusal. Each race is run as in ``test_steps_taken_once``: no sleep decides the order."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -17,9 +18,17 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.crypto.keys import LocalKeyring
-from sharing.meetings import conferences, series
-from sharing.models import Agency, Conference, MeetingSeries, MeetingSitting, ProtocolRecord
-from sharing.vocabulary import Role
+from sharing.errors import InputError, NotAllowed
+from sharing.meetings import conferences, minutes, series, series_changes
+from sharing.models import (
+    Agency,
+    Conference,
+    MeetingSeries,
+    MeetingSitting,
+    ProtocolRecord,
+    User,
+)
+from sharing.vocabulary import ConferenceStatus, Role
 from tests.fixtures.demo import demo_actor, demo_user, free_for_chair, open_cases
 from tests.hub.test_sittings_that_overlap import GROUP, TASKING, _tasking
 from tests.sharing.test_steps_taken_once import Step, _race, sessions
@@ -142,3 +151,127 @@ def test_a_sitting_scheduled_as_a_conference_with_its_chair_is_convened_then_is_
     )
     with sessions() as session:
         assert _chaired_at(session, chair.user_id, data.starts_at) == 1
+
+
+def _changing_chair(
+    session: Session, group: MeetingSeries, new_chair_id: int
+) -> series.SeriesInput:
+    """The group as it is, with ``new_chair_id`` its chair (and a member)."""
+    protocol = series.protocol_now(session, group)
+    members = [m.user_id for m in group.members if m.user.active]
+    return series.SeriesInput(
+        name=group.name,
+        cadence=group.cadence.value,
+        protocol_id=protocol.id if protocol else None,
+        purpose=group.purpose,
+        chair_id=new_chair_id,
+        member_ids=[*members, new_chair_id],
+        place=group.place or "",
+        video_link=group.video_link or "",
+    )
+
+
+def _to_come_on_group(session: Session) -> tuple[MeetingSeries, Conference]:
+    """The group and a conference on its next sitting, chaired by its chair, no minutes."""
+    group = session.scalar(select(MeetingSeries).where(MeetingSeries.name == GROUP))
+    conference = next(
+        c
+        for s in group.sittings
+        if s.starts_at > clock.now() and not s.cancelled
+        for c in s.conferences
+        if c.chair_id == group.chair_id and c.minutes_status is None
+    )
+    return group, conference
+
+
+@pytest.mark.parametrize("first", ["minutes", "change"])
+def test_a_chair_change_as_the_old_chair_begins_a_conferences_minutes_is_one_or_the_other(
+    demo_database: tuple[Engine, LocalKeyring],
+    sessions: sessionmaker[Session],
+    first: str,
+) -> None:
+    """The group's chair begins the minutes of a case on its sitting (its time come) as
+    community safety's manager gives the group a new chair. Minutes first: the change
+    waits for them, then leaves the conference, held, with the chair who began them.
+    Change first: the old chair's minute waits, then is refused, as they no longer chair
+    it. Without the conference's lock the change gave a conference being minuted to a
+    chair who was not there."""
+    with sessions() as session:
+        group, conference = _to_come_on_group(session)
+        old_chair = Actor.of(group.chair)
+        manager = demo_actor(session, "northshire-csp", Role.MANAGER)
+        new_chair = demo_user(session, "northshire-police", Role.MANAGER)
+        data = _changing_chair(session, group, new_chair.id)
+        group_id, conference_id, new_chair_id = group.id, conference.id, new_chair.id
+        met = conference.starts_at + timedelta(minutes=30)
+
+    def minute(session: Session) -> None:
+        try:
+            minutes.save_minute(
+                session, old_chair, conference_id, "Who leads", "Agreed the police lead", now=met
+            )
+        except NotAllowed as refused:
+            raise InputError("minutes", str(refused)) from None
+
+    def change(session: Session) -> None:
+        series_changes.change(session, manager, group_id, data)
+
+    steps = (minute, change) if first == "minutes" else (change, minute)
+    answers = _race(demo_database[0], sessions, *steps)
+
+    with sessions() as session:
+        conference = session.get(Conference, conference_id)
+        assert session.get(MeetingSeries, group_id).chair_id == new_chair_id
+        if first == "minutes":
+            assert answers == ["done", "done"]
+            assert conference.chair_id == old_chair.user_id
+            assert conference.status is ConferenceStatus.HELD
+            assert len(conference.minutes) == 1
+        else:
+            assert answers[0] == "done"
+            assert "chair" in answers[1]
+            assert conference.chair_id == new_chair_id
+            assert conference.minutes_status is None
+            assert not conference.minutes
+
+
+def test_a_case_brought_as_the_chair_changes_is_chaired_by_the_new_chair(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """An officer brings a case to the group's next sitting as community safety's manager
+    gives the group a new chair: the change waits for the case, then takes its conference
+    over with the others, so that no case on a sitting to come keeps the old chair."""
+    with sessions() as session:
+        group, conference = _to_come_on_group(session)
+        sitting_id, group_id = conference.sitting_id, group.id
+        taken = {c.case_id for c in conference.sitting.conferences}
+        case = next(
+            c for c in open_cases(session, "northshire-homes") if c.id not in taken and not c.locked
+        )
+        officer = Actor.of(session.get(User, case.officer_id))
+        manager = demo_actor(session, "northshire-csp", Role.MANAGER)
+        new_chair = demo_user(session, "northshire-police", Role.MANAGER)
+        data = _changing_chair(session, group, new_chair.id)
+        case_id, new_chair_id = case.id, new_chair.id
+
+    def bring(session: Session) -> None:
+        series.bring_case(
+            session,
+            authorise(session, officer, case_id, Act.CONVENE),
+            sitting_id,
+            "Who leads on the household?",
+            share_days=28,
+        )
+
+    def change(session: Session) -> None:
+        series_changes.change(session, manager, group_id, data)
+
+    answers = _race(demo_database[0], sessions, bring, change)
+
+    assert answers == ["done", "done"]
+    with sessions() as session:
+        on_sitting = session.scalars(
+            select(Conference).where(Conference.sitting_id == sitting_id)
+        ).all()
+        assert case_id in {c.case_id for c in on_sitting}
+        assert {c.chair_id for c in on_sitting if c.minutes_status is None} == {new_chair_id}

@@ -1,0 +1,202 @@
+"""A partnership meeting's new chair takes over the case conferences on its sittings to
+come (demo partnership): community safety's manager gives the problem-solving group a
+new chair, who then chairs each case already brought to its next sitting and agrees its
+minutes, where before those conferences kept the old chair (who may have left). A
+conference the new chair may not chair (their agency not invited to it) keeps its chair,
+and the confirmation names it with why; a conference already held keeps its chair. The
+old and new chair are told by notice; the change's entry names the conferences by id,
+never a name."""
+
+from __future__ import annotations
+
+import html
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.notices import compose
+from hub.templating import uk_datetime
+from sharing import clock
+from sharing.access.authorise import decision_on
+from sharing.access.decide import Actor
+from sharing.models import Conference, MeetingSeries, Notice, User
+from sharing.vocabulary import MinutesStatus, NoticeKind, Role
+from tests.fixtures.demo import demo_client, demo_user
+from tests.hub.test_changing_meetings import _change, _entries, _group, _to_come
+
+
+def _manager(demo_hub, session: Session) -> tuple[FlaskClient, User]:
+    manager = demo_user(session, "northshire-csp", Role.MANAGER)
+    return demo_client(demo_hub, manager), manager
+
+
+def _conferences_of(session: Session, group: MeetingSeries) -> dict[int, Conference]:
+    session.expire_all()
+    return {
+        c.id: c
+        for c in session.scalars(
+            select(Conference)
+            .where(Conference.sitting_id.in_([s.id for s in group.sittings]))
+            .order_by(Conference.id)
+        )
+    }
+
+
+def _told(session: Session, conference: Conference) -> dict[int, str]:
+    """Who is told the conference has a new chair, and the page each notice links to."""
+    session.expire_all()
+    return {
+        n.user_id: n.path
+        for n in session.scalars(
+            select(Notice).where(
+                Notice.kind == NoticeKind.CHAIR_CHANGED,
+                Notice.reference == conference.case.reference,
+                Notice.path.startswith(f"/conferences/{conference.id}#")
+                | Notice.path.endswith(f"-{conference.id}"),
+            )
+        )
+    }
+
+
+def test_the_new_chair_takes_over_the_conferences_to_come_and_both_chairs_are_told(
+    demo_hub, demo_session
+) -> None:
+    group = _group(demo_session)
+    old_chair = group.chair
+    to_come = [c.id for c in _to_come(demo_session).conferences]
+    assert to_come
+    held = [
+        c.id
+        for c in _conferences_of(demo_session, group).values()
+        if c.minutes_status is MinutesStatus.AGREED
+    ]
+    assert held
+    new_chair = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    client, manager = _manager(demo_hub, demo_session)
+    members = [m.user_id for m in group.members if m.user.active]
+
+    response = _change(
+        client,
+        demo_session,
+        chair=str(new_chair.id),
+        members=[str(m) for m in [*members, new_chair.id]],
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = html.unescape(client.get(response.location).get_data(as_text=True))
+    taken = len(to_come)
+    assert (
+        f"The new chair now chairs {taken} case conference{'s' if taken != 1 else ''} on its "
+        "sittings to come in place of the old chair, and both are told" in page
+    )
+    conferences = _conferences_of(demo_session, _group(demo_session))
+    assert {i: conferences[i].chair_id for i in to_come} == dict.fromkeys(to_come, new_chair.id)
+    # What was held keeps the chair who held it and agreed its minutes.
+    assert {conferences[i].chair_id for i in held} == {old_chair.id}
+    entry = _entries(demo_session, "meeting.change")[-1]
+    assert entry.basis.startswith("changed chair")
+    assert entry.basis.endswith(f"; conferences {','.join(map(str, sorted(to_come)))} re-chaired")
+    for person in (old_chair, new_chair):
+        assert person.display_name not in entry.basis
+    # Both chairs are told, each once, with a link to the conference's page; not the
+    # manager who changed it.
+    for conference_id in to_come:
+        told = _told(demo_session, conferences[conference_id])
+        assert set(told) == {old_chair.id, new_chair.id}
+        assert all(p.startswith(f"/conferences/{conference_id}#chair-") for p in told.values())
+    notice = demo_session.scalars(
+        select(Notice).where(
+            Notice.kind == NoticeKind.CHAIR_CHANGED, Notice.user_id == new_chair.id
+        )
+    ).first()
+    settings = demo_hub.config["HUB_SETTINGS"]
+    message = compose(notice, settings.mail, settings.service_name)
+    conference = (
+        conferences[to_come[0]]
+        if notice.path.startswith(f"/conferences/{to_come[0]}#")
+        else next(
+            c for c in conferences.values() if notice.path.startswith(f"/conferences/{c.id}#")
+        )
+    )
+    assert message["Subject"] == (
+        f"A case conference has a new chair: case {conference.case.reference}"
+    )
+    assert (
+        f"The case conference on case {conference.case.reference}, on "
+        f"{uk_datetime(conference.starts_at)} has a new chair" in message.get_content()
+    )
+    for person in (old_chair, new_chair):
+        assert person.display_name not in message.get_content()
+    # The new chair opens the conference they now chair.
+    chair = demo_client(demo_hub, new_chair)
+    shown = chair.get(f"/conferences/{to_come[0]}")
+    assert shown.status_code == 200
+    assert new_chair.display_name in shown.get_data(as_text=True)
+
+
+def test_a_conference_the_new_chair_may_not_chair_keeps_its_chair_and_the_change_says_why(
+    demo_hub, demo_session
+) -> None:
+    group = _group(demo_session)
+    old_chair = group.chair
+    sitting = _to_come(demo_session)
+    # A Larkmoor manager: Larkmoor is not invited to a Northshire Homes case's conference.
+    new_chair = demo_user(demo_session, "larkmoor-ha", Role.MANAGER)
+    kept = next(c for c in sitting.conferences if new_chair.agency_id not in c.at_the_table)
+    others = [c.id for c in sitting.conferences if c.id != kept.id]
+    client, manager = _manager(demo_hub, demo_session)
+    seen = decision_on(demo_session, Actor.of(manager), kept.case_id)
+    named = (
+        f"The case conference on {kept.case.reference}"
+        if seen is not None and seen.allowed
+        else "Another case conference"
+    )
+    kept_id, reference = kept.id, kept.case.reference
+    told_before = _told(demo_session, kept)
+    members = [m.user_id for m in group.members if m.user.active]
+
+    response = _change(
+        client,
+        demo_session,
+        chair=str(new_chair.id),
+        members=[str(m) for m in [*members, new_chair.id]],
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = html.unescape(client.get(response.location).get_data(as_text=True))
+    assert (
+        f"{named} on {clock.moment_text(kept.starts_at)} keeps its chair, "
+        f"{old_chair.display_name}, as {new_chair.display_name} is from "
+        f"{new_chair.agency.name}, which is not invited to it" in page
+    )
+    if named == "Another case conference":
+        assert reference not in page
+    assert _group(demo_session).chair_id == new_chair.id
+    assert demo_session.get(Conference, kept_id).chair_id == old_chair.id
+    entry = _entries(demo_session, "meeting.change")[-1]
+    assert entry.basis.endswith(f"; conferences {kept_id} kept their chair")
+    if others:  # those Larkmoor is invited to follow the new chair
+        assert f"; conferences {','.join(map(str, sorted(others)))} re-chaired;" in entry.basis
+        assert {demo_session.get(Conference, i).chair_id for i in others} == {new_chair.id}
+    assert new_chair.display_name not in entry.basis
+    assert _told(demo_session, demo_session.get(Conference, kept_id)) == told_before
+
+
+def test_a_change_without_a_new_chair_leaves_the_conferences_chairs_as_they_are(
+    demo_hub, demo_session
+) -> None:
+    """A change that leaves the chair as it is takes over nothing, and says cases already
+    brought keep their conferences as they were."""
+    group = _group(demo_session)
+    group_id = group.id
+    before = {i: c.chair_id for i, c in _conferences_of(demo_session, group).items()}
+    client, _ = _manager(demo_hub, demo_session)
+    response = _change(client, demo_session, name="Northshire ASB problem-solving group (east)")
+    assert response.status_code == 302
+    page = html.unescape(client.get(response.location).get_data(as_text=True))
+    assert "cases already brought keep their conferences as they were" in page
+    renamed = demo_session.get(MeetingSeries, group_id)
+    after = {i: c.chair_id for i, c in _conferences_of(demo_session, renamed).items()}
+    assert after == before
+    assert _entries(demo_session, "meeting.change")[-1].basis == "changed name"
