@@ -1,7 +1,7 @@
 """A partnership meeting's new chair taking over the case conferences on its sittings to
 come: the notice that tells the conference's old and new chair.
 
-Revision ID: 0070
+Revision ID: 0069
 Revises: 0068
 Create Date: 2026-12-08 00:00:00
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0070"
+revision = "0069"
 down_revision = "0068"
 branch_labels = None
 depends_on = None
