@@ -521,7 +521,7 @@ def _apply(
             else "The complaints do not reach the local threshold; advice given on "
             "reporting further incidents."
             if decision == "not_met"
-            else "An elderly victim, frightened to leave home: reviewed to protect her, "
+            else "A vulnerable victim, frightened to leave home: reviewed to protect them, "
             "though the complaints do not reach the count.",
             now=now,
         )
