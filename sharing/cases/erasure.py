@@ -9,6 +9,8 @@ decision (retention, or a successful erasure request) and cannot be undone.
 A case is closed before it is erased, and held while a live Community Trigger
 application's case review names it (its agency was asked to bring it to the panel): the
 review needs the case until the application closes or the applicant is given the outcome.
+It is held again while the applicant's appeal of that review is in hand (the appeal body
+hears the same evidence), until the appeal body's decision is recorded.
 The hold starts when the agency is asked, not when the application is received: until
 then nothing records which cases hold its complaints (``sharing.trigger.complaints`` finds
 them afresh each time), so none is held for them.
@@ -18,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import select, union
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import Session
 
 from sharing import clock, notices
@@ -59,6 +62,31 @@ UNDER_REVIEW = (
     "the case is under the case review of Community Trigger application {reference}: "
     "it can be erased once the review closes"
 )
+#: Why a case the review of an application under appeal named is not erased yet.
+UNDER_APPEAL = (
+    "the case is under the appeal of the case review of Community Trigger application "
+    "{reference}: it can be erased once the appeal is decided"
+)
+
+
+class Holding(NamedTuple):
+    """A Community Trigger application holding a case from erasure."""
+
+    application_id: int
+    reference: str
+    #: Held for the appeal of its review (the review itself has ended).
+    appeal: bool = False
+
+    @property
+    def why(self) -> str:
+        """Why the case is held, for the manager (names the application's reference)."""
+        return (UNDER_APPEAL if self.appeal else UNDER_REVIEW).format(reference=self.reference)
+
+    @property
+    def basis(self) -> str:
+        """Why, for the audit log (names the application by id)."""
+        under = "the appeal of the case review" if self.appeal else "the case review"
+        return f"under {under} of trigger application {self.application_id}"
 
 
 def erase_case(
@@ -124,33 +152,40 @@ def require_closed(session: Session, authorised: AuthorisedCase) -> None:
 
 def require_erasable(session: Session, authorised: AuthorisedCase) -> None:
     """Refuse (recorded) to erase a case still open (``require_closed``), or one a live
-    Community Trigger case review holds (``reviews_holding``): the message names the
-    application, the audit entry its id."""
+    Community Trigger case review, or the appeal of one, holds (``reviews_holding``): the
+    message names the application, the audit entry its id."""
     require_closed(session, authorised)
     case = authorised.case
     holding = reviews_holding(session, case.id) if case.erased_at is None else []
     if holding:
-        application_id, reference = holding[0]
         acts.refuse(
             session,
             acts.Action.CASE_ERASE,
             actor=authorised.actor,
             subject=authorised.subject,
-            reason=f"under the case review of trigger application {application_id}",
+            reason=holding[0].basis,
         )
-        raise NotAllowed(UNDER_REVIEW.format(reference=reference))
+        raise NotAllowed(holding[0].why)
 
 
-def reviews_holding(session: Session, case_id: int) -> list[tuple[int, str]]:
-    """The live Community Trigger applications whose case review names the case (its
-    agency was asked to bring it), as (id, reference), by reference: each holds the case
-    from erasure until it closes or the applicant is given the outcome."""
+def reviews_holding(session: Session, case_id: int) -> list[Holding]:
+    """The Community Trigger applications whose case review names the case (its agency
+    was asked to bring it) and that hold it from erasure, by reference: a live one until
+    it closes or the applicant is given the outcome; one whose appeal is in hand until the
+    appeal body's decision is recorded (``appeal``)."""
     return [
-        (application_id, reference)
-        for application_id, reference in session.execute(
-            select(TriggerApplication.id, TriggerApplication.reference)
+        Holding(application_id, reference, appeal_received_on is not None)
+        for application_id, reference, appeal_received_on in session.execute(
+            select(
+                TriggerApplication.id,
+                TriggerApplication.reference,
+                TriggerApplication.appeal_received_on,
+            )
             .join(TriggerCaseRequest, TriggerCaseRequest.application_id == TriggerApplication.id)
-            .where(TriggerCaseRequest.case_id == case_id, trigger_listing.OPEN)
+            .where(
+                TriggerCaseRequest.case_id == case_id,
+                or_(trigger_listing.OPEN, trigger_listing.APPEALED),
+            )
             .distinct()
             .order_by(TriggerApplication.reference)
         )

@@ -59,7 +59,14 @@ LETTERS_GIVEN_UP = "application closed"
 
 def live(application: TriggerApplication) -> bool:
     """Whether the application is still being handled: not closed or erased, and either
-    not yet decided or met and under review, its outcome still to send."""
+    not yet decided or met and under review, its outcome still to send.
+
+    An appeal in hand does not make it live again: the applicant has had their answer and
+    the appeal body hears and times the appeal, so it keeps off the lead's deadlines
+    (``deadlines.next_clock``), is not closed as withdrawn nor taken as the one a
+    duplicate is of, and its details are not corrected (the appeal is of the review as
+    it was). Only the hold from erasure of the cases its review named counts the appeal
+    (``listing.APPEALED``), as they are evidence for it."""
     if application.closed_at is not None or application.erased_at is not None:
         return False
     if application.decision is None:

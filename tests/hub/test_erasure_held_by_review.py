@@ -8,6 +8,7 @@ could be erased and the panel's agenda dropped it without a word."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,13 @@ from sharing.access.decide import Actor
 from sharing.audit.log import integrate
 from sharing.cases import erasure
 from sharing.models import AuditEntry, Case, TriggerApplication, TriggerCaseRequest, User
-from sharing.trigger import closing, review
+from sharing.trigger import closing, review, review_outcome
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.cli import hub as hub_command
 from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
-from tests.hub.test_trigger_review import _met
+from tests.hub.test_trigger_review import _met, _panel
 from tests.sharing.trigger.test_complaints import PROCEDURE
 
 
@@ -61,7 +62,7 @@ def asked_case(session: Session) -> tuple[TriggerApplication, Case, User]:
         .order_by(Case.id)
     )
     # One only this application holds (the demo's own live application asks about some).
-    holding = [(application.id, application.reference)]
+    holding = [erasure.Holding(application.id, application.reference)]
     case = next(c for c in asked if erasure.reviews_holding(session, c.id) == holding)
     manager = demo_user(session, case.agency.code, Role.MANAGER)
     close_for_erasure(session, Actor.of(manager), case.id)
@@ -114,6 +115,63 @@ def test_a_case_under_a_live_review_is_held_until_the_application_closes(hub, se
     done = manager.post(
         path, data={"reference": case.reference, "csrf_token": csrf_token(manager, path)}
     )
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get_one(Case, case.id).erased_at is not None
+
+
+def test_a_case_is_held_again_while_the_appeal_of_its_review_is_heard(hub, session) -> None:
+    """The outcome ends the review's hold; the applicant's appeal holds the case again, as
+    evidence for the appeal body, saying it is the appeal (refusals recorded by the
+    application's id); the appeal body's decision releases it."""
+    application, case, manager_user = asked_case(session)
+    lead = _lead(session)
+    sitting = _panel(session, days=2)
+    review.convene(session, lead, PROCEDURE, application.id, sitting.id)
+    session.commit()
+    appealed = (
+        "This case is under the appeal of the case review of Community Trigger application "
+        f"{application.reference}: it can be erased once the appeal is decided"
+    )
+    with clock.pinned(sitting.starts_at + timedelta(hours=2)):
+        today = clock.today()
+        manager = demo_client(hub, manager_user)
+        review_outcome.record_outcome(
+            session, lead, PROCEDURE, application.id, "They never met.", "Monthly meetings."
+        )
+        session.commit()
+        page = manager.get(f"/cases/{case.id}").get_data(as_text=True)
+        assert "under the case review of" not in page  # the outcome ends the review's hold
+        assert "Erase this case" in page
+
+        review_outcome.record_appeal(
+            session, lead, PROCEDURE, application.id, today, "Nothing has changed"
+        )
+        session.commit()
+        page = manager.get(f"/cases/{case.id}").get_data(as_text=True)
+        assert appealed in page
+        assert "Erase this case" not in page
+        path = f"/cases/{case.id}/erase"
+        refused = manager.get(path)
+        assert refused.status_code == 403
+        assert appealed[len("This case is ") :] in refused.get_data(as_text=True)
+        entry = _last(session, "case.erase")
+        assert (entry.outcome, entry.object_id, entry.basis) == (
+            "refused",
+            str(case.id),
+            f"under the appeal of the case review of trigger application {application.id}",
+        )
+
+        review_outcome.decide_appeal(
+            session, lead, PROCEDURE, application.id, "not_upheld", "Carried out properly.", today
+        )
+        session.commit()
+        page = manager.get(f"/cases/{case.id}").get_data(as_text=True)
+        assert "under the appeal" not in page
+        assert "Erase this case" in page
+        done = manager.post(
+            path, data={"reference": case.reference, "csrf_token": csrf_token(manager, path)}
+        )
     assert done.status_code == 302
     session.expire_all()
     assert session.get_one(Case, case.id).erased_at is not None
