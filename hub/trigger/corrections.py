@@ -118,13 +118,7 @@ def correct(application_id: int) -> Response | tuple[str, int]:
                 return _refused_on_page(application_id, e)
             form.refuse(e)
         else:
-            flash(
-                "Details corrected. Letters still to go use them, and go to whoever "
-                "applied as corrected."
-                if changed
-                else "Nothing was changed: the details are as they were.",
-                "success",
-            )
+            flash(_done(changed), "success")
             return redirect(url_for("trigger.show", application_id=application_id))
     if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
         refuse_input(form, acts.Action.TRIGGER_CORRECT, application_id)
@@ -134,3 +128,16 @@ def correct(application_id: int) -> Response | tuple[str, int]:
         form=form,
         application=application,
     ), 400 if request.method == "POST" else 200
+
+
+def _done(correction: corrections.Correction) -> str:
+    """What the confirmation says a correction did (fields named, never their values)."""
+    if not correction:
+        return "Nothing was changed: the details are as they were."
+    said = "Details corrected."
+    if correction.removed:
+        said += (
+            " A business or community group has no date of birth, so this was removed: "
+            f"{corrections.named(correction.removed)}."
+        )
+    return said + " Letters still to go use them, and go to whoever applied as corrected."

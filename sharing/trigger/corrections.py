@@ -24,6 +24,11 @@ reached and not sent (waiting, refused by the mail server, or never queued for w
 address) go to the new one. The threshold check searches by the victim's details alone,
 so how it came, who suffered it and who applied change nothing it counts; nor do the
 letters' words, which name the victim (or whoever applied) as recorded.
+
+A business or community group has no date of birth: a correction saying one suffered it
+removes the victim's date of birth (``input_checks.PERSON_ONLY``), says so, and its audit
+entry names it as removed; the threshold check and the DPO's search, which find a victim by
+surname and date of birth, no longer find the application by it.
 """
 
 from __future__ import annotations
@@ -51,9 +56,9 @@ from sharing.trigger.handling import (
     refuse_if_closed,
     refuse_if_erased,
 )
-from sharing.trigger.input_checks import ApplicationInput, checked
+from sharing.trigger.input_checks import PERSON_ONLY, ApplicationInput, checked
 from sharing.trigger.procedure import Procedure
-from sharing.vocabulary import ThresholdDecision, TriggerChannel
+from sharing.vocabulary import ThresholdDecision, TriggerChannel, VictimKind
 
 #: The sealed details a correction may change (the decision's, the review's and the
 #: appeal's words are their own acts').
@@ -89,6 +94,19 @@ FIELD_NAMES = {
 }
 ONLINE_KEPT = "It was sent on the online form: how it came stays as recorded"
 NOT_ONLINE = "Only an application sent on the online form came online: choose how it was received"
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What a correction changed."""
+
+    #: The fields changed, in the order its audit entry names them ([]: nothing changed).
+    changed: list[str]
+    #: The person-only details removed, as a business or community group suffered it.
+    removed: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.removed)
 
 
 @dataclass(frozen=True)
@@ -172,10 +190,11 @@ def correct(
     *,
     opened: str | None = None,
     now: datetime | None = None,
-) -> list[str]:
+) -> Correction:
     """Correct the application's details and choices to ``data`` (the date received and
     who suffered it are kept as recorded where ``data`` leaves them empty); the fields
-    changed, [] when nothing changed (and nothing is recorded). Refused, nothing written and the refusal recorded: an
+    changed and those removed (a date of birth, for a business or group), none when
+    nothing changed (and nothing is recorded). Refused, nothing written and the refusal recorded: an
     application no longer live (``ALREADY_DONE``), a detail as recording refuses it, the
     date received once the threshold is decided (``received_on``); ``ChangedMeanwhile``
     for a form opened before the application changed (``opened``)."""
@@ -202,32 +221,32 @@ def correct(
             )
         _check_choices(application, data)
         values, choices = checked(_as_recorded(application, data, received), now)
-    before = letters.email_of(
-        reveal(LEAD, application, CORRECTED), application.on_behalf is not None
-    )
+    was = reveal(LEAD, application, CORRECTED)
+    before = letters.email_of(was, application.on_behalf is not None)
+    removed = [f for f in PERSON_ONLY if was[f] is not None and values[f] is None]
+    if choices["victim_kind"] is VictimKind.PERSON:
+        removed = []  # a person's date of birth left empty is a correction like any other
     changed = sorted(seal_many(application, {c: values[c] for c in CORRECTED}))
     chosen = {**choices, "consent_recorded": choices["on_behalf"] is not None}
     changed[:0] = [c for c in CHOICES if getattr(application, c) != chosen[c]]
+    changed = [c for c in changed if c not in removed]
     for name in CHOICES:
         setattr(application, name, chosen[name])
     if received != application.received_on:
         application.received_on = received
         changed.insert(0, "received_on")
-    if not changed:
-        return []
+    if not changed and not removed:
+        return Correction([], [])
     session.flush()
     after = letters.email_of(values, application.on_behalf is not None)
     again = (
         letters.to_corrected_address(session, application, values, now) if after != before else 0
     )
-    acts.record(
-        session,
-        action,
-        actor=actor,
-        subject=subject,
-        basis=f"fields {', '.join(changed)}" + (f"; letters to go again {again}" if again else ""),
-    )
-    return changed
+    basis = [f"fields {', '.join(changed)}"] if changed else []
+    basis += [f"removed {', '.join(removed)}"] if removed else []
+    basis += [f"letters to go again {again}"] if again else []
+    acts.record(session, action, actor=actor, subject=subject, basis="; ".join(basis))
+    return Correction(changed, removed)
 
 
 def _check_choices(application: TriggerApplication, data: ApplicationInput) -> None:
@@ -246,12 +265,16 @@ def _as_recorded(
     application: TriggerApplication, data: ApplicationInput, received: date
 ) -> ApplicationInput:
     """``data`` with the date received as it stands (or as corrected) and who suffered it
-    as recorded when ``data`` does not say, and without the applicant's details when the
-    victim applied themselves."""
+    as recorded when ``data`` does not say, without a date of birth for a business or
+    group, and without the applicant's details when the victim applied themselves."""
+    victim_kind = data.victim_kind or application.victim_kind.value
     return replace(
         data,
         received_on=received,
-        victim_kind=data.victim_kind or application.victim_kind.value,
+        victim_kind=victim_kind,
+        victim_date_of_birth=data.victim_date_of_birth
+        if victim_kind == VictimKind.PERSON.value
+        else None,
         applicant_name=data.applicant_name if data.on_behalf else "",
         applicant_contact=data.applicant_contact if data.on_behalf else "",
         applicant_address=data.applicant_address if data.on_behalf else "",
@@ -297,6 +320,20 @@ def history(session: Session, application: TriggerApplication) -> tuple[Event, .
 
 
 def _corrected(basis: str | None) -> str:
-    """What a correction's audit entry says it changed, in the page's words."""
-    fields = (basis or "").split(";", 1)[0].removeprefix("fields ").split(", ")
-    return "Corrected: " + ", ".join(FIELD_NAMES.get(f, f.replace("_", " ")) for f in fields)
+    """What a correction's audit entry says it changed and removed, in the page's words."""
+    parts = dict(p.split(" ", 1) for p in (basis or "").split("; ") if " " in p)
+    said = []
+    if "fields" in parts:
+        said.append("Corrected: " + named(parts["fields"].split(", ")))
+    if "removed" in parts:
+        said.append(f"{REMOVED}: " + named(parts["removed"].split(", ")))
+    return "; ".join(said) or "Corrected"
+
+
+#: Why a correction removed the victim's date of birth, as the page says it.
+REMOVED = "Removed, as a business or community group has none"
+
+
+def named(fields: list[str]) -> str:
+    """The fields in the page's words."""
+    return ", ".join(FIELD_NAMES.get(f, f.replace("_", " ")) for f in fields)

@@ -35,6 +35,9 @@ MAX_TEXT = 5_000
 MAX_REASONS = 3_000
 MAX_ADDRESS = 500
 MAX_CONSENT_NOTE = 1_000
+#: The details only a person has: a business or community group has no date of birth (the
+#: public form does not ask it of one, and a correction to either removes it).
+PERSON_ONLY = ("victim_date_of_birth",)
 #: Markup is refused in what applicants say: an application is read, never rendered.
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]")
 

@@ -3,14 +3,16 @@ about (a person, a business, a community group), recorded wrongly (demo partners
 copy for the module): the lead chooses again on the correction form under the recording
 form's rules (one of the three, refused at its field otherwise and recorded by field
 name); the audit entry names the field, never the value; the application's History shows
-the correction. The threshold check searches by the victim's name and details, so the
-complaints it counts are the same, and the letters (which name the victim as recorded)
-are written the same. Before, who suffered it stayed as first recorded."""
+the correction. A business or group has no date of birth: the correction removes the
+victim's, says so on the confirmation and in History (the field named, never its value),
+and neither the threshold check nor the DPO's search finds the application by it any more.
+Before, who suffered it stayed as first recorded, and then the date of birth did."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,12 +20,14 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from sharing.access.reveal import reveal
+from sharing.audit import subject_access_applications as sar
+from sharing.cases.search import SearchQuery
 from sharing.models import TriggerApplication
 from sharing.trigger import applications, handling
 from sharing.vocabulary import Role, VictimKind
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_copy, demo_user
-from tests.hub.test_trigger_corrections import _applied, _form, _last, _lead
+from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user
+from tests.hub.test_trigger_corrections import LEAD, _applied, _form, _last, _lead
 from tests.sharing.trigger.test_complaints import PROCEDURE
 
 
@@ -52,29 +56,104 @@ def _advice(session: Session, application: TriggerApplication) -> str:
     return applications.summary(advice)
 
 
-def test_a_business_recorded_as_a_person_is_corrected_and_the_history_says_so(
-    demo, session
+def _found_by(session: Session, application: TriggerApplication, surname: str, born: date) -> bool:
+    """Whether the lead agency's DPO, searching by a surname and date of birth, finds the
+    application."""
+    dpo = demo_actor(session, LEAD, Role.DPO)
+    query = SearchQuery("surname_dob", surname=surname, date_of_birth=born)
+    found = sar.find_applications(session, dpo, query).applications
+    session.commit()  # the search's audit entry
+    return application.id in [c.application_id for c in found]
+
+
+@pytest.mark.parametrize("kind", ["business", "community_group"])
+def test_a_business_or_group_recorded_as_a_person_is_corrected_without_a_date_of_birth(
+    demo, session, kind
 ) -> None:
     application = _applied(session)
+    details = reveal(handling.LEAD, application, handling.DETAILS)
+    surname = details["victim_family_name"]
+    born = date.fromisoformat(details["victim_date_of_birth"])
     counted = _advice(session, application)
-    assert counted  # the repeat victim's complaints are found
+    assert counted  # the repeat victim's complaints are found, by surname and date of birth
+    assert _found_by(session, application, surname, born)
     lead = _lead(demo, session)
-    assert _form(lead, application)["victim_kind"] == "person"  # filled as recorded
+    form = _form(lead, application)
+    assert form["victim_kind"] == "person"  # filled as recorded
+    assert form["victim_date_of_birth-year"] == str(born.year)
+
+    response = lead.post(f"/trigger/{application.id}/correct", data={**form, "victim_kind": kind})
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    corrected = _now(session, application)
+    assert corrected.victim_kind is VictimKind.of(kind)
+    kept = reveal(handling.LEAD, corrected, handling.DETAILS)
+    assert kept["victim_date_of_birth"] is None
+    assert kept["victim_family_name"] == surname  # the rest as it was
+    entry = _last(session, "trigger.correct")
+    assert entry.basis == "fields victim_kind; removed victim_date_of_birth"
+    assert str(born.year) not in entry.basis
+    # Nothing finds it by the date of birth any more: not the threshold check, which
+    # searched by surname and date of birth, nor the DPO's search.
+    assert _advice(session, corrected) != counted
+    assert not _found_by(session, corrected, surname, born)
+    page = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
+    assert (
+        "A business or community group has no date of birth, so this was removed: the "
+        "victim's date of birth." in page
+    )
+    assert f"{corrected.victim_kind.label}: Robin" in page
+    assert "Date of birth" not in page
+    history = page[page.index('id="history"') :][:1500]
+    assert (
+        "Corrected: who suffered it; Removed, as a business or community group has none: "
+        "the victim's date of birth" in history
+    )
+    assert _form(lead, application)["victim_date_of_birth-year"] == ""
+
+
+def test_a_date_of_birth_sent_for_a_business_is_not_kept(demo, session) -> None:
+    """A form sent with a date of birth for a business (the field filled, as the form
+    comes) keeps none: it is removed, not refused."""
+    application = _applied(session)
+    application.victim_kind = VictimKind.BUSINESS  # recorded so, with a date of birth
+    session.commit()
+    lead = _lead(demo, session)
 
     response = lead.post(
         f"/trigger/{application.id}/correct",
-        data={**_form(lead, application), "victim_kind": "business"},
+        data={
+            **_form(lead, application),
+            "victim_kind": "business",
+            "victim_phone": "07700 900123",
+        },
     )
 
     assert response.status_code == 302, response.get_data(as_text=True)
     corrected = _now(session, application)
-    assert corrected.victim_kind is VictimKind.BUSINESS
-    assert _last(session, "trigger.correct").basis == "fields victim_kind"
-    assert _advice(session, corrected) == counted
+    assert reveal(handling.LEAD, corrected, handling.DETAILS)["victim_date_of_birth"] is None
+    entry = _last(session, "trigger.correct")
+    assert entry.basis == "fields victim_phone; removed victim_date_of_birth"
+
+
+def test_a_persons_date_of_birth_left_empty_is_a_correction_like_any_other(demo, session) -> None:
+    application = _applied(session)
+    lead = _lead(demo, session)
+    form = {
+        **_form(lead, application),
+        "victim_date_of_birth-day": "",
+        "victim_date_of_birth-month": "",
+        "victim_date_of_birth-year": "",
+    }
+
+    response = lead.post(f"/trigger/{application.id}/correct", data=form)
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _last(session, "trigger.correct").basis == "fields victim_date_of_birth"
     page = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
-    assert "A business: Robin" in page
+    assert "no date of birth, so this was removed" not in page
     history = page[page.index('id="history"') :][:1500]
-    assert "Corrected: who suffered it" in history
+    assert "Corrected: the victim's date of birth" in history
 
 
 def test_who_suffered_it_not_one_of_the_three_is_refused_at_its_field_and_recorded(
@@ -108,7 +187,10 @@ def test_a_form_opened_before_it_could_be_corrected_keeps_who_suffered_it(demo, 
 
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _now(session, application).victim_kind is VictimKind.COMMUNITY_GROUP
-    assert _last(session, "trigger.correct").basis == "fields victim_phone"
+    # A group has no date of birth: the one recorded with it goes.
+    assert _last(session, "trigger.correct").basis == (
+        "fields victim_phone; removed victim_date_of_birth"
+    )
 
 
 def test_another_agencys_manager_may_not_correct_who_suffered_it(demo, session) -> None:
