@@ -270,7 +270,13 @@ def deliver_pending(
         for waiting in trigger_letters.pending(session):
             try:
                 letter = trigger_letters.compose(
-                    session, waiting.application, waiting.kind, procedure, wording, actor=None
+                    session,
+                    waiting.application,
+                    waiting.kind,
+                    procedure,
+                    wording,
+                    actor=None,
+                    corrected_copy=waiting.copy > 0,
                 )
             except CalendarExhausted as exhausted:
                 session.rollback()  # the letter waits until the calendar is updated

@@ -1,14 +1,16 @@
-"""The letters to the applicant, on screen and as PDF."""
+"""The letters to the applicant, on screen and as PDF, and a corrected copy of one
+e-mailed to details corrected since."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub.database import db
+from hub.forms import HubForm
 from hub.pdf import render_pdf
-from hub.trigger.views import _procedure, bp
+from hub.trigger.views import _procedure, _refused_on_page, bp
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.trigger import handling, letters
 from sharing.trigger.workdays import CalendarExhausted
@@ -91,3 +93,28 @@ def letter_pdf(application_id: int, kind: str) -> Response:
             )
         },
     )
+
+
+@bp.post("/<int:application_id>/letters/<kind>/copy")
+def corrected_copy(application_id: int, kind: str) -> Response | tuple[str, int]:
+    """E-mail a corrected copy of a letter that went to the details as they were before a
+    correction of who applied or their contact."""
+    chosen = LetterKind.of(kind)
+    if chosen is None:
+        abort(404)
+    if not HubForm().validate_on_submit():
+        abort(400)
+    try:
+        letters.send_corrected_copy(db(), current_user.actor, _procedure(), application_id, chosen)
+    except NotAllowed:
+        abort(403)
+    except NotFound:
+        abort(404)
+    except InputError as refused:
+        return _refused_on_page(application_id, refused)
+    flash(
+        f'A corrected copy of the letter "{chosen.label}" will be e-mailed to the details '
+        "as they stand.",
+        "success",
+    )
+    return redirect(url_for("trigger.show", application_id=application_id, _anchor="letters"))

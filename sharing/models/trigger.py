@@ -205,11 +205,12 @@ class TriggerRecommendation(Base):
 
 class TriggerLetter(Base):
     """A letter to the applicant sent by e-mail (acknowledgement, outcome, appeal
-    decision): its words are made from the application when it is sent, so nothing
-    personal waits here; the address is the application's sealed one."""
+    decision), or a corrected copy of one: its words are made from the application when
+    it is sent, so nothing personal waits here; the address is the application's sealed
+    one."""
 
     __tablename__ = "trigger_letters"
-    __table_args__ = (UniqueConstraint("application_id", "kind"),)
+    __table_args__ = (UniqueConstraint("application_id", "kind", "copy"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(
@@ -222,6 +223,11 @@ class TriggerLetter(Base):
     failed_why: Mapped[str | None] = mapped_column(String(80))
     #: When a delivery took it to send it (``sharing.notices.claim``); None when none has.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: 0 for the letter itself; 1, 2, ... for each corrected copy the lead sent of it.
+    copy: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When a correction of who applied or their contact came after it was sent: it went
+    #: to the details as they were (None: it went to the details as they stand).
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application: Mapped[TriggerApplication] = relationship()
 

@@ -21,7 +21,9 @@ Letters are made from the application when they are sent, so those waiting go wi
 corrected details, to whoever applied as corrected; when the e-mail address the letters
 go to changes (corrected, or someone else now applied), the letters the application has
 reached and not sent (waiting, refused by the mail server, or never queued for want of an
-address) go to the new one. The threshold check searches by the victim's details alone,
+address) go to the new one. Those already e-mailed are not sent again: when whom or where
+the letters go changes, they are marked as gone to the earlier details
+(``letters.supersede``), for the lead to send a corrected copy of each. The threshold check searches by the victim's details alone,
 so how it came, who suffered it and who applied change nothing it counts; nor do the
 letters' words, which name the victim (or whoever applied) as recorded.
 
@@ -223,6 +225,7 @@ def correct(
         values, choices = checked(_as_recorded(application, data, received), now)
     was = reveal(LEAD, application, CORRECTED)
     before = letters.email_of(was, application.on_behalf is not None)
+    went_to = letters.recipient(was, application.on_behalf is not None)
     removed = [f for f in PERSON_ONLY if was[f] is not None and values[f] is None]
     if choices["victim_kind"] is VictimKind.PERSON:
         removed = []  # a person's date of birth left empty is a correction like any other
@@ -242,9 +245,15 @@ def correct(
     again = (
         letters.to_corrected_address(session, application, values, now) if after != before else 0
     )
+    earlier = (
+        letters.supersede(session, application, now)
+        if letters.recipient(values, application.on_behalf is not None) != went_to
+        else 0
+    )
     basis = [f"fields {', '.join(changed)}"] if changed else []
     basis += [f"removed {', '.join(removed)}"] if removed else []
     basis += [f"letters to go again {again}"] if again else []
+    basis += [f"letters sent to the earlier details {earlier}"] if earlier else []
     acts.record(session, action, actor=actor, subject=subject, basis="; ".join(basis))
     return Correction(changed, removed)
 

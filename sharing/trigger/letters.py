@@ -8,6 +8,12 @@ The words are the reviewed letters file's (``config/letters.toml``, its
 
 Making a letter reveals the application's details under the lead's own decision and is
 one audit entry, naming the application and the letter's kind.
+
+A letter already e-mailed is never sent again by itself: after a correction of who
+applied or their contact (``sharing.trigger.corrections``), it is marked as gone to the
+details as they were (``supersede``), the application's page says so, and the lead may
+send a corrected copy (``send_corrected_copy``), made and e-mailed as any letter, to the
+details as they stand: one copy each time the details it went to were corrected.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.cases.trigger_wording import TriggerWording
 from sharing.clock import day_text
+from sharing.db import read_for_change
+from sharing.errors import InputError
 from sharing.formats import is_email_address
 from sharing.models import TriggerApplication, TriggerLetter
 from sharing.trigger import deadlines, handling
@@ -59,10 +67,13 @@ class Letter:
     email: str | None
     #: The sentence offering the appeal, if the letter offers one.
     appeal_sentence: str = ""
+    #: A corrected copy of a letter that went to the details as they were.
+    corrected_copy: bool = False
 
     @property
     def subject(self) -> str:
-        return f"{self.kind.label} (reference {self.reference})"
+        copy = "Corrected copy: " if self.corrected_copy else ""
+        return f"{copy}{self.kind.label} (reference {self.reference})"
 
     def as_text(self) -> str:
         """The letter as plain text, for the e-mail."""
@@ -86,6 +97,25 @@ def email_of(details: dict[str, str | None], on_behalf: bool) -> str | None:
     stored before the forms checked addresses) is taken for one."""
     contact = (details.get("applicant_contact") if on_behalf else details.get("victim_email")) or ""
     return contact if is_email_address(contact) else None
+
+
+def addressee(details: dict[str, str | None], on_behalf: bool) -> str:
+    """Whom a letter is addressed to: whoever applied for the victim, or the victim."""
+    if on_behalf:
+        return details.get("applicant_name") or ""
+    names = (details.get("victim_given_names"), details.get("victim_family_name"))
+    return " ".join(n for n in names if n)
+
+
+def recipient(
+    details: dict[str, str | None], on_behalf: bool
+) -> tuple[str, str | None, tuple[str, ...]]:
+    """Whom and where the letters go: the addressee, the e-mail and the postal address."""
+    return (
+        addressee(details, on_behalf),
+        email_of(details, on_behalf),
+        postal_address(details, on_behalf),
+    )
 
 
 def postal_address(details: dict[str, str | None], on_behalf: bool) -> tuple[str, ...]:
@@ -172,6 +202,95 @@ def to_corrected_address(
     return len(unsent) + queued
 
 
+def supersede(session: Session, application: TriggerApplication, now: datetime) -> int:
+    """After a correction of whom or where the letters go: mark the application's letters
+    already e-mailed as gone to the details as they were (none is sent again by itself);
+    how many."""
+    sent = list(
+        session.scalars(
+            select(TriggerLetter).where(
+                TriggerLetter.application_id == application.id,
+                TriggerLetter.sent_at.is_not(None),
+                TriggerLetter.superseded_at.is_(None),
+            )
+        )
+    )
+    for letter in sent:
+        letter.superseded_at = now
+    session.flush()
+    return len(sent)
+
+
+def latest(session: Session, application: TriggerApplication) -> dict[LetterKind, TriggerLetter]:
+    """Each kind's latest letter queued for e-mail: the letter, or its last corrected copy."""
+    found: dict[LetterKind, TriggerLetter] = {}
+    for letter in session.scalars(
+        select(TriggerLetter)
+        .where(TriggerLetter.application_id == application.id)
+        .order_by(TriggerLetter.copy)
+    ):
+        found[letter.kind] = letter
+    return found
+
+
+_LETTER = acts.Action.TRIGGER_LETTER
+#: Why no corrected copy of a letter is sent: it went to the details as they stand.
+NOT_SUPERSEDED = 'The letter "{letter}" did not go to earlier details: nothing was sent again'
+#: Why no corrected copy is sent while the last one waits.
+COPY_WAITING = 'A corrected copy of the letter "{letter}" is already waiting to be e-mailed'
+#: Why no corrected copy is e-mailed to details with no e-mail address.
+NO_EMAIL = (
+    'The details as corrected have no e-mail address: print the letter "{letter}" (it is '
+    "made from them) and post it"
+)
+
+
+def send_corrected_copy(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    application_id: int,
+    kind: LetterKind,
+    *,
+    now: datetime | None = None,
+) -> TriggerLetter:
+    """Queue a corrected copy of the application's ``kind`` letter, e-mailed before a
+    correction of whom or where it goes: made, as any letter, from the details as they
+    stand, and recorded as a letter is. For the lead (``NotAllowed`` or ``NotFound``
+    otherwise, recorded). Refused (``ALREADY_DONE``, the refusal recorded): an erased or
+    closed application, a letter that did not go to earlier details (never e-mailed, or
+    its corrected copy already sent since), a copy already waiting, details with no
+    e-mail address. Two leads at once: the second waits, then is refused."""
+    application = handling.handled(session, actor, procedure, application_id, _LETTER)
+    read_for_change(session, application)
+    subject = acts.Subject("trigger_application", application.id)
+    with acts.refusing_input(session, _LETTER, actor=actor, subject=subject):
+        handling.refuse_if_erased(application, "its letters can no longer be made or sent")
+        handling.refuse_if_closed(application, "no letter is sent for it")
+        letter = latest(session, application).get(kind)
+        said = {"letter": kind.label}
+        if letter is not None and letter.copy and letter.sent_at is None:
+            raise InputError(handling.ALREADY_DONE, COPY_WAITING.format_map(said))
+        if letter is None or letter.superseded_at is None:
+            raise InputError(handling.ALREADY_DONE, NOT_SUPERSEDED.format_map(said))
+        details = reveal(handling.LEAD, application, handling.DETAILS)
+        if email_of(details, application.on_behalf is not None) is None:
+            raise InputError(handling.ALREADY_DONE, NO_EMAIL.format_map(said))
+    copy = TriggerLetter(
+        application_id=application.id,
+        kind=kind,
+        copy=letter.copy + 1,
+        created_at=now or clock.now(),
+    )
+    session.add(copy)
+    session.flush()
+    session.info[notices.QUEUED] = True
+    acts.record(
+        session, _LETTER, actor=actor, subject=subject, basis=f"{kind.value} letter, corrected copy"
+    )
+    return copy
+
+
 def appeal_from(application: TriggerApplication) -> date | None:
     """The day of the letter an appeal follows: the outcome letter, or a "not met"
     decision; None before either."""
@@ -199,6 +318,7 @@ def compose(
     wording: Mapping[str, TriggerWording],
     *,
     actor: Actor | None,
+    corrected_copy: bool = False,
 ) -> Letter | None:
     """The letter of ``kind`` as it stands, in the words of the letters file
     (``wording``), or None if the application has not reached it (no decision, no
@@ -229,13 +349,10 @@ def compose(
         acts.Action.TRIGGER_LETTER,
         actor=actor,
         subject=acts.Subject("trigger_application", application.id),
-        basis=f"{kind.value} letter",
+        basis=f"{kind.value} letter" + (", corrected copy" if corrected_copy else ""),
     )
     on_behalf = application.on_behalf is not None
-    victim = " ".join(
-        n for n in (details["victim_given_names"], details["victim_family_name"]) if n
-    )
-    addressee = (details["applicant_name"] or "") if on_behalf else victim
+    victim = addressee(details, False)
     appeal = None
     start = _offers_appeal_from(application, kind)
     if start is not None:
@@ -250,7 +367,7 @@ def compose(
         kind=kind,
         reference=application.reference,
         dated=dated,
-        addressee=addressee,
+        addressee=addressee(details, on_behalf),
         address=postal_address(details, on_behalf),
         paragraphs=_paragraphs(application, kind, procedure, details, victim, wording),
         recommendations=tuple(recommendations),
@@ -258,6 +375,7 @@ def compose(
         sender=application.lead_agency.name,
         email=email_of(details, on_behalf),
         appeal_sentence=offer,
+        corrected_copy=corrected_copy,
     )
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock, notices
@@ -78,6 +77,11 @@ class ApplicationPage:
     #: sent, waiting, or refused (the mail server refused it until it was given up); None:
     #: not queued for e-mail (no address).
     letters: list[tuple[LetterKind, Emailing | None]] = field(default_factory=list)
+    #: The kinds whose latest e-mail is a corrected copy of the letter.
+    copied: frozenset[LetterKind] = frozenset()
+    #: The letters e-mailed before a correction of whom or where they go, each with the
+    #: day it went: the lead may send a corrected copy of each.
+    to_earlier_details: tuple[tuple[LetterKind, date], ...] = ()
     #: Once its personal data is erased: the day, and what stays for the figures (the
     #: rules met at the decision, by title, and each relevant body's count then).
     erased_on: date | None = None
@@ -95,6 +99,11 @@ class ApplicationPage:
     def posted_to(self) -> tuple[str, ...]:
         """Where its printed letters are posted, line by line; () when nowhere."""
         return letters.postal_address(self.details, self.on_behalf is not None)
+
+    @property
+    def emailed(self) -> bool:
+        """Whether its letters are e-mailed: the applicant gave an e-mail address."""
+        return letters.email_of(self.details, self.on_behalf is not None) is not None
 
     @property
     def unreachable(self) -> bool:
@@ -240,12 +249,28 @@ def _letters(
 ) -> list[tuple[LetterKind, Emailing | None]]:
     """The letters the application has reached, each with how its e-mail went."""
     emailed = {
-        letter.kind: _emailing(letter)
-        for letter in session.scalars(
-            select(TriggerLetter).where(TriggerLetter.application_id == application.id)
-        )
+        kind: _emailing(letter) for kind, letter in letters.latest(session, application).items()
     }
     return [(kind, emailed.get(kind)) for kind, _ in letters.reached(application)]
+
+
+def _to_earlier_details(
+    session: Session, application: TriggerApplication
+) -> tuple[tuple[LetterKind, date], ...]:
+    """The letters whose latest e-mail went to the details as they were before a
+    correction, each with the day it went, in the order of the letters."""
+    found = letters.latest(session, application)
+    return tuple(
+        (kind, clock.day_of(letter.sent_at))
+        for kind in LetterKind
+        if (letter := found.get(kind)) is not None
+        and letter.superseded_at is not None
+        and letter.sent_at is not None
+    )
+
+
+def _copied(session: Session, application: TriggerApplication) -> frozenset[LetterKind]:
+    return frozenset(k for k, letter in letters.latest(session, application).items() if letter.copy)
 
 
 def _emailing(letter: TriggerLetter) -> Emailing:
@@ -318,6 +343,8 @@ def application_page(
         decided_at=application.decided_at,
         review=_review(session, application, procedure),
         letters=_letters(session, application),
+        copied=_copied(session, application),
+        to_earlier_details=_to_earlier_details(session, application),
         may_close=closing.live(application),
         duplicates=_duplicates(session, application),
         history=corrections.history(session, application),
