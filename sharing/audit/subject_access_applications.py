@@ -358,7 +358,8 @@ def _report(
     reader_agency_id: int,
 ) -> ApplicationReport:
     sitting = application.review_sitting
-    by_kind = {letter.kind: letter for letter in queued}
+    by_kind = {letter.kind: letter for letter in queued if not letter.copy}
+    copies = sorted((letter for letter in queued if letter.copy), key=lambda x: x.copy)
     texts = reveal_rows(decision, application.recommendations, ("text", "completion_note"))
     return ApplicationReport(
         application_id=application.id,
@@ -403,7 +404,15 @@ def _report(
                 emailed_at=by_kind[kind].sent_at if kind in by_kind else None,
                 queued=kind in by_kind,
             )
+            if entry is None
+            else LetterEntry(
+                kind=f"{kind.label} (corrected copy)",
+                dated=dated,
+                emailed_at=entry.sent_at,
+                queued=True,
+            )
             for kind, dated in letters.reached(application)
+            for entry in (None, *(c for c in copies if c.kind is kind))
         ],
         accesses=rows(session, entries, reader_agency_id),
     )

@@ -18,11 +18,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sharing.audit import subject_access_applications as sar
 from sharing.audit.log import integrate
 from sharing.models import AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter
 from sharing.vocabulary import LetterKind, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_actor, demo_client, demo_user
 from tests.fixtures.forms import form_on
 from tests.fixtures.smtp import smtp_server  # noqa: F401 - a fixture
 from tests.hub.test_trigger_letters import _apply, _mail_hub, _to
@@ -162,6 +163,14 @@ def test_a_letter_sent_before_the_address_was_corrected_is_copied_to_the_new_one
     assert len(inbox.to(NOW)) == 1
     refused = _entries(session, "trigger.letter", application)[-1]
     assert (refused.outcome, refused.actor_user_id) == ("refused", lead_id(session))
+    # The victim's subject access report lists the letter and its corrected copy.
+    dpo = demo_actor(session, "northshire-csp", Role.DPO)
+    report = sar.compile_application_report(session, dpo, application.id)
+    session.rollback()
+    assert [(x.kind, x.emailed_at is not None) for x in report.letters] == [
+        (ACKNOWLEDGEMENT, True),
+        (f"{ACKNOWLEDGEMENT} (corrected copy)", True),
+    ]
 
 
 def lead_id(session: Session) -> int:
@@ -255,3 +264,34 @@ def test_only_the_lead_may_send_a_corrected_copy(
     assert len(_letters(session, application)) == 1
     if role is Role.MANAGER:  # another agency's: recorded for the lead's DPO to see
         assert _entries(session, "trigger.letter", application)[-1].outcome == "refused"
+
+
+def test_a_letter_sent_to_the_victim_is_copied_to_whoever_is_corrected_as_applying(
+    mail_hub,
+    session,
+    smtp_server,  # noqa: F811
+) -> None:
+    """The victim's aunt applied for them, recorded as the victim applying: the
+    acknowledgement went to the victim; once the lead corrects who applied, its copy goes
+    to the aunt, addressed to her."""
+    inbox, _ = smtp_server
+    victim, aunt = "robin.self@example.org", "aunt.of.robin@example.org"
+    application = _apply(mail_hub, session, victim_email=victim)
+    assert len(_to(inbox, victim)) == 1
+    lead = _lead(mail_hub, session)
+    _correct(
+        lead,
+        application,
+        on_behalf="family",
+        applicant_name="Jo Aunt",
+        applicant_contact=aunt,
+        consent_recorded="y",
+    )
+    page = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
+    assert f"{ACKNOWLEDGEMENT}, e-mailed on" in page
+
+    assert _copy(lead, application).status_code == 302
+
+    (copy,) = _to(inbox, aunt)
+    assert "Dear Jo Aunt" in copy.get_content()
+    assert len(inbox.to(victim)) == 1
