@@ -36,8 +36,14 @@ MAX_REASONS = 3_000
 MAX_ADDRESS = 500
 MAX_CONSENT_NOTE = 1_000
 #: The details only a person has: a business or community group has no date of birth (the
-#: public form does not ask it of one, and a correction to either removes it).
+#: public form does not ask it of one, recording one refuses it, and a correction to
+#: either removes it).
 PERSON_ONLY = ("victim_date_of_birth",)
+#: Why a date of birth is refused for a business or community group.
+NO_DATE_OF_BIRTH = (
+    'A business or community group has no date of birth: leave it empty, or choose "A '
+    'person" under who suffered it'
+)
 #: Markup is refused in what applicants say: an application is read, never rendered.
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]")
 
@@ -172,6 +178,8 @@ def _examined(
 
     def born() -> None:
         born_on, today = data.victim_date_of_birth, clock.day_of(now)
+        if born_on is not None and data.victim_kind not in ("", VictimKind.PERSON.value):
+            raise InputError("victim_date_of_birth", NO_DATE_OF_BIRTH)
         if born_on is not None and born_on >= today:
             raise InputError("victim_date_of_birth", "The date of birth must be in the past")
         if born_on is not None and born_on < people.earliest_date_of_birth(today):

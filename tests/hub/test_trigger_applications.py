@@ -215,6 +215,11 @@ def test_the_lead_records_an_application_sees_the_check_and_decides(demo_hub, de
             "applicant_address",
             "Remove the &lt; sign",
         ),
+        (
+            {"victim_kind": "business"},
+            "victim_date_of_birth",
+            "A business or community group has no date of birth: leave it empty",
+        ),
     ],
 )
 def test_an_application_with_bad_input_is_refused_at_its_field_and_audited(
