@@ -3,8 +3,8 @@ or their contact is marked as gone to the earlier details (``superseded_at``), a
 lead may send a corrected copy of it: a letter of the same kind, numbered (``copy``: 0
 for the letter itself), so one application holds one letter of each kind and number.
 
-Revision ID: 0069
-Revises: 0068
+Revision ID: 0070
+Revises: 0069
 Create Date: 2026-12-09 00:00:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0069"
-down_revision = "0068"
+revision = "0070"
+down_revision = "0069"
 branch_labels = None
 depends_on = None
 
