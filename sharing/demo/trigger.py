@@ -368,8 +368,9 @@ def _reviewed(
             application.id,
             "The agencies each acted on the reports made to them, but did not share what "
             "they knew or agree a plan, and nobody told you what was being done.",
-            "The agencies named will carry out the recommendations below, and the community "
-            "safety team will write to you when they are done."
+            "A named officer at your landlord will be your single point of contact from now "
+            "on and will call you within a week; keep your incident diary, and call 999 if "
+            "you are in danger."
             if slot.recommendations
             else "The agencies will keep working together on the case as they are.",
             now=now,
