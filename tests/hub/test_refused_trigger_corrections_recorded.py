@@ -9,11 +9,7 @@ finds (a surname left empty) were recorded already, and still are, once."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,22 +17,8 @@ from sqlalchemy.orm import Session
 from sharing.models import AuditEntry, AuditQueued, TriggerApplication
 from sharing.trigger import corrections
 from sharing.vocabulary import TriggerChannel
-from tests.fixtures.demo import demo_copy
 from tests.hub.test_trigger_correcting_who_applied import sent_online
 from tests.hub.test_trigger_corrections import _applied, _form, _lead
-
-
-@pytest.fixture(scope="module")
-def demo(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = demo_copy(demo_files, tmp_path_factory.mktemp("trigger-refused-corrections"))
-    yield app
-    app.extensions["hub.engine"].dispose()
-
-
-@pytest.fixture
-def session(demo: Flask) -> Iterator[Session]:
-    with demo.extensions["hub.sessions"]() as found:
-        yield found
 
 
 def _post(client: FlaskClient, application: TriggerApplication, **changes: str):
@@ -69,38 +51,38 @@ def _now(session: Session, application: TriggerApplication) -> TriggerApplicatio
 
 
 def test_online_for_an_application_taken_by_phone_is_refused_at_its_field_and_recorded(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
 
     refused = _post(lead, application, channel="online")
 
-    assert _refused_once(session, refused, application) == "refused input: channel"
+    assert _refused_once(demo_session, refused, application) == "refused input: channel"
     page = html.unescape(refused.get_data(as_text=True))
     assert 'href="#channel' in page
     assert corrections.NOT_ONLINE in page
-    assert _now(session, application).channel is TriggerChannel.PHONE
+    assert _now(demo_session, application).channel is TriggerChannel.PHONE
 
 
 def test_another_channel_for_an_application_sent_online_is_refused_and_recorded(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    online = sent_online(session)
-    lead = _lead(demo, session)
+    online = sent_online(demo_session)
+    lead = _lead(demo_hub, demo_session)
 
     refused = _post(lead, online, channel="letter")
 
-    assert _refused_once(session, refused, online) == "refused input: channel"
+    assert _refused_once(demo_session, refused, online) == "refused input: channel"
     assert corrections.ONLINE_KEPT in html.unescape(refused.get_data(as_text=True))
-    assert _now(session, online).channel is TriggerChannel.ONLINE
+    assert _now(demo_session, online).channel is TriggerChannel.ONLINE
 
 
 def test_a_date_not_whole_and_a_name_too_long_are_recorded_by_field_never_by_value(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
     too_long = "Quillfeather" * 20
 
     refused = _post(
@@ -109,17 +91,17 @@ def test_a_date_not_whole_and_a_name_too_long_are_recorded_by_field_never_by_val
         **{"received_on-day": "", "received_on-month": "13", "victim_family_name": too_long},
     )
 
-    basis = _refused_once(session, refused, application)
+    basis = _refused_once(demo_session, refused, application)
     assert basis == "refused input: received_on victim_family_name"
     assert "Quillfeather" not in basis
-    assert _now(session, application).received_on == application.received_on
+    assert _now(demo_session, application).received_on == application.received_on
 
 
-def test_a_surname_left_empty_is_recorded_once(demo, session) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
+def test_a_surname_left_empty_is_recorded_once(demo_hub, demo_session) -> None:
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
 
     refused = _post(lead, application, victim_family_name="")
 
-    assert _refused_once(session, refused, application) == "refused input: victim_family_name"
+    assert _refused_once(demo_session, refused, application) == "refused input: victim_family_name"
     assert 'href="#victim_family_name' in refused.get_data(as_text=True)

@@ -8,11 +8,7 @@ never what was typed; the public form's names no one (no account, no address).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from flask import Flask
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -26,7 +22,7 @@ from sharing.models import (
 )
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_copy, demo_user
+from tests.fixtures.demo import demo_client, demo_user
 from tests.hub.test_public_application import ANSWERS
 from tests.hub.test_trigger_applications import _form as _recording_form
 from tests.hub.test_trigger_closing import _applied, _day, _opened
@@ -36,19 +32,6 @@ LEAD = "northshire-csp"
 TYPED = "Quillfeather"
 #: What the pages shown again record reading: nothing else is written.
 VIEWS = {"trigger.view", "trigger.recommendations"}
-
-
-@pytest.fixture(scope="module")
-def demo(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = demo_copy(demo_files, tmp_path_factory.mktemp("trigger-refused-forms"))
-    yield app
-    app.extensions["hub.engine"].dispose()
-
-
-@pytest.fixture
-def session(demo: Flask) -> Iterator[Session]:
-    with demo.extensions["hub.sessions"]() as found:
-        yield found
 
 
 def _refused_once(session: Session, response, action: str, object_id: int | None) -> AuditEntry:
@@ -75,96 +58,102 @@ def _applications(session: Session) -> int:
 
 
 def test_recording_an_application_with_a_date_not_whole_and_a_name_too_long_is_recorded(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    lead = demo_client(demo, demo_user(session, LEAD, Role.TRIGGER_LEAD))
-    before = _applications(session)
+    lead = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.TRIGGER_LEAD))
+    before = _applications(demo_session)
 
     refused = lead.post(
         "/trigger/new",
         data=_recording_form(
             lead,
-            session,
+            demo_session,
             **{"received_on-month": "13", "victim_family_name": TYPED * 20},
         ),
     )
 
-    entry = _refused_once(session, refused, "trigger.record", None)
+    entry = _refused_once(demo_session, refused, "trigger.record", None)
     assert entry.basis == "refused input: received_on victim_family_name"
     assert TYPED not in (entry.basis or "")
     page = refused.get_data(as_text=True)
     assert 'href="#received_on' in page
     assert 'href="#victim_family_name' in page
-    assert _applications(session) == before
+    assert _applications(demo_session) == before
 
 
 def test_recording_an_application_as_sent_online_is_refused_at_its_field_and_recorded(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    lead = demo_client(demo, demo_user(session, LEAD, Role.TRIGGER_LEAD))
-    before = _applications(session)
+    lead = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.TRIGGER_LEAD))
+    before = _applications(demo_session)
 
-    refused = lead.post("/trigger/new", data=_recording_form(lead, session, channel="online"))
+    refused = lead.post("/trigger/new", data=_recording_form(lead, demo_session, channel="online"))
 
-    entry = _refused_once(session, refused, "trigger.record", None)
+    entry = _refused_once(demo_session, refused, "trigger.record", None)
     assert entry.basis == "refused input: channel"
-    assert entry.actor_user_id == demo_user(session, LEAD, Role.TRIGGER_LEAD).id
-    assert _applications(session) == before
+    assert entry.actor_user_id == demo_user(demo_session, LEAD, Role.TRIGGER_LEAD).id
+    assert _applications(demo_session) == before
 
 
 def test_a_refusal_the_core_finds_on_the_recording_form_is_still_recorded_once(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    lead = demo_client(demo, demo_user(session, LEAD, Role.TRIGGER_LEAD))
+    lead = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.TRIGGER_LEAD))
 
-    refused = lead.post("/trigger/new", data=_recording_form(lead, session, victim_family_name=""))
+    refused = lead.post(
+        "/trigger/new", data=_recording_form(lead, demo_session, victim_family_name="")
+    )
 
-    entry = _refused_once(session, refused, "trigger.record", None)
+    entry = _refused_once(demo_session, refused, "trigger.record", None)
     assert entry.basis == "refused input: victim_family_name"
 
 
-def test_a_withdrawal_with_a_date_not_whole_and_a_note_too_long_is_recorded(demo, session) -> None:
-    application = _applied(session)
-    lead = demo_client(demo, demo_user(session, LEAD, Role.TRIGGER_LEAD))
+def test_a_withdrawal_with_a_date_not_whole_and_a_note_too_long_is_recorded(
+    demo_hub, demo_session
+) -> None:
+    application = _applied(demo_session)
+    lead = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.TRIGGER_LEAD))
     path = f"/trigger/{application.id}/withdrawn"
     given = {**_day("withdrawn_on", clock.today()), "withdrawn_on-month": "13"}
 
     refused = lead.post(path, data={**_opened(lead, path), **given, "note": TYPED * 400})
 
-    entry = _refused_once(session, refused, "trigger.withdraw", application.id)
+    entry = _refused_once(demo_session, refused, "trigger.withdraw", application.id)
     assert entry.basis == "refused input: note withdrawn_on"
     assert TYPED not in (entry.basis or "")
-    session.expire_all()
-    assert session.get_one(TriggerApplication, application.id).closed_at is None
+    demo_session.expire_all()
+    assert demo_session.get_one(TriggerApplication, application.id).closed_at is None
 
 
-def test_a_duplicate_with_a_reference_too_long_is_recorded(demo, session) -> None:
-    application = _applied(session)
-    lead = demo_client(demo, demo_user(session, LEAD, Role.TRIGGER_LEAD))
+def test_a_duplicate_with_a_reference_too_long_is_recorded(demo_hub, demo_session) -> None:
+    application = _applied(demo_session)
+    lead = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.TRIGGER_LEAD))
     path = f"/trigger/{application.id}/duplicate"
 
     refused = lead.post(path, data={**_opened(lead, path), "duplicate_of": TYPED * 5})
 
-    entry = _refused_once(session, refused, "trigger.duplicate", application.id)
+    entry = _refused_once(demo_session, refused, "trigger.duplicate", application.id)
     assert entry.basis == "refused input: duplicate_of"
     assert 'href="#duplicate_of' in refused.get_data(as_text=True)
-    session.expire_all()
-    assert session.get_one(TriggerApplication, application.id).duplicate_of is None
+    demo_session.expire_all()
+    assert demo_session.get_one(TriggerApplication, application.id).duplicate_of is None
 
 
 @pytest.mark.parametrize("typed", ["", "ASBR-2026-XXXXXX"])
-def test_an_erasure_without_the_applications_reference_is_recorded(demo, session, typed) -> None:
-    concluded = _not_met(session, days_ago=60)
-    manager = demo_client(demo, demo_user(session, LEAD, Role.MANAGER))
+def test_an_erasure_without_the_applications_reference_is_recorded(
+    demo_hub, demo_session, typed
+) -> None:
+    concluded = _not_met(demo_session, days_ago=60)
+    manager = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.MANAGER))
     path = f"/trigger/{concluded.id}/erase"
 
     refused = manager.post(path, data={"csrf_token": csrf_token(manager, path), "reference": typed})
 
-    entry = _refused_once(session, refused, "trigger.erase", concluded.id)
+    entry = _refused_once(demo_session, refused, "trigger.erase", concluded.id)
     assert entry.basis == "refused input: reference"
     assert 'href="#reference' in refused.get_data(as_text=True)
-    session.expire_all()
-    assert session.get_one(TriggerApplication, concluded.id).erased_at is None
+    demo_session.expire_all()
+    assert demo_session.get_one(TriggerApplication, concluded.id).erased_at is None
 
 
 def _open_recommendation(session: Session) -> TriggerRecommendation:
@@ -176,10 +165,12 @@ def _open_recommendation(session: Session) -> TriggerRecommendation:
 
 
 def test_marking_a_recommendation_done_with_a_note_too_long_is_recorded_at_its_box(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    recommendation = _open_recommendation(session)
-    manager = demo_client(demo, demo_user(session, recommendation.owner_agency.code, Role.MANAGER))
+    recommendation = _open_recommendation(demo_session)
+    manager = demo_client(
+        demo_hub, demo_user(demo_session, recommendation.owner_agency.code, Role.MANAGER)
+    )
     path = "/trigger/recommendations"
 
     refused = manager.post(
@@ -192,26 +183,26 @@ def test_marking_a_recommendation_done_with_a_note_too_long_is_recorded_at_its_b
     )
 
     entry = _refused_once(
-        session, refused, "trigger.recommendation_done", recommendation.application_id
+        demo_session, refused, "trigger.recommendation_done", recommendation.application_id
     )
     assert entry.basis == "refused input: note"
     page = refused.get_data(as_text=True)
     assert 'href="#note' in page
     assert 'id="note"' in page  # the box of the recommendation sent, with its error
-    session.expire_all()
-    assert session.get_one(TriggerRecommendation, recommendation.id).completed_on is None
+    demo_session.expire_all()
+    assert demo_session.get_one(TriggerRecommendation, recommendation.id).completed_on is None
 
 
 def test_another_agencys_recommendation_is_not_found_and_nothing_is_recorded_about_it(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    recommendation = _open_recommendation(session)
+    recommendation = _open_recommendation(demo_session)
     other = next(
         code
         for code in ("northshire-police", "northshire-homes", LEAD)
         if code != recommendation.owner_agency.code
     )
-    manager = demo_client(demo, demo_user(session, other, Role.MANAGER))
+    manager = demo_client(demo_hub, demo_user(demo_session, other, Role.MANAGER))
     path = "/trigger/recommendations"
 
     answer = manager.post(
@@ -224,9 +215,9 @@ def test_another_agencys_recommendation_is_not_found_and_nothing_is_recorded_abo
     )
 
     assert answer.status_code == 404
-    session.expire_all()
+    demo_session.expire_all()
     request_id = answer.headers["X-Request-Id"]
-    assert not session.scalars(
+    assert not demo_session.scalars(
         select(AuditEntry).where(
             AuditEntry.request_id == request_id,
             AuditEntry.action == "trigger.recommendation_done",
@@ -235,9 +226,9 @@ def test_another_agencys_recommendation_is_not_found_and_nothing_is_recorded_abo
 
 
 @pytest.fixture
-def _fresh_limits(session: Session) -> None:
-    session.execute(delete(PublicFormUse))
-    session.commit()
+def _fresh_limits(demo_session: Session) -> None:
+    demo_session.execute(delete(PublicFormUse))
+    demo_session.commit()
 
 
 @pytest.mark.usefixtures("_fresh_limits")
@@ -258,18 +249,18 @@ def _fresh_limits(session: Session) -> None:
     ],
 )
 def test_the_public_forms_own_refusals_are_recorded_by_field_naming_no_one(
-    demo, session, sent, field
+    demo_hub, demo_session, sent, field
 ) -> None:
     """An unanswered choice, a date of birth that is not one: the page's own checks,
     recorded as the core's are, with no account and no address in the entry."""
-    client = demo.test_client()
+    client = demo_hub.test_client()
     path = "/community-trigger/apply"
-    before = _applications(session)
+    before = _applications(demo_session)
 
     refused = client.post(path, data={"csrf_token": csrf_token(client, path), **sent})
 
-    entry = _refused_once(session, refused, "trigger.record", None)
+    entry = _refused_once(demo_session, refused, "trigger.record", None)
     assert entry.basis == f"refused input: {field}"
     assert (entry.actor_user_id, entry.actor_agency_id) == (None, None)
     assert f'href="#{field}' in refused.get_data(as_text=True)
-    assert _applications(session) == before
+    assert _applications(demo_session) == before

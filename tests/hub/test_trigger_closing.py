@@ -8,9 +8,7 @@ other than the lead's Trigger leads and managers is refused."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -24,25 +22,12 @@ from sharing.models import AuditEntry, TriggerApplication
 from sharing.trigger import applications, input_checks
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user
+from tests.fixtures.demo import demo_actor, demo_client, demo_user
 from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
 
 LEAD = "northshire-csp"
 NOTE = "The victim phoned: the family upstairs moved out last week"
 _OPENED = re.compile(r'name="opened" value="([0-9a-f]{32})"')
-
-
-@pytest.fixture(scope="module")
-def demo(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = demo_copy(demo_files, tmp_path_factory.mktemp("trigger-closing-pages"))
-    yield app
-    app.extensions["hub.engine"].dispose()
-
-
-@pytest.fixture
-def session(demo: Flask) -> Iterator[Session]:
-    with demo.extensions["hub.sessions"]() as found:
-        yield found
 
 
 def _applied(session: Session, days_ago: int = 2) -> TriggerApplication:
@@ -96,9 +81,9 @@ def _last(session: Session, action: str) -> AuditEntry:
     ).first()
 
 
-def test_the_lead_records_a_withdrawal_and_the_page_says_so_plainly(demo, session) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
+def test_the_lead_records_a_withdrawal_and_the_page_says_so_plainly(demo_hub, demo_session) -> None:
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
     page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
     assert "record that it was withdrawn" in page
     assert "record that it is a duplicate" in page
@@ -123,10 +108,10 @@ def test_the_lead_records_a_withdrawal_and_the_page_says_so_plainly(demo, sessio
     row = listed[listed.index(application.reference) :][:600]
     assert "Closed" in row
     assert "Withdrawn by the applicant" in row
-    entry = _last(session, "trigger.withdraw")
+    entry = _last(demo_session, "trigger.withdraw")
     assert entry.outcome == "allowed"
     assert "phoned" not in entry.basis
-    view = _last(session, "trigger.view")
+    view = _last(demo_session, "trigger.view")
     assert view.basis == "closed: threshold not checked"
 
     # Sent again (Back, a second tab): said on the page, nothing changed.
@@ -147,29 +132,31 @@ def test_the_lead_records_a_withdrawal_and_the_page_says_so_plainly(demo, sessio
     ],
 )
 def test_a_withdrawal_with_bad_input_is_refused_at_its_field(
-    demo, session, days_from_today, note, field, message
+    demo_hub, demo_session, days_from_today, note, field, message
 ) -> None:
     given = {"note": note}
     if days_from_today is not None:
         given |= _day("withdrawn_on", clock.today() + timedelta(days=days_from_today))
-    application = _applied(session)
-    lead = _lead(demo, session)
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
     path = f"/trigger/{application.id}/withdrawn"
     response = lead.post(path, data={**_opened(lead, path), **given})
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert message in body
     assert f'href="#{field}' in body  # the error summary links to the field
-    entry = _last(session, "trigger.withdraw")
+    entry = _last(demo_session, "trigger.withdraw")
     assert (entry.outcome, entry.basis) == ("refused", f"refused input: {field}")
-    session.expire_all()
-    assert session.get(TriggerApplication, application.id).closed_at is None
+    demo_session.expire_all()
+    assert demo_session.get(TriggerApplication, application.id).closed_at is None
 
 
-def test_the_lead_records_a_duplicate_and_both_pages_link_each_other(demo, session) -> None:
-    original = _applied(session)
-    again = _applied(session, days_ago=1)
-    lead = _lead(demo, session)
+def test_the_lead_records_a_duplicate_and_both_pages_link_each_other(
+    demo_hub, demo_session
+) -> None:
+    original = _applied(demo_session)
+    again = _applied(demo_session, days_ago=1)
+    lead = _lead(demo_hub, demo_session)
     path = f"/trigger/{again.id}/duplicate"
 
     refused = lead.post(path, data={**_opened(lead, path), "duplicate_of": again.reference})
@@ -177,7 +164,7 @@ def test_the_lead_records_a_duplicate_and_both_pages_link_each_other(demo, sessi
     assert "this application&#39;s own reference" in refused.get_data(as_text=True)
     refused = lead.post(path, data={**_opened(lead, path), "duplicate_of": "ASBR-1999-ZZZZZZ"})
     assert "No application of the partnership has that reference" in refused.get_data(as_text=True)
-    assert _last(session, "trigger.duplicate").basis == "refused input: duplicate_of"
+    assert _last(demo_session, "trigger.duplicate").basis == "refused input: duplicate_of"
 
     done = lead.post(path, data={**_opened(lead, path), "duplicate_of": original.reference})
     assert done.status_code == 302
@@ -188,22 +175,22 @@ def test_the_lead_records_a_duplicate_and_both_pages_link_each_other(demo, sessi
     assert "Recorded as a duplicate of this application" in page
     assert f'href="/trigger/{again.id}"' in page
     assert "Record the decision" in page  # the original goes on
-    assert _last(session, "trigger.duplicate").basis.startswith(
+    assert _last(demo_session, "trigger.duplicate").basis.startswith(
         f"duplicate of application {original.id} before the threshold decision"
     )
 
 
 def test_a_form_opened_before_the_decision_is_refused_then_accepted_once_seen(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
     path = f"/trigger/{application.id}/withdrawn"
     opened = _opened(lead, path)
     # Meanwhile another lead decides the threshold met.
-    other = demo_actor(session, LEAD, Role.MANAGER)
-    applications.decide(session, other, PROCEDURE, application.id, "discretion", "Vulnerable")
-    session.commit()
+    other = demo_actor(demo_session, LEAD, Role.MANAGER)
+    applications.decide(demo_session, other, PROCEDURE, application.id, "discretion", "Vulnerable")
+    demo_session.commit()
 
     stale = lead.post(path, data={**opened, **_day("withdrawn_on", clock.today()), "note": NOTE})
     assert stale.status_code == 400
@@ -212,9 +199,9 @@ def test_a_form_opened_before_the_decision_is_refused_then_accepted_once_seen(
     assert "Someone changed this after you opened it" in body
     assert "under review" in body  # where it stands now
     assert NOTE in body  # what the lead typed is kept
-    session.expire_all()
-    assert session.get(TriggerApplication, application.id).closed_at is None
-    entry = _last(session, "trigger.withdraw")
+    demo_session.expire_all()
+    assert demo_session.get(TriggerApplication, application.id).closed_at is None
+    entry = _last(demo_session, "trigger.withdraw")
     assert (entry.outcome, entry.basis) == ("refused", "refused input: changed meanwhile")
 
     # Sent again from the page shown (it carries the stamp of the application now).
@@ -229,17 +216,17 @@ def test_a_form_opened_before_the_decision_is_refused_then_accepted_once_seen(
         },
     )
     assert done.status_code == 302
-    assert _last(session, "trigger.withdraw").basis.startswith(
+    assert _last(demo_session, "trigger.withdraw").basis.startswith(
         "withdrawn by the applicant under review"
     )
 
 
-def test_an_application_decided_not_met_cannot_be_closed(demo, session) -> None:
-    application = _applied(session)
-    lead_actor = demo_actor(session, LEAD, Role.TRIGGER_LEAD)
-    applications.decide(session, lead_actor, PROCEDURE, application.id, "not_met", "Too few")
-    session.commit()
-    lead = _lead(demo, session)
+def test_an_application_decided_not_met_cannot_be_closed(demo_hub, demo_session) -> None:
+    application = _applied(demo_session)
+    lead_actor = demo_actor(demo_session, LEAD, Role.TRIGGER_LEAD)
+    applications.decide(demo_session, lead_actor, PROCEDURE, application.id, "not_met", "Too few")
+    demo_session.commit()
+    lead = _lead(demo_hub, demo_session)
     assert "record that it was withdrawn" not in lead.get(f"/trigger/{application.id}").get_data(
         as_text=True
     )
@@ -250,7 +237,7 @@ def test_an_application_decided_not_met_cannot_be_closed(demo, session) -> None:
     response = lead.post(path, data={**sent, "note": NOTE})
     assert response.status_code == 400
     assert "decided not met" in response.get_data(as_text=True)
-    assert _last(session, "trigger.withdraw").basis == "refused input: already done"
+    assert _last(demo_session, "trigger.withdraw").basis == "refused input: already done"
 
 
 @pytest.mark.parametrize(
@@ -258,28 +245,28 @@ def test_an_application_decided_not_met_cannot_be_closed(demo, session) -> None:
     [(LEAD, Role.CASE_OFFICER), ("northshire-police", Role.MANAGER)],
 )
 def test_nobody_but_the_leads_trigger_leads_and_managers_closes_one(
-    demo, session, code, role
+    demo_hub, demo_session, code, role
 ) -> None:
-    application = _applied(session)
-    outsider = demo_client(demo, demo_user(session, code, role))
+    application = _applied(demo_session)
+    outsider = demo_client(demo_hub, demo_user(demo_session, code, role))
     for page in ("withdrawn", "duplicate"):
         assert outsider.get(f"/trigger/{application.id}/{page}").status_code == 403
-    manager = demo_client(demo, demo_user(session, LEAD, Role.MANAGER))
+    manager = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.MANAGER))
     assert manager.get(f"/trigger/{application.id}/withdrawn").status_code == 200
     assert manager.get("/trigger/999999/withdrawn").status_code == 404
 
 
 def test_the_figures_pages_say_how_withdrawn_and_duplicate_applications_count(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    lead = _lead(demo, session)
+    lead = _lead(demo_hub, demo_session)
     page = lead.get("/trigger/figures").get_data(as_text=True)
     assert "Applications received in the period that the applicant withdrew" in page
     assert "Applications received in the period that duplicate another application" in page
     assert "A withdrawn application has no threshold decision" in page
     assert "is not a second application received" in page
     # The partnership's figures for a year (a CSP coordinator of the lead reads them).
-    coordinator = demo_client(demo, demo_user(session, LEAD, Role.CONFERENCE_CHAIR))
+    coordinator = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.CONFERENCE_CHAIR))
     today = clock.today()
     start = today.year - (2 if today.month < 4 else 1)
     year = coordinator.get(f"/figures/?from={start}-04&to={start + 1}-03")

@@ -10,11 +10,7 @@ the application's history shows each correction."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -24,7 +20,7 @@ from sharing.models import TriggerApplication
 from sharing.trigger import applications, corrections, handling, input_checks
 from sharing.vocabulary import OnBehalf, Role, TriggerChannel
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_copy, demo_user
+from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.forms import form_on
 from tests.hub.test_trigger_corrections import (
     RIGHT,
@@ -36,19 +32,6 @@ from tests.hub.test_trigger_corrections import (
 from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
 
 AUNT = "aunt.of.robin@example.org"
-
-
-@pytest.fixture(scope="module")
-def demo(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = demo_copy(demo_files, tmp_path_factory.mktemp("trigger-who-applied"))
-    yield app
-    app.extensions["hub.engine"].dispose()
-
-
-@pytest.fixture
-def session(demo: Flask) -> Iterator[Session]:
-    with demo.extensions["hub.sessions"]() as found:
-        yield found
 
 
 def _form(client: FlaskClient, application: TriggerApplication) -> dict:
@@ -86,10 +69,10 @@ def _now(session, application: TriggerApplication) -> TriggerApplication:
 
 
 def test_a_letter_recorded_as_a_phone_call_is_corrected_and_the_history_says_so(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
     sent = _form(lead, application)
     assert sent["channel"] == "phone"  # filled as recorded
     assert sent["on_behalf"] == ""
@@ -97,8 +80,8 @@ def test_a_letter_recorded_as_a_phone_call_is_corrected_and_the_history_says_so(
 
     response = _correct(lead, application, channel="letter")
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert _now(session, application).channel is TriggerChannel.LETTER
-    assert _last(session, "trigger.correct").basis == "fields channel"
+    assert _now(demo_session, application).channel is TriggerChannel.LETTER
+    assert _last(demo_session, "trigger.correct").basis == "fields channel"
 
     page = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
     history = page[page.index('id="history"') :][:1500]
@@ -109,10 +92,10 @@ def test_a_letter_recorded_as_a_phone_call_is_corrected_and_the_history_says_so(
 
 
 def test_an_application_a_carer_made_recorded_as_the_victims_own_is_corrected(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _applied(session)  # its acknowledgement waits for the victim's e-mail
-    lead = _lead(demo, session)
+    application = _applied(demo_session)  # its acknowledgement waits for the victim's e-mail
+    lead = _lead(demo_hub, demo_session)
     response = _correct(
         lead,
         application,
@@ -123,30 +106,30 @@ def test_an_application_a_carer_made_recorded_as_the_victims_own_is_corrected(
         consent_note="Robin asked Sam to apply",
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    corrected = _now(session, application)
+    corrected = _now(demo_session, application)
     assert corrected.on_behalf is OnBehalf.CARER
     assert corrected.consent_recorded
     details = reveal(handling.LEAD, corrected, corrections.CORRECTED)
     assert details["applicant_contact"] == AUNT
     # The fields, never their values; the waiting acknowledgement goes to the carer now.
-    basis = _last(session, "trigger.correct").basis
+    basis = _last(demo_session, "trigger.correct").basis
     assert basis == (
         "fields on_behalf, consent_recorded, applicant_contact, applicant_name, consent_note; "
         "letters to go again 1"
     )
     assert "Sam" not in basis
     assert AUNT not in basis
-    assert _letter(session, application).sent_at is None
+    assert _letter(demo_session, application).sent_at is None
     page = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
     assert "A carer or support worker: Sam Carer" in page
     assert "Corrected: who applied, the victim's consent" in page
 
 
 def test_applying_for_the_victim_is_refused_without_their_consent_or_the_applicants_details(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
     for changes, field, message in (
         (
             {"applicant_name": "Jo Aunt", "applicant_contact": AUNT, "consent_recorded": ""},
@@ -169,17 +152,17 @@ def test_applying_for_the_victim_is_refused_without_their_consent_or_the_applica
         page = html.unescape(response.get_data(as_text=True))
         assert message in page, field
         assert f'href="#{field}' in page, field
-        assert _last(session, "trigger.correct").basis == f"refused input: {field}"
-        unchanged = _now(session, application)
+        assert _last(demo_session, "trigger.correct").basis == f"refused input: {field}"
+        unchanged = _now(demo_session, application)
         assert unchanged.on_behalf is None
         assert not unchanged.consent_recorded
 
 
 def test_consent_is_never_taken_away_by_a_correction_the_application_is_withdrawn_instead(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _for_a_victim(session, victim_email=RIGHT)
-    lead = _lead(demo, session)
+    application = _for_a_victim(demo_session, victim_email=RIGHT)
+    lead = _lead(demo_hub, demo_session)
     form = lead.get(f"/trigger/{application.id}/correct").get_data(as_text=True)
     assert f'href="/trigger/{application.id}/withdrawn"' in form
     assert _form(lead, application)["consent_recorded"] == "y"  # ticked as recorded
@@ -189,26 +172,26 @@ def test_consent_is_never_taken_away_by_a_correction_the_application_is_withdraw
     page = html.unescape(response.get_data(as_text=True))
     assert "record that the application was withdrawn" in page
     assert 'href="#consent_recorded' in page
-    assert _last(session, "trigger.correct").basis == "refused input: consent_recorded"
-    kept = _now(session, application)
+    assert _last(demo_session, "trigger.correct").basis == "refused input: consent_recorded"
+    kept = _now(demo_session, application)
     assert kept.on_behalf is OnBehalf.FAMILY
     assert kept.consent_recorded
 
 
 def test_the_victim_applying_after_all_leaves_no_one_recorded_as_applying_for_them(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _for_a_victim(session, victim_email="")
-    lead = _lead(demo, session)
+    application = _for_a_victim(demo_session, victim_email="")
+    lead = _lead(demo_hub, demo_session)
     # The victim applying for themselves without an e-mail address needs an address.
     refused = _correct(lead, application, on_behalf="", victim_address="")
     assert refused.status_code == 400
     assert 'href="#victim_address' in refused.get_data(as_text=True)
-    assert _now(session, application).on_behalf is OnBehalf.FAMILY
+    assert _now(demo_session, application).on_behalf is OnBehalf.FAMILY
 
     response = _correct(lead, application, on_behalf="", victim_email=RIGHT)
     assert response.status_code == 302, response.get_data(as_text=True)
-    corrected = _now(session, application)
+    corrected = _now(demo_session, application)
     assert corrected.on_behalf is None
     assert not corrected.consent_recorded
     details = reveal(handling.LEAD, corrected, corrections.CORRECTED)
@@ -217,7 +200,7 @@ def test_the_victim_applying_after_all_leaves_no_one_recorded_as_applying_for_th
         None,
         None,
     ]
-    basis = _last(session, "trigger.correct").basis
+    basis = _last(demo_session, "trigger.correct").basis
     assert basis.startswith(
         "fields on_behalf, consent_recorded, applicant_contact, applicant_name, consent_note, "
         "victim_email"
@@ -246,29 +229,33 @@ def sent_online(session: Session) -> TriggerApplication:
     return online
 
 
-def test_an_application_sent_online_stays_online_and_no_other_becomes_one(demo, session) -> None:
-    online = sent_online(session)
-    lead = _lead(demo, session)
+def test_an_application_sent_online_stays_online_and_no_other_becomes_one(
+    demo_hub, demo_session
+) -> None:
+    online = sent_online(demo_session)
+    lead = _lead(demo_hub, demo_session)
     form = lead.get(f"/trigger/{online.id}/correct").get_data(as_text=True)
     assert 'value="online"' in form
     assert 'name="channel" type="radio" value="phone"' not in form
     assert 'value="phone"' not in form
     refused = _correct(lead, online, channel="phone")
     assert refused.status_code == 400
-    assert _now(session, online).channel is TriggerChannel.ONLINE
+    assert _now(demo_session, online).channel is TriggerChannel.ONLINE
 
-    phoned = _applied(session)
+    phoned = _applied(demo_session)
     refused = _correct(lead, phoned, channel="online")
     assert refused.status_code == 400
     assert 'href="#channel' in refused.get_data(as_text=True)
-    assert _now(session, phoned).channel is TriggerChannel.PHONE
+    assert _now(demo_session, phoned).channel is TriggerChannel.PHONE
 
 
-def test_a_form_opened_before_these_could_be_corrected_keeps_who_applied(demo, session) -> None:
+def test_a_form_opened_before_these_could_be_corrected_keeps_who_applied(
+    demo_hub, demo_session
+) -> None:
     """A form sent without the new fields (opened before they were on it) corrects what
     it holds and keeps how it came, who applied and the consent as recorded."""
-    application = _for_a_victim(session, victim_email=RIGHT)
-    lead = _lead(demo, session)
+    application = _for_a_victim(demo_session, victim_email=RIGHT)
+    lead = _lead(demo_hub, demo_session)
     sent = {
         k: v
         for k, v in _form(lead, application).items()
@@ -278,18 +265,18 @@ def test_a_form_opened_before_these_could_be_corrected_keeps_who_applied(demo, s
         f"/trigger/{application.id}/correct", data={**sent, "victim_phone": "07700 900123"}
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    kept = _now(session, application)
+    kept = _now(demo_session, application)
     assert (kept.channel, kept.on_behalf, kept.consent_recorded) == (
         TriggerChannel.PHONE,
         OnBehalf.FAMILY,
         True,
     )
-    assert _last(session, "trigger.correct").basis == "fields victim_phone"
+    assert _last(demo_session, "trigger.correct").basis == "fields victim_phone"
 
 
-def test_another_agencys_manager_may_not_correct_who_applied(demo, session) -> None:
-    application = _applied(session)
-    police = demo_client(demo, demo_user(session, "northshire-police", Role.MANAGER))
+def test_another_agencys_manager_may_not_correct_who_applied(demo_hub, demo_session) -> None:
+    application = _applied(demo_session)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
     response = police.post(
         f"/trigger/{application.id}/correct",
         data={
@@ -300,6 +287,6 @@ def test_another_agencys_manager_may_not_correct_who_applied(demo, session) -> N
         },
     )
     assert response.status_code == 403
-    assert _last(session, "trigger.correct").outcome == "refused"
-    unchanged = _now(session, application)
+    assert _last(demo_session, "trigger.correct").outcome == "refused"
+    unchanged = _now(demo_session, application)
     assert (unchanged.on_behalf, unchanged.channel) == (None, TriggerChannel.PHONE)

@@ -11,12 +11,9 @@ Before, who suffered it stayed as first recorded, and then the date of birth did
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy.orm import Session
 
 from sharing.access.reveal import reveal
@@ -26,22 +23,9 @@ from sharing.models import TriggerApplication
 from sharing.trigger import applications, handling
 from sharing.vocabulary import Role, VictimKind
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user
+from tests.fixtures.demo import demo_actor, demo_client, demo_user
 from tests.hub.test_trigger_corrections import LEAD, _applied, _form, _last, _lead
 from tests.sharing.trigger.test_complaints import PROCEDURE
-
-
-@pytest.fixture(scope="module")
-def demo(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = demo_copy(demo_files, tmp_path_factory.mktemp("trigger-who-suffered"))
-    yield app
-    app.extensions["hub.engine"].dispose()
-
-
-@pytest.fixture
-def session(demo: Flask) -> Iterator[Session]:
-    with demo.extensions["hub.sessions"]() as found:
-        yield found
 
 
 def _now(session: Session, application: TriggerApplication) -> TriggerApplication:
@@ -68,16 +52,16 @@ def _found_by(session: Session, application: TriggerApplication, surname: str, b
 
 @pytest.mark.parametrize("kind", ["business", "community_group"])
 def test_a_business_or_group_recorded_as_a_person_is_corrected_without_a_date_of_birth(
-    demo, session, kind
+    demo_hub, demo_session, kind
 ) -> None:
-    application = _applied(session)
+    application = _applied(demo_session)
     details = reveal(handling.LEAD, application, handling.DETAILS)
     surname = details["victim_family_name"]
     born = date.fromisoformat(details["victim_date_of_birth"])
-    counted = _advice(session, application)
+    counted = _advice(demo_session, application)
     assert counted  # the repeat victim's complaints are found, by surname and date of birth
-    assert _found_by(session, application, surname, born)
-    lead = _lead(demo, session)
+    assert _found_by(demo_session, application, surname, born)
+    lead = _lead(demo_hub, demo_session)
     form = _form(lead, application)
     assert form["victim_kind"] == "person"  # filled as recorded
     assert form["victim_date_of_birth-year"] == str(born.year)
@@ -85,18 +69,18 @@ def test_a_business_or_group_recorded_as_a_person_is_corrected_without_a_date_of
     response = lead.post(f"/trigger/{application.id}/correct", data={**form, "victim_kind": kind})
 
     assert response.status_code == 302, response.get_data(as_text=True)
-    corrected = _now(session, application)
+    corrected = _now(demo_session, application)
     assert corrected.victim_kind is VictimKind.of(kind)
     kept = reveal(handling.LEAD, corrected, handling.DETAILS)
     assert kept["victim_date_of_birth"] is None
     assert kept["victim_family_name"] == surname  # the rest as it was
-    entry = _last(session, "trigger.correct")
+    entry = _last(demo_session, "trigger.correct")
     assert entry.basis == "fields victim_kind; removed victim_date_of_birth"
     assert str(born.year) not in entry.basis
     # Nothing finds it by the date of birth any more: not the threshold check, which
     # searched by surname and date of birth, nor the DPO's search.
-    assert _advice(session, corrected) != counted
-    assert not _found_by(session, corrected, surname, born)
+    assert _advice(demo_session, corrected) != counted
+    assert not _found_by(demo_session, corrected, surname, born)
     page = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
     assert (
         "A business or community group has no date of birth, so this was removed: the "
@@ -112,13 +96,13 @@ def test_a_business_or_group_recorded_as_a_person_is_corrected_without_a_date_of
     assert _form(lead, application)["victim_date_of_birth-year"] == ""
 
 
-def test_a_date_of_birth_sent_for_a_business_is_not_kept(demo, session) -> None:
+def test_a_date_of_birth_sent_for_a_business_is_not_kept(demo_hub, demo_session) -> None:
     """A form sent with a date of birth for a business (the field filled, as the form
     comes) keeps none: it is removed, not refused."""
-    application = _applied(session)
+    application = _applied(demo_session)
     application.victim_kind = VictimKind.BUSINESS  # recorded so, with a date of birth
-    session.commit()
-    lead = _lead(demo, session)
+    demo_session.commit()
+    lead = _lead(demo_hub, demo_session)
 
     response = lead.post(
         f"/trigger/{application.id}/correct",
@@ -130,15 +114,17 @@ def test_a_date_of_birth_sent_for_a_business_is_not_kept(demo, session) -> None:
     )
 
     assert response.status_code == 302, response.get_data(as_text=True)
-    corrected = _now(session, application)
+    corrected = _now(demo_session, application)
     assert reveal(handling.LEAD, corrected, handling.DETAILS)["victim_date_of_birth"] is None
-    entry = _last(session, "trigger.correct")
+    entry = _last(demo_session, "trigger.correct")
     assert entry.basis == "fields victim_phone; removed victim_date_of_birth"
 
 
-def test_a_persons_date_of_birth_left_empty_is_a_correction_like_any_other(demo, session) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
+def test_a_persons_date_of_birth_left_empty_is_a_correction_like_any_other(
+    demo_hub, demo_session
+) -> None:
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
     form = {
         **_form(lead, application),
         "victim_date_of_birth-day": "",
@@ -149,7 +135,7 @@ def test_a_persons_date_of_birth_left_empty_is_a_correction_like_any_other(demo,
     response = lead.post(f"/trigger/{application.id}/correct", data=form)
 
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert _last(session, "trigger.correct").basis == "fields victim_date_of_birth"
+    assert _last(demo_session, "trigger.correct").basis == "fields victim_date_of_birth"
     page = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
     assert "no date of birth, so this was removed" not in page
     history = page[page.index('id="history"') :][:1500]
@@ -157,10 +143,10 @@ def test_a_persons_date_of_birth_left_empty_is_a_correction_like_any_other(demo,
 
 
 def test_who_suffered_it_not_one_of_the_three_is_refused_at_its_field_and_recorded(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
 
     for sent in ("household", ""):
         refused = lead.post(
@@ -169,16 +155,18 @@ def test_who_suffered_it_not_one_of_the_three_is_refused_at_its_field_and_record
         )
         assert refused.status_code == 400
         assert 'href="#victim_kind' in refused.get_data(as_text=True)
-        entry = _last(session, "trigger.correct")
+        entry = _last(demo_session, "trigger.correct")
         assert (entry.outcome, entry.basis) == ("refused", "refused input: victim_kind")
-    assert _now(session, application).victim_kind is VictimKind.PERSON
+    assert _now(demo_session, application).victim_kind is VictimKind.PERSON
 
 
-def test_a_form_opened_before_it_could_be_corrected_keeps_who_suffered_it(demo, session) -> None:
-    application = _applied(session)
+def test_a_form_opened_before_it_could_be_corrected_keeps_who_suffered_it(
+    demo_hub, demo_session
+) -> None:
+    application = _applied(demo_session)
     application.victim_kind = VictimKind.COMMUNITY_GROUP  # as if recorded so
-    session.commit()
-    lead = _lead(demo, session)
+    demo_session.commit()
+    lead = _lead(demo_hub, demo_session)
     sent = {k: v for k, v in _form(lead, application).items() if k != "victim_kind"}
 
     response = lead.post(
@@ -186,16 +174,16 @@ def test_a_form_opened_before_it_could_be_corrected_keeps_who_suffered_it(demo, 
     )
 
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert _now(session, application).victim_kind is VictimKind.COMMUNITY_GROUP
+    assert _now(demo_session, application).victim_kind is VictimKind.COMMUNITY_GROUP
     # A group has no date of birth: the one recorded with it goes.
-    assert _last(session, "trigger.correct").basis == (
+    assert _last(demo_session, "trigger.correct").basis == (
         "fields victim_phone; removed victim_date_of_birth"
     )
 
 
-def test_another_agencys_manager_may_not_correct_who_suffered_it(demo, session) -> None:
-    application = _applied(session)
-    police = demo_client(demo, demo_user(session, "northshire-police", Role.MANAGER))
+def test_another_agencys_manager_may_not_correct_who_suffered_it(demo_hub, demo_session) -> None:
+    application = _applied(demo_session)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
 
     response = police.post(
         f"/trigger/{application.id}/correct",
@@ -203,5 +191,5 @@ def test_another_agencys_manager_may_not_correct_who_suffered_it(demo, session) 
     )
 
     assert response.status_code == 403
-    assert _last(session, "trigger.correct").outcome == "refused"
-    assert _now(session, application).victim_kind is VictimKind.PERSON
+    assert _last(demo_session, "trigger.correct").outcome == "refused"
+    assert _now(demo_session, application).victim_kind is VictimKind.PERSON

@@ -9,8 +9,6 @@ nor anyone once the applicant has their answer."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -24,26 +22,13 @@ from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
 from sharing.trigger import applications, closing, input_checks, letters
 from sharing.vocabulary import LetterKind, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user
+from tests.fixtures.demo import demo_actor, demo_client, demo_user
 from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
 
 LEAD = "northshire-csp"
 WRONG = "robin.victim@exmaple.org"
 RIGHT = "robin.victim@example.org"
 _OPENED = re.compile(r'name="opened" value="([0-9a-f]{32})"')
-
-
-@pytest.fixture(scope="module")
-def demo(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = demo_copy(demo_files, tmp_path_factory.mktemp("trigger-corrections"))
-    yield app
-    app.extensions["hub.engine"].dispose()
-
-
-@pytest.fixture
-def session(demo: Flask) -> Iterator[Session]:
-    with demo.extensions["hub.sessions"]() as found:
-        yield found
 
 
 def _applied(session: Session, **given: str) -> TriggerApplication:
@@ -107,13 +92,13 @@ def _letter(session: Session, application: TriggerApplication) -> TriggerLetter:
 
 
 def test_the_lead_corrects_a_mistyped_e_mail_and_the_letters_go_to_the_right_one(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _applied(session)
-    refused = _letter(session, application)
+    application = _applied(demo_session)
+    refused = _letter(demo_session, application)
     refused.attempts, refused.failed_why = 5, "refused by the mail server"  # bounced for good
-    session.commit()
-    lead = _lead(demo, session)
+    demo_session.commit()
+    lead = _lead(demo_hub, demo_session)
     page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
     assert "Correct the application&#39;s details" in page or "Correct the application's" in page
     sent = _form(lead, application)
@@ -124,50 +109,52 @@ def test_the_lead_corrects_a_mistyped_e_mail_and_the_letters_go_to_the_right_one
     page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
     assert RIGHT in page
     assert WRONG not in page
-    session.expire_all()
+    demo_session.expire_all()
     assert RIGHT.encode() not in application.victim_email  # sealed
-    entry = _last(session, "trigger.correct")
+    entry = _last(demo_session, "trigger.correct")
     assert entry.outcome == "allowed"
     assert entry.basis == "fields victim_email; letters to go again 1"
     assert "example" not in entry.basis
     # The letter refused at the wrong address goes again, to the corrected one.
-    letter = _letter(session, application)
+    letter = _letter(demo_session, application)
     assert letter.sent_at is None
     assert letter.attempts == 0
-    assert letter in letters.pending(session)
-    wording = demo.extensions["hub.letters"].trigger
+    assert letter in letters.pending(demo_session)
+    wording = demo_hub.extensions["hub.letters"].trigger
     composed = letters.compose(
-        session, application, LetterKind.ACKNOWLEDGEMENT, PROCEDURE, wording, actor=None
+        demo_session, application, LetterKind.ACKNOWLEDGEMENT, PROCEDURE, wording, actor=None
     )
     assert composed.email == RIGHT
-    session.rollback()
+    demo_session.rollback()
 
 
-def test_an_address_given_later_gets_the_letters_an_applicant_had_none_of(demo, session) -> None:
-    application = _applied(session, victim_email="", victim_address="Flat 2, 7 Test Row")
-    assert _letter(session, application) is None
-    lead = _lead(demo, session)
+def test_an_address_given_later_gets_the_letters_an_applicant_had_none_of(
+    demo_hub, demo_session
+) -> None:
+    application = _applied(demo_session, victim_email="", victim_address="Flat 2, 7 Test Row")
+    assert _letter(demo_session, application) is None
+    lead = _lead(demo_hub, demo_session)
     sent = _form(lead, application)
     response = lead.post(
         f"/trigger/{application.id}/correct",
         data={**sent, "victim_email": RIGHT, "victim_address": "Flat 3, 7 Test Row"},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert _letter(session, application) is not None  # the acknowledgement goes now
-    assert _last(session, "trigger.correct").basis == (
+    assert _letter(demo_session, application) is not None  # the acknowledgement goes now
+    assert _last(demo_session, "trigger.correct").basis == (
         "fields victim_address, victim_email; letters to go again 1"
     )
 
 
-def test_saving_the_form_unchanged_records_nothing(demo, session) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
-    before = _last(session, "trigger.correct")
+def test_saving_the_form_unchanged_records_nothing(demo_hub, demo_session) -> None:
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
+    before = _last(demo_session, "trigger.correct")
     response = lead.post(f"/trigger/{application.id}/correct", data=_form(lead, application))
     assert response.status_code == 302
     page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
     assert "Nothing was changed" in page
-    after = _last(session, "trigger.correct")
+    after = _last(demo_session, "trigger.correct")
     assert (after.seq if after else None) == (before.seq if before else None)
 
 
@@ -187,10 +174,10 @@ def test_saving_the_form_unchanged_records_nothing(demo, session) -> None:
     ],
 )
 def test_a_bad_correction_is_refused_at_its_field_and_changes_nothing(
-    demo, session, changes, field, message
+    demo_hub, demo_session, changes, field, message
 ) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
     sealed = application.victim_email
     response = lead.post(
         f"/trigger/{application.id}/correct", data={**_form(lead, application), **changes}
@@ -200,18 +187,20 @@ def test_a_bad_correction_is_refused_at_its_field_and_changes_nothing(
     summary = page[page.find("govuk-error-summary") :][:1500]
     assert message in page, summary
     assert f'href="#{field}' in page
-    session.expire_all()
+    demo_session.expire_all()
     assert application.victim_email == sealed
     if field != "received_on":  # a date in the future is the form's own check too
-        assert _last(session, "trigger.correct").basis == f"refused input: {field}"
+        assert _last(demo_session, "trigger.correct").basis == f"refused input: {field}"
 
 
 def test_a_form_opened_before_a_colleague_corrected_it_is_refused_and_shown_again(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _applied(session)
-    lead = _lead(demo, session)
-    manager = _lead(demo, session, Role.MANAGER)  # a manager of the lead agency may act as lead
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
+    manager = _lead(
+        demo_hub, demo_session, Role.MANAGER
+    )  # a manager of the lead agency may act as lead
     stale = _form(lead, application)
     first = manager.post(
         f"/trigger/{application.id}/correct",
@@ -223,19 +212,19 @@ def test_a_form_opened_before_a_colleague_corrected_it_is_refused_and_shown_agai
     )
     assert response.status_code == 400
     assert "Someone changed this after you opened it" in response.get_data(as_text=True)
-    assert _last(session, "trigger.correct").basis == "refused input: changed meanwhile"
+    assert _last(demo_session, "trigger.correct").basis == "refused input: changed meanwhile"
     page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
     assert WRONG in page  # nothing saved
 
 
-def test_after_the_answer_or_closing_nothing_can_be_corrected(demo, session) -> None:
-    lead_actor = demo_actor(session, LEAD, Role.TRIGGER_LEAD)
-    application = _applied(session)
-    lead = _lead(demo, session)
+def test_after_the_answer_or_closing_nothing_can_be_corrected(demo_hub, demo_session) -> None:
+    lead_actor = demo_actor(demo_session, LEAD, Role.TRIGGER_LEAD)
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
     sent = _form(lead, application)
     # Decided met: still under review, so the details may be corrected, the date received not.
-    applications.decide(session, lead_actor, PROCEDURE, application.id, "discretion", "Fear")
-    session.commit()
+    applications.decide(demo_session, lead_actor, PROCEDURE, application.id, "discretion", "Fear")
+    demo_session.commit()
     sent = _form(lead, application)
     assert "received_on-day" not in sent
     wrong_day = {"received_on-day": "1", "received_on-month": "1", "received_on-year": "2025"}
@@ -243,9 +232,9 @@ def test_after_the_answer_or_closing_nothing_can_be_corrected(demo, session) -> 
     assert response.status_code == 400
     assert "can no longer be corrected" in response.get_data(as_text=True)
 
-    not_met = _applied(session)
-    applications.decide(session, lead_actor, PROCEDURE, not_met.id, "not_met", "Not enough")
-    session.commit()
+    not_met = _applied(demo_session)
+    applications.decide(demo_session, lead_actor, PROCEDURE, not_met.id, "not_met", "Not enough")
+    demo_session.commit()
     page = lead.get(f"/trigger/{not_met.id}").get_data(as_text=True)
     assert "Correct the application" not in page
     refused = lead.get(f"/trigger/{not_met.id}/correct")
@@ -253,40 +242,42 @@ def test_after_the_answer_or_closing_nothing_can_be_corrected(demo, session) -> 
     assert "can no longer be corrected" in refused.get_data(as_text=True)
     response = lead.post(f"/trigger/{not_met.id}/correct", data={**sent, "victim_email": RIGHT})
     assert response.status_code == 400
-    assert _last(session, "trigger.correct").outcome == "refused"
-    session.expire_all()
+    assert _last(demo_session, "trigger.correct").outcome == "refused"
+    demo_session.expire_all()
     assert RIGHT.encode() not in (not_met.victim_email or b"")
 
-    withdrawn = _applied(session)
+    withdrawn = _applied(demo_session)
     closing.record_withdrawal(
-        session, lead_actor, PROCEDURE, withdrawn.id, clock.today(), "The victim phoned"
+        demo_session, lead_actor, PROCEDURE, withdrawn.id, clock.today(), "The victim phoned"
     )
-    session.commit()
+    demo_session.commit()
     refused = lead.get(f"/trigger/{withdrawn.id}/correct")
     assert refused.status_code == 400
     assert "its details can no longer be corrected" in refused.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("agency", ["northshire-police", "northshire-homes"])
-def test_another_agencys_manager_may_not_correct_it_and_is_recorded(demo, session, agency) -> None:
-    application = _applied(session)
-    other = demo_client(demo, demo_user(session, agency, Role.MANAGER))
+def test_another_agencys_manager_may_not_correct_it_and_is_recorded(
+    demo_hub, demo_session, agency
+) -> None:
+    application = _applied(demo_session)
+    other = demo_client(demo_hub, demo_user(demo_session, agency, Role.MANAGER))
     path = f"/trigger/{application.id}/correct"
     assert other.get(path).status_code == 403
-    refused = _last(session, "trigger.correct")
+    refused = _last(demo_session, "trigger.correct")
     assert refused.outcome == "refused"
     assert refused.object_id == str(application.id)
     assert other.post(path, data={"victim_email": RIGHT}).status_code in (400, 403)
-    session.expire_all()
+    demo_session.expire_all()
     assert RIGHT.encode() not in application.victim_email
 
 
-def test_a_case_officer_of_the_lead_agency_may_not_correct_it(demo, session) -> None:
-    application = _applied(session)
-    officer = demo_client(demo, demo_user(session, LEAD, Role.CASE_OFFICER))
+def test_a_case_officer_of_the_lead_agency_may_not_correct_it(demo_hub, demo_session) -> None:
+    application = _applied(demo_session)
+    officer = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.CASE_OFFICER))
     assert officer.get(f"/trigger/{application.id}/correct").status_code == 403
     assert (
-        demo_client(demo, demo_user(session, LEAD, Role.TRIGGER_LEAD))
+        demo_client(demo_hub, demo_user(demo_session, LEAD, Role.TRIGGER_LEAD))
         .get("/trigger/999999/correct")
         .status_code
         == 404

@@ -8,12 +8,9 @@ but the log still shows it, and the published figures are exactly as they were."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,25 +24,12 @@ from sharing.trigger import applications, figures, input_checks, retention
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.cli import hub
-from tests.fixtures.demo import demo_actor, demo_client, demo_copy, demo_user
+from tests.fixtures.demo import demo_actor, demo_client, demo_user
 from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
 
 LEAD = "northshire-csp"
 PROBLEM = "Eggs and stones thrown at the windows most nights since the spring"
 EMAIL = "victim.erasure@example.org"
-
-
-@pytest.fixture(scope="module")
-def demo(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = demo_copy(demo_files, tmp_path_factory.mktemp("trigger-erasure"))
-    yield app
-    app.extensions["hub.engine"].dispose()
-
-
-@pytest.fixture
-def session(demo: Flask) -> Iterator[Session]:
-    with demo.extensions["hub.sessions"]() as found:
-        yield found
 
 
 def _not_met(session: Session, days_ago: int) -> TriggerApplication:
@@ -88,10 +72,12 @@ def _last(session: Session, action: str) -> AuditEntry:
     ).first()
 
 
-def test_only_the_leads_managers_erase_an_application_once_it_is_concluded(demo, session) -> None:
-    concluded = _not_met(session, days_ago=60)
-    waiting = _not_met(session, days_ago=0)  # the applicant may still appeal
-    manager = demo_client(demo, demo_user(session, LEAD, Role.MANAGER))
+def test_only_the_leads_managers_erase_an_application_once_it_is_concluded(
+    demo_hub, demo_session
+) -> None:
+    concluded = _not_met(demo_session, days_ago=60)
+    waiting = _not_met(demo_session, days_ago=0)  # the applicant may still appeal
+    manager = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.MANAGER))
 
     # Not concluded: nothing offered, and erasing is refused saying why.
     page = manager.get(f"/trigger/{waiting.id}").get_data(as_text=True)
@@ -102,9 +88,9 @@ def test_only_the_leads_managers_erase_an_application_once_it_is_concluded(demo,
     response = _post(manager, path, path, reference=waiting.reference)
     assert response.status_code == 400
     assert retention.NOT_CONCLUDED in response.get_data(as_text=True)
-    session.expire_all()
+    demo_session.expire_all()
     assert waiting.erased_at is None
-    refused = _last(session, "trigger.erase")
+    refused = _last(demo_session, "trigger.erase")
     assert (refused.outcome, refused.basis) == ("refused", "refused input: reference")
 
     # Concluded: offered to the manager, with the day it would be erased anyway.
@@ -117,30 +103,30 @@ def test_only_the_leads_managers_erase_an_application_once_it_is_concluded(demo,
 
     path = f"/trigger/{concluded.id}/erase"
     # A case officer of the lead: the Community Trigger is not theirs (recorded).
-    officer = demo_client(demo, demo_user(session, LEAD, Role.CASE_OFFICER))
+    officer = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.CASE_OFFICER))
     assert officer.get(path).status_code == 403
     assert (
-        _last(session, "page.refused").actor_user_id
-        == demo_user(session, LEAD, Role.CASE_OFFICER).id
+        _last(demo_session, "page.refused").actor_user_id
+        == demo_user(demo_session, LEAD, Role.CASE_OFFICER).id
     )
     # A Community Trigger lead who is not a manager: refused, and recorded.
-    trigger_lead = demo_user(session, LEAD, Role.TRIGGER_LEAD)
+    trigger_lead = demo_user(demo_session, LEAD, Role.TRIGGER_LEAD)
     assert Role.MANAGER not in trigger_lead.roles
-    lead_client = demo_client(demo, trigger_lead)
+    lead_client = demo_client(demo_hub, trigger_lead)
     assert "Erase this application" not in lead_client.get(f"/trigger/{concluded.id}").get_data(
         as_text=True
     )
     assert lead_client.get(path).status_code == 403
-    refused = _last(session, "trigger.erase")
+    refused = _last(demo_session, "trigger.erase")
     assert (refused.outcome, refused.actor_user_id) == ("refused", trigger_lead.id)
     # Another agency's manager: refused as on every page of the lead's applications.
-    police = demo_client(demo, demo_user(session, "northshire-police", Role.MANAGER))
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
     assert police.get(f"/trigger/{concluded.id}").status_code == 403
     assert police.get(path).status_code == 403
-    assert _last(session, "trigger.erase").outcome == "refused"
+    assert _last(demo_session, "trigger.erase").outcome == "refused"
     # An application that does not exist.
     assert manager.get("/trigger/999999/erase").status_code == 404
-    session.expire_all()
+    demo_session.expire_all()
     assert concluded.erased_at is None
 
     # The manager types the reference to confirm.
@@ -149,9 +135,9 @@ def test_only_the_leads_managers_erase_an_application_once_it_is_concluded(demo,
     assert f"Type the reference {concluded.reference} exactly" in response.get_data(as_text=True)
     response = _post(manager, path, path, reference=concluded.reference.lower())
     assert response.status_code == 302, response.get_data(as_text=True)
-    session.expire_all()
+    demo_session.expire_all()
     assert concluded.erased_at is not None
-    entry = _last(session, "trigger.erase")
+    entry = _last(demo_session, "trigger.erase")
     assert (entry.outcome, entry.basis) == ("allowed", "data key destroyed: erasure request")
     assert entry.object_id == str(concluded.id)
     # Erasing again is not offered.
@@ -160,18 +146,20 @@ def test_only_the_leads_managers_erase_an_application_once_it_is_concluded(demo,
     assert "Erase application</button>" not in page
 
 
-def test_an_erasure_request_waits_until_the_recommendations_are_done(demo, session) -> None:
+def test_an_erasure_request_waits_until_the_recommendations_are_done(
+    demo_hub, demo_session
+) -> None:
     # The demo's application reviewed 40 working days ago, its appeal not upheld: concluded,
     # with one recommendation still open.
     application = next(
         a
-        for a in session.scalars(
+        for a in demo_session.scalars(
             select(TriggerApplication).where(TriggerApplication.appeal_decision.is_not(None))
         )
         if any(r.completed_on is None for r in a.recommendations)
     )
     assert retention.told_on(application, PROCEDURE, clock.today()) is not None
-    manager = demo_client(demo, demo_user(session, LEAD, Role.MANAGER))
+    manager = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.MANAGER))
     waits = "1 of its recommendations is still open"
 
     page = manager.get(f"/trigger/{application.id}").get_data(as_text=True)
@@ -182,9 +170,9 @@ def test_an_erasure_request_waits_until_the_recommendations_are_done(demo, sessi
     response = _post(manager, path, path, reference=application.reference)
     assert response.status_code == 400
     assert waits in response.get_data(as_text=True)
-    session.expire_all()
+    demo_session.expire_all()
     assert application.erased_at is None
-    refused = _last(session, "trigger.erase")
+    refused = _last(demo_session, "trigger.erase")
     assert (refused.outcome, refused.basis) == ("refused", "refused input: reference")
 
 
@@ -199,31 +187,31 @@ def _figures(client: FlaskClient, month: str) -> tuple[str, str]:
 
 
 def test_an_erased_application_keeps_what_the_figures_count_and_refuses_every_act(
-    demo, session
+    demo_hub, demo_session
 ) -> None:
-    application = _not_met(session, days_ago=60)
-    letter = session.scalar(
+    application = _not_met(demo_session, days_ago=60)
+    letter = demo_session.scalar(
         select(TriggerLetter).where(TriggerLetter.application_id == application.id)
     )
     assert letter is not None  # the e-mail the page queued, not sent yet
-    manager = demo_client(demo, demo_user(session, LEAD, Role.MANAGER))
+    manager = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.MANAGER))
     month = f"{application.received_on:%Y-%m}"
     before = _figures(manager, month)
     counts = {c.agency_id: c.complaints for c in application.counts}
     assert counts, "the relevant bodies held complaints"
-    victim, _ = _repeat_victim(session)
+    victim, _ = _repeat_victim(demo_session)
     query = SearchQuery(
         kind="surname_dob", surname=victim.family_name, date_of_birth=victim.date_of_birth
     )
-    dpo = demo_actor(session, LEAD, Role.DPO)
-    found = sar.find_applications(session, dpo, query).applications
+    dpo = demo_actor(demo_session, LEAD, Role.DPO)
+    found = sar.find_applications(demo_session, dpo, query).applications
     assert application.id in {c.application_id for c in found}
-    session.commit()
+    demo_session.commit()
 
     retention.erase_application(
-        session, demo_actor(session, LEAD, Role.MANAGER), PROCEDURE, application.id
+        demo_session, demo_actor(demo_session, LEAD, Role.MANAGER), PROCEDURE, application.id
     )
-    session.commit()
+    demo_session.commit()
     erased_on = clock.today()
 
     # The page: what stays, and the day, never the personal data.
@@ -276,17 +264,17 @@ def test_an_erased_application_keeps_what_the_figures_count_and_refuses_every_ac
         assert response.status_code == 400, (path, text)
         assert f"was erased on {erased_on.day} {erased_on:%B %Y}" in text, path
         assert message in text, path
-    assert _last(session, "trigger.appeal_decide").basis == "refused input: erased"
+    assert _last(demo_session, "trigger.appeal_decide").basis == "refused input: erased"
     for path in (f"{page_path}/letters/threshold", f"{page_path}/letters/threshold.pdf"):
         response = manager.get(path)
         assert response.status_code == 410, path
         assert "its letters can no longer be made or sent" in response.get_data(as_text=True)
-    session.expire_all()
+    demo_session.expire_all()
     assert application.decision.value == "not_met"
     assert application.appeal_received_on is None
 
     # The e-mail waiting is given up, never sent.
-    session.refresh(letter)
+    demo_session.refresh(letter)
     assert (letter.sent_at, letter.failed_why) == (None, retention.LETTERS_GIVEN_UP)
 
     # The figures are exactly as they were, and so are the counts they come from.
@@ -295,9 +283,9 @@ def test_an_erased_application_keeps_what_the_figures_count_and_refuses_every_ac
     assert figures.period_from(month, clock.today()).holds(application.received_on)
 
     # The DPO's search no longer finds it; their log still shows every entry about it.
-    found = sar.find_applications(session, dpo, query).applications
+    found = sar.find_applications(demo_session, dpo, query).applications
     assert application.id not in {c.application_id for c in found}
-    log = trail.search_log(session, dpo, trail.LogFilters())
+    log = trail.search_log(demo_session, dpo, trail.LogFilters())
     about = {
         row.action
         for row in log.rows
@@ -306,14 +294,14 @@ def test_an_erased_application_keeps_what_the_figures_count_and_refuses_every_ac
     expected = (acts.Action.TRIGGER_RECORD, acts.Action.TRIGGER_DECIDE, acts.Action.TRIGGER_ERASE)
     assert {action.label for action in expected} <= about
     # Their report of it opens, its details shown as erased.
-    session.commit()
-    report = demo_client(demo, demo_user(session, LEAD, Role.DPO)).get(
+    demo_session.commit()
+    report = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.DPO)).get(
         f"/audit/subject-access/application/{application.id}"
     )
     assert report.status_code == 200
     assert PROBLEM not in report.get_data(as_text=True)
     assert "Erased" in report.get_data(as_text=True)
-    session.commit()
+    demo_session.commit()
 
 
 def test_the_sweep_command_erases_past_retention_and_prints_counts_only(

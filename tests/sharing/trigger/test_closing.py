@@ -8,12 +8,9 @@ not at all; the partnership's figures show the same four totals."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,7 +31,7 @@ from sharing.trigger import (
     review,
 )
 from sharing.vocabulary import LetterKind, NoticeKind, Role, ThresholdDecision
-from tests.fixtures.demo import demo_actor, demo_copy
+from tests.fixtures.demo import demo_actor
 from tests.sharing.trigger.test_complaints import PROCEDURE, _repeat_victim
 from tests.sharing.trigger.test_figures import _application
 
@@ -42,19 +39,6 @@ NOTE = "Mrs Quennell phoned: the family upstairs moved out last week"
 EMAIL = "closing.victim@example.org"
 #: After the figures' year below.
 TODAY = date(2026, 12, 2)
-
-
-@pytest.fixture(scope="module")
-def hub(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = demo_copy(demo_files, tmp_path_factory.mktemp("trigger-closing"))
-    yield app
-    app.extensions["hub.engine"].dispose()
-
-
-@pytest.fixture
-def session(hub: Flask) -> Iterator[Session]:
-    with hub.extensions["hub.sessions"]() as found:
-        yield found
 
 
 def _lead(session: Session):
@@ -116,33 +100,33 @@ def _last_entry(session: Session, action: str) -> AuditEntry:
     ).first()
 
 
-def test_a_withdrawn_application_leaves_the_work_and_nothing_more_goes_for_it(session) -> None:
-    application = _applied(session)
-    asked = review.ask_holders(session, _lead(session), PROCEDURE, application.id)
-    session.commit()
-    waiting = len(_waiting_notices(session, application))
+def test_a_withdrawn_application_leaves_the_work_and_nothing_more_goes_for_it(demo_session) -> None:
+    application = _applied(demo_session)
+    asked = review.ask_holders(demo_session, _lead(demo_session), PROCEDURE, application.id)
+    demo_session.commit()
+    waiting = len(_waiting_notices(demo_session, application))
     assert asked
     assert waiting
-    assert letters.pending(session)
-    open_before = listing.waiting(session, _lead(session), PROCEDURE).open
+    assert letters.pending(demo_session)
+    open_before = listing.waiting(demo_session, _lead(demo_session), PROCEDURE).open
 
-    _withdraw(session, application)
-    session.commit()
+    _withdraw(demo_session, application)
+    demo_session.commit()
 
     assert application.withdrawn_on == clock.today()
     assert handling.closure(application) == "withdrawn by the applicant"
     assert deadlines.next_clock(application, PROCEDURE, clock.today()) is None
-    assert listing.waiting(session, _lead(session), PROCEDURE).open == open_before - 1
+    assert listing.waiting(demo_session, _lead(demo_session), PROCEDURE).open == open_before - 1
     # The acknowledgement waiting to be e-mailed is given up; the agencies' notices dropped.
-    letter = session.scalar(
+    letter = demo_session.scalar(
         select(TriggerLetter).where(TriggerLetter.application_id == application.id)
     )
     assert letter.failed_why == closing.LETTERS_GIVEN_UP
-    assert letter not in letters.pending(session)
-    assert _waiting_notices(session, application) == []
+    assert letter not in letters.pending(demo_session)
+    assert _waiting_notices(demo_session, application) == []
     # The note is sealed: its words are nowhere in the row or the log.
     assert NOTE.encode() not in application.withdrawal_note
-    entry = _last_entry(session, "trigger.withdraw")
+    entry = _last_entry(demo_session, "trigger.withdraw")
     assert (entry.outcome, entry.object_id) == ("allowed", str(application.id))
     assert entry.basis == (
         "withdrawn by the applicant before the threshold decision; "
@@ -150,31 +134,31 @@ def test_a_withdrawn_application_leaves_the_work_and_nothing_more_goes_for_it(se
     )
 
 
-def test_every_step_on_a_closed_application_is_refused_saying_why(session) -> None:
-    application = _applied(session)
-    _withdraw(session, application)
-    session.commit()
-    lead = _lead(session)
+def test_every_step_on_a_closed_application_is_refused_saying_why(demo_session) -> None:
+    application = _applied(demo_session)
+    _withdraw(demo_session, application)
+    demo_session.commit()
+    lead = _lead(demo_session)
     steps = [
-        lambda: applications.decide(session, lead, PROCEDURE, application.id, "met", "Yes"),
-        lambda: review.ask_holders(session, lead, PROCEDURE, application.id),
-        lambda: review.convene(session, lead, PROCEDURE, application.id, None),
-        lambda: _withdraw(session, application),
+        lambda: applications.decide(demo_session, lead, PROCEDURE, application.id, "met", "Yes"),
+        lambda: review.ask_holders(demo_session, lead, PROCEDURE, application.id),
+        lambda: review.convene(demo_session, lead, PROCEDURE, application.id, None),
+        lambda: _withdraw(demo_session, application),
     ]
     for step in steps:
         with pytest.raises(InputError) as refused:
             step()
         assert refused.value.field == handling.ALREADY_DONE
         assert f"Application {application.reference} was closed on" in refused.value.message
-        session.rollback()
+        demo_session.rollback()
     assert not applications.may_ask(application)
     assert not letters.queue(
-        session, application, LetterKind.THRESHOLD, {"victim_email": EMAIL}, clock.now()
+        demo_session, application, LetterKind.THRESHOLD, {"victim_email": EMAIL}, clock.now()
     )
 
 
-def test_a_withdrawal_needs_a_date_from_receipt_to_today_and_a_plain_note(session) -> None:
-    application = _applied(session, days_ago=10)
+def test_a_withdrawal_needs_a_date_from_receipt_to_today_and_a_plain_note(demo_session) -> None:
+    application = _applied(demo_session, days_ago=10)
     today = clock.today()
     cases = [
         ({"withdrawn_on": None}, "withdrawn_on", "Enter the date"),
@@ -186,28 +170,30 @@ def test_a_withdrawal_needs_a_date_from_receipt_to_today_and_a_plain_note(sessio
     ]
     for given, field, message in cases:
         with pytest.raises(InputError) as refused:
-            _withdraw(session, application, **given)
+            _withdraw(demo_session, application, **given)
         assert refused.value.field == field
         assert message in refused.value.message
-        entry = _last_entry(session, "trigger.withdraw")
+        entry = _last_entry(demo_session, "trigger.withdraw")
         assert (entry.outcome, entry.basis) == ("refused", f"refused input: {field}")
-        session.rollback()
-    session.expire_all()
+        demo_session.rollback()
+    demo_session.expire_all()
     assert application.closed_at is None
 
 
-def test_a_duplicate_is_of_a_live_application_of_the_lead(session) -> None:
-    lead = _lead(session)
-    original = _applied(session)
-    again = _applied(session)
-    withdrawn = _applied(session)
-    _withdraw(session, withdrawn)
-    not_met = _applied(session)
-    applications.decide(session, lead, PROCEDURE, not_met.id, "not_met", "Not the same problem")
-    session.commit()
+def test_a_duplicate_is_of_a_live_application_of_the_lead(demo_session) -> None:
+    lead = _lead(demo_session)
+    original = _applied(demo_session)
+    again = _applied(demo_session)
+    withdrawn = _applied(demo_session)
+    _withdraw(demo_session, withdrawn)
+    not_met = _applied(demo_session)
+    applications.decide(
+        demo_session, lead, PROCEDURE, not_met.id, "not_met", "Not the same problem"
+    )
+    demo_session.commit()
 
     def duplicate(of: str, application: TriggerApplication = again):
-        return closing.record_duplicate(session, lead, PROCEDURE, application.id, of)
+        return closing.record_duplicate(demo_session, lead, PROCEDURE, application.id, of)
 
     refusals = [
         ("", "Enter the reference"),
@@ -221,63 +207,63 @@ def test_a_duplicate_is_of_a_live_application_of_the_lead(session) -> None:
             duplicate(reference)
         assert refused.value.field == "duplicate_of"
         assert message in refused.value.message
-        session.rollback()
+        demo_session.rollback()
 
     duplicate(original.reference.lower())  # as typed over the phone
-    session.commit()
+    demo_session.commit()
     assert again.duplicate_of_id == original.id
     assert handling.closure(again) == f"a duplicate of {original.reference}"
-    assert closing.duplicates_of(session, original) == [again]
-    entry = _last_entry(session, "trigger.duplicate")
+    assert closing.duplicates_of(demo_session, original) == [again]
+    entry = _last_entry(demo_session, "trigger.duplicate")
     assert entry.basis.startswith(f"duplicate of application {original.id} before the threshold")
     # A duplicate of the duplicate is pointed to the one that goes on.
-    third = _applied(session)
+    third = _applied(demo_session)
     with pytest.raises(InputError) as refused:
         duplicate(again.reference, third)
     assert f"enter {original.reference}" in refused.value.message
-    session.rollback()
+    demo_session.rollback()
     # The original goes on, and may still be decided.
-    applications.decide(session, lead, PROCEDURE, original.id, "not_met", "Not enough")
-    session.commit()
+    applications.decide(demo_session, lead, PROCEDURE, original.id, "not_met", "Not enough")
+    demo_session.commit()
 
 
-def test_an_application_under_review_may_close_one_with_its_answer_may_not(session) -> None:
-    lead = _lead(session)
-    met = _applied(session)
-    applications.decide(session, lead, PROCEDURE, met.id, "discretion", "A vulnerable victim")
-    not_met = _applied(session)
-    applications.decide(session, lead, PROCEDURE, not_met.id, "not_met", "Not enough")
-    session.commit()
+def test_an_application_under_review_may_close_one_with_its_answer_may_not(demo_session) -> None:
+    lead = _lead(demo_session)
+    met = _applied(demo_session)
+    applications.decide(demo_session, lead, PROCEDURE, met.id, "discretion", "A vulnerable victim")
+    not_met = _applied(demo_session)
+    applications.decide(demo_session, lead, PROCEDURE, not_met.id, "not_met", "Not enough")
+    demo_session.commit()
 
-    assert closing.closable(session, lead, PROCEDURE, met.id).stage == "under review"
-    _withdraw(session, met)
-    session.commit()
-    assert _last_entry(session, "trigger.withdraw").basis.startswith(
+    assert closing.closable(demo_session, lead, PROCEDURE, met.id).stage == "under review"
+    _withdraw(demo_session, met)
+    demo_session.commit()
+    assert _last_entry(demo_session, "trigger.withdraw").basis.startswith(
         "withdrawn by the applicant under review"
     )
     assert deadlines.next_clock(met, PROCEDURE, clock.today()) is None
 
-    shown = closing.closable(session, lead, PROCEDURE, not_met.id)
+    shown = closing.closable(demo_session, lead, PROCEDURE, not_met.id)
     assert not shown.live
     assert "decided not met" in shown.why_not
     with pytest.raises(InputError) as refused:
-        _withdraw(session, not_met)
+        _withdraw(demo_session, not_met)
     assert refused.value.field == handling.ALREADY_DONE
-    session.rollback()
+    demo_session.rollback()
 
 
-def test_a_closed_applications_retention_runs_from_the_day_it_closed(session) -> None:
-    application = _applied(session, days_ago=40)
+def test_a_closed_applications_retention_runs_from_the_day_it_closed(demo_session) -> None:
+    application = _applied(demo_session, days_ago=40)
     closing.record_withdrawal(
-        session,
-        _lead(session),
+        demo_session,
+        _lead(demo_session),
         PROCEDURE,
         application.id,
         clock.today() - timedelta(days=30),
         NOTE,
         now=clock.now() - timedelta(days=30),
     )
-    session.commit()
+    demo_session.commit()
     closed = clock.day_of(application.closed_at)
     assert retention.told_on(application, PROCEDURE, clock.today()) == closed
     assert retention.kept_until(application, PROCEDURE, clock.today()) == clock.full_years_after(
@@ -298,21 +284,25 @@ def _closed(
 
 
 def test_the_figures_count_a_withdrawn_application_as_received_and_a_duplicate_not_at_all(
-    session,
+    demo_session,
 ) -> None:
     met = ThresholdDecision.MET
     police = ("northshire-police",)
-    live = _application(session, date(2008, 5, 1), met, "three-complaints", held=police)
-    _closed(session, _application(session, date(2008, 6, 1)))  # before its decision
-    withdrawn_met = _application(session, date(2008, 7, 1), met, "three-complaints", held=police)
-    _closed(session, withdrawn_met)  # under review
-    _closed(session, _application(session, date(2008, 5, 2), met, "three-complaints"), live)
-    _closed(session, _application(session, date(2008, 5, 3)), live)
-    _application(session, date(2008, 8, 1))  # still waiting for a decision
-    session.commit()
+    live = _application(demo_session, date(2008, 5, 1), met, "three-complaints", held=police)
+    _closed(demo_session, _application(demo_session, date(2008, 6, 1)))  # before its decision
+    withdrawn_met = _application(
+        demo_session, date(2008, 7, 1), met, "three-complaints", held=police
+    )
+    _closed(demo_session, withdrawn_met)  # under review
+    _closed(
+        demo_session, _application(demo_session, date(2008, 5, 2), met, "three-complaints"), live
+    )
+    _closed(demo_session, _application(demo_session, date(2008, 5, 3)), live)
+    _application(demo_session, date(2008, 8, 1))  # still waiting for a decision
+    demo_session.commit()
 
-    lead = demo_actor(session, PROCEDURE.lead, Role.TRIGGER_LEAD)
-    shown = figures.figures(session, lead, PROCEDURE, "2008-04", TODAY)
+    lead = demo_actor(demo_session, PROCEDURE.lead, Role.TRIGGER_LEAD)
+    shown = figures.figures(demo_session, lead, PROCEDURE, "2008-04", TODAY)
 
     assert shown.totals == figures.Totals(
         applications=4,  # the two duplicates are not second applications
@@ -326,7 +316,7 @@ def test_the_figures_count_a_withdrawn_application_as_received_and_a_duplicate_n
     )
     # The partnership's figures show the same four totals.
     partnership = figures.totals_between(
-        session, PROCEDURE, date(2008, 4, 1), date(2009, 4, 1), TODAY
+        demo_session, PROCEDURE, date(2008, 4, 1), date(2009, 4, 1), TODAY
     )
     assert [n for _, n in partnership] == [4, 0, 0, 0]
     lines = figures.csv_text(shown).splitlines()

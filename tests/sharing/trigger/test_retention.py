@@ -6,13 +6,9 @@ Days are the partnership's: a decision at 00:30 on a summer night is that day's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
 
-import pytest
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,24 +17,11 @@ from sharing.access.reveal import ERASED, reveal
 from sharing.models import AuditEntry, DataKey, TriggerApplication, TriggerLetter
 from sharing.trigger import applications, handling, input_checks, retention
 from sharing.vocabulary import AppealDecision, LetterKind, Role, ThresholdDecision
-from tests.fixtures.demo import demo_actor, demo_copy
+from tests.fixtures.demo import demo_actor
 from tests.sharing.trigger.test_complaints import PROCEDURE
 
 NAME = "Quennell-Abernethy"
 PROBLEM = "Fireworks thrown at the door of the flat every weekend"
-
-
-@pytest.fixture(scope="module")
-def hub(demo_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = demo_copy(demo_files, tmp_path_factory.mktemp("retention"))
-    yield app
-    app.extensions["hub.engine"].dispose()
-
-
-@pytest.fixture
-def session(hub: Flask) -> Iterator[Session]:
-    with hub.extensions["hub.sessions"]() as found:
-        yield found
 
 
 def _not_met(session: Session, email: str = "") -> TriggerApplication:
@@ -79,41 +62,41 @@ def _at(day: date, hour: int = 12, minute: int = 0) -> datetime:
     return moment
 
 
-def test_a_not_met_decision_is_told_once_the_last_day_to_appeal_has_passed(session) -> None:
-    application = _not_met(session)
+def test_a_not_met_decision_is_told_once_the_last_day_to_appeal_has_passed(demo_session) -> None:
+    application = _not_met(demo_session)
     assert retention.told_on(application, PROCEDURE, date(2026, 8, 7)) is None  # may appeal
     assert retention.told_on(application, PROCEDURE, date(2026, 8, 8)) == date(2026, 7, 10)
     assert retention.kept_until(application, PROCEDURE, date(2026, 8, 8)) == date(2029, 7, 10)
 
 
-def test_an_appeal_received_stops_the_clock_until_its_decision(session) -> None:
-    application = _not_met(session)
+def test_an_appeal_received_stops_the_clock_until_its_decision(demo_session) -> None:
+    application = _not_met(demo_session)
     application.appeal_received_on = date(2026, 8, 3)
     assert retention.told_on(application, PROCEDURE, date(2030, 1, 1)) is None
     application.appeal_decision = AppealDecision.NOT_UPHELD
     application.appeal_decided_on = date(2026, 9, 14)
     assert retention.told_on(application, PROCEDURE, date(2030, 1, 1)) == date(2026, 9, 14)
-    session.rollback()
+    demo_session.rollback()
 
 
-def test_a_review_is_told_by_its_outcome_letter_once_no_appeal_can_follow(session) -> None:
-    application = _not_met(session)
+def test_a_review_is_told_by_its_outcome_letter_once_no_appeal_can_follow(demo_session) -> None:
+    application = _not_met(demo_session)
     application.decision = ThresholdDecision.MET
     assert retention.told_on(application, PROCEDURE, date(2030, 1, 1)) is None  # no outcome
     application.outcome_on = date(2026, 9, 1)
     last = date(2026, 9, 29)  # 20 working days after Tuesday 1 September
     assert retention.told_on(application, PROCEDURE, last) is None
     assert retention.told_on(application, PROCEDURE, date(2026, 9, 30)) == date(2026, 9, 1)
-    session.rollback()
+    demo_session.rollback()
 
 
 def test_the_sweep_erases_on_the_uk_day_three_years_after_and_not_the_day_before(
-    session,
+    demo_session,
 ) -> None:
-    application = _not_met(session, email="q.abernethy@example.org")
+    application = _not_met(demo_session, email="q.abernethy@example.org")
     key_id = application.data_key_id
     # A letter still waiting to be e-mailed (the threshold decision's).
-    waiting = session.scalar(
+    waiting = demo_session.scalar(
         select(TriggerLetter).where(
             TriggerLetter.application_id == application.id,
             TriggerLetter.kind == LetterKind.THRESHOLD,
@@ -124,19 +107,19 @@ def test_the_sweep_erases_on_the_uk_day_three_years_after_and_not_the_day_before
 
     # 23:59 on 9 July 2029 in England: the day before its retention ends.
     with clock.pinned(_at(date(2029, 7, 9), 23, 59)):
-        retention.sweep(session, PROCEDURE)
-        session.commit()
+        retention.sweep(demo_session, PROCEDURE)
+        demo_session.commit()
     assert application.erased_at is None
     assert reveal(handling.LEAD, application, ("problem",))["problem"] == PROBLEM
 
     # 00:10 on 10 July 2029 in England (still 9 July in UTC): the day it ends.
     with clock.pinned(_at(date(2029, 7, 10), 0, 10)) as now:
-        swept = retention.sweep(session, PROCEDURE)
-        session.commit()
+        swept = retention.sweep(demo_session, PROCEDURE)
+        demo_session.commit()
     assert swept.erased >= 1
-    session.expire_all()
+    demo_session.expire_all()
     assert application.erased_at == now
-    assert session.get(DataKey, key_id).wrapped is None
+    assert demo_session.get(DataKey, key_id).wrapped is None
     shown = reveal(handling.LEAD, application, handling.DETAILS)
     assert shown["problem"] == ERASED
     assert shown["victim_family_name"] == ERASED
@@ -145,12 +128,12 @@ def test_the_sweep_erases_on_the_uk_day_three_years_after_and_not_the_day_before
     assert application.received_on == date(2026, 6, 29)
     assert application.reference.startswith("ASBR-2026-")
     # The letter waiting is given up, and never sent.
-    session.refresh(waiting)
+    demo_session.refresh(waiting)
     assert waiting.sent_at is None
     assert waiting.failed_why == retention.LETTERS_GIVEN_UP
 
     # The erasure is one entry of the hub's own, naming nothing personal.
-    (entry,) = session.scalars(
+    (entry,) = demo_session.scalars(
         select(AuditEntry).where(
             AuditEntry.action == "trigger.erase",
             AuditEntry.object_id == str(application.id),
@@ -165,44 +148,44 @@ def test_the_sweep_erases_on_the_uk_day_three_years_after_and_not_the_day_before
 
     # Running it again changes nothing.
     with clock.pinned(_at(date(2029, 7, 10), 0, 20)):
-        assert retention.sweep(session, PROCEDURE).erased == 0
-        session.commit()
-    session.expire_all()
+        assert retention.sweep(demo_session, PROCEDURE).erased == 0
+        demo_session.commit()
+    demo_session.expire_all()
     assert application.erased_at == now
 
 
-def test_the_sweep_keeps_what_is_undecided_or_waits_for_an_appeal(session) -> None:
-    undecided = _not_met(session)
+def test_the_sweep_keeps_what_is_undecided_or_waits_for_an_appeal(demo_session) -> None:
+    undecided = _not_met(demo_session)
     undecided.decision, undecided.decided_at = None, None
-    may_appeal = _not_met(session)
-    appealed = _not_met(session)
+    may_appeal = _not_met(demo_session)
+    appealed = _not_met(demo_session)
     appealed.appeal_received_on = date(2026, 8, 3)
-    reviewed = _not_met(session)
+    reviewed = _not_met(demo_session)
     reviewed.decision = ThresholdDecision.MET  # the panel has not written its outcome
-    session.commit()
+    demo_session.commit()
     # Years later, for every one of them but the one that may still appeal.
     with clock.pinned(_at(date(2036, 1, 5))):
-        swept = retention.sweep(session, PROCEDURE)
-        session.commit()
+        swept = retention.sweep(demo_session, PROCEDURE)
+        demo_session.commit()
     assert swept.open >= 3
     for kept in (undecided, appealed, reviewed):
         assert kept.erased_at is None
     assert may_appeal.erased_at is not None
 
     # While the last day to appeal has not passed, the clock has not started.
-    fresh = _not_met(session)
+    fresh = _not_met(demo_session)
     with clock.pinned(_at(date(2026, 8, 7), 23, 0)):
-        retention.sweep(session, PROCEDURE)
-        session.commit()
+        retention.sweep(demo_session, PROCEDURE)
+        demo_session.commit()
     assert fresh.erased_at is None
 
 
-def test_a_procedure_without_retention_erases_nothing(session) -> None:
-    application = _not_met(session)
+def test_a_procedure_without_retention_erases_nothing(demo_session) -> None:
+    application = _not_met(demo_session)
     keeping = replace(PROCEDURE, retention=None)
     with clock.pinned(_at(date(2040, 1, 2))):
-        swept = retention.sweep(session, keeping)
-        session.commit()
+        swept = retention.sweep(demo_session, keeping)
+        demo_session.commit()
     assert swept.erased == 0
     assert application.erased_at is None
 
