@@ -16,6 +16,7 @@ from sharing.demo import DEMO_PASSWORD, accounts_markdown
 from sharing.models import Agency, Area, AuditEntry, Base, User
 from sharing.trigger import workdays
 from sharing.vocabulary import AgencyType, Role
+from tests.fixtures.app import TEST_COST, TEST_HASHING
 from tests.fixtures.cli import hub
 
 pytestmark = pytest.mark.long
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.long
 
 def _with_agency(url: str) -> None:
     engine = make_engine(url)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         area = Area(code="cli", name="Cli area")
         session.add(
             Agency(
@@ -84,7 +85,7 @@ def test_users_create_and_reset_password(migrated_hub_env: str) -> None:
     reset = hub("users", "reset-password", "officer@cli.example", input="another-long-password\n")
     assert reset.exit_code == 0, reset.output
     engine = make_engine(migrated_hub_env)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         user = session.scalar(select(User))
         assert user.email == "officer@cli.example"
         assert {r.value for r in user.roles} == {"case_officer", "manager"}
@@ -117,7 +118,7 @@ def test_creating_an_account_is_recorded_with_its_roles_never_its_address(
     )
     assert created.exit_code == 0, created.output
     engine = make_engine(migrated_hub_env)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         user = session.scalar(select(User))
         [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "account.create"))
         assert (entry.object_type, entry.object_id) == ("user", str(user.id))
@@ -133,7 +134,7 @@ def test_users_sign_out_disable_and_enable(migrated_hub_env: str) -> None:
     hub("db", "upgrade")
     _with_agency(migrated_hub_env)
     engine = make_engine(migrated_hub_env)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         agency = session.scalar(select(Agency))
         user = accounts.create_user(
             session,
@@ -150,11 +151,11 @@ def test_users_sign_out_disable_and_enable(migrated_hub_env: str) -> None:
     assert signed_out.exit_code == 0, signed_out.output
     assert "Ended 2 sessions" in signed_out.output
     assert hub("users", "disable", "officer@cli.example").exit_code == 0
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         refused = accounts.authenticate(session, "officer@cli.example", "a-long-enough-password")
         assert refused.outcome is accounts.SignInOutcome.BAD_CREDENTIALS
     assert hub("users", "enable", "officer@cli.example").exit_code == 0
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         allowed = accounts.authenticate(session, "officer@cli.example", "a-long-enough-password")
         assert allowed.outcome is accounts.SignInOutcome.OK
     engine.dispose()
@@ -165,7 +166,7 @@ def test_users_set_roles_changes_roles_and_team_and_ends_sessions(migrated_hub_e
     hub("db", "upgrade")
     _with_agency(migrated_hub_env)
     engine = make_engine(migrated_hub_env)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         user = accounts.create_user(
             session,
             agency=session.scalar(select(Agency)),
@@ -184,7 +185,7 @@ def test_users_set_roles_changes_roles_and_team_and_ends_sessions(migrated_hub_e
     assert "nothing changed" in same.output
     moved = hub("users", "set-roles", "officer@cli.example", "--role", "manager", "--team", "")
     assert moved.exit_code == 0, moved.output
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         user = session.scalar(select(User))
         assert {r.value for r in user.roles} == {"manager"}
         assert user.team is None
@@ -202,7 +203,7 @@ def test_users_unlock_lifts_a_lock_out(migrated_hub_env: str) -> None:
     hub("db", "upgrade")
     _with_agency(migrated_hub_env)
     engine = make_engine(migrated_hub_env)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         user = accounts.create_user(
             session,
             agency=session.scalar(select(Agency)),
@@ -216,7 +217,7 @@ def test_users_unlock_lifts_a_lock_out(migrated_hub_env: str) -> None:
         session.commit()
     assert "is not locked out" not in hub("users", "unlock", "officer@cli.example").output
     assert "is not locked out" in hub("users", "unlock", "officer@cli.example").output
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         allowed = accounts.authenticate(session, "officer@cli.example", "a-long-enough-password")
         assert allowed.outcome is accounts.SignInOutcome.OK
         assert session.scalar(
@@ -295,7 +296,7 @@ def test_users_create_refuses_what_is_not_an_address_or_a_name(
 
 def _users(env: str) -> int:
     engine = make_engine(env)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
         count = session.scalar(select(func.count()).select_from(User)) or 0
     engine.dispose()
     return count
@@ -379,6 +380,8 @@ def test_demo_past_the_bank_holiday_list_says_why_and_stores_nothing(
 def test_demo_is_never_built_in_production(hub_env: str, keys, monkeypatch) -> None:
     key_store = keys.path
     monkeypatch.setenv("HUB_ENVIRONMENT", "production")
+    for name in TEST_HASHING:  # production's own cost: it refuses the tests' cheap one
+        monkeypatch.delenv(f"HUB_{name.upper()}")
     monkeypatch.setenv("HUB_DATABASE_URL", "postgresql+psycopg://hub@127.0.0.1:1/hub")
     monkeypatch.setenv("HUB_KEY_STORE", str(key_store))
     result = hub("demo")
