@@ -228,19 +228,15 @@ def conference_cancelled(
     naming the case and its day: those who may still open it with a link to its page,
     which says why; the others, whose agency's share ended with it, to their list of
     conferences."""
-    page = f"/conferences/{conference.id}"
-    opening = [u for u in people if visible(session, Actor.of(u), conference)]
-    others = [u for u in people if u not in opening]
-    for told, path in ((opening, page), (others, f"/conferences#cancelled-{conference.id}")):
-        queue(
-            session,
-            NoticeKind.CONFERENCE_CANCELLED,
-            told,
-            reference=conference.case.reference,
-            path=path,
-            about=conference.starts_at,
-            now=now,
-        )
+    _tell_about(
+        session,
+        NoticeKind.CONFERENCE_CANCELLED,
+        conference,
+        people,
+        page=f"/conferences/{conference.id}",
+        elsewhere=f"/conferences#cancelled-{conference.id}",
+        now=now,
+    )
 
 
 def chair_changed(
@@ -252,17 +248,38 @@ def chair_changed(
     their list of conferences. Told each time it changes (the page's link names the
     moment), so that a chair given it back is told again."""
     moment = f"#chair-{int(now.timestamp())}"
-    told = [u for u in people if u.id != by]
-    opening = [u for u in told if visible(session, Actor.of(u), conference)]
-    others = [u for u in told if u not in opening]
-    for whom, path in (
-        (opening, f"/conferences/{conference.id}{moment}"),
-        (others, f"/conferences{moment}-{conference.id}"),
-    ):
+    _tell_about(
+        session,
+        NoticeKind.CHAIR_CHANGED,
+        conference,
+        [u for u in people if u.id != by],
+        page=f"/conferences/{conference.id}{moment}",
+        elsewhere=f"/conferences{moment}-{conference.id}",
+        now=now,
+    )
+
+
+def _tell_about(
+    session: Session,
+    kind: NoticeKind,
+    conference: Conference,
+    people: Iterable[User],
+    *,
+    page: str,
+    elsewhere: str,
+    now: datetime,
+) -> None:
+    """Queue a notice about the conference, naming its case and time: to those of
+    ``people`` who may open it, linking to ``page``; to the others (whose agency may no
+    longer open it), linking to ``elsewhere`` on their list of conferences."""
+    people = list(people)
+    opening = [u for u in people if visible(session, Actor.of(u), conference)]
+    others = [u for u in people if u not in opening]
+    for told, path in ((opening, page), (others, elsewhere)):
         queue(
             session,
-            NoticeKind.CHAIR_CHANGED,
-            whom,
+            kind,
+            told,
             reference=conference.case.reference,
             path=path,
             about=conference.starts_at,
