@@ -59,6 +59,19 @@ def _svg(chart: pygal.graph.graph.Graph, nonce: str) -> Markup:
     return Markup(text)  # noqa: S704 (pygal's SVG, its labels escaped by pygal)
 
 
+#: The longest series name that shares a row of the legend with others (at the legend's
+#: size, a third of the chart's width); a longer one gets a row of its own.
+_LEGEND_SIDE_BY_SIDE = 30
+
+
+def _legend(series: Sequence[str]) -> dict[str, object]:
+    """The legend's settings: each series named in full (pygal cuts names to fit their
+    column: "All agencies: ca…"), one a row when any name is too long to sit beside
+    another."""
+    one_a_row = any(len(name) > _LEGEND_SIDE_BY_SIDE for name in series)
+    return {"truncate_legend": -1, "legend_at_bottom_columns": 1 if one_a_row else None}
+
+
 def _common(title: str, labels: Sequence[str]) -> dict[str, object]:
     return {
         "title": title,
@@ -84,7 +97,8 @@ def drawable(table: Table) -> bool:
 def trend_chart(table: Table, nonce: str) -> Markup:
     """A line for each column of the trend table, one point a month."""
     labels = [row.label for row in table.rows]
-    chart = pygal.Line(**_common(table.title, labels), allow_interruptions=True)
+    series = [table.columns[index] for index in table.count_columns]
+    chart = pygal.Line(**_common(table.title, labels), **_legend(series), allow_interruptions=True)
     chart.x_labels = [label.replace(" 20", " '") for label in labels]
     for index in table.count_columns:
         chart.add(table.columns[index], [row.cells[index].value for row in table.rows])
@@ -94,7 +108,8 @@ def trend_chart(table: Table, nonce: str) -> Markup:
 def bar_chart(table: Table, nonce: str) -> Markup:
     """A bar for each row of a table of counts, one series a column of counts."""
     labels = [row.label for row in table.rows]
-    chart = pygal.HorizontalBar(**_common(table.title, labels))
+    series = [table.columns[index] for index in table.count_columns]
+    chart = pygal.HorizontalBar(**_common(table.title, labels), **_legend(series))
     chart.x_labels = labels
     chart.height = max(300, 40 + 32 * len(labels) * max(1, len(table.count_columns)))
     for index in table.count_columns:

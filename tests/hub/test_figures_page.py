@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import date
 
@@ -51,6 +52,10 @@ def test_a_coordinator_reads_the_year_and_its_downloads_agree(demo_hub, demo_ses
         assert title in page
     assert "<svg" in page
     assert "hub-ward-map" in page
+    # Each chart's legend names its series in full, not cut to fit ("All agencies: ca…").
+    legends = re.findall(r'<g class="legends".*?</g>\s*</g>', page, re.S)
+    assert legends
+    assert not any("…" in legend for legend in legends)
     table = coordinator.get(f"/figures/tables/wards.csv?{_query(**period)}")
     assert table.status_code == 200
     assert table.mimetype == "text/csv"
