@@ -86,6 +86,10 @@ _WHAT = {
         "partnership meeting changed, and the meeting's new chair now chairs it and agrees "
         "its minutes."
     ),
+    NoticeKind.CONFERENCE_MOVED: (
+        "The case conference on case {reference} has changed when or where it meets: it "
+        "now meets{on}. Its page in the hub says where, and gives any video link."
+    ),
     NoticeKind.TAKEN_OFF: (
         "The case conference on case {reference}{when} is taken off its partnership "
         "meeting's sitting and cancelled: what it was to review has ended. The sitting goes "

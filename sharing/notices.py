@@ -287,10 +287,32 @@ def _tell_about(
         )
 
 
+def conference_moved(session: Session, conference: Conference, by: int, now: datetime) -> int:
+    """Tell of a conference changed to another time, place or video link whoever its
+    convening told (``_told_of_convening``: the people expected, the chair, and the
+    managers of an agency asked what it holds with none of its people expected to
+    answer), not ``by``, who changed it: each with a link to its page, naming the case
+    and its time now. Each change is told (its link names the moment of the change); a
+    notice of an earlier change still waiting is dropped. How many were told."""
+    page = f"/conferences/{conference.id}"
+    _drop_waiting(
+        session, Notice.kind == NoticeKind.CONFERENCE_MOVED, Notice.path.startswith(f"{page}#")
+    )
+    return queue(
+        session,
+        NoticeKind.CONFERENCE_MOVED,
+        [u for u in _told_of_convening(session, conference) if u.id != by],
+        reference=conference.case.reference,
+        path=f"{page}#moved-{int(now.timestamp())}",
+        about=conference.starts_at,
+        now=now,
+    )
+
+
 def _about(conference: Conference) -> ColumnElement[bool]:
-    """Whether a notice is about the conference: it links to its page, a place on it
-    (``#chair-…``) or a page below it (its requests), not to another's
-    (``/conferences/70`` for ``/conferences/7``)."""
+    """Whether a notice is about the conference: it links to its page, a place on it (a
+    change: ``#chair-…``, ``#moved-…``) or a page below it (its requests), not to
+    another's (``/conferences/70`` for ``/conferences/7``)."""
     path = f"/conferences/{conference.id}"
     return (
         (Notice.path == path)

@@ -658,6 +658,7 @@ class NoticeKind(Labelled):
     CLOSED_WITH_CASE = "closed_with_case", "Your agency's action closed with its case"
     CONFERENCE_CANCELLED = "conference_cancelled", "A case conference is cancelled"
     CHAIR_CHANGED = "chair_changed", "A case conference has a new chair"
+    CONFERENCE_MOVED = "conference_moved", "A case conference has moved"
 
 
 class EscalationReason(Labelled):

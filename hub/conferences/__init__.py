@@ -6,6 +6,7 @@ from hub.conferences import (  # noqa: F401
     actions,
     attendance,
     cancelling,
+    changing,
     conference_list,
     conference_pack,
     conference_page,

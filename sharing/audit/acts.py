@@ -115,6 +115,7 @@ class Action(Labelled):
     CONFERENCE_WITHDRAW = "conference.withdraw", "Withdrew a conference invitation"
     CONFERENCE_PACK = "conference.pack", "Read a conference pack"
     CONFERENCE_CANCEL = "conference.cancel", "Cancelled a case conference"
+    CONFERENCE_CHANGE = "conference.change", "Changed a case conference"
     MINUTES_RECORD = "minutes.record", "Recorded a conference's attendance, minutes or decisions"
     MINUTES_CIRCULATE = "minutes.circulate", "Circulated a conference's minutes"
     MINUTES_AGREE = "minutes.agree", "Agreed a conference's minutes"

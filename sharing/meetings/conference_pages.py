@@ -101,6 +101,9 @@ class ConferencePage:
     #: Whether the reader may cancel it now (its convening agency or its chair, until it
     #: is held or cancelled: ``conference_cancelling.why_fixed``).
     may_cancel: bool = False
+    #: Whether the reader may change it now: as ``may_cancel``, while its time is to come
+    #: (``conference_changes.why_fixed``).
+    may_change: bool = False
     #: Whether it is still planned though its time has passed, for a reader who may
     #: record it held or cancel it (``conference_listing.date_passed``).
     date_passed: bool = False
@@ -188,6 +191,11 @@ def read_conference(
     actor = authorised.actor
     decision: Decision = authorised.decision
     today = clock.today()
+    may_cancel = (
+        _may_cancel(session, actor, decision, conference)
+        and conference.status is ConferenceStatus.PLANNED
+        and conference.minutes_status is None
+    )
     load_data_keys(session, {conference.case.data_key_id})
     opened = reveal(decision, conference, ["question", "agenda"])
     answers = requests.rows(session, conference, decision, actor.agency_id)
@@ -241,9 +249,8 @@ def read_conference(
         cancel_reason=conference.cancel_reason.label if conference.cancel_reason else None,
         cancelled_at=conference.cancelled_at,
         cancel_note=conference.cancel_note if decision.own_agency else None,
-        may_cancel=_may_cancel(session, actor, decision, conference)
-        and conference.status is ConferenceStatus.PLANNED
-        and conference.minutes_status is None,
+        may_cancel=may_cancel,
+        may_change=may_cancel and conference.starts_at > clock.now(),
         date_passed=conference_listing.may_change(actor, conference)
         and conference_listing.date_passed(conference, clock.now()),
     )

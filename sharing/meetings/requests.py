@@ -58,14 +58,21 @@ def due_on(starts_at: datetime, today: date, calendar: WorkingDays | None = None
     return max(due, today)
 
 
-def ask(session: Session, conference: Conference, invitation: ConferenceInvitation) -> None:
-    """Ask an invited agency what it holds (when the conference is convened)."""
+def ask(
+    session: Session,
+    conference: Conference,
+    invitation: ConferenceInvitation,
+    now: datetime | None = None,
+) -> None:
+    """Ask an invited agency what it holds: when the conference is convened, or ``now``
+    as it is invited later."""
+    asked_at = now or conference.convened_at
     session.add(
         InformationRequest(
             conference=conference,
             agency_id=invitation.agency_id,
-            asked_at=conference.convened_at,
-            due_on=due_on(conference.starts_at, clock.day_of(conference.convened_at)),
+            asked_at=asked_at,
+            due_on=due_on(conference.starts_at, clock.day_of(asked_at)),
         )
     )
 

@@ -85,13 +85,20 @@ def check_chair_free(
     area_id: int,
     viewer: Actor,
     sitting_id: int | None = None,
+    conference_id: int | None = None,
 ) -> None:
     """``InputError`` on ``starts_at`` for a case conference then, chaired by
     ``chair_id``, that would overlap a sitting of a meeting they chair or another case
     conference they chair (``check_free``'s words). ``sitting_id`` is the sitting the
-    conference is brought onto: it takes that sitting's time and chair."""
+    conference is brought onto: it takes that sitting's time and chair;
+    ``conference_id`` the conference being moved, which clashes with no earlier time of
+    its own."""
     hold_chair(session, chair_id)
-    _check_chair(session, starts_at, chair_id, area_id, viewer, sitting_id, "The conference's")
+    clash = _chair_clash(
+        session, starts_at, chair_id, area_id, viewer, sitting_id, conference_id=conference_id
+    )
+    if clash is not None:
+        raise InputError("starts_at", _chairs_then("The conference's", *clash))
 
 
 def check_new_chair_free(
@@ -147,10 +154,12 @@ def _chair_clash(
     area_id: int,
     viewer: Actor,
     sitting_id: int | None,
+    *,
+    conference_id: int | None = None,
 ) -> tuple[str, datetime, str] | None:
     """What ``chair_id`` already chairs overlapping ``starts_at`` (but ``sitting_id`` and
-    the conferences on its agenda), named for ``viewer``, when, and whether a "sitting"
-    or a "conference"; None if nothing."""
+    the conferences on its agenda, and ``conference_id``), named for ``viewer``, when,
+    and whether a "sitting" or a "conference"; None if nothing."""
     sitting = session.scalar(
         _sittings_near(starts_at, sitting_id).where(MeetingSeries.chair_id == chair_id)
     )
@@ -158,7 +167,10 @@ def _chair_clash(
         other = sitting.series
         name = other.name if other.area_id == area_id else "another partnership meeting"
         return name, sitting.starts_at, "sitting"
-    conference = session.scalar(_conferences_near(starts_at, chair_id, sitting_id))
+    near = _conferences_near(starts_at, chair_id, sitting_id)
+    if conference_id is not None:
+        near = near.where(Conference.id != conference_id)
+    conference = session.scalar(near)
     if conference is not None:
         seen = decision_on(session, viewer, conference.case_id)
         name = (
