@@ -22,6 +22,7 @@ from sharing.audit import acts
 from sharing.crypto.keys import LocalKeyring
 from sharing.meetings import (
     conference_cancelling,
+    conference_changes,
     conferences,
     minutes,
     series,
@@ -519,3 +520,58 @@ def test_minutes_begun_as_the_conference_is_cancelled_as_it_did_not_take_place_k
         assert held.status is ConferenceStatus.HELD
         assert held.minutes_status is MinutesStatus.DRAFT
         assert _entries(session, acts.Action.CONFERENCE_CANCEL, *subject) == cancelled_before
+
+
+def test_a_conference_changed_twice_at_once_from_forms_opened_together_is_changed_once(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The convening officer and their manager, each with the change form opened before
+    either saved, move the same conference to two places at the same moment: the second
+    waits for the first, then is told someone changed it; one change recorded, to the
+    first's place, each person told once."""
+    with sessions() as session:
+        conference = next(
+            c
+            for c in session.scalars(
+                select(Conference)
+                .where(
+                    Conference.status == ConferenceStatus.PLANNED,
+                    Conference.minutes_status.is_(None),
+                    Conference.sitting_id.is_(None),
+                )
+                .order_by(Conference.id)
+            )
+            if c.starts_at > clock.now() and not c.case.locked and c.case.officer is not None
+        )
+        officer = Actor.of(conference.case.officer)
+        manager = demo_actor(session, conference.case.agency.code, Role.MANAGER)
+        conference_id = conference.id
+        subject = ("conference", conference_id)
+        stamp = conference_changes.stamp(session, conference)
+        changed_before = _entries(session, acts.Action.CONFERENCE_CHANGE, *subject)
+
+    def by(actor: Actor, place: str) -> Step:
+        def change(session: Session) -> None:
+            conference_changes.change(
+                session,
+                actor,
+                conference_id,
+                conference_changes.ChangeInput(place=place),
+                opened=stamp,
+            )
+
+        return change
+
+    answers = _race(
+        demo_database[0], sessions, by(officer, "Town Hall, room 1"), by(manager, "Depot")
+    )
+
+    assert answers == ["done", "Someone changed this after you opened it"]
+    with sessions() as session:
+        assert _entries(session, acts.Action.CONFERENCE_CHANGE, *subject) == changed_before + 1
+        assert session.get(Conference, conference_id).place == "Town Hall, room 1"
+        told = session.scalars(
+            select(Notice.user_id).where(Notice.kind == NoticeKind.CONFERENCE_MOVED)
+        ).all()
+        assert told
+        assert len(told) == len(set(told))
