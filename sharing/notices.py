@@ -117,6 +117,43 @@ def conference_convened(session: Session, conference: Conference, now: datetime)
         )
 
 
+def conference_joined(
+    session: Session,
+    conference: Conference,
+    people: Iterable[User],
+    asked: Iterable[int],
+    by: int,
+    now: datetime,
+) -> None:
+    """Tell the people a change of the conference expects they are invited, and each
+    agency it invited (``asked``, by id) what it is asked, as convening tells them; not
+    ``by``, who changed it, nor anyone told before (an agency withdrawn meanwhile is
+    never asked again)."""
+    path = f"/conferences/{conference.id}"
+    reference = conference.case.reference
+    queue(
+        session,
+        NoticeKind.INVITATION,
+        [u for u in people if u.id != by],
+        reference=reference,
+        path=path,
+        about=conference.starts_at,
+        now=now,
+    )
+    expected = [a.user for a in conference.expected]
+    for request in conference.requests:
+        if request.agency_id in asked:
+            queue(
+                session,
+                NoticeKind.INFORMATION_REQUEST,
+                [u for u in _asked(session, request.agency_id, expected) if u.id != by],
+                reference=reference,
+                path=f"{path}/requests/{request.id}",
+                about=conference.starts_at,
+                now=now,
+            )
+
+
 def _asked(session: Session, agency_id: int, expected: list[User]) -> list[User]:
     """Who is told what an invited agency is asked: its people expected who may answer,
     else (none, or none whose account is still active) its managers."""

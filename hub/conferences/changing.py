@@ -4,7 +4,7 @@ people expected."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
@@ -135,7 +135,7 @@ def change(conference_id: int) -> Response | tuple[str, int]:
     again, saying so, with nothing changed."""
     actor = current_user.actor
     conference, authorised = _changer(conference_id)
-    convening = conference.case.agency_id == actor.agency_id
+    convening = conference_changes.may_invite(db(), actor, conference)
     reads = conference_changes.reads_question(authorised)
     form = ChangeForm()
     if request.method == "GET":
@@ -156,7 +156,6 @@ def change(conference_id: int) -> Response | tuple[str, int]:
                 conference_id,
                 _input(form),
                 opened=opened.sent(),
-                share_days=current_app.config["HUB_SETTINGS"].conference_share_days,
             )
         except ChangedMeanwhile as e:
             db().expire_all()
@@ -164,6 +163,8 @@ def change(conference_id: int) -> Response | tuple[str, int]:
             _as_it_is(now, conference, conference_changes.as_it_is(db(), authorised, conference))
             opened.show_changed(form, e, now, conference_changes.stamp(db(), conference))
             fixed = conference_changes.why_fixed(conference)
+        except NotAllowed as e:  # the case can no longer be shared (locked, closed)
+            form.agencies.errors = [*form.agencies.errors, f"This case cannot be shared: {e}"]
         except InputError as e:
             if e.field == conference_changes.NO_LONGER:
                 fixed = e.message

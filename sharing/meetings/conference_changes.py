@@ -16,13 +16,13 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from sharing import clock, notices, stamps
-from sharing.access.authorise import AuthorisedCase, authorise
+from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
@@ -98,6 +98,43 @@ def changer(
     )
 
 
+@dataclass
+class Changes:
+    """The parts of a change that differ from the conference as it is, checked (None, or
+    nothing, for a part left as it is; an empty place or link clears it)."""
+
+    starts_at: datetime | None = None
+    place: str | None = None
+    video_link: str | None = None
+    question: str | None = None
+    agenda: str | None = None
+    agencies: list[int] = field(default_factory=list)
+    people: list[User] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        """The parts changed, by the names the audit entry gives them."""
+        parts = (
+            ("time", self.starts_at is not None),
+            ("place", self.place is not None),
+            ("video_link", self.video_link is not None),
+            ("question", self.question is not None),
+            ("agenda", self.agenda is not None),
+            ("agencies", bool(self.agencies)),
+            ("attendees", bool(self.people)),
+        )
+        return [name for name, changed in parts if changed]
+
+
+def may_invite(session: Session, actor: Actor, conference: Conference) -> bool:
+    """Whether the actor may invite more agencies: one of the convening agency who may
+    convene a conference on the case (it shares the case with them)."""
+    if actor.agency_id != conference.case.agency_id:
+        return False
+    decision = decision_on(session, actor, conference.case_id, Act.CONVENE)
+    return decision is not None and decision.allowed
+
+
 def reads_question(authorised: AuthorisedCase) -> bool:
     """Whether the reader's agency reads the question and agenda (the case narrative),
     and so may change them."""
@@ -135,7 +172,6 @@ def change(
     data: ChangeInput,
     *,
     opened: str | None = None,
-    share_days: int | None = None,
     now: datetime | None = None,
 ) -> list[str]:
     """Change the conference (see ``changer`` for who may) to ``data``; the names of the
@@ -155,15 +191,18 @@ def change(
         raise InputError(NO_LONGER, why)
     stamps.check(session, opened, conference, also=lambda: _table(session, conference))
     with acts.refusing_input(session, ACTION, actor=actor, subject=subject):
-        changed = _checked(session, authorised, conference, data, now)
+        changes = _checked(session, authorised, conference, data, now)
+    changed = changes.names
     if not changed:
         return []
-    made = _apply(session, authorised, conference, changed, share_days, now)
+    made = _apply(session, authorised, conference, changes, now)
     session.flush()
     if {"time", "place", "video_link"} & set(changed):
         notices.conference_moved(session, conference, actor.user_id, now)
-    if {"agencies", "attendees"} & set(changed):
-        notices.conference_convened(session, conference, now)
+    if changes.agencies or changes.people:
+        notices.conference_joined(
+            session, conference, changes.people, changes.agencies, actor.user_id, now
+        )
     acts.record(
         session,
         ACTION,
@@ -172,7 +211,7 @@ def change(
         purpose=conference.purpose,
         basis=f"case {conference.case_id}; changed {', '.join(changed)}" + made,
     )
-    return list(changed)
+    return changed
 
 
 def _checked(
@@ -181,39 +220,37 @@ def _checked(
     conference: Conference,
     data: ChangeInput,
     now: datetime,
-) -> dict[str, object]:
-    """Each part that differs from the conference as it is, checked, by name."""
-    changed: dict[str, object] = {}
-    changed |= _where_and_when(session, authorised.actor, conference, data, now)
-    changed |= _texts(session, authorised, conference, data)
-    agencies = _more_agencies(session, authorised.actor, conference, data.agency_ids)
-    if agencies:
-        changed["agencies"] = agencies
-    people = _more_people(session, conference, agencies, data.attendee_ids)
-    if people:
-        changed["attendees"] = people
-    return changed
+) -> Changes:
+    """The parts that differ from the conference as it is, checked."""
+    changes = Changes()
+    _where_and_when(session, authorised.actor, conference, data, now, changes)
+    _texts(session, authorised, conference, data, changes)
+    changes.agencies = _more_agencies(session, authorised.actor, conference, data.agency_ids)
+    changes.people = _more_people(session, conference, changes.agencies, data.attendee_ids)
+    return changes
 
 
 def _where_and_when(
-    session: Session, actor: Actor, conference: Conference, data: ChangeInput, now: datetime
-) -> dict[str, object]:
+    session: Session,
+    actor: Actor,
+    conference: Conference,
+    data: ChangeInput,
+    now: datetime,
+    changes: Changes,
+) -> None:
     starts_at = conference.starts_at if data.starts_at is None else data.starts_at
     place = conference.place or "" if data.place is None else data.place
     link = conference.video_link or "" if data.video_link is None else data.video_link
     place = checked_text("place", place, limit=conferences.MAX_PLACE, what="the place")
     link = checked_text("video_link", link, limit=conferences.MAX_LINK, what="the video link")
-    changed: dict[str, object] = {
-        name: new
-        for name, was, new in (
-            ("time", conference.starts_at, starts_at),
-            ("place", conference.place or "", place),
-            ("video_link", conference.video_link or "", link),
-        )
-        if was != new
-    }
-    if not changed:
-        return changed
+    if starts_at != conference.starts_at:
+        changes.starts_at = starts_at
+    if place != (conference.place or ""):
+        changes.place = place
+    if link != (conference.video_link or ""):
+        changes.video_link = link
+    if changes.names == []:
+        return
     if conference.sitting is not None:
         raise InputError(
             "starts_at",
@@ -225,9 +262,8 @@ def _where_and_when(
         raise InputError("place", "Enter where the conference meets, or a video link")
     if link and not link.startswith("https://"):
         raise InputError("video_link", "Enter a video link starting https://")
-    if "time" in changed:
+    if changes.starts_at is not None:
         _check_time(session, actor, conference, starts_at, now)
-    return changed
 
 
 def _check_time(
@@ -258,10 +294,14 @@ def _check_time(
 
 
 def _texts(
-    session: Session, authorised: AuthorisedCase, conference: Conference, data: ChangeInput
-) -> dict[str, object]:
+    session: Session,
+    authorised: AuthorisedCase,
+    conference: Conference,
+    data: ChangeInput,
+    changes: Changes,
+) -> None:
     if data.question is None and data.agenda is None:
-        return {}
+        return
     if not reads_question(authorised):
         raise InputError(
             "question",
@@ -269,7 +309,6 @@ def _texts(
             "or agenda",
         )
     now = as_it_is(session, authorised, conference)
-    changed: dict[str, object] = {}
     if data.question is not None:
         question = checked_text(
             "question",
@@ -279,14 +318,13 @@ def _texts(
             required="Enter the question to decide",
         )
         if question != (now["question"] or ""):
-            changed["question"] = question
+            changes.question = question
     if data.agenda is not None:
         agenda = checked_text(
             "agenda", data.agenda, limit=conferences.MAX_AGENDA, what="the agenda"
         )
         if agenda != (now["agenda"] or ""):
-            changed["agenda"] = agenda
-    return changed
+            changes.agenda = agenda
 
 
 def _more_agencies(
@@ -299,9 +337,10 @@ def _more_agencies(
     if not wanted:
         return []
     case = conference.case
-    if actor.agency_id != case.agency_id:
+    if not may_invite(session, actor, conference):
         raise InputError(
-            "agency_ids", f"Only {case.agency.name}, whose case it is, invites agencies to it"
+            "agency_ids",
+            f"Only {case.agency.name}'s people who work the case invite agencies to it",
         )
     options = {
         o.agency.id: o
@@ -350,26 +389,24 @@ def _apply(
     session: Session,
     authorised: AuthorisedCase,
     conference: Conference,
-    changed: dict[str, object],
-    share_days: int | None,
+    changes: Changes,
     now: datetime,
 ) -> str:
     """Give the conference its changes; what the entry says of the shares and invitations
     moved or made, by id."""
     said = ""
-    if "place" in changed or "video_link" in changed:
-        conference.place = str(changed.get("place", conference.place or "")) or None
-        conference.video_link = str(changed.get("video_link", conference.video_link or "")) or None
-    if "time" in changed:
-        said += _move(session, conference, changed["time"], now)  # type: ignore[arg-type]
-    texts: dict[str, str | None] = {
-        k: str(changed[k]) or None for k in ("question", "agenda") if k in changed
-    }
-    if texts:
-        seal_many(conference, texts)
-    if "agencies" in changed:
-        said += _invite(session, authorised, conference, changed["agencies"], now)  # type: ignore[arg-type]
-    for user in changed.get("attendees", []):  # type: ignore[attr-defined]
+    if changes.place is not None:
+        conference.place = changes.place or None
+    if changes.video_link is not None:
+        conference.video_link = changes.video_link or None
+    if changes.starts_at is not None:
+        said += _move(session, conference, changes.starts_at, now)
+    texts = {"question": changes.question, "agenda": changes.agenda}
+    if changed := {k: v or None for k, v in texts.items() if v is not None}:
+        seal_many(conference, changed)
+    if changes.agencies:
+        said += _invite(session, authorised, conference, changes.agencies, now)
+    for user in changes.people:
         session.add(ConferenceAttendee(conference=conference, user_id=user.id))
     return said
 

@@ -12,7 +12,7 @@ import html
 from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.templating import UK, uk_datetime
@@ -432,3 +432,38 @@ def test_someone_who_could_not_open_it_is_not_expected_and_a_withdrawn_agency_no
         "refused input: agencies",
     ]
     assert len(_reloaded(demo_session, conference).invitations) == 2
+
+
+def test_a_person_expected_later_is_invited_and_an_agency_withdrawn_is_not_asked_again(
+    demo_hub, demo_session
+) -> None:
+    officer, conference = _convene(demo_hub, demo_session)
+    adults = next(i for i in conference.invitations if i.agency.code == "northshire-adults")
+    withdraw = f"/conferences/{conference.id}/invitations/{adults.id}/withdraw"
+    officer.post(withdraw, data={"csrf_token": csrf_token(officer, withdraw)})
+    sergeant = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    before = demo_session.scalar(select(func.max(Notice.id)))
+
+    response = _change(officer, conference, attendees=[str(sergeant.id)])
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    queued = demo_session.scalars(select(Notice).where(Notice.id > before)).all()
+    assert [(n.user_id, n.kind) for n in queued] == [(sergeant.id, NoticeKind.INVITATION)]
+    assert _entries(demo_session)[-1].basis == f"case {conference.case_id}; changed attendees"
+    assert demo_client(demo_hub, sergeant).get(f"/conferences/{conference.id}").status_code == 200
+
+
+def test_the_chair_of_another_agency_is_not_offered_agencies_to_invite(
+    demo_hub, demo_session
+) -> None:
+    _, chair, path, conference = _chaired_by_the_police(demo_hub, demo_session)
+    chairing = demo_client(demo_hub, chair)
+    form = html.unescape(chairing.get(_path(conference)).get_data(as_text=True))
+    assert "Invite another agency" not in form
+    csp = _agency(demo_session, "northshire-csp")
+    data = _opened(chairing, conference)
+    data.pop("question"), data.pop("agenda")
+    response = chairing.post(_path(conference), data={**data, "agencies": [str(csp.id)]})
+    assert response.status_code == 400
+    assert len(_reloaded(demo_session, conference).invitations) == 2
+    assert _entries(demo_session)[-1].outcome == "refused"
