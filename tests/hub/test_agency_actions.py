@@ -97,7 +97,7 @@ def test_the_police_see_the_actions_landlords_gave_them(demo_hub, demo_session) 
     assert shared, "an action on a case shared with them"
     assert "What it says is not shared with your agency" in page
     assert shared[0].case.reference in page
-    assert "Why you can see this: Protocol" in page
+    assert 'Why you can see this: <a class="govuk-link" href="/protocols/' in page
     entry = demo_session.scalar(
         select(AuditEntry)
         .where(AuditEntry.action == "actions.list")
