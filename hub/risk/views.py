@@ -60,6 +60,8 @@ def assess(case_id: int) -> Response | tuple[str, int]:
         draft = AssessmentDraft({"version": str(matrix.version)})
         if whole_number(request.args.get("person")) is not None:
             draft.values["person_id"] = request.args["person"]
+        elif len(people) == 1:  # the only victim or witness: chosen already
+            draft.values["person_id"] = str(people[0][0])
         return _step(case, matrix, people, draft, "person"), 200
     draft = AssessmentDraft.from_form(request.form, matrix)
     step = request.form.get("step", "person")

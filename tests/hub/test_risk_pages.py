@@ -284,6 +284,10 @@ def test_a_band_not_offered_is_refused_and_only_those_who_may_be_assessed_are_of
     for party in case.parties:
         shown = f'value="{party.person_id}"' in offered
         assert shown == (party.role in ASSESSED_ROLES), party.role
+    # The only victim or witness is chosen already; of several, none is.
+    assessable = {p.person_id for p in case.parties if p.role in ASSESSED_ROLES}
+    chosen = re.findall(r'name="person_id" type="radio" value="(\d+)" checked', offered)
+    assert chosen == ([str(*assessable)] if len(assessable) == 1 else [])
 
 
 def test_triage_change_is_recorded_with_who_and_why_and_makes_a_review_due(
