@@ -1,6 +1,6 @@
 """The home page: the alerts waiting, by kind; my cases, reviews due and open cases by
-priority; the conferences I convened or chair whose date has passed, to record held or
-cancel; for the Community Trigger lead, the applications by working days left; for a
+priority; the conferences I chair or am expected at, coming up, and those I convened or
+chair whose date has passed, to record held or cancel; for the Community Trigger lead, the applications by working days left; for a
 relevant body's managers, the review recommendations their agency has open."""
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def home() -> str:
         requests.waiting(db(), actor) if actor.has(*requests.ANSWERING_ROLES) else ([], [])
     )
     date_passed = conference_listing.passed_for(db(), actor)
+    coming_up = conference_listing.coming_up_for(db(), actor)
     procedure = current_app.extensions["hub.trigger_procedure"]
     trigger = (
         listing.waiting(db(), actor, procedure, 1, size=TRIGGER_ROWS)
@@ -62,4 +63,5 @@ def home() -> str:
         to_answer=to_answer,
         overdue_requests=overdue,
         date_passed=date_passed,
+        coming_up=coming_up,
     )

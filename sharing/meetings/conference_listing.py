@@ -18,7 +18,7 @@ from sharing.access.authorise import chair_decision_on, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import CaseFacts, facts_of
 from sharing.meetings import minute_writing
-from sharing.models import Case, Conference, ConferenceInvitation
+from sharing.models import Case, Conference, ConferenceAttendee, ConferenceInvitation
 from sharing.vocabulary import ConferenceStatus
 
 
@@ -198,4 +198,46 @@ def passed_for(session: Session, actor: Actor) -> list[PassedRow]:
         PassedRow(c.id, c.case.reference, c.starts_at)
         for c in found
         if visible(session, actor, c, known=known) and may_change(actor, c)
+    ]
+
+
+@dataclass(frozen=True)
+class ComingUpRow:
+    id: int
+    case_reference: str
+    starts_at: datetime
+    where: str
+    #: The reader chairs it (otherwise they are expected at it).
+    chairs: bool
+
+
+def coming_up_for(session: Session, actor: Actor) -> list[ComingUpRow]:
+    """For the home page: the planned conferences to come that the actor chairs or is
+    expected at, soonest first; each one the actor may open (an erased case's never)."""
+    expected = select(ConferenceAttendee.conference_id).where(
+        ConferenceAttendee.user_id == actor.user_id
+    )
+    found = session.scalars(
+        select(Conference)
+        .join(Case, Case.id == Conference.case_id)
+        .where(
+            (Conference.chair_id == actor.user_id) | Conference.id.in_(expected),
+            Conference.status == ConferenceStatus.PLANNED,
+            Conference.starts_at >= clock.now(),
+            Case.erased_at.is_(None),
+        )
+        .options(contains_eager(Conference.case), selectinload(Conference.invitations))
+        .order_by(Conference.starts_at, Conference.id)
+    ).all()
+    known = facts_of(session, {c.case_id for c in found})
+    return [
+        ComingUpRow(
+            c.id,
+            c.case.reference,
+            c.starts_at,
+            c.place or "Video call",
+            c.chair_id == actor.user_id,
+        )
+        for c in found
+        if visible(session, actor, c, known=known)
     ]

@@ -42,7 +42,15 @@ from sharing.models import (
 )
 from sharing.risk.disclose import escalations
 from sharing.trigger.workdays import england_and_wales
-from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, MinutesStatus, PartyRole, Role
+from sharing.vocabulary import (
+    ActionKind,
+    AgencyType,
+    CaseStatus,
+    ConferenceStatus,
+    MinutesStatus,
+    PartyRole,
+    Role,
+)
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import (
     demo_client,
@@ -186,6 +194,17 @@ def test_an_officer_convenes_a_conference_and_the_invited_agencies_open_it(
     )  # not invited
     assert eh.get(conference_path).status_code == 404
     assert case.reference not in eh.get("/conferences").get_data(as_text=True)
+
+    # The chair's home page lists it among their conferences coming up; the police
+    # officer, invited but neither chairing nor expected, has it on the list alone.
+    chair = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.MANAGER))
+    coming_up = chair.get("/").get_data(as_text=True).partition('id="conferences-coming-up"')[2]
+    mine = coming_up.partition("</ul>")[0]
+    assert f'href="{conference_path}"' in mine
+    assert "you chair it" in mine
+    police_home = police.get("/").get_data(as_text=True)
+    police_coming_up = police_home.partition('id="conferences-coming-up"')[2].partition("</ul>")[0]
+    assert f'href="{conference_path}"' not in police_coming_up
 
 
 def test_withdrawing_an_invitation_ends_that_agencys_access(demo_hub, demo_session) -> None:
@@ -997,3 +1016,22 @@ def test_the_convening_form_offers_only_protocols_the_case_agency_is_a_party_to(
     landlord = demo_client(demo_hub, demo_session.get(User, landlord_case.officer_id))
     offered = landlord.get(f"/cases/{landlord_case.id}/conferences/new").get_data(as_text=True)
     assert ":community_trigger" in offered
+
+
+def test_someone_expected_at_a_conference_to_come_finds_it_on_their_home_page(
+    demo_hub, demo_session
+) -> None:
+    coming = demo_session.scalars(
+        select(Conference)
+        .where(
+            Conference.starts_at >= clock.now(),
+            Conference.status == ConferenceStatus.PLANNED,
+        )
+        .order_by(Conference.starts_at)
+    ).all()
+    expected = next((c, a.user) for c in coming for a in c.attendees if a.user_id != c.chair_id)
+    conference, person = expected
+    home = demo_client(demo_hub, person).get("/").get_data(as_text=True)
+    mine = home.partition('id="conferences-coming-up"')[2].partition("</ul>")[0]
+    assert f'href="/conferences/{conference.id}"' in mine
+    assert conference.case.reference in mine
