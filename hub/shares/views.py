@@ -60,6 +60,7 @@ def _made_by_workflows() -> dict[str, str]:
 @accepted_once
 def new(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.SHARE, "share form")
+    escalation_id = whole_number(request.args.get("escalation"))
     form = ShareForm()
     form.agency.choices, form.protocol_purpose.choices = _options()
     form.agency.choices.insert(0, ("", "Choose an agency"))
@@ -87,6 +88,7 @@ def new(case_id: int) -> Response | tuple[str, int]:
                     protocol_id=protocol,
                     purpose=purpose,
                     until=form.until.data,
+                    escalation_id=escalation_id,
                 )
             except InputError as e:
                 field = {
@@ -106,7 +108,11 @@ def new(case_id: int) -> Response | tuple[str, int]:
         refuse_input(acts.Action.SHARE, case_id, form)
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "shares/new.html", title=f"Share case {case.reference}", form=form, case=case
+        "shares/new.html",
+        title=f"Share case {case.reference}",
+        form=form,
+        case=case,
+        escalation_id=escalation_id,
     ), status
 
 

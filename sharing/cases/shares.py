@@ -22,6 +22,7 @@ from sharing.models import Agency, Case, ConferenceInvitation, ProtocolRecord, S
 from sharing.protocols import Purpose
 from sharing.protocols import records as protocol_records
 from sharing.protocols.records import purpose_title, shareable_purposes
+from sharing.risk import escalation as escalation_prompts
 from sharing.vocabulary import CaseCategory, Priority, ProtocolStatus, ShareOrigin
 
 #: The purpose a case's owner shares it for by hand, on the share form. Its protocol (ASB
@@ -71,6 +72,7 @@ def share_case(
     purpose: str,
     until: date,
     origin: ShareOrigin = ShareOrigin.MANUAL,
+    escalation_id: int | None = None,
     now: datetime | None = None,
 ) -> Share:
     """The owning agency shares a case (authorised for ``Act.SHARE``, or ``Act.CONVENE``
@@ -82,7 +84,8 @@ def share_case(
     purpose a workflow shares for (``made_by_workflow``), or again while the same share
     (agency, protocol, purpose) is live. Each refusal is recorded (``share.create``
     refused, naming the field, the agency, protocol and version by their identifiers, and
-    the purpose if it is one)."""
+    the purpose if it is one). Shared from the case's escalation prompt
+    (``escalation_id``), it records that the officer acted on the prompt."""
     authorised.require(Act.SHARE, Act.CONVENE)
     case, actor = authorised.case, authorised.actor
     today = clock.day_of(now or clock.now())
@@ -143,6 +146,11 @@ def share_case(
     # then is decided again on the case as it is now (a locked case is never shared).
     read_for_change(session, case)
     authorise(session, actor, case.id, authorised.act)
+    try:
+        escalation = escalation_prompts.prompt_to_answer(session, case, escalation_id)
+    except InputError as e:
+        why = f"escalation {escalation_id} is not on the case"
+        raise refused("escalation_id", e.message, why) from None
     if origin is ShareOrigin.MANUAL and (
         live := _live_share(session, case, agency, protocol, purpose, today)
     ):
@@ -166,6 +174,14 @@ def share_case(
     )
     session.add(share)
     session.flush()
+    if escalation is not None:
+        escalation_prompts.answered_by_act(
+            escalation,
+            actor.user_id,
+            f"Shared with {agency.name} for {purpose_title(protocol, purpose)} until "
+            f"{_day(until)}.",
+            share.created_at,
+        )
     acts.record(
         session,
         acts.Action.SHARE,
@@ -175,6 +191,7 @@ def share_case(
         basis=(
             f"share {share.id} with agency {agency.id} under protocol {protocol.key} "
             f"version {protocol.version} until {until.isoformat()} ({origin.value})"
+            + (f"; escalation {escalation.id} acted on" if escalation else "")
         ),
     )
     return share

@@ -37,10 +37,10 @@ from sharing.models import (
     Conference,
     ConferenceAttendee,
     ConferenceInvitation,
-    Escalation,
     User,
 )
 from sharing.protocols.records import shareable_purposes
+from sharing.risk import escalation as escalation_prompts
 from sharing.vocabulary import ConferenceStatus, Role, ShareOrigin
 
 MAX_QUESTION = 500
@@ -320,7 +320,7 @@ def _convene(
     for user in attendees:
         if why := refused.get(user.id):
             raise InputError("attendee_ids", f"{user.display_name} cannot be expected: {why}")
-    escalation = _escalation(session, case, data.escalation_id)
+    escalation = escalation_prompts.prompt_to_answer(session, case, data.escalation_id)
 
     conference = Conference(
         case=case,
@@ -360,11 +360,8 @@ def _convene(
         session.add(ConferenceAttendee(conference=conference, user_id=user.id))
     if escalation is not None:
         day = clock.day_of(data.starts_at)  # the day in England, not in UTC
-        escalation.considered_at = now
-        escalation.considered_by_id = actor.user_id
-        seal_many(
-            escalation,
-            {"decision_note": f"Case conference convened for {day:%-d %B %Y}."},
+        escalation_prompts.answered_by_act(
+            escalation, actor.user_id, f"Case conference convened for {day:%-d %B %Y}.", now
         )
     session.flush()
     notices.conference_convened(session, conference, now)
@@ -381,16 +378,6 @@ def _convene(
         ),
     )
     return conference
-
-
-def _escalation(session: Session, case: Case, escalation_id: int | None) -> Escalation | None:
-    if escalation_id is None:
-        return None
-    escalation = session.get(Escalation, escalation_id)
-    if escalation is None or escalation.case_id != case.id:
-        raise InputError("escalation_id", "That prompt is not on this case")
-    read_for_change(session, escalation)  # acted on twice at once: the second waits, then sees it
-    return escalation if escalation.considered_at is None else None
 
 
 def withdraw_invitation(

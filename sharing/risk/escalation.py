@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.facts import policy
+from sharing.crypto.sealing import seal
+from sharing.db import read_for_change
+from sharing.errors import InputError
 from sharing.models import Agency, Alert, Case, Escalation, ProtocolRecord, Share
 from sharing.vocabulary import AlertKind, EscalationReason, Role
 
@@ -106,3 +109,25 @@ def open_escalations(session: Session, case_id: int) -> list[Escalation]:
             .order_by(Escalation.raised_at)
         )
     )
+
+
+def prompt_to_answer(session: Session, case: Case, escalation_id: int | None) -> Escalation | None:
+    """The case's escalation prompt an act was started from (convening from it, sharing
+    from it), held for change so that two acts on it take turns; None when the act was
+    not started from one, or when its decision is recorded already. ``InputError`` for a
+    prompt that is not on the case."""
+    if escalation_id is None:
+        return None
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None or escalation.case_id != case.id:
+        raise InputError("escalation_id", "That prompt is not on this case")
+    read_for_change(session, escalation)  # acted on twice at once: the second waits, then sees it
+    return escalation if escalation.considered_at is None else None
+
+
+def answered_by_act(escalation: Escalation, user_id: int, note: str, now: datetime) -> None:
+    """Record that the officer acted on the prompt (``note``: what they did, as its
+    decision reads on the case page)."""
+    escalation.considered_at = now
+    escalation.considered_by_id = user_id
+    seal(escalation, "decision_note", note)

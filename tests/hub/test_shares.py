@@ -14,10 +14,13 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import casework, shares
+from sharing.crypto.sealing import unseal
 from sharing.errors import InputError
-from sharing.models import Agency, AuditEntry, Case, ProtocolRecord, Share, User
+from sharing.models import Agency, AuditEntry, Case, Escalation, ProtocolRecord, Share, User
+from sharing.risk import escalation
 from sharing.vocabulary import (
     CaseCategory,
+    EscalationReason,
     Priority,
     ProtocolStatus,
     Role,
@@ -313,3 +316,54 @@ def test_a_share_names_its_purpose_as_the_protocol_does_and_its_case_what_it_is_
     assert case.priority.label in row
     opened = police.get(f"/cases/{case.id}?purpose={PURPOSE}").get_data(as_text=True)
     assert "Shared with your agency for <strong>ASB case management</strong>." in opened
+
+
+def test_sharing_from_an_escalation_prompt_records_that_the_officer_acted_on_it(
+    demo_hub, demo_session
+) -> None:
+    """The prompt ("consider a case conference, a safeguarding referral and sharing with
+    the police") offers to share the case: sharing from it answers the prompt, as
+    convening from it does, where the prompt stayed on the case page after the share."""
+    case = _unshared_case(demo_session)
+    prompt = escalation.escalate(demo_session, case, EscalationReason.HIGH_RISK)
+    demo_session.commit()
+    client = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    case_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    path = f"/cases/{case.id}/shares/new?escalation={prompt.id}"
+    assert f'href="{path}"' in html.unescape(case_page)
+    assert "records that you acted on the case" in client.get(path).get_data(as_text=True)
+    police = _agency(demo_session, "northshire-police")
+    asb = _protocol(demo_session, "northshire-asb-case-management")
+    fields = {"agency": str(police.id), "protocol_purpose": f"{asb.id}:{PURPOSE}"}
+    assert client.post(path, data=_form(client, path, **fields)).status_code == 302
+
+    demo_session.expire_all()
+    answered = demo_session.get(Escalation, prompt.id)
+    assert answered.considered_at is not None
+    assert unseal(answered, "decision_note").startswith(
+        "Shared with Northshire Police for ASB case management until "
+    )
+    entry = demo_session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.action == "share.create")
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert entry.basis.endswith(f"; escalation {prompt.id} acted on")
+    assert f"escalations/{prompt.id}" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_an_escalation_prompt_of_another_case_is_refused_on_the_share_form(
+    demo_hub, demo_session
+) -> None:
+    case = _unshared_case(demo_session)
+    other = demo_session.scalar(select(Escalation).where(Escalation.case_id != case.id))
+    client = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = f"/cases/{case.id}/shares/new?escalation={other.id}"
+    police = _agency(demo_session, "northshire-police")
+    asb = _protocol(demo_session, "northshire-asb-case-management")
+    fields = {"agency": str(police.id), "protocol_purpose": f"{asb.id}:{PURPOSE}"}
+    refused = client.post(path, data=_form(client, path, **fields))
+    assert refused.status_code == 400
+    assert "That prompt is not on this case" in refused.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.scalars(select(Share).where(Share.case_id == case.id)).all() == []
