@@ -41,7 +41,7 @@ def home() -> str:
     coming_up = conference_listing.coming_up_for(db(), actor)
     procedure = current_app.extensions["hub.trigger_procedure"]
     trigger = (
-        listing.waiting(db(), actor, procedure, 1, size=TRIGGER_ROWS)
+        listing.waiting(db(), actor, procedure, 1, size=TRIGGER_ROWS, audited=False)
         if handling.handling_agency(db(), actor, procedure)
         else None
     )

@@ -1,23 +1,27 @@
 """The lead agency's list of its Community Trigger applications: those with a deadline
-first (overdue first, then by working days left), then the decided ones, newest first.
-References and dates only, never an application's details, so a list is no audit entry.
+first (overdue first, then by working days left), then the decided ones, newest first;
+narrowed, if the lead asks, by state, by a deadline passed, by the reporting year received
+(1 April to 31 March, as the figures count) and by reference. References and dates only,
+never an application's details; a list is recorded (``trigger.view``) naming the filters
+used, never their values, and the applications it showed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from sharing import clock
+from sharing import clock, paging
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.cases.listing import PAGE_SIZE
-from sharing.models import TriggerApplication
+from sharing.models import TriggerApplication, TriggerRecommendation
 from sharing.trigger.deadlines import Clock, next_clock
 from sharing.trigger.handling import closure, erased_on, lead_agency
+from sharing.trigger.input_checks import EARLIEST_RECEIVED
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import AppealDecision, ThresholdDecision
 
@@ -47,8 +51,10 @@ class ApplicationsPage:
     total: int
     page: int
     pages: int
-    #: How many applications have a deadline (they come first).
+    #: How many applications have a deadline (they come first), of those matching.
     open: int
+    #: How many applications the lead agency has, whatever the filters.
+    held: int
 
 
 #: SQL: an application with a deadline of the lead's (``next_clock`` gives it one), still
@@ -76,44 +82,192 @@ APPEALED = and_(
     TriggerApplication.appeal_received_on.is_not(None),
     TriggerApplication.appeal_decision.is_(None),
 )
+_LIVE = and_(TriggerApplication.erased_at.is_(None), TriggerApplication.closed_at.is_(None))
+#: SQL: told its outcome, with a recommendation of its review (or appeal) not yet done.
+FOLLOWED_UP = and_(
+    _LIVE,
+    TriggerApplication.outcome_on.is_not(None),
+    exists().where(
+        TriggerRecommendation.application_id == TriggerApplication.id,
+        TriggerRecommendation.completed_on.is_(None),
+    ),
+)
+#: The states the list is filtered by: each one's SQL, what the filter offers, and how
+#: the count line says it ("3 applications being handled, of 27").
+STATES: dict[str, tuple[ColumnElement[bool], str, str]] = {
+    "handling": (
+        or_(OPEN, FOLLOWED_UP),
+        "Being handled (awaiting a threshold decision, under review, or its "
+        "recommendations being followed up)",
+        "being handled",
+    ),
+    "decided": (
+        and_(
+            TriggerApplication.decision.is_not(None),
+            TriggerApplication.closed_at.is_(None),
+            ~OPEN,
+            ~FOLLOWED_UP,
+            ~APPEALED,
+        ),
+        "Decided and closed (not met, or reviewed and its recommendations done)",
+        "decided and closed",
+    ),
+    "withdrawn": (
+        and_(
+            TriggerApplication.closed_at.is_not(None),
+            TriggerApplication.duplicate_of_id.is_(None),
+        ),
+        "Withdrawn by the applicant",
+        "withdrawn",
+    ),
+    "duplicate": (
+        and_(
+            TriggerApplication.closed_at.is_not(None),
+            TriggerApplication.duplicate_of_id.is_not(None),
+        ),
+        "Duplicates of another application",
+        "recorded as duplicates",
+    ),
+    "appealed": (
+        TriggerApplication.appeal_received_on.is_not(None),
+        "Appealed (the appeal in hand or decided)",
+        "appealed",
+    ),
+}
+#: The first reporting year an application can be received in (the Community Trigger
+#: began on 20 October 2014).
+FIRST_YEAR = EARLIEST_RECEIVED.year
+#: The prefix of every application's reference, which a search may leave out.
+PREFIX = "ASBR-"
+
+
+def reporting_year(day: date) -> int:
+    """The reporting year (1 April to 31 March) ``day`` falls in, by the year it began."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def year_title(year: int) -> str:
+    """A reporting year as the list's filter names it: "April 2026 to March 2027"."""
+    return f"April {year} to March {year + 1}"
+
+
+def sought_reference(text: str) -> str:
+    """A reference typed as a search: any case, with or without ``PREFIX``
+    ("asbr-2026-7kq4mx", "2026-7KQ4MX"), as references are written."""
+    typed = text.strip().upper()
+    return typed if typed.startswith(PREFIX) else PREFIX + typed
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the lead narrowed the list to (none: every application)."""
+
+    #: One of ``STATES``.
+    state: str | None = None
+    #: Only those with a deadline passed.
+    overdue: bool = False
+    #: The reporting year received, by the year it began (2026: 1 April 2026 to 31 March
+    #: 2027).
+    year: int | None = None
+    #: A reference, exactly (``sought_reference``).
+    reference: str | None = None
+
+    def used(self) -> list[str]:
+        """The filters' names, for the list's audit entry (never their values)."""
+        return [f.name for f in fields(self) if getattr(self, f.name)]
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found = [STATES[self.state][0]] if self.state else []
+        if self.overdue:
+            found.append(OPEN)
+        if self.year is not None:
+            found += [
+                TriggerApplication.received_on >= date(self.year, 4, 1),
+                TriggerApplication.received_on < date(self.year + 1, 4, 1),
+            ]
+        if self.reference:
+            found.append(TriggerApplication.reference == sought_reference(self.reference))
+        return found
+
+
 _NEWEST_FIRST = (TriggerApplication.received_on.desc(), TriggerApplication.id.desc())
 
 
 def waiting(
-    session: Session, actor: Actor, procedure: Procedure, page: int = 1, size: int = PAGE_SIZE
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+    filters: Filters | None = None,
+    *,
+    audited: bool = True,
 ) -> ApplicationsPage:
-    """A page of the lead agency's applications: those with a deadline first (overdue
-    first, then by working days left), then the decided ones, newest first. The decided
-    ones are paged in the database; those with a deadline (the lead's open work) are
-    ordered by their working days, so all are read when a page shows any. References and
-    dates only: no audit entry."""
+    """A page of the lead agency's applications matching ``filters``: those with a
+    deadline first (overdue first, then by working days left), then the decided ones,
+    newest first. The decided ones are paged in the database; those with a deadline (the
+    lead's open work) are ordered by their working days, so all are read when a page
+    shows any (and for the overdue filter, which counts in working days). References and
+    dates only; recorded as a list of applications naming the filters used, unless not
+    ``audited`` (the home page's few due first, which it has always shown unrecorded)."""
+    filters = filters or Filters()
     agency = lead_agency(session, actor, procedure, acts.Action.TRIGGER_VIEW)
     today = clock.today()
     of_lead = TriggerApplication.lead_agency_id == agency.id
-    open_count, total = session.execute(
-        select(func.count().filter(OPEN), func.count()).where(of_lead)
+    chosen = and_(of_lead, *filters.conditions())
+    matching = and_(true(), *filters.conditions())
+    open_count, total, held = session.execute(
+        select(
+            func.count().filter(and_(OPEN, matching)), func.count().filter(matching), func.count()
+        ).where(of_lead)
     ).one()
-    pages = max(1, -(-total // size))
-    page = min(max(page, 1), pages)
+    if filters.overdue:
+        overdue = [
+            r for r in _open_rows(session, chosen, procedure, today) if r.clock and r.clock.overdue
+        ]
+        page, pages = paging.numbered(len(overdue), size, page)
+        rows = overdue[(page - 1) * size : page * size]
+        if audited:
+            _record(session, actor, agency.id, filters, rows)
+        return ApplicationsPage(rows, len(overdue), page, pages, len(overdue), held)
+    page, pages = paging.numbered(total, size, page)
     start, end = (page - 1) * size, page * size
-    rows = _open_rows(session, of_lead, procedure, today)[start:end] if start < open_count else []
+    rows = _open_rows(session, chosen, procedure, today)[start:end] if start < open_count else []
     if end > open_count:
         rows += [
             _application_row(a, procedure, today)
             for a in session.scalars(
                 select(TriggerApplication)
-                .where(of_lead, ~OPEN)
+                .where(chosen, ~OPEN)
                 .options(selectinload(TriggerApplication.duplicate_of))
                 .order_by(*_NEWEST_FIRST)
                 .limit(end - max(start, open_count))
                 .offset(max(start - open_count, 0))
             )
         ]
-    return ApplicationsPage(rows, total, page, pages, open_count)
+    if audited:
+        _record(session, actor, agency.id, filters, rows)
+    return ApplicationsPage(rows, total, page, pages, open_count, held)
+
+
+def _record(
+    session: Session, actor: Actor, agency_id: int, filters: Filters, rows: list[ApplicationRow]
+) -> None:
+    """The list's audit entry: the filters' names (never what they were set to) and the
+    applications the page showed."""
+    used = filters.used()
+    acts.record(
+        session,
+        acts.Action.TRIGGER_VIEW,
+        actor=actor,
+        subject=acts.Subject("agency", agency_id),
+        basis=f"list; filters {', '.join(used) if used else 'none'}; "
+        f"applications {acts.ids([r.id for r in rows])}",
+    )
 
 
 def _open_rows(
-    session: Session, of_lead: ColumnElement[bool], procedure: Procedure, today: date
+    session: Session, chosen: ColumnElement[bool], procedure: Procedure, today: date
 ) -> list[ApplicationRow]:
     """Every application with a deadline, overdue first, the longest overdue first; then
     the soonest due (newest first between equals)."""
@@ -121,7 +275,7 @@ def _open_rows(
         _application_row(a, procedure, today)
         for a in session.scalars(
             select(TriggerApplication)
-            .where(of_lead, OPEN)
+            .where(chosen, OPEN)
             .options(selectinload(TriggerApplication.review_sitting))
             .order_by(*_NEWEST_FIRST)
         )

@@ -246,3 +246,35 @@ def test_a_victim_applies_and_the_review_reaches_its_letter_and_the_figures(
     finally:
         next(story_of, None)
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_the_lead_filters_the_applications_on_a_laptop_screen(
+    live_server, demo_app: Flask, axe_page: Page
+) -> None:
+    """At 1280 pixels the filters sit beside the list and the list shows every column
+    without scrolling sideways; the lead narrows it to those being handled, sees the
+    filter kept as chosen, and a year that is not one is said at its filter."""
+    page, url = axe_page, live_server.url
+    lead = next(a for a in DEMO_ACCOUNTS if "Community Trigger lead" in a.roles)
+    _sign_in(page, url, lead.email, lead.totp_secret)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{url}/trigger")
+    table = page.locator(".hub-table-scroll").first
+    assert table.evaluate("box => box.scrollWidth <= box.clientWidth")
+    filters = page.locator("form[method=get]").bounding_box()
+    listed = table.bounding_box()
+    assert filters is not None
+    assert listed is not None
+    assert filters["x"] + filters["width"] <= listed["x"]  # beside, not above
+    page.get_by_label("State").select_option("handling")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("caption")).to_contain_text("being handled, of")
+    expect(page.get_by_label("State")).to_have_value("handling")
+    assert "state=handling" in page.url
+    assert table.evaluate("box => box.scrollWidth <= box.clientWidth")
+    assert violations(page) == []
+    page.goto(f"{url}/trigger?year=last")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The year received must be a year")
+    assert violations(page) == []
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
