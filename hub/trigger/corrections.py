@@ -11,8 +11,9 @@ from werkzeug.wrappers import Response
 
 from hub import opened
 from hub.database import db
-from hub.trigger.recording import ApplicationForm, application_input
+from hub.trigger.recording import ApplicationForm, application_input, show_problems
 from hub.trigger.views import _procedure, _refused_on_page, bp, refuse_input
+from sharing import clock
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.trigger import corrections, handling
@@ -116,10 +117,14 @@ def correct(application_id: int) -> Response | tuple[str, int]:
         except InputError as e:
             if e.field in (handling.ERASED, handling.ALREADY_DONE):
                 return _refused_on_page(application_id, e)
-            form.refuse(e)
+            data = application_input(form)
+            show_problems(form, [e, *corrections.problems_in(application, data, clock.now())])
         else:
             flash(_done(changed), "success")
             return redirect(url_for("trigger.show", application_id=application_id))
+    elif form.is_submitted():  # the core's problems beside the form's own, all at once
+        data = application_input(form)
+        show_problems(form, corrections.problems_in(application, data, clock.now()))
     if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
         refuse_input(form, acts.Action.TRIGGER_CORRECT, application_id)
     return render_template(

@@ -112,7 +112,7 @@ def record() -> Response | tuple[str, int]:
         try:
             made = applications.record_application(db(), current_user.actor, procedure, data)
         except InputError as e:
-            _show_problems(form, [e, *input_checks.problems_in(data, clock.now())])
+            show_problems(form, [e, *input_checks.problems_in(data, clock.now())])
         else:
             flash(
                 f"Application {made.reference} recorded. Tell the applicant its reference.",
@@ -120,7 +120,7 @@ def record() -> Response | tuple[str, int]:
             )
             return redirect(url_for("trigger.show", application_id=made.id))
     elif form.is_submitted():  # the core's problems beside the form's own, all at once
-        _show_problems(form, input_checks.problems_in(application_input(form), clock.now()))
+        show_problems(form, input_checks.problems_in(application_input(form), clock.now()))
     if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
         refuse_input(form, acts.Action.TRIGGER_RECORD, None)
     return render_template(
@@ -128,7 +128,7 @@ def record() -> Response | tuple[str, int]:
     ), 400 if request.method == "POST" else 200
 
 
-def _show_problems(form: ApplicationForm, problems: list[InputError]) -> None:
+def show_problems(form: ApplicationForm, problems: list[InputError]) -> None:
     """Each problem at its field (one the form does not have: at the description), a
     field's first problem only, so that everything missing or wrong is said at once
     rather than one field a send."""

@@ -17,6 +17,7 @@ from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit
 from hub.guard import require_roles
 from hub.templating import uk_datetime
+from sharing import clock
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.trigger import (
@@ -51,11 +52,25 @@ def _refused() -> tuple[str, int]:
     ), 403
 
 
+def _dated(field: DateInputField, missing: str, future: str) -> None:
+    """A date the form needs: none at all, or one to come, said with the form's other
+    problems (a date that is not one has its own message already)."""
+    if field.errors:
+        return
+    if field.data is None:
+        raise ValidationError(missing)
+    if field.data > clock.today():
+        raise ValidationError(future)
+
+
 class DecisionForm(HubForm):
     decision = ChoiceField("Is the threshold met?", message="Select whether the threshold is met")
     reasons = TextAreaField(
         "Reasons for the decision",
-        validators=[TextLimit(input_checks.MAX_REASONS, "the reasons for the decision")],
+        validators=[
+            DataRequired("Give the reasons for the decision"),
+            TextLimit(input_checks.MAX_REASONS, "the reasons for the decision"),
+        ],
     )
 
 
@@ -90,11 +105,17 @@ class RecommendationForm(HubForm):
 class OutcomeForm(HubForm):
     findings = TextAreaField(
         "What the panel found",
-        validators=[TextLimit(review_outcome.MAX_FINDINGS, "what the panel found")],
+        validators=[
+            DataRequired("Say what the panel found"),
+            TextLimit(review_outcome.MAX_FINDINGS, "what the panel found"),
+        ],
     )
     next_steps = TextAreaField(
         "What happens next",
-        validators=[TextLimit(review_outcome.MAX_FINDINGS, "what happens next")],
+        validators=[
+            DataRequired("Say what happens next"),
+            TextLimit(review_outcome.MAX_FINDINGS, "what happens next"),
+        ],
     )
 
 
@@ -104,8 +125,18 @@ class AppealForm(HubForm):
     )
     reasons = TextAreaField(
         "The applicant's reasons",
-        validators=[TextLimit(review_outcome.MAX_FINDINGS, "the applicant's reasons")],
+        validators=[
+            DataRequired("Give the applicant's reasons"),
+            TextLimit(review_outcome.MAX_FINDINGS, "the applicant's reasons"),
+        ],
     )
+
+    def validate_received_on(self, field: DateInputField) -> None:
+        _dated(
+            field,
+            "Enter the date the appeal was received",
+            "The date received cannot be in the future",
+        )
 
 
 class AppealDecisionForm(HubForm):
@@ -115,8 +146,18 @@ class AppealDecisionForm(HubForm):
     decided_on = DateInputField("Date of the decision", subject="The date of the decision")
     findings = TextAreaField(
         "The appeal body's findings",
-        validators=[TextLimit(review_outcome.MAX_FINDINGS, "the appeal body's findings")],
+        validators=[
+            DataRequired("Give the appeal body's findings"),
+            TextLimit(review_outcome.MAX_FINDINGS, "the appeal body's findings"),
+        ],
     )
+
+    def validate_decided_on(self, field: DateInputField) -> None:
+        _dated(
+            field,
+            "Enter the date of the appeal body's decision",
+            "The date cannot be in the future",
+        )
 
 
 def _page(application_id: int) -> pages.ApplicationPage:

@@ -59,6 +59,7 @@ from sharing.trigger.handling import (
     refuse_if_erased,
 )
 from sharing.trigger.input_checks import PERSON_ONLY, ApplicationInput, checked
+from sharing.trigger.input_checks import problems_in as problems_in_input
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import ThresholdDecision, TriggerChannel, VictimKind
 
@@ -94,6 +95,10 @@ FIELD_NAMES = {
     "applicant_address": "their postal address",
     "consent_note": "the note on consent",
 }
+RECEIVED_KEPT = (
+    "The threshold is decided: its deadlines were counted from the date received, which "
+    "can no longer be corrected"
+)
 ONLINE_KEPT = "It was sent on the online form: how it came stays as recorded"
 NOT_ONLINE = "Only an application sent on the online form came online: choose how it was received"
 
@@ -214,15 +219,22 @@ def correct(
         raise
     with acts.refusing_input(session, action, actor=actor, subject=subject):
         _refuse_unless_live(application)
-        received = data.received_on or application.received_on
-        if received != application.received_on and application.decision is not None:
-            raise InputError(
-                "received_on",
-                "The threshold is decided: its deadlines were counted from the date "
-                "received, which can no longer be corrected",
-            )
-        _check_choices(application, data)
-        values, choices = checked(_as_recorded(application, data, received), now)
+    received = data.received_on or application.received_on
+    standing = As(
+        application.channel.value,
+        application.victim_kind.value,
+        application.consent_recorded,
+        application.received_on,
+        received_open=application.decision is None,
+    )
+    found = _problems(standing, data, now)
+    if found:  # one refusal, naming every field with a problem
+        named_fields = " ".join(sorted({p.field for p in found}))
+        acts.refuse(
+            session, action, actor=actor, subject=subject, reason=f"refused input: {named_fields}"
+        )
+        raise found[0]
+    values, choices = checked(_as_recorded(standing.victim_kind, data, received), now)
     was = reveal(LEAD, application, CORRECTED)
     before = letters.email_of(was, application.on_behalf is not None)
     went_to = letters.recipient(was, application.on_behalf is not None)
@@ -258,25 +270,60 @@ def correct(
     return Correction(changed, removed)
 
 
-def _check_choices(application: TriggerApplication, data: ApplicationInput) -> None:
-    """Refuse what a correction may not do to the choices: make an application sent on
-    the online form another's, or another online; take the victim's consent away."""
+@dataclass(frozen=True)
+class As:
+    """What a correction is checked against: the application's choices and date received
+    as they stand, and whether that date may still be corrected (before the decision)."""
+
+    channel: str
+    victim_kind: str
+    consent_recorded: bool
+    received_on: date
+    received_open: bool
+
+
+def problems_in(
+    application: Correctable, data: ApplicationInput, now: datetime
+) -> list[InputError]:
+    """Every problem a correction of ``application`` to ``data`` has, as ``correct`` would
+    refuse it (nothing recorded: the form says them all at once, beside its own)."""
+    return _problems(
+        As(
+            application.channel,
+            application.victim_kind,
+            application.consent_recorded,
+            application.received_on,
+            application.received_open,
+        ),
+        data,
+        now,
+    )
+
+
+def _problems(standing: As, data: ApplicationInput, now: datetime) -> list[InputError]:
+    """The date received corrected after the decision; a choice a correction may not make
+    (an application sent on the online form made another's, or another online; the
+    victim's consent taken away); then every problem recording would refuse."""
+    found: list[InputError] = []
+    received = data.received_on or standing.received_on
+    if received != standing.received_on and not standing.received_open:
+        found.append(InputError("received_on", RECEIVED_KEPT))
     online = TriggerChannel.ONLINE.value
-    if application.channel is TriggerChannel.ONLINE and data.channel != online:
-        raise InputError("channel", ONLINE_KEPT)
-    if application.channel is not TriggerChannel.ONLINE and data.channel == online:
-        raise InputError("channel", NOT_ONLINE)
-    if application.consent_recorded and data.on_behalf and not data.consent_recorded:
-        raise InputError("consent_recorded", CONSENT_KEPT)
+    if standing.channel == online and data.channel != online:
+        found.append(InputError("channel", ONLINE_KEPT))
+    if standing.channel != online and data.channel == online:
+        found.append(InputError("channel", NOT_ONLINE))
+    if standing.consent_recorded and data.on_behalf and not data.consent_recorded:
+        found.append(InputError("consent_recorded", CONSENT_KEPT))
+    return found + problems_in_input(_as_recorded(standing.victim_kind, data, received), now)
 
 
-def _as_recorded(
-    application: TriggerApplication, data: ApplicationInput, received: date
-) -> ApplicationInput:
+def _as_recorded(recorded_kind: str, data: ApplicationInput, received: date) -> ApplicationInput:
     """``data`` with the date received as it stands (or as corrected) and who suffered it
-    as recorded when ``data`` does not say, without a date of birth for a business or
-    group, and without the applicant's details when the victim applied themselves."""
-    victim_kind = data.victim_kind or application.victim_kind.value
+    as recorded (``recorded_kind``) when ``data`` does not say, without a date of birth for
+    a business or group, and without the applicant's details when the victim applied
+    themselves."""
+    victim_kind = data.victim_kind or recorded_kind
     return replace(
         data,
         received_on=received,
