@@ -9,11 +9,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired
 
 from hub import opened
 from hub.database import db
 from hub.forms import DateInputField, HubForm, TextLimit
-from hub.trigger.views import _procedure, _refused_on_page, bp, refuse_input
+from hub.trigger.views import _dated, _procedure, _refused_on_page, bp, refuse_input
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.trigger import closing, handling
@@ -25,8 +26,18 @@ class WithdrawalForm(HubForm):
     )
     note = TextAreaField(
         "How the applicant withdrew it, and why if they said",
-        validators=[TextLimit(closing.MAX_NOTE, "the note")],
+        validators=[
+            DataRequired("Say how the applicant withdrew the application, and why if they said"),
+            TextLimit(closing.MAX_NOTE, "the note"),
+        ],
     )
+
+    def validate_withdrawn_on(self, field: DateInputField) -> None:
+        _dated(
+            field,
+            "Enter the date the applicant withdrew the application",
+            "The date the applicant withdrew it must be today or before",
+        )
 
 
 class DuplicateForm(HubForm):

@@ -104,15 +104,15 @@ def test_the_lead_records_a_withdrawal_and_the_page_says_so_plainly(demo_hub, de
     assert "Record the decision" not in page
     assert "record that it was withdrawn" not in page
     assert "Ask the agencies" not in page
+    entry = _last(demo_session, "trigger.withdraw")
+    assert entry.outcome == "allowed"
+    assert "phoned" not in entry.basis
+    view = _last(demo_session, "trigger.view")  # the page's, before the list's own entry
+    assert view.basis == "closed: threshold not checked"
     listed = lead.get("/trigger").get_data(as_text=True)
     row = listed[listed.index(application.reference) :][:600]
     assert "Closed" in row
     assert "Withdrawn by the applicant" in row
-    entry = _last(demo_session, "trigger.withdraw")
-    assert entry.outcome == "allowed"
-    assert "phoned" not in entry.basis
-    view = _last(demo_session, "trigger.view")
-    assert view.basis == "closed: threshold not checked"
 
     # Sent again (Back, a second tab): said on the page, nothing changed.
     assert "was closed on" in lead.get(path).get_data(as_text=True)  # no form any more

@@ -355,3 +355,24 @@ def test_a_filled_in_appeal_decision_still_gets_the_cores_refusal(demo_hub, demo
         },
     )
     _said_together(response, [("decided_on-day", "The decision cannot come before the appeal")])
+
+
+def test_a_withdrawal_sent_empty_says_the_date_and_the_note(demo_hub, demo_session) -> None:
+    application = _recorded(demo_session)
+    lead = _lead(demo_hub, demo_session)
+    path = f"/trigger/{application.id}/withdrawn"
+    stamp = _OPENED.search(lead.get(path).get_data(as_text=True))
+    assert stamp
+    response = _post(lead, path, path, opened=stamp.group(1), note="")
+    _said_together(
+        response,
+        [
+            ("withdrawn_on-day", "Enter the date the applicant withdrew the application"),
+            ("note", "Say how the applicant withdrew the application"),
+        ],
+    )
+    demo_session.expire_all()
+    assert application.closed_at is None
+    assert _refusals(demo_session, "trigger.withdraw")[-1].basis == (
+        "refused input: note withdrawn_on"
+    )
