@@ -383,3 +383,20 @@ def test_only_the_lead_agencys_trigger_leads_and_managers_see_the_list(
             .order_by(AuditEntry.seq.desc())
         ).first()
         assert refused is not None
+
+
+@pytest.mark.postgres
+def test_every_state_and_filter_together_reads_the_same_on_postgresql(hub_on_postgres) -> None:
+    """The states' SQL (a correlated count of open recommendations among them) runs on
+    PostgreSQL as on SQLite: each state lists what it should, and all filters together
+    answer a page."""
+    with hub_on_postgres.extensions["hub.sessions"]() as session:
+        lead = _lead(hub_on_postgres, session)
+        held = _held(session)
+        for state, belongs in _IN_STATE.items():
+            expected = sorted(a.id for a in held if belongs(a))
+            assert sorted(_shown(lead, f"/trigger?state={state}")) == expected, state
+        year = listing.reporting_year(clock.today())
+        response = lead.get(f"/trigger?state=handling&overdue=yes&year={year}&reference=asbr-x")
+        assert response.status_code == 200
+        assert "No applications found" in response.get_data(as_text=True)
