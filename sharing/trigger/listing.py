@@ -93,12 +93,14 @@ FOLLOWED_UP = and_(
     ),
 )
 #: The states the list is filtered by: each one's SQL, what the filter offers, and how
-#: the count line says it ("3 applications being handled, of 27").
+#: the count line says it ("3 applications being handled, of 27"). Being handled:
+#: awaiting a threshold decision, under review, or told its outcome with a recommendation
+#: still open. Decided and closed: not met, or reviewed with its recommendations done and
+#: no appeal in hand. Appealed: an appeal received, in hand or decided.
 STATES: dict[str, tuple[ColumnElement[bool], str, str]] = {
     "handling": (
         or_(OPEN, FOLLOWED_UP),
-        "Being handled (awaiting a threshold decision, under review, or its "
-        "recommendations being followed up)",
+        "Being handled",
         "being handled",
     ),
     "decided": (
@@ -109,7 +111,7 @@ STATES: dict[str, tuple[ColumnElement[bool], str, str]] = {
             ~FOLLOWED_UP,
             ~APPEALED,
         ),
-        "Decided and closed (not met, or reviewed and its recommendations done)",
+        "Decided and closed",
         "decided and closed",
     ),
     "withdrawn": (
@@ -117,7 +119,7 @@ STATES: dict[str, tuple[ColumnElement[bool], str, str]] = {
             TriggerApplication.closed_at.is_not(None),
             TriggerApplication.duplicate_of_id.is_(None),
         ),
-        "Withdrawn by the applicant",
+        "Withdrawn",
         "withdrawn",
     ),
     "duplicate": (
@@ -125,12 +127,12 @@ STATES: dict[str, tuple[ColumnElement[bool], str, str]] = {
             TriggerApplication.closed_at.is_not(None),
             TriggerApplication.duplicate_of_id.is_not(None),
         ),
-        "Duplicates of another application",
+        "Duplicates",
         "recorded as duplicates",
     ),
     "appealed": (
         TriggerApplication.appeal_received_on.is_not(None),
-        "Appealed (the appeal in hand or decided)",
+        "Appealed",
         "appealed",
     ),
 }
