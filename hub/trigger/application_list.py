@@ -32,14 +32,14 @@ class FilterForm(HubForm):
     state = ChoiceField(
         "State",
         choices=[("", "Any state"), *((k, v[1]) for k, v in listing.STATES.items())],
-        message="Choose a state from the list",
+        message="Select a state",
     )
     overdue = ChoiceField(
         "Deadline",
         choices=[("", "Any"), (OVERDUE, "A deadline passed (overdue)")],
-        message="Choose whether a deadline passed from the list",
+        message="Select whether a deadline passed",
     )
-    year = ChoiceField("Year received", message="Choose a year received from the list")
+    year = ChoiceField("Year received", message="Select a year received")
     reference = StringField("Reference", validators=[TextLimit(20, "the reference")])
 
     def offer_years(self) -> None:
