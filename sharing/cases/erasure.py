@@ -153,7 +153,7 @@ def require_closed(session: Session, authorised: AuthorisedCase) -> None:
 def require_erasable(session: Session, authorised: AuthorisedCase) -> None:
     """Refuse (recorded) to erase a case still open (``require_closed``), or one a live
     Community Trigger case review, or the appeal of one, holds (``reviews_holding``): the
-    message names the application, the audit entry its id."""
+    message names each application that holds it, the audit entry their ids."""
     require_closed(session, authorised)
     case = authorised.case
     holding = reviews_holding(session, case.id) if case.erased_at is None else []
@@ -163,9 +163,9 @@ def require_erasable(session: Session, authorised: AuthorisedCase) -> None:
             acts.Action.CASE_ERASE,
             actor=authorised.actor,
             subject=authorised.subject,
-            reason=holding[0].basis,
+            reason="; ".join(h.basis for h in holding),
         )
-        raise NotAllowed(holding[0].why)
+        raise NotAllowed("; and ".join(h.why for h in holding))  # every one that holds it
 
 
 def reviews_holding(session: Session, case_id: int) -> list[Holding]:

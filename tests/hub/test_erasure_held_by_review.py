@@ -221,3 +221,43 @@ def test_hub_erase_case_refuses_a_case_under_a_live_review_naming_the_applicatio
     refused = hub_command("erase", "case", reference, "--by", email, "--yes")
     assert refused.exit_code == 1
     assert said in refused.output
+
+
+def test_a_case_two_reviews_hold_names_both_when_refused(hub, session) -> None:
+    """Two live reviews asked about the same case (the same victim applying twice): the
+    refusal names both applications, where it named whichever reference sorted first."""
+    first, second = _met(session), _met(session)
+    for application in (first, second):
+        assert review.ask_holders(session, _lead(session), PROCEDURE, application.id)
+    session.commit()
+    asked_by = {
+        application.id: set(
+            session.scalars(
+                select(TriggerCaseRequest.case_id).where(
+                    TriggerCaseRequest.application_id == application.id
+                )
+            )
+        )
+        for application in (first, second)
+    }
+    case = session.scalars(
+        select(Case)
+        .where(Case.id.in_(asked_by[first.id] & asked_by[second.id]), Case.locked.is_(False))
+        .order_by(Case.id)
+    ).first()
+    assert case is not None
+    manager_user = demo_user(session, case.agency.code, Role.MANAGER)
+    close_for_erasure(session, Actor.of(manager_user), case.id)
+    session.commit()
+    manager = demo_client(hub, manager_user)
+    path = f"/cases/{case.id}/erase"
+    sent = manager.post(
+        path, data={"reference": case.reference, "csrf_token": csrf_token(manager, path)}
+    )
+    assert sent.status_code == 403
+    page = sent.get_data(as_text=True)
+    assert first.reference in page
+    assert second.reference in page
+    refusal = _last(session, "case.erase")
+    assert f"trigger application {first.id}" in refusal.basis
+    assert f"trigger application {second.id}" in refusal.basis
