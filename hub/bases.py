@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 from hub.database import db
 from sharing.models import ProtocolRecord
 from sharing.protocols import records as protocol_records
+from sharing.protocols.policy import basis_parts
 
 
 def _versions() -> dict[tuple[str, int], ProtocolRecord]:
@@ -23,6 +24,8 @@ def basis_html(basis: str) -> Markup:
     """``basis`` for a reader: "Northshire ASB case management information sharing
     protocol (version 1), clause 4.2 (a link to it), purpose: ASB case management; shared
     with your agency until 6 March 2027"; any other basis as it is, escaped."""
+    if basis_parts(basis) is None:  # an own agency's case, a lock: no protocol to read
+        return escape(basis)
     readable = protocol_records.readable_basis(basis, _versions())
     if readable is None:
         return escape(basis)
