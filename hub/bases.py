@@ -24,9 +24,10 @@ def basis_html(basis: str) -> Markup:
     """``basis`` for a reader: "Northshire ASB case management information sharing
     protocol (version 1), clause 4.2 (a link to it), purpose: ASB case management; shared
     with your agency until 6 March 2027"; any other basis as it is, escaped."""
-    if basis_parts(basis) is None:  # an own agency's case, a lock: no protocol to read
+    parts = basis_parts(basis)
+    if parts is None:  # an own agency's case, a lock: no protocol to read
         return escape(basis)
-    readable = protocol_records.readable_basis(basis, _versions())
+    readable = protocol_records.readable_basis(parts, _versions())
     if readable is None:
         return escape(basis)
     link = url_for(

@@ -1,7 +1,8 @@
 """The home page: the alerts waiting, by kind; my cases, reviews due and open cases by
 priority; the conferences I chair or am expected at, coming up, and those I convened or
-chair whose date has passed, to record held or cancel; for the Community Trigger lead, the applications by working days left; for a
-relevant body's managers, the review recommendations their agency has open."""
+chair whose date has passed, to record held or cancel; for the Community Trigger lead,
+the applications by working days left; for a relevant body's managers, the review
+recommendations their agency has open."""
 
 from __future__ import annotations
 

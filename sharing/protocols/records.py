@@ -26,7 +26,7 @@ from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.models import Agency, Alert, Case, ProtocolRecord, ProtocolSignature, Share
 from sharing.protocols import ProtocolDocument, Purpose, parse_protocol
-from sharing.protocols.policy import AgencyRef, Policy, basis_parts, last_days
+from sharing.protocols.policy import AgencyRef, BasisParts, Policy, last_days
 from sharing.vocabulary import (
     SIGNED_BY_EVERY_PARTY,
     AlertKind,
@@ -88,14 +88,13 @@ class ReadableBasis:
 
 
 def readable_basis(
-    basis: str, versions: dict[tuple[str, int], ProtocolRecord]
+    parts: BasisParts, versions: dict[tuple[str, int], ProtocolRecord]
 ) -> ReadableBasis | None:
-    """``basis`` (``Grant.basis``, perhaps with its share or conference after it) for a
-    page, given the protocol versions by (key, version) (``versions_by_key``); None for a
-    basis that names no protocol clause, or a version no longer in the hub."""
-    parts = basis_parts(basis)
-    record = versions.get((parts.key, parts.version)) if parts else None
-    if parts is None or record is None:
+    """A basis naming a protocol clause (``basis_parts`` of ``Grant.basis``, perhaps with
+    its share or conference after it) for a page, given the protocol versions by (key,
+    version) (``versions_by_key``); None for a version no longer in the hub."""
+    record = versions.get((parts.key, parts.version))
+    if record is None:
         return None
     rest = re.sub(r"^; share \d+ until ", "; shared with your agency until ", parts.rest)
     return ReadableBasis(
