@@ -679,7 +679,7 @@ def test_home_shows_my_cases_reviews_due_and_counts_by_priority(
     page = as_user(user=officer).get("/").get_data(as_text=True)
     assert "Your cases due for review" in page
     assert due.reference in page
-    assert "Counting your open cases" in page
+    assert "Your open cases by priority" in page
 
 
 def _listed(client, href: str) -> int:
