@@ -21,7 +21,7 @@ from sharing.vocabulary import CaseStatus
 def case_list() -> tuple[str, int]:
     _casework_only()
     form = FilterForm(request.args)
-    offer_officers(form.officer, first=[("", "Any officer")], left=True)
+    offer_officers(form.officer, first=[("", "Any officer")], left=True, seen_only=True)
     form.ward.choices = [("", "Any ward"), *_wards()]
     valid = form.validate()
     filters = (
@@ -49,6 +49,7 @@ def case_list() -> tuple[str, int]:
     return render_template(
         "cases/list.html",
         title="Cases",
+        whose=listing.whose_cases(current_user.actor),
         form=form,
         page=page,
         args=args,

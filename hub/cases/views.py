@@ -49,14 +49,20 @@ def _agencies() -> list[tuple[str, str]]:
 
 
 def offer_officers(
-    field: ChoiceField, first: list[tuple[str, str]] | None = None, *, left: bool = False
+    field: ChoiceField,
+    first: list[tuple[str, str]] | None = None,
+    *,
+    left: bool = False,
+    seen_only: bool = False,
 ) -> None:
     """Offer the agency's officers in ``field``, after ``first``: under their teams when
     the agency has more than one, the user's own team first (a case officer works on their
     own team's cases only), then the other teams by name, then officers of no team. With
-    ``left``, also those who have left with open cases still theirs, marked "(left)"."""
+    ``left``, also those who have left with open cases still theirs, marked "(left)"; with
+    ``seen_only``, only the user and officers of cases the user may see."""
     teams: dict[str | None, ChoiceGroup] = {}
-    for user in listing.officers(db(), current_user.actor, left_with_cases=left):
+    officers = listing.officers(db(), current_user.actor, left_with_cases=left, seen_only=seen_only)
+    for user in officers:
         group = teams.setdefault(user.team, ChoiceGroup(user.team or "No team"))
         group.choices.append((str(user.id), user.display_name + ("" if user.active else " (left)")))
     own = current_user.actor.team

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.authorise import own_cases_where
 from sharing.access.decide import CASEWORK_ROLES, Actor
+from sharing.access.scope import WHOLE_AGENCY_ROLES
 from sharing.cases import first_contact
 from sharing.models import Case, Incident, User, Ward
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
@@ -62,6 +63,17 @@ class CasePage:
     total: int
     page: int
     pages: int
+
+
+def whose_cases(actor: Actor) -> str:
+    """Whose cases the actor's case list holds, as ``own_cases_where`` decides, to begin a
+    sentence: "Your agency's cases" for a manager, "Your cases and your team's (North
+    team)" for a case officer of a team, "Your cases" for one of no team."""
+    if actor.has(*WHOLE_AGENCY_ROLES):
+        return "Your agency's cases"
+    if actor.team is not None:
+        return f"Your cases and your team's ({actor.team})"
+    return "Your cases"
 
 
 def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int = 1) -> CasePage:
@@ -232,20 +244,30 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
     )
 
 
-def officers(session: Session, actor: Actor, *, left_with_cases: bool = False) -> list[User]:
+def officers(
+    session: Session, actor: Actor, *, left_with_cases: bool = False, seen_only: bool = False
+) -> list[User]:
     """The active users of the actor's agency who may own a case (case officers and
     managers), for filters and assignment; with ``left_with_cases``, also those who have
     left (their account disabled) and still have an open case, for a manager to find
-    their cases and give them to others."""
-    users = session.scalars(
+    their cases and give them to others. With ``seen_only``, for a filter of the actor's
+    cases: an actor who sees only some of the agency's cases (a case officer: their own
+    and their team's) is offered only themselves and the officers of cases they may see."""
+    query = (
         select(User)
         .where(User.agency_id == actor.agency_id, User.active)
         .options(selectinload(User.role_grants))
         .order_by(User.display_name, User.id)
     )
-    found = [u for u in users if may_own_cases(u)]
+    some_only = seen_only and not actor.has(*WHOLE_AGENCY_ROLES)
+    if some_only:
+        seen = select(Case.officer_id).where(own_cases_where(actor))
+        query = query.where((User.id == actor.user_id) | User.id.in_(seen))
+    found = [u for u in session.scalars(query) if may_own_cases(u)]
     if left_with_cases:
         still_theirs = select(Case.officer_id).where(Case.agency_id == actor.agency_id, OPEN)
+        if some_only:
+            still_theirs = still_theirs.where(own_cases_where(actor))
         left = session.scalars(
             select(User)
             .where(User.agency_id == actor.agency_id, ~User.active, User.id.in_(still_theirs))

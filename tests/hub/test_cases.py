@@ -801,3 +801,28 @@ def test_a_date_of_birth_more_than_120_years_ago_is_refused_at_its_field(
         "/cases/new", data={**data, "first_party-date_of_birth-year": str(oldest)}
     )
     assert accepted.status_code == 302
+
+
+def test_a_case_officers_list_says_whose_cases_and_offers_only_officers_of_cases_it_holds(
+    as_user, create_user, create_case, db_session
+) -> None:
+    north, colleague, south = (create_user("case_officer") for _ in range(3))
+    north.team = colleague.team = "North neighbourhood team"
+    south.team = "South neighbourhood team"
+    db_session.commit()
+    create_case(colleague, summary="Graffiti on the garages")
+    create_case(south, summary="Noise from the flat above")
+    page = as_user(user=north).get("/cases").get_data(as_text=True)
+    assert "Your cases and your team&#39;s (North neighbourhood team)." in page
+    assert "Your agency&#39;s cases" not in page
+    assert f">{colleague.display_name}</option>" in page
+    assert f">{north.display_name}</option>" in page
+    # An officer of another team: filtering by them could only ever find nothing.
+    assert f">{south.display_name}</option>" not in page
+    assert "1 case" in page
+
+
+def test_a_managers_list_says_it_holds_the_agencys_cases(as_user, create_user) -> None:
+    manager = create_user("manager")
+    page = as_user(user=manager).get("/cases").get_data(as_text=True)
+    assert "Your agency&#39;s cases." in page
