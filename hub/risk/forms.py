@@ -125,9 +125,7 @@ class ConsiderationForm(HubForm):
     note = TextAreaField(
         "What did you decide?",
         validators=[
-            DataRequired(
-                "Say what you decided about a case conference, a safeguarding referral and sharing with the police"
-            ),
+            DataRequired("Say what you decided about the escalation"),
             TextLimit(MAX_REASON, "the note"),
         ],
     )

@@ -28,7 +28,7 @@ from sharing.audit import acts
 from sharing.cases.case_forms import CaseHeading
 from sharing.errors import ChangedMeanwhile, InputError, NotFound
 from sharing.formats import whole_number
-from sharing.risk import assessments
+from sharing.risk import assessments, escalation
 from sharing.risk.matrix import Matrices, Matrix
 from sharing.risk.shared import shared_risk
 from sharing.vocabulary import AssessmentStage, Priority, RiskBand
@@ -95,9 +95,7 @@ def assess(case_id: int) -> Response | tuple[str, int]:
         return _step(case, matrix, people, draft, "check", [(e.field, e.message)]), 400
     message = f"Risk assessment saved: {saved.band.label.lower()} risk (score {saved.score})."
     if saved.band is RiskBand.HIGH:
-        message += (
-            " Consider a case conference, a safeguarding referral and sharing with the police."
-        )
+        message += f" Consider {escalation.to_consider(record)}."
     flash(message, "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="risk"))
 
@@ -246,7 +244,11 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
         refuse_input(acts.Action.ESCALATION_DECIDE, case.id, form)
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "risk/consider.html", title=f"Escalation on {case.reference}", form=form, case=case
+        "risk/consider.html",
+        title=f"Escalation on {case.reference}",
+        form=form,
+        case=case,
+        steps=escalation.steps_to_consider(case),
     ), status
 
 

@@ -98,6 +98,8 @@ class HatePathway:
 
     priority_one: bool
     police_aware: bool
+    #: The case is the police's own: they hold it, nobody need tell them.
+    police_case: bool
     #: The police agency to share with, when the police are not yet aware.
     police_agency_id: int | None
     referrals: list[ReferralLine]
@@ -191,9 +193,11 @@ def hate_pathway(session: Session, authorised: AuthorisedCase) -> HatePathway | 
     reported = session.scalar(
         select(Incident.id).where(Incident.case_id == case.id, Incident.reported_to_police).limit(1)
     )
+    police_case = case.agency.type is AgencyType.POLICE
     return HatePathway(
         priority_one=case.priority is Priority.RED_URGENT,
-        police_aware=shared is not None or reported is not None,
+        police_aware=police_case or shared is not None or reported is not None,
+        police_case=police_case,
         police_agency_id=police,
         referrals=referral_lines(session, authorised, (ReferralKind.HATE_SERVICE,)),
     )

@@ -370,8 +370,7 @@ def record_consideration(
             note,
             limit=MAX_REASON,
             what="the note",
-            required="Say what you decided about a case conference, a safeguarding referral "
-            "and sharing with the police",
+            required="Say what you decided about the escalation",
         )
     escalation.considered_at = now or clock.now()
     escalation.considered_by_id = actor.user_id

@@ -26,6 +26,7 @@ from sharing.access.authorise import AuthorisedCase, own_cases_where
 from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_one
 from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
+from sharing.risk.escalation import to_consider
 from sharing.risk.matrix import Matrices
 from sharing.vocabulary import CaseStatus, Priority, RiskBand
 
@@ -126,6 +127,8 @@ class CaseRisk:
     risk_review_due_on: date | None = None
     triage_changes: tuple[TriageChangeView, ...] = ()
     escalations: tuple[EscalationView, ...] = ()
+    #: What an open escalation asks the officer to consider (``escalation.to_consider``).
+    to_consider: str = ""
 
     @property
     def highest(self) -> RiskBand | None:
@@ -260,6 +263,7 @@ def case_risk(session: Session, authorised: AuthorisedCase, matrices: Matrices) 
         risk_review_due_on=case.risk_review_due_on,
         triage_changes=triage_changes(session, case, decision),
         escalations=escalations(session, case, decision) if decision.own_agency else (),
+        to_consider=to_consider(case),
     )
 
 

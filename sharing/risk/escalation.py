@@ -1,6 +1,7 @@
 """Escalation: when an assessment rises to high or a hate incident is recorded, the case
 officer is prompted to consider a case conference, a safeguarding referral and sharing
-with the police, and every partner agency with a live share of the case is alerted.
+with the police (the police's own cases: the first two), and every partner agency with a
+live share of the case is alerted.
 
 Alerts name the case reference and the owning agency only, never personal data nor the
 band (a partner may not be allowed to see risk).
@@ -19,7 +20,7 @@ from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
 from sharing.errors import InputError
 from sharing.models import Agency, Alert, Case, Escalation, ProtocolRecord, Share
-from sharing.vocabulary import AlertKind, EscalationReason, Role
+from sharing.vocabulary import AgencyType, AlertKind, EscalationReason, Role
 
 #: What the officer is asked to consider, in the order the page shows it.
 CONSIDER = (
@@ -98,6 +99,22 @@ def partners_to_alert(session: Session, case: Case, now: datetime) -> dict[int, 
             ):
                 found.setdefault(agency_id, set()).update(grant.roles)
     return found
+
+
+def steps_to_consider(case: Case) -> tuple[str, ...]:
+    """What an escalation asks the case's officer to consider: a case conference, a
+    safeguarding referral and, unless the case is the police's own, sharing it with them."""
+    steps = ("a case conference", "a safeguarding referral")
+    if case.agency.type is AgencyType.POLICE:
+        return steps
+    return (*steps, "sharing with the police")
+
+
+def to_consider(case: Case) -> str:
+    """``steps_to_consider`` in a sentence: "a case conference, a safeguarding referral
+    and sharing with the police"."""
+    *first, last = steps_to_consider(case)
+    return f"{', '.join(first)} and {last}"
 
 
 def open_escalations(session: Session, case_id: int) -> list[Escalation]:

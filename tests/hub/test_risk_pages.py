@@ -5,6 +5,7 @@ which page."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -19,10 +20,12 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.cases import shares
 from sharing.models import (
+    Agency,
     Alert,
     Case,
     CaseParty,
     Escalation,
+    Incident,
     RiskAssessment,
     Share,
     TriageChange,
@@ -31,7 +34,15 @@ from sharing.models import (
 from sharing.risk.assessments import ASSESSED_ROLES
 from sharing.risk.assessments import latest as latest_assessment
 from sharing.risk.matrix import shipped
-from sharing.vocabulary import AlertKind, CaseStatus, PartyRole, Priority, RiskBand, Role
+from sharing.vocabulary import (
+    AgencyType,
+    AlertKind,
+    CaseStatus,
+    PartyRole,
+    Priority,
+    RiskBand,
+    Role,
+)
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import (
     demo_client,
@@ -349,6 +360,50 @@ def test_the_officer_records_a_decision_on_an_escalation(demo_hub, demo_session)
     )
     assert officer.get(f"/cases/{case.id}/escalations/{other.id}").status_code == 404
     assert officer.get(f"/cases/{case.id}/escalations/999999").status_code == 404
+
+
+def _open_escalation(session, police: bool) -> Escalation:
+    """An open escalation prompt on an active, unlocked case with a hate incident, of the
+    police (``police``) or of another agency."""
+    owner = Case.agency.has(Agency.type == AgencyType.POLICE)
+    return session.scalar(
+        select(Escalation)
+        .join(Case, Case.id == Escalation.case_id)
+        .where(
+            Escalation.considered_at.is_(None),
+            Case.status == "active",
+            Case.locked.is_(False),
+            Case.incidents.any(Incident.hate_related),
+            owner if police else ~owner,
+        )
+        .order_by(Escalation.id)
+    )
+
+
+def test_the_polices_own_case_is_not_prompted_to_be_shared_with_the_police(
+    demo_hub, demo_session
+) -> None:
+    escalation = _open_escalation(demo_session, police=True)
+    case = demo_session.get(Case, escalation.case_id)
+    officer = demo_client(demo_hub, case.officer)
+    page = html.unescape(officer.get(f"/cases/{case.id}").get_data(as_text=True))
+    assert "Consider a case conference and a safeguarding referral." in page
+    assert "sharing with the police" not in page
+    assert "The police are aware: it is their case" in page
+    assert "The police are not aware" not in page
+    asked = officer.get(f"/cases/{case.id}/escalations/{escalation.id}").get_data(as_text=True)
+    assert re.findall(r"<li>([^<]+)</li>", asked) == [
+        "a case conference",
+        "a safeguarding referral",
+    ]
+
+    landlords = _open_escalation(demo_session, police=False)
+    theirs = demo_session.get(Case, landlords.case_id)
+    landlord = demo_client(demo_hub, theirs.officer)
+    page = html.unescape(landlord.get(f"/cases/{theirs.id}").get_data(as_text=True))
+    assert (
+        "Consider a case conference, a safeguarding referral and sharing with the police." in page
+    )
 
 
 def test_known_to_other_agencies_shows_the_flag_not_the_record(demo_hub, demo_session) -> None:
