@@ -24,7 +24,7 @@ order:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -46,6 +46,7 @@ __all__ = [
     "ShareFacts",
     "decide",
     "decide_chair",
+    "decide_own_answer",
     "decide_subject_access",
 ]
 
@@ -370,6 +371,24 @@ def decide_chair(
             f"{purpose.replace('_', ' ')}"
         )
     return Decision(True, categories)
+
+
+#: Why an agency at a conference's table reads the whole of its own answer to the
+#: conference's information request ("Why you can see this").
+OWN_ANSWER = "Your agency wrote this answer"
+
+
+def decide_own_answer(
+    actor: Actor, decision: Decision, answered_by_agency: int, categories: Iterable[str]
+) -> Decision:
+    """What a reader at a conference's table (``decision``: theirs on its case, allowed)
+    reads of an answer to the conference's information request: the whole of their own
+    agency's answer, every one of its ``categories``, as their agency wrote it and knows
+    what it wrote (the clauses that limit what they read of the case are for other
+    agencies' data); of another agency's answer, what ``decision`` allows."""
+    if not decision.allowed or actor.agency_id != answered_by_agency:
+        return decision
+    return Decision(True, dict.fromkeys(categories, OWN_ANSWER))
 
 
 def decide_subject_access(actor: Actor) -> Decision:

@@ -172,11 +172,13 @@ def conference_page(session: Session, actor: Actor, conference_id: int) -> Confe
 
 def disclosed(page: ConferencePage) -> str:
     """What a conference page disclosed, for its audit entry: the categories with their
-    bases, and the answers, actions, minutes and decisions shown."""
+    bases, and the answers (those read whole as the reader's agency's own, with their
+    basis), actions, minutes and decisions shown."""
     meeting = page.meeting
     return (
         f"{acts.disclosed(page.decision)}; answers "
         f"{acts.ids([r.id for r in page.requests if r.answered_at])}; "
+        f"{requests.read_whole(page.requests)}; "
         f"actions {acts.ids(page.action_ids)}; "
         f"minutes {acts.ids(meeting.minute_ids if meeting else [])}; "
         f"decisions {acts.ids(meeting.decision_ids if meeting else [])}"
@@ -198,7 +200,7 @@ def read_conference(
     )
     load_data_keys(session, {conference.case.data_key_id})
     opened = reveal(decision, conference, ["question", "agenda"])
-    answers = requests.rows(session, conference, decision, actor.agency_id)
+    answers = requests.rows(session, conference, decision, actor)
     agreed = list(
         session.scalars(
             select(Action).where(Action.conference_id == conference.id).order_by(Action.id)

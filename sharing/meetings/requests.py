@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from sharing import clock
-from sharing.access.decide import Actor, Decision
+from sharing.access.decide import OWN_ANSWER, Actor, Decision, decide_own_answer
 from sharing.access.facts import facts_of
 from sharing.access.reveal import reveal
 from sharing.audit import acts
@@ -24,7 +24,7 @@ from sharing.formats import checked_text
 from sharing.meetings import conference_listing
 from sharing.models import Case, Conference, ConferenceInvitation, InformationRequest
 from sharing.trigger.workdays import CalendarExhausted, WorkingDays, england_and_wales
-from sharing.vocabulary import Role
+from sharing.vocabulary import CATEGORIES, Role
 
 #: Working days before the conference its information requests are due.
 DUE_BEFORE_WORKING_DAYS = 2
@@ -150,19 +150,30 @@ class RequestRow:
     #: (label, text, "" for a part left blank, or None when the reader's decision
     #: withholds that part's category).
     parts: list[tuple[str, str | None]]
+    #: Why the reader sees the whole answer, when it is their own agency's
+    #: (``decide_own_answer``); None for another agency's, read as their clauses allow.
+    basis: str | None = None
+
+    @property
+    def own(self) -> bool:
+        """Whether the reader's agency wrote it, and reads it whole."""
+        return self.basis is not None
 
 
 def rows(
-    session: Session, conference: Conference, decision: Decision, reader_agency_id: int
+    session: Session, conference: Conference, decision: Decision, reader: Actor
 ) -> list[RequestRow]:
     """The conference's requests with their answers, each part revealed under the
-    reader's decision on the case (the caller has authorised the reader and records the
-    page's audit entry)."""
+    reader's decision on the case, and the reader's own agency's answer whole
+    (``decide_own_answer``): the caller has authorised the reader and records the page's
+    audit entry, naming the answers read whole (``read_whole``)."""
     today = clock.today()
     found = []
-    convenor = reader_agency_id == conference.case.agency_id
+    convenor = reader.agency_id == conference.case.agency_id
+    categories = [category for _, category in PARTS.values()]
     for request in conference.requests:
-        opened = reveal(decision, request, list(PARTS)) if request.answered_at else {}
+        seen = decide_own_answer(reader, decision, request.agency_id, categories)
+        opened = reveal(seen, request, list(PARTS)) if request.answered_at else {}
         found.append(
             RequestRow(
                 id=request.id,
@@ -172,14 +183,26 @@ def rows(
                 overdue=request.answered_at is None and request.due_on < today,
                 answered_at=request.answered_at,
                 answered_by=request.answered_by.display_name if request.answered_by else None,
-                known=request.known if convenor or reader_agency_id == request.agency_id else None,
+                known=request.known if convenor or reader.agency_id == request.agency_id else None,
                 parts=[
-                    (label, (opened.get(name) or "") if decision.allows(category) else None)
+                    (label, (opened.get(name) or "") if seen.allows(category) else None)
                     for name, (label, category) in PARTS.items()
                 ],
+                basis=OWN_ANSWER if OWN_ANSWER in seen.categories.values() else None,
             )
         )
     return found
+
+
+def read_whole(found: list[RequestRow]) -> str:
+    """For the audit entry of a page that shows ``found``: the answers its reader read
+    whole as their own agency's, by id, with the categories and basis (``none`` when
+    there were none), never a value."""
+    own = [r.id for r in found if r.own and r.answered_at]
+    if not own:
+        return "own answers none"
+    categories = ",".join(c for c in CATEGORIES if c in {c for _, c in PARTS.values()})
+    return f"own answers {acts.ids(own)} ({categories}: {OWN_ANSWER})"
 
 
 @dataclass(frozen=True)
