@@ -196,6 +196,7 @@ def change(
     if not changed:
         return []
     made = _apply(session, authorised, conference, changes, now)
+    conference.changed_by_user(actor.user_id, now)
     session.flush()
     if {"time", "place", "video_link"} & set(changed):
         notices.conference_moved(session, conference, actor.user_id, now)

@@ -222,6 +222,7 @@ def _conferences_follow(
             )
             continue
         conference.chair_id = chair.id
+        conference.changed_by_user(actor.user_id, now)
         session.flush()
         session.expire(conference, ["chair"])
         notices.chair_changed(session, conference, [was_chair, chair], actor.user_id, now)

@@ -242,9 +242,11 @@ def _move_conference(
 ) -> None:
     """The conference at the sitting's new time and place. At a new time its standing
     invitations' shares end as convening sets them, its open requests fall due as asking
-    sets them, and its notices still waiting name the new time. Recorded on its case,
-    naming what changed and the shares."""
+    sets them, and its notices still waiting name the new time. It keeps who moved it
+    and when (its own change form names them); recorded on its case, naming what changed
+    and the shares."""
     conference.place, conference.video_link = sitting.place, sitting.video_link
+    conference.changed_by_user(actor.user_id, now)
     moved = []
     end = conference.shares_end
     if "time" in changed:

@@ -28,8 +28,9 @@ from sharing.vocabulary import (
 )
 
 
-class Conference(Base):
-    """A case conference, convened by the case's owning agency."""
+class Conference(LastChanged, Base):
+    """A case conference, convened by the case's owning agency (``LastChanged``: who
+    changed it last, moved it with its sitting or gave it a new chair)."""
 
     __tablename__ = "conferences"
 

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from hub.templating import UK, uk_datetime
 from sharing import clock, notices
-from sharing.meetings import requests
+from sharing.access.decide import Actor
+from sharing.meetings import requests, sittings
 from sharing.models import (
     Agency,
     AuditEntry,
@@ -299,6 +300,80 @@ def test_a_form_opened_before_someone_else_changed_it_is_refused_with_nothing_lo
     assert "https://meet.example/a" in text  # what they typed is kept
     kept = _reloaded(demo_session, conference)
     assert (kept.place, kept.video_link) == ("Civic Centre, committee room 9", None)
+
+
+def test_a_stale_form_names_who_changed_the_conference_and_when(demo_hub, demo_session) -> None:
+    """The chair (of the police) moves it while the convening officer has its change form
+    and its cancel form open: each, sent, is shown again saying who changed it and when."""
+    officer, chair, _, conference = _chaired_by_the_police(demo_hub, demo_session)
+    stale = _opened(officer, conference)
+    cancel_path = f"/conferences/{conference.id}/cancel"
+    cancel_page = officer.get(cancel_path).get_data(as_text=True)
+    stale_cancel = cancel_page.split('name="opened" value="', 1)[1].split('"', 1)[0]
+    chairing = demo_client(demo_hub, chair)
+    form = _opened(chairing, conference)
+    form.pop("question"), form.pop("agenda")
+    moved = chairing.post(_path(conference), data={**form, "place": "Police HQ, room 1"})
+    assert moved.status_code == 302, moved.get_data(as_text=True)
+    changed = _reloaded(demo_session, conference)
+    assert changed.changed_by_id == chair.id
+    said = (
+        f"Someone changed this after you opened it (at {clock.moment_text(changed.changed_at)}"
+        f", by {chair.display_name})"
+    )
+
+    response = officer.post(
+        _path(conference), data={**stale, "video_link": "https://meet.example/b"}
+    )
+
+    assert response.status_code == 400
+    assert said in html.unescape(response.get_data(as_text=True))
+    cancelled = officer.post(
+        cancel_path,
+        data={
+            "csrf_token": csrf_token(officer, cancel_path),
+            "opened": stale_cancel,
+            "reason": "no_longer_needed",
+        },
+    )
+    assert cancelled.status_code == 400
+    assert said in html.unescape(cancelled.get_data(as_text=True))
+    kept = _reloaded(demo_session, conference)
+    assert (kept.place, kept.video_link, kept.status) == (
+        "Police HQ, room 1",
+        None,
+        ConferenceStatus.PLANNED,
+    )
+
+
+def test_a_form_opened_before_the_conference_moved_with_its_sitting_names_who_moved_it(
+    demo_hub, demo_session
+) -> None:
+    conference = _on_a_sitting(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, conference.case.officer_id))
+    stale = {**_opened(officer, conference), "question": NEW_QUESTION}
+    for key in [k for k in stale if k.startswith("starts_at") or k in ("place", "video_link")]:
+        stale.pop(key)
+    sitting = conference.sitting
+    mover = sitting.series.chair
+    sittings.move(
+        demo_session,
+        Actor.of(mover),
+        sitting.series_id,
+        sitting.id,
+        sitting.starts_at,
+        place="Town Hall, council chamber",
+    )
+    demo_session.commit()
+    moved = _reloaded(demo_session, conference)
+    assert (moved.place, moved.changed_by_id) == ("Town Hall, council chamber", mover.id)
+
+    response = officer.post(_path(conference), data=stale)
+
+    assert response.status_code == 400
+    assert f"(at {clock.moment_text(moved.changed_at)}, by {mover.display_name})" in html.unescape(
+        response.get_data(as_text=True)
+    )
 
 
 def test_a_conference_on_a_sitting_moves_with_its_sitting_only(demo_hub, demo_session) -> None:

@@ -92,6 +92,8 @@ def test_the_new_chair_takes_over_the_conferences_to_come_and_both_chairs_are_to
     )
     conferences = _conferences_of(demo_session, _group(demo_session))
     assert {i: conferences[i].chair_id for i in to_come} == dict.fromkeys(to_come, new_chair.id)
+    # Each keeps who gave it its new chair: a form to change it opened before says so.
+    assert {conferences[i].changed_by_id for i in to_come} == {manager.id}
     # What was held keeps the chair who held it and agreed its minutes.
     assert {conferences[i].chair_id for i in held} == {old_chair.id}
     entry = _entries(demo_session, "meeting.change")[-1]
