@@ -38,6 +38,24 @@ def uk_moment(day: date, hour: int, minute: int) -> datetime | None:
     return local if shown.time() == local.time() else None
 
 
+def shown_twice(moment: datetime) -> bool:
+    """Whether a UK clock shows ``moment``'s time twice that day (1am to 2am on the last
+    Sunday in October, in summer time and then in winter time), so that the time alone
+    does not say which moment it is."""
+    local = moment.astimezone(PARTNERSHIP_ZONE)
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def same_on_the_clock(one: datetime, other: datetime) -> bool:
+    """Whether a UK clock shows ``one`` and ``other`` alike (the two moments of a time
+    shown twice are; a form showing either reads it back as its first)."""
+    return _wall(one) == _wall(other)
+
+
+def _wall(moment: datetime) -> datetime:
+    return moment.astimezone(PARTNERSHIP_ZONE).replace(tzinfo=None, fold=0)
+
+
 def moment_text(moment: datetime) -> str:
     """A moment as people in the partnership read it: ``22 November 2026 at 3:04pm``, in
     UK time."""

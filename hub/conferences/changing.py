@@ -4,17 +4,20 @@ people expected."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from hub import opened
 from hub.conferences.views import bp
 from hub.database import db
 from hub.forms import ChoicesField, DateInputField, HubForm, TextLimit, by_agency
 from hub.guard import forbid
-from sharing import directory
+from sharing import clock, directory
 from sharing.access.authorise import AuthorisedCase
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
@@ -52,6 +55,24 @@ class ChangeForm(HubForm):
         "Expect more people (optional)",
         message="Select the people expected from the agencies at the conference",
     )
+
+    #: The conference's time as it is (a time the form shows unchanged stays as it is).
+    was: datetime | None = None
+
+    def validate_starts_at(self, field: DateInputField) -> None:
+        """A new time in the hour the clocks show twice is refused: 1:30am on the last
+        Sunday in October comes in summer time and again an hour later in winter time,
+        and the people told of it could not tell which (a time the clocks skip, the
+        field itself refuses)."""
+        moved = field.data is not None and not (
+            self.was is not None and clock.same_on_the_clock(field.data, self.was)
+        )
+        if moved and clock.shown_twice(field.data):
+            field.bad_parts = {"hour", "minute"}
+            raise ValidationError(
+                f"{field.subject} must be a time the clocks show once: they go back an hour "
+                "at 2am that day (from 1am to 2am comes twice)"
+            )
 
 
 def _changer(conference_id: int) -> tuple[Conference, AuthorisedCase]:
@@ -116,9 +137,12 @@ def _sent(name: str) -> bool:
 
 def _input(form: ChangeForm) -> conference_changes.ChangeInput:
     """What the form sent; a part it did not show (time and place of a conference on a
-    sitting, the question of a reader who may not read it) stays as it is."""
+    sitting, the question of a reader who may not read it) stays as it is, and so does a
+    time it shows unchanged (a conference in the second 1am to 2am of the last Sunday in
+    October is shown as that time, which reads back as the first: it would move an hour
+    earlier as its place changed)."""
     return conference_changes.ChangeInput(
-        starts_at=form.starts_at.data if _sent("starts_at") else None,
+        starts_at=_as_shown(form) if _sent("starts_at") else None,
         place=form.place.data or "" if _sent("place") else None,
         video_link=form.video_link.data or "" if _sent("video_link") else None,
         question=form.question.data or "" if _sent("question") else None,
@@ -126,6 +150,14 @@ def _input(form: ChangeForm) -> conference_changes.ChangeInput:
         agency_ids=[int(a) for a in form.agencies.data or []],
         attendee_ids=[int(a) for a in form.attendees.data or []],
     )
+
+
+def _as_shown(form: ChangeForm) -> datetime | None:
+    """The time sent, or the conference's own where the form shows that unchanged."""
+    sent, was = form.starts_at.data, form.was
+    if sent is not None and was is not None and clock.same_on_the_clock(sent, was):
+        return was
+    return sent  # type: ignore[no-any-return]
 
 
 @bp.route("/conferences/<int:conference_id>/change", methods=["GET", "POST"])
@@ -138,6 +170,7 @@ def change(conference_id: int) -> Response | tuple[str, int]:
     convening = conference_changes.may_invite(db(), actor, conference)
     reads = conference_changes.reads_question(authorised)
     form = ChangeForm()
+    form.was = conference.starts_at
     if request.method == "GET":
         _as_it_is(form, conference, conference_changes.as_it_is(db(), authorised, conference))
         opened.carry(conference_changes.stamp(db(), conference))

@@ -9,7 +9,7 @@ another agency, a stale form and a conference on a sitting, held or past may not
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -36,6 +36,7 @@ from tests.fixtures.smtp import smtp_server  # noqa: F401 - a fixture
 from tests.hub.test_cancelling_conferences import _convene, _on_a_sitting, _reloaded
 from tests.hub.test_conferences import QUESTION, _chaired_by_the_police
 from tests.hub.test_notices import _personal_values
+from tests.hub.test_sittings_moved_elsewhere import _last_sunday_of_october_after
 
 NEW_QUESTION = "Agree who leads on the household, and whether Mr Adeyemi is offered a move"
 
@@ -542,3 +543,87 @@ def test_the_chair_of_another_agency_is_not_offered_agencies_to_invite(
     assert response.status_code == 400
     assert len(_reloaded(demo_session, conference).invitations) == 2
     assert _entries(demo_session)[-1].outcome == "refused"
+
+
+def _last_sunday(year: int, month: int) -> date:
+    return max(date(year, month, d) for d in range(25, 32) if date(year, month, d).weekday() == 6)
+
+
+def _on_the_clock(day: date, hour: int, minute: int) -> dict[str, str]:
+    """The form's date and time boxes as a user types them."""
+    return {
+        "starts_at-day": str(day.day),
+        "starts_at-month": str(day.month),
+        "starts_at-year": str(day.year),
+        "starts_at-hour": str(hour),
+        "starts_at-minute": str(minute),
+    }
+
+
+def test_a_conference_in_the_second_hour_the_clocks_show_twice_keeps_its_time_as_its_place_changes(
+    demo_hub, demo_session
+) -> None:
+    """1:30am on the last Sunday in October comes twice, in summer time then in winter
+    time; the form shows either as 1:30, and 1:30 read back is the first. A conference at
+    the second whose place alone changes stays at the second, not an hour earlier, as a
+    sitting does; so does one at the first."""
+    officer, conference = _convene(demo_hub, demo_session)
+    second = _last_sunday_of_october_after(clock.now())
+    for moment in (second, second - timedelta(hours=1)):
+        assert moment.astimezone(UK).hour == 1
+        conference = _reloaded(demo_session, conference)
+        conference.starts_at = moment
+        demo_session.commit()
+        place = f"Civic Centre, room {moment.hour}"
+
+        response = _change(officer, conference, place=place)
+
+        assert response.status_code == 302, response.get_data(as_text=True)
+        kept = _reloaded(demo_session, conference)
+        assert (kept.starts_at, kept.place) == (moment, place)
+        assert _entries(demo_session)[-1].basis == f"case {conference.case_id}; changed place"
+
+
+def test_a_new_time_the_clocks_show_twice_or_skip_is_refused_at_its_field(
+    demo_hub, demo_session
+) -> None:
+    """Moved to 1:30am on the last Sunday in October, a conference would meet at a time
+    the people told of it could not place (it comes twice); to 1:30am on the last Sunday
+    in March, at a time that never comes. Each is refused at the time, nothing changed,
+    the refusal recorded naming the field."""
+    officer, conference = _convene(demo_hub, demo_session)
+    was = conference.starts_at
+    october = clock.day_of(_last_sunday_of_october_after(clock.now()))
+    march = next(
+        day
+        for day in (_last_sunday(y, 3) for y in (october.year - 1, october.year, october.year + 1))
+        if day > clock.today()
+    )
+    for day, said in (
+        (
+            october,
+            "The date and time of the conference must be a time the clocks show once: they go "
+            "back an hour at 2am that day (from 1am to 2am comes twice)",
+        ),
+        (
+            march,
+            "The date and time of the conference must be a time that happened: the clocks "
+            "went forward an hour at 1am that day",
+        ),
+    ):
+        before = len(_entries(demo_session))
+
+        response = _change(officer, conference, **_on_the_clock(day, 1, 30))
+
+        assert response.status_code == 400
+        assert said in html.unescape(response.get_data(as_text=True))
+        assert _reloaded(demo_session, conference).starts_at == was
+        refused = _entries(demo_session)[before:]
+        assert [(e.outcome, e.basis) for e in refused] == [("refused", "refused input: starts_at")]
+
+    # The same day at 2:30am, shown once, moves it.
+    response = _change(officer, conference, **_on_the_clock(october, 2, 30))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    moved = _reloaded(demo_session, conference).starts_at
+    assert moved.astimezone(UK).hour == 2
+    assert not clock.shown_twice(moved)
