@@ -3,7 +3,7 @@ agencies invited or the people expected; moved with its sitting; given a new cha
 its partnership meeting), and when: a save from a form opened before that change is
 refused naming them. Conferences changed before this release name no one.
 
-Revision ID: 0074
+Revision ID: 0072
 Revises: 0071
 Create Date: 2026-12-10 09:00:00
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0074"
+revision = "0072"
 down_revision = "0071"
 branch_labels = None
 depends_on = None
