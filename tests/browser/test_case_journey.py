@@ -84,9 +84,7 @@ def test_manager_signs_in_with_a_security_code(live_server, page: Page) -> None:
     page.get_by_label("Security code").fill(pyotp.TOTP(manager.totp_secret).now())
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello,")
-    expect(
-        page.get_by_role("heading", name="Your agency's open cases by priority")
-    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Your agency's open cases by priority")).to_be_visible()
 
 
 def test_a_case_shared_with_partners_shows_its_tables_whole(
