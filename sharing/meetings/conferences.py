@@ -215,7 +215,9 @@ def convene(
     invitations' shares end with it), no place or link, a chair who may not chair or
     who already chairs a sitting or another conference then
     (``sitting_clashes.check_chair_free``), an agency the protocol does not cover, or an
-    attendee of an agency not at the table; each refusal recorded once
+    attendee of an agency not at the table. A chair from an agency not among those
+    invited invites it with the conference (its share and request as for any agency
+    invited), or is refused naming why it cannot be invited; each refusal recorded once
     (``conference.convene``, or ``share.create`` for an invitation's share refused)."""
     authorised.require(Act.CONVENE)
     try:
@@ -278,8 +280,6 @@ def _convene(
             "and the invitations' shares end with it: hold the conference by then, or once "
             "the protocol's next version is signed, convene it under that",
         )
-    if not data.agency_ids:
-        raise InputError("agency_ids", "Invite at least one partner agency")
     options = {o.agency.id: o for o in invitable(session, case, protocol.id, data.purpose)}
     for agency_id in data.agency_ids:
         option = options.get(agency_id)
@@ -287,18 +287,26 @@ def _convene(
             raise InputError("agency_ids", "Choose partner agencies of the partnership")
         if option.refusal:
             raise InputError("agency_ids", option.refusal)
-    at_the_table = {case.agency_id, *data.agency_ids}
     chair = session.get(User, data.chair_id) if data.chair_id else None
     if chair is None or not chair.active or chair.agency.area_id != case.agency.area_id:
+        if not data.agency_ids:
+            raise InputError("agency_ids", "Invite at least one partner agency")
         raise InputError("chair_id", "Choose the chair")
     if why := chair_refusal(session, chair, protocol.id, data.purpose, case):
         raise InputError("chair_id", why)
-    if chair.agency_id not in at_the_table:
-        raise InputError(
-            "chair_id",
-            f"{chair.display_name} is from {chair.agency.name}: invite it, or choose a chair "
-            "from an agency at the table",
-        )
+    agency_ids = list(dict.fromkeys(data.agency_ids))
+    if chair.agency_id not in (case.agency_id, *agency_ids):
+        # The chair's agency is invited with the conference, as one ticked would be.
+        if refusal := options[chair.agency_id].refusal:
+            raise InputError(
+                "chair_id",
+                f"{chair.display_name} is from {chair.agency.name}, which cannot be invited "
+                f"({refusal}): choose a chair from an agency that can",
+            )
+        agency_ids.append(chair.agency_id)
+    if not agency_ids:
+        raise InputError("agency_ids", "Invite at least one partner agency")
+    at_the_table = {case.agency_id, *agency_ids}
     sitting_clashes.check_chair_free(
         session,
         data.starts_at,
@@ -340,7 +348,7 @@ def _convene(
     seal_many(conference, {"question": question, "agenda": agenda or None})
     session.flush()
     until = conference.shares_end
-    for agency_id in dict.fromkeys(data.agency_ids):
+    for agency_id in agency_ids:
         share = shares.share_case(
             session,
             authorised,
@@ -373,7 +381,7 @@ def _convene(
         purpose=data.purpose,
         basis=(
             f"conference {conference.id} under protocol {protocol.key} version "
-            f"{protocol.version}; agencies {acts.ids(sorted(set(data.agency_ids)))}"
+            f"{protocol.version}; agencies {acts.ids(sorted(agency_ids))}"
             + (f"; escalation {escalation.id} acted on" if escalation else "")
         ),
     )

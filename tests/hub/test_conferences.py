@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.templating import UK
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
@@ -48,6 +48,7 @@ from sharing.vocabulary import (
     CaseStatus,
     ConferenceStatus,
     MinutesStatus,
+    NoticeKind,
     PartyRole,
     Role,
 )
@@ -1035,3 +1036,59 @@ def test_someone_expected_at_a_conference_to_come_finds_it_on_their_home_page(
     mine = home.partition('id="conferences-coming-up"')[2].partition("</ul>")[0]
     assert f'href="/conferences/{conference.id}"' in mine
     assert conference.case.reference in mine
+
+
+def test_a_chair_from_an_agency_not_ticked_invites_that_agency_with_the_conference(
+    demo_hub, demo_session
+) -> None:
+    """The chair list offers the chairs of every agency that may take part, each under
+    its agency's name, and says that choosing one whose agency is not ticked invites it:
+    convening then invites it as if ticked (its share, its request, its managers told),
+    where it was refused before."""
+    case = _open_case(demo_session)
+    officer = _officer_client(demo_hub, demo_session, case)
+    path = f"/cases/{case.id}/conferences/new"
+    police = _agency(demo_session, "northshire-police")
+    adults = _agency(demo_session, "northshire-adults")
+    form_page = html.unescape(officer.get(path).get_data(as_text=True))
+    chairs = form_page.split('name="chair"', 1)[1].split("</select>", 1)[0]
+    assert f'<optgroup label="{police.name}">' in chairs
+    assert (
+        "A chair from an agency you have not ticked invites that agency with the conference"
+        in form_page
+    )
+    chair = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    last = demo_session.scalar(select(func.max(AuditEntry.seq)))
+    told_before = demo_session.scalar(select(func.max(Notice.id))) or 0
+
+    response = officer.post(
+        path,
+        data=_form(officer, demo_session, case, chair=str(chair.id), agencies=[str(adults.id)]),
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    demo_session.expire_all()
+    conference = demo_session.scalar(select(Conference).order_by(Conference.id.desc()))
+    assert conference.chair_id == chair.id
+    invited = {i.agency_id: i for i in conference.invitations}
+    assert set(invited) == {adults.id, police.id}
+    share = invited[police.id].share
+    assert (share.purpose, share.until, share.revoked_at) == (
+        PURPOSE,
+        conference.shares_end,
+        None,
+    )
+    assert {r.agency_id for r in conference.requests} == {adults.id, police.id}
+    police_request = next(r for r in conference.requests if r.agency_id == police.id)
+    told = demo_session.scalars(select(Notice).where(Notice.id > told_before)).all()
+    asked = {n.user_id for n in told if n.path.endswith(f"/requests/{police_request.id}")}
+    assert asked == {u.id for u in notices.managers(demo_session, police.id)}
+    assert (chair.id, NoticeKind.INVITATION) in {(n.user_id, n.kind) for n in told}
+    entries = demo_session.scalars(select(AuditEntry).where(AuditEntry.seq > last)).all()
+    convened = [e for e in entries if e.action == "conference.convene"]
+    assert [e.outcome for e in convened] == ["allowed"]
+    assert f"agencies {','.join(map(str, sorted([adults.id, police.id])))}" in convened[0].basis
+    shared = [e for e in entries if e.action == "share.create"]
+    assert len(shared) == 2
+    assert chair.display_name not in " ".join(e.basis for e in entries)
+    assert demo_client(demo_hub, chair).get(f"/conferences/{conference.id}").status_code == 200
