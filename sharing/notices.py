@@ -126,9 +126,11 @@ def conference_joined(
     now: datetime,
 ) -> None:
     """Tell the people a change of the conference expects they are invited, and each
-    agency it invited (``asked``, by id) what it is asked, as convening tells them; not
-    ``by``, who changed it, nor anyone told before (an agency withdrawn meanwhile is
-    never asked again)."""
+    agency it invited (``asked``, by id) what it is asked, as convening tells them; and
+    each of those people whose agency was asked before and has not answered yet, what it
+    is asked, as those expected then were told; not ``by``, who changed it, nor anyone
+    told before (an agency withdrawn meanwhile is never asked again)."""
+    people = list(people)
     path = f"/conferences/{conference.id}"
     reference = conference.case.reference
     queue(
@@ -141,17 +143,24 @@ def conference_joined(
         now=now,
     )
     expected = [a.user for a in conference.expected]
+    newly = [u for u in people if u.active and u.has_role(*ANSWERING_ROLES)]
+    table = conference.at_the_table
     for request in conference.requests:
         if request.agency_id in asked:
-            queue(
-                session,
-                NoticeKind.INFORMATION_REQUEST,
-                [u for u in _asked(session, request.agency_id, expected) if u.id != by],
-                reference=reference,
-                path=f"{path}/requests/{request.id}",
-                about=conference.starts_at,
-                now=now,
-            )
+            told = _asked(session, request.agency_id, expected)
+        elif request.answered_at is None and request.agency_id in table:
+            told = [u for u in newly if u.agency_id == request.agency_id]
+        else:
+            continue
+        queue(
+            session,
+            NoticeKind.INFORMATION_REQUEST,
+            [u for u in told if u.id != by],
+            reference=reference,
+            path=f"{path}/requests/{request.id}",
+            about=conference.starts_at,
+            now=now,
+        )
 
 
 def _asked(session: Session, agency_id: int, expected: list[User]) -> list[User]:

@@ -524,9 +524,42 @@ def test_a_person_expected_later_is_invited_and_an_agency_withdrawn_is_not_asked
 
     assert response.status_code == 302, response.get_data(as_text=True)
     queued = demo_session.scalars(select(Notice).where(Notice.id > before)).all()
-    assert [(n.user_id, n.kind) for n in queued] == [(sergeant.id, NoticeKind.INVITATION)]
+    # Invited, and told what the police (asked at convening, not answered yet) are
+    # asked, as those expected then were; adult safeguarding is asked nothing again.
+    police = next(r for r in conference.requests if r.agency_id == sergeant.agency_id)
+    assert sorted((n.user_id, n.kind, n.path) for n in queued) == sorted(
+        [
+            (sergeant.id, NoticeKind.INVITATION, f"/conferences/{conference.id}"),
+            (
+                sergeant.id,
+                NoticeKind.INFORMATION_REQUEST,
+                f"/conferences/{conference.id}/requests/{police.id}",
+            ),
+        ]
+    )
     assert _entries(demo_session)[-1].basis == f"case {conference.case_id}; changed attendees"
     assert demo_client(demo_hub, sergeant).get(f"/conferences/{conference.id}").status_code == 200
+
+
+def test_someone_expected_later_is_told_only_of_a_request_their_agency_has_not_answered(
+    demo_hub, demo_session
+) -> None:
+    """A person newly expected is told of their agency's information request as those
+    expected at convening were, while it waits; once their agency has answered it there is
+    nothing to ask, so they are only invited."""
+    officer, conference = _convene(demo_hub, demo_session)
+    police = next(r for r in conference.requests if r.agency.code == "northshire-police")
+    pcso = conference.attendees[0].user  # expected at convening, and told of it then
+    requests.answer(demo_session, Actor.of(pcso), police.id, requests.AnswerInput(known=False))
+    demo_session.commit()
+    sergeant = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    before = demo_session.scalar(select(func.max(Notice.id)))
+
+    response = _change(officer, conference, attendees=[str(sergeant.id)])
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    queued = demo_session.scalars(select(Notice).where(Notice.id > before)).all()
+    assert [(n.user_id, n.kind) for n in queued] == [(sergeant.id, NoticeKind.INVITATION)]
 
 
 def test_the_chair_of_another_agency_is_not_offered_agencies_to_invite(
