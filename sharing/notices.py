@@ -305,6 +305,21 @@ def chair_changed(
     )
 
 
+def chair_replaced(session: Session, conference: Conference, was_chair: User) -> int:
+    """Drop the invitation still waiting to go to the conference's old chair as it has a
+    new one: it would tell them they chair a conference they no longer do (they are told
+    of the new chair instead). Kept where they are also among the people expected, who
+    are invited all the same. How many were dropped."""
+    if was_chair.id in {a.user_id for a in conference.expected}:
+        return 0
+    return _drop_waiting(
+        session,
+        Notice.kind == NoticeKind.INVITATION,
+        Notice.user_id == was_chair.id,
+        Notice.path == f"/conferences/{conference.id}",
+    )
+
+
 def _tell_about(
     session: Session,
     kind: NoticeKind,

@@ -171,7 +171,8 @@ def _conferences_follow(
     """Give ``chair`` the conferences ``was_chair`` chairs on the meeting's sittings to
     come (not cancelled, not held, their time not passed), each one they may chair as
     convening would let them (``_may_not_chair``), and tell them both of each
-    (``notices.chair_changed``). The sittings to come are held first, so that a case
+    (``notices.chair_changed``; the old chair's invitation still waiting is dropped). The
+    sittings to come are held first, so that a case
     brought to one at the same moment is brought first (and taken over here) or after
     (with the new chair). Each conference is read again under its lock, so that minutes
     its old chair begins at the same moment are either begun first (it was held: it keeps
@@ -226,6 +227,7 @@ def _conferences_follow(
         session.flush()
         session.expire(conference, ["chair"])
         notices.chair_changed(session, conference, [was_chair, chair], actor.user_id, now)
+        notices.chair_replaced(session, conference, was_chair)
         rechaired.append(conference)
     return rechaired, kept
 

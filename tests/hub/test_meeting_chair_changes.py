@@ -5,25 +5,32 @@ minutes, where before those conferences kept the old chair (who may have left). 
 conference the new chair may not chair (their agency not invited to it) keeps its chair,
 and the confirmation names it with why; a conference already held keeps its chair. The
 old and new chair are told by notice; the change's entry names the conferences by id,
-never a name."""
+never a name. The old chair's invitation still waiting is dropped."""
 
 from __future__ import annotations
 
 import html
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hub.notices import compose
 from hub.templating import uk_datetime
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import decision_on
 from sharing.access.decide import Actor
-from sharing.models import Conference, MeetingSeries, Notice, User
+from sharing.models import Conference, ConferenceAttendee, MeetingSeries, Notice, User
 from sharing.vocabulary import MinutesStatus, NoticeKind, Role
 from tests.fixtures.demo import demo_client, demo_user
-from tests.hub.test_changing_meetings import _change, _entries, _group, _to_come
+from tests.hub.test_changing_meetings import (
+    _bring,
+    _change,
+    _entries,
+    _group,
+    _homes_case,
+    _to_come,
+)
 
 
 def _manager(demo_hub, session: Session) -> tuple[FlaskClient, User]:
@@ -183,6 +190,87 @@ def test_a_conference_the_new_chair_may_not_chair_keeps_its_chair_and_the_change
         assert {demo_session.get(Conference, i).chair_id for i in others} == {new_chair.id}
     assert new_chair.display_name not in entry.basis
     assert _told(demo_session, demo_session.get(Conference, kept_id)) == told_before
+
+
+def test_the_old_chairs_invitation_still_waiting_is_dropped_as_the_new_chair_takes_over(
+    demo_hub, demo_session
+) -> None:
+    """The invitation waiting to tell the old chair of a conference they chair is not
+    sent once the new chair takes it over (they are told of the new chair instead); one
+    already sent stays as it was, and where the old chair is also expected at another
+    conference, that invitation still goes."""
+    group = _group(demo_session)
+    old_chair = group.chair
+    sitting = _to_come(demo_session)
+    _bring(demo_session, demo_hub, _homes_case(demo_session, sitting), sitting)
+    taken = [c for c in _to_come(demo_session).conferences if c.chair_id == old_chair.id]
+    assert len(taken) >= 2
+    dropped, expected = taken[0], taken[1]
+    # A standing member is expected at each case brought: the chair of one, and not the
+    # other.
+    demo_session.execute(
+        delete(ConferenceAttendee).where(
+            ConferenceAttendee.conference_id == dropped.id,
+            ConferenceAttendee.user_id == old_chair.id,
+        )
+    )
+    if old_chair.id not in {a.user_id for a in expected.attendees}:
+        demo_session.add(ConferenceAttendee(conference=expected, user_id=old_chair.id))
+    for conference in taken:
+        demo_session.execute(
+            delete(Notice).where(
+                Notice.kind == NoticeKind.INVITATION,
+                Notice.user_id == old_chair.id,
+                Notice.path == f"/conferences/{conference.id}",
+            )
+        )
+        notices.queue(
+            demo_session,
+            NoticeKind.INVITATION,
+            [old_chair],
+            reference=conference.case.reference,
+            path=f"/conferences/{conference.id}",
+            about=conference.starts_at,
+        )
+    demo_session.commit()
+    waiting = {
+        n.path: n.id
+        for n in demo_session.scalars(
+            select(Notice).where(
+                Notice.kind == NoticeKind.INVITATION, Notice.user_id == old_chair.id
+            )
+        )
+    }
+    # Another chair than the group's (an earlier test may have made it the police's).
+    new_chair = next(
+        u
+        for u in (
+            demo_user(demo_session, "northshire-police", Role.MANAGER),
+            demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR),
+        )
+        if u.id != old_chair.id
+    )
+    client, _ = _manager(demo_hub, demo_session)
+    members = [m.user_id for m in group.members if m.user.active]
+
+    response = _change(
+        client,
+        demo_session,
+        chair=str(new_chair.id),
+        members=[str(m) for m in [*members, new_chair.id]],
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(Conference, dropped.id).chair_id == new_chair.id
+    assert demo_session.get(Notice, waiting[f"/conferences/{dropped.id}"]) is None
+    assert demo_session.get(Notice, waiting[f"/conferences/{expected.id}"]) is not None
+    # Told of the new chair instead.
+    assert old_chair.id in _told(demo_session, dropped)
+    # Invitations to other conferences, and to the new chair, are as they were.
+    for path, notice_id in waiting.items():
+        if path != f"/conferences/{dropped.id}":
+            assert demo_session.get(Notice, notice_id) is not None
 
 
 def test_a_change_without_a_new_chair_leaves_the_conferences_chairs_as_they_are(
