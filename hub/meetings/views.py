@@ -255,7 +255,8 @@ def change(series_id: int) -> Response | tuple[str, int]:
 
 def _changed_message(changed: series_changes.Changed) -> str:
     """What the change did, said to whoever made it: a new chair's conferences to come
-    taken over, and each one they may not chair, which keeps its chair, named with why."""
+    taken over (their agency invited to those it was not), and each one they may not
+    chair, which keeps its chair, named with why."""
     said = (
         "Meeting changed. Cases brought to it from now on follow the change; sittings "
         "already scheduled keep their dates and places"
@@ -269,6 +270,12 @@ def _changed_message(changed: series_changes.Changed) -> str:
         if taken
         else ", and no case conference on its sittings to come changed its chair"
     )
+    if invited := len(changed.invited):
+        said += (
+            f". {changed.invited_agency} was not invited to {invited} of them, so it is "
+            "now, with a share of the case for the conference as any agency invited, and "
+            "is asked what it holds"
+        )
     if changed.kept:
         said += ". " + ". ".join(changed.kept)
     return said + "."

@@ -18,12 +18,12 @@ from sharing.audit import acts
 from sharing.cases.listing import PAGE_SIZE
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
-from sharing.models import Agency, Case, ConferenceInvitation, ProtocolRecord, Share
+from sharing.models import Agency, Case, ConferenceInvitation, Escalation, ProtocolRecord, Share
 from sharing.protocols import Purpose
 from sharing.protocols import records as protocol_records
 from sharing.protocols.records import purpose_title, shareable_purposes
 from sharing.risk import escalation as escalation_prompts
-from sharing.vocabulary import CaseCategory, Priority, ProtocolStatus, ShareOrigin
+from sharing.vocabulary import CaseCategory, CaseStatus, Priority, ProtocolStatus, ShareOrigin
 
 #: The purpose a case's owner shares it for by hand, on the share form. Its protocol (ASB
 #: case management) ends such a share when the case closes. The other purposes come from
@@ -102,46 +102,13 @@ def share_case(
         )
         return InputError(field, message)
 
-    agency = session.get(Agency, agency_id)
-    if agency is None or agency.id == case.agency_id or agency.area_id != case.agency.area_id:
-        raise refused(
-            "agency_id",
-            "Choose a partner agency to share with",
-            f"agency {agency_id} is not a partner in the case's area",
-        )
-    protocol = session.get(ProtocolRecord, protocol_id)
-    if protocol is None:
-        raise refused("protocol_id", "Choose a protocol", f"no protocol {protocol_id}")
+    try:
+        agency, protocol = _terms(session, case, agency_id, protocol_id, purpose, until, today)
+    except _Refused as e:
+        raise refused(e.field, e.message, e.why) from None
     named = f"protocol {protocol.key} version {protocol.version}"
     if origin is ShareOrigin.MANUAL and (workflow := made_by_workflow(purpose)):
         raise refused("protocol_id", workflow, "the purpose's shares are made by its workflow")
-    if protocol not in protocol_records.in_force(session, today):
-        raise refused(
-            "protocol_id", _not_in_force(session, protocol, today), f"{named} is not in force"
-        )
-    if case.agency_id not in protocol_records.party_agencies(session, protocol):
-        raise refused(
-            "protocol_id",
-            f"{case.agency.name} is not a party to {protocol.title}: share only under a "
-            "protocol your agency has signed",
-            f"agency {case.agency_id} is not a party to {named}",
-        )
-    grants = [g for g in policy(session).grants(agency.id, purpose) if g.protocol_id == protocol.id]
-    if not grants:
-        raise refused(
-            "agency_id",
-            f"{agency.name} is not a party that may receive case data for "
-            f"{purpose_title(protocol, purpose)} under {protocol.title}",
-            f"{named} gives agency {agency.id} nothing for the purpose",
-        )
-    if until < today:
-        raise refused("until", "The share must last until today or later", "until before today")
-    if until > protocol.end_on:
-        raise refused(
-            "until",
-            f"The share cannot outlast the protocol, which ends on {protocol.end_on:%-d %B %Y}",
-            f"until after {named} ends",
-        )
     # Shared twice at once, or as the case is locked, closed or erased: the second waits,
     # then is decided again on the case as it is now (a locked case is never shared).
     read_for_change(session, case)
@@ -162,6 +129,176 @@ def share_case(
             "share it again",
             f"share {live.id} with agency {agency.id} under {named} is live",
         )
+    share = _made(session, actor, case, agency, protocol, purpose, until, origin, now)
+    if escalation is not None:
+        escalation_prompts.answered_by_act(
+            escalation,
+            actor.user_id,
+            f"Shared with {agency.name} for {purpose_title(protocol, purpose)} until "
+            f"{_day(until)}.",
+            share.created_at,
+        )
+    _record(session, actor, share, protocol, f" ({origin.value})", escalation)
+    return share
+
+
+def conference_share_refusal(
+    session: Session,
+    case: Case,
+    *,
+    agency_id: int,
+    protocol_id: int,
+    purpose: str,
+    until: date,
+    today: date,
+) -> str | None:
+    """Why a conference's workflow could not share the case with the agency on these
+    terms for an invitation made on its owning agency's behalf (``share_for_conference``),
+    as ``share_case`` would refuse its owning agency: the case closed, erased or locked
+    (a conference's invitations share only what could be convened), the protocol not in
+    force or not binding the case's agency, nothing for the agency for the purpose, or
+    past the protocol's end. None if it could."""
+    if case.erased_at is not None:
+        return "the case has been erased"
+    if case.status is CaseStatus.CLOSED:
+        return "the case is closed"
+    if case.locked:
+        return "the case is locked"
+    try:
+        _terms(session, case, agency_id, protocol_id, purpose, until, today)
+    except _Refused as e:
+        return e.message
+    return None
+
+
+def share_for_conference(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    *,
+    agency_id: int,
+    protocol_id: int,
+    purpose: str,
+    until: date,
+    conference_id: int,
+    now: datetime,
+) -> Share:
+    """A conference's invitation share made by its workflow rather than by its owning
+    agency's hand: a partnership meeting's new chair taking over the conference invites
+    their agency (``actor``, who changed the meeting, need not work the case: the case's
+    agency brought the case to the meeting, whose chair chairs its conferences). Refused
+    (``InputError``, recorded as ``share.create`` refused) where
+    ``conference_share_refusal`` says why. The caller holds the conference; the case is
+    read as it is, not held: held after the meeting's sittings, it could wait on a case
+    being brought to one of them, which holds the case first (a case locked at the same
+    moment keeps the share from giving anything: a locked case is shared with no one)."""
+    today = clock.day_of(now)
+    if why := conference_share_refusal(
+        session,
+        case,
+        agency_id=agency_id,
+        protocol_id=protocol_id,
+        purpose=purpose,
+        until=until,
+        today=today,
+    ):
+        acts.refuse(
+            session,
+            acts.Action.SHARE,
+            actor=actor,
+            subject=acts.Subject("case", case.id),
+            purpose=purpose,
+            reason=f"refused: conference {conference_id}'s new chair's agency {agency_id}",
+        )
+        raise InputError("agency_id", why)
+    agency, protocol = _terms(session, case, agency_id, protocol_id, purpose, until, today)
+    share = _made(
+        session, actor, case, agency, protocol, purpose, until, ShareOrigin.CONFERENCE, now
+    )
+    _record(
+        session,
+        actor,
+        share,
+        protocol,
+        f" ({ShareOrigin.CONFERENCE.value}); for conference {conference_id}'s new chair",
+    )
+    return share
+
+
+class _Refused(Exception):
+    """Terms a share is refused on: the form field, what the user is told, and why in
+    identifiers and rules only (for the audit entry)."""
+
+    def __init__(self, field: str, message: str, why: str) -> None:
+        super().__init__(why)
+        self.field, self.message, self.why = field, message, why
+
+
+def _terms(
+    session: Session,
+    case: Case,
+    agency_id: int,
+    protocol_id: int,
+    purpose: str,
+    until: date,
+    today: date,
+) -> tuple[Agency, ProtocolRecord]:
+    """The agency and protocol a share of the case is made with, if the case's agency may
+    share it so (``_Refused`` otherwise): a partner of its area, under a protocol in force
+    that binds the case's agency and gives the partner something for the purpose, until
+    a day from today to the protocol's end."""
+    agency = session.get(Agency, agency_id)
+    if agency is None or agency.id == case.agency_id or agency.area_id != case.agency.area_id:
+        raise _Refused(
+            "agency_id",
+            "Choose a partner agency to share with",
+            f"agency {agency_id} is not a partner in the case's area",
+        )
+    protocol = session.get(ProtocolRecord, protocol_id)
+    if protocol is None:
+        raise _Refused("protocol_id", "Choose a protocol", f"no protocol {protocol_id}")
+    named = f"protocol {protocol.key} version {protocol.version}"
+    if protocol not in protocol_records.in_force(session, today):
+        raise _Refused(
+            "protocol_id", _not_in_force(session, protocol, today), f"{named} is not in force"
+        )
+    if case.agency_id not in protocol_records.party_agencies(session, protocol):
+        raise _Refused(
+            "protocol_id",
+            f"{case.agency.name} is not a party to {protocol.title}: share only under a "
+            "protocol your agency has signed",
+            f"agency {case.agency_id} is not a party to {named}",
+        )
+    grants = [g for g in policy(session).grants(agency.id, purpose) if g.protocol_id == protocol.id]
+    if not grants:
+        raise _Refused(
+            "agency_id",
+            f"{agency.name} is not a party that may receive case data for "
+            f"{purpose_title(protocol, purpose)} under {protocol.title}",
+            f"{named} gives agency {agency.id} nothing for the purpose",
+        )
+    if until < today:
+        raise _Refused("until", "The share must last until today or later", "until before today")
+    if until > protocol.end_on:
+        raise _Refused(
+            "until",
+            f"The share cannot outlast the protocol, which ends on {protocol.end_on:%-d %B %Y}",
+            f"until after {named} ends",
+        )
+    return agency, protocol
+
+
+def _made(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    agency: Agency,
+    protocol: ProtocolRecord,
+    purpose: str,
+    until: date,
+    origin: ShareOrigin,
+    now: datetime | None,
+) -> Share:
     share = Share(
         case_id=case.id,
         agency_id=agency.id,
@@ -174,27 +311,30 @@ def share_case(
     )
     session.add(share)
     session.flush()
-    if escalation is not None:
-        escalation_prompts.answered_by_act(
-            escalation,
-            actor.user_id,
-            f"Shared with {agency.name} for {purpose_title(protocol, purpose)} until "
-            f"{_day(until)}.",
-            share.created_at,
-        )
+    return share
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    share: Share,
+    protocol: ProtocolRecord,
+    said: str,
+    escalation: Escalation | None = None,
+) -> None:
+    """The share's ``share.create`` entry, by identifiers only."""
     acts.record(
         session,
         acts.Action.SHARE,
         actor=actor,
-        subject=acts.Subject("case", case.id),
-        purpose=purpose,
+        subject=acts.Subject("case", share.case_id),
+        purpose=share.purpose,
         basis=(
-            f"share {share.id} with agency {agency.id} under protocol {protocol.key} "
-            f"version {protocol.version} until {until.isoformat()} ({origin.value})"
+            f"share {share.id} with agency {share.agency_id} under protocol {protocol.key} "
+            f"version {protocol.version} until {share.until.isoformat()}{said}"
             + (f"; escalation {escalation.id} acted on" if escalation else "")
         ),
     )
-    return share
 
 
 def _not_in_force(session: Session, protocol: ProtocolRecord, today: date) -> str:

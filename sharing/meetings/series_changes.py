@@ -26,7 +26,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.db import read_for_change
 from sharing.errors import NotAllowed
-from sharing.meetings import conferences, series, sitting_clashes
+from sharing.meetings import chair_invitations, conferences, series, sitting_clashes
 from sharing.models import Conference, MeetingSeries, MeetingSitting, SeriesMember, User
 from sharing.vocabulary import ConferenceStatus
 
@@ -39,6 +39,10 @@ class Changed:
     settings: list[str]
     #: The conferences on its sittings to come that its new chair took over, by id.
     rechaired: list[int] = field(default_factory=list)
+    #: Those of them its new chair's agency was invited to as they took them over, by id.
+    invited: list[int] = field(default_factory=list)
+    #: The new chair's agency, by name, where it was invited to any.
+    invited_agency: str | None = None
     #: Each conference to come that its new chair may not chair, which keeps its chair: a
     #: sentence naming it (by its case's reference only to someone who may open the case)
     #: and why, for whoever changed the meeting.
@@ -135,12 +139,10 @@ def change(
     meeting.changed_by_user(actor.user_id, now)
     session.flush()
     session.expire(meeting, ["members", "chair", "protocol"])
-    rechaired: list[Conference] = []
-    kept: list[_Kept] = []
+    followed = _Followed()
     if "chair" in changed:
-        rechaired, kept = _conferences_follow(
-            session, actor, meeting, was_chair, settings.chair, now
-        )
+        followed = _conferences_follow(session, actor, meeting, was_chair, settings.chair, now)
+    rechaired, kept, invited = followed.rechaired, followed.kept, followed.invited
     acts.record(
         session,
         acts.Action.MEETING_CHANGE,
@@ -154,10 +156,21 @@ def change(
             else ""
         )
         + (
+            f"; conferences {acts.ids(sorted(invited))} invited agency {settings.chair.agency_id}"
+            if invited
+            else ""
+        )
+        + (
             f"; conferences {acts.ids(sorted(k.id for k in kept))} kept their chair" if kept else ""
         ),
     )
-    return Changed(changed, [c.id for c in rechaired], [k.sentence for k in kept])
+    return Changed(
+        changed,
+        rechaired=[c.id for c in rechaired],
+        invited=invited,
+        invited_agency=settings.chair.agency.name if invited else None,
+        kept=[k.sentence for k in kept],
+    )
 
 
 def _conferences_follow(
@@ -167,18 +180,18 @@ def _conferences_follow(
     was_chair: User,
     chair: User,
     now: datetime,
-) -> tuple[list[Conference], list[_Kept]]:
+) -> _Followed:
     """Give ``chair`` the conferences ``was_chair`` chairs on the meeting's sittings to
     come (not cancelled, not held, their time not passed), each one they may chair as
-    convening would let them (``_may_not_chair``), and tell them both of each
+    convening would let them (``_may_not_chair``), inviting their agency to one it is not
+    invited to where it may be (``chair_invitations``), and tell them both of each
     (``notices.chair_changed``; the old chair's invitation still waiting is dropped). The
-    sittings to come are held first, so that a case
-    brought to one at the same moment is brought first (and taken over here) or after
-    (with the new chair). Each conference is read again under its lock, so that minutes
+    sittings to come are held first, so that a case brought to one at the same moment is
+    brought first (and taken over here) or after (with the new chair). Each conference is read again under its lock, so that minutes
     its old chair begins at the same moment are either begun first (it was held: it keeps
     its chair) or after (they no longer chair it, and are refused). The conferences
-    re-chaired, and each that keeps its chair with a sentence naming it for ``actor`` and
-    saying why."""
+    re-chaired, those their agency was invited to, and each that keeps its chair with a
+    sentence naming it for ``actor`` and saying why."""
     sittings = list(
         session.scalars(
             select(MeetingSitting)
@@ -206,14 +219,17 @@ def _conferences_follow(
             .order_by(Conference.starts_at, Conference.id)
         )
     )
-    rechaired: list[Conference] = []
-    kept: list[_Kept] = []
+    followed = _Followed()
     for conference in to_come:
         read_for_change(session, conference)
+        # Its agencies as they are now: one invited from its page at the same moment
+        # was invited first, and is not invited twice.
+        session.expire(conference, ["invitations", "requests"])
         if not _to_come(conference, was_chair, now):
             continue
-        if why := _may_not_chair(session, chair, conference):
-            kept.append(
+        invite = chair.active and chair.agency_id not in conference.at_the_table
+        if why := _may_not_chair(session, chair, conference, now):
+            followed.kept.append(
                 _Kept(
                     conference.id,
                     f"{_named_for(session, actor, conference)} on "
@@ -222,14 +238,27 @@ def _conferences_follow(
                 )
             )
             continue
+        if invite:
+            chair_invitations.invite(session, actor, meeting, conference, chair.agency, now)
+            followed.invited.append(conference.id)
         conference.chair_id = chair.id
         conference.changed_by_user(actor.user_id, now)
         session.flush()
         session.expire(conference, ["chair"])
         notices.chair_changed(session, conference, [was_chair, chair], actor.user_id, now)
         notices.chair_replaced(session, conference, was_chair)
-        rechaired.append(conference)
-    return rechaired, kept
+        followed.rechaired.append(conference)
+    return followed
+
+
+@dataclass
+class _Followed:
+    """What a new chair's taking over did: the conferences re-chaired, those their agency
+    was invited to (by id), and those that keep their chair."""
+
+    rechaired: list[Conference] = field(default_factory=list)
+    invited: list[int] = field(default_factory=list)
+    kept: list[_Kept] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -252,11 +281,14 @@ def _to_come(conference: Conference, was_chair: User, now: datetime) -> bool:
     )
 
 
-def _may_not_chair(session: Session, chair: User, conference: Conference) -> str | None:
+def _may_not_chair(
+    session: Session, chair: User, conference: Conference, now: datetime
+) -> str | None:
     """Why ``chair`` may not chair the conference, as convening it would say: their
     account is not active, their roles or their agency's clauses under its protocol give
     them nothing for its purpose (``conferences.chair_refusal``), or their agency is not
-    at its table; None if they may."""
+    at its table and cannot be invited to it (``chair_invitations.why_not``); None if
+    they may."""
     if not chair.active:
         return f"{chair.display_name}'s account is no longer active"
     why = conferences.chair_refusal(
@@ -264,8 +296,13 @@ def _may_not_chair(session: Session, chair: User, conference: Conference) -> str
     )
     if why:
         return why
-    if chair.agency_id not in conference.at_the_table:
-        return f"{chair.display_name} is from {chair.agency.name}, which is not invited to it"
+    if chair.agency_id not in conference.at_the_table and (
+        not_invited := chair_invitations.why_not(session, conference, chair.agency, now)
+    ):
+        return (
+            f"{chair.display_name} is from {chair.agency.name}, which is not invited to it "
+            f"and cannot be: {not_invited}"
+        )
     return None
 
 

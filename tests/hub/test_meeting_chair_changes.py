@@ -5,14 +5,14 @@ minutes, where before those conferences kept the old chair (who may have left). 
 conference the new chair may not chair (their agency not invited to it) keeps its chair,
 and the confirmation names it with why; a conference already held keeps its chair. The
 old and new chair are told by notice; the change's entry names the conferences by id,
-never a name. The old chair's invitation still waiting is dropped."""
+never a name."""
 
 from __future__ import annotations
 
 import html
 
 from flask.testing import FlaskClient
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hub.notices import compose
@@ -20,8 +20,17 @@ from hub.templating import uk_datetime
 from sharing import clock, notices
 from sharing.access.authorise import decision_on
 from sharing.access.decide import Actor
-from sharing.models import Conference, ConferenceAttendee, MeetingSeries, Notice, User
-from sharing.vocabulary import MinutesStatus, NoticeKind, Role
+from sharing.meetings import conferences
+from sharing.models import (
+    AuditEntry,
+    Conference,
+    ConferenceAttendee,
+    MeetingSeries,
+    Notice,
+    Share,
+    User,
+)
+from sharing.vocabulary import MinutesStatus, NoticeKind, Role, ShareOrigin
 from tests.fixtures.demo import demo_client, demo_user
 from tests.hub.test_changing_meetings import (
     _bring,
@@ -144,16 +153,116 @@ def test_the_new_chair_takes_over_the_conferences_to_come_and_both_chairs_are_to
     assert new_chair.display_name in shown.get_data(as_text=True)
 
 
-def test_a_conference_the_new_chair_may_not_chair_keeps_its_chair_and_the_change_says_why(
+def _since(session: Session, seq: int) -> list[AuditEntry]:
+    session.expire_all()
+    return list(
+        session.scalars(select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq))
+    )
+
+
+def _shares_of(session: Session, case_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Share).where(Share.case_id == case_id))
+
+
+def _last_seq(session: Session) -> int:
+    return session.scalar(select(func.max(AuditEntry.seq))) or 0
+
+
+def _last_notice(session: Session) -> int:
+    return session.scalar(select(func.max(Notice.id))) or 0
+
+
+def test_a_new_chair_whose_agency_is_not_invited_has_it_invited_and_takes_the_conference(
     demo_hub, demo_session
 ) -> None:
+    """Larkmoor is not invited to a Northshire Homes case's conference: giving the meeting
+    a Larkmoor chair invites Larkmoor to it, as inviting it from the conference's page
+    would (a share for the conference's purpose until its shares end, a request for what
+    it holds, its managers told), and the new chair takes it over, where before it kept
+    its old chair."""
+    group = _group(demo_session)
+    group_id = group.id
+    sitting = _to_come(demo_session)
+    new_chair = demo_user(demo_session, "larkmoor-ha", Role.MANAGER)
+    larkmoor = new_chair.agency_id
+    target = next(c for c in sitting.conferences if larkmoor not in c.at_the_table)
+    target_id, case_id = target.id, target.case_id
+    client, manager = _manager(demo_hub, demo_session)
+    members = [m.user_id for m in group.members if m.user.active]
+    last, told_before = _last_seq(demo_session), _last_notice(demo_session)
+
+    response = _change(
+        client,
+        demo_session,
+        chair=str(new_chair.id),
+        members=[str(m) for m in [*members, new_chair.id]],
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = html.unescape(client.get(response.location).get_data(as_text=True))
+    assert f"{new_chair.agency.name} was not invited to" in page
+    assert "so it is now, with a share of the case for the conference" in page
+    assert "keeps its chair" not in page
+    conference = demo_session.get(Conference, target_id)
+    assert conference.chair_id == new_chair.id
+    invitation = next(i for i in conference.invitations if i.agency_id == larkmoor)
+    share = invitation.share
+    assert (share.case_id, share.purpose, share.until, share.origin, share.revoked_at) == (
+        case_id,
+        conference.purpose,
+        conference.shares_end,
+        ShareOrigin.CONFERENCE,
+        None,
+    )
+    assert share.created_by_id == manager.id
+    request = next(r for r in conference.requests if r.agency_id == larkmoor)
+    assert request.answered_at is None
+    told = demo_session.scalars(select(Notice).where(Notice.id > told_before)).all()
+    asked = {n.user_id for n in told if n.path == f"/conferences/{target_id}/requests/{request.id}"}
+    assert asked == {u.id for u in notices.managers(demo_session, larkmoor)} - {manager.id}
+    entries = _since(demo_session, last)
+    assert [
+        e.basis
+        for e in entries
+        if e.action == "conference.change" and e.object_id == str(target_id)
+    ] == [
+        f"case {case_id}; changed agencies; invitations {invitation.id}; shares {share.id} "
+        f"made; for meeting {group_id}'s new chair"
+    ]
+    shared = [e for e in entries if e.action == "share.create" and f"share {share.id} " in e.basis]
+    assert [e.outcome for e in shared] == ["allowed"]
+    assert shared[0].basis.endswith(f"(conference); for conference {target_id}'s new chair")
+    changed = _entries(demo_session, "meeting.change")[-1]
+    invited = changed.basis.split("; conferences ")[2]
+    assert invited.endswith(f"invited agency {larkmoor}")
+    assert str(target_id) in invited.split(" ")[0].split(",")
+    for entry in entries:
+        assert new_chair.display_name not in (entry.basis or "")
+    # The new chair opens the conference they now chair, and Larkmoor's people read it.
+    assert demo_client(demo_hub, new_chair).get(f"/conferences/{target_id}").status_code == 200
+
+
+def test_a_conference_that_cannot_invite_the_new_chairs_agency_keeps_its_chair_saying_why(
+    demo_hub, demo_session
+) -> None:
+    """A conference whose invitation of the new chair's agency was withdrawn (it cannot be
+    invited to the same conference again) keeps its chair, the confirmation names it with
+    why, and nothing is shared."""
     group = _group(demo_session)
     old_chair = group.chair
     sitting = _to_come(demo_session)
-    # A Larkmoor manager: Larkmoor is not invited to a Northshire Homes case's conference.
-    new_chair = demo_user(demo_session, "larkmoor-ha", Role.MANAGER)
-    kept = next(c for c in sitting.conferences if new_chair.agency_id not in c.at_the_table)
-    others = [c.id for c in sitting.conferences if c.id != kept.id]
+    new_chair = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    police = new_chair.agency_id
+    kept = next(
+        c
+        for c in sitting.conferences
+        if police in c.at_the_table and c.case.agency_id != police and c.chair_id == old_chair.id
+    )
+    invitation = next(i for i in kept.invitations if i.agency_id == police)
+    convenor = Actor.of(demo_session.get(User, kept.case.officer_id))
+    conferences.withdraw_invitation(demo_session, convenor, kept.id, invitation.id)
+    demo_session.commit()
+    kept_id, shares_before = kept.id, _shares_of(demo_session, kept.case_id)
     client, manager = _manager(demo_hub, demo_session)
     seen = decision_on(demo_session, Actor.of(manager), kept.case_id)
     named = (
@@ -161,8 +270,6 @@ def test_a_conference_the_new_chair_may_not_chair_keeps_its_chair_and_the_change
         if seen is not None and seen.allowed
         else "Another case conference"
     )
-    kept_id, reference = kept.id, kept.case.reference
-    told_before = _told(demo_session, kept)
     members = [m.user_id for m in group.members if m.user.active]
 
     response = _change(
@@ -177,19 +284,18 @@ def test_a_conference_the_new_chair_may_not_chair_keeps_its_chair_and_the_change
     assert (
         f"{named} on {clock.moment_text(kept.starts_at)} keeps its chair, "
         f"{old_chair.display_name}, as {new_chair.display_name} is from "
-        f"{new_chair.agency.name}, which is not invited to it" in page
+        f"{new_chair.agency.name}, which is not invited to it and cannot be: its invitation "
+        f"to {new_chair.agency.name} was withdrawn, and an agency cannot be invited to the "
+        "same conference again" in page
     )
-    if named == "Another case conference":
-        assert reference not in page
     assert _group(demo_session).chair_id == new_chair.id
-    assert demo_session.get(Conference, kept_id).chair_id == old_chair.id
+    conference = demo_session.get(Conference, kept_id)
+    assert conference.chair_id == old_chair.id
+    assert len(conference.invitations) == len({i.agency_id for i in conference.invitations})
+    assert _shares_of(demo_session, conference.case_id) == shares_before
     entry = _entries(demo_session, "meeting.change")[-1]
     assert entry.basis.endswith(f"; conferences {kept_id} kept their chair")
-    if others:  # those Larkmoor is invited to follow the new chair
-        assert f"; conferences {','.join(map(str, sorted(others)))} re-chaired;" in entry.basis
-        assert {demo_session.get(Conference, i).chair_id for i in others} == {new_chair.id}
     assert new_chair.display_name not in entry.basis
-    assert _told(demo_session, demo_session.get(Conference, kept_id)) == told_before
 
 
 def test_the_old_chairs_invitation_still_waiting_is_dropped_as_the_new_chair_takes_over(

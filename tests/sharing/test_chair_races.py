@@ -19,13 +19,14 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.crypto.keys import LocalKeyring
 from sharing.errors import InputError, NotAllowed
-from sharing.meetings import conferences, minutes, series, series_changes
+from sharing.meetings import conference_changes, conferences, minutes, series, series_changes
 from sharing.models import (
     Agency,
     Conference,
     MeetingSeries,
     MeetingSitting,
     ProtocolRecord,
+    Share,
     User,
 )
 from sharing.vocabulary import ConferenceStatus, Role
@@ -275,3 +276,69 @@ def test_a_case_brought_as_the_chair_changes_is_chaired_by_the_new_chair(
         ).all()
         assert case_id in {c.case_id for c in on_sitting}
         assert {c.chair_id for c in on_sitting if c.minutes_status is None} == {new_chair_id}
+
+
+@pytest.mark.parametrize("first", ["invite", "change"])
+def test_a_new_chairs_agency_invited_from_the_conference_as_the_chair_changes_is_invited_once(
+    demo_database: tuple[Engine, LocalKeyring],
+    sessions: sessionmaker[Session],
+    first: str,
+) -> None:
+    """The convening officer invites Larkmoor to a Northshire Homes conference on the
+    group's next sitting, from a form opened before, as community safety's manager gives
+    the group a Larkmoor chair, which invites Larkmoor with the change. Invitation first:
+    the change waits for it, then takes the conference over with Larkmoor as invited.
+    Change first: the officer's form waits, then is told the conference changed meanwhile.
+    Either way Larkmoor is invited once, with one share, and the new chair chairs it."""
+    with sessions() as session:
+        group = session.scalar(select(MeetingSeries).where(MeetingSeries.name == GROUP))
+        new_chair = demo_user(session, "larkmoor-ha", Role.MANAGER)
+        larkmoor = new_chair.agency_id
+        conference = next(
+            c
+            for s in group.sittings
+            if s.starts_at > clock.now() and not s.cancelled
+            for c in s.conferences
+            if c.chair_id == group.chair_id
+            and c.minutes_status is None
+            and larkmoor not in c.at_the_table
+            and c.case.agency.code == "northshire-homes"
+        )
+        officer = Actor.of(session.get(User, conference.case.officer_id))
+        manager = demo_actor(session, "northshire-csp", Role.MANAGER)
+        data = _changing_chair(session, group, new_chair.id)
+        opened = conference_changes.stamp(session, conference)
+        group_id, conference_id, new_chair_id = group.id, conference.id, new_chair.id
+
+    def invite(session: Session) -> None:
+        conference_changes.change(
+            session,
+            officer,
+            conference_id,
+            conference_changes.ChangeInput(agency_ids=[larkmoor]),
+            opened=opened,
+        )
+
+    def change(session: Session) -> None:
+        series_changes.change(session, manager, group_id, data)
+
+    steps = (invite, change) if first == "invite" else (change, invite)
+    answers = _race(demo_database[0], sessions, *steps)
+
+    assert answers[0] == "done"
+    assert answers[1] == (
+        "done" if first == "invite" else "Someone changed this after you opened it"
+    )
+    with sessions() as session:
+        conference = session.get(Conference, conference_id)
+        assert conference.chair_id == new_chair_id
+        assert [i.agency_id for i in conference.invitations].count(larkmoor) == 1
+        assert [r.agency_id for r in conference.requests].count(larkmoor) == 1
+        shares = session.scalars(
+            select(Share).where(
+                Share.case_id == conference.case_id,
+                Share.agency_id == larkmoor,
+                Share.purpose == conference.purpose,
+            )
+        ).all()
+        assert len(shares) == 1
