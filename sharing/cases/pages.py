@@ -50,7 +50,14 @@ from sharing.models import (
 from sharing.risk.disclose import CaseRisk, case_risk
 from sharing.risk.known import KnownTo, known_to_others
 from sharing.risk.matrix import Matrices
-from sharing.vocabulary import CaseCategory, CaseStatus, LockStatus, Priority, SurveyChannel
+from sharing.vocabulary import (
+    AgencyType,
+    CaseCategory,
+    CaseStatus,
+    LockStatus,
+    Priority,
+    SurveyChannel,
+)
 
 #: The sealed columns of an incident a page shows.
 INCIDENT_COLUMNS = ("place", "description", "crime_reference")
@@ -407,6 +414,7 @@ def _incident_view(
         reported_on=incident.reported_on,
         recorded_by=incident.recorded_by.display_name,
         received_by=incident.received_by.name,
+        received_by_police=incident.received_by.type is AgencyType.POLICE,
         reported_by=reported_by,
         reported_to_police=incident.reported_to_police,
         hate_related=incident.hate_related,

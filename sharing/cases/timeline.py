@@ -22,6 +22,8 @@ class IncidentView:
     reported_on: date | None
     recorded_by: str
     received_by: str
+    #: The agency that received the report is a police force (it was reported to them).
+    received_by_police: bool
     reported_by: str | None
     reported_to_police: bool
     hate_related: bool

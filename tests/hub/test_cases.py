@@ -285,9 +285,23 @@ def test_officer_adds_an_incident_and_sees_it_on_the_timeline(
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Music at full volume until 3am" in page
     assert "Testshire Police" in page
+    # Reported to the police, who received it: said once, by naming them.
+    assert "Reported to the police" not in page
     # The sentence ends before the hate incident's tag: not "TP/1234/26.Hate incident".
-    assert re.search(r"crime reference TP/1234/26\.\s+<strong[^>]*>Hate incident</strong>", page)
+    assert re.search(r"Crime reference TP/1234/26\.\s+<strong[^>]*>Hate incident</strong>", page)
     assert "Incidents (1)" in page
+    # Received by the landlord and reported to the police too: both are said.
+    again = _incident(
+        client,
+        case.id,
+        when,
+        received_by=str(officer.agency_id),
+        reported_to_police="y",
+        crime_reference="TP/5678/26",
+    )
+    assert again.status_code == 302
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Reported to the police, crime reference TP/5678/26." in page
 
 
 def test_a_report_written_up_later_keeps_the_day_it_was_made(
