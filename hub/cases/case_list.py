@@ -38,6 +38,7 @@ def case_list() -> tuple[str, int]:
             category=form.category.data,
             officer_id=whole_number(form.officer.data),
             ward_id=whole_number(form.ward.data),
+            reference=(form.reference.data or "").strip() or None,
         )
         if valid
         else listing.CaseFilters()
@@ -54,6 +55,8 @@ def case_list() -> tuple[str, int]:
         page=page,
         args=args,
         due="first_contact" if filters.first_contact_overdue_on else None,
+        sought=listing.sought_reference(filters.reference) if filters.reference else None,
+        example_reference=f"{current_user.agency.case_prefix}-{clock.today().year}-00042",
     ), 200 if valid else 400
 
 

@@ -36,6 +36,7 @@ from sharing.cases.closing import MAX_CLOSING_NOTE
 from sharing.cases.recording import MAX_LINE, MAX_TEXT
 from sharing.cases.survey import Survey
 from sharing.formats import MAX_EMAIL, normalise_phone, normalise_postcode, phone_refusal
+from sharing.imports.case_rows import MAX_REFERENCE as MAX_IMPORTED_REFERENCE
 from sharing.vocabulary import (
     ActionKind,
     Adjustment,
@@ -265,6 +266,9 @@ class FilterForm(HubForm):
         "First contact",
         choices=[("", "Any"), (FIRST_CONTACT_OVERDUE, "First contact overdue")],
         message="Select whether first contact is overdue",
+    )
+    reference = StringField(
+        "Case reference", validators=[TextLimit(MAX_IMPORTED_REFERENCE, "the case reference")]
     )
 
 

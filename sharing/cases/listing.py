@@ -4,10 +4,11 @@ never sealed values, of exactly the cases the access rules let the actor see
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.authorise import own_cases_where
@@ -37,6 +38,24 @@ class CaseFilters:
     category: CaseCategory | None = None
     officer_id: int | None = None
     ward_id: int | None = None
+    #: A reference as typed: the case's own (``sought_reference``), or its reference in
+    #: the agency's own system for a case imported from it.
+    reference: str | None = None
+
+
+#: A case reference as residents and partners quote it: prefix, year, number.
+_REFERENCE = re.compile(r"([A-Z]+)-([0-9]{4})-([0-9]{1,5})")
+
+
+def sought_reference(text: str) -> str:
+    """A case reference typed as a search, written as the hub writes it: "lha-2026-102"
+    and "LHA 2026 00102" are ``LHA-2026-00102``; anything else as typed, in capitals."""
+    typed = re.sub(r"\s+", "-", text.strip()).upper()
+    found = _REFERENCE.fullmatch(typed)
+    if found is None:
+        return typed
+    prefix, year, number = found.groups()
+    return f"{prefix}-{year}-{int(number):05d}"
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,13 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int =
         query = query.where(Case.review_due_on <= filters.review_due_by)
     if filters.first_contact_overdue_on is not None:
         query = query.where(first_contact.overdue_where(filters.first_contact_overdue_on))
+    if filters.reference:
+        query = query.where(
+            or_(
+                Case.reference == sought_reference(filters.reference),
+                func.upper(Case.external_reference) == filters.reference.strip().upper(),
+            )
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)

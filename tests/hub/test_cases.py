@@ -16,7 +16,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import actions
 from sharing.errors import InputError
-from sharing.models import Action, Case, Incident, Person
+from sharing.models import Action, Case, Incident, LockMember, Person
 from sharing.vocabulary import ActionKind, CaseStatus, Priority
 from tests.fixtures.app import csrf_token
 
@@ -680,6 +680,54 @@ def test_case_list_with_a_forged_filter_value_says_what_is_wrong(as_user) -> Non
     page = response.get_data(as_text=True)
     assert "Select a priority" in page
     assert "Select a case officer" in page
+
+
+def test_an_officer_finds_a_case_by_the_reference_a_resident_quotes(
+    as_user, create_user, create_case, db_session
+) -> None:
+    officer = create_user("case_officer")
+    cases = [create_case(officer, summary=f"Case number {n}") for n in range(3)]
+    wanted = cases[1]
+    wanted.external_reference = "HMS-88812"
+    db_session.commit()
+    prefix, year, number = wanted.reference.split("-")
+    client = as_user(user=officer)
+    for typed in (wanted.reference, f" {prefix.lower()}-{year}-{int(number)} ", "HMS-88812"):
+        page = client.get("/cases", query_string={"reference": typed}).get_data(as_text=True)
+        assert "1 case" in page, typed
+        assert wanted.reference in page, typed
+        assert cases[0].reference not in page, typed
+        assert cases[2].reference not in page, typed
+    kept = client.get("/cases", query_string={"reference": "hms-88812"}).get_data(as_text=True)
+    assert wanted.reference in kept
+    assert 'value="hms-88812"' in kept  # the filter shows what was typed
+
+
+def test_a_reference_of_a_case_the_officer_may_not_open_finds_nothing(
+    as_user, create_user, create_case, partnership, db_session
+) -> None:
+    officer, colleague = create_user("case_officer"), create_user("case_officer")
+    police_case = create_case(create_user("case_officer", agency=partnership.police))
+    locked = create_case(colleague)
+    locked.locked = True
+    db_session.add(LockMember(case_id=locked.id, user_id=colleague.id, named_by_id=colleague.id))
+    db_session.commit()
+    client = as_user(user=officer)
+    for case in (police_case, locked):
+        response = client.get("/cases", query_string={"reference": case.reference.lower()})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "No cases found" in page
+        assert f"No case you may open has the reference {case.reference}." in page
+        assert 'href="/shared"' in page
+        assert f"/cases/{case.id}" not in page
+
+
+def test_a_reference_longer_than_any_is_refused_at_its_filter(as_user) -> None:
+    response = as_user("case_officer").get("/cases", query_string={"reference": "X" * 61})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<a href="#reference">The case reference must be 60 characters or fewer' in page
 
 
 def test_home_shows_my_cases_reviews_due_and_counts_by_priority(
