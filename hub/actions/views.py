@@ -3,14 +3,18 @@ done (with what was done) or cancelled (with why)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
+from wtforms.validators import Optional
 
 from hub.database import db
-from hub.forms import HubForm, TextLimit
+from hub.forms import DateInputField, HubForm, TextLimit
 from hub.guard import forbid, require_roles
+from sharing import clock
 from sharing.audit import acts
 from sharing.cases import agency_actions
 from sharing.errors import InputError, NotAllowed, NotFound
@@ -23,6 +27,11 @@ require_roles(bp, "case_officer", "manager")
 class CloseActionForm(HubForm):
     note = TextAreaField(
         "What was done?", validators=[TextLimit(agency_actions.MAX_NOTE, "the note")]
+    )
+    done_on = DateInputField(
+        "When was it done? (if not today)",
+        validators=[Optional()],
+        subject="The day it was done",
     )
 
 
@@ -54,14 +63,21 @@ def _close(action_id: int, *, done: bool) -> Response | tuple[str, int]:
     except NotAllowed as refused:
         forbid(refused)
     form = CloseActionForm()
+    if not done:
+        del form.done_on
     form.note.label.text = "What was done?" if done else "Why is it cancelled?"
     if form.validate_on_submit():
         try:
             agency_actions.close_action(
-                db(), current_user.actor, action_id, done=done, note=form.note.data or ""
+                db(),
+                current_user.actor,
+                action_id,
+                done=done,
+                note=form.note.data or "",
+                done_on=form.done_on.data if done else None,
             )
         except InputError as e:
-            form.note.errors = [*form.note.errors, e.message]
+            form.refuse(e)
         else:
             flash("Action marked done." if done else "Action cancelled.", "success")
             if action.case.agency_id == current_user.agency_id:
@@ -82,5 +98,6 @@ def _close(action_id: int, *, done: bool) -> Response | tuple[str, int]:
         done=done,
         kind=action.kind.label,
         due_on=action.due_on,
+        example_day=f"{clock.today() - timedelta(days=1):%-d %-m %Y}",
         case_agency=action.case.agency.name,
     ), 400 if request.method == "POST" else 200

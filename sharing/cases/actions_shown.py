@@ -26,6 +26,8 @@ class ActionView:
     overdue: bool
     #: What was done, or why it was cancelled.
     outcome_note: str | None = None
+    #: The day it was done (done actions only).
+    completed_on: date | None = None
 
 
 def action_views(decision: Decision, actions: Sequence[Action], today: date) -> list[ActionView]:
@@ -39,6 +41,7 @@ def action_views(decision: Decision, actions: Sequence[Action], today: date) -> 
             owner_agency=a.owner_agency.name,
             owner_user=a.owner_user.display_name if a.owner_user else None,
             due_on=a.due_on,
+            completed_on=a.completed_on if a.status is ActionStatus.DONE else None,
             **values,
             overdue=a.due_on is not None and a.due_on < today and a.status is ActionStatus.OPEN,
         )

@@ -233,13 +233,17 @@ def close_action(
     *,
     done: bool,
     note: str,
+    done_on: date | None = None,
     now: datetime | None = None,
 ) -> Action:
-    """Mark an action done (``note``: what was done) or cancelled (``note``: why). The
-    case's own agency may close any action on its case (as a record on it); the agency
-    that owns the action may close it on a partner's case. ``NotFound`` for anyone else,
-    and for an action on a locked case outside its lock or on an erased case; an action
-    already closed, or a note missing or too long, refused at the note (recorded)."""
+    """Mark an action done (``note``: what was done; ``done_on``: the day it was done,
+    today if not given, as an officer records a visit made before they were back at their
+    desk) or cancelled (``note``: why). The case's own agency may close any action on its
+    case (as a record on it); the agency that owns the action may close it on a partner's
+    case. ``NotFound`` for anyone else, and for an action on a locked case outside its
+    lock or on an erased case; an action already closed, or a note missing or too long,
+    refused at the note, and a day to come or before the case was opened at ``done_on``
+    (each recorded)."""
     now = now or clock.now()
     action = closable(session, actor, action_id)
     read_for_change(session, action)  # closed twice at once: the second waits, then sees it
@@ -265,8 +269,9 @@ def close_action(
             what="the note",
             required="Say what was done" if done else "Say why the action is cancelled",
         )
+        day = _done_on(case, done_on, clock.day_of(now)) if done else None
     action.status = ActionStatus.DONE if done else ActionStatus.CANCELLED
-    action.completed_on = clock.day_of(now) if done else None
+    action.completed_on = day
     action.closed_at = now
     action.closed_by_id = actor.user_id
     seal(action, "outcome_note", text)
@@ -276,9 +281,28 @@ def close_action(
         acts.Action.ACTION_CLOSE,
         actor=actor,
         subject=acts.Subject("case", case.id),
-        basis=f"action {action.id} {action.status.value}; owned by agency {action.owner_agency_id}",
+        basis=f"action {action.id} {action.status.value}"
+        + (f" on {day.isoformat()}" if day is not None and day != clock.day_of(now) else "")
+        + f"; owned by agency {action.owner_agency_id}",
     )
     return action
+
+
+def _done_on(case: Case, done_on: date | None, today: date) -> date:
+    """The day an action was done: ``done_on``, or today; refused at ``done_on`` if it is
+    to come, or before the case was opened (nothing on it was done before then)."""
+    if done_on is None:
+        return today
+    opened = clock.day_of(case.opened_at)
+    if done_on > today:
+        raise InputError("done_on", "The day it was done must be today or earlier")
+    if done_on < opened:
+        raise InputError(
+            "done_on",
+            f"The day it was done must be on or after the day the case was opened, "
+            f"{clock.day_text(opened)}",
+        )
+    return done_on
 
 
 def closable(session: Session, actor: Actor, action_id: int) -> Action:

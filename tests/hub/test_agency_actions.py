@@ -193,6 +193,92 @@ def test_the_case_officer_cancels_an_action_on_their_own_case_with_a_reason(
     assert demo_session.get(Action, action.id).status is ActionStatus.CANCELLED
 
 
+def _day(field: str, day) -> dict[str, str]:
+    return {
+        f"{field}-day": str(day.day),
+        f"{field}-month": str(day.month),
+        f"{field}-year": str(day.year),
+    }
+
+
+def test_an_officer_records_the_day_an_action_was_done_when_it_was_not_today(
+    demo_hub, demo_session
+) -> None:
+    """A visit made on Friday and recorded on Monday is done on Friday: the case page says
+    so, and the figures count it on time by that day, where it was counted done the day
+    it was recorded (late, if its due date fell between)."""
+    action = _give_the_police_an_action(demo_session, shared=False)
+    officer = demo_client(demo_hub, demo_session.get(User, action.case.officer_id))
+    path = f"/actions/{action.id}/done"
+    form = officer.get(path).get_data(as_text=True)
+    assert "When was it done? (if not today)" in form
+    friday = clock.today() - timedelta(days=3)
+    response = officer.post(
+        path,
+        data={"csrf_token": csrf_token(officer, path), "note": "Visited with PCSO Reid"}
+        | _day("done_on", friday),
+    )
+    assert response.status_code == 302
+    demo_session.expire_all()
+    done = demo_session.get(Action, action.id)
+    assert done.status is ActionStatus.DONE
+    assert done.completed_on == friday
+    page = officer.get(f"/cases/{action.case_id}").get_data(as_text=True)
+    assert f"Done, {friday.day} {friday:%B %Y}" in page
+    entry = demo_session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.request_id == response.headers["X-Request-Id"],
+            AuditEntry.action == "action.close",
+        )
+    ).one()
+    assert entry.basis.startswith(f"action {action.id} done on {friday.isoformat()};")
+
+
+def test_a_day_done_to_come_or_before_the_case_opened_is_refused_at_its_field(
+    demo_hub, demo_session
+) -> None:
+    action = _give_the_police_an_action(demo_session, shared=False)
+    officer = demo_client(demo_hub, demo_session.get(User, action.case.officer_id))
+    path = f"/actions/{action.id}/done"
+    token = csrf_token(officer, path)
+    opened = clock.day_of(action.case.opened_at)
+    for day, message in (
+        (clock.today() + timedelta(days=1), "The day it was done must be today or earlier"),
+        (
+            opened - timedelta(days=1),
+            "The day it was done must be on or after the day the case was opened, "
+            f"{opened.day} {opened:%B %Y}",
+        ),
+    ):
+        response = officer.post(
+            path, data={"csrf_token": token, "note": "Visited"} | _day("done_on", day)
+        )
+        assert response.status_code == 400
+        page = html.unescape(response.get_data(as_text=True))
+        assert f'<a href="#done_on-day">{message}</a>' in page
+        refusals = [
+            e.basis
+            for e in demo_session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.request_id == response.headers["X-Request-Id"],
+                    AuditEntry.outcome == "refused",
+                )
+            )
+        ]
+        assert refusals == [f"refused input: action {action.id} done_on"]
+    bad = officer.post(
+        path,
+        data={"csrf_token": token, "note": "Visited", "done_on-day": "30", "done_on-month": "2"}
+        | {"done_on-year": str(clock.today().year)},
+    )
+    assert bad.status_code == 400
+    assert "The day it was done must be a real date" in html.unescape(bad.get_data(as_text=True))
+    demo_session.expire_all()
+    assert demo_session.get(Action, action.id).status is ActionStatus.OPEN
+    cancel = officer.get(f"/actions/{action.id}/cancel").get_data(as_text=True)
+    assert "When was it done" not in cancel
+
+
 def test_actions_on_a_locked_case_are_not_listed_or_closable_by_partners(
     demo_hub, demo_session
 ) -> None:
