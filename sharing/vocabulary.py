@@ -176,6 +176,26 @@ class ClosureReason(Labelled):
     )
     NOT_ENGAGING = "not_engaging", "The reporter has not engaged with the investigation"
 
+    def said_by(self, agency_type: AgencyType) -> str:
+        """The reason as an agency of ``agency_type`` says it: the landlord procedure's
+        own words, which speak of a tenancy and a housing team, only for a landlord
+        (environmental health closes a case where it found no statutory nuisance)."""
+        if agency_type is AgencyType.LANDLORD:
+            return self.label
+        words = _NOT_A_LANDLORDS_REASONS.get(self.value, {})
+        return words.get(agency_type.value) or words.get("others") or self.label
+
+
+#: The reasons whose landlord words a case of another agency says otherwise, by the type
+#: of agency ("others": any but a landlord).
+_NOT_A_LANDLORDS_REASONS = {
+    "improved": {"others": "Significant improvement; we will keep monitoring it"},
+    "no_breach": {
+        "environmental_health": "No statutory nuisance found",
+        "others": "Unable to determine a breach of the law or of an order by the person reported",
+    },
+}
+
 
 class ClosureOutcome(Labelled):
     """Whether a closed case's anti-social behaviour was resolved (HouseMark's measure)."""
@@ -218,11 +238,29 @@ class Intervention(Labelled):
     SURRENDER = "surrender", "Surrender of property by a complainant"
 
     @classmethod
+    def open_to(cls, agency_type: AgencyType) -> list[Intervention]:
+        """The actions an agency of ``agency_type`` can have resolved a case by: a
+        landlord's own (possession, eviction, a management transfer, its housing staff's
+        early intervention, a surrender of a tenancy) only for a landlord."""
+        return [m for m in cls if agency_type is AgencyType.LANDLORD or m not in _LANDLORDS_ONLY]
+
+    @classmethod
     def of_action(cls, kind: ActionKind) -> Intervention | None:
         """The benchmark category an action of ``kind`` falls in (None for a follow-up of
         dissatisfaction, which resolves nothing)."""
         return _INTERVENTION_OF.get(kind.value)
 
+
+#: The interventions only a landlord makes: its tenancies and its housing staff.
+_LANDLORDS_ONLY = frozenset(
+    {
+        Intervention.EARLY_INTERVENTION_HOUSING,
+        Intervention.NOTICE_SEEKING_POSSESSION,
+        Intervention.MANAGEMENT_TRANSFER,
+        Intervention.EVICTION,
+        Intervention.SURRENDER,
+    }
+)
 
 #: Action kind → benchmark category, where the names differ (the rest are the same).
 _INTERVENTION_KINDS = {

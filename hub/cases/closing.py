@@ -25,6 +25,7 @@ def close(case_id: int) -> Response | tuple[str, int]:
     them as they are now, nothing closed."""
     authorised, case = case_to_work_on(case_id, Act.CLOSE, "close form")
     form = CloseForm()
+    form.offer_for(authorised.case.agency.type)
     to_close = closing.actions_to_close(db(), authorised)
     opened.carry(to_close.stamp)
     response = _record(

@@ -40,6 +40,7 @@ from sharing.imports.case_rows import MAX_REFERENCE as MAX_IMPORTED_REFERENCE
 from sharing.vocabulary import (
     ActionKind,
     Adjustment,
+    AgencyType,
     CaseCategory,
     CaseStatus,
     ClosureOutcome,
@@ -340,6 +341,15 @@ class CloseForm(HubForm):
     note = TextAreaField(
         "Anything else the record should say", validators=[TextLimit(MAX_CLOSING_NOTE, "The note")]
     )
+
+    def offer_for(self, agency_type: AgencyType) -> None:
+        """The reasons in the words of the case's agency, and only the actions it can have
+        resolved the case by (a landlord's tenancy actions for a landlord only)."""
+        self.reason.choices = [(r.value, r.said_by(agency_type)) for r in ClosureReason]
+        self.resolved_by.choices = [
+            ("", "Choose the main action"),
+            *((i.value, i.label) for i in Intervention.open_to(agency_type)),
+        ]
 
 
 class OfficerForm(HubForm):

@@ -204,7 +204,7 @@ def _closure(case: Case, decision: Decision) -> Closure | None:
     if case.closed_at is None:
         return None
     return Closure(
-        reason=case.closure_reason.label if case.closure_reason else None,
+        reason=case.closure_reason.said_by(case.agency.type) if case.closure_reason else None,
         outcome=case.closure_outcome.label if case.closure_outcome else None,
         resolved_by=case.resolved_by.label if case.resolved_by else None,
         note=reveal_one(decision, case, "closure_note"),

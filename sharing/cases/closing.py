@@ -233,6 +233,10 @@ def close_case(
             raise InputError("outcome", "Say whether the anti-social behaviour was resolved")
         if outcome is ClosureOutcome.RESOLVED and resolved_by is None:
             raise InputError("resolved_by", "Choose the main action that resolved it")
+        if resolved_by is not None and resolved_by not in Intervention.open_to(case.agency.type):
+            raise InputError(
+                "resolved_by", f"{resolved_by.label} is a landlord's action: choose another"
+            )
         if outcome is ClosureOutcome.NOT_RESOLVED and resolved_by is not None:
             raise InputError(
                 "resolved_by", "Leave the main action empty: the behaviour was not resolved"

@@ -94,7 +94,7 @@ def export_cases(session: Session, actor: Actor) -> Sheet:
                 "Yes" if case.hate_motivated else "No",
                 case.status.label,
                 _day(case.closed_at),
-                case.closure_reason.label if case.closure_reason else "",
+                case.closure_reason.said_by(case.agency.type) if case.closure_reason else "",
                 case.officer.display_name,
                 case.ward.name if case.ward else "",
                 _date(case.review_due_on),

@@ -195,7 +195,9 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
             case.protected_characteristic.label if case.protected_characteristic else None
         ),
         status=case.status,
-        closure_reason=case.closure_reason.label if case.closure_reason else None,
+        closure_reason=(
+            case.closure_reason.said_by(case.agency.type) if case.closure_reason else None
+        ),
         closure_outcome=case.closure_outcome.label if case.closure_outcome else None,
         resolved_by=case.resolved_by.label if case.resolved_by else None,
         opened_at=case.opened_at,

@@ -16,8 +16,8 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import actions
 from sharing.errors import InputError
-from sharing.models import Action, Case, Incident, LockMember, Person
-from sharing.vocabulary import ActionKind, CaseStatus, Priority
+from sharing.models import Action, Agency, Case, Incident, LockMember, Person
+from sharing.vocabulary import ActionKind, AgencyType, CaseStatus, Priority
 from tests.fixtures.app import csrf_token
 
 
@@ -564,6 +564,49 @@ def test_close_case_with_a_reason_then_no_more_recording(as_user, create_user, c
     assert f'href="/cases/{case.id}/survey"' in page
     assert "Add an incident" not in page
     assert client.get(f"/cases/{case.id}/incidents/new").status_code == 403
+
+
+def test_environmental_health_closes_a_case_in_its_own_words_not_a_landlords(
+    as_user, create_user, create_case, partnership, db_session
+) -> None:
+    """The procedure's reasons speak of a tenancy and a housing team; environmental
+    health closes a noise case where it found no statutory nuisance, and did not resolve
+    it by an eviction or a notice seeking possession."""
+    eh = Agency(
+        code="test-eh",
+        name="Testshire Environmental Health",
+        type=AgencyType.ENVIRONMENTAL_HEALTH,
+        area=partnership.area,
+        case_prefix="TEH",
+    )
+    db_session.add(eh)
+    db_session.commit()
+    officer = create_user("case_officer", agency=eh)
+    case = create_case(officer)
+    client = as_user(user=officer)
+    path = f"/cases/{case.id}/close"
+    form = client.get(path).get_data(as_text=True)
+    assert "No statutory nuisance found" in form
+    assert "Significant improvement; we will keep monitoring it" in form
+    for landlords in ("tenancy", "housing team", "Notice seeking possession", "Eviction"):
+        assert landlords not in form, landlords
+    closing = {
+        "reason": "no_breach",
+        "outcome": "resolved",
+        "csrf_token": csrf_token(client, path),
+    }
+    forged = client.post(path, data={**closing, "resolved_by": "eviction"})
+    assert forged.status_code == 400
+    assert "Eviction is a landlord&#39;s action: choose another" in forged.get_data(as_text=True)
+    closed = client.post(path, data={**closing, "resolved_by": "other_legal"})
+    assert closed.status_code == 302
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "No statutory nuisance found" in page
+    landlord = create_user("case_officer")
+    own = as_user(user=landlord).get(f"/cases/{create_case(landlord).id}/close")
+    landlords_form = own.get_data(as_text=True)
+    assert "Unable to determine a breach of tenancy by the person reported" in landlords_form
+    assert ">Eviction<" in landlords_form
 
 
 @pytest.mark.parametrize(
