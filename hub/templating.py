@@ -1,6 +1,7 @@
 """Template filters: dates and times as GOV.UK writes them, in UK time; text as a CSS
 string (the PDF pack's page margins); text of several lines with its breaks
-(``lines``); the test ``past`` (a day before today, in UK time);
+(``lines``); a label inside a sentence (``in_sentence``); the test ``past`` (a day
+before today, in UK time);
 and the fonts of the PDFs (``pdf_fonts``)."""
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ def lines(value: str | None) -> Markup:
     return Markup("<br>").join(escape(value or "").splitlines())
 
 
+def in_sentence(value: str) -> str:
+    """A label inside a sentence: its words in small letters but for an abbreviation,
+    which stays as it is ("Acceptable behaviour contract (ABC)" is "acceptable behaviour
+    contract (ABC)", where ``lower`` gave "(abc)")."""
+    return " ".join(
+        word if word.strip("().,;:").isupper() and len(word.strip("().,;:")) > 1 else word.lower()
+        for word in value.split(" ")
+    )
+
+
 def past(value: date) -> bool:
     """Whether ``value`` is a day before today in the UK (``{% if day is past %}``)."""
     return value < clock.today()
@@ -61,6 +72,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["css_string"] = css_string
     app.jinja_env.filters["file_size"] = size_text
     app.jinja_env.filters["lines"] = lines
+    app.jinja_env.filters["in_sentence"] = in_sentence
     app.jinja_env.filters["phone"] = phone_for_reading
     app.jinja_env.tests["past"] = past
     app.jinja_env.globals["pdf_fonts"] = FONTS

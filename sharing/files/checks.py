@@ -15,6 +15,7 @@ without its location and device metadata (``sharing.files.metadata``).
 from __future__ import annotations
 
 import io
+import math
 import re
 import struct
 import warnings
@@ -125,7 +126,8 @@ def checked(field: str, name: str, content: bytes, max_bytes: int) -> CheckedFil
     if len(content) > max_bytes:
         raise InputError(
             field,
-            f"The file is {size_text(len(content))}: the most a file can be is {size_text(max_bytes)}",
+            f"The file is {size_text(len(content), over=max_bytes)}: the most a file can be "
+            f"is {size_text(max_bytes)}",
         )
     found = _as_text(magic.from_buffer(content[:65536], mime=True), content)
     accepted = ACCEPTED.get(found)
@@ -316,10 +318,15 @@ def _check_docx(field: str, content: bytes) -> None:
         )
 
 
-def size_text(n: int) -> str:
-    """A size as a reader says it: 2.4 MB, 310 KB, 12 bytes."""
+def size_text(n: int, over: int | None = None) -> str:
+    """A size as a reader says it: 2.4 MB, 310 KB, 12 bytes. A size ``over`` a limit is
+    rounded up, so that it never reads as the limit itself ("20.1 MB" for a file a little
+    over 20 MB, where rounding gave "The file is 20 MB: the most a file can be is 20 MB")."""
     if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+        megabytes = n / (1024 * 1024)
+        if over is not None and n > over:
+            megabytes = math.ceil(megabytes * 10) / 10
+        return f"{megabytes:.1f} MB".replace(".0 MB", " MB")
     if n >= 1024:
-        return f"{n // 1024} KB"
+        return f"{-(-n // 1024) if over is not None and n > over else n // 1024} KB"
     return f"{n} bytes"

@@ -815,3 +815,15 @@ def test_a_letter_is_seen_only_by_readers_given_its_addressees_name_and_address(
     assert entry.basis.endswith(
         f"document {warning.id} (narrative; also identity, location): category not given"
     )
+
+
+def test_the_letter_form_keeps_an_abbreviation_in_capitals(demo_hub, demo_session) -> None:
+    """Each letter's hint says the action it records in a sentence, the contract's
+    abbreviation as the procedures write it, where it read "acceptable behaviour contract
+    (abc)"."""
+    case = _case(demo_session, 7)
+    page = demo_client(demo_hub, case.officer).get(f"/cases/{case.id}/letters/new")
+    text = html.unescape(page.get_data(as_text=True))
+    assert "Recorded as: acceptable behaviour contract (ABC)" in text
+    assert "(abc)" not in text
+    assert "Recorded as: warning letter" in text

@@ -160,7 +160,13 @@ def _huge_png() -> bytes:
     ("name", "content", "limit", "message"),
     [
         ("diary.pdf", b"", 20 * MB, "The file is empty"),
-        ("diary.pdf", pdf("x" * 3000), 2048, "The file is 3 KB: the most a file can be is 2 KB"),
+        ("diary.pdf", pdf("x" * 3000), 2048, "The file is 4 KB: the most a file can be is 2 KB"),
+        (  # a little over the limit reads as over it, never as the limit itself
+            "diary.txt",
+            b"x" * (2 * MB + 1000),
+            2 * MB,
+            "The file is 2.1 MB: the most a file can be is 2 MB",
+        ),
         ("diary.pdf", PROGRAM, 20 * MB, "named as a PDF but is not one: it is a program"),
         (
             "statement.pdf",
