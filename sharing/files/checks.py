@@ -67,6 +67,19 @@ ACCEPTED: dict[str, Accepted] = {
     "video/mp4": Accepted("an MP4 video", "media", ".mp4"),
     "video/quicktime": Accepted("a QuickTime video", "media", ".mov"),
 }
+WHAT_IS_ACCEPTED = (
+    "photos as JPEG, PNG or WebP; documents as PDF, Word (.docx) or text; recordings as "
+    "MP3, M4A, WAV, Ogg, MP4 or QuickTime"
+)
+#: A phone's photo in the iPhone's own format: what to do is the officer's question.
+_HEIC = (
+    "a HEIC photo (an iPhone's own format), which the hub does not accept: share or export "
+    "it as a JPEG (the iPhone does when it sends a photo by e-mail) and attach that"
+)
+_OLD_OFFICE = (
+    "an older Office document (.doc or .xls), which can carry macros: save it as a PDF, or "
+    "as a Word document (.docx), and attach that"
+)
 #: Types refused with a reason of their own.
 REFUSED = {
     "image/svg+xml": "an SVG drawing, which can carry scripts: attach it as a PNG or JPEG image, or as a PDF",
@@ -79,6 +92,18 @@ REFUSED = {
     "application/gzip": "a compressed archive: attach each file in it on its own",
     "application/x-dosexec": "a program, which the hub never accepts",
     "application/x-executable": "a program, which the hub never accepts",
+    "image/heic": _HEIC,
+    "image/heif": _HEIC,
+    "application/msword": _OLD_OFFICE,
+    "application/vnd.ms-excel": _OLD_OFFICE,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (
+        "a spreadsheet: save or print it as a PDF and attach that"
+    ),
+    "application/vnd.ms-outlook": (
+        "an Outlook message: save or print it as a PDF and attach that, with each of its "
+        "attachments on its own"
+    ),
+    "application/octet-stream": f"of a type the hub does not recognise. Attach {WHAT_IS_ACCEPTED}",
 }
 #: What a name's extension claims, for the message when the content says otherwise.
 CLAIMS = {
@@ -99,10 +124,6 @@ CLAIMS = {
 MARKUP = {"text/html", "text/xml", "application/xml"}
 #: Text types never kept as plain text: a script, and a rich text document (its codes).
 NOT_PLAIN = {"text/javascript", "application/javascript", "text/x-javascript", "text/rtf"}
-WHAT_IS_ACCEPTED = (
-    "photos as JPEG, PNG or WebP; documents as PDF, Word (.docx) or text; recordings as "
-    "MP3, M4A, WAV, Ogg, MP4 or QuickTime"
-)
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,19 @@ def _huge_png() -> bytes:
             "The file is 2.1 MB: the most a file can be is 2 MB",
         ),
         ("diary.pdf", PROGRAM, 20 * MB, "named as a PDF but is not one: it is a program"),
+        (  # an iPhone's photo, as it comes off the phone
+            "IMG_0412.HEIC",
+            b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64,
+            20 * MB,
+            "The file is a HEIC photo (an iPhone's own format), which the hub does not accept: "
+            "share or export it as a JPEG",
+        ),
+        (  # bytes nothing recognises: said so, not named by a MIME type
+            "evidence.dat",
+            bytes([0x8F, 0x13, 0xA7, 0x52]) * 300,
+            20 * MB,
+            "The file is of a type the hub does not recognise. Attach photos as JPEG",
+        ),
         (
             "statement.pdf",
             b"<html><body><script>alert(1)</script></body></html>",
