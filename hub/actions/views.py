@@ -100,4 +100,7 @@ def _close(action_id: int, *, done: bool) -> Response | tuple[str, int]:
         due_on=action.due_on,
         example_day=f"{clock.today() - timedelta(days=1):%-d %-m %Y}",
         case_agency=action.case.agency.name,
+        back=(url_for("cases.show", case_id=action.case_id, _anchor="actions"), "Back to the case")
+        if action.case.agency_id == current_user.agency_id
+        else (url_for("actions.index"), "Back to actions"),
     ), 400 if request.method == "POST" else 200

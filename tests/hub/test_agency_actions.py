@@ -212,6 +212,10 @@ def test_an_officer_records_the_day_an_action_was_done_when_it_was_not_today(
     path = f"/actions/{action.id}/done"
     form = officer.get(path).get_data(as_text=True)
     assert "When was it done? (if not today)" in form
+    # The case's officer came from the case, and goes back to it; the police, from Actions.
+    assert f'href="/cases/{action.case_id}#actions">Back to the case</a>' in form
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert 'href="/actions">Back to actions</a>' in police.get(path).get_data(as_text=True)
     friday = clock.today() - timedelta(days=3)
     response = officer.post(
         path,
