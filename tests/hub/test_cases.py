@@ -564,6 +564,12 @@ def test_close_case_with_a_reason_then_no_more_recording(as_user, create_user, c
     assert f'href="/cases/{case.id}/survey"' in page
     assert "Add an incident" not in page
     assert client.get(f"/cases/{case.id}/incidents/new").status_code == 403
+    # The behaviour starting again: a new case, its people linked, this one named.
+    started_again = html.unescape(page[page.index('id="started-again"') :])
+    assert (
+        'If the behaviour starts again, <a class="govuk-link" href="/cases/new">' in started_again
+    )
+    assert f"give this case's reference, {case.reference}, in what is happening" in started_again
 
 
 def test_environmental_health_closes_a_case_in_its_own_words_not_a_landlords(
