@@ -131,10 +131,14 @@ def record_review(
         elif data.contacted_on is None:
             raise InputError("contacted_on", "Enter the day you were last in touch")
         elif data.contacted_on > today:
-            raise InputError("contacted_on", "The day of contact cannot be in the future")
+            raise InputError(
+                "contacted_on", "The date you were last in touch cannot be in the future"
+            )
         elif data.contacted_on < clock.day_of(case.opened_at):
             raise InputError(
-                "contacted_on", "The day of contact cannot be before the case was opened"
+                "contacted_on",
+                "The date you were last in touch cannot be before the case was opened, on "
+                f"{clock.day_text(clock.day_of(case.opened_at))}",
             )
         progress = checked_text(
             "progress",
@@ -171,8 +175,8 @@ def record_review(
         if next_review > today + timedelta(days=longest):
             raise InputError(
                 "next_review_on",
-                f"A {case.priority.label.lower()} case is reviewed at least every "
-                f"{longest} days: choose a day by "
+                f"A case at {case.priority.label.lower()} priority is reviewed at least "
+                f"every {longest} days: choose a day by "
                 f"{(today + timedelta(days=longest)).strftime('%-d %B %Y')}",
             )
     if data.contacted_on is not None:

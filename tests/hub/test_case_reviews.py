@@ -130,7 +130,19 @@ def test_bad_reviews_are_refused_at_their_field_and_nothing_is_stored(
     )
     too_late = clock.today() + timedelta(days=60)
     tomorrow = clock.today() + timedelta(days=1)
+    opened = clock.day_of(case.opened_at)
+    before_opening = opened - timedelta(days=1)
     for values, field, message in (
+        (
+            {
+                "contacted_on-day": str(before_opening.day),
+                "contacted_on-month": str(before_opening.month),
+                "contacted_on-year": str(before_opening.year),
+            },
+            "contacted_on",
+            "The date you were last in touch cannot be before the case was opened, on "
+            f"{opened.day} {opened:%B %Y}",
+        ),
         ({"progress": ""}, "progress", "Say what progress there has been"),
         ({"risk_note": ""}, "risk_note", "Say why the risk has not changed"),
         ({"decision": ""}, "decision", ""),
@@ -151,7 +163,7 @@ def test_bad_reviews_are_refused_at_their_field_and_nothing_is_stored(
                 "contacted_on-year": str(tomorrow.year),
             },
             "contacted_on",
-            "cannot be in the future",
+            "The date you were last in touch cannot be in the future",
         ),
         (
             {
@@ -160,7 +172,7 @@ def test_bad_reviews_are_refused_at_their_field_and_nothing_is_stored(
                 "next_review_on-year": str(too_late.year),
             },
             "next_review_on",
-            "is reviewed at least every 28 days",
+            "A case at amber priority is reviewed at least every 28 days: choose a day by",
         ),
         ({"assessment": "999999"}, "assessment", "Select the risk assessment"),
     ):
