@@ -228,13 +228,22 @@ def reviews(decision: Decision, case: Case) -> list[ReviewView]:
             ),
             contact_note=v["contact_note"],
             progress=v["progress"],
-            risk="A new risk assessment" if r.assessment_id else "No change",
+            risk=_risk_said(r),
             risk_note=v["risk_note"],
             decision=r.decision.label,
             next_review_on=r.next_review_on,
         )
         for r, v in zip(found, values, strict=True)
     ]
+
+
+def _risk_said(review: CaseReview) -> str:
+    """What the review found of the risk: the assessment it made, by its stage and day
+    (so the reader finds it among the case's assessments), or no change."""
+    if review.assessment is None:
+        return "No change"
+    made = clock.day_text(clock.day_of(review.assessment.assessed_at))
+    return f"A new risk assessment of {made} ({review.assessment.stage.label.lower()})"
 
 
 def contact_overdue(case: Case, days: Mapping[str, int], today: date) -> bool:

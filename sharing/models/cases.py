@@ -8,6 +8,7 @@ sealed column (``personal``).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,9 @@ from sharing.models.base import Base, LastChanged, UTCDateTime, enum_column, per
 from sharing.models.keys import DataKey
 from sharing.models.persons import Person
 from sharing.models.users import User
+
+if TYPE_CHECKING:
+    from sharing.models.risk import RiskAssessment
 from sharing.vocabulary import (
     ActionKind,
     ActionStatus,
@@ -310,6 +314,7 @@ class CaseReview(Base):
 
     case: Mapped[Case] = relationship(back_populates="reviews")
     reviewed_by: Mapped[User] = relationship()
+    assessment: Mapped[RiskAssessment | None] = relationship()
 
     @property
     def sealed_under(self) -> Case:

@@ -336,3 +336,19 @@ def test_a_closed_case_shows_no_review_due(demo_hub, demo_session) -> None:
     officer = demo_client(demo_hub, closed.officer)
     page = officer.get(f"/cases/{closed.id}").get_data(as_text=True)
     assert _summary_value(page, "Review due").strip() == "No review due"
+
+
+def test_a_review_names_the_risk_assessment_it_made(demo_hub, demo_session) -> None:
+    """A review that made a new assessment says which (its day and stage), so the reader
+    finds it among the case's assessments, where it said only "A new risk assessment"."""
+    review = demo_session.scalars(
+        select(CaseReview)
+        .join(Case, Case.id == CaseReview.case_id)
+        .where(CaseReview.assessment_id.is_not(None), Case.locked.is_(False))
+        .order_by(CaseReview.id)
+    ).first()
+    assessment = review.assessment
+    page = demo_client(demo_hub, review.case.officer).get(f"/cases/{review.case_id}")
+    shown = page.get_data(as_text=True)
+    made = uk_date(assessment.assessed_at)
+    assert f"A new risk assessment of {made} ({assessment.stage.label.lower()})" in shown
