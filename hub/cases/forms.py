@@ -390,6 +390,10 @@ def _whose(message: str, person: str) -> str:
     )
 
 
+#: The review form's answers to "Is anything happening on the case?".
+ACTIVE, INACTIVE = "active", "inactive"
+
+
 class ReviewForm(HubForm):
     """A case review (``sharing.cases.reviews``, which checks again)."""
 
@@ -414,6 +418,14 @@ class ReviewForm(HubForm):
     )
     decision = EnumSelectField(
         "What did the review decide?", ReviewDecision, message="Select what the review decided"
+    )
+    activity = ChoiceField(
+        "Is anything happening on the case?",
+        choices=[
+            (ACTIVE, "Yes: it is active"),
+            (INACTIVE, "No: nothing is happening now, keep it open but inactive"),
+        ],
+        message="Select whether anything is happening on the case",
     )
     next_review_on = DateInputField("Next review", subject="The date of the next review")
 

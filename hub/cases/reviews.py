@@ -8,7 +8,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from hub.cases.forms import ReviewForm
+from hub.cases.forms import ACTIVE, INACTIVE, ReviewForm
 from hub.cases.views import _record, _review_days, bp, case_to_work_on
 from hub.database import db
 from hub.forms import accepted_once
@@ -17,7 +17,7 @@ from sharing import clock
 from sharing.access.decide import Act
 from sharing.cases import reviews
 from sharing.formats import whole_number
-from sharing.vocabulary import ContactMethod, ReviewDecision, Role
+from sharing.vocabulary import CaseStatus, ContactMethod, ReviewDecision, Role
 
 #: "Could not reach them" among the ways of contact.
 NOT_REACHED = "not_reached"
@@ -46,6 +46,8 @@ def review(case_id: int) -> Response | tuple[str, int]:
     default_next = today + timedelta(days=days)
     if request.method == "GET":
         form.assessment.data = str(assessments[0].id) if assessments else NO_CHANGE
+        inactive = authorised.case.status is CaseStatus.INACTIVE
+        form.activity.data = INACTIVE if inactive else ACTIVE
     method = form.contact_method.data
 
     def record() -> object:
@@ -61,6 +63,7 @@ def review(case_id: int) -> Response | tuple[str, int]:
                 risk_note=form.risk_note.data or "",
                 decision=form.decision.data,
                 next_review_on=form.next_review_on.data,
+                inactive=form.activity.data == INACTIVE,
             ),
             _review_days(),
         )

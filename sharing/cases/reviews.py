@@ -58,6 +58,9 @@ class ReviewInput:
     decision: ReviewDecision | None
     #: None: the priority's interval from today.
     next_review_on: date | None
+    #: Nothing is happening on the case: keep it open but inactive (001 §5); False: it
+    #: is active; None: leave it as it is.
+    inactive: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,13 @@ class ReviewView:
     risk_note: str | None
     decision: str
     next_review_on: date | None
+
+
+#: What a decision that takes the case further does, in the refusal of "inactive".
+_TAKEN_FURTHER = {
+    ReviewDecision.ESCALATE: "escalate",
+    ReviewDecision.CONFERENCE: "refer to a case conference",
+}
 
 
 def interval(days: Mapping[str, int], priority: Priority) -> int:
@@ -109,7 +119,10 @@ def record_review(
     naming the field, recorded, with nothing written, for: no way of contact and no note
     why; a day of contact to come or before the case was opened; no progress; an
     assessment that is not one of this case's since its last review; "no change" without
-    why; no decision; a next review in the past or later than the priority's interval."""
+    why; no decision; "inactive" with a decision to escalate or refer to a conference; a
+    next review in the past or later than the priority's interval. The case is left
+    active, or inactive when the review finds nothing happening on it (001 §5), unless
+    the decision is to close it (its own form comes next)."""
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
@@ -167,6 +180,12 @@ def record_review(
             )
         if data.decision is None:
             raise InputError("decision", "Choose what the review decided")
+        if data.inactive and data.decision in (ReviewDecision.ESCALATE, ReviewDecision.CONFERENCE):
+            raise InputError(
+                "activity",
+                f"A case you decide to {_TAKEN_FURTHER[data.decision]} is active: say "
+                "something is happening on it, or choose another decision",
+            )
         # The same for "close": until the case is closed (its form comes next, and may
         # be left or refused), it is due for review on this day.
         next_review = data.next_review_on or today + timedelta(days=longest)
@@ -189,9 +208,14 @@ def record_review(
         contacted_on=data.contacted_on,
         assessment_id=data.assessment_id,
         decision=data.decision,
+        inactive=data.decision is not ReviewDecision.CLOSE
+        and (case.status is CaseStatus.INACTIVE if data.inactive is None else data.inactive),
         next_review_on=next_review,
     )
     session.add(review)
+    was = case.status
+    if data.decision is not ReviewDecision.CLOSE:  # closing comes next, on its own form
+        case.status = CaseStatus.INACTIVE if review.inactive else CaseStatus.ACTIVE
     seal_many(review, {"progress": progress, "risk_note": risk_note, "contact_note": contact_note})
     case.review_due_on = next_review
     if data.contacted_on is not None and (
@@ -207,6 +231,7 @@ def record_review(
         subject=acts.Subject("case", case.id),
         basis=f"review {review.id}; {data.decision.value}; next review {next_review}"
         + ("" if data.contact_method else "; complainant not reached")
+        + (f"; now {case.status.value}" if case.status is not was else "")
         + (f"; first contact {data.contacted_on}" if first else ""),
     )
     return review
@@ -230,7 +255,8 @@ def reviews(decision: Decision, case: Case) -> list[ReviewView]:
             progress=v["progress"],
             risk=_risk_said(r),
             risk_note=v["risk_note"],
-            decision=r.decision.label,
+            decision=r.decision.label
+            + (". Nothing is happening on the case: it was left inactive" if r.inactive else ""),
             next_review_on=r.next_review_on,
         )
         for r, v in zip(found, values, strict=True)

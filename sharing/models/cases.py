@@ -303,6 +303,9 @@ class CaseReview(Base):
         ForeignKey("risk_assessments.id", ondelete="SET NULL")
     )
     decision: Mapped[ReviewDecision] = enum_column(ReviewDecision, "review_decision")
+    #: The review found nothing happening on the case, and left it open but inactive
+    #: (procedure 001 §5); a new incident makes it active again.
+    inactive: Mapped[bool] = mapped_column(default=False, server_default=false())
     next_review_on: Mapped[date | None] = mapped_column(Date)
 
     #: Progress against the action plan.

@@ -352,3 +352,69 @@ def test_a_review_names_the_risk_assessment_it_made(demo_hub, demo_session) -> N
     shown = page.get_data(as_text=True)
     made = uk_date(assessment.assessed_at)
     assert f"A new risk assessment of {made} ({assessment.stage.label.lower()})" in shown
+
+
+def test_a_review_that_finds_nothing_happening_leaves_the_case_inactive(
+    demo_hub, demo_session
+) -> None:
+    """Procedure 001 §5: a case with no current activity may be considered inactive. The
+    review says so and the case is left open but inactive, still reviewed; the next
+    review's form starts from that, and finding activity again makes it active."""
+    case = next(
+        c
+        for c in _open_cases(demo_session, "northshire-homes", Priority.AMBER)
+        if c.status is CaseStatus.ACTIVE
+    )
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/review"
+    form = officer.get(path).get_data(as_text=True)
+    assert "Is anything happening on the case?" in form
+    assert re.search(r'value="active"\s+checked', form)
+    quiet = officer.post(path, data=review_form(officer, case.id, activity="inactive"))
+    assert quiet.status_code == 302, quiet.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(Case, case.id).status is CaseStatus.INACTIVE
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert (
+        "Continue with the action plan. Nothing is happening on the case: it was left inactive"
+        in page
+    )
+    review = demo_session.scalars(
+        select(CaseReview).where(CaseReview.case_id == case.id).order_by(CaseReview.id.desc())
+    ).first()
+    assert review.inactive
+    entry = demo_session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.request_id == quiet.headers["X-Request-Id"],
+            AuditEntry.action == "case.review",
+        )
+    ).one()
+    assert entry.basis.endswith("; now inactive")
+    assert re.search(r'value="inactive"\s+checked', officer.get(path).get_data(as_text=True))
+    busy = officer.post(path, data=review_form(officer, case.id, activity="active"))
+    assert busy.status_code == 302
+    demo_session.expire_all()
+    assert demo_session.get(Case, case.id).status is CaseStatus.ACTIVE
+
+
+def test_a_case_escalated_or_sent_to_a_conference_cannot_be_left_inactive(
+    demo_hub, demo_session
+) -> None:
+    case = _open_case(demo_session, "northshire-homes", Priority.AMBER)
+    before = case.status
+    officer = demo_client(demo_hub, case.officer)
+    path = f"/cases/{case.id}/review"
+    for decision, said in (("escalate", "escalate"), ("conference", "refer to a case conference")):
+        refused = officer.post(
+            path, data=review_form(officer, case.id, activity="inactive", decision=decision)
+        )
+        assert refused.status_code == 400
+        page = refused.get_data(as_text=True)
+        assert (
+            f'<a href="#activity">A case you decide to {said} is active: say something is '
+            "happening on it, or choose another decision</a>"
+        ) in page
+    nothing = officer.post(path, data=review_form(officer, case.id, activity=""))
+    assert "Select whether anything is happening on the case" in nothing.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(Case, case.id).status is before  # nothing saved
