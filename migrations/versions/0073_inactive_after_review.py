@@ -1,8 +1,8 @@
 """A case review that finds nothing happening on the case leaves it open but inactive
 (procedure 001 §5): the review keeps that it did.
 
-Revision ID: 0075
-Revises: 0071
+Revision ID: 0073
+Revises: 0072
 Create Date: 2026-12-10 00:00:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0075"
-down_revision = "0071"
+revision = "0073"
+down_revision = "0072"
 branch_labels = None
 depends_on = None
 
