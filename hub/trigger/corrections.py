@@ -17,6 +17,7 @@ from sharing import clock
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.trigger import corrections, handling
+from sharing.trigger.input_checks import ApplicationInput
 from sharing.vocabulary import OnBehalf, TriggerChannel, VictimKind
 
 
@@ -41,9 +42,42 @@ def _offered(form: CorrectionForm, application: corrections.Correctable) -> Corr
     return form
 
 
+def _letters_only(form: CorrectionForm, application: corrections.Correctable) -> CorrectionForm:
+    """``form`` with only the letters' details (whoever applied for the victim's only when
+    someone did), as corrected while an appeal is in hand: the rest stay as the review
+    had them."""
+    if not application.appeal_in_hand:
+        return form
+    offered = {
+        f
+        for f in corrections.LETTER_DETAILS
+        if application.on_behalf or not f.startswith("applicant_")
+    }
+    for name in [f.name for f in form if f.name != "csrf_token" and f.name not in offered]:
+        del form[name]
+    return form
+
+
+def _input(form: CorrectionForm, application: corrections.Correctable) -> ApplicationInput:
+    """The correction the form holds (while an appeal is in hand, the letters' details
+    beside the choices as they stand: the core keeps the rest as they are)."""
+    if not application.appeal_in_hand:
+        return application_input(form)
+    return application_input(
+        form,
+        received_on=application.received_on,
+        channel=application.channel,
+        victim_kind=application.victim_kind,
+        on_behalf=application.on_behalf,
+        consent_recorded=application.consent_recorded,
+    )
+
+
 def _sent(form: CorrectionForm, application: corrections.Correctable) -> None:
     """Keep as recorded the choices a form opened before they could be corrected does
     not send (who suffered it; who applied and the consent go together: a box left unticked is not sent)."""
+    if application.appeal_in_hand:
+        return
     if "channel" not in request.form:
         form.channel.data = application.channel
     if "victim_kind" not in request.form:
@@ -79,16 +113,18 @@ def _filled(application: corrections.Correctable) -> CorrectionForm:
 
 @bp.route("/<int:application_id>/correct", methods=["GET", "POST"])
 def correct(application_id: int) -> Response | tuple[str, int]:
-    """Correct the application's details while it is live."""
+    """Correct the application's details while it is live (the letters' details only
+    while an appeal is in hand)."""
     application = _correctable(application_id, shown=request.method == "GET")
     if application.why_not and request.method == "GET":
         return _refused_on_page(
             application_id, InputError(handling.ALREADY_DONE, application.why_not)
         )
-    form = (
+    form = _letters_only(
         _offered(CorrectionForm(), application)
         if request.method == "POST"
-        else _filled(application)
+        else _filled(application),
+        application,
     )
     if request.method == "POST":
         _sent(form, application)
@@ -100,7 +136,7 @@ def correct(application_id: int) -> Response | tuple[str, int]:
                 current_user.actor,
                 _procedure(),
                 application_id,
-                application_input(form),
+                _input(form, application),
                 opened=opened.sent(),
             )
         except NotAllowed:
@@ -113,17 +149,17 @@ def correct(application_id: int) -> Response | tuple[str, int]:
                 return _refused_on_page(
                     application_id, InputError(handling.ALREADY_DONE, now.why_not)
                 )
-            opened.show_changed(form, e, _filled(now), now.stamp)
+            opened.show_changed(form, e, _letters_only(_filled(now), now), now.stamp)
         except InputError as e:
             if e.field in (handling.ERASED, handling.ALREADY_DONE):
                 return _refused_on_page(application_id, e)
-            data = application_input(form)
+            data = _input(form, application)
             show_problems(form, [e, *corrections.problems_in(application, data, clock.now())])
         else:
             flash(_done(changed), "success")
             return redirect(url_for("trigger.show", application_id=application_id))
     elif form.is_submitted():  # the core's problems beside the form's own, all at once
-        data = application_input(form)
+        data = _input(form, application)
         show_problems(form, corrections.problems_in(application, data, clock.now()))
     if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
         refuse_input(form, acts.Action.TRIGGER_CORRECT, application_id)

@@ -129,10 +129,15 @@ def record() -> Response | tuple[str, int]:
 
 
 def show_problems(form: ApplicationForm, problems: list[InputError]) -> None:
-    """Each problem at its field (one the form does not have: at the description), a
+    """Each problem at its field (one the form does not have: at the description, or the
+    victim's surname on a form without it), a
     field's first problem only, so that everything missing or wrong is said at once
     rather than one field a send."""
     for problem in problems:
-        field = form.field_by_name(problem.field) or form.problem
+        field = (
+            form.field_by_name(problem.field)
+            or form.field_by_name("problem")  # a form correcting the letters' details only
+            or form.victim_family_name
+        )
         if not field.errors:
             field.errors = [problem.message]

@@ -1,14 +1,30 @@
-"""The review's outcome, the applicant's appeal and the appeal body's decision."""
+"""The review's outcome, the applicant's appeal and the appeal body's decision, or the
+applicant withdrawing the appeal."""
 
 from __future__ import annotations
 
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from hub import opened
 from hub.database import db
-from hub.trigger.views import AppealDecisionForm, AppealForm, OutcomeForm, _act, _procedure, bp
+from hub.forms import DateInputField, HubForm
+from hub.trigger.views import (
+    AppealDecisionForm,
+    AppealForm,
+    OutcomeForm,
+    _act,
+    _dated,
+    _procedure,
+    _refused_on_page,
+    bp,
+    refuse_input,
+)
 from sharing.audit import acts
+from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.trigger import review_outcome
+from sharing.trigger.handling import ALREADY_DONE, ERASED
 from sharing.vocabulary import AppealDecision
 
 
@@ -72,3 +88,74 @@ def appeal_decision(application_id: int) -> Response | tuple[str, int]:
         "Appeal decision recorded.",
         refused_as=acts.Action.TRIGGER_APPEAL_DECIDE,
     )
+
+
+class AppealWithdrawnForm(HubForm):
+    withdrawn_on = DateInputField(
+        "Date the applicant withdrew the appeal",
+        subject="The date the applicant withdrew the appeal",
+    )
+
+    def validate_withdrawn_on(self, field: DateInputField) -> None:
+        _dated(
+            field,
+            "Enter the date the applicant withdrew the appeal",
+            "The date the applicant withdrew the appeal must be today or before",
+        )
+
+
+def _in_hand(application_id: int) -> review_outcome.AppealInHand:
+    try:
+        return review_outcome.appeal_in_hand(db(), current_user.actor, _procedure(), application_id)
+    except NotAllowed:
+        abort(403)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/<int:application_id>/appeal-withdrawn", methods=["GET", "POST"])
+def appeal_withdrawn(application_id: int) -> Response | tuple[str, int]:
+    """Record that the applicant withdrew their appeal: it ends without a decision."""
+    application = _in_hand(application_id)
+    opened.carry(application.stamp if request.method == "GET" else None)
+    form = AppealWithdrawnForm()
+    if form.validate_on_submit():
+        try:
+            review_outcome.withdraw_appeal(
+                db(),
+                current_user.actor,
+                _procedure(),
+                application_id,
+                form.withdrawn_on.data,
+                opened=opened.sent(),
+            )
+        except NotAllowed:
+            abort(403)
+        except NotFound:
+            abort(404)
+        except ChangedMeanwhile as e:
+            now = _in_hand(application_id)
+            if now.why_not:  # decided or withdrawn meanwhile: nothing left to withdraw
+                return _refused_on_page(application_id, InputError(ALREADY_DONE, now.why_not))
+            opened.show_changed(form, e, form, now.stamp)
+            application = now
+        except InputError as e:
+            if e.field in (ERASED, ALREADY_DONE):
+                return _refused_on_page(application_id, e)
+            form.refuse(e)
+        else:
+            flash(
+                "Recorded that the applicant withdrew the appeal. It ended without a decision.",
+                "success",
+            )
+            return redirect(
+                url_for("trigger.show", application_id=application_id, _anchor="appeal")
+            )
+    if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
+        refuse_input(form, acts.Action.TRIGGER_APPEAL_WITHDRAW, application_id)
+    return render_template(
+        "trigger/appeal_withdrawn.html",
+        title="Record that the applicant withdrew the appeal",
+        form=form,
+        application=application,
+    ), 400 if request.method == "POST" else 200

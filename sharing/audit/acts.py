@@ -148,6 +148,14 @@ class Action(Labelled):
     TRIGGER_LETTER = "trigger.letter", "Produced or sent a letter to a Community Trigger applicant"
     TRIGGER_APPEAL = "trigger.appeal", "Recorded a Community Trigger appeal"
     TRIGGER_APPEAL_DECIDE = "trigger.appeal_decide", "Recorded a Community Trigger appeal decision"
+    TRIGGER_APPEAL_WITHDRAW = (
+        "trigger.appeal_withdraw",
+        "Recorded a Community Trigger appeal withdrawn by the applicant",
+    )
+    TRIGGER_LETTER_POSTED = (
+        "trigger.letter_posted",
+        "Marked a letter to a Community Trigger applicant as posted",
+    )
     TRIGGER_ERASE = "trigger.erase", "Erased a Community Trigger application's personal data"
     TRIGGER_WITHDRAW = "trigger.withdraw", "Recorded a Community Trigger application withdrawn"
     TRIGGER_DUPLICATE = (

@@ -208,6 +208,8 @@ class ApplicationReport:
     letters: list[LetterEntry]
     #: Every audit entry about the application, oldest first.
     accesses: list[LogRow]
+    #: The day the applicant withdrew the appeal (it ended without a decision).
+    appeal_withdrawn_on: date | None = None
     #: Whom the report is for: ``VICTIM``, or ``APPLICANT`` (who applied for them).
     requester: str = VICTIM
     #: What the report leaves out as not the requester's, in words (None: nothing).
@@ -397,6 +399,7 @@ def _report(
         appeal_decision=application.appeal_decision.label if application.appeal_decision else None,
         appeal_decided_on=application.appeal_decided_on,
         appeal_findings=values["appeal_findings"],
+        appeal_withdrawn_on=application.appeal_withdrawn_on,
         letters=[
             LetterEntry(
                 kind=kind.label,

@@ -172,7 +172,7 @@ def reviews_holding(session: Session, case_id: int) -> list[Holding]:
     """The Community Trigger applications whose case review names the case (its agency
     was asked to bring it) and that hold it from erasure, by reference: a live one until
     it closes or the applicant is given the outcome; one whose appeal is in hand until the
-    appeal body's decision is recorded (``appeal``)."""
+    appeal body's decision is recorded or the applicant withdraws it (``appeal``)."""
     return [
         Holding(application_id, reference, appeal_received_on is not None)
         for application_id, reference, appeal_received_on in session.execute(

@@ -78,6 +78,8 @@ class TriggerApplication(Base):
         AppealDecision, "appeal_decision", nullable=True
     )
     appeal_decided_on: Mapped[date | None] = mapped_column(Date)
+    #: The day the applicant withdrew their appeal: it ended without a decision.
+    appeal_withdrawn_on: Mapped[date | None] = mapped_column(Date)
     #: Set when the application's personal data is erased (its data key destroyed, at the
     #: end of its retention or on an erasure request); what the figures count stays.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -204,10 +206,10 @@ class TriggerRecommendation(Base):
 
 
 class TriggerLetter(Base):
-    """A letter to the applicant sent by e-mail (acknowledgement, outcome, appeal
-    decision), or a corrected copy of one: its words are made from the application when
-    it is sent, so nothing personal waits here; the address is the application's sealed
-    one."""
+    """A letter to the applicant (acknowledgement, threshold decision, outcome, appeal
+    decision), or a corrected copy of one, sent by e-mail or posted: its words are made
+    from the application when it is sent or printed, so nothing personal waits here; the
+    addresses are the application's sealed ones."""
 
     __tablename__ = "trigger_letters"
     __table_args__ = (UniqueConstraint("application_id", "kind", "copy"),)

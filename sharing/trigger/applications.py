@@ -34,6 +34,7 @@ from sharing.trigger.handling import (
     ALREADY_DONE,
     DETAILS,
     LEAD,
+    appeal_in_hand,
     handled,
     lead_agency,
     refuse_if_closed,
@@ -195,8 +196,8 @@ def may_ask(application: TriggerApplication) -> bool:
 
 
 def appeal_being_heard(application: TriggerApplication) -> bool:
-    """An appeal received and not yet decided."""
-    return application.appeal_received_on is not None and application.appeal_decided_on is None
+    """An appeal received and neither decided nor withdrawn."""
+    return appeal_in_hand(application)
 
 
 def advice_for(

@@ -64,9 +64,10 @@ def live(application: TriggerApplication) -> bool:
     An appeal in hand does not make it live again: the applicant has had their answer and
     the appeal body hears and times the appeal, so it keeps off the lead's deadlines
     (``deadlines.next_clock``), is not closed as withdrawn nor taken as the one a
-    duplicate is of, and its details are not corrected (the appeal is of the review as
-    it was). Only the hold from erasure of the cases its review named counts the appeal
-    (``listing.APPEALED``), as they are evidence for it."""
+    duplicate is of, and only the details its letters use are corrected
+    (``corrections.LETTER_DETAILS``: the appeal is of the review as it was). The hold
+    from erasure of the cases its review named counts the appeal (``listing.APPEALED``),
+    as they are evidence for it, until it is decided or the applicant withdraws it."""
     if application.closed_at is not None or application.erased_at is not None:
         return False
     if application.decision is None:

@@ -6,7 +6,12 @@ someone applied for them, and the victim's consent to that.
 
 The lead (whoever handles the applications: ``sharing.trigger.handling``) corrects them
 while the application is live (as ``sharing.trigger.closing`` counts it: not closed or
-erased, not decided not met, its outcome not yet sent). The date received is corrected only before the threshold
+erased, not decided not met, its outcome not yet sent), and while an appeal is in hand
+only the details the letters use (``LETTER_DETAILS``: to whom and where they go), so that
+the appeal decision's letter reaches an applicant who moved or changed their e-mail
+address; the rest stay as the review had them, since the appeal is of that review (the
+complaints it found by the victim's date of birth, phone and UPRN, the behaviour in their
+words, how it came, who suffered it, who applied and with what consent). The date received is corrected only before the threshold
 decision: the decision and its clocks were counted from it. "Online" stays for an
 application sent on the public form (the hub took it so), and no other becomes one. The details and choices are checked as when the
 application was recorded: someone applying for the victim needs their name, contact, a
@@ -54,6 +59,7 @@ from sharing.trigger.handling import (
     ALREADY_DONE,
     APPLICATION_DETAILS,
     LEAD,
+    appeal_in_hand,
     handled,
     refuse_if_closed,
     refuse_if_erased,
@@ -66,6 +72,18 @@ from sharing.vocabulary import ThresholdDecision, TriggerChannel, VictimKind
 #: The sealed details a correction may change (the decision's, the review's and the
 #: appeal's words are their own acts').
 CORRECTED = APPLICATION_DETAILS
+#: The details the letters use (to whom and where they go): all a correction changes
+#: while an appeal is in hand.
+LETTER_DETAILS = (
+    "victim_given_names",
+    "victim_family_name",
+    "victim_email",
+    "victim_address",
+    "victim_postcode",
+    "applicant_name",
+    "applicant_contact",
+    "applicant_address",
+)
 #: The choices a correction may change, in the order its audit entry names them.
 CHOICES = ("channel", "victim_kind", "on_behalf", "consent_recorded")
 #: Why a correction never takes the victim's consent away.
@@ -140,6 +158,8 @@ class Correctable:
     consent_recorded: bool
     #: Whether the date received may still be corrected (before the threshold decision).
     received_open: bool
+    #: Whether an appeal is in hand: only the letters' details are corrected.
+    appeal_in_hand: bool
     details: dict[str, str | None]
     #: The stamp the form carries (of the whole application).
     stamp: str
@@ -182,6 +202,7 @@ def correctable(
         on_behalf=application.on_behalf.value if application.on_behalf else "",
         consent_recorded=application.consent_recorded,
         received_open=application.decision is None,
+        appeal_in_hand=appeal_in_hand(application),
         details=details,
         stamp=stamps.of(session, application),
         why_not=why_not,
@@ -219,6 +240,9 @@ def correct(
         raise
     with acts.refusing_input(session, action, actor=actor, subject=subject):
         _refuse_unless_live(application)
+    was = reveal(LEAD, application, CORRECTED)
+    if appeal_in_hand(application):
+        data = _letters_only(application, data, was)
     received = data.received_on or application.received_on
     standing = As(
         application.channel.value,
@@ -235,7 +259,6 @@ def correct(
         )
         raise found[0]
     values, choices = checked(_as_recorded(standing.victim_kind, data, received), now)
-    was = reveal(LEAD, application, CORRECTED)
     before = letters.email_of(was, application.on_behalf is not None)
     went_to = letters.recipient(was, application.on_behalf is not None)
     removed = [f for f in PERSON_ONLY if was[f] is not None and values[f] is None]
@@ -286,8 +309,9 @@ def problems_in(
     application: Correctable, data: ApplicationInput, now: datetime
 ) -> list[InputError]:
     """Every problem a correction of ``application`` to ``data`` has, as ``correct`` would
-    refuse it (nothing recorded: the form says them all at once, beside its own)."""
-    return _problems(
+    refuse it (nothing recorded: the form says them all at once, beside its own); while
+    an appeal is in hand, those of the letters' details (the form has no others)."""
+    found = _problems(
         As(
             application.channel,
             application.victim_kind,
@@ -297,6 +321,29 @@ def problems_in(
         ),
         data,
         now,
+    )
+    if application.appeal_in_hand:
+        return [p for p in found if p.field in LETTER_DETAILS]
+    return found
+
+
+def _letters_only(
+    application: TriggerApplication, data: ApplicationInput, was: dict[str, str | None]
+) -> ApplicationInput:
+    """``data`` as a correction while an appeal is in hand takes it: the letters' details
+    from it, everything else as it stands."""
+    born = was["victim_date_of_birth"]
+    return replace(
+        data,
+        **{
+            f: was[f] or "" for f in CORRECTED if f not in (*LETTER_DETAILS, "victim_date_of_birth")
+        },
+        victim_date_of_birth=date.fromisoformat(born) if born else None,
+        received_on=application.received_on,
+        channel=application.channel.value,
+        victim_kind=application.victim_kind.value,
+        on_behalf=application.on_behalf.value if application.on_behalf else "",
+        consent_recorded=application.consent_recorded,
     )
 
 
@@ -339,13 +386,27 @@ def _as_recorded(recorded_kind: str, data: ApplicationInput, received: date) -> 
     )
 
 
+def correctable_now(application: TriggerApplication) -> bool:
+    """Whether the application's details may be corrected: while it is live, or (the
+    letters' details) while an appeal is in hand."""
+    try:
+        _refuse_unless_live(application)
+    except InputError:
+        return False
+    return True
+
+
 def _refuse_unless_live(application: TriggerApplication) -> None:
     refuse_if_erased(application, "its details can no longer be corrected")
     refuse_if_closed(application, "its details can no longer be corrected")
-    if application.decision is ThresholdDecision.NOT_MET or application.outcome_on is not None:
+    if appeal_in_hand(application):
+        return
+    told = application.decision is ThresholdDecision.NOT_MET or application.outcome_on is not None
+    if told:
         raise InputError(
             ALREADY_DONE,
-            "The applicant has had their answer, so its details can no longer be corrected",
+            "The applicant has had their answer, and no appeal is in hand, so its details "
+            "can no longer be corrected",
         )
 
 

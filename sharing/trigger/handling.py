@@ -76,6 +76,18 @@ def refuse_if_closed(application: TriggerApplication, what: str) -> None:
         )
 
 
+def appeal_in_hand(application: TriggerApplication) -> bool:
+    """Whether an appeal is in hand: received, and neither decided nor withdrawn by the
+    applicant (an erased or closed application has none)."""
+    return (
+        application.appeal_received_on is not None
+        and application.appeal_decision is None
+        and application.appeal_withdrawn_on is None
+        and application.erased_at is None
+        and application.closed_at is None
+    )
+
+
 def handling_agency(session: Session, actor: Actor, procedure: Procedure) -> Agency | None:
     """The lead agency, if the actor handles its applications (for a page to decide what
     to offer: nothing is recorded); else None."""

@@ -71,8 +71,8 @@ OPEN = and_(
         ),
     ),
 )
-#: SQL: an application whose appeal (the escalation of its review) is in hand: received
-#: and its decision not yet recorded. It has no deadline of the lead's (the appeal body
+#: SQL: an application whose appeal (the escalation of its review) is in hand: received,
+#: its decision not yet recorded and not withdrawn by the applicant. It has no deadline of the lead's (the appeal body
 #: times it: ``next_clock``), so it is not ``OPEN``; but the cases its review named are
 #: evidence for the appeal again (``sharing.cases.erasure``). Not erased or closed (an
 #: erased or closed application takes no appeal).
@@ -81,6 +81,7 @@ APPEALED = and_(
     TriggerApplication.closed_at.is_(None),
     TriggerApplication.appeal_received_on.is_not(None),
     TriggerApplication.appeal_decision.is_(None),
+    TriggerApplication.appeal_withdrawn_on.is_(None),
 )
 _LIVE = and_(TriggerApplication.erased_at.is_(None), TriggerApplication.closed_at.is_(None))
 #: SQL: told its outcome, with a recommendation of its review (or appeal) not yet done.

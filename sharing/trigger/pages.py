@@ -21,7 +21,15 @@ from sharing.models import TriggerApplication, TriggerLetter
 from sharing.trigger import closing, corrections, letters, panel
 from sharing.trigger.applications import advice_for, may_ask, summary
 from sharing.trigger.deadlines import Clock, counted_or_not, next_clock, review_due
-from sharing.trigger.handling import DETAILS, LEAD, closed_on, closure, erased_on, handled
+from sharing.trigger.handling import (
+    DETAILS,
+    LEAD,
+    appeal_in_hand,
+    closed_on,
+    closure,
+    erased_on,
+    handled,
+)
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import CaseCategory, LetterKind, ThresholdDecision
 
@@ -89,6 +97,9 @@ class ApplicationPage:
     counts: tuple[tuple[str, int], ...] = ()
     #: Whether the lead may close it as withdrawn or a duplicate (it is live).
     may_close: bool = False
+    #: Whether the lead may correct its details: while it is live, and (the letters'
+    #: details only) while an appeal is in hand.
+    may_correct: bool = False
     closed: Closed | None = None
     #: The applications recorded as duplicates of this one: (id, reference).
     duplicates: tuple[tuple[int, str], ...] = ()
@@ -188,6 +199,10 @@ class Review:
     appeal_received_on: date | None
     appeal_decision: str | None
     appeal_decided_on: date | None
+    #: The day the applicant withdrew the appeal (it ended without a decision).
+    appeal_withdrawn_on: date | None = None
+    #: Whether the appeal is in hand: received, neither decided nor withdrawn.
+    appeal_in_hand: bool = False
     #: Whether the application goes to a review (met, or met by discretion).
     to_review: bool = False
     #: Whether the applicant may appeal (after the outcome letter or a "not met" decision).
@@ -238,6 +253,8 @@ def _review(
         appeal_received_on=application.appeal_received_on,
         appeal_decision=application.appeal_decision.label if application.appeal_decision else None,
         appeal_decided_on=application.appeal_decided_on,
+        appeal_withdrawn_on=application.appeal_withdrawn_on,
+        appeal_in_hand=appeal_in_hand(application),
         to_review=to_review,
         appeal_offered=letters.appeal_from(application) is not None,
         uncountable=meet_problem or appeal_problem,
@@ -346,6 +363,7 @@ def application_page(
         copied=_copied(session, application),
         to_earlier_details=_to_earlier_details(session, application),
         may_close=closing.live(application),
+        may_correct=corrections.correctable_now(application),
         duplicates=_duplicates(session, application),
         history=corrections.history(session, application),
     )

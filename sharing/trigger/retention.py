@@ -5,7 +5,7 @@ decision, the review record and its recommendations for the procedure's years (N
 three) after the applicant is told the outcome, then destroys them. The applicant is told
 the outcome by the last letter that can reach them: a "not met" decision once no appeal
 can follow it, the review's outcome letter once no appeal can follow it, or the appeal
-body's decision; or, for an application closed as withdrawn or a duplicate, the day it
+body's decision (or the day the applicant withdrew the appeal); or, for an application closed as withdrawn or a duplicate, the day it
 was closed. While an appeal may still be made, or is waiting for its decision, the clock
 has not started.
 
@@ -58,14 +58,15 @@ LETTERS_GIVEN_UP = "application erased"
 
 def told_on(application: TriggerApplication, procedure: Procedure, today: date) -> date | None:
     """The day the applicant was told the outcome, once nothing more can follow: the
-    appeal decision's day; or, with no appeal, the day of the "not met" decision or the
-    outcome letter once the last day to appeal has passed. None before then (and while
+    appeal decision's day (or the day the applicant withdrew the appeal); or, with no
+    appeal, the day of the "not met" decision or the outcome letter once the last day to
+    appeal has passed. None before then (and while
     that last day cannot be counted: the application is kept). An application closed as
     withdrawn or a duplicate has nothing more to follow: the day it was closed."""
     if application.closed_at is not None:
         return clock.day_of(application.closed_at)
     if application.appeal_received_on is not None:
-        return application.appeal_decided_on
+        return application.appeal_decided_on or application.appeal_withdrawn_on
     letter_on = letters.appeal_from(application)
     if letter_on is None:
         return None

@@ -1,20 +1,31 @@
 """The outcome of an ASB Case Review, as the letter to the applicant says it, and the
-appeal against it: the applicant's request and the appeal body's decision.
+appeal against it: the applicant's request, the appeal body's decision, or the applicant
+withdrawing the appeal before it is decided.
+
+A withdrawn appeal ends without a decision and without a letter (neither the area's
+procedure nor the guidance it follows asks for one: the applicant told the lead). The
+application is then as it was before the appeal, reviewed and told its outcome: its
+retention runs from the day the appeal was withdrawn, the cases its review named are no
+longer held from erasure for it, nothing more is recommended on appeal and the agencies
+are no longer asked about its complaints. Recommendations already made on appeal stay with
+their agencies, who were told of them and follow them to done.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices, stamps
 from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
+from sharing.clock import day_text
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
-from sharing.errors import InputError
+from sharing.errors import ChangedMeanwhile, InputError
 from sharing.models import TriggerApplication
 from sharing.trigger import handling, letters
 from sharing.trigger.handling import handled
@@ -25,6 +36,14 @@ from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import AppealDecision, LetterKind
 
 MAX_FINDINGS = 5_000
+#: What a form withdrawing the appeal stamps: where the appeal stands.
+APPEAL_STAGE = (
+    "appeal_received_on",
+    "appeal_decision",
+    "appeal_withdrawn_on",
+    "closed_at",
+    "erased_at",
+)
 
 
 def record_outcome(
@@ -170,7 +189,7 @@ def decide_appeal(
     now: datetime | None = None,
 ) -> TriggerApplication:
     """Record the appeal body's decision (as the lead receives it) and queue the letter.
-    Refused: no appeal received, decided twice, no choice, no findings, a date in the
+    Refused: no appeal received, decided twice, withdrawn by the applicant, no choice, no findings, a date in the
     future or before the appeal."""
     application = handled(session, actor, procedure, application_id)
     read_for_change(session, application)  # taken twice at once: the second waits
@@ -186,6 +205,13 @@ def decide_appeal(
             raise InputError(
                 handling.ALREADY_DONE,
                 "The appeal decision is already recorded. Nothing was changed.",
+            )
+        if application.appeal_withdrawn_on is not None:
+            raise InputError(
+                handling.ALREADY_DONE,
+                "The applicant withdrew the appeal on "
+                f"{day_text(application.appeal_withdrawn_on)}: it has no decision to record. "
+                "Nothing was changed.",
             )
         chosen = AppealDecision.of(decision)
         if chosen is None:
@@ -217,3 +243,134 @@ def decide_appeal(
     details = reveal(handling.LEAD, application, handling.DETAILS)
     letters.queue(session, application, LetterKind.APPEAL_DECISION, details, now)
     return application
+
+
+@dataclass(frozen=True)
+class AppealInHand:
+    """What the form withdrawing an appeal shows of the application: its reference and
+    dates (nothing personal, so no audit entry)."""
+
+    id: int
+    reference: str
+    received_on: date
+    appeal_received_on: date | None
+    #: Why the appeal cannot be withdrawn ("" while it is in hand).
+    why_not: str
+    #: The stamp the form carries (of where the appeal stands).
+    stamp: str
+    #: The recommendations made on appeal not yet done (they stay with their agencies).
+    open_on_appeal: int
+
+
+def appeal_in_hand(
+    session: Session, actor: Actor, procedure: Procedure, application_id: int
+) -> AppealInHand:
+    """The application as the form withdrawing its appeal shows it, for the lead
+    (``NotAllowed`` or ``NotFound`` otherwise, recorded)."""
+    action = acts.Action.TRIGGER_APPEAL_WITHDRAW
+    application = handled(session, actor, procedure, application_id, action)
+    why_not = ""
+    try:
+        refuse_unless_appeal_in_hand(application)
+    except InputError as refused:
+        why_not = refused.message
+    return AppealInHand(
+        id=application.id,
+        reference=application.reference,
+        received_on=application.received_on,
+        appeal_received_on=application.appeal_received_on,
+        why_not=why_not,
+        stamp=stamps.of(session, application, only=APPEAL_STAGE),
+        open_on_appeal=sum(
+            r.on_appeal and r.completed_on is None for r in application.recommendations
+        ),
+    )
+
+
+def withdraw_appeal(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    application_id: int,
+    withdrawn_on: date | None,
+    *,
+    opened: str | None = None,
+    now: datetime | None = None,
+) -> TriggerApplication:
+    """Record that the applicant withdrew their appeal on ``withdrawn_on``: it ends without
+    a decision. Refused, nothing written and the refusal recorded: no appeal in hand
+    (``ALREADY_DONE``: none received, decided or withdrawn already, the application closed
+    or erased), no date, a date in the future or before the appeal (``withdrawn_on``);
+    ``ChangedMeanwhile`` for a form opened before the appeal moved on (``opened``). Two
+    leads at once: the second waits, then is refused."""
+    now = now or clock.now()
+    action = acts.Action.TRIGGER_APPEAL_WITHDRAW
+    application = handled(session, actor, procedure, application_id, action)
+    read_for_change(session, application)  # taken twice at once: the second waits
+    try:
+        stamps.check(session, opened, application, only=APPEAL_STAGE)
+    except ChangedMeanwhile:
+        acts.refuse(
+            session,
+            action,
+            actor=actor,
+            subject=subject(application),
+            reason="refused input: changed meanwhile",
+        )
+        raise
+    with acts.refusing_input(session, action, actor=actor, subject=subject(application)):
+        refuse_unless_appeal_in_hand(application)
+        day = _appeal_withdrawn_on(application, withdrawn_on, clock.day_of(now))
+    application.appeal_withdrawn_on = day
+    session.flush()
+    dropped = notices.give_up_about_application(session, application.id)
+    still_open = [r.id for r in application.recommendations if r.on_appeal and not r.completed_on]
+    acts.record(
+        session,
+        action,
+        actor=actor,
+        subject=subject(application),
+        basis=f"withdrawn {day.isoformat()}; notices dropped {dropped}"
+        + (f"; recommendations on appeal open {acts.ids(still_open)}" if still_open else ""),
+    )
+    return application
+
+
+def refuse_unless_appeal_in_hand(application: TriggerApplication) -> None:
+    """``InputError`` at ``ALREADY_DONE`` unless an appeal is in hand: received, and
+    neither decided nor withdrawn (nor the application erased or closed)."""
+    handling.refuse_if_erased(application, "its appeal can no longer be withdrawn")
+    handling.refuse_if_closed(application, "it has no appeal to withdraw")
+    if application.appeal_decided_on is not None:
+        raise InputError(
+            handling.ALREADY_DONE,
+            f"The appeal decision was recorded on {day_text(application.appeal_decided_on)}: "
+            "a decided appeal can no longer be withdrawn. Nothing was changed.",
+        )
+    if application.appeal_withdrawn_on is not None:
+        raise InputError(
+            handling.ALREADY_DONE,
+            "The applicant's withdrawal of the appeal is already recorded, on "
+            f"{day_text(application.appeal_withdrawn_on)}. Nothing was changed.",
+        )
+    if application.appeal_received_on is None:
+        raise InputError(
+            handling.ALREADY_DONE, "No appeal is recorded, so there is none to withdraw"
+        )
+
+
+def _appeal_withdrawn_on(application: TriggerApplication, day: date | None, today: date) -> date:
+    if day is None:
+        raise InputError("withdrawn_on", "Enter the date the applicant withdrew the appeal")
+    if day > today:
+        raise InputError(
+            "withdrawn_on", "The date the applicant withdrew the appeal must be today or before"
+        )
+    received = application.appeal_received_on
+    if received is not None and day < received:
+        raise InputError(
+            "withdrawn_on",
+            "The date the applicant withdrew the appeal must be on or after the day it was "
+            f"received, {day_text(received)}",
+        )
+    return day

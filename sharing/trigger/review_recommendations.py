@@ -131,6 +131,13 @@ def _refuse_unless_heard(application: TriggerApplication, on_appeal: bool) -> No
                 f"{day_text(application.appeal_decided_on)}, so the recommendation was not "
                 "recorded: recommendations on appeal are made while it is heard.",
             )
+        if application.appeal_withdrawn_on is not None:
+            raise InputError(
+                handling.ALREADY_DONE,
+                "The applicant withdrew the appeal on "
+                f"{day_text(application.appeal_withdrawn_on)}, so the recommendation was not "
+                "recorded: recommendations on appeal are made while it is heard.",
+            )
         if application.appeal_received_on is None:
             raise InputError("text", "Recommendations on appeal are made while it is heard")
     elif application.outcome_on is not None:

@@ -261,3 +261,34 @@ def test_a_case_two_reviews_hold_names_both_when_refused(hub, session) -> None:
     refusal = _last(session, "case.erase")
     assert f"trigger application {first.id}" in refusal.basis
     assert f"trigger application {second.id}" in refusal.basis
+
+
+def test_the_applicant_withdrawing_the_appeal_releases_the_case_as_its_decision_would(
+    hub, session
+) -> None:
+    """An appeal withdrawn ends without a decision: the case its review named is no
+    longer evidence for it, so its agency may erase it, as once an appeal is decided."""
+    application, case, manager_user = asked_case(session)
+    lead = _lead(session)
+    sitting = _panel(session, days=2)
+    review.convene(session, lead, PROCEDURE, application.id, sitting.id)
+    session.commit()
+    with clock.pinned(sitting.starts_at + timedelta(hours=2)):
+        today = clock.today()
+        manager = demo_client(hub, manager_user)
+        review_outcome.record_outcome(
+            session, lead, PROCEDURE, application.id, "They never met.", "Monthly meetings."
+        )
+        review_outcome.record_appeal(
+            session, lead, PROCEDURE, application.id, today, "Nothing has changed"
+        )
+        session.commit()
+        assert "under the appeal" in manager.get(f"/cases/{case.id}").get_data(as_text=True)
+
+        review_outcome.withdraw_appeal(session, lead, PROCEDURE, application.id, today)
+        session.commit()
+
+        page = manager.get(f"/cases/{case.id}").get_data(as_text=True)
+        assert "under the appeal" not in page
+        assert "Erase this case" in page
+        assert erasure.reviews_holding(session, case.id) == []
