@@ -55,6 +55,12 @@ def carry(current: str | None) -> None:
     g.opened_stamp = current if request.method == "GET" else sent()
 
 
+def renew(current: str) -> None:
+    """The stamp a form shown again after a refusal carries: the record's ``current`` one,
+    so that sending it again (having seen the record as it is now) goes through."""
+    g.opened_stamp = current
+
+
 def opened_field() -> Markup:
     """The hidden field with the form's stamp (nothing when it has none)."""
     stamp = g.get("opened_stamp")

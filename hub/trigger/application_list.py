@@ -20,6 +20,8 @@ from sharing.trigger import listing, workdays
 
 #: The filter for applications with a deadline passed.
 OVERDUE = "yes"
+#: The filter for applications with a letter still to post.
+TO_POST = "to-post"
 _YEAR = re.compile(r"[0-9]{4}")
 
 
@@ -38,6 +40,11 @@ class FilterForm(HubForm):
         "Deadline",
         choices=[("", "Any"), (OVERDUE, "A deadline passed (overdue)")],
         message="Select whether a deadline passed",
+    )
+    letters = ChoiceField(
+        "Letters",
+        choices=[("", "Any"), (TO_POST, "A letter still to post")],
+        message="Select whether a letter is still to post",
     )
     year = ChoiceField("Year received", message="Select a year received")
     reference = StringField("Reference", validators=[TextLimit(20, "the reference")])
@@ -64,6 +71,7 @@ class FilterForm(HubForm):
         return listing.Filters(
             state=self.state.data or None,
             overdue=self.overdue.data == OVERDUE,
+            to_post=self.letters.data == TO_POST,
             year=whole_number(self.year.data),
             reference=(self.reference.data or "").strip() or None,
         )
@@ -108,6 +116,8 @@ def _said(filters: listing.Filters) -> str:
     parts = [listing.STATES[filters.state][2]] if filters.state else []
     if filters.overdue:
         parts.append("with a deadline passed")
+    if filters.to_post:
+        parts.append("with a letter still to post")
     if filters.year is not None:
         parts.append(f"received {listing.year_title(filters.year)}")
     if filters.reference:

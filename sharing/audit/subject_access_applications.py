@@ -174,6 +174,8 @@ class LetterEntry:
     emailed_at: datetime | None
     #: Whether an e-mail of it was queued (the applicant gave an address).
     queued: bool
+    #: When the lead marked it as posted; None when they did not.
+    posted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -405,14 +407,16 @@ def _report(
                 kind=kind.label,
                 dated=dated,
                 emailed_at=by_kind[kind].sent_at if kind in by_kind else None,
-                queued=kind in by_kind,
+                queued=kind in by_kind and not by_kind[kind].by_post,
+                posted_at=by_kind[kind].posted_at if kind in by_kind else None,
             )
             if entry is None
             else LetterEntry(
                 kind=f"{kind.label} (corrected copy)",
                 dated=dated,
                 emailed_at=entry.sent_at,
-                queued=True,
+                queued=not entry.by_post,
+                posted_at=entry.posted_at,
             )
             for kind, dated in letters.reached(application)
             for entry in (None, *(c for c in copies if c.kind is kind))

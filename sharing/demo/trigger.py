@@ -41,6 +41,7 @@ from sharing.models import (
     ProtocolRecord,
     Share,
     TriggerApplication,
+    TriggerLetter,
     User,
 )
 from sharing.trigger import (
@@ -48,6 +49,7 @@ from sharing.trigger import (
     complaints,
     input_checks,
     pages,
+    posting,
     review,
     review_outcome,
     review_recommendations,
@@ -204,7 +206,26 @@ def receive_applications(
         made += 1
     session.flush()
     notices_went(session)
+    _posted(session, actor, procedure, today)
     return made
+
+
+def _posted(session: Session, actor: Actor, procedure: Procedure, today: date) -> None:
+    """The lead printed and posted each letter to post the working day after it was
+    written, but for those written in the last four working days: still to post."""
+    calendar = england_and_wales()
+    since = _working_days_before(today, 4)
+    to_post = session.scalars(
+        select(TriggerLetter)
+        .where(TriggerLetter.by_post, TriggerLetter.posted_at.is_(None))
+        .order_by(TriggerLetter.id)
+    ).all()
+    for letter in to_post:
+        written = clock.day_of(letter.created_at)
+        if written < since:
+            posted_on = calendar.add(written, 1)
+            with clock.pinned(_at(posted_on, 16)):
+                posting.mark_posted(session, actor, procedure, letter.application_id, letter.kind)
 
 
 def _victim_for(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.agencies import Agency
@@ -230,8 +230,15 @@ class TriggerLetter(Base):
     #: When a correction of who applied or their contact came after it was sent: it went
     #: to the details as they were (None: it went to the details as they stand).
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: It goes by post: there was no e-mail address to send it to when it was reached
+    #: (a letter the mail server refused goes by post too, without this).
+    by_post: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: When the lead marked it as posted, and who (None: not posted).
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     application: Mapped[TriggerApplication] = relationship()
+    posted_by: Mapped[User | None] = relationship(foreign_keys=[posted_by_id])
 
 
 class PublicFormUse(Base):

@@ -280,10 +280,14 @@ def correct(
     again = (
         letters.to_corrected_address(session, application, values, now) if after != before else 0
     )
-    earlier = (
-        letters.supersede(session, application, now)
-        if letters.recipient(values, application.on_behalf is not None) != went_to
-        else 0
+    goes_to = letters.recipient(values, application.on_behalf is not None)
+    earlier = letters.supersede(
+        session,
+        application,
+        now,
+        emailed=goes_to != went_to,
+        posted=(goes_to[0], goes_to[2]) != (went_to[0], went_to[2]),
+        details=values,
     )
     basis = [f"fields {', '.join(changed)}"] if changed else []
     basis += [f"removed {', '.join(removed)}"] if removed else []

@@ -9,11 +9,15 @@ The words are the reviewed letters file's (``config/letters.toml``, its
 Making a letter reveals the application's details under the lead's own decision and is
 one audit entry, naming the application and the letter's kind.
 
-A letter already e-mailed is never sent again by itself: after a correction of who
-applied or their contact (``sharing.trigger.corrections``), it is marked as gone to the
-details as they were (``supersede``), the application's page says so, and the lead may
-send a corrected copy (``send_corrected_copy``), made and e-mailed as any letter, to the
-details as they stand: one copy each time the details it went to were corrected.
+A letter with no e-mail address to go to is kept as one to post (``by_post``), as is
+one the mail server refused, until the lead marks it posted (``sharing.trigger.posting``).
+
+A letter already e-mailed or posted is never sent again by itself: after a correction of
+who applied or their contact (``sharing.trigger.corrections``), it is marked as gone to
+the details as they were (``supersede``), the application's page says so, and the lead
+may send a corrected copy (``send_corrected_copy``), made and e-mailed as any letter, to
+the details as they stand: one copy each time the details it went to were corrected.
+Corrected details with no e-mail address have a corrected copy to post instead.
 """
 
 from __future__ import annotations
@@ -137,31 +141,37 @@ def queue(
     details: dict[str, str | None],
     now: datetime,
 ) -> bool:
-    """Queue the letter for e-mail if the applicant gave an address (once per kind);
-    whether it was queued. Nothing is queued for an application closed as withdrawn or a
-    duplicate."""
+    """Queue the letter for e-mail if the applicant gave an address, else keep it as one
+    to post (once per kind); whether it was queued for e-mail. Nothing is queued for an
+    application closed as withdrawn or a duplicate."""
     if application.closed_at is not None:
         return False
-    if email_of(details, application.on_behalf is not None) is None:
-        return False
+    by_post = email_of(details, application.on_behalf is not None) is None
     exists = session.scalar(
         select(TriggerLetter.id).where(
             TriggerLetter.application_id == application.id, TriggerLetter.kind == kind
         )
     )
-    if exists is None:
-        session.add(TriggerLetter(application_id=application.id, kind=kind, created_at=now))
-        session.flush()
+    if exists is not None:
+        return False
+    session.add(
+        TriggerLetter(application_id=application.id, kind=kind, created_at=now, by_post=by_post)
+    )
+    session.flush()
+    if not by_post:
         session.info[notices.QUEUED] = True
-    return exists is None
+    return not by_post
 
 
 def give_up(session: Session, application: TriggerApplication, why: str) -> int:
-    """Leave every letter of the application still waiting unsent for good; how many."""
+    """Leave every letter of the application still waiting (to be e-mailed, or to post)
+    unsent for good; how many."""
     waiting = list(
         session.scalars(
             select(TriggerLetter).where(
-                TriggerLetter.application_id == application.id, TriggerLetter.sent_at.is_(None)
+                TriggerLetter.application_id == application.id,
+                TriggerLetter.sent_at.is_(None),
+                TriggerLetter.posted_at.is_(None),
             )
         )
     )
@@ -178,21 +188,28 @@ def to_corrected_address(
     now: datetime,
 ) -> int:
     """After the e-mail address the letters go to was corrected (``details``, as they are
-    now): every letter the application has reached and not sent goes again, to the new
-    address (one refused by the mail server tried afresh, one never queued for want of an
-    address queued now); how many."""
-    if email_of(details, application.on_behalf is not None) is None:
-        return 0
+    now): every letter the application has reached and neither sent nor posted goes
+    again, to the new address (one refused by the mail server tried afresh, one kept to
+    post for want of an address, or never queued, queued now); how many. Without an
+    address now, those waiting to be e-mailed are kept to post instead (none)."""
     unsent = {
         letter.kind: letter
         for letter in session.scalars(
             select(TriggerLetter).where(
-                TriggerLetter.application_id == application.id, TriggerLetter.sent_at.is_(None)
+                TriggerLetter.application_id == application.id,
+                TriggerLetter.sent_at.is_(None),
+                TriggerLetter.posted_at.is_(None),
             )
         )
     }
+    if email_of(details, application.on_behalf is not None) is None:
+        for letter in unsent.values():
+            letter.by_post = True
+        session.flush()
+        return 0
     for letter in unsent.values():
         letter.attempts, letter.failed_why, letter.claimed_at = 0, None, None
+        letter.by_post = False
     queued = sum(
         queue(session, application, kind, details, now) for kind, _ in reached(application)
     )
@@ -202,27 +219,49 @@ def to_corrected_address(
     return len(unsent) + queued
 
 
-def supersede(session: Session, application: TriggerApplication, now: datetime) -> int:
-    """After a correction of whom or where the letters go: mark the application's letters
-    already e-mailed as gone to the details as they were (none is sent again by itself);
-    how many."""
-    sent = list(
-        session.scalars(
-            select(TriggerLetter).where(
-                TriggerLetter.application_id == application.id,
-                TriggerLetter.sent_at.is_not(None),
-                TriggerLetter.superseded_at.is_(None),
-            )
-        )
-    )
-    for letter in sent:
+def supersede(
+    session: Session,
+    application: TriggerApplication,
+    now: datetime,
+    *,
+    emailed: bool,
+    posted: bool,
+    details: dict[str, str | None],
+) -> int:
+    """After a correction of whom or where the letters go (``emailed``: any of them;
+    ``posted``: the addressee or the postal address): mark the application's
+    letters already e-mailed, or posted, to the details as they were as gone to them
+    (none is e-mailed again by itself); how many. When the corrected ``details`` have no
+    e-mail address, a corrected copy of each letter that went to earlier details is kept
+    to post."""
+    found = list(latest(session, application).values())
+    gone = [
+        letter
+        for letter in found
+        if letter.superseded_at is None
+        and ((emailed and letter.sent_at is not None) or (posted and letter.posted_at is not None))
+    ]
+    for letter in gone:
         letter.superseded_at = now
+    if email_of(details, application.on_behalf is not None) is None:
+        for letter in found:
+            if letter.superseded_at is not None:
+                session.add(
+                    TriggerLetter(
+                        application_id=application.id,
+                        kind=letter.kind,
+                        copy=letter.copy + 1,
+                        created_at=now,
+                        by_post=True,
+                    )
+                )
     session.flush()
-    return len(sent)
+    return len(gone)
 
 
 def latest(session: Session, application: TriggerApplication) -> dict[LetterKind, TriggerLetter]:
-    """Each kind's latest letter queued for e-mail: the letter, or its last corrected copy."""
+    """Each kind's latest letter (to e-mail or to post): the letter, or its last corrected
+    copy."""
     found: dict[LetterKind, TriggerLetter] = {}
     for letter in session.scalars(
         select(TriggerLetter)
@@ -260,7 +299,7 @@ def send_corrected_copy(
     otherwise, recorded). Refused (``ALREADY_DONE``, the refusal recorded): an erased or
     closed application, a letter that did not go to earlier details (never e-mailed, or
     its corrected copy already sent since), a copy already waiting, details with no
-    e-mail address. Two leads at once: the second waits, then is refused."""
+    e-mail address (its copy is to post). Two leads at once: the second waits, then is refused."""
     application = handling.handled(session, actor, procedure, application_id, _LETTER)
     read_for_change(session, application)
     subject = acts.Subject("trigger_application", application.id)
@@ -269,6 +308,8 @@ def send_corrected_copy(
         handling.refuse_if_closed(application, "no letter is sent for it")
         letter = latest(session, application).get(kind)
         said = {"letter": kind.label}
+        if letter is not None and letter.by_post and letter.posted_at is None:
+            raise InputError(handling.ALREADY_DONE, NO_EMAIL.format_map(said))
         if letter is not None and letter.copy and letter.sent_at is None:
             raise InputError(handling.ALREADY_DONE, COPY_WAITING.format_map(said))
         if letter is None or letter.superseded_at is None:
@@ -483,6 +524,8 @@ def pending(session: Session, limit: int = 100) -> list[TriggerLetter]:
             .where(
                 TriggerLetter.sent_at.is_(None),
                 TriggerLetter.attempts < notices.MAX_ATTEMPTS,
+                TriggerLetter.by_post.is_(False),
+                TriggerLetter.posted_at.is_(None),
                 TriggerApplication.erased_at.is_(None),
                 TriggerApplication.closed_at.is_(None),
             )

@@ -19,6 +19,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.cases.listing import PAGE_SIZE
 from sharing.models import TriggerApplication, TriggerRecommendation
+from sharing.trigger import posting
 from sharing.trigger.deadlines import Clock, next_clock
 from sharing.trigger.handling import closure, erased_on, lead_agency
 from sharing.trigger.input_checks import EARLIEST_RECEIVED
@@ -174,6 +175,8 @@ class Filters:
     year: int | None = None
     #: A reference, exactly (``sought_reference``).
     reference: str | None = None
+    #: Only those with a letter still to post (``posting.TO_POST``).
+    to_post: bool = False
 
     def used(self) -> list[str]:
         """The filters' names, for the list's audit entry (never their values)."""
@@ -190,6 +193,8 @@ class Filters:
             ]
         if self.reference:
             found.append(TriggerApplication.reference == sought_reference(self.reference))
+        if self.to_post:
+            found.append(posting.TO_POST)
         return found
 
 

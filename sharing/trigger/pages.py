@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import clock
 from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
-from sharing.models import TriggerApplication, TriggerLetter
-from sharing.trigger import closing, corrections, letters, panel
+from sharing.models import TriggerApplication
+from sharing.trigger import closing, corrections, letters, panel, posting
 from sharing.trigger.applications import advice_for, may_ask, summary
 from sharing.trigger.deadlines import Clock, counted_or_not, next_clock, review_due
 from sharing.trigger.handling import (
@@ -32,9 +31,6 @@ from sharing.trigger.handling import (
 )
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import CaseCategory, LetterKind, ThresholdDecision
-
-#: How a letter's e-mail went.
-Emailing = Literal["sent", "waiting", "refused"]
 
 
 @dataclass(frozen=True)
@@ -81,15 +77,15 @@ class ApplicationPage:
     decided_by: str | None
     decided_at: datetime | None
     review: Review | None = None
-    #: The letters the applicant has been, or can be, sent, each with how its e-mail went:
-    #: sent, waiting, or refused (the mail server refused it until it was given up); None:
-    #: not queued for e-mail (no address).
-    letters: list[tuple[LetterKind, Emailing | None]] = field(default_factory=list)
+    #: The letters the applicant has been, or can be, sent, each with how it went:
+    #: e-mailed, posted, waiting to be e-mailed, or still to post (``posting``).
+    letters: list[posting.Delivery] = field(default_factory=list)
     #: The kinds whose latest e-mail is a corrected copy of the letter.
     copied: frozenset[LetterKind] = frozenset()
-    #: The letters e-mailed before a correction of whom or where they go, each with the
-    #: day it went: the lead may send a corrected copy of each.
-    to_earlier_details: tuple[tuple[LetterKind, date], ...] = ()
+    #: The letters e-mailed or posted before a correction of whom or where they go, each
+    #: with the day it went and how ("e-mailed", "posted"): the lead may send a corrected
+    #: copy of each.
+    to_earlier_details: tuple[tuple[LetterKind, date, str], ...] = ()
     #: Once its personal data is erased: the day, and what stays for the figures (the
     #: rules met at the decision, by title, and each relevant body's count then).
     erased_on: date | None = None
@@ -261,39 +257,23 @@ def _review(
     )
 
 
-def _letters(
-    session: Session, application: TriggerApplication
-) -> list[tuple[LetterKind, Emailing | None]]:
-    """The letters the application has reached, each with how its e-mail went."""
-    emailed = {
-        kind: _emailing(letter) for kind, letter in letters.latest(session, application).items()
-    }
-    return [(kind, emailed.get(kind)) for kind, _ in letters.reached(application)]
-
-
 def _to_earlier_details(
     session: Session, application: TriggerApplication
-) -> tuple[tuple[LetterKind, date], ...]:
-    """The letters whose latest e-mail went to the details as they were before a
-    correction, each with the day it went, in the order of the letters."""
+) -> tuple[tuple[LetterKind, date, str], ...]:
+    """The letters whose latest went to the details as they were before a correction,
+    each with the day it went and how, in the order of the letters."""
     found = letters.latest(session, application)
     return tuple(
-        (kind, clock.day_of(letter.sent_at))
+        (kind, clock.day_of(went), "posted" if letter.posted_at else "e-mailed")
         for kind in LetterKind
         if (letter := found.get(kind)) is not None
         and letter.superseded_at is not None
-        and letter.sent_at is not None
+        and (went := letter.posted_at or letter.sent_at) is not None
     )
 
 
 def _copied(session: Session, application: TriggerApplication) -> frozenset[LetterKind]:
     return frozenset(k for k, letter in letters.latest(session, application).items() if letter.copy)
-
-
-def _emailing(letter: TriggerLetter) -> Emailing:
-    if letter.sent_at is not None:
-        return "sent"
-    return "refused" if notices.gave_up(letter) else "waiting"
 
 
 def application_page(
@@ -359,7 +339,7 @@ def application_page(
         decided_by=application.decided_by.display_name if application.decided_by else None,
         decided_at=application.decided_at,
         review=_review(session, application, procedure),
-        letters=_letters(session, application),
+        letters=posting.deliveries(session, application),
         copied=_copied(session, application),
         to_earlier_details=_to_earlier_details(session, application),
         may_close=closing.live(application),
@@ -382,7 +362,7 @@ def _closed_page(
         application,
         "closed: threshold not checked",
         details,
-        letters=_letters(session, application),
+        letters=posting.deliveries(session, application),
     )
 
 
@@ -412,7 +392,7 @@ def _unchecked_page(
     basis: str,
     details: dict[str, str | None],
     *,
-    letters: list[tuple[LetterKind, Emailing | None]] | None = None,
+    letters: list[posting.Delivery] | None = None,
     erased_on: date | None = None,
     rules_met: tuple[str, ...] = (),
     counts: tuple[tuple[str, int], ...] = (),

@@ -9,6 +9,7 @@ to a mistyped address was lost unless the lead noticed and sent it by hand."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -211,14 +212,15 @@ def test_corrected_details_without_an_e_mail_address_are_told_to_print_it(
     _correct(lead, application, victim_email="", victim_address="4 Elm Row, Northtown")
 
     page = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
-    assert "the corrected details have no e-mail address, so print it and post it" in page
+    # A corrected copy is kept to post, made from the details as they stand.
+    assert re.search(r"corrected copy\s*<strong[^>]*>Still to post", page)
     assert "Send a corrected copy" not in page
     refused = _copy(lead, application)
     assert refused.status_code == 400
     assert "have no e-mail address: print the letter" in html.unescape(
         refused.get_data(as_text=True)
     )
-    assert len(_letters(session, application)) == 1
+    assert [(x.copy, x.by_post) for x in _letters(session, application)] == [(0, False), (1, True)]
 
 
 def test_no_copy_of_a_letter_that_went_to_the_details_as_they_stand(

@@ -166,9 +166,8 @@ def test_letters_go_to_whoever_applied_and_none_without_an_address(
 
     silent = _apply(mail_hub, session, victim_email="")
     session.expire_all()
-    assert not list(
-        session.scalars(select(TriggerLetter).where(TriggerLetter.application_id == silent.id))
-    )
+    kept = session.scalars(select(TriggerLetter).where(TriggerLetter.application_id == silent.id))
+    assert [(x.by_post, x.sent_at) for x in kept] == [(True, None)]  # to post, not e-mailed
     lead = demo_client(mail_hub, demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
     page = lead.get(f"/trigger/{silent.id}").get_data(as_text=True)
     assert "not e-mailed: print it and post it" in page
