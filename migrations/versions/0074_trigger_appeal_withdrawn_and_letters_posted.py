@@ -4,8 +4,8 @@ that goes by post is tracked: one with no e-mail address to go to is a row of it
 (``by_post``), and the lead marks any letter as posted (``posted_at``, ``posted_by_id``).
 Letters printed before this revision have no row: they are not listed as still to post.
 
-Revision ID: 0073
-Revises: 0071
+Revision ID: 0074
+Revises: 0073
 Create Date: 2026-12-10 00:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0073"
-down_revision = "0071"
+revision = "0074"
+down_revision = "0073"
 branch_labels = None
 depends_on = None
 
