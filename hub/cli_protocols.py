@@ -14,6 +14,7 @@ from hub.cli_checks import _check_files
 from hub.cli_session import _actor, _session
 from hub.config import ConfigError, load_settings
 from sharing import clock
+from sharing.audit import acts
 from sharing.cases import emergency
 from sharing.errors import InputError, NotAllowed
 from sharing.protocols import ProtocolInvalid, check_file
@@ -54,10 +55,12 @@ def protocols_import(file: Path, dpo_email: str) -> None:
         try:
             record = protocol_records.import_protocol(session, actor, text, source=str(file))
         except ProtocolInvalid as e:
+            acts.roll_back_keeping_refusals(session)  # the refusal is kept, as on the page
             for problem in e.problems:
                 click.echo(str(problem))
             raise click.ClickException("the file was not imported") from None
         except (NotAllowed, InputError) as e:
+            acts.roll_back_keeping_refusals(session)
             raise click.ClickException(str(e)) from None
         session.commit()
         click.echo(

@@ -206,6 +206,8 @@ def find_subject() -> tuple[str, int]:
             candidates = applications = None
             field = form.field_by_name(e.field) or form.kind
             field.errors = [*field.errors, e.message]  # type: ignore[list-item]
+    if form.errors:  # the fields named, never what was typed
+        _refuse_input(acts.Action.SUBJECT_ACCESS_SEARCH, form, acts.Subject("search"))
     status = 400 if form.errors else 200
     return render_template(
         "audit/find_subject.html",
@@ -218,6 +220,20 @@ def find_subject() -> tuple[str, int]:
         applicant=subject_access_applications.APPLICANT,
         more_applications=more_applications,
     ), status
+
+
+def _refuse_input(action: acts.Action, form: HubForm, subject: acts.Subject) -> None:
+    """Record ``form`` refused for its input, naming its fields in error, never what was
+    typed in them: a subject access search under its purpose."""
+    purpose = subject_access.PURPOSE if action is acts.Action.SUBJECT_ACCESS_SEARCH else None
+    acts.refuse(
+        db(),
+        action,
+        actor=current_user.actor,
+        subject=subject,
+        purpose=purpose,
+        reason=f"refused input: {' '.join(sorted(form.errors))}",
+    )
 
 
 @bp.route("/subject-access/<int:person_id>")
@@ -361,6 +377,10 @@ def register_key() -> Response | tuple[str, int]:
         else:
             flash(f"Key {key.name} registered for {agency.name}.", "success")
             return redirect(url_for("audit.checkpoint_list"))
+    if request.method == "POST":
+        _refuse_input(
+            acts.Action.AUDIT_KEY_REGISTER, form, acts.Subject("agency", current_user.agency_id)
+        )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "audit/register_key.html", title="Register your agency's key", form=form
@@ -391,6 +411,8 @@ def cosign(checkpoint_id: int) -> Response | tuple[str, int]:
         else:
             flash(f"Checkpoint {checkpoint.id} co-signed with {key.name}.", "success")
             return redirect(url_for("audit.checkpoint_list"))
+    if request.method == "POST":  # a signature that does not verify is worth knowing of
+        _refuse_input(acts.Action.AUDIT_COSIGN, form, acts.Subject("checkpoint", checkpoint.id))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "audit/cosign.html",

@@ -25,7 +25,7 @@ from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
 from sharing.models import Agency, Alert, Case, ProtocolRecord, ProtocolSignature, Share
-from sharing.protocols import ProtocolDocument, Purpose, parse_protocol
+from sharing.protocols import ProtocolDocument, ProtocolInvalid, Purpose, parse_protocol
 from sharing.protocols.policy import AgencyRef, BasisParts, Policy, last_days
 from sharing.vocabulary import (
     SIGNED_BY_EVERY_PARTY,
@@ -218,18 +218,34 @@ def shareable_purposes(
 def import_protocol(
     session: Session, actor: Actor, text: str, source: str, now: datetime | None = None
 ) -> ProtocolRecord:
-    """Import a valid protocol file as a draft (ProtocolInvalid lists every problem)."""
+    """Import a valid protocol file as a draft (ProtocolInvalid lists every problem).
+    A file refused is recorded too, with how many problems it has (never its text)."""
     if not actor.has(*PROTOCOL_ADMINS):
         refusal = "only data protection officers import protocols"
         raise acts.refused(session, acts.Action.PROTOCOL_IMPORT, actor=actor, reason=refusal)
-    parsed = parse_protocol(text, source=source, known_agencies=known_agencies(session))  # type: ignore[arg-type]
+    try:
+        parsed = parse_protocol(text, source=source, known_agencies=known_agencies(session))  # type: ignore[arg-type]
+    except ProtocolInvalid as invalid:
+        count = len(invalid.problems)
+        reason = f"refused input: file ({count} problem{'' if count == 1 else 's'})"
+        raise acts.refused(
+            session, acts.Action.PROTOCOL_IMPORT, actor=actor, reason=reason, answer=invalid
+        ) from None
     latest = session.scalar(
         select(func.max(ProtocolRecord.version)).where(ProtocolRecord.key == parsed.id)
     )
     if latest is not None and parsed.version <= latest:
-        raise InputError(
-            "file",
-            f"{parsed.id} version {parsed.version} is not newer than version {latest}, already in the hub",
+        raise acts.refused(
+            session,
+            acts.Action.PROTOCOL_IMPORT,
+            actor=actor,
+            reason=f"refused input: file ({parsed.id} version {parsed.version}, "
+            f"not newer than version {latest})",
+            answer=InputError(
+                "file",
+                f"{parsed.id} version {parsed.version} is not newer than version {latest}, "
+                "already in the hub",
+            ),
         )
     record = ProtocolRecord(
         key=parsed.id,

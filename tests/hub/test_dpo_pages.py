@@ -384,7 +384,14 @@ def test_subject_access_search_refuses_what_cannot_identify_a_requester(
     assert bad_postcode.status_code == 400
     assert "Enter a real postcode" in bad_postcode.get_data(as_text=True)
     demo_session.expire_all()
-    assert demo_session.scalar(select(func.count()).select_from(AuditEntry)) == before
+    # nothing was searched, but each refusal is recorded, naming the field, never the value
+    refused = demo_session.scalars(
+        select(AuditEntry).where(AuditEntry.seq >= before).order_by(AuditEntry.seq)
+    ).all()
+    assert [(e.action, e.outcome, e.purpose, e.basis) for e in refused] == [
+        ("subject_access.search", "refused", "subject_access_request", "refused input: kind"),
+        ("subject_access.search", "refused", "subject_access_request", "refused input: postcode"),
+    ]
 
 
 def test_a_search_matching_more_people_than_it_lists_says_so(
