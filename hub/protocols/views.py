@@ -15,9 +15,9 @@ from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import ProtocolRecord
-from sharing.protocols import ProtocolInvalid
+from sharing.protocols import TYPE_PREFIX, ProtocolDocument, ProtocolInvalid
 from sharing.protocols import records as protocol_records
-from sharing.vocabulary import ProtocolStatus, SuspensionReason
+from sharing.vocabulary import AgencyType, ProtocolStatus, SuspensionReason
 
 bp = Blueprint("protocols", __name__, url_prefix="/protocols")
 require_roles(
@@ -63,11 +63,14 @@ def show(protocol_id: int) -> str:
     agencies = directory.agencies_by_id(db(), signers)
     signed = {s.agency_id: s for s in record.signatures}
     standing = protocol_records.standing(db()).get(record.id)
+    document = protocol_records.document(record)
     return render_template(
         "protocols/show.html",
         title=record.title,
         record=record,
-        document=protocol_records.document(record),
+        document=document,
+        receivers=_receivers(document),
+        purposes={p.id: p.title for p in document.purposes},
         signers=[(agencies[a], role, signed.get(a)) for a, role in signers.items()],
         standing=standing,
         today=clock.today(),
@@ -80,6 +83,22 @@ def show(protocol_id: int) -> str:
         and current_user.has_role(signers[current_user.agency_id])
         and current_user.agency_id not in signed,
     )
+
+
+def _receivers(document: ProtocolDocument) -> dict[str, str]:
+    """Each clause's recipient as the parties know it: an agency by its name, and an agency
+    type by the agencies of the partnership it covers (never a code from the file)."""
+    agencies = directory.agencies(db(), current_user.agency.area_id)
+    named: dict[str, str] = {}
+    for selector in {r for clause in document.clauses for r in clause.recipients}:
+        kind = selector.removeprefix(TYPE_PREFIX)
+        if kind == selector:
+            named[selector] = next((a.name for a in agencies if a.code == selector), selector)
+            continue
+        label = AgencyType(kind).label.lower()
+        covered = [a.name for a in agencies if a.type.value == kind]
+        named[selector] = f"Every {label} agency: {', '.join(covered) or 'none yet'}"
+    return named
 
 
 @bp.route("/<int:protocol_id>/sign", methods=["POST"])
