@@ -89,6 +89,9 @@ class LogRow:
     purpose: str | None
     basis: str | None
     request_id: str | None
+    #: The account's holder and agency when the object is a user account (the staff
+    #: member whose roles were changed, say), as the "who" of an entry names them.
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -340,17 +343,23 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
     """Entries as a DPO of ``reader_agency_id`` sees them: names of users and agencies,
     labels of actions. A refusal answered "not found" on another agency's case reads, to
     every agency but the owner, exactly as a request for a case that does not exist."""
+    accounts = {_account_id(e) for e in entries} - {None}
     users = {
         u.id: u
         for u in session.scalars(
-            select(User).where(User.id.in_({e.actor_user_id for e in entries if e.actor_user_id}))
+            select(User).where(
+                User.id.in_({e.actor_user_id for e in entries if e.actor_user_id} | accounts)
+            )
         )
     }
     agencies: dict[int, str] = {
         id_: name
         for id_, name in session.execute(
             select(Agency.id, Agency.name).where(
-                Agency.id.in_({e.actor_agency_id for e in entries if e.actor_agency_id})
+                Agency.id.in_(
+                    {e.actor_agency_id for e in entries if e.actor_agency_id}
+                    | {users[i].agency_id for i in accounts if i in users}
+                )
             )
         )
     }
@@ -398,9 +407,23 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
                     else acts.only_yours(e.basis, yours)
                 ),
                 request_id=e.request_id,
+                account=_account(users, agencies, e),
             )
         )
     return shown
+
+
+def _account_id(entry: AuditEntry) -> int | None:
+    """The user account an entry is about, if it is about one."""
+    if entry.object_type != "user" or not (entry.object_id or "").isdigit():
+        return None
+    return int(str(entry.object_id))
+
+
+def _account(users: dict[int, User], agencies: dict[int, str], entry: AuditEntry) -> str | None:
+    """Whose account an entry about a user account is: their name and agency."""
+    user = users.get(_account_id(entry) or 0)
+    return None if user is None else f"{user.display_name}, {agencies[user.agency_id]}"
 
 
 def _yours(session: Session, entries: list[AuditEntry], agency_id: int) -> dict[str, set[int]]:

@@ -207,3 +207,20 @@ def test_only_the_agencys_administrators_change_roles_and_attempts_are_recorded(
         (police_admin_user.id, str(officer.id)),
     ]
     assert refused[-1].basis.startswith("not found for the requester: ")
+
+
+def test_the_dpos_log_names_whose_account_an_administrator_changed(
+    as_user, create_user, partnership
+) -> None:
+    """The log's record of an account act names the staff member and their agency beside
+    the account's number, as its "who" names the administrator; before, it read "User 12"
+    and the DPO had to find out who that was. Their roles are named, never their address."""
+    officer = create_user("case_officer")
+    admin = as_user("administrator")
+    assert _post_roles(admin, officer, ["case_officer", "manager"]).status_code == 302
+    dpo = as_user("dpo")
+    page = dpo.get("/audit?action=account.roles").get_data(as_text=True)
+    record = page.split(f"User {officer.id}<br>", 1)[1].split("</td>", 1)[0]
+    assert f"{officer.display_name}, {partnership.landlord.name}" in record
+    assert "roles case_officer to case_officer,manager" in page
+    assert officer.email not in page
