@@ -57,7 +57,10 @@ def api_clients_add(user_email: str, name: str, scopes: tuple[str, ...]) -> None
 def api_clients_list() -> None:
     """The registered partner systems, their agency, account, scopes and state."""
     with _session() as session:
-        for client in session.scalars(select(ApiClient).order_by(ApiClient.id)):
+        registered = list(session.scalars(select(ApiClient).order_by(ApiClient.id)))
+        if not registered:
+            click.echo("No API clients registered.")
+        for client in registered:
             state = (
                 "revoked"
                 if client.revoked_at

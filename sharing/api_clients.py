@@ -25,6 +25,7 @@ from sharing.errors import InputError, NotFound
 from sharing.formats import has_control_characters, tidied
 from sharing.models import User
 from sharing.models.api import ApiClient, ApiIdempotencyKey, ApiToken
+from sharing.vocabulary import Role
 
 #: What a client may be allowed to do, and what each scope gives.
 SCOPES = {
@@ -33,6 +34,9 @@ SCOPES = {
     "actions": "list the actions the agency owns and mark them done or cancelled",
     "risk:read": "read the risk assessments shared with the agency",
 }
+#: Roles that oversee the hub rather than work cases (separation of duties): a partner
+#: system never acts as the account of someone holding one.
+OVERSIGHT_ROLES = frozenset({Role.ADMINISTRATOR, Role.DPO})
 #: How long an access token lasts.
 TOKEN_LIFETIME = timedelta(minutes=10)
 #: How long a request sent with an idempotency key is remembered, and the longest key.
@@ -64,6 +68,14 @@ def register(session: Session, *, user: User, name: str, scopes: list[str]) -> R
         )
     if not user.active:
         raise InputError("user", "The account the client acts as is disabled")
+    oversight = sorted(r.label.lower() for r in user.roles & OVERSIGHT_ROLES)
+    if oversight:
+        raise InputError(
+            "user",
+            f"This account is a {' and '.join(oversight)}'s, which no call of the API "
+            "serves and which sees no case: give the system an account of its own, with the "
+            "casework roles it needs",
+        )
     # Every act of a client is recorded as its account's: one system to an account, so
     # that the audit log tells one system's calls from another's.
     serving = session.scalar(

@@ -280,6 +280,25 @@ def test_the_operator_registers_lists_and_revokes_clients(
     demo_hub_env: Path, demo_session: Session
 ) -> None:
     officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    assert hub("api", "clients", "list").output == "No API clients registered.\n"
+    # An administrator or a DPO oversees the hub and sees no case: no system acts as one.
+    for role in (Role.ADMINISTRATOR, Role.DPO):
+        overseer = demo_user(demo_session, "northshire-csp", role)
+        refused = hub(
+            "api",
+            "clients",
+            "add",
+            "--user",
+            overseer.email,
+            "--name",
+            "R",
+            "--scope",
+            "cases:read",
+        )
+        assert refused.exit_code == 1
+        assert f"This account is a {role.label.lower()}'s" in refused.output
+        assert "give the system an account of its own" in refused.output
+    assert hub("api", "clients", "list").output == "No API clients registered.\n"
 
     added = hub(
         "api",
