@@ -173,18 +173,36 @@ def _user_filter(form: LogFilterForm, area_id: int, sent: bool) -> tuple[int | N
     return None, found
 
 
+class PeriodForm(HubForm):
+    """The emergency access list's period, from the query string: the last 90 days unless
+    the DPO chooses another (a year's accesses for a report, say)."""
+
+    class Meta:
+        csrf = False  # a search; it changes nothing
+
+    since = DateInputField("From", validators=[Optional()], subject="The first day")
+    until = DateInputField("To", validators=[Optional()], subject="The last day")
+
+
 @bp.route("/emergency-access")
-def emergency_access() -> str:
-    until = clock.today()
-    since = until - REVIEW_PERIOD
-    rows = trail.emergency_accesses(db(), current_user.actor, since, until)
+def emergency_access() -> tuple[str, int]:
+    today = clock.today()
+    form = PeriodForm(request.args, data={"since": today - REVIEW_PERIOD, "until": today})
+    valid = form.validate()
+    until = form.until.data or today
+    since = form.since.data or until - REVIEW_PERIOD
+    if valid and until < since:
+        form.until.errors = ["The last day must be the same as or after the first day"]
+        valid = False
+    rows = trail.emergency_accesses(db(), current_user.actor, since, until) if valid else None
     return render_template(
         "audit/emergency_access.html",
         title="Emergency access to your agency's cases",
+        form=form,
         rows=rows,
         since=since,
         until=until,
-    )
+    ), 200 if valid else 400
 
 
 @bp.route("/subject-access", methods=["GET", "POST"])

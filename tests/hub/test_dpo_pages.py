@@ -4,7 +4,7 @@ action and date; emergency accesses with their reviews; the subject access repor
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from markupsafe import escape
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from hub.templating import uk_date
 from sharing import clock
 from sharing.audit import acts, notes, trail, verify_audit
 from sharing.audit.log import append, integrate
@@ -24,6 +25,7 @@ from sharing.crypto.sealing import seal_many, unseal
 from sharing.models import (
     Agency,
     AuditEntry,
+    BreakGlass,
     Case,
     CaseParty,
     Conference,
@@ -468,6 +470,68 @@ def test_the_dpo_reviews_emergency_access_with_how_often_the_case_was_opened(
     assert "Waiting for review" in page
     row = page.split(case.reference, 2)[-1]
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">1</td>' in row
+
+
+def test_the_dpo_chooses_the_period_of_emergency_accesses_to_review(
+    demo_hub, demo_session, dpos
+) -> None:
+    """The page shows the last 90 days unless the DPO chooses other dates (a year's
+    accesses for the board's report, or the one a complaint is about): an access four
+    months ago is found by its dates. Before, nothing older than 90 days could be listed.
+    Dates the wrong way round or not real are said at the field, and nothing is listed."""
+    case = demo_session.scalars(
+        select(Case)
+        .where(Case.agency.has(code="larkmoor-ha"), Case.locked.is_(False))
+        .order_by(Case.id)
+        .offset(2)
+    ).first()
+    glass = emergency.break_glass(
+        demo_session,
+        demo_actor(demo_session, "northshire-police", Role.MANAGER),
+        case.reference,
+        "A threat to life was reported tonight by a neighbour",
+    )
+    long_ago = clock.now() - timedelta(days=120)
+    demo_session.execute(
+        update(BreakGlass)
+        .where(BreakGlass.id == glass.id)
+        .values(started_at=long_ago, expires_at=long_ago + timedelta(hours=4))
+    )
+    demo_session.commit()
+    dpo = dpos["larkmoor-ha"]
+    assert case.reference not in dpo.get("/audit/emergency-access").get_data(as_text=True)
+
+    first = (clock.today() - timedelta(days=150)).isoformat().split("-")
+    since = {"since-year": first[0], "since-month": first[1], "since-day": first[2]}
+    page = dpo.get("/audit/emergency-access", query_string=since)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert case.reference in text
+    assert f"from {uk_date(clock.today() - timedelta(days=150))} to " in text
+    entry = _last(demo_session)
+    assert entry.action == "break_glass.list_view"
+    assert entry.basis.startswith(
+        f"from {(clock.today() - timedelta(days=150)).isoformat()} to {clock.today().isoformat()}"
+    )
+
+    wrong_way = dpo.get(
+        "/audit/emergency-access",
+        query_string={**since, "until-year": "2020", "until-month": "1", "until-day": "1"},
+    )
+    assert wrong_way.status_code == 400
+    text = wrong_way.get_data(as_text=True)
+    assert (
+        '<a href="#until-day">The last day must be the same as or after the first day</a>' in text
+    )
+    assert case.reference not in text
+    no_such_day = dpo.get(
+        "/audit/emergency-access",
+        query_string={"since-year": "2026", "since-month": "2", "since-day": "30"},
+    )
+    assert no_such_day.status_code == 400
+    assert '<a href="#since-day">The first day must be a real date</a>' in no_such_day.get_data(
+        as_text=True
+    )
 
 
 def test_conference_pages_and_packs_read_under_emergency_access_are_recorded_for_it(
