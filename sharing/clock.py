@@ -58,10 +58,17 @@ def _wall(moment: datetime) -> datetime:
 
 def moment_text(moment: datetime) -> str:
     """A moment as people in the partnership read it: ``22 November 2026 at 3:04pm``, in
-    UK time."""
+    UK time. In the hour the clocks show twice (1am to 2am on the last Sunday in October)
+    it says which: ``25 October 2026 at 1:30am BST``, then ``... at 1:30am GMT``."""
     local = moment.astimezone(PARTNERSHIP_ZONE)
     hour = local.hour % 12 or 12
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    text = f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return f"{text} {local.tzname()}" if _shown_twice(local) else text
+
+
+def _shown_twice(local: datetime) -> bool:
+    """Whether a UK clock shows ``local``'s time twice that day (the clocks going back)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
 
 
 def day_text(day: date) -> str:

@@ -5,7 +5,7 @@ refused."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -352,3 +352,19 @@ def test_every_entry_of_a_full_run_holds_no_personal_data_and_the_log_verifies(
     result = verify(demo_session)
     assert result.ok, result.problem
     assert result.size == len(entries)
+
+
+def test_the_dpos_log_says_bst_or_gmt_in_the_hour_the_clocks_go_back(as_user, create_user) -> None:
+    """At 2am on the last Sunday in October the clocks go back to 1am: an entry at 1:50am
+    summer time and the next, 20 minutes later, at 1:10am each say which they are (BST,
+    GMT), where the later one read as the earlier."""
+    dpo_user = create_user("dpo")
+    with clock.pinned(datetime(2026, 10, 25, 0, 50, tzinfo=UTC)):
+        dpo = as_user(user=dpo_user)
+        assert dpo.get("/audit").status_code == 200
+    with clock.pinned(datetime(2026, 10, 25, 1, 10, tzinfo=UTC)):
+        assert dpo.get("/audit").status_code == 200
+    with clock.pinned(datetime(2026, 10, 25, 1, 15, tzinfo=UTC)):
+        page = dpo.get("/audit?action=audit.search").get_data(as_text=True)
+    assert "25 October 2026 at 1:50am BST" in page
+    assert "25 October 2026 at 1:10am GMT" in page

@@ -32,6 +32,24 @@ def test_the_hour_the_clocks_repeat_in_october_is_its_first_in_summer_time() -> 
     assert _utc(clock.uk_moment(autumn, 2, 30)) == datetime(2026, 10, 25, 2, 30, tzinfo=UTC)
 
 
+def test_a_time_the_clocks_show_twice_says_whether_it_is_summer_time() -> None:
+    """When the clocks go back, 1:30am comes twice: each says which it is, so that two
+    entries of the audit log an hour apart do not read as the same moment."""
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    second = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert clock.moment_text(first) == "25 October 2026 at 1:30am BST"
+    assert clock.moment_text(second) == "25 October 2026 at 1:30am GMT"
+    # the minutes either side, and every other day, read as they always did
+    assert clock.moment_text(datetime(2026, 10, 24, 23, 59, tzinfo=UTC)) == (
+        "25 October 2026 at 12:59am"
+    )
+    assert clock.moment_text(datetime(2026, 10, 25, 2, 0, tzinfo=UTC)) == (
+        "25 October 2026 at 2:00am"
+    )
+    assert clock.moment_text(datetime(2026, 3, 29, 1, 0, tzinfo=UTC)) == "29 March 2026 at 2:00am"
+    assert clock.moment_text(datetime(2026, 7, 1, 0, 30, tzinfo=UTC)) == "1 July 2026 at 1:30am"
+
+
 def test_a_year_from_29_february_is_28_february_either_way() -> None:
     assert clock.years_after(date(2028, 2, 29), 1) == date(2029, 2, 28)
     assert clock.years_after(date(2028, 2, 29), -1) == date(2027, 2, 28)
