@@ -91,6 +91,7 @@ def disable(user_id: int) -> Response | str:
                 f"{user.display_name} will be signed out on every device and browser at once, "
                 "and will not be able to sign in until a manager or administrator of "
                 f"{current_user.agency.name} enables the account again.",
+                *_cases_left(user),
             ],
             warning=None,
             button="Yes, disable the account",
@@ -102,6 +103,18 @@ def disable(user_id: int) -> Response | str:
             f"{user.display_name}'s account is disabled and their sessions have ended.", "success"
         )
     return redirect(url_for("people.index"))
+
+
+def _cases_left(user: User) -> list[str]:
+    """What becomes of a leaver's cases, for someone who works cases."""
+    if not user.has_role(Role.CASE_OFFICER, Role.MANAGER):
+        return []
+    return [
+        "Any open cases that are theirs stay theirs until a manager gives them to another "
+        "officer: your agency's managers see them on their home page, under \u201cOpen "
+        "cases of officers who have left\u201d. Actions they own are told to the managers "
+        "when they fall due."
+    ]
 
 
 @bp.route("/<int:user_id>/enable", methods=["POST"])

@@ -274,6 +274,12 @@ def test_disabling_an_account_asks_first_and_cancel_changes_nothing(demo_hub, de
     assert f"Are you sure you want to disable {officer.display_name}&#39;s account?" in page
     assert "Yes, disable the account" in page
     assert 'href="/people">Cancel</a>' in page
+    # A leaver's cases stay theirs until a manager gives them away: the page says where.
+    assert "Any open cases that are theirs stay theirs until a manager gives them" in page
+    assert "Open cases of officers who have left" in page
+    analyst = demo_user(demo_session, "northshire-police", Role.ANALYST)
+    no_cases = client.get(f"/people/{analyst.id}/disable").get_data(as_text=True)
+    assert "Any open cases that are theirs" not in no_cases
     demo_session.expire_all()
     assert demo_session.get(User, officer.id).active
     own = client.get(f"/people/{manager.id}/disable")
