@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from wtforms import StringField
@@ -27,6 +29,16 @@ class SearchForm(HubForm):
     postcode = StringField("Postcode")
     phone = StringField("Phone number")
     uprn = StringField("UPRN")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Only a search by surname and date of birth reads the date: a date left half
+        typed in its boxes does not stop a search by postcode or phone."""
+        valid = super().validate(extra_validators)
+        if self.kind.data != "surname_dob" and self.date_of_birth.errors:
+            self.date_of_birth.errors = []
+            self.date_of_birth.data = None
+            valid = not any(field.errors for field in self)
+        return valid
 
 
 def query_of(form: SearchForm) -> SearchQuery:

@@ -79,6 +79,31 @@ def test_search_with_bad_input_names_the_field(as_user) -> None:
     assert "Enter at least 2 letters of the surname" in too_short
 
 
+def test_a_half_typed_date_of_birth_does_not_stop_a_search_by_phone(
+    as_user, create_user, create_case
+) -> None:
+    """The date of birth is read only for a search by surname and date of birth: one left
+    not real in its boxes (typed before choosing to search by phone) is not in the way of
+    a search by phone, by the case officer or by the DPO for a subject access request."""
+    officer = create_user("case_officer")
+    case = create_case(officer)  # victim Amelia Testperson, phone 07700 900111
+    left = {"date_of_birth-day": "31", "date_of_birth-month": "2", "date_of_birth-year": "19"}
+    client = as_user(user=officer)
+    found = _search(client, kind="phone", phone="07700 900 111", **left)
+    assert found.status_code == 200
+    assert case.reference in found.get_data(as_text=True)
+    dpo = as_user("dpo")
+    page = "/audit/subject-access"
+    sent = {"csrf_token": csrf_token(dpo, page), "kind": "phone", "phone": "07700 900111"}
+    answer = dpo.post(page, data={**sent, **left})
+    assert answer.status_code == 200
+    assert "1 person found" in answer.get_data(as_text=True)
+    # still read, and refused, when the search is by it
+    by_date = _search(client, kind="surname_dob", surname="Testperson", **left)
+    assert by_date.status_code == 400
+    assert "Year must include 4 numbers" in by_date.get_data(as_text=True)
+
+
 def test_search_finds_nothing_of_other_agencies(
     as_user, create_user, create_case, partnership
 ) -> None:
