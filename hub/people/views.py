@@ -31,7 +31,7 @@ from hub.templating import uk_datetime
 from sharing import accounts, agency_accounts, directory, password_links, sign_in_sessions
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound, SentLately
-from sharing.models import User
+from sharing.models import PasswordLink, User
 from sharing.vocabulary import Role, SessionEnd
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -61,6 +61,7 @@ def index() -> str:
         users=users,
         live=live,
         locked={u.id: u.locked_until for u in users if accounts.is_locked(u)},
+        new_starters={u.id for u in users if password_links.has_no_password(u)},
     )
 
 
@@ -326,12 +327,16 @@ def password_link(user_id: int) -> Response | str:
             "info",
         )
         return redirect(url_for("people.index"))
+    new_starter = password_links.has_no_password(user)
     if not form.validate_on_submit():
         return render_template(
             "people/password_link.html",
-            title=f"Send {user.display_name} a password reset link",
+            title=f"Send {user.display_name} a new link to set their password"
+            if new_starter
+            else f"Send {user.display_name} a password reset link",
             form=form,
             user=user,
+            new_starter=new_starter,
             hours=links.settings().password_link_hours,
         )
     try:
@@ -353,10 +358,19 @@ def password_link(user_id: int) -> Response | str:
         forbid(refused, "You cannot send a password reset link")
     db().commit()
     if links.send(user, link, token):
-        flash(
-            f"We have e-mailed {user.display_name} a link to set a new password, which works "
-            f"until {uk_datetime(link.expires_at)}. Their old password no longer works, and "
-            "they are signed out everywhere.",
-            "success",
-        )
+        flash(_link_sent(user, link, new_starter), "success")
     return redirect(url_for("people.index"))
+
+
+def _link_sent(user: User, link: PasswordLink, new_starter: bool) -> str:
+    until = uk_datetime(link.expires_at)
+    if new_starter:  # they have no password yet: nothing of theirs stops working
+        return (
+            f"We have e-mailed {user.display_name} a new link to set their password, which "
+            f"works until {until}. Any link sent to them before no longer works."
+        )
+    return (
+        f"We have e-mailed {user.display_name} a link to set a new password, which works "
+        f"until {until}. Their old password no longer works, and they are signed out "
+        "everywhere."
+    )

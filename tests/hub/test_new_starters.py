@@ -195,6 +195,39 @@ def test_a_new_starter_added_by_an_administrator_sets_a_password_and_reaches_hom
     _nothing_personal_in_the_log(db_session, user.email, "Priya", "Newstarter", "North", token)
 
 
+def test_people_says_who_has_not_set_a_password_and_sends_them_a_new_link(
+    as_user, db_session: Session, inbox: Inbox
+) -> None:
+    """A new starter whose link ran out is shown as not having set a password yet, and the
+    administrator sends them a new link to set it; nothing speaks of an old password that
+    would stop working, which they never had. Before, the page offered only "Send a password
+    reset link", and said their old password no longer worked."""
+    admin = as_user("administrator")
+    assert _add(admin).status_code == 302
+    user = db_session.scalar(select(User).where(User.email == "priya.newstarter@test.example"))
+    assert user is not None
+    people = admin.get("/people").get_data(as_text=True)
+    row = people.split("priya.newstarter@test.example", 1)[1].split("</tr>", 1)[0]
+    assert "Has not set a password yet" in row
+    assert "Send a new link to set their password" in row
+    assert "Send a password reset link" not in row
+
+    asking = admin.get(f"/people/{user.id}/password-link").get_data(as_text=True)
+    assert "Send Priya Newstarter a new link to set their password" in asking
+    assert "has not set a password yet" in asking
+    assert "old password" not in asking
+    assert "Also reset their authenticator app" not in asking  # they have none yet
+    _older(db_session, created_at=timedelta(minutes=10))  # past the wait between two links
+    sent = _send_link(admin, user)
+    assert sent.status_code == 302
+    said = admin.get("/people").get_data(as_text=True)
+    assert "We have e-mailed Priya Newstarter a new link to set their password" in said
+    assert "Any link sent to them before no longer works" in said
+    assert "Their old password no longer works" not in said
+    first, second = inbox.to(user.email)
+    assert second["Subject"] == "Set your password for the ASB partnership hub"
+
+
 def test_a_link_used_in_a_browser_signed_in_as_someone_else_signs_them_out_first(
     app: Flask, as_user, create_user, db_session: Session, inbox: Inbox
 ) -> None:
