@@ -248,6 +248,24 @@ class DateInputField(Field):
             self.bad_parts = set(self.part_names)
 
 
+def shown_once(field: DateInputField, was: datetime | None = None) -> None:
+    """Refuse, at its hour and minute, a new time in the hour UK clocks show twice: 1:30am
+    on the last Sunday in October comes in summer time and again an hour later in winter
+    time, and the people told of a meeting then could not tell which (a time the clocks
+    skip, the field itself refuses). ``was``: the record's time as it is, which a form
+    showing it unchanged keeps."""
+    moment = field.data
+    if not isinstance(moment, datetime) or not clock.shown_twice(moment):
+        return
+    if was is not None and clock.same_on_the_clock(moment, was):
+        return
+    field.bad_parts = {"hour", "minute"}
+    raise ValidationError(
+        f"{field.subject} must be a time the clocks show once: they go back an hour at 2am "
+        "that day (from 1am to 2am comes twice)"
+    )
+
+
 @dataclass
 class ChoiceGroup:
     """Options shown under a heading: the people of one agency, under its name (an

@@ -10,12 +10,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
-from wtforms.validators import ValidationError
 
 from hub import opened
 from hub.conferences.views import bp
 from hub.database import db
-from hub.forms import ChoicesField, DateInputField, HubForm, TextLimit, by_agency
+from hub.forms import (
+    ChoicesField,
+    DateInputField,
+    HubForm,
+    TextLimit,
+    by_agency,
+    shown_once,
+)
 from hub.guard import forbid
 from sharing import clock, directory
 from sharing.access.authorise import AuthorisedCase
@@ -60,19 +66,7 @@ class ChangeForm(HubForm):
     was: datetime | None = None
 
     def validate_starts_at(self, field: DateInputField) -> None:
-        """A new time in the hour the clocks show twice is refused: 1:30am on the last
-        Sunday in October comes in summer time and again an hour later in winter time,
-        and the people told of it could not tell which (a time the clocks skip, the
-        field itself refuses)."""
-        moved = field.data is not None and not (
-            self.was is not None and clock.same_on_the_clock(field.data, self.was)
-        )
-        if moved and clock.shown_twice(field.data):
-            field.bad_parts = {"hour", "minute"}
-            raise ValidationError(
-                f"{field.subject} must be a time the clocks show once: they go back an hour "
-                "at 2am that day (from 1am to 2am comes twice)"
-            )
+        shown_once(field, self.was)
 
 
 def _changer(conference_id: int) -> tuple[Conference, AuthorisedCase]:

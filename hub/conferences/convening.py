@@ -19,6 +19,7 @@ from hub.forms import (
     accepted_once,
     by_agency,
     name_and_agency,
+    shown_once,
 )
 from hub.templating import uk_date
 from sharing import clock, directory
@@ -62,6 +63,9 @@ class ConveneForm(HubForm):
     agenda = TextAreaField(
         "Agenda (optional)", validators=[TextLimit(conferences.MAX_AGENDA, "the agenda")]
     )
+
+    def validate_starts_at(self, field: DateInputField) -> None:
+        shown_once(field)
 
 
 _FIELDS = {

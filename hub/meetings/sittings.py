@@ -14,7 +14,7 @@ from wtforms import StringField, TextAreaField
 
 from hub import opened
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit
+from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit, shown_once
 from hub.guard import forbid
 from hub.meetings.views import bp
 from sharing import clock
@@ -34,6 +34,12 @@ class MoveForm(HubForm):
     video_link = StringField(
         "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
     )
+
+    #: The sitting's time as it is (a time the form shows unchanged stays as it is).
+    was: datetime | None = None
+
+    def validate_starts_at(self, field: DateInputField) -> None:
+        shown_once(field, self.was)
 
     def fill(self, page: series_pages.SittingPage) -> None:
         """The sitting's time and place as they are, to change."""
@@ -131,6 +137,10 @@ def _change(
 def move(series_id: int, sitting_id: int) -> Response | tuple[str, int]:
     """Move the sitting to another time or place, with the cases on its agenda."""
     form = MoveForm()
+    try:
+        form.was = sittings.sitting_of(db(), current_user.actor, series_id, sitting_id).starts_at
+    except NotFound:
+        abort(404)
     return _change(
         series_id,
         sitting_id,

@@ -26,6 +26,7 @@ from hub.forms import (
     accepted_once,
     by_agency,
     name_and_agency,
+    shown_once,
 )
 from hub.guard import forbid, require_roles
 from hub.templating import uk_date, uk_datetime
@@ -74,6 +75,9 @@ class SeriesForm(HubForm):
     video_link = StringField(
         "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
     )
+
+    def validate_first_at(self, field: DateInputField) -> None:
+        shown_once(field)
 
 
 _SERIES_FIELDS = {
@@ -361,6 +365,9 @@ class SittingForm(HubForm):
     video_link = StringField(
         "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
     )
+
+    def validate_starts_at(self, field: DateInputField) -> None:
+        shown_once(field)
 
 
 @bp.route("/meetings/<int:series_id>/sittings/new", methods=["GET", "POST"])
