@@ -31,7 +31,8 @@ MEETING_DAYS = 120
 
 def meetings(session: Session, agency_id: int, today: date) -> list[MeetingSitting]:
     """The partnership's meeting sittings from ``MEETING_DAYS`` before today to as many
-    after, soonest first: a meeting pack may be made for any of them."""
+    after, soonest first, but those cancelled (they do not sit): a meeting pack may be
+    made for any of them."""
     area_id = session.get_one(Agency, agency_id).area_id
     start = instant(date.fromordinal(today.toordinal() - MEETING_DAYS))
     end = instant(date.fromordinal(today.toordinal() + MEETING_DAYS))
@@ -43,6 +44,7 @@ def meetings(session: Session, agency_id: int, today: date) -> list[MeetingSitti
                 MeetingSeries.area_id == area_id,
                 MeetingSitting.starts_at >= start,
                 MeetingSitting.starts_at < end,
+                MeetingSitting.cancelled_at.is_(None),
             )
             .order_by(MeetingSitting.starts_at, MeetingSitting.id)
         )
@@ -51,7 +53,8 @@ def meetings(session: Session, agency_id: int, today: date) -> list[MeetingSitti
 
 def meeting_of(session: Session, area_id: int, text: str | None) -> MeetingSitting | None:
     """The sitting ``text`` names (its id); ``InputError`` for one the partnership does
-    not have."""
+    not have, or one cancelled (a pack for a sitting that will not sit would go to no
+    meeting)."""
     text = (text or "").strip()
     if not text:
         return None
@@ -59,6 +62,10 @@ def meeting_of(session: Session, area_id: int, text: str | None) -> MeetingSitti
     sitting = session.get(MeetingSitting, sitting_id) if sitting_id is not None else None
     if sitting is None or sitting.series.area_id != area_id:
         raise InputError(MEETING_FIELD, "Choose one of the partnership's meetings")
+    if sitting.cancelled_at is not None:
+        raise InputError(
+            MEETING_FIELD, "That sitting is cancelled: choose a sitting the meeting holds"
+        )
     return sitting
 
 

@@ -7,6 +7,7 @@ else refused (403); every request one audit entry naming the period and area onl
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import zipfile
@@ -15,11 +16,14 @@ from datetime import date
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from hub.templating import uk_datetime
 from sharing import clock
+from sharing.access.decide import Actor
 from sharing.figures import meeting_packs
 from sharing.figures.months import Months, months_later
+from sharing.meetings import sittings
 from sharing.models import AuditEntry, Ward
-from sharing.vocabulary import Role
+from sharing.vocabulary import Role, SittingCancelReason
 from tests.fixtures.demo import demo_client, demo_user
 
 
@@ -288,3 +292,38 @@ def test_each_charts_legend_names_its_series_in_full(demo_hub, demo_session) -> 
             n.startswith("All agencies: ") or n.startswith("Northshire Homes") for n in names
         )
         assert not [n for n in names if n.endswith("…")], path
+
+
+def test_a_cancelled_sitting_is_not_offered_for_a_meeting_pack_nor_made_one(
+    demo_hub, demo_session
+) -> None:
+    """A sitting cancelled will not sit: the coordinator is not offered it for a meeting
+    pack, and a pack asked for it is refused at the meeting's field, saying why."""
+    chair = demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    coordinator = demo_client(demo_hub, chair)
+    sitting = next(
+        s
+        for s in meeting_packs.meetings(demo_session, chair.agency_id, clock.today())
+        if meeting_packs.meeting_period(s).end <= clock.today() and s.starts_at > clock.now()
+    )
+    offered = (
+        f'<option value="{sitting.id}">{sitting.series.name}, {uk_datetime(sitting.starts_at)}'
+    )
+    assert offered in coordinator.get("/figures/").get_data(as_text=True)
+    sittings.cancel(
+        demo_session,
+        Actor.of(sitting.series.chair),
+        sitting.series_id,
+        sitting.id,
+        SittingCancelReason.CHAIR_UNAVAILABLE.value,
+    )
+    demo_session.commit()
+
+    page = coordinator.get("/figures/").get_data(as_text=True)
+    refused = coordinator.get(f"/figures/pack?meeting={sitting.id}")
+
+    assert offered not in page
+    assert refused.status_code == 400
+    said = html.unescape(refused.get_data(as_text=True))
+    assert "That sitting is cancelled: choose a sitting the meeting holds" in said
+    assert f"Figures for {sitting.series.name}" not in said
