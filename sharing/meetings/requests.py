@@ -217,10 +217,12 @@ class WaitingRequest:
 
 
 def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[WaitingRequest]]:
-    """For the home page: requests the actor's agency has still to answer, and overdue
-    requests of conferences the actor's agency convened that the actor may open (not
-    another team's), soonest due first, each only while its agency's invitation stands.
-    Locked and erased cases' conferences are left out."""
+    """For the home page: requests the actor's agency has still to answer, of conferences
+    the actor may open (not one whose protocol gives their roles nothing for its purpose:
+    they could neither read its pack nor answer it), and overdue requests of conferences
+    the actor's agency convened that the actor may open (not another team's), soonest due
+    first, each only while its agency's invitation stands. Locked and erased cases'
+    conferences are left out."""
     today = clock.today()
     base = (
         select(InformationRequest)
@@ -247,7 +249,7 @@ def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[
             InformationRequest.agency_id == actor.agency_id,
             InformationRequest.conference_id.in_(live),
         )
-    )
+    ).all()
     standing = select(ConferenceInvitation.id).where(
         ConferenceInvitation.conference_id == InformationRequest.conference_id,
         ConferenceInvitation.agency_id == InformationRequest.agency_id,
@@ -260,7 +262,12 @@ def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[
             standing.exists(),
         )
     ).all()
-    known = facts_of(session, {r.conference.case_id for r in overdue})
+    known = facts_of(session, {r.conference.case_id for r in [*to_answer, *overdue]})
+    to_answer = [
+        r
+        for r in to_answer
+        if conference_listing.visible(session, actor, r.conference, known=known)
+    ]
     overdue = [
         r for r in overdue if conference_listing.visible(session, actor, r.conference, known=known)
     ]
@@ -291,7 +298,9 @@ def request_for(session: Session, actor: Actor, request_id: int) -> InformationR
 def _answerable(session: Session, actor: Actor, request_id: int) -> InformationRequest | None:
     """The request, if the actor may answer it: their agency's, they work cases or attend
     conferences, the invitation stands (not withdrawn, its share neither revoked nor ended),
-    and the case is neither locked nor erased."""
+    the case is neither locked nor erased, and they may open the conference (its protocol
+    gives their roles something for its purpose), whose pack they check their records
+    against and whose page their answer goes to."""
     request = session.get(InformationRequest, request_id)
     if request is None or request.agency_id != actor.agency_id or not actor.has(*ANSWERING_ROLES):
         return None
@@ -304,4 +313,6 @@ def _answerable(session: Session, actor: Actor, request_id: int) -> InformationR
     case = request.conference.case
     if invitation is None or not invitation.stands(clock.today()):
         return None
-    return None if case.locked or case.erased_at is not None else request
+    if case.locked or case.erased_at is not None:
+        return None
+    return request if conference_listing.visible(session, actor, request.conference) else None

@@ -1,0 +1,112 @@
+"""An information request goes to an invited agency's people who may open its conference.
+A case brought to the Community Trigger review panel is shared for the Community Trigger,
+which that protocol gives a conference chair nothing for: the CSP coordinator of an
+invited agency is neither shown its request on their home page nor let answer it (its
+pack, which the form sends them to, and its page, where the answer goes, refuse them),
+while their manager, whose role the protocol covers, is asked and answers."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.meetings import series
+from sharing.models import (
+    Case,
+    Conference,
+    InformationRequest,
+    MeetingSeries,
+    MeetingSitting,
+    User,
+)
+from sharing.vocabulary import CaseStatus, Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+QUESTION = "Review the agencies' response to the complaints behind the application"
+
+
+def _panel_sitting(session: Session) -> MeetingSitting:
+    """A sitting to come of the Community Trigger review panel."""
+    panel = session.scalar(
+        select(MeetingSeries).where(MeetingSeries.purpose == "community_trigger")
+    )
+    return next(s for s in panel.sittings if s.starts_at > clock.now() and not s.cancelled)
+
+
+def _brought_to_the_panel(session: Session) -> Conference:
+    """A Northshire Homes case, not on the sitting, brought to it by its officer."""
+    sitting = _panel_sitting(session)
+    taken = {c.case_id for c in sitting.conferences}
+    case = next(
+        c
+        for c in session.scalars(
+            select(Case)
+            .where(
+                Case.agency.has(code="northshire-homes"),
+                Case.status == CaseStatus.ACTIVE,
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+            )
+            .order_by(Case.id)
+        )
+        if c.id not in taken
+    )
+    officer = Actor.of(session.get(User, case.officer_id))
+    conference = series.bring_case(
+        session,
+        authorise(session, officer, case.id, Act.CONVENE),
+        sitting.id,
+        QUESTION,
+        share_days=28,
+    )
+    session.commit()
+    return conference
+
+
+def _request_of(session: Session, conference: Conference, agency_id: int) -> InformationRequest:
+    return session.scalar(
+        select(InformationRequest).where(
+            InformationRequest.conference_id == conference.id,
+            InformationRequest.agency_id == agency_id,
+        )
+    )
+
+
+def test_a_request_goes_to_those_of_the_invited_agency_who_may_open_its_conference(
+    demo_hub, demo_session
+) -> None:
+    conference = _brought_to_the_panel(demo_session)
+    coordinator = demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    manager = demo_user(demo_session, "northshire-csp", Role.MANAGER)
+    asked = _request_of(demo_session, conference, coordinator.agency_id)
+    path = f"/conferences/{conference.id}/requests/{asked.id}"
+    as_coordinator = demo_client(demo_hub, coordinator)
+    # The coordinator may not open the conference: nothing on their home page points at it.
+    assert as_coordinator.get(f"/conferences/{conference.id}").status_code in (403, 404)
+    home = as_coordinator.get("/").get_data(as_text=True)
+    assert not re.search(rf'href="/conferences/{conference.id}[/"]', home)
+    # Nor may they open or send its answer form: nothing is answered.
+    assert as_coordinator.get(path).status_code == 404
+    sent = as_coordinator.post(
+        path, data={"csrf_token": csrf_token(as_coordinator, "/"), "known": "no"}
+    )
+    assert sent.status_code == 404
+    demo_session.expire_all()
+    assert demo_session.get(InformationRequest, asked.id).answered_at is None
+
+    # The manager, whom the protocol covers, is asked on their home page and answers.
+    as_manager = demo_client(demo_hub, manager)
+    assert f'href="{path}"' in as_manager.get("/").get_data(as_text=True)
+    answered = as_manager.post(
+        path, data={"csrf_token": csrf_token(as_manager, path), "known": "no"}
+    )
+    assert answered.status_code == 302, answered.get_data(as_text=True)
+    assert as_manager.get(answered.location).status_code == 200
+    demo_session.expire_all()
+    assert demo_session.get(InformationRequest, asked.id).answered_by_id == manager.id
