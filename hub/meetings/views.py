@@ -440,7 +440,10 @@ class BringForm(HubForm):
 @accepted_once
 def bring(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.CONVENE, "partnership meeting form")
-    sittings = series.sittings_to_bring(db(), authorised.case.agency.area_id)
+    area_id = authorised.case.agency.area_id
+    sittings = series.sittings_to_bring(db(), area_id, case_id=case_id)
+    offered = {s.id for s in sittings}
+    already = [s for s in series.sittings_to_bring(db(), area_id) if s.id not in offered]
     form = BringForm()
     form.sitting.choices = [("", "Choose a sitting")] + [
         (str(s.id), f"{s.series.name}: {uk_datetime(s.starts_at)}") for s in sittings
@@ -482,6 +485,7 @@ def bring(case_id: int) -> Response | tuple[str, int]:
         form=form,
         case=case,
         sittings=sittings,
+        already=already,
     ), status
 
 

@@ -590,18 +590,25 @@ def _check_chair(
         )
 
 
-def sittings_to_bring(session: Session, case_area_id: int) -> list[MeetingSitting]:
+def sittings_to_bring(
+    session: Session, case_area_id: int, case_id: int | None = None
+) -> list[MeetingSitting]:
     """The sittings to come of the area's partnership meetings, soonest first, but those
-    cancelled (to bring a case to)."""
-    return list(
-        session.scalars(
-            select(MeetingSitting)
-            .join(MeetingSeries, MeetingSeries.id == MeetingSitting.series_id)
-            .where(
-                MeetingSeries.area_id == case_area_id,
-                MeetingSitting.starts_at > clock.now(),
-                MeetingSitting.cancelled_at.is_(None),
-            )
-            .order_by(MeetingSitting.starts_at, MeetingSitting.id)
+    cancelled (to bring a case to); with ``case_id``, also but those that case is already
+    on the agenda of (it cannot be brought to one twice)."""
+    query = (
+        select(MeetingSitting)
+        .join(MeetingSeries, MeetingSeries.id == MeetingSitting.series_id)
+        .where(
+            MeetingSeries.area_id == case_area_id,
+            MeetingSitting.starts_at > clock.now(),
+            MeetingSitting.cancelled_at.is_(None),
         )
+        .order_by(MeetingSitting.starts_at, MeetingSitting.id)
     )
+    if case_id is not None:
+        on_it = select(Conference.id).where(
+            Conference.sitting_id == MeetingSitting.id, Conference.case_id == case_id
+        )
+        query = query.where(~on_it.exists())
+    return list(session.scalars(query))

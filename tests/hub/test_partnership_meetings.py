@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.templating import UK
+from hub.templating import UK, uk_datetime
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
@@ -327,13 +327,21 @@ def test_an_officer_brings_a_case_to_a_sitting_and_the_members_agencies_are_invi
     listed = sergeant.get(f"/meetings/{group.id}/sittings/{sitting.id}").get_data(as_text=True)
     assert case.reference in listed
     assert sergeant.get(f"/conferences/{conference.id}").status_code == 200
-    # Bringing it again to the same sitting is refused, and recorded.
+    # The form no longer offers that sitting, and says the case is on its agenda.
+    form = officer.get(f"/cases/{case.id}/meetings/bring").get_data(as_text=True)
+    assert f'<option value="{sitting.id}"' not in form
+    assert (
+        f"The case is already on the agenda of {GROUP} on {uk_datetime(sitting.starts_at)}." in form
+    )
+    # Bringing it again to the same sitting anyway (a form opened before) is refused at
+    # the sitting, saying the case is on its agenda, and recorded.
     again = _bring(officer, case, sitting.id)
     assert again.status_code == 400
-    assert "already on that sitting" in again.get_data(as_text=True)
+    assert 'href="#sitting"' in again.get_data(as_text=True)
+    assert "The case is already on the agenda of" in again.get_data(as_text=True)
     last = _entries(demo_session, "conference.convene")[-1]
     assert last.outcome == "refused"
-    assert last.basis == "refused input: sitting_id"
+    assert last.basis == "refused input: sitting"
 
 
 def test_a_sitting_lists_to_each_agency_only_the_cases_it_may_open(demo_hub, demo_session) -> None:
