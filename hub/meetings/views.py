@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from hub import opened
 from hub.cases.views import case_to_work_on
@@ -76,8 +77,38 @@ class SeriesForm(HubForm):
         "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
     )
 
+    # What is missing is said at each field at once, not one field a time as the core
+    # finds it (it checks them again, with the same words).
+
+    def validate_name(self, field: StringField) -> None:
+        _given(field.data, "Enter the meeting's name")
+
+    def validate_cadence(self, field: ChoiceField) -> None:
+        _given(field.data, "Choose how often it meets")
+
+    def validate_protocol_purpose(self, field: ChoiceField) -> None:
+        _given(field.data, "Choose an active protocol and purpose")
+
+    def validate_chair(self, field: ChoiceField) -> None:
+        _given(field.data, "Choose the chair")
+
+    def validate_members(self, field: ChoicesField) -> None:
+        _given(field.data, "Choose standing members from at least two agencies")
+
     def validate_first_at(self, field: DateInputField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date and time of the first sitting")
         shown_once(field)
+
+    def validate_place(self, field: StringField) -> None:
+        if not (field.data or "").strip() and not (self.video_link.data or "").strip():
+            raise ValidationError("Enter where it meets, or a video link")
+
+
+def _given(value: str | list[str] | None, missing: str) -> None:
+    """Refuse a field left empty (blank text, no option chosen), saying ``missing``."""
+    if not (value.strip() if isinstance(value, str) else value):
+        raise ValidationError(missing)
 
 
 _SERIES_FIELDS = {

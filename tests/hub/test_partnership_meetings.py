@@ -7,6 +7,7 @@ Bad input is refused with its field and reason, nothing written, the refusal aud
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -699,3 +700,44 @@ def test_a_sitting_just_after_midnight_in_summer_is_titled_by_its_day_in_england
     title = re.search(r"<title>([^<]*)</title>", page).group(1)
     assert f"{group.name}, {day.day} {day:%B %Y}" in title
     app.extensions["hub.engine"].dispose()
+
+
+def test_an_empty_set_up_form_names_every_field_missing_at_once(demo_hub, demo_session) -> None:
+    """Sent empty, the form says at each field what is missing, all at once, in the error
+    summary linking to each, rather than one field at a time; nothing is written, and one
+    refusal is recorded naming the fields."""
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.MANAGER))
+    before, refused = _series_count(demo_session), len(_entries(demo_session, "meeting.set_up"))
+    response = manager.post(
+        "/meetings/new",
+        data={
+            "csrf_token": csrf_token(manager, "/meetings/new"),
+            "protocol_purpose": "",
+            "name": "",
+            "chair": "",
+            "place": "",
+            "video_link": "",
+        },
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    summary = page.split('class="govuk-error-summary', 1)[1].split("</ul>", 1)[0]
+    for anchor, message in (
+        ("name", "Enter the meeting's name"),
+        ("cadence", "Choose how often it meets"),
+        ("protocol_purpose", "Choose an active protocol and purpose"),
+        ("chair", "Choose the chair"),
+        ("members", "Choose standing members from at least two agencies"),
+        ("first_at-day", "Enter the date and time of the first sitting"),
+        ("place", "Enter where it meets, or a video link"),
+    ):
+        assert f'href="#{anchor}' in summary, anchor
+        assert message in summary, message
+    assert _series_count(demo_session) == before
+    entries = _entries(demo_session, "meeting.set_up")[refused:]
+    assert [(e.outcome, e.basis) for e in entries] == [
+        (
+            "refused",
+            "refused input: cadence, chair, first_at, members, name, place, protocol_purpose",
+        )
+    ]
