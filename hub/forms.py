@@ -236,8 +236,19 @@ class DateInputField(Field):
                 return local.astimezone(UTC), None
             return date(n["year"], n["month"], n["day"]), None
         except ValueError:
-            self.bad_parts = set(self.part_names)
+            self.bad_parts = self._impossible(n)
             return None, f"{label} must be a real date" + (" and time" if self.with_time else "")
+
+    def _impossible(self, n: dict[str, int]) -> set[str]:
+        """The boxes to mend of a date or time that does not exist: the hour or minute
+        alone (25:00, 10:61) when the date is real, so that the error summary links to it;
+        else every box."""
+        try:
+            date(n["year"], n["month"], n["day"])
+        except ValueError:
+            return set(self.part_names)
+        limits = {"hour": 23, "minute": 59}
+        return {p for p in limits if p in n and not 0 <= n[p] <= limits[p]} or set(self.part_names)
 
     def pre_validate(self, form: Any) -> None:
         if self._problem:

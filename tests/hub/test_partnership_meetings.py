@@ -741,3 +741,36 @@ def test_an_empty_set_up_form_names_every_field_missing_at_once(demo_hub, demo_s
             "refused input: cadence, chair, first_at, members, name, place, protocol_purpose",
         )
     ]
+
+
+def test_a_sitting_at_an_hour_or_minute_that_does_not_exist_is_refused_at_that_box(
+    demo_hub, demo_session
+) -> None:
+    """25:00 or 10:61 on a real day: the error summary links to the hour or the minute,
+    the box to mend, not to the day; a day that does not exist still links to the day."""
+    group = _group(demo_session)
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    path = f"/meetings/{group.id}/sittings/new"
+    day = (clock.now() + timedelta(days=20)).astimezone(UK)
+    for hour, minute, month, box in (
+        ("25", "00", day.month, "hour"),
+        ("10", "61", day.month, "minute"),
+        ("10", "00", 13, "day"),
+    ):
+        response = chair.post(
+            path,
+            data={
+                "csrf_token": csrf_token(chair, path),
+                "starts_at-day": str(day.day),
+                "starts_at-month": str(month),
+                "starts_at-year": str(day.year),
+                "starts_at-hour": hour,
+                "starts_at-minute": minute,
+                "place": "",
+                "video_link": "",
+            },
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert "The date and time of the sitting must be a real date and time" in page
+        assert f'href="#starts_at-{box}"' in page, box
