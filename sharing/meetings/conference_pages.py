@@ -239,7 +239,11 @@ def read_conference(
         escalation_acted_on=conference.escalation_id is not None,
         requests=answers,
         to_answer=next(
-            (r.id for r in answers if r.agency_id == actor.agency_id and not r.answered_at),
+            (
+                r.id
+                for r in answers
+                if r.agency_id == actor.agency_id and not r.answered_at and r.open
+            ),
             None,
         ),
         actions=action_views(decision, agreed, today),

@@ -24,7 +24,7 @@ from sharing.formats import checked_text
 from sharing.meetings import conference_listing
 from sharing.models import Case, Conference, ConferenceInvitation, InformationRequest
 from sharing.trigger.workdays import CalendarExhausted, WorkingDays, england_and_wales
-from sharing.vocabulary import CATEGORIES, Role
+from sharing.vocabulary import CATEGORIES, ConferenceStatus, Role
 
 #: Working days before the conference its information requests are due.
 DUE_BEFORE_WORKING_DAYS = 2
@@ -108,6 +108,12 @@ def answer(
     read_for_change(session, request)  # answered twice at once: the second waits, then sees it
     if request.answered_at is not None:
         raise InputError("known", "Your agency has already answered this request")
+    if not answerable_now(request.conference, now):
+        raise InputError(
+            "known",
+            "The conference has met or been cancelled, so the request can no longer be "
+            "answered: tell the convening agency directly",
+        )
     if data.known is None:
         raise InputError("known", "Say whether the case or its people are known to your agency")
     parts = {}
@@ -141,6 +147,8 @@ class RequestRow:
     agency_id: int
     due_on: date
     overdue: bool
+    #: Whether it can still be answered: its conference is planned and to come.
+    open: bool
     answered_at: datetime | None
     answered_by: str | None
     #: Whether the case is known to the agency: shown to the convening agency and the
@@ -160,6 +168,13 @@ class RequestRow:
         return self.basis is not None
 
 
+def answerable_now(conference: Conference, now: datetime) -> bool:
+    """Whether the conference's requests can still be answered: it is planned and has not
+    met (an answer is for the meeting; after it, or once it is cancelled, nobody reads it
+    in time)."""
+    return conference.status is ConferenceStatus.PLANNED and conference.starts_at > now
+
+
 def rows(
     session: Session, conference: Conference, decision: Decision, reader: Actor
 ) -> list[RequestRow]:
@@ -168,6 +183,7 @@ def rows(
     (``decide_own_answer``): the caller has authorised the reader and records the page's
     audit entry, naming the answers read whole (``read_whole``)."""
     today = clock.today()
+    still_open = answerable_now(conference, clock.now())
     found = []
     convenor = reader.agency_id == conference.case.agency_id
     categories = [category for _, category in PARTS.values()]
@@ -180,7 +196,8 @@ def rows(
                 agency=request.agency.name,
                 agency_id=request.agency_id,
                 due_on=request.due_on,
-                overdue=request.answered_at is None and request.due_on < today,
+                overdue=still_open and request.answered_at is None and request.due_on < today,
+                open=still_open,
                 answered_at=request.answered_at,
                 answered_by=request.answered_by.display_name if request.answered_by else None,
                 known=request.known if convenor or reader.agency_id == request.agency_id else None,

@@ -40,7 +40,7 @@ from sharing.models import (
     User,
 )
 from sharing.risk.matrix import shipped
-from sharing.vocabulary import CaseStatus, PartyRole, Priority, Role, Triage
+from sharing.vocabulary import CaseStatus, ConferenceStatus, PartyRole, Priority, Role, Triage
 from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.files import pdf
 from tests.fixtures.forms import FormReader, form_on
@@ -139,9 +139,16 @@ def _case_to_triage(session: Session) -> Case:
 
 
 def _unanswered_request(session: Session) -> InformationRequest:
+    """One still to answer: of a conference planned and to come (one that has met can no
+    longer be answered)."""
     return session.scalars(
         select(InformationRequest)
-        .where(InformationRequest.answered_at.is_(None))
+        .join(Conference, Conference.id == InformationRequest.conference_id)
+        .where(
+            InformationRequest.answered_at.is_(None),
+            Conference.status == ConferenceStatus.PLANNED,
+            Conference.starts_at > clock.now(),
+        )
         .order_by(InformationRequest.id)
     ).first()
 

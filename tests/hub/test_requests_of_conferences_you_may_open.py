@@ -7,11 +7,13 @@ while their manager, whose role the protocol covers, is asked and answers."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.templating import uk_date
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
@@ -110,3 +112,47 @@ def test_a_request_goes_to_those_of_the_invited_agency_who_may_open_its_conferen
     assert as_manager.get(answered.location).status_code == 200
     demo_session.expire_all()
     assert demo_session.get(InformationRequest, asked.id).answered_by_id == manager.id
+
+
+def test_a_request_of_a_conference_that_has_met_is_no_longer_asked_nor_overdue(
+    demo_hub, demo_session
+) -> None:
+    """The demo's problem-solving group sat weeks ago with requests left unanswered: the
+    conference page says each was not answered before the conference, with no "Overdue"
+    tag and no button to answer; an answer sent anyway is refused, nothing written. A
+    conference to come still asks."""
+    held = demo_session.scalar(
+        select(Conference)
+        .where(Conference.sitting_id.is_not(None), Conference.starts_at < clock.now())
+        .order_by(Conference.starts_at.desc())
+    )
+    coordinator = demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    asked = _request_of(demo_session, held, coordinator.agency_id)
+    assert asked.answered_at is None
+    client = demo_client(demo_hub, coordinator)
+
+    page = html.unescape(client.get(f"/conferences/{held.id}").get_data(as_text=True))
+    holds = page.split('id="information-requests"', 1)[1].split("<h2", 1)[0]
+    assert f"Not answered before the conference (it was due {uk_date(asked.due_on)})." in holds
+    assert "Overdue" not in holds
+    assert "Answer for your agency" not in holds
+    path = f"/conferences/{held.id}/requests/{asked.id}"
+    sent = client.post(path, data={"csrf_token": csrf_token(client, path), "known": "no"})
+    assert sent.status_code == 400
+    assert "The conference has met or been cancelled" in html.unescape(sent.get_data(as_text=True))
+    demo_session.expire_all()
+    assert demo_session.get(InformationRequest, asked.id).answered_at is None
+
+    to_come = demo_session.scalar(
+        select(Conference)
+        .where(Conference.sitting_id.is_not(None), Conference.starts_at > clock.now())
+        .join(InformationRequest, InformationRequest.conference_id == Conference.id)
+        .where(
+            InformationRequest.agency_id == coordinator.agency_id,
+            InformationRequest.answered_at.is_(None),
+        )
+        .order_by(Conference.starts_at)
+    )
+    assert "Answer for your agency" in client.get(f"/conferences/{to_come.id}").get_data(
+        as_text=True
+    )
