@@ -10,17 +10,17 @@ readers whose agency may open that case's conference.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.meetings import conference_listing, series, series_changes, sittings
-from sharing.models import Agency, Conference, MeetingSeries, MeetingSitting, User
+from sharing.models import Action, Agency, Conference, MeetingSeries, MeetingSitting, User
 from sharing.protocols.records import shareable_purposes
-from sharing.vocabulary import ConferenceStatus, MinutesStatus
+from sharing.vocabulary import ActionStatus, ConferenceStatus, MinutesStatus
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,31 @@ class SeriesRow:
 
 
 @dataclass(frozen=True)
+class ActionCounts:
+    agreed: int
+    open: int
+    overdue: int
+
+
+def _action_counts(
+    session: Session, conference_ids: list[int], today: date
+) -> dict[int, ActionCounts]:
+    """The actions each conference agreed, counted (``AgendaCase.actions``)."""
+    still_open = Action.status == ActionStatus.OPEN
+    rows = session.execute(
+        select(
+            Action.conference_id,
+            func.count(),
+            func.sum(case((still_open, 1), else_=0)),
+            func.sum(case((still_open & (Action.due_on < today), 1), else_=0)),
+        )
+        .where(Action.conference_id.in_(conference_ids))
+        .group_by(Action.conference_id)
+    )
+    return {c: ActionCounts(n, int(o or 0), int(d or 0)) for c, n, o, d in rows}
+
+
+@dataclass(frozen=True)
 class AgendaCase:
     """A case on a sitting's agenda, as its conference (the reader may open it)."""
 
@@ -54,6 +79,10 @@ class AgendaCase:
     brought_by: str
     status: ConferenceStatus
     minutes: MinutesStatus | None
+    #: The actions its conference agreed, as the conference page lists them (counts and
+    #: statuses only): how many, how many are still open, and of those how many are past
+    #: their due date, so the next sitting sees what is outstanding.
+    actions: ActionCounts = ActionCounts(0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -191,6 +220,7 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
     sitting = sittings.sitting_of(session, actor, series_id, sitting_id)
     meeting = sitting.series
     shown, others, erased = _open_on_agenda(session, actor, sitting)
+    counts = _action_counts(session, [c.id for c in shown], clock.today())
     may_schedule = series.may_schedule(actor, meeting)
     fixed = sittings.why_fixed(sitting)
     cancelled_by = sitting.cancelled_by
@@ -211,6 +241,7 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
                 brought_by=c.case.agency.name,
                 status=c.status,
                 minutes=c.minutes_status,
+                actions=counts.get(c.id, ActionCounts(0, 0, 0)),
             )
             for c in shown
         ],

@@ -25,6 +25,7 @@ from sharing.cases.erasure import erase_case
 from sharing.errors import InputError
 from sharing.meetings import conference_listing, series
 from sharing.models import (
+    Action,
     AuditEntry,
     Case,
     Conference,
@@ -33,7 +34,7 @@ from sharing.models import (
     ProtocolRecord,
     User,
 )
-from sharing.vocabulary import Cadence, CaseStatus, MinutesStatus, Role
+from sharing.vocabulary import ActionKind, Cadence, CaseStatus, MinutesStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_client, demo_copy, demo_user, shared_with_agency
@@ -774,3 +775,43 @@ def test_a_sitting_at_an_hour_or_minute_that_does_not_exist_is_refused_at_that_b
         assert response.status_code == 400
         assert "The date and time of the sitting must be a real date and time" in page
         assert f'href="#starts_at-{box}"' in page, box
+
+
+def test_a_sitting_says_how_many_actions_each_case_agreed_and_which_are_still_open(
+    demo_hub, demo_session
+) -> None:
+    """After a sitting, its page says for each case the actions agreed, how many are still
+    open and how many of those are overdue (counts only, as its conference lists them), so
+    the next sitting sees what is outstanding; a case to come has none yet."""
+    group = _group(demo_session)
+    held = next(s for s in group.sittings if s.starts_at < clock.now() and s.conferences)
+    conference = held.conferences[0]
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    path = f"/meetings/{group.id}/sittings/{held.id}"
+
+    def cell() -> str:
+        page = chair.get(path).get_data(as_text=True)
+        row = page.split(f"{conference.case.reference}</a>", 1)[1].split("</tr>", 1)[0]
+        return " ".join(re.sub(r"<[^>]+>", " ", row).split())
+
+    agreed = len([a for a in conference.case.actions if a.conference_id == conference.id])
+    assert agreed
+    assert f"{agreed} agreed, none still open" in cell()
+    today = clock.today()
+    for due in (today - timedelta(days=3), today + timedelta(days=10)):
+        demo_session.add(
+            Action(
+                case_id=conference.case_id,
+                kind=ActionKind.PERPETRATOR_VISIT,
+                owner_agency_id=conference.case.agency_id,
+                due_on=due,
+                created_by_id=group.chair_id,
+                conference_id=conference.id,
+            )
+        )
+    demo_session.commit()
+
+    assert f"{agreed + 2} agreed, 2 still open 1 overdue" in cell()
+    to_come = _to_come(demo_session)
+    page = chair.get(f"/meetings/{group.id}/sittings/{to_come.id}").get_data(as_text=True)
+    assert "None yet" in page.split("Actions agreed", 1)[1]
