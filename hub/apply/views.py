@@ -38,6 +38,9 @@ _SENT = "trigger_reference"
 _SELF = "self"
 #: A random value of this browser's, that its "check your answers" tokens are made from.
 _BROWSER = "trigger_browser"
+#: Sent with a page opened from "check your answers" (its Change button): answered, it
+#: goes back there rather than through every question after it.
+_CHECKING = "checking"
 
 
 def _procedure() -> Procedure:
@@ -209,15 +212,27 @@ def _after(form: ApplyForm, step: Step) -> Step | None:
     return later[0] if later else None
 
 
+def _unanswered(form: ApplyForm) -> Step | None:
+    """The first page asked whose boxes the answers so far do not hold: one an answer
+    changed on "check your answers" now asks (a date of birth, once it is a person)."""
+    answered = {key.partition("-")[0] for key in request.form}
+    return next((s for s in _asked(form) if answered.isdisjoint(s.fields)), None)
+
+
 def _carried(form: ApplyForm, leave_out: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """The answers given so far, to carry as hidden fields (dates in their three boxes)."""
     return [
         (key, value)
         for key, value in request.form.items(multi=True)
-        if key not in ("csrf_token", "step", "action", "change")
+        if key not in ("csrf_token", "step", "action", "change", _CHECKING)
         and key.partition("-")[0] not in leave_out
         and form.field_by_name(key.partition("-")[0]) is not None
     ]
+
+
+def _checking() -> bool:
+    """Whether the page was opened from "check your answers" to change an answer."""
+    return request.form.get(_CHECKING) == "yes"
 
 
 def _page(form: ApplyForm, step: Step, status: int = 200) -> tuple[str, int]:
@@ -233,6 +248,7 @@ def _page(form: ApplyForm, step: Step, status: int = 200) -> tuple[str, int]:
         of=len(asked),
         previous=asked[number - 2].name if number > 1 else None,
         carried=_carried(form, step.fields),
+        checking=_checking(),
         limits=LIMITS,
     ), status
 
@@ -270,6 +286,8 @@ def form() -> Response | tuple[str, int]:
         wrong = next((s for s in STEPS if any(form[f].errors for f in s.fields)), STEPS[0])
         applications.refuse_online(db(), sorted(form.errors))  # names only, as below
         return _page(form, wrong, 400)
+    if request.form.get("change") == "check":
+        return _check(form)  # the Back link of a page opened to change an answer
     change = _BY_NAME.get(request.form.get("change", ""))
     if change is not None:
         return _page(form, change)
@@ -281,6 +299,10 @@ def form() -> Response | tuple[str, int]:
         mine = [p for p in problems if p.field in step.fields]
         if mine:
             return _refused(form, step, mine)
+        if request.form.get(_CHECKING) == "yes":
+            # Back to "check your answers", unless the change asks a page not answered.
+            unanswered = _unanswered(form)
+            return _page(form, unanswered) if unanswered else _check(form)
         following = _after(form, step)
         return _page(form, following) if following else _check(form)
     if request.form.get("action") != "send":

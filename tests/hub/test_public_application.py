@@ -80,6 +80,8 @@ def _walk(
         for field in dict.fromkeys(fields):
             if field in answers and field not in dict(_hidden(page)):
                 data[field] = answers[field]
+        for box in _boxes([page]):  # a box left empty is sent empty, as a browser does
+            data.setdefault(box, answers.get(box, ""))
         response = client.post("/community-trigger/apply", data=data)
 
 
@@ -566,3 +568,76 @@ def test_someone_applying_by_phone_for_a_victim_gives_a_postal_address_for_the_l
     said = letter.get_data(as_text=True)
     assert "print this letter and post it to" in said
     assert "Cllr Ada Jones<br>Ward office, Town Hall<br>Northtown NX1 1AA<br>" in said
+
+
+def _change(client: FlaskClient, check, step: str, **answers: str) -> object:
+    """Press Change for ``step`` on "check your answers", then answer its page anew."""
+    page = client.post(
+        "/community-trigger/apply",
+        data=MultiDict([*_hidden(check.get_data(as_text=True)), ("change", step)]),
+    )
+    assert page.status_code == 200
+    data = dict(_hidden(page.get_data(as_text=True)))
+    return client.post("/community-trigger/apply", data={**data, **answers})
+
+
+def test_an_answer_changed_on_check_your_answers_comes_back_to_check_your_answers(
+    demo_hub, demo_session
+) -> None:
+    """Not through every question after it: the changed name is shown at once, the other
+    answers kept, and the application sent has it."""
+    client = demo_hub.test_client()
+    _, check = _walk(client)
+    changed = _change(client, check, "name", victim_given_names="Robyn", victim_family_name="Ap")
+    page = changed.get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">Check your answers</h1>' in page
+    assert "Robyn" in page
+    assert PROBLEM in page
+    before = _count(demo_session)
+    assert _send(client, changed).status_code == 302
+    assert _count(demo_session) == before + 1
+
+
+def test_the_back_link_of_a_page_opened_to_change_an_answer_goes_back_to_check_your_answers(
+    demo_hub,
+) -> None:
+    client = demo_hub.test_client()
+    _, check = _walk(client)
+    for step in ("who", "problem"):  # the first question's Back is a link to the start page
+        opened = client.post(
+            "/community-trigger/apply",
+            data=MultiDict([*_hidden(check.get_data(as_text=True)), ("change", step)]),
+        ).get_data(as_text=True)
+        back = opened[opened.index('class="hub-back-form"') : opened.index("</form>")]
+        assert 'name="change" value="check"' in back
+        data = dict(_hidden('<form class="hub-back-form"' + back))
+        returned = client.post("/community-trigger/apply", data={**data, "change": "check"})
+        assert "Check your answers" in _titles([returned.get_data(as_text=True)])
+        assert PROBLEM in returned.get_data(as_text=True)
+
+
+def test_a_change_that_asks_a_new_question_asks_it_before_check_your_answers(
+    demo_hub, demo_session
+) -> None:
+    """Applying for someone else after all, "About you" is asked (and refused without
+    the victim's agreement) before the answers are shown to check again."""
+    client = demo_hub.test_client()
+    _, check = _walk(client)
+    about_you = _change(client, check, "who", on_behalf="carer")
+    assert _titles([about_you.get_data(as_text=True)]) == ["About you"]
+    answers = dict(_hidden(about_you.get_data(as_text=True)))
+    mine = {"applicant_name": "Sam Carer", "applicant_contact": "sam@example.org"}
+    refused = client.post("/community-trigger/apply", data={**answers, **mine})
+    assert refused.status_code == 400
+    assert _titles([refused.get_data(as_text=True)]) == ["About you"]
+    checked = client.post(
+        "/community-trigger/apply", data={**answers, **mine, "consent_recorded": "y"}
+    )
+    page = checked.get_data(as_text=True)
+    assert _titles([page]) == ["Check your answers"]
+    assert "Sam Carer" in page
+    assert _send(client, checked).status_code == 302
+    application = demo_session.scalars(
+        select(TriggerApplication).order_by(TriggerApplication.id.desc())
+    ).first()
+    assert application.on_behalf is not None
