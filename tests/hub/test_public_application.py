@@ -641,3 +641,36 @@ def test_a_change_that_asks_a_new_question_asks_it_before_check_your_answers(
         select(TriggerApplication).order_by(TriggerApplication.id.desc())
     ).first()
     assert application.on_behalf is not None
+
+
+def test_the_public_pages_are_in_the_applicants_words_not_the_staffs(demo_hub) -> None:
+    """No protective marking telling staff how to handle case information, the header
+    leading back to the start page (not to signing in), and each page's title naming its
+    question in the service's own name."""
+    client = demo_hub.test_client()
+    pages = [client.get("/community-trigger").get_data(as_text=True)]
+    _walk(client, pages)
+    _, check = _walk(demo_hub.test_client())
+    pages.append(check.get_data(as_text=True))
+    titles = []
+    for page in pages:
+        assert "OFFICIAL-SENSITIVE" not in page
+        assert "information sharing protocol" not in page
+        assert 'class="hub-header__name" href="/community-trigger">' in page
+        titles.append(re.search(r"<title>([^<]*)</title>", page).group(1).strip())
+    assert titles == [
+        f"{title} – Ask for an anti-social behaviour case review"
+        for title in (
+            "Ask for a review of your anti-social behaviour case",
+            "Are you applying for yourself?",
+            "Who has suffered the anti-social behaviour?",
+            "Your name",
+            "Your date of birth",
+            "How can we contact you?",
+            "Where is it happening?",
+            "What is happening?",
+            "Check your answers",
+        )
+    ]
+    # A signed-in page still carries the marking.
+    assert "OFFICIAL-SENSITIVE" in client.get("/auth/sign-in").get_data(as_text=True)
