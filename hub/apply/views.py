@@ -338,12 +338,44 @@ def _valid_so_far(form: ApplyForm) -> bool:
     return not any(field.errors for field in form)
 
 
+#: What the core says of a detail left empty, in the words of someone applying for
+#: themselves and of someone applying for another (the core's are the lead's, who records
+#: an application for "the victim" and "the person applying").
+_IN_YOUR_WORDS = {
+    input_checks.CONSENT_NEEDED: (
+        "",
+        "Confirm that they have agreed to you applying for them, or ask them to apply themselves",
+    ),
+    input_checks.APPLICANT_NAME_NEEDED: ("", "Enter your name"),
+    input_checks.APPLICANT_CONTACT_NEEDED: ("", "Enter your phone number or email address"),
+    input_checks.ADDRESS_NEEDED: (
+        "",
+        "Enter your postal address, where we post the letters about the application, or "
+        "give your email address instead of a phone number",
+    ),
+    input_checks.FAMILY_NAME_NEEDED: (
+        "Enter your last name, or the name of your business or group",
+        "Enter their last name, or the name of the business or group",
+    ),
+    input_checks.VICTIM_ADDRESS_NEEDED: (
+        "Enter your address, where we post the letters about your application, or go back "
+        "and give your email address",
+        "",
+    ),
+}
+
+
+def _in_your_words(form: ApplyForm, message: str) -> str:
+    own, someone_elses = _IN_YOUR_WORDS.get(message, ("", ""))
+    return (someone_elses if _for_someone_else(form) else own) or message
+
+
 def _refused(form: ApplyForm, step: Step, problems: list[InputError]) -> tuple[str, int]:
-    """The page with its problems at their fields, the refusal audited (nothing else is
-    written)."""
+    """The page with its problems at their fields, in the applicant's words, the refusal
+    audited (nothing else is written)."""
     for problem in problems:
         field = form.field_by_name(problem.field) or form[step.fields[0]]
-        field.errors = [*field.errors, problem.message]
+        field.errors = [*field.errors, _in_your_words(form, problem.message)]
     applications.refuse_online(db(), [p.field for p in problems])
     return _page(form, step, 400)
 

@@ -102,6 +102,17 @@ def contact_text(field: str, value: str, *, what: str, required: str) -> str:
     return text
 
 
+#: What is said of a detail left empty that an application needs (the public form says
+#: each in the applicant's own words: ``hub.apply``).
+CONSENT_NEEDED = (
+    "Someone applying for the victim needs the victim's consent: record it, or ask the "
+    "victim to apply"
+)
+APPLICANT_NAME_NEEDED = "Enter the name of the person applying"
+APPLICANT_CONTACT_NEEDED = "Enter how to contact the person applying"
+FAMILY_NAME_NEEDED = "Enter the victim's surname (or the business's or group's name)"
+
+
 #: Why a postal address is asked of someone applying for the victim without an e-mail.
 ADDRESS_NEEDED = (
     "Enter a postal address for the letters about the application, or give an e-mail "
@@ -198,11 +209,7 @@ def _examined(
 
     def consent() -> None:
         if data.on_behalf and not data.consent_recorded:
-            raise InputError(
-                "consent_recorded",
-                "Someone applying for the victim needs the victim's consent: record it, or "
-                "ask the victim to apply",
-            )
+            raise InputError("consent_recorded", CONSENT_NEEDED)
 
     attempt(received)
     channel = attempt(chosen("channel", TriggerChannel, "Choose how the application was received"))
@@ -219,7 +226,7 @@ def _examined(
                 data.applicant_name,
                 MAX_NAME,
                 what="the name of the person applying",
-                required="Enter the name of the person applying",
+                required=APPLICANT_NAME_NEEDED,
             )
         )
         values["applicant_contact"] = attempt(
@@ -227,7 +234,7 @@ def _examined(
                 "applicant_contact",
                 data.applicant_contact,
                 what="how to contact the person applying",
-                required="Enter how to contact the person applying",
+                required=APPLICANT_CONTACT_NEEDED,
             )
         )
         values["applicant_address"] = attempt(
@@ -270,7 +277,7 @@ def _examined(
             data.victim_family_name,
             MAX_NAME,
             what="the victim's surname",
-            required="Enter the victim's surname (or the business's or group's name)",
+            required=FAMILY_NAME_NEEDED,
         )
     )
     attempt(born)

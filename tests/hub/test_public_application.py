@@ -296,11 +296,23 @@ def test_a_send_not_from_the_check_your_answers_page_shows_that_page_first(
                 "applicant_name": "Cllr Ada",
                 "applicant_contact": "ada@example.org",
             },
-            "needs the victim",
+            "Confirm that they have agreed to you applying for them, or ask them to apply",
         ),
         ({"problem": "<b>loud</b> music"}, "without HTML"),
         ({"problem": ""}, "Describe the anti-social behaviour"),
-        ({"victim_family_name": ""}, "Enter the victim"),
+        ({"victim_family_name": ""}, "Enter your last name, or the name of your business or group"),
+        (
+            {
+                "on_behalf": "family",
+                "applicant_contact": "sam@example.org",
+                "consent_recorded": "y",
+            },
+            "Enter your name",
+        ),
+        (
+            {"on_behalf": "family", "applicant_name": "Sam", "consent_recorded": "y"},
+            "Enter your phone number or email address",
+        ),
         ({"victim_postcode": "XYZ"}, "Enter a real postcode"),
         ({"victim_email": "not an address"}, EMAIL_FORMAT),
         ({"victim_email": "jane@@example.org"}, EMAIL_FORMAT),
@@ -332,7 +344,8 @@ def test_a_send_not_from_the_check_your_answers_page_shows_that_page_first(
                 "applicant_contact": "01234 567890",
                 "consent_recorded": "y",
             },
-            "Enter a postal address for the letters about the application",
+            "Enter your postal address, where we post the letters about the application, or give "
+            "your email address instead of a phone number",
         ),
         (
             {
@@ -397,7 +410,8 @@ def test_applying_for_yourself_without_an_email_address_you_give_the_address_for
     assert walked[-2:] == ["contact", "where"]
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Enter the victim&#39;s address, where the letters about the application are" in page
+    assert "Enter your address, where we post the letters about your application" in page
+    assert "victim&#39;s" not in page
     assert 'href="#victim_address"' in page
     assert _count(demo_session) == before
     refused = demo_session.scalars(
@@ -674,3 +688,21 @@ def test_the_public_pages_are_in_the_applicants_words_not_the_staffs(demo_hub) -
     ]
     # A signed-in page still carries the marking.
     assert "OFFICIAL-SENSITIVE" in client.get("/auth/sign-in").get_data(as_text=True)
+
+
+def test_someone_applying_for_another_is_asked_for_their_name_in_their_words(
+    demo_hub, demo_session
+) -> None:
+    walked, response = _walk(
+        demo_hub.test_client(),
+        on_behalf="family",
+        applicant_name="Sam",
+        applicant_contact="sam@example.org",
+        consent_recorded="y",
+        victim_family_name="",
+    )
+    assert walked[-1] == "name"
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Enter their last name, or the name of the business or group" in page
+    assert "victim&#39;s surname" not in page
