@@ -13,6 +13,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
@@ -26,14 +27,20 @@ from sharing import clock
 from sharing.errors import InputError
 from sharing.sources import source_of
 from sharing.trigger import applications, input_checks, limits
+from sharing.trigger.deadlines import counted_or_not
+from sharing.trigger.letters import email_of
 from sharing.trigger.procedure import Procedure
+from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import OnBehalf, VictimKind
 
 bp = Blueprint("apply", __name__, url_prefix="/community-trigger")
 for_every_role(bp)  # and public: see hub.guard.PUBLIC_ENDPOINTS
 
-#: The reference of the application this browser just sent (not personal data).
+#: The reference of the application this browser just sent (not personal data), the day
+#: it was sent and whether its letters are e-mailed (else posted), for the confirmation.
 _SENT = "trigger_reference"
+_SENT_ON = "trigger_sent_on"
+_EMAILED = "trigger_emailed"
 #: The answer "I am applying for myself".
 _SELF = "self"
 #: A random value of this browser's, that its "check your answers" tokens are made from.
@@ -320,7 +327,18 @@ def form() -> Response | tuple[str, int]:
     except InputError as e:
         return _refused(form, STEPS[-1], [e])
     session[_SENT] = sent.reference
+    session[_SENT_ON] = sent.received_on.isoformat()
+    session[_EMAILED] = _emailed(data)
     return redirect(url_for("apply.done"))
+
+
+def _emailed(data: input_checks.ApplicationInput) -> bool:
+    """Whether the letters about the application are e-mailed (else they are posted)."""
+    details = {
+        "applicant_contact": data.applicant_contact.strip(),
+        "victim_email": data.victim_email.strip(),
+    }
+    return email_of(details, bool(data.on_behalf)) is not None
 
 
 def _valid_so_far(form: ApplyForm) -> bool:
@@ -385,9 +403,28 @@ def done() -> Response | str:
     reference = session.get(_SENT)
     if not reference:
         return redirect(url_for("apply.start"))
+    procedure = _procedure()
+    sent_on = _day(session.get(_SENT_ON)) or clock.today()
+    calendar = england_and_wales()
+    acknowledge_by, _ = counted_or_not(
+        lambda: calendar.add(sent_on, procedure.timescales.acknowledge)
+    )
+    decide_by, _ = counted_or_not(
+        lambda: calendar.add(sent_on, procedure.timescales.threshold_decision)
+    )
     return render_template(
         "apply/done.html",
         title="Application sent",
         reference=reference,
-        procedure=_procedure(),
+        procedure=procedure,
+        emailed=bool(session.get(_EMAILED)),
+        acknowledge_by=acknowledge_by,
+        decide_by=decide_by,
     )
+
+
+def _day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from hub.app import create_app
+from hub.templating import uk_date
+from sharing import clock
 from sharing.models import AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter
 from sharing.trigger import references
+from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import Role, TriggerChannel
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -706,3 +709,32 @@ def test_someone_applying_for_another_is_asked_for_their_name_in_their_words(
     page = response.get_data(as_text=True)
     assert "Enter their last name, or the name of the business or group" in page
     assert "victim&#39;s surname" not in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "told"),
+    [
+        ({}, "We have sent you an email to say we have your application."),
+        (
+            {"victim_email": ""},
+            "We will post you a letter to say we have your application by {acknowledge_by}.",
+        ),
+    ],
+)
+def test_the_confirmation_says_how_and_by_when_the_applicant_hears(
+    demo_hub, overrides, told
+) -> None:
+    """The day the decision is due, in working days from today, and how it comes: by
+    e-mail when an address was given, else by post (the acknowledgement too)."""
+    client = demo_hub.test_client()
+    _, check = _walk(client, **overrides)
+    assert _send(client, check).status_code == 302
+    done = html.unescape(client.get("/community-trigger/apply/sent").get_data(as_text=True))
+    procedure = demo_hub.extensions["hub.trigger_procedure"]
+    calendar, today = england_and_wales(), clock.today()
+    acknowledge_by = uk_date(calendar.add(today, procedure.timescales.acknowledge))
+    decide_by = uk_date(calendar.add(today, procedure.timescales.threshold_decision))
+    assert told.format(acknowledge_by=acknowledge_by) in done
+    how = "email" if not overrides else "write to"
+    assert f"We will {how} you by {decide_by} to tell you whether it will be reviewed" in done
+    assert "within 15 working days of that" in done
