@@ -81,7 +81,7 @@ class ApplyForm(HubForm):
     applicant_name = StringField("Your name")
     applicant_contact = StringField("Your phone number or email address")
     applicant_address = TextAreaField("Your postal address (if you did not give an email address)")
-    consent_recorded = BooleanField("The victim has agreed to me applying for them")
+    consent_recorded = BooleanField("They have agreed to me applying for them")
 
 
 def _form() -> ApplyForm:
@@ -90,6 +90,11 @@ def _form() -> ApplyForm:
     form.on_behalf.choices = [(_SELF, "Yes, it is about me, my business or my group")] + [
         (o.value, f"No, I am applying as {o.label[0].lower()}{o.label[1:]}") for o in OnBehalf
     ]
+    if form.victim_kind.data:  # a business or group is asked its name alone
+        form.victim_family_name.label.text = (
+            "Last name" if _a_person(form) else "Name of the business or group"
+        )
+        form.victim_given_names.label.text = "First name (optional)"
     return form
 
 
@@ -107,6 +112,7 @@ def _input(form: ApplyForm) -> input_checks.ApplicationInput:
         applicant_address=(form.applicant_address.data or "") if someone_else else "",
         consent_recorded=bool(form.consent_recorded.data) if someone_else else False,
         victim_date_of_birth=form.victim_date_of_birth.data if _a_person(form) else None,
+        victim_given_names=(form.victim_given_names.data or "") if _a_person(form) else "",
     )
 
 
@@ -149,8 +155,12 @@ class Step:
     unanswered: str = ""
     #: ... and for someone applying for themselves ("Your name"), if it differs.
     own_title: str = ""
+    #: The title when a business or community group suffered it, if it differs.
+    organisation_title: str = ""
 
     def title_for(self, form: ApplyForm) -> str:
+        if self.organisation_title and form.victim_kind.data and not _a_person(form):
+            return self.organisation_title
         return self.title if _for_someone_else(form) else self.own_title or self.title
 
 
@@ -186,6 +196,7 @@ STEPS = (
         "Their name",
         ("victim_given_names", "victim_family_name"),
         own_title="Your name",
+        organisation_title="What is the name of the business or group?",
     ),
     Step(
         "born",

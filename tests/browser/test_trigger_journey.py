@@ -151,12 +151,8 @@ def test_a_victim_applies_and_the_review_reaches_its_letter_and_the_figures(
         page.get_by_role("button", name="Continue").click()
         page.get_by_label("A person", exact=True).check()
         page.get_by_role("button", name="Continue").click()
-        page.get_by_label("First name (optional for a business or group)").fill(
-            str(story["given"] or "")
-        )
-        page.get_by_label("Last name, or the name of the business or group").fill(
-            str(story["family"])
-        )
+        page.get_by_label("First name (optional)").fill(str(story["given"] or ""))
+        page.get_by_label("Last name", exact=True).fill(str(story["family"]))
         page.get_by_role("button", name="Continue").click()
         _fill_date(page, "victim_date_of_birth", story["born"])  # type: ignore[arg-type]
         page.get_by_role("button", name="Continue").click()

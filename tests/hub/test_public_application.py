@@ -738,3 +738,33 @@ def test_the_confirmation_says_how_and_by_when_the_applicant_hears(
     how = "email" if not overrides else "write to"
     assert f"We will {how} you by {decide_by} to tell you whether it will be reviewed" in done
     assert "within 15 working days of that" in done
+
+
+def test_a_business_is_asked_its_name_alone_and_the_answers_to_check_say_plainly(
+    demo_hub, demo_session
+) -> None:
+    """No first name for a business (one given before choosing "A business" is not
+    sent), and "check your answers" names each question without its "(optional)"."""
+    client = demo_hub.test_client()
+    pages: list[str] = []
+    walked, check = _walk(
+        client,
+        pages,
+        victim_kind="business",
+        victim_given_names="Left Over",
+        victim_family_name="Caffi'r Gornel",
+    )
+    name_page = pages[walked.index("name")]
+    assert _titles([name_page]) == ["What is the name of the business or group?"]
+    assert 'name="victim_given_names"' not in name_page
+    assert ">\n    Name of the business or group\n  </label>" in name_page
+    checked = check.get_data(as_text=True)
+    keys = re.findall(r'<dt class="govuk-summary-list__key">([^<]*)</dt>', checked)
+    assert "Name of the business or group" in keys
+    assert "First name" not in keys
+    assert not [key for key in keys if "(" in key]
+    assert _send(client, check).status_code == 302
+    application = demo_session.scalars(
+        select(TriggerApplication).order_by(TriggerApplication.id.desc())
+    ).first()
+    assert application.victim_given_names is None
