@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import hmac
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -37,6 +38,11 @@ from sharing.formats import (
 from sharing.models import User
 
 _PARTS = ("day", "month", "year")
+#: A whole date typed in the day box ("3/4/2026", "03.04.2026", "3-4-2026"): day, month,
+#: year, as people in the UK write it.
+_WHOLE_DATE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
+#: The most of a box kept to show again (a whole date typed in the day box fits).
+_PART_KEPT = 10
 #: The hidden field that carries a form's one-time token.
 SENT_ONCE = "sent_once"
 #: What the same form sent again is told, on the page of what the first send made.
@@ -204,7 +210,13 @@ class DateInputField(Field):
             if isinstance(shown, datetime) and self.with_time:
                 self.parts |= {"hour": str(shown.hour), "minute": f"{shown.minute:02d}"}
             return
-        self.parts = {p: formdata.get(f"{self.name}-{p}", "").strip()[:8] for p in self.part_names}
+        self.parts = {
+            p: formdata.get(f"{self.name}-{p}", "").strip()[:_PART_KEPT] for p in self.part_names
+        }
+        whole = _WHOLE_DATE.fullmatch(self.parts["day"])
+        if whole and not any(self.parts[p] for p in self.part_names[1:3]):
+            # The date written in one, as people write it: taken into its three boxes.
+            self.parts |= dict(zip(_PARTS, whole.groups(), strict=True))
         self.raw_data = [" ".join(self.parts.values())] if any(self.parts.values()) else []
         self.data, self._problem = self._parse()
 

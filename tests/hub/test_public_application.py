@@ -768,3 +768,17 @@ def test_a_business_is_asked_its_name_alone_and_the_answers_to_check_say_plainly
         select(TriggerApplication).order_by(TriggerApplication.id.desc())
     ).first()
     assert application.victim_given_names is None
+
+
+@pytest.mark.parametrize("typed", ["3/4/1980", "03/04/1980", "3.4.1980", "03-04-1980"])
+def test_a_date_of_birth_typed_whole_in_the_day_box_is_taken_as_written(
+    demo_hub, demo_session, typed
+) -> None:
+    """As people in the UK write it, day then month: 3 April, not 4 March."""
+    client = demo_hub.test_client()
+    _, check = _walk(client, **{"victim_date_of_birth-day": typed})
+    assert check.status_code == 200, check.get_data(as_text=True)
+    page = check.get_data(as_text=True)
+    assert _titles([page]) == ["Check your answers"]
+    assert "3 April 1980" in page
+    assert _send(client, check).status_code == 302
