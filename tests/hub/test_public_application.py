@@ -585,6 +585,10 @@ def test_someone_applying_by_phone_for_a_victim_gives_a_postal_address_for_the_l
     said = letter.get_data(as_text=True)
     assert "print this letter and post it to" in said
     assert "Cllr Ada Jones<br>Ward office, Town Hall<br>Northtown NX1 1AA<br>" in said
+    # In the applicant's words: no "threshold", no "integrated care board".
+    assert "decide together whether your case will be reviewed" in said
+    assert "threshold" not in said.lower()
+    assert "integrated care board" not in said
 
 
 def _change(client: FlaskClient, check, step: str, **answers: str) -> object:
