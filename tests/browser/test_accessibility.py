@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from sharing import clock
 from sharing.access.authorise import authorise
@@ -21,7 +21,14 @@ from sharing.cases.referrals import SAFEGUARDING_PURPOSE
 from sharing.cases.survey import offer_link
 from sharing.crypto.sealing import unseal
 from sharing.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from sharing.models import Case, Document, MeetingSeries, Referral, TriggerApplication
+from sharing.models import (
+    Case,
+    Document,
+    MeetingSeries,
+    PublicFormUse,
+    Referral,
+    TriggerApplication,
+)
 from sharing.vocabulary import CaseStatus, ClosureOutcome, ClosureReason, Role
 from tests.browser.conftest import AXE
 from tests.sharing.test_case_import import HEADING, line_of
@@ -640,6 +647,66 @@ def test_the_public_community_trigger_application_has_no_wcag_violations(
     found["sent"] = violations(page)
     assert "Application sent" in page.content()
     assert {name: v for name, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize("width", [NARROW, 375, 640])  # 640: a laptop's 1280 at 200% zoom
+def test_the_public_application_reflows_on_a_phone_and_a_change_comes_back_to_check(
+    live_server, demo_app, browser: Browser, width: int
+) -> None:
+    """A victim applies for themselves on a phone-sized screen with the keyboard alone
+    (a Welsh address, a postcode typed oddly, a date typed whole), gets a question wrong,
+    changes an answer on "check your answers" and comes back there: no page scrolls
+    sideways."""
+    with demo_app.extensions["hub.sessions"]() as session:
+        session.execute(delete(PublicFormUse))  # the hour's sends of this module's tests
+        session.commit()
+    context = browser.new_context(viewport={"width": width, "height": 640})
+    page, url = context.new_page(), live_server.url
+    scrolls: dict[str, int] = {}
+
+    def answer() -> None:
+        scrolls[page.title()] = _sideways_scroll(page)
+        page.get_by_role("button", name="Continue").press("Enter")
+
+    try:
+        page.goto(f"{url}/community-trigger")
+        scrolls["start"] = _sideways_scroll(page)
+        page.get_by_role("button", name="Start now").press("Enter")
+        page.get_by_label("Yes, it is about me, my business or my group").press("Space")
+        answer()
+        page.get_by_label("A person", exact=True).press("Space")
+        answer()
+        page.get_by_label("First name (optional)").fill("Siân")
+        page.get_by_label("Last name", exact=True).fill("O'Brien-Ní Dhomhnaill")
+        answer()
+        page.get_by_label("Day").fill("3/4/1980")
+        answer()
+        page.get_by_label("Email address (optional)").fill("sian@example")
+        answer()
+        expect(page.get_by_role("link", name="Enter an e-mail address")).to_be_visible()
+        page.get_by_label("Email address (optional)").fill("sian@example.org")
+        answer()
+        page.get_by_label("Address where it is happening").fill(
+            "Tŷ Newydd, Ffordd yr Orsaf\nLlanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch"
+        )
+        page.get_by_label("Postcode (optional)").fill(" nx1   1aa ")
+        answer()
+        page.get_by_label("What is happening").fill("Loud music every night since May")
+        answer()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+        expect(page.locator("main")).to_contain_text("3 April 1980")
+        scrolls["check your answers"] = _sideways_scroll(page)
+        page.get_by_role("button", name="Change what is happening").press("Enter")
+        page.get_by_label("What is happening").fill("Loud music and threats every night")
+        answer()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+        expect(page.locator("main")).to_contain_text("Loud music and threats every night")
+        page.get_by_role("button", name="Send the application").press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Application sent")
+        scrolls["sent"] = _sideways_scroll(page)
+        assert {title: px for title, px in scrolls.items() if px > 0} == {}
+    finally:
+        context.close()
 
 
 def test_the_closure_survey_by_link_has_no_wcag_violations(
