@@ -95,6 +95,10 @@ def _form() -> ApplyForm:
             "Last name" if _a_person(form) else "Name of the business or group"
         )
         form.victim_given_names.label.text = "First name (optional)"
+    if _for_someone_else(form) or (form.victim_email.data or "").strip():
+        # Needed only when the letters are posted there: to the victim applying without
+        # an email address.
+        form.victim_address.label.text = "Address where it is happening (optional)"
     return form
 
 
@@ -367,7 +371,9 @@ def _valid_so_far(form: ApplyForm) -> bool:
     return not any(field.errors for field in form)
 
 
-#: What the core says of a detail left empty, in the words of someone applying for
+#: "Email", as the boxes say it (the hub's own pages say "e-mail").
+_EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
+#: What the core says of a detail left empty or mistyped, in the words of someone applying for
 #: themselves and of someone applying for another (the core's are the lead's, who records
 #: an application for "the victim" and "the person applying").
 _IN_YOUR_WORDS = {
@@ -385,6 +391,11 @@ _IN_YOUR_WORDS = {
     input_checks.FAMILY_NAME_NEEDED: (
         "Enter your last name, or the name of your business or group",
         "Enter their last name, or the name of the business or group",
+    ),
+    input_checks.EMAIL_FORMAT: (_EMAIL_FORMAT, _EMAIL_FORMAT),
+    f"{input_checks.EMAIL_FORMAT}, on its own (or give a phone number)": (
+        "",
+        f"{_EMAIL_FORMAT}, on its own (or give a phone number)",
     ),
     input_checks.VICTIM_ADDRESS_NEEDED: (
         "Enter your address, where we post the letters about your application, or go back "

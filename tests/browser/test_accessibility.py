@@ -683,7 +683,7 @@ def test_the_public_application_reflows_on_a_phone_and_a_change_comes_back_to_ch
         answer()
         page.get_by_label("Email address (optional)").fill("sian@example")
         answer()
-        expect(page.get_by_role("link", name="Enter an e-mail address")).to_be_visible()
+        expect(page.get_by_role("link", name="Enter an email address")).to_be_visible()
         page.get_by_label("Email address (optional)").fill("sian@example.org")
         answer()
         page.get_by_label("Address where it is happening").fill(

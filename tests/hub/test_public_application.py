@@ -25,7 +25,7 @@ from sharing.vocabulary import Role, TriggerChannel
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 
-EMAIL_FORMAT = "Enter an e-mail address in the correct format, like name@example.org"
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
 PROBLEM = "Drug dealing from the flat opposite, with shouting and threats every night since May"
 
 
@@ -786,3 +786,35 @@ def test_a_date_of_birth_typed_whole_in_the_day_box_is_taken_as_written(
     assert _titles([page]) == ["Check your answers"]
     assert "3 April 1980" in page
     assert _send(client, check).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("overrides", "label", "hint"),
+    [
+        ({}, "Address where it is happening (optional)", None),
+        (
+            {"victim_email": ""},
+            "Address where it is happening",
+            "We post the letters about your application here, as you did not give an email",
+        ),
+        (
+            {
+                "on_behalf": "family",
+                "applicant_name": "Sam",
+                "applicant_contact": "sam@example.org",
+                "consent_recorded": "y",
+                "victim_email": "",
+            },
+            "Address where it is happening (optional)",
+            None,
+        ),
+    ],
+)
+def test_the_address_says_whether_it_is_needed_for_the_letters(
+    demo_hub, overrides, label, hint
+) -> None:
+    pages: list[str] = []
+    walked, _ = _walk(demo_hub.test_client(), pages, **overrides)
+    where = pages[walked.index("where")]
+    assert f">\n    {label}\n  </label>" in where
+    assert (hint is not None and hint in where) or "We post the letters" not in where
