@@ -19,7 +19,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
-from wtforms import Field, FormField
+from wtforms import Field, FieldList, FormField
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import Length, StopValidation, ValidationError
 
@@ -125,6 +125,8 @@ def leaf_fields(form: Any) -> list[Field]:
     for field in form:
         if isinstance(field, FormField):
             fields.extend(leaf_fields(field.form))
+        elif isinstance(field, FieldList):  # its entries, each a field or a sub-form
+            fields.extend(leaf_fields(field))
         else:
             fields.append(field)
     return fields

@@ -3,6 +3,7 @@ and the characters any text may hold."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -60,6 +61,20 @@ def runs_as_formula(text: str) -> bool:
     its own format) would run as a formula in a spreadsheet it is exported to."""
     first = text.lstrip()[:1]  # a tab, a carriage return or spaces before it too
     return bool(first) and unicodedata.normalize("NFKC", first)[:1] in _FORMULA_STARTS
+
+
+def other_names(document: str | None) -> list[tuple[str, str]]:
+    """The other names a person is also known by, each (name, what it is: "" for no
+    note), from their sealed ``other_names`` document."""
+    if not document or not document.startswith("["):  # none, or shown as erased or unreadable
+        return []
+    return [(str(n["name"]), str(n.get("note") or "")) for n in json.loads(document)]
+
+
+def other_names_document(names: Iterable[tuple[str, str]]) -> str | None:
+    """The sealed ``other_names`` document of (name, what it is) pairs; None for none."""
+    listed = [{"name": name, "note": note} for name, note in names]
+    return json.dumps(listed, ensure_ascii=False) if listed else None
 
 
 def same_value(held: str | None, sent: str) -> bool:

@@ -9,6 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     Field,
+    FieldList,
     Form,
     FormField,
     StringField,
@@ -31,11 +32,17 @@ from hub.forms import (
     TextLimit,
     leaf_fields,
 )
-from sharing.cases import letters, needs, referrals, reviews, survey
+from sharing.cases import letters, needs, people, referrals, reviews, survey
 from sharing.cases.closing import MAX_CLOSING_NOTE
 from sharing.cases.recording import MAX_LINE, MAX_TEXT
 from sharing.cases.survey import Survey
-from sharing.formats import MAX_EMAIL, normalise_phone, normalise_postcode, phone_refusal
+from sharing.formats import (
+    MAX_EMAIL,
+    has_control_characters,
+    normalise_phone,
+    normalise_postcode,
+    phone_refusal,
+)
 from sharing.imports.case_rows import MAX_REFERENCE as MAX_IMPORTED_REFERENCE
 from sharing.vocabulary import (
     ActionKind,
@@ -75,6 +82,20 @@ def _real_phone(form: Any, field: Field) -> None:
         raise ValidationError(phone_refusal(field.data, "{whom}"))
 
 
+class OtherNameForm(Form):
+    """One of the other names a person is also known by (the core checks again)."""
+
+    name = StringField("Other name", validators=[TextLimit(MAX_LINE, "{Whose} other name")])
+    note = StringField(
+        "What it is (optional)",
+        validators=[TextLimit(people.MAX_OTHER_NAME_NOTE, "What {whose} other name is")],
+    )
+
+
+#: How many empty rows of other names a person's form offers beyond those recorded.
+OTHER_NAME_ROWS = 3
+
+
 class PersonForm(Form):
     """A person on a new case (a sub-form: its fields are named ``<section>-<field>``).
     Its messages say whose box it is: ``{whose}`` ("the victim's"), ``{Whose}`` and
@@ -85,6 +106,9 @@ class PersonForm(Form):
         "First names", validators=[TextLimit(MAX_LINE, "{Whose} first names")]
     )
     family_name = StringField("Last name", validators=[TextLimit(MAX_LINE, "{Whose} last name")])
+    other_names = FieldList(
+        FormField(OtherNameForm, separator="-"), "Also known as", min_entries=OTHER_NAME_ROWS
+    )
     date_of_birth = DateInputField("Date of birth", subject="{Whose} date of birth")
     phone = StringField(
         "Phone number",
@@ -141,6 +165,39 @@ class PersonForm(Form):
     )
     no_home_visits = BooleanField("No home visits")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.number_other_names()
+
+    def number_other_names(self, recorded: int = 0) -> None:
+        """Offer a row for each of the ``recorded`` other names and ``OTHER_NAME_ROWS``
+        empty ones beyond them, each row's boxes numbered ("Other name 2")."""
+        while len(self.other_names.entries) < recorded + OTHER_NAME_ROWS:
+            self.other_names.append_entry()
+        for number, entry in enumerate(self.other_names.entries, start=1):
+            entry.form.name.label.text = f"Other name {number}"
+            entry.form.note.label.text = f"What other name {number} is (optional)"
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Each box's own checks, and the other names' together (a note without its
+        name, one the same as their name or given twice), every problem at its box."""
+        valid = super().validate(extra_validators)
+        problems = people.other_name_problems(
+            self.typed_other_names(), self.family_name.data or "", self.given_names.data or ""
+        )
+        for problem in problems:
+            _, index, box = problem.field.split("-")
+            field = self.other_names.entries[int(index)].form[box]
+            # Its own check (or the form's, for control characters) says what is wrong.
+            if not field.errors and not has_control_characters(field.data or ""):
+                field.errors = [*field.errors, problem.message]
+                valid = False
+        return valid
+
+    def typed_other_names(self) -> list[tuple[str, str]]:
+        """The other names as typed, each (name, what it is)."""
+        return [(e.form.name.data or "", e.form.note.data or "") for e in self.other_names]
+
     def say_whose(self, person: str) -> None:
         """Name ``person`` ("the victim") in the messages of this person's boxes."""
         for field in leaf_fields(self):
@@ -149,7 +206,7 @@ class PersonForm(Form):
     def is_empty(self) -> bool:
         return not any(
             (f.data.strip() if isinstance(f.data, str) else f.data)
-            for f in self
+            for f in leaf_fields(self)
             if f.name != "csrf_token"
         ) and not any(getattr(self.date_of_birth, "parts", {}).values())
 

@@ -20,7 +20,7 @@ from sharing.cases import case_forms, people
 from sharing.cases.needs import Needs
 from sharing.cases.search import SearchHit, SearchQuery, held_on_cases_unseen, search
 from sharing.errors import InputError, NotFound
-from sharing.formats import whole_number
+from sharing.formats import other_names, whole_number
 from sharing.vocabulary import Adjustment, PartyRole
 
 
@@ -136,6 +136,7 @@ def _person(form: PersonForm, role: PartyRole, prefix: str) -> people.PersonInpu
         postcode=form.postcode.data or "",
         support_needs=form.support_needs.data or "",
         contact_preferences=form.contact_preferences.data or "",
+        other_names=tuple(form.typed_other_names()),
         needs=Needs(
             adjustments=tuple(
                 Adjustment(v) for v in form.adjustments.data or [] if Adjustment.of(v)
@@ -213,6 +214,10 @@ def _fill_person_form(form: AddPersonForm, found: case_forms.PersonToChange) -> 
         person[name].data = values[name] or ""
     if values["date_of_birth"]:
         person.date_of_birth.process(None, date.fromisoformat(values["date_of_birth"]))
+    recorded = other_names(values["other_names"])
+    person.number_other_names(len(recorded))
+    for entry, (name, note) in zip(person.other_names.entries, recorded, strict=False):
+        entry.form.name.data, entry.form.note.data = name, note
     person.adjustments.data = [a.value for a in needs.adjustments]
     person.language.data = needs.language
     person.advocate.data = needs.advocate

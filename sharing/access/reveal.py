@@ -32,6 +32,7 @@ from sharing.crypto.sealing import (
     unseal_records,
 )
 from sharing.formats import normalise_address, same_value
+from sharing.formats import other_names as other_names_of
 from sharing.models import Case, DataKey, Person
 from sharing.models.base import BY_ROW
 from sharing.models.documents import Document
@@ -43,6 +44,7 @@ __all__ = [
     "holds",
     "identity_key",
     "load_data_keys",
+    "found_by_other_name",
     "may_read",
     "names",
     "reveal",
@@ -140,10 +142,18 @@ def reveal_file(decision: Decision, document: Document, part: str, sealed: bytes
     return open_file(document, part, sealed)
 
 
-def holds(record: Person | Case, field: str, value: str) -> bool:
+def holds(record: Person | Case, field: str, value: str, *, other_names: bool = False) -> bool:
     """Whether ``record``'s sealed ``field`` (or surname and date of birth, for
     "surname_dob") normalises to ``value`` (a case's "address" lines as
-    ``formats.normalise_address`` writes them); an unreadable value holds nothing."""
+    ``formats.normalise_address`` writes them); with ``other_names``, a person's surname
+    also by any of the other names they are also known by. An unreadable value holds
+    nothing."""
+    if other_names and field in _BY_NAME and isinstance(record, Person):
+        try:
+            stored = unseal_many(record, ("family_name", "date_of_birth", "other_names"))
+        except SealedValueError:
+            return False
+        return _by_any_name(field, value, stored) is not None
     columns = ("family_name", "date_of_birth") if field == "surname_dob" else (field,)
     try:
         stored = unseal_many(record, columns)
@@ -162,6 +172,39 @@ def holds(record: Person | Case, field: str, value: str) -> bool:
     return blind_index.normalise(field, single) == value
 
 
+#: The index fields a person is found by under any of their names.
+_BY_NAME = ("surname", "surname_dob")
+
+
+def _by_any_name(field: str, value: str, stored: Mapping[str, str | None]) -> str | None:
+    """Which of a person's names (``stored``: their family name, date of birth and other
+    names, opened) gives the searched surname ``value`` (or surname and date of birth):
+    "" for their surname, the other name for one they are also known by, None for none."""
+    dob = stored.get("date_of_birth")
+    names = [stored.get("family_name") or ""]
+    names += [name for name, _ in other_names_of(stored.get("other_names"))]
+    for i, name in enumerate(names):
+        if not name:
+            continue
+        if field == "surname":
+            found = blind_index.normalise_name(name) == value
+        else:
+            found = bool(dob) and blind_index.surname_dob(name, dob or "") == value
+        if found:
+            return name if i else ""
+    return None
+
+
+def found_by_other_name(decision: Decision, person: Person, field: str, value: str) -> str | None:
+    """The name they are also known by that a search by surname (or surname and date of
+    birth: ``field``, ``value``) found ``person`` by, when the decision allows identity;
+    None when it found them by their surname, or the reader may not see names."""
+    if field not in _BY_NAME or not decision.allows("identity"):
+        return None
+    stored = reveal(decision, person, ("family_name", "date_of_birth", "other_names"))
+    return _by_any_name(field, value, stored) or None
+
+
 def not_held(record: Person, sent: Mapping[str, str | None]) -> tuple[str, ...]:
     """The fields of ``sent`` (a person's values, by sealed column) holding a value that
     ``record`` does not hold (``formats.same_value``); only their names leave (an
@@ -175,11 +218,16 @@ def not_held(record: Person, sent: Mapping[str, str | None]) -> tuple[str, ...]:
 
 
 def people_holding(
-    session: Session, terms: Sequence[tuple[str, str]], agency_ids: Iterable[int]
+    session: Session,
+    terms: Sequence[tuple[str, str]],
+    agency_ids: Iterable[int],
+    *,
+    other_names: bool = False,
 ) -> dict[tuple[str, str], list[Person]]:
     """For each (field, normalised value), the people of ``agency_ids``, not erased, whose
-    record holds it: found through the blind index (one query for every term), then
-    confirmed by decrypting (their keys unwrapped in one query)."""
+    record holds it (with ``other_names``, a surname also by a name they are also known
+    by): found through the blind index (one query for every term), then confirmed by
+    decrypting (their keys unwrapped in one query)."""
     found = blind_index.people_in_buckets(session, terms, list(agency_ids))
     ids = {person_id for person_ids in found.values() for person_id in person_ids}
     persons = {
@@ -190,7 +238,9 @@ def people_holding(
     load_data_keys(session, (p.data_key_id for p in persons.values()))
     return {
         (field, value): [
-            persons[i] for i in person_ids if i in persons and holds(persons[i], field, value)
+            persons[i]
+            for i in person_ids
+            if i in persons and holds(persons[i], field, value, other_names=other_names)
         ]
         for (field, value), person_ids in found.items()
     }
@@ -227,15 +277,24 @@ class Comparison:
         self.normalised: dict[Any, str | None] = {}
 
     def person(self, row: Row[Any]) -> bool:
-        if self.field not in ("surname", "surname_dob"):
+        """Whether the person holds the value: for a search by surname (or surname and
+        date of birth), by their surname or by any of the other names they are also known
+        by (the row's ``other_names``)."""
+        if self.field not in _BY_NAME:
             return self._holds(self._open(self.people, row, self.field))
         family = self._open(self.people, row, "family_name")
-        if family is None:
+        dob = self._open(self.people, row, "date_of_birth") if self.field == "surname_dob" else None
+        if family is not None:
+            if self.field == "surname":
+                if self._normalise(family, blind_index.normalise_name) == self.value:
+                    return True
+            elif dob is not None and self._normalise((family, dob), _surname_dob) == self.value:
+                return True
+        others = self._open(self.people, row, "other_names")
+        if not others:
             return False
-        if self.field == "surname":
-            return self._normalise(family, blind_index.normalise_name) == self.value
-        dob = self._open(self.people, row, "date_of_birth")
-        return dob is not None and self._normalise((family, dob), _surname_dob) == self.value
+        stored = {"family_name": None, "date_of_birth": dob, "other_names": others}
+        return bool(_by_any_name(self.field, self.value, stored))
 
     def case(self, row: Row[Any]) -> bool:
         return self._holds(self._open(self.cases, row, self.field))
@@ -262,9 +321,15 @@ def _surname_dob(pair: tuple[str, str]) -> str | None:
     return blind_index.surname_dob(*pair)
 
 
-def names(session: Session, decisions: Mapping[int, Decision]) -> dict[int, str]:
+def names(
+    session: Session,
+    decisions: Mapping[int, Decision],
+    searched: tuple[str, str] | None = None,
+) -> dict[int, str]:
     """The names of people (person id → decision on the case they are shown on), for those
-    whose decision allows identity; "name not recorded" for a person with none."""
+    whose decision allows identity; "name not recorded" for a person with none. With
+    ``searched`` (a search's index field and value, by surname), a person found by a name
+    they are also known by, not their surname, is shown saying so and with that name."""
     ids = [person for person, decision in decisions.items() if decision.allows("identity")]
     if not ids:
         return {}
@@ -278,6 +343,8 @@ def names(session: Session, decisions: Mapping[int, Decision]) -> dict[int, str]
             DataKey.wrapped,
             Person.given_names,
             Person.family_name,
+            Person.date_of_birth,
+            Person.other_names,
         )
         .join(DataKey, DataKey.id == Person.data_key_id)
         .where(Person.id.in_(bindparam("ids", expanding=True)), DataKey.wrapped.is_not(None))
@@ -288,5 +355,14 @@ def names(session: Session, decisions: Mapping[int, Decision]) -> dict[int, str]
             people.open(cipher, "given_names", row.id, row.data_key_id, row.given_names),
             people.open(cipher, "family_name", row.id, row.data_key_id, row.family_name),
         ]
-        found[row.id] = " ".join(p for p in parts if p) or "name not recorded"
+        name = " ".join(p for p in parts if p) or "name not recorded"
+        if searched is not None and searched[0] in _BY_NAME and row.other_names is not None:
+            stored = {
+                column: people.open(cipher, column, row.id, row.data_key_id, getattr(row, column))
+                for column in ("family_name", "date_of_birth", "other_names")
+            }
+            other = _by_any_name(searched[0], searched[1], stored)
+            if other:
+                name += f" (found by a name they are also known by: {other})"
+        found[row.id] = name
     return found

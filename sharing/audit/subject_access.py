@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing import clock
 from sharing.access.decide import Actor, Decision, decide_subject_access
-from sharing.access.reveal import ERASED, load_data_keys, reveal_one
+from sharing.access.reveal import ERASED, found_by_other_name, load_data_keys, reveal_one
 from sharing.audit import acts, subject_cases, subject_held
 from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
 from sharing.cases.erasure import cases_naming
 from sharing.cases.needs import adjustments_sentence, contact_sentence
+from sharing.cases.people_shown import other_names_line
 from sharing.cases.search import SearchQuery, people_matching, search_term
 from sharing.cases.survey import Survey
 from sharing.errors import NotFound
@@ -56,6 +57,9 @@ class Candidate:
     date_of_birth: str | None
     postcode: str | None
     cases: list[str]
+    #: The name they are also known by that the search found them by (None: by their
+    #: surname, or by other details).
+    found_by: str | None = None
 
 
 def require_subject_dpo(session: Session, actor: Actor, action: acts.Action) -> None:
@@ -117,6 +121,7 @@ def find_people(session: Session, actor: Actor, query: SearchQuery) -> Found:
             date_of_birth=_read(decision, p, "date_of_birth"),
             postcode=_read(decision, p, "postcode"),
             cases=sorted(party.case.reference for party in p.parties),
+            found_by=found_by_other_name(decision, p, field, value),
         )
         for p in people
     ]
@@ -145,9 +150,8 @@ class SubjectAccessReport:
     held: subject_held.Held
 
 
+_NAMES = (("Given names", "given_names"), ("Family name", "family_name"))
 _DETAILS = (
-    ("Given names", "given_names"),
-    ("Family name", "family_name"),
     ("Date of birth", "date_of_birth"),
     ("Phone", "phone"),
     ("E-mail", "email"),
@@ -222,6 +226,11 @@ def compile_report(
         compiled_at=clock.now(),
         erased=erased,
         details=[
+            *((label, ERASED if erased else _read(decision, person, c)) for label, c in _NAMES),
+            (
+                "Also known as",
+                ERASED if erased else other_names_line(_read(decision, person, "other_names")),
+            ),
             *((label, ERASED if erased else _read(decision, person, c)) for label, c in _DETAILS),
             *(
                 (label, ERASED if erased else sentence(_read(decision, person, c)))

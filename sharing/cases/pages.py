@@ -31,7 +31,13 @@ from sharing.cases.first_contact import FirstContact
 from sharing.cases.locks import RefusedAttempt, refused_attempts
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.officers import OfficerChangeView
-from sharing.cases.people_shown import PERSON_COLUMNS, PersonView, kept_apart, name
+from sharing.cases.people_shown import (
+    PERSON_COLUMNS,
+    PersonView,
+    kept_apart,
+    name,
+    other_names_line,
+)
 from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
 from sharing.cases.reviews import ReviewView
 from sharing.cases.reviews import reviews as case_reviews
@@ -233,6 +239,7 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
                 support_needs=people[p.person_id]["support_needs"],
                 adjustments=adjustments_sentence(people[p.person_id]["adjustments"]),
                 contact_needs=contact_sentence(people[p.person_id]["contact_needs"]),
+                other_names=other_names_line(people[p.person_id]["other_names"]),
             )
             for p in case.parties
         ],

@@ -8,6 +8,7 @@ Each function checks its input again (the web forms check first, for the user), 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -23,7 +24,14 @@ from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
-from sharing.formats import is_email_address, normalise_phone, phone_refusal
+from sharing.formats import (
+    is_email_address,
+    normalise_phone,
+    other_names,
+    other_names_document,
+    phone_refusal,
+    tidied,
+)
 from sharing.models import Case, CaseParty, Person
 from sharing.vocabulary import PartyRole
 
@@ -43,6 +51,13 @@ class PersonInput:
     prefix: str = ""  # form field prefix for error messages, e.g. "victim-"
     #: Reasonable adjustments and contact needs, structured.
     needs: Needs = field(default_factory=Needs)
+    #: The other names they are also known by, each (name, what it is), as typed: a
+    #: nickname, a former surname, another spelling. Both empty: nothing given.
+    other_names: tuple[tuple[str, str], ...] = ()
+
+
+#: The longest note of what another name is ("nickname", "surname before marriage").
+MAX_OTHER_NAME_NOTE = 100
 
 
 #: The oldest age a date of birth may give (an older one is a mistyped year).
@@ -101,6 +116,7 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
     return {
         "family_name": family,
         "given_names": given,
+        "other_names": other_names_document(check_other_names(data, family, given)),
         "date_of_birth": data.date_of_birth.isoformat() if data.date_of_birth else None,
         "phone": phone,
         "email": email,
@@ -122,6 +138,58 @@ def check_person(data: PersonInput, now: datetime) -> dict[str, str | None]:
     }
 
 
+def check_other_names(data: PersonInput, family: str, given: str) -> list[tuple[str, str]]:
+    """The other names given, checked, each (name, what it is); ``InputError`` at the
+    first name or note that is not right (``other_name_problems``)."""
+    problems = other_name_problems(data.other_names, family, given)
+    if problems:
+        first = problems[0]
+        raise InputError(data.prefix + first.field, first.message)
+    return [(tidied(name), tidied(note)) for name, note in data.other_names if tidied(name + note)]
+
+
+def other_name_problems(
+    typed: Sequence[tuple[str, str]], family: str, given: str
+) -> list[InputError]:
+    """Every problem with the other names typed (each (name, what it is); both empty: none
+    given), each at its box (``other_names-<n>-name`` or ``-note``), so that a form says
+    them all at once: a note without its name, too long, control characters, the same as
+    their name or as another of their other names (as a search sees names)."""
+    own = {blind_index.normalise_name(n) for n in (family, f"{given} {family}") if n.strip()}
+    problems: list[InputError] = []
+    seen: set[str | None] = set()
+    for i, (typed_name, typed_note) in enumerate(typed):
+        at = f"other_names-{i}-"
+        name = note = ""
+        try:
+            name = recording.text(
+                at + "name", typed_name, limit=recording.MAX_LINE, what="the other name"
+            )
+        except InputError as refused:
+            problems.append(refused)
+        try:
+            note = recording.text(
+                at + "note", typed_note, limit=MAX_OTHER_NAME_NOTE, what="what the other name is"
+            )
+        except InputError as refused:
+            problems.append(refused)
+        if not name:
+            if note and not tidied(typed_name):
+                problems.append(
+                    InputError(at + "name", "Enter the other name, or clear what it is")
+                )
+            continue
+        normalised = blind_index.normalise_name(name)
+        if normalised in own:
+            problems.append(
+                InputError(at + "name", "The other name must not be the same as their name")
+            )
+        elif normalised in seen:
+            problems.append(InputError(at + "name", "The other name is given twice: give it once"))
+        seen.add(normalised)
+    return problems
+
+
 def _fill(
     session: Session, person: Person, data: PersonInput, values: dict[str, str | None]
 ) -> bool:
@@ -135,6 +203,7 @@ def _fill(
         date_of_birth=data.date_of_birth,
         postcode=values["postcode"],
         phone=values["phone"],
+        other_names=[name for name, _ in other_names(values["other_names"])],
     )
     return changed
 

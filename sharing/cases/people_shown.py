@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sharing.access.decide import Decision
-from sharing.access.reveal import ERASED
+from sharing.access.reveal import ERASED, UNREADABLE
+from sharing.formats import other_names
 from sharing.models import CaseParty, Person
 from sharing.vocabulary import PartyRole
 
@@ -34,6 +35,9 @@ class PersonView:
     #: sentences.
     adjustments: str | None = None
     contact_needs: str | None = None
+    #: The other names they are also known by, as a line ("Spider (nickname); Wood
+    #: (surname before marriage)").
+    other_names: str | None = None
     #: When their record was erased (None: it was not).
     erased_at: datetime | None = None
 
@@ -51,6 +55,7 @@ PERSON_COLUMNS = (
     "support_needs",
     "adjustments",
     "contact_needs",
+    "other_names",
 )
 
 
@@ -59,6 +64,15 @@ def name(decision: Decision, person: Person, values: dict[str, str | None]) -> s
         return ERASED
     parts = [values["given_names"], values["family_name"]]
     return " ".join(p for p in parts if p) or None
+
+
+def other_names_line(value: str | None) -> str | None:
+    """The other names someone is also known by (their sealed document, as revealed), in
+    a line, each with what it is: "Spider (nickname); Wood (surname before marriage)"."""
+    if value in (ERASED, UNREADABLE):
+        return value
+    listed = other_names(value)
+    return "; ".join(f"{n} ({note})" if note else n for n, note in listed) or None
 
 
 def kept_apart(values: dict[str, str | None]) -> dict[str, str | None]:

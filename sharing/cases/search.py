@@ -173,6 +173,7 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
     names = reveal_names(
         session,
         {person: found.decisions[case] for case, places in shown for person, _ in places if person},
+        searched=(field, value),
     )
     ordered = [
         _hit(
@@ -285,8 +286,8 @@ def _batches(items: Iterable[T]) -> Iterator[list[T]]:
 
 #: The sealed person columns a search by each field compares (and reads no others).
 _COMPARED = {
-    "surname": ("family_name",),
-    "surname_dob": ("family_name", "date_of_birth"),
+    "surname": ("family_name", "other_names"),
+    "surname_dob": ("family_name", "date_of_birth", "other_names"),
     "postcode": ("postcode",),
     "phone": ("phone",),
     "uprn": (),

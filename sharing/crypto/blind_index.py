@@ -43,6 +43,9 @@ from sharing.formats import (
     normalise_uprn,
     without_invisible,
 )
+from sharing.formats import (
+    other_names as other_names_of,
+)
 from sharing.models import BlindIndex, Case, Person
 
 FIELDS = ("surname", "surname_dob", "postcode", "phone", "uprn")
@@ -177,6 +180,23 @@ def person_terms(
     }
 
 
+def other_name_terms(
+    other_names: Iterable[str], date_of_birth: date | None
+) -> list[tuple[str, str]]:
+    """The normalised values of the other names a person is also known by, each indexed
+    as a surname is (alone, and with their date of birth), so that a search by surname
+    finds them by any of their names."""
+    terms: list[tuple[str, str]] = []
+    for name in other_names:
+        for field, value in (
+            ("surname", normalise_name(name)),
+            ("surname_dob", surname_dob(name, date_of_birth) if date_of_birth else None),
+        ):
+            if value and (field, value) not in terms:
+                terms.append((field, value))
+    return terms
+
+
 def case_terms(*, postcode: str | None, uprn: str | None) -> dict[str, str | None]:
     """A case location's normalised values, by index field (None: nothing to index)."""
     return {
@@ -192,9 +212,11 @@ def entries(
     agency_id: int,
     person_id: int | None = None,
     case_id: int | None = None,
+    more: Iterable[tuple[str, str]] = (),
 ) -> list[dict[str, object]]:
-    """The index rows of the ``terms`` of a person's or a case's record (every row with
-    the same columns, so that many records' rows go in one statement)."""
+    """The index rows of the ``terms`` of a person's or a case's record, and of ``more``
+    (field, value) pairs (a person's other names), every row with the same columns, so
+    that many records' rows go in one statement."""
     return [
         {
             "field": field,
@@ -204,7 +226,7 @@ def entries(
             "case_id": case_id,
             "rules": RULES,
         }
-        for field, value in terms.items()
+        for field, value in [*terms.items(), *more]
         if value
     ]
 
@@ -217,8 +239,10 @@ def index_person(
     date_of_birth: date | None,
     postcode: str | None,
     phone: str | None,
+    other_names: Iterable[str] = (),
 ) -> None:
-    """Replace the person's index entries with ones for these (plain) values."""
+    """Replace the person's index entries with ones for these (plain) values, each of
+    their ``other_names`` indexed as a surname is."""
     terms = person_terms(
         family_name=family_name, date_of_birth=date_of_birth, postcode=postcode, phone=phone
     )
@@ -228,6 +252,7 @@ def index_person(
         terms,
         agency_id=person.agency_id,
         person_id=person.id,
+        more=other_name_terms(other_names, date_of_birth),
     )
 
 
@@ -250,11 +275,14 @@ def _replace(
     agency_id: int,
     person_id: int | None = None,
     case_id: int | None = None,
+    more: Iterable[tuple[str, str]] = (),
 ) -> None:
     session.flush()
     session.execute(delete(BlindIndex).where(owner))  # type: ignore[arg-type]
     provider = provider_of(session)
-    rows = entries(provider, terms, agency_id=agency_id, person_id=person_id, case_id=case_id)
+    rows = entries(
+        provider, terms, agency_id=agency_id, person_id=person_id, case_id=case_id, more=more
+    )
     session.add_all(BlindIndex(**row) for row in rows)
 
 
@@ -351,7 +379,9 @@ def reindex(session: Session, *, limit: int) -> int:
         if person.erased_at is not None:
             remove(session, person_id=person.id)
             continue
-        values = unseal_many(person, ("family_name", "date_of_birth", "postcode", "phone"))
+        values = unseal_many(
+            person, ("family_name", "date_of_birth", "postcode", "phone", "other_names")
+        )
         born = values["date_of_birth"]
         index_person(
             session,
@@ -360,6 +390,7 @@ def reindex(session: Session, *, limit: int) -> int:
             date_of_birth=date.fromisoformat(born) if born else None,
             postcode=values["postcode"],
             phone=values["phone"],
+            other_names=[name for name, _ in other_names_of(values["other_names"])],
         )
     stale_cases = select(BlindIndex.case_id).where(BlindIndex.rules < RULES)
     cases = session.scalars(

@@ -37,6 +37,10 @@ class Person(LastChanged, Base):
     family_name: Mapped[bytes | None] = personal("identity")
     #: Given names.
     given_names: Mapped[bytes | None] = personal("identity")
+    #: The other names they are also known by (a nickname, a former surname, another
+    #: spelling), each with a note of what it is: JSON (``sharing.formats.other_names``).
+    #: Identity, as their names; each is indexed as a surname is.
+    other_names: Mapped[bytes | None] = personal("identity")
     #: Date of birth, ISO 8601 (YYYY-MM-DD).
     date_of_birth: Mapped[bytes | None] = personal("identity")
     #: Telephone number as given.

@@ -18,9 +18,17 @@ from sharing import clock
 from sharing.access.authorise import AuthorisedCase, decide_case
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import facts_of, shares_with
-from sharing.access.reveal import holds, people_holding, reveal, reveal_one
+from sharing.access.reveal import (
+    ERASED,
+    UNREADABLE,
+    holds,
+    people_holding,
+    reveal,
+    reveal_one,
+)
 from sharing.access.scope import Lock
 from sharing.crypto import blind_index
+from sharing.formats import other_names
 from sharing.models import Agency, Case, CaseParty, Person, UserRole
 from sharing.vocabulary import PartyRole, Role
 
@@ -40,12 +48,19 @@ class KnownTo:
 
 
 def _person_terms(authorised: AuthorisedCase, person: Person) -> list[tuple[str, str]]:
-    values = reveal(authorised.decision, person, ("family_name", "date_of_birth", "phone"))
+    """The person's surname and date of birth, by each of their names (their surname and
+    the other names they are also known by), and their phone number."""
+    values = reveal(
+        authorised.decision, person, ("family_name", "date_of_birth", "phone", "other_names")
+    )
     family, dob, phone = values["family_name"], values["date_of_birth"], values["phone"]
     terms = []
-    if family and dob:
-        value = blind_index.surname_dob(family, dob)
-        if value:
+    names = [family] if family else []
+    if values["other_names"] not in (None, ERASED, UNREADABLE):
+        names += [name for name, _ in other_names(values["other_names"])]
+    for name in names if dob else []:
+        value = blind_index.surname_dob(name, dob or "")
+        if value and ("surname_dob", value) not in terms:
             terms.append(("surname_dob", value))
     if phone:
         normalised = blind_index.normalise("phone", phone)
@@ -91,7 +106,7 @@ def _cases_of_people(
     names (by index, then confirmed by decrypting), each with who on this case matched:
     a few queries for all the case's people and values."""
     matched: dict[int, set[str]] = {}
-    for term, people in people_holding(session, list(whose), agency_ids).items():
+    for term, people in people_holding(session, list(whose), agency_ids, other_names=True).items():
         for person in people:
             matched.setdefault(person.id, set()).update(whose[term])
     found: dict[int, set[str]] = {}

@@ -148,7 +148,9 @@ def gather(session: Session, procedure: Procedure, area_id: int, applicant: Appl
     for field, value in applicant.person_terms():
         person_ids, _ = blind_index.candidates(session, field, value, agencies)
         people = session.scalars(select(Person).where(Person.id.in_(person_ids)))
-        confirmed = [p.id for p in people if p.erased_at is None and holds(p, field, value)]
+        confirmed = [
+            p.id for p in people if p.erased_at is None and holds(p, field, value, other_names=True)
+        ]
         themselves += confirmed
         for case_id in session.scalars(
             select(CaseParty.case_id).where(
