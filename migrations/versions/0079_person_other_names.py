@@ -18,10 +18,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("other_names", sa.LargeBinary(), nullable=True))
+    if op.get_bind().dialect.name == "sqlite":
+        # In place: a batch copy would drop a table others refer to, which SQLite refuses
+        # once they hold rows (as 0047 does).
+        op.execute("ALTER TABLE persons ADD COLUMN other_names BLOB")
+        return
+    op.add_column("persons", sa.Column("other_names", sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.drop_column("other_names")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE persons DROP COLUMN other_names")  # in place, as added
+        return
+    op.drop_column("persons", "other_names")

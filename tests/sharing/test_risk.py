@@ -15,8 +15,9 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import casework, incidents, people, shares
+from sharing.crypto import blind_index
 from sharing.crypto.keys import LocalKeyring
-from sharing.crypto.sealing import unseal
+from sharing.crypto.sealing import seal_many, unseal
 from sharing.db import make_session_factory
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import (
@@ -615,5 +616,79 @@ def test_an_escalation_alerts_no_role_whose_clause_does_not_cover_the_cases_prio
             select(Alert.role).where(Alert.case_id == case.id, Alert.agency_id == eh.id)
         ).all()
         assert told == []
+    finally:
+        demo_session.rollback()
+
+
+def test_a_victim_known_elsewhere_by_another_name_is_flagged_either_way(demo_session) -> None:
+    """ "Also known to" matches a victim by any of their names: the police record the
+    landlord's victim's surname as a name they are also known by, or the landlord's
+    record holds the police's surname as one; with the same date of birth, each flags."""
+    other = _police_shared_case(demo_session)
+    victim = demo_session.get(Person, _victim(other))
+    family, dob = unseal(victim, "family_name"), unseal(victim, "date_of_birth")
+    if not (family and dob):
+        pytest.skip("the demo's shared victim has no date of birth today")
+    police = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+
+    def flagged(person: people.PersonInput) -> bool:
+        new = casework.open_case(
+            demo_session,
+            police,
+            casework.CaseInput(
+                category=other.category,
+                priority=Priority.AMBER,
+                triage=Triage.LOW_LEVEL,
+                summary="Reported at the front counter",
+                parties=[person],
+            ),
+        )
+        flags = known.known_to_others(
+            demo_session, authorise(demo_session, police, new.id, Act.VIEW)
+        )
+        return any(f.agency == other.agency.name and "a victim" in f.matched for f in flags)
+
+    born = date.fromisoformat(dob)
+    try:
+        assert flagged(
+            people.PersonInput(
+                role=PartyRole.VICTIM,
+                family_name="Quennell-Ashdown",
+                date_of_birth=born,
+                other_names=((family.upper(), "surname before marriage"),),
+            )
+        )
+        assert not flagged(
+            people.PersonInput(
+                role=PartyRole.VICTIM,
+                family_name="Quennell-Ashdown",
+                date_of_birth=born,
+                other_names=(("Nottheirname", ""),),
+            )
+        )
+        values = people.check_person(
+            people.PersonInput(
+                role=PartyRole.VICTIM,
+                family_name=family,
+                date_of_birth=born,
+                other_names=(("Vellacott-Prynne", "former surname"),),
+            ),
+            clock.now(),
+        )
+        seal_many(victim, {"other_names": values["other_names"]})
+        blind_index.index_person(
+            demo_session,
+            victim,
+            family_name=family,
+            date_of_birth=born,
+            postcode=None,
+            phone=None,
+            other_names=["Vellacott-Prynne"],
+        )
+        assert flagged(
+            people.PersonInput(
+                role=PartyRole.VICTIM, family_name="Vellacott-Prynne", date_of_birth=born
+            )
+        )
     finally:
         demo_session.rollback()

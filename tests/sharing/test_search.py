@@ -19,7 +19,12 @@ from sharing.access.decide import Actor
 from sharing.cases import casework
 from sharing.cases.people import PersonInput
 from sharing.cases.search import SearchQuery, search
-from sharing.crypto.blind_index import index_lengths, normalise_name
+from sharing.crypto.blind_index import (
+    index_lengths,
+    normalise_name,
+    other_name_terms,
+    person_terms,
+)
 from sharing.db import make_session_factory
 from sharing.errors import InputError
 from sharing.models import Agency, Area, BlindIndex, Person
@@ -337,3 +342,46 @@ def test_a_moved_value_in_the_bucket_is_never_shown_and_is_logged_without_it(
     assert [h.matched for h in hits] == ["Victim: Ann Moved"]
     assert f"persons.family_name row {bea.id}" in caplog.text
     assert "Moved" not in caplog.text
+
+
+def _known_as(family: str, *others: str, dob: date | None = None) -> PersonInput:
+    return PersonInput(
+        role=PartyRole.VICTIM,
+        family_name=family,
+        given_names="Sam",
+        date_of_birth=dob,
+        other_names=tuple((name, "") for name in others),
+    )
+
+
+def test_a_person_is_found_by_any_name_they_are_also_known_by(session, officers) -> None:
+    officer, police = officers
+    ref = _case(
+        session, officer, _known_as("Okonjo", "Wiśniewska", "Sparrow", dob=date(1980, 1, 2))
+    )
+    other = _case(session, officer, _victim("Sparrowhawk"))
+    for typed in ("wisniewska", "WIŚNIEWSKA", "sparrow"):
+        hits = find(session, officer, SearchQuery("surname", surname=typed))
+        assert [h.reference for h in hits] == [ref], typed
+    (hit,) = find(session, officer, SearchQuery("surname", surname="Sparrow"))
+    assert hit.matched == "Victim: Sam Okonjo (found by a name they are also known by: Sparrow)"
+    (by_own,) = find(session, officer, SearchQuery("surname", surname="okonjo"))
+    assert by_own.matched == "Victim: Sam Okonjo"
+    born = SearchQuery("surname_dob", surname="Sparrow", date_of_birth=date(1980, 1, 2))
+    assert [h.reference for h in find(session, officer, born)] == [ref]
+    wrong = SearchQuery("surname_dob", surname="Sparrow", date_of_birth=date(1980, 1, 3))
+    assert find(session, officer, wrong) == []
+    assert [
+        h.reference for h in find(session, officer, SearchQuery("surname", surname="Sparrowhawk"))
+    ] == [other]
+    # Another agency finds nothing by it, as by a surname.
+    assert find(session, police, SearchQuery("surname", surname="Sparrow")) == []
+
+
+@hypothesis.given(st.text(max_size=30), st.dates(min_value=date(1900, 1, 1)))
+def test_another_name_is_indexed_exactly_as_a_surname_is(typed: str, born: date) -> None:
+    """One scheme: another name's index terms are the terms of the same text recorded as
+    a surname (the same normalisation), so a search finds either the same way."""
+    as_surname = person_terms(family_name=typed, date_of_birth=born, postcode=None, phone=None)
+    expected = [(f, as_surname[f]) for f in ("surname", "surname_dob") if as_surname[f]]
+    assert other_name_terms([typed], born) == expected
