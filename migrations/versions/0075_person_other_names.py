@@ -1,7 +1,7 @@
 """The other names a person is also known by (sealed like their names; each indexed as a
 surname is, in the existing blind index).
 
-Revision ID: 0079
+Revision ID: 0075
 Revises: 0074
 Create Date: 2026-12-06 08:30:00
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0079"
+revision = "0075"
 down_revision = "0074"
 branch_labels = None
 depends_on = None
