@@ -56,7 +56,7 @@ def case_list() -> tuple[str, int]:
         args=args,
         due="first_contact" if filters.first_contact_overdue_on else None,
         sought=listing.sought_reference(filters.reference) if filters.reference else None,
-        example_reference=f"{current_user.agency.case_prefix}-{clock.today().year}-00042",
+        reference_start=f"{current_user.agency.case_prefix}-{clock.today().year}-",
     ), 200 if valid else 400
 
 

@@ -937,3 +937,6 @@ def test_a_managers_list_says_it_holds_the_agencys_cases(as_user, create_user) -
     manager = create_user("manager")
     page = as_user(user=manager).get("/cases").get_data(as_text=True)
     assert "Your agency&#39;s cases." in page
+    # The reference box's hint shows how a reference begins, never a whole one (which
+    # could be a real case of another officer's).
+    assert re.search(r"As its letters give it \([A-Z]+-\d{4}- and its number\)", page)
