@@ -802,13 +802,16 @@ def test_only_people_who_take_part_in_conferences_are_offered_or_accepted_as_exp
     ]
     # The core refuses them too, whoever calls it.
     authorised = authorise(demo_session, Actor.of(case.officer), case.id, Act.CONVENE)
+    chair = demo_user(demo_session, "larkmoor-ha", Role.MANAGER)
     data = conferences.ConferenceInput(
         question=QUESTION,
-        starts_at=clock.now() + timedelta(days=7),
+        # A time the chair is free at: whatever the hour the test runs, no clash is said
+        # before the attendees' refusal.
+        starts_at=free_for_chair(demo_session, chair.id),
         protocol_id=int(_protocol_purpose(demo_session).split(":")[0]),
         purpose=PURPOSE,
         agency_ids=[_agency(demo_session, "northshire-police").id],
-        chair_id=demo_user(demo_session, "larkmoor-ha", Role.MANAGER).id,
+        chair_id=chair.id,
         place="Civic Centre",
         attendee_ids=[police.id],
     )
@@ -949,9 +952,9 @@ def test_an_invitation_share_refused_as_a_conference_is_convened_is_recorded_onc
             ProtocolRecord.key == "northshire-community-trigger", ProtocolRecord.status == "active"
         )
     )
-    when = clock.now() + timedelta(days=7)
     path = f"/cases/{case.id}/conferences/new"
     chair = demo_user(demo_session, "northshire-eh", Role.MANAGER)
+    when = free_for_chair(demo_session, chair.id)
     police = _agency(demo_session, "northshire-police")
     last = demo_session.scalar(select(func.max(AuditEntry.seq)))
     response = officer.post(
