@@ -47,6 +47,7 @@ from hub import (
 from hub.api import init_api
 from hub.api import problem as api_problem
 from hub.api_limits import init_limits
+from hub.apply.views import on_public_form
 from hub.audit_witnesses import load_witnesses
 from hub.auth.single_sign_on import init_single_sign_on
 from hub.auth.users import SignedInUser
@@ -102,6 +103,16 @@ _ERROR_PAGES = {
         ["Nothing you were submitting was saved. Try again later."],
     ),
 }
+#: The 404 on the public form's addresses: nothing there is a case, nor an agency's.
+_PUBLIC_NOT_FOUND = ("Page not found", ["If you typed the web address, check it is correct."])
+
+
+def _error_page(code: int) -> tuple[str, list[str]] | None:
+    """The title and paragraphs of the error page for ``code``, in the public form's words
+    on its addresses."""
+    if code == 404 and on_public_form():
+        return _PUBLIC_NOT_FOUND
+    return _ERROR_PAGES.get(code)
 
 
 def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
@@ -217,6 +228,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.jinja_env.globals["opened"] = opened_field
     app.jinja_env.globals["limit_of"] = limit_of
     app.jinja_env.globals["may_open"] = may_open
+    app.jinja_env.globals["on_public_form"] = on_public_form
     _register_errors(app)
     init_commit(app)
     app.after_request(record_unrecorded_refusal)  # runs before the commit, which keeps it
@@ -418,7 +430,7 @@ def _register_errors(app: Flask) -> None:
         # answer's roll-back; the guard records the refusal). The route alone is logged:
         # the message may name the record.
         log.info("a record was no longer there on %s", _path_template())
-        title, paragraphs = _ERROR_PAGES[404]
+        title, paragraphs = _PUBLIC_NOT_FOUND if on_public_form() else _ERROR_PAGES[404]
         if _for_api():
             detail = "There is no such record, or your agency may not see it"
             return api_problem(404, "Not found", detail)
@@ -427,7 +439,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> tuple[str, int] | Response:
         code = e.code or 500
-        title, paragraphs = _ERROR_PAGES.get(code, (e.name, [e.description or ""]))
+        title, paragraphs = _error_page(code) or (e.name, [e.description or ""])
         if _for_api() and isinstance(e, MethodNotAllowed):
             allowed = ", ".join(sorted(set(e.valid_methods or ()) - {"HEAD", "OPTIONS"}))
             return api_problem(

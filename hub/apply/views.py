@@ -25,6 +25,7 @@ from hub.guard import for_every_role
 from hub.trigger.recording import application_input
 from sharing import clock
 from sharing.errors import InputError
+from sharing.formats import normalise_postcode
 from sharing.sources import source_of
 from sharing.trigger import applications, input_checks, limits
 from sharing.trigger.deadlines import counted_or_not
@@ -33,8 +34,18 @@ from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import OnBehalf, VictimKind
 
-bp = Blueprint("apply", __name__, url_prefix="/community-trigger")
+PREFIX = "/community-trigger"
+bp = Blueprint("apply", __name__, url_prefix=PREFIX)
 for_every_role(bp)  # and public: see hub.guard.PUBLIC_ENDPOINTS
+
+
+def on_public_form() -> bool:
+    """Whether the request is to one of the public form's addresses (an address under it
+    that does not exist too): its error pages are then the form's own, without the staff
+    pages' marking and sign-in link. Reads the address alone, so a page that needs
+    nothing (the database down) can ask it."""
+    return request.path == PREFIX or request.path.startswith(f"{PREFIX}/")
+
 
 #: The reference of the application this browser just sent (not personal data), the day
 #: it was sent and whether its letters are e-mailed (else posted), for the confirmation.
@@ -283,6 +294,8 @@ def _check(form: ApplyForm) -> tuple[str, int]:
         steps=_asked(form),
         answers=_carried(form),
         sending=_sending(form),
+        # As the application records it ("nx11aa" is NX1 1AA).
+        postcode=normalise_postcode(form.victim_postcode.data or ""),
     ), 200
 
 

@@ -818,3 +818,84 @@ def test_the_address_says_whether_it_is_needed_for_the_letters(
     where = pages[walked.index("where")]
     assert f">\n    {label}\n  </label>" in where
     assert (hint is not None and hint in where) or "We post the letters" not in where
+
+
+def _in_the_public_layout(page: str) -> None:
+    assert "OFFICIAL-SENSITIVE" not in page
+    assert "information sharing protocol" not in page
+    assert 'class="hub-header__name" href="/community-trigger">' in page
+    assert "Go to your home page" not in page
+    assert "your agency" not in page
+    assert 'href="/community-trigger">Go to the start of the application</a>' in page
+    assert re.search(r"<title>[^<]*– Ask for an anti-social behaviour case review\s*</title>", page)
+
+
+def test_error_pages_on_the_public_form_are_the_forms_own(demo_hub) -> None:
+    """An address under the form that does not exist, a form sent without its security
+    token, and a flood are answered in the form's own pages, leading back to its start:
+    never the staff pages' marking or a link to signing in."""
+    client = demo_hub.test_client()
+    missing = client.get("/community-trigger/no-such-page")
+    assert missing.status_code == 404
+    _in_the_public_layout(missing.get_data(as_text=True))
+
+    no_token = client.post("/community-trigger/apply", data={"step": "who", "on_behalf": "self"})
+    assert no_token.status_code == 400
+    _in_the_public_layout(no_token.get_data(as_text=True))
+    assert "nothing was saved" in no_token.get_data(as_text=True)
+
+    first = {
+        "csrf_token": csrf_token(client, "/community-trigger/apply"),
+        "step": "who",
+        "on_behalf": "self",
+    }
+    statuses = [client.post("/community-trigger/apply", data=first).status_code for _ in range(61)]
+    assert statuses[-1] == 429
+    flooded = client.post("/community-trigger/apply", data=first)
+    assert flooded.status_code == 429
+    page = flooded.get_data(as_text=True)
+    assert "sent too many times" in page
+    assert "OFFICIAL-SENSITIVE" not in page
+
+    # A staff page's error keeps the staff pages' marking and leads home.
+    staff = client.get("/trigger/no-such-page").get_data(as_text=True)
+    assert "OFFICIAL-SENSITIVE" in staff
+    assert "Go to the start of the application" not in staff
+
+
+def test_the_public_forms_page_when_the_database_is_gone_needs_nothing_and_is_its_own(
+    app, tmp_path
+) -> None:
+    """The 503 page of a send while the database cannot be reached is the form's own,
+    rendered without the database (test_error_pages_without_a_database: a staff page's is
+    still the staff pages')."""
+    client = app.test_client()
+    token = csrf_token(client, "/community-trigger/apply")
+    database = tmp_path / "hub.sqlite3"
+    moved = tmp_path / "away.sqlite3"
+    app.extensions["hub.engine"].dispose()
+    database.rename(moved)
+    try:
+        sent = client.post(
+            "/community-trigger/apply",
+            data={"csrf_token": token, "step": "who", "on_behalf": "self"},
+        )
+        assert sent.status_code == 503
+        page = sent.get_data(as_text=True)
+        assert "cannot reach its database" in page
+        _in_the_public_layout(page)
+    finally:
+        app.extensions["hub.engine"].dispose()
+        database.unlink()
+        moved.rename(database)
+
+
+def test_check_your_answers_shows_the_postcode_as_it_is_recorded(demo_hub) -> None:
+    client = demo_hub.test_client()
+    _, check = _walk(client, victim_postcode=" nx11aa ")
+    assert check.status_code == 200
+    page = check.get_data(as_text=True)
+    row = re.search(r"Postcode</dt>\s*<dd[^>]*>([^<]*)</dd>", page)
+    assert row
+    assert row.group(1) == "NX1 1AA"
+    assert _send(client, check).status_code == 302  # recorded tidied, as the core does
