@@ -523,3 +523,26 @@ def test_a_chair_who_reads_their_own_agencys_case_through_the_conference_stops_w
     assert chair.get(f"{page}/pack").status_code == 404
     assert chair.get(f"{page}/pack.pdf").status_code == 404
     assert page not in chair.get("/conferences").get_data(as_text=True)
+
+
+def test_a_sittings_video_link_is_a_link_that_opens_as_any_other(demo_hub, demo_session) -> None:
+    """The sitting's page gives its https video link as a link (in the same tab, as every
+    link of the hub), the conference brought to it too."""
+    sitting, conference = _sitting_with_a_case(demo_session)
+    link = "https://meet.example.org/asb-group?room=7&pin=2"
+    sitting = demo_session.get(MeetingSitting, sitting.id)
+    sitting.video_link = link
+    conference = demo_session.get(Conference, conference.id)
+    conference.video_link = link
+    demo_session.commit()
+    chair = _chair(demo_hub, demo_session)
+    anchor = (
+        '<a class="govuk-link hub-text" href="https://meet.example.org/asb-group?room=7&amp;pin=2">'
+    )
+    for path in (
+        f"/meetings/{sitting.series_id}/sittings/{sitting.id}",
+        f"/conferences/{conference.id}",
+    ):
+        page = chair.get(path).get_data(as_text=True)
+        assert anchor in page, path
+        assert 'target="_blank"' not in page
