@@ -91,6 +91,10 @@ class ConferenceRow:
     #: Still planned though its time has passed, for a reader who may record it held or
     #: cancel it (``date_passed``, ``may_change``).
     date_passed: bool = False
+    #: The partnership meeting whose sitting it was brought to, and the sitting's time
+    #: (every reader of the conference sees which meeting, as its page says).
+    meeting: str | None = None
+    sitting_at: datetime | None = None
 
 
 def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[ConferenceRow]:
@@ -165,6 +169,8 @@ def _row(actor: Actor, conference: Conference, now: datetime) -> ConferenceRow:
         cancel_reason=conference.cancel_reason.label if conference.cancel_reason else None,
         cancel_note=conference.cancel_note if own else None,
         date_passed=date_passed(conference, now) and may_change(actor, conference),
+        meeting=conference.sitting.series.name if conference.sitting else None,
+        sitting_at=conference.sitting.starts_at if conference.sitting else None,
     )
 
 

@@ -546,3 +546,13 @@ def test_a_sittings_video_link_is_a_link_that_opens_as_any_other(demo_hub, demo_
         page = chair.get(path).get_data(as_text=True)
         assert anchor in page, path
         assert 'target="_blank"' not in page
+
+
+def test_a_cases_conference_list_says_which_meeting_it_was_brought_to(
+    demo_hub, demo_session
+) -> None:
+    sitting, conference = _sitting_with_a_case(demo_session)
+    case = demo_session.get(Case, conference.case_id)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"at {GROUP}, {uk_date(sitting.starts_at)}" in page
