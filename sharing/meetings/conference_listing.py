@@ -18,7 +18,13 @@ from sharing.access.authorise import chair_decision_on, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.access.facts import CaseFacts, facts_of
 from sharing.meetings import minute_writing
-from sharing.models import Case, Conference, ConferenceAttendee, ConferenceInvitation
+from sharing.models import (
+    Case,
+    Conference,
+    ConferenceAttendee,
+    ConferenceInvitation,
+    MeetingSitting,
+)
 from sharing.vocabulary import ConferenceStatus
 
 
@@ -116,6 +122,7 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
         .options(
             contains_eager(Conference.case).joinedload(Case.agency),  # the case joined above
             selectinload(Conference.invitations),
+            selectinload(Conference.sitting).joinedload(MeetingSitting.series),
         )
         .order_by(Conference.starts_at, Conference.id)
     ).all()
@@ -141,6 +148,7 @@ def of_case(session: Session, actor: Actor, case_id: int) -> list[ConferenceRow]
         .options(
             selectinload(Conference.case).joinedload(Case.agency),
             selectinload(Conference.invitations),
+            selectinload(Conference.sitting).joinedload(MeetingSitting.series),
         )
         .order_by(Conference.starts_at.desc(), Conference.id.desc())
     ).all()

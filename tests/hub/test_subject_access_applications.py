@@ -331,7 +331,15 @@ def test_details_that_cannot_identify_a_requester_are_refused_at_their_field(
         refused = _search(dpo, **fields)
         assert refused.status_code == 400, fields
         assert message in refused.get_data(as_text=True), fields
-    assert _entries(demo_session) == before
+    # Each refusal is recorded, as every refused form is, naming the field, never what
+    # was typed.
+    assert _entries(demo_session) == before + 5
+    refusals = demo_session.scalars(
+        select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(5)
+    ).all()
+    assert {e.outcome for e in refusals} == {"refused"}
+    logged = " ".join(f"{e.object_id} {e.basis}" for e in refusals)
+    assert not [typed for typed in ("Applewhite", "ZZ", "call me", "07700") if typed in logged]
     for application_id in ("0", "99999", "99999999999999999999"):
         assert dpo.get(f"/audit/subject-access/application/{application_id}").status_code == 404
     actor = demo_actor(demo_session, LEAD, Role.DPO)
