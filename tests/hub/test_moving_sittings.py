@@ -34,7 +34,7 @@ from sharing.models import (
 )
 from sharing.vocabulary import CaseStatus, ConferenceStatus, MinutesStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import bring_a_case, demo_client, demo_user
 
 GROUP = "Northshire ASB problem-solving group"
 QUESTION = "Agree who leads on the household and a joint plan with the police"
@@ -69,31 +69,7 @@ def _new_sitting(session: Session, days: int = 0) -> MeetingSitting:
 def _sitting_with_a_case(session: Session) -> tuple[MeetingSitting, Conference]:
     """A new sitting to come with a Northshire Homes case brought to it by its officer."""
     sitting = _new_sitting(session)
-    taken = {c.case_id for c in sitting.conferences}
-    case = next(
-        c
-        for c in session.scalars(
-            select(Case)
-            .where(
-                Case.agency.has(code="northshire-homes"),
-                Case.status == CaseStatus.ACTIVE,
-                Case.locked.is_(False),
-                Case.erased_at.is_(None),
-            )
-            .order_by(Case.id)
-        )
-        if c.id not in taken
-    )
-    officer = Actor.of(session.get(User, case.officer_id))
-    conference = series.bring_case(
-        session,
-        authorise(session, officer, case.id, Act.CONVENE),
-        sitting.id,
-        QUESTION,
-        share_days=28,
-    )
-    session.commit()
-    return sitting, conference
+    return sitting, bring_a_case(session, sitting, QUESTION)
 
 
 def _path(sitting: MeetingSitting, what: str) -> str:

@@ -15,20 +15,15 @@ from sqlalchemy.orm import Session
 
 from hub.templating import uk_date
 from sharing import clock
-from sharing.access.authorise import authorise
-from sharing.access.decide import Act, Actor
-from sharing.meetings import series
 from sharing.models import (
-    Case,
     Conference,
     InformationRequest,
     MeetingSeries,
     MeetingSitting,
-    User,
 )
-from sharing.vocabulary import CaseStatus, Role
+from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import bring_a_case, demo_client, demo_user
 
 QUESTION = "Review the agencies' response to the complaints behind the application"
 
@@ -43,32 +38,7 @@ def _panel_sitting(session: Session) -> MeetingSitting:
 
 def _brought_to_the_panel(session: Session) -> Conference:
     """A Northshire Homes case, not on the sitting, brought to it by its officer."""
-    sitting = _panel_sitting(session)
-    taken = {c.case_id for c in sitting.conferences}
-    case = next(
-        c
-        for c in session.scalars(
-            select(Case)
-            .where(
-                Case.agency.has(code="northshire-homes"),
-                Case.status == CaseStatus.ACTIVE,
-                Case.locked.is_(False),
-                Case.erased_at.is_(None),
-            )
-            .order_by(Case.id)
-        )
-        if c.id not in taken
-    )
-    officer = Actor.of(session.get(User, case.officer_id))
-    conference = series.bring_case(
-        session,
-        authorise(session, officer, case.id, Act.CONVENE),
-        sitting.id,
-        QUESTION,
-        share_days=28,
-    )
-    session.commit()
-    return conference
+    return bring_a_case(session, _panel_sitting(session), QUESTION)
 
 
 def _request_of(session: Session, conference: Conference, agency_id: int) -> InformationRequest:
