@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from sharing import clock, paging
 from sharing.access.authorise import AuthorisedCase, authorise, shared_cases_where
-from sharing.access.decide import Act, Actor
+from sharing.access.decide import LOCKED, Act, Actor
 from sharing.access.facts import policy
+from sharing.access.scope import CaseState
 from sharing.audit import acts
 from sharing.cases.listing import PAGE_SIZE
 from sharing.db import read_for_change
@@ -159,11 +160,11 @@ def conference_share_refusal(
     force or not binding the case's agency, nothing for the agency for the purpose, or
     past the protocol's end. None if it could."""
     if case.erased_at is not None:
-        return "the case has been erased"
+        return CaseState.ERASED
     if case.status is CaseStatus.CLOSED:
-        return "the case is closed"
+        return CaseState.CLOSED
     if case.locked:
-        return "the case is locked"
+        return LOCKED
     try:
         _terms(session, case, agency_id, protocol_id, purpose, until, today)
     except _Refused as e:
