@@ -1,6 +1,6 @@
-"""Moving or cancelling a sitting, from its own page, by whoever may schedule the
-meeting's sittings, until it is held; the conferences on its agenda move or are
-cancelled with it."""
+"""A partnership meeting's sittings: scheduling the next, a sitting's page, and moving or
+cancelling a sitting, from its own page, by whoever may schedule the meeting's sittings,
+until it is held; the conferences on its agenda move or are cancelled with it."""
 
 from __future__ import annotations
 
@@ -14,14 +14,85 @@ from wtforms import StringField, TextAreaField
 
 from hub import opened
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit, shown_once
+from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit, accepted_once, shown_once
 from hub.guard import forbid
 from hub.meetings.views import bp
+from hub.templating import uk_date
 from sharing import clock
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
-from sharing.meetings import conferences, series_pages, sittings
+from sharing.meetings import conferences, series, series_pages, sittings
 from sharing.vocabulary import SittingCancelReason
+
+
+class SittingForm(HubForm):
+    starts_at = DateInputField(
+        "Date and time", with_time=True, subject="The date and time of the sitting"
+    )
+    place = StringField(
+        "Where it meets (leave empty for its usual place)",
+        validators=[TextLimit(conferences.MAX_PLACE, "the place")],
+    )
+    video_link = StringField(
+        "Video link (optional)", validators=[TextLimit(conferences.MAX_LINK, "the video link")]
+    )
+
+    def validate_starts_at(self, field: DateInputField) -> None:
+        shown_once(field)
+
+
+@bp.route("/meetings/<int:series_id>/sittings/new", methods=["GET", "POST"])
+@accepted_once
+def schedule(series_id: int) -> Response | tuple[str, int]:
+    try:
+        page = series_pages.series_page(db(), current_user.actor, series_id)
+    except NotFound:
+        abort(404)
+    if not page.may_schedule:
+        try:
+            series.require_scheduler(db(), current_user.actor, series_id)
+        except NotAllowed as refused:
+            forbid(refused)
+    form = SittingForm()
+    if request.method == "GET":
+        form.starts_at.process(None, page.proposed)
+    if form.validate_on_submit():
+        try:
+            series.schedule(
+                db(),
+                current_user.actor,
+                series_id,
+                form.starts_at.data,
+                place=form.place.data or "",
+                video_link=form.video_link.data or "",
+            )
+        except NotAllowed as refused:
+            forbid(refused)
+        except InputError as e:
+            field = form.field_by_name(e.field) or form.starts_at
+            field.errors = [*field.errors, e.message]
+        else:
+            flash("Sitting scheduled.", "success")
+            return redirect(url_for("meetings.show", series_id=series_id))
+    elif request.method == "POST":  # the form's own checks refused it before the core saw it
+        series.refuse_input(db(), current_user.actor, sorted(form.errors), series_id=series_id)
+    return render_template(
+        "meetings/schedule.html",
+        title=f"Schedule a sitting of {page.name}",
+        form=form,
+        page=page,
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/meetings/<int:series_id>/sittings/<int:sitting_id>")
+def sitting(series_id: int, sitting_id: int) -> str:
+    try:
+        page = series_pages.sitting_page(db(), current_user.actor, series_id, sitting_id)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "meetings/sitting.html", title=f"{page.series_name}, {uk_date(page.starts_at)}", page=page
+    )
 
 
 class MoveForm(HubForm):

@@ -1,0 +1,1 @@
+"""A partnership meeting's sitting's agenda."""

@@ -1,0 +1,104 @@
+"""Bringing a case to a partnership meeting's sitting, from the case's page, by its own
+agency: that convenes the case's conference at the sitting's time and place."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+from wtforms import TextAreaField
+
+from hub.cases.views import case_to_work_on
+from hub.database import db
+from hub.forms import (
+    ChoiceField,
+    HubForm,
+    TextLimit,
+    accepted_once,
+)
+from hub.meetings.views import bp
+from hub.templating import uk_date, uk_datetime
+from sharing.access.decide import Act
+from sharing.errors import InputError, NotAllowed
+from sharing.formats import whole_number
+from sharing.meetings import conferences, series
+from sharing.models import Conference
+
+
+class BringForm(HubForm):
+    sitting = ChoiceField("The sitting to bring it to", message="Select the sitting to bring it to")
+    question = TextAreaField(
+        "What is the meeting to decide about this case?",
+        validators=[TextLimit(conferences.MAX_QUESTION, "the question")],
+    )
+    agenda = TextAreaField(
+        "Agenda for this case (optional)",
+        validators=[TextLimit(conferences.MAX_AGENDA, "the agenda")],
+    )
+
+
+@bp.route("/cases/<int:case_id>/meetings/bring", methods=["GET", "POST"])
+@accepted_once
+def bring(case_id: int) -> Response | tuple[str, int]:
+    authorised, case = case_to_work_on(case_id, Act.CONVENE, "partnership meeting form")
+    area_id = authorised.case.agency.area_id
+    sittings = series.sittings_to_bring(db(), area_id, case_id=case_id)
+    offered = {s.id for s in sittings}
+    already = [s for s in series.sittings_to_bring(db(), area_id) if s.id not in offered]
+    form = BringForm()
+    form.sitting.choices = [("", "Choose a sitting")] + [
+        (str(s.id), f"{s.series.name}: {uk_datetime(s.starts_at)}") for s in sittings
+    ]
+    recorded = False
+    if form.validate_on_submit():
+        try:
+            conference = series.bring_case(
+                db(),
+                authorised,
+                whole_number(form.sitting.data),
+                form.question.data or "",
+                agenda=form.agenda.data or "",
+                share_days=current_app.config["HUB_SETTINGS"].conference_share_days,
+            )
+        except InputError as e:
+            recorded = True
+            field = {"question": form.question, "agenda": form.agenda}.get(e.field, form.sitting)
+            field.errors = [*field.errors, e.message]
+        except NotAllowed as e:
+            recorded = True
+            form.sitting.errors = [*form.sitting.errors, f"This case cannot be shared: {e}"]
+        else:
+            flash(
+                "Case brought to the meeting. Its members' agencies can now open it for the "
+                f"meeting until {uk_date(conference.shares_end)}, and its conference page "
+                "holds the pack, minutes and actions." + _left_out(conference),
+                "success",
+            )
+            return redirect(url_for("conferences.show", conference_id=conference.id))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not recorded:
+            conferences.refuse_input(db(), authorised, sorted(form.errors))
+    return render_template(
+        "meetings/bring.html",
+        title=f"Bring case {case.reference} to a partnership meeting",
+        form=form,
+        case=case,
+        sittings=sittings,
+        already=already,
+    ), status
+
+
+def _left_out(conference: Conference) -> str:
+    """Who of the meeting's standing members is not expected at the case's conference,
+    and why (said to the officer who brought it)."""
+    left_out = series.members_left_out(
+        db(), conference.sitting.series, conference.protocol, conference.case
+    )
+    if not left_out:
+        return ""
+    return (
+        " Not expected, as they cannot take part: "
+        + "; ".join(f"{u.display_name}, {u.agency.name} ({why})" for u, why in left_out)
+        + "."
+    )
