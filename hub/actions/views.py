@@ -19,6 +19,7 @@ from sharing.audit import acts
 from sharing.cases import agency_actions
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
+from sharing.meetings import agreed
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 require_roles(bp, "case_officer", "manager")
@@ -41,7 +42,10 @@ def index() -> str:
         db(), current_user.actor, page=whole_number(request.args.get("page")) or 1
     )
     return render_template(
-        "actions/index.html", title=f"Actions for {current_user.agency.name}", page=page
+        "actions/index.html",
+        title=f"Actions for {current_user.agency.name}",
+        page=page,
+        agreed=agreed.agreed_at(db(), current_user.actor, [row.id for row in page.rows]),
     )
 
 
@@ -100,6 +104,7 @@ def _close(action_id: int, *, done: bool) -> Response | tuple[str, int]:
         due_on=action.due_on,
         example_day=f"{clock.today() - timedelta(days=1):%-d %-m %Y}",
         case_agency=action.case.agency.name,
+        agreed=agreed.agreed_at(db(), current_user.actor, [action.id]).get(action.id),
         back=(url_for("cases.show", case_id=action.case_id, _anchor="actions"), "Back to the case")
         if action.case.agency_id == current_user.agency_id
         else (url_for("actions.index"), "Back to actions"),

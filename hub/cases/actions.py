@@ -17,6 +17,7 @@ from sharing.access.decide import Act
 from sharing.cases import actions, agency_actions, case_forms
 from sharing.errors import ClosedMeanwhile, NotFound
 from sharing.formats import whole_number
+from sharing.meetings import agreed
 from sharing.models import Action, Conference
 
 
@@ -114,6 +115,7 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
             ),
             template="cases/action.html",
             title=f"Change an action on {case.reference}",
+            agreed=agreed.agreed_at(db(), current_user.actor, [action_id]).get(action_id),
             done="Action changed.",
             unchanged="Nothing changed: the action is as it was.",
             anchor="actions",
