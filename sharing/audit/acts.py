@@ -125,6 +125,8 @@ class Action(Labelled):
     MEETING_CHANGE = "meeting.change", "Changed a partnership meeting"
     MEETING_MOVE = "meeting.move", "Moved a partnership meeting's sitting"
     MEETING_CANCEL = "meeting.cancel", "Cancelled a partnership meeting's sitting"
+    MEETING_AGENDA = "meeting.agenda", "Read a partnership meeting sitting's agenda"
+    MEETING_AGENDA_CHANGE = "meeting.agenda_change", "Changed a sitting's agenda"
     TRIGGER_RECORD = "trigger.record", "Recorded a Community Trigger application"
     TRIGGER_VIEW = "trigger.view", "Viewed a Community Trigger application"
     TRIGGER_DECIDE = "trigger.decide", "Decided a Community Trigger threshold"
@@ -212,6 +214,7 @@ SHOWN = frozenset(
         Action.CASES_SHARED_LIST,
         Action.CONFERENCE_VIEW,
         Action.CONFERENCE_PACK,
+        Action.MEETING_AGENDA,
         Action.TRIGGER_VIEW,
         Action.TRIGGER_FIGURES,
         Action.FIGURES_VIEW,

@@ -21,6 +21,7 @@ from sharing.models.form_sends import FormSend
 from sharing.models.keys import BlindIndex, DataKey
 from sharing.models.locks import LockMember, LockRequest
 from sharing.models.meetings import (
+    AgendaItem,
     Conference,
     ConferenceAttendee,
     ConferenceDecision,
@@ -74,6 +75,7 @@ __all__ = [
     "Alert",
     "ConferenceDecision",
     "MeetingSeries",
+    "AgendaItem",
     "MeetingSitting",
     "SeriesMember",
     "MinuteItem",

@@ -393,7 +393,35 @@ class MeetingSitting(LastChanged, Base):
     conferences: Mapped[list[Conference]] = relationship(
         back_populates="sitting", order_by="Conference.id"
     )
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="sitting", order_by="AgendaItem.id"
+    )
 
     @property
     def cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+
+class AgendaItem(Base):
+    """What a sitting's agenda holds beyond what it lists of itself, or where an item sits
+    in the order its coordinator set. ``key`` names the item: a standing one
+    (``apologies``, ``actions``, ``business``), a case by its conference (``case-12``), the
+    partnership's figures pack (``figures``: attached while this row is there), or
+    ``text``, an item in the coordinator's own words."""
+
+    __tablename__ = "sitting_agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_sittings.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(40))
+    #: Where it comes in the agenda's order (lowest first).
+    position: Mapped[int]
+    #: The coordinator's words (``text`` items): the meeting's business, never the people
+    #: on its cases, as the agenda goes to every agency invited.
+    text: Mapped[str | None] = mapped_column(String(200))
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    sitting: Mapped[MeetingSitting] = relationship(back_populates="agenda_items")

@@ -1,0 +1,450 @@
+"""A partnership meeting's sitting's agenda: apologies and attendance, the previous
+sitting's actions and their progress, each case brought (by its reference and the
+question put to the meeting), the partnership's figures pack if attached, the
+coordinator's own items, and any other business, in the order its coordinator sets.
+
+Whoever may open the sitting (anyone at an agency of the meeting's area) may open its
+agenda; each case is named, and its question shown, only to readers who may open its
+conference (the question through the one decision and reveal: it is narrative), the
+others only counted in their place. Every reading is one audit entry naming what it
+showed, by id; every change one entry naming what changed, never the coordinator's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock, stamps
+from sharing.access.decide import Actor
+from sharing.access.reveal import load_data_keys, reveal
+from sharing.audit import acts
+from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.formats import checked_text
+from sharing.meetings import conference_listing, conference_pages, series, sittings
+from sharing.models import Action, AgendaItem, Conference, MeetingSitting, User
+from sharing.protocols.records import document
+from sharing.vocabulary import ActionStatus, Attendance, ConferenceStatus
+
+#: The ways an agenda is read, as its audit entry names them.
+FORMS = ("page", "pdf")
+#: The most an item in the coordinator's words may say.
+MAX_TEXT = 200
+TEXT_FIELD = "text"
+FIGURES = "figures"
+_TITLES = {
+    "apologies": "Apologies and attendance",
+    "actions": "Actions from the previous sitting",
+    FIGURES: "The partnership's figures",
+    "business": "Any other business",
+}
+#: Where each item comes until the coordinator orders them: standing items first, then the
+#: cases as they were brought, the figures, the coordinator's items as added, and last
+#: any other business.
+_DEFAULT = {"apologies": 10, "actions": 20, FIGURES: 800, "business": 1000}
+
+
+@dataclass(frozen=True)
+class CaseItem:
+    conference_id: int | None
+    #: None for a case the reader may not open (or since erased): only its place shows.
+    case_reference: str | None
+    question: str | None
+    erased: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    title: str
+    case: CaseItem | None = None
+    #: The coordinator's words (their own items), and the item's id to remove it.
+    text: str | None = None
+    item_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An action the previous sitting agreed, and where it stands (no description)."""
+
+    case_reference: str
+    kind: str
+    owner_agency: str
+    due_on: date | None
+    status: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Agenda:
+    sitting_id: int
+    series_id: int
+    series_name: str
+    starts_at: datetime
+    place: str | None
+    video_link: str | None
+    chair: str
+    members: list[str]
+    #: The standing members recorded as sending apologies at one of its cases.
+    apologies: list[str]
+    items: list[Item]
+    previous_at: datetime | None
+    progress: list[Progress]
+    #: Actions of the previous sitting on cases the reader may not open (a count).
+    progress_others: int
+    cancelled: bool
+    handling: str
+    reader: str
+    prepared_at: datetime
+    #: Whether the reader may order the items, add and remove their own, attach figures.
+    may_arrange: bool = False
+    stamp: str = field(default="", repr=False)
+
+    @property
+    def figures(self) -> bool:
+        return any(i.key == FIGURES for i in self.items)
+
+
+def _brought(sitting: MeetingSitting) -> list[Conference]:
+    return [c for c in sitting.conferences if c.status is not ConferenceStatus.CANCELLED]
+
+
+def _order(sitting: MeetingSitting, rows: list[AgendaItem]) -> list[tuple[str, AgendaItem | None]]:
+    """The agenda's items in order, by key, each with its row if it has one."""
+    by_key = {r.key: r for r in rows if r.key != TEXT_FIELD}
+    keys: list[tuple[str, AgendaItem | None, int]] = [
+        (key, by_key.get(key), _DEFAULT[key]) for key in ("apologies", "actions", "business")
+    ]
+    keys += [
+        (f"case-{c.id}", by_key.get(f"case-{c.id}"), 100 + n)
+        for n, c in enumerate(_brought(sitting))
+    ]
+    if FIGURES in by_key:
+        keys.append((FIGURES, by_key[FIGURES], _DEFAULT[FIGURES]))
+    keys += [(f"text-{r.id}", r, 900 + r.id) for r in rows if r.key == TEXT_FIELD]
+    keys.sort(key=lambda k: (k[1].position if k[1] else k[2], k[2]))
+    return [(key, row) for key, row, _ in keys]
+
+
+def _rows(session: Session, sitting_id: int) -> list[AgendaItem]:
+    return list(
+        session.scalars(
+            select(AgendaItem).where(AgendaItem.sitting_id == sitting_id).order_by(AgendaItem.id)
+        )
+    )
+
+
+def _stamp_also(session: Session, sitting: MeetingSitting) -> list[object]:
+    return [(r.id, r.key, r.position, r.text) for r in _rows(session, sitting.id)] + [
+        c.id for c in _brought(sitting)
+    ]
+
+
+def stamp(session: Session, sitting: MeetingSitting) -> str:
+    """The agenda's stamp as it stands (the sitting, its items and its cases)."""
+    return stamps.of(session, sitting, also=_stamp_also(session, sitting))
+
+
+def _case_item(session: Session, actor: Actor, conference: Conference) -> CaseItem:
+    if conference.case.erased_at is not None:
+        return CaseItem(None, None, None, erased=True)
+    if not conference_listing.visible(session, actor, conference):
+        return CaseItem(None, None, None)
+    _, authorised = conference_pages.opened(
+        session, actor, conference.id, acts.Action.MEETING_AGENDA
+    )
+    load_data_keys(session, {conference.case.data_key_id})
+    question = reveal(authorised.decision, conference, ["question"])["question"]
+    return CaseItem(conference.id, conference.case.reference, question)
+
+
+def _item(session: Session, actor: Actor, key: str, row: AgendaItem | None) -> Item:
+    if key.startswith("case-"):
+        conference = session.get_one(Conference, int(key.removeprefix("case-")))
+        return Item(key, "A case", case=_case_item(session, actor, conference))
+    if key.startswith("text-") and row is not None:
+        return Item(key, row.text or "", text=row.text, item_id=row.id)
+    return Item(key, _TITLES[key])
+
+
+def _previous(session: Session, sitting: MeetingSitting) -> MeetingSitting | None:
+    return session.scalars(
+        select(MeetingSitting)
+        .where(
+            MeetingSitting.series_id == sitting.series_id,
+            MeetingSitting.starts_at < sitting.starts_at,
+            MeetingSitting.cancelled_at.is_(None),
+        )
+        .order_by(MeetingSitting.starts_at.desc())
+        .limit(1)
+    ).first()
+
+
+def _progress(
+    session: Session, actor: Actor, previous: MeetingSitting | None
+) -> tuple[list[Progress], int]:
+    """The actions the previous sitting's cases agreed that the reader may open, and how
+    many others there are."""
+    if previous is None:
+        return [], 0
+    today = clock.today()
+    shown, others = [], 0
+    for conference in _brought(previous):
+        agreed = session.scalars(
+            select(Action).where(Action.conference_id == conference.id).order_by(Action.id)
+        ).all()
+        open_to_reader = conference.case.erased_at is None and conference_listing.visible(
+            session, actor, conference
+        )
+        if not open_to_reader:
+            others += len(agreed)
+            continue
+        shown += [
+            Progress(
+                case_reference=conference.case.reference,
+                kind=a.kind.label,
+                owner_agency=a.owner_agency.name,
+                due_on=a.due_on,
+                status=a.status_label,
+                overdue=a.status is ActionStatus.OPEN and a.due_on is not None and a.due_on < today,
+            )
+            for a in agreed
+        ]
+    return shown, others
+
+
+def _apologies(sitting: MeetingSitting) -> list[str]:
+    members = {m.user_id for m in sitting.series.members}
+    sent = {
+        a.user_id
+        for c in _brought(sitting)
+        for a in c.attendees
+        if a.attendance is Attendance.APOLOGIES and a.user_id in members
+    }
+    return [_person(m.user) for m in sitting.series.members if m.user_id in sent]
+
+
+def _person(user: User) -> str:
+    return f"{user.display_name}, {user.agency.name}"
+
+
+def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, form: str) -> Agenda:
+    """The sitting's agenda as the reader may read it, recorded as one audit entry naming
+    the form it was read in (``FORMS``), the cases and questions shown and the actions
+    listed, by id. ``NotFound`` outside the meeting's area."""
+    if form not in FORMS:
+        raise ValueError(f"an agenda is read as one of {FORMS}, not {form!r}")
+    sitting = sittings.sitting_of(session, actor, series_id, sitting_id)
+    meeting = sitting.series
+    items = [
+        _item(session, actor, key, row) for key, row in _order(sitting, _rows(session, sitting.id))
+    ]
+    previous = _previous(session, sitting)
+    progress, progress_others = _progress(session, actor, previous)
+    cases = [i.case for i in items if i.case is not None]
+    shown = [c.conference_id for c in cases if c.conference_id is not None]
+    asked = [c.conference_id for c in cases if c.conference_id is not None and c.question]
+    acts.record(
+        session,
+        acts.Action.MEETING_AGENDA,
+        actor=actor,
+        subject=acts.Subject("meeting_sitting", sitting.id),
+        basis=(
+            f"{form}; conferences {acts.ids(shown)}; questions {acts.ids(asked)}; "
+            f"not open {len(cases) - len(shown)}; "
+            f"previous sitting {previous.id if previous else 'none'}, actions shown "
+            f"{len(progress)}, not open {progress_others}"
+        ),
+    )
+    reader = session.get(User, actor.user_id)
+    return Agenda(
+        sitting_id=sitting.id,
+        series_id=meeting.id,
+        series_name=meeting.name,
+        starts_at=sitting.starts_at,
+        place=sitting.place,
+        video_link=sitting.video_link,
+        chair=_person(meeting.chair),
+        members=[_person(m.user) for m in meeting.members],
+        apologies=_apologies(sitting),
+        items=items,
+        previous_at=previous.starts_at if previous else None,
+        progress=progress,
+        progress_others=progress_others,
+        cancelled=sitting.cancelled,
+        handling=document(series.protocol_now(session, meeting) or meeting.protocol).handling,
+        reader=_person(reader) if reader else "",
+        prepared_at=clock.now(),
+        may_arrange=series.may_schedule(actor, meeting) and not sitting.cancelled,
+        stamp=stamp(session, sitting),
+    )
+
+
+def _for_change(
+    session: Session, actor: Actor, series_id: int, sitting_id: int, opened: str | None
+) -> MeetingSitting:
+    """The sitting, for its coordinator (``series.may_schedule``; anyone else of the area
+    refused, recorded, ``NotAllowed``), locked and as the form was opened
+    (``ChangedMeanwhile`` if not); a cancelled sitting's agenda no longer changes."""
+    sitting = sittings.sitting_of(session, actor, series_id, sitting_id)
+    if not series.may_schedule(actor, sitting.series):
+        raise acts.refused(
+            session,
+            acts.Action.MEETING_AGENDA_CHANGE,
+            actor=actor,
+            subject=acts.Subject("meeting_sitting", sitting.id),
+            reason="not the chair or the organising agency",
+            answer=NotAllowed("only the chair and the organising agency arrange its agenda"),
+        )
+    stamps.check(session, opened, sitting, also=lambda: _stamp_also(session, sitting))
+    if sitting.cancelled:
+        raise InputError(TEXT_FIELD, "The sitting is cancelled, so its agenda no longer changes")
+    return sitting
+
+
+def _changed(session: Session, actor: Actor, sitting: MeetingSitting, what: str) -> None:
+    session.flush()
+    acts.record(
+        session,
+        acts.Action.MEETING_AGENDA_CHANGE,
+        actor=actor,
+        subject=acts.Subject("meeting_sitting", sitting.id),
+        basis=what,
+    )
+
+
+def _row(actor: Actor, sitting: MeetingSitting, key: str, text: str | None = None) -> AgendaItem:
+    return AgendaItem(
+        sitting_id=sitting.id,
+        key=key,
+        position=0,
+        text=text,
+        added_by_id=actor.user_id,
+        added_at=clock.now(),
+    )
+
+
+def _renumber(session: Session, actor: Actor, sitting: MeetingSitting, keys: list[str]) -> None:
+    """Keep ``keys`` as the agenda's order, giving each item a row with its place."""
+    by_key = {
+        r.key if r.key != TEXT_FIELD else f"text-{r.id}": r for r in _rows(session, sitting.id)
+    }
+    for place, key in enumerate(keys, start=1):
+        row = by_key.get(key)
+        if row is None:
+            row = _row(actor, sitting, key)
+            session.add(row)
+        row.position = place * 10
+
+
+def move(
+    session: Session,
+    actor: Actor,
+    series_id: int,
+    sitting_id: int,
+    key: str,
+    *,
+    up: bool,
+    opened: str | None,
+) -> None:
+    """Move the item ``key`` one place up or down the agenda (the first stays first, the
+    last last); ``NotFound`` for an item the agenda does not hold."""
+    sitting = _for_change(session, actor, series_id, sitting_id, opened)
+    keys = [k for k, _ in _order(sitting, _rows(session, sitting.id))]
+    if key not in keys:
+        raise NotFound(key)
+    at = keys.index(key)
+    to = at - 1 if up else at + 1
+    if 0 <= to < len(keys):
+        keys[at], keys[to] = keys[to], keys[at]
+    _renumber(session, actor, sitting, keys)
+    _changed(session, actor, sitting, f"moved {key} {'up' if up else 'down'}")
+
+
+def add_item(
+    session: Session,
+    actor: Actor,
+    series_id: int,
+    sitting_id: int,
+    text: str,
+    *,
+    opened: str | None,
+) -> AgendaItem:
+    """Add an item in the coordinator's words, before any other business; refused at
+    ``text`` if empty or longer than ``MAX_TEXT``."""
+    sitting = _for_change(session, actor, series_id, sitting_id, opened)
+    try:
+        words = checked_text(
+            TEXT_FIELD, text, limit=MAX_TEXT, what="the item", required="Enter the item to add"
+        )
+    except InputError:
+        refuse_input(session, actor, series_id, sitting.id, [TEXT_FIELD])
+        raise
+    keys = [k for k, _ in _order(sitting, _rows(session, sitting.id))]
+    row = _row(actor, sitting, TEXT_FIELD, words)
+    session.add(row)
+    session.flush()
+    keys.insert(keys.index("business") if "business" in keys else len(keys), f"text-{row.id}")
+    _renumber(session, actor, sitting, keys)
+    _changed(session, actor, sitting, f"added item {row.id}")
+    return row
+
+
+def remove_item(
+    session: Session,
+    actor: Actor,
+    series_id: int,
+    sitting_id: int,
+    item_id: int,
+    *,
+    opened: str | None,
+) -> None:
+    """Take an item in the coordinator's words off the agenda."""
+    sitting = _for_change(session, actor, series_id, sitting_id, opened)
+    row = session.get(AgendaItem, item_id)
+    if row is None or row.sitting_id != sitting.id or row.key != TEXT_FIELD:
+        raise NotFound(item_id)
+    session.delete(row)
+    _changed(session, actor, sitting, f"removed item {item_id}")
+
+
+def attach_figures(
+    session: Session,
+    actor: Actor,
+    series_id: int,
+    sitting_id: int,
+    *,
+    attached: bool,
+    opened: str | None,
+) -> None:
+    """Attach the partnership's figures pack for the sitting to its agenda, or take it off."""
+    sitting = _for_change(session, actor, series_id, sitting_id, opened)
+    keys = [k for k, _ in _order(sitting, _rows(session, sitting.id))]
+    row = next((r for r in _rows(session, sitting.id) if r.key == FIGURES), None)
+    if attached and row is None:
+        after_cases = next(
+            i for i, k in enumerate(keys) if k.startswith("text-") or k == "business"
+        )
+        keys.insert(after_cases, FIGURES)
+        _renumber(session, actor, sitting, keys)
+    elif not attached and row is not None:
+        session.delete(row)
+    else:
+        return
+    _changed(session, actor, sitting, "figures attached" if attached else "figures taken off")
+
+
+def refuse_input(
+    session: Session, actor: Actor, series_id: int, sitting_id: int, fields: list[str]
+) -> None:
+    """Record an agenda change refused for its input, naming the fields, never the words."""
+    acts.refuse(
+        session,
+        acts.Action.MEETING_AGENDA_CHANGE,
+        actor=actor,
+        subject=acts.Subject("meeting_sitting", sitting_id),
+        reason=f"refused input: {' '.join(fields)}",
+    )

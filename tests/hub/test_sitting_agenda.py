@@ -1,0 +1,212 @@
+"""A sitting's agenda (demo partnership): apologies and attendance, the previous sitting's
+actions and their progress, each case by reference and question, the figures pack when
+attached, the coordinator's own items and any other business, in the order the
+coordinator sets; on the page and as a PDF, each reading audited by ids; an agency that
+may not open a case sees only its place; bad input refused at the field; someone who may
+not arrange it refused and recorded; a page opened before another change refused."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.models import AgendaItem, AuditEntry, AuditQueued, MeetingSeries, MeetingSitting, User
+from sharing.vocabulary import Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+GROUP = "Northshire ASB problem-solving group"
+
+
+def _to_come(session: Session) -> tuple[MeetingSeries, MeetingSitting]:
+    group = session.scalar(select(MeetingSeries).where(MeetingSeries.name == GROUP))
+    return group, next(s for s in group.sittings if s.starts_at > clock.now())
+
+
+def _path(group: MeetingSeries, sitting: MeetingSitting) -> str:
+    return f"/meetings/{group.id}/sittings/{sitting.id}/agenda"
+
+
+def _entries(session: Session, request_id: str) -> list[AuditEntry | AuditQueued]:
+    session.expire_all()
+    logged = session.scalars(select(AuditEntry).where(AuditEntry.request_id == request_id))
+    queued = session.scalars(select(AuditQueued).where(AuditQueued.request_id == request_id))
+    return [*logged, *queued]
+
+
+def _items(page: str) -> list[str]:
+    """The agenda's items, as text, in order."""
+    listed = page.split('<ol class="govuk-list govuk-list--number hub-agenda">', 1)[1]
+    listed = listed.split("</ol>", 1)[0]
+    return [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split())
+        for item in re.split(r'<li id="item-', listed)[1:]
+    ]
+
+
+def _stamp(page: str) -> str:
+    return re.search(r'name="opened" value="([0-9a-f]+)"', page).group(1)
+
+
+def _add(client: FlaskClient, path: str, text: str, stamp: str | None = None):
+    page = client.get(path).get_data(as_text=True)
+    return client.post(
+        f"{path}/items",
+        data={
+            "csrf_token": csrf_token(client, path),
+            "text": text,
+            "opened": stamp or _stamp(page),
+        },
+    )
+
+
+def test_the_chair_reads_the_agenda_in_order_and_each_reading_is_audited_by_ids(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, sitting = _to_come(demo_session)
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    response = chair.get(_path(group, sitting))
+    assert response.status_code == 200
+    items = _items(response.get_data(as_text=True))
+    assert items[0].startswith("apologies")
+    assert "Apologies and attendance" in items[0]
+    assert "Actions from the previous sitting" in items[1]
+    assert "Done" in items[1]  # the noise monitoring agreed last time
+    cases = [c for c in sitting.conferences]
+    assert [i.split('"', 1)[0] for i in items[2:-1]] == [f"case-{c.id}" for c in cases]
+    for item, conference in zip(items[2:-1], cases, strict=True):
+        assert f"Case {conference.case.reference}" in item
+    assert "Any other business" in items[-1]
+    [entry] = [
+        e
+        for e in _entries(demo_session, response.headers["X-Request-Id"])
+        if e.action == "meeting.agenda"
+    ]
+    assert entry.object_id == str(sitting.id)
+    assert entry.basis.startswith("page; conferences ")
+    people = {u.display_name.lower() for u in demo_session.scalars(select(User))}
+    assert not any(p in (entry.basis or "").lower() for p in people)
+
+    pdf = chair.get(f"{_path(group, sitting)}.pdf")
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    kinds = [
+        e.basis.split(";", 1)[0]
+        for e in _entries(demo_session, pdf.headers["X-Request-Id"])
+        if e.action == "meeting.agenda"
+    ]
+    assert kinds == ["pdf"]
+
+
+def test_an_agency_that_may_not_open_a_case_sees_only_its_place(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, sitting = _to_come(demo_session)
+    officer = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER))
+    page = officer.get(_path(group, sitting)).get_data(as_text=True)
+    homes = [c for c in sitting.conferences if c.case.agency.code == "northshire-homes"]
+    assert homes
+    for conference in homes:
+        assert conference.case.reference not in page
+    assert "A case not open to your agency" in page
+    assert "Add the item" not in page  # not theirs to arrange
+    assert officer.get(f"/meetings/{group.id}/sittings/999999/agenda").status_code == 404
+
+
+def test_the_chair_adds_an_item_moves_it_and_attaches_the_figures(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, sitting = _to_come(demo_session)
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    path = _path(group, sitting)
+    assert _add(chair, path, "Date of the next partnership away day").status_code == 302
+    items = _items(chair.get(path).get_data(as_text=True))
+    assert "Date of the next partnership away day" in items[-2]
+    assert "Any other business" in items[-1]
+    row = demo_session.scalar(
+        select(AgendaItem).where(AgendaItem.sitting_id == sitting.id, AgendaItem.key == "text")
+    )
+    page = chair.get(path).get_data(as_text=True)
+    moved = chair.post(
+        f"{path}/order",
+        data={
+            "csrf_token": csrf_token(chair, path),
+            "opened": _stamp(page),
+            "key": f"text-{row.id}",
+            "direction": "up",
+        },
+    )
+    assert moved.status_code == 302
+    items = _items(chair.get(path).get_data(as_text=True))
+    assert "Date of the next partnership away day" in items[-3]
+    page = chair.get(path).get_data(as_text=True)
+    attached = chair.post(
+        f"{path}/figures",
+        data={"csrf_token": csrf_token(chair, path), "opened": _stamp(page), "attached": "1"},
+    )
+    assert attached.status_code == 302
+    items = _items(chair.get(path).get_data(as_text=True))
+    figures = next(i for i, item in enumerate(items) if "The partnership's figures" in item)
+    assert figures < len(items) - 1
+    changes = demo_session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "meeting.agenda_change")
+    ).all()
+    assert "away day" not in " ".join(e.basis or "" for e in changes)
+
+
+def test_an_item_empty_or_too_long_is_refused_at_its_field_and_recorded(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, sitting = _to_come(demo_session)
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    path = _path(group, sitting)
+    before = len(sitting.agenda_items)
+    for text, said in (("   ", "Enter the item to add"), ("x" * 201, "200 characters or fewer")):
+        response = _add(chair, path, text)
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert said in page
+        assert 'href="#text"' in page  # the error summary links to the field
+        refused = _entries(demo_session, response.headers["X-Request-Id"])
+        assert ("meeting.agenda_change", "refused") in [(e.action, e.outcome) for e in refused]
+    demo_session.expire_all()
+    assert len(demo_session.get(MeetingSitting, sitting.id).agenda_items) == before
+
+
+def test_a_member_who_does_not_coordinate_it_may_read_but_not_arrange_it(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, sitting = _to_come(demo_session)
+    sergeant = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    path = _path(group, sitting)
+    assert sergeant.get(path).status_code == 200
+    response = sergeant.post(
+        f"{path}/items",
+        data={"csrf_token": csrf_token(sergeant, path), "text": "Police item"},
+    )
+    assert response.status_code == 403
+    entries = _entries(demo_session, response.headers["X-Request-Id"])
+    assert [(e.action, e.outcome, e.object_id) for e in entries] == [
+        ("meeting.agenda_change", "refused", str(sitting.id))
+    ]
+
+
+def test_a_page_opened_before_another_change_is_refused_and_nothing_added(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, sitting = _to_come(demo_session)
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    path = _path(group, sitting)
+    stale = _stamp(chair.get(path).get_data(as_text=True))
+    assert _add(chair, path, "First item").status_code == 302
+    response = _add(chair, path, "Second item", stamp=stale)
+    assert response.status_code == 400
+    assert "The agenda changed after you opened it" in response.get_data(as_text=True)
+    assert "Second item" not in " ".join(_items(chair.get(path).get_data(as_text=True)))
