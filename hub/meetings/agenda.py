@@ -20,7 +20,7 @@ from hub.pdf import render_pdf
 from hub.templating import uk_date
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.meetings import agenda
+from sharing.meetings import agenda, agenda_changes
 
 _AGENDA = "/meetings/<int:series_id>/sittings/<int:sitting_id>/agenda"
 
@@ -98,7 +98,7 @@ def agenda_order(series_id: int, sitting_id: int) -> Response:
     return _change(
         series_id,
         sitting_id,
-        lambda: agenda.move(
+        lambda: agenda_changes.move(
             db(),
             current_user.actor,
             series_id,
@@ -116,7 +116,7 @@ def agenda_add(series_id: int, sitting_id: int) -> Response | tuple[str, int]:
     form = ItemForm()
     if form.validate_on_submit():
         try:
-            agenda.add_item(
+            agenda_changes.add_item(
                 db(),
                 current_user.actor,
                 series_id,
@@ -138,7 +138,9 @@ def agenda_add(series_id: int, sitting_id: int) -> Response | tuple[str, int]:
                 url_for("meetings.agenda_page", series_id=series_id, sitting_id=sitting_id)
             )
     elif not form.errors.get("csrf_token"):
-        agenda.refuse_input(db(), current_user.actor, series_id, sitting_id, sorted(form.errors))
+        agenda_changes.refuse_input(
+            db(), current_user.actor, series_id, sitting_id, sorted(form.errors)
+        )
     return _page(series_id, sitting_id, form, 400)
 
 
@@ -149,7 +151,7 @@ def agenda_remove(series_id: int, sitting_id: int, item_id: int) -> Response:
     return _change(
         series_id,
         sitting_id,
-        lambda: agenda.remove_item(
+        lambda: agenda_changes.remove_item(
             db(), current_user.actor, series_id, sitting_id, item_id, opened=opened.sent()
         ),
         "Item taken off the agenda.",
@@ -164,7 +166,7 @@ def agenda_figures(series_id: int, sitting_id: int) -> Response:
     return _change(
         series_id,
         sitting_id,
-        lambda: agenda.attach_figures(
+        lambda: agenda_changes.attach_figures(
             db(), current_user.actor, series_id, sitting_id, attached=attached, opened=opened.sent()
         ),
         "Figures pack attached to the agenda."

@@ -22,8 +22,6 @@ from sharing import clock, stamps
 from sharing.access.decide import Actor
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
-from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.formats import checked_text
 from sharing.meetings import conference_listing, conference_pages, series, sittings
 from sharing.models import Action, AgendaItem, Conference, MeetingSitting, User
 from sharing.protocols.records import document
@@ -112,7 +110,7 @@ def _brought(sitting: MeetingSitting) -> list[Conference]:
     return [c for c in sitting.conferences if c.status is not ConferenceStatus.CANCELLED]
 
 
-def _order(sitting: MeetingSitting, rows: list[AgendaItem]) -> list[tuple[str, AgendaItem | None]]:
+def ordered(sitting: MeetingSitting, rows: list[AgendaItem]) -> list[tuple[str, AgendaItem | None]]:
     """The agenda's items in order, by key, each with its row if it has one."""
     by_key = {r.key: r for r in rows if r.key != TEXT_FIELD}
     keys: list[tuple[str, AgendaItem | None, int]] = [
@@ -129,7 +127,7 @@ def _order(sitting: MeetingSitting, rows: list[AgendaItem]) -> list[tuple[str, A
     return [(key, row) for key, row, _ in keys]
 
 
-def _rows(session: Session, sitting_id: int) -> list[AgendaItem]:
+def rows_of(session: Session, sitting_id: int) -> list[AgendaItem]:
     return list(
         session.scalars(
             select(AgendaItem).where(AgendaItem.sitting_id == sitting_id).order_by(AgendaItem.id)
@@ -137,15 +135,15 @@ def _rows(session: Session, sitting_id: int) -> list[AgendaItem]:
     )
 
 
-def _stamp_also(session: Session, sitting: MeetingSitting) -> list[object]:
-    return [(r.id, r.key, r.position, r.text) for r in _rows(session, sitting.id)] + [
+def stamp_also(session: Session, sitting: MeetingSitting) -> list[object]:
+    return [(r.id, r.key, r.position, r.text) for r in rows_of(session, sitting.id)] + [
         c.id for c in _brought(sitting)
     ]
 
 
 def stamp(session: Session, sitting: MeetingSitting) -> str:
     """The agenda's stamp as it stands (the sitting, its items and its cases)."""
-    return stamps.of(session, sitting, also=_stamp_also(session, sitting))
+    return stamps.of(session, sitting, also=stamp_also(session, sitting))
 
 
 def _case_item(session: Session, actor: Actor, conference: Conference) -> CaseItem:
@@ -240,7 +238,8 @@ def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, f
     sitting = sittings.sitting_of(session, actor, series_id, sitting_id)
     meeting = sitting.series
     items = [
-        _item(session, actor, key, row) for key, row in _order(sitting, _rows(session, sitting.id))
+        _item(session, actor, key, row)
+        for key, row in ordered(sitting, rows_of(session, sitting.id))
     ]
     previous = _previous(session, sitting)
     progress, progress_others = _progress(session, actor, previous)
@@ -280,171 +279,4 @@ def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, f
         prepared_at=clock.now(),
         may_arrange=series.may_schedule(actor, meeting) and not sitting.cancelled,
         stamp=stamp(session, sitting),
-    )
-
-
-def _for_change(
-    session: Session, actor: Actor, series_id: int, sitting_id: int, opened: str | None
-) -> MeetingSitting:
-    """The sitting, for its coordinator (``series.may_schedule``; anyone else of the area
-    refused, recorded, ``NotAllowed``), locked and as the form was opened
-    (``ChangedMeanwhile`` if not); a cancelled sitting's agenda no longer changes."""
-    sitting = sittings.sitting_of(session, actor, series_id, sitting_id)
-    if not series.may_schedule(actor, sitting.series):
-        raise acts.refused(
-            session,
-            acts.Action.MEETING_AGENDA_CHANGE,
-            actor=actor,
-            subject=acts.Subject("meeting_sitting", sitting.id),
-            reason="not the chair or the organising agency",
-            answer=NotAllowed("only the chair and the organising agency arrange its agenda"),
-        )
-    stamps.check(session, opened, sitting, also=lambda: _stamp_also(session, sitting))
-    if sitting.cancelled:
-        raise InputError(TEXT_FIELD, "The sitting is cancelled, so its agenda no longer changes")
-    return sitting
-
-
-def _changed(session: Session, actor: Actor, sitting: MeetingSitting, what: str) -> None:
-    session.flush()
-    acts.record(
-        session,
-        acts.Action.MEETING_AGENDA_CHANGE,
-        actor=actor,
-        subject=acts.Subject("meeting_sitting", sitting.id),
-        basis=what,
-    )
-
-
-def _row(actor: Actor, sitting: MeetingSitting, key: str, text: str | None = None) -> AgendaItem:
-    return AgendaItem(
-        sitting_id=sitting.id,
-        key=key,
-        position=0,
-        text=text,
-        added_by_id=actor.user_id,
-        added_at=clock.now(),
-    )
-
-
-def _renumber(session: Session, actor: Actor, sitting: MeetingSitting, keys: list[str]) -> None:
-    """Keep ``keys`` as the agenda's order, giving each item a row with its place."""
-    by_key = {
-        r.key if r.key != TEXT_FIELD else f"text-{r.id}": r for r in _rows(session, sitting.id)
-    }
-    for place, key in enumerate(keys, start=1):
-        row = by_key.get(key)
-        if row is None:
-            row = _row(actor, sitting, key)
-            session.add(row)
-        row.position = place * 10
-
-
-def move(
-    session: Session,
-    actor: Actor,
-    series_id: int,
-    sitting_id: int,
-    key: str,
-    *,
-    up: bool,
-    opened: str | None,
-) -> None:
-    """Move the item ``key`` one place up or down the agenda (the first stays first, the
-    last last); ``NotFound`` for an item the agenda does not hold."""
-    sitting = _for_change(session, actor, series_id, sitting_id, opened)
-    keys = [k for k, _ in _order(sitting, _rows(session, sitting.id))]
-    if key not in keys:
-        raise NotFound(key)
-    at = keys.index(key)
-    to = at - 1 if up else at + 1
-    if 0 <= to < len(keys):
-        keys[at], keys[to] = keys[to], keys[at]
-    _renumber(session, actor, sitting, keys)
-    _changed(session, actor, sitting, f"moved {key} {'up' if up else 'down'}")
-
-
-def add_item(
-    session: Session,
-    actor: Actor,
-    series_id: int,
-    sitting_id: int,
-    text: str,
-    *,
-    opened: str | None,
-) -> AgendaItem:
-    """Add an item in the coordinator's words, before any other business; refused at
-    ``text`` if empty or longer than ``MAX_TEXT``."""
-    sitting = _for_change(session, actor, series_id, sitting_id, opened)
-    try:
-        words = checked_text(
-            TEXT_FIELD, text, limit=MAX_TEXT, what="the item", required="Enter the item to add"
-        )
-    except InputError:
-        refuse_input(session, actor, series_id, sitting.id, [TEXT_FIELD])
-        raise
-    keys = [k for k, _ in _order(sitting, _rows(session, sitting.id))]
-    row = _row(actor, sitting, TEXT_FIELD, words)
-    session.add(row)
-    session.flush()
-    keys.insert(keys.index("business") if "business" in keys else len(keys), f"text-{row.id}")
-    _renumber(session, actor, sitting, keys)
-    _changed(session, actor, sitting, f"added item {row.id}")
-    return row
-
-
-def remove_item(
-    session: Session,
-    actor: Actor,
-    series_id: int,
-    sitting_id: int,
-    item_id: int,
-    *,
-    opened: str | None,
-) -> None:
-    """Take an item in the coordinator's words off the agenda."""
-    sitting = _for_change(session, actor, series_id, sitting_id, opened)
-    row = session.get(AgendaItem, item_id)
-    if row is None or row.sitting_id != sitting.id or row.key != TEXT_FIELD:
-        raise NotFound(item_id)
-    session.delete(row)
-    _changed(session, actor, sitting, f"removed item {item_id}")
-
-
-def attach_figures(
-    session: Session,
-    actor: Actor,
-    series_id: int,
-    sitting_id: int,
-    *,
-    attached: bool,
-    opened: str | None,
-) -> None:
-    """Attach the partnership's figures pack for the sitting to its agenda, or take it off."""
-    sitting = _for_change(session, actor, series_id, sitting_id, opened)
-    keys = [k for k, _ in _order(sitting, _rows(session, sitting.id))]
-    row = next((r for r in _rows(session, sitting.id) if r.key == FIGURES), None)
-    if attached and row is None:
-        after_cases = next(
-            i for i, k in enumerate(keys) if k.startswith("text-") or k == "business"
-        )
-        keys.insert(after_cases, FIGURES)
-        _renumber(session, actor, sitting, keys)
-    elif not attached and row is not None:
-        session.delete(row)
-    else:
-        return
-    _changed(session, actor, sitting, "figures attached" if attached else "figures taken off")
-
-
-def refuse_input(
-    session: Session, actor: Actor, series_id: int, sitting_id: int, fields: list[str]
-) -> None:
-    """Record an agenda change refused for its input, naming the fields, never the words."""
-    acts.refuse(
-        session,
-        acts.Action.MEETING_AGENDA_CHANGE,
-        actor=actor,
-        subject=acts.Subject("meeting_sitting", sitting_id),
-        reason=f"refused input: {' '.join(fields)}",
     )

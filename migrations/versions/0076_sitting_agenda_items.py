@@ -1,7 +1,7 @@
 """A partnership meeting's sitting's agenda: the items its coordinator adds in their own
 words, the figures pack attached, and the order they set.
 
-Revision ID: 0077
+Revision ID: 0076
 Revises: 0075
 Create Date: 2026-12-06 10:20:00
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0077"
+revision = "0076"
 down_revision = "0075"
 branch_labels = None
 depends_on = None
