@@ -86,6 +86,11 @@ _WHAT = {
         "partnership meeting changed, and the meeting's new chair now chairs it and agrees "
         "its minutes."
     ),
+    NoticeKind.NEW_CHAIR: (
+        "The case conference on case {reference}{when} has a new chair, chosen on the "
+        "conference's page: whoever chairs it now leads it and agrees its minutes. Its page "
+        "in the hub says who."
+    ),
     NoticeKind.CONFERENCE_MOVED: (
         "The case conference on case {reference} has changed when or where it meets: it "
         "now meets{on}. Its page in the hub says where, and gives any video link."

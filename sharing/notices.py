@@ -286,17 +286,23 @@ def conference_cancelled(
 
 
 def chair_changed(
-    session: Session, conference: Conference, people: Iterable[User], by: int, now: datetime
+    session: Session,
+    conference: Conference,
+    people: Iterable[User],
+    by: int,
+    now: datetime,
+    kind: NoticeKind = NoticeKind.CHAIR_CHANGED,
 ) -> None:
     """Tell ``people`` (its old and new chair; not ``by``, who changed it) that the
-    conference has a new chair, as its partnership meeting's chair changed, naming the
-    case and its time: those who may open it with a link to its page, the others to
-    their list of conferences. Told each time it changes (the page's link names the
-    moment), so that a chair given it back is told again."""
+    conference has a new chair, as its partnership meeting's chair changed (or, with
+    ``kind`` ``NEW_CHAIR``, as it was changed on the conference's page), naming the case
+    and its time: those who may open it with a link to its page, the others to their
+    list of conferences. Told each time it changes (the page's link names the moment),
+    so that a chair given it back is told again."""
     moment = f"#chair-{int(now.timestamp())}"
     _tell_about(
         session,
-        NoticeKind.CHAIR_CHANGED,
+        kind,
         conference,
         [u for u in people if u.id != by],
         page=f"/conferences/{conference.id}{moment}",

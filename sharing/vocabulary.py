@@ -609,6 +609,16 @@ class ConferenceCancelReason(Labelled):
         ]
 
 
+class ChairChangeReason(Labelled):
+    """Why a case conference's chair is changed on its own page (recorded in its audit
+    entry by value; nothing about the chair's health or circumstances is asked)."""
+
+    CANNOT_ATTEND = "cannot_attend", "The chair can no longer attend it"
+    LEFT = "left", "The chair has left their agency or their role"
+    ANOTHER_AGENCY = "another_agency", "It should be chaired by someone of another agency"
+    OTHER = "other", "Another reason"
+
+
 #: The reasons a conference is cancelled for by its case or its partnership meeting.
 _NOT_CHOSEN = frozenset(
     {
@@ -697,6 +707,7 @@ class NoticeKind(Labelled):
     CONFERENCE_CANCELLED = "conference_cancelled", "A case conference is cancelled"
     CHAIR_CHANGED = "chair_changed", "A case conference has a new chair"
     CONFERENCE_MOVED = "conference_moved", "A case conference has moved"
+    NEW_CHAIR = "new_chair", "A case conference has a new chair"
 
 
 class EscalationReason(Labelled):

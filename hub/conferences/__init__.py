@@ -15,6 +15,7 @@ from hub.conferences import (  # noqa: F401
     information_requests,
     invitations,
     meeting_minutes,
+    new_chair,
 )
 from hub.conferences.views import bp
 

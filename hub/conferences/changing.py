@@ -69,7 +69,7 @@ class ChangeForm(HubForm):
         shown_once(field, self.was)
 
 
-def _changer(conference_id: int) -> tuple[Conference, AuthorisedCase]:
+def changer(conference_id: int) -> tuple[Conference, AuthorisedCase]:
     """The conference, for someone who may change it (403 for another reader of it,
     recorded; 404 for anyone who may not open it)."""
     try:
@@ -160,7 +160,7 @@ def change(conference_id: int) -> Response | tuple[str, int]:
     is said in place of the form; a form opened before someone else changed it is shown
     again, saying so, with nothing changed."""
     actor = current_user.actor
-    conference, authorised = _changer(conference_id)
+    conference, authorised = changer(conference_id)
     convening = conference_changes.may_invite(db(), actor, conference)
     reads = conference_changes.reads_question(authorised)
     form = ChangeForm()

@@ -1,8 +1,9 @@
 """Inviting a conference's new chair's agency as its partnership meeting's chair changes
-(``series_changes``): whoever chairs a sitting chairs the cases on its agenda, so where
-the meeting's new chair's agency is not at a conference's table and may be invited on the
-rules of inviting one from the conference's page (``conference_changes``), it is invited
-with the change, as any invitation is: a share of the case for the conference's purpose
+(``series_changes``: whoever chairs a sitting chairs the cases on its agenda), or as its
+chair is changed on its own page (``conference_chairs``): where the new chair's agency is
+not at a conference's table and may be invited on the rules of inviting one from the
+conference's page (``conference_changes``), it is invited with the change, as any
+invitation is: a share of the case for the conference's purpose
 until its shares end, a request for what it holds, and the notice of it.
 """
 
@@ -17,7 +18,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.cases import shares
 from sharing.meetings import conferences, requests
-from sharing.models import Agency, Conference, ConferenceInvitation, MeetingSeries
+from sharing.models import Agency, Conference, ConferenceInvitation, MeetingSeries, Share
 
 
 def why_not(session: Session, conference: Conference, agency: Agency, now: datetime) -> str | None:
@@ -65,11 +66,33 @@ def invite(
     now: datetime,
 ) -> ConferenceInvitation:
     """Invite ``agency`` (its new chair's: ``why_not`` says it may be) to the conference,
-    held for change, as changing the meeting's chair (``actor``) hands it over: a share of
-    the case for the conference's purpose until its shares end, a request for what it
-    holds, its managers told of it as when an agency is invited from the conference's
-    page (none of its people is expected yet), and a ``conference.change`` entry naming
-    the invitation and share by id."""
+    held for change, as changing the meeting's chair (``actor``) hands it over
+    (``invited``), with a ``conference.change`` entry naming the invitation and share by
+    id."""
+    invitation, share = invited(session, actor, conference, agency, now)
+    acts.record(
+        session,
+        acts.Action.CONFERENCE_CHANGE,
+        actor=actor,
+        subject=acts.Subject("conference", conference.id),
+        purpose=conference.purpose,
+        basis=(
+            f"case {conference.case_id}; changed agencies; invitations {invitation.id}; "
+            f"shares {share.id} made; for meeting {meeting.id}'s new chair"
+        ),
+    )
+    return invitation
+
+
+def invited(
+    session: Session, actor: Actor, conference: Conference, agency: Agency, now: datetime
+) -> tuple[ConferenceInvitation, Share]:
+    """Invite ``agency`` (its new chair's: ``why_not`` says it may be) to the conference,
+    held for change, as its new chair is given it (by ``actor``, who records the act): a
+    share of the case for the conference's purpose until its shares end, a request for
+    what it holds, and its managers told of it as when an agency is invited from the
+    conference's page (none of its people is expected yet). The invitation and its
+    share."""
     share = shares.share_for_conference(
         session,
         actor,
@@ -90,15 +113,4 @@ def invite(
     session.flush()
     session.expire(conference, ["invitations", "requests"])
     notices.conference_joined(session, conference, [], [agency.id], actor.user_id, now)
-    acts.record(
-        session,
-        acts.Action.CONFERENCE_CHANGE,
-        actor=actor,
-        subject=acts.Subject("conference", conference.id),
-        purpose=conference.purpose,
-        basis=(
-            f"case {conference.case_id}; changed agencies; invitations {invitation.id}; "
-            f"shares {share.id} made; for meeting {meeting.id}'s new chair"
-        ),
-    )
-    return invitation
+    return invitation, share

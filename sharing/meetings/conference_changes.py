@@ -150,7 +150,7 @@ def as_it_is(
     return reveal(authorised.decision, conference, ["question", "agenda"])
 
 
-def _table(session: Session, conference: Conference) -> tuple[list[int], list[int]]:
+def table(session: Session, conference: Conference) -> tuple[list[int], list[int]]:
     """The agencies invited and the people expected, as the stamp holds them."""
     session.expire(conference, ["invitations", "attendees"])
     return (
@@ -162,7 +162,7 @@ def _table(session: Session, conference: Conference) -> tuple[list[int], list[in
 def stamp(session: Session, conference: Conference) -> str:
     """The stamp of the conference, its invitations and people expected, for the form
     that changes it."""
-    return stamps.of(session, conference, also=_table(session, conference))
+    return stamps.of(session, conference, also=table(session, conference))
 
 
 def change(
@@ -189,7 +189,7 @@ def change(
     if why := why_fixed(conference, now):
         acts.refuse(session, ACTION, actor=actor, subject=subject, reason=f"refused: {why.lower()}")
         raise InputError(NO_LONGER, why)
-    stamps.check(session, opened, conference, also=lambda: _table(session, conference))
+    stamps.check(session, opened, conference, also=lambda: table(session, conference))
     with acts.refusing_input(session, ACTION, actor=actor, subject=subject):
         changes = _checked(session, authorised, conference, data, now)
     changed = changes.names

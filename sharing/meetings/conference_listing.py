@@ -90,6 +90,8 @@ class ConferenceRow:
     convening_agency: str
     where: str
     status: ConferenceStatus
+    #: Who chairs it now, and their agency, as its page names them.
+    chair: str = ""
     #: Why it was cancelled on its own or with its case, and the canceller's note for
     #: the convening agency alone.
     cancel_reason: str | None = None
@@ -174,6 +176,7 @@ def _row(actor: Actor, conference: Conference, now: datetime) -> ConferenceRow:
         convening_agency=conference.case.agency.name,
         where=conference.place or "Video call",
         status=conference.status,
+        chair=f"{conference.chair.display_name}, {conference.chair.agency.name}",
         cancel_reason=conference.cancel_reason.label if conference.cancel_reason else None,
         cancel_note=conference.cancel_note if own else None,
         date_passed=date_passed(conference, now) and may_change(actor, conference),

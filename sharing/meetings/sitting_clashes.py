@@ -101,6 +101,32 @@ def check_chair_free(
         raise InputError("starts_at", _chairs_then("The conference's", *clash))
 
 
+def check_conference_chair_free(
+    session: Session, conference: Conference, chair_id: int, viewer: Actor
+) -> None:
+    """``InputError`` on ``chair_id`` if the chair a conference is to be given already
+    chairs a sitting, or another case conference, overlapping it (``_chair_clash``, named
+    for ``viewer``), naming that one's time. Holds the chair's diary first (``hold_chair``)."""
+    hold_chair(session, chair_id)
+    clash = _chair_clash(
+        session,
+        conference.starts_at,
+        chair_id,
+        conference.case.agency.area_id,
+        viewer,
+        None,
+        conference_id=conference.id,
+    )
+    if clash is not None:
+        name, starts_at, kind = clash
+        raise InputError(
+            "chair_id",
+            f"The new chair already chairs {name} on {clock.moment_text(starts_at)}, and a "
+            f"{kind} is taken to last {_HOURS} hours: choose another chair, or move one of "
+            "them first",
+        )
+
+
 def check_new_chair_free(
     session: Session, meeting: MeetingSeries, chair_id: int, viewer: Actor, now: datetime
 ) -> None:
