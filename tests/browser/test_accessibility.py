@@ -320,8 +320,8 @@ def test_subject_access_to_a_community_trigger_application_has_no_wcag_violation
 def test_conference_actions_and_people_pages_have_no_wcag_violations(
     live_server, demo_app, axe_page: Page
 ) -> None:
-    """A landlord officer convenes a case conference (first with errors), opens it, the
-    conferences list and their agency's actions; a police officer answers the
+    """A landlord officer convenes a case conference (first with errors), opens it and
+    the form to change its chair (first with errors), the conferences list and their agency's actions; a police officer answers the
     conference's information request (first with errors); a manager opens People and the
     overdue reviews and the form to send a password reset link; an administrator opens People,
     changes roles (first with errors), opens the form to add someone (first with errors),
@@ -359,6 +359,10 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     page.get_by_role("button", name="Convene the conference").click()
     found["conference"] = violations(page)
     conference_url = page.url
+    page.goto(f"{conference_url}/chair")
+    found["change the chair"] = violations(page)
+    page.get_by_role("button", name="Change the chair").click()  # nothing chosen: refused
+    found["change the chair with errors"] = violations(page)
     page.goto(f"{case_url}/letter")
     found["letter form"] = violations(page)
     page.get_by_role("button", name="Show the letter").click()
