@@ -4,7 +4,7 @@ a partnership meeting's sitting, whose chair chairs it)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
@@ -14,7 +14,8 @@ from hub.conferences.changing import changer
 from hub.conferences.views import bp
 from hub.database import db
 from hub.forms import ChoiceField, HubForm, by_agency, name_and_agency
-from sharing.errors import ChangedMeanwhile, InputError
+from hub.guard import forbid
+from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import conference_chairs, conference_changes
 from sharing.models import Conference
@@ -76,6 +77,10 @@ def new_chair(conference_id: int) -> Response | tuple[str, int]:
             db().expire_all()
             opened.show_changed(form, e, form, conference_changes.stamp(db(), conference))
             fixed = conference_chairs.why_fixed(conference)
+        except NotFound:  # its case erased or locked meanwhile
+            abort(404)
+        except NotAllowed as e:  # no longer one who may change it
+            forbid(e)
         except InputError as e:
             if e.field == conference_chairs.NO_LONGER:
                 fixed = e.message
