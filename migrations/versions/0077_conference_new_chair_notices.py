@@ -1,8 +1,8 @@
 """A case conference's chair changed on the conference's own page: the notice that tells
 its old and new chair (not the partnership meeting's chair changing: that has its own).
 
-Revision ID: 0078
-Revises: 0075
+Revision ID: 0077
+Revises: 0076
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0078"
-down_revision = "0075"
+revision = "0077"
+down_revision = "0076"
 branch_labels = None
 depends_on = None
 
