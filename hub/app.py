@@ -62,6 +62,7 @@ from hub.notices import init_notices
 from hub.opened import opened_field
 from hub.templating import register_filters
 from hub.trigger import figures as trigger_figures
+from hub.your_say.views import on_closure_survey
 from sharing import sign_in_sessions
 from sharing.audit.acts import AuditUnavailable
 from sharing.cases.letters_file import load_letters
@@ -103,14 +104,21 @@ _ERROR_PAGES = {
         ["Nothing you were submitting was saved. Try again later."],
     ),
 }
-#: The 404 on the public form's addresses: nothing there is a case, nor an agency's.
+#: The 404 on the public form's and the closure survey's addresses: nothing there is a
+#: case, nor an agency's.
 _PUBLIC_NOT_FOUND = ("Page not found", ["If you typed the web address, check it is correct."])
+
+
+def _public() -> bool:
+    """Whether the request is to a public page's address (the Community Trigger form, the
+    closure survey), whose error pages are its own."""
+    return on_public_form() or on_closure_survey()
 
 
 def _error_page(code: int) -> tuple[str, list[str]] | None:
     """The title and paragraphs of the error page for ``code``, in the public form's words
     on its addresses."""
-    if code == 404 and on_public_form():
+    if code == 404 and _public():
         return _PUBLIC_NOT_FOUND
     return _ERROR_PAGES.get(code)
 
@@ -229,6 +237,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.jinja_env.globals["limit_of"] = limit_of
     app.jinja_env.globals["may_open"] = may_open
     app.jinja_env.globals["on_public_form"] = on_public_form
+    app.jinja_env.globals["on_closure_survey"] = on_closure_survey
     _register_errors(app)
     init_commit(app)
     app.after_request(record_unrecorded_refusal)  # runs before the commit, which keeps it
@@ -430,7 +439,7 @@ def _register_errors(app: Flask) -> None:
         # answer's roll-back; the guard records the refusal). The route alone is logged:
         # the message may name the record.
         log.info("a record was no longer there on %s", _path_template())
-        title, paragraphs = _PUBLIC_NOT_FOUND if on_public_form() else _ERROR_PAGES[404]
+        title, paragraphs = _PUBLIC_NOT_FOUND if _public() else _ERROR_PAGES[404]
         if _for_api():
             detail = "There is no such record, or your agency may not see it"
             return api_problem(404, "Not found", detail)

@@ -16,18 +16,25 @@ from hub.guard import for_every_role
 from sharing.cases import survey as closure_survey
 from sharing.errors import InputError, NotFound
 
-bp = Blueprint("your_say", __name__, url_prefix="/closure-survey")
+PREFIX = "/closure-survey"
+bp = Blueprint("your_say", __name__, url_prefix=PREFIX)
 for_every_role(bp)  # and public: see hub.guard.PUBLIC_ENDPOINTS
+
+
+def on_closure_survey() -> bool:
+    """Whether the request is to one of the survey's addresses (an address under it that
+    does not exist too): its error pages are then the survey's own, without the staff
+    pages' marking and sign-in link. Reads the address alone, so a page that needs
+    nothing (the database down) can ask it."""
+    return request.path == PREFIX or request.path.startswith(f"{PREFIX}/")
 
 
 def _not_working() -> tuple[str, int]:
     return render_template(
         "errors/error.html",
         title="This survey link does not work",
-        paragraphs=[
-            "It may have been used already, or it may have expired. If you want to tell us "
-            "how your report was dealt with, contact the officer who dealt with it.",
-        ],
+        # The page then says to contact the officer (as every error page of the survey does).
+        paragraphs=["It may have been used already, or it may have expired."],
     ), 404
 
 
@@ -35,7 +42,7 @@ def _not_working() -> tuple[str, int]:
 def answer(token: str) -> Response | tuple[str, int]:
     questions = current_app.extensions["hub.closure_survey"]
     if request.method == "POST" and not within_limits():
-        return render_template("apply/too_many.html", title="Too many answers from here"), 429
+        return render_template("your_say/too_many.html", title="Too many answers from here"), 429
     try:
         closure_survey.linked(db(), token)
     except NotFound:

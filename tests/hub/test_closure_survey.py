@@ -205,6 +205,8 @@ def test_a_complainant_answers_by_link_once_without_an_account(demo_hub, demo_se
     text = form.get_data(as_text=True)
     assert SURVEY.questions[0].text in text
     assert case.reference not in text  # nothing of the case
+    assert "OFFICIAL-SENSITIVE" not in text  # the public's page, not the staff's
+    assert '<span class="hub-header__name">Tell us how your report was dealt with' in text
     token = csrf_token(public, path)
     refused = public.post(path, data={"csrf_token": token, "comment": "Hello"})
     assert refused.status_code == 400
