@@ -13,7 +13,7 @@ from typing import Any
 import limits
 
 from sharing.accounts import MINIMUM, RECOMMENDED, HashingCost
-from sharing.formats import BEYOND_THE_PARSER, is_digits
+from sharing.formats import BEYOND_THE_PARSER, is_digits, normalise_phone
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULTS_FILE = CONFIG_DIR / "defaults.toml"
@@ -110,6 +110,9 @@ class Settings:
     #: The area's Community Trigger (ASB Case Review) procedure file.
     trigger_procedure: Path = CONFIG_DIR / "northshire-community-trigger.toml"
     closure_survey: Path = CONFIG_DIR / "closure-survey.toml"
+    #: The phone number the public may apply for an ASB Case Review on (the lead's), which
+    #: the public form gives when it is sent too often from one place.
+    trigger_phone: str = "01632 960 250"
     #: Agencies' own identity providers (``hub.identity_providers``), or None.
     identity_providers: Path | None = None
     #: The audit log's witnesses (``hub.audit_witnesses``), or None.
@@ -285,6 +288,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
             str(raw.get("trigger_procedure") or CONFIG_DIR / "northshire-community-trigger.toml")
         ),
         closure_survey=Path(str(raw.get("closure_survey") or CONFIG_DIR / "closure-survey.toml")),
+        trigger_phone=_phone_number(raw, "trigger_phone", "01632 960 250"),
         letters=Path(str(raw.get("letters") or CONFIG_DIR / "letters.toml")),
         identity_providers=Path(str(raw["identity_providers"]))
         if raw.get("identity_providers")
@@ -417,6 +421,14 @@ def _log_format(raw: dict[str, object]) -> str:
     value = str(raw.get("log_format") or "text")
     if value not in ("text", "json"):
         raise ConfigError(f"log_format must be text or json, not {value!r}")
+    return value
+
+
+def _phone_number(raw: dict[str, object], name: str, default: str) -> str:
+    """A phone number setting, as written (it is shown to the public as it is)."""
+    value = str(raw.get(name) or default).strip()
+    if normalise_phone(value) is None:
+        raise ConfigError(f"{name} must be a phone number, like 01632 960 250")
     return value
 
 

@@ -278,7 +278,6 @@ def _page(form: ApplyForm, step: Step, status: int = 200) -> tuple[str, int]:
         step=step,
         for_someone_else=_for_someone_else(form),
         number=number,
-        of=len(asked),
         previous=asked[number - 2].name if number > 1 else None,
         carried=_carried(form, step.fields),
         checking=_checking(),

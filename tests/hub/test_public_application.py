@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from hub.app import create_app
+from hub.config import ConfigError, load_settings
 from hub.templating import uk_date
 from sharing import clock
 from sharing.models import AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter
@@ -23,7 +24,7 @@ from sharing.trigger import references
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import Role, TriggerChannel
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_copy, demo_user
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
 PROBLEM = "Drug dealing from the flat opposite, with shouting and threats every night since May"
@@ -899,3 +900,43 @@ def test_check_your_answers_shows_the_postcode_as_it_is_recorded(demo_hub) -> No
     assert row
     assert row.group(1) == "NX1 1AA"
     assert _send(client, check).status_code == 302  # recorded tidied, as the core does
+
+
+def test_each_question_is_captioned_with_the_service_not_counted(demo_hub) -> None:
+    """GOV.UK's question page: the caption above each question names the service; no
+    "question n of 8", which changes as answers ask more or fewer questions."""
+    pages: list[str] = []
+    _, check = _walk(demo_hub.test_client(), pages)
+    pages.append(check.get_data(as_text=True))
+    for page in pages:
+        caption = re.search(r'<span class="govuk-caption-l">([^<]*)</span>', page)
+        assert caption
+        assert caption.group(1) == "Ask for an anti-social behaviour case review"
+        assert not re.search(r"question \d+ of \d+", page, re.IGNORECASE)
+
+
+def test_too_many_applications_from_here_gives_the_councils_phone_number(
+    demo_files, tmp_path
+) -> None:
+    """The number is the setting's (trigger_phone), so each area gives its own."""
+    hub = demo_copy(demo_files, tmp_path, trigger_phone="0300 123 4567")
+    try:
+        client = hub.test_client()
+        data = {
+            "csrf_token": csrf_token(client, "/community-trigger/apply"),
+            "step": "who",
+            "on_behalf": "self",
+        }
+        statuses = [client.post("/community-trigger/apply", data=data) for _ in range(61)]
+        assert statuses[-1].status_code == 429
+        page = statuses[-1].get_data(as_text=True)
+        assert "apply by phone" in page
+        assert "0300 123 4567" in page
+    finally:
+        hub.extensions["hub.engine"].dispose()
+
+
+def test_the_councils_phone_number_must_be_a_phone_number(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="trigger_phone must be a phone number"):
+        load_settings({"HUB_INSTANCE_PATH": str(tmp_path)}, trigger_phone="ring the council")
+    assert load_settings({"HUB_INSTANCE_PATH": str(tmp_path)}).trigger_phone == "01632 960 250"
