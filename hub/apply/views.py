@@ -409,6 +409,11 @@ _IN_YOUR_WORDS = {
         "",
         f"{_EMAIL_FORMAT}, on its own (or give a phone number)",
     ),
+    input_checks.CONTACT_FORMAT: (
+        "",
+        "Enter your email address, like name@example.org, or a UK phone number, like "
+        "07700 900 982 or 01632 960 001",
+    ),
     input_checks.VICTIM_ADDRESS_NEEDED: (
         "Enter your address, where we post the letters about your application, or go back "
         "and give your email address",

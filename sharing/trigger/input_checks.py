@@ -102,6 +102,30 @@ def contact_text(field: str, value: str, *, what: str, required: str) -> str:
     return text
 
 
+#: What the public form says of a way to contact the applicant that is neither an e-mail
+#: address nor a UK phone number.
+CONTACT_FORMAT = (
+    "Enter an e-mail address, like name@example.org, or a UK phone number, like "
+    "07700 900 982 or 01632 960 001"
+)
+
+
+def online_contact_text(field: str, value: str, *, what: str, required: str) -> str:
+    """How to reach whoever applied for the victim on the public form, where nobody can
+    ask again what they meant: an e-mail address (the letters go to it) or a UK phone
+    number (with an extension, or written as dialled from abroad, +44), never other words
+    or a number abroad, which the lead's office cannot ring."""
+    text = plain_text(field, value, MAX_NAME, what=what, required=required)
+    if "@" in text:
+        if not is_email_address(text):
+            raise InputError(field, f"{EMAIL_FORMAT}, on its own (or give a phone number)")
+        return text
+    phone = normalise_phone(text)
+    if phone is None or phone.startswith("+"):
+        raise InputError(field, CONTACT_FORMAT)
+    return text
+
+
 #: What is said of a detail left empty that an application needs (the public form says
 #: each in the applicant's own words: ``hub.apply``).
 CONSENT_NEEDED = (
@@ -229,8 +253,11 @@ def _examined(
                 required=APPLICANT_NAME_NEEDED,
             )
         )
+        contact = (
+            online_contact_text if data.channel == TriggerChannel.ONLINE.value else contact_text
+        )
         values["applicant_contact"] = attempt(
-            lambda: contact_text(
+            lambda: contact(
                 "applicant_contact",
                 data.applicant_contact,
                 what="how to contact the person applying",

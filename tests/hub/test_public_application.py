@@ -317,6 +317,19 @@ def test_a_send_not_from_the_check_your_answers_page_shows_that_page_first(
             {"on_behalf": "family", "applicant_name": "Sam", "consent_recorded": "y"},
             "Enter your phone number or email address",
         ),
+        *(
+            (
+                {
+                    "on_behalf": "family",
+                    "applicant_name": "Sam",
+                    "applicant_contact": contact,
+                    "applicant_address": "1 Test Row",
+                    "consent_recorded": "y",
+                },
+                "Enter your email address, like name@example.org, or a UK phone number",
+            )
+            for contact in ("ring the ward office", "12345", "+353 87 123 4567", "Sam on 07700")
+        ),
         ({"victim_postcode": "XYZ"}, "Enter a real postcode"),
         ({"victim_email": "not an address"}, EMAIL_FORMAT),
         ({"victim_email": "jane@@example.org"}, EMAIL_FORMAT),
@@ -940,3 +953,21 @@ def test_the_councils_phone_number_must_be_a_phone_number(tmp_path) -> None:
     with pytest.raises(ConfigError, match="trigger_phone must be a phone number"):
         load_settings({"HUB_INSTANCE_PATH": str(tmp_path)}, trigger_phone="ring the council")
     assert load_settings({"HUB_INSTANCE_PATH": str(tmp_path)}).trigger_phone == "01632 960 250"
+
+
+@pytest.mark.parametrize(
+    "contact", ["07700 900 982", "+44 7700 900982", "01632 960 001 ext 4", "sam@example.org"]
+)
+def test_someone_applying_for_another_may_give_a_uk_phone_number_or_an_email_address(
+    demo_hub, contact
+) -> None:
+    walked, check = _walk(
+        demo_hub.test_client(),
+        on_behalf="family",
+        applicant_name="Sam",
+        applicant_contact=contact,
+        applicant_address="1 Test Row",
+        consent_recorded="y",
+    )
+    assert check.status_code == 200, walked
+    assert contact in html.unescape(check.get_data(as_text=True))
