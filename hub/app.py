@@ -47,6 +47,7 @@ from hub import (
 from hub.api import init_api
 from hub.api import problem as api_problem
 from hub.api_limits import init_limits
+from hub.apply import reports
 from hub.apply.views import on_public_form
 from hub.audit_witnesses import load_witnesses
 from hub.auth.single_sign_on import init_single_sign_on
@@ -238,6 +239,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.jinja_env.globals["may_open"] = may_open
     app.jinja_env.globals["on_public_form"] = on_public_form
     app.jinja_env.globals["on_closure_survey"] = on_closure_survey
+    app.jinja_env.filters.update(reports.FILTERS)
     _register_errors(app)
     init_commit(app)
     app.after_request(record_unrecorded_refusal)  # runs before the commit, which keeps it

@@ -163,7 +163,8 @@ def _anchor(field: Field) -> str:
     (the first radio of a group has the group's id)."""
     if isinstance(field, DateInputField):
         return f"#{field.id}-{field.first_part}"
-    return f"#{field.id}"
+    anchor = getattr(field, "anchor", None)  # a field of many boxes says which to mend
+    return anchor if isinstance(anchor, str) else f"#{field.id}"
 
 
 class DateInputField(Field):

@@ -19,8 +19,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField, TextAreaField
 
+from hub.apply.reports import MonthsField, reported
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm
+from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm
 from hub.guard import for_every_role
 from hub.trigger.recording import application_input
 from sharing import clock
@@ -93,11 +94,17 @@ class ApplyForm(HubForm):
     applicant_contact = StringField("Your phone number or email address")
     applicant_address = TextAreaField("Your postal address (if you did not give an email address)")
     consent_recorded = BooleanField("They have agreed to me applying for them")
+    reported_to = ChoicesField(
+        "Who have you reported it to?", message="Select who you reported it to from the list"
+    )
+    reported_other = StringField("Who else did you report it to?")
+    reported_when = MonthsField("When did you report it? (optional)")
 
 
 def _form() -> ApplyForm:
     form = ApplyForm()
     form.victim_kind.choices = VictimKind.choices()
+    _offer_agencies(form)
     form.on_behalf.choices = [(_SELF, "Yes, it is about me, my business or my group")] + [
         (o.value, f"No, I am applying as {o.label[0].lower()}{o.label[1:]}") for o in OnBehalf
     ]
@@ -111,6 +118,26 @@ def _form() -> ApplyForm:
         # an email address.
         form.victim_address.label.text = "Address where it is happening (optional)"
     return form
+
+
+def _offer_agencies(form: ApplyForm) -> None:
+    """The partnership's agencies by their public names, and someone else, for "who have
+    you reported it to?"; the months asked of each one ticked."""
+    agencies = applications.partnership_agencies(db(), _procedure())
+    form.reported_to.choices = [*agencies, (input_checks.SOMEONE_ELSE, "Someone else")]
+    ticked = set(form.reported_to.data or [])
+    when = form.reported_when
+    when.ticked = [value for value, _ in form.reported_to.choices if value in ticked]
+    when.names = {**dict(agencies), input_checks.SOMEONE_ELSE: "someone else"}
+    if _for_someone_else(form):
+        form.reported_to.label.text = "Who has it been reported to?"
+        form.reported_other.label.text = "Who else was it reported to?"
+        form.reported_when.label.text = "When was it reported? (optional)"
+
+
+def _reports(form: ApplyForm) -> tuple[input_checks.ReportedTo, ...]:
+    when = form.reported_when
+    return reported(when.ticked, when.names, form.reported_other.data or "", when)
 
 
 def _input(form: ApplyForm) -> input_checks.ApplicationInput:
@@ -128,6 +155,7 @@ def _input(form: ApplyForm) -> input_checks.ApplicationInput:
         consent_recorded=bool(form.consent_recorded.data) if someone_else else False,
         victim_date_of_birth=form.victim_date_of_birth.data if _a_person(form) else None,
         victim_given_names=(form.victim_given_names.data or "") if _a_person(form) else "",
+        reported_to=_reports(form),
     )
 
 
@@ -230,6 +258,12 @@ STEPS = (
     ),
     Step("where", "Where is it happening?", ("victim_address", "victim_postcode")),
     Step("problem", "What is happening?", ("problem",)),
+    Step(
+        "reported",
+        "Who has it been reported to?",
+        ("reported_to", "reported_other", "reported_when"),
+        own_title="Who have you reported it to?",
+    ),
 )
 _BY_NAME = {step.name: step for step in STEPS}
 
@@ -295,6 +329,7 @@ def _check(form: ApplyForm) -> tuple[str, int]:
         sending=_sending(form),
         # As the application records it ("nx11aa" is NX1 1AA).
         postcode=normalise_postcode(form.victim_postcode.data or ""),
+        reports=_reports(form),
     ), 200
 
 
@@ -413,6 +448,10 @@ _IN_YOUR_WORDS = {
         "",
         "Enter your email address, like name@example.org, or a UK phone number, like "
         "07700 900 982 or 01632 960 001",
+    ),
+    input_checks.REPORTED_OTHER_NEEDED: (
+        "Enter who else you reported it to",
+        "Enter who else it was reported to",
     ),
     input_checks.VICTIM_ADDRESS_NEEDED: (
         "Enter your address, where we post the letters about your application, or go back "

@@ -107,6 +107,9 @@ class TriggerApplication(Base):
     #: The ASB, in the applicant's words; how consent was given; the decision's reasons.
     problem: Mapped[bytes | None] = personal("narrative")
     consent_note: Mapped[bytes | None] = personal("narrative")
+    #: Who the applicant says they reported the behaviour to, and roughly when (JSON: each
+    #: agency's code and name, or someone else in their words, and the month).
+    reported_to: Mapped[bytes | None] = personal("narrative")
     decision_reasons: Mapped[bytes | None] = personal("narrative")
     #: What the review found, and what happens next, as the outcome letter says them.
     outcome_findings: Mapped[bytes | None] = personal("narrative")

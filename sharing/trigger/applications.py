@@ -88,6 +88,17 @@ def submit_online(
     return _create(session, procedure, agency, online, None, now, sent_with=sent_with)
 
 
+def partnership_agencies(session: Session, procedure: Procedure) -> list[tuple[str, str]]:
+    """The agencies of the lead's partnership, each as its code and its name (public: the
+    police, the council's teams, the housing providers), for an applicant to say which
+    they reported the behaviour to. None when the lead is not in the directory."""
+    lead = session.scalar(select(Agency).where(Agency.code == procedure.lead))
+    if lead is None:
+        return []
+    agencies = select(Agency).where(Agency.area_id == lead.area_id).order_by(Agency.name)
+    return [(agency.code, agency.name) for agency in session.scalars(agencies)]
+
+
 def _sent_with(session: Session, token: str) -> TriggerApplication | None:
     return session.scalar(select(TriggerApplication).where(TriggerApplication.sent_with == token))
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -337,11 +338,12 @@ def _letters_only(
     """``data`` as a correction while an appeal is in hand takes it: the letters' details
     from it, everything else as it stands."""
     born = was["victim_date_of_birth"]
+    standing: dict[str, Any] = {
+        f: was[f] or "" for f in CORRECTED if f not in (*LETTER_DETAILS, "victim_date_of_birth")
+    }
     return replace(
         data,
-        **{
-            f: was[f] or "" for f in CORRECTED if f not in (*LETTER_DETAILS, "victim_date_of_birth")
-        },
+        **standing,
         victim_date_of_birth=date.fromisoformat(born) if born else None,
         received_on=application.received_on,
         channel=application.channel.value,

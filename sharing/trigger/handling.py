@@ -148,6 +148,9 @@ APPLICATION_DETAILS = (
 
 DETAILS = (
     *APPLICATION_DETAILS,
+    # Asked on the public form, shown to the lead, never corrected (it is the applicant's
+    # own account, not a detail the letters use).
+    "reported_to",
     "decision_reasons",
     "outcome_findings",
     "outcome_next_steps",

@@ -6,6 +6,7 @@ refused in what applicants say: an application is read, never rendered.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,28 @@ NO_DATE_OF_BIRTH = (
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]")
 
 
+#: The "someone else" of the agencies an applicant reported the behaviour to.
+SOMEONE_ELSE = "other"
+
+
+@dataclass(frozen=True)
+class ReportedTo:
+    """One of those the applicant says they reported the behaviour to, and roughly when:
+    an agency of the partnership (its code, and its public name as the form offered it),
+    or someone else, in the applicant's words."""
+
+    #: The agency's code, or ``SOMEONE_ELSE``.
+    agency: str
+    #: The agency's name, or who else, as the applicant put it.
+    name: str
+    #: The first day of the month they reported it in, if they gave one.
+    month: date | None = None
+
+    @property
+    def someone_else(self) -> bool:
+        return self.agency == SOMEONE_ELSE
+
+
 @dataclass(frozen=True)
 class ApplicationInput:
     received_on: date | None
@@ -70,6 +93,8 @@ class ApplicationInput:
     applicant_address: str = ""
     consent_recorded: bool = False
     consent_note: str = ""
+    #: Who the applicant reported the behaviour to, and roughly when (the public form asks).
+    reported_to: tuple[ReportedTo, ...] = ()
 
 
 def plain_text(field: str, value: str, limit: int, *, what: str, required: str = "") -> str:
@@ -347,8 +372,50 @@ def _examined(
             required="Describe the anti-social behaviour and its effect",
         )
     )
+    values["reported_to"] = attempt(lambda: _reports(data))
     choices = {"channel": channel, "victim_kind": victim_kind, "on_behalf": on_behalf}
     return problems, values, choices
+
+
+#: What is said of "someone else" ticked without saying who.
+REPORTED_OTHER_NEEDED = "Enter who else the behaviour was reported to"
+
+
+def _reports(data: ApplicationInput) -> str | None:
+    """Who the applicant reported it to, as the sealed value (JSON), or None when they
+    said no one; someone else needs a name, and no month is after the application's."""
+    reports = []
+    latest = data.received_on or clock.today()
+    for report in data.reported_to:
+        name = report.name
+        if report.someone_else:
+            name = plain_text(
+                "reported_other",
+                report.name,
+                MAX_NAME,
+                what="who else it was reported to",
+                required=REPORTED_OTHER_NEEDED,
+            )
+        if report.month is not None and report.month > latest.replace(day=1):
+            raise InputError(
+                "reported_when",
+                f"The month it was reported to {name} cannot be after this month",
+            )
+        month = report.month.strftime("%Y-%m") if report.month else None
+        reports.append({"agency": report.agency, "name": name, "month": month})
+    return json.dumps(reports) if reports else None
+
+
+def reports_of(value: str | None) -> list[ReportedTo]:
+    """Who the applicant said they reported it to, from the sealed value."""
+    return [
+        ReportedTo(
+            agency=str(report["agency"]),
+            name=str(report["name"]),
+            month=date.fromisoformat(f"{report['month']}-01") if report.get("month") else None,
+        )
+        for report in (json.loads(value) if value else [])
+    ]
 
 
 def _phone(field: str, value: str) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -19,7 +20,7 @@ from hub.app import create_app
 from hub.config import ConfigError, load_settings
 from hub.templating import uk_date
 from sharing import clock
-from sharing.models import AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter
+from sharing.models import Agency, AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter
 from sharing.trigger import references
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import Role, TriggerChannel
@@ -113,7 +114,7 @@ def test_an_applicant_checks_their_answers_sends_and_gets_a_reference(
     assert "Start now" in page
     before = _count(demo_session)
     walked, check = _walk(client)
-    assert walked == ["who", "kind", "name", "born", "contact", "where", "problem"]
+    assert walked == ["who", "kind", "name", "born", "contact", "where", "problem", "reported"]
     assert check.status_code == 200, check.get_data(as_text=True)
     checked = check.get_data(as_text=True)
     assert "Check your answers" in checked
@@ -704,6 +705,7 @@ def test_the_public_pages_are_in_the_applicants_words_not_the_staffs(demo_hub) -
             "How can we contact you?",
             "Where is it happening?",
             "What is happening?",
+            "Who have you reported it to?",
             "Check your answers",
         )
     ]
@@ -971,3 +973,162 @@ def test_someone_applying_for_another_may_give_a_uk_phone_number_or_an_email_add
     )
     assert check.status_code == 200, walked
     assert contact in html.unescape(check.get_data(as_text=True))
+
+
+def _agencies(session: Session) -> dict[str, str]:
+    """The demo partnership's agencies, code to name."""
+    return {a.code: a.name for a in session.scalars(select(Agency))}
+
+
+def _months_ago(months: int) -> tuple[str, str, str]:
+    """The month ``months`` before this one: its number, its year, and as a page says it."""
+    day = clock.today().replace(day=1)
+    for _ in range(months):
+        day = (day - timedelta(days=1)).replace(day=1)
+    return str(day.month), str(day.year), f"{day:%B %Y}"
+
+
+def test_an_applicant_says_who_they_reported_it_to_and_roughly_when(demo_hub, demo_session) -> None:
+    """The partnership's agencies by their names, and someone else in their words, each
+    with a month if they give one: shown to check, sealed on the application, and on the
+    lead's page of it."""
+    client = demo_hub.test_client()
+    pages: list[str] = []
+    walked, check = _walk(client, pages)
+    asked = pages[walked.index("reported")]
+    agencies = _agencies(demo_session)
+    for code, name in agencies.items():
+        assert f'value="{code}"' in asked
+        assert name in html.unescape(asked)
+    assert 'value="other"' in asked
+    month, year, said = _months_ago(2)
+    checked = _change(
+        client,
+        check,
+        "reported",
+        reported_to=["northshire-police", "other"],
+        **{"reported_when-northshire-police-month": month},
+        **{"reported_when-northshire-police-year": year},
+        reported_other="The GP surgery",
+    )
+    page = html.unescape(checked.get_data(as_text=True))
+    assert _titles([checked.get_data(as_text=True)]) == ["Check your answers"]
+    police = agencies["northshire-police"]
+    assert f"{police}, {said}\nSomeone else: The GP surgery" in page
+    assert _send(client, checked).status_code == 302
+    application = demo_session.scalars(
+        select(TriggerApplication).order_by(TriggerApplication.id.desc())
+    ).first()
+    assert application.reported_to is not None
+    assert b"GP surgery" not in application.reported_to  # sealed
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
+    shown = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
+    assert "Reported it to (the applicant says)" in shown
+    assert f"{police}, {said}<br>Someone else: The GP surgery" in shown
+
+
+def test_an_applicant_who_reported_it_to_no_one_listed_may_say_so_by_ticking_nothing(
+    demo_hub, demo_session
+) -> None:
+    client = demo_hub.test_client()
+    _, check = _walk(client)
+    assert re.search(
+        r"Who have you reported it to\?</dt>\s*<dd[^>]*>No one</dd>", check.get_data(as_text=True)
+    )
+    assert _send(client, check).status_code == 302
+    application = demo_session.scalars(
+        select(TriggerApplication).order_by(TriggerApplication.id.desc())
+    ).first()
+    assert application.reported_to is None
+
+
+@pytest.mark.parametrize(
+    ("answers", "message", "field"),
+    [
+        (
+            {"reported_to": ["other"], "reported_other": ""},
+            "Enter who else you reported it to",
+            "reported_other",
+        ),
+        (
+            {"reported_to": ["other"], "reported_other": "<b>PC Smith</b>"},
+            "without HTML",
+            "reported_other",
+        ),
+        ({"reported_to": ["mi5"]}, "Select who you reported it to from the list", "reported_to"),
+        (
+            {
+                "reported_to": ["northshire-police"],
+                "reported_when-northshire-police-month": "13",
+                "reported_when-northshire-police-year": "2025",
+            },
+            "enter the month as a number from 1 to 12",
+            "reported_when",
+        ),
+        (
+            {"reported_to": ["northshire-police"], "reported_when-northshire-police-month": "5"},
+            "must include a year",
+            "reported_when",
+        ),
+        (
+            {
+                "reported_to": ["northshire-police"],
+                "reported_when-northshire-police-month": "5",
+                "reported_when-northshire-police-year": "25",
+            },
+            "enter the year in 4 numbers",
+            "reported_when",
+        ),
+        (
+            {
+                "reported_to": ["northshire-police"],
+                "reported_when-northshire-police-month": "1",
+                "reported_when-northshire-police-year": "2999",
+            },
+            "must be this month or before",
+            "reported_when",
+        ),
+    ],
+)
+def test_who_it_was_reported_to_is_refused_at_its_field_and_nothing_is_saved(
+    demo_hub, demo_session, answers, message, field
+) -> None:
+    client = demo_hub.test_client()
+    _, check = _walk(client)
+    before = _count(demo_session)
+    refused = _change(client, check, "reported", **answers)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert message in page
+    assert _titles([page]) == ["Who have you reported it to?"]
+    assert 'class="govuk-error-summary' in page
+    assert f'href="#{field}' in page
+    assert _count(demo_session) == before
+    entry = demo_session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "trigger.record")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+    assert entry.outcome == "refused"
+    assert field in entry.basis
+    assert "PC Smith" not in entry.basis
+
+
+def test_a_month_given_for_an_agency_ticked_is_named_in_its_message(demo_hub, demo_session) -> None:
+    client = demo_hub.test_client()
+    _, check = _walk(client)
+    refused = _change(
+        client,
+        check,
+        "reported",
+        reported_to=["northshire-police"],
+        **{
+            "reported_when-northshire-police-month": "x",
+            "reported_when-northshire-police-year": "2025",
+        },
+    )
+    police = _agencies(demo_session)["northshire-police"]
+    assert f"When you reported it to {police}: enter the month" in html.unescape(
+        refused.get_data(as_text=True)
+    )
+    assert 'href="#reported_when-northshire-police-month"' in refused.get_data(as_text=True)
