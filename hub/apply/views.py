@@ -95,7 +95,8 @@ class ApplyForm(HubForm):
     applicant_address = TextAreaField("Your postal address (if you did not give an email address)")
     consent_recorded = BooleanField("They have agreed to me applying for them")
     reported_to = ChoicesField(
-        "Who have you reported it to?", message="Select who you reported it to from the list"
+        "Who have you reported it to?",
+        message="Select the agencies you reported it to, or someone else",
     )
     reported_other = StringField("Who else did you report it to?")
     reported_when = MonthsField("When did you report it? (optional)")

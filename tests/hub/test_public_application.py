@@ -1055,7 +1055,11 @@ def test_an_applicant_who_reported_it_to_no_one_listed_may_say_so_by_ticking_not
             "without HTML",
             "reported_other",
         ),
-        ({"reported_to": ["mi5"]}, "Select who you reported it to from the list", "reported_to"),
+        (
+            {"reported_to": ["mi5"]},
+            "Select the agencies you reported it to, or someone else",
+            "reported_to",
+        ),
         (
             {
                 "reported_to": ["northshire-police"],
