@@ -1,8 +1,8 @@
 """Who a Community Trigger applicant says they reported the behaviour to, and roughly when
 (sealed like the application's other answers).
 
-Revision ID: 0080
-Revises: 0075
+Revision ID: 0078
+Revises: 0077
 Create Date: 2026-12-06 10:30:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0080"
-down_revision = "0075"
+revision = "0078"
+down_revision = "0077"
 branch_labels = None
 depends_on = None
 
