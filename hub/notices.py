@@ -58,6 +58,11 @@ _WHAT = {
         "An ASB Case Review (Community Trigger) on application {reference} made a "
         "recommendation for your agency, due{due}."
     ),
+    NoticeKind.RECOMMENDATION_CANCELLED: (
+        "A recommendation for your agency made on the appeal of the ASB Case Review "
+        "(Community Trigger) on application {reference} is cancelled: the applicant withdrew "
+        "the appeal. It is no longer to be done; the review's own recommendations stand."
+    ),
     NoticeKind.CASE_GIVEN: "You are now the case officer of case {reference}: a manager gave it to you.",
     NoticeKind.SITTING_MOVED: (
         "A sitting of {meeting}, a partnership meeting you take part in, has moved: it now "
@@ -103,7 +108,10 @@ _WHAT = {
 }
 #: What a notice's reference is, where it is not a case's: a Community Trigger
 #: application's reference (ASBR-...), which finds nothing among the cases.
-_REFERENCE_OF = {NoticeKind.RECOMMENDATION: "application"}
+_REFERENCE_OF = {
+    NoticeKind.RECOMMENDATION: "application",
+    NoticeKind.RECOMMENDATION_CANCELLED: "application",
+}
 #: Notices about a partnership meeting's sitting (``Notice.sitting``), not a case.
 ABOUT_A_SITTING = {NoticeKind.SITTING_MOVED, NoticeKind.SITTING_CANCELLED}
 

@@ -444,10 +444,34 @@ def give_up_about_erased_application(session: Session, application: TriggerAppli
     erased application is sent. How many."""
     recommendations = _drop_waiting(
         session,
-        Notice.kind == NoticeKind.RECOMMENDATION,
+        Notice.kind.in_([NoticeKind.RECOMMENDATION, NoticeKind.RECOMMENDATION_CANCELLED]),
         Notice.reference == application.reference,
     )
     return recommendations + give_up_about_application(session, application.id)
+
+
+def recommendation_cancelled(
+    session: Session, agency_id: int, reference: str, path: str, now: datetime
+) -> int:
+    """Tell the agency's managers that a Community Trigger recommendation (``path``, of
+    application ``reference``) is cancelled. A manager whose notice of the recommendation
+    was still waiting is told neither: it is dropped. How many were queued."""
+    waiting = session.scalars(
+        select(Notice).where(
+            Notice.kind == NoticeKind.RECOMMENDATION, Notice.path == path, Notice.sent_at.is_(None)
+        )
+    ).all()
+    never_told = {notice.user_id for notice in waiting}
+    for notice in waiting:
+        session.delete(notice)
+    return queue(
+        session,
+        NoticeKind.RECOMMENDATION_CANCELLED,
+        [u for u in managers(session, agency_id) if u.id not in never_told],
+        reference=reference,
+        path=path,
+        now=now,
+    )
 
 
 def _drop_waiting(session: Session, *where: ColumnElement[bool]) -> int:

@@ -698,6 +698,10 @@ class NoticeKind(Labelled):
     ACTION_DUE = "action_due", "An action falls due"
     TRIGGER_REVIEW = "trigger_review", "A Community Trigger review asks for your case"
     RECOMMENDATION = "recommendation", "A Community Trigger recommendation for your agency"
+    RECOMMENDATION_CANCELLED = (
+        "recommendation_cancelled",
+        "A Community Trigger recommendation for your agency is cancelled",
+    )
     CASE_GIVEN = "case_given", "A case was given to you"
     SITTING_MOVED = "sitting_moved", "A partnership meeting's sitting has moved"
     SITTING_CANCELLED = "sitting_cancelled", "A partnership meeting's sitting is cancelled"

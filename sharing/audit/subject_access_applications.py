@@ -164,6 +164,8 @@ class RecommendationEntry:
     on_appeal: bool
     completed_on: date | None
     completion_note: str | None
+    #: The day it was cancelled, not done (made on an appeal the applicant withdrew).
+    cancelled_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -393,6 +395,7 @@ def _report(
                 on_appeal=r.on_appeal,
                 completed_on=r.completed_on,
                 completion_note=text["completion_note"],
+                cancelled_on=r.cancelled_on,
             )
             for r, text in zip(application.recommendations, texts, strict=True)
         ],

@@ -195,6 +195,10 @@ class TriggerRecommendation(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     completed_on: Mapped[date | None] = mapped_column(Date)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The day it was cancelled, not done (made on an appeal the applicant withdrew), and
+    #: why in plain words (never personal: ``CANCELLED_WITH_APPEAL``).
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_why: Mapped[str | None] = mapped_column(String(120))
     #: What is to be done, and what was done.
     text: Mapped[bytes | None] = personal("actions")
     completion_note: Mapped[bytes | None] = personal("actions")

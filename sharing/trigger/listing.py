@@ -85,13 +85,15 @@ APPEALED = and_(
     TriggerApplication.appeal_withdrawn_on.is_(None),
 )
 _LIVE = and_(TriggerApplication.erased_at.is_(None), TriggerApplication.closed_at.is_(None))
-#: SQL: told its outcome, with a recommendation of its review (or appeal) not yet done.
+#: SQL: told its outcome, with a recommendation of its review (or appeal) not yet done
+#: (nor cancelled with an appeal the applicant withdrew).
 FOLLOWED_UP = and_(
     _LIVE,
     TriggerApplication.outcome_on.is_not(None),
     exists().where(
         TriggerRecommendation.application_id == TriggerApplication.id,
         TriggerRecommendation.completed_on.is_(None),
+        TriggerRecommendation.cancelled_on.is_(None),
     ),
 )
 #: The states the list is filtered by: each one's SQL, what the filter offers, and how

@@ -175,6 +175,9 @@ class RecommendationLine:
     on_appeal: bool
     completed_on: date | None
     completion_note: str | None
+    #: The day it was cancelled, not done, and why (made on an appeal then withdrawn).
+    cancelled_on: date | None = None
+    cancelled_why: str | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,8 @@ def _review(
                 on_appeal=r.on_appeal,
                 completed_on=r.completed_on,
                 completion_note=values["completion_note"],
+                cancelled_on=r.cancelled_on,
+                cancelled_why=r.cancelled_why,
             )
             for r, values in zip(application.recommendations, texts, strict=True)
         ],

@@ -35,7 +35,7 @@ from sharing.crypto.shredding import DESTROYED, shred
 from sharing.db import read_for_change
 from sharing.errors import InputError
 from sharing.models import TriggerApplication
-from sharing.trigger import handling, letters
+from sharing.trigger import handling, letters, review_recommendations
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import Role
@@ -110,7 +110,7 @@ class Standing:
 
 
 def _open_recommendations(application: TriggerApplication) -> int:
-    return sum(1 for r in application.recommendations if r.completed_on is None)
+    return sum(1 for r in application.recommendations if review_recommendations.is_open(r))
 
 
 def _recommendations_open(count: int) -> str | None:

@@ -7,8 +7,9 @@ procedure nor the guidance it follows asks for one: the applicant told the lead)
 application is then as it was before the appeal, reviewed and told its outcome: its
 retention runs from the day the appeal was withdrawn, the cases its review named are no
 longer held from erasure for it, nothing more is recommended on appeal and the agencies
-are no longer asked about its complaints. Recommendations already made on appeal stay with
-their agencies, who were told of them and follow them to done.
+are no longer asked about its complaints. Recommendations made on appeal and not yet done
+are cancelled, their agencies told (the appeal they answered ended without a decision);
+the review panel's recommendations stand, and those done on appeal stay done.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.models import TriggerApplication
-from sharing.trigger import handling, letters
+from sharing.trigger import handling, letters, review_recommendations
 from sharing.trigger.handling import handled
 from sharing.trigger.input_checks import plain_text
 from sharing.trigger.procedure import Procedure
@@ -258,7 +259,7 @@ class AppealInHand:
     why_not: str
     #: The stamp the form carries (of where the appeal stands).
     stamp: str
-    #: The recommendations made on appeal not yet done (they stay with their agencies).
+    #: The recommendations made on appeal not yet done (cancelled with the appeal).
     open_on_appeal: int
 
 
@@ -282,7 +283,7 @@ def appeal_in_hand(
         why_not=why_not,
         stamp=stamps.of(session, application, only=APPEAL_STAGE),
         open_on_appeal=sum(
-            r.on_appeal and r.completed_on is None for r in application.recommendations
+            r.on_appeal and review_recommendations.is_open(r) for r in application.recommendations
         ),
     )
 
@@ -298,7 +299,8 @@ def withdraw_appeal(
     now: datetime | None = None,
 ) -> TriggerApplication:
     """Record that the applicant withdrew their appeal on ``withdrawn_on``: it ends without
-    a decision. Refused, nothing written and the refusal recorded: no appeal in hand
+    a decision, and the recommendations made on it and not yet done are cancelled, their
+    agencies told (``review_recommendations.cancel_with_appeal``). Refused, nothing written and the refusal recorded: no appeal in hand
     (``ALREADY_DONE``: none received, decided or withdrawn already, the application closed
     or erased), no date, a date in the future or before the appeal (``withdrawn_on``);
     ``ChangedMeanwhile`` for a form opened before the appeal moved on (``opened``). Two
@@ -324,14 +326,18 @@ def withdraw_appeal(
     application.appeal_withdrawn_on = day
     session.flush()
     dropped = notices.give_up_about_application(session, application.id)
-    still_open = [r.id for r in application.recommendations if r.on_appeal and not r.completed_on]
+    cancelled = review_recommendations.cancel_with_appeal(session, application, now)
     acts.record(
         session,
         action,
         actor=actor,
         subject=subject(application),
         basis=f"withdrawn {day.isoformat()}; notices dropped {dropped}"
-        + (f"; recommendations on appeal open {acts.ids(still_open)}" if still_open else ""),
+        + (
+            f"; recommendations on appeal cancelled {acts.ids([r.id for r in cancelled])}"
+            if cancelled
+            else ""
+        ),
     )
     return application
 

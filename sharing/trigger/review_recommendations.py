@@ -1,7 +1,9 @@
 """The recommendations of an ASB Case Review's panel or appeal. They are the review's own
 (they are about the response to the applicant, and may fall on an agency with no case):
 each owned by a relevant body with a due date, told to that body's managers, and followed
-until the body marks it done.
+until the body marks it done. Those made on an appeal the applicant then withdrew, not yet
+done, are cancelled (the appeal they answered ended without a decision); the panel's own
+stand.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ MAX_RECOMMENDATION = 2_000
 LATEST_DUE_DAYS = 366
 #: Who marks a recommendation for their agency done.
 COMPLETERS = frozenset({Role.MANAGER, Role.TRIGGER_LEAD})
+#: Why a recommendation made on appeal was cancelled (in plain words; never personal).
+CANCELLED_WITH_APPEAL = "the applicant withdrew the appeal it was made on"
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def recommend(
         NoticeKind.RECOMMENDATION,
         notices.managers(session, owner.id),
         reference=application.reference,
-        path=f"/trigger/recommendations#recommendation-{recommendation.id}",
+        path=_path(recommendation),
         about=datetime.combine(data.due_on, time(9), clock.PARTNERSHIP_ZONE),
         now=now,
     )
@@ -117,6 +121,45 @@ def recommend(
         + ("; on appeal" if on_appeal else ""),
     )
     return recommendation
+
+
+def _path(recommendation: TriggerRecommendation) -> str:
+    """Where its agency's managers follow it (their list), for the notices about it."""
+    return f"/trigger/recommendations#recommendation-{recommendation.id}"
+
+
+def cancel_with_appeal(
+    session: Session, application: TriggerApplication, now: datetime
+) -> list[TriggerRecommendation]:
+    """Cancel the recommendations made on the application's appeal and not yet done, as
+    the applicant withdrew the appeal (the caller holds the application's lock and audits):
+    each dated today with ``CANCELLED_WITH_APPEAL``, its agency's managers told. One its
+    agency marks done at the same moment stays done (one waits for the other). Those the
+    review panel made stand."""
+    cancelled = []
+    for recommendation in application.recommendations:
+        if not recommendation.on_appeal or not is_open(recommendation):
+            continue
+        read_for_change(session, recommendation)  # marked done at once: one waits
+        if not is_open(recommendation):
+            continue
+        recommendation.cancelled_on = clock.day_of(now)
+        recommendation.cancelled_why = CANCELLED_WITH_APPEAL
+        notices.recommendation_cancelled(
+            session,
+            recommendation.owner_agency_id,
+            application.reference,
+            _path(recommendation),
+            now,
+        )
+        cancelled.append(recommendation)
+    session.flush()
+    return cancelled
+
+
+def is_open(recommendation: TriggerRecommendation) -> bool:
+    """Whether it is still to be done: neither done nor cancelled."""
+    return recommendation.completed_on is None and recommendation.cancelled_on is None
 
 
 def _refuse_unless_heard(application: TriggerApplication, on_appeal: bool) -> None:
@@ -161,6 +204,9 @@ class RecommendationRow:
     completed_on: date | None
     completion_note: str | None
     overdue: bool
+    #: The day it was cancelled, not done, and why (``CANCELLED_WITH_APPEAL``).
+    cancelled_on: date | None = None
+    cancelled_why: str | None = None
 
 
 #: A relevant body's managers see the recommendations addressed to their agency.
@@ -231,10 +277,12 @@ def for_agency(session: Session, actor: Actor) -> list[RecommendationRow]:
                 on_appeal=r.on_appeal,
                 completed_on=r.completed_on,
                 completion_note=values["completion_note"],
-                overdue=r.completed_on is None and r.due_on < today,
+                overdue=is_open(r) and r.due_on < today,
+                cancelled_on=r.cancelled_on,
+                cancelled_why=r.cancelled_why,
             )
         )
-    return sorted(rows, key=lambda r: r.completed_on is not None)
+    return sorted(rows, key=lambda r: r.completed_on is not None or r.cancelled_on is not None)
 
 
 def open_for_agency(session: Session, actor: Actor) -> tuple[int, int]:
@@ -245,6 +293,7 @@ def open_for_agency(session: Session, actor: Actor) -> tuple[int, int]:
             select(TriggerRecommendation.due_on).where(
                 TriggerRecommendation.owner_agency_id == actor.agency_id,
                 TriggerRecommendation.completed_on.is_(None),
+                TriggerRecommendation.cancelled_on.is_(None),
             )
         )
     )
@@ -275,6 +324,13 @@ def complete(
             raise InputError(
                 handling.ALREADY_DONE,
                 "This recommendation is already marked done. Nothing was changed.",
+            )
+        if recommendation.cancelled_on is not None:
+            raise InputError(
+                handling.ALREADY_DONE,
+                f"This recommendation was cancelled on {day_text(recommendation.cancelled_on)}"
+                f": {recommendation.cancelled_why}. It is no longer to be done. Nothing was "
+                "changed.",
             )
         text = plain_text(
             "note", note, MAX_RECOMMENDATION, what="the note", required="Say what was done"

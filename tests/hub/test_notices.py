@@ -280,9 +280,15 @@ def test_an_action_named_to_someone_who_has_left_is_told_to_their_agencys_manage
         *[
             (k, "NH-2026-00012", "case")
             for k in NoticeKind
-            if k not in (NoticeKind.RECOMMENDATION, *ABOUT_A_SITTING)
+            if k
+            not in (
+                NoticeKind.RECOMMENDATION,
+                NoticeKind.RECOMMENDATION_CANCELLED,
+                *ABOUT_A_SITTING,
+            )
         ],
         (NoticeKind.RECOMMENDATION, "ASBR-2026-7K3Q", "application"),
+        (NoticeKind.RECOMMENDATION_CANCELLED, "ASBR-2026-7K3Q", "application"),
     ],
 )
 def test_each_notice_names_its_reference_as_what_it_is(

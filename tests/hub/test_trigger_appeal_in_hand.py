@@ -5,7 +5,8 @@ e-mail address during the appeal (before, every correction was refused once the 
 went, and the letter went to the old address); the other details stay as the review had
 them. And the applicant may withdraw the appeal: "Record that the appeal was withdrawn"
 ends it without a decision or a letter, the application is closed again as reviewed, and
-nothing more is recommended on appeal. Bad input is refused at its field, anyone but the
+nothing more is recommended on appeal; the recommendations made on it and not yet done are
+cancelled, their agencies told by e-mail, while the review panel's stand. Bad input is refused at its field, anyone but the
 lead refused, each refusal recorded by field or reason, never what was typed."""
 
 from __future__ import annotations
@@ -22,12 +23,19 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from hub import notices as hub_notices
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit.log import integrate
 from sharing.errors import InputError
-from sharing.models import AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter
-from sharing.trigger import applications, input_checks, listing, retention, review_outcome
+from sharing.models import (
+    AuditEntry,
+    Notice,
+    PublicFormUse,
+    TriggerApplication,
+    TriggerRecommendation,
+)
+from sharing.trigger import applications, input_checks, listing, retention, review, review_outcome
 from sharing.trigger import review_recommendations as recommendations
 from sharing.vocabulary import LetterKind, Role
 from tests.fixtures.app import csrf_token
@@ -35,6 +43,7 @@ from tests.fixtures.demo import demo_client, demo_user
 from tests.fixtures.forms import form_on
 from tests.fixtures.smtp import smtp_server  # noqa: F401 - a fixture
 from tests.hub.test_trigger_letters import _apply, _mail_hub, _to
+from tests.hub.test_trigger_review import _met, _panel
 from tests.sharing.trigger.test_complaints import PROCEDURE
 
 LEAD = "northshire-csp"
@@ -448,40 +457,179 @@ def test_only_the_lead_may_record_an_appeal_withdrawn(
     assert manager.get("/trigger/999999/appeal-withdrawn").status_code == 404
 
 
-def test_recommendations_made_on_appeal_stay_with_their_agencies_when_it_is_withdrawn(
-    mail_hub, session
-) -> None:
-    application = _appealed(session)
-    lead_actor = _lead_actor(session)
-    police = demo_user(session, "northshire-police", Role.MANAGER).agency
+def _recommend(
+    session: Session, application: TriggerApplication, agency: str, text: str, *, on_appeal: bool
+) -> TriggerRecommendation:
     made = recommendations.recommend(
         session,
-        lead_actor,
+        _lead_actor(session),
         PROCEDURE,
         application.id,
         recommendations.RecommendationInput(
-            police.id, clock.today() + timedelta(days=30), "Patrol the stairs at night"
+            demo_user(session, agency, Role.MANAGER).agency_id,
+            clock.today() + timedelta(days=30),
+            text,
         ),
-        on_appeal=True,
+        on_appeal=on_appeal,
     )
     session.commit()
-    lead = _lead(mail_hub, session)
-    form = html.unescape(
-        lead.get(f"/trigger/{application.id}/appeal-withdrawn").get_data(as_text=True)
+    return made
+
+
+def _send_waiting(app: Flask) -> None:
+    """Send the notices waiting, as ``hub notices send`` does."""
+    hub_notices.deliver_pending(
+        app.extensions["hub.sessions"],
+        app.config["HUB_SETTINGS"],
+        app.extensions["hub.trigger_procedure"],
+        app.extensions["hub.letters"].trigger,
     )
-    assert "1 recommendation made on appeal is not done yet: it stays with its agency" in form
 
-    assert _withdraw(lead, application, clock.today()).status_code == 302
 
-    (entry,) = _entries(session, "trigger.appeal_withdraw", application)
-    assert entry.basis.endswith(f"; recommendations on appeal open {made.id}")
+def test_recommendations_made_on_an_appeal_withdrawn_are_cancelled_and_their_agencies_told(
+    mail_hub,
+    session,
+    smtp_server,  # noqa: F811
+) -> None:
+    """Reviewed with a recommendation of the panel; appealed, and two recommendations made
+    on the appeal, one of them done; then the applicant withdraws the appeal. The open one
+    made on appeal is cancelled, its agency's managers told by e-mail (naming the
+    application's reference, never the words); the one done stays done; the panel's stands."""
+    inbox, _ = smtp_server
+    application = _met(session)
+    sitting = _panel(session, days=2)
+    review.convene(session, _lead_actor(session), PROCEDURE, application.id, sitting.id)
+    session.commit()
+    panels = _recommend(session, application, "northshire-homes", "Visit monthly", on_appeal=False)
+    police_manager = demo_user(session, "northshire-police", Role.MANAGER)
+    with clock.pinned(sitting.starts_at + timedelta(hours=2)):
+        review_outcome.record_outcome(
+            session, _lead_actor(session), PROCEDURE, application.id, "Found.", "Next."
+        )
+        _appealed(session, application)
+        patrol = _recommend(
+            session, application, "northshire-police", "Patrol the stairs", on_appeal=True
+        )
+        done = _recommend(session, application, "northshire-police", "Call back", on_appeal=True)
+        recommendations.complete(session, Actor.of(police_manager), done.id, "Called on Monday")
+        session.commit()
+        lead = _lead(mail_hub, session)
+        _send_waiting(mail_hub)
+        told_before = len(_to(inbox, police_manager.email, 2))
+        form = html.unescape(
+            lead.get(f"/trigger/{application.id}/appeal-withdrawn").get_data(as_text=True)
+        )
+        assert (
+            "1 recommendation made on appeal is not done yet: it is cancelled with the appeal, "
+            "and its agency is told by e-mail. The review panel's recommendations stand."
+        ) in form
+
+        withdrawn = _withdraw(lead, application, clock.today())
+        withdrawn.close()  # the response gone: its notices go now
+
+        assert withdrawn.status_code == 302, withdrawn.get_data(as_text=True)
+        today = clock.today()
+        session.expire_all()
+        states = {
+            r.id: (r.completed_on, r.cancelled_on, r.cancelled_why)
+            for r in session.get_one(TriggerApplication, application.id).recommendations
+        }
+        assert states == {
+            panels.id: (None, None, None),
+            patrol.id: (None, today, recommendations.CANCELLED_WITH_APPEAL),
+            done.id: (today, None, None),
+        }
+        (entry,) = _entries(session, "trigger.appeal_withdraw", application)
+        assert entry.basis.startswith(f"withdrawn {today.isoformat()}; notices dropped ")
+        assert entry.basis.endswith(f"; recommendations on appeal cancelled {patrol.id}")
+        told = _to(inbox, police_manager.email, told_before + 1)[told_before:]
+        assert [m["Subject"] for m in told] == [
+            "A Community Trigger recommendation for your agency is cancelled: application "
+            f"{application.reference}"
+        ]
+        body = told[0].get_content()
+        assert "the applicant withdrew the appeal" in body
+        assert f"/trigger/recommendations#recommendation-{patrol.id}" in body
+        assert "Patrol the stairs" not in body  # no words of the recommendation
+        homes = demo_user(session, "northshire-homes", Role.MANAGER).email
+        assert not [m for m in inbox.to(homes) if "cancelled" in m["Subject"]]
+
+        page = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
+        assert "1 recommendation made on appeal and not yet done was cancelled" in page
+        assert "The review panel's recommendations stand." in page
+        assert f"Cancelled: {recommendations.CANCELLED_WITH_APPEAL}" in page
+        police = demo_client(mail_hub, police_manager)
+        listed = html.unescape(police.get("/trigger/recommendations").get_data(as_text=True))
+        card = listed[listed.index(f'id="recommendation-{patrol.id}"') :]
+        card = card[: card.find('id="recommendation-', 1)]
+        assert "Cancelled" in card
+        assert "It is no longer to be done" in card
+        assert "Mark done" not in card
+        assert recommendations.open_for_agency(session, Actor.of(police_manager))[0] == sum(
+            1
+            for r in session.scalars(
+                select(TriggerRecommendation).where(
+                    TriggerRecommendation.owner_agency_id == police_manager.agency_id,
+                    TriggerRecommendation.completed_on.is_(None),
+                    TriggerRecommendation.cancelled_on.is_(None),
+                )
+            )
+        )
+        refused = police.post(
+            "/trigger/recommendations",
+            data={
+                "csrf_token": csrf_token(police, "/trigger/recommendations"),
+                "recommendation_id": str(patrol.id),
+                "note": "Did it anyway",
+            },
+        )
+        assert refused.status_code == 400
+        assert "This recommendation was cancelled on" in html.unescape(
+            refused.get_data(as_text=True)
+        )
+        session.expire_all()
+        assert session.get_one(TriggerRecommendation, patrol.id).completed_on is None
+
+
+def test_a_cancelled_recommendation_whose_notice_had_not_gone_tells_no_one(
+    mail_hub, session
+) -> None:
+    """Made on appeal and withdrawn before its notice went (the mail server down): the
+    managers were never told of it, so the notice is dropped and no cancellation goes."""
+    application = _appealed(session)
+    made = _recommend(session, application, "northshire-police", "Patrol", on_appeal=True)
+    path = f"/trigger/recommendations#recommendation-{made.id}"
+    assert session.scalars(select(Notice).where(Notice.path == path)).all()
+
+    review_outcome.withdraw_appeal(
+        session, _lead_actor(session), PROCEDURE, application.id, clock.today()
+    )
+    session.commit()
+
+    assert session.scalars(select(Notice).where(Notice.path == path)).all() == []
     session.expire_all()
-    still = session.get_one(TriggerApplication, application.id).recommendations
-    assert [(r.id, r.completed_on) for r in still] == [(made.id, None)]
-    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
-    assert "Record the recommendation" not in page  # none more on an appeal withdrawn
-    # The letters: none was made for the withdrawal.
-    kinds = session.scalars(
-        select(TriggerLetter.kind).where(TriggerLetter.application_id == application.id)
-    ).all()
-    assert LetterKind.APPEAL_DECISION not in kinds
+    assert session.get_one(TriggerRecommendation, made.id).cancelled_on == clock.today()
+
+
+def test_recommendations_cancelled_with_the_appeal_do_not_hold_an_erasure_request(
+    mail_hub, session
+) -> None:
+    application = _appealed(session)
+    _recommend(session, application, "northshire-police", "Patrol", on_appeal=True)
+    before = retention.standing(session, _lead_actor(session), PROCEDURE, application.id)
+    assert before.open_recommendations == 1
+
+    review_outcome.withdraw_appeal(
+        session, _lead_actor(session), PROCEDURE, application.id, clock.today()
+    )
+    session.commit()
+
+    manager = Actor.of(demo_user(session, LEAD, Role.MANAGER))
+    after = retention.standing(session, manager, PROCEDURE, application.id)
+    assert (after.concluded, after.open_recommendations, after.may_erase) == (True, 0, True)
+    handling = session.scalar(
+        select(func.count())
+        .select_from(TriggerApplication)
+        .where(TriggerApplication.id == application.id, listing.STATES["handling"][0])
+    )
+    assert handling == 0  # nothing left to follow up: decided and closed

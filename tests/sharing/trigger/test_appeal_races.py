@@ -3,23 +3,27 @@ leads recording the withdrawal at once record it once (the second waits, then is
 is recorded already); a withdrawal and the appeal body's decision at once leave one of
 them, the other refused saying which came first. Without the row lock an appeal could end
 both withdrawn and decided, its decision's letter sent for an appeal the applicant had
-withdrawn.
+withdrawn. A recommendation made on the appeal, marked done by its agency as the appeal is
+withdrawn, ends either done or cancelled, never both.
 
 As in ``tests.sharing.test_steps_taken_once``, the first step's transaction stays open
 until the second waits for a lock: no sleep decides the order."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing import clock
 from sharing.audit import acts
+from sharing.audit.log import integrate
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
-from sharing.models import TriggerApplication
-from sharing.trigger import applications, input_checks, review_outcome
+from sharing.models import AuditEntry, TriggerApplication, TriggerRecommendation
+from sharing.trigger import applications, input_checks, review_outcome, review_recommendations
 from sharing.vocabulary import Role
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor
@@ -140,3 +144,82 @@ def test_a_decision_as_the_appeal_is_withdrawn_is_refused(
         application = session.get_one(TriggerApplication, application_id)
         assert application.appeal_decision is None
         assert application.appeal_withdrawn_on == clock.today()
+
+
+def _recommended_on_appeal(sessions: sessionmaker[Session], application_id: int) -> int:
+    """A recommendation on the appeal, for the police."""
+    with sessions() as session:
+        lead = demo_actor(session, LEAD, Role.TRIGGER_LEAD)
+        police = demo_actor(session, "northshire-police", Role.MANAGER)
+        made = review_recommendations.recommend(
+            session,
+            lead,
+            PROCEDURE,
+            application_id,
+            review_recommendations.RecommendationInput(
+                police.agency_id, clock.today() + timedelta(days=30), "Patrol the stairs"
+            ),
+            on_appeal=True,
+        )
+        session.commit()
+        return made.id
+
+
+def _marking_done(sessions: sessionmaker[Session], recommendation_id: int):
+    with sessions() as session:
+        actor = demo_actor(session, "northshire-police", Role.MANAGER)
+    return lambda s: review_recommendations.complete(
+        s, actor, recommendation_id, "Patrols began on Friday"
+    )
+
+
+def test_a_recommendation_marked_done_as_the_appeal_is_withdrawn_is_refused_as_cancelled(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    application_id = _appealed(sessions)
+    recommendation_id = _recommended_on_appeal(sessions, application_id)
+
+    answers = _race(
+        demo_database[0],
+        sessions,
+        _withdrawing(sessions, application_id, Role.TRIGGER_LEAD),
+        _marking_done(sessions, recommendation_id),
+    )
+
+    assert answers[0] == "done"
+    assert "This recommendation was cancelled on" in answers[1]
+    with sessions() as session:
+        recommendation = session.get_one(TriggerRecommendation, recommendation_id)
+        assert recommendation.cancelled_on == clock.today()
+        assert recommendation.completed_on is None
+
+
+def test_a_recommendation_done_as_the_appeal_is_withdrawn_stays_done(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """Its agency marked it done first: the withdrawal waits, then cancels nothing done."""
+    application_id = _appealed(sessions)
+    recommendation_id = _recommended_on_appeal(sessions, application_id)
+
+    answers = _race(
+        demo_database[0],
+        sessions,
+        _marking_done(sessions, recommendation_id),
+        _withdrawing(sessions, application_id, Role.TRIGGER_LEAD),
+    )
+
+    assert answers == ["done", "done"]
+    with sessions() as session:
+        recommendation = session.get_one(TriggerRecommendation, recommendation_id)
+        assert recommendation.completed_on == clock.today()
+        assert recommendation.cancelled_on is None
+        integrate(session)
+        withdrawn = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == acts.Action.TRIGGER_APPEAL_WITHDRAW.value,
+                AuditEntry.object_id == str(application_id),
+            )
+        ).all()
+        assert [e.basis for e in withdrawn] == [
+            f"withdrawn {clock.today().isoformat()}; notices dropped 0"
+        ]
