@@ -8,7 +8,7 @@ used, never their values, and the applications it showed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
@@ -44,6 +44,10 @@ class ApplicationRow:
     #: The day an appeal was received, if one was, and its decision once made.
     appeal_received_on: date | None = None
     appeal_decision: AppealDecision | None = None
+    #: The day the applicant withdrew the appeal, if they did.
+    appeal_withdrawn_on: date | None = None
+    #: It has a letter still to post (``posting.TO_POST``), as the filter finds it.
+    to_post: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,7 @@ def waiting(
         ]
         page, pages = paging.numbered(len(overdue), size, page)
         rows = overdue[(page - 1) * size : page * size]
+        rows = _with_letters_to_post(session, rows)
         if audited:
             _record(session, actor, agency.id, filters, rows)
         return ApplicationsPage(rows, len(overdue), page, pages, len(overdue), held)
@@ -255,9 +260,23 @@ def waiting(
                 .offset(max(start - open_count, 0))
             )
         ]
+    rows = _with_letters_to_post(session, rows)
     if audited:
         _record(session, actor, agency.id, filters, rows)
     return ApplicationsPage(rows, total, page, pages, open_count, held)
+
+
+def _with_letters_to_post(session: Session, rows: list[ApplicationRow]) -> list[ApplicationRow]:
+    """The rows, each saying whether it has a letter still to post: one query for the
+    page, by the filter's own condition, so a row says so exactly when the filter finds it."""
+    to_post = set(
+        session.scalars(
+            select(TriggerApplication.id).where(
+                TriggerApplication.id.in_([r.id for r in rows]), posting.TO_POST
+            )
+        )
+    )
+    return [replace(r, to_post=r.id in to_post) for r in rows]
 
 
 def _record(
@@ -316,4 +335,5 @@ def _application_row(
         outcome_on=application.outcome_on,
         appeal_received_on=application.appeal_received_on,
         appeal_decision=application.appeal_decision,
+        appeal_withdrawn_on=application.appeal_withdrawn_on,
     )

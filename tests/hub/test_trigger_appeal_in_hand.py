@@ -324,6 +324,14 @@ def test_the_applicant_withdraws_their_appeal(mail_hub, session, smtp_server) ->
     )
     assert decided == 1
     assert retention.told_on(application, PROCEDURE, clock.today()) == clock.today()
+    listed = html.unescape(
+        lead.get(f"/trigger?reference={application.reference}").get_data(as_text=True)
+    )
+    row = listed[listed.index(f">{application.reference}</a>") :]
+    row = row[: row.index("</tr>")]
+    today = clock.today()
+    assert f"withdrawn by the applicant on {today.day} {today:%B %Y}" in row
+    assert "waiting for its decision" not in row
     listed = lead.get("/trigger?state=decided").get_data(as_text=True)
     assert application.reference in listed
     # Nothing more is decided or recommended on the appeal.

@@ -268,3 +268,32 @@ def test_the_demo_has_its_newest_letters_still_to_post_and_the_rest_posted(
     ).all()
     assert any(r.posted_at is not None for r in rows)
     assert any(r.posted_at is None for r in rows)
+
+
+def _row(listed: str, application: TriggerApplication) -> str:
+    """The list's row of the application."""
+    start = listed.index(f">{application.reference}</a>")
+    return listed[start : listed.index("</tr>", start)]
+
+
+def test_the_list_says_letter_to_post_on_each_row_the_filter_finds(demo_hub, demo_session) -> None:
+    """Without the letters filter, a row whose letter is printed but not marked posted says
+    "Letter to post" (a tag), exactly as the filter "A letter still to post" finds it; once
+    marked posted, or for an application whose letters are e-mailed, it says nothing."""
+    by_post = _by_phone(demo_session)
+    by_email = _by_phone(demo_session, victim_email="tag.reader@example.org")
+    lead = _lead(demo_hub, demo_session)
+
+    def row(application: TriggerApplication) -> str:
+        path = f"/trigger?reference={application.reference}"
+        return _row(html.unescape(lead.get(path).get_data(as_text=True)), application)
+
+    tag = '<strong class="govuk-tag govuk-tag--yellow">Letter to post</strong>'
+    assert tag in row(by_post)
+    assert tag not in row(by_email)
+    filtered = html.unescape(_to_post(lead))
+    assert tag in _row(filtered, by_post)
+    assert by_email.reference not in filtered
+    assert _mark(lead, by_post).status_code == 302
+    assert tag not in row(by_post)
+    assert by_post.reference not in _to_post(lead)
