@@ -149,6 +149,10 @@ class Totals:
     #: Received in the period and recorded as a duplicate of another (not counted as
     #: received).
     duplicates: int = 0
+    #: Appeals the appeal body decided in the period, and appeals the applicant withdrew in
+    #: the period (ending without a decision), whenever they were received.
+    appeals_decided: int = 0
+    appeals_withdrawn: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,8 @@ TOTALS = (
 ALSO = (
     ("pending", "Applications received in the period still waiting for a threshold decision"),
     ("appeals", "Appeals received about how a review was carried out"),
+    ("appeals_decided", "Appeals decided by the appeal body"),
+    ("appeals_withdrawn", "Appeals the applicant withdrew before they were decided"),
     ("withdrawn", "Applications received in the period that the applicant withdrew"),
     ("duplicates", "Applications received in the period that duplicate another application"),
 )
@@ -222,6 +228,8 @@ class _Application:
     appeal_received_on: date | None
     withdrawn: bool = False
     duplicate: bool = False
+    appeal_decided_on: date | None = None
+    appeal_withdrawn_on: date | None = None
 
 
 def figures(
@@ -282,6 +290,8 @@ def count(
         appeals=sum(period.holds(a.appeal_received_on) for a in applications),
         withdrawn=sum(a.withdrawn for a in received),
         duplicates=len(duplicates),
+        appeals_decided=sum(period.holds(a.appeal_decided_on) for a in applications),
+        appeals_withdrawn=sum(period.holds(a.appeal_withdrawn_on) for a in applications),
     )
     bodies = relevant_bodies(session, procedure, lead.area_id)
     body_counts = []
@@ -348,10 +358,16 @@ def _names(rule: Rule) -> Callable[[_Application], bool]:
 
 
 def _applications(session: Session, lead: Agency, period: Period) -> list[_Application]:
-    """The lead's applications received, reviewed or appealed in the period, duplicates
-    among them: plain columns only."""
+    """The lead's applications received, reviewed, appealed, or whose appeal was decided or
+    withdrawn in the period, duplicates among them: plain columns only."""
     a = TriggerApplication
-    dates = (a.received_on, a.outcome_on, a.appeal_received_on)
+    dates = (
+        a.received_on,
+        a.outcome_on,
+        a.appeal_received_on,
+        a.appeal_decided_on,
+        a.appeal_withdrawn_on,
+    )
     rows = session.execute(
         select(
             a.id,
@@ -362,6 +378,8 @@ def _applications(session: Session, lead: Agency, period: Period) -> list[_Appli
             a.appeal_received_on,
             a.withdrawn_on,
             a.duplicate_of_id,
+            a.appeal_decided_on,
+            a.appeal_withdrawn_on,
         )
         .where(a.lead_agency_id == lead.id)
         .where(or_(*(d.between(period.start, period.last_day) for d in dates)))
@@ -377,6 +395,8 @@ def _applications(session: Session, lead: Agency, period: Period) -> list[_Appli
             appeal_received_on=row.appeal_received_on,
             withdrawn=row.withdrawn_on is not None,
             duplicate=row.duplicate_of_id is not None,
+            appeal_decided_on=row.appeal_decided_on,
+            appeal_withdrawn_on=row.appeal_withdrawn_on,
         )
         for row in rows
     ]

@@ -26,7 +26,7 @@ from sharing.models import (
 )
 from sharing.trigger import figures
 from sharing.trigger.procedure import load_procedure
-from sharing.vocabulary import Role, ThresholdDecision, TriggerChannel, VictimKind
+from sharing.vocabulary import AppealDecision, Role, ThresholdDecision, TriggerChannel, VictimKind
 from tests.fixtures.demo import demo_actor, demo_user
 
 PROCEDURE = load_procedure(
@@ -346,3 +346,60 @@ def test_the_csv_holds_the_pages_values_one_figure_a_line(year, demo_session) ->
     totals = len(figures.TOTALS) + len(figures.ALSO)  # the Act's four, and the others
     assert len(rows) == 1 + totals + 4 * len(shown.bodies.rows) + 3 * len(shown.rules.rows)
     assert figures.csv_name(shown) == "community-trigger-figures-2010-04-to-2011-03.csv"
+
+
+def test_appeals_withdrawn_are_counted_beside_appeals_decided(demo_hub, demo_session) -> None:
+    """In April 2012 to March 2013: an appeal decided, an appeal withdrawn, one withdrawn
+    in the year of an appeal received the year before, and one still in hand. Each is
+    counted in the year it ended, decided or withdrawn, never both; the Act's four figures
+    are as they would be without the appeals."""
+    decided = _application(
+        demo_session, date(2012, 5, 1), MET, "three-complaints", outcome_on=date(2012, 6, 1)
+    )
+    decided.appeal_received_on = date(2012, 6, 10)
+    decided.appeal_decision = AppealDecision.NOT_UPHELD
+    decided.appeal_decided_on = date(2012, 7, 1)
+    withdrawn = _application(demo_session, date(2012, 5, 2), NOT_MET, appeal_on=date(2012, 5, 20))
+    withdrawn.appeal_withdrawn_on = date(2012, 6, 1)
+    before = _application(
+        demo_session,
+        date(2012, 1, 5),
+        MET,
+        "three-complaints",
+        outcome_on=date(2012, 2, 1),
+        appeal_on=date(2012, 3, 1),
+    )
+    before.appeal_withdrawn_on = date(2012, 4, 10)
+    _application(
+        demo_session,
+        date(2012, 5, 3),
+        MET,
+        "three-complaints",
+        outcome_on=date(2012, 6, 1),
+        appeal_on=date(2013, 3, 1),
+    )
+    demo_session.commit()
+    lead = demo_actor(demo_session, PROCEDURE.lead, Role.TRIGGER_LEAD)
+
+    shown = figures.figures(demo_session, lead, PROCEDURE, "2012-04", TODAY)
+
+    assert shown.totals == figures.Totals(
+        applications=3,
+        not_met=1,
+        reviews=2,
+        with_recommendations=0,
+        pending=0,
+        appeals=3,  # the one received the year before is not this year's
+        appeals_decided=1,
+        appeals_withdrawn=2,  # the one received the year before ended this year
+    )
+    also = dict(figures.labelled(shown.totals, figures.ALSO))
+    assert also["Appeals decided by the appeal body"] == 1
+    assert also["Appeals the applicant withdrew before they were decided"] == 2
+    rows = list(csv.reader(io.StringIO(figures.csv_text(shown))))
+    by_figure = {r[4]: r[5] for r in rows[1:] if r[2] == "totals"}
+    assert by_figure["Appeals decided by the appeal body"] == "1"
+    assert by_figure["Appeals the applicant withdrew before they were decided"] == "2"
+    # The year before counts the appeal received, and nothing ended yet.
+    earlier = figures.figures(demo_session, lead, PROCEDURE, "2011-04", TODAY).totals
+    assert (earlier.appeals, earlier.appeals_decided, earlier.appeals_withdrawn) == (1, 0, 0)
