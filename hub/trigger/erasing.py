@@ -62,5 +62,4 @@ def erase(application_id: int) -> Response | tuple[str, int]:
         form=form,
         standing=standing,
         application_id=application_id,
-        not_concluded=retention.NOT_CONCLUDED,
     ), 400 if request.method == "POST" else 200

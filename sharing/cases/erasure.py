@@ -10,7 +10,8 @@ A case is closed before it is erased, and held while a live Community Trigger
 application's case review names it (its agency was asked to bring it to the panel): the
 review needs the case until the application closes or the applicant is given the outcome.
 It is held again while the applicant's appeal of that review is in hand (the appeal body
-hears the same evidence), until the appeal body's decision is recorded.
+hears the same evidence), until the appeal body's decision is recorded or the applicant
+withdraws the appeal.
 The hold starts when the agency is asked, not when the application is received: until
 then nothing records which cases hold its complaints (``sharing.trigger.complaints`` finds
 them afresh each time), so none is held for them.
@@ -65,7 +66,7 @@ UNDER_REVIEW = (
 #: Why a case the review of an application under appeal named is not erased yet.
 UNDER_APPEAL = (
     "the case is under the appeal of the case review of Community Trigger application "
-    "{reference}: it can be erased once the appeal is decided"
+    "{reference}: it can be erased once the appeal is decided or the applicant withdraws it"
 )
 
 

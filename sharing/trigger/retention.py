@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from sharing import clock, notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
+from sharing.clock import day_text
 from sharing.crypto.shredding import DESTROYED, shred
 from sharing.db import read_for_change
 from sharing.errors import InputError
@@ -42,11 +43,9 @@ from sharing.vocabulary import Role
 
 #: Who may erase a concluded application before its retention ends.
 ERASERS = frozenset({Role.MANAGER})
-#: Why an application that is not concluded cannot be erased yet.
-NOT_CONCLUDED = (
-    "The application is not concluded: it can be erased once the applicant has been told "
-    "the outcome and no appeal can be made or is waiting for its decision"
-)
+#: Why an application that is not concluded cannot be erased yet (``not_concluded`` says
+#: where it stands).
+NOT_CONCLUDED = "The application is not concluded"
 #: Why an application with recommendations still open cannot be erased early.
 RECOMMENDATIONS_OPEN = (
     "{count} of its recommendations {are} still open: erase the application once the "
@@ -79,6 +78,40 @@ def told_on(application: TriggerApplication, procedure: Procedure, today: date) 
     return letter_on
 
 
+def not_concluded(application: TriggerApplication, procedure: Procedure, today: date) -> str:
+    """Why the application is not concluded, in the words of where it stands ("" once it
+    is): not yet told the outcome; an appeal may still be made until its last day; an
+    appeal waiting for the appeal body (which its decision or the applicant's withdrawal
+    ends); or the last day to appeal cannot be counted."""
+    if told_on(application, procedure, today) is not None:
+        return ""
+    if application.appeal_received_on is not None:
+        return (
+            f"{NOT_CONCLUDED}: its appeal, received on "
+            f"{day_text(application.appeal_received_on)}, is waiting for the appeal body's "
+            "decision. It can be erased once the appeal is decided or the applicant "
+            "withdraws it"
+        )
+    if letters.appeal_from(application) is None:
+        return (
+            f"{NOT_CONCLUDED}: the applicant has not yet been told the outcome. It can be "
+            "erased once they have and the time to appeal has passed"
+        )
+    try:
+        last = letters.appeal_by(application, procedure)
+    except CalendarExhausted as exhausted:
+        return (
+            f"{NOT_CONCLUDED}: the last day to appeal cannot be counted (the {exhausted}), "
+            "so it is kept"
+        )
+    return (
+        f"{NOT_CONCLUDED}: the applicant may still appeal until {day_text(last)}. It can be "
+        "erased after that day if no appeal was received by then"
+        if last is not None
+        else NOT_CONCLUDED
+    )
+
+
 def kept_until(application: TriggerApplication, procedure: Procedure, today: date) -> date | None:
     """The day the application's retention ends (its personal data is erased that day),
     or None while it is not concluded or the procedure sets no retention."""
@@ -102,6 +135,8 @@ class Standing:
     may_erase: bool
     #: Its recommendations not yet marked done (an early erasure waits for them).
     open_recommendations: int = 0
+    #: Why it is not concluded, where it stands ("" once it is: ``not_concluded``).
+    why_not_concluded: str = ""
 
     @property
     def waits_for_recommendations(self) -> str | None:
@@ -134,6 +169,7 @@ def standing(session: Session, actor: Actor, procedure: Procedure, application_i
             concluded and not still_open and application.erased_at is None and actor.has(*ERASERS)
         ),
         open_recommendations=still_open,
+        why_not_concluded=not_concluded(application, procedure, today),
     )
 
 
@@ -182,8 +218,8 @@ def erase_application(
     now = now or clock.now()
     with acts.refusing_input(session, acts.Action.TRIGGER_ERASE, actor=actor, subject=subject):
         handling.refuse_if_erased(application, "it cannot be erased again")
-        if told_on(application, procedure, clock.day_of(now)) is None:
-            raise InputError("reference", NOT_CONCLUDED)
+        if why := not_concluded(application, procedure, clock.day_of(now)):
+            raise InputError("reference", why)
         if waiting := _recommendations_open(_open_recommendations(application)):
             raise InputError("reference", waiting)
     _erase(session, application, actor, now, basis=f"{DESTROYED}: erasure request")

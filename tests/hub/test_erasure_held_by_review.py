@@ -131,7 +131,8 @@ def test_a_case_is_held_again_while_the_appeal_of_its_review_is_heard(hub, sessi
     session.commit()
     appealed = (
         "This case is under the appeal of the case review of Community Trigger application "
-        f"{application.reference}: it can be erased once the appeal is decided"
+        f"{application.reference}: it can be erased once the appeal is decided or the "
+        "applicant withdraws it"
     )
     with clock.pinned(sitting.starts_at + timedelta(hours=2)):
         today = clock.today()
@@ -283,7 +284,11 @@ def test_the_applicant_withdrawing_the_appeal_releases_the_case_as_its_decision_
             session, lead, PROCEDURE, application.id, today, "Nothing has changed"
         )
         session.commit()
-        assert "under the appeal" in manager.get(f"/cases/{case.id}").get_data(as_text=True)
+        held = manager.get(f"/cases/{case.id}").get_data(as_text=True)
+        assert (
+            f"{application.reference}: it can be erased once the appeal is decided or the "
+            "applicant withdraws it."
+        ) in held
 
         review_outcome.withdraw_appeal(session, lead, PROCEDURE, application.id, today)
         session.commit()
@@ -292,3 +297,11 @@ def test_the_applicant_withdrawing_the_appeal_releases_the_case_as_its_decision_
         assert "under the appeal" not in page
         assert "Erase this case" in page
         assert erasure.reviews_holding(session, case.id) == []
+        path = f"/cases/{case.id}/erase"
+        assert "under the appeal" not in manager.get(path).get_data(as_text=True)
+        done = manager.post(
+            path, data={"reference": case.reference, "csrf_token": csrf_token(manager, path)}
+        )
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get_one(Case, case.id).erased_at is not None

@@ -7,6 +7,7 @@ but the log still shows it, and the published figures are exactly as they were."
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from sharing.audit import acts, trail
 from sharing.audit import subject_access_applications as sar
 from sharing.cases.search import SearchQuery
 from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
-from sharing.trigger import applications, figures, input_checks, retention
+from sharing.trigger import applications, figures, input_checks, letters, retention, review_outcome
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.cli import hub
@@ -329,3 +330,81 @@ def test_the_sweep_command_erases_past_retention_and_prints_counts_only(
             assert session.get(TriggerApplication, recent_id).erased_at is None
     finally:
         app.extensions["hub.engine"].dispose()
+
+
+def test_an_application_not_concluded_says_where_it_stands_and_a_withdrawn_appeal_ends_it(
+    demo_hub, demo_session
+) -> None:
+    """The erase page said the same whatever held the application. Now it says when the
+    time to appeal ends; then, with an appeal, that its decision or its withdrawal ends
+    it; and once the applicant withdraws the appeal the application is concluded that day
+    and may be erased (kept until the retention's years after the withdrawal)."""
+    application = _not_met(demo_session, days_ago=0)
+    manager = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.MANAGER))
+    path = f"/trigger/{application.id}/erase"
+    last = clock.day_text(letters.appeal_by(application, PROCEDURE))
+
+    form = html.unescape(manager.get(path).get_data(as_text=True))
+
+    assert f"the applicant may still appeal until {last}" in form
+    assert "if no appeal was received by then" in form
+    assert "once the appeal is decided" not in form
+    lead = demo_actor(demo_session, LEAD, Role.TRIGGER_LEAD)
+    today = clock.today()
+    review_outcome.record_appeal(
+        demo_session, lead, PROCEDURE, application.id, today, "Nobody came"
+    )
+    demo_session.commit()
+    form = html.unescape(manager.get(path).get_data(as_text=True))
+    assert f"its appeal, received on {clock.day_text(today)}, is waiting for the appeal " in form
+    assert "once the appeal is decided or the applicant withdraws it" in form
+    refused = _post(manager, path, path, reference=application.reference)
+    assert refused.status_code == 400
+    assert "once the appeal is decided or the applicant withdraws it" in html.unescape(
+        refused.get_data(as_text=True)
+    )
+
+    review_outcome.withdraw_appeal(demo_session, lead, PROCEDURE, application.id, today)
+    demo_session.commit()
+
+    page = html.unescape(manager.get(f"/trigger/{application.id}").get_data(as_text=True))
+    kept = retention.kept_until(application, PROCEDURE, today)
+    assert kept == clock.full_years_after(today, 3)
+    assert (
+        f"Concluded: the applicant withdrew the appeal. Kept until {clock.day_text(kept)}" in page
+    )
+    assert "Erase this application" in page
+    form = html.unescape(manager.get(path).get_data(as_text=True))
+    assert NOT_CONCLUDED_START not in form
+    done = _post(manager, path, path, reference=application.reference)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get_one(TriggerApplication, application.id).erased_at is not None
+
+
+NOT_CONCLUDED_START = retention.NOT_CONCLUDED + ":"
+
+
+def test_an_application_not_yet_told_its_outcome_says_so(demo_hub, demo_session) -> None:
+    victim, _ = _repeat_victim(demo_session)
+    lead = demo_actor(demo_session, LEAD, Role.TRIGGER_LEAD)
+    application = applications.record_application(
+        demo_session,
+        lead,
+        PROCEDURE,
+        input_checks.ApplicationInput(
+            received_on=clock.today(),
+            channel="phone",
+            victim_kind="person",
+            victim_family_name=victim.family_name,
+            victim_email=EMAIL,
+            problem=PROBLEM,
+        ),
+    )
+    demo_session.commit()
+    manager = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.MANAGER))
+
+    form = html.unescape(manager.get(f"/trigger/{application.id}/erase").get_data(as_text=True))
+
+    assert "the applicant has not yet been told the outcome" in form
+    assert "appeal is decided" not in form
