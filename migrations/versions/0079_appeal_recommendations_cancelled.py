@@ -3,7 +3,7 @@ withdraws the appeal (``cancelled_on``, and why in plain words: ``cancelled_why`
 personal), and the notice that tells its agency's managers so.
 
 Revision ID: 0079
-Revises: 0075
+Revises: 0078
 Create Date: 2026-12-11 00:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0079"
-down_revision = "0075"
+down_revision = "0078"
 branch_labels = None
 depends_on = None
 
