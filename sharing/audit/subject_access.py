@@ -227,10 +227,7 @@ def compile_report(
         erased=erased,
         details=[
             *((label, ERASED if erased else _read(decision, person, c)) for label, c in _NAMES),
-            (
-                "Also known as",
-                ERASED if erased else other_names_line(_read(decision, person, "other_names")),
-            ),
+            *_also_known_as(decision, person),
             *((label, ERASED if erased else _read(decision, person, c)) for label, c in _DETAILS),
             *(
                 (label, ERASED if erased else sentence(_read(decision, person, c)))
@@ -271,6 +268,15 @@ def _roles(case: Case, person_id: int) -> str:
     """The person's parts on the case ("Victim, Reporter"), or that they were taken off it."""
     parts = [p.role.label for p in case.parties if p.person_id == person_id]
     return ", ".join(parts) or TAKEN_OFF
+
+
+def _also_known_as(decision: Decision, person: Person) -> list[tuple[str, str | None]]:
+    """The report's "Also known as" row: only for someone with other names (most people
+    have none, and an erased record's are gone with it)."""
+    if person.erased_at is not None:
+        return []
+    line = other_names_line(_read(decision, person, "other_names"))
+    return [("Also known as", line)] if line else []
 
 
 def _read(decision: Decision, record: object, column: str) -> str | None:

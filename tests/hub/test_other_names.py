@@ -1,8 +1,8 @@
 """The other names someone is also known by (demo partnership): recorded on a person when
 they are added or changed, sealed as their names are and indexed as surnames are; search,
 the check for a person already known and the DPO's subject access search find them by any
-of them, saying which name matched; the case page, a partner's view and the subject
-access report show them; bad input refused at its box, every problem at once; erasure
+of them, saying which name matched; the case page, the conference pack, a partner's view and
+the subject access report show them, for those who have them only; bad input refused at its box, every problem at once; erasure
 takes their index entries with them; never in the audit log."""
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ from datetime import date
 from sqlalchemy import select
 
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import unseal_many
+from sharing.crypto.sealing import load_data_keys, seal_many, unseal_many
+from sharing.formats import other_names_document
 from sharing.models import AuditEntry, BlindIndex, Case, CaseParty, Person
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
+from tests.hub.test_conference_pack import _people
+from tests.hub.test_conferences import _convened
 
 FOUND_BY = "found by a name they are also known by"
 
@@ -288,3 +291,35 @@ def test_other_names_are_indexed_as_surnames_are() -> None:
         ("surname_dob", "o'neill|1990-05-04"),
     ]
     assert blind_index.other_name_terms(["Spud"], None) == [("surname", "spud")]
+
+
+def test_also_known_as_is_shown_only_for_someone_with_other_names(demo_hub, demo_session) -> None:
+    conference, officer = _convened(demo_hub, demo_session, with_victim=True)
+    victim = next(p.person for p in conference.case.parties if p.role.value == "victim")
+    case_id, victim_id = conference.case_id, victim.id
+    dpo = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.DPO))
+
+    def shown() -> tuple[str, str, dict[str, str], str]:
+        case_page = officer.get(f"/cases/{case_id}").get_data(as_text=True)
+        pack = officer.get(f"/conferences/{conference.id}/pack").get_data(as_text=True)
+        row = next(r for r in _people(pack) if r["Role"] == "Victim")
+        report = dpo.get(f"/audit/subject-access/{victim_id}").get_data(as_text=True)
+        return case_page, pack, row, report
+
+    # Nobody on the case has other names: no "Also known as" anywhere, no "Not recorded".
+    case_page, pack, row, report = shown()
+    for page in (case_page, pack, report):
+        assert "Also known as" not in page
+    assert "Not recorded" not in row["Name"]
+
+    load_data_keys(demo_session, [victim.data_key_id])
+    seal_many(victim, {"other_names": other_names_document([("Spider", "nickname"), ("Wood", "")])})
+    demo_session.commit()
+    case_page, pack, row, report = shown()
+    # Their row alone, on the case page; beside their name in the pack; in their report.
+    assert case_page.count("Also known as") == 1
+    assert "Spider (nickname); Wood" in case_page
+    assert "Also known as: Spider (nickname); Wood" in row["Name"]
+    assert pack.count("Also known as") == 1
+    assert "Also known as" in report
+    assert "Spider (nickname); Wood" in report
