@@ -14,6 +14,7 @@ from hub.config import review_days
 from hub.database import db
 from sharing import clock
 from sharing.imports import cases as imports
+from sharing.imports.case_rows import other_names_cell
 from sharing.imports.matching import Linked
 
 
@@ -102,6 +103,8 @@ def _row_of(body: dict[str, Any]) -> dict[str, str]:
     for name, value in body.items():
         if name in _PEOPLE:
             for field, given in value.items():
+                if field == "other_names":  # as the import's cell writes them
+                    given = other_names_cell((n["name"], n.get("note", "")) for n in given)
                 row[_PEOPLE[name] + field] = _cell(given)
         elif name == "incident":
             # For the row's checks (its day); the incident keeps the instant itself.

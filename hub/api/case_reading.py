@@ -140,7 +140,10 @@ def _case_out(view: pages.CaseView) -> dict[str, Any]:
         **_unless(erased, address=view.address, postcode=view.postcode, uprn=view.uprn),
         **_unless(erased, summary=view.summary),
         "basis": dict(view.decision.categories),
-        "people": [_person_out(p, case_erased=erased) for p in view.parties],
+        "people": [
+            _person_out(p, case_erased=erased, names=view.decision.allows("identity"))
+            for p in view.parties
+        ],
         "incidents": [incident_out(i, case_erased=erased) for i in view.incidents],
         "actions": [
             {
@@ -173,15 +176,18 @@ def incident_out(i: IncidentView, *, case_erased: bool) -> dict[str, Any]:
     }
 
 
-def _person_out(p: PersonView, *, case_erased: bool) -> dict[str, Any]:
+def _person_out(p: PersonView, *, case_erased: bool, names: bool) -> dict[str, Any]:
     """A person on the case: all null once their record is erased; on an erased case that
-    kept their record, their name alone (their details are no longer part of the case)."""
+    kept their record, their name alone (their details are no longer part of the case).
+    Their other names where the reader sees their name (``names``), as a list."""
+    known_as = [{"name": n, "note": note or None} for n, note in p.other_names_listed]
     return {
         "person_id": p.person_id,
         "role": p.role,
         "erased": p.erased,
         "erased_at": _utc(p.erased_at) if p.erased_at else None,
         **_unless(p.erased, name=p.name),
+        **_unless(p.erased or case_erased or not names, other_names=known_as),
         **_unless(
             p.erased or case_erased,
             date_of_birth=p.date_of_birth,

@@ -14,9 +14,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from sharing.cases.agency_actions import MAX_NOTE
 from sharing.cases.incidents import EARLIEST_INCIDENT
+from sharing.cases.people import MAX_OTHER_NAME_NOTE
 from sharing.cases.recording import MAX_LINE
 from sharing.formats import FORMULA, runs_as_formula
-from sharing.imports.case_rows import MAX_CELL, MAX_REFERENCE
+from sharing.imports.case_rows import MAX_CELL, MAX_OTHER_NAMES, MAX_REFERENCE
 from sharing.vocabulary import CaseCategory, Labelled, Priority, ProtectedCharacteristic, Triage
 
 
@@ -25,11 +26,18 @@ def _codes(vocabulary: type[Labelled]) -> validate.OneOf:
 
 
 def _text(
-    description: str, *, required: bool = False, limit: int = MAX_CELL, free: bool = True
+    description: str,
+    *,
+    required: bool = False,
+    limit: int = MAX_CELL,
+    free: bool = True,
+    also: Callable[[str], object] | None = None,
 ) -> fields.String:
     """A text field; free text (not a value with its own format: ``free=False``) may not
-    start as a spreadsheet formula does."""
+    start as a spreadsheet formula does; ``also``, a check of its own."""
     checks: list[Callable[[str], object]] = [validate.Length(min=1 if required else 0, max=limit)]
+    if also is not None:
+        checks.append(also)
     if free:
         checks.append(_not_a_formula)
     return fields.String(
@@ -82,6 +90,35 @@ class ProblemSchema(Schema):
 # -- requests ---------------------------------------------------------------------------
 
 
+#: What the import's cell of other names could not hold: a case sent is read as its row
+#: is, other names as "Spider (nickname); Wood".
+_IN_A_CELL = validate.Regexp(r"^[^;()]*$", error="Must not hold a semicolon or brackets")
+
+
+class OtherNameSchema(Strict):
+    """A name the person is also known by, checked as the person form checks it."""
+
+    name = _text(
+        "a nickname, a street name, a former surname or another spelling; not their own name",
+        required=True,
+        limit=MAX_LINE,
+        also=_IN_A_CELL,
+    )
+    note = _text(
+        "what it is: nickname, surname before marriage (optional)",
+        limit=MAX_OTHER_NAME_NOTE,
+        also=_IN_A_CELL,
+    )
+
+
+def _other_names(whose: str) -> fields.List:
+    return fields.List(
+        fields.Nested(OtherNameSchema),
+        validate=validate.Length(max=MAX_OTHER_NAMES),
+        metadata={"description": f"other names {whose} is also known by, each given once"},
+    )
+
+
 class VictimSchema(Strict):
     given_names = _text("the victim's given names", limit=MAX_LINE)
     family_name = _text("the victim's family name", limit=MAX_LINE)
@@ -90,6 +127,7 @@ class VictimSchema(Strict):
     email = _text("the victim's e-mail address", limit=MAX_LINE, free=False)
     postcode = _text("the victim's postcode", limit=10, free=False)
     support_needs = _text("what support the victim needs")
+    other_names = _other_names("the victim")
 
 
 class ReportedSchema(Strict):
@@ -97,6 +135,7 @@ class ReportedSchema(Strict):
     family_name = _text("the reported person's family name", limit=MAX_LINE)
     date_of_birth = fields.Date()
     postcode = _text("the reported person's postcode", limit=10, free=False)
+    other_names = _other_names("the reported person")
 
 
 #: The latest moment an incident may be given as: a day short of the latest Python holds,
@@ -266,6 +305,13 @@ def _erased_at(what: str) -> fields.AwareDateTime:
     )
 
 
+class KnownAsSchema(Schema):
+    name = fields.String(required=True)
+    note = fields.String(
+        required=True, allow_none=True, metadata={"description": "what it is; null if not said"}
+    )
+
+
 class PersonSchema(Schema):
     """A person on the case. Once their record is erased, every detail is null and
     ``erased`` says so: it can never be read again (not missing: do not ask again)."""
@@ -277,6 +323,15 @@ class PersonSchema(Schema):
     )
     erased_at = _erased_at("their record was erased")
     name = _may(fields.String)
+    other_names = fields.List(
+        fields.Nested(KnownAsSchema),
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the other names they are also known by ([] for none), shown "
+            "where their name is; null where it is not"
+        },
+    )
     date_of_birth = _may(fields.String)
     phone = _may(fields.String)
     email = _may(fields.String)

@@ -44,6 +44,7 @@ from sharing.cases.reviews import reviews as case_reviews
 from sharing.cases.shares import ShareRow, case_shares
 from sharing.cases.timeline import INCIDENTS_PER_PAGE, IncidentView
 from sharing.errors import NotFound
+from sharing.formats import other_names
 from sharing.models import (
     Action,
     Case,
@@ -240,6 +241,7 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
                 adjustments=adjustments_sentence(people[p.person_id]["adjustments"]),
                 contact_needs=contact_sentence(people[p.person_id]["contact_needs"]),
                 other_names=other_names_line(people[p.person_id]["other_names"]),
+                other_names_listed=tuple(other_names(people[p.person_id]["other_names"])),
             )
             for p in case.parties
         ],

@@ -38,6 +38,9 @@ class PersonView:
     #: The other names they are also known by, as a line ("Spider (nickname); Wood
     #: (surname before marriage)").
     other_names: str | None = None
+    #: The same, each (name, what it is: "" for no note); none when the reader may not
+    #: see them.
+    other_names_listed: tuple[tuple[str, str], ...] = ()
     #: When their record was erased (None: it was not).
     erased_at: datetime | None = None
 

@@ -50,6 +50,7 @@ from sharing.crypto.sealing import (
     sealed_values,
 )
 from sharing.db import insert_rows, reserve_ids
+from sharing.formats import other_names
 from sharing.imports.matching import Key, Linked, held_people, key_of, not_saved
 from sharing.models import (
     Agency,
@@ -207,8 +208,14 @@ class CaseBatch:
                 postcode=person.values["postcode"],
                 phone=person.values["phone"],
             )
+            # Their other names indexed as surnames are, as the person form indexes them.
+            known_by = [name for name, _ in other_names(person.values["other_names"])]
             index += blind_index.entries(
-                provider, terms, agency_id=self.agency.id, person_id=person.id
+                provider,
+                terms,
+                agency_id=self.agency.id,
+                person_id=person.id,
+                more=blind_index.other_name_terms(known_by, person.data.date_of_birth),
             )
         cases, parties, incidents = [], [], []
         done: list[tuple[acts.Action, acts.Subject, str | None]] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, TypeVar
@@ -21,7 +21,7 @@ from typing import IO, TypeVar
 from sharing import clock
 from sharing.cases.casework import CaseInput
 from sharing.cases.incidents import EARLIEST_INCIDENT, IncidentInput
-from sharing.cases.people import PersonInput
+from sharing.cases.people import PersonInput, other_name_problems
 from sharing.formats import (
     has_control_characters,
     is_email_address,
@@ -49,6 +49,16 @@ MAX_ROWS = 200_000
 NOT_UTF8 = "the file is not UTF-8 text: save it as “CSV UTF-8 (comma delimited)”"
 #: The most row problems kept for the report (the count goes on).
 MAX_PROBLEMS = 1_000
+
+
+#: The most other names a cell may give for one person.
+MAX_OTHER_NAMES = 20
+_OTHER_NAMES = (
+    ": each with what it is in brackets if you like, separated by semicolons: "
+    "Spider (nickname); Wood (surname before marriage)"
+)
+#: One other name of a cell: the name, then what it is in brackets if given.
+_OTHER_NAME = re.compile(r"(?P<name>[^();]*?)\s*(?:\((?P<note>[^();]*)\))?")
 
 
 @dataclass(frozen=True)
@@ -88,10 +98,15 @@ COLUMNS = (
     Column("victim_email", "the victim's e-mail address"),
     Column("victim_postcode", "the victim's postcode"),
     Column("victim_support_needs", "what support the victim needs"),
+    Column("victim_other_names", "other names the victim is also known by" + _OTHER_NAMES),
     Column("reported_given_names", "the reported person's given names"),
     Column("reported_family_name", "the reported person's family name"),
     Column("reported_date_of_birth", "the reported person's date of birth"),
     Column("reported_postcode", "the reported person's postcode"),
+    Column(
+        "reported_other_names",
+        "other names the reported person is also known by, written as for the victim",
+    ),
     Column("incident_at", "when the first incident happened: 2026-03-30 22:15 (UK time)", True),
     Column("incident_description", "what happened", True),
     Column("incident_place", "where it happened"),
@@ -377,6 +392,34 @@ class _Cells:
             self.fail(column, "is a time the clocks skipped (they went forward at 1am that day)")
         return moment
 
+    def other_names(self, column: str, family: str, given: str) -> tuple[tuple[str, str], ...]:
+        """The other names in the cell, each (name, what it is), as the person form takes
+        them: each refused as the form refuses it (``other_name_problems``), named by its
+        place in the cell ("other name 2"), never by its value."""
+        listed = [part.strip() for part in self.text(column).split(";") if part.strip()]
+        if len(listed) > MAX_OTHER_NAMES:
+            self.fail(column, f"gives more than {MAX_OTHER_NAMES} other names")
+            return ()
+        numbers, names = [], []
+        for number, part in enumerate(listed, start=1):
+            match = _OTHER_NAME.fullmatch(part)
+            if match is None:
+                self.fail(
+                    column,
+                    f"other name {number} is not a name with what it is in brackets, like "
+                    "Spider (nickname)",
+                )
+            elif runs_as_formula(match["name"]) or runs_as_formula(match["note"] or ""):
+                self.fail(column, f"other name {number} holds a spreadsheet formula")
+            else:
+                numbers.append(number)
+                names.append((match["name"], match["note"] or ""))
+        for problem in other_name_problems(names, family, given):
+            number = numbers[int(problem.field.split("-")[1])]
+            reason = problem.message[0].lower() + problem.message[1:]
+            self.fail(column, f"other name {number}: {reason}")
+        return tuple(names)
+
     def postcode(self, column: str) -> str:
         value = self.text(column, free=False)
         if value and normalise_postcode(value) is None:
@@ -389,6 +432,12 @@ class _Cells:
         if value not in _YES | _NO:
             self.fail(column, "is not yes or no")
         return value in _YES
+
+
+def other_names_cell(names: Iterable[tuple[str, str]]) -> str:
+    """Other names, each (name, what it is), as a cell of the import gives them: a
+    partner system's JSON is read as its row would be."""
+    return "; ".join(f"{name} ({note})" if note else name for name, note in names)
 
 
 def _day_of(match: re.Match[str]) -> date | None:
@@ -494,8 +543,9 @@ def _person(row: _Cells, prefix: str, role: PartyRole, today: date) -> PersonInp
             row.fail("victim_phone", f"is not a phone number: {why[0].lower()}{why[1:]}")
         if email and not is_email_address(email):
             row.fail("victim_email", "is not an e-mail address")
+    other_names = row.other_names(f"{prefix}_other_names", family, given)
     if not (given or family):
-        if born or postcode or phone or email or needs:
+        if born or postcode or phone or email or needs or other_names:
             row.fail(
                 f"{prefix}_family_name", f"is empty, but the row has other details of the {prefix}"
             )
@@ -509,5 +559,6 @@ def _person(row: _Cells, prefix: str, role: PartyRole, today: date) -> PersonInp
         email=email,
         postcode=postcode,
         support_needs=needs,
+        other_names=other_names,
         prefix=f"{prefix}_",  # the core's problems then name the column
     )

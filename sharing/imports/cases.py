@@ -154,8 +154,10 @@ def import_cases(
 
 
 def problem_of(error: InputError, line: int) -> Problem:
-    """The casework's refusal of a row, as a problem naming the row's column."""
-    return Problem(line, _COLUMNS.get(error.field, error.field), error.message)
+    """The casework's refusal of a row, as a problem naming the row's column (a person's
+    other names by their one column: ``victim_other_names-1-name`` is ``victim_other_names``)."""
+    column = error.field.split("-")[0]
+    return Problem(line, _COLUMNS.get(column, column), error.message)
 
 
 class RowRejected(ValueError):

@@ -20,6 +20,7 @@ from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
 from sharing.db import make_session_factory
 from sharing.errors import NotAllowed
+from sharing.formats import other_names
 from sharing.imports import batch
 from sharing.imports.case_rows import FileRejected
 from sharing.imports.cases import import_cases
@@ -462,3 +463,55 @@ def test_a_person_held_only_on_a_locked_case_is_not_linked_by_a_manager_outside_
     [victim] = [p.person for p in case.parties]
     assert victim.id != held.id
     assert unseal(victim, "phone") == "07700900111"  # what the row sent
+
+
+def test_other_names_in_the_file_are_sealed_and_indexed_as_the_person_form_does(
+    session: Session, manager: Actor
+) -> None:
+    # W-1 is written in a batch, W-2 (hate motivated) through the casework itself; W-3 is
+    # refused for its other names and leaves nothing; W-4 names W-1's victim again, with
+    # other names their record does not hold: linked, and those not saved, by column.
+    known = "Spider (nickname); Wood (surname before marriage)"
+    hate = {"hate_motivated": "yes", "protected_characteristic": "race"}
+    lines = (
+        line_of(reference="W-1", victim_other_names=known),
+        line_of(
+            reference="W-2",
+            victim_family_name="Otherperson",
+            victim_other_names="Ottie",
+            **hate,
+        ),
+        line_of(
+            reference="W-3", victim_family_name="Thirdperson", victim_other_names="ThirdPERSON"
+        ),
+        line_of(reference="W-4", victim_other_names="Webster"),
+    )
+    before = counts(session)
+    result = import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+    assert (result.opened, result.rejected, result.people_matched) == (3, 1, 1)
+    assert [str(p) for p in result.report.problems] == [
+        "line 4, column victim_other_names: other name 1: the other name must not be the "
+        "same as their name"
+    ]
+    assert [linked.columns for linked in result.not_saved] == [["victim_other_names"]]
+    assert counts(session) == (before[0] + 3, before[1] + 3, before[2] + 2)
+
+    agency_id = imported(session, "W-1").agency_id
+    for reference, name, listed in (
+        ("W-1", "wood", [("Spider", "nickname"), ("Wood", "surname before marriage")]),
+        ("W-2", "ottie", [("Ottie", "")]),
+    ):
+        case = imported(session, reference)
+        [victim] = [p.person for p in case.parties]
+        assert b"Spider" not in (victim.other_names or b"")
+        assert other_names(unseal(victim, "other_names")) == listed
+        found, _ = blind_index.candidates(session, "surname", name, [agency_id])
+        assert victim.id in found
+    # W-4's victim is W-1's, their record as W-1 left it: not found by the name not saved.
+    [victim_id] = [p.person_id for p in imported(session, "W-1").parties]
+    assert [p.person_id for p in imported(session, "W-4").parties] == [victim_id]
+    assert victim_id not in blind_index.candidates(session, "surname", "webster", [agency_id])[0]
+    # No name in the audit log.
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(20)):
+        for name in ("Spider", "Wood", "Ottie", "Webster"):
+            assert name not in (entry.basis or "")

@@ -44,10 +44,12 @@ GOOD = {
     "victim_email": "amelia@example.org",
     "victim_postcode": "TS1 4AB",
     "victim_support_needs": "Lives alone",
+    "victim_other_names": "",
     "reported_given_names": "",
     "reported_family_name": "",
     "reported_date_of_birth": "",
     "reported_postcode": "",
+    "reported_other_names": "",
     "incident_at": "2026-11-29 23:40",
     "incident_description": "Music until 3am",
     "incident_place": "Stairwell",
@@ -384,3 +386,46 @@ def test_the_report_keeps_a_bounded_number_of_problems() -> None:
     assert len(report.problems) == MAX_PROBLEMS
     assert report.problems_not_kept == 5
     assert report.rejected == MAX_PROBLEMS + 5
+
+
+def test_other_names_are_read_each_with_what_it_is() -> None:
+    line = line_of(
+        victim_other_names="Spider (nickname); Wood (surname before marriage);Woody ;",
+        reported_given_names="Rory",
+        reported_family_name="Reported",
+        reported_other_names="R.R.",
+    )
+    rows, report = read(f"{HEADING}\n{line}\n")
+    assert report.accepted == 1
+    victim, reported = rows[0].case.parties
+    assert victim.other_names == (
+        ("Spider", "nickname"),
+        ("Wood", "surname before marriage"),
+        ("Woody", ""),
+    )
+    assert reported.other_names == (("R.R.", ""),)
+
+
+def test_bad_other_names_are_refused_naming_the_column_and_which_never_the_value() -> None:
+    cell = "Okey; (a note alone); Test(y; Testperson; =HYPERLINK(1); okey; Ok (" + "n" * 101 + ")"
+    problems = problems_of(line_of(victim_other_names=cell))
+    column = "line 2, column victim_other_names"
+    assert problems == [
+        f"{column}: other name 3 is not a name with what it is in brackets, like Spider (nickname)",
+        f"{column}: other name 5 holds a spreadsheet formula",
+        f"{column}: other name 2: enter the other name, or clear what it is",
+        f"{column}: other name 4: the other name must not be the same as their name",
+        f"{column}: other name 6: the other name is given twice: give it once",
+        f"{column}: other name 7: what the other name is must be 100 characters or fewer"
+        " (you entered 101)",
+    ]
+    assert not any("Okey" in p or "Testperson" in p for p in problems)
+    formula = problems_of(line_of(victim_other_names="Okey; +Spider"))
+    assert formula == [f"{column}: other name 2 holds a spreadsheet formula"]
+    many = problems_of(line_of(victim_other_names="; ".join(f"N{n}" for n in range(21))))
+    assert many == [f"{column}: gives more than 20 other names"]
+    # Other names with nobody to be them.
+    assert problems_of(line_of(reported_other_names="Spider")) == [
+        "line 2, column reported_family_name: is empty, but the row has other details of the "
+        "reported"
+    ]

@@ -1,0 +1,158 @@
+"""The other names a person is also known by, through the partner API (demo partnership): a
+case sent with them records them as the person form does (sealed, indexed as surnames,
+checked by the same rules, each refused naming its field and nothing written); a case read
+back gives them where the reader may see the person's name, and null where not; the
+OpenAPI document describes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sharing import api_clients
+from sharing.access.decide import Actor
+from sharing.cases import shares
+from sharing.crypto import blind_index
+from sharing.crypto.sealing import load_data_keys, seal_many, unseal
+from sharing.formats import other_names, other_names_document
+from sharing.models import AuditEntry, Case, CaseParty, Person
+from sharing.vocabulary import Role
+from tests.fixtures.api import HTTPS, register
+from tests.fixtures.demo import demo_user
+from tests.hub.test_api_calls import call, fields_named, new_case, open_case
+
+SPIDER = [{"name": "Spider", "note": "nickname"}, {"name": "Okafor-Webb"}]
+
+
+@pytest.fixture(scope="module")
+def housing(demo_hub: Flask) -> api_clients.Registered:
+    """Northshire Homes' housing management system, acting as one of its managers."""
+    with demo_hub.extensions["hub.sessions"]() as session:
+        return register(session, "northshire-homes", Role.MANAGER, name="Housing management")
+
+
+def _victim(**changes: Any) -> dict[str, Any]:
+    return {"given_names": "Ada", "family_name": "Okafor", "phone": "07700 900123", **changes}
+
+
+def test_other_names_sent_are_recorded_as_the_person_form_records_them(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    body = new_case(
+        victim=_victim(other_names=SPIDER),
+        reported={"family_name": "Quarrie", "other_names": [{"name": "Q", "note": "street name"}]},
+    )
+    answer = open_case(demo_hub, housing, body)
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    case_id = answer.get_json()["case_id"]
+
+    read = call(demo_hub, housing, "GET", answer.headers["Location"]).get_json()
+    known = {p["role"]: p["other_names"] for p in read["people"]}
+    assert known == {
+        "Victim": [
+            {"name": "Spider", "note": "nickname"},
+            {"name": "Okafor-Webb", "note": None},
+        ],
+        "Reported person": [{"name": "Q", "note": "street name"}],
+    }
+    demo_session.expire_all()
+    case = demo_session.get(Case, case_id)
+    victim = next(p.person for p in case.parties if p.role.value == "victim")
+    assert b"Spider" not in (victim.other_names or b"")
+    assert other_names(unseal(victim, "other_names")) == [
+        ("Spider", "nickname"),
+        ("Okafor-Webb", ""),
+    ]
+    found, _ = blind_index.candidates(demo_session, "surname", "okafor-webb", [case.agency_id])
+    assert victim.id in found
+    for entry in demo_session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(10)):
+        assert "Spider" not in (entry.basis or "")
+        assert "Okafor-Webb" not in (entry.basis or "")
+
+
+def test_someone_without_other_names_reads_back_with_none(
+    demo_hub: Flask, housing: api_clients.Registered
+) -> None:
+    answer = open_case(demo_hub, housing, new_case())
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    read = call(demo_hub, housing, "GET", answer.headers["Location"]).get_json()
+    assert [p["other_names"] for p in read["people"]] == [[]]
+
+
+@pytest.mark.parametrize(
+    ("sent", "field", "reason"),
+    [
+        ([{"name": "OKAFOR"}], "victim.other_names", "other name 1: the other name must not"),
+        (
+            [{"name": "Spider"}, {"name": "spider"}],
+            "victim.other_names",
+            "other name 2: the other name is given twice",
+        ),
+        ([{"name": "Spi;der"}], "victim.other_names.0.name", "semicolon or brackets"),
+        ([{"name": "Spider", "note": "(nick)"}], "victim.other_names.0.note", "brackets"),
+        ([{"note": "nickname"}], "victim.other_names.0.name", "required"),
+        ([{"name": "=1+1"}], "victim.other_names.0.name", "formula"),
+        ([{"name": "x" * 201}], "victim.other_names.0.name", "between 1 and 200"),
+        ([{"name": f"N{n}"} for n in range(21)], "victim.other_names", "maximum length 20"),
+    ],
+)
+def test_bad_other_names_are_refused_naming_the_field_and_nothing_is_written(
+    demo_hub: Flask,
+    demo_session: Session,
+    housing: api_clients.Registered,
+    sent: list[dict[str, str]],
+    field: str,
+    reason: str,
+) -> None:
+    before = demo_session.scalar(select(func.count()).select_from(Person))
+    answer = open_case(demo_hub, housing, new_case(victim=_victim(other_names=sent)))
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert fields_named(answer) == [field]
+    [error] = answer.get_json()["errors"]
+    assert reason.casefold() in error["reason"].casefold()
+    assert "Spider" not in error["reason"]
+    assert "OKAFOR" not in error["reason"]
+    demo_session.expire_all()
+    assert demo_session.scalar(select(func.count()).select_from(Person)) == before
+
+
+def test_a_partner_reads_other_names_only_where_it_reads_names(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    with demo_hub.extensions["hub.sessions"]() as session:
+        police = register(session, "northshire-police", Role.CASE_OFFICER, name="Police records")
+    officer = Actor.of(demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    share = shares.shared_with(demo_session, officer)[0]
+    parties = demo_session.scalars(
+        select(CaseParty).where(CaseParty.case_id == share.case_id)
+    ).all()
+    assert parties, "the shared case has people"
+    for party in parties:
+        load_data_keys(demo_session, [party.person.data_key_id])
+        seal_many(party.person, {"other_names": other_names_document([("Nightjar", "")])})
+    demo_session.commit()
+
+    path = f"/api/v1/cases/{share.case_id}?purpose={share.purpose}"
+    read = call(demo_hub, police, "GET", path).get_json()
+    for person in read["people"]:
+        if person["name"] is None:
+            assert person["other_names"] is None
+        else:
+            assert person["other_names"] == [{"name": "Nightjar", "note": None}]
+
+
+def test_the_openapi_document_describes_other_names(demo_hub: Flask) -> None:
+    document = demo_hub.test_client().get("/api/v1/openapi.json", base_url=HTTPS).get_json()
+    schemas = document["components"]["schemas"]
+    for sent in ("Victim", "Reported"):
+        listed = schemas[sent]["properties"]["other_names"]
+        assert listed["type"] == "array"
+        assert listed["maxItems"] == 20
+    name = schemas["OtherName"]["properties"]["name"]
+    assert name["pattern"] == "^[^;()]*$"
+    assert schemas["OtherName"]["required"] == ["name"]
+    assert "other_names" in schemas["Person"]["required"]
