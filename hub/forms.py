@@ -292,6 +292,43 @@ def shown_once(field: DateInputField, was: datetime | None = None) -> None:
     )
 
 
+#: Which of the two moments a time shown twice is (1:30am on the last Sunday in October):
+#: the first, in summer time, or the second, an hour later, in winter time.
+WHICH_OF_TWICE = [
+    ("first", "The first, in summer time (BST), before the clocks went back"),
+    ("second", "The second, in winter time (GMT), after the clocks went back"),
+]
+
+
+def asks_which(field: DateInputField) -> bool:
+    """Whether the time in ``field`` is one the UK clocks show twice, which a form that
+    takes it (an incident happened then) asks which of (``which_of_twice``)."""
+    moment = field.data
+    return isinstance(moment, datetime) and clock.shown_twice(moment)
+
+
+def which_refused(field: DateInputField, which: str | None) -> str | None:
+    """Why a time in the hour UK clocks show twice is refused when the form does not say
+    which of its two moments it was (``which``: "first" or "second"), in the words
+    ``shown_once`` uses; None when it need not, or does. Something that happened then
+    cannot be moved to another time, as a meeting can, so the form asks which it was."""
+    if not asks_which(field) or which in ("first", "second"):
+        return None
+    return (
+        f"{field.subject} is a time the clocks show twice: they go back an hour at 2am that "
+        "day (from 1am to 2am comes twice). Choose which it was"
+    )
+
+
+def moment_said(field: DateInputField, which: str | None) -> datetime | None:
+    """The moment ``field`` gives: in the hour UK clocks show twice, the one ``which`` says
+    (the second: in winter time, an hour after the first)."""
+    if not asks_which(field) or which != "second":
+        return field.data if isinstance(field.data, datetime) else None
+    local = field.data.astimezone(clock.PARTNERSHIP_ZONE)
+    return local.replace(fold=1).astimezone(UTC)
+
+
 @dataclass
 class ChoiceGroup:
     """Options shown under a heading: the people of one agency, under its name (an

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask_wtf.file import FileField
@@ -24,13 +25,17 @@ from wtforms.validators import (
 )
 
 from hub.forms import (
+    WHICH_OF_TWICE,
     ChoiceField,
     ChoicesField,
     DateInputField,
     EnumSelectField,
     HubForm,
     TextLimit,
+    asks_which,
     leaf_fields,
+    moment_said,
+    which_refused,
 )
 from sharing.cases import letters, needs, people, referrals, reviews, survey
 from sharing.cases.closing import MAX_CLOSING_NOTE
@@ -337,6 +342,12 @@ class IncidentForm(HubForm):
         validators=[InputRequired("Enter the date and time the incident happened")],
         subject="The date and time the incident happened",
     )
+    #: Which of the two moments a time the clocks show twice was (asked only then).
+    occurred_which = ChoiceField(
+        "The clocks went back that night: which was it?",
+        choices=[("", "Not said"), *WHICH_OF_TWICE],
+        message="Select which it was",
+    )
     description = TextAreaField(
         "What happened?",
         validators=[DataRequired("Describe what happened"), TextLimit(MAX_TEXT, "The description")],
@@ -356,6 +367,20 @@ class IncidentForm(HubForm):
         "Crime reference number", validators=[TextLimit(40, "The crime reference")]
     )
     hate_related = BooleanField("This incident was motivated by hate")
+
+    @property
+    def asks_which(self) -> bool:
+        """Whether the time given is one the clocks show twice, so the form asks which."""
+        return asks_which(self.occurred_at)
+
+    def validate_occurred_which(self, field: ChoiceField) -> None:
+        refused = which_refused(self.occurred_at, field.data)
+        if refused:
+            raise ValidationError(refused)
+
+    def occurred_moment(self) -> datetime | None:
+        """When it happened: in the hour the clocks show twice, the one chosen."""
+        return moment_said(self.occurred_at, self.occurred_which.data)
 
 
 class ActionForm(HubForm):

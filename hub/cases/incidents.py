@@ -39,7 +39,7 @@ def add_incident(case_id: int) -> Response | tuple[str, int]:
 
 def _incident_input(form: IncidentForm) -> incidents.IncidentInput:
     return incidents.IncidentInput(
-        occurred_at=form.occurred_at.data,
+        occurred_at=form.occurred_moment(),
         description=form.description.data or "",
         place=form.place.data or "",
         reported_by_id=whole_number(form.reported_by.data),

@@ -379,7 +379,7 @@ def test_impossible_incident_date_is_refused(as_user, create_user, create_case, 
     assert _count(db_session, Incident) == 0
 
 
-def test_a_time_the_clocks_skipped_is_refused_and_a_repeated_one_is_the_first(
+def test_a_time_the_clocks_skipped_is_refused_and_for_a_repeated_one_the_form_asks_which(
     as_user, create_user, create_case, db_session
 ) -> None:
     officer = create_user("case_officer")
@@ -399,17 +399,52 @@ def test_a_time_the_clocks_skipped_is_refused_and_a_repeated_one_is_the_first(
     assert "the clocks went forward an hour at 1am that day" in page
     assert 'href="#occurred_at-hour"' in page
     assert _count(db_session, Incident) == 0
-    # 1.30am on 25 October 2026 happened twice: it is the first, in summer time.
+
+    # An ordinary time is not asked about.
+    ordinary = client.get(f"/cases/{case.id}/incidents/new").get_data(as_text=True)
+    assert "occurred_which" not in ordinary
+    # 1.30am on 25 October 2026 happened twice: the form asks which, in the words the
+    # conference and meeting forms use, and records nothing until told.
+    at_1_30 = {"occurred_at-hour": "1", "occurred_at-minute": "30"}
+    october = datetime(2026, 10, 25, tzinfo=UTC)
+    response = _incident(client, case.id, october, received_by=str(officer.agency_id), **at_1_30)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert (
+        "The date and time the incident happened is a time the clocks show twice: they go back "
+        "an hour at 2am that day (from 1am to 2am comes twice). Choose which it was"
+    ) in page
+    assert 'href="#occurred_which"' in page
+    assert 'name="occurred_which" type="radio" value="first"' in page
+    assert 'name="occurred_which" type="radio" value="second"' in page
+    assert 'value="30"' in page  # what was typed is kept
+    assert _count(db_session, Incident) == 0
+    for which, utc_hour, shown in (("second", 1, "1:30am GMT"), ("first", 0, "1:30am BST")):
+        response = _incident(
+            client,
+            case.id,
+            october,
+            received_by=str(officer.agency_id),
+            occurred_which=which,
+            **at_1_30,
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        incident = db_session.scalar(
+            select(Incident).where(Incident.case_id == case.id).order_by(Incident.id.desc())
+        )
+        assert incident.occurred_at == datetime(2026, 10, 25, utc_hour, 30, tzinfo=UTC)
+        assert shown in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    # A choice that is not one is refused.
     response = _incident(
         client,
         case.id,
-        datetime(2026, 10, 25, tzinfo=UTC),
+        october,
         received_by=str(officer.agency_id),
-        **{"occurred_at-hour": "1", "occurred_at-minute": "30"},
+        occurred_which="third",
+        **at_1_30,
     )
-    assert response.status_code == 302
-    incident = db_session.scalar(select(Incident).where(Incident.case_id == case.id))
-    assert incident.occurred_at == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert response.status_code == 400
+    assert "Select which it was" in response.get_data(as_text=True)
 
 
 def test_crime_reference_without_police_report_is_refused(
