@@ -20,25 +20,35 @@ from sharing.formats import whole_number
 from sharing.meetings import agreed
 from sharing.models import Action, Conference
 
+#: Why someone of an agency the action may not be given to is not offered as its named
+#: person (an agency not at a conference's table).
+NOT_AN_OWNER_AGENCY = (
+    "Name someone of an agency this action may be given to: the agencies listed under "
+    "Agency responsible"
+)
+
 
 def action_form(owners: list[tuple[str, str]], *, sent: bool = True) -> ActionForm:
     """The action form, its owners ``owners`` (agency id, name) and the named people of
-    those agencies to choose from: those who work actions (anyone else is refused).
-    Empty, not read from the request, unless ``sent``."""
+    those agencies to choose from, under their agencies' names, without JavaScript: those
+    who work actions. Anyone else is refused saying why: someone who does not work
+    actions, or someone of an agency the action may not be given to. Empty, not read from
+    the request, unless ``sent``."""
     form = ActionForm() if sent else ActionForm(formdata=None)
     form.owner_agency.choices = owners
     agency_ids = {int(value) for value, _ in owners}
-    people = [
-        u for u in directory.people(db(), current_user.agency.area_id) if u.agency_id in agency_ids
-    ]
+    everyone = directory.people(db(), current_user.agency.area_id)
+    people = [u for u in everyone if u.agency_id in agency_ids]
     form.owner_user.offer_grouped(
         by_agency((u for u in people if agency_actions.works_actions(u)), name_and_agency),
         first=[("", "No one named")],
     )
     form.owner_user.refused = {
-        str(u.id): agency_actions.NOT_ACTION_OWNER
-        for u in people
-        if not agency_actions.works_actions(u)
+        str(u.id): NOT_AN_OWNER_AGENCY
+        if u.agency_id not in agency_ids
+        else agency_actions.NOT_ACTION_OWNER
+        for u in everyone
+        if u.agency_id not in agency_ids or not agency_actions.works_actions(u)
     }
     return form
 

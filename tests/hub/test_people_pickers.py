@@ -13,14 +13,16 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.cases.actions import NOT_AN_OWNER_AGENCY
 from sharing import accounts
 from sharing.cases import agency_actions
 from sharing.meetings import conferences
-from sharing.models import Agency, AuditEntry, Case, Conference, User
+from sharing.models import Action, Agency, AuditEntry, Case, Conference, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, open_cases
 from tests.fixtures.statements import statements_of_get
+from tests.hub.test_conferences import _convened
 from tests.hub.test_conferences import _form as convene_form
 
 #: Roles given in turn to the staff a test adds, so every kind of person grows.
@@ -280,3 +282,49 @@ def test_a_name_matching_several_users_lists_them_to_choose_from_and_one_matchin
         "No user of the partnership is called \u201cNobody Such\u201d or has that e-mail address"
     ) in nobody.get_data(as_text=True)
     assert dpo.get("/audit?user=999999").status_code == 400  # a record number of no one
+
+
+def test_a_conferences_action_offers_only_the_people_of_the_agencies_at_its_table(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    conference, officer = _convened(demo_hub, demo_session)
+    path = f"/conferences/{conference.id}/actions/new"
+    page = officer.get(path).get_data(as_text=True)
+    at_the_table = {
+        conference.case.agency.name,
+        *(i.agency.name for i in conference.invitations if i.withdrawn_at is None),
+    }
+    # Without JavaScript: the people of the agencies the action may be given to, each
+    # agency's under its name, and no one else.
+    groups = _optgroups(page, "owner_user")
+    assert groups == [
+        (agency, people)
+        for agency, people in _expected(
+            demo_session,
+            agency_actions.works_actions,
+            lambda u: f"{u.display_name}, {u.agency.name}",
+        )
+        if agency in at_the_table
+    ]
+    assert len(groups) == len(at_the_table)
+    # Someone of an agency not at the table is not offered, and naming them is refused
+    # saying why; nothing is added.
+    outsider = demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER)
+    assert outsider.agency.name not in at_the_table
+    assert f'value="{outsider.id}"' not in page
+    refused = officer.post(
+        path,
+        data={
+            "csrf_token": csrf_token(officer, path),
+            "kind": "perpetrator_visit",
+            "description": "Noise monitoring",
+            "owner_agency": str(conference.case.agency_id),
+            "owner_user": str(outsider.id),
+        },
+    )
+    assert refused.status_code == 400
+    assert html.escape(NOT_AN_OWNER_AGENCY, quote=False) in refused.get_data(as_text=True)
+    demo_session.expire_all()
+    assert not demo_session.scalars(
+        select(Action).where(Action.conference_id == conference.id)
+    ).all()
