@@ -60,6 +60,9 @@ def shared_risk() -> Response:
             "erased": r.person.erased_at is not None,
             "erased_at": _utc(r.person.erased_at) if r.person.erased_at else None,
             "name": None if r.person.erased_at else r.person.name,
+            "other_names": None
+            if r.person.erased_at or "identity" not in r.categories
+            else [{"name": n, "note": note or None} for n, note in r.person.other_names],
             "band": r.person.latest.band.value,
             "score": r.person.latest.score,
             "trend": r.person.trend,

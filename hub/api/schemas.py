@@ -312,6 +312,18 @@ class KnownAsSchema(Schema):
     )
 
 
+def _known_as() -> fields.List:
+    return fields.List(
+        fields.Nested(KnownAsSchema),
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the other names they are also known by ([] for none), given "
+            "where their name is; null where it is not"
+        },
+    )
+
+
 class PersonSchema(Schema):
     """A person on the case. Once their record is erased, every detail is null and
     ``erased`` says so: it can never be read again (not missing: do not ask again)."""
@@ -323,15 +335,7 @@ class PersonSchema(Schema):
     )
     erased_at = _erased_at("their record was erased")
     name = _may(fields.String)
-    other_names = fields.List(
-        fields.Nested(KnownAsSchema),
-        required=True,
-        allow_none=True,
-        metadata={
-            "description": "the other names they are also known by ([] for none), shown "
-            "where their name is; null where it is not"
-        },
-    )
+    other_names = _known_as()
     date_of_birth = _may(fields.String)
     phone = _may(fields.String)
     email = _may(fields.String)
@@ -471,6 +475,7 @@ class SharedRiskSchema(Schema):
     )
     erased_at = _erased_at("their record was erased")
     name = _may(fields.String)
+    other_names = _known_as()
     band = fields.String(required=True)
     score = fields.Integer(required=True, allow_none=True, metadata={"description": _SCORE})
     trend = fields.String(required=True)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from sharing.access.authorise import AuthorisedCase, own_cases_where
 from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_one
+from sharing.formats import other_names
 from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
 from sharing.risk.escalation import to_consider
 from sharing.risk.matrix import Matrices
@@ -77,6 +78,9 @@ class PersonRisk:
     on_case: bool = True
     #: When their record was erased (None: it was not); their name then reads "Erased".
     erased_at: datetime | None = None
+    #: The other names they are also known by, each (name, what it is: "" for no note),
+    #: where the decision allows identity and their record stands; none otherwise.
+    other_names: tuple[tuple[str, str], ...] = ()
 
     @property
     def latest(self) -> AssessmentView:
@@ -210,6 +214,12 @@ def _name(person: Person, decision: Decision) -> str | None:
     return " ".join(p for p in (parts["given_names"], parts["family_name"]) if p) or None
 
 
+def _other_names(person: Person, decision: Decision) -> tuple[tuple[str, str], ...]:
+    if not decision.allows("identity") or person.erased_at is not None:
+        return ()
+    return tuple(other_names(reveal_one(decision, person, "other_names")))
+
+
 def _people(
     session: Session, case: Case, decision: Decision, matrices: Matrices
 ) -> tuple[PersonRisk, ...]:
@@ -243,6 +253,7 @@ def person_risks(
             history=tuple(assessment_view(a, decision, matrices) for a in found),
             on_case=person_id in roles,
             erased_at=found[0].person.erased_at,
+            other_names=_other_names(found[0].person, decision),
         )
         for person_id, found in by_person.items()
     )

@@ -1,8 +1,8 @@
 """The other names a person is also known by, through the partner API (demo partnership): a
 case sent with them records them as the person form does (sealed, indexed as surnames,
 checked by the same rules, each refused naming its field and nothing written); a case read
-back gives them where the reader may see the person's name, and null where not; the
-OpenAPI document describes them."""
+back, and the shared risk list, give them where the reader may see the person's name,
+and null where not; the OpenAPI document describes them."""
 
 from __future__ import annotations
 
@@ -33,6 +33,13 @@ def housing(demo_hub: Flask) -> api_clients.Registered:
     """Northshire Homes' housing management system, acting as one of its managers."""
     with demo_hub.extensions["hub.sessions"]() as session:
         return register(session, "northshire-homes", Role.MANAGER, name="Housing management")
+
+
+@pytest.fixture(scope="module")
+def police(demo_hub: Flask) -> api_clients.Registered:
+    """The police's records system, acting as one of its case officers."""
+    with demo_hub.extensions["hub.sessions"]() as session:
+        return register(session, "northshire-police", Role.CASE_OFFICER, name="Police records")
 
 
 def _victim(**changes: Any) -> dict[str, Any]:
@@ -121,10 +128,8 @@ def test_bad_other_names_are_refused_naming_the_field_and_nothing_is_written(
 
 
 def test_a_partner_reads_other_names_only_where_it_reads_names(
-    demo_hub: Flask, demo_session: Session
+    demo_hub: Flask, demo_session: Session, police: api_clients.Registered
 ) -> None:
-    with demo_hub.extensions["hub.sessions"]() as session:
-        police = register(session, "northshire-police", Role.CASE_OFFICER, name="Police records")
     officer = Actor.of(demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     share = shares.shared_with(demo_session, officer)[0]
     parties = demo_session.scalars(
@@ -145,6 +150,28 @@ def test_a_partner_reads_other_names_only_where_it_reads_names(
             assert person["other_names"] == [{"name": "Nightjar", "note": None}]
 
 
+def test_the_shared_risk_list_gives_other_names_only_where_it_gives_names(
+    demo_hub: Flask, demo_session: Session, police: api_clients.Registered
+) -> None:
+    listed = call(demo_hub, police, "GET", "/api/v1/risk/shared").get_json()["people"]
+    assert listed, "the demo shares risk assessments with the police"
+    for person_id in {p["person_id"] for p in listed}:
+        person = demo_session.get(Person, person_id)
+        if person.erased_at is None:
+            load_data_keys(demo_session, [person.data_key_id])
+            seal_many(person, {"other_names": other_names_document([("Corncrake", "alias")])})
+    demo_session.commit()
+    listed = call(demo_hub, police, "GET", "/api/v1/risk/shared").get_json()["people"]
+    for person in listed:
+        if "identity" in person["basis"] and not person["erased"]:
+            assert person["other_names"] == [{"name": "Corncrake", "note": "alias"}]
+        else:
+            assert person["other_names"] is None
+    assert any(p["other_names"] for p in listed) or all(
+        "identity" not in p["basis"] for p in listed
+    )
+
+
 def test_the_openapi_document_describes_other_names(demo_hub: Flask) -> None:
     document = demo_hub.test_client().get("/api/v1/openapi.json", base_url=HTTPS).get_json()
     schemas = document["components"]["schemas"]
@@ -156,3 +183,4 @@ def test_the_openapi_document_describes_other_names(demo_hub: Flask) -> None:
     assert name["pattern"] == "^[^;()]*$"
     assert schemas["OtherName"]["required"] == ["name"]
     assert "other_names" in schemas["Person"]["required"]
+    assert "other_names" in schemas["SharedRisk"]["required"]
