@@ -20,7 +20,15 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.access.decide import RULES, Act, Actor, Decision, decide, decide_chair
+from sharing.access.decide import (
+    RULES,
+    Act,
+    Actor,
+    Decision,
+    asks_purpose,
+    decide,
+    decide_chair,
+)
 from sharing.access.facts import (
     BreakGlassFacts,
     CaseFacts,
@@ -199,6 +207,8 @@ def authorise(
     decision = decide_case(session, actor, facts, act, purpose) if facts else None
     case = session.get(Case, case_id) if decision is not None and decision.allowed else None
     if decision is None or case is None or not decision.allowed:
+        if decision is not None and asks_purpose(decision, act, purpose):
+            raise PurposeRequired(list(decision.purposes))  # asked, not refused: no entry
         reason = decision.reason if decision else acts.NO_SUCH_CASE
         if facts and decision and decision.hidden and facts.agency_id != actor.agency_id:
             reason = acts.not_found_to_requester(reason)

@@ -174,6 +174,26 @@ LOCKED = "the case is locked"
 UNKNOWN_PURPOSE = "the purpose stated is not a purpose of any active protocol"
 
 
+#: The reason of a partner's decision with no purpose stated on a case their agency's live
+#: shares give them something of: they are asked which purpose, which is no refusal.
+PURPOSE_TO_CHOOSE = "no purpose was stated for partner access"
+#: The reason a partner is refused a case no live share with their agency gives their
+#: roles anything of (none, ended, or under protocols no longer in force).
+NOT_SHARED = "no live share of the case gives your agency and roles anything"
+
+
+def asks_purpose(decision: Decision, act: Act, purpose: str | None) -> bool:
+    """Whether the decision asks a partner which of their shares' purposes they open the
+    case for: the question, not a refusal (nothing is recorded until they answer)."""
+    return (
+        act is Act.VIEW
+        and purpose is None
+        and not decision.allowed
+        and decision.reason == PURPOSE_TO_CHOOSE
+        and bool(decision.purposes)
+    )
+
+
 def _deny(
     reason: str,
     hidden: bool = True,
@@ -284,7 +304,9 @@ def _partner(
 ) -> Decision:
     live = tuple(offered)
     if purpose is None:
-        return _deny("no purpose was stated for partner access", hidden=not live, purposes=live)
+        # With shares to choose among, the reader is asked which purpose (not a refusal:
+        # ``asks_purpose``); with none, the case is not theirs to open at all.
+        return _deny(PURPOSE_TO_CHOOSE if live else NOT_SHARED, hidden=not live, purposes=live)
     # A purpose none of the agency's live shares of the case is for: theirs to choose again.
     unshared = not any(
         s.purpose == purpose and s.agency_id == actor.agency_id and s.live(today) for s in shares
