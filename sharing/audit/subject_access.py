@@ -261,7 +261,7 @@ def _as_their_access(row: LogRow, entry: AuditEntry, person_id: int) -> LogRow:
     )
     if not another:
         return row
-    return replace(row, object_type=None, object_id=None, basis=FOR_A_REQUEST)
+    return replace(row, object_type=None, object_id=None, basis=FOR_A_REQUEST, why=FOR_A_REQUEST)
 
 
 def _roles(case: Case, person_id: int) -> str:

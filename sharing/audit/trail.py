@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, false, func, o
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from sharing.access.decide import Actor
-from sharing.audit import acts, listings
+from sharing.audit import acts, listings, reasons
 from sharing.cases.erasure import cases_naming
 from sharing.db import in_rows_of
 from sharing.models import (
@@ -34,6 +34,7 @@ from sharing.models import (
     TriggerRecommendation,
     User,
 )
+from sharing.protocols import records as protocol_records
 from sharing.vocabulary import Role
 
 PAGE_SIZE = 50
@@ -92,6 +93,8 @@ class LogRow:
     #: The account's holder and agency when the object is a user account (the staff
     #: member whose roles were changed, say), as the "who" of an entry names them.
     account: str | None = None
+    #: The basis in words (``reasons.in_words``), as the DPO's pages show it.
+    why: str | None = None
 
 
 @dataclass(frozen=True)
@@ -376,6 +379,7 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
     partners = [e for e in entries if e.actor_agency_id != reader_agency_id]
     yours = _yours(session, partners, reader_agency_id)
     labels = {a.value: a.label for a in acts.Action}
+    names = _names(session, entries, reader_agency_id)
     shown = []
     for e in entries:
         case_id = int(e.object_id) if e.object_type == "case" and e.object_id else through[e.seq]
@@ -386,6 +390,15 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
         # Shown as a refusal of a case that does not exist would be recorded: with the id
         # asked for, or, for an act begun from a typed reference, with no subject at all.
         no_subject = as_if_no_case and acts.begun_by_reference(e.action)
+        basis = (
+            acts.NO_SUCH_CASE
+            if as_if_no_case
+            else acts.shortened(
+                e.basis
+                if e.actor_agency_id == reader_agency_id
+                else acts.only_yours(e.basis, yours)
+            )
+        )
         shown.append(
             LogRow(
                 seq=e.seq,
@@ -399,18 +412,39 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
                 object_id=None if no_subject else e.object_id,
                 case_reference=case[0] if case and not as_if_no_case else None,
                 purpose=e.purpose,
-                basis=acts.NO_SUCH_CASE
-                if as_if_no_case
-                else acts.shortened(
-                    e.basis
-                    if e.actor_agency_id == reader_agency_id
-                    else acts.only_yours(e.basis, yours)
-                ),
+                basis=basis,
                 request_id=e.request_id,
                 account=_account(users, agencies, e),
+                why=reasons.in_words(basis, names),
             )
         )
     return shown
+
+
+def _names(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> reasons.Names:
+    """What the entries' bases name by identifier, for ``reasons.in_words``: protocol
+    versions, agencies, and shares with their case (where the reader's agency owns the
+    case or was shared it) and the agency each was made to."""
+    bases = [e.basis for e in entries]
+    share_ids = reasons.shares_named(bases)
+    shares = {
+        id_: reasons.ShareNames(reference if reader_agency_id in (owner, to) else None, agency_name)
+        for id_, reference, owner, to, agency_name in session.execute(
+            select(Share.id, Case.reference, Case.agency_id, Share.agency_id, Agency.name)
+            .join(Case, Case.id == Share.case_id)
+            .join(Agency, Agency.id == Share.agency_id)
+            .where(Share.id.in_(share_ids))
+        )
+    }
+    agency_ids = reasons.agencies_named(bases)
+    agencies: dict[int, str] = {
+        id_: name
+        for id_, name in session.execute(
+            select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids))
+        )
+    }
+    protocols = protocol_records.versions_by_key(session) if any(bases) else {}
+    return reasons.Names(protocols=protocols, agencies=agencies, shares=shares)
 
 
 def _account_id(entry: AuditEntry) -> int | None:

@@ -105,7 +105,7 @@ def test_the_dpo_finds_who_opened_a_case_and_why_and_their_search_is_recorded(
     assert f"Case {case.reference}" in page
     assert officer.display_name in page
     assert "Viewed a case" in page
-    assert "Your agency&#39;s own case" in page
+    assert "Their agency&#39;s own case" in page
     assert unseal(case, "summary") not in page
     entry = _last(demo_session)
     assert (entry.action, entry.actor_user_id) == ("audit.search", dpo_user.id)
@@ -730,13 +730,13 @@ def test_another_agencys_locked_case_reads_as_no_such_case_in_the_requesters_log
     as_locked = next(r for r in _log_rows(page) if f"Case {locked.id}<" in r)
     as_missing = next(r for r in _log_rows(page) if f"Case {missing_id}<" in r)
     assert locked.reference not in as_locked
-    assert "no such case" in as_locked
+    assert "No case has that number" in as_locked
     # Everything but the entry's number, its time and the id asked for is the same.
     assert _cells(as_locked, locked.id)[2:] == _cells(as_missing, missing_id)[2:]
 
     # The owning agency's DPO reads why, and who asked.
     owner_log = dpos["larkmoor-ha"].get(f"/audit?case={locked.reference}").get_data(as_text=True)
-    assert "not found for the requester: the case is locked" in owner_log
+    assert "Answered “not found”: the case is locked" in owner_log
     assert "Northshire Police" in owner_log
 
 
@@ -781,7 +781,7 @@ def test_emergency_access_to_a_locked_case_reads_as_an_unknown_reference_in_the_
     log = dpos["northshire-police"].get("/audit?action=break_glass").get_data(as_text=True)
     as_locked, as_unknown = (_cells(row, locked.id)[2:] for row in _log_rows(log)[:2])
     assert as_locked == as_unknown
-    assert "no such case" in " ".join(as_locked)
+    assert "No case has that number" in " ".join(as_locked)
     assert locked.reference not in log
 
 

@@ -222,5 +222,5 @@ def test_the_dpos_log_names_whose_account_an_administrator_changed(
     page = dpo.get("/audit?action=account.roles").get_data(as_text=True)
     record = page.split(f"User {officer.id}<br>", 1)[1].split("</td>", 1)[0]
     assert f"{officer.display_name}, {partnership.landlord.name}" in record
-    assert "roles case_officer to case_officer,manager" in page
+    assert "Roles changed from case officer to case officer and manager" in page
     assert officer.email not in page

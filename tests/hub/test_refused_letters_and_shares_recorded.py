@@ -158,10 +158,12 @@ def test_refused_shares_are_recorded_and_the_dpo_sees_them(
     assert demo_session.scalars(select(Share.id).where(Share.case_id == case.id)).all() == [live.id]
 
     page = _seen_by_the_dpo(demo_hub, demo_session, case, "share.create")
-    assert page.count("Refused") == 3, page
-    assert f"Purpose: asb case management. refused input: agency_id: {named} gives" in page
-    assert "refused input: protocol_purpose" in page
-    assert f"share {live.id} with agency {police.id} under {named} is live" in page
+    assert page.count(">Refused<") == 3, page
+    # The "why" in words; the entries keep what was written (above).
+    said, title = "Refused for what was typed in", f"{asb.title} (version {asb.version})"
+    assert f"Purpose: asb case management. {said} agency id: {title} gives" in page
+    assert f"{said} protocol purpose" in page
+    assert f"Share {live.id} with {police.name} under {title} is live" in page
     entries = demo_session.scalars(
         select(AuditEntry).where(
             AuditEntry.action == "share.create", AuditEntry.object_id == str(case.id)
@@ -251,8 +253,8 @@ def test_refused_letters_are_recorded_and_the_dpo_sees_them(
     ).all()
 
     page = _seen_by_the_dpo(demo_hub, demo_session, case, "case.record")
-    for basis in bases:
-        assert basis in page, basis
+    for basis in bases:  # in words on the page
+        assert basis.replace("refused input: ", "Refused for what was typed in ") in page, basis
     _no_personal_data(demo_session, bases)
     result = verify(demo_session)
     assert result.ok, result.problem

@@ -1,0 +1,238 @@
+"""An entry's "why" in words a data protection officer reads aloud: roles by their names,
+a protocol clause by its number and the protocol's title, a share by the case and agency
+it was made for. The log keeps each entry as it was written (it is verifiable and never
+rewritten): this is how it reads on the DPO's pages, in one place. A part of a basis this
+does not know is shown as stored, never refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sharing import clock
+from sharing.audit import acts
+from sharing.models import ProtocolRecord
+from sharing.protocols import records as protocol_records
+from sharing.protocols.policy import basis_parts
+from sharing.vocabulary import CATEGORIES, Role
+
+
+@dataclass(frozen=True)
+class ShareNames:
+    """A share as a reader names it: the case (None where the reader may not know it)
+    and the agency it was made for."""
+
+    case_reference: str | None
+    agency: str
+
+
+@dataclass(frozen=True)
+class Names:
+    """What a basis's identifiers are called, for the entries of one page."""
+
+    #: Protocol versions by (key, version).
+    protocols: dict[tuple[str, int], ProtocolRecord] = field(default_factory=dict)
+    #: Agencies' names by id.
+    agencies: dict[int, str] = field(default_factory=dict)
+    #: Shares by id.
+    shares: dict[int, ShareNames] = field(default_factory=dict)
+
+
+_SHARE_ID = re.compile(r"\bshare (\d+)")
+#: An agency named by id: "with agency 3", "signed for agency 3", "agencies 4,6,7".
+_AGENCY_ID = re.compile(r"\bagency (\d+)\b")
+_AGENCY_IDS = re.compile(r"\bagencies (\d+(?:,\d+)*)\b")
+#: A protocol version by its key, as protocol changes and shares name it.
+_PROTOCOL = re.compile(
+    r"\b(?:protocol )?(?P<key>[a-z0-9]+(?:-[a-z0-9]+)+) version (?P<version>\d+)\b"
+)
+
+
+def shares_named(bases: Iterable[str | None]) -> set[int]:
+    """The shares the bases name, to look up their case and agency."""
+    return {int(m) for basis in bases for m in _SHARE_ID.findall(basis or "")}
+
+
+def agencies_named(bases: Iterable[str | None]) -> set[int]:
+    """The agencies the bases name by id ("with agency 3", "agencies 4,6")."""
+    found = {int(m) for basis in bases for m in _AGENCY_ID.findall(basis or "")}
+    for basis in bases:
+        for listed in _AGENCY_IDS.findall(basis or ""):
+            found.update(int(i) for i in listed.split(","))
+    return found
+
+
+def roles_in_words(values: str) -> str:
+    """``analyst,dpo`` as "analyst and data protection officer"; a value that is no role
+    is shown as stored."""
+    names = []
+    for value in values.split(","):
+        role = Role.of(value)
+        names.append(_in_a_sentence(role.label) if role else value)
+    return _listed(names)
+
+
+def _in_a_sentence(label: str) -> str:
+    """A label within a sentence: "data protection officer", but "Community Trigger lead"
+    (a name kept as it is written)."""
+    first, _, rest = label.partition(" ")
+    return label if any(w[:1].isupper() for w in rest.split()) else label[:1].lower() + label[1:]
+
+
+def _listed(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _day(text: str) -> str:
+    try:
+        return clock.day_text(date.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+def _protocol(names: Names, key: str, version: str) -> str:
+    record = names.protocols.get((key, int(version)))
+    return f"{record.title} (version {version})" if record else f"protocol {key} version {version}"
+
+
+def _share(names: Names, share_id: str) -> str:
+    share = names.shares.get(int(share_id))
+    if share is None:
+        return f"share {share_id}"
+    of = f" of case {share.case_reference}" if share.case_reference else ""
+    return f"the share{of} to {share.agency} (share {share_id})"
+
+
+def _agency(names: Names, agency_id: str) -> str:
+    return names.agencies.get(int(agency_id), f"agency {agency_id}")
+
+
+#: Each kind of part of a basis ("; " between parts) with how it reads.
+_PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
+    (
+        re.compile(r"roles (?P<before>[\w,]+) to (?P<after>[\w,]+)"),
+        lambda m, _: (
+            f"Roles changed from {roles_in_words(m['before'])} to {roles_in_words(m['after'])}"
+        ),
+    ),
+    (re.compile(r"roles (?P<roles>[\w,]+)"), lambda m, _: f"Roles: {roles_in_words(m['roles'])}"),
+    (re.compile(r"team changed"), lambda m, _: "their team changed"),
+    (
+        re.compile(
+            r"share (?P<id>\d+) with agency (?P<agency>\d+) under protocol (?P<key>\S+) "
+            r"version (?P<version>\d+) until (?P<until>\d{4}-\d\d-\d\d)(?P<rest>.*)"
+        ),
+        lambda m, names: (
+            f"Shared with {_agency(names, m['agency'])} under "
+            f"{_protocol(names, m['key'], m['version'])} until {_day(m['until'])} "
+            f"(share {m['id']}){m['rest']}"
+        ),
+    ),
+    (
+        re.compile(r"share (?P<id>\d+) with agency (?P<agency>\d+)(?P<rest>.*)"),
+        lambda m, names: (
+            f"Share {m['id']} with {_agency(names, m['agency'])}" + _named(m["rest"], names)
+        ),
+    ),
+    (
+        re.compile(r"share (?P<id>\d+) until (?P<until>.+)"),
+        lambda m, names: f"under {_share(names, m['id'])}, until {m['until']}",
+    ),
+    (
+        re.compile(r"refused input: (?P<fields>\w+(?:, \w+)*)(?:: (?P<why>.*))?"),
+        lambda m, names: (
+            "Refused for what was typed in "
+            + _listed([f.strip().replace("_", " ") for f in m["fields"].split(",")])
+            + (f": {_part(m['why'], names)}" if m["why"] else "")
+        ),
+    ),
+    (
+        re.compile(r"refused input: (?P<what>.+)"),
+        lambda m, names: f"Refused for what was typed in {_named(m['what'], names)}",
+    ),
+    (
+        re.compile(re.escape(acts.NO_SUCH_CASE)),
+        lambda m, _: "No case has that number",
+    ),
+    (
+        re.compile(r"Your agency's own case \((?P<roles>[^)]*)\)"),
+        lambda m, _: f"Their agency's own case (as {m['roles']})",
+    ),
+]
+
+
+def _part(part: str, names: Names) -> str:
+    for pattern, words in _PARTS:
+        found = pattern.fullmatch(part)
+        if found is not None:
+            return words(found, names)
+    return _named(part, names)
+
+
+def _named(part: str, names: Names) -> str:
+    """A part no rule knows, with the agencies and protocol versions it names by id or key
+    called by their names; the rest as stored."""
+    part = _PROTOCOL.sub(lambda m: _protocol(names, m["key"], m["version"]), part)
+    part = _AGENCY_IDS.sub(lambda m: _listed([_agency(names, i) for i in m[1].split(",")]), part)
+    return _AGENCY_ID.sub(lambda m: _agency(names, m[1]), part)
+
+
+def _clause(basis: str, names: Names) -> str | None:
+    """A basis that begins with a protocol clause: the clause by its number and the
+    protocol's title, the purpose by its title, then what came after it."""
+    parts = basis_parts(basis)
+    if parts is None:
+        return None
+    record = names.protocols.get((parts.key, parts.version))
+    if record is None:
+        protocol = f"protocol {parts.key} version {parts.version}"
+        purpose = parts.purpose.replace("_", " ")
+    else:
+        protocol = f"{record.title} (version {record.version})"
+        purpose = protocol_records.purpose_title(record, parts.purpose)
+    said = f"Clause {parts.clause} of {protocol}, for {purpose}"
+    rest = [p for p in parts.rest.split("; ") if p]
+    return "; ".join([said, *(_part(p, names) for p in rest)])
+
+
+def _categories(text: str) -> str | None:
+    """``identity,contact`` as "Identity and contact" ("Every category" for them all);
+    None for anything that is not a list of categories."""
+    found = text.split(",")
+    if not all(c in CATEGORIES for c in found):
+        return None
+    if set(found) == set(CATEGORIES):
+        return "Every category"
+    return _listed(found).capitalize()
+
+
+def _disclosed(segment: str, names: Names) -> str:
+    """One "categories: basis" of a disclosure (``acts.disclosed``)."""
+    head, colon, basis = segment.partition(": ")
+    categories = _categories(head) if colon else None
+    if categories is None:
+        return _plain(segment, names)
+    return f"{categories}: {_plain(basis, names)}"
+
+
+def _plain(basis: str, names: Names) -> str:
+    clause = _clause(basis, names)
+    if clause is not None:
+        return clause
+    return "; ".join(_part(p, names) for p in basis.split("; "))
+
+
+def in_words(basis: str | None, names: Names) -> str | None:
+    """An entry's basis as the DPO reads it (None for none). What this does not know is
+    shown as stored."""
+    if not basis:
+        return basis
+    if acts.answered_not_found(basis):
+        rest = basis[len(acts.NOT_FOUND_TO_REQUESTER) :]
+        return f"Answered “not found”: {in_words(rest, names)}"
+    return " | ".join(_disclosed(segment, names) for segment in basis.split(" | "))

@@ -1,0 +1,180 @@
+"""The audit log's "Why" in words a DPO reads aloud: each kind of basis, translated on
+display while the entry keeps what was written; a basis it does not know shows as stored."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.audit import acts, reasons
+from sharing.audit.trail import rows
+from sharing.models import Agency, AuditEntry, Case, Share
+from sharing.protocols import records as protocol_records
+from sharing.vocabulary import Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+KEY = "northshire-asb-case-management"
+TITLE = "Northshire ASB case management information sharing protocol (version 1)"
+
+
+def _agency(session: Session, code: str) -> Agency:
+    agency = session.scalar(select(Agency).where(Agency.code == code))
+    assert agency is not None
+    return agency
+
+
+@pytest.fixture
+def names(demo_hub, demo_session) -> reasons.Names:
+    police = _agency(demo_session, "northshire-police")
+    share = demo_session.scalar(
+        select(Share).where(Share.agency_id == police.id).order_by(Share.id)
+    )
+    return reasons.Names(
+        protocols=protocol_records.versions_by_key(demo_session),
+        agencies={police.id: police.name},
+        shares={share.id: reasons.ShareNames("LHA-2026-0012", police.name)},
+    )
+
+
+def _share_id(names: reasons.Names) -> int:
+    return next(iter(names.shares))
+
+
+def _police_id(names: reasons.Names) -> int:
+    return next(iter(names.agencies))
+
+
+def test_roles_changed_read_as_the_roles_names(names) -> None:
+    assert (
+        reasons.in_words("roles analyst to analyst,dpo; team changed", names)
+        == "Roles changed from analyst to analyst and data protection officer; their team changed"
+    )
+    assert (
+        reasons.in_words("roles case_officer,trigger_lead", names)
+        == "Roles: case officer and Community Trigger lead"
+    )
+
+
+def test_a_disclosure_names_the_clause_the_protocol_the_purpose_and_the_share(names) -> None:
+    share = _share_id(names)
+    basis = (
+        f"identity,narrative: Protocol {KEY} version 1, clause 4.2, purpose "
+        f"asb_case_management; share {share} until 3 March 2027 | risk: Your agency's own "
+        "case (case officer)"
+    )
+    assert reasons.in_words(basis, names) == (
+        f"Identity and narrative: Clause 4.2 of {TITLE}, for ASB case management; under the "
+        f"share of case LHA-2026-0012 to Northshire Police (share {share}), until 3 March "
+        "2027 | Risk: Their agency's own case (as case officer)"
+    )
+
+
+def test_a_share_made_names_the_agency_and_the_protocol(names) -> None:
+    basis = (
+        f"share 7 with agency {_police_id(names)} under protocol {KEY} version 1 until "
+        "2027-04-05 (manual)"
+    )
+    assert reasons.in_words(basis, names) == (
+        f"Shared with Northshire Police under {TITLE} until 5 April 2027 (share 7) (manual)"
+    )
+
+
+def test_protocol_changes_and_agencies_are_named(names) -> None:
+    police = _police_id(names)
+    assert reasons.in_words(f"{KEY} version 1: signed for agency {police}", names) == (
+        f"{TITLE}: signed for Northshire Police"
+    )
+    assert reasons.in_words(f"action 605 done; owned by agency {police}", names) == (
+        "action 605 done; owned by Northshire Police"
+    )
+
+
+def test_refusals_read_as_sentences(names) -> None:
+    assert reasons.in_words("refused input: display_name, email", names) == (
+        "Refused for what was typed in display name and email"
+    )
+    assert reasons.in_words(acts.NO_SUCH_CASE, names) == "No case has that number"
+    assert reasons.in_words(acts.not_found_to_requester("the case is locked"), names) == (
+        "Answered “not found”: the case is locked"
+    )
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "cases 3,4,5; persons 9",
+        "something new; roles",
+        "roles not_a_role to also_not",
+        f"share 99999 with agency 99999 under protocol {KEY} version 9 until 2027-13-40",
+        "identity,gossip: Protocol x version 1",
+    ],
+)
+def test_a_basis_it_does_not_know_shows_as_stored_or_nearly(names, stored: str) -> None:
+    said = reasons.in_words(stored, names)
+    assert said  # never fails, never empty
+    for number in ("3,4,5", "99999", "not_a_role", "gossip"):
+        if number in stored:
+            assert number in said
+
+
+def test_the_dpo_reads_a_change_of_roles_in_words_and_the_entry_keeps_its_codes(
+    demo_hub, demo_session
+) -> None:
+    admin = demo_user(demo_session, "northshire-csp", Role.ADMINISTRATOR)
+    analyst = demo_user(demo_session, "northshire-csp", Role.ANALYST)
+    assert analyst.roles == {Role.ANALYST}
+    client = demo_client(demo_hub, admin)
+    page = f"/people/{analyst.id}/roles"
+    sent = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "roles": ["analyst", "trigger_lead"],
+            "team": analyst.team or "",
+        },
+    )
+    assert sent.status_code in (302, 303), sent.get_data(as_text=True)
+    demo_session.expire_all()
+    entry = demo_session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "account.roles", AuditEntry.object_id == str(analyst.id))
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+    assert entry.basis == "roles analyst to analyst,trigger_lead"  # kept as written
+    dpo = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.DPO))
+    log = dpo.get("/audit?action=account.roles").get_data(as_text=True)
+    assert "Roles changed from analyst to analyst and Community Trigger lead" in log
+    assert "roles analyst to analyst,trigger_lead" not in log
+
+
+def test_a_partners_view_reads_as_the_share_of_the_case_to_their_agency(
+    demo_hub, demo_session
+) -> None:
+    share = demo_session.scalar(
+        select(Share)
+        .join(Case, Case.id == Share.case_id)
+        .where(
+            Share.revoked_at.is_(None),
+            Share.purpose == "asb_case_management",
+            Case.locked.is_(False),
+            Share.agency.has(code="northshire-police"),
+        )
+        .order_by(Share.id)
+    )
+    case = demo_session.get(Case, share.case_id)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    assert police.get(f"/cases/{case.id}?purpose=asb_case_management").status_code == 200
+    demo_session.expire_all()
+    entry = demo_session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "case.view").order_by(AuditEntry.seq.desc())
+    ).first()
+    for reader in (case.agency_id, share.agency_id):  # the owner's DPO, and the police's
+        (row,) = rows(demo_session, [entry], reader)
+        assert "Clause 4." in row.why
+        assert "Northshire ASB case management information sharing protocol (version 1)" in (
+            row.why
+        )
+        assert f"under the share of case {case.reference} to Northshire Police" in row.why
+        assert f"(share {share.id})" in row.why
