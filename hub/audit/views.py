@@ -25,6 +25,7 @@ from hub import audit_witnesses
 from hub.database import audit_origin, db, key_store
 from hub.forms import (
     ChoiceField,
+    ChoiceGroup,
     DateInputField,
     EnumSelectField,
     HubForm,
@@ -44,6 +45,7 @@ from sharing.audit import (
     witnessing,
 )
 from sharing.audit import log as audit_log
+from sharing.audit.areas import by_area
 from sharing.errors import InputError, NotFound
 from sharing.formats import whole_number
 from sharing.models import User
@@ -94,6 +96,10 @@ def log() -> Response | tuple[str, int]:
         ("", "Any agency"),
         *((str(a.id), a.name) for a in directory.agencies(db(), area_id)),
     ]
+    form.action.offer_grouped(
+        [ChoiceGroup(area, [(a.value, a.label) for a in actions]) for area, actions in by_area()],
+        first=[("", "Any action")],
+    )
     valid = form.validate()
     user_id, matches = _user_filter(form, area_id, sent)
     kept = {k: v for k, v in request.form.items() if k not in _NOT_IN_ADDRESS and v}
