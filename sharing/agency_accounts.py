@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sharing import api_clients, password_links, sign_in_sessions
+from sharing import api_clients, duties, password_links, sign_in_sessions
 from sharing.access.decide import Actor
 from sharing.accounts import (
     MAX_NAME,
@@ -182,6 +182,8 @@ def change_roles(
     team = tidied(team or "") or None
     if not roles:
         raise InputError("roles", "Choose at least one role")
+    if clash := duties.kept_apart(roles):
+        raise InputError("roles", clash)
     if len(team or "") > MAX_NAME:
         raise InputError("team", f"The team must be {MAX_NAME} characters or fewer")
     if has_control_characters(team or ""):
@@ -276,6 +278,8 @@ def add_person(
         raise InputError("email", ALREADY_HAS_AN_ACCOUNT)
     if not roles:
         raise InputError("roles", "Choose at least one role")
+    if clash := duties.kept_apart(roles):
+        raise InputError("roles", clash)
     agency = session.get_one(Agency, by.agency_id)
     try:
         with session.begin_nested():

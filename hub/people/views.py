@@ -28,7 +28,14 @@ from hub.forms import ChoicesField, HubForm, TextLimit, accepted_once
 from hub.guard import forbid, require_roles
 from hub.people import links
 from hub.templating import uk_datetime
-from sharing import accounts, agency_accounts, directory, password_links, sign_in_sessions
+from sharing import (
+    accounts,
+    agency_accounts,
+    directory,
+    duties,
+    password_links,
+    sign_in_sessions,
+)
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound, SentLately
 from sharing.models import PasswordLink, User
@@ -62,6 +69,7 @@ def index() -> str:
         live=live,
         locked={u.id: u.locked_until for u in users if accounts.is_locked(u)},
         new_starters={u.id for u in users if password_links.has_no_password(u)},
+        clashes=[(u, why) for u in users if (why := duties.kept_apart(u.roles))],
     )
 
 
