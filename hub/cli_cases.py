@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from hub.cli_session import _actor, _session
+from hub.cli_session import _actor, _session, refuse_run
 from hub.config import review_days
 from hub.templating import uk_date
 from sharing.access.authorise import authorise
@@ -94,17 +94,34 @@ def erase() -> None:
     help="E-mail of the owning agency's manager deciding the erasure.",
 )
 @click.option("--with-people", is_flag=True, help="Also erase the people who are on no other case.")
-@click.confirmation_option(prompt="Erasing cannot be undone. Continue?")
-def erase_case_command(reference: str, manager_email: str, with_people: bool) -> None:
+@click.option("--yes", is_flag=True, help="Do not ask to confirm (for a script).")
+def erase_case_command(reference: str, manager_email: str, with_people: bool, yes: bool) -> None:
     """Erase a case (for example at the end of its retention period). A case already
     erased is left as it is, saying when it was erased; with --with-people, the people it
-    kept whom no live case holds are erased."""
+    kept whom no live case holds are erased. Asks to confirm, unless --yes; a run not
+    confirmed, or naming no case or no user, is refused and recorded."""
     with _session() as session:
+        actor = _actor(session, manager_email, acts.Action.CASE_ERASE)
         case_id = session.scalar(select(Case.id).where(Case.reference == reference))
+        if case_id is None:  # recorded as a refusal of no case: the reference is not kept
+            refuse_run(
+                session,
+                acts.Action.CASE_ERASE,
+                acts.NO_SUCH_CASE,
+                actor=actor,
+                message=f"no case {reference} in the manager's agency",
+            )
+        if not yes and not click.confirm("Erasing cannot be undone. Continue?", default=False):
+            refuse_run(
+                session,
+                acts.Action.CASE_ERASE,
+                "not confirmed",
+                actor=actor,
+                subject=acts.Subject("case", case_id),
+                message="Aborted: nothing was erased",
+            )
         try:
-            if case_id is None:
-                raise NotFound(reference)
-            authorised = authorise(session, _actor(session, manager_email), case_id, Act.ERASE)
+            authorised = authorise(session, actor, case_id, Act.ERASE)
             erased_at = authorised.case.erased_at
             if erased_at is not None and not with_people:
                 click.echo(

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from hub.auth.views import PENDING_FOR
 from hub.cli_checks import _known_agencies
-from hub.cli_session import _session
+from hub.cli_session import _session, refuse_run
 from hub.config import ConfigError, load_settings
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
-from sharing import accounts, agency_accounts, clock, sign_in_limits, sign_in_sessions
+from sharing import accounts, agency_accounts, clock, duties, sign_in_limits, sign_in_sessions
+from sharing.audit import acts
 from sharing.errors import InputError
 from sharing.models import Agency, User
 from sharing.trigger import limits as public_form_limits
@@ -51,10 +52,24 @@ def users_create(
     agency_code: str, email: str, display_name: str, roles: tuple[str, ...], team: str | None
 ) -> None:
     """Create a local account. The password is asked for (or read from standard input)."""
+    create = acts.Action.ACCOUNT_CREATE
     with _session() as session:
         agency = session.scalar(select(Agency).where(Agency.code == agency_code))
         if agency is None:
-            raise click.ClickException(f"no agency with the code {agency_code!r}")
+            refuse_run(
+                session,
+                create,
+                "refused input: agency (no agency has the code given)",
+                message=f"no agency with the code {agency_code!r}",
+            )
+        if clash := duties.kept_apart(Role(r) for r in roles):
+            refuse_run(
+                session,
+                create,
+                f"refused input: roles ({roles_of(roles)} are kept apart)",
+                agency_id=agency.id,
+                message=clash,
+            )
         try:
             user = accounts.create_user(
                 session,
@@ -66,7 +81,13 @@ def users_create(
                 team=team,
             )
         except accounts.AccountError as e:
-            raise click.ClickException(str(e)) from None
+            refuse_run(
+                session,
+                create,
+                "refused input: the account's details",
+                agency_id=agency.id,
+                message=str(e),
+            )
         session.commit()
         note = (
             " They will set up an authenticator app at first sign-in."
@@ -82,22 +103,42 @@ def users_create(
 def users_reset_password(email: str, reset_second_factor: bool) -> None:
     """Set a new password, lift any lock-out and end the user's sessions."""
     with _session() as session:
-        user = _user(session, email)
+        user = _user(session, email, acts.Action.PASSWORD_RESET)
         try:
             accounts.reset_password(session, user, _read_password(prompt=True))
         except accounts.AccountError as e:
-            raise click.ClickException(str(e)) from None
+            refuse_run(
+                session,
+                acts.Action.PASSWORD_RESET,
+                "refused input: password",
+                subject=acts.Subject("user", user.id),
+                agency_id=user.agency_id,
+                message=str(e),
+            )
         if reset_second_factor:
             accounts.reset_second_factor(session, user)
         session.commit()
         click.echo(f"Password reset for user {user.id}; their sessions have ended.")
 
 
-def _user(session: Session, email: str) -> User:
+def _user(session: Session, email: str, action: acts.Action) -> User:
+    """The account a command acts on; a run naming none is refused and recorded as a
+    refused ``action`` (never the address typed)."""
     user = accounts.find_user(session, email)
     if user is None:
-        raise click.ClickException("no user with that e-mail address")
+        refuse_run(
+            session,
+            action,
+            "refused input: email (no account has the e-mail address given)",
+            subject=acts.Subject("user"),
+            message="no user with that e-mail address",
+        )
     return user
+
+
+def roles_of(values: tuple[str, ...]) -> str:
+    """Roles given on the command line, for a refusal's basis (``analyst,dpo``)."""
+    return ",".join(sorted(set(values)))
 
 
 @users.command("sign-out")
@@ -105,7 +146,7 @@ def _user(session: Session, email: str) -> User:
 def users_sign_out(email: str) -> None:
     """End every session of the user at once (they can sign in again)."""
     with _session() as session:
-        user = _user(session, email)
+        user = _user(session, email, acts.Action.SESSIONS_END)
         ended = sign_in_sessions.end_all(session, user, SessionEnd.ENDED_BY_MANAGER)
         session.commit()
         click.echo(f"Ended {ended} sessions of user {user.id}.")
@@ -116,7 +157,7 @@ def users_sign_out(email: str) -> None:
 def users_disable(email: str) -> None:
     """Disable an account: its sessions end at once and it cannot sign in."""
     with _session() as session:
-        user = _user(session, email)
+        user = _user(session, email, acts.Action.ACCOUNT_DISABLE)
         agency_accounts.set_active(session, user, False)
         session.commit()
         click.echo(f"User {user.id} is disabled; their sessions have ended.")
@@ -127,7 +168,7 @@ def users_disable(email: str) -> None:
 def users_enable(email: str) -> None:
     """Let a disabled account sign in again."""
     with _session() as session:
-        user = _user(session, email)
+        user = _user(session, email, acts.Action.ACCOUNT_ENABLE)
         agency_accounts.set_active(session, user, True)
         session.commit()
         click.echo(f"User {user.id} can sign in again.")
@@ -147,13 +188,21 @@ def users_enable(email: str) -> None:
 def users_set_roles(email: str, roles: tuple[str, ...], team: str | None) -> None:
     """Give a user these roles (and team): their sessions end, so the change applies at once."""
     with _session() as session:
-        user = _user(session, email)
+        user = _user(session, email, acts.Action.ACCOUNT_ROLES)
         try:
             changed = agency_accounts.change_roles(
                 session, user, {Role(r) for r in roles}, user.team if team is None else team
             )
         except InputError as e:
-            raise click.ClickException(e.message) from None
+            kept = f" ({roles_of(roles)} are kept apart)" if e.field == "roles" else ""
+            refuse_run(
+                session,
+                acts.Action.ACCOUNT_ROLES,
+                f"refused input: {e.field}{kept}",
+                subject=acts.Subject("user", user.id),
+                agency_id=user.agency_id,
+                message=e.message,
+            )
         session.commit()
         if changed:
             click.echo(
@@ -168,7 +217,7 @@ def users_set_roles(email: str, roles: tuple[str, ...], team: str | None) -> Non
 def users_unlock(email: str) -> None:
     """Lift the lock-out of an account locked after failed attempts to sign in."""
     with _session() as session:
-        user = _user(session, email)
+        user = _user(session, email, acts.Action.ACCOUNT_UNLOCK)
         if agency_accounts.unlock(session, user):
             session.commit()
             click.echo(f"User {user.id} is unlocked and can sign in again.")
