@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -248,6 +250,7 @@ def add_person(
     name: str,
     roles: set[Role],
     team: str | None,
+    other_domain_confirmed: bool = False,
 ) -> User:
     """Add a member of staff to ``by``'s agency (``by`` an administrator of it), with these
     roles and team and no password: they set their own with a link
@@ -255,8 +258,10 @@ def add_person(
     vouches for their address. ``InputError`` naming the field for a name or team too long
     or empty, an address that is not one or already has an account in the hub (checked
     again by the database: two administrators adding the same address at once add it
-    once). An administrator whose own account was disabled, or roles changed, a moment
-    before is refused. Recorded naming the account and its roles."""
+    once), and (``OtherAgencysDomain``) an address at another agency's domain
+    (``another_agencys_domain``) unless ``other_domain_confirmed``. An administrator whose
+    own account was disabled, or roles changed, a moment before is refused. Recorded
+    naming the account and its roles."""
     may_add_people(session, by)
     _still_acting(session, acts.Action.ACCOUNT_CREATE, by)
     name, team = tidied(name), tidied(team or "") or None
@@ -281,6 +286,13 @@ def add_person(
     if clash := duties.kept_apart(roles):
         raise InputError("roles", clash)
     agency = session.get_one(Agency, by.agency_id)
+    if not other_domain_confirmed and (other := another_agencys_domain(session, agency, email)):
+        raise OtherAgencysDomain(
+            "email",
+            f"This address is at {other.domain}, where {other.agency.name}'s staff have their "
+            f"addresses and nobody at {agency.name} does. Check it is their address at "
+            f"{agency.name}, or confirm below to add it to {agency.name} anyway",
+        )
     try:
         with session.begin_nested():
             return create_user(
@@ -295,6 +307,39 @@ def add_person(
             )
     except IntegrityError:  # added by another administrator a moment ago
         raise InputError("email", ALREADY_HAS_AN_ACCOUNT) from None
+
+
+class OtherAgencysDomain(InputError):
+    """An address at a domain where another agency's staff have theirs and none of the
+    adding agency's do: more often a slip (a partner's officer added to the wrong agency,
+    or a colleague's old address) than a new colleague, so the form asks to confirm."""
+
+
+@dataclass(frozen=True)
+class ForeignDomain:
+    domain: str
+    #: The agency with the most accounts at the domain.
+    agency: Agency
+
+
+def another_agencys_domain(session: Session, agency: Agency, email: str) -> ForeignDomain | None:
+    """The domain of ``email`` and the other agency whose staff have accounts at it, when
+    none of ``agency``'s staff do; None for a domain ``agency``'s staff use, or nobody's
+    yet (an agency's first accounts, or a new domain)."""
+    domain = normalise_email(email).rpartition("@")[2]
+    if not domain:
+        return None
+    pattern = "%@" + domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    counts = session.execute(
+        select(User.agency_id, func.count(User.id))
+        .where(User.email.like(pattern, escape="\\"))
+        .group_by(User.agency_id)
+        .order_by(func.count(User.id).desc(), User.agency_id)
+    ).all()
+    by_agency = {agency_id: count for agency_id, count in counts}
+    if not by_agency or agency.id in by_agency:
+        return None
+    return ForeignDomain(domain, session.get_one(Agency, next(iter(by_agency))))
 
 
 def _still_acting(session: Session, action: acts.Action, by: Actor) -> None:

@@ -239,6 +239,8 @@ class AddForm(HubForm):
     )
     roles = ChoicesField("Roles", choices=Role.choices(), message="Select roles from those offered")
     team = StringField("Team (optional)", validators=[TextLimit(accounts.MAX_NAME, "the team")])
+    #: Asked only when the address is at another agency's domain.
+    other_domain = BooleanField("Yes, this is their address: add them to my agency")
 
     def validate_roles(self, field: ChoicesField) -> None:
         if not field.data:
@@ -256,6 +258,7 @@ def add() -> Response | tuple[str, int]:
     except NotAllowed as refused:
         forbid(refused, "You cannot add people")
     form = AddForm()
+    ask_other_domain = bool(form.other_domain.data)
     if form.validate_on_submit():
         provider = links.provider_for(form.email.data or "")
         try:
@@ -272,11 +275,13 @@ def add() -> Response | tuple[str, int]:
                     name=form.display_name.data or "",
                     roles={Role(value) for value in form.roles.data or []},
                     team=form.team.data,
+                    other_domain_confirmed=bool(form.other_domain.data),
                 )
         except NotAllowed as refused:
             forbid(refused, "You cannot add people")
         except InputError as e:
             form.refuse(e)
+            ask_other_domain = isinstance(e, agency_accounts.OtherAgencysDomain)
         else:
             if provider is not None:
                 flash(
@@ -300,7 +305,9 @@ def add() -> Response | tuple[str, int]:
         agency_accounts.refuse_input(db(), current_user.actor, list(form.errors))
     status = 400 if request.method == "POST" else 200
     title = f"Add someone to {current_user.agency.name}"
-    return render_template("people/add.html", title=title, form=form), status
+    return render_template(
+        "people/add.html", title=title, form=form, ask_other_domain=ask_other_domain
+    ), status
 
 
 class PasswordLinkForm(HubForm):
