@@ -49,7 +49,7 @@ def actions() -> Response:
             "due_on": a.due_on,
             "overdue": a.overdue,
             "case_agency": a.case_agency,
-            "case_officer": a.case_officer,
+            "case_officer": None if a.restricted else a.case_officer,
             "case_id": a.case_id,
             "case_reference": a.case_reference,
             "purpose": a.purpose,

@@ -434,7 +434,10 @@ class AgencyActionSchema(Schema):
     due_on = _may(fields.Date)
     overdue = fields.Boolean(required=True)
     case_agency = fields.String(required=True)
-    case_officer = fields.String(required=True)
+    case_officer = _may(
+        fields.String,
+        metadata={"description": "null on a case now restricted (locked since it was given)"},
+    )
     case_id = _may(fields.Integer)
     case_reference = _may(fields.String)
     purpose = _may(fields.String, metadata={"description": "what to read the case for"})

@@ -18,7 +18,7 @@ from sharing.cases import actions, agency_actions, case_forms
 from sharing.errors import ClosedMeanwhile, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import agreed
-from sharing.models import Action, Conference
+from sharing.models import Action, Case, Conference, User
 
 #: Why someone of an agency the action may not be given to is not offered as its named
 #: person (an agency not at a conference's table).
@@ -28,36 +28,68 @@ NOT_AN_OWNER_AGENCY = (
 )
 
 
-def action_form(owners: list[tuple[str, str]], *, sent: bool = True) -> ActionForm:
+def action_form(
+    owners: list[tuple[str, str]],
+    *,
+    sent: bool = True,
+    lock: frozenset[int] | None = None,
+    holder: int | None = None,
+) -> ActionForm:
     """The action form, its owners ``owners`` (agency id, name) and the named people of
     those agencies to choose from, under their agencies' names, without JavaScript: those
-    who work actions. Anyone else is refused saying why: someone who does not work
-    actions, or someone of an agency the action may not be given to. Empty, not read from
-    the request, unless ``sent``."""
+    who work actions and, on a locked case, whom its lock names (``lock``; and the
+    action's present ``holder``, to leave it with them). Anyone else is refused saying
+    why: someone who does not work actions, someone outside the lock, or someone of an
+    agency the action may not be given to. Empty, not read from the request, unless
+    ``sent``."""
     form = ActionForm() if sent else ActionForm(formdata=None)
     form.owner_agency.choices = owners
     agency_ids = {int(value) for value, _ in owners}
     everyone = directory.people(db(), current_user.agency.area_id)
-    people = [u for u in everyone if u.agency_id in agency_ids]
-    form.owner_user.offer_grouped(
-        by_agency((u for u in people if agency_actions.works_actions(u)), name_and_agency),
-        first=[("", "No one named")],
-    )
-    form.owner_user.refused = {
-        str(u.id): NOT_AN_OWNER_AGENCY
-        if u.agency_id not in agency_ids
-        else agency_actions.NOT_ACTION_OWNER
+    offered = [
+        u
         for u in everyone
-        if u.agency_id not in agency_ids or not agency_actions.works_actions(u)
+        if u.agency_id in agency_ids
+        and agency_actions.works_actions(u)
+        and (lock is None or u.id in lock or u.id == holder)
+    ]
+    form.owner_user.offer_grouped(by_agency(offered, name_and_agency), first=[("", "No one named")])
+    form.owner_user.refused = {
+        str(u.id): _why_not_offered(u, agency_ids, lock) for u in everyone if u not in offered
     }
+    if lock is not None:
+        form.owner_agency.refused = {
+            value: actions.OUTSIDE_THE_LOCK
+            for value, _name in _agencies()
+            if int(value) not in agency_ids
+        }
     return form
+
+
+def _why_not_offered(user: User, agency_ids: set[int], lock: frozenset[int] | None) -> str:
+    if not agency_actions.works_actions(user):
+        return agency_actions.NOT_ACTION_OWNER
+    if lock is not None:
+        return actions.OUTSIDE_THE_LOCK
+    return NOT_AN_OWNER_AGENCY
+
+
+def _owners_on(
+    case: Case, owners: list[tuple[str, str]], holder: int | None = None
+) -> list[tuple[str, str]]:
+    """The agencies an action on the case may be given to: on a locked case only its own
+    (and the agency holding the action now, to leave it with them)."""
+    if not case.locked:
+        return owners
+    return [o for o in owners if int(o[0]) in {case.agency_id, holder}]
 
 
 @bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
 @accepted_once
 def add_action(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.RECORD, "action form")
-    form = action_form(_agencies())
+    lock = actions.lock_members(db(), authorised.case)
+    form = action_form(_owners_on(authorised.case, _agencies()), lock=lock)
     if request.method == "GET":
         form.owner_agency.data = str(current_user.agency_id)
     return _record(
@@ -66,6 +98,7 @@ def add_action(case_id: int) -> Response | tuple[str, int]:
         lambda: actions.add_action(db(), authorised, _action_input(form)),
         template="cases/action.html",
         title=f"Add an action to {case.reference}",
+        locked=lock is not None,
         done="Action added.",
         anchor="actions",
     )
@@ -98,7 +131,10 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
     conference = db().get(Conference, action.conference_id) if action.conference_id else None
     table = conference.at_the_table if conference else None
     owners = [o for o in _agencies() if table is None or int(o[0]) in table]
-    form = action_form(owners)
+    owners = _owners_on(authorised.case, owners, action.owner_agency_id)
+    lock = actions.lock_members(db(), authorised.case)
+    holder = action.owner_user_id
+    form = action_form(owners, lock=lock, holder=holder)
     if request.method == "GET":
         _fill_action_form(form, action, description)
         opened.carry(stamps.of(db(), action))
@@ -106,7 +142,7 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
         opened.carry(None)
 
     def as_now() -> tuple[HubForm, str]:
-        now = action_form(owners, sent=False)
+        now = action_form(owners, sent=False, lock=lock, holder=holder)
         action, description = case_forms.action_to_change(db(), authorised, action_id)
         _fill_action_form(now, action, description)
         return now, stamps.of(db(), action)
@@ -125,6 +161,7 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
             ),
             template="cases/action.html",
             title=f"Change an action on {case.reference}",
+            locked=lock is not None,
             agreed=agreed.agreed_at(db(), current_user.actor, [action_id]).get(action_id),
             done="Action changed.",
             unchanged="Nothing changed: the action is as it was.",

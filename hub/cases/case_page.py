@@ -68,6 +68,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         locked=page.locked,
         lock_pending=page.lock_pending,
         refused_attempts=page.refused_attempts,
+        held_outside=page.held_outside,
         hate=page.hate,
         safeguarding=page.safeguarding,
         documents=page.documents,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock, stamps
@@ -20,7 +21,7 @@ from sharing.cases import agency_actions, recording
 from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
 from sharing.errors import ClosedMeanwhile, InputError, NotFound
-from sharing.models import Action, Agency, Case, User
+from sharing.models import Action, Agency, Case, LockMember, User
 from sharing.vocabulary import ActionKind, ActionStatus, CaseStatus
 
 
@@ -53,6 +54,48 @@ def _checked_owner(
     return owner_agency_id, data.owner_user_id
 
 
+#: Why an action on a locked case may not be given to an agency or person outside its lock.
+OUTSIDE_THE_LOCK = (
+    "This case is locked to named people: give the action to someone on the lock, "
+    "or ask for the lock to be lifted"
+)
+
+
+def lock_members(session: Session, case: Case) -> frozenset[int] | None:
+    """The users a locked case's lock names (None: the case is not locked): the only
+    people its actions may be given to, with its own agency unnamed (whose actions list
+    shows a locked case's actions only to them)."""
+    if not case.locked:
+        return None
+    return frozenset(
+        session.scalars(select(LockMember.user_id).where(LockMember.case_id == case.id))
+    )
+
+
+def _check_lock(
+    session: Session, authorised: AuthorisedCase, owner_agency_id: int, owner_user_id: int | None
+) -> None:
+    """Refuse (recorded, ids only) an owner outside a locked case's lock, at its field: an
+    agency other than the case's own, or a named person the lock does not name."""
+    members = lock_members(session, authorised.case)
+    if members is None:
+        return
+    if owner_agency_id != authorised.case.agency_id:
+        field, who = "owner_agency_id", f"agency {owner_agency_id}"
+    elif owner_user_id is not None and owner_user_id not in members:
+        field, who = "owner_user_id", f"user {owner_user_id}"
+    else:
+        return
+    raise acts.refused(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        reason=f"refused input: {field}; {who} outside the lock",
+        answer=InputError(field, OUTSIDE_THE_LOCK),
+    )
+
+
 def _check_due(due_on: date | None, today: date) -> None:
     if due_on is not None and not (today <= due_on <= today + timedelta(days=730)):
         raise InputError("due_on", "The due date must be today or later, and within two years")
@@ -62,7 +105,8 @@ def add_action(
     session: Session, authorised: AuthorisedCase, data: ActionInput, now: datetime | None = None
 ) -> Action:
     """Record an action or intervention on a case, owned by a partner agency (authorised
-    for ``Act.RECORD``)."""
+    for ``Act.RECORD``); on a locked case only by its own agency, or someone its lock
+    names (``OUTSIDE_THE_LOCK`` at the field otherwise, recorded)."""
     authorised.require(Act.RECORD)
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
@@ -82,6 +126,7 @@ def add_action(
             ),
         )
     owner_agency_id, owner_user_id = _checked_owner(session, case, data, actor.agency_id)
+    _check_lock(session, authorised, owner_agency_id, owner_user_id)
     _check_due(data.due_on, clock.day_of(now))
     action = Action(
         case=case,
@@ -167,7 +212,9 @@ def change_action(
     it and by when; whether anything changed (nothing is recorded for a form saved as it
     was). An action a conference agreed stays with an agency at its table
     (``at_the_table``); a due date already passed may stay as it is, a new one must be
-    from today on. ``ChangedMeanwhile``, naming who changed it last and when, if the
+    from today on. On a locked case an action given to someone else goes only to someone
+    on the lock (one held outside it may stay as it is, to be changed or cancelled).
+    ``ChangedMeanwhile``, naming who changed it last and when, if the
     action changed after the form was opened (its stamp ``opened``); ``ClosedMeanwhile``
     (recorded), saying who closed it and when, if it was marked done or cancelled."""
     authorised.require(Act.RECORD)
@@ -186,6 +233,8 @@ def change_action(
             "owner_agency_id",
             "The conference agreed this action: choose an agency at the conference",
         )
+    if (owner_agency_id, owner_user_id) != (action.owner_agency_id, action.owner_user_id):
+        _check_lock(session, authorised, owner_agency_id, owner_user_id)
     if data.due_on != action.due_on:
         _check_due(data.due_on, clock.day_of(now))
     description = recording.text(

@@ -4,8 +4,12 @@ agency" list, and marking an action done (with what was done) or cancelled (with
 An action owned by a partner agency is that agency's to do, so its staff may close it and
 see its kind, due date and the case's agency and officer; what the action says, and the
 case itself, they see only as their decision on the case allows (their own agency's case,
-or a live share whose clause gives them the "actions" category). A locked or erased case's
-actions are never listed, and answer "not found".
+or a live share whose clause gives them the "actions" category). A locked case's actions
+are listed to its lock members; a partner agency given one before the case was locked
+keeps it, as an action "on a case now restricted": its kind, due date and the case's
+agency to contact, nothing of the case (not its reference, nor its officer), and may still
+mark it done or cancel it. Anyone else of the case's agency outside the lock is not told
+of them. An erased case's actions are never listed, and answer "not found".
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ class AgencyAction:
     #: Whether the case is the reader's own agency's (what the action says is withheld
     #: from them only because the case is another team's).
     own_agency: bool = False
+    #: On a partner's case locked since the action was given: the row says only its kind,
+    #: due date and the case's agency to contact (``case_officer`` is empty).
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,14 +124,22 @@ def works_actions(user: User) -> bool:
 
 
 def _listed(actor: Actor) -> list[ColumnElement[bool]]:
-    """The actions the list holds: open, owned by the actor's agency, on a case neither
-    locked nor erased (joined as ``Case``)."""
+    """The actions the list holds: open, owned by the actor's agency, on a case not
+    erased and, if it is locked, one whose lock names the actor or a partner's (a
+    restricted row) (joined as ``Case``)."""
     return [
         Action.owner_agency_id == actor.agency_id,
         Action.status == ActionStatus.OPEN,
-        Case.locked.is_(False),
+        or_(Lock.where(actor), Case.agency_id != actor.agency_id),
         Case.erased_at.is_(None),
     ]
+
+
+def _restricted(decisions: CaseDecisions, case: Case) -> bool:
+    """Whether a listed action's case is locked to people the reader is not one of (a
+    partner's case locked after the action was given)."""
+    facts = decisions.facts.get(case.id)
+    return facts is not None and not Lock.holds(decisions.actor, facts)
 
 
 def actions_for_agency(
@@ -180,6 +195,7 @@ def actions_for_agency(
     for action in actions:
         case = action.case
         decision, purpose = _decision(decisions, case)
+        restricted = _restricted(decisions, case)
         description = basis = None
         if decision is not None and decision.allows("actions"):
             description = reveal_one(decision, action, "description")
@@ -193,7 +209,7 @@ def actions_for_agency(
                 overdue=action.due_on is not None and action.due_on < today,
                 owner_user=action.owner_user.display_name if action.owner_user else None,
                 case_agency=case.agency.name,
-                case_officer=case.officer.display_name,
+                case_officer="" if restricted else case.officer.display_name,
                 case_id=case.id if decision else None,
                 case_reference=case.reference if decision else None,
                 purpose=purpose,
@@ -201,6 +217,7 @@ def actions_for_agency(
                 basis=basis,
                 may_close=_may_close(decisions, action),
                 own_agency=case.agency_id == actor.agency_id,
+                restricted=restricted,
             )
         )
     acts.record(
@@ -240,8 +257,9 @@ def close_action(
     today if not given, as an officer records a visit made before they were back at their
     desk) or cancelled (``note``: why). The case's own agency may close any action on its
     case (as a record on it); the agency that owns the action may close it on a partner's
-    case. ``NotFound`` for anyone else, and for an action on a locked case outside its
-    lock or on an erased case; an action already closed, or a note missing or too long,
+    case, even one locked since it was given (closing it reads nothing of the case).
+    ``NotFound`` for anyone else, and for an action on an erased case, or on the agency's
+    own locked case outside its lock; an action already closed, or a note missing or too long,
     refused at the note, and a day to come or before the case was opened at ``done_on``
     (each recorded)."""
     now = now or clock.now()
@@ -269,7 +287,7 @@ def close_action(
             what="the note",
             required="Say what was done" if done else "Say why the action is cancelled",
         )
-        day = _done_on(case, done_on, clock.day_of(now)) if done else None
+        day = _done_on(action, actor, done_on, clock.day_of(now)) if done else None
     action.status = ActionStatus.DONE if done else ActionStatus.CANCELLED
     action.completed_on = day
     action.closed_at = now
@@ -288,14 +306,26 @@ def close_action(
     return action
 
 
-def _done_on(case: Case, done_on: date | None, today: date) -> date:
+def _done_on(action: Action, actor: Actor, done_on: date | None, today: date) -> date:
     """The day an action was done: ``done_on``, or today; refused at ``done_on`` if it is
-    to come, or before the case was opened (nothing on it was done before then)."""
+    to come, or before the case was opened (nothing on it was done before then). To a
+    partner outside the case's lock, who may not know the case's day, before the day the
+    action was given instead."""
     if done_on is None:
         return today
-    opened = clock.day_of(case.opened_at)
     if done_on > today:
         raise InputError("done_on", "The day it was done must be today or earlier")
+    case = action.case
+    if case.locked and case.agency_id != actor.agency_id:
+        given = clock.day_of(action.created_at)
+        if done_on < given:
+            raise InputError(
+                "done_on",
+                f"The day it was done must be on or after the day the action was given, "
+                f"{clock.day_text(given)}",
+            )
+        return done_on
+    opened = clock.day_of(case.opened_at)
     if done_on < opened:
         raise InputError(
             "done_on",
@@ -346,11 +376,11 @@ def _may_close(decisions: CaseDecisions, action: Action) -> bool:
 
 
 def _owns(actor: Actor, action: Action, facts: CaseFacts | None) -> bool:
-    """Whether the actor's agency owns this action, on a case the actor may know of (not
-    erased; not locked unless they are in the lock: ``facts``), and the actor works
-    actions."""
+    """Whether the actor's agency owns this action, on a case not erased (``facts``), and
+    the actor works actions. A partner's case locked since keeps the action its owner's to
+    close: closing it reads nothing of the case."""
     if action.owner_agency_id != actor.agency_id:
         return False
     if not actor.has(*ACTION_ROLES):
         return False
-    return facts is not None and not facts.erased and Lock.holds(actor, facts)
+    return facts is not None and not facts.erased

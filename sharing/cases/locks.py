@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from sharing import clock, notices
@@ -21,8 +21,17 @@ from sharing.crypto.sealing import load_data_keys, seal
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.formats import tidied
-from sharing.models import Agency, Alert, AuditEntry, Case, LockMember, LockRequest, User
-from sharing.vocabulary import AlertKind, LockReason, LockStatus, Role
+from sharing.models import (
+    Action,
+    Agency,
+    Alert,
+    AuditEntry,
+    Case,
+    LockMember,
+    LockRequest,
+    User,
+)
+from sharing.vocabulary import ActionStatus, AlertKind, LockReason, LockStatus, Role
 
 
 def request_lock(
@@ -274,4 +283,50 @@ def refused_attempts(session: Session, authorised: AuthorisedCase) -> list[Refus
     return [
         RefusedAttempt(at, user or "", agency or "", labels.get(action, action))
         for at, user, agency, action in entries
+    ]
+
+
+@dataclass(frozen=True)
+class HeldOutside:
+    """An open action on a locked case held by someone outside its lock: a partner agency
+    (which lists it only as an action on a case now restricted) or a named person of the
+    case's agency the lock does not name (who no longer sees it). Staff names only."""
+
+    id: int
+    kind: str
+    due_on: date | None
+    agency: str
+    person: str | None
+    #: Whether the agency holding it is a partner (not the case's own).
+    partner: bool
+
+
+def held_outside_lock(session: Session, authorised: AuthorisedCase) -> list[HeldOutside]:
+    """For the lock members on a locked case's page: its open actions held outside the
+    lock, soonest due first, to give to someone on the lock or cancel."""
+    case = authorised.case
+    members = select(LockMember.user_id).where(LockMember.case_id == case.id)
+    held = session.scalars(
+        select(Action)
+        .where(
+            Action.case_id == case.id,
+            Action.status == ActionStatus.OPEN,
+            or_(
+                Action.owner_agency_id != case.agency_id,
+                and_(Action.owner_user_id.is_not(None), Action.owner_user_id.not_in(members)),
+            ),
+        )
+        .options(joinedload(Action.owner_agency), joinedload(Action.owner_user))
+        .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+    )
+    return [
+        HeldOutside(
+            a.id,
+            a.kind.label,
+            a.due_on,
+            a.owner_agency.name,
+            a.owner_user.display_name if a.owner_user else None,
+            a.owner_agency_id != case.agency_id,
+        )
+        for a in held
     ]

@@ -28,7 +28,7 @@ from sharing.cases import first_contact, officers, timeline
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.cases.documents import DocumentLine, documents
 from sharing.cases.first_contact import FirstContact
-from sharing.cases.locks import RefusedAttempt, refused_attempts
+from sharing.cases.locks import HeldOutside, RefusedAttempt, held_outside_lock, refused_attempts
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.officers import OfficerChangeView
 from sharing.cases.people_shown import (
@@ -294,6 +294,8 @@ class CasePage:
     lock_pending: LockRequest | None = None
     #: On a locked case: requests for it refused because of the lock.
     refused_attempts: list[RefusedAttempt] | None = None
+    #: On a locked case: its open actions held by agencies or people outside the lock.
+    held_outside: list[HeldOutside] | None = None
     #: On a hate case: the procedure's pathway and its referrals.
     hate: HatePathway | None = None
     #: The safeguarding referrals the reader may see (None: the section is not theirs).
@@ -336,6 +338,7 @@ def case_page(
                 )
             ),
             refused_attempts=refused_attempts(session, authorised) if case.locked else None,
+            held_outside=held_outside_lock(session, authorised) if case.locked else None,
             hate=hate_pathway(session, authorised),
             safeguarding=safeguarding,
             documents=attached,

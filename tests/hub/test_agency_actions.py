@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -283,9 +283,11 @@ def test_a_day_done_to_come_or_before_the_case_opened_is_refused_at_its_field(
     assert "When was it done" not in cancel
 
 
-def test_actions_on_a_locked_case_are_not_listed_or_closable_by_partners(
+def test_actions_on_a_locked_case_are_listed_to_partners_without_the_case(
     demo_hub, demo_session
 ) -> None:
+    """A partner keeps the action it was given as one on a case now restricted, never
+    the case's reference (``test_locked_case_actions`` holds the rest)."""
     locked = lock_demo_case(demo_session)
     police_user = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
     action = Action(
@@ -297,8 +299,11 @@ def test_actions_on_a_locked_case_are_not_listed_or_closable_by_partners(
     demo_session.add(action)
     demo_session.commit()
     police = demo_client(demo_hub, police_user)
-    assert f"/actions/{action.id}/done" not in "".join(walk_pages(police, "/actions"))
-    assert police.get(f"/actions/{action.id}/done").status_code == 404
+    listed = "".join(walk_pages(police, "/actions"))
+    assert f"/actions/{action.id}/done" in listed
+    assert "On a case now restricted" in listed
+    assert locked.reference not in listed
+    assert police.get(f"/actions/{action.id}/done").status_code == 200
 
 
 def _change(client, case_id: int, action_id: int, **fields: object):
@@ -587,7 +592,8 @@ def test_the_list_offers_mark_done_only_where_the_reader_may_close_the_action(
 
 
 def _open_actions_of(session: Session, agency_id: int) -> list[int]:
-    """The open actions an agency owns that its list shows, soonest due first."""
+    """The open actions an agency owns that its list shows (to someone on no lock),
+    soonest due first: on a partner's locked case too, as one on a case now restricted."""
     return list(
         session.scalars(
             select(Action.id)
@@ -595,7 +601,7 @@ def _open_actions_of(session: Session, agency_id: int) -> list[int]:
             .where(
                 Action.owner_agency_id == agency_id,
                 Action.status == ActionStatus.OPEN,
-                Case.locked.is_(False),
+                or_(Case.locked.is_(False), Case.agency_id != agency_id),
                 Case.erased_at.is_(None),
             )
             .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
