@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hub.api import paging
@@ -813,7 +813,8 @@ def test_an_action_moved_to_a_later_day_while_the_list_is_read_moves_no_other(
 
 
 def _open_actions(session: Session, registered: api_clients.Registered) -> list[int]:
-    """The open actions the API lists for the system's agency, in its order."""
+    """The open actions the API lists for the system's agency, in its order (on a
+    partner's case locked since, too, as one on a case now restricted)."""
     owner = session.get(User, registered.client.user_id)
     return list(
         session.scalars(
@@ -822,7 +823,7 @@ def _open_actions(session: Session, registered: api_clients.Registered) -> list[
             .where(
                 Action.owner_agency_id == owner.agency_id,
                 Action.status == ActionStatus.OPEN,
-                Case.locked.is_(False),
+                or_(Case.locked.is_(False), Case.agency_id != owner.agency_id),
                 Case.erased_at.is_(None),
             )
             .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
