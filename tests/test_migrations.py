@@ -12,7 +12,7 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, Enum, inspect, text
 
 from hub.migrate import MIGRATIONS, alembic_config, downgrade, upgrade
 from sharing.db import make_engine
@@ -160,3 +160,26 @@ def test_an_upgrade_that_needs_the_operator_first_stops_saying_what_to_do(
     assert "hub api clients revoke CLIENT_ID" in stopped.output
     assert hub("api", "clients", "revoke", "hub-first").exit_code == 0
     assert hub("db", "upgrade").exit_code == 0
+
+
+def test_each_kept_choice_is_one_the_database_accepts(migrated_engine: Engine) -> None:
+    """A column of choices (a non-native ``Enum``) is checked by the database against the
+    choices its migrations listed; ``compare_metadata`` does not compare those checks, so a
+    migration that rebuilt a list without a choice another had added (0079 dropped the
+    notice telling a conference's new chair) left every such act failing as it was saved."""
+    checks = {}
+    inspector = inspect(migrated_engine)
+    for table in Base.metadata.sorted_tables:
+        for check in inspector.get_check_constraints(table.name):
+            checks[(table.name, check["name"])] = set(re.findall(r"'([^']*)'", check["sqltext"]))
+    missing = {}
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            kind = column.type
+            if isinstance(kind, Enum) and not kind.native_enum and kind.create_constraint:
+                name = f"ck_{table.name}_{kind.name}"
+                allowed = checks.get((table.name, name))
+                assert allowed is not None, f"{table.name}.{column.name} has no check {name}"
+                if set(kind.enums) - allowed:
+                    missing[f"{table.name}.{column.name}"] = sorted(set(kind.enums) - allowed)
+    assert not missing, f"choices the database refuses (write a migration): {missing}"
