@@ -99,6 +99,8 @@ class Agenda:
     prepared_at: datetime
     #: Whether the reader may order the items, add and remove their own, attach figures.
     may_arrange: bool = False
+    #: Why its coordinator may no longer arrange it (cancelled, or held), or None.
+    fixed: str | None = None
     stamp: str = field(default="", repr=False)
 
     @property
@@ -277,6 +279,7 @@ def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, f
         handling=document(series.protocol_now(session, meeting) or meeting.protocol).handling,
         reader=_person(reader) if reader else "",
         prepared_at=clock.now(),
-        may_arrange=series.may_schedule(actor, meeting) and not sitting.cancelled,
+        may_arrange=series.may_schedule(actor, meeting) and sittings.why_fixed(sitting) is None,
+        fixed=sittings.why_fixed(sitting) if series.may_schedule(actor, meeting) else None,
         stamp=stamp(session, sitting),
     )

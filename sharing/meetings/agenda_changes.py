@@ -22,7 +22,8 @@ def _for_change(
 ) -> MeetingSitting:
     """The sitting, for its coordinator (``series.may_schedule``; anyone else of the area
     refused, recorded, ``NotAllowed``), locked and as the form was opened
-    (``ChangedMeanwhile`` if not); a cancelled sitting's agenda no longer changes."""
+    (``ChangedMeanwhile`` if not); the agenda of a sitting cancelled or held (its time
+    passed, or minutes recorded for one of its cases) no longer changes."""
     sitting = sittings.sitting_of(session, actor, series_id, sitting_id)
     if not series.may_schedule(actor, sitting.series):
         raise acts.refused(
@@ -34,10 +35,15 @@ def _for_change(
             answer=NotAllowed("only the chair and the organising agency arrange its agenda"),
         )
     stamps.check(session, opened, sitting, also=lambda: agenda.stamp_also(session, sitting))
-    if sitting.cancelled:
-        raise InputError(
-            agenda.TEXT_FIELD, "The sitting is cancelled, so its agenda no longer changes"
+    if why := sittings.why_fixed(sitting):
+        acts.refuse(
+            session,
+            acts.Action.MEETING_AGENDA_CHANGE,
+            actor=actor,
+            subject=acts.Subject("meeting_sitting", sitting.id),
+            reason="the sitting is cancelled or held",
         )
+        raise InputError(agenda.TEXT_FIELD, f"{why}: its agenda no longer changes")
     return sitting
 
 
@@ -87,16 +93,18 @@ def move(
     up: bool,
     opened: str | None,
 ) -> None:
-    """Move the item ``key`` one place up or down the agenda (the first stays first, the
-    last last); ``NotFound`` for an item the agenda does not hold."""
+    """Move the item ``key`` one place up or down the agenda; ``NotFound`` for an item the
+    agenda does not hold; the first is refused up (the last down), recorded as refused."""
     sitting = _for_change(session, actor, series_id, sitting_id, opened)
     keys = [k for k, _ in agenda.ordered(sitting, agenda.rows_of(session, sitting.id))]
     if key not in keys:
         raise NotFound(key)
     at = keys.index(key)
     to = at - 1 if up else at + 1
-    if 0 <= to < len(keys):
-        keys[at], keys[to] = keys[to], keys[at]
+    if not 0 <= to < len(keys):
+        refuse_input(session, actor, series_id, sitting.id, ["key"])
+        raise InputError("key", f"That item is already {'first' if up else 'last'} on the agenda")
+    keys[at], keys[to] = keys[to], keys[at]
     _renumber(session, actor, sitting, keys)
     _changed(session, actor, sitting, f"moved {key} {'up' if up else 'down'}")
 

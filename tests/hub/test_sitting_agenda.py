@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.meetings import agenda
 from sharing.models import AgendaItem, AuditEntry, AuditQueued, MeetingSeries, MeetingSitting, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
@@ -210,3 +211,64 @@ def test_a_page_opened_before_another_change_is_refused_and_nothing_added(
     assert response.status_code == 400
     assert "The agenda changed after you opened it" in response.get_data(as_text=True)
     assert "Second item" not in " ".join(_items(chair.get(path).get_data(as_text=True)))
+
+
+def _move(client: FlaskClient, path: str, key: str, direction: str):
+    page = client.get(path).get_data(as_text=True)
+    return client.post(
+        f"{path}/order",
+        data={
+            "csrf_token": csrf_token(client, path),
+            "opened": _stamp(page),
+            "key": key,
+            "direction": direction,
+        },
+    )
+
+
+def test_the_first_item_cannot_go_up_nor_the_last_down(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, sitting = _to_come(demo_session)
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    path = _path(group, sitting)
+    items = _items(chair.get(path).get_data(as_text=True))
+    assert "Move up item 1" not in items[0]
+    assert "Move down item 1" in items[0]
+    assert f"Move up item {len(items)}" in items[-1]
+    assert f"Move down item {len(items)}" not in items[-1]
+
+    for key, direction, said in (
+        ("apologies", "up", "That item is already first on the agenda"),
+        ("business", "down", "That item is already last on the agenda"),
+    ):
+        response = _move(chair, path, key, direction)
+        assert response.status_code == 302
+        entries = _entries(demo_session, response.headers["X-Request-Id"])
+        assert [(e.action, e.outcome) for e in entries] == [("meeting.agenda_change", "refused")]
+        page = chair.get(path).get_data(as_text=True)
+        assert said in page
+        assert "Agenda reordered" not in page
+        assert _items(page) == items
+
+
+def test_a_sitting_held_keeps_its_agenda_as_it_was(demo_hub: Flask, demo_session: Session) -> None:
+    group = demo_session.scalar(select(MeetingSeries).where(MeetingSeries.name == GROUP))
+    held = next(s for s in group.sittings if s.starts_at < clock.now())
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    path = _path(group, held)
+    page = chair.get(path).get_data(as_text=True)
+    assert "The sitting has taken place: its agenda no longer changes." in page
+    assert "Add the item" not in page
+    assert "Move down" not in page
+    before = _items(page)
+
+    response = _add(chair, path, "Added after the meeting", stamp=agenda.stamp(demo_session, held))
+    assert response.status_code == 400
+    assert "The sitting has taken place: its agenda no longer changes" in response.get_data(
+        as_text=True
+    )
+    entries = _entries(demo_session, response.headers["X-Request-Id"])
+    changes = [e.outcome for e in entries if e.action == "meeting.agenda_change"]
+    assert changes == ["refused"]
+    assert _items(chair.get(path).get_data(as_text=True)) == before
