@@ -166,6 +166,18 @@ def test_an_erasure_request_waits_until_the_recommendations_are_done(
     page = manager.get(f"/trigger/{application.id}").get_data(as_text=True)
     assert "Erase this application" not in page
     assert waits in page
+    # The appeal's decision letter is still to post: the page does not say they were told.
+    [letter] = demo_session.scalars(
+        select(TriggerLetter).where(
+            TriggerLetter.application_id == application.id,
+            TriggerLetter.kind == "appeal_decision",
+        )
+    )
+    assert letter.by_post
+    assert letter.posted_at is None
+    decided = clock.day_text(application.appeal_decided_on)
+    assert f"Concluded: the appeal was decided on {decided}." in page
+    assert "has been told the appeal" not in page
     path = f"/trigger/{application.id}/erase"
     assert waits in manager.get(path).get_data(as_text=True)
     response = _post(manager, path, path, reference=application.reference)
