@@ -17,7 +17,7 @@ from datetime import date
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField, ValidationError
 
 from hub.apply.reports import MonthsField, reported
 from hub.database import db
@@ -100,6 +100,14 @@ class ApplyForm(HubForm):
     )
     reported_other = StringField("Who else did you report it to?")
     reported_when = MonthsField("When did you report it? (optional)")
+
+    def validate_reported_other(self, field: StringField) -> None:
+        # Said with the month boxes' own problems, not only once they are mended.
+        if (
+            input_checks.SOMEONE_ELSE in (self.reported_to.data or [])
+            and not (field.data or "").strip()
+        ):
+            raise ValidationError(_in_your_words(self, input_checks.REPORTED_OTHER_NEEDED))
 
 
 def _form() -> ApplyForm:

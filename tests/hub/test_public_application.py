@@ -1123,6 +1123,38 @@ def test_who_it_was_reported_to_is_refused_at_its_field_and_nothing_is_saved(
     assert "PC Smith" not in entry.basis
 
 
+def test_someone_else_without_who_and_a_wrong_month_are_said_at_once(
+    demo_hub, demo_session
+) -> None:
+    client = demo_hub.test_client()
+    _, check = _walk(client)
+    refused = _change(
+        client,
+        check,
+        "reported",
+        reported_to=["northshire-police", "other"],
+        reported_other="  ",
+        **{
+            "reported_when-northshire-police-month": "13",
+            "reported_when-northshire-police-year": "2025",
+        },
+    )
+    assert refused.status_code == 400
+    page = html.unescape(refused.get_data(as_text=True))
+    summary = page.split('class="govuk-error-summary', 1)[1].split("</div>", 2)[:2]
+    assert "Enter who else you reported it to" in " ".join(summary)
+    assert "enter the month as a number from 1 to 12" in " ".join(summary)
+    assert 'href="#reported_other"' in page
+    entry = demo_session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "trigger.record")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+    assert entry.outcome == "refused"
+    assert "reported_other" in entry.basis
+    assert "reported_when" in entry.basis
+
+
 def test_a_month_given_for_an_agency_ticked_is_named_in_its_message(demo_hub, demo_session) -> None:
     client = demo_hub.test_client()
     _, check = _walk(client)
