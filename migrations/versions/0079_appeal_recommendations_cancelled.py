@@ -4,7 +4,7 @@ personal), and the notice that tells its agency's managers so.
 
 Revision ID: 0079
 Revises: 0078
-Create Date: 2026-12-11 00:00:00
+Create Date: 2026-12-06 10:50:00
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ _NOTICES = (
     "conference_cancelled",
     "chair_changed",
     "conference_moved",
+    "new_chair",
 )
 _NEW_NOTICE = "recommendation_cancelled"
 
