@@ -165,8 +165,9 @@ def test_an_upgrade_that_needs_the_operator_first_stops_saying_what_to_do(
 def test_each_kept_choice_is_one_the_database_accepts(migrated_engine: Engine) -> None:
     """A column of choices (a non-native ``Enum``) is checked by the database against the
     choices its migrations listed; ``compare_metadata`` does not compare those checks, so a
-    migration that rebuilt a list without a choice another had added (0079 dropped the
-    notice telling a conference's new chair) left every such act failing as it was saved."""
+    migration that rebuilt a list without a choice another had added (0079, as first
+    written, dropped the notice telling a conference's new chair) left every such act
+    failing as it was saved."""
     checks = {}
     inspector = inspect(migrated_engine)
     for table in Base.metadata.sorted_tables:

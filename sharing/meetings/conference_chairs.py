@@ -8,9 +8,10 @@ any agency is (``chair_invitations``: a share of the case for the conference's p
 request for what it holds, the notice of it); the old and the new chair are told; the
 old chair's invitation still waiting to be sent is dropped unless they are also among the
 people expected. A conference on a partnership meeting's sitting keeps its meeting's
-chair: its chair changes only as the meeting's does (``series_changes``). One
-``conference.change`` entry names the case, the reason and the invitation and share made,
-by id and value, never a name.
+chair: its chair changes only as the meeting's does (``series_changes``). The change is
+kept on the conference (``chair_history``) for its page. One ``conference.change`` entry
+names the case, the change, the reason and the invitation and share made, by id and
+value, never a name.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.db import read_for_change
 from sharing.errors import InputError
-from sharing.meetings import chair_invitations, conference_changes, conferences, sitting_clashes
+from sharing.meetings import (
+    chair_history,
+    chair_invitations,
+    conference_changes,
+    conferences,
+    sitting_clashes,
+)
 from sharing.models import Conference, User
 from sharing.vocabulary import ChairChangeReason, NoticeKind
 
@@ -162,6 +169,7 @@ def change_chair(
     conference.changed_by_user(actor.user_id, now)
     session.flush()
     session.expire(conference, ["chair"])
+    change = chair_history.record(session, conference, was_chair, actor.user_id, why_changed, now)
     notices.chair_changed(
         session, conference, [was_chair, chair], actor.user_id, now, kind=NoticeKind.NEW_CHAIR
     )
@@ -173,7 +181,8 @@ def change_chair(
         subject=subject,
         purpose=conference.purpose,
         basis=(
-            f"case {conference.case_id}; changed chair; reason {why_changed.value}"
+            f"case {conference.case_id}; changed chair; chair changes {change.id}; "
+            f"reason {why_changed.value}"
             + made
             + (f"; old chair's invitation dropped ({dropped})" if dropped else "")
         ),

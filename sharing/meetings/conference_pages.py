@@ -20,7 +20,13 @@ from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.errors import NotFound
-from sharing.meetings import conference_listing, meeting_record, minute_writing, requests
+from sharing.meetings import (
+    chair_history,
+    conference_listing,
+    meeting_record,
+    minute_writing,
+    requests,
+)
 from sharing.models import Action, Agency, Conference
 from sharing.protocols.records import purpose_title
 from sharing.vocabulary import ConferenceStatus
@@ -107,6 +113,9 @@ class ConferencePage:
     #: Whether it is still planned though its time has passed, for a reader who may
     #: record it held or cancel it (``conference_listing.date_passed``).
     date_passed: bool = False
+    #: Its changes of chair on its own page, earliest first (the page lists them; the
+    #: pack names only who chairs it now).
+    chair_changes: list[chair_history.ChairChangeRow] = field(default_factory=list)
 
     @property
     def action_ids(self) -> list[int]:
@@ -259,6 +268,7 @@ def read_conference(
         may_change=may_cancel and conference.starts_at > clock.now(),
         date_passed=conference_listing.may_change(actor, conference)
         and conference_listing.date_passed(conference, clock.now()),
+        chair_changes=chair_history.changes(session, conference.id),
     )
 
 

@@ -15,6 +15,7 @@ from sharing.models.audit import (
 )
 from sharing.models.base import Base, LastChanged
 from sharing.models.cases import Action, Case, CaseParty, CaseReview, Incident, OfficerChange
+from sharing.models.chair_changes import ChairChange
 from sharing.models.documents import Document
 from sharing.models.emergency import Alert, BreakGlass
 from sharing.models.form_sends import FormSend
@@ -56,6 +57,7 @@ from sharing.models.users import (
 )
 
 __all__ = [
+    "ChairChange",
     "PasswordLink",
     "ApiClient",
     "ApiIdempotencyKey",

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.models import Conference, Notice, User
+from sharing.models import ChairChange, Conference, Notice, User
 from sharing.vocabulary import ConferenceStatus, MinutesStatus, NoticeKind, Role, ShareOrigin
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -110,9 +110,12 @@ def test_the_convenor_gives_a_conference_a_chair_of_another_agency_which_is_invi
         # One entry: the case, the reason's value, the invitation and share by id.
         entry = _entries(session)[-1]
         assert (entry.object_type, entry.object_id) == ("conference", str(conference.id))
+        change = session.scalars(
+            select(ChairChange).where(ChairChange.conference_id == conference.id)
+        ).one()
         assert entry.basis == (
-            f"case {conference.case_id}; changed chair; reason cannot_attend; invitations "
-            f"{invitation.id}; shares {invitation.share_id} made"
+            f"case {conference.case_id}; changed chair; chair changes {change.id}; reason "
+            f"cannot_attend; invitations {invitation.id}; shares {invitation.share_id} made"
         )
         assert entry.outcome == "allowed"
 
@@ -155,8 +158,12 @@ def test_the_old_chairs_invitation_still_waiting_is_dropped_and_the_new_chairs_a
         select(Notice.user_id).where(Notice.kind == NoticeKind.NEW_CHAIR)
     ).all()
     assert set(told) >= {was.id, police_manager.id}
+    change = demo_session.scalars(
+        select(ChairChange).where(ChairChange.conference_id == conference.id)
+    ).one()
     assert _entries(demo_session)[-1].basis == (
-        f"case {conference.case_id}; changed chair; reason left; old chair's invitation dropped (1)"
+        f"case {conference.case_id}; changed chair; chair changes {change.id}; reason left; "
+        "old chair's invitation dropped (1)"
     )
 
 

@@ -23,6 +23,7 @@ from sharing.meetings import conference_chairs, conference_changes, conferences
 from sharing.models import (
     Agency,
     Case,
+    ChairChange,
     Conference,
     ConferenceInvitation,
     Notice,
@@ -117,6 +118,10 @@ def test_a_chair_changed_twice_at_once_from_forms_opened_together_is_changed_onc
         )
         rechaired = session.get(Conference, conference_id)
         assert rechaired.chair_id == csp.id
+        kept = session.scalars(
+            select(ChairChange).where(ChairChange.conference_id == conference_id)
+        ).all()
+        assert [(c.chair_from_id, c.chair_to_id) for c in kept] == [(was, csp.id)]
         agencies = [i.agency_id for i in rechaired.invitations]
         assert len(agencies) == len(set(agencies))
         assert len(agencies) <= invitations + 1

@@ -1,0 +1,76 @@
+"""A case conference's changes of chair on its own page, kept on the conference (who
+changed it, from whom to whom, when and why) and listed on its page for those who may
+open it; the pack names only who chairs it now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from sharing.models import ChairChange, Conference, User
+from sharing.vocabulary import ChairChangeReason
+
+
+@dataclass(frozen=True)
+class ChairChangeRow:
+    """One change of chair, as the conference's page lists it: staff names and the
+    reason as the form offered it."""
+
+    id: int
+    changed_at: datetime
+    chair_from: str
+    chair_to: str
+    changed_by: str
+    reason: str
+
+
+def record(
+    session: Session,
+    conference: Conference,
+    was_chair: User,
+    changed_by_id: int,
+    reason: ChairChangeReason,
+    now: datetime,
+) -> ChairChange:
+    """Keep on the conference that its chair changed from ``was_chair`` to its chair now,
+    by whom, when and why."""
+    change = ChairChange(
+        conference_id=conference.id,
+        changed_at=now,
+        changed_by_id=changed_by_id,
+        chair_from_id=was_chair.id,
+        chair_to_id=conference.chair_id,
+        reason=reason,
+    )
+    session.add(change)
+    session.flush()
+    return change
+
+
+def changes(session: Session, conference_id: int) -> list[ChairChangeRow]:
+    """The conference's changes of chair, earliest first, with the users they name (one
+    query)."""
+    rows = session.scalars(
+        select(ChairChange)
+        .where(ChairChange.conference_id == conference_id)
+        .options(
+            joinedload(ChairChange.changed_by),
+            joinedload(ChairChange.chair_from),
+            joinedload(ChairChange.chair_to),
+        )
+        .order_by(ChairChange.changed_at, ChairChange.id)
+    )
+    return [
+        ChairChangeRow(
+            id=c.id,
+            changed_at=c.changed_at,
+            chair_from=c.chair_from.display_name,
+            chair_to=c.chair_to.display_name,
+            changed_by=c.changed_by.display_name,
+            reason=c.reason.label,
+        )
+        for c in rows
+    ]
