@@ -35,6 +35,7 @@ from sharing.errors import InputError, NotFound
 from sharing.formats import normalise_phone, normalise_postcode
 from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
 from sharing.trigger import letters
+from sharing.trigger.input_checks import ReportedTo, reports_of
 
 #: The sealed columns a search by each kind compares: the victim's, then the contact (and
 #: postal address) the person applying for them gave (no date of birth is taken for them).
@@ -218,6 +219,9 @@ class ApplicationReport:
     requester: str = VICTIM
     #: What the report leaves out as not the requester's, in words (None: nothing).
     left_out: str | None = None
+    #: Who the applicant said they reported the behaviour to, and roughly when (the public
+    #: form's last question; the lead's page shows it as the applicant says).
+    reported_to: tuple[ReportedTo, ...] = ()
 
     @property
     def for_applicant(self) -> bool:
@@ -275,6 +279,9 @@ LEFT_OUT = {
         "application by their details)",
     ),
 }
+#: Who the applicant says they reported it to: the applicant's own account of the
+#: application, in both reports (as the behaviour is).
+_REPORTED_TO = "reported_to"
 _FINDINGS = (
     "decision_reasons",
     "outcome_findings",
@@ -336,12 +343,13 @@ def compile_application_report(
     decision = decide_subject_access(actor)
     left_out = LEFT_OUT[requester][0] if application.on_behalf else frozenset()
     shown = [c for _, c in _DETAILS if c not in left_out]
-    values = reveal(decision, application, shown + list(_FINDINGS))
+    values = reveal(decision, application, [*shown, _REPORTED_TO, *_FINDINGS])
     report = _report(session, application, decision, values, queued, entries, actor.agency_id)
     return replace(
         report,
         requester=requester,
         left_out=LEFT_OUT[requester][1] if left_out else None,
+        reported_to=tuple(reports_of(values[_REPORTED_TO])),
     )
 
 

@@ -8,7 +8,7 @@ cannot identify a requester are refused at their field."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -57,16 +57,19 @@ def dpos(demo_hub: Flask) -> dict[str, FlaskClient]:
         return {a: demo_client(demo_hub, demo_user(session, a, Role.DPO)) for a in (LEAD, POLICE)}
 
 
-def _apply_online(client: FlaskClient) -> None:
-    """The victim answers the public form a page at a time, checks and sends."""
+def _apply_online(client: FlaskClient, reported: dict[str, object] | None = None) -> None:
+    """The victim answers the public form a page at a time, checks and sends; ``reported``
+    answers "Who have you reported it to?" (nothing ticked without it)."""
     response = client.get("/community-trigger/apply")
     while "Check your answers" not in (page := response.get_data(as_text=True)):
         assert response.status_code == 200, page
         assert _STEP.search(page), page
-        data = dict(_hidden(page))
+        data: dict[str, object] = dict(_hidden(page))
         for name in dict.fromkeys(_FIELD.findall(page)):
             if name in ANSWERS and name not in data:
                 data[name] = ANSWERS[name]
+        if 'name="reported_to"' in page:
+            data.update(reported or {})
         response = client.post("/community-trigger/apply", data=data)
     sent = _send(client, response)
     assert sent.status_code == 302, sent.get_data(as_text=True)
@@ -458,3 +461,59 @@ def test_an_application_the_victim_made_has_no_report_for_someone_applying_for_t
     assert application.on_behalf is None
     path = f"/audit/subject-access/application/{application.id}/applicant"
     assert dpos[LEAD].get(path).status_code == 404
+
+
+def test_the_report_says_who_the_applicant_reported_it_to_as_the_leads_page_does(
+    demo_hub, demo_session, dpos
+) -> None:
+    """The victim answered "Who have you reported it to?" on the public form: the report
+    shows it as the lead's page does, opened with the application's other details; its
+    audit entry names no one. An application made for the victim gives it in both the
+    victim's report and the report for whoever applied for them (it is the application's
+    own account, as the behaviour is)."""
+    month = (clock.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    _apply_online(
+        demo_hub.test_client(),
+        {
+            "reported_to": ["northshire-police", "other"],
+            "reported_when-northshire-police-month": str(month.month),
+            "reported_when-northshire-police-year": str(month.year),
+            "reported_other": "The GP surgery",
+        },
+    )
+    application = _latest(demo_session)
+    police = "Northshire Police"
+    said = f"{police}, {month:%B %Y}<br>Someone else: The GP surgery"
+    dpo = dpos[LEAD]
+    text = dpo.get(f"/audit/subject-access/application/{application.id}").get_data(as_text=True)
+    assert "Reported it to (the applicant says)" in text
+    assert said in text
+    assert "GP surgery" not in _last(demo_session).basis
+
+    unsaid = _applied_for_by_family(demo_hub, demo_session, "Quennell", "07700 900 414")
+    for_them = applications.record_application(
+        demo_session,
+        demo_actor(demo_session, LEAD, Role.TRIGGER_LEAD),
+        demo_hub.extensions["hub.trigger_procedure"],
+        input_checks.ApplicationInput(
+            received_on=clock.today(),
+            channel="phone",
+            victim_kind="person",
+            victim_family_name="Oakenshaw",
+            problem=PROBLEM,
+            on_behalf="family",
+            applicant_name="Rosa Quennell",
+            applicant_contact="07700 900 415",
+            applicant_address="12 Larch Row, NX3 4PQ",
+            consent_recorded=True,
+            reported_to=(input_checks.ReportedTo("northshire-police", police, month),),
+        ),
+    )
+    ids = unsaid.id, for_them.id
+    demo_session.commit()
+    text = dpo.get(f"/audit/subject-access/application/{ids[0]}").get_data(as_text=True)
+    assert "Reported it to" not in text  # not answered: no row
+    for whom in ("", "/applicant"):
+        page = dpo.get(f"/audit/subject-access/application/{ids[1]}{whom}")
+        assert page.status_code == 200, whom
+        assert f"{police}, {month:%B %Y}" in page.get_data(as_text=True), whom

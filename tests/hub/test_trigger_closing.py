@@ -30,7 +30,9 @@ NOTE = "The victim phoned: the family upstairs moved out last week"
 _OPENED = re.compile(r'name="opened" value="([0-9a-f]{32})"')
 
 
-def _applied(session: Session, days_ago: int = 2) -> TriggerApplication:
+def _applied(
+    session: Session, days_ago: int = 2, reported_to: tuple[input_checks.ReportedTo, ...] = ()
+) -> TriggerApplication:
     victim, _ = _repeat_victim(session)
     then = clock.now() - timedelta(days=days_ago)
     application = applications.record_application(
@@ -45,6 +47,7 @@ def _applied(session: Session, days_ago: int = 2) -> TriggerApplication:
             victim_date_of_birth=victim.date_of_birth,
             victim_address="Flat 2, 7 Test Row",
             problem="Shouting and threats on the stairs",
+            reported_to=reported_to,
         ),
         now=then,
     )
@@ -119,6 +122,44 @@ def test_the_lead_records_a_withdrawal_and_the_page_says_so_plainly(demo_hub, de
     again = lead.post(path, data=sent)
     assert again.status_code == 400
     assert "was closed on" in again.get_data(as_text=True)
+
+
+def test_a_withdrawn_or_duplicate_applications_page_says_who_the_applicant_reported_it_to(
+    demo_hub, demo_session
+) -> None:
+    """Closed, its page shows who the applicant reported it to as the lead's page of an
+    open one does (opened with its other details, for the lead alone)."""
+    month = clock.today().replace(day=1) - timedelta(days=40)
+    reported = (
+        input_checks.ReportedTo("northshire-police", "Northshire Police", month.replace(day=1)),
+        input_checks.ReportedTo(input_checks.SOMEONE_ELSE, "The GP surgery"),
+    )
+    said = f"Northshire Police, {month:%B %Y}<br>Someone else: The GP surgery"
+    original = _applied(demo_session, reported_to=reported)
+    withdrawn = _applied(demo_session, reported_to=reported)
+    duplicate = _applied(demo_session, days_ago=1, reported_to=reported)
+    lead = _lead(demo_hub, demo_session)
+    assert said in lead.get(f"/trigger/{original.id}").get_data(as_text=True)
+
+    path = f"/trigger/{withdrawn.id}/withdrawn"
+    sent = {**_opened(lead, path), **_day("withdrawn_on", clock.today()), "note": NOTE}
+    assert lead.post(path, data=sent).status_code == 302
+    path = f"/trigger/{duplicate.id}/duplicate"
+    sent = {**_opened(lead, path), "duplicate_of": original.reference}
+    assert lead.post(path, data=sent).status_code == 302
+
+    for closed in (withdrawn, duplicate):
+        page = lead.get(f"/trigger/{closed.id}").get_data(as_text=True)
+        assert 'id="closed"' in page
+        assert "Reported it to (the applicant says)" in page
+        assert said in page
+        assert "GP surgery" not in _last(demo_session, "trigger.view").basis
+    nothing = _applied(demo_session)  # no answer: no row
+    path = f"/trigger/{nothing.id}/withdrawn"
+    sent = {**_opened(lead, path), **_day("withdrawn_on", clock.today()), "note": NOTE}
+    assert lead.post(path, data=sent).status_code == 302
+    page = lead.get(f"/trigger/{nothing.id}").get_data(as_text=True)
+    assert "Reported it to" not in page
 
 
 @pytest.mark.parametrize(
