@@ -1,12 +1,14 @@
 """The demo partnership's case conferences: one held twelve days ago on a red Northshire
 Homes case, with answered and unanswered information requests, attendance, agreed minutes,
 a decision to seek an injunction, and an action plan with an action done, one overdue and
-one still to come; and one convened for next week, its requests waiting for answers.
+one still to come; and one convened for next week, its requests waiting for answers, whose
+chair (the police sergeant, who can no longer attend it) its officer has changed.
 
 And its partnership meeting: the monthly ASB problem-solving group, set up by community
 safety and chaired by its conference chair, which sat 26 days ago on one case (minutes
 agreed, its action done) and sits next within the month on two cases brought by
-Northshire Homes and Larkmoor.
+Northshire Homes and Larkmoor, its organiser's own two items and the figures pack on
+its agenda.
 
 Each step goes through the conference services as the person who took it, with the
 partnership's clock held at the moment it happened, so every decision is made as it was
@@ -28,8 +30,10 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import agency_actions
 from sharing.cases.actions import ActionInput
 from sharing.meetings import (
+    agenda_changes,
     conference_actions,
     conference_attendance,
+    conference_chairs,
     conference_decisions,
     conferences,
     minutes,
@@ -41,12 +45,18 @@ from sharing.vocabulary import (
     ActionKind,
     Attendance,
     CaseStatus,
+    ChairChangeReason,
     Priority,
     ProtocolStatus,
     Role,
 )
 
 PURPOSE = "case_conference"
+#: The items the problem-solving group's organiser adds to its next sitting's agenda.
+AGENDA_ITEMS = (
+    "Hotspot review: Eastgate shopping parade after 8pm",
+    "Summer school holidays: youth diversion offer",
+)
 #: How many days after a conference its invitations' shares last (the hub's default).
 SHARE_DAYS = 28
 
@@ -326,15 +336,17 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
 
 
 def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> None:
+    """Convened three days ago, chaired by the police sergeant, who could no longer attend
+    it: the next day its officer gave it community safety's conference chair."""
     chair = staff_with(session, "northshire-csp", Role.CONFERENCE_CHAIR)
-    _convene(
+    conference = _convene(
         session,
         protocol_id,
         case,
         convened_at=_at_hour(today - timedelta(days=3), 14),
         starts_at=_at_hour(_weekday(today + timedelta(days=6)), 14),
         agencies=["northshire-police", "northshire-csp", "northshire-eh", "northshire-icb"],
-        chair=chair,
+        chair=staff_with(session, "northshire-police", Role.MANAGER),
         attendees=[
             case.officer,
             staff_with(session, "northshire-police", Role.CASE_OFFICER),
@@ -345,6 +357,15 @@ def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> No
         agenda="1. What each agency holds\n2. Risk, and the victim's health and care needs\n"
         "3. Options and action plan",
     )
+    with _at(_at_hour(today - timedelta(days=2), 9)) as now:
+        conference_chairs.change_chair(
+            session,
+            Actor.of(case.officer),
+            conference.id,
+            chair.id,
+            ChairChangeReason.CANNOT_ATTEND.value,
+            now=now,
+        )
 
 
 def _problem_solving_group(
@@ -433,6 +454,12 @@ def _problem_solving_group(
                 _at_hour(today - timedelta(days=2), 11),
                 "Persistent ASB with several agencies involved: agree who leads and a joint plan",
             )
+    with _at(_at_hour(today - timedelta(days=1), 10)) as now:
+        for item in AGENDA_ITEMS:
+            agenda_changes.add_item(session, organiser, group.id, following.id, item, opened=None)
+        agenda_changes.attach_figures(
+            session, organiser, group.id, following.id, attached=True, opened=None
+        )
 
 
 def _bring(

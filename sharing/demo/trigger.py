@@ -6,10 +6,11 @@ on a case its landlord had just locked (the lead sees only who holds it), review
 recommendations; one met by discretion to protect the victim, reviewed; 40 working days
 ago one met, reviewed, with one recommendation still open, and the applicant's appeal not
 upheld; 25 working days ago one not met; 12 working days ago one met by discretion, before
-the panel's next sitting; and one received three working days ago, waiting for its
-decision. The panel is the area's ASB Case Review panel (a partnership meeting under the
-Community Trigger protocol), set up for the first review; each review is a sitting of it,
-to which the agencies holding the counted complaints bring their cases. Each step as the
+the panel's next sitting; and one made on the public form three working days ago,
+waiting for its decision, its applicant saying whom they reported it to. The panel is the
+area's ASB Case Review panel (a partnership meeting under the Community Trigger
+protocol), set up for the first review; each review is a sitting of it, to which the
+agencies holding the counted complaints bring their cases. Each step as the
 people took it, with the clock held then."""
 
 from __future__ import annotations
@@ -131,6 +132,11 @@ class Slot:
     lock_one: bool = False
     #: Put before the panel's next sitting, not yet sat.
     before_the_panel: bool = False
+    #: How it came (``TriggerChannel``): by phone, or on the public form.
+    channel: str = "phone"
+    #: Whom the applicant says they reported it to ("Who have you reported it to?"):
+    #: (an agency's code, or ``input_checks.SOMEONE_ELSE`` and who, months before it came).
+    reported_to: tuple[tuple[str, str, int | None], ...] = ()
 
 
 PATROLS = (
@@ -153,7 +159,17 @@ YEAR = (
     Slot(40, "met", PROBLEMS[0], (PATROLS, VISIT), reviewed=True, appealed=True),
     Slot(25, "not_met", PROBLEMS[1]),
     Slot(12, "discretion", PROBLEMS[7], before_the_panel=True),
-    Slot(3, None, PROBLEMS[2]),
+    Slot(
+        3,
+        None,
+        PROBLEMS[2],
+        channel="online",
+        reported_to=(
+            ("northshire-police", "", 2),
+            ("northshire-csp", "", 1),
+            (input_checks.SOMEONE_ELSE, "My ward councillor", None),
+        ),
+    ),
 )
 
 
@@ -197,7 +213,15 @@ def receive_applications(
             _lock_a_counted_case(session, procedure, area, victim, received, lead_agency.id)
         home = homes[(victim.family_name, victim.date_of_birth)]
         application = _apply(
-            session, actor, procedure, victim, home, slot.problem, received, slot.decision, codes
+            session,
+            actor,
+            procedure,
+            victim,
+            home,
+            slot,
+            _reported(session, slot, received),
+            received,
+            codes,
         )
         if slot.reviewed:
             _reviewed(session, actor, procedure, application, today, slot)
@@ -495,19 +519,34 @@ def _advised(
     return threshold.assess(found.complaints, procedure, on).met
 
 
+def _reported(session: Session, slot: Slot, received: date) -> tuple[input_checks.ReportedTo, ...]:
+    """Whom the slot's applicant says they reported it to, each agency by its name, with
+    the month that many months before the application came."""
+    reports = []
+    for code, who, months in slot.reported_to:
+        name = who or session.scalar(select(Agency.name).where(Agency.code == code)) or code
+        month = received.replace(day=1)
+        for _ in range(months or 0):
+            month = (month - timedelta(days=1)).replace(day=1)
+        reports.append(input_checks.ReportedTo(code, name, month if months else None))
+    return tuple(reports)
+
+
 def _apply(
     session: Session,
     actor: Actor,
     procedure: Procedure,
     victim: Resident,
     home: str,
-    problem: str,
+    slot: Slot,
+    reported: tuple[input_checks.ReportedTo, ...],
     received: date,
-    decision: str | None,
     codes: random.Random,
 ) -> TriggerApplication:
-    """The application as the lead recorded it, and (after the lead looked at it, seven
-    working days later) its decision."""
+    """The application as the lead recorded it (with whom the applicant says they
+    reported it to), and (after the lead looked at it, seven working days later) its
+    decision."""
+    problem, decision = slot.problem, slot.decision
     with clock.pinned(_at(received, 11)) as now:
         application = applications.record_application(
             session,
@@ -515,13 +554,14 @@ def _apply(
             procedure,
             input_checks.ApplicationInput(
                 received_on=received,
-                channel="phone",
+                channel=slot.channel,
                 victim_kind="person",
                 victim_given_names=victim.given_names,
                 victim_family_name=victim.family_name,
                 victim_date_of_birth=victim.date_of_birth,
                 victim_address=home,
                 problem=problem,
+                reported_to=reported,
             ),
             now=now,
             codes=codes,

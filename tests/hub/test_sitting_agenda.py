@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.demo.conferences import AGENDA_ITEMS
 from sharing.meetings import agenda
 from sharing.models import AgendaItem, AuditEntry, AuditQueued, MeetingSeries, MeetingSitting, User
 from sharing.vocabulary import Role
@@ -80,9 +81,14 @@ def test_the_chair_reads_the_agenda_in_order_and_each_reading_is_audited_by_ids(
     assert "Actions from the previous sitting" in items[1]
     assert "Done" in items[1]  # the noise monitoring agreed last time
     cases = [c for c in sitting.conferences]
-    assert [i.split('"', 1)[0] for i in items[2:-1]] == [f"case-{c.id}" for c in cases]
-    for item, conference in zip(items[2:-1], cases, strict=True):
+    brought = items[2 : 2 + len(cases)]
+    assert [i.split('"', 1)[0] for i in brought] == [f"case-{c.id}" for c in cases]
+    for item, conference in zip(brought, cases, strict=True):
         assert f"Case {conference.case.reference}" in item
+    # The demo's organiser attached the figures and added two items of their own.
+    assert "The partnership's figures" in items[2 + len(cases)]
+    for item, text in zip(items[3 + len(cases) : -1], AGENDA_ITEMS, strict=True):
+        assert text in item
     assert "Any other business" in items[-1]
     [entry] = [
         e
@@ -132,7 +138,10 @@ def test_the_chair_adds_an_item_moves_it_and_attaches_the_figures(
     assert "Date of the next partnership away day" in items[-2]
     assert "Any other business" in items[-1]
     row = demo_session.scalar(
-        select(AgendaItem).where(AgendaItem.sitting_id == sitting.id, AgendaItem.key == "text")
+        select(AgendaItem).where(
+            AgendaItem.sitting_id == sitting.id,
+            AgendaItem.text == "Date of the next partnership away day",
+        )
     )
     page = chair.get(path).get_data(as_text=True)
     moved = chair.post(

@@ -29,17 +29,20 @@ from sharing.demo import (
     build_demo,
     demo_accounts,
 )
+from sharing.demo.conferences import AGENDA_ITEMS
 from sharing.demo.partnership import DEMO_SEED
 from sharing.demo.planner import Planner
 from sharing.formats import normalise_postcode
 from sharing.models import (
     Action,
     Agency,
+    AgendaItem,
     Area,
     Base,
     Case,
     CaseParty,
     CaseReview,
+    ChairChange,
     ClosureSurvey,
     Conference,
     Incident,
@@ -53,12 +56,14 @@ from sharing.models import (
     TriggerApplication,
     User,
 )
+from sharing.trigger.input_checks import reports_of
 from sharing.vocabulary import (
     ActionStatus,
     AgencyType,
     AssessmentStage,
     Attendance,
     CaseStatus,
+    ChairChangeReason,
     ClosureOutcome,
     LockReason,
     LockStatus,
@@ -70,6 +75,7 @@ from sharing.vocabulary import (
     Role,
     SurveyChannel,
     ThresholdDecision,
+    TriggerChannel,
 )
 
 pytestmark = pytest.mark.long
@@ -354,6 +360,13 @@ def test_one_conference_was_held_and_minuted_and_one_is_to_come(session, summary
         assert invitation.share.until > TODAY  # attendees can still read it
     assert upcoming.minutes_status is None
     assert not any(r.answered_at for r in upcoming.requests)
+    # Its chair, who can no longer attend it, was changed by its officer.
+    [change] = session.scalars(select(ChairChange)).all()
+    assert change.conference_id == upcoming.id
+    assert change.chair_to_id == upcoming.chair_id != change.chair_from_id
+    assert change.changed_by_id == upcoming.case.officer_id
+    assert change.reason is ChairChangeReason.CANNOT_ATTEND
+    assert upcoming.convened_at < change.changed_at < START_OF_TODAY
 
 
 def test_the_problem_solving_group_sat_on_one_case_and_sits_next_on_two(session):
@@ -371,6 +384,12 @@ def test_the_problem_solving_group_sat_on_one_case_and_sits_next_on_two(session)
     brought = {c.case.agency.code for c in following.conferences}
     assert brought == {"northshire-homes", "larkmoor-ha"}
     members = {m.user.agency_id for m in group.members}
+    # Its organiser's own items and the figures pack are on the next sitting's agenda.
+    items = session.scalars(select(AgendaItem).where(AgendaItem.sitting_id == following.id))
+    kept = list(items)
+    assert [i.key for i in kept].count("figures") == 1
+    assert [i.text for i in kept if i.key == "text"] == list(AGENDA_ITEMS)
+    assert not past.agenda_items
     for conference in [earlier, *following.conferences]:
         assert conference.chair_id == group.chair_id
         assert {i.agency_id for i in conference.invitations} == members - {
@@ -427,6 +446,14 @@ def test_a_year_of_community_trigger_applications_in_every_state(session, summar
     # One counted a complaint on a case locked before it was made.
     counted_locked = [a for a in applications if any(r.locked for r in a.requests)]
     assert len(counted_locked) == 1
+    # The one waiting came on the public form and says whom it was reported to.
+    waiting = applications[-1]
+    assert waiting.channel is TriggerChannel.ONLINE
+    reported = reports_of(unseal(waiting, "reported_to"))
+    assert [r.agency for r in reported] == ["northshire-police", "northshire-csp", "other"]
+    assert reported[0].month is not None
+    assert reported[0].month < waiting.received_on
+    assert [a for a in applications if a.reported_to] == [waiting]
     before_the_panel = [a for a in applications if a.review_sitting_id and not a.outcome_on]
     assert len(before_the_panel) == 1
     assert before_the_panel[0].review_sitting.starts_at > START_OF_TODAY
