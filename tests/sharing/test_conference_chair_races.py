@@ -126,7 +126,10 @@ def test_a_chair_changed_twice_at_once_from_forms_opened_together_is_changed_onc
         assert len(agencies) == len(set(agencies))
         assert len(agencies) <= invitations + 1
         told = session.scalars(
-            select(Notice.user_id).where(Notice.kind == NoticeKind.NEW_CHAIR)
+            select(Notice.user_id).where(
+                Notice.kind == NoticeKind.NEW_CHAIR,
+                Notice.path.startswith(f"/conferences/{conference_id}#"),
+            )
         ).all()
         assert sorted(told) == sorted({was, csp.id} - {officer.user_id})
 
