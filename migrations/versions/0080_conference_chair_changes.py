@@ -1,10 +1,7 @@
-"""The notice of a conference's new chair (``new_chair``, added by 0077) allowed again:
-0079, written beside 0077, set the notice kinds without it, so every change of chair
-failed as it told the chairs. And a conference's changes of chair on its own page: who
-changed it, from whom to whom, when and why (a reason from the form's list), for the
-conference's page.
+"""A conference's changes of chair on its own page: who changed it, from whom to whom,
+when and why (a reason from the form's list), for the conference's page.
 
-Revision ID: 0082
+Revision ID: 0080
 Revises: 0079
 Create Date: 2026-12-06 11:10:00
 """
@@ -14,49 +11,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0082"
+revision = "0080"
 down_revision = "0079"
 branch_labels = None
 depends_on = None
 
 _TABLE = "conference_chair_changes"
-#: The notice kinds as 0079 left them, and the one it dropped.
-_NOTICES = (
-    "invitation",
-    "information_request",
-    "minutes_circulated",
-    "minutes_agreed",
-    "action_due",
-    "trigger_review",
-    "recommendation",
-    "case_given",
-    "sitting_moved",
-    "sitting_cancelled",
-    "safeguarding_referral",
-    "taken_off",
-    "closed_with_case",
-    "conference_cancelled",
-    "chair_changed",
-    "conference_moved",
-    "recommendation_cancelled",
-)
-_DROPPED = "new_chair"
-
-
-def _notice_kind(*values: str) -> sa.Enum:
-    return sa.Enum(
-        *values, name="notice_kind", native_enum=False, create_constraint=True, length=40
-    )
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("notices", schema=None) as batch_op:
-        batch_op.alter_column(
-            "kind",
-            existing_type=_notice_kind(*_NOTICES),
-            type_=_notice_kind(*_NOTICES, _DROPPED),
-            existing_nullable=False,
-        )
     op.create_table(
         _TABLE,
         sa.Column("id", sa.Integer(), nullable=False),
@@ -112,13 +75,3 @@ def downgrade() -> None:
     with op.batch_alter_table(_TABLE, schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_conference_chair_changes_conference_id"))
     op.drop_table(_TABLE)
-    op.get_bind().execute(
-        sa.text("DELETE FROM notices WHERE kind = :new_chair"), {"new_chair": _DROPPED}
-    )
-    with op.batch_alter_table("notices", schema=None) as batch_op:
-        batch_op.alter_column(
-            "kind",
-            existing_type=_notice_kind(*_NOTICES, _DROPPED),
-            type_=_notice_kind(*_NOTICES),
-            existing_nullable=False,
-        )
