@@ -47,13 +47,22 @@ class CaseNotOpen(NotAllowed):
 
 
 class PurposeRequired(NotAllowed):
-    """A partner must say why they are opening the case: one of ``purposes``."""
+    """A partner must say why they are opening the case: one of ``purposes``. ``asked``
+    (with ``case_id``): raised to ask the question, which a page asks and records nothing
+    for; a caller that takes no question (the API) records it as a refusal itself."""
 
     def __init__(
-        self, purposes: list[str], message: str = "state the purpose of your access"
+        self,
+        purposes: list[str],
+        message: str = "state the purpose of your access",
+        *,
+        case_id: int | None = None,
+        asked: bool = False,
     ) -> None:
         super().__init__(message)
         self.purposes = purposes
+        self.case_id = case_id
+        self.asked = asked
 
 
 class PurposeNotShared(PurposeRequired):

@@ -23,7 +23,7 @@ from hub.api.problems import FieldProblem, Problem, problem
 from hub.database import db
 from hub.guard import for_api_clients
 from sharing import api_clients
-from sharing.access.decide import Actor
+from sharing.access.decide import PURPOSE_TO_CHOOSE, Actor
 from sharing.audit import acts
 from sharing.errors import (
     CaseNotOpen,
@@ -82,6 +82,16 @@ def _not_found(_e: NotFound) -> Response:
 
 @bp.errorhandler(PurposeRequired)
 def _purpose_required(e: PurposeRequired) -> Response:
+    if e.asked:
+        # A page asks a partner which purpose and records nothing; a call has no question
+        # to answer, so a call without one is a refused read, recorded as such.
+        acts.refuse(
+            db(),
+            acts.Action.CASE_VIEW,
+            actor=actor(),
+            subject=acts.Subject("case", e.case_id),
+            reason=PURPOSE_TO_CHOOSE,
+        )
     return problem(
         400,
         "Purpose required",

@@ -208,7 +208,8 @@ def authorise(
     case = session.get(Case, case_id) if decision is not None and decision.allowed else None
     if decision is None or case is None or not decision.allowed:
         if decision is not None and asks_purpose(decision, act, purpose):
-            raise PurposeRequired(list(decision.purposes))  # asked, not refused: no entry
+            # Asked, not refused: no entry (``PurposeRequired.asked``).
+            raise PurposeRequired(list(decision.purposes), case_id=case_id, asked=True)
         reason = decision.reason if decision else acts.NO_SUCH_CASE
         if facts and decision and decision.hidden and facts.agency_id != actor.agency_id:
             reason = acts.not_found_to_requester(reason)

@@ -407,14 +407,18 @@ def _reports(data: ApplicationInput) -> str | None:
 
 
 def reports_of(value: str | None) -> list[ReportedTo]:
-    """Who the applicant said they reported it to, from the sealed value."""
+    """Who the applicant said they reported it to, from the sealed value (the list
+    ``_reports`` wrote); none from a value that is not one, such as the words a page
+    shows for a value erased or unreadable."""
+    if not value or not value.startswith("["):
+        return []
     return [
         ReportedTo(
             agency=str(report["agency"]),
             name=str(report["name"]),
             month=date.fromisoformat(f"{report['month']}-01") if report.get("month") else None,
         )
-        for report in (json.loads(value) if value else [])
+        for report in json.loads(value)
     ]
 
 
