@@ -6,8 +6,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from hub.cli_session import _session
+from hub.cli_session import _session, refuse_run
 from sharing import accounts, api_clients
+from sharing.audit import acts
 from sharing.errors import InputError, NotFound
 from sharing.models import ApiClient
 
@@ -36,15 +37,29 @@ def api_clients_group() -> None:
     help="What it may do; repeat for several.",
 )
 def api_clients_add(user_email: str, name: str, scopes: tuple[str, ...]) -> None:
-    """Register a partner system: prints its client id and secret (shown once only)."""
+    """Register a partner system: prints its client id and secret (shown once only). A run
+    naming no account, or refused for its details, is refused and recorded."""
+    add = acts.Action.API_CLIENT_ADD
     with _session() as session:
         user = accounts.find_user(session, user_email)
         if user is None:
-            raise click.ClickException("no user with that e-mail address")
+            refuse_run(
+                session,
+                add,
+                "refused input: --user (no account has the e-mail address given)",
+                message="no user with that e-mail address",
+            )
         try:
             registered = api_clients.register(session, user=user, name=name, scopes=list(scopes))
         except InputError as e:
-            raise click.ClickException(e.message) from None
+            refuse_run(
+                session,
+                add,
+                f"refused input: {e.field}",
+                subject=acts.Subject("user", user.id),
+                agency_id=user.agency_id,
+                message=e.message,
+            )
         session.commit()
         click.echo(f"client id:     {registered.client.client_id}")
         click.echo(f"client secret: {registered.secret}")
@@ -75,11 +90,17 @@ def api_clients_list() -> None:
 @api_clients_group.command("revoke")
 @click.argument("client_id")
 def api_clients_revoke(client_id: str) -> None:
-    """Revoke a partner system: no more tokens, and its tokens stop working at once."""
+    """Revoke a partner system: no more tokens, and its tokens stop working at once. A run
+    naming no client is refused and recorded."""
     with _session() as session:
         try:
             api_clients.revoke(session, client_id)
         except NotFound:
-            raise click.ClickException(f"no API client {client_id}") from None
+            refuse_run(
+                session,
+                acts.Action.API_CLIENT_REVOKE,
+                "refused input: client id (no API client has the id given)",
+                message=f"no API client {client_id}",
+            )
         session.commit()
         click.echo(f"API client {client_id} revoked.")

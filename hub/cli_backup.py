@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from hub import migrate
 from hub.app import START_ERRORS, create_app
 from hub.backup import BackupError, make_backup, restore_backup, taken_at
+from hub.cli_session import ON_THE_COMMAND_LINE
 from hub.config import load_settings
 from hub.database import audit_origin, key_store, new_session
 from hub.templating import uk_datetime
@@ -62,6 +63,13 @@ def backup(to: Path, keys_to: Path) -> None:
                 schema_revision=migrate.current_revision(session),
             )
         except BackupError as e:
+            acts.refuse(
+                session,
+                acts.Action.HUB_BACKUP,
+                subject=acts.Subject("hub"),
+                reason=ON_THE_COMMAND_LINE + _why_no_backup(to, keys_to),
+            )
+            acts.roll_back_keeping_refusals(session)
             _fail(f"backup: {e}")
     manifest = made.manifest
     audit = manifest["audit_log"]
@@ -72,6 +80,14 @@ def backup(to: Path, keys_to: Path) -> None:
     click.echo(f"  case files: {len(files) - 1}; audit log: {audit['size']} entries")
     click.echo(f"  key versions its data keys need: {_versions(manifest['key_versions_needed'])}")
     click.echo(f"Copied the key store to {made.key_store_copy}: keep it apart from the backup.")
+
+
+def _why_no_backup(to: Path, keys_to: Path) -> str:
+    """A refused backup's reason, in general terms: never the folders named."""
+    to, keys_to = to.resolve(), keys_to.resolve()
+    if to == keys_to or to in keys_to.parents or keys_to in to.parents:
+        return "refused input: --keys-to (the key store's copy is not kept apart from --to)"
+    return "the backup could not be written"
 
 
 @click.command("restore")

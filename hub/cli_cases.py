@@ -42,12 +42,21 @@ def import_cases_command(
 ) -> None:
     """Open a case with its first incident for each row of a CSV file (columns in
     README.md, "Importing cases"). Rows the hub refuses are listed by line and column and
-    left out; references imported before are left alone. Exits 1 if any row is refused."""
+    left out; references imported before are left alone. Exits 1 if any row is refused.
+    A run naming no user or another agency, or a file refused whole, is refused and
+    recorded (never the file's name)."""
     with _session() as session:
-        actor = _actor(session, manager_email)
+        actor = _actor(session, manager_email, acts.Action.CASES_IMPORT)
         agency = session.get(Agency, actor.agency_id)
         if agency is None or agency.code != agency_code:
-            raise click.ClickException(f"{manager_email} is not in the agency {agency_code}")
+            refuse_run(
+                session,
+                acts.Action.CASES_IMPORT,
+                "refused input: --agency (not the agency of the account given)",
+                actor=actor,
+                subject=acts.Subject("agency", actor.agency_id),
+                message=f"{manager_email} is not in the agency {agency_code}",
+            )
         try:
             result = import_cases(
                 session,

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from typing import NoReturn
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from hub.cli_session import _session
+from hub.cli_session import _session, refuse_run
 from hub.config import ConfigError, load_settings
 from hub.templating import uk_datetime
 from sharing import accounts, clock
+from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import KeyringError, LocalKeyring
@@ -152,7 +154,7 @@ def keys_finalise_erasures(batch_size: int) -> None:
             current_app.extensions["hub.sessions"], provider, batch_size=batch_size
         )
     except KeyringError as e:
-        raise click.ClickException(f"cannot make erasures final: {e}") from None
+        _refused_rotation(f"cannot make erasures final: {e}")
     if not done.rotations:
         click.echo("Every erasure is final: no destroyed key's version is held.")
         return
@@ -167,6 +169,19 @@ def keys_finalise_erasures(batch_size: int) -> None:
         raise click.ClickException(
             f"{done.still_waiting} erasures are not final yet (made while this ran): "
             "run `hub keys finalise-erasures` again"
+        )
+
+
+def _refused_rotation(message: str) -> NoReturn:
+    """A rotation refused, before any key changed, because the key store cannot open some
+    live data keys: recorded as a refused rotation, and the command ends saying why."""
+    with _session() as session:
+        refuse_run(
+            session,
+            acts.Action.KEYS_ROTATE,
+            "the key store cannot open some live data keys",
+            subject=acts.Subject("key_store"),
+            message=message,
         )
 
 
@@ -196,7 +211,7 @@ def keys_rotate(batch_size: int, pause: float) -> None:
             progress=progress,
         )
     except KeyringError as e:
-        raise click.ClickException(f"cannot rotate: {e}") from None
+        _refused_rotation(f"cannot rotate: {e}")
     started = "Resumed the rotation to" if report.resumed else "Rotated to"
     retired = ", ".join(str(v) for v in report.retired) or "none"
     erased = f" ({report.skipped} erased meanwhile, left destroyed)" if report.skipped else ""

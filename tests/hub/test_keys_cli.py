@@ -84,6 +84,20 @@ def populated(migrated_hub_env: str, tmp_path: Path) -> tuple[str, Path, list[in
     return migrated_hub_env, key_store, ids
 
 
+def _refused_rotations(url: str) -> list[str | None]:
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        found = list(
+            session.scalars(
+                select(AuditEntry.basis)
+                .where(AuditEntry.action == "keys.rotate", AuditEntry.outcome == "refused")
+                .order_by(AuditEntry.seq)
+            )
+        )
+    engine.dispose()
+    return found
+
+
 def _summaries(url: str, key_store: Path, ids: list[int]) -> list[str | None]:
     engine = make_engine(url)
     with make_session_factory(engine, LocalKeyring(key_store))() as session:
@@ -591,6 +605,7 @@ def test_key_commands_say_in_one_line_when_the_key_store_lacks_the_data_keys_ver
     final = hub("keys", "finalise-erasures")
     assert final.exit_code == 1
     assert final.output == f"Error: cannot make erasures final: {needed}\n"
+    assert len(_refused_rotations(url)) == 2
     assert key_store.read_bytes() == older, "no version added to the wrong key store"
 
 
@@ -611,3 +626,5 @@ def test_key_commands_say_in_one_line_when_the_key_store_is_another_hubs(
     rotated = hub("keys", "rotate")
     assert (rotated.exit_code, rotated.output) == (1, f"Error: cannot rotate: {foreign}\n")
     assert key_store.read_bytes() == other
+    refusals = _refused_rotations(url)  # recorded, in general terms
+    assert refusals == ["on the command line: the key store cannot open some live data keys"]
