@@ -17,7 +17,19 @@ from sharing.audit import acts
 from sharing.models import ProtocolRecord
 from sharing.protocols import records as protocol_records
 from sharing.protocols.policy import basis_parts
-from sharing.vocabulary import CATEGORIES, Role
+from sharing.vocabulary import (
+    CATEGORIES,
+    AppealDecision,
+    ClosureOutcome,
+    ClosureReason,
+    ConferenceCancelReason,
+    Intervention,
+    Labelled,
+    ReviewDecision,
+    Role,
+    SittingCancelReason,
+    ThresholdDecision,
+)
 
 
 @dataclass(frozen=True)
@@ -166,7 +178,108 @@ _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
 ]
 
 
-def _part(part: str, names: Names) -> str:
+def _label(kind: type[Labelled], value: str) -> str | None:
+    """A stored choice by its label (None for a value that is none of ``kind``'s)."""
+    member = kind.of(value)
+    return member.label if member else None
+
+
+def _lowered(label: str) -> str:
+    """A choice's label within a sentence: "the ASB has been resolved", "warning letter"
+    (a first word in capitals, "ICO", kept)."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() and len(first) > 1 else label[:1].lower() + label[1:]
+
+
+def _choice(kind: type[Labelled], said: str = "{}") -> Callable[[re.Match[str], Names], str]:
+    """A part that is one of ``kind``'s values (the match's first group), said by its label
+    in ``said``; a value that is none of them is shown as stored."""
+
+    def words(m: re.Match[str], _: Names) -> str:
+        label = _label(kind, m[1])
+        if label is None:
+            return m[0]
+        return said.format(label if said.startswith("{}") else _lowered(label))
+
+    return words
+
+
+def _closed_as(m: re.Match[str], _: Names) -> str:
+    """A closed case's outcome (``not_resolved``; ``resolved by warning_letter``)."""
+    outcome = _label(ClosureOutcome, m["outcome"])
+    if outcome is None:
+        return m[0]
+    if not m["by"]:
+        return outcome
+    by = _label(Intervention, m["by"])
+    return f"{outcome}; what resolved it: {_lowered(by) if by else m['by']}"
+
+
+_Rules = list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]]
+
+#: Parts that read one way only in the entries of one action: a stored choice's code, a
+#: Community Trigger decision, a case's closure. Tried before the parts of any action.
+_BY_ACTION: dict[str, _Rules] = {
+    acts.Action.CASE_CLOSE.value: [
+        (re.compile(r"reason (\w+)"), _choice(ClosureReason, "Closed because {}")),
+        (re.compile(r"(?P<outcome>\w+)(?: by (?P<by>\w+))?"), _closed_as),
+        (re.compile(r"closed with it: actions none"), lambda m, _: "no open action to close"),
+        (
+            re.compile(r"closed with it: actions (?P<ids>[\d,]+)"),
+            lambda m, _: f"open actions closed with it: {m['ids'].replace(',', ', ')}",
+        ),
+    ],
+    acts.Action.CASE_REVIEW.value: [
+        (re.compile(r"review (\d+)"), lambda m, _: f"Review {m[1]}"),
+        (re.compile(r"(\w+)"), _choice(ReviewDecision, "decided: {}")),
+        (re.compile(r"next review (\d{4}-\d\d-\d\d)"), lambda m, _: f"next review {_day(m[1])}"),
+    ],
+    acts.Action.CONFERENCE_CANCEL.value: [
+        (re.compile(r"reason (\w+)"), _choice(ConferenceCancelReason, "cancelled because {}")),
+    ],
+    acts.Action.MEETING_CANCEL.value: [
+        (re.compile(r"reason (\w+)"), _choice(SittingCancelReason, "Cancelled because {}")),
+    ],
+    acts.Action.TRIGGER_DECIDE.value: [
+        (re.compile(r"(\w+)"), _choice(ThresholdDecision)),
+        (
+            re.compile(r"advice (?P<advice>met|not met): ?(?P<counts>.*)"),
+            lambda m, _: (
+                f"the rules advised the threshold was {m['advice']}"
+                + (f": {m['counts']}" if m["counts"] else "")
+            ),
+        ),
+    ],
+    acts.Action.TRIGGER_REVIEW.value: [
+        (re.compile(r"sitting (\d+)"), lambda m, _: f"Review panel convened for sitting {m[1]}"),
+    ],
+    acts.Action.TRIGGER_OUTCOME.value: [
+        (
+            re.compile(r"no recommendations"),
+            lambda m, _: "Outcome recorded with no recommendations",
+        ),
+        (
+            re.compile(r"recommendations ([\d,]+)"),
+            lambda m, _: f"Outcome recorded with recommendations {m[1].replace(',', ', ')}",
+        ),
+    ],
+    acts.Action.TRIGGER_APPEAL.value: [
+        (
+            re.compile(r"received (\d{4}-\d\d-\d\d)"),
+            lambda m, _: f"Appeal received on {_day(m[1])}",
+        ),
+    ],
+    acts.Action.TRIGGER_APPEAL_DECIDE.value: [
+        (re.compile(r"(\w+)"), _choice(AppealDecision, "Appeal decided: {}")),
+    ],
+}
+
+
+def _part(part: str, names: Names, action: str | None = None) -> str:
+    for pattern, words in _BY_ACTION.get(action or "", []):
+        found = pattern.fullmatch(part)
+        if found is not None:
+            return words(found, names)
     for pattern, words in _PARTS:
         found = pattern.fullmatch(part)
         if found is not None:
@@ -220,19 +333,22 @@ def _disclosed(segment: str, names: Names) -> str:
     return f"{categories}: {_plain(basis, names)}"
 
 
-def _plain(basis: str, names: Names) -> str:
+def _plain(basis: str, names: Names, action: str | None = None) -> str:
     clause = _clause(basis, names)
     if clause is not None:
         return clause
-    return "; ".join(_part(p, names) for p in basis.split("; "))
+    return "; ".join(_part(p, names, action) for p in basis.split("; "))
 
 
-def in_words(basis: str | None, names: Names) -> str | None:
-    """An entry's basis as the DPO reads it (None for none). What this does not know is
-    shown as stored."""
+def in_words(basis: str | None, names: Names, action: str | None = None) -> str | None:
+    """An entry's basis as the DPO reads it (None for none), read as ``action``'s entries
+    are where it says their stored choices (a case's closure, a Community Trigger
+    decision). What this does not know is shown as stored."""
     if not basis:
         return basis
     if acts.answered_not_found(basis):
         rest = basis[len(acts.NOT_FOUND_TO_REQUESTER) :]
         return f"Answered “not found”: {in_words(rest, names)}"
+    if action in _BY_ACTION:
+        return _plain(basis, names, action)
     return " | ".join(_disclosed(segment, names) for segment in basis.split(" | "))

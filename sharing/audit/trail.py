@@ -415,7 +415,7 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
                 basis=basis,
                 request_id=e.request_id,
                 account=_account(users, agencies, e),
-                why=reasons.in_words(basis, names),
+                why=reasons.in_words(basis, names, e.action),
             )
         )
     return shown

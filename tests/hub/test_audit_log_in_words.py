@@ -7,12 +7,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sharing.access.decide import Actor
 from sharing.audit import acts, reasons
 from sharing.audit.trail import rows
 from sharing.models import Agency, AuditEntry, Case, Share
 from sharing.protocols import records as protocol_records
-from sharing.vocabulary import Role
+from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.app import csrf_token
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_client, demo_user
 
 KEY = "northshire-asb-case-management"
@@ -178,3 +180,120 @@ def test_a_partners_view_reads_as_the_share_of_the_case_to_their_agency(
         )
         assert f"under the share of case {case.reference} to Northshire Police" in row.why
         assert f"(share {share.id})" in row.why
+
+
+@pytest.mark.parametrize(
+    ("action", "stored", "said"),
+    [
+        (
+            "case.close",
+            "reason no_reports_28_days; resolved by warning_letter; closed with it: actions 4,7",
+            "Closed because there have been no reports of ASB for 28 days; Resolved: the "
+            "anti-social behaviour has stopped; what resolved it: warning letter; open "
+            "actions closed with it: 4, 7",
+        ),
+        (
+            "case.close",
+            "reason resolved; not_resolved; closed with it: actions none; conferences 3 cancelled",
+            "Closed because the ASB has been resolved; Not resolved; no open action to close; "
+            "conferences 3 cancelled",
+        ),
+        (
+            "case.review",
+            "review 12; conference; next review 2026-12-20; complainant not reached",
+            "Review 12; decided: refer to a case conference; next review 20 December 2026; "
+            "complainant not reached",
+        ),
+        (
+            "conference.cancel",
+            "case 5; reason tenancy_ended; shares 8 ended",
+            "case 5; cancelled because the tenancy of the person reported has ended; "
+            "shares 8 ended",
+        ),
+        (
+            "meeting.cancel",
+            "reason too_few; conferences 2,3 cancelled",
+            "Cancelled because too few members can attend; conferences 2,3 cancelled",
+        ),
+        (
+            "trigger.decide",
+            "discretion; advice not met: complaints-6-months 2 of 3",
+            "Met by discretion: reviewed to protect the victim; the rules advised the threshold "
+            "was not met: complaints-6-months 2 of 3",
+        ),
+        (
+            "trigger.decide",
+            "not_met; advice not met: ",
+            "Threshold not met; the rules advised the threshold was not met",
+        ),
+        ("trigger.review", "sitting 31", "Review panel convened for sitting 31"),
+        ("trigger.outcome", "recommendations 5,6", "Outcome recorded with recommendations 5, 6"),
+        ("trigger.outcome", "no recommendations", "Outcome recorded with no recommendations"),
+        ("trigger.appeal", "received 2026-11-30", "Appeal received on 30 November 2026"),
+        (
+            "trigger.appeal_decide",
+            "partly_upheld",
+            "Appeal decided: partly upheld",
+        ),
+        (
+            "trigger.appeal_decide",
+            "not_upheld",
+            "Appeal decided: not upheld: the review was carried out properly",
+        ),
+    ],
+)
+def test_closures_and_community_trigger_decisions_read_in_words(
+    action: str, stored: str, said: str
+) -> None:
+    assert reasons.in_words(stored, reasons.Names(), action) == said
+
+
+@pytest.mark.parametrize(
+    ("action", "stored"),
+    [
+        ("case.close", "reason gone_fishing; half_resolved; closed with it: actions soon"),
+        ("case.close", "reason resolved; resolved by a_new_intervention"),
+        ("trigger.decide", "maybe; advice unsure"),
+        ("trigger.appeal_decide", "thrown_out"),
+        ("meeting.cancel", "reason rain"),
+        ("conference.cancel", "case 5; reason None"),
+    ],
+)
+def test_a_closure_or_decision_code_it_does_not_know_shows_as_stored(
+    action: str, stored: str
+) -> None:
+    said = reasons.in_words(stored, reasons.Names(), action)
+    for code in ("gone_fishing", "half_resolved", "a_new_intervention", "maybe", "thrown_out"):
+        if code in stored:
+            assert code in said
+    if action != "case.close" or "a_new" not in stored:
+        assert said == stored
+
+
+def test_a_refused_closure_still_reads_as_a_refusal() -> None:
+    said = reasons.in_words("refused input: reason, outcome", reasons.Names(), "case.close")
+    assert said == "Refused for what was typed in reason and outcome"
+
+
+def test_the_dpo_reads_a_case_closed_in_words_and_the_entry_keeps_its_codes(
+    demo_hub, demo_session
+) -> None:
+    agency = _agency(demo_session, "larkmoor-ha")
+    manager = demo_user(demo_session, agency.code, Role.MANAGER)
+    case = demo_session.scalar(
+        select(Case)
+        .where(Case.agency_id == agency.id, Case.status != CaseStatus.CLOSED)
+        .order_by(Case.id)
+    )
+    close_for_erasure(demo_session, Actor.of(manager), case.id)
+    demo_session.commit()
+    entry = demo_session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "case.close", AuditEntry.object_id == str(case.id))
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+    assert entry.basis.startswith("reason no_contact; not_resolved")  # kept as written
+    dpo = demo_client(demo_hub, demo_user(demo_session, agency.code, Role.DPO))
+    log = dpo.get("/audit?action=case.close").get_data(as_text=True)
+    assert "Closed because the reporter has made no further contact; Not resolved" in log
+    assert "reason no_contact" not in log
