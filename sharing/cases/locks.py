@@ -132,7 +132,9 @@ def decide_lock(
 ) -> LockRequest:
     """A manager of the agency, not the requester, approves or refuses. An approved lock
     lets in the case officer, the approving manager and the users they name; notices about
-    the case still waiting to go to anyone else are dropped."""
+    the case still waiting to go to anyone else are dropped. The case's row is read under
+    its lock first, so an action added at the same moment is either held before the lock
+    or refused."""
     request = session.get(LockRequest, request_id)
     if request is None:
         raise acts.refused(
@@ -153,7 +155,10 @@ def decide_lock(
             subject=acts.Subject("lock_request", request_id),
             reason=refusal,
         )
-    read_for_change(session, request)  # decided twice at once: the second waits, then sees it
+    # Decided twice at once: the second waits, then sees it. The case's row first, as an
+    # action added or given at the same moment holds it: that waits for the lock and is
+    # refused at its field, or the lock waits for it and finds it held outside the lock.
+    read_for_change(session, request.case, request)
     if request.status is not LockStatus.REQUESTED:
         acts.refuse(
             session,

@@ -1,0 +1,188 @@
+"""A lock approved while an action is given to a partner on the same case, on PostgreSQL:
+the approval reads the case's row under its lock, as adding an action does, so the action
+is either saved before the lock (then held outside it: listed to the lock's members, and
+or refused at its field after it;
+never saved, after the lock, to someone outside it. Lifting a lock takes the same lock.
+
+As in ``test_steps_taken_once``, the first step's transaction stays open until the second
+waits for it (or, had it not waited, has done its step too)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
+from sharing.cases import actions, locks
+from sharing.crypto.keys import LocalKeyring
+from sharing.db import make_session_factory
+from sharing.models import Action, Agency, Case, LockMember, LockRequest, User
+from sharing.vocabulary import (
+    ActionKind,
+    ActionStatus,
+    CaseStatus,
+    LockReason,
+    LockStatus,
+    Role,
+)
+from tests.fixtures.app import TEST_COST
+from tests.fixtures.demo import demo_actor
+from tests.sharing.test_steps_taken_once import _race
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("demo_database", ["postgresql"], indirect=True),
+]
+
+OUTSIDE = (
+    "This case is locked to named people: give the action to someone on the lock, "
+    "or ask for the lock to be lifted"
+)
+
+
+@pytest.fixture
+def sessions(demo_database: tuple[Engine, LocalKeyring]) -> sessionmaker[Session]:
+    engine, keys = demo_database
+    return make_session_factory(engine, keys, TEST_COST)
+
+
+def _asked(sessions: sessionmaker[Session], nth: int) -> tuple[int, int, Actor, Actor]:
+    """The ``nth`` open Larkmoor case never asked to be locked, with its officer's request
+    to lock it waiting: the case, the request, its officer and a manager to decide it."""
+    with sessions() as session:
+        case = session.scalars(
+            select(Case)
+            .where(
+                Case.agency.has(code="larkmoor-ha"),
+                Case.status == CaseStatus.ACTIVE,
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+                ~Case.id.in_(select(LockRequest.case_id)),
+                Case.officer.has(User.active.is_(True)),
+            )
+            .order_by(Case.id)
+        ).all()[nth]
+        officer = Actor.of(session.get(User, case.officer_id))
+        request = locks.request_lock(
+            session,
+            authorise(session, officer, case.id, Act.REQUEST_LOCK),
+            LockReason.SENSITIVE,
+            "Reported person is a member of staff",
+        )
+        session.commit()
+        return case.id, request.id, officer, demo_actor(session, "larkmoor-ha", Role.MANAGER)
+
+
+def _police(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return session.scalar(select(Agency.id).where(Agency.code == "northshire-police"))
+
+
+def _give(case_id: int, officer: Actor, agency_id: int):
+    def step(session: Session) -> None:
+        actions.add_action(
+            session,
+            authorise(session, officer, case_id, Act.RECORD),
+            actions.ActionInput(
+                kind=ActionKind.PERPETRATOR_VISIT,
+                description="Joint visit to the household about the noise",
+                owner_agency_id=agency_id,
+                due_on=clock.today() + timedelta(days=7),
+            ),
+        )
+
+    return step
+
+
+def _decide(request_id: int, manager: Actor):
+    def step(session: Session) -> None:
+        locks.decide_lock(session, manager, request_id, approve=True)
+
+    return step
+
+
+def _partners_actions(sessions: sessionmaker[Session], case_id: int, agency_id: int) -> list[int]:
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(Action.id).where(
+                    Action.case_id == case_id,
+                    Action.owner_agency_id == agency_id,
+                    Action.status == ActionStatus.OPEN,
+                )
+            )
+        )
+
+
+def _held_outside(sessions: sessionmaker[Session], case_id: int, member: Actor) -> list[int]:
+    """The actions the case's page lists to a lock member as held outside the lock."""
+    with sessions() as session:
+        authorised = authorise(session, member, case_id, Act.VIEW)
+        return [h.id for h in locks.held_outside_lock(session, authorised)]
+
+
+def test_an_action_given_to_a_partner_as_the_lock_is_approved_is_refused_at_its_field(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    case_id, request_id, officer, manager = _asked(sessions, 0)
+    police = _police(sessions)
+    answers = _race(
+        demo_database[0], sessions, _decide(request_id, manager), _give(case_id, officer, police)
+    )
+    assert answers == ["done", OUTSIDE]
+    assert _partners_actions(sessions, case_id, police) == []
+    assert _held_outside(sessions, case_id, manager) == []
+
+
+def test_an_action_given_to_a_partner_as_the_lock_is_approved_is_held_outside_the_lock(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The approval waits for the action being given, then locks the case with the action
+    on it: the lock's members see it held outside the lock."""
+    case_id, request_id, officer, manager = _asked(sessions, 1)
+    police = _police(sessions)
+    answers = _race(
+        demo_database[0], sessions, _give(case_id, officer, police), _decide(request_id, manager)
+    )
+    assert answers == ["done", "done"]
+    given = _partners_actions(sessions, case_id, police)
+    assert len(given) == 1
+    assert _held_outside(sessions, case_id, manager) == given
+    with sessions() as session:
+        assert session.get(Case, case_id).locked
+        assert session.get(LockRequest, request_id).status is LockStatus.APPROVED
+
+
+def test_lifting_a_lock_waits_for_an_action_being_given_on_the_lock(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """Lifting a lock takes the case's row too: an action given to someone on the lock at
+    the same moment is saved first, and the lock lifted after it, both as asked."""
+    case_id, request_id, officer, manager = _asked(sessions, 2)
+    with sessions() as session:
+        locks.decide_lock(session, manager, request_id, approve=True)
+        session.commit()
+        unlock = locks.request_lock(
+            session,
+            authorise(session, officer, case_id, Act.REQUEST_LOCK),
+            None,
+            "The staff member has left the organisation",
+            unlock=True,
+        )
+        session.commit()
+        own = session.get(Case, case_id).agency_id
+
+    def lift(session: Session) -> None:
+        locks.decide_lock(session, manager, unlock.id, approve=True)
+
+    answers = _race(demo_database[0], sessions, _give(case_id, officer, own), lift)
+    assert answers == ["done", "done"]
+    with sessions() as session:
+        assert not session.get(Case, case_id).locked
+        assert not session.scalars(select(LockMember).where(LockMember.case_id == case_id)).all()
+    assert len(_partners_actions(sessions, case_id, own)) == 1
