@@ -100,6 +100,12 @@ _WHAT = {
         "The case conference on case {reference} has changed when or where it meets: it "
         "now meets{on}. Its page in the hub says where, and gives any video link."
     ),
+    NoticeKind.ACTION_RESTRICTED: (
+        "An action your agency holds on a partner agency's case is now on a restricted "
+        "case: the case is locked to named people. The action stays in your agency's "
+        "actions list, marked Restricted, with the agency to contact about it; you may "
+        "still mark it done or cancel it."
+    ),
     NoticeKind.TAKEN_OFF: (
         "The case conference on case {reference}{when} is taken off its partnership "
         "meeting's sitting and cancelled: what it was to review has ended. The sitting goes "
@@ -114,6 +120,9 @@ _REFERENCE_OF = {
 }
 #: Notices about a partnership meeting's sitting (``Notice.sitting``), not a case.
 ABOUT_A_SITTING = {NoticeKind.SITTING_MOVED, NoticeKind.SITTING_CANCELLED}
+#: Notices that name no case, whatever they hold: the case is locked, and for their
+#: reader no longer exists.
+NAMING_NO_CASE = {NoticeKind.ACTION_RESTRICTED}
 
 
 def topic(notice: Notice) -> tuple[str, str]:
@@ -122,18 +131,21 @@ def topic(notice: Notice) -> tuple[str, str]:
     data."""
     if notice.sitting is not None:
         return "sitting", str(notice.sitting.id)
+    if notice.kind in NAMING_NO_CASE:
+        return "case", ""
     return _REFERENCE_OF.get(notice.kind, "case"), notice.reference or ""
 
 
 def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessage:
     """The message for a notice: the reference, named as a case's or an application's,
-    or the partnership meeting whose sitting it is about, and a link, nothing personal."""
+    or the partnership meeting whose sitting it is about (nothing of the case for a notice
+    ``NAMING_NO_CASE``: its subject is its kind alone), and a link, nothing personal."""
     when = f", on {uk_datetime(notice.about)}" if notice.about else ""
     due = f" on {uk_date(notice.about)}" if notice.about else ""
     on = f" on {uk_datetime(notice.about)}" if notice.about else ""
     day = f" of {uk_date(notice.about)}" if notice.about else ""
     what, reference = topic(notice)
-    subject = f"{notice.kind.label}: {what} {reference}"
+    subject = f"{notice.kind.label}: {what} {reference}" if reference else notice.kind.label
     meeting = where = ""
     if notice.sitting is not None:
         meeting = notice.sitting.series.name

@@ -1,7 +1,8 @@
 """Notices by e-mail, queued in the same transaction as the act they tell of: a
 conference's invitation and information requests, its circulated and agreed minutes,
-actions falling due, and a partner's actions closed with their case. A notice names what
-it is about, the case reference and a page of the hub; never personal data (the reader
+actions falling due, a partner's actions closed with their case or now on a restricted
+case. A notice names what it is about, the case reference (none where the case is now
+restricted to its reader) and a page of the hub; never personal data (the reader
 signs in to see the case). The web layer delivers queued notices after the request that
 queued them (``QUEUED`` in the session's info), and ``hub notices send`` delivers any
 still waiting.
@@ -555,6 +556,39 @@ def actions_closed_with_case(
         )
         for user, path in told.values()
     )
+
+
+def actions_restricted(
+    session: Session, case: Case, lock_request_id: int, now: datetime
+) -> list[int]:
+    """Tell the managers of each partner agency holding an open action on a case just
+    locked (by lock request ``lock_request_id``) that an action their agency holds is now
+    on a restricted case: once per agency, whatever it holds, with a link to their actions
+    list, which shows it "Restricted". Nothing of the case: no reference (for them the
+    case no longer exists), and the link names the lock request, never the case. The ids
+    of the agencies told, for the lock's audit entry."""
+    holders = sorted(
+        set(
+            session.scalars(
+                select(Action.owner_agency_id).where(
+                    Action.case_id == case.id,
+                    Action.status == ActionStatus.OPEN,
+                    Action.owner_agency_id != case.agency_id,
+                )
+            )
+        )
+    )
+    told = []
+    for agency_id in holders:
+        if queue(
+            session,
+            NoticeKind.ACTION_RESTRICTED,
+            managers(session, agency_id),
+            path=f"/actions#restricted-{lock_request_id}",
+            now=now,
+        ):
+            told.append(agency_id)
+    return told
 
 
 def _where_seen_closed(session: Session, actor: Actor, action: Action, case: Case) -> str:

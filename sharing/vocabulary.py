@@ -712,6 +712,7 @@ class NoticeKind(Labelled):
     CHAIR_CHANGED = "chair_changed", "A case conference has a new chair"
     CONFERENCE_MOVED = "conference_moved", "A case conference has moved"
     NEW_CHAIR = "new_chair", "A case conference has a new chair"
+    ACTION_RESTRICTED = "action_restricted", "Your agency's action is now on a restricted case"
 
 
 class EscalationReason(Labelled):

@@ -132,9 +132,10 @@ def decide_lock(
 ) -> LockRequest:
     """A manager of the agency, not the requester, approves or refuses. An approved lock
     lets in the case officer, the approving manager and the users they name; notices about
-    the case still waiting to go to anyone else are dropped. The case's row is read under
-    its lock first, so an action added at the same moment is either held before the lock
-    or refused."""
+    the case still waiting to go to anyone else are dropped, and the managers of each
+    partner agency holding an open action on it are told that it is now on a restricted
+    case (``notices.actions_restricted``). The case's row is read under its lock first,
+    so an action added at the same moment is either held before the lock or refused."""
     request = session.get(LockRequest, request_id)
     if request is None:
         raise acts.refused(
@@ -171,8 +172,12 @@ def decide_lock(
     request.status = LockStatus.APPROVED if approve else LockStatus.REFUSED
     request.decided_by_id = actor.user_id
     request.decided_at = now or clock.now()
+    told: list[int] = []
     if approve:
         _apply(session, actor, request.case, request.unlock, members)
+        session.flush()
+        if not request.unlock:
+            told = notices.actions_restricted(session, request.case, request.id, request.decided_at)
     session.flush()
     members_now = sorted(
         session.scalars(select(LockMember.user_id).where(LockMember.case_id == request.case_id))
@@ -186,6 +191,7 @@ def decide_lock(
             f"{'unlock' if request.unlock else 'lock'} request {request.id} "
             f"{request.status.value}"
             + (f"; named users {acts.ids(members_now)}" if approve and not request.unlock else "")
+            + (f"; partner agencies told {acts.ids(told)}" if told else "")
         ),
     )
     return request

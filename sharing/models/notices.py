@@ -25,7 +25,9 @@ class Notice(Base):
     kind: Mapped[NoticeKind] = enum_column(NoticeKind, "notice_kind")
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: The reference of the case the notice is about (of the Community Trigger application,
-    #: for a recommendation); None for a notice about a sitting (``sitting_id``).
+    #: for a recommendation); None for a notice about a sitting (``sitting_id``), and for
+    #: one telling a partner its action is now on a restricted case (it no longer exists
+    #: for them).
     reference: Mapped[str | None] = mapped_column(String(40))
     #: The partnership meeting's sitting a notice of its move or cancellation is about.
     sitting_id: Mapped[int | None] = mapped_column(

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, delete, select
 from hub import notices as hub_notices
 from hub.cli import main
 from hub.config import ConfigError, load_settings
-from hub.notices import ABOUT_A_SITTING, Delivery, compose, deliver_pending
+from hub.notices import ABOUT_A_SITTING, NAMING_NO_CASE, Delivery, compose, deliver_pending
 from hub.templating import uk_datetime
 from sharing import agency_accounts, clock, notices
 from sharing.access.decide import Actor
@@ -285,6 +285,7 @@ def test_an_action_named_to_someone_who_has_left_is_told_to_their_agencys_manage
                 NoticeKind.RECOMMENDATION,
                 NoticeKind.RECOMMENDATION_CANCELLED,
                 *ABOUT_A_SITTING,
+                *NAMING_NO_CASE,
             )
         ],
         (NoticeKind.RECOMMENDATION, "ASBR-2026-7K3Q", "application"),
@@ -313,6 +314,25 @@ def test_each_notice_names_its_reference_as_what_it_is(
     other = "case" if names == "application" else "application"
     assert f"{other} {reference}" not in text
     assert f"the {other} is in the hub only" not in text
+
+
+def test_a_notice_of_an_action_now_on_a_restricted_case_names_no_case(
+    demo_hub, demo_session
+) -> None:
+    """Its reader's agency holds an action on a case since locked, which no longer exists
+    for them: even a notice holding a reference names none, in its subject or its text."""
+    settings = demo_hub.config["HUB_SETTINGS"]
+    notice = Notice(
+        kind=NoticeKind.ACTION_RESTRICTED,
+        user=demo_user(demo_session, "northshire-police", Role.MANAGER),
+        reference="NH-2026-00012",
+        path="/actions#restricted-7",
+        created_at=clock.now(),
+    )
+    message = compose(notice, settings.mail, settings.service_name)
+    assert message["Subject"] == "Your agency's action is now on a restricted case"
+    assert "NH-2026-00012" not in message.as_string()
+    assert "/actions#restricted-7" in message.get_content()
 
 
 @pytest.mark.parametrize("kind", sorted(ABOUT_A_SITTING))

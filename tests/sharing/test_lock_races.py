@@ -1,7 +1,7 @@
 """A lock approved while an action is given to a partner on the same case, on PostgreSQL:
 the approval reads the case's row under its lock, as adding an action does, so the action
 is either saved before the lock (then held outside it: listed to the lock's members, and
-or refused at its field after it;
+its agency's managers told the case is now restricted) or refused at its field after it;
 never saved, after the lock, to someone outside it. Lifting a lock takes the same lock.
 
 As in ``test_steps_taken_once``, the first step's transaction stays open until the second
@@ -21,13 +21,14 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import actions, locks
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
-from sharing.models import Action, Agency, Case, LockMember, LockRequest, User
+from sharing.models import Action, Agency, Case, LockMember, LockRequest, Notice, User
 from sharing.vocabulary import (
     ActionKind,
     ActionStatus,
     CaseStatus,
     LockReason,
     LockStatus,
+    NoticeKind,
     Role,
 )
 from tests.fixtures.app import TEST_COST
@@ -126,6 +127,27 @@ def _held_outside(sessions: sessionmaker[Session], case_id: int, member: Actor) 
         return [h.id for h in locks.held_outside_lock(session, authorised)]
 
 
+def _told(sessions: sessionmaker[Session], request_id: int) -> set[int]:
+    with sessions() as session:
+        return set(
+            session.scalars(
+                select(Notice.user_id).where(
+                    Notice.kind == NoticeKind.ACTION_RESTRICTED,
+                    Notice.path == f"/actions#restricted-{request_id}",
+                )
+            )
+        )
+
+
+def _police_managers(sessions: sessionmaker[Session], agency_id: int) -> set[int]:
+    with sessions() as session:
+        return {
+            u.id
+            for u in session.scalars(select(User).where(User.agency_id == agency_id, User.active))
+            if Role.MANAGER in u.roles
+        }
+
+
 def test_an_action_given_to_a_partner_as_the_lock_is_approved_is_refused_at_its_field(
     demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
 ) -> None:
@@ -137,13 +159,14 @@ def test_an_action_given_to_a_partner_as_the_lock_is_approved_is_refused_at_its_
     assert answers == ["done", OUTSIDE]
     assert _partners_actions(sessions, case_id, police) == []
     assert _held_outside(sessions, case_id, manager) == []
+    assert _told(sessions, request_id) == set()
 
 
 def test_an_action_given_to_a_partner_as_the_lock_is_approved_is_held_outside_the_lock(
     demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
 ) -> None:
     """The approval waits for the action being given, then locks the case with the action
-    on it: the lock's members see it held outside the lock."""
+    on it: the lock's members see it held outside the lock, and the police are told."""
     case_id, request_id, officer, manager = _asked(sessions, 1)
     police = _police(sessions)
     answers = _race(
@@ -153,6 +176,7 @@ def test_an_action_given_to_a_partner_as_the_lock_is_approved_is_held_outside_th
     given = _partners_actions(sessions, case_id, police)
     assert len(given) == 1
     assert _held_outside(sessions, case_id, manager) == given
+    assert _told(sessions, request_id) == _police_managers(sessions, police)
     with sessions() as session:
         assert session.get(Case, case_id).locked
         assert session.get(LockRequest, request_id).status is LockStatus.APPROVED
