@@ -6,7 +6,16 @@ existed, was answered or has expired. Sends are limited like the public applicat
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from hub.apply.views import within_limits
@@ -19,6 +28,10 @@ from sharing.errors import InputError, NotFound
 PREFIX = "/closure-survey"
 bp = Blueprint("your_say", __name__, url_prefix=PREFIX)
 for_every_role(bp)  # and public: see hub.guard.PUBLIC_ENDPOINTS
+
+#: That this browser just sent a survey's answers (nothing of which survey, nor of the
+#: case), for the thank-you page, as the public application form keeps its reference.
+_ANSWERED = "closure_survey_answered"
 
 
 def on_closure_survey() -> bool:
@@ -68,6 +81,7 @@ def answer(token: str) -> Response | tuple[str, int]:
             field = form.field_by_name(e.field) or form.comment
             field.errors = [*field.errors, e.message]
         else:
+            session[_ANSWERED] = True
             return redirect(url_for("your_say.thanks"))
     return render_template(
         "your_say/answer.html", title=questions.title, form=form, survey=questions
@@ -76,5 +90,8 @@ def answer(token: str) -> Response | tuple[str, int]:
 
 @bp.route("/thank-you")
 def thanks() -> str:
-    """The page after answering (it says nothing of the case)."""
+    """The page after answering (it says nothing of the case); opened in a browser that
+    has sent no answers, the survey's page that does not exist."""
+    if not session.get(_ANSWERED):
+        abort(404)
     return render_template("your_say/thanks.html", title="Thank you")

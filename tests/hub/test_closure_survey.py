@@ -216,11 +216,21 @@ def test_a_complainant_answers_by_link_once_without_an_account(demo_hub, demo_se
     )
     assert markup.status_code == 400
     assert "Remove the &lt; sign" in markup.get_data(as_text=True)
+    assert public.get("/closure-survey/thank-you").status_code == 404  # nothing sent yet
     sent = public.post(
         path, data={"csrf_token": token, "comment": COMMENT, **_answers("fairly_dissatisfied")}
     )
     assert sent.status_code == 302
     assert sent.location.endswith("/closure-survey/thank-you")
+    thanks = public.get(sent.location)
+    assert thanks.status_code == 200
+    thanked = thanks.get_data(as_text=True)
+    assert "We have your answers" in thanked
+    assert "OFFICIAL-SENSITIVE" not in thanked
+    assert '<span class="hub-header__name">Tell us how your report was dealt with' in thanked
+    assert case.reference not in thanked
+    # Opened in another browser, that sent nothing, it thanks no one.
+    assert demo_hub.test_client().get(sent.location).status_code == 404
     demo_session.expire_all()
     assert survey.overall is Satisfaction.FAIRLY_DISSATISFIED
     assert survey.answered_at is not None

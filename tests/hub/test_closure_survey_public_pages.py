@@ -59,9 +59,14 @@ def test_a_link_that_does_not_work_and_an_address_that_does_not_exist_are_the_su
     assert "OFFICIAL-SENSITIVE" in staff
 
 
-def test_the_thank_you_page_is_the_surveys_own(demo_hub) -> None:
-    page = demo_hub.test_client().get("/closure-survey/thank-you").get_data(as_text=True)
-    assert "We have your answers" in page
+def test_the_thank_you_page_opened_without_answering_is_the_surveys_page_not_found(
+    demo_hub,
+) -> None:
+    response = demo_hub.test_client().get("/closure-survey/thank-you")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "We have your answers" not in page
+    assert "Page not found" in page
     _in_the_surveys_layout(page)
 
 
