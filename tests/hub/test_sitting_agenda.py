@@ -85,6 +85,11 @@ def test_the_chair_reads_the_agenda_in_order_and_each_reading_is_audited_by_ids(
     assert [i.split('"', 1)[0] for i in brought] == [f"case-{c.id}" for c in cases]
     for item, conference in zip(brought, cases, strict=True):
         assert f"Case {conference.case.reference}" in item
+    page = response.get_data(as_text=True)
+    for conference in cases:  # each case links to its conference page, which opens
+        link = f'href="/conferences/{conference.id}">{conference.case.reference}</a>'
+        assert link in page
+        assert chair.get(f"/conferences/{conference.id}").status_code == 200
     # The demo's organiser attached the figures and added two items of their own.
     assert "The partnership's figures" in items[2 + len(cases)]
     for item, text in zip(items[3 + len(cases) : -1], AGENDA_ITEMS, strict=True):
@@ -122,6 +127,17 @@ def test_an_agency_that_may_not_open_a_case_sees_only_its_place(
     assert homes
     for conference in homes:
         assert conference.case.reference not in page
+        assert f'href="/conferences/{conference.id}"' not in page  # no way to it either
+    # The officer of Larkmoor's case on the agenda: it links to its conference page, the
+    # Northshire Homes case they may not open to nothing.
+    [theirs] = [c for c in sitting.conferences if c.case.agency.code == "larkmoor-ha"]
+    own = demo_client(demo_hub, theirs.case.officer)
+    page = own.get(_path(group, sitting)).get_data(as_text=True)
+    assert f'href="/conferences/{theirs.id}">{theirs.case.reference}</a>' in page
+    assert own.get(f"/conferences/{theirs.id}").status_code == 200
+    for conference in homes:
+        assert f'href="/conferences/{conference.id}"' not in page
+        assert own.get(f"/conferences/{conference.id}").status_code == 404
     assert "A case not open to your agency" in page
     assert "Add the item" not in page  # not theirs to arrange
     assert officer.get(f"/meetings/{group.id}/sittings/999999/agenda").status_code == 404
