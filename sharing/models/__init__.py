@@ -16,23 +16,20 @@ from sharing.models.audit import (
 from sharing.models.base import Base, LastChanged
 from sharing.models.cases import Action, Case, CaseParty, CaseReview, Incident, OfficerChange
 from sharing.models.chair_changes import ChairChange
-from sharing.models.documents import Document
-from sharing.models.emergency import Alert, BreakGlass
-from sharing.models.form_sends import FormSend
-from sharing.models.keys import BlindIndex, DataKey
-from sharing.models.locks import LockMember, LockRequest
-from sharing.models.meetings import (
-    AgendaItem,
+from sharing.models.conferences import (
     Conference,
     ConferenceAttendee,
     ConferenceDecision,
     ConferenceInvitation,
     InformationRequest,
-    MeetingSeries,
-    MeetingSitting,
     MinuteItem,
-    SeriesMember,
 )
+from sharing.models.documents import Document
+from sharing.models.emergency import Alert, BreakGlass
+from sharing.models.form_sends import FormSend
+from sharing.models.keys import BlindIndex, DataKey
+from sharing.models.locks import LockMember, LockRequest
+from sharing.models.meetings import AgendaItem, MeetingSeries, MeetingSitting, SeriesMember
 from sharing.models.notices import Notice
 from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
