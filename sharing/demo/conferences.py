@@ -4,33 +4,35 @@ a decision to seek an injunction, and an action plan with an action done, one ov
 one still to come; and one convened for next week, its requests waiting for answers, whose
 chair (the police sergeant, who can no longer attend it) its officer has changed.
 
-And its partnership meeting: the monthly ASB problem-solving group, set up by community
-safety and chaired by its conference chair, which sat 26 days ago on one case (minutes
-agreed, its action done) and sits next within the month on two cases brought by
-Northshire Homes and Larkmoor, its organiser's own two items and the figures pack on
-its agenda.
-
-Each step goes through the conference services as the person who took it, with the
-partnership's clock held at the moment it happened, so every decision is made as it was
-then (shares, due dates) and the same day always builds the same conferences.
+And its partnership meeting (``sharing.demo.meetings``). Each step goes through the
+conference services as the person who took it, with the partnership's clock held at the
+moment it happened (``sharing.demo.steps``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import agency_actions
 from sharing.cases.actions import ActionInput
+from sharing.demo.meetings import AGENDA_ITEMS as AGENDA_ITEMS  # read by the demo's tests
+from sharing.demo.meetings import problem_solving_group
+from sharing.demo.steps import (
+    PURPOSE,
+    SHARE_DAYS,
+    agency_id_of,
+    at,
+    at_hour,
+    notices_went,
+    staff_with,
+    weekday,
+)
 from sharing.meetings import (
-    agenda_changes,
     conference_actions,
     conference_attendance,
     conference_chairs,
@@ -38,9 +40,8 @@ from sharing.meetings import (
     conferences,
     minutes,
     requests,
-    series,
 )
-from sharing.models import Action, Agency, Case, Conference, Notice, ProtocolRecord, User
+from sharing.models import Action, Agency, Case, Conference, ProtocolRecord, User
 from sharing.vocabulary import (
     ActionKind,
     Attendance,
@@ -50,37 +51,6 @@ from sharing.vocabulary import (
     ProtocolStatus,
     Role,
 )
-
-PURPOSE = "case_conference"
-#: The items the problem-solving group's organiser adds to its next sitting's agenda.
-AGENDA_ITEMS = (
-    "Hotspot review: Eastgate shopping parade after 8pm",
-    "Summer school holidays: youth diversion offer",
-)
-#: How many days after a conference its invitations' shares last (the hub's default).
-SHARE_DAYS = 28
-
-
-@contextmanager
-def _at(moment: datetime) -> Iterator[datetime]:
-    """The partnership's clock held at ``moment`` while a step of the story happens."""
-    with clock.pinned(moment) as now:
-        yield now
-
-
-def staff_with(session: Session, agency_code: str, role: Role) -> User:
-    """The agency's first member of staff holding ``role``."""
-    users = session.scalars(
-        select(User)
-        .join(Agency, Agency.id == User.agency_id)
-        .where(Agency.code == agency_code)
-        .order_by(User.id)
-    )
-    return next(u for u in users if role in u.roles)
-
-
-def _agency_id(session: Session, code: str) -> int:
-    return session.scalars(select(Agency.id).where(Agency.code == code)).one()
 
 
 def _red_cases(session: Session) -> list[Case]:
@@ -116,17 +86,6 @@ def _larkmoor(session: Session) -> Case | None:
     ).first()
 
 
-def _weekday(day: date) -> date:
-    """``day``, or the Monday after it when it falls at a weekend: the partnership meets
-    on working days."""
-    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
-
-
-def _at_hour(day: date, hour: int) -> datetime:
-    """``hour`` o'clock on ``day`` in England, as a UTC moment."""
-    return datetime.combine(day, time(hour), clock.PARTNERSHIP_ZONE).astimezone(UTC)
-
-
 def hold_conferences(session: Session, today: date) -> int:
     """Convene, hold and minute the demo's conferences, and hold its partnership meeting;
     how many conferences there are (those on the meeting's agenda among them)."""
@@ -142,18 +101,10 @@ def hold_conferences(session: Session, today: date) -> int:
     _held(session, protocol.id, cases[0], today)
     _upcoming(session, protocol.id, cases[1], today)
     if len(cases) > 3:
-        _problem_solving_group(
-            session, protocol.id, cases[2], [cases[3], _larkmoor(session)], today
-        )
+        problem_solving_group(session, protocol.id, cases[2], [cases[3], _larkmoor(session)], today)
     session.flush()
     notices_went(session)
     return len(session.scalars(select(Conference.id)).all())
-
-
-def notices_went(session: Session) -> None:
-    """The notices of the demo's history went when it happened: nothing waits to be sent."""
-    for notice in session.scalars(select(Notice).where(Notice.sent_at.is_(None))):
-        notices.sent(notice, notice.created_at)
 
 
 def _convene(
@@ -170,7 +121,7 @@ def _convene(
     agenda: str,
 ) -> Conference:
     officer = Actor.of(case.officer)
-    with _at(convened_at) as now:
+    with at(convened_at) as now:
         return conferences.convene(
             session,
             authorise(session, officer, case.id, Act.CONVENE),
@@ -179,7 +130,7 @@ def _convene(
                 starts_at=starts_at,
                 protocol_id=protocol_id,
                 purpose=PURPOSE,
-                agency_ids=[_agency_id(session, code) for code in agencies],
+                agency_ids=[agency_id_of(session, code) for code in agencies],
                 chair_id=chair.id,
                 place="Northshire Civic Centre, committee room 2",
                 agenda=agenda,
@@ -196,13 +147,13 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
     pcso = staff_with(session, "northshire-police", Role.CASE_OFFICER)
     adults = staff_with(session, "northshire-adults", Role.PARTNER_VIEWER)
     csp = staff_with(session, "northshire-csp", Role.CONFERENCE_CHAIR)
-    held_on = _weekday(today - timedelta(days=12))
+    held_on = weekday(today - timedelta(days=12))
     conference = _convene(
         session,
         protocol_id,
         case,
-        convened_at=_at_hour(held_on - timedelta(days=18), 11),
-        starts_at=_at_hour(held_on, 10),
+        convened_at=at_hour(held_on - timedelta(days=18), 11),
+        starts_at=at_hour(held_on, 10),
         agencies=["northshire-police", "northshire-adults", "northshire-csp"],
         chair=chair,
         attendees=[case.officer, sergeant, adults, csp],
@@ -211,7 +162,7 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
         "4. Action plan",
     )
     by_agency = {r.agency_id: r for r in conference.requests}
-    with _at(_at_hour(held_on - timedelta(days=4), 15)) as now:
+    with at(at_hour(held_on - timedelta(days=4), 15)) as now:
         requests.answer(
             session,
             Actor.of(pcso),
@@ -238,7 +189,7 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
             now=now,
         )
     officer, chair_actor = Actor.of(case.officer), Actor.of(chair)
-    with _at(_at_hour(held_on, 12)) as now:
+    with at(at_hour(held_on, 12)) as now:
         marks = {
             a.id: conference_attendance.Mark(
                 Attendance.APOLOGIES if a.user_id == adults.id else Attendance.PRESENT
@@ -315,9 +266,9 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
                 ),
                 now=now,
             )
-    with _at(_at_hour(held_on + timedelta(days=2), 9)) as now:
+    with at(at_hour(held_on + timedelta(days=2), 9)) as now:
         minutes.circulate(session, officer, conference.id, now=now)
-    with _at(_at_hour(held_on + timedelta(days=5), 16)) as now:
+    with at(at_hour(held_on + timedelta(days=5), 16)) as now:
         minutes.agree(session, chair_actor, conference.id, now=now)
         patrols = session.scalars(
             select(Action).where(
@@ -343,8 +294,8 @@ def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> No
         session,
         protocol_id,
         case,
-        convened_at=_at_hour(today - timedelta(days=3), 14),
-        starts_at=_at_hour(_weekday(today + timedelta(days=6)), 14),
+        convened_at=at_hour(today - timedelta(days=3), 14),
+        starts_at=at_hour(weekday(today + timedelta(days=6)), 14),
         agencies=["northshire-police", "northshire-csp", "northshire-eh", "northshire-icb"],
         chair=staff_with(session, "northshire-police", Role.MANAGER),
         attendees=[
@@ -357,121 +308,12 @@ def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> No
         agenda="1. What each agency holds\n2. Risk, and the victim's health and care needs\n"
         "3. Options and action plan",
     )
-    with _at(_at_hour(today - timedelta(days=2), 9)) as now:
+    with at(at_hour(today - timedelta(days=2), 9)) as now:
         conference_chairs.change_chair(
             session,
             Actor.of(case.officer),
             conference.id,
             chair.id,
             ChairChangeReason.CANNOT_ATTEND.value,
-            now=now,
-        )
-
-
-def _problem_solving_group(
-    session: Session, protocol_id: int, earlier: Case, to_come: list[Case | None], today: date
-) -> None:
-    """The monthly problem-solving group: set up 40 days ago, it sat 26 days ago on
-    ``earlier`` (minutes agreed, the environmental health action done) and sits next on
-    ``to_come``."""
-    organiser = Actor.of(staff_with(session, "northshire-csp", Role.MANAGER))
-    chair = staff_with(session, "northshire-csp", Role.CONFERENCE_CHAIR)
-    sergeant = staff_with(session, "northshire-police", Role.MANAGER)
-    noise = staff_with(session, "northshire-eh", Role.CASE_OFFICER)
-    homes = staff_with(session, "northshire-homes", Role.MANAGER)
-    sat_on = _weekday(today - timedelta(days=26))
-    with _at(_at_hour(today - timedelta(days=40), 10)) as now:
-        group = series.set_up(
-            session,
-            organiser,
-            series.SeriesInput(
-                name="Northshire ASB problem-solving group",
-                cadence="monthly",
-                protocol_id=protocol_id,
-                purpose=PURPOSE,
-                chair_id=chair.id,
-                member_ids=[sergeant.id, noise.id, homes.id],
-                first_at=_at_hour(sat_on, 10),
-                place="Northshire Police Station, briefing room",
-            ),
-            now=now,
-        )
-    first = group.sittings[0]
-    conference = _bring(
-        session,
-        earlier,
-        first.id,
-        _at_hour(sat_on - timedelta(days=7), 15),
-        "Noise and visitors at all hours: agree a joint plan with environmental health",
-    )
-    chair_actor = Actor.of(chair)
-    with _at(_at_hour(sat_on, 12)) as now:
-        marks = {a.id: conference_attendance.Mark(Attendance.PRESENT) for a in conference.attendees}
-        conference_attendance.record_attendance(session, chair_actor, conference.id, marks, now=now)
-        minutes.save_minute(
-            session,
-            chair_actor,
-            conference.id,
-            "Joint plan",
-            "Environmental health to install noise monitoring equipment; the landlord to "
-            "visit with the police neighbourhood team.",
-            now=now,
-        )
-        action = conference_actions.add_action(
-            session,
-            Actor.of(earlier.officer),
-            conference.id,
-            ActionInput(
-                kind=ActionKind.EARLY_INTERVENTION_OTHER,
-                description="Install noise monitoring equipment for two weeks",
-                owner_agency_id=noise.agency_id,
-                due_on=sat_on + timedelta(days=14),
-            ),
-            now=now,
-        )
-        minutes.circulate(session, chair_actor, conference.id, now=now)
-    with _at(_at_hour(sat_on + timedelta(days=3), 10)) as now:
-        minutes.agree(session, chair_actor, conference.id, now=now)
-    with _at(_at_hour(sat_on + timedelta(days=13), 16)) as now:
-        agency_actions.close_action(
-            session,
-            Actor.of(noise),
-            action.id,
-            done=True,
-            note="Monitoring recorded amplified music after 11pm on five nights.",
-            now=now,
-        )
-    with _at(_at_hour(today - timedelta(days=20), 9)) as now:
-        following = series.schedule(
-            session, organiser, group.id, series.next_sitting(group, after=now), now=now
-        )
-    for case in to_come:
-        if case is not None:
-            _bring(
-                session,
-                case,
-                following.id,
-                _at_hour(today - timedelta(days=2), 11),
-                "Persistent ASB with several agencies involved: agree who leads and a joint plan",
-            )
-    with _at(_at_hour(today - timedelta(days=1), 10)) as now:
-        for item in AGENDA_ITEMS:
-            agenda_changes.add_item(session, organiser, group.id, following.id, item, opened=None)
-        agenda_changes.attach_figures(
-            session, organiser, group.id, following.id, attached=True, opened=None
-        )
-
-
-def _bring(
-    session: Session, case: Case, sitting_id: int, moment: datetime, question: str
-) -> Conference:
-    officer = Actor.of(case.officer)
-    with _at(moment) as now:
-        return series.bring_case(
-            session,
-            authorise(session, officer, case.id, Act.CONVENE),
-            sitting_id,
-            question,
-            share_days=SHARE_DAYS,
             now=now,
         )

@@ -18,7 +18,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import referrals, shares
-from sharing.demo.conferences import notices_went
+from sharing.demo.steps import notices_went
 from sharing.models import Agency, Case, Conference, Incident, ProtocolRecord, Share, User
 from sharing.risk.assessments import change_triage
 from sharing.vocabulary import (

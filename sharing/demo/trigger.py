@@ -29,9 +29,9 @@ from sharing import clock, notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import locks
-from sharing.demo.conferences import notices_went, staff_with
 from sharing.demo.names import Resident
 from sharing.demo.plan import CasePlan
+from sharing.demo.steps import notices_went, staff_with
 from sharing.meetings import series
 from sharing.models import (
     Agency,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.demo.conferences import AGENDA_ITEMS
+from sharing.demo.meetings import AGENDA_ITEMS
 from sharing.meetings import agenda
 from sharing.models import AgendaItem, AuditEntry, AuditQueued, MeetingSeries, MeetingSitting, User
 from sharing.vocabulary import Role
