@@ -224,11 +224,7 @@ def _apologies(sitting: MeetingSitting) -> list[str]:
         for a in c.attendees
         if a.attendance is Attendance.APOLOGIES and a.user_id in members
     }
-    return [_person(m.user) for m in sitting.series.members if m.user_id in sent]
-
-
-def _person(user: User) -> str:
-    return f"{user.display_name}, {user.agency.name}"
+    return [series.person(m.user) for m in sitting.series.members if m.user_id in sent]
 
 
 def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, form: str) -> Agenda:
@@ -268,8 +264,8 @@ def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, f
         starts_at=sitting.starts_at,
         place=sitting.place,
         video_link=sitting.video_link,
-        chair=_person(meeting.chair),
-        members=[_person(m.user) for m in meeting.members],
+        chair=series.person(meeting.chair),
+        members=[series.person(m.user) for m in meeting.members],
         apologies=_apologies(sitting),
         items=items,
         previous_at=previous.starts_at if previous else None,
@@ -277,7 +273,7 @@ def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, f
         progress_others=progress_others,
         cancelled=sitting.cancelled,
         handling=document(series.protocol_now(session, meeting) or meeting.protocol).handling,
-        reader=_person(reader) if reader else "",
+        reader=series.person(reader) if reader else "",
         prepared_at=clock.now(),
         may_arrange=series.may_schedule(actor, meeting) and sittings.why_fixed(sitting) is None,
         fixed=sittings.why_fixed(sitting) if series.may_schedule(actor, meeting) else None,

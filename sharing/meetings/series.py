@@ -291,6 +291,11 @@ def meeting(session: Session, actor: Actor, series_id: int) -> MeetingSeries:
     return series
 
 
+def person(user: User) -> str:
+    """Someone as a meeting's pages name them: their name and agency."""
+    return f"{user.display_name}, {user.agency.name}"
+
+
 def may_schedule(actor: Actor, series: MeetingSeries) -> bool:
     """The chair, and the organising agency's managers and conference chairs."""
     return actor.user_id == series.chair_id or (

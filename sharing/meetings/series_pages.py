@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.meetings import conference_listing, series, series_changes, sittings
-from sharing.models import Action, Agency, Conference, MeetingSeries, MeetingSitting, User
+from sharing.models import Action, Agency, Conference, MeetingSeries, MeetingSitting
 from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import ActionStatus, ConferenceStatus, MinutesStatus
 
@@ -151,16 +151,12 @@ def series_for(session: Session, actor: Actor) -> list[SeriesRow]:
                 id=meeting.id,
                 name=meeting.name,
                 cadence=meeting.cadence.label,
-                chair=_person(meeting.chair),
+                chair=series.person(meeting.chair),
                 organiser=meeting.agency.name,
                 next_at=upcoming[0] if upcoming else None,
             )
         )
     return rows
-
-
-def _person(user: User) -> str:
-    return f"{user.display_name}, {user.agency.name}"
 
 
 def _open_on_agenda(
@@ -199,13 +195,13 @@ def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
         id=meeting.id,
         name=meeting.name,
         cadence=meeting.cadence.label,
-        chair=_person(meeting.chair),
+        chair=series.person(meeting.chair),
         organiser=meeting.agency.name,
         protocol=f"{protocol.title} (version {protocol.version})",
         purpose=purposes.get(meeting.purpose, meeting.purpose),
         place=meeting.place,
         video_link=meeting.video_link,
-        members=[_person(m.user) for m in meeting.members],
+        members=[series.person(m.user) for m in meeting.members],
         upcoming=[r for r in rows if r.starts_at >= now],
         past=[r for r in rows if r.starts_at < now][::-1],
         may_schedule=series.may_schedule(actor, meeting),
@@ -231,8 +227,8 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
         starts_at=sitting.starts_at,
         place=sitting.place,
         video_link=sitting.video_link,
-        chair=_person(meeting.chair),
-        members=[_person(m.user) for m in meeting.members],
+        chair=series.person(meeting.chair),
+        members=[series.person(m.user) for m in meeting.members],
         agenda=[
             AgendaCase(
                 conference_id=c.id,
@@ -252,6 +248,6 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
         fixed=fixed if may_schedule else None,
         cancel_reason=sitting.cancel_reason.label if sitting.cancel_reason else None,
         cancel_note=sitting.cancel_note,
-        cancelled_by=_person(cancelled_by) if cancelled_by else None,
+        cancelled_by=series.person(cancelled_by) if cancelled_by else None,
         cancelled_at=sitting.cancelled_at,
     )
