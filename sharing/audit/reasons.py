@@ -25,6 +25,8 @@ from sharing.vocabulary import (
     ConferenceCancelReason,
     Intervention,
     Labelled,
+    LockReason,
+    LockStatus,
     ReviewDecision,
     Role,
     SittingCancelReason,
@@ -217,6 +219,21 @@ def _closed_as(m: re.Match[str], _: Names) -> str:
 
 _Rules = list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]]
 
+
+def _lock_requested(m: re.Match[str], _: Names) -> str:
+    """ "request 12, reason sensitive": the request and why, in the form's words."""
+    label = _label(LockReason, m["reason"])
+    return f"Lock request {m['id']}: {_lowered(label)}" if label else m[0]
+
+
+def _lock_decided(m: re.Match[str], _: Names) -> str:
+    """ "lock request 12 approved": the request and how it was decided, in words."""
+    decided = {LockStatus.APPROVED.value: "approved", LockStatus.REFUSED.value: "refused"}
+    if m["status"] not in decided:
+        return m[0]
+    return f"{m['kind'].capitalize()} request {m['id']} {decided[m['status']]}"
+
+
 #: Parts that read one way only in the entries of one action: a stored choice's code, a
 #: Community Trigger decision, a case's closure. Tried before the parts of any action.
 _BY_ACTION: dict[str, _Rules] = {
@@ -239,6 +256,22 @@ _BY_ACTION: dict[str, _Rules] = {
     ],
     acts.Action.MEETING_CANCEL.value: [
         (re.compile(r"reason (\w+)"), _choice(SittingCancelReason, "Cancelled because {}")),
+    ],
+    acts.Action.LOCK_REQUEST.value: [
+        (re.compile(r"request (?P<id>\d+), reason (?P<reason>\w+)"), _lock_requested),
+    ],
+    acts.Action.UNLOCK_REQUEST.value: [
+        (re.compile(r"request (\d+)"), lambda m, _: f"Unlock request {m[1]}"),
+    ],
+    acts.Action.LOCK_DECIDE.value: [
+        (
+            re.compile(r"(?P<kind>lock|unlock) request (?P<id>\d+) (?P<status>\w+)"),
+            _lock_decided,
+        ),
+        (
+            re.compile(r"named users ([\d,]+)"),
+            lambda m, _: f"locked to users {m[1].replace(',', ', ')}",
+        ),
     ],
     acts.Action.TRIGGER_DECIDE.value: [
         (re.compile(r"(\w+)"), _choice(ThresholdDecision)),

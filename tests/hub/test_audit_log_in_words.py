@@ -226,6 +226,18 @@ def test_a_partners_view_reads_as_the_share_of_the_case_to_their_agency(
             "not_met; advice not met: ",
             "Threshold not met; the rules advised the threshold was not met",
         ),
+        (
+            "lock.request",
+            "request 12, reason employee_reported",
+            "Lock request 12: the reported person is an employee or linked to an employee",
+        ),
+        ("unlock.request", "request 13", "Unlock request 13"),
+        (
+            "lock.decide",
+            "lock request 12 approved; named users 3,4",
+            "Lock request 12 approved; locked to users 3, 4",
+        ),
+        ("lock.decide", "unlock request 13 refused", "Unlock request 13 refused"),
         ("trigger.review", "sitting 31", "Review panel convened for sitting 31"),
         ("trigger.outcome", "recommendations 5,6", "Outcome recorded with recommendations 5, 6"),
         ("trigger.outcome", "no recommendations", "Outcome recorded with no recommendations"),
@@ -242,7 +254,7 @@ def test_a_partners_view_reads_as_the_share_of_the_case_to_their_agency(
         ),
     ],
 )
-def test_closures_and_community_trigger_decisions_read_in_words(
+def test_closures_locks_and_community_trigger_decisions_read_in_words(
     action: str, stored: str, said: str
 ) -> None:
     assert reasons.in_words(stored, reasons.Names(), action) == said
@@ -256,6 +268,8 @@ def test_closures_and_community_trigger_decisions_read_in_words(
         ("trigger.decide", "maybe; advice unsure"),
         ("trigger.appeal_decide", "thrown_out"),
         ("meeting.cancel", "reason rain"),
+        ("lock.request", "request 12, reason boredom"),
+        ("lock.decide", "lock request 12 pondered"),
         ("conference.cancel", "case 5; reason None"),
     ],
 )
