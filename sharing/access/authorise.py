@@ -127,7 +127,11 @@ def decide_case(
     now: datetime | None = None,
 ) -> Decision:
     """The decision for ``actor`` on the case with these facts, with its shares, the
-    actor's break-glass and the active protocols as the database holds them now."""
+    actor's break-glass and the active protocols as the database holds them now (on the
+    actor's own agency's case, none of them: ``decide`` goes by roles and lock alone)."""
+    now = now or clock.now()
+    if facts.agency_id == actor.agency_id:
+        return decide(actor, facts, act, purpose, now=now)
     return decide(
         actor,
         facts,
@@ -136,7 +140,7 @@ def decide_case(
         policy=policy(session),
         shares=share_facts(session, facts.id, actor.agency_id),
         break_glass=break_glass_facts(session, facts.id, actor.user_id),
-        now=now or clock.now(),
+        now=now,
     )
 
 
@@ -239,14 +243,12 @@ def chair_decision_on(
     case_id: int,
     purpose: str,
     until: date,
-    *,
-    known: Mapping[int, CaseFacts] | None = None,
 ) -> Decision | None:
     """The decision on a case for the chair of a conference on it, without recording
     anything: their own agency's, if their roles work the case; otherwise what the
     conference's purpose gives their agency and roles (``decide_chair``) until ``until``.
-    None for a case that does not exist. ``known``: as for ``decision_on``."""
-    facts = (facts_of(session, [case_id]) if known is None else known).get(case_id)
+    None for a case that does not exist."""
+    facts = facts_of(session, [case_id]).get(case_id)
     if facts is None:
         return None
     own = decide_case(session, actor, facts)
@@ -335,6 +337,17 @@ class CaseDecisions:
             shares=self._shares.get(case_id, ()),
             break_glass=self._glass.get(case_id, ()),
             now=self.now,
+        )
+
+    def chair_on(self, case_id: int, purpose: str, until: date) -> Decision | None:
+        """As ``chair_decision_on`` decides for the chair of a conference on one of the
+        cases; None for a case that does not exist."""
+        own = self.on(case_id)
+        facts = self.facts.get(case_id)
+        if own is None or facts is None or own.allowed or facts.agency_id != self.actor.agency_id:
+            return own
+        return decide_chair(
+            self.actor, facts, purpose, policy=self._policy, until=until, now=self.now
         )
 
     def live_purposes(self, case_id: int) -> list[str]:

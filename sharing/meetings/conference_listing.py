@@ -6,7 +6,6 @@ conferences, their pages record the view).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,9 +13,8 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from sharing import clock
-from sharing.access.authorise import chair_decision_on, decision_on
+from sharing.access.authorise import CaseDecisions
 from sharing.access.decide import Act, Actor
-from sharing.access.facts import CaseFacts, facts_of
 from sharing.meetings import minute_writing
 from sharing.models import (
     Case,
@@ -33,27 +31,24 @@ def visible(
     actor: Actor,
     conference: Conference,
     *,
-    known: Mapping[int, CaseFacts] | None = None,
+    decisions: CaseDecisions | None = None,
 ) -> bool:
     """Whether the actor may open the conference: the owning agency's staff who may see
     the case, its chair, or an invited agency's through the invitation's share (no audit entry: a
-    listing names the conference, the page records the view). A list passes its cases'
-    facts as ``known`` (``decision_on``)."""
+    listing names the conference, the page records the view). A list passes the actor's
+    decisions on all its conferences' cases (``CaseDecisions``), gathered at once."""
     own = conference.case.agency_id == actor.agency_id
     if not own and actor.agency_id not in conference.at_the_table:
         return False
+    if decisions is None:
+        decisions = CaseDecisions(session, actor, [conference.case_id])
     if own and minute_writing.is_chair(actor, conference):
-        decision = chair_decision_on(
-            session,
-            actor,
-            conference.case_id,
-            conference.purpose,
-            conference.chair_reads_until,
-            known=known,
+        decision = decisions.chair_on(
+            conference.case_id, conference.purpose, conference.chair_reads_until
         )
-        return decision is not None and decision.allowed
-    purpose = None if own else conference.purpose
-    decision = decision_on(session, actor, conference.case_id, Act.VIEW, purpose, known=known)
+    else:
+        purpose = None if own else conference.purpose
+        decision = decisions.on(conference.case_id, Act.VIEW, purpose)
     return decision is not None and decision.allowed
 
 
@@ -128,14 +123,14 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
         )
         .order_by(Conference.starts_at, Conference.id)
     ).all()
-    known = facts_of(session, {c.case_id for c in found})
+    decisions = CaseDecisions(session, actor, {c.case_id for c in found})
     now = clock.now()
     rows = []
     for conference in found:
         row = _row(actor, conference, now)
         if conference.starts_at < since and not row.date_passed:
             continue  # before ``since``: only those the reader is to record held or cancel
-        if not visible(session, actor, conference, known=known):
+        if not visible(session, actor, conference, decisions=decisions):
             continue
         rows.append(row)
     return rows
@@ -156,12 +151,12 @@ def of_case(session: Session, actor: Actor, case_id: int) -> list[ConferenceRow]
     ).all()
     if not found:
         return []
-    known = facts_of(session, {case_id})
+    decisions = CaseDecisions(session, actor, {case_id})
     now = clock.now()
     return [
         _row(actor, conference, now)
         for conference in found
-        if visible(session, actor, conference, known=known)
+        if visible(session, actor, conference, decisions=decisions)
     ]
 
 
@@ -210,11 +205,11 @@ def passed_for(session: Session, actor: Actor) -> list[PassedRow]:
         .options(contains_eager(Conference.case), selectinload(Conference.invitations))
         .order_by(Conference.starts_at, Conference.id)
     ).all()
-    known = facts_of(session, {c.case_id for c in found})
+    decisions = CaseDecisions(session, actor, {c.case_id for c in found})
     return [
         PassedRow(c.id, c.case.reference, c.starts_at)
         for c in found
-        if visible(session, actor, c, known=known) and may_change(actor, c)
+        if visible(session, actor, c, decisions=decisions) and may_change(actor, c)
     ]
 
 
@@ -246,7 +241,7 @@ def coming_up_for(session: Session, actor: Actor) -> list[ComingUpRow]:
         .options(contains_eager(Conference.case), selectinload(Conference.invitations))
         .order_by(Conference.starts_at, Conference.id)
     ).all()
-    known = facts_of(session, {c.case_id for c in found})
+    decisions = CaseDecisions(session, actor, {c.case_id for c in found})
     return [
         ComingUpRow(
             c.id,
@@ -256,5 +251,5 @@ def coming_up_for(session: Session, actor: Actor) -> list[ComingUpRow]:
             c.chair_id == actor.user_id,
         )
         for c in found
-        if visible(session, actor, c, known=known)
+        if visible(session, actor, c, decisions=decisions)
     ]

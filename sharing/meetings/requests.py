@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from sharing import clock
+from sharing.access.authorise import CaseDecisions
 from sharing.access.decide import OWN_ANSWER, Actor, Decision, decide_own_answer
-from sharing.access.facts import facts_of
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
@@ -279,14 +279,18 @@ def waiting(session: Session, actor: Actor) -> tuple[list[WaitingRequest], list[
             standing.exists(),
         )
     ).all()
-    known = facts_of(session, {r.conference.case_id for r in [*to_answer, *overdue]})
+    decisions = CaseDecisions(
+        session, actor, {r.conference.case_id for r in [*to_answer, *overdue]}
+    )
     to_answer = [
         r
         for r in to_answer
-        if conference_listing.visible(session, actor, r.conference, known=known)
+        if conference_listing.visible(session, actor, r.conference, decisions=decisions)
     ]
     overdue = [
-        r for r in overdue if conference_listing.visible(session, actor, r.conference, known=known)
+        r
+        for r in overdue
+        if conference_listing.visible(session, actor, r.conference, decisions=decisions)
     ]
 
     def row(request: InformationRequest) -> WaitingRequest:

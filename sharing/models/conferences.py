@@ -180,7 +180,9 @@ class ConferenceInvitation(Base):
 
     conference: Mapped[Conference] = relationship(back_populates="invitations")
     agency: Mapped[Agency] = relationship()
-    share: Mapped[Share] = relationship()
+    # Loaded with the invitation: whether it stands (``stands``) is asked of nearly every
+    # invitation read, and a list of conferences would otherwise read each share alone.
+    share: Mapped[Share] = relationship(lazy="joined")
 
     def stands(self, today: date) -> bool:
         """Whether the invitation stands: not withdrawn, and its share neither revoked (from
