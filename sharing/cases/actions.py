@@ -213,7 +213,9 @@ def change_action(
     was). An action a conference agreed stays with an agency at its table
     (``at_the_table``); a due date already passed may stay as it is, a new one must be
     from today on. On a locked case an action given to someone else goes only to someone
-    on the lock (one held outside it may stay as it is, to be changed or cancelled).
+    on the lock (one held outside it may stay as it is, to be changed or cancelled);
+    the case's row is read under its lock first, as approving a lock reads it, so a change
+    made as the case is locked is either saved before the lock or checked against it.
     ``ChangedMeanwhile``, naming who changed it last and when, if the
     action changed after the form was opened (its stamp ``opened``); ``ClosedMeanwhile``
     (recorded), saying who closed it and when, if it was marked done or cancelled."""
@@ -221,8 +223,11 @@ def change_action(
     case, actor = authorised.case, authorised.actor
     now = now or clock.now()
     action = _action_of(session, authorised, action_id)
-    # Closed by a colleague at the same moment: wait for them, then see it closed.
-    read_for_change(session, action)
+    # The case's row first, as a lock's approval and adding an action take it: given to a
+    # partner as the case is locked, the action is either held before the lock (and its
+    # agency told) or refused at its field after it. Then the action's own row: closed
+    # by a colleague at the same moment, this waits for them, then sees it closed.
+    read_for_change(session, case, action)
     if action.status is not ActionStatus.OPEN:
         raise refused_change(session, authorised, action.id)
     stamps.check(session, opened, action)

@@ -1,8 +1,10 @@
 """A lock approved while an action is given to a partner on the same case, on PostgreSQL:
-the approval reads the case's row under its lock, as adding an action does, so the action
-is either saved before the lock (then held outside it: listed to the lock's members, and
-its agency's managers told the case is now restricted) or refused at its field after it;
-never saved, after the lock, to someone outside it. Lifting a lock takes the same lock.
+the approval reads the case's row under its lock, as adding an action and changing one
+do, so the action (a new one, or one the case had given again to a partner) is either
+saved before the lock (then held outside it: listed to the lock's members, and its
+agency's managers told the case is now restricted) or refused at its field after it;
+never saved, after the lock, to someone outside it, nor held by an agency the approval's
+e-mail missed. Lifting a lock takes the same lock.
 
 As in ``test_steps_taken_once``, the first step's transaction stays open until the second
 waits for it (or, had it not waited, has done its step too)."""
@@ -100,6 +102,41 @@ def _give(case_id: int, officer: Actor, agency_id: int):
     return step
 
 
+def _own_action(sessions: sessionmaker[Session], case_id: int, officer: Actor) -> int:
+    """An open action on the case held by its own agency (nobody outside the lock)."""
+    with sessions() as session:
+        action = actions.add_action(
+            session,
+            authorise(session, officer, case_id, Act.RECORD),
+            actions.ActionInput(
+                kind=ActionKind.PERPETRATOR_VISIT,
+                description="Joint visit to the household about the noise",
+                due_on=clock.today() + timedelta(days=7),
+            ),
+        )
+        session.commit()
+        return action.id
+
+
+def _give_again(case_id: int, officer: Actor, action_id: int, agency_id: int):
+    """The action changed on its form to be the agency's, as it was otherwise."""
+
+    def step(session: Session) -> None:
+        actions.change_action(
+            session,
+            authorise(session, officer, case_id, Act.RECORD),
+            action_id,
+            actions.ActionInput(
+                kind=ActionKind.PERPETRATOR_VISIT,
+                description="Joint visit to the household about the noise",
+                owner_agency_id=agency_id,
+                due_on=clock.today() + timedelta(days=7),
+            ),
+        )
+
+    return step
+
+
 def _decide(request_id: int, manager: Actor):
     def step(session: Session) -> None:
         locks.decide_lock(session, manager, request_id, approve=True)
@@ -180,6 +217,53 @@ def test_an_action_given_to_a_partner_as_the_lock_is_approved_is_held_outside_th
     with sessions() as session:
         assert session.get(Case, case_id).locked
         assert session.get(LockRequest, request_id).status is LockStatus.APPROVED
+
+
+def test_an_action_given_again_to_a_partner_as_the_lock_is_approved_is_told_to_its_managers(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The approval waits for the change giving the case's own action to the police, then
+    reads the actions' agencies with it saved: the police's managers are told, and the
+    lock's members see it held outside the lock."""
+    case_id, request_id, officer, manager = _asked(sessions, 3)
+    police = _police(sessions)
+    action_id = _own_action(sessions, case_id, officer)
+    answers = _race(
+        demo_database[0],
+        sessions,
+        _give_again(case_id, officer, action_id, police),
+        _decide(request_id, manager),
+    )
+    assert answers == ["done", "done"]
+    assert _partners_actions(sessions, case_id, police) == [action_id]
+    assert _held_outside(sessions, case_id, manager) == [action_id]
+    assert _told(sessions, request_id) == _police_managers(sessions, police)
+    with sessions() as session:
+        assert session.get(Case, case_id).locked
+
+
+def test_an_action_given_again_to_a_partner_as_the_lock_is_approved_is_refused_at_its_field(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The change waits for the approval, then finds the case locked: the police are
+    outside the lock, so the action stays with the case's own agency, and no one is told."""
+    case_id, request_id, officer, manager = _asked(sessions, 4)
+    police = _police(sessions)
+    action_id = _own_action(sessions, case_id, officer)
+    answers = _race(
+        demo_database[0],
+        sessions,
+        _decide(request_id, manager),
+        _give_again(case_id, officer, action_id, police),
+    )
+    assert answers == ["done", OUTSIDE]
+    assert _partners_actions(sessions, case_id, police) == []
+    assert _held_outside(sessions, case_id, manager) == []
+    assert _told(sessions, request_id) == set()
+    with sessions() as session:
+        assert (
+            session.get(Action, action_id).owner_agency_id == session.get(Case, case_id).agency_id
+        )
 
 
 def test_lifting_a_lock_waits_for_an_action_being_given_on_the_lock(
