@@ -564,9 +564,10 @@ def actions_restricted(
     """Tell the managers of each partner agency holding an open action on a case just
     locked (by lock request ``lock_request_id``) that an action their agency holds is now
     on a restricted case: once per agency, whatever it holds, with a link to their actions
-    list, which shows it "Restricted". Nothing of the case: no reference (for them the
-    case no longer exists), and the link names the lock request, never the case. The ids
-    of the agencies told, for the lock's audit entry."""
+    list that opens the page holding the rows it is about, marked "Restricted", and lands
+    on the first of them (its id ``restricted-<lock request id>``). Nothing of the case:
+    no reference (for them the case no longer exists), and the link names the lock
+    request, never the case. The ids of the agencies told, for the lock's audit entry."""
     holders = sorted(
         set(
             session.scalars(
@@ -584,7 +585,7 @@ def actions_restricted(
             session,
             NoticeKind.ACTION_RESTRICTED,
             managers(session, agency_id),
-            path=f"/actions#restricted-{lock_request_id}",
+            path=f"/actions?restricted={lock_request_id}#restricted-{lock_request_id}",
             now=now,
         ):
             told.append(agency_id)

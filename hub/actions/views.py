@@ -38,14 +38,20 @@ class CloseActionForm(HubForm):
 
 @bp.route("")
 def index() -> str:
-    page = agency_actions.actions_for_agency(
-        db(), current_user.actor, page=whole_number(request.args.get("page")) or 1
-    )
+    """The agency's open actions, a page at a time. ``restricted`` (a lock request's
+    number, from the e-mail telling the agency a case it holds actions on is now
+    restricted) opens the page holding that lock's rows, unless a page is asked for."""
+    restricted = whole_number(request.args.get("restricted"))
+    number = whole_number(request.args.get("page"))
+    if number is None and restricted is not None:
+        number = agency_actions.page_restricted_by(db(), current_user.actor, restricted)
+    page = agency_actions.actions_for_agency(db(), current_user.actor, page=number or 1)
     return render_template(
         "actions/index.html",
         title=f"Actions for {current_user.agency.name}",
         page=page,
         agreed=agreed.agreed_at(db(), current_user.actor, [row.id for row in page.rows]),
+        restricted=restricted,
     )
 
 

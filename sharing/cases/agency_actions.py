@@ -31,8 +31,8 @@ from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
 from sharing.errors import ClosedWithCase, InputError, NotFound
 from sharing.formats import checked_text
-from sharing.models import Action, Case, User
-from sharing.vocabulary import ActionStatus, CaseStatus, Role
+from sharing.models import Action, Case, LockRequest, User
+from sharing.vocabulary import ActionStatus, CaseStatus, LockStatus, Role
 
 #: Roles of the owning agency that close its actions on partners' cases.
 ACTION_ROLES = frozenset({Role.CASE_OFFICER, Role.MANAGER})
@@ -69,6 +69,9 @@ class AgencyAction:
     #: On a partner's case locked since the action was given: the row says only its kind,
     #: due date and the case's agency to contact (``case_officer`` is empty).
     restricted: bool = False
+    #: On such a row, the lock request that restricted the case: the e-mail telling the
+    #: agency of it links to the list's rows by it (``restricted-<id>``), never the case.
+    lock_request: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,9 @@ def actions_for_agency(
     more, actions = paging.more_than(actions, size)
     load_data_keys(session, {a.case.data_key_id for a in actions})
     decisions = CaseDecisions(session, actor, {a.case_id for a in actions})
+    locked_by = _locks_in_force(
+        session, {a.case_id for a in actions if _restricted(decisions, a.case)}
+    )
     rows, shown_cases = [], set()
     for action in actions:
         case = action.case
@@ -218,6 +224,7 @@ def actions_for_agency(
                 may_close=_may_close(decisions, action),
                 own_agency=case.agency_id == actor.agency_id,
                 restricted=restricted,
+                lock_request=locked_by.get(case.id),
             )
         )
     acts.record(
@@ -229,6 +236,50 @@ def actions_for_agency(
     )
     last = Place(actions[-1].due_on, actions[-1].id) if actions else None
     return ActionPage(rows, total, page, pages, more, last)
+
+
+def _locks_in_force(session: Session, case_ids: set[int]) -> dict[int, int]:
+    """The lock request that locked each of the locked cases ``case_ids``: its latest
+    approved request to lock it (case ID to request ID)."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(LockRequest.case_id, func.max(LockRequest.id))
+        .where(
+            LockRequest.case_id.in_(sorted(case_ids)),
+            LockRequest.status == LockStatus.APPROVED,
+            LockRequest.unlock.is_(False),
+        )
+        .group_by(LockRequest.case_id)
+    )
+    return {case_id: request_id for case_id, request_id in rows}
+
+
+def page_restricted_by(
+    session: Session, actor: Actor, lock_request_id: int, size: int = PAGE_SIZE
+) -> int | None:
+    """The page of the actor's agency's actions list holding the first of its actions on
+    the case that lock request ``lock_request_id`` locked (the rows the lock's e-mail to
+    the agency is about); None when it lists none, or there is no such approved lock:
+    the list then opens at its first page, as for any other number."""
+    locked = select(LockRequest.case_id).where(
+        LockRequest.id == lock_request_id,
+        LockRequest.status == LockStatus.APPROVED,
+        LockRequest.unlock.is_(False),
+    )
+    listed = select(Action).join(Case, Case.id == Action.case_id).where(*_listed(actor))
+    first = session.execute(
+        listed.where(Action.case_id.in_(locked))
+        .with_only_columns(Action.due_on, Action.id)
+        .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+        .limit(1)
+    ).first()
+    if first is None:
+        return None
+    before = session.scalar(
+        listed.where(~_following(Place(*first))).with_only_columns(func.count())
+    )
+    return ((before or 1) - 1) // size + 1
 
 
 def _following(after: Place) -> ColumnElement[bool]:

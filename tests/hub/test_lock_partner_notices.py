@@ -9,6 +9,7 @@ decision refused for its input."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from sharing.crypto.sealing import unseal
 from sharing.models import Action, Agency, AuditEntry, Case, LockRequest, Notice, User
 from sharing.vocabulary import ActionKind, ActionStatus, CaseStatus, LockReason, NoticeKind, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_actor, demo_client, demo_user
+from tests.fixtures.demo import demo_actor, demo_client, demo_user, open_cases
 from tests.fixtures.demo_mail import BASE_URL, mail_hub  # noqa: F401 - a fixture
 from tests.fixtures.smtp import smtp_server  # noqa: F401 - a fixture
 from tests.hub.test_locked_case_actions import _open_case
@@ -37,7 +38,9 @@ def _agency(session: Session, code: str) -> Agency:
     return session.scalar(select(Agency).where(Agency.code == code))
 
 
-def _give(session: Session, case: Case, agency: Agency, owner: User | None = None) -> Action:
+def _give(
+    session: Session, case: Case, agency: Agency, owner: User | None = None, *, days: int = 9
+) -> Action:
     officer = Actor.of(session.get(User, case.officer_id))
     action = actions.add_action(
         session,
@@ -47,7 +50,7 @@ def _give(session: Session, case: Case, agency: Agency, owner: User | None = Non
             description=SAYS,
             owner_agency_id=agency.id,
             owner_user_id=owner.id if owner else None,
-            due_on=clock.today() + timedelta(days=9),
+            due_on=clock.today() + timedelta(days=days),
         ),
     )
     session.commit()
@@ -126,7 +129,7 @@ def test_each_partner_holding_an_action_is_told_once_by_email_when_the_case_is_l
         assert approved.status_code == 302, approved.get_data(as_text=True)
         approved.close()  # as a server does once the response has gone
         received = inbox.wait_for(before + len(managers))[before:]
-        link = f"/actions#restricted-{request.id}"
+        link = f"/actions?restricted={request.id}#restricted-{request.id}"
         # Each manager of each partner once (not the named PCSO: their managers are told).
         assert _told(session) == {u.id: [link] for u in managers}
         about = [m for m in received if m["Subject"] == SUBJECT]
@@ -158,6 +161,74 @@ def test_each_partner_holding_an_action_is_told_once_by_email_when_the_case_is_l
         shown = page.get_data(as_text=True)
         assert "Restricted" in shown
         assert case.reference not in shown
+
+
+def test_the_lock_emails_link_opens_the_page_of_the_restricted_actions_and_lands_on_them(
+    mail_hub,  # noqa: F811
+    smtp_server,  # noqa: F811
+) -> None:
+    """The e-mail's link names the lock request, nothing else: followed by a manager of the
+    agency told, it opens the page of their actions list holding the actions on the case
+    now restricted (here the second page, as they are due last), with an element whose id
+    is the link's fragment on the first of them and a line that points to them; the list's
+    own page asked for, another agency, or a number that is no approved lock open the list
+    as it is, with no such element."""
+    inbox, _ = smtp_server
+    with mail_hub.extensions["hub.sessions"]() as session:
+        case = _open_case(session)
+        police = _agency(session, "northshire-police")
+        # A page of police actions due sooner: those on the case are on a later page.
+        sooner = next(c for c in open_cases(session, "larkmoor-ha") if c.id != case.id)
+        for _ in range(agency_actions.PAGE_SIZE):
+            _give(session, sooner, police, days=30)
+        given = [_give(session, case, police, days=729), _give(session, case, police, days=730)]
+        request = _ask(session, case)
+        manager = demo_user(session, "larkmoor-ha", Role.MANAGER)
+        client = demo_client(mail_hub, manager)
+        path = f"/locks/{request.id}"
+        before = len(inbox.messages)
+        approved = client.post(
+            path, data={"decision": "approve", "csrf_token": csrf_token(client, path)}
+        )
+        assert approved.status_code == 302, approved.get_data(as_text=True)
+        approved.close()
+        police_managers = notices.managers(session, police.id)
+        received = inbox.wait_for(before + len(police_managers))[before:]
+        message = next(m for m in received if m["Subject"] == SUBJECT)
+        links = re.findall(rf"{re.escape(BASE_URL)}(\S+)", message.get_content())
+        # Only numbers in the link: the lock request's, twice; nothing of the case.
+        assert links == [f"/actions?restricted={request.id}#restricted-{request.id}"]
+        address, _, fragment = links[0].partition("#")
+        reader = demo_client(mail_hub, police_managers[0])
+        page = reader.get(address)
+        assert page.status_code == 200
+        shown = page.get_data(as_text=True)
+        assert re.search(r"page [2-9]\d* of", shown), "the restricted actions are on a later page"
+        assert shown.count(f'id="{fragment}"') == 1
+        # The element is the first of the case's rows, which follows it, marked Restricted.
+        first = shown.index(f'id="{fragment}"')
+        assert shown.rfind('id="action-', 0, first) == shown.index(f'id="action-{given[0].id}"')
+        assert f'id="action-{given[1].id}"' in shown[first:]
+        assert "Restricted" in shown[first:]
+        assert f'href="#{fragment}"' in shown
+        assert "your agency's 2 actions on it are marked Restricted" in shown
+        assert case.reference not in shown
+        # The first page asked for is the first page: the rows are not on it.
+        first_page = reader.get(f"{address}&page=1").get_data(as_text=True)
+        assert "page 1 of" in first_page
+        assert fragment not in first_page
+        # Another agency, which holds no action on the case, gets its list as it is.
+        health = demo_client(mail_hub, demo_user(session, "northshire-eh", Role.MANAGER))
+        theirs = health.get(address)
+        assert theirs.status_code == 200
+        assert fragment not in theirs.get_data(as_text=True)
+        # A number that is no approved lock, or no number, opens the first page.
+        for wrong in ("abc", str(request.id + 1000), "-1", "9" * 40):
+            answer = reader.get(f"/actions?restricted={wrong}")
+            assert answer.status_code == 200
+            text = answer.get_data(as_text=True)
+            assert "page 1 of" in text
+            assert fragment not in text
 
 
 def _no_partners_case(session: Session) -> Case:

@@ -326,13 +326,13 @@ def test_a_notice_of_an_action_now_on_a_restricted_case_names_no_case(
         kind=NoticeKind.ACTION_RESTRICTED,
         user=demo_user(demo_session, "northshire-police", Role.MANAGER),
         reference="NH-2026-00012",
-        path="/actions#restricted-7",
+        path="/actions?restricted=7#restricted-7",
         created_at=clock.now(),
     )
     message = compose(notice, settings.mail, settings.service_name)
     assert message["Subject"] == "Your agency's action is now on a restricted case"
     assert "NH-2026-00012" not in message.as_string()
-    assert "/actions#restricted-7" in message.get_content()
+    assert "/actions?restricted=7#restricted-7" in message.get_content()
 
 
 @pytest.mark.parametrize("kind", sorted(ABOUT_A_SITTING))

@@ -170,7 +170,7 @@ def _told(sessions: sessionmaker[Session], request_id: int) -> set[int]:
             session.scalars(
                 select(Notice.user_id).where(
                     Notice.kind == NoticeKind.ACTION_RESTRICTED,
-                    Notice.path == f"/actions#restricted-{request_id}",
+                    Notice.path == f"/actions?restricted={request_id}#restricted-{request_id}",
                 )
             )
         )
