@@ -2,8 +2,9 @@
 a real SMTP server on localhost): when a manager approves a lock, the managers of each
 partner agency holding an open action on the case are told, once per agency however many
 it holds, that an action their agency holds is now on a restricted case, with a link to
-their actions list and nothing of the case (no reference, no names, nothing the action
-says); the lock's audit entry names the agencies told by id. Not the case's own agency,
+their actions list that lands on those actions (on whichever page holds them) and nothing
+of the case (no reference, no names, nothing the action says); the lock's audit entry
+names the agencies told by id. Not the case's own agency,
 not an agency whose action was closed before, nor on a refusal, an unlocking or a
 decision refused for its input."""
 
