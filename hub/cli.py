@@ -13,7 +13,7 @@ from alembic import command
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from hub import migrate
 from hub.app import START_ERRORS, create_app
@@ -25,12 +25,13 @@ from hub.cli_checks import letters, stock, survey, wards
 from hub.cli_keys import keys
 from hub.cli_notices import notices
 from hub.cli_protocols import protocols, trigger
-from hub.cli_session import _session
+from hub.cli_session import _session, record_usage_refused
 from hub.cli_users import sso, users
 from hub.config import bind_problem, load_settings
 from hub.database import engine, unusable
 from hub.serve import serve
 from sharing import clock
+from sharing.audit.acts import AuditUnavailable
 from sharing.demo import DemoError, build_demo
 from sharing.errors import UpgradeStopped
 from sharing.models import Agency
@@ -56,13 +57,24 @@ def _create_app() -> Flask:
     return app
 
 
+#: The words a ``hub`` command was started with, kept in its context's ``meta``.
+WORDS = "hub.words"
+
+
 class HubGroup(FlaskGroup):
     """Flask's command group, where a command that meets a database it cannot reach, or
     one without the hub's tables, ends with one line saying so: no SQL, no values typed."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[WORDS] = list(args)  # to name a command refused before it had a context
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as refused:
+            _record_usage_refused(ctx, refused)
+            raise  # click says what was wrong and ends with status 2
         except DBAPIError:
             app = ctx.ensure_object(ScriptInfo).load_app()
             problem = unusable(app.extensions["hub.engine"])
@@ -71,6 +83,34 @@ class HubGroup(FlaskGroup):
             reason, at_start = problem
             click.echo(f"hub: cannot start: {reason}" if at_start else f"hub: {reason}", err=True)
             sys.exit(2 if at_start else 1)
+
+
+def _record_usage_refused(ctx: click.Context, refused: click.UsageError) -> None:
+    """Record a run refused before its command ran, when the hub starts and its database
+    can be reached; when not, nothing is recorded and the refusal is said all the same."""
+    try:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+    except SystemExit:  # the hub cannot start, and has said why
+        return
+    try:
+        with app.app_context(), _session() as session:
+            record_usage_refused(session, refused, _typed_command(ctx))
+    except (SQLAlchemyError, AuditUnavailable):
+        return
+
+
+def _typed_command(ctx: click.Context) -> click.Context:
+    """The context of the command the words typed name (``users create``), made again
+    from the hub's own command names: what click names when the error it raises names
+    no command."""
+    for word in ctx.meta.get(WORDS, []):
+        group = ctx.command
+        if not isinstance(group, click.Group):
+            break
+        command = None if word.startswith("-") else group.get_command(ctx, word)
+        if command is not None:
+            ctx = click.Context(command, parent=ctx, info_name=word)
+    return ctx
 
 
 @click.group(cls=HubGroup, create_app=_create_app)

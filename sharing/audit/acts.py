@@ -186,6 +186,9 @@ class Action(Labelled):
     KEYS_REINDEX = "keys.reindex", "Indexed records again for search, under new rules"
     HUB_BACKUP = "hub.backup", "Took a backup of the hub"
     HUB_RESTORE = "hub.restore", "Restored the hub from a backup"
+    #: A command the command line refused before it ran (an option unknown, missing or
+    #: with a bad value); its own refusals are recorded under the action it does.
+    HUB_COMMAND = "hub.command", "Ran a command on the command line"
     PAGE_REFUSED = "page.refused", "Was refused a page their roles do not open"
     AUDIT_SEARCH = "audit.search", "Searched the audit log"
     AUDIT_EXPORT = "audit.export", "Exported the audit log"
