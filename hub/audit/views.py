@@ -129,7 +129,11 @@ def log() -> Response | tuple[str, int]:
             until=form.until.data,
         )
         page = trail.search_log(
-            db(), current_user.actor, filters, page=whole_number(request.args.get("page")) or 1
+            db(),
+            current_user.actor,
+            filters,
+            page=whole_number(request.args.get("page")) or 1,
+            rules=_threshold_rules(),
         )
     return render_template(
         "audit/log.html",
@@ -140,6 +144,12 @@ def log() -> Response | tuple[str, int]:
         person=person_id,
         matches=[(u, url_for("audit.log", **kept, user=u.id)) for u in matches],
     ), 200 if valid else 400
+
+
+def _threshold_rules() -> dict[str, str]:
+    """The Community Trigger's threshold rules' titles by id, as its pages say them."""
+    procedure = current_app.extensions["hub.trigger_procedure"]
+    return {rule.id: rule.title for rule in procedure.rules}
 
 
 def _user_filter(form: LogFilterForm, area_id: int, sent: bool) -> tuple[int | None, list[User]]:

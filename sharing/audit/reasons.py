@@ -23,10 +23,12 @@ from sharing.vocabulary import (
     ClosureOutcome,
     ClosureReason,
     ConferenceCancelReason,
+    DocumentKind,
     Intervention,
     Labelled,
     LockReason,
     LockStatus,
+    Marking,
     ReviewDecision,
     Role,
     SittingCancelReason,
@@ -53,6 +55,8 @@ class Names:
     agencies: dict[int, str] = field(default_factory=dict)
     #: Shares by id.
     shares: dict[int, ShareNames] = field(default_factory=dict)
+    #: The Community Trigger's threshold rules' titles by id (the procedure's words).
+    rules: dict[str, str] = field(default_factory=dict)
 
 
 _SHARE_ID = re.compile(r"\bshare (\d+)")
@@ -126,6 +130,30 @@ def _agency(names: Names, agency_id: str) -> str:
     return names.agencies.get(int(agency_id), f"agency {agency_id}")
 
 
+def _kind(value: str) -> str:
+    """A document's kind by its label within a sentence ("diary sheet")."""
+    label = _label(DocumentKind, value)
+    return _lowered(label) if label else value
+
+
+def _marked(m: re.Match[str], _: Names) -> str:
+    """ "document 12 marked official_sensitive (was official)": the markings by the
+    labels the document's page shows (OFFICIAL-SENSITIVE)."""
+    marking = _label(Marking, m["marking"])
+    was = m["was"]
+    if was.startswith("was ") and was != "was not marked":
+        before = _label(Marking, was.removeprefix("was "))
+        was = f"was {before}" if before else was
+    return f"Document {m['id']} marked {marking} ({was})" if marking else m[0]
+
+
+def _rule_count(m: re.Match[str], names: Names) -> str:
+    """ "three-complaints 2 of 3": a Community Trigger threshold rule by its words (those
+    the application's page shows) and what it counted; a rule it does not know as stored."""
+    title = names.rules.get(m["rule"])
+    return f"{title}: {m['found']} of {m['needed']}" if title else m[0]
+
+
 #: Each kind of part of a basis ("; " between parts) with how it reads.
 _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
     (
@@ -169,6 +197,23 @@ _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
         re.compile(r"refused input: (?P<what>.+)"),
         lambda m, names: f"Refused for what was typed in {_named(m['what'], names)}",
     ),
+    (
+        re.compile(r"document (?P<id>\d+) (?P<how>added|removed) \((?P<kind>\w+)(?P<rest>,.*)"),
+        lambda m, _: (
+            f"Document {m['id']} {m['how']} ({_kind(m['kind'])}{m['rest']}"
+            if DocumentKind.of(m["kind"])
+            else m[0]
+        ),
+    ),
+    (
+        re.compile(r"document (?P<id>\d+) marked (?P<marking>\w+) \((?P<was>.*)\)"),
+        _marked,
+    ),
+    (
+        re.compile(r"marked (\w+)"),
+        lambda m, _: f"marked {_label(Marking, m[1])}" if Marking.of(m[1]) else m[0],
+    ),
+    (re.compile(r"(?P<rule>[\w-]+) (?P<found>\d+) of (?P<needed>\d+)"), _rule_count),
     (
         re.compile(re.escape(acts.NO_SUCH_CASE)),
         lambda m, _: "No case has that number",
@@ -277,9 +322,9 @@ _BY_ACTION: dict[str, _Rules] = {
         (re.compile(r"(\w+)"), _choice(ThresholdDecision)),
         (
             re.compile(r"advice (?P<advice>met|not met): ?(?P<counts>.*)"),
-            lambda m, _: (
+            lambda m, names: (
                 f"the rules advised the threshold was {m['advice']}"
-                + (f": {m['counts']}" if m["counts"] else "")
+                + (f": {_part(m['counts'], names)}" if m["counts"] else "")
             ),
         ),
     ],

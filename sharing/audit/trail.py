@@ -9,7 +9,7 @@ log is itself an entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -271,9 +271,16 @@ def case_in_log(session: Session, actor: Actor, reference: str) -> int | None:
 
 
 def search_log(
-    session: Session, actor: Actor, filters: LogFilters, page: int = 1, *, size: int = PAGE_SIZE
+    session: Session,
+    actor: Actor,
+    filters: LogFilters,
+    page: int = 1,
+    *,
+    size: int = PAGE_SIZE,
+    rules: Mapping[str, str] | None = None,
 ) -> LogPage:
-    """One page of the entries concerning the DPO's agency that match, newest first."""
+    """One page of the entries concerning the DPO's agency that match, newest first;
+    ``rules`` the Community Trigger's threshold rules' titles by id, for the "why"."""
     require_dpo(session, actor, acts.Action.AUDIT_SEARCH)
     conditions: list[ColumnElement[bool]] = []
     # Everything concerning the agency's own case or person concerns the agency, a
@@ -317,7 +324,7 @@ def search_log(
         )
     entries = list(session.scalars(newest))
     found = LogPage(
-        rows(session, entries[:size], actor.agency_id),
+        rows(session, entries[:size], actor.agency_id, rules=rules),
         total,
         page,
         pages,
@@ -342,7 +349,13 @@ def _matching(session: Session, conditions: list[ColumnElement[bool]]) -> list[i
     return list(session.scalars(select(AuditEntry.seq).where(*conditions).limit(COUNT_CAP + 1)))
 
 
-def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> list[LogRow]:
+def rows(
+    session: Session,
+    entries: list[AuditEntry],
+    reader_agency_id: int,
+    *,
+    rules: Mapping[str, str] | None = None,
+) -> list[LogRow]:
     """Entries as a DPO of ``reader_agency_id`` sees them: names of users and agencies,
     labels of actions. A refusal answered "not found" on another agency's case reads, to
     every agency but the owner, exactly as a request for a case that does not exist."""
@@ -379,7 +392,7 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
     partners = [e for e in entries if e.actor_agency_id != reader_agency_id]
     yours = _yours(session, partners, reader_agency_id)
     labels = {a.value: a.label for a in acts.Action}
-    names = _names(session, entries, reader_agency_id)
+    names = _names(session, entries, reader_agency_id, rules or {})
     shown = []
     for e in entries:
         case_id = int(e.object_id) if e.object_type == "case" and e.object_id else through[e.seq]
@@ -421,7 +434,9 @@ def rows(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> 
     return shown
 
 
-def _names(session: Session, entries: list[AuditEntry], reader_agency_id: int) -> reasons.Names:
+def _names(
+    session: Session, entries: list[AuditEntry], reader_agency_id: int, rules: Mapping[str, str]
+) -> reasons.Names:
     """What the entries' bases name by identifier, for ``reasons.in_words``: protocol
     versions, agencies, and shares with their case (where the reader's agency owns the
     case or was shared it) and the agency each was made to."""
@@ -444,7 +459,7 @@ def _names(session: Session, entries: list[AuditEntry], reader_agency_id: int) -
         )
     }
     protocols = protocol_records.versions_by_key(session) if any(bases) else {}
-    return reasons.Names(protocols=protocols, agencies=agencies, shares=shares)
+    return reasons.Names(protocols=protocols, agencies=agencies, shares=shares, rules=dict(rules))
 
 
 def _account_id(entry: AuditEntry) -> int | None:

@@ -3,6 +3,9 @@ display while the entry keeps what was written; a basis it does not know shows a
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,12 +13,14 @@ from sqlalchemy.orm import Session
 from sharing.access.decide import Actor
 from sharing.audit import acts, reasons
 from sharing.audit.trail import rows
-from sharing.models import Agency, AuditEntry, Case, Share
+from sharing.models import Agency, AuditEntry, Case, Share, TriggerApplication
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.files import pdf
+from tests.hub.test_documents import DIARY, _attach, _documents
 
 KEY = "northshire-asb-case-management"
 TITLE = "Northshire ASB case management information sharing protocol (version 1)"
@@ -311,3 +316,140 @@ def test_the_dpo_reads_a_case_closed_in_words_and_the_entry_keeps_its_codes(
     log = dpo.get("/audit?action=case.close").get_data(as_text=True)
     assert "Closed because the reporter has made no further contact; Not resolved" in log
     assert "reason no_contact" not in log
+
+
+RULES = {
+    "three-complaints": "Three qualifying complaints about the same problem in the previous "
+    "six months",
+    "hate-incident": "One qualifying complaint of a hate incident",
+}
+
+
+@pytest.mark.parametrize(
+    ("action", "stored", "said"),
+    [
+        (
+            "case.record",
+            "document 12 added (diary_sheet, narrative; also identity, location); marked "
+            "official_sensitive",
+            "Document 12 added (diary sheet, narrative; also identity, location); marked "
+            "OFFICIAL-SENSITIVE",
+        ),
+        (
+            "case.record",
+            "document 12 marked official_sensitive (was official)",
+            "Document 12 marked OFFICIAL-SENSITIVE (was OFFICIAL)",
+        ),
+        (
+            "case.record",
+            "document 12 marked official (was not marked)",
+            "Document 12 marked OFFICIAL (was not marked)",
+        ),
+        (
+            "case.record",
+            "document 12 removed (photo, narrative)",
+            "Document 12 removed (photo or image, narrative)",
+        ),
+        (
+            "trigger.view",
+            "three-complaints 2 of 3; hate-incident 0 of 1; complaints 4,5",
+            f"{RULES['three-complaints']}: 2 of 3; {RULES['hate-incident']}: 0 of 1; "
+            "complaints 4,5",
+        ),
+        (
+            "trigger.decide",
+            "met; advice not met: three-complaints 2 of 3; hate-incident 0 of 1",
+            "Threshold met: the case is reviewed by the partnership; the rules advised the "
+            f"threshold was not met: {RULES['three-complaints']}: 2 of 3; "
+            f"{RULES['hate-incident']}: 0 of 1",
+        ),
+    ],
+)
+def test_document_markings_and_threshold_rules_read_in_words(
+    action: str, stored: str, said: str
+) -> None:
+    assert reasons.in_words(stored, reasons.Names(rules=RULES), action) == said
+
+
+@pytest.mark.parametrize(
+    ("action", "stored"),
+    [
+        ("case.record", "document 12 marked top_secret (was official)"),
+        ("case.record", "document 12 added (scroll, narrative); marked secret"),
+        ("trigger.view", "a-rule-since-removed 2 of 3; complaints 4,5"),
+        ("trigger.decide", "not_met; advice not met: a-rule-since-removed 1 of 2"),
+    ],
+)
+def test_a_marking_or_threshold_rule_it_does_not_know_shows_as_stored(
+    action: str, stored: str
+) -> None:
+    said = reasons.in_words(stored, reasons.Names(rules=RULES), action)
+    for code in ("top_secret", "scroll", "secret", "a-rule-since-removed 2 of 3", "1 of 2"):
+        if code in stored:
+            assert code in said
+
+
+def test_the_dpo_reads_a_documents_marking_in_words_and_the_entry_keeps_its_codes(
+    demo_hub, demo_session
+) -> None:
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.agency.has(code="larkmoor-ha"),
+            Case.status != CaseStatus.CLOSED,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id)
+    )
+    officer = demo_client(demo_hub, case.officer)
+    assert _attach(officer, case.id, "diary.pdf", pdf(DIARY)).status_code == 302
+    (diary,) = _documents(demo_session, case)[-1:]
+    url = f"/cases/{case.id}/documents/{diary.id}/marking"
+    marked = officer.post(
+        url, data={"csrf_token": csrf_token(officer, f"/cases/{case.id}"), "marking": "official"}
+    )
+    assert marked.status_code == 302, marked.get_data(as_text=True)
+    demo_session.expire_all()
+    stored = demo_session.scalars(
+        select(AuditEntry.basis)
+        .where(AuditEntry.action == "case.record", AuditEntry.object_id == str(case.id))
+        .order_by(AuditEntry.seq.desc())
+        .limit(2)
+    ).all()
+    assert stored[0] == f"document {diary.id} marked official (was official_sensitive)"
+    assert stored[1].endswith("; marked official_sensitive")  # kept as written
+
+    dpo = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.DPO))
+    log = dpo.get(f"/audit?action=case.record&case={case.reference}").get_data(as_text=True)
+    assert f"Document {diary.id} marked OFFICIAL (was OFFICIAL-SENSITIVE)" in log
+    assert f"Document {diary.id} added (diary sheet, narrative" in log
+    assert "marked OFFICIAL-SENSITIVE" in log
+    assert "official_sensitive" not in log
+
+
+def test_the_dpo_reads_the_threshold_rules_by_their_words_and_the_entry_keeps_their_ids(
+    demo_hub, demo_session
+) -> None:
+    procedure = demo_hub.extensions["hub.trigger_procedure"]
+    application = demo_session.scalar(
+        select(TriggerApplication)
+        .where(TriggerApplication.erased_at.is_(None), TriggerApplication.closed_at.is_(None))
+        .order_by(TriggerApplication.id)
+    )
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
+    assert lead.get(f"/trigger/{application.id}").status_code == 200
+    demo_session.expire_all()
+    stored = demo_session.scalars(
+        select(AuditEntry.basis)
+        .where(AuditEntry.action == "trigger.view")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+    counted = [r for r in procedure.rules if re.search(rf"\b{re.escape(r.id)} \d+ of", stored)]
+    assert counted  # kept as written: the rules by their ids
+
+    dpo = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.DPO))
+    log = html.unescape(dpo.get("/audit?action=trigger.view").get_data(as_text=True))
+    for rule in counted:
+        assert f"{rule.title}: " in log
+        assert not re.search(rf"(?<![\w-]){re.escape(rule.id)} \d+ of \d+", log)
