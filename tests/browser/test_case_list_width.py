@@ -25,6 +25,7 @@ def test_the_sergeants_case_list_fits_its_box_at_1280_pixels(live_server, page: 
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("Security code").fill(pyotp.TOTP(sergeant.totp_secret).now())
     page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello,")
     page.goto(f"{live_server.url}/cases")
     expect(page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
 
