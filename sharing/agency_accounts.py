@@ -288,10 +288,10 @@ def add_person(
     agency = session.get_one(Agency, by.agency_id)
     if not other_domain_confirmed and (other := another_agencys_domain(session, agency, email)):
         raise OtherAgencysDomain(
-            "email",
-            f"This address is at {other.domain}, where {other.agency.name}'s staff have their "
-            f"addresses and nobody at {agency.name} does. Check it is their address at "
-            f"{agency.name}, or confirm below to add it to {agency.name} anyway",
+            "other_domain",
+            f"Tick the box if this is their address at {agency.name}: {other.domain} is "
+            f"already used by staff of {other.used_by()}, and nobody at {agency.name} has "
+            "an address there yet",
         )
     try:
         with session.begin_nested():
@@ -311,8 +311,9 @@ def add_person(
 
 class OtherAgencysDomain(InputError):
     """An address at a domain where another agency's staff have theirs and none of the
-    adding agency's do: more often a slip (a partner's officer added to the wrong agency,
-    or a colleague's old address) than a new colleague, so the form asks to confirm."""
+    adding agency's do: often a slip (a partner's officer added to the wrong agency, or a
+    colleague's old address), sometimes a domain agencies share (a council's teams), so
+    the form asks once, at its confirming box, naming who uses the domain."""
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,16 @@ class ForeignDomain:
     domain: str
     #: The agency with the most accounts at the domain.
     agency: Agency
+    #: How many other agencies' staff have accounts at it too.
+    others: int = 0
+
+    def used_by(self) -> str:
+        """ "Northshire Police", or "Northshire Police and 2 other agencies"."""
+        if not self.others:
+            return self.agency.name
+        return (
+            f"{self.agency.name} and {self.others} other agenc{'y' if self.others == 1 else 'ies'}"
+        )
 
 
 def another_agencys_domain(session: Session, agency: Agency, email: str) -> ForeignDomain | None:
@@ -339,7 +350,9 @@ def another_agencys_domain(session: Session, agency: Agency, email: str) -> Fore
     by_agency = {agency_id: count for agency_id, count in counts}
     if not by_agency or agency.id in by_agency:
         return None
-    return ForeignDomain(domain, session.get_one(Agency, next(iter(by_agency))))
+    return ForeignDomain(
+        domain, session.get_one(Agency, next(iter(by_agency))), others=len(by_agency) - 1
+    )
 
 
 def _still_acting(session: Session, action: acts.Action, by: Actor) -> None:

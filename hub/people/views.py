@@ -281,7 +281,8 @@ def add() -> Response | tuple[str, int]:
             forbid(refused, "You cannot add people")
         except InputError as e:
             form.refuse(e)
-            ask_other_domain = isinstance(e, agency_accounts.OtherAgencysDomain)
+            # Once ticked, the box stays, ticked, whatever else is refused: asked once.
+            ask_other_domain |= isinstance(e, agency_accounts.OtherAgencysDomain)
         else:
             if provider is not None:
                 flash(
