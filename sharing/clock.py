@@ -38,6 +38,23 @@ def uk_moment(day: date, hour: int, minute: int) -> datetime | None:
     return local if shown.time() == local.time() else None
 
 
+#: What UK clocks show in summer (British Summer Time) and in winter (Greenwich Mean Time):
+#: what a time written with it says, of the two moments a time shown twice may be.
+SUMMER_TIME, WINTER_TIME = "BST", "GMT"
+
+
+def uk_moment_in(day: date, hour: int, minute: int, shown_in: str) -> datetime | None:
+    """The moment (in UTC) a UK clock shows ``hour:minute`` on ``day`` in summer time
+    (``"BST"``) or winter time (``"GMT"``): the first or the second of a time the clocks show
+    twice. None when they did not show that time in it that day (12:00 GMT in July, a
+    time the clocks skip). ``ValueError`` for no such hour or minute."""
+    for fold in (0, 1):
+        local = datetime.combine(day, time(hour, minute, fold=fold), tzinfo=PARTNERSHIP_ZONE)
+        if local.tzname() == shown_in and _wall(local) == _wall(local.astimezone(UTC)):
+            return local.astimezone(UTC)
+    return None
+
+
 def shown_twice(moment: datetime) -> bool:
     """Whether a UK clock shows ``moment``'s time twice that day (1am to 2am on the last
     Sunday in October, in summer time and then in winter time), so that the time alone

@@ -107,9 +107,10 @@ def _row_of(body: dict[str, Any]) -> dict[str, str]:
                     given = other_names_cell((n["name"], n.get("note", "")) for n in given)
                 row[_PEOPLE[name] + field] = _cell(given)
         elif name == "incident":
-            # For the row's checks (its day); the incident keeps the instant itself.
+            # For the row's checks (its day); the incident keeps the instant itself. BST or
+            # GMT says which it is of a time the clocks show twice, as a file's row would.
             occurred = value["occurred_at"].astimezone(clock.PARTNERSHIP_ZONE)
-            row["incident_at"] = occurred.strftime("%Y-%m-%d %H:%M")
+            row["incident_at"] = occurred.strftime("%Y-%m-%d %H:%M ") + str(occurred.tzname())
             row["incident_description"] = value["description"]
             row["incident_place"] = value.get("place", "")
             row["incident_reported_on"] = _cell(value.get("reported_on"))

@@ -107,7 +107,12 @@ COLUMNS = (
         "reported_other_names",
         "other names the reported person is also known by, written as for the victim",
     ),
-    Column("incident_at", "when the first incident happened: 2026-03-30 22:15 (UK time)", True),
+    Column(
+        "incident_at",
+        "when the first incident happened: 2026-03-30 22:15 (UK time); in the hour the clocks "
+        "go back, which time it was: 2026-10-25 01:30 BST, the first, or 01:30 GMT, the second",
+        True,
+    ),
     Column("incident_description", "what happened", True),
     Column("incident_place", "where it happened"),
     Column(
@@ -121,7 +126,17 @@ _REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 #: A day as 2026-03-31 or 31/03/2026 (or 1/3/2026), then, for a moment, the time.
 _DAY = r"(?:(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})|(?P<dd>\d{1,2})/(?P<mm>\d{1,2})/(?P<yy>\d{4}))"
 _DAY_ONLY = re.compile(_DAY, re.ASCII)
-_DAY_AND_TIME = re.compile(_DAY + r"[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})", re.ASCII)
+#: The time may be followed by BST or GMT: which UK clocks showed it in (the night the
+#: clocks go back, 1am to 2am comes twice, first in BST and then in GMT).
+_DAY_AND_TIME = re.compile(
+    _DAY + r"[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?:\s*(?P<zone>(?i:BST|GMT)))?", re.ASCII
+)
+#: What a row is told of a time the clocks showed twice, given without which it was.
+SHOWN_TWICE = (
+    "is a time the clocks showed twice (they went back an hour at 2am that day, so 1am to "
+    "2am came twice): add BST after the time for the first, in summer time, or GMT for the "
+    "second, an hour later, like 2026-10-25 01:30 GMT"
+)
 #: The earliest day a case may have been opened: that of the earliest incident the hub
 #: records (a case opened in 1901 is a mistyped year, and would be due for review for ever).
 EARLIEST_OPENING = clock.day_of(EARLIEST_INCIDENT)
@@ -388,8 +403,29 @@ class _Cells:
             self.fail(column, "is in the future")
             return None
         moment = clock.uk_moment(day, hour, minute)
+        zone = (match["zone"] or "").upper() if match else ""
         if moment is None:
             self.fail(column, "is a time the clocks skipped (they went forward at 1am that day)")
+        elif zone:
+            return self._shown_in(column, day, hour, minute, zone)
+        elif clock.shown_twice(moment):
+            self.fail(column, SHOWN_TWICE)
+        else:
+            return moment
+        return None
+
+    def _shown_in(
+        self, column: str, day: date, hour: int, minute: int, zone: str
+    ) -> datetime | None:
+        """The moment of a time written with the one UK clocks showed it in (BST or GMT)."""
+        moment = clock.uk_moment_in(day, hour, minute, zone)
+        if moment is None:
+            shown = "summer time (BST)" if zone == clock.WINTER_TIME else "winter time (GMT)"
+            self.fail(
+                column,
+                f"says {zone}, but UK clocks were on {shown} at that time: correct it, or give "
+                "the time alone",
+            )
         return moment
 
     def other_names(self, column: str, family: str, given: str) -> tuple[tuple[str, str], ...]:

@@ -118,6 +118,25 @@ def test_an_incident_recorded_answers_where_to_read_it_and_reads_there_as_on_its
     assert "Stairwell" not in basis
 
 
+def test_an_incident_time_without_its_offset_is_refused_naming_it_and_nothing_recorded(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    """A time without its offset could be either 1:30am of the night the clocks go back
+    (or, in summer, an hour out): the API takes only an instant, as it documents."""
+    case_id = _opened(demo_hub, housing)
+    demo_session.expire_all()
+    before = demo_session.scalars(select(Incident.id).where(Incident.case_id == case_id)).all()
+
+    for sent in ("2025-10-26T01:30:00", "2025-10-26 01:30", "2025-10-26T01:30:00 BST"):
+        answer = _record(demo_hub, housing, case_id, incident=_incident(occurred_at=sent))
+        assert answer.status_code == 422, answer.get_data(as_text=True)
+        assert fields_named(answer) == ["occurred_at"]
+
+    demo_session.expire_all()
+    after = demo_session.scalars(select(Incident.id).where(Incident.case_id == case_id)).all()
+    assert after == before
+
+
 def test_a_partners_incident_is_read_for_a_purpose_the_case_is_shared_for(
     demo_hub: Flask, demo_session: Session, police: api_clients.Registered
 ) -> None:

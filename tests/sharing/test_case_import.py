@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, event, func, select
@@ -197,6 +197,34 @@ def test_a_row_the_casework_refuses_is_reported_at_its_column_and_leaves_nothing
         "line 3, column incident_at: The date of the incident must be after 1 January 1990",
     ]
     assert counts(session) == before
+
+
+def test_the_two_times_the_clocks_show_twice_are_kept_apart_and_one_unsaid_is_refused(
+    session: Session, manager: Actor
+) -> None:
+    """The night the clocks went back, 1:30am came twice: a row saying BST is the first,
+    one saying GMT the second, an hour later; a row saying neither is refused at its
+    column, saying what to add, and leaves nothing."""
+    night = {"opened_on": "2025-10-27", "incident_reported_on": "2025-10-27"}
+    lines = (
+        line_of(reference="C-1", incident_at="2025-10-26 01:30 BST", **night),
+        line_of(reference="C-2", incident_at="26/10/2025 01:30 GMT", **night),
+        line_of(reference="C-3", incident_at="2025-10-26 01:30", **night),
+    )
+    before = counts(session)
+    result = import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+    assert (result.opened, result.rejected) == (2, 1)
+    [problem] = result.report.problems
+    assert (problem.line, problem.column) == (4, "incident_at")
+    assert "add BST after the time for the first" in problem.reason
+    assert counts(session)[:2] == (before[0] + 2, before[1] + 2)
+    [first] = imported(session, "C-1").incidents
+    [second] = imported(session, "C-2").incidents
+    assert first.occurred_at == datetime(2025, 10, 26, 0, 30, tzinfo=UTC)
+    assert second.occurred_at == datetime(2025, 10, 26, 1, 30, tzinfo=UTC)
+    session.expire_all()
+    held = select(Case.id).where(Case.external_reference == "C-3")
+    assert session.scalar(held) is None
 
 
 def test_an_officer_named_in_the_file_owns_the_case(session: Session, manager: Actor) -> None:

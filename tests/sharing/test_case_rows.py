@@ -4,7 +4,7 @@ partner about a good file, and about each kind of malformed one (line, column, r
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -279,6 +279,27 @@ def test_a_hundred_thousand_rows_are_read_one_at_a_time() -> None:
         ({"incident_at": "29/02/2026 10:00"}, "column incident_at: is not a date and time"),
         ({"incident_at": "2026-03-29 01:30"}, "column incident_at: is a time the clocks skipped"),
         (
+            {"incident_at": "2026-03-29 01:30 BST"},
+            "column incident_at: is a time the clocks skipped",
+        ),
+        (
+            {"incident_at": "2026-10-25 01:30"},
+            "column incident_at: is a time the clocks showed twice",
+        ),
+        (
+            {"incident_at": "2026-07-01 12:00 GMT"},
+            "column incident_at: says GMT, but UK clocks were on summer time (BST) at that time",
+        ),
+        (
+            {"incident_at": "2026-11-29 23:40 BST"},
+            "column incident_at: says BST, but UK clocks were on winter time (GMT) at that time",
+        ),
+        (
+            {"incident_at": "2026-10-25 02:30 BST"},  # the clocks had gone back at 02:00 BST
+            "column incident_at: says BST, but UK clocks were on winter time (GMT)",
+        ),
+        ({"incident_at": "2026-11-29 23:40 CET"}, "column incident_at: is not a date and time"),
+        (
             {"protected_characteristic": "race"},
             "column protected_characteristic: is given, but hate_motivated is not yes",
         ),
@@ -325,6 +346,43 @@ def test_a_row_with_a_bad_cell_is_rejected_saying_where_and_why(
 ) -> None:
     [problem] = problems_of(line_of(**change))
     assert problem.startswith(f"line 2, {expected}"), problem
+
+
+@pytest.mark.parametrize(
+    ("incident_at", "utc"),
+    [
+        ("2026-10-25 01:30 BST", datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+        ("25/10/2026 01:30 GMT", datetime(2026, 10, 25, 1, 30, tzinfo=UTC)),
+        ("2026-10-25T01:59gmt", datetime(2026, 10, 25, 1, 59, tzinfo=UTC)),
+        ("2026-10-25 00:59", datetime(2026, 10, 24, 23, 59, tzinfo=UTC)),
+        ("2026-10-25 02:00", datetime(2026, 10, 25, 2, 0, tzinfo=UTC)),
+        ("2026-07-01 12:00 BST", datetime(2026, 7, 1, 11, 0, tzinfo=UTC)),
+        ("2026-11-29 23:40 GMT", datetime(2026, 11, 29, 23, 40, tzinfo=UTC)),
+    ],
+)
+def test_a_time_may_say_whether_uk_clocks_showed_it_in_summer_or_winter_time(
+    incident_at: str, utc: datetime
+) -> None:
+    """The night the clocks go back, 1:30am comes twice: BST says the first, GMT the
+    second, an hour later; outside that hour the time alone says which it is."""
+    rows, report = read(f"{HEADING}\n{line_of(incident_at=incident_at)}\n")
+    assert report.problems == []
+    assert rows[0].incident.occurred_at == utc
+
+
+def test_a_time_the_clocks_showed_twice_is_refused_saying_what_to_add() -> None:
+    """Taken silently as the first, an incident an hour out would count towards the wrong
+    night's figures, or a trigger's months from the wrong moment: the file is asked, as
+    the incident form asks."""
+    problems = problems_of(
+        line_of(incident_at="25/10/2026 1:05"), line_of(reference="HMS-002", incident_at="")
+    )
+    assert problems == [
+        "line 2, column incident_at: is a time the clocks showed twice (they went back an hour "
+        "at 2am that day, so 1am to 2am came twice): add BST after the time for the first, in "
+        "summer time, or GMT for the second, an hour later, like 2026-10-25 01:30 GMT",
+        "line 3, column incident_at: is empty",
+    ]
 
 
 def test_a_phone_number_abroad_is_not_taken_for_a_formula() -> None:

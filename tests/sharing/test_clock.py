@@ -62,3 +62,18 @@ def test_full_years_from_29_february_end_on_1_march_never_before() -> None:
     assert clock.full_years_after(date(2028, 2, 29), 4) == date(2032, 2, 29)
     assert clock.full_years_after(date(2028, 2, 28), 3) == date(2031, 2, 28)
     assert clock.full_years_after(date(2026, 7, 10), 3) == date(2029, 7, 10)
+
+
+def test_a_time_said_in_summer_or_winter_time_is_the_moment_the_clocks_showed_it_in_it() -> None:
+    """BST or GMT tells apart the two 1:30ams of the night the clocks go back; a time the
+    clocks did not show in it that day (12:00 GMT in July, a skipped time) is none."""
+    autumn, spring, july = date(2026, 10, 25), date(2026, 3, 29), date(2026, 7, 1)
+    assert clock.uk_moment_in(autumn, 1, 30, "BST") == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert clock.uk_moment_in(autumn, 1, 30, "GMT") == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert clock.uk_moment_in(autumn, 0, 30, "GMT") is None
+    assert clock.uk_moment_in(autumn, 2, 30, "BST") is None
+    assert clock.uk_moment_in(july, 12, 0, "BST") == datetime(2026, 7, 1, 11, 0, tzinfo=UTC)
+    assert clock.uk_moment_in(july, 12, 0, "GMT") is None
+    assert all(
+        clock.uk_moment_in(spring, 1, m, z) is None for m in range(60) for z in ("BST", "GMT")
+    )
