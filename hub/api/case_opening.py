@@ -14,7 +14,6 @@ from hub.config import review_days
 from hub.database import db
 from sharing import clock
 from sharing.imports import cases as imports
-from sharing.imports.case_rows import other_names_cell
 from sharing.imports.matching import Linked
 
 
@@ -52,6 +51,7 @@ def open_case() -> Response:
                 review_days=review_days(current_app.config["HUB_SETTINGS"]),
                 first_contact_days=current_app.config["HUB_SETTINGS"].first_contact_working_days,
                 occurred_at=body["incident"]["occurred_at"],
+                other_names=_other_names_of(body),
             )
         except imports.RowRejected as e:
             raise Problem(
@@ -103,9 +103,8 @@ def _row_of(body: dict[str, Any]) -> dict[str, str]:
     for name, value in body.items():
         if name in _PEOPLE:
             for field, given in value.items():
-                if field == "other_names":  # as the import's cell writes them
-                    given = other_names_cell((n["name"], n.get("note", "")) for n in given)
-                row[_PEOPLE[name] + field] = _cell(given)
+                if field != "other_names":  # a list, each name whole: _other_names_of
+                    row[_PEOPLE[name] + field] = _cell(given)
         elif name == "incident":
             # For the row's checks (its day); the incident keeps the instant itself. BST or
             # GMT says which it is of a time the clocks show twice, as a file's row would.
@@ -117,6 +116,16 @@ def _row_of(body: dict[str, Any]) -> dict[str, str]:
         else:
             row[name] = _cell(value)
     return row
+
+
+def _other_names_of(body: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """The people's other names, each (name, what it is), by the import's column: taken
+    whole, where a cell of the file would read a semicolon or brackets as its own."""
+    return {
+        _PEOPLE[name] + "other_names": [(n["name"], n.get("note", "")) for n in listed]
+        for name in _PEOPLE
+        if (listed := body.get(name, {}).get("other_names")) is not None
+    }
 
 
 def linked_person(linked: Linked) -> dict[str, Any]:

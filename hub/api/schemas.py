@@ -31,13 +31,10 @@ def _text(
     required: bool = False,
     limit: int = MAX_CELL,
     free: bool = True,
-    also: Callable[[str], object] | None = None,
 ) -> fields.String:
     """A text field; free text (not a value with its own format: ``free=False``) may not
-    start as a spreadsheet formula does; ``also``, a check of its own."""
+    start as a spreadsheet formula does."""
     checks: list[Callable[[str], object]] = [validate.Length(min=1 if required else 0, max=limit)]
-    if also is not None:
-        checks.append(also)
     if free:
         checks.append(_not_a_formula)
     return fields.String(
@@ -90,24 +87,19 @@ class ProblemSchema(Schema):
 # -- requests ---------------------------------------------------------------------------
 
 
-#: What the import's cell of other names could not hold: a case sent is read as its row
-#: is, other names as "Spider (nickname); Wood".
-_IN_A_CELL = validate.Regexp(r"^[^;()]*$", error="Must not hold a semicolon or brackets")
-
-
 class OtherNameSchema(Strict):
-    """A name the person is also known by, checked as the person form checks it."""
+    """A name the person is also known by, checked as the person form checks it, and kept
+    whole: a semicolon or brackets in it are its own (where a cell of the import's CSV
+    would read them as the next name, or what it is)."""
 
     name = _text(
         "a nickname, a street name, a former surname or another spelling; not their own name",
         required=True,
         limit=MAX_LINE,
-        also=_IN_A_CELL,
     )
     note = _text(
         "what it is: nickname, surname before marriage (optional)",
         limit=MAX_OTHER_NAME_NOTE,
-        also=_IN_A_CELL,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, TypeVar
@@ -55,10 +55,19 @@ MAX_PROBLEMS = 1_000
 MAX_OTHER_NAMES = 20
 _OTHER_NAMES = (
     ": each with what it is in brackets if you like, separated by semicolons: "
-    "Spider (nickname); Wood (surname before marriage)"
+    "Spider (nickname); Wood (surname before marriage). A name holding brackets or a "
+    "semicolon of its own cannot be given here: add it on the case once it is imported"
 )
 #: One other name of a cell: the name, then what it is in brackets if given.
 _OTHER_NAME = re.compile(r"(?P<name>[^();]*?)\s*(?:\((?P<note>[^();]*)\))?")
+#: What a row is told of an other name of a cell that is not one name with what it is in
+#: one pair of brackets after it: how to write it, and where a name that holds brackets
+#: (or a semicolon, which the cell takes for the next name) can be given whole.
+_NOT_ONE_NAME = (
+    "is not a name with what it is in brackets after it, like Spider (nickname): a name "
+    "holding brackets or a semicolon cannot be given in this column: add it on the case "
+    "once it is imported (Change their details), or send the case through the API"
+)
 
 
 @dataclass(frozen=True)
@@ -265,16 +274,23 @@ def _rows(
 
 
 def check_row(
-    values: Mapping[str, str], *, wards: Mapping[str, int], today: date | None = None
+    values: Mapping[str, str],
+    *,
+    wards: Mapping[str, int],
+    today: date | None = None,
+    other_names: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> tuple[CaseRow | None, list[Problem]]:
     """One row given as its columns' values (a partner system's API call sends one case
-    at a time): the case it opens, or the problems, each naming its column (line 1)."""
-    unknown = sorted(set(values) - _NAMES)
+    at a time): the case it opens, or the problems, each naming its column (line 1).
+    ``other_names``: a person's other names, each (name, what it is), by their column
+    (``victim_other_names``), as a list rather than a cell, so that each is taken whole: a
+    semicolon or brackets in it are its own."""
+    unknown = sorted((set(values) | set(other_names or {})) - _NAMES)
     if unknown:
         return None, [Problem(1, name, "is not one of the documented columns") for name in unknown]
     heading = [c.name for c in COLUMNS]
     cells = [values.get(name, "") for name in heading]
-    return _check(1, heading, cells, wards, today or clock.today())
+    return _check(1, heading, cells, wards, today or clock.today(), other_names or {})
 
 
 def _text_lines(data: IO[bytes]) -> Iterator[str]:
@@ -334,9 +350,17 @@ def _heading(reader: Iterator[list[str]]) -> list[str]:
 class _Cells:
     """A row's cells by column name, checked as they are read; problems are collected."""
 
-    def __init__(self, line: int, heading: list[str], cells: list[str]) -> None:
+    def __init__(
+        self,
+        line: int,
+        heading: list[str],
+        cells: list[str],
+        listed: Mapping[str, Sequence[tuple[str, str]]],
+    ) -> None:
         self.line = line
         self.values = dict(zip(heading, cells, strict=False))
+        #: Other names sent as lists, by column, rather than in a cell (``check_row``).
+        self.listed = listed
         self.problems: list[Problem] = []
         if len(cells) != len(heading):
             self.fail("", f"the row has {len(cells)} cells where the heading has {len(heading)}")
@@ -429,32 +453,35 @@ class _Cells:
         return moment
 
     def other_names(self, column: str, family: str, given: str) -> tuple[tuple[str, str], ...]:
-        """The other names in the cell, each (name, what it is), as the person form takes
-        them: each refused as the form refuses it (``other_name_problems``), named by its
-        place in the cell ("other name 2"), never by its value."""
-        listed = [part.strip() for part in self.text(column).split(";") if part.strip()]
-        if len(listed) > MAX_OTHER_NAMES:
+        """The other names in the cell (or the list sent for it), each (name, what it is),
+        as the person form takes them: each refused as the form refuses it
+        (``other_name_problems``), named by its place ("other name 2"), never by its value."""
+        typed = self.listed.get(column)
+        written = self._other_names_written(column) if typed is None else list(typed)
+        if len(written) > MAX_OTHER_NAMES:
             self.fail(column, f"gives more than {MAX_OTHER_NAMES} other names")
             return ()
         numbers, names = [], []
-        for number, part in enumerate(listed, start=1):
-            match = _OTHER_NAME.fullmatch(part)
-            if match is None:
-                self.fail(
-                    column,
-                    f"other name {number} is not a name with what it is in brackets, like "
-                    "Spider (nickname)",
-                )
-            elif runs_as_formula(match["name"]) or runs_as_formula(match["note"] or ""):
+        for number, pair in enumerate(written, start=1):
+            if pair is None:
+                self.fail(column, f"other name {number} {_NOT_ONE_NAME}")
+            elif runs_as_formula(pair[0]) or runs_as_formula(pair[1]):
                 self.fail(column, f"other name {number} holds a spreadsheet formula")
             else:
                 numbers.append(number)
-                names.append((match["name"], match["note"] or ""))
+                names.append(pair)
         for problem in other_name_problems(names, family, given):
             number = numbers[int(problem.field.split("-")[1])]
             reason = problem.message[0].lower() + problem.message[1:]
             self.fail(column, f"other name {number}: {reason}")
         return tuple(names)
+
+    def _other_names_written(self, column: str) -> list[tuple[str, str] | None]:
+        """Each other name of the cell as (name, what it is), or None for one that is not a
+        name with what it is in one pair of brackets after it."""
+        parts = [part.strip() for part in self.text(column).split(";") if part.strip()]
+        matches = [_OTHER_NAME.fullmatch(part) for part in parts]
+        return [(m["name"], m["note"] or "") if m else None for m in matches]
 
     def postcode(self, column: str) -> str:
         value = self.text(column, free=False)
@@ -470,12 +497,6 @@ class _Cells:
         return value in _YES
 
 
-def other_names_cell(names: Iterable[tuple[str, str]]) -> str:
-    """Other names, each (name, what it is), as a cell of the import gives them: a
-    partner system's JSON is read as its row would be."""
-    return "; ".join(f"{name} ({note})" if note else name for name, note in names)
-
-
 def _day_of(match: re.Match[str]) -> date | None:
     """The day a match of ``_DAY`` names, or None if there is no such day (31 February)."""
     if match["y"]:
@@ -489,9 +510,14 @@ def _day_of(match: re.Match[str]) -> date | None:
 
 
 def _check(
-    line: int, heading: list[str], cells: list[str], wards: Mapping[str, int], today: date
+    line: int,
+    heading: list[str],
+    cells: list[str],
+    wards: Mapping[str, int],
+    today: date,
+    listed: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> tuple[CaseRow | None, list[Problem]]:
-    row = _Cells(line, heading, cells)
+    row = _Cells(line, heading, cells, listed or {})
     reference = row.text("reference", required=True)
     if len(reference) > MAX_REFERENCE:
         row.fail("reference", f"is longer than {MAX_REFERENCE} characters")

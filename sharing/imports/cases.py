@@ -17,7 +17,7 @@ run with its counts; each case opened has its own entries, as a case opened in a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from typing import IO
@@ -199,15 +199,17 @@ def open_case_from(
     review_days: Mapping[str, int] = reviews.DEFAULT_DAYS,
     first_contact_days: int = first_contact.DEFAULT_WORKING_DAYS,
     occurred_at: datetime | None = None,
+    other_names: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> Opened:
     """Open one case with its first incident from the values of one row's columns (what a
     partner system sends the API), through the same checks and casework as an imported
     row; opened ``now`` unless the row gives its day. ``occurred_at``, when the caller has
     the first incident's time as an instant (the API's aware timestamp), is kept as it is,
     to the second: the row's local time (minutes) cannot tell apart the two 01:30s of the
-    night the clocks go back. ``RowRejected`` (nothing written) or ``ImportedBefore``
-    (naming the case only to an actor who may open it);
-    ``NotAllowed`` (recorded) for an account that does no casework. Does not commit."""
+    night the clocks go back. ``other_names``: people's other names sent as lists, by
+    their column, each taken whole (``check_row``). ``RowRejected`` (nothing written) or
+    ``ImportedBefore`` (naming the case only to an actor who may open it); ``NotAllowed``
+    (recorded) for an account that does no casework. Does not commit."""
     now = now or clock.now()
     agency = session.get(Agency, actor.agency_id)
     assert agency is not None  # noqa: S101 - an actor's agency exists
@@ -222,7 +224,9 @@ def open_case_from(
     )
     given = {k: v for k, v in values.items() if k != "opened_on" or v}
     given.setdefault("opened_on", clock.day_of(now).isoformat())
-    row, problems = check_row(given, wards=importer.wards, today=clock.day_of(now))
+    row, problems = check_row(
+        given, wards=importer.wards, today=clock.day_of(now), other_names=other_names
+    )
     if row is None:
         raise RowRejected(problems)
     if occurred_at is not None:

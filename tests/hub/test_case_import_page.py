@@ -57,6 +57,35 @@ def test_a_manager_checks_then_imports_a_file(demo_hub: Flask, demo_session: Ses
     assert _cases(demo_session) == before + 1
 
 
+def test_the_page_says_how_to_give_a_time_shown_twice_and_a_name_holding_brackets(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """The rows refused are listed by line and column with what to add or where to give
+    it, and leave nothing; the columns table says how to write both."""
+    client = demo_client(demo_hub, demo_user(demo_session, AGENCY, Role.MANAGER))
+    page = client.get("/cases/import").get_data(as_text=True)
+    assert "2026-10-25 01:30 BST, the first, or 01:30 GMT, the second" in page
+    assert "A name holding brackets or a semicolon of its own cannot be given here" in page
+    night = {"opened_on": "2025-10-27", "incident_reported_on": "2025-10-27", "ward": ""}
+    data = _file(
+        line_of(reference="NH-21", incident_at="2025-10-26 01:30", **night),
+        line_of(reference="NH-22", ward="", victim_other_names="Bobby (the Kid) (street name)"),
+        line_of(reference="NH-23", incident_at="2025-10-26 01:30 GMT", **night),
+    )
+    before = _cases(demo_session)
+
+    done = _post(client, data, action="import")
+    text = done.get_data(as_text=True)
+    assert '<td class="govuk-table__cell">2</td>' in text
+    assert '<td class="govuk-table__cell">incident_at</td>' in text
+    assert "add BST after the time for the first, in summer time, or GMT for the second" in text
+    assert '<td class="govuk-table__cell">3</td>' in text
+    assert '<td class="govuk-table__cell">victim_other_names</td>' in text
+    assert "add it on the case once it is imported (Change their details)" in text
+    assert "Bobby" not in text
+    assert _cases(demo_session) == before + 1  # NH-23 only
+
+
 def test_a_file_that_cannot_be_read_is_named_on_the_page(
     demo_hub: Flask, demo_session: Session
 ) -> None:

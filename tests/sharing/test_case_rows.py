@@ -469,7 +469,10 @@ def test_bad_other_names_are_refused_naming_the_column_and_which_never_the_value
     problems = problems_of(line_of(victim_other_names=cell))
     column = "line 2, column victim_other_names"
     assert problems == [
-        f"{column}: other name 3 is not a name with what it is in brackets, like Spider (nickname)",
+        f"{column}: other name 3 is not a name with what it is in brackets after it, like "
+        "Spider (nickname): a name holding brackets or a semicolon cannot be given in this "
+        "column: add it on the case once it is imported (Change their details), or send the "
+        "case through the API",
         f"{column}: other name 5 holds a spreadsheet formula",
         f"{column}: other name 2: enter the other name, or clear what it is",
         f"{column}: other name 4: the other name must not be the same as their name",
@@ -482,6 +485,17 @@ def test_bad_other_names_are_refused_naming_the_column_and_which_never_the_value
     assert formula == [f"{column}: other name 2 holds a spreadsheet formula"]
     many = problems_of(line_of(victim_other_names="; ".join(f"N{n}" for n in range(21))))
     assert many == [f"{column}: gives more than 20 other names"]
+    # A name holding brackets, however written, is refused saying how to give it whole.
+    for cell in (
+        "Bobby (the Kid) (street name)",
+        "Bobby (the Kid (street name))",
+        "Bobby (the Kid) street name",
+        "Spider (nickname)) ",
+    ):
+        [problem] = problems_of(line_of(victim_other_names=f"Okey; {cell}"))
+        assert problem.startswith(f"{column}: other name 2 is not a name with what it is in")
+        assert "send the case through the API" in problem
+        assert "Bobby" not in problem
     # Other names with nobody to be them.
     assert problems_of(line_of(reported_other_names="Spider")) == [
         "line 2, column reported_family_name: is empty, but the row has other details of the "
