@@ -139,8 +139,9 @@ def test_a_case_opened_today_before_nine_is_not_opened_in_the_future(
 ) -> None:
     """A nightly import at 02:00 of cases opened that day: each is opened at the time of
     the import, not at nine that morning, hours still to come (its incident, recorded at
-    the import, would come before its opening)."""
-    today = clock.today()
+    the import, would come before its opening). An ordinary day: on a night the clocks
+    change, 01:30 is a time they show twice or not at all."""
+    today = date(2026, 6, 10)
     two_am = clock.uk_moment(today, 2, 0)
     with clock.pinned(two_am):
         line = line_of(reference="N-1", opened_on=today.isoformat(), incident_at=f"{today} 01:30")
