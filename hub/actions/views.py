@@ -16,7 +16,7 @@ from hub.forms import DateInputField, HubForm, TextLimit
 from hub.guard import forbid, require_roles
 from sharing import clock
 from sharing.audit import acts
-from sharing.cases import agency_actions
+from sharing.cases import agency_actions, closed_actions
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import agreed
@@ -38,7 +38,8 @@ class CloseActionForm(HubForm):
 
 @bp.route("")
 def index() -> str:
-    """The agency's open actions, a page at a time. ``restricted`` (a lock request's
+    """The agency's open actions, a page at a time, and those closed lately (where the
+    e-mail telling a partner its actions closed with a case links). ``restricted`` (a lock request's
     number, from the e-mail telling the agency a case it holds actions on is now
     restricted) opens the page holding that lock's rows, unless a page is asked for."""
     restricted = whole_number(request.args.get("restricted"))
@@ -50,6 +51,8 @@ def index() -> str:
         "actions/index.html",
         title=f"Actions for {current_user.agency.name}",
         page=page,
+        closed=closed_actions.closed_lately(db(), current_user.actor),
+        closed_days=closed_actions.CLOSED_DAYS,
         agreed=agreed.agreed_at(db(), current_user.actor, [row.id for row in page.rows]),
         restricted=restricted,
     )

@@ -102,6 +102,7 @@ class Action(Labelled):
     SHARE = "share.create", "Shared a case"
     SHARE_REVOKE = "share.revoke", "Revoked a share"
     ACTIONS_LIST = "actions.list", "Listed the actions for an agency"
+    ACTIONS_CLOSED_LIST = "actions.closed", "Listed the actions an agency closed lately"
     CASES_EXPORT = "cases.export", "Exported the agency's cases"
     CASES_IMPORT = "cases.import", "Imported cases from the agency's own system"
     API_CLIENT_ADD = "api_client.add", "Registered a partner system's API client"
@@ -214,6 +215,7 @@ SHOWN = frozenset(
         Action.CASE_VIEW,
         Action.SEARCH,
         Action.ACTIONS_LIST,
+        Action.ACTIONS_CLOSED_LIST,
         Action.CASES_SHARED_LIST,
         Action.CONFERENCE_VIEW,
         Action.CONFERENCE_PACK,

@@ -99,7 +99,7 @@ class ActionPage:
     last: Place | None = None
 
 
-def _decision(decisions: CaseDecisions, case: Case) -> tuple[Decision | None, str | None]:
+def best_decision(decisions: CaseDecisions, case: Case) -> tuple[Decision | None, str | None]:
     """The reader's best decision on the case: their own agency's, or the first live
     share's purpose that gives them the actions (else any that lets them open it)."""
     if case.agency_id == decisions.actor.agency_id:
@@ -126,19 +126,23 @@ def works_actions(user: User) -> bool:
     return user.active and not user.roles.isdisjoint(ACTION_ROLES)
 
 
-def _listed(actor: Actor) -> list[ColumnElement[bool]]:
-    """The actions the list holds: open, owned by the actor's agency, on a case not
-    erased and, if it is locked, one whose lock names the actor or a partner's (a
-    restricted row) (joined as ``Case``)."""
+def owned_where(actor: Actor) -> list[ColumnElement[bool]]:
+    """The actions the actor's agency owns that its list may show, open or closed: on a
+    case not erased and, if it is locked, one whose lock names the actor or a partner's
+    (a restricted row) (joined as ``Case``)."""
     return [
         Action.owner_agency_id == actor.agency_id,
-        Action.status == ActionStatus.OPEN,
         or_(Lock.where(actor), Case.agency_id != actor.agency_id),
         Case.erased_at.is_(None),
     ]
 
 
-def _restricted(decisions: CaseDecisions, case: Case) -> bool:
+def _listed(actor: Actor) -> list[ColumnElement[bool]]:
+    """The actions the list holds: the open ones of ``owned_where``."""
+    return [*owned_where(actor), Action.status == ActionStatus.OPEN]
+
+
+def is_restricted(decisions: CaseDecisions, case: Case) -> bool:
     """Whether a listed action's case is locked to people the reader is not one of (a
     partner's case locked after the action was given)."""
     facts = decisions.facts.get(case.id)
@@ -195,13 +199,13 @@ def actions_for_agency(
     load_data_keys(session, {a.case.data_key_id for a in actions})
     decisions = CaseDecisions(session, actor, {a.case_id for a in actions})
     locked_by = _locks_in_force(
-        session, {a.case_id for a in actions if _restricted(decisions, a.case)}
+        session, {a.case_id for a in actions if is_restricted(decisions, a.case)}
     )
     rows, shown_cases = [], set()
     for action in actions:
         case = action.case
-        decision, purpose = _decision(decisions, case)
-        restricted = _restricted(decisions, case)
+        decision, purpose = best_decision(decisions, case)
+        restricted = is_restricted(decisions, case)
         description = basis = None
         if decision is not None and decision.allows("actions"):
             description = reveal_one(decision, action, "description")
