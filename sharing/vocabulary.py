@@ -611,12 +611,26 @@ class ConferenceCancelReason(Labelled):
 
 class ChairChangeReason(Labelled):
     """Why a case conference's chair is changed on its own page (recorded in its audit
-    entry by value; nothing about the chair's health or circumstances is asked)."""
+    entry by value; nothing about the chair's health or circumstances is asked), or that
+    it changed with its partnership meeting's chair (never chosen on the form)."""
 
     CANNOT_ATTEND = "cannot_attend", "The chair can no longer attend it"
     LEFT = "left", "The chair has left their agency or their role"
     ANOTHER_AGENCY = "another_agency", "It should be chaired by someone of another agency"
     OTHER = "other", "Another reason"
+    MEETING_CHAIR = "meeting_chair", "Its partnership meeting's chair changed"
+
+    @classmethod
+    def offered(cls) -> list[tuple[str, str]]:
+        """The reasons the form offers (not the meeting's chair changing, which only
+        changing the meeting gives)."""
+        return [(m.value, m.label) for m in cls if m is not cls.MEETING_CHAIR]
+
+    @classmethod
+    def chosen(cls, value: str) -> ChairChangeReason | None:
+        """The reason ``value`` names if the form offers it; None otherwise."""
+        reason = cls.of(value)
+        return None if reason is cls.MEETING_CHAIR else reason
 
 
 #: The reasons a conference is cancelled for by its case or its partnership meeting.

@@ -41,7 +41,7 @@ def _offer(form: ChairForm, conference: Conference) -> None:
     form.chair.offer_grouped(
         by_agency(chairs, name_and_agency), first=[("", "Choose the new chair")]
     )
-    form.reason.choices = ChairChangeReason.choices()
+    form.reason.choices = ChairChangeReason.offered()
     sent = whole_number(form.chair.data)
     if sent and sent not in {u.id for u in chairs}:
         why = conference_chairs.refusal(db(), conference, sent)

@@ -1,6 +1,7 @@
-"""A case conference's changes of chair on its own page, kept on the conference (who
-changed it, from whom to whom, when and why) and listed on its page for those who may
-open it; the pack names only who chairs it now."""
+"""A case conference's changes of chair, on its own page or with its partnership
+meeting's chair, kept on the conference (who changed it, from whom to whom, when and why)
+and listed on its page for those who may open it; the pack names only who chairs it
+now."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from sharing.models import ChairChange, Conference, User
+from sharing.models import ChairChange, Conference, MeetingSeries, User
 from sharing.vocabulary import ChairChangeReason
 
 
@@ -34,9 +35,11 @@ def record(
     changed_by_id: int,
     reason: ChairChangeReason,
     now: datetime,
+    *,
+    meeting: MeetingSeries | None = None,
 ) -> ChairChange:
     """Keep on the conference that its chair changed from ``was_chair`` to its chair now,
-    by whom, when and why."""
+    by whom, when and why (``MEETING_CHAIR``: with ``meeting``'s chair)."""
     change = ChairChange(
         conference_id=conference.id,
         changed_at=now,
@@ -44,6 +47,7 @@ def record(
         chair_from_id=was_chair.id,
         chair_to_id=conference.chair_id,
         reason=reason,
+        series_id=meeting.id if meeting else None,
     )
     session.add(change)
     session.flush()
@@ -60,6 +64,7 @@ def changes(session: Session, conference_id: int) -> list[ChairChangeRow]:
             joinedload(ChairChange.changed_by),
             joinedload(ChairChange.chair_from),
             joinedload(ChairChange.chair_to),
+            joinedload(ChairChange.series),
         )
         .order_by(ChairChange.changed_at, ChairChange.id)
     )
@@ -70,7 +75,16 @@ def changes(session: Session, conference_id: int) -> list[ChairChangeRow]:
             chair_from=c.chair_from.display_name,
             chair_to=c.chair_to.display_name,
             changed_by=c.changed_by.display_name,
-            reason=c.reason.label,
+            reason=_reason(c),
         )
         for c in rows
     ]
+
+
+def _reason(change: ChairChange) -> str:
+    """The reason in the form's words; a change with a partnership meeting's chair names
+    the meeting (as the conference's page does)."""
+    if change.reason is ChairChangeReason.MEETING_CHAIR:
+        meeting = change.series.name if change.series else "its partnership meeting"
+        return f"The chair of {meeting} changed"
+    return change.reason.label

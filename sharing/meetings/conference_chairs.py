@@ -151,7 +151,7 @@ def change_chair(
         session, opened, conference, also=lambda: conference_changes.table(session, conference)
     )
     with acts.refusing_input(session, ACTION, actor=actor, subject=subject):
-        why_changed = ChairChangeReason.of(reason)
+        why_changed = ChairChangeReason.chosen(reason)
         if why_changed is None:
             raise InputError("reason", "Select why the chair changes")
         if why := refusal(session, conference, chair_id, now):

@@ -26,9 +26,15 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.db import read_for_change
 from sharing.errors import NotAllowed
-from sharing.meetings import chair_invitations, conferences, series, sitting_clashes
+from sharing.meetings import (
+    chair_history,
+    chair_invitations,
+    conferences,
+    series,
+    sitting_clashes,
+)
 from sharing.models import Conference, MeetingSeries, MeetingSitting, SeriesMember, User
-from sharing.vocabulary import ConferenceStatus
+from sharing.vocabulary import ChairChangeReason, ConferenceStatus
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,8 @@ def change(
         purpose=meeting.purpose,
         basis=f"changed {', '.join(changed)}"
         + (
-            f"; conferences {acts.ids(sorted(c.id for c in rechaired))} re-chaired"
+            f"; conferences {acts.ids(sorted(c.id for c in rechaired))} re-chaired "
+            f"(chair changes {acts.ids(sorted(followed.changes))})"
             if rechaired
             else ""
         )
@@ -185,7 +192,8 @@ def _conferences_follow(
     come (not cancelled, not held, their time not passed), each one they may chair as
     convening would let them (``_may_not_chair``), inviting their agency to one it is not
     invited to where it may be (``chair_invitations``), and tell them both of each
-    (``notices.chair_changed``; the old chair's invitation still waiting is dropped). The
+    (``notices.chair_changed``; the old chair's invitation still waiting is dropped),
+    keeping each change on its conference (``chair_history``) for its page. The
     sittings to come are held first, so that a case brought to one at the same moment is
     brought first (and taken over here) or after (with the new chair). Each conference is read again under its lock, so that minutes
     its old chair begins at the same moment are either begun first (it was held: it keeps
@@ -245,9 +253,19 @@ def _conferences_follow(
         conference.changed_by_user(actor.user_id, now)
         session.flush()
         session.expire(conference, ["chair"])
+        change = chair_history.record(
+            session,
+            conference,
+            was_chair,
+            actor.user_id,
+            ChairChangeReason.MEETING_CHAIR,
+            now,
+            meeting=meeting,
+        )
         notices.chair_changed(session, conference, [was_chair, chair], actor.user_id, now)
         notices.chair_replaced(session, conference, was_chair)
         followed.rechaired.append(conference)
+        followed.changes.append(change.id)
     return followed
 
 
@@ -257,6 +275,8 @@ class _Followed:
     was invited to (by id), and those that keep their chair."""
 
     rechaired: list[Conference] = field(default_factory=list)
+    #: The changes of chair kept on them (``chair_history``), by id.
+    changes: list[int] = field(default_factory=list)
     invited: list[int] = field(default_factory=list)
     kept: list[_Kept] = field(default_factory=list)
 

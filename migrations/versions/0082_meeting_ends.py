@@ -1,0 +1,63 @@
+"""A conference's chair changed with its partnership meeting's chair is kept with its
+other changes of chair, naming the meeting (``meeting_chair``).
+
+Revision ID: 0082
+Revises: 0081
+Create Date: 2026-12-06 13:30:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0082"
+down_revision = "0081"
+branch_labels = None
+depends_on = None
+
+_CHANGES = "conference_chair_changes"
+_REASONS = ("cannot_attend", "left", "another_agency", "other")
+_NEW_REASON = "meeting_chair"
+
+
+def _reason(*values: str) -> sa.Enum:
+    return sa.Enum(
+        *values, name="chair_change_reason", native_enum=False, create_constraint=True, length=40
+    )
+
+
+def upgrade() -> None:
+    with op.batch_alter_table(_CHANGES, schema=None) as batch_op:
+        batch_op.add_column(sa.Column("series_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_conference_chair_changes_series_id_meeting_series"),
+            "meeting_series",
+            ["series_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch_op.alter_column(
+            "reason",
+            existing_type=_reason(*_REASONS),
+            type_=_reason(*_REASONS, _NEW_REASON),
+            existing_nullable=False,
+        )
+
+
+def downgrade() -> None:
+    op.get_bind().execute(
+        sa.text("DELETE FROM conference_chair_changes WHERE reason = :meeting"),
+        {"meeting": _NEW_REASON},
+    )
+    with op.batch_alter_table(_CHANGES, schema=None) as batch_op:
+        batch_op.alter_column(
+            "reason",
+            existing_type=_reason(*_REASONS, _NEW_REASON),
+            type_=_reason(*_REASONS),
+            existing_nullable=False,
+        )
+        batch_op.drop_constraint(
+            batch_op.f("fk_conference_chair_changes_series_id_meeting_series"), type_="foreignkey"
+        )
+        batch_op.drop_column("series_id")
