@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import ValidationError
+from wtforms import BooleanField, ValidationError
 
 from hub import opened
 from hub.conferences.changing import changer
@@ -28,6 +28,9 @@ _FIELDS = {"chair_id": "chair"}
 class ChairForm(HubForm):
     chair = ChoiceField("New chair", message="Select the new chair")
     reason = ChoiceField("Why is the chair changing?", message="Select why the chair changes")
+    #: Offered only where the old chair's agency may be withdrawn with the change
+    #: (``conference_chairs.withdrawable``), labelled with its name.
+    withdraw = BooleanField("Withdraw the old chair's agency's invitation")
 
     def validate_chair(self, field: ChoiceField) -> None:
         if not field.data:  # the select's first option, "Choose the new chair"
@@ -61,6 +64,9 @@ def new_chair(conference_id: int) -> Response | tuple[str, int]:
         opened.carry(None)
     _offer(form, conference)
     fixed = conference_chairs.why_fixed(conference)
+    leaving = conference_chairs.withdrawable(db(), actor, conference)
+    if leaving is not None:
+        form.withdraw.label.text = f"Withdraw {leaving.agency.name}'s invitation"
     sent = request.method == "POST"
     valid = form.validate_on_submit()
     if valid or (fixed and sent and not form.csrf_token.errors):
@@ -71,6 +77,7 @@ def new_chair(conference_id: int) -> Response | tuple[str, int]:
                 conference_id,
                 whole_number(form.chair.data),
                 form.reason.data or "",
+                withdraw=bool(form.withdraw.data),
                 opened=opened.sent(),
             )
         except ChangedMeanwhile as e:
@@ -97,6 +104,7 @@ def new_chair(conference_id: int) -> Response | tuple[str, int]:
         form=form,
         conference=conference,
         fixed=fixed,
+        leaving=leaving,
     ), 400 if sent else 200
 
 
@@ -106,5 +114,10 @@ def _done(done: conference_chairs.NewChair) -> str:
         said += (
             f" {done.invited_agency} is invited with the change: it can now open the case "
             "for the conference, and is asked what it holds."
+        )
+    if done.withdrawn_agency:
+        said += (
+            f" {done.withdrawn_agency}'s invitation is withdrawn: it can no longer open the "
+            "case for the conference."
         )
     return said + " The old and the new chair are told by e-mail."

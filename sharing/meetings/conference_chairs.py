@@ -7,7 +7,10 @@ The new chair's agency, if not at the conference's table, is invited with the ch
 any agency is (``chair_invitations``: a share of the case for the conference's purpose, a
 request for what it holds, the notice of it); the old and the new chair are told; the
 old chair's invitation still waiting to be sent is dropped unless they are also among the
-people expected. A conference on a partnership meeting's sitting keeps its meeting's
+people expected. The old chair's agency, invited and with no other part in it (none of its
+people expected, nothing it holds answered), may have its invitation withdrawn in the same
+act, if the convening agency chooses (``withdrawable``), as a withdrawal from the
+conference's page withdraws it. A conference on a partnership meeting's sitting keeps its meeting's
 chair: its chair changes only as the meeting's does (``series_changes``). The change is
 kept on the conference (``chair_history``) for its page. One ``conference.change`` entry
 names the case, the change, the reason and the invitation and share made, by id and
@@ -33,7 +36,7 @@ from sharing.meetings import (
     conferences,
     sitting_clashes,
 )
-from sharing.models import Conference, User
+from sharing.models import Conference, ConferenceInvitation, User
 from sharing.vocabulary import ChairChangeReason, NoticeKind
 
 ACTION = conference_changes.ACTION
@@ -49,6 +52,12 @@ class NewChair:
     chair: str
     #: The new chair's agency, by name, if it was invited with the change.
     invited_agency: str | None = None
+    #: The old chair's agency, by name, if its invitation was withdrawn with the change.
+    withdrawn_agency: str | None = None
+
+
+#: The field of the choice to withdraw the old chair's agency's invitation.
+WITHDRAW = "withdraw"
 
 
 def why_fixed(conference: Conference, now: datetime | None = None) -> str | None:
@@ -91,6 +100,29 @@ def offered(session: Session, conference: Conference) -> list[User]:
     ]
 
 
+def withdrawable(
+    session: Session, actor: Actor, conference: Conference
+) -> ConferenceInvitation | None:
+    """The invitation of its chair's agency, which the convening agency (``actor``'s: only
+    it withdraws invitations) may withdraw as the chair changes: one that stands, of an
+    agency with no other part in the conference (none of its people expected, the chair
+    among them; what it holds not answered). None if there is none such."""
+    if actor.agency_id != conference.case.agency_id:
+        return None
+    agency_id = conference.chair.agency_id
+    today = clock.day_of(clock.now())
+    invitation = next(
+        (i for i in conference.invitations if i.agency_id == agency_id and i.stands(today)), None
+    )
+    if invitation is None:
+        return None
+    if any(a.user.agency_id == agency_id for a in conference.attendees):
+        return None
+    if any(r.agency_id == agency_id and r.answered_at is not None for r in conference.requests):
+        return None
+    return invitation
+
+
 def refusal(
     session: Session, conference: Conference, chair_id: int | None, now: datetime | None = None
 ) -> str | None:
@@ -128,6 +160,7 @@ def change_chair(
     chair_id: int | None,
     reason: str,
     *,
+    withdraw: bool = False,
     opened: str | None = None,
     now: datetime | None = None,
 ) -> NewChair:
@@ -137,7 +170,10 @@ def change_chair(
     overlapping it; at ``NO_LONGER`` for a conference cancelled, held, past or on a
     sitting (two changing at once: the second waits, then is told); and
     (``ChangedMeanwhile``) for a form opened before the conference changed. Someone who
-    may not change it is refused as ``conference_changes.changer`` refuses them."""
+    may not change it is refused as ``conference_changes.changer`` refuses them. With
+    ``withdraw``, the old chair's agency's invitation is withdrawn with the change
+    (``withdrawable``; refused at ``WITHDRAW`` if it may not be, or the new chair is of
+    that agency)."""
     now = now or clock.now()
     conference, _ = conference_changes.changer(session, actor, conference_id)
     subject = acts.Subject("conference", conference.id)
@@ -156,6 +192,7 @@ def change_chair(
             raise InputError("reason", "Select why the chair changes")
         if why := refusal(session, conference, chair_id, now):
             raise InputError("chair_id", why)
+        leaving = _leaving(session, actor, conference, chair_id or 0) if withdraw else None
         sitting_clashes.check_conference_chair_free(session, conference, chair_id or 0, actor)
     chair = session.get_one(User, chair_id)  # ``refusal`` found them
     was_chair = conference.chair
@@ -169,6 +206,14 @@ def change_chair(
     conference.changed_by_user(actor.user_id, now)
     session.flush()
     session.expire(conference, ["chair"])
+    if leaving is not None:
+        # Before the chairs are told: the old chair, no longer able to open it, is told of
+        # the new chair with a link to their conferences, not to its page.
+        conferences.withdrawn(
+            session, actor, conference, leaving, now, why="with a change of chair"
+        )
+        made += f"; invitations {leaving.id} withdrawn"
+        session.expire(conference, ["invitations"])
     change = chair_history.record(session, conference, was_chair, actor.user_id, why_changed, now)
     notices.chair_changed(
         session, conference, [was_chair, chair], actor.user_id, now, kind=NoticeKind.NEW_CHAIR
@@ -187,7 +232,35 @@ def change_chair(
             + (f"; old chair's invitation dropped ({dropped})" if dropped else "")
         ),
     )
-    return NewChair(f"{chair.display_name}, {chair.agency.name}", invited_agency)
+    return NewChair(
+        f"{chair.display_name}, {chair.agency.name}",
+        invited_agency,
+        was_chair.agency.name if leaving is not None else None,
+    )
+
+
+def _leaving(
+    session: Session, actor: Actor, conference: Conference, chair_id: int
+) -> ConferenceInvitation:
+    """The old chair's agency's invitation, to withdraw with the change; refused at
+    ``WITHDRAW`` if it may not be withdrawn (``withdrawable``), or the new chair
+    (``chair_id``) is of that agency."""
+    agency = conference.chair.agency
+    invitation = withdrawable(session, actor, conference)
+    if invitation is None:
+        raise InputError(
+            WITHDRAW,
+            f"{agency.name}'s invitation cannot be withdrawn with the change: it is not "
+            "invited, or it has another part in the conference",
+        )
+    chair = session.get_one(User, chair_id)
+    if chair.agency_id == agency.id:
+        raise InputError(
+            WITHDRAW,
+            f"The new chair, {chair.display_name}, is of {agency.name}, so its invitation "
+            "stays: untick this, or choose a chair of another agency",
+        )
+    return invitation
 
 
 def refuse_input(session: Session, actor: Actor, conference_id: int, fields: list[str]) -> None:

@@ -413,19 +413,35 @@ def withdraw_invitation(
         )
         raise InputError("invitation", why)
     if invitation.withdrawn_at is None:
-        now = clock.now()
-        invitation.withdrawn_at = now
-        invitation.withdrawn_by_id = actor.user_id
-        shares.revoke_share(session, actor, invitation.share_id, now=now)
-        notices.withdraw_unsent(session, invitation.agency_id, conference)
-        acts.record(
-            session,
-            acts.Action.CONFERENCE_WITHDRAW,
-            actor=actor,
-            subject=acts.Subject("conference", conference.id),
-            basis=f"agency {invitation.agency_id}; share {invitation.share_id} revoked",
-        )
+        withdrawn(session, actor, conference, invitation, clock.now())
     return invitation
+
+
+def withdrawn(
+    session: Session,
+    actor: Actor,
+    conference: Conference,
+    invitation: ConferenceInvitation,
+    now: datetime,
+    *,
+    why: str = "",
+) -> None:
+    """Withdraw the invitation (held for change; the convening agency's ``actor`` may):
+    its share ends at once, notices still waiting to go to its agency about the conference
+    are dropped, and one ``conference.withdraw`` entry says so (``why``, if given, says
+    what it was withdrawn with)."""
+    invitation.withdrawn_at = now
+    invitation.withdrawn_by_id = actor.user_id
+    shares.revoke_share(session, actor, invitation.share_id, now=now)
+    notices.withdraw_unsent(session, invitation.agency_id, conference)
+    acts.record(
+        session,
+        acts.Action.CONFERENCE_WITHDRAW,
+        actor=actor,
+        subject=acts.Subject("conference", conference.id),
+        basis=f"agency {invitation.agency_id}; share {invitation.share_id} revoked"
+        + (f"; {why}" if why else ""),
+    )
 
 
 def chair_stays(conference: Conference, invitation: ConferenceInvitation) -> str | None:
