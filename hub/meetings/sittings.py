@@ -16,8 +16,8 @@ from hub import opened
 from hub.database import db
 from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit, accepted_once, shown_once
 from hub.guard import forbid
+from hub.meetings import apologies
 from hub.meetings.views import bp
-from hub.templating import uk_date
 from sharing import clock
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
@@ -85,14 +85,8 @@ def schedule(series_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/meetings/<int:series_id>/sittings/<int:sitting_id>")
-def sitting(series_id: int, sitting_id: int) -> str:
-    try:
-        page = series_pages.sitting_page(db(), current_user.actor, series_id, sitting_id)
-    except NotFound:
-        abort(404)
-    return render_template(
-        "meetings/sitting.html", title=f"{page.series_name}, {uk_date(page.starts_at)}", page=page
-    )
+def sitting(series_id: int, sitting_id: int) -> tuple[str, int]:
+    return apologies.sitting_page(series_id, sitting_id)
 
 
 class MoveForm(HubForm):

@@ -1,5 +1,6 @@
 """A conference's chair changed with its partnership meeting's chair is kept with its
-other changes of chair, naming the meeting (``meeting_chair``).
+other changes of chair, naming the meeting (``meeting_chair``); and the apologies an
+agency, or someone of it by name, sends for a partnership meeting's sitting itself.
 
 Revision ID: 0082
 Revises: 0081
@@ -19,6 +20,7 @@ depends_on = None
 _CHANGES = "conference_chair_changes"
 _REASONS = ("cannot_attend", "left", "another_agency", "other")
 _NEW_REASON = "meeting_chair"
+_APOLOGIES = "sitting_apologies"
 
 
 def _reason(*values: str) -> sa.Enum:
@@ -43,9 +45,38 @@ def upgrade() -> None:
             type_=_reason(*_REASONS, _NEW_REASON),
             existing_nullable=False,
         )
+    op.create_table(
+        _APOLOGIES,
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sitting_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=True),
+        sa.Column("added_by_id", sa.Integer(), nullable=False),
+        sa.Column("added_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["sitting_id"],
+            ["meeting_sittings.id"],
+            name=op.f("fk_sitting_apologies_sitting_id_meeting_sittings"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agencies.id"], name=op.f("fk_sitting_apologies_agency_id_agencies")
+        ),
+        sa.ForeignKeyConstraint(
+            ["added_by_id"], ["users.id"], name=op.f("fk_sitting_apologies_added_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sitting_apologies")),
+    )
+    with op.batch_alter_table(_APOLOGIES, schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sitting_apologies_sitting_id"), ["sitting_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table(_APOLOGIES, schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sitting_apologies_sitting_id"))
+    op.drop_table(_APOLOGIES)
     op.get_bind().execute(
         sa.text("DELETE FROM conference_chair_changes WHERE reason = :meeting"),
         {"meeting": _NEW_REASON},

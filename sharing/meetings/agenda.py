@@ -1,4 +1,5 @@
-"""A partnership meeting's sitting's agenda: apologies and attendance, the previous
+"""A partnership meeting's sitting's agenda: apologies (for the sitting itself, and at its
+cases) and attendance, the previous
 sitting's actions and their progress, each case brought (by its reference and the
 question put to the meeting), the partnership's figures pack if attached, the
 coordinator's own items, and any other business, in the order its coordinator sets.
@@ -22,7 +23,13 @@ from sharing import clock, stamps
 from sharing.access.decide import Actor
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
-from sharing.meetings import conference_listing, conference_pages, series, sittings
+from sharing.meetings import (
+    conference_listing,
+    conference_pages,
+    series,
+    sitting_apologies,
+    sittings,
+)
 from sharing.models import Action, AgendaItem, Conference, MeetingSitting, User
 from sharing.protocols.records import document
 from sharing.vocabulary import ActionStatus, Attendance, ConferenceStatus
@@ -86,7 +93,8 @@ class Agenda:
     video_link: str | None
     chair: str
     members: list[str]
-    #: The standing members recorded as sending apologies at one of its cases.
+    #: Those sending apologies for the sitting itself (an agency, or someone of it by
+    #: name), then the standing members recorded as sending apologies at one of its cases.
     apologies: list[str]
     items: list[Item]
     previous_at: datetime | None
@@ -224,7 +232,9 @@ def _apologies(sitting: MeetingSitting) -> list[str]:
         for a in c.attendees
         if a.attendance is Attendance.APOLOGIES and a.user_id in members
     }
-    return [series.person(m.user) for m in sitting.series.members if m.user_id in sent]
+    own = [sitting_apologies.said(a) for a in sitting.apologies]
+    at_cases = [series.person(m.user) for m in sitting.series.members if m.user_id in sent]
+    return own + [p for p in at_cases if p not in own]
 
 
 def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, form: str) -> Agenda:

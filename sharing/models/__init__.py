@@ -29,7 +29,13 @@ from sharing.models.emergency import Alert, BreakGlass
 from sharing.models.form_sends import FormSend
 from sharing.models.keys import BlindIndex, DataKey
 from sharing.models.locks import LockMember, LockRequest
-from sharing.models.meetings import AgendaItem, MeetingSeries, MeetingSitting, SeriesMember
+from sharing.models.meetings import (
+    AgendaItem,
+    MeetingSeries,
+    MeetingSitting,
+    SeriesMember,
+    SittingApology,
+)
 from sharing.models.notices import Notice
 from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
@@ -77,6 +83,7 @@ __all__ = [
     "AgendaItem",
     "MeetingSitting",
     "SeriesMember",
+    "SittingApology",
     "MinuteItem",
     "Notice",
     "OfficerChange",

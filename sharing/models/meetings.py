@@ -1,7 +1,7 @@
 """Partnership meetings: a standing group that sits regularly, with its standing members,
 its sittings, each case on a sitting's agenda brought as a conference of its own
-(``sharing.models.conferences``), and what the agenda holds beyond what it lists of
-itself."""
+(``sharing.models.conferences``), what the agenda holds beyond what it lists of itself,
+and the apologies sent for a sitting itself."""
 
 from __future__ import annotations
 
@@ -102,6 +102,9 @@ class MeetingSitting(LastChanged, Base):
     agenda_items: Mapped[list[AgendaItem]] = relationship(
         back_populates="sitting", order_by="AgendaItem.id"
     )
+    apologies: Mapped[list[SittingApology]] = relationship(
+        back_populates="sitting", order_by="SittingApology.id"
+    )
 
     @property
     def cancelled(self) -> bool:
@@ -131,3 +134,25 @@ class AgendaItem(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     sitting: Mapped[MeetingSitting] = relationship(back_populates="agenda_items")
+
+
+class SittingApology(Base):
+    """An agency, or someone of it by name, sending apologies for a sitting itself (beside
+    the apologies recorded at its cases' conferences): recorded by its coordinator, or by
+    someone of that agency, one of the meeting's members' agencies."""
+
+    __tablename__ = "sitting_apologies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_sittings.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    #: The person sending apologies, as typed (the partnership's staff, never the people
+    #: on its cases); none when the agency sends them.
+    name: Mapped[str | None] = mapped_column(String(100))
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    sitting: Mapped[MeetingSitting] = relationship(back_populates="apologies")
+    agency: Mapped[Agency] = relationship()

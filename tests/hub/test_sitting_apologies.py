@@ -1,0 +1,268 @@
+"""Apologies for a partnership meeting's sitting itself (demo partnership): its
+coordinator records on the sitting's page that an agency of the meeting's members, or
+someone of it by name, sends apologies, and removes them; someone of a member agency does
+so for their own agency only; the agenda, on the page and as a PDF, lists them beside the
+apologies recorded at its cases. Each act is one audit entry naming ids, never the name
+typed; bad input is refused at its field and recorded; anyone else is refused (403) and
+recorded; a page opened before the apologies changed, or a sitting held, changes
+nothing."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.models import Agency, AuditEntry, MeetingSeries, MeetingSitting, SittingApology
+from sharing.vocabulary import Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+from tests.hub.test_sitting_agenda import GROUP, _items
+
+NAME = "Deputy Sergeant Okafor"
+
+
+def _group(session: Session) -> MeetingSeries:
+    session.expire_all()
+    return session.scalar(select(MeetingSeries).where(MeetingSeries.name == GROUP))
+
+
+def _to_come(session: Session) -> tuple[MeetingSeries, MeetingSitting]:
+    group = _group(session)
+    return group, next(s for s in group.sittings if s.starts_at > clock.now())
+
+
+def _held(session: Session) -> tuple[MeetingSeries, MeetingSitting]:
+    group = _group(session)
+    return group, next(
+        s for s in group.sittings if s.starts_at < clock.now() and s.cancelled_at is None
+    )
+
+
+def _page(group: MeetingSeries, sitting: MeetingSitting) -> str:
+    return f"/meetings/{group.id}/sittings/{sitting.id}"
+
+
+def _agency(session: Session, code: str) -> Agency:
+    return session.scalar(select(Agency).where(Agency.code == code))
+
+
+def _stamp(page: str) -> str:
+    return re.search(r'name="opened" value="([0-9a-f]+)"', page).group(1)
+
+
+def _send(client: FlaskClient, group, sitting, agency: object, name: str = "", stamp=None):
+    path = _page(group, sitting)
+    page = client.get(path).get_data(as_text=True)
+    return client.post(
+        f"{path}/apologies",
+        data={
+            "csrf_token": csrf_token(client, path),
+            "agency_id": str(agency),
+            "name": name,
+            "opened": _stamp(page) if stamp is None else stamp,
+        },
+    )
+
+
+def _remove(client: FlaskClient, group, sitting, apology_id: int, stamp=None):
+    path = _page(group, sitting)
+    page = client.get(path).get_data(as_text=True)
+    return client.post(
+        f"{path}/apologies/{apology_id}/remove",
+        data={"csrf_token": csrf_token(client, path), "opened": stamp or _stamp(page)},
+    )
+
+
+def _kept(session: Session, sitting: MeetingSitting) -> list[tuple[int, str | None]]:
+    session.expire_all()
+    return [
+        (a.agency_id, a.name)
+        for a in session.scalars(
+            select(SittingApology)
+            .where(SittingApology.sitting_id == sitting.id)
+            .order_by(SittingApology.id)
+        )
+    ]
+
+
+def _last(session: Session) -> AuditEntry:
+    session.expire_all()
+    return session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "meeting.agenda_change")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+
+
+def _coordinator(demo_hub: Flask, session: Session) -> FlaskClient:
+    return demo_client(demo_hub, demo_user(session, "northshire-csp", Role.MANAGER))
+
+
+def test_the_coordinator_records_apologies_and_the_agenda_lists_them(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, sitting = _to_come(demo_session)
+    coordinator = _coordinator(demo_hub, demo_session)
+    police, eh = _agency(demo_session, "northshire-police"), _agency(demo_session, "northshire-eh")
+    form = html.unescape(coordinator.get(_page(group, sitting)).get_data(as_text=True))
+    assert "Apologies for this sitting" in form
+    assert "No apologies recorded for the sitting itself." in form
+    assert f'<option value="{police.id}">{police.name}</option>' in form
+
+    done = _send(coordinator, group, sitting, police.id, NAME)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    entry = _last(demo_session)
+    assert (entry.outcome, entry.object_id) == ("allowed", str(sitting.id))
+    assert re.fullmatch(rf"apologies \d+ added, agency {police.id}; named", entry.basis)
+    assert NAME not in entry.basis
+    assert _send(coordinator, group, sitting, eh.id).status_code == 302
+    assert _kept(demo_session, sitting) == [(police.id, NAME), (eh.id, None)]
+
+    page = html.unescape(coordinator.get(_page(group, sitting)).get_data(as_text=True))
+    assert f"{NAME}, {police.name}" in page
+    agenda = f"{_page(group, sitting)}/agenda"
+    first = _items(coordinator.get(agenda).get_data(as_text=True))[0]
+    assert f"Apologies: {NAME}, {police.name}; {eh.name}" in first
+    pdf = coordinator.get(f"{agenda}.pdf")
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.data)).pages
+    )
+    assert f"{NAME}, {police.name}" in text
+    # A reader of the area who records none reads them on the agenda too.
+    larkmoor = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER))
+    assert f"{NAME}, {police.name}" in html.unescape(larkmoor.get(agenda).get_data(as_text=True))
+
+    removed_id = demo_session.scalars(
+        select(SittingApology.id).where(SittingApology.sitting_id == sitting.id)
+    ).first()
+    assert _remove(coordinator, group, sitting, removed_id).status_code == 302
+    assert _kept(demo_session, sitting) == [(eh.id, None)]
+    assert _last(demo_session).basis == f"apologies {removed_id} removed, agency {police.id}"
+    assert NAME not in coordinator.get(agenda).get_data(as_text=True)
+
+
+def test_someone_of_a_member_agency_records_their_own_agencys_only(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, sitting = _to_come(demo_session)
+    police, eh = _agency(demo_session, "northshire-police"), _agency(demo_session, "northshire-eh")
+    officer = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    form = html.unescape(officer.get(_page(group, sitting)).get_data(as_text=True))
+    assert f'<option value="{police.id}">{police.name}</option>' in form
+    assert f'<option value="{eh.id}">' not in form
+    was = _kept(demo_session, sitting)
+
+    refused = _send(officer, group, sitting, eh.id)
+    assert refused.status_code == 400
+    assert "You may record apologies for your own agency only" in html.unescape(
+        refused.get_data(as_text=True)
+    )
+    assert _kept(demo_session, sitting) == was
+    entry = _last(demo_session)
+    assert (entry.outcome, entry.basis) == ("refused", "refused input: agency_id")
+
+    assert _send(officer, group, sitting, police.id).status_code == 302
+    mine = _kept(demo_session, sitting)[-1]
+    assert mine == (police.id, None)
+    # Another agency's, recorded by the coordinator, is not theirs to remove.
+    coordinator = _coordinator(demo_hub, demo_session)
+    assert _send(coordinator, group, sitting, eh.id, "Noise Lead").status_code == 302
+    ids = demo_session.scalars(
+        select(SittingApology.id)
+        .where(SittingApology.sitting_id == sitting.id)
+        .order_by(SittingApology.id)
+    ).all()
+    page = officer.get(_page(group, sitting)).get_data(as_text=True)
+    assert f"/apologies/{ids[-2]}/remove" in page
+    assert f"/apologies/{ids[-1]}/remove" not in page
+    assert _remove(officer, group, sitting, ids[-1]).status_code == 403
+    assert _last(demo_session).outcome == "refused"
+    assert _remove(officer, group, sitting, ids[-2]).status_code == 302
+    assert len(_kept(demo_session, sitting)) == len(ids) - 1
+
+
+def test_anyone_else_of_the_area_is_refused(demo_hub: Flask, demo_session: Session) -> None:
+    group, sitting = _to_come(demo_session)
+    larkmoor = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER))
+    page = larkmoor.get(_page(group, sitting)).get_data(as_text=True)
+    assert "Apologies for this sitting" in page
+    assert "Record apologies" not in page
+    was = _kept(demo_session, sitting)
+    own = _agency(demo_session, "larkmoor-ha")
+    path = _page(group, sitting)
+    refused = larkmoor.post(
+        f"{path}/apologies",
+        data={"csrf_token": csrf_token(larkmoor, path), "agency_id": str(own.id), "name": ""},
+    )
+    assert refused.status_code == 403
+    assert _kept(demo_session, sitting) == was
+    entry = _last(demo_session)
+    assert (entry.outcome, entry.object_id) == ("refused", str(sitting.id))
+
+
+def test_bad_input_is_refused_at_its_field(demo_hub: Flask, demo_session: Session) -> None:
+    group, sitting = _to_come(demo_session)
+    coordinator = _coordinator(demo_hub, demo_session)
+    police = _agency(demo_session, "northshire-police")
+    larkmoor = _agency(demo_session, "larkmoor-ha")
+    assert _send(coordinator, group, sitting, police.id, "Duplicate Person").status_code == 302
+    was = _kept(demo_session, sitting)
+    for agency, name, said, field in (
+        ("", "", "Select the agency sending apologies", "agency_id"),
+        (larkmoor.id, "", f"{larkmoor.name} is not an agency of {GROUP}'s members", "agency_id"),
+        (police.id, "x" * 101, "The name must be 100 characters or fewer", "name"),
+        (police.id, "Bad\x07name", "must not contain control characters", "name"),
+        (police.id, "duplicate person", "already sends apologies for this sitting", "name"),
+    ):
+        refused = _send(coordinator, group, sitting, agency, name)
+        assert refused.status_code == 400, (agency, name)
+        shown = html.unescape(refused.get_data(as_text=True))
+        assert said in shown, re.findall(r'<a href="#[a-z_]+">(.*?)</a>', shown, re.S)
+        assert f'href="#{field}"' in shown
+        entry = _last(demo_session)
+        assert (entry.outcome, entry.basis) == ("refused", f"refused input: {field}")
+    assert _kept(demo_session, sitting) == was
+
+
+def test_a_page_opened_before_the_apologies_changed_changes_nothing(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, sitting = _to_come(demo_session)
+    coordinator = _coordinator(demo_hub, demo_session)
+    police, eh = _agency(demo_session, "northshire-police"), _agency(demo_session, "northshire-eh")
+    stale = _stamp(coordinator.get(_page(group, sitting)).get_data(as_text=True))
+    officer = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    assert _send(officer, group, sitting, police.id, "Someone Else").status_code == 302
+    was = _kept(demo_session, sitting)
+
+    late = _send(coordinator, group, sitting, eh.id, stamp=stale)
+
+    assert late.status_code == 302
+    page = html.unescape(coordinator.get(late.location).get_data(as_text=True))
+    assert "changed after you opened the page" in page
+    assert _kept(demo_session, sitting) == was
+
+
+def test_a_sitting_held_no_longer_takes_apologies(demo_hub: Flask, demo_session: Session) -> None:
+    group, sitting = _held(demo_session)
+    coordinator = _coordinator(demo_hub, demo_session)
+    page = coordinator.get(_page(group, sitting)).get_data(as_text=True)
+    assert "Record apologies" not in page
+    assert "its apologies no longer change" in page
+    police = _agency(demo_session, "northshire-police")
+
+    refused = _send(coordinator, group, sitting, police.id, stamp="")
+
+    assert refused.status_code == 302
+    said = html.unescape(coordinator.get(refused.location).get_data(as_text=True))
+    assert "The sitting has taken place: its apologies no longer change" in said
+    assert _kept(demo_session, sitting) == []
+    assert _last(demo_session).outcome == "refused"
