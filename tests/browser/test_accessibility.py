@@ -471,9 +471,10 @@ def test_partnership_meeting_pages_have_no_wcag_violations(
     live_server, demo_app, axe_page: Page
 ) -> None:
     """The demo problem-solving group's chair opens the meetings, sets one up (first with
-    errors), opens the group, the form to change it (with errors) and its sittings and
-    schedules one (with errors); a landlord officer opens the forms that bring a case to a
-    sitting and refer someone to safeguarding (with errors); the adult safeguarding team
+    errors), opens the group, the form to change it (with errors) and its sittings (a
+    sitting to come with apologies recorded, then refused) and schedules one (with
+    errors); a landlord officer opens the forms that bring a case to a sitting and refer
+    someone to safeguarding (with errors); the adult safeguarding team
     opens a case referred to it and the form for the referral's outcome (with errors)."""
     page, url = axe_page, live_server.url
     with demo_app.extensions["hub.sessions"]() as session:
@@ -509,6 +510,13 @@ def test_partnership_meeting_pages_have_no_wcag_violations(
     for sitting_id in sittings:
         page.goto(f"{url}/meetings/{group.id}/sittings/{sitting_id}")
         found[f"sitting {sitting_id}"] = violations(page)
+        if page.get_by_role("button", name="Record apologies").count():  # a sitting to come
+            page.get_by_label("Agency", exact=True).select_option(index=1)
+            page.get_by_label("Name (optional)").fill("Sgt Ellery")
+            page.get_by_role("button", name="Record apologies").click()
+            found[f"sitting {sitting_id} with apologies"] = violations(page)
+            page.get_by_role("button", name="Record apologies").click()  # none chosen: refused
+            found[f"sitting {sitting_id} apologies with errors"] = violations(page)
     for change, button in (("move", "Move the sitting"), ("cancel", "Cancel the sitting")):
         page.goto(f"{url}/meetings/{group.id}/sittings/{sittings[-1]}/{change}")
         found[change] = violations(page)
