@@ -247,6 +247,11 @@ def _leaving(
     (``chair_id``) is of that agency."""
     agency = conference.chair.agency
     invitation = withdrawable(session, actor, conference)
+    if invitation is not None:
+        # Withdrawn from the conference's page at the same moment: the second waits.
+        read_for_change(session, invitation)
+        if invitation.withdrawn_at is not None:
+            invitation = None
     if invitation is None:
         raise InputError(
             WITHDRAW,
