@@ -27,10 +27,11 @@ column counts only their agency's cases they may see: ``columns.seen_by``):
 - **Meetings and actions**: case conferences held; actions due in the period, done by
   their date, done late, and still open past it (a cancelled action is not due; one
   closed with its case after its date was missed and counts as still open past it).
-- **Community Trigger**: the four figures the Act requires, for the partnership only, as
-  ``/trigger/figures`` publishes them: exact, so only for 12 months and only to those who
-  may read those figures (``sharing.trigger.figures.may_read``); anyone else, or a
-  shorter period, is told where they are published instead.
+- **Community Trigger**: the four figures the Act requires, and the appeals (received,
+  decided, by the appeal body's decision, and withdrawn), for the partnership only, as
+  ``/trigger/figures`` counts and publishes them: exact, so only for 12 months and only
+  to those who may read those figures (``sharing.trigger.figures.may_read``); anyone
+  else, or a shorter period, is told where they are published instead.
 
 How each count is published is ``sharing.figures.rounding``: small counts as "fewer than
 5", the others rounded by a cell key; a manager's own agency exactly, in a column of its
@@ -171,7 +172,7 @@ def trigger_totals(
     period: Months,
     today: date,
 ) -> tuple[Callable[[Months], Iterable[tuple[str, int]]] | None, TriggerLeftOut | None]:
-    """The Community Trigger totals for the whole partnership, under the rules of
+    """The Community Trigger totals and appeals for the whole partnership, under the rules of
     ``/trigger/figures``: for 12 months, to a reader it allows. Otherwise none, and why
     (no table and no reason for an agency or a ward: the totals are the partnership's)."""
     if procedure is None or scope.agency is not None or scope.ward is not None:
@@ -179,7 +180,9 @@ def trigger_totals(
     reader = trigger_figures.may_read(session, actor, procedure)
     if reader and period.count == TRIGGER_MONTHS:
         return (
-            lambda p: trigger_figures.totals_between(session, procedure, p.start, p.end, today)
+            lambda p: trigger_figures.totals_between(
+                session, procedure, p.start, p.end, today, trigger_figures.PARTNERSHIP
+            )
         ), None
     lead = session.scalar(select(Agency).where(Agency.code == procedure.lead))
     first = months_later(period.end, -TRIGGER_MONTHS)

@@ -212,13 +212,13 @@ class Builder:
                     key="trigger",
                     title="Community Trigger (ASB Case Review)",
                     row_heading="Figure",
-                    columns=("Whole partnership (exact, as the Act requires)",),
+                    columns=("Whole partnership (exact)",),
                     rows=tuple(
                         Row(label, (Cell(n, Shown.EXACT, str(n)),))
                         for label, n in trigger(self.period)
                     ),
                     count_columns=(0,),
-                    note=trigger_figures.CLOSED_COUNTED,
+                    note=f"{trigger_figures.CLOSED_COUNTED} {trigger_figures.APPEALS_COUNTED}",
                 )
             )
         return Figures(

@@ -40,7 +40,7 @@ from sharing.figures.suppression import THRESHOLD, Cell, suppress
 from sharing.models import Agency, TriggerApplication, TriggerBodyCount, TriggerRecommendation
 from sharing.protocols.model import TYPE_PREFIX
 from sharing.trigger.procedure import Procedure, Rule
-from sharing.vocabulary import Role, ThresholdDecision
+from sharing.vocabulary import AppealDecision, Role, ThresholdDecision
 
 #: The lead agency's roles that read the figures; any relevant body's managers and any
 #: analyst of the area read them too.
@@ -153,6 +153,11 @@ class Totals:
     #: the period (ending without a decision), whenever they were received.
     appeals_decided: int = 0
     appeals_withdrawn: int = 0
+    #: Of the appeals decided in the period, those the appeal body upheld, partly upheld
+    #: and did not uphold.
+    appeals_upheld: int = 0
+    appeals_partly_upheld: int = 0
+    appeals_not_upheld: int = 0
 
 
 @dataclass(frozen=True)
@@ -195,15 +200,30 @@ ALSO = (
     ("pending", "Applications received in the period still waiting for a threshold decision"),
     ("appeals", "Appeals received about how a review was carried out"),
     ("appeals_decided", "Appeals decided by the appeal body"),
+    ("appeals_upheld", "Of the appeals decided: upheld"),
+    ("appeals_partly_upheld", "Of the appeals decided: partly upheld"),
+    ("appeals_not_upheld", "Of the appeals decided: not upheld"),
     ("appeals_withdrawn", "Appeals the applicant withdrew before they were decided"),
     ("withdrawn", "Applications received in the period that the applicant withdrew"),
     ("duplicates", "Applications received in the period that duplicate another application"),
 )
+#: The appeals among ``ALSO``: received, decided (and by the decision), and withdrawn.
+APPEALS = tuple((name, label) for name, label in ALSO if name.startswith("appeals"))
+#: What the partnership's figures (``sharing.figures.partnership``) show: the Act's four
+#: and the appeals, counted as this page counts them.
+PARTNERSHIP = (*TOTALS, *APPEALS)
 #: How withdrawn and duplicate applications are counted, for a page showing the totals.
 CLOSED_COUNTED = (
     "An application the applicant withdrew counts as received, never as a time the "
     "threshold was not met; one recorded as a duplicate of another is not a second "
     "application received, so it is not counted."
+)
+#: How appeals are counted, for a page showing them beside the totals.
+APPEALS_COUNTED = (
+    "The first four figures are those the Act requires. Appeals are counted in the months "
+    "they were received, and in the months they ended, decided by the appeal body or "
+    "withdrawn by the applicant, whenever they were received: an appeal is counted as "
+    "decided or as withdrawn, never both."
 )
 BODY_COLUMNS = (
     "Applications where it held a counted complaint",
@@ -230,6 +250,7 @@ class _Application:
     duplicate: bool = False
     appeal_decided_on: date | None = None
     appeal_withdrawn_on: date | None = None
+    appeal_decision: AppealDecision | None = None
 
 
 def figures(
@@ -292,6 +313,9 @@ def count(
         duplicates=len(duplicates),
         appeals_decided=sum(period.holds(a.appeal_decided_on) for a in applications),
         appeals_withdrawn=sum(period.holds(a.appeal_withdrawn_on) for a in applications),
+        appeals_upheld=_appeals_decided(applications, period, AppealDecision.UPHELD),
+        appeals_partly_upheld=_appeals_decided(applications, period, AppealDecision.PARTLY_UPHELD),
+        appeals_not_upheld=_appeals_decided(applications, period, AppealDecision.NOT_UPHELD),
     )
     bodies = relevant_bodies(session, procedure, lead.area_id)
     body_counts = []
@@ -332,6 +356,15 @@ def count(
         ),
         threshold=THRESHOLD,
         to_date=today if period.end > today else None,
+    )
+
+
+def _appeals_decided(
+    applications: list[_Application], period: Period, decision: AppealDecision
+) -> int:
+    """The appeals the appeal body decided in ``period`` as ``decision``."""
+    return sum(
+        period.holds(a.appeal_decided_on) and a.appeal_decision is decision for a in applications
     )
 
 
@@ -380,6 +413,7 @@ def _applications(session: Session, lead: Agency, period: Period) -> list[_Appli
             a.duplicate_of_id,
             a.appeal_decided_on,
             a.appeal_withdrawn_on,
+            a.appeal_decision,
         )
         .where(a.lead_agency_id == lead.id)
         .where(or_(*(d.between(period.start, period.last_day) for d in dates)))
@@ -397,6 +431,7 @@ def _applications(session: Session, lead: Agency, period: Period) -> list[_Appli
             duplicate=row.duplicate_of_id is not None,
             appeal_decided_on=row.appeal_decided_on,
             appeal_withdrawn_on=row.appeal_withdrawn_on,
+            appeal_decision=row.appeal_decision,
         )
         for row in rows
     ]
@@ -482,12 +517,18 @@ def _counted_to(published: Figures) -> date:
 
 
 def totals_between(
-    session: Session, procedure: Procedure, start: date, end: date, today: date
+    session: Session,
+    procedure: Procedure,
+    start: date,
+    end: date,
+    today: date,
+    names: Iterable[tuple[str, str]] = TOTALS,
 ) -> list[tuple[str, int]]:
-    """The four figures the Act requires for the months from ``start`` up to ``end`` (1sts
-    of months), labelled, for another page of figures to show (the caller audits)."""
+    """The figures ``names`` names (by default the four the Act requires) for the months
+    from ``start`` up to ``end`` (1sts of months), labelled, counted as this page counts
+    them, for another page of figures to show (the caller audits)."""
     found = count(session, procedure, _lead(session, procedure), Period(start, end), today)
-    return labelled(found.totals, TOTALS)
+    return labelled(found.totals, names)
 
 
 def labelled(totals: Totals, names: Iterable[tuple[str, str]]) -> list[tuple[str, int]]:

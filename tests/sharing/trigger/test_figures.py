@@ -392,6 +392,7 @@ def test_appeals_withdrawn_are_counted_beside_appeals_decided(demo_hub, demo_ses
         appeals=3,  # the one received the year before is not this year's
         appeals_decided=1,
         appeals_withdrawn=2,  # the one received the year before ended this year
+        appeals_not_upheld=1,
     )
     also = dict(figures.labelled(shown.totals, figures.ALSO))
     assert also["Appeals decided by the appeal body"] == 1

@@ -1,0 +1,182 @@
+"""The CSP's meeting pack counts the Community Trigger's appeals beside the Act's four
+totals (demo partnership, with applications appealed in a year long before the demo's):
+received, decided (and by the appeal body's decision) and withdrawn, in the pack's page,
+its PDF and its table's CSV, the same as the Community Trigger figures page counts them;
+under the same rules as the four totals (12 months, and only to their readers)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from datetime import UTC, date, datetime
+
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing.models import Agency, TriggerApplication
+from sharing.trigger import figures
+from sharing.vocabulary import AppealDecision, Role, ThresholdDecision, TriggerChannel, VictimKind
+from tests.fixtures.demo import demo_client, demo_user
+
+LEAD = "northshire-csp"
+YEAR = "from=2009-01&to=2009-12"
+APPEAL_LABELS = [label for _, label in figures.APPEALS]
+
+
+def _appealed(
+    session: Session,
+    n: int,
+    received_on: date,
+    *,
+    appeal_on: date | None = None,
+    decided: tuple[AppealDecision, date] | None = None,
+    withdrawn_on: date | None = None,
+) -> None:
+    """A reviewed application (dates and choices only) and its appeal."""
+    lead = session.scalar(select(Agency).where(Agency.code == LEAD))
+    session.add(
+        TriggerApplication(
+            reference=f"ASBR-{received_on.year}-8{n:03d}",
+            lead_agency_id=lead.id,
+            procedure_key="northshire-asb-case-review",
+            procedure_version=1,
+            received_on=received_on,
+            channel=TriggerChannel.PHONE,
+            recorded_at=datetime(received_on.year, received_on.month, received_on.day, tzinfo=UTC),
+            victim_kind=VictimKind.PERSON,
+            decision=ThresholdDecision.MET,
+            rules_met="three-complaints",
+            outcome_on=received_on.replace(day=28),
+            appeal_received_on=appeal_on,
+            appeal_decision=decided[0] if decided else None,
+            appeal_decided_on=decided[1] if decided else None,
+            appeal_withdrawn_on=withdrawn_on,
+        )
+    )
+
+
+def _year_of_appeals(session: Session) -> None:
+    """In 2009: two appeals upheld, one partly upheld, one not upheld (received the year
+    before), one withdrawn, one still in hand; and one received in 2009 decided in 2010."""
+    up = AppealDecision.UPHELD
+    _appealed(
+        session, 1, date(2009, 2, 2), appeal_on=date(2009, 3, 2), decided=(up, date(2009, 4, 1))
+    )
+    _appealed(
+        session, 2, date(2009, 2, 3), appeal_on=date(2009, 3, 3), decided=(up, date(2009, 5, 1))
+    )
+    _appealed(
+        session,
+        3,
+        date(2009, 2, 4),
+        appeal_on=date(2009, 3, 4),
+        decided=(AppealDecision.PARTLY_UPHELD, date(2009, 6, 1)),
+    )
+    _appealed(
+        session,
+        4,
+        date(2008, 10, 1),
+        appeal_on=date(2008, 11, 1),
+        decided=(AppealDecision.NOT_UPHELD, date(2009, 1, 15)),
+    )
+    _appealed(
+        session, 5, date(2009, 2, 5), appeal_on=date(2009, 3, 5), withdrawn_on=date(2009, 4, 5)
+    )
+    _appealed(session, 6, date(2009, 2, 6), appeal_on=date(2009, 12, 1))
+    _appealed(
+        session,
+        7,
+        date(2009, 2, 7),
+        appeal_on=date(2009, 11, 1),
+        decided=(up, date(2010, 1, 10)),
+    )
+    session.commit()
+
+
+def _pack_rows(page: str) -> dict[str, str]:
+    """The Community Trigger table of a pack or page: each row's label and figure."""
+    section = page.partition('id="table-trigger"')[2].partition("</section>")[0]
+    rows = re.findall(
+        r'<th scope="row" class="govuk-table__header">([^<]*)</th>\s*<td[^>]*>([^<]*)</td>', section
+    )
+    return {html.unescape(label): text for label, text in rows}
+
+
+def _trigger_figures_rows(page: str) -> dict[str, str]:
+    rows = re.findall(
+        r'<th scope="row" class="govuk-table__header">([^<]*)</th>\s*'
+        r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)</td>',
+        page,
+    )
+    return {html.unescape(label): text for label, text in rows}
+
+
+def test_the_pack_counts_the_appeals_as_the_community_trigger_figures_do(
+    demo_hub, demo_session
+) -> None:
+    """The pack's page, its PDF and the table's CSV give, beside the Act's four, the
+    appeals received, decided (upheld, partly upheld, not upheld) and withdrawn in the
+    year, each the same number as /trigger/figures gives for the same 12 months."""
+    _year_of_appeals(demo_session)
+    coordinator = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.CONFERENCE_CHAIR))
+
+    published = _trigger_figures_rows(
+        coordinator.get("/trigger/figures?from=2009-01").get_data(as_text=True)
+    )
+    response = coordinator.get(f"/figures/pack?{YEAR}")
+    assert response.status_code == 200
+    pack = _pack_rows(response.get_data(as_text=True))
+
+    expected = {
+        "Appeals received about how a review was carried out": "6",
+        "Appeals decided by the appeal body": "4",
+        "Of the appeals decided: upheld": "2",
+        "Of the appeals decided: partly upheld": "1",
+        "Of the appeals decided: not upheld": "1",
+        "Appeals the applicant withdrew before they were decided": "1",
+    }
+    assert {label: published[label] for label in APPEAL_LABELS} == expected
+    assert {label: pack[label] for label in APPEAL_LABELS} == expected
+    for _, label in figures.TOTALS:  # the Act's four, as before
+        assert pack[label] == published[label]
+
+    table = coordinator.get(f"/figures/tables/trigger.csv?{YEAR}")
+    assert table.status_code == 200
+    rows = list(csv.reader(io.StringIO(table.get_data().decode("utf-8-sig"))))
+    assert {row[0]: row[1] for row in rows[3:] if row[0] in expected} == expected
+    by_figure = {
+        r[4]: r[5]
+        for r in csv.reader(
+            io.StringIO(
+                coordinator.get("/trigger/figures.csv?from=2009-01").get_data().decode("utf-8-sig")
+            )
+        )
+        if r[2] == "totals"
+    }
+    assert {label: by_figure[label] for label in APPEAL_LABELS} == expected
+
+    pdf = coordinator.get(f"/figures/pack.pdf?{YEAR}")
+    assert pdf.status_code == 200
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.get_data())).pages).split()
+    )
+    for label, number in expected.items():
+        assert f"{label} {number}" in text
+
+
+def test_the_appeals_follow_the_rules_of_the_four_totals(demo_hub, demo_session) -> None:
+    """A quarter shows neither the four totals nor the appeals (they are exact, published
+    for 12 months); a reader the Community Trigger figures refuse sees neither for a year."""
+    coordinator = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.CONFERENCE_CHAIR))
+    quarter = coordinator.get("/figures/pack?from=2009-04&to=2009-06").get_data(as_text=True)
+    assert 'id="table-trigger"' not in quarter
+    assert "Appeals decided" not in quarter
+    assert "the four the Act requires, and the appeals" in quarter
+    adults = demo_client(demo_hub, demo_user(demo_session, "northshire-adults", Role.MANAGER))
+    page = adults.get(f"/figures/pack?{YEAR}").get_data(as_text=True)
+    assert 'id="table-trigger"' not in page
+    assert "Appeals decided" not in page
+    assert adults.get(f"/figures/tables/trigger.csv?{YEAR}").status_code == 404
