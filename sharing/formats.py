@@ -245,6 +245,14 @@ def normalise_phone(value: str) -> str | None:
     return None
 
 
+def is_written_as_phone(value: str) -> bool:
+    """Whether ``value`` is written as a phone number alone: digits and what groups them
+    (spaces, dashes, brackets, dots, a leading ``+``), with any extension after it, and no
+    other words; ``normalise_phone`` says whether it is one."""
+    _, text = _without_extension(_phone_text(value))
+    return bool(_PHONE_ALLOWED.match(text)) and any(c.isdigit() for c in text)
+
+
 def phone_for_reading(value: str) -> str:
     """A phone number as ``normalise_phone`` stores it, grouped as people write it: a UK
     number in its national groups (``07700 900123``, ``020 7946 0123``, ``0113 496 0123``),

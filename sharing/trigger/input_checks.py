@@ -19,6 +19,7 @@ from sharing.errors import InputError
 from sharing.formats import (
     checked_text,
     is_email_address,
+    is_written_as_phone,
     normalise_phone,
     normalise_postcode,
     normalise_uprn,
@@ -119,12 +120,11 @@ def email_text(field: str, value: str) -> str | None:
 
 
 def contact_text(field: str, value: str, *, what: str, required: str) -> str:
-    """How to reach whoever applied for the victim: a phone number or other words, or an
-    e-mail address on its own (the letters go to it), never text around an address."""
-    text = plain_text(field, value, MAX_NAME, what=what, required=required)
-    if "@" in text and not is_email_address(text):
-        raise InputError(field, f"{EMAIL_FORMAT}, on its own (or give a phone number)")
-    return text
+    """How to reach whoever applied for the victim, as the lead records it from a phone
+    call or a letter: an e-mail address or a UK phone number, checked as the public form
+    checks them (``online_contact_text``), or other words ("through the ward office", a
+    postal address), kept as written."""
+    return _contact(field, value, what=what, required=required, words=True)
 
 
 #: What the public form says of a way to contact the applicant that is neither an e-mail
@@ -133,6 +133,18 @@ CONTACT_FORMAT = (
     "Enter an e-mail address, like name@example.org, or a UK phone number, like "
     "07700 900 982 or 01632 960 001"
 )
+#: What the lead's form says of a contact written as an e-mail address or a phone number
+#: that is not one (naming the field, as the lead's form has two e-mail boxes and two
+#: phone numbers).
+CONTACT_EMAIL_FORMAT = (
+    "Enter how to contact the person applying as an e-mail address in the correct format, "
+    "like name@example.org, on its own (or give a phone number)"
+)
+CONTACT_PHONE_FORMAT = (
+    "Enter how to contact the person applying as a UK phone number of 10 or 11 digits, "
+    "like 07700 900 982 or 01632 960 001, or an e-mail address; to reach them another "
+    'way, say how in words, like "through the ward office"'
+)
 
 
 def online_contact_text(field: str, value: str, *, what: str, required: str) -> str:
@@ -140,14 +152,28 @@ def online_contact_text(field: str, value: str, *, what: str, required: str) -> 
     ask again what they meant: an e-mail address (the letters go to it) or a UK phone
     number (with an extension, or written as dialled from abroad, +44), never other words
     or a number abroad, which the lead's office cannot ring."""
+    return _contact(field, value, what=what, required=required, words=False)
+
+
+def _contact(field: str, value: str, *, what: str, required: str, words: bool) -> str:
+    """The contact as written (it is stored so: the DPO's search finds a phone number in
+    it), once an e-mail address is one address on its own and a phone number (written as
+    one alone) a UK number; other ``words`` are kept only on the lead's form."""
     text = plain_text(field, value, MAX_NAME, what=what, required=required)
     if "@" in text:
         if not is_email_address(text):
-            raise InputError(field, f"{EMAIL_FORMAT}, on its own (or give a phone number)")
+            raise InputError(
+                field,
+                CONTACT_EMAIL_FORMAT
+                if words
+                else f"{EMAIL_FORMAT}, on its own (or give a phone number)",
+            )
+        return text
+    if words and not is_written_as_phone(text):
         return text
     phone = normalise_phone(text)
     if phone is None or phone.startswith("+"):
-        raise InputError(field, CONTACT_FORMAT)
+        raise InputError(field, CONTACT_PHONE_FORMAT if words else CONTACT_FORMAT)
     return text
 
 
