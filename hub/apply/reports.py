@@ -24,6 +24,9 @@ class MonthsField(Field):
     neither. Keeps what was typed, to show again; ``ticked`` and ``names`` are set by the
     view (the values ticked, and what each is called in a message)."""
 
+    #: How a message opens (the lead's form says "When it was reported to").
+    when = "When you reported it to"
+
     def __init__(self, label: str = "", validators: Any = None, **kwargs: Any) -> None:
         super().__init__(label, validators, **kwargs)
         #: What was typed, by choice and box.
@@ -78,17 +81,17 @@ class MonthsField(Field):
             return ""
         if missing:
             self.bad_parts = set(missing)
-            return f"When you reported it to {whom} must include a {missing[0]}"
+            return f"{self.when} {whom} must include a {missing[0]}"
         month, year = parts["month"], parts["year"]
         if not is_digits(month) or not 1 <= int(month) <= 12:
             self.bad_parts = {"month"}
-            return f"When you reported it to {whom}: enter the month as a number from 1 to 12"
+            return f"{self.when} {whom}: enter the month as a number from 1 to 12"
         if not is_digits(year) or len(year) != 4:
             self.bad_parts = {"year"}
-            return f"When you reported it to {whom}: enter the year in 4 numbers, like 2026"
+            return f"{self.when} {whom}: enter the year in 4 numbers, like 2026"
         if date(int(year), int(month), 1) > clock.today().replace(day=1):
             self.bad_parts = set(PARTS)
-            return f"When you reported it to {whom} must be this month or before"
+            return f"{self.when} {whom} must be this month or before"
         return ""
 
 

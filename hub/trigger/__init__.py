@@ -10,6 +10,7 @@ from hub.trigger import (  # noqa: F401
     erasing,
     letters,
     recording,
+    reports,
     review,
     review_outcome,
     review_recommendations,

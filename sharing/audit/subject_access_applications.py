@@ -222,6 +222,9 @@ class ApplicationReport:
     #: Who the applicant said they reported the behaviour to, and roughly when (the public
     #: form's last question; the lead's page shows it as the applicant says).
     reported_to: tuple[ReportedTo, ...] = ()
+    #: The lead's correction of it (None: never corrected; empty: no one), and why.
+    reported_to_corrected: tuple[ReportedTo, ...] | None = None
+    reported_to_reason: str | None = None
 
     @property
     def for_applicant(self) -> bool:
@@ -282,6 +285,8 @@ LEFT_OUT = {
 #: Who the applicant says they reported it to: the applicant's own account of the
 #: application, in both reports (as the behaviour is).
 _REPORTED_TO = "reported_to"
+#: The lead's correction of it, and why, shown beside it.
+_REPORTED_CORRECTED = ("reported_to_corrected", "reported_to_reason")
 _FINDINGS = (
     "decision_reasons",
     "outcome_findings",
@@ -343,13 +348,19 @@ def compile_application_report(
     decision = decide_subject_access(actor)
     left_out = LEFT_OUT[requester][0] if application.on_behalf else frozenset()
     shown = [c for _, c in _DETAILS if c not in left_out]
-    values = reveal(decision, application, [*shown, _REPORTED_TO, *_FINDINGS])
+    values = reveal(decision, application, [*shown, _REPORTED_TO, *_REPORTED_CORRECTED, *_FINDINGS])
     report = _report(session, application, decision, values, queued, entries, actor.agency_id)
     return replace(
         report,
         requester=requester,
         left_out=LEFT_OUT[requester][1] if left_out else None,
         reported_to=tuple(reports_of(values[_REPORTED_TO])),
+        reported_to_corrected=(
+            tuple(reports_of(values["reported_to_corrected"]))
+            if values["reported_to_corrected"] is not None
+            else None
+        ),
+        reported_to_reason=values["reported_to_reason"],
     )
 
 

@@ -110,6 +110,11 @@ class TriggerApplication(Base):
     #: Who the applicant says they reported the behaviour to, and roughly when (JSON: each
     #: agency's code and name, or someone else in their words, and the month).
     reported_to: Mapped[bytes | None] = personal("narrative")
+    #: Who the lead found it was reported to, correcting the applicant's account (the same
+    #: JSON; ``[]`` for no one; None: never corrected), and why (the applicant's own answer
+    #: stays in ``reported_to``, shown beside it).
+    reported_to_corrected: Mapped[bytes | None] = personal("narrative")
+    reported_to_reason: Mapped[bytes | None] = personal("narrative")
     decision_reasons: Mapped[bytes | None] = personal("narrative")
     #: What the review found, and what happens next, as the outcome letter says them.
     outcome_findings: Mapped[bytes | None] = personal("narrative")

@@ -113,6 +113,7 @@ FIELD_NAMES = {
     "applicant_contact": "their contact",
     "applicant_address": "their postal address",
     "consent_note": "the note on consent",
+    "reported_to": "who the applicant reported it to",
 }
 RECEIVED_KEPT = (
     "The threshold is decided: its deadlines were counted from the date received, which "
@@ -400,6 +401,15 @@ def correctable_now(application: TriggerApplication) -> bool:
     except InputError:
         return False
     return True
+
+
+def live_or_why_not(application: TriggerApplication) -> str:
+    """Why the application's details can no longer be corrected ("" while they can)."""
+    try:
+        _refuse_unless_live(application)
+    except InputError as refused:
+        return refused.message
+    return ""
 
 
 def _refuse_unless_live(application: TriggerApplication) -> None:

@@ -148,9 +148,11 @@ APPLICATION_DETAILS = (
 
 DETAILS = (
     *APPLICATION_DETAILS,
-    # Asked on the public form, shown to the lead, never corrected (it is the applicant's
-    # own account, not a detail the letters use).
+    # Asked on the public form and shown to the lead as the applicant said it; the lead's
+    # correction of it, and why, beside it (``sharing.trigger.reports``).
     "reported_to",
+    "reported_to_corrected",
+    "reported_to_reason",
     "decision_reasons",
     "outcome_findings",
     "outcome_next_steps",

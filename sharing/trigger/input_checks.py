@@ -410,9 +410,15 @@ REPORTED_OTHER_NEEDED = "Enter who else the behaviour was reported to"
 def _reports(data: ApplicationInput) -> str | None:
     """Who the applicant reported it to, as the sealed value (JSON), or None when they
     said no one; someone else needs a name, and no month is after the application's."""
+    return reports_text(data.reported_to, data.received_on or clock.today())
+
+
+def reports_text(given: tuple[ReportedTo, ...], latest: date) -> str | None:
+    """Those the behaviour was reported to, as the sealed value (JSON), or None for no
+    one; "someone else" needs a name (``reported_other``), and no month is after
+    ``latest``'s (``reported_when``)."""
     reports = []
-    latest = data.received_on or clock.today()
-    for report in data.reported_to:
+    for report in given:
         name = report.name
         if report.someone_else:
             name = plain_text(
