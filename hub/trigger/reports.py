@@ -119,7 +119,10 @@ def reported_to(application_id: int) -> Response | tuple[str, int]:
         except InputError as e:
             if e.field == handling.ALREADY_DONE:
                 return _refused_on_page(application_id, e)
-            _show(form, [e])
+            problems = reports.problems_in(
+                db(), _procedure(), standing.received_on, _given(form), form.reason.data or ""
+            )
+            _show(form, [e, *problems])
         else:
             flash(
                 "Who it was reported to is corrected. The applicant's own answer is kept beside it."

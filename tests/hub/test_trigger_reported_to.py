@@ -201,6 +201,20 @@ def test_bad_input_is_refused_at_its_field_and_recorded(
     assert refused.basis == f"refused input: {field}"
 
 
+def test_everything_wrong_is_said_at_once(demo_hub, demo_session) -> None:
+    application = _said(demo_session)
+    lead = _lead(demo_hub, demo_session)
+    response = lead.post(
+        _path(application), data=_sent(lead, application, reported_to=["other"], reason="")
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'href="#reported_other"' in page
+    assert 'href="#reason"' in page
+    refused = _last(demo_session, "trigger.correct")
+    assert refused.basis == "refused input: reason reported_other"
+
+
 def test_a_month_after_the_application_is_refused(demo_hub, demo_session) -> None:
     """A month after the one it was received in cannot be when it was reported."""
     application = _said(demo_session)
