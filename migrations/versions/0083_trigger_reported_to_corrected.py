@@ -2,7 +2,7 @@
 and why (sealed like the applicant's own answer, which is kept beside it as they said it).
 
 Revision ID: 0083
-Revises: 0081
+Revises: 0082
 Create Date: 2026-12-06 13:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0083"
-down_revision = "0081"
+down_revision = "0082"
 branch_labels = None
 depends_on = None
 
