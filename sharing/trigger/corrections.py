@@ -230,16 +230,8 @@ def correct(
     for a form opened before the application changed (``opened``)."""
     now = now or clock.now()
     action = acts.Action.TRIGGER_CORRECT
-    application = handled(session, actor, procedure, application_id, action)
-    read_for_change(session, application)  # two corrections at once: the second waits
+    application = held_for_correcting(session, actor, procedure, application_id, opened)
     subject = _subject(application)
-    try:
-        stamps.check(session, opened, application)
-    except ChangedMeanwhile:
-        acts.refuse(
-            session, action, actor=actor, subject=subject, reason="refused input: changed meanwhile"
-        )
-        raise
     with acts.refusing_input(session, action, actor=actor, subject=subject):
         _refuse_unless_live(application)
     was = reveal(LEAD, application, CORRECTED)
@@ -401,6 +393,33 @@ def correctable_now(application: TriggerApplication) -> bool:
     except InputError:
         return False
     return True
+
+
+def held_for_correcting(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    application_id: int,
+    opened: str | None,
+) -> TriggerApplication:
+    """The application the actor's agency handles, its row held for a correction (two at
+    once: the second waits, then finds it changed); ``ChangedMeanwhile``, recorded as a
+    refused correction, for a form ``opened`` before it changed."""
+    action = acts.Action.TRIGGER_CORRECT
+    application = handled(session, actor, procedure, application_id, action)
+    read_for_change(session, application)
+    try:
+        stamps.check(session, opened, application)
+    except ChangedMeanwhile:
+        acts.refuse(
+            session,
+            action,
+            actor=actor,
+            subject=_subject(application),
+            reason="refused input: changed meanwhile",
+        )
+        raise
+    return application
 
 
 def live_or_why_not(application: TriggerApplication) -> str:

@@ -31,11 +31,10 @@ from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
-from sharing.db import read_for_change
-from sharing.errors import ChangedMeanwhile, InputError
+from sharing.errors import InputError
 from sharing.models import TriggerApplication
 from sharing.trigger import applications
-from sharing.trigger.corrections import live_or_why_not
+from sharing.trigger.corrections import held_for_correcting, live_or_why_not
 from sharing.trigger.handling import ALREADY_DONE, LEAD, appeal_in_hand, handled
 from sharing.trigger.input_checks import (
     ReportedTo,
@@ -137,16 +136,8 @@ def correct(
     ``ChangedMeanwhile`` for a form opened before the application changed."""
     now = now or clock.now()
     action = acts.Action.TRIGGER_CORRECT
-    application = handled(session, actor, procedure, application_id, action)
-    read_for_change(session, application)  # two corrections at once: the second waits
+    application = held_for_correcting(session, actor, procedure, application_id, opened)
     subject = _subject(application)
-    try:
-        stamps.check(session, opened, application)
-    except ChangedMeanwhile:
-        acts.refuse(
-            session, action, actor=actor, subject=subject, reason="refused input: changed meanwhile"
-        )
-        raise
     with acts.refusing_input(session, action, actor=actor, subject=subject):
         why_not = _why_not(application)
         if why_not:
