@@ -61,7 +61,7 @@ from hub.identity_providers import load_identity_providers
 from hub.logs import hide_link_tokens
 from hub.notices import init_notices
 from hub.opened import opened_field
-from hub.templating import register_filters
+from hub.templating import HubFlask, register_filters
 from hub.trigger import figures as trigger_figures
 from hub.your_say.views import on_closure_survey
 from sharing import sign_in_sessions
@@ -127,7 +127,7 @@ def _error_page(code: int) -> tuple[str, list[str]] | None:
 def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     """Build the hub from ``settings`` (default: loaded from config and environment)."""
     settings = settings or load_settings(**overrides)
-    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app = HubFlask(__name__, instance_path=str(settings.instance_path))
     app.url_map.converters["int"] = IdConverter
     app.config.update(
         HUB_SETTINGS=settings,
