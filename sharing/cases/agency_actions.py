@@ -316,10 +316,16 @@ def close_action(
     ``NotFound`` for anyone else, and for an action on an erased case, or on the agency's
     own locked case outside its lock; an action already closed, or a note missing or too long,
     refused at the note, and a day to come or before the case was opened at ``done_on``
-    (each recorded)."""
+    (each recorded). The case's row is read under its lock first, as approving a lock
+    reads it: an action closed as its case is locked is either closed before the lock (its
+    agency, holding no open action, is not told of it) or waits for the lock and is then
+    decided again on the case now restricted."""
     now = now or clock.now()
     action = closable(session, actor, action_id)
-    read_for_change(session, action)  # closed twice at once: the second waits, then sees it
+    # The case's row first, as a lock's approval, adding an action and changing one take
+    # it, then the action's own row: closed twice at once, the second waits, then sees it.
+    read_for_change(session, action.case, action)
+    action = closable(session, actor, action_id)  # as the case now stands (locked meanwhile)
     case = action.case
     subject = acts.Subject("case", case.id)
     if action.status is not ActionStatus.OPEN:

@@ -4,7 +4,10 @@ do, so the action (a new one, or one the case had given again to a partner) is e
 saved before the lock (then held outside it: listed to the lock's members, and its
 agency's managers told the case is now restricted) or refused at its field after it;
 never saved, after the lock, to someone outside it, nor held by an agency the approval's
-e-mail missed. Lifting a lock takes the same lock.
+e-mail missed. Lifting a lock takes the same lock. Marking an action done takes it too:
+a partner's action closed as the lock is approved is either closed first (its agency not
+told) or after it (told, as it held it then), and a colleague outside the lock closing one
+is decided again on the case now locked.
 
 As in ``test_steps_taken_once``, the first step's transaction stays open until the second
 waits for it (or, had it not waited, has done its step too)."""
@@ -20,9 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import actions, locks
+from sharing.cases import actions, agency_actions, locks
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
+from sharing.errors import NotFound
 from sharing.models import Action, Agency, Case, LockMember, LockRequest, Notice, User
 from sharing.vocabulary import (
     ActionKind,
@@ -294,3 +298,101 @@ def test_lifting_a_lock_waits_for_an_action_being_given_on_the_lock(
         assert not session.get(Case, case_id).locked
         assert not session.scalars(select(LockMember).where(LockMember.case_id == case_id)).all()
     assert len(_partners_actions(sessions, case_id, own)) == 1
+
+
+def _given_to_police(sessions: sessionmaker[Session], case_id: int, officer: Actor) -> int:
+    """An open action on the case given to the police before any lock."""
+    with sessions() as session:
+        _give(case_id, officer, _police(sessions))(session)
+        session.commit()
+    (action_id,) = _partners_actions(sessions, case_id, _police(sessions))
+    return action_id
+
+
+def _close(action_id: int, closer: Actor):
+    def step(session: Session) -> None:
+        agency_actions.close_action(
+            session, closer, action_id, done=True, note="Visited the household with the officer"
+        )
+
+    return step
+
+
+def _status(sessions: sessionmaker[Session], action_id: int) -> ActionStatus:
+    with sessions() as session:
+        return session.get(Action, action_id).status
+
+
+def test_an_action_its_partner_marks_done_as_the_lock_is_approved_is_not_told_of(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """The approval waits for the police marking their action done, then finds no open
+    action of theirs on the case: the police are not e-mailed about a case that, for them,
+    holds nothing any more, and nothing is held outside the lock."""
+    case_id, request_id, officer, manager = _asked(sessions, 5)
+    action_id = _given_to_police(sessions, case_id, officer)
+    with sessions() as session:
+        sergeant = demo_actor(session, "northshire-police", Role.MANAGER)
+    answers = _race(
+        demo_database[0], sessions, _close(action_id, sergeant), _decide(request_id, manager)
+    )
+    assert answers == ["done", "done"]
+    assert _status(sessions, action_id) is ActionStatus.DONE
+    assert _told(sessions, request_id) == set()
+    assert _held_outside(sessions, case_id, manager) == []
+    with sessions() as session:
+        assert session.get(Case, case_id).locked
+
+
+def test_an_action_its_partner_marks_done_as_the_lock_is_approved_waits_then_is_done(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """Marking it done waits for the approval (which tells the police, holding it open),
+    then goes ahead on the case now restricted, as a partner may close its action there."""
+    case_id, request_id, officer, manager = _asked(sessions, 6)
+    action_id = _given_to_police(sessions, case_id, officer)
+    police = _police(sessions)
+    with sessions() as session:
+        sergeant = demo_actor(session, "northshire-police", Role.MANAGER)
+    answers = _race(
+        demo_database[0], sessions, _decide(request_id, manager), _close(action_id, sergeant)
+    )
+    assert answers == ["done", "done"]
+    assert _status(sessions, action_id) is ActionStatus.DONE
+    assert _told(sessions, request_id) == _police_managers(sessions, police)
+    assert _held_outside(sessions, case_id, manager) == []
+    with sessions() as session:
+        assert session.get(Case, case_id).locked
+
+
+def test_an_action_a_colleague_outside_the_lock_marks_done_as_it_is_approved_is_not_found(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """Marking it done waits for the approval, then is decided again on the case as it
+    now stands: locked, to people the colleague is not one of, so for them the action is
+    not there (recorded), and it stays open for the lock's members."""
+    case_id, request_id, officer, manager = _asked(sessions, 7)
+    action_id = _own_action(sessions, case_id, officer)
+    with sessions() as session:
+        colleague = next(
+            Actor.of(user)
+            for user in session.scalars(
+                select(User).where(User.agency.has(code="larkmoor-ha"), User.active)
+            )
+            if Role.CASE_OFFICER in user.roles and user.id != officer.user_id
+        )
+        assert agency_actions.closable(session, colleague, action_id).id == action_id
+    refused: list[str] = []
+
+    def close(session: Session) -> None:
+        try:
+            _close(action_id, colleague)(session)
+        except NotFound:
+            refused.append("not found")
+
+    answers = _race(demo_database[0], sessions, _decide(request_id, manager), close)
+    assert answers == ["done", "done"]
+    assert refused == ["not found"]
+    assert _status(sessions, action_id) is ActionStatus.OPEN
+    with sessions() as session:
+        assert session.get(Case, case_id).locked
