@@ -16,7 +16,7 @@ from hub.forms import DateInputField, HubForm, TextLimit
 from hub.guard import forbid, require_roles
 from sharing import clock
 from sharing.audit import acts
-from sharing.cases import agency_actions, closed_actions
+from sharing.cases import agency_actions, closed_actions, closing_actions
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import agreed
@@ -27,7 +27,7 @@ require_roles(bp, "case_officer", "manager")
 
 class CloseActionForm(HubForm):
     note = TextAreaField(
-        "What was done?", validators=[TextLimit(agency_actions.MAX_NOTE, "the note")]
+        "What was done?", validators=[TextLimit(closing_actions.MAX_NOTE, "the note")]
     )
     done_on = DateInputField(
         "When was it done? (if not today)",
@@ -81,7 +81,7 @@ def _close(action_id: int, *, done: bool) -> Response | tuple[str, int]:
     form.note.label.text = "What was done?" if done else "Why is it cancelled?"
     if form.validate_on_submit():
         try:
-            agency_actions.close_action(
+            closing_actions.close_action(
                 db(),
                 current_user.actor,
                 action_id,

@@ -10,7 +10,7 @@ from hub.api import bodies, paging, schemas
 from hub.api.problems import Problem
 from hub.api.views import _json, actor, bp, scoped
 from hub.database import db
-from sharing.cases import agency_actions
+from sharing.cases import agency_actions, closing_actions
 from sharing.errors import ClosedWithCase
 from sharing.formats import is_digits, whole_number
 
@@ -119,7 +119,7 @@ def close_action(action_id: int) -> Response:
     """
     body = bodies.loaded(schemas.ActionOutcomeSchema())
     try:
-        closed = agency_actions.close_action(
+        closed = closing_actions.close_action(
             db(), actor(), action_id, done=body["outcome"] == "done", note=body["note"]
         )
     except ClosedWithCase:

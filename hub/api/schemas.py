@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from sharing.cases.agency_actions import MAX_NOTE
+from sharing.cases.closing_actions import MAX_NOTE
 from sharing.cases.incidents import EARLIEST_INCIDENT
 from sharing.cases.people import MAX_OTHER_NAME_NOTE
 from sharing.cases.recording import MAX_LINE

@@ -28,7 +28,8 @@ from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
 from sharing.cases import actions, documents, first_contact
-from sharing.cases.agency_actions import close_action, works_actions
+from sharing.cases.agency_actions import works_actions
+from sharing.cases.closing_actions import close_action
 from sharing.cases.letters_file import LetterBook, LetterTemplate
 from sharing.cases.needs import RecordedNeeds, adjustments_of
 from sharing.cases.people_shown import by_person, parts_text

@@ -21,7 +21,7 @@ from sharing import clock, notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import survey as surveys
-from sharing.cases.agency_actions import close_action
+from sharing.cases.closing_actions import close_action
 from sharing.demo.plan import CasePlan
 from sharing.models import Case
 from sharing.vocabulary import (

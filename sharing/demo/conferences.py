@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import agency_actions
+from sharing.cases import closing_actions
 from sharing.cases.actions import ActionInput
 from sharing.demo.meetings import AGENDA_ITEMS as AGENDA_ITEMS  # read by the demo's tests
 from sharing.demo.meetings import problem_solving_group
@@ -276,7 +276,7 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
                 Action.owner_agency_id == sergeant.agency_id,
             )
         ).one()
-        agency_actions.close_action(
+        closing_actions.close_action(
             session,
             Actor.of(sergeant),
             patrols.id,

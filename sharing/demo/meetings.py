@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import agency_actions
+from sharing.cases import closing_actions
 from sharing.cases.actions import ActionInput
 from sharing.demo.steps import PURPOSE, SHARE_DAYS, at, at_hour, staff_with, weekday
 from sharing.meetings import (
@@ -97,7 +97,7 @@ def problem_solving_group(
     with at(at_hour(sat_on + timedelta(days=3), 10)) as now:
         minutes.agree(session, chair_actor, conference.id, now=now)
     with at(at_hour(sat_on + timedelta(days=13), 16)) as now:
-        agency_actions.close_action(
+        closing_actions.close_action(
             session,
             Actor.of(noise),
             action.id,

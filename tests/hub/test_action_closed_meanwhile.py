@@ -22,7 +22,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.audit.log import integrate
-from sharing.cases import agency_actions
+from sharing.cases import closing_actions
 from sharing.crypto.sealing import unseal_many
 from sharing.models import Action, AuditEntry, Case, User
 from sharing.vocabulary import ActionStatus, CaseStatus, Role
@@ -87,7 +87,7 @@ def test_an_action_closed_while_a_change_is_saved_is_refused_plainly(
 
     def close(taken: threading.Event, let_go: threading.Event) -> None:
         with sessions() as session, clock.pinned(clock.now()) as moment:
-            agency_actions.close_action(
+            closing_actions.close_action(
                 session,
                 Actor.of(session.get(User, officer.id)),
                 action_id,

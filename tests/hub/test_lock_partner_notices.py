@@ -21,7 +21,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.audit.log import integrate
-from sharing.cases import actions, agency_actions, locks
+from sharing.cases import actions, agency_actions, closing_actions, locks
 from sharing.crypto.sealing import unseal
 from sharing.models import Action, Agency, AuditEntry, Case, LockRequest, Notice, User
 from sharing.vocabulary import ActionKind, ActionStatus, CaseStatus, LockReason, NoticeKind, Role
@@ -263,7 +263,7 @@ def test_no_partner_is_told_of_a_refusal_an_unlocking_or_an_action_already_close
     police = _agency(session, "northshire-police")
     closed = _give(session, case, police)
     sergeant = demo_actor(session, "northshire-police", Role.MANAGER)
-    agency_actions.close_action(session, sergeant, closed.id, done=True, note="Visit made today")
+    closing_actions.close_action(session, sergeant, closed.id, done=True, note="Visit made today")
     session.commit()
     manager = demo_actor(session, "larkmoor-ha", Role.MANAGER)
     # Refused: the case is not locked, so no one is told.

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import actions, agency_actions, closing
+from sharing.cases import actions, closing, closing_actions
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.models import Action, Case, User
@@ -130,7 +130,7 @@ def test_an_action_marked_done_as_the_case_closes_stays_done(
         )
 
     def mark_done(session: Session) -> None:
-        agency_actions.close_action(
+        closing_actions.close_action(
             session, officer, action_id, done=True, note="Both households agreed to mediation"
         )
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import actions, agency_actions, locks
+from sharing.cases import actions, agency_actions, closing_actions, locks
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.errors import NotFound
@@ -311,7 +311,7 @@ def _given_to_police(sessions: sessionmaker[Session], case_id: int, officer: Act
 
 def _close(action_id: int, closer: Actor):
     def step(session: Session) -> None:
-        agency_actions.close_action(
+        closing_actions.close_action(
             session, closer, action_id, done=True, note="Visited the household with the officer"
         )
 
