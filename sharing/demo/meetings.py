@@ -2,7 +2,8 @@
 community safety and chaired by its conference chair, which sat 26 days ago on one case
 (minutes agreed, its action done) and sits next within the month on two cases brought by
 Northshire Homes and Larkmoor, its organiser's own two items and the figures pack on its
-agenda. Each step is taken as in ``sharing.demo.steps``."""
+agenda, and two apologies sent for it (the police sergeant by name, and environmental
+health). Each step is taken as in ``sharing.demo.steps``."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sharing.meetings import (
     conference_attendance,
     minutes,
     series,
+    sitting_apologies,
 )
 from sharing.models import Case, Conference
 from sharing.vocabulary import ActionKind, Attendance, Role
@@ -37,7 +39,8 @@ def problem_solving_group(
 ) -> None:
     """The monthly problem-solving group: set up 40 days ago, it sat 26 days ago on
     ``earlier`` (minutes agreed, the environmental health action done) and sits next on
-    ``to_come``."""
+    ``to_come``, with the police sergeant (by name) and environmental health sending
+    apologies for it."""
     organiser = Actor.of(staff_with(session, "northshire-csp", Role.MANAGER))
     chair = staff_with(session, "northshire-csp", Role.CONFERENCE_CHAIR)
     sergeant = staff_with(session, "northshire-police", Role.MANAGER)
@@ -124,6 +127,12 @@ def problem_solving_group(
         agenda_changes.attach_figures(
             session, organiser, group.id, following.id, attached=True, opened=None
         )
+    # The organiser, told by phone and by e-mail, records the apologies sent for it.
+    with at(at_hour(today - timedelta(days=1), 15)):
+        for agency_id, name in ((sergeant.agency_id, sergeant.display_name), (noise.agency_id, "")):
+            sitting_apologies.record(
+                session, organiser, group.id, following.id, agency_id, name, opened=None
+            )
 
 
 def _bring(

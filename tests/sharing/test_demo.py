@@ -390,6 +390,14 @@ def test_the_problem_solving_group_sat_on_one_case_and_sits_next_on_two(session)
     assert [i.key for i in kept].count("figures") == 1
     assert [i.text for i in kept if i.key == "text"] == list(AGENDA_ITEMS)
     assert not past.agenda_items
+    # Two apologies for it, recorded by its organiser: the sergeant by name, and
+    # environmental health; none for the sitting that was held.
+    sergeant = next(m.user for m in group.members if m.user.agency.code == "northshire-police")
+    sent = [(a.agency.code, a.name) for a in sorted(following.apologies, key=lambda a: a.id)]
+    assert sent == [("northshire-police", sergeant.display_name), ("northshire-eh", None)]
+    assert {a.added_by_id for a in following.apologies} == {group.set_up_by_id}
+    assert all(a.added_at < START_OF_TODAY for a in following.apologies)
+    assert not past.apologies
     for conference in [earlier, *following.conferences]:
         assert conference.chair_id == group.chair_id
         assert {i.agency_id for i in conference.invitations} == members - {
