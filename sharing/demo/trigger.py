@@ -7,7 +7,8 @@ recommendations; one met by discretion to protect the victim, reviewed; 40 worki
 ago one met, reviewed, with one recommendation still open, and the applicant's appeal not
 upheld; 25 working days ago one not met; 12 working days ago one met by discretion, before
 the panel's next sitting; and one made on the public form three working days ago,
-waiting for its decision, its applicant saying whom they reported it to. The panel is the
+waiting for its decision, its applicant saying whom they reported it to, which the lead
+corrected the next day: an agency holding their complaints they did not name. The panel is the
 area's ASB Case Review panel (a partnership meeting under the Community Trigger
 protocol), set up for the first review; each review is a sitting of it, to which the
 agencies holding the counted complaints bring their cases. Each step as the
@@ -51,6 +52,7 @@ from sharing.trigger import (
     input_checks,
     pages,
     posting,
+    reports,
     review,
     review_outcome,
     review_recommendations,
@@ -83,8 +85,8 @@ PROBLEMS = (
 PANEL_PROTOCOL = "northshire-community-trigger"
 
 
-def _at(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), clock.PARTNERSHIP_ZONE).astimezone(UTC)
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), clock.PARTNERSHIP_ZONE).astimezone(UTC)
 
 
 def _victims(plans: Sequence[CasePlan], codes: set[str]) -> list[Resident]:
@@ -137,6 +139,9 @@ class Slot:
     #: Whom the applicant says they reported it to ("Who have you reported it to?"):
     #: (an agency's code, or ``input_checks.SOMEONE_ELSE`` and who, months before it came).
     reported_to: tuple[tuple[str, str, int | None], ...] = ()
+    #: The lead corrects whom it was reported to, the working day after it came, adding
+    #: the agency holding the applicant's latest complaint that they did not name.
+    corrected: bool = False
 
 
 PATROLS = (
@@ -169,6 +174,7 @@ YEAR = (
             ("northshire-csp", "", 1),
             (input_checks.SOMEONE_ELSE, "My ward councillor", None),
         ),
+        corrected=True,
     ),
 )
 
@@ -223,6 +229,8 @@ def receive_applications(
             received,
             codes,
         )
+        if slot.corrected:
+            _correct_reports(session, actor, procedure, area, application, victim, received)
         if slot.reviewed:
             _reviewed(session, actor, procedure, application, today, slot)
         elif slot.before_the_panel:
@@ -530,6 +538,58 @@ def _reported(session: Session, slot: Slot, received: date) -> tuple[input_check
             month = (month - timedelta(days=1)).replace(day=1)
         reports.append(input_checks.ReportedTo(code, name, month if months else None))
     return tuple(reports)
+
+
+def _correct_reports(
+    session: Session,
+    lead: Actor,
+    procedure: Procedure,
+    area: int,
+    application: TriggerApplication,
+    victim: Resident,
+    received: date,
+) -> None:
+    """The working day after it came, the lead, reading the complaints the agencies hold
+    on the application's page, finds the applicant's latest at an agency they did not say
+    they reported it to, and corrects whom it was reported to: what they said, and that
+    agency in the month of that complaint, with the reason. Nothing if every agency
+    holding one was named."""
+    found = complaints.gather(
+        session,
+        procedure,
+        area,
+        complaints.Applicant(family_name=victim.family_name, date_of_birth=victim.date_of_birth),
+    )
+    with clock.pinned(_at(england_and_wales().add(received, 1), 10)):
+        pages.application_page(session, lead, procedure, application.id)
+        said = reports.correctable(session, lead, procedure, application.id).said
+    named = {r.agency for r in said}
+    codes = {agency.id: agency.code for agency in session.scalars(select(Agency))}
+    latest = max(
+        (
+            c
+            for c in found.complaints
+            if c.reported_on <= received and codes.get(c.agency_id) not in named
+        ),
+        key=lambda c: (c.reported_on, c.id),
+        default=None,
+    )
+    if latest is None:
+        return
+    agency = found.held[latest.id].agency
+    month = latest.reported_on.replace(day=1)
+    corrected = (*said, input_checks.ReportedTo(codes[latest.agency_id], agency, month))
+    with clock.pinned(_at(england_and_wales().add(received, 1), 10, 5)) as now:
+        reports.correct(
+            session,
+            lead,
+            procedure,
+            application.id,
+            corrected,
+            f"{agency}'s records hold a complaint the applicant made to them in "
+            f"{month:%B %Y}, which the form did not name; the applicant agreed by phone.",
+            now=now,
+        )
 
 
 def _apply(

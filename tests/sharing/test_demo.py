@@ -462,6 +462,15 @@ def test_a_year_of_community_trigger_applications_in_every_state(session, summar
     assert reported[0].month is not None
     assert reported[0].month < waiting.received_on
     assert [a for a in applications if a.reported_to] == [waiting]
+    # The lead corrected it: what the applicant said, and an agency holding a complaint
+    # of theirs that they left out, with the month of that complaint and the reason.
+    corrected = reports_of(unseal(waiting, "reported_to_corrected"))
+    assert corrected[:3] == reported
+    [added] = corrected[3:]
+    assert added.agency not in {"northshire-police", "northshire-csp", "other"}
+    assert added.name in unseal(waiting, "reported_to_reason")
+    assert added.month is not None and added.month <= waiting.received_on
+    assert [a for a in applications if a.reported_to_corrected] == [waiting]
     before_the_panel = [a for a in applications if a.review_sitting_id and not a.outcome_on]
     assert len(before_the_panel) == 1
     assert before_the_panel[0].review_sitting.starts_at > START_OF_TODAY
