@@ -35,6 +35,7 @@ from sharing.demo.agreements import share_cases, sign_protocols
 from sharing.demo.closure import ending, survey_closures
 from sharing.demo.conferences import hold_conferences
 from sharing.demo.documents import attach_documents
+from sharing.demo.lately import mark_some_done
 from sharing.demo.needs import record_needs
 from sharing.demo.partnership import (
     AGENCIES,
@@ -139,6 +140,7 @@ def build_demo(
     applications = receive_applications(session, today, plans, seed)
     surveyed = survey_closures(session, today, seed)
     reviewed = review_cases(session, today, seed)
+    mark_some_done(session, today)
     record_needs(session, seed)
     files = attach_documents(session, store, today, seed) if store is not None else 0
     integrate(session)  # the demo's acts in the log already, the same committed or not

@@ -405,6 +405,21 @@ def test_the_problem_solving_group_sat_on_one_case_and_sits_next_on_two(session)
         }
 
 
+def test_the_police_and_every_landlord_marked_an_action_done_in_the_last_30_days(session):
+    since = START_OF_TODAY - timedelta(days=30)
+    done = session.scalars(
+        select(Action).where(Action.status == ActionStatus.DONE, Action.closed_at >= since)
+    ).all()
+    by_agency = {a.owner_agency.code: a for a in done}
+    landlords = session.scalars(select(Agency.code).where(Agency.type == AgencyType.LANDLORD))
+    for code in ["northshire-police", *landlords]:
+        action = by_agency[code]
+        assert unseal(action, "outcome_note")  # what was done
+        assert action.closed_by.agency_id == action.owner_agency_id
+        assert action.completed_on is not None and action.completed_on < TODAY
+        assert action.closed_at < START_OF_TODAY
+
+
 def test_the_hate_case_with_most_hate_incidents_has_been_through_the_pathway(session):
     [referral] = session.scalars(
         select(Referral).where(Referral.kind == ReferralKind.HATE_SERVICE)
