@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.crypto.sealing import unseal
+from sharing.demo.lately import DONE_NOTES
 from sharing.models import (
     Agency,
     AuditEntry,
@@ -24,7 +25,6 @@ from sharing.models import (
     TriggerApplication,
 )
 from sharing.trigger.input_checks import reports_of
-from sharing.demo.lately import DONE_NOTES
 from sharing.vocabulary import AgencyType, Role, TriggerChannel
 from tests.fixtures.demo import demo_client, demo_user
 from tests.hub.test_actions_closed_lately import _closed_part
