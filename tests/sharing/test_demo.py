@@ -416,7 +416,8 @@ def test_the_police_and_every_landlord_marked_an_action_done_in_the_last_30_days
         action = by_agency[code]
         assert unseal(action, "outcome_note")  # what was done
         assert action.closed_by.agency_id == action.owner_agency_id
-        assert action.completed_on is not None and action.completed_on < TODAY
+        assert action.completed_on is not None
+        assert action.completed_on < TODAY
         assert action.closed_at < START_OF_TODAY
 
 
@@ -484,7 +485,8 @@ def test_a_year_of_community_trigger_applications_in_every_state(session, summar
     [added] = corrected[3:]
     assert added.agency not in {"northshire-police", "northshire-csp", "other"}
     assert added.name in unseal(waiting, "reported_to_reason")
-    assert added.month is not None and added.month <= waiting.received_on
+    assert added.month is not None
+    assert added.month <= waiting.received_on
     assert [a for a in applications if a.reported_to_corrected] == [waiting]
     before_the_panel = [a for a in applications if a.review_sitting_id and not a.outcome_on]
     assert len(before_the_panel) == 1
