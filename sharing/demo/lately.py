@@ -3,7 +3,7 @@
 patrols (``sharing.demo.conferences``): on each landlord's own open case, the action of
 its own due soonest, of a kind with a note below, marked done four days ago by the officer
 it was given to (or the case's officer), saying what was done. Each through
-``agency_actions.close_action``, with the clock held then."""
+``closing_actions.close_action``, with the clock held then."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
-from sharing.cases import agency_actions
+from sharing.cases import closing_actions
 from sharing.demo.steps import at, at_hour, weekday
 from sharing.models import Action, Agency, Case
 from sharing.vocabulary import ActionKind, ActionStatus, AgencyType, CaseStatus
@@ -63,7 +63,7 @@ def mark_some_done(session: Session, today: date) -> int:
             continue
         officer = action.owner_user or action.case.officer
         with at(moment) as now:
-            agency_actions.close_action(
+            closing_actions.close_action(
                 session,
                 Actor.of(officer),
                 action.id,
