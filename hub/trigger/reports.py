@@ -30,7 +30,9 @@ class ReportsForm(HubForm):
     )
     reported_other = StringField(
         "Who else was it reported to?",
-        validators=[TextLimit(input_checks.MAX_NAME, "who else it was reported to")],
+        validators=[
+            TextLimit(input_checks.MAX_NAME, "the name of whoever else it was reported to")
+        ],
     )
     reported_when = LeadMonthsField("When was it reported? (optional)")
     reason = TextAreaField(

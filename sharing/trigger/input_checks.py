@@ -425,7 +425,7 @@ def reports_text(given: tuple[ReportedTo, ...], latest: date) -> str | None:
                 "reported_other",
                 report.name,
                 MAX_NAME,
-                what="who else it was reported to",
+                what="the name of whoever else it was reported to",
                 required=REPORTED_OTHER_NEEDED,
             )
         if report.month is not None and report.month > latest.replace(day=1):

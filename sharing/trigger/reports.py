@@ -55,7 +55,7 @@ REASON_NEEDED = (
     "Enter why you are correcting who it was reported to, such as what the agencies' "
     "records show or what the applicant told you"
 )
-AGENCY_NOT_OFFERED = "Choose the agencies it was reported to from those listed, or someone else"
+AGENCY_NOT_OFFERED = "Select the agencies it was reported to from those listed, or someone else"
 IN_APPEAL = (
     "An appeal is in hand: who it was reported to stays as the review had it, since the "
     "appeal is of that review"

@@ -162,7 +162,7 @@ def test_an_application_taken_by_phone_gets_who_it_was_reported_to(demo_hub, dem
         (
             {"reported_to": ["northshire-nowhere"], "reason": REASON},
             "reported_to",
-            "Choose the agencies it was reported to from those listed",
+            "Select the agencies it was reported to from those listed",
         ),
         (
             {
