@@ -67,7 +67,11 @@ class HubGroup(FlaskGroup):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[WORDS] = list(args)  # to name a command refused before it had a context
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as refused:  # an option of ``hub`` itself (``hub --bogus``)
+            _record_usage_refused(ctx, refused)
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -87,7 +91,10 @@ class HubGroup(FlaskGroup):
 
 def _record_usage_refused(ctx: click.Context, refused: click.UsageError) -> None:
     """Record a run refused before its command ran, when the hub starts and its database
-    can be reached; when not, nothing is recorded and the refusal is said all the same."""
+    can be reached; when not, nothing is recorded and the refusal is said all the same.
+    A group run without a command (``hub users``) is shown its help: asked, not refused."""
+    if isinstance(refused, click.exceptions.NoArgsIsHelpError):
+        return
     try:
         app = ctx.ensure_object(ScriptInfo).load_app()
     except SystemExit:  # the hub cannot start, and has said why

@@ -72,6 +72,21 @@ def _entries(url: str) -> list[AuditEntry]:
             "No such command",
             "hub users: refused before it ran: no command of that name",
         ),
+        (
+            ["--bogus", "users", "disable", "ann@cli.example"],
+            "No such option",
+            "hub: refused before it ran: an option it does not have",
+        ),
+        (
+            ["--app"],
+            "Option '--app' requires an argument",
+            "hub: refused before it ran: --app was not given as it should be",
+        ),
+        (
+            ["bogus"],
+            "No such command",
+            "hub: refused before it ran: no command of that name",
+        ),
     ],
 )
 def test_a_run_refused_before_its_command_runs_is_recorded_without_what_was_typed(
@@ -90,7 +105,7 @@ def test_a_run_refused_before_its_command_runs_is_recorded_without_what_was_type
     assert entry.actor_user_id is None
     assert entry.actor_agency_id is None
     written = f"{entry.object_type} {entry.object_id} {entry.purpose} {entry.basis}".lower()
-    for typed in ("ann", "bob", "cli.example", "cli-homes", "emial", "peple", "nsh-2026"):
+    for typed in ("ann", "bob", "cli.example", "cli-homes", "emial", "peple", "nsh-2026", "bogus"):
         assert typed not in written, typed
 
 
@@ -103,16 +118,41 @@ def test_a_command_that_runs_records_no_usage_refusal(migrated_hub_env: str) -> 
     ]
 
 
+@pytest.mark.parametrize("group", [[], ["users"], ["audit", "keys"]])
+def test_a_group_run_without_a_command_shows_its_help_and_records_no_refusal(
+    migrated_hub_env: str, group: list[str]
+) -> None:
+    before = len(_entries(migrated_hub_env))
+
+    result = hub(*group)
+
+    assert result.exit_code == 2, result.output  # click's own status for help not asked for
+    assert "Commands:" in result.output
+    assert len(_entries(migrated_hub_env)) == before
+
+
 @pytest.mark.parametrize("database", ["no such folder", "no tables"])
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["users", "create", "--agency", "cli-homes"], "Missing option '--email'"),
+        (["--bogus", "users", "create"], "No such option '--bogus'"),
+    ],
+)
 def test_a_run_refused_where_the_database_cannot_be_used_still_says_why(
-    hub_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database: str
+    hub_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database: str,
+    args: list[str],
+    said: str,
 ) -> None:
     where = tmp_path / "nowhere" / "hub.sqlite3" if database == "no such folder" else tmp_path
     url = f"sqlite:///{where / 'empty.sqlite3' if database == 'no tables' else where}"
     monkeypatch.setenv("HUB_DATABASE_URL", url)
 
-    result = hub("users", "create", "--agency", "cli-homes")
+    result = hub(*args)
 
     assert result.exit_code == 2, result.output
-    assert "Missing option '--email'" in result.output
+    assert said in result.output
     assert "Traceback" not in result.output
