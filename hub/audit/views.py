@@ -274,7 +274,11 @@ def _refuse_input(action: acts.Action, form: HubForm, subject: acts.Subject) -> 
 def subject_report(person_id: int) -> str:
     try:
         report = subject_access.compile_report(
-            db(), current_user.actor, person_id, current_app.extensions["hub.closure_survey"]
+            db(),
+            current_user.actor,
+            person_id,
+            current_app.extensions["hub.closure_survey"],
+            rules=_threshold_rules(),
         )
     except NotFound:
         abort(404)
@@ -295,7 +299,7 @@ def application_report(
     applied for them, as the search matched the requester."""
     try:
         report = subject_access_applications.compile_application_report(
-            db(), current_user.actor, application_id, requester
+            db(), current_user.actor, application_id, requester, rules=_threshold_rules()
         )
     except NotFound:
         abort(404)

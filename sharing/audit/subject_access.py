@@ -11,6 +11,7 @@ but not opened: its content is for its named users to review for the request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -168,10 +169,16 @@ _NEEDS = (
 
 
 def compile_report(
-    session: Session, actor: Actor, person_id: int, survey: Survey | None = None
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    survey: Survey | None = None,
+    *,
+    rules: Mapping[str, str] | None = None,
 ) -> SubjectAccessReport:
     """The report for a person of the DPO's agency. NotFound for anyone else's.
-    ``survey``: the closure survey file, whose questions' words the report gives."""
+    ``survey``: the closure survey file, whose questions' words the report gives;
+    ``rules``: the Community Trigger's threshold rules' titles by id, for the log's "why"."""
     require_subject_dpo(session, actor, acts.Action.SUBJECT_ACCESS)
     person = session.get(Person, person_id)
     subject = acts.Subject("person", person_id)
@@ -240,7 +247,9 @@ def compile_report(
         ],
         accesses=[
             _as_their_access(row, entry, person_id)
-            for row, entry in zip(rows(session, entries, actor.agency_id), entries, strict=True)
+            for row, entry in zip(
+                rows(session, entries, actor.agency_id, rules=rules), entries, strict=True
+            )
         ],
         held=subject_held.read(held, decision, survey),
     )

@@ -17,6 +17,7 @@ refusal recorded, and an application of another agency is "not found".
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor, Decision, decide_subject_access
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
-from sharing.audit import acts
+from sharing.audit import acts, reasons
 from sharing.audit.subject_access import KINDS, MAX_CANDIDATES, PURPOSE, require_subject_dpo
 from sharing.audit.trail import LogRow, concerning_application, rows
 from sharing.cases.search import SearchQuery, search_term
@@ -297,14 +298,20 @@ _FINDINGS = (
 
 
 def compile_application_report(
-    session: Session, actor: Actor, application_id: int, requester: str = VICTIM
+    session: Session,
+    actor: Actor,
+    application_id: int,
+    requester: str = VICTIM,
+    *,
+    rules: Mapping[str, str] | None = None,
 ) -> ApplicationReport:
     """The report for a Community Trigger application the DPO's agency holds as the
     lead, for ``requester`` (``VICTIM``, or ``APPLICANT``: the person who applied for
     them): the application as recorded, its threshold decision, review, recommendations,
     appeal and letters, and every access to it; of an application made for the victim,
     the other person's details are left out (``LEFT_OUT``) and the report says so.
-    NotFound for any other application."""
+    NotFound for any other application. ``rules``: the Community Trigger's threshold rules'
+    titles by id, for the log's "why"."""
     require_subject_dpo(session, actor, acts.Action.SUBJECT_ACCESS)
     subject = acts.Subject("trigger_application", application_id)
     application = session.get(TriggerApplication, application_id)
@@ -349,9 +356,12 @@ def compile_application_report(
     left_out = LEFT_OUT[requester][0] if application.on_behalf else frozenset()
     shown = [c for _, c in _DETAILS if c not in left_out]
     values = reveal(decision, application, [*shown, _REPORTED_TO, *_REPORTED_CORRECTED, *_FINDINGS])
-    report = _report(session, application, decision, values, queued, entries, actor.agency_id)
+    accesses = rows(session, entries, actor.agency_id, rules=rules)
+    report = _report(session, application, decision, values, queued, accesses)
     return replace(
         report,
+        # The rules' count as stored ("three-complaints 2 of 3"), in the procedure's words.
+        advice=reasons.in_words(report.advice, reasons.Names(rules=dict(rules or {}))),
         requester=requester,
         left_out=LEFT_OUT[requester][1] if left_out else None,
         reported_to=tuple(reports_of(values[_REPORTED_TO])),
@@ -379,8 +389,7 @@ def _report(
     decision: Decision,
     values: dict[str, str | None],
     queued: list[TriggerLetter],
-    entries: list[AuditEntry],
-    reader_agency_id: int,
+    accesses: list[LogRow],
 ) -> ApplicationReport:
     sitting = application.review_sitting
     by_kind = {letter.kind: letter for letter in queued if not letter.copy}
@@ -443,5 +452,5 @@ def _report(
             for kind, dated in letters.reached(application)
             for entry in (None, *(c for c in copies if c.kind is kind))
         ],
-        accesses=rows(session, entries, reader_agency_id),
+        accesses=accesses,
     )

@@ -453,3 +453,34 @@ def test_the_dpo_reads_the_threshold_rules_by_their_words_and_the_entry_keeps_th
     for rule in counted:
         assert f"{rule.title}: " in log
         assert not re.search(rf"(?<![\w-]){re.escape(rule.id)} \d+ of \d+", log)
+
+
+def test_the_subject_access_report_of_an_application_reads_the_threshold_rules_by_their_words(
+    demo_hub, demo_session
+) -> None:
+    """The report's count of the rules and its part of the log say the rules as the DPO's
+    log page says them."""
+    procedure = demo_hub.extensions["hub.trigger_procedure"]
+    application = demo_session.scalar(
+        select(TriggerApplication)
+        .where(TriggerApplication.erased_at.is_(None), TriggerApplication.closed_at.is_(None))
+        .order_by(TriggerApplication.id)
+    )
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
+    assert lead.get(f"/trigger/{application.id}").status_code == 200
+    demo_session.expire_all()
+    stored = demo_session.scalars(
+        select(AuditEntry.basis)
+        .where(AuditEntry.action == "trigger.view")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+    counted = [r for r in procedure.rules if re.search(rf"\b{re.escape(r.id)} \d+ of", stored)]
+    assert counted
+
+    dpo = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.DPO))
+    report = dpo.get(f"/audit/subject-access/application/{application.id}")
+    assert report.status_code == 200
+    text = html.unescape(report.get_data(as_text=True))
+    for rule in counted:
+        assert f"{rule.title}: " in text
+        assert not re.search(rf"(?<![\w-]){re.escape(rule.id)} \d+ of \d+", text)
