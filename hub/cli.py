@@ -71,6 +71,7 @@ class HubGroup(FlaskGroup):
             return super().parse_args(ctx, args)
         except click.UsageError as refused:  # an option of ``hub`` itself (``hub --bogus``)
             _record_usage_refused(ctx, refused)
+            ctx.close()  # click closes no context it could not make: its database goes with it
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
