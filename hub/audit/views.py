@@ -79,6 +79,10 @@ class LogFilterForm(HubForm):
     until = DateInputField("To", validators=[Optional()], subject="The last day to search")
 
 
+#: The agency filter's choice of the entries no agency's user acted in: the command
+#: line's and the system's.
+BY_THE_HUB = "hub"
+
 #: What the filter form sends besides the filters of the log's address.
 _NOT_IN_ADDRESS = frozenset({"csrf_token", "who"})
 
@@ -94,6 +98,7 @@ def log() -> Response | tuple[str, int]:
     area_id = current_user.agency.area_id
     form.agency.choices = [
         ("", "Any agency"),
+        (BY_THE_HUB, "The hub itself (command line and system)"),
         *((str(a.id), a.name) for a in directory.agencies(db(), area_id)),
     ]
     form.action.offer_grouped(
@@ -122,6 +127,7 @@ def log() -> Response | tuple[str, int]:
         filters = trail.LogFilters(
             user_id=user_id,
             agency_id=whole_number(form.agency.data),
+            by_the_hub=form.agency.data == BY_THE_HUB,
             case_id=case_id,
             person_id=person_id,
             action=form.action.data,

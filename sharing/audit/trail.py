@@ -3,8 +3,9 @@ when and why — identifiers and bases only, never case content.
 
 A DPO sees the entries that concern their own agency as a controller: acts by its users,
 acts on its cases and people (a partner's list, search or export that showed its case, or
-read of it through a conference, among them), and protocol changes. Every search of the
-log is itself an entry.
+read of it through a conference, among them), on its staff's accounts and its co-signing
+keys, and protocol changes; and the hub's own, which no agency did and which name no
+record (the command line's and the system's). Every search of the log is itself an entry.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sharing.db import in_rows_of
 from sharing.models import (
     Action,
     Agency,
+    AuditAgencyKey,
     AuditEntry,
     AuditListing,
     BreakGlass,
@@ -49,6 +51,9 @@ _UK = ZoneInfo("Europe/London")
 class LogFilters:
     user_id: int | None = None
     agency_id: int | None = None
+    #: Only the entries of acts no agency's user did: the command line's and the system's
+    #: (``by_the_hub``), its own and those on the reader's agency's records.
+    by_the_hub: bool = False
     case_id: int | None = None
     person_id: int | None = None
     action: acts.Action | None = None
@@ -62,6 +67,7 @@ class LogFilters:
             for name, value in (
                 ("user", self.user_id),
                 ("agency", self.agency_id),
+                ("by", "the hub itself" if self.by_the_hub else None),
                 ("case", self.case_id),
                 ("person", self.person_id),
                 ("action", self.action.value if self.action else None),
@@ -95,6 +101,8 @@ class LogRow:
     account: str | None = None
     #: The basis in words (``reasons.in_words``), as the DPO's pages show it.
     why: str | None = None
+    #: Who acted when no user did (``by_the_hub``): "Command line" or "System".
+    hub: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,17 +191,57 @@ def concerning_application(session: Session, application_id: int) -> ColumnEleme
     )
 
 
+#: Who acted in an entry no user acted in: a command run on the command line (it answers
+#: no request: the timers' sweeps are commands too), or the hub itself answering a request
+#: of someone not signed in (a failed sign-in, a partner system's token, the public's form).
+COMMAND_LINE = "Command line"
+SYSTEM = "System"
+
+
+def by_the_hub(entry: AuditEntry) -> str:
+    """``COMMAND_LINE`` or ``SYSTEM`` for an entry no user acted in ("" for a user's)."""
+    if entry.actor_user_id is not None:
+        return ""
+    return COMMAND_LINE if entry.request_id is None else SYSTEM
+
+
+def _no_one_acting() -> ColumnElement[bool]:
+    """Entries of acts no agency's user did: the command line's and the system's."""
+    return and_(AuditEntry.actor_agency_id.is_(None), AuditEntry.actor_user_id.is_(None))
+
+
+def _the_hubs_own() -> ColumnElement[bool]:
+    """The hub's own entries, which every DPO reads: no agency acted and no record is
+    named (the hub, its keys and its log; a command or form refused naming none: what was
+    typed named nothing). Deny by default: an entry no agency acted in that names a record
+    (a case erased by a sweep, an account's password reset on the command line) is the
+    record's agency's, in its scope, and no other's."""
+    return and_(_no_one_acting(), AuditEntry.object_id.is_(None))
+
+
 def _scope(session: Session, agency_id: int) -> ColumnElement[bool]:
-    """What concerns one agency as a controller. Each branch can be looked up in an index
-    (``in_rows_of``), so an agency with few entries among many is found without reading
-    the whole log."""
+    """What concerns one agency as a controller, and the hub's own entries. Each branch
+    can be looked up in an index (``in_rows_of``), so an agency with few entries among
+    many is found without reading the whole log."""
     own_cases = select(cast(Case.id, String)).where(Case.agency_id == agency_id)
     own_people = select(cast(Person.id, String)).where(Person.agency_id == agency_id)
     own_applications = select(cast(TriggerApplication.id, String)).where(
         TriggerApplication.lead_agency_id == agency_id
     )
+    own_accounts = select(cast(User.id, String)).where(User.agency_id == agency_id)
+    own_keys = select(cast(AuditAgencyKey.id, String)).where(AuditAgencyKey.agency_id == agency_id)
     return or_(
         AuditEntry.actor_agency_id == agency_id,
+        _the_hubs_own(),
+        # Its staff's accounts and its co-signing keys, on the command line too.
+        and_(
+            AuditEntry.object_type == "user",
+            in_rows_of(session, AuditEntry.object_id, own_accounts),
+        ),
+        and_(
+            AuditEntry.object_type == "agency_key",
+            in_rows_of(session, AuditEntry.object_id, own_keys),
+        ),
         and_(
             AuditEntry.object_type == "case",
             in_rows_of(session, AuditEntry.object_id, own_cases),
@@ -294,6 +342,8 @@ def search_log(
         conditions.append(AuditEntry.actor_user_id == filters.user_id)
     if filters.agency_id is not None:
         conditions.append(AuditEntry.actor_agency_id == filters.agency_id)
+    if filters.by_the_hub:
+        conditions.append(_no_one_acting())
     if filters.action is not None:
         conditions.append(AuditEntry.action == filters.action.value)
     if filters.since is not None:
@@ -429,6 +479,7 @@ def rows(
                 request_id=e.request_id,
                 account=_account(users, agencies, e),
                 why=reasons.in_words(basis, names, e.action),
+                hub=by_the_hub(e),
             )
         )
     return shown
