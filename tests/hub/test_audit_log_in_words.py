@@ -109,6 +109,53 @@ def test_refusals_read_as_sentences(names) -> None:
 
 
 @pytest.mark.parametrize(
+    ("stored", "said"),
+    [
+        (
+            "refused input: other_domain",
+            "Refused: the address at another agency's domain was not confirmed as theirs",
+        ),
+        (
+            "refused input: email, other_domain",
+            "Refused for what was typed in email and the confirmation of an address at "
+            "another agency's domain",
+        ),
+        ("refused input: changed meanwhile", "Refused: someone else changed it meanwhile"),
+        ("refused input: minutes agreed", "Refused: the minutes were agreed already"),
+        ("refused input: conference not begun", "Refused: the conference had not begun"),
+        (  # a space between the names, as some forms record them
+            "refused input: date_of_birth surname",
+            "Refused for what was typed in date of birth and surname",
+        ),
+        ("refused input: due_on", "Refused for what was typed in due date"),
+        ("refused input: uprn", "Refused for what was typed in property reference (UPRN)"),
+        (
+            "refused input: owner_agency_id (agency not at conference 5)",
+            "Refused for what was typed in agency responsible (agency not at conference 5)",
+        ),
+        (
+            "refused input: first_party-family_name",
+            "Refused for what was typed in victim or reporter: family name",
+        ),
+        (
+            "refused input: action 12 due_on owner_user",
+            "Refused for what was typed in action 12 due date named person",
+        ),
+        (  # words, not field names: as stored
+            "refused input: client id (no API client has the id given)",
+            "Refused for what was typed in client id (no API client has the id given)",
+        ),
+        (
+            "refused input: --by (no account has the e-mail address given)",
+            "Refused for what was typed in --by (no account has the e-mail address given)",
+        ),
+    ],
+)
+def test_a_refused_inputs_fields_read_as_their_forms_name_them(stored: str, said: str) -> None:
+    assert reasons.in_words(stored, reasons.Names()) == said
+
+
+@pytest.mark.parametrize(
     "stored",
     [
         "cases 3,4,5; persons 9",

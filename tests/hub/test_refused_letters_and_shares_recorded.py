@@ -161,8 +161,8 @@ def test_refused_shares_are_recorded_and_the_dpo_sees_them(
     assert page.count(">Refused<") == 3, page
     # The "why" in words; the entries keep what was written (above).
     said, title = "Refused for what was typed in", f"{asb.title} (version {asb.version})"
-    assert f"Purpose: asb case management. {said} agency id: {title} gives" in page
-    assert f"{said} protocol purpose" in page
+    assert f"Purpose: asb case management. {said} agency: {title} gives" in page
+    assert f"{said} protocol and purpose" in page
     assert f"Share {live.id} with {police.name} under {title} is live" in page
     entries = demo_session.scalars(
         select(AuditEntry).where(
