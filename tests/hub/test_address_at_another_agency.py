@@ -181,3 +181,25 @@ def test_a_confirmation_given_is_kept_when_the_form_is_refused_for_something_els
     added = _add(admin, email, other_domain="y")
     assert added.status_code == 302, added.get_data(as_text=True)
     assert _account(db_session, email) is not None
+
+
+def test_the_dpo_reads_an_address_not_confirmed_in_words(
+    as_user, create_user, db_session: Session, partnership: Partnership
+) -> None:
+    _a_police_officer_at(db_session, create_user, partnership)
+    admin = as_user(user=create_user("administrator"))
+    assert _add(admin, "sam.jones@northshire-police.example").status_code == 400
+    db_session.expire_all()
+    refused = db_session.scalars(
+        select(AuditEntry.basis).where(
+            AuditEntry.action == "account.create", AuditEntry.outcome == "refused"
+        )
+    ).all()
+    assert refused == ["refused input: other_domain"]  # kept as written
+
+    dpo = as_user(user=create_user("dpo"))
+    page = dpo.get("/audit?action=account.create").get_data(as_text=True)
+
+    assert "Refused: the address at another agency&#39;s domain was not confirmed as theirs" in page
+    assert "other domain" not in page
+    assert "northshire-police.example" not in page
