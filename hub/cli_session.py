@@ -15,7 +15,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 
 #: Begins the basis of a command-line run refused, so the DPO reads where it came from.
-ON_THE_COMMAND_LINE = "on the command line: "
+ON_THE_COMMAND_LINE = acts.ON_THE_COMMAND_LINE
 
 
 def _session() -> Session:

@@ -48,6 +48,9 @@ NO_SUCH_CASE = "no such case"
 #: agency's case they may not know exists: the owning agency's DPO reads the reason; the
 #: requester's DPO reads it as a request for a case that does not exist (``NO_SUCH_CASE``).
 NOT_FOUND_TO_REQUESTER = "not found for the requester: "
+#: Begins the basis of a command's run refused on the command line, so the DPO reads
+#: where it came from.
+ON_THE_COMMAND_LINE = "on the command line: "
 
 
 def begun_by_reference(action: str) -> bool:

@@ -528,6 +528,9 @@ def in_words(basis: str | None, names: Names, action: str | None = None) -> str 
     decision). What this does not know is shown as stored."""
     if not basis:
         return basis
+    if basis.startswith(acts.ON_THE_COMMAND_LINE):  # a command's refusal: the rest in words
+        rest = basis[len(acts.ON_THE_COMMAND_LINE) :]
+        return f"On the command line: {in_words(rest, names, action)}"
     if acts.answered_not_found(basis):
         rest = basis[len(acts.NOT_FOUND_TO_REQUESTER) :]
         return f"Answered “not found”: {in_words(rest, names)}"

@@ -149,6 +149,15 @@ def test_refusals_read_as_sentences(names) -> None:
             "refused input: --by (no account has the e-mail address given)",
             "Refused for what was typed in --by (no account has the e-mail address given)",
         ),
+        (
+            "on the command line: refused input: agency_id (no agency has the code given)",
+            "On the command line: Refused for what was typed in agency (no agency has the "
+            "code given)",
+        ),
+        (
+            "on the command line: hub users create: refused before it ran: --name was not given",
+            "On the command line: hub users create: refused before it ran: --name was not given",
+        ),
     ],
 )
 def test_a_refused_inputs_fields_read_as_their_forms_name_them(stored: str, said: str) -> None:
