@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock, stamps
-from sharing.access.authorise import AuthorisedCase
+from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.cases import agency_actions, recording
@@ -215,7 +215,8 @@ def change_action(
     from today on. On a locked case an action given to someone else goes only to someone
     on the lock (one held outside it may stay as it is, to be changed or cancelled);
     the case's row is read under its lock first, as approving a lock reads it, so a change
-    made as the case is locked is either saved before the lock or checked against it.
+    made as the case is locked is either saved before the lock or checked against it (and
+    a colleague outside the lock then finds the case not there, ``NotFound``, recorded).
     ``ChangedMeanwhile``, naming who changed it last and when, if the
     action changed after the form was opened (its stamp ``opened``); ``ClosedMeanwhile``
     (recorded), saying who closed it and when, if it was marked done or cancelled."""
@@ -228,6 +229,9 @@ def change_action(
     # agency told) or refused at its field after it. Then the action's own row: closed
     # by a colleague at the same moment, this waits for them, then sees it closed.
     read_for_change(session, case, action)
+    # Decided again on the case as it now stands: locked meanwhile to people the actor
+    # is not one of, the case is not there for them (``NotFound``, recorded).
+    authorised = authorise(session, actor, case.id, authorised.act, authorised.purpose)
     if action.status is not ActionStatus.OPEN:
         raise refused_change(session, authorised, action.id)
     stamps.check(session, opened, action)

@@ -6,8 +6,8 @@ agency's managers told the case is now restricted) or refused at its field after
 never saved, after the lock, to someone outside it, nor held by an agency the approval's
 e-mail missed. Lifting a lock takes the same lock. Marking an action done takes it too:
 a partner's action closed as the lock is approved is either closed first (its agency not
-told) or after it (told, as it held it then), and a colleague outside the lock closing one
-is decided again on the case now locked.
+told) or after it (told, as it held it then), and a colleague outside the lock closing or
+changing one is decided again on the case now locked.
 
 As in ``test_steps_taken_once``, the first step's transaction stays open until the second
 waits for it (or, had it not waited, has done its step too)."""
@@ -27,7 +27,16 @@ from sharing.cases import actions, agency_actions, closing_actions, locks
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.errors import NotFound
-from sharing.models import Action, Agency, Case, LockMember, LockRequest, Notice, User
+from sharing.models import (
+    Action,
+    Agency,
+    AuditEntry,
+    Case,
+    LockMember,
+    LockRequest,
+    Notice,
+    User,
+)
 from sharing.vocabulary import (
     ActionKind,
     ActionStatus,
@@ -396,3 +405,53 @@ def test_an_action_a_colleague_outside_the_lock_marks_done_as_it_is_approved_is_
     assert _status(sessions, action_id) is ActionStatus.OPEN
     with sessions() as session:
         assert session.get(Case, case_id).locked
+
+
+def test_an_action_a_colleague_outside_the_lock_changes_as_it_is_approved_is_not_found(
+    demo_database: tuple[Engine, LocalKeyring], sessions: sessionmaker[Session]
+) -> None:
+    """Changing it on its form waits for the approval, then is decided again on the case
+    as it now stands: locked, to people the colleague is not one of, so for them the
+    case is not there (recorded), and the action stays as it was."""
+    case_id, request_id, officer, manager = _asked(sessions, 8)
+    action_id = _own_action(sessions, case_id, officer)
+    with sessions() as session:
+        colleague = next(
+            Actor.of(user)
+            for user in session.scalars(
+                select(User).where(User.agency.has(code="larkmoor-ha"), User.active)
+            )
+            if Role.CASE_OFFICER in user.roles and user.id != officer.user_id
+        )
+        assert authorise(session, colleague, case_id, Act.RECORD).case.id == case_id
+        due = session.get(Action, action_id).due_on
+    refused: list[str] = []
+
+    def change(session: Session) -> None:
+        try:
+            actions.change_action(
+                session,
+                authorise(session, colleague, case_id, Act.RECORD),
+                action_id,
+                actions.ActionInput(
+                    kind=ActionKind.PERPETRATOR_VISIT,
+                    description="Joint visit to the household about the noise",
+                    due_on=clock.today() + timedelta(days=21),
+                ),
+            )
+        except NotFound:
+            refused.append("not found")
+
+    answers = _race(demo_database[0], sessions, _decide(request_id, manager), change)
+    assert answers == ["done", "done"]
+    assert refused == ["not found"]
+    with sessions() as session:
+        assert session.get(Action, action_id).due_on == due
+        assert session.get(Case, case_id).locked
+        refusal = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.actor_user_id == colleague.user_id)
+            .order_by(AuditEntry.seq.desc())
+        ).first()
+        assert refusal is not None
+        assert refusal.outcome == "refused"
