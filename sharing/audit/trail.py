@@ -51,8 +51,9 @@ _UK = ZoneInfo("Europe/London")
 class LogFilters:
     user_id: int | None = None
     agency_id: int | None = None
-    #: Only the entries of acts no agency's user did: the command line's and the system's
-    #: (``by_the_hub``), its own and those on the reader's agency's records.
+    #: Only the entries of acts no user did, those whose "Who" says "Command line" or
+    #: "System" (``by_the_hub``): the hub's own and those on the reader's agency's records
+    #: (an account of its staff created or its roles changed on the command line).
     by_the_hub: bool = False
     case_id: int | None = None
     person_id: int | None = None
@@ -205,6 +206,12 @@ def by_the_hub(entry: AuditEntry) -> str:
     return COMMAND_LINE if entry.request_id is None else SYSTEM
 
 
+def _no_user_acting() -> ColumnElement[bool]:
+    """Entries of acts no user did, whatever agency's record they were on: those whose
+    "Who" says "Command line" or "System" (``by_the_hub``)."""
+    return AuditEntry.actor_user_id.is_(None)
+
+
 def _no_one_acting() -> ColumnElement[bool]:
     """Entries of acts no agency's user did: the command line's and the system's."""
     return and_(AuditEntry.actor_agency_id.is_(None), AuditEntry.actor_user_id.is_(None))
@@ -343,7 +350,7 @@ def search_log(
     if filters.agency_id is not None:
         conditions.append(AuditEntry.actor_agency_id == filters.agency_id)
     if filters.by_the_hub:
-        conditions.append(_no_one_acting())
+        conditions.append(_no_user_acting())
     if filters.action is not None:
         conditions.append(AuditEntry.action == filters.action.value)
     if filters.since is not None:

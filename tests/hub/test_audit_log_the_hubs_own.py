@@ -126,10 +126,11 @@ def test_the_hub_itself_shows_only_what_no_agencys_user_did(app: Flask, session:
 
     assert shown
     entries = session.scalars(select(AuditEntry).where(AuditEntry.seq.in_(shown))).all()
-    assert {(e.actor_user_id, e.actor_agency_id) for e in entries} == {(None, None)}
+    assert {e.actor_user_id for e in entries} == {None}
+    # The hub's own, and the command line's on the agency's records (its accounts made).
+    assert {e.actor_agency_id for e in entries} == {None, officer.agency_id}
     for text in shown.values():
         assert re.search(r"\b(Command line|System)\b", text)
-        assert officer.display_name not in text
 
 
 def test_a_command_on_an_agencys_account_is_that_agencys_alone(
@@ -152,6 +153,29 @@ def test_a_command_on_an_agencys_account_is_that_agencys_alone(
         assert police_officer.display_name in said  # whose account, as for any account
         for agency in ("larkmoor-ha", "northshire-csp"):
             assert reset.seq not in _rows(_log(app, session, agency, query)), (agency, query)
+
+
+def test_the_hub_itself_holds_an_account_changed_on_the_command_line_for_its_agency_alone(
+    app: Flask, session: Session
+) -> None:
+    """A DPO choosing "The hub itself" to see what was done on the command line finds
+    their own staff's roles changed there, as its "Who" says "Command line"."""
+    police_officer = demo_user(session, "northshire-police", Role.CASE_OFFICER)
+    before = _last_seq(session)
+
+    result = hub(
+        "users", "set-roles", police_officer.email, "--role", "case_officer", "--role", "manager"
+    )
+
+    assert result.exit_code == 0, result.output
+    [changed] = [e for e in _since(session, before) if e.action == "account.roles"]
+    assert (changed.actor_user_id, changed.actor_agency_id) == (None, police_officer.agency_id)
+    police = _rows(_log(app, session, "northshire-police", THE_HUB))
+    assert changed.seq in police
+    assert " Command line Changed an account's roles or team " in _words(police[changed.seq])
+    for agency in ("larkmoor-ha", "northshire-csp"):
+        for query in ("", THE_HUB):
+            assert changed.seq not in _rows(_log(app, session, agency, query)), (agency, query)
 
 
 def test_another_agencys_acts_are_never_among_the_hubs_own(app: Flask, session: Session) -> None:
