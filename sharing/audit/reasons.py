@@ -31,6 +31,7 @@ from sharing.vocabulary import (
     Marking,
     ReviewDecision,
     Role,
+    SessionEnd,
     SittingCancelReason,
     ThresholdDecision,
 )
@@ -368,6 +369,27 @@ def _closed_as(m: re.Match[str], _: Names) -> str:
 
 _Rules = list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]]
 
+#: Why a user's sessions were ended, as the DPO reads it (the sign-in page tells the user).
+_SESSIONS_ENDED_BECAUSE = {
+    SessionEnd.SIGNED_OUT: "they signed out",
+    SessionEnd.IDLE: "they had not used the hub for a while",
+    SessionEnd.SIGNED_OUT_EVERYWHERE: "they chose to sign out everywhere",
+    SessionEnd.ENDED_BY_MANAGER: "their roles or team changed, or whoever acted signed them out",
+    SessionEnd.PASSWORD_RESET: "their password was reset",
+    SessionEnd.SECOND_FACTOR_RESET: "their authenticator app was reset",
+    SessionEnd.ACCOUNT_DISABLED: "their account was disabled",
+}
+
+
+def _sessions_ended(m: re.Match[str], _: Names) -> str:
+    """ "password_reset: 2 sessions ended": why, and how many were open."""
+    why = SessionEnd.of(m["why"])
+    if why is None:
+        return m[0]
+    count = int(m["count"])
+    ended = {0: "none was open", 1: "1 session ended"}.get(count, f"{count} sessions ended")
+    return f"Signed out because {_SESSIONS_ENDED_BECAUSE[why]}: {ended}"
+
 
 def _lock_requested(m: re.Match[str], _: Names) -> str:
     """ "request 12, reason sensitive": the request and why, in the form's words."""
@@ -453,6 +475,9 @@ _BY_ACTION: dict[str, _Rules] = {
     ],
     acts.Action.TRIGGER_APPEAL_DECIDE.value: [
         (re.compile(r"(\w+)"), _choice(AppealDecision, "Appeal decided: {}")),
+    ],
+    acts.Action.SESSIONS_END.value: [
+        (re.compile(r"(?P<why>\w+): (?P<count>\d+) sessions ended"), _sessions_ended),
     ],
 }
 

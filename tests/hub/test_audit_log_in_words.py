@@ -210,6 +210,34 @@ def test_the_dpo_reads_a_change_of_roles_in_words_and_the_entry_keeps_its_codes(
     log = dpo.get("/audit?action=account.roles").get_data(as_text=True)
     assert "Roles changed from analyst to analyst and Community Trigger lead" in log
     assert "roles analyst to analyst,trigger_lead" not in log
+    ended = dpo.get("/audit?action=sessions.end").get_data(as_text=True)
+    assert (
+        "Signed out because their roles or team changed, or whoever acted signed them out: "
+        "none was open" in ended
+    )
+    assert "ended_by_manager" not in ended
+
+
+@pytest.mark.parametrize(
+    ("stored", "said"),
+    [
+        (
+            "password_reset: 0 sessions ended",
+            "Signed out because their password was reset: none was open",
+        ),
+        (
+            "account_disabled: 1 sessions ended",
+            "Signed out because their account was disabled: 1 session ended",
+        ),
+        (
+            "signed_out_everywhere: 3 sessions ended",
+            "Signed out because they chose to sign out everywhere: 3 sessions ended",
+        ),
+        ("retired_reason: 2 sessions ended", "retired_reason: 2 sessions ended"),
+    ],
+)
+def test_a_users_sessions_ended_read_as_why_and_how_many(names, stored: str, said: str) -> None:
+    assert reasons.in_words(stored, names, acts.Action.SESSIONS_END.value) == said
 
 
 def test_a_partners_view_reads_as_the_share_of_the_case_to_their_agency(
