@@ -239,6 +239,22 @@ def _fields_in_words(fields: str) -> str:
     return _listed([field_in_words(f.strip()) for f in fields.split(separator)])
 
 
+def _refused_on_a_record(m: re.Match[str], names: Names) -> str:
+    """ "refused input: action 12 done_on note", of a form on one record: the fields in
+    words with the record after them, as other forms' refusals name theirs ("(conference
+    3)"); "document 12 marking changed meanwhile" as what happened."""
+    record, rest = f"{m['kind']} {m['id']}", m["rest"]
+    if rest.endswith("changed meanwhile"):
+        what = rest.removesuffix("changed meanwhile").strip()
+        changed = f"{record}'s {what}" if what else record
+        return f"Refused: someone else changed {changed} meanwhile"
+    if re.fullmatch(_FIELDS, rest):
+        return f"Refused for what was typed in {_fields_in_words(rest)} ({record})"
+    return f"Refused for what was typed in {record}: " + _named(
+        re.sub(_UNDERSCORED, lambda f: field_in_words(f[0]), rest), names
+    )
+
+
 def _refused_input(m: re.Match[str], names: Names) -> str:
     said = f"Refused for what was typed in {_fields_in_words(m['fields'])}"
     if m["note"]:
@@ -249,6 +265,8 @@ def _refused_input(m: re.Match[str], names: Names) -> str:
 #: Field names as forms store them (lower case, an underscore or a hyphen within).
 _FIELD = r"[a-z][a-z_]*(?:-[a-z_]+)?"
 _FIELD_WITH_UNDERSCORE = r"[a-z]+_[a-z_]*(?:-[a-z_]+)?|[a-z]+-[a-z]*_[a-z_]*"
+#: Fields a refusal names: ", " between them, or a space where one has an underscore.
+_FIELDS = rf"{_FIELD}(?:, {_FIELD})*|(?:{_FIELD} )*(?:{_FIELD_WITH_UNDERSCORE})(?: {_FIELD})*"
 #: A field's name among other words ("action 12 due_on"), to say in words.
 _UNDERSCORED = re.compile(rf"(?<![\w-])(?:{_FIELD_WITH_UNDERSCORE})(?![\w-])")
 
@@ -288,9 +306,12 @@ _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
         lambda m, _: _REFUSED_AS[m[1]],
     ),
     (
+        re.compile(r"refused input: (?P<kind>action|document) (?P<id>\d+) (?P<rest>.+)"),
+        _refused_on_a_record,
+    ),
+    (
         re.compile(
-            rf"refused input: (?P<fields>{_FIELD}(?:, {_FIELD})*"
-            rf"|(?:{_FIELD} )*(?:{_FIELD_WITH_UNDERSCORE})(?: {_FIELD})*)"
+            rf"refused input: (?P<fields>{_FIELDS})"
             r"(?: \((?P<note>[^)]*)\))?(?:: (?P<why>.*))?"
         ),
         _refused_input,

@@ -163,6 +163,11 @@ def test_a_refused_close_is_recorded_naming_the_action_and_field(demo_hub, demo_
     again = police.post(path, data={"csrf_token": token, "note": "Twice"})
     assert "This action is already done" in again.get_data(as_text=True)
     assert refusals_of(again) == [(case, f"refused: action {action.id} already done")]
+    # The police's DPO reads the refused note in words, the action named after the field.
+    dpo = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.DPO))
+    log = html.unescape(dpo.get("/audit?action=action.close").get_data(as_text=True))
+    assert f"Refused for what was typed in note (action {action.id})" in log
+    assert f"action {action.id} note" not in log
 
 
 def test_no_one_else_can_close_an_agencys_action(demo_hub, demo_session) -> None:

@@ -137,9 +137,18 @@ def test_refusals_read_as_sentences(names) -> None:
             "refused input: first_party-family_name",
             "Refused for what was typed in victim or reporter: family name",
         ),
-        (
+        (  # a form on one record names it first: said after the fields, as "(conference 5)"
             "refused input: action 12 due_on owner_user",
-            "Refused for what was typed in action 12 due date named person",
+            "Refused for what was typed in due date and named person (action 12)",
+        ),
+        ("refused input: action 598 note", "Refused for what was typed in note (action 598)"),
+        (
+            "refused input: action 598 done_on note",
+            "Refused for what was typed in date done and note (action 598)",
+        ),
+        (
+            "refused input: document 12 marking changed meanwhile",
+            "Refused: someone else changed document 12's marking meanwhile",
         ),
         (  # words, not field names: as stored
             "refused input: client id (no API client has the id given)",
