@@ -145,3 +145,29 @@ def test_nothing_closed_says_so_and_records_nothing(demo_hub, demo_session) -> N
     page = html.unescape(client.get("/actions").get_data(as_text=True))
     assert "None of your agency's actions was closed in the last 30 days." in page
     assert [e for e in _lists(demo_session) if e.actor_user_id == user.id] == []
+
+
+def test_an_action_done_on_a_case_whose_actions_are_not_shared_says_so(
+    demo_hub, demo_session
+) -> None:
+    """The sergeant marks done the police's action on a landlord's case whose actions are
+    not shared with the police: the row below says what was done is not shared, as the
+    open list says of what the action says, where it said nothing of it at all."""
+    sergeant = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    page = html.unescape(sergeant.get("/actions").get_data(as_text=True))
+    unshared = [
+        row
+        for row in page[: page.index("Closed in the last 30 days")].split("</tr>")
+        if "What it says is not shared with your agency." in row and "/done" in row
+    ]
+    assert unshared
+    action_id = int(unshared[0].split('id="action-')[1].split('"')[0])
+    path = f"/actions/{action_id}/done"
+    answer = sergeant.post(path, data={"csrf_token": csrf_token(sergeant, path), "note": DONE_NOTE})
+    assert answer.status_code == 302
+
+    closed = _closed_part(sergeant.get("/actions").get_data(as_text=True))
+    row = closed[closed.index(f'id="closed-action-{action_id}"') :].split("</tr>")[0]
+    assert "What was done is not shared with your agency." in row
+    assert DONE_NOTE not in row
+    assert "Why you can see this" not in row
