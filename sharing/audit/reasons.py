@@ -340,6 +340,10 @@ _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
         lambda m, _: f"marked {_label(Marking, m[1])}" if Marking.of(m[1]) else m[0],
     ),
     (re.compile(r"(?P<rule>[\w-]+) (?P<found>\d+) of (?P<needed>\d+)"), _rule_count),
+    (  # refused for the record's state, said by the act: "refused: action 12 already done"
+        re.compile(r"refused: (?P<what>.+)"),
+        lambda m, names: f"Refused: {_named(m['what'], names)}",
+    ),
     (
         re.compile(re.escape(acts.NO_SUCH_CASE)),
         lambda m, _: "No case has that number",

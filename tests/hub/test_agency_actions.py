@@ -168,6 +168,7 @@ def test_a_refused_close_is_recorded_naming_the_action_and_field(demo_hub, demo_
     log = html.unescape(dpo.get("/audit?action=action.close").get_data(as_text=True))
     assert f"Refused for what was typed in note (action {action.id})" in log
     assert f"action {action.id} note" not in log
+    assert f"Refused: action {action.id} already done" in log
 
 
 def test_no_one_else_can_close_an_agencys_action(demo_hub, demo_session) -> None:

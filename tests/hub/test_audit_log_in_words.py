@@ -142,6 +142,8 @@ def test_refusals_read_as_sentences(names) -> None:
             "Refused for what was typed in due date and named person (action 12)",
         ),
         ("refused input: action 598 note", "Refused for what was typed in note (action 598)"),
+        ("refused: action 12 already done", "Refused: action 12 already done"),
+        ("refused: the conference is cancelled", "Refused: the conference is cancelled"),
         (
             "refused input: action 598 done_on note",
             "Refused for what was typed in date done and note (action 598)",
