@@ -130,7 +130,7 @@ def correct(
     """Record who the behaviour was reported to as ``given`` (the partnership's agencies
     by code, named as the directory names them; someone else in words; each month if
     known), and why; whether anything changed (the same list again changes nothing and is
-    not recorded). Refused, nothing written and recorded: an application that can no
+    not recorded, unless a correction's reason is changed: it is kept, and recorded). Refused, nothing written and recorded: an application that can no
     longer be corrected (``ALREADY_DONE``), an agency not offered, someone else without
     words, a month after the application was received, a reason missing or too long;
     ``ChangedMeanwhile`` for a form opened before the application changed."""
@@ -154,9 +154,12 @@ def correct(
     text = reports_text(named_as, application.received_on) or json.dumps([])
     was = reveal(LEAD, application, COLUMNS)
     standing = was["reported_to_corrected"] or was["reported_to"] or json.dumps([])
-    if json.loads(text) == json.loads(standing):
-        return False
     reason_text = plain_text(REASON_FIELD, reason, MAX_REASON, what="the reason")
+    # The same list is a change only of the reason a correction already gives.
+    if json.loads(text) == json.loads(standing) and (
+        was["reported_to_corrected"] is None or reason_text == was["reported_to_reason"]
+    ):
+        return False
     seal_many(application, {"reported_to_corrected": text, "reported_to_reason": reason_text})
     session.flush()
     acts.record(session, action, actor=actor, subject=subject, basis="fields reported_to")

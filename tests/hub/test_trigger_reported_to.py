@@ -139,6 +139,45 @@ def test_the_lead_corrects_who_it_was_reported_to_and_the_applicants_answer_stay
     assert "Northshire Police" in shown[shown.index("Reported it to (the applicant said)") :]
 
 
+def test_the_reason_alone_can_be_put_right(demo_hub, demo_session) -> None:
+    """The lead who corrected who it was reported to and then rewrites only the reason
+    (a slip, or what the records showed since) has the new reason kept and recorded,
+    where it was dropped as "Nothing was changed"; the applicant's answer stays."""
+    application = _said(demo_session)
+    lead = _lead(demo_hub, demo_session)
+    ticked = {"reported_to": ["northshire-homes"]}
+    first = lead.post(_path(application), data=_sent(lead, application, **ticked, reason=REASON))
+    assert first.status_code == 302
+    entry = _last(demo_session, "trigger.correct")
+    better = "Northshire Homes's records hold the applicant's complaint; the police hold none"
+
+    response = lead.post(
+        _path(application),
+        data=_sent(lead, application, **ticked, reason=better),
+        follow_redirects=True,
+    )
+
+    assert "Nothing was changed" not in response.get_data(as_text=True)
+    now = _now(demo_session, application)
+    assert now["reported_to_reason"] == better
+    assert now["reported_to_corrected"] is not None
+    assert "Northshire Police" in (now["reported_to"] or "")
+    again = _last(demo_session, "trigger.correct")
+    assert again.seq > entry.seq
+    assert (again.outcome, again.basis) == ("allowed", "fields reported_to")
+    shown = html.unescape(lead.get(f"/trigger/{application.id}").get_data(as_text=True))
+    assert f"Why: {better}" in shown.replace("&#39;", "'")
+
+    # Neither changed: nothing written, nothing recorded.
+    same = lead.post(
+        _path(application),
+        data=_sent(lead, application, **ticked, reason=better),
+        follow_redirects=True,
+    )
+    assert "Nothing was changed" in same.get_data(as_text=True)
+    assert _last(demo_session, "trigger.correct").seq == again.seq
+
+
 def test_an_application_taken_by_phone_gets_who_it_was_reported_to(demo_hub, demo_session) -> None:
     """The lead's form does not ask: the correction says it, and the page says the
     applicant was not asked."""
