@@ -390,3 +390,24 @@ def test_the_dpos_subject_access_report_shows_the_correction_beside_the_answer(
     assert f"Why: {REASON}" in corrected
     said = text[text.index("Reported it to (the applicant said)") :][:400]
     assert f"Northshire Police, {_month_before(2):%B %Y}" in said
+
+
+def test_the_subject_access_report_says_the_applicant_was_not_asked_as_the_page_does(
+    demo_hub, demo_session
+) -> None:
+    """An application taken by phone, whose applicant was never asked, then corrected:
+    the DPO's report says "Not asked (recorded by the lead)" beside the correction, as
+    the application's page does, where it said "No one, or not asked"."""
+    application = _applied(demo_session)
+    lead = _lead(demo_hub, demo_session)
+    sent = _sent(lead, application, reported_to=["northshire-police"], reason=REASON)
+    assert lead.post(_path(application), data=sent).status_code == 302
+    dpo = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.DPO))
+
+    text = html.unescape(
+        dpo.get(f"/audit/subject-access/application/{application.id}").get_data(as_text=True)
+    )
+
+    said = text[text.index("Reported it to (the applicant said)") :][:400]
+    assert "Not asked (recorded by the lead)" in said
+    assert "No one, or not asked" not in text
