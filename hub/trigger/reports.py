@@ -126,12 +126,7 @@ def reported_to(application_id: int) -> Response | tuple[str, int]:
             )
             _show(form, [e, *problems])
         else:
-            flash(
-                "Who it was reported to is corrected. The applicant's own answer is kept beside it."
-                if changed
-                else "Nothing was changed: who it was reported to is as it was.",
-                "success",
-            )
+            flash(_DONE[changed], "success")
             return redirect(url_for("trigger.show", application_id=application_id))
     elif form.is_submitted():  # the core's problems beside the form's own, all at once
         _show(
@@ -148,6 +143,19 @@ def reported_to(application_id: int) -> Response | tuple[str, int]:
         form=form,
         standing=standing,
     ), 400 if request.method == "POST" else 200
+
+
+#: What the application's page says once a correction is sent, by what it changed.
+_DONE = {
+    reports.LIST_CHANGED: (
+        "Who it was reported to is corrected. The applicant's own answer is kept beside it."
+    ),
+    reports.REASON_CHANGED: (
+        "The reason for correcting who it was reported to is changed; who it was reported "
+        "to is as it was."
+    ),
+    "": "Nothing was changed: who it was reported to is as it was.",
+}
 
 
 def _show(form: ReportsForm, problems: list[InputError]) -> None:

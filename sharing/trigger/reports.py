@@ -56,6 +56,9 @@ REASON_NEEDED = (
     "records show or what the applicant told you"
 )
 AGENCY_NOT_OFFERED = "Select the agencies it was reported to from those listed, or someone else"
+#: What a correction changed: who it was reported to, or only the reason for it.
+LIST_CHANGED = "reported_to"
+REASON_CHANGED = "reason"
 IN_APPEAL = (
     "An appeal is in hand: who it was reported to stays as the review had it, since the "
     "appeal is of that review"
@@ -126,11 +129,12 @@ def correct(
     *,
     opened: str | None = None,
     now: datetime | None = None,
-) -> bool:
+) -> str:
     """Record who the behaviour was reported to as ``given`` (the partnership's agencies
     by code, named as the directory names them; someone else in words; each month if
-    known), and why; whether anything changed (the same list again changes nothing and is
-    not recorded, unless a correction's reason is changed: it is kept, and recorded). Refused, nothing written and recorded: an application that can no
+    known), and why; what changed: ``LIST_CHANGED``, ``REASON_CHANGED`` (the same list
+    with a new reason for a correction), or "" (the same list and reason again, nothing
+    written or recorded). Refused, nothing written and recorded: an application that can no
     longer be corrected (``ALREADY_DONE``), an agency not offered, someone else without
     words, a month after the application was received, a reason missing or too long;
     ``ChangedMeanwhile`` for a form opened before the application changed."""
@@ -155,15 +159,16 @@ def correct(
     was = reveal(LEAD, application, COLUMNS)
     standing = was["reported_to_corrected"] or was["reported_to"] or json.dumps([])
     reason_text = plain_text(REASON_FIELD, reason, MAX_REASON, what="the reason")
+    same_list = json.loads(text) == json.loads(standing)
     # The same list is a change only of the reason a correction already gives.
-    if json.loads(text) == json.loads(standing) and (
+    if same_list and (
         was["reported_to_corrected"] is None or reason_text == was["reported_to_reason"]
     ):
-        return False
+        return ""
     seal_many(application, {"reported_to_corrected": text, "reported_to_reason": reason_text})
     session.flush()
     acts.record(session, action, actor=actor, subject=subject, basis="fields reported_to")
-    return True
+    return REASON_CHANGED if same_list else LIST_CHANGED
 
 
 def problems_in(

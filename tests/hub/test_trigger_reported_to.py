@@ -157,7 +157,9 @@ def test_the_reason_alone_can_be_put_right(demo_hub, demo_session) -> None:
         follow_redirects=True,
     )
 
-    assert "Nothing was changed" not in response.get_data(as_text=True)
+    said = html.unescape(response.get_data(as_text=True))
+    assert "The reason for correcting who it was reported to is changed" in said
+    assert "Nothing was changed" not in said
     now = _now(demo_session, application)
     assert now["reported_to_reason"] == better
     assert now["reported_to_corrected"] is not None
