@@ -116,6 +116,8 @@ def test_withdrawn_it_cancels_the_sitting_that_reviews_it_alone(hub, session) ->
     lead = _lead(hub, session)
     form = lead.get(f"/trigger/{application.id}/withdrawn").get_data(as_text=True)
     assert "the review panel's sitting it is before is cancelled" in form
+    # Its note reaches the applicant if they ask for their data: the form says so.
+    assert "the applicant gets it if they ask for their data" in form
 
     assert _withdraw(lead, application).status_code == 302
     session.expire_all()

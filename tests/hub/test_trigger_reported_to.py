@@ -74,6 +74,8 @@ def test_the_lead_corrects_who_it_was_reported_to_and_the_applicants_answer_stay
     assert "Correct who it was reported to" in page
     form = lead.get(_path(application)).get_data(as_text=True)
     assert 'value="northshire-police" checked' in form  # as the applicant said
+    # The reason reaches the applicant if they ask for their data: the form says so.
+    assert "the applicant gets it if they ask for their data" in form
     said_before = _now(demo_session, application)["reported_to"]
     month = _month_before(1)
 
