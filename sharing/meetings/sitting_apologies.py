@@ -83,6 +83,12 @@ def recorders_of(actor: Actor, meeting: MeetingSeries) -> dict[int, str]:
     return {k: v for k, v in agencies.items() if k == actor.agency_id}
 
 
+def removable_by(actor: Actor, meeting: MeetingSeries, apology: SittingApology) -> bool:
+    """Whether ``actor`` may take ``apology`` off: the coordinator any (an agency's sent
+    before it left the meeting's members too), someone of a member agency their own."""
+    return series.may_schedule(actor, meeting) or apology.agency_id in recorders_of(actor, meeting)
+
+
 def agency_refusal(
     session: Session, actor: Actor, meeting: MeetingSeries, agency_id: int | None
 ) -> str | None:
@@ -127,7 +133,7 @@ def of(session: Session, actor: Actor, sitting: MeetingSitting) -> Apologies:
     fixed = sittings.why_fixed(sitting)
     return Apologies(
         sent=[
-            Sent(a.id, said(a), removable=fixed is None and a.agency_id in mine)
+            Sent(a.id, said(a), removable=fixed is None and removable_by(actor, sitting.series, a))
             for a in _rows(session, sitting)
         ],
         agencies=[] if fixed else list(mine.items()),
@@ -233,14 +239,14 @@ def remove(
     opened: str | None,
 ) -> None:
     """Take the apologies ``apology_id`` off the sitting (``NotFound`` if it holds none
-    such); someone of a member agency may take off only their own agency's (anyone
-    else's refused, recorded, ``NotAllowed``)."""
-    sitting, mine = _for_change(session, actor, series_id, sitting_id, opened)
+    such); the coordinator any, someone of a member agency only their own agency's
+    (anyone else's refused, recorded, ``NotAllowed``)."""
+    sitting, _ = _for_change(session, actor, series_id, sitting_id, opened)
     apology = session.get(SittingApology, apology_id)
     if apology is None or apology.sitting_id != sitting.id:
         raise NotFound(apology_id)
     subject = acts.Subject("meeting_sitting", sitting.id)
-    if apology.agency_id not in mine:
+    if not removable_by(actor, sitting.series, apology):
         raise acts.refused(
             session,
             _ACTION,

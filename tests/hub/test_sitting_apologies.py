@@ -24,6 +24,7 @@ from sharing.models import Agency, AuditEntry, MeetingSeries, MeetingSitting, Si
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
+from tests.hub.test_changing_meetings import _as_it_is, _change
 from tests.hub.test_sitting_agenda import GROUP, _items
 
 NAME = "Deputy Sergeant Okafor"
@@ -271,3 +272,37 @@ def test_a_sitting_held_no_longer_takes_apologies(demo_hub: Flask, demo_session:
     assert "The sitting has taken place: its apologies no longer change" in said
     assert _kept(demo_session, sitting) == []
     assert _last(demo_session).outcome == "refused"
+
+
+def test_the_coordinator_removes_apologies_of_an_agency_no_longer_a_member(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    # Environmental health sent apologies (the demo's), then its noise officer left the
+    # meeting's members: the coordinator may still take its apologies off the sitting.
+    group, sitting = _to_come(demo_session)
+    eh = _agency(demo_session, "northshire-eh")
+    coordinator = _coordinator(demo_hub, demo_session)
+    if not any(agency == eh.id and name is None for agency, name in _kept(demo_session, sitting)):
+        assert _send(coordinator, group, sitting, eh.id).status_code == 302
+    members = _as_it_is(demo_session, group)["members"]
+    leaver = next(m.user_id for m in group.members if m.user.agency_id == eh.id)
+    staying = [m for m in members if m != str(leaver)]
+    try:
+        assert _change(coordinator, demo_session, members=staying).status_code == 302
+        group, sitting = _to_come(demo_session)
+        apology_id = demo_session.scalars(
+            select(SittingApology.id).where(
+                SittingApology.sitting_id == sitting.id,
+                SittingApology.agency_id == eh.id,
+                SittingApology.name.is_(None),
+            )
+        ).one()
+        page = coordinator.get(_page(group, sitting)).get_data(as_text=True)
+        assert f"/apologies/{apology_id}/remove" in page
+
+        assert _remove(coordinator, group, sitting, apology_id).status_code == 302
+
+        assert (eh.id, None) not in _kept(demo_session, sitting)
+        assert _last(demo_session).basis == f"apologies {apology_id} removed, agency {eh.id}"
+    finally:
+        _change(coordinator, demo_session, members=members)
