@@ -158,6 +158,9 @@ class RequestRow:
     #: (label, text, "" for a part left blank, or None when the reader's decision
     #: withholds that part's category).
     parts: list[tuple[str, str | None]]
+    #: Whether it is no longer asked: not answered, and its agency's invitation withdrawn
+    #: (or its share revoked or ended).
+    withdrawn: bool = False
     #: Why the reader sees the whole answer, when it is their own agency's
     #: (``decide_own_answer``); None for another agency's, read as their clauses allow.
     basis: str | None = None
@@ -187,7 +190,10 @@ def rows(
     found = []
     convenor = reader.agency_id == conference.case.agency_id
     categories = [category for _, category in PARTS.values()]
+    standing = {i.agency_id for i in conference.invitations if i.stands(today)}
+    gone = {i.agency_id for i in conference.invitations} - standing
     for request in conference.requests:
+        withdrawn = request.answered_at is None and request.agency_id in gone
         seen = decide_own_answer(reader, decision, request.agency_id, categories)
         opened = reveal(seen, request, list(PARTS)) if request.answered_at else {}
         found.append(
@@ -196,7 +202,12 @@ def rows(
                 agency=request.agency.name,
                 agency_id=request.agency_id,
                 due_on=request.due_on,
-                overdue=still_open and request.answered_at is None and request.due_on < today,
+                overdue=(
+                    still_open
+                    and request.answered_at is None
+                    and not withdrawn
+                    and request.due_on < today
+                ),
                 open=still_open,
                 answered_at=request.answered_at,
                 answered_by=request.answered_by.display_name if request.answered_by else None,
@@ -206,6 +217,7 @@ def rows(
                     for name, (label, category) in PARTS.items()
                 ],
                 basis=OWN_ANSWER if OWN_ANSWER in seen.categories.values() else None,
+                withdrawn=withdrawn,
             )
         )
     return found

@@ -110,6 +110,24 @@ def test_the_convenor_withdraws_the_old_chairs_agency_with_the_change(
         assert police_manager.display_name not in entry.basis
 
 
+def test_the_withdrawn_agency_is_no_longer_asked_what_it_holds(demo_hub, demo_session) -> None:
+    # Its request, unanswered, is no longer said to be awaited (nor overdue) on the
+    # conference's page and in the pack, as it can no longer open the conference.
+    officer, conference, martin = _chaired_by_martin(demo_hub, demo_session)
+    police_manager = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    assert _withdraw(officer, conference, police_manager.id).status_code == 302
+
+    for path in (f"/conferences/{conference.id}", f"/conferences/{conference.id}/pack"):
+        page = html.unescape(officer.get(path).get_data(as_text=True))
+        holds = page.split("What each agency holds", 1)[1]
+        said = holds.split(f">{martin.agency.name}</h3>", 1)[1].split("<h", 1)[0]
+        assert "Not answered, and no longer asked: its invitation was withdrawn." in said, path
+        assert "Not answered yet" not in said
+        assert "Overdue" not in said
+        still = holds.split(f">{police_manager.agency.name}</h3>", 1)[1].split("<h", 1)[0]
+        assert "Not answered yet" in still, path
+
+
 def test_left_unticked_the_old_chairs_agency_stays_invited(demo_hub, demo_session) -> None:
     officer, conference, martin = _chaired_by_martin(demo_hub, demo_session)
     police_manager = demo_user(demo_session, "northshire-police", Role.MANAGER)
