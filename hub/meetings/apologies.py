@@ -104,8 +104,15 @@ def apologies_add(series_id: int, sitting_id: int) -> Response | tuple[str, int]
         except NotAllowed as refused:
             forbid(refused)
         except ChangedMeanwhile as e:
-            flash(f"{_meanwhile(e)} Nothing was recorded: look at them again.", "error")
-            return _back(series_id, sitting_id)
+            db().expire_all()
+            if sittings.why_fixed(held) is not None:  # cancelled or held meanwhile: no form
+                flash(f"{_meanwhile(e)} Nothing was recorded: look at them again.", "error")
+                return _back(series_id, sitting_id)
+            # Shown again as typed, with the page as it is now.
+            form.agency_id.errors = [
+                *form.agency_id.errors,
+                f"{_meanwhile(e)} Nothing was recorded: check them, then record yours.",
+            ]
         except InputError as e:
             if e.field == sitting_apologies.NO_LONGER:
                 flash(e.message, "error")

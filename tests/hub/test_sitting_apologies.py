@@ -249,12 +249,29 @@ def test_a_page_opened_before_the_apologies_changed_changes_nothing(
     assert _send(officer, group, sitting, police.id, "Someone Else").status_code == 302
     was = _kept(demo_session, sitting)
 
-    late = _send(coordinator, group, sitting, eh.id, stamp=stale)
+    late = _send(coordinator, group, sitting, eh.id, "Noise Officer On Call", stamp=stale)
 
-    assert late.status_code == 302
-    page = html.unescape(coordinator.get(late.location).get_data(as_text=True))
+    # Nothing recorded; the form comes back as typed, saying why, with the apologies as
+    # they are now, and sent again from it, it is recorded.
+    assert late.status_code == 400
+    page = html.unescape(late.get_data(as_text=True))
     assert "changed after you opened the page" in page
+    assert 'href="#agency_id"' in page
+    assert f'<option value="{eh.id}" selected>' in page
+    assert 'value="Noise Officer On Call"' in page
+    assert f"Someone Else, {police.name}" in page
     assert _kept(demo_session, sitting) == was
+    again = coordinator.post(
+        f"{_page(group, sitting)}/apologies",
+        data={
+            "csrf_token": csrf_token(coordinator, _page(group, sitting)),
+            "agency_id": str(eh.id),
+            "name": "Noise Officer On Call",
+            "opened": _stamp(page),
+        },
+    )
+    assert again.status_code == 302
+    assert _kept(demo_session, sitting) == [*was, (eh.id, "Noise Officer On Call")]
 
 
 def test_a_sitting_held_no_longer_takes_apologies(demo_hub: Flask, demo_session: Session) -> None:
