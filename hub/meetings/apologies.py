@@ -53,7 +53,10 @@ def sitting_page(
     except NotFound:
         abort(404)
     found = sitting_apologies.of(db(), actor, held)
-    form = form or ApologyForm(formdata=None)
+    if form is None:
+        form = ApologyForm(formdata=None)
+        if len(found.agencies) == 1:  # someone of a member agency: theirs, chosen
+            form.agency_id.data = str(found.agencies[0][0])
     _offer(form, found, held)
     return render_template(
         "meetings/sitting.html",

@@ -162,7 +162,8 @@ def test_someone_of_a_member_agency_records_their_own_agencys_only(
     police, eh = _agency(demo_session, "northshire-police"), _agency(demo_session, "northshire-eh")
     officer = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
     form = html.unescape(officer.get(_page(group, sitting)).get_data(as_text=True))
-    assert f'<option value="{police.id}">{police.name}</option>' in form
+    # Their own agency, the only one offered, comes chosen.
+    assert f'<option value="{police.id}" selected>{police.name}</option>' in form
     assert f'<option value="{eh.id}">' not in form
     was = _kept(demo_session, sitting)
 
