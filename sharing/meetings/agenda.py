@@ -109,6 +109,8 @@ class Agenda:
     may_arrange: bool = False
     #: Why its coordinator may no longer arrange it (cancelled, or held), or None.
     fixed: str | None = None
+    #: Whether the reader may record apologies for the sitting (on its page) now.
+    may_send_apologies: bool = False
     stamp: str = field(default="", repr=False)
 
     @property
@@ -287,5 +289,7 @@ def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, f
         prepared_at=clock.now(),
         may_arrange=series.may_schedule(actor, meeting) and sittings.why_fixed(sitting) is None,
         fixed=sittings.why_fixed(sitting) if series.may_schedule(actor, meeting) else None,
+        may_send_apologies=bool(sitting_apologies.recorders_of(actor, meeting))
+        and sittings.why_fixed(sitting) is None,
         stamp=stamp(session, sitting),
     )

@@ -166,6 +166,9 @@ def test_someone_of_a_member_agency_records_their_own_agencys_only(
     assert f'<option value="{police.id}" selected>{police.name}</option>' in form
     assert f'<option value="{eh.id}">' not in form
     was = _kept(demo_session, sitting)
+    # The agenda they read leads to where they send them.
+    agenda = officer.get(f"{_page(group, sitting)}/agenda").get_data(as_text=True)
+    assert f'href="{_page(group, sitting)}#apologies"' in agenda
 
     refused = _send(officer, group, sitting, eh.id)
     assert refused.status_code == 400
@@ -202,6 +205,8 @@ def test_anyone_else_of_the_area_is_refused(demo_hub: Flask, demo_session: Sessi
     page = larkmoor.get(_page(group, sitting)).get_data(as_text=True)
     assert "Apologies for this sitting" in page
     assert "Record apologies" not in page
+    agenda = larkmoor.get(f"{_page(group, sitting)}/agenda").get_data(as_text=True)
+    assert "#apologies" not in agenda
     was = _kept(demo_session, sitting)
     own = _agency(demo_session, "larkmoor-ha")
     path = _page(group, sitting)
@@ -281,6 +286,8 @@ def test_a_sitting_held_no_longer_takes_apologies(demo_hub: Flask, demo_session:
     page = coordinator.get(_page(group, sitting)).get_data(as_text=True)
     assert "Record apologies" not in page
     assert "its apologies no longer change" in page
+    agenda = coordinator.get(f"{_page(group, sitting)}/agenda").get_data(as_text=True)
+    assert "#apologies" not in agenda
     police = _agency(demo_session, "northshire-police")
 
     refused = _send(coordinator, group, sitting, police.id, stamp="")
