@@ -131,6 +131,8 @@ class SittingPage:
     cancel_note: str | None = None
     cancelled_by: str | None = None
     cancelled_at: datetime | None = None
+    #: How many apologies were sent for the sitting itself (``sitting_apologies``).
+    apologies: int = 0
 
 
 def series_for(session: Session, actor: Actor) -> list[SeriesRow]:
@@ -243,6 +245,7 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
         ],
         others=others,
         erased=erased,
+        apologies=len(sitting.apologies),
         taken_place=sitting.starts_at < clock.now(),
         may_change=may_schedule and fixed is None,
         fixed=fixed if may_schedule else None,

@@ -199,6 +199,21 @@ def test_someone_of_a_member_agency_records_their_own_agencys_only(
     assert len(_kept(demo_session, sitting)) == len(ids) - 1
 
 
+def test_moving_the_sitting_says_its_apologies_stay(demo_hub: Flask, demo_session: Session) -> None:
+    group, sitting = _to_come(demo_session)
+    coordinator = _coordinator(demo_hub, demo_session)
+    sent = len(_kept(demo_session, sitting))
+    assert sent
+
+    page = html.unescape(coordinator.get(f"{_page(group, sitting)}/move").get_data(as_text=True))
+
+    said = page.split('id="apologies-stay">', 1)[1].split("</p>", 1)[0]
+    assert said.startswith(
+        f"The {'apologies' if sent == 1 else f'{sent} apologies'} sent for the sitting stay with it"
+    )
+    assert f'href="{_page(group, sitting)}#apologies"' in said
+
+
 def test_anyone_else_of_the_area_is_refused(demo_hub: Flask, demo_session: Session) -> None:
     group, sitting = _to_come(demo_session)
     larkmoor = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.CASE_OFFICER))
