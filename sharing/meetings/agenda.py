@@ -276,7 +276,7 @@ def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, f
         starts_at=sitting.starts_at,
         place=sitting.place,
         video_link=sitting.video_link,
-        chair=series.person(meeting.chair),
+        chair=series.person(sittings.chair_of(sitting)),
         members=[series.person(m.user) for m in meeting.members],
         apologies=_apologies(sitting),
         items=items,

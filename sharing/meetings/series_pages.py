@@ -229,7 +229,7 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
         starts_at=sitting.starts_at,
         place=sitting.place,
         video_link=sitting.video_link,
-        chair=series.person(meeting.chair),
+        chair=series.person(sittings.chair_of(sitting)),
         members=[series.person(m.user) for m in meeting.members],
         agenda=[
             AgendaCase(

@@ -26,7 +26,7 @@ from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import reason_and_note
 from sharing.meetings import conference_cancelling, conferences, requests, series, sitting_clashes
-from sharing.models import Conference, MeetingSitting
+from sharing.models import Conference, MeetingSitting, User
 from sharing.vocabulary import (
     ConferenceCancelReason,
     ConferenceStatus,
@@ -37,6 +37,16 @@ from sharing.vocabulary import (
 MAX_NOTE = 500
 #: The field a refusal names when the sitting can no longer be moved or cancelled at all.
 NO_LONGER = "sitting"
+
+
+def chair_of(sitting: MeetingSitting) -> User:
+    """Who chairs the sitting: its meeting's chair; for one held or cancelled, who chaired
+    its conferences then (they keep their chair when the meeting's changes later), where
+    it had any."""
+    if sitting.cancelled or sitting.starts_at < clock.now():
+        for conference in sitting.conferences:
+            return conference.chair
+    return sitting.series.chair
 
 
 def sitting_of(session: Session, actor: Actor, series_id: int, sitting_id: int) -> MeetingSitting:

@@ -7,6 +7,7 @@ on the conference's own form, and sending it there is refused."""
 from __future__ import annotations
 
 import html
+import re
 
 from sqlalchemy import select
 
@@ -45,6 +46,19 @@ def test_a_chair_changed_with_the_meetings_is_listed_on_each_conference_it_took_
         members=[str(m) for m in [*members, new_chair.id]],
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+
+    # The sitting held keeps who chaired it, on its page and agenda; the one to come is
+    # chaired by the new chair.
+    group = _group(demo_session)
+    sat = next(s for s in group.sittings if s.starts_at < clock.now() and not s.cancelled)
+    path = f"/meetings/{group.id}/sittings"
+    for sitting_id, chair in ((sat.id, old_chair), (_to_come(demo_session).id, new_chair)):
+        named = f"{chair.display_name}, {chair.agency.name}"
+        shown = html.unescape(client.get(f"{path}/{sitting_id}").get_data(as_text=True))
+        row = re.search(r">\s*Chair\s*</dt>\s*<dd[^>]*>\s*(.*?)\s*</dd>", shown, re.S)
+        assert row[1] == named, row[1]
+        agenda = html.unescape(client.get(f"{path}/{sitting_id}/agenda").get_data(as_text=True))
+        assert f"Chair: {named}." in agenda
 
     said = (
         f"Chair changed from {old_chair.display_name} to {new_chair.display_name} on "
