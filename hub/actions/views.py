@@ -53,6 +53,7 @@ def index() -> str:
         page=page,
         closed=closed_actions.closed_lately(db(), current_user.actor),
         closed_days=closed_actions.CLOSED_DAYS,
+        closed_shown=closed_actions.CLOSED_SHOWN,
         agreed=agreed.agreed_at(db(), current_user.actor, [row.id for row in page.rows]),
         restricted=restricted,
     )

@@ -248,13 +248,7 @@ def chair_decision_on(
     anything: their own agency's, if their roles work the case; otherwise what the
     conference's purpose gives their agency and roles (``decide_chair``) until ``until``.
     None for a case that does not exist."""
-    facts = facts_of(session, [case_id]).get(case_id)
-    if facts is None:
-        return None
-    own = decide_case(session, actor, facts)
-    if own.allowed or facts.agency_id != actor.agency_id:
-        return own
-    return decide_chair(actor, facts, purpose, policy=policy(session), until=until, now=clock.now())
+    return CaseDecisions(session, actor, [case_id]).chair_on(case_id, purpose, until)
 
 
 def authorise_chair(
@@ -340,8 +334,10 @@ class CaseDecisions:
         )
 
     def chair_on(self, case_id: int, purpose: str, until: date) -> Decision | None:
-        """As ``chair_decision_on`` decides for the chair of a conference on one of the
-        cases; None for a case that does not exist."""
+        """The decision on one of the cases for the chair of a conference on it: their
+        own agency's, if their roles work the case; otherwise what the conference's
+        purpose gives their agency and roles (``decide_chair``) until ``until``. None for
+        a case that does not exist."""
         own = self.on(case_id)
         facts = self.facts.get(case_id)
         if own is None or facts is None or own.allowed or facts.agency_id != self.actor.agency_id:

@@ -239,6 +239,11 @@ def actions_for_agency(
     return ActionPage(rows, total, page, pages, more, last)
 
 
+def _locking() -> tuple[ColumnElement[bool], ...]:
+    """Lock requests that locked their case: approved requests to lock (not to unlock)."""
+    return (LockRequest.status == LockStatus.APPROVED, LockRequest.unlock.is_(False))
+
+
 def _locks_in_force(session: Session, case_ids: set[int]) -> dict[int, int]:
     """The lock request that locked each of the locked cases ``case_ids``: its latest
     approved request to lock it (case ID to request ID)."""
@@ -246,11 +251,7 @@ def _locks_in_force(session: Session, case_ids: set[int]) -> dict[int, int]:
         return {}
     rows = session.execute(
         select(LockRequest.case_id, func.max(LockRequest.id))
-        .where(
-            LockRequest.case_id.in_(sorted(case_ids)),
-            LockRequest.status == LockStatus.APPROVED,
-            LockRequest.unlock.is_(False),
-        )
+        .where(LockRequest.case_id.in_(sorted(case_ids)), *_locking())
         .group_by(LockRequest.case_id)
     )
     return {case_id: request_id for case_id, request_id in rows}
@@ -263,11 +264,7 @@ def page_restricted_by(
     the case that lock request ``lock_request_id`` locked (the rows the lock's e-mail to
     the agency is about); None when it lists none, or there is no such approved lock:
     the list then opens at its first page, as for any other number."""
-    locked = select(LockRequest.case_id).where(
-        LockRequest.id == lock_request_id,
-        LockRequest.status == LockStatus.APPROVED,
-        LockRequest.unlock.is_(False),
-    )
+    locked = select(LockRequest.case_id).where(LockRequest.id == lock_request_id, *_locking())
     listed = select(Action).join(Case, Case.id == Action.case_id).where(*_listed(actor))
     first = session.execute(
         listed.where(Action.case_id.in_(locked))
