@@ -191,6 +191,26 @@ class NewCaseSchema(Strict):
     victim = fields.Nested(VictimSchema)
     reported = fields.Nested(ReportedSchema)
     incident = fields.Nested(FirstIncidentSchema, required=True)
+    first_contact_on = fields.Date(
+        metadata={
+            "description": "for a case your system holds from before: the day your agency "
+            "first contacted the complainant about it, not before opened_on (default: not "
+            "yet, so it is due as for a new case)"
+        }
+    )
+    last_contact_on = fields.Date(
+        metadata={
+            "description": "the day your agency was last in touch with the complainant, not "
+            "before first_contact_on (default: first_contact_on)"
+        }
+    )
+    next_review_on = fields.Date(
+        metadata={
+            "description": "the day the case is next due for review, in the past if overdue, "
+            "at most the priority's review interval from today (default: that interval "
+            "after opened_on)"
+        }
+    )
 
 
 class NewIncidentSchema(Strict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -55,6 +55,13 @@ class CaseInput:
     postcode: str = ""
     uprn: str = ""
     parties: list[PersonInput] = field(default_factory=list)
+    #: What the agency's own system knows of a case brought from it (an import, a partner
+    #: system): the days it first and last contacted the complainant, and the day the
+    #: case is next reviewed. None: no contact yet, and the first review counted from
+    #: the opening, as for a case opened in the hub.
+    first_contact_on: date | None = None
+    last_contact_on: date | None = None
+    next_review_on: date | None = None
 
 
 def open_case(
@@ -87,7 +94,13 @@ def open_case(
     for party in data.parties:
         add_party(session, actor, case, party, now=now)
     session.flush()
-    acts.record(session, acts.Action.CASE_OPEN, actor=actor, subject=acts.Subject("case", case.id))
+    acts.record(
+        session,
+        acts.Action.CASE_OPEN,
+        actor=actor,
+        subject=acts.Subject("case", case.id),
+        basis=history_basis(data),
+    )
     if case.hate_motivated:
         escalate(session, case, EscalationReason.HATE_INCIDENT, now=now)
     return case
@@ -129,6 +142,7 @@ def check_case(
     postcode, uprn = recording.postcode("postcode", data.postcode), _uprn("uprn", data.uprn)
     opened_on = clock.day_of(now)
     first_review = timedelta(days=reviews.interval(review_days, data.priority))
+    _check_history(data, opened_on, reviews.interval(review_days, data.priority))
     columns: dict[str, object] = {
         "agency_id": agency.id,
         "officer_id": officer_id,
@@ -140,14 +154,55 @@ def check_case(
         "protected_characteristic": data.protected_characteristic if data.hate_motivated else None,
         "status": CaseStatus.ACTIVE,
         "opened_at": now,
-        "review_due_on": opened_on + first_review,
+        "review_due_on": data.next_review_on or opened_on + first_review,
         "first_contact_due_on": first_contact.due_on(opened_on, first_contact_days),
+        "first_contact_on": data.first_contact_on,
+        "last_contact_on": data.last_contact_on or data.first_contact_on,
         # Red cases are risk assessed at the outset (ASB & hate incident procedure 3.4).
         "risk_review_due_on": opened_on if data.priority is not Priority.AMBER else None,
         "ward_id": data.ward_id,
     }
     sealed = {"summary": summary, "address": address, "postcode": postcode, "uprn": uprn}
     return recording.Checked(columns, sealed)
+
+
+def history_basis(data: CaseInput) -> str | None:
+    """What the opening's audit entry says of the days a case brought from the agency's
+    own system came with ("first contact 2026-04-02; next review 2026-12-20"), or None."""
+    given = (
+        ("first contact", data.first_contact_on),
+        ("last contact", data.last_contact_on),
+        ("next review", data.next_review_on),
+    )
+    return "; ".join(f"{what} {day}" for what, day in given if day is not None) or None
+
+
+def _check_history(data: CaseInput, opened_on: date, interval: int) -> None:
+    """Check what the agency's own system knows of a case brought from it: ``InputError``
+    at a contact before the opening (or a last contact before the first, or without it),
+    or a next review before the opening or further off than the priority's interval from
+    today (as a case review may set it)."""
+    first, last, review = data.first_contact_on, data.last_contact_on, data.next_review_on
+    if first is not None and first < opened_on:
+        raise InputError("first_contact_on", "is before the day the case was opened")
+    if last is not None and first is None:
+        raise InputError(
+            "last_contact_on", "is given without the day of the first contact (first_contact_on)"
+        )
+    if last is not None and first is not None and last < first:
+        raise InputError("last_contact_on", "is before the day of the first contact")
+    if review is None:
+        return
+    latest = clock.today() + timedelta(days=interval)
+    if review < opened_on:
+        raise InputError("next_review_on", "is before the day the case was opened")
+    if review > latest:
+        raise InputError(
+            "next_review_on",
+            f"is more than {interval} days from today: a case at "
+            f"{data.priority.label.lower()} priority is reviewed at least every {interval} "
+            f"days, so give a day by {clock.day_text(latest)}",
+        )
 
 
 def _next_reference(session: Session, agency: Agency, now: datetime) -> str:

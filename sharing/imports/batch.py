@@ -38,7 +38,7 @@ from sharing.access.decide import Act, Actor
 from sharing.access.reveal import not_held
 from sharing.audit import acts
 from sharing.cases import first_contact, reviews
-from sharing.cases.casework import CaseInput, check_case, next_references
+from sharing.cases.casework import CaseInput, check_case, history_basis, next_references
 from sharing.cases.incidents import IncidentInput, check_incident
 from sharing.cases.people import PersonInput, check_person
 from sharing.cases.recording import Checked
@@ -99,6 +99,8 @@ class _Row:
     case: Checked
     incident: Checked
     parties: list[_NewPerson]
+    #: What the opening's audit entry says of the days the row came with.
+    history: str | None = None
 
 
 class CaseBatch:
@@ -160,7 +162,7 @@ class CaseBatch:
         first = check_incident(
             self.session, self.actor, self.agency.area_id, (), incident, clock.now()
         )
-        self.rows.append(_Row(reference, opened_at, checked, first, parties))
+        self.rows.append(_Row(reference, opened_at, checked, first, parties, history_basis(case)))
         if len(self.rows) >= self.size:
             self.write()
 
@@ -249,7 +251,7 @@ class CaseBatch:
                 }
             )
             subject = acts.Subject("case", case_id)
-            done.append((acts.Action.CASE_OPEN, subject, None))
+            done.append((acts.Action.CASE_OPEN, subject, row.history))
             done.append((acts.Action.CASE_RECORD, subject, f"incident {incident_id}"))
         for model, values in (
             (Person, people),

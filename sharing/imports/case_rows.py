@@ -129,6 +129,20 @@ COLUMNS = (
         "the day it was reported to your agency (default: the day the case was opened, or the "
         "day it happened if later)",
     ),
+    Column(
+        "first_contact_on",
+        "for a case your system holds from before: the day your agency first contacted the "
+        "complainant about it (empty: not yet, so it is due as for a new case)",
+    ),
+    Column(
+        "last_contact_on",
+        "the day your agency was last in touch with the complainant (empty: the first contact)",
+    ),
+    Column(
+        "next_review_on",
+        "the day the case is next due for review, in the past if it is overdue (empty: its "
+        "priority's interval after the day it was opened)",
+    ),
 )
 _NAMES = frozenset(c.name for c in COLUMNS)
 _REQUIRED = tuple(c.name for c in COLUMNS if c.required)
@@ -397,7 +411,11 @@ class _Cells:
         self.fail(column, f"is not one of {codes}")
         return None
 
-    def day(self, column: str, *, today: date, required: bool = False) -> date | None:
+    def day(
+        self, column: str, *, today: date, required: bool = False, future: bool = False
+    ) -> date | None:
+        """The cell's day, or None (and a problem) if it is not one; a day after ``today``
+        only if ``future``."""
         value = self.text(column, required=required, free=False)
         if not value:
             return None
@@ -405,7 +423,7 @@ class _Cells:
         day = _day_of(match) if match else None
         if day is None:
             self.fail(column, "is not a date like 2026-03-31 or 31/03/2026 (or no such day)")
-        elif day > today:
+        elif day > today and not future:
             self.fail(column, "is in the future")
         elif day.year < 1900:
             self.fail(column, "is before 1900")
@@ -560,6 +578,9 @@ def _check(
     description = row.text("incident_description", required=True)
     place, address = row.text("incident_place"), row.text("address")
     postcode = row.postcode("postcode")
+    first_contact_on = row.day("first_contact_on", today=today)
+    last_contact_on = row.day("last_contact_on", today=today)
+    next_review_on = row.day("next_review_on", today=today, future=True)
     if (
         row.problems
         or opened_on is None
@@ -581,6 +602,9 @@ def _check(
         postcode=postcode,
         uprn=uprn,
         parties=parties,
+        first_contact_on=first_contact_on,
+        last_contact_on=last_contact_on,
+        next_review_on=next_review_on,
     )
     incident = IncidentInput(
         occurred_at=occurred_at,

@@ -266,6 +266,30 @@ def test_a_red_urgent_case_from_a_housing_system_is_reviewed_as_the_partnership_
     assert case.risk_review_due_on == clock.today()
 
 
+def test_a_case_from_before_brings_its_contacts_and_next_review_from_the_housing_system(
+    demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
+) -> None:
+    today = clock.today()
+    opened, review = today - timedelta(days=200), today + timedelta(days=3)
+    body = new_case(
+        opened_on=opened.isoformat(),
+        first_contact_on=(opened + timedelta(days=1)).isoformat(),
+        next_review_on=review.isoformat(),
+    )
+    answer = open_case(demo_hub, housing, body)
+
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    demo_session.expire_all()
+    case = demo_session.get(Case, answer.get_json()["case_id"])
+    # The last contact is the first, when the system sends no other.
+    first = opened + timedelta(days=1)
+    assert (case.first_contact_on, case.last_contact_on, case.review_due_on) == (
+        first,
+        first,
+        review,
+    )
+
+
 def test_a_person_the_agency_already_holds_is_linked_not_recorded_again(
     demo_hub: Flask, demo_session: Session, housing: api_clients.Registered
 ) -> None:
@@ -438,6 +462,10 @@ def test_a_reference_of_a_locked_case_is_a_conflict_that_names_no_case(
         ({"summary": '=HYPERLINK("http://x")'}, "summary"),
         ({"reference": "x" * 61}, "reference"),
         ({"colour": "red"}, "colour"),
+        ({"first_contact_on": "2999-01-01"}, "first_contact_on"),
+        ({"last_contact_on": "2026-01-05"}, "last_contact_on"),
+        ({"next_review_on": "2999-01-01"}, "next_review_on"),
+        ({"opened_on": "2026-01-05", "first_contact_on": "2026-01-04"}, "first_contact_on"),
     ],
 )
 def test_a_bad_case_is_refused_naming_the_field_and_nothing_is_opened(

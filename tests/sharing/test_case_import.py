@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from sharing import accounts, clock
 from sharing.access.decide import Actor
-from sharing.cases import casework, people
+from sharing.cases import casework, first_contact, people, reviews
 from sharing.crypto import blind_index
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
@@ -384,6 +384,88 @@ def test_an_imported_case_is_first_reviewed_as_its_priority_asks(
     assert urgent.review_due_on == OPENED + timedelta(days=5)
     assert urgent.risk_review_due_on == OPENED
     assert amber.review_due_on == OPENED + timedelta(days=20)
+
+
+def test_a_case_from_before_keeps_its_contacts_and_next_review_so_it_is_not_shown_overdue(
+    session: Session, manager: Actor
+) -> None:
+    # A case the landlord's system opened over a year ago, in touch with the complainant
+    # since: without the days, the hub would show it past its first contact, out of
+    # contact and overdue for review from the day it arrives.
+    today = clock.today()
+    opened = today - timedelta(days=400)
+    first, last, review = opened + timedelta(days=2), today - timedelta(days=6), today
+    old = {
+        "opened_on": opened.isoformat(),
+        "incident_at": f"{(opened - timedelta(days=1)).isoformat()} 23:40",
+    }
+    days = {
+        "first_contact_on": first.isoformat(),
+        "last_contact_on": last.isoformat(),
+        "next_review_on": review.isoformat(),
+    }
+    lines = (
+        line_of(reference="W-1", **old, **days),  # written in a batch
+        # Hate motivated: opened through the casework itself, one case at a time.
+        line_of(
+            reference="W-2", **old, **days, hate_motivated="yes", protected_characteristic="race"
+        ),
+        line_of(reference="W-3", **old),
+    )
+    result = import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+    assert result.opened == 3
+
+    for reference in ("W-1", "W-2"):
+        case = imported(session, reference)
+        assert (case.first_contact_on, case.last_contact_on, case.review_due_on) == (
+            first,
+            last,
+            review,
+        )
+        assert not first_contact.of_case(case, today).overdue
+        assert not reviews.contact_overdue(case, reviews.DEFAULT_DAYS, today)
+        opening = session.scalar(
+            select(AuditEntry.basis).where(
+                AuditEntry.action == "case.open", AuditEntry.object_id == str(case.id)
+            )
+        )
+        assert opening == f"first contact {first}; last contact {last}; next review {review}"
+    # A case that brings none of them is due as a new case is, counted from its opening.
+    plain = imported(session, "W-3")
+    assert first_contact.of_case(plain, today).overdue
+    assert reviews.contact_overdue(plain, reviews.DEFAULT_DAYS, today)
+    assert plain.review_due_on == opened + timedelta(days=reviews.DEFAULT_DAYS["amber"])
+
+
+def test_days_a_case_from_before_brings_are_checked_against_its_opening_and_its_priority(
+    session: Session, manager: Actor
+) -> None:
+    today, amber = clock.today(), reviews.DEFAULT_DAYS["amber"]
+    lines = (
+        line_of(reference="W-1", first_contact_on=(OPENED - timedelta(days=1)).isoformat()),
+        line_of(reference="W-2", last_contact_on=OPENED.isoformat()),
+        line_of(
+            reference="W-3",
+            first_contact_on=(OPENED + timedelta(days=1)).isoformat(),
+            last_contact_on=OPENED.isoformat(),
+        ),
+        line_of(reference="W-4", next_review_on=(OPENED - timedelta(days=1)).isoformat()),
+        line_of(reference="W-5", next_review_on=(today + timedelta(days=amber + 1)).isoformat()),
+        line_of(reference="W-6", next_review_on=(today + timedelta(days=amber)).isoformat()),
+    )
+    result = import_cases(session, manager, csv_of(session, *lines), dry_run=False)
+    by = (today + timedelta(days=amber)).strftime("%-d %B %Y")
+    assert [str(p) for p in result.report.problems] == [
+        "line 2, column first_contact_on: is before the day the case was opened",
+        "line 3, column last_contact_on: is given without the day of the first contact "
+        "(first_contact_on)",
+        "line 4, column last_contact_on: is before the day of the first contact",
+        "line 5, column next_review_on: is before the day the case was opened",
+        f"line 6, column next_review_on: is more than {amber} days from today: a case at "
+        f"amber priority is reviewed at least every {amber} days, so give a day by {by}",
+    ]
+    assert result.opened == 1
+    assert imported(session, "W-6").review_due_on == today + timedelta(days=amber)
 
 
 def test_a_person_is_linked_only_when_the_agency_holds_exactly_one_of_them(

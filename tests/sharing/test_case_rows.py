@@ -54,6 +54,9 @@ GOOD = {
     "incident_description": "Music until 3am",
     "incident_place": "Stairwell",
     "incident_reported_on": "",
+    "first_contact_on": "",
+    "last_contact_on": "",
+    "next_review_on": "",
 }
 
 
@@ -338,6 +341,9 @@ def test_a_hundred_thousand_rows_are_read_one_at_a_time() -> None:
             {"victim_given_names": "", "victim_family_name": ""},
             "column victim_family_name: is empty, but the row has other details of the victim",
         ),
+        ({"first_contact_on": "2026-12-03"}, "column first_contact_on: is in the future"),
+        ({"last_contact_on": "next week"}, "column last_contact_on: is not a date like"),
+        ({"next_review_on": "30/02/2027"}, "column next_review_on: is not a date like"),
     ],
     ids=lambda value: next(iter(value)) if isinstance(value, dict) else None,
 )
@@ -346,6 +352,21 @@ def test_a_row_with_a_bad_cell_is_rejected_saying_where_and_why(
 ) -> None:
     [problem] = problems_of(line_of(**change))
     assert problem.startswith(f"line 2, {expected}"), problem
+
+
+def test_a_case_from_before_may_bring_its_contacts_and_a_next_review_still_to_come() -> None:
+    [row], _ = read(
+        HEADING
+        + "\n"
+        + line_of(
+            first_contact_on="2026-12-01", last_contact_on="02/12/2026", next_review_on="2027-01-04"
+        )
+    )
+    assert (row.case.first_contact_on, row.case.last_contact_on, row.case.next_review_on) == (
+        date(2026, 12, 1),
+        date(2026, 12, 2),
+        date(2027, 1, 4),
+    )
 
 
 @pytest.mark.parametrize(
