@@ -281,6 +281,10 @@ _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
     (re.compile(r"roles (?P<roles>[\w,]+)"), lambda m, _: f"Roles: {roles_in_words(m['roles'])}"),
     (re.compile(r"team changed"), lambda m, _: "their team changed"),
     (
+        re.compile(r"(?P<what>first contact|last contact|next review) (?P<day>\d{4}-\d\d-\d\d)"),
+        lambda m, _: f"{m['what']} {_day(m['day'])}",
+    ),
+    (
         re.compile(
             r"share (?P<id>\d+) with agency (?P<agency>\d+) under protocol (?P<key>\S+) "
             r"version (?P<version>\d+) until (?P<until>\d{4}-\d\d-\d\d)(?P<rest>.*)"

@@ -338,6 +338,19 @@ def test_a_partners_view_reads_as_the_share_of_the_case_to_their_agency(
             "Lock request 12 approved; locked to users 3, 4",
         ),
         ("lock.decide", "unlock request 13 refused", "Unlock request 13 refused"),
+        (
+            "case.open",
+            "first contact 2025-11-03; last contact 2026-11-20; next review 2026-12-14",
+            "first contact 3 November 2025; last contact 20 November 2026; "
+            "next review 14 December 2026",
+        ),
+        (
+            "risk.record",
+            "assessment 9 of person 4; own agency; categories risk, vulnerability; "
+            "first contact 2026-12-09",
+            "assessment 9 of person 4; own agency; categories risk, vulnerability; "
+            "first contact 9 December 2026",
+        ),
         ("trigger.review", "sitting 31", "Review panel convened for sitting 31"),
         ("trigger.outcome", "recommendations 5,6", "Outcome recorded with recommendations 5, 6"),
         ("trigger.outcome", "no recommendations", "Outcome recorded with no recommendations"),
