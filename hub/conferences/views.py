@@ -18,7 +18,7 @@ from sharing.models import ConferenceDecision, MinuteItem
 from sharing.vocabulary import MinutesStatus
 
 bp = Blueprint("conferences", __name__)
-require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair")
+require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead")
 
 
 def _conference_page(conference_id: int) -> conference_pages.ConferencePage:

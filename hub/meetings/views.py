@@ -35,7 +35,7 @@ from sharing.models import User
 from sharing.vocabulary import Cadence
 
 bp = Blueprint("meetings", __name__)
-require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair")
+require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead")
 
 
 @bp.route("/meetings")

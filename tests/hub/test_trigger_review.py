@@ -179,16 +179,13 @@ def test_the_panel_is_convened_and_the_holders_bring_their_cases(hub, session) -
         }
         assert request.case.officer_id in told or request.case.locked
     assert _entries(session, "trigger.review")[-1].outcome == "allowed"
-    # The sitting is a link for those whose roles open meeting pages (the community
-    # safety manager); the lead, whose role does not, reads its name (a link would be
-    # refused, and each refusal is an audit entry).
+    # The sitting is a link, for the community safety manager and for the lead, who runs
+    # the review and follows its panel's sittings.
     sitting_path = f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
-    manager = demo_client(hub, demo_user(session, "northshire-csp", Role.MANAGER))
-    page = manager.get(f"/trigger/{application.id}").get_data(as_text=True)
-    assert f'<a class="govuk-link" href="{sitting_path}">{PANEL}</a>' in page
-    page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
-    assert PANEL in page
-    assert sitting_path not in page
+    for reader in (demo_client(hub, demo_user(session, "northshire-csp", Role.MANAGER)), lead):
+        page = reader.get(f"/trigger/{application.id}").get_data(as_text=True)
+        assert f'<a class="govuk-link" href="{sitting_path}">{PANEL}</a>' in page
+    assert lead.get(sitting_path).status_code == 200
 
     # A holder brings its case to the panel: the panel's agencies are invited under the
     # Community Trigger protocol, and the lead sees it brought.
@@ -209,6 +206,14 @@ def test_the_panel_is_convened_and_the_holders_bring_their_cases(hub, session) -
     assert conference.protocol.key == "northshire-community-trigger"
     page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
     assert "Brought" in page
+    # The lead reads the case at the panel, its conference page and pack, under the
+    # protocol's clause for those who run the review.
+    sitting_page = lead.get(sitting_path).get_data(as_text=True)
+    assert f"/conferences/{conference.id}" in sitting_page
+    for path in (f"/conferences/{conference.id}", f"/conferences/{conference.id}/pack"):
+        response = lead.get(path)
+        assert response.status_code == 200, path
+        assert "6.1" in response.get_data(as_text=True)
 
 
 def test_the_next_deadline_is_the_panels_until_its_sitting_then_the_outcome_letters(

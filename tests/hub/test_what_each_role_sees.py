@@ -53,8 +53,15 @@ CONTENT_ROLES = (
     Role.TRIGGER_LEAD,
 )
 
-#: Roles that take part in conferences (the conferences pages' roles).
-CONFERENCE_ROLES = (Role.CASE_OFFICER, Role.MANAGER, Role.PARTNER_VIEWER, Role.CONFERENCE_CHAIR)
+#: Roles that take part in conferences (the conferences and meetings pages' roles): the
+#: Community Trigger's leads among them, who run the review panel's sittings.
+CONFERENCE_ROLES = (
+    Role.CASE_OFFICER,
+    Role.MANAGER,
+    Role.PARTNER_VIEWER,
+    Role.CONFERENCE_CHAIR,
+    Role.TRIGGER_LEAD,
+)
 
 #: Values shorter than this can turn up in a page by coincidence ("Noise", "Flat 2").
 MIN_LENGTH = 8
