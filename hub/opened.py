@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from flask import g, request
 from markupsafe import Markup, escape
@@ -23,6 +23,14 @@ from sharing.errors import ChangedMeanwhile
 OPENED = "opened"
 #: Fields that are not the record's values.
 _NOT_VALUES = {"csrf_token", "submit"}
+
+
+@runtime_checkable
+class InWords(Protocol):
+    """A field whose value reads only in words it makes itself (the month given with each
+    choice of another field), as the table of what changed shows it."""
+
+    def in_words(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,8 @@ def _shown(field: Field, labels: dict[str, str]) -> str:
     (``labels``, by value; an enum's own label for one not offered), several choices one
     to a line in the order the form offers them."""
     data: Any = field.data
+    if isinstance(field, InWords):
+        return field.in_words()
     if isinstance(field, BooleanField):
         return "Yes" if data else "No"
     if choice_labels(field) is not None:

@@ -66,6 +66,16 @@ class MonthsField(Field):
         except (KeyError, ValueError):
             return None
 
+    def in_words(self) -> str:
+        """The month given with each choice ticked, one to a line in the order offered:
+        "Northshire Police, May 2026" (nothing for a choice without one)."""
+        return "\n".join(
+            f"{whom[:1].upper()}{whom[1:]}, {month:%B %Y}"
+            for choice in self.ticked
+            if (month := self.month_of(choice)) is not None
+            for whom in [self.names.get(choice, choice)]
+        )
+
     def pre_validate(self, form: Any) -> None:
         for choice in self.ticked:
             problem = self._problem(choice)

@@ -300,6 +300,51 @@ def test_a_form_opened_before_a_colleague_changed_it_is_refused(demo_hub, demo_s
     assert (refused.outcome, refused.basis) == ("refused", "refused input: changed meanwhile")
 
 
+def _when(choice: str, month: date) -> dict[str, str]:
+    return {
+        f"reported_when-{choice}-month": str(month.month),
+        f"reported_when-{choice}-year": str(month.year),
+    }
+
+
+def test_a_month_a_colleague_changed_meanwhile_is_named_and_the_form_keeps_mine(
+    demo_hub, demo_session
+) -> None:
+    """Two leads correcting only the month each: the second is refused, told the month
+    saved now beside their own, and keeps what they typed, so saving again is a choice."""
+    application = _said(demo_session)
+    police = "northshire-police"
+    lead = _lead(demo_hub, demo_session)
+    mine = _sent(
+        lead, application, reported_to=[police], reason=REASON, **_when(police, _month_before(1))
+    )
+    colleague = _lead(demo_hub, demo_session, Role.MANAGER)
+    theirs = _sent(
+        colleague,
+        application,
+        reported_to=[police],
+        reason=REASON,
+        **_when(police, _month_before(3)),
+    )
+    assert colleague.post(_path(application), data=theirs).status_code == 302
+
+    response = lead.post(_path(application), data=mine)
+
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    changed = page[page.index('id="changed-meanwhile"') :][:2000]
+    assert "What is saved now is what your form holds" not in changed
+    assert f"Northshire Police, {_month_before(3):%B %Y}" in changed  # saved now
+    assert f"Northshire Police, {_month_before(1):%B %Y}" in changed  # on my form
+    assert f'name="reported_when-{police}-month" type="text" value="{_month_before(1).month}"' in (
+        page
+    )
+    corrected = _now(demo_session, application)["reported_to_corrected"] or ""
+    assert f'"month": "{_month_before(3):%Y-%m}"' in corrected
+    refused = _last(demo_session, "trigger.correct")
+    assert (refused.outcome, refused.basis) == ("refused", "refused input: changed meanwhile")
+
+
 @pytest.mark.parametrize(
     ("agency", "role"),
     [
