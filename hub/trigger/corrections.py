@@ -16,7 +16,7 @@ from hub.trigger.views import _procedure, _refused_on_page, bp, refuse_input
 from sharing import clock
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
-from sharing.trigger import corrections, handling
+from sharing.trigger import corrected_fields, corrections, handling
 from sharing.trigger.input_checks import ApplicationInput
 from sharing.vocabulary import OnBehalf, TriggerChannel, VictimKind
 
@@ -179,6 +179,6 @@ def _done(correction: corrections.Correction) -> str:
     if correction.removed:
         said += (
             " A business or community group has no date of birth, so this was removed: "
-            f"{corrections.named(correction.removed)}."
+            f"{corrected_fields.named(correction.removed)}."
         )
     return said + " Letters still to go use them, and go to whoever applied as corrected."

@@ -17,6 +17,7 @@ from sharing.audit import acts
 from sharing.models import ProtocolRecord
 from sharing.protocols import records as protocol_records
 from sharing.protocols.policy import basis_parts
+from sharing.trigger import corrected_fields
 from sharing.vocabulary import (
     CATEGORIES,
     AppealDecision,
@@ -500,6 +501,18 @@ _BY_ACTION: dict[str, _Rules] = {
         (
             re.compile(r"received (\d{4}-\d\d-\d\d)"),
             lambda m, _: f"Appeal received on {_day(m[1])}",
+        ),
+    ],
+    acts.Action.TRIGGER_CORRECT.value: [
+        (re.compile(r"fields (.+)"), lambda m, _: corrected_fields.corrected(m[1])),
+        (re.compile(r"removed (.+)"), lambda m, _: corrected_fields.removed(m[1])),
+        (
+            re.compile(r"letters to go again (\d+)"),
+            lambda m, _: f"letters not yet sent to go to the corrected address: {m[1]}",
+        ),
+        (
+            re.compile(r"letters sent to the earlier details (\d+)"),
+            lambda m, _: f"letters already sent to the earlier details: {m[1]}",
         ),
     ],
     acts.Action.TRIGGER_APPEAL_DECIDE.value: [

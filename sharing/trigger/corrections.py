@@ -55,7 +55,7 @@ from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.models import AuditEntry, TriggerApplication, User
-from sharing.trigger import letters
+from sharing.trigger import corrected_fields, letters
 from sharing.trigger.handling import (
     ALREADY_DONE,
     APPLICATION_DETAILS,
@@ -93,28 +93,6 @@ CONSENT_KEPT = (
     "application was withdrawn: that ends its review and the sharing for it. If the "
     'victim applied themselves, choose "The victim" under who applied'
 )
-#: How the application's history names each field a correction changed.
-FIELD_NAMES = {
-    "received_on": "the date received",
-    "channel": "how it was received",
-    "victim_kind": "who suffered it",
-    "on_behalf": "who applied",
-    "consent_recorded": "the victim's consent",
-    "victim_given_names": "the victim's given names",
-    "victim_family_name": "the victim's surname",
-    "victim_date_of_birth": "the victim's date of birth",
-    "victim_phone": "the victim's phone",
-    "victim_email": "the victim's e-mail address",
-    "victim_address": "the victim's address",
-    "victim_postcode": "the victim's postcode",
-    "victim_uprn": "the victim's UPRN",
-    "problem": "the behaviour in the applicant's words",
-    "applicant_name": "the name of whoever applied for the victim",
-    "applicant_contact": "their contact",
-    "applicant_address": "their postal address",
-    "consent_note": "the note on consent",
-    "reported_to": "who the applicant reported it to",
-}
 RECEIVED_KEPT = (
     "The threshold is decided: its deadlines were counted from the date received, which "
     "can no longer be corrected"
@@ -476,16 +454,7 @@ def _corrected(basis: str | None) -> str:
     parts = dict(p.split(" ", 1) for p in (basis or "").split("; ") if " " in p)
     said = []
     if "fields" in parts:
-        said.append("Corrected: " + named(parts["fields"].split(", ")))
+        said.append(corrected_fields.corrected(parts["fields"]))
     if "removed" in parts:
-        said.append(f"{REMOVED}: " + named(parts["removed"].split(", ")))
+        said.append(corrected_fields.removed(parts["removed"]))
     return "; ".join(said) or "Corrected"
-
-
-#: Why a correction removed the victim's date of birth, as the page says it.
-REMOVED = "Removed, as a business or community group has none"
-
-
-def named(fields: list[str]) -> str:
-    """The fields in the page's words."""
-    return ", ".join(FIELD_NAMES.get(f, f.replace("_", " ")) for f in fields)

@@ -351,6 +351,15 @@ def test_a_partners_view_reads_as_the_share_of_the_case_to_their_agency(
             "assessment 9 of person 4; own agency; categories risk, vulnerability; "
             "first contact 9 December 2026",
         ),
+        (
+            "trigger.correct",
+            "fields victim_kind, applicant_contact; removed victim_date_of_birth; "
+            "letters to go again 2; letters sent to the earlier details 1",
+            "Corrected: who suffered it, how to contact whoever applied for the victim; "
+            "Removed, as a business or community group has none: the victim's date of birth; "
+            "letters not yet sent to go to the corrected address: 2; "
+            "letters already sent to the earlier details: 1",
+        ),
         ("trigger.review", "sitting 31", "Review panel convened for sitting 31"),
         ("trigger.outcome", "recommendations 5,6", "Outcome recorded with recommendations 5, 6"),
         ("trigger.outcome", "no recommendations", "Outcome recorded with no recommendations"),
