@@ -191,7 +191,8 @@ def trigger_totals(
 
 def sheet(found: Figures, table: Table) -> Sheet:
     """One table as a spreadsheet's sheet: its title, the area and period, then the
-    same texts as the page."""
+    same texts as the page, its note below them (a reader of the file alone learns what
+    the page says of the table)."""
     return Sheet(
         name=table.title,
         heading=(table.title, f"{found.scope.title}, {found.period.title}"),
@@ -199,4 +200,5 @@ def sheet(found: Figures, table: Table) -> Sheet:
             [table.row_heading, *table.columns],
             *([row.label, *(cell.text for cell in row.cells)] for row in table.rows),
         ],
+        notes=(table.note,) if table.note else (),
     )

@@ -218,7 +218,13 @@ class Builder:
                         for label, n in trigger(self.period)
                     ),
                     count_columns=(0,),
-                    note=f"{trigger_figures.CLOSED_COUNTED} {trigger_figures.APPEALS_COUNTED}",
+                    note=" ".join(
+                        (
+                            trigger_figures.EXACT_COUNTED,
+                            trigger_figures.CLOSED_COUNTED,
+                            trigger_figures.APPEALS_COUNTED,
+                        )
+                    ),
                 )
             )
         return Figures(

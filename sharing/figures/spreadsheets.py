@@ -31,11 +31,13 @@ _NOT_IN_NAME = re.compile(r"[\[\]*?:/\\']")
 
 @dataclass(frozen=True)
 class Sheet:
-    """One table: its name (a tab), lines of text above it, and its rows of texts."""
+    """One table: its name (a tab), lines of text above it, its rows of texts, and lines
+    of text below it (its notes: what it counts, and how its small numbers are shown)."""
 
     name: str
     heading: Sequence[str]
     rows: Sequence[Sequence[str]]
+    notes: Sequence[str] = ()
 
 
 def safe(text: str) -> str:
@@ -52,6 +54,8 @@ def csv_text(sheet: Sheet) -> str:
         writer.writerow([safe(line)])
     for row in sheet.rows:
         writer.writerow([safe(text) for text in row])
+    for line in sheet.notes:
+        writer.writerow([safe(line)])
     return out.getvalue()
 
 
@@ -65,6 +69,8 @@ def ods_bytes(sheets: Iterable[Sheet]) -> bytes:
             table.addElement(_row([line]))
         for row in sheet.rows:
             table.addElement(_row(row))
+        for line in sheet.notes:
+            table.addElement(_row([line]))
         document.spreadsheet.addElement(table)
     out = io.BytesIO()
     document.write(out)

@@ -212,6 +212,13 @@ APPEALS = tuple((name, label) for name, label in ALSO if name.startswith("appeal
 #: What the partnership's figures (``sharing.figures.partnership``) show: the Act's four
 #: and the appeals, counted as this page counts them.
 PARTNERSHIP = (*TOTALS, *APPEALS)
+#: Why the totals are published as they are, for a page or file showing them beside
+#: figures whose small numbers are rounded or withheld.
+EXACT_COUNTED = (
+    "Small numbers are neither rounded nor withheld in these figures: the Act requires "
+    "its four totals to be published exactly, and the appeals beside them are counted the "
+    "same way, so they are given for the whole partnership and 12 months at a time."
+)
 #: How withdrawn and duplicate applications are counted, for a page showing the totals.
 CLOSED_COUNTED = (
     "An application the applicant withdrew counts as received, never as a time the "

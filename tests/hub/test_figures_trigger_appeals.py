@@ -10,6 +10,7 @@ import csv
 import html
 import io
 import re
+import zipfile
 from datetime import UTC, date, datetime
 
 from pypdf import PdfReader
@@ -180,3 +181,38 @@ def test_the_appeals_follow_the_rules_of_the_four_totals(demo_hub, demo_session)
     assert 'id="table-trigger"' not in page
     assert "Appeals decided" not in page
     assert adults.get(f"/figures/tables/trigger.csv?{YEAR}").status_code == 404
+
+
+def _ods_lines(ods: bytes) -> list[str]:
+    """The texts of an OpenDocument spreadsheet's cells, one a line, in order."""
+    content = zipfile.ZipFile(io.BytesIO(ods)).read("content.xml").decode()
+    return [html.unescape(t) for t in re.findall(r"<text:p>([^<]*)</text:p>", content)]
+
+
+def test_the_trigger_tables_files_say_why_its_small_numbers_are_not_withheld(
+    demo_hub, demo_session
+) -> None:
+    """A reader of the CSV or the spreadsheet alone learns, as the page says, that the
+    Trigger's figures are exact because the Act requires its totals published so, where
+    the other tables' small numbers are shown as "fewer than 5"; the other tables' files
+    carry their notes too."""
+    coordinator = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.CONFERENCE_CHAIR))
+    said = figures.EXACT_COUNTED
+    assert "neither rounded nor withheld" in said
+    assert "the Act requires" in said
+    page = html.unescape(coordinator.get(f"/figures/pack?{YEAR}").get_data(as_text=True))
+    assert said in page
+
+    table = coordinator.get(f"/figures/tables/trigger.csv?{YEAR}")
+    rows = list(csv.reader(io.StringIO(table.get_data().decode("utf-8-sig"))))
+    assert [said in row[0] for row in rows].index(True) == len(rows) - 1  # below the table
+    one = coordinator.get(f"/figures/tables/trigger.ods?{YEAR}").get_data()
+    assert any(said in line for line in _ods_lines(one))
+    every = _ods_lines(coordinator.get(f"/figures/tables.ods?{YEAR}").get_data())
+    assert any(said in line for line in every)
+    assert any(line.startswith("A median is given for") for line in every)
+
+    wards = coordinator.get(f"/figures/tables/wards.csv?{YEAR}").get_data().decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(wards)))[-1] == [
+        "Households per ward are from the ward boundaries file."
+    ]
