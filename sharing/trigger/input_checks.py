@@ -145,6 +145,23 @@ CONTACT_PHONE_FORMAT = (
     "like 07700 900 982 or 01632 960 001, or an e-mail address; to reach them another "
     'way, say how in words, like "through the ward office"'
 )
+#: What the lead's form says of a number abroad written alone (as the public form, it
+#: takes none: the office cannot ring one), and of one dialled with 00, which is as often
+#: a UK number with a 0 too many; words around a number abroad keep it.
+_ABROAD_IN_WORDS = (
+    "the office cannot ring a number abroad, so one on its own is not taken. If it must "
+    'be one, say so in words beside it, like "in France: +33 1 23 45 67 89"'
+)
+CONTACT_ABROAD = (
+    "Enter how to contact the person applying as a UK phone number, like 07700 900 982 "
+    f"or 01632 960 001, or an e-mail address: {_ABROAD_IN_WORDS}"
+)
+CONTACT_DIALLED_ABROAD = (
+    "Enter how to contact the person applying as a UK phone number starting with one 0, "
+    f"like 07700 900 982, or an e-mail address: {_ABROAD_IN_WORDS}"
+)
+#: A number written as dialled abroad: + or 00, then a country code other than the UK's.
+_DIALLED_ABROAD = re.compile(r"\(?\s*(?P<how>\+|00)\s*(?!44)\d")
 
 
 def online_contact_text(field: str, value: str, *, what: str, required: str) -> str:
@@ -173,8 +190,17 @@ def _contact(field: str, value: str, *, what: str, required: str, words: bool) -
         return text
     phone = normalise_phone(text)
     if phone is None or phone.startswith("+"):
-        raise InputError(field, CONTACT_PHONE_FORMAT if words else CONTACT_FORMAT)
+        raise InputError(field, _not_a_uk_number(text) if words else CONTACT_FORMAT)
     return text
+
+
+def _not_a_uk_number(text: str) -> str:
+    """Why the lead's form refuses a contact written as a phone number alone: a number
+    abroad (with + or 00), or not a UK number's digits."""
+    abroad = _DIALLED_ABROAD.match(text)
+    if abroad is None:
+        return CONTACT_PHONE_FORMAT
+    return CONTACT_ABROAD if abroad["how"] == "+" else CONTACT_DIALLED_ABROAD
 
 
 #: What is said of a detail left empty that an application needs (the public form says

@@ -23,6 +23,17 @@ from tests.hub.test_trigger_correcting_who_applied import _correct, _for_a_victi
 ADDRESS = "Ward office, Town Hall\nNorthtown NX1 1AA"
 PHONE = "as a UK phone number of 10 or 11 digits"
 EMAIL = "as an e-mail address in the correct format"
+#: A number abroad alone: what to write instead, and why (the office cannot ring it).
+ABROAD = (
+    "as a UK phone number, like 07700 900 982 or 01632 960 001, or an e-mail address: the "
+    "office cannot ring a number abroad, so one on its own is not taken. If it must be one, "
+    'say so in words beside it, like "in France: +33 1 23 45 67 89"'
+)
+#: Dialled with 00: a number abroad, or a UK number with a 0 too many.
+DIALLED = (
+    "as a UK phone number starting with one 0, like 07700 900 982, or an e-mail address: "
+    "the office cannot ring a number abroad"
+)
 
 
 def _for_them(contact: str) -> dict[str, str]:
@@ -40,8 +51,11 @@ def _for_them(contact: str) -> dict[str, str]:
     [
         ("07700 9001", PHONE),  # a digit short
         ("0163 296 0123 4567", PHONE),  # too long
-        ("+353 87 123 4567", PHONE),  # a number abroad, which the office cannot ring
-        ("007700 900123", PHONE),
+        ("+353 87 123 4567", ABROAD),  # a number abroad, which the office cannot ring
+        ("+33 1 23 45 67 89", ABROAD),  # 11 digits, but not a UK number's
+        ("(+33) 1 23 45 67 89", ABROAD),
+        ("0033 1 23 45 67 89", DIALLED),
+        ("007700 900123", DIALLED),  # as often a UK number with a 0 too many
         ("ada@@example.org", EMAIL),
         ("ada jones@example.org", EMAIL),
         ("Ward office, ada@example.org", EMAIL),  # an address goes on its own
@@ -74,6 +88,11 @@ def test_a_contact_written_as_a_phone_number_or_e_mail_that_is_not_one_is_refuse
         "Through the ward office at the Town Hall",
         "Leave a message with Cllr Jones's caseworker, mornings only",
         "01632 960123 (mornings)",  # a number with words is words
+        "(01632) 960 001",
+        "01632-960-001",
+        "+44 (0)1632 960 001",
+        "0044 7700 900123",
+        "In France: +33 1 23 45 67 89",  # a number abroad, said so in words
     ],
 )
 def test_a_uk_phone_number_an_e_mail_address_or_words_are_recorded_as_written(
@@ -99,6 +118,15 @@ def test_a_correction_of_the_contact_is_checked_the_same_way(demo_hub, demo_sess
     assert _now(demo_session, application).applicant_contact == before
     refused = _entries(demo_session, "trigger.correct")[-1]
     assert (refused.outcome, refused.basis) == ("refused", "refused input: applicant_contact")
+
+    response = _correct(
+        lead, application, applicant_contact="0033 1 23 45 67 89", applicant_address=ADDRESS
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    assert f"Enter how to contact the person applying {DIALLED}" in page
+    assert 'value="0033 1 23 45 67 89"' in page  # kept, to be put right
+    assert _now(demo_session, application).applicant_contact == before
 
     response = _correct(
         lead, application, applicant_contact="Through the ward office", applicant_address=ADDRESS
