@@ -40,10 +40,10 @@ def application_input(form: HubForm, **given: object) -> input_checks.Applicatio
 
 class ApplicationForm(HubForm):
     received_on = DateInputField("Date received", subject="The date received")
-    channel = ChoiceField("How was it received?", message="Select how the application was received")
+    channel = ChoiceField("How was it received?", message=input_checks.CHANNEL_NEEDED)
     victim_kind = ChoiceField(
         "Who suffered the anti-social behaviour?",
-        message="Select who suffered the anti-social behaviour",
+        message=input_checks.VICTIM_KIND_NEEDED,
     )
     victim_given_names = StringField(
         "Victim's given names (optional for a business or group)",
@@ -73,7 +73,7 @@ class ApplicationForm(HubForm):
             TextLimit(input_checks.MAX_TEXT, "the description of the anti-social behaviour")
         ],
     )
-    on_behalf = ChoiceField("Who applied?", message="Select who applied")
+    on_behalf = ChoiceField("Who applied?", message=input_checks.ON_BEHALF_NEEDED)
     applicant_name = StringField(
         "Name of the person applying for the victim",
         validators=[TextLimit(input_checks.MAX_NAME, "the name of the person applying")],

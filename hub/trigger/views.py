@@ -21,6 +21,7 @@ from sharing import clock
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.trigger import (
+    applications,
     complaints,
     handling,
     input_checks,
@@ -64,7 +65,7 @@ def _dated(field: DateInputField, missing: str, future: str) -> None:
 
 
 class DecisionForm(HubForm):
-    decision = ChoiceField("Is the threshold met?", message="Select whether the threshold is met")
+    decision = ChoiceField("Is the threshold met?", message=applications.DECISION_NEEDED)
     reasons = TextAreaField(
         "Reasons for the decision",
         validators=[
@@ -75,15 +76,13 @@ class DecisionForm(HubForm):
 
 
 class PanelForm(HubForm):
-    sitting_id = ChoiceField(
-        "Which sitting of the review panel?", message="Select which sitting of the review panel"
-    )
+    sitting_id = ChoiceField("Which sitting of the review panel?", message=review.SITTING_NEEDED)
 
 
 class RecommendationForm(HubForm):
     owner_agency_id = ChoiceField(
         "Which relevant body will carry it out?",
-        message="Select which relevant body will carry it out",
+        message=review_recommendations.OWNER_NEEDED,
     )
     due_on = DateInputField("Due by", subject="The due date")
     text = TextAreaField(
@@ -141,7 +140,7 @@ class AppealForm(HubForm):
 
 class AppealDecisionForm(HubForm):
     appeal_decision = ChoiceField(
-        "The appeal body's decision", message="Select the appeal body's decision"
+        "The appeal body's decision", message=review_outcome.APPEAL_DECISION_NEEDED
     )
     decided_on = DateInputField("Date of the decision", subject="The date of the decision")
     findings = TextAreaField(

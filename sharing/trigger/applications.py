@@ -45,6 +45,9 @@ from sharing.trigger.procedure import Procedure
 from sharing.trigger.references import new_reference
 from sharing.vocabulary import LetterKind, ThresholdDecision, TriggerChannel
 
+#: What is said of a threshold decision not chosen.
+DECISION_NEEDED = "Select whether the threshold is met"
+
 
 def record_application(
     session: Session,
@@ -266,7 +269,7 @@ def decide(
             )
         chosen = ThresholdDecision.of(decision)
         if chosen is None:
-            raise InputError("decision", "Choose whether the threshold is met")
+            raise InputError("decision", DECISION_NEEDED)
         if chosen is ThresholdDecision.DISCRETION and not any(
             r.kind == "discretion" for r in procedure.rules
         ):

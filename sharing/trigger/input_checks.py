@@ -210,6 +210,10 @@ CONSENT_NEEDED = (
     "victim to apply"
 )
 APPLICANT_NAME_NEEDED = "Enter the name of the person applying"
+#: What the lead's form says of a choice left unmade (or one it does not offer).
+CHANNEL_NEEDED = "Select how the application was received"
+VICTIM_KIND_NEEDED = "Select who suffered the anti-social behaviour"
+ON_BEHALF_NEEDED = "Select who applied"
 APPLICANT_CONTACT_NEEDED = "Enter how to contact the person applying"
 FAMILY_NAME_NEEDED = "Enter the victim's surname (or the business's or group's name)"
 
@@ -305,7 +309,7 @@ def _examined(
             return None
         on_behalf = OnBehalf.of(data.on_behalf)
         if on_behalf is None:
-            raise InputError("on_behalf", "Choose who applied for the victim")
+            raise InputError("on_behalf", ON_BEHALF_NEEDED)
         return on_behalf
 
     def consent() -> None:
@@ -313,7 +317,7 @@ def _examined(
             raise InputError("consent_recorded", CONSENT_NEEDED)
 
     attempt(received)
-    channel = attempt(chosen("channel", TriggerChannel, "Choose how the application was received"))
+    channel = attempt(chosen("channel", TriggerChannel, CHANNEL_NEEDED))
     on_behalf = attempt(behalf)
     values: dict[str, str | None] = {
         "applicant_name": None,
@@ -361,9 +365,7 @@ def _examined(
         if on_behalf is not None
         else None
     )
-    victim_kind = attempt(
-        chosen("victim_kind", VictimKind, "Choose who suffered the anti-social behaviour")
-    )
+    victim_kind = attempt(chosen("victim_kind", VictimKind, VICTIM_KIND_NEEDED))
     values["victim_given_names"] = attempt(
         lambda: (
             plain_text(

@@ -43,6 +43,8 @@ from sharing.trigger.handling import handled
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import NoticeKind, ThresholdDecision
 
+#: What is said of a review panel's sitting not chosen (or not one of the area's panel).
+SITTING_NEEDED = "Select which sitting of the review panel"
 #: The purpose a review panel's meeting runs under.
 PURPOSE = "community_trigger"
 
@@ -224,9 +226,9 @@ def convene(
             or sitting.series.area_id != application.lead_agency.area_id
             or sitting.series.purpose != PURPOSE
         ):
-            raise InputError("sitting_id", "Choose a sitting of the area's review panel")
+            raise InputError("sitting_id", SITTING_NEEDED)
         if sitting.starts_at <= now:
-            raise InputError("sitting_id", "That sitting has taken place: choose one to come")
+            raise InputError("sitting_id", "That sitting has taken place: select one to come")
         bodies = set()
         for member in sitting.series.members:
             if not procedure.is_relevant(member.user.agency.code, member.user.agency.type):

@@ -37,6 +37,8 @@ from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import AppealDecision, LetterKind
 
 MAX_FINDINGS = 5_000
+#: What is said of an appeal body's decision not chosen.
+APPEAL_DECISION_NEEDED = "Select the appeal body's decision"
 #: What a form withdrawing the appeal stamps: where the appeal stands.
 APPEAL_STAGE = (
     "appeal_received_on",
@@ -216,7 +218,7 @@ def decide_appeal(
             )
         chosen = AppealDecision.of(decision)
         if chosen is None:
-            raise InputError("appeal_decision", "Choose the appeal body's decision")
+            raise InputError("appeal_decision", APPEAL_DECISION_NEEDED)
         if decided_on is None:
             raise InputError("decided_on", "Enter the date of the appeal body's decision")
         if decided_on > clock.day_of(now):

@@ -30,6 +30,8 @@ from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import NoticeKind, Role
 
 MAX_RECOMMENDATION = 2_000
+#: What is said of a recommendation's agency not chosen (or not a relevant body).
+OWNER_NEEDED = "Select which relevant body will carry it out"
 #: A recommendation is due within this many days of being made, at the latest.
 LATEST_DUE_DAYS = 366
 #: Who marks a recommendation for their agency done.
@@ -78,7 +80,7 @@ def recommend(
             or owner.area_id != application.lead_agency.area_id
             or not procedure.is_relevant(owner.code, owner.type)
         ):
-            raise InputError("owner_agency_id", "Choose the relevant body that will carry it out")
+            raise InputError("owner_agency_id", OWNER_NEEDED)
         if data.due_on is None:
             raise InputError("due_on", "Enter the date it is due")
         if data.due_on < today:

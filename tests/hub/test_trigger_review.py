@@ -257,13 +257,14 @@ def test_a_panel_that_is_not_one_or_has_a_member_of_another_body_is_refused(hub,
     )
     response = _convene(lead, application, other)
     assert response.status_code == 400
-    assert "Choose a sitting of the area&#39;s review panel" in response.get_data(as_text=True)
-    # Not a sitting's id at all: a superscript (which str.isdigit takes), a huge number.
-    for odd in ("²", "9" * 20):
+    assert "Select which sitting of the review panel" in response.get_data(as_text=True)
+    # None chosen, or not a sitting's id at all: a superscript (which str.isdigit takes), a
+    # huge number. Each is told as the form tells a choice not made.
+    for odd in ("", "²", "9" * 20):
         page = f"/trigger/{application.id}"
         response = _post(lead, f"{page}/panel", page, sitting_id=odd)
         assert response.status_code == 400
-        assert "Choose a sitting of the area&#39;s review panel" in response.get_data(as_text=True)
+        assert "Select which sitting of the review panel" in response.get_data(as_text=True)
     # A panel with a member of a body that is not a relevant body of the procedure (put
     # there before the procedure changed, say).
     sitting = _panel(session)
@@ -293,9 +294,9 @@ def test_recommendations_outcome_letter_and_appeal(hub, session) -> None:
 
     # Refused: a body that is not relevant (or no body's id at all), a past date, no text.
     for data, message in (
-        ({"owner_agency_id": str(noise.id), "text": "Visit"}, "Choose the relevant body"),
-        ({"owner_agency_id": "²", "text": "Visit"}, "Choose the relevant body"),
-        ({"owner_agency_id": "9" * 20, "text": "Visit"}, "Choose the relevant body"),
+        ({"owner_agency_id": str(noise.id), "text": "Visit"}, "Select which relevant body"),
+        ({"owner_agency_id": "²", "text": "Visit"}, "Select which relevant body"),
+        ({"owner_agency_id": "9" * 20, "text": "Visit"}, "Select which relevant body"),
         (
             {
                 "owner_agency_id": str(police.id),
