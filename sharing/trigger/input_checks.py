@@ -25,13 +25,11 @@ from sharing.formats import (
     normalise_uprn,
     phone_refusal,
 )
+from sharing.trigger import EARLIEST_RECEIVED
 from sharing.vocabulary import Labelled, OnBehalf, TriggerChannel, VictimKind
 
 T = TypeVar("T")
 
-#: The Community Trigger (the ASB Case Review) began on 20 October 2014 (Anti-social
-#: Behaviour, Crime and Policing Act 2014, sections 104 and 105): no application is older.
-EARLIEST_RECEIVED = date(2014, 10, 20)
 MAX_NAME = 200
 MAX_TEXT = 5_000
 MAX_REASONS = 3_000

@@ -19,10 +19,9 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.cases.listing import PAGE_SIZE
 from sharing.models import TriggerApplication, TriggerRecommendation
-from sharing.trigger import posting
+from sharing.trigger import EARLIEST_RECEIVED, posting
 from sharing.trigger.deadlines import Clock, next_clock
 from sharing.trigger.handling import closure, erased_on, lead_agency
-from sharing.trigger.input_checks import EARLIEST_RECEIVED
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import AppealDecision, ThresholdDecision
 
