@@ -71,7 +71,11 @@ from sharing.models import (
 )
 from sharing.models.base import Base
 from sharing.trigger.workdays import england_and_wales
-from sharing.vocabulary import ActionStatus, CaseStatus
+from sharing.vocabulary import ActionStatus, AgencyType, CaseStatus
+
+#: How recently a landlord's case closed, for the demo to leave one of its actions open
+#: until then, so that it closed with the case within the "Actions" list's 30 days.
+CLOSED_LATELY = timedelta(days=28)
 
 
 class DemoError(RuntimeError):
@@ -195,9 +199,12 @@ class _Writer:
         self.seed = seed
         self.clock = clock
         self.agency_ids: dict[str, int] = {}
+        self.agency_types: dict[str, AgencyType] = {}
         self.users: dict[str, User] = {}
         self.actors: dict[str, Actor] = {}
         self.ward_ids: list[int] = []
+        #: Whether a landlord's case has closed an action of its own with it yet.
+        self.closed_with_case = False
 
     def partnership(self) -> None:
         """The area, its wards, the agencies and their staff."""
@@ -219,6 +226,7 @@ class _Writer:
         session.flush()
         self.ward_ids = [ward.id for ward in wards]
         self.agency_ids = {agency.code: agency.id for agency in agencies}
+        self.agency_types = {agency.code: agency.type for agency in agencies}
         self._staff(agencies)
 
     def _staff(self, agencies: list[Agency]) -> None:
@@ -267,8 +275,9 @@ class _Writer:
         recording = authorise(self.session, actor, case.id, Act.RECORD)
         for incident in plan.incidents:
             self._incident(recording, incident, person_ids)
+        left_open = self._left_open_until_closing(plan)
         for action in plan.actions:
-            self._action(recording, action)
+            self._action(recording, action, open_until_closing=action is left_open)
         if plan.closure_reason is not None:
             outcome, resolved_by = ending(plan)
             close_case(
@@ -294,6 +303,27 @@ class _Writer:
         # Set last, so the real clock (the column's onupdate) never has the final word.
         case.updated_at = plan.updated_at
 
+    def _left_open_until_closing(self, plan: CasePlan) -> ActionPlan | None:
+        """On the first landlord's case (unlocked) closed in the last four weeks, the
+        first of its own actions the plan has cancelled, left open until the case closes,
+        so that closing closes it with the case, as a case closed with an action still on
+        its list does ("Closed with the case" on the landlord's "Actions")."""
+        recent = plan.closed_at is not None and plan.closed_at >= self.clock - CLOSED_LATELY
+        if self.closed_with_case or not recent or plan.lock is not None:
+            return None
+        if self.agency_types[plan.agency] is not AgencyType.LANDLORD:
+            return None
+        left_open = next(
+            (
+                a
+                for a in plan.actions
+                if a.status is ActionStatus.CANCELLED and a.owner_agency == plan.agency
+            ),
+            None,
+        )
+        self.closed_with_case = left_open is not None
+        return left_open
+
     def _incident(
         self, recording: AuthorisedCase, plan: IncidentPlan, person_ids: list[int]
     ) -> None:
@@ -310,7 +340,9 @@ class _Writer:
         )
         add_incident(self.session, recording, data, now=plan.recorded_at)
 
-    def _action(self, recording: AuthorisedCase, plan: ActionPlan) -> None:
+    def _action(
+        self, recording: AuthorisedCase, plan: ActionPlan, *, open_until_closing: bool = False
+    ) -> None:
         is_open = plan.status is ActionStatus.OPEN
         owner = self.users[plan.owner_email].id if plan.owner_email else None
         data = ActionInput(
@@ -323,7 +355,9 @@ class _Writer:
         )
         action = add_action(self.session, recording, data, now=self.clock)
         action.created_at = plan.created_at
-        if not is_open:
+        if open_until_closing:
+            action.due_on = plan.due_on
+        elif not is_open:
             action.status = plan.status
             action.due_on = plan.due_on
             action.completed_on = plan.completed_on

@@ -18,6 +18,7 @@ from sharing import clock
 from sharing.crypto.sealing import unseal
 from sharing.demo.lately import DONE_NOTES
 from sharing.models import (
+    Action,
     Agency,
     AuditEntry,
     MeetingSeries,
@@ -117,3 +118,16 @@ def test_the_sergeants_and_each_landlord_managers_actions_show_one_done_lately(
         assert "Marked done by" in closed, code
         notes = ["Patrols done on eight evenings"] if code == agency else DONE_NOTES.values()
         assert any(f"What was done: {note}" in closed for note in notes), code
+
+
+def test_a_landlord_managers_actions_show_one_closed_with_its_case_lately(demo_hub, demo_session):
+    action = demo_session.scalars(
+        select(Action).where(Action.closed_with_case.is_(True)).order_by(Action.closed_at.desc())
+    ).first()
+    assert action is not None
+    assert action.case.agency.type is AgencyType.LANDLORD
+    manager = demo_client(demo_hub, demo_user(demo_session, action.case.agency.code, Role.MANAGER))
+    closed = _closed_part(_text(manager, "/actions"))
+    assert f"Closed with the case by {action.closed_by.display_name}" in closed
+    assert "The case was closed, so the action is no longer to be done." in closed
+    assert f'id="closed-with-case-{action.case_id}"' in _text(manager, "/actions")

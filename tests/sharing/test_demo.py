@@ -38,6 +38,7 @@ from sharing.models import (
     Agency,
     AgendaItem,
     Area,
+    AuditEntry,
     Base,
     Case,
     CaseParty,
@@ -419,6 +420,28 @@ def test_the_police_and_every_landlord_marked_an_action_done_in_the_last_30_days
         assert action.completed_on is not None
         assert action.completed_on < TODAY
         assert action.closed_at < START_OF_TODAY
+
+
+def test_a_landlord_case_closed_lately_closed_an_action_of_its_own_with_it(session):
+    since = START_OF_TODAY - timedelta(days=30)
+    closed = session.scalars(
+        select(Action).where(Action.closed_with_case.is_(True), Action.closed_at >= since)
+    ).all()
+    assert closed
+    for action in closed:
+        case = action.case
+        assert case.agency.type is AgencyType.LANDLORD
+        assert action.owner_agency_id == case.agency_id
+        assert action.status is ActionStatus.CANCELLED
+        assert action.closed_at == case.closed_at
+        assert action.closed_by_id == case.officer_id
+        assert action.completed_on is None
+        entry = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "case.close", AuditEntry.object_id == str(case.id)
+            )
+        ).one()
+        assert f"closed with it: actions {action.id}" in entry.basis
 
 
 def test_the_hate_case_with_most_hate_incidents_has_been_through_the_pathway(session):
