@@ -88,13 +88,17 @@ class PersonRisk:
 
     @property
     def trend(self) -> str:
-        """Rising, falling or steady since the assessment before; "first" for one."""
+        """Rising, falling or steady since the assessment before; "first" for one. A
+        reader not given the scores is told only that the band is the same: the score may
+        have moved within it, so "steady" would not be true."""
         if len(self.history) < 2:
             return "first assessment"
         now, before = self.history[0], self.history[1]
         if now.band.rank != before.band.rank:
             return "rising" if now.band.rank > before.band.rank else "falling"
-        if now.score is not None and before.score is not None and now.score != before.score:
+        if now.score is None or before.score is None:
+            return "same band as before"
+        if now.score != before.score:
             return "rising" if now.score > before.score else "falling"
         return "steady"
 

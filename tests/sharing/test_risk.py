@@ -546,6 +546,43 @@ def test_case_risk_shows_history_and_trend_newest_first(demo_session) -> None:
         demo_session.rollback()
 
 
+def test_a_partner_not_given_the_score_is_not_told_a_changed_score_is_steady(demo_session) -> None:
+    """The police see the band but not the total: a victim whose score rose within the
+    band reads "rising" to the case's officer; to the police, who cannot see it rise, it
+    reads as the same band, never "steady" (unchanged)."""
+    case = _police_shared_case(demo_session)
+    officer = _officer(demo_session, case)
+    lower = {**HIGHEST, MATRIX.questions[0].id: LOWEST[MATRIX.questions[0].id]}
+    try:
+        for n, answers in enumerate((lower, HIGHEST)):
+            record_assessment(
+                demo_session,
+                authorise(demo_session, officer, case.id, Act.ASSESS_RISK),
+                AssessmentInput(_victim(case), AssessmentStage.REVIEW, 1, dict(answers)),
+                matrices=MATRICES,
+                now=datetime.now(UTC) + timedelta(minutes=n),
+            )
+        police = demo_actor(demo_session, "northshire-police", Role.MANAGER)
+        as_owner, as_police = (
+            next(
+                p
+                for p in disclose.case_risk(
+                    demo_session,
+                    authorise(demo_session, reader, case.id, Act.VIEW, purpose),
+                    MATRICES,
+                ).people
+                if p.person_id == _victim(case)
+            )
+            for reader, purpose in ((officer, None), (police, "asb_case_management"))
+        )
+        assert as_owner.latest.band is as_owner.history[1].band is RiskBand.HIGH
+        assert as_owner.trend == "rising"
+        assert as_police.latest.score is None
+        assert as_police.trend == "same band as before"
+    finally:
+        demo_session.rollback()
+
+
 def test_a_reader_given_vulnerability_has_the_health_answer_counted_among_it(demo_session) -> None:
     """Question 11 (health) sits in the support section but is vulnerability: the shared
     risk list shows it among the vulnerability answers to those allowed them."""
