@@ -157,7 +157,7 @@ def revoke(share_id: int) -> Response | str | tuple[str, int]:
         heading=f"Are you sure you want to revoke the share with {share.agency.name}?",
         paragraphs=[
             f"{share.agency.name} will no longer be able to open case {share.case.reference} "
-            f"for {share.purpose.replace('_', ' ')} through this share, from now (it was to "
+            f"for {protocol_records.purpose_title(share.protocol, share.purpose)} through this share, from now (it was to "
             f"last until {uk_date(share.until)}).",
             "To share the case with them again, make a new share from the case page.",
         ],

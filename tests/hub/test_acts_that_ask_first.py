@@ -247,6 +247,8 @@ def test_revoking_a_share_asks_first_and_cancel_changes_nothing(demo_hub, demo_s
     page = asking.get_data(as_text=True)
     assert "Are you sure you want to revoke the share with Northshire Police?" in page
     assert case.reference in page
+    # The purpose by its title in the protocol, as the case page names it.
+    assert f"open case {case.reference} for ASB case management through this share" in page
     assert "Yes, revoke the share" in page
     assert f'href="/cases/{case.id}#sharing">Cancel</a>' in page
     police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
