@@ -29,7 +29,7 @@ from sharing.formats import other_names
 from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
 from sharing.risk.escalation import to_consider
 from sharing.risk.matrix import Matrices
-from sharing.vocabulary import CaseStatus, Priority, RiskBand
+from sharing.vocabulary import CaseStatus, Priority, RiskBand, Role
 
 
 @dataclass(frozen=True)
@@ -338,22 +338,27 @@ class RiskReviewDue:
     #: The highest latest band of the people on the case now; None when none of them is
     #: assessed yet.
     band: RiskBand | None
+    #: The case officer's name.
+    officer: str = ""
 
 
 def risk_reviews_due(session: Session, actor: Actor, today: date) -> list[RiskReviewDue]:
-    """The actor's own open cases whose risk assessments are due, soonest first."""
+    """The actor's own open cases whose risk assessments are due, soonest first; for a
+    manager, their agency's (those they may open), whoever their officer is."""
     query = (
         select(Case)
         .where(
             own_cases_where(actor),
-            Case.officer_id == actor.user_id,
             Case.status != CaseStatus.CLOSED,
             Case.erased_at.is_(None),
             Case.risk_review_due_on <= today,
         )
+        .options(selectinload(Case.officer))
         .order_by(Case.risk_review_due_on, Case.id)
         .limit(20)
     )
+    if not actor.has(Role.MANAGER):
+        query = query.where(Case.officer_id == actor.user_id)
     cases = session.scalars(query).all()
     bands: dict[int, RiskBand] = {}
     if cases:
@@ -369,7 +374,14 @@ def risk_reviews_due(session: Session, actor: Actor, today: date) -> list[RiskRe
             if case_id not in bands or band.rank > bands[case_id].rank:
                 bands[case_id] = band
     return [
-        RiskReviewDue(c.id, c.reference, c.priority, c.risk_review_due_on or today, bands.get(c.id))
+        RiskReviewDue(
+            c.id,
+            c.reference,
+            c.priority,
+            c.risk_review_due_on or today,
+            bands.get(c.id),
+            c.officer.display_name,
+        )
         for c in cases
     ]
 
