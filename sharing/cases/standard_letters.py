@@ -16,6 +16,7 @@ Trigger's letters in that file ``sharing.cases.trigger_wording``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -163,12 +164,12 @@ def make_letter(
         .order_by(CaseParty.id)
     ).all()
     if not held:
-        parts = " or ".join(r.label.lower() for r in template.to)
         raise _refused(
             session,
             authorised,
             "person",
-            f"Choose who the letter is for: a {parts} on this case",
+            f"Select who the letter is for: a {_any_of(r.label.lower() for r in template.to)} "
+            "on this case",
             f"letter {template.id}: not to a {' or '.join(r.value for r in template.to)} "
             "on the case",
         )
@@ -181,7 +182,7 @@ def make_letter(
                 request.details,
                 limit=MAX_DETAILS,
                 what="the details for the letter",
-                required=template.details,
+                required=f"Write {template.details[:1].lower()}{template.details[1:]}",
             )
         except InputError as e:
             why = f"letter {template.id}: its details"
@@ -253,6 +254,14 @@ def make_letter(
         else None,
         needs=RecordedNeeds.of(values["adjustments"], values["contact_needs"]),
     )
+
+
+def _any_of(parts: Iterable[str]) -> str:
+    """ "reported person", "victim or reporter", or "victim, reporter, or witness"."""
+    *first, last = parts
+    if not first:
+        return last
+    return f"{', '.join(first)}{',' if len(first) > 1 else ''} or {last}"
 
 
 def _refused(

@@ -228,6 +228,33 @@ def test_plain_language_follows_the_persons_adjustments(demo_hub, demo_session) 
     assert "hub-letter--large-print" not in page
 
 
+def test_a_letter_refused_says_what_to_write_and_whom_it_may_go_to(demo_hub, demo_session) -> None:
+    case = _case(demo_session, 9)
+    victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
+    officer = demo_client(demo_hub, case.officer)
+    for fields, message in (
+        (
+            {"letter": "warning", "person": "", "details": ""},
+            "Select who the letter is for: a reported person on this case",
+        ),
+        (
+            {"letter": "closure", "person": "", "details": "Resolved"},
+            "Select who the letter is for: a victim, reporter, member of a household involved, "
+            "or business or community group making the complaint on this case",
+        ),
+        (
+            {"letter": "closure", "person": str(victim.person_id), "details": "  "},
+            "Write why the case is closing, and what was done",
+        ),
+    ):
+        response = _post(officer, case.id, **fields)
+        assert response.status_code == 400, fields
+        summary = html.unescape(response.get_data(as_text=True))
+        start = summary.index("There is a problem")
+        summary = summary[start : summary.index("</ul>", start)]
+        assert message in summary, fields
+
+
 def test_bad_letters_are_refused_at_their_field(demo_hub, demo_session) -> None:
     case = _case(demo_session, 9)
     victim = next(p for p in case.parties if p.role in (PartyRole.VICTIM, PartyRole.REPORTER))
@@ -236,13 +263,13 @@ def test_bad_letters_are_refused_at_their_field(demo_hub, demo_session) -> None:
         (
             {"letter": "warning", "person": str(victim.person_id), "details": BEHAVIOUR},
             "person",
-            "Choose who the letter is for: a reported person on this case",
+            "Select who the letter is for: a reported person on this case",
         ),
         ({"letter": "nonsense", "person": str(victim.person_id)}, "letter", "Select which letter"),
         (
             {"letter": "closure", "person": str(victim.person_id), "details": "  "},
             "details",
-            "Why the case is closing",
+            "Write why the case is closing, and what was done",
         ),
         (
             {"letter": "closure", "person": str(victim.person_id), "details": "x" * 4001},

@@ -211,7 +211,7 @@ def test_refused_letters_are_recorded_and_the_dpo_sees_them(
         # A warning goes to a reported person: the core refuses the victim.
         (
             {"letter": "warning", "person": str(victim.person_id), "details": "Loud music"},
-            "Choose who the letter is for: a reported person on this case",
+            "Select who the letter is for: a reported person on this case",
             "refused input: person (letter warning: not to a reported on the case)",
         ),
         # A letter the letters file does not hold: the form refuses it.
@@ -223,7 +223,7 @@ def test_refused_letters_are_recorded_and_the_dpo_sees_them(
         # The closure letter without its details.
         (
             {"letter": "closure", "person": str(victim.person_id), "details": "  "},
-            "Why the case is closing",
+            "Write why the case is closing, and what was done",
             "refused input: details (letter closure: its details)",
         ),
     ]
