@@ -3,8 +3,9 @@ file by its content."""
 
 from __future__ import annotations
 
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import TextAreaField
+from wtforms.validators import InputRequired
 
 from hub.forms import ChoiceField, EnumSelectField, HubForm, TextLimit
 from sharing.cases.documents import CATEGORY_CHOICES, MAX_DESCRIPTION
@@ -12,14 +13,23 @@ from sharing.vocabulary import DocumentKind, Marking
 
 
 class AttachForm(HubForm):
-    #: Flask-WTF's: a file, or None (text sent in its place is not one).
-    file = FileField("The file")
-    kind = EnumSelectField("What is it?", DocumentKind, message="Select what it is")
+    #: Flask-WTF's: a file, or None (text sent in its place is not one). The choices the
+    #: file needs are required here too, so that all that is missing is said at once.
+    file = FileField("The file", validators=[FileRequired("Choose the file to attach")])
+    kind = EnumSelectField(
+        "What is it?",
+        DocumentKind,
+        validators=[InputRequired("Select what the file is")],
+        message="Select what the file is",
+    )
     category = ChoiceField(
         "Who may see it?", choices=list(CATEGORY_CHOICES.items()), message="Select who may see it"
     )
     marking = EnumSelectField(
-        "Protective marking", Marking, message="Select the file's protective marking"
+        "Protective marking",
+        Marking,
+        validators=[InputRequired("Select the file's protective marking")],
+        message="Select the file's protective marking",
     )
     about = ChoiceField("What is it about?", message="Select what it is about")
     description = TextAreaField(

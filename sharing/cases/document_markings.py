@@ -32,7 +32,7 @@ from sharing.vocabulary import Marking
 #: What the form marking a document stamps: its marking alone.
 MARKING = ("marking",)
 #: Why a marking form without a choice is refused.
-CHOOSE = "Choose the file's protective marking"
+CHOOSE = "Select the file's protective marking"
 
 
 @dataclass(frozen=True)

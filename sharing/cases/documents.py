@@ -125,11 +125,11 @@ def attach(
     authorised.require(Act.RECORD)
     case = authorised.case
     if data.kind is None:
-        raise InputError("kind", "Choose what the file is")
+        raise InputError("kind", "Select what the file is")
     if data.category not in CATEGORY_CHOICES:
         raise InputError("category", "Choose who may see the file")
     if data.marking is None:
-        raise InputError("marking", "Choose the file's protective marking")
+        raise InputError("marking", "Select the file's protective marking")
     if (
         data.incident_id is not None
         and session.scalar(

@@ -167,7 +167,7 @@ def test_a_marking_without_a_choice_or_with_one_not_offered_is_refused_at_the_fi
     officer = demo_client(demo_hub, case.officer)
     diary = _unmarked_diary(officer, demo_session, case)
     for marking, message in (
-        ("", "Choose the file&#39;s protective marking"),
+        ("", "Select the file&#39;s protective marking"),
         ("secret", "Select the file&#39;s protective marking"),
     ):
         refused = _mark(officer, case.id, diary.id, marking)

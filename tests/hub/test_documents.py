@@ -7,6 +7,7 @@ its files unreadable; a file altered in the store is refused, not served."""
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -350,7 +351,7 @@ def test_a_file_without_its_marking_or_with_one_not_offered_is_refused_at_the_fi
     officer = demo_client(demo_hub, case.officer)
     before = (len(_documents(demo_session, case)), _stored_bytes(demo_hub))
     for marking, message in (
-        ("", "Choose the file&#39;s protective marking"),
+        ("", "Select the file&#39;s protective marking"),
         ("secret", "Select the file&#39;s protective marking"),
     ):
         refused = _attach(officer, case.id, "diary.pdf", pdf(DIARY), marking=marking)
@@ -427,6 +428,28 @@ def test_a_partner_refused_a_document_is_recorded_as_a_refused_view(demo_hub, de
         assert reason in entry.basis
         assert "gp letter" not in entry.basis
         assert "Orla" not in entry.basis
+
+
+def test_a_form_sent_with_nothing_chosen_says_everything_missing_at_once(
+    demo_hub, demo_session
+) -> None:
+    case = _case(demo_session, 7)
+    officer = demo_client(demo_hub, case.officer)
+    before = (len(_documents(demo_session, case)), _stored_bytes(demo_hub))
+    refused = _attach(officer, case.id, "", b"", kind="", marking="", description="Diary, May")
+    assert refused.status_code == 400
+    text = html.unescape(refused.get_data(as_text=True))
+    start = text.index("There is a problem")
+    summary = text[start : text.index("</ul>", start)]
+    for field, message in (
+        ("file", "Choose the file to attach"),
+        ("kind", "Select what the file is"),
+        ("marking", "Select the file's protective marking"),
+    ):
+        assert f'href="#{field}' in summary, field
+        assert message in summary, field
+    assert "Diary, May" in text  # what was typed is kept
+    assert (len(_documents(demo_session, case)), _stored_bytes(demo_hub)) == before
 
 
 def test_bad_files_are_refused_at_the_file_field_and_nothing_is_stored(
