@@ -138,7 +138,11 @@ def record_review(
         )
         if data.contact_method is None:
             if data.contacted_on is not None:
-                raise InputError("contact_method", "Say how you were in touch on that day")
+                raise InputError(
+                    "contact_method",
+                    "Select how you were in touch on that day, or leave the date empty if you "
+                    "could not reach them",
+                )
             if not contact_note:
                 raise InputError("contact_note", "Say why the complainant could not be reached")
         elif data.contacted_on is None:

@@ -157,6 +157,12 @@ def test_bad_reviews_are_refused_at_their_field_and_nothing_is_stored(
             "Say why the complainant could not be reached",
         ),
         (
+            {"contact_method": "not_reached", "contact_note": "No answer at the door"},
+            "contact_method",
+            "Select how you were in touch on that day, or leave the date empty if you could "
+            "not reach them",
+        ),
+        (
             {
                 "contacted_on-day": str(tomorrow.day),
                 "contacted_on-month": str(tomorrow.month),
