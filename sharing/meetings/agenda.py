@@ -28,6 +28,7 @@ from sharing.meetings import (
     conference_pages,
     series,
     sitting_apologies,
+    sitting_chairs,
     sittings,
 )
 from sharing.models import Action, AgendaItem, Conference, MeetingSitting, User
@@ -227,7 +228,8 @@ def _progress(
 
 
 def _apologies(sitting: MeetingSitting) -> list[str]:
-    members = {m.user_id for m in sitting.series.members}
+    standing = sitting_chairs.members_of(sitting)
+    members = {m.id for m in standing}
     sent = {
         a.user_id
         for c in _brought(sitting)
@@ -235,7 +237,7 @@ def _apologies(sitting: MeetingSitting) -> list[str]:
         if a.attendance is Attendance.APOLOGIES and a.user_id in members
     }
     own = [sitting_apologies.said(a) for a in sitting.apologies]
-    at_cases = [series.person(m.user) for m in sitting.series.members if m.user_id in sent]
+    at_cases = [series.person(m) for m in standing if m.id in sent]
     return own + [p for p in at_cases if p not in own]
 
 
@@ -276,8 +278,8 @@ def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, f
         starts_at=sitting.starts_at,
         place=sitting.place,
         video_link=sitting.video_link,
-        chair=series.person(sittings.chair_of(sitting)),
-        members=[series.person(m.user) for m in meeting.members],
+        chair=series.person(sitting_chairs.chair_of(sitting)),
+        members=[series.person(m) for m in sitting_chairs.members_of(sitting)],
         apologies=_apologies(sitting),
         items=items,
         previous_at=previous.starts_at if previous else None,

@@ -31,7 +31,9 @@ from sharing.meetings import (
     chair_invitations,
     conferences,
     series,
+    sitting_chairs,
     sitting_clashes,
+    sittings,
 )
 from sharing.models import Conference, MeetingSeries, MeetingSitting, SeriesMember, User
 from sharing.vocabulary import ChairChangeReason, ConferenceStatus
@@ -357,6 +359,10 @@ def _change(
         "video_link": (meeting.video_link, link),
     }
     changed = [field for field, (was, now) in was_and_is.items() if was != now]
+    if "chair" in changed or "members" in changed:  # each sitting held keeps its own
+        for sitting in meeting.sittings:
+            if sittings.why_fixed(sitting):
+                sitting_chairs.keep(sitting)
     if "protocol" in changed:
         meeting.protocol_id = settings.protocol.id
     meeting.name, meeting.cadence, meeting.purpose = (

@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.meetings import conference_listing, series, series_changes, sittings
+from sharing.meetings import (
+    conference_listing,
+    series,
+    series_changes,
+    sitting_chairs,
+    sittings,
+)
 from sharing.models import Action, Agency, Conference, MeetingSeries, MeetingSitting
 from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import ActionStatus, ConferenceStatus, MinutesStatus
@@ -229,8 +235,8 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
         starts_at=sitting.starts_at,
         place=sitting.place,
         video_link=sitting.video_link,
-        chair=series.person(sittings.chair_of(sitting)),
-        members=[series.person(m.user) for m in meeting.members],
+        chair=series.person(sitting_chairs.chair_of(sitting)),
+        members=[series.person(m) for m in sitting_chairs.members_of(sitting)],
         agenda=[
             AgendaCase(
                 conference_id=c.id,

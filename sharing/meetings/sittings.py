@@ -25,8 +25,15 @@ from sharing.audit import acts
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import reason_and_note
-from sharing.meetings import conference_cancelling, conferences, requests, series, sitting_clashes
-from sharing.models import Conference, MeetingSitting, User
+from sharing.meetings import (
+    conference_cancelling,
+    conferences,
+    requests,
+    series,
+    sitting_chairs,
+    sitting_clashes,
+)
+from sharing.models import Conference, MeetingSitting
 from sharing.vocabulary import (
     ConferenceCancelReason,
     ConferenceStatus,
@@ -37,16 +44,6 @@ from sharing.vocabulary import (
 MAX_NOTE = 500
 #: The field a refusal names when the sitting can no longer be moved or cancelled at all.
 NO_LONGER = "sitting"
-
-
-def chair_of(sitting: MeetingSitting) -> User:
-    """Who chairs the sitting: its meeting's chair; for one held or cancelled, who chaired
-    its conferences then (they keep their chair when the meeting's changes later), where
-    it had any."""
-    if sitting.cancelled or sitting.starts_at < clock.now():
-        for conference in sitting.conferences:
-            return conference.chair
-    return sitting.series.chair
 
 
 def sitting_of(session: Session, actor: Actor, series_id: int, sitting_id: int) -> MeetingSitting:
@@ -328,12 +325,14 @@ def call_off(
     because: str = "",
 ) -> None:
     """Cancel the sitting (held for change, not yet held) with its ``planned``
-    conferences, telling its members and the people of each case on its agenda; one
+    conferences, keeping who chairs it and its members (``sitting_chairs``), telling its
+    members and the people of each case on its agenda; one
     ``meeting.cancel`` entry naming the reason, ``because`` (ids only), the conferences
     cancelled and the shares ended, never the note; and one ``conference.cancel`` entry a
     conference, naming its case, its own reason (its sitting was cancelled) and its
     shares ended."""
     notices.sitting_changed(session, sitting, NoticeKind.SITTING_CANCELLED, actor.user_id, now)
+    sitting_chairs.keep(sitting)
     sitting.cancelled_at, sitting.cancelled_by_id = now, actor.user_id
     sitting.cancel_reason, sitting.cancel_note = why, note or None
     sitting.changed_by_user(actor.user_id, now)

@@ -35,6 +35,7 @@ from sharing.models.meetings import (
     MeetingSitting,
     SeriesMember,
     SittingApology,
+    SittingMember,
 )
 from sharing.models.notices import Notice
 from sharing.models.persons import Person
@@ -84,6 +85,7 @@ __all__ = [
     "MeetingSitting",
     "SeriesMember",
     "SittingApology",
+    "SittingMember",
     "MinuteItem",
     "Notice",
     "OfficerChange",

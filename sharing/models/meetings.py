@@ -1,7 +1,8 @@
 """Partnership meetings: a standing group that sits regularly, with its standing members,
 its sittings, each case on a sitting's agenda brought as a conference of its own
 (``sharing.models.conferences``), what the agenda holds beyond what it lists of itself,
-and the apologies sent for a sitting itself."""
+the apologies sent for a sitting itself, and who chaired a sitting and were its members
+as it was held or cancelled."""
 
 from __future__ import annotations
 
@@ -93,9 +94,16 @@ class MeetingSitting(LastChanged, Base):
     )
     #: The canceller's note to the members: about the sitting, never the people on its cases.
     cancel_note: Mapped[str | None] = mapped_column(String(500))
+    #: Who chaired it, kept as it was held or cancelled (with ``members``); none while it
+    #: is to come, when the meeting's chair and members are its own.
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     series: Mapped[MeetingSeries] = relationship(back_populates="sittings")
     cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+    chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
+    members: Mapped[list[SittingMember]] = relationship(
+        back_populates="sitting", order_by="SittingMember.id"
+    )
     conferences: Mapped[list[Conference]] = relationship(
         back_populates="sitting", order_by="Conference.id"
     )
@@ -109,6 +117,23 @@ class MeetingSitting(LastChanged, Base):
     @property
     def cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+
+class SittingMember(Base):
+    """A standing member of the meeting as its sitting was held or cancelled (kept with
+    the sitting's ``chair``), so that the sitting names them after the members change."""
+
+    __tablename__ = "meeting_sitting_members"
+    __table_args__ = (UniqueConstraint("sitting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_sittings.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    sitting: Mapped[MeetingSitting] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
 
 
 class AgendaItem(Base):
