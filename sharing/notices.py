@@ -300,7 +300,7 @@ def chair_changed(
     and its time: those who may open it with a link to its page, the others to their
     list of conferences. Told each time it changes (the page's link names the moment),
     so that a chair given it back is told again."""
-    moment = f"#chair-{int(now.timestamp())}"
+    moment = f"#{chair_anchor(now)}"
     _tell_about(
         session,
         kind,
@@ -310,6 +310,12 @@ def chair_changed(
         elsewhere=f"/conferences{moment}-{conference.id}",
         now=now,
     )
+
+
+def chair_anchor(changed_at: datetime) -> str:
+    """Where a change of chair made at ``changed_at`` is listed on its conference's page
+    (``chair-`` and the moment), which the notice of it links to."""
+    return f"chair-{int(changed_at.timestamp())}"
 
 
 def chair_replaced(session: Session, conference: Conference, was_chair: User) -> int:

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from sharing import notices
 from sharing.models import ChairChange, Conference, MeetingSeries, User
 from sharing.vocabulary import ChairChangeReason
 
@@ -26,6 +27,9 @@ class ChairChangeRow:
     chair_to: str
     changed_by: str
     reason: str
+    #: Its place on the page, which the notice of the change links to (``chair-`` and
+    #: the moment it was made, as ``notices.chair_changed`` names it).
+    anchor: str = ""
 
 
 def record(
@@ -68,17 +72,23 @@ def changes(session: Session, conference_id: int) -> list[ChairChangeRow]:
         )
         .order_by(ChairChange.changed_at, ChairChange.id)
     )
-    return [
-        ChairChangeRow(
-            id=c.id,
-            changed_at=c.changed_at,
-            chair_from=c.chair_from.display_name,
-            chair_to=c.chair_to.display_name,
-            changed_by=c.changed_by.display_name,
-            reason=_reason(c),
+    listed: list[ChairChangeRow] = []
+    for c in rows:
+        anchor = notices.chair_anchor(c.changed_at)
+        if any(r.anchor == anchor for r in listed):  # two changes within one second
+            anchor = f"{anchor}-change-{c.id}"
+        listed.append(
+            ChairChangeRow(
+                id=c.id,
+                changed_at=c.changed_at,
+                chair_from=c.chair_from.display_name,
+                chair_to=c.chair_to.display_name,
+                changed_by=c.changed_by.display_name,
+                reason=_reason(c),
+                anchor=anchor,
+            )
         )
-        for c in rows
-    ]
+    return listed
 
 
 def _reason(change: ChairChange) -> str:

@@ -104,6 +104,11 @@ def test_the_convenor_gives_a_conference_a_chair_of_another_agency_which_is_invi
             text = message.get_content()
             assert "chosen on the conference's page" in text
             assert f"{BASE_URL}/conferences/{conference.id}#chair-" in text
+            # The link lands on the change, listed under "Changes of chair" on the page.
+            anchor = text.split(f"/conferences/{conference.id}#", 1)[1].split()[0]
+            assert f'<li id="{anchor}">Chair changed from' in chairing.get(page).get_data(
+                as_text=True
+            )
             for value in [*_personal_values(rechaired), chair.display_name, was.display_name]:
                 assert value not in message.as_string()
 

@@ -125,6 +125,15 @@ def test_the_new_chair_takes_over_the_conferences_to_come_and_both_chairs_are_to
         told = _told(demo_session, conferences[conference_id])
         assert set(told) == {old_chair.id, new_chair.id}
         assert all(p.startswith(f"/conferences/{conference_id}#chair-") for p in told.values())
+        # The link lands on the change, listed under "Changes of chair" on the page.
+        for user_id, path in told.items():
+            page_path, anchor = path.split("#")
+            reader = demo_client(demo_hub, demo_session.get(User, user_id))
+            shown = reader.get(page_path).get_data(as_text=True)
+            assert (
+                f'<li id="{anchor}">Chair changed from {old_chair.display_name}'
+                in html.unescape(shown)
+            )
     notice = demo_session.scalars(
         select(Notice).where(
             Notice.kind == NoticeKind.CHAIR_CHANGED, Notice.user_id == new_chair.id
