@@ -156,11 +156,12 @@ def _change(
     *,
     template: str,
     title: str,
-    done: str,
+    done: Callable[[bool], str],
     fill: Callable[[series_pages.SittingPage], None] | None = None,
 ) -> Response | tuple[str, int]:
     """Show the form; once valid, ``act`` through the core and go back to the sitting's
-    page. A refusal shows the form again at its field; a sitting cancelled or held
+    page, saying what was done (``done``, told whether it has cases on its agenda, whose
+    conferences went with it). A refusal shows the form again at its field; a sitting cancelled or held
     meanwhile is said in place of the form; a form opened before the sitting was moved is
     shown again, saying so, with the sitting's stamp now."""
     page = _page(series_id, sitting_id, action)
@@ -189,7 +190,7 @@ def _change(
             else:
                 form.refuse(e)
         else:
-            flash(done, "success")
+            flash(done(bool(page.agenda or page.others or page.erased)), "success")
             return redirect(url_for("meetings.sitting", series_id=series_id, sitting_id=sitting_id))
     elif request.method == "POST" and not fixed:  # refused by the form's own checks
         sittings.refuse_input(db(), current_user.actor, action, sitting_id, list(form.errors))
@@ -223,8 +224,12 @@ def move(series_id: int, sitting_id: int) -> Response | tuple[str, int]:
         ),
         template="meetings/move.html",
         title="Move this sitting",
-        done="Sitting moved, with the cases on its agenda. Its members and the agencies "
-        "with cases on it are told.",
+        done=lambda cases: (
+            "Sitting moved, with the cases on its agenda. Its members and the "
+            "agencies with cases on it are told."
+            if cases
+            else "Sitting moved. Its members are told."
+        ),
         fill=form.fill,
     )
 
@@ -250,6 +255,10 @@ def cancel(series_id: int, sitting_id: int) -> Response | tuple[str, int]:
         ),
         template="meetings/cancel.html",
         title="Cancel this sitting",
-        done="Sitting cancelled, and the case conferences on its agenda with it. Its members "
-        "and the agencies with cases on it are told.",
+        done=lambda cases: (
+            "Sitting cancelled, and the case conferences on its agenda with it. "
+            "Its members and the agencies with cases on it are told."
+            if cases
+            else "Sitting cancelled. Its members are told."
+        ),
     )

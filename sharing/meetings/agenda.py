@@ -99,6 +99,9 @@ class Agenda:
     apologies: list[str]
     items: list[Item]
     previous_at: datetime | None
+    #: Whether the previous sitting has been held (a sitting still to come, this one
+    #: scheduled after it, has agreed nothing yet).
+    previous_held: bool
     progress: list[Progress]
     #: Actions of the previous sitting on cases the reader may not open (a count).
     progress_others: int
@@ -283,6 +286,7 @@ def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, f
         apologies=_apologies(sitting),
         items=items,
         previous_at=previous.starts_at if previous else None,
+        previous_held=previous is not None and sittings.why_fixed(previous) is not None,
         progress=progress,
         progress_others=progress_others,
         cancelled=sitting.cancelled,
