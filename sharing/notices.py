@@ -253,7 +253,7 @@ def sitting_changed(
     moved on. How many were told."""
     _drop_waiting(session, Notice.kind == NoticeKind.SITTING_MOVED, Notice.sitting_id == sitting.id)
     page = f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
-    path = f"{page}#moved-{int(now.timestamp())}" if kind is NoticeKind.SITTING_MOVED else page
+    path = f"{page}#{moved_anchor(now)}" if kind is NoticeKind.SITTING_MOVED else page
     people = [m.user for m in sitting.series.members]
     for conference in sitting.conferences:
         people += [*_told_of_convening(session, conference), conference.convened_by]
@@ -310,6 +310,12 @@ def chair_changed(
         elsewhere=f"/conferences{moment}-{conference.id}",
         now=now,
     )
+
+
+def moved_anchor(moved_at: datetime) -> str:
+    """Where the time and place of a sitting or conference moved at ``moved_at`` is given on
+    its page (``moved-`` and the moment), which the notice of the move links to."""
+    return f"moved-{int(moved_at.timestamp())}"
 
 
 def chair_anchor(changed_at: datetime) -> str:
@@ -377,7 +383,7 @@ def conference_moved(session: Session, conference: Conference, by: int, now: dat
         NoticeKind.CONFERENCE_MOVED,
         [u for u in _told_of_convening(session, conference) if u.id != by],
         reference=conference.case.reference,
-        path=f"{page}#moved-{int(now.timestamp())}",
+        path=f"{page}#{moved_anchor(now)}",
         about=conference.starts_at,
         now=now,
     )

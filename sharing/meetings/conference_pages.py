@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import AuthorisedCase, authorise, authorise_chair, decision_on
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import load_data_keys, reveal
@@ -116,6 +116,9 @@ class ConferencePage:
     #: Its changes of chair on its own page, earliest first (the page lists them; the
     #: pack names only who chairs it now).
     chair_changes: list[chair_history.ChairChangeRow] = field(default_factory=list)
+    #: Where its time and place are given, which the notice of a move links to (as of its
+    #: last change: a move's notice names the moment it was moved).
+    moved_anchor: str | None = None
 
     @property
     def action_ids(self) -> list[int]:
@@ -269,6 +272,7 @@ def read_conference(
         date_passed=conference_listing.may_change(actor, conference)
         and conference_listing.date_passed(conference, clock.now()),
         chair_changes=chair_history.changes(session, conference.id),
+        moved_anchor=notices.moved_anchor(conference.changed_at) if conference.changed_at else None,
     )
 
 

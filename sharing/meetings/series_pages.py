@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.decide import Actor
 from sharing.meetings import (
     conference_listing,
@@ -139,6 +139,8 @@ class SittingPage:
     cancelled_at: datetime | None = None
     #: How many apologies were sent for the sitting itself (``sitting_apologies``).
     apologies: int = 0
+    #: Where its time and place are given, which the notice of its last move links to.
+    moved_anchor: str | None = None
 
 
 def series_for(session: Session, actor: Actor) -> list[SeriesRow]:
@@ -259,4 +261,7 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
         cancel_note=sitting.cancel_note,
         cancelled_by=series.person(cancelled_by) if cancelled_by else None,
         cancelled_at=sitting.cancelled_at,
+        moved_anchor=notices.moved_anchor(sitting.changed_at)
+        if sitting.changed_at and not sitting.cancelled
+        else None,
     )

@@ -150,6 +150,11 @@ def test_the_convenor_moves_a_conference_and_its_chair_and_people_expected_are_t
             assert f"{BASE_URL}/conferences/{conference.id}#moved-" in text
             for value in [*_personal_values(moved), "Larkmoor House"]:
                 assert value not in message.as_string()
+        # The link lands on its new time on the conference's page.
+        anchor = text.split(f"/conferences/{conference.id}#", 1)[1].split()[0]
+        assert f'<span id="{anchor}">{uk_datetime(when)}</span>' in officer.get(page).get_data(
+            as_text=True
+        )
 
         # One entry: the fields changed and the shares moved, never the values.
         entry = _entries(session)[-1]
