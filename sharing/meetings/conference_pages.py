@@ -52,6 +52,10 @@ class SittingLink:
     #: canceller's note, for readers of the meeting's area alone, as the sitting's page.
     cancel_reason: str | None = None
     cancel_note: str | None = None
+    #: Whether the conference's chair changes as the meeting's chair changes: it is to
+    #: come (planned, no minutes, its time not passed) and chaired by the meeting's chair.
+    #: A conference held keeps who chaired it, as does one its new chair could not take.
+    chair_follows: bool = False
 
 
 @dataclass(frozen=True)
@@ -303,4 +307,8 @@ def _sitting_link(session: Session, actor: Actor, conference: Conference) -> Sit
         sitting.series.name,
         cancel_reason=sitting.cancel_reason.label if sitting.cancel_reason else None,
         cancel_note=sitting.cancel_note if of_the_area else None,
+        chair_follows=conference.status is ConferenceStatus.PLANNED
+        and conference.minutes_status is None
+        and conference.starts_at > clock.now()
+        and conference.chair_id == sitting.series.chair_id,
     )

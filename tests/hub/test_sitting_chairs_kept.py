@@ -114,6 +114,17 @@ def test_a_past_sitting_with_no_cases_names_its_chair_and_members_after_they_cha
         to_come = next(s for s in group.sittings if s.starts_at > clock.now() and not s.cancelled)
         _shows(reader, to_come, new_chair, [m.user for m in group.members])
 
+        # The case conference held at the meeting's last sitting names who chaired it,
+        # and no longer says its chair changes as the meeting's does; one to come does.
+        last = next(s for s in group.sittings if s.starts_at < clock.now() and s.conferences)
+        follows = f" (the chair of {group.name}: it changes only as the meeting’s chair changes)"
+        for conference, chair, said in (
+            (last.conferences[0], old_chair, ""),
+            (to_come.conferences[0], new_chair, follows),
+        ):
+            page = reader.get(f"/conferences/{conference.id}").get_data(as_text=True)
+            assert _chair_row(page) == _named(chair) + said
+
 
 def test_a_past_sitting_keeps_its_chair_once_and_for_all(
     demo_hub: Flask, demo_session: Session
