@@ -1,4 +1,4 @@
-"""Migration 0085: the sittings held or cancelled before who chaired them was kept are
+"""Migration 0084: the sittings held or cancelled before who chaired them was kept are
 given the chair of their first case's conference (or, with no cases, the meeting's chair)
 and the meeting's standing members; the sittings to come are given none, and go on
 naming the meeting's chair and members."""
@@ -16,7 +16,7 @@ from sharing.models import MeetingSeries
 GROUP = "Northshire ASB problem-solving group"
 
 
-def test_sittings_held_before_0085_keep_their_conferences_chair_and_the_members(
+def test_sittings_held_before_0084_keep_their_conferences_chair_and_the_members(
     demo_hub: Flask, demo_session: Session
 ) -> None:
     group = demo_session.scalar(select(MeetingSeries).where(MeetingSeries.name == GROUP))

@@ -11,7 +11,7 @@ members did not change since the sitting: nothing recorded before says otherwise
 sittings to come keep none: they name the meeting's chair and members until they are
 held or cancelled.
 
-Revision ID: 0085
+Revision ID: 0084
 Revises: 0083
 Create Date: 2026-12-06 16:00:00
 """
@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0085"
+revision = "0084"
 down_revision = "0083"
 branch_labels = None
 depends_on = None
