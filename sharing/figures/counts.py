@@ -161,9 +161,9 @@ class Counter:
         return found
 
     def closed(self) -> Atoms:
-        """Closed cases by outcome and main intervention: ``outcome|intervention``."""
-        outcome = func.coalesce(Case.closure_outcome, "")
-        query = self._cases(outcome, Case.resolved_by, when=Case.closed_at)
+        """Closed cases by outcome and main intervention: ``outcome|intervention`` (the
+        outcome empty for a case closed before outcomes were recorded)."""
+        query = self._cases(Case.closure_outcome, Case.resolved_by, when=Case.closed_at)
         found = Atoms()
         for month, agency_id, closure, resolved_by, count, key in self.session.execute(query):
             value = f"{_name(closure)}|{_name(resolved_by)}"
