@@ -11,7 +11,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from sharing.figures import housemark
+from sharing import clock
+from sharing.figures import first_contacts, housemark
 from sharing.figures.columns import Group
 from sharing.figures.counts import NOT_RECORDED, TREND_MONTHS, Counter
 from sharing.figures.months import Months
@@ -199,6 +200,13 @@ class Builder:
             )
         )
         tables.append(self.times(c.days_to_contact(), c.days_to_close()))
+        tables.append(
+            first_contacts.table(
+                first_contacts.count(c, clock.today()),
+                tuple(g.title for g in self.groups),
+                self.per_group,
+            )
+        )
         surveys = c.surveys()
         tables.append(self.satisfaction(surveys))
         tables.append(self.meetings(c.conferences(), c.actions_due()))
