@@ -73,7 +73,7 @@ def scope_of(
             select(Agency).where(Agency.area_id == area_id, Agency.code == agency_text)
         )
         if agency is None:
-            raise InputError(AGENCY_FIELD, "Choose one of the partnership's agencies")
+            raise InputError(AGENCY_FIELD, "Select one of the partnership's agencies")
     if ward_text:
         ward_id = whole_number(ward_text)
         ward = (
@@ -82,7 +82,7 @@ def scope_of(
             else None
         )
         if ward is None:
-            raise InputError(WARD_FIELD, "Choose one of the partnership's wards")
+            raise InputError(WARD_FIELD, "Select one of the partnership's wards")
     return Scope(area_name, agency, ward)
 
 

@@ -61,7 +61,7 @@ def meeting_of(session: Session, area_id: int, text: str | None) -> MeetingSitti
     sitting_id = whole_number(text)
     sitting = session.get(MeetingSitting, sitting_id) if sitting_id is not None else None
     if sitting is None or sitting.series.area_id != area_id:
-        raise InputError(MEETING_FIELD, "Choose one of the partnership's meetings")
+        raise InputError(MEETING_FIELD, "Select one of the partnership's meetings")
     if sitting.cancelled_at is not None:
         raise InputError(
             MEETING_FIELD, "That sitting is cancelled: choose a sitting the meeting holds"

@@ -127,10 +127,10 @@ def test_bad_periods_and_areas_are_refused_at_their_field(demo_hub, demo_session
         ("from=soon", "from", "Enter the first month as a year and month"),
         ("from=0000-04&to=2026-06", "from", "The first month must be January 2000 or later"),
         ("to=0000-12", "to", "The last month must be January 2000 or later"),
-        ("ward=123456", "ward", "Choose one of the partnership&#39;s wards"),
-        ("ward=%C2%B2", "ward", "Choose one of the partnership&#39;s wards"),  # a superscript 2
-        (f"ward={'9' * 20}", "ward", "Choose one of the partnership&#39;s wards"),
-        ("agency=nobody", "agency", "Choose one of the partnership&#39;s agencies"),
+        ("ward=123456", "ward", "Select one of the partnership&#39;s wards"),
+        ("ward=%C2%B2", "ward", "Select one of the partnership&#39;s wards"),  # a superscript 2
+        (f"ward={'9' * 20}", "ward", "Select one of the partnership&#39;s wards"),
+        ("agency=nobody", "agency", "Select one of the partnership&#39;s agencies"),
     ):
         for path in (
             "/figures/",
@@ -205,7 +205,7 @@ def test_a_meeting_pack_for_a_chosen_sitting_covers_the_months_before_it(
     for odd in ("999999", "%C2%B2", "9" * 20):  # no sitting, a superscript 2, too large
         refused = coordinator.get(f"/figures/pack?meeting={odd}")
         assert refused.status_code == 400
-        assert "Choose one of the partnership&#39;s meetings" in refused.get_data(as_text=True)
+        assert "Select one of the partnership&#39;s meetings" in refused.get_data(as_text=True)
 
 
 def test_unknown_query_parameters_change_nothing(demo_hub, demo_session) -> None:

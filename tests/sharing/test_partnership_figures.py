@@ -672,9 +672,9 @@ def test_a_meetings_pack_waits_until_its_months_have_ended(demo_session) -> None
         ({"from": "1999-12"}, "from", "January 2000 or later"),
         ({"from": "0000-04", "to": _months_ago(1)}, "from", "The first month must be January 2000"),
         ({"to": "0000-12"}, "to", "The last month must be January 2000 or later"),
-        ({"ward": "99999"}, "ward", "Choose one of the partnership's wards"),
-        ({"ward": "Ashcombe"}, "ward", "Choose one of the partnership's wards"),
-        ({"agency": "no-such-agency"}, "agency", "Choose one of the partnership's agencies"),
+        ({"ward": "99999"}, "ward", "Select one of the partnership's wards"),
+        ({"ward": "Ashcombe"}, "ward", "Select one of the partnership's wards"),
+        ({"agency": "no-such-agency"}, "agency", "Select one of the partnership's agencies"),
     ],
 )
 def test_a_period_or_area_that_is_not_one_is_refused_at_its_field(
