@@ -174,11 +174,12 @@ def trigger_totals(
 ) -> tuple[Callable[[Months], Iterable[tuple[str, int]]] | None, TriggerLeftOut | None]:
     """The Community Trigger totals and appeals for the whole partnership, under the rules of
     ``/trigger/figures``: for 12 months, to a reader it allows. Otherwise none, and why
-    (no table and no reason for an agency or a ward: the totals are the partnership's)."""
-    if procedure is None or scope.agency is not None or scope.ward is not None:
+    (for an agency or a ward: the totals are the whole partnership's)."""
+    if procedure is None:
         return None, None
+    area = scope.agency is not None or scope.ward is not None
     reader = trigger_figures.may_read(session, actor, procedure)
-    if reader and period.count == TRIGGER_MONTHS:
+    if reader and period.count == TRIGGER_MONTHS and not area:
         return (
             lambda p: trigger_figures.totals_between(
                 session, procedure, p.start, p.end, today, trigger_figures.PARTNERSHIP
@@ -186,7 +187,9 @@ def trigger_totals(
         ), None
     lead = session.scalar(select(Agency).where(Agency.code == procedure.lead))
     first = months_later(period.end, -TRIGGER_MONTHS)
-    return None, TriggerLeftOut(lead.name if lead else "the lead agency", reader, f"{first:%Y-%m}")
+    return None, TriggerLeftOut(
+        lead.name if lead else "the lead agency", reader, f"{first:%Y-%m}", area=area
+    )
 
 
 def sheet(found: Figures, table: Table) -> Sheet:

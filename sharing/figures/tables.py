@@ -43,6 +43,8 @@ class TriggerLeftOut:
     reader: bool
     #: The first of the 12 months ending with the period's last month (``2025-12``).
     first_month: str
+    #: The figures are for one agency or one ward: the totals are the whole partnership's.
+    area: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Figures:
     ward_cells: dict[str, Cell] = field(default_factory=dict)
     #: The partnership meeting the figures are for, when one was chosen.
     meeting: MeetingSitting | None = None
-    #: The Community Trigger table was left out for the whole partnership: why.
+    #: The Community Trigger table was left out: why.
     trigger_left_out: TriggerLeftOut | None = None
 
     @property
