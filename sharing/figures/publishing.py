@@ -160,7 +160,8 @@ class Builder:
                 [
                     ("Victims", victims["all"]),
                     (
-                        "Repeat victims: victim of another case in the last 12 months",
+                        "Repeat victims: also the victim in another of the same agency's "
+                        "cases opened in the period or the 12 months before it",
                         victims["repeat"],
                     ),
                     ("Assessed as high risk in the period", victims["high"]),
