@@ -188,6 +188,7 @@ def _figures_page(form: FiguresForm, found: tables.Figures | None) -> str:
             found.period.query[FROM_FIELD],
             found.period.query[TO_FIELD],
         )
+    own = db().get_one(Agency, current_user.actor.agency_id)
     return render_template(
         "figures/partnership.html",
         title="The partnership's figures",
@@ -195,9 +196,18 @@ def _figures_page(form: FiguresForm, found: tables.Figures | None) -> str:
         found=found,
         pictures=_pictures(found) if found else {},
         method=_method(),
-        own=db().get(Agency, current_user.actor.agency_id),
+        own=own,
+        own_exactly=_own_exactly(found, own),
         is_manager=current_user.actor.has(Role.MANAGER),
     )
+
+
+def _own_exactly(found: tables.Figures | None, own: Agency) -> dict[str, str]:
+    """The query of a manager's own agency's exact figures for the same period and ward."""
+    if found is None:
+        return {}
+    ward = {areas.WARD_FIELD: str(found.scope.ward.id)} if found.scope.ward else {}
+    return {**found.period.query, areas.AGENCY_FIELD: own.code, columns.EXACT_FIELD: "yes", **ward}
 
 
 def _method() -> dict[str, int]:
