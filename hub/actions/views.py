@@ -103,7 +103,7 @@ def _close(action_id: int, *, done: bool) -> Response | tuple[str, int]:
             acts.Action.ACTION_CLOSE,
             actor=current_user.actor,
             subject=acts.Subject("case", action.case_id),
-            reason=f"refused input: action {action.id} {' '.join(sorted(form.errors))}",
+            reason=acts.input_refused(sorted(form.errors), f"action {action.id}"),
         )
     return render_template(
         "actions/close.html",

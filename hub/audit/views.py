@@ -272,7 +272,7 @@ def _refuse_input(action: acts.Action, form: HubForm, subject: acts.Subject) -> 
         actor=current_user.actor,
         subject=subject,
         purpose=purpose,
-        reason=f"refused input: {' '.join(sorted(form.errors))}",
+        reason=acts.input_refused(sorted(form.errors)),
     )
 
 

@@ -164,5 +164,5 @@ def refuse_input(action: acts.Action, case_id: int, form: HubForm) -> None:
         action,
         actor=current_user.actor,
         subject=acts.Subject("case", case_id),
-        reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+        reason=acts.input_refused(sorted(form.errors)),
     )

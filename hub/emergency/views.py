@@ -80,7 +80,7 @@ def break_glass() -> Response | tuple[str, int]:
             db(),
             acts.Action.BREAK_GLASS,
             actor=current_user.actor,
-            reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+            reason=acts.input_refused(sorted(form.errors)),
         )
     status = 400 if request.method == "POST" else 200
     return render_template(
@@ -128,8 +128,7 @@ def review(glass_id: int) -> Response | tuple[str, int]:
             acts.Action.BREAK_GLASS_REVIEW,
             actor=current_user.actor,
             subject=acts.Subject("case", item.case_id),
-            reason=f"refused input: emergency access {glass_id} "
-            f"{' '.join(sorted(form.errors)) or 'form'}",
+            reason=acts.input_refused(sorted(form.errors), f"emergency access {glass_id}"),
         )
     status = 400 if request.method == "POST" else 200
     return render_template(

@@ -77,7 +77,7 @@ def request_lock(case_id: int) -> Response | tuple[str, int]:
             acts.Action.UNLOCK_REQUEST if locked else acts.Action.LOCK_REQUEST,
             actor=current_user.actor,
             subject=authorised.subject,
-            reason=f"refused input: {' '.join(sorted(form.errors))}",
+            reason=acts.input_refused(sorted(form.errors)),
         )
     status = 400 if request.method == "POST" else 200
     title = f"Ask to {'unlock' if locked else 'lock'} case {case.reference}"
@@ -140,7 +140,7 @@ def decide(request_id: int) -> Response | tuple[str, int]:
             acts.Action.LOCK_DECIDE,
             actor=current_user.actor,
             subject=acts.Subject("lock_request", request_id),
-            reason=f"refused input: {' '.join(sorted(form.errors))}",
+            reason=acts.input_refused(sorted(form.errors)),
         )
     status = 400 if request.method == "POST" else 200
     return render_template(

@@ -69,7 +69,7 @@ def search_page() -> tuple[str, int]:
             db(),
             acts.Action.SEARCH,
             actor=current_user.actor,
-            reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+            reason=acts.input_refused(sorted(form.errors)),
         )
     status = 400 if form.errors else 200
     return render_template(

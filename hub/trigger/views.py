@@ -265,5 +265,5 @@ def refuse_input(form: HubForm, action: acts.Action, application_id: int | None)
         action,
         actor=current_user.actor,
         subject=acts.Subject("trigger_application", application_id),
-        reason=f"refused input: {' '.join(sorted(form.errors)) or 'form'}",
+        reason=acts.input_refused(sorted(form.errors)),
     )

@@ -19,7 +19,7 @@ Entries hold identifiers, category names and the basis of a decision, never pers
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
@@ -396,6 +396,15 @@ def refused(
         agency_id=agency_id,
     )
     return NotAllowed(reason) if answer is None else answer
+
+
+def input_refused(fields: Iterable[str], record: str = "") -> str:
+    """The basis of a form refused for what was typed in it: the fields named (never what
+    was typed), each once, ", " between them (a field's name holds no comma, so the "Why"
+    reads each back as it was; entries before this put a space between them), after the
+    ``record`` the form was on ("action 12"), if any; "form" when no field is named."""
+    named = ", ".join(dict.fromkeys(fields)) or "form"
+    return f"refused input: {record} {named}" if record else f"refused input: {named}"
 
 
 @contextmanager

@@ -234,8 +234,9 @@ def _one_field(name: str) -> str:
 
 
 def _fields_in_words(fields: str) -> str:
-    """Fields named in a refusal, ", " between them (or, as some forms recorded them, a
-    space between names of which one at least has an underscore), in words."""
+    """Fields named in a refusal, ", " between them (``acts.input_refused``), in words; or,
+    as forms recorded them before, a space between names of which one at least has an
+    underscore (entries are never rewritten: those still read so)."""
     separator = ", " if ", " in fields else " "
     return _listed([field_in_words(f.strip()) for f in fields.split(separator)])
 
@@ -311,7 +312,9 @@ _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
         lambda m, _: _REFUSED_AS[m[1]],
     ),
     (
-        re.compile(r"refused input: (?P<kind>action|document) (?P<id>\d+) (?P<rest>.+)"),
+        re.compile(
+            r"refused input: (?P<kind>action|document|emergency access) (?P<id>\d+) (?P<rest>.+)"
+        ),
         _refused_on_a_record,
     ),
     (

@@ -195,5 +195,5 @@ def refuse_input(
         acts.Action.MEETING_AGENDA_CHANGE,
         actor=actor,
         subject=acts.Subject("meeting_sitting", sitting_id),
-        reason=f"refused input: {' '.join(fields)}",
+        reason=acts.input_refused(fields),
     )

@@ -275,5 +275,5 @@ def refuse_input(
         _ACTION,
         actor=actor,
         subject=acts.Subject("meeting_sitting", sitting_id),
-        reason=f"refused input: {' '.join(fields)}",
+        reason=acts.input_refused(fields),
     )

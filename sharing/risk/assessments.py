@@ -62,7 +62,7 @@ class AssessmentError(InputError):
 def refused_fields(problems: list[tuple[str, str]]) -> str:
     """An assessment refused for its input as its audit entry says it: the fields named,
     each once (a question by its id), never what was answered."""
-    return f"refused input: {' '.join(sorted({field for field, _ in problems})) or 'form'}"
+    return acts.input_refused(sorted({field for field, _ in problems}))
 
 
 @dataclass

@@ -225,10 +225,8 @@ def correct(
     )
     found = _problems(standing, data, now)
     if found:  # one refusal, naming every field with a problem
-        named_fields = " ".join(sorted({p.field for p in found}))
-        acts.refuse(
-            session, action, actor=actor, subject=subject, reason=f"refused input: {named_fields}"
-        )
+        named_fields = acts.input_refused(sorted({p.field for p in found}))
+        acts.refuse(session, action, actor=actor, subject=subject, reason=named_fields)
         raise found[0]
     values, choices = checked(_as_recorded(standing.victim_kind, data, received), now)
     before = letters.email_of(was, application.on_behalf is not None)

@@ -148,8 +148,8 @@ def correct(
             raise InputError(ALREADY_DONE, why_not)
     found = problems_in(session, procedure, application.received_on, given, reason)
     if found:
-        named = " ".join(sorted({p.field for p in found}))
-        acts.refuse(session, action, actor=actor, subject=subject, reason=f"refused input: {named}")
+        named = acts.input_refused(sorted({p.field for p in found}))
+        acts.refuse(session, action, actor=actor, subject=subject, reason=named)
         raise found[0]
     offered = dict(applications.partnership_agencies(session, procedure))
     named_as = tuple(

@@ -239,7 +239,7 @@ def refuse_completion(
         acts.Action.TRIGGER_RECOMMENDATION_DONE,
         actor=actor,
         subject=review.subject(recommendation.application),
-        reason=f"refused input: {' '.join(fields) or 'form'}",
+        reason=acts.input_refused(fields),
     )
 
 

@@ -169,7 +169,7 @@ def test_a_refused_share_form_keeps_the_view_of_the_case_it_showed(hub: Flask) -
     refused = _refused(client, f"/cases/{case_id}/shares/new", agency="")
     entries = _entries(hub, refused)
     assert [v for v in _views(entries) if v.endswith("| sections share form")], entries
-    assert ("share.create", "refused", "refused input: agency protocol_purpose") in entries
+    assert ("share.create", "refused", "refused input: agency, protocol_purpose") in entries
     assert not [e for e in entries if e[1] == "allowed" and e[0] != "case.view"], entries
     with hub.extensions["hub.sessions"]() as session:
         assert session.scalars(select(Share.id).where(Share.case_id == case_id)).all() == shares

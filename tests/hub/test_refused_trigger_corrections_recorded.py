@@ -92,7 +92,7 @@ def test_a_date_not_whole_and_a_name_too_long_are_recorded_by_field_never_by_val
     )
 
     basis = _refused_once(demo_session, refused, application)
-    assert basis == "refused input: received_on victim_family_name"
+    assert basis == "refused input: received_on, victim_family_name"
     assert "Quillfeather" not in basis
     assert _now(demo_session, application).received_on == application.received_on
 

@@ -73,7 +73,7 @@ def test_recording_an_application_with_a_date_not_whole_and_a_name_too_long_is_r
     )
 
     entry = _refused_once(demo_session, refused, "trigger.record", None)
-    assert entry.basis == "refused input: received_on victim_family_name"
+    assert entry.basis == "refused input: received_on, victim_family_name"
     assert TYPED not in (entry.basis or "")
     page = refused.get_data(as_text=True)
     assert 'href="#received_on' in page
@@ -119,7 +119,7 @@ def test_a_withdrawal_with_a_date_not_whole_and_a_note_too_long_is_recorded(
     refused = lead.post(path, data={**_opened(lead, path), **given, "note": TYPED * 400})
 
     entry = _refused_once(demo_session, refused, "trigger.withdraw", application.id)
-    assert entry.basis == "refused input: note withdrawn_on"
+    assert entry.basis == "refused input: note, withdrawn_on"
     assert TYPED not in (entry.basis or "")
     demo_session.expire_all()
     assert demo_session.get_one(TriggerApplication, application.id).closed_at is None

@@ -148,7 +148,7 @@ def test_a_correction_emptied_says_every_missing_and_wrong_detail_at_once(
     ) == sealed
     refusals = _refusals(demo_session, "trigger.correct")
     assert len(refusals) == before + 1
-    assert refusals[-1].basis == "refused input: problem victim_email victim_family_name"
+    assert refusals[-1].basis == "refused input: problem, victim_email, victim_family_name"
     assert "example.org" not in refusals[-1].basis
 
 
@@ -178,7 +178,7 @@ def test_a_correction_with_the_forms_own_problem_says_the_others_beside_it(
     assert 'href="#victim_address"' in summary
     refusals = _refusals(demo_session, "trigger.correct")
     assert len(refusals) == before + 1
-    named = refusals[-1].basis.removeprefix("refused input: ").split()
+    named = refusals[-1].basis.removeprefix("refused input: ").split(", ")
     assert {"victim_date_of_birth", "victim_address"} <= set(named)
 
 
@@ -212,7 +212,7 @@ def test_a_correction_after_the_decision_says_the_date_and_the_details_together(
         ],
     )
     assert _refusals(demo_session, "trigger.correct")[-1].basis == (
-        "refused input: received_on victim_family_name"
+        "refused input: received_on, victim_family_name"
     )
 
 
@@ -232,7 +232,7 @@ def test_a_threshold_decision_sent_empty_says_the_choice_and_the_reasons(
     )
     demo_session.expire_all()
     assert application.decision is None
-    assert _refusals(demo_session, "trigger.decide")[-1].basis == "refused input: decision reasons"
+    assert _refusals(demo_session, "trigger.decide")[-1].basis == "refused input: decision, reasons"
 
 
 def test_an_outcome_sent_empty_says_both_answers_it_needs(demo_hub, demo_session) -> None:
@@ -259,7 +259,7 @@ def test_an_outcome_sent_empty_says_both_answers_it_needs(demo_hub, demo_session
     demo_session.expire_all()
     assert waiting.outcome_on is None
     assert _refusals(demo_session, "trigger.outcome")[-1].basis == (
-        "refused input: findings next_steps"
+        "refused input: findings, next_steps"
     )
 
 
@@ -299,7 +299,7 @@ def test_an_appeal_sent_empty_or_dated_ahead_says_the_date_and_the_reasons(
     demo_session.expire_all()
     assert application.appeal_received_on is None
     assert _refusals(demo_session, "trigger.appeal")[-1].basis == (
-        "refused input: reasons received_on"
+        "refused input: reasons, received_on"
     )
 
 
@@ -328,7 +328,7 @@ def test_an_appeal_decision_sent_empty_says_all_three_answers(demo_hub, demo_ses
     demo_session.expire_all()
     assert application.appeal_decision is None
     assert _refusals(demo_session, "trigger.appeal_decide")[-1].basis == (
-        "refused input: appeal_decision decided_on findings"
+        "refused input: appeal_decision, decided_on, findings"
     )
 
 
@@ -374,5 +374,5 @@ def test_a_withdrawal_sent_empty_says_the_date_and_the_note(demo_hub, demo_sessi
     demo_session.expire_all()
     assert application.closed_at is None
     assert _refusals(demo_session, "trigger.withdraw")[-1].basis == (
-        "refused input: note withdrawn_on"
+        "refused input: note, withdrawn_on"
     )

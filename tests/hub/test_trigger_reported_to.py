@@ -255,7 +255,7 @@ def test_everything_wrong_is_said_at_once(demo_hub, demo_session) -> None:
     assert 'href="#reported_other"' in page
     assert 'href="#reason"' in page
     refused = _last(demo_session, "trigger.correct")
-    assert refused.basis == "refused input: reason reported_other"
+    assert refused.basis == "refused input: reason, reported_other"
 
 
 def test_a_month_after_the_application_is_refused(demo_hub, demo_session) -> None:
