@@ -424,6 +424,23 @@ def _sessions_ended(m: re.Match[str], _: Names) -> str:
     return f"Signed out because {_SESSIONS_ENDED_BECAUSE[why]}: {ended}"
 
 
+#: How a sign-in's first step was recorded: the hub's password, or the agency's identity
+#: provider by the name its staff know their account by ("Larkmoor Housing account").
+_SIGNED_IN = re.compile(r"(?P<how>password|(?P<provider>.+) account)(?P<code> and security code)?")
+
+
+def _signed_in(m: re.Match[str], _: Names) -> str:
+    """ "password and security code", "Larkmoor Housing account": how who signed in was
+    established, in words (the security code is the hub's own, from an authenticator app;
+    one a provider asked for itself is the provider's, not recorded)."""
+    if m["provider"]:
+        said = f"Through their agency's identity provider (their {m['provider']} account)"
+        return said + (", then a security code from their authenticator app" if m["code"] else "")
+    if m["code"]:
+        return "With a password and a security code from their authenticator app"
+    return "With a password only (no security code)"
+
+
 def _lock_requested(m: re.Match[str], _: Names) -> str:
     """ "request 12, reason sensitive": the request and why, in the form's words."""
     label = _label(LockReason, m["reason"])
@@ -521,6 +538,7 @@ _BY_ACTION: dict[str, _Rules] = {
     acts.Action.TRIGGER_APPEAL_DECIDE.value: [
         (re.compile(r"(\w+)"), _choice(AppealDecision, "Appeal decided: {}")),
     ],
+    acts.Action.SIGN_IN.value: [(_SIGNED_IN, _signed_in)],
     acts.Action.SESSIONS_END.value: [
         (re.compile(r"(?P<why>\w+): (?P<count>\d+) sessions ended"), _sessions_ended),
     ],
