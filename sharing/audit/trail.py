@@ -104,6 +104,10 @@ class LogRow:
     why: str | None = None
     #: Who acted when no user did (``by_the_hub``): "Command line" or "System".
     hub: str = ""
+    #: The agency whose case a refusal of the reader's agency's user was about, named in
+    #: place of the case's reference (another agency's): the record's id is shown only
+    #: where the reader's agency was ever shared the case (``_refused_on_anothers``).
+    case_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -445,6 +449,7 @@ def rows(
             select(Case.id, Case.reference, Case.agency_id).where(Case.id.in_(case_ids))
         )
     }
+    others = _refused_on_anothers(session, entries, cases, through, reader_agency_id)
 
     partners = [e for e in entries if e.actor_agency_id != reader_agency_id]
     yours = _yours(session, partners, reader_agency_id)
@@ -469,6 +474,7 @@ def rows(
                 else acts.only_yours(e.basis, yours)
             )
         )
+        case_of, known = others.get(e.seq, (None, True))
         shown.append(
             LogRow(
                 seq=e.seq,
@@ -479,17 +485,60 @@ def rows(
                 action=labels.get(e.action, e.action),
                 outcome=e.outcome,
                 object_type=None if no_subject else e.object_type,
-                object_id=None if no_subject else e.object_id,
-                case_reference=case[0] if case and not as_if_no_case else None,
+                object_id=None
+                if no_subject or (e.object_type == "case" and not known)
+                else e.object_id,
+                case_reference=case[0] if case and not (as_if_no_case or case_of) else None,
                 purpose=e.purpose,
                 basis=basis,
                 request_id=e.request_id,
                 account=_account(users, agencies, e),
                 why=reasons.in_words(basis, names, e.action),
                 hub=by_the_hub(e),
+                case_of=case_of,
             )
         )
     return shown
+
+
+def _refused_on_anothers(
+    session: Session,
+    entries: list[AuditEntry],
+    cases: Mapping[int, tuple[str, int]],
+    through: Mapping[int, int | None],
+    reader_agency_id: int,
+) -> dict[int, tuple[str, bool]]:
+    """The refusals (by entry number) about another agency's case, with that agency's name
+    and whether the reader's agency may know the case's id: it was shared the case once
+    (an id the case's page and shares named to it). A refusal is the reader's evidence
+    that their user tried; the case's reference is the other agency's, and tells which of
+    its cases exists, so it is never shown (one answered "not found" reads as a case that
+    does not exist, ``rows``)."""
+    refused: dict[int, int] = {}
+    for e in entries:
+        if e.outcome != acts.Outcome.REFUSED.value or acts.answered_not_found(e.basis):
+            continue
+        case_id = int(e.object_id) if e.object_type == "case" and e.object_id else through[e.seq]
+        if case_id is not None and case_id in cases and cases[case_id][1] != reader_agency_id:
+            refused[e.seq] = case_id
+    if not refused:
+        return {}
+    owners: dict[int, str] = {
+        case_id: name
+        for case_id, name in session.execute(
+            select(Case.id, Agency.name)
+            .join(Agency, Agency.id == Case.agency_id)
+            .where(Case.id.in_(set(refused.values())))
+        )
+    }
+    shared = set(
+        session.scalars(
+            select(Share.case_id).where(
+                Share.agency_id == reader_agency_id, Share.case_id.in_(set(refused.values()))
+            )
+        )
+    )
+    return {seq: (owners[case_id], case_id in shared) for seq, case_id in refused.items()}
 
 
 def _names(
