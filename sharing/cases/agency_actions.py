@@ -146,6 +146,41 @@ def is_restricted(decisions: CaseDecisions, case: Case) -> bool:
     return facts is not None and not Lock.holds(decisions.actor, facts)
 
 
+#: Why a list withheld what its actions on a case say (``withheld_from``).
+WITHHELD_LOCKED = "the case is locked to named people"
+WITHHELD_NOT_SHARED = "no live share of the case with their agency"
+WITHHELD_NOT_ACTIONS = "the case's actions are not shared with their agency"
+
+
+def withheld_from(decision: Decision | None, restricted: bool) -> str | None:
+    """Why the reader may not read what an action listed on a case says (None when they
+    may): the case locked, no live share of it, or a share without its actions."""
+    if restricted:
+        return WITHHELD_LOCKED
+    if decision is None:
+        return WITHHELD_NOT_SHARED
+    return None if decision.allows("actions") else WITHHELD_NOT_ACTIONS
+
+
+def record_withheld(
+    session: Session, actor: Actor, action: acts.Action, withheld: dict[int, tuple[str, list[int]]]
+) -> None:
+    """A list that showed the actor's agency's actions on cases it may not read (``withheld``:
+    by case, why and the actions): a refusal about each case, beside the list's entry, so
+    the case's agency's DPO reads that the partner's user was refused, as their own DPO
+    does (an entry about a case is on its agency's log). Written with the list (not kept
+    past a roll-back as a refused act's are): the list itself was allowed."""
+    for case_id, (why, action_ids) in sorted(withheld.items()):
+        acts.record(
+            session,
+            action,
+            actor=actor,
+            outcome=acts.Outcome.REFUSED,
+            subject=acts.Subject("case", case_id),
+            basis=f"actions {acts.ids(sorted(action_ids))}; {why}",
+        )
+
+
 def actions_for_agency(
     session: Session,
     actor: Actor,
@@ -199,15 +234,19 @@ def actions_for_agency(
         session, {a.case_id for a in actions if is_restricted(decisions, a.case)}
     )
     rows, shown_cases = [], set()
+    withheld: dict[int, tuple[str, list[int]]] = {}
     for action in actions:
         case = action.case
         decision, purpose = best_decision(decisions, case)
         restricted = is_restricted(decisions, case)
         description = basis = None
-        if decision is not None and decision.allows("actions"):
+        why_not = withheld_from(decision, restricted)
+        if decision is not None and why_not is None:
             description = reveal_one(decision, action, "description")
             basis = decision.categories["actions"]
             shown_cases.add(case.id)
+        elif why_not is not None:
+            withheld.setdefault(case.id, (why_not, []))[1].append(action.id)
         rows.append(
             AgencyAction(
                 id=action.id,
@@ -235,6 +274,7 @@ def actions_for_agency(
         subject=acts.Subject("agency", actor.agency_id),
         basis=(f"actions {acts.ids([r.id for r in rows])}; cases {acts.ids(sorted(shown_cases))}"),
     )
+    record_withheld(session, actor, acts.Action.ACTIONS_LIST, withheld)
     last = Place(actions[-1].due_on, actions[-1].id) if actions else None
     return ActionPage(rows, total, page, pages, more, last)
 

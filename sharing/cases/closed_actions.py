@@ -25,7 +25,14 @@ from sharing.access.authorise import CaseDecisions
 from sharing.access.decide import Actor
 from sharing.access.reveal import load_data_keys, reveal_one
 from sharing.audit import acts
-from sharing.cases.agency_actions import ACTION_ROLES, best_decision, is_restricted, owned_where
+from sharing.cases.agency_actions import (
+    ACTION_ROLES,
+    best_decision,
+    is_restricted,
+    owned_where,
+    record_withheld,
+    withheld_from,
+)
 from sharing.models import Action, Case
 from sharing.vocabulary import ActionStatus
 
@@ -96,15 +103,19 @@ def closed_lately(
     load_data_keys(session, {a.case.data_key_id for a in actions})
     decisions = CaseDecisions(session, actor, {a.case_id for a in actions}, now)
     rows, shown_cases = [], set()
+    withheld: dict[int, tuple[str, list[int]]] = {}
     for action in actions:
         case = action.case
         restricted = is_restricted(decisions, case)
         decision, purpose = (None, None) if restricted else best_decision(decisions, case)
         outcome = basis = None
-        if decision is not None and decision.allows("actions"):
+        why_not = withheld_from(decision, restricted)
+        if decision is not None and why_not is None:
             outcome = reveal_one(decision, action, "outcome_note")
             basis = decision.categories["actions"]
             shown_cases.add(case.id)
+        elif why_not is not None:
+            withheld.setdefault(case.id, (why_not, []))[1].append(action.id)
         if action.closed_at is None:  # never: the query chose those closed since a day
             continue
         rows.append(
@@ -137,4 +148,5 @@ def closed_lately(
         subject=acts.Subject("agency", actor.agency_id),
         basis=f"actions {acts.ids([r.id for r in rows])}; cases {acts.ids(sorted(shown_cases))}",
     )
+    record_withheld(session, actor, acts.Action.ACTIONS_CLOSED_LIST, withheld)
     return rows
