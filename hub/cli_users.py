@@ -48,10 +48,23 @@ def _read_password(prompt: bool) -> str:
     help="Repeat for several roles.",
 )
 @click.option("--team", default=None)
+@click.option(
+    "--yes-shared-domain",
+    is_flag=True,
+    help="Add an address at a domain another agency's staff use without asking (scripts).",
+)
 def users_create(
-    agency_code: str, email: str, display_name: str, roles: tuple[str, ...], team: str | None
+    agency_code: str,
+    email: str,
+    display_name: str,
+    roles: tuple[str, ...],
+    team: str | None,
+    yes_shared_domain: bool,
 ) -> None:
-    """Create a local account. The password is asked for (or read from standard input)."""
+    """Create a local account. The password is asked for (or read from standard input).
+    An address at a domain another agency's staff use, and nobody at the agency yet, is
+    asked about once, naming who uses it, as adding someone on the web asks; not asked
+    (standard input is not a terminal), it is refused without --yes-shared-domain."""
     create = acts.Action.ACCOUNT_CREATE
     with _session() as session:
         agency = session.scalar(select(Agency).where(Agency.code == agency_code))
@@ -70,6 +83,7 @@ def users_create(
                 agency_id=agency.id,
                 message=clash,
             )
+        _confirm_shared_domain(session, agency, email, confirmed=yes_shared_domain)
         try:
             user = accounts.create_user(
                 session,
@@ -95,6 +109,32 @@ def users_create(
             else ""
         )
         click.echo(f"Created user {user.id} ({user.email}).{note}")
+
+
+def _confirm_shared_domain(
+    session: Session, agency: Agency, email: str, *, confirmed: bool
+) -> None:
+    """Ask, where ``email`` is at a domain another agency's staff use and nobody at
+    ``agency`` does (``agency_accounts.another_agencys_domain``), whether it is their
+    address at ``agency``; a no, or no one to ask and no ``--yes-shared-domain``, is
+    refused and recorded as the web's form records it (``other_domain``)."""
+    other = agency_accounts.another_agencys_domain(session, agency, email)
+    if other is None or confirmed:
+        return
+    said = (
+        f"{other.domain} is already used by staff of {other.used_by()}, and nobody at "
+        f"{agency.name} has an address there yet"
+    )
+    if sys.stdin.isatty() and click.confirm(f"{said}. Is this their address at {agency.name}?"):
+        return
+    refuse_run(
+        session,
+        acts.Action.ACCOUNT_CREATE,
+        "refused input: other_domain",
+        agency_id=agency.id,
+        message=f"{said}: nothing was created. If this is their address at {agency.name}, "
+        "answer yes when asked, or give --yes-shared-domain",
+    )
 
 
 @users.command("reset-password")
