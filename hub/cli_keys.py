@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 
 from hub.cli_session import _session, refuse_run
 from hub.config import ConfigError, load_settings
+from hub.database import command_sessions
 from hub.templating import uk_datetime
 from sharing import accounts, clock
 from sharing.audit import acts
@@ -150,9 +151,7 @@ def keys_finalise_erasures(batch_size: int) -> None:
     systemd timer, at least as often as erasure_final_hours."""
     provider = current_app.extensions["hub.keys"]
     try:
-        done = finalise_erasures(
-            current_app.extensions["hub.sessions"], provider, batch_size=batch_size
-        )
+        done = finalise_erasures(command_sessions(), provider, batch_size=batch_size)
     except KeyringError as e:
         _refused_rotation(f"cannot make erasures final: {e}")
     if not done.rotations:
@@ -204,7 +203,7 @@ def keys_rotate(batch_size: int, pause: float) -> None:
 
     try:
         report = rotate(
-            current_app.extensions["hub.sessions"],
+            command_sessions(),
             provider,
             batch_size=batch_size,
             pause=pause,

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from hub import notices as hub_notices
 from hub.cli_session import _session
+from hub.database import command_sessions
 from sharing import notices as sharing_notices
 
 
@@ -24,7 +25,7 @@ def notices_send() -> None:
 
 def _send_waiting() -> None:
     delivery = hub_notices.deliver_pending(
-        current_app.extensions["hub.sessions"],
+        command_sessions(),
         current_app.config["HUB_SETTINGS"],
         current_app.extensions["hub.trigger_procedure"],
         current_app.extensions["hub.letters"].trigger,

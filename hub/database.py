@@ -36,7 +36,12 @@ def init_database(app: Flask, settings: Settings) -> None:
     keys = open_key_store(settings)
     app.extensions["hub.engine"] = engine
     app.extensions["hub.keys"] = keys
-    app.extensions["hub.sessions"] = make_session_factory(engine, keys, settings.hashing_cost)
+    app.extensions["hub.sessions"] = make_session_factory(
+        engine, keys, settings.hashing_cost, origin=acts.BY_THE_HUB
+    )
+    app.extensions["hub.command_sessions"] = make_session_factory(
+        engine, keys, settings.hashing_cost, origin=acts.BY_COMMAND
+    )
     app.teardown_appcontext(_close)
 
 
@@ -47,7 +52,11 @@ def integrate_apart(app: Flask, every: float) -> Integrator:
     settings: Settings = app.config["HUB_SETTINGS"]
     engine: Engine = app.extensions["hub.engine"]
     app.extensions["hub.sessions"] = make_session_factory(
-        engine, app.extensions["hub.keys"], settings.hashing_cost, integrated_apart=True
+        engine,
+        app.extensions["hub.keys"],
+        settings.hashing_cost,
+        integrated_apart=True,
+        origin=acts.BY_THE_HUB,
     )
     integrator = Integrator(engine, every)
     integrator.start()
@@ -77,10 +86,15 @@ def open_key_store(settings: Settings) -> LocalKeyring:
     return keys
 
 
+def command_sessions() -> sessionmaker[Session]:
+    """Sessions for a command, sealing with the app's key store: the entries of acts no
+    user did in them say they came from the command line (``acts.BY_COMMAND``)."""
+    return current_app.extensions["hub.command_sessions"]  # type: ignore[no-any-return]
+
+
 def new_session() -> Session:
     """A session outside any request (commands), sealing with the app's key store."""
-    factory: sessionmaker[Session] = current_app.extensions["hub.sessions"]
-    return factory()
+    return command_sessions()()
 
 
 def unusable(engine: Engine) -> tuple[str, bool] | None:

@@ -75,6 +75,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 #: In a session's ``info``: the audit entries its commits queue are left to an integrator
 #: of their own (``sharing.audit.integrator``), not added to the log after each commit.
 INTEGRATED_APART = "audit.integrated_apart"
+#: Where a factory's sessions' acts come from, recorded in the audit entries no user acted
+#: in (``sharing.audit.acts.record``): a command, or the hub's own work.
+ORIGIN = "audit.origin"
 
 
 def make_session_factory(
@@ -83,10 +86,13 @@ def make_session_factory(
     hashing: HashingCost | None = None,
     *,
     integrated_apart: bool = False,
+    origin: str | None = None,
 ) -> sessionmaker[Session]:
     """Sessions on ``engine`` that seal and unseal personal values with ``keys`` and hash
     passwords at the ``hashing`` cost (``sharing.accounts.RECOMMENDED`` if not given); with
-    ``integrated_apart``, sessions whose audit entries an ``Integrator`` adds to the log."""
+    ``integrated_apart``, sessions whose audit entries an ``Integrator`` adds to the log;
+    with ``origin``, sessions whose entries no user acted in record where they come from
+    (``sharing.audit.acts.ORIGINS``)."""
     info: dict[str, object] = {}
     if keys:
         info["keys"] = keys
@@ -94,6 +100,8 @@ def make_session_factory(
         info["hashing_cost"] = hashing
     if integrated_apart:
         info[INTEGRATED_APART] = True
+    if origin:
+        info[ORIGIN] = origin
     return sessionmaker(bind=engine, expire_on_commit=False, info=info or None)
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sharing.access.decide import Actor, Decision
 from sharing.audit.listings import listed
 from sharing.audit.log import enqueue, enqueue_many
+from sharing.db import ORIGIN
 from sharing.errors import InputError, NotAllowed
 from sharing.formats import is_digits
 from sharing.protocols.purposes import PURPOSE_ID
@@ -51,6 +52,16 @@ NOT_FOUND_TO_REQUESTER = "not found for the requester: "
 #: Begins the basis of a command's run refused on the command line, so the DPO reads
 #: where it came from.
 ON_THE_COMMAND_LINE = "on the command line: "
+#: Where an act no user did came from, recorded in its entry's ``actor_roles`` (where a
+#: user's roles would be) by the session it was done in (``sharing.db.ORIGIN``): a command
+#: run on the command line (the timers' sweeps too), or the hub's own work outside any
+#: request (a checkpoint made on schedule, notices sent after a page). A request's entry
+#: names the request instead (``REQUEST_ID``); a session that says neither records
+#: ``ORIGIN_UNSTATED``. Entries written before origins were recorded hold none.
+BY_COMMAND = "command_line"
+BY_THE_HUB = "hub"
+ORIGIN_UNSTATED = "origin_unstated"
+ORIGINS = frozenset({BY_COMMAND, BY_THE_HUB, ORIGIN_UNSTATED})
 
 
 def begun_by_reference(action: str) -> bool:
@@ -280,7 +291,7 @@ def record(
             outcome=outcome.value,
             actor_user_id=actor.user_id if actor else user_id,
             actor_agency_id=actor.agency_id if actor else agency_id,
-            actor_roles=_roles(actor),
+            actor_roles=_roles(actor) if actor or user_id else _origin(session),
             object_type=subject.type if subject else None,
             object_id=subject.id if subject else None,
             purpose=_purpose(purpose),
@@ -327,6 +338,14 @@ def record_many(
         )
     except SQLAlchemyError as error:
         raise AuditUnavailable() from error
+
+
+def _origin(session: Session) -> str:
+    """Where an act no user did comes from (``BY_COMMAND``...), for its entry; "" in a
+    request, whose id the entry names."""
+    if session.info.get(REQUEST_ID):
+        return ""
+    return str(session.info.get(ORIGIN) or ORIGIN_UNSTATED)
 
 
 def _roles(actor: Actor | None) -> str:

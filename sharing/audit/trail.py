@@ -196,18 +196,43 @@ def concerning_application(session: Session, application_id: int) -> ColumnEleme
     )
 
 
-#: Who acted in an entry no user acted in: a command run on the command line (it answers
-#: no request: the timers' sweeps are commands too), or the hub itself answering a request
-#: of someone not signed in (a failed sign-in, a partner system's token, the public's form).
+#: Who acted in an entry no user acted in: a command run on the command line (the timers'
+#: sweeps are commands too), or the hub itself: answering a request of someone not signed
+#: in (a failed sign-in, a partner system's token, the public's form), or at its own work
+#: (a checkpoint made on schedule, notices sent after a page). An entry that does not say
+#: which reads so (``NOT_RECORDED``).
 COMMAND_LINE = "Command line"
 SYSTEM = "System"
+NOT_RECORDED = "Command line or system (not recorded which)"
+#: Each origin an entry records (``acts.ORIGINS``) as its "Who".
+_ORIGINS = {
+    acts.BY_COMMAND: COMMAND_LINE,
+    acts.BY_THE_HUB: SYSTEM,
+    acts.ORIGIN_UNSTATED: NOT_RECORDED,
+}
+
+
+#: Acts the hub's own work did outside any request before origins were recorded, as
+#: commands do: such an entry of theirs cannot tell which did it.
+_EITHER_BEFORE = frozenset({acts.Action.AUDIT_CHECKPOINT.value, acts.Action.TRIGGER_LETTER.value})
 
 
 def by_the_hub(entry: AuditEntry) -> str:
-    """``COMMAND_LINE`` or ``SYSTEM`` for an entry no user acted in ("" for a user's)."""
+    """Who acted in an entry no user acted in ("" for a user's), by what it records: the
+    origin its session recorded (``acts.BY_COMMAND``...), else the request it answered
+    (``SYSTEM``). One written before origins were recorded that answered no request reads
+    as then, ``COMMAND_LINE`` (only commands wrote them), but for a checkpoint or a letter
+    to a Community Trigger applicant, which the hub also made at its own work then:
+    ``NOT_RECORDED``."""
     if entry.actor_user_id is not None:
         return ""
-    return COMMAND_LINE if entry.request_id is None else SYSTEM
+    if entry.actor_roles in _ORIGINS:
+        return _ORIGINS[entry.actor_roles]
+    if entry.request_id is not None:
+        return SYSTEM
+    if entry.actor_roles or entry.action in _EITHER_BEFORE:
+        return NOT_RECORDED
+    return COMMAND_LINE
 
 
 def _no_user_acting() -> ColumnElement[bool]:
@@ -481,7 +506,9 @@ def rows(
                 at=e.at,
                 user=users[e.actor_user_id].display_name if e.actor_user_id in users else "",
                 agency=agencies.get(e.actor_agency_id, "") if e.actor_agency_id else "",
-                roles=", ".join(r.replace("_", " ") for r in e.actor_roles.split(",") if r),
+                roles=", ".join(r.replace("_", " ") for r in e.actor_roles.split(",") if r)
+                if e.actor_user_id is not None
+                else "",
                 action=labels.get(e.action, e.action),
                 outcome=e.outcome,
                 object_type=None if no_subject else e.object_type,

@@ -111,7 +111,7 @@ def test_the_hubs_own_entries_are_every_dpos_and_no_agencys_records_are_anothers
     the command line, an emergency access's reason erased by the sweep) is on that
     agency's alone. "By the hub itself" keeps only what no agency's user did."""
     engine, keys = demo_database
-    with make_session_factory(engine, keys, TEST_COST)() as session:
+    with make_session_factory(engine, keys, TEST_COST, origin=acts.BY_COMMAND)() as session:
         dpo = demo_actor(session, "larkmoor-ha", Role.DPO)
         own = demo_actor(session, "larkmoor-ha", Role.CASE_OFFICER)
         homes = demo_actor(session, "northshire-homes", Role.CASE_OFFICER)
