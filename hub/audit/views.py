@@ -38,6 +38,7 @@ from sharing import clock, directory
 from sharing.audit import (
     acts,
     checkpoints,
+    emergency_log,
     notes,
     subject_access,
     subject_access_applications,
@@ -216,7 +217,9 @@ def emergency_access() -> tuple[str, int]:
     if valid and until < since:
         form.until.errors = ["The last day must be the same as or after the first day"]
         valid = False
-    rows = trail.emergency_accesses(db(), current_user.actor, since, until) if valid else None
+    rows = (
+        emergency_log.emergency_accesses(db(), current_user.actor, since, until) if valid else None
+    )
     return render_template(
         "audit/emergency_access.html",
         title="Emergency access to your agency's cases",

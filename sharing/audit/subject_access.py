@@ -22,7 +22,8 @@ from sharing import clock
 from sharing.access.decide import Actor, Decision, decide_subject_access
 from sharing.access.reveal import ERASED, found_by_other_name, load_data_keys, reveal_one
 from sharing.audit import acts, subject_cases, subject_held
-from sharing.audit.trail import LogRow, concerning_person, require_dpo, rows
+from sharing.audit.log_rows import LogRow, rows
+from sharing.audit.trail import concerning_person, require_dpo
 from sharing.cases.erasure import cases_naming
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.people_shown import other_names_line

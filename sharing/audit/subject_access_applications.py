@@ -28,8 +28,9 @@ from sharing import clock
 from sharing.access.decide import Actor, Decision, decide_subject_access
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts, reasons
+from sharing.audit.log_rows import LogRow, rows
 from sharing.audit.subject_access import KINDS, MAX_CANDIDATES, PURPOSE, require_subject_dpo
-from sharing.audit.trail import LogRow, concerning_application, rows
+from sharing.audit.trail import concerning_application
 from sharing.cases.search import SearchQuery, search_term
 from sharing.crypto import blind_index
 from sharing.errors import InputError, NotFound

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.audit import trail
+from sharing.audit import log_rows, trail
 from sharing.audit.log import integrate
 from sharing.cases import actions, shares
 from sharing.cases.agency_actions import WITHHELD_NOT_SHARED
@@ -118,7 +118,7 @@ def test_both_dpos_read_a_partner_refused_the_actions_on_a_case_not_shared_with_
     assert re.search(rf"A case of {re.escape(owner_name)}(?! \(case)", police_log)
 
 
-def _rows(session: Session, agency: str) -> list[trail.LogRow]:
+def _rows(session: Session, agency: str) -> list[log_rows.LogRow]:
     dpo = demo_actor(session, agency, Role.DPO)
     filters = trail.LogFilters(action=trail.acts.Action.ACTIONS_LIST)
     found = trail.search_log(session, dpo, filters).rows

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
 from sharing.audit import acts, reasons
-from sharing.audit.trail import rows
+from sharing.audit.log_rows import rows
 from sharing.models import Agency, AuditEntry, Case, Share, TriggerApplication
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import CaseStatus, Role

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sharing.audit import acts, trail
+from sharing.audit import acts, log_rows
 from sharing.audit.log import integrate
 from sharing.models import AuditEntry
 from tests.fixtures.app import csrf_token
@@ -37,21 +37,21 @@ def _entry(action: str, roles: str = "", request_id: str | None = None) -> Audit
     ("entry", "who"),
     [
         # Written before origins were recorded: as they read then.
-        (_entry("hub.command"), trail.COMMAND_LINE),
-        (_entry("keys.rotate"), trail.COMMAND_LINE),
-        (_entry("sign_in.failed", request_id="3f2a9c1e5b7d0a4c"), trail.SYSTEM),
+        (_entry("hub.command"), log_rows.COMMAND_LINE),
+        (_entry("keys.rotate"), log_rows.COMMAND_LINE),
+        (_entry("sign_in.failed", request_id="3f2a9c1e5b7d0a4c"), log_rows.SYSTEM),
         # ... but a checkpoint or a letter, which the hub's own work made too then.
-        (_entry("audit.checkpoint"), trail.NOT_RECORDED),
-        (_entry("trigger.letter"), trail.NOT_RECORDED),
+        (_entry("audit.checkpoint"), log_rows.NOT_RECORDED),
+        (_entry("trigger.letter"), log_rows.NOT_RECORDED),
         # Written since: by the origin recorded, whatever the request id's form.
-        (_entry("audit.checkpoint", acts.BY_COMMAND), trail.COMMAND_LINE),
-        (_entry("audit.checkpoint", acts.BY_THE_HUB), trail.SYSTEM),
-        (_entry("hub.command", acts.ORIGIN_UNSTATED), trail.NOT_RECORDED),
-        (_entry("hub.command", "an origin it does not know"), trail.NOT_RECORDED),
+        (_entry("audit.checkpoint", acts.BY_COMMAND), log_rows.COMMAND_LINE),
+        (_entry("audit.checkpoint", acts.BY_THE_HUB), log_rows.SYSTEM),
+        (_entry("hub.command", acts.ORIGIN_UNSTATED), log_rows.NOT_RECORDED),
+        (_entry("hub.command", "an origin it does not know"), log_rows.NOT_RECORDED),
     ],
 )
 def test_who_acted_reads_what_the_entry_records(entry: AuditEntry, who: str) -> None:
-    assert trail.by_the_hub(entry) == who
+    assert log_rows.by_the_hub(entry) == who
 
 
 def _recorded(sessions: sessionmaker[Session], request_id: str | None = None) -> AuditEntry:
@@ -70,19 +70,22 @@ def _recorded(sessions: sessionmaker[Session], request_id: str | None = None) ->
 
 def test_each_session_records_where_its_acts_come_from(app: Flask) -> None:
     command = _recorded(app.extensions["hub.command_sessions"])
-    assert (command.actor_roles, trail.by_the_hub(command)) == (
+    assert (command.actor_roles, log_rows.by_the_hub(command)) == (
         acts.BY_COMMAND,
-        trail.COMMAND_LINE,
+        log_rows.COMMAND_LINE,
     )
     own_work = _recorded(app.extensions["hub.sessions"])
-    assert (own_work.actor_roles, trail.by_the_hub(own_work)) == (acts.BY_THE_HUB, trail.SYSTEM)
+    assert (own_work.actor_roles, log_rows.by_the_hub(own_work)) == (
+        acts.BY_THE_HUB,
+        log_rows.SYSTEM,
+    )
     answered = _recorded(app.extensions["hub.sessions"], request_id="9c1e5b7d0a4c3f2a")
-    assert (answered.actor_roles, trail.by_the_hub(answered)) == ("", trail.SYSTEM)
+    assert (answered.actor_roles, log_rows.by_the_hub(answered)) == ("", log_rows.SYSTEM)
     plain = sessionmaker(bind=app.extensions["hub.engine"], expire_on_commit=False)
     unsaid = _recorded(plain)
-    assert (unsaid.actor_roles, trail.by_the_hub(unsaid)) == (
+    assert (unsaid.actor_roles, log_rows.by_the_hub(unsaid)) == (
         acts.ORIGIN_UNSTATED,
-        trail.NOT_RECORDED,
+        log_rows.NOT_RECORDED,
     )
 
 
@@ -108,4 +111,4 @@ def test_a_failed_sign_in_answered_by_the_hub_reads_as_the_system(
     assert failed is not None
     assert failed.request_id
     assert failed.actor_roles == ""
-    assert trail.by_the_hub(failed) == trail.SYSTEM
+    assert log_rows.by_the_hub(failed) == log_rows.SYSTEM

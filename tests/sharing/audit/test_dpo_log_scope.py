@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sharing.audit import acts, checkpoints, trail
+from sharing.audit import acts, checkpoints, log_rows, trail
 from sharing.audit.log import integrate
 from sharing.cases import shares
 from sharing.crypto.keys import LocalKeyring
@@ -150,7 +150,7 @@ def test_the_hubs_own_entries_are_every_dpos_and_no_agencys_records_are_anothers
             new = [row.seq for row in found.rows if before < row.seq <= own_view]
             hubs = sorted(wanted, reverse=True)
             assert new == (hubs if filters.by_the_hub else [own_view, *hubs])
-            assert {r.hub for r in found.rows if r.seq in wanted} == {trail.COMMAND_LINE}
+            assert {r.hub for r in found.rows if r.seq in wanted} == {log_rows.COMMAND_LINE}
         session.rollback()
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
-from sharing.audit import acts, trail
+from sharing.audit import acts, log_rows
 from sharing.audit.log import integrate
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
@@ -64,7 +64,7 @@ def test_each_dpo_reads_a_refusal_on_anothers_case_as_their_agency_may_know_it(
             _refused_on(session, police, never, acts.not_found_to_requester("no live share")),
         ]
 
-        owners = trail.rows(session, entries, landlord.agency_id)
+        owners = log_rows.rows(session, entries, landlord.agency_id)
         assert [r.case_reference for r in owners] == [
             never.reference,
             once.reference,
@@ -73,7 +73,7 @@ def test_each_dpo_reads_a_refusal_on_anothers_case_as_their_agency_may_know_it(
         assert [r.case_of for r in owners] == [None, None, None]
         assert [r.object_id for r in owners] == [str(never.id), str(once.id), str(never.id)]
 
-        readers = trail.rows(session, entries, police.agency_id)
+        readers = log_rows.rows(session, entries, police.agency_id)
         name = never.agency.name
         assert [r.case_reference for r in readers] == [None, None, None]
         assert [r.case_of for r in readers] == [name, name, None]
