@@ -18,7 +18,8 @@ class _ActFields:
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_user_id: Mapped[int | None]
     actor_agency_id: Mapped[int | None]
-    #: The actor's roles, comma separated.
+    #: The actor's roles, comma separated; in an entry no user acted in, where the act
+    #: came from (``sharing.audit.acts.ORIGINS``), or empty for one that answered a request.
     actor_roles: Mapped[str] = mapped_column(String(200), default="")
     #: What was done, e.g. ``case.view``, ``share.create``, ``sign_in.failure``.
     action: Mapped[str] = mapped_column(String(40))
