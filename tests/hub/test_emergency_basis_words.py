@@ -1,0 +1,52 @@
+"""What a partner reads under "Why you can see this" while using emergency access."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from sharing.models import Case, ProtocolRecord, Share
+from sharing.vocabulary import Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+
+def test_emergency_access_names_the_emergency_protocol_by_its_title_and_links_its_clause(
+    demo_hub, demo_session
+) -> None:
+    """Under emergency access the case page says which protocol and clause let the reader
+    in as every shared case does: the protocol by its title, linked to the clause on its
+    page, and the purpose by its title, never the protocol's key and the purpose's id."""
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.locked.is_(False),
+            Case.agency.has(code="northshire-homes"),
+            ~Case.id.in_(select(Share.case_id)),
+        )
+        .order_by(Case.id)
+    )
+    protocol = demo_session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == "northshire-emergency")
+    )
+    police = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER, 1)
+    )
+    opened = police.post(
+        "/emergency",
+        data={
+            "reference": case.reference,
+            "reason": "A threat to kill was made an hour ago",
+            "csrf_token": csrf_token(police, "/emergency"),
+        },
+    )
+    assert opened.status_code == 302
+    page = police.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Protocol northshire-emergency" not in page
+    assert "purpose emergency" not in page
+    assert (
+        f'<a class="govuk-link" href="/protocols/{protocol.id}#clause-7.1">'
+        f"{protocol.title} (version {protocol.version}), clause 7.1</a>, "
+        "purpose: Emergency: risk to life"
+    ) in page
+    assert "Why you can see this" in page
+    assert "Emergency access until " in page
