@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from sharing.models import Case, ProtocolRecord, Share
+from sharing.models import BreakGlass, Case, ProtocolRecord, Share
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -50,3 +50,44 @@ def test_emergency_access_names_the_emergency_protocol_by_its_title_and_links_it
     ) in page
     assert "Why you can see this" in page
     assert "Emergency access until " in page
+
+
+def test_the_emergency_review_names_the_protocol_and_links_its_clause(
+    demo_hub, demo_session
+) -> None:
+    """The manager reviewing an emergency access reads under which protocol's clause the
+    partner opened the case, the protocol by its title and the clause a link to it, where
+    the page said only "under protocol clause 7.1"."""
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.locked.is_(False),
+            Case.agency.has(code="northshire-homes"),
+            ~Case.id.in_(select(Share.case_id)),
+        )
+        .order_by(Case.id)
+        .offset(1)
+    )
+    protocol = demo_session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == "northshire-emergency")
+    )
+    police = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER, 1)
+    )
+    police.post(
+        "/emergency",
+        data={
+            "reference": case.reference,
+            "reason": "A threat to kill was made an hour ago",
+            "csrf_token": csrf_token(police, "/emergency"),
+        },
+    )
+    glass = demo_session.scalar(select(BreakGlass).where(BreakGlass.case_id == case.id))
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    page = manager.get(f"/emergency/reviews/{glass.id}").get_data(as_text=True)
+    assert "under protocol clause" not in page
+    assert (
+        f'under <a class="govuk-link" href="/protocols/{protocol.id}#clause-7.1">clause 7.1 of '
+        f"{protocol.title} (version {protocol.version})</a>."
+    ) in page
+    assert manager.get(f"/protocols/{protocol.id}").status_code == 200
