@@ -89,3 +89,5 @@ class Alert(Base):
     dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency] = relationship()
+    #: The case it names, for its page to link to (a plain column: its reference).
+    case: Mapped[Case | None] = relationship()

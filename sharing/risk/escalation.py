@@ -61,7 +61,7 @@ def escalate(
                         f"Case {case.reference}, shared with your agency by "
                         f"{owner.name if owner else 'a partner'}, was escalated on "
                         f"{clock.day_of(now):%-d %B %Y}: its officer is considering a case conference and "
-                        "a safeguarding referral. Open it from the cases shared with you."
+                        "a safeguarding referral."
                     ),
                     case_id=case.id,
                     created_at=now,

@@ -139,3 +139,17 @@ def test_someone_holding_two_alerted_roles_is_alerted_once_and_dismisses_it_once
     )
     assert dismissed.status_code == 302
     assert case.reference not in client.get("/alerts").get_data(as_text=True)
+
+
+def test_an_escalation_alert_links_to_the_case_it_names(demo_hub, demo_session) -> None:
+    """The alert opens the case it names (asking, as any partner's link without one, for
+    which purpose), where it linked to the whole list of cases shared with the agency, on
+    whose later pages an older share's case had to be looked for."""
+    case = _cases_shared_with_police(demo_session)[2]
+    _escalated(demo_session, case)
+    police = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
+    page = police.get("/alerts").get_data(as_text=True)
+    assert f'<a class="govuk-link" href="/cases/{case.id}">Open case {case.reference}</a>' in page
+    opened = police.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Why are you opening this case?" in opened
+    assert f'href="/cases/{case.id}?purpose={PURPOSE}"' in opened
