@@ -33,12 +33,27 @@ from sharing.vocabulary import (
     Triage,
 )
 
-#: Why an officer moved a band away from the score's.
-ADJUSTMENT_REASONS: tuple[str, ...] = (
-    "Score understates the risk: the victim has stopped leaving the flat after dark.",
-    "The reported person has made threats to others in the block; raised on judgement.",
-    "Lowered: the reported person has moved out and incidents have stopped.",
-    "Victim's carer is now staying with them, which reduces the risk.",
+#: Why an officer moved a band away from the score's: each pair says why it was raised
+#: above the score's band, then why it was lowered below it.
+ADJUSTMENT_REASONS: tuple[tuple[str, str], ...] = (
+    (
+        "Score understates the risk: the victim has stopped leaving the flat after dark; "
+        "raised on judgement.",
+        "Score overstates the risk: the victim is staying with family while the door is "
+        "repaired; lowered on judgement.",
+    ),
+    (
+        "The reported person has made threats to others in the block; raised on judgement.",
+        "The reported person is on bail not to contact the victim; lowered on judgement.",
+    ),
+    (
+        "Raised: the reported person has moved back in and incidents have started again.",
+        "Lowered: the reported person has moved out and incidents have stopped.",
+    ),
+    (
+        "Raised: the victim's carer has stopped visiting, which leaves them alone.",
+        "Lowered: the victim's carer is now staying with them, which reduces the risk.",
+    ),
 )
 RISK_SUPPORT: tuple[str, ...] = (
     "Video doorbell and extra locks; weekly reassurance call.",
@@ -296,7 +311,8 @@ def _assess(
         reason = ""
         if rng.random() < 0.12:
             band = RiskBand.HIGH if score_band is not RiskBand.HIGH else RiskBand.MEDIUM
-            reason = rng.choice(ADJUSTMENT_REASONS)
+            raised, lowered = rng.choice(ADJUSTMENT_REASONS)
+            reason = raised if band is RiskBand.HIGH else lowered
         record_assessment(
             session,
             authorise(session, actor, case.id, Act.ASSESS_RISK),
