@@ -25,7 +25,7 @@ from sharing import clock
 from sharing.access.decide import Decision
 from sharing.access.reveal import load_data_keys, reveal, reveal_one
 from sharing.audit.subject_held import HeldDocument, document_entry
-from sharing.meetings.requests import PARTS
+from sharing.meetings.requests import PARTS, READ_BACK
 from sharing.models import (
     BreakGlass,
     Case,
@@ -255,7 +255,7 @@ def _answer(
         agency=request.agency.name,
         answered_at=answered_at,
         known=request.known,
-        parts=[(label, text) for name, (label, _) in PARTS.items() if (text := opened[name])],
+        parts=[(READ_BACK[name], text) for name in PARTS if (text := opened[name])],
     )
 
 

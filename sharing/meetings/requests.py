@@ -40,6 +40,16 @@ PARTS: dict[str, tuple[str, str]] = {
     "actions_note": ("Your current actions or involvement", "actions"),
     "concerns_note": ("Other concerns for the conference", "narrative"),
 }
+#: Each part's label where an answer is read back under its agency's name (the conference's
+#: page and pack, a subject access report): the form's labels ask the one answering.
+READ_BACK: dict[str, str] = {
+    "incidents_note": "Incidents and reports it holds",
+    "risk_note": "Risk of harm it knows of",
+    "vulnerability_note": "Vulnerability it knows of",
+    "offending_note": "Offending it knows of",
+    "actions_note": "Its current actions or involvement",
+    "concerns_note": "Other concerns for the conference",
+}
 #: Roles of an invited agency that answer its requests.
 ANSWERING_ROLES = frozenset(
     {Role.CASE_OFFICER, Role.MANAGER, Role.PARTNER_VIEWER, Role.CONFERENCE_CHAIR}
@@ -213,8 +223,8 @@ def rows(
                 answered_by=request.answered_by.display_name if request.answered_by else None,
                 known=request.known if convenor or reader.agency_id == request.agency_id else None,
                 parts=[
-                    (label, (opened.get(name) or "") if seen.allows(category) else None)
-                    for name, (label, category) in PARTS.items()
+                    (READ_BACK[name], (opened.get(name) or "") if seen.allows(category) else None)
+                    for name, (_, category) in PARTS.items()
                 ],
                 basis=OWN_ANSWER if OWN_ANSWER in seen.categories.values() else None,
                 withdrawn=withdrawn,
