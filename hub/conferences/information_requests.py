@@ -10,6 +10,7 @@ from wtforms import TextAreaField
 from hub.conferences.views import bp
 from hub.database import db
 from hub.forms import ChoiceField, HubForm, TextLimit, accepted_once
+from sharing import clock
 from sharing.errors import InputError, NotFound
 from sharing.meetings import requests
 
@@ -58,6 +59,13 @@ def answer(conference_id: int, request_id: int) -> Response | tuple[str, int]:
         abort(404)
     if request_.conference_id != conference_id:
         abort(404)
+    # Opened from its e-mail once answered or past: the answers, saying so, not a blank
+    # form to refuse. A form opened before then and sent after is refused at its field.
+    if request.method == "GET" and (why := requests.nothing_to_answer(request_, clock.now())):
+        flash(f"{why}.", "important")
+        return redirect(
+            url_for("conferences.show", conference_id=conference_id, _anchor="information-requests")
+        )
     form = AnswerForm()
     form.known.choices = [("yes", "Yes"), ("no", "No")]
     if form.validate_on_submit():

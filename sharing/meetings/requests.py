@@ -50,6 +50,11 @@ READ_BACK: dict[str, str] = {
     "actions_note": "Its current actions or involvement",
     "concerns_note": "Other concerns for the conference",
 }
+#: Why a request can no longer be answered, once its conference has met or is cancelled.
+NO_LONGER = (
+    "The conference has met or been cancelled, so the request can no longer be answered: "
+    "tell the convening agency directly"
+)
 #: Roles of an invited agency that answer its requests.
 ANSWERING_ROLES = frozenset(
     {Role.CASE_OFFICER, Role.MANAGER, Role.PARTNER_VIEWER, Role.CONFERENCE_CHAIR}
@@ -119,11 +124,7 @@ def answer(
     if request.answered_at is not None:
         raise InputError("known", "Your agency has already answered this request")
     if not answerable_now(request.conference, now):
-        raise InputError(
-            "known",
-            "The conference has met or been cancelled, so the request can no longer be "
-            "answered: tell the convening agency directly",
-        )
+        raise InputError("known", NO_LONGER)
     if data.known is None:
         raise InputError("known", "Say whether the case or its people are known to your agency")
     parts = {}
@@ -179,6 +180,21 @@ class RequestRow:
     def own(self) -> bool:
         """Whether the reader's agency wrote it, and reads it whole."""
         return self.basis is not None
+
+
+def nothing_to_answer(request: InformationRequest, now: datetime) -> str | None:
+    """Why the request has nothing left for its agency to answer (answered already, or
+    its conference met or cancelled), as a sentence for the one who opens it; None while
+    it waits for an answer."""
+    if request.answered_at is not None:
+        who = request.answered_by.display_name if request.answered_by else "a colleague"
+        return (
+            f"Your agency answered this request on {clock.day_of(request.answered_at):%-d %B %Y} "
+            f"({who}): its answer is under \u201cWhat each agency holds\u201d"
+        )
+    if not answerable_now(request.conference, now):
+        return NO_LONGER
+    return None
 
 
 def answerable_now(conference: Conference, now: datetime) -> bool:
