@@ -6,7 +6,8 @@ only while the agency's role would be alerted of it now (a live share, the case 
 locked nor erased), so a case locked since does not exist for them here either. So is a
 manager's alert of a lock or unlock request: only while the request waits and they may
 decide it, so a decided request's alert goes, and a locked case is named only to its
-lock's members.
+lock's members. A manager's alert of an emergency access asks them to review it: it goes
+once the access is reviewed (the DPO, told of every emergency access, keeps theirs).
 
 Each view of the alerts is one audit entry naming the alerts shown and the cases they name
 (a case's reference on the page tells its reader the case exists, and with which agency),
@@ -24,9 +25,9 @@ from sharing.access.facts import Actor
 from sharing.audit import acts
 from sharing.cases import locks
 from sharing.errors import NotFound
-from sharing.models import Alert, Case
+from sharing.models import Alert, BreakGlass, Case
 from sharing.risk.escalation import partners_to_alert
-from sharing.vocabulary import AlertKind
+from sharing.vocabulary import AlertKind, Role
 
 
 def open_alerts(session: Session, actor: Actor, now: datetime | None = None) -> list[Alert]:
@@ -57,16 +58,31 @@ def open_alerts(session: Session, actor: Actor, now: datetime | None = None) -> 
         actor,
         {a.case_id for a in found if a.kind is AlertKind.LOCK_REQUEST and a.case_id is not None},
     )
+    reviewed = _reviewed(
+        session, {a.break_glass_id for a in found if a.kind is AlertKind.BREAK_GLASS}
+    )
     shown = [
         a
         for a in found
         if (a.kind is not AlertKind.RISK_ESCALATION or a.role in alerted.get(a.case_id or 0, ()))
         and (a.kind is not AlertKind.LOCK_REQUEST or (a.case_id, a.message) in waiting)
+        and not (a.role is Role.MANAGER and a.break_glass_id in reviewed)
     ]
     told: dict[tuple[object, ...], Alert] = {}
     for alert in shown:
         told.setdefault(_what(alert), alert)
     return list(told.values())
+
+
+def _reviewed(session: Session, glass_ids: set[int | None]) -> set[int | None]:
+    """Which of the emergency accesses a manager has reviewed."""
+    return set(
+        session.scalars(
+            select(BreakGlass.id).where(
+                BreakGlass.id.in_(glass_ids - {None}), BreakGlass.reviewed_at.is_not(None)
+            )
+        )
+    )
 
 
 def alerts_page(session: Session, actor: Actor, now: datetime | None = None) -> list[Alert]:

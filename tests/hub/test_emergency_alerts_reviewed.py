@@ -1,0 +1,53 @@
+"""A manager's alert of an emergency access, once the access is reviewed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from sharing.models import BreakGlass, Case, Share
+from sharing.vocabulary import Role
+from tests.fixtures.app import csrf_token
+from tests.fixtures.demo import demo_client, demo_user
+
+
+def test_a_managers_emergency_alert_goes_once_the_access_is_reviewed(
+    demo_hub, demo_session
+) -> None:
+    """The alert asks the owning agency's managers to review the access: once one has,
+    it no longer says "review it" and links to a list saying nothing waits, for them or
+    their fellow managers; the DPO, told of every emergency access, keeps theirs."""
+    case = demo_session.scalar(
+        select(Case)
+        .where(
+            Case.locked.is_(False),
+            Case.agency.has(code="larkmoor-ha"),
+            ~Case.id.in_(select(Share.case_id)),
+        )
+        .order_by(Case.id)
+    )
+    police = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER, 1)
+    )
+    police.post(
+        "/emergency",
+        data={
+            "reference": case.reference,
+            "reason": "A threat to kill was made an hour ago",
+            "csrf_token": csrf_token(police, "/emergency"),
+        },
+    )
+    glass = demo_session.scalar(select(BreakGlass).where(BreakGlass.case_id == case.id))
+    manager = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.MANAGER))
+    dpo = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.DPO))
+    told = f"Emergency access to case {case.reference}"
+    assert told in manager.get("/alerts").get_data(as_text=True)
+    assert told in dpo.get("/alerts").get_data(as_text=True)
+
+    path = f"/emergency/reviews/{glass.id}"
+    reviewed = manager.post(
+        path,
+        data={"csrf_token": csrf_token(manager, path), "note": "Justified: police attended."},
+    )
+    assert reviewed.status_code == 302
+    assert told not in manager.get("/alerts").get_data(as_text=True)
+    assert told in dpo.get("/alerts").get_data(as_text=True)
