@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sharing import clock
 from sharing.audit import acts
@@ -455,6 +455,17 @@ def _lock_decided(m: re.Match[str], _: Names) -> str:
     return f"{m['kind'].capitalize()} request {m['id']} {decided[m['status']]}"
 
 
+def _emergency_access(m: re.Match[str], names: Names) -> str:
+    """ "emergency access 7 until 2026-12-06T19:47+00:00: <clause>": the access, until when
+    in UK time, and the emergency protocol's clause by its title."""
+    try:
+        until = clock.moment_text(datetime.fromisoformat(m["until"]))
+    except ValueError:
+        until = m["until"]
+    grant = _clause(m["grant"], names) or _named(m["grant"], names)
+    return f"Emergency access {m['id']} until {until}: {grant}"
+
+
 #: Parts that read one way only in the entries of one action: a stored choice's code, a
 #: Community Trigger decision, a case's closure. Tried before the parts of any action.
 _BY_ACTION: dict[str, _Rules] = {
@@ -539,6 +550,12 @@ _BY_ACTION: dict[str, _Rules] = {
         (re.compile(r"(\w+)"), _choice(AppealDecision, "Appeal decided: {}")),
     ],
     acts.Action.SIGN_IN.value: [(_SIGNED_IN, _signed_in)],
+    acts.Action.BREAK_GLASS.value: [
+        (
+            re.compile(r"emergency access (?P<id>\d+) until (?P<until>\S+): (?P<grant>.+)"),
+            _emergency_access,
+        ),
+    ],
     acts.Action.SESSIONS_END.value: [
         (re.compile(r"(?P<why>\w+): (?P<count>\d+) sessions ended"), _sessions_ended),
     ],

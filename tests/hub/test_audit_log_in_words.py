@@ -360,6 +360,13 @@ def test_a_partners_view_reads_as_the_share_of_the_case_to_their_agency(
             "letters not yet sent to go to the corrected address: 2; "
             "letters already sent to the earlier details: 1",
         ),
+        (
+            "break_glass",
+            "emergency access 7 until 2026-07-06T19:47+00:00: Protocol northshire-emergency "
+            "version 1, clause 7.1, purpose emergency",
+            "Emergency access 7 until 6 July 2026 at 8:47pm: Clause 7.1 of protocol "
+            "northshire-emergency version 1, for emergency",
+        ),
         ("trigger.review", "sitting 31", "Review panel convened for sitting 31"),
         ("trigger.outcome", "recommendations 5,6", "Outcome recorded with recommendations 5, 6"),
         ("trigger.outcome", "no recommendations", "Outcome recorded with no recommendations"),
