@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sharing import clock
-from sharing.audit import acts
+from sharing.audit import acts, field_words
 from sharing.models import ProtocolRecord
 from sharing.protocols import records as protocol_records
 from sharing.protocols.policy import basis_parts
@@ -92,7 +92,7 @@ def roles_in_words(values: str) -> str:
     for value in values.split(","):
         role = Role.of(value)
         names.append(_in_a_sentence(role.label) if role else value)
-    return _listed(names)
+    return field_words.listed(names)
 
 
 def _in_a_sentence(label: str) -> str:
@@ -100,12 +100,6 @@ def _in_a_sentence(label: str) -> str:
     (a name kept as it is written)."""
     first, _, rest = label.partition(" ")
     return label if any(w[:1].isupper() for w in rest.split()) else label[:1].lower() + label[1:]
-
-
-def _listed(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _day(text: str) -> str:
@@ -156,91 +150,6 @@ def _rule_count(m: re.Match[str], names: Names) -> str:
     return f"{title}: {m['found']} of {m['needed']}" if title else m[0]
 
 
-#: Form fields whose stored names do not read as words with their underscores as spaces,
-#: as their forms name them ("due_on" is the form's "due date"). Any other reads so, a
-#: trailing "_id" left off ("owner_agency_id" is the form's "owner_agency").
-FIELD_WORDS: dict[str, str] = {
-    "uprn": "property reference (UPRN)",
-    "victim_uprn": "victim's property reference (UPRN)",
-    "agency_ids": "agencies",
-    "attendee_ids": "attendees",
-    "member_ids": "members",
-    "owner_agency": "agency responsible",
-    "owner_user": "named person",
-    "acting_agency": "agency that acts",
-    "dissenting_agency": "agency that dissented",
-    "received_by": "agency that received the report",
-    "received_by_agency": "agency that received the report",
-    "reported_by": "who reported it",
-    "escalation": "escalation prompt",
-    "first_party": "victim or reporter",
-    "first_party_role": "whether the person is the victim or the reporter",
-    "reported": "reported person",
-    "known": "whether the case is known to their agency",
-    "known_person": "whether the person is one their agency holds",
-    "asks": "what we ask of them",
-    "contact_by": "how they prefer to be contacted",
-    "confirm": "the new password confirmed",
-    "first_at": "first sitting's date and time",
-    "occurred_at": "when it happened",
-    "occurred_which": "which of the hour's two times it was (the clocks went back)",
-    "starts_at": "date and time",
-    "on_behalf": "who applied",
-    "victim_kind": "who suffered the behaviour",
-    "protocol_purpose": "protocol and purpose",
-    "with_people": "the people to erase with the case",
-    "with_actions": "the open actions to give with the case",
-    "other_domain": "the confirmation of an address at another agency's domain",
-    "overdue": "deadline",
-    "done_on": "date done",
-    "due_on": "due date",
-    "decided_on": "date of the decision",
-    "received_on": "date received",
-    "reported_on": "date reported",
-    "withdrawn_on": "date withdrawn",
-    "contacted_on": "date last in touch",
-    "next_review_on": "next review date",
-    "start": "first month",
-    "end": "last month",
-    "who": "user",
-    "tool": "legal tool",
-}
-
-#: Refusals recorded as "refused input: ..." that are about the record's state, not what
-#: was typed (or read better said whole), in words.
-_REFUSED_AS: dict[str, str] = {
-    "other_domain": "Refused: the address at another agency's domain was not confirmed as theirs",
-    "changed meanwhile": "Refused: someone else changed it meanwhile",
-    "minutes agreed": "Refused: the minutes were agreed already",
-    "minutes circulated": "Refused: the minutes were circulated already (only the chair amends them)",
-    "minutes not ready": "Refused: the minutes were not ready to circulate",
-    "minutes not circulated": "Refused: the minutes were not circulated yet",
-    "conference cancelled": "Refused: the conference was cancelled",
-    "conference not begun": "Refused: the conference had not begun",
-}
-
-
-def field_in_words(name: str) -> str:
-    """A form field's stored name as the DPO reads it: "due date" for ``due_on``, "victim
-    or reporter: family name" for a part of a form's field (``first_party-family_name``)."""
-    return ": ".join(_one_field(part) for part in name.split("-"))
-
-
-def _one_field(name: str) -> str:
-    if name in FIELD_WORDS:
-        return FIELD_WORDS[name]
-    bare = name.removesuffix("_id")
-    return FIELD_WORDS.get(bare, bare.replace("_", " "))
-
-
-def _fields_in_words(fields: str) -> str:
-    """Fields named in a refusal, ", " between them (``acts.input_refused``), in words; or,
-    as forms recorded them before, a space between names of which one at least has an
-    underscore (entries are never rewritten: those still read so)."""
-    separator = ", " if ", " in fields else " "
-    return _listed([field_in_words(f.strip()) for f in fields.split(separator)])
-
-
 def _refused_on_a_record(m: re.Match[str], names: Names) -> str:
     """ "refused input: action 12 done_on note", of a form on one record: the fields in
     words with the record after them, as other forms' refusals name theirs ("(conference
@@ -250,27 +159,19 @@ def _refused_on_a_record(m: re.Match[str], names: Names) -> str:
         what = rest.removesuffix("changed meanwhile").strip()
         changed = f"{record}'s {what}" if what else record
         return f"Refused: someone else changed {changed} meanwhile"
-    if re.fullmatch(_FIELDS, rest):
-        return f"Refused for what was typed in {_fields_in_words(rest)} ({record})"
+    if re.fullmatch(field_words.FIELDS, rest):
+        return f"Refused for what was typed in {field_words.fields_in_words(rest)} ({record})"
     return f"Refused for what was typed in {record}: " + _named(
-        re.sub(_UNDERSCORED, lambda f: field_in_words(f[0]), rest), names
+        re.sub(field_words.UNDERSCORED, lambda f: field_words.field_in_words(f[0]), rest), names
     )
 
 
 def _refused_input(m: re.Match[str], names: Names) -> str:
-    said = f"Refused for what was typed in {_fields_in_words(m['fields'])}"
+    said = f"Refused for what was typed in {field_words.fields_in_words(m['fields'])}"
     if m["note"]:
         said += f" ({_named(m['note'], names)})"
     return said + (f": {_part(m['why'], names)}" if m["why"] else "")
 
-
-#: Field names as forms store them (lower case, an underscore or a hyphen within).
-_FIELD = r"[a-z][a-z_]*(?:-[a-z_]+)?"
-_FIELD_WITH_UNDERSCORE = r"[a-z]+_[a-z_]*(?:-[a-z_]+)?|[a-z]+-[a-z]*_[a-z_]*"
-#: Fields a refusal names: ", " between them, or a space where one has an underscore.
-_FIELDS = rf"{_FIELD}(?:, {_FIELD})*|(?:{_FIELD} )*(?:{_FIELD_WITH_UNDERSCORE})(?: {_FIELD})*"
-#: A field's name among other words ("action 12 due_on"), to say in words.
-_UNDERSCORED = re.compile(rf"(?<![\w-])(?:{_FIELD_WITH_UNDERSCORE})(?![\w-])")
 
 #: Each kind of part of a basis ("; " between parts) with how it reads.
 _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
@@ -308,8 +209,8 @@ _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
         lambda m, names: f"under {_share(names, m['id'])}, until {m['until']}",
     ),
     (
-        re.compile(f"refused input: ({'|'.join(map(re.escape, _REFUSED_AS))})"),
-        lambda m, _: _REFUSED_AS[m[1]],
+        re.compile(f"refused input: ({'|'.join(map(re.escape, field_words.REFUSED_AS))})"),
+        lambda m, _: field_words.REFUSED_AS[m[1]],
     ),
     (
         re.compile(
@@ -319,7 +220,7 @@ _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
     ),
     (
         re.compile(
-            rf"refused input: (?P<fields>{_FIELDS})"
+            rf"refused input: (?P<fields>{field_words.FIELDS})"
             r"(?: \((?P<note>[^)]*)\))?(?:: (?P<why>.*))?"
         ),
         _refused_input,
@@ -328,7 +229,12 @@ _PARTS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Names], str]]] = [
         re.compile(r"refused input: (?P<what>.+)"),
         lambda m, names: (
             "Refused for what was typed in "
-            + _named(re.sub(_UNDERSCORED, lambda f: field_in_words(f[0]), m["what"]), names)
+            + _named(
+                re.sub(
+                    field_words.UNDERSCORED, lambda f: field_words.field_in_words(f[0]), m["what"]
+                ),
+                names,
+            )
         ),
     ),
     (
@@ -578,7 +484,9 @@ def _named(part: str, names: Names) -> str:
     """A part no rule knows, with the agencies and protocol versions it names by id or key
     called by their names; the rest as stored."""
     part = _PROTOCOL.sub(lambda m: _protocol(names, m["key"], m["version"]), part)
-    part = _AGENCY_IDS.sub(lambda m: _listed([_agency(names, i) for i in m[1].split(",")]), part)
+    part = _AGENCY_IDS.sub(
+        lambda m: field_words.listed([_agency(names, i) for i in m[1].split(",")]), part
+    )
     return _AGENCY_ID.sub(lambda m: _agency(names, m[1]), part)
 
 
@@ -608,7 +516,7 @@ def _categories(text: str) -> str | None:
         return None
     if set(found) == set(CATEGORIES):
         return "Every category"
-    return _listed(found).capitalize()
+    return field_words.listed(found).capitalize()
 
 
 def _disclosed(segment: str, names: Names) -> str:

@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from sharing.audit import acts, reasons
+from sharing.audit import acts, field_words, reasons
 
 
 def _why(basis: str) -> str | None:
@@ -50,10 +50,10 @@ def test_a_new_entrys_fields_read_as_their_forms_name_them(
 
 
 def test_every_pair_of_named_fields_reads_back_as_two_fields() -> None:
-    for first, second in itertools.permutations(reasons.FIELD_WORDS, 2):
+    for first, second in itertools.permutations(field_words.FIELD_WORDS, 2):
         assert _why(acts.input_refused([first, second])) == (
             "Refused for what was typed in "
-            f"{reasons.field_in_words(first)} and {reasons.field_in_words(second)}"
+            f"{field_words.field_in_words(first)} and {field_words.field_in_words(second)}"
         )
 
 
