@@ -31,7 +31,7 @@ def import_cases() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         upload = form.file.data
         if upload is None or not getattr(upload, "filename", ""):
-            form.file.errors = ["Choose the CSV file of cases to import"]
+            form.file.errors = ["Select the CSV file of cases to import"]
             status = 400
         else:
             dry_run = request.form.get("action") != "import"

@@ -221,19 +221,19 @@ class NewCaseForm(HubForm):
         "Category",
         CaseCategory,
         blank="Choose a category",
-        validators=[InputRequired("Choose the category of ASB")],
+        validators=[InputRequired("Select the category of anti-social behaviour")],
         message="Select the category of anti-social behaviour",
     )
     priority = EnumSelectField(
         "Priority",
         Priority,
-        validators=[InputRequired("Choose the priority")],
+        validators=[InputRequired("Select the priority")],
         message="Select the priority",
     )
     triage = EnumSelectField(
         "How serious is the report?",
         Triage,
-        validators=[InputRequired("Choose how serious the report is")],
+        validators=[InputRequired("Select how serious the report is")],
         message="Select how serious the report is",
     )
     hate_motivated = BooleanField("The behaviour is motivated by hate")
@@ -265,7 +265,7 @@ class NewCaseForm(HubForm):
     first_party_role = EnumSelectField(
         "Is the person below the victim or the reporter?",
         PartyRole,
-        validators=[InputRequired("Choose whether the person is the victim or the reporter")],
+        validators=[InputRequired("Select whether the person is the victim or the reporter")],
         message="Select whether the person is the victim or the reporter",
     )
     first_party = FormField(PersonForm, label="Victim or reporter", separator="-")
@@ -388,7 +388,7 @@ class ActionForm(HubForm):
         "Action or intervention",
         ActionKind,
         blank="Choose an action",
-        validators=[InputRequired("Choose the action or intervention")],
+        validators=[InputRequired("Select the action or intervention")],
         message="Select the action or intervention",
     )
     description = TextAreaField(
@@ -406,7 +406,7 @@ class CloseForm(HubForm):
     reason = EnumSelectField(
         "Why are you closing the case?",
         ClosureReason,
-        validators=[InputRequired("Choose why you are closing the case")],
+        validators=[InputRequired("Select why you are closing the case")],
         message="Select why you are closing the case",
     )
     outcome = EnumSelectField(
@@ -447,7 +447,7 @@ class AddPersonForm(HubForm):
     role = EnumSelectField(
         "Their part in the case",
         PartyRole,
-        validators=[InputRequired("Choose their part in the case")],
+        validators=[InputRequired("Select their part in the case")],
         message="Select their part in the case",
     )
     person = FormField(PersonForm, label="The person", separator="-")

@@ -15,7 +15,7 @@ from sharing.vocabulary import DocumentKind, Marking
 class AttachForm(HubForm):
     #: Flask-WTF's: a file, or None (text sent in its place is not one). The choices the
     #: file needs are required here too, so that all that is missing is said at once.
-    file = FileField("The file", validators=[FileRequired("Choose the file to attach")])
+    file = FileField("The file", validators=[FileRequired("Select the file to attach")])
     kind = EnumSelectField(
         "What is it?",
         DocumentKind,

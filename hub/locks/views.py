@@ -43,7 +43,7 @@ class DecisionForm(HubForm):
     decision = StringField(
         "Decision",
         validators=[
-            AnyOf(("approve", "refuse"), "Choose whether to approve or refuse the request")
+            AnyOf(("approve", "refuse"), "Select whether to approve or refuse the request")
         ],
     )
 

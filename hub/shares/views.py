@@ -74,9 +74,9 @@ def new(case_id: int) -> Response | tuple[str, int]:
         protocol_id, _, purpose = (form.protocol_purpose.data or "").partition(":")
         agency_id, protocol = whole_number(form.agency.data), whole_number(protocol_id)
         if agency_id is None:
-            form.agency.errors = ["Choose the agency to share the case with"]
+            form.agency.errors = ["Select the agency to share the case with"]
         if protocol is None:
-            form.protocol_purpose.errors = ["Choose the protocol and purpose of the share"]
+            form.protocol_purpose.errors = ["Select the protocol and purpose of the share"]
         if form.until.data is None:
             form.until.errors = ["Enter the date the share ends"]
         if not form.errors:

@@ -42,12 +42,12 @@ def _checked_owner(
     owner_agency_id = data.owner_agency_id or default_agency_id
     agency = session.get(Agency, owner_agency_id)
     if agency is None or agency.area_id != case.agency.area_id:
-        raise InputError("owner_agency_id", "Choose an agency in the partnership")
+        raise InputError("owner_agency_id", "Select an agency in the partnership")
     if data.owner_user_id is not None:
         owner = session.get(User, data.owner_user_id)
         if owner is None or not owner.active or owner.agency_id != owner_agency_id:
             raise InputError(
-                "owner_user_id", "Choose a person from the agency that owns the action"
+                "owner_user_id", "Select a person from the agency that owns the action"
             )
         if not agency_actions.works_actions(owner):
             raise InputError("owner_user_id", agency_actions.NOT_ACTION_OWNER)

@@ -123,11 +123,11 @@ def check_case(
     officer_id = data.officer_id or actor.user_id
     officer = session.get(User, officer_id)
     if officer is None or officer.agency_id != agency.id or not may_own_cases(officer):
-        raise InputError("officer_id", "Choose a case officer or manager from your agency")
+        raise InputError("officer_id", "Select a case officer or manager from your agency")
     if data.ward_id is not None:
         ward = session.get(Ward, data.ward_id)
         if ward is None or ward.area_id != agency.area_id:
-            raise InputError("ward_id", "Choose a ward in your area")
+            raise InputError("ward_id", "Select a ward in your area")
     if data.hate_motivated and data.protected_characteristic is None:
         raise InputError(
             "protected_characteristic",

@@ -232,7 +232,7 @@ def close_case(
         if outcome is None:
             raise InputError("outcome", "Say whether the anti-social behaviour was resolved")
         if outcome is ClosureOutcome.RESOLVED and resolved_by is None:
-            raise InputError("resolved_by", "Choose the main action that resolved it")
+            raise InputError("resolved_by", "Select the main action that resolved it")
         if resolved_by is not None and resolved_by not in Intervention.open_to(case.agency.type):
             raise InputError(
                 "resolved_by", f"{resolved_by.label} is a landlord's action: choose another"

@@ -127,7 +127,7 @@ def attach(
     if data.kind is None:
         raise InputError("kind", "Select what the file is")
     if data.category not in CATEGORY_CHOICES:
-        raise InputError("category", "Choose who may see the file")
+        raise InputError("category", "Select who may see the file")
     if data.marking is None:
         raise InputError("marking", "Select the file's protective marking")
     if (
@@ -137,15 +137,15 @@ def attach(
         )
         is None
     ):
-        raise InputError("incident_id", "Choose an incident of this case, or none")
+        raise InputError("incident_id", "Select an incident of this case, or none")
     if data.person_id is not None and data.person_id not in {p.person_id for p in case.parties}:
-        raise InputError("person_id", "Choose a person on this case, or none")
+        raise InputError("person_id", "Select a person on this case, or none")
     description = checked_text(
         "description", data.description, limit=MAX_DESCRIPTION, what="the description"
     )
     content = data.content or b""
     if not content and not data.filename:
-        raise InputError("file", "Choose the file to attach")
+        raise InputError("file", "Select the file to attach")
     found = checks.checked("file", data.filename, content, max_bytes)
     content = found.content  # a photo without its location and device metadata
     document = Document(

@@ -106,11 +106,11 @@ def check_incident(
                 "reported_on", "The date it was reported must be on or after the day it happened"
             )
     if data.reported_by_id is not None and data.reported_by_id not in party_ids:
-        raise InputError("reported_by_id", "Choose who reported it from the people on the case")
+        raise InputError("reported_by_id", "Select who reported it from the people on the case")
     received_by = data.received_by_agency_id or actor.agency_id
     agency = session.get(Agency, received_by)
     if agency is None or agency.area_id != area_id:
-        raise InputError("received_by_agency_id", "Choose an agency in the partnership")
+        raise InputError("received_by_agency_id", "Select an agency in the partnership")
     description = recording.text(
         "description", data.description, what="the description", required="Describe what happened"
     )

@@ -186,10 +186,10 @@ def complainant_letter(
             )
         )
         if party is None:
-            raise InputError("person", "Choose the victim or reporter the letter is for")
+            raise InputError("person", "Select the victim or reporter the letter is for")
         plan = {p.id: p for p in planned_actions(session, authorised)}
         if any(i not in plan for i in data.action_ids):
-            raise InputError("actions", "Choose open actions of this case")
+            raise InputError("actions", "Select open actions of this case")
         asks = checked_text(
             "asks",
             data.asks,

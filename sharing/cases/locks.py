@@ -56,7 +56,7 @@ def request_lock(
                 "This case is already unlocked" if unlock else "This case is already locked",
             )
         if not unlock and reason is None:
-            raise InputError("reason", "Choose why the case should be locked")
+            raise InputError("reason", "Select why the case should be locked")
         note = tidied(note)
         if len(note) < 10:
             raise InputError(

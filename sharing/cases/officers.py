@@ -80,7 +80,7 @@ def give_case(
         raise ChangedMeanwhile(last.changed_at, last.changed_by.display_name) from None
     officer = session.get(User, officer_id) if officer_id is not None else None
     if officer is None or officer.agency_id != case.agency_id or not may_own_cases(officer):
-        raise InputError("officer_id", "Choose a case officer or manager of your agency")
+        raise InputError("officer_id", "Select a case officer or manager of your agency")
     if officer.id == case.officer_id:
         raise InputError("officer_id", f"{officer.display_name} is already the case officer")
     now = now or clock.now()

@@ -277,7 +277,7 @@ def add_person(
             if person is not None:  # not erased meanwhile, as they are taken off elsewhere
                 read_for_change(session, person)
             if person is None or person.agency_id != case.agency_id or person.erased_at:
-                raise InputError("known_person", "Choose a person your agency holds")
+                raise InputError("known_person", "Select a person your agency holds")
             _not_yet_in_part(case, person.id, data.role, "known_person")
             party = CaseParty(case=case, person=person, role=data.role)
             session.add(party)

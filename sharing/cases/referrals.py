@@ -289,11 +289,11 @@ def refer_to_safeguarding(
             (t for t in safeguarding_teams(session, authorised.case) if t.kind is kind), None
         )
         if team is None:
-            raise InputError("kind", "Choose adult or children's safeguarding")
+            raise InputError("kind", "Select adult or children's safeguarding")
         if team.refusal or team.agency is None or team.protocol is None:
             raise InputError("kind", team.refusal or "That team cannot receive referrals")
         if person_id not in {p for p, _ in people_to_refer(session, authorised)}:
-            raise InputError("person", "Choose the person you are referring")
+            raise InputError("person", "Select the person you are referring")
         text = checked_text(
             "reason",
             reason,
@@ -417,7 +417,7 @@ def refer(
         what=f"{kind.value} referral",
     ):
         if person_id not in {p for p, _ in people_to_refer(session, authorised)}:
-            raise InputError("person", "Choose the victim, reporter or witness you referred")
+            raise InputError("person", "Select the victim, reporter or witness you referred")
         text = checked_text(
             "reason",
             reason,
@@ -472,7 +472,7 @@ def record_outcome(
         if referral.outcome is not None:
             raise InputError("outcome", "The outcome of this referral is already recorded")
         if outcome is None or outcome not in OUTCOMES[referral.kind]:
-            raise InputError("outcome", "Choose what became of the referral")
+            raise InputError("outcome", "Select what became of the referral")
         text = checked_text("note", note, limit=MAX_NOTE, what="the note")
     referral.outcome = outcome
     referral.outcome_at = now or clock.now()

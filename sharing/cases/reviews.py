@@ -169,7 +169,7 @@ def record_review(
             if data.assessment_id not in linked:
                 raise InputError(
                     "assessment_id",
-                    "Choose an assessment made for this case since its last review",
+                    "Select an assessment made for this case since its last review",
                 )
             risk_note = checked_text(
                 "risk_note", data.risk_note, limit=MAX_TEXT, what="the note on risk"
@@ -183,7 +183,7 @@ def record_review(
                 required="Say why the risk has not changed, or choose the new assessment",
             )
         if data.decision is None:
-            raise InputError("decision", "Choose what the review decided")
+            raise InputError("decision", "Select what the review decided")
         if data.inactive and data.decision in (ReviewDecision.ESCALATE, ReviewDecision.CONFERENCE):
             raise InputError(
                 "activity",

@@ -85,7 +85,7 @@ def search_term(query: SearchQuery) -> tuple[str, str]:
     """The index field and normalised value to search for, or InputError saying what
     is wrong with the input."""
     if query.kind not in KINDS:
-        raise InputError("kind", "Choose what to search by")
+        raise InputError("kind", "Select what to search by")
     if query.kind in ("surname", "surname_dob"):
         name = blind_index.normalise_name(query.surname) or ""
         if not name:

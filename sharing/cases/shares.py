@@ -252,12 +252,12 @@ def _terms(
     if agency is None or agency.id == case.agency_id or agency.area_id != case.agency.area_id:
         raise _Refused(
             "agency_id",
-            "Choose a partner agency to share with",
+            "Select a partner agency to share with",
             f"agency {agency_id} is not a partner in the case's area",
         )
     protocol = session.get(ProtocolRecord, protocol_id)
     if protocol is None:
-        raise _Refused("protocol_id", "Choose a protocol", f"no protocol {protocol_id}")
+        raise _Refused("protocol_id", "Select a protocol", f"no protocol {protocol_id}")
     named = f"protocol {protocol.key} version {protocol.version}"
     if protocol not in protocol_records.in_force(session, today):
         raise _Refused(

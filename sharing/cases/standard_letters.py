@@ -148,7 +148,7 @@ def make_letter(
     template = book.get(request.letter_id)
     if template is None:
         raise _refused(
-            session, authorised, "letter", "Choose the letter to write", "no such letter"
+            session, authorised, "letter", "Select the letter to write", "no such letter"
         )
     if left := officer_left(case):
         why = f"letter {template.id}: the case officer has left"

@@ -168,7 +168,7 @@ def record_survey(
         unanswered = _to_be_surveyed(session, case)
         channel = SurveyChannel.of(data.channel)
         if channel is None:
-            raise InputError("channel", "Choose how the survey was offered")
+            raise InputError("channel", "Select how the survey was offered")
         if channel is SurveyChannel.LINK:
             raise InputError("channel", "A link is given with offer_link")
         answers: dict[str, Satisfaction] = {}
@@ -232,7 +232,7 @@ def _checked_answers(survey: Survey, answers: Mapping[str, str]) -> dict[str, Sa
     for question in survey.questions:
         answer = Satisfaction.of(answers.get(question.id, ""))
         if answer is None:
-            raise InputError(f"answer_{question.id}", f"Choose an answer: {question.text}")
+            raise InputError(f"answer_{question.id}", f"Select an answer: {question.text}")
         found[question.id] = answer
     return found
 

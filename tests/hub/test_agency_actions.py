@@ -381,7 +381,7 @@ def test_the_case_officer_changes_an_action_and_its_new_owner_sees_it(
     eh = demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER)
     past = clock.today() - timedelta(days=3)
     for fields, message in (
-        ({"owner_user": str(eh.id)}, "Choose a person from the agency that owns the action"),
+        ({"owner_user": str(eh.id)}, "Select a person from the agency that owns the action"),
         (
             {"due_on-day": past.day, "due_on-month": past.month, "due_on-year": past.year},
             "The due date must be today or later",

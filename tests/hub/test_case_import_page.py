@@ -97,7 +97,7 @@ def test_a_file_that_cannot_be_read_is_named_on_the_page(
     )
     missing = _post(client, None)
     assert missing.status_code == 400
-    assert "Choose the CSV file of cases to import" in missing.get_data(as_text=True)
+    assert "Select the CSV file of cases to import" in missing.get_data(as_text=True)
 
 
 def test_only_managers_who_work_cases_reach_the_import(

@@ -265,7 +265,7 @@ def test_the_core_gives_a_case_only_to_an_active_officer_of_its_agency(
         with pytest.raises(InputError) as refused:
             officers.give_case(db_session, authorised, chosen, with_actions=True)
         assert refused.value.field == "officer_id"
-        assert refused.value.message == "Choose a case officer or manager of your agency"
+        assert refused.value.message == "Select a case officer or manager of your agency"
     db_session.rollback()
 
 

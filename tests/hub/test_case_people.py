@@ -114,7 +114,7 @@ def test_bad_people_are_refused_at_their_field_and_nothing_is_stored(
     before = len(case.parties)
     stranger = police_case.parties[0].person_id
     for values, field, message in (
-        ({"person-family_name": "Okafor"}, "role", "Choose their part in the case"),
+        ({"person-family_name": "Okafor"}, "role", "Select their part in the case"),
         ({"role": "witness"}, "person-family_name", "Enter the person"),
         ({"role": "overlord", "person-family_name": "Okafor"}, "role", ""),
         (

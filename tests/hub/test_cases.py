@@ -567,7 +567,7 @@ def test_close_case_with_a_reason_then_no_more_recording(as_user, create_user, c
         f"/cases/{case.id}/close",
         data={"csrf_token": csrf_token(client, f"/cases/{case.id}/close")},
     )
-    assert "Choose why you are closing the case" in no_reason.get_data(as_text=True)
+    assert "Select why you are closing the case" in no_reason.get_data(as_text=True)
     # 003 §3.13: a reporter who cannot be spoken to first is written to, before closing.
     form = client.get(f"/cases/{case.id}/close").get_data(as_text=True)
     assert f"/cases/{case.id}/letters/new?letter=closure" in form
@@ -578,7 +578,7 @@ def test_close_case_with_a_reason_then_no_more_recording(as_user, create_user, c
     }
     for extra, message in (
         ({}, "Say whether the anti-social behaviour was resolved"),
-        ({"outcome": "resolved"}, "Choose the main action that resolved it"),
+        ({"outcome": "resolved"}, "Select the main action that resolved it"),
         (
             {"outcome": "not_resolved", "resolved_by": "warning_letter"},
             "Leave the main action empty",

@@ -130,8 +130,8 @@ def test_a_declined_survey_records_no_answers_and_opens_nothing(demo_hub, demo_s
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({}, "Choose how the survey was offered"),
-        ({"channel": "phone"}, "Choose an answer"),
+        ({}, "Select how the survey was offered"),
+        ({"channel": "phone"}, "Select an answer"),
         ({"channel": "declined", **_answers("very_satisfied")}, "Answers are recorded only"),
         ({"channel": "unreachable", "comment": "Rang twice"}, "Answers are recorded only"),
     ],
@@ -210,7 +210,7 @@ def test_a_complainant_answers_by_link_once_without_an_account(demo_hub, demo_se
     token = csrf_token(public, path)
     refused = public.post(path, data={"csrf_token": token, "comment": "Hello"})
     assert refused.status_code == 400
-    assert "Choose an answer" in refused.get_data(as_text=True)
+    assert "Select an answer" in refused.get_data(as_text=True)
     markup = public.post(
         path, data={"csrf_token": token, "comment": "<b>x</b>", **_answers("very_satisfied")}
     )

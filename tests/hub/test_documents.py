@@ -442,7 +442,7 @@ def test_a_form_sent_with_nothing_chosen_says_everything_missing_at_once(
     start = text.index("There is a problem")
     summary = text[start : text.index("</ul>", start)]
     for field, message in (
-        ("file", "Choose the file to attach"),
+        ("file", "Select the file to attach"),
         ("kind", "Select what the file is"),
         ("marking", "Select the file's protective marking"),
     ):
@@ -463,7 +463,7 @@ def test_bad_files_are_refused_at_the_file_field_and_nothing_is_stored(
         ("photo.png", SVG_WITH_SCRIPT, "SVG drawing, which can carry scripts"),
         ("diary.docx", docx(expanded_bytes=300 * 1024 * 1024), "possible zip bomb"),
         ("empty.pdf", b"", "The file is empty"),
-        ("", b"", "Choose the file to attach"),
+        ("", b"", "Select the file to attach"),
     ]
     for name, content, message in bad:
         response = _attach(officer, case.id, name, content)
@@ -486,7 +486,7 @@ def test_bad_files_are_refused_at_the_file_field_and_nothing_is_stored(
         },
     )
     assert as_text.status_code == 400
-    assert "Choose the file to attach" in as_text.get_data(as_text=True)
+    assert "Select the file to attach" in as_text.get_data(as_text=True)
     wrong = _attach(officer, case.id, "diary.pdf", pdf("x"), about="incident-999999")
     assert wrong.status_code == 400
     assert 'href="#about"' in wrong.get_data(as_text=True)

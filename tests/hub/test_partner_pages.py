@@ -297,7 +297,7 @@ def test_a_lock_requested_on_the_case_page_is_decided_by_another_manager(
         )
         assert undecided.status_code == 400
         said = undecided.get_data(as_text=True)
-        assert "Choose whether to approve or refuse the request" in said
+        assert "Select whether to approve or refuse the request" in said
         assert 'href="#decision"' in said
         assert 'id="decision"' in said
         demo_session.expire_all()
@@ -538,8 +538,8 @@ def test_a_share_form_sent_empty_names_each_missing_answer(demo_hub, demo_sessio
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Choose the agency to share the case with" in page
-    assert "Choose the protocol and purpose of the share" in page
+    assert "Select the agency to share the case with" in page
+    assert "Select the protocol and purpose of the share" in page
     assert "Enter the date the share ends" in page
     demo_session.expire_all()
     assert demo_session.scalar(select(func.count()).select_from(Share)) == before

@@ -69,7 +69,7 @@ def test_refused_lock_requests_and_decisions_are_recorded(
     neither = manager.post(
         decide, data={"csrf_token": csrf_token(manager, decide), "decision": "maybe"}
     )
-    assert "Choose whether to approve or refuse the request" in neither.get_data(as_text=True)
+    assert "Select whether to approve or refuse the request" in neither.get_data(as_text=True)
     assert _refusals(demo_session, neither) == [
         ("lock.decide", str(waiting.id), "refused input: decision")
     ]

@@ -123,7 +123,7 @@ def test_someone_linked_to_a_case_as_their_last_is_taken_off_is_kept(
         # Either the link came after the erasure and was refused, or it was made first and
         # the person was kept for it: never a case holding an erased record.
         if person.erased_at is not None:
-            assert answers == ["done", "Choose a person your agency holds"]
+            assert answers == ["done", "Select a person your agency holds"]
             assert on == set()
         else:
             assert answers == ["done", "done"]

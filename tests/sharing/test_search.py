@@ -261,7 +261,7 @@ def test_buckets_hold_other_values_that_are_never_shown(session, officers, keys)
             "a number abroad: + and its country code",
         ),
         (SearchQuery("uprn", uprn="12ab"), "uprn", "A UPRN is a number"),
-        (SearchQuery("colour"), "kind", "Choose what to search by"),
+        (SearchQuery("colour"), "kind", "Select what to search by"),
     ],
 )
 def test_bad_search_input_says_what_is_wrong(session, officers, query, field, message) -> None:
