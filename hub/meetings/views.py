@@ -80,16 +80,16 @@ class SeriesForm(HubForm):
         _given(field.data, "Enter the meeting's name")
 
     def validate_cadence(self, field: ChoiceField) -> None:
-        _given(field.data, "Choose how often it meets")
+        _given(field.data, "Select how often it meets")
 
     def validate_protocol_purpose(self, field: ChoiceField) -> None:
-        _given(field.data, "Choose an active protocol and purpose")
+        _given(field.data, "Select an active protocol and purpose")
 
     def validate_chair(self, field: ChoiceField) -> None:
-        _given(field.data, "Choose the chair")
+        _given(field.data, "Select the chair")
 
     def validate_members(self, field: ChoicesField) -> None:
-        _given(field.data, "Choose standing members from at least two agencies")
+        _given(field.data, "Select standing members from at least two agencies")
 
     def validate_first_at(self, field: DateInputField) -> None:
         if field.data is None and not field.errors:

@@ -88,7 +88,7 @@ def record_attendance(
                 ):
                     raise InputError(
                         f"deputy_{attendee_id}",
-                        f"Choose who came for {attendee.user.display_name}, from "
+                        f"Select who came for {attendee.user.display_name}, from "  # noqa: S608 - words
                         f"{attendee.user.agency.name}",
                     )
                 if why := conferences.refusals(
@@ -102,7 +102,7 @@ def record_attendance(
             elif deputy is not None:
                 raise InputError(
                     f"deputy_{attendee_id}",
-                    f"Choose a deputy for {attendee.user.display_name} only if they sent one",
+                    f"Select a deputy for {attendee.user.display_name} only if they sent one",
                 )
         table = conference.at_the_table
         named = {a.user_id for a in conference.attendees}
@@ -110,7 +110,7 @@ def record_attendance(
         for user_id in dict.fromkeys(also_present):
             user = session.get(User, user_id)
             if user is None or not user.active or user.agency_id not in table:
-                raise InputError("also_present", "Choose people of the agencies at the conference")
+                raise InputError("also_present", "Select people of the agencies at the conference")
             if user_id not in named:
                 newcomers.append(user)
         refused = conferences.refusals(session, conference.case, newcomers, conference.chair_id)

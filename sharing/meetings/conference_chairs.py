@@ -131,7 +131,7 @@ def refusal(
     now = now or clock.now()
     chair = session.get(User, chair_id) if chair_id else None
     if chair is None or chair.agency.area_id != conference.case.agency.area_id:
-        return "Choose the new chair"
+        return "Select the new chair"
     if chair.id == conference.chair_id:
         return f"{chair.display_name} already chairs this conference: choose someone else"
     if not chair.active:

@@ -350,7 +350,7 @@ def _more_agencies(
     for agency_id in wanted:
         option = options.get(agency_id)
         if option is None:
-            raise InputError("agency_ids", "Choose partner agencies of the partnership")
+            raise InputError("agency_ids", "Select partner agencies of the partnership")
         if agency_id in invited:
             raise InputError(
                 "agency_ids",
@@ -376,7 +376,7 @@ def _more_people(
         user = session.get(User, user_id)
         if user is None or not user.active or user.agency_id not in table:
             raise InputError(
-                "attendee_ids", "Choose people expected from the agencies at the table"
+                "attendee_ids", "Select people expected from the agencies at the table"
             )
         people.append(user)
     refused = conferences.refusals(session, conference.case, people, conference.chair_id)

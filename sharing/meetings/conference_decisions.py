@@ -75,7 +75,7 @@ def _checked_decision(
     each with whether something is stored: they keep it, and are never written."""
     kind = next((k for k in DecisionKind if k.value == data.kind), None)
     if kind is None:
-        raise InputError("kind", "Choose what the conference decided")
+        raise InputError("kind", "Select what the conference decided")
     legal = kind is DecisionKind.LEGAL_ACTION
     required = _required(legal)
     for part in required:
@@ -101,20 +101,20 @@ def _checked_decision(
     if legal:
         tool = next((t for t in LEGAL_TOOLS if t.value == data.tool), None)
         if tool is None:
-            raise InputError("tool", "Choose the legal tool")
+            raise InputError("tool", "Select the legal tool")
     elif data.tool:
-        raise InputError("tool", "Choose a legal tool only for a decision to take legal action")
+        raise InputError("tool", "Select a legal tool only for a decision to take legal action")
     table = conference.at_the_table
     if legal and data.acting_agency_id is None:
-        raise InputError("acting_agency_id", "Choose the agency that takes the action")
+        raise InputError("acting_agency_id", "Select the agency that takes the action")
     if data.acting_agency_id is not None and data.acting_agency_id not in table:
-        raise InputError("acting_agency_id", "Choose an agency at the conference")
+        raise InputError("acting_agency_id", "Select an agency at the conference")
     if data.dissenting_agency_id is not None and data.dissenting_agency_id not in table:
-        raise InputError("dissenting_agency_id", "Choose an agency at the conference")
+        raise InputError("dissenting_agency_id", "Select an agency at the conference")
     if data.dissenting_agency_id is not None and not dissent:
         raise InputError("dissent", "Record the dissenting agency's view")
     if dissent and data.dissenting_agency_id is None:
-        raise InputError("dissenting_agency_id", "Choose the agency that dissented")
+        raise InputError("dissenting_agency_id", "Select the agency that dissented")
     return {
         "kind": kind,
         "tool": tool,

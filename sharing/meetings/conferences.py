@@ -272,7 +272,7 @@ def _convene(
     protocols = {(r.id, p.id): r for r, p in shareable_purposes(session)}
     protocol = protocols.get((data.protocol_id or 0, data.purpose))
     if protocol is None:
-        raise InputError("protocol_purpose", "Choose an active protocol and purpose")
+        raise InputError("protocol_purpose", "Select an active protocol and purpose")
     if clock.day_of(data.starts_at) > protocol.end_on:
         raise InputError(
             "starts_at",
@@ -284,14 +284,14 @@ def _convene(
     for agency_id in data.agency_ids:
         option = options.get(agency_id)
         if option is None:
-            raise InputError("agency_ids", "Choose partner agencies of the partnership")
+            raise InputError("agency_ids", "Select partner agencies of the partnership")
         if option.refusal:
             raise InputError("agency_ids", option.refusal)
     chair = session.get(User, data.chair_id) if data.chair_id else None
     if chair is None or not chair.active or chair.agency.area_id != case.agency.area_id:
         if not data.agency_ids:
             raise InputError("agency_ids", "Invite at least one partner agency")
-        raise InputError("chair_id", "Choose the chair")
+        raise InputError("chair_id", "Select the chair")
     if why := chair_refusal(session, chair, protocol.id, data.purpose, case):
         raise InputError("chair_id", why)
     agency_ids = list(dict.fromkeys(data.agency_ids))
@@ -321,7 +321,7 @@ def _convene(
         if user is None or not user.active or user.agency_id not in at_the_table:
             raise InputError(
                 "attendee_ids",
-                "Choose attendees from your agency and the agencies invited",
+                "Select attendees from your agency and the agencies invited",
             )
         attendees.append(user)
     refused = refusals(session, case, attendees, chair.id)

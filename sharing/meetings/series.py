@@ -211,29 +211,29 @@ def checked_settings(session: Session, area_id: int, data: SeriesInput) -> Setti
     )
     cadence = Cadence.of(data.cadence)
     if cadence is None:
-        raise InputError("cadence", "Choose how often it meets")
+        raise InputError("cadence", "Select how often it meets")
     protocols = {(r.id, p.id): r for r, p in shareable_purposes(session)}
     protocol = protocols.get((data.protocol_id or 0, data.purpose))
     if protocol is None:
-        raise InputError("protocol_purpose", "Choose an active protocol and purpose")
+        raise InputError("protocol_purpose", "Select an active protocol and purpose")
     eligible = {
         u.id: (u, why) for u, why in members_eligible(session, area_id, protocol.id, data.purpose)
     }
     chair, why = eligible.get(data.chair_id or 0, (None, None))
     if chair is None:
-        raise InputError("chair_id", "Choose the chair")
+        raise InputError("chair_id", "Select the chair")
     if why := why or conferences.chair_refusal(session, chair, protocol.id, data.purpose):
         raise InputError("chair_id", why)
     members = []
     for user_id in dict.fromkeys([chair.id, *data.member_ids]):
         user, why = eligible.get(user_id, (None, None))
         if user is None:
-            raise InputError("member_ids", "Choose standing members from the partnership")
+            raise InputError("member_ids", "Select standing members from the partnership")
         if why:
             raise InputError("member_ids", f"{user.display_name} cannot be a member: {why}")
         members.append(user)
     if len({m.agency_id for m in members}) < 2:
-        raise InputError("member_ids", "Choose standing members from at least two agencies")
+        raise InputError("member_ids", "Select standing members from at least two agencies")
     return Settings(name, cadence, protocol, data.purpose, chair, members)
 
 
@@ -474,7 +474,7 @@ def bring_case(
     sitting = session.get(MeetingSitting, sitting_id) if sitting_id else None
     try:
         if sitting is None or sitting.series.area_id != case.agency.area_id:
-            raise InputError("sitting_id", "Choose a sitting of one of the partnership's meetings")
+            raise InputError("sitting_id", "Select a sitting of one of the partnership's meetings")
         if sitting.starts_at <= now:
             raise InputError("sitting_id", "That sitting has taken place: choose one to come")
         # Brought twice at once (its officer and their manager): the second waits, then

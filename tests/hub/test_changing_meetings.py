@@ -343,7 +343,7 @@ def test_a_change_that_changes_nothing_says_so_and_records_no_act(demo_hub, demo
     ("overrides", "field", "message"),
     [
         ({"name": "  "}, "name", "Enter the meeting"),
-        ({"chair": ""}, "chair", "Choose the chair"),
+        ({"chair": ""}, "chair", "Select the chair"),
         ({"chair": "999999"}, "chair", "Select the chair"),
         ({"members": []}, "members", "at least two agencies"),
         ({"members": ["999999"]}, "members", "Select the standing members from those offered"),

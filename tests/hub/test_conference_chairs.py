@@ -183,7 +183,7 @@ def test_bad_choices_are_refused_at_their_fields_at_once_and_nothing_changes(
         (was.id, "left", f"{was.display_name} already chairs this conference"),
         (pcso.id, "left", f"{pcso.display_name} is not a conference chair or manager"),
         ("", "", "Select the new chair"),
-        (999_999, "left", "Choose the new chair"),
+        (999_999, "left", "Select the new chair"),
     ):
         response = _rechair(officer, conference, sent, reason)
         assert response.status_code == 400

@@ -196,8 +196,8 @@ def test_minutes_are_drafted_circulated_agreed_by_the_chair_and_then_read_only(
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"tool": ""}, "tool", "Choose the legal tool"),
-        ({"acting_agency": ""}, "acting_agency", "Choose the agency that takes the action"),
+        ({"tool": ""}, "tool", "Select the legal tool"),
+        ({"acting_agency": ""}, "acting_agency", "Select the agency that takes the action"),
         ({"proportionality": " "}, "proportionality", "most proportionate intervention"),
         ({"vulnerability": ""}, "vulnerability", "Record the vulnerabilities"),
         ({"kind": "continue"}, "tool", "only for a decision to take legal action"),

@@ -462,8 +462,8 @@ def test_an_agency_not_party_to_the_protocol_cannot_be_invited(demo_hub, demo_se
         ({"place": ""}, "Enter where the conference meets, or a video link"),
         ({"video_link": "http://meet.example/abc"}, "Enter a video link starting https://"),
         ({"agencies": []}, "Invite at least one partner agency"),
-        ({"chair": ""}, "Choose the chair"),
-        ({"protocol_purpose": ""}, "Choose an active protocol and purpose"),
+        ({"chair": ""}, "Select the chair"),
+        ({"protocol_purpose": ""}, "Select an active protocol and purpose"),
     ],
     ids=[
         "past",

@@ -133,7 +133,7 @@ def test_community_safety_sets_up_a_meeting_with_members_of_several_agencies(
         ({"name": "  "}, "name", "Enter the meeting"),
         ({"name": "x" * 121}, "name", "120 characters or fewer"),
         ({"cadence": "yearly"}, "cadence", "Select how often it meets"),
-        ({"chair": ""}, "chair", "Choose the chair"),
+        ({"chair": ""}, "chair", "Select the chair"),
         (
             {"members": []},
             "members",
@@ -390,7 +390,7 @@ def test_a_past_sitting_shows_its_agreed_minutes_and_cannot_take_a_case(
     authorised = authorise(demo_session, Actor.of(case.officer), case.id, Act.CONVENE)
     for sitting_id, message in (
         (past.id, "That sitting has taken place"),
-        (999_999, "Choose a sitting of one of the partnership"),
+        (999_999, "Select a sitting of one of the partnership"),
     ):
         with pytest.raises(InputError, match=message):
             series.bring_case(demo_session, authorised, sitting_id, QUESTION, share_days=28)
@@ -725,10 +725,10 @@ def test_an_empty_set_up_form_names_every_field_missing_at_once(demo_hub, demo_s
     summary = page.split('class="govuk-error-summary', 1)[1].split("</ul>", 1)[0]
     for anchor, message in (
         ("name", "Enter the meeting's name"),
-        ("cadence", "Choose how often it meets"),
-        ("protocol_purpose", "Choose an active protocol and purpose"),
-        ("chair", "Choose the chair"),
-        ("members", "Choose standing members from at least two agencies"),
+        ("cadence", "Select how often it meets"),
+        ("protocol_purpose", "Select an active protocol and purpose"),
+        ("chair", "Select the chair"),
+        ("members", "Select standing members from at least two agencies"),
         ("first_at-day", "Enter the date and time of the first sitting"),
         ("place", "Enter where it meets, or a video link"),
     ):
