@@ -49,7 +49,7 @@ class AssessmentDraft:
     def form_problems(self) -> list[tuple[str, str]]:
         """What the page's own choices hold that is none of them (a band not offered)."""
         if self.get("band") and _member(RiskBand, self.get("band")) is None:
-            return [("band", "Choose the band from the list, or leave it as the score gives")]
+            return [("band", "Select the band, or leave it as the score gives")]
         return []
 
     def to_input(self) -> AssessmentInput:
@@ -103,13 +103,13 @@ class TriageForm(HubForm):
     priority = EnumSelectField(
         "Priority (harm-centred)",
         Priority,
-        validators=[InputRequired("Choose the priority")],
+        validators=[InputRequired("Select the priority")],
         message="Select the priority",
     )
     triage = EnumSelectField(
         "How serious is the report?",
         Triage,
-        validators=[InputRequired("Choose how serious the report is")],
+        validators=[InputRequired("Select how serious the report is")],
         message="Select how serious the report is",
     )
     reason = TextAreaField(

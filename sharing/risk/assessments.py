@@ -95,10 +95,10 @@ def check_assessment(
     problems: list[tuple[str, str]] = []
     if data.person_id is None or data.person_id not in assessable(case):
         problems.append(
-            ("person_id", "Choose the victim, witness or reporter on this case to assess")
+            ("person_id", "Select the victim, witness or reporter on this case to assess")
         )
     if data.stage is None:
-        problems.append(("stage", "Choose the stage of the case this assessment is for"))
+        problems.append(("stage", "Select the stage of the case this assessment is for"))
     if data.matrix_version is None:
         problems.append(
             (
@@ -311,9 +311,9 @@ def _checked_triage(
     """The reason for a change of triage, checked with the change: ``InputError`` at the
     first field that is not right."""
     if priority is None:
-        raise InputError("priority", "Choose the priority")
+        raise InputError("priority", "Select the priority")
     if triage is None:
-        raise InputError("triage", "Choose how serious the report is")
+        raise InputError("triage", "Select how serious the report is")
     if priority is case.priority and triage is case.triage:
         raise InputError(
             "priority", "Change the priority or how serious the report is, or go back to the case"

@@ -84,7 +84,7 @@ def test_officer_completes_an_assessment_and_police_see_the_shared_band(
     found["assess: who"] = violations(page)
     page.get_by_role("button", name="Continue").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Choose the stage of the case this assessment is for"
+        "Select the stage of the case this assessment is for"
     )
     found["assess: who with errors"] = violations(page)
     page.locator("input[name='person_id']").first.check()

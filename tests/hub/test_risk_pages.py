@@ -123,7 +123,7 @@ def test_officer_assesses_a_victim_page_by_page_and_a_police_officer_sees_the_ba
 
     nobody = officer.post(path, data={**base, "step": "person"})
     assert nobody.status_code == 400
-    assert "Choose the victim, witness or reporter on this case to assess" in nobody.get_data(
+    assert "Select the victim, witness or reporter on this case to assess" in nobody.get_data(
         as_text=True
     )
 
@@ -226,7 +226,7 @@ def test_answers_from_an_old_version_or_with_an_unknown_option_are_refused_and_n
     assert "that answer is not in version 1 of the matrix" in unknown.get_data(as_text=True)
     stranger = _post(officer, path, {**who, **LOWEST, "version": "1", "person_id": "999999"})
     assert stranger.status_code == 400
-    assert "Choose the victim, witness or reporter on this case" in stranger.get_data(as_text=True)
+    assert "Select the victim, witness or reporter on this case" in stranger.get_data(as_text=True)
     assert _assessments(demo_session, case.id) == before
 
 
@@ -288,7 +288,7 @@ def test_a_band_not_offered_is_refused_and_only_those_who_may_be_assessed_are_of
         },
     )
     assert bogus.status_code == 400
-    assert "Choose the band from the list" in bogus.get_data(as_text=True)
+    assert "Select the band, or leave it as the score gives" in bogus.get_data(as_text=True)
     assert _assessments(demo_session, case.id) == before
     # Household members, businesses and groups are not for the matrix: not offered.
     offered = officer.get(path).get_data(as_text=True)

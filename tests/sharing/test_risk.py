@@ -216,7 +216,7 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
             (
                 AssessmentInput(stranger, AssessmentStage.REVIEW, 1, dict(HIGHEST)),
                 "person_id",
-                "Choose the victim, witness or reporter on this case",
+                "Select the victim, witness or reporter on this case",
             ),
             (
                 AssessmentInput(victim, AssessmentStage.REVIEW, 0, dict(HIGHEST)),
@@ -231,7 +231,7 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_written(
             (
                 AssessmentInput(victim, None, 1, dict(HIGHEST)),
                 "stage",
-                "Choose the stage of the case",
+                "Select the stage of the case",
             ),
             (  # a reason of nothing that can be seen is no reason
                 AssessmentInput(
