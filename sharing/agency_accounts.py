@@ -183,7 +183,7 @@ def change_roles(
     _read_for_change(session, acts.Action.ACCOUNT_ROLES, user, by=by)
     team = tidied(team or "") or None
     if not roles:
-        raise InputError("roles", "Choose at least one role")
+        raise InputError("roles", "Select at least one role")
     if clash := duties.kept_apart(roles):
         raise InputError("roles", clash)
     if len(team or "") > MAX_NAME:
@@ -282,7 +282,7 @@ def add_person(
     if find_user(session, email) is not None:
         raise InputError("email", ALREADY_HAS_AN_ACCOUNT)
     if not roles:
-        raise InputError("roles", "Choose at least one role")
+        raise InputError("roles", "Select at least one role")
     if clash := duties.kept_apart(roles):
         raise InputError("roles", clash)
     agency = session.get_one(Agency, by.agency_id)

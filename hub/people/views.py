@@ -244,7 +244,7 @@ class AddForm(HubForm):
 
     def validate_roles(self, field: ChoicesField) -> None:
         if not field.data:
-            raise ValidationError("Choose at least one role")
+            raise ValidationError("Select at least one role")
 
 
 @bp.route("/new", methods=["GET", "POST"])

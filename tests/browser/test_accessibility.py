@@ -453,13 +453,13 @@ def test_conference_actions_and_people_pages_have_no_wcag_violations(
     for box in page.get_by_role("checkbox").all():
         box.uncheck()
     page.get_by_role("button", name="Save roles").click()  # no role: refused, nothing changed
-    expect(page.get_by_text("Choose at least one role").first).to_be_visible()
+    expect(page.get_by_text("Select at least one role").first).to_be_visible()
     found["change roles with errors"] = violations(page)
     page.goto(f"{url}/people")
     page.get_by_role("button", name="Add someone").click()
     found["add someone"] = violations(page)
     page.get_by_role("button", name="Add them and send the link").click()  # nothing filled in
-    expect(page.get_by_text("Choose at least one role").first).to_be_visible()
+    expect(page.get_by_text("Select at least one role").first).to_be_visible()
     found["add someone with errors"] = violations(page)
     axe_page.context.clear_cookies()
     page.goto(f"{url}/set-password/not-a-link")

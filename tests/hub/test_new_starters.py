@@ -323,7 +323,7 @@ def test_a_new_manager_sets_up_their_authenticator_after_their_password(
         ({"email": "USER1@test.example"}, "email", "Someone already has an account in the hub"),
         ({"email": "priya at test"}, "email", "Enter an e-mail address in the correct format"),
         ({"email": ""}, "email", "Enter their work e-mail address"),
-        ({"roles": []}, "roles", "Choose at least one role"),
+        ({"roles": []}, "roles", "Select at least one role"),
         ({"roles": ["superuser"]}, "roles", "Select roles from those offered"),
         ({"display_name": "  "}, "display_name", "Enter their name"),
         ({"team": "x" * 121}, "team", "The team must be 120 characters or fewer"),
@@ -353,7 +353,7 @@ def test_an_empty_form_names_every_field_to_fill_in_at_once(as_user, inbox: Inbo
     for message in (
         "Enter their name",
         "Enter their work e-mail address",
-        "Choose at least one role",
+        "Select at least one role",
     ):
         assert page.count(message) == 2  # in the error summary and at the field
     assert inbox.messages == []

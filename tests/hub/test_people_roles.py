@@ -85,7 +85,7 @@ def test_the_roles_form_refuses_no_role_and_a_role_not_offered(
     admin = as_user("administrator")
     none = _post_roles(admin, officer, [])
     assert none.status_code == 400
-    assert "Choose at least one role" in none.get_data(as_text=True)
+    assert "Select at least one role" in none.get_data(as_text=True)
     odd = _post_roles(admin, officer, ["case_officer", "superuser"])
     assert odd.status_code == 400
     assert "Select roles from those offered" in odd.get_data(as_text=True)
