@@ -154,7 +154,7 @@ def reason_and_note(
     reason"). The messages name what is cancelled as ``what`` ("the sitting")."""
     why = next((r for r in offered if r.value == reason), None)
     if why is None:
-        raise InputError("reason", f"Choose why {what} is cancelled")
+        raise InputError("reason", f"Select why {what} is cancelled")
     note = checked_text("note", note, limit=limit, what="the note")
     if why is other and not note:
         raise InputError("note", f"Say why {what} is cancelled")

@@ -229,7 +229,7 @@ STEPS = (
         "who",
         "Are you applying for yourself?",
         ("on_behalf",),
-        unanswered="Choose whether you are applying for yourself or for someone else",
+        unanswered="Select whether you are applying for yourself or for someone else",
     ),
     Step(
         "you",
@@ -241,7 +241,7 @@ STEPS = (
         "kind",
         "Who has suffered the anti-social behaviour?",
         ("victim_kind",),
-        unanswered="Choose who has suffered the anti-social behaviour",
+        unanswered="Select who has suffered the anti-social behaviour",
     ),
     Step(
         "name",

@@ -91,7 +91,7 @@ def find_applications(session: Session, actor: Actor, query: SearchQuery) -> Fou
     and whether more match than are listed. InputError, naming the field, for details that
     cannot be searched."""
     if query.kind not in KINDS:
-        raise InputError("kind", "Choose what to search by")
+        raise InputError("kind", "Select what to search by")
     field, value = search_term(query)
     require_subject_dpo(session, actor, acts.Action.SUBJECT_ACCESS_SEARCH)
     held = list(

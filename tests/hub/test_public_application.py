@@ -552,8 +552,8 @@ def test_the_public_pages_need_no_account_but_nothing_else_opens(demo_hub) -> No
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"on_behalf": ""}, "Choose whether you are applying for yourself or for someone else"),
-        ({"victim_kind": ""}, "Choose who has suffered the anti-social behaviour"),
+        ({"on_behalf": ""}, "Select whether you are applying for yourself or for someone else"),
+        ({"victim_kind": ""}, "Select who has suffered the anti-social behaviour"),
     ],
 )
 def test_a_question_of_choices_left_unanswered_is_asked_again(
