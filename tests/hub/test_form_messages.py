@@ -2,11 +2,15 @@
 messages do: each select, radios, checkboxes and date says in its own words what to do
 ("Select who the letter is for", "The date and time the incident happened must be a real
 date and time"), never a question label pasted into a sentence ("Choose who is the letter
-for? from the list")."""
+for? from the list"). A choice not made says "Select …" whoever refuses it: the form, or
+the core behind it (read from the source, so that a "Choose …" cannot come back)."""
 
 from __future__ import annotations
 
+import ast
+import itertools
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -110,3 +114,83 @@ def test_the_pages_say_what_to_select_and_which_date_is_wrong(as_user, create_us
     )
     assert "from the list" not in page
     assert "When did it happen? must" not in page
+
+
+ROOT = Path(__file__).parents[2]
+#: Words that begin "Choose" and refuse no choice: the figures' period is two months typed.
+_NOT_A_CHOICE = ("Choose one month, a quarter",)
+
+
+def _text(node: ast.AST) -> str | None:
+    """The words a string in the source says (an f-string's, up to its first value)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        said = itertools.takewhile(lambda v: isinstance(v, ast.Constant), node.values)
+        return "".join(str(v.value) for v in said if isinstance(v, ast.Constant))
+    return None
+
+
+def _choose_words(source: str) -> list[tuple[int, str]]:
+    """(line, words) of each string in the source that begins "Choose ": a refusal, a
+    field's error or a page's message, wherever it is raised or returned from. Not an
+    option's own label (``blank=``, or the pair ``("", "Choose a ward")``: the first
+    option of a select), a docstring, or words that refuse no choice (``_NOT_A_CHOICE``)."""
+    tree = ast.parse(source)
+    not_said: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            not_said.update(id(part) for part in node.values)
+        elif isinstance(node, ast.keyword) and node.arg == "blank":
+            not_said.add(id(node.value))
+        elif isinstance(node, ast.Tuple) and len(node.elts) == 2 and _text(node.elts[0]) == "":
+            not_said.add(id(node.elts[1]))
+        elif (
+            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        ):
+            not_said.add(id(node.body[0].value))
+    found = []
+    for node in ast.walk(tree):
+        said = _text(node) if id(node) not in not_said else None
+        if said and said.startswith("Choose ") and not said.startswith(_NOT_A_CHOICE):
+            found.append((getattr(node, "lineno", 0), said))
+    return found
+
+
+def test_no_refusal_of_the_core_or_the_hub_says_choose_for_a_choice() -> None:
+    """A choice not made or not one of those offered says "Select …" wherever it is
+    refused: by the form, or by the core behind it (``InputError("owner_agency_id",
+    "Select an agency in the partnership")``), so that one form never says "Select" for
+    one refusal and "Choose" for another."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {said}"
+        for package in ("sharing", "hub")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for line, said in _choose_words(path.read_text())
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ('raise InputError("ward_id", "Choose a ward in your area")', "Choose a ward in your area"),
+        ('raise InputError("reason", f"Choose why {what} is cancelled")', "Choose why "),
+        ('form.file.errors = ["Choose the CSV file"]', "Choose the CSV file"),
+        ('x = InputRequired("Choose the priority")', "Choose the priority"),
+        ('def refusal():\n    x = 1\n    return "Choose the new chair"', "Choose the new chair"),
+        ('return [("band", "Choose the band")]', "Choose the band"),
+        ('f = EnumSelectField("Category", blank="Choose a category", message="Select")', None),
+        ('form.ward_id.choices = [("", "Choose a ward"), *wards]', None),
+        ('def view():\n    """Choose a letter and who it is for."""', None),
+        ('raise InputError("to", "Choose one month, a quarter or a year")', None),
+        ('raise InputError("x", "That sitting is cancelled: choose another")', None),
+    ],
+)
+def test_the_walk_finds_each_message_saying_choose_and_no_option_or_docstring(
+    source: str, found: str | None
+) -> None:
+    line = source.count("\n") + 1
+    assert _choose_words(source) == ([(line, found)] if found else [])
