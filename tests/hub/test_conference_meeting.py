@@ -281,7 +281,7 @@ def test_an_agency_not_at_the_table_cannot_act_or_dissent(demo_hub, demo_session
             **_legal_action(demo_session, **overrides),
         )
         assert response.status_code == 400
-        assert "Choose" in response.get_data(as_text=True)
+        assert "Select the agency that" in response.get_data(as_text=True)
     assert _counts(demo_session) == before
 
 
