@@ -32,7 +32,8 @@ _NOT_IN_NAME = re.compile(r"[\[\]*?:/\\']")
 @dataclass(frozen=True)
 class Sheet:
     """One table: its name (a tab), lines of text above it, its rows of texts, and lines
-    of text below it (its notes: what it counts, and how its small numbers are shown)."""
+    of text below it (its notes: what it counts, and how its small numbers are shown),
+    after an empty row, so that neither a reader nor a formula takes a note for a row."""
 
     name: str
     heading: Sequence[str]
@@ -54,6 +55,8 @@ def csv_text(sheet: Sheet) -> str:
         writer.writerow([safe(line)])
     for row in sheet.rows:
         writer.writerow([safe(text) for text in row])
+    if sheet.notes:
+        writer.writerow([])
     for line in sheet.notes:
         writer.writerow([safe(line)])
     return out.getvalue()
@@ -69,6 +72,8 @@ def ods_bytes(sheets: Iterable[Sheet]) -> bytes:
             table.addElement(_row([line]))
         for row in sheet.rows:
             table.addElement(_row(row))
+        if sheet.notes:
+            table.addElement(_row([""]))
         for line in sheet.notes:
             table.addElement(_row([line]))
         document.spreadsheet.addElement(table)

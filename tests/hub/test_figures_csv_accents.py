@@ -60,7 +60,7 @@ def test_a_ward_named_with_accents_reads_as_written_in_the_tables_csv(
     with _named(demo_session, ward, "Llanfair Siân Prŷs"):
         response = _get(demo_hub, demo_session, "northshire-csp", Role.CONFERENCE_CHAIR, path)
     assert response.get_data().startswith(BYTE_ORDER_MARK + b'"Cases opened, by ward"')
-    assert "Llanfair Siân Prŷs" in [row[0] for row in _rows(response)]
+    assert "Llanfair Siân Prŷs" in [row[0] for row in _rows(response) if row]
 
 
 def test_a_landlord_named_with_accents_reads_as_written_in_the_regulators_csv(
