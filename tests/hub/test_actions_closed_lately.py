@@ -36,11 +36,13 @@ def _closed_part(page: str) -> str:
 
 
 def _lists(session: Session) -> list[AuditEntry]:
+    """The entries of the closed actions read, newest first: the list's own, not the
+    refusals recorded beside it for the cases of its actions the reader may not read."""
     session.expire_all()
     return list(
         session.scalars(
             select(AuditEntry)
-            .where(AuditEntry.action == "actions.closed")
+            .where(AuditEntry.action == "actions.closed", AuditEntry.outcome == "allowed")
             .order_by(AuditEntry.seq.desc())
         )
     )

@@ -156,7 +156,7 @@ def test_applying_for_the_victim_is_refused_without_their_consent_or_the_applica
         # either, so the postal address the letters would need is missing too.
         named = _last(demo_session, "trigger.correct").basis.removeprefix("refused input: ")
         also = ["applicant_address"] if field == "applicant_contact" else []
-        assert named.split() == sorted([field, *also])
+        assert named.split(", ") == sorted([field, *also])
         unchanged = _now(demo_session, application)
         assert unchanged.on_behalf is None
         assert not unchanged.consent_recorded
