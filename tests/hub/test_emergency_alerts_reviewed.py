@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sharing.models import BreakGlass, Case, Share
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, police_in_emergency
 
 
 def test_a_managers_emergency_alert_goes_once_the_access_is_reviewed(
@@ -25,17 +25,7 @@ def test_a_managers_emergency_alert_goes_once_the_access_is_reviewed(
         )
         .order_by(Case.id)
     )
-    police = demo_client(
-        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER, 1)
-    )
-    police.post(
-        "/emergency",
-        data={
-            "reference": case.reference,
-            "reason": "A threat to kill was made an hour ago",
-            "csrf_token": csrf_token(police, "/emergency"),
-        },
-    )
+    police, _ = police_in_emergency(demo_hub, demo_session, case)
     glass = demo_session.scalar(select(BreakGlass).where(BreakGlass.case_id == case.id))
     manager = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.MANAGER))
     dpo = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.DPO))

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from sharing.models import BreakGlass, Case, ProtocolRecord, Share
 from sharing.vocabulary import Role
-from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, police_in_emergency
 
 
 def test_emergency_access_names_the_emergency_protocol_by_its_title_and_links_its_clause(
@@ -28,17 +27,7 @@ def test_emergency_access_names_the_emergency_protocol_by_its_title_and_links_it
     protocol = demo_session.scalar(
         select(ProtocolRecord).where(ProtocolRecord.key == "northshire-emergency")
     )
-    police = demo_client(
-        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER, 1)
-    )
-    opened = police.post(
-        "/emergency",
-        data={
-            "reference": case.reference,
-            "reason": "A threat to kill was made an hour ago",
-            "csrf_token": csrf_token(police, "/emergency"),
-        },
-    )
+    police, opened = police_in_emergency(demo_hub, demo_session, case)
     assert opened.status_code == 302
     page = police.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Protocol northshire-emergency" not in page
@@ -71,17 +60,7 @@ def test_the_emergency_review_names_the_protocol_and_links_its_clause(
     protocol = demo_session.scalar(
         select(ProtocolRecord).where(ProtocolRecord.key == "northshire-emergency")
     )
-    police = demo_client(
-        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER, 1)
-    )
-    police.post(
-        "/emergency",
-        data={
-            "reference": case.reference,
-            "reason": "A threat to kill was made an hour ago",
-            "csrf_token": csrf_token(police, "/emergency"),
-        },
-    )
+    police, _ = police_in_emergency(demo_hub, demo_session, case)
     glass = demo_session.scalar(select(BreakGlass).where(BreakGlass.case_id == case.id))
     manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
     page = manager.get(f"/emergency/reviews/{glass.id}").get_data(as_text=True)
