@@ -24,7 +24,7 @@ from sharing.models import (
 from sharing.vocabulary import Priority, ProtocolStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.closing import close_for_erasure
-from tests.fixtures.demo import demo_client, demo_user, shared_with_agency
+from tests.fixtures.demo import demo_client, demo_user, police_in_emergency, shared_with_agency
 from tests.fixtures.statements import walk_pages
 
 PURPOSE = "asb_case_management"
@@ -412,17 +412,7 @@ def test_an_emergency_access_to_a_case_erased_since_is_reviewed_with_its_reason_
         .order_by(Case.id)
         .offset(1)  # erased here: not the case the module's other emergency tests open
     )
-    police = demo_client(
-        demo_hub, demo_user(demo_session, "northshire-police", Role.CASE_OFFICER, 1)
-    )
-    opened = police.post(
-        "/emergency",
-        data={
-            "reference": case.reference,
-            "reason": "A threat to kill was made an hour ago",
-            "csrf_token": csrf_token(police, "/emergency"),
-        },
-    )
+    police, opened = police_in_emergency(demo_hub, demo_session, case)
     assert opened.status_code == 302
     glass = demo_session.scalar(
         select(BreakGlass).where(BreakGlass.case_id == case.id).order_by(BreakGlass.id.desc())
