@@ -552,38 +552,9 @@ def test_the_dpo_reads_a_documents_marking_in_words_and_the_entry_keeps_its_code
     assert "official_sensitive" not in log
 
 
-def test_the_dpo_reads_the_threshold_rules_by_their_words_and_the_entry_keeps_their_ids(
-    demo_hub, demo_session
-) -> None:
-    procedure = demo_hub.extensions["hub.trigger_procedure"]
-    application = demo_session.scalar(
-        select(TriggerApplication)
-        .where(TriggerApplication.erased_at.is_(None), TriggerApplication.closed_at.is_(None))
-        .order_by(TriggerApplication.id)
-    )
-    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
-    assert lead.get(f"/trigger/{application.id}").status_code == 200
-    demo_session.expire_all()
-    stored = demo_session.scalars(
-        select(AuditEntry.basis)
-        .where(AuditEntry.action == "trigger.view")
-        .order_by(AuditEntry.seq.desc())
-    ).first()
-    counted = [r for r in procedure.rules if re.search(rf"\b{re.escape(r.id)} \d+ of", stored)]
-    assert counted  # kept as written: the rules by their ids
-
-    dpo = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.DPO))
-    log = html.unescape(dpo.get("/audit?action=trigger.view").get_data(as_text=True))
-    for rule in counted:
-        assert f"{rule.title}: " in log
-        assert not re.search(rf"(?<![\w-]){re.escape(rule.id)} \d+ of \d+", log)
-
-
-def test_the_subject_access_report_of_an_application_reads_the_threshold_rules_by_their_words(
-    demo_hub, demo_session
-) -> None:
-    """The report's count of the rules and its part of the log say the rules as the DPO's
-    log page says them."""
+def _read_by_the_lead(demo_hub, demo_session):  # type: ignore[no-untyped-def]
+    """The demo's first open application, opened by the Trigger lead, and the threshold
+    rules its view's audit entry counts, as it keeps them: by their ids."""
     procedure = demo_hub.extensions["hub.trigger_procedure"]
     application = demo_session.scalar(
         select(TriggerApplication)
@@ -600,6 +571,27 @@ def test_the_subject_access_report_of_an_application_reads_the_threshold_rules_b
     ).first()
     counted = [r for r in procedure.rules if re.search(rf"\b{re.escape(r.id)} \d+ of", stored)]
     assert counted
+    return application, counted
+
+
+def test_the_dpo_reads_the_threshold_rules_by_their_words_and_the_entry_keeps_their_ids(
+    demo_hub, demo_session
+) -> None:
+    application, counted = _read_by_the_lead(demo_hub, demo_session)
+
+    dpo = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.DPO))
+    log = html.unescape(dpo.get("/audit?action=trigger.view").get_data(as_text=True))
+    for rule in counted:
+        assert f"{rule.title}: " in log
+        assert not re.search(rf"(?<![\w-]){re.escape(rule.id)} \d+ of \d+", log)
+
+
+def test_the_subject_access_report_of_an_application_reads_the_threshold_rules_by_their_words(
+    demo_hub, demo_session
+) -> None:
+    """The report's count of the rules and its part of the log say the rules as the DPO's
+    log page says them."""
+    application, counted = _read_by_the_lead(demo_hub, demo_session)
 
     dpo = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.DPO))
     report = dpo.get(f"/audit/subject-access/application/{application.id}")
