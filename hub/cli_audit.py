@@ -21,9 +21,10 @@ from sharing import accounts, clock
 from sharing.audit import acts, checkpoints, listings, notes, proofs
 from sharing.audit.export import ExportError, build_export, check_range
 from sharing.audit.head import LogDamaged
-from sharing.audit.log import integrate, integrate_committed, verify, waiting
+from sharing.audit.log import integrate, integrate_committed, waiting
 from sharing.audit.policy import PolicyNotMet, check_policy
 from sharing.audit.tree import locked_tree
+from sharing.audit.verification import verify
 from sharing.audit.verify_audit import Policy, Problem, read_cosigner_key, read_text
 from sharing.models import Agency
 from sharing.models.audit import AuditAgencyKey, AuditCheckpoint

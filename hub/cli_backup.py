@@ -18,7 +18,7 @@ from hub.config import load_settings
 from hub.database import audit_origin, key_store, new_session
 from hub.templating import uk_datetime
 from sharing.audit import acts
-from sharing.audit.log import verify
+from sharing.audit.verification import verify
 from sharing.cases.document_store import check_store
 from sharing.crypto.rotation import KeyCoverage, key_coverage
 from sharing.db import make_engine

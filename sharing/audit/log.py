@@ -1,14 +1,15 @@
-"""Writing the audit log and checking it.
+"""Writing the audit log.
 
-``append`` adds an entry and grows the Merkle tree in the caller's transaction, so an act
-and its entry are committed together or not at all; the tree row is locked for the
-append, so concurrent writers take sequence numbers one at a time, without gaps. Each
-entry row also keeps the hashes of the perfect subtrees its leaf completes (``subtrees``),
-so that proofs read O(log n) rows (``sharing.audit.proofs``) and never reread the leaves.
-
-``verify`` recomputes every leaf from the entries, the tree from the leaves, the stored
-subtree hashes, and every checkpoint's root, signature and co-signatures; it names the
-first entry or checkpoint that does not fit.
+An act writes its entry in its own transaction (``enqueue``), to the queue: committed with
+the act or rolled back with it, and holding no lock, so acts never wait for one another.
+The integrator (``integrate_committed``: after each commit that queued entries, or a
+thread of its own in each ``hub serve`` worker, ``sharing.audit.integrator``) moves
+committed entries from the queue to the log in batches: it gives each its sequence number,
+hashes it into the Merkle tree and stores the tree, under the tree row's lock, so sequence
+numbers come one at a time, without gaps. Each entry row also keeps the hashes of the
+perfect subtrees its leaf completes (``subtrees``), so that proofs read O(log n) rows
+(``sharing.audit.proofs``) and never reread the leaves. ``append`` adds an entry and grows
+the tree at once, in the caller's transaction (loaders and tests).
 
 The canonical form of an entry (what its leaf hashes) is the compact JSON array of its
 twelve fields in ``FIELDS`` order, UTF-8 encoded, as Python writes it with
@@ -17,9 +18,8 @@ text as JSON strings (``"`` and ``\\`` escaped, control characters as ``\\n`` or
 everything else as itself), ``null`` for a missing value, the time as the text
 ``"YYYY-MM-DD HH:MM:SS.ffffff"`` in UTC. JSON is unambiguous, so no two different entries
 share a canonical form, and databases write the same text in C while streaming
-(``canonical_sql``: SQLite's ``json_array``, PostgreSQL's ``to_json``), which is what lets
-``verify`` check hundreds of thousands of entries a second in Python; it checks the log in
-stretches, side by side in processes of their own (``sharing.audit.stretches``).
+(``canonical_sql``: SQLite's ``json_array``, PostgreSQL's ``to_json``), which is how
+``sharing.audit.verification`` checks the log quickly.
 ``sharing/audit/verify_audit.py`` writes the same form from an export.
 """
 
@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Required, TypedDict, Unpack
 
@@ -48,30 +46,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.audit import listings, notes
-from sharing.audit.merkle import EMPTY_ROOT, Frontier, fold, leaf_hash, node_hash
-from sharing.audit.stretches import (
-    Checked,
-    Stretch,
-    in_order,
-    in_turn,
-    process_pool,
-    stretches_of,
-    workers,
-)
-from sharing.audit.tree import TREE, TreeHead, frontier_of, locked_tree, read_head, store
-from sharing.audit.verify_audit import CosignerKey
+from sharing.audit import listings
+from sharing.audit.merkle import Frontier, leaf_hash
+from sharing.audit.tree import frontier_of, locked_tree, store
 from sharing.db import INTEGRATED_APART, insert_rows
-from sharing.models.audit import (
-    AuditCheckpoint,
-    AuditCosignature,
-    AuditEntry,
-    AuditQueued,
-    AuditTree,
-)
+from sharing.models.audit import AuditEntry, AuditQueued
 from sharing.models.base import table_of
 
 _log = logging.getLogger(__name__)
@@ -367,258 +349,3 @@ def _chunks(items: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapp
             chunk = []
     if chunk:
         yield chunk
-
-
-@dataclass(frozen=True)
-class Verification:
-    size: int
-    root: bytes
-    #: The first entry that does not fit (None when the entries are whole).
-    first_bad: int | None = None
-    problem: str = ""
-    #: The first checkpoint (its id) that does not match the entries or its signatures.
-    bad_checkpoint: int | None = None
-    #: Checkpoints found to match the entries (and their signatures, when checked).
-    checkpoints: int = 0
-    #: Whether the hub's signatures on checkpoints were checked (a public key was given).
-    signatures_checked: bool = False
-    #: Co-signatures that verify, counted by agency key name.
-    cosignatures: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.first_bad is None and self.bad_checkpoint is None and not self.problem
-
-
-def checkpoint_problem(
-    checkpoint: AuditCheckpoint,
-    root: bytes,
-    public_key: bytes | None,
-    cosigned: Counter[str],
-    witnesses: Mapping[str, CosignerKey] | None = None,
-) -> str:
-    """What is wrong with a checkpoint whose size's recomputed root is ``root`` ("" if
-    nothing); its verified co-signatures are counted in ``cosigned``: the agencies', with
-    their registered keys, and the witnesses', with the keys ``witnesses`` configures (a
-    witness no longer configured cannot be checked here)."""
-    where = f"checkpoint {checkpoint.id} (size {checkpoint.size})"
-    if checkpoint.root != root:
-        return f"{where} does not match the entries: its root is not the one recomputed"
-    message = notes.checkpoint_text(checkpoint.origin, checkpoint.size, checkpoint.root).encode()
-    if public_key is not None:
-        if checkpoint.key_id != notes.key_id(checkpoint.origin, public_key):
-            return f"{where} was signed by another key (key ID {checkpoint.key_id.hex()}), not the hub's"
-        if not notes.signs(public_key, message, checkpoint.signature):
-            return f"{where}: the hub's signature does not verify"
-    for cosignature in checkpoint.cosignatures:
-        key = cosignature.agency_key
-        if not notes.signs(key.public_key, message, cosignature.signature):
-            return f"{where}: the co-signature of {key.name} does not verify"
-        cosigned[key.name] += 1
-    for witnessed in checkpoint.witness_cosignatures:
-        witness = (witnesses or {}).get(witnessed.witness)
-        if witness is None or witness.key_id != witnessed.key_id:
-            continue
-        if not witness.signed(message.decode(), witnessed.signature):
-            return f"{where}: the co-signature of {witnessed.witness} does not verify"
-        cosigned[witnessed.witness] += 1
-    return ""
-
-
-#: Entries per stretch checked at once (``sharing.audit.stretches``): a power of two.
-STRETCH = 1 << 16
-
-
-def verify(
-    session: Session,
-    *,
-    public_key: bytes | None = None,
-    witnesses: Mapping[str, CosignerKey] | None = None,
-    stretch: int | None = None,
-    processes: int | None = None,
-) -> Verification:
-    """Recompute every leaf, stored subtree and root from the entries, check every
-    checkpoint against them (and its hub signature, with the hub's ``public_key``, and its
-    witnesses' co-signatures, with the keys configured for them, ``witnesses``), and
-    compare with the tree head (its root and the frontier the next append builds on);
-    stop at the first thing that does not fit.
-
-    The tree head is read first and the entries it covers are checked, so entries appended
-    meanwhile are no trouble; entries beyond the head with no append to show for them are
-    found at the end. Verify what is committed: the entries are read on other connections,
-    ``stretch`` entries at a time (default ``STRETCH``), in up to ``processes`` processes
-    (default: one per core).
-    """
-    tree = read_head(session) or TreeHead(0, b"", EMPTY_ROOT)
-    size, head_frontier, head_root = tree.size, tree.frontier, tree.root
-    checkpoints = list(
-        session.scalars(
-            select(AuditCheckpoint)
-            .options(
-                selectinload(AuditCheckpoint.cosignatures).joinedload(AuditCosignature.agency_key),
-                selectinload(AuditCheckpoint.witness_cosignatures),
-            )
-            .order_by(AuditCheckpoint.size, AuditCheckpoint.id)
-        )
-    )
-    cosigned: Counter[str] = Counter()
-    checked = 0
-    waiting = iter(checkpoints)
-    due = next(waiting, None)
-    #: The perfect subtrees of the whole stretches so far, largest first.
-    top: list[bytes] = []
-
-    def head(inside: Sequence[bytes] = ()) -> bytes:
-        """The root of the entries so far: ``top``, then the subtrees ``inside`` a stretch."""
-        hashes = [*top, *inside]
-        return fold(hashes) if hashes else EMPTY_ROOT
-
-    def result(
-        n: int,
-        first_bad: int | None = None,
-        problem: str = "",
-        bad: int | None = None,
-        inside: Sequence[bytes] = (),
-    ) -> Verification:
-        """The outcome with ``n`` entries checked, ``inside`` the subtrees past ``top``."""
-        return Verification(
-            n,
-            head(inside),
-            first_bad,
-            problem,
-            bad,
-            checked,
-            public_key is not None,
-            dict(cosigned),
-        )
-
-    def check_due(n: int, inside: Sequence[bytes] = ()) -> Verification | None:
-        """Check the checkpoints of ``n`` entries; the outcome if one does not fit."""
-        nonlocal due, checked
-        while due is not None and due.size == n:
-            if problem := checkpoint_problem(due, head(inside), public_key, cosigned, witnesses):
-                return result(n, None, problem, due.id, inside)
-            checked += 1
-            due = next(waiting, None)
-        return None
-
-    n = 0
-    if failed := check_due(0):
-        return failed
-    stretch = stretch or STRETCH
-    plan = _stretches(session, size, stretch, sorted({c.size for c in checkpoints}))
-    with _checking(session, plan, processes) as checks:
-        for part, found in checks:
-            for at, inside in found.at_checkpoints.items():
-                if at < part.end and (failed := check_due(at, inside)):
-                    return failed
-            if found.first_bad is not None:
-                n = found.first_bad
-                return result(n, n, found.problem, None, found.subtrees)
-            if found.missing_from is not None:
-                n = found.missing_from
-                return result(n, n, _missing(session, n, size), None, found.subtrees)
-            n = part.end
-            if part.end - part.start < stretch:  # the last, not a whole stretch
-                top.extend(found.subtrees)
-            elif not _join(top, found.subtrees[0], part.start // stretch, found.above):
-                return result(n - 1, n - 1, f"entry {n - 1} has wrong stored subtree hashes")
-            if failed := check_due(n):
-                return failed
-    now_size = session.scalar(select(AuditTree.size).where(AuditTree.id == TREE)) or 0
-    if due is not None and due.size > now_size:  # not merely a checkpoint made meanwhile
-        return result(
-            n,
-            n,
-            f"checkpoint {due.id} covers {due.size} entries but the log has {now_size}: "
-            f"entries from {now_size} were removed",
-            due.id,
-        )
-    if head() != head_root:
-        return result(n, None, f"the tree head (size {size}) does not match the {n} entries")
-    if b"".join(top) != head_frontier:  # what the next append would build on
-        return result(
-            n, None, f"the tree head's stored frontier (size {size}) does not match the entries"
-        )
-    return _beyond_the_head(session, n, result)
-
-
-def _stretches(
-    session: Session, size: int, stretch: int, checkpoint_sizes: Sequence[int]
-) -> list[Stretch]:
-    """The stretches of a log of ``size`` entries, each with its query."""
-    dialect = session.get_bind().dialect
-    columns = (AuditEntry.seq, AuditEntry.leaf, AuditEntry.subtrees, canonical_sql(dialect.name))
-    plan = []
-    for start, end in stretches_of(size, stretch):
-        query = (
-            select(*columns)
-            .where(AuditEntry.seq >= start, AuditEntry.seq < end)
-            .order_by(AuditEntry.seq)
-        )
-        sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        sizes = tuple(s for s in checkpoint_sizes if start < s <= end)
-        plan.append(Stretch(start, end, stretch, sql, sizes))
-    return plan
-
-
-@contextmanager
-def _checking(
-    session: Session, plan: Sequence[Stretch], processes: int | None
-) -> Iterator[Iterator[tuple[Stretch, Checked]]]:
-    """The stretches of ``plan`` with their checks, in order: checked in other processes
-    when there are several and the database is a server or a file; else in turn, on a
-    connection of their own (on the session's own for an in-memory database)."""
-    bind = session.get_bind()
-    if not isinstance(bind, Engine) or bind.url.database in (None, "", ":memory:"):
-        yield in_turn(session.connection().connection, plan)
-        return
-    count = min(processes or workers(), len(plan))
-    with process_pool(count) as pool:
-        if pool is not None:
-            yield in_order(pool, bind.url.render_as_string(hide_password=False), plan)
-        else:
-            with closing(bind.raw_connection()) as connection:
-                yield in_turn(connection, plan)
-
-
-def _join(top: list[bytes], root: bytes, index: int, stored: bytes) -> bool:
-    """Add the root of whole stretch ``index`` to ``top``, merging it as far as it goes;
-    whether the merged hashes are those its last entry ``stored`` above the stretch."""
-    made = b""
-    top.append(root)
-    while index & 1:
-        right = top.pop()
-        made += (merged := node_hash(top.pop(), right))
-        top.append(merged)
-        index >>= 1
-    return made == stored
-
-
-def _missing(session: Session, n: int, size: int) -> str:
-    """Entry ``n`` is missing: how to say so, naming the next one there is."""
-    after = session.scalar(
-        select(func.min(AuditEntry.seq)).where(AuditEntry.seq >= n, AuditEntry.seq < size)
-    )
-    if after is None:
-        return f"entry {n} is missing (the tree head says there are {size})"
-    return f"entry {n} is missing (the next one is {after})"
-
-
-def _beyond_the_head(session: Session, n: int, result: Callable[..., Verification]) -> Verification:
-    """Entries past the tree head that no append put there (one statement, one snapshot);
-    ``n`` entries were checked."""
-    last, size = session.execute(
-        select(
-            select(func.max(AuditEntry.seq)).scalar_subquery(),
-            select(AuditTree.size).where(AuditTree.id == TREE).scalar_subquery(),
-        )
-    ).one()
-    if last is not None and last >= (size or 0):
-        return result(
-            n,
-            size or 0,
-            f"entry {size or 0} is beyond the tree head (size {size or 0}): "
-            "it was added without growing the tree",
-        )
-    return result(n)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing.audit import notes, proofs
 from sharing.audit.checkpoints import latest
-from sharing.audit.log import Verification
+from sharing.audit.verification import Verification
 from sharing.audit.verify_audit import (
     Policy,
     Problem,

@@ -6,7 +6,7 @@ be checked with no knowledge of the entries before it: each leaf against the ent
 canonical form, and each stored subtree hash that lies inside the stretch. What reaches
 beyond it (the stored hashes of a whole stretch's last entry above the stretch's own root)
 and the checkpoints inside it are left to whoever joins the stretches in order
-(``sharing.audit.log.verify``), with the stretch's own subtrees at each point.
+(``sharing.audit.verification.verify``), with the stretch's own subtrees at each point.
 
 The database writes each entry's canonical form (``canonical_sql``) and Python hashes it;
 one process is bound by Python's lock, so the stretches are checked in processes of their

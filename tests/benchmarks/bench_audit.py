@@ -13,7 +13,7 @@ printed with PASS or MISS against its target (it never fails on time; see README
    costs beyond storing the same rows; and, for information, an
    entry queued as an act writes it (``enqueue``) + commit, which integrates it after the
    commit in a transaction of its own;
-2. ``sharing.audit.log.verify`` of --entries entries (default 1,000,000) with a checkpoint
+2. ``sharing.audit.verification.verify`` of --entries entries (default 1,000,000) with a checkpoint
    every 10,000 (signatures checked), in entries per second (target: at least 300,000),
    as the hub runs it (stretches checked in one process per core) and in one process,
    beside a plain read of the same rows;
@@ -45,17 +45,10 @@ from sqlalchemy.orm import Session
 
 from hub.migrate import alembic_config, upgrade
 from sharing.audit import checkpoints, listings, proofs
-from sharing.audit.log import (
-    FIELDS,
-    append,
-    append_many,
-    at_text,
-    canonical_values,
-    enqueue,
-    verify,
-)
+from sharing.audit.log import FIELDS, append, append_many, at_text, canonical_values, enqueue
 from sharing.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
 from sharing.audit.stretches import workers
+from sharing.audit.verification import verify
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine

@@ -15,7 +15,8 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit.acts import Action
-from sharing.audit.log import canonical, verify
+from sharing.audit.log import canonical
+from sharing.audit.verification import verify
 from sharing.cases import emergency, erasure, locks, shares
 from sharing.crypto.rotation import rotate
 from sharing.crypto.sealing import unseal

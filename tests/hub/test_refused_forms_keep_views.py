@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from sharing.audit.log import verify
+from sharing.audit.verification import verify
 from sharing.models import Action, AuditEntry, Case, CaseParty, Document, Share, User
 from sharing.vocabulary import ActionStatus, CaseStatus
 from tests.fixtures.app import make_app

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.audit.log import integrate, verify
+from sharing.audit.log import integrate
+from sharing.audit.verification import verify
 from sharing.models import Agency, AuditEntry, AuditQueued, Case, ProtocolRecord, Share, User
 from sharing.vocabulary import CaseStatus, PartyRole, ProtocolStatus, Role
 from tests.fixtures.app import csrf_token

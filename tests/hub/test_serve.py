@@ -23,7 +23,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from sharing.audit import acts
-from sharing.audit.log import verify, waiting
+from sharing.audit.log import waiting
+from sharing.audit.verification import verify
 from sharing.db import make_engine
 from sharing.models import AuditEntry
 from tests.fixtures.databases import copy_migrated_sqlite

@@ -12,9 +12,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from sharing import accounts
-from sharing.audit import checkpoints, log, notes
+from sharing.audit import checkpoints, notes, verification
 from sharing.audit.checkpoints import CheckpointError, cosign, make_checkpoint
-from sharing.audit.log import verify
+from sharing.audit.verification import verify
 from sharing.crypto.keys import LocalKeyring
 from sharing.models import Agency, Area, AuditCheckpoint, AuditCosignature, AuditQueued, User
 from sharing.vocabulary import AgencyType, Role
@@ -26,7 +26,7 @@ def stretches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     """Each test verifies the log in one piece, then in stretches of 4 checked in other
     processes (``sharing.audit.stretches``), which must find the same."""
     if request.param != "whole":
-        monkeypatch.setattr(log, "STRETCH", 4)
+        monkeypatch.setattr(verification, "STRETCH", 4)
 
 
 def _raw(key: Ed25519PrivateKey) -> bytes:

@@ -11,7 +11,8 @@ from multiprocessing.synchronize import Barrier
 import pytest
 from sqlalchemy import func, select
 
-from sharing.audit.log import append, enqueue, verify
+from sharing.audit.log import append, enqueue
+from sharing.audit.verification import verify
 from sharing.db import make_engine, make_session_factory
 from sharing.models import AuditEntry, AuditQueued
 

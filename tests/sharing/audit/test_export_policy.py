@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from sharing.audit import checkpoints, log
+from sharing.audit import checkpoints, verification
 from sharing.audit.policy import PolicyNotMet, check_policy
 from sharing.audit.verify_audit import Policy, read_cosigner_key
 from tests.sharing.audit.conftest import ORIGIN, write_log
@@ -49,7 +49,7 @@ def _hub_verdict(partnership: Partnership, names: tuple[str, ...], required: int
     keys = {n: read_cosigner_key((partnership.dpo / f"{n}.vkey").read_text(), n) for n in names}
     public_key = partnership.keyring.checkpoint_public_key()
     with Session(partnership.engine) as session:
-        verified = log.verify(session, public_key=public_key)
+        verified = verification.verify(session, public_key=public_key)
         try:
             found = check_policy(session, ORIGIN, public_key, verified, Policy(keys, required))
         except PolicyNotMet as e:

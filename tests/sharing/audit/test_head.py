@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from sharing.audit.checkpoints import make_checkpoint
 from sharing.audit.head import LogDamaged
-from sharing.audit.log import append, verify
+from sharing.audit.log import append
+from sharing.audit.verification import verify
 from sharing.crypto.keys import LocalKeyring
 from sharing.models import AuditCheckpoint, AuditEntry, AuditTree
 from tests.sharing.audit.conftest import ORIGIN, write_log

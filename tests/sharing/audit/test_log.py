@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from sharing.audit import log
+from sharing.audit import verification
 from sharing.audit.log import (
     FIELDS,
     append,
@@ -18,7 +18,6 @@ from sharing.audit.log import (
     canonical,
     canonical_sql,
     canonical_values,
-    verify,
 )
 from sharing.audit.merkle import (
     EMPTY_ROOT,
@@ -28,6 +27,7 @@ from sharing.audit.merkle import (
     root,
     verify_inclusion,
 )
+from sharing.audit.verification import verify
 from sharing.models import AuditEntry
 from tests.sharing.audit.conftest import write_log
 
@@ -39,7 +39,7 @@ def stretches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     """Each test verifies the log in one piece, then in stretches of 4 checked in other
     processes (``sharing.audit.stretches``), which must find the same."""
     if request.param != "whole":
-        monkeypatch.setattr(log, "STRETCH", 4)
+        monkeypatch.setattr(verification, "STRETCH", 4)
 
 
 def _log(session: Session, n: int) -> list[AuditEntry]:

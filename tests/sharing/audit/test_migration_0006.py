@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from hub.migrate import downgrade, upgrade
-from sharing.audit.log import verify
+from sharing.audit.verification import verify
 from sharing.db import make_session_factory
 
 

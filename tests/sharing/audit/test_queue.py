@@ -16,7 +16,8 @@ from sharing.audit import acts
 from sharing.audit.checkpoints import make_checkpoint
 from sharing.audit.head import LogDamaged
 from sharing.audit.integrator import Integrator
-from sharing.audit.log import integrate, integrate_committed, verify, waiting
+from sharing.audit.log import integrate, integrate_committed, waiting
+from sharing.audit.verification import verify
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.models import AuditEntry, AuditQueued, AuditTree
