@@ -404,7 +404,9 @@ class _ChoiceBase(Field):
 
 
 class EnumSelectField(_ChoiceBase):
-    """A select or radios over a vocabulary enum, giving the enum member as data."""
+    """A select or radios over a vocabulary enum, giving the enum member as data; a
+    member the view took out of its choices and set in ``refused`` is refused with its
+    reason (a kind that does not apply here)."""
 
     def __init__(
         self,
@@ -417,6 +419,8 @@ class EnumSelectField(_ChoiceBase):
         choices = ([("", blank)] if blank is not None else []) + enum.choices()
         super().__init__(label, validators, choices=choices, **kwargs)
         self.enum = enum
+        #: Members known but not offered, each with the reason it is refused.
+        self.refused: dict[str, str] = {}
 
     def process_formdata(self, valuelist: list[str]) -> None:
         value = valuelist[0] if valuelist else ""
@@ -425,6 +429,10 @@ class EnumSelectField(_ChoiceBase):
         except ValueError:
             self.data = None
             raise ValueError(self.message) from None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and self.data.value in self.refused:
+            raise ValidationError(self.refused[self.data.value])
 
     def _value(self) -> str:
         return self.data.value if self.data is not None else ""

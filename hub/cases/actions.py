@@ -19,6 +19,7 @@ from sharing.errors import ClosedMeanwhile, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import agreed
 from sharing.models import Action, Case, Conference, User
+from sharing.vocabulary import ActionKind
 
 #: Why someone of an agency the action may not be given to is not offered as its named
 #: person (an agency not at a conference's table).
@@ -40,9 +41,15 @@ def action_form(
     who work actions and, on a locked case, whom its lock names (``lock``; and the
     action's present ``holder``, to leave it with them). Anyone else is refused saying
     why: someone who does not work actions, someone outside the lock, or someone of an
-    agency the action may not be given to. Empty, not read from the request, unless
+    agency the action may not be given to; and the follow-up of a dissatisfied
+    complainant, which only the closure survey opens. Empty, not read from the request, unless
     ``sent``."""
     form = ActionForm() if sent else ActionForm(formdata=None)
+    # The closure survey opens the follow-up of a dissatisfied complainant, on a closed
+    # case; no one adds it, nor makes an open case's action one.
+    follow_up = ActionKind.DISSATISFACTION_FOLLOW_UP.value
+    form.kind.choices = [c for c in form.kind.choices if c[0] != follow_up]
+    form.kind.refused = {follow_up: actions.FOLLOW_UP_FROM_THE_SURVEY}
     form.owner_agency.choices = owners
     agency_ids = {int(value) for value, _ in owners}
     everyone = directory.people(db(), current_user.agency.area_id)

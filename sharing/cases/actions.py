@@ -96,6 +96,31 @@ def _check_lock(
     )
 
 
+#: Why an officer may not add the follow-up of a dissatisfied complainant, nor make an
+#: action one: the closure survey opens it, on a closed case, from the answer.
+FOLLOW_UP_FROM_THE_SURVEY = (
+    "Select another action: the follow-up of a dissatisfied complainant is opened by the "
+    "closure survey, once the case is closed and the complainant says they were dissatisfied"
+)
+
+
+def _check_kind(
+    session: Session, authorised: AuthorisedCase, kind: ActionKind, was: ActionKind | None = None
+) -> None:
+    """Refuse (recorded, the field named) an action made the follow-up of a dissatisfied
+    complainant, which only the closure survey opens (one it opened keeps its kind)."""
+    if kind is not ActionKind.DISSATISFACTION_FOLLOW_UP or kind is was:
+        return
+    raise acts.refused(
+        session,
+        acts.Action.CASE_RECORD,
+        actor=authorised.actor,
+        subject=authorised.subject,
+        reason=acts.input_refused(["kind"]),
+        answer=InputError("kind", FOLLOW_UP_FROM_THE_SURVEY),
+    )
+
+
 def _check_due(due_on: date | None, today: date) -> None:
     if due_on is not None and not (today <= due_on <= today + timedelta(days=730)):
         raise InputError("due_on", "The due date must be today or later, and within two years")
@@ -125,6 +150,7 @@ def add_action(
                 "This case was closed after you opened this form, so no action was added",
             ),
         )
+    _check_kind(session, authorised, data.kind)
     owner_agency_id, owner_user_id = _checked_owner(session, case, data, actor.agency_id)
     _check_lock(session, authorised, owner_agency_id, owner_user_id)
     _check_due(data.due_on, clock.day_of(now))
@@ -235,6 +261,7 @@ def change_action(
     if action.status is not ActionStatus.OPEN:
         raise refused_change(session, authorised, action.id)
     stamps.check(session, opened, action)
+    _check_kind(session, authorised, data.kind, action.kind)
     owner_agency_id, owner_user_id = _checked_owner(session, case, data, action.owner_agency_id)
     moved = owner_agency_id != action.owner_agency_id
     if at_the_table is not None and moved and owner_agency_id not in at_the_table:
