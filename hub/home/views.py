@@ -17,10 +17,12 @@ from sharing import alerts, clock
 from sharing.cases.listing import home_summary
 from sharing.cases.shares import shared_case_count
 from sharing.meetings import conference_listing, requests
-from sharing.risk.disclose import risk_reviews_due
+from sharing.risk.reviews_due import risk_reviews_due
 from sharing.trigger import handling, listing, review_recommendations
 from sharing.vocabulary import AlertKind
 
+#: Risk assessment reviews due listed on the home page, the longest due first.
+RISK_ROWS = 20
 #: Community Trigger applications listed on the lead's home page, soonest due first.
 TRIGGER_ROWS = 5
 
@@ -32,7 +34,9 @@ for_every_role(bp)
 def home() -> str:
     actor = current_user.actor
     summary = home_summary(db(), actor, clock.today()) if actor.works_cases else None
-    risk_due = risk_reviews_due(db(), actor, clock.today()) if actor.works_cases else []
+    risk_due = (
+        risk_reviews_due(db(), actor, clock.today(), size=RISK_ROWS) if actor.works_cases else None
+    )
     shared_count = shared_case_count(db(), actor) if may_open("shares") else None
     waiting = Counter(a.kind for a in alerts.open_alerts(db(), actor))
     to_answer, overdue = (

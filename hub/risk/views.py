@@ -1,5 +1,6 @@
 """Risk pages: assess a victim or witness with the Risk Assessment Matrix, change a case's
-triage, record a decision on an escalation, and the risk shared with my agency."""
+triage, record a decision on an escalation, the risk assessment reviews due, and the risk
+shared with my agency."""
 
 from __future__ import annotations
 
@@ -28,10 +29,10 @@ from sharing.audit import acts
 from sharing.cases.case_forms import CaseHeading
 from sharing.errors import ChangedMeanwhile, InputError, NotFound
 from sharing.formats import whole_number
-from sharing.risk import assessments, escalation
+from sharing.risk import assessments, escalation, reviews_due
 from sharing.risk.matrix import Matrices, Matrix
 from sharing.risk.shared import shared_risk
-from sharing.vocabulary import AssessmentStage, Priority, RiskBand
+from sharing.vocabulary import AssessmentStage, Priority, RiskBand, Role
 
 bp = Blueprint("risk", __name__)
 require_roles(bp, "case_officer", "manager", "partner_viewer", "conference_chair", "trigger_lead")
@@ -264,4 +265,27 @@ def shared() -> str:
     )
     return render_template(
         "risk/shared.html", title="Risk assessments shared with your agency", page=page
+    )
+
+
+#: Whose reviews the list holds: a manager's agency's, or an officer's own.
+WHOSE = {True: "Your agency's", False: "Your"}
+
+
+@bp.route("/risk/reviews-due")
+def reviews_due_list() -> str:
+    """Every risk assessment review due, a page at a time: an officer's own cases, a
+    manager's agency's (the home page shows the first of them)."""
+    actor = current_user.actor
+    if not actor.works_cases:
+        abort(403)
+    page = reviews_due.risk_reviews_due(
+        db(), actor, clock.today(), page=whole_number(request.args.get("page")) or 1
+    )
+    manager = actor.has(Role.MANAGER)
+    return render_template(
+        "risk/reviews_due.html",
+        title=f"{WHOSE[manager]} risk assessment reviews due",
+        page=page,
+        manager=manager,
     )

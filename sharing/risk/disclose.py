@@ -22,14 +22,14 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from sharing.access.authorise import AuthorisedCase, own_cases_where
-from sharing.access.decide import Actor, Decision
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Decision
 from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_one
 from sharing.formats import other_names
 from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
 from sharing.risk.escalation import to_consider
 from sharing.risk.matrix import Matrices
-from sharing.vocabulary import CaseStatus, Priority, RiskBand, Role
+from sharing.vocabulary import Priority, RiskBand
 
 
 @dataclass(frozen=True)
@@ -327,63 +327,6 @@ def escalations(session: Session, case: Case, decision: Decision) -> tuple[Escal
         )
         for e in found
     )
-
-
-@dataclass(frozen=True)
-class RiskReviewDue:
-    case_id: int
-    reference: str
-    priority: Priority
-    due_on: date
-    #: The highest latest band of the people on the case now; None when none of them is
-    #: assessed yet.
-    band: RiskBand | None
-    #: The case officer's name.
-    officer: str = ""
-
-
-def risk_reviews_due(session: Session, actor: Actor, today: date) -> list[RiskReviewDue]:
-    """The actor's own open cases whose risk assessments are due, soonest first; for a
-    manager, their agency's (those they may open), whoever their officer is."""
-    query = (
-        select(Case)
-        .where(
-            own_cases_where(actor),
-            Case.status != CaseStatus.CLOSED,
-            Case.erased_at.is_(None),
-            Case.risk_review_due_on <= today,
-        )
-        .options(selectinload(Case.officer))
-        .order_by(Case.risk_review_due_on, Case.id)
-        .limit(20)
-    )
-    if not actor.has(Role.MANAGER):
-        query = query.where(Case.officer_id == actor.user_id)
-    cases = session.scalars(query).all()
-    bands: dict[int, RiskBand] = {}
-    if cases:
-        latest_rows = session.execute(
-            select(RiskAssessment.case_id, RiskAssessment.person_id, RiskAssessment.band)
-            .where(RiskAssessment.case_id.in_([c.id for c in cases]), of_someone_on_the_case())
-            .order_by(RiskAssessment.assessed_at, RiskAssessment.id)
-        ).all()
-        latest: dict[tuple[int, int], RiskBand] = {}
-        for case_id, person_id, band in latest_rows:
-            latest[(case_id, person_id)] = band
-        for (case_id, _), band in latest.items():
-            if case_id not in bands or band.rank > bands[case_id].rank:
-                bands[case_id] = band
-    return [
-        RiskReviewDue(
-            c.id,
-            c.reference,
-            c.priority,
-            c.risk_review_due_on or today,
-            bands.get(c.id),
-            c.officer.display_name,
-        )
-        for c in cases
-    ]
 
 
 def assessable_people(session: Session, case: Case, decision: Decision) -> list[tuple[int, str]]:
