@@ -346,7 +346,7 @@ def _register_errors(app: Flask) -> None:
             limit = _upload_mb(request.endpoint)
             paragraphs = [
                 f"The most a file can be is {limit} MB. Nothing was attached.",
-                "Go back and choose a smaller file: a photo at a lower resolution, or a "
+                "Go back and select a smaller file: a photo at a lower resolution, or a "
                 "document saved as a PDF.",
             ]
         else:

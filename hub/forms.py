@@ -316,7 +316,7 @@ def which_refused(field: DateInputField, which: str | None) -> str | None:
         return None
     return (
         f"{field.subject} is a time the clocks show twice: they go back an hour at 2am that "
-        "day (from 1am to 2am comes twice). Choose which it was"
+        "day (from 1am to 2am comes twice). Select which it was"
     )
 
 

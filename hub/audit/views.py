@@ -190,7 +190,7 @@ def _user_filter(form: LogFilterForm, area_id: int, sent: bool) -> tuple[int | N
         return None, []
     else:
         form.who.errors = [  # type: ignore[assignment]
-            f"{len(found)} users match \u201c{typed}\u201d: choose one of them below, or type "
+            f"{len(found)} users match \u201c{typed}\u201d: select one of them below, or type "
             "more of the name"
         ]
     return None, found

@@ -267,7 +267,7 @@ def change_action(
     if at_the_table is not None and moved and owner_agency_id not in at_the_table:
         raise InputError(
             "owner_agency_id",
-            "The conference agreed this action: choose an agency at the conference",
+            "The conference agreed this action: select an agency at the conference",
         )
     if (owner_agency_id, owner_user_id) != (action.owner_agency_id, action.owner_user_id):
         _check_lock(session, authorised, owner_agency_id, owner_user_id)

@@ -235,7 +235,7 @@ def close_case(
             raise InputError("resolved_by", "Select the main action that resolved it")
         if resolved_by is not None and resolved_by not in Intervention.open_to(case.agency.type):
             raise InputError(
-                "resolved_by", f"{resolved_by.label} is a landlord's action: choose another"
+                "resolved_by", f"{resolved_by.label} is a landlord's action: select another"
             )
         if outcome is ClosureOutcome.NOT_RESOLVED and resolved_by is not None:
             raise InputError(
@@ -244,7 +244,7 @@ def close_case(
         if reason is ClosureReason.RESOLVED and outcome is ClosureOutcome.NOT_RESOLVED:
             raise InputError(
                 "outcome",
-                "The reason says the anti-social behaviour has been resolved: choose "
+                "The reason says the anti-social behaviour has been resolved: select "
                 "resolved, or another reason",
             )
         if reason is ClosureReason.NO_REPORTS_28_DAYS:

@@ -180,7 +180,7 @@ def record_review(
                 data.risk_note,
                 limit=MAX_TEXT,
                 what="the note on risk",
-                required="Say why the risk has not changed, or choose the new assessment",
+                required="Say why the risk has not changed, or select the new assessment",
             )
         if data.decision is None:
             raise InputError("decision", "Select what the review decided")
@@ -188,7 +188,7 @@ def record_review(
             raise InputError(
                 "activity",
                 f"A case you decide to {_TAKEN_FURTHER[data.decision]} is active: say "
-                "something is happening on it, or choose another decision",
+                "something is happening on it, or select another decision",
             )
         # The same for "close": until the case is closed (its form comes next, and may
         # be left or refused), it is due for review on this day.
@@ -199,7 +199,7 @@ def record_review(
             raise InputError(
                 "next_review_on",
                 f"A case at {case.priority.label.lower()} priority is reviewed at least "
-                f"every {longest} days: choose a day by "
+                f"every {longest} days: enter a day by "
                 f"{(today + timedelta(days=longest)).strftime('%-d %B %Y')}",
             )
     if data.contacted_on is not None:

@@ -42,7 +42,7 @@ def groups_for(actor: Actor, own: Agency, scope: Scope, exact_asked: bool) -> tu
     if exact_asked and not (manager and scope.agency is not None and scope.agency.id == own.id):
         raise NotAllowed(
             "Exact figures are only for an agency's own managers, and only for their "
-            "agency: choose your own agency, or see the figures rounded"
+            "agency: select your own agency, or see the figures rounded"
         )
     if not manager or (scope.agency is not None and scope.agency.id != own.id):
         return (Group(scope.agency.name if scope.agency else "All agencies"),)

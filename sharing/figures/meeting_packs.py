@@ -64,7 +64,7 @@ def meeting_of(session: Session, area_id: int, text: str | None) -> MeetingSitti
         raise InputError(MEETING_FIELD, "Select one of the partnership's meetings")
     if sitting.cancelled_at is not None:
         raise InputError(
-            MEETING_FIELD, "That sitting is cancelled: choose a sitting the meeting holds"
+            MEETING_FIELD, "That sitting is cancelled: select a sitting the meeting holds"
         )
     return sitting
 

@@ -143,7 +143,7 @@ def checked(field: str, name: str, content: bytes, max_bytes: int) -> CheckedFil
     accepted or not what its name says, damaged, a zip bomb). The file's name is used only
     to say what it claimed to be, never repeated."""
     if not content:
-        raise InputError(field, "The file is empty: choose the file again, or another one")
+        raise InputError(field, "The file is empty: select the file again, or another one")
     if len(content) > max_bytes:
         raise InputError(
             field,

@@ -43,7 +43,7 @@ def add_action(
             reason=f"refused input: owner_agency_id (agency not at conference {conference.id})",
             answer=InputError(
                 "owner_agency_id",
-                f"{name} is not invited to this conference: invite it, or choose an agency at the table",
+                f"{name} is not invited to this conference: invite it, or select an agency at the table",
             ),
         )
     action = actions.add_action(session, authorised, data, now=now)

@@ -133,10 +133,10 @@ def refusal(
     if chair is None or chair.agency.area_id != conference.case.agency.area_id:
         return "Select the new chair"
     if chair.id == conference.chair_id:
-        return f"{chair.display_name} already chairs this conference: choose someone else"
+        return f"{chair.display_name} already chairs this conference: select someone else"
     if not chair.active:
         return (
-            f"{chair.display_name}'s account is disabled, so they cannot chair it: choose "
+            f"{chair.display_name}'s account is disabled, so they cannot chair it: select "
             "someone whose account is active"
         )
     if why := conferences.chair_refusal(
@@ -263,7 +263,7 @@ def _leaving(
         raise InputError(
             WITHDRAW,
             f"The new chair, {chair.display_name}, is of {agency.name}, so its invitation "
-            "stays: untick this, or choose a chair of another agency",
+            "stays: untick this, or select a chair of another agency",
         )
     return invitation
 

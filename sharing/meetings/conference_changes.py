@@ -281,7 +281,7 @@ def _check_time(
         raise InputError(
             "starts_at",
             f"{protocol.title} ends on {protocol.end_on:%-d %B %Y}, before the new time, and "
-            "the invitations' shares end with it: choose a day by then, or once the "
+            "the invitations' shares end with it: enter a day by then, or once the "
             "protocol's next version is signed, convene a conference under that",
         )
     sitting_clashes.check_chair_free(

@@ -301,7 +301,7 @@ def _convene(
             raise InputError(
                 "chair_id",
                 f"{chair.display_name} is from {chair.agency.name}, which cannot be invited "
-                f"({refusal}): choose a chair from an agency that can",
+                f"({refusal}): select a chair of an agency that can be invited",
             )
         agency_ids.append(chair.agency_id)
     if not agency_ids:

@@ -476,7 +476,7 @@ def bring_case(
         if sitting is None or sitting.series.area_id != case.agency.area_id:
             raise InputError("sitting_id", "Select a sitting of one of the partnership's meetings")
         if sitting.starts_at <= now:
-            raise InputError("sitting_id", "That sitting has taken place: choose one to come")
+            raise InputError("sitting_id", "That sitting has taken place: select one to come")
         # Brought twice at once (its officer and their manager): the second waits, then
         # sees it on the agenda; brought as the sitting is cancelled or moved: it waits,
         # then sees it cancelled, or is convened for its new time.
@@ -485,12 +485,12 @@ def bring_case(
         # the conferences on its sittings to come, so the case is brought with them.
         session.refresh(sitting.series)
         if sitting.cancelled:
-            raise InputError("sitting_id", "That sitting is cancelled: choose another")
+            raise InputError("sitting_id", "That sitting is cancelled: select another")
         if _asked_only_for_closed_applications(session, sitting, case):
             raise InputError(
                 "sitting_id",
                 "That sitting was to review the case for a Community Trigger application "
-                "that has since been closed: the panel no longer reviews it. Choose another "
+                "that has since been closed: the panel no longer reviews it. Select another "
                 "sitting, or convene a case conference on the case",
             )
         if session.scalar(

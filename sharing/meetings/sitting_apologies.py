@@ -100,7 +100,7 @@ def agency_refusal(
     if agency_id not in member_agencies(meeting):
         agency = session.get(Agency, agency_id)
         named = agency.name if agency else "That agency"
-        return f"{named} is not an agency of {meeting.name}'s members: choose one of theirs"
+        return f"{named} is not an agency of {meeting.name}'s members: select one of theirs"
     mine = recorders_of(actor, meeting)
     if agency_id not in mine:
         own = session.get(Agency, actor.agency_id)

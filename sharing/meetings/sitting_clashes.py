@@ -71,7 +71,7 @@ def check_free(
             raise InputError(
                 "starts_at",
                 f"The meeting already sits on {clock.moment_text(own.starts_at)}, and a "
-                f"sitting is taken to last {_HOURS} hours: choose a time at least {_HOURS} "
+                f"sitting is taken to last {_HOURS} hours: enter a time at least {_HOURS} "
                 "hours before or after it",
             )
     _check_chair(session, starts_at, chair_id, area_id, viewer, sitting_id, "The meeting's")
@@ -122,7 +122,7 @@ def check_conference_chair_free(
         raise InputError(
             "chair_id",
             f"The new chair already chairs {name} on {clock.moment_text(starts_at)}, and a "
-            f"{kind} is taken to last {_HOURS} hours: choose another chair, or move one of "
+            f"{kind} is taken to last {_HOURS} hours: select another chair, or move one of "
             "them first",
         )
 
@@ -154,7 +154,7 @@ def check_new_chair_free(
                 "chair_id",
                 f"The new chair already chairs {name} on {clock.moment_text(starts_at)}, "
                 f"within {_HOURS} hours of the meeting's sitting on "
-                f"{clock.moment_text(sitting.starts_at)}: choose another chair, or move "
+                f"{clock.moment_text(sitting.starts_at)}: select another chair, or move "
                 "that sitting first",
             )
 
@@ -211,7 +211,7 @@ def _chair_clash(
 def _chairs_then(whose: str, name: str, starts_at: datetime, kind: str) -> str:
     return (
         f"{whose} chair already chairs {name} on {clock.moment_text(starts_at)}, and a "
-        f"{kind} is taken to last {_HOURS} hours: choose a time at least {_HOURS} hours "
+        f"{kind} is taken to last {_HOURS} hours: enter a time at least {_HOURS} hours "
         "before or after it"
     )
 

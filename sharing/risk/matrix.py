@@ -128,7 +128,7 @@ class Matrix:
                 found.append(
                     (
                         question.id,
-                        f"Question {question.number}: choose one of the answers listed "
+                        f"Question {question.number}: select one of the answers listed "
                         f"(that answer is not in version {self.version} of the matrix)",
                     )
                 )

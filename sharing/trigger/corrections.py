@@ -91,14 +91,14 @@ CHOICES = ("channel", "victim_kind", "on_behalf", "consent_recorded")
 CONSENT_KEPT = (
     "If the victim no longer agrees to this person applying for them, record that the "
     "application was withdrawn: that ends its review and the sharing for it. If the "
-    'victim applied themselves, choose "The victim" under who applied'
+    'victim applied themselves, select "The victim" under who applied'
 )
 RECEIVED_KEPT = (
     "The threshold is decided: its deadlines were counted from the date received, which "
     "can no longer be corrected"
 )
 ONLINE_KEPT = "It was sent on the online form: how it came stays as recorded"
-NOT_ONLINE = "Only an application sent on the online form came online: choose how it was received"
+NOT_ONLINE = "Only an application sent on the online form came online: select how it was received"
 
 
 @dataclass(frozen=True)

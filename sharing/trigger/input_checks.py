@@ -41,7 +41,7 @@ MAX_CONSENT_NOTE = 1_000
 PERSON_ONLY = ("victim_date_of_birth",)
 #: Why a date of birth is refused for a business or community group.
 NO_DATE_OF_BIRTH = (
-    'A business or community group has no date of birth: leave it empty, or choose "A '
+    'A business or community group has no date of birth: leave it empty, or select "A '
     'person" under who suffered it'
 )
 #: Markup is refused in what applicants say: an application is read, never rendered.

@@ -178,7 +178,7 @@ def test_bad_reviews_are_refused_at_their_field_and_nothing_is_stored(
                 "next_review_on-year": str(too_late.year),
             },
             "next_review_on",
-            "A case at amber priority is reviewed at least every 28 days: choose a day by",
+            "A case at amber priority is reviewed at least every 28 days: enter a day by",
         ),
         ({"assessment": "999999"}, "assessment", "Select the risk assessment"),
     ):
@@ -418,7 +418,7 @@ def test_a_case_escalated_or_sent_to_a_conference_cannot_be_left_inactive(
         page = refused.get_data(as_text=True)
         assert (
             f'<a href="#activity">A case you decide to {said} is active: say something is '
-            "happening on it, or choose another decision</a>"
+            "happening on it, or select another decision</a>"
         ) in page
     nothing = officer.post(path, data=review_form(officer, case.id, activity=""))
     assert "Select whether anything is happening on the case" in nothing.get_data(as_text=True)

@@ -412,7 +412,7 @@ def test_a_time_the_clocks_skipped_is_refused_and_for_a_repeated_one_the_form_as
     page = response.get_data(as_text=True)
     assert (
         "The date and time the incident happened is a time the clocks show twice: they go back "
-        "an hour at 2am that day (from 1am to 2am comes twice). Choose which it was"
+        "an hour at 2am that day (from 1am to 2am comes twice). Select which it was"
     ) in page
     assert 'href="#occurred_which"' in page
     assert 'name="occurred_which" type="radio" value="first"' in page
@@ -638,7 +638,7 @@ def test_environmental_health_closes_a_case_in_its_own_words_not_a_landlords(
     }
     forged = client.post(path, data={**closing, "resolved_by": "eviction"})
     assert forged.status_code == 400
-    assert "Eviction is a landlord&#39;s action: choose another" in forged.get_data(as_text=True)
+    assert "Eviction is a landlord&#39;s action: select another" in forged.get_data(as_text=True)
     closed = client.post(path, data={**closing, "resolved_by": "other_legal"})
     assert closed.status_code == 302
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)

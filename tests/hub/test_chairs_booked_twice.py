@@ -91,7 +91,7 @@ def test_a_conference_over_another_its_chair_chairs_is_refused_naming_the_case_t
         assert status == 400
         assert (
             f"The conference's chair already chairs the case conference on {first.reference} "
-            f"on {clock.moment_text(when)}, and a conference is taken to last 2 hours: choose "
+            f"on {clock.moment_text(when)}, and a conference is taken to last 2 hours: enter "
             "a time at least 2 hours before or after it" in page
         )
         assert 'href="#starts_at' in page

@@ -236,7 +236,7 @@ def test_a_new_chair_who_already_chairs_something_then_is_refused_at_the_chair(
     assert "The new chair already chairs another case conference on" in text or (
         f"The new chair already chairs the case conference on {other.case.reference}" in text
     )
-    assert "choose another chair, or move one of them first" in text
+    assert "select another chair, or move one of them first" in text
     assert _reloaded(demo_session, conference).chair_id != police_manager.id
     assert _entries(demo_session)[-1].basis == "refused input: chair_id"
 

@@ -360,13 +360,13 @@ def test_a_file_without_its_marking_or_with_one_not_offered_is_refused_at_the_fi
         assert message in text, marking
         assert 'href="#marking"' in text, marking
         # The browser shows the form again without the file: the officer is told.
-        assert "Choose the file again: a form that is refused keeps no file." in text
+        assert "Select the file again: a form that is refused keeps no file." in text
     assert (len(_documents(demo_session, case)), _stored_bytes(demo_hub)) == before
     first = officer.get(f"/cases/{case.id}/documents/new").get_data(as_text=True)
-    assert "Choose the file again" not in first
+    assert "Select the file again" not in first
     empty = _attach(officer, case.id, "diary.pdf", b"").get_data(as_text=True)
     assert "The file is empty" in empty
-    assert "Choose the file again" not in empty  # its own error says what to do
+    assert "Select the file again" not in empty  # its own error says what to do
 
 
 def test_a_document_page_naming_its_person_is_recorded_as_showing_their_identity(

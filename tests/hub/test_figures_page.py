@@ -325,5 +325,5 @@ def test_a_cancelled_sitting_is_not_offered_for_a_meeting_pack_nor_made_one(
     assert offered not in page
     assert refused.status_code == 400
     said = html.unescape(refused.get_data(as_text=True))
-    assert "That sitting is cancelled: choose a sitting the meeting holds" in said
+    assert "That sitting is cancelled: select a sitting the meeting holds" in said
     assert f"Figures for {sitting.series.name}" not in said

@@ -3,12 +3,13 @@ messages do: each select, radios, checkboxes and date says in its own words what
 ("Select who the letter is for", "The date and time the incident happened must be a real
 date and time"), never a question label pasted into a sentence ("Choose who is the letter
 for? from the list"). A choice not made says "Select …" whoever refuses it: the form, or
-the core behind it (read from the source, so that a "Choose …" cannot come back)."""
+the core behind it, first in the message or further on ("That sitting is cancelled: select
+another"); a date or time typed says "enter" (read from the source, so that a "choose"
+cannot come back)."""
 
 from __future__ import annotations
 
 import ast
-import itertools
 import re
 from pathlib import Path
 
@@ -122,18 +123,23 @@ _NOT_A_CHOICE = ("Choose one month, a quarter",)
 
 
 def _text(node: ast.AST) -> str | None:
-    """The words a string in the source says (an f-string's, up to its first value)."""
+    """The words a string in the source says (an f-string's, each value as "{}")."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        said = itertools.takewhile(lambda v: isinstance(v, ast.Constant), node.values)
-        return "".join(str(v.value) for v in said if isinstance(v, ast.Constant))
+        return "".join(str(v.value) if isinstance(v, ast.Constant) else "{}" for v in node.values)
     return None
 
 
+#: "Choose" as a word, anywhere in what a string says: "Choose a ward", and "That
+#: sitting is cancelled: choose another".
+_CHOOSE = re.compile(r"\bchoose\b", re.IGNORECASE)
+
+
 def _choose_words(source: str) -> list[tuple[int, str]]:
-    """(line, words) of each string in the source that begins "Choose ": a refusal, a
-    field's error or a page's message, wherever it is raised or returned from. Not an
+    """(line, words) of each string in the source that says "choose", first or further
+    on ("That sitting is cancelled: choose another"): a refusal, a field's error or a
+    page's message, wherever it is raised or returned from. Not an
     option's own label (``blank=``, or the pair ``("", "Choose a ward")``: the first
     option of a select), a docstring, or words that refuse no choice (``_NOT_A_CHOICE``)."""
     tree = ast.parse(source)
@@ -154,7 +160,7 @@ def _choose_words(source: str) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(tree):
         said = _text(node) if id(node) not in not_said else None
-        if said and said.startswith("Choose ") and not said.startswith(_NOT_A_CHOICE):
+        if said and _CHOOSE.search(said) and not said.startswith(_NOT_A_CHOICE):
             found.append((getattr(node, "lineno", 0), said))
     return found
 
@@ -177,7 +183,10 @@ def test_no_refusal_of_the_core_or_the_hub_says_choose_for_a_choice() -> None:
     ("source", "found"),
     [
         ('raise InputError("ward_id", "Choose a ward in your area")', "Choose a ward in your area"),
-        ('raise InputError("reason", f"Choose why {what} is cancelled")', "Choose why "),
+        (
+            'raise InputError("reason", f"Choose why {what} is cancelled")',
+            "Choose why {} is cancelled",
+        ),
         ('form.file.errors = ["Choose the CSV file"]', "Choose the CSV file"),
         ('x = InputRequired("Choose the priority")', "Choose the priority"),
         ('def refusal():\n    x = 1\n    return "Choose the new chair"', "Choose the new chair"),
@@ -186,7 +195,16 @@ def test_no_refusal_of_the_core_or_the_hub_says_choose_for_a_choice() -> None:
         ('form.ward_id.choices = [("", "Choose a ward"), *wards]', None),
         ('def view():\n    """Choose a letter and who it is for."""', None),
         ('raise InputError("to", "Choose one month, a quarter or a year")', None),
-        ('raise InputError("x", "That sitting is cancelled: choose another")', None),
+        (
+            'raise InputError("x", "That sitting is cancelled: choose another")',
+            "That sitting is cancelled: choose another",
+        ),
+        (
+            'raise InputError("to", f"{name} is not invited: invite it, or choose another")',
+            "{} is not invited: invite it, or choose another",
+        ),
+        ('x = ("a sitting to come: " "choose one")', "a sitting to come: choose one"),
+        ('x = "Chooses nothing, chosen nothing"', None),
     ],
 )
 def test_the_walk_finds_each_message_saying_choose_and_no_option_or_docstring(

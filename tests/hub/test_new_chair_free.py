@@ -56,7 +56,7 @@ def test_a_new_chair_booked_at_a_sitting_to_come_is_refused_naming_both_times(
     ours = sitting.starts_at.astimezone(UK)
     assert f"The new chair already chairs {other.name} on {theirs:%-d %B %Y}" in page
     assert f"of the meeting&#39;s sitting on {ours:%-d %B %Y}" in page
-    assert "choose another chair, or move that sitting first" in page
+    assert "select another chair, or move that sitting first" in page
     assert _group(demo_session).chair_id != manager_user.id
     refused = demo_session.scalars(
         select(AuditEntry).where(AuditEntry.seq > last, AuditEntry.action == "meeting.change")

@@ -267,7 +267,7 @@ def test_a_name_matching_several_users_lists_them_to_choose_from_and_one_matchin
     several = dpo.post("/audit", data={"csrf_token": token, "who": "QUENNELL", "case": ""})
     assert several.status_code == 400
     page = several.get_data(as_text=True)
-    assert "2 users match \u201cQUENNELL\u201d: choose one of them below" in page
+    assert "2 users match \u201cQUENNELL\u201d: select one of them below" in page
     assert 'href="#who"' in page  # the error summary leads to the field
     for user in (robin, ayres):
         assert f'href="/audit?user={user.id}"' in page

@@ -290,7 +290,7 @@ def test_a_case_brought_as_its_sitting_is_cancelled_is_refused(
 
     answers = _race(demo_database[0], sessions, cancel, bring)
 
-    assert answers == ["done", "That sitting is cancelled: choose another"]
+    assert answers == ["done", "That sitting is cancelled: select another"]
     with sessions() as session:
         on_it = session.scalar(
             select(func.count()).select_from(Conference).where(Conference.sitting_id == sitting_id)

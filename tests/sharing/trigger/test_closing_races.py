@@ -140,7 +140,7 @@ def test_a_case_brought_to_the_panel_as_its_application_is_withdrawn_is_refused(
 
     answers = _race(demo_database[0], sessions, withdraw, bring)
 
-    assert answers == ["done", "That sitting is cancelled: choose another"]
+    assert answers == ["done", "That sitting is cancelled: select another"]
     with sessions() as session:
         assert session.get(MeetingSitting, sitting_id).cancelled
         on_it = session.scalar(
