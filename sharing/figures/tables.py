@@ -12,6 +12,7 @@ from sharing.figures.meeting_packs import MEETING_FIELD
 from sharing.figures.months import Months
 from sharing.figures.rounding import Cell
 from sharing.models import MeetingSitting
+from sharing.vocabulary import Marking
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,16 @@ class Figures:
         if self.meeting is not None:
             found[MEETING_FIELD] = str(self.meeting.id)
         return found
+
+    @property
+    def marking(self) -> Marking:
+        """How the figures are handled, under the Government Security Classifications:
+        OFFICIAL, routine business, when every count is rounded or withheld ("fewer than
+        5") and so holds no personal data; OFFICIAL-SENSITIVE when a manager's own
+        agency's column is exact, whose small counts are shown as they are."""
+        if any(group.exact for group in self.groups):
+            return Marking.OFFICIAL_SENSITIVE
+        return Marking.OFFICIAL
 
     def table(self, key: str) -> Table:
         for table in self.tables:

@@ -1,0 +1,65 @@
+"""The partnership meeting pack is marked as the Government Security Classifications
+would mark what it holds, the same on its page and on every page of its PDF: OFFICIAL
+for the partnership's figures, whose small counts are withheld or rounded, so that no
+figure is personal data; OFFICIAL-SENSITIVE only for a manager's pack of their own
+agency's exact figures, whose small counts are shown as they are (demo partnership)."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from sharing import clock
+from sharing.figures.months import months_later
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_client, demo_user
+
+OFFICIAL = "OFFICIAL: partnership figures, no personal data"
+SENSITIVE = "OFFICIAL-SENSITIVE: exact figures, small counts not withheld"
+
+
+def _last_quarter() -> str:
+    this_quarter = months_later(clock.today().replace(day=1), -((clock.today().month - 1) % 3))
+    return f"from={months_later(this_quarter, -3):%Y-%m}&to={months_later(this_quarter, -1):%Y-%m}"
+
+
+def _banner(page: str) -> str:
+    return " ".join(page.partition('govuk-phase-banner__text">')[2].partition("</")[0].split())
+
+
+def _footer(page: str) -> str:
+    return " ".join(page.partition("govuk-footer")[2].split())
+
+
+@pytest.mark.parametrize(
+    ("agency", "role", "extra", "marking"),
+    [
+        ("northshire-csp", Role.CONFERENCE_CHAIR, "", OFFICIAL),
+        ("northshire-homes", Role.MANAGER, "&agency={agency}&exact=yes", SENSITIVE),
+    ],
+    ids=["partnership figures", "own agency exactly"],
+)
+def test_the_pack_page_and_every_page_of_its_pdf_carry_the_same_marking(
+    demo_hub, demo_session, agency, role, extra, marking
+) -> None:
+    reader = demo_client(demo_hub, demo_user(demo_session, agency, role))
+    query = _last_quarter() + extra.format(agency=agency)
+    response = reader.get(f"/figures/pack?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    page = html.unescape(response.get_data(as_text=True))
+    assert _banner(page).startswith(marking), _banner(page)
+    assert marking in _footer(page)
+    if marking == OFFICIAL:
+        assert "OFFICIAL-SENSITIVE" not in page
+    pdf = reader.get(f"/figures/pack.pdf?{query}")
+    assert pdf.status_code == 200
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf.get_data())).pages]
+    assert len(pages) >= 2
+    for text in pages:
+        assert marking in re.sub(r"\s+", " ", text), text[-300:]  # the head of each page
+        if marking == OFFICIAL:
+            assert "OFFICIAL-SENSITIVE" not in text
