@@ -28,25 +28,18 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.figures.areas import Scope
 from sharing.figures.months import Months, months_later
-from sharing.figures.rounding import Tally, tag, tag_of, tally_of
+from sharing.figures.rounding import Tally, tag, tally_of
 from sharing.figures.tallies import Atoms
 from sharing.models import (
-    Action,
     Case,
     CaseParty,
-    ClosureSurvey,
-    Conference,
     Incident,
     RiskAssessment,
 )
 from sharing.risk.disclose import of_someone_on_the_case
 from sharing.vocabulary import (
-    ActionKind,
-    ActionStatus,
-    ConferenceStatus,
     PartyRole,
     RiskBand,
-    Satisfaction,
 )
 
 #: Trends are shown for this many months, ending with the period's last month.
@@ -140,7 +133,7 @@ class Counter:
         tables that show the period alone)."""
         query = (
             select(Case.agency_id, column, func.count(), func.sum(tag(Case.id)))
-            .where(self._in_period(Case.opened_at), *self.where())
+            .where(self.in_period(Case.opened_at), *self.where())
             .group_by(Case.agency_id, column)
         )
         found = Atoms()
@@ -184,7 +177,8 @@ class Counter:
         )
         return {agency_id: tally_of(n, key) for agency_id, n, key in self.session.execute(query)}
 
-    def _in_period(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool]:
+    def in_period(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool]:
+        """SQL: ``column`` falls in the period."""
         start, end = self.period.bounds()
         return and_(column >= start, column < end)
 
@@ -202,7 +196,7 @@ class Counter:
                 RiskAssessment.case_id == Case.id,
                 RiskAssessment.person_id == CaseParty.person_id,
                 RiskAssessment.band == RiskBand.HIGH,
-                self._in_period(RiskAssessment.assessed_at),
+                self.in_period(RiskAssessment.assessed_at),
             )
             .exists()
         )
@@ -269,7 +263,7 @@ class Counter:
             )
             .join(Case, Case.id == RiskAssessment.case_id)
             .where(
-                self._in_period(RiskAssessment.assessed_at),
+                self.in_period(RiskAssessment.assessed_at),
                 of_someone_on_the_case(),
                 *self.where(),
             )
@@ -321,7 +315,7 @@ class Counter:
         found: dict[tuple[int, int], int] = defaultdict(int)
         for agency_id, opened_at, made_on in self.session.execute(
             select(Case.agency_id, Case.opened_at, Case.first_contact_on).where(
-                self._in_period(Case.opened_at), Case.first_contact_on.is_not(None), *self.where()
+                self.in_period(Case.opened_at), Case.first_contact_on.is_not(None), *self.where()
             )
         ):
             assert made_on is not None  # noqa: S101 - filtered above
@@ -334,108 +328,12 @@ class Counter:
         return self._days(
             select(
                 Case.agency_id, self._whole_days(Case.opened_at, Case.closed_at).label("days")
-            ).where(self._in_period(Case.closed_at), *self.where())
+            ).where(self.in_period(Case.closed_at), *self.where())
         )
 
-    def _by_agency(self, query: Select[*tuple[Any, ...]]) -> dict[str, dict[int, Tally]]:
+    def by_agency(self, query: Select[*tuple[Any, ...]]) -> dict[str, dict[int, Tally]]:
+        """Counts by value and agency, of a query giving (agency id, value, count, tag)."""
         found: dict[str, dict[int, Tally]] = defaultdict(lambda: defaultdict(Tally))
         for agency_id, value, n, key in self.session.execute(query):
             found[_name(value)][agency_id] += tally_of(n, key)
         return found
-
-    def surveys(self) -> dict[str, dict[int, Tally]]:
-        """Closure surveys answered in the period (``answered``) and ``satisfied``."""
-        satisfied = ClosureSurvey.overall.in_(
-            [answer for answer in Satisfaction if answer.satisfied]
-        )
-        query = (
-            select(
-                Case.agency_id,
-                case((satisfied, "satisfied"), else_="answered"),
-                func.count(),
-                func.sum(tag(ClosureSurvey.id)),
-            )
-            .join(Case, Case.id == ClosureSurvey.case_id)
-            .where(
-                self._in_period(ClosureSurvey.answered_when),
-                ClosureSurvey.overall.is_not(None),
-                *self.where(),
-            )
-            .group_by(Case.agency_id, satisfied)
-        )
-        found = self._by_agency(query)
-        for agency_id, tally in found["satisfied"].items():
-            found["answered"][agency_id] += tally
-        return found
-
-    def conferences(self) -> dict[int, Tally]:
-        query = (
-            select(Case.agency_id, Conference.status, func.count(), func.sum(tag(Conference.id)))
-            .join(Case, Case.id == Conference.case_id)
-            .where(
-                self._in_period(Conference.starts_at),
-                Conference.status == ConferenceStatus.HELD,
-                *self.where(),
-            )
-            .group_by(Case.agency_id, Conference.status)
-        )
-        return self._by_agency(query).get(ConferenceStatus.HELD.value, {})
-
-    def actions_due(self) -> dict[str, dict[int, Tally]]:
-        """Actions due in the period: ``on_time``, ``late`` (done after their date) and
-        ``overdue`` (still open: figures are for ended periods, so every date in one has
-        passed; or closed with its case after its date, never done: the closing ended it,
-        it does not undo that it was missed). A cancelled action is no longer due, so it
-        is none of them, nor is one closed with its case by its date."""
-        state = case(
-            (
-                Action.status == ActionStatus.DONE,
-                case((Action.completed_on <= Action.due_on, "on_time"), else_="late"),
-            ),
-            else_="overdue",
-        )
-        query = (
-            select(Case.agency_id, state, func.count(), func.sum(tag(Action.id)))
-            .join(Case, Case.id == Action.case_id)
-            .where(
-                *self._due_in_period(),
-                Action.status != ActionStatus.CANCELLED,
-                *self.where(),
-            )
-            .group_by(Case.agency_id, state)
-        )
-        found = self._by_agency(query)
-        for agency_id, tally in self._closed_with_case_past_their_date().items():
-            found["overdue"][agency_id] += tally
-        return found
-
-    def _due_in_period(self) -> list[ColumnElement[bool]]:
-        """SQL: the actions due in the period that the figures count (every kind but a
-        dissatisfied complainant's follow-up)."""
-        return [
-            Action.due_on >= self.period.start,
-            Action.due_on <= self.period.last_day,
-            Action.kind != ActionKind.DISSATISFACTION_FOLLOW_UP,
-        ]
-
-    def _closed_with_case_past_their_date(self) -> dict[int, Tally]:
-        """Of the actions due in the period that closed with their case, those it closed on
-        a later day than their date (the partnership's day), by agency."""
-        found: dict[int, Tally] = defaultdict(Tally)
-        for agency_id, action_id, due_on, closed_at in self.session.execute(
-            select(Case.agency_id, Action.id, Action.due_on, Action.closed_at)
-            .join(Case, Case.id == Action.case_id)
-            .where(*self._due_in_period(), Action.closed_with_case.is_(True), *self.where())
-        ):
-            if closed_at is not None and due_on is not None and clock.day_of(closed_at) > due_on:
-                found[agency_id] += Tally(1, tag_of(action_id))
-        return found
-
-    def actions_recorded(self) -> dict[str, dict[int, Tally]]:
-        query = (
-            select(Case.agency_id, Action.kind, func.count(), func.sum(tag(Action.id)))
-            .join(Case, Case.id == Action.case_id)
-            .where(self._in_period(Action.created_at), *self.where())
-            .group_by(Case.agency_id, Action.kind)
-        )
-        return self._by_agency(query)

@@ -1,7 +1,9 @@
 """The tables of the partnership's figures (``sharing.figures.partnership``) made from one
-request's counts (``sharing.figures.counts``): each count published in its column by the
-rounder (``sharing.figures.rounding``), with the rates, shares and medians worked out
-from what is published."""
+request's counts (``sharing.figures.counts`` and ``sharing.figures.work``): each count
+published in its column by the rounder (``sharing.figures.rounding``), with the rates and
+shares worked out from what is published. The cases' tables are made here; how cases
+ended and the work on them (resolved by, time taken, satisfaction) in
+``sharing.figures.outcomes``."""
 
 from __future__ import annotations
 
@@ -12,18 +14,16 @@ from datetime import date
 from sqlalchemy import select
 
 from sharing import clock
-from sharing.figures import first_contacts, housemark
+from sharing.figures import first_contacts, outcomes, work
 from sharing.figures.columns import Group
 from sharing.figures.counts import NOT_RECORDED, TREND_MONTHS, Counter
 from sharing.figures.months import Months
 from sharing.figures.rounding import (
-    MEDIAN_FROM,
     WITHHELD,
     Cell,
     Rounder,
     Shown,
     Tally,
-    percent,
     rate,
 )
 from sharing.figures.tables import Figures, Row, Table
@@ -35,25 +35,10 @@ from sharing.vocabulary import (
     ActionKind,
     CaseCategory,
     ClosureOutcome,
-    Intervention,
     Priority,
     ProtectedCharacteristic,
     RiskBand,
 )
-
-
-def _median(counts: dict[int, int]) -> float:
-    """The median of values given as {value: how many}: the middle one, or the mean of
-    the middle two."""
-    total = sum(counts.values())
-    middle = ((total - 1) // 2, total // 2)
-    found: list[int] = []
-    seen = 0
-    for value in sorted(counts):
-        seen += counts[value]
-        while len(found) < 2 and middle[len(found)] < seen:
-            found.append(value)
-    return (found[0] + found[1]) / 2
 
 
 def _together(cells: Iterable[Cell]) -> Cell:
@@ -66,11 +51,6 @@ def _together(cells: Iterable[Cell]) -> Cell:
         return Cell(None, Shown.SMALL, WITHHELD)
     total = sum(c.value or 0 for c in cells)
     return Cell(total, Shown.ROUNDED, f"{total:,}")
-
-
-def _text(text: str) -> Cell:
-    """A figure worked out from published counts (a rate, share or median)."""
-    return Cell(None, Shown.DERIVED, text)
 
 
 class Builder:
@@ -170,8 +150,8 @@ class Builder:
                 "in; as assessed as high risk when that was on one of the cases counted here.",
             )
         )
-        tables.append(self.resolved_by(closed, period))
-        used = c.actions_recorded()
+        tables.append(outcomes.resolved_by(closed, period, self.groups, self.per_group))
+        used = work.actions_recorded(c)
         tables.append(
             self.counts_table(
                 "interventions",
@@ -200,7 +180,7 @@ class Builder:
                 ],
             )
         )
-        tables.append(self.times(c.days_to_contact(), c.days_to_close()))
+        tables.append(outcomes.times(c.days_to_contact(), c.days_to_close(), self.groups))
         tables.append(
             first_contacts.table(
                 first_contacts.count(c, clock.today()),
@@ -208,9 +188,9 @@ class Builder:
                 self.per_group,
             )
         )
-        surveys = c.surveys()
-        tables.append(self.satisfaction(surveys))
-        tables.append(self.meetings(c.conferences(), c.actions_due()))
+        surveys = work.surveys(c)
+        tables.append(outcomes.satisfaction(surveys, self.groups, self.per_group))
+        tables.append(self.meetings(work.conferences(c), work.actions_due(c)))
         if (
             trigger is not None
             and self.counter.scope.agency is None
@@ -258,7 +238,7 @@ class Builder:
             return Row(label, tuple(self.cell(t.items(), g) for g in self.groups for t in each))
 
         def closed_as(prefix: str) -> Callable[[Months], dict[int, Tally]]:
-            return lambda p: self._closed(closed, self.window.indices(p), prefix)
+            return lambda p: outcomes.closed_as(closed, self.window.indices(p), prefix)
 
         rows = (
             line("Cases opened", lambda p: by_category.total(self.window.indices(p), None)),
@@ -284,10 +264,6 @@ class Builder:
             note=" ".join(f"{name.capitalize()}: {p.title}." for name, p in periods),
             count_columns=tuple(range(len(columns))),
         )
-
-    @staticmethod
-    def _closed(closed: Atoms, months: Iterable[int], outcome: str) -> dict[int, Tally]:
-        return closed.total(months, lambda value: value.split("|")[0] == outcome)
 
     def _open_at(
         self, opened: Atoms, closed: Atoms, start_open: dict[int, Tally], end: date
@@ -365,7 +341,7 @@ class Builder:
             line: list[Cell] = []
             for group in self.groups:
                 opened = self.cell(tallies.items(), group)
-                line += [opened, _text(rate(opened, households))]
+                line += [opened, Cell.derived(rate(opened, households))]
             cells[ward.name] = _together(line[0::2])
             rows.append(Row(ward.name, tuple(line)))
         return (
@@ -379,89 +355,6 @@ class Builder:
                 count_columns=tuple(range(0, len(columns), 2)),
             ),
             cells,
-        )
-
-    def resolved_by(self, closed: Atoms, period: list[int]) -> Table:
-        by = {
-            intervention.value: closed.total(
-                period, f"{ClosureOutcome.RESOLVED.value}|{intervention.value}"
-            )
-            for intervention in Intervention
-        }
-        resolved = self._closed(closed, period, ClosureOutcome.RESOLVED.value)
-        whole = self.per_group(resolved)
-        columns = tuple(
-            f"{g.title}: {m}" for g in self.groups for m in ("cases resolved", "share")
-        ) + ("National share, HouseMark 2012/13",)
-        rows = []
-        for intervention in Intervention:
-            cells = self.per_group(by.get(intervention.value, {}))
-            line = [
-                x
-                for cell, all_ in zip(cells, whole, strict=True)
-                for x in (cell, _text(percent(cell, all_)))
-            ]
-            rows.append(Row(intervention.label, (*line, _text(housemark.share_text(intervention)))))
-        return Table(
-            key="resolved_by",
-            title="Cases closed as resolved, by the main intervention that resolved them",
-            row_heading="Main intervention",
-            columns=columns,
-            rows=tuple(rows),
-            note=housemark.SOURCE,
-            count_columns=tuple(range(0, 2 * len(self.groups), 2)),
-        )
-
-    def times(
-        self, contact: list[tuple[int, int, int]], close: list[tuple[int, int, int]]
-    ) -> Table:
-        def median_text(days: list[tuple[int, int, int]], group: Group) -> Cell:
-            counts: dict[int, int] = defaultdict(int)
-            for agency_id, whole_days, n in days:
-                if group.holds(agency_id):
-                    counts[whole_days] += n
-            cases = sum(counts.values())
-            if cases < MEDIAN_FROM and not group.exact:
-                return _text(WITHHELD)
-            if not cases:
-                return _text("none")
-            return _text(f"{_median(counts):g} days")
-
-        return Table(
-            key="times",
-            title="Time taken (median whole days)",
-            row_heading="Measure",
-            columns=tuple(g.title for g in self.groups),
-            rows=(
-                Row(
-                    "From opening to first contact (a risk assessment or a review with contact)",
-                    tuple(median_text(contact, g) for g in self.groups),
-                ),
-                Row(
-                    "From opening to closure, for cases closed in the period",
-                    tuple(median_text(close, g) for g in self.groups),
-                ),
-            ),
-            note=f"A median is given for {MEDIAN_FROM} or more cases.",
-        )
-
-    def satisfaction(self, surveys: dict[str, dict[int, Tally]]) -> Table:
-        answered = self.per_group(surveys.get("answered", {}))
-        satisfied = self.per_group(surveys.get("satisfied", {}))
-        return Table(
-            key="satisfaction",
-            title="Satisfaction with how cases were handled (closure surveys)",
-            row_heading="Surveys",
-            columns=tuple(g.title for g in self.groups),
-            rows=(
-                Row("Surveys answered", answered),
-                Row("Fairly or very satisfied", satisfied),
-                Row(
-                    "Satisfied (%)",
-                    tuple(_text(percent(s, a)) for s, a in zip(satisfied, answered, strict=True)),
-                ),
-            ),
-            count_columns=tuple(range(len(self.groups))),
         )
 
     def meetings(self, held: dict[int, Tally], due: dict[str, dict[int, Tally]]) -> Table:

@@ -85,6 +85,11 @@ class Cell:
     shown: Shown
     text: str
 
+    @classmethod
+    def derived(cls, text: str) -> Cell:
+        """A figure worked out from published counts (a rate, share or median)."""
+        return cls(None, Shown.DERIVED, text)
+
 
 @dataclass(frozen=True)
 class Tally:
