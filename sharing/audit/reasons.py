@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sharing import clock
-from sharing.audit import acts, field_words
+from sharing.audit import acts, field_words, withheld
 from sharing.models import ProtocolRecord
 from sharing.protocols import records as protocol_records
 from sharing.protocols.policy import basis_parts
@@ -468,6 +468,10 @@ _BY_ACTION: dict[str, _Rules] = {
 }
 
 
+#: The lists of an agency's actions, whose refusals beside them say what was withheld.
+_LISTS = {acts.Action.ACTIONS_LIST.value, acts.Action.ACTIONS_CLOSED_LIST.value}
+
+
 def _part(part: str, names: Names, action: str | None = None) -> str:
     for pattern, words in _BY_ACTION.get(action or "", []):
         found = pattern.fullmatch(part)
@@ -547,6 +551,8 @@ def in_words(basis: str | None, names: Names, action: str | None = None) -> str 
     if acts.answered_not_found(basis):
         rest = basis[len(acts.NOT_FOUND_TO_REQUESTER) :]
         return f"Answered “not found”: {in_words(rest, names)}"
+    if action in _LISTS and (found := withheld.WITHHELD.fullmatch(basis)):
+        return withheld.in_words(found, closed=action == acts.Action.ACTIONS_CLOSED_LIST.value)
     if action in _BY_ACTION:
         return _plain(basis, names, action)
     return " | ".join(_disclosed(segment, names) for segment in basis.split(" | "))

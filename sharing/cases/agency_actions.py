@@ -28,6 +28,7 @@ from sharing.access.facts import CaseFacts, facts_of
 from sharing.access.reveal import load_data_keys, reveal_one
 from sharing.access.scope import Lock
 from sharing.audit import acts
+from sharing.audit import withheld as withheld_reasons
 from sharing.errors import NotFound
 from sharing.models import Action, Case, LockRequest, User
 from sharing.vocabulary import ActionStatus, CaseStatus, LockStatus, Role
@@ -146,10 +147,11 @@ def is_restricted(decisions: CaseDecisions, case: Case) -> bool:
     return facts is not None and not Lock.holds(decisions.actor, facts)
 
 
-#: Why a list withheld what its actions on a case say (``withheld_from``).
-WITHHELD_LOCKED = "the case is locked to named people"
-WITHHELD_NOT_SHARED = "no live share of the case with their agency"
-WITHHELD_NOT_ACTIONS = "the case's actions are not shared with their agency"
+#: Why a list withheld what its actions on a case say (``withheld_from``), as its
+#: refusal stores it (read in words by ``sharing.audit.withheld``).
+WITHHELD_LOCKED = withheld_reasons.LOCKED
+WITHHELD_NOT_SHARED = withheld_reasons.NOT_SHARED
+WITHHELD_NOT_ACTIONS = withheld_reasons.NOT_ACTIONS
 
 
 def withheld_from(decision: Decision | None, restricted: bool) -> str | None:
@@ -169,7 +171,8 @@ def record_withheld(
     by case, why and the actions): a refusal about each case, beside the list's entry, so
     the case's agency's DPO reads that the partner's user was refused, as their own DPO
     does (an entry about a case is on its agency's log). Written with the list (not kept
-    past a roll-back as a refused act's are): the list itself was allowed."""
+    past a roll-back as a refused act's are): the list itself was allowed. Each reading
+    records them again, as each reading is its own entry (``sharing.audit.withheld``)."""
     for case_id, (why, action_ids) in sorted(withheld.items()):
         acts.record(
             session,

@@ -132,3 +132,36 @@ def _page(app: Flask, session: Session, agency: str) -> str:
     assert page.status_code == 200
     text = html.unescape(page.get_data(as_text=True))
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
+
+
+def test_the_dpo_reads_why_a_partner_was_refused_an_action_in_words_once_a_reading(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """The refusal's "Why" says what was refused and why in words, as the log's other
+    refusals do, never the stored "actions 12; no live share of the case with their
+    agency"; each reading of the list is an act of its own, recorded as every view is, so
+    a second reading is a second refusal, and the "Why" says so."""
+    case = _case_never_shared_with_the_police(demo_session, nth=2)
+    action_id = _give_the_police_an_action(demo_session, case)
+    officer = demo_user(demo_session, POLICE, Role.CASE_OFFICER)
+    client = demo_client(demo_hub, officer)
+    for _reading in range(2):
+        "".join(walk_pages(client, "/actions"))
+    integrate(demo_session)
+    demo_session.commit()
+
+    said = (
+        f"Refused what action {action_id} says, listed for their agency: the case is not "
+        "shared with their agency (recorded at each reading of the list)"
+    )
+    for agency in (LANDLORD, POLICE):
+        refusals = [
+            r
+            for r in _rows(demo_session, agency)
+            if r.basis == f"actions {action_id}; {WITHHELD_NOT_SHARED}"
+        ]
+        assert len(refusals) == 2, "one a reading"
+        assert {r.why for r in refusals} == {said}
+        page = _page(demo_hub, demo_session, agency)
+        assert said in page
+        assert WITHHELD_NOT_SHARED not in page
