@@ -1,5 +1,6 @@
 """The partnership meeting pack is marked as the Government Security Classifications
-would mark what it holds, the same on its page and on every page of its PDF: OFFICIAL
+would mark what it holds, the same on its page, on every page of its PDF and on the
+figures page it is made from: OFFICIAL
 for the partnership's figures, whose small counts are withheld or rounded, so that no
 figure is personal data; OFFICIAL-SENSITIVE only for a manager's pack of their own
 agency's exact figures, whose small counts are shown as they are (demo partnership)."""
@@ -55,6 +56,10 @@ def test_the_pack_page_and_every_page_of_its_pdf_carry_the_same_marking(
     assert marking in _footer(page)
     if marking == OFFICIAL:
         assert "OFFICIAL-SENSITIVE" not in page
+    # The figures page the pack is made from says the same.
+    figures = html.unescape(reader.get(f"/figures/?{query}").get_data(as_text=True))
+    assert _banner(figures).startswith(marking), _banner(figures)
+    assert marking in _footer(figures)
     pdf = reader.get(f"/figures/pack.pdf?{query}")
     assert pdf.status_code == 200
     pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf.get_data())).pages]
