@@ -3,7 +3,8 @@ would mark what it holds, the same on its page, on every page of its PDF and on 
 figures page it is made from: OFFICIAL
 for the partnership's figures, whose small counts are withheld or rounded, so that no
 figure is personal data; OFFICIAL-SENSITIVE only for a manager's pack of their own
-agency's exact figures, whose small counts are shown as they are (demo partnership)."""
+agency's exact figures, whose small counts are shown as they are. The Community Trigger
+figures, which the relevant bodies publish, are OFFICIAL too (demo partnership)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,16 @@ def test_the_pack_page_and_every_page_of_its_pdf_carry_the_same_marking(
         assert marking in re.sub(r"\s+", " ", text), text[-300:]  # the head of each page
         if marking == OFFICIAL:
             assert "OFFICIAL-SENSITIVE" not in text
+
+
+def test_the_community_trigger_figures_for_publication_are_marked_official(
+    demo_hub, demo_session
+) -> None:
+    coordinator = demo_client(
+        demo_hub, demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    )
+    page = html.unescape(coordinator.get("/trigger/figures").get_data(as_text=True))
+    marking = "OFFICIAL: Community Trigger figures for publication, no personal data"
+    assert _banner(page).startswith(marking), _banner(page)
+    assert marking in _footer(page)
+    assert "OFFICIAL-SENSITIVE" not in page
