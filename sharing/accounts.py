@@ -219,6 +219,8 @@ def authenticate(
         return SignInResult(SignInOutcome.BAD_CREDENTIALS)
     known = browser if known_browsers.trusted(session, user, browser, now) else None
     if is_locked(user, now) and known is None:
+        # As long as a password checked: a quick answer would tell the account exists.
+        _verify(_dummy_hash(hashing_cost(session)), password)
         return refused_as_locked(session, user)
     if not _verify(user.password_hash, password):
         return record_failure(session, user, now, browser=known)

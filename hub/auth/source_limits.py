@@ -55,6 +55,12 @@ def begin_attempt() -> int:
     return attempt
 
 
+def failed_lately() -> int:
+    """How many failed sign-ins this source has made within the window (this one too)."""
+    since = clock.now() - _limits().window
+    return sign_in_limits.failures(db(), _source_key(), since)
+
+
 def succeeded(attempt: int) -> None:
     """The attempt proved right: taken off its source's failures, with the request's own
     transaction (the caller commits)."""

@@ -35,6 +35,14 @@ PENDING = "sign_in_step"
 #: How long the second step may wait after the password step.
 PENDING_FOR = timedelta(minutes=5)
 BAD_CREDENTIALS = "Enter a correct e-mail address and password"
+#: Said with ``BAD_CREDENTIALS`` once the sender has failed as often as locks an account,
+#: whatever address they typed: the sign-in page answers a locked account as a wrong
+#: password, so that it never tells anyone which addresses have accounts.
+LOCK_OUT_RULE = (
+    f"An account is locked for {accounts.LOCKOUT.seconds // 60} minutes after "
+    f"{accounts.MAX_FAILED_SIGN_INS} failed attempts in a row: if yours is, try again "
+    "then, or ask a manager or administrator of your agency to unlock it"
+)
 
 
 def locked_message(until: datetime | None) -> str:
@@ -70,12 +78,9 @@ def sign_in() -> Response | str | tuple[str, int, dict[str, str]]:
                 source_limits.succeeded(attempt)
                 db().commit()
                 return _after_password(result.user)
-            if result.outcome is SignInOutcome.LOCKED:
-                message = locked_message(result.locked_until)
-            else:
-                message = BAD_CREDENTIALS
+            message = None  # locked out or not, as an address with no account
         db().commit()  # failed attempts count even though the page shows an error
-        form.email.errors = [message]
+        form.email.errors = [message or _bad_credentials()]
         form.password.data = ""
     signed_out_of = providers.get(session.get(SIGNED_OUT_OF, ""))
     return render_template(
@@ -85,6 +90,15 @@ def sign_in() -> Response | str | tuple[str, int, dict[str, str]]:
         providers=sorted(providers.values(), key=lambda p: p.name),
         signed_out_of=signed_out_of,
     )
+
+
+def _bad_credentials() -> str:
+    """What a wrong password, an address with no account and an account locked out are
+    all told: with ``LOCK_OUT_RULE`` once this sender has failed as often as locks an
+    account, whichever addresses they typed."""
+    if source_limits.failed_lately() >= accounts.MAX_FAILED_SIGN_INS:
+        return f"{BAD_CREDENTIALS}. {LOCK_OUT_RULE}"
+    return BAD_CREDENTIALS
 
 
 def _provider_instead(

@@ -29,6 +29,9 @@ from tests.fixtures.app import (
     totp_secret_of,
 )
 
+#: What the sign-in page says once its sender has failed five times, whoever's address.
+LOCKED_AFTER = "An account is locked for 15 minutes after 5 failed attempts in a row"
+
 
 def _setup_key(page: str) -> str:
     """The setup key the authenticator set-up page shows, to type into the app."""
@@ -85,15 +88,48 @@ def test_five_failures_lock_the_account_even_against_the_right_password(
 ) -> None:
     user = create_user("case_officer")
     client = app.test_client()
-    for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
+    for _ in range(accounts.MAX_FAILED_SIGN_INS):
         assert "Enter a correct" in _post_sign_in(
             client, user.email, "wrong-password-123"
         ).get_data(as_text=True)
-    page = _post_sign_in(client, user.email, "wrong-password-123").get_data(as_text=True)
-    assert "Your account is locked" in page
-    page = _post_sign_in(client, user.email, PASSWORD).get_data(as_text=True)
-    assert "Your account is locked" in page
+    response = _post_sign_in(client, user.email, PASSWORD)
+    assert response.status_code == 200
+    assert LOCKED_AFTER in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
+    db_session.expire_all()
+    assert db_session.get(User, user.id).locked_until is not None
+
+
+def _as_anyone_sees(page: str, email: str) -> str:
+    """The page without what differs on every page (its CSRF token, its script nonce) or
+    was typed (the address)."""
+    page = re.sub(r'value="[^"]*"(?= *>| */>)', "", page.replace(email, "EMAIL"))
+    return re.sub(r'nonce="[^"]*"', "", re.sub(r'name="csrf_token"[^>]*', "", page))
+
+
+def test_an_account_locked_out_answers_as_an_address_with_no_account(
+    app: Flask, create_user, db_session: Session
+) -> None:
+    """Nobody learns from the sign-in page which addresses have accounts: after five
+    wrong passwords, an account's page (for the right password too) is the page an
+    address with no account gets after five, each from a place of its own. Both say
+    that an account is locked after five, as any page does once its sender has failed
+    five times."""
+    user = create_user("case_officer")
+    pages = []
+    for email, place in ((user.email, "203.0.113.1"), ("no.one@test.example", "203.0.113.2")):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = place
+        for n in range(accounts.MAX_FAILED_SIGN_INS):
+            page = _post_sign_in(client, email, "wrong-password-123").get_data(as_text=True)
+            assert (LOCKED_AFTER in page) == (n == accounts.MAX_FAILED_SIGN_INS - 1), n
+        answer = _post_sign_in(client, email, PASSWORD)
+        pages.append((answer.status_code, _as_anyone_sees(answer.get_data(as_text=True), email)))
+    assert pages[0] == pages[1]
+    assert pages[0][0] == 200
+    assert "Enter a correct e-mail address and password" in pages[0][1]
+    assert LOCKED_AFTER in pages[0][1]
+    assert "Your account is locked" not in pages[0][1]
     db_session.expire_all()
     assert db_session.get(User, user.id).locked_until is not None
 
@@ -644,7 +680,7 @@ def test_a_locked_out_user_is_unlocked_by_their_agencys_manager_or_administrator
     client = app.test_client()
     for _ in range(accounts.MAX_FAILED_SIGN_INS):
         page = _post_sign_in(client, officer.email, "wrong-password-123").get_data(as_text=True)
-    assert "ask a manager or administrator of your agency to unlock your account" in page
+    assert "ask a manager or administrator of your agency to unlock it" in page
     db_session.expire_all()
     until = db_session.get(User, officer.id).locked_until
 
@@ -712,7 +748,7 @@ def test_wrong_passwords_and_wrong_security_codes_together_lock_the_account(
     assert _post_sign_in(client, user.email, PASSWORD).location.endswith("/sign-in/code")
     assert "Your account is locked" in _post_code(client, _wrong_code(user)).get_data(as_text=True)
     page = _post_sign_in(client, user.email, PASSWORD).get_data(as_text=True)
-    assert "Your account is locked" in page
+    assert LOCKED_AFTER in page  # as for a wrong password: it tells no one of the account
     assert client.get("/").status_code == 302
     db_session.expire_all()
     assert db_session.get(User, user.id).locked_until is not None
@@ -729,7 +765,7 @@ def test_the_right_password_alone_does_not_clear_wrong_security_codes(
     assert _post_sign_in(client, user.email, PASSWORD).location.endswith("/sign-in/code")
     assert "Your account is locked" in _post_code(client, _wrong_code(user)).get_data(as_text=True)
     page = _post_sign_in(client, user.email, PASSWORD).get_data(as_text=True)
-    assert "Your account is locked" in page
+    assert LOCKED_AFTER in page  # as for a wrong password: it tells no one of the account
     assert client.get("/").status_code == 302
 
 
