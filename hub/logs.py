@@ -93,24 +93,27 @@ class WithoutRequestDetails(logging.Filter):
         return True
 
 
-#: The path of a link to set a password, whose token is a secret (``hub.auth.set_password``).
-_LINK_TOKEN = re.compile(r"/set-password/[^\s\"?#]+")
+#: The paths of links whose token is a secret: a link to set a password
+#: (``hub.auth.set_password``) and a closure survey's link (``hub.your_say``), not the
+#: survey's thank-you page.
+_LINK_TOKEN = re.compile(r"(/set-password|/closure-survey)/(?!thank-you\b)[^\s\"?#]+")
 
 
 class WithoutLinkTokens(logging.Filter):
-    """The development server logs each request's path: a link to set a password carries
-    its token in its path, so the token is left out (the line keeps ``/set-password/…``)."""
+    """The development server logs each request's path: a link to set a password or to
+    answer a closure survey carries its token in its path, so the token is left out (the
+    line keeps ``/set-password/…``, ``/closure-survey/…``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/set-password/" in message:
-            record.msg, record.args = _LINK_TOKEN.sub("/set-password/…", message), ()
+        if _LINK_TOKEN.search(message):
+            record.msg, record.args = _LINK_TOKEN.sub(r"\1/…", message), ()
         return True
 
 
 def hide_link_tokens() -> None:
-    """Keep the tokens of links to set a password out of the request lines the
-    development server (werkzeug) logs."""
+    """Keep the tokens of links (to set a password, to answer a closure survey) out of
+    the request lines the development server (werkzeug) logs."""
     server_log = logging.getLogger("werkzeug")
     if not any(isinstance(f, WithoutLinkTokens) for f in server_log.filters):
         server_log.addFilter(WithoutLinkTokens())

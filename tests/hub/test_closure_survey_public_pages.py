@@ -6,6 +6,7 @@ its too-many page is its own, not the Community Trigger form's."""
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from flask import Flask
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from hub.logs import WithoutLinkTokens
 from sharing.models import PublicFormUse
 from tests.fixtures.app import DATABASE_UNREACHABLE, csrf_token
 
@@ -120,3 +122,25 @@ def test_the_surveys_500_and_503_pages_are_its_own(app: Flask, tmp_path: Path) -
         app.extensions["hub.engine"].dispose()
         database.unlink()
         moved.rename(database)
+
+
+def test_the_development_servers_request_lines_leave_the_links_token_out() -> None:
+    """The survey's link is the complainant's key to it, as a link to set a password is:
+    the request lines the development server logs keep neither (``/closure-survey/…``)."""
+    for path, status in (
+        ("/closure-survey/s3cr3t-T0ken_x", "200"),
+        ("/closure-survey/thank-you", "200"),
+    ):
+        record = logging.LogRecord(
+            "werkzeug",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - - [%s] "%s" %s %s',
+            ("127.0.0.1", "05/Dec/2026", f"POST {path}?x=1 HTTP/1.1", status, "-"),
+            None,
+        )
+        assert WithoutLinkTokens().filter(record)
+        assert "s3cr3t" not in record.getMessage()
+        kept = "/closure-survey/thank-you" if path.endswith("thank-you") else "/closure-survey/…"
+        assert f"POST {kept}?x=1 HTTP/1.1" in record.getMessage()
