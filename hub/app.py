@@ -187,6 +187,10 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     init_checkpoint_schedule(app, settings)
     init_notices(app, settings)
     hide_link_tokens()
+    # First: a page answered before any route (an upload too large, a form without its
+    # CSRF token, a refusal by the guard, an address that does not exist) runs the hub's
+    # scripts with the nonce its Content-Security-Policy names, as every page does.
+    app.before_request(_new_nonce)
     # Before the CSRF check, which reads the form: uploads may be larger than other forms.
     app.before_request(_upload_limit)
     csrf = CSRFProtect(app)
@@ -226,7 +230,6 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     check_declared(app)
     app.before_request(_no_control_characters)
     app.before_request(check_request)
-    app.before_request(_new_nonce)
     app.after_request(_security_headers)
     if settings.production:
         app.after_request(_strict_transport_security)
