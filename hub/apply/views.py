@@ -429,6 +429,13 @@ def _valid_so_far(form: ApplyForm) -> bool:
 
 #: "Email", as the boxes say it (the hub's own pages say "e-mail").
 _EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
+#: Why a number abroad is not taken, and what to give instead (the council's number is
+#: the settings', put in when the message is shown).
+_ABROAD = (
+    "We cannot phone a number outside the UK, so give your email address instead. If you "
+    "have no email address either, apply by phone: call the council's community safety "
+    "team on {phone}"
+)
 #: What the core says of a detail left empty or mistyped, in the words of someone applying for
 #: themselves and of someone applying for another (the core's are the lead's, who records
 #: an application for "the victim" and "the person applying").
@@ -458,6 +465,16 @@ _IN_YOUR_WORDS = {
         "Enter your email address, like name@example.org, or a UK phone number, like "
         "07700 900 982 or 01632 960 001",
     ),
+    input_checks.ONLINE_CONTACT_ABROAD: (
+        "",
+        "Enter your email address, like name@example.org, or a UK phone number, like "
+        f"07700 900 982 or 01632 960 001. {_ABROAD}",
+    ),
+    input_checks.ONLINE_CONTACT_DIALLED_ABROAD: (
+        "",
+        "Enter your email address, like name@example.org, or a UK phone number starting "
+        f"with a single 0, like 07700 900 982. {_ABROAD}",
+    ),
     input_checks.REPORTED_OTHER_NEEDED: (
         "Enter who else you reported it to",
         "Enter who else it was reported to",
@@ -472,7 +489,8 @@ _IN_YOUR_WORDS = {
 
 def _in_your_words(form: ApplyForm, message: str) -> str:
     own, someone_elses = _IN_YOUR_WORDS.get(message, ("", ""))
-    return (someone_elses if _for_someone_else(form) else own) or message
+    words = (someone_elses if _for_someone_else(form) else own) or message
+    return words.replace("{phone}", current_app.config["HUB_SETTINGS"].trigger_phone)
 
 
 def _refused(form: ApplyForm, step: Step, problems: list[InputError]) -> tuple[str, int]:

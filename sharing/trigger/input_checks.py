@@ -158,6 +158,16 @@ CONTACT_DIALLED_ABROAD = (
     "Enter how to contact the person applying as a UK phone number starting with one 0, "
     f"like 07700 900 982, or an e-mail address: {_ABROAD_IN_WORDS}"
 )
+#: What the public form says of a number abroad (it takes no words beside one): what to
+#: give instead; and of one dialled with 00, which may be a UK number with a 0 too many.
+ONLINE_CONTACT_ABROAD = (
+    f"{CONTACT_FORMAT}: the office cannot ring a number abroad, so give an e-mail address"
+)
+ONLINE_CONTACT_DIALLED_ABROAD = (
+    "Enter an e-mail address, like name@example.org, or a UK phone number starting with "
+    "one 0, like 07700 900 982: the office cannot ring a number abroad, so give an e-mail "
+    "address"
+)
 #: A number written as dialled abroad: + or 00, then a country code other than the UK's.
 _DIALLED_ABROAD = re.compile(r"\(?\s*(?P<how>\+|00)\s*(?!44)\d")
 
@@ -188,17 +198,20 @@ def _contact(field: str, value: str, *, what: str, required: str, words: bool) -
         return text
     phone = normalise_phone(text)
     if phone is None or phone.startswith("+"):
-        raise InputError(field, _not_a_uk_number(text) if words else CONTACT_FORMAT)
+        raise InputError(field, _not_a_uk_number(text, words))
     return text
 
 
-def _not_a_uk_number(text: str) -> str:
-    """Why the lead's form refuses a contact written as a phone number alone: a number
-    abroad (with + or 00), or not a UK number's digits."""
+def _not_a_uk_number(text: str, words: bool) -> str:
+    """Why a contact written as a phone number alone is refused, on the lead's form
+    (``words``) or the public one: a number abroad (with + or 00), or not a UK number's
+    digits."""
     abroad = _DIALLED_ABROAD.match(text)
     if abroad is None:
-        return CONTACT_PHONE_FORMAT
-    return CONTACT_ABROAD if abroad["how"] == "+" else CONTACT_DIALLED_ABROAD
+        return CONTACT_PHONE_FORMAT if words else CONTACT_FORMAT
+    if abroad["how"] == "+":
+        return CONTACT_ABROAD if words else ONLINE_CONTACT_ABROAD
+    return CONTACT_DIALLED_ABROAD if words else ONLINE_CONTACT_DIALLED_ABROAD
 
 
 #: What is said of a detail left empty that an application needs (the public form says
