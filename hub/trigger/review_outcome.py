@@ -23,7 +23,7 @@ from hub.trigger.views import (
 )
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
-from sharing.trigger import review_outcome
+from sharing.trigger import appeal_checks, review_outcome
 from sharing.trigger.handling import ALREADY_DONE, ERASED
 from sharing.vocabulary import AppealDecision
 
@@ -65,6 +65,14 @@ def appeal(application_id: int) -> Response | tuple[str, int]:
         form.reasons,
         "Appeal recorded.",
         refused_as=acts.Action.TRIGGER_APPEAL,
+        problems=lambda: appeal_checks.appeal_form_problems(
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            form.received_on.data,
+            form.reasons.data or "",
+        ),
     )
 
 
@@ -87,6 +95,15 @@ def appeal_decision(application_id: int) -> Response | tuple[str, int]:
         form.findings,
         "Appeal decision recorded.",
         refused_as=acts.Action.TRIGGER_APPEAL_DECIDE,
+        problems=lambda: appeal_checks.decision_form_problems(
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            form.appeal_decision.data or "",
+            form.findings.data or "",
+            form.decided_on.data,
+        ),
     )
 
 

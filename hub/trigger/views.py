@@ -230,11 +230,14 @@ def _act(
     done: str,
     *,
     refused_as: acts.Action,
+    problems: Callable[[], list[InputError]] | None = None,
 ) -> Response | tuple[str, int]:
     """Run ``act`` for a valid ``form``; back to the page with ``done``, or the page with
     the refusal at its field. A form refused for its own checks is recorded as a refused
     ``refused_as`` naming its fields (never what was typed), once the page shows the reader
-    may see the application; the core records its own refusals."""
+    may see the application; the core records its own refusals. ``problems`` gives every
+    problem the core finds in the form's fields, said all at once: beside the form's own,
+    or in place of the core's one refusal."""
     if form.validate_on_submit():
         try:
             act()
@@ -246,13 +249,35 @@ def _act(
             if e.field in (handling.ERASED, handling.ALREADY_DONE):
                 return _refused_on_page(application_id, e)
             _refused_at(form, e, fallback)
+            _beside(form, _found(problems), fallback)
         else:
             flash(done, "success")
             return redirect(url_for("trigger.show", application_id=application_id))
         return _show(application_id, form)
+    _beside(form, _found(problems), fallback)
     shown = _show(application_id, form)  # a reader who may not see it is refused there
     refuse_input(form, refused_as, application_id)
     return shown
+
+
+def _found(problems: Callable[[], list[InputError]] | None) -> list[InputError]:
+    if problems is None:
+        return []
+    try:
+        return problems()
+    except NotAllowed:
+        abort(403)
+    except NotFound:
+        abort(404)
+
+
+def _beside(form: HubForm, problems: list[InputError], fallback: Field) -> None:
+    """Each of the core's ``problems`` at its field, where the field has none yet (a
+    field's first problem only)."""
+    for problem in problems:
+        field = form.field_by_name(problem.field) or fallback
+        if not field.errors:
+            field.errors = [problem.message]
 
 
 def refuse_input(form: HubForm, action: acts.Action, application_id: int | None) -> None:

@@ -28,17 +28,15 @@ from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.models import TriggerApplication
-from sharing.trigger import handling, letters, review_recommendations
+from sharing.trigger import appeal_checks, handling, letters, review_recommendations
 from sharing.trigger.handling import handled
 from sharing.trigger.input_checks import plain_text
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.review import subject
-from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import AppealDecision, LetterKind
 
-MAX_FINDINGS = 5_000
-#: What is said of an appeal body's decision not chosen.
-APPEAL_DECISION_NEEDED = "Select the appeal body's decision"
+MAX_FINDINGS = appeal_checks.MAX_FINDINGS
+APPEAL_DECISION_NEEDED = appeal_checks.APPEAL_DECISION_NEEDED
 #: What a form withdrawing the appeal stamps: where the appeal stands.
 APPEAL_STAGE = (
     "appeal_received_on",
@@ -122,9 +120,10 @@ def record_appeal(
     *,
     now: datetime | None = None,
 ) -> TriggerApplication:
-    """Record the applicant's request for an appeal. Refused: before the outcome (or a
-    "not met" decision), twice, a date in the future or before the letter, after the
-    procedure's time limit (saying the last day), or without the applicant's reasons."""
+    """Record the applicant's request for an appeal. Refused: twice; then every problem
+    of its date and reasons at once (before the outcome or a "not met" decision, a date in
+    the future or before the letter, after the procedure's time limit, saying the last
+    day, or without the applicant's reasons: ``appeal_checks``)."""
     application = handled(session, actor, procedure, application_id)
     read_for_change(session, application)  # taken twice at once: the second waits
     now = now or clock.now()
@@ -133,40 +132,19 @@ def record_appeal(
     ):
         handling.refuse_if_erased(application, "no appeal can be recorded on it")
         handling.refuse_if_closed(application, "no appeal is recorded on it")
-        try:
-            last = letters.appeal_by(application, procedure)
-        except CalendarExhausted as exhausted:
-            raise InputError(
-                "received_on", f"The last day to appeal cannot be counted: the {exhausted}"
-            ) from None
-        if last is None:
-            raise InputError(
-                "received_on", 'An appeal follows the outcome letter or a "not met" decision'
-            )
         if application.appeal_received_on is not None:
             raise InputError(
                 handling.ALREADY_DONE, "The appeal is already recorded. Nothing was changed."
             )
-        if received_on is None:
-            raise InputError("received_on", "Enter the date the appeal was received")
-        if received_on > clock.day_of(now):
-            raise InputError("received_on", "The date received cannot be in the future")
-        letter_on = application.outcome_on or clock.day_of(application.decided_at or now)
-        if received_on < letter_on:
-            raise InputError("received_on", "The appeal cannot be received before the letter")
-        if received_on > last:
-            raise InputError(
-                "received_on",
-                f"The time limit was {procedure.appeal.within_working_days} working days: the "
-                f"last day to appeal was {last.day} {last:%B %Y}",
-            )
-        text = plain_text(
-            "reasons",
-            reasons,
-            MAX_FINDINGS,
-            what="the applicant's reasons",
-            required="Give the applicant's reasons",
-        )
+    _refuse_with_every(
+        session,
+        acts.Action.TRIGGER_APPEAL,
+        actor,
+        application,
+        appeal_checks.appeal_problems(application, procedure, received_on, reasons, now),
+    )
+    assert received_on is not None  # noqa: S101 - refused above without one
+    text = appeal_checks.reasons_text(reasons)
     application.appeal_received_on = received_on
     seal_many(application, {"appeal_reasons": text})
     session.flush()
@@ -192,8 +170,9 @@ def decide_appeal(
     now: datetime | None = None,
 ) -> TriggerApplication:
     """Record the appeal body's decision (as the lead receives it) and queue the letter.
-    Refused: no appeal received, decided twice, withdrawn by the applicant, no choice, no findings, a date in the
-    future or before the appeal."""
+    Refused: no appeal received, decided twice, withdrawn by the applicant; then every
+    problem of the decision, its date and its findings at once (no choice, no findings, a
+    date in the future or before the appeal: ``appeal_checks``)."""
     application = handled(session, actor, procedure, application_id)
     read_for_change(session, application)  # taken twice at once: the second waits
     now = now or clock.now()
@@ -216,22 +195,17 @@ def decide_appeal(
                 f"{day_text(application.appeal_withdrawn_on)}: it has no decision to record. "
                 "Nothing was changed.",
             )
-        chosen = AppealDecision.of(decision)
-        if chosen is None:
-            raise InputError("appeal_decision", APPEAL_DECISION_NEEDED)
-        if decided_on is None:
-            raise InputError("decided_on", "Enter the date of the appeal body's decision")
-        if decided_on > clock.day_of(now):
-            raise InputError("decided_on", "The date cannot be in the future")
-        if decided_on < application.appeal_received_on:
-            raise InputError("decided_on", "The decision cannot come before the appeal")
-        text = plain_text(
-            "findings",
-            findings,
-            MAX_FINDINGS,
-            what="the appeal body's findings",
-            required="Give the appeal body's findings",
-        )
+    _refuse_with_every(
+        session,
+        acts.Action.TRIGGER_APPEAL_DECIDE,
+        actor,
+        application,
+        appeal_checks.decision_problems(application, decision, findings, decided_on, now),
+    )
+    chosen = AppealDecision.of(decision)
+    assert chosen is not None  # noqa: S101 - refused above without one
+    assert decided_on is not None  # noqa: S101 - refused above without one
+    text = appeal_checks.findings_text(findings)
     application.appeal_decision = chosen
     application.appeal_decided_on = decided_on
     seal_many(application, {"appeal_findings": text})
@@ -246,6 +220,21 @@ def decide_appeal(
     details = reveal(handling.LEAD, application, handling.DETAILS)
     letters.queue(session, application, LetterKind.APPEAL_DECISION, details, now)
     return application
+
+
+def _refuse_with_every(
+    session: Session,
+    action: acts.Action,
+    actor: Actor,
+    application: TriggerApplication,
+    problems: list[InputError],
+) -> None:
+    """Refuse with the first of ``problems`` (the form says them all), recorded once
+    naming every field that has one."""
+    if problems:
+        fields = acts.input_refused(sorted({p.field for p in problems}))
+        acts.refuse(session, action, actor=actor, subject=subject(application), reason=fields)
+        raise problems[0]
 
 
 @dataclass(frozen=True)
