@@ -71,4 +71,4 @@ def test_a_cancelled_sitting_with_no_cases_says_none_was_brought(
     # It had no cases: the message after cancelling it says nothing of theirs.
     assert "Sitting cancelled. Its members are told." in said
     assert "No case was brought to this sitting." in said
-    assert "yet" not in said.split("Cases on the agenda", 1)[1].split("Standing members")[0]
+    assert "yet" not in said.split("Cases on the agenda", 1)[1].split("Members when it was")[0]
