@@ -10,6 +10,7 @@ not at request time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import NoReturn
 from urllib.parse import urlsplit
@@ -238,14 +239,17 @@ def authorised_case(
         forbid(refused, "You cannot do this to this case")
 
 
-def forbid(refused: NotAllowed, title: str = "You cannot do this") -> NoReturn:
+def forbid(
+    refused: NotAllowed, title: str = "You cannot do this", then: Sequence[str] = ()
+) -> NoReturn:
     """End the request with a 403 page that gives the core's reason for refusing (a
-    reason names rules and roles, never a record's content). A form refused so (the case
-    was closed after it was opened) gives back the text the user wrote in it."""
+    reason names rules and roles, never a record's content), then ``then``: what the
+    reader can do instead, where the core says. A form refused so (the case was closed
+    after it was opened) gives back the text the user wrote in it."""
     page = render_template(
         "errors/error.html",
         title=title,
-        paragraphs=[f"The hub refused because {refused}."],
+        paragraphs=[f"The hub refused because {refused}.", *then],
         typed=written_in_form(),
     )
     abort(make_response(page, 403))

@@ -3,11 +3,11 @@ agency: that convenes the case's conference at the sitting's time and place."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
-from hub.cases.views import case_to_work_on
 from hub.database import db
 from hub.forms import (
     ChoiceField,
@@ -15,13 +15,17 @@ from hub.forms import (
     TextLimit,
     accepted_once,
 )
+from hub.guard import forbid
 from hub.meetings.views import bp
 from hub.templating import uk_date, uk_datetime
+from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act
-from sharing.errors import InputError, NotAllowed
+from sharing.cases.case_forms import CaseHeading, case_heading
+from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import conferences, series
 from sharing.models import Conference
+from sharing.trigger import not_brought
 
 
 class BringForm(HubForm):
@@ -39,7 +43,7 @@ class BringForm(HubForm):
 @bp.route("/cases/<int:case_id>/meetings/bring", methods=["GET", "POST"])
 @accepted_once
 def bring(case_id: int) -> Response | tuple[str, int]:
-    authorised, case = case_to_work_on(case_id, Act.CONVENE, "partnership meeting form")
+    authorised, case = _to_bring(case_id)
     area_id = authorised.case.agency.area_id
     sittings = series.sittings_to_bring(db(), area_id, case_id=case_id)
     offered = {s.id for s in sittings}
@@ -87,6 +91,21 @@ def bring(case_id: int) -> Response | tuple[str, int]:
         sittings=sittings,
         already=already,
     ), status
+
+
+def _to_bring(case_id: int) -> tuple[AuthorisedCase, CaseHeading]:
+    """The case to bring, with what its form shows of it: 404 if unseen, 403 if not theirs
+    to bring, saying why; for a case asked for an ASB Case Review that is locked or
+    closed since, what its holders can do for the review instead."""
+    try:
+        authorised = authorise(db(), current_user.actor, case_id, Act.CONVENE)
+    except NotFound:
+        abort(404)
+    except NotAllowed as refused:
+        # Its own agency's holders may know the case (anyone else is answered "not found").
+        instead = not_brought.for_the_holder(db(), case_id) if refused.own_agency else ""
+        forbid(refused, "You cannot do this to this case", [instead] if instead else [])
+    return authorised, case_heading(db(), authorised, "partnership meeting form")
 
 
 def _left_out(conference: Conference) -> str:

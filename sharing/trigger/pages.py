@@ -17,7 +17,7 @@ from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.models import TriggerApplication
-from sharing.trigger import closing, corrections, letters, panel, posting
+from sharing.trigger import closing, corrections, letters, not_brought, panel, posting
 from sharing.trigger.applications import advice_for, may_ask, summary
 from sharing.trigger.deadlines import Clock, counted_or_not, next_clock, review_due
 from sharing.trigger.handling import (
@@ -164,6 +164,9 @@ class CaseAsked:
     asked_on: date
     #: Whether its case is on the panel's agenda yet.
     brought: bool
+    #: Why its case cannot be brought now (locked or closed since), and what the lead can
+    #: do for the review (``not_brought``); "" when it can.
+    cannot_bring: str = ""
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,13 @@ def _review(
         place=(sitting.place or sitting.video_link) if sitting else None,
         sat=bool(sitting and sitting.starts_at <= clock.now()),
         asked=[
-            CaseAsked(r.agency.name, r.locked, clock.day_of(r.asked_at), r.case_id in on_agenda)
+            CaseAsked(
+                r.agency.name,
+                r.locked,
+                clock.day_of(r.asked_at),
+                r.case_id in on_agenda,
+                not_brought.for_the_lead(r, r.case_id in on_agenda),
+            )
             for r in application.requests
         ],
         recommendations=[
