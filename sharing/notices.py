@@ -318,6 +318,12 @@ def moved_anchor(moved_at: datetime) -> str:
     return f"moved-{int(moved_at.timestamp())}"
 
 
+def taken_off_anchor(conference_id: int) -> str:
+    """Where a sitting's page says the case conference was taken off its agenda, which
+    the notice of it links to."""
+    return f"taken-off-{conference_id}"
+
+
 def chair_anchor(changed_at: datetime) -> str:
     """Where a change of chair made at ``changed_at`` is listed on its conference's page
     (``chair-`` and the moment), which the notice of it links to."""

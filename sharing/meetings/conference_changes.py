@@ -199,6 +199,7 @@ def change(
     conference.changed_by_user(actor.user_id, now)
     session.flush()
     if {"time", "place", "video_link"} & set(changed):
+        conference.moved_at = now  # where the notice of the move links, on its page
         notices.conference_moved(session, conference, actor.user_id, now)
     if changes.agencies or changes.people:
         notices.conference_joined(

@@ -120,8 +120,8 @@ class ConferencePage:
     #: Its changes of chair on its own page, earliest first (the page lists them; the
     #: pack names only who chairs it now).
     chair_changes: list[chair_history.ChairChangeRow] = field(default_factory=list)
-    #: Where its time and place are given, which the notice of a move links to (as of its
-    #: last change: a move's notice names the moment it was moved).
+    #: Where its time and place are given, which the notice of a move links to (the moment
+    #: of its last move, ``Conference.moved_at``: its other changes after leave it be).
     moved_anchor: str | None = None
 
     @property
@@ -276,7 +276,7 @@ def read_conference(
         date_passed=conference_listing.may_change(actor, conference)
         and conference_listing.date_passed(conference, clock.now()),
         chair_changes=chair_history.changes(session, conference.id),
-        moved_anchor=notices.moved_anchor(conference.changed_at) if conference.changed_at else None,
+        moved_anchor=notices.moved_anchor(conference.moved_at) if conference.moved_at else None,
     )
 
 

@@ -113,6 +113,18 @@ class SeriesPage:
 
 
 @dataclass(frozen=True)
+class TakenOff:
+    """A case conference taken off the sitting's agenda (cancelled, the sitting going on
+    without it), where the notice of it links: its case's reference only to a reader who
+    may open the case (the agency that brought it), else none."""
+
+    conference_id: int
+    case_reference: str | None
+    brought_by: str
+    taken_off_at: datetime
+
+
+@dataclass(frozen=True)
 class SittingPage:
     id: int
     series_id: int
@@ -141,6 +153,8 @@ class SittingPage:
     apologies: int = 0
     #: Where its time and place are given, which the notice of its last move links to.
     moved_anchor: str | None = None
+    #: The case conferences taken off its agenda, in the order they were taken off.
+    taken_off: tuple[TakenOff, ...] = ()
 
 
 def series_for(session: Session, actor: Actor) -> list[SeriesRow]:
@@ -264,4 +278,26 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
         moved_anchor=notices.moved_anchor(sitting.changed_at)
         if sitting.changed_at and not sitting.cancelled
         else None,
+        taken_off=_taken_off(session, actor, sitting),
+    )
+
+
+def _taken_off(session: Session, actor: Actor, sitting: MeetingSitting) -> tuple[TakenOff, ...]:
+    """The conferences taken off the sitting's agenda, each named by its case's reference
+    only to a reader who may open the case."""
+    taken = session.scalars(
+        select(Conference)
+        .where(Conference.taken_off_sitting_id == sitting.id)
+        .order_by(Conference.cancelled_at, Conference.id)
+    )
+    return tuple(
+        TakenOff(
+            conference_id=c.id,
+            case_reference=c.case.reference
+            if c.case.erased_at is None and conference_listing.visible(session, actor, c)
+            else None,
+            brought_by=c.case.agency.name,
+            taken_off_at=c.cancelled_at or sitting.starts_at,
+        )
+        for c in taken
     )

@@ -362,7 +362,8 @@ def take_off(
 ) -> list[int]:
     """Take a planned conference off its sitting's agenda (the sitting goes on with the
     rest): it is cancelled for that reason of its own ("It was taken off its partnership
-    meeting's agenda"), its invitations' shares end at once and the notices still waiting
+    meeting's agenda"), keeping the sitting it was taken off (whose page says so, where
+    the notice links), its invitations' shares end at once and the notices still waiting
     about it are dropped, and the people it expected and who brought it are told the
     sitting's agenda changed. One ``meeting.cancel`` entry on its case, naming the
     conference, its reason, ``because`` (ids only) and the shares ended; the shares
@@ -371,14 +372,15 @@ def take_off(
     people = [a.user for a in conference.expected] + [conference.convened_by]
     why = ConferenceCancelReason.TAKEN_OFF
     ended = conference_cancelling.end(session, actor, conference, why, now=now)
-    conference.sitting = None
+    conference.sitting, conference.taken_off_sitting = None, sitting
     if sitting is not None:
         notices.queue(
             session,
             NoticeKind.TAKEN_OFF,
             [u for u in people if u.id != actor.user_id],
             reference=conference.case.reference,
-            path=f"/meetings/{sitting.series_id}/sittings/{sitting.id}#taken-off-{conference.id}",
+            path=f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
+            f"#{notices.taken_off_anchor(conference.id)}",
             about=sitting.starts_at,
             now=now,
         )

@@ -59,6 +59,14 @@ class Conference(LastChanged, Base):
     )
     #: The partnership meeting's sitting it is on the agenda of, if any.
     sitting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_sittings.id"), index=True)
+    #: The sitting it was taken off (cancelled, the sitting going on without it), whose
+    #: page says so where the notice of it links.
+    taken_off_sitting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_sittings.id"), index=True
+    )
+    #: When its time, place or video link last changed on its own page, which the notice
+    #: of the move links to (``notices.moved_anchor``): not its last change of any kind.
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When it was cancelled and by whom (none while planned or held); why, when cancelled
     #: on its own or with its case (none when cancelled with its sitting: the sitting's).
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -102,7 +110,12 @@ class Conference(LastChanged, Base):
     decisions: Mapped[list[ConferenceDecision]] = relationship(
         back_populates="conference", order_by="ConferenceDecision.id"
     )
-    sitting: Mapped[MeetingSitting | None] = relationship(back_populates="conferences")
+    sitting: Mapped[MeetingSitting | None] = relationship(
+        back_populates="conferences", foreign_keys=[sitting_id]
+    )
+    taken_off_sitting: Mapped[MeetingSitting | None] = relationship(
+        foreign_keys=[taken_off_sitting_id]
+    )
 
     @property
     def sealed_under(self) -> Case:

@@ -105,7 +105,7 @@ class MeetingSitting(LastChanged, Base):
         back_populates="sitting", order_by="SittingMember.id"
     )
     conferences: Mapped[list[Conference]] = relationship(
-        back_populates="sitting", order_by="Conference.id"
+        back_populates="sitting", order_by="Conference.id", foreign_keys="Conference.sitting_id"
     )
     agenda_items: Mapped[list[AgendaItem]] = relationship(
         back_populates="sitting", order_by="AgendaItem.id"
