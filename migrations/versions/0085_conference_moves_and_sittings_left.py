@@ -9,7 +9,7 @@ last move: the notices of a move sent before link to that moment, which is what 
 page gave until now. No conference taken off a sitting before names it: nothing recorded
 says which it was, but the audit log.
 
-Revision ID: 0089
+Revision ID: 0085
 Revises: 0084
 Create Date: 2026-12-06 19:20:00
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0089"
+revision = "0085"
 down_revision = "0084"
 branch_labels = None
 depends_on = None
