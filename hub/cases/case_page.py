@@ -16,6 +16,7 @@ from sharing.errors import NotAllowed, NotFound, PurposeNotShared, PurposeRequir
 from sharing.formats import whole_number
 from sharing.meetings import conference_listing
 from sharing.protocols import records as protocol_records
+from sharing.trigger import asked
 
 
 @bp.route("/<int:case_id>")
@@ -76,6 +77,9 @@ def show(case_id: int) -> str | tuple[str, int]:
         kept=erasure.kept_people(db(), authorised),
         erased_by=erasure.erased_by(db(), authorised.case),
         held_by=erasure.reviews_holding(db(), case_id)
+        if page.view.decision.own_agency and not page.view.erased
+        else [],
+        asked=asked.asked_of(db(), case_id)
         if page.view.decision.own_agency and not page.view.erased
         else [],
     )

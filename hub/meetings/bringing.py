@@ -25,7 +25,7 @@ from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import conferences, series
 from sharing.models import Conference
-from sharing.trigger import not_brought
+from sharing.trigger import asked, not_brought
 
 
 class BringForm(HubForm):
@@ -52,6 +52,12 @@ def bring(case_id: int) -> Response | tuple[str, int]:
     form.sitting.choices = [("", "Choose a sitting")] + [
         (str(s.id), f"{s.series.name}: {uk_datetime(s.starts_at)}") for s in sittings
     ]
+    reviews = asked.asked_of(db(), case_id)
+    panels = {r.sitting.id for r in reviews if r.sitting and r.sitting.id in offered}
+    if request.method == "GET" and len(panels) == 1:
+        # Asked for an ASB Case Review whose panel's sitting is chosen: that sitting (asked
+        # by two reviews with panels apart, the officer chooses, the notes naming each).
+        form.sitting.data = str(panels.pop())
     recorded = False
     if form.validate_on_submit():
         try:
@@ -90,6 +96,7 @@ def bring(case_id: int) -> Response | tuple[str, int]:
         case=case,
         sittings=sittings,
         already=already,
+        reviews=reviews,
     ), status
 
 

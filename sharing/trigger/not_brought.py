@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.models import Case, TriggerApplication, TriggerCaseRequest
+from sharing.models import Case, MeetingSitting, TriggerApplication, TriggerCaseRequest
 from sharing.trigger.applications import may_ask
 from sharing.vocabulary import CaseStatus
 
@@ -104,6 +104,12 @@ def for_the_holder(session: Session, case_id: int) -> str:
         return ""
     # Asked for two reviews (the victim again, or a neighbour): the panel that sits first.
     sitting, application = min(waiting, key=lambda w: (w[0].starts_at, w[1].id))
+    return said_to_holder(why, sitting, application)
+
+
+def said_to_holder(why: str, sitting: MeetingSitting, application: TriggerApplication) -> str:
+    """What the holder of a case that cannot be brought (``why_not``: "locked" or
+    "closed") is told it can do for the review whose panel sits at ``sitting``."""
     said = LOCKED_FOR_THE_HOLDER if why == "locked" else CLOSED_FOR_THE_HOLDER
     return said.format(
         panel=sitting.series.name,

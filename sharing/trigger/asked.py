@@ -1,0 +1,100 @@
+"""What a case's own agency is shown of the ASB Case Reviews (Community Trigger) that asked
+it about the case: on the case's page and on the form that brings the case to a meeting,
+where the notice asking them links (``sharing.trigger.review``).
+
+The notice says a review panel counted a complaint the agency holds and asks them to
+confirm it and bring the case to the panel; the pages say which application asked, when,
+which lead, and the panel's sitting once it is chosen, and whether the case is on its
+agenda yet. Only applications still waiting for the case are shown: the threshold not
+decided not met, the application not closed or erased, and the review's outcome not sent
+(unless an appeal is heard), as ``applications.may_ask`` says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.models import Conference, MeetingSitting, TriggerApplication, TriggerCaseRequest
+from sharing.trigger import not_brought
+from sharing.trigger.applications import may_ask
+
+
+@dataclass(frozen=True)
+class AskedForReview:
+    """An application that asked the case's agency about the case, as its pages say it."""
+
+    application_id: int
+    #: The application's reference (ASBR-…), as its letters and the lead's page give it.
+    reference: str
+    asked_on: date
+    #: The agency whose Community Trigger lead asked.
+    lead_agency: str
+    #: The review panel's sitting to come, once the lead has chosen it (None before).
+    sitting: MeetingSitting | None
+    #: Whether the case is on that sitting's agenda.
+    brought: bool
+    #: What its holders can do instead, when the case is locked or closed since and
+    #: cannot be brought to the sitting ("" otherwise).
+    instead: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """The id of the part of a page about it, where the notice asking links."""
+        return f"trigger-{self.application_id}"
+
+
+def asked_of(session: Session, case_id: int) -> list[AskedForReview]:
+    """The applications that asked about the case and still wait for it, first asked
+    first."""
+    requests = session.scalars(
+        select(TriggerCaseRequest)
+        .where(TriggerCaseRequest.case_id == case_id)
+        .order_by(TriggerCaseRequest.asked_at, TriggerCaseRequest.id)
+    )
+    return [
+        _as_shown(session, request, case_id)
+        for request in requests
+        if _waiting(request.application)
+    ]
+
+
+def _waiting(application: TriggerApplication) -> bool:
+    return application.erased_at is None and may_ask(application)
+
+
+def _as_shown(session: Session, request: TriggerCaseRequest, case_id: int) -> AskedForReview:
+    application = request.application
+    sitting = application.review_sitting
+    if sitting is not None and (sitting.cancelled or sitting.starts_at <= clock.now()):
+        sitting = None
+    brought = sitting is not None and _on_agenda(session, sitting, case_id)
+    why = not_brought.why_not(request.case)
+    return AskedForReview(
+        application.id,
+        application.reference,
+        clock.day_of(request.asked_at),
+        application.lead_agency.name,
+        sitting,
+        brought,
+        not_brought.said_to_holder(why, sitting, application)
+        if why is not None and sitting is not None and not brought
+        else "",
+    )
+
+
+def _on_agenda(session: Session, sitting: MeetingSitting, case_id: int) -> bool:
+    return (
+        session.scalar(
+            select(Conference.id).where(
+                Conference.sitting_id == sitting.id,
+                Conference.case_id == case_id,
+                Conference.cancelled_at.is_(None),
+            )
+        )
+        is not None
+    )
