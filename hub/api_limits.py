@@ -98,13 +98,22 @@ def _refused_past_the_limit(limit: RequestLimit) -> None:
 
 
 def _too_many(limit: RequestLimit) -> Response:
+    """The 429 problem past a limit: which limit, and when to come back (Retry-After)."""
     wait = max(1, math.ceil(limit.reset_at - time.time()))  # the store's clock: the real one
-    return problem(
-        429,
-        "Too many requests",
-        f"This client may make {limit.limit} calls: try again in {wait} seconds",
-        headers={"Retry-After": str(wait)},
-    )
+    if _asks_for_a_token():
+        detail = (
+            "Too many requests for a token from this client, or refused ones from where this "
+            f"request comes from ({limit.limit}): try again in about {wait} seconds "
+            "(Retry-After); a token lasts ten minutes, so keep using it until it expires"
+        )
+    else:
+        item = limit.limit
+        window = "a minute" if item.get_expiry() == 60 else f"{item.get_expiry()} seconds"
+        detail = (
+            f"This client may make {item.amount} calls {window} ({item}), all its calls "
+            f"together: try again in about {wait} seconds (Retry-After)"
+        )
+    return problem(429, "Too many requests", detail, headers={"Retry-After": str(wait)})
 
 
 def init_limits(app: Flask, settings: Settings) -> Limiter:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, make_response, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
@@ -454,6 +455,8 @@ def _register_errors(app: Flask) -> None:
     def http_error(e: HTTPException) -> tuple[str, int] | Response:
         code = e.code or 500
         title, paragraphs = _error_page(code) or (e.name, [e.description or ""])
+        if _for_api() and isinstance(e, RateLimitExceeded) and e.response is not None:
+            return e.response  # the limit's own problem: which limit, when to come back
         if _for_api() and isinstance(e, MethodNotAllowed):
             allowed = ", ".join(sorted(set(e.valid_methods or ()) - {"HEAD", "OPTIONS"}))
             return api_problem(

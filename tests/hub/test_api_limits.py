@@ -5,6 +5,7 @@ server, and the API still answering when that server is down."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,16 @@ def test_a_client_past_its_limit_is_told_when_to_come_back(
     assert answers[0].headers["X-RateLimit-Limit"] == "3"
     refused = answers[3]
     assert refused.mimetype == "application/problem+json"
-    assert 1 <= int(refused.headers["Retry-After"]) <= 60
-    assert "3 per 1 minute" in refused.get_json()["detail"]
+    wait = refused.headers["Retry-After"]
+    assert 1 <= int(wait) <= 60
+    assert refused.get_json()["title"] == "Too many requests"
+    said = re.fullmatch(
+        r"This client may make 3 calls a minute \(3 per 1 minute\), all its calls together: "
+        r"try again in about (\d+) seconds \(Retry-After\)",
+        refused.get_json()["detail"],
+    )
+    assert said, "it says what the limit is and when to come back"
+    assert abs(int(said[1]) - int(wait)) <= 1, "as Retry-After does"
     assert statuses(app, bearer_for(app.test_client(), police), 1) == [200], "others unaffected"
 
 
@@ -102,6 +111,15 @@ def test_asking_for_tokens_is_limited_more_strictly(demo_files: Path, tmp_path: 
 
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert answers[2].mimetype == "application/problem+json"
+    wait = answers[2].headers["Retry-After"]
+    said = re.fullmatch(
+        r"Too many requests for a token from this client, or refused ones from where this "
+        r"request comes from \(2 per 1 minute\): try again in about (\d+) seconds "
+        r"\(Retry-After\); a token lasts ten minutes, so keep using it until it expires",
+        answers[2].get_json()["detail"],
+    )
+    assert said
+    assert abs(int(said[1]) - int(wait)) <= 1
     assert guessed[-1] == 429, "guessing is limited too"
     assert token_for(client, police).status_code == 200, "another client gets its token"
     token = answers[0].get_json()["access_token"]
