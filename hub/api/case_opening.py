@@ -58,7 +58,9 @@ def open_case() -> Response:
                 422,
                 "Invalid case",
                 "The case has problems: each is named by its field",
-                errors=[FieldProblem(_field_of(p.column), p.reason) for p in e.problems],
+                errors=[
+                    FieldProblem(_field_of(p.column), _reason_of(p.reason)) for p in e.problems
+                ],
             ) from None
         except imports.ImportedBefore as e:
             if e.case_id is None:  # a case the account may not know of: not named
@@ -143,6 +145,21 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+#: The import's words for a file's row and its cells, as a JSON body says them.
+_CSV_WORDS = {
+    "but the row has other details of the victim": "but the victim has other details",
+    "but the row has other details of the reported": "but the reported person has other details",
+    "hate_motivated is not yes": "hate_motivated is not true",
+}
+
+
+def _reason_of(reason: str) -> str:
+    """The import's reason for a problem with a row, as the API says it of its body."""
+    for csv, api in _CSV_WORDS.items():
+        reason = reason.replace(csv, api)
+    return reason
 
 
 def _field_of(column: str) -> str:

@@ -22,12 +22,15 @@ class FieldProblem:
     @classmethod
     def all_of(cls, messages: Any, where: str = "") -> list[FieldProblem]:
         """marshmallow's nested error messages, one problem per field (``victim.phone``);
-        a problem with the body as a whole is named ``body``."""
+        a problem with the body as a whole is named ``body``, one with an object inside it
+        by the object's own name (``reported``, ``victim.other_names.0``)."""
         if isinstance(messages, Mapping):
             found: list[FieldProblem] = []
             for name, inner in messages.items():
-                name = "body" if name == "_schema" else str(name)
-                found += cls.all_of(inner, f"{where}.{name}" if where else name)
+                if name == "_schema":
+                    found += cls.all_of(inner, where)
+                else:
+                    found += cls.all_of(inner, f"{where}.{name}" if where else str(name))
             return found
         if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
             return [cls(where or "body", " ".join(messages))]

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from hub.api import field_words
 from sharing.cases.closing_actions import MAX_NOTE
 from sharing.cases.incidents import EARLIEST_INCIDENT
 from sharing.cases.people import MAX_OTHER_NAME_NOTE
@@ -22,7 +24,11 @@ from sharing.vocabulary import CaseCategory, Labelled, Priority, ProtectedCharac
 
 
 def _codes(vocabulary: type[Labelled]) -> validate.OneOf:
-    return validate.OneOf([m.value for m in vocabulary])
+    return _one_of([m.value for m in vocabulary])
+
+
+def _one_of(codes: list[str]) -> validate.OneOf:
+    return validate.OneOf(codes, error="is not one of {choices}")
 
 
 def _text(
@@ -34,7 +40,11 @@ def _text(
 ) -> fields.String:
     """A text field; free text (not a value with its own format: ``free=False``) may not
     start as a spreadsheet formula does."""
-    checks: list[Callable[[str], object]] = [validate.Length(min=1 if required else 0, max=limit)]
+    checks: list[Callable[[str], object]] = [
+        validate.Length(max=limit, error="must be {max} characters or fewer")
+    ]
+    if required:
+        checks.append(validate.Length(min=1, error="is empty"))
     if free:
         checks.append(_not_a_formula)
     return fields.String(
@@ -53,8 +63,14 @@ def _not_a_formula(text: str) -> None:
 
 
 class Strict(Schema):
+    """A request's body: a field it does not know is refused; each refusal in our words."""
+
     class Meta:
         unknown = RAISE
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        field_words.in_our_words(self)
 
 
 # -- problems ---------------------------------------------------------------------------
@@ -106,7 +122,7 @@ class OtherNameSchema(Strict):
 def _other_names(whose: str) -> fields.List:
     return fields.List(
         fields.Nested(OtherNameSchema),
-        validate=validate.Length(max=MAX_OTHER_NAMES),
+        validate=validate.Length(max=MAX_OTHER_NAMES, error="gives more than {max} other names"),
         metadata={"description": f"other names {whose} is also known by, each given once"},
     )
 
@@ -224,7 +240,7 @@ class NewIncidentSchema(Strict):
 
 
 class ActionOutcomeSchema(Strict):
-    outcome = fields.String(required=True, validate=validate.OneOf(["done", "cancelled"]))
+    outcome = fields.String(required=True, validate=_one_of(["done", "cancelled"]))
     note = _text("what was done, or why it is cancelled", required=True, limit=MAX_NOTE)
 
 
