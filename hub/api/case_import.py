@@ -65,7 +65,11 @@ def import_cases() -> Response:
             422,
             "File rejected",
             "The file cannot be read as cases",
-            errors=[FieldProblem(e.problem.column, e.problem.reason, line=e.problem.line)],
+            # A problem of the file as a whole (its heading, its encoding) names the body, as
+            # a JSON body's own problem does; one of a column of the heading names it.
+            errors=[
+                FieldProblem(e.problem.column or "body", e.problem.reason, line=e.problem.line)
+            ],
         ) from None
     report = {
         "dry_run": result.dry_run,

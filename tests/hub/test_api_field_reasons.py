@@ -165,3 +165,30 @@ def test_a_bad_field_of_an_incident_or_an_outcome_is_named_with_what_it_takes(
         "outcome": "is not one of done, cancelled",
         "note": "is required",
     }
+
+
+@pytest.mark.parametrize(
+    ("csv", "line", "reason"),
+    [
+        (
+            b"tenancy,rent\n1,2\n",
+            1,
+            "the first row is not a heading: it names none of the hub's columns",
+        ),
+        (
+            b"reference,opened_on,category,priority,triage,summary,incident_at,incident_description\n"
+            b"R-1,2026-01-05,noise,amber,low_level,Caf\xe9,2026-01-04 23:00,Music\n",
+            2,
+            "the file is not UTF-8 text: save it as \u201cCSV UTF-8 (comma delimited)\u201d",
+        ),
+    ],
+)
+def test_a_file_refused_as_a_whole_names_the_body_and_the_line(
+    demo_hub: Flask, housing: api_clients.Registered, csv: bytes, line: int, reason: str
+) -> None:
+    answer = call(
+        demo_hub, housing, "POST", "/api/v1/cases/import", data=csv, content_type="text/csv"
+    )
+
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"] == [{"field": "body", "line": line, "reason": reason}]
