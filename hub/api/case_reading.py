@@ -166,7 +166,7 @@ def incident_out(i: IncidentView, *, case_erased: bool) -> dict[str, Any]:
         "id": i.id,
         "occurred_at": _utc(i.occurred_at),
         "recorded_at": _utc(i.recorded_at),
-        "reported_on": i.reported_on,
+        "reported_on": i.reported_day,
         "received_by": i.received_by,
         "reported_to_police": i.reported_to_police,
         "hate_related": i.hate_related,

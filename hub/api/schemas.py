@@ -376,7 +376,13 @@ class IncidentSchema(Schema):
     id = fields.Integer(required=True)
     occurred_at = fields.AwareDateTime(required=True)
     recorded_at = fields.AwareDateTime(required=True)
-    reported_on = _may(fields.Date)
+    reported_on = fields.Date(
+        required=True,
+        metadata={
+            "description": "the day it was reported to the agency that received it: the day "
+            "sent, or the day it was recorded (what a Community Trigger application counts from)"
+        },
+    )
     received_by = fields.String(required=True)
     reported_to_police = fields.Boolean(required=True)
     hate_related = fields.Boolean(required=True)

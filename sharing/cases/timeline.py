@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from sharing import clock
 from sharing.models import Incident
 
 
@@ -30,6 +31,12 @@ class IncidentView:
     place: str | None
     description: str | None
     crime_reference: str | None
+
+    @property
+    def reported_day(self) -> date:
+        """The day it was reported: the day given, or the day it was recorded (what a
+        Community Trigger application counts from, as ``Incident.reported_day``)."""
+        return self.reported_on or clock.day_of(self.recorded_at)
 
 
 #: Incidents a case page shows at a time (the timeline is paged, latest first).

@@ -322,3 +322,29 @@ def test_an_incident_of_an_erased_case_reads_erased_and_takes_no_other(
     assert (
         another.get_json()["detail"] == "The case has been erased: nothing more is recorded on it"
     )
+
+
+def test_an_incident_reads_the_day_it_was_reported_whether_sent_or_not(
+    demo_hub: Flask, housing: api_clients.Registered
+) -> None:
+    """What a Community Trigger application counts from is a day on every incident: the
+    day sent, or the day it was recorded, never null (which reads as withheld)."""
+    today = clock.day_of(clock.now())
+    case_id = _opened(demo_hub, housing)  # its first incident sent without the day
+    told = _incident(
+        occurred_at=(clock.now() - timedelta(days=3)).isoformat(),
+        reported_on=(today - timedelta(days=2)).isoformat(),
+        description="Told us two days ago",
+    )
+    assert _record(demo_hub, housing, case_id, incident=told).status_code == 201
+    assert _record(demo_hub, housing, case_id).status_code == 201
+
+    read = call(demo_hub, housing, "GET", f"/api/v1/cases/{case_id}").get_json()
+
+    assert sorted(i["reported_on"] for i in read["incidents"]) == [
+        (today - timedelta(days=2)).isoformat(),
+        today.isoformat(),
+        today.isoformat(),
+    ]
+    document = _document(demo_hub)["components"]["schemas"]["Incident"]["properties"]
+    assert "null" not in str(document["reported_on"].get("type"))
