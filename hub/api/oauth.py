@@ -5,6 +5,7 @@ carries that token (the resource protector). The records behind both are in
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
@@ -135,10 +136,28 @@ def _server_and_protector() -> tuple[AuthorizationServer, ResourceProtector]:
     return pair
 
 
+#: What a token request sent otherwise than RFC 6749 §4.4 asks (as JSON, without its grant,
+#: with the secret in the form) is told, where OAuth2's error alone says nothing of it.
+AS_A_FORM = (
+    "Send grant_type=client_credentials as a form (Content-Type: "
+    "application/x-www-form-urlencoded), with the client id and secret by HTTP Basic "
+    "authentication (Authorization: Basic)"
+)
+#: Authlib's description of credentials sent in a way the client may not use.
+_OTHER_METHOD = "cannot authenticate with methods"
+
+
 def token_response() -> Response:
-    """The token endpoint's answer to the request (client credentials only)."""
+    """The token endpoint's answer to the request (client credentials only); a request
+    sent otherwise is told how to send it."""
     server, _ = _server_and_protector()
     response: Response = server.create_token_response()
+    refused = response.get_json(silent=True) if response.status_code in (400, 401) else None
+    if isinstance(refused, dict) and (
+        refused.get("error") == "unsupported_grant_type"
+        or _OTHER_METHOD in refused.get("error_description", "")
+    ):
+        response.set_data(json.dumps({**refused, "error_description": AS_A_FORM}))
     return response
 
 

@@ -105,6 +105,44 @@ def test_a_token_is_refused_for_wrong_credentials_or_another_grant(
     assert "access_token" not in answer.get_json()
 
 
+#: What a token request sent otherwise than RFC 6749 §4.4 asks is told to do instead.
+AS_A_FORM = (
+    "Send grant_type=client_credentials as a form (Content-Type: "
+    "application/x-www-form-urlencoded), with the client id and secret by HTTP Basic "
+    "authentication (Authorization: Basic)"
+)
+
+
+@pytest.mark.parametrize(
+    ("how", "status", "error"),
+    [
+        ("json", 400, "unsupported_grant_type"),
+        ("no grant", 400, "unsupported_grant_type"),
+        ("password grant", 400, "unsupported_grant_type"),
+        ("secret in the form", 401, "invalid_client"),
+    ],
+)
+def test_a_token_request_sent_otherwise_says_how_to_send_it(
+    demo_hub: Flask, system: api_clients.Registered, how: str, status: int, error: str
+) -> None:
+    """A developer's first token request, sent as many HTTP clients send one, is told
+    what to send, where OAuth2's error alone did not say (or said it in Python)."""
+    client_id, secret = system.client.client_id, system.secret
+    grant = {"grant_type": "client_credentials"}
+    sent = {
+        "json": {"json": grant, "headers": basic(client_id, secret)},
+        "no grant": {"data": {}, "headers": basic(client_id, secret)},
+        "password grant": {"data": {"grant_type": "password"}, "headers": basic(client_id, secret)},
+        "secret in the form": {"data": {**grant, "client_id": client_id, "client_secret": secret}},
+    }[how]
+
+    answer = demo_hub.test_client().post("/api/v1/token", base_url=HTTPS, **sent)
+
+    assert answer.status_code == status
+    assert answer.get_json() == {"error": error, "error_description": AS_A_FORM}
+    assert secret not in answer.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("credentials", [b"\xff\xfe:\xff", b"hub-\xe9t\xe9:secret\xff"])
 def test_credentials_that_are_not_utf8_are_refused_as_an_invalid_client(
     demo_hub: Flask, credentials: bytes
