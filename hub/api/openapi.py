@@ -17,7 +17,7 @@ from apispec.yaml_utils import load_operations_from_docstring
 from flask import Flask
 from marshmallow import Schema
 
-from hub.api import schemas
+from hub.api import request_schemas, schemas
 from sharing import api_clients
 
 TITLE = "Partnership hub: partner API"
@@ -48,12 +48,14 @@ _PATH_PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 
 def _schema_classes() -> list[type[Schema]]:
+    """The schemas of what the API takes and gives (``Strict``, their base, is none)."""
     return [
         cls
-        for _, cls in inspect.getmembers(schemas, inspect.isclass)
+        for module in (request_schemas, schemas)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, Schema)
-        and cls.__module__ == schemas.__name__
-        and cls is not schemas.Strict
+        and cls.__module__ == module.__name__
+        and cls is not request_schemas.Strict
     ]
 
 
