@@ -465,6 +465,12 @@ def _register_errors(app: Flask) -> None:
                 f"This call does not take {request.method}: it takes {allowed}",
                 headers={"Allow": allowed},
             )
+        if _for_api() and code == 404:  # no route: a record not found is answered above
+            detail = (
+                "No call of the API has this address: the calls and their addresses are "
+                "listed at /api/v1/reference"
+            )
+            return api_problem(404, "Not found", detail)
         if _for_api():
             return api_problem(code, e.name, " ".join(paragraphs))
         return render_template("errors/error.html", title=title, paragraphs=paragraphs), code

@@ -294,11 +294,21 @@ def test_a_token_without_the_scope_is_refused(
     assert entry.basis == "api.shared_cases needs the scope cases:read, which the token lacks"
 
 
-def test_unknown_api_addresses_are_problem_details_not_pages(demo_hub: Flask) -> None:
-    answer = demo_hub.test_client().get("/api/v1/nothing-here", base_url=HTTPS)
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing-here", "/api/v1/cases/HMS-88812", "/api/v1/cases/12/"]
+)
+def test_unknown_api_addresses_are_problem_details_not_pages(demo_hub: Flask, path: str) -> None:
+    """An address no call has is told so, and where the calls are listed, as a system's
+    developer reads it (not a page's words about following a link to a case), without
+    the address sent written back (it may hold anything)."""
+    answer = demo_hub.test_client().get(path, base_url=HTTPS)
     assert answer.status_code == 404
     assert answer.mimetype == "application/problem+json"
-    assert answer.get_json()["title"] == "Not Found"
+    assert answer.get_json()["title"] == "Not found", "as a record not found is titled"
+    assert answer.get_json()["detail"] == (
+        "No call of the API has this address: the calls and their addresses are listed at "
+        "/api/v1/reference"
+    )
 
 
 def test_a_method_a_call_does_not_take_is_405_naming_those_it_takes(demo_hub: Flask) -> None:
