@@ -461,7 +461,7 @@ def _register_errors(app: Flask) -> None:
             allowed = ", ".join(sorted(set(e.valid_methods or ()) - {"HEAD", "OPTIONS"}))
             return api_problem(
                 405,
-                e.name,
+                "Method not allowed",
                 f"This call does not take {request.method}: it takes {allowed}",
                 headers={"Allow": allowed},
             )

@@ -319,6 +319,7 @@ def test_a_method_a_call_does_not_take_is_405_naming_those_it_takes(demo_hub: Fl
         assert answer.mimetype == "application/problem+json"
         assert answer.headers["Allow"] == "GET"
         assert answer.get_json()["detail"] == f"This call does not take {method}: it takes GET"
+        assert answer.get_json()["title"] == "Method not allowed", "as the API's other titles"
     assert client.get("/api/v1/cases", base_url=HTTPS).headers["Allow"] == "POST"
     # A page of the hub still answers an address it does not have, or a method, alike.
     assert client.delete("/cases/1").status_code == 404
