@@ -137,6 +137,10 @@ def test_the_casework_checks_of_a_case_speak_of_the_request_not_a_files_row(
         "victim.family_name": "is empty, but the victim has other details",
         "protected_characteristic": "is given, but hate_motivated is not true",
     }
+    reported = open_case(demo_hub, housing, new_case(reported={"postcode": "NS1 4AB"}))
+    assert _reasons(reported) == {
+        "reported.family_name": "is empty, but the reported person has other details"
+    }
 
 
 def test_a_bad_field_of_an_incident_or_an_outcome_is_named_with_what_it_takes(
