@@ -269,7 +269,10 @@ _INTERVENTION_KINDS = {
     "support_referral": "referral_other_agency",
     "safeguarding_referral": "referral_other_agency",
     "victim_support": "early_intervention_other",
+    "noise_monitoring": "early_intervention_other",
+    "community_protection_warning": "early_intervention_other",
     "community_protection_notice": "other_legal",
+    "abatement_notice": "other_legal",
     "injunction": "other_legal",
     "closure_order": "other_legal",
     "other": "early_intervention_other",
@@ -309,8 +312,9 @@ class Satisfaction(Labelled):
 
 
 class ActionKind(Labelled):
-    """Actions and interventions: the national benchmark list (HouseMark 2012/13) and
-    the tools of the ASB, Crime and Policing Act 2014."""
+    """Actions and interventions: the national benchmark list (HouseMark 2012/13), the
+    tools of the ASB, Crime and Policing Act 2014, and environmental health's own for a
+    statutory nuisance (Environmental Protection Act 1990 Part III)."""
 
     PERPETRATOR_VISIT = "perpetrator_visit", "Perpetrator visit or interview"
     WARNING_LETTER = "warning_letter", "Warning letter"
@@ -331,7 +335,13 @@ class ActionKind(Labelled):
     SUPPORT_REFERRAL = "support_referral", "Referral for support (tenancy sustainment)"
     SAFEGUARDING_REFERRAL = "safeguarding_referral", "Safeguarding referral"
     VICTIM_SUPPORT = "victim_support", "Victim support or target hardening"
+    NOISE_MONITORING = (
+        "noise_monitoring",
+        "Noise monitoring: equipment installed or an out-of-hours visit",
+    )
+    COMMUNITY_PROTECTION_WARNING = "community_protection_warning", "Community protection warning"
     COMMUNITY_PROTECTION_NOTICE = "community_protection_notice", "Community protection notice"
+    ABATEMENT_NOTICE = "abatement_notice", "Abatement notice served (statutory nuisance)"
     NOTICE_SEEKING_POSSESSION = "notice_seeking_possession", "Notice seeking possession"
     INJUNCTION = "injunction", "Civil injunction"
     CLOSURE_ORDER = "closure_order", "Closure order"

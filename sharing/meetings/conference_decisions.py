@@ -25,6 +25,7 @@ MAX_CONSIDERATION = 5_000
 #: The legal tools a decision to take legal action names.
 LEGAL_TOOLS = (
     ActionKind.COMMUNITY_PROTECTION_NOTICE,
+    ActionKind.ABATEMENT_NOTICE,
     ActionKind.NOTICE_SEEKING_POSSESSION,
     ActionKind.INJUNCTION,
     ActionKind.CLOSURE_ORDER,

@@ -1,0 +1,89 @@
+"""An environmental health officer records a noise case in the words of their own work:
+noise monitoring, a community protection warning and an abatement notice served for a
+statutory nuisance (Environmental Protection Act 1990 s.80), not only a landlord's."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from sharing.models import Agency
+from sharing.vocabulary import ActionKind, AgencyType, Intervention
+from tests.fixtures.app import Partnership, csrf_token
+
+
+@pytest.fixture
+def environmental_health(db_session: Session, partnership: Partnership) -> Agency:
+    eh = Agency(
+        code="test-eh",
+        name="Testshire Environmental Health",
+        type=AgencyType.ENVIRONMENTAL_HEALTH,
+        area=partnership.area,
+        case_prefix="TEH",
+    )
+    db_session.add(eh)
+    db_session.commit()
+    return eh
+
+
+@pytest.mark.parametrize(
+    ("kind", "label", "what"),
+    [
+        (
+            "noise_monitoring",
+            "Noise monitoring: equipment installed or an out-of-hours visit",
+            "Install noise monitoring equipment in the complainant's bedroom for two weeks.",
+        ),
+        (
+            "community_protection_warning",
+            "Community protection warning",
+            "Written warning: amplified music after 11pm must stop.",
+        ),
+        (
+            "abatement_notice",
+            "Abatement notice served (statutory nuisance)",
+            "Serve an abatement notice on the occupier of 80 Marl Close.",
+        ),
+    ],
+)
+def test_an_environmental_health_officer_records_the_actions_of_a_noise_case(
+    as_user, create_user, create_case, environmental_health, kind, label, what
+) -> None:
+    officer = create_user("case_officer", agency=environmental_health)
+    case = create_case(officer)
+    client = as_user(user=officer)
+    path = f"/cases/{case.id}/actions/new"
+    form = html.unescape(client.get(path).get_data(as_text=True))
+    assert f'<option value="{kind}">{label}</option>' in form
+    due = datetime.now(UTC).date() + timedelta(days=14)
+    added = client.post(
+        path,
+        data={
+            "kind": kind,
+            "description": what,
+            "owner_agency": str(environmental_health.id),
+            "due_on-day": str(due.day),
+            "due_on-month": str(due.month),
+            "due_on-year": str(due.year),
+            "csrf_token": csrf_token(client, path),
+        },
+    )
+    assert added.status_code == 302
+    page = html.unescape(client.get(f"/cases/{case.id}").get_data(as_text=True))
+    assert label in page
+    assert what in page
+
+
+def test_the_benchmark_counts_noise_work_where_housemark_would() -> None:
+    """HouseMark's list has no noise monitoring or abatement notice: the partnership's
+    figures count them as the early intervention and the legal action they are."""
+    assert Intervention.of_action(ActionKind("noise_monitoring")) is (
+        Intervention.EARLY_INTERVENTION_OTHER
+    )
+    assert Intervention.of_action(ActionKind("community_protection_warning")) is (
+        Intervention.EARLY_INTERVENTION_OTHER
+    )
+    assert Intervention.of_action(ActionKind("abatement_notice")) is Intervention.OTHER_LEGAL
