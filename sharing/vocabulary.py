@@ -355,6 +355,24 @@ class ActionKind(Labelled):
     )
     OTHER = "other", "Other action"
 
+    @property
+    def landlords_only(self) -> bool:
+        """Whether only a landlord takes this action: it acts on a tenancy, or is its
+        housing staff's own (another agency records it as the landlord's)."""
+        return self.value in _LANDLORDS_ACTIONS
+
+
+#: The actions only a landlord takes, by value.
+_LANDLORDS_ACTIONS = frozenset(
+    {
+        "early_intervention_housing",
+        "notice_seeking_possession",
+        "management_transfer",
+        "eviction",
+        "surrender",
+    }
+)
+
 
 class ContactMethod(Labelled):
     """How the officer was in touch with the complainant at a case review."""

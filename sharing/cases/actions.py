@@ -22,7 +22,7 @@ from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
 from sharing.errors import ClosedMeanwhile, InputError, NotFound
 from sharing.models import Action, Agency, Case, LockMember, User
-from sharing.vocabulary import ActionKind, ActionStatus, CaseStatus
+from sharing.vocabulary import ActionKind, ActionStatus, AgencyType, CaseStatus
 
 
 @dataclass
@@ -37,12 +37,19 @@ class ActionInput:
 def _checked_owner(
     session: Session, case: Case, data: ActionInput, default_agency_id: int
 ) -> tuple[int, int | None]:
-    """The owning agency (of the case's area) and named person (of that agency, one who
-    works actions) of an action, or ``InputError`` at the field that is wrong."""
+    """The owning agency (of the case's area; a landlord for a landlord's own action) and
+    named person (of that agency, one who works actions) of an action, or ``InputError``
+    at the field that is wrong."""
     owner_agency_id = data.owner_agency_id or default_agency_id
     agency = session.get(Agency, owner_agency_id)
     if agency is None or agency.area_id != case.agency.area_id:
         raise InputError("owner_agency_id", "Select an agency in the partnership")
+    if data.kind.landlords_only and agency.type is not AgencyType.LANDLORD:
+        raise InputError(
+            "kind",
+            f"{data.kind.label} is a landlord's action: select a landlord as the agency "
+            "responsible, or another action",
+        )
     if data.owner_user_id is not None:
         owner = session.get(User, data.owner_user_id)
         if owner is None or not owner.active or owner.agency_id != owner_agency_id:

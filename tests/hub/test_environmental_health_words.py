@@ -8,9 +8,10 @@ import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing.models import Agency
+from sharing.models import Action, Agency
 from sharing.vocabulary import ActionKind, AgencyType, Intervention
 from tests.fixtures.app import Partnership, csrf_token
 
@@ -87,3 +88,52 @@ def test_the_benchmark_counts_noise_work_where_housemark_would() -> None:
         Intervention.EARLY_INTERVENTION_OTHER
     )
     assert Intervention.of_action(ActionKind("abatement_notice")) is Intervention.OTHER_LEGAL
+
+
+@pytest.mark.parametrize(
+    ("kind", "label"),
+    [
+        ("eviction", "Eviction"),
+        ("notice_seeking_possession", "Notice seeking possession"),
+        ("management_transfer", "Management transfer"),
+        ("surrender", "Surrender of property"),
+        ("early_intervention_housing", "Other early intervention by housing management staff"),
+    ],
+)
+def test_a_landlords_action_is_given_only_to_a_landlord(
+    as_user, create_user, create_case, environmental_health, partnership, db_session, kind, label
+) -> None:
+    """An environmental health officer may record that the landlord will serve a notice
+    seeking possession, but not that environmental health will: the action is refused at
+    its field, keeping what was typed, and nothing is stored."""
+    officer = create_user("case_officer", agency=environmental_health)
+    case = create_case(officer)
+    client = as_user(user=officer)
+    path = f"/cases/{case.id}/actions/new"
+    typed = "Tenancy enforcement after the abatement notice was breached."
+    data = {
+        "kind": kind,
+        "description": typed,
+        "owner_agency": str(environmental_health.id),
+        "csrf_token": csrf_token(client, path),
+    }
+    refused = client.post(path, data=data)
+    assert refused.status_code == 400
+    page = html.unescape(refused.get_data(as_text=True))
+    assert 'href="#kind"' in page
+    assert (
+        f"{label} is a landlord's action: select a landlord as the agency responsible, "
+        "or another action"
+    ) in page
+    assert typed in page
+    assert db_session.scalar(select(func.count(Action.id))) == 0
+    given_to_the_landlord = client.post(
+        path,
+        data={
+            **data,
+            "owner_agency": str(partnership.landlord.id),
+            "csrf_token": csrf_token(client, path),
+        },
+    )
+    assert given_to_the_landlord.status_code == 302
+    assert db_session.scalar(select(func.count(Action.id))) == 1
