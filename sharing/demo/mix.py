@@ -167,6 +167,24 @@ def pick(rng: random.Random, mix: Sequence[tuple[T, float]]) -> T:
     return rng.choices(values, weights)[0]
 
 
+#: Environmental health's own words for actions of the mix: its noise monitoring (the
+#: others' "other action"), its community protection warnings and its abatement notices,
+#: each counted in the same benchmark category as the kind drawn.
+ENVIRONMENTAL_HEALTHS = {
+    A.OTHER: A.NOISE_MONITORING,
+    A.EARLY_INTERVENTION_OTHER: A.COMMUNITY_PROTECTION_WARNING,
+    A.OTHER_LEGAL: A.ABATEMENT_NOTICE,
+}
+
+
+def recorded_by(kind: ActionKind, agency_type: AgencyType) -> ActionKind:
+    """The kind of action ``kind`` (drawn from the mix) that an agency of ``agency_type``
+    records it as."""
+    if agency_type is AgencyType.ENVIRONMENTAL_HEALTH:
+        return ENVIRONMENTAL_HEALTHS.get(kind, kind)
+    return kind
+
+
 def actions_for(agency_type: AgencyType) -> tuple[tuple[ActionKind, float], ...]:
     """The action mix an agency of ``agency_type`` draws from."""
     excluded: tuple[ActionKind, ...] = ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sharing.vocabulary import ActionKind, ClosureReason, LockReason
+from sharing.vocabulary import ActionKind, AgencyType, ClosureReason, LockReason
 
 A = ActionKind
 
@@ -57,7 +57,24 @@ ACTION_DESCRIPTIONS: dict[ActionKind, str] = {
     A.EVICTION: "Proceed to possession hearing and eviction.",
     A.SURRENDER: "Accept surrender of the tenancy.",
     A.OTHER: "Install noise monitoring equipment for two weeks.",
+    A.NOISE_MONITORING: "Install noise monitoring equipment for two weeks.",
+    A.COMMUNITY_PROTECTION_WARNING: "Community protection warning issued; monitor for breaches.",
+    A.ABATEMENT_NOTICE: "Serve an abatement notice on the occupier; monitor for breaches.",
 }
+#: What an agency other than a landlord writes instead, where a landlord's words speak of
+#: a tenancy or its housing team.
+NOT_A_LANDLORDS_ACTIONS: dict[ActionKind, str] = {
+    A.WARNING_LETTER: "Send a warning letter setting out what must stop, and what we will do "
+    "if it does not.",
+}
+
+
+def action_description(kind: ActionKind, agency_type: AgencyType) -> str:
+    """What an officer of an agency of ``agency_type`` writes an action of ``kind`` is for."""
+    if agency_type is not AgencyType.LANDLORD and kind in NOT_A_LANDLORDS_ACTIONS:
+        return NOT_A_LANDLORDS_ACTIONS[kind]
+    return ACTION_DESCRIPTIONS[kind]
+
 
 CLOSURE_NOTES: dict[ClosureReason, str] = {
     ClosureReason.RESOLVED: "No further reports after the interventions; reporter agrees to close.",
@@ -70,6 +87,26 @@ CLOSURE_NOTES: dict[ClosureReason, str] = {
     ClosureReason.EVIDENCE_INSUFFICIENT: "Witnesses did not support the allegations.",
     ClosureReason.NOT_ENGAGING: "Reporter has not returned diary sheets or answered visits.",
 }
+
+#: What an agency other than a landlord notes instead, by its type ("others": any but a
+#: landlord): environmental health finds no statutory nuisance, where a landlord finds no
+#: breach of tenancy.
+NOT_A_LANDLORDS_CLOSURE_NOTES: dict[ClosureReason, dict[str, str]] = {
+    ClosureReason.IMPROVED: {"others": "Behaviour much improved; we will keep an eye on it."},
+    ClosureReason.NO_BREACH: {
+        "environmental_health": "Noise monitoring found no statutory nuisance.",
+        "others": "The evidence did not show a breach of the law or of an order.",
+    },
+}
+
+
+def closure_note(reason: ClosureReason, agency_type: AgencyType) -> str:
+    """What an officer of an agency of ``agency_type`` notes closing a case for ``reason``."""
+    words = NOT_A_LANDLORDS_CLOSURE_NOTES.get(reason, {})
+    if agency_type is AgencyType.LANDLORD or not words:
+        return CLOSURE_NOTES[reason]
+    return words.get(agency_type.value) or words["others"]
+
 
 LOCK_NOTES: dict[LockReason, str] = {
     LockReason.EMPLOYEE_REPORTED: (

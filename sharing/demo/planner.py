@@ -135,7 +135,7 @@ class Planner:
             actions=actions,
             status=course.status,
             closure_reason=reason,
-            closure_note=notes.CLOSURE_NOTES[reason] if reason else "",
+            closure_note=notes.closure_note(reason, agency.type) if reason else "",
             closed_at=course.closed_at,
             review_due_on=self.timeline.review_due(course.status, opened_at, priority),
         )

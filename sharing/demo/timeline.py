@@ -206,10 +206,11 @@ class Timeline:
             kind = mix.pick(rng, mix.actions_for(agency.type))
             owner, owner_email = self._owner(kind, agency, officer)
             status, due_on, completed_on = self._progress(created_at.date(), course)
+            kind = mix.recorded_by(kind, agency.type)
             planned.append(
                 ActionPlan(
                     kind=kind,
-                    description=notes.ACTION_DESCRIPTIONS[kind],
+                    description=notes.action_description(kind, agency.type),
                     owner_agency=owner,
                     owner_email=owner_email,
                     created_at=created_at,

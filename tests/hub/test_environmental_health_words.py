@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing.models import Action, Agency
-from sharing.vocabulary import ActionKind, AgencyType, Intervention
+from sharing.models import Action, Agency, Case
+from sharing.vocabulary import ActionKind, AgencyType, Intervention, Role
 from tests.fixtures.app import Partnership, csrf_token
+from tests.fixtures.demo import demo_client, demo_user
 
 
 @pytest.fixture
@@ -137,3 +138,34 @@ def test_a_landlords_action_is_given_only_to_a_landlord(
     )
     assert given_to_the_landlord.status_code == 302
     assert db_session.scalar(select(func.count(Action.id))) == 1
+
+
+def test_the_demos_environmental_health_records_its_own_work_not_a_landlords(
+    demo_hub, demo_session
+) -> None:
+    """Someone trying the hub as the demo's environmental health officer finds noise
+    monitoring and community protection warnings among the team's actions, where they
+    were "Other action" and other early intervention, no warning letter "setting out the
+    tenancy conditions breached", and a case closed as "No statutory nuisance found" noted
+    as such, where its note said monitoring "found no breach of tenancy"."""
+    eh = demo_session.scalar(select(Agency).where(Agency.code == "northshire-eh"))
+    kinds = set(
+        demo_session.scalars(
+            select(Action.kind)
+            .join(Case, Case.id == Action.case_id)
+            .where(Case.agency_id == eh.id, Action.owner_agency_id == eh.id)
+        )
+    )
+    assert {ActionKind.NOISE_MONITORING, ActionKind.COMMUNITY_PROTECTION_WARNING} <= kinds
+    assert ActionKind.OTHER not in kinds
+    officer = demo_client(demo_hub, demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER))
+    actions = html.unescape(officer.get("/actions").get_data(as_text=True))
+    assert "tenancy" not in actions
+    assert "Community protection warning issued; monitor for breaches." in actions
+    no_nuisance = demo_session.scalar(
+        select(Case.id).where(Case.agency_id == eh.id, Case.closure_reason == "no_breach")
+    )
+    closed = html.unescape(officer.get(f"/cases/{no_nuisance}").get_data(as_text=True))
+    assert "No statutory nuisance found" in closed
+    assert "Noise monitoring found no statutory nuisance." in closed
+    assert "breach of tenancy" not in closed
