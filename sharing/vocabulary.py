@@ -341,7 +341,7 @@ class ActionKind(Labelled):
     )
     COMMUNITY_PROTECTION_WARNING = "community_protection_warning", "Community protection warning"
     COMMUNITY_PROTECTION_NOTICE = "community_protection_notice", "Community protection notice"
-    ABATEMENT_NOTICE = "abatement_notice", "Abatement notice served (statutory nuisance)"
+    ABATEMENT_NOTICE = "abatement_notice", "Abatement notice (statutory nuisance)"
     NOTICE_SEEKING_POSSESSION = "notice_seeking_possession", "Notice seeking possession"
     INJUNCTION = "injunction", "Civil injunction"
     CLOSURE_ORDER = "closure_order", "Closure order"

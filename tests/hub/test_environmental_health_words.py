@@ -46,7 +46,7 @@ def environmental_health(db_session: Session, partnership: Partnership) -> Agenc
         ),
         (
             "abatement_notice",
-            "Abatement notice served (statutory nuisance)",
+            "Abatement notice (statutory nuisance)",
             "Serve an abatement notice on the occupier of 80 Marl Close.",
         ),
     ],
