@@ -19,7 +19,7 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import reviews
 from sharing.demo.timeline import FIRST_REVIEW_AFTER
 from sharing.models import Case
-from sharing.vocabulary import CaseStatus, ContactMethod, ReviewDecision
+from sharing.vocabulary import AgencyType, CaseStatus, ContactMethod, ReviewDecision
 
 PROGRESS = (
     "Warning letter delivered and discussed with the reported tenant, who agreed to keep "
@@ -31,12 +31,43 @@ PROGRESS = (
     "No new incidents since the acceptable behaviour contract was signed; keeping it under "
     "review and checking in with the complainant every fortnight.",
 )
+#: What an agency other than a landlord writes instead of a landlord's progress (by its
+#: place in ``PROGRESS``), by its type ("others": any but a landlord): no tenant, and
+#: environmental health's own work on a noise case.
+NOT_A_LANDLORDS_PROGRESS: dict[int, dict[str, str]] = {
+    0: {
+        "environmental_health": "Informal warning letter delivered and discussed with the "
+        "occupier, who agreed to keep noise down after eleven; diary sheets show two quieter "
+        "weeks.",
+        "others": "Warning letter delivered and discussed with the reported person, who "
+        "agreed to keep noise down after eleven; diary sheets show two quieter weeks.",
+    },
+    2: {
+        "environmental_health": "Out-of-hours visit: loud music witnessed from the "
+        "complainant's bedroom; noise monitoring equipment installed. The complainant "
+        "reports fewer incidents but is still worried.",
+        "others": "Visited the reported person with a support worker; referral for support "
+        "made. The complainant reports fewer incidents but is still worried.",
+    },
+    3: {
+        "environmental_health": "No new incidents since the community protection warning; "
+        "keeping it under review and checking in with the complainant every fortnight.",
+    },
+}
 NOT_REACHED = "Phoned twice and wrote; no answer yet. Will try a visit this week."
 NO_CHANGE = "No new incidents of a different kind and no change in circumstances."
 
 
 def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), clock.PARTNERSHIP_ZONE).astimezone(UTC)
+
+
+def _in_own_words(progress: str, agency_type: AgencyType) -> str:
+    """``progress`` (one of ``PROGRESS``) as an agency of ``agency_type`` writes it."""
+    if agency_type is AgencyType.LANDLORD:
+        return progress
+    words = NOT_A_LANDLORDS_PROGRESS.get(PROGRESS.index(progress), {})
+    return words.get(agency_type.value) or words.get("others") or progress
 
 
 def review_cases(session: Session, today: date, seed: int) -> int:
@@ -65,7 +96,7 @@ def review_cases(session: Session, today: date, seed: int) -> int:
                     contact_method=method if reached else None,
                     contacted_on=day - timedelta(days=rng.randint(0, 2)) if reached else None,
                     contact_note="" if reached else NOT_REACHED,
-                    progress=rng.choice(PROGRESS),
+                    progress=_in_own_words(rng.choice(PROGRESS), case.agency.type),
                     assessment_id=linked[0].id if linked else None,
                     risk_note="" if linked else NO_CHANGE,
                     decision=ReviewDecision.CONTINUE,

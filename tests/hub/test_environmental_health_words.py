@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing.models import Action, Agency, Case
+from sharing.models import Action, Agency, Case, CaseReview
 from sharing.vocabulary import ActionKind, AgencyType, Intervention, Role
 from tests.fixtures.app import Partnership, csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -169,3 +169,24 @@ def test_the_demos_environmental_health_records_its_own_work_not_a_landlords(
     assert "No statutory nuisance found" in closed
     assert "Noise monitoring found no statutory nuisance." in closed
     assert "breach of tenancy" not in closed
+
+
+def test_the_demos_environmental_health_reviews_speak_of_its_own_work(
+    demo_hub, demo_session
+) -> None:
+    """The reviews on environmental health's cases say what a noise team did (an
+    out-of-hours visit, noise monitoring, a community protection warning), never a
+    "reported tenant" or a "referral for tenancy support"."""
+    eh = demo_session.scalar(select(Agency).where(Agency.code == "northshire-eh"))
+    reviewed = demo_session.scalars(
+        select(CaseReview.case_id).join(Case).where(Case.agency_id == eh.id).distinct()
+    ).all()
+    assert reviewed
+    officer = demo_client(demo_hub, demo_user(demo_session, "northshire-eh", Role.CASE_OFFICER))
+    pages = [
+        html.unescape(officer.get(f"/cases/{case_id}").get_data(as_text=True))
+        for case_id in reviewed
+    ]
+    reviews = [page[page.index('id="reviews"') : page.index('id="actions"')] for page in pages]
+    assert not [review for review in reviews if "tenan" in review]
+    assert any("noise monitoring equipment installed" in review for review in reviews)
