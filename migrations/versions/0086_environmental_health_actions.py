@@ -9,8 +9,8 @@ downgrade first records them as the old ones): Alembic's batch copy would turn t
 columns earlier migrations added in place into table constraints, so that their own
 downgrades, which drop those columns in place, would fail.
 
-Revision ID: 0091
-Revises: 0084
+Revision ID: 0086
+Revises: 0085
 Create Date: 2026-12-06 19:10:00
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0091"
-down_revision = "0084"
+revision = "0086"
+down_revision = "0085"
 branch_labels = None
 depends_on = None
 
