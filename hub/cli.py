@@ -24,6 +24,7 @@ from hub.cli_cases import documents, erase, import_
 from hub.cli_checks import letters, stock, survey, wards
 from hub.cli_keys import keys
 from hub.cli_notices import notices
+from hub.cli_partnership import agencies, areas
 from hub.cli_protocols import protocols, trigger
 from hub.cli_session import _session, record_usage_refused
 from hub.cli_users import sso, users
@@ -126,7 +127,9 @@ def main() -> None:
     """The partnership hub."""
 
 
+main.add_command(agencies)
 main.add_command(api)
+main.add_command(areas)
 main.add_command(audit)
 main.add_command(backup)
 main.add_command(documents)

@@ -97,6 +97,8 @@ class Action(Labelled):
     SECOND_FACTOR_RESET = "second_factor.reset", "Authenticator app reset"
     SECOND_FACTOR_ENROL = "second_factor.enrol", "Set up an authenticator app"
     ACCOUNT_CREATE = "account.create", "Created an account"
+    AREA_CREATE = "area.create", "Added a partnership area and its wards"
+    AGENCY_CREATE = "agency.create", "Added an agency to the partnership"
     SESSIONS_END = "sessions.end", "Ended a user's sessions"
     ACCOUNT_DISABLE = "account.disable", "Disabled an account"
     ACCOUNT_ENABLE = "account.enable", "Enabled an account"

@@ -40,7 +40,7 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Figures", ("figures.", "trigger.figures")),
     (
         "Accounts and administration",
-        ("account.", "sessions.", "api_client.", "api.", "hub.", "page."),
+        ("account.", "agency.", "area.", "sessions.", "api_client.", "api.", "hub.", "page."),
     ),
     ("Sign-in", ("sign_in", "sign_out", "password.", "second_factor.", "password_link.")),
     ("Audit and keys", ("audit.", "keys.", "subject_access.")),

@@ -1,0 +1,137 @@
+"""Setting up a new partnership from the command line: its area, wards and agencies, then
+the first administrator of an agency, with no demo and no SQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from sharing.db import make_engine, make_session_factory
+from sharing.models import Agency, Area, AuditEntry, User, Ward
+from tests.fixtures.app import TEST_COST
+from tests.fixtures.cli import hub
+
+
+def _entries(url: str) -> list[tuple[str, str, str | None]]:
+    engine = make_engine(url)
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
+        rows = session.execute(
+            select(AuditEntry.action, AuditEntry.outcome, AuditEntry.basis).order_by(AuditEntry.seq)
+        ).all()
+    engine.dispose()
+    return [(a, o, b) for a, o, b in rows]
+
+
+def _count(url: str, model: type) -> int:
+    engine = make_engine(url)
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
+        n = session.scalar(select(func.count()).select_from(model)) or 0
+    engine.dispose()
+    return n
+
+
+def _add_riverside() -> None:
+    added = hub(
+        "areas", "add", "--code", "riverside", "--name", "Riverside", "--homes", "41000",
+        "--ward", "Abbey", "--ward", "Quayside",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "Added the area riverside (Riverside) with 2 ward(s)." in added.output
+
+
+def test_an_operator_adds_the_area_its_agencies_and_an_agencys_first_administrator(
+    migrated_hub_env: str,
+) -> None:
+    _add_riverside()
+    added = hub(
+        "agencies", "add", "--code", "riverside-homes", "--name", "Riverside Homes",
+        "--type", "landlord", "--area", "riverside", "--case-prefix", "RSH",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "Added the agency riverside-homes (Riverside Homes, Social landlord)" in added.output
+    admin = hub(
+        "users", "create", "--agency", "riverside-homes", "--email", "it@riverside.example",
+        "--name", "Ifan Admin", "--role", "administrator",
+        input="a-long-enough-password\n",
+    )  # fmt: skip
+    assert admin.exit_code == 0, admin.output
+
+    listed = hub("agencies", "list")
+    assert "riverside: Riverside (wards: Abbey, Quayside)" in listed.output
+    assert "riverside-homes  landlord  RSH  Riverside Homes" in listed.output
+    assert _count(migrated_hub_env, Ward) == 2
+    assert _count(migrated_hub_env, User) == 1
+    recorded = _entries(migrated_hub_env)
+    assert ("area.create", "allowed", "area riverside, 2 ward(s)") in recorded
+    assert ("agency.create", "allowed", "agency riverside-homes, landlord, area riverside") in (
+        recorded
+    )
+
+
+def test_an_area_refused_for_one_ward_adds_nothing_and_says_which_option(
+    migrated_hub_env: str,
+) -> None:
+    refused = hub(
+        "areas", "add", "--code", "riverside", "--name", "Riverside",
+        "--ward", "Abbey", "--ward", "Quayside", "--ward", "Abbey",
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert "--ward: The ward Abbey is given twice" in refused.output
+    assert "Traceback" not in refused.output
+    assert _count(migrated_hub_env, Area) == 0
+    assert _count(migrated_hub_env, Ward) == 0
+    assert _entries(migrated_hub_env)[-1] == (
+        "area.create",
+        "refused",
+        "on the command line: refused input: --ward",
+    )
+
+
+def test_an_agency_refused_says_what_was_wrong_at_which_option_and_adds_nothing(
+    migrated_hub_env: str,
+) -> None:
+    no_area = hub(
+        "agencies", "add", "--code", "riverside-homes", "--name", "Riverside Homes",
+        "--type", "landlord", "--area", "riverside", "--case-prefix", "RSH",
+    )  # fmt: skip
+    assert no_area.exit_code == 1
+    assert "--area: No area has been added yet: add it first with `hub areas add`" in (
+        no_area.output
+    )
+    _add_riverside()
+    cases = [
+        (["--code", "Riverside Homes"], "--code: The agency's code must be 40 characters or fewer"),
+        (["--area", "northshire"], "--area: No area has the code given (the areas: riverside)"),
+        (["--case-prefix", "rsh"], "--case-prefix: The case prefix must be 2 to 8 capital letters"),
+        (["--name", " "], "--name: Give the agency's name"),
+    ]
+    for change, said in cases:
+        options = {
+            "--code": "riverside-homes",
+            "--name": "Riverside Homes",
+            "--type": "landlord",
+            "--area": "riverside",
+            "--case-prefix": "RSH",
+        }
+        options.update(dict([change]))
+        refused = hub("agencies", "add", *[w for pair in options.items() for w in pair])
+        assert refused.exit_code == 1, refused.output
+        assert said in refused.output
+        assert "Traceback" not in refused.output
+    assert _count(migrated_hub_env, Agency) == 0
+
+    hub(
+        "agencies", "add", "--code", "riverside-homes", "--name", "Riverside Homes",
+        "--type", "landlord", "--area", "riverside", "--case-prefix", "RSH",
+    )  # fmt: skip
+    again = hub(
+        "agencies", "add", "--code", "riverside-police", "--name", "Riverside Police",
+        "--type", "police", "--area", "riverside", "--case-prefix", "RSH",
+    )  # fmt: skip
+    assert again.exit_code == 1
+    assert "--case-prefix: The agency riverside-homes already has the case prefix RSH" in (
+        again.output
+    )
+    assert _count(migrated_hub_env, Agency) == 1
+    refusals = [b for a, o, b in _entries(migrated_hub_env) if o == "refused"]
+    assert "on the command line: refused input: --case-prefix" in refusals
+    assert not any("Riverside" in (b or "") for b in refusals)  # what was typed is not kept
