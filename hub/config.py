@@ -19,6 +19,11 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULTS_FILE = CONFIG_DIR / "defaults.toml"
 ENV_PREFIX = "HUB_"
 MIN_SECRET_LENGTH = 32
+#: A secret key with fewer different characters than this is a few repeated, not random
+#: (32 random hexadecimal digits hold fewer than 8 once in a billion times).
+MIN_SECRET_CHARACTERS = 8
+#: How the README and the refusals say to make a secret key.
+MAKE_A_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105 - a command, not a secret
 
 
 class ConfigError(RuntimeError):
@@ -481,6 +486,11 @@ def check_production(settings: Settings) -> None:
         raise ConfigError("production needs a secret key: set HUB_SECRET_KEY")
     if len(settings.secret_key) < MIN_SECRET_LENGTH:
         raise ConfigError(f"the secret key must be at least {MIN_SECRET_LENGTH} characters")
+    if not _looks_random(settings.secret_key):
+        raise ConfigError(
+            "the secret key is a few characters or a word repeated, which anyone could guess: "
+            f"make a random one with {MAKE_A_SECRET}"
+        )
     try:
         dev_secret = (settings.instance_path / "secret_key").read_text().strip()
     except OSError:  # no development secret here (or not ours to read)
@@ -499,6 +509,17 @@ def check_production(settings: Settings) -> None:
             "password hashing is too cheap for production: password_hash_time_cost must be at "
             f"least {MINIMUM.time_cost} and password_hash_memory_kib at least {MINIMUM.memory_kib}"
         )
+
+
+def _looks_random(secret: str) -> bool:
+    """Whether ``secret`` holds enough different characters and is not a shorter text
+    repeated ("changeme" four times)."""
+    if len(set(secret)) < MIN_SECRET_CHARACTERS:
+        return False
+    return not any(
+        secret == (secret[:period] * (len(secret) // period + 1))[: len(secret)]
+        for period in range(1, len(secret) // 2 + 1)
+    )
 
 
 def check_key_store(path: Path) -> None:

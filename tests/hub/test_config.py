@@ -255,8 +255,17 @@ def test_production_with_everything_right_loads(
     assert not instance.exists(), "production must not generate anything"
 
 
-def test_production_accepts_a_secret_of_the_minimum_length(production: dict[str, str]) -> None:
-    secret = "k" * MIN_SECRET_LENGTH
+@pytest.mark.parametrize(
+    "secret",
+    [
+        pytest.param(secrets.token_urlsafe(24), id="token_urlsafe"),
+        pytest.param("0f3a9c" + "5e71b2d8" * 3 + "a4", id="hex-with-a-repeat-inside"),
+    ],
+)
+def test_production_accepts_a_random_secret_of_the_minimum_length(
+    production: dict[str, str], secret: str
+) -> None:
+    assert len(secret) == MIN_SECRET_LENGTH
     assert load_settings({**production, "HUB_SECRET_KEY": secret}).secret_key == secret
 
 
@@ -283,6 +292,14 @@ def test_the_example_production_file_needs_only_secrets_and_the_key_store(
         pytest.param(None, "production needs a secret key", id="missing"),
         pytest.param("", "production needs a secret key", id="empty"),
         pytest.param("k" * (MIN_SECRET_LENGTH - 1), "at least 32 characters", id="too-short"),
+        pytest.param(
+            "k" * MIN_SECRET_LENGTH, "a few characters or a word repeated", id="one-letter"
+        ),
+        pytest.param("changeme" * 5, "a few characters or a word repeated", id="a-word-repeated"),
+        pytest.param(
+            "demo-only-Northshire-2026" * 2, "a few characters or a word repeated", id="demo-twice"
+        ),
+        pytest.param("ab12" * 10, "secrets.token_urlsafe(48)", id="says-how-to-make-one"),
     ],
 )
 def test_production_refuses_a_bad_secret_key(
