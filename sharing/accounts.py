@@ -77,6 +77,9 @@ def hashing_cost(session: Session) -> HashingCost:
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
+#: The password of every demo account, published in the README: refused for any account
+#: given a password (the demo's accounts share a hash made of it, never checked here).
+DEMO_PASSWORD = "demo-only-Northshire-2026"  # noqa: S105 - published demo credential
 #: The longest name or team of a user (their columns).
 MAX_NAME = 120
 MAX_FAILED_SIGN_INS = 5
@@ -113,6 +116,8 @@ def check_password_rules(password: str) -> str | None:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
     if len(set(password)) < 5:
         return "Password must not repeat the same few characters"
+    if password.casefold() == DEMO_PASSWORD.casefold():
+        return "Password must not be the demo partnership's password, which is published"
     return None
 
 

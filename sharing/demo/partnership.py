@@ -10,12 +10,12 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
+# Every demo account's password: public by design, refused for any other account.
+from sharing.accounts import DEMO_PASSWORD as DEMO_PASSWORD
 from sharing.vocabulary import ROLES_REQUIRING_SECOND_FACTOR, AgencyType, Role
 
 #: The seed the demo is built with unless another is given.
 DEMO_SEED = 2026
-#: The password of every demo account. Public by design: never use the demo in production.
-DEMO_PASSWORD = "demo-only-Northshire-2026"  # noqa: S105 - published demo credential
 
 AREA_CODE = "northshire"
 AREA_NAME = "Northshire"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from sharing.accounts import DEMO_PASSWORD
 from sharing.db import make_engine, make_session_factory
 from sharing.models import Agency, Area, AuditEntry, User, Ward
 from tests.fixtures.app import TEST_COST
@@ -135,3 +136,30 @@ def test_an_agency_refused_says_what_was_wrong_at_which_option_and_adds_nothing(
     refusals = [b for a, o, b in _entries(migrated_hub_env) if o == "refused"]
     assert "on the command line: refused input: --case-prefix" in refusals
     assert not any("Riverside" in (b or "") for b in refusals)  # what was typed is not kept
+
+
+def test_a_real_account_cannot_be_given_the_demos_published_password(
+    migrated_hub_env: str,
+) -> None:
+    _add_riverside()
+    hub(
+        "agencies", "add", "--code", "riverside-csp", "--name", "Riverside Community Safety",
+        "--type", "community_safety", "--area", "riverside", "--case-prefix", "RCS",
+    )  # fmt: skip
+    for typed in (DEMO_PASSWORD, DEMO_PASSWORD.upper()):
+        refused = hub(
+            "users", "create", "--agency", "riverside-csp", "--email", "it@riverside.example",
+            "--name", "Ifan Admin", "--role", "administrator", input=f"{typed}\n",
+        )  # fmt: skip
+        assert refused.exit_code == 1
+        assert "Password must not be the demo partnership's password, which is published" in (
+            refused.output
+        )
+    assert _count(migrated_hub_env, User) == 0
+    hub(
+        "users", "create", "--agency", "riverside-csp", "--email", "it@riverside.example",
+        "--name", "Ifan Admin", "--role", "administrator", input="a-long-enough-password\n",
+    )  # fmt: skip
+    reset = hub("users", "reset-password", "it@riverside.example", input=f"{DEMO_PASSWORD}\n")
+    assert reset.exit_code == 1
+    assert "which is published" in reset.output

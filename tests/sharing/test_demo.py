@@ -228,8 +228,11 @@ def test_demo_accounts_match_the_users_built(session):
         assert set(account.roles) == {role.label for role in user.roles}
 
 
-def test_demo_password_is_valid_and_signs_every_account_in(session):
-    assert check_password_rules(DEMO_PASSWORD) is None
+def test_demo_password_signs_every_account_in_and_no_other_account_may_have_it(session):
+    assert check_password_rules(DEMO_PASSWORD) == (
+        "Password must not be the demo partnership's password, which is published"
+    )
+    assert check_password_rules(f"{DEMO_PASSWORD}!") is None  # otherwise within the rules
     hashes = {user.password_hash for user in session.scalars(select(User))}
     assert all(PasswordHasher().verify(h, DEMO_PASSWORD) for h in hashes)
 
