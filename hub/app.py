@@ -129,6 +129,13 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     """Build the hub from ``settings`` (default: loaded from config and environment)."""
     settings = settings or load_settings(**overrides)
     app = HubFlask(__name__, instance_path=str(settings.instance_path))
+    if settings.production and app.debug:
+        # Debug mode (FLASK_DEBUG, ``hub --debug``) lets errors out as tracebacks and
+        # gives ``hub run`` Werkzeug's console, which runs any code typed into it.
+        raise ConfigError(
+            "production refuses debug mode, which shows tracebacks and opens a console "
+            "that runs code: unset FLASK_DEBUG and leave out --debug"
+        )
     app.url_map.converters["int"] = IdConverter
     app.config.update(
         HUB_SETTINGS=settings,

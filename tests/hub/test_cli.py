@@ -389,6 +389,29 @@ def test_demo_is_never_built_in_production(hub_env: str, keys, monkeypatch) -> N
     assert "never built in production" in result.output
 
 
+@pytest.mark.parametrize("how", ["FLASK_DEBUG", "--debug"])
+def test_production_refuses_to_start_in_debug_mode(
+    hub_env: str, keys, monkeypatch, how: str
+) -> None:
+    monkeypatch.setenv("HUB_ENVIRONMENT", "production")
+    for name in TEST_HASHING:  # production's own cost: it refuses the tests' cheap one
+        monkeypatch.delenv(f"HUB_{name.upper()}")
+    monkeypatch.setenv("HUB_DATABASE_URL", "postgresql+psycopg://hub@127.0.0.1:1/hub")
+    monkeypatch.setenv("HUB_KEY_STORE", str(keys.path))
+    monkeypatch.setenv("FLASK_DEBUG", "0")  # restored after the test, which --debug sets
+    if how == "FLASK_DEBUG":
+        monkeypatch.setenv("FLASK_DEBUG", "1")
+        words = ["keys", "status"]
+    else:
+        words = ["--debug", "keys", "status"]
+    result = CliRunner().invoke(main, words)
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "hub: cannot start: production refuses debug mode, which shows tracebacks and opens "
+        "a console that runs code: unset FLASK_DEBUG and leave out --debug"
+    )
+
+
 def test_readme_lists_every_demo_sign_in() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert accounts_markdown().strip() in readme
