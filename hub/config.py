@@ -12,6 +12,7 @@ from typing import Any
 
 import limits
 
+from hub.demo_settings import DEMO_FILES, demo_setting_left
 from sharing.accounts import MINIMUM, RECOMMENDED, HashingCost
 from sharing.formats import BEYOND_THE_PARSER, is_digits, normalise_phone
 
@@ -502,6 +503,9 @@ def check_production(settings: Settings) -> None:
     if settings.database_url.startswith("sqlite"):
         raise ConfigError("production needs PostgreSQL, not SQLite: set HUB_DATABASE_URL")
     check_key_store(settings.key_store)
+    files = {name: getattr(settings, name) for name in DEMO_FILES}
+    if left := demo_setting_left(files, settings.trigger_phone):
+        raise ConfigError(left)
     if settings.mail.transport == "smtp" and not settings.mail.base_url.startswith("https://"):
         raise ConfigError("production needs the hub's https:// address in base_url for notices")
     if not settings.hashing_cost.at_least(MINIMUM):

@@ -17,7 +17,7 @@ from sharing.models import Agency, Area, AuditEntry, Base, User
 from sharing.trigger import workdays
 from sharing.vocabulary import AgencyType, Role
 from tests.fixtures.app import TEST_COST, TEST_HASHING
-from tests.fixtures.cli import hub
+from tests.fixtures.cli import hub, own_partnership_files
 
 pytestmark = pytest.mark.long
 
@@ -380,6 +380,8 @@ def test_demo_past_the_bank_holiday_list_says_why_and_stores_nothing(
 def test_demo_is_never_built_in_production(hub_env: str, keys, monkeypatch) -> None:
     key_store = keys.path
     monkeypatch.setenv("HUB_ENVIRONMENT", "production")
+    for name, value in own_partnership_files(Path(keys.path).parent / "own").items():
+        monkeypatch.setenv(name, value)
     for name in TEST_HASHING:  # production's own cost: it refuses the tests' cheap one
         monkeypatch.delenv(f"HUB_{name.upper()}")
     monkeypatch.setenv("HUB_DATABASE_URL", "postgresql+psycopg://hub@127.0.0.1:1/hub")
@@ -394,6 +396,8 @@ def test_production_refuses_to_start_in_debug_mode(
     hub_env: str, keys, monkeypatch, how: str
 ) -> None:
     monkeypatch.setenv("HUB_ENVIRONMENT", "production")
+    for name, value in own_partnership_files(Path(keys.path).parent / "own").items():
+        monkeypatch.setenv(name, value)
     for name in TEST_HASHING:  # production's own cost: it refuses the tests' cheap one
         monkeypatch.delenv(f"HUB_{name.upper()}")
     monkeypatch.setenv("HUB_DATABASE_URL", "postgresql+psycopg://hub@127.0.0.1:1/hub")

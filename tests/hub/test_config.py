@@ -21,7 +21,9 @@ from hub.config import (
     Settings,
     load_settings,
 )
+from hub.demo_settings import DEMO_FILES
 from sharing import accounts
+from tests.fixtures.cli import own_partnership_files
 
 EXAMPLE_PRODUCTION_FILE = CONFIG_DIR / "production.example.toml"
 POSTGRES_URL = "postgresql+psycopg://hub@db.internal:5432/hub"
@@ -225,7 +227,12 @@ def key_store(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def production(instance: Path, key_store: Path) -> dict[str, str]:
+def own_files(tmp_path: Path) -> dict[str, str]:
+    return own_partnership_files(tmp_path / "own")
+
+
+@pytest.fixture
+def production(instance: Path, key_store: Path, own_files: dict[str, str]) -> dict[str, str]:
     """Production settings that are all correct."""
     return {
         "HUB_ENVIRONMENT": "production",
@@ -233,6 +240,7 @@ def production(instance: Path, key_store: Path) -> dict[str, str]:
         "HUB_SECRET_KEY": secrets.token_urlsafe(48),
         "HUB_DATABASE_URL": POSTGRES_URL,
         "HUB_KEY_STORE": str(key_store),
+        **own_files,
     }
 
 
@@ -250,9 +258,53 @@ def test_production_with_everything_right_loads(
         service_name="ASB partnership hub",
         audit_origin="asb-partnership-hub/audit",
         mail=MailSettings(folder=instance.resolve() / "mail"),
+        trigger_phone="01632 960 777",
+        **{name: Path(production[f"HUB_{name.upper()}"]) for name in DEMO_FILES},
     )
     assert settings.production
     assert not instance.exists(), "production must not generate anything"
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        (
+            "trigger_procedure",
+            "trigger_procedure is still the demo partnership's Community "
+            "Trigger procedure (northshire-community-trigger.toml, Northshire's): write your "
+            "partnership's own, check it with `hub trigger check FILE` and set trigger_procedure",
+        ),
+        (
+            "letters",
+            "letters is still the demo partnership's standard letters, with its "
+            "agencies' contacts (letters.toml, Northshire's)",
+        ),
+        ("housing_stock", "`hub stock check FILE` and set housing_stock"),
+        ("ward_boundaries", "`hub wards check FILE` and set ward_boundaries"),
+    ],
+)
+def test_production_refuses_a_file_of_the_demo_partnership_left_in_the_settings(
+    production: dict[str, str], setting: str, expected: str
+) -> None:
+    left = {k: v for k, v in production.items() if k != f"HUB_{setting.upper()}"}
+    assert expected in refusal(left)
+    named = {
+        **production,
+        f"HUB_{setting.upper()}": str(CONFIG_DIR / ".." / "config" / DEMO_FILES[setting][1].name),
+    }
+    assert expected in refusal(named)  # however the path to it is written
+
+
+@pytest.mark.parametrize("phone", [None, "01632960250", "01632 960 250"])
+def test_production_refuses_the_demos_phone_number_for_the_public(
+    production: dict[str, str], phone: str | None
+) -> None:
+    environ = {k: v for k, v in production.items() if k != "HUB_TRIGGER_PHONE"}
+    if phone is not None:
+        environ["HUB_TRIGGER_PHONE"] = phone
+    assert "trigger_phone is still the demo's 01632 960 250, which rings nowhere" in refusal(
+        environ
+    )
 
 
 @pytest.mark.parametrize(
