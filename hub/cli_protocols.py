@@ -51,7 +51,7 @@ def protocols_import(file: Path, dpo_email: str) -> None:
         click.echo(str(text))
         raise click.ClickException("the file was not imported")
     with _session() as session:
-        actor = _actor(session, dpo_email)
+        actor = _actor(session, dpo_email, acts.Action.PROTOCOL_IMPORT)
         try:
             record = protocol_records.import_protocol(session, actor, text, source=str(file))
         except ProtocolInvalid as e:

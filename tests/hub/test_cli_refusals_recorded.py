@@ -273,3 +273,19 @@ def test_a_backup_whose_key_store_copy_is_not_kept_apart_is_refused_and_recorded
     assert "private-backups" not in _written(entry)
     assert not backups.exists()
     assert len(_refusals(migrated_hub_env)) == 1
+
+
+def test_a_protocol_import_naming_no_account_is_refused_and_recorded(
+    migrated_hub_env: str,
+) -> None:
+    _set_up(migrated_hub_env)
+    protocol = Path(__file__).parents[2] / "protocols" / "northshire-emergency.toml"
+    nobody = hub("protocols", "import", str(protocol), "--by", "ghost@cli.example")
+    assert nobody.exit_code == 1
+    assert "no user with that e-mail address" in nobody.output
+    entry = _refusals(migrated_hub_env)[-1]
+    assert (entry.action, entry.actor_user_id, entry.basis) == (
+        "protocol.import",
+        None,
+        "on the command line: refused input: --by (no account has the e-mail address given)",
+    )
