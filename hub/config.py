@@ -506,6 +506,12 @@ def check_production(settings: Settings) -> None:
     files = {name: getattr(settings, name) for name in DEMO_FILES}
     if left := demo_setting_left(files, settings.trigger_phone):
         raise ConfigError(left)
+    if settings.mail.transport == "file":
+        raise ConfigError(
+            'production does not write notices to files (mail_transport = "file", the demo\'s: '
+            "each would keep a link to set someone's password on this server, and nobody would "
+            "get it): set mail_transport to smtp, or to log or none"
+        )
     if settings.mail.transport == "smtp" and not settings.mail.base_url.startswith("https://"):
         raise ConfigError("production needs the hub's https:// address in base_url for notices")
     if not settings.hashing_cost.at_least(MINIMUM):

@@ -240,6 +240,7 @@ def production(instance: Path, key_store: Path, own_files: dict[str, str]) -> di
         "HUB_SECRET_KEY": secrets.token_urlsafe(48),
         "HUB_DATABASE_URL": POSTGRES_URL,
         "HUB_KEY_STORE": str(key_store),
+        "HUB_MAIL_TRANSPORT": "none",
         **own_files,
     }
 
@@ -257,7 +258,7 @@ def test_production_with_everything_right_loads(
         session_idle_minutes=30,
         service_name="ASB partnership hub",
         audit_origin="asb-partnership-hub/audit",
-        mail=MailSettings(folder=instance.resolve() / "mail"),
+        mail=MailSettings(transport="none", folder=instance.resolve() / "mail"),
         trigger_phone="01632 960 777",
         **{name: Path(production[f"HUB_{name.upper()}"]) for name in DEMO_FILES},
     )
@@ -293,6 +294,18 @@ def test_production_refuses_a_file_of_the_demo_partnership_left_in_the_settings(
         f"HUB_{setting.upper()}": str(CONFIG_DIR / ".." / "config" / DEMO_FILES[setting][1].name),
     }
     assert expected in refusal(named)  # however the path to it is written
+
+
+@pytest.mark.parametrize("transport", [None, "file"])
+def test_production_refuses_to_write_notices_to_files(
+    production: dict[str, str], transport: str | None
+) -> None:
+    environ = {k: v for k, v in production.items() if k != "HUB_MAIL_TRANSPORT"}
+    if transport is not None:
+        environ["HUB_MAIL_TRANSPORT"] = transport
+    assert 'production does not write notices to files (mail_transport = "file"' in refusal(environ)
+    for chosen in ("log", "none"):
+        assert load_settings({**environ, "HUB_MAIL_TRANSPORT": chosen}).mail.transport == chosen
 
 
 @pytest.mark.parametrize("phone", [None, "01632960250", "01632 960 250"])
