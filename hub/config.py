@@ -20,6 +20,8 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULTS_FILE = CONFIG_DIR / "defaults.toml"
 ENV_PREFIX = "HUB_"
 MIN_SECRET_LENGTH = 32
+#: Hosts a mail server may be reached at without STARTTLS: this machine.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 #: A secret key with fewer different characters than this is a few repeated, not random
 #: (32 random hexadecimal digits hold fewer than 8 once in a billion times).
 MIN_SECRET_CHARACTERS = 8
@@ -514,6 +516,16 @@ def check_production(settings: Settings) -> None:
         )
     if settings.mail.transport == "smtp" and not settings.mail.base_url.startswith("https://"):
         raise ConfigError("production needs the hub's https:// address in base_url for notices")
+    if (
+        settings.mail.transport == "smtp"
+        and settings.mail.smtp_username
+        and not settings.mail.smtp_starttls
+        and settings.mail.smtp_host not in LOCAL_HOSTS
+    ):
+        raise ConfigError(
+            f"smtp_username is set without smtp_starttls: the hub's password for "
+            f"{settings.mail.smtp_host} would cross the network in plain; set smtp_starttls = true"
+        )
     if not settings.hashing_cost.at_least(MINIMUM):
         raise ConfigError(
             "password hashing is too cheap for production: password_hash_time_cost must be at "

@@ -308,6 +308,31 @@ def test_production_refuses_to_write_notices_to_files(
         assert load_settings({**environ, "HUB_MAIL_TRANSPORT": chosen}).mail.transport == chosen
 
 
+def test_production_refuses_notices_by_smtp_that_would_give_away_links_or_the_password(
+    production: dict[str, str],
+) -> None:
+    smtp = {
+        **production,
+        "HUB_MAIL_TRANSPORT": "smtp",
+        "HUB_BASE_URL": "https://asb-hub.riverside.example",
+        "HUB_SMTP_HOST": "smtp-relay.riverside.example",
+        "HUB_SMTP_USERNAME": "asb-hub",
+        "HUB_SMTP_STARTTLS": "true",
+    }
+    assert load_settings(smtp).mail.smtp_starttls
+    assert "production needs the hub's https:// address in base_url" in refusal(
+        {**smtp, "HUB_BASE_URL": "http://asb-hub.riverside.example"}
+    )
+    assert (
+        "smtp_username is set without smtp_starttls: the hub's password for "
+        "smtp-relay.riverside.example would cross the network in plain; set smtp_starttls = true"
+    ) in refusal({**smtp, "HUB_SMTP_STARTTLS": "false"})
+    on_this_machine = {**smtp, "HUB_SMTP_STARTTLS": "false", "HUB_SMTP_HOST": "localhost"}
+    assert load_settings(on_this_machine).mail.smtp_host == "localhost"
+    nobody = {**smtp, "HUB_SMTP_STARTTLS": "false", "HUB_SMTP_USERNAME": ""}
+    assert not load_settings(nobody).mail.smtp_username  # no login: nothing to give away
+
+
 @pytest.mark.parametrize("phone", [None, "01632960250", "01632 960 250"])
 def test_production_refuses_the_demos_phone_number_for_the_public(
     production: dict[str, str], phone: str | None
