@@ -12,7 +12,7 @@ from typing import Any
 
 import limits
 
-from hub.demo_settings import DEMO_FILES, demo_setting_left
+from hub.demo_settings import DEMO_FILES, demo_setting_left, example_address_left
 from sharing.accounts import MINIMUM, RECOMMENDED, HashingCost
 from sharing.formats import BEYOND_THE_PARSER, is_digits, normalise_phone
 
@@ -507,6 +507,8 @@ def check_production(settings: Settings) -> None:
     check_key_store(settings.key_store)
     files = {name: getattr(settings, name) for name in DEMO_FILES}
     if left := demo_setting_left(files, settings.trigger_phone):
+        raise ConfigError(left)
+    if left := example_address_left(settings.mail.base_url):
         raise ConfigError(left)
     if settings.mail.transport == "file":
         raise ConfigError(

@@ -1,11 +1,13 @@
 """The settings a real partnership must not leave as the demo's: the files in ``config/``
 that describe the fictional Northshire partnership (its Community Trigger procedure, its
 letters' contacts, its landlords' homes, its wards) and the phone number the public is
-given, which rings nowhere. Production refuses to start with any of them."""
+given, which rings nowhere; and the example settings' address for the hub, at a domain
+reserved for examples (RFC 2606). Production refuses to start with any of them."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
@@ -50,3 +52,24 @@ def demo_setting_left(files: dict[str, Path], trigger_phone: str) -> str | None:
             "number the public may apply for a Community Trigger on"
         )
     return None
+
+
+#: Domains reserved for examples (RFC 2606): nobody can be reached at one.
+EXAMPLE_DOMAINS = ("example", "example.com", "example.org", "example.net")
+
+
+def example_address_left(base_url: str) -> str | None:
+    """The address the hub's notices link to, in one line, when it is still at an example
+    domain. (The audit log's name is not refused so: it is set once and never changed, and
+    a hub already running under the example's would have no way to start.)"""
+    if _is_example(urlsplit(base_url).hostname or ""):
+        return (
+            f"base_url {base_url} is at a domain reserved for examples, so the links in "
+            "notices would lead nowhere: set the hub's own https:// address"
+        )
+    return None
+
+
+def _is_example(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith(f".{d}") for d in EXAMPLE_DOMAINS)

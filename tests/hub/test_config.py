@@ -314,14 +314,14 @@ def test_production_refuses_notices_by_smtp_that_would_give_away_links_or_the_pa
     smtp = {
         **production,
         "HUB_MAIL_TRANSPORT": "smtp",
-        "HUB_BASE_URL": "https://asb-hub.riverside.example",
+        "HUB_BASE_URL": "https://asb-hub.riverside.gov.uk",
         "HUB_SMTP_HOST": "smtp-relay.riverside.example",
         "HUB_SMTP_USERNAME": "asb-hub",
         "HUB_SMTP_STARTTLS": "true",
     }
     assert load_settings(smtp).mail.smtp_starttls
     assert "production needs the hub's https:// address in base_url" in refusal(
-        {**smtp, "HUB_BASE_URL": "http://asb-hub.riverside.example"}
+        {**smtp, "HUB_BASE_URL": "http://asb-hub.riverside.gov.uk"}
     )
     assert (
         "smtp_username is set without smtp_starttls: the hub's password for "
@@ -359,19 +359,19 @@ def test_production_accepts_a_random_secret_of_the_minimum_length(
     assert load_settings({**production, "HUB_SECRET_KEY": secret}).secret_key == secret
 
 
-def test_the_example_production_file_needs_only_secrets_and_the_key_store(
+def test_the_example_production_file_needs_secrets_the_key_store_and_the_hubs_own_address(
     production: dict[str, str], key_store: Path
 ) -> None:
     environ = {"HUB_CONFIG": str(EXAMPLE_PRODUCTION_FILE)}
     assert "secret key" in refusal(environ)
+    environ |= {"HUB_SECRET_KEY": production["HUB_SECRET_KEY"], "HUB_KEY_STORE": str(key_store)}
+    assert (
+        "base_url https://asb-hub.northshire.example is at a domain reserved for examples, so "
+        "the links in notices would lead nowhere: set the hub's own https:// address"
+    ) in refusal(environ)
+    environ["HUB_BASE_URL"] = "https://asb-hub.riverside.gov.uk"
 
-    settings = load_settings(
-        {
-            **environ,
-            "HUB_SECRET_KEY": production["HUB_SECRET_KEY"],
-            "HUB_KEY_STORE": str(key_store),
-        }
-    )
+    settings = load_settings(environ)
     assert settings.production
     assert make_url(settings.database_url).get_backend_name() == "postgresql"
 
