@@ -190,7 +190,7 @@ def _keys_line(keys: KeyCoverage) -> str:
         f"version {v}: {n} ({'opened' if v in keys.opened else 'NOT HELD' if v not in keys.held else 'DOES NOT OPEN'})"
         for v, n in sorted(keys.versions.items())
     ]
-    return f"{live} live, {keys.destroyed} destroyed (erased); " + "; ".join(parts)
+    return "; ".join([f"{live} live, {keys.destroyed} destroyed (erased)", *parts])
 
 
 def _versions(versions: object) -> str:

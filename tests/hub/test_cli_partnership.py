@@ -3,6 +3,9 @@ the first administrator of an agency, with no demo and no SQL."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import func, select
 
 from sharing.accounts import DEMO_PASSWORD
@@ -163,3 +166,19 @@ def test_a_real_account_cannot_be_given_the_demos_published_password(
     reset = hub("users", "reset-password", "it@riverside.example", input=f"{DEMO_PASSWORD}\n")
     assert reset.exit_code == 1
     assert "which is published" in reset.output
+
+
+def test_a_new_partnerships_first_backup_before_any_case_restores_and_says_so_plainly(
+    migrated_hub_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add_riverside()
+    taken = hub("backup", "--to", str(tmp_path / "backups"), "--keys-to", str(tmp_path / "keys"))
+    assert taken.exit_code == 0, taken.output
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'restored.sqlite3'}")
+    monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path / "restored"))
+    (backup,) = (tmp_path / "backups").iterdir()
+    (keys,) = (tmp_path / "keys").iterdir()
+    restored = hub("restore", str(backup), "--keys-from", str(keys))
+    assert restored.exit_code == 0, restored.output
+    assert "  data keys: 0 live, 0 destroyed (erased)\n" in restored.output
+    assert "OK: the restored hub reads its cases and its audit log is whole." in restored.output
