@@ -16,8 +16,8 @@ from sharing.demo import DEMO_PASSWORD, accounts_markdown
 from sharing.models import Agency, Area, AuditEntry, Base, User
 from sharing.trigger import workdays
 from sharing.vocabulary import AgencyType, Role
-from tests.fixtures.app import TEST_COST, TEST_HASHING
-from tests.fixtures.cli import hub, own_partnership_files
+from tests.fixtures.app import TEST_COST, TEST_HASHING, own_partnership_files
+from tests.fixtures.cli import hub
 
 pytestmark = pytest.mark.long
 

@@ -23,7 +23,7 @@ from hub.config import (
 )
 from hub.demo_settings import DEMO_FILES
 from sharing import accounts
-from tests.fixtures.cli import own_partnership_files
+from tests.fixtures.app import own_partnership_files
 
 EXAMPLE_PRODUCTION_FILE = CONFIG_DIR / "production.example.toml"
 POSTGRES_URL = "postgresql+psycopg://hub@db.internal:5432/hub"

@@ -24,6 +24,7 @@ from tests.fixtures.app import (
     PASSWORD,
     audit_log_failing,
     csrf_token,
+    own_partnership_files,
     sign_in,
     sign_in_through_pages,
     totp_secret_of,
@@ -511,7 +512,7 @@ def test_a_sign_in_that_cannot_be_recorded_is_not_done(
 def test_cookies_are_secure_outside_development(tmp_path: Path, keys) -> None:
     key_store = keys.path
     settings = load_settings(
-        environ={},
+        environ=own_partnership_files(tmp_path / "own"),
         environment="production",
         instance_path=str(tmp_path),
         database_url="postgresql+psycopg://hub@127.0.0.1:1/hub",
