@@ -64,22 +64,20 @@ def answer(token: str) -> Response | tuple[str, int]:
     del form.channel  # the complainant answers: there is nothing to say about how
     form.comment.label.text = "Anything else you want to tell us (optional)"
     if form.validate_on_submit():
+        answers = {
+            q.id: (form[f"answer_{q.id}"].data.value if form[f"answer_{q.id}"].data else "")
+            for q in questions.questions
+        }
         try:
-            closure_survey.answer_online(
-                db(),
-                questions,
-                token,
-                {
-                    q.id: (form[f"answer_{q.id}"].data.value if form[f"answer_{q.id}"].data else "")
-                    for q in questions.questions
-                },
-                form.comment.data or "",
-            )
+            closure_survey.answer_online(db(), questions, token, answers, form.comment.data or "")
         except NotFound:
             return _not_working()
         except InputError as e:
-            field = form.field_by_name(e.field) or form.comment
-            field.errors = [*field.errors, e.message]
+            # The refusal names one field; every question left unanswered is shown at once.
+            others = closure_survey.unanswered(questions, answers)
+            for problem in [e, *(p for p in others if p.field != e.field)]:
+                field = form.field_by_name(problem.field) or form.comment
+                field.errors = [*field.errors, problem.message]
         else:
             session[_ANSWERED] = True
             return redirect(url_for("your_say.thanks"))

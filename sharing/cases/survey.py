@@ -227,14 +227,25 @@ def _withdrawn(session: Session, link: ClosureSurvey | None) -> str:
     return f"; unanswered link of closure survey {link.id} withdrawn"
 
 
+def unanswered(survey: Survey, answers: Mapping[str, str]) -> list[InputError]:
+    """Each question of ``survey`` that ``answers`` leaves without an answer on the scale,
+    as the refusal at its field: a form shows them all at once, not one a send."""
+    return [
+        InputError(f"answer_{question.id}", f"Select an answer: {question.text}")
+        for question in survey.questions
+        if Satisfaction.of(answers.get(question.id, "")) is None
+    ]
+
+
 def _checked_answers(survey: Survey, answers: Mapping[str, str]) -> dict[str, Satisfaction]:
-    found: dict[str, Satisfaction] = {}
-    for question in survey.questions:
-        answer = Satisfaction.of(answers.get(question.id, ""))
-        if answer is None:
-            raise InputError(f"answer_{question.id}", f"Select an answer: {question.text}")
-        found[question.id] = answer
-    return found
+    missing = unanswered(survey, answers)
+    if missing:
+        raise missing[0]
+    return {
+        question.id: answer
+        for question in survey.questions
+        if (answer := Satisfaction.of(answers[question.id])) is not None
+    }
 
 
 def _answered(

@@ -285,3 +285,38 @@ def test_a_new_link_replaces_one_not_answered(demo_hub, demo_session) -> None:
     public = demo_hub.test_client()
     assert public.get(first).status_code == 404
     assert public.get(second).status_code == 200
+
+
+def test_a_complainant_who_leaves_questions_unanswered_is_told_of_every_one_at_once(
+    demo_hub, demo_session
+) -> None:
+    """Answering the first question only, the complainant is shown each question still to
+    answer in the one error summary, each linked to its question, with their answer and
+    their words kept: not one question a send."""
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = _link(officer, case)
+    public = demo_hub.test_client()
+    first, *rest = SURVEY.questions
+    refused = public.post(
+        path,
+        data={
+            "csrf_token": csrf_token(public, path),
+            f"answer_{first.id}": "very_dissatisfied",
+            "comment": COMMENT,
+        },
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    summary = page[page.index("govuk-error-summary") : page.index("</ul>")]
+    for question in rest:
+        assert f'href="#answer_{question.id}"' in summary
+        assert f"Select an answer: {question.text}" in summary
+    assert f'href="#answer_{first.id}"' not in summary
+    assert re.search(
+        r'value="very_dissatisfied"\s+checked|checked[^>]*value="very_dissatisfied"', page
+    )
+    assert COMMENT in page
+    demo_session.expire_all()
+    link = demo_session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
+    assert link.answered_at is None  # nothing saved
