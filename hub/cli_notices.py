@@ -29,6 +29,7 @@ def _send_waiting() -> None:
         current_app.config["HUB_SETTINGS"],
         current_app.extensions["hub.trigger_procedure"],
         current_app.extensions["hub.letters"].trigger,
+        current_app.extensions["hub.letters"].contact,
     )
     click.echo(f"Sent {delivery.sent} notices; {delivery.failed} failed (tried again next time).")
     for given_up in delivery.given_up:

@@ -265,9 +265,11 @@ def deliver_pending(
     settings: Settings,
     procedure: Procedure,
     wording: Mapping[str, TriggerWording],
+    contact: Mapping[str, str] = trigger_letters.NO_CONTACT,
 ) -> Delivery:
     """Send every notice waiting, then every letter to a Community Trigger applicant (made
-    under ``procedure``, in the letters file's ``wording``). Notices waiting for an account
+    under ``procedure``, in the letters file's ``wording``, signed with the lead's line of
+    its ``contact``). Notices waiting for an account
     disabled since are dropped first, and those of safeguarding referrals their readers
     may no longer open the case for. Each message is taken before it is sent
     (``notices.claim``, committed at once, so no lock is held while the mail server
@@ -306,6 +308,7 @@ def deliver_pending(
                     wording,
                     actor=None,
                     corrected_copy=waiting.copy > 0,
+                    contact=contact,
                 )
             except CalendarExhausted as exhausted:
                 session.rollback()  # the letter waits until the calendar is updated
@@ -427,6 +430,7 @@ def _deliver_quietly(app: Flask, settings: Settings) -> None:
             settings,
             app.extensions["hub.trigger_procedure"],
             app.extensions["hub.letters"].trigger,
+            app.extensions["hub.letters"].contact,
         )
     except Exception as e:  # never let a notice break the server; the CLI tries again
         log.warning("notices not sent: %s", type(e).__name__)

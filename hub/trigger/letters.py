@@ -67,6 +67,7 @@ def _application_letter(
             _procedure(),
             current_app.extensions["hub.letters"].trigger,
             actor=current_user.actor,
+            contact=current_app.extensions["hub.letters"].contact,
         )
     except CalendarExhausted as exhausted:
         abort(_uncountable(str(exhausted)))

@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,6 +46,9 @@ from sharing.trigger import deadlines, handling
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import LetterKind, ThresholdDecision
+
+#: No agency's contact line (a letters file without ``[contact]``).
+NO_CONTACT: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,9 @@ class Letter:
     appeal_sentence: str = ""
     #: A corrected copy of a letter that went to the details as they were.
     corrected_copy: bool = False
+    #: How the applicant reaches the sender (its office, its phone), printed under its
+    #: name: the letters file's contact line for the lead, if it has one.
+    sender_contact: str = ""
 
     @property
     def subject(self) -> str:
@@ -92,6 +99,8 @@ class Letter:
         if self.appeal:
             lines += [self.appeal_sentence, ""]
         lines += ["Yours sincerely,", "", self.sender]
+        if self.sender_contact:
+            lines.append(self.sender_contact)
         return "\n".join(lines) + "\n"
 
 
@@ -360,9 +369,11 @@ def compose(
     *,
     actor: Actor | None,
     corrected_copy: bool = False,
+    contact: Mapping[str, str] = NO_CONTACT,
 ) -> Letter | None:
     """The letter of ``kind`` as it stands, in the words of the letters file
-    (``wording``), or None if the application has not reached it (no decision, no
+    (``wording``), signed by the lead with its line of the file's ``contact`` (how the
+    applicant reaches it), or None if the application has not reached it (no decision, no
     outcome, no appeal decision). One audit entry. ``InputError`` (the refusal recorded)
     once the application's personal data is erased: there is nothing to write it from."""
     with acts.refusing_input(
@@ -417,6 +428,7 @@ def compose(
         email=email_of(details, on_behalf),
         appeal_sentence=offer,
         corrected_copy=corrected_copy,
+        sender_contact=contact.get(application.lead_agency.code, ""),
     )
 
 

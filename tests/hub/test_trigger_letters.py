@@ -7,14 +7,17 @@ that is down keeps the letter waiting for `hub notices send`."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.cli import ScriptInfo
+from pypdf import PdfReader
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -35,6 +38,12 @@ from tests.fixtures.smtp import (  # noqa: F401 - a fixture
 from tests.hub.test_public_application import _send, _walk
 
 SENDER = "asb-hub@northshire.example"
+#: How applicants reach the lead, the council's community safety team (the letters file's
+#: [contact] line for it).
+LEADS_CONTACT = (
+    "Community Safety Team, Northshire Council, Civic Centre, Northshire NX1 2CC. "
+    "Phone 01632 960 250"
+)
 
 
 MAIL = {
@@ -242,3 +251,25 @@ def test_a_letter_the_mail_server_refuses_for_good_is_shown_to_the_lead_to_post(
         page = lead.get(f"/trigger/{application.id}").get_data(as_text=True)
         assert "not e-mailed: the mail server refused it; print it and post it" in page
     refused.extensions["hub.engine"].dispose()
+
+
+def test_each_letter_says_how_to_reach_the_council_by_email_page_and_pdf(
+    mail_hub,
+    session,
+    smtp_server,  # noqa: F811
+) -> None:
+    """The letters say "quote your reference if you contact us" and "tell us anything you
+    would like the panel to know": the e-mail, the page and the PDF say how, with the
+    lead's contact line under its name, as the case letters do."""
+    inbox, _ = smtp_server
+    application = _apply(mail_hub, session, victim_email="robin.reach@example.org")
+    (acknowledgement,) = _to(inbox, "robin.reach@example.org")
+    emailed = acknowledgement.get_content().replace("\r\n", "\n")
+    assert f"Northshire Council Community Safety\n{LEADS_CONTACT}" in emailed
+    lead = demo_client(mail_hub, demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
+    letter = f"/trigger/{application.id}/letters/acknowledgement"
+    page = lead.get(letter).get_data(as_text=True)
+    assert LEADS_CONTACT in page
+    pdf = lead.get(f"{letter}.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+    assert "Phone 01632 960 250" in re.sub(r"\s+", " ", text)
