@@ -79,7 +79,7 @@ class ApplyForm(HubForm):
         "Who has suffered the anti-social behaviour?",
         message="Select who has suffered the anti-social behaviour",
     )
-    problem = TextAreaField("What is happening, and how is it affecting you or them?")
+    problem = TextAreaField("What is happening, and how is it affecting you?")
     victim_given_names = StringField("First name (optional for a business or group)")
     victim_family_name = StringField("Last name, or the name of the business or group")
     victim_date_of_birth = DateInputField("Date of birth (optional)", subject="The date of birth")
@@ -122,6 +122,8 @@ def _form() -> ApplyForm:
             "Last name" if _a_person(form) else "Name of the business or group"
         )
         form.victim_given_names.label.text = "First name (optional)"
+    if _for_someone_else(form):
+        form.problem.label.text = "What is happening, and how is it affecting them?"
     if _for_someone_else(form) or (form.victim_email.data or "").strip():
         # Needed only when the letters are posted there: to the victim applying without
         # an email address.

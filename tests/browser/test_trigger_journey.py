@@ -160,7 +160,7 @@ def test_a_victim_applies_and_the_review_reaches_its_letter_and_the_figures(
         # No email address given, so the letters are posted: the address is needed.
         page.get_by_label("Address where it is happening").fill("Flat 2, 7 Test Row")
         page.get_by_role("button", name="Continue").click()
-        page.get_by_label("What is happening, and how is it affecting you or them?").fill(PROBLEM)
+        page.get_by_label("What is happening, and how is it affecting you?").fill(PROBLEM)
         page.get_by_role("button", name="Continue").click()
         page.get_by_role("button", name="Continue").click()  # who it was reported to: optional
         expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")

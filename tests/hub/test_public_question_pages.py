@@ -1,0 +1,67 @@
+"""The public application's question pages as the applicant reads them: a question is
+shown once on its page (its heading; the choices' own legend, which says it again, is for
+screen readers alone, as on "who have you reported it to?"), and the question about what
+is happening asks how it affects the person it is about: "you" applying for yourself,
+"them" applying for someone else, never "you or them"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from sharing.models import PublicFormUse
+from tests.hub.test_public_application import _walk
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(demo_session: Session):
+    demo_session.execute(delete(PublicFormUse))
+    demo_session.commit()
+
+
+def _shown(page: str) -> str:
+    """The page's main words as seen: without what only a screen reader reads."""
+    main = page[page.index("<main") : page.index("</main>")]
+    seen = re.sub(r'<(\w+) class="[^"]*govuk-visually-hidden[^"]*">.*?</\1>', "", main, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", seen))
+
+
+@pytest.mark.parametrize(
+    "question", ["Are you applying for yourself?", "Who has suffered the anti-social behaviour?"]
+)
+def test_a_question_of_choices_is_shown_once_on_its_page(demo_hub, question) -> None:
+    pages: list[str] = []
+    _walk(demo_hub.test_client(), pages)
+    (page,) = [p for p in pages if f'<h1 class="govuk-heading-l">{question}</h1>' in p]
+    assert _shown(page).count(question) == 1
+    assert re.search(rf"<legend[^>]*>\s*{re.escape(question)}\s*</legend>", page)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "asked", "not_asked"),
+    [
+        ({}, "What is happening, and how is it affecting you?", "you or them"),
+        (
+            {
+                "on_behalf": "family",
+                "applicant_name": "Sam",
+                "applicant_contact": "sam@example.org",
+                "consent_recorded": "y",
+            },
+            "What is happening, and how is it affecting them?",
+            "you or them",
+        ),
+    ],
+)
+def test_what_is_happening_asks_how_it_affects_the_person_it_is_about(
+    demo_hub, overrides, asked, not_asked
+) -> None:
+    pages: list[str] = []
+    _, check = _walk(demo_hub.test_client(), pages, **overrides)
+    (page,) = [p for p in pages if 'name="step" value="problem"' in p]
+    for shown in (_shown(page), _shown(check.get_data(as_text=True))):
+        assert asked in shown.replace("&#39;", "'")
+        assert not_asked not in shown
