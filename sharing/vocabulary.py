@@ -591,7 +591,7 @@ class LetterKind(Labelled):
     """A letter to a Community Trigger applicant."""
 
     ACKNOWLEDGEMENT = "acknowledgement", "We have received your application"
-    THRESHOLD = "threshold", "Whether your application meets the threshold for a review"
+    THRESHOLD = "threshold", "Whether your case will be reviewed"
     OUTCOME = "outcome", "The outcome of your ASB Case Review"
     APPEAL_DECISION = "appeal_decision", "The decision on your appeal"
 

@@ -189,7 +189,7 @@ def test_a_reviewed_and_appealed_application_reports_each_stage_and_who_saw_it(
     for recommendation in application.recommendations:
         assert unseal(recommendation, "text")[:40] in text
     assert application.appeal_decision.label.split(":")[0] in text
-    for letter in ("Whether your application meets the threshold", "The outcome of your ASB"):
+    for letter in ("Whether your case will be reviewed", "The outcome of your ASB"):
         assert letter in text
     assert "Recorded a Community Trigger appeal" in text
     trigger_lead = demo_user(demo_session, LEAD, Role.TRIGGER_LEAD)

@@ -127,7 +127,16 @@ def test_an_online_application_is_acknowledged_and_told_the_decision(
     decision = _to(inbox, "robin.acks@example.org", 2)[1]
     assert decision["To"] == "robin.acks@example.org"
     assert "One complaint in six months; advice given on reporting." in decision.get_content()
-    assert "does not meet the threshold" in decision.get_content()
+    # In words the applicant knows: no "threshold" unexplained, no "agencies".
+    assert (
+        "Your case will not be reviewed: it does not meet the rules for a review (the threshold)"
+        in (decision.get_content().replace("\r\n", " ").replace("\n", " "))
+    )
+    assert (
+        decision["Subject"]
+        == f"Whether your case will be reviewed (reference {application.reference})"
+    )
+    assert "agencies" not in decision.get_content()
     assert "Office of the Northshire Police and Crime Commissioner" in decision.get_content()
     session.expire_all()
     assert all(

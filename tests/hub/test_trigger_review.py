@@ -552,7 +552,9 @@ def test_the_pages_of_the_review_are_the_lead_agencys(hub, session) -> None:
     assert lead.get(f"{page}/letters/outcome").status_code == 404, "no outcome yet"
     assert lead.get(f"{page}/letters/nonsense").status_code == 404
     threshold = lead.get(f"{page}/letters/threshold").get_data(as_text=True)
-    assert "It meets the threshold" in threshold
+    assert "It meets the rules for a review (the threshold), so your case will be reviewed" in (
+        threshold
+    )
 
 
 def test_a_threshold_met_letter_printed_after_the_outcome_says_what_it_said_when_sent(
@@ -571,11 +573,11 @@ def test_a_threshold_met_letter_printed_after_the_outcome_says_what_it_said_when
     lead = _lead(hub, session)
     page = f"/trigger/{met.id}"
     letter = lead.get(f"{page}/letters/threshold").get_data(as_text=True)
-    assert "It meets the threshold" in letter
+    assert "so your case will be reviewed" in letter
     assert "look at it again" not in letter
     pdf = lead.get(f"{page}/letters/threshold.pdf")
     text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
-    assert "meets the threshold" in text
+    assert "so your case will be reviewed" in text
     assert "look at it again" not in text
     outcome = lead.get(f"{page}/letters/outcome").get_data(as_text=True)
     assert "you can ask the Office of the Northshire Police and Crime Commissioner" in outcome
@@ -583,7 +585,7 @@ def test_a_threshold_met_letter_printed_after_the_outcome_says_what_it_said_when
     mailed = letters.compose(
         session, met, LetterKind.THRESHOLD, PROCEDURE, wording, actor=None
     ).as_text()
-    assert "meets the threshold" in mailed
+    assert "so your case will be reviewed" in mailed
     assert "look at it again" not in mailed
 
 
