@@ -2,15 +2,18 @@
 shown once on its page (its heading; the choices' own legend, which says it again, is for
 screen readers alone, as on "who have you reported it to?"), and the question about what
 is happening asks how it affects the person it is about: "you" applying for yourself,
-"them" applying for someone else, never "you or them"."""
+"them" applying for someone else, never "you or them"; "check your answers" has its Back
+link too."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from sharing.models import PublicFormUse
 from tests.hub.test_public_application import _walk
@@ -65,3 +68,27 @@ def test_what_is_happening_asks_how_it_affects_the_person_it_is_about(
     for shown in (_shown(page), _shown(check.get_data(as_text=True))):
         assert asked in shown.replace("&#39;", "'")
         assert not_asked not in shown
+
+
+def test_check_your_answers_has_a_back_link_to_the_last_question_with_the_answers_kept(
+    demo_hub,
+) -> None:
+    client = demo_hub.test_client()
+    _, check = _walk(client)
+    page = check.get_data(as_text=True)
+    assert "Check your answers" in page
+    back_form = page[page.index("<form") : page.index("</form>")]
+    assert ">Back</button>" in back_form
+    data = MultiDict(
+        [
+            (m.group(1), html.unescape(m.group(2)))
+            for m in re.finditer(r'name="([^"]+)" value="([^"]*)"', back_form)
+        ]
+    )
+    back = client.post("/community-trigger/apply", data=data)
+    assert back.status_code == 200
+    last = back.get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">Who have you reported it to?</h1>' in last
+    # The answers so far go on with the page, so nothing typed is lost going back.
+    assert 'name="problem" value="' in last
+    assert 'name="victim_family_name" value="Applicant-Test"' in last
