@@ -320,3 +320,28 @@ def test_a_complainant_who_leaves_questions_unanswered_is_told_of_every_one_at_o
     demo_session.expire_all()
     link = demo_session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
     assert link.answered_at is None  # nothing saved
+
+
+def test_the_thank_you_page_promises_a_managers_call_only_for_the_answer_that_brings_one(
+    demo_hub, demo_session
+) -> None:
+    """Only the overall question, dissatisfied, opens the follow-up: the thank-you page
+    says so, and does not promise a call to someone dissatisfied only with, say, how they
+    were kept informed."""
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = _link(officer, case)
+    public = demo_hub.test_client()
+    answers = {**_answers("very_satisfied"), "answer_kept_informed": "very_dissatisfied"}
+    sent = public.post(path, data={"csrf_token": csrf_token(public, path), **answers})
+    assert sent.status_code == 302
+    thanked = public.get(sent.location).get_data(as_text=True)
+    overall = next(q for q in SURVEY.questions if q.id == SURVEY.overall)
+    assert "the way your report of anti-social behaviour was dealt with" in overall.text
+    assert (
+        "If you told us you were dissatisfied with the way your report was dealt with, "
+        "a manager will contact you about it." in thanked
+    )
+    demo_session.expire_all()
+    link = demo_session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
+    assert link.follow_up is None
