@@ -92,3 +92,14 @@ def test_check_your_answers_has_a_back_link_to_the_last_question_with_the_answer
     # The answers so far go on with the page, so nothing typed is lost going back.
     assert 'name="problem" value="' in last
     assert 'name="victim_family_name" value="Applicant-Test"' in last
+
+
+def test_the_start_page_says_what_a_qualifying_complaint_is(demo_hub) -> None:
+    """The rules (the procedure file's own words) count "qualifying" complaints: the page
+    says what makes a complaint one, in the procedure's numbers."""
+    page = demo_hub.test_client().get("/community-trigger").get_data(as_text=True)
+    assert "Three qualifying complaints" in page
+    assert (
+        "A qualifying complaint is one made within a month of the behaviour it is about, "
+        "and within the last 6 months." in page
+    )
