@@ -360,6 +360,7 @@ def test_recommendations_outcome_letter_and_appeal(hub, session) -> None:
         assert NEXT in letter
         assert text in letter
         assert "Office of the Northshire Police and Crime Commissioner" in letter
+        assert "each organisation named will carry out its recommendation" in letter
         last = england_and_wales().add(clock.today(), 20)
         assert f"by {last.day} {last:%B %Y}" in letter
         pdf = lead.get(f"{page}/letters/outcome.pdf")
