@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.audit import acts, listings, reasons
+from sharing.audit import acts, basis_names, listings, reasons
 from sharing.models import Action, Agency, AuditEntry, Case, Person, Share, User
 from sharing.protocols import records as protocol_records
 
@@ -222,14 +222,16 @@ def _refused_on_anothers(
 
 def _names(
     session: Session, entries: list[AuditEntry], reader_agency_id: int, rules: Mapping[str, str]
-) -> reasons.Names:
+) -> basis_names.Names:
     """What the entries' bases name by identifier, for ``reasons.in_words``: protocol
     versions, agencies, and shares with their case (where the reader's agency owns the
     case or was shared it) and the agency each was made to."""
     bases = [e.basis for e in entries]
-    share_ids = reasons.shares_named(bases)
+    share_ids = basis_names.shares_named(bases)
     shares = {
-        id_: reasons.ShareNames(reference if reader_agency_id in (owner, to) else None, agency_name)
+        id_: basis_names.ShareNames(
+            reference if reader_agency_id in (owner, to) else None, agency_name
+        )
         for id_, reference, owner, to, agency_name in session.execute(
             select(Share.id, Case.reference, Case.agency_id, Share.agency_id, Agency.name)
             .join(Case, Case.id == Share.case_id)
@@ -237,7 +239,7 @@ def _names(
             .where(Share.id.in_(share_ids))
         )
     }
-    agency_ids = reasons.agencies_named(bases)
+    agency_ids = basis_names.agencies_named(bases)
     agencies: dict[int, str] = {
         id_: name
         for id_, name in session.execute(
@@ -245,7 +247,9 @@ def _names(
         )
     }
     protocols = protocol_records.versions_by_key(session) if any(bases) else {}
-    return reasons.Names(protocols=protocols, agencies=agencies, shares=shares, rules=dict(rules))
+    return basis_names.Names(
+        protocols=protocols, agencies=agencies, shares=shares, rules=dict(rules)
+    )
 
 
 def _account_id(entry: AuditEntry) -> int | None:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor, Decision, decide_subject_access
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
-from sharing.audit import acts, reasons
+from sharing.audit import acts, basis_names, reasons
 from sharing.audit.log_rows import LogRow, rows
 from sharing.audit.subject_access import KINDS, MAX_CANDIDATES, PURPOSE, require_subject_dpo
 from sharing.audit.trail import concerning_application
@@ -362,7 +362,7 @@ def compile_application_report(
     return replace(
         report,
         # The rules' count as stored ("three-complaints 2 of 3"), in the procedure's words.
-        advice=reasons.in_words(report.advice, reasons.Names(rules=dict(rules or {}))),
+        advice=reasons.in_words(report.advice, basis_names.Names(rules=dict(rules or {}))),
         requester=requester,
         left_out=LEFT_OUT[requester][1] if left_out else None,
         reported_to=tuple(reports_of(values[_REPORTED_TO])),

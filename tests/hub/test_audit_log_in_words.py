@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
-from sharing.audit import acts, reasons
+from sharing.audit import acts, basis_names, reasons
 from sharing.audit.log_rows import rows
 from sharing.models import Agency, AuditEntry, Case, Share, TriggerApplication
 from sharing.protocols import records as protocol_records
@@ -33,23 +33,23 @@ def _agency(session: Session, code: str) -> Agency:
 
 
 @pytest.fixture
-def names(demo_hub, demo_session) -> reasons.Names:
+def names(demo_hub, demo_session) -> basis_names.Names:
     police = _agency(demo_session, "northshire-police")
     share = demo_session.scalar(
         select(Share).where(Share.agency_id == police.id).order_by(Share.id)
     )
-    return reasons.Names(
+    return basis_names.Names(
         protocols=protocol_records.versions_by_key(demo_session),
         agencies={police.id: police.name},
-        shares={share.id: reasons.ShareNames("LHA-2026-0012", police.name)},
+        shares={share.id: basis_names.ShareNames("LHA-2026-0012", police.name)},
     )
 
 
-def _share_id(names: reasons.Names) -> int:
+def _share_id(names: basis_names.Names) -> int:
     return next(iter(names.shares))
 
 
-def _police_id(names: reasons.Names) -> int:
+def _police_id(names: basis_names.Names) -> int:
     return next(iter(names.agencies))
 
 
@@ -172,7 +172,7 @@ def test_refusals_read_as_sentences(names) -> None:
     ],
 )
 def test_a_refused_inputs_fields_read_as_their_forms_name_them(stored: str, said: str) -> None:
-    assert reasons.in_words(stored, reasons.Names()) == said
+    assert reasons.in_words(stored, basis_names.Names()) == said
 
 
 @pytest.mark.parametrize(
@@ -386,7 +386,7 @@ def test_a_partners_view_reads_as_the_share_of_the_case_to_their_agency(
 def test_closures_locks_and_community_trigger_decisions_read_in_words(
     action: str, stored: str, said: str
 ) -> None:
-    assert reasons.in_words(stored, reasons.Names(), action) == said
+    assert reasons.in_words(stored, basis_names.Names(), action) == said
 
 
 @pytest.mark.parametrize(
@@ -405,7 +405,7 @@ def test_closures_locks_and_community_trigger_decisions_read_in_words(
 def test_a_closure_or_decision_code_it_does_not_know_shows_as_stored(
     action: str, stored: str
 ) -> None:
-    said = reasons.in_words(stored, reasons.Names(), action)
+    said = reasons.in_words(stored, basis_names.Names(), action)
     for code in ("gone_fishing", "half_resolved", "a_new_intervention", "maybe", "thrown_out"):
         if code in stored:
             assert code in said
@@ -414,7 +414,7 @@ def test_a_closure_or_decision_code_it_does_not_know_shows_as_stored(
 
 
 def test_a_refused_closure_still_reads_as_a_refusal() -> None:
-    said = reasons.in_words("refused input: reason, outcome", reasons.Names(), "case.close")
+    said = reasons.in_words("refused input: reason, outcome", basis_names.Names(), "case.close")
     assert said == "Refused for what was typed in reason and outcome"
 
 
@@ -492,7 +492,7 @@ RULES = {
 def test_document_markings_and_threshold_rules_read_in_words(
     action: str, stored: str, said: str
 ) -> None:
-    assert reasons.in_words(stored, reasons.Names(rules=RULES), action) == said
+    assert reasons.in_words(stored, basis_names.Names(rules=RULES), action) == said
 
 
 @pytest.mark.parametrize(
@@ -507,7 +507,7 @@ def test_document_markings_and_threshold_rules_read_in_words(
 def test_a_marking_or_threshold_rule_it_does_not_know_shows_as_stored(
     action: str, stored: str
 ) -> None:
-    said = reasons.in_words(stored, reasons.Names(rules=RULES), action)
+    said = reasons.in_words(stored, basis_names.Names(rules=RULES), action)
     for code in ("top_secret", "scroll", "secret", "a-rule-since-removed 2 of 3", "1 of 2"):
         if code in stored:
             assert code in said

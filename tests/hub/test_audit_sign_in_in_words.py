@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.audit import reasons
+from sharing.audit import basis_names, reasons
 from sharing.audit.log import integrate
 from sharing.models import AuditEntry
 from sharing.vocabulary import Role
@@ -41,7 +41,7 @@ from tests.fixtures.app import UserFactory, sign_in, sign_in_through_pages
     ],
 )
 def test_each_way_of_signing_in_reads_in_words(stored: str, said: str) -> None:
-    assert reasons.in_words(stored, reasons.Names(), "sign_in") == said
+    assert reasons.in_words(stored, basis_names.Names(), "sign_in") == said
 
 
 def test_the_dpo_reads_how_their_staff_signed_in_and_the_entry_keeps_the_method(

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from sharing import accounts
-from sharing.audit import reasons
+from sharing.audit import basis_names, reasons
 from sharing.db import make_engine, make_session_factory
 from sharing.models import Agency, Area, AuditEntry, User
 from sharing.vocabulary import AgencyType, Role
@@ -110,7 +110,7 @@ def test_a_script_is_refused_an_address_at_another_agencys_domain_without_the_fl
     )
     homes = _agency_id(migrated_hub_env, "cli-homes")
     assert entry.actor_agency_id == homes  # on the agency's log, as the web's refusal is
-    assert reasons.in_words(entry.basis, reasons.Names()) == (
+    assert reasons.in_words(entry.basis, basis_names.Names()) == (
         "On the command line: Refused: the address at another agency's domain was not "
         "confirmed as theirs"
     )

@@ -9,11 +9,11 @@ import itertools
 
 import pytest
 
-from sharing.audit import acts, field_words, reasons
+from sharing.audit import acts, basis_names, field_words, reasons
 
 
 def _why(basis: str) -> str | None:
-    return reasons.in_words(basis, reasons.Names())
+    return reasons.in_words(basis, basis_names.Names())
 
 
 def test_a_refused_forms_fields_are_stored_with_a_comma_between_them() -> None:
