@@ -10,7 +10,7 @@ from hub.api import paging, schemas
 from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _json, _utc, actor, bp, scoped
 from hub.database import db
-from sharing.cases import pages, shares
+from sharing.cases import pages, share_lists
 from sharing.cases.people_shown import PersonView
 from sharing.cases.timeline import IncidentView
 from sharing.errors import InputError
@@ -43,7 +43,7 @@ def shared_cases() -> Response:
     """
     who = actor()
     try:
-        found = shares.shared_page(
+        found = share_lists.shared_page(
             db(), who, paging.page_asked(), size=paging.PAGE_SIZE, after=paging.after_asked()
         )
     except InputError as e:

@@ -15,7 +15,7 @@ from hub.database import db
 from hub.guard import for_every_role, may_open
 from sharing import alerts, clock
 from sharing.cases.listing import home_summary
-from sharing.cases.shares import shared_case_count
+from sharing.cases.share_lists import shared_case_count
 from sharing.meetings import conference_listing, requests
 from sharing.risk.reviews_due import risk_reviews_due
 from sharing.trigger import handling, listing, review_recommendations

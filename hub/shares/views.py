@@ -16,7 +16,7 @@ from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import shares
+from sharing.cases import share_ending, share_lists, shares
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.protocols import records as protocol_records
@@ -121,20 +121,20 @@ def revoke(share_id: int) -> Response | str | tuple[str, int]:
     """Asks first, saying whose access ends; only the answer revokes."""
     refused = None
     try:
-        share = (shares.revoke_share if request.method == "POST" else shares.share_to_revoke)(
-            db(), current_user.actor, share_id
-        )
+        share = (
+            share_ending.revoke_share if request.method == "POST" else share_ending.share_to_revoke
+        )(db(), current_user.actor, share_id)
     except InputError as e:
         if e.field != "share":
             abort(404)
         refused = e.message
-        share = shares.share_to_revoke(db(), current_user.actor, share_id)
+        share = share_ending.share_to_revoke(db(), current_user.actor, share_id)
     except NotFound:
         abort(404)
     except NotAllowed:
         abort(403)
     on_case = url_for("cases.show", case_id=share.case_id, _anchor="sharing")
-    if why := refused or (share.revoked_at is None and shares.chair_keeps(db(), share)):
+    if why := refused or (share.revoked_at is None and share_ending.chair_keeps(db(), share)):
         return render_template(
             "confirm.html",
             title=f"Revoke the share with {share.agency.name}",
@@ -169,5 +169,7 @@ def revoke(share_id: int) -> Response | str | tuple[str, int]:
 
 @bp.route("/shared")
 def shared_with_me() -> str:
-    page = shares.shared_page(db(), current_user.actor, whole_number(request.args.get("page")) or 1)
+    page = share_lists.shared_page(
+        db(), current_user.actor, whole_number(request.args.get("page")) or 1
+    )
     return render_template("shares/shared.html", title="Shared with your agency", page=page)

@@ -22,7 +22,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys
 from sharing.audit import acts
-from sharing.cases import recording, shares
+from sharing.cases import recording, share_ending
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
@@ -214,7 +214,7 @@ def close_case(
     (HouseMark's list). Refused, with the field, nothing written and the refusal audited:
     a case already closed, no outcome, a resolved case without its main action, or an
     action given for one not resolved. Its live shares for ASB case management end with it
-    (``shares.end_at_closing``), and its open actions close with it: each cancelled,
+    (``share_ending.end_at_closing``), and its open actions close with it: each cancelled,
     marked ``closed_with_case``, at the closing and by the closer, named in the closing's
     one audit entry; the partners that held any are told (``notices.actions_closed_with_case``).
     Its conferences still planned are cancelled with it, each as one cancelled on its own
@@ -276,7 +276,7 @@ def close_case(
         + f"; closed with it: actions {acts.ids([a.id for a in closed_actions])}"
         + (f"; conferences {acts.ids([c.id for c in cancelled])} cancelled" if cancelled else ""),
     )
-    shares.end_at_closing(session, actor, case, closed_at)
+    share_ending.end_at_closing(session, actor, case, closed_at)
     return case
 
 

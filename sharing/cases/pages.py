@@ -41,7 +41,7 @@ from sharing.cases.people_shown import (
 from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
 from sharing.cases.reviews import ReviewView
 from sharing.cases.reviews import reviews as case_reviews
-from sharing.cases.shares import ShareRow, case_shares
+from sharing.cases.share_lists import ShareRow, case_shares
 from sharing.cases.timeline import INCIDENTS_PER_PAGE, IncidentView
 from sharing.errors import NotFound
 from sharing.formats import other_names

@@ -23,7 +23,7 @@ from sharing import clock, notices, stamps
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases import shares
+from sharing.cases import share_ending
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed
 from sharing.formats import reason_and_note
@@ -201,7 +201,7 @@ def end(
     ended = []
     for invitation in conference.invitations:
         if invitation.stands(today):
-            shares.end_with_conference(session, actor, invitation.share, now)
+            share_ending.end_with_conference(session, actor, invitation.share, now)
             ended.append(invitation.share_id)
     return ended
 

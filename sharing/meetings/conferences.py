@@ -25,7 +25,7 @@ from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import policy
 from sharing.access.scope import Partner
 from sharing.audit import acts
-from sharing.cases import shares
+from sharing.cases import share_ending, shares
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
@@ -432,7 +432,7 @@ def withdrawn(
     what it was withdrawn with)."""
     invitation.withdrawn_at = now
     invitation.withdrawn_by_id = actor.user_id
-    shares.revoke_share(session, actor, invitation.share_id, now=now)
+    share_ending.revoke_share(session, actor, invitation.share_id, now=now)
     notices.withdraw_unsent(session, invitation.agency_id, conference)
     acts.record(
         session,
@@ -446,7 +446,7 @@ def withdrawn(
 
 def chair_stays(conference: Conference, invitation: ConferenceInvitation) -> str | None:
     """Why the invitation cannot be withdrawn (``Conference.chaired_from`` its agency), or
-    None; ``sharing.cases.shares.chair_keeps`` says the same of revoking its share."""
+    None; ``sharing.cases.share_ending.chair_keeps`` says the same of revoking its share."""
     chair = conference.chair
     if not conference.chaired_from(invitation.agency_id):
         return None

@@ -21,8 +21,8 @@ from sharing.access.authorise import CaseDecisions
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import load_data_keys
 from sharing.audit import acts
-from sharing.cases import shares
-from sharing.cases.shares import ShareRow
+from sharing.cases import share_lists
+from sharing.cases.share_lists import ShareRow
 from sharing.models import Case, RiskAssessment
 from sharing.risk.acts import audit
 from sharing.risk.disclose import PersonRisk, of_someone_on_the_case, person_risks
@@ -157,7 +157,7 @@ def shared_risk(
     by_case: dict[int, list[RiskAssessment]] = defaultdict(list)
     for assessment in history:
         by_case[assessment.case_id].append(assessment)
-    share_rows = shares.share_rows(session, {chosen[case_id][0] for case_id in cases})
+    share_rows = share_lists.share_rows(session, {chosen[case_id][0] for case_id in cases})
     people: dict[tuple[int, int], PersonRisk] = {}
     listed: dict[int, list[str]] = {}
     for case_id, case in cases.items():
@@ -201,7 +201,7 @@ def _shared_assessed(session: Session, actor: Actor) -> dict[int, tuple[int, Dec
     """The open cases shared with the actor's agency that hold a risk assessment and whose
     risk the actor may see, each with the newest live share that lets them and its
     decision: found in SQL, decided for all of them at once."""
-    found = shares.live_shares(
+    found = share_lists.live_shares(
         session,
         actor,
         Case.status != CaseStatus.CLOSED,

@@ -20,7 +20,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import log_rows, trail
 from sharing.audit.log import integrate
-from sharing.cases import actions, shares
+from sharing.cases import actions, share_ending
 from sharing.cases.agency_actions import WITHHELD_NOT_SHARED
 from sharing.models import Agency, Case, Share, User
 from sharing.vocabulary import ActionKind, CaseStatus, Role
@@ -72,7 +72,7 @@ def _end_the_police_shares(session: Session, case: Case) -> None:
         )
     )
     for share_id in list(live):
-        shares.revoke_share(session, officer, share_id)
+        share_ending.revoke_share(session, officer, share_id)
     session.commit()
 
 

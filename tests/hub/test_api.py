@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sharing import agency_accounts, api_clients, clock
 from sharing.access.decide import Actor
-from sharing.cases import shares
+from sharing.cases import share_lists
 from sharing.models import ApiClient, ApiToken, AuditEntry, User
 from sharing.vocabulary import Role
 from tests.fixtures.api import HTTPS, basic, bearer, token_for
@@ -52,7 +52,7 @@ def test_a_partner_system_lists_the_cases_shared_with_its_agency(
     )
     assert listed.status_code == 200
     assert "Set-Cookie" not in listed.headers
-    expected = shares.shared_with(demo_session, Actor.of(system.client.user))
+    expected = share_lists.shared_with(demo_session, Actor.of(system.client.user))
     assert [c["reference"] for c in listed.get_json()["cases"]] == [
         r.case_reference for r in expected
     ]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sharing import api_clients, clock
 from sharing.access.decide import Actor
-from sharing.cases import shares
+from sharing.cases import share_lists
 from sharing.models import Action, AuditEntry, AuditQueued, Incident
 from sharing.vocabulary import ActionStatus, Role
 from tests.fixtures.api import HTTPS, token_for
@@ -49,7 +49,7 @@ def _own_case(app: Flask, housing: api_clients.Registered) -> int:
 
 def _read_case(app: Flask, session: Session, _h: Any, police: api_clients.Registered) -> Any:
     officer = Actor.of(demo_user(session, "northshire-police", Role.CASE_OFFICER))
-    share = shares.shared_with(session, officer)[0]
+    share = share_lists.shared_with(session, officer)[0]
     return call(app, police, "GET", f"/api/v1/cases/{share.case_id}?purpose={share.purpose}")
 
 
@@ -70,7 +70,7 @@ def _read_incident(app: Flask, session: Session, _h: Any, police: api_clients.Re
     officer = Actor.of(demo_user(session, "northshire-police", Role.CASE_OFFICER))
     share, incident_id = next(
         (s, i)
-        for s in shares.shared_with(session, officer)
+        for s in share_lists.shared_with(session, officer)
         for i in session.scalars(select(Incident.id).where(Incident.case_id == s.case_id))
     )
     path = f"/api/v1/cases/{share.case_id}/incidents/{incident_id}?purpose={share.purpose}"

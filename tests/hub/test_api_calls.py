@@ -22,7 +22,7 @@ from hub.api import paging
 from sharing import api_clients, clock
 from sharing.access.decide import Actor
 from sharing.audit import acts, log
-from sharing.cases import agency_actions, shares
+from sharing.cases import agency_actions, share_ending, share_lists
 from sharing.models import Action, AuditEntry, Case, CaseParty, Share, User
 from sharing.vocabulary import ActionStatus, Role
 from tests.fixtures.api import HTTPS, bearer_for, register
@@ -93,7 +93,7 @@ def test_a_shared_case_reads_as_the_agency_may_see_it_with_the_basis(
     demo_hub: Flask, demo_session: Session, police: api_clients.Registered
 ) -> None:
     officer = Actor.of(demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
-    share = shares.shared_with(demo_session, officer)[0]
+    share = share_lists.shared_with(demo_session, officer)[0]
 
     answer = call(demo_hub, police, "GET", f"/api/v1/cases/{share.case_id}?purpose={share.purpose}")
 
@@ -128,7 +128,7 @@ def test_a_partners_case_is_read_with_its_purpose_and_the_answer_and_document_sa
     demo_hub: Flask, demo_session: Session, police: api_clients.Registered
 ) -> None:
     officer = Actor.of(demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
-    share = shares.shared_with(demo_session, officer)[0]
+    share = share_lists.shared_with(demo_session, officer)[0]
 
     answer = call(demo_hub, police, "GET", f"/api/v1/cases/{share.case_id}")
 
@@ -691,7 +691,7 @@ def test_a_partner_may_not_record_on_a_case_shared_with_it(
     demo_hub: Flask, demo_session: Session, police: api_clients.Registered
 ) -> None:
     officer = Actor.of(demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
-    shared = shares.shared_with(demo_session, officer)[0]
+    shared = share_lists.shared_with(demo_session, officer)[0]
     answer = call(
         demo_hub,
         police,
@@ -873,13 +873,13 @@ def test_a_share_ended_while_the_shared_cases_are_read_page_by_page_moves_no_oth
     # the shares its first page listed. The shares after that page must all still come.
     monkeypatch.setattr(paging, "PAGE_SIZE", 3)
     reader = Actor.of(demo_session.get(User, police.client.user_id))
-    live = shares.shared_with(demo_session, reader)
+    live = share_lists.shared_with(demo_session, reader)
     assert len(live) > 2 * paging.PAGE_SIZE, "the demo shares enough with the police"
     first = call(demo_hub, police, "GET", "/api/v1/cases/shared").get_json()
     listed = [(c["case_id"], c["purpose"]) for c in first["cases"]]
     assert listed == [(r.case_id, r.purpose) for r in live[: paging.PAGE_SIZE]]
     ended = demo_session.get(Share, live[0].id)
-    shares.revoke_share(demo_session, Actor.of(ended.created_by), ended.id)
+    share_ending.revoke_share(demo_session, Actor.of(ended.created_by), ended.id)
     demo_session.commit()
     path: str | None = first["next"]
     assert path == f"/api/v1/cases/shared?after={live[paging.PAGE_SIZE - 1].id}"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sharing import api_clients, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import actions, shares
+from sharing.cases import actions, share_lists
 from sharing.cases.erasure import erase_case
 from sharing.models import Action, AuditEntry, AuditQueued, Incident
 from sharing.vocabulary import ActionKind, ActionStatus, Role
@@ -143,7 +143,7 @@ def test_a_partners_incident_is_read_for_a_purpose_the_case_is_shared_for(
     officer = Actor.of(demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
     share, incident_id = next(
         (s, i)
-        for s in shares.shared_with(demo_session, officer)
+        for s in share_lists.shared_with(demo_session, officer)
         for i in demo_session.scalars(select(Incident.id).where(Incident.case_id == s.case_id))
     )
     path = f"/api/v1/cases/{share.case_id}/incidents/{incident_id}"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sharing import api_clients
 from sharing.access.decide import Actor
-from sharing.cases import shares
+from sharing.cases import share_lists
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import load_data_keys, seal_many, unseal
 from sharing.formats import other_names, other_names_document
@@ -166,7 +166,7 @@ def test_a_partner_reads_other_names_only_where_it_reads_names(
     demo_hub: Flask, demo_session: Session, police: api_clients.Registered
 ) -> None:
     officer = Actor.of(demo_user(demo_session, "northshire-police", Role.CASE_OFFICER))
-    share = shares.shared_with(demo_session, officer)[0]
+    share = share_lists.shared_with(demo_session, officer)[0]
     parties = demo_session.scalars(
         select(CaseParty).where(CaseParty.case_id == share.case_id)
     ).all()

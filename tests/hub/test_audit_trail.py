@@ -17,7 +17,7 @@ from sharing.access.decide import Act, Actor
 from sharing.audit.acts import Action
 from sharing.audit.log import canonical
 from sharing.audit.verification import verify
-from sharing.cases import emergency, erasure, locks, shares
+from sharing.cases import emergency, erasure, locks, share_ending, shares
 from sharing.crypto.rotation import rotate
 from sharing.crypto.sealing import unseal
 from sharing.demo import DEMO_PASSWORD
@@ -279,7 +279,7 @@ def _every_kind_of_act(app: Flask, session: Session) -> None:
         purpose=PURPOSE,
         until=clock.today() + timedelta(days=10),
     )
-    shares.revoke_share(session, officer, share.id)
+    share_ending.revoke_share(session, officer, share.id)
     request = locks.request_lock(
         session,
         authorise(session, officer, owner.id, Act.REQUEST_LOCK),

@@ -21,7 +21,7 @@ from sharing import clock, notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases import actions, shares
+from sharing.cases import actions, share_ending
 from sharing.errors import InputError
 from sharing.meetings import conference_actions, conferences
 from sharing.models import (
@@ -380,7 +380,7 @@ def test_a_partner_whose_conference_share_was_revoked_is_no_longer_at_the_table(
     assert police.get(f"/conferences/{conference.id}/pack").status_code == 200
     assert f'href="{answer_form}"' in police.get("/").get_data(as_text=True)
     # Revoked from the case's list of shares, not with "Withdraw".
-    shares.revoke_share(demo_session, Actor.of(conference.case.officer), invitation.share_id)
+    share_ending.revoke_share(demo_session, Actor.of(conference.case.officer), invitation.share_id)
     conference.attendees.append(ConferenceAttendee(user_id=police_user.id))
     demo_session.commit()
 
@@ -693,7 +693,7 @@ def test_a_withdrawn_agencys_request_is_no_longer_listed_as_overdue(demo_hub, de
     assert withdrawn.status_code == 302
     assert overdue() == ["Northshire Adult Safeguarding"]
     # A share revoked from the case's shares ends the invitation too.
-    shares.revoke_share(demo_session, Actor.of(conference.case.officer), adults.share_id)
+    share_ending.revoke_share(demo_session, Actor.of(conference.case.officer), adults.share_id)
     demo_session.commit()
     assert overdue() == []
 

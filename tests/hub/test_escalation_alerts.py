@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import locks, shares
+from sharing.cases import locks, share_ending
 from sharing.models import Alert, Case, Share, User, UserRole
 from sharing.risk.escalation import escalate
 from sharing.vocabulary import AlertKind, EscalationReason, LockReason, PartyRole, Role
@@ -112,7 +112,7 @@ def test_a_partner_is_not_shown_an_escalation_alert_once_its_share_is_revoked(
             Share.revoked_at.is_(None),
         )
     ).all():
-        shares.revoke_share(demo_session, officer, share.id)
+        share_ending.revoke_share(demo_session, officer, share.id)
     demo_session.commit()
 
     assert case.reference not in police.get("/alerts").get_data(as_text=True)

@@ -22,7 +22,7 @@ from sharing import api_clients, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases import shares
+from sharing.cases import share_ending, share_lists
 from sharing.cases.listing import PAGE_SIZE
 from sharing.crypto.places import open_place, seal_place
 from sharing.models import AuditEntry, Case, Share, TriggerApplication, User
@@ -63,7 +63,7 @@ def _every_page(client: FlaskClient, path: str, link: re.Pattern[str]) -> list[l
 def _grow_police_shares(session: Session, more: int) -> None:
     """Share ``more`` of Northshire Homes' open cases, not yet shared, with the police."""
     police = demo_user(session, "northshire-police", Role.CASE_OFFICER)
-    shown = {r.case_id for r in shares.shared_with(session, Actor.of(police))}
+    shown = {r.case_id for r in share_lists.shared_with(session, Actor.of(police))}
     grown = 0
     for case in open_cases(session, "northshire-homes"):
         if grown == more:
@@ -80,7 +80,8 @@ def test_shared_with_your_agency_shows_25_a_page_newest_first_every_share_on_som
     officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
     client = demo_client(demo_hub, officer)
     expected = [
-        (str(r.case_id), r.purpose) for r in shares.shared_with(demo_session, Actor.of(officer))
+        (str(r.case_id), r.purpose)
+        for r in share_lists.shared_with(demo_session, Actor.of(officer))
     ]
     assert len(expected) > 2 * PAGE_SIZE, "the demo shares cases enough for three pages"
 
@@ -118,9 +119,9 @@ def test_a_partner_system_reads_the_shared_cases_a_page_at_a_time_following_next
     demo_session.commit()
     client = demo_hub.test_client()
     headers = bearer_for(client, system)
-    shown = len(shares.shared_with(demo_session, Actor.of(officer)))
+    shown = len(share_lists.shared_with(demo_session, Actor.of(officer)))
     _grow_police_shares(demo_session, max(0, 101 - shown))  # more than a page of 100
-    listed = shares.shared_with(demo_session, Actor.of(officer))
+    listed = share_lists.shared_with(demo_session, Actor.of(officer))
     expected = [r.case_reference for r in listed]
     read: list[str] = []
     address: str | None = "/api/v1/cases/shared"
@@ -423,7 +424,7 @@ def test_a_share_ended_while_a_partner_reads_the_shared_risk_moves_no_other(
             Share.revoked_at.is_(None),
         )
     ).all():
-        shares.revoke_share(demo_session, Actor.of(share.created_by), share.id)
+        share_ending.revoke_share(demo_session, Actor.of(share.created_by), share.id)
     demo_session.commit()
     assert ended_case not in {r.case_id for r in _shared_risk_now(demo_session, reader)}
 

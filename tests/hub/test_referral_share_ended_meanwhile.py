@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from sharing.access.decide import Actor
-from sharing.cases import shares
+from sharing.cases import share_ending
 from sharing.cases.referrals import SAFEGUARDING_PURPOSE
 from sharing.models import Referral, Share, User
 from sharing.vocabulary import ReferralOutcome, Role
@@ -61,7 +61,9 @@ def test_an_outcome_recorded_as_its_referrals_share_ends_is_refused(
 
     def end_share(taken: threading.Event, let_go: threading.Event) -> None:
         with sessions() as session:
-            shares.revoke_share(session, Actor.of(session.get(User, officer_id)), first_share_id)
+            share_ending.revoke_share(
+                session, Actor.of(session.get(User, officer_id)), first_share_id
+            )
             session.flush()  # the share's row is held until the commit
             taken.set()
             let_go.wait(PATIENCE_SECONDS)

@@ -18,7 +18,7 @@ from sharing import clock
 from sharing.access.authorise import decision_on
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
-from sharing.cases import shares
+from sharing.cases import share_lists
 from sharing.models import (
     Agency,
     Alert,
@@ -526,7 +526,7 @@ def _cases_whose_risk_the_police_see(session, officer: User) -> set[int]:
     purpose lets the officer see their risk, decided one by one."""
     actor = Actor.of(officer)
     seen = set()
-    for share in shares.shared_with(session, actor):
+    for share in share_lists.shared_with(session, actor):
         case = session.get(Case, share.case_id)
         assessed = session.scalar(
             select(RiskAssessment.id).where(RiskAssessment.case_id == case.id)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hub.notices import compose
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.cases import shares
+from sharing.cases import share_ending
 from sharing.cases.referrals import REFERRAL_SHARE_DAYS, SAFEGUARDING_PURPOSE
 from sharing.models import AuditEntry, Case, Notice, ProtocolRecord, Referral, Share, User
 from sharing.vocabulary import (
@@ -247,7 +247,7 @@ def _referred_twice_first_share_ended(
     first, second = session.scalars(
         select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)
     ).all()
-    shares.revoke_share(session, Actor.of(session.get(User, case.officer_id)), first.share_id)
+    share_ending.revoke_share(session, Actor.of(session.get(User, case.officer_id)), first.share_id)
     session.commit()
     return first, second
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import casework, shares
+from sharing.cases import casework, share_ending, shares
 from sharing.crypto.sealing import unseal
 from sharing.errors import InputError
 from sharing.models import Agency, AuditEntry, Case, Escalation, ProtocolRecord, Share, User
@@ -202,7 +202,9 @@ def test_the_same_share_twice_is_refused_at_the_agency_naming_the_live_one(
     demo_session.expire_all()
     live = demo_session.scalars(select(Share).where(Share.case_id == case.id)).all()
     assert len(live) == 1
-    shares.revoke_share(demo_session, Actor.of(demo_session.get(User, case.officer_id)), live[0].id)
+    share_ending.revoke_share(
+        demo_session, Actor.of(demo_session.get(User, case.officer_id)), live[0].id
+    )
     demo_session.commit()
     assert client.post(path, data=_form(client, path, **fields)).status_code == 302
 

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from hub.config import Settings
 from sharing.access.facts import Actor
 from sharing.audit.log import waiting
-from sharing.cases.shares import shared_case_count
+from sharing.cases.share_lists import shared_case_count
 from sharing.demo.partnership import DEMO_PASSWORD, totp_secret_for
 from sharing.models import AuditEntry, User
 from sharing.vocabulary import Role

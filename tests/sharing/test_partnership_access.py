@@ -11,7 +11,7 @@ from sharing import clock
 from sharing.access.authorise import authorise, decide_case
 from sharing.access.decide import Act
 from sharing.access.facts import facts_of, policy
-from sharing.cases import emergency, locks, shares
+from sharing.cases import emergency, locks, share_ending, share_lists, shares
 from sharing.cases import pages as disclosure
 from sharing.cases.search import SearchQuery, search
 from sharing.crypto.sealing import unseal
@@ -175,12 +175,12 @@ def test_revoking_a_share_ends_the_partners_access(demo_session) -> None:
     assert decide_case(
         demo_session, council, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
     ).allowed
-    shares.revoke_share(demo_session, _owner_of(demo_session, case), share.id)
+    share_ending.revoke_share(demo_session, _owner_of(demo_session, case), share.id)
     assert not decide_case(
         demo_session, council, facts_of(demo_session, [case.id])[case.id], purpose=PURPOSE
     ).allowed
     assert case.reference not in {
-        r.case_reference for r in shares.shared_with(demo_session, council)
+        r.case_reference for r in share_lists.shared_with(demo_session, council)
     }
     demo_session.rollback()
 
@@ -211,7 +211,7 @@ def test_a_lock_needs_a_second_person_and_then_hides_the_case_from_everyone_else
     assert decide_case(demo_session, officer, facts_of(demo_session, [case.id])[case.id]).allowed
     assert decide_case(demo_session, manager, facts_of(demo_session, [case.id])[case.id]).allowed
     assert case.reference not in {
-        r.case_reference for r in shares.shared_with(demo_session, police)
+        r.case_reference for r in share_lists.shared_with(demo_session, police)
     }
     with pytest.raises(NotFound):
         emergency.break_glass(

@@ -26,7 +26,7 @@ from sharing import clock
 from sharing.access.authorise import cases_where, own_cases_where
 from sharing.access.decide import Act, Actor
 from sharing.cases.listing import CaseFilters, home_summary, list_cases
-from sharing.cases.shares import shared_case_count, shared_with
+from sharing.cases.share_lists import shared_case_count, shared_with
 from sharing.models import (
     Agency,
     Area,

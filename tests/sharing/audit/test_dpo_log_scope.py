@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sharing.audit import acts, checkpoints, log_rows, trail
 from sharing.audit.log import integrate
-from sharing.cases import shares
+from sharing.cases import share_lists
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.models import Agency, AuditEntry, Case, Person
@@ -82,7 +82,7 @@ def test_a_partners_list_of_the_shares_made_with_it_shows_a_dpo_only_its_own_sha
         dpo = demo_actor(session, "larkmoor-ha", Role.DPO)
         police = demo_actor(session, "northshire-police", Role.CASE_OFFICER)
         larkmoor = session.get(Agency, dpo.agency_id).name
-        listed = shares.shared_page(session, police, size=1000).rows
+        listed = share_lists.shared_page(session, police, size=1000).rows
         ours = sorted(r.id for r in listed if r.owner_agency == larkmoor)
         theirs = [r.id for r in listed if r.owner_agency != larkmoor]
         assert ours, "the police hold a share of a Larkmoor case"
