@@ -56,12 +56,13 @@ from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
 from hub.config import ConfigError, Settings, load_settings
 from hub.database import db, init_commit, init_database
-from hub.forms import limit_of, sent_once
+from hub.forms import limit_of
 from hub.guard import check_declared, check_request, may_open, record_unrecorded_refusal
 from hub.identity_providers import load_identity_providers
 from hub.logs import hide_link_tokens
 from hub.notices import init_notices
 from hub.opened import opened_field
+from hub.sent_once import sent_once
 from hub.templating import HubFlask, register_filters
 from hub.trigger import figures as trigger_figures
 from hub.your_say.views import on_closure_survey

@@ -14,7 +14,8 @@ from flask import g, request
 from markupsafe import Markup, escape
 from wtforms import BooleanField, Field
 
-from hub.forms import HubForm, choice_labels, leaf_fields
+from hub.choice_fields import choice_labels
+from hub.forms import HubForm, leaf_fields
 from hub.templating import uk_date
 from sharing import clock, stamps
 from sharing.errors import ChangedMeanwhile

@@ -12,7 +12,8 @@ from wtforms import TextAreaField
 from wtforms.validators import Optional
 
 from hub.database import db
-from hub.forms import DateInputField, HubForm, TextLimit
+from hub.date_fields import DateInputField
+from hub.forms import HubForm, TextLimit
 from hub.guard import forbid, require_roles
 from sharing import clock
 from sharing.audit import acts

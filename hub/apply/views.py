@@ -20,8 +20,10 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField, TextAreaField, ValidationError
 
 from hub.apply.reports import MonthsField, reported
+from hub.choice_fields import ChoiceField, ChoicesField
 from hub.database import db
-from hub.forms import ChoiceField, ChoicesField, DateInputField, HubForm
+from hub.date_fields import DateInputField
+from hub.forms import HubForm
 from hub.guard import for_every_role
 from hub.trigger.recording import application_input
 from sharing import clock

@@ -22,16 +22,10 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from hub import audit_witnesses
+from hub.choice_fields import ChoiceField, ChoiceGroup, EnumSelectField
 from hub.database import audit_origin, db, key_store
-from hub.forms import (
-    ChoiceField,
-    ChoiceGroup,
-    DateInputField,
-    EnumSelectField,
-    HubForm,
-    TextLimit,
-    as_sentence,
-)
+from hub.date_fields import DateInputField
+from hub.forms import HubForm, TextLimit, as_sentence
 from hub.guard import require_roles
 from hub.search.views import SearchForm, query_of
 from sharing import clock, directory

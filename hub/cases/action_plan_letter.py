@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 from hub.cases.forms import LetterForm
 from hub.cases.views import bp, case_to_work_on, refuse_input
 from hub.database import db
-from hub.forms import accepted_once
 from hub.pdf import render_pdf
+from hub.sent_once import accepted_once
 from hub.templating import uk_date
 from sharing.access.decide import Act
 from sharing.audit import acts

@@ -9,9 +9,11 @@ from werkzeug.wrappers import Response
 from hub import opened
 from hub.cases.forms import ActionForm
 from hub.cases.views import _agencies, _record, bp, case_to_work_on
+from hub.choice_fields import by_agency, name_and_agency
 from hub.database import db
-from hub.forms import HubForm, accepted_once, by_agency, name_and_agency
+from hub.forms import HubForm
 from hub.guard import written_in_form
+from hub.sent_once import accepted_once
 from sharing import directory, stamps
 from sharing.access.decide import Act
 from sharing.cases import actions, agency_actions, case_forms

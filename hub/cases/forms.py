@@ -24,19 +24,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from hub.forms import (
-    WHICH_OF_TWICE,
-    ChoiceField,
-    ChoicesField,
-    DateInputField,
-    EnumSelectField,
-    HubForm,
-    TextLimit,
-    asks_which,
-    leaf_fields,
-    moment_said,
-    which_refused,
-)
+from hub.choice_fields import ChoiceField, ChoicesField, EnumSelectField
+from hub.date_fields import WHICH_OF_TWICE, DateInputField, asks_which, moment_said, which_refused
+from hub.forms import HubForm, TextLimit, leaf_fields
 from sharing.cases import letters, needs, people, referrals, reviews, survey
 from sharing.cases.closing import MAX_CLOSING_NOTE
 from sharing.cases.recording import MAX_LINE, MAX_TEXT

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from hub.cases.forms import IncidentForm
 from hub.cases.views import _agencies, _record, bp, case_to_work_on
 from hub.database import db
-from hub.forms import accepted_once
+from hub.sent_once import accepted_once
 from sharing.access.decide import Act
 from sharing.cases import incidents
 from sharing.formats import whole_number

@@ -17,7 +17,7 @@ from hub.cases.views import (
     offer_officers,
 )
 from hub.database import db
-from hub.forms import accepted_once
+from hub.sent_once import accepted_once
 from sharing.access.authorise import decision_on
 from sharing.cases import casework
 from sharing.errors import InputError

@@ -14,7 +14,8 @@ from hub import opened
 from hub.cases.forms import AddPersonForm, PersonForm
 from hub.cases.views import _record, bp, case_to_work_on
 from hub.database import db
-from hub.forms import HubForm, accepted_once
+from hub.forms import HubForm
+from hub.sent_once import accepted_once
 from sharing.access.decide import Act
 from sharing.cases import case_forms, people
 from sharing.cases.needs import Needs

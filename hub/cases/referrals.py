@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 from hub.cases.forms import ReferralForm, ReferralOutcomeForm, SafeguardingForm
 from hub.cases.views import _record, bp, case_to_work_on
 from hub.database import db
-from hub.forms import accepted_once
 from hub.guard import authorised_case, forbid
+from hub.sent_once import accepted_once
 from sharing.access.decide import Act
 from sharing.cases import case_forms, referrals
 from sharing.errors import InputError, NotAllowed, NotFound

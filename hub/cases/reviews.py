@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from hub.cases.forms import ACTIVE, INACTIVE, ReviewForm
 from hub.cases.views import _record, _review_days, bp, case_to_work_on
 from hub.database import db
-from hub.forms import accepted_once
+from hub.sent_once import accepted_once
 from hub.templating import uk_date
 from sharing import clock
 from sharing.access.decide import Act

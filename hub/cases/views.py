@@ -10,9 +10,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub import opened
+from hub.choice_fields import ChoiceField, ChoiceGroup
 from hub.config import review_days
 from hub.database import db
-from hub.forms import ChoiceField, ChoiceGroup, HubForm
+from hub.forms import HubForm
 from hub.guard import authorised_case, require_roles
 from sharing import directory
 from sharing.access.authorise import AuthorisedCase

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from hub.cases.actions import action_form
 from hub.conferences.views import _conference_page, bp
 from hub.database import db
-from hub.forms import accepted_once
+from hub.sent_once import accepted_once
 from sharing.cases import actions
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number

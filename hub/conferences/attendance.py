@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from hub.choice_fields import ChoiceField, ChoicesField
 from hub.conferences.views import (
     _conference_page,
     _place_error,
@@ -14,7 +15,7 @@ from hub.conferences.views import (
     bp,
 )
 from hub.database import db
-from hub.forms import ChoiceField, ChoicesField, HubForm
+from hub.forms import HubForm
 from sharing.errors import InputError, NotAllowed
 from sharing.formats import whole_number
 from sharing.meetings import conference_attendance

@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
 from hub import opened
+from hub.choice_fields import ChoiceField
 from hub.conferences.views import bp
 from hub.database import db
-from hub.forms import ChoiceField, HubForm, TextLimit
+from hub.forms import HubForm, TextLimit
 from hub.guard import forbid
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.meetings import conference_cancelling

@@ -12,16 +12,11 @@ from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 
 from hub import opened
+from hub.choice_fields import ChoicesField, by_agency
 from hub.conferences.views import bp
 from hub.database import db
-from hub.forms import (
-    ChoicesField,
-    DateInputField,
-    HubForm,
-    TextLimit,
-    by_agency,
-    shown_once,
-)
+from hub.date_fields import DateInputField, shown_once
+from hub.forms import HubForm, TextLimit
 from hub.guard import forbid
 from sharing import clock, directory
 from sharing.access.authorise import AuthorisedCase

@@ -8,19 +8,12 @@ from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 
 from hub.cases.views import case_to_work_on
+from hub.choice_fields import ChoiceField, ChoicesField, by_agency, name_and_agency
 from hub.conferences.views import bp
 from hub.database import db
-from hub.forms import (
-    ChoiceField,
-    ChoicesField,
-    DateInputField,
-    HubForm,
-    TextLimit,
-    accepted_once,
-    by_agency,
-    name_and_agency,
-    shown_once,
-)
+from hub.date_fields import DateInputField, shown_once
+from hub.forms import HubForm, TextLimit
+from hub.sent_once import accepted_once
 from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.access.decide import Act

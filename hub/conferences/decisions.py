@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
 from hub import opened
+from hub.choice_fields import ChoiceField
 from hub.conferences.views import (
     _conference_page,
     _refuse_meeting_form,
@@ -17,7 +18,8 @@ from hub.conferences.views import (
     bp,
 )
 from hub.database import db
-from hub.forms import ChoiceField, HubForm, TextLimit, accepted_once
+from hub.forms import HubForm, TextLimit
+from hub.sent_once import accepted_once
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed
 from sharing.formats import whole_number
 from sharing.meetings import conference_decisions, meeting_record

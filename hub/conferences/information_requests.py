@@ -7,9 +7,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
+from hub.choice_fields import ChoiceField
 from hub.conferences.views import bp
 from hub.database import db
-from hub.forms import ChoiceField, HubForm, TextLimit, accepted_once
+from hub.forms import HubForm, TextLimit
+from hub.sent_once import accepted_once
 from sharing import clock
 from sharing.errors import InputError, NotFound
 from sharing.meetings import requests

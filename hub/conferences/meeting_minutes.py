@@ -20,7 +20,8 @@ from hub.conferences.views import (
     bp,
 )
 from hub.database import db
-from hub.forms import HubForm, TextLimit, accepted_once
+from hub.forms import HubForm, TextLimit
+from hub.sent_once import accepted_once
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.meetings import minutes
 from sharing.models import MinuteItem

@@ -10,10 +10,11 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, ValidationError
 
 from hub import opened
+from hub.choice_fields import ChoiceField, by_agency, name_and_agency
 from hub.conferences.changing import changer
 from hub.conferences.views import bp
 from hub.database import db
-from hub.forms import ChoiceField, HubForm, by_agency, name_and_agency
+from hub.forms import HubForm
 from hub.guard import forbid
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number

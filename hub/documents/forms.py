@@ -7,7 +7,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired
 
-from hub.forms import ChoiceField, EnumSelectField, HubForm, TextLimit
+from hub.choice_fields import ChoiceField, EnumSelectField
+from hub.forms import HubForm, TextLimit
 from sharing.cases.documents import CATEGORY_CHOICES, MAX_DESCRIPTION
 from sharing.vocabulary import DocumentKind, Marking
 

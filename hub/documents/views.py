@@ -13,8 +13,9 @@ from hub import opened
 from hub.cases.views import _record, case_to_work_on
 from hub.database import db
 from hub.documents.forms import AttachForm, MarkingForm
-from hub.forms import HubForm, accepted_once
+from hub.forms import HubForm
 from hub.guard import authorised_case, require_roles
+from hub.sent_once import accepted_once
 from hub.templating import uk_datetime
 from sharing.access.decide import Act
 from sharing.cases import document_markings, documents

@@ -9,8 +9,9 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from hub.database import db
-from hub.forms import HubForm, TextLimit, accepted_once
+from hub.forms import HubForm, TextLimit
 from hub.guard import require_roles
+from hub.sent_once import accepted_once
 from sharing import clock
 from sharing.audit import acts
 from sharing.cases import emergency

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from wtforms import BooleanField, HiddenField, TextAreaField
 
-from hub.forms import ChoiceField, HubForm, TextLimit
+from hub.choice_fields import ChoiceField
+from hub.forms import HubForm, TextLimit
 from sharing.cases.standard_letters import MAX_DETAILS
 
 

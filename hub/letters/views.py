@@ -9,10 +9,10 @@ from werkzeug.wrappers import Response
 
 from hub.cases.views import case_to_work_on, refuse_input
 from hub.database import db
-from hub.forms import accepted_once
 from hub.guard import require_roles
 from hub.letters.forms import StandardLetterForm
 from hub.pdf import render_pdf
+from hub.sent_once import accepted_once
 from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.cases import standard_letters

@@ -9,9 +9,11 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf
 
 from hub.cases.views import case_to_work_on
+from hub.choice_fields import ChoicesField, EnumSelectField
 from hub.database import db
-from hub.forms import ChoicesField, EnumSelectField, HubForm, TextLimit, accepted_once
+from hub.forms import HubForm, TextLimit
 from hub.guard import require_roles
+from hub.sent_once import accepted_once
 from sharing import directory
 from sharing.access.decide import Act
 from sharing.audit import acts

@@ -11,8 +11,9 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 
 from hub import opened
+from hub.choice_fields import ChoiceField
 from hub.database import db
-from hub.forms import ChoiceField, HubForm, TextLimit
+from hub.forms import HubForm, TextLimit
 from hub.guard import forbid
 from hub.meetings.views import bp
 from hub.templating import uk_date

@@ -8,15 +8,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
+from hub.choice_fields import ChoiceField
 from hub.database import db
-from hub.forms import (
-    ChoiceField,
-    HubForm,
-    TextLimit,
-    accepted_once,
-)
+from hub.forms import HubForm, TextLimit
 from hub.guard import forbid
 from hub.meetings.views import bp
+from hub.sent_once import accepted_once
 from hub.templating import uk_date, uk_datetime
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act

@@ -13,11 +13,14 @@ from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 
 from hub import opened
+from hub.choice_fields import ChoiceField
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit, accepted_once, shown_once
+from hub.date_fields import DateInputField, shown_once
+from hub.forms import HubForm, TextLimit
 from hub.guard import forbid
 from hub.meetings import apologies
 from hub.meetings.views import bp
+from hub.sent_once import accepted_once
 from sharing import clock
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound

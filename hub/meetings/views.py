@@ -14,20 +14,13 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
+from hub.choice_fields import ChoiceField, ChoicesField, by_agency, name_and_agency
 from hub.conferences.convening import CONFERENCE_PURPOSE, chosen_protocol, protocol_choices
 from hub.database import db
-from hub.forms import (
-    ChoiceField,
-    ChoicesField,
-    DateInputField,
-    HubForm,
-    TextLimit,
-    accepted_once,
-    by_agency,
-    name_and_agency,
-    shown_once,
-)
+from hub.date_fields import DateInputField, shown_once
+from hub.forms import HubForm, TextLimit
 from hub.guard import forbid, require_roles
+from hub.sent_once import accepted_once
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import conferences, series, series_pages

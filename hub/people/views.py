@@ -23,10 +23,12 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField, ValidationError
 from wtforms.validators import InputRequired
 
+from hub.choice_fields import ChoicesField
 from hub.database import db
-from hub.forms import ChoicesField, HubForm, TextLimit, accepted_once
+from hub.forms import HubForm, TextLimit
 from hub.guard import forbid, require_roles
 from hub.people import links
+from hub.sent_once import accepted_once
 from hub.templating import uk_datetime
 from sharing import (
     accounts,

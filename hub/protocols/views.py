@@ -8,8 +8,9 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired
 
+from hub.choice_fields import EnumSelectField
 from hub.database import db
-from hub.forms import EnumSelectField, HubForm, TextLimit
+from hub.forms import HubForm, TextLimit
 from hub.guard import require_roles
 from hub.templating import uk_date
 from sharing import clock, directory

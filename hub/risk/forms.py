@@ -10,7 +10,8 @@ from typing import TypeVar
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired
 
-from hub.forms import EnumSelectField, HubForm, TextLimit
+from hub.choice_fields import EnumSelectField
+from hub.forms import HubForm, TextLimit
 from sharing.formats import whole_number
 from sharing.risk.assessments import MAX_REASON, AssessmentInput
 from sharing.risk.matrix import Matrix

@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 from hub import config, opened
 from hub.cases.views import case_to_work_on, refuse_input
 from hub.database import db
-from hub.forms import accepted_once
 from hub.guard import authorised_case, require_roles
 from hub.risk.forms import (
     ANSWER,
@@ -22,6 +21,7 @@ from hub.risk.forms import (
     field_of,
     step_of,
 )
+from hub.sent_once import accepted_once
 from hub.templating import uk_date
 from sharing import clock
 from sharing.access.decide import Act

@@ -8,8 +8,10 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from wtforms import StringField
 
+from hub.choice_fields import ChoiceField
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm
+from hub.date_fields import DateInputField
+from hub.forms import HubForm
 from hub.guard import require_roles
 from sharing.audit import acts
 from sharing.cases.search import KINDS, SearchQuery, search

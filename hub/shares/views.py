@@ -9,9 +9,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub.cases.views import case_to_work_on, refuse_input
+from hub.choice_fields import ChoiceField
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm, accepted_once
+from hub.date_fields import DateInputField
+from hub.forms import HubForm
 from hub.guard import require_roles
+from hub.sent_once import accepted_once
 from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.access.decide import Act

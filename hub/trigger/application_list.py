@@ -10,8 +10,9 @@ from flask import render_template, request
 from flask_login import current_user
 from wtforms import StringField
 
+from hub.choice_fields import ChoiceField
 from hub.database import db
-from hub.forms import ChoiceField, HubForm, TextLimit
+from hub.forms import HubForm, TextLimit
 from hub.trigger.views import _procedure, _refused, bp
 from sharing import clock
 from sharing.errors import NotAllowed

@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired
 
 from hub import opened
 from hub.database import db
-from hub.forms import DateInputField, HubForm, TextLimit
+from hub.date_fields import DateInputField
+from hub.forms import HubForm, TextLimit
 from hub.trigger.views import _dated, _procedure, _refused_on_page, bp, refuse_input
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound

@@ -10,8 +10,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField, TextAreaField
 
+from hub.choice_fields import ChoiceField
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit, accepted_once
+from hub.date_fields import DateInputField
+from hub.forms import HubForm, TextLimit
+from hub.sent_once import accepted_once
 from hub.trigger.views import _procedure, _refused, bp, refuse_input
 from sharing import clock
 from sharing.audit import acts

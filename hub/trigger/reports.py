@@ -10,8 +10,9 @@ from wtforms import StringField, TextAreaField
 
 from hub import opened
 from hub.apply.reports import MonthsField, reported
+from hub.choice_fields import ChoicesField
 from hub.database import db
-from hub.forms import ChoicesField, HubForm, TextLimit
+from hub.forms import HubForm, TextLimit
 from hub.trigger.views import _procedure, _refused_on_page, bp, refuse_input
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound

@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 
 from hub import opened
 from hub.database import db
-from hub.forms import DateInputField, HubForm
+from hub.date_fields import DateInputField
+from hub.forms import HubForm
 from hub.trigger.views import (
     AppealDecisionForm,
     AppealForm,

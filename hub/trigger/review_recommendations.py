@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
 from hub.database import db
-from hub.forms import HubForm, TextLimit, accepted_once
+from hub.forms import HubForm, TextLimit
+from hub.sent_once import accepted_once
 from hub.trigger.views import RecommendationForm, _act, _procedure, _refused_at, bp
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound

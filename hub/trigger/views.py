@@ -13,8 +13,10 @@ from werkzeug.wrappers import Response
 from wtforms import Field, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
+from hub.choice_fields import ChoiceField
 from hub.database import db
-from hub.forms import ChoiceField, DateInputField, HubForm, TextLimit
+from hub.date_fields import DateInputField
+from hub.forms import HubForm, TextLimit
 from hub.guard import require_roles
 from hub.templating import uk_datetime
 from sharing import clock

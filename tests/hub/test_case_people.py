@@ -10,7 +10,7 @@ import html
 
 from sqlalchemy import select
 
-from hub.forms import ALREADY_SAVED
+from hub.sent_once import ALREADY_SAVED
 from sharing.crypto.sealing import unseal_many
 from sharing.models import AuditEntry, BlindIndex, Case, CaseParty, Person
 from sharing.vocabulary import PartyRole, Role

@@ -18,7 +18,9 @@ from flask import Flask
 from wtforms import Form, TextAreaField
 from wtforms.validators import Length
 
-from hub.forms import DateInputField, HubForm, TextLimit, _ChoiceBase, leaf_fields, subject_of
+from hub.choice_fields import _ChoiceBase
+from hub.date_fields import DateInputField
+from hub.forms import HubForm, TextLimit, leaf_fields, subject_of
 from tests.fixtures.app import csrf_token
 
 

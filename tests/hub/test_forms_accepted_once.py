@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.forms import ALREADY_SAVED, SENT_ONCE
+from hub.sent_once import ALREADY_SAVED, SENT_ONCE
 from sharing import clock
 from sharing.cases import incidents
 from sharing.models import (
