@@ -57,6 +57,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "apply.start",
         "apply.form",
         "apply.done",
+        "your_say.link",
         "your_say.answer",
         "your_say.thanks",
     }

@@ -92,7 +92,7 @@ def survey(case_id: int) -> Response | tuple[str, int]:
             "cases/survey_link.html",
             title=f"Closure survey link: case {case.reference}",
             case=case,
-            link=url_for("your_say.answer", token=token, _external=True),
+            link=url_for("your_say.link", token=token, _external=True),
             days=closure_survey.LINK_DAYS,
         ), 200
     return _record(

@@ -1,7 +1,10 @@
 """The closure survey a complainant answers by the link their case officer gave them: no
-account, once, while the link works. The page never shows anything from the case, only
-the survey's questions; a link that does not work says so the same way whether it never
-existed, was answered or has expired. Sends are limited like the public application form.
+account, once, while the link works. The link's secret is moved out of the address bar at
+once, as a link to set a password's is (kept in the signed browser session, so a shared
+computer's history holds no link that answers in the complainant's place). The page never
+shows anything from the case, only the survey's questions; a link that does not work says
+so the same way whether it never existed, was answered or has expired. Sends are limited
+like the public application form.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ for_every_role(bp)  # and public: see hub.guard.PUBLIC_ENDPOINTS
 #: That this browser just sent a survey's answers (nothing of which survey, nor of the
 #: case), for the thank-you page, as the public application form keeps its reference.
 _ANSWERED = "closure_survey_answered"
+#: Where the browser session keeps the link's secret between the survey's pages.
+_LINK = "closure_survey_link"
 
 
 def on_closure_survey() -> bool:
@@ -51,14 +56,24 @@ def _not_working() -> tuple[str, int]:
     ), 404
 
 
-@bp.route("/<token>", methods=["GET", "POST"])
-def answer(token: str) -> Response | tuple[str, int]:
+@bp.route("/<token>")
+def link(token: str) -> Response:
+    """The link from the letter: its secret goes into the browser session and out of the
+    address bar (and so out of the browser's history and any address logged)."""
+    session[_LINK] = token[:100]
+    return redirect(url_for("your_say.answer"))
+
+
+@bp.route("", methods=["GET", "POST"])
+def answer() -> Response | tuple[str, int]:
     questions = current_app.extensions["hub.closure_survey"]
     if request.method == "POST" and not within_limits():
         return render_template("your_say/too_many.html", title="Too many answers from here"), 429
+    token = session.get(_LINK, "")
     try:
         closure_survey.linked(db(), token)
     except NotFound:
+        session.pop(_LINK, None)
         return _not_working()
     form = survey_form(questions)()
     del form.channel  # the complainant answers: there is nothing to say about how
@@ -71,6 +86,7 @@ def answer(token: str) -> Response | tuple[str, int]:
         try:
             closure_survey.answer_online(db(), questions, token, answers, form.comment.data or "")
         except NotFound:
+            session.pop(_LINK, None)
             return _not_working()
         except InputError as e:
             # The refusal names one field; every question left unanswered is shown at once.
@@ -79,6 +95,7 @@ def answer(token: str) -> Response | tuple[str, int]:
                 field = form.field_by_name(problem.field) or form.comment
                 field.errors = [*field.errors, problem.message]
         else:
+            session.pop(_LINK, None)
             session[_ANSWERED] = True
             return redirect(url_for("your_say.thanks"))
     return render_template(

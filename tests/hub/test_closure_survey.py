@@ -36,6 +36,8 @@ from tests.fixtures.demo import demo_client, demo_user, shared_with_agency
 from tests.fixtures.statements import walk_pages
 
 SURVEY = load_survey(Path(__file__).resolve().parents[2] / "config" / "closure-survey.toml")
+#: The survey's address, once its link has been opened (the link's secret out of it).
+ANSWER = "/closure-survey"
 COMMENT = "They kept me informed but the noise went on for months"
 
 
@@ -189,10 +191,17 @@ def _link(client, case: Case) -> str:
     return match.group(1)
 
 
+def _opened(demo_hub, link: str):
+    """A browser that has opened ``link``: the survey is at ``ANSWER`` for it."""
+    public = demo_hub.test_client()
+    assert public.get(link).location == ANSWER
+    return public
+
+
 def test_a_complainant_answers_by_link_once_without_an_account(demo_hub, demo_session) -> None:
     case = _closed_case(demo_session)
     officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
-    path = _link(officer, case)
+    path = link = _link(officer, case)
     demo_session.expire_all()
     survey = demo_session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
     assert survey.link_hash is not None
@@ -200,8 +209,9 @@ def test_a_complainant_answers_by_link_once_without_an_account(demo_hub, demo_se
     assert "not answered yet" in officer.get(f"/cases/{case.id}").get_data(as_text=True)
 
     public = demo_hub.test_client()
-    form = public.get(path)
+    form = public.get(path, follow_redirects=True)
     assert form.status_code == 200
+    path = ANSWER  # the link's secret is in the browser session now
     text = form.get_data(as_text=True)
     assert SURVEY.questions[0].text in text
     assert case.reference not in text  # nothing of the case
@@ -239,19 +249,20 @@ def test_a_complainant_answers_by_link_once_without_an_account(demo_hub, demo_se
     assert "Answered online: fairly dissatisfied overall" in officer.get(
         f"/cases/{case.id}"
     ).get_data(as_text=True)
-    again = public.get(path)
+    again = public.get(link, follow_redirects=True)
     assert again.status_code == 404
     assert "This survey link does not work" in again.get_data(as_text=True)
+    assert public.get(ANSWER).status_code == 404  # nor the survey's address
 
 
 def test_a_link_that_never_was_or_has_expired_does_not_work(demo_hub, demo_session) -> None:
     public = demo_hub.test_client()
-    assert public.get("/closure-survey/not-a-real-link").status_code == 404
+    assert public.get("/closure-survey/not-a-real-link", follow_redirects=True).status_code == 404
     case = _closed_case(demo_session)
     officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
     path = _link(officer, case)
     with clock.pinned(clock.now() + timedelta(days=29)):
-        assert public.get(path).status_code == 404
+        assert public.get(path, follow_redirects=True).status_code == 404
 
 
 def test_answers_taken_by_phone_replace_a_link_never_answered(demo_hub, demo_session) -> None:
@@ -271,7 +282,7 @@ def test_answers_taken_by_phone_replace_a_link_never_answered(demo_hub, demo_ses
     [survey] = demo_session.scalars(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
     assert survey.channel.value == "phone"
     assert survey.overall is Satisfaction.FAIRLY_SATISFIED
-    assert demo_hub.test_client().get(path).status_code == 404
+    assert demo_hub.test_client().get(path, follow_redirects=True).status_code == 404
     again = _post(officer, case, channel="link")
     assert again.status_code == 400
     assert "already recorded" in again.get_data(as_text=True)
@@ -283,8 +294,8 @@ def test_a_new_link_replaces_one_not_answered(demo_hub, demo_session) -> None:
     first = _link(officer, case)
     second = _link(officer, case)
     public = demo_hub.test_client()
-    assert public.get(first).status_code == 404
-    assert public.get(second).status_code == 200
+    assert public.get(first, follow_redirects=True).status_code == 404
+    assert public.get(second, follow_redirects=True).status_code == 200
 
 
 def test_a_complainant_who_leaves_questions_unanswered_is_told_of_every_one_at_once(
@@ -295,8 +306,8 @@ def test_a_complainant_who_leaves_questions_unanswered_is_told_of_every_one_at_o
     their words kept: not one question a send."""
     case = _closed_case(demo_session)
     officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
-    path = _link(officer, case)
-    public = demo_hub.test_client()
+    public = _opened(demo_hub, _link(officer, case))
+    path = ANSWER
     first, *rest = SURVEY.questions
     refused = public.post(
         path,
@@ -330,8 +341,8 @@ def test_the_thank_you_page_promises_a_managers_call_only_for_the_answer_that_br
     were kept informed."""
     case = _closed_case(demo_session)
     officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
-    path = _link(officer, case)
-    public = demo_hub.test_client()
+    public = _opened(demo_hub, _link(officer, case))
+    path = ANSWER
     answers = {**_answers("very_satisfied"), "answer_kept_informed": "very_dissatisfied"}
     sent = public.post(path, data={"csrf_token": csrf_token(public, path), **answers})
     assert sent.status_code == 302
@@ -345,3 +356,26 @@ def test_the_thank_you_page_promises_a_managers_call_only_for_the_answer_that_br
     demo_session.expire_all()
     link = demo_session.scalar(select(ClosureSurvey).where(ClosureSurvey.case_id == case.id))
     assert link.follow_up is None
+
+
+def test_the_links_secret_leaves_the_address_bar_at_once(demo_hub, demo_session) -> None:
+    """On a shared computer, the browser's history must not hold a link that answers the
+    survey in the complainant's place: opening the link keeps its secret in the browser's
+    session and leads to the survey's own address, without it."""
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    path = _link(officer, case)
+    secret = path.rsplit("/", 1)[1]
+    public = demo_hub.test_client()
+    opened = public.get(path)
+    assert opened.status_code == 302
+    assert opened.location == ANSWER
+    form = public.get(opened.location)
+    assert form.status_code == 200
+    assert SURVEY.questions[0].text in form.get_data(as_text=True)
+    assert secret not in form.get_data(as_text=True)
+    # Another browser (someone else at the same computer later, with the history only)
+    # opening the address in the history finds no survey there.
+    later = demo_hub.test_client().get(ANSWER)
+    assert later.status_code == 404
+    assert "This survey link does not work" in later.get_data(as_text=True)

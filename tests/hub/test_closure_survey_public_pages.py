@@ -48,14 +48,16 @@ def test_a_link_that_does_not_work_and_an_address_that_does_not_exist_are_the_su
 ) -> None:
     client = demo_hub.test_client()
     for path in ("/closure-survey/not-a-real-link", "/closure-survey/not/a/page"):
-        response = client.get(path)
+        response = client.get(path, follow_redirects=True)
         assert response.status_code == 404
         page = response.get_data(as_text=True)
         _in_the_surveys_layout(page)
         assert "contact the officer who dealt with it" in page
-    assert "This survey link does not work" in client.get("/closure-survey/x").get_data(
-        as_text=True
-    )
+    assert "This survey link does not work" in client.get(
+        "/closure-survey/x", follow_redirects=True
+    ).get_data(as_text=True)
+    # The survey's address, opened with no link (from the history, say), is the same.
+    assert "This survey link does not work" in client.get("/closure-survey").get_data(as_text=True)
     # A staff page's 404 keeps the staff pages' marking and leads home.
     staff = client.get("/cases/no-such-page", follow_redirects=True).get_data(as_text=True)
     assert "OFFICIAL-SENSITIVE" in staff
@@ -75,7 +77,7 @@ def test_the_thank_you_page_opened_without_answering_is_the_surveys_page_not_fou
 def test_answers_sent_without_the_security_token_are_refused_in_the_surveys_own_page(
     demo_hub,
 ) -> None:
-    response = demo_hub.test_client().post("/closure-survey/some-link", data={"comment": "x"})
+    response = demo_hub.test_client().post("/closure-survey", data={"comment": "x"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     _in_the_surveys_layout(page)
@@ -86,7 +88,7 @@ def test_too_many_answers_from_one_address_say_so_in_the_surveys_own_words(
     demo_hub, demo_session
 ) -> None:
     client = demo_hub.test_client()
-    path = "/closure-survey/some-link"
+    path = "/closure-survey"
     token = csrf_token(client, "/community-trigger/apply")  # one token a browser session
     statuses = [client.post(path, data={"csrf_token": token}).status_code for _ in range(61)]
     assert statuses[:60] == [404] * 60
@@ -102,7 +104,7 @@ def test_the_surveys_500_and_503_pages_are_its_own(app: Flask, tmp_path: Path) -
     client = app.test_client()
     questions = app.extensions.pop("hub.closure_survey")  # a fault the page did not expect
     try:
-        broken = client.get("/closure-survey/some-link")
+        broken = client.get("/closure-survey/some-link", follow_redirects=True)
     finally:
         app.extensions["hub.closure_survey"] = questions
     assert broken.status_code == 500
@@ -113,7 +115,7 @@ def test_the_surveys_500_and_503_pages_are_its_own(app: Flask, tmp_path: Path) -
     app.extensions["hub.engine"].dispose()
     database.rename(moved)
     try:
-        gone = client.get("/closure-survey/some-link")
+        gone = client.get("/closure-survey/some-link", follow_redirects=True)
         assert gone.status_code == 503
         page = gone.get_data(as_text=True)
         assert DATABASE_UNREACHABLE in page
@@ -128,7 +130,8 @@ def test_the_development_servers_request_lines_leave_the_links_token_out() -> No
     """The survey's link is the complainant's key to it, as a link to set a password is:
     the request lines the development server logs keep neither (``/closure-survey/…``)."""
     for path, status in (
-        ("/closure-survey/s3cr3t-T0ken_x", "200"),
+        ("/closure-survey/s3cr3t-T0ken_x", "302"),
+        ("/closure-survey", "200"),
         ("/closure-survey/thank-you", "200"),
     ):
         record = logging.LogRecord(
@@ -142,5 +145,5 @@ def test_the_development_servers_request_lines_leave_the_links_token_out() -> No
         )
         assert WithoutLinkTokens().filter(record)
         assert "s3cr3t" not in record.getMessage()
-        kept = "/closure-survey/thank-you" if path.endswith("thank-you") else "/closure-survey/…"
+        kept = path if not path.endswith("T0ken_x") else "/closure-survey/…"
         assert f"POST {kept}?x=1 HTTP/1.1" in record.getMessage()

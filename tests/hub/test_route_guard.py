@@ -81,6 +81,7 @@ def test_public_endpoints_are_only_sign_in_static_health_and_the_public_forms(
         "apply.start",
         "apply.form",
         "apply.done",
+        "your_say.link",
         "your_say.answer",
         "your_say.thanks",
     }
