@@ -23,7 +23,7 @@ from sharing.access.decide import Act
 from sharing.access.facts import Actor, facts_of
 from sharing.access.scope import Lock
 from sharing.db import begin_writing
-from sharing.meetings.conference_listing import visible
+from sharing.meetings.conference_listing import CANCELLED_ANCHOR, visible
 from sharing.meetings.requests import ANSWERING_ROLES
 from sharing.models import (
     Action,
@@ -281,7 +281,7 @@ def conference_cancelled(
         conference,
         people,
         page=f"/conferences/{conference.id}",
-        elsewhere=f"/conferences#cancelled-{conference.id}",
+        elsewhere=f"{CANCELLED_ANCHOR}{conference.id}",
         now=now,
     )
 

@@ -1,11 +1,13 @@
 """The case conferences a reader may open, the list of those their agency convened or is
 invited to, soonest first, and those whose date has passed that a reader convened or
 chairs and nobody has recorded held or cancelled (no audit entry: a list names the
-conferences, their pages record the view).
+conferences, their pages record the view), and the cancellations a reader was told of
+whose conferences they may no longer open.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,8 +24,13 @@ from sharing.models import (
     ConferenceAttendee,
     ConferenceInvitation,
     MeetingSitting,
+    Notice,
 )
-from sharing.vocabulary import ConferenceStatus
+from sharing.vocabulary import ConferenceStatus, NoticeKind
+
+#: Where the notice of a cancellation sends those whose agency's share ended with the
+#: conference (followed by its id): their list of conferences, at the conference.
+CANCELLED_ANCHOR = "/conferences#cancelled-"
 
 
 def visible(
@@ -134,6 +141,52 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
             continue
         rows.append(row)
     return rows
+
+
+@dataclass(frozen=True)
+class CancellationTold:
+    """A cancelled conference the reader was told of and may no longer open, as the
+    notice named it: the case reference and the conference's day, nothing more."""
+
+    conference_id: int
+    case_reference: str
+    starts_at: datetime
+
+    @property
+    def anchor(self) -> str:
+        return CANCELLED_ANCHOR.partition("#")[2] + str(self.conference_id)
+
+
+def cancellations_told(
+    session: Session, actor: Actor, *, since: datetime, shown: Iterable[int] = ()
+) -> list[CancellationTold]:
+    """The cancellations the actor was told of since ``since`` by a notice sending them
+    to their list (``CANCELLED_ANCHOR``: their agency's share ended with the conference),
+    soonest conference first, but for the conferences ``shown`` (those the list has, which
+    the reader may open): what the notice named. None on a case since erased or locked (for
+    a partner, a locked case no longer exists)."""
+    told = session.scalars(
+        select(Notice)
+        .join(Case, Case.reference == Notice.reference)
+        .where(
+            Notice.user_id == actor.user_id,
+            Notice.kind == NoticeKind.CONFERENCE_CANCELLED,
+            Notice.path.startswith(CANCELLED_ANCHOR),
+            Notice.created_at >= since,
+            Case.erased_at.is_(None),
+            Case.locked.is_(False),
+        )
+    ).all()
+    skipped = set(shown)
+    found = [
+        CancellationTold(int(n.path.removeprefix(CANCELLED_ANCHOR)), n.reference or "", n.about)
+        for n in told
+        if n.about is not None and n.path.removeprefix(CANCELLED_ANCHOR).isdigit()
+    ]
+    return sorted(
+        (c for c in found if c.conference_id not in skipped),
+        key=lambda c: (c.starts_at, c.conference_id),
+    )
 
 
 def of_case(session: Session, actor: Actor, case_id: int) -> list[ConferenceRow]:
