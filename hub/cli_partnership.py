@@ -1,5 +1,6 @@
 """``hub areas`` and ``hub agencies``: the partnership's area, its wards and its agencies,
-added by the operator who sets the hub up, before its first accounts."""
+added by the operator who sets the hub up, before its first accounts; later, a ward added
+to an area, an agency renamed."""
 
 from __future__ import annotations
 
@@ -39,6 +40,26 @@ def areas_add(code: str, name: str, homes: int | None, wards: tuple[str, ...]) -
         click.echo(f"Added the area {area.code} ({area.name}) with {len(area.wards)} ward(s).")
 
 
+@areas.command("add-ward")
+@click.option("--area", "area_code", required=True, help="The code of the area.")
+@click.option("--ward", "name", required=True, help="The new ward's name.")
+def areas_add_ward(area_code: str, name: str) -> None:
+    """Add a ward to an area (refused if the area already has a ward of that name)."""
+    with _session() as session:
+        try:
+            ward = partnership.add_ward(session, area_code=area_code, name=name)
+        except InputError as e:
+            refuse_run(
+                session, acts.Action.AREA_WARD_ADD, f"refused input: {e.field}", message=_at(e)
+            )
+        session.commit()
+        area = ward.area
+        click.echo(
+            f"Added the ward {ward.name} to the area {area.code} ({area.name}): "
+            f"{len(area.wards)} ward(s)."
+        )
+
+
 @click.group(cls=AppGroup)
 def agencies() -> None:
     """The partnership's agencies."""
@@ -72,6 +93,23 @@ def agencies_add(code: str, name: str, agency_type: str, area_code: str, case_pr
             f"Added the agency {agency.code} ({agency.name}, {agency.type.label}) to "
             f"{agency.area.code}; its cases are {agency.case_prefix}-YYYY-NNNNN."
         )
+
+
+@agencies.command("rename")
+@click.option("--code", required=True, help="The agency's code, e.g. northgate-homes.")
+@click.option("--name", required=True, help="Its new name, e.g. Northgate Housing.")
+def agencies_rename(code: str, name: str) -> None:
+    """Give an agency a new name (refused if another agency has it); its code, and so its
+    protocols and accounts, stay as they are."""
+    with _session() as session:
+        try:
+            agency, was = partnership.rename_agency(session, code=code, name=name)
+        except InputError as e:
+            refuse_run(
+                session, acts.Action.AGENCY_RENAME, f"refused input: {e.field}", message=_at(e)
+            )
+        session.commit()
+        click.echo(f"Renamed the agency {agency.code}: {agency.name} (was {was}).")
 
 
 @agencies.command("list")

@@ -182,3 +182,84 @@ def test_a_new_partnerships_first_backup_before_any_case_restores_and_says_so_pl
     assert restored.exit_code == 0, restored.output
     assert "  data keys: 0 live, 0 destroyed (erased)\n" in restored.output
     assert "OK: the restored hub reads its cases and its audit log is whole." in restored.output
+
+
+def _add_riverside_homes() -> None:
+    added = hub(
+        "agencies", "add", "--code", "riverside-homes", "--name", "Riverside Homes",
+        "--type", "landlord", "--area", "riverside", "--case-prefix", "RSH",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+
+
+def test_an_operator_adds_a_ward_to_an_area_and_one_refused_adds_nothing(
+    migrated_hub_env: str,
+) -> None:
+    _add_riverside()
+    added = hub("areas", "add-ward", "--area", "riverside", "--ward", "Mill Lane")
+    assert added.exit_code == 0, added.output
+    assert "Added the ward Mill Lane to the area riverside (Riverside): 3 ward(s)." in added.output
+    assert "riverside: Riverside (wards: Abbey, Mill Lane, Quayside)" in (
+        hub("agencies", "list").output
+    )
+    ward = _entries(migrated_hub_env)[-1]
+    assert ward[:2] == ("area.ward_add", "allowed")
+    assert ward[2] == f"area riverside, ward {_count(migrated_hub_env, Ward)}"  # its id
+
+    for options, said in (
+        (["--area", "riverside", "--ward", "Abbey"], "--ward: The area riverside already has the ward Abbey"),
+        (["--area", "northshire", "--ward", "Fenwick"], "--area: No area has the code given (the areas: riverside)"),
+        (["--area", "riverside", "--ward", " "], "--ward: A ward's name is empty"),
+        (["--area", "riverside", "--ward", "W" * 121], "--ward: A ward's name must be 120 characters or fewer"),
+    ):  # fmt: skip
+        refused = hub("areas", "add-ward", *options)
+        assert refused.exit_code == 1, refused.output
+        assert said in refused.output
+        assert "Traceback" not in refused.output
+        assert _entries(migrated_hub_env)[-1] == (
+            "area.ward_add",
+            "refused",
+            f"on the command line: refused input: {said.split(':', 1)[0]}",
+        )
+    assert _count(migrated_hub_env, Ward) == 3
+
+
+def test_an_operator_renames_an_agency_and_a_name_taken_is_refused(
+    migrated_hub_env: str,
+) -> None:
+    _add_riverside()
+    _add_riverside_homes()
+    hub(
+        "agencies", "add", "--code", "riverside-police", "--name", "Riverside Police",
+        "--type", "police", "--area", "riverside", "--case-prefix", "RSP",
+    )  # fmt: skip
+    renamed = hub("agencies", "rename", "--code", "riverside-homes", "--name", "Riverside Housing")
+    assert renamed.exit_code == 0, renamed.output
+    assert "Renamed the agency riverside-homes: Riverside Housing (was Riverside Homes)." in (
+        renamed.output
+    )
+    listed = hub("agencies", "list").output
+    assert "riverside-homes  landlord  RSH  Riverside Housing" in listed
+    assert "Riverside Homes" not in listed
+    assert _entries(migrated_hub_env)[-1] == (
+        "agency.rename",
+        "allowed",
+        "agency riverside-homes renamed",
+    )
+
+    for options, said in (
+        (["--code", "riverside-homes", "--name", "Riverside Police"], "--name: An agency is already called Riverside Police"),
+        (["--code", "riverside-homes", "--name", "Riverside Housing"], "--name: The agency riverside-homes is already called Riverside Housing"),
+        (["--code", "riverside-homes", "--name", " "], "--name: Give the agency's name"),
+        (["--code", "northgate-homes", "--name", "Northgate"], "--code: No agency has the code given (the agencies: riverside-homes, riverside-police)"),
+    ):  # fmt: skip
+        refused = hub("agencies", "rename", *options)
+        assert refused.exit_code == 1, refused.output
+        assert said in refused.output
+        assert "Traceback" not in refused.output
+        assert _entries(migrated_hub_env)[-1] == (
+            "agency.rename",
+            "refused",
+            f"on the command line: refused input: {said.split(':', 1)[0]}",
+        )
+    assert "riverside-homes  landlord  RSH  Riverside Housing" in hub("agencies", "list").output
