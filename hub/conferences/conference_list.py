@@ -1,6 +1,6 @@
 """The conferences list: those my agency convened or is invited to, upcoming and recent,
-and the cancellations I was told of in the last 30 days whose conferences my agency may no
-longer open (where the notice of each sends me)."""
+and what I was told in the last 30 days of conferences my agency may no longer open
+(cancelled, or given a new chair: where the notice of each sends me)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def index() -> str:
     since = clock.now() - timedelta(days=30)
     rows = conference_listing.conferences_for(db(), current_user.actor, since=since)
     now = clock.now()
-    told = conference_listing.cancellations_told(
+    told = conference_listing.told_of(
         db(), current_user.actor, since=since, shown=[r.id for r in rows]
     )
     return render_template(
@@ -29,5 +29,5 @@ def index() -> str:
         upcoming=[r for r in rows if r.starts_at >= now],
         recent=[r for r in rows if since <= r.starts_at < now],
         earlier=[r for r in rows if r.starts_at < since],
-        cancellations_told=told,
+        told_of=told,
     )

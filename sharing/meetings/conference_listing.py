@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from sharing import clock
@@ -31,6 +31,9 @@ from sharing.vocabulary import ConferenceStatus, NoticeKind
 #: Where the notice of a cancellation sends those whose agency's share ended with the
 #: conference (followed by its id): their list of conferences, at the conference.
 CANCELLED_ANCHOR = "/conferences#cancelled-"
+#: Where the notice of a new chair sends an old chair who may no longer open the
+#: conference (followed by the moment of the change and the conference's id).
+CHAIR_ANCHOR = "/conferences#chair-"
 
 
 def visible(
@@ -144,48 +147,73 @@ def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[
 
 
 @dataclass(frozen=True)
-class CancellationTold:
-    """A cancelled conference the reader was told of and may no longer open, as the
-    notice named it: the case reference and the conference's day, nothing more."""
+class ToldOf:
+    """A conference the reader was told of by a notice sending them to their list, as it
+    may no longer open it, as the notice named it: the case reference, the conference's
+    day and what happened (cancelled, or a new chair), nothing more."""
 
+    #: The id the notice's link lands on (``cancelled-…`` or ``chair-…``).
+    anchor: str
     conference_id: int
     case_reference: str
     starts_at: datetime
-
-    @property
-    def anchor(self) -> str:
-        return CANCELLED_ANCHOR.partition("#")[2] + str(self.conference_id)
+    cancelled: bool
 
 
-def cancellations_told(
+#: The notices that send the reader to their list, and where each lands there.
+_SENT_TO_THE_LIST = (
+    (NoticeKind.CONFERENCE_CANCELLED, CANCELLED_ANCHOR),
+    (NoticeKind.CHAIR_CHANGED, CHAIR_ANCHOR),
+    (NoticeKind.NEW_CHAIR, CHAIR_ANCHOR),
+)
+
+
+def told_of(
     session: Session, actor: Actor, *, since: datetime, shown: Iterable[int] = ()
-) -> list[CancellationTold]:
-    """The cancellations the actor was told of since ``since`` by a notice sending them
-    to their list (``CANCELLED_ANCHOR``: their agency's share ended with the conference),
-    soonest conference first, but for the conferences ``shown`` (those the list has, which
-    the reader may open): what the notice named. None on a case since erased or locked (for
-    a partner, a locked case no longer exists)."""
+) -> list[ToldOf]:
+    """What the actor was told since ``since`` of conferences they may no longer open, by
+    the notices that send them to their list (``CANCELLED_ANCHOR``: their agency's share
+    ended with the conference; ``CHAIR_ANCHOR``: an old chair whose agency can no longer
+    open it), soonest conference first, but for the conferences ``shown`` (those the list
+    has, which the reader may open): what each notice named. None on a case since erased
+    or locked (for a partner, a locked case no longer exists)."""
     told = session.scalars(
         select(Notice)
         .join(Case, Case.reference == Notice.reference)
         .where(
             Notice.user_id == actor.user_id,
-            Notice.kind == NoticeKind.CONFERENCE_CANCELLED,
-            Notice.path.startswith(CANCELLED_ANCHOR),
+            or_(
+                *(
+                    and_(Notice.kind == kind, Notice.path.startswith(anchor))
+                    for kind, anchor in _SENT_TO_THE_LIST
+                )
+            ),
             Notice.created_at >= since,
             Case.erased_at.is_(None),
             Case.locked.is_(False),
         )
     ).all()
     skipped = set(shown)
-    found = [
-        CancellationTold(int(n.path.removeprefix(CANCELLED_ANCHOR)), n.reference or "", n.about)
-        for n in told
-        if n.about is not None and n.path.removeprefix(CANCELLED_ANCHOR).isdigit()
-    ]
+    found = [found for n in told if (found := _told(n)) is not None]
     return sorted(
-        (c for c in found if c.conference_id not in skipped),
-        key=lambda c: (c.starts_at, c.conference_id),
+        (t for t in found if t.conference_id not in skipped),
+        key=lambda t: (t.starts_at, t.conference_id, t.anchor),
+    )
+
+
+def _told(notice: Notice) -> ToldOf | None:
+    """What a notice sending its reader to their list named (None for a path not made
+    by ``sharing.notices``)."""
+    anchor = notice.path.partition("#")[2]
+    conference_id = anchor.rpartition("-")[2]
+    if notice.about is None or not conference_id.isdigit():
+        return None
+    return ToldOf(
+        anchor,
+        int(conference_id),
+        notice.reference or "",
+        notice.about,
+        notice.kind is NoticeKind.CONFERENCE_CANCELLED,
     )
 
 

@@ -14,6 +14,7 @@ import html
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.templating import uk_date
 from sharing.models import Conference, ConferenceInvitation, Notice, Share
 from sharing.vocabulary import NoticeKind, Role
 from tests.fixtures.demo import demo_client, demo_user, free_for_chair
@@ -98,6 +99,16 @@ def test_the_convenor_withdraws_the_old_chairs_agency_with_the_change(
     ).all()
     assert told[-1].path.startswith("/conferences#chair-")
     assert told[-1].path.endswith(f"-{conference.id}")
+    # The link lands on their list, on a line saying what the notice said, and no more.
+    path, anchor = told[-1].path.split("#")
+    listed = html.unescape(chairing.get(path).get_data(as_text=True))
+    assert listed.count(f'id="{anchor}"') == 1
+    landed = listed.split(f'id="{anchor}"', 1)[1].split("</li>", 1)[0]
+    assert (
+        f"The case conference on case {conference.case.reference} of "
+        f"{uk_date(conference.starts_at)} has a new chair." in landed
+    )
+    assert f"/conferences/{conference.id}" not in listed
     withdrawn = _entries(demo_session, "conference.withdraw")[-1]
     assert (withdrawn.outcome, withdrawn.object_id) == ("allowed", str(conference.id))
     assert withdrawn.basis == (
